@@ -1,0 +1,164 @@
+/**
+ * The one error catalogue of Switchboard.
+ *
+ * Every error the platform can report is defined here once, with how each surface names it:
+ * the native REST code string (`invalid_to_number`), the Compatibility API numeric code
+ * (SignalWire's meanings, which differ from Twilio's for some numbers), the HTTP status each
+ * REST surface answers with, and the RELAY result code. Each surface has exactly one
+ * formatter that reads this table; nothing else invents error codes or texts.
+ */
+
+/** Which part of the system an error belongs to. */
+export type ErrorCategory = 'request' | 'auth' | 'delivery' | 'webhook' | 'server';
+
+/** One entry of the catalogue. */
+export interface ErrorDefinition {
+  /** Default human-readable text (surfaces may substitute the offending value). */
+  readonly message: string;
+  /** Native REST code, also used as the RELAY `reason` and the native `error_code` text form. */
+  readonly native: string;
+  /** Native error `type` (`validation_error` or `account_error`). */
+  readonly nativeType: 'validation_error' | 'account_error';
+  /** HTTP status on the native REST surface. */
+  readonly nativeHttp: number;
+  /** Compatibility API numeric code (SignalWire meaning). */
+  readonly compat: number;
+  /** HTTP status on the Compatibility API. */
+  readonly compatHttp: number;
+  /** RELAY application result code (a string, as the wire wants). */
+  readonly relay: string;
+  /** Default attribute the error is about (`base` for object-level errors), if any. */
+  readonly attribute: string | null;
+  /** Whether retrying the same request later may succeed. */
+  readonly retryable: boolean;
+  readonly category: ErrorCategory;
+}
+
+function def(
+  native: string,
+  compat: number,
+  message: string,
+  opts: Partial<Omit<ErrorDefinition, 'native' | 'compat' | 'message'>> = {},
+): ErrorDefinition {
+  return {
+    message,
+    native,
+    compat,
+    nativeType: opts.nativeType ?? 'validation_error',
+    nativeHttp: opts.nativeHttp ?? 422,
+    compatHttp: opts.compatHttp ?? 400,
+    relay: opts.relay ?? '400',
+    attribute: opts.attribute ?? null,
+    retryable: opts.retryable ?? false,
+    category: opts.category ?? 'request',
+  };
+}
+
+function delivery(native: string, compat: number, message: string, retryable = false): ErrorDefinition {
+  return def(native, compat, message, { category: 'delivery', retryable, nativeHttp: 200, compatHttp: 200, relay: '200' });
+}
+
+/** The catalogue, keyed by a stable name used in code. */
+export const ERRORS = {
+  // --- authentication, authorization, generic request problems -------------------------
+  UNAUTHORIZED: def('unauthorized', 20003, 'Authentication failed: use HTTP Basic auth with your project ID as the user name and an API token as the password.', { nativeHttp: 401, compatHttp: 401, relay: '401', category: 'auth' }),
+  FORBIDDEN: def('forbidden', 20003, 'This API token does not have the scope this endpoint needs.', { nativeHttp: 403, compatHttp: 401, relay: '403', category: 'auth' }),
+  NOT_FOUND: def('not_found', 20404, 'The requested resource was not found.', { nativeHttp: 404, compatHttp: 404, relay: '404' }),
+  MALFORMED_BODY: def('bad_request', 10000, 'The request body could not be parsed.', { nativeHttp: 400 }),
+  UNSUPPORTED_CONTENT_TYPE: def('unsupported_content_type', 10000, 'Unsupported Content-Type.', { nativeHttp: 415, compatHttp: 415 }),
+  BODY_TOO_LARGE: def('request_body_too_large', 10000, 'The request body is larger than this server accepts.', { nativeHttp: 413, compatHttp: 413 }),
+  INVALID_PARAMETER: def('invalid_parameter', 10000, 'A parameter has an invalid value.'),
+  RATE_LIMITED: def('rate_limit_exceeded', 20429, 'Too many requests; slow down and retry.', { nativeHttp: 429, compatHttp: 429, relay: '429', retryable: true, nativeType: 'account_error' }),
+  UNAVAILABLE: def('service_unavailable', 20503, 'The service is temporarily unable to accept requests; retry shortly.', { nativeHttp: 503, compatHttp: 503, relay: '503', retryable: true, category: 'server', nativeType: 'account_error' }),
+  INTERNAL: def('internal_error_occurred', 20504, 'An internal error occurred.', { nativeHttp: 500, compatHttp: 500, relay: '500', retryable: true, category: 'server', nativeType: 'account_error' }),
+
+  // --- sending: destination -----------------------------------------------------------
+  TO_REQUIRED: def('invalid_to_number', 21604, "A 'To' phone number is required.", { attribute: 'to' }),
+  TO_INVALID: def('invalid_to_number', 21211, "The 'To' number is not a valid phone number (E.164: + followed by 5 to 17 digits).", { attribute: 'to' }),
+
+  // --- sending: sender ----------------------------------------------------------------
+  FROM_REQUIRED: def('invalid_from_number', 21705, "A 'From' number (or a number group) is required.", { attribute: 'from' }),
+  FROM_INVALID: def('invalid_from_number', 21212, "The 'From' number is not a valid E.164 phone number or short code.", { attribute: 'from' }),
+  FROM_NOT_OWNED: def('invalid_from_number', 21210, 'From must be a valid purchased phone number or short code of your project.', { attribute: 'from', relay: '403' }),
+  FROM_MISSING_CAPABILITY: def('missing_messaging_capability', 21601, "The 'From' number is not capable of sending this kind of message (SMS/MMS).", { attribute: 'from' }),
+
+  // --- sending: content ---------------------------------------------------------------
+  BODY_OR_MEDIA_REQUIRED: def('body_or_media_required', 21602, 'A message body or at least one media URL is required.', { attribute: 'body' }),
+  BODY_INVALID: def('invalid_message_body', 10000, 'The message body must be a string.', { attribute: 'body' }),
+  BODY_TOO_LONG: def('character_limit_exceeded', 21617, 'The message body exceeds the 1600 character limit.', { attribute: 'body' }),
+  MEDIA_LIMIT_EXCEEDED: def('media_limit_exceeded', 21623, 'Too many media URLs: the limit is currently 8.', { attribute: 'media' }),
+  MEDIA_URL_INVALID: def('invalid_media_url', 21620, 'Every media URL must be an absolute http or https URL.', { attribute: 'media' }),
+  SEND_AS_MMS_INVALID: def('invalid_parameter', 10000, 'send_as_mms must be a boolean.', { attribute: 'send_as_mms' }),
+  STATUS_CALLBACK_INVALID: def('not_an_http_url', 21456, 'The status callback must be an absolute http or https URL.', { attribute: 'status_callback' }),
+  URL_UNSAFE: def('url_is_unsafe', 21402, 'The URL points at a private or internal network, which this server is configured to refuse.', { attribute: 'status_callback' }),
+  VALIDITY_PERIOD_INVALID: def('invalid_validity_period', 21624, 'The validity period must be a whole number of seconds from 1 to 172800.', { attribute: 'validity_period' }),
+
+  // --- sending: custom variables (native) ---------------------------------------------
+  CUSTOM_VARIABLES_NOT_OBJECT: def('must_be_object', 10000, 'custom_variables must be an object of string values.', { attribute: 'custom_variables' }),
+  TOO_MANY_CUSTOM_VARIABLES: def('too_many_custom_variables', 10000, 'At most 20 custom variables are allowed.', { attribute: 'custom_variables' }),
+  CUSTOM_VARIABLE_NAME_INVALID: def('invalid_custom_variable_name', 10000, 'Custom variable names must match ^[A-Za-z_][A-Za-z0-9_]*$.', { attribute: 'custom_variables' }),
+  CUSTOM_VARIABLE_NAME_RESERVED: def('reserved_custom_variable_name', 10000, 'Custom variable names may not start with signalwire_, sw_, rtc_ or internal_.', { attribute: 'custom_variables' }),
+  CUSTOM_VARIABLE_VALUE_INVALID: def('invalid_custom_variable_value', 10000, 'Custom variable values must be non-empty strings.', { attribute: 'custom_variables' }),
+  CUSTOM_VARIABLE_VALUE_TOO_LONG: def('custom_variable_value_too_long', 10000, 'Custom variable values may be at most 1024 bytes.', { attribute: 'custom_variables' }),
+
+  // --- redaction and deletion ---------------------------------------------------------
+  REDACT_BODY_NOT_EMPTY: def('body_must_be_empty', 50509, 'To redact a message, set its body to the empty string; no other value is accepted.', { attribute: 'body' }),
+  REDACT_IN_PROGRESS: def('cannot_redact_in_progress_message', 10000, 'A message that is still queued or initiated cannot be redacted.', { attribute: 'base' }),
+  DELETE_IN_PROGRESS: def('cannot_delete_in_progress_message', 20009, 'A message that is still queued or in progress cannot be deleted.', { attribute: 'base' }),
+
+  // --- listing ------------------------------------------------------------------------
+  PAGE_TOKEN_REQUIRED: def('page_token_required_for_next_page', 54453, 'A page token is required to fetch a page after the first.', { attribute: 'page_token' }),
+  PAGE_TOKEN_INVALID: def('page_token_is_invalid', 21481, 'The page token is not valid.', { attribute: 'page_token' }),
+  PAGE_SIZE_INVALID: def('invalid_page_size', 54454, 'The page size must be a whole number from 1 to 1000.', { attribute: 'page_size' }),
+  PAGE_NUMBER_INVALID: def('invalid_page_number', 10000, 'The page number must be a whole number of 0 or more.', { attribute: 'page_number' }),
+  DATETIME_REQUIRED: def('datetime_required', 10000, 'The value must be a date (YYYY-MM-DD) or an ISO-8601 date-time.', { attribute: 'created_at' }),
+  FILTER_INVALID: def('invalid_filter', 10000, 'A filter has an invalid value.'),
+
+  // --- phone numbers ------------------------------------------------------------------
+  NUMBER_INVALID: def('invalid_number', 21421, 'The phone number must be E.164 (+ followed by digits) or a 5 to 6 digit short code.', { attribute: 'number' }),
+  NUMBER_TAKEN: def('number_already_registered', 21422, 'This phone number is already registered on this server.', { attribute: 'number' }),
+  NUMBER_FIELD_INVALID: def('invalid_attribute', 10000, 'A phone number field has an invalid value.'),
+
+  // --- delivery outcomes (asynchronous: reported in a message's error_code) -------------
+  VALIDITY_EXPIRED: delivery('message_validity_period_expired', 30001, 'The message could not be sent before its validity period expired.'),
+  HANDSET_UNREACHABLE: delivery('unreachable_destination_handset', 30003, 'The destination handset is unreachable (switched off or out of coverage).'),
+  CARRIER_BLOCKED: delivery('message_blocked_by_carrier', 30004, 'The destination carrier blocked the message (for example, the recipient opted out).'),
+  HANDSET_UNKNOWN: delivery('unknown_destination_handset', 30005, 'The destination number is unknown or no longer in service.'),
+  UNROUTABLE: delivery('unrouteable_message', 30006, 'The message could not be routed to the destination (landline or unreachable carrier).'),
+  CARRIER_VIOLATION: delivery('carrier_violation', 30007, 'The carrier filtered the message content.'),
+  UNKNOWN_DELIVERY_ERROR: delivery('unknown_error', 30008, 'The carrier reported an unknown error.'),
+  VALIDITY_EXPIRED_AT_CARRIER: delivery('message_validity_period_expired_at_carrier', 30009, 'The message expired at the carrier before it could be delivered.'),
+  MAX_PRICE_EXCEEDED: delivery('max_price_exceeded', 30010, 'The price of the message exceeds the MaxPrice given.'),
+  MMS_FAILED: delivery('mms_expired_rejected_failed_or_unsupported', 30011, 'The MMS expired, was rejected, failed or is not supported by the destination.'),
+  CARRIER_UNAVAILABLE: delivery('unable_to_deliver_to_carrier', 63011, 'The message could not be handed to the carrier.', true),
+
+  // --- webhooks (asynchronous: reported in webhook attempt logs) ------------------------
+  WEBHOOK_FAILED: def('webhook_request_failed', 11200, 'The webhook request failed or timed out.', { category: 'webhook', retryable: true }),
+  WEBHOOK_RESPONSE_TOO_LARGE: def('webhook_response_too_large', 11750, 'The webhook response body exceeded 64 kB.', { category: 'webhook' }),
+  CXML_PARSE_ERROR: def('cxml_parse_error', 12100, 'The webhook response is not a valid cXML document.', { category: 'webhook' }),
+} as const satisfies Record<string, ErrorDefinition>;
+
+/** Stable name of a catalogue entry. */
+export type ErrorKey = keyof typeof ERRORS;
+
+/** Look up a catalogue entry. */
+export function errorDefinition(key: ErrorKey): ErrorDefinition {
+  return ERRORS[key];
+}
+
+/** Find the catalogue key for a Compatibility API code (first match), e.g. to map carrier codes. */
+export function errorKeyForCompatCode(code: number): ErrorKey | undefined {
+  for (const key of Object.keys(ERRORS) as ErrorKey[]) {
+    if (ERRORS[key].compat === code) return key;
+  }
+  return undefined;
+}
+
+/** One problem found while validating a request, before it is put into a surface's shape. */
+export interface ErrorDetail {
+  readonly key: ErrorKey;
+  /** The field the problem is about, in the surface-neutral snake_case naming (`to`, `media`, ...). */
+  readonly attribute: string | null;
+  /** Text for this occurrence (defaults to the catalogue's message). */
+  readonly message: string;
+}

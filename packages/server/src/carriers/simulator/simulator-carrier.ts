@@ -1,0 +1,164 @@
+/**
+ * The built-in carrier: behaves like a network of phones and a carrier, deterministically.
+ * Submissions are answered after the configured delay, receipts follow after another delay (or
+ * the long one), handsets "receive" messages into the inbox the simulator API shows, and messages
+ * to numbers this server owns loop back as inbound messages. Everything runs on two timer heaps,
+ * never one timer per message.
+ */
+import type { Carrier, CarrierDescriptor, CarrierSink, CarrierSubmission, AwaitingReceipt, StatusReport, SubmitResult } from '../../domain/ports/carrier.js';
+import type { Bus } from '../../domain/ports/bus.js';
+import type { HandsetInboxRepository } from '../../domain/ports/store.js';
+import type { Logger } from '../../engine/dispatcher.js';
+import { TimerQueue } from '../../util/timer-queue.js';
+import { decideOutcome, type OutcomeRule, type SimulatedOutcome } from './outcomes.js';
+
+export interface SimulatorSettings {
+  /** Delay between lifecycle steps (submit answer, then receipt), ms. */
+  readonly delayMs: number;
+  /** Delay of a "delayed receipt" outcome, ms. */
+  readonly delayedReceiptMs: number;
+  /** Whether MMS get delivery receipts (real networks give none: MMS stop at `sent`). */
+  readonly mmsReceipts: boolean;
+  /** Messages kept per project in the handset inbox. */
+  readonly inboxLimit: number;
+  readonly rules: readonly OutcomeRule[];
+}
+
+interface PendingSubmit {
+  results: SubmitResult[];
+  accepted: Array<{ s: CarrierSubmission | AwaitingReceipt; outcome: SimulatedOutcome }>;
+  resolve: (results: SubmitResult[]) => void;
+}
+
+interface PendingReceipt {
+  readonly m: CarrierSubmission | AwaitingReceipt;
+  readonly outcome: SimulatedOutcome;
+}
+
+export const SIMULATOR_ID = 'simulator';
+
+export class SimulatorCarrier implements Carrier {
+  readonly descriptor: CarrierDescriptor = {
+    id: SIMULATOR_ID,
+    kind: 'simulator',
+    capabilities: { mms: true, deliveryReceipts: true, unicode: true, maxRate: null },
+  };
+  private sink: CarrierSink | undefined;
+  private settings: SimulatorSettings;
+  private readonly submits: TimerQueue<PendingSubmit>;
+  private readonly receipts: TimerQueue<PendingReceipt>;
+  private counter = 0;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    settings: SimulatorSettings,
+    private readonly deps: { readonly inbox: HandsetInboxRepository; readonly bus: Bus; readonly logger: Logger; readonly now: () => number },
+  ) {
+    this.settings = settings;
+    this.submits = new TimerQueue((due) => due.forEach((p) => this.answer(p)), deps.now);
+    this.receipts = new TimerQueue((due) => void this.deliver(due), deps.now);
+  }
+
+  /** Current behaviour. */
+  getSettings(): SimulatorSettings {
+    return this.settings;
+  }
+
+  /** Change delays or rules at run time (simulator API, console). */
+  updateSettings(patch: Partial<SimulatorSettings>): SimulatorSettings {
+    this.settings = { ...this.settings, ...patch };
+    return this.settings;
+  }
+
+  async start(sink: CarrierSink): Promise<void> {
+    this.sink = sink;
+    this.pruneTimer = setInterval(() => {
+      this.deps.inbox.prune(this.settings.inboxLimit).catch((err) => this.deps.logger.warn({ err }, 'pruning the handset inbox failed'));
+    }, 60_000);
+    this.pruneTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    // Unanswered submissions go back to the queue; pending receipts are rebuilt by `recover` at next start.
+    for (const p of this.submits.stop()) p.resolve(p.results.map(() => ({ outcome: 'transient', detail: 'simulator stopping' })));
+    this.receipts.stop();
+  }
+
+  health(): { ok: boolean; detail?: string } {
+    return this.stopped ? { ok: false, detail: 'stopped' } : { ok: true };
+  }
+
+  submit(batch: readonly CarrierSubmission[]): Promise<SubmitResult[]> {
+    if (this.stopped) return Promise.resolve(batch.map(() => ({ outcome: 'transient', detail: 'simulator stopped' })));
+    const results: SubmitResult[] = [];
+    const accepted: PendingSubmit['accepted'] = [];
+    const retryAfterMs = Math.max(50, this.settings.delayMs);
+    for (const s of batch) {
+      const outcome = decideOutcome(s.to, this.settings.rules);
+      if (outcome.kind === 'failed') {
+        results.push({ outcome: 'rejected', error: outcome.error, detail: 'simulated carrier rejection' });
+      } else if (outcome.kind === 'throttled' && s.attempt <= outcome.times) {
+        results.push({ outcome: 'throttled', retryAfterMs });
+      } else if (outcome.kind === 'transient' && s.attempt <= outcome.times) {
+        results.push({ outcome: 'transient', detail: `simulated transient failure ${s.attempt} of ${outcome.times}` });
+      } else {
+        results.push({ outcome: 'accepted', carrierMessageId: `SIM${(++this.counter).toString(36).toUpperCase()}`, parts: s.segments });
+        accepted.push({ s, outcome });
+      }
+    }
+    return new Promise((resolve) => {
+      const pending: PendingSubmit = { results, accepted, resolve };
+      if (this.settings.delayMs <= 0) this.answer(pending);
+      else this.submits.schedule(this.deps.now() + this.settings.delayMs, pending);
+    });
+  }
+
+  recover(awaiting: readonly AwaitingReceipt[]): void {
+    const now = this.deps.now();
+    for (const m of awaiting) this.scheduleReceipt(m, decideOutcome(m.to, this.settings.rules), now);
+  }
+
+  private answer(p: PendingSubmit): void {
+    const now = this.deps.now();
+    for (const { s, outcome } of p.accepted) this.scheduleReceipt(s, outcome, now);
+    p.resolve(p.results);
+  }
+
+  private scheduleReceipt(m: CarrierSubmission | AwaitingReceipt, outcome: SimulatedOutcome, from: number): void {
+    const delay = outcome.kind === 'delivered' && outcome.receipt === 'delayed' ? this.settings.delayedReceiptMs : this.settings.delayMs;
+    this.receipts.schedule(from + delay, { m, outcome });
+  }
+
+  /** Handsets receive their messages (or the server's own numbers do, by loopback); receipts follow. */
+  private async deliver(due: PendingReceipt[]): Promise<void> {
+    const sink = this.sink;
+    if (!sink || this.stopped) return;
+    const now = this.deps.now();
+    try {
+      const reaching = due.filter((p) => p.outcome.kind !== 'undelivered');
+      const routed = reaching.length
+        ? await sink.inbound(reaching.map(({ m }) => ({ from: m.from, to: m.to, body: m.body, media: m.media, segments: m.segments, carrier: SIMULATOR_ID, receivedAt: now })))
+        : [];
+      const inboxRows = reaching
+        .filter((_, i) => !routed[i]?.routed)
+        .map(({ m }) => ({ projectId: m.projectId, messageId: m.messageId, from: m.from, to: m.to, body: m.body, media: m.media, segments: m.segments, receivedAt: now }));
+      if (inboxRows.length) {
+        const stored = await this.deps.inbox.insertMany(inboxRows);
+        for (const r of stored) this.deps.bus.publish('handset.received', r);
+      }
+    } catch (err) {
+      this.deps.logger.error({ err, messages: due.length }, 'simulated handset delivery failed; receipts still follow');
+    }
+    const reports: StatusReport[] = [];
+    for (const { m, outcome } of due) {
+      if (outcome.kind === 'no_receipt') continue;
+      if (m.kind === 'mms' && !this.settings.mmsReceipts) continue;
+      if (outcome.kind === 'undelivered') reports.push({ messageId: m.messageId, projectId: m.projectId, status: 'undelivered', error: outcome.error, at: now });
+      else reports.push({ messageId: m.messageId, projectId: m.projectId, status: 'delivered', at: now });
+    }
+    sink.report(reports);
+  }
+}

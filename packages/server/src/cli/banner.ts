@@ -1,0 +1,30 @@
+/** What `switchboard start` prints: where it listens, the credentials, and a first command to try. */
+import type { SwitchboardHandle } from '../main.js';
+
+export function startupBanner(h: SwitchboardHandle): string {
+  const { project, apiToken, numbers, created } = h.bootstrap;
+  const token = apiToken ?? '<your API token>';
+  const from = numbers[0] ?? '+15551230001';
+  const lines = [
+    '',
+    `  Switchboard is running at ${h.url}`,
+    '',
+    `  Project ID     ${project.id}`,
+    `  API token      ${apiToken ?? '(shown at first start; create another with: npx switchboard token create)'}`,
+    `  Signing key    ${project.signingKey}`,
+    `  Numbers        ${numbers.join(', ') || '(none; add one with: npx switchboard number add +15551230001)'}`,
+    `  Data folder    ${h.settings.dataDir}   simulator delay ${h.settings.simulatorDelayMs} ms`,
+    '',
+    '  Send a message:',
+    `    curl -s -u '${project.id}:${token}' -H 'Content-Type: application/json' \\`,
+    `      -d '{"from":"${from}","to":"+15557654321","body":"Hello from Switchboard"}' \\`,
+    `      ${h.url}/api/messaging/messages`,
+    '',
+    '  See it delivered:',
+    `    curl -s -u '${project.id}:${token}' ${h.url}/api/messaging/logs`,
+    `    curl -s -u '${project.id}:${token}' ${h.url}/api/simulator/messages`,
+    '',
+  ];
+  if (created && apiToken) lines.push('  The API token is shown only now; it is stored hashed. Keep it.', '');
+  return lines.join('\n');
+}

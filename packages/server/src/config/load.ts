@@ -1,0 +1,75 @@
+/**
+ * Resolve settings from defaults, an optional JSON config file, the environment and CLI flags
+ * (later wins). Only the composition root calls this with the real `process.env` and `argv`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { SETTINGS, InvalidSetting, type SettingName, type SwitchboardSettings } from './settings.js';
+
+/** A bad configuration value; the message names the setting and where it came from. */
+export class ConfigError extends Error {}
+
+export interface ConfigSources {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Flags by long name (`port`, `data-dir`). */
+  readonly flags?: Readonly<Record<string, string | undefined>>;
+  /** Config file path; when absent, `./switchboard.json` is read if it exists. */
+  readonly configFile?: string;
+  /** Values set directly by code (tests, embedding), highest precedence. */
+  readonly overrides?: Partial<SwitchboardSettings>;
+}
+
+function getPath(obj: unknown, dotted: string): unknown {
+  let cur: unknown = obj;
+  for (const part of dotted.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be an object');
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`Config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Resolve and validate every setting. Throws `ConfigError` naming the first bad one. */
+export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings & { configFile: string | null; rawFile: Record<string, unknown> } {
+  const env = sources.env ?? {};
+  const flags = sources.flags ?? {};
+  let configFile: string | null = sources.configFile ?? env.SWITCHBOARD_CONFIG ?? null;
+  if (configFile === null && existsSync('switchboard.json')) configFile = 'switchboard.json';
+  const file = configFile ? readConfigFile(configFile) : {};
+
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(SETTINGS) as Array<[SettingName, (typeof SETTINGS)[SettingName]]>) {
+    let value: unknown = spec.default;
+    const candidates: Array<[unknown, string]> = [
+      [getPath(file, spec.key), `"${spec.key}" in ${configFile}`],
+      [env[spec.env], spec.env],
+      [spec.flag ? flags[spec.flag] : undefined, `--${spec.flag}`],
+    ];
+    for (const [raw, label] of candidates) {
+      if (raw === undefined) continue;
+      try {
+        value = spec.parse(raw as never);
+      } catch (err) {
+        if (err instanceof InvalidSetting) throw new ConfigError(`${label} ${err.message} (got ${JSON.stringify(raw)})`);
+        throw err;
+      }
+    }
+    out[name] = value;
+  }
+  Object.assign(out, sources.overrides ?? {});
+  return { ...(out as SwitchboardSettings), configFile, rawFile: file };
+}

@@ -1,0 +1,135 @@
+/**
+ * Every setting Switchboard reads, once: its config-file key, environment variable, CLI flag,
+ * default and parser. `load.ts` applies defaults < config file < environment < flags and stops the
+ * start with a message naming the setting when a value is bad. docs/configuration.md lists them.
+ */
+
+/** Where a raw value came from, for error messages. */
+export type SettingSource = { readonly kind: 'default' } | { readonly kind: 'file'; readonly path: string } | { readonly kind: 'env' } | { readonly kind: 'flag' };
+
+export interface SettingSpec<T> {
+  /** Dotted key in the config file, e.g. `simulator.delayMs`. */
+  readonly key: string;
+  readonly env: string;
+  /** Long flag without dashes, or null when the setting has no flag. */
+  readonly flag: string | null;
+  readonly description: string;
+  /** Default value, or a function of the settings resolved so far. */
+  readonly default: T;
+  /** Default shown in docs when the value is computed. */
+  readonly defaultLabel?: string;
+  parse(raw: unknown): T;
+}
+
+/** Thrown by a parser with the reason; the loader adds the setting's name and source. */
+export class InvalidSetting extends Error {}
+
+export const parsers = {
+  int(min: number, max: number) {
+    return (raw: unknown): number => {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+      if (!Number.isInteger(n) || n < min || n > max) throw new InvalidSetting(`must be a whole number from ${min} to ${max}`);
+      return n;
+    };
+  },
+  bool(raw: unknown): boolean {
+    if (typeof raw === 'boolean') return raw;
+    if (typeof raw === 'string' && /^(1|true|yes|on)$/i.test(raw.trim())) return true;
+    if (typeof raw === 'string' && /^(0|false|no|off)$/i.test(raw.trim())) return false;
+    throw new InvalidSetting('must be true or false');
+  },
+  string(raw: unknown): string {
+    if (typeof raw !== 'string' || raw.trim() === '') throw new InvalidSetting('must be a non-empty string');
+    return raw.trim();
+  },
+  optionalString(raw: unknown): string | null {
+    if (raw === null || raw === undefined || raw === '') return null;
+    if (typeof raw !== 'string') throw new InvalidSetting('must be a string');
+    return raw.trim();
+  },
+  oneOf<T extends string>(...values: T[]) {
+    return (raw: unknown): T => {
+      if (typeof raw === 'string' && (values as string[]).includes(raw.trim())) return raw.trim() as T;
+      throw new InvalidSetting(`must be one of ${values.join(', ')}`);
+    };
+  },
+  list(raw: unknown): string[] {
+    if (Array.isArray(raw)) return raw.map((v) => String(v).trim()).filter(Boolean);
+    if (typeof raw === 'string') return raw.split(',').map((v) => v.trim()).filter(Boolean);
+    throw new InvalidSetting('must be a comma-separated list');
+  },
+};
+
+/** The settings table. `default: undefined as never` marks values computed by the loader. */
+export const SETTINGS = {
+  host: { key: 'host', env: 'SWITCHBOARD_HOST', flag: 'host', description: 'Address the HTTP listener binds to.', default: '127.0.0.1', parse: parsers.string },
+  port: { key: 'port', env: 'SWITCHBOARD_PORT', flag: 'port', description: 'HTTP port (0 picks a free one).', default: 8080, parse: parsers.int(0, 65535) },
+  dataDir: { key: 'dataDir', env: 'SWITCHBOARD_DATA_DIR', flag: 'data-dir', description: 'Folder for the SQLite database and generated files.', default: './data', parse: parsers.string },
+  publicUrl: {
+    key: 'publicUrl',
+    env: 'SWITCHBOARD_PUBLIC_URL',
+    flag: 'public-url',
+    description: 'Base URL clients reach this server at, used in absolute links (paging). Defaults to the request\'s own host.',
+    default: null as string | null,
+    parse: parsers.optionalString,
+  },
+  logLevel: { key: 'logLevel', env: 'SWITCHBOARD_LOG_LEVEL', flag: 'log-level', description: 'Log level.', default: 'info', parse: parsers.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
+  bodyLimitBytes: { key: 'http.bodyLimitBytes', env: 'SWITCHBOARD_BODY_LIMIT_BYTES', flag: 'body-limit-bytes', description: 'Largest request body accepted (413 above).', default: 262_144, parse: parsers.int(1024, 64 * 1024 * 1024) },
+  maxConnections: { key: 'http.maxConnections', env: 'SWITCHBOARD_MAX_CONNECTIONS', flag: null, description: 'Most open HTTP connections; further ones are refused.', default: 10_000, parse: parsers.int(1, 1_000_000) },
+  nodeId: { key: 'nodeId', env: 'SWITCHBOARD_NODE_ID', flag: 'node-id', description: 'Name of this node in leases and logs.', default: null as string | null, defaultLabel: 'host name and process id', parse: parsers.optionalString },
+
+  projectId: { key: 'bootstrap.projectId', env: 'SWITCHBOARD_PROJECT_ID', flag: 'project-id', description: 'Project created (or ensured) at start; random when unset.', default: null as string | null, parse: parsers.optionalString },
+  projectName: { key: 'bootstrap.projectName', env: 'SWITCHBOARD_PROJECT_NAME', flag: null, description: 'Name of the project created at first start.', default: 'Default project', parse: parsers.string },
+  apiToken: { key: 'bootstrap.apiToken', env: 'SWITCHBOARD_API_TOKEN', flag: 'api-token', description: 'API token ensured for that project (all scopes); random at first start when unset.', default: null as string | null, parse: parsers.optionalString },
+  signingKey: { key: 'bootstrap.signingKey', env: 'SWITCHBOARD_SIGNING_KEY', flag: 'signing-key', description: 'Webhook signing key of that project; random at first start when unset.', default: null as string | null, parse: parsers.optionalString },
+  numbers: {
+    key: 'bootstrap.numbers',
+    env: 'SWITCHBOARD_NUMBERS',
+    flag: 'numbers',
+    description: 'Comma-separated E.164 numbers registered with that project; two built-in numbers at first start when unset.',
+    default: null as string[] | null,
+    parse: (raw: unknown) => (raw === null || raw === '' ? null : parsers.list(raw)),
+  },
+  defaultRelayContext: {
+    key: 'bootstrap.relayContext',
+    env: 'SWITCHBOARD_DEFAULT_RELAY_CONTEXT',
+    flag: null,
+    description: 'RELAY context that numbers registered at start route inbound messages to.',
+    default: 'default',
+    parse: parsers.string,
+  },
+
+  simulatorDelayMs: { key: 'simulator.delayMs', env: 'SWITCHBOARD_SIMULATOR_DELAY_MS', flag: 'simulator-delay-ms', description: "The simulator's delay between lifecycle steps (0: as fast as it can go).", default: 1000, parse: parsers.int(0, 600_000) },
+  simulatorDelayedReceiptMs: {
+    key: 'simulator.delayedReceiptMs',
+    env: 'SWITCHBOARD_SIMULATOR_DELAYED_RECEIPT_MS',
+    flag: null,
+    description: 'Receipt delay of the "delayed receipt" magic number.',
+    default: 30_000,
+    parse: parsers.int(0, 3_600_000),
+  },
+  simulatorMmsReceipts: { key: 'simulator.mmsReceipts', env: 'SWITCHBOARD_SIMULATOR_MMS_RECEIPTS', flag: null, description: 'Give MMS delivery receipts (real networks do not: MMS stop at `sent`).', default: false, parse: parsers.bool },
+  simulatorInboxLimit: { key: 'simulator.inboxLimit', env: 'SWITCHBOARD_SIMULATOR_INBOX_LIMIT', flag: null, description: 'Messages kept per project in the handset inbox.', default: 10_000, parse: parsers.int(10, 10_000_000) },
+
+  dispatchBatchSize: { key: 'dispatcher.batchSize', env: 'SWITCHBOARD_DISPATCH_BATCH_SIZE', flag: null, description: 'Messages claimed per dispatch batch.', default: 500, parse: parsers.int(1, 5000) },
+  dispatchConcurrency: { key: 'dispatcher.concurrency', env: 'SWITCHBOARD_DISPATCH_CONCURRENCY', flag: null, description: 'Dispatch batches in flight at once.', default: 4, parse: parsers.int(1, 64) },
+  dispatchLeaseMs: { key: 'dispatcher.leaseMs', env: 'SWITCHBOARD_DISPATCH_LEASE_MS', flag: null, description: 'How long a claimed batch is held before another runner may take it.', default: 30_000, parse: parsers.int(1000, 3_600_000) },
+
+  webhookConcurrency: { key: 'webhooks.concurrency', env: 'SWITCHBOARD_WEBHOOK_CONCURRENCY', flag: null, description: 'Webhook requests in flight at once.', default: 64, parse: parsers.int(1, 1024) },
+  webhookMaxAttempts: { key: 'webhooks.maxAttempts', env: 'SWITCHBOARD_WEBHOOK_MAX_ATTEMPTS', flag: null, description: 'Attempts of a native status callback before it is given up.', default: 6, parse: parsers.int(1, 50) },
+  webhookRetryBaseMs: { key: 'webhooks.retryBaseMs', env: 'SWITCHBOARD_WEBHOOK_RETRY_BASE_MS', flag: null, description: 'First retry delay; doubles each attempt.', default: 1000, parse: parsers.int(10, 3_600_000) },
+  webhookRetryMaxMs: { key: 'webhooks.retryMaxMs', env: 'SWITCHBOARD_WEBHOOK_RETRY_MAX_MS', flag: null, description: 'Longest retry delay.', default: 300_000, parse: parsers.int(10, 86_400_000) },
+  webhookRefusePrivate: {
+    key: 'webhooks.refusePrivateNetworks',
+    env: 'SWITCHBOARD_WEBHOOK_REFUSE_PRIVATE_NETWORKS',
+    flag: null,
+    description: 'Refuse callback URLs on loopback or private networks (`url_is_unsafe`). Off by default: local development calls back to localhost.',
+    default: false,
+    parse: parsers.bool,
+  },
+} satisfies Record<string, SettingSpec<unknown>>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+/** The resolved configuration: one value per setting. */
+export type SwitchboardSettings = { -readonly [K in SettingName]: ReturnType<(typeof SETTINGS)[K]['parse']> };

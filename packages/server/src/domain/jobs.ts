@@ -1,0 +1,20 @@
+/** Kinds of durable background work kept in the job queue. */
+export type JobKind = 'dispatch';
+
+/** A unit of durable background work. */
+export interface JobRecord {
+  readonly id: number;
+  readonly kind: JobKind;
+  readonly projectId: string;
+  readonly messageId: string;
+  /** When the job may run next (ms); while leased, the lease expiry. */
+  readonly runAt: number;
+  /** How many times it has been claimed. */
+  readonly attempts: number;
+  /** The node holding the lease, or null when free. */
+  readonly leaseOwner: string | null;
+  readonly createdAt: number;
+}
+
+/** A job before it has an id. */
+export type NewJob = Pick<JobRecord, 'kind' | 'projectId' | 'messageId' | 'runAt'>;

@@ -1,0 +1,27 @@
+import type { MessageStatus } from '@switchboard/protocol';
+
+/**
+ * The one transition table of the message lifecycle (ARCHITECTURE.md §3).
+ * `queued → initiated → sent → delivered | undelivered | failed`; inbound messages are born `received`.
+ * A failure may happen at any point before a terminal state, and a receipt may overtake `sent`
+ * (a carrier can report delivery before its submit acknowledgement is processed).
+ */
+const ALLOWED_PREDECESSORS: Readonly<Record<MessageStatus, readonly MessageStatus[]>> = {
+  queued: [],
+  initiated: ['queued'],
+  sent: ['queued', 'initiated'],
+  delivered: ['queued', 'initiated', 'sent'],
+  undelivered: ['queued', 'initiated', 'sent'],
+  failed: ['queued', 'initiated', 'sent'],
+  received: [],
+};
+
+/** States a message may be in for a transition to `to` to apply (used in guarded updates). */
+export function predecessorsOf(to: MessageStatus): readonly MessageStatus[] {
+  return ALLOWED_PREDECESSORS[to];
+}
+
+/** True when `from → to` is a legal transition. */
+export function canTransition(from: MessageStatus, to: MessageStatus): boolean {
+  return ALLOWED_PREDECESSORS[to].includes(from);
+}

@@ -1,0 +1,79 @@
+/**
+ * Validation of phone-number registration and messaging-handler settings (rest-apis §A.6).
+ */
+import { MESSAGE_HANDLERS, type ErrorDetail, type MessageHandler, type NumberCapability } from '@switchboard/protocol';
+import { detail } from './app-error.js';
+import type { PhoneNumberPatch } from './ports/store.js';
+import { parseHttpUrl } from './urls.js';
+
+const CAPABILITIES: readonly NumberCapability[] = ['voice', 'sms', 'mms', 'fax'];
+
+function invalid(attribute: string, message: string): ErrorDetail {
+  return detail('NUMBER_FIELD_INVALID', { attribute, message });
+}
+
+/** Check capabilities given at registration or update. */
+export function checkCapabilities(value: unknown): { value?: NumberCapability[]; errors: ErrorDetail[] } {
+  if (!Array.isArray(value) || value.some((c) => typeof c !== 'string' || !CAPABILITIES.includes(c as NumberCapability))) {
+    return { errors: [invalid('capabilities', `Capabilities must be a list of ${CAPABILITIES.join(', ')}.`)] };
+  }
+  return { value: [...new Set(value as NumberCapability[])], errors: [] };
+}
+
+/**
+ * Turn an update body (snake_case wire names) into a patch, or the list of problems.
+ * Unknown fields are ignored, as the API documents a partial update.
+ */
+export function checkNumberPatch(body: Record<string, unknown>): { patch: PhoneNumberPatch; errors: ErrorDetail[] } {
+  const errors: ErrorDetail[] = [];
+  const patch: { -readonly [K in keyof PhoneNumberPatch]: PhoneNumberPatch[K] } = {};
+  const has = (k: string) => Object.prototype.hasOwnProperty.call(body, k) && body[k] !== undefined;
+
+  if (has('name')) {
+    if (body.name !== null && (typeof body.name !== 'string' || body.name.length > 255)) errors.push(invalid('name', 'Name must be a string of at most 255 characters.'));
+    else patch.name = (body.name as string | null) || null;
+  }
+  if (has('capabilities')) {
+    const c = checkCapabilities(body.capabilities);
+    errors.push(...c.errors);
+    if (c.value) patch.capabilities = c.value;
+  }
+  if (has('message_handler')) {
+    const h = body.message_handler;
+    if (h !== null && !(typeof h === 'string' && (MESSAGE_HANDLERS as readonly string[]).includes(h))) {
+      errors.push(invalid('message_handler', `Message handler must be one of ${MESSAGE_HANDLERS.join(', ')}.`));
+    } else patch.messageHandler = h as MessageHandler | null;
+  }
+  for (const [wire, field] of [
+    ['message_request_url', 'messageRequestUrl'],
+    ['message_fallback_url', 'messageFallbackUrl'],
+  ] as const) {
+    if (!has(wire)) continue;
+    const v = body[wire];
+    if (v === null || v === '') patch[field] = null;
+    else if (!parseHttpUrl(v)) errors.push(invalid(wire, `${wire} must be an absolute http or https URL.`));
+    else patch[field] = v as string;
+  }
+  for (const [wire, field] of [
+    ['message_request_method', 'messageRequestMethod'],
+    ['message_fallback_method', 'messageFallbackMethod'],
+  ] as const) {
+    if (!has(wire)) continue;
+    const v = typeof body[wire] === 'string' ? (body[wire] as string).toUpperCase() : body[wire];
+    if (v !== 'GET' && v !== 'POST') errors.push(invalid(wire, `${wire} must be GET or POST.`));
+    else patch[field] = v;
+  }
+  for (const [wire, field] of [
+    ['message_laml_application_id', 'messageLamlApplicationId'],
+    ['message_relay_topic', 'messageRelayTopic'],
+    ['message_relay_context', 'messageRelayContext'],
+    ['message_relay_application', 'messageRelayContext'],
+    ['messaging_handler_resource_id', 'messagingHandlerResourceId'],
+  ] as const) {
+    if (!has(wire)) continue;
+    const v = body[wire];
+    if (v !== null && (typeof v !== 'string' || v.length > 255)) errors.push(invalid(wire, `${wire} must be a string of at most 255 characters.`));
+    else patch[field] = (v as string | null) || null;
+  }
+  return { patch, errors };
+}

@@ -1,0 +1,60 @@
+/**
+ * Phone number syntax and classification: E.164 long codes, toll-free numbers and short codes.
+ *
+ * Validation follows the SignalWire rule (`+` then 5–17 digits) rather than a numbering-plan
+ * database, so test ranges such as +1555… are accepted, as they are by SignalWire.
+ */
+
+const E164 = /^\+[1-9]\d{4,16}$/;
+const SHORT_CODE = /^\d{5,6}$/;
+/** Passthrough destinations such as 988 / +988 (N11-style and short service numbers). */
+const PASSTHROUGH = /^\+?\d{3,4}$/;
+
+/** North American toll-free area codes. */
+const NANP_TOLL_FREE = new Set(['800', '833', '844', '855', '866', '877', '888']);
+
+/** Country (ISO alpha-2) by calling code, for the `country_code` field; longest prefix wins. */
+const CALLING_CODES: ReadonlyArray<readonly [string, string]> = [
+  ['1', 'US'], ['7', 'RU'], ['20', 'EG'], ['27', 'ZA'], ['30', 'GR'], ['31', 'NL'], ['32', 'BE'], ['33', 'FR'],
+  ['34', 'ES'], ['36', 'HU'], ['39', 'IT'], ['40', 'RO'], ['41', 'CH'], ['43', 'AT'], ['44', 'GB'], ['45', 'DK'],
+  ['46', 'SE'], ['47', 'NO'], ['48', 'PL'], ['49', 'DE'], ['51', 'PE'], ['52', 'MX'], ['54', 'AR'], ['55', 'BR'],
+  ['56', 'CL'], ['57', 'CO'], ['60', 'MY'], ['61', 'AU'], ['62', 'ID'], ['63', 'PH'], ['64', 'NZ'], ['65', 'SG'],
+  ['66', 'TH'], ['81', 'JP'], ['82', 'KR'], ['84', 'VN'], ['86', 'CN'], ['90', 'TR'], ['91', 'IN'], ['92', 'PK'],
+  ['234', 'NG'], ['254', 'KE'], ['351', 'PT'], ['353', 'IE'], ['358', 'FI'], ['380', 'UA'], ['420', 'CZ'],
+  ['852', 'HK'], ['886', 'TW'], ['971', 'AE'], ['972', 'IL'], ['966', 'SA'],
+];
+
+const CALLING_CODES_LONGEST_FIRST = [...CALLING_CODES].sort((a, b) => b[0].length - a[0].length);
+
+/** Kind of a number as the phone-numbers API reports it. */
+export type NumberType = 'longcode' | 'toll-free' | 'shortcode';
+
+/** True for an E.164 number: `+`, a non-zero digit, then 4–16 more digits. */
+export function isE164(value: string): boolean {
+  return E164.test(value);
+}
+
+/** True for a 5–6 digit short code. */
+export function isShortCode(value: string): boolean {
+  return SHORT_CODE.test(value);
+}
+
+/** True for a valid message destination: E.164, short code, or a passthrough number like 988. */
+export function isValidDestination(value: string): boolean {
+  return E164.test(value) || SHORT_CODE.test(value) || PASSTHROUGH.test(value);
+}
+
+/** True for a valid sender: an E.164 number or a short code. */
+export function isValidSender(value: string): boolean {
+  return E164.test(value) || SHORT_CODE.test(value);
+}
+
+/** Classify a registrable number; `undefined` when it is neither E.164 nor a short code. */
+export function classifyNumber(value: string): { type: NumberType; countryCode: string | null } | undefined {
+  if (SHORT_CODE.test(value)) return { type: 'shortcode', countryCode: null };
+  if (!E164.test(value)) return undefined;
+  const digits = value.slice(1);
+  const type: NumberType = digits.startsWith('1') && NANP_TOLL_FREE.has(digits.slice(1, 4)) ? 'toll-free' : 'longcode';
+  const match = CALLING_CODES_LONGEST_FIRST.find(([code]) => digits.startsWith(code));
+  return { type, countryCode: match ? match[1] : null };
+}

@@ -1,0 +1,101 @@
+/**
+ * The carrier port: whatever carries messages to handsets (the simulator, SMPP connectors).
+ * The engine hands batches to `submit` outside any transaction; the carrier reports receipts and
+ * inbound messages back through the sink, already mapped to canonical states and catalogue errors.
+ */
+import type { ErrorKey, Encoding, MessageKind } from '@switchboard/protocol';
+
+/** What a carrier can do. */
+export interface CarrierDescriptor {
+  readonly id: string;
+  readonly kind: 'simulator' | 'smpp' | string;
+  readonly capabilities: {
+    readonly mms: boolean;
+    readonly deliveryReceipts: boolean;
+    readonly unicode: boolean;
+    /** Messages per second it can take, if limited. */
+    readonly maxRate: number | null;
+  };
+}
+
+/** One message handed to a carrier. */
+export interface CarrierSubmission {
+  readonly messageId: string;
+  readonly projectId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly body: string;
+  readonly media: readonly string[];
+  readonly kind: MessageKind;
+  readonly encoding: Encoding;
+  readonly segments: number;
+  /** 1 for the first try. */
+  readonly attempt: number;
+  /** The message must not be delivered after this time (ms). */
+  readonly expiresAt: number;
+}
+
+/** The carrier's immediate answer for one submission. */
+export type SubmitResult =
+  | { readonly outcome: 'accepted'; readonly carrierMessageId: string; readonly parts: number }
+  | { readonly outcome: 'rejected'; readonly error: ErrorKey; readonly detail?: string }
+  | { readonly outcome: 'throttled'; readonly retryAfterMs: number }
+  | { readonly outcome: 'transient'; readonly detail: string };
+
+/** A later report about a submitted message (delivery receipt). */
+export interface StatusReport {
+  /** Our message id when the carrier knows it; otherwise correlate by carrier message id. */
+  readonly messageId: string;
+  readonly projectId: string;
+  readonly status: 'delivered' | 'undelivered' | 'failed';
+  readonly error?: ErrorKey;
+  readonly detail?: string;
+  readonly at: number;
+}
+
+/** A message a handset sent to one of our numbers. */
+export interface InboundMessage {
+  readonly from: string;
+  readonly to: string;
+  readonly body: string;
+  readonly media: readonly string[];
+  readonly segments?: number;
+  readonly carrier: string;
+  readonly carrierMessageId?: string;
+  readonly receivedAt: number;
+}
+
+/** What routing an inbound message gave. */
+export type InboundResult = { readonly routed: true; readonly messageId: string; readonly projectId: string } | { readonly routed: false };
+
+/** How a carrier talks back to the engine. */
+export interface CarrierSink {
+  /** Delivery receipts; fire-and-forget, batched by the engine. */
+  report(reports: readonly StatusReport[]): void;
+  /** Messages from handsets; resolves once they are stored. */
+  inbound(messages: readonly InboundMessage[]): Promise<InboundResult[]>;
+}
+
+/** A message accepted by this carrier that still awaits its receipt (for restart recovery). */
+export interface AwaitingReceipt {
+  readonly messageId: string;
+  readonly projectId: string;
+  readonly to: string;
+  readonly from: string;
+  readonly body: string;
+  readonly media: readonly string[];
+  readonly kind: MessageKind;
+  readonly segments: number;
+  readonly sentAt: number;
+}
+
+export interface Carrier {
+  readonly descriptor: CarrierDescriptor;
+  start(sink: CarrierSink): Promise<void>;
+  /** Stop taking work; finish or hand back what is in flight. */
+  stop(): Promise<void>;
+  health(): { readonly ok: boolean; readonly detail?: string };
+  submit(batch: readonly CarrierSubmission[]): Promise<SubmitResult[]>;
+  /** After a restart: messages this carrier accepted before that still await a receipt. */
+  recover?(awaiting: readonly AwaitingReceipt[]): void;
+}

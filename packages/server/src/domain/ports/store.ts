@@ -1,0 +1,221 @@
+/**
+ * The persistence port. Every repository method that touches tenant data takes the project id;
+ * the few cross-project operations are engine internals (job claiming, inbound owner lookup)
+ * and say so. Adapters: SQLite (embedded default) and PostgreSQL, one contract suite for both.
+ */
+import type { MessageStatus } from '@switchboard/protocol';
+import type { ApiTokenRecord, PhoneNumberRecord, ProjectRecord } from '../project.js';
+import type { JobKind, JobRecord, NewJob } from '../jobs.js';
+import type { MessageEventRecord, MessageRecord, NewMessage, NewMessageEvent } from '../message.js';
+import type { NewWebhookDelivery, WebhookAttemptRecord, WebhookDeliveryRecord } from '../webhooks.js';
+
+/** Which SQL engine backs the store. */
+export type StoreDialect = 'sqlite' | 'postgres';
+
+export interface ProjectRepository {
+  create(project: ProjectRecord): Promise<void>;
+  get(projectId: string): Promise<ProjectRecord | undefined>;
+  list(): Promise<ProjectRecord[]>;
+  setSigningKey(projectId: string, signingKey: string): Promise<void>;
+}
+
+export interface TokenRepository {
+  create(token: ApiTokenRecord): Promise<void>;
+  /** Tokens not revoked, for authentication. */
+  listActive(projectId: string): Promise<ApiTokenRecord[]>;
+  list(projectId: string): Promise<ApiTokenRecord[]>;
+  /** Returns false when no such active token exists in the project. */
+  revoke(projectId: string, tokenId: string, at: number): Promise<boolean>;
+}
+
+/** Filters of the phone-number list. */
+export interface NumberListFilter {
+  readonly nameContains?: string;
+  readonly numberContains?: string;
+}
+
+/** Keyset paging: rows strictly older (`beforeSeq`) or newer (`afterSeq`) than a cursor, newest first. */
+export interface SeqPage {
+  readonly limit: number;
+  /** Return rows with seq < beforeSeq (next page, newest first). */
+  readonly beforeSeq?: number;
+  /** Return rows with seq > afterSeq (previous page), still ordered newest first. */
+  readonly afterSeq?: number;
+}
+
+/** Fields of a number that may be changed after registration. */
+export type PhoneNumberPatch = Partial<
+  Pick<
+    PhoneNumberRecord,
+    | 'name'
+    | 'capabilities'
+    | 'messageHandler'
+    | 'messageRequestUrl'
+    | 'messageRequestMethod'
+    | 'messageFallbackUrl'
+    | 'messageFallbackMethod'
+    | 'messageLamlApplicationId'
+    | 'messageRelayTopic'
+    | 'messageRelayContext'
+    | 'messagingHandlerResourceId'
+  >
+>;
+
+export interface PhoneNumberRepository {
+  /** Throws a unique-constraint error (see `isUniqueViolation`) when the number is already registered. */
+  create(number: PhoneNumberRecord): Promise<void>;
+  get(projectId: string, id: string): Promise<PhoneNumberRecord | undefined>;
+  getByNumber(projectId: string, number: string): Promise<PhoneNumberRecord | undefined>;
+  /** Cross-project by nature: which project (if any) owns this number. Used only to route inbound messages. */
+  resolveOwner(number: string): Promise<PhoneNumberRecord | undefined>;
+  list(projectId: string, filter: NumberListFilter, page: SeqPage): Promise<Array<PhoneNumberRecord & { seq: number }>>;
+  seqOf(projectId: string, id: string): Promise<number | undefined>;
+  update(projectId: string, id: string, patch: PhoneNumberPatch, at: number): Promise<PhoneNumberRecord | undefined>;
+  delete(projectId: string, id: string): Promise<boolean>;
+}
+
+/** Filters of the message list (native logs, compat list, console). Times are ms, bounds inclusive. */
+export interface MessageListFilter {
+  readonly createdFrom?: number;
+  readonly createdTo?: number;
+  /** Bounds on the sent time (falling back to creation time for messages not sent yet). */
+  readonly sentFrom?: number;
+  readonly sentTo?: number;
+  readonly includeDeleted?: boolean;
+  readonly to?: string;
+  readonly from?: string;
+  readonly statuses?: readonly MessageStatus[];
+  readonly direction?: 'inbound' | 'outbound';
+  /** Messages between one of our numbers and another party, either direction. */
+  readonly conversation?: { readonly ours: string; readonly other: string };
+  /** Case-insensitive substring of the body. */
+  readonly bodyContains?: string;
+}
+
+/** A requested state change, applied only if the message is in an allowed predecessor state. */
+export interface TransitionUpdate {
+  readonly projectId: string;
+  readonly id: string;
+  readonly to: MessageStatus;
+  readonly at: number;
+  readonly errorCode?: string | null;
+  readonly errorMessage?: string | null;
+  readonly reason?: string | null;
+  readonly carrier?: string | null;
+  readonly carrierMessageId?: string | null;
+  readonly price?: number | null;
+}
+
+export interface MessageRepository {
+  /** Insert messages; returns them with their `seq`. */
+  insertMany(rows: readonly NewMessage[]): Promise<MessageRecord[]>;
+  get(projectId: string, id: string): Promise<MessageRecord | undefined>;
+  getMany(projectId: string, ids: readonly string[]): Promise<MessageRecord[]>;
+  seqOf(projectId: string, id: string): Promise<number | undefined>;
+  list(projectId: string, filter: MessageListFilter, page: SeqPage): Promise<MessageRecord[]>;
+  /**
+   * Guarded, batched state changes: each update applies only when the message is in a legal
+   * predecessor state (domain lifecycle). Returns the rows that changed, as they are now.
+   */
+  transitionMany(updates: readonly TransitionUpdate[]): Promise<MessageRecord[]>;
+  /** Empty the body; returns the updated message or undefined when not found. */
+  redact(projectId: string, id: string, at: number): Promise<MessageRecord | undefined>;
+  markDeleted(projectId: string, id: string, at: number): Promise<boolean>;
+  /** Engine internal, all projects: messages a carrier accepted that still await a receipt (restart recovery). */
+  listAwaitingReceipt(carrier: string, afterSeq: number, limit: number): Promise<MessageRecord[]>;
+}
+
+export interface MessageEventRepository {
+  insertMany(events: readonly NewMessageEvent[]): Promise<void>;
+  listForMessage(projectId: string, messageId: string): Promise<MessageEventRecord[]>;
+}
+
+export interface JobRepository {
+  enqueueMany(jobs: readonly NewJob[]): Promise<void>;
+  /**
+   * Engine internal, all projects: lease up to `limit` due jobs of a kind for `leaseMs`. A lease that
+   * expires (its holder died) makes the job claimable again.
+   */
+  claim(kind: JobKind, now: number, limit: number, leaseMs: number, owner: string): Promise<JobRecord[]>;
+  deleteMany(ids: readonly number[]): Promise<void>;
+  /** Release leased jobs to run again at the given times. */
+  reschedule(items: ReadonlyArray<{ id: number; runAt: number }>): Promise<void>;
+  /** Make every job leased by `owner` (or by anyone, when null) runnable now. */
+  releaseLeases(owner: string | null, now: number): Promise<number>;
+  /** Earliest run time of a kind, or undefined when the queue is empty. */
+  nextRunAt(kind: JobKind): Promise<number | undefined>;
+  count(kind: JobKind): Promise<number>;
+}
+
+export interface WebhookRepository {
+  enqueueMany(deliveries: readonly NewWebhookDelivery[]): Promise<void>;
+  /**
+   * Engine internal, all projects: lease due pending deliveries. Only the oldest pending delivery
+   * of each message is eligible, so one message's callbacks arrive in order.
+   */
+  claimDue(now: number, limit: number, leaseMs: number): Promise<WebhookDeliveryRecord[]>;
+  recordAttempt(attempt: Omit<WebhookAttemptRecord, 'id'>): Promise<void>;
+  /** Record the result of an attempt: delivered, failed for good, or pending again at `nextAttemptAt`. */
+  settle(
+    id: number,
+    result: { status: 'delivered' | 'failed' | 'pending'; attempts: number; nextAttemptAt: number; lastStatusCode: number | null; lastError: string | null; at: number },
+  ): Promise<void>;
+  get(projectId: string, id: number): Promise<WebhookDeliveryRecord | undefined>;
+  listForMessage(projectId: string, messageId: string): Promise<WebhookDeliveryRecord[]>;
+  listAttempts(projectId: string, deliveryId: number): Promise<WebhookAttemptRecord[]>;
+  /** Make a pending or failed delivery due now (console "retry now"). */
+  retryNow(projectId: string, id: number, now: number): Promise<boolean>;
+  nextDueAt(): Promise<number | undefined>;
+  countPending(): Promise<number>;
+}
+
+/** A message a simulated handset received. */
+export interface HandsetMessageRecord {
+  readonly seq: number;
+  readonly projectId: string;
+  readonly messageId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly body: string;
+  readonly media: readonly string[];
+  readonly segments: number;
+  readonly receivedAt: number;
+}
+
+/** Filter of the simulator's handset inbox. */
+export interface HandsetFilter {
+  readonly to?: string;
+  readonly from?: string;
+  readonly bodyContains?: string;
+  readonly sinceSeq?: number;
+}
+
+export interface HandsetInboxRepository {
+  insertMany(rows: ReadonlyArray<Omit<HandsetMessageRecord, 'seq'>>): Promise<HandsetMessageRecord[]>;
+  list(projectId: string, filter: HandsetFilter, limit: number): Promise<HandsetMessageRecord[]>;
+  clear(projectId: string): Promise<number>;
+  /** Keep at most `keep` messages per project. */
+  prune(keep: number): Promise<number>;
+}
+
+/** The repositories, usable inside or outside a transaction. */
+export interface Repositories {
+  readonly projects: ProjectRepository;
+  readonly tokens: TokenRepository;
+  readonly numbers: PhoneNumberRepository;
+  readonly messages: MessageRepository;
+  readonly events: MessageEventRepository;
+  readonly jobs: JobRepository;
+  readonly webhooks: WebhookRepository;
+  readonly handsets: HandsetInboxRepository;
+}
+
+/** The store: repositories plus transactions and lifecycle. */
+export interface Store extends Repositories {
+  readonly dialect: StoreDialect;
+  /** Run `work` in one transaction; repositories given to it write atomically. */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** Cheap round trip, for readiness. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,68 @@
+/**
+ * The project a server starts with. On first start it creates a project, an API token, a signing
+ * key and two numbers (inbound routed to the default RELAY context) and reports them once; with
+ * configured credentials it ensures exactly those exist, so tests and scripts get repeatable ones.
+ */
+import type { ProjectRecord } from '../domain/project.js';
+import type { Store } from '../domain/ports/store.js';
+import type { NumberService } from './number-service.js';
+import type { ProjectService } from './project-service.js';
+
+/** Numbers registered at first start when none are configured. */
+export const BUILT_IN_NUMBERS = ['+15551230001', '+15551230002'];
+
+export interface BootstrapSettings {
+  readonly projectId: string | null;
+  readonly projectName: string;
+  readonly apiToken: string | null;
+  readonly signingKey: string | null;
+  readonly numbers: readonly string[] | null;
+  readonly relayContext: string;
+}
+
+export interface BootstrapReport {
+  readonly project: ProjectRecord;
+  readonly created: boolean;
+  /** The token secret, when it was created now or configured; null when it was shown at an earlier start. */
+  readonly apiToken: string | null;
+  readonly numbers: string[];
+  readonly warnings: string[];
+}
+
+export async function ensureStartupProject(
+  deps: { readonly store: Store; readonly projects: ProjectService; readonly numbers: NumberService },
+  s: BootstrapSettings,
+): Promise<BootstrapReport> {
+  const warnings: string[] = [];
+  let project = s.projectId ? await deps.store.projects.get(s.projectId) : (await deps.store.projects.list())[0];
+  let created = false;
+  if (!project) {
+    project = await deps.projects.createProject({ ...(s.projectId ? { id: s.projectId } : {}), name: s.projectName, ...(s.signingKey ? { signingKey: s.signingKey } : {}) });
+    created = true;
+  } else if (s.signingKey && project.signingKey !== s.signingKey) {
+    await deps.projects.setSigningKey(project.id, s.signingKey);
+    project = { ...project, signingKey: s.signingKey };
+  }
+
+  let apiToken: string | null = null;
+  if (s.apiToken) {
+    if (!(await deps.projects.hasToken(project.id, s.apiToken))) await deps.projects.issueToken(project.id, { name: 'configured', token: s.apiToken });
+    apiToken = s.apiToken;
+  } else if (created) {
+    apiToken = (await deps.projects.issueToken(project.id, { name: 'first start' })).token;
+  }
+
+  const wanted = s.numbers ?? (created ? BUILT_IN_NUMBERS : []);
+  for (const number of wanted) {
+    const owner = await deps.store.numbers.resolveOwner(number);
+    if (owner && owner.projectId !== project.id) {
+      warnings.push(`${number} is registered with another project; not added to ${project.id}.`);
+      continue;
+    }
+    if (!owner) {
+      await deps.numbers.register(project.id, { number, name: 'Switchboard number', message_handler: 'relay_context', message_relay_context: s.relayContext });
+    }
+  }
+  const page = await deps.store.numbers.list(project.id, {}, { limit: 20 });
+  return { project, created, apiToken, numbers: page.map((n) => n.number).reverse(), warnings };
+}

@@ -1,0 +1,64 @@
+/**
+ * Checks `project_id:token` credentials. Token digests per project are cached briefly (revocation
+ * takes effect within `ttlMs`, or at once on this node); every comparison is constant-time and all
+ * of a project's tokens are compared, so timing reveals nothing about which one matched.
+ */
+import type { Clock } from '../domain/clock.js';
+import { hashToken, tokenDigestMatches, type TokenScope } from '../domain/credentials.js';
+import type { Bus } from '../domain/ports/bus.js';
+import type { ProjectRepository, TokenRepository } from '../domain/ports/store.js';
+
+/** Who a request acts for. */
+export interface Principal {
+  readonly projectId: string;
+  readonly scopes: ReadonlySet<TokenScope>;
+}
+
+interface Entry {
+  tokens: Array<{ hash: Buffer; scopes: readonly TokenScope[] }>;
+  exists: boolean;
+  at: number;
+}
+
+export class CredentialVerifier {
+  private readonly cache = new Map<string, Entry>();
+
+  constructor(
+    private readonly projects: ProjectRepository,
+    private readonly tokens: TokenRepository,
+    private readonly clock: Clock,
+    bus: Bus,
+    private readonly ttlMs = 5_000,
+  ) {
+    bus.subscribe('credentials.changed', ({ projectId }) => this.cache.delete(projectId));
+  }
+
+  /** The principal for valid credentials, or null. */
+  async verify(projectId: string, token: string): Promise<Principal | null> {
+    if (!projectId || !token || projectId.length > 64 || token.length > 256) return null;
+    const entry = await this.load(projectId);
+    const digest = hashToken(token);
+    let scopes: readonly TokenScope[] | null = null;
+    for (const t of entry.tokens) {
+      if (tokenDigestMatches(digest, t.hash) && scopes === null) scopes = t.scopes;
+    }
+    return scopes === null ? null : { projectId, scopes: new Set(scopes) };
+  }
+
+  /** Forget a project's cached tokens (after a local change). */
+  invalidate(projectId: string): void {
+    this.cache.delete(projectId);
+  }
+
+  private async load(projectId: string): Promise<Entry> {
+    const now = this.clock.now();
+    const hit = this.cache.get(projectId);
+    if (hit && now - hit.at < this.ttlMs) return hit;
+    const project = await this.projects.get(projectId);
+    const tokens = project ? await this.tokens.listActive(projectId) : [];
+    const entry: Entry = { exists: !!project, tokens: tokens.map((t) => ({ hash: t.tokenHash, scopes: t.scopes })), at: now };
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(projectId, entry);
+    return entry;
+  }
+}

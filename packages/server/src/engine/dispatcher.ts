@@ -1,0 +1,286 @@
+/**
+ * The job runner that hands queued messages to carriers. It claims due jobs in batches (a lease
+ * that expires if this node dies), moves them `queued → initiated`, prices them, submits them to
+ * their carrier outside any transaction, and records the answers. It runs when woken (new work
+ * on the bus) or at the next due time — never by polling in a loop.
+ *
+ * Delivery to carriers is at-least-once: a crash between a carrier's acceptance and the record of
+ * `sent` re-submits that message after restart. The window is one batch in flight per slot.
+ */
+import type { Clock } from '../domain/clock.js';
+import type { JobRecord } from '../domain/jobs.js';
+import type { MessageRecord } from '../domain/message.js';
+import type { Bus } from '../domain/ports/bus.js';
+import type { Carrier, CarrierSubmission, StatusReport, SubmitResult } from '../domain/ports/carrier.js';
+import type { EngineMetrics } from '../domain/ports/metrics.js';
+import type { Store } from '../domain/ports/store.js';
+import type { CarrierRouter } from './carrier-router.js';
+import type { ChangeRequest, LifecycleRecorder } from './lifecycle-recorder.js';
+import type { Pricing } from './pricing.js';
+import type { SubmissionsInFlight } from './submissions-in-flight.js';
+
+export interface DispatcherOptions {
+  /** Node identity recorded on leases. */
+  readonly nodeId: string;
+  /** Jobs claimed per batch. */
+  readonly batchSize: number;
+  /** Batches in flight at once. */
+  readonly concurrency: number;
+  /** How long a claim is held before another runner may take the job. */
+  readonly leaseMs: number;
+  /** Longest wait between retries of a transient carrier failure. */
+  readonly maxRetryDelayMs: number;
+}
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export class Dispatcher {
+  private running = false;
+  private stopping = false;
+  private inFlight = new Set<Promise<void>>();
+  private pumpScheduled = false;
+  private pumping = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly deps: {
+      readonly store: Store;
+      readonly clock: Clock;
+      readonly bus: Bus;
+      readonly router: CarrierRouter;
+      readonly recorder: LifecycleRecorder;
+      readonly pricing: Pricing;
+      readonly metrics: EngineMetrics;
+      readonly logger: Logger;
+      readonly inFlight: SubmissionsInFlight;
+      /** Where receipts that overtook their submit answer go once it is recorded. */
+      readonly releaseReceipts: (reports: StatusReport[]) => void;
+    },
+    private readonly opts: DispatcherOptions,
+  ) {}
+
+  /** Begin dispatching; `releaseAllLeases` recovers jobs a previous run of a single-node server held. */
+  async start(releaseAllLeases: boolean): Promise<void> {
+    const { store, clock, bus } = this.deps;
+    const released = await store.jobs.releaseLeases(releaseAllLeases ? null : this.opts.nodeId, clock.now());
+    if (released) this.deps.logger.info({ released }, 'released dispatch leases held by a previous run');
+    this.running = true;
+    this.unsubscribe = bus.subscribe('work.available', (e) => {
+      if (e.queue === 'dispatch') this.wake();
+    });
+    this.wake();
+  }
+
+  /** Stop claiming, and wait for batches in flight to be recorded. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    while (this.inFlight.size || this.pumping) await Promise.all([...this.inFlight, new Promise((r) => setImmediate(r))]);
+    this.running = false;
+  }
+
+  /** Look for work soon. */
+  wake(): void {
+    if (!this.running || this.stopping || this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.stopping && this.inFlight.size < this.opts.concurrency) {
+        const now = this.deps.clock.now();
+        const jobs = await this.deps.store.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId);
+        if (jobs.length === 0) {
+          await this.armTimer();
+          break;
+        }
+        const work = this.process(jobs)
+          .catch((err) => this.deps.logger.error({ err, jobs: jobs.length }, 'dispatch batch failed; jobs retry when their lease expires'))
+          .finally(() => {
+            this.inFlight.delete(work);
+            this.wake();
+          });
+        this.inFlight.add(work);
+        if (jobs.length < this.opts.batchSize) break;
+      }
+    } catch (err) {
+      this.deps.logger.error({ err }, 'claiming dispatch jobs failed; retrying shortly');
+      this.armAt(this.deps.clock.now() + 1000);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async armTimer(): Promise<void> {
+    const next = await this.deps.store.jobs.nextRunAt('dispatch');
+    if (next !== undefined) this.armAt(next);
+  }
+
+  private armAt(at: number): void {
+    if (this.stopping) return;
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.wake();
+    }, Math.max(0, at - this.deps.clock.now()) + 5);
+    this.timer.unref();
+  }
+
+  private async process(jobs: JobRecord[]): Promise<void> {
+    const { store, clock, recorder, router, pricing } = this.deps;
+    const messages = await loadMessages(store, jobs);
+    const done: number[] = [];
+    const retry: Array<{ id: number; runAt: number }> = [];
+    const toInitiate: ChangeRequest[] = [];
+    const toFail: ChangeRequest[] = [];
+    const ready: Array<{ job: JobRecord; message: MessageRecord }> = [];
+    const now = clock.now();
+
+    for (const job of jobs) {
+      const m = messages.get(job.messageId);
+      if (!m || (m.status !== 'queued' && m.status !== 'initiated')) {
+        // Gone, or already handed over before a crash: nothing to send again.
+        done.push(job.id);
+        continue;
+      }
+      if (now >= m.expiresAt) {
+        toFail.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'VALIDITY_EXPIRED', detail: { validity_period: m.validityPeriod } });
+        done.push(job.id);
+        continue;
+      }
+      const quote = pricing.quote(m);
+      if (m.maxPrice !== null && quote.price !== null && quote.price > Number(m.maxPrice)) {
+        toFail.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'MAX_PRICE_EXCEEDED', errorDetail: `price ${quote.price} ${quote.unit} > MaxPrice ${m.maxPrice}` });
+        done.push(job.id);
+        continue;
+      }
+      if (m.status === 'queued') toInitiate.push({ projectId: m.projectId, messageId: m.id, to: 'initiated', detail: { attempt: job.attempts } });
+      ready.push({ job, message: m });
+    }
+
+    if (toFail.length) await recorder.recordMany(toFail);
+    if (toInitiate.length) await recorder.recordMany(toInitiate);
+
+    // Group by carrier and submit, outside any transaction.
+    const byCarrier = new Map<Carrier, Array<{ job: JobRecord; message: MessageRecord }>>();
+    for (const r of ready) {
+      const carrier = router.route(r.message.to);
+      const list = byCarrier.get(carrier);
+      if (list) list.push(r);
+      else byCarrier.set(carrier, [r]);
+    }
+    const outcomes: ChangeRequest[] = [];
+    const submittedIds = ready.map((r) => r.message.id);
+    this.deps.inFlight.begin(submittedIds);
+    try {
+    await Promise.all(
+      [...byCarrier].map(async ([carrier, items]) => {
+        const results = await submitSafely(carrier, items.map((i) => submission(i.job, i.message)));
+        const counts = { accepted: 0, rejected: 0, throttled: 0, transient: 0 };
+        const at = clock.now();
+        results.forEach((res, idx) => {
+          const { job, message } = items[idx]!;
+          counts[res.outcome]++;
+          switch (res.outcome) {
+            case 'accepted': {
+              const quote = pricing.quote(message);
+              outcomes.push({
+                projectId: message.projectId,
+                messageId: message.id,
+                to: 'sent',
+                carrier: carrier.descriptor.id,
+                carrierMessageId: res.carrierMessageId,
+                price: quote.price,
+                detail: { parts: res.parts },
+              });
+              this.deps.metrics.dispatchLatency((at - message.createdAt) / 1000);
+              done.push(job.id);
+              break;
+            }
+            case 'rejected':
+              outcomes.push({ projectId: message.projectId, messageId: message.id, to: 'failed', error: res.error, carrier: carrier.descriptor.id, ...(res.detail ? { errorDetail: res.detail } : {}) });
+              done.push(job.id);
+              break;
+            case 'throttled':
+              retry.push({ id: job.id, runAt: Math.min(at + Math.max(1, res.retryAfterMs), message.expiresAt) });
+              break;
+            case 'transient': {
+              const delay = Math.min(this.opts.maxRetryDelayMs, 250 * 2 ** Math.min(job.attempts, 16));
+              retry.push({ id: job.id, runAt: Math.min(at + delay, message.expiresAt) });
+              this.deps.logger.warn({ carrier: carrier.descriptor.id, messageId: message.id, detail: res.detail, retryInMs: delay }, 'carrier failed transiently; will retry');
+              break;
+            }
+          }
+        });
+        for (const [outcome, n] of Object.entries(counts)) if (n) this.deps.metrics.carrierSubmitted(carrier.descriptor.id, outcome as keyof typeof counts, n);
+      }),
+    );
+    if (outcomes.length) await recorder.recordMany(outcomes);
+    } finally {
+      const early = this.deps.inFlight.end(submittedIds);
+      if (early.length) this.deps.releaseReceipts(early);
+    }
+    // Only now forget the jobs: a crash before this line re-runs them, and they find the messages sent.
+    if (done.length) await store.jobs.deleteMany(done);
+    if (retry.length) {
+      await store.jobs.reschedule(retry);
+      this.armAt(Math.min(...retry.map((r) => r.runAt)));
+    }
+  }
+}
+
+async function loadMessages(store: Store, jobs: readonly JobRecord[]): Promise<Map<string, MessageRecord>> {
+  const byProject = new Map<string, string[]>();
+  for (const j of jobs) {
+    const ids = byProject.get(j.projectId);
+    if (ids) ids.push(j.messageId);
+    else byProject.set(j.projectId, [j.messageId]);
+  }
+  const out = new Map<string, MessageRecord>();
+  for (const [projectId, ids] of byProject) for (const m of await store.messages.getMany(projectId, ids)) out.set(m.id, m);
+  return out;
+}
+
+function submission(job: JobRecord, m: MessageRecord): CarrierSubmission {
+  return {
+    messageId: m.id,
+    projectId: m.projectId,
+    from: m.from,
+    to: m.to,
+    body: m.body,
+    media: m.media,
+    kind: m.kind,
+    encoding: m.encoding,
+    segments: m.segments,
+    attempt: job.attempts,
+    expiresAt: m.expiresAt,
+  };
+}
+
+/** A carrier that throws or answers the wrong number of results fails the batch transiently, not the process. */
+async function submitSafely(carrier: Carrier, batch: CarrierSubmission[]): Promise<SubmitResult[]> {
+  try {
+    const results = await carrier.submit(batch);
+    if (results.length === batch.length) return results;
+    return batch.map(() => ({ outcome: 'transient', detail: `carrier ${carrier.descriptor.id} answered ${results.length} results for ${batch.length} messages` }));
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    return batch.map(() => ({ outcome: 'transient', detail }));
+  }
+}

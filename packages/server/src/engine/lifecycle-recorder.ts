@@ -1,0 +1,146 @@
+/**
+ * Records state changes of messages: guarded updates, event rows and the webhooks they cause in
+ * one transaction (batched across concurrent callers), then announces them on the bus.
+ */
+import type { ErrorKey, MessageStatus } from '@switchboard/protocol';
+import { ERRORS } from '@switchboard/protocol';
+import type { Clock } from '../domain/clock.js';
+import type { NewMessageEvent } from '../domain/message.js';
+import type { Bus } from '../domain/ports/bus.js';
+import type { EngineMetrics } from '../domain/ports/metrics.js';
+import type { Repositories, Store, TransitionUpdate } from '../domain/ports/store.js';
+import type { NewWebhookDelivery } from '../domain/webhooks.js';
+import { Batcher } from '../util/batcher.js';
+import type { StateChange, WebhookPlanner } from './state-change.js';
+
+/** A requested change: move a message to `to`, with failure facts and carrier details. */
+export interface ChangeRequest {
+  readonly projectId: string;
+  readonly messageId: string;
+  readonly to: MessageStatus;
+  /** Failure reason from the catalogue (sets error_code, error_message and reason). */
+  readonly error?: ErrorKey;
+  /** Extra text appended to the catalogue message (e.g. the carrier's own words). */
+  readonly errorDetail?: string;
+  readonly carrier?: string;
+  readonly carrierMessageId?: string;
+  readonly price?: number | null;
+  /** Facts for the event timeline. */
+  readonly detail?: Record<string, unknown>;
+}
+
+/** Turn a catalogue error into the stored failure fields. */
+export function failureFields(error: ErrorKey | undefined, extra?: string): Pick<TransitionUpdate, 'errorCode' | 'errorMessage' | 'reason'> {
+  if (!error) return {};
+  const entry = ERRORS[error];
+  return { errorCode: String(entry.compat), errorMessage: extra ? `${entry.message} (${extra})` : entry.message, reason: entry.native };
+}
+
+/** Publishes committed changes and wakes the webhook runner: the one post-commit step. */
+export class ChangeAnnouncer {
+  constructor(
+    private readonly bus: Bus,
+    private readonly metrics: EngineMetrics,
+  ) {}
+
+  announce(changes: readonly StateChange[], webhooksQueued: number): void {
+    const counts = new Map<MessageStatus, number>();
+    for (const c of changes) {
+      counts.set(c.message.status, (counts.get(c.message.status) ?? 0) + 1);
+      this.bus.publish('message.status', {
+        projectId: c.message.projectId,
+        message: c.message,
+        status: c.message.status,
+        at: c.event.at,
+        event: c.event,
+      });
+    }
+    for (const [status, n] of counts) this.metrics.messagesTransitioned(status, n);
+    if (webhooksQueued > 0) this.bus.publish('work.available', { queue: 'webhooks' });
+  }
+}
+
+/** Run every planner over a batch of changes. */
+export async function planWebhooks(planners: readonly WebhookPlanner[], changes: readonly StateChange[], tx: Repositories, now: number): Promise<NewWebhookDelivery[]> {
+  if (changes.length === 0 || planners.length === 0) return [];
+  const out: NewWebhookDelivery[] = [];
+  for (const p of planners) out.push(...(await p.plan(changes, tx, now)));
+  return out;
+}
+
+export class LifecycleRecorder {
+  private readonly batcher: Batcher<ChangeRequest, boolean>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly planners: readonly WebhookPlanner[],
+    private readonly announcer: ChangeAnnouncer,
+  ) {
+    this.batcher = new Batcher((items) => this.flush(items), 2000);
+  }
+
+  /** Apply one change; resolves true if the message was in a state that allowed it. */
+  record(change: ChangeRequest): Promise<boolean> {
+    return this.batcher.add(change);
+  }
+
+  /** Apply many changes; one result per change. */
+  recordMany(changes: readonly ChangeRequest[]): Promise<boolean[]> {
+    return this.batcher.addMany(changes);
+  }
+
+  /** Wait until every queued change is committed. */
+  drain(): Promise<void> {
+    return this.batcher.drain();
+  }
+
+  private async flush(items: ChangeRequest[]): Promise<boolean[]> {
+    const now = this.clock.now();
+    const updates: TransitionUpdate[] = items.map((c) => ({
+      projectId: c.projectId,
+      id: c.messageId,
+      to: c.to,
+      at: now,
+      ...failureFields(c.error, c.errorDetail),
+      ...(c.carrier !== undefined ? { carrier: c.carrier } : {}),
+      ...(c.carrierMessageId !== undefined ? { carrierMessageId: c.carrierMessageId } : {}),
+      ...(c.price !== undefined ? { price: c.price } : {}),
+    }));
+    const { changes, webhooks } = await this.store.transaction(async (tx) => {
+      const changed = await tx.messages.transitionMany(updates);
+      // A message can appear twice in one batch (e.g. sent and delivered); keep request order per id.
+      const byKey = new Map<string, ChangeRequest>();
+      for (const c of items) byKey.set(`${c.messageId}\u0000${c.to}`, c);
+      const changes: StateChange[] = changed.map((message) => {
+        const req = byKey.get(`${message.id}\u0000${message.status}`);
+        const event: NewMessageEvent = {
+          messageId: message.id,
+          projectId: message.projectId,
+          status: message.status,
+          at: now,
+          errorCode: req?.error ? message.errorCode : null,
+          errorMessage: req?.error ? message.errorMessage : null,
+          detail: eventDetail(req),
+        };
+        return { message, event };
+      });
+      await tx.events.insertMany(changes.map((c) => c.event));
+      const webhooks = await planWebhooks(this.planners, changes, tx, now);
+      if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
+      return { changes, webhooks };
+    });
+    this.announcer.announce(changes, webhooks.length);
+    const applied = new Set(changes.map((c) => `${c.message.id}\u0000${c.message.status}`));
+    return items.map((c) => applied.has(`${c.messageId}\u0000${c.to}`));
+  }
+}
+
+function eventDetail(req: ChangeRequest | undefined): Record<string, unknown> | null {
+  if (!req) return null;
+  const d: Record<string, unknown> = { ...req.detail };
+  if (req.carrier !== undefined) d.carrier = req.carrier;
+  if (req.carrierMessageId !== undefined) d.carrier_message_id = req.carrierMessageId;
+  if (req.error) d.reason = ERRORS[req.error].native;
+  return Object.keys(d).length ? d : null;
+}

@@ -1,0 +1,46 @@
+/**
+ * Fastify's own failures (body too large, bad content type, schema validation) mapped onto the
+ * error catalogue, so every surface formats them like any other error.
+ */
+import type { FastifyError } from 'fastify';
+import type { ErrorDetail } from '@switchboard/protocol';
+import { AppError, detail } from '../domain/app-error.js';
+
+/** Map a schema validation failure's property to the catalogue entry for it. */
+export type ValidationMap = Readonly<Record<string, Parameters<typeof detail>[0]>>;
+
+/** Turn any error thrown while handling a request into an AppError. */
+export function toAppError(err: unknown, validationMap: ValidationMap = {}): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as FastifyError & { validation?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> };
+  switch (e?.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return AppError.of('BODY_TOO_LARGE');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return AppError.of('UNSUPPORTED_CONTENT_TYPE', { message: 'Unsupported Content-Type; send application/json.' });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return AppError.of('MALFORMED_BODY', { message: e.message });
+  }
+  if (e?.validation) return new AppError(validationDetails(e.validation, validationMap));
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return AppError.of(e.statusCode === 413 ? 'BODY_TOO_LARGE' : e.statusCode === 415 ? 'UNSUPPORTED_CONTENT_TYPE' : 'MALFORMED_BODY', { message: e.message });
+  }
+  return AppError.of('INTERNAL');
+}
+
+function validationDetails(list: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }>, map: ValidationMap): ErrorDetail[] {
+  const out: ErrorDetail[] = [];
+  const seen = new Set<string>();
+  for (const v of list) {
+    const property = v.instancePath.split('/')[1] ?? (typeof v.params?.missingProperty === 'string' ? v.params.missingProperty : '');
+    if (seen.has(property)) continue;
+    seen.add(property);
+    const key = map[property];
+    if (!property) out.push(detail('MALFORMED_BODY', { message: `The request ${v.message ?? 'is malformed'}.` }));
+    else if (key) out.push(detail(key, { attribute: property }));
+    else out.push(detail('INVALID_PARAMETER', { attribute: property, message: `${property} ${v.message ?? 'is invalid'}.` }));
+  }
+  return out.length ? out : [detail('MALFORMED_BODY')];
+}

@@ -1,0 +1,35 @@
+/**
+ * A strict JSON body parser: the body must be valid UTF-8 and valid JSON. (Fastify's default would
+ * silently replace bad bytes with U+FFFD.) Failures become MALFORMED_BODY in the surface's shape.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../domain/app-error.js';
+
+/** Decode a raw body as UTF-8, refusing invalid byte sequences. */
+export function decodeUtf8Body(body: Buffer): string {
+  if (!isUtf8(body)) throw AppError.of('MALFORMED_BODY', { message: 'The request body is not valid UTF-8.' });
+  return body.toString('utf8');
+}
+
+/** Parse a JSON body. */
+export function parseJsonBody(body: Buffer): unknown {
+  const text = decodeUtf8Body(body);
+  if (text.trim() === '') throw AppError.of('MALFORMED_BODY', { message: 'The request body is empty; a JSON object was expected.' });
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw AppError.of('MALFORMED_BODY', { message: `The request body is not valid JSON: ${(err as Error).message}` });
+  }
+}
+
+/** Register the strict JSON parser in a plugin's context (its routes only). */
+export function useStrictJson(app: FastifyInstance): void {
+  app.addContentTypeParser(/^application\/(.+\+)?json(;.*)?$/i, { parseAs: 'buffer' }, (_req: FastifyRequest, body: Buffer, done) => {
+    try {
+      done(null, parseJsonBody(body));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+}

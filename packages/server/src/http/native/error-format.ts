@@ -1,0 +1,32 @@
+/**
+ * The native REST surface's one error formatter (rest-apis §A.5):
+ * - 422 validation problems: `{"errors":[{type,code,message,attribute,url}]}` under /api/messaging,
+ *   `{"errors":[{detail,status,title,code}]}` under /api/relay/rest;
+ * - everything else: `{"error":"<reason phrase>","message":"<what went wrong>"}` with its status.
+ */
+import { ERRORS, type NativeValidationError, type RelayRestError } from '@switchboard/protocol';
+import type { FastifyReply } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { AppError } from '../../domain/app-error.js';
+
+const DOCS = 'https://developer.signalwire.com/rest/overview/error-codes/#';
+
+export type NativeFlavour = 'messaging' | 'relay-rest';
+
+export function sendNativeError(reply: FastifyReply, err: AppError, flavour: NativeFlavour): FastifyReply {
+  const first = ERRORS[err.key];
+  const status = first.nativeHttp;
+  if (status === 422) {
+    if (flavour === 'relay-rest') {
+      const errors: RelayRestError[] = err.details.map((d) => ({ detail: d.message, status: '422', title: 'Invalid Attribute', code: ERRORS[d.key].native }));
+      return reply.code(422).send({ errors });
+    }
+    const errors: NativeValidationError[] = err.details.map((d) => {
+      const entry = ERRORS[d.key];
+      return { type: entry.nativeType, code: entry.native, message: d.message, attribute: d.attribute, url: `${DOCS}${entry.native}` };
+    });
+    return reply.code(422).send({ errors });
+  }
+  if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="Switchboard"');
+  return reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', message: err.details[0]!.message });
+}

@@ -1,0 +1,93 @@
+/**
+ * Native messaging API: send (`POST /api/messaging/messages`), redact (`PATCH …/{id}`), and the
+ * message logs (`GET /api/messaging/logs[/{id}]`).
+ */
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../domain/app-error.js';
+import type { MessageListFilter } from '../../domain/ports/store.js';
+import { authenticate, principalOf } from '../auth.js';
+import { baseUrl } from '../base-url.js';
+import type { HttpDeps } from '../deps.js';
+import { finishPage, parsePageRequest, toSeqPage } from './paging.js';
+import { toMessageLog, toNativeMessage } from './presenters.js';
+import { messageLogResponse, messageResponse, pageOf, redactMessageBody, sendMessageBody } from './schemas.js';
+
+const DAY = 86_400_000;
+
+/** Parse a date (`YYYY-MM-DD`, UTC day) or ISO date-time filter into the span it covers. */
+function parseDateFilter(raw: unknown, attribute: string): { start: number; end: number } | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw === 'string') {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(raw)) {
+      const start = Date.parse(`${raw}T00:00:00Z`);
+      if (!Number.isNaN(start)) return { start, end: start + DAY - 1 };
+    } else if (/^\d{4}-\d{2}-\d{2}T/.test(raw)) {
+      const at = Date.parse(raw);
+      if (!Number.isNaN(at)) return { start: at, end: at };
+    }
+  }
+  throw AppError.of('DATETIME_REQUIRED', { attribute, message: `${attribute} must be a date (YYYY-MM-DD) or an ISO-8601 date-time.` });
+}
+
+export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  app.addHook('onRequest', async (request) => {
+    await authenticate(deps.verifier, request, 'messaging');
+  });
+
+  app.post(
+    '/api/messaging/messages',
+    { schema: { body: sendMessageBody, response: { 201: messageResponse } } },
+    async (request, reply) => {
+      const { projectId } = principalOf(request);
+      const b = request.body as Record<string, unknown>;
+      const message = await deps.acceptor.accept(projectId, {
+        to: b.to,
+        from: b.from,
+        body: b.body,
+        media: b.media,
+        sendAsMms: b.send_as_mms,
+        statusCallback: b.status_callback,
+        callbackFormat: 'json',
+        customVariables: b.custom_variables,
+        origin: 'rest',
+      });
+      return reply.code(201).send(toNativeMessage(message));
+    },
+  );
+
+  app.patch<{ Params: { id: string } }>(
+    '/api/messaging/messages/:id',
+    { schema: { body: redactMessageBody, response: { 200: messageResponse } } },
+    async (request) => {
+      const { projectId } = principalOf(request);
+      const body = (request.body ?? {}) as { body?: unknown };
+      if (body.body !== '') throw AppError.of('REDACT_BODY_NOT_EMPTY');
+      return toNativeMessage(await deps.messages.redact(projectId, request.params.id));
+    },
+  );
+
+  app.get('/api/messaging/logs', { schema: { response: { 200: pageOf(messageLogResponse) } } }, async (request) => {
+    const { projectId } = principalOf(request);
+    const q = request.query as Record<string, unknown>;
+    const before = parseDateFilter(q.created_before, 'created_before');
+    const on = parseDateFilter(q.created_on, 'created_on');
+    const after = parseDateFilter(q.created_after, 'created_after');
+    const filter: MessageListFilter = {
+      includeDeleted: q.include_deleted === 'true',
+      ...(before || on ? { createdTo: Math.min(before ? before.start - 1 : Infinity, on ? on.end : Infinity) } : {}),
+      ...(after || on ? { createdFrom: Math.max(after ? after.end + 1 : -Infinity, on ? on.start : -Infinity) } : {}),
+    };
+    const page = parsePageRequest(q);
+    const seqPage = await toSeqPage(page, (id) => deps.store.messages.seqOf(projectId, id));
+    const rows = await deps.store.messages.list(projectId, filter, seqPage);
+    const base = baseUrl(request, deps.publicUrl);
+    const { items, links } = finishPage(rows, page, new URL(request.url, base));
+    return { links, data: items.map((m) => toMessageLog(m, base)) };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/messaging/logs/:id', { schema: { response: { 200: messageLogResponse } } }, async (request) => {
+    const { projectId } = principalOf(request);
+    const m = await deps.messages.get(projectId, request.params.id, { includeDeleted: true });
+    return toMessageLog(m, baseUrl(request, deps.publicUrl));
+  });
+}

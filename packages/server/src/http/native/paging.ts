@@ -1,0 +1,65 @@
+/**
+ * Native page-token paging (rest-apis §A.3): `page_size` 1–1000 (default 50), `page_number` ≥ 0,
+ * and from page 1 on a `page_token` (`PA<id>` = after that row, `PB<id>` = before it). Links are
+ * absolute; `next`/`prev` only when such a page exists.
+ */
+import type { PageLinks } from '@switchboard/protocol';
+import { AppError, detail } from '../../domain/app-error.js';
+import type { SeqPage } from '../../domain/ports/store.js';
+
+export interface PageRequest {
+  readonly size: number;
+  readonly number: number;
+  readonly token: { readonly direction: 'after' | 'before'; readonly id: string } | null;
+}
+
+function intParam(raw: unknown, name: string, min: number, max: number, fallback: number, key: 'PAGE_SIZE_INVALID' | 'PAGE_NUMBER_INVALID'): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new AppError(detail(key, { attribute: name }));
+  }
+  return Number(raw);
+}
+
+/** Read and check the paging query parameters. */
+export function parsePageRequest(query: Record<string, unknown>): PageRequest {
+  const size = intParam(query.page_size, 'page_size', 1, 1000, 50, 'PAGE_SIZE_INVALID');
+  const number = intParam(query.page_number, 'page_number', 0, 1_000_000_000, 0, 'PAGE_NUMBER_INVALID');
+  const raw = query.page_token;
+  if (raw === undefined || raw === '') {
+    if (number > 0) throw AppError.of('PAGE_TOKEN_REQUIRED');
+    return { size, number, token: null };
+  }
+  const m = typeof raw === 'string' ? /^P([AB])([0-9a-fA-F-]{1,64})$/.exec(raw) : null;
+  if (!m) throw AppError.of('PAGE_TOKEN_INVALID');
+  return { size, number, token: { direction: m[1] === 'A' ? 'after' : 'before', id: m[2]! } };
+}
+
+/** Resolve the token to a keyset cursor; `seqOf` finds the row the token names. */
+export async function toSeqPage(req: PageRequest, seqOf: (id: string) => Promise<number | undefined>): Promise<SeqPage> {
+  if (!req.token) return { limit: req.size + 1 };
+  const seq = await seqOf(req.token.id);
+  if (seq === undefined) throw AppError.of('PAGE_TOKEN_INVALID');
+  return req.token.direction === 'after' ? { limit: req.size + 1, beforeSeq: seq } : { limit: req.size + 1, afterSeq: seq };
+}
+
+/** Trim the extra row fetched to detect more pages, and build the links. */
+export function finishPage<T extends { id: string }>(rows: T[], req: PageRequest, selfUrl: URL): { items: T[]; links: PageLinks } {
+  const backwards = req.token?.direction === 'before';
+  const more = rows.length > req.size;
+  // Going backwards the extra row is the newest one (first); otherwise the oldest (last).
+  const items = more ? (backwards ? rows.slice(1) : rows.slice(0, req.size)) : rows;
+  const link = (number: number | null, token: string | null) => {
+    const u = new URL(selfUrl);
+    for (const k of ['page_number', 'page_size', 'page_token']) u.searchParams.delete(k);
+    if (number !== null) u.searchParams.set('page_number', String(number));
+    u.searchParams.set('page_size', String(req.size));
+    if (token) u.searchParams.set('page_token', token);
+    return u.toString();
+  };
+  const links: PageLinks = { self: selfUrl.toString(), first: link(null, null) };
+  const hasOlder = backwards || more;
+  if (hasOlder && items.length) links.next = link(req.number + 1, `PA${items[items.length - 1]!.id}`);
+  if (req.number > 0 && items.length) links.prev = req.number === 1 ? link(0, null) : link(req.number - 1, `PB${items[0]!.id}`);
+  return { items, links };
+}

@@ -1,0 +1,63 @@
+/** Native phone-numbers API (`/api/relay/rest/phone_numbers`): register, list, get, update, release. */
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../domain/app-error.js';
+import { authenticate, principalOf } from '../auth.js';
+import { baseUrl } from '../base-url.js';
+import type { HttpDeps } from '../deps.js';
+import { finishPage, parsePageRequest, toSeqPage } from './paging.js';
+import { toPhoneNumber } from './presenters.js';
+import { pageOf, phoneNumberResponse } from './schemas.js';
+
+const objectBody = { type: 'object' } as const;
+
+export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  app.addHook('onRequest', async (request) => {
+    await authenticate(deps.verifier, request, 'numbers');
+  });
+
+  const notFound = (id: string) => AppError.of('NOT_FOUND', { message: `Phone number ${id} was not found.` });
+
+  app.get('/api/relay/rest/phone_numbers', { schema: { response: { 200: pageOf(phoneNumberResponse) } } }, async (request) => {
+    const { projectId } = principalOf(request);
+    const q = request.query as Record<string, unknown>;
+    const page = parsePageRequest(q);
+    const seqPage = await toSeqPage(page, (id) => deps.store.numbers.seqOf(projectId, id));
+    const filter = {
+      ...(typeof q.filter_name === 'string' && q.filter_name ? { nameContains: q.filter_name.slice(0, 255) } : {}),
+      ...(typeof q.filter_number === 'string' && q.filter_number ? { numberContains: q.filter_number.slice(0, 32) } : {}),
+    };
+    const rows = await deps.store.numbers.list(projectId, filter, seqPage);
+    const base = baseUrl(request, deps.publicUrl);
+    const { items, links } = finishPage(rows, page, new URL(request.url, base));
+    return { links, data: items.map(toPhoneNumber) };
+  });
+
+  app.post('/api/relay/rest/phone_numbers', { schema: { body: objectBody, response: { 200: phoneNumberResponse } } }, async (request) => {
+    const { projectId } = principalOf(request);
+    return toPhoneNumber(await deps.numbers.register(projectId, request.body as Record<string, unknown>));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/relay/rest/phone_numbers/:id', { schema: { response: { 200: phoneNumberResponse } } }, async (request) => {
+    const { projectId } = principalOf(request);
+    const n = await deps.store.numbers.get(projectId, request.params.id);
+    if (!n) throw notFound(request.params.id);
+    return toPhoneNumber(n);
+  });
+
+  app.put<{ Params: { id: string } }>(
+    '/api/relay/rest/phone_numbers/:id',
+    { schema: { body: objectBody, response: { 200: phoneNumberResponse } } },
+    async (request) => {
+      const { projectId } = principalOf(request);
+      const n = await deps.numbers.update(projectId, request.params.id, request.body as Record<string, unknown>);
+      if (!n) throw notFound(request.params.id);
+      return toPhoneNumber(n);
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>('/api/relay/rest/phone_numbers/:id', async (request, reply) => {
+    const { projectId } = principalOf(request);
+    if (!(await deps.numbers.release(projectId, request.params.id))) throw notFound(request.params.id);
+    return reply.code(204).send();
+  });
+}

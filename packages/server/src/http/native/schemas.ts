@@ -1,0 +1,99 @@
+/**
+ * JSON Schemas of the native surface: request bodies are checked structurally by them (types,
+ * counts), the domain checks the meaning; responses are serialised through them.
+ */
+const str = { type: 'string' } as const;
+const nullableStr = { type: ['string', 'null'] } as const;
+
+export const sendMessageBody = {
+  type: 'object',
+  properties: {
+    to: str,
+    from: str,
+    body: str,
+    media: { type: 'array', items: str },
+    send_as_mms: { type: 'boolean' },
+    status_callback: str,
+    custom_variables: { type: 'object' },
+  },
+} as const;
+
+export const redactMessageBody = {
+  type: 'object',
+  properties: { body: str },
+} as const;
+
+export const messageResponse = {
+  type: 'object',
+  properties: {
+    id: str,
+    from: str,
+    to: str,
+    body: str,
+    status: str,
+    direction: str,
+    kind: str,
+    media: { type: 'array', items: str },
+    number_of_segments: { type: 'integer' },
+    error_code: nullableStr,
+    error_message: nullableStr,
+    created_at: str,
+    project_id: str,
+    status_callback_url: nullableStr,
+    message_uri: str,
+  },
+} as const;
+
+export const messageLogResponse = {
+  type: 'object',
+  properties: {
+    id: str,
+    from: str,
+    to: str,
+    status: str,
+    direction: str,
+    kind: str,
+    source: str,
+    type: str,
+    url: nullableStr,
+    number_of_segments: { type: 'integer' },
+    charge: { type: 'number' },
+    charge_details: { type: 'array', items: { type: 'object', properties: { description: str, charge: { type: 'number' } } } },
+    created_at: str,
+    error_code: nullableStr,
+    error_message: nullableStr,
+  },
+} as const;
+
+export const linksSchema = {
+  type: 'object',
+  properties: { self: str, first: str, next: str, prev: str },
+} as const;
+
+export const phoneNumberResponse = {
+  type: 'object',
+  properties: {
+    id: str,
+    number: str,
+    name: nullableStr,
+    capabilities: { type: 'array', items: str },
+    number_type: str,
+    country_code: nullableStr,
+    created_at: str,
+    updated_at: str,
+    next_billed_at: nullableStr,
+    message_handler: nullableStr,
+    messaging_handler_resource_id: nullableStr,
+    message_request_url: nullableStr,
+    message_request_method: str,
+    message_fallback_url: nullableStr,
+    message_fallback_method: str,
+    message_laml_application_id: nullableStr,
+    message_relay_topic: nullableStr,
+    message_relay_context: nullableStr,
+  },
+} as const;
+
+export function pageOf(item: object) {
+  return { type: 'object', properties: { links: linksSchema, data: { type: 'array', items: item } } } as const;
+}

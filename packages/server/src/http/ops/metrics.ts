@@ -1,0 +1,57 @@
+/**
+ * Prometheus metrics (prom-client), one registry per server instance. The engine reports through
+ * the `EngineMetrics` port; queue depths are read from the store when scraped.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EngineMetrics } from '../../domain/ports/metrics.js';
+import type { Store } from '../../domain/ports/store.js';
+
+export class PrometheusMetrics implements EngineMetrics {
+  readonly registry = new Registry();
+  private readonly transitions: Counter<'status'>;
+  private readonly latency: Histogram;
+  private readonly submissions: Counter<'carrier' | 'outcome'>;
+  private readonly webhooks: Counter<'kind' | 'outcome'>;
+
+  constructor(store: Store) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
+    this.transitions = new Counter({ name: 'switchboard_message_transitions_total', help: 'Messages entering each state.', labelNames: ['status'], registers: [this.registry] });
+    this.latency = new Histogram({
+      name: 'switchboard_dispatch_latency_seconds',
+      help: 'Time from acceptance to the carrier taking the message.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [this.registry],
+    });
+    this.submissions = new Counter({ name: 'switchboard_carrier_submissions_total', help: 'Carrier answers to submissions.', labelNames: ['carrier', 'outcome'], registers: [this.registry] });
+    this.webhooks = new Counter({ name: 'switchboard_webhook_deliveries_total', help: 'Webhook attempts by outcome.', labelNames: ['kind', 'outcome'], registers: [this.registry] });
+    new Gauge({
+      name: 'switchboard_dispatch_queue_depth',
+      help: 'Messages waiting to be handed to a carrier (including ones being retried).',
+      registers: [this.registry],
+      async collect() {
+        this.set(await store.jobs.count('dispatch'));
+      },
+    });
+    new Gauge({
+      name: 'switchboard_webhooks_pending',
+      help: 'Webhook deliveries waiting in the outbox.',
+      registers: [this.registry],
+      async collect() {
+        this.set(await store.webhooks.countPending());
+      },
+    });
+  }
+
+  messagesTransitioned(status: string, count: number): void {
+    this.transitions.inc({ status }, count);
+  }
+  dispatchLatency(seconds: number): void {
+    this.latency.observe(seconds);
+  }
+  carrierSubmitted(carrier: string, outcome: string, count: number): void {
+    this.submissions.inc({ carrier, outcome }, count);
+  }
+  webhookOutcome(kind: string, outcome: string): void {
+    this.webhooks.inc({ kind, outcome });
+  }
+}

@@ -1,0 +1,36 @@
+/** Operations endpoints: liveness (`/health`), readiness (`/ready`) and Prometheus (`/metrics`). */
+import type { FastifyInstance } from 'fastify';
+import type { Carrier } from '../../domain/ports/carrier.js';
+import type { Store } from '../../domain/ports/store.js';
+import type { PrometheusMetrics } from './metrics.js';
+
+export interface OpsDeps {
+  readonly store: Store;
+  readonly carriers: () => readonly Carrier[];
+  readonly metrics: PrometheusMetrics;
+  readonly version: string;
+  /** False while starting or shutting down. */
+  readonly accepting: () => boolean;
+}
+
+export async function opsPlugin(app: FastifyInstance, deps: OpsDeps): Promise<void> {
+  app.get('/health', async () => ({ status: 'ok', version: deps.version }));
+
+  app.get('/ready', async (_request, reply) => {
+    const checks: Record<string, { ok: boolean; detail?: string }> = {};
+    try {
+      await deps.store.ping();
+      checks.database = { ok: true };
+    } catch (err) {
+      checks.database = { ok: false, detail: (err as Error).message };
+    }
+    for (const c of deps.carriers()) checks[`carrier:${c.descriptor.id}`] = c.health();
+    checks.accepting = { ok: deps.accepting() };
+    const ready = Object.values(checks).every((c) => c.ok);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    return reply.header('Content-Type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+}

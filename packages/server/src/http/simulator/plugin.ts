@@ -1,0 +1,160 @@
+/**
+ * The simulator's handset API, in the spirit of Mailpit and LocalStack: list and search what the
+ * simulated phones received, clear it, wait for a matching message (long poll), inject a message
+ * from a phone to one of our numbers, and read or change the simulator's behaviour.
+ * Errors use the native JSON shapes.
+ */
+import type { ErrorDetail } from '@switchboard/protocol';
+import type { FastifyInstance } from 'fastify';
+import { AppError, detail } from '../../domain/app-error.js';
+import type { HandsetFilter, HandsetMessageRecord } from '../../domain/ports/store.js';
+import { checkContent, checkDestination } from '../../domain/send-request.js';
+import { MAGIC_NUMBERS, type OutcomeRule } from '../../carriers/simulator/outcomes.js';
+import { parseOutcomeRules } from '../../carriers/simulator/rules-config.js';
+import type { SimulatorCarrier } from '../../carriers/simulator/simulator-carrier.js';
+import { authenticate, principalOf } from '../auth.js';
+import type { HttpDeps } from '../deps.js';
+import { toAppError } from '../fastify-errors.js';
+import { useStrictJson } from '../json-body.js';
+import { sendNativeError } from '../native/error-format.js';
+import { isoSeconds, toNativeMessage } from '../native/presenters.js';
+
+const MAX_WAIT_MS = 120_000;
+
+function present(h: HandsetMessageRecord) {
+  return { id: h.seq, message_id: h.messageId, from: h.from, to: h.to, body: h.body, media: h.media, segments: h.segments, received_at: isoSeconds(h.receivedAt) };
+}
+
+function presentRule(r: OutcomeRule) {
+  return { prefix: r.prefix, description: r.description ?? null, ...r.outcome, error: 'error' in r.outcome ? r.outcome.error : undefined };
+}
+
+function filterFrom(q: Record<string, unknown>): HandsetFilter {
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v.slice(0, 200) : undefined);
+  const since = text(q.since);
+  if (since !== undefined && !/^\d+$/.test(since)) throw AppError.of('FILTER_INVALID', { attribute: 'since', message: 'since must be a handset message id (a whole number).' });
+  const f: { -readonly [K in keyof HandsetFilter]: HandsetFilter[K] } = {};
+  const to = text(q.to);
+  const from = text(q.from);
+  const contains = text(q.contains);
+  if (to) f.to = to;
+  if (from) f.from = from;
+  if (contains) f.bodyContains = contains;
+  if (since) f.sinceSeq = Number(since);
+  return f;
+}
+
+function matches(h: HandsetMessageRecord, projectId: string, f: HandsetFilter): boolean {
+  return (
+    h.projectId === projectId &&
+    (f.to === undefined || h.to === f.to) &&
+    (f.from === undefined || h.from === f.from) &&
+    (f.sinceSeq === undefined || h.seq > f.sinceSeq) &&
+    (f.bodyContains === undefined || h.body.toLowerCase().includes(f.bodyContains.toLowerCase()))
+  );
+}
+
+export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDeps; simulator: SimulatorCarrier }): Promise<void> {
+  const { deps, simulator } = opts;
+  app.removeAllContentTypeParsers();
+  useStrictJson(app);
+  app.setErrorHandler((err, request, reply) => {
+    const appError = toAppError(err);
+    if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the simulator API');
+    return sendNativeError(reply, appError, 'messaging');
+  });
+  app.addHook('onRequest', async (request) => {
+    const write = request.method !== 'GET' && request.url.startsWith('/api/simulator/settings');
+    await authenticate(deps.verifier, request, write ? 'management' : 'messaging');
+  });
+
+  app.get('/api/simulator/messages', async (request) => {
+    const { projectId } = principalOf(request);
+    const q = request.query as Record<string, unknown>;
+    const limit = typeof q.limit === 'string' && /^\d+$/.test(q.limit) ? Math.min(1000, Math.max(1, Number(q.limit))) : 100;
+    const rows = await deps.store.handsets.list(projectId, filterFrom(q), limit);
+    return { data: rows.map(present) };
+  });
+
+  app.delete('/api/simulator/messages', async (request) => {
+    const { projectId } = principalOf(request);
+    return { deleted: await deps.store.handsets.clear(projectId) };
+  });
+
+  app.get('/api/simulator/messages/wait', async (request, reply) => {
+    const { projectId } = principalOf(request);
+    const q = request.query as Record<string, unknown>;
+    const filter = filterFrom(q);
+    const timeoutMs = typeof q.timeout === 'string' && /^\d+(\.\d+)?$/.test(q.timeout) ? Math.min(MAX_WAIT_MS, Number(q.timeout) * 1000) : 10_000;
+    // Subscribe before looking, so a message arriving in between is not missed.
+    let resolveHit!: (h: HandsetMessageRecord | null) => void;
+    const hit = new Promise<HandsetMessageRecord | null>((r) => (resolveHit = r));
+    const unsubscribe = deps.bus.subscribe('handset.received', (h) => {
+      if (matches(h, projectId, filter)) resolveHit(h);
+    });
+    const timer = setTimeout(() => resolveHit(null), timeoutMs);
+    const onClose = () => resolveHit(null);
+    request.raw.on('close', onClose);
+    try {
+      const existing = await deps.store.handsets.list(projectId, filter, 1);
+      if (existing[0]) resolveHit(existing[0]);
+      const found = await hit;
+      if (!found) return reply.code(408).send({ error: 'Request Timeout', message: `No matching message reached a handset within ${timeoutMs / 1000} s.` });
+      return present(found);
+    } finally {
+      clearTimeout(timer);
+      unsubscribe();
+      request.raw.off('close', onClose);
+    }
+  });
+
+  app.post('/api/simulator/inbound', { schema: { body: { type: 'object' } } }, async (request, reply) => {
+    const { projectId } = principalOf(request);
+    const b = request.body as Record<string, unknown>;
+    const errors: ErrorDetail[] = checkDestination(b.from).map((d) => ({ ...d, attribute: 'from', message: d.message.replace("'To'", "'From'") }));
+    const owned = typeof b.to === 'string' ? await deps.store.numbers.getByNumber(projectId, b.to) : undefined;
+    if (!owned) errors.push(detail('TO_INVALID', { message: `To must be one of your project's numbers (got ${JSON.stringify(b.to ?? null)}).` }));
+    const content = checkContent({ to: b.to, from: b.from, body: b.body, media: b.media, callbackFormat: 'json', origin: 'inbound' }, { refusePrivateCallbacks: false });
+    errors.push(...content.errors);
+    if (errors.length) throw new AppError(errors);
+    const [result] = await deps.inbound.receive([{ from: b.from as string, to: b.to as string, body: content.value!.body, media: content.value!.media, carrier: 'simulator', receivedAt: deps.clock.now() }]);
+    if (!result?.routed) throw AppError.of('TO_INVALID', { message: 'That number is not registered on this server.' });
+    return reply.code(201).send(toNativeMessage(await deps.messages.get(projectId, result.messageId)));
+  });
+
+  app.get('/api/simulator/settings', async () => {
+    const s = simulator.getSettings();
+    return {
+      delay_ms: s.delayMs,
+      delayed_receipt_ms: s.delayedReceiptMs,
+      mms_receipts: s.mmsReceipts,
+      rules: s.rules.map(presentRule),
+      magic_numbers: MAGIC_NUMBERS.map(presentRule),
+    };
+  });
+
+  app.put('/api/simulator/settings', { schema: { body: { type: 'object' } } }, async (request) => {
+    const b = request.body as Record<string, unknown>;
+    const ms = (v: unknown, name: string) => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 3_600_000) throw AppError.of('INVALID_PARAMETER', { attribute: name, message: `${name} must be a whole number of milliseconds from 0 to 3600000.` });
+      return v;
+    };
+    const p: { delayMs?: number; delayedReceiptMs?: number; mmsReceipts?: boolean; rules?: OutcomeRule[] } = {};
+    if (b.delay_ms !== undefined) p.delayMs = ms(b.delay_ms, 'delay_ms');
+    if (b.delayed_receipt_ms !== undefined) p.delayedReceiptMs = ms(b.delayed_receipt_ms, 'delayed_receipt_ms');
+    if (b.mms_receipts !== undefined) {
+      if (typeof b.mms_receipts !== 'boolean') throw AppError.of('INVALID_PARAMETER', { attribute: 'mms_receipts', message: 'mms_receipts must be a boolean.' });
+      p.mmsReceipts = b.mms_receipts;
+    }
+    if (b.rules !== undefined) {
+      try {
+        p.rules = parseOutcomeRules(b.rules);
+      } catch (err) {
+        throw AppError.of('INVALID_PARAMETER', { attribute: 'rules', message: (err as Error).message });
+      }
+    }
+    simulator.updateSettings(p);
+    const s = simulator.getSettings();
+    return { delay_ms: s.delayMs, delayed_receipt_ms: s.delayedReceiptMs, mms_receipts: s.mmsReceipts, rules: s.rules.map(presentRule) };
+  });
+}

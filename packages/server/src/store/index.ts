@@ -1,0 +1,2 @@
+export { KyselyStore } from './kysely-store.js';
+export { openSqliteStore, type SqliteStoreOptions } from './dialects/sqlite.js';

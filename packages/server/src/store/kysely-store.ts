@@ -1,0 +1,75 @@
+/**
+ * The Store port on Kysely: the same repositories for every dialect; the dialect file supplies the
+ * Kysely instance and the few engine-specific traits.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Repositories, Store, StoreDialect } from '../domain/ports/store.js';
+import type { DialectTraits } from './dialect-traits.js';
+import { KyselyHandsetInboxRepository } from './repositories/handsets.js';
+import { KyselyJobRepository } from './repositories/jobs.js';
+import { KyselyMessageEventRepository, KyselyMessageRepository } from './repositories/messages.js';
+import { KyselyPhoneNumberRepository } from './repositories/numbers.js';
+import { KyselyProjectRepository, KyselyTokenRepository } from './repositories/projects.js';
+import { KyselyWebhookRepository } from './repositories/webhooks.js';
+import type { Database } from './schema.js';
+
+function repositories(db: Kysely<Database>, traits: DialectTraits): Repositories {
+  return {
+    projects: new KyselyProjectRepository(db),
+    tokens: new KyselyTokenRepository(db),
+    numbers: new KyselyPhoneNumberRepository(db),
+    messages: new KyselyMessageRepository(db, traits),
+    events: new KyselyMessageEventRepository(db, traits),
+    jobs: new KyselyJobRepository(db, traits),
+    webhooks: new KyselyWebhookRepository(db, traits),
+    handsets: new KyselyHandsetInboxRepository(db, traits),
+  };
+}
+
+export class KyselyStore implements Store {
+  readonly dialect: StoreDialect;
+  readonly projects;
+  readonly tokens;
+  readonly numbers;
+  readonly messages;
+  readonly events;
+  readonly jobs;
+  readonly webhooks;
+  readonly handsets;
+
+  constructor(
+    /** The underlying Kysely instance, for dialect files and tests. */
+    readonly db: Kysely<Database>,
+    private readonly traits: DialectTraits,
+    private readonly onClose: () => Promise<void> = async () => {},
+  ) {
+    this.dialect = traits.name;
+    const repos = repositories(db, traits);
+    this.projects = repos.projects;
+    this.tokens = repos.tokens;
+    this.numbers = repos.numbers;
+    this.messages = repos.messages;
+    this.events = repos.events;
+    this.jobs = repos.jobs;
+    this.webhooks = repos.webhooks;
+    this.handsets = repos.handsets;
+  }
+
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(repositories(trx, this.traits)));
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+    await this.onClose();
+  }
+
+  /** True when an error is a unique-constraint violation in this engine. */
+  isUniqueViolation(err: unknown): boolean {
+    return this.traits.isUniqueViolation(err);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * All migrations, in order. Each is written once for both dialects; names sort in apply order.
+ * Add a file `NNNN-name.ts` and list it here.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import type { StoreDialect } from '../../domain/ports/store.js';
+import { initialSchema } from './0001-initial.js';
+
+export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
+  return {
+    '0001-initial': initialSchema(dialect),
+  };
+}
+
+class InCodeProvider implements MigrationProvider {
+  constructor(private readonly dialect: StoreDialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrationsFor(this.dialect);
+  }
+}
+
+/** Bring the schema up to date; throws with the failing migration's name on error. */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: StoreDialect): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: new InCodeProvider(dialect), migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    const err = result.error instanceof Error ? result.error : new Error(String(result.error));
+    throw new Error(`Database migration ${failed?.migrationName ?? '(unknown)'} failed: ${err.message}`, { cause: err });
+  }
+  return result;
+}

@@ -1,0 +1,72 @@
+import type { Kysely } from 'kysely';
+import type { HandsetFilter, HandsetInboxRepository, HandsetMessageRecord } from '../../domain/ports/store.js';
+import type { DialectTraits } from '../dialect-traits.js';
+import type { Database } from '../schema.js';
+import { chunkRows, handsetFromRow, num, stringArrayText } from '../rows.js';
+import { containsText } from './like.js';
+
+export class KyselyHandsetInboxRepository implements HandsetInboxRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly traits: DialectTraits,
+  ) {}
+
+  async insertMany(rows: ReadonlyArray<Omit<HandsetMessageRecord, 'seq'>>): Promise<HandsetMessageRecord[]> {
+    const out: HandsetMessageRecord[] = [];
+    for (const chunk of chunkRows(rows, 8, this.traits.maxParameters)) {
+      const inserted = await this.db
+        .insertInto('handset_messages')
+        .values(
+          chunk.map((r) => ({
+            project_id: r.projectId,
+            message_id: r.messageId,
+            from_number: r.from,
+            to_number: r.to,
+            body: r.body,
+            media: stringArrayText(r.media),
+            segments: r.segments,
+            received_at: r.receivedAt,
+          })),
+        )
+        .returning(['seq', 'message_id'])
+        .execute();
+      const seqById = new Map(inserted.map((r) => [r.message_id, num(r.seq)]));
+      for (const r of chunk) out.push({ ...r, seq: seqById.get(r.messageId)! });
+    }
+    return out;
+  }
+
+  async list(projectId: string, f: HandsetFilter, limit: number): Promise<HandsetMessageRecord[]> {
+    let q = this.db.selectFrom('handset_messages').selectAll().where('project_id', '=', projectId);
+    if (f.to) q = q.where('to_number', '=', f.to);
+    if (f.from) q = q.where('from_number', '=', f.from);
+    if (f.bodyContains) q = q.where(containsText('body', f.bodyContains));
+    if (f.sinceSeq !== undefined) q = q.where('seq', '>', f.sinceSeq);
+    const rows = await q.orderBy('seq', 'desc').limit(limit).execute();
+    return rows.map(handsetFromRow);
+  }
+
+  async clear(projectId: string): Promise<number> {
+    const result = await this.db.deleteFrom('handset_messages').where('project_id', '=', projectId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async prune(keep: number): Promise<number> {
+    const projects = await this.db.selectFrom('handset_messages').select('project_id').distinct().execute();
+    let removed = 0;
+    for (const { project_id } of projects) {
+      const cutoff = await this.db
+        .selectFrom('handset_messages')
+        .select('seq')
+        .where('project_id', '=', project_id)
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .offset(keep)
+        .executeTakeFirst();
+      if (!cutoff) continue;
+      const result = await this.db.deleteFrom('handset_messages').where('project_id', '=', project_id).where('seq', '<=', num(cutoff.seq)).executeTakeFirst();
+      removed += Number(result.numDeletedRows);
+    }
+    return removed;
+  }
+}

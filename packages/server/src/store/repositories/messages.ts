@@ -1,0 +1,216 @@
+import type { MessageStatus } from '@switchboard/protocol';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { predecessorsOf } from '../../domain/lifecycle.js';
+import type { MessageEventRecord, MessageRecord, NewMessage, NewMessageEvent } from '../../domain/message.js';
+import type { MessageEventRepository, MessageListFilter, MessageRepository, SeqPage, TransitionUpdate } from '../../domain/ports/store.js';
+import type { DialectTraits } from '../dialect-traits.js';
+import type { Database } from '../schema.js';
+import { chunkRows, eventFromRow, messageFromRow, messageToRow, num } from '../rows.js';
+import { containsText } from './like.js';
+
+const MESSAGE_COLUMNS = 34;
+const EVENT_COLUMNS = 7;
+/** Rows per guarded UPDATE: each row binds a few CASE parameters. */
+const TRANSITION_CHUNK = 250;
+/** States after which a carrier has taken the message, so it has a sent time. */
+const CARRIED: ReadonlySet<MessageStatus> = new Set(['sent', 'delivered', 'undelivered']);
+
+type ValueColumn = 'error_code' | 'error_message' | 'reason' | 'carrier' | 'carrier_message_id' | 'price';
+const VALUE_FIELDS: ReadonlyArray<readonly [keyof TransitionUpdate, ValueColumn]> = [
+  ['errorCode', 'error_code'],
+  ['errorMessage', 'error_message'],
+  ['reason', 'reason'],
+  ['carrier', 'carrier'],
+  ['carrierMessageId', 'carrier_message_id'],
+  ['price', 'price'],
+];
+
+export class KyselyMessageRepository implements MessageRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly traits: DialectTraits,
+  ) {}
+
+  async insertMany(rows: readonly NewMessage[]): Promise<MessageRecord[]> {
+    const out: MessageRecord[] = [];
+    for (const chunk of chunkRows(rows, MESSAGE_COLUMNS, this.traits.maxParameters)) {
+      const inserted = await this.db.insertInto('messages').values(chunk.map(messageToRow)).returning(['id', 'seq']).execute();
+      const seqById = new Map(inserted.map((r) => [r.id, num(r.seq)]));
+      for (const m of chunk) out.push({ ...m, seq: seqById.get(m.id)! });
+    }
+    return out;
+  }
+
+  async get(projectId: string, id: string): Promise<MessageRecord | undefined> {
+    const row = await this.db.selectFrom('messages').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    return row && messageFromRow(row);
+  }
+
+  async getMany(projectId: string, ids: readonly string[]): Promise<MessageRecord[]> {
+    if (ids.length === 0) return [];
+    const out: MessageRecord[] = [];
+    for (const chunk of chunkRows(ids, 1, this.traits.maxParameters - 1)) {
+      const rows = await this.db.selectFrom('messages').selectAll().where('project_id', '=', projectId).where('id', 'in', chunk).execute();
+      for (const r of rows) out.push(messageFromRow(r));
+    }
+    return out;
+  }
+
+  async seqOf(projectId: string, id: string): Promise<number | undefined> {
+    const row = await this.db.selectFrom('messages').select('seq').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    return row ? num(row.seq) : undefined;
+  }
+
+  async list(projectId: string, f: MessageListFilter, page: SeqPage): Promise<MessageRecord[]> {
+    let q = this.db.selectFrom('messages').selectAll().where('project_id', '=', projectId);
+    if (!f.includeDeleted) q = q.where('deleted_at', 'is', null);
+    if (f.createdFrom !== undefined) q = q.where('created_at', '>=', f.createdFrom);
+    if (f.createdTo !== undefined) q = q.where('created_at', '<=', f.createdTo);
+    if (f.sentFrom !== undefined) q = q.where(sql<number>`coalesce(sent_at, created_at)`, '>=', f.sentFrom);
+    if (f.sentTo !== undefined) q = q.where(sql<number>`coalesce(sent_at, created_at)`, '<=', f.sentTo);
+    if (f.to !== undefined) q = q.where('to_number', '=', f.to);
+    if (f.from !== undefined) q = q.where('from_number', '=', f.from);
+    if (f.statuses && f.statuses.length) q = q.where('status', 'in', [...f.statuses]);
+    if (f.direction) q = q.where('direction', '=', f.direction);
+    if (f.conversation) {
+      const { ours, other } = f.conversation;
+      q = q.where((eb) =>
+        eb.or([
+          eb.and([eb('from_number', '=', ours), eb('to_number', '=', other)]),
+          eb.and([eb('from_number', '=', other), eb('to_number', '=', ours)]),
+        ]),
+      );
+    }
+    if (f.bodyContains) q = q.where(containsText('body', f.bodyContains));
+    if (page.beforeSeq !== undefined) q = q.where('seq', '<', page.beforeSeq);
+    if (page.afterSeq !== undefined) {
+      const rows = await q.where('seq', '>', page.afterSeq).orderBy('seq', 'asc').limit(page.limit).execute();
+      return rows.reverse().map(messageFromRow);
+    }
+    const rows = await q.orderBy('seq', 'desc').limit(page.limit).execute();
+    return rows.map(messageFromRow);
+  }
+
+  async transitionMany(updates: readonly TransitionUpdate[]): Promise<MessageRecord[]> {
+    if (updates.length === 0) return [];
+    // One guarded UPDATE per (project, target state); per-row values ride in CASE expressions.
+    const groups = new Map<string, TransitionUpdate[]>();
+    for (const u of updates) {
+      const key = `${u.projectId}\u0000${u.to}`;
+      const group = groups.get(key);
+      if (group) group.push(u);
+      else groups.set(key, [u]);
+    }
+    const changed: MessageRecord[] = [];
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.length; i += TRANSITION_CHUNK) {
+        const chunk = group.slice(i, i + TRANSITION_CHUNK);
+        const rows = await this.transitionChunk(chunk);
+        for (const r of rows) changed.push(messageFromRow(r));
+      }
+    }
+    return changed;
+  }
+
+  private async transitionChunk(chunk: readonly TransitionUpdate[]) {
+    const first = chunk[0]!;
+    const at = chunk.reduce((max, u) => (u.at > max ? u.at : max), first.at);
+    const set: Record<string, unknown> = { status: first.to, updated_at: at };
+    if (CARRIED.has(first.to)) set.sent_at = sql`coalesce(sent_at, ${at})`;
+    for (const [field, column] of VALUE_FIELDS) {
+      const withValue = chunk.filter((u) => u[field] !== undefined);
+      if (withValue.length === 0) continue;
+      set[column] = caseById(column, withValue.map((u) => [u.id, u[field] ?? null] as const));
+    }
+    return this.db
+      .updateTable('messages')
+      .set(set)
+      .where('project_id', '=', first.projectId)
+      .where(
+        'id',
+        'in',
+        chunk.map((u) => u.id),
+      )
+      .where('status', 'in', [...predecessorsOf(first.to)])
+      .returningAll()
+      .execute();
+  }
+
+  async redact(projectId: string, id: string, at: number): Promise<MessageRecord | undefined> {
+    const row = await this.db
+      .updateTable('messages')
+      .set({ body: '', redacted_at: at, updated_at: at })
+      .where('project_id', '=', projectId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && messageFromRow(row);
+  }
+
+  async markDeleted(projectId: string, id: string, at: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('messages')
+      .set({ deleted_at: at, updated_at: at })
+      .where('project_id', '=', projectId)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async listAwaitingReceipt(carrier: string, afterSeq: number, limit: number): Promise<MessageRecord[]> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('carrier', '=', carrier)
+      .where('status', '=', 'sent')
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map(messageFromRow);
+  }
+}
+
+/** `CASE id WHEN … THEN … ELSE <column> END`, portable across both engines. */
+function caseById(column: string, pairs: ReadonlyArray<readonly [string, unknown]>): RawBuilder<unknown> {
+  const branches = pairs.map(([id, value]) => sql`when ${id} then ${value}`);
+  return sql`case id ${sql.join(branches, sql` `)} else ${sql.ref(column)} end`;
+}
+
+export class KyselyMessageEventRepository implements MessageEventRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly traits: DialectTraits,
+  ) {}
+
+  async insertMany(events: readonly NewMessageEvent[]): Promise<void> {
+    for (const chunk of chunkRows(events, EVENT_COLUMNS, this.traits.maxParameters)) {
+      await this.db
+        .insertInto('message_events')
+        .values(
+          chunk.map((e) => ({
+            message_id: e.messageId,
+            project_id: e.projectId,
+            status: e.status,
+            at: e.at,
+            error_code: e.errorCode,
+            error_message: e.errorMessage,
+            detail: e.detail === null ? null : JSON.stringify(e.detail),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  async listForMessage(projectId: string, messageId: string): Promise<MessageEventRecord[]> {
+    const rows = await this.db
+      .selectFrom('message_events')
+      .selectAll()
+      .where('message_id', '=', messageId)
+      .where('project_id', '=', projectId)
+      .orderBy('id')
+      .execute();
+    return rows.map(eventFromRow);
+  }
+}

@@ -1,0 +1,82 @@
+import type { Kysely, Updateable } from 'kysely';
+import type { NumberListFilter, PhoneNumberPatch, PhoneNumberRepository, SeqPage } from '../../domain/ports/store.js';
+import type { PhoneNumberRecord } from '../../domain/project.js';
+import type { Database, PhoneNumbersTable } from '../schema.js';
+import { num, numberFromRow, numberToRow } from '../rows.js';
+import { containsText } from './like.js';
+
+const PATCH_COLUMNS: Record<keyof PhoneNumberPatch, keyof PhoneNumbersTable> = {
+  name: 'name',
+  capabilities: 'capabilities',
+  messageHandler: 'message_handler',
+  messageRequestUrl: 'message_request_url',
+  messageRequestMethod: 'message_request_method',
+  messageFallbackUrl: 'message_fallback_url',
+  messageFallbackMethod: 'message_fallback_method',
+  messageLamlApplicationId: 'message_laml_application_id',
+  messageRelayTopic: 'message_relay_topic',
+  messageRelayContext: 'message_relay_context',
+  messagingHandlerResourceId: 'messaging_handler_resource_id',
+};
+
+export class KyselyPhoneNumberRepository implements PhoneNumberRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(n: PhoneNumberRecord): Promise<void> {
+    await this.db.insertInto('phone_numbers').values(numberToRow(n)).execute();
+  }
+
+  async get(projectId: string, id: string): Promise<PhoneNumberRecord | undefined> {
+    const row = await this.db.selectFrom('phone_numbers').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    return row && numberFromRow(row);
+  }
+
+  async getByNumber(projectId: string, number: string): Promise<PhoneNumberRecord | undefined> {
+    const row = await this.db.selectFrom('phone_numbers').selectAll().where('project_id', '=', projectId).where('number', '=', number).executeTakeFirst();
+    return row && numberFromRow(row);
+  }
+
+  async resolveOwner(number: string): Promise<PhoneNumberRecord | undefined> {
+    const row = await this.db.selectFrom('phone_numbers').selectAll().where('number', '=', number).executeTakeFirst();
+    return row && numberFromRow(row);
+  }
+
+  async list(projectId: string, filter: NumberListFilter, page: SeqPage): Promise<Array<PhoneNumberRecord & { seq: number }>> {
+    let q = this.db.selectFrom('phone_numbers').selectAll().where('project_id', '=', projectId);
+    if (filter.nameContains) q = q.where(containsText('name', filter.nameContains));
+    if (filter.numberContains) q = q.where(containsText('number', filter.numberContains));
+    if (page.beforeSeq !== undefined) q = q.where('seq', '<', page.beforeSeq);
+    if (page.afterSeq !== undefined) {
+      const rows = await q.where('seq', '>', page.afterSeq).orderBy('seq', 'asc').limit(page.limit).execute();
+      return rows.reverse().map(numberFromRow);
+    }
+    const rows = await q.orderBy('seq', 'desc').limit(page.limit).execute();
+    return rows.map(numberFromRow);
+  }
+
+  async seqOf(projectId: string, id: string): Promise<number | undefined> {
+    const row = await this.db.selectFrom('phone_numbers').select('seq').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    return row ? num(row.seq) : undefined;
+  }
+
+  async update(projectId: string, id: string, patch: PhoneNumberPatch, at: number): Promise<PhoneNumberRecord | undefined> {
+    const values: Record<string, unknown> = { updated_at: at };
+    for (const [key, column] of Object.entries(PATCH_COLUMNS) as Array<[keyof PhoneNumberPatch, string]>) {
+      if (patch[key] === undefined) continue;
+      values[column] = key === 'capabilities' ? JSON.stringify(patch[key]) : patch[key];
+    }
+    const row = await this.db
+      .updateTable('phone_numbers')
+      .set(values as Updateable<PhoneNumbersTable>)
+      .where('project_id', '=', projectId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && numberFromRow(row);
+  }
+
+  async delete(projectId: string, id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('phone_numbers').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}

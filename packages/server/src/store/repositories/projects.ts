@@ -1,0 +1,68 @@
+import type { Kysely } from 'kysely';
+import type { ProjectRepository, TokenRepository } from '../../domain/ports/store.js';
+import type { ApiTokenRecord, ProjectRecord } from '../../domain/project.js';
+import type { Database } from '../schema.js';
+import { projectFromRow, tokenFromRow } from '../rows.js';
+
+export class KyselyProjectRepository implements ProjectRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(p: ProjectRecord): Promise<void> {
+    await this.db.insertInto('projects').values({ id: p.id, name: p.name, signing_key: p.signingKey, created_at: p.createdAt }).execute();
+  }
+
+  async get(projectId: string): Promise<ProjectRecord | undefined> {
+    const row = await this.db.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirst();
+    return row && projectFromRow(row);
+  }
+
+  async list(): Promise<ProjectRecord[]> {
+    const rows = await this.db.selectFrom('projects').selectAll().orderBy('created_at').execute();
+    return rows.map(projectFromRow);
+  }
+
+  async setSigningKey(projectId: string, signingKey: string): Promise<void> {
+    await this.db.updateTable('projects').set({ signing_key: signingKey }).where('id', '=', projectId).execute();
+  }
+}
+
+export class KyselyTokenRepository implements TokenRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(t: ApiTokenRecord): Promise<void> {
+    await this.db
+      .insertInto('api_tokens')
+      .values({
+        id: t.id,
+        project_id: t.projectId,
+        name: t.name,
+        token_hash: t.tokenHash,
+        token_prefix: t.tokenPrefix,
+        scopes: JSON.stringify(t.scopes),
+        created_at: t.createdAt,
+        revoked_at: t.revokedAt,
+      })
+      .execute();
+  }
+
+  async listActive(projectId: string): Promise<ApiTokenRecord[]> {
+    const rows = await this.db.selectFrom('api_tokens').selectAll().where('project_id', '=', projectId).where('revoked_at', 'is', null).execute();
+    return rows.map(tokenFromRow);
+  }
+
+  async list(projectId: string): Promise<ApiTokenRecord[]> {
+    const rows = await this.db.selectFrom('api_tokens').selectAll().where('project_id', '=', projectId).orderBy('created_at').execute();
+    return rows.map(tokenFromRow);
+  }
+
+  async revoke(projectId: string, tokenId: string, at: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: at })
+      .where('project_id', '=', projectId)
+      .where('id', '=', tokenId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+}

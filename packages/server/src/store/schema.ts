@@ -1,0 +1,166 @@
+/**
+ * Table shapes as Kysely sees them. Times are integer milliseconds since the epoch in both
+ * dialects; JSON values are stored as text so the same code reads both engines.
+ */
+import type { Generated } from 'kysely';
+
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  signing_key: string;
+  created_at: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  project_id: string;
+  name: string;
+  token_hash: Buffer;
+  token_prefix: string;
+  scopes: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface PhoneNumbersTable {
+  seq: Generated<number>;
+  id: string;
+  project_id: string;
+  number: string;
+  name: string | null;
+  number_type: string;
+  country_code: string | null;
+  capabilities: string;
+  message_handler: string | null;
+  message_request_url: string | null;
+  message_request_method: string;
+  message_fallback_url: string | null;
+  message_fallback_method: string;
+  message_laml_application_id: string | null;
+  message_relay_topic: string | null;
+  message_relay_context: string | null;
+  messaging_handler_resource_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessagesTable {
+  seq: Generated<number>;
+  id: string;
+  project_id: string;
+  direction: string;
+  origin: string;
+  from_number: string;
+  to_number: string;
+  body: string;
+  media: string;
+  kind: string;
+  encoding: string;
+  segments: number;
+  status: string;
+  error_code: string | null;
+  error_message: string | null;
+  reason: string | null;
+  status_callback: string | null;
+  callback_format: string | null;
+  custom_variables: string | null;
+  context: string | null;
+  tags: string;
+  number_group_id: string | null;
+  application_id: string | null;
+  price: number | null;
+  price_unit: string;
+  max_price: string | null;
+  validity_period: number;
+  expires_at: number;
+  carrier: string | null;
+  carrier_message_id: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+  redacted_at: number | null;
+  deleted_at: number | null;
+}
+
+export interface MessageEventsTable {
+  id: Generated<number>;
+  message_id: string;
+  project_id: string;
+  status: string;
+  at: number;
+  error_code: string | null;
+  error_message: string | null;
+  detail: string | null;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  project_id: string;
+  message_id: string;
+  run_at: number;
+  attempts: number;
+  lease_owner: string | null;
+  created_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  project_id: string;
+  message_id: string | null;
+  kind: string;
+  url: string;
+  method: string;
+  content_type: string | null;
+  body: string;
+  signature: string;
+  fallback_url: string | null;
+  fallback_method: string | null;
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  next_attempt_at: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: number;
+  project_id: string;
+  attempt: number;
+  url: string;
+  at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  signature: string;
+  response_excerpt: string | null;
+}
+
+export interface HandsetMessagesTable {
+  seq: Generated<number>;
+  project_id: string;
+  message_id: string;
+  from_number: string;
+  to_number: string;
+  body: string;
+  media: string;
+  segments: number;
+  received_at: number;
+}
+
+/** The whole schema. */
+export interface Database {
+  projects: ProjectsTable;
+  api_tokens: ApiTokensTable;
+  phone_numbers: PhoneNumbersTable;
+  messages: MessagesTable;
+  message_events: MessageEventsTable;
+  jobs: JobsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  handset_messages: HandsetMessagesTable;
+}

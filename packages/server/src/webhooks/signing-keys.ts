@@ -1,0 +1,26 @@
+/** Projects' signing keys, cached briefly; dropped at once when credentials change. */
+import type { Clock } from '../domain/clock.js';
+import type { Bus } from '../domain/ports/bus.js';
+import type { ProjectRepository } from '../domain/ports/store.js';
+
+export class SigningKeys {
+  private readonly cache = new Map<string, { key: string | null; at: number }>();
+
+  constructor(
+    private readonly projects: ProjectRepository,
+    private readonly clock: Clock,
+    bus: Bus,
+    private readonly ttlMs = 30_000,
+  ) {
+    bus.subscribe('credentials.changed', ({ projectId }) => this.cache.delete(projectId));
+  }
+
+  async get(projectId: string): Promise<string | null> {
+    const now = this.clock.now();
+    const hit = this.cache.get(projectId);
+    if (hit && now - hit.at < this.ttlMs) return hit.key;
+    const key = (await this.projects.get(projectId))?.signingKey ?? null;
+    this.cache.set(projectId, { key, at: now });
+    return key;
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Delivers the webhook outbox. Claims due deliveries in batches (one message's webhooks strictly in
+ * order), signs and sends them with bounded concurrency, records every attempt, and retries with
+ * capped exponential backoff until `max_attempts`; a delivery with a fallback URL makes its last
+ * attempt there. It never blocks the message pipeline: deliveries are rows, not promises.
+ */
+import type { Clock } from '../domain/clock.js';
+import type { Bus } from '../domain/ports/bus.js';
+import type { EngineMetrics } from '../domain/ports/metrics.js';
+import type { Store } from '../domain/ports/store.js';
+import type { WebhookDeliveryRecord, WebhookKind } from '../domain/webhooks.js';
+import type { Logger } from '../engine/dispatcher.js';
+import type { WebhookHttpClient, WebhookResponse } from './http-client.js';
+import { signFormRequest, signJsonRequest } from './signing.js';
+import type { SigningKeys } from './signing-keys.js';
+import { timeoutsFromUrl, type WebhookTimeouts } from './timeouts.js';
+
+export interface WebhookRunnerOptions {
+  readonly concurrency: number;
+  readonly leaseMs: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly timeouts: WebhookTimeouts;
+  readonly userAgent: string;
+}
+
+/** What a handler decides about a response (used by cXML handling, which must parse the answer). */
+export type ResponseVerdict = { readonly ok: true } | { readonly ok: false; readonly error: string; readonly retryable: boolean };
+
+/** Reads the answer of a delivered webhook of one kind (e.g. a cXML document) and acts on it. */
+export type ResponseHandler = (delivery: WebhookDeliveryRecord, response: WebhookResponse) => Promise<ResponseVerdict>;
+
+export class WebhookRunner {
+  private running = false;
+  private stopping = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private scheduled = false;
+  private pumping = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private unsubscribe: (() => void) | undefined;
+  private readonly handlers = new Map<WebhookKind, ResponseHandler>();
+
+  constructor(
+    private readonly deps: {
+      readonly store: Store;
+      readonly clock: Clock;
+      readonly bus: Bus;
+      readonly http: WebhookHttpClient;
+      readonly keys: SigningKeys;
+      readonly metrics: EngineMetrics;
+      readonly logger: Logger;
+    },
+    private readonly opts: WebhookRunnerOptions,
+  ) {}
+
+  /** Register what to do with the responses of one kind of webhook. */
+  onResponse(kind: WebhookKind, handler: ResponseHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  start(): void {
+    this.running = true;
+    this.unsubscribe = this.deps.bus.subscribe('work.available', (e) => {
+      if (e.queue === 'webhooks') this.wake();
+    });
+    this.wake();
+  }
+
+  /** Stop claiming; wait for requests in flight (bounded by their timeouts). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    while (this.inFlight.size || this.pumping) await Promise.all([...this.inFlight, new Promise((r) => setImmediate(r))]);
+    this.running = false;
+  }
+
+  wake(): void {
+    if (!this.running || this.stopping || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.stopping) {
+        const room = this.opts.concurrency - this.inFlight.size;
+        if (room <= 0) break;
+        const due = await this.deps.store.webhooks.claimDue(this.deps.clock.now(), room, this.opts.leaseMs);
+        if (due.length === 0) {
+          const next = await this.deps.store.webhooks.nextDueAt();
+          if (next !== undefined) this.armAt(next);
+          break;
+        }
+        for (const d of due) {
+          const p = this.deliver(d)
+            .catch((err) => this.deps.logger.error({ err, deliveryId: d.id }, 'webhook bookkeeping failed; it retries when its lease expires'))
+            .finally(() => {
+              this.inFlight.delete(p);
+              this.wake();
+            });
+          this.inFlight.add(p);
+        }
+        if (due.length < room) break;
+      }
+    } catch (err) {
+      this.deps.logger.error({ err }, 'claiming webhooks failed; retrying shortly');
+      this.armAt(this.deps.clock.now() + 1000);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private armAt(at: number): void {
+    if (this.stopping) return;
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.wake();
+    }, Math.max(0, at - this.deps.clock.now()) + 5);
+    this.timer.unref();
+  }
+
+  private async deliver(d: WebhookDeliveryRecord): Promise<void> {
+    const { store, clock, http, keys, metrics, logger } = this.deps;
+    const attempt = d.attempts + 1;
+    const useFallback = d.fallbackUrl !== null && attempt >= d.maxAttempts && d.maxAttempts > 1;
+    const configured = useFallback ? d.fallbackUrl! : d.url;
+    const method = useFallback ? (d.fallbackMethod ?? 'POST') : d.method;
+    const { url, timeouts } = timeoutsFromUrl(configured, this.opts.timeouts);
+    const key = await keys.get(d.projectId);
+    const { requestUrl, body, signature, headers } = buildRequest(d, url, method, key ?? '');
+    headers['User-Agent'] = this.opts.userAgent;
+
+    const started = clock.now();
+    const t0 = performance.now();
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    let excerpt: string | null = null;
+    let retryable = true;
+    try {
+      const res = await http.send({ url: requestUrl, method, headers, body, timeouts });
+      statusCode = res.statusCode;
+      excerpt = res.body.slice(0, 512) || null;
+      if (res.statusCode < 200 || res.statusCode >= 300) {
+        error = `HTTP ${res.statusCode}`;
+      } else {
+        const handler = this.handlers.get(d.kind);
+        if (handler) {
+          const verdict = await handler(d, res);
+          if (!verdict.ok) {
+            error = verdict.error;
+            retryable = verdict.retryable;
+          }
+        }
+      }
+    } catch (err) {
+      error = describeFailure(err);
+    }
+    const durationMs = Math.round(performance.now() - t0);
+    const now = clock.now();
+    await store.webhooks.recordAttempt({ deliveryId: d.id, projectId: d.projectId, attempt, url: requestUrl, at: started, durationMs, statusCode, error, signature, responseExcerpt: excerpt });
+
+    if (error === null) {
+      await store.webhooks.settle(d.id, { status: 'delivered', attempts: attempt, nextAttemptAt: now, lastStatusCode: statusCode, lastError: null, at: now });
+      metrics.webhookOutcome(d.kind, 'delivered');
+      return;
+    }
+    const giveUp = !retryable || attempt >= d.maxAttempts;
+    const nextAttemptAt = giveUp ? now : now + this.backoff(attempt);
+    await store.webhooks.settle(d.id, { status: giveUp ? 'failed' : 'pending', attempts: attempt, nextAttemptAt, lastStatusCode: statusCode, lastError: error, at: now });
+    metrics.webhookOutcome(d.kind, giveUp ? 'failed' : 'retry');
+    logger.warn({ deliveryId: d.id, kind: d.kind, url: requestUrl, attempt, error, giveUp }, giveUp ? 'webhook failed for good' : 'webhook failed; will retry');
+    if (!giveUp) this.armAt(nextAttemptAt);
+  }
+
+  private backoff(attempt: number): number {
+    const base = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** (attempt - 1));
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+}
+
+/** The wire request for a delivery: body, signature and headers for its scheme and method. */
+function buildRequest(d: WebhookDeliveryRecord, url: string, method: 'GET' | 'POST', key: string) {
+  const headers: Record<string, string> = {};
+  if (d.signature === 'json-hex') {
+    const signature = signJsonRequest(key, url, d.body);
+    headers['Content-Type'] = d.contentType ?? 'application/json';
+    headers['X-SignalWire-Signature'] = signature;
+    return { requestUrl: url, body: d.body, signature, headers };
+  }
+  // Form scheme: the stored body is a urlencoded parameter list, sent as the body (POST) or query (GET).
+  const params = [...new URLSearchParams(d.body)];
+  if (method === 'GET') {
+    const requestUrl = d.body ? `${url}${url.includes('?') ? '&' : '?'}${d.body}` : url;
+    const signature = signFormRequest(key, requestUrl, []);
+    headers['X-SignalWire-Signature'] = signature;
+    headers['X-Twilio-Signature'] = signature;
+    return { requestUrl, body: null, signature, headers };
+  }
+  const signature = signFormRequest(key, url, params);
+  headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  headers['X-SignalWire-Signature'] = signature;
+  headers['X-Twilio-Signature'] = signature;
+  return { requestUrl: url, body: d.body, signature, headers };
+}
+
+function describeFailure(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: string }).code;
+    if (err.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return `timeout (${code ?? err.name})`;
+    return code ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}
