@@ -1,0 +1,96 @@
+/**
+ * Start a real Switchboard in this process for a test: SQLite in a temporary folder, a free port,
+ * the simulator at full speed, fixed credentials, quiet logs.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { loadSettings } from '../../src/config/load.js';
+import type { SwitchboardSettings } from '../../src/config/settings.js';
+import { startSwitchboard, type StartOptions, type SwitchboardHandle } from '../../src/main.js';
+
+export const PROJECT_ID = '8a7c5e2e-3c3b-4a4f-9b8e-0f1d2c3b4a59';
+export const API_TOKEN = 'PTtestTokenForSwitchboardIntegrationTests0123456789';
+export const SIGNING_KEY = 'PSK_testSigningKey0123456789';
+export const NUMBERS = ['+15551230001', '+15551230002'];
+
+export interface TestServer extends SwitchboardHandle {
+  readonly dataDir: string;
+  /** `Authorization` header value for the configured project. */
+  readonly auth: string;
+  /** fetch against the server with the project's credentials (JSON body when given an object). */
+  api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string>; auth?: string | null }): Promise<{ status: number; body: any; headers: Headers; text: string }>;
+  stop(): Promise<void>;
+}
+
+export function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+export async function startTestServer(overrides: Partial<SwitchboardSettings> = {}, opts: StartOptions & { dataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'switchboard-test-'));
+  const settings = loadSettings({
+    configFile: undefined,
+    env: {},
+    overrides: {
+      port: 0,
+      dataDir,
+      projectId: PROJECT_ID,
+      apiToken: API_TOKEN,
+      signingKey: SIGNING_KEY,
+      numbers: NUMBERS,
+      simulatorDelayMs: 0,
+      simulatorDelayedReceiptMs: 200,
+      logLevel: 'silent',
+      webhookRetryBaseMs: 50,
+      webhookRetryMaxMs: 200,
+      ...overrides,
+    },
+  });
+  const handle = await startSwitchboard(settings, { logger: opts.logger ?? pino({ level: settings.logLevel }), ...opts });
+  const auth = basicAuth(PROJECT_ID, API_TOKEN);
+  return {
+    ...handle,
+    dataDir,
+    auth,
+    async api(path, init = {}) {
+      const headers: Record<string, string> = { ...(init.headers ?? {}) };
+      if (init.auth !== null) headers.authorization = init.auth ?? auth;
+      let body: string | undefined;
+      if (init.body !== undefined) {
+        body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(`${handle.url}${path}`, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body });
+      const text = await res.text();
+      let parsed: unknown = undefined;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.status, body: parsed, headers: res.headers, text };
+    },
+    async stop() {
+      await handle.close();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Poll until `check` returns a value (not undefined), or fail after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
