@@ -133,8 +133,10 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const webhooks = new WebhookRunner(
     { store, clock, bus, http, keys: new SigningKeys(store.projects, clock, bus), metrics, logger },
     {
+      nodeId,
       concurrency: settings.webhookConcurrency,
-      leaseMs: 60_000,
+      // Longer than any request may take (15 s total timeout), so a lease outlives its request.
+      leaseMs: 30_000,
       retryBaseMs: settings.webhookRetryBaseMs,
       retryMaxMs: settings.webhookRetryMaxMs,
       timeouts: DEFAULT_TIMEOUTS,
@@ -168,7 +170,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   for (const c of carriers) await c.start(sink);
   for (const c of carriers) if (c.recover) await recoverAwaiting(store, c);
   await dispatcher.start(true);
-  webhooks.start();
+  await webhooks.start(true);
 
   await app.listen({ host: settings.host, port: settings.port });
   app.server.maxConnections = settings.maxConnections;

@@ -122,6 +122,7 @@ export interface WebhookDeliveriesTable {
   next_attempt_at: number;
   last_status_code: number | null;
   last_error: string | null;
+  lease_owner: string | null;
   created_at: number;
   updated_at: number;
 }

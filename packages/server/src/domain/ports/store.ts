@@ -155,7 +155,9 @@ export interface WebhookRepository {
    * Engine internal, all projects: lease due pending deliveries. Only the oldest pending delivery
    * of each message is eligible, so one message's callbacks arrive in order.
    */
-  claimDue(now: number, limit: number, leaseMs: number): Promise<WebhookDeliveryRecord[]>;
+  claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<WebhookDeliveryRecord[]>;
+  /** Make deliveries leased by `owner` (or by anyone, when null) due now. */
+  releaseLeases(owner: string | null, now: number): Promise<number>;
   recordAttempt(attempt: Omit<WebhookAttemptRecord, 'id'>): Promise<void>;
   /** Record the result of an attempt: delivered, failed for good, or pending again at `nextAttemptAt`. */
   settle(
@@ -165,7 +167,7 @@ export interface WebhookRepository {
   get(projectId: string, id: number): Promise<WebhookDeliveryRecord | undefined>;
   listForMessage(projectId: string, messageId: string): Promise<WebhookDeliveryRecord[]>;
   listAttempts(projectId: string, deliveryId: number): Promise<WebhookAttemptRecord[]>;
-  /** Make a pending or failed delivery due now (console "retry now"). */
+  /** Make a failed delivery, or a pending one not being sent right now, due now (console "retry now"). */
   retryNow(projectId: string, id: number, now: number): Promise<boolean>;
   nextDueAt(): Promise<number | undefined>;
   countPending(): Promise<number>;
