@@ -456,8 +456,12 @@ export class SmppConnector implements Carrier {
     switch (cls.kind) {
       case 'throttle': {
         this.counters.throttled++;
-        this.throttleBackoff = this.throttleBackoff ? Math.min(THROTTLE_MAX_MS, this.throttleBackoff * 2) : THROTTLE_BASE_MS;
-        this.throttledUntil = Math.max(this.throttledUntil, this.deps.now() + this.throttleBackoff);
+        const now = this.deps.now();
+        // A whole window answered "throttled" is one signal, not ten: grow the pause once per pause.
+        if (now >= this.throttledUntil) {
+          this.throttleBackoff = this.throttleBackoff ? Math.min(THROTTLE_MAX_MS, this.throttleBackoff * 2) : THROTTLE_BASE_MS;
+          this.throttledUntil = now + this.throttleBackoff;
+        }
         part.attempts--; // throttling is not the part's fault
         this.requeueFront([part]);
         return;

@@ -204,9 +204,10 @@ export class SimulatorSmsc {
    * A handset sends a message: deliver_sm to a receiving bind of `systemId` (the configured
    * account by default), split with a UDH or SAR TLVs when long. Returns the number of parts.
    */
-  injectMo(mo: { from: string; to: string; text: string; split?: SplitMethod; systemId?: string }): number {
+  injectMo(mo: { from: string; to: string; text: string; split?: SplitMethod; systemId?: string; /** Part numbers (1-based) to lose on the way. */ loseParts?: readonly number[] }): number {
     const parts = encodeOutbound(mo.text, { gsmEncoding: 'gsm7', split: mo.split ?? 'udh8' }, Math.floor(Math.random() * 65536));
-    for (const p of parts) {
+    for (const [i, p] of parts.entries()) {
+      if (mo.loseParts?.includes(i + 1)) continue;
       this.queueDeliver({
         systemId: mo.systemId ?? this.settings.systemId,
         kind: 'mo',
