@@ -53,6 +53,8 @@ msg-id-type = 0x00
 enquire-link-interval = 30`,
 });
 const bearerbox = startBox(BEARERBOX, ['-v', '2', conf], dir, 'bearerbox');
+// smsbox gives up if bearerbox is not listening yet: start it once the admin port answers.
+await waitFor(async () => (await fetch(`http://127.0.0.1:${ports.admin}/status.txt?password=benchstatus`)).ok, 20_000, 'bearerbox').catch(() => undefined);
 const smsbox = startBox(SMSBOX, ['-v', '2', conf], dir, 'smsbox');
 
 const results = [];
