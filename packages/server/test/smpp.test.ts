@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SmppConnector } from '../src/carriers/smpp/connector.js';
+import type { SmppConnector } from '../src/carriers/smpp/connector.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 async function freePort(): Promise<number> {
