@@ -10,7 +10,10 @@ import pino, { type Logger } from 'pino';
 import { InProcessBus } from './bus/in-process-bus.js';
 import { parseOutcomeRules } from './carriers/simulator/rules-config.js';
 import { SimulatorCarrier, SIMULATOR_ID } from './carriers/simulator/simulator-carrier.js';
-import { loadSettings, type ConfigSources } from './config/load.js';
+import { SimulatorSmsc } from './carriers/simulator/smsc/smsc-server.js';
+import { parseSmppSection, SmppConfigError, type SmppSection } from './carriers/smpp/config.js';
+import { SmppConnector } from './carriers/smpp/connector.js';
+import { ConfigError, loadSettings, type ConfigSources } from './config/load.js';
 import type { SwitchboardSettings } from './config/settings.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { randomIds, type IdGenerator } from './domain/ids.js';
@@ -33,7 +36,10 @@ import { RecentMessages } from './engine/recent-messages.js';
 import { OwnedNumberResolver } from './engine/sender-resolver.js';
 import { SubmissionsInFlight } from './engine/submissions-in-flight.js';
 import { buildHttpApp } from './http/app.js';
+import { registerCarrierMetrics } from './http/ops/carrier-metrics.js';
+import { carriersOpsRoutes } from './http/ops/carriers-routes.js';
 import { PrometheusMetrics } from './http/ops/metrics.js';
+import { smscRoutes } from './http/simulator/smsc-routes.js';
 import { openSqliteStore } from './store/dialects/sqlite.js';
 import type { KyselyStore } from './store/kysely-store.js';
 import { WebhookHttpClient } from './webhooks/http-client.js';
@@ -69,6 +75,10 @@ export interface SwitchboardHandle {
   readonly bootstrap: BootstrapReport;
   readonly logger: Logger;
   readonly simulator: SimulatorCarrier;
+  /** The simulator's SMSC, when enabled (`simulator.smsc.enabled`). */
+  readonly smsc: SimulatorSmsc | null;
+  /** Every carrier: the simulator and the configured SMPP connectors. */
+  readonly carriers: readonly Carrier[];
   /** Graceful shutdown: stop taking requests, finish work in flight, close the database. */
   close(): Promise<void>;
 }
@@ -84,6 +94,13 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const nodeId = settings.nodeId ?? `${hostname()}-${process.pid}`;
   const logger = options.logger ?? pino({ level: settings.logLevel, base: { node: nodeId } });
   const simulatorRules = parseOutcomeRules(readPath(settings.rawFile, 'simulator.rules') ?? []);
+  let smpp: SmppSection;
+  try {
+    smpp = parseSmppSection(readPath(settings.rawFile, 'smpp'));
+  } catch (err) {
+    if (err instanceof SmppConfigError) throw new ConfigError(`${err.message}${settings.configFile ? ` in ${settings.configFile}` : ''}`);
+    throw err;
+  }
 
   const store = await openStore(settings);
   const bus = new InProcessBus((err, topic) => logger.error({ err, topic }, 'bus subscriber failed'));
@@ -120,8 +137,24 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     },
     { inbox: store.handsets, bus, logger, now: () => clock.now() },
   );
-  const carriers: Carrier[] = [simulator];
-  const router = new CarrierRouter(carriers, [], SIMULATOR_ID);
+  const connectors = smpp.connectors.map((c) => new SmppConnector(c, { store, logger, now: () => clock.now() }));
+  const carriers: Carrier[] = [simulator, ...connectors];
+  const router = new CarrierRouter(carriers, smpp.routes, SIMULATOR_ID);
+  registerCarrierMetrics(metrics.registry, () => carriers);
+  const smsc = settings.simulatorSmscEnabled
+    ? new SimulatorSmsc(
+        {
+          host: settings.simulatorSmscHost,
+          port: settings.simulatorSmscPort,
+          systemId: settings.simulatorSmscSystemId,
+          password: settings.simulatorSmscPassword,
+          maxBinds: settings.simulatorSmscMaxBinds,
+          submitIdFormat: settings.simulatorSmscSubmitIdFormat,
+          receiptIdFormat: settings.simulatorSmscReceiptIdFormat,
+        },
+        { rules: simulator, logger, now: () => clock.now() },
+      )
+    : null;
   const dispatcher = new Dispatcher(
     { store, clock, bus, router, recorder, pricing: unpriced, metrics, logger, inFlight, releaseReceipts: (reports) => sink.record(reports), recent },
     { nodeId, batchSize: settings.dispatchBatchSize, concurrency: settings.dispatchConcurrency, leaseMs: settings.dispatchLeaseMs, maxRetryDelayMs: 60_000 },
@@ -164,9 +197,15 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     simulator,
     deps: { store, bus, clock, verifier, acceptor, messages, numbers, inbound, publicUrl: settings.publicUrl },
     ops: { store, carriers: () => carriers, metrics, version: VERSION, accepting: () => accepting },
+    surfaces: [
+      carriersOpsRoutes({ verifier, carriers: () => carriers, routes: smpp.routes, defaultCarrier: SIMULATOR_ID }),
+      ...(smsc ? [smscRoutes({ verifier, smsc, host: settings.simulatorSmscHost })] : []),
+    ],
   });
 
-  // Work first, then the door: carriers, receipts that were pending at the last stop, runners.
+  // Work first, then the door: the simulator's SMSC (so connectors pointed at it bind at once),
+  // carriers, receipts that were pending at the last stop, runners.
+  if (smsc) await smsc.start();
   for (const c of carriers) await c.start(sink);
   for (const c of carriers) if (c.recover) await recoverAwaiting(store, c);
   await dispatcher.start(true);
@@ -190,6 +229,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       await inbound.drain();
       await dispatcher.stop();
       for (const c of carriers) await c.stop();
+      await smsc?.stop();
       await recorder.drain();
       await webhooks.stop();
       await http.close();
@@ -198,7 +238,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       logger.info('stopped');
     })());
 
-  return { url, port, settings, store, bootstrap, logger, simulator, close };
+  return { url, port, settings, store, bootstrap, logger, simulator, smsc, carriers, close };
 }
 
 async function recoverAwaiting(store: Store, carrier: Carrier): Promise<void> {

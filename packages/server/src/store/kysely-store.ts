@@ -5,6 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Repositories, Store, StoreDialect } from '../domain/ports/store.js';
 import type { DialectTraits } from './dialect-traits.js';
+import { KyselyCarrierPartRepository } from './repositories/carrier-parts.js';
 import { KyselyHandsetInboxRepository } from './repositories/handsets.js';
 import { KyselyJobRepository } from './repositories/jobs.js';
 import { KyselyMessageEventRepository, KyselyMessageRepository } from './repositories/messages.js';
@@ -23,6 +24,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits): Repositories
     jobs: new KyselyJobRepository(db, traits),
     webhooks: new KyselyWebhookRepository(db, traits),
     handsets: new KyselyHandsetInboxRepository(db, traits),
+    carrierParts: new KyselyCarrierPartRepository(db, traits),
   };
 }
 
@@ -36,6 +38,7 @@ export class KyselyStore implements Store {
   readonly jobs;
   readonly webhooks;
   readonly handsets;
+  readonly carrierParts;
 
   constructor(
     /** The underlying Kysely instance, for dialect files and tests. */
@@ -53,6 +56,7 @@ export class KyselyStore implements Store {
     this.jobs = repos.jobs;
     this.webhooks = repos.webhooks;
     this.handsets = repos.handsets;
+    this.carrierParts = repos.carrierParts;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

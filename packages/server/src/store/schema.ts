@@ -153,6 +153,20 @@ export interface HandsetMessagesTable {
   received_at: number;
 }
 
+export interface CarrierPartsTable {
+  carrier: string;
+  carrier_message_id: string;
+  project_id: string;
+  message_id: string;
+  part_index: number;
+  part_count: number;
+  status: string;
+  error: string | null;
+  error_detail: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 /** The whole schema. */
 export interface Database {
   projects: ProjectsTable;
@@ -164,4 +178,5 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   handset_messages: HandsetMessagesTable;
+  carrier_parts: CarrierPartsTable;
 }
