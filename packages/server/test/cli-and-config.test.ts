@@ -70,20 +70,19 @@ function writeConfig(name: string, content: string | object): string {
   return path;
 }
 
-describe.skipIf(!BUILT)(`a bad setting stops the command with exit code 2 ${BUILT ? '' : NOT_BUILT}`, () => {
-  it.concurrent.each([
-    ['SWITCHBOARD_PORT=abc', { SWITCHBOARD_PORT: 'abc' }, [], /SWITCHBOARD_PORT.*(whole number|0 to 65535).*"abc"/],
-    ['SWITCHBOARD_PORT=70000', { SWITCHBOARD_PORT: '70000' }, [], /SWITCHBOARD_PORT/],
-    ['--port 99999', {}, ['--port', '99999'], /--port/],
-    ['SWITCHBOARD_LOG_LEVEL=loud', { SWITCHBOARD_LOG_LEVEL: 'loud' }, [], /SWITCHBOARD_LOG_LEVEL.*one of/],
-    ['SWITCHBOARD_SIMULATOR_DELAY_MS=-5', { SWITCHBOARD_SIMULATOR_DELAY_MS: '-5' }, [], /SWITCHBOARD_SIMULATOR_DELAY_MS/],
-    ['SWITCHBOARD_BODY_LIMIT_BYTES=10', { SWITCHBOARD_BODY_LIMIT_BYTES: '10' }, [], /SWITCHBOARD_BODY_LIMIT_BYTES/],
-    ['SWITCHBOARD_SIMULATOR_MMS_RECEIPTS=maybe', { SWITCHBOARD_SIMULATOR_MMS_RECEIPTS: 'maybe' }, [], /SWITCHBOARD_SIMULATOR_MMS_RECEIPTS.*true or false/],
-  ])('%s', async (_name, env, args, stderr) => {
-    const run = await cli(['start', '--data-dir', freshDataDir(), ...args], env);
+describe.skipIf(!BUILT).concurrent(`a bad setting stops the command with exit code 2, naming the setting ${BUILT ? '' : NOT_BUILT}`, () => {
+  it('names an environment variable and its value, before a management command touches the database', async () => {
+    const dataDir = join(workDir, 'never-created');
+    const run = await cli(['token', 'list', '--data-dir', dataDir], { SWITCHBOARD_PORT: 'abc' });
     expect(run.code, run.stderr).toBe(2);
-    expect(run.stderr).toMatch(/^switchboard: configuration error: /);
-    expect(run.stderr).toMatch(stderr);
+    expect(run.stderr).toBe('switchboard: configuration error: SWITCHBOARD_PORT must be a whole number from 0 to 65535 (got "abc")\n');
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('names a flag', async () => {
+    const run = await cli(['start', '--port', '99999', '--data-dir', freshDataDir()]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^switchboard: configuration error: --port .*99999/);
     expect(run.stdout).not.toMatch(/running at/);
   });
 
@@ -91,88 +90,51 @@ describe.skipIf(!BUILT)(`a bad setting stops the command with exit code 2 ${BUIL
     const file = writeConfig('bad-value.json', { http: { bodyLimitBytes: 'lots' } });
     const run = await cli(['start', '--config', file, '--data-dir', freshDataDir()]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(`"http.bodyLimitBytes" in ${file}`);
-    expect(run.stderr).toMatch(/whole number/);
+    expect(run.stderr).toContain(`configuration error: "http.bodyLimitBytes" in ${file} must be a whole number`);
   });
 
-  it('reports a config file that is not JSON', async () => {
-    const file = writeConfig('not-json.json', '{ port: 8080,');
-    const run = await cli(['start', '--config', file, '--data-dir', freshDataDir()]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(new RegExp(`Config file .*not-json\\.json is not valid JSON`));
-  });
-
-  it('reports a config file whose top level is not an object', async () => {
-    const file = writeConfig('array.json', '[1, 2]');
-    const run = await cli(['start', '--config', file, '--data-dir', freshDataDir()]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/must be an object/);
-  });
-
-  it('reports a config file that does not exist, also when named by SWITCHBOARD_CONFIG', async () => {
+  it('reports a config file named by SWITCHBOARD_CONFIG that does not exist', async () => {
     const missing = join(workDir, 'nope.json');
-    for (const run of [await cli(['start', '--config', missing]), await cli(['start'], { SWITCHBOARD_CONFIG: missing })]) {
-      expect(run.code).toBe(2);
-      expect(run.stderr).toContain(`Cannot read config file ${missing}`);
-    }
+    const run = await cli(['start'], { SWITCHBOARD_CONFIG: missing });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`Cannot read config file ${missing}`);
   });
 
-  it('reads ./switchboard.json when no config file is named', async () => {
-    const dir = mkdtempSync(join(workDir, 'cwd-'));
-    writeFileSync(join(dir, 'switchboard.json'), JSON.stringify({ port: 'eighty' }));
-    const run = await new Promise<Run>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'start'], { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  it('refuses an unknown flag with a pointer to help', async () => {
+    const run = await cli(['start', '--bogus']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/bogus/);
+    expect(run.stderr).toMatch(/switchboard help/);
+  });
+
+  describe('a bad simulator rule in the config file', () => {
+    let run: Promise<Run>;
+    beforeAll(() => {
+      const file = writeConfig('bad-rules.json', { simulator: { rules: [{ prefix: '+1', outcome: 'lost' }] } });
+      run = cli(['start', '--config', file, '--data-dir', freshDataDir(), '--port', '0']);
     });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('"port" in switchboard.json');
+
+    it('stops the start with the reason', async () => {
+      const r = await run;
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/rule 0: "outcome" must be one of/);
+      expect(r.stdout).not.toMatch(/running at/);
+    });
+
+    // BUG: `simulator.rules` is read from the config file by main.ts (parseOutcomeRules over
+    // rawFile) after settings are resolved, and a bad rule throws a plain Error, not a ConfigError.
+    // The CLI then prints a stack trace and exits with 1, instead of the exit code 2 and
+    // "configuration error: simulator.rules …" every other bad setting gets. Suggested fix: make
+    // `simulator.rules` a setting in settings.ts (parser = parseOutcomeRules wrapped to throw
+    // InvalidSetting), or have main.ts wrap the parse error in a ConfigError naming the key.
+    it.fails('names simulator.rules with exit code 2 and no stack trace, like every other bad setting', async () => {
+      const r = await run;
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/configuration error: .*simulator\.rules/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
   });
 
-  it('stops a management command too, before it touches the database', async () => {
-    const dataDir = join(workDir, 'never-created');
-    const run = await cli(['token', 'list', '--data-dir', dataDir], { SWITCHBOARD_PORT: 'abc' });
-    expect(run.code).toBe(2);
-    expect(existsSync(dataDir)).toBe(false);
-  });
-
-  it('refuses an unknown flag or command with exit code 2 and a pointer to help', async () => {
-    const flag = await cli(['start', '--bogus']);
-    expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/bogus/);
-    expect(flag.stderr).toMatch(/switchboard help/);
-    const command = await cli(['launch', '--data-dir', freshDataDir()]);
-    expect(command.code).toBe(2);
-    expect(command.stderr).toMatch(/unknown command "launch"/);
-  });
-
-  // BUG: `simulator.rules` is read from the config file by main.ts (parseOutcomeRules over
-  // rawFile) after settings are resolved, and a bad rule throws a plain Error, not a ConfigError.
-  // The CLI then prints a stack trace and exits with 1, instead of the exit code 2 and
-  // "configuration error: simulator.rules …" every other bad setting gets. Suggested fix: make
-  // `simulator.rules` a setting in settings.ts (parser = parseOutcomeRules wrapped to throw
-  // InvalidSetting), or have main.ts wrap the parse error in a ConfigError naming the key.
-  it.fails('names simulator.rules when a config-file rule is bad (exit code 2, no stack trace)', async () => {
-    const file = writeConfig('bad-rules.json', { simulator: { rules: [{ prefix: '+1', outcome: 'lost' }] } });
-    const run = await cli(['start', '--config', file, '--data-dir', freshDataDir(), '--port', '0']);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/configuration error: .*simulator\.rules/);
-    expect(run.stderr).not.toMatch(/\n\s+at /);
-  });
-
-  it('does not start a server with a bad config-file rule', async () => {
-    const file = writeConfig('bad-rules-2.json', { simulator: { rules: [{ prefix: '+1', outcome: 'lost' }] } });
-    const run = await cli(['start', '--config', file, '--data-dir', freshDataDir(), '--port', '0']);
-    expect(run.code).not.toBe(0);
-    expect(run.stderr).toMatch(/rule 0: "outcome" must be one of/);
-    expect(run.stdout).not.toMatch(/running at/);
-  });
-});
-
-describe.skipIf(!BUILT)(`help and version ${BUILT ? '' : NOT_BUILT}`, () => {
   it('--help lists the commands and every flag with its environment variable', async () => {
     const run = await cli(['--help']);
     expect(run.code).toBe(0);
@@ -187,17 +149,6 @@ describe.skipIf(!BUILT)(`help and version ${BUILT ? '' : NOT_BUILT}`, () => {
     expect(run.stdout).toContain('docs/configuration.md');
   });
 
-  it('"help" and -h print the same text', async () => {
-    const [a, b, c] = await Promise.all([cli(['--help']), cli(['help']), cli(['-h'])]);
-    expect(b.stdout).toBe(a.stdout);
-    expect(c.stdout).toBe(a.stdout);
-  });
-
-  it('--version prints the package version', async () => {
-    const run = await cli(['--version']);
-    expect(run.code).toBe(0);
-    expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
-  });
 });
 
 describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, () => {
@@ -214,42 +165,31 @@ describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, () =
     dataDir = freshDataDir();
   });
 
-  it('migrate creates the database; project list starts empty', async () => {
-    const migrate = await admin(['migrate']);
-    expect(migrate.code, migrate.stderr).toBe(0);
-    expect(migrate.stdout).toMatch(/up to date/);
-    expect(existsSync(join(dataDir, 'switchboard.db'))).toBe(true);
-    const list = await admin(['project', 'list']);
-    expect(list.code).toBe(0);
-    expect(list.stdout).toBe('');
-  });
-
   it('project create prints the project, a token and a signing key once; project list shows it', async () => {
     const run = await admin(['project', 'create', 'Acme']);
     expect(run.code, run.stderr).toBe(0);
     const m = /^project ([0-9a-f-]{36})\napi token (PT\w{48})\nsigning key (PSK_\w{24})\n$/.exec(run.stdout);
     expect(m, run.stdout).not.toBeNull();
     [, projectId, adminToken] = m as unknown as [string, string, string];
+    expect(existsSync(join(dataDir, 'switchboard.db'))).toBe(true);
     const list = await admin(['project', 'list']);
     expect(list.stdout).toBe(`${projectId}  Acme\n`);
   });
 
-  it('token create prints a new token with the scopes asked for; token list shows prefixes and scopes', async () => {
+  it('token create prints a new token with the scopes asked for; token list shows prefixes and scopes, never secrets', async () => {
     const sender = await admin(['token', 'create', '--project', projectId, '--name', 'sender', '--scopes', 'messaging']);
     expect(sender.code, sender.stderr).toBe(0);
     senderToken = sender.stdout.trim();
     expect(senderToken).toMatch(/^PT\w{48}$/);
-    const doomed = await admin(['token', 'create', '--name', 'doomed']); // the first project by default
+    const doomed = await admin(['token', 'create', '--name', 'doomed']); // the first project by default, all scopes
     doomedToken = doomed.stdout.trim();
     const list = await admin(['token', 'list', '--project', projectId]);
     expect(list.code).toBe(0);
-    const lines = list.stdout.trim().split('\n');
-    expect(lines).toHaveLength(3);
+    expect(list.stdout.trim().split('\n')).toHaveLength(3);
     expect(list.stdout).toContain(`${senderToken.slice(0, 8)}…  sender  [messaging]`);
     expect(list.stdout).toContain(`${doomedToken.slice(0, 8)}…  doomed  [messaging,numbers,management]`);
     expect(list.stdout).toContain(`${adminToken.slice(0, 8)}…  cli`);
-    // Secrets are never listed.
-    expect(list.stdout).not.toContain(senderToken);
+    for (const secret of [senderToken, doomedToken, adminToken]) expect(list.stdout).not.toContain(secret);
   });
 
   it('token create refuses an unknown scope', async () => {
@@ -258,33 +198,23 @@ describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, () =
     expect(run.stderr).toMatch(/unknown scope\(s\) everything/);
   });
 
-  it('token revoke revokes by id, and refuses an unknown or missing id', async () => {
+  it('token revoke revokes by id, and refuses an id that is not an active token', async () => {
     const list = await admin(['token', 'list']);
     const id = list.stdout.split('\n').find((l) => l.includes('doomed'))!.split(' ')[0]!;
     const run = await admin(['token', 'revoke', id]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toBe(`revoked ${id}\n`);
-    expect((await admin(['token', 'list'])).stdout.split('\n').find((l) => l.includes('doomed'))).toMatch(/revoked$/);
     const again = await admin(['token', 'revoke', id]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/no active token/);
-    const none = await admin(['token', 'revoke']);
-    expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/needs a token id/);
+    // (token list shows it revoked; checked below, where the server refuses it)
   });
 
-  it('refuses a project that does not exist', async () => {
-    const run = await admin(['token', 'list', '--project', '00000000-0000-4000-8000-000000000000']);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/no project 00000000-0000-4000-8000-000000000000/);
-  });
-
-  it('number add registers a number; number list shows its type, capabilities and handler', async () => {
+  it('number add registers numbers; number list shows type, capabilities and handler', async () => {
     const add = await admin(['number', 'add', number, '--project', projectId, '--context', 'office']);
     expect(add.code, add.stderr).toBe(0);
     expect(add.stdout).toMatch(new RegExp(`^registered \\${number} \\([0-9a-f-]{36}\\)\\n$`));
-    const shortCode = await admin(['number', 'add', '24680']);
-    expect(shortCode.code).toBe(0);
+    expect((await admin(['number', 'add', '24680'])).code).toBe(0);
     const list = await admin(['number', 'list']);
     expect(list.stdout).toContain(`${number}  longcode  [voice,sms,mms]  relay_context office`);
     expect(list.stdout).toContain('24680  shortcode  [sms,mms]  relay_context default');
@@ -297,16 +227,12 @@ describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, () =
     const bad = await admin(['number', 'add', 'call-me-maybe']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/E\.164/);
-    const none = await admin(['number', 'add']);
-    expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/needs a number/);
   });
 
   it('number remove releases a number, and refuses one the project does not have', async () => {
     const run = await admin(['number', 'remove', '24680']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toBe('removed 24680\n');
-    expect((await admin(['number', 'list'])).stdout).not.toContain('24680');
     const again = await admin(['number', 'remove', '24680']);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/is not a number of project/);
@@ -345,7 +271,7 @@ describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, () =
 
     it('uses the existing project and shows it in the banner without re-printing its token', () => {
       expect(stdout).toContain(`Project ID     ${projectId}`);
-      expect(stdout).toContain(number);
+      expect(stdout).toMatch(new RegExp(`Numbers +\\${number}\\n`));
       expect(stdout).not.toContain(adminToken);
     });
 

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewJob } from '../../src/domain/jobs.js';
 import { canTransition } from '../../src/domain/lifecycle.js';
 import type { MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../../src/domain/message.js';
-import type { HandsetMessageRecord, MessageListFilter, Store, TransitionUpdate } from '../../src/domain/ports/store.js';
+import type { CarrierPartRecord, HandsetMessageRecord, MessageListFilter, Store, TransitionUpdate } from '../../src/domain/ports/store.js';
 import type { ApiTokenRecord, PhoneNumberRecord, ProjectRecord } from '../../src/domain/project.js';
 import type { NewWebhookDelivery, WebhookAttemptRecord } from '../../src/domain/webhooks.js';
 
@@ -1235,6 +1235,77 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         const mid = randomUUID();
         const stored = await store.handsets.insertMany([handset(P1, { messageId: mid, body: 'a' }), handset(P1, { messageId: mid, body: 'b' })]);
         expect(new Set(stored.map((s) => s.seq)).size).toBe(2);
+      });
+    });
+
+    describe('carrier parts', () => {
+      const part = (over: Partial<CarrierPartRecord> & Pick<CarrierPartRecord, 'carrierMessageId' | 'messageId'>): CarrierPartRecord => ({
+        carrier: 'smsc-a',
+        projectId: P1,
+        partIndex: 1,
+        partCount: 1,
+        status: 'sent',
+        error: null,
+        errorDetail: null,
+        createdAt: T0,
+        updatedAt: T0,
+        ...over,
+      });
+
+      it('finds parts by carrier id, only for that carrier', async () => {
+        const m = randomUUID();
+        await store.carrierParts.insertMany([part({ carrierMessageId: 'a1', messageId: m }), part({ carrier: 'smsc-b', carrierMessageId: 'a1', messageId: randomUUID() })]);
+        const found = await store.carrierParts.findByCarrierIds('smsc-a', ['a1', 'missing']);
+        expect(found).toEqual([part({ carrierMessageId: 'a1', messageId: m })]);
+        expect(await store.carrierParts.findByCarrierIds('smsc-a', [])).toEqual([]);
+      });
+
+      it('lets a reused carrier id replace the old mapping', async () => {
+        const [old, fresh] = [randomUUID(), randomUUID()];
+        await store.carrierParts.insertMany([part({ carrierMessageId: 'r1', messageId: old })]);
+        await store.carrierParts.insertMany([part({ carrierMessageId: 'r1', messageId: fresh, createdAt: T0 + 5, updatedAt: T0 + 5 })]);
+        expect((await store.carrierParts.findByCarrierIds('smsc-a', ['r1'])).map((p) => p.messageId)).toEqual([fresh]);
+      });
+
+      it('applies receipt outcomes once, to parts still sent, and returns what changed', async () => {
+        const m = randomUUID();
+        await store.carrierParts.insertMany([
+          part({ carrierMessageId: 'p1', messageId: m, partIndex: 1, partCount: 2 }),
+          part({ carrierMessageId: 'p2', messageId: m, partIndex: 2, partCount: 2 }),
+        ]);
+        const changed = await store.carrierParts.applyOutcomes('smsc-a', [
+          { carrierMessageId: 'p1', status: 'delivered', error: null, errorDetail: null, at: T0 + 10 },
+          { carrierMessageId: 'p2', status: 'undelivered', error: 'HANDSET_UNREACHABLE', errorDetail: 'err:001', at: T0 + 10 },
+          { carrierMessageId: 'unknown', status: 'delivered', error: null, errorDetail: null, at: T0 + 10 },
+        ]);
+        expect(changed.map((p) => [p.carrierMessageId, p.status, p.error, p.errorDetail, p.updatedAt]).sort()).toEqual([
+          ['p1', 'delivered', null, null, T0 + 10],
+          ['p2', 'undelivered', 'HANDSET_UNREACHABLE', 'err:001', T0 + 10],
+        ]);
+        // A duplicate receipt changes nothing.
+        expect(await store.carrierParts.applyOutcomes('smsc-a', [{ carrierMessageId: 'p1', status: 'undelivered', error: null, errorDetail: null, at: T0 + 20 }])).toEqual([]);
+        expect((await store.carrierParts.listForMessage(P1, m)).map((p) => [p.partIndex, p.status])).toEqual([
+          [1, 'delivered'],
+          [2, 'undelivered'],
+        ]);
+      });
+
+      it('lists a message’s parts in part order, scoped to the project, and many messages’ parts at once', async () => {
+        const [m1, m2] = [randomUUID(), randomUUID()];
+        await store.carrierParts.insertMany([
+          part({ carrierMessageId: 'x2', messageId: m1, partIndex: 2, partCount: 2 }),
+          part({ carrierMessageId: 'x1', messageId: m1, partIndex: 1, partCount: 2 }),
+          part({ carrierMessageId: 'y1', messageId: m2 }),
+        ]);
+        expect((await store.carrierParts.listForMessage(P1, m1)).map((p) => p.carrierMessageId)).toEqual(['x1', 'x2']);
+        expect(await store.carrierParts.listForMessage(P2, m1)).toEqual([]);
+        expect((await store.carrierParts.listForMessages([m1, m2])).map((p) => p.carrierMessageId).sort()).toEqual(['x1', 'x2', 'y1']);
+      });
+
+      it('prunes parts created before a time', async () => {
+        await store.carrierParts.insertMany([part({ carrierMessageId: 'old', messageId: randomUUID(), createdAt: T0 }), part({ carrierMessageId: 'new', messageId: randomUUID(), createdAt: T0 + 100 })]);
+        expect(await store.carrierParts.pruneOlderThan(T0 + 50)).toBe(1);
+        expect((await store.carrierParts.findByCarrierIds('smsc-a', ['old', 'new'])).map((p) => p.carrierMessageId)).toEqual(['new']);
       });
     });
 
