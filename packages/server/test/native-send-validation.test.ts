@@ -172,6 +172,12 @@ describe('the "from" rule', () => {
     expect(m).toMatchObject({ from: '54321', kind: 'sms' });
   });
 
+  it('refuses SMS from a number without the sms capability', async () => {
+    const reg = await server.api('/api/relay/rest/phone_numbers', { body: { number: '+15551230078', capabilities: ['voice', 'mms'] } });
+    expect(reg.status).toBe(200);
+    await expectInvalid({ ...base, from: '+15551230078' }, { code: 'missing_messaging_capability', attribute: 'from', mentions: /SMS/ });
+  });
+
   it('lets the SMS-only number send SMS', async () => {
     const m = await accepted({ ...base, from: SMS_ONLY });
     expect(m).toMatchObject({ from: SMS_ONLY, kind: 'sms' });
