@@ -13,5 +13,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     restoreMocks: true,
+    // A migrated PostgreSQL template database per run, copied by tests that run on PostgreSQL.
+    globalSetup: ['packages/server/test/postgres-setup.ts'],
   },
 });

@@ -14,7 +14,9 @@ export interface JobRecord {
   /** The node holding the lease, or null when free. */
   readonly leaseOwner: string | null;
   readonly createdAt: number;
+  /** The carrier whose connection must send it (only that connection's owner claims it), or null for any node. */
+  readonly carrier: string | null;
 }
 
-/** A job before it has an id. */
-export type NewJob = Pick<JobRecord, 'kind' | 'projectId' | 'messageId' | 'runAt'>;
+/** A job before it has an id (pinned to a carrier when `carrier` is given). */
+export type NewJob = Pick<JobRecord, 'kind' | 'projectId' | 'messageId' | 'runAt'> & { readonly carrier?: string | null };

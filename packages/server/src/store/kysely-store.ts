@@ -6,6 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Repositories, Store, StoreDialect } from '../domain/ports/store.js';
 import type { DialectTraits } from './dialect-traits.js';
 import { KyselyCarrierPartRepository } from './repositories/carrier-parts.js';
+import { KyselyLeaseRepository, KyselyNodeRepository } from './repositories/cluster.js';
 import { KyselyHandsetInboxRepository } from './repositories/handsets.js';
 import { KyselyJobRepository } from './repositories/jobs.js';
 import { KyselyMessageEventRepository, KyselyMessageRepository } from './repositories/messages.js';
@@ -25,6 +26,8 @@ function repositories(db: Kysely<Database>, traits: DialectTraits): Repositories
     webhooks: new KyselyWebhookRepository(db, traits),
     handsets: new KyselyHandsetInboxRepository(db, traits),
     carrierParts: new KyselyCarrierPartRepository(db, traits),
+    leases: new KyselyLeaseRepository(db),
+    nodes: new KyselyNodeRepository(db),
   };
 }
 
@@ -39,6 +42,8 @@ export class KyselyStore implements Store {
   readonly webhooks;
   readonly handsets;
   readonly carrierParts;
+  readonly leases;
+  readonly nodes;
 
   constructor(
     /** The underlying Kysely instance, for dialect files and tests. */
@@ -57,6 +62,8 @@ export class KyselyStore implements Store {
     this.webhooks = repos.webhooks;
     this.handsets = repos.handsets;
     this.carrierParts = repos.carrierParts;
+    this.leases = repos.leases;
+    this.nodes = repos.nodes;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

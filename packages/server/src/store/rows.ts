@@ -245,6 +245,7 @@ export function jobFromRow(row: Selectable<JobsTable>): JobRecord {
     attempts: row.attempts,
     leaseOwner: row.lease_owner,
     createdAt: num(row.created_at),
+    carrier: row.carrier,
   };
 }
 

@@ -102,6 +102,8 @@ export interface JobsTable {
   attempts: number;
   lease_owner: string | null;
   created_at: number;
+  /** Pinned to the carrier whose connection must send it; null when any node may. */
+  carrier: string | null;
 }
 
 export interface WebhookDeliveriesTable {
@@ -167,6 +169,23 @@ export interface CarrierPartsTable {
   updated_at: number;
 }
 
+export interface ClusterLeasesTable {
+  name: string;
+  owner: string;
+  expires_at: number;
+  acquired_at: number;
+}
+
+export interface ClusterNodesTable {
+  instance_id: string;
+  node_id: string;
+  /** JSON array of role names. */
+  roles: string;
+  url: string | null;
+  started_at: number;
+  heartbeat_at: number;
+}
+
 /** The whole schema. */
 export interface Database {
   projects: ProjectsTable;
@@ -179,4 +198,6 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   handset_messages: HandsetMessagesTable;
   carrier_parts: CarrierPartsTable;
+  cluster_leases: ClusterLeasesTable;
+  cluster_nodes: ClusterNodesTable;
 }

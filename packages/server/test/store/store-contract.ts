@@ -1015,6 +1015,37 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(await store.jobs.nextRunAt('dispatch')).toBe(T0 + 300);
       });
 
+      it('hands jobs pinned to a carrier only to claimers that own it; unpinned jobs to anyone', async () => {
+        const free = dispatchJob(P1, T0);
+        const pinned = { ...dispatchJob(P1, T0), carrier: 'smsc-a' };
+        const other = { ...dispatchJob(P2, T0), carrier: 'smsc-b' };
+        await store.jobs.enqueueMany([free, pinned, other]);
+        const none = await store.jobs.claim('dispatch', T0, 10, 1000, 'node-x', { carriers: [] });
+        expect(none.map((j) => j.messageId)).toEqual([free.messageId]);
+        expect(none[0]!.carrier).toBeNull();
+        const owner = await store.jobs.claim('dispatch', T0, 10, 1000, 'node-a', { carriers: ['smsc-a'] });
+        expect(owner.map((j) => [j.messageId, j.carrier])).toEqual([[pinned.messageId, 'smsc-a']]);
+        // Without the option a claimer takes everything (one node owns every carrier).
+        const all = await store.jobs.claim('dispatch', T0, 10, 1000, 'solo');
+        expect(all.map((j) => j.messageId)).toEqual([other.messageId]);
+      });
+
+      it('pins a leased job to a carrier when rescheduling it, and unpins it with null', async () => {
+        await store.jobs.enqueueMany([dispatchJob(P1, T0), dispatchJob(P1, T0)]);
+        const [a, b] = await store.jobs.claim('dispatch', T0, 10, 60_000, 'node-x', { carriers: [] });
+        await store.jobs.reschedule([
+          { id: a!.id, runAt: T0 + 1, carrier: 'smsc-a' },
+          { id: b!.id, runAt: T0 + 1, carrier: 'smsc-a' },
+        ]);
+        expect(await store.jobs.claim('dispatch', T0 + 1, 10, 1000, 'node-x', { carriers: ['smsc-b'] })).toEqual([]);
+        const taken = await store.jobs.claim('dispatch', T0 + 1, 10, 1000, 'node-a', { carriers: ['smsc-a'] });
+        expect(taken.map((j) => j.id).sort((x, y) => x - y)).toEqual([a!.id, b!.id].sort((x, y) => x - y));
+        expect(taken.every((j) => j.carrier === 'smsc-a' && j.leaseOwner === 'node-a')).toBe(true);
+        await store.jobs.reschedule([{ id: a!.id, runAt: T0 + 2, carrier: null }, { id: b!.id, runAt: T0 + 2 }]);
+        const after = await store.jobs.claim('dispatch', T0 + 2, 10, 1000, 'node-x', { carriers: [] });
+        expect(after.map((j) => j.id)).toEqual([a!.id]);
+      });
+
       // BUG 'jobs-enqueue-parameter-count' (store/repositories/jobs.ts enqueueMany): chunks are sized for
       // 6 values per row but each row binds 7 (attempts and lease_owner included), so a batch of a few
       // thousand jobs fails with "too many SQL variables".
@@ -1306,6 +1337,73 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         await store.carrierParts.insertMany([part({ carrierMessageId: 'old', messageId: randomUUID(), createdAt: T0 }), part({ carrierMessageId: 'new', messageId: randomUUID(), createdAt: T0 + 100 })]);
         expect(await store.carrierParts.pruneOlderThan(T0 + 50)).toBe(1);
         expect((await store.carrierParts.findByCarrierIds('smsc-a', ['old', 'new'])).map((p) => p.carrierMessageId)).toEqual(['new']);
+      });
+    });
+
+    describe('cluster leases', () => {
+      it('gives a free lease to one owner, renews it for that owner only, and frees it when it expires', async () => {
+        expect(await store.leases.acquire('carrier:smsc-a', 'node-a', T0, 1000)).toBe(true);
+        expect(await store.leases.acquire('carrier:smsc-a', 'node-b', T0 + 999, 1000)).toBe(false);
+        expect(await store.leases.acquire('carrier:smsc-a', 'node-a', T0 + 500, 1000)).toBe(true);
+        // Renewed until T0 + 1500.
+        expect(await store.leases.acquire('carrier:smsc-a', 'node-b', T0 + 1499, 1000)).toBe(false);
+        expect(await store.leases.acquire('carrier:smsc-a', 'node-b', T0 + 1500, 1000)).toBe(true);
+        expect(await store.leases.list()).toEqual([{ name: 'carrier:smsc-a', owner: 'node-b', expiresAt: T0 + 2500, acquiredAt: T0 + 1500 }]);
+      });
+
+      it('keeps the time a lease was first taken while its owner renews it', async () => {
+        await store.leases.acquire('l', 'node-a', T0, 1000);
+        await store.leases.acquire('l', 'node-a', T0 + 800, 1000);
+        expect(await store.leases.list()).toEqual([{ name: 'l', owner: 'node-a', expiresAt: T0 + 1800, acquiredAt: T0 }]);
+      });
+
+      it('lets only the holder release a lease', async () => {
+        await store.leases.acquire('l', 'node-a', T0, 60_000);
+        expect(await store.leases.release('l', 'node-b')).toBe(false);
+        expect(await store.leases.acquire('l', 'node-b', T0 + 1, 60_000)).toBe(false);
+        expect(await store.leases.release('l', 'node-a')).toBe(true);
+        expect(await store.leases.acquire('l', 'node-b', T0 + 2, 60_000)).toBe(true);
+      });
+
+      it('gives a contested free lease to exactly one of many concurrent callers', async () => {
+        const owners = Array.from({ length: 8 }, (_, i) => `node-${i}`);
+        const won = await Promise.all(owners.map((o) => store.leases.acquire('race', o, T0, 60_000)));
+        expect(won.filter(Boolean)).toHaveLength(1);
+        expect((await store.leases.list())[0]!.owner).toBe(owners[won.indexOf(true)]);
+      });
+    });
+
+    describe('cluster nodes', () => {
+      const node = (instanceId: string, nodeId: string, startedAt = T0) => ({ instanceId, nodeId, roles: ['api', 'dispatch'] as const, url: `http://${nodeId}`, startedAt });
+
+      it('registers instances and refreshes their heartbeats', async () => {
+        await store.nodes.register(node('i1', 'a'), T0);
+        await store.nodes.register(node('i2', 'b', T0 + 1), T0 + 1);
+        expect(await store.nodes.heartbeat(node('i1', 'a'), T0 + 100)).toBe(true);
+        expect(await store.nodes.heartbeat(node('gone', 'c'), T0 + 100)).toBe(false);
+        expect(await store.nodes.list()).toEqual([
+          { instanceId: 'i1', nodeId: 'a', roles: ['api', 'dispatch'], url: 'http://a', startedAt: T0, heartbeatAt: T0 + 100 },
+          { instanceId: 'i2', nodeId: 'b', roles: ['api', 'dispatch'], url: 'http://b', startedAt: T0 + 1, heartbeatAt: T0 + 1 },
+        ]);
+      });
+
+      it('hands each dead instance to exactly one taker, and a restarted node its own predecessors at once', async () => {
+        await store.nodes.register(node('old-a', 'a'), T0);
+        await store.nodes.register(node('b1', 'b'), T0);
+        await store.nodes.register(node('new-a', 'a', T0 + 50), T0 + 50);
+        await store.nodes.heartbeat(node('b1', 'b'), T0 + 40);
+        const restarted = await store.nodes.takeDead(T0 - 1000, { nodeId: 'a', instanceId: 'new-a' });
+        expect(restarted.map((n) => n.instanceId)).toEqual(['old-a']);
+        const takers = await Promise.all([store.nodes.takeDead(T0 + 41), store.nodes.takeDead(T0 + 41), store.nodes.takeDead(T0 + 41)]);
+        expect(takers.flat().map((n) => n.instanceId)).toEqual(['b1']);
+        expect((await store.nodes.list()).map((n) => n.instanceId)).toEqual(['new-a']);
+        expect(await store.nodes.heartbeat(node('b1', 'b'), T0 + 60)).toBe(false);
+      });
+
+      it('lets others take a cleanly stopped instance at once', async () => {
+        await store.nodes.register(node('i1', 'a'), T0 + 1000);
+        await store.nodes.markStopped('i1');
+        expect((await store.nodes.takeDead(T0)).map((n) => n.instanceId)).toEqual(['i1']);
       });
     });
 

@@ -4,6 +4,7 @@
  * and say so. Adapters: SQLite (embedded default) and PostgreSQL, one contract suite for both.
  */
 import type { MessageStatus } from '@switchboard/protocol';
+import type { LeaseRecord, NodeRecord } from '../cluster.js';
 import type { ApiTokenRecord, PhoneNumberRecord, ProjectRecord } from '../project.js';
 import type { JobKind, JobRecord, NewJob } from '../jobs.js';
 import type { MessageEventRecord, MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../message.js';
@@ -11,6 +12,23 @@ import type { NewWebhookDelivery, WebhookAttemptRecord, WebhookDeliveryRecord } 
 
 /** Which SQL engine backs the store. */
 export type StoreDialect = 'sqlite' | 'postgres';
+
+/**
+ * The database cannot be reached (connection refused or lost, server shutting down). Surfaces answer
+ * "temporarily unavailable" and the caller may retry. An operation cut off before its commit left
+ * nothing behind; one cut off during the commit itself may or may not have been committed.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** True for errors that mean the database is unreachable rather than that the request was wrong. */
+export function isStoreUnavailable(err: unknown): err is StoreUnavailableError {
+  return err instanceof StoreUnavailableError;
+}
 
 export interface ProjectRepository {
   create(project: ProjectRecord): Promise<void>;
@@ -132,16 +150,29 @@ export interface MessageEventRepository {
   listForMessage(projectId: string, messageId: string): Promise<MessageEventRecord[]>;
 }
 
+/** Which jobs a claimer may take. */
+export interface JobClaimOptions {
+  /**
+   * The carriers whose connections the claimer owns: it takes unpinned jobs and jobs pinned to one
+   * of these. Omitted: every job (a single node owns every carrier).
+   */
+  readonly carriers?: readonly string[];
+}
+
 export interface JobRepository {
   enqueueMany(jobs: readonly NewJob[]): Promise<void>;
   /**
    * Engine internal, all projects: lease up to `limit` due jobs of a kind for `leaseMs`. A lease that
-   * expires (its holder died) makes the job claimable again.
+   * expires (its holder died) makes the job claimable again. Concurrent claimers (other nodes) never
+   * get the same job while its lease runs.
    */
-  claim(kind: JobKind, now: number, limit: number, leaseMs: number, owner: string): Promise<JobRecord[]>;
+  claim(kind: JobKind, now: number, limit: number, leaseMs: number, owner: string, opts?: JobClaimOptions): Promise<JobRecord[]>;
   deleteMany(ids: readonly number[]): Promise<void>;
-  /** Release leased jobs to run again at the given times. */
-  reschedule(items: ReadonlyArray<{ id: number; runAt: number }>): Promise<void>;
+  /**
+   * Release leased jobs to run again at the given times; `carrier`, when given, pins a job to that
+   * carrier (or unpins it with null), handing it to the node that owns the carrier's connection.
+   */
+  reschedule(items: ReadonlyArray<{ id: number; runAt: number; carrier?: string | null }>): Promise<void>;
   /** Make every job leased by `owner` (or by anyone, when null) runnable now. */
   releaseLeases(owner: string | null, now: number): Promise<number>;
   /** Earliest run time of a kind, or undefined when the queue is empty. */
@@ -249,6 +280,35 @@ export interface CarrierPartRepository {
   pruneOlderThan(before: number): Promise<number>;
 }
 
+/** Named leases: one holder at a time, until it stops renewing (a carrier connection's owner). */
+export interface LeaseRepository {
+  /**
+   * Take the lease for `ttlMs` when it is free or expired, or renew it when `owner` holds it.
+   * True when `owner` holds it now. Two callers racing for a free lease never both win.
+   */
+  acquire(name: string, owner: string, now: number, ttlMs: number): Promise<boolean>;
+  /** Give the lease up if `owner` holds it; true when it did. */
+  release(name: string, owner: string): Promise<boolean>;
+  list(): Promise<LeaseRecord[]>;
+}
+
+/** The nodes' heartbeats: who is alive, and whose unfinished work needs adopting. */
+export interface NodeRepository {
+  /** Announce a starting instance. */
+  register(node: Omit<NodeRecord, 'heartbeatAt'>, now: number): Promise<void>;
+  /** Refresh an instance's heartbeat; false when its row is gone (another node took it for dead). */
+  heartbeat(node: Omit<NodeRecord, 'heartbeatAt'>, now: number): Promise<boolean>;
+  list(): Promise<NodeRecord[]>;
+  /**
+   * Remove and return instances whose heartbeat is older than `before`, and (when given) earlier
+   * instances of the same node id: the caller adopts their unfinished work. Each removed instance is
+   * returned to exactly one caller, however many race.
+   */
+  takeDead(before: number, predecessorsOf?: { nodeId: string; instanceId: string }): Promise<NodeRecord[]>;
+  /** A cleanly stopping instance: others may adopt its work at once. */
+  markStopped(instanceId: string): Promise<void>;
+}
+
 /** The repositories, usable inside or outside a transaction. */
 export interface Repositories {
   readonly projects: ProjectRepository;
@@ -260,6 +320,8 @@ export interface Repositories {
   readonly webhooks: WebhookRepository;
   readonly handsets: HandsetInboxRepository;
   readonly carrierParts: CarrierPartRepository;
+  readonly leases: LeaseRepository;
+  readonly nodes: NodeRepository;
 }
 
 /** The store: repositories plus transactions and lifecycle. */

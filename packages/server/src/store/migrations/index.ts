@@ -6,11 +6,13 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider, type Mig
 import type { StoreDialect } from '../../domain/ports/store.js';
 import { initialSchema } from './0001-initial.js';
 import { smppSchema } from './0004-smpp.js';
+import { scaleoutSchema } from './0006-scaleout.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(dialect),
     '0004-smpp': smppSchema(dialect),
+    '0006-scaleout': scaleoutSchema(dialect),
   };
 }
 
@@ -21,10 +23,19 @@ class InCodeProvider implements MigrationProvider {
   }
 }
 
+function migrator(db: Kysely<unknown>, dialect: StoreDialect): Migrator {
+  return new Migrator({ db, provider: new InCodeProvider(dialect), migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
+}
+
+/** Names of the migrations not yet applied to this database. */
+export async function pendingMigrations(db: Kysely<unknown>, dialect: StoreDialect): Promise<string[]> {
+  const all = await migrator(db, dialect).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
 /** Bring the schema up to date; throws with the failing migration's name on error. */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: StoreDialect): Promise<MigrationResultSet> {
-  const migrator = new Migrator({ db, provider: new InCodeProvider(dialect), migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
-  const result = await migrator.migrateToLatest();
+  const result = await migrator(db, dialect).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     const err = result.error instanceof Error ? result.error : new Error(String(result.error));

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { JobKind, JobRecord, NewJob } from '../../domain/jobs.js';
-import type { JobRepository } from '../../domain/ports/store.js';
+import type { JobClaimOptions, JobRepository } from '../../domain/ports/store.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
 import { chunkRows, jobFromRow, num } from '../rows.js';
@@ -12,18 +12,21 @@ export class KyselyJobRepository implements JobRepository {
   ) {}
 
   async enqueueMany(jobs: readonly NewJob[]): Promise<void> {
-    for (const chunk of chunkRows(jobs, 7, this.traits.maxParameters)) {
+    for (const chunk of chunkRows(jobs, 8, this.traits.maxParameters)) {
       await this.db
         .insertInto('jobs')
-        .values(chunk.map((j) => ({ kind: j.kind, project_id: j.projectId, message_id: j.messageId, run_at: j.runAt, attempts: 0, lease_owner: null, created_at: j.runAt })))
+        .values(chunk.map((j) => ({ kind: j.kind, project_id: j.projectId, message_id: j.messageId, run_at: j.runAt, attempts: 0, lease_owner: null, created_at: j.runAt, carrier: j.carrier ?? null })))
         .execute();
     }
   }
 
-  async claim(kind: JobKind, now: number, limit: number, leaseMs: number, owner: string): Promise<JobRecord[]> {
-    const due = this.traits.lockForClaim(
-      this.db.selectFrom('jobs').select('id').where('kind', '=', kind).where('run_at', '<=', now).orderBy('run_at').orderBy('id').limit(limit),
-    );
+  async claim(kind: JobKind, now: number, limit: number, leaseMs: number, owner: string, opts: JobClaimOptions = {}): Promise<JobRecord[]> {
+    let select = this.db.selectFrom('jobs').select('id').where('kind', '=', kind).where('run_at', '<=', now);
+    if (opts.carriers) {
+      const carriers = opts.carriers;
+      select = select.where((eb) => (carriers.length ? eb.or([eb('carrier', 'is', null), eb('carrier', 'in', [...carriers])]) : eb('carrier', 'is', null)));
+    }
+    const due = this.traits.lockForClaim(select.orderBy('run_at').orderBy('id').limit(limit));
     const rows = await this.db
       .updateTable('jobs')
       .set({ run_at: now + leaseMs, lease_owner: owner, attempts: sql`attempts + 1` })
@@ -39,10 +42,23 @@ export class KyselyJobRepository implements JobRepository {
     }
   }
 
-  async reschedule(items: ReadonlyArray<{ id: number; runAt: number }>): Promise<void> {
-    // Few at a time in practice (throttling, transient failures): one statement each is fine.
+  async reschedule(items: ReadonlyArray<{ id: number; runAt: number; carrier?: string | null }>): Promise<void> {
+    // Grouped by (time, pin): hand-offs come in batches with one time; retries are few.
+    const groups = new Map<string, { runAt: number; carrier: string | null | undefined; ids: number[] }>();
     for (const item of items) {
-      await this.db.updateTable('jobs').set({ run_at: item.runAt, lease_owner: null }).where('id', '=', item.id).execute();
+      const key = `${item.runAt}\u0000${item.carrier === undefined ? '\u0001' : (item.carrier ?? '')}`;
+      const g = groups.get(key);
+      if (g) g.ids.push(item.id);
+      else groups.set(key, { runAt: item.runAt, carrier: item.carrier, ids: [item.id] });
+    }
+    for (const g of groups.values()) {
+      for (const chunk of chunkRows(g.ids, 1, this.traits.maxParameters - 3)) {
+        await this.db
+          .updateTable('jobs')
+          .set({ run_at: g.runAt, lease_owner: null, ...(g.carrier !== undefined ? { carrier: g.carrier } : {}) })
+          .where('id', 'in', chunk)
+          .execute();
+      }
     }
   }
 

@@ -129,6 +129,9 @@ export class KyselyMessageRepository implements MessageRepository {
 
   private async transitionChunk(chunk: readonly TransitionUpdate[]) {
     const first = chunk[0]!;
+    const from = [...predecessorsOf(first.to)];
+    // Nothing may move into this state (`queued`); PostgreSQL refuses an empty IN list.
+    if (from.length === 0) return [];
     const at = valueOrCase('updated_at', chunk.map((u) => [u.id, u.at] as const));
     const set: Record<string, unknown> = { status: first.to, updated_at: at };
     if (CARRIED.has(first.to)) set.sent_at = sql`coalesce(sent_at, ${at})`;
@@ -147,7 +150,7 @@ export class KyselyMessageRepository implements MessageRepository {
         'in',
         chunk.map((u) => u.id),
       )
-      .where('status', 'in', [...predecessorsOf(first.to)])
+      .where('status', 'in', from)
       .returning(MESSAGE_STATE_COLUMNS)
       .execute();
   }

@@ -1,0 +1,130 @@
+/**
+ * The PostgreSQL store (node-postgres pool), for running several nodes on one database. Everything
+ * PostgreSQL-specific lives in this file: the pool and its error mapping, BIGINT parsing, row
+ * locking of the work queues (`FOR UPDATE SKIP LOCKED`) and the engine's error codes.
+ */
+import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import pg from 'pg';
+import { StoreUnavailableError } from '../../domain/ports/store.js';
+import type { DialectTraits } from '../dialect-traits.js';
+import { KyselyStore } from '../kysely-store.js';
+import { migrateToLatest, pendingMigrations } from '../migrations/index.js';
+import type { Database } from '../schema.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database?…` */
+  readonly url: string;
+  /** Connections in the pool (per node). */
+  readonly poolSize?: number;
+  /** Give up connecting after this long (ms): a node that cannot reach the database answers 503 instead of hanging. */
+  readonly connectTimeoutMs?: number;
+  /** Server-side limit of one statement (ms); 0 for none. */
+  readonly statementTimeoutMs?: number;
+  /** Bring the schema up to date (default), or only check it is current and refuse to start otherwise. */
+  readonly migrate?: boolean;
+  /** Told when the pool reports a broken idle connection (the store itself recovers). */
+  readonly onPoolError?: (err: Error) => void;
+}
+
+/** SQLSTATE classes and codes that mean "the server is unreachable or going away", not "the query is wrong". */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P01|57P02|57P03|53300)$/;
+const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** True for errors that mean the database could not be reached or dropped the connection. */
+export function isConnectionError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_NODE_CODES.has(code))) return true;
+  const message = (err as { message?: unknown }).message;
+  // node-postgres reports these without a code.
+  return typeof message === 'string' && /^(Connection terminated|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated unexpectedly)/i.test(message);
+}
+
+function unavailable(err: unknown): unknown {
+  return isConnectionError(err) ? new StoreUnavailableError(`database unavailable: ${(err as Error).message}`, { cause: err }) : err;
+}
+
+/** The pool as Kysely sees it, with connection failures turned into `StoreUnavailableError`. */
+function guardedPool(pool: pg.Pool): PostgresPool {
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw unavailable(err);
+      }
+      let broken = false;
+      return {
+        query: ((text: unknown, params?: readonly unknown[]) => {
+          if (typeof text !== 'string') return client.query(text as never);
+          return client.query(text, params as unknown[]).catch((err: unknown) => {
+            if (isConnectionError(err)) broken = true;
+            throw unavailable(err);
+          });
+        }) as unknown as PostgresPoolClient['query'],
+        // A connection that failed is destroyed rather than handed to the next caller.
+        release: () => client.release(broken ? true : undefined),
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
+/** BIGINT (int8, OID 20) as a JavaScript number: ids, sequence numbers and ms times all fit in 2^53. */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+export const postgresTraits: DialectTraits = {
+  name: 'postgres',
+  lockForClaim: (query) => query.forUpdate().skipLocked(),
+  // PostgreSQL's planner uses the key's unique index for `id = $2 AND project_id = $1` on its own.
+  keyLookupInProject: (projectId) => sql<boolean>`${sql.ref('project_id')} = ${projectId}`,
+  isUniqueViolation: (err) => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505',
+  // The wire protocol counts bind parameters in 16 bits.
+  maxParameters: 65_000,
+};
+
+/** A node-postgres pool for a URL with Switchboard's settings. */
+export function createPool(opts: PostgresStoreOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    application_name: 'switchboard',
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    types,
+  });
+  // An idle connection that breaks (server restart) is reported here; without a listener it would crash the process.
+  pool.on('error', (err) => opts.onPoolError?.(err));
+  return pool;
+}
+
+/** Open a PostgreSQL store, migrating it (or checking it is current when `migrate` is false). */
+export async function openPostgresStore(opts: PostgresStoreOptions): Promise<KyselyStore> {
+  const pool = createPool(opts);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }) });
+  try {
+    if (opts.migrate === false) {
+      const pending = await pendingMigrations(db as Kysely<unknown>, 'postgres');
+      if (pending.length) throw new Error(`the database schema is behind this version (pending migrations: ${pending.join(', ')}); run "switchboard migrate" first`);
+    } else {
+      await migrateToLatest(db as Kysely<unknown>, 'postgres');
+    }
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return new KyselyStore(db, postgresTraits);
+}
+
+/** A URL names a PostgreSQL database. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}

@@ -1,0 +1,68 @@
+/**
+ * Throw-away PostgreSQL databases for tests. The vitest global setup (`test/postgres-setup.ts`)
+ * migrates one template database per run; each test database is a copy of it (tens of
+ * milliseconds) and is dropped again by its owner, or by the setup's teardown at the end of the run.
+ *
+ * `SWITCHBOARD_TEST_POSTGRES_URL` names the server (an admin connection, default the local one
+ * with trust auth); `SWITCHBOARD_TEST_SERVICES=off` skips the tests that need PostgreSQL or NATS.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** Admin connection used to create and drop test databases. */
+export const POSTGRES_ADMIN_URL = process.env.SWITCHBOARD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** NATS server for bus and multi-node tests. */
+export const NATS_TEST_URL = process.env.SWITCHBOARD_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** True when tests that need the external services (PostgreSQL, NATS) should be skipped. */
+export const servicesOff = process.env.SWITCHBOARD_TEST_SERVICES === 'off';
+
+/** The URL of another database on the admin URL's server. */
+export function databaseUrl(name: string, base = POSTGRES_ADMIN_URL): string {
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** Run one statement on the admin connection. */
+export async function adminQuery(text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`unsafe database name ${name}`);
+  return `"${name}"`;
+}
+
+/** A fresh database; `migrated` copies the run's migrated template (else it starts empty). */
+export interface TestDatabase {
+  readonly name: string;
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+/** Create a database for one test (or one server); drop it with `drop()`. */
+export async function createTestDatabase(opts: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const run = process.env.SWITCHBOARD_TEST_PG_RUN ?? `local${process.pid}`;
+  const template = process.env.SWITCHBOARD_TEST_PG_TEMPLATE;
+  const name = `sbt_${run}_${randomBytes(5).toString('hex')}`;
+  const useTemplate = opts.migrated !== false && template;
+  await adminQuery(`create database ${quoteIdent(name)}${useTemplate ? ` template ${quoteIdent(template)}` : ''}`);
+  let dropped = false;
+  return {
+    name,
+    url: databaseUrl(name),
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await adminQuery(`drop database if exists ${quoteIdent(name)} with (force)`);
+    },
+  };
+}
