@@ -77,5 +77,10 @@ export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings &
       `${SETTINGS.webhookRetryMaxMs.env} (${settings.webhookRetryMaxMs}) must not be smaller than ${SETTINGS.webhookRetryBaseMs.env} (${settings.webhookRetryBaseMs})`,
     );
   }
+  if (settings.clusterNodeTimeoutMs < 2 * settings.clusterHeartbeatMs) {
+    throw new ConfigError(
+      `${SETTINGS.clusterNodeTimeoutMs.env} (${settings.clusterNodeTimeoutMs}) must be at least twice ${SETTINGS.clusterHeartbeatMs.env} (${settings.clusterHeartbeatMs})`,
+    );
+  }
   return { ...settings, configFile, rawFile: file };
 }

@@ -21,6 +21,8 @@ export interface SettingSpec<T> {
   parse(raw: unknown): T;
 }
 
+import { NODE_ROLES, type NodeRole } from '../domain/cluster.js';
+
 /** Thrown by a parser with the reason; the loader adds the setting's name and source. */
 export class InvalidSetting extends Error {}
 
@@ -85,6 +87,75 @@ export const SETTINGS = {
   bodyLimitBytes: { key: 'http.bodyLimitBytes', env: 'SWITCHBOARD_BODY_LIMIT_BYTES', flag: 'body-limit-bytes', description: 'Largest request body accepted (413 above).', default: 262_144, parse: parsers.int(1024, 64 * 1024 * 1024) },
   maxConnections: { key: 'http.maxConnections', env: 'SWITCHBOARD_MAX_CONNECTIONS', flag: null, description: 'Most open HTTP connections; further ones are refused.', default: 10_000, parse: parsers.int(1, 1_000_000) },
   nodeId: { key: 'nodeId', env: 'SWITCHBOARD_NODE_ID', flag: 'node-id', description: 'Name of this node in leases and logs.', default: null as string | null, defaultLabel: 'host name and process id', parse: parsers.optionalString },
+
+  databaseUrl: {
+    key: 'database.url',
+    env: 'SWITCHBOARD_DATABASE_URL',
+    flag: 'database-url',
+    description: 'PostgreSQL URL (`postgres://user:password@host:5432/db`): several nodes share one database. Unset: SQLite in the data folder (one node).',
+    default: null as string | null,
+    parse: (raw: unknown): string | null => {
+      const url = parsers.optionalString(raw);
+      if (url !== null && !/^postgres(ql)?:\/\/\S+$/i.test(url)) throw new InvalidSetting('must be a postgres:// URL');
+      return url;
+    },
+  },
+  databasePoolSize: { key: 'database.poolSize', env: 'SWITCHBOARD_DATABASE_POOL_SIZE', flag: null, description: 'PostgreSQL connections per node.', default: 10, parse: parsers.int(2, 500) },
+  databaseMigrate: {
+    key: 'database.migrate',
+    env: 'SWITCHBOARD_DATABASE_MIGRATE',
+    flag: null,
+    description: 'Bring the PostgreSQL schema up to date at start (nodes take turns under a lock). false: refuse to start until `switchboard migrate` has run.',
+    default: true,
+    parse: parsers.bool,
+  },
+  natsUrl: {
+    key: 'nats.url',
+    env: 'SWITCHBOARD_NATS_URL',
+    flag: 'nats-url',
+    description: 'NATS server(s), comma-separated (`nats://host:4222`): events and wake-ups between nodes. Unset: in-process events (one node).',
+    default: null as string | null,
+    parse: (raw: unknown): string | null => {
+      const url = parsers.optionalString(raw);
+      if (url !== null && !url.split(',').every((u) => /^(nats|tls):\/\/\S+$/i.test(u.trim()) || /^[\w.-]+:\d+$/.test(u.trim()))) throw new InvalidSetting('must be nats://host:port, or several separated by commas');
+      return url;
+    },
+  },
+  natsSubjectPrefix: {
+    key: 'nats.subjectPrefix',
+    env: 'SWITCHBOARD_NATS_SUBJECT_PREFIX',
+    flag: null,
+    description: 'First token of every NATS subject, so several clusters can share one NATS.',
+    default: 'switchboard',
+    parse: (raw: unknown): string => {
+      const v = parsers.string(raw);
+      if (!/^[A-Za-z0-9_-]+$/.test(v)) throw new InvalidSetting('must be letters, digits, _ or -');
+      return v;
+    },
+  },
+  roles: {
+    key: 'node.roles',
+    env: 'SWITCHBOARD_ROLES',
+    flag: 'roles',
+    description: 'What this node runs, comma-separated: api (REST surfaces), relay (RELAY WebSocket), dispatch (carriers and sending), webhooks (callback delivery). /health, /ready and /metrics are always served.',
+    default: ['api', 'relay', 'dispatch', 'webhooks'] as NodeRole[],
+    defaultLabel: 'api,relay,dispatch,webhooks',
+    parse: (raw: unknown): NodeRole[] => {
+      const list = parsers.list(raw);
+      const bad = list.filter((r) => !(NODE_ROLES as readonly string[]).includes(r));
+      if (bad.length || list.length === 0) throw new InvalidSetting(`must list one or more of ${NODE_ROLES.join(', ')}`);
+      return [...new Set(list)] as NodeRole[];
+    },
+  },
+  clusterHeartbeatMs: { key: 'cluster.heartbeatMs', env: 'SWITCHBOARD_CLUSTER_HEARTBEAT_MS', flag: null, description: 'How often a node on PostgreSQL records that it is alive and renews its carrier leases.', default: 2_000, parse: parsers.int(100, 60_000) },
+  clusterNodeTimeoutMs: {
+    key: 'cluster.nodeTimeoutMs',
+    env: 'SWITCHBOARD_CLUSTER_NODE_TIMEOUT_MS',
+    flag: null,
+    description: 'A node silent this long is taken for dead: another adopts its pending simulated receipts, and its carrier connections fail over.',
+    default: 10_000,
+    parse: parsers.int(500, 600_000),
+  },
 
   projectId: { key: 'bootstrap.projectId', env: 'SWITCHBOARD_PROJECT_ID', flag: 'project-id', description: 'Project created (or ensured) at start; random when unset.', default: null as string | null, parse: parsers.optionalString },
   projectName: { key: 'bootstrap.projectName', env: 'SWITCHBOARD_PROJECT_NAME', flag: null, description: 'Name of the project created at first start.', default: 'Default project', parse: parsers.string },
@@ -170,6 +241,14 @@ export const SETTINGS = {
   webhookConcurrency: { key: 'webhooks.concurrency', env: 'SWITCHBOARD_WEBHOOK_CONCURRENCY', flag: null, description: 'Webhook requests in flight at once.', default: 64, parse: parsers.int(1, 1024) },
   webhookMaxAttempts: { key: 'webhooks.maxAttempts', env: 'SWITCHBOARD_WEBHOOK_MAX_ATTEMPTS', flag: null, description: 'Attempts of a native status callback before it is given up.', default: 6, parse: parsers.int(1, 50) },
   webhookRetryBaseMs: { key: 'webhooks.retryBaseMs', env: 'SWITCHBOARD_WEBHOOK_RETRY_BASE_MS', flag: null, description: 'First retry delay; doubles each attempt.', default: 1000, parse: parsers.int(10, 3_600_000) },
+  webhookLeaseMs: {
+    key: 'webhooks.leaseMs',
+    env: 'SWITCHBOARD_WEBHOOK_LEASE_MS',
+    flag: null,
+    description: 'How long a delivery being sent is held before another node may send it (longer than any request may take).',
+    default: 30_000,
+    parse: parsers.int(1000, 3_600_000),
+  },
   webhookRetryMaxMs: { key: 'webhooks.retryMaxMs', env: 'SWITCHBOARD_WEBHOOK_RETRY_MAX_MS', flag: null, description: 'Longest retry delay.', default: 300_000, parse: parsers.int(10, 86_400_000) },
   webhookRefusePrivate: {
     key: 'webhooks.refusePrivateNetworks',
