@@ -3,11 +3,13 @@
  * `startSwitchboard` wires store, bus, engine, carriers, webhooks and HTTP surfaces from resolved
  * settings and returns a handle that shuts everything down in order.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { InProcessBus } from './bus/in-process-bus.js';
+import { NatsBus } from './bus/nats-bus.js';
 import { parseOutcomeRules } from './carriers/simulator/rules-config.js';
 import { SimulatorCarrier, SIMULATOR_ID } from './carriers/simulator/simulator-carrier.js';
 import { SimulatorSmsc } from './carriers/simulator/smsc/smsc-server.js';
@@ -17,10 +19,15 @@ import { ConfigError, loadSettings, type ConfigSources } from './config/load.js'
 import type { SwitchboardSettings } from './config/settings.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { randomIds, type IdGenerator } from './domain/ids.js';
+import type { NodeRecord } from './domain/cluster.js';
+import type { MessageRecord } from './domain/message.js';
+import type { Bus } from './domain/ports/bus.js';
 import type { Carrier } from './domain/ports/carrier.js';
 import type { Store } from './domain/ports/store.js';
 import { ensureStartupProject, type BootstrapReport } from './engine/bootstrap.js';
 import { CarrierRouter } from './engine/carrier-router.js';
+import { ALL_CARRIERS_LOCAL, ClusterCoordinator } from './engine/cluster-coordinator.js';
+import { LeasedCarrier } from './engine/leased-carrier.js';
 import { EngineCarrierSink } from './engine/carrier-sink.js';
 import { CredentialVerifier } from './engine/credential-verifier.js';
 import { Dispatcher } from './engine/dispatcher.js';
@@ -40,6 +47,7 @@ import { registerCarrierMetrics } from './http/ops/carrier-metrics.js';
 import { carriersOpsRoutes } from './http/ops/carriers-routes.js';
 import { PrometheusMetrics } from './http/ops/metrics.js';
 import { smscRoutes } from './http/simulator/smsc-routes.js';
+import { openPostgresStore } from './store/dialects/postgres.js';
 import { openSqliteStore } from './store/dialects/sqlite.js';
 import type { KyselyStore } from './store/kysely-store.js';
 import { WebhookHttpClient } from './webhooks/http-client.js';
@@ -79,13 +87,35 @@ export interface SwitchboardHandle {
   readonly smsc: SimulatorSmsc | null;
   /** Every carrier: the simulator and the configured SMPP connectors. */
   readonly carriers: readonly Carrier[];
+  /** The event bus (NATS when `nats.url` is set). */
+  readonly bus: Bus;
+  /** This process's identity among the nodes sharing the database. */
+  readonly instanceId: string;
+  /** The cluster coordinator (PostgreSQL mode only). */
+  readonly cluster: ClusterCoordinator | null;
   /** Graceful shutdown: stop taking requests, finish work in flight, close the database. */
   close(): Promise<void>;
 }
 
-/** Open the configured store (SQLite in the data folder). */
-export async function openStore(settings: SwitchboardSettings): Promise<KyselyStore> {
+/** Open the configured store: PostgreSQL when `database.url` is set, else SQLite in the data folder. */
+export async function openStore(settings: SwitchboardSettings, opts: { migrate?: boolean; onPoolError?: (err: Error) => void } = {}): Promise<KyselyStore> {
+  if (settings.databaseUrl) {
+    return openPostgresStore({ url: settings.databaseUrl, poolSize: settings.databasePoolSize, migrate: opts.migrate ?? settings.databaseMigrate, onPoolError: opts.onPoolError });
+  }
   return openSqliteStore({ file: join(settings.dataDir, 'switchboard.db') });
+}
+
+/** Open the configured bus: NATS when `nats.url` is set, else in-process. */
+export async function openBus(settings: SwitchboardSettings, name: string, logger: Logger): Promise<InProcessBus | NatsBus> {
+  const onError = (err: unknown, topic: string) => logger.error({ err, topic }, 'bus subscriber failed');
+  if (!settings.natsUrl) return new InProcessBus(onError);
+  return NatsBus.connect({
+    servers: settings.natsUrl.split(',').map((u) => u.trim()),
+    prefix: settings.natsSubjectPrefix,
+    name,
+    onError,
+    onStatus: (state, server) => (state === 'disconnected' ? logger.warn({ server }, 'NATS connection lost; reconnecting') : logger.info({ server }, 'NATS connection back')),
+  });
 }
 
 export async function startSwitchboard(settings: ResolvedSettings, options: StartOptions = {}): Promise<SwitchboardHandle> {
@@ -107,8 +137,19 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     throw err;
   }
 
-  const store = await openStore(settings);
-  const bus = new InProcessBus((err, topic) => logger.error({ err, topic }, 'bus subscriber failed'));
+  const roles = new Set(settings.roles);
+  // Unique per process start: names this instance's leases and its simulated carrier ids.
+  const instanceId = randomBytes(6).toString('hex').toUpperCase();
+  const store = await openStore(settings, { onPoolError: (err) => logger.warn({ err }, 'a pooled database connection failed; it will be replaced') });
+  // Several nodes share a PostgreSQL database; SQLite is one node's own.
+  const clustered = store.dialect === 'postgres';
+  let bus: InProcessBus | NatsBus;
+  try {
+    bus = await openBus(settings, nodeId, logger);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const metrics = new PrometheusMetrics(store);
 
   // Engine.
@@ -139,10 +180,15 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       mmsReceipts: settings.simulatorMmsReceipts,
       inboxLimit: settings.simulatorInboxLimit,
       rules: simulatorRules,
+      // Per process when nodes share the database, so a dead node's pending receipts can be adopted.
+      ...(clustered ? { idPrefix: `SIM${instanceId}.` } : {}),
     },
     { inbox: store.handsets, bus, logger, now: () => clock.now() },
   );
-  const connectors = smpp.connectors.map((c) => new SmppConnector(c, { store, logger, now: () => clock.now() }));
+  const connectorFor = (c: (typeof smpp.connectors)[number]) => new SmppConnector(c, { store, logger, now: () => clock.now() });
+  // With several nodes, each SMPP account is bound by one node at a time (the holder of its lease).
+  const leased = clustered ? smpp.connectors.map((c) => new LeasedCarrier(connectorFor(c).descriptor, () => connectorFor(c))) : [];
+  const connectors: Carrier[] = clustered ? leased : smpp.connectors.map(connectorFor);
   const carriers: Carrier[] = [simulator, ...connectors];
   const router = new CarrierRouter(carriers, smpp.routes, SIMULATOR_ID);
   registerCarrierMetrics(metrics.registry, () => carriers);
@@ -160,8 +206,21 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
         { rules: simulator, logger, now: () => clock.now() },
       )
     : null;
+  const cluster = clustered
+    ? new ClusterCoordinator(
+        {
+          store,
+          clock,
+          logger,
+          leased: roles.has('dispatch') ? leased : [],
+          onCarrierAcquired: () => dispatcher.wake(),
+          adopt: (dead) => adoptSimulatedReceipts(store, simulator, dead, logger),
+        },
+        { instanceId, nodeId, roles: settings.roles, url: null, heartbeatMs: settings.clusterHeartbeatMs, nodeTimeoutMs: settings.clusterNodeTimeoutMs },
+      )
+    : null;
   const dispatcher = new Dispatcher(
-    { store, clock, bus, router, recorder, pricing: unpriced, metrics, logger, inFlight, releaseReceipts: (reports) => sink.record(reports), recent },
+    { store, clock, bus, router, recorder, pricing: unpriced, metrics, logger, inFlight, releaseReceipts: (reports) => sink.record(reports), recent, availability: cluster ?? ALL_CARRIERS_LOCAL },
     { nodeId, batchSize: settings.dispatchBatchSize, concurrency: settings.dispatchConcurrency, leaseMs: settings.dispatchLeaseMs, maxRetryDelayMs: 60_000 },
   );
   const messages = new MessageService({ store, clock });
@@ -174,7 +233,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       nodeId,
       concurrency: settings.webhookConcurrency,
       // Longer than any request may take (15 s total timeout), so a lease outlives its request.
-      leaseMs: 30_000,
+      leaseMs: settings.webhookLeaseMs,
       retryBaseMs: settings.webhookRetryBaseMs,
       retryMaxMs: settings.webhookRetryMaxMs,
       timeouts: DEFAULT_TIMEOUTS,
@@ -200,21 +259,46 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     logger,
     bodyLimitBytes: settings.bodyLimitBytes,
     simulator,
+    api: roles.has('api'),
     deps: { store, bus, clock, verifier, acceptor, messages, numbers, inbound, publicUrl: settings.publicUrl },
-    ops: { store, carriers: () => carriers, metrics, version: VERSION, accepting: () => accepting },
+    ops: {
+      store,
+      carriers: () => (roles.has('dispatch') ? carriers : []),
+      metrics,
+      version: VERSION,
+      accepting: () => accepting,
+      extraChecks: () => ({
+        ...(bus instanceof NatsBus ? { nats: bus.health() } : {}),
+      }),
+      node: { nodeId, instanceId, roles: settings.roles, store: store.dialect, bus: bus instanceof NatsBus ? 'nats' : 'in-process' },
+    },
     surfaces: [
       carriersOpsRoutes({ verifier, carriers: () => carriers, routes: smpp.routes, defaultCarrier: SIMULATOR_ID }),
-      ...(smsc ? [smscRoutes({ verifier, smsc, host: settings.simulatorSmscHost })] : []),
+      ...(smsc && roles.has('api') ? [smscRoutes({ verifier, smsc, host: settings.simulatorSmscHost })] : []),
     ],
   });
 
   // Work first, then the door: the simulator's SMSC (so connectors pointed at it bind at once),
   // carriers, receipts that were pending at the last stop, runners.
   if (smsc) await smsc.start();
-  for (const c of carriers) await c.start(sink);
-  for (const c of carriers) if (c.recover) await recoverAwaiting(store, c);
-  await dispatcher.start(true);
-  await webhooks.start(true);
+  if (roles.has('dispatch')) {
+    for (const c of carriers) await c.start(sink);
+    // One node: everything awaiting a receipt was this node's. Several: each node adopts the
+    // pending receipts of dead instances only (ClusterCoordinator), so none is re-run twice.
+    if (!clustered) for (const c of carriers) if (c.recover) await recoverAwaiting(store, c);
+  }
+  if (bus instanceof NatsBus) {
+    // Events other nodes sent while NATS was away are lost: look for work and reload caches.
+    bus.onReconnect(() => {
+      dispatcher.wake();
+      webhooks.wake();
+      directory.invalidate();
+    });
+  }
+  await cluster?.start();
+  // A single node's leases are all its own (from its previous run); several nodes release only theirs.
+  if (roles.has('dispatch')) await dispatcher.start(!clustered);
+  if (roles.has('webhooks')) await webhooks.start(!clustered);
 
   await app.listen({ host: settings.host, port: settings.port });
   app.server.maxConnections = settings.maxConnections;
@@ -233,6 +317,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       await acceptor.drain();
       await inbound.drain();
       await dispatcher.stop();
+      await cluster?.stop();
       for (const c of carriers) await c.stop();
       await smsc?.stop();
       await recorder.drain();
@@ -243,18 +328,28 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       logger.info('stopped');
     })());
 
-  return { url, port, settings, store, bootstrap, logger, simulator, smsc, carriers, close };
+  return { url, port, settings, store, bootstrap, logger, simulator, smsc, carriers, bus, instanceId, cluster, close };
 }
 
-async function recoverAwaiting(store: Store, carrier: Carrier): Promise<void> {
+/** Re-arm the simulated receipts that dead instances held in memory (their carrier ids carry the instance). */
+async function adoptSimulatedReceipts(store: Store, simulator: SimulatorCarrier, dead: readonly NodeRecord[], logger: Logger): Promise<void> {
+  const prefixes = dead.map((d) => `SIM${d.instanceId}.`);
+  const n = await recoverAwaiting(store, simulator, (m) => m.carrierMessageId !== null && prefixes.some((p) => m.carrierMessageId!.startsWith(p)));
+  if (n) logger.info({ receipts: n, instances: dead.map((d) => d.instanceId) }, 'adopted pending simulated receipts');
+}
+
+async function recoverAwaiting(store: Store, carrier: Carrier, only: (m: MessageRecord) => boolean = () => true): Promise<number> {
   let after = 0;
+  let n = 0;
   for (;;) {
-    const page = await store.messages.listAwaitingReceipt(carrier.descriptor.id, after, 1000);
-    if (page.length === 0) return;
+    const all = await store.messages.listAwaitingReceipt(carrier.descriptor.id, after, 1000);
+    if (all.length === 0) return n;
+    const page = all.filter(only);
+    n += page.length;
     carrier.recover!(
       page.map((m) => ({ messageId: m.id, projectId: m.projectId, to: m.to, from: m.from, body: m.body, media: m.media, kind: m.kind, segments: m.segments, sentAt: m.sentAt ?? m.updatedAt })),
     );
-    after = page[page.length - 1]!.seq;
+    after = all[all.length - 1]!.seq;
   }
 }
 

@@ -15,6 +15,7 @@ import type { Carrier, CarrierSubmission, StatusReport, SubmitResult } from '../
 import type { EngineMetrics } from '../domain/ports/metrics.js';
 import type { Repositories, Store } from '../domain/ports/store.js';
 import type { CarrierRouter } from './carrier-router.js';
+import { ALL_CARRIERS_LOCAL, type CarrierAvailability } from './cluster-coordinator.js';
 import type { ChangeRequest, LifecycleRecorder } from './lifecycle-recorder.js';
 import type { Pricing } from './pricing.js';
 import type { RecentMessages } from './recent-messages.js';
@@ -63,6 +64,8 @@ export class Dispatcher {
       /** Where receipts that overtook their submit answer go once it is recorded. */
       readonly releaseReceipts: (reports: StatusReport[]) => void;
       readonly recent: RecentMessages;
+      /** Which carriers this node may send through (several nodes: single-owner connections); default all. */
+      readonly availability?: CarrierAvailability;
     },
     private readonly opts: DispatcherOptions,
   ) {}
@@ -148,18 +151,25 @@ export class Dispatcher {
    * and move the rest `queued → initiated`. Returns what is ready to submit.
    */
   private async claim(): Promise<{ claimed: number; ready: Ready[] }> {
-    const { store, clock, recorder, pricing } = this.deps;
+    const { store, clock, recorder, pricing, router } = this.deps;
+    const availability = this.deps.availability ?? ALL_CARRIERS_LOCAL;
     const now = clock.now();
-    const { claimed, ready, result } = await store.transaction(async (tx) => {
-      const jobs = await tx.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId);
-      if (jobs.length === 0) return { claimed: 0, ready: [], result: undefined };
+    const carriers = availability.claimable();
+    const { claimed, ready, result, handedOff } = await store.transaction(async (tx) => {
+      const jobs = await tx.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId, carriers ? { carriers } : {});
+      if (jobs.length === 0) return { claimed: 0, ready: [], result: undefined, handedOff: 0 };
       const messages = await this.loadMessages(tx, jobs);
       const changes: ChangeRequest[] = [];
       const ready: Ready[] = [];
       const finished: number[] = [];
+      const handOff: Array<{ id: number; runAt: number; carrier: string }> = [];
       for (const job of jobs) {
         const m = messages.get(job.messageId);
-        if (!m || (m.status !== 'queued' && m.status !== 'initiated')) {
+        const carrierId = m ? router.route(m.to).descriptor.id : null;
+        if (m && carrierId !== null && (m.status === 'queued' || m.status === 'initiated') && !availability.isLocal(carrierId)) {
+          // Another node holds this carrier's connection: pin the job to it and let that node send it.
+          handOff.push({ id: job.id, runAt: now, carrier: carrierId });
+        } else if (!m || (m.status !== 'queued' && m.status !== 'initiated')) {
           // Gone, or handed over before a crash: nothing to send again.
           finished.push(job.id);
         } else if (now >= m.expiresAt) {
@@ -175,10 +185,12 @@ export class Dispatcher {
         }
       }
       if (finished.length) await tx.jobs.deleteMany(finished);
+      if (handOff.length) await tx.jobs.reschedule(handOff);
       const result = await recorder.applyInTransaction(tx, changes, now);
-      return { claimed: jobs.length, ready, result };
+      return { claimed: jobs.length, ready, result, handedOff: handOff.length };
     });
     if (result) recorder.announce(result);
+    if (handedOff) this.deps.bus.publish('work.available', { queue: 'dispatch' });
     return { claimed, ready };
   }
 

@@ -8,7 +8,7 @@ import type { Clock } from '../domain/clock.js';
 import type { NewMessageEvent } from '../domain/message.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { EngineMetrics } from '../domain/ports/metrics.js';
-import type { Repositories, Store, TransitionUpdate } from '../domain/ports/store.js';
+import { isStoreUnavailable, type Repositories, type Store, type TransitionUpdate } from '../domain/ports/store.js';
 import type { NewWebhookDelivery } from '../domain/webhooks.js';
 import { Batcher } from '../util/batcher.js';
 import type { RecentMessages } from './recent-messages.js';
@@ -89,7 +89,9 @@ export class LifecycleRecorder {
     private readonly announcer: ChangeAnnouncer,
     private readonly recent: RecentMessages,
   ) {
-    this.batcher = new Batcher((items) => this.flush(items), 2000);
+    // Receipts and carrier answers exist only in memory until recorded: while the database is
+    // unreachable they wait (no new work is claimed meanwhile), rather than being lost.
+    this.batcher = new Batcher((items) => this.flush(items), 2000, (err, attempt) => (isStoreUnavailable(err) && attempt <= 200 ? Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)) : null));
   }
 
   /** Apply one change; resolves true if the message was in a state that allowed it. */

@@ -5,6 +5,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.js';
+import { isStoreUnavailable } from '../domain/ports/store.js';
 import type { HttpDeps } from './deps.js';
 import { nativePlugin } from './native/plugin.js';
 import { opsPlugin, type OpsDeps } from './ops/plugin.js';
@@ -16,6 +17,8 @@ export interface HttpAppOptions {
   readonly deps: HttpDeps;
   readonly ops: OpsDeps;
   readonly simulator: SimulatorCarrier;
+  /** Serve the REST surfaces (the node's `api` role); false leaves only the ops endpoints and `surfaces`. Default true. */
+  readonly api?: boolean;
   /** Extra surfaces (Compatibility API, RELAY, console) registered by the composition root. */
   readonly surfaces?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }
@@ -34,6 +37,9 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
 
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}` }));
   app.setErrorHandler((err, request, reply) => {
+    if (isStoreUnavailable(err)) {
+      return reply.code(503).header('Retry-After', '1').send({ error: 'Service Unavailable', message: 'The database is unreachable; retry shortly.' });
+    }
     const status = typeof (err as { statusCode?: number }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
     if (status >= 500) request.log.error({ err }, 'unhandled error');
     return reply.code(status).send({ error: status >= 500 ? 'Internal Server Error' : 'Bad Request', message: status >= 500 ? 'An internal error occurred.' : (err as Error).message });
@@ -52,8 +58,10 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   }));
 
   await app.register(opsPlugin, opts.ops);
-  await app.register(nativePlugin, opts.deps);
-  await app.register(simulatorPlugin, { deps: opts.deps, simulator: opts.simulator });
+  if (opts.api !== false) {
+    await app.register(nativePlugin, opts.deps);
+    await app.register(simulatorPlugin, { deps: opts.deps, simulator: opts.simulator });
+  }
   for (const surface of opts.surfaces ?? []) await app.register(surface);
   return app;
 }

@@ -5,6 +5,7 @@
 import type { FastifyError } from 'fastify';
 import type { ErrorDetail } from '@switchboard/protocol';
 import { AppError, detail } from '../domain/app-error.js';
+import { isStoreUnavailable } from '../domain/ports/store.js';
 
 /** Map a schema validation failure's property to the catalogue entry for it. */
 export type ValidationMap = Readonly<Record<string, Parameters<typeof detail>[0]>>;
@@ -12,6 +13,8 @@ export type ValidationMap = Readonly<Record<string, Parameters<typeof detail>[0]
 /** Turn any error thrown while handling a request into an AppError. */
 export function toAppError(err: unknown, validationMap: ValidationMap = {}): AppError {
   if (err instanceof AppError) return err;
+  // The database is unreachable: a retryable 503 in the surface's own shape, never a 500.
+  if (isStoreUnavailable(err)) return AppError.of('UNAVAILABLE');
   const e = err as FastifyError & { validation?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> };
   switch (e?.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -20,6 +20,11 @@ export class Batcher<I, R> {
     /** Must return one result per item, in order, or throw to fail the whole batch. */
     private readonly flush: (items: I[]) => Promise<R[]>,
     private readonly maxBatch = 1000,
+    /**
+     * For failures worth waiting out (the database is unreachable): the delay before flushing the
+     * same batch again, or null to fail it. Default: fail at once.
+     */
+    private readonly retryAfter: (err: unknown, attempt: number) => number | null = () => null,
   ) {}
 
   /** Queue one item; resolves with its result once its batch is committed. */
@@ -62,11 +67,20 @@ export class Batcher<I, R> {
       while (this.queue.length) {
         const batch = this.queue.splice(0, this.maxBatch);
         this.flushing = batch.length;
-        try {
-          const results = await this.flush(batch.map((p) => p.item));
-          for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
-        } catch (err) {
-          for (const p of batch) p.reject(err);
+        const items = batch.map((p) => p.item);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const results = await this.flush(items);
+            for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+            break;
+          } catch (err) {
+            const delay = this.retryAfter(err, attempt);
+            if (delay === null) {
+              for (const p of batch) p.reject(err);
+              break;
+            }
+            await new Promise((r) => setTimeout(r, delay));
+          }
         }
         this.flushing = 0;
       }

@@ -3,17 +3,26 @@
  * migrates one template database per run; each test database is a copy of it (tens of
  * milliseconds) and is dropped again by its owner, or by the setup's teardown at the end of the run.
  *
- * `SWITCHBOARD_TEST_POSTGRES_URL` names the server (an admin connection, default the local one
+ * `SWITCHBOARD_TEST_DATABASE_URL` names the server (an admin connection, default the local one
  * with trust auth); `SWITCHBOARD_TEST_SERVICES=off` skips the tests that need PostgreSQL or NATS.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-/** Admin connection used to create and drop test databases. */
-export const POSTGRES_ADMIN_URL = process.env.SWITCHBOARD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/**
+ * Admin connection used to create and drop test databases. Setting `SWITCHBOARD_TEST_DATABASE_URL`
+ * also runs every test server on PostgreSQL (a fresh database each; see helpers/server.ts).
+ */
+export const POSTGRES_ADMIN_URL = process.env.SWITCHBOARD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-/** NATS server for bus and multi-node tests. */
+/** Test servers run on PostgreSQL (the suite's second pass in CI). */
+export const serversOnPostgres = !!process.env.SWITCHBOARD_TEST_DATABASE_URL;
+
+/** NATS server for bus and multi-node tests; setting `SWITCHBOARD_TEST_NATS_URL` also puts every test server on NATS. */
 export const NATS_TEST_URL = process.env.SWITCHBOARD_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** Test servers use the NATS bus. */
+export const serversOnNats = !!process.env.SWITCHBOARD_TEST_NATS_URL;
 
 /** True when tests that need the external services (PostgreSQL, NATS) should be skipped. */
 export const servicesOff = process.env.SWITCHBOARD_TEST_SERVICES === 'off';

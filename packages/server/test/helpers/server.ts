@@ -1,7 +1,12 @@
 /**
  * Start a real Switchboard in this process for a test: SQLite in a temporary folder, a free port,
  * the simulator at full speed, fixed credentials, quiet logs.
+ *
+ * Scale-out pass: with `SWITCHBOARD_TEST_DATABASE_URL` set, each server gets a fresh PostgreSQL
+ * database (dropped when it stops) instead of SQLite; with `SWITCHBOARD_TEST_NATS_URL` set, each
+ * uses the NATS bus under a subject prefix of its own. Tests that set `databaseUrl` keep theirs.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +14,7 @@ import pino from 'pino';
 import { loadSettings } from '../../src/config/load.js';
 import type { SwitchboardSettings } from '../../src/config/settings.js';
 import { startSwitchboard, type StartOptions, type SwitchboardHandle } from '../../src/main.js';
+import { createTestDatabase, NATS_TEST_URL, serversOnNats, serversOnPostgres, type TestDatabase } from './postgres.js';
 
 export const PROJECT_ID = '8a7c5e2e-3c3b-4a4f-9b8e-0f1d2c3b4a59';
 export const API_TOKEN = 'PTtestTokenForSwitchboardIntegrationTests0123456789';
@@ -30,6 +36,11 @@ export function basicAuth(user: string, password: string): string {
 
 export async function startTestServer(overrides: Partial<SwitchboardSettings> = {}, opts: StartOptions & { dataDir?: string; /** Config-file sections (smpp, simulator.rules...). */ file?: Record<string, unknown> } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'switchboard-test-'));
+  const database: TestDatabase | null = serversOnPostgres && overrides.databaseUrl === undefined ? await createTestDatabase() : null;
+  const scaleout: Partial<SwitchboardSettings> = {
+    ...(database ? { databaseUrl: database.url, databasePoolSize: 4 } : {}),
+    ...(serversOnNats && overrides.natsUrl === undefined ? { natsUrl: NATS_TEST_URL, natsSubjectPrefix: `sbtest-${randomBytes(4).toString('hex')}` } : {}),
+  };
   const settings = loadSettings({
     configFile: undefined,
     env: {},
@@ -45,10 +56,17 @@ export async function startTestServer(overrides: Partial<SwitchboardSettings> = 
       logLevel: 'silent',
       webhookRetryBaseMs: 50,
       webhookRetryMaxMs: 200,
+      ...scaleout,
       ...overrides,
     },
   });
-  const handle = await startSwitchboard(opts.file ? { ...settings, rawFile: opts.file } : settings, { logger: opts.logger ?? pino({ level: settings.logLevel }), ...opts });
+  let handle: SwitchboardHandle;
+  try {
+    handle = await startSwitchboard(opts.file ? { ...settings, rawFile: opts.file } : settings, { logger: opts.logger ?? pino({ level: settings.logLevel }), ...opts });
+  } catch (err) {
+    await database?.drop();
+    throw err;
+  }
   const auth = basicAuth(PROJECT_ID, API_TOKEN);
   return {
     ...handle,
@@ -74,6 +92,7 @@ export async function startTestServer(overrides: Partial<SwitchboardSettings> = 
     },
     async stop() {
       await handle.close();
+      await database?.drop();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

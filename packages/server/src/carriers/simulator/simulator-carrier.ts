@@ -22,6 +22,11 @@ export interface SimulatorSettings {
   /** Messages kept per project in the handset inbox. */
   readonly inboxLimit: number;
   readonly rules: readonly OutcomeRule[];
+  /**
+   * Start of every carrier message id this simulator gives (default `SIM`). Nodes sharing a database
+   * use one per process, so the pending receipts of a node that died can be told apart and adopted.
+   */
+  readonly idPrefix?: string;
 }
 
 interface PendingSubmit {
@@ -105,7 +110,7 @@ export class SimulatorCarrier implements Carrier {
       } else if (outcome.kind === 'transient' && s.attempt <= outcome.times) {
         results.push({ outcome: 'transient', detail: `simulated transient failure ${s.attempt} of ${outcome.times}` });
       } else {
-        results.push({ outcome: 'accepted', carrierMessageId: `SIM${(++this.counter).toString(36).toUpperCase()}`, parts: s.segments });
+        results.push({ outcome: 'accepted', carrierMessageId: `${this.settings.idPrefix ?? 'SIM'}${(++this.counter).toString(36).toUpperCase()}`, parts: s.segments });
         accepted.push({ s, outcome });
       }
     }

@@ -11,6 +11,10 @@ export interface OpsDeps {
   readonly version: string;
   /** False while starting or shutting down. */
   readonly accepting: () => boolean;
+  /** Further readiness checks (the NATS connection in scale-out mode). */
+  readonly extraChecks?: () => Record<string, { ok: boolean; detail?: string }>;
+  /** Who this node is, shown by /ready. */
+  readonly node?: Readonly<Record<string, unknown>>;
 }
 
 export async function opsPlugin(app: FastifyInstance, deps: OpsDeps): Promise<void> {
@@ -24,10 +28,11 @@ export async function opsPlugin(app: FastifyInstance, deps: OpsDeps): Promise<vo
     } catch (err) {
       checks.database = { ok: false, detail: (err as Error).message };
     }
+    Object.assign(checks, deps.extraChecks?.() ?? {});
     for (const c of deps.carriers()) checks[`carrier:${c.descriptor.id}`] = c.health();
     checks.accepting = { ok: deps.accepting() };
     const ready = Object.values(checks).every((c) => c.ok);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks, ...(deps.node ? { node: deps.node } : {}) });
   });
 
   app.get('/metrics', async (_request, reply) => {
