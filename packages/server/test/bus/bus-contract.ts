@@ -145,6 +145,8 @@ export function describeBusContract(name: string, open: () => Promise<BusUnderTe
         if (!sut.peer) return skip();
         const remote = collect(sut.peer, 'message.status');
         const local = collect(sut.bus, 'message.status');
+        // Subscriptions to another node's bus may take a round trip to be in place.
+        await sut.settle();
         const events = Array.from({ length: 20 }, (_, i) => statusEvent(P1, i));
         for (const e of events) sut.bus.publish('message.status', e);
         await until(() => remote.length >= events.length, 'remote events');
@@ -156,6 +158,7 @@ export function describeBusContract(name: string, open: () => Promise<BusUnderTe
       it('keeps each project’s events in publish order across nodes through a burst spread over many turns', async ({ skip }) => {
         if (!sut.peer) return skip();
         const remote = collect(sut.peer, 'message.status');
+        await sut.settle();
         const total = 6000;
         const sent: MessageStatusEvent[] = [];
         for (let i = 0; i < total; i++) {
@@ -179,6 +182,7 @@ export function describeBusContract(name: string, open: () => Promise<BusUnderTe
         const wakeups = collect(peer, 'work.available');
         const numbers = collect(sut.bus, 'numbers.changed');
         const handsets = collect(peer, 'handset.received');
+        await sut.settle();
         sut.bus.publish('work.available', { queue: 'dispatch' });
         sut.bus.publish('work.available', { queue: 'webhooks' });
         peer.publish('numbers.changed', { projectId: P2 });
@@ -197,6 +201,7 @@ export function describeBusContract(name: string, open: () => Promise<BusUnderTe
         const off = sut.peer.subscribe('credentials.changed', (e) => got.push(e));
         const marker = collect(sut.peer, 'numbers.changed');
         off();
+        await sut.settle();
         sut.bus.publish('credentials.changed', { projectId: P1 });
         sut.bus.publish('numbers.changed', { projectId: P1 });
         await until(() => marker.length >= 1, 'marker event');

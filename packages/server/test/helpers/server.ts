@@ -30,13 +30,21 @@ export interface TestServer extends SwitchboardHandle {
   stop(): Promise<void>;
 }
 
+/** PostgreSQL pass: the database of each data folder, so a restart on the same folder finds its data. */
+const databasesByDataDir = new Map<string, TestDatabase>();
+
 export function basicAuth(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
 export async function startTestServer(overrides: Partial<SwitchboardSettings> = {}, opts: StartOptions & { dataDir?: string; /** Config-file sections (smpp, simulator.rules...). */ file?: Record<string, unknown> } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'switchboard-test-'));
-  const database: TestDatabase | null = serversOnPostgres && overrides.databaseUrl === undefined ? await createTestDatabase() : null;
+  // A server reopened on another's data folder (restart tests) reopens that server's database too.
+  let database: TestDatabase | null = null;
+  if (serversOnPostgres && overrides.databaseUrl === undefined) {
+    database = databasesByDataDir.get(dataDir) ?? (await createTestDatabase());
+    databasesByDataDir.set(dataDir, database);
+  }
   const scaleout: Partial<SwitchboardSettings> = {
     ...(database ? { databaseUrl: database.url, databasePoolSize: 4 } : {}),
     ...(serversOnNats && overrides.natsUrl === undefined ? { natsUrl: NATS_TEST_URL, natsSubjectPrefix: `sbtest-${randomBytes(4).toString('hex')}` } : {}),
@@ -64,7 +72,7 @@ export async function startTestServer(overrides: Partial<SwitchboardSettings> = 
   try {
     handle = await startSwitchboard(opts.file ? { ...settings, rawFile: opts.file } : settings, { logger: opts.logger ?? pino({ level: settings.logLevel }), ...opts });
   } catch (err) {
-    await database?.drop();
+    if (!opts.dataDir) await database?.drop();
     throw err;
   }
   const auth = basicAuth(PROJECT_ID, API_TOKEN);
@@ -92,7 +100,10 @@ export async function startTestServer(overrides: Partial<SwitchboardSettings> = 
     },
     async stop() {
       await handle.close();
-      await database?.drop();
+      if (database) {
+        databasesByDataDir.delete(dataDir);
+        await database.drop();
+      }
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
