@@ -172,7 +172,9 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   });
   const inbound = new InboundRouter({ store, clock, ids, numbers: directory, planners, announcer });
   const inFlight = new SubmissionsInFlight();
-  const sink = new EngineCarrierSink(recorder, inbound, logger, inFlight);
+  // A receipt may reach a node that did not record its submission: with several nodes, or with SMPP
+  // (whose receipts outlive a crash of the node that sent the message).
+  const sink = new EngineCarrierSink(recorder, inbound, logger, inFlight, clustered || smpp.connectors.length > 0);
   const simulator = new SimulatorCarrier(
     {
       delayMs: settings.simulatorDelayMs,
@@ -213,7 +215,12 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
           clock,
           logger,
           leased: roles.has('dispatch') ? leased : [],
-          onCarrierAcquired: () => dispatcher.wake(),
+          onCarrierAcquired: (id) => {
+            dispatcher.wake();
+            // Finish what the previous holder of the connection recorded only half of.
+            const c = leased.find((l) => l.descriptor.id === id);
+            if (c) recoverAwaiting(store, c).catch((err: unknown) => logger.error({ err, carrier: id }, 'carrier recovery failed'));
+          },
           adopt: (dead) => adoptSimulatedReceipts(store, simulator, dead, logger),
         },
         { instanceId, nodeId, roles: settings.roles, url: null, heartbeatMs: settings.clusterHeartbeatMs, nodeTimeoutMs: settings.clusterNodeTimeoutMs },

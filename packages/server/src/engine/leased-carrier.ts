@@ -5,7 +5,7 @@
  * dispatchers leave the carrier's jobs to the owner). Losing the lease stops the connection, which
  * hands its unanswered submissions back as transient failures to be retried by the new owner.
  */
-import type { Carrier, CarrierDescriptor, CarrierSink, CarrierStatus, CarrierSubmission, SubmitResult } from '../domain/ports/carrier.js';
+import type { AwaitingReceipt, Carrier, CarrierDescriptor, CarrierSink, CarrierStatus, CarrierSubmission, SubmitResult } from '../domain/ports/carrier.js';
 
 export class LeasedCarrier implements Carrier {
   private current: Carrier | null = null;
@@ -62,6 +62,11 @@ export class LeasedCarrier implements Carrier {
     const live = this.current?.status?.();
     if (live) return live;
     return { state: this.stopped ? 'stopped' : 'down', links: [], queued: 0, throughput: 0, throughputLimit: this.descriptor.capabilities.maxRate, counters: { standby: this.stopped ? 0 : 1 } };
+  }
+
+  /** Pass restart recovery to the live connection (run when this node takes the connection over). */
+  recover(awaiting: readonly AwaitingReceipt[]): void {
+    this.current?.recover?.(awaiting);
   }
 
   submit(batch: readonly CarrierSubmission[]): Promise<SubmitResult[]> {

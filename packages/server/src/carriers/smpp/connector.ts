@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { ERRORS, type ErrorKey } from '@switchboard/protocol';
 import type {
+  AwaitingReceipt,
   Carrier,
   CarrierDescriptor,
   CarrierLinkStatus,
@@ -500,6 +501,32 @@ export class SmppConnector implements Carrier {
     job.resolve(result);
   }
 
+  /**
+   * After a restart, or when this node takes the connection over from one that died: messages still
+   * `sent` whose parts' receipts were recorded but whose final state was not (the process stopped
+   * between the two commits) are reported now. Those still waiting for receipts need nothing: the
+   * SMSC delivers receipts to whichever bind of the account is up.
+   */
+  recover(awaiting: readonly AwaitingReceipt[]): void {
+    if (awaiting.length === 0) return;
+    const ids = awaiting.map((a) => a.messageId);
+    void this.deps.store.carrierParts
+      .listForMessages(ids)
+      .then((parts) => {
+        const byMessage = new Map<string, CarrierPartRecord[]>();
+        for (const p of parts) byMessage.set(p.messageId, [...(byMessage.get(p.messageId) ?? []), p]);
+        const at = this.deps.now();
+        const reports: StatusReport[] = [];
+        for (const [messageId, list] of byMessage) {
+          const d = decide(this.config.receiptPolicy, list);
+          if (!d) continue;
+          reports.push({ messageId, projectId: list[0]!.projectId, status: d.status, ...(d.error && d.error in ERRORS ? { error: d.error } : {}), ...(d.detail ? { detail: d.detail } : {}), at });
+        }
+        if (reports.length) this.sink?.report(reports);
+      })
+      .catch((err: unknown) => this.deps.logger.error({ err, carrier: this.config.id }, 'recovering decided SMPP messages failed'));
+  }
+
   // ------------------------------------------------------------------ receipts
 
   private recordPart(part: PartJob, carrierMessageId: string): void {
@@ -589,7 +616,6 @@ export class SmppConnector implements Carrier {
       });
       const changed = apply.length ? await tx.carrierParts.applyOutcomes(this.config.id, apply) : [];
       if (changed.length === 0) return { results, reports: [] as StatusReport[] };
-      const changedIds = new Set(changed.map((p) => p.carrierMessageId));
       const all = await tx.carrierParts.listForMessages([...new Set(changed.map((p) => p.messageId))]);
       const byMessage = new Map<string, CarrierPartRecord[]>();
       for (const p of all) {
@@ -600,10 +626,12 @@ export class SmppConnector implements Carrier {
       const at = this.deps.now();
       const reports: StatusReport[] = [];
       for (const [messageId, parts] of byMessage) {
-        // Report only when this flush is what made the message final, so each message is reported once.
-        const before = decide(this.config.receiptPolicy, parts.map((p) => (changedIds.has(p.carrierMessageId) ? { ...p, status: 'sent' as const } : p)));
+        // Report whenever a receipt leaves the message decided, not only the first time: a message
+        // submitted twice (its first node died mid-send) may have its first part's receipt arrive
+        // while it is not yet `sent` again, and only a later receipt can then complete it. The
+        // engine's guarded transitions apply a repeated report once.
         const after = decide(this.config.receiptPolicy, parts);
-        if (before || !after) continue;
+        if (!after) continue;
         reports.push({
           messageId,
           projectId: parts[0]!.projectId,
