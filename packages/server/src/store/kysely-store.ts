@@ -17,7 +17,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits): Repositories
   return {
     projects: new KyselyProjectRepository(db),
     tokens: new KyselyTokenRepository(db),
-    numbers: new KyselyPhoneNumberRepository(db),
+    numbers: new KyselyPhoneNumberRepository(db, traits),
     messages: new KyselyMessageRepository(db, traits),
     events: new KyselyMessageEventRepository(db, traits),
     jobs: new KyselyJobRepository(db, traits),

@@ -42,7 +42,7 @@ export class KyselyMessageRepository implements MessageRepository {
   }
 
   async get(projectId: string, id: string): Promise<MessageRecord | undefined> {
-    const row = await this.db.selectFrom('messages').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('messages').selectAll().where(this.traits.keyLookupInProject(projectId)).where('id', '=', id).executeTakeFirst();
     return row && messageFromRow(row);
   }
 
@@ -50,14 +50,14 @@ export class KyselyMessageRepository implements MessageRepository {
     if (ids.length === 0) return [];
     const out: MessageRecord[] = [];
     for (const chunk of chunkRows(ids, 1, this.traits.maxParameters - 1)) {
-      const rows = await this.db.selectFrom('messages').selectAll().where('project_id', '=', projectId).where('id', 'in', chunk).execute();
+      const rows = await this.db.selectFrom('messages').selectAll().where(this.traits.keyLookupInProject(projectId)).where('id', 'in', chunk).execute();
       for (const r of rows) out.push(messageFromRow(r));
     }
     return out;
   }
 
   async seqOf(projectId: string, id: string): Promise<number | undefined> {
-    const row = await this.db.selectFrom('messages').select('seq').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('messages').select('seq').where(this.traits.keyLookupInProject(projectId)).where('id', '=', id).executeTakeFirst();
     return row ? num(row.seq) : undefined;
   }
 
@@ -125,7 +125,7 @@ export class KyselyMessageRepository implements MessageRepository {
     return this.db
       .updateTable('messages')
       .set(set)
-      .where('project_id', '=', first.projectId)
+      .where(this.traits.keyLookupInProject(first.projectId))
       .where(
         'id',
         'in',
@@ -140,7 +140,7 @@ export class KyselyMessageRepository implements MessageRepository {
     const row = await this.db
       .updateTable('messages')
       .set({ body: '', redacted_at: at, updated_at: at })
-      .where('project_id', '=', projectId)
+      .where(this.traits.keyLookupInProject(projectId))
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();
@@ -151,7 +151,7 @@ export class KyselyMessageRepository implements MessageRepository {
     const result = await this.db
       .updateTable('messages')
       .set({ deleted_at: at, updated_at: at })
-      .where('project_id', '=', projectId)
+      .where(this.traits.keyLookupInProject(projectId))
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
