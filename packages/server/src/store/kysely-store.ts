@@ -11,6 +11,9 @@ import { KyselyMessageEventRepository, KyselyMessageRepository } from './reposit
 import { KyselyPhoneNumberRepository } from './repositories/numbers.js';
 import { KyselyProjectRepository, KyselyTokenRepository } from './repositories/projects.js';
 import { KyselyWebhookRepository } from './repositories/webhooks.js';
+import { KyselyCxmlApplicationRepository } from './repositories/applications.js';
+import { KyselyMessageMediaRepository } from './repositories/media.js';
+import { KyselyNumberGroupRepository } from './repositories/number-groups.js';
 import type { Database } from './schema.js';
 
 function repositories(db: Kysely<Database>, traits: DialectTraits): Repositories {
@@ -23,6 +26,9 @@ function repositories(db: Kysely<Database>, traits: DialectTraits): Repositories
     jobs: new KyselyJobRepository(db, traits),
     webhooks: new KyselyWebhookRepository(db, traits),
     handsets: new KyselyHandsetInboxRepository(db, traits),
+    numberGroups: new KyselyNumberGroupRepository(db),
+    applications: new KyselyCxmlApplicationRepository(db),
+    media: new KyselyMessageMediaRepository(db, traits),
   };
 }
 
@@ -36,6 +42,9 @@ export class KyselyStore implements Store {
   readonly jobs;
   readonly webhooks;
   readonly handsets;
+  readonly numberGroups;
+  readonly applications;
+  readonly media;
 
   constructor(
     /** The underlying Kysely instance, for dialect files and tests. */
@@ -53,6 +62,9 @@ export class KyselyStore implements Store {
     this.jobs = repos.jobs;
     this.webhooks = repos.webhooks;
     this.handsets = repos.handsets;
+    this.numberGroups = repos.numberGroups;
+    this.applications = repos.applications;
+    this.media = repos.media;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

@@ -5,10 +5,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { StoreDialect } from '../../domain/ports/store.js';
 import { initialSchema } from './0001-initial.js';
+import { compatSchema } from './0002-compat.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(dialect),
+    '0002-compat': compatSchema(dialect),
   };
 }
 
