@@ -4,6 +4,7 @@
  * capped exponential backoff until `max_attempts`; a delivery with a fallback URL makes its last
  * attempt there. It never blocks the message pipeline: deliveries are rows, not promises.
  */
+import { ERRORS } from '@switchboard/protocol';
 import type { Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { EngineMetrics } from '../domain/ports/metrics.js';
@@ -14,6 +15,9 @@ import type { WebhookHttpClient, WebhookResponse } from './http-client.js';
 import { signFormRequest, signJsonRequest } from './signing.js';
 import type { SigningKeys } from './signing-keys.js';
 import { timeoutsFromUrl, type WebhookTimeouts } from './timeouts.js';
+
+/** Transport failures (refused, timed out, non-2xx) are reported with the compat webhook code 11200. */
+const WEBHOOK_FAILED = ERRORS.WEBHOOK_FAILED.compat;
 
 export interface WebhookRunnerOptions {
   readonly concurrency: number;
@@ -152,7 +156,7 @@ export class WebhookRunner {
       statusCode = res.statusCode;
       excerpt = res.body.slice(0, 512) || null;
       if (res.statusCode < 200 || res.statusCode >= 300) {
-        error = `HTTP ${res.statusCode}`;
+        error = `${WEBHOOK_FAILED}: HTTP ${res.statusCode}`;
       } else {
         const handler = this.handlers.get(d.kind);
         if (handler) {
@@ -164,7 +168,7 @@ export class WebhookRunner {
         }
       }
     } catch (err) {
-      error = describeFailure(err);
+      error = `${WEBHOOK_FAILED}: ${describeFailure(err)}`;
     }
     const durationMs = Math.round(performance.now() - t0);
     const now = clock.now();
