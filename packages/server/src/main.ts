@@ -103,6 +103,8 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const logger = options.logger ?? pino({ level: settings.logLevel, base: { node: nodeId } });
   const simulatorRules = parseOutcomeRules(readPath(settings.rawFile, 'simulator.rules') ?? []);
 
+  // Read (or generate) the certificate before anything opens, so a bad one stops the start cleanly.
+  const tls = settings.httpsEnabled ? tlsMaterial(settings) : null;
   const store = await openStore(settings);
   const bus = new InProcessBus((err, topic) => logger.error({ err, topic }, 'bus subscriber failed'));
   const metrics = new PrometheusMetrics(store);
@@ -189,8 +191,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       async (a) => a.register(numberGroupPlugin, { verifier, store, groups, publicUrl: settings.publicUrl }),
     ],
   });
-  // Read (or generate) the certificate before any listener opens, so a bad one stops the start.
-  const tls = settings.httpsEnabled ? tlsMaterial(settings) : null;
+
 
   // Work first, then the door: carriers, receipts that were pending at the last stop, runners.
   for (const c of carriers) await c.start(sink);
