@@ -63,7 +63,9 @@ const server = spawn(process.execPath, [cli, 'start'], {
 const stopServer = () => {
   try {
     server.kill('SIGTERM');
-  } catch {}
+  } catch {
+    // Already gone.
+  }
 };
 process.on('exit', stopServer);
 const hardStop = setTimeout(() => {
@@ -78,7 +80,9 @@ async function waitReady() {
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`${base}/ready`)).ok) return;
-    } catch {}
+    } catch {
+      // Not listening yet.
+    }
     await sleep(50);
   }
   throw new Error('server did not become ready');

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { generateApiToken, generateSigningKey, hashToken, isTokenScope, TOKEN_SCOPES, tokenDigestMatches, tokenPrefix } from './credentials.js';
 
 vi.mock('node:crypto', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:crypto')>();
+  const actual = await importOriginal<typeof crypto>();
   return { ...actual, timingSafeEqual: vi.fn(actual.timingSafeEqual) };
 });
 

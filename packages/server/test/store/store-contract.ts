@@ -26,7 +26,6 @@ export interface StoreUnderTest {
 const T0 = Date.UTC(2026, 0, 1);
 const P1 = '11111111-1111-4111-8111-111111111111';
 const P2 = '22222222-2222-4222-8222-222222222222';
-const CARRIED: ReadonlySet<MessageStatus> = new Set(['sent', 'delivered', 'undelivered']);
 
 function project(id: string, createdAt = T0, name = `Project ${id.slice(0, 4)}`): ProjectRecord {
   return { id, name, signingKey: `PSK_${id.slice(0, 8)}`, createdAt };

@@ -5,7 +5,7 @@
  */
 import type { CompatMediaPage, CompatMessagePage } from '@switchboard/protocol';
 import { isInProgressStatus } from '@switchboard/protocol';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { MessageRecord } from '../../domain/message.js';
 import { checkDestination, checkSenderSyntax } from '../../domain/send-request.js';
@@ -40,7 +40,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     return m;
   };
 
-  const create = async (request: FastifyRequest<{ Params: AccountParams }>, reply: import('fastify').FastifyReply) => {
+  const create = async (request: FastifyRequest<{ Params: AccountParams }>, reply: FastifyReply) => {
     const { projectId } = principalOf(request);
     const p = paramsOf(request.body);
     const groupId = textParam(p.MessagingServiceSid);
