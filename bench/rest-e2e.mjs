@@ -64,7 +64,7 @@ const stopServer = () => {
   try {
     server.kill('SIGTERM');
   } catch {
-    // Already gone.
+    // already gone
   }
 };
 process.on('exit', stopServer);
@@ -81,7 +81,7 @@ async function waitReady() {
     try {
       if ((await fetch(`${base}/ready`)).ok) return;
     } catch {
-      // Not listening yet.
+      // not listening yet
     }
     await sleep(50);
   }

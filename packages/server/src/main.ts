@@ -41,6 +41,7 @@ import { certificateHostnames, ensureLocalCertificates, loadCertificateFiles, tl
 import { CompatStatusCallbackPlanner } from './webhooks/compat-status-planner.js';
 import { CxmlInboundPlanner } from './webhooks/cxml-inbound-planner.js';
 import { ProjectService } from './engine/project-service.js';
+import { RecentMessages } from './engine/recent-messages.js';
 import { OwnedNumberResolver } from './engine/sender-resolver.js';
 import { SubmissionsInFlight } from './engine/submissions-in-flight.js';
 import { buildHttpApp } from './http/app.js';
@@ -113,8 +114,9 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const directory = new NumberDirectory(store.numbers, clock, bus);
   const verifier = new CredentialVerifier(store.projects, store.tokens, clock, bus);
   const announcer = new ChangeAnnouncer(bus, metrics);
+  const recent = new RecentMessages();
   const planners = [new NativeStatusCallbackPlanner(settings.webhookMaxAttempts), new CompatStatusCallbackPlanner(), new CxmlInboundPlanner()];
-  const recorder = new LifecycleRecorder(store, clock, planners, announcer);
+  const recorder = new LifecycleRecorder(store, clock, planners, announcer, recent);
   const acceptor = new MessageAcceptor({
     store,
     clock,
@@ -124,6 +126,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     announcer,
     bus,
     rules: { refusePrivateCallbacks: settings.webhookRefusePrivate },
+    recent,
   });
   const inbound = new InboundRouter({ store, clock, ids, numbers: directory, planners, announcer });
   const inFlight = new SubmissionsInFlight();
@@ -141,7 +144,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const carriers: Carrier[] = [simulator];
   const router = new CarrierRouter(carriers, [], SIMULATOR_ID);
   const dispatcher = new Dispatcher(
-    { store, clock, bus, router, recorder, pricing: settings.pricing ? new TablePricing(settings.pricing) : unpriced, metrics, logger, inFlight, releaseReceipts: (reports) => sink.record(reports) },
+    { store, clock, bus, router, recorder, pricing: settings.pricing ? new TablePricing(settings.pricing) : unpriced, metrics, logger, inFlight, releaseReceipts: (reports) => sink.record(reports), recent },
     { nodeId, batchSize: settings.dispatchBatchSize, concurrency: settings.dispatchConcurrency, leaseMs: settings.dispatchLeaseMs, maxRetryDelayMs: 60_000 },
   );
   const messages = new MessageService({ store, clock });

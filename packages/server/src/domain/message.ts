@@ -66,6 +66,22 @@ export interface MessageEventRecord {
   readonly detail: Readonly<Record<string, unknown>> | null;
 }
 
+/** The fields of a message that change after it is accepted, as a state change leaves them. */
+export type MessageState = Pick<
+  MessageRecord,
+  'id' | 'projectId' | 'status' | 'errorCode' | 'errorMessage' | 'reason' | 'carrier' | 'carrierMessageId' | 'price' | 'updatedAt' | 'sentAt' | 'redactedAt' | 'deletedAt'
+>;
+
+/** A record with a fresh state applied: immutable fields from `base`, everything that changes from `state`. */
+export function withState(base: MessageRecord, state: MessageState): MessageRecord {
+  return {
+    ...base,
+    ...state,
+    // Redaction is the one change to the content; the emptied body is not worth reading back.
+    body: state.redactedAt !== null ? '' : base.body,
+  };
+}
+
 /** A message event before it has its id. */
 export type NewMessageEvent = Omit<MessageEventRecord, 'id'>;
 

@@ -17,6 +17,7 @@ import type { Repositories, Store } from '../domain/ports/store.js';
 import type { CarrierRouter } from './carrier-router.js';
 import type { ChangeRequest, LifecycleRecorder } from './lifecycle-recorder.js';
 import type { Pricing } from './pricing.js';
+import type { RecentMessages } from './recent-messages.js';
 import type { SubmissionsInFlight } from './submissions-in-flight.js';
 
 export interface DispatcherOptions {
@@ -61,6 +62,7 @@ export class Dispatcher {
       readonly inFlight: SubmissionsInFlight;
       /** Where receipts that overtook their submit answer go once it is recorded. */
       readonly releaseReceipts: (reports: StatusReport[]) => void;
+      readonly recent: RecentMessages;
     },
     private readonly opts: DispatcherOptions,
   ) {}
@@ -151,7 +153,7 @@ export class Dispatcher {
     const { claimed, ready, result } = await store.transaction(async (tx) => {
       const jobs = await tx.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId);
       if (jobs.length === 0) return { claimed: 0, ready: [], result: undefined };
-      const messages = await loadMessages(tx, jobs);
+      const messages = await this.loadMessages(tx, jobs);
       const changes: ChangeRequest[] = [];
       const ready: Ready[] = [];
       const finished: number[] = [];
@@ -178,6 +180,21 @@ export class Dispatcher {
     });
     if (result) recorder.announce(result);
     return { claimed, ready };
+  }
+
+  /** The claimed jobs' messages: their current state read narrowly, completed from recent records. */
+  private async loadMessages(tx: Repositories, jobs: readonly JobRecord[]): Promise<Map<string, MessageRecord>> {
+    const byProject = new Map<string, string[]>();
+    for (const j of jobs) {
+      const ids = byProject.get(j.projectId);
+      if (ids) ids.push(j.messageId);
+      else byProject.set(j.projectId, [j.messageId]);
+    }
+    const out = new Map<string, MessageRecord>();
+    for (const [projectId, ids] of byProject) {
+      for (const m of await this.deps.recent.complete(tx, await tx.messages.statesOf(projectId, ids))) out.set(m.id, m);
+    }
+    return out;
   }
 
   /** Hand ready messages to their carriers, outside any transaction, and record the answers. */
@@ -253,18 +270,6 @@ export class Dispatcher {
 interface Ready {
   readonly job: JobRecord;
   readonly message: MessageRecord;
-}
-
-async function loadMessages(store: Repositories, jobs: readonly JobRecord[]): Promise<Map<string, MessageRecord>> {
-  const byProject = new Map<string, string[]>();
-  for (const j of jobs) {
-    const ids = byProject.get(j.projectId);
-    if (ids) ids.push(j.messageId);
-    else byProject.set(j.projectId, [j.messageId]);
-  }
-  const out = new Map<string, MessageRecord>();
-  for (const [projectId, ids] of byProject) for (const m of await store.messages.getMany(projectId, ids)) out.set(m.id, m);
-  return out;
 }
 
 function submission(job: JobRecord, m: MessageRecord): CarrierSubmission {

@@ -11,6 +11,7 @@ import type { EngineMetrics } from '../domain/ports/metrics.js';
 import type { Repositories, Store, TransitionUpdate } from '../domain/ports/store.js';
 import type { NewWebhookDelivery } from '../domain/webhooks.js';
 import { Batcher } from '../util/batcher.js';
+import type { RecentMessages } from './recent-messages.js';
 import type { StateChange, WebhookPlanner } from './state-change.js';
 
 /** A requested change: move a message to `to`, with failure facts and carrier details. */
@@ -86,6 +87,7 @@ export class LifecycleRecorder {
     private readonly clock: Clock,
     private readonly planners: readonly WebhookPlanner[],
     private readonly announcer: ChangeAnnouncer,
+    private readonly recent: RecentMessages,
   ) {
     this.batcher = new Batcher((items) => this.flush(items), 2000);
   }
@@ -117,7 +119,7 @@ export class LifecycleRecorder {
       ...(c.carrierMessageId !== undefined ? { carrierMessageId: c.carrierMessageId } : {}),
       ...(c.price !== undefined ? { price: c.price } : {}),
     }));
-    const changed = updates.length ? await tx.messages.transitionMany(updates) : [];
+    const changed = updates.length ? await this.recent.complete(tx, await tx.messages.transitionMany(updates)) : [];
     // A message can appear twice in one batch (e.g. sent and delivered); match each row to its request.
     const byKey = new Map<string, ChangeRequest>();
     for (const c of items) byKey.set(`${c.messageId}\u0000${c.to}`, c);

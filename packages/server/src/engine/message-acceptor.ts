@@ -15,6 +15,7 @@ import type { Store } from '../domain/ports/store.js';
 import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type SendRules } from '../domain/send-request.js';
 import { Batcher } from '../util/batcher.js';
 import { planWebhooks, type ChangeAnnouncer } from './lifecycle-recorder.js';
+import type { RecentMessages } from './recent-messages.js';
 import type { SenderResolver } from './sender-resolver.js';
 import type { StateChange, WebhookPlanner } from './state-change.js';
 
@@ -31,6 +32,7 @@ export class MessageAcceptor {
       readonly announcer: ChangeAnnouncer;
       readonly bus: Bus;
       readonly rules: SendRules;
+      readonly recent: RecentMessages;
     },
   ) {
     this.writer = new Batcher((rows) => this.persist(rows), 1000);
@@ -118,6 +120,7 @@ export class MessageAcceptor {
       if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
       return { records, changes, webhooks };
     });
+    for (const r of records) this.deps.recent.remember(r);
     announcer.announce(changes, webhooks.length);
     bus.publish('work.available', { queue: 'dispatch' });
     return records;

@@ -80,6 +80,6 @@ describe('JSON request signatures (native and RELAY)', () => {
   });
 
   it('are 40 lower-case hex digits', () => {
-    fc.assert(fc.property(fc.string(), fc.webUrl(), fc.string(), (key, url, body) => /^[0-9a-f]{40}$/.test(signJsonRequest(key || 'k', url, body))));
+    fc.assert(fc.property(fc.string(), fc.string(), fc.string(), (key, url, body) => /^[0-9a-f]{40}$/.test(signJsonRequest(key || 'k', url, body))));
   });
 });

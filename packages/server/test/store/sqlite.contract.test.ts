@@ -27,17 +27,8 @@ describeStoreContract(
       },
     };
   },
-  // Source bugs this adapter still has (see the contract's KnownStoreBug for each).
-  {
-    knownBugs: [
-      'transition-at-per-chunk',
-      'transition-order-across-groups',
-      'handset-seq-by-message-id',
-      'ascii-only-lower',
-      'jobs-enqueue-parameter-count',
-      'webhooks-enqueue-parameter-count',
-    ],
-  },
+  // Source bugs this adapter still has (see the contract's KnownStoreBug for each): none.
+  { knownBugs: [] },
 );
 
 describe('the SQLite store on disk', () => {

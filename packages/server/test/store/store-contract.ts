@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewJob } from '../../src/domain/jobs.js';
 import { canTransition } from '../../src/domain/lifecycle.js';
-import type { MessageRecord, NewMessage, NewMessageEvent } from '../../src/domain/message.js';
+import type { MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../../src/domain/message.js';
 import type { HandsetMessageRecord, MessageListFilter, Store, TransitionUpdate } from '../../src/domain/ports/store.js';
 import type { ApiTokenRecord, PhoneNumberRecord, ProjectRecord } from '../../src/domain/project.js';
 import type { NewWebhookDelivery, WebhookAttemptRecord } from '../../src/domain/webhooks.js';
@@ -158,6 +158,12 @@ export type KnownStoreBug =
 
 export interface StoreContractOptions {
   readonly knownBugs?: readonly KnownStoreBug[];
+}
+
+/** The `MessageState` part of a record. */
+function stateOf(m: MessageRecord): MessageState {
+  const { id, projectId, status, errorCode, errorMessage, reason, carrier, carrierMessageId, price, updatedAt, sentAt, redactedAt, deletedAt } = m;
+  return { id, projectId, status, errorCode, errorMessage, reason, carrier, carrierMessageId, price, updatedAt, sentAt, redactedAt, deletedAt };
 }
 
 /** Define the contract tests for one adapter. */
@@ -561,33 +567,66 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
     });
 
     describe('messages: keyset paging', () => {
-      it('walks pages forward with beforeSeq and back with afterSeq, newest first, under a filter', async () => {
-        // 30 messages; every third is inbound and must never appear in the outbound listing.
+      it('walks pages forward with beforeSeq and back with afterSeq, newest first, under every kind of filter', async () => {
+        const ours = ['+15550000001', '+15550000002'];
+        const others = ['+15557770001', '+15557770002', '+15557770003'];
+        const statuses: MessageStatus[] = ['queued', 'sent', 'delivered', 'failed'];
         const all = await insert(
-          ...Array.from({ length: 30 }, (_, i) => message(P1, { direction: i % 3 === 0 ? 'inbound' : 'outbound', createdAt: T0 + i, body: `n${i}` })),
+          ...Array.from({ length: 40 }, (_, i) => {
+            const inbound = i % 4 === 0;
+            const a = ours[i % 2]!;
+            const b = others[i % 3]!;
+            return message(P1, {
+              direction: inbound ? 'inbound' : 'outbound',
+              from: inbound ? b : a,
+              to: inbound ? a : b,
+              status: inbound ? 'received' : statuses[i % 4]!,
+              createdAt: T0 + i * 10,
+              sentAt: i % 5 === 0 ? null : T0 + i * 10 + 3,
+              body: i % 3 === 0 ? `Order ${i}: 50%_off` : `note ${i}`,
+              deletedAt: i % 7 === 0 ? T0 + 1 : null,
+            });
+          }),
         );
         await insert(...Array.from({ length: 5 }, () => message(P2)));
-        const expected = all.filter((m) => m.direction === 'outbound').map((m) => m.id).reverse();
-        const filter: MessageListFilter = { direction: 'outbound' };
 
-        const pages: MessageRecord[][] = [];
-        let cursor: number | undefined;
-        for (;;) {
-          const page = await store.messages.list(P1, filter, cursor === undefined ? { limit: 6 } : { limit: 6, beforeSeq: cursor });
-          if (page.length === 0) break;
-          pages.push(page);
-          cursor = page[page.length - 1]!.seq;
-        }
-        expect(pages.map((p) => p.length)).toEqual([6, 6, 6, 2]);
-        expect(pages.flat().map((m) => m.id)).toEqual(expected);
+        const cases: Array<[MessageListFilter, (m: MessageRecord) => boolean]> = [
+          [{}, () => true],
+          [{ includeDeleted: true }, () => true],
+          [{ direction: 'outbound' }, (m) => m.direction === 'outbound'],
+          [{ statuses: ['sent', 'failed'] }, (m) => m.status === 'sent' || m.status === 'failed'],
+          [{ createdFrom: T0 + 55, createdTo: T0 + 305 }, (m) => m.createdAt >= T0 + 55 && m.createdAt <= T0 + 305],
+          [{ sentFrom: T0 + 100, sentTo: T0 + 250 }, (m) => (m.sentAt ?? m.createdAt) >= T0 + 100 && (m.sentAt ?? m.createdAt) <= T0 + 250],
+          [{ to: others[1]! }, (m) => m.to === others[1]],
+          [{ from: ours[0]! }, (m) => m.from === ours[0]],
+          [{ conversation: { ours: ours[0]!, other: others[0]! } }, (m) => (m.from === ours[0] && m.to === others[0]) || (m.from === others[0] && m.to === ours[0])],
+          [{ bodyContains: '50%_OFF' }, (m) => m.body.includes('50%_off')],
+          [{ bodyContains: 'order', direction: 'outbound', includeDeleted: true }, (m) => m.body.startsWith('Order') && m.direction === 'outbound'],
+        ];
+        for (const [filter, keep] of cases) {
+          const visible = (m: MessageRecord) => (filter.includeDeleted || m.deletedAt === null) && keep(m);
+          const expected = all.filter(visible).map((m) => m.id).reverse();
+          expect(expected.length, JSON.stringify(filter)).toBeGreaterThan(0);
 
-        // Back from the last page: each previous page comes out exactly as it was.
-        for (let i = pages.length - 1; i > 0; i--) {
-          const prev = await store.messages.list(P1, filter, { limit: 6, afterSeq: pages[i]![0]!.seq });
-          expect(prev.map((m) => m.id)).toEqual(pages[i - 1]!.map((m) => m.id));
+          const pages: MessageRecord[][] = [];
+          let cursor: number | undefined;
+          for (;;) {
+            const page = await store.messages.list(P1, filter, cursor === undefined ? { limit: 4 } : { limit: 4, beforeSeq: cursor });
+            if (page.length === 0) break;
+            pages.push(page);
+            cursor = page[page.length - 1]!.seq;
+          }
+          expect(pages.flat().map((m) => m.id), JSON.stringify(filter)).toEqual(expected);
+          expect(pages.slice(0, -1).every((p) => p.length === 4)).toBe(true);
+
+          // Back from the last page: each previous page comes out exactly as it was.
+          for (let i = pages.length - 1; i > 0; i--) {
+            const prev = await store.messages.list(P1, filter, { limit: 4, afterSeq: pages[i]![0]!.seq });
+            expect(prev.map((m) => m.id), JSON.stringify(filter)).toEqual(pages[i - 1]!.map((m) => m.id));
+          }
+          // Nothing is newer than the newest row.
+          expect(await store.messages.list(P1, filter, { limit: 4, afterSeq: pages[0]![0]!.seq })).toEqual([]);
         }
-        // Nothing is newer than the newest row.
-        expect(await store.messages.list(P1, filter, { limit: 6, afterSeq: pages[0]![0]!.seq })).toEqual([]);
       });
 
       it('returns the rows closest to an afterSeq cursor when more than a page is newer', async () => {
@@ -626,8 +665,16 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
           { projectId: P1, id: q!.id, to: 'initiated', at: T0 + 50 },
           { projectId: P1, id: d!.id, to: 'sent', at: T0 + 50 },
         ]);
-        expect(changed).toEqual([{ ...q!, status: 'initiated', updatedAt: T0 + 50 }]);
+        expect(changed).toEqual([stateOf({ ...q!, status: 'initiated', updatedAt: T0 + 50 })]);
         expect(await store.messages.get(P1, d!.id)).toEqual(d);
+      });
+
+      it('reads the changing part of messages, only within the project', async () => {
+        const [a, b] = await insert(message(P1, { status: 'sent', carrier: 'sim', carrierMessageId: 'X1', sentAt: T0 + 5 }), message(P1));
+        const [other] = await insert(message(P2));
+        const states = await store.messages.statesOf(P1, [a!.id, b!.id, other!.id]);
+        expect(new Map(states.map((s) => [s.id, s]))).toEqual(new Map([a!, b!].map((m) => [m.id, stateOf(m)])));
+        expect(await store.messages.statesOf(P1, [])).toEqual([]);
       });
 
       it('does nothing with an empty batch or unknown ids', async () => {

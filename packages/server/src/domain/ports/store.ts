@@ -6,7 +6,7 @@
 import type { MessageStatus } from '@switchboard/protocol';
 import type { ApiTokenRecord, PhoneNumberRecord, ProjectRecord } from '../project.js';
 import type { JobKind, JobRecord, NewJob } from '../jobs.js';
-import type { MessageEventRecord, MessageRecord, NewMessage, NewMessageEvent } from '../message.js';
+import type { MessageEventRecord, MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../message.js';
 import type { NewWebhookDelivery, WebhookAttemptRecord, WebhookDeliveryRecord } from '../webhooks.js';
 import type { CxmlApplicationPatch, CxmlApplicationRecord } from '../cxml-applications.js';
 import type { MessageMediaRecord } from '../media.js';
@@ -116,11 +116,13 @@ export interface MessageRepository {
   getMany(projectId: string, ids: readonly string[]): Promise<MessageRecord[]>;
   seqOf(projectId: string, id: string): Promise<number | undefined>;
   list(projectId: string, filter: MessageListFilter, page: SeqPage): Promise<MessageRecord[]>;
+  /** The changing part of messages (cheap to read): status, errors, carrier facts, times. */
+  statesOf(projectId: string, ids: readonly string[]): Promise<MessageState[]>;
   /**
    * Guarded, batched state changes: each update applies only when the message is in a legal
-   * predecessor state (domain lifecycle). Returns the rows that changed, as they are now.
+   * predecessor state (domain lifecycle). Returns the state of the rows that changed, as they are now.
    */
-  transitionMany(updates: readonly TransitionUpdate[]): Promise<MessageRecord[]>;
+  transitionMany(updates: readonly TransitionUpdate[]): Promise<MessageState[]>;
   /** Empty the body; returns the updated message or undefined when not found. */
   redact(projectId: string, id: string, at: number): Promise<MessageRecord | undefined>;
   markDeleted(projectId: string, id: string, at: number): Promise<boolean>;

@@ -66,6 +66,9 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<KyselyS
   raw.pragma('foreign_keys = ON');
   raw.pragma('temp_store = MEMORY');
   raw.pragma('cache_size = -65536');
+  // SQLite's built-in lower() folds ASCII only; case-insensitive search must fold all of Unicode
+  // the way JavaScript (and PostgreSQL) do.
+  raw.function('lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
   // Checkpoints run on their own thread (below), so commits never stall copying the WAL back.
   // The large automatic threshold is only a backstop should that thread fall behind.
   raw.pragma('wal_autocheckpoint = 100000');

@@ -12,7 +12,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
   ) {}
 
   async enqueueMany(deliveries: readonly NewWebhookDelivery[]): Promise<void> {
-    for (const chunk of chunkRows(deliveries, 17, this.traits.maxParameters)) {
+    for (const chunk of chunkRows(deliveries, 18, this.traits.maxParameters)) {
       await this.db
         .insertInto('webhook_deliveries')
         .values(
