@@ -53,7 +53,7 @@ export class KyselyCxmlApplicationRepository implements CxmlApplicationRepositor
 
   async get(projectId: string, id: string): Promise<CxmlApplicationRecord | undefined> {
     const row = await this.db.selectFrom('cxml_applications').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
-    return row && appFromRow(row);
+    return row && withoutSeq(appFromRow(row));
   }
 
   async list(projectId: string, filter: { readonly friendlyName?: string }, page: SeqPage): Promise<Array<CxmlApplicationRecord & { seq: number }>> {
@@ -84,11 +84,17 @@ export class KyselyCxmlApplicationRepository implements CxmlApplicationRepositor
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();
-    return row && appFromRow(row);
+    return row && withoutSeq(appFromRow(row));
   }
 
   async delete(projectId: string, id: string): Promise<boolean> {
     const result = await this.db.deleteFrom('cxml_applications').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
+}
+
+/** A record as the port returns it from single-row reads (the list cursor stays internal). */
+function withoutSeq<T extends { seq: number }>(r: T): Omit<T, 'seq'> {
+  const { seq: _seq, ...rest } = r;
+  return rest;
 }

@@ -44,7 +44,7 @@ export class KyselyNumberGroupRepository implements NumberGroupRepository {
 
   async get(projectId: string, id: string): Promise<NumberGroupRecord | undefined> {
     const row = await this.db.selectFrom('number_groups').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
-    return row && groupFromRow(row);
+    return row && withoutSeq(groupFromRow(row));
   }
 
   async list(projectId: string, filter: { readonly nameContains?: string }, page: SeqPage): Promise<Array<NumberGroupRecord & { seq: number }>> {
@@ -75,7 +75,7 @@ export class KyselyNumberGroupRepository implements NumberGroupRepository {
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();
-    return row && groupFromRow(row);
+    return row && withoutSeq(groupFromRow(row));
   }
 
   async delete(projectId: string, id: string): Promise<boolean> {
@@ -171,4 +171,10 @@ export class KyselyNumberGroupRepository implements NumberGroupRepository {
       .onConflict((oc) => oc.columns(['group_id', 'destination']).doUpdateSet({ phone_number_id: phoneNumberId, created_at: at }))
       .execute();
   }
+}
+
+/** A record as the port returns it from single-row reads (the list cursor stays internal). */
+function withoutSeq<T extends { seq: number }>(r: T): Omit<T, 'seq'> {
+  const { seq: _seq, ...rest } = r;
+  return rest;
 }
