@@ -224,6 +224,16 @@ describe('inbound cXML webhooks', () => {
     expect(kinds).toEqual([`${receiver.url}/start`, `${receiver.url}/next`]);
   });
 
+  it("honours Twilio's legacy statusCallback attribute of <Message> with form status callbacks", async () => {
+    routes.set('/legacy', () => ({ status: 200, body: '<Response><Message statusCallback="/legacy-status?x=1">legacy reply</Message></Response>', headers: XML }));
+    await configureNumber(NUMBERS[1]!, { message_handler: 'laml_webhooks', message_request_url: `${receiver.url}/legacy`, message_fallback_url: null });
+    await injectInbound('+15557680006', NUMBERS[1]!, 'legacy');
+    const got = await receiver.waitFor(4, 10_000, (r) => r.path === '/legacy-status');
+    expect(got.map((r) => r.form!.get('MessageStatus'))).toEqual(['queued', 'sending', 'sent', 'delivered']);
+    expect(got[0]!.form!.get('Body')).toBe('legacy reply');
+    expectValidSignatures(got[0]!, `${receiver.url}/legacy-status?x=1`);
+  });
+
   it('routes a number with a cXML application to its SmsUrl, and loopback messages reach it', async () => {
     routes.set('/app-sms', (r) => ({ status: 200, body: r.form!.get('From') === NUMBERS[0] ? '<Response/>' : '<Response><Message>app reply</Message></Response>', headers: XML }));
     const app = await client.applications.create({ friendlyName: 'inbound app', smsUrl: `${receiver.url}/app-sms`, smsMethod: 'POST' });
