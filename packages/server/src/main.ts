@@ -190,7 +190,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     deps: { store, bus, clock, verifier, acceptor, messages, numbers, inbound, publicUrl: settings.publicUrl },
     ops: { store, carriers: () => carriers, metrics, version: VERSION, accepting: () => accepting },
     surfaces: [
-      compatPlugin({ verifier, store, acceptor, messages, applications }),
+      compatPlugin({ verifier, store, acceptor, messages, applications, numbers }),
       async (a) => a.register(numberGroupPlugin, { verifier, store, groups, publicUrl: settings.publicUrl }),
     ],
   });

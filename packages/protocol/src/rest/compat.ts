@@ -176,3 +176,28 @@ export interface CompatInboundParams {
   MessagingServiceSid?: string;
   [media: `MediaUrl${number}` | `MediaContentType${number}`]: string;
 }
+
+/** A phone number as the IncomingPhoneNumbers resource shows it (messaging fields). */
+export interface CompatIncomingPhoneNumber {
+  sid: string;
+  account_sid: string;
+  api_version: typeof COMPAT_API_VERSION;
+  friendly_name: string;
+  phone_number: string;
+  capabilities: { voice: boolean; sms: boolean; mms: boolean; fax: boolean };
+  /** cXML URL for inbound messages (handler `laml_webhooks`). */
+  sms_url: string | null;
+  sms_method: 'GET' | 'POST';
+  sms_fallback_url: string | null;
+  sms_fallback_method: 'GET' | 'POST';
+  /** cXML application for inbound messages (handler `laml_application`). */
+  sms_application_sid: string | null;
+  date_created: string;
+  date_updated: string;
+  uri: string;
+}
+
+/** `GET /IncomingPhoneNumbers`. */
+export interface CompatIncomingPhoneNumberPage extends CompatPageMeta {
+  incoming_phone_numbers: CompatIncomingPhoneNumber[];
+}

@@ -4,6 +4,7 @@ import type { CredentialVerifier } from '../../engine/credential-verifier.js';
 import type { CxmlApplicationService } from '../../engine/cxml-application-service.js';
 import type { MessageAcceptor } from '../../engine/message-acceptor.js';
 import type { MessageService } from '../../engine/message-service.js';
+import type { NumberService } from '../../engine/number-service.js';
 
 export interface CompatDeps {
   readonly verifier: CredentialVerifier;
@@ -11,4 +12,5 @@ export interface CompatDeps {
   readonly acceptor: MessageAcceptor;
   readonly messages: MessageService;
   readonly applications: CxmlApplicationService;
+  readonly numbers: NumberService;
 }
