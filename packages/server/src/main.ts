@@ -13,6 +13,9 @@ import pino, { type Logger } from 'pino';
 import { InProcessBus } from './bus/in-process-bus.js';
 import { parseOutcomeRules } from './carriers/simulator/rules-config.js';
 import { SimulatorCarrier, SIMULATOR_ID } from './carriers/simulator/simulator-carrier.js';
+import { SimulatorSmsc } from './carriers/simulator/smsc/smsc-server.js';
+import { parseSmppSection, SmppConfigError, type SmppSection } from './carriers/smpp/config.js';
+import { SmppConnector } from './carriers/smpp/connector.js';
 import { ConfigError, loadSettings, type ConfigSources } from './config/load.js';
 import type { SwitchboardSettings } from './config/settings.js';
 import { systemClock, type Clock } from './domain/clock.js';
@@ -45,7 +48,10 @@ import { RecentMessages } from './engine/recent-messages.js';
 import { OwnedNumberResolver } from './engine/sender-resolver.js';
 import { SubmissionsInFlight } from './engine/submissions-in-flight.js';
 import { buildHttpApp } from './http/app.js';
+import { registerCarrierMetrics } from './http/ops/carrier-metrics.js';
+import { carriersOpsRoutes } from './http/ops/carriers-routes.js';
 import { PrometheusMetrics } from './http/ops/metrics.js';
+import { smscRoutes } from './http/simulator/smsc-routes.js';
 import { openSqliteStore } from './store/dialects/sqlite.js';
 import type { KyselyStore } from './store/kysely-store.js';
 import { WebhookHttpClient } from './webhooks/http-client.js';
@@ -88,6 +94,10 @@ export interface SwitchboardHandle {
   readonly caFile: string | null;
   /** Every listening node server (plain HTTP first, then HTTPS), e.g. to attach 'upgrade' handlers. */
   readonly servers: ReadonlyArray<HttpServer | HttpsServer>;
+  /** The simulator's SMSC, when enabled (`simulator.smsc.enabled`). */
+  readonly smsc: SimulatorSmsc | null;
+  /** Every carrier: the simulator and the configured SMPP connectors. */
+  readonly carriers: readonly Carrier[];
   /** Graceful shutdown: stop taking requests, finish work in flight, close the database. */
   close(): Promise<void>;
 }
@@ -103,6 +113,13 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const nodeId = settings.nodeId ?? `${hostname()}-${process.pid}`;
   const logger = options.logger ?? pino({ level: settings.logLevel, base: { node: nodeId } });
   const simulatorRules = parseOutcomeRules(readPath(settings.rawFile, 'simulator.rules') ?? []);
+  let smpp: SmppSection;
+  try {
+    smpp = parseSmppSection(readPath(settings.rawFile, 'smpp'));
+  } catch (err) {
+    if (err instanceof SmppConfigError) throw new ConfigError(`${err.message}${settings.configFile ? ` in ${settings.configFile}` : ''}`);
+    throw err;
+  }
 
   // Read (or generate) the certificate before anything opens, so a bad one stops the start cleanly.
   const tls = settings.httpsEnabled ? tlsMaterial(settings) : null;
@@ -141,8 +158,24 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     },
     { inbox: store.handsets, bus, logger, now: () => clock.now() },
   );
-  const carriers: Carrier[] = [simulator];
-  const router = new CarrierRouter(carriers, [], SIMULATOR_ID);
+  const connectors = smpp.connectors.map((c) => new SmppConnector(c, { store, logger, now: () => clock.now() }));
+  const carriers: Carrier[] = [simulator, ...connectors];
+  const router = new CarrierRouter(carriers, smpp.routes, SIMULATOR_ID);
+  registerCarrierMetrics(metrics.registry, () => carriers);
+  const smsc = settings.simulatorSmscEnabled
+    ? new SimulatorSmsc(
+        {
+          host: settings.simulatorSmscHost,
+          port: settings.simulatorSmscPort,
+          systemId: settings.simulatorSmscSystemId,
+          password: settings.simulatorSmscPassword,
+          maxBinds: settings.simulatorSmscMaxBinds,
+          submitIdFormat: settings.simulatorSmscSubmitIdFormat,
+          receiptIdFormat: settings.simulatorSmscReceiptIdFormat,
+        },
+        { rules: simulator, logger, now: () => clock.now() },
+      )
+    : null;
   const dispatcher = new Dispatcher(
     { store, clock, bus, router, recorder, pricing: settings.pricing ? new TablePricing(settings.pricing) : unpriced, metrics, logger, inFlight, releaseReceipts: (reports) => sink.record(reports), recent },
     { nodeId, batchSize: settings.dispatchBatchSize, concurrency: settings.dispatchConcurrency, leaseMs: settings.dispatchLeaseMs, maxRetryDelayMs: 60_000 },
@@ -156,8 +189,10 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const webhooks = new WebhookRunner(
     { store, clock, bus, http, keys: new SigningKeys(store.projects, clock, bus), metrics, logger },
     {
+      nodeId,
       concurrency: settings.webhookConcurrency,
-      leaseMs: 60_000,
+      // Longer than any request may take (15 s total timeout), so a lease outlives its request.
+      leaseMs: 30_000,
       retryBaseMs: settings.webhookRetryBaseMs,
       retryMaxMs: settings.webhookRetryMaxMs,
       timeouts: DEFAULT_TIMEOUTS,
@@ -190,17 +225,20 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     deps: { store, bus, clock, verifier, acceptor, messages, numbers, inbound, publicUrl: settings.publicUrl },
     ops: { store, carriers: () => carriers, metrics, version: VERSION, accepting: () => accepting },
     surfaces: [
+      carriersOpsRoutes({ verifier, carriers: () => carriers, routes: smpp.routes, defaultCarrier: SIMULATOR_ID }),
+      ...(smsc ? [smscRoutes({ verifier, smsc, host: settings.simulatorSmscHost })] : []),
       compatPlugin({ verifier, store, acceptor, messages, applications, numbers }),
       async (a) => a.register(numberGroupPlugin, { verifier, store, groups, publicUrl: settings.publicUrl }),
     ],
   });
 
-
-  // Work first, then the door: carriers, receipts that were pending at the last stop, runners.
+  // Work first, then the door: the simulator's SMSC (so connectors pointed at it bind at once),
+  // carriers, receipts that were pending at the last stop, runners.
+  if (smsc) await smsc.start();
   for (const c of carriers) await c.start(sink);
   for (const c of carriers) if (c.recover) await recoverAwaiting(store, c);
   await dispatcher.start(true);
-  webhooks.start();
+  await webhooks.start(true);
 
   await app.listen({ host: settings.host, port: settings.port });
   app.server.maxConnections = settings.maxConnections;
@@ -232,6 +270,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       await inbound.drain();
       await dispatcher.stop();
       for (const c of carriers) await c.stop();
+      await smsc?.stop();
       await recorder.drain();
       await webhooks.stop();
       await http.close();
@@ -241,7 +280,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     })());
 
   const servers: Array<HttpServer | HttpsServer> = [app.server, ...(httpsServer ? [httpsServer] : [])];
-  return { url, port, settings, store, bootstrap, logger, simulator, httpsUrl, httpsPort, caFile: tls?.caFile ?? null, servers, close };
+  return { url, port, settings, store, bootstrap, logger, simulator, smsc, carriers, httpsUrl, httpsPort, caFile: tls?.caFile ?? null, servers, close };
 }
 
 async function recoverAwaiting(store: Store, carrier: Carrier): Promise<void> {

@@ -162,4 +162,10 @@ describe('loadSettings', () => {
       expect(err.message).toContain(`Cannot read config file ${missing}`);
     });
   });
+
+  it('refuses a retry ceiling below the first retry delay, naming both settings', () => {
+    expect(() => loadSettings({ env: { SWITCHBOARD_WEBHOOK_RETRY_BASE_MS: '5000', SWITCHBOARD_WEBHOOK_RETRY_MAX_MS: '1000' } })).toThrow(
+      /SWITCHBOARD_WEBHOOK_RETRY_MAX_MS \(1000\) must not be smaller than SWITCHBOARD_WEBHOOK_RETRY_BASE_MS \(5000\)/,
+    );
+  });
 });

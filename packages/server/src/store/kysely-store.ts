@@ -5,6 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Repositories, Store, StoreDialect } from '../domain/ports/store.js';
 import type { DialectTraits } from './dialect-traits.js';
+import { KyselyCarrierPartRepository } from './repositories/carrier-parts.js';
 import { KyselyHandsetInboxRepository } from './repositories/handsets.js';
 import { KyselyJobRepository } from './repositories/jobs.js';
 import { KyselyMessageEventRepository, KyselyMessageRepository } from './repositories/messages.js';
@@ -29,6 +30,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits): Repositories
     numberGroups: new KyselyNumberGroupRepository(db),
     applications: new KyselyCxmlApplicationRepository(db),
     media: new KyselyMessageMediaRepository(db, traits),
+    carrierParts: new KyselyCarrierPartRepository(db, traits),
   };
 }
 
@@ -45,6 +47,7 @@ export class KyselyStore implements Store {
   readonly numberGroups;
   readonly applications;
   readonly media;
+  readonly carrierParts;
 
   constructor(
     /** The underlying Kysely instance, for dialect files and tests. */
@@ -65,6 +68,7 @@ export class KyselyStore implements Store {
     this.numberGroups = repos.numberGroups;
     this.applications = repos.applications;
     this.media = repos.media;
+    this.carrierParts = repos.carrierParts;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

@@ -267,6 +267,7 @@ export function deliveryFromRow(row: Selectable<WebhookDeliveriesTable>): Webhoo
     nextAttemptAt: num(row.next_attempt_at),
     lastStatusCode: row.last_status_code,
     lastError: row.last_error,
+    leaseOwner: row.lease_owner,
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
   };

@@ -122,6 +122,7 @@ export interface WebhookDeliveriesTable {
   next_attempt_at: number;
   last_status_code: number | null;
   last_error: string | null;
+  lease_owner: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -205,6 +206,20 @@ export interface MessageMediaTable {
   created_at: number;
 }
 
+export interface CarrierPartsTable {
+  carrier: string;
+  carrier_message_id: string;
+  project_id: string;
+  message_id: string;
+  part_index: number;
+  part_count: number;
+  status: string;
+  error: string | null;
+  error_detail: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 /** The whole schema. */
 export interface Database {
   projects: ProjectsTable;
@@ -221,4 +236,5 @@ export interface Database {
   number_group_sticky: NumberGroupStickyTable;
   cxml_applications: CxmlApplicationsTable;
   message_media: MessageMediaTable;
+  carrier_parts: CarrierPartsTable;
 }

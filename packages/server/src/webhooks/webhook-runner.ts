@@ -20,6 +20,8 @@ import { timeoutsFromUrl, type WebhookTimeouts } from './timeouts.js';
 const WEBHOOK_FAILED = ERRORS.WEBHOOK_FAILED.compat;
 
 export interface WebhookRunnerOptions {
+  /** Node identity recorded on leases. */
+  readonly nodeId: string;
   readonly concurrency: number;
   readonly leaseMs: number;
   readonly retryBaseMs: number;
@@ -63,7 +65,10 @@ export class WebhookRunner {
     this.handlers.set(kind, handler);
   }
 
-  start(): void {
+  /** Begin delivering; `releaseAllLeases` recovers deliveries a previous run of a single-node server held. */
+  async start(releaseAllLeases: boolean): Promise<void> {
+    const released = await this.deps.store.webhooks.releaseLeases(releaseAllLeases ? null : this.opts.nodeId, this.deps.clock.now());
+    if (released) this.deps.logger.info({ released }, 'released webhook leases held by a previous run');
     this.running = true;
     this.unsubscribe = this.deps.bus.subscribe('work.available', (e) => {
       if (e.queue === 'webhooks') this.wake();
@@ -96,7 +101,7 @@ export class WebhookRunner {
       while (!this.stopping) {
         const room = this.opts.concurrency - this.inFlight.size;
         if (room <= 0) break;
-        const due = await this.deps.store.webhooks.claimDue(this.deps.clock.now(), room, this.opts.leaseMs);
+        const due = await this.deps.store.webhooks.claimDue(this.deps.clock.now(), room, this.opts.leaseMs, this.opts.nodeId);
         if (due.length === 0) {
           const next = await this.deps.store.webhooks.nextDueAt();
           if (next !== undefined) this.armAt(next);

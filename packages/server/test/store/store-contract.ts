@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewJob } from '../../src/domain/jobs.js';
 import { canTransition } from '../../src/domain/lifecycle.js';
 import type { MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../../src/domain/message.js';
-import type { HandsetMessageRecord, MessageListFilter, Store, TransitionUpdate } from '../../src/domain/ports/store.js';
+import type { CarrierPartRecord, HandsetMessageRecord, MessageListFilter, Store, TransitionUpdate } from '../../src/domain/ports/store.js';
 import type { ApiTokenRecord, PhoneNumberRecord, ProjectRecord } from '../../src/domain/project.js';
 import type { NewWebhookDelivery, WebhookAttemptRecord } from '../../src/domain/webhooks.js';
 
@@ -1042,40 +1042,40 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         const m = randomUUID();
         const n = randomUUID();
         await store.webhooks.enqueueMany([delivery(P1, m, { body: 'm1' }), delivery(P1, m, { body: 'm2' }), delivery(P2, n, { body: 'n1' }), delivery(P1, null, { body: 'x1' }), delivery(P1, null, { body: 'x2' })]);
-        const first = await store.webhooks.claimDue(T0, 10, 1000);
+        const first = await store.webhooks.claimDue(T0, 10, 1000, 'node-a');
         expect(first.map((d) => d.body).sort()).toEqual(['m1', 'n1', 'x1', 'x2']);
         // m2 waits for m1 even though it is due.
-        expect(await store.webhooks.claimDue(T0 + 10, 10, 1000)).toEqual([]);
+        expect(await store.webhooks.claimDue(T0 + 10, 10, 1000, 'node-a')).toEqual([]);
         const m1 = first.find((d) => d.body === 'm1')!;
         await store.webhooks.settle(m1.id, { status: 'delivered', attempts: 1, nextAttemptAt: T0 + 20, lastStatusCode: 200, lastError: null, at: T0 + 20 });
-        expect((await store.webhooks.claimDue(T0 + 20, 10, 1000)).map((d) => d.body)).toEqual(['m2']);
+        expect((await store.webhooks.claimDue(T0 + 20, 10, 1000, 'node-a')).map((d) => d.body)).toEqual(['m2']);
       });
 
       it('holds a message’s later deliveries while its first waits for a retry, and after it fails for good lets them go', async () => {
         const m = randomUUID();
         await store.webhooks.enqueueMany([delivery(P1, m, { body: 'first' }), delivery(P1, m, { body: 'second' })]);
-        const [first] = await store.webhooks.claimDue(T0, 10, 1000);
+        const [first] = await store.webhooks.claimDue(T0, 10, 1000, 'node-a');
         await store.webhooks.settle(first!.id, { status: 'pending', attempts: 1, nextAttemptAt: T0 + 5000, lastStatusCode: 503, lastError: 'HTTP 503', at: T0 + 1 });
-        expect(await store.webhooks.claimDue(T0 + 100, 10, 1000)).toEqual([]);
-        const retried = await store.webhooks.claimDue(T0 + 5000, 10, 1000);
+        expect(await store.webhooks.claimDue(T0 + 100, 10, 1000, 'node-a')).toEqual([]);
+        const retried = await store.webhooks.claimDue(T0 + 5000, 10, 1000, 'node-a');
         expect(retried.map((d) => [d.body, d.attempts, d.lastStatusCode, d.lastError])).toEqual([['first', 1, 503, 'HTTP 503']]);
         await store.webhooks.settle(first!.id, { status: 'failed', attempts: 2, nextAttemptAt: T0 + 5001, lastStatusCode: null, lastError: 'timeout', at: T0 + 5001 });
-        expect((await store.webhooks.claimDue(T0 + 5001, 10, 1000)).map((d) => d.body)).toEqual(['second']);
+        expect((await store.webhooks.claimDue(T0 + 5001, 10, 1000, 'node-a')).map((d) => d.body)).toEqual(['second']);
         expect(await store.webhooks.get(P1, first!.id)).toMatchObject({ status: 'failed', attempts: 2, lastError: 'timeout', updatedAt: T0 + 5001 });
       });
 
       it('does not claim a delivery whose earlier sibling is not due yet', async () => {
         const m = randomUUID();
         await store.webhooks.enqueueMany([delivery(P1, m, { body: 'later', nextAttemptAt: T0 + 1000 }), delivery(P1, m, { body: 'now', nextAttemptAt: T0 })]);
-        expect(await store.webhooks.claimDue(T0, 10, 1000)).toEqual([]);
+        expect(await store.webhooks.claimDue(T0, 10, 1000, 'node-a')).toEqual([]);
       });
 
       it('leases a claimed delivery until the lease expires', async () => {
         await store.webhooks.enqueueMany([delivery(P1, randomUUID())]);
-        const [d] = await store.webhooks.claimDue(T0, 10, 1000);
+        const [d] = await store.webhooks.claimDue(T0, 10, 1000, 'node-a');
         expect(d!.nextAttemptAt).toBe(T0 + 1000);
-        expect(await store.webhooks.claimDue(T0 + 999, 10, 1000)).toEqual([]);
-        expect(ids(await store.webhooks.claimDue(T0 + 1000, 10, 1000))).toEqual([d!.id]);
+        expect(await store.webhooks.claimDue(T0 + 999, 10, 1000, 'node-a')).toEqual([]);
+        expect(ids(await store.webhooks.claimDue(T0 + 1000, 10, 1000, 'node-a'))).toEqual([d!.id]);
       });
 
       it('claims the longest-due deliveries first, up to the limit', async () => {
@@ -1085,13 +1085,13 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
           delivery(P1, randomUUID(), { body: 'b', nextAttemptAt: T0 + 2 }),
           delivery(P1, randomUUID(), { body: 'future', nextAttemptAt: T0 + 100 }),
         ]);
-        expect((await store.webhooks.claimDue(T0 + 10, 2, 1000)).map((d) => d.body).sort()).toEqual(['a', 'b']);
-        expect((await store.webhooks.claimDue(T0 + 10, 2, 1000)).map((d) => d.body)).toEqual(['c']);
+        expect((await store.webhooks.claimDue(T0 + 10, 2, 1000, 'node-a')).map((d) => d.body).sort()).toEqual(['a', 'b']);
+        expect((await store.webhooks.claimDue(T0 + 10, 2, 1000, 'node-a')).map((d) => d.body)).toEqual(['c']);
       });
 
       it('records attempts and lists them for the delivery in its project only', async () => {
         await store.webhooks.enqueueMany([delivery(P1, randomUUID())]);
-        const [d] = await store.webhooks.claimDue(T0, 1, 1000);
+        const [d] = await store.webhooks.claimDue(T0, 1, 1000, 'node-a');
         const attempt = (n: number): Omit<WebhookAttemptRecord, 'id'> => ({
           deliveryId: d!.id,
           projectId: P1,
@@ -1113,11 +1113,11 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
 
       it('retries a failed or pending delivery now, in its own project, but not a delivered one', async () => {
         await store.webhooks.enqueueMany([delivery(P1, randomUUID(), { body: 'f' }), delivery(P1, randomUUID(), { body: 'd' }), delivery(P1, randomUUID(), { body: 'p', nextAttemptAt: T0 + 60_000 })]);
-        const claimed = await store.webhooks.claimDue(T0, 10, 1000);
+        const claimed = await store.webhooks.claimDue(T0, 10, 1000, 'node-a');
         const byBody = new Map(claimed.map((d) => [d.body, d]));
         await store.webhooks.settle(byBody.get('f')!.id, { status: 'failed', attempts: 6, nextAttemptAt: T0, lastStatusCode: 500, lastError: null, at: T0 });
         await store.webhooks.settle(byBody.get('d')!.id, { status: 'delivered', attempts: 1, nextAttemptAt: T0, lastStatusCode: 200, lastError: null, at: T0 });
-        const pending = (await store.webhooks.claimDue(T0 + 60_000, 10, 1000))[0]!;
+        const pending = (await store.webhooks.claimDue(T0 + 60_000, 10, 1000, 'node-a'))[0]!;
         await store.webhooks.settle(pending.id, { status: 'pending', attempts: 1, nextAttemptAt: T0 + 90_000, lastStatusCode: 500, lastError: null, at: T0 });
 
         expect(await store.webhooks.retryNow(P2, byBody.get('f')!.id, T0 + 100)).toBe(false);
@@ -1125,8 +1125,31 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(await store.webhooks.retryNow(P1, byBody.get('f')!.id, T0 + 100)).toBe(true);
         expect(await store.webhooks.retryNow(P1, pending.id, T0 + 100)).toBe(true);
         expect(await store.webhooks.get(P1, byBody.get('f')!.id)).toMatchObject({ status: 'pending', nextAttemptAt: T0 + 100, updatedAt: T0 + 100 });
-        expect((await store.webhooks.claimDue(T0 + 100, 10, 1000)).map((d) => d.body).sort()).toEqual(['f', 'p']);
+        expect((await store.webhooks.claimDue(T0 + 100, 10, 1000, 'node-a')).map((d) => d.body).sort()).toEqual(['f', 'p']);
         expect(await store.webhooks.get(P1, byBody.get('d')!.id)).toMatchObject({ status: 'delivered' });
+      });
+
+      it('does not retry a delivery that is being sent right now', async () => {
+        await store.webhooks.enqueueMany([delivery(P1, randomUUID(), { body: 'busy' })]);
+        const [busy] = await store.webhooks.claimDue(T0, 10, 1000, 'node-a');
+        expect(busy!.leaseOwner).toBe('node-a');
+        expect(await store.webhooks.retryNow(P1, busy!.id, T0 + 1)).toBe(false);
+        await store.webhooks.settle(busy!.id, { status: 'pending', attempts: 1, nextAttemptAt: T0 + 5000, lastStatusCode: 503, lastError: 'HTTP 503', at: T0 + 2 });
+        expect(await store.webhooks.get(P1, busy!.id)).toMatchObject({ leaseOwner: null });
+        expect(await store.webhooks.retryNow(P1, busy!.id, T0 + 3)).toBe(true);
+      });
+
+      it('releases leases of one owner, or of everyone, making those deliveries due now', async () => {
+        await store.webhooks.enqueueMany([delivery(P1, randomUUID(), { body: 'a' }), delivery(P1, randomUUID(), { body: 'b' }), delivery(P1, randomUUID(), { body: 'c', nextAttemptAt: T0 + 99_000 })]);
+        const [a] = await store.webhooks.claimDue(T0, 1, 60_000, 'node-a');
+        const [b] = await store.webhooks.claimDue(T0, 1, 60_000, 'node-b');
+        expect(await store.webhooks.claimDue(T0 + 1, 10, 60_000, 'node-c')).toEqual([]);
+        expect(await store.webhooks.releaseLeases('node-a', T0 + 2)).toBe(1);
+        expect((await store.webhooks.claimDue(T0 + 2, 10, 60_000, 'node-c')).map((d) => d.id)).toEqual([a!.id]);
+        expect(await store.webhooks.releaseLeases(null, T0 + 3)).toBe(2);
+        expect((await store.webhooks.claimDue(T0 + 3, 10, 60_000, 'node-c')).map((d) => d.id).sort()).toEqual([a!.id, b!.id].sort());
+        // The not-yet-due delivery was never leased and keeps its time.
+        expect(await store.webhooks.nextDueAt()).toBe(T0 + 3 + 60_000);
       });
 
       it('reports the next due time and the pending count', async () => {
@@ -1135,7 +1158,7 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         await store.webhooks.enqueueMany([delivery(P1, randomUUID(), { nextAttemptAt: T0 + 50 }), delivery(P2, randomUUID(), { nextAttemptAt: T0 + 20 })]);
         expect(await store.webhooks.nextDueAt()).toBe(T0 + 20);
         expect(await store.webhooks.countPending()).toBe(2);
-        const [d] = await store.webhooks.claimDue(T0 + 20, 1, 1000);
+        const [d] = await store.webhooks.claimDue(T0 + 20, 1, 1000, 'node-a');
         await store.webhooks.settle(d!.id, { status: 'delivered', attempts: 1, nextAttemptAt: T0 + 21, lastStatusCode: 204, lastError: null, at: T0 + 21 });
         expect(await store.webhooks.nextDueAt()).toBe(T0 + 50);
         expect(await store.webhooks.countPending()).toBe(1);
@@ -1212,6 +1235,77 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         const mid = randomUUID();
         const stored = await store.handsets.insertMany([handset(P1, { messageId: mid, body: 'a' }), handset(P1, { messageId: mid, body: 'b' })]);
         expect(new Set(stored.map((s) => s.seq)).size).toBe(2);
+      });
+    });
+
+    describe('carrier parts', () => {
+      const part = (over: Partial<CarrierPartRecord> & Pick<CarrierPartRecord, 'carrierMessageId' | 'messageId'>): CarrierPartRecord => ({
+        carrier: 'smsc-a',
+        projectId: P1,
+        partIndex: 1,
+        partCount: 1,
+        status: 'sent',
+        error: null,
+        errorDetail: null,
+        createdAt: T0,
+        updatedAt: T0,
+        ...over,
+      });
+
+      it('finds parts by carrier id, only for that carrier', async () => {
+        const m = randomUUID();
+        await store.carrierParts.insertMany([part({ carrierMessageId: 'a1', messageId: m }), part({ carrier: 'smsc-b', carrierMessageId: 'a1', messageId: randomUUID() })]);
+        const found = await store.carrierParts.findByCarrierIds('smsc-a', ['a1', 'missing']);
+        expect(found).toEqual([part({ carrierMessageId: 'a1', messageId: m })]);
+        expect(await store.carrierParts.findByCarrierIds('smsc-a', [])).toEqual([]);
+      });
+
+      it('lets a reused carrier id replace the old mapping', async () => {
+        const [old, fresh] = [randomUUID(), randomUUID()];
+        await store.carrierParts.insertMany([part({ carrierMessageId: 'r1', messageId: old })]);
+        await store.carrierParts.insertMany([part({ carrierMessageId: 'r1', messageId: fresh, createdAt: T0 + 5, updatedAt: T0 + 5 })]);
+        expect((await store.carrierParts.findByCarrierIds('smsc-a', ['r1'])).map((p) => p.messageId)).toEqual([fresh]);
+      });
+
+      it('applies receipt outcomes once, to parts still sent, and returns what changed', async () => {
+        const m = randomUUID();
+        await store.carrierParts.insertMany([
+          part({ carrierMessageId: 'p1', messageId: m, partIndex: 1, partCount: 2 }),
+          part({ carrierMessageId: 'p2', messageId: m, partIndex: 2, partCount: 2 }),
+        ]);
+        const changed = await store.carrierParts.applyOutcomes('smsc-a', [
+          { carrierMessageId: 'p1', status: 'delivered', error: null, errorDetail: null, at: T0 + 10 },
+          { carrierMessageId: 'p2', status: 'undelivered', error: 'HANDSET_UNREACHABLE', errorDetail: 'err:001', at: T0 + 10 },
+          { carrierMessageId: 'unknown', status: 'delivered', error: null, errorDetail: null, at: T0 + 10 },
+        ]);
+        expect(changed.map((p) => [p.carrierMessageId, p.status, p.error, p.errorDetail, p.updatedAt]).sort()).toEqual([
+          ['p1', 'delivered', null, null, T0 + 10],
+          ['p2', 'undelivered', 'HANDSET_UNREACHABLE', 'err:001', T0 + 10],
+        ]);
+        // A duplicate receipt changes nothing.
+        expect(await store.carrierParts.applyOutcomes('smsc-a', [{ carrierMessageId: 'p1', status: 'undelivered', error: null, errorDetail: null, at: T0 + 20 }])).toEqual([]);
+        expect((await store.carrierParts.listForMessage(P1, m)).map((p) => [p.partIndex, p.status])).toEqual([
+          [1, 'delivered'],
+          [2, 'undelivered'],
+        ]);
+      });
+
+      it('lists a message’s parts in part order, scoped to the project, and many messages’ parts at once', async () => {
+        const [m1, m2] = [randomUUID(), randomUUID()];
+        await store.carrierParts.insertMany([
+          part({ carrierMessageId: 'x2', messageId: m1, partIndex: 2, partCount: 2 }),
+          part({ carrierMessageId: 'x1', messageId: m1, partIndex: 1, partCount: 2 }),
+          part({ carrierMessageId: 'y1', messageId: m2 }),
+        ]);
+        expect((await store.carrierParts.listForMessage(P1, m1)).map((p) => p.carrierMessageId)).toEqual(['x1', 'x2']);
+        expect(await store.carrierParts.listForMessage(P2, m1)).toEqual([]);
+        expect((await store.carrierParts.listForMessages([m1, m2])).map((p) => p.carrierMessageId).sort()).toEqual(['x1', 'x2', 'y1']);
+      });
+
+      it('prunes parts created before a time', async () => {
+        await store.carrierParts.insertMany([part({ carrierMessageId: 'old', messageId: randomUUID(), createdAt: T0 }), part({ carrierMessageId: 'new', messageId: randomUUID(), createdAt: T0 + 100 })]);
+        expect(await store.carrierParts.pruneOlderThan(T0 + 50)).toBe(1);
+        expect((await store.carrierParts.findByCarrierIds('smsc-a', ['old', 'new'])).map((p) => p.carrierMessageId)).toEqual(['new']);
       });
     });
 

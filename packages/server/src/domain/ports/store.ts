@@ -158,7 +158,9 @@ export interface WebhookRepository {
    * Engine internal, all projects: lease due pending deliveries. Only the oldest pending delivery
    * of each message is eligible, so one message's callbacks arrive in order.
    */
-  claimDue(now: number, limit: number, leaseMs: number): Promise<WebhookDeliveryRecord[]>;
+  claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<WebhookDeliveryRecord[]>;
+  /** Make deliveries leased by `owner` (or by anyone, when null) due now. */
+  releaseLeases(owner: string | null, now: number): Promise<number>;
   recordAttempt(attempt: Omit<WebhookAttemptRecord, 'id'>): Promise<void>;
   /** Record the result of an attempt: delivered, failed for good, or pending again at `nextAttemptAt`. */
   settle(
@@ -168,7 +170,7 @@ export interface WebhookRepository {
   get(projectId: string, id: number): Promise<WebhookDeliveryRecord | undefined>;
   listForMessage(projectId: string, messageId: string): Promise<WebhookDeliveryRecord[]>;
   listAttempts(projectId: string, deliveryId: number): Promise<WebhookAttemptRecord[]>;
-  /** Make a pending or failed delivery due now (console "retry now"). */
+  /** Make a failed delivery, or a pending one not being sent right now, due now (console "retry now"). */
   retryNow(projectId: string, id: number, now: number): Promise<boolean>;
   nextDueAt(): Promise<number | undefined>;
   countPending(): Promise<number>;
@@ -255,6 +257,53 @@ export interface MessageMediaRepository {
   delete(projectId: string, messageId: string, id: string): Promise<boolean>;
 }
 
+/** Where one part of a message stands at a carrier that answers per part (SMPP). */
+export type CarrierPartStatus = 'sent' | 'delivered' | 'undelivered';
+
+/** One part of a message as a carrier accepted it, keyed by the carrier's (normalised) message id. */
+export interface CarrierPartRecord {
+  readonly carrier: string;
+  /** The carrier's message id in the connector's canonical (normalised) form. */
+  readonly carrierMessageId: string;
+  readonly projectId: string;
+  readonly messageId: string;
+  /** 1-based part number. */
+  readonly partIndex: number;
+  readonly partCount: number;
+  readonly status: CarrierPartStatus;
+  /** Catalogue error key of a failed part. */
+  readonly error: string | null;
+  /** The carrier's own words about a failed part. */
+  readonly errorDetail: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A part's final outcome from a receipt. */
+export interface CarrierPartOutcome {
+  readonly carrierMessageId: string;
+  readonly status: Exclude<CarrierPartStatus, 'sent'>;
+  readonly error: string | null;
+  readonly errorDetail: string | null;
+  readonly at: number;
+}
+
+/** Parts of messages handed to per-part carriers, for receipt correlation across restarts. */
+export interface CarrierPartRepository {
+  /** Record accepted parts; an id the carrier reuses replaces the old mapping. */
+  insertMany(parts: readonly CarrierPartRecord[]): Promise<void>;
+  /** Engine internal, all projects (receipts carry no project): parts by carrier id. */
+  findByCarrierIds(carrier: string, carrierMessageIds: readonly string[]): Promise<CarrierPartRecord[]>;
+  /** Engine internal: apply receipt outcomes to parts still `sent`; returns the parts that changed. */
+  applyOutcomes(carrier: string, outcomes: readonly CarrierPartOutcome[]): Promise<CarrierPartRecord[]>;
+  /** Engine internal: every part of the given messages (to apply a receipt policy). */
+  listForMessages(messageIds: readonly string[]): Promise<CarrierPartRecord[]>;
+  /** The parts of one message, in part order. */
+  listForMessage(projectId: string, messageId: string): Promise<CarrierPartRecord[]>;
+  /** Forget parts created before `before` (ms); returns how many. */
+  pruneOlderThan(before: number): Promise<number>;
+}
+
 /** The repositories, usable inside or outside a transaction. */
 export interface Repositories {
   readonly projects: ProjectRepository;
@@ -268,6 +317,7 @@ export interface Repositories {
   readonly numberGroups: NumberGroupRepository;
   readonly applications: CxmlApplicationRepository;
   readonly media: MessageMediaRepository;
+  readonly carrierParts: CarrierPartRepository;
 }
 
 /** The store: repositories plus transactions and lifecycle. */
