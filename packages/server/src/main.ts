@@ -112,7 +112,12 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const ids = options.ids ?? randomIds;
   const nodeId = settings.nodeId ?? `${hostname()}-${process.pid}`;
   const logger = options.logger ?? pino({ level: settings.logLevel, base: { node: nodeId } });
-  const simulatorRules = parseOutcomeRules(readPath(settings.rawFile, 'simulator.rules') ?? []);
+  let simulatorRules;
+  try {
+    simulatorRules = parseOutcomeRules(readPath(settings.rawFile, 'simulator.rules') ?? []);
+  } catch (err) {
+    throw new ConfigError(`"simulator.rules" in ${settings.configFile}: ${(err as Error).message}`);
+  }
   let smpp: SmppSection;
   try {
     smpp = parseSmppSection(readPath(settings.rawFile, 'smpp'));

@@ -121,13 +121,7 @@ describe.skipIf(!BUILT).concurrent(`a bad setting stops the command with exit co
       expect(r.stdout).not.toMatch(/running at/);
     });
 
-    // BUG: `simulator.rules` is read from the config file by main.ts (parseOutcomeRules over
-    // rawFile) after settings are resolved, and a bad rule throws a plain Error, not a ConfigError.
-    // The CLI then prints a stack trace and exits with 1, instead of the exit code 2 and
-    // "configuration error: simulator.rules …" every other bad setting gets. Suggested fix: make
-    // `simulator.rules` a setting in settings.ts (parser = parseOutcomeRules wrapped to throw
-    // InvalidSetting), or have main.ts wrap the parse error in a ConfigError naming the key.
-    it.fails('names simulator.rules with exit code 2 and no stack trace, like every other bad setting', async () => {
+    it('names simulator.rules with exit code 2 and no stack trace, like every other bad setting', async () => {
       const r = await run;
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/configuration error: .*simulator\.rules/);
@@ -294,7 +288,7 @@ describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, () =
       });
       expect(log.error_code).toBe('30005');
       const settings = await call('/api/simulator/settings', senderToken);
-      expect(settings.body.rules).toEqual([{ prefix: '+1777', kind: 'undelivered', error: 'HANDSET_UNKNOWN', description: null }]);
+      expect(settings.body.rules).toEqual([{ prefix: '+1777', outcome: 'undelivered', error: 30005 }]);
     });
 
     it('sees a number the CLI adds while it runs', async () => {

@@ -100,10 +100,7 @@ describe('redacting a message', () => {
     expect((await server.store.messages.get(PROJECT_ID, sent.id))?.body).toBe('keep me');
   });
 
-  // BUG: the PATCH body schema types `body` as a string, and a schema failure is mapped with the
-  // send map (body → invalid_message_body), so a non-string body gets `invalid_message_body`
-  // instead of the `body_must_be_empty` of §A.2 ("any other value → 422 body_must_be_empty").
-  it.fails.each([[{ body: null }], [{ body: 0 }], [{ body: false }], [{ body: [] }]])('answers the non-string %j with body_must_be_empty too', async (body) => {
+  it.each([[{ body: null }], [{ body: 0 }], [{ body: false }], [{ body: [] }]])('answers the non-string %j with body_must_be_empty too', async (body) => {
     const sent = await sendAndWait({ to: '+15557650004', body: 'keep me' }, 'delivered');
     expectOneError(await patch(sent.id, body), 'body_must_be_empty', 'body');
   });
@@ -231,6 +228,8 @@ describe('paging through the logs', () => {
     // And back again through the prev links.
     const back1 = await list(follow(p2.body.links.prev).slice(LOGS.length));
     expect(back1.body.data.map((l: any) => l.id)).toEqual(ids.slice(3, 6));
+    const forwardAgain = await list(follow(back1.body.links.next).slice(LOGS.length));
+    expect(forwardAgain.body.data.map((l: any) => l.id)).toEqual(ids.slice(6));
     const back0 = await list(follow(back1.body.links.prev).slice(LOGS.length));
     expect(back0.body.data.map((l: any) => l.id)).toEqual(ids.slice(0, 3));
     expect(back0.body.links.prev).toBeUndefined();
@@ -347,10 +346,7 @@ describe('filtering the logs by creation date', () => {
     expectOneError(await server.api(`${LOGS}?${param}=${encodeURIComponent(value)}`, { auth: dated.auth }), 'datetime_required', param);
   });
 
-  // BUG: `Date.parse` rolls impossible calendar dates over (2024-02-30 becomes 2024-03-01), and
-  // parseDateFilter only checks the shape, so an impossible date filters on another day instead
-  // of being refused with datetime_required.
-  it.fails.each([['created_on', '2024-02-30'], ['created_before', '2023-02-29'], ['created_after', '2024-04-31T10:00:00Z']])(
+  it.each([['created_on', '2024-02-30'], ['created_before', '2023-02-29'], ['created_after', '2024-04-31T10:00:00Z']])(
     'answers the impossible date %s=%s with datetime_required',
     async (param, value) => {
       expectOneError(await server.api(`${LOGS}?${param}=${value}`, { auth: dated.auth }), 'datetime_required', param);

@@ -522,6 +522,11 @@ describe('what an accepted message reports (rest-apis §C)', () => {
     ['35 × 😀', '😀'.repeat(35), 1],
     ['36 × 😀', '😀'.repeat(36), 2],
     ['66 × ç + 😀 + 66 × ç', `${'ç'.repeat(66)}😀${'ç'.repeat(66)}`, 3],
+    ['158 × a + CR LF (CR LF counts two)', `${'a'.repeat(158)}\r\n`, 1],
+    ['159 × a + CR LF', `${'a'.repeat(159)}\r\n`, 2],
+    ['160 × Ç (capital Ç is GSM-7)', 'Ç'.repeat(160), 1],
+    ['a backtick + 69 × a (backtick is not GSM-7)', `\`${'a'.repeat(69)}`, 1],
+    ['a backtick + 70 × a', `\`${'a'.repeat(70)}`, 2],
   ])('counts %s as an SMS of the documented number of segments', async (_name, body, segments) => {
     const m = await accepted({ ...base, body });
     expect(m).toMatchObject({ kind: 'sms', number_of_segments: segments, body, media: [] });

@@ -209,6 +209,16 @@ describe('listing numbers (GET)', () => {
     expect(numbersOf(await list('?filter_number=_'))).toEqual([]);
   });
 
+  it('folds case beyond ASCII in the name filter', async () => {
+    const n = await register({ number: '+15551220099', name: 'Zoë at the Café' }, lister.auth);
+    try {
+      expect(numbersOf(await list(`?filter_name=${encodeURIComponent('ZOË')}`))).toEqual(['+15551220099']);
+      expect(numbersOf(await list(`?filter_name=${encodeURIComponent('café')}`))).toEqual(['+15551220099']);
+    } finally {
+      expect((await server.api(`${NUMS}/${n.id}`, { method: 'DELETE', auth: lister.auth })).status).toBe(204);
+    }
+  });
+
   it('combines both filters', async () => {
     expect(numbersOf(await list('?filter_name=s&filter_number=0002'))).toEqual(['+15551110002']);
   });

@@ -231,13 +231,13 @@ export class Dispatcher {
                   carrier: carrierId,
                   carrierMessageId: res.carrierMessageId,
                   price: pricing.quote(message).price,
-                  detail: { parts: res.parts },
+                  detail: { parts: res.parts, attempt: job.attempts },
                   completesJob: job.id,
                 });
                 this.deps.metrics.dispatchLatency((at - message.createdAt) / 1000);
                 break;
               case 'rejected':
-                outcomes.push({ projectId: message.projectId, messageId: message.id, to: 'failed', error: res.error, carrier: carrierId, ...(res.detail ? { errorDetail: res.detail } : {}), completesJob: job.id });
+                outcomes.push({ projectId: message.projectId, messageId: message.id, to: 'failed', error: res.error, carrier: carrierId, ...(res.detail ? { errorDetail: res.detail } : {}), detail: { attempt: job.attempts }, completesJob: job.id });
                 break;
               case 'throttled':
                 retry.push({ id: job.id, runAt: Math.min(at + Math.max(1, res.retryAfterMs), message.expiresAt) });
