@@ -7,7 +7,10 @@
  * with trust auth); `SWITCHBOARD_TEST_SERVICES=off` skips the tests that need PostgreSQL or NATS.
  */
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
+import { openPostgresStore } from '../../src/store/dialects/postgres.js';
+import type { KyselyStore } from '../../src/store/kysely-store.js';
 
 /**
  * Admin connection used to create and drop test databases. Setting `SWITCHBOARD_TEST_DATABASE_URL`
@@ -73,5 +76,29 @@ export async function createTestDatabase(opts: { migrated?: boolean } = {}): Pro
       dropped = true;
       await adminQuery(`drop database if exists ${quoteIdent(name)} with (force)`);
     },
+  };
+}
+
+/**
+ * Stores for a contract suite: one database for the test file, emptied after every test (copying
+ * and dropping a database per test would cost ten times the tests themselves). Call at module level.
+ */
+export function perTestPostgresStores(afterAll: (fn: () => Promise<void>) => void): () => Promise<{ store: KyselyStore; isUniqueViolation(err: unknown): boolean; close(): Promise<void> }> {
+  let database: Promise<TestDatabase> | undefined;
+  afterAll(async () => {
+    if (database) await (await database).drop();
+  });
+  return async () => {
+    const db = await (database ??= createTestDatabase());
+    const store = await openPostgresStore({ url: db.url, poolSize: 4 });
+    return {
+      store,
+      isUniqueViolation: (err: unknown) => store.isUniqueViolation(err),
+      close: async () => {
+        const { rows } = await sql<{ tablename: string }>`select tablename from pg_tables where schemaname = current_schema() and tablename not like 'schema_migrations%'`.execute(store.db);
+        await sql`truncate ${sql.join(rows.map((r) => sql.table(r.tablename)))} restart identity cascade`.execute(store.db);
+        await store.close();
+      },
+    };
   };
 }
