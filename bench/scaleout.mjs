@@ -1,0 +1,250 @@
+#!/usr/bin/env node
+/**
+ * Scale-out: the same REST load (create → delivered through the simulator) against
+ *   sqlite-1      one node, SQLite, in-process bus (the embedded default)
+ *   pg-1          one node, PostgreSQL, in-process bus
+ *   pg-nats-1     one node, PostgreSQL and NATS
+ *   pg-nats-3     three nodes, PostgreSQL and NATS, the connections spread over the nodes
+ * For each: accepted/s, end-to-end msgs/s, create latency, and CPU per message of the Switchboard
+ * processes, of PostgreSQL and of nats-server (read from /proc), so a two-core machine's totals can
+ * be compared. Uses the local PostgreSQL (a database of its own, dropped at the end) and NATS.
+ * Loopback only, bounded in count and time, stops everything it started.
+ *
+ *   node bench/scaleout.mjs [--duration 10] [--connections 48] [--only pg-nats-3,sqlite-1] [--json out.json]
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: opts } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '48' },
+    only: { type: 'string' },
+    json: { type: 'string' },
+    'postgres-url': { type: 'string', default: process.env.SWITCHBOARD_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'nats-url': { type: 'string', default: process.env.SWITCHBOARD_BENCH_NATS_URL ?? 'nats://127.0.0.1:4222' },
+  },
+});
+const duration = Math.min(120, Number(opts.duration));
+const connections = Math.min(512, Number(opts.connections));
+const cli = join(root, 'packages/server/dist/cli/main.js');
+if (!existsSync(cli)) {
+  console.error('Build first: npm run build');
+  process.exit(2);
+}
+
+const PROJECT = '0b6c3d2e-1f4a-4b5c-8d9e-0a1b2c3d4e5f';
+const TOKEN = 'PTbenchmarkToken0123456789abcdefghijklmnopqrstuv';
+const auth = `Basic ${Buffer.from(`${PROJECT}:${TOKEN}`).toString('base64')}`;
+const body = JSON.stringify({ from: '+15551230001', to: '+15557654321', body: 'Hello from the Switchboard benchmark' });
+const request = { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const children = new Set();
+const stopAll = () => {
+  for (const c of children) {
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+};
+process.on('exit', stopAll);
+const hardStop = setTimeout(() => {
+  console.error('benchmark exceeded its time cap; stopping');
+  stopAll();
+  process.exit(1);
+}, (duration + 150) * 4 * 1000);
+hardStop.unref();
+
+async function admin(text) {
+  const c = new pg.Client({ connectionString: opts['postgres-url'] });
+  await c.connect();
+  try {
+    return await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+function dbUrl(name) {
+  const u = new URL(opts['postgres-url']);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** utime+stime (s) of processes: by pid, or every process whose command name matches. */
+function cpuOf(pids) {
+  let t = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      t += (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      // exited
+    }
+  }
+  return t;
+}
+function pidsNamed(name) {
+  const out = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name) out.push(Number(d));
+    } catch {
+      // exited
+    }
+  }
+  return out;
+}
+
+let nextPort = 18900;
+async function startNode(name, env) {
+  const port = nextPort++;
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-scaleout-bench-'));
+  const child = spawn(process.execPath, [cli, 'start'], {
+    env: {
+      ...process.env,
+      SWITCHBOARD_PORT: String(port),
+      SWITCHBOARD_HTTPS: 'false',
+      SWITCHBOARD_DATA_DIR: dataDir,
+      SWITCHBOARD_NODE_ID: name,
+      SWITCHBOARD_PROJECT_ID: PROJECT,
+      SWITCHBOARD_API_TOKEN: TOKEN,
+      SWITCHBOARD_NUMBERS: '+15551230001',
+      SWITCHBOARD_SIMULATOR_DELAY_MS: '0',
+      SWITCHBOARD_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.add(child);
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 400 || child.exitCode !== null) throw new Error(`node ${name} did not start`);
+    await sleep(50);
+  }
+  return { name, base, child, dataDir };
+}
+async function stopNodes(nodes) {
+  for (const n of nodes) {
+    n.child.kill('SIGTERM');
+    await new Promise((r) => (n.child.exitCode !== null ? r() : n.child.once('exit', r)));
+    children.delete(n.child);
+    rmSync(n.dataDir, { recursive: true, force: true });
+  }
+}
+/** Delivered and queued transitions, summed over the nodes. */
+async function counts(nodes) {
+  let queued = 0;
+  let delivered = 0;
+  for (const n of nodes) {
+    const text = await (await fetch(`${n.base}/metrics`)).text();
+    const get = (status) => Number(new RegExp(`switchboard_message_transitions_total\\{status="${status}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    queued += get('queued');
+    delivered += get('delivered');
+  }
+  return { queued, delivered };
+}
+async function drained(nodes, target, deadlineMs) {
+  for (;;) {
+    const c = await counts(nodes);
+    if (c.delivered >= (target ?? c.queued) || performance.now() > deadlineMs) return c;
+    await sleep(20);
+  }
+}
+/** The same load split over the nodes: connections / nodes each, all at once. */
+async function load(nodes, seconds) {
+  const per = Math.max(1, Math.round(connections / nodes.length));
+  const runs = await Promise.all(nodes.map((n) => autocannon({ url: `${n.base}/api/messaging/messages`, connections: per, duration: seconds, ...request })));
+  const sum = (k) => runs.reduce((a, r) => a + r[k], 0);
+  const lat = runs.map((r) => r.latency);
+  return { accepted: sum('2xx'), non2xx: sum('non2xx'), errors: sum('errors'), p50: Math.max(...lat.map((l) => l.p50)), p99: Math.max(...lat.map((l) => l.p99)) };
+}
+
+async function scenario(label, nodeCount, env) {
+  const nodes = [];
+  for (let i = 0; i < nodeCount; i++) nodes.push(await startNode(`${label}-${i + 1}`, env));
+  await load(nodes, 2); // warm-up, not measured
+  await drained(nodes, undefined, performance.now() + 60_000);
+  const before = await counts(nodes);
+  const pgPids = pidsNamed('postgres');
+  const natsPids = pidsNamed('nats-server');
+  const nodePids = nodes.map((n) => n.child.pid);
+  const cpu0 = { sb: cpuOf(nodePids), pg: cpuOf(pgPids), nats: cpuOf(natsPids) };
+  const t0 = performance.now();
+  const run = await load(nodes, duration);
+  const sendEnd = performance.now();
+  const after = await drained(nodes, before.delivered + run.accepted, sendEnd + 120_000);
+  const t1 = performance.now();
+  const cpu1 = { sb: cpuOf(nodePids), pg: cpuOf(pgPids), nats: cpuOf(natsPids) };
+  const delivered = after.delivered - before.delivered;
+  const us = (k) => Math.round(((cpu1[k] - cpu0[k]) / delivered) * 1e6);
+  const r = {
+    scenario: label,
+    nodes: nodeCount,
+    connections,
+    durationS: duration,
+    accepted: run.accepted,
+    non2xx: run.non2xx,
+    errors: run.errors,
+    acceptedPerS: Math.round(run.accepted / ((sendEnd - t0) / 1000)),
+    delivered,
+    endToEndPerS: Math.round(delivered / ((t1 - t0) / 1000)),
+    createLatencyMs: { p50: run.p50, p99: run.p99 },
+    cpuUsPerMessage: { switchboard: us('sb'), postgres: us('pg'), nats: us('nats'), total: us('sb') + us('pg') + us('nats') },
+  };
+  await stopNodes(nodes);
+  console.log(
+    `${label.padEnd(10)} nodes ${nodeCount}  accepted ${String(r.acceptedPerS).padStart(5)}/s  end-to-end ${String(r.endToEndPerS).padStart(5)}/s  ` +
+      `p50 ${r.createLatencyMs.p50} ms p99 ${r.createLatencyMs.p99} ms  CPU/msg: switchboard ${r.cpuUsPerMessage.switchboard} µs, postgres ${r.cpuUsPerMessage.postgres} µs, nats ${r.cpuUsPerMessage.nats} µs  (non-2xx ${r.non2xx}, errors ${r.errors})`,
+  );
+  return r;
+}
+
+const wanted = opts.only ? new Set(opts.only.split(',')) : null;
+const want = (s) => !wanted || wanted.has(s);
+console.log(`Switchboard scale-out benchmark — ${cpus().length} CPUs, node ${process.version}, ${connections} connections, ${duration} s per run`);
+const results = [];
+const database = `sbbench_${randomBytes(4).toString('hex')}`;
+const prefix = `sbbench-${randomBytes(4).toString('hex')}`;
+try {
+  if (want('sqlite-1')) results.push(await scenario('sqlite-1', 1, {}));
+  for (const [label, n, nats] of [
+    ['pg-1', 1, false],
+    ['pg-nats-1', 1, true],
+    ['pg-nats-3', 3, true],
+  ]) {
+    if (!want(label)) continue;
+    await admin(`create database ${database}_${n}${nats ? 'n' : ''}`);
+    try {
+      results.push(
+        await scenario(label, n, {
+          SWITCHBOARD_DATABASE_URL: dbUrl(`${database}_${n}${nats ? 'n' : ''}`),
+          SWITCHBOARD_DATABASE_POOL_SIZE: '10',
+          ...(nats ? { SWITCHBOARD_NATS_URL: opts['nats-url'], SWITCHBOARD_NATS_SUBJECT_PREFIX: prefix } : {}),
+        }),
+      );
+    } finally {
+      await admin(`drop database if exists ${database}_${n}${nats ? 'n' : ''} with (force)`);
+    }
+  }
+} finally {
+  stopAll();
+}
+if (opts.json) writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, results }, null, 2));
+process.exit(0);
