@@ -169,3 +169,28 @@ describe('loadSettings', () => {
     );
   });
 });
+
+describe('scale-out settings', () => {
+  const load = (env: Record<string, string>) => loadSettings({ env, flags: {}, configFile: configFile({}) });
+
+  it('runs every role on SQLite and the in-process bus unless told otherwise', () => {
+    const s = load({});
+    expect(s.roles).toEqual(['api', 'relay', 'dispatch', 'webhooks']);
+    expect(s.databaseUrl).toBeNull();
+    expect(s.natsUrl).toBeNull();
+  });
+
+  it('takes PostgreSQL and NATS URLs, and roles as a list', () => {
+    const s = load({ SWITCHBOARD_DATABASE_URL: 'postgres://sb:pw@db:5432/switchboard', SWITCHBOARD_NATS_URL: 'nats://a:4222, nats://b:4222', SWITCHBOARD_ROLES: 'dispatch, webhooks' });
+    expect(s.databaseUrl).toBe('postgres://sb:pw@db:5432/switchboard');
+    expect(s.natsUrl).toBe('nats://a:4222, nats://b:4222');
+    expect(s.roles).toEqual(['dispatch', 'webhooks']);
+  });
+
+  it('refuses URLs of the wrong kind, unknown roles and a node timeout shorter than two heartbeats, naming the setting', () => {
+    expect(loadError(() => load({ SWITCHBOARD_DATABASE_URL: 'mysql://db/x' })).message).toMatch(/SWITCHBOARD_DATABASE_URL must be a postgres:\/\/ URL/);
+    expect(loadError(() => load({ SWITCHBOARD_NATS_URL: 'http://nats' })).message).toMatch(/SWITCHBOARD_NATS_URL must be nats:\/\/host:port/);
+    expect(loadError(() => load({ SWITCHBOARD_ROLES: 'api,cooking' })).message).toMatch(/SWITCHBOARD_ROLES must list one or more of api, relay, dispatch, webhooks/);
+    expect(loadError(() => load({ SWITCHBOARD_CLUSTER_HEARTBEAT_MS: '3000', SWITCHBOARD_CLUSTER_NODE_TIMEOUT_MS: '5000' })).message).toMatch(/at least twice/);
+  });
+});

@@ -45,7 +45,8 @@ function unavailable(err: unknown): unknown {
 }
 
 /** The pool as Kysely sees it, with connection failures turned into `StoreUnavailableError`. */
-function guardedPool(pool: pg.Pool): PostgresPool {
+function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool {
+  const watched = new WeakSet<pg.PoolClient>();
   return {
     async connect(): Promise<PostgresPoolClient> {
       let client: pg.PoolClient;
@@ -53,6 +54,12 @@ function guardedPool(pool: pg.Pool): PostgresPool {
         client = await pool.connect();
       } catch (err) {
         throw unavailable(err);
+      }
+      // A connection that breaks while checked out also emits 'error' on the client (its query is
+      // failed separately); unheard, that event would end the process.
+      if (!watched.has(client)) {
+        watched.add(client);
+        client.on('error', onError);
       }
       let broken = false;
       return {
@@ -109,7 +116,7 @@ export function createPool(opts: PostgresStoreOptions): pg.Pool {
 /** Open a PostgreSQL store, migrating it (or checking it is current when `migrate` is false). */
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<KyselyStore> {
   const pool = createPool(opts);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool, (err) => opts.onPoolError?.(err)) }) });
   try {
     if (opts.migrate === false) {
       const pending = await pendingMigrations(db as Kysely<unknown>, 'postgres');

@@ -1,0 +1,101 @@
+/**
+ * A node that loses PostgreSQL stops accepting with a clear 503 in each surface's own shape
+ * (nothing half-written, readiness says why) and recovers by itself when the database is back.
+ * The server reaches PostgreSQL through a TCP relay in this test, which cuts and restores the link.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, servicesOff, type TestDatabase } from './helpers/postgres.js';
+import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+
+/** A loopback TCP relay to PostgreSQL that can be cut (refusing and dropping connections) and restored. */
+class Link {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async up(): Promise<void> {
+    if (this.server) return;
+    const server = createServer((client) => {
+      const upstream = connect(this.target);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => server.listen(this.port, '127.0.0.1', () => r()));
+    this.port = (server.address() as { port: number }).port;
+    this.server = server;
+  }
+
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const s of this.sockets) s.destroy();
+    if (server) await new Promise<void>((r) => server.close(() => r()));
+  }
+}
+
+describe.skipIf(servicesOff)('a node that loses PostgreSQL', () => {
+  let db: TestDatabase;
+  let link: Link;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const target = new URL(db.url);
+    link = new Link({ host: target.hostname, port: Number(target.port || 5432) });
+    await link.up();
+    const viaLink = new URL(db.url);
+    viaLink.hostname = '127.0.0.1';
+    viaLink.port = String(link.port);
+    server = await startTestServer({ databaseUrl: viaLink.toString(), databasePoolSize: 4 });
+  });
+  afterAll(async () => {
+    await link?.up().catch(() => undefined);
+    await server?.stop();
+    await link?.down();
+    await db?.drop();
+  });
+
+  const send = (body = 'outage') => server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: '+15557800001', body } });
+
+  it('answers 503 on every surface while the database is away, then accepts and delivers again by itself', async () => {
+    const before = await send('before');
+    expect(before.status).toBe(201);
+
+    await link.down();
+    // Credentials cached from the first request may still answer; the write cannot.
+    const refused = await eventually(async () => {
+      const r = await send('during');
+      return r.status === 503 ? r : undefined;
+    }, 15_000, 'a 503 from the native API');
+    expect(refused.body).toEqual({ error: 'Service Unavailable', message: expect.stringMatching(/temporarily unable/) });
+
+    const compat = await server.api(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`, {
+      body: new URLSearchParams({ From: NUMBERS[0]!, To: '+15557800002', Body: 'during' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(compat.status).toBe(503);
+    expect(compat.body).toMatchObject({ code: 20503, status: 503 });
+
+    const ready = await server.api('/ready', { auth: null });
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.database.ok).toBe(false);
+
+    await link.up();
+    const back = await eventually(async () => {
+      const r = await send('after');
+      return r.status === 201 ? r : undefined;
+    }, 20_000, 'acceptance after the database is back');
+    await eventually(async () => ((await server.api(`/api/messaging/logs/${back.body.id}`)).body.status === 'delivered' ? true : undefined), 10_000, 'delivery after recovery');
+    expect((await server.api('/ready', { auth: null })).status).toBe(200);
+
+    // Nothing was half-written: the refused requests left no messages behind.
+    const logs = await server.api('/api/messaging/logs?page_size=50');
+    expect(logs.body.data.map((m: { id: string }) => m.id).sort()).toEqual([before.body.id, back.body.id].sort());
+  });
+});
