@@ -6,6 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Repositories, Store, StoreDialect } from '../domain/ports/store.js';
 import type { DialectTraits } from './dialect-traits.js';
 import { KyselyCarrierPartRepository } from './repositories/carrier-parts.js';
+import { KyselyConsoleSessionRepository } from './repositories/console-sessions.js';
 import { KyselyHandsetInboxRepository } from './repositories/handsets.js';
 import { KyselyJobRepository } from './repositories/jobs.js';
 import { KyselyMessageEventRepository, KyselyMessageRepository } from './repositories/messages.js';
@@ -25,6 +26,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits): Repositories
     webhooks: new KyselyWebhookRepository(db, traits),
     handsets: new KyselyHandsetInboxRepository(db, traits),
     carrierParts: new KyselyCarrierPartRepository(db, traits),
+    consoleSessions: new KyselyConsoleSessionRepository(db),
   };
 }
 
@@ -39,6 +41,7 @@ export class KyselyStore implements Store {
   readonly webhooks;
   readonly handsets;
   readonly carrierParts;
+  readonly consoleSessions;
 
   constructor(
     /** The underlying Kysely instance, for dialect files and tests. */
@@ -57,6 +60,7 @@ export class KyselyStore implements Store {
     this.webhooks = repos.webhooks;
     this.handsets = repos.handsets;
     this.carrierParts = repos.carrierParts;
+    this.consoleSessions = repos.consoleSessions;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

@@ -167,6 +167,16 @@ export interface CarrierPartsTable {
   updated_at: number;
 }
 
+export interface ConsoleSessionsTable {
+  id_hash: Buffer;
+  project_id: string;
+  token_id: string | null;
+  scopes: string;
+  dev: number;
+  created_at: number;
+  expires_at: number;
+}
+
 /** The whole schema. */
 export interface Database {
   projects: ProjectsTable;
@@ -179,4 +189,5 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   handset_messages: HandsetMessagesTable;
   carrier_parts: CarrierPartsTable;
+  console_sessions: ConsoleSessionsTable;
 }

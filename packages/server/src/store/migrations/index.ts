@@ -6,11 +6,13 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider, type Mig
 import type { StoreDialect } from '../../domain/ports/store.js';
 import { initialSchema } from './0001-initial.js';
 import { smppSchema } from './0004-smpp.js';
+import { consoleSchema } from './0005-console.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(dialect),
     '0004-smpp': smppSchema(dialect),
+    '0005-console': consoleSchema(dialect),
   };
 }
 
