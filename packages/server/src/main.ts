@@ -3,9 +3,10 @@
  * `startSwitchboard` wires store, bus, engine, carriers, webhooks and HTTP surfaces from resolved
  * settings and returns a handle that shuts everything down in order.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { InProcessBus } from './bus/in-process-bus.js';
 import { parseOutcomeRules } from './carriers/simulator/rules-config.js';
@@ -36,6 +37,10 @@ import { RecentMessages } from './engine/recent-messages.js';
 import { OwnedNumberResolver } from './engine/sender-resolver.js';
 import { SubmissionsInFlight } from './engine/submissions-in-flight.js';
 import { buildHttpApp } from './http/app.js';
+import { devLoginPolicy } from './http/console/dev-login.js';
+import { ConsoleFeed } from './http/console/feed.js';
+import { consoleSurface } from './http/console/plugin.js';
+import { ConsoleSessions } from './http/console/sessions.js';
 import { registerCarrierMetrics } from './http/ops/carrier-metrics.js';
 import { carriersOpsRoutes } from './http/ops/carriers-routes.js';
 import { PrometheusMetrics } from './http/ops/metrics.js';
@@ -195,18 +200,38 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   );
   for (const w of bootstrap.warnings) logger.warn(w);
 
+  // The web console: its built files sit beside this package (packages/console/dist), from src and dist alike.
+  const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(store.consoleSessions, clock, { ttlMs: settings.consoleSessionTtlMs }) : null;
+  const consoleFeed = settings.consoleEnabled ? new ConsoleFeed(bus) : null;
+  const consoleDir = fileURLToPath(new URL('../../console/dist/', import.meta.url));
+
+  const httpDeps = { store, bus, clock, verifier, acceptor, messages, numbers, inbound, publicUrl: settings.publicUrl };
+
   let accepting = false;
   const app = await buildHttpApp({
     logger,
     bodyLimitBytes: settings.bodyLimitBytes,
     simulator,
-    deps: { store, bus, clock, verifier, acceptor, messages, numbers, inbound, publicUrl: settings.publicUrl },
+    deps: httpDeps,
     ops: { store, carriers: () => carriers, metrics, version: VERSION, accepting: () => accepting },
     surfaces: [
       carriersOpsRoutes({ verifier, carriers: () => carriers, routes: smpp.routes, defaultCarrier: SIMULATOR_ID }),
       ...(smsc ? [smscRoutes({ verifier, smsc, host: settings.simulatorSmscHost })] : []),
+      ...(consoleSessions && consoleFeed
+        ? [
+            consoleSurface({
+              http: httpDeps,
+              sessions: consoleSessions,
+              feed: consoleFeed,
+              devLogin: devLoginPolicy(settings, bootstrap.project.id),
+              staticDir: existsSync(consoleDir) ? consoleDir : null,
+            }),
+          ]
+        : []),
     ],
+    ...(consoleSessions ? { sessionAuth: consoleSessions } : {}),
   });
+  consoleSessions?.start();
 
   // Work first, then the door: the simulator's SMSC (so connectors pointed at it bind at once),
   // carriers, receipts that were pending at the last stop, runners.
@@ -230,6 +255,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       accepting = false;
       logger.info('shutting down: finishing work in flight');
       await app.close();
+      consoleSessions?.stop();
       await acceptor.drain();
       await inbound.drain();
       await dispatcher.stop();
