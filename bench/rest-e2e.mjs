@@ -51,6 +51,7 @@ const server = spawn(process.execPath, [cli, 'start'], {
   env: {
     ...process.env,
     SWITCHBOARD_PORT: String(port),
+    SWITCHBOARD_HTTPS: 'false',
     SWITCHBOARD_DATA_DIR: dataDir,
     SWITCHBOARD_PROJECT_ID: PROJECT,
     SWITCHBOARD_API_TOKEN: TOKEN,

@@ -4,6 +4,9 @@
  * settings and returns a handle that shuts everything down in order.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +34,16 @@ import { MessageAcceptor } from './engine/message-acceptor.js';
 import { MessageService } from './engine/message-service.js';
 import { NumberDirectory } from './engine/number-directory.js';
 import { NumberService } from './engine/number-service.js';
-import { unpriced } from './engine/pricing.js';
+import { TablePricing, unpriced } from './engine/pricing.js';
+import { CxmlApplicationService } from './engine/cxml-application-service.js';
+import { NumberGroupSenderResolver } from './engine/number-group-resolver.js';
+import { NumberGroupService } from './engine/number-group-service.js';
+import { CxmlExecutor } from './cxml/executor.js';
+import { compatPlugin } from './http/compat/plugin.js';
+import { numberGroupPlugin } from './http/native/number-group-routes.js';
+import { certificateHostnames, ensureLocalCertificates, loadCertificateFiles, tlsDir, type TlsMaterial } from './http/tls.js';
+import { CompatStatusCallbackPlanner } from './webhooks/compat-status-planner.js';
+import { CxmlInboundPlanner } from './webhooks/cxml-inbound-planner.js';
 import { ProjectService } from './engine/project-service.js';
 import { RecentMessages } from './engine/recent-messages.js';
 import { OwnedNumberResolver } from './engine/sender-resolver.js';
@@ -80,6 +92,13 @@ export interface SwitchboardHandle {
   readonly bootstrap: BootstrapReport;
   readonly logger: Logger;
   readonly simulator: SimulatorCarrier;
+  /** The HTTPS base URL, or null when HTTPS is off. */
+  readonly httpsUrl: string | null;
+  readonly httpsPort: number | null;
+  /** The generated CA certificate clients should trust (NODE_EXTRA_CA_CERTS), or null. */
+  readonly caFile: string | null;
+  /** Every listening node server (plain HTTP first, then HTTPS), e.g. to attach 'upgrade' handlers. */
+  readonly servers: ReadonlyArray<HttpServer | HttpsServer>;
   /** The simulator's SMSC, when enabled (`simulator.smsc.enabled`). */
   readonly smsc: SimulatorSmsc | null;
   /** Every carrier: the simulator and the configured SMPP connectors. */
@@ -112,6 +131,8 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     throw err;
   }
 
+  // Read (or generate) the certificate before anything opens, so a bad one stops the start cleanly.
+  const tls = settings.httpsEnabled ? tlsMaterial(settings) : null;
   const store = await openStore(settings);
   const bus = new InProcessBus((err, topic) => logger.error({ err, topic }, 'bus subscriber failed'));
   const metrics = new PrometheusMetrics(store);
@@ -121,13 +142,13 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const verifier = new CredentialVerifier(store.projects, store.tokens, clock, bus);
   const announcer = new ChangeAnnouncer(bus, metrics);
   const recent = new RecentMessages();
-  const planners = [new NativeStatusCallbackPlanner(settings.webhookMaxAttempts)];
+  const planners = [new NativeStatusCallbackPlanner(settings.webhookMaxAttempts), new CompatStatusCallbackPlanner(), new CxmlInboundPlanner()];
   const recorder = new LifecycleRecorder(store, clock, planners, announcer, recent);
   const acceptor = new MessageAcceptor({
     store,
     clock,
     ids,
-    senders: new OwnedNumberResolver(directory),
+    senders: new NumberGroupSenderResolver(new OwnedNumberResolver(directory), store.numberGroups, clock),
     planners,
     announcer,
     bus,
@@ -166,12 +187,14 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       )
     : null;
   const dispatcher = new Dispatcher(
-    { store, clock, bus, router, recorder, pricing: unpriced, metrics, logger, inFlight, releaseReceipts: (reports) => sink.record(reports), recent },
+    { store, clock, bus, router, recorder, pricing: settings.pricing ? new TablePricing(settings.pricing) : unpriced, metrics, logger, inFlight, releaseReceipts: (reports) => sink.record(reports), recent },
     { nodeId, batchSize: settings.dispatchBatchSize, concurrency: settings.dispatchConcurrency, leaseMs: settings.dispatchLeaseMs, maxRetryDelayMs: 60_000 },
   );
   const messages = new MessageService({ store, clock });
   const numbers = new NumberService({ store, clock, ids, bus, directory, isUniqueViolation: (err) => store.isUniqueViolation(err) });
   const projects = new ProjectService({ store, clock, ids, bus });
+  const groups = new NumberGroupService({ store, clock, ids, isUniqueViolation: (err) => store.isUniqueViolation(err) });
+  const applications = new CxmlApplicationService({ store, clock, ids });
   const http = new WebhookHttpClient();
   const webhooks = new WebhookRunner(
     { store, clock, bus, http, keys: new SigningKeys(store.projects, clock, bus), metrics, logger },
@@ -186,6 +209,10 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       userAgent: `Switchboard/${VERSION}`,
     },
   );
+
+  const cxml = new CxmlExecutor({ store, acceptor, bus, clock, logger });
+  webhooks.onResponse('inbound_message', cxml.handle);
+  webhooks.onResponse('message_action', cxml.handle);
 
   const bootstrap = await ensureStartupProject(
     { store, projects, numbers },
@@ -217,6 +244,8 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     surfaces: [
       carriersOpsRoutes({ verifier, carriers: () => carriers, routes: smpp.routes, defaultCarrier: SIMULATOR_ID }),
       ...(smsc ? [smscRoutes({ verifier, smsc, host: settings.simulatorSmscHost })] : []),
+      compatPlugin({ verifier, store, acceptor, messages, applications, numbers }),
+      async (a) => a.register(numberGroupPlugin, { verifier, store, groups, publicUrl: settings.publicUrl }),
       ...(consoleSessions && consoleFeed
         ? [
             consoleSurface({
@@ -246,14 +275,28 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   accepting = true;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
-  const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
-  logger.info({ url, project: bootstrap.project.id }, 'Switchboard is listening');
+  const hostPart = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  const url = `http://${hostPart}:${port}`;
+  // HTTPS serves the same application: the TLS server hands every request to Fastify's router.
+  let httpsServer: HttpsServer | null = null;
+  let httpsPort: number | null = null;
+  if (tls) {
+    httpsServer = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => app.routing(req, res));
+    httpsServer.maxConnections = settings.maxConnections;
+    httpsServer.keepAliveTimeout = app.server.keepAliveTimeout;
+    httpsPort = await listen(httpsServer, settings.host, settings.httpsPort);
+  }
+  const httpsUrl = httpsPort === null ? null : `https://${hostPart}:${httpsPort}`;
+  logger.info({ url, httpsUrl, project: bootstrap.project.id }, 'Switchboard is listening');
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       accepting = false;
       logger.info('shutting down: finishing work in flight');
+      // Live console streams never go idle: end them first, or the servers would wait for them.
+      consoleFeed?.close();
+      if (httpsServer) await closeServer(httpsServer);
       await app.close();
       consoleSessions?.stop();
       await acceptor.drain();
@@ -269,7 +312,8 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       logger.info('stopped');
     })());
 
-  return { url, port, settings, store, bootstrap, logger, simulator, smsc, carriers, close };
+  const servers: Array<HttpServer | HttpsServer> = [app.server, ...(httpsServer ? [httpsServer] : [])];
+  return { url, port, settings, store, bootstrap, logger, simulator, smsc, carriers, httpsUrl, httpsPort, caFile: tls?.caFile ?? null, servers, close };
 }
 
 async function recoverAwaiting(store: Store, carrier: Carrier): Promise<void> {
@@ -288,4 +332,31 @@ function readPath(obj: Record<string, unknown>, dotted: string): unknown {
   let cur: unknown = obj;
   for (const k of dotted.split('.')) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined;
   return cur;
+}
+
+/** The operator's certificate, or the local CA's (generated at first start). */
+function tlsMaterial(settings: ResolvedSettings): TlsMaterial {
+  if (settings.tlsCertFile || settings.tlsKeyFile) {
+    if (!settings.tlsCertFile || !settings.tlsKeyFile) throw new ConfigError('https.certFile and https.keyFile must be given together (SWITCHBOARD_TLS_CERT, SWITCHBOARD_TLS_KEY)');
+    return loadCertificateFiles(settings.tlsCertFile, settings.tlsKeyFile);
+  }
+  const extra = settings.host !== '0.0.0.0' && settings.host !== '::' ? [settings.host, ...settings.tlsHostnames] : settings.tlsHostnames;
+  return ensureLocalCertificates(tlsDir(settings.dataDir), certificateHostnames(extra, hostname()));
+}
+
+function listen(server: HttpsServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: HttpsServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }

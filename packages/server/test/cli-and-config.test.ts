@@ -244,7 +244,7 @@ describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, () =
         simulator: { delayMs: 0, rules: [{ prefix: '+1777', outcome: 'undelivered', error: 30005 }] },
         logLevel: 'warn',
       });
-      child = spawn(process.execPath, [CLI, 'start', '--config', config, '--data-dir', dataDir, '--port', '0'], { cwd: workDir, env: cleanEnv({ SWITCHBOARD_LOG_LEVEL: 'warn' }), stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(process.execPath, [CLI, 'start', '--config', config, '--data-dir', dataDir, '--port', '0'], { cwd: workDir, env: cleanEnv({ SWITCHBOARD_LOG_LEVEL: 'warn', SWITCHBOARD_HTTPS_PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'] });
       exited = new Promise((resolve) => child!.on('exit', (code, signal) => resolve({ code, signal })));
       child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -23,6 +23,7 @@ function start(dataDir: string, port: number): Promise<ChildProcess> {
     env: {
       ...process.env,
       SWITCHBOARD_PORT: String(port),
+      SWITCHBOARD_HTTPS: 'false',
       SWITCHBOARD_DATA_DIR: dataDir,
       SWITCHBOARD_PROJECT_ID: PROJECT,
       SWITCHBOARD_API_TOKEN: TOKEN,

@@ -78,7 +78,8 @@ export interface ConsoleMessage extends ConsoleMessageSummary {
   /** Native failure code (`unreachable_destination_handset`). */
   reason: string | null;
   status_callback: string | null;
-  callback_format: 'json' | 'form' | null;
+  /** How status callbacks are encoded: native JSON, Compatibility form fields, or form fields for a cXML action. */
+  callback_format: string | null;
   custom_variables: Record<string, string> | null;
   context: string | null;
   tags: string[];

@@ -4,6 +4,8 @@
  * start with a message naming the setting when a value is bad. docs/configuration.md lists them.
  */
 
+import { parsePriceTable, type PriceTable } from '../engine/pricing.js';
+
 /** Where a raw value came from, for error messages. */
 export type SettingSource = { readonly kind: 'default' } | { readonly kind: 'file'; readonly path: string } | { readonly kind: 'env' } | { readonly kind: 'flag' };
 
@@ -178,6 +180,49 @@ export const SETTINGS = {
     description: 'Refuse callback URLs on loopback or private networks (`url_is_unsafe`). Off by default: local development calls back to localhost.',
     default: false,
     parse: parsers.bool,
+  },
+
+  httpsEnabled: {
+    key: 'https.enabled',
+    env: 'SWITCHBOARD_HTTPS',
+    flag: 'https',
+    description: 'Serve HTTPS beside plain HTTP (the Compatibility API clients only speak HTTPS).',
+    default: true,
+    parse: parsers.bool,
+  },
+  httpsPort: { key: 'https.port', env: 'SWITCHBOARD_HTTPS_PORT', flag: 'https-port', description: 'HTTPS port (0 picks a free one).', default: 8443, parse: parsers.int(0, 65535) },
+  tlsCertFile: {
+    key: 'https.certFile',
+    env: 'SWITCHBOARD_TLS_CERT',
+    flag: 'tls-cert',
+    description: 'PEM certificate (chain) for HTTPS. When unset, a local CA and certificate are generated in `<data dir>/tls/`.',
+    default: null as string | null,
+    parse: parsers.optionalString,
+  },
+  tlsKeyFile: { key: 'https.keyFile', env: 'SWITCHBOARD_TLS_KEY', flag: 'tls-key', description: 'PEM private key of the HTTPS certificate (with https.certFile).', default: null as string | null, parse: parsers.optionalString },
+  tlsHostnames: {
+    key: 'https.hostnames',
+    env: 'SWITCHBOARD_TLS_HOSTNAMES',
+    flag: null,
+    description: 'Extra host names and IP addresses the generated certificate is valid for (localhost, 127.0.0.1, ::1, the machine name and the bind address always are).',
+    default: [] as string[],
+    defaultLabel: 'none',
+    parse: parsers.list,
+  },
+  pricing: {
+    key: 'pricing',
+    env: 'SWITCHBOARD_PRICING',
+    flag: null,
+    description: 'Price table filling `price` when a message is sent (an object in the config file, JSON in the environment), e.g. `{"unit":"USD","rules":[{"prefix":"+1","kind":"sms","perSegment":0.0079}]}`; see docs/api/compat.md. Unset: messages stay unpriced.',
+    default: null as PriceTable | null,
+    parse: (raw: unknown): PriceTable | null => {
+      if (raw === null || raw === '') return null;
+      try {
+        return parsePriceTable(raw);
+      } catch (err) {
+        throw new InvalidSetting((err as Error).message);
+      }
+    },
   },
 
   consoleEnabled: { key: 'console.enabled', env: 'SWITCHBOARD_CONSOLE_ENABLED', flag: null, description: 'Serve the web console at /console and its API under /api/console.', default: true, parse: parsers.bool },

@@ -1,7 +1,11 @@
 import type { Encoding, MessageDirection, MessageKind, MessageOrigin, MessageStatus } from '@switchboard/protocol';
 
-/** How a status callback is encoded: native/RELAY JSON, or Compatibility form fields. */
-export type CallbackFormat = 'json' | 'form';
+/**
+ * How a status callback is encoded: native/RELAY JSON, or Compatibility form fields; or, for a
+ * reply sent by a cXML `<Message action=…>`, the action URL requested (POST or GET) once the reply
+ * is sent or has failed, whose answer is executed as cXML.
+ */
+export type CallbackFormat = 'json' | 'form' | 'action-post' | 'action-get';
 
 /** A message as the platform stores it (surface-neutral; each surface presents it its own way). */
 export interface MessageRecord {

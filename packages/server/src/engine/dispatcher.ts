@@ -19,6 +19,7 @@ import type { ChangeRequest, LifecycleRecorder } from './lifecycle-recorder.js';
 import type { Pricing } from './pricing.js';
 import type { RecentMessages } from './recent-messages.js';
 import type { SubmissionsInFlight } from './submissions-in-flight.js';
+import { WorkLoop } from '../util/work-loop.js';
 
 export interface DispatcherOptions {
   /** Node identity recorded on leases. */
@@ -40,13 +41,7 @@ export interface Logger {
 }
 
 export class Dispatcher {
-  private running = false;
-  private stopping = false;
-  private inFlight = new Set<Promise<void>>();
-  private pumpScheduled = false;
-  private pumping = false;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
+  private readonly loop: WorkLoop;
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -65,82 +60,50 @@ export class Dispatcher {
       readonly recent: RecentMessages;
     },
     private readonly opts: DispatcherOptions,
-  ) {}
+  ) {
+    this.loop = new WorkLoop(
+      () => this.pass(),
+      () => deps.clock.now(),
+      (err) => deps.logger.error({ err }, 'claiming dispatch jobs failed; retrying shortly'),
+    );
+  }
 
   /** Begin dispatching; `releaseAllLeases` recovers jobs a previous run of a single-node server held. */
   async start(releaseAllLeases: boolean): Promise<void> {
     const { store, clock, bus } = this.deps;
     const released = await store.jobs.releaseLeases(releaseAllLeases ? null : this.opts.nodeId, clock.now());
     if (released) this.deps.logger.info({ released }, 'released dispatch leases held by a previous run');
-    this.running = true;
     this.unsubscribe = bus.subscribe('work.available', (e) => {
-      if (e.queue === 'dispatch') this.wake();
+      if (e.queue === 'dispatch') this.loop.wake();
     });
-    this.wake();
+    this.loop.start();
   }
 
   /** Stop claiming, and wait for batches in flight to be recorded. */
   async stop(): Promise<void> {
-    this.stopping = true;
     this.unsubscribe?.();
-    if (this.timer) clearTimeout(this.timer);
-    while (this.inFlight.size || this.pumping) await Promise.all([...this.inFlight, new Promise((r) => setImmediate(r))]);
-    this.running = false;
+    await this.loop.stop();
   }
 
   /** Look for work soon. */
   wake(): void {
-    if (!this.running || this.stopping || this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    setImmediate(() => {
-      this.pumpScheduled = false;
-      void this.pump();
-    });
+    this.loop.wake();
   }
 
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    try {
-      while (!this.stopping && this.inFlight.size < this.opts.concurrency) {
-        const batch = await this.claim();
-        if (batch.claimed === 0) {
-          await this.armTimer();
-          break;
-        }
-        const work = this.submit(batch.ready)
-          .catch((err) => this.deps.logger.error({ err, messages: batch.ready.length }, 'dispatch batch failed; its jobs retry when their lease expires'))
-          .finally(() => {
-            this.inFlight.delete(work);
-            this.wake();
-          });
-        this.inFlight.add(work);
-        if (batch.claimed < this.opts.batchSize) break;
+  /** Claim and start batches while there is room; then wait for the next due job or a wake-up. */
+  private async pass(): Promise<void> {
+    while (!this.loop.stopped && this.loop.active < this.opts.concurrency) {
+      const batch = await this.claim();
+      if (batch.claimed === 0) {
+        const next = await this.deps.store.jobs.nextRunAt('dispatch');
+        if (next !== undefined) this.loop.armAt(next);
+        return;
       }
-    } catch (err) {
-      this.deps.logger.error({ err }, 'claiming dispatch jobs failed; retrying shortly');
-      this.armAt(this.deps.clock.now() + 1000);
-    } finally {
-      this.pumping = false;
+      this.loop.track(this.submit(batch.ready), (err) =>
+        this.deps.logger.error({ err, messages: batch.ready.length }, 'dispatch batch failed; its jobs retry when their lease expires'),
+      );
+      if (batch.claimed < this.opts.batchSize) return;
     }
-  }
-
-  private async armTimer(): Promise<void> {
-    const next = await this.deps.store.jobs.nextRunAt('dispatch');
-    if (next !== undefined) this.armAt(next);
-  }
-
-  private armAt(at: number): void {
-    if (this.stopping) return;
-    if (this.timer && this.timerAt <= at) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.wake();
-    }, Math.max(0, at - this.deps.clock.now()) + 5);
-    this.timer.unref();
   }
 
   /**
@@ -262,7 +225,7 @@ export class Dispatcher {
     }
     if (retry.length) {
       await store.jobs.reschedule(retry);
-      this.armAt(Math.min(...retry.map((r) => r.runAt)));
+      this.loop.armAt(Math.min(...retry.map((r) => r.runAt)));
     }
   }
 }

@@ -8,6 +8,7 @@ import type { ErrorDetail } from '@switchboard/protocol';
 import { AppError } from '../domain/app-error.js';
 import type { Clock } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
+import { mediaRecordsFor } from '../domain/media.js';
 import type { MessageRecord, NewMessage, NewMessageEvent } from '../domain/message.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { Store } from '../domain/ports/store.js';
@@ -112,6 +113,8 @@ export class MessageAcceptor {
       const records = await tx.messages.insertMany(rows);
       const changes: StateChange[] = records.map((message) => ({ message, event: queuedEvent(message) }));
       await tx.events.insertMany(changes.map((c) => c.event));
+      const media = records.flatMap((m) => mediaRecordsFor(m, () => this.deps.ids.uuid()));
+      if (media.length) await tx.media.insertMany(media);
       await tx.jobs.enqueueMany(records.map((m) => ({ kind: 'dispatch', projectId: m.projectId, messageId: m.id, runAt: m.createdAt })));
       const webhooks = await planWebhooks(planners, changes, tx, rows[0]!.createdAt);
       if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);

@@ -48,7 +48,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     version: opts.ops.version,
     docs: 'README.md and docs/ in the Switchboard repository',
     endpoints: {
-      native: '/api/messaging/messages, /api/messaging/logs, /api/relay/rest/phone_numbers',
+      native: '/api/messaging/messages, /api/messaging/logs, /api/relay/rest/phone_numbers, /api/relay/rest/number_groups',
+      compatibility: '/api/laml/2010-04-01/Accounts/{project}/Messages (also /2010-04-01/...)',
       simulator: '/api/simulator/messages',
       console: '/console/',
       health: '/health',

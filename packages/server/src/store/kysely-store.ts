@@ -13,6 +13,9 @@ import { KyselyMessageEventRepository, KyselyMessageRepository } from './reposit
 import { KyselyPhoneNumberRepository } from './repositories/numbers.js';
 import { KyselyProjectRepository, KyselyTokenRepository } from './repositories/projects.js';
 import { KyselyWebhookRepository } from './repositories/webhooks.js';
+import { KyselyCxmlApplicationRepository } from './repositories/applications.js';
+import { KyselyMessageMediaRepository } from './repositories/media.js';
+import { KyselyNumberGroupRepository } from './repositories/number-groups.js';
 import type { Database } from './schema.js';
 
 function repositories(db: Kysely<Database>, traits: DialectTraits): Repositories {
@@ -25,6 +28,9 @@ function repositories(db: Kysely<Database>, traits: DialectTraits): Repositories
     jobs: new KyselyJobRepository(db, traits),
     webhooks: new KyselyWebhookRepository(db, traits),
     handsets: new KyselyHandsetInboxRepository(db, traits),
+    numberGroups: new KyselyNumberGroupRepository(db),
+    applications: new KyselyCxmlApplicationRepository(db),
+    media: new KyselyMessageMediaRepository(db, traits),
     carrierParts: new KyselyCarrierPartRepository(db, traits),
     consoleSessions: new KyselyConsoleSessionRepository(db),
   };
@@ -40,6 +46,9 @@ export class KyselyStore implements Store {
   readonly jobs;
   readonly webhooks;
   readonly handsets;
+  readonly numberGroups;
+  readonly applications;
+  readonly media;
   readonly carrierParts;
   readonly consoleSessions;
 
@@ -59,6 +68,9 @@ export class KyselyStore implements Store {
     this.jobs = repos.jobs;
     this.webhooks = repos.webhooks;
     this.handsets = repos.handsets;
+    this.numberGroups = repos.numberGroups;
+    this.applications = repos.applications;
+    this.media = repos.media;
     this.carrierParts = repos.carrierParts;
     this.consoleSessions = repos.consoleSessions;
   }

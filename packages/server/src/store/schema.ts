@@ -153,6 +153,59 @@ export interface HandsetMessagesTable {
   received_at: number;
 }
 
+export interface NumberGroupsTable {
+  seq: Generated<number>;
+  id: string;
+  project_id: string;
+  name: string;
+  sticky_sender: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NumberGroupMembershipsTable {
+  seq: Generated<number>;
+  id: string;
+  project_id: string;
+  group_id: string;
+  phone_number_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NumberGroupStickyTable {
+  project_id: string;
+  group_id: string;
+  destination: string;
+  phone_number_id: string;
+  created_at: number;
+}
+
+export interface CxmlApplicationsTable {
+  seq: Generated<number>;
+  id: string;
+  project_id: string;
+  friendly_name: string;
+  sms_url: string | null;
+  sms_method: string;
+  sms_fallback_url: string | null;
+  sms_fallback_method: string;
+  sms_status_callback: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessageMediaTable {
+  seq: Generated<number>;
+  id: string;
+  project_id: string;
+  message_id: string;
+  position: number;
+  url: string;
+  content_type: string;
+  created_at: number;
+}
+
 export interface CarrierPartsTable {
   carrier: string;
   carrier_message_id: string;
@@ -188,6 +241,11 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   handset_messages: HandsetMessagesTable;
+  number_groups: NumberGroupsTable;
+  number_group_memberships: NumberGroupMembershipsTable;
+  number_group_sticky: NumberGroupStickyTable;
+  cxml_applications: CxmlApplicationsTable;
+  message_media: MessageMediaTable;
   carrier_parts: CarrierPartsTable;
   console_sessions: ConsoleSessionsTable;
 }

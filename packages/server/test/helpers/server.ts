@@ -45,6 +45,9 @@ export async function startTestServer(overrides: Partial<SwitchboardSettings> = 
       logLevel: 'silent',
       webhookRetryBaseMs: 50,
       webhookRetryMaxMs: 200,
+      // HTTPS (and its certificate generation) only where a test asks for it.
+      httpsEnabled: false,
+      httpsPort: 0,
       ...overrides,
     },
   });

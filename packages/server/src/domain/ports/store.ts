@@ -9,6 +9,9 @@ import type { ApiTokenRecord, PhoneNumberRecord, ProjectRecord } from '../projec
 import type { JobKind, JobRecord, NewJob } from '../jobs.js';
 import type { MessageEventRecord, MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../message.js';
 import type { NewWebhookDelivery, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookDeliveryStatus } from '../webhooks.js';
+import type { CxmlApplicationPatch, CxmlApplicationRecord } from '../cxml-applications.js';
+import type { MessageMediaRecord } from '../media.js';
+import type { NumberGroupMembershipRecord, NumberGroupRecord } from '../number-groups.js';
 
 /** Which SQL engine backs the store. */
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -230,6 +233,58 @@ export interface HandsetInboxRepository {
   prune(keep: number): Promise<number>;
 }
 
+/** A member of a number group with the number it stands for. */
+export interface GroupMember {
+  readonly membership: NumberGroupMembershipRecord;
+  readonly number: PhoneNumberRecord;
+}
+
+export interface NumberGroupRepository {
+  create(group: NumberGroupRecord): Promise<void>;
+  get(projectId: string, id: string): Promise<NumberGroupRecord | undefined>;
+  list(projectId: string, filter: { readonly nameContains?: string }, page: SeqPage): Promise<Array<NumberGroupRecord & { seq: number }>>;
+  seqOf(projectId: string, id: string): Promise<number | undefined>;
+  update(projectId: string, id: string, patch: { readonly name?: string; readonly stickySender?: boolean }, at: number): Promise<NumberGroupRecord | undefined>;
+  /** Deletes the group with its memberships and sticky assignments. */
+  delete(projectId: string, id: string): Promise<boolean>;
+  /** Members per group id (groups without members are absent). */
+  countMembers(projectId: string, groupIds: readonly string[]): Promise<Map<string, number>>;
+  /** Throws a unique-constraint error when the number is already a member. */
+  addMember(membership: NumberGroupMembershipRecord): Promise<void>;
+  getMembership(projectId: string, id: string): Promise<GroupMember | undefined>;
+  listMembers(projectId: string, groupId: string, page: SeqPage): Promise<Array<GroupMember & { seq: number }>>;
+  membershipSeqOf(projectId: string, id: string): Promise<number | undefined>;
+  /** Every member of a group, oldest first (sender selection). */
+  allMembers(projectId: string, groupId: string): Promise<GroupMember[]>;
+  removeMember(projectId: string, membershipId: string): Promise<boolean>;
+  /** The number a destination was given when it first heard from the group. */
+  stickyNumber(projectId: string, groupId: string, destination: string): Promise<string | undefined>;
+  /** Remember (or replace) the number a destination hears from. */
+  setStickyNumber(projectId: string, groupId: string, destination: string, phoneNumberId: string, at: number): Promise<void>;
+}
+
+export interface CxmlApplicationRepository {
+  create(app: CxmlApplicationRecord): Promise<void>;
+  get(projectId: string, id: string): Promise<CxmlApplicationRecord | undefined>;
+  list(projectId: string, filter: { readonly friendlyName?: string }, page: SeqPage): Promise<Array<CxmlApplicationRecord & { seq: number }>>;
+  seqOf(projectId: string, id: string): Promise<number | undefined>;
+  update(projectId: string, id: string, patch: CxmlApplicationPatch, at: number): Promise<CxmlApplicationRecord | undefined>;
+  delete(projectId: string, id: string): Promise<boolean>;
+}
+
+export interface MessageMediaRepository {
+  insertMany(rows: readonly MessageMediaRecord[]): Promise<void>;
+  /**
+   * A message's media in message order (oldest first). Unlike the other lists, `afterSeq` selects the
+   * rows after a cursor (next page) and `beforeSeq` the rows before it (previous page); both keep
+   * the oldest-first order.
+   */
+  listForMessage(projectId: string, messageId: string, filter: { readonly createdFrom?: number; readonly createdTo?: number }, page: SeqPage): Promise<Array<MessageMediaRecord & { seq: number }>>;
+  get(projectId: string, messageId: string, id: string): Promise<MessageMediaRecord | undefined>;
+  seqOf(projectId: string, messageId: string, id: string): Promise<number | undefined>;
+  delete(projectId: string, messageId: string, id: string): Promise<boolean>;
+}
+
 /** Where one part of a message stands at a carrier that answers per part (SMPP). */
 export type CarrierPartStatus = 'sent' | 'delivered' | 'undelivered';
 
@@ -314,6 +369,9 @@ export interface Repositories {
   readonly jobs: JobRepository;
   readonly webhooks: WebhookRepository;
   readonly handsets: HandsetInboxRepository;
+  readonly numberGroups: NumberGroupRepository;
+  readonly applications: CxmlApplicationRepository;
+  readonly media: MessageMediaRepository;
   readonly carrierParts: CarrierPartRepository;
   readonly consoleSessions: ConsoleSessionRepository;
 }
