@@ -89,7 +89,13 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     expect(handset.body.data[0].body).toContain('your code is 123456');
   });
 
-  it('replies as the phone and shows the inbound message in the conversation', async () => {
+  it('replies as the phone and shows the inbound message in the conversation, which also reaches the number’s cXML webhook', async () => {
+    const auth = `Basic ${Buffer.from(`${server.bootstrap.project.id}:${token}`).toString('base64')}`;
+    const numbers = await server.api('/api/relay/rest/phone_numbers', { auth });
+    const ours = numbers.body.data.find((n: any) => n.number === NUMBERS[0]);
+    hook.respond((r) => (r.path === '/sms' ? { status: 200, body: '<Response></Response>', headers: { 'content-type': 'application/xml' } } : { status: 200 }));
+    const configured = await server.api(`/api/relay/rest/phone_numbers/${ours.id}`, { auth, method: 'PUT', body: { message_handler: 'laml_webhooks', message_request_url: `${hook.url}/sms` } });
+    expect(configured.status).toBe(200);
     await page.goto(`${server.url}/console/#/conversations/${encodeURIComponent(NUMBERS[0]!)}/${encodeURIComponent(PHONE)}`);
     await page.waitForSelector('[data-form="reply-as-phone"]');
     await page.fill('[data-form="reply-as-phone"] textarea[name="body"]', 'Thanks! Here is a photo');
@@ -103,6 +109,11 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
       return all[0];
     });
     expect(stored).toMatchObject({ to: NUMBERS[0], body: 'Thanks! Here is a photo', media: ['https://example.com/photo.jpg'], status: 'received' });
+    const [webhook] = await hook.waitFor(1, 10_000, (r) => r.path === '/sms');
+    expect(webhook!.form?.get('Body')).toBe('Thanks! Here is a photo');
+    expect(webhook!.form?.get('From')).toBe(PHONE);
+    expect(webhook!.form?.get('MediaUrl0')).toBe('https://example.com/photo.jpg');
+    expect(webhook!.headers['x-twilio-signature']).toBeTruthy();
     await shot('conversation');
   });
 
@@ -144,6 +155,13 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     await page.fill('[data-form="edit-number"] input[name="message_request_url"]', `${hook.url}/sms`);
     await page.click('[data-action="save-number"]');
     await page.waitForSelector('[data-number="+15551230077"] >> text=cXML webhook');
+    // Number groups (from the Compatibility API's number groups): create one and add a number.
+    await page.fill('[data-form="add-group"] input[name="group_name"]', 'Support pool');
+    await page.click('[data-form="add-group"] button[type="submit"]');
+    await page.waitForSelector('[data-group="Support pool"]');
+    await page.selectOption('[data-group="Support pool"] select', { label: '+15551230077' });
+    await page.click('[data-group="Support pool"] .members button:has-text("Add")');
+    await page.waitForSelector('[data-group="Support pool"] .member >> text=+15551230077');
     await shot('numbers');
   });
 
@@ -163,8 +181,19 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     await page.waitForSelector('text=Saved.');
     await page.waitForSelector('[data-list="inbox"] tr');
     await shot('simulator');
+    // A few more kinds of traffic, so the list shows what it looks like in use.
+    const auth = `Basic ${Buffer.from(`${server.bootstrap.project.id}:${token}`).toString('base64')}`;
+    for (const body of [
+      { to: '+15005550004', body: 'Your table for two is booked for 8 pm.' },
+      { to: '+15557650101', body: 'Reminder: your appointment is tomorrow at 10:00. Reply C to confirm or R to reschedule. '.repeat(2) },
+      { to: '+15557650102', body: 'Here is the photo you asked for', media: ['https://example.com/photo.jpg'] },
+      { to: NUMBERS[1], body: 'Loopback: one of our numbers texting the other' },
+    ]) {
+      expect((await server.api('/api/messaging/messages', { auth, body: { from: NUMBERS[0], ...body } })).status).toBe(201);
+    }
     await page.goto(`${server.url}/console/#/messages`);
-    await page.waitForSelector('[data-list="messages"] tr[data-status="undelivered"]');
+    await page.waitForSelector('[data-list="messages"] tr[data-status="failed"]', { timeout: 10_000 });
+    await page.waitForSelector('[data-list="messages"] tr[data-status="received"] >> text=Loopback', { timeout: 10_000 });
     await shot('messages');
   });
 });

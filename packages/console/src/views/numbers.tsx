@@ -1,5 +1,5 @@
 /** The project's numbers through the public phone-numbers API: list, add, edit the message handler, release. */
-import { MESSAGE_HANDLERS, type ConsoleSession, type NativePage, type PhoneNumber } from '@switchboard/protocol';
+import { MESSAGE_HANDLERS, type ConsoleSession, type NativePage, type NumberGroup, type NumberGroupMembership, type PhoneNumber } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { Card, Empty, ErrorBox, Field, fieldError } from '../components';
@@ -7,12 +7,7 @@ import { when } from '../format';
 
 const NUMBERS = '/api/relay/rest/phone_numbers';
 
-interface NumberGroup {
-  id: string;
-  name: string;
-  phone_numbers_count?: number;
-  sticky_sender?: boolean;
-}
+const GROUPS = '/api/relay/rest/number_groups';
 
 export function Numbers({ onChanged }: { session: ConsoleSession; onChanged: () => void }) {
   const [numbers, setNumbers] = useState<PhoneNumber[]>([]);
@@ -60,7 +55,7 @@ export function Numbers({ onChanged }: { session: ConsoleSession; onChanged: () 
           ),
         )}
       </div>
-      <NumberGroups />
+      <NumberGroups numbers={numbers} />
     </div>
   );
 }
@@ -226,28 +221,101 @@ function EditNumber({ n, onDone, onCancel }: { n: PhoneNumber; onDone: () => voi
   );
 }
 
-/** Number groups, when this server has them (they come with the Compatibility API). */
-function NumberGroups() {
+/** Number groups, when this server has them (they come with the Compatibility API): create, add and remove members. */
+function NumberGroups({ numbers }: { numbers: PhoneNumber[] }) {
   const [groups, setGroups] = useState<NumberGroup[] | null | 'absent'>(null);
+  const [name, setName] = useState('');
+  const [sticky, setSticky] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [tick, setTick] = useState(0);
   useEffect(() => {
-    api<NativePage<NumberGroup>>('/api/relay/rest/number_groups?page_size=100')
+    api<NativePage<NumberGroup>>(`${GROUPS}?page_size=100`)
       .then((p) => setGroups(p.data))
-      .catch((err) => setGroups(err instanceof ApiError && err.status === 404 ? 'absent' : []));
-  }, []);
-  if (groups === null || groups === 'absent') return null;
+      .catch((err) => (err instanceof ApiError && err.status === 404 ? setGroups('absent') : setError(err)));
+  }, [tick]);
+  if (groups === 'absent') return null;
   return (
     <Card title="Number groups">
-      {groups.length === 0 ? (
-        <div class="muted">No number groups.</div>
-      ) : (
-        <ul>
-          {groups.map((g) => (
-            <li key={g.id}>
-              <strong>{g.name}</strong> <span class="muted mono">{g.id}</span> {g.phone_numbers_count !== undefined ? <span class="muted">· {g.phone_numbers_count} numbers</span> : null}
-            </li>
-          ))}
-        </ul>
-      )}
+      <form
+        class="inline-form flat"
+        data-form="add-group"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setError(null);
+          try {
+            await api(GROUPS, { body: { name: name.trim(), sticky_sender: sticky } });
+            setName('');
+            setTick((t) => t + 1);
+          } catch (err) {
+            setError(err);
+          }
+        }}
+      >
+        <Field label="New group" error={fieldError(error, 'name')}>
+          <input name="group_name" placeholder="Support pool" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </Field>
+        <label class="check">
+          <input type="checkbox" checked={sticky} onChange={(e) => setSticky(e.currentTarget.checked)} /> Sticky sender
+        </label>
+        <button type="submit">Create</button>
+        <ErrorBox error={error} fieldsShown={['name']} />
+      </form>
+      {groups === null || groups.length === 0 ? <div class="muted">No number groups.</div> : groups.map((g) => <Group key={g.id} g={g} numbers={numbers} onChanged={() => setTick((t) => t + 1)} />)}
     </Card>
+  );
+}
+
+function Group({ g, numbers, onChanged }: { g: NumberGroup; numbers: PhoneNumber[]; onChanged: () => void }) {
+  const [members, setMembers] = useState<NumberGroupMembership[]>([]);
+  const [pick, setPick] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    api<NativePage<NumberGroupMembership>>(`${GROUPS}/${g.id}/number_group_memberships?page_size=1000`).then((p) => setMembers(p.data), setError);
+  }, [g.id, tick]);
+  const change = async (call: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await call();
+      setTick((t) => t + 1);
+      onChanged();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const inGroup = new Set(members.map((m) => m.phone_number.id));
+  return (
+    <div class="group" data-group={g.name}>
+      <div class="group-head">
+        <strong>{g.name}</strong> <span class="muted mono small">{g.id}</span> {g.sticky_sender ? <span class="badge">sticky sender</span> : null}
+        <button class="small link danger" onClick={() => void change(() => api(`${GROUPS}/${g.id}`, { method: 'DELETE' }))}>
+          Delete group
+        </button>
+      </div>
+      <ErrorBox error={error} />
+      <div class="members">
+        {members.map((m) => (
+          <span class="member" key={m.id}>
+            <span class="mono">{m.phone_number.number}</span>
+            <button class="link small" title="Remove from the group" onClick={() => void change(() => api(`/api/relay/rest/number_group_memberships/${m.id}`, { method: 'DELETE' }))}>
+              ×
+            </button>
+          </span>
+        ))}
+        <select value={pick} onChange={(e) => setPick(e.currentTarget.value)} aria-label="Number to add">
+          <option value="">Add a number…</option>
+          {numbers
+            .filter((n) => !inGroup.has(n.id))
+            .map((n) => (
+              <option key={n.id} value={n.id}>
+                {n.number}
+              </option>
+            ))}
+        </select>
+        <button class="small" disabled={!pick} onClick={() => void change(() => api(`${GROUPS}/${g.id}/number_group_memberships`, { body: { phone_number_id: pick } })).then(() => setPick(''))}>
+          Add
+        </button>
+      </div>
+    </div>
   );
 }
