@@ -71,7 +71,7 @@ function RowCells({ m }: { m: ConsoleMessageSummary }) {
         {m.body || (m.media_count ? <em>{m.media_count} media</em> : <em class="muted">(empty)</em>)}
         {m.body && m.media_count ? <span class="muted"> · {m.media_count} media</span> : null}
       </td>
-      <td>
+      <td class="state">
         <StatusBadge status={m.status} />
         {m.error_code ? <span class="code"> {m.error_code}</span> : null}
       </td>
