@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global window, requestAnimationFrame -- evaluated in the browser page */
 /**
  * The console's live feed under load: 1,000 messages a second sent through the REST API for
  * --duration seconds, with a console session watching the feed (Server-Sent Events).
