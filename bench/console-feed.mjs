@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global window, requestAnimationFrame -- evaluated in the browser page */
+/* global window, requestAnimationFrame, PerformanceObserver -- evaluated in the browser page */
 /**
  * The console's live feed under load: 1,000 messages a second sent through the REST API for
  * --duration seconds, with a console session watching the feed (Server-Sent Events).
@@ -142,6 +142,11 @@ if (existsSync(chromiumPath)) {
     await page.waitForSelector('[data-feed-state="live"]');
     await page.waitForSelector('[data-list="messages"]');
     const before = await page.evaluate(() => window.__switchboardFeed.stats.messages);
+    // The page's own main-thread work: tasks over 50 ms, as Chromium reports them.
+    await page.evaluate(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask', buffered: false });
+    });
     const probes = [];
     let loading = true;
     const probe = (async () => {
@@ -166,6 +171,7 @@ if (existsSync(chromiumPath)) {
     loading = false;
     await probe;
     const stats = await page.evaluate(() => window.__switchboardFeed.stats);
+    const longTasks = (await page.evaluate(() => window.__longTasks)).sort((a, b) => a - b);
     const rows = await page.$$eval('[data-list="messages"] tbody tr', (r) => r.length);
     probes.sort((a, b) => a - b);
     phase2 = {
@@ -177,6 +183,9 @@ if (existsSync(chromiumPath)) {
       frameRoundTripP50Ms: Math.round(pct(probes, 50)),
       frameRoundTripP95Ms: Math.round(pct(probes, 95)),
       frameRoundTripMaxMs: Math.round(probes[probes.length - 1]),
+      pageLongTasks: longTasks.length,
+      pageLongTaskMaxMs: Math.round(longTasks[longTasks.length - 1] ?? 0),
+      pageLongTaskTotalMs: Math.round(longTasks.reduce((a, b) => a + b, 0)),
     };
     console.log('\nPhase 2: the Messages view in headless Chromium');
     console.table(phase2);
@@ -191,6 +200,7 @@ if (existsSync(chromiumPath)) {
 await server.stop();
 rmSync(dataDir, { recursive: true, force: true });
 if (opts.json) writeFileSync(opts.json, JSON.stringify({ phase1, phase2 }, null, 2));
-const keptUp = phase1.seenDelivered === phase1.accepted && phase1.resets === 0;
+// autocannon does not count answers still in flight when its time is up, so the feed may see a few more.
+const keptUp = phase1.seenDelivered >= phase1.accepted && phase1.resets === 0;
 console.log(`\nfeed ${keptUp ? 'kept up' : 'FELL BEHIND'}: ${phase1.seenDelivered}/${phase1.accepted} delivered messages seen, ${phase1.resets} resets`);
 process.exit(keptUp ? 0 : 1);

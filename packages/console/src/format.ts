@@ -4,12 +4,20 @@ import type { ConsoleMessageSummary } from '@switchboard/protocol';
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 
-/** Time of day for today, date and time otherwise. */
+let todayKey = '';
+let todayUntil = 0;
+
+/** Time of day for today, date and time otherwise (live lists format hundreds of these a second). */
 export function when(iso: string | null): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  const today = new Date();
-  return d.toDateString() === today.toDateString() ? timeFmt.format(d) : `${dateFmt.format(d)} ${timeFmt.format(d)}`;
+  const now = Date.now();
+  if (now >= todayUntil) {
+    const t = new Date(now);
+    todayKey = t.toDateString();
+    todayUntil = new Date(t.getFullYear(), t.getMonth(), t.getDate() + 1).getTime();
+  }
+  return d.toDateString() === todayKey ? timeFmt.format(d) : `${dateFmt.format(d)} ${timeFmt.format(d)}`;
 }
 
 /** Full timestamp with milliseconds, for timelines. */

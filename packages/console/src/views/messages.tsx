@@ -12,7 +12,7 @@ import { SURFACES, when } from '../format';
 import { href, navigate } from '../router';
 
 /** Rows kept on screen: live additions push the oldest out (they stay reachable through "Load older"). */
-const MAX_ROWS = 500;
+const MAX_ROWS = 200;
 
 interface Filters {
   number?: string;
