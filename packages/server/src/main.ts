@@ -228,7 +228,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   for (const w of bootstrap.warnings) logger.warn(w);
 
   // The web console: its built files sit beside this package (packages/console/dist), from src and dist alike.
-  const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(store.consoleSessions, clock, { ttlMs: settings.consoleSessionTtlMs }) : null;
+  const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(store.consoleSessions, clock, { ttlMs: settings.consoleSessionTtlMs }, bus) : null;
   const consoleFeed = settings.consoleEnabled ? new ConsoleFeed(bus) : null;
   const consoleDir = fileURLToPath(new URL('../../console/dist/', import.meta.url));
 

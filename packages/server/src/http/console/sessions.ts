@@ -9,6 +9,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import type { Clock } from '../../domain/clock.js';
+import type { Bus } from '../../domain/ports/bus.js';
 import { TOKEN_SCOPES, type TokenScope } from '../../domain/credentials.js';
 import type { ConsoleSessionRecord, ConsoleSessionRepository } from '../../domain/ports/store.js';
 import type { Principal } from '../../engine/credential-verifier.js';
@@ -50,7 +51,13 @@ export class ConsoleSessions implements SessionAuthenticator {
     private readonly repo: ConsoleSessionRepository,
     private readonly clock: Clock,
     private readonly opts: { readonly ttlMs: number; readonly cacheMs?: number },
-  ) {}
+    bus?: Bus,
+  ) {
+    // A token revoked on this node ends its sessions at once (elsewhere within `cacheMs`).
+    bus?.subscribe('credentials.changed', ({ projectId }) => {
+      for (const [id, entry] of this.cache) if (entry.session?.projectId === projectId) this.cache.delete(id);
+    });
+  }
 
   /** Start forgetting expired sessions hourly. */
   start(): void {
