@@ -4,13 +4,14 @@
  * settings and returns a handle that shuts everything down in order.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { InProcessBus } from './bus/in-process-bus.js';
 import { NatsBus } from './bus/nats-bus.js';
@@ -56,6 +57,10 @@ import { RecentMessages } from './engine/recent-messages.js';
 import { OwnedNumberResolver } from './engine/sender-resolver.js';
 import { SubmissionsInFlight } from './engine/submissions-in-flight.js';
 import { buildHttpApp } from './http/app.js';
+import { devLoginPolicy } from './http/console/dev-login.js';
+import { ConsoleFeed } from './http/console/feed.js';
+import { consoleSurface } from './http/console/plugin.js';
+import { ConsoleSessions } from './http/console/sessions.js';
 import { registerCarrierMetrics } from './http/ops/carrier-metrics.js';
 import { carriersOpsRoutes } from './http/ops/carriers-routes.js';
 import { PrometheusMetrics } from './http/ops/metrics.js';
@@ -302,13 +307,20 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   );
   for (const w of bootstrap.warnings) logger.warn(w);
 
+  // The web console: its built files sit beside this package (packages/console/dist), from src and dist alike.
+  const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(store.consoleSessions, clock, { ttlMs: settings.consoleSessionTtlMs }, bus) : null;
+  const consoleFeed = settings.consoleEnabled ? new ConsoleFeed(bus) : null;
+  const consoleDir = fileURLToPath(new URL('../../console/dist/', import.meta.url));
+
+  const httpDeps = { store, bus, clock, verifier, acceptor, messages, numbers, inbound, publicUrl: settings.publicUrl };
+
   let accepting = false;
   const app = await buildHttpApp({
     logger,
     bodyLimitBytes: settings.bodyLimitBytes,
     simulator,
     api: roles.has('api'),
-    deps: { store, bus, clock, verifier, acceptor, messages, numbers, inbound, publicUrl: settings.publicUrl },
+    deps: httpDeps,
     ops: {
       store,
       carriers: () => (roles.has('dispatch') ? carriers : []),
@@ -323,12 +335,25 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     surfaces: [
       carriersOpsRoutes({ verifier, carriers: () => carriers, routes: smpp.routes, defaultCarrier: SIMULATOR_ID }),
       ...(smsc && roles.has('api') ? [smscRoutes({ verifier, smsc, host: settings.simulatorSmscHost })] : []),
-      // REST surfaces of the node's `api` role.
+      // The REST surfaces and the console belong to the node's `api` role.
       ...(roles.has('api')
         ? [compatPlugin({ verifier, store, acceptor, messages, applications, numbers }), async (a: FastifyInstance) => a.register(numberGroupPlugin, { verifier, store, groups, publicUrl: settings.publicUrl })]
         : []),
+      ...(roles.has('api') && consoleSessions && consoleFeed
+        ? [
+            consoleSurface({
+              http: httpDeps,
+              sessions: consoleSessions,
+              feed: consoleFeed,
+              devLogin: devLoginPolicy(settings, bootstrap.project.id),
+              staticDir: existsSync(consoleDir) ? consoleDir : null,
+            }),
+          ]
+        : []),
     ],
+    ...(consoleSessions ? { sessionAuth: consoleSessions } : {}),
   });
+  consoleSessions?.start();
 
   // Work first, then the door: the simulator's SMSC (so connectors pointed at it bind at once),
   // carriers, receipts that were pending at the last stop, runners.
@@ -376,8 +401,11 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     (closing ??= (async () => {
       accepting = false;
       logger.info('shutting down: finishing work in flight');
+      // Live console streams never go idle: end them first, or the servers would wait for them.
+      consoleFeed?.close();
       if (httpsServer) await closeServer(httpsServer);
       await app.close();
+      consoleSessions?.stop();
       await acceptor.drain();
       await inbound.drain();
       await dispatcher.stop();

@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import type { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.js';
 import { isStoreUnavailable } from '../domain/ports/store.js';
+import type { SessionAuthenticator } from './auth.js';
 import type { HttpDeps } from './deps.js';
 import { nativePlugin } from './native/plugin.js';
 import { opsPlugin, type OpsDeps } from './ops/plugin.js';
@@ -19,6 +20,8 @@ export interface HttpAppOptions {
   readonly simulator: SimulatorCarrier;
   /** Serve the REST surfaces (the node's `api` role); false leaves only the ops endpoints and `surfaces`. Default true. */
   readonly api?: boolean;
+  /** The web console's session check, which every surface then accepts beside Basic auth. */
+  readonly sessionAuth?: SessionAuthenticator;
   /** Extra surfaces (Compatibility API, RELAY, console) registered by the composition root. */
   readonly surfaces?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }
@@ -34,6 +37,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     forceCloseConnections: 'idle',
   });
   app.decorateRequest('principal', null);
+  app.decorate('sessionAuth', opts.sessionAuth ?? null);
 
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}` }));
   app.setErrorHandler((err, request, reply) => {
@@ -53,6 +57,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
       native: '/api/messaging/messages, /api/messaging/logs, /api/relay/rest/phone_numbers, /api/relay/rest/number_groups',
       compatibility: '/api/laml/2010-04-01/Accounts/{project}/Messages (also /2010-04-01/...)',
       simulator: '/api/simulator/messages',
+      console: '/console/',
       health: '/health',
       metrics: '/metrics',
     },

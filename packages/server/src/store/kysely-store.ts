@@ -7,6 +7,7 @@ import type { Repositories, Store, StoreDialect } from '../domain/ports/store.js
 import type { DialectTraits } from './dialect-traits.js';
 import { KyselyCarrierPartRepository } from './repositories/carrier-parts.js';
 import { KyselyLeaseRepository, KyselyNodeRepository } from './repositories/cluster.js';
+import { KyselyConsoleSessionRepository } from './repositories/console-sessions.js';
 import { KyselyHandsetInboxRepository } from './repositories/handsets.js';
 import { KyselyJobRepository } from './repositories/jobs.js';
 import { KyselyMessageEventRepository, KyselyMessageRepository } from './repositories/messages.js';
@@ -34,6 +35,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits): Repositories
     carrierParts: new KyselyCarrierPartRepository(db, traits),
     leases: new KyselyLeaseRepository(db),
     nodes: new KyselyNodeRepository(db),
+    consoleSessions: new KyselyConsoleSessionRepository(db),
   };
 }
 
@@ -53,6 +55,7 @@ export class KyselyStore implements Store {
   readonly carrierParts;
   readonly leases;
   readonly nodes;
+  readonly consoleSessions;
 
   constructor(
     /** The underlying Kysely instance, for dialect files and tests. */
@@ -76,6 +79,7 @@ export class KyselyStore implements Store {
     this.carrierParts = repos.carrierParts;
     this.leases = repos.leases;
     this.nodes = repos.nodes;
+    this.consoleSessions = repos.consoleSessions;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

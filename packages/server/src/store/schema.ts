@@ -239,6 +239,16 @@ export interface ClusterNodesTable {
   heartbeat_at: number;
 }
 
+export interface ConsoleSessionsTable {
+  id_hash: Buffer;
+  project_id: string;
+  token_id: string | null;
+  scopes: string;
+  dev: number;
+  created_at: number;
+  expires_at: number;
+}
+
 /** The whole schema. */
 export interface Database {
   projects: ProjectsTable;
@@ -258,4 +268,5 @@ export interface Database {
   carrier_parts: CarrierPartsTable;
   cluster_leases: ClusterLeasesTable;
   cluster_nodes: ClusterNodesTable;
+  console_sessions: ConsoleSessionsTable;
 }

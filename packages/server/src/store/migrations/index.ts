@@ -7,6 +7,7 @@ import type { StoreDialect } from '../../domain/ports/store.js';
 import { initialSchema } from './0001-initial.js';
 import { compatSchema } from './0002-compat.js';
 import { smppSchema } from './0004-smpp.js';
+import { consoleSchema } from './0005-console.js';
 import { scaleoutSchema } from './0006-scaleout.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
@@ -14,6 +15,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0001-initial': initialSchema(dialect),
     '0002-compat': compatSchema(dialect),
     '0004-smpp': smppSchema(dialect),
+    '0005-console': consoleSchema(dialect),
     '0006-scaleout': scaleoutSchema(dialect),
   };
 }
