@@ -77,8 +77,8 @@ async function startNode(name: string): Promise<Node> {
       SWITCHBOARD_WEBHOOK_LEASE_MS: '3000',
       SWITCHBOARD_WEBHOOK_RETRY_BASE_MS: '50',
       SWITCHBOARD_WEBHOOK_RETRY_MAX_MS: '200',
-      SWITCHBOARD_CLUSTER_HEARTBEAT_MS: '250',
-      SWITCHBOARD_CLUSTER_NODE_TIMEOUT_MS: '1500',
+      SWITCHBOARD_CLUSTER_HEARTBEAT_MS: '400',
+      SWITCHBOARD_CLUSTER_NODE_TIMEOUT_MS: '3000',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -268,8 +268,9 @@ describe.skipIf(!ready)('three nodes sharing PostgreSQL and NATS', () => {
     ).catch(async (err: Error) => {
       const id = [...accepted].find((i) => lastWrong.startsWith(i.slice(0, 8)));
       const { rows } = await sql.query('select status, detail from message_events where message_id = $1 order by id', [id]);
-      const { rows: hooks } = await sql.query('select id, status, attempts, last_status_code, last_error, body from webhook_deliveries where message_id = $1 order by id', [id]);
-      throw new Error(`${err.message}; for example ${lastWrong}; events ${JSON.stringify(rows)}; webhooks ${JSON.stringify(hooks.map((h) => ({ ...h, body: JSON.parse(h.body).status })))}`);
+      const { rows: hooks } = await sql.query('select id, status, attempts, last_status_code, last_error, body, updated_at from webhook_deliveries where message_id = $1 order by id', [id]);
+      const got = receiver.requests.filter((r) => r.json?.id === id).map((r) => `${r.json.status}@${r.at}`);
+      throw new Error(`${err.message}; for example ${lastWrong}; received ${got.join(' ')}; events ${JSON.stringify(rows)}; webhooks ${JSON.stringify(hooks.map((h) => ({ ...h, body: JSON.parse(h.body).status })))}`);
     });
 
     // Duplicate carrier submissions: a simulated handset that got one message twice, or an SMPP

@@ -120,7 +120,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Kys
   try {
     if (opts.migrate === false) {
       const pending = await pendingMigrations(db as Kysely<unknown>, 'postgres');
-      if (pending.length) throw new Error(`the database schema is behind this version (pending migrations: ${pending.join(', ')}); run "switchboard migrate" first`);
+      if (pending.length) throw new SchemaBehindError(`the database schema is behind this version (pending migrations: ${pending.join(', ')}); run "switchboard migrate" first`);
     } else {
       await migrateToLatest(db as Kysely<unknown>, 'postgres');
     }
@@ -129,6 +129,11 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Kys
     throw err;
   }
   return new KyselyStore(db, postgresTraits);
+}
+
+/** The database needs migrations this node may not run (`database.migrate` is false). */
+export class SchemaBehindError extends Error {
+  override readonly name = 'SchemaBehindError';
 }
 
 /** A URL names a PostgreSQL database. */
