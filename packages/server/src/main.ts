@@ -33,6 +33,7 @@ import { OwnedNumberResolver } from './engine/sender-resolver.js';
 import { SubmissionsInFlight } from './engine/submissions-in-flight.js';
 import { buildHttpApp } from './http/app.js';
 import { PrometheusMetrics } from './http/ops/metrics.js';
+import { attachRelayTransport, RelayService, type RelayLimits } from './relay/index.js';
 import { openSqliteStore } from './store/dialects/sqlite.js';
 import type { KyselyStore } from './store/kysely-store.js';
 import { WebhookHttpClient } from './webhooks/http-client.js';
@@ -68,6 +69,8 @@ export interface SwitchboardHandle {
   readonly bootstrap: BootstrapReport;
   readonly logger: Logger;
   readonly simulator: SimulatorCarrier;
+  /** The RELAY surface; attach it to further listeners with `attachRelayTransport(server, relay)`. */
+  readonly relay: RelayService;
   /** Graceful shutdown: stop taking requests, finish work in flight, close the database. */
   close(): Promise<void>;
 }
@@ -161,6 +164,9 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     ops: { store, carriers: () => carriers, metrics, version: VERSION, accepting: () => accepting },
   });
 
+  const relay = new RelayService({ bus, clock, verifier, projects: store.projects, acceptor, metrics, logger, nodeId }, relayLimits(settings));
+  attachRelayTransport(app.server, relay);
+
   // Work first, then the door: carriers, receipts that were pending at the last stop, runners.
   for (const c of carriers) await c.start(sink);
   for (const c of carriers) if (c.recover) await recoverAwaiting(store, c);
@@ -180,6 +186,8 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     (closing ??= (async () => {
       accepting = false;
       logger.info('shutting down: finishing work in flight');
+      // RELAY first: its upgraded sockets would keep the HTTP server from closing.
+      await relay.close();
       await app.close();
       await acceptor.drain();
       await inbound.drain();
@@ -193,7 +201,21 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       logger.info('stopped');
     })());
 
-  return { url, port, settings, store, bootstrap, logger, simulator, close };
+  return { url, port, settings, store, bootstrap, logger, simulator, relay, close };
+}
+
+/** RELAY limits from settings. */
+export function relayLimits(settings: SwitchboardSettings): RelayLimits {
+  return {
+    maxFrameBytes: settings.relayMaxFrameBytes,
+    maxSessionsPerProject: settings.relayMaxSessionsPerProject,
+    requestsPerSecond: settings.relayRequestsPerSecond,
+    requestBurst: settings.relayRequestBurst,
+    resumeWindowMs: settings.relayResumeWindowMs,
+    eventBufferSize: settings.relayEventBufferSize,
+    bufferMemoryBytes: settings.relayBufferMemoryBytes,
+    pingIntervalMs: settings.relayPingIntervalMs,
+  };
 }
 
 async function recoverAwaiting(store: Store, carrier: Carrier): Promise<void> {
