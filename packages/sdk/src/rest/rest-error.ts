@@ -14,8 +14,8 @@ export class RestError extends Error {
    * @param url request URL, for the message
    */
   constructor(status: number, body: unknown, method: string, url: string) {
-    const b = body as Record<string, any> | undefined;
-    const first = Array.isArray(b?.errors) ? b.errors[0] : b;
+    const b = (body && typeof body === 'object' ? body : undefined) as { errors?: unknown[] } | undefined;
+    const first = (Array.isArray(b?.errors) ? b.errors[0] : b) as { message?: unknown; detail?: unknown; code?: string | number } | undefined;
     const text = typeof first?.message === 'string' ? first.message : typeof first?.detail === 'string' ? first.detail : typeof body === 'string' ? body.slice(0, 200) : '';
     super(`${method} ${url} failed with HTTP ${status}${text ? `: ${text}` : ''}`);
     this.name = 'RestError';
