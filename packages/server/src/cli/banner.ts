@@ -7,7 +7,7 @@ export function startupBanner(h: SwitchboardHandle): string {
   const from = numbers[0] ?? '+15551230001';
   const lines = [
     '',
-    `  Switchboard is running at ${h.url}`,
+    `  Switchboard is running at ${h.url}   (RELAY: ${h.url.replace(/^http/, 'ws')}/)`,
     '',
     `  Project ID     ${project.id}`,
     `  API token      ${apiToken ?? '(shown at first start; create another with: npx switchboard token create)'}`,
@@ -19,6 +19,10 @@ export function startupBanner(h: SwitchboardHandle): string {
     `    curl -s -u '${project.id}:${token}' -H 'Content-Type: application/json' \\`,
     `      -d '{"from":"${from}","to":"+15557654321","body":"Hello from Switchboard"}' \\`,
     `      ${h.url}/api/messaging/messages`,
+    '',
+    '  Or over RELAY (WebSocket, JSON-RPC) with the SDK examples:',
+    `    export SIGNALWIRE_PROJECT_ID=${project.id} SIGNALWIRE_API_TOKEN=${token} SIGNALWIRE_SPACE=${h.url.replace(/^https?:\/\//, '')}`,
+    '    npm run example send-sms',
     '',
     '  See it delivered:',
     `    curl -s -u '${project.id}:${token}' ${h.url}/api/messaging/logs`,
