@@ -95,7 +95,8 @@ async function relayConnection(url, onState, onAccepted) {
     const p = pending.get(f.id);
     if (p) {
       pending.delete(f.id);
-      f.error ? p.reject(new Error(JSON.stringify(f.error))) : p.resolve(f.result);
+      if (f.error) p.reject(new Error(JSON.stringify(f.error)));
+      else p.resolve(f.result);
     }
   });
   const call = (method, params) =>
