@@ -209,3 +209,15 @@ describe('reconnect and resume', () => {
     }
   });
 });
+
+describe('requests before the first connection', () => {
+  it('connects lazily on the first request, and rejects queued requests when that connection is refused', async () => {
+    const lazy = client();
+    const m = await lazy.sendMessage({ toNumber: '+15557654330', fromNumber: NUMBERS[0]!, body: 'Lazy' });
+    expect(lazy.isConnected).toBe(true);
+    expect(m.context).toBe('default');
+    await m.wait(10);
+    const refused = client({ token: 'PTwrong' });
+    await expect(refused.sendMessage({ toNumber: '+15557654331', fromNumber: NUMBERS[0]!, body: 'Never' })).rejects.toMatchObject({ code: -32002 });
+  });
+});

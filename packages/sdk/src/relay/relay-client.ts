@@ -193,9 +193,15 @@ export class RelayClient {
     if (this.status === 'connected') return;
     if (this.connecting) return this.connecting;
     if (this.status === 'closed') this.status = 'idle';
-    this.connecting = this.open().finally(() => {
-      this.connecting = null;
-    });
+    this.connecting = this.open()
+      .catch((err: unknown) => {
+        // Never connected: requests waiting for this first connection cannot be sent.
+        if (!this.everConnected) for (const q of this.queue.splice(0)) this.takePending(q.id)?.reject(err);
+        throw err;
+      })
+      .finally(() => {
+        this.connecting = null;
+      });
     return this.connecting;
   }
 
@@ -454,6 +460,13 @@ export class RelayClient {
   private backoff(attempt: number): number {
     const base = Math.min(this.options.reconnectMaxDelayMs, this.options.reconnectMinDelayMs * 2 ** Math.min(attempt, 16));
     return Math.round(base * (0.75 + Math.random() * 0.5));
+  }
+
+  private takePending(id: string): Pending | undefined {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    if (p?.timer) clearTimeout(p.timer);
+    return p;
   }
 
   private failPending(err: RelayError): void {

@@ -23,7 +23,7 @@ import type { ProjectRepository } from '../domain/ports/store.js';
 import type { CredentialVerifier } from '../engine/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/message-acceptor.js';
 import type { BufferBudget } from './buffer-budget.js';
-import type { RelayConnection, Reply } from './connection.js';
+import { RelayConnection, type Reply } from './connection.js';
 import { authorizationStateParams } from './event-payloads.js';
 import type { RelayEventRouter } from './event-router.js';
 import { eventFrame, RpcError } from './frames.js';
@@ -167,6 +167,7 @@ export class RpcDispatcher {
     if (existing) {
       // The client came back while its old connection still looks alive: move the session over.
       const { events, previous } = existing.reattach(conn);
+      if (previous instanceof RelayConnection) previous.session = null;
       previous?.close(CLOSE.SESSION_MOVED, 'the session was resumed on another connection');
       replay = events;
       session = existing;
