@@ -35,7 +35,9 @@ function rssMiB(pid) {
 
 async function startServer() {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
-  const child = spawn(process.execPath, ['packages/server/dist/cli/main.js', 'start'], {
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, 'packages/server/dist/cli/main.js', 'start'], {
     env: {
       ...process.env,
       SWITCHBOARD_PORT: '0',
@@ -262,13 +264,15 @@ try {
   await server.stop();
 }
 // Idle sessions on a fresh server, so its RSS starts from a clean baseline.
-server = await startServer();
-try {
-  phase('idle');
-  results.idle = await idleSessions(server, IDLE);
-} finally {
-  phase('stopping');
-  await server.stop();
+if (IDLE > 0) {
+  server = await startServer();
+  try {
+    phase('idle');
+    results.idle = await idleSessions(server, IDLE);
+  } finally {
+    phase('stopping');
+    await server.stop();
+  }
 }
 phase('done');
 const f = (n) => (Number.isFinite(n) ? n.toFixed(1) : String(n));
@@ -277,5 +281,5 @@ console.log(`RELAY, 1 connection:      ${f(results.relayOneConnection.acceptPerS
 console.log(`RELAY, ${CONNECTIONS} connections:    ${f(results.relayManyConnections.acceptPerSec)} sends/s accepted, ${f(results.relayManyConnections.deliveredPerSec)} msg/s delivered with events (${results.relayManyConnections.delivered}/${MESSAGES})`);
 console.log(`REST, 200 concurrent:      ${f(results.rest.acceptPerSec)} sends/s accepted`);
 console.log(`event latency at ${PACE}/s:  p50 ${f(results.latency.p50)} ms, p99 ${f(results.latency.p99)} ms, max ${f(results.latency.max)} ms (${results.latency.samples} samples)`);
-console.log(`${results.idle.count} idle sessions:    RSS ${f(results.idle.rssBeforeMiB)} MiB before, ${f(results.idle.rssConnectedMiB)} MiB connected, ${f(results.idle.rssAfterPingCycleMiB)} MiB after a ping cycle (server counted ${results.idle.sessions})`);
+if (results.idle) console.log(`${results.idle.count} idle sessions:    RSS ${f(results.idle.rssBeforeMiB)} MiB before, ${f(results.idle.rssConnectedMiB)} MiB connected, ${f(results.idle.rssAfterPingCycleMiB)} MiB after a ping cycle (server counted ${results.idle.sessions})`);
 console.log(JSON.stringify(results));
