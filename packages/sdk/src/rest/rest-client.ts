@@ -76,13 +76,17 @@ export class RestClient {
 
   /** Phone numbers: `/api/relay/rest/phone_numbers`. */
   readonly phoneNumbers = {
+    /** The first page of the project's numbers. */
     list: (query: PhoneNumberQuery = {}): Promise<Page<PhoneNumber>> => this.page(`/api/relay/rest/phone_numbers${queryString(query)}`),
+    /** Every number, page after page. */
     all: (query: PhoneNumberQuery = {}): AsyncIterable<PhoneNumber> => this.iterate(() => this.phoneNumbers.list(query)),
+    /** One number by id. */
     get: (id: string): Promise<PhoneNumber> => this.json('GET', `/api/relay/rest/phone_numbers/${encodeURIComponent(id)}`),
     /** Register a number with the project (there is no purchasing on Switchboard). */
     register: (request: RegisterPhoneNumberRequest): Promise<PhoneNumber> => this.json('POST', '/api/relay/rest/phone_numbers', request),
     /** Change a number's name, capabilities or message handler. */
     update: (id: string, request: UpdatePhoneNumberRequest): Promise<PhoneNumber> => this.json('PUT', `/api/relay/rest/phone_numbers/${encodeURIComponent(id)}`, request),
+    /** Release a number from the project. */
     delete: async (id: string): Promise<void> => {
       await this.call('DELETE', `/api/relay/rest/phone_numbers/${encodeURIComponent(id)}`);
     },
@@ -93,6 +97,7 @@ export class RestClient {
     messages: {
       /** Send; form-encoded like the Twilio SDKs. */
       create: (params: CompatCreateMessage): Promise<CompatMessage> => this.form('POST', this.compatPath('/Messages.json'), params),
+      /** One message by sid. */
       get: (sid: string): Promise<CompatMessage> => this.json('GET', this.compatPath(`/Messages/${encodeURIComponent(sid)}.json`)),
       /** The first page, newest first. */
       list: (query: CompatListMessages = {}): Promise<CompatPage> => this.compatPage(this.compatPath(`/Messages.json${queryString(query as Query)}`)),
@@ -100,6 +105,7 @@ export class RestClient {
       all: (query: CompatListMessages = {}): AsyncIterable<CompatMessage> => this.compatIterate(query),
       /** Redact a finished message's body (`Body=""`). */
       redact: (sid: string): Promise<CompatMessage> => this.form('POST', this.compatPath(`/Messages/${encodeURIComponent(sid)}.json`), { Body: '' }),
+      /** Delete a finished message. */
       delete: async (sid: string): Promise<void> => {
         await this.call('DELETE', this.compatPath(`/Messages/${encodeURIComponent(sid)}.json`));
       },
