@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignalWire } from '@signalwire/realtime-api';
+import { RawRelay } from '../packages/server/test/helpers/raw-relay.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../packages/server/test/helpers/server.js';
 
 let server: TestServer;
@@ -54,4 +55,23 @@ describe('@signalwire/realtime-api v4 against Switchboard', () => {
     expect(byBody['From a handset']).toMatchObject({ from: '+15557651002', media: ['https://example.com/cat.jpg'] });
     await unsubscribe();
   });
+
+  it('resumes its session after the connection drops, getting the state events it missed', async () => {
+    const updates: any[] = [];
+    const unsubscribe = await client.messaging.listen({ topics: ['resume-rt'], onMessageUpdated: (m) => updates.push(m) });
+    const [session] = [...server.relay.registry.all()];
+    const protocol = session!.protocol;
+    for (const conn of (server.relay as any).connections) conn.terminate();
+    await eventually(() => (server.relay.registry.get(protocol) ? undefined : true), 5000, 'the session to be parked');
+    // While realtime-api waits to reconnect (1-4 s), a message on its context runs its whole course.
+    const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
+    const sent = await relay.call('messaging.send', { to_number: '+15557651003', from_number: NUMBERS[0], body: 'While you were away', context: 'resume-rt' });
+    await relay.waitForEvents('messaging.state', (p) => p.message_id === sent.result.message_id && p.message_state === 'delivered', 1);
+    expect(updates).toEqual([]);
+    await eventually(() => (updates.filter((m) => m.id === sent.result.message_id).length === 4 ? true : undefined), 10_000, 'the replay');
+    expect(updates.map((m) => m.state)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+    expect(server.relay.registry.get(protocol)).toBeDefined();
+    await relay.close();
+    await unsubscribe();
+  }, 20_000);
 });
