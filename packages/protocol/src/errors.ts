@@ -114,6 +114,17 @@ export const ERRORS = {
   DATETIME_REQUIRED: def('datetime_required', 10000, 'The value must be a date (YYYY-MM-DD) or an ISO-8601 date-time.', { attribute: 'created_at' }),
   FILTER_INVALID: def('invalid_filter', 10000, 'A filter has an invalid value.'),
 
+  // --- Compatibility API: request-level checks ----------------------------------------
+  ACCOUNT_MISMATCH: def('account_sid_mismatch', 20003, 'The AccountSid in the URL is not the project you authenticated as.', { nativeHttp: 401, compatHttp: 401, relay: '401', category: 'auth', attribute: 'AccountSid' }),
+  APPLICATION_INVALID: def('invalid_application', 21218, 'The ApplicationSid is not a cXML application of your project.', { attribute: 'application_sid' }),
+  MAX_PRICE_INVALID: def('invalid_max_price', 10000, 'MaxPrice must be a decimal amount in USD with at most 4 decimals, such as 0.05.', { attribute: 'max_price' }),
+
+  // --- number groups (compat MessagingServiceSid) --------------------------------------
+  NUMBER_GROUP_INVALID: def('invalid_number_group', 21701, 'The number group (MessagingServiceSid) does not exist in your project.', { attribute: 'messaging_service_sid' }),
+  NUMBER_GROUP_NO_CAPABLE_NUMBER: def('no_capable_number_in_group', 21703, 'The number group has no number capable of sending this kind of message.', { attribute: 'messaging_service_sid' }),
+  NUMBER_GROUP_FIELD_INVALID: def('invalid_attribute', 10000, 'A number group field has an invalid value.'),
+  NUMBER_ALREADY_IN_GROUP: def('number_already_in_group', 10000, 'This phone number is already a member of the number group.', { attribute: 'phone_number_id' }),
+
   // --- phone numbers ------------------------------------------------------------------
   NUMBER_INVALID: def('invalid_number', 21421, 'The phone number must be E.164 (+ followed by digits) or a 5 to 6 digit short code.', { attribute: 'number' }),
   NUMBER_TAKEN: def('number_already_registered', 21422, 'This phone number is already registered on this server.', { attribute: 'number' }),

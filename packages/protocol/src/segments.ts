@@ -236,8 +236,15 @@ function analyzeUcs2(text: string, from: number): SegmentAnalysis {
   return { encoding: 'UCS-2', units: n, segments, perSegment: UCS_MULTI, remainingInLastSegment: UCS_MULTI - used };
 }
 
-/** Split into per-segment substrings following the rules above; parts.join('') === text always. */
-export function splitSegments(text: string): { encoding: Encoding; parts: string[] } {
+/**
+ * Split into per-segment substrings following the rules above; parts.join('') === text always.
+ * `multi` overrides the per-part capacity of a multipart message (septets for GSM-7, UTF-16 units
+ * for UCS-2), e.g. 152/66 when a 16-bit concatenation reference makes the UDH one octet longer.
+ */
+export function splitSegments(text: string, multi?: { readonly 'GSM-7': number; readonly 'UCS-2': number }): { encoding: Encoding; parts: string[] } {
+  const gsmMulti = multi?.['GSM-7'] ?? GSM_MULTI;
+  const ucsMulti = multi?.['UCS-2'] ?? UCS_MULTI;
+  if (gsmMulti < 2 || ucsMulti < 2) throw new RangeError('multipart capacity must be at least 2 units');
   const n = text.length;
   const gsm = isGsm7(text);
   const encoding: Encoding = gsm ? 'GSM-7' : 'UCS-2';
@@ -252,7 +259,7 @@ export function splitSegments(text: string): { encoding: Encoding; parts: string
     let used = 0;
     for (let i = 0; i < n; i++) {
       const w = (CHAR_TABLE[text.charCodeAt(i)] as number) >> 8;
-      if (used + w > GSM_MULTI) {
+      if (used + w > gsmMulti) {
         parts.push(text.slice(start, i));
         start = i;
         used = w;
@@ -270,7 +277,7 @@ export function splitSegments(text: string): { encoding: Encoding; parts: string
   let used = 0;
   for (let i = 0; i < n; ) {
     const w = ucsWidthAt(text, i);
-    if (used + w > UCS_MULTI) {
+    if (used + w > ucsMulti) {
       parts.push(text.slice(start, i));
       start = i;
       used = w;

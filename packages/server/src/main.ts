@@ -4,13 +4,19 @@
  * settings and returns a handle that shuts everything down in order.
  */
 import { readFileSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { InProcessBus } from './bus/in-process-bus.js';
 import { parseOutcomeRules } from './carriers/simulator/rules-config.js';
 import { SimulatorCarrier, SIMULATOR_ID } from './carriers/simulator/simulator-carrier.js';
-import { loadSettings, type ConfigSources } from './config/load.js';
+import { SimulatorSmsc } from './carriers/simulator/smsc/smsc-server.js';
+import { parseSmppSection, SmppConfigError, type SmppSection } from './carriers/smpp/config.js';
+import { SmppConnector } from './carriers/smpp/connector.js';
+import { ConfigError, loadSettings, type ConfigSources } from './config/load.js';
 import type { SwitchboardSettings } from './config/settings.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { randomIds, type IdGenerator } from './domain/ids.js';
@@ -27,12 +33,25 @@ import { MessageAcceptor } from './engine/message-acceptor.js';
 import { MessageService } from './engine/message-service.js';
 import { NumberDirectory } from './engine/number-directory.js';
 import { NumberService } from './engine/number-service.js';
-import { unpriced } from './engine/pricing.js';
+import { TablePricing, unpriced } from './engine/pricing.js';
+import { CxmlApplicationService } from './engine/cxml-application-service.js';
+import { NumberGroupSenderResolver } from './engine/number-group-resolver.js';
+import { NumberGroupService } from './engine/number-group-service.js';
+import { CxmlExecutor } from './cxml/executor.js';
+import { compatPlugin } from './http/compat/plugin.js';
+import { numberGroupPlugin } from './http/native/number-group-routes.js';
+import { certificateHostnames, ensureLocalCertificates, loadCertificateFiles, tlsDir, type TlsMaterial } from './http/tls.js';
+import { CompatStatusCallbackPlanner } from './webhooks/compat-status-planner.js';
+import { CxmlInboundPlanner } from './webhooks/cxml-inbound-planner.js';
 import { ProjectService } from './engine/project-service.js';
+import { RecentMessages } from './engine/recent-messages.js';
 import { OwnedNumberResolver } from './engine/sender-resolver.js';
 import { SubmissionsInFlight } from './engine/submissions-in-flight.js';
 import { buildHttpApp } from './http/app.js';
+import { registerCarrierMetrics } from './http/ops/carrier-metrics.js';
+import { carriersOpsRoutes } from './http/ops/carriers-routes.js';
 import { PrometheusMetrics } from './http/ops/metrics.js';
+import { smscRoutes } from './http/simulator/smsc-routes.js';
 import { attachRelayTransport, RelayService, type RelayLimits } from './relay/index.js';
 import { openSqliteStore } from './store/dialects/sqlite.js';
 import type { KyselyStore } from './store/kysely-store.js';
@@ -69,6 +88,17 @@ export interface SwitchboardHandle {
   readonly bootstrap: BootstrapReport;
   readonly logger: Logger;
   readonly simulator: SimulatorCarrier;
+  /** The HTTPS base URL, or null when HTTPS is off. */
+  readonly httpsUrl: string | null;
+  readonly httpsPort: number | null;
+  /** The generated CA certificate clients should trust (NODE_EXTRA_CA_CERTS), or null. */
+  readonly caFile: string | null;
+  /** Every listening node server (plain HTTP first, then HTTPS), e.g. to attach 'upgrade' handlers. */
+  readonly servers: ReadonlyArray<HttpServer | HttpsServer>;
+  /** The simulator's SMSC, when enabled (`simulator.smsc.enabled`). */
+  readonly smsc: SimulatorSmsc | null;
+  /** Every carrier: the simulator and the configured SMPP connectors. */
+  readonly carriers: readonly Carrier[];
   /** The RELAY surface; attach it to further listeners with `attachRelayTransport(server, relay)`. */
   readonly relay: RelayService;
   /** Graceful shutdown: stop taking requests, finish work in flight, close the database. */
@@ -85,8 +115,22 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const ids = options.ids ?? randomIds;
   const nodeId = settings.nodeId ?? `${hostname()}-${process.pid}`;
   const logger = options.logger ?? pino({ level: settings.logLevel, base: { node: nodeId } });
-  const simulatorRules = parseOutcomeRules(readPath(settings.rawFile, 'simulator.rules') ?? []);
+  let simulatorRules;
+  try {
+    simulatorRules = parseOutcomeRules(readPath(settings.rawFile, 'simulator.rules') ?? []);
+  } catch (err) {
+    throw new ConfigError(`"simulator.rules" in ${settings.configFile}: ${(err as Error).message}`);
+  }
+  let smpp: SmppSection;
+  try {
+    smpp = parseSmppSection(readPath(settings.rawFile, 'smpp'));
+  } catch (err) {
+    if (err instanceof SmppConfigError) throw new ConfigError(`${err.message}${settings.configFile ? ` in ${settings.configFile}` : ''}`);
+    throw err;
+  }
 
+  // Read (or generate) the certificate before anything opens, so a bad one stops the start cleanly.
+  const tls = settings.httpsEnabled ? tlsMaterial(settings) : null;
   const store = await openStore(settings);
   const bus = new InProcessBus((err, topic) => logger.error({ err, topic }, 'bus subscriber failed'));
   const metrics = new PrometheusMetrics(store);
@@ -95,17 +139,19 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const directory = new NumberDirectory(store.numbers, clock, bus);
   const verifier = new CredentialVerifier(store.projects, store.tokens, clock, bus);
   const announcer = new ChangeAnnouncer(bus, metrics);
-  const planners = [new NativeStatusCallbackPlanner(settings.webhookMaxAttempts)];
-  const recorder = new LifecycleRecorder(store, clock, planners, announcer);
+  const recent = new RecentMessages();
+  const planners = [new NativeStatusCallbackPlanner(settings.webhookMaxAttempts), new CompatStatusCallbackPlanner(), new CxmlInboundPlanner()];
+  const recorder = new LifecycleRecorder(store, clock, planners, announcer, recent);
   const acceptor = new MessageAcceptor({
     store,
     clock,
     ids,
-    senders: new OwnedNumberResolver(directory),
+    senders: new NumberGroupSenderResolver(new OwnedNumberResolver(directory), store.numberGroups, clock),
     planners,
     announcer,
     bus,
     rules: { refusePrivateCallbacks: settings.webhookRefusePrivate },
+    recent,
   });
   const inbound = new InboundRouter({ store, clock, ids, numbers: directory, planners, announcer });
   const inFlight = new SubmissionsInFlight();
@@ -120,27 +166,51 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     },
     { inbox: store.handsets, bus, logger, now: () => clock.now() },
   );
-  const carriers: Carrier[] = [simulator];
-  const router = new CarrierRouter(carriers, [], SIMULATOR_ID);
+  const connectors = smpp.connectors.map((c) => new SmppConnector(c, { store, logger, now: () => clock.now() }));
+  const carriers: Carrier[] = [simulator, ...connectors];
+  const router = new CarrierRouter(carriers, smpp.routes, SIMULATOR_ID);
+  registerCarrierMetrics(metrics.registry, () => carriers);
+  const smsc = settings.simulatorSmscEnabled
+    ? new SimulatorSmsc(
+        {
+          host: settings.simulatorSmscHost,
+          port: settings.simulatorSmscPort,
+          systemId: settings.simulatorSmscSystemId,
+          password: settings.simulatorSmscPassword,
+          maxBinds: settings.simulatorSmscMaxBinds,
+          submitIdFormat: settings.simulatorSmscSubmitIdFormat,
+          receiptIdFormat: settings.simulatorSmscReceiptIdFormat,
+        },
+        { rules: simulator, logger, now: () => clock.now() },
+      )
+    : null;
   const dispatcher = new Dispatcher(
-    { store, clock, bus, router, recorder, pricing: unpriced, metrics, logger, inFlight, releaseReceipts: (reports) => sink.record(reports) },
+    { store, clock, bus, router, recorder, pricing: settings.pricing ? new TablePricing(settings.pricing) : unpriced, metrics, logger, inFlight, releaseReceipts: (reports) => sink.record(reports), recent },
     { nodeId, batchSize: settings.dispatchBatchSize, concurrency: settings.dispatchConcurrency, leaseMs: settings.dispatchLeaseMs, maxRetryDelayMs: 60_000 },
   );
   const messages = new MessageService({ store, clock });
   const numbers = new NumberService({ store, clock, ids, bus, directory, isUniqueViolation: (err) => store.isUniqueViolation(err) });
   const projects = new ProjectService({ store, clock, ids, bus });
+  const groups = new NumberGroupService({ store, clock, ids, isUniqueViolation: (err) => store.isUniqueViolation(err) });
+  const applications = new CxmlApplicationService({ store, clock, ids });
   const http = new WebhookHttpClient();
   const webhooks = new WebhookRunner(
     { store, clock, bus, http, keys: new SigningKeys(store.projects, clock, bus), metrics, logger },
     {
+      nodeId,
       concurrency: settings.webhookConcurrency,
-      leaseMs: 60_000,
+      // Longer than any request may take (15 s total timeout), so a lease outlives its request.
+      leaseMs: 30_000,
       retryBaseMs: settings.webhookRetryBaseMs,
       retryMaxMs: settings.webhookRetryMaxMs,
       timeouts: DEFAULT_TIMEOUTS,
       userAgent: `Switchboard/${VERSION}`,
     },
   );
+
+  const cxml = new CxmlExecutor({ store, acceptor, bus, clock, logger });
+  webhooks.onResponse('inbound_message', cxml.handle);
+  webhooks.onResponse('message_action', cxml.handle);
 
   const bootstrap = await ensureStartupProject(
     { store, projects, numbers },
@@ -162,24 +232,44 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     simulator,
     deps: { store, bus, clock, verifier, acceptor, messages, numbers, inbound, publicUrl: settings.publicUrl },
     ops: { store, carriers: () => carriers, metrics, version: VERSION, accepting: () => accepting },
+    surfaces: [
+      carriersOpsRoutes({ verifier, carriers: () => carriers, routes: smpp.routes, defaultCarrier: SIMULATOR_ID }),
+      ...(smsc ? [smscRoutes({ verifier, smsc, host: settings.simulatorSmscHost })] : []),
+      compatPlugin({ verifier, store, acceptor, messages, applications, numbers }),
+      async (a) => a.register(numberGroupPlugin, { verifier, store, groups, publicUrl: settings.publicUrl }),
+    ],
   });
 
   const relay = new RelayService({ bus, clock, verifier, projects: store.projects, acceptor, metrics, logger, nodeId }, relayLimits(settings));
   attachRelayTransport(app.server, relay);
 
-  // Work first, then the door: carriers, receipts that were pending at the last stop, runners.
+  // Work first, then the door: the simulator's SMSC (so connectors pointed at it bind at once),
+  // carriers, receipts that were pending at the last stop, runners.
+  if (smsc) await smsc.start();
   for (const c of carriers) await c.start(sink);
   for (const c of carriers) if (c.recover) await recoverAwaiting(store, c);
   await dispatcher.start(true);
-  webhooks.start();
+  await webhooks.start(true);
 
   await app.listen({ host: settings.host, port: settings.port });
   app.server.maxConnections = settings.maxConnections;
   accepting = true;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
-  const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
-  logger.info({ url, project: bootstrap.project.id }, 'Switchboard is listening');
+  const hostPart = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  const url = `http://${hostPart}:${port}`;
+  // HTTPS serves the same application: the TLS server hands every request to Fastify's router.
+  let httpsServer: HttpsServer | null = null;
+  let httpsPort: number | null = null;
+  if (tls) {
+    httpsServer = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => app.routing(req, res));
+    attachRelayTransport(httpsServer, relay);
+    httpsServer.maxConnections = settings.maxConnections;
+    httpsServer.keepAliveTimeout = app.server.keepAliveTimeout;
+    httpsPort = await listen(httpsServer, settings.host, settings.httpsPort);
+  }
+  const httpsUrl = httpsPort === null ? null : `https://${hostPart}:${httpsPort}`;
+  logger.info({ url, httpsUrl, project: bootstrap.project.id }, 'Switchboard is listening');
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -188,11 +278,13 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       logger.info('shutting down: finishing work in flight');
       // RELAY first: its upgraded sockets would keep the HTTP server from closing.
       await relay.close();
+      if (httpsServer) await closeServer(httpsServer);
       await app.close();
       await acceptor.drain();
       await inbound.drain();
       await dispatcher.stop();
       for (const c of carriers) await c.stop();
+      await smsc?.stop();
       await recorder.drain();
       await webhooks.stop();
       await http.close();
@@ -201,7 +293,8 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       logger.info('stopped');
     })());
 
-  return { url, port, settings, store, bootstrap, logger, simulator, relay, close };
+  const servers: Array<HttpServer | HttpsServer> = [app.server, ...(httpsServer ? [httpsServer] : [])];
+  return { url, port, settings, store, bootstrap, logger, simulator, smsc, carriers, httpsUrl, httpsPort, caFile: tls?.caFile ?? null, servers, relay, close };
 }
 
 /** RELAY limits from settings. */
@@ -234,4 +327,31 @@ function readPath(obj: Record<string, unknown>, dotted: string): unknown {
   let cur: unknown = obj;
   for (const k of dotted.split('.')) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined;
   return cur;
+}
+
+/** The operator's certificate, or the local CA's (generated at first start). */
+function tlsMaterial(settings: ResolvedSettings): TlsMaterial {
+  if (settings.tlsCertFile || settings.tlsKeyFile) {
+    if (!settings.tlsCertFile || !settings.tlsKeyFile) throw new ConfigError('https.certFile and https.keyFile must be given together (SWITCHBOARD_TLS_CERT, SWITCHBOARD_TLS_KEY)');
+    return loadCertificateFiles(settings.tlsCertFile, settings.tlsKeyFile);
+  }
+  const extra = settings.host !== '0.0.0.0' && settings.host !== '::' ? [settings.host, ...settings.tlsHostnames] : settings.tlsHostnames;
+  return ensureLocalCertificates(tlsDir(settings.dataDir), certificateHostnames(extra, hostname()));
+}
+
+function listen(server: HttpsServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: HttpsServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }

@@ -14,6 +14,7 @@ export function startupBanner(h: SwitchboardHandle): string {
     `  Signing key    ${project.signingKey}`,
     `  Numbers        ${numbers.join(', ') || '(none; add one with: npx switchboard number add +15551230001)'}`,
     `  Data folder    ${h.settings.dataDir}   simulator delay ${h.settings.simulatorDelayMs} ms`,
+    ...httpsLines(h),
     '',
     '  Send a message:',
     `    curl -s -u '${project.id}:${token}' -H 'Content-Type: application/json' \\`,
@@ -31,4 +32,19 @@ export function startupBanner(h: SwitchboardHandle): string {
   ];
   if (created && apiToken) lines.push('  The API token is shown only now; it is stored hashed. Keep it.', '');
   return lines.join('\n');
+}
+
+/** Where HTTPS listens and, for the generated local CA, how to make Node clients trust it. */
+function httpsLines(h: SwitchboardHandle): string[] {
+  if (!h.httpsUrl) return [];
+  const lines = ['', `  HTTPS          ${h.httpsUrl}   (same API and RELAY at ${h.httpsUrl.replace(/^https/, 'wss')}/; the Compatibility API SDKs need HTTPS)`];
+  if (h.caFile) {
+    lines.push(
+      `  Local CA       ${h.caFile}`,
+      '  Trust it in the Node process that calls this server (set before that process starts):',
+      `    export NODE_EXTRA_CA_CERTS=${h.caFile}`,
+      `  and point the SDK at the host, e.g. new RestClient(project, token, { signalwireSpaceUrl: '${h.httpsUrl.replace(/^https:\/\//, '')}' })`,
+    );
+  }
+  return lines;
 }

@@ -71,5 +71,11 @@ export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings &
     out[name] = value;
   }
   Object.assign(out, sources.overrides ?? {});
-  return { ...(out as SwitchboardSettings), configFile, rawFile: file };
+  const settings = out as SwitchboardSettings;
+  if (settings.webhookRetryMaxMs < settings.webhookRetryBaseMs) {
+    throw new ConfigError(
+      `${SETTINGS.webhookRetryMaxMs.env} (${settings.webhookRetryMaxMs}) must not be smaller than ${SETTINGS.webhookRetryBaseMs.env} (${settings.webhookRetryBaseMs})`,
+    );
+  }
+  return { ...settings, configFile, rawFile: file };
 }

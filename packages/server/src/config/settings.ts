@@ -4,6 +4,8 @@
  * start with a message naming the setting when a value is bad. docs/configuration.md lists them.
  */
 
+import { parsePriceTable, type PriceTable } from '../engine/pricing.js';
+
 /** Where a raw value came from, for error messages. */
 export type SettingSource = { readonly kind: 'default' } | { readonly kind: 'file'; readonly path: string } | { readonly kind: 'env' } | { readonly kind: 'flag' };
 
@@ -60,6 +62,14 @@ export const parsers = {
   },
 };
 
+/** A printable-ASCII SMPP string of bounded length (system_id, password). */
+function smppString(max: number) {
+  return (raw: unknown): string => {
+    if (typeof raw !== 'string' || raw === '' || raw.length > max || !/^[\x21-\x7e]+$/.test(raw)) throw new InvalidSetting(`must be 1 to ${max} printable ASCII characters without spaces`);
+    return raw;
+  };
+}
+
 /** The settings table. `default: undefined as never` marks values computed by the loader. */
 export const SETTINGS = {
   host: { key: 'host', env: 'SWITCHBOARD_HOST', flag: 'host', description: 'Address the HTTP listener binds to.', default: '127.0.0.1', parse: parsers.string },
@@ -110,6 +120,50 @@ export const SETTINGS = {
   },
   simulatorMmsReceipts: { key: 'simulator.mmsReceipts', env: 'SWITCHBOARD_SIMULATOR_MMS_RECEIPTS', flag: null, description: 'Give MMS delivery receipts (real networks do not: MMS stop at `sent`).', default: false, parse: parsers.bool },
   simulatorInboxLimit: { key: 'simulator.inboxLimit', env: 'SWITCHBOARD_SIMULATOR_INBOX_LIMIT', flag: null, description: 'Messages kept per project in the handset inbox.', default: 10_000, parse: parsers.int(10, 10_000_000) },
+
+  simulatorSmscEnabled: {
+    key: 'simulator.smsc.enabled',
+    env: 'SWITCHBOARD_SIMULATOR_SMSC_ENABLED',
+    flag: 'smsc',
+    description: "Start the simulator's SMSC: an SMPP server that connectors (ours, Kannel, any ESME) bind to, answering by the simulator's outcome rules.",
+    default: false,
+    parse: parsers.bool,
+  },
+  simulatorSmscHost: { key: 'simulator.smsc.host', env: 'SWITCHBOARD_SIMULATOR_SMSC_HOST', flag: null, description: 'Address the simulator SMSC listens on.', default: '127.0.0.1', parse: parsers.string },
+  simulatorSmscPort: { key: 'simulator.smsc.port', env: 'SWITCHBOARD_SIMULATOR_SMSC_PORT', flag: 'smsc-port', description: 'SMPP port of the simulator SMSC (0 picks a free one).', default: 2775, parse: parsers.int(0, 65535) },
+  simulatorSmscSystemId: {
+    key: 'simulator.smsc.systemId',
+    env: 'SWITCHBOARD_SIMULATOR_SMSC_SYSTEM_ID',
+    flag: null,
+    description: 'system_id an ESME must bind to the simulator SMSC with (at most 15 characters).',
+    default: 'switchboard',
+    parse: smppString(15),
+  },
+  simulatorSmscPassword: {
+    key: 'simulator.smsc.password',
+    env: 'SWITCHBOARD_SIMULATOR_SMSC_PASSWORD',
+    flag: null,
+    description: 'Password for binds to the simulator SMSC (at most 8 characters, as SMPP v3.4 allows).',
+    default: 'secret',
+    parse: smppString(8),
+  },
+  simulatorSmscMaxBinds: { key: 'simulator.smsc.maxBinds', env: 'SWITCHBOARD_SIMULATOR_SMSC_MAX_BINDS', flag: null, description: 'Most simultaneous binds the simulator SMSC accepts.', default: 16, parse: parsers.int(1, 1024) },
+  simulatorSmscSubmitIdFormat: {
+    key: 'simulator.smsc.submitIdFormat',
+    env: 'SWITCHBOARD_SIMULATOR_SMSC_SUBMIT_ID_FORMAT',
+    flag: null,
+    description: 'How the simulator SMSC writes message ids in submit_sm_resp (decimal or hex).',
+    default: 'decimal' as 'decimal' | 'hex',
+    parse: parsers.oneOf('decimal', 'hex'),
+  },
+  simulatorSmscReceiptIdFormat: {
+    key: 'simulator.smsc.receiptIdFormat',
+    env: 'SWITCHBOARD_SIMULATOR_SMSC_RECEIPT_ID_FORMAT',
+    flag: null,
+    description: 'How the simulator SMSC writes message ids in delivery receipts (decimal or hex; differing from submitIdFormat imitates SMSCs that mix them).',
+    default: 'decimal' as 'decimal' | 'hex',
+    parse: parsers.oneOf('decimal', 'hex'),
+  },
 
   dispatchBatchSize: { key: 'dispatcher.batchSize', env: 'SWITCHBOARD_DISPATCH_BATCH_SIZE', flag: null, description: 'Messages claimed per dispatch batch.', default: 500, parse: parsers.int(1, 5000) },
   dispatchConcurrency: { key: 'dispatcher.concurrency', env: 'SWITCHBOARD_DISPATCH_CONCURRENCY', flag: null, description: 'Dispatch batches in flight at once.', default: 4, parse: parsers.int(1, 64) },
@@ -191,6 +245,49 @@ export const SETTINGS = {
     description: 'Refuse callback URLs on loopback or private networks (`url_is_unsafe`). Off by default: local development calls back to localhost.',
     default: false,
     parse: parsers.bool,
+  },
+
+  httpsEnabled: {
+    key: 'https.enabled',
+    env: 'SWITCHBOARD_HTTPS',
+    flag: 'https',
+    description: 'Serve HTTPS beside plain HTTP (the Compatibility API clients only speak HTTPS).',
+    default: true,
+    parse: parsers.bool,
+  },
+  httpsPort: { key: 'https.port', env: 'SWITCHBOARD_HTTPS_PORT', flag: 'https-port', description: 'HTTPS port (0 picks a free one).', default: 8443, parse: parsers.int(0, 65535) },
+  tlsCertFile: {
+    key: 'https.certFile',
+    env: 'SWITCHBOARD_TLS_CERT',
+    flag: 'tls-cert',
+    description: 'PEM certificate (chain) for HTTPS. When unset, a local CA and certificate are generated in `<data dir>/tls/`.',
+    default: null as string | null,
+    parse: parsers.optionalString,
+  },
+  tlsKeyFile: { key: 'https.keyFile', env: 'SWITCHBOARD_TLS_KEY', flag: 'tls-key', description: 'PEM private key of the HTTPS certificate (with https.certFile).', default: null as string | null, parse: parsers.optionalString },
+  tlsHostnames: {
+    key: 'https.hostnames',
+    env: 'SWITCHBOARD_TLS_HOSTNAMES',
+    flag: null,
+    description: 'Extra host names and IP addresses the generated certificate is valid for (localhost, 127.0.0.1, ::1, the machine name and the bind address always are).',
+    default: [] as string[],
+    defaultLabel: 'none',
+    parse: parsers.list,
+  },
+  pricing: {
+    key: 'pricing',
+    env: 'SWITCHBOARD_PRICING',
+    flag: null,
+    description: 'Price table filling `price` when a message is sent (an object in the config file, JSON in the environment), e.g. `{"unit":"USD","rules":[{"prefix":"+1","kind":"sms","perSegment":0.0079}]}`; see docs/api/compat.md. Unset: messages stay unpriced.',
+    default: null as PriceTable | null,
+    parse: (raw: unknown): PriceTable | null => {
+      if (raw === null || raw === '') return null;
+      try {
+        return parsePriceTable(raw);
+      } catch (err) {
+        throw new InvalidSetting((err as Error).message);
+      }
+    },
   },
 } satisfies Record<string, SettingSpec<unknown>>;
 

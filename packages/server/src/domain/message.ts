@@ -1,7 +1,11 @@
 import type { Encoding, MessageDirection, MessageKind, MessageOrigin, MessageStatus } from '@switchboard/protocol';
 
-/** How a status callback is encoded: native/RELAY JSON, or Compatibility form fields. */
-export type CallbackFormat = 'json' | 'form';
+/**
+ * How a status callback is encoded: native/RELAY JSON, or Compatibility form fields; or, for a
+ * reply sent by a cXML `<Message action=…>`, the action URL requested (POST or GET) once the reply
+ * is sent or has failed, whose answer is executed as cXML.
+ */
+export type CallbackFormat = 'json' | 'form' | 'action-post' | 'action-get';
 
 /** A message as the platform stores it (surface-neutral; each surface presents it its own way). */
 export interface MessageRecord {
@@ -60,6 +64,22 @@ export interface MessageEventRecord {
   readonly errorMessage: string | null;
   /** Free-form facts for the timeline: carrier, carrier message id, attempt, throttling... */
   readonly detail: Readonly<Record<string, unknown>> | null;
+}
+
+/** The fields of a message that change after it is accepted, as a state change leaves them. */
+export type MessageState = Pick<
+  MessageRecord,
+  'id' | 'projectId' | 'status' | 'errorCode' | 'errorMessage' | 'reason' | 'carrier' | 'carrierMessageId' | 'price' | 'updatedAt' | 'sentAt' | 'redactedAt' | 'deletedAt'
+>;
+
+/** A record with a fresh state applied: immutable fields from `base`, everything that changes from `state`. */
+export function withState(base: MessageRecord, state: MessageState): MessageRecord {
+  return {
+    ...base,
+    ...state,
+    // Redaction is the one change to the content; the emptied body is not worth reading back.
+    body: state.redactedAt !== null ? '' : base.body,
+  };
 }
 
 /** A message event before it has its id. */

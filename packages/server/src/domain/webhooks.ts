@@ -28,6 +28,8 @@ export interface WebhookDeliveryRecord {
   readonly nextAttemptAt: number;
   readonly lastStatusCode: number | null;
   readonly lastError: string | null;
+  /** The node sending it right now, or null. */
+  readonly leaseOwner: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }

@@ -13,11 +13,13 @@ import type { MessageRecord } from '../domain/message.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { Carrier, CarrierSubmission, StatusReport, SubmitResult } from '../domain/ports/carrier.js';
 import type { EngineMetrics } from '../domain/ports/metrics.js';
-import type { Store } from '../domain/ports/store.js';
+import type { Repositories, Store } from '../domain/ports/store.js';
 import type { CarrierRouter } from './carrier-router.js';
 import type { ChangeRequest, LifecycleRecorder } from './lifecycle-recorder.js';
 import type { Pricing } from './pricing.js';
+import type { RecentMessages } from './recent-messages.js';
 import type { SubmissionsInFlight } from './submissions-in-flight.js';
+import { WorkLoop } from '../util/work-loop.js';
 
 export interface DispatcherOptions {
   /** Node identity recorded on leases. */
@@ -39,13 +41,7 @@ export interface Logger {
 }
 
 export class Dispatcher {
-  private running = false;
-  private stopping = false;
-  private inFlight = new Set<Promise<void>>();
-  private pumpScheduled = false;
-  private pumping = false;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
+  private readonly loop: WorkLoop;
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -61,124 +57,114 @@ export class Dispatcher {
       readonly inFlight: SubmissionsInFlight;
       /** Where receipts that overtook their submit answer go once it is recorded. */
       readonly releaseReceipts: (reports: StatusReport[]) => void;
+      readonly recent: RecentMessages;
     },
     private readonly opts: DispatcherOptions,
-  ) {}
+  ) {
+    this.loop = new WorkLoop(
+      () => this.pass(),
+      () => deps.clock.now(),
+      (err) => deps.logger.error({ err }, 'claiming dispatch jobs failed; retrying shortly'),
+    );
+  }
 
   /** Begin dispatching; `releaseAllLeases` recovers jobs a previous run of a single-node server held. */
   async start(releaseAllLeases: boolean): Promise<void> {
     const { store, clock, bus } = this.deps;
     const released = await store.jobs.releaseLeases(releaseAllLeases ? null : this.opts.nodeId, clock.now());
     if (released) this.deps.logger.info({ released }, 'released dispatch leases held by a previous run');
-    this.running = true;
     this.unsubscribe = bus.subscribe('work.available', (e) => {
-      if (e.queue === 'dispatch') this.wake();
+      if (e.queue === 'dispatch') this.loop.wake();
     });
-    this.wake();
+    this.loop.start();
   }
 
   /** Stop claiming, and wait for batches in flight to be recorded. */
   async stop(): Promise<void> {
-    this.stopping = true;
     this.unsubscribe?.();
-    if (this.timer) clearTimeout(this.timer);
-    while (this.inFlight.size || this.pumping) await Promise.all([...this.inFlight, new Promise((r) => setImmediate(r))]);
-    this.running = false;
+    await this.loop.stop();
   }
 
   /** Look for work soon. */
   wake(): void {
-    if (!this.running || this.stopping || this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    setImmediate(() => {
-      this.pumpScheduled = false;
-      void this.pump();
-    });
+    this.loop.wake();
   }
 
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    try {
-      while (!this.stopping && this.inFlight.size < this.opts.concurrency) {
-        const now = this.deps.clock.now();
-        const jobs = await this.deps.store.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId);
-        if (jobs.length === 0) {
-          await this.armTimer();
-          break;
-        }
-        const work = this.process(jobs)
-          .catch((err) => this.deps.logger.error({ err, jobs: jobs.length }, 'dispatch batch failed; jobs retry when their lease expires'))
-          .finally(() => {
-            this.inFlight.delete(work);
-            this.wake();
-          });
-        this.inFlight.add(work);
-        if (jobs.length < this.opts.batchSize) break;
+  /** Claim and start batches while there is room; then wait for the next due job or a wake-up. */
+  private async pass(): Promise<void> {
+    while (!this.loop.stopped && this.loop.active < this.opts.concurrency) {
+      const batch = await this.claim();
+      if (batch.claimed === 0) {
+        const next = await this.deps.store.jobs.nextRunAt('dispatch');
+        if (next !== undefined) this.loop.armAt(next);
+        return;
       }
-    } catch (err) {
-      this.deps.logger.error({ err }, 'claiming dispatch jobs failed; retrying shortly');
-      this.armAt(this.deps.clock.now() + 1000);
-    } finally {
-      this.pumping = false;
+      this.loop.track(this.submit(batch.ready), (err) =>
+        this.deps.logger.error({ err, messages: batch.ready.length }, 'dispatch batch failed; its jobs retry when their lease expires'),
+      );
+      if (batch.claimed < this.opts.batchSize) return;
     }
   }
 
-  private async armTimer(): Promise<void> {
-    const next = await this.deps.store.jobs.nextRunAt('dispatch');
-    if (next !== undefined) this.armAt(next);
-  }
-
-  private armAt(at: number): void {
-    if (this.stopping) return;
-    if (this.timer && this.timerAt <= at) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.wake();
-    }, Math.max(0, at - this.deps.clock.now()) + 5);
-    this.timer.unref();
-  }
-
-  private async process(jobs: JobRecord[]): Promise<void> {
-    const { store, clock, recorder, router, pricing } = this.deps;
-    const messages = await loadMessages(store, jobs);
-    const done: number[] = [];
-    const retry: Array<{ id: number; runAt: number }> = [];
-    const toInitiate: ChangeRequest[] = [];
-    const toFail: ChangeRequest[] = [];
-    const ready: Array<{ job: JobRecord; message: MessageRecord }> = [];
+  /**
+   * In one transaction: lease due jobs, load their messages, fail the expired and the overpriced,
+   * and move the rest `queued → initiated`. Returns what is ready to submit.
+   */
+  private async claim(): Promise<{ claimed: number; ready: Ready[] }> {
+    const { store, clock, recorder, pricing } = this.deps;
     const now = clock.now();
+    const { claimed, ready, result } = await store.transaction(async (tx) => {
+      const jobs = await tx.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId);
+      if (jobs.length === 0) return { claimed: 0, ready: [], result: undefined };
+      const messages = await this.loadMessages(tx, jobs);
+      const changes: ChangeRequest[] = [];
+      const ready: Ready[] = [];
+      const finished: number[] = [];
+      for (const job of jobs) {
+        const m = messages.get(job.messageId);
+        if (!m || (m.status !== 'queued' && m.status !== 'initiated')) {
+          // Gone, or handed over before a crash: nothing to send again.
+          finished.push(job.id);
+        } else if (now >= m.expiresAt) {
+          changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'VALIDITY_EXPIRED', detail: { validity_period: m.validityPeriod }, completesJob: job.id });
+        } else {
+          const quote = pricing.quote(m);
+          if (m.maxPrice !== null && quote.price !== null && quote.price > Number(m.maxPrice)) {
+            changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'MAX_PRICE_EXCEEDED', errorDetail: `price ${quote.price} ${quote.unit} > MaxPrice ${m.maxPrice}`, completesJob: job.id });
+          } else {
+            if (m.status === 'queued') changes.push({ projectId: m.projectId, messageId: m.id, to: 'initiated', detail: { attempt: job.attempts } });
+            ready.push({ job, message: m });
+          }
+        }
+      }
+      if (finished.length) await tx.jobs.deleteMany(finished);
+      const result = await recorder.applyInTransaction(tx, changes, now);
+      return { claimed: jobs.length, ready, result };
+    });
+    if (result) recorder.announce(result);
+    return { claimed, ready };
+  }
 
-    for (const job of jobs) {
-      const m = messages.get(job.messageId);
-      if (!m || (m.status !== 'queued' && m.status !== 'initiated')) {
-        // Gone, or already handed over before a crash: nothing to send again.
-        done.push(job.id);
-        continue;
-      }
-      if (now >= m.expiresAt) {
-        toFail.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'VALIDITY_EXPIRED', detail: { validity_period: m.validityPeriod } });
-        done.push(job.id);
-        continue;
-      }
-      const quote = pricing.quote(m);
-      if (m.maxPrice !== null && quote.price !== null && quote.price > Number(m.maxPrice)) {
-        toFail.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'MAX_PRICE_EXCEEDED', errorDetail: `price ${quote.price} ${quote.unit} > MaxPrice ${m.maxPrice}` });
-        done.push(job.id);
-        continue;
-      }
-      if (m.status === 'queued') toInitiate.push({ projectId: m.projectId, messageId: m.id, to: 'initiated', detail: { attempt: job.attempts } });
-      ready.push({ job, message: m });
+  /** The claimed jobs' messages: their current state read narrowly, completed from recent records. */
+  private async loadMessages(tx: Repositories, jobs: readonly JobRecord[]): Promise<Map<string, MessageRecord>> {
+    const byProject = new Map<string, string[]>();
+    for (const j of jobs) {
+      const ids = byProject.get(j.projectId);
+      if (ids) ids.push(j.messageId);
+      else byProject.set(j.projectId, [j.messageId]);
     }
+    const out = new Map<string, MessageRecord>();
+    for (const [projectId, ids] of byProject) {
+      for (const m of await this.deps.recent.complete(tx, await tx.messages.statesOf(projectId, ids))) out.set(m.id, m);
+    }
+    return out;
+  }
 
-    if (toFail.length) await recorder.recordMany(toFail);
-    if (toInitiate.length) await recorder.recordMany(toInitiate);
-
-    // Group by carrier and submit, outside any transaction.
-    const byCarrier = new Map<Carrier, Array<{ job: JobRecord; message: MessageRecord }>>();
+  /** Hand ready messages to their carriers, outside any transaction, and record the answers. */
+  private async submit(ready: Ready[]): Promise<void> {
+    if (ready.length === 0) return;
+    const { store, clock, recorder, router, pricing } = this.deps;
+    const byCarrier = new Map<Carrier, Ready[]>();
     for (const r of ready) {
       const carrier = router.route(r.message.to);
       const list = byCarrier.get(carrier);
@@ -186,75 +172,67 @@ export class Dispatcher {
       else byCarrier.set(carrier, [r]);
     }
     const outcomes: ChangeRequest[] = [];
+    const retry: Array<{ id: number; runAt: number }> = [];
     const submittedIds = ready.map((r) => r.message.id);
     this.deps.inFlight.begin(submittedIds);
     try {
-    await Promise.all(
-      [...byCarrier].map(async ([carrier, items]) => {
-        const results = await submitSafely(carrier, items.map((i) => submission(i.job, i.message)));
-        const counts = { accepted: 0, rejected: 0, throttled: 0, transient: 0 };
-        const at = clock.now();
-        results.forEach((res, idx) => {
-          const { job, message } = items[idx]!;
-          counts[res.outcome]++;
-          switch (res.outcome) {
-            case 'accepted': {
-              const quote = pricing.quote(message);
-              outcomes.push({
-                projectId: message.projectId,
-                messageId: message.id,
-                to: 'sent',
-                carrier: carrier.descriptor.id,
-                carrierMessageId: res.carrierMessageId,
-                price: quote.price,
-                detail: { parts: res.parts },
-              });
-              this.deps.metrics.dispatchLatency((at - message.createdAt) / 1000);
-              done.push(job.id);
-              break;
+      await Promise.all(
+        [...byCarrier].map(async ([carrier, items]) => {
+          const results = await submitSafely(carrier, items.map((i) => submission(i.job, i.message)));
+          const counts = { accepted: 0, rejected: 0, throttled: 0, transient: 0 };
+          const at = clock.now();
+          results.forEach((res, idx) => {
+            const { job, message } = items[idx]!;
+            counts[res.outcome]++;
+            const carrierId = carrier.descriptor.id;
+            switch (res.outcome) {
+              case 'accepted':
+                outcomes.push({
+                  projectId: message.projectId,
+                  messageId: message.id,
+                  to: 'sent',
+                  carrier: carrierId,
+                  carrierMessageId: res.carrierMessageId,
+                  price: pricing.quote(message).price,
+                  detail: { parts: res.parts, attempt: job.attempts },
+                  completesJob: job.id,
+                });
+                this.deps.metrics.dispatchLatency((at - message.createdAt) / 1000);
+                break;
+              case 'rejected':
+                outcomes.push({ projectId: message.projectId, messageId: message.id, to: 'failed', error: res.error, carrier: carrierId, ...(res.detail ? { errorDetail: res.detail } : {}), detail: { attempt: job.attempts }, completesJob: job.id });
+                break;
+              case 'throttled':
+                retry.push({ id: job.id, runAt: Math.min(at + Math.max(1, res.retryAfterMs), message.expiresAt) });
+                break;
+              case 'transient': {
+                const delay = Math.min(this.opts.maxRetryDelayMs, 250 * 2 ** Math.min(job.attempts, 16));
+                retry.push({ id: job.id, runAt: Math.min(at + delay, message.expiresAt) });
+                this.deps.logger.warn({ carrier: carrierId, messageId: message.id, detail: res.detail, retryInMs: delay }, 'carrier failed transiently; will retry');
+                break;
+              }
             }
-            case 'rejected':
-              outcomes.push({ projectId: message.projectId, messageId: message.id, to: 'failed', error: res.error, carrier: carrier.descriptor.id, ...(res.detail ? { errorDetail: res.detail } : {}) });
-              done.push(job.id);
-              break;
-            case 'throttled':
-              retry.push({ id: job.id, runAt: Math.min(at + Math.max(1, res.retryAfterMs), message.expiresAt) });
-              break;
-            case 'transient': {
-              const delay = Math.min(this.opts.maxRetryDelayMs, 250 * 2 ** Math.min(job.attempts, 16));
-              retry.push({ id: job.id, runAt: Math.min(at + delay, message.expiresAt) });
-              this.deps.logger.warn({ carrier: carrier.descriptor.id, messageId: message.id, detail: res.detail, retryInMs: delay }, 'carrier failed transiently; will retry');
-              break;
-            }
-          }
-        });
-        for (const [outcome, n] of Object.entries(counts)) if (n) this.deps.metrics.carrierSubmitted(carrier.descriptor.id, outcome as keyof typeof counts, n);
-      }),
-    );
-    if (outcomes.length) await recorder.recordMany(outcomes);
+          });
+          for (const [outcome, n] of Object.entries(counts)) if (n) this.deps.metrics.carrierSubmitted(carrier.descriptor.id, outcome as keyof typeof counts, n);
+        }),
+      );
+      // Outcomes and the end of their jobs are recorded together: a crash before this re-runs the
+      // jobs, and they find their messages already handed over (at-least-once, one batch wide).
+      if (outcomes.length) await recorder.recordMany(outcomes);
     } finally {
       const early = this.deps.inFlight.end(submittedIds);
       if (early.length) this.deps.releaseReceipts(early);
     }
-    // Only now forget the jobs: a crash before this line re-runs them, and they find the messages sent.
-    if (done.length) await store.jobs.deleteMany(done);
     if (retry.length) {
       await store.jobs.reschedule(retry);
-      this.armAt(Math.min(...retry.map((r) => r.runAt)));
+      this.loop.armAt(Math.min(...retry.map((r) => r.runAt)));
     }
   }
 }
 
-async function loadMessages(store: Store, jobs: readonly JobRecord[]): Promise<Map<string, MessageRecord>> {
-  const byProject = new Map<string, string[]>();
-  for (const j of jobs) {
-    const ids = byProject.get(j.projectId);
-    if (ids) ids.push(j.messageId);
-    else byProject.set(j.projectId, [j.messageId]);
-  }
-  const out = new Map<string, MessageRecord>();
-  for (const [projectId, ids] of byProject) for (const m of await store.messages.getMany(projectId, ids)) out.set(m.id, m);
-  return out;
+interface Ready {
+  readonly job: JobRecord;
+  readonly message: MessageRecord;
 }
 
 function submission(job: JobRecord, m: MessageRecord): CarrierSubmission {

@@ -7,6 +7,7 @@
 import { planMessage } from '@switchboard/protocol';
 import type { Clock } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
+import { mediaRecordsFor } from '../domain/media.js';
 import { DEFAULT_VALIDITY_PERIOD, type NewMessage, type MessageRecord } from '../domain/message.js';
 import type { InboundMessage, InboundResult } from '../domain/ports/carrier.js';
 import type { Store } from '../domain/ports/store.js';
@@ -96,6 +97,8 @@ export class InboundRouter {
         event: { messageId: message.id, projectId: message.projectId, status: 'received', at: message.createdAt, errorCode: null, errorMessage: null, detail: { carrier: message.carrier } },
       }));
       await tx.events.insertMany(changes.map((c) => c.event));
+      const media = records.flatMap((m) => mediaRecordsFor(m, () => this.deps.ids.uuid()));
+      if (media.length) await tx.media.insertMany(media);
       const webhooks = await planWebhooks(this.deps.planners, changes, tx, now);
       if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
       return { records, changes, webhooks };

@@ -11,6 +11,7 @@ import type { EngineMetrics } from '../domain/ports/metrics.js';
 import type { Repositories, Store, TransitionUpdate } from '../domain/ports/store.js';
 import type { NewWebhookDelivery } from '../domain/webhooks.js';
 import { Batcher } from '../util/batcher.js';
+import type { RecentMessages } from './recent-messages.js';
 import type { StateChange, WebhookPlanner } from './state-change.js';
 
 /** A requested change: move a message to `to`, with failure facts and carrier details. */
@@ -27,6 +28,16 @@ export interface ChangeRequest {
   readonly price?: number | null;
   /** Facts for the event timeline. */
   readonly detail?: Record<string, unknown>;
+  /** A dispatch job this change finishes; it is deleted in the same transaction. */
+  readonly completesJob?: number;
+}
+
+/** What applying a batch of changes inside a transaction produced. */
+export interface AppliedChanges {
+  readonly changes: StateChange[];
+  readonly webhooks: number;
+  /** Per request: whether the message was in a state that allowed the change. */
+  readonly applied: boolean[];
 }
 
 /** Turn a catalogue error into the stored failure fields. */
@@ -76,6 +87,7 @@ export class LifecycleRecorder {
     private readonly clock: Clock,
     private readonly planners: readonly WebhookPlanner[],
     private readonly announcer: ChangeAnnouncer,
+    private readonly recent: RecentMessages,
   ) {
     this.batcher = new Batcher((items) => this.flush(items), 2000);
   }
@@ -95,8 +107,8 @@ export class LifecycleRecorder {
     return this.batcher.drain();
   }
 
-  private async flush(items: ChangeRequest[]): Promise<boolean[]> {
-    const now = this.clock.now();
+  /** Apply changes inside the caller's transaction; call `announce` with the result after commit. */
+  async applyInTransaction(tx: Repositories, items: readonly ChangeRequest[], now: number): Promise<AppliedChanges> {
     const updates: TransitionUpdate[] = items.map((c) => ({
       projectId: c.projectId,
       id: c.messageId,
@@ -107,32 +119,42 @@ export class LifecycleRecorder {
       ...(c.carrierMessageId !== undefined ? { carrierMessageId: c.carrierMessageId } : {}),
       ...(c.price !== undefined ? { price: c.price } : {}),
     }));
-    const { changes, webhooks } = await this.store.transaction(async (tx) => {
-      const changed = await tx.messages.transitionMany(updates);
-      // A message can appear twice in one batch (e.g. sent and delivered); keep request order per id.
-      const byKey = new Map<string, ChangeRequest>();
-      for (const c of items) byKey.set(`${c.messageId}\u0000${c.to}`, c);
-      const changes: StateChange[] = changed.map((message) => {
-        const req = byKey.get(`${message.id}\u0000${message.status}`);
-        const event: NewMessageEvent = {
-          messageId: message.id,
-          projectId: message.projectId,
-          status: message.status,
-          at: now,
-          errorCode: req?.error ? message.errorCode : null,
-          errorMessage: req?.error ? message.errorMessage : null,
-          detail: eventDetail(req),
-        };
-        return { message, event };
-      });
-      await tx.events.insertMany(changes.map((c) => c.event));
-      const webhooks = await planWebhooks(this.planners, changes, tx, now);
-      if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
-      return { changes, webhooks };
+    const changed = updates.length ? await this.recent.complete(tx, await tx.messages.transitionMany(updates)) : [];
+    // A message can appear twice in one batch (e.g. sent and delivered); match each row to its request.
+    const byKey = new Map<string, ChangeRequest>();
+    for (const c of items) byKey.set(`${c.messageId}\u0000${c.to}`, c);
+    const changes: StateChange[] = changed.map((message) => {
+      const req = byKey.get(`${message.id}\u0000${message.status}`);
+      const event: NewMessageEvent = {
+        messageId: message.id,
+        projectId: message.projectId,
+        status: message.status,
+        at: now,
+        errorCode: req?.error ? message.errorCode : null,
+        errorMessage: req?.error ? message.errorMessage : null,
+        detail: eventDetail(req),
+      };
+      return { message, event };
     });
-    this.announcer.announce(changes, webhooks.length);
-    const applied = new Set(changes.map((c) => `${c.message.id}\u0000${c.message.status}`));
-    return items.map((c) => applied.has(`${c.messageId}\u0000${c.to}`));
+    if (changes.length) await tx.events.insertMany(changes.map((c) => c.event));
+    const jobs = items.filter((c) => c.completesJob !== undefined).map((c) => c.completesJob!);
+    if (jobs.length) await tx.jobs.deleteMany(jobs);
+    const webhooks = await planWebhooks(this.planners, changes, tx, now);
+    if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
+    const appliedKeys = new Set(changes.map((c) => `${c.message.id}\u0000${c.message.status}`));
+    return { changes, webhooks: webhooks.length, applied: items.map((c) => appliedKeys.has(`${c.messageId}\u0000${c.to}`)) };
+  }
+
+  /** Publish committed changes (bus, metrics, webhook wake-up). */
+  announce(result: AppliedChanges): void {
+    this.announcer.announce(result.changes, result.webhooks);
+  }
+
+  private async flush(items: ChangeRequest[]): Promise<boolean[]> {
+    const now = this.clock.now();
+    const result = await this.store.transaction((tx) => this.applyInTransaction(tx, items, now));
+    this.announce(result);
+    return result.applied;
   }
 }
 

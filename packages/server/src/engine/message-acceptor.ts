@@ -8,12 +8,14 @@ import type { ErrorDetail } from '@switchboard/protocol';
 import { AppError } from '../domain/app-error.js';
 import type { Clock } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
+import { mediaRecordsFor } from '../domain/media.js';
 import type { MessageRecord, NewMessage, NewMessageEvent } from '../domain/message.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { Store } from '../domain/ports/store.js';
 import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type SendRules } from '../domain/send-request.js';
 import { Batcher } from '../util/batcher.js';
 import { planWebhooks, type ChangeAnnouncer } from './lifecycle-recorder.js';
+import type { RecentMessages } from './recent-messages.js';
 import type { SenderResolver } from './sender-resolver.js';
 import type { StateChange, WebhookPlanner } from './state-change.js';
 
@@ -30,6 +32,7 @@ export class MessageAcceptor {
       readonly announcer: ChangeAnnouncer;
       readonly bus: Bus;
       readonly rules: SendRules;
+      readonly recent: RecentMessages;
     },
   ) {
     this.writer = new Batcher((rows) => this.persist(rows), 1000);
@@ -110,11 +113,14 @@ export class MessageAcceptor {
       const records = await tx.messages.insertMany(rows);
       const changes: StateChange[] = records.map((message) => ({ message, event: queuedEvent(message) }));
       await tx.events.insertMany(changes.map((c) => c.event));
+      const media = records.flatMap((m) => mediaRecordsFor(m, () => this.deps.ids.uuid()));
+      if (media.length) await tx.media.insertMany(media);
       await tx.jobs.enqueueMany(records.map((m) => ({ kind: 'dispatch', projectId: m.projectId, messageId: m.id, runAt: m.createdAt })));
       const webhooks = await planWebhooks(planners, changes, tx, rows[0]!.createdAt);
       if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
       return { records, changes, webhooks };
     });
+    for (const r of records) this.deps.recent.remember(r);
     announcer.announce(changes, webhooks.length);
     bus.publish('work.available', { queue: 'dispatch' });
     return records;

@@ -46,7 +46,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     endpoints: {
       // The same path upgraded to a WebSocket speaks RELAY (JSON-RPC); see docs/api/relay.md.
       relay: `${request.protocol === 'https' ? 'wss' : 'ws'}://${request.headers.host ?? 'localhost'}/`,
-      native: '/api/messaging/messages, /api/messaging/logs, /api/relay/rest/phone_numbers',
+      native: '/api/messaging/messages, /api/messaging/logs, /api/relay/rest/phone_numbers, /api/relay/rest/number_groups',
+      compatibility: '/api/laml/2010-04-01/Accounts/{project}/Messages (also /2010-04-01/...)',
       simulator: '/api/simulator/messages',
       health: '/health',
       metrics: '/metrics',

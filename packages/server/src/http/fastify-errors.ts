@@ -38,7 +38,7 @@ function validationDetails(list: Array<{ instancePath: string; message?: string;
     if (seen.has(property)) continue;
     seen.add(property);
     const key = map[property];
-    if (!property) out.push(detail('MALFORMED_BODY', { message: `The request ${v.message ?? 'is malformed'}.` }));
+    if (!property) out.push(detail('MALFORMED_BODY', { message: v.message === 'must be object' ? 'The request body must be a JSON object.' : `The request body ${v.message ?? 'is malformed'}.` }));
     else if (key) out.push(detail(key, { attribute: property }));
     else out.push(detail('INVALID_PARAMETER', { attribute: property, message: `${property} ${v.message ?? 'is invalid'}.` }));
   }

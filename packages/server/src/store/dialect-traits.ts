@@ -2,13 +2,18 @@
  * What differs between SQL engines beyond column types: row locking for work queues and how
  * constraint violations are recognised. Each dialect file provides one of these.
  */
-import type { SelectQueryBuilder } from 'kysely';
+import type { RawBuilder, SelectQueryBuilder } from 'kysely';
 import type { StoreDialect } from '../domain/ports/store.js';
 
 export interface DialectTraits {
   readonly name: StoreDialect;
   /** Make a claim sub-select skip rows other workers hold (`FOR UPDATE SKIP LOCKED` on PostgreSQL). */
   lockForClaim<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
+  /**
+   * The project filter of a lookup by a unique key (id, number). Written per engine so the planner
+   * uses the key's index instead of scanning all of the project's rows.
+   */
+  keyLookupInProject(projectId: string): RawBuilder<boolean>;
   /** True when an error is a unique-constraint violation. */
   isUniqueViolation(err: unknown): boolean;
   /** Largest number of bound parameters one statement may carry. */

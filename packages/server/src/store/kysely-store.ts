@@ -5,24 +5,32 @@
 import { sql, type Kysely } from 'kysely';
 import type { Repositories, Store, StoreDialect } from '../domain/ports/store.js';
 import type { DialectTraits } from './dialect-traits.js';
+import { KyselyCarrierPartRepository } from './repositories/carrier-parts.js';
 import { KyselyHandsetInboxRepository } from './repositories/handsets.js';
 import { KyselyJobRepository } from './repositories/jobs.js';
 import { KyselyMessageEventRepository, KyselyMessageRepository } from './repositories/messages.js';
 import { KyselyPhoneNumberRepository } from './repositories/numbers.js';
 import { KyselyProjectRepository, KyselyTokenRepository } from './repositories/projects.js';
 import { KyselyWebhookRepository } from './repositories/webhooks.js';
+import { KyselyCxmlApplicationRepository } from './repositories/applications.js';
+import { KyselyMessageMediaRepository } from './repositories/media.js';
+import { KyselyNumberGroupRepository } from './repositories/number-groups.js';
 import type { Database } from './schema.js';
 
 function repositories(db: Kysely<Database>, traits: DialectTraits): Repositories {
   return {
     projects: new KyselyProjectRepository(db),
     tokens: new KyselyTokenRepository(db),
-    numbers: new KyselyPhoneNumberRepository(db),
+    numbers: new KyselyPhoneNumberRepository(db, traits),
     messages: new KyselyMessageRepository(db, traits),
     events: new KyselyMessageEventRepository(db, traits),
     jobs: new KyselyJobRepository(db, traits),
     webhooks: new KyselyWebhookRepository(db, traits),
     handsets: new KyselyHandsetInboxRepository(db, traits),
+    numberGroups: new KyselyNumberGroupRepository(db),
+    applications: new KyselyCxmlApplicationRepository(db),
+    media: new KyselyMessageMediaRepository(db, traits),
+    carrierParts: new KyselyCarrierPartRepository(db, traits),
   };
 }
 
@@ -36,6 +44,10 @@ export class KyselyStore implements Store {
   readonly jobs;
   readonly webhooks;
   readonly handsets;
+  readonly numberGroups;
+  readonly applications;
+  readonly media;
+  readonly carrierParts;
 
   constructor(
     /** The underlying Kysely instance, for dialect files and tests. */
@@ -53,6 +65,10 @@ export class KyselyStore implements Store {
     this.jobs = repos.jobs;
     this.webhooks = repos.webhooks;
     this.handsets = repos.handsets;
+    this.numberGroups = repos.numberGroups;
+    this.applications = repos.applications;
+    this.media = repos.media;
+    this.carrierParts = repos.carrierParts;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

@@ -6,7 +6,7 @@ import type { Encoding, MessageDirection, MessageHandler, MessageKind, MessageOr
 import type { Selectable } from 'kysely';
 import type { TokenScope } from '../domain/credentials.js';
 import type { JobKind, JobRecord } from '../domain/jobs.js';
-import type { CallbackFormat, MessageEventRecord, MessageRecord, NewMessage } from '../domain/message.js';
+import type { CallbackFormat, MessageEventRecord, MessageRecord, MessageState, NewMessage } from '../domain/message.js';
 import type { NumberType } from '../domain/phone-numbers.js';
 import type { HandsetMessageRecord } from '../domain/ports/store.js';
 import type { ApiTokenRecord, PhoneNumberRecord, ProjectRecord, WebhookMethod } from '../domain/project.js';
@@ -148,6 +148,41 @@ export function messageFromRow(row: Selectable<MessagesTable>): MessageRecord {
   };
 }
 
+/** Columns of `MessageState`, for narrow reads and RETURNING clauses. */
+export const MESSAGE_STATE_COLUMNS = [
+  'id',
+  'project_id',
+  'status',
+  'error_code',
+  'error_message',
+  'reason',
+  'carrier',
+  'carrier_message_id',
+  'price',
+  'updated_at',
+  'sent_at',
+  'redacted_at',
+  'deleted_at',
+] as const;
+
+export function messageStateFromRow(row: Pick<Selectable<MessagesTable>, (typeof MESSAGE_STATE_COLUMNS)[number]>): MessageState {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    status: row.status as MessageStatus,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    reason: row.reason,
+    carrier: row.carrier,
+    carrierMessageId: row.carrier_message_id,
+    price: row.price,
+    updatedAt: num(row.updated_at),
+    sentAt: numOrNull(row.sent_at),
+    redactedAt: numOrNull(row.redacted_at),
+    deletedAt: numOrNull(row.deleted_at),
+  };
+}
+
 export function messageToRow(m: NewMessage): Omit<MessagesTable, 'seq'> {
   return {
     id: m.id,
@@ -232,6 +267,7 @@ export function deliveryFromRow(row: Selectable<WebhookDeliveriesTable>): Webhoo
     nextAttemptAt: num(row.next_attempt_at),
     lastStatusCode: row.last_status_code,
     lastError: row.last_error,
+    leaseOwner: row.lease_owner,
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
   };

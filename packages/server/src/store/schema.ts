@@ -122,6 +122,7 @@ export interface WebhookDeliveriesTable {
   next_attempt_at: number;
   last_status_code: number | null;
   last_error: string | null;
+  lease_owner: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -152,6 +153,73 @@ export interface HandsetMessagesTable {
   received_at: number;
 }
 
+export interface NumberGroupsTable {
+  seq: Generated<number>;
+  id: string;
+  project_id: string;
+  name: string;
+  sticky_sender: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NumberGroupMembershipsTable {
+  seq: Generated<number>;
+  id: string;
+  project_id: string;
+  group_id: string;
+  phone_number_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NumberGroupStickyTable {
+  project_id: string;
+  group_id: string;
+  destination: string;
+  phone_number_id: string;
+  created_at: number;
+}
+
+export interface CxmlApplicationsTable {
+  seq: Generated<number>;
+  id: string;
+  project_id: string;
+  friendly_name: string;
+  sms_url: string | null;
+  sms_method: string;
+  sms_fallback_url: string | null;
+  sms_fallback_method: string;
+  sms_status_callback: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessageMediaTable {
+  seq: Generated<number>;
+  id: string;
+  project_id: string;
+  message_id: string;
+  position: number;
+  url: string;
+  content_type: string;
+  created_at: number;
+}
+
+export interface CarrierPartsTable {
+  carrier: string;
+  carrier_message_id: string;
+  project_id: string;
+  message_id: string;
+  part_index: number;
+  part_count: number;
+  status: string;
+  error: string | null;
+  error_detail: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 /** The whole schema. */
 export interface Database {
   projects: ProjectsTable;
@@ -163,4 +231,10 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   handset_messages: HandsetMessagesTable;
+  number_groups: NumberGroupsTable;
+  number_group_memberships: NumberGroupMembershipsTable;
+  number_group_sticky: NumberGroupStickyTable;
+  cxml_applications: CxmlApplicationsTable;
+  message_media: MessageMediaTable;
+  carrier_parts: CarrierPartsTable;
 }

@@ -13,6 +13,7 @@ export class Batcher<I, R> {
   private queue: Pending<I, R>[] = [];
   private scheduled = false;
   private running = false;
+  private flushing = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -36,7 +37,7 @@ export class Batcher<I, R> {
 
   /** Items waiting or being flushed. */
   get pending(): number {
-    return this.queue.length + (this.running ? 1 : 0);
+    return this.queue.length + this.flushing;
   }
 
   /** Resolves once nothing is queued or in flight. */
@@ -60,12 +61,14 @@ export class Batcher<I, R> {
     try {
       while (this.queue.length) {
         const batch = this.queue.splice(0, this.maxBatch);
+        this.flushing = batch.length;
         try {
           const results = await this.flush(batch.map((p) => p.item));
           for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
         } catch (err) {
           for (const p of batch) p.reject(err);
         }
+        this.flushing = 0;
       }
     } finally {
       this.running = false;

@@ -4,18 +4,26 @@
  * capped exponential backoff until `max_attempts`; a delivery with a fallback URL makes its last
  * attempt there. It never blocks the message pipeline: deliveries are rows, not promises.
  */
+import { ERRORS } from '@switchboard/protocol';
 import type { Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { EngineMetrics } from '../domain/ports/metrics.js';
 import type { Store } from '../domain/ports/store.js';
-import type { WebhookDeliveryRecord, WebhookKind } from '../domain/webhooks.js';
+import type { WebhookAttemptRecord, WebhookDeliveryRecord, WebhookKind } from '../domain/webhooks.js';
 import type { Logger } from '../engine/dispatcher.js';
+import { Batcher } from '../util/batcher.js';
+import { WorkLoop } from '../util/work-loop.js';
 import type { WebhookHttpClient, WebhookResponse } from './http-client.js';
 import { signFormRequest, signJsonRequest } from './signing.js';
 import type { SigningKeys } from './signing-keys.js';
 import { timeoutsFromUrl, type WebhookTimeouts } from './timeouts.js';
 
+/** Transport failures (refused, timed out, non-2xx) are reported with the compat webhook code 11200. */
+const WEBHOOK_FAILED = ERRORS.WEBHOOK_FAILED.compat;
+
 export interface WebhookRunnerOptions {
+  /** Node identity recorded on leases. */
+  readonly nodeId: string;
   readonly concurrency: number;
   readonly leaseMs: number;
   readonly retryBaseMs: number;
@@ -30,16 +38,19 @@ export type ResponseVerdict = { readonly ok: true } | { readonly ok: false; read
 /** Reads the answer of a delivered webhook of one kind (e.g. a cXML document) and acts on it. */
 export type ResponseHandler = (delivery: WebhookDeliveryRecord, response: WebhookResponse) => Promise<ResponseVerdict>;
 
+/** The bookkeeping of one finished attempt: its log row and the delivery's new state. */
+interface Settlement {
+  readonly attempt: Omit<WebhookAttemptRecord, 'id'>;
+  readonly id: number;
+  readonly result: Parameters<Store['webhooks']['settle']>[1];
+}
+
 export class WebhookRunner {
-  private running = false;
-  private stopping = false;
-  private readonly inFlight = new Set<Promise<void>>();
-  private scheduled = false;
-  private pumping = false;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
+  private readonly loop: WorkLoop;
   private unsubscribe: (() => void) | undefined;
   private readonly handlers = new Map<WebhookKind, ResponseHandler>();
+  /** Attempts finishing together share one commit. */
+  private readonly bookkeeping: Batcher<Settlement, undefined>;
 
   constructor(
     private readonly deps: {
@@ -52,86 +63,70 @@ export class WebhookRunner {
       readonly logger: Logger;
     },
     private readonly opts: WebhookRunnerOptions,
-  ) {}
+  ) {
+    this.loop = new WorkLoop(
+      () => this.pass(),
+      () => deps.clock.now(),
+      (err) => deps.logger.error({ err }, 'claiming webhooks failed; retrying shortly'),
+    );
+    this.bookkeeping = new Batcher(async (items) => {
+      await deps.store.transaction(async (tx) => {
+        for (const s of items) {
+          await tx.webhooks.recordAttempt(s.attempt);
+          await tx.webhooks.settle(s.id, s.result);
+        }
+      });
+      return items.map(() => undefined);
+    }, 500);
+  }
 
   /** Register what to do with the responses of one kind of webhook. */
   onResponse(kind: WebhookKind, handler: ResponseHandler): void {
     this.handlers.set(kind, handler);
   }
 
-  start(): void {
-    this.running = true;
+  /** Begin delivering; `releaseAllLeases` recovers deliveries a previous run of a single-node server held. */
+  async start(releaseAllLeases: boolean): Promise<void> {
+    const released = await this.deps.store.webhooks.releaseLeases(releaseAllLeases ? null : this.opts.nodeId, this.deps.clock.now());
+    if (released) this.deps.logger.info({ released }, 'released webhook leases held by a previous run');
     this.unsubscribe = this.deps.bus.subscribe('work.available', (e) => {
-      if (e.queue === 'webhooks') this.wake();
+      if (e.queue === 'webhooks') this.loop.wake();
     });
-    this.wake();
+    this.loop.start();
   }
 
   /** Stop claiming; wait for requests in flight (bounded by their timeouts). */
   async stop(): Promise<void> {
-    this.stopping = true;
     this.unsubscribe?.();
-    if (this.timer) clearTimeout(this.timer);
-    while (this.inFlight.size || this.pumping) await Promise.all([...this.inFlight, new Promise((r) => setImmediate(r))]);
-    this.running = false;
+    await this.loop.stop();
+    await this.bookkeeping.drain();
   }
 
+  /** Look for due deliveries soon. */
   wake(): void {
-    if (!this.running || this.stopping || this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.pump();
-    });
+    this.loop.wake();
   }
 
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    try {
-      while (!this.stopping) {
-        const room = this.opts.concurrency - this.inFlight.size;
-        if (room <= 0) break;
-        const due = await this.deps.store.webhooks.claimDue(this.deps.clock.now(), room, this.opts.leaseMs);
-        if (due.length === 0) {
-          const next = await this.deps.store.webhooks.nextDueAt();
-          if (next !== undefined) this.armAt(next);
-          break;
-        }
-        for (const d of due) {
-          const p = this.deliver(d)
-            .catch((err) => this.deps.logger.error({ err, deliveryId: d.id }, 'webhook bookkeeping failed; it retries when its lease expires'))
-            .finally(() => {
-              this.inFlight.delete(p);
-              this.wake();
-            });
-          this.inFlight.add(p);
-        }
-        if (due.length < room) break;
+  private async pass(): Promise<void> {
+    const { store, clock, logger } = this.deps;
+    while (!this.loop.stopped) {
+      const room = this.opts.concurrency - this.loop.active;
+      if (room <= 0) return;
+      const due = await store.webhooks.claimDue(clock.now(), room, this.opts.leaseMs, this.opts.nodeId);
+      if (due.length === 0) {
+        const next = await store.webhooks.nextDueAt();
+        if (next !== undefined) this.loop.armAt(next);
+        return;
       }
-    } catch (err) {
-      this.deps.logger.error({ err }, 'claiming webhooks failed; retrying shortly');
-      this.armAt(this.deps.clock.now() + 1000);
-    } finally {
-      this.pumping = false;
+      for (const d of due) {
+        this.loop.track(this.deliver(d), (err) => logger.error({ err, deliveryId: d.id }, 'webhook bookkeeping failed; it retries when its lease expires'));
+      }
+      if (due.length < room) return;
     }
   }
 
-  private armAt(at: number): void {
-    if (this.stopping) return;
-    if (this.timer && this.timerAt <= at) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.wake();
-    }, Math.max(0, at - this.deps.clock.now()) + 5);
-    this.timer.unref();
-  }
-
   private async deliver(d: WebhookDeliveryRecord): Promise<void> {
-    const { store, clock, http, keys, metrics, logger } = this.deps;
+    const { clock, http, keys, metrics, logger } = this.deps;
     const attempt = d.attempts + 1;
     const useFallback = d.fallbackUrl !== null && attempt >= d.maxAttempts && d.maxAttempts > 1;
     const configured = useFallback ? d.fallbackUrl! : d.url;
@@ -152,7 +147,7 @@ export class WebhookRunner {
       statusCode = res.statusCode;
       excerpt = res.body.slice(0, 512) || null;
       if (res.statusCode < 200 || res.statusCode >= 300) {
-        error = `HTTP ${res.statusCode}`;
+        error = `${WEBHOOK_FAILED}: HTTP ${res.statusCode}`;
       } else {
         const handler = this.handlers.get(d.kind);
         if (handler) {
@@ -164,23 +159,27 @@ export class WebhookRunner {
         }
       }
     } catch (err) {
-      error = describeFailure(err);
+      error = `${WEBHOOK_FAILED}: ${describeFailure(err)}`;
     }
     const durationMs = Math.round(performance.now() - t0);
     const now = clock.now();
-    await store.webhooks.recordAttempt({ deliveryId: d.id, projectId: d.projectId, attempt, url: requestUrl, at: started, durationMs, statusCode, error, signature, responseExcerpt: excerpt });
+    const logged = { deliveryId: d.id, projectId: d.projectId, attempt, url: requestUrl, at: started, durationMs, statusCode, error, signature, responseExcerpt: excerpt };
 
     if (error === null) {
-      await store.webhooks.settle(d.id, { status: 'delivered', attempts: attempt, nextAttemptAt: now, lastStatusCode: statusCode, lastError: null, at: now });
+      await this.bookkeeping.add({ attempt: logged, id: d.id, result: { status: 'delivered', attempts: attempt, nextAttemptAt: now, lastStatusCode: statusCode, lastError: null, at: now } });
       metrics.webhookOutcome(d.kind, 'delivered');
       return;
     }
     const giveUp = !retryable || attempt >= d.maxAttempts;
     const nextAttemptAt = giveUp ? now : now + this.backoff(attempt);
-    await store.webhooks.settle(d.id, { status: giveUp ? 'failed' : 'pending', attempts: attempt, nextAttemptAt, lastStatusCode: statusCode, lastError: error, at: now });
+    await this.bookkeeping.add({
+      attempt: logged,
+      id: d.id,
+      result: { status: giveUp ? 'failed' : 'pending', attempts: attempt, nextAttemptAt, lastStatusCode: statusCode, lastError: error, at: now },
+    });
     metrics.webhookOutcome(d.kind, giveUp ? 'failed' : 'retry');
     logger.warn({ deliveryId: d.id, kind: d.kind, url: requestUrl, attempt, error, giveUp }, giveUp ? 'webhook failed for good' : 'webhook failed; will retry');
-    if (!giveUp) this.armAt(nextAttemptAt);
+    if (!giveUp) this.loop.armAt(nextAttemptAt);
   }
 
   private backoff(attempt: number): number {

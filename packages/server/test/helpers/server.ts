@@ -28,7 +28,7 @@ export function basicAuth(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
-export async function startTestServer(overrides: Partial<SwitchboardSettings> = {}, opts: StartOptions & { dataDir?: string } = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<SwitchboardSettings> = {}, opts: StartOptions & { dataDir?: string; /** Config-file sections (smpp, simulator.rules...). */ file?: Record<string, unknown> } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const settings = loadSettings({
     configFile: undefined,
@@ -45,10 +45,13 @@ export async function startTestServer(overrides: Partial<SwitchboardSettings> = 
       logLevel: 'silent',
       webhookRetryBaseMs: 50,
       webhookRetryMaxMs: 200,
+      // HTTPS (and its certificate generation) only where a test asks for it.
+      httpsEnabled: false,
+      httpsPort: 0,
       ...overrides,
     },
   });
-  const handle = await startSwitchboard(settings, { logger: opts.logger ?? pino({ level: settings.logLevel }), ...opts });
+  const handle = await startSwitchboard(opts.file ? { ...settings, rawFile: opts.file } : settings, { logger: opts.logger ?? pino({ level: settings.logLevel }), ...opts });
   const auth = basicAuth(PROJECT_ID, API_TOKEN);
   return {
     ...handle,

@@ -50,3 +50,21 @@ export function parseOutcomeRules(raw: unknown): OutcomeRule[] {
     return { prefix, outcome: o, ...(typeof description === 'string' ? { description } : {}) };
   });
 }
+
+/** A rule in the vocabulary of the config file and the settings API (the inverse of `parseOutcomeRules`). */
+export function describeOutcomeRule(rule: OutcomeRule): { prefix: string; outcome: string; error?: number; times?: number; description?: string } {
+  const o = rule.outcome;
+  const base = { prefix: rule.prefix, ...(rule.description ? { description: rule.description } : {}) };
+  switch (o.kind) {
+    case 'delivered':
+      return { ...base, outcome: o.receipt === 'delayed' ? 'delayed' : 'delivered' };
+    case 'undelivered':
+    case 'failed':
+      return { ...base, outcome: o.kind, error: ERRORS[o.error].compat };
+    case 'no_receipt':
+      return { ...base, outcome: 'no_receipt' };
+    case 'throttled':
+    case 'transient':
+      return { ...base, outcome: o.kind, times: o.times };
+  }
+}

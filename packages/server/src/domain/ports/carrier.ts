@@ -89,8 +89,38 @@ export interface AwaitingReceipt {
   readonly sentAt: number;
 }
 
+/** One connection of a carrier (an SMPP bind), for operations views. */
+export interface CarrierLinkStatus {
+  readonly id: string;
+  /** transceiver, transmitter, receiver... */
+  readonly mode: string;
+  readonly state: 'connecting' | 'bound' | 'down' | 'stopped';
+  /** Requests sent and not yet answered / the most allowed. */
+  readonly windowUsed: number;
+  readonly windowSize: number;
+  /** When it was bound (ms), or null. */
+  readonly boundSince: number | null;
+  readonly lastError: string | null;
+}
+
+/** A carrier's live state for metrics and the operations endpoint. */
+export interface CarrierStatus {
+  readonly state: 'up' | 'degraded' | 'down' | 'stopped';
+  readonly links: readonly CarrierLinkStatus[];
+  /** Parts waiting to be sent. */
+  readonly queued: number;
+  /** Parts per second sent, averaged over the last few seconds. */
+  readonly throughput: number;
+  /** Configured limit in parts per second, or null when unlimited. */
+  readonly throughputLimit: number | null;
+  /** Monotonic counters (submits, throttles, receipts, reconnects...). */
+  readonly counters: Readonly<Record<string, number>>;
+}
+
 export interface Carrier {
   readonly descriptor: CarrierDescriptor;
+  /** Live state, for carriers that have more to say than `health()`. */
+  status?(): CarrierStatus;
   start(sink: CarrierSink): Promise<void>;
   /** Stop taking work; finish or hand back what is in flight. */
   stop(): Promise<void>;

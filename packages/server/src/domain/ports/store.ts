@@ -6,8 +6,11 @@
 import type { MessageStatus } from '@switchboard/protocol';
 import type { ApiTokenRecord, PhoneNumberRecord, ProjectRecord } from '../project.js';
 import type { JobKind, JobRecord, NewJob } from '../jobs.js';
-import type { MessageEventRecord, MessageRecord, NewMessage, NewMessageEvent } from '../message.js';
+import type { MessageEventRecord, MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../message.js';
 import type { NewWebhookDelivery, WebhookAttemptRecord, WebhookDeliveryRecord } from '../webhooks.js';
+import type { CxmlApplicationPatch, CxmlApplicationRecord } from '../cxml-applications.js';
+import type { MessageMediaRecord } from '../media.js';
+import type { NumberGroupMembershipRecord, NumberGroupRecord } from '../number-groups.js';
 
 /** Which SQL engine backs the store. */
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -113,11 +116,13 @@ export interface MessageRepository {
   getMany(projectId: string, ids: readonly string[]): Promise<MessageRecord[]>;
   seqOf(projectId: string, id: string): Promise<number | undefined>;
   list(projectId: string, filter: MessageListFilter, page: SeqPage): Promise<MessageRecord[]>;
+  /** The changing part of messages (cheap to read): status, errors, carrier facts, times. */
+  statesOf(projectId: string, ids: readonly string[]): Promise<MessageState[]>;
   /**
    * Guarded, batched state changes: each update applies only when the message is in a legal
-   * predecessor state (domain lifecycle). Returns the rows that changed, as they are now.
+   * predecessor state (domain lifecycle). Returns the state of the rows that changed, as they are now.
    */
-  transitionMany(updates: readonly TransitionUpdate[]): Promise<MessageRecord[]>;
+  transitionMany(updates: readonly TransitionUpdate[]): Promise<MessageState[]>;
   /** Empty the body; returns the updated message or undefined when not found. */
   redact(projectId: string, id: string, at: number): Promise<MessageRecord | undefined>;
   markDeleted(projectId: string, id: string, at: number): Promise<boolean>;
@@ -153,7 +158,9 @@ export interface WebhookRepository {
    * Engine internal, all projects: lease due pending deliveries. Only the oldest pending delivery
    * of each message is eligible, so one message's callbacks arrive in order.
    */
-  claimDue(now: number, limit: number, leaseMs: number): Promise<WebhookDeliveryRecord[]>;
+  claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<WebhookDeliveryRecord[]>;
+  /** Make deliveries leased by `owner` (or by anyone, when null) due now. */
+  releaseLeases(owner: string | null, now: number): Promise<number>;
   recordAttempt(attempt: Omit<WebhookAttemptRecord, 'id'>): Promise<void>;
   /** Record the result of an attempt: delivered, failed for good, or pending again at `nextAttemptAt`. */
   settle(
@@ -163,7 +170,7 @@ export interface WebhookRepository {
   get(projectId: string, id: number): Promise<WebhookDeliveryRecord | undefined>;
   listForMessage(projectId: string, messageId: string): Promise<WebhookDeliveryRecord[]>;
   listAttempts(projectId: string, deliveryId: number): Promise<WebhookAttemptRecord[]>;
-  /** Make a pending or failed delivery due now (console "retry now"). */
+  /** Make a failed delivery, or a pending one not being sent right now, due now (console "retry now"). */
   retryNow(projectId: string, id: number, now: number): Promise<boolean>;
   nextDueAt(): Promise<number | undefined>;
   countPending(): Promise<number>;
@@ -198,6 +205,105 @@ export interface HandsetInboxRepository {
   prune(keep: number): Promise<number>;
 }
 
+/** A member of a number group with the number it stands for. */
+export interface GroupMember {
+  readonly membership: NumberGroupMembershipRecord;
+  readonly number: PhoneNumberRecord;
+}
+
+export interface NumberGroupRepository {
+  create(group: NumberGroupRecord): Promise<void>;
+  get(projectId: string, id: string): Promise<NumberGroupRecord | undefined>;
+  list(projectId: string, filter: { readonly nameContains?: string }, page: SeqPage): Promise<Array<NumberGroupRecord & { seq: number }>>;
+  seqOf(projectId: string, id: string): Promise<number | undefined>;
+  update(projectId: string, id: string, patch: { readonly name?: string; readonly stickySender?: boolean }, at: number): Promise<NumberGroupRecord | undefined>;
+  /** Deletes the group with its memberships and sticky assignments. */
+  delete(projectId: string, id: string): Promise<boolean>;
+  /** Members per group id (groups without members are absent). */
+  countMembers(projectId: string, groupIds: readonly string[]): Promise<Map<string, number>>;
+  /** Throws a unique-constraint error when the number is already a member. */
+  addMember(membership: NumberGroupMembershipRecord): Promise<void>;
+  getMembership(projectId: string, id: string): Promise<GroupMember | undefined>;
+  listMembers(projectId: string, groupId: string, page: SeqPage): Promise<Array<GroupMember & { seq: number }>>;
+  membershipSeqOf(projectId: string, id: string): Promise<number | undefined>;
+  /** Every member of a group, oldest first (sender selection). */
+  allMembers(projectId: string, groupId: string): Promise<GroupMember[]>;
+  removeMember(projectId: string, membershipId: string): Promise<boolean>;
+  /** The number a destination was given when it first heard from the group. */
+  stickyNumber(projectId: string, groupId: string, destination: string): Promise<string | undefined>;
+  /** Remember (or replace) the number a destination hears from. */
+  setStickyNumber(projectId: string, groupId: string, destination: string, phoneNumberId: string, at: number): Promise<void>;
+}
+
+export interface CxmlApplicationRepository {
+  create(app: CxmlApplicationRecord): Promise<void>;
+  get(projectId: string, id: string): Promise<CxmlApplicationRecord | undefined>;
+  list(projectId: string, filter: { readonly friendlyName?: string }, page: SeqPage): Promise<Array<CxmlApplicationRecord & { seq: number }>>;
+  seqOf(projectId: string, id: string): Promise<number | undefined>;
+  update(projectId: string, id: string, patch: CxmlApplicationPatch, at: number): Promise<CxmlApplicationRecord | undefined>;
+  delete(projectId: string, id: string): Promise<boolean>;
+}
+
+export interface MessageMediaRepository {
+  insertMany(rows: readonly MessageMediaRecord[]): Promise<void>;
+  /**
+   * A message's media in message order (oldest first). Unlike the other lists, `afterSeq` selects the
+   * rows after a cursor (next page) and `beforeSeq` the rows before it (previous page); both keep
+   * the oldest-first order.
+   */
+  listForMessage(projectId: string, messageId: string, filter: { readonly createdFrom?: number; readonly createdTo?: number }, page: SeqPage): Promise<Array<MessageMediaRecord & { seq: number }>>;
+  get(projectId: string, messageId: string, id: string): Promise<MessageMediaRecord | undefined>;
+  seqOf(projectId: string, messageId: string, id: string): Promise<number | undefined>;
+  delete(projectId: string, messageId: string, id: string): Promise<boolean>;
+}
+
+/** Where one part of a message stands at a carrier that answers per part (SMPP). */
+export type CarrierPartStatus = 'sent' | 'delivered' | 'undelivered';
+
+/** One part of a message as a carrier accepted it, keyed by the carrier's (normalised) message id. */
+export interface CarrierPartRecord {
+  readonly carrier: string;
+  /** The carrier's message id in the connector's canonical (normalised) form. */
+  readonly carrierMessageId: string;
+  readonly projectId: string;
+  readonly messageId: string;
+  /** 1-based part number. */
+  readonly partIndex: number;
+  readonly partCount: number;
+  readonly status: CarrierPartStatus;
+  /** Catalogue error key of a failed part. */
+  readonly error: string | null;
+  /** The carrier's own words about a failed part. */
+  readonly errorDetail: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A part's final outcome from a receipt. */
+export interface CarrierPartOutcome {
+  readonly carrierMessageId: string;
+  readonly status: Exclude<CarrierPartStatus, 'sent'>;
+  readonly error: string | null;
+  readonly errorDetail: string | null;
+  readonly at: number;
+}
+
+/** Parts of messages handed to per-part carriers, for receipt correlation across restarts. */
+export interface CarrierPartRepository {
+  /** Record accepted parts; an id the carrier reuses replaces the old mapping. */
+  insertMany(parts: readonly CarrierPartRecord[]): Promise<void>;
+  /** Engine internal, all projects (receipts carry no project): parts by carrier id. */
+  findByCarrierIds(carrier: string, carrierMessageIds: readonly string[]): Promise<CarrierPartRecord[]>;
+  /** Engine internal: apply receipt outcomes to parts still `sent`; returns the parts that changed. */
+  applyOutcomes(carrier: string, outcomes: readonly CarrierPartOutcome[]): Promise<CarrierPartRecord[]>;
+  /** Engine internal: every part of the given messages (to apply a receipt policy). */
+  listForMessages(messageIds: readonly string[]): Promise<CarrierPartRecord[]>;
+  /** The parts of one message, in part order. */
+  listForMessage(projectId: string, messageId: string): Promise<CarrierPartRecord[]>;
+  /** Forget parts created before `before` (ms); returns how many. */
+  pruneOlderThan(before: number): Promise<number>;
+}
+
 /** The repositories, usable inside or outside a transaction. */
 export interface Repositories {
   readonly projects: ProjectRepository;
@@ -208,6 +314,10 @@ export interface Repositories {
   readonly jobs: JobRepository;
   readonly webhooks: WebhookRepository;
   readonly handsets: HandsetInboxRepository;
+  readonly numberGroups: NumberGroupRepository;
+  readonly applications: CxmlApplicationRepository;
+  readonly media: MessageMediaRepository;
+  readonly carrierParts: CarrierPartRepository;
 }
 
 /** The store: repositories plus transactions and lifecycle. */

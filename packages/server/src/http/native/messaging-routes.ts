@@ -14,15 +14,23 @@ import { messageLogResponse, messageResponse, pageOf, redactMessageBody, sendMes
 
 const DAY = 86_400_000;
 
-/** Parse a date (`YYYY-MM-DD`, UTC day) or ISO date-time filter into the span it covers. */
+const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/**
+ * Parse a date (`YYYY-MM-DD`, a UTC day) or an ISO date-time (UTC unless it names an offset) into
+ * the span it covers. Impossible dates (February 30th) are refused, not rolled over.
+ */
 function parseDateFilter(raw: unknown, attribute: string): { start: number; end: number } | undefined {
   if (raw === undefined || raw === '') return undefined;
-  if (typeof raw === 'string') {
-    if (/^\d{4}-\d{2}-\d{2}$/.test(raw)) {
-      const start = Date.parse(`${raw}T00:00:00Z`);
-      if (!Number.isNaN(start)) return { start, end: start + DAY - 1 };
-    } else if (/^\d{4}-\d{2}-\d{2}T/.test(raw)) {
-      const at = Date.parse(raw);
+  const m = typeof raw === 'string' ? DATE.exec(raw) : null;
+  if (m) {
+    const [, y, mo, d, h, mi, sec, zone] = m;
+    const day = Date.UTC(Number(y), Number(mo) - 1, Number(d));
+    const real = new Date(day);
+    const valid = real.getUTCFullYear() === Number(y) && real.getUTCMonth() === Number(mo) - 1 && real.getUTCDate() === Number(d);
+    if (valid && h === undefined) return { start: day, end: day + DAY - 1 };
+    if (valid && Number(h) < 24 && Number(mi) < 60 && Number(sec ?? 0) < 60) {
+      const at = Date.parse(zone ? (raw as string) : `${raw as string}Z`);
       if (!Number.isNaN(at)) return { start: at, end: at };
     }
   }

@@ -11,7 +11,7 @@ import { sendNativeError, type NativeFlavour } from './error-format.js';
 import { messagingRoutes } from './messaging-routes.js';
 import { phoneNumberRoutes } from './phone-number-routes.js';
 
-/** Which catalogue entry a structural (schema) failure of each body property is. */
+/** Which catalogue entry a structural (schema) failure of each body property is (send requests). */
 const VALIDATION: ValidationMap = {
   to: 'TO_INVALID',
   from: 'FROM_INVALID',

@@ -10,7 +10,7 @@ import { AppError, detail } from '../../domain/app-error.js';
 import type { HandsetFilter, HandsetMessageRecord } from '../../domain/ports/store.js';
 import { checkContent, checkDestination } from '../../domain/send-request.js';
 import { MAGIC_NUMBERS, type OutcomeRule } from '../../carriers/simulator/outcomes.js';
-import { parseOutcomeRules } from '../../carriers/simulator/rules-config.js';
+import { describeOutcomeRule, parseOutcomeRules } from '../../carriers/simulator/rules-config.js';
 import type { SimulatorCarrier } from '../../carriers/simulator/simulator-carrier.js';
 import { authenticate, principalOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
@@ -25,8 +25,21 @@ function present(h: HandsetMessageRecord) {
   return { id: h.seq, message_id: h.messageId, from: h.from, to: h.to, body: h.body, media: h.media, segments: h.segments, received_at: isoSeconds(h.receivedAt) };
 }
 
-function presentRule(r: OutcomeRule) {
-  return { prefix: r.prefix, description: r.description ?? null, ...r.outcome, error: 'error' in r.outcome ? r.outcome.error : undefined };
+
+function wholeNumberParam(raw: unknown, name: string, min: number, max: number, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be a whole number from ${min} to ${max}.` });
+  }
+  return Number(raw);
+}
+
+function secondsParam(raw: unknown, name: string, max: number, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (typeof raw !== 'string' || !/^\d+(\.\d+)?$/.test(raw) || Number(raw) > max) {
+    throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be a number of seconds from 0 to ${max}.` });
+  }
+  return Number(raw);
 }
 
 function filterFrom(q: Record<string, unknown>): HandsetFilter {
@@ -71,7 +84,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
   app.get('/api/simulator/messages', async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
-    const limit = typeof q.limit === 'string' && /^\d+$/.test(q.limit) ? Math.min(1000, Math.max(1, Number(q.limit))) : 100;
+    const limit = wholeNumberParam(q.limit, 'limit', 1, 1000, 100);
     const rows = await deps.store.handsets.list(projectId, filterFrom(q), limit);
     return { data: rows.map(present) };
   });
@@ -85,7 +98,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const filter = filterFrom(q);
-    const timeoutMs = typeof q.timeout === 'string' && /^\d+(\.\d+)?$/.test(q.timeout) ? Math.min(MAX_WAIT_MS, Number(q.timeout) * 1000) : 10_000;
+    const timeoutMs = secondsParam(q.timeout, 'timeout', MAX_WAIT_MS / 1000, 10) * 1000;
     // Subscribe before looking, so a message arriving in between is not missed.
     let resolveHit!: (h: HandsetMessageRecord | null) => void;
     const hit = new Promise<HandsetMessageRecord | null>((r) => (resolveHit = r));
@@ -111,7 +124,9 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
   app.post('/api/simulator/inbound', { schema: { body: { type: 'object' } } }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const b = request.body as Record<string, unknown>;
-    const errors: ErrorDetail[] = checkDestination(b.from).map((d) => ({ ...d, attribute: 'from', message: d.message.replace("'To'", "'From'") }));
+    const errors: ErrorDetail[] = checkDestination(b.from).map(() =>
+      detail('FROM_INVALID', { message: `From must be the phone's number in E.164 (got ${JSON.stringify(b.from ?? null)}).` }),
+    );
     const owned = typeof b.to === 'string' ? await deps.store.numbers.getByNumber(projectId, b.to) : undefined;
     if (!owned) errors.push(detail('TO_INVALID', { message: `To must be one of your project's numbers (got ${JSON.stringify(b.to ?? null)}).` }));
     const content = checkContent({ to: b.to, from: b.from, body: b.body, media: b.media, callbackFormat: 'json', origin: 'inbound' }, { refusePrivateCallbacks: false });
@@ -128,20 +143,20 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
       delay_ms: s.delayMs,
       delayed_receipt_ms: s.delayedReceiptMs,
       mms_receipts: s.mmsReceipts,
-      rules: s.rules.map(presentRule),
-      magic_numbers: MAGIC_NUMBERS.map(presentRule),
+      rules: s.rules.map(describeOutcomeRule),
+      magic_numbers: MAGIC_NUMBERS.map(describeOutcomeRule),
     };
   });
 
   app.put('/api/simulator/settings', { schema: { body: { type: 'object' } } }, async (request) => {
     const b = request.body as Record<string, unknown>;
-    const ms = (v: unknown, name: string) => {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 3_600_000) throw AppError.of('INVALID_PARAMETER', { attribute: name, message: `${name} must be a whole number of milliseconds from 0 to 3600000.` });
+    const ms = (v: unknown, name: string, max: number) => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw AppError.of('INVALID_PARAMETER', { attribute: name, message: `${name} must be a whole number of milliseconds from 0 to ${max}.` });
       return v;
     };
     const p: { delayMs?: number; delayedReceiptMs?: number; mmsReceipts?: boolean; rules?: OutcomeRule[] } = {};
-    if (b.delay_ms !== undefined) p.delayMs = ms(b.delay_ms, 'delay_ms');
-    if (b.delayed_receipt_ms !== undefined) p.delayedReceiptMs = ms(b.delayed_receipt_ms, 'delayed_receipt_ms');
+    if (b.delay_ms !== undefined) p.delayMs = ms(b.delay_ms, 'delay_ms', 600_000);
+    if (b.delayed_receipt_ms !== undefined) p.delayedReceiptMs = ms(b.delayed_receipt_ms, 'delayed_receipt_ms', 3_600_000);
     if (b.mms_receipts !== undefined) {
       if (typeof b.mms_receipts !== 'boolean') throw AppError.of('INVALID_PARAMETER', { attribute: 'mms_receipts', message: 'mms_receipts must be a boolean.' });
       p.mmsReceipts = b.mms_receipts;
@@ -155,6 +170,6 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     }
     simulator.updateSettings(p);
     const s = simulator.getSettings();
-    return { delay_ms: s.delayMs, delayed_receipt_ms: s.delayedReceiptMs, mms_receipts: s.mmsReceipts, rules: s.rules.map(presentRule) };
+    return { delay_ms: s.delayMs, delayed_receipt_ms: s.delayedReceiptMs, mms_receipts: s.mmsReceipts, rules: s.rules.map(describeOutcomeRule) };
   });
 }

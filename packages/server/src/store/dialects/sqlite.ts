@@ -1,12 +1,14 @@
 /**
- * The embedded SQLite store (better-sqlite3, WAL). Everything SQLite-specific lives here:
- * pragmas, the prepared-statement cache, and the (absent) row locking of the job queue, which
- * needs none because one process owns the file.
+ * The embedded SQLite store (better-sqlite3, WAL). Everything SQLite-specific lives in
+ * this file: pragmas, the prepared-statement cache, the checkpoint thread,
+ * and the (absent) row locking of the job queue, which needs none because one process owns the file.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, sql, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { DialectTraits } from '../dialect-traits.js';
 import { KyselyStore } from '../kysely-store.js';
 import { migrateToLatest } from '../migrations/index.js';
@@ -20,13 +22,16 @@ export interface SqliteStoreOptions {
 const sqliteTraits: DialectTraits = {
   name: 'sqlite',
   lockForClaim: (query) => query,
+  // Without statistics SQLite prefers the (project_id, seq) index for `project_id = ? AND id IN (…)`
+  // and scans the whole project; the unary + keeps project_id out of index selection.
+  keyLookupInProject: (projectId) => sql<boolean>`+${sql.ref('project_id')} = ${projectId}`,
   isUniqueViolation: (err) => typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT_UNIQUE'),
   // SQLite's default limit is 32766 bound parameters per statement.
   maxParameters: 32_000,
 };
 
 /** Kysely prepares every query; keep the statements of repeated SQL instead of re-parsing them. */
-function withStatementCache(db: BetterSqlite3.Database, capacity = 256): SqliteDatabase {
+function withStatementCache(db: BetterSqlite3.Database, capacity = 512): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
   return {
     close: () => db.close(),
@@ -39,7 +44,7 @@ function withStatementCache(db: BetterSqlite3.Database, capacity = 256): SqliteD
         return hit;
       }
       const stmt = db.prepare(sqlText) as unknown as SqliteStatement;
-      // Multi-row inserts vary in length and are rarely repeated exactly; don't let them evict the rest.
+      // Long multi-row statements rarely repeat exactly; keep them from evicting the rest.
       if (sqlText.length < 4096) {
         cache.set(sqlText, stmt);
         if (cache.size > capacity) cache.delete(cache.keys().next().value!);
@@ -61,12 +66,73 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<KyselyS
   raw.pragma('foreign_keys = ON');
   raw.pragma('temp_store = MEMORY');
   raw.pragma('cache_size = -65536');
+  // SQLite's built-in lower() folds ASCII only; case-insensitive search must fold all of Unicode
+  // the way JavaScript (and PostgreSQL) do.
+  raw.function('lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
+  // Checkpoints run on their own thread (below), so commits never stall copying the WAL back.
+  // The large automatic threshold is only a backstop should that thread fall behind.
+  raw.pragma('wal_autocheckpoint = 100000');
+  raw.pragma('journal_size_limit = 67108864');
+  // Planner statistics: fresh now, refreshed hourly (cheap when little changed).
+  raw.pragma('optimize = 0x10002');
+  const optimizer = setInterval(() => {
+    try {
+      raw.pragma('optimize');
+    } catch {
+      // A busy database skips this round.
+    }
+  }, 3_600_000);
+  optimizer.unref();
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   try {
     await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   } catch (err) {
+    clearInterval(optimizer);
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db, sqliteTraits);
+  const checkpointer = opts.file === ':memory:' ? undefined : startCheckpointer(resolve(opts.file));
+  return new KyselyStore(db, sqliteTraits, async () => {
+    clearInterval(optimizer);
+    await checkpointer?.stop();
+  });
+}
+
+/**
+ * The checkpointer: its own connection on a worker thread runs PASSIVE checkpoints, which never
+ * block writers, every 200 ms. Written as plain CommonJS so it runs from sources and builds alike.
+ */
+const CHECKPOINTER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 1000');
+const timer = setInterval(() => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (err) { /* busy: next round */ }
+}, workerData.intervalMs);
+parentPort.on('message', (m) => {
+  if (m !== 'stop') return;
+  clearInterval(timer);
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (err) {}
+  db.close();
+  parentPort.postMessage('stopped');
+});
+`;
+
+function startCheckpointer(file: string, intervalMs = 200): { stop(): Promise<void> } {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { file, driver, intervalMs } });
+  worker.unref();
+  return {
+    stop: () =>
+      new Promise<void>((done) => {
+        const finish = () => {
+          void worker.terminate().then(() => done());
+        };
+        worker.once('message', finish);
+        worker.once('error', finish);
+        worker.once('exit', () => done());
+        worker.postMessage('stop');
+      }),
+  };
 }

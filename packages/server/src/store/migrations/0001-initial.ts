@@ -139,6 +139,7 @@ export function initialSchema(dialect: StoreDialect): Migration {
         .addColumn('next_attempt_at', t.millis, (c) => c.notNull())
         .addColumn('last_status_code', 'integer')
         .addColumn('last_error', 'text')
+        .addColumn('lease_owner', 'text')
         .addColumn('created_at', t.millis, (c) => c.notNull())
         .addColumn('updated_at', t.millis, (c) => c.notNull())
         .execute();

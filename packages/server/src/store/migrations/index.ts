@@ -5,10 +5,14 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { StoreDialect } from '../../domain/ports/store.js';
 import { initialSchema } from './0001-initial.js';
+import { compatSchema } from './0002-compat.js';
+import { smppSchema } from './0004-smpp.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(dialect),
+    '0002-compat': compatSchema(dialect),
+    '0004-smpp': smppSchema(dialect),
   };
 }
 
@@ -21,7 +25,12 @@ class InCodeProvider implements MigrationProvider {
 
 /** Bring the schema up to date; throws with the failing migration's name on error. */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: StoreDialect): Promise<MigrationResultSet> {
-  const migrator = new Migrator({ db, provider: new InCodeProvider(dialect), migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
+  const migrator = new Migrator({ db, provider: new InCodeProvider(dialect), migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+    // Features add independent migrations in parallel (0002 compat, 0003 relay, 0004 smpp): a
+    // database that already ran 0004 must still run a 0002 that arrived later.
+    allowUnorderedMigrations: true,
+  });
   const result = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');

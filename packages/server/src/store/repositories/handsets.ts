@@ -28,10 +28,11 @@ export class KyselyHandsetInboxRepository implements HandsetInboxRepository {
             received_at: r.receivedAt,
           })),
         )
-        .returning(['seq', 'message_id'])
+        .returning(['seq'])
         .execute();
-      const seqById = new Map(inserted.map((r) => [r.message_id, num(r.seq)]));
-      for (const r of chunk) out.push({ ...r, seq: seqById.get(r.messageId)! });
+      // Rows get ascending seqs in insertion order; pair them up in order.
+      const seqs = inserted.map((r) => num(r.seq)).sort((a, b) => a - b);
+      chunk.forEach((r, i) => out.push({ ...r, seq: seqs[i]! }));
     }
     return out;
   }

@@ -12,7 +12,7 @@ export class KyselyJobRepository implements JobRepository {
   ) {}
 
   async enqueueMany(jobs: readonly NewJob[]): Promise<void> {
-    for (const chunk of chunkRows(jobs, 6, this.traits.maxParameters)) {
+    for (const chunk of chunkRows(jobs, 7, this.traits.maxParameters)) {
       await this.db
         .insertInto('jobs')
         .values(chunk.map((j) => ({ kind: j.kind, project_id: j.projectId, message_id: j.messageId, run_at: j.runAt, attempts: 0, lease_owner: null, created_at: j.runAt })))

@@ -1,11 +1,11 @@
 import type { MessageStatus } from '@switchboard/protocol';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { predecessorsOf } from '../../domain/lifecycle.js';
-import type { MessageEventRecord, MessageRecord, NewMessage, NewMessageEvent } from '../../domain/message.js';
+import type { MessageEventRecord, MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../../domain/message.js';
 import type { MessageEventRepository, MessageListFilter, MessageRepository, SeqPage, TransitionUpdate } from '../../domain/ports/store.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
-import { chunkRows, eventFromRow, messageFromRow, messageToRow, num } from '../rows.js';
+import { chunkRows, eventFromRow, MESSAGE_STATE_COLUMNS, messageFromRow, messageStateFromRow, messageToRow, num } from '../rows.js';
 import { containsText } from './like.js';
 
 const MESSAGE_COLUMNS = 34;
@@ -42,7 +42,7 @@ export class KyselyMessageRepository implements MessageRepository {
   }
 
   async get(projectId: string, id: string): Promise<MessageRecord | undefined> {
-    const row = await this.db.selectFrom('messages').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('messages').selectAll().where(this.traits.keyLookupInProject(projectId)).where('id', '=', id).executeTakeFirst();
     return row && messageFromRow(row);
   }
 
@@ -50,14 +50,23 @@ export class KyselyMessageRepository implements MessageRepository {
     if (ids.length === 0) return [];
     const out: MessageRecord[] = [];
     for (const chunk of chunkRows(ids, 1, this.traits.maxParameters - 1)) {
-      const rows = await this.db.selectFrom('messages').selectAll().where('project_id', '=', projectId).where('id', 'in', chunk).execute();
+      const rows = await this.db.selectFrom('messages').selectAll().where(this.traits.keyLookupInProject(projectId)).where('id', 'in', chunk).execute();
       for (const r of rows) out.push(messageFromRow(r));
     }
     return out;
   }
 
+  async statesOf(projectId: string, ids: readonly string[]): Promise<MessageState[]> {
+    const out: MessageState[] = [];
+    for (const chunk of chunkRows(ids, 1, this.traits.maxParameters - 1)) {
+      const rows = await this.db.selectFrom('messages').select(MESSAGE_STATE_COLUMNS).where(this.traits.keyLookupInProject(projectId)).where('id', 'in', chunk).execute();
+      for (const r of rows) out.push(messageStateFromRow(r));
+    }
+    return out;
+  }
+
   async seqOf(projectId: string, id: string): Promise<number | undefined> {
-    const row = await this.db.selectFrom('messages').select('seq').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('messages').select('seq').where(this.traits.keyLookupInProject(projectId)).where('id', '=', id).executeTakeFirst();
     return row ? num(row.seq) : undefined;
   }
 
@@ -91,22 +100,28 @@ export class KyselyMessageRepository implements MessageRepository {
     return rows.map(messageFromRow);
   }
 
-  async transitionMany(updates: readonly TransitionUpdate[]): Promise<MessageRecord[]> {
+  async transitionMany(updates: readonly TransitionUpdate[]): Promise<MessageState[]> {
     if (updates.length === 0) return [];
-    // One guarded UPDATE per (project, target state); per-row values ride in CASE expressions.
-    const groups = new Map<string, TransitionUpdate[]>();
+    // A message's k-th change goes in round k, so two changes of one message in a batch (sent, then
+    // delivered) apply in order. Within a round: one guarded UPDATE per (project, target state),
+    // per-row values in CASE expressions.
+    const rounds: Array<Map<string, TransitionUpdate[]>> = [];
+    const seen = new Map<string, number>();
     for (const u of updates) {
+      const round = seen.get(u.id) ?? 0;
+      seen.set(u.id, round + 1);
+      const groups = (rounds[round] ??= new Map());
       const key = `${u.projectId}\u0000${u.to}`;
       const group = groups.get(key);
       if (group) group.push(u);
       else groups.set(key, [u]);
     }
-    const changed: MessageRecord[] = [];
-    for (const group of groups.values()) {
-      for (let i = 0; i < group.length; i += TRANSITION_CHUNK) {
-        const chunk = group.slice(i, i + TRANSITION_CHUNK);
-        const rows = await this.transitionChunk(chunk);
-        for (const r of rows) changed.push(messageFromRow(r));
+    const changed: MessageState[] = [];
+    for (const groups of rounds) {
+      for (const group of groups.values()) {
+        for (let i = 0; i < group.length; i += TRANSITION_CHUNK) {
+          for (const r of await this.transitionChunk(group.slice(i, i + TRANSITION_CHUNK))) changed.push(messageStateFromRow(r));
+        }
       }
     }
     return changed;
@@ -114,25 +129,26 @@ export class KyselyMessageRepository implements MessageRepository {
 
   private async transitionChunk(chunk: readonly TransitionUpdate[]) {
     const first = chunk[0]!;
-    const at = chunk.reduce((max, u) => (u.at > max ? u.at : max), first.at);
+    const at = valueOrCase('updated_at', chunk.map((u) => [u.id, u.at] as const));
     const set: Record<string, unknown> = { status: first.to, updated_at: at };
     if (CARRIED.has(first.to)) set.sent_at = sql`coalesce(sent_at, ${at})`;
     for (const [field, column] of VALUE_FIELDS) {
       const withValue = chunk.filter((u) => u[field] !== undefined);
       if (withValue.length === 0) continue;
-      set[column] = caseById(column, withValue.map((u) => [u.id, u[field] ?? null] as const));
+      const pairs = withValue.map((u) => [u.id, u[field] ?? null] as const);
+      set[column] = withValue.length === chunk.length ? valueOrCase(column, pairs) : caseById(column, pairs);
     }
     return this.db
       .updateTable('messages')
       .set(set)
-      .where('project_id', '=', first.projectId)
+      .where(this.traits.keyLookupInProject(first.projectId))
       .where(
         'id',
         'in',
         chunk.map((u) => u.id),
       )
       .where('status', 'in', [...predecessorsOf(first.to)])
-      .returningAll()
+      .returning(MESSAGE_STATE_COLUMNS)
       .execute();
   }
 
@@ -140,7 +156,7 @@ export class KyselyMessageRepository implements MessageRepository {
     const row = await this.db
       .updateTable('messages')
       .set({ body: '', redacted_at: at, updated_at: at })
-      .where('project_id', '=', projectId)
+      .where(this.traits.keyLookupInProject(projectId))
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();
@@ -151,7 +167,7 @@ export class KyselyMessageRepository implements MessageRepository {
     const result = await this.db
       .updateTable('messages')
       .set({ deleted_at: at, updated_at: at })
-      .where('project_id', '=', projectId)
+      .where(this.traits.keyLookupInProject(projectId))
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
@@ -170,6 +186,12 @@ export class KyselyMessageRepository implements MessageRepository {
       .execute();
     return rows.map(messageFromRow);
   }
+}
+
+/** The one value every row gets, as a plain parameter, or a CASE when rows differ. */
+function valueOrCase(column: string, pairs: ReadonlyArray<readonly [string, unknown]>): unknown {
+  const first = pairs[0]![1];
+  return pairs.every(([, v]) => v === first) ? first : caseById(column, pairs);
 }
 
 /** `CASE id WHEN … THEN … ELSE <column> END`, portable across both engines. */

@@ -1,6 +1,7 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { NumberListFilter, PhoneNumberPatch, PhoneNumberRepository, SeqPage } from '../../domain/ports/store.js';
 import type { PhoneNumberRecord } from '../../domain/project.js';
+import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, PhoneNumbersTable } from '../schema.js';
 import { num, numberFromRow, numberToRow } from '../rows.js';
 import { containsText } from './like.js';
@@ -20,19 +21,22 @@ const PATCH_COLUMNS: Record<keyof PhoneNumberPatch, keyof PhoneNumbersTable> = {
 };
 
 export class KyselyPhoneNumberRepository implements PhoneNumberRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly traits: DialectTraits,
+  ) {}
 
   async create(n: PhoneNumberRecord): Promise<void> {
     await this.db.insertInto('phone_numbers').values(numberToRow(n)).execute();
   }
 
   async get(projectId: string, id: string): Promise<PhoneNumberRecord | undefined> {
-    const row = await this.db.selectFrom('phone_numbers').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('phone_numbers').selectAll().where(this.traits.keyLookupInProject(projectId)).where('id', '=', id).executeTakeFirst();
     return row && numberFromRow(row);
   }
 
   async getByNumber(projectId: string, number: string): Promise<PhoneNumberRecord | undefined> {
-    const row = await this.db.selectFrom('phone_numbers').selectAll().where('project_id', '=', projectId).where('number', '=', number).executeTakeFirst();
+    const row = await this.db.selectFrom('phone_numbers').selectAll().where(this.traits.keyLookupInProject(projectId)).where('number', '=', number).executeTakeFirst();
     return row && numberFromRow(row);
   }
 
@@ -55,7 +59,7 @@ export class KyselyPhoneNumberRepository implements PhoneNumberRepository {
   }
 
   async seqOf(projectId: string, id: string): Promise<number | undefined> {
-    const row = await this.db.selectFrom('phone_numbers').select('seq').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('phone_numbers').select('seq').where(this.traits.keyLookupInProject(projectId)).where('id', '=', id).executeTakeFirst();
     return row ? num(row.seq) : undefined;
   }
 
@@ -68,7 +72,7 @@ export class KyselyPhoneNumberRepository implements PhoneNumberRepository {
     const row = await this.db
       .updateTable('phone_numbers')
       .set(values as Updateable<PhoneNumbersTable>)
-      .where('project_id', '=', projectId)
+      .where(this.traits.keyLookupInProject(projectId))
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();
@@ -76,7 +80,7 @@ export class KyselyPhoneNumberRepository implements PhoneNumberRepository {
   }
 
   async delete(projectId: string, id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('phone_numbers').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    const result = await this.db.deleteFrom('phone_numbers').where(this.traits.keyLookupInProject(projectId)).where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 }

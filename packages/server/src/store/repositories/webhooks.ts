@@ -12,7 +12,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
   ) {}
 
   async enqueueMany(deliveries: readonly NewWebhookDelivery[]): Promise<void> {
-    for (const chunk of chunkRows(deliveries, 17, this.traits.maxParameters)) {
+    for (const chunk of chunkRows(deliveries, 19, this.traits.maxParameters)) {
       await this.db
         .insertInto('webhook_deliveries')
         .values(
@@ -33,6 +33,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
             next_attempt_at: d.nextAttemptAt,
             last_status_code: null,
             last_error: null,
+            lease_owner: null,
             created_at: d.nextAttemptAt,
             updated_at: d.nextAttemptAt,
           })),
@@ -41,7 +42,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
     }
   }
 
-  async claimDue(now: number, limit: number, leaseMs: number): Promise<WebhookDeliveryRecord[]> {
+  async claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<WebhookDeliveryRecord[]> {
     const due = this.traits.lockForClaim(
       this.db
         .selectFrom('webhook_deliveries as d')
@@ -64,7 +65,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
     );
     const rows = await this.db
       .updateTable('webhook_deliveries')
-      .set({ next_attempt_at: now + leaseMs })
+      .set({ next_attempt_at: now + leaseMs, lease_owner: owner })
       .where('id', 'in', due)
       .returningAll()
       .execute();
@@ -95,7 +96,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
   ): Promise<void> {
     await this.db
       .updateTable('webhook_deliveries')
-      .set({ status: r.status, attempts: r.attempts, next_attempt_at: r.nextAttemptAt, last_status_code: r.lastStatusCode, last_error: r.lastError, updated_at: r.at })
+      .set({ status: r.status, attempts: r.attempts, next_attempt_at: r.nextAttemptAt, last_status_code: r.lastStatusCode, last_error: r.lastError, lease_owner: null, updated_at: r.at })
       .where('id', '=', id)
       .execute();
   }
@@ -134,8 +135,16 @@ export class KyselyWebhookRepository implements WebhookRepository {
       .where('project_id', '=', projectId)
       .where('id', '=', id)
       .where('status', 'in', ['pending', 'failed'])
+      .where('lease_owner', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  async releaseLeases(owner: string | null, now: number): Promise<number> {
+    let q = this.db.updateTable('webhook_deliveries').set({ next_attempt_at: now, lease_owner: null }).where('status', '=', 'pending').where('lease_owner', 'is not', null);
+    if (owner !== null) q = q.where('lease_owner', '=', owner);
+    const result = await q.executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   async nextDueAt(): Promise<number | undefined> {

@@ -1,0 +1,122 @@
+// Helpers to run Kannel (Debian's kannel + kannel-extras) as an independent peer: find or install
+// it, write a config, start boxes by pid and stop them by pid. Loopback only.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const BEARERBOX = '/usr/sbin/bearerbox';
+export const SMSBOX = '/usr/sbin/smsbox';
+export const DRIVE_SMPP = '/usr/lib/kannel/test/drive_smpp';
+
+/** Returns null when Kannel can be used, else the reason it cannot. Installs it when KANNEL_INSTALL=1 and apt-get works. */
+export function ensureKannel() {
+  if (existsSync(BEARERBOX) && existsSync(SMSBOX) && existsSync(DRIVE_SMPP)) return null;
+  if (process.env.KANNEL_INSTALL === '1' && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', timeout: 300_000 });
+    const r = spawnSync('apt-get', ['install', '-y', '-qq', 'kannel', 'kannel-extras'], { stdio: 'ignore', timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (r.status === 0 && existsSync(BEARERBOX) && existsSync(DRIVE_SMPP)) return null;
+    return `apt-get install kannel kannel-extras failed (exit ${r.status})`;
+  }
+  return `Kannel is not installed (${BEARERBOX}, ${DRIVE_SMPP}); install Debian's kannel and kannel-extras, or set KANNEL_INSTALL=1 as root`;
+}
+
+/** The core, smsbox and sendsms-user groups used by every run; `smsc` is the SMSC group text. */
+export function writeKannelConf(dir, { ports, smsc, serviceUrl }) {
+  mkdirSync(join(dir, 'store'), { recursive: true });
+  const conf = `group = core
+admin-port = ${ports.admin}
+admin-interface = 127.0.0.1
+admin-password = benchadmin
+status-password = benchstatus
+admin-allow-ip = "127.0.0.1"
+smsbox-port = ${ports.smsbox}
+smsbox-interface = 127.0.0.1
+box-allow-ip = "127.0.0.1"
+log-file = "${dir}/bearerbox.log"
+log-level = 2
+dlr-storage = internal
+store-type = file
+store-location = "${dir}/store/kannel.store"
+
+${smsc}
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = ${ports.smsbox}
+sendsms-port = ${ports.sendsms}
+sendsms-interface = 127.0.0.1
+global-sender = 12345
+log-file = "${dir}/smsbox.log"
+log-level = 2
+
+group = sendsms-user
+username = bench
+password = benchpw
+max-messages = 10
+concatenation = true
+
+group = sms-service
+keyword = default
+get-url = "${serviceUrl ?? 'http://127.0.0.1:9/'}?from=%p&to=%P&text=%a"
+max-messages = 0
+catch-all = true
+`;
+  const file = join(dir, 'kannel.conf');
+  writeFileSync(file, conf);
+  return file;
+}
+
+/** Start a Kannel program; returns {pid, stop()} (SIGTERM by pid, then SIGKILL). */
+export function startBox(cmd, args, dir, name) {
+  const child = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] });
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  return {
+    pid: child.pid,
+    get exited() {
+      return exited;
+    },
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      for (let i = 0; i < 50 && !exited; i++) await new Promise((r) => setTimeout(r, 100));
+      if (!exited) child.kill('SIGKILL');
+    },
+    name,
+  };
+}
+
+/** bearerbox's status.txt as text. */
+export async function kannelStatus(adminPort) {
+  const r = await fetch(`http://127.0.0.1:${adminPort}/status.txt?password=benchstatus`);
+  return r.text();
+}
+
+/** Messages sent so far by bearerbox (the "SMS: received N (..), sent M" line). */
+export function sentCount(statusText) {
+  const m = /SMS: received \d+ \([^)]*\), sent (\d+)/.exec(statusText);
+  return m ? Number(m[1]) : 0;
+}
+
+export async function waitFor(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function freePort() {
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const port = srv.address().port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { parseOutcomeRules } from './rules-config.js';
+
+describe('parseOutcomeRules', () => {
+  it('parses every outcome', () => {
+    expect(
+      parseOutcomeRules([
+        { prefix: '+1', outcome: 'delivered' },
+        { prefix: '+2', outcome: 'delayed' },
+        { prefix: '+3', outcome: 'undelivered', error: 30005 },
+        { prefix: '+4', outcome: 'failed', error: 30007 },
+        { prefix: '+5', outcome: 'no_receipt' },
+        { prefix: '+6', outcome: 'throttled', times: 3 },
+        { prefix: '+7', outcome: 'transient' },
+      ]),
+    ).toEqual([
+      { prefix: '+1', outcome: { kind: 'delivered', receipt: 'normal' } },
+      { prefix: '+2', outcome: { kind: 'delivered', receipt: 'delayed' } },
+      { prefix: '+3', outcome: { kind: 'undelivered', error: 'HANDSET_UNKNOWN' } },
+      { prefix: '+4', outcome: { kind: 'failed', error: 'CARRIER_VIOLATION' } },
+      { prefix: '+5', outcome: { kind: 'no_receipt' } },
+      { prefix: '+6', outcome: { kind: 'throttled', times: 3 } },
+      { prefix: '+7', outcome: { kind: 'transient', times: 1 } },
+    ]);
+  });
+
+  it('defaults undelivered to 30003 and failed to 30008', () => {
+    expect(parseOutcomeRules([{ prefix: '44', outcome: 'undelivered' }, { prefix: '45', outcome: 'failed' }]).map((r) => r.outcome)).toEqual([
+      { kind: 'undelivered', error: 'HANDSET_UNREACHABLE' },
+      { kind: 'failed', error: 'UNKNOWN_DELIVERY_ERROR' },
+    ]);
+  });
+
+  it('takes the error as a number, a digit string or a catalogue key', () => {
+    const error = (e: unknown) => parseOutcomeRules([{ prefix: '+1', outcome: 'undelivered', error: e }])[0]!.outcome;
+    expect(error(30004)).toEqual({ kind: 'undelivered', error: 'CARRIER_BLOCKED' });
+    expect(error('30004')).toEqual({ kind: 'undelivered', error: 'CARRIER_BLOCKED' });
+    expect(error('CARRIER_BLOCKED')).toEqual({ kind: 'undelivered', error: 'CARRIER_BLOCKED' });
+  });
+
+  it('keeps a description', () => {
+    expect(parseOutcomeRules([{ prefix: '+1', outcome: 'delivered', description: 'US is fine' }])[0]).toEqual({ prefix: '+1', outcome: { kind: 'delivered', receipt: 'normal' }, description: 'US is fine' });
+  });
+
+  it('accepts an empty list', () => {
+    expect(parseOutcomeRules([])).toEqual([]);
+  });
+
+  it.each([[{}], ['rules'], [null]])('refuses %j as not a list', (raw) => {
+    expect(() => parseOutcomeRules(raw)).toThrow('rules must be a list');
+  });
+
+  it('names the index of the bad rule and why it is bad', () => {
+    const ok = { prefix: '+1', outcome: 'delivered' };
+    expect(() => parseOutcomeRules([ok, null])).toThrow('rule 1 must be an object');
+    expect(() => parseOutcomeRules([ok, ok, { prefix: '+1a', outcome: 'delivered' }])).toThrow('rule 2: "prefix"');
+    expect(() => parseOutcomeRules([{ prefix: '+1', outcome: 'lost' }])).toThrow('rule 0: "outcome" must be one of delivered, delayed');
+    expect(() => parseOutcomeRules([{ prefix: '+1', outcome: 'throttled', times: 0 }])).toThrow('rule 0: "times" must be a whole number from 1 to 100');
+  });
+
+  it.each([[''], ['+'], ['++1'], ['1'.repeat(18)], [15551234567]])('refuses the prefix %j', (prefix) => {
+    expect(() => parseOutcomeRules([{ prefix, outcome: 'delivered' }])).toThrow('"prefix" must be digits');
+  });
+
+  it.each([[0], [101], [1.5], ['many']])('refuses times %j', (times) => {
+    expect(() => parseOutcomeRules([{ prefix: '+1', outcome: 'transient', times }])).toThrow('"times"');
+  });
+
+  it.each([[21211], [99999], ['TO_INVALID'], ['nonsense'], [true]])('refuses the error %j, which is not a delivery error', (error) => {
+    expect(() => parseOutcomeRules([{ prefix: '+1', outcome: 'failed', error }])).toThrow('rule 0: "error" must be a delivery error code');
+  });
+});

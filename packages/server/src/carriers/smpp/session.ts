@@ -1,0 +1,316 @@
+/**
+ * One SMPP bind from our side (ESME): connect (TCP or TLS), bind, then submit, answer the SMSC's
+ * requests (deliver_sm, enquire_link, unbind), keep the link alive with enquire_link, and close
+ * cleanly. Requests in flight are tracked by sequence number; one sweep timer per session checks
+ * response timeouts and idle time — never one timer per PDU. When the link ends, whatever was not
+ * answered is handed back to the owner (the connector re-sends it on another or a new bind).
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { decodePdu, encodePdu, EncodeError, type DataSmPdu, type MessageIdRespPdu, type Pdu, type ShortMessagePdu } from './pdu/codec.js';
+import { INTERFACE_VERSION_34, STATUS, statusName } from './pdu/constants.js';
+import { PduFramer } from './pdu/framer.js';
+
+/** How a bind is made. */
+export type BindMode = 'transceiver' | 'transmitter' | 'receiver';
+
+export interface SessionOptions {
+  readonly host: string;
+  readonly port: number;
+  /** TLS options, or null for plain TCP. */
+  readonly tls: ConnectionOptions | null;
+  readonly mode: BindMode;
+  readonly systemId: string;
+  readonly password: string;
+  readonly systemType: string;
+  readonly addrTon: number;
+  readonly addrNpi: number;
+  readonly addressRange: string;
+  /** Send enquire_link after this much silence from the SMSC (ms). */
+  readonly enquireLinkMs: number;
+  /** A request unanswered for this long ends the bind (ms). */
+  readonly responseTimeoutMs: number;
+  /** Connecting plus binding must finish within this (ms). */
+  readonly connectTimeoutMs: number;
+  readonly maxFrame?: number;
+}
+
+/** The submit_sm fields a caller provides (the session adds sequence and status). */
+export type SubmitFields = Omit<ShortMessagePdu, 'command' | 'sequence' | 'status'>;
+
+/** What the session tells its owner. */
+export interface SessionHandlers<T> {
+  /** A submit_sm was answered (any status). */
+  submitAnswered(session: SmppSession<T>, token: T, resp: MessageIdRespPdu): void;
+  /** A deliver_sm or data_sm arrived; resolve with the command_status to answer (0 = accepted). */
+  deliver(session: SmppSession<T>, pdu: ShortMessagePdu | DataSmPdu): Promise<number>;
+  /** The link ended; `unanswered` are the submits that got no answer, in send order. */
+  closed(session: SmppSession<T>, reason: string, unanswered: T[]): void;
+  /** A peer sent something we could not read (logged, answered with generic_nack). */
+  protocolError?(session: SmppSession<T>, reason: string): void;
+}
+
+type SessionState = 'idle' | 'connecting' | 'bound' | 'unbinding' | 'closed';
+
+interface Outstanding<T> {
+  readonly command: Pdu['command'];
+  readonly sentAt: number;
+  readonly token: T | null;
+  readonly resolve?: (pdu: Pdu) => void;
+}
+
+let sessionCounter = 0;
+
+export class SmppSession<T> {
+  readonly id = ++sessionCounter;
+  private socket: Socket | undefined;
+  private state: SessionState = 'idle';
+  private sequence = 0;
+  private readonly outstanding = new Map<number, Outstanding<T>>();
+  private submitsInFlight = 0;
+  private lastHeard = 0;
+  private sweep: NodeJS.Timeout | undefined;
+  private corked = false;
+  private closeReason = '';
+  private enquiring = false;
+  /** When the bind succeeded (ms), 0 when not bound. */
+  boundAt = 0;
+
+  constructor(
+    private readonly opts: SessionOptions,
+    private readonly handlers: SessionHandlers<T>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get mode(): BindMode {
+    return this.opts.mode;
+  }
+
+  get isBound(): boolean {
+    return this.state === 'bound';
+  }
+
+  get canSubmit(): boolean {
+    return this.state === 'bound' && this.opts.mode !== 'receiver';
+  }
+
+  /** submit_sm sent and not yet answered. */
+  get inFlight(): number {
+    return this.submitsInFlight;
+  }
+
+  /** Connect and bind; rejects with the reason when either fails (the session is then closed). */
+  async open(): Promise<void> {
+    if (this.state !== 'idle') throw new Error('a session opens once');
+    this.state = 'connecting';
+    const { host, port, tls } = this.opts;
+    const socket = tls ? tlsConnect({ ...tls, host, port }) : netConnect({ host, port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    const framer = new PduFramer(this.opts.maxFrame);
+    let connectTimer: NodeJS.Timeout | undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      connectTimer = setTimeout(() => reject(new Error(`no bind within ${this.opts.connectTimeoutMs} ms`)), this.opts.connectTimeoutMs);
+      socket.once(tls ? 'secureConnect' : 'connect', () => resolve());
+      socket.once('error', reject);
+      socket.once('close', () => reject(new Error('connection closed while binding')));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      this.lastHeard = this.now();
+      const out = framer.push(chunk);
+      for (const frame of out.frames) this.onFrame(frame);
+      if (out.error) this.close(`framing error: ${out.error}`);
+    });
+    socket.on('error', (err) => this.close(`socket error: ${err.message}`));
+    socket.on('close', () => this.close(this.closeReason || 'connection closed by the SMSC'));
+    try {
+      await ready;
+      const resp = await this.request({
+        command: `bind_${this.opts.mode}`,
+        sequence: 0,
+        status: 0,
+        systemId: this.opts.systemId,
+        password: this.opts.password,
+        systemType: this.opts.systemType,
+        interfaceVersion: INTERFACE_VERSION_34,
+        addrTon: this.opts.addrTon,
+        addrNpi: this.opts.addrNpi,
+        addressRange: this.opts.addressRange,
+      });
+      if (resp.status !== 0) throw new Error(`bind refused: ${statusName(resp.status)}`);
+      if (this.state !== 'connecting') throw new Error(this.closeReason || 'closed while binding');
+      this.state = 'bound';
+      this.boundAt = this.now();
+      this.lastHeard = this.now();
+      const every = Math.max(50, Math.min(1000, Math.floor(Math.min(this.opts.enquireLinkMs, this.opts.responseTimeoutMs) / 2)));
+      this.sweep = setInterval(() => this.onSweep(), every);
+      this.sweep.unref();
+    } catch (err) {
+      this.close((err as Error).message);
+      throw err;
+    } finally {
+      clearTimeout(connectTimer);
+    }
+  }
+
+  /** Send a submit_sm; the answer comes to `handlers.submitAnswered` with `token`. */
+  submit(fields: SubmitFields, token: T): void {
+    if (!this.canSubmit) throw new Error('session cannot submit');
+    const sequence = this.nextSequence();
+    const frame = encodePdu({ command: 'submit_sm', sequence, status: 0, ...fields });
+    this.outstanding.set(sequence, { command: 'submit_sm', sentAt: this.now(), token });
+    this.submitsInFlight++;
+    this.write(frame);
+  }
+
+  /** Unbind politely (waits for unbind_resp up to the response timeout), then close. */
+  async unbind(): Promise<void> {
+    if (this.state !== 'bound') {
+      this.close('closed');
+      return;
+    }
+    this.state = 'unbinding';
+    try {
+      await Promise.race([this.request({ command: 'unbind', sequence: 0, status: 0 }), new Promise((r) => setTimeout(r, Math.min(2000, this.opts.responseTimeoutMs)).unref())]);
+    } catch {
+      // Closing anyway.
+    }
+    this.close('unbound');
+  }
+
+  /** End the link now; unanswered submits go back to the owner. */
+  close(reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.closeReason = reason;
+    this.boundAt = 0;
+    if (this.sweep) clearInterval(this.sweep);
+    const unanswered: T[] = [];
+    for (const o of this.outstanding.values()) {
+      if (o.token !== null) unanswered.push(o.token);
+      o.resolve?.({ command: 'generic_nack', sequence: 0, status: STATUS.ESME_RSYSERR });
+    }
+    this.outstanding.clear();
+    this.submitsInFlight = 0;
+    this.socket?.destroy();
+    this.handlers.closed(this, reason, unanswered);
+  }
+
+  private nextSequence(): number {
+    // 1..0x7FFFFFFF (v3.4 §5.1.4), wrapping.
+    this.sequence = this.sequence >= 0x7fffffff ? 1 : this.sequence + 1;
+    return this.sequence;
+  }
+
+  private request(pdu: Pdu): Promise<Pdu> {
+    return new Promise<Pdu>((resolve) => {
+      const sequence = this.nextSequence();
+      this.outstanding.set(sequence, { command: pdu.command, sentAt: this.now(), token: null, resolve });
+      this.write(encodePdu({ ...pdu, sequence } as Pdu));
+    });
+  }
+
+  private write(frame: Buffer): void {
+    const s = this.socket;
+    if (!s || s.destroyed) return;
+    // Coalesce the PDUs of one event-loop turn into one TCP write.
+    if (!this.corked) {
+      this.corked = true;
+      s.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        s.uncork();
+      });
+    }
+    s.write(frame);
+  }
+
+  private reply(pdu: Pdu): void {
+    try {
+      this.write(encodePdu(pdu));
+    } catch (err) {
+      if (err instanceof EncodeError) this.close(`could not encode ${pdu.command}: ${err.message}`);
+      else throw err;
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.state === 'closed') return;
+    const decoded = decodePdu(frame);
+    if (!decoded.ok) {
+      this.handlers.protocolError?.(this, decoded.reason);
+      // A response we cannot read still ends its request, or it would hold the window forever.
+      if (decoded.sequence !== undefined && decoded.commandId !== undefined && decoded.commandId & 0x80000000) {
+        this.answer(decoded.sequence, { command: 'generic_nack', sequence: decoded.sequence, status: decoded.status });
+      } else {
+        this.reply({ command: 'generic_nack', sequence: decoded.sequence ?? 0, status: decoded.status });
+      }
+      return;
+    }
+    const pdu = decoded.pdu;
+    switch (pdu.command) {
+      case 'enquire_link':
+        this.reply({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 });
+        return;
+      case 'unbind':
+        this.reply({ command: 'unbind_resp', sequence: pdu.sequence, status: 0 });
+        this.state = 'unbinding';
+        setImmediate(() => this.close('the SMSC unbound'));
+        return;
+      case 'deliver_sm':
+      case 'data_sm': {
+        if (this.opts.mode === 'transmitter') {
+          this.reply({ command: `${pdu.command}_resp`, sequence: pdu.sequence, status: STATUS.ESME_RINVBNDSTS, messageId: '', tlvs: [] });
+          return;
+        }
+        const command = pdu.command;
+        this.handlers
+          .deliver(this, pdu)
+          .catch(() => STATUS.ESME_RX_T_APPN)
+          .then((status) => {
+            if (this.state !== 'closed') this.reply({ command: `${command}_resp`, sequence: pdu.sequence, status, messageId: '', tlvs: [] });
+          });
+        return;
+      }
+      case 'bind_receiver':
+      case 'bind_transmitter':
+      case 'bind_transceiver':
+      case 'submit_sm':
+      case 'query_sm':
+        // Requests only an SMSC answers.
+        this.reply({ command: 'generic_nack', sequence: pdu.sequence, status: STATUS.ESME_RINVCMDID });
+        return;
+      default:
+        this.answer(pdu.sequence, pdu);
+    }
+  }
+
+  private answer(sequence: number, pdu: Pdu): void {
+    const o = this.outstanding.get(sequence);
+    if (!o) return; // a late or unknown answer: nothing waits for it
+    this.outstanding.delete(sequence);
+    if (o.command === 'submit_sm') {
+      this.submitsInFlight--;
+      const resp: MessageIdRespPdu = pdu.command === 'submit_sm_resp' ? pdu : { command: 'submit_sm_resp', sequence, status: pdu.status || STATUS.ESME_RSYSERR, messageId: '', tlvs: [] };
+      this.handlers.submitAnswered(this, o.token as T, resp);
+    } else {
+      o.resolve?.(pdu);
+    }
+  }
+
+  private onSweep(): void {
+    if (this.state !== 'bound' && this.state !== 'unbinding') return;
+    const now = this.now();
+    // Map iteration is send order, so the oldest request is first.
+    const oldest = this.outstanding.values().next().value as Outstanding<T> | undefined;
+    if (oldest && now - oldest.sentAt > this.opts.responseTimeoutMs) {
+      this.close(`no answer to ${oldest.command} within ${this.opts.responseTimeoutMs} ms`);
+      return;
+    }
+    if (this.state === 'bound' && !this.enquiring && now - this.lastHeard >= this.opts.enquireLinkMs) {
+      this.enquiring = true;
+      void this.request({ command: 'enquire_link', sequence: 0, status: 0 }).finally(() => (this.enquiring = false));
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decide } from './receipt-policy.js';
+import { normaliseId } from './message-ids.js';
+import { formatReceiptText, parseReceipt } from './receipt.js';
+import { receiptOutcome, classifySubmitStatus } from './error-codes.js';
+import { intTlv, stringTlv } from './pdu/codec.js';
+import { ESM_CLASS, STATUS, TLV } from './pdu/constants.js';
+import { decodeInbound, encodeOutbound, type GsmWireEncoding, type SplitMethod } from './text.js';
+
+function roundTrip(text: string, gsmEncoding: GsmWireEncoding, split: SplitMethod): { text: string; parts: number } {
+  const parts = encodeOutbound(text, { gsmEncoding, split }, 300);
+  const decoded = parts.map((p) => decodeInbound({ shortMessage: p.shortMessage, dataCoding: p.dataCoding, esmClass: p.esmClassBits, tlvs: p.tlvs }, gsmEncoding === 'gsm7-packed'));
+  decoded.forEach((d, i) => {
+    if (parts.length > 1 && split !== 'payload') expect(d.concat).toMatchObject({ total: parts.length, seq: i + 1 });
+  });
+  return { text: decoded.map((d) => d.text).join(''), parts: parts.length };
+}
+
+describe('message text on the SMPP wire', () => {
+  it('sends a short GSM-7 text as one part without a UDH', () => {
+    const [p] = encodeOutbound('Hello {world} €', { gsmEncoding: 'gsm7', split: 'udh8' }, 1);
+    expect(p!.dataCoding).toBe(0);
+    expect(p!.esmClassBits).toBe(0);
+    expect(decodeInbound({ shortMessage: p!.shortMessage, dataCoding: 0, esmClass: 0, tlvs: [] }, false).text).toBe('Hello {world} €');
+  });
+
+  it('splits long GSM-7 into 153-septet parts with an 8-bit reference UDH, 152 with a 16-bit one', () => {
+    const text = 'x'.repeat(400);
+    const udh8 = encodeOutbound(text, { gsmEncoding: 'gsm7', split: 'udh8' }, 0x1234);
+    expect(udh8.map((p) => p.shortMessage.length - 6)).toEqual([153, 153, 94]);
+    expect([...udh8[0]!.shortMessage.subarray(0, 6)]).toEqual([5, 0, 3, 0x34, 3, 1]);
+    expect(udh8[0]!.esmClassBits & ESM_CLASS.UDHI).toBeTruthy();
+    const udh16 = encodeOutbound(text, { gsmEncoding: 'gsm7', split: 'udh16' }, 0x1234);
+    expect([...udh16[1]!.shortMessage.subarray(0, 7)]).toEqual([6, 8, 4, 0x12, 0x34, 3, 2]);
+    expect(udh16[0]!.shortMessage.length - 7).toBe(152);
+  });
+
+  it('never cuts an emoji in half when splitting UCS-2', () => {
+    const text = 'Grüße 👋🏽 ' + '🙂'.repeat(60);
+    const parts = encodeOutbound(text, { gsmEncoding: 'gsm7', split: 'udh8' }, 9);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts) {
+      expect(p.dataCoding).toBe(8);
+      const first = p.shortMessage.readUInt16BE(6);
+      expect(first >= 0xdc00 && first <= 0xdfff).toBe(false);
+      expect(p.shortMessage.length - 6).toBeLessThanOrEqual(134);
+    }
+    expect(roundTrip(text, 'gsm7', 'udh8').text).toBe(text);
+  });
+
+  it('carries parts in SAR TLVs or the whole text in message_payload when configured', () => {
+    const text = 'Long message. '.repeat(30);
+    const sar = encodeOutbound(text, { gsmEncoding: 'gsm7', split: 'sar' }, 77);
+    expect(sar.length).toBe(3);
+    expect(sar[2]!.tlvs.map((t) => t.tag)).toEqual([TLV.sar_msg_ref_num, TLV.sar_total_segments, TLV.sar_segment_seqnum]);
+    const payload = encodeOutbound(text, { gsmEncoding: 'gsm7', split: 'payload' }, 77);
+    expect(payload).toHaveLength(1);
+    expect(payload[0]!.shortMessage.length).toBe(0);
+    expect(roundTrip(text, 'gsm7', 'payload').text).toBe(text);
+    expect(roundTrip(text, 'gsm7', 'sar').text).toBe(text);
+  });
+
+  it('round-trips any text through every encoding and split method', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 500 }), fc.array(fc.constantFrom('a', 'Δ', '€', '{', '\n', 'é', '👋', 'ж', ' '), { maxLength: 400 }).map((a) => a.join(''))),
+        fc.constantFrom<GsmWireEncoding>('gsm7', 'gsm7-packed', 'latin1'),
+        fc.constantFrom<SplitMethod>('udh8', 'udh16', 'sar', 'payload'),
+        (text, enc, split) => {
+          const t = text.replace(/[\ud800-\udfff]/g, (c, i: number, s: string) => (/[\ud800-\udbff][\udc00-\udfff]/.test(s.slice(i, i + 2)) || /[\ud800-\udbff][\udc00-\udfff]/.test(s.slice(i - 1, i + 1)) ? c : 'x'));
+          expect(roundTrip(t, enc, split).text).toBe(t);
+        },
+      ),
+      { numRuns: 600 },
+    );
+  });
+
+  it('decodes hostile inbound bytes without throwing', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 254 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), (bytes, dc, esm) => {
+        expect(typeof decodeInbound({ shortMessage: Buffer.from(bytes), dataCoding: dc, esmClass: esm, tlvs: [] }, dc % 2 === 0).text).toBe('string');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('delivery receipts', () => {
+  it('reads the Appendix B text and prefers TLVs when present', () => {
+    const text = formatReceiptText({ id: '0A1F', submitted: new Date(0), done: new Date(0), stat: 'UNDELIV', err: '027', text: 'hello', delivered: false });
+    expect(parseReceipt(text, [])).toEqual({ carrierId: '0A1F', outcome: 'undelivered', stat: 'UNDELIV', err: '027' });
+    expect(parseReceipt('id:5 sub:001 dlvrd:001 submit date:2401011200 done date:2401011201 stat:DELIVRD err:000 text:hi', [])).toMatchObject({ carrierId: '5', outcome: 'delivered', err: null });
+    expect(parseReceipt('garbage', [stringTlv(TLV.receipted_message_id, 'abc'), intTlv(TLV.message_state, 3, 1)])).toMatchObject({ carrierId: 'abc', outcome: 'expired' });
+    expect(parseReceipt('no id here', [])).toBeUndefined();
+  });
+
+  it('maps receipt errors and submit statuses onto the error catalogue', () => {
+    expect(receiptOutcome({ carrierId: '1', outcome: 'undelivered', stat: 'UNDELIV', err: '27' }, new Map())).toMatchObject({ status: 'undelivered', error: 'HANDSET_UNREACHABLE' });
+    expect(receiptOutcome({ carrierId: '1', outcome: 'undelivered', stat: 'UNDELIV', err: '999' }, new Map([['999', 'CARRIER_BLOCKED']]))).toMatchObject({ error: 'CARRIER_BLOCKED' });
+    expect(receiptOutcome({ carrierId: '1', outcome: 'expired', stat: 'EXPIRED', err: null }, new Map())).toMatchObject({ error: 'VALIDITY_EXPIRED_AT_CARRIER' });
+    expect(classifySubmitStatus(STATUS.ESME_RTHROTTLED, new Map())).toEqual({ kind: 'throttle' });
+    expect(classifySubmitStatus(STATUS.ESME_RMSGQFUL, new Map())).toEqual({ kind: 'throttle' });
+    expect(classifySubmitStatus(STATUS.ESME_RSYSERR, new Map())).toEqual({ kind: 'transient' });
+    expect(classifySubmitStatus(STATUS.ESME_RINVDSTADR, new Map())).toEqual({ kind: 'reject', error: 'UNROUTABLE' });
+    expect(classifySubmitStatus(0x401, new Map([[0x401, 'CARRIER_VIOLATION']]))).toEqual({ kind: 'reject', error: 'CARRIER_VIOLATION' });
+  });
+
+  it('normalises ids so hex, decimal, case and leading zeros meet', () => {
+    expect(normaliseId('0001F', 'hex')).toBe('31');
+    expect(normaliseId('1f', 'hex')).toBe(normaliseId('31', 'decimal'));
+    expect(normaliseId('00031', 'decimal')).toBe('31');
+    expect(normaliseId(' AbC0 ', 'text')).toBe(normaliseId('00abc0', 'text'));
+    expect(normaliseId('xyz', 'hex')).toBeNull();
+    expect(normaliseId('', 'text')).toBeNull();
+    expect(normaliseId('9'.repeat(65), 'decimal')).toBeNull();
+  });
+
+  it('decides multipart messages by the configured policy', () => {
+    const part = (partIndex: number, status: 'sent' | 'delivered' | 'undelivered', error: string | null = null) => ({ partIndex, partCount: 3, status, error, errorDetail: null });
+    const mixed = [part(1, 'delivered'), part(2, 'sent'), part(3, 'undelivered', 'HANDSET_UNREACHABLE')];
+    expect(decide('all', mixed)).toMatchObject({ status: 'undelivered', error: 'HANDSET_UNREACHABLE', detail: 'part 3 of 3' });
+    expect(decide('first', mixed)).toEqual({ status: 'delivered' });
+    expect(decide('last', mixed)).toMatchObject({ status: 'undelivered' });
+    expect(decide('all', [part(1, 'delivered'), part(2, 'sent'), part(3, 'delivered')])).toBeUndefined();
+    expect(decide('all', [part(1, 'delivered'), part(2, 'delivered'), part(3, 'delivered')])).toEqual({ status: 'delivered' });
+    // a part re-sent after a dropped bind: one copy final is enough
+    expect(decide('all', [part(1, 'delivered'), part(2, 'sent'), part(2, 'delivered'), part(3, 'delivered')])).toEqual({ status: 'delivered' });
+  });
+});

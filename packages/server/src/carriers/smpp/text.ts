@@ -1,0 +1,189 @@
+/**
+ * Message text ↔ SMPP short messages. Outbound: choose the data coding (GSM-7 packed or unpacked,
+ * Latin-1, UCS-2), split with the segment maths from `protocol`, and carry the parts with a UDH
+ * (8- or 16-bit reference), SAR TLVs, or the whole text in `message_payload`. Inbound: decode per
+ * data coding and read the concatenation facts from a UDH or SAR TLVs.
+ */
+import { decodeGsm7, decodeUcs2, encodeGsm7, encodeUcs2, isGsm7, packSeptets, splitSegments, unpackSeptets } from '@switchboard/protocol';
+import { findTlv, intTlv, tlvInt, type Tlv } from './pdu/codec.js';
+import { DATA_CODING, ESM_CLASS, TLV } from './pdu/constants.js';
+
+/** How GSM-7 text goes on the wire: one septet per octet (most SMSCs), packed, or as Latin-1. */
+export type GsmWireEncoding = 'gsm7' | 'gsm7-packed' | 'latin1';
+
+/** How long texts are carried. */
+export type SplitMethod = 'udh8' | 'udh16' | 'sar' | 'payload';
+
+export interface TextOptions {
+  readonly gsmEncoding: GsmWireEncoding;
+  readonly split: SplitMethod;
+}
+
+/** One submit_sm's worth of text. */
+export interface OutboundPart {
+  readonly shortMessage: Buffer;
+  readonly dataCoding: number;
+  /** Bits to OR into esm_class (UDHI). */
+  readonly esmClassBits: number;
+  readonly tlvs: readonly Tlv[];
+}
+
+/** Over-the-air capacity of one part in a multipart message, per split method. */
+const CAPACITY: Record<SplitMethod, { 'GSM-7': number; 'UCS-2': number }> = {
+  udh8: { 'GSM-7': 153, 'UCS-2': 67 },
+  udh16: { 'GSM-7': 152, 'UCS-2': 66 },
+  // The SMSC builds the UDH itself; 153/67 matches what it fits with an 8-bit reference.
+  sar: { 'GSM-7': 153, 'UCS-2': 67 },
+  payload: { 'GSM-7': 153, 'UCS-2': 67 },
+};
+
+/** The characters of GSM 03.38 that Latin-1 has too; others force GSM-7 even when Latin-1 is configured. */
+function isLatin1(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0xff) return false;
+  return true;
+}
+
+function encodeText(text: string, gsm: boolean, wire: GsmWireEncoding, udhOctets: number): { bytes: Buffer; dataCoding: number } {
+  if (!gsm) return { bytes: Buffer.from(encodeUcs2(text)), dataCoding: DATA_CODING.UCS2 };
+  if (wire === 'latin1' && isLatin1(text)) return { bytes: Buffer.from(text, 'latin1'), dataCoding: DATA_CODING.LATIN1 };
+  const septets = encodeGsm7(text);
+  if (wire === 'gsm7-packed') {
+    // Fill bits align the first septet after the UDH on a septet boundary (GSM 03.40 §9.2.3.24).
+    const padding = udhOctets === 0 ? 0 : (7 - ((udhOctets * 8) % 7)) % 7;
+    return { bytes: Buffer.from(packSeptets(septets, padding)), dataCoding: DATA_CODING.DEFAULT };
+  }
+  return { bytes: Buffer.from(septets), dataCoding: DATA_CODING.DEFAULT };
+}
+
+/** Number of parts a text becomes under a split method (what the SMSC will bill). */
+export function partCount(text: string, split: SplitMethod): number {
+  return Math.max(1, splitSegments(text, CAPACITY[split]).parts.length);
+}
+
+/**
+ * Encode a text into the short messages to submit. `reference` identifies the concatenated
+ * message (taken modulo 256 for udh8, 65536 otherwise). A text that fits one SMS is one part with
+ * no UDH, whatever the split method.
+ */
+export function encodeOutbound(text: string, opts: TextOptions, reference: number): OutboundPart[] {
+  const gsm = isGsm7(text);
+  if (opts.split === 'payload') {
+    const { bytes, dataCoding } = encodeText(text, gsm, opts.gsmEncoding, 0);
+    const single = splitSegments(text).parts.length <= 1 && bytes.length <= 254;
+    if (single) return [{ shortMessage: bytes, dataCoding, esmClassBits: 0, tlvs: [] }];
+    return [{ shortMessage: Buffer.alloc(0), dataCoding, esmClassBits: 0, tlvs: [{ tag: TLV.message_payload, value: bytes }] }];
+  }
+  const parts = splitSegments(text, CAPACITY[opts.split]).parts;
+  if (parts.length <= 1) {
+    const { bytes, dataCoding } = encodeText(text, gsm, opts.gsmEncoding, 0);
+    return [{ shortMessage: bytes, dataCoding, esmClassBits: 0, tlvs: [] }];
+  }
+  const total = parts.length;
+  return parts.map((part, i) => {
+    const seq = i + 1;
+    if (opts.split === 'sar') {
+      const { bytes, dataCoding } = encodeText(part, gsm, opts.gsmEncoding, 0);
+      return {
+        shortMessage: bytes,
+        dataCoding,
+        esmClassBits: 0,
+        tlvs: [intTlv(TLV.sar_msg_ref_num, reference & 0xffff, 2), intTlv(TLV.sar_total_segments, total, 1), intTlv(TLV.sar_segment_seqnum, seq, 1)],
+      };
+    }
+    const udh =
+      opts.split === 'udh8'
+        ? Buffer.from([0x05, 0x00, 0x03, reference & 0xff, total, seq])
+        : Buffer.from([0x06, 0x08, 0x04, (reference >> 8) & 0xff, reference & 0xff, total, seq]);
+    const { bytes, dataCoding } = encodeText(part, gsm, opts.gsmEncoding, udh.length);
+    return { shortMessage: Buffer.concat([udh, bytes]), dataCoding, esmClassBits: ESM_CLASS.UDHI, tlvs: [] };
+  });
+}
+
+/** Concatenation facts of one received part. */
+export interface Concatenation {
+  readonly reference: number;
+  readonly total: number;
+  readonly seq: number;
+}
+
+/** A decoded inbound short message. */
+export interface DecodedText {
+  readonly text: string;
+  readonly concat?: Concatenation;
+}
+
+/** Read a UDH: its length in octets (with the length octet) and any concatenation element. */
+function readUdh(bytes: Buffer): { length: number; concat?: Concatenation } | undefined {
+  if (bytes.length < 1) return undefined;
+  const udhl = bytes[0]!;
+  if (udhl + 1 > bytes.length) return undefined;
+  let concat: Concatenation | undefined;
+  let i = 1;
+  while (i + 2 <= udhl + 1) {
+    const iei = bytes[i]!;
+    const len = bytes[i + 1]!;
+    if (i + 2 + len > udhl + 1) break;
+    const v = bytes.subarray(i + 2, i + 2 + len);
+    if (iei === 0x00 && len === 3) concat = { reference: v[0]!, total: v[1]!, seq: v[2]! };
+    else if (iei === 0x08 && len === 4) concat = { reference: v.readUInt16BE(0), total: v[2]!, seq: v[3]! };
+    i += 2 + len;
+  }
+  return { length: udhl + 1, ...(concat && concat.total > 0 && concat.seq > 0 && concat.seq <= concat.total ? { concat } : {}) };
+}
+
+function decodeBytes(bytes: Buffer, dataCoding: number, gsmPacked: boolean, udhOctets: number): string {
+  // Data coding groups 0xF0..0xFF: bit 2 says 8-bit data, otherwise the default alphabet.
+  const dc = (dataCoding & 0xf0) === 0xf0 ? (dataCoding & 0x04 ? DATA_CODING.BINARY_8BIT : DATA_CODING.DEFAULT) : dataCoding;
+  try {
+    switch (dc) {
+      case DATA_CODING.UCS2:
+        return decodeUcs2(bytes.length % 2 === 0 ? bytes : bytes.subarray(0, bytes.length - 1));
+      case DATA_CODING.DEFAULT: {
+        if (gsmPacked) {
+          const padding = udhOctets === 0 ? 0 : (7 - ((udhOctets * 8) % 7)) % 7;
+          let count = Math.floor((bytes.length * 8 - padding) / 7);
+          // 7 spare fill bits at the end read as one extra '@' (GSM 03.38 §6.1.2.3.1): drop it.
+          if (count > 0 && (count * 7 + padding) % 8 === 0 && (bytes[bytes.length - 1]! >> 1) === 0) count--;
+          return decodeGsm7(unpackSeptets(bytes, count, padding));
+        }
+        // Unpacked: one septet per octet; a stray high bit is masked rather than fatal.
+        const septets = new Uint8Array(bytes.length);
+        for (let i = 0; i < bytes.length; i++) septets[i] = bytes[i]! & 0x7f;
+        return decodeGsm7(septets);
+      }
+      case DATA_CODING.IA5:
+        return bytes.toString('ascii');
+      default:
+        // Latin-1 and the 8-bit codings: every octet is one character, nothing is lost.
+        return bytes.toString('latin1');
+    }
+  } catch {
+    return bytes.toString('latin1');
+  }
+}
+
+/**
+ * Decode a received submit_sm/deliver_sm/data_sm body: text from short_message or
+ * message_payload, concatenation from the UDH or SAR TLVs. Never throws.
+ */
+export function decodeInbound(input: { shortMessage: Buffer; dataCoding: number; esmClass: number; tlvs: readonly Tlv[] }, gsmPacked: boolean): DecodedText {
+  let bytes = input.shortMessage.length ? input.shortMessage : (findTlv(input.tlvs, TLV.message_payload) ?? Buffer.alloc(0));
+  let concat: Concatenation | undefined;
+  let udhOctets = 0;
+  if (input.esmClass & ESM_CLASS.UDHI) {
+    const udh = readUdh(bytes);
+    if (udh) {
+      udhOctets = udh.length;
+      concat = udh.concat;
+      bytes = bytes.subarray(udh.length);
+    }
+  }
+  if (!concat) {
+    const reference = tlvInt(input.tlvs, TLV.sar_msg_ref_num);
+    const total = tlvInt(input.tlvs, TLV.sar_total_segments);
+    const seq = tlvInt(input.tlvs, TLV.sar_segment_seqnum);
+    if (reference !== undefined && total !== undefined && seq !== undefined && total > 0 && seq > 0 && seq <= total) concat = { reference, total, seq };
+  }
+  const text = decodeBytes(bytes, input.dataCoding, gsmPacked, udhOctets);
+  return concat && concat.total > 1 ? { text, concat } : { text };
+}

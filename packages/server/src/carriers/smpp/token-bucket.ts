@@ -1,0 +1,44 @@
+/**
+ * A token bucket that paces sends instead of refusing them: `take` says whether a part may go now,
+ * `nextAt` when the next token will be there, so the caller arms one timer and waits.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  /**
+   * @param rate tokens per second (> 0)
+   * @param burst most tokens held at once (at least 1)
+   */
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    now: number,
+  ) {
+    this.tokens = burst;
+    this.last = now;
+  }
+
+  private refill(now: number): void {
+    if (now > this.last) {
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
+      this.last = now;
+    }
+  }
+
+  /** Take one token if there is one. */
+  take(now: number): boolean {
+    this.refill(now);
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return true;
+    }
+    return false;
+  }
+
+  /** When one whole token will be available (ms). */
+  nextAt(now: number): number {
+    this.refill(now);
+    return this.tokens >= 1 ? now : now + Math.ceil(((1 - this.tokens) * 1000) / this.rate);
+  }
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidSetting, parsers, SETTINGS } from './settings.js';
+
+const specs = Object.entries(SETTINGS) as Array<[string, (typeof SETTINGS)[keyof typeof SETTINGS]]>;
+
+describe('the settings table', () => {
+  it('gives every setting a unique config key, environment variable and flag', () => {
+    const unique = (values: Array<string | null>) => {
+      const present = values.filter((v): v is string => v !== null);
+      expect(new Set(present).size).toBe(present.length);
+    };
+    unique(specs.map(([, s]) => s.key));
+    unique(specs.map(([, s]) => s.env));
+    unique(specs.map(([, s]) => s.flag));
+  });
+
+  it('names environment variables SWITCHBOARD_* and flags in kebab-case, and describes each setting', () => {
+    for (const [, s] of specs) {
+      expect(s.env).toMatch(/^SWITCHBOARD_[A-Z0-9_]+$/);
+      if (s.flag !== null) expect(s.flag).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(s.description.trim()).not.toBe("");
+    }
+  });
+
+  it('has defaults its own parsers accept', () => {
+    for (const [name, s] of specs) {
+      expect({ name, value: (s.parse as (raw: unknown) => unknown)(s.default) }).toEqual({ name, value: s.default });
+    }
+  });
+});
+
+describe('parsers', () => {
+  it('int accepts whole numbers in range, as numbers or trimmed strings', () => {
+    const p = parsers.int(1, 10);
+    expect(p(1)).toBe(1);
+    expect(p(' 10 ')).toBe(10);
+    for (const bad of [0, 11, 1.5, '1.5', '1e1', '', 'ten', null, true, '0x5']) expect(() => p(bad)).toThrow(InvalidSetting);
+    expect(() => p(0)).toThrow('must be a whole number from 1 to 10');
+    expect(parsers.int(-5, 5)('-5')).toBe(-5);
+  });
+
+  it('bool accepts booleans and the usual words, case-insensitively', () => {
+    for (const yes of [true, '1', 'true', 'TRUE', 'yes', 'On', ' on ']) expect(parsers.bool(yes)).toBe(true);
+    for (const no of [false, '0', 'false', 'No', 'OFF']) expect(parsers.bool(no)).toBe(false);
+    for (const bad of ['', 'maybe', 1, null]) expect(() => parsers.bool(bad)).toThrow('must be true or false');
+  });
+
+  it('string trims and refuses empty or non-string values', () => {
+    expect(parsers.string('  a b ')).toBe('a b');
+    for (const bad of ['', '   ', 5, null]) expect(() => parsers.string(bad)).toThrow('must be a non-empty string');
+  });
+
+  it('optionalString maps empty to null', () => {
+    expect(parsers.optionalString(undefined)).toBeNull();
+    expect(parsers.optionalString(null)).toBeNull();
+    expect(parsers.optionalString('')).toBeNull();
+    expect(parsers.optionalString(' x ')).toBe('x');
+    expect(() => parsers.optionalString(5)).toThrow('must be a string');
+  });
+
+  it('oneOf accepts listed values only and lists them in the error', () => {
+    const p = parsers.oneOf('a', 'b');
+    expect(p(' b ')).toBe('b');
+    expect(() => p('c')).toThrow('must be one of a, b');
+    expect(() => p('A')).toThrow(InvalidSetting);
+  });
+
+  it('list splits comma-separated text or takes an array, dropping blanks', () => {
+    expect(parsers.list('a, b,,c ')).toEqual(['a', 'b', 'c']);
+    expect(parsers.list([' a', 'b ', ''])).toEqual(['a', 'b']);
+    expect(parsers.list('')).toEqual([]);
+    expect(() => parsers.list(5)).toThrow('must be a comma-separated list');
+  });
+
+  it('numbers treats empty as unset', () => {
+    expect(SETTINGS.numbers.parse('')).toBeNull();
+    expect(SETTINGS.numbers.parse(null)).toBeNull();
+    expect(SETTINGS.numbers.parse('+15550001111,+15550002222')).toEqual(['+15550001111', '+15550002222']);
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * Executes the cXML documents that inbound-message, redirect and action webhooks answer with:
+ * `<Message>` verbs are sent through the one send use case as `outbound-reply` messages (replying
+ * to the conversation by default), `<Redirect>` queues a request to the next document with the
+ * same parameters. Problems are reported with their codes (11750 too large, 12100 not cXML,
+ * the send codes for a refused reply) on the webhook delivery and in the log; none of them
+ * stops the message pipeline. A document fetch that failed or answered badly falls back to the
+ * fallback URL, when there is one.
+ */
+import { ERRORS } from '@switchboard/protocol';
+import { isAppError } from '../domain/app-error.js';
+import type { Clock } from '../domain/clock.js';
+import type { MessageRecord } from '../domain/message.js';
+import type { Bus } from '../domain/ports/bus.js';
+import type { Store } from '../domain/ports/store.js';
+import type { WebhookDeliveryRecord } from '../domain/webhooks.js';
+import type { Logger } from '../engine/dispatcher.js';
+import type { MessageAcceptor } from '../engine/message-acceptor.js';
+import type { WebhookResponse } from '../webhooks/http-client.js';
+import type { ResponseVerdict } from '../webhooks/webhook-runner.js';
+import { parseCxml, type MessageVerb } from './document.js';
+
+/** Most redirects followed for one message before the chain is stopped. */
+export const MAX_REDIRECTS = 10;
+
+export class CxmlExecutor {
+  constructor(
+    private readonly deps: {
+      readonly store: Store;
+      readonly acceptor: MessageAcceptor;
+      readonly bus: Bus;
+      readonly clock: Clock;
+      readonly logger: Logger;
+    },
+  ) {}
+
+  /** The webhook runner's response handler for `inbound_message` and `message_action` deliveries. */
+  readonly handle = async (d: WebhookDeliveryRecord, res: WebhookResponse): Promise<ResponseVerdict> => {
+    if (res.truncated) return this.fail(d, `${ERRORS.WEBHOOK_RESPONSE_TOO_LARGE.compat}: the cXML document is larger than 64 kB`, true);
+    const parsed = parseCxml(res.body);
+    if (!parsed.ok) return this.fail(d, `${ERRORS.CXML_PARSE_ERROR.compat}: ${parsed.error}`, true);
+    if (parsed.verbs.length === 0) return { ok: true };
+
+    const context = d.messageId ? await this.deps.store.messages.get(d.projectId, d.messageId) : undefined;
+    if (!context) return this.fail(d, `${ERRORS.NOT_FOUND.compat}: the message this document answers no longer exists`, false);
+    const documentUrl = this.requestedUrl(d);
+    const problems: string[] = [];
+    for (const verb of parsed.verbs) {
+      if (verb.verb === 'Redirect') {
+        const problem = await this.redirect(d, context, resolveUrl(verb.url, documentUrl), verb.method);
+        if (problem) problems.push(problem);
+        break;
+      }
+      const problem = await this.send(context, verb, documentUrl, d.kind === 'inbound_message');
+      if (problem) problems.push(problem);
+      // A <Message action> hands control to the action's document: nothing after it runs.
+      if (verb.action) break;
+    }
+    return problems.length ? this.fail(d, problems.join('; '), false) : { ok: true };
+  };
+
+  private async send(context: MessageRecord, verb: MessageVerb, documentUrl: string, isInbound: boolean): Promise<string | null> {
+    // In an inbound conversation the reply goes back to the sender from the number written to;
+    // an action document continues the conversation of the reply it reports on.
+    const defaultTo = isInbound ? context.from : context.to;
+    const defaultFrom = isInbound ? context.to : context.from;
+    const action = verb.action ? resolveUrl(verb.action, documentUrl) : null;
+    const statusCallback = !action && verb.statusCallback ? resolveUrl(verb.statusCallback, documentUrl) : null;
+    try {
+      const sent = await this.deps.acceptor.accept(context.projectId, {
+        to: verb.to ?? defaultTo,
+        from: verb.from ?? defaultFrom,
+        body: verb.body,
+        media: verb.media,
+        origin: 'reply',
+        statusCallback: action ?? statusCallback,
+        callbackFormat: action ? (verb.method === 'GET' ? 'action-get' : 'action-post') : 'form',
+        numberGroupId: null,
+      });
+      this.deps.logger.info({ messageId: sent.id, inReplyTo: context.id }, 'cXML <Message> queued');
+      return null;
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      const d = err.details[0]!;
+      return `${ERRORS[d.key].compat}: <Message> refused: ${d.message}`;
+    }
+  }
+
+  private async redirect(d: WebhookDeliveryRecord, context: MessageRecord, url: string, method: 'GET' | 'POST'): Promise<string | null> {
+    const { store, bus, clock } = this.deps;
+    if (!/^https?:\/\//i.test(url)) return `${ERRORS.CXML_PARSE_ERROR.compat}: <Redirect> URL ${JSON.stringify(url)} is not an http(s) URL`;
+    const earlier = (await store.webhooks.listForMessage(context.projectId, context.id)).filter((w) => w.kind === d.kind);
+    if (earlier.length > MAX_REDIRECTS) return `${ERRORS.CXML_PARSE_ERROR.compat}: more than ${MAX_REDIRECTS} redirects for one message; stopped`;
+    await store.webhooks.enqueueMany([
+      {
+        projectId: d.projectId,
+        messageId: d.messageId,
+        kind: d.kind,
+        url,
+        method,
+        contentType: method === 'POST' ? 'application/x-www-form-urlencoded' : null,
+        body: d.body,
+        signature: 'form-base64',
+        fallbackUrl: null,
+        fallbackMethod: null,
+        maxAttempts: 1,
+        nextAttemptAt: clock.now(),
+      },
+    ]);
+    bus.publish('work.available', { queue: 'webhooks' });
+    return null;
+  }
+
+  /** The URL this attempt requested: the fallback on a delivery's last attempt, as the runner does. */
+  private requestedUrl(d: WebhookDeliveryRecord): string {
+    const attempt = d.attempts + 1;
+    const raw = d.fallbackUrl !== null && attempt >= d.maxAttempts && d.maxAttempts > 1 ? d.fallbackUrl : d.url;
+    const hash = raw.indexOf('#');
+    return hash < 0 ? raw : raw.slice(0, hash);
+  }
+
+  private fail(d: WebhookDeliveryRecord, error: string, retryable: boolean): ResponseVerdict {
+    this.deps.logger.warn({ deliveryId: d.id, messageId: d.messageId, kind: d.kind, error }, 'cXML document not executed as a whole');
+    return { ok: false, error, retryable };
+  }
+}
+
+/** Resolve a possibly relative URL against the document's URL (as Twilio does). */
+function resolveUrl(url: string, base: string): string {
+  try {
+    return new URL(url, base).toString();
+  } catch {
+    return url;
+  }
+}

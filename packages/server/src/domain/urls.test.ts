@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { isPrivateHost, parseHttpUrl } from './urls.js';
+
+const host = (url: string) => isPrivateHost(new URL(url));
+
+describe('parseHttpUrl', () => {
+  it.each(['http://example.com', 'https://example.com/a/b?c=d#e', 'https://user:pw@example.com:8443/x', 'http://[2001:db8::1]/'])('parses %s', (v) => {
+    expect(parseHttpUrl(v)?.href).toBe(new URL(v).href);
+  });
+
+  it.each(['ftp://example.com', 'file:///etc/passwd', 'javascript:alert(1)', 'mailto:a@example.com', '/relative', 'example.com', 'http://', '', 'https://exa mple.com'])('refuses %j', (v) => {
+    expect(parseHttpUrl(v)).toBeUndefined();
+  });
+
+  it.each([undefined, null, 42, {}, ['http://example.com']])('refuses the non-string %j', (v) => {
+    expect(parseHttpUrl(v)).toBeUndefined();
+  });
+
+  it('accepts URLs up to 2048 characters and refuses longer ones', () => {
+    const base = 'https://example.com/';
+    expect(parseHttpUrl(base + 'a'.repeat(2048 - base.length))).toBeDefined();
+    expect(parseHttpUrl(base + 'a'.repeat(2049 - base.length))).toBeUndefined();
+  });
+});
+
+describe('isPrivateHost', () => {
+  it.each([
+    'http://localhost/',
+    'http://LOCALHOST:8080/',
+    'http://api.localhost/',
+    'http://printer.local/',
+    'http://db.internal/',
+    'http://127.0.0.1/',
+    'http://127.8.9.10/',
+    'http://10.0.0.1/',
+    'http://0.0.0.0/',
+    'http://169.254.169.254/latest/meta-data',
+    'http://172.16.0.1/',
+    'http://172.31.255.255/',
+    'http://192.168.1.1/',
+    'http://100.64.0.1/',
+    'http://100.127.255.255/',
+  ])('flags %s', (url) => {
+    expect(host(url)).toBe(true);
+  });
+
+  it.each(['http://2130706433/', 'http://0x7f.1/', 'http://0177.0.0.1/', 'http://127.1/', 'http://127.0.0.1./'])('flags the loopback address written as %s', (url) => {
+    expect(host(url)).toBe(true);
+  });
+
+  it.each(['http://[::1]/', 'http://[::]/', 'http://[fc00::1]/', 'http://[FD12:3456::1]/', 'http://[fe80::1]/', 'http://[fe80::abcd]/'])('flags the IPv6 address %s', (url) => {
+    expect(host(url)).toBe(true);
+  });
+
+  it.each([
+    'https://example.com/',
+    'http://8.8.8.8/',
+    'http://172.15.255.255/',
+    'http://172.32.0.1/',
+    'http://100.63.255.255/',
+    'http://100.128.0.1/',
+    'http://169.253.1.1/',
+    'http://192.169.0.1/',
+    'http://11.0.0.1/',
+    'http://localhost.example.com/',
+    'http://local/',
+    'http://[2001:db8::1]/',
+    'http://[2606:4700:4700::1111]/',
+    'http://fcdn.example.com/',
+  ])('lets %s through', (url) => {
+    expect(host(url)).toBe(false);
+  });
+
+  // BUG (domain/urls.ts isPrivateHost): the WHATWG URL parser writes IPv4-mapped IPv6 addresses in hex
+  // (`[::ffff:127.0.0.1]` becomes `[::ffff:7f00:1]`), so the `::ffff:127.` / `::ffff:10.` /
+  // `::ffff:192.168.` checks never match, and mapped 169.254/16, 172.16/12 and 100.64/10 are not
+  // checked at all: every IPv4-mapped private address passes as public.
+  it.each(['http://[::ffff:127.0.0.1]/', 'http://[::ffff:10.0.0.1]/', 'http://[::ffff:192.168.1.1]/', 'http://[::ffff:169.254.169.254]/', 'http://[::ffff:172.16.0.1]/', 'http://[::ffff:7f00:1]/'])(
+    'flags the IPv4-mapped private address %s',
+    (url) => {
+      expect(host(url)).toBe(true);
+    },
+  );
+
+  // BUG (domain/urls.ts isPrivateHost): a fully qualified name with a trailing dot is not normalised,
+  // so `localhost.` (which resolves to loopback) passes as public.
+  it('flags localhost written with a trailing dot', () => {
+    expect(host('http://localhost./')).toBe(true);
+  });
+
+  // BUG (domain/urls.ts isPrivateHost): link-local IPv6 is fe80::/10 (fe80:: to febf::), but only the
+  // `fe80` prefix is checked.
+  it('flags the whole IPv6 link-local range', () => {
+    expect(host('http://[febf::1]/')).toBe(true);
+  });
+});

@@ -1,0 +1,80 @@
+/** cXML applications of a project (the Compatibility API's Applications resource, messaging fields). */
+import { AppError, detail } from '../domain/app-error.js';
+import type { Clock } from '../domain/clock.js';
+import type { CxmlApplicationPatch, CxmlApplicationRecord } from '../domain/cxml-applications.js';
+import type { IdGenerator } from '../domain/ids.js';
+import type { Store } from '../domain/ports/store.js';
+import { parseHttpUrl } from '../domain/urls.js';
+
+/** Parameters as the Compatibility API names them. */
+export type ApplicationParams = Readonly<Record<string, unknown>>;
+
+function checkParams(p: ApplicationParams): CxmlApplicationPatch {
+  const patch: { -readonly [K in keyof CxmlApplicationPatch]: CxmlApplicationPatch[K] } = {};
+  const bad = (name: string, message: string) => new AppError(detail('INVALID_PARAMETER', { attribute: name, message }));
+  if (p.FriendlyName !== undefined) {
+    if (typeof p.FriendlyName !== 'string' || p.FriendlyName.length > 255) throw bad('FriendlyName', 'FriendlyName must be a string of at most 255 characters.');
+    patch.friendlyName = p.FriendlyName;
+  }
+  for (const [name, field] of [
+    ['SmsUrl', 'smsUrl'],
+    ['SmsFallbackUrl', 'smsFallbackUrl'],
+    ['SmsStatusCallback', 'smsStatusCallback'],
+  ] as const) {
+    const v = p[name];
+    if (v === undefined) continue;
+    if (v === '' || v === null) patch[field] = null;
+    else if (!parseHttpUrl(v)) throw new AppError(detail(name === 'SmsStatusCallback' ? 'STATUS_CALLBACK_INVALID' : 'INVALID_PARAMETER', { attribute: name, message: `${name} must be an absolute http or https URL.` }));
+    else patch[field] = v as string;
+  }
+  for (const [name, field] of [
+    ['SmsMethod', 'smsMethod'],
+    ['SmsFallbackMethod', 'smsFallbackMethod'],
+  ] as const) {
+    const v = p[name];
+    if (v === undefined) continue;
+    const m = typeof v === 'string' ? v.toUpperCase() : v;
+    if (m !== 'GET' && m !== 'POST') throw bad(name, `${name} must be GET or POST.`);
+    patch[field] = m;
+  }
+  return patch;
+}
+
+export class CxmlApplicationService {
+  constructor(private readonly deps: { readonly store: Store; readonly clock: Clock; readonly ids: IdGenerator }) {}
+
+  async create(projectId: string, params: ApplicationParams): Promise<CxmlApplicationRecord> {
+    const patch = checkParams(params);
+    const now = this.deps.clock.now();
+    const app: CxmlApplicationRecord = {
+      id: this.deps.ids.uuid(),
+      projectId,
+      friendlyName: patch.friendlyName ?? '',
+      smsUrl: patch.smsUrl ?? null,
+      smsMethod: patch.smsMethod ?? 'POST',
+      smsFallbackUrl: patch.smsFallbackUrl ?? null,
+      smsFallbackMethod: patch.smsFallbackMethod ?? 'POST',
+      smsStatusCallback: patch.smsStatusCallback ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.deps.store.applications.create(app);
+    return app;
+  }
+
+  async get(projectId: string, id: string): Promise<CxmlApplicationRecord> {
+    const app = await this.deps.store.applications.get(projectId, id);
+    if (!app) throw AppError.of('NOT_FOUND', { message: `The requested resource /Applications/${id} was not found` });
+    return app;
+  }
+
+  async update(projectId: string, id: string, params: ApplicationParams): Promise<CxmlApplicationRecord> {
+    const app = await this.deps.store.applications.update(projectId, id, checkParams(params), this.deps.clock.now());
+    if (!app) throw AppError.of('NOT_FOUND', { message: `The requested resource /Applications/${id} was not found` });
+    return app;
+  }
+
+  async delete(projectId: string, id: string): Promise<void> {
+    if (!(await this.deps.store.applications.delete(projectId, id))) throw AppError.of('NOT_FOUND', { message: `The requested resource /Applications/${id} was not found` });
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * cXML applications (`/Accounts/{AccountSid}/Applications`), messaging fields only: a number whose
+ * handler is `laml_application` sends its inbound messages to the application's `SmsUrl`, and a
+ * message created with `ApplicationSid` reports its status to `SmsStatusCallback`.
+ */
+import type { CompatApplicationPage } from '@switchboard/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../../domain/app-error.js';
+import { principalOf } from '../auth.js';
+import type { CompatDeps } from './deps.js';
+import { sidOf } from './message-routes.js';
+import { paramsOf } from './params.js';
+import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
+import { accountUri, toCompatApplication } from './presenters.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type Params = { AccountSid: string; Sid: string };
+
+export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
+  const { store, applications } = deps;
+  const sid = (request: FastifyRequest<{ Params: Params }>) => {
+    const s = sidOf(request.params.Sid);
+    if (!UUID.test(s)) throw AppError.of('NOT_FOUND', { message: `The requested resource ${request.url.split('?')[0]} was not found` });
+    return s.toLowerCase();
+  };
+
+  for (const path of ['/Accounts/:AccountSid/Applications', '/Accounts/:AccountSid/Applications.json']) {
+    app.post(path, async (request, reply) => {
+      const { projectId } = principalOf(request);
+      return reply.code(201).send(toCompatApplication(await applications.create(projectId, paramsOf(request.body))));
+    });
+    app.get(path, async (request): Promise<CompatApplicationPage> => {
+      const { projectId } = principalOf(request);
+      const query = request.query as Record<string, unknown>;
+      const page = parseCompatPage(query);
+      const seqPage = await compatSeqPage(page, 'newest-first', (s) => store.applications.seqOf(projectId, s));
+      const friendlyName = typeof query.FriendlyName === 'string' && query.FriendlyName !== '' ? query.FriendlyName : undefined;
+      const rows = await store.applications.list(projectId, friendlyName !== undefined ? { friendlyName } : {}, seqPage);
+      const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Applications.json`, filterParams(query));
+      return { ...meta, applications: items.map(toCompatApplication) };
+    });
+  }
+
+  app.get<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', async (request) => {
+    const { projectId } = principalOf(request);
+    return toCompatApplication(await applications.get(projectId, sid(request)));
+  });
+
+  app.post<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', async (request) => {
+    const { projectId } = principalOf(request);
+    return toCompatApplication(await applications.update(projectId, sid(request), paramsOf(request.body)));
+  });
+
+  app.delete<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', async (request, reply) => {
+    const { projectId } = principalOf(request);
+    await applications.delete(projectId, sid(request));
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { parseForm } from './body.js';
+
+describe('the strict form parser', () => {
+  it('decodes + and percent escapes and collects repeated keys', () => {
+    expect(parseForm('To=%2B15551234567&Body=Hello+world%21&MediaUrl=a&MediaUrl=b&MediaUrl=c&Empty=&Flag')).toEqual({
+      To: '+15551234567',
+      Body: 'Hello world!',
+      MediaUrl: ['a', 'b', 'c'],
+      Empty: '',
+      Flag: '',
+    });
+    expect(parseForm('DateSent%3C=2024-01-15&Body=%E2%82%AC%20%F0%9F%98%80')).toEqual({ 'DateSent<': '2024-01-15', Body: '€ 😀' });
+    expect(parseForm('')).toEqual({});
+  });
+
+  it('keeps malformed escapes literally, as browsers do', () => {
+    expect(parseForm('Body=100%25+%zz')).toEqual({ Body: '100% %zz' });
+  });
+
+  it('refuses percent-escaped bytes that are not UTF-8', () => {
+    expect(() => parseForm('Body=%FF')).toThrow(/UTF-8/);
+    expect(() => parseForm('Body=%C3')).toThrow(/UTF-8/);
+    expect(() => parseForm('%ED%A0%80=x')).toThrow(/UTF-8/);
+  });
+
+  it('does not let parameter names reach the object prototype', () => {
+    const parsed = parseForm('__proto__=x&constructor=y');
+    expect(Object.getPrototypeOf(parsed)).toBeNull();
+    expect(parsed.__proto__).toBe('x');
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * Request bodies of the Compatibility API: `application/x-www-form-urlencoded` (what every Twilio
+ * and SignalWire SDK sends, arrays as repeated keys) or JSON (what `@signalwire/sdk` sends). Both
+ * must be valid UTF-8 — including percent-escaped bytes, which a lenient decoder would silently
+ * turn into U+FFFD.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../domain/app-error.js';
+import { decodeUtf8Body, parseJsonBody } from '../json-body.js';
+
+/** Parsed form: a string per key, or a list when the key is repeated. */
+export type FormParams = Record<string, string | string[]>;
+
+const HEX = /^[0-9a-fA-F]{2}$/;
+
+/** Decode one form component: `+` is a space, `%XX` a byte; the bytes must be UTF-8. */
+function decodeComponent(raw: string): string {
+  if (!raw.includes('%') && !raw.includes('+')) return raw;
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === '+') bytes.push(0x20);
+    else if (c === '%' && HEX.test(raw.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(raw.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      for (const b of Buffer.from(c, 'utf8')) bytes.push(b);
+    }
+  }
+  const buf = Buffer.from(bytes);
+  if (!isUtf8(buf)) throw AppError.of('MALFORMED_BODY', { message: 'The request body is not valid UTF-8 (after percent-decoding).' });
+  return buf.toString('utf8');
+}
+
+/** Parse a form body strictly. Surrogate halves from `String.slice` are avoided by iterating code points. */
+export function parseForm(text: string): FormParams {
+  const out: FormParams = Object.create(null) as FormParams;
+  if (text === '') return out;
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = decodeComponent(eq < 0 ? pair : pair.slice(0, eq));
+    const value = decodeComponent(eq < 0 ? '' : pair.slice(eq + 1));
+    const prev = out[name];
+    if (prev === undefined) out[name] = value;
+    else if (Array.isArray(prev)) prev.push(value);
+    else out[name] = [prev, value];
+  }
+  return out;
+}
+
+/** Register the compat body parsers in a plugin's context (its routes only). */
+export function useCompatBodies(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(/^application\/x-www-form-urlencoded(;.*)?$/i, { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
+    try {
+      done(null, parseForm(decodeUtf8Body(body)));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addContentTypeParser(/^application\/(.+\+)?json(;.*)?$/i, { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
+    try {
+      const parsed = parseJsonBody(body);
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw AppError.of('MALFORMED_BODY', { message: 'The JSON body must be an object of parameters.' });
+      done(null, parsed);
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+}

@@ -1,0 +1,22 @@
+/**
+ * The Compatibility API's one error formatter: Twilio's flat shape `{code, message, more_info,
+ * status}` with SignalWire's numeric codes (rest-apis §B.6); `status` equals the HTTP status.
+ * Always a JSON object — the compat SDK dereferences `.message` of whatever it parses.
+ */
+import { ERRORS, type CompatError } from '@switchboard/protocol';
+import type { FastifyReply } from 'fastify';
+import type { AppError } from '../../domain/app-error.js';
+
+const MORE_INFO = 'https://developer.signalwire.com/compatibility-api/reference/error-codes';
+
+export function compatErrorBody(err: AppError): CompatError {
+  const first = err.details[0]!;
+  const entry = ERRORS[first.key];
+  return { code: entry.compat, message: first.message, more_info: `${MORE_INFO}#${entry.compat}`, status: entry.compatHttp };
+}
+
+export function sendCompatError(reply: FastifyReply, err: AppError): FastifyReply {
+  const body = compatErrorBody(err);
+  if (body.status === 401) reply.header('WWW-Authenticate', 'Basic realm="Switchboard"');
+  return reply.code(body.status).type('application/json; charset=utf-8').send(body);
+}

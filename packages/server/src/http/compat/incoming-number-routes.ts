@@ -1,0 +1,117 @@
+/**
+ * Incoming phone numbers (`/Accounts/{AccountSid}/IncomingPhoneNumbers`, rest-apis §B.11),
+ * messaging fields: the Twilio-shaped way to point a number's inbound messages at a cXML URL
+ * (`SmsUrl`, …) or application (`SmsApplicationSid`). They are the native number settings
+ * (`message_request_url`, `message_handler`, …) under their compat names. "Buying" a number is
+ * registering it (there is no carrier inventory); releasing it deletes it. Needs the `numbers` scope.
+ */
+import { COMPAT_API_VERSION, type CompatIncomingPhoneNumber, type CompatIncomingPhoneNumberPage } from '@switchboard/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../../domain/app-error.js';
+import type { PhoneNumberRecord } from '../../domain/project.js';
+import { principalOf } from '../auth.js';
+import type { CompatDeps } from './deps.js';
+import { sidOf } from './message-routes.js';
+import { paramsOf } from './params.js';
+import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
+import { accountUri, rfc2822 } from './presenters.js';
+
+type Params = { AccountSid: string; Sid: string };
+
+export function toIncomingPhoneNumber(n: PhoneNumberRecord): CompatIncomingPhoneNumber {
+  return {
+    sid: n.id,
+    account_sid: n.projectId,
+    api_version: COMPAT_API_VERSION,
+    friendly_name: n.name ?? n.number,
+    phone_number: n.number,
+    capabilities: { voice: n.capabilities.includes('voice'), sms: n.capabilities.includes('sms'), mms: n.capabilities.includes('mms'), fax: n.capabilities.includes('fax') },
+    sms_url: n.messageRequestUrl,
+    sms_method: n.messageRequestMethod,
+    sms_fallback_url: n.messageFallbackUrl,
+    sms_fallback_method: n.messageFallbackMethod,
+    sms_application_sid: n.messageLamlApplicationId,
+    date_created: rfc2822(n.createdAt),
+    date_updated: rfc2822(n.updatedAt),
+    uri: `${accountUri(n.projectId)}/IncomingPhoneNumbers/${n.id}.json`,
+  };
+}
+
+/** Compat parameters as a native number update (the handler follows what was set). */
+function nativeBody(p: Record<string, unknown>, current: PhoneNumberRecord | null): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  if (p.FriendlyName !== undefined) body.name = p.FriendlyName;
+  if (p.SmsMethod !== undefined) body.message_request_method = p.SmsMethod;
+  if (p.SmsFallbackUrl !== undefined) body.message_fallback_url = p.SmsFallbackUrl;
+  if (p.SmsFallbackMethod !== undefined) body.message_fallback_method = p.SmsFallbackMethod;
+  if (p.SmsUrl !== undefined) {
+    body.message_request_url = p.SmsUrl;
+    if (p.SmsUrl !== '' && p.SmsApplicationSid === undefined) body.message_handler = 'laml_webhooks';
+    else if (p.SmsUrl === '' && current?.messageHandler === 'laml_webhooks') body.message_handler = null;
+  }
+  if (p.SmsApplicationSid !== undefined) {
+    body.message_laml_application_id = p.SmsApplicationSid;
+    if (p.SmsApplicationSid !== '') body.message_handler = 'laml_application';
+    else if (current?.messageHandler === 'laml_application') body.message_handler = null;
+  }
+  return body;
+}
+
+export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
+  const { store, numbers } = deps;
+  const notFound = (request: FastifyRequest) => AppError.of('NOT_FOUND', { message: `The requested resource ${request.url.split('?')[0]} was not found` });
+  const owned = async (request: FastifyRequest<{ Params: Params }>, projectId: string) => {
+    const n = await store.numbers.get(projectId, sidOf(request.params.Sid));
+    if (!n) throw notFound(request);
+    return n;
+  };
+  const checkApplication = async (projectId: string, p: Record<string, unknown>) => {
+    const sid = p.SmsApplicationSid;
+    if (sid === undefined || sid === '') return;
+    if (typeof sid !== 'string' || !(await store.applications.get(projectId, sid))) throw AppError.of('APPLICATION_INVALID', { message: `SmsApplicationSid ${JSON.stringify(sid)} is not a cXML application of your project.` });
+  };
+
+  for (const path of ['/Accounts/:AccountSid/IncomingPhoneNumbers', '/Accounts/:AccountSid/IncomingPhoneNumbers.json']) {
+    app.get(path, async (request): Promise<CompatIncomingPhoneNumberPage> => {
+      const { projectId } = principalOf(request);
+      const query = request.query as Record<string, unknown>;
+      const page = parseCompatPage(query);
+      const seqPage = await compatSeqPage(page, 'newest-first', (s) => store.numbers.seqOf(projectId, s));
+      const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v.slice(0, 64) : undefined);
+      const number = text(query.PhoneNumber);
+      const name = text(query.FriendlyName);
+      const rows = await store.numbers.list(projectId, { ...(number ? { numberContains: number } : {}), ...(name ? { nameContains: name } : {}) }, seqPage);
+      const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/IncomingPhoneNumbers.json`, filterParams(query));
+      return { ...meta, incoming_phone_numbers: items.map(toIncomingPhoneNumber) };
+    });
+    app.post(path, async (request, reply) => {
+      const { projectId } = principalOf(request);
+      const p = paramsOf(request.body);
+      await checkApplication(projectId, p);
+      const n = await numbers.register(projectId, { number: p.PhoneNumber, ...nativeBody(p, null) });
+      return reply.code(201).send(toIncomingPhoneNumber(n));
+    });
+  }
+
+  app.get<{ Params: Params }>('/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid', async (request) => {
+    const { projectId } = principalOf(request);
+    return toIncomingPhoneNumber(await owned(request, projectId));
+  });
+
+  app.post<{ Params: Params }>('/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid', async (request) => {
+    const { projectId } = principalOf(request);
+    const current = await owned(request, projectId);
+    const p = paramsOf(request.body);
+    await checkApplication(projectId, p);
+    const updated = await numbers.update(projectId, current.id, nativeBody(p, current));
+    if (!updated) throw notFound(request);
+    return toIncomingPhoneNumber(updated);
+  });
+
+  app.delete<{ Params: Params }>('/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid', async (request, reply) => {
+    const { projectId } = principalOf(request);
+    const current = await owned(request, projectId);
+    await numbers.release(projectId, current.id);
+    return reply.code(204).send();
+  });
+}

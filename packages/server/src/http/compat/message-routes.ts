@@ -1,0 +1,156 @@
+/**
+ * The Messages family of the Compatibility API (rest-apis §B.1–§B.5): create, fetch, list, redact,
+ * delete, and the Media subresource. Sending goes through the one send use case, so messages are
+ * the same records the native API shows.
+ */
+import type { CompatMediaPage, CompatMessagePage } from '@switchboard/protocol';
+import { isInProgressStatus } from '@switchboard/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, detail } from '../../domain/app-error.js';
+import type { MessageRecord } from '../../domain/message.js';
+import { checkDestination, checkSenderSyntax } from '../../domain/send-request.js';
+import { principalOf } from '../auth.js';
+import type { CompatDeps } from './deps.js';
+import { boolParam, dateBounds, mediaParam, messageListFilter, paramsOf, textParam } from './params.js';
+import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
+import { accountUri, toCompatMedia, toCompatMessage } from './presenters.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_PRICE = /^\d+\.?\d{0,4}$/;
+
+/** A path sid without the optional `.json` suffix. */
+export function sidOf(raw: string): string {
+  return raw.endsWith('.json') ? raw.slice(0, -5) : raw;
+}
+
+type AccountParams = { AccountSid: string };
+type MessageParams = AccountParams & { Sid: string };
+type MediaParams = AccountParams & { MessageSid: string; Sid: string };
+
+function notFound(request: FastifyRequest): AppError {
+  return AppError.of('NOT_FOUND', { message: `The requested resource ${request.url.split('?')[0]} was not found` });
+}
+
+export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
+  const { store, acceptor, messages } = deps;
+
+  const liveMessage = async (request: FastifyRequest, projectId: string, sid: string): Promise<MessageRecord> => {
+    const m = UUID.test(sid) ? await store.messages.get(projectId, sid.toLowerCase()) : undefined;
+    if (!m || m.deletedAt !== null) throw notFound(request);
+    return m;
+  };
+
+  const create = async (request: FastifyRequest<{ Params: AccountParams }>, reply: FastifyReply) => {
+    const { projectId } = principalOf(request);
+    const p = paramsOf(request.body);
+    const groupId = textParam(p.MessagingServiceSid);
+    if (groupId !== undefined && typeof groupId !== 'string') throw new AppError(detail('NUMBER_GROUP_INVALID'));
+    // Checks in the documented order: To, then From/group; the engine repeats them with the rest.
+    const early = [...checkDestination(textParam(p.To)), ...checkSenderSyntax(textParam(p.From), groupId !== undefined)];
+    if (early.length) throw new AppError(early);
+
+    const maxPrice = textParam(p.MaxPrice);
+    if (maxPrice !== undefined && (typeof maxPrice !== 'string' || !MAX_PRICE.test(maxPrice))) {
+      throw AppError.of('MAX_PRICE_INVALID', { message: `MaxPrice ${JSON.stringify(maxPrice)} must be a decimal amount in USD with at most 4 decimals, such as 0.05.` });
+    }
+    let statusCallback = textParam(p.StatusCallback);
+    const applicationSid = textParam(p.ApplicationSid);
+    let applicationId: string | null = null;
+    if (applicationSid !== undefined) {
+      const application = typeof applicationSid === 'string' && UUID.test(applicationSid) ? await store.applications.get(projectId, applicationSid.toLowerCase()) : undefined;
+      if (!application) throw AppError.of('APPLICATION_INVALID', { message: `ApplicationSid ${JSON.stringify(applicationSid)} is not a cXML application of your project.` });
+      applicationId = application.id;
+      // The application's status callback wins over StatusCallback, as Twilio documents.
+      if (application.smsStatusCallback) statusCallback = application.smsStatusCallback;
+    }
+
+    const message = await acceptor.accept(projectId, {
+      to: textParam(p.To),
+      from: textParam(p.From),
+      body: p.Body,
+      media: mediaParam(p.MediaUrl),
+      sendAsMms: boolParam(p.SendAsMms),
+      statusCallback,
+      callbackFormat: 'form',
+      validityPeriod: textParam(p.ValidityPeriod),
+      origin: 'compat',
+      numberGroupId: typeof groupId === 'string' ? groupId.toLowerCase() : null,
+      applicationId,
+      maxPrice: (maxPrice as string | undefined) ?? null,
+    });
+    return reply.code(201).send(toCompatMessage(message));
+  };
+
+  const list = async (request: FastifyRequest<{ Params: AccountParams }>): Promise<CompatMessagePage> => {
+    const { projectId } = principalOf(request);
+    const query = request.query as Record<string, unknown>;
+    const filter = messageListFilter(query);
+    const page = parseCompatPage(query);
+    const seqPage = await compatSeqPage(page, 'newest-first', (sid) => store.messages.seqOf(projectId, sid));
+    const rows = await store.messages.list(projectId, filter, seqPage);
+    const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages.json`, filterParams(query));
+    return { ...meta, messages: items.map(toCompatMessage) };
+  };
+
+  for (const path of ['/Accounts/:AccountSid/Messages', '/Accounts/:AccountSid/Messages.json']) {
+    app.post<{ Params: AccountParams }>(path, create);
+    app.get<{ Params: AccountParams }>(path, list);
+  }
+
+  app.get<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', async (request) => {
+    const { projectId } = principalOf(request);
+    return toCompatMessage(await liveMessage(request, projectId, sidOf(request.params.Sid)));
+  });
+
+  // Update: only redaction (Body="") is supported, as on SignalWire.
+  app.post<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', async (request) => {
+    const { projectId } = principalOf(request);
+    const m = await liveMessage(request, projectId, sidOf(request.params.Sid));
+    const p = paramsOf(request.body);
+    if (p.Body === undefined) throw AppError.of('INVALID_PARAMETER', { attribute: 'Body', message: 'Only redaction is supported: send Body with an empty value.' });
+    if (p.Body !== '') throw AppError.of('REDACT_BODY_NOT_EMPTY');
+    return toCompatMessage(await messages.redact(projectId, m.id));
+  });
+
+  app.delete<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', async (request, reply) => {
+    const { projectId } = principalOf(request);
+    const m = await liveMessage(request, projectId, sidOf(request.params.Sid));
+    await messages.delete(projectId, m.id);
+    return reply.code(204).send();
+  });
+
+  const listMedia = async (request: FastifyRequest<{ Params: AccountParams & { MessageSid: string } }>): Promise<CompatMediaPage> => {
+    const { projectId } = principalOf(request);
+    const m = await liveMessage(request, projectId, request.params.MessageSid);
+    const query = request.query as Record<string, unknown>;
+    const created = dateBounds(query, 'DateCreated');
+    const page = parseCompatPage(query);
+    const seqPage = await compatSeqPage(page, 'oldest-first', (sid) => store.media.seqOf(projectId, m.id, sid));
+    const rows = await store.media.listForMessage(projectId, m.id, { ...(created.from !== undefined ? { createdFrom: created.from } : {}), ...(created.to !== undefined ? { createdTo: created.to } : {}) }, seqPage);
+    const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages/${m.id}/Media.json`, filterParams(query));
+    return { ...meta, media_list: items.map(toCompatMedia) };
+  };
+  app.get('/Accounts/:AccountSid/Messages/:MessageSid/Media', listMedia);
+  app.get('/Accounts/:AccountSid/Messages/:MessageSid/Media.json', listMedia);
+
+  app.get<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', async (request) => {
+    const { projectId } = principalOf(request);
+    const m = await liveMessage(request, projectId, request.params.MessageSid);
+    const sid = sidOf(request.params.Sid);
+    const media = UUID.test(sid) ? await store.media.get(projectId, m.id, sid.toLowerCase()) : undefined;
+    if (!media) throw notFound(request);
+    return toCompatMedia(media);
+  });
+
+  app.delete<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', async (request, reply) => {
+    const { projectId } = principalOf(request);
+    const m = await liveMessage(request, projectId, request.params.MessageSid);
+    const sid = sidOf(request.params.Sid);
+    const media = UUID.test(sid) ? await store.media.get(projectId, m.id, sid.toLowerCase()) : undefined;
+    if (!media) throw notFound(request);
+    if (isInProgressStatus(m.status)) throw AppError.of('DELETE_IN_PROGRESS', { message: 'Media of a message that is still queued or in progress cannot be deleted.' });
+    await store.media.delete(projectId, m.id, media.id);
+    return reply.code(204).send();
+  });
+
+}

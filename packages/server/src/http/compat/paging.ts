@@ -1,0 +1,102 @@
+/**
+ * Compatibility API paging (rest-apis §B.4): `Page` (from 0), `PageSize` (1–1000, default 50) and,
+ * from page 1 on, a `PageToken` (`PA<sid>` = the page after that record, `PB<sid>` = the page
+ * before it). The envelope has the paging keys and exactly one record key, and every URI uses the
+ * documented `/api/laml/2010-04-01` prefix — so an SDK that started on `/2010-04-01` follows
+ * `next_page_uri` there.
+ */
+import type { CompatPageMeta } from '@switchboard/protocol';
+import { AppError, detail } from '../../domain/app-error.js';
+import type { SeqPage } from '../../domain/ports/store.js';
+
+export interface CompatPageRequest {
+  readonly size: number;
+  readonly page: number;
+  readonly token: { readonly direction: 'after' | 'before'; readonly sid: string } | null;
+}
+
+const PAGING_KEYS = new Set(['Page', 'PageSize', 'PageToken']);
+const TOKEN = /^P([AB])([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
+
+function wholeNumber(raw: unknown, min: number, max: number): number | undefined {
+  if (typeof raw === 'number' && Number.isInteger(raw)) return raw >= min && raw <= max ? raw : undefined;
+  if (typeof raw !== 'string' || !/^\d{1,10}$/.test(raw)) return undefined;
+  const n = Number(raw);
+  return n >= min && n <= max ? n : undefined;
+}
+
+/** Read and check the paging parameters. */
+export function parseCompatPage(query: Record<string, unknown>): CompatPageRequest {
+  let size = 50;
+  if (query.PageSize !== undefined && query.PageSize !== '') {
+    const n = wholeNumber(query.PageSize, 1, 1000);
+    if (n === undefined) throw new AppError(detail('PAGE_SIZE_INVALID', { attribute: 'PageSize', message: `PageSize must be a whole number from 1 to 1000 (got ${JSON.stringify(query.PageSize)}).` }));
+    size = n;
+  }
+  let page = 0;
+  if (query.Page !== undefined && query.Page !== '') {
+    const n = wholeNumber(query.Page, 0, 1_000_000_000);
+    if (n === undefined) throw new AppError(detail('PAGE_NUMBER_INVALID', { attribute: 'Page', message: `Page must be a whole number of 0 or more (got ${JSON.stringify(query.Page)}).` }));
+    page = n;
+  }
+  const raw = query.PageToken;
+  if (raw === undefined || raw === '') {
+    if (page > 0) throw new AppError(detail('PAGE_TOKEN_REQUIRED', { attribute: 'PageToken', message: 'A PageToken is required for Page greater than 0; follow next_page_uri.' }));
+    return { size, page, token: null };
+  }
+  const m = typeof raw === 'string' ? TOKEN.exec(raw) : null;
+  if (!m) throw new AppError(detail('PAGE_TOKEN_INVALID', { attribute: 'PageToken', message: 'The PageToken is not valid.' }));
+  return { size, page, token: { direction: m[1] === 'A' ? 'after' : 'before', sid: m[2]!.toLowerCase() } };
+}
+
+/**
+ * The keyset window for a request. `order` says how the list runs: newest first (messages,
+ * applications) or oldest first (media). The extra row fetched tells whether more follow.
+ */
+export async function compatSeqPage(req: CompatPageRequest, order: 'newest-first' | 'oldest-first', seqOf: (sid: string) => Promise<number | undefined>): Promise<SeqPage> {
+  if (!req.token) return { limit: req.size + 1 };
+  const seq = await seqOf(req.token.sid);
+  if (seq === undefined) throw new AppError(detail('PAGE_TOKEN_INVALID', { attribute: 'PageToken', message: 'The PageToken does not name a record of this list.' }));
+  const forward = req.token.direction === 'after';
+  if (order === 'newest-first') return forward ? { limit: req.size + 1, beforeSeq: seq } : { limit: req.size + 1, afterSeq: seq };
+  return forward ? { limit: req.size + 1, afterSeq: seq } : { limit: req.size + 1, beforeSeq: seq };
+}
+
+/** The query parameters other than paging, to carry into every page URI. */
+export function filterParams(query: Record<string, unknown>): URLSearchParams {
+  const out = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (PAGING_KEYS.has(k)) continue;
+    for (const value of Array.isArray(v) ? v : [v]) if (typeof value === 'string') out.append(k, value);
+  }
+  return out;
+}
+
+/** Trim the extra row and build the paging keys. `path` is the list's URI path (with `.json`). */
+export function compatPage<T extends { id: string }>(rows: T[], req: CompatPageRequest, path: string, filters: URLSearchParams): { items: T[]; meta: CompatPageMeta } {
+  const backwards = req.token?.direction === 'before';
+  const more = rows.length > req.size;
+  const items = more ? (backwards ? rows.slice(1) : rows.slice(0, req.size)) : rows;
+  const uri = (page: number, token: string | null) => {
+    const q = new URLSearchParams(filters);
+    q.set('Page', String(page));
+    q.set('PageSize', String(req.size));
+    if (token) q.set('PageToken', token);
+    return `${path}?${q.toString()}`;
+  };
+  const hasNext = (backwards || more) && items.length > 0;
+  const start = req.page * req.size;
+  return {
+    items,
+    meta: {
+      uri: uri(req.page, req.token ? `P${req.token.direction === 'after' ? 'A' : 'B'}${req.token.sid}` : null),
+      first_page_uri: uri(0, null),
+      next_page_uri: hasNext ? uri(req.page + 1, `PA${items[items.length - 1]!.id}`) : null,
+      previous_page_uri: req.page > 0 && items.length ? uri(req.page - 1, req.page === 1 ? null : `PB${items[0]!.id}`) : null,
+      page: req.page,
+      page_size: req.size,
+      start,
+      end: items.length ? start + items.length - 1 : start,
+    },
+  };
+}

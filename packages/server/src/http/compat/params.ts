@@ -1,0 +1,91 @@
+/** Reading Compatibility API parameters (form strings or JSON values) into surface-neutral input. */
+import { AppError, detail } from '../../domain/app-error.js';
+import type { MessageListFilter } from '../../domain/ports/store.js';
+import { fromCompatStatus, type MessageStatus } from '@switchboard/protocol';
+
+const DAY = 86_400_000;
+
+/** The body as a parameter map (an absent body has no parameters). */
+export function paramsOf(body: unknown): Record<string, unknown> {
+  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+/** `MediaUrl` given once, repeated, or as a JSON list; an empty value means none. */
+export function mediaParam(raw: unknown): unknown {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  return typeof raw === 'string' ? [raw] : raw;
+}
+
+/** `SendAsMms` arrives as `true`/`false` strings in forms and as booleans in JSON. */
+export function boolParam(raw: unknown): unknown {
+  if (raw === 'true' || raw === 'True') return true;
+  if (raw === 'false' || raw === 'False') return false;
+  return raw === '' ? undefined : raw;
+}
+
+/** An optional text parameter; `''` counts as absent. Anything else that is not text is passed on to fail validation. */
+export function textParam(raw: unknown): unknown {
+  return raw === '' ? undefined : raw;
+}
+
+/** A date filter: `YYYY-MM-DD` (that UTC day) or an ISO-8601 date-time (that instant). */
+function dateSpan(raw: unknown, name: string): { start: number; end: number } | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw === 'string') {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(raw)) {
+      const start = Date.parse(`${raw}T00:00:00Z`);
+      if (!Number.isNaN(start)) return { start, end: start + DAY - 1 };
+    } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(raw)) {
+      const at = Date.parse(raw);
+      if (!Number.isNaN(at)) return { start: at, end: at };
+    }
+  }
+  throw new AppError(detail('DATETIME_REQUIRED', { attribute: name, message: `${name} must be a date (YYYY-MM-DD) or an ISO-8601 date-time (got ${JSON.stringify(raw)}).` }));
+}
+
+/**
+ * Bounds from `X`, `X<` and `X>` filters (inclusive, as Twilio documents "on or before/after").
+ * `X` with a date-time means that instant's whole UTC day, as the SDKs send `Date`s as date-times.
+ */
+export function dateBounds(query: Record<string, unknown>, name: string): { from?: number; to?: number } {
+  const on = dateSpan(query[name], name);
+  const before = dateSpan(query[`${name}<`], `${name}<`);
+  const after = dateSpan(query[`${name}>`], `${name}>`);
+  let from = -Infinity;
+  let to = Infinity;
+  if (on) {
+    const dayStart = Math.floor(on.start / DAY) * DAY;
+    from = dayStart;
+    to = dayStart + DAY - 1;
+  }
+  if (before) to = Math.min(to, before.end);
+  if (after) from = Math.max(from, after.start);
+  return { ...(from !== -Infinity ? { from } : {}), ...(to !== Infinity ? { to } : {}) };
+}
+
+/** The message list filters of `GET /Messages`. */
+export function messageListFilter(query: Record<string, unknown>): MessageListFilter {
+  const one = (name: string): string | undefined => {
+    const v = query[name];
+    if (v === undefined || v === '') return undefined;
+    if (typeof v !== 'string') throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be given once.` });
+    return v;
+  };
+  const to = one('To');
+  const from = one('From');
+  const status = one('Status');
+  let statuses: MessageStatus[] | undefined;
+  if (status !== undefined) {
+    const s = fromCompatStatus(status);
+    if (!s) throw AppError.of('FILTER_INVALID', { attribute: 'Status', message: `Status ${JSON.stringify(status)} is not a message status (queued, sending, sent, delivered, undelivered, failed, received).` });
+    statuses = [s];
+  }
+  const sent = dateBounds(query, 'DateSent');
+  return {
+    ...(to !== undefined ? { to } : {}),
+    ...(from !== undefined ? { from } : {}),
+    ...(statuses ? { statuses } : {}),
+    ...(sent.from !== undefined ? { sentFrom: sent.from } : {}),
+    ...(sent.to !== undefined ? { sentTo: sent.to } : {}),
+  };
+}

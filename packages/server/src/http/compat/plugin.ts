@@ -1,0 +1,55 @@
+/**
+ * The Compatibility API as one Fastify plugin, served under both `/api/laml/2010-04-01` (SignalWire's
+ * documented prefix) and `/2010-04-01` (what the Twilio-derived SDKs call), each path with and
+ * without `.json`. Its own body parsers (form with repeated keys, JSON; strict UTF-8), its own
+ * auth hook (Basic project:token, `messaging` scope — `numbers` for IncomingPhoneNumbers — and the path's AccountSid must be that
+ * project) and its own error formatter (Twilio's flat shape with SignalWire's codes).
+ */
+import { COMPAT_API_VERSION } from '@switchboard/protocol';
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../domain/app-error.js';
+import { authenticate } from '../auth.js';
+import { toAppError } from '../fastify-errors.js';
+import { applicationRoutes } from './application-routes.js';
+import { useCompatBodies } from './body.js';
+import type { CompatDeps } from './deps.js';
+import { sendCompatError } from './error-format.js';
+import { incomingNumberRoutes } from './incoming-number-routes.js';
+import { messageRoutes } from './message-routes.js';
+
+/** Both prefixes the API answers on. */
+export const COMPAT_PREFIXES = [`/api/laml/${COMPAT_API_VERSION}`, `/${COMPAT_API_VERSION}`] as const;
+
+async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<void> {
+  useCompatBodies(app);
+  app.setErrorHandler((err, request, reply) => {
+    let appError = toAppError(err);
+    if (appError.key === 'UNSUPPORTED_CONTENT_TYPE') {
+      appError = AppError.of('UNSUPPORTED_CONTENT_TYPE', { message: 'Unsupported Content-Type; send application/x-www-form-urlencoded or application/json.' });
+    }
+    if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the Compatibility API');
+    return sendCompatError(reply, appError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendCompatError(reply, AppError.of('NOT_FOUND', { message: `The requested resource ${request.url.split('?')[0]} was not found` })),
+  );
+  app.addHook('onRequest', async (request) => {
+    // Numbers need the `numbers` scope, as on the native API; everything else `messaging`.
+    const scope = request.routeOptions.url?.includes('/IncomingPhoneNumbers') ? 'numbers' : 'messaging';
+    const principal = await authenticate(deps.verifier, request, scope);
+    const accountSid = (request.params as { AccountSid?: string } | undefined)?.AccountSid;
+    if (accountSid !== undefined && accountSid.toLowerCase() !== principal.projectId.toLowerCase()) {
+      throw AppError.of('ACCOUNT_MISMATCH', { message: `The AccountSid ${accountSid} in the URL is not the project you authenticated as.` });
+    }
+  });
+  await messageRoutes(app, deps);
+  await applicationRoutes(app, deps);
+  await incomingNumberRoutes(app, deps);
+}
+
+/** The surface to hand to `buildHttpApp({ surfaces })`. */
+export function compatPlugin(deps: CompatDeps): (app: FastifyInstance) => Promise<void> {
+  return async (app) => {
+    for (const prefix of COMPAT_PREFIXES) await app.register(compatSurface, { prefix, ...deps });
+  };
+}

@@ -1,0 +1,80 @@
+/** Stored records in the Compatibility API's wire shapes (rest-apis §B.2, §B.5). */
+import {
+  COMPAT_API_VERSION,
+  COMPAT_URI_PREFIX,
+  toCompatDirection,
+  toCompatStatus,
+  type CompatApplication,
+  type CompatMedia,
+  type CompatMessage,
+} from '@switchboard/protocol';
+import type { CxmlApplicationRecord } from '../../domain/cxml-applications.js';
+import type { MessageMediaRecord } from '../../domain/media.js';
+import type { MessageRecord } from '../../domain/message.js';
+
+/** RFC 2822 in UTC, as Twilio writes it: `Tue, 14 Aug 2018 19:37:39 +0000`. */
+export function rfc2822(ms: number): string {
+  return new Date(ms).toUTCString().replace(/GMT$/, '+0000');
+}
+
+export function accountUri(accountSid: string): string {
+  return `${COMPAT_URI_PREFIX}/Accounts/${accountSid}`;
+}
+
+export function messageUri(accountSid: string, sid: string): string {
+  return `${accountUri(accountSid)}/Messages/${sid}.json`;
+}
+
+export function toCompatMessage(m: MessageRecord): CompatMessage {
+  return {
+    account_sid: m.projectId,
+    api_version: COMPAT_API_VERSION,
+    body: m.body,
+    num_segments: m.segments,
+    num_media: m.media.length,
+    date_created: rfc2822(m.createdAt),
+    date_updated: rfc2822(m.updatedAt),
+    date_sent: m.sentAt === null ? null : rfc2822(m.sentAt),
+    direction: toCompatDirection(m.direction, m.origin),
+    error_code: m.errorCode,
+    error_message: m.errorMessage,
+    from: m.from,
+    to: m.to,
+    price: m.price,
+    price_unit: m.priceUnit,
+    sid: m.id,
+    status: toCompatStatus(m.status),
+    messaging_service_sid: m.numberGroupId,
+    uri: messageUri(m.projectId, m.id),
+    subresource_uris: { media: `${accountUri(m.projectId)}/Messages/${m.id}/Media.json` },
+  };
+}
+
+export function toCompatMedia(m: MessageMediaRecord): CompatMedia {
+  return {
+    account_sid: m.projectId,
+    content_type: m.contentType,
+    date_created: rfc2822(m.createdAt),
+    date_updated: rfc2822(m.createdAt),
+    parent_sid: m.messageId,
+    sid: m.id,
+    uri: `${accountUri(m.projectId)}/Messages/${m.messageId}/Media/${m.id}.json`,
+  };
+}
+
+export function toCompatApplication(a: CxmlApplicationRecord): CompatApplication {
+  return {
+    sid: a.id,
+    account_sid: a.projectId,
+    api_version: COMPAT_API_VERSION,
+    friendly_name: a.friendlyName,
+    sms_url: a.smsUrl,
+    sms_method: a.smsMethod,
+    sms_fallback_url: a.smsFallbackUrl,
+    sms_fallback_method: a.smsFallbackMethod,
+    sms_status_callback: a.smsStatusCallback,
+    date_created: rfc2822(a.createdAt),
+    date_updated: rfc2822(a.updatedAt),
+    uri: `${accountUri(a.projectId)}/Applications/${a.id}.json`,
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * Native number-groups API (`/api/relay/rest/number_groups`, rest-apis §A.7), as a plugin of its
+ * own: strict JSON, the `numbers` scope, and the `/api/relay/rest` error shape. A group's id is the
+ * Compatibility API's `MessagingServiceSid`.
+ */
+import type { NumberGroup, NumberGroupMembership } from '@switchboard/protocol';
+import type { FastifyInstance } from 'fastify';
+import type { NumberGroupRecord } from '../../domain/number-groups.js';
+import type { GroupMember, Store } from '../../domain/ports/store.js';
+import type { CredentialVerifier } from '../../engine/credential-verifier.js';
+import type { NumberGroupService } from '../../engine/number-group-service.js';
+import { authenticate, principalOf } from '../auth.js';
+import { baseUrl } from '../base-url.js';
+import { toAppError } from '../fastify-errors.js';
+import { useStrictJson } from '../json-body.js';
+import { sendNativeError } from './error-format.js';
+import { finishPage, parsePageRequest, toSeqPage } from './paging.js';
+import { isoSeconds } from './presenters.js';
+
+export interface NumberGroupDeps {
+  readonly verifier: CredentialVerifier;
+  readonly store: Store;
+  readonly groups: NumberGroupService;
+  readonly publicUrl: string | null;
+}
+
+export function toNumberGroup(g: NumberGroupRecord, count: number): NumberGroup {
+  return { id: g.id, name: g.name, sticky_sender: g.stickySender, phone_number_count: count, created_at: isoSeconds(g.createdAt), updated_at: isoSeconds(g.updatedAt) };
+}
+
+export function toMembership(m: GroupMember): NumberGroupMembership {
+  return {
+    id: m.membership.id,
+    number_group_id: m.membership.groupId,
+    phone_number: { id: m.number.id, name: m.number.name, number: m.number.number, capabilities: [...m.number.capabilities] },
+    created_at: isoSeconds(m.membership.createdAt),
+    updated_at: isoSeconds(m.membership.updatedAt),
+  };
+}
+
+const objectBody = { schema: { body: { type: 'object' } } } as const;
+
+export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupDeps): Promise<void> {
+  app.removeAllContentTypeParsers();
+  useStrictJson(app);
+  app.setErrorHandler((err, request, reply) => {
+    const appError = toAppError(err);
+    if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the number groups API');
+    return sendNativeError(reply, appError, 'relay-rest');
+  });
+  app.addHook('onRequest', async (request) => {
+    await authenticate(deps.verifier, request, 'numbers');
+  });
+  const { store, groups } = deps;
+  const withCount = async (projectId: string, g: NumberGroupRecord) => toNumberGroup(g, (await store.numberGroups.countMembers(projectId, [g.id])).get(g.id) ?? 0);
+
+  app.get('/api/relay/rest/number_groups', async (request) => {
+    const { projectId } = principalOf(request);
+    const q = request.query as Record<string, unknown>;
+    const page = parsePageRequest(q);
+    const seqPage = await toSeqPage(page, (id) => store.numberGroups.seqOf(projectId, id));
+    const filter = typeof q.filter_name === 'string' && q.filter_name ? { nameContains: q.filter_name.slice(0, 255) } : {};
+    const rows = await store.numberGroups.list(projectId, filter, seqPage);
+    const { items, links } = finishPage(rows, page, new URL(request.url, baseUrl(request, deps.publicUrl)));
+    const counts = await store.numberGroups.countMembers(projectId, items.map((g) => g.id));
+    return { links, data: items.map((g) => toNumberGroup(g, counts.get(g.id) ?? 0)) };
+  });
+
+  app.post('/api/relay/rest/number_groups', objectBody, async (request) => {
+    const { projectId } = principalOf(request);
+    return toNumberGroup(await groups.create(projectId, request.body as Record<string, unknown>), 0);
+  });
+
+  app.get<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id', async (request) => {
+    const { projectId } = principalOf(request);
+    return withCount(projectId, await groups.get(projectId, request.params.id));
+  });
+
+  app.put<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id', objectBody, async (request) => {
+    const { projectId } = principalOf(request);
+    return withCount(projectId, await groups.update(projectId, request.params.id, request.body as Record<string, unknown>));
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id', async (request, reply) => {
+    const { projectId } = principalOf(request);
+    await groups.delete(projectId, request.params.id);
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id/number_group_memberships', async (request) => {
+    const { projectId } = principalOf(request);
+    await groups.get(projectId, request.params.id);
+    const page = parsePageRequest(request.query as Record<string, unknown>);
+    const seqPage = await toSeqPage(page, (id) => store.numberGroups.membershipSeqOf(projectId, id));
+    const rows = (await store.numberGroups.listMembers(projectId, request.params.id, seqPage)).map((m) => ({ ...m, id: m.membership.id }));
+    const { items, links } = finishPage(rows, page, new URL(request.url, baseUrl(request, deps.publicUrl)));
+    return { links, data: items.map(toMembership) };
+  });
+
+  app.post<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id/number_group_memberships', objectBody, async (request) => {
+    const { projectId } = principalOf(request);
+    return toMembership(await groups.addMember(projectId, request.params.id, request.body as Record<string, unknown>));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/relay/rest/number_group_memberships/:id', async (request) => {
+    const { projectId } = principalOf(request);
+    return toMembership(await groups.getMember(projectId, request.params.id));
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/relay/rest/number_group_memberships/:id', async (request, reply) => {
+    const { projectId } = principalOf(request);
+    await groups.removeMember(projectId, request.params.id);
+    return reply.code(204).send();
+  });
+}

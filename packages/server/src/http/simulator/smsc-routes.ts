@@ -1,0 +1,88 @@
+/**
+ * Control of the simulator's SMSC over HTTP (management scope): see its binds, counters and the
+ * last submissions; inject a mobile-originated message; throttle, slow down or drop binds.
+ * Errors use the native JSON shape.
+ */
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../domain/app-error.js';
+import type { SimulatorSmsc, SmscBehaviour } from '../../carriers/simulator/smsc/smsc-server.js';
+import type { CredentialVerifier } from '../../engine/credential-verifier.js';
+import { authenticate } from '../auth.js';
+import { toAppError } from '../fastify-errors.js';
+import { useStrictJson } from '../json-body.js';
+import { sendNativeError } from '../native/error-format.js';
+
+function behaviourView(b: SmscBehaviour) {
+  return {
+    max_submits_per_second: b.maxSubmitsPerSecond,
+    throttle_next: b.throttleNext,
+    response_delay_ms: b.responseDelayMs,
+    drop_after_submits: b.dropAfterSubmits,
+    refuse_binds: b.refuseBinds,
+  };
+}
+
+function wholeNumber(v: unknown, name: string, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw AppError.of('INVALID_PARAMETER', { attribute: name, message: `${name} must be a whole number from 0 to ${max}.` });
+  return v;
+}
+
+export function smscRoutes(deps: { verifier: CredentialVerifier; smsc: SimulatorSmsc; host: string }) {
+  const { smsc } = deps;
+  return async (app: FastifyInstance): Promise<void> => {
+    app.removeAllContentTypeParsers();
+    useStrictJson(app);
+    app.setErrorHandler((err, request, reply) => {
+      const appError = toAppError(err);
+      if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the simulator SMSC API');
+      return sendNativeError(reply, appError, 'messaging');
+    });
+    app.addHook('onRequest', async (request) => {
+      await authenticate(deps.verifier, request, 'management');
+    });
+
+    app.get('/api/simulator/smsc', async () => ({
+      host: deps.host,
+      port: smsc.port,
+      binds: smsc.binds().map((b) => ({ system_id: b.systemId, mode: b.mode, remote: b.remote, awaiting_responses: b.awaitingResponses })),
+      behaviour: behaviourView(smsc.getBehaviour()),
+      stats: smsc.stats,
+      undelivered: smsc.undelivered,
+      recent_submissions: smsc
+        .submissions()
+        .slice(-50)
+        .map((s) => ({ id: s.id, from: s.from, to: s.to, text: s.text, data_coding: s.dataCoding, concat: s.concat, registered_delivery: s.registeredDelivery, at: new Date(s.at).toISOString() })),
+    }));
+
+    app.put('/api/simulator/smsc/behaviour', { schema: { body: { type: 'object' } } }, async (request) => {
+      const b = request.body as Record<string, unknown>;
+      const p: { -readonly [K in keyof SmscBehaviour]?: SmscBehaviour[K] } = {};
+      if (b.max_submits_per_second !== undefined) p.maxSubmitsPerSecond = wholeNumber(b.max_submits_per_second, 'max_submits_per_second', 1_000_000);
+      if (b.throttle_next !== undefined) p.throttleNext = wholeNumber(b.throttle_next, 'throttle_next', 1_000_000);
+      if (b.response_delay_ms !== undefined) p.responseDelayMs = wholeNumber(b.response_delay_ms, 'response_delay_ms', 600_000);
+      if (b.drop_after_submits !== undefined) p.dropAfterSubmits = b.drop_after_submits === null ? null : Math.max(1, wholeNumber(b.drop_after_submits, 'drop_after_submits', 1_000_000));
+      if (b.refuse_binds !== undefined) {
+        if (typeof b.refuse_binds !== 'boolean') throw AppError.of('INVALID_PARAMETER', { attribute: 'refuse_binds', message: 'refuse_binds must be a boolean.' });
+        p.refuseBinds = b.refuse_binds;
+      }
+      return behaviourView(smsc.setBehaviour(p));
+    });
+
+    app.post('/api/simulator/smsc/mo', { schema: { body: { type: 'object' } } }, async (request, reply) => {
+      const b = request.body as Record<string, unknown>;
+      const text = (v: unknown, name: string, max: number) => {
+        if (typeof v !== 'string' || v === '' || v.length > max) throw AppError.of('INVALID_PARAMETER', { attribute: name, message: `${name} must be a string of 1 to ${max} characters.` });
+        return v;
+      };
+      const from = text(b.from, 'from', 21);
+      const to = text(b.to, 'to', 21);
+      const body = text(b.body, 'body', 1600);
+      const split = b.split === undefined ? 'udh8' : b.split;
+      if (split !== 'udh8' && split !== 'udh16' && split !== 'sar') throw AppError.of('INVALID_PARAMETER', { attribute: 'split', message: 'split must be udh8, udh16 or sar.' });
+      const parts = smsc.injectMo({ from, to, text: body, split });
+      return reply.code(202).send({ parts });
+    });
+
+    app.post('/api/simulator/smsc/drop', async () => ({ dropped: smsc.dropBinds() }));
+  };
+}

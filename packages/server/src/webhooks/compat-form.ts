@@ -1,0 +1,57 @@
+/**
+ * Form-encoded parameter sets of the Compatibility API's webhooks (rest-apis §B.7, §B.8): what a
+ * status callback, an inbound-message request and a `<Message action>` request carry.
+ */
+import { COMPAT_API_VERSION, toCompatStatus, type CompatInboundParams, type CompatStatusCallbackParams, type MessageStatus } from '@switchboard/protocol';
+import type { MessageRecord } from '../domain/message.js';
+import { contentTypeOfUrl } from '../domain/media.js';
+
+/** Encode parameters as a form body (names are unique, so the signature is unambiguous). */
+export function formBody(params: Readonly<Record<string, string | undefined>>): string {
+  const out = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) out.append(k, v);
+  return out.toString();
+}
+
+/** The fields of a status callback for a message entering `status`. */
+export function statusCallbackParams(m: MessageRecord, status: MessageStatus, errorCode: string | null): CompatStatusCallbackParams {
+  const compat = toCompatStatus(status);
+  return {
+    MessageSid: m.id,
+    SmsSid: m.id,
+    MessageStatus: compat,
+    SmsStatus: compat,
+    AccountSid: m.projectId,
+    From: m.from,
+    To: m.to,
+    Body: m.body,
+    NumMedia: String(m.media.length),
+    NumSegments: String(m.segments),
+    ApiVersion: COMPAT_API_VERSION,
+    ...((status === 'failed' || status === 'undelivered') && errorCode ? { ErrorCode: errorCode } : {}),
+    ...(m.numberGroupId ? { MessagingServiceSid: m.numberGroupId } : {}),
+  };
+}
+
+/** The fields of an inbound-message webhook. */
+export function inboundParams(m: MessageRecord): CompatInboundParams {
+  const params: CompatInboundParams = {
+    MessageSid: m.id,
+    SmsSid: m.id,
+    SmsMessageSid: m.id,
+    AccountSid: m.projectId,
+    From: m.from,
+    To: m.to,
+    Body: m.body,
+    NumMedia: String(m.media.length),
+    NumSegments: String(m.segments),
+    SmsStatus: 'received',
+    ApiVersion: COMPAT_API_VERSION,
+    ...(m.numberGroupId ? { MessagingServiceSid: m.numberGroupId } : {}),
+  };
+  m.media.forEach((url, i) => {
+    params[`MediaUrl${i}`] = url;
+    params[`MediaContentType${i}`] = contentTypeOfUrl(url);
+  });
+  return params;
+}

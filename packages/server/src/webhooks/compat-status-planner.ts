@@ -1,0 +1,36 @@
+/**
+ * Compatibility API status callbacks (rest-apis §B.7): a form POST per status change of a message
+ * sent with `StatusCallback` (or an `ApplicationSid` whose application has one), with the union of
+ * SignalWire's and Twilio's fields, signed Base64 with both `X-SignalWire-Signature` and
+ * `X-Twilio-Signature`. Three attempts; timeouts from the URL's `#ot=&rt=&tt=` fragment.
+ */
+import type { NewWebhookDelivery } from '../domain/webhooks.js';
+import type { StateChange, WebhookPlanner } from '../engine/state-change.js';
+import { formBody, statusCallbackParams } from './compat-form.js';
+
+/** Status callbacks are tried at most three times (the first try and two retries). */
+export const COMPAT_STATUS_ATTEMPTS = 3;
+
+export class CompatStatusCallbackPlanner implements WebhookPlanner {
+  plan(changes: readonly StateChange[]): NewWebhookDelivery[] {
+    const out: NewWebhookDelivery[] = [];
+    for (const { message: m, event } of changes) {
+      if (!m.statusCallback || m.callbackFormat !== 'form') continue;
+      out.push({
+        projectId: m.projectId,
+        messageId: m.id,
+        kind: 'status_callback',
+        url: m.statusCallback,
+        method: 'POST',
+        contentType: 'application/x-www-form-urlencoded',
+        body: formBody({ ...statusCallbackParams(m, event.status, event.errorCode ?? m.errorCode) }),
+        signature: 'form-base64',
+        fallbackUrl: null,
+        fallbackMethod: null,
+        maxAttempts: COMPAT_STATUS_ATTEMPTS,
+        nextAttemptAt: event.at,
+      });
+    }
+    return out;
+  }
+}

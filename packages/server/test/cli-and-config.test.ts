@@ -1,0 +1,308 @@
+/**
+ * The built `switchboard` command as operators run it: bad settings stop it with exit code 2 and
+ * a message naming the setting; `project`, `token` and `number` manage a data folder; `--help`
+ * lists every flag; and a server started by the command honours what they did and its config file.
+ *
+ * Runs `packages/server/dist/cli/main.js` (built by `npm test`'s pretest); skipped when absent.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SETTINGS } from '../src/config/settings.js';
+import { basicAuth, eventually } from './helpers/server.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const BUILT = existsSync(CLI);
+const NOT_BUILT = 'skipped: packages/server/dist is missing — run `npm run build` (npm test does it first)';
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+let workDir: string;
+
+/** A clean environment: no SWITCHBOARD_* of the machine running the tests, quiet logs. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: workDir, SWITCHBOARD_LOG_LEVEL: 'warn' };
+  return { ...env, ...extra };
+}
+
+/** Run the CLI to completion (in the work folder, so no stray ./switchboard.json is read). */
+function cli(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: workDir, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`switchboard ${args.join(' ')} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
+});
+afterAll(() => {
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+function freshDataDir(): string {
+  return mkdtempSync(join(workDir, 'data-'));
+}
+
+function writeConfig(name: string, content: string | object): string {
+  const path = join(workDir, name);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+describe.skipIf(!BUILT).concurrent(`a bad setting stops the command with exit code 2, naming the setting ${BUILT ? '' : NOT_BUILT}`, () => {
+  it('names an environment variable and its value, before a management command touches the database', async () => {
+    const dataDir = join(workDir, 'never-created');
+    const run = await cli(['token', 'list', '--data-dir', dataDir], { SWITCHBOARD_PORT: 'abc' });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toBe('switchboard: configuration error: SWITCHBOARD_PORT must be a whole number from 0 to 65535 (got "abc")\n');
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('names a flag', async () => {
+    const run = await cli(['start', '--port', '99999', '--data-dir', freshDataDir()]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^switchboard: configuration error: --port .*99999/);
+    expect(run.stdout).not.toMatch(/running at/);
+  });
+
+  it('names the key and the file of a bad config-file value', async () => {
+    const file = writeConfig('bad-value.json', { http: { bodyLimitBytes: 'lots' } });
+    const run = await cli(['start', '--config', file, '--data-dir', freshDataDir()]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`configuration error: "http.bodyLimitBytes" in ${file} must be a whole number`);
+  });
+
+  it('reports a config file named by SWITCHBOARD_CONFIG that does not exist', async () => {
+    const missing = join(workDir, 'nope.json');
+    const run = await cli(['start'], { SWITCHBOARD_CONFIG: missing });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`Cannot read config file ${missing}`);
+  });
+
+  it('refuses an unknown flag with a pointer to help', async () => {
+    const run = await cli(['start', '--bogus']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/bogus/);
+    expect(run.stderr).toMatch(/switchboard help/);
+  });
+
+  describe('a bad simulator rule in the config file', () => {
+    let run: Promise<Run>;
+    beforeAll(() => {
+      const file = writeConfig('bad-rules.json', { simulator: { rules: [{ prefix: '+1', outcome: 'lost' }] } });
+      run = cli(['start', '--config', file, '--data-dir', freshDataDir(), '--port', '0']);
+    });
+
+    it('stops the start with the reason', async () => {
+      const r = await run;
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/rule 0: "outcome" must be one of/);
+      expect(r.stdout).not.toMatch(/running at/);
+    });
+
+    it('names simulator.rules with exit code 2 and no stack trace, like every other bad setting', async () => {
+      const r = await run;
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/configuration error: .*simulator\.rules/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+  });
+
+  it('--help lists the commands and every flag with its environment variable', async () => {
+    const run = await cli(['--help']);
+    expect(run.code).toBe(0);
+    for (const command of ['start', 'project list', 'project create', 'token list', 'token create', 'token revoke', 'number list', 'number add', 'number remove', 'migrate']) {
+      expect(run.stdout).toContain(command);
+    }
+    for (const spec of Object.values(SETTINGS)) {
+      if (!spec.flag) continue;
+      expect(run.stdout).toMatch(new RegExp(`--${spec.flag}\\s.*\\(${spec.env}\\)`));
+    }
+    expect(run.stdout).toContain('--config');
+    expect(run.stdout).toContain('docs/configuration.md');
+  });
+
+});
+
+describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, () => {
+  let dataDir: string;
+  let projectId: string;
+  let adminToken: string;
+  let senderToken: string;
+  let doomedToken: string;
+  const number = '+15551230003';
+
+  const admin = (args: string[], env: Record<string, string> = {}) => cli([...args, '--data-dir', dataDir], env);
+
+  beforeAll(() => {
+    dataDir = freshDataDir();
+  });
+
+  it('project create prints the project, a token and a signing key once; project list shows it', async () => {
+    const run = await admin(['project', 'create', 'Acme']);
+    expect(run.code, run.stderr).toBe(0);
+    const m = /^project ([0-9a-f-]{36})\napi token (PT\w{48})\nsigning key (PSK_\w{24})\n$/.exec(run.stdout);
+    expect(m, run.stdout).not.toBeNull();
+    [, projectId, adminToken] = m as unknown as [string, string, string];
+    expect(existsSync(join(dataDir, 'switchboard.db'))).toBe(true);
+    const list = await admin(['project', 'list']);
+    expect(list.stdout).toBe(`${projectId}  Acme\n`);
+  });
+
+  it('token create prints a new token with the scopes asked for; token list shows prefixes and scopes, never secrets', async () => {
+    const sender = await admin(['token', 'create', '--project', projectId, '--name', 'sender', '--scopes', 'messaging']);
+    expect(sender.code, sender.stderr).toBe(0);
+    senderToken = sender.stdout.trim();
+    expect(senderToken).toMatch(/^PT\w{48}$/);
+    const doomed = await admin(['token', 'create', '--name', 'doomed']); // the first project by default, all scopes
+    doomedToken = doomed.stdout.trim();
+    const list = await admin(['token', 'list', '--project', projectId]);
+    expect(list.code).toBe(0);
+    expect(list.stdout.trim().split('\n')).toHaveLength(3);
+    expect(list.stdout).toContain(`${senderToken.slice(0, 8)}…  sender  [messaging]`);
+    expect(list.stdout).toContain(`${doomedToken.slice(0, 8)}…  doomed  [messaging,numbers,management]`);
+    expect(list.stdout).toContain(`${adminToken.slice(0, 8)}…  cli`);
+    for (const secret of [senderToken, doomedToken, adminToken]) expect(list.stdout).not.toContain(secret);
+  });
+
+  it('token create refuses an unknown scope', async () => {
+    const run = await admin(['token', 'create', '--scopes', 'messaging,everything']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unknown scope\(s\) everything/);
+  });
+
+  it('token revoke revokes by id, and refuses an id that is not an active token', async () => {
+    const list = await admin(['token', 'list']);
+    const id = list.stdout.split('\n').find((l) => l.includes('doomed'))!.split(' ')[0]!;
+    const run = await admin(['token', 'revoke', id]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(`revoked ${id}\n`);
+    const again = await admin(['token', 'revoke', id]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/no active token/);
+    // (token list shows it revoked; checked below, where the server refuses it)
+  });
+
+  it('number add registers numbers; number list shows type, capabilities and handler', async () => {
+    const add = await admin(['number', 'add', number, '--project', projectId, '--context', 'office']);
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stdout).toMatch(new RegExp(`^registered \\${number} \\([0-9a-f-]{36}\\)\\n$`));
+    expect((await admin(['number', 'add', '24680'])).code).toBe(0);
+    const list = await admin(['number', 'list']);
+    expect(list.stdout).toContain(`${number}  longcode  [voice,sms,mms]  relay_context office`);
+    expect(list.stdout).toContain('24680  shortcode  [sms,mms]  relay_context default');
+  });
+
+  it('number add refuses a duplicate or an invalid number with exit code 2 and the reason', async () => {
+    const dup = await admin(['number', 'add', number]);
+    expect(dup.code).toBe(2);
+    expect(dup.stderr).toMatch(/already registered/);
+    const bad = await admin(['number', 'add', 'call-me-maybe']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/E\.164/);
+  });
+
+  it('number remove releases a number, and refuses one the project does not have', async () => {
+    const run = await admin(['number', 'remove', '24680']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('removed 24680\n');
+    const again = await admin(['number', 'remove', '24680']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/is not a number of project/);
+  });
+
+  describe('then `switchboard start` on that folder', () => {
+    let child: ReturnType<typeof spawn> | undefined;
+    let url: string;
+    let stdout = '';
+    let stderr = '';
+    let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+    beforeAll(async () => {
+      const config = writeConfig('server.json', {
+        simulator: { delayMs: 0, rules: [{ prefix: '+1777', outcome: 'undelivered', error: 30005 }] },
+        logLevel: 'warn',
+      });
+      child = spawn(process.execPath, [CLI, 'start', '--config', config, '--data-dir', dataDir, '--port', '0'], { cwd: workDir, env: cleanEnv({ SWITCHBOARD_LOG_LEVEL: 'warn', SWITCHBOARD_HTTPS_PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'] });
+      exited = new Promise((resolve) => child!.on('exit', (code, signal) => resolve({ code, signal })));
+      child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      url = await eventually(() => /running at (http:\/\/[^\s]+)/.exec(stdout)?.[1], 15_000, `the server to start (stderr: ${stderr})`);
+    });
+    afterAll(async () => {
+      if (child && child.exitCode === null) child.kill('SIGKILL');
+    });
+
+    const call = async (path: string, token: string, body?: unknown) => {
+      const res = await fetch(`${url}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: basicAuth(projectId, token), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+
+    it('uses the existing project and shows it in the banner without re-printing its token', () => {
+      expect(stdout).toContain(`Project ID     ${projectId}`);
+      expect(stdout).toMatch(new RegExp(`Numbers +\\${number}\\n`));
+      expect(stdout).not.toContain(adminToken);
+    });
+
+    it('accepts the tokens the CLI created, within their scopes, and refuses the revoked one', async () => {
+      const sent = await call('/api/messaging/messages', senderToken, { from: number, to: '+15557654321', body: 'from the CLI project' });
+      expect(sent.status).toBe(201);
+      await eventually(async () => ((await call(`/api/messaging/logs/${sent.body.id}`, senderToken)).body.status === 'delivered' ? true : undefined));
+      expect((await call('/api/relay/rest/phone_numbers', senderToken)).status).toBe(403);
+      const numbers = await call('/api/relay/rest/phone_numbers', adminToken);
+      expect(numbers.body.data.map((n: any) => n.number)).toEqual([number]);
+      expect((await call('/api/messaging/logs', doomedToken)).status).toBe(401);
+    });
+
+    it("applies the config file's simulator.rules", async () => {
+      const sent = await call('/api/messaging/messages', senderToken, { from: number, to: '+17775550123', body: 'ruled' });
+      expect(sent.status).toBe(201);
+      const log = await eventually(async () => {
+        const r = await call(`/api/messaging/logs/${sent.body.id}`, senderToken);
+        return r.body.status === 'undelivered' ? r.body : undefined;
+      });
+      expect(log.error_code).toBe('30005');
+      const settings = await call('/api/simulator/settings', senderToken);
+      expect(settings.body.rules).toEqual([{ prefix: '+1777', outcome: 'undelivered', error: 30005 }]);
+    });
+
+    it('sees a number the CLI adds while it runs', async () => {
+      const add = await admin(['number', 'add', '+15551230004']);
+      expect(add.code, add.stderr).toBe(0);
+      // The number directory caches lookups for a few seconds; a number never looked up is seen at once.
+      const sent = await call('/api/messaging/messages', senderToken, { from: '+15551230004', to: '+15557654321', body: 'new number' });
+      expect(sent.status).toBe(201);
+    });
+
+    it('shuts down cleanly on SIGTERM', async () => {
+      child!.kill('SIGTERM');
+      const { code } = await exited;
+      expect(code, stderr).toBe(0);
+    });
+  });
+});

@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuth, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+const base = `/2010-04-01/Accounts/${PROJECT_ID}`;
+let voiceOnly: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  // Destinations under +1999 fail transiently at the carrier for a long while: they stay in progress.
+  const rules = await server.api('/api/simulator/settings', { method: 'PUT', body: { rules: [{ prefix: '+1999', outcome: 'transient', times: 100 }] } });
+  expect(rules.status).toBe(200);
+  const n = await server.api('/api/relay/rest/phone_numbers', { body: { number: '+15551239999', capabilities: ['voice'] } });
+  expect(n.status).toBe(200);
+  voiceOnly = n.body.id;
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+async function stored(): Promise<number> {
+  return (await server.store.messages.list(PROJECT_ID, { includeDeleted: true }, { limit: 100_000 })).length;
+}
+
+function form(params: Record<string, string | string[]>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) q.append(k, x);
+  return q.toString();
+}
+
+async function create(body: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }, path = `${base}/Messages.json`, auth?: string) {
+  const res = await fetch(`${server.url}${path}`, { method: 'POST', body, headers: { authorization: auth ?? server.auth, ...headers } });
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text) };
+}
+
+/** The request fails with this status and compat code, in Twilio's flat shape, and stores nothing. */
+async function expectRefused(body: string | Buffer, status: number, code: number, headers?: Record<string, string>, path?: string, auth?: string) {
+  const before = await stored();
+  const res = await create(body, headers, path, auth);
+  expect(res.status).toBe(status);
+  expect(Object.keys(res.body).sort()).toEqual(['code', 'message', 'more_info', 'status']);
+  expect(res.body).toMatchObject({ code, status });
+  expect(typeof res.body.message).toBe('string');
+  expect(await stored()).toBe(before);
+  return res.body;
+}
+
+const ok = { To: '+15557690001', From: NUMBERS[0]!, Body: 'hello' };
+
+describe('bad input to POST /Messages gets its documented code and stores nothing', () => {
+  it.each([
+    ['missing To', { From: ok.From, Body: 'x' }, 21604],
+    ['garbage To', { ...ok, To: 'not-a-number' }, 21211],
+    ['To given twice', { ...ok, To: ['+15557690001', '+15557690002'] }, 21211],
+    ['neither From nor MessagingServiceSid', { To: ok.To, Body: 'x' }, 21705],
+    ['garbage From', { ...ok, From: 'sender' }, 21212],
+    ['From not a number of the project', { ...ok, From: '+15559998888' }, 21210],
+    ['neither Body nor MediaUrl', { To: ok.To, From: ok.From }, 21602],
+    ['Body over 1600 characters', { ...ok, Body: 'a'.repeat(1601) }, 21617],
+    ['MediaUrl that is not http(s)', { ...ok, MediaUrl: 'ftp://files.example.com/a.jpg' }, 21620],
+    ['MediaUrl that is not a URL', { ...ok, MediaUrl: 'picture.jpg' }, 21620],
+    ['nine media', { ...ok, MediaUrl: Array.from({ length: 9 }, (_, i) => `https://cdn.example.com/${i}.jpg`) }, 21623],
+    ['ValidityPeriod 0', { ...ok, ValidityPeriod: '0' }, 21624],
+    ['ValidityPeriod 172801', { ...ok, ValidityPeriod: '172801' }, 21624],
+    ['ValidityPeriod not a number', { ...ok, ValidityPeriod: 'soon' }, 21624],
+    ['StatusCallback not a URL', { ...ok, StatusCallback: 'callback-me' }, 21456],
+    ['unknown ApplicationSid', { ...ok, ApplicationSid: '3f1c2b7a-0000-4000-8000-000000000000' }, 21218],
+    ['garbage ApplicationSid', { ...ok, ApplicationSid: 'AP123' }, 21218],
+    ['unknown MessagingServiceSid', { To: ok.To, Body: 'x', MessagingServiceSid: '3f1c2b7a-0000-4000-8000-000000000001' }, 21701],
+    ['garbage MessagingServiceSid', { To: ok.To, Body: 'x', MessagingServiceSid: 'MG123' }, 21701],
+    ['garbage MaxPrice', { ...ok, MaxPrice: 'cheap' }, 10000],
+    ['garbage SendAsMms', { ...ok, SendAsMms: 'maybe' }, 10000],
+    ['To and From both missing: To is reported first', { Body: 'x' }, 21604],
+  ] as Array<[string, Record<string, string | string[]>, number]>)('%s → %i', async (_name, params, code) => {
+    await expectRefused(form(params), 400, code);
+  });
+
+  it('refuses a From that cannot send SMS with 21601', async () => {
+    await expectRefused(form({ ...ok, From: '+15551239999' }), 400, 21601);
+  });
+
+  it('refuses a number group without a capable member with 21703', async () => {
+    const group = await server.api('/api/relay/rest/number_groups', { body: { name: 'voice only' } });
+    await server.api(`/api/relay/rest/number_groups/${group.body.id}/number_group_memberships`, { body: { phone_number_id: voiceOnly } });
+    await expectRefused(form({ To: ok.To, Body: 'x', MessagingServiceSid: group.body.id }), 400, 21703);
+  });
+
+  it('refuses the wrong AccountSid, missing and wrong credentials with 401 and 20003', async () => {
+    await expectRefused(form(ok), 401, 20003, undefined, `/2010-04-01/Accounts/11111111-2222-4333-8444-555555555555/Messages.json`);
+    await expectRefused(form(ok), 401, 20003, undefined, undefined, basicAuth(PROJECT_ID, 'PTwrong'));
+    const res = await fetch(`${server.url}${base}/Messages.json`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 20003, status: 401 });
+  });
+
+  it('refuses bodies that are not UTF-8, not parsable, too large or of another type', async () => {
+    await expectRefused(`To=%2B15557690001&From=${encodeURIComponent(NUMBERS[0]!)}&Body=%FF%FE`, 400, 10000);
+    await expectRefused(Buffer.concat([Buffer.from(`To=%2B15557690001&From=${encodeURIComponent(NUMBERS[0]!)}&Body=`), Buffer.from([0xc3, 0x28])]), 400, 10000);
+    await expectRefused(Buffer.from([0x7b, 0x22, 0x54, 0x6f, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), 400, 10000, { 'content-type': 'application/json' });
+    await expectRefused('{"To":', 400, 10000, { 'content-type': 'application/json' });
+    await expectRefused('["To"]', 400, 10000, { 'content-type': 'application/json' });
+    await expectRefused(form({ ...ok, Body: 'x'.repeat(300_000) }), 413, 10000);
+    await expectRefused('To=%2B15557690001', 415, 10000, { 'content-type': 'text/plain' });
+  });
+
+  it('accepts the same parameters as JSON, and ignores unknown ones', async () => {
+    const res = await create(JSON.stringify({ ...ok, MediaUrl: 'https://cdn.example.com/j.jpg', SendAsMms: true, ValidityPeriod: 60, Unknown: 'x', ProvideFeedback: 'true' }), { 'content-type': 'application/json' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ num_media: 1, status: 'queued' });
+  });
+});
+
+describe('other synchronous codes of the Messages resource', () => {
+  async function inProgress(): Promise<string> {
+    const res = await create(form({ To: '+19990000001', From: NUMBERS[0]!, Body: 'stuck', MediaUrl: 'https://cdn.example.com/s.jpg' }));
+    expect(res.status).toBe(201);
+    return res.body.sid;
+  }
+
+  it('20404 for unknown messages and media, and unknown routes', async () => {
+    for (const path of [`${base}/Messages/3f1c2b7a-0000-4000-8000-000000000002.json`, `${base}/Messages/not-a-sid`, `${base}/Messages/3f1c2b7a-0000-4000-8000-000000000002/Media.json`, `${base}/Calls.json`]) {
+      const res = await server.api(path);
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ code: 20404, status: 404 });
+    }
+  });
+
+  it('20009 when deleting a message or its media in progress, 10000 when redacting it, 50509 for a non-empty redaction', async () => {
+    const sid = await inProgress();
+    const del = await server.api(`${base}/Messages/${sid}.json`, { method: 'DELETE' });
+    expect(del.body).toMatchObject({ code: 20009, status: 400 });
+    const media = await server.api(`${base}/Messages/${sid}/Media.json`);
+    const mediaDel = await server.api(`${base}/Messages/${sid}/Media/${media.body.media_list[0].sid}.json`, { method: 'DELETE' });
+    expect(mediaDel.body).toMatchObject({ code: 20009 });
+    const redact = await server.api(`${base}/Messages/${sid}.json`, { body: 'Body=', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(redact.body).toMatchObject({ code: 10000, status: 400 });
+    const notEmpty = await server.api(`${base}/Messages/${sid}.json`, { body: 'Body=changed', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(notEmpty.body).toMatchObject({ code: 50509, status: 400 });
+    expect((await server.store.messages.get(PROJECT_ID, sid))!.body).toBe('stuck');
+  });
+
+  it('54454 for a bad PageSize, 54453 for a later Page without a token, 21481 for a bad token, 10000 for bad filters', async () => {
+    const cases: Array<[string, number]> = [
+      ['PageSize=0', 54454],
+      ['PageSize=1001', 54454],
+      ['PageSize=ten', 54454],
+      ['Page=2', 54453],
+      ['Page=1&PageToken=XYZ', 21481],
+      ['Page=1&PageToken=PA3f1c2b7a-0000-4000-8000-000000000003', 21481],
+      ['Page=-1', 10000],
+      ['DateSent=yesterday', 10000],
+      ['DateSent%3C=2024-13-45', 10000],
+      ['Status=lost', 10000],
+    ];
+    for (const [query, code] of cases) {
+      const res = await server.api(`${base}/Messages.json?${query}`);
+      expect([query, res.status, res.body.code]).toEqual([query, 400, code]);
+    }
+  });
+
+  it('21402 for a callback on a private network when the server refuses those', async () => {
+    const strict = await startTestServer({ webhookRefusePrivate: true, projectId: PROJECT_ID });
+    try {
+      const res = await fetch(`${strict.url}${base}/Messages.json`, {
+        method: 'POST',
+        headers: { authorization: strict.auth, 'content-type': 'application/x-www-form-urlencoded' },
+        body: form({ ...ok, StatusCallback: 'http://127.0.0.1:9/status' }),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ code: 21402 });
+    } finally {
+      await strict.stop();
+    }
+  });
+});

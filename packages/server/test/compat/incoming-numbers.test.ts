@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InProcessBus } from '../../src/bus/in-process-bus.js';
+import { randomIds } from '../../src/domain/ids.js';
+import { ProjectService } from '../../src/engine/project-service.js';
+import { NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { rejection, twilioClient } from './clients.js';
+
+let server: TestServer;
+let receiver: WebhookReceiver;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  receiver = await startWebhookReceiver();
+  receiver.respond(() => ({ status: 200, body: '<Response/>', headers: { 'Content-Type': 'text/xml' } }));
+});
+afterAll(async () => {
+  await server.stop();
+  await receiver.close();
+});
+
+describe('IncomingPhoneNumbers through the twilio client', () => {
+  it('lists, registers, configures SmsUrl or an application, and releases numbers', async () => {
+    const client = twilioClient(server.url);
+    const listed = await client.incomingPhoneNumbers.list({ phoneNumber: '+1555123000' });
+    expect(listed.map((n) => n.phoneNumber).sort()).toEqual([...NUMBERS].sort());
+    expect(listed[0]!.capabilities).toEqual({ voice: true, sms: true, mms: true, fax: false });
+
+    const created = await client.incomingPhoneNumbers.create({ phoneNumber: '+15551232001', friendlyName: 'Inbound', smsUrl: `${receiver.url}/in`, smsMethod: 'GET' });
+    expect(created).toMatchObject({ phoneNumber: '+15551232001', friendlyName: 'Inbound', smsUrl: `${receiver.url}/in`, smsMethod: 'GET', accountSid: PROJECT_ID });
+    const native = await server.api(`/api/relay/rest/phone_numbers/${created.sid}`);
+    expect(native.body).toMatchObject({ message_handler: 'laml_webhooks', message_request_url: `${receiver.url}/in`, message_request_method: 'GET' });
+
+    await server.api('/api/simulator/inbound', { body: { from: '+15557720001', to: '+15551232001', body: 'configured by twilio' } });
+    const [req] = await receiver.waitFor(1, 10_000, (r) => r.path === '/in');
+    expect(req!.method).toBe('GET');
+
+    const app = await client.applications.create({ friendlyName: 'numbers app', smsUrl: `${receiver.url}/app` });
+    const withApp = await client.incomingPhoneNumbers(created.sid).update({ smsApplicationSid: app.sid });
+    expect(withApp.smsApplicationSid).toBe(app.sid);
+    expect((await server.api(`/api/relay/rest/phone_numbers/${created.sid}`)).body.message_handler).toBe('laml_application');
+    await server.api('/api/simulator/inbound', { body: { from: '+15557720001', to: '+15551232001', body: 'to the app' } });
+    await receiver.waitFor(1, 10_000, (r) => r.path === '/app');
+
+    expect(await rejection(client.incomingPhoneNumbers(created.sid).update({ smsApplicationSid: '3f1c2b7a-0000-4000-8000-00000000000a' }))).toMatchObject({ code: 21218 });
+    expect(await rejection(client.incomingPhoneNumbers.create({ phoneNumber: 'not-a-number' }))).toMatchObject({ code: 21421 });
+    expect(await rejection(client.incomingPhoneNumbers.create({ phoneNumber: NUMBERS[0]! }))).toMatchObject({ code: 21422 });
+
+    expect(await client.incomingPhoneNumbers(created.sid).remove()).toBe(true);
+    expect(await rejection(client.incomingPhoneNumbers(created.sid).fetch())).toMatchObject({ status: 404, code: 20404 });
+  });
+
+  it('needs the numbers scope', async () => {
+    // A server of its own, so the new token is read fresh (credentials are cached briefly).
+    const own = await startTestServer();
+    try {
+      const projects = new ProjectService({ store: own.store, clock: { now: () => Date.now() }, ids: randomIds, bus: new InProcessBus() });
+      const issued = await projects.issueToken(PROJECT_ID, { name: 'messaging only', scopes: ['messaging'] });
+      const auth = `Basic ${Buffer.from(`${PROJECT_ID}:${issued.token}`).toString('base64')}`;
+      const numbers = await own.api(`/2010-04-01/Accounts/${PROJECT_ID}/IncomingPhoneNumbers.json`, { auth });
+      expect(numbers.status).toBe(401);
+      expect(numbers.body.code).toBe(20003);
+      expect(numbers.body.message).toMatch(/numbers/);
+      const messages = await own.api(`/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`, { auth });
+      expect(messages.status).toBe(200);
+    } finally {
+      await own.stop();
+    }
+  });
+});

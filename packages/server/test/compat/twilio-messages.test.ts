@@ -1,0 +1,199 @@
+import { rmSync } from 'node:fs';
+import twilio from 'twilio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
+import { dataDirTrustedByTests } from '../helpers/tls.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { rejection, twilioClient } from './clients.js';
+
+let server: TestServer;
+let receiver: WebhookReceiver;
+let client: twilio.Twilio;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = dataDirTrustedByTests();
+  server = await startTestServer(
+    { httpsEnabled: true, pricing: { unit: 'USD', rules: [{ prefix: '+1', kind: 'sms', direction: 'outbound', perSegment: 0.0079 }, { prefix: '+1', kind: 'mms', direction: 'outbound', perSegment: 0.02 }] } },
+    { dataDir },
+  );
+  receiver = await startWebhookReceiver();
+  client = twilioClient(server.httpsUrl!);
+});
+afterAll(async () => {
+  await server.stop();
+  await receiver.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function numberGroup(name: string, numbers: string[], sticky = true): Promise<string> {
+  const group = await server.api('/api/relay/rest/number_groups', { body: { name, sticky_sender: sticky } });
+  expect(group.status).toBe(200);
+  const all = await server.api('/api/relay/rest/phone_numbers');
+  for (const n of numbers) {
+    const id = all.body.data.find((p: any) => p.number === n).id;
+    const m = await server.api(`/api/relay/rest/number_groups/${group.body.id}/number_group_memberships`, { body: { phone_number_id: id } });
+    expect(m.status).toBe(200);
+  }
+  return group.body.id;
+}
+
+describe('the twilio npm client against the Compatibility API', () => {
+  it('creates a message with every parameter and reads it back', async () => {
+    const groupId = await numberGroup('every-parameter', [NUMBERS[1]!]);
+    const app = await client.applications.create({ friendlyName: 'status app', smsStatusCallback: `${receiver.url}/app-status` });
+    const m = await client.messages.create({
+      to: '+15557650001',
+      from: NUMBERS[0]!,
+      messagingServiceSid: groupId,
+      body: 'Every parameter',
+      mediaUrl: ['https://cdn.example.com/a.jpg', 'https://cdn.example.com/b.png'],
+      sendAsMms: true,
+      statusCallback: `${receiver.url}/ignored-because-application-wins`,
+      applicationSid: app.sid,
+      maxPrice: 0.5,
+      validityPeriod: 600,
+      // Twilio-only parameters are ignored, not refused.
+      provideFeedback: true,
+      attempt: 1,
+    });
+    expect(m.sid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(m).toMatchObject({
+      accountSid: PROJECT_ID,
+      apiVersion: '2010-04-01',
+      body: 'Every parameter',
+      numSegments: 1,
+      numMedia: 2,
+      direction: 'outbound-api',
+      from: NUMBERS[0],
+      to: '+15557650001',
+      status: 'queued',
+      messagingServiceSid: groupId,
+      price: null,
+      priceUnit: 'USD',
+      errorCode: null,
+      dateSent: null,
+    });
+    expect(m.dateCreated).toBeInstanceOf(Date);
+    expect(Number.isNaN(m.dateCreated.getTime())).toBe(false);
+    expect(m.uri).toBe(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/${m.sid}.json`);
+    expect(m.subresourceUris).toEqual({ media: `/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/${m.sid}/Media.json` });
+
+    // The application's status callback receives the updates; MMS stop at `sent`.
+    const got = await receiver.waitFor(3, 10_000, (r) => r.form?.get('MessageSid') === m.sid);
+    expect(got.map((r) => r.path)).toEqual(['/app-status', '/app-status', '/app-status']);
+    expect(got.map((r) => r.form!.get('MessageStatus'))).toEqual(['queued', 'sending', 'sent']);
+    expect(got[0]!.form!.get('MessagingServiceSid')).toBe(groupId);
+
+    const fetched = await eventually(async () => {
+      const f = await client.messages(m.sid).fetch();
+      return f.status === 'sent' ? f : undefined;
+    });
+    expect(fetched.price).toBe(0.02);
+    expect(fetched.dateSent).toBeInstanceOf(Date);
+    const stored = await server.store.messages.get(PROJECT_ID, m.sid);
+    expect(stored).toMatchObject({ kind: 'mms', validityPeriod: 600, maxPrice: '0.5', applicationId: app.sid, numberGroupId: groupId, statusCallback: `${receiver.url}/app-status`, callbackFormat: 'form' });
+  });
+
+  it('fetches a delivered SMS with its price, date sent and segments', async () => {
+    const m = await client.messages.create({ to: '+15557650002', from: NUMBERS[0]!, body: 'x'.repeat(200) });
+    const f = await eventually(async () => {
+      const r = await client.messages(m.sid).fetch();
+      return r.status === 'delivered' ? r : undefined;
+    });
+    expect(f).toMatchObject({ numSegments: 2, price: 0.0158, errorCode: null, direction: 'outbound-api' });
+    expect(f.dateSent!.getTime()).toBeGreaterThanOrEqual(f.dateCreated.getTime() - 1000);
+  });
+
+  it('lists across pages with list({limit}) and each(), following next_page_uri to the /api/laml prefix', async () => {
+    const to = '+15557659999';
+    const sids: string[] = [];
+    for (let i = 0; i < 5; i++) sids.push((await client.messages.create({ to, from: NUMBERS[0]!, body: `page ${i}` })).sid);
+    const newestFirst = [...sids].reverse();
+
+    const limited = await client.messages.list({ to, limit: 4, pageSize: 2 });
+    expect(limited.map((m) => m.sid)).toEqual(newestFirst.slice(0, 4));
+
+    const seen: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      client.messages.each({ to, pageSize: 2, done: (err?: Error) => (err ? reject(err) : resolve()) }, (m) => {
+        seen.push(m.sid);
+      });
+    });
+    expect(seen).toEqual(newestFirst);
+
+    const page1 = await client.messages.page({ to, pageSize: 2 });
+    expect(page1.instances.map((m) => m.sid)).toEqual(newestFirst.slice(0, 2));
+    expect(page1.nextPageUrl).toBe(`${server.httpsUrl}/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages.json?To=%2B15557659999&Page=1&PageSize=2&PageToken=PA${newestFirst[1]}`);
+    const page2 = await page1.nextPage();
+    expect(page2!.instances.map((m) => m.sid)).toEqual(newestFirst.slice(2, 4));
+    const page3 = await page2!.nextPage();
+    expect(page3!.instances.map((m) => m.sid)).toEqual(newestFirst.slice(4));
+    expect(page3!.nextPageUrl).toBeUndefined();
+    const back = await page3!.previousPage();
+    expect(back!.instances.map((m) => m.sid)).toEqual(newestFirst.slice(2, 4));
+  });
+
+  it('filters the list by To, From, DateSent and Status', async () => {
+    const to = '+15557658888';
+    const m = await client.messages.create({ to, from: NUMBERS[1]!, body: 'filter me' });
+    await eventually(async () => ((await client.messages(m.sid).fetch()).status === 'delivered' ? true : undefined));
+    const today = new Date();
+    expect((await client.messages.list({ to, from: NUMBERS[1]! })).map((x) => x.sid)).toEqual([m.sid]);
+    expect((await client.messages.list({ to, from: NUMBERS[0]! })).length).toBe(0);
+    expect((await client.messages.list({ to, dateSent: today })).map((x) => x.sid)).toEqual([m.sid]);
+    expect((await client.messages.list({ to, dateSentAfter: new Date(Date.now() - 60_000), dateSentBefore: new Date(Date.now() + 60_000) })).map((x) => x.sid)).toEqual([m.sid]);
+    expect((await client.messages.list({ to, dateSentBefore: new Date(Date.now() - 86_400_000) })).length).toBe(0);
+    const delivered = await client.api.v2010.account.messages.list({ to, limit: 10 });
+    expect(delivered.map((x) => x.status)).toEqual(['delivered']);
+    const byStatus = await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/Messages.json?To=${encodeURIComponent(to)}&Status=sending`);
+    expect(byStatus.body.messages).toEqual([]);
+  });
+
+  it('redacts and deletes a finished message', async () => {
+    const m = await client.messages.create({ to: '+15557650003', from: NUMBERS[0]!, body: 'secret' });
+    await eventually(async () => ((await client.messages(m.sid).fetch()).status === 'delivered' ? true : undefined));
+    const redacted = await client.messages(m.sid).update({ body: '' });
+    expect(redacted.body).toBe('');
+    expect((await client.messages(m.sid).fetch()).body).toBe('');
+    expect(await client.messages(m.sid).remove()).toBe(true);
+    const gone = await rejection(client.messages(m.sid).fetch());
+    expect(gone).toMatchObject({ status: 404, code: 20404 });
+    // The native log still knows it, as deleted activity.
+    const log = await server.api(`/api/messaging/logs/${m.sid}`);
+    expect(log.status).toBe(200);
+  });
+
+  it('lists, fetches and deletes media', async () => {
+    const m = await client.messages.create({ to: '+15557650004', from: NUMBERS[0]!, mediaUrl: ['https://cdn.example.com/1.jpg', 'https://cdn.example.com/2.gif', 'https://cdn.example.com/3'] });
+    await eventually(async () => ((await client.messages(m.sid).fetch()).status === 'sent' ? true : undefined));
+    const media = await client.messages(m.sid).media.list();
+    expect(media.map((x) => x.contentType)).toEqual(['image/jpeg', 'image/gif', 'application/octet-stream']);
+    expect(media.every((x) => x.parentSid === m.sid && x.accountSid === PROJECT_ID)).toBe(true);
+    const paged = await client.messages(m.sid).media.list({ pageSize: 1, limit: 3 });
+    expect(paged.map((x) => x.sid)).toEqual(media.map((x) => x.sid));
+    const one = await client.messages(m.sid).media(media[1]!.sid).fetch();
+    expect(one).toMatchObject({ sid: media[1]!.sid, contentType: 'image/gif', uri: `/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/${m.sid}/Media/${media[1]!.sid}.json` });
+    expect(await client.messages(m.sid).media(media[1]!.sid).remove()).toBe(true);
+    expect((await client.messages(m.sid).media.list()).map((x) => x.sid)).toEqual([media[0]!.sid, media[2]!.sid]);
+    expect(await rejection(client.messages(m.sid).media(media[1]!.sid).fetch())).toMatchObject({ status: 404, code: 20404 });
+  });
+
+  it('surfaces errors as RestException with our codes', async () => {
+    const e1 = await rejection(client.messages.create({ to: '5551234', from: NUMBERS[0]!, body: 'x' }));
+    expect(e1).toBeInstanceOf(twilio.RestException);
+    expect(e1).toMatchObject({ status: 400, code: 21211 });
+    expect(e1.moreInfo).toMatch(/^https:\/\//);
+    expect(await rejection(client.messages.create({ to: '+15557650005', from: '+15559990000', body: 'x' }))).toMatchObject({ status: 400, code: 21210 });
+    expect(await rejection(client.messages.create({ to: '+15557650005', messagingServiceSid: '5b0b1c1e-0000-4000-8000-000000000000', body: 'x' }))).toMatchObject({ code: 21701 });
+    expect(await rejection(client.messages('00000000-0000-4000-8000-000000000000').fetch())).toMatchObject({ status: 404, code: 20404 });
+  });
+
+  it('works over plain HTTP and on the /api/laml base too', async () => {
+    const plain = twilioClient(server.url);
+    const m = await plain.messages.create({ to: '+15557650006', from: NUMBERS[0]!, body: 'plain' });
+    expect((await plain.messages(m.sid).fetch()).body).toBe('plain');
+    const viaLaml = await server.api(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/${m.sid}`);
+    expect(viaLaml.body.sid).toBe(m.sid);
+  });
+});

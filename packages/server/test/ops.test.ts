@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, NUMBERS, startTestServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+describe('operations endpoints', () => {
+  it('answers /health without credentials', async () => {
+    const res = await server.api('/health', { auth: null });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ok' });
+    expect(res.body.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('reports readiness of the database and carriers on /ready', async () => {
+    const res = await server.api('/ready', { auth: null });
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('ready');
+    expect(res.body.checks.database).toEqual({ ok: true });
+    expect(res.body.checks['carrier:simulator']).toMatchObject({ ok: true });
+  });
+
+  it('exposes Prometheus metrics for messages by state, queue depth, dispatch latency and webhooks', async () => {
+    const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: '+15557650001', body: 'metrics' } });
+    expect(sent.status).toBe(201);
+    const text = await eventually(async () => {
+      const t = (await server.api('/metrics', { auth: null })).text;
+      return /switchboard_message_transitions_total\{status="delivered"\} [1-9]/.test(t) ? t : undefined;
+    });
+    expect(text).toMatch(/switchboard_message_transitions_total\{status="queued"\} \d+/);
+    expect(text).toMatch(/switchboard_dispatch_queue_depth \d+/);
+    expect(text).toMatch(/switchboard_dispatch_latency_seconds_count [1-9]/);
+    expect(text).toMatch(/switchboard_webhooks_pending \d+/);
+    expect(text).toMatch(/switchboard_carrier_submissions_total\{carrier="simulator",outcome="accepted"\} [1-9]/);
+    expect(text).toMatch(/switchboard_process_resident_memory_bytes \d+/);
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const res = await server.api('/no/such/thing', { auth: null });
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ error: 'Not Found', message: 'No route GET /no/such/thing' });
+  });
+
+  it('keeps accepting and finishing work until a graceful close, then refuses new connections', async () => {
+    const other = await startTestServer({ simulatorDelayMs: 50 });
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const r = await other.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: `+1555765${String(i).padStart(4, '0')}`, body: 'drain' } });
+      ids.push(r.body.id);
+    }
+    const url = other.url;
+    await other.close();
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+    // Reopen the same data: nothing accepted was lost, and the work resumes to the end.
+    const again = await startTestServer({}, { dataDir: other.dataDir });
+    try {
+      await eventually(async () => {
+        const logs = await Promise.all(ids.map((id) => again.api(`/api/messaging/logs/${id}`)));
+        return logs.every((l) => l.body.status === 'delivered') ? true : undefined;
+      });
+    } finally {
+      await again.stop();
+      await other.stop().catch(() => undefined);
+    }
+  });
+});

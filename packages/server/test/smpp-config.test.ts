@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { parseSmppSection } from '../src/carriers/smpp/config.js';
+import { ConfigError } from '../src/config/load.js';
+import { startTestServer } from './helpers/server.js';
+
+const base = { id: 'uk', host: '127.0.0.1', port: 2775, systemId: 'me', password: 'pw' };
+
+describe('the smpp section of the config file', () => {
+  it('fills sane defaults: a window of 10, 100 parts/s queued (not rejected), receipts on every part', () => {
+    const { connectors, routes } = parseSmppSection({ connectors: [base], routes: [{ prefix: '+44', connector: 'uk' }] });
+    expect(connectors[0]).toMatchObject({ bindMode: 'transceiver', binds: 1, window: 10, throughput: 100, split: 'udh8', gsmEncoding: 'gsm7', registeredDelivery: 'final', receiptPolicy: 'all', idFormat: { submit: 'text', receipt: 'text' } });
+    expect(routes).toEqual([{ prefix: '+44', carrier: 'uk' }]);
+  });
+
+  it.each([
+    [{ connectors: [{ ...base, window: 0 }] }, /smpp\.connectors\[0\]\.window must be a whole number from 1 to 1000/],
+    [{ connectors: [{ ...base, password: 'far too long' }] }, /smpp\.connectors\[0\]\.password must be printable ASCII of at most 8/],
+    [{ connectors: [{ ...base, split: 'udh' }] }, /smpp\.connectors\[0\]\.split must be one of udh8, udh16, sar, payload/],
+    [{ connectors: [{ ...base, windw: 5 }] }, /smpp\.connectors\[0\]\.windw is not a connector setting/],
+    [{ connectors: [base, base] }, /smpp\.connectors\[1\]\.id "uk" is used twice/],
+    [{ connectors: [{ ...base, errors: { receipt: { '027': 12345 } } }] }, /errors\.receipt\["027"\] must be a delivery error code/],
+    [{ connectors: [base], routes: [{ prefix: '+44', connector: 'fr' }] }, /smpp\.routes\[0\]\.connector must name a configured connector \(uk\)/],
+    [{ connectors: [{ ...base, host: undefined }] }, /smpp\.connectors\[0\]\.host is required/],
+  ])('rejects a bad value naming the setting: %#', (raw, message) => {
+    expect(() => parseSmppSection(raw)).toThrow(message);
+  });
+
+  it('stops the server start with a configuration error naming the setting', async () => {
+    const start = startTestServer({}, { file: { smpp: { connectors: [{ ...base, throughput: -1 }] } } });
+    await expect(start).rejects.toBeInstanceOf(ConfigError);
+    await expect(start).rejects.toThrow(/smpp\.connectors\[0\]\.throughput/);
+  });
+});
