@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { get } from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawRelay } from './helpers/raw-relay.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
@@ -138,5 +140,25 @@ describe('keepalive and shutdown', () => {
     const again = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { protocol: result.protocol });
     expect(again.result.session_restored).toBe(false);
     await again.relay.close();
+  });
+});
+
+describe('over HTTPS', () => {
+  it('serves RELAY at wss://…/ on the HTTPS listener, with the banner naming it', async () => {
+    server = await startTestServer({ httpsEnabled: true });
+    const ca = readFileSync(server.caFile!);
+    const { relay } = await RawRelay.connected(server.httpsUrl!, PROJECT_ID, API_TOKEN, {}, { ca });
+    const sent = await relay.call('messaging.send', { to_number: '+15557652100', from_number: NUMBERS[0], body: 'Over TLS', context: 'tls' });
+    const states = await relay.waitForEvents('messaging.state', (p) => p.message_id === sent.result.message_id, 4);
+    expect(states.map((p) => p.message_state)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+    await relay.close();
+    const banner = await new Promise<any>((resolve, reject) => {
+      get(`${server!.httpsUrl}/`, { ca }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve(JSON.parse(text)));
+      }).on('error', reject);
+    });
+    expect(banner.endpoints.relay).toBe(`wss://${new URL(server.httpsUrl!).host}/`);
   });
 });

@@ -41,8 +41,8 @@ export class RawRelay {
     }));
   }
 
-  static async open(url: string): Promise<RawRelay> {
-    const ws = new WebSocket(url.replace(/^http/, 'ws'));
+  static async open(url: string, options: WebSocket.ClientOptions = {}): Promise<RawRelay> {
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), options);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -51,8 +51,8 @@ export class RawRelay {
   }
 
   /** Open and authenticate; returns the connect result. */
-  static async connected(url: string, project: string, token: string, extra: Record<string, unknown> = {}): Promise<{ relay: RawRelay; result: any }> {
-    const relay = await RawRelay.open(url);
+  static async connected(url: string, project: string, token: string, extra: Record<string, unknown> = {}, options: WebSocket.ClientOptions = {}): Promise<{ relay: RawRelay; result: any }> {
+    const relay = await RawRelay.open(url, options);
     const res = await relay.call('signalwire.connect', { version: { major: 2, minor: 0, revision: 0 }, agent: 'test', event_acks: true, authentication: { project, token }, ...extra });
     if (res.error) throw new Error(`connect failed: ${JSON.stringify(res.error)}`);
     return { relay, result: res.result };
