@@ -64,6 +64,24 @@ describe('RestClient, native API', () => {
   });
 });
 
+describe('RestClient, Compatibility API (live)', () => {
+  it('creates, fetches, lists, redacts and deletes messages', async () => {
+    const created = await rest.compat.messages.create({ To: '+15557653100', From: NUMBERS[0], Body: 'Compat via SDK' });
+    expect(created).toMatchObject({ account_sid: PROJECT_ID, to: '+15557653100', from: NUMBERS[0], body: 'Compat via SDK', num_media: 0, direction: 'outbound-api' });
+    const done = await eventually(async () => {
+      const m = await rest.compat.messages.get(created.sid);
+      return m.status === 'delivered' || m.status === 'sent' ? m : undefined;
+    });
+    expect(done.sid).toBe(created.sid);
+    const page = await rest.compat.messages.list({ To: '+15557653100', PageSize: 1 });
+    expect(page.messages.map((m) => m.sid)).toEqual([created.sid]);
+    await eventually(async () => ((await rest.compat.messages.get(created.sid)).status === 'delivered' ? true : undefined));
+    expect((await rest.compat.messages.redact(created.sid)).body).toBe('');
+    await rest.compat.messages.delete(created.sid);
+    await expect(rest.compat.messages.get(created.sid)).rejects.toMatchObject({ status: 404, code: 20404 });
+  });
+});
+
 describe('RestClient, Compatibility API requests', () => {
   // The Compatibility API is another surface's; here the requests themselves are checked.
   it('sends form-encoded Twilio-style requests under /api/laml/2010-04-01/Accounts/{project}', async () => {
