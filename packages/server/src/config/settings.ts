@@ -229,9 +229,9 @@ export const SETTINGS = {
     key: 'relay.pingIntervalMs',
     env: 'SWITCHBOARD_RELAY_PING_INTERVAL_MS',
     flag: null,
-    description: 'Gap between server pings on RELAY connections (SignalWire JS clients reconnect after 15 s without one).',
+    description: 'Gap between server pings on RELAY connections, at most 10 s (SignalWire JS clients reconnect after 15 s without one); pings go out within a second of being due.',
     default: 9_000,
-    parse: parsers.int(1000, 14_000),
+    parse: parsers.int(1000, 10_000),
   },
 
   webhookConcurrency: { key: 'webhooks.concurrency', env: 'SWITCHBOARD_WEBHOOK_CONCURRENCY', flag: null, description: 'Webhook requests in flight at once.', default: 64, parse: parsers.int(1, 1024) },
