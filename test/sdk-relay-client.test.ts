@@ -150,7 +150,7 @@ describe('inbound messages', () => {
 
 describe('reconnect and resume', () => {
   it('resumes after a cut socket: same protocol, missed inbound messages replayed in order', async () => {
-    const c = client({ contexts: ['default'], reconnectMinDelayMs: 700, reconnectMaxDelayMs: 700 });
+    const c = client({ contexts: ['default'], reconnectMinDelayMs: 1500, reconnectMaxDelayMs: 1500 });
     const bodies: string[] = [];
     c.onMessage((m) => bodies.push(m.body));
     await c.connect();
