@@ -36,7 +36,9 @@ describe('RelayClient.sendMessage', () => {
     expect(c.relayProtocol).toMatch(/^signalwire_/);
     const message = await c.sendMessage({ toNumber: '+15557654321', fromNumber: NUMBERS[0]!, body: 'Hello', tags: ['vip'] });
     expect(message).toBeInstanceOf(Message);
-    expect(message).toMatchObject({ state: 'queued', direction: 'outbound', context: c.relayProtocol, fromNumber: NUMBERS[0], toNumber: '+15557654321', body: 'Hello', tags: ['vip'], media: [] });
+    // Usually `queued`; later when state events overtook the answer in one read (they are applied at once).
+    expect(['queued', 'initiated', 'sent', 'delivered']).toContain(message.state);
+    expect(message).toMatchObject({ direction: 'outbound', context: c.relayProtocol, fromNumber: NUMBERS[0], toNumber: '+15557654321', body: 'Hello', tags: ['vip'], media: [] });
     const seen: string[] = [];
     message.on((event, m) => seen.push(`${event.params.message_state}/${m.state}`));
     const final = await message.wait(10);
