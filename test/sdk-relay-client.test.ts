@@ -34,11 +34,12 @@ describe('RelayClient.sendMessage', () => {
     const c = client({ contexts: ['default'] });
     await c.connect();
     expect(c.relayProtocol).toMatch(/^signalwire_/);
-    const message = await c.sendMessage({ toNumber: '+15557654321', fromNumber: NUMBERS[0]!, body: 'Hello', tags: ['vip'] });
+    // The delayed-receipt number: `delivered` comes 600 ms later, after the listener below is in place.
+    const message = await c.sendMessage({ toNumber: '+15005550006', fromNumber: NUMBERS[0]!, body: 'Hello', tags: ['vip'] });
     expect(message).toBeInstanceOf(Message);
     // Usually `queued`; later when state events overtook the answer in one read (they are applied at once).
     expect(['queued', 'initiated', 'sent', 'delivered']).toContain(message.state);
-    expect(message).toMatchObject({ direction: 'outbound', context: c.relayProtocol, fromNumber: NUMBERS[0], toNumber: '+15557654321', body: 'Hello', tags: ['vip'], media: [] });
+    expect(message).toMatchObject({ direction: 'outbound', context: c.relayProtocol, fromNumber: NUMBERS[0], toNumber: '+15005550006', body: 'Hello', tags: ['vip'], media: [] });
     const seen: string[] = [];
     message.on((event, m) => seen.push(`${event.params.message_state}/${m.state}`));
     const final = await message.wait(10);
