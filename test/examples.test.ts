@@ -13,7 +13,8 @@ let server: TestServer;
 beforeAll(async () => {
   // The examples run compiled, as users run them; build them (incremental, quick when up to date).
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'examples'], { cwd: root, stdio: 'pipe' });
-  server = await startTestServer();
+  // A little simulator delay, as with `npm start`: listeners registered after a send still see the later states.
+  server = await startTestServer({ simulatorDelayMs: 150 });
 }, 120_000);
 afterAll(async () => {
   await server.stop();

@@ -147,6 +147,11 @@ export const ERRORS = {
   WEBHOOK_FAILED: def('webhook_request_failed', 11200, 'The webhook request failed or timed out.', { category: 'webhook', retryable: true }),
   WEBHOOK_RESPONSE_TOO_LARGE: def('webhook_response_too_large', 11750, 'The webhook response body exceeded 64 kB.', { category: 'webhook' }),
   CXML_PARSE_ERROR: def('cxml_parse_error', 12100, 'The webhook response is not a valid cXML document.', { category: 'webhook' }),
+  WEBHOOK_NOT_RETRYABLE: def('webhook_not_retryable', 10000, 'Only a failed webhook delivery, or a pending one not being sent right now, can be retried.', { nativeHttp: 409, compatHttp: 409, relay: '409', attribute: 'base', category: 'webhook' }),
+
+  // --- web console ----------------------------------------------------------------------
+  CONSOLE_CSRF: def('csrf_token_missing', 20003, 'Changes made with a console session must carry its CSRF token in the X-Switchboard-CSRF header.', { nativeHttp: 403, compatHttp: 403, relay: '403', category: 'auth', nativeType: 'account_error' }),
+  DEV_LOGIN_UNAVAILABLE: def('dev_login_unavailable', 20003, 'The dev login is available only on a zero-config server: bound to loopback, with no configured API token, reached at a loopback address.', { nativeHttp: 403, compatHttp: 403, relay: '403', category: 'auth', nativeType: 'account_error' }),
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Stable name of a catalogue entry. */

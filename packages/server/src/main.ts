@@ -3,12 +3,13 @@
  * `startSwitchboard` wires store, bus, engine, carriers, webhooks and HTTP surfaces from resolved
  * settings and returns a handle that shuts everything down in order.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { InProcessBus } from './bus/in-process-bus.js';
 import { parseOutcomeRules } from './carriers/simulator/rules-config.js';
@@ -48,6 +49,10 @@ import { RecentMessages } from './engine/recent-messages.js';
 import { OwnedNumberResolver } from './engine/sender-resolver.js';
 import { SubmissionsInFlight } from './engine/submissions-in-flight.js';
 import { buildHttpApp } from './http/app.js';
+import { devLoginPolicy } from './http/console/dev-login.js';
+import { ConsoleFeed } from './http/console/feed.js';
+import { consoleSurface } from './http/console/plugin.js';
+import { ConsoleSessions } from './http/console/sessions.js';
 import { registerCarrierMetrics } from './http/ops/carrier-metrics.js';
 import { carriersOpsRoutes } from './http/ops/carriers-routes.js';
 import { PrometheusMetrics } from './http/ops/metrics.js';
@@ -225,20 +230,40 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   );
   for (const w of bootstrap.warnings) logger.warn(w);
 
+  // The web console: its built files sit beside this package (packages/console/dist), from src and dist alike.
+  const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(store.consoleSessions, clock, { ttlMs: settings.consoleSessionTtlMs }, bus) : null;
+  const consoleFeed = settings.consoleEnabled ? new ConsoleFeed(bus) : null;
+  const consoleDir = fileURLToPath(new URL('../../console/dist/', import.meta.url));
+
+  const httpDeps = { store, bus, clock, verifier, acceptor, messages, numbers, inbound, publicUrl: settings.publicUrl };
+
   let accepting = false;
   const app = await buildHttpApp({
     logger,
     bodyLimitBytes: settings.bodyLimitBytes,
     simulator,
-    deps: { store, bus, clock, verifier, acceptor, messages, numbers, inbound, publicUrl: settings.publicUrl },
+    deps: httpDeps,
     ops: { store, carriers: () => carriers, metrics, version: VERSION, accepting: () => accepting },
     surfaces: [
       carriersOpsRoutes({ verifier, carriers: () => carriers, routes: smpp.routes, defaultCarrier: SIMULATOR_ID }),
       ...(smsc ? [smscRoutes({ verifier, smsc, host: settings.simulatorSmscHost })] : []),
       compatPlugin({ verifier, store, acceptor, messages, applications, numbers }),
       async (a) => a.register(numberGroupPlugin, { verifier, store, groups, publicUrl: settings.publicUrl }),
+      ...(consoleSessions && consoleFeed
+        ? [
+            consoleSurface({
+              http: httpDeps,
+              sessions: consoleSessions,
+              feed: consoleFeed,
+              devLogin: devLoginPolicy(settings, bootstrap.project.id),
+              staticDir: existsSync(consoleDir) ? consoleDir : null,
+            }),
+          ]
+        : []),
     ],
+    ...(consoleSessions ? { sessionAuth: consoleSessions } : {}),
   });
+  consoleSessions?.start();
 
   const relay = new RelayService({ bus, clock, verifier, projects: store.projects, acceptor, metrics, logger, nodeId }, relayLimits(settings));
   attachRelayTransport(app.server, relay);
@@ -278,8 +303,11 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       logger.info('shutting down: finishing work in flight');
       // RELAY first: its upgraded sockets would keep the HTTP server from closing.
       await relay.close();
+      // Live console streams never go idle: end them first, or the servers would wait for them.
+      consoleFeed?.close();
       if (httpsServer) await closeServer(httpsServer);
       await app.close();
+      consoleSessions?.stop();
       await acceptor.drain();
       await inbound.drain();
       await dispatcher.stop();

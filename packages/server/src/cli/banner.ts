@@ -1,4 +1,5 @@
 /** What `switchboard start` prints: where it listens, the credentials, and a first command to try. */
+import { devLoginPolicy } from '../http/console/dev-login.js';
 import type { SwitchboardHandle } from '../main.js';
 
 export function startupBanner(h: SwitchboardHandle): string {
@@ -14,6 +15,9 @@ export function startupBanner(h: SwitchboardHandle): string {
     `  Signing key    ${project.signingKey}`,
     `  Numbers        ${numbers.join(', ') || '(none; add one with: npx switchboard number add +15551230001)'}`,
     `  Data folder    ${h.settings.dataDir}   simulator delay ${h.settings.simulatorDelayMs} ms`,
+    ...(h.settings.consoleEnabled
+      ? [`  Web console    ${h.url}/console/   ${devLoginPolicy(h.settings, project.id).enabled ? '(one-click dev login)' : '(log in with the project ID and an API token)'}`]
+      : []),
     ...httpsLines(h),
     '',
     '  Send a message:',

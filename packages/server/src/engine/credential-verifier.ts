@@ -12,10 +12,14 @@ import type { ProjectRepository, TokenRepository } from '../domain/ports/store.j
 export interface Principal {
   readonly projectId: string;
   readonly scopes: ReadonlySet<TokenScope>;
+  /** The API token that matched (absent for principals not made from a token). */
+  readonly tokenId?: string;
+  /** How the request proved it: Basic credentials (default) or a web console session cookie. */
+  readonly via?: 'basic' | 'console';
 }
 
 interface Entry {
-  tokens: Array<{ hash: Buffer; scopes: readonly TokenScope[] }>;
+  tokens: Array<{ id: string; hash: Buffer; scopes: readonly TokenScope[] }>;
   exists: boolean;
   at: number;
 }
@@ -38,11 +42,11 @@ export class CredentialVerifier {
     if (!projectId || !token || projectId.length > 64 || token.length > 256) return null;
     const entry = await this.load(projectId);
     const digest = hashToken(token);
-    let scopes: readonly TokenScope[] | null = null;
+    let match: Entry['tokens'][number] | null = null;
     for (const t of entry.tokens) {
-      if (tokenDigestMatches(digest, t.hash) && scopes === null) scopes = t.scopes;
+      if (tokenDigestMatches(digest, t.hash) && match === null) match = t;
     }
-    return scopes === null ? null : { projectId, scopes: new Set(scopes) };
+    return match === null ? null : { projectId, scopes: new Set(match.scopes), tokenId: match.id };
   }
 
   /** Forget a project's cached tokens (after a local change). */
@@ -56,7 +60,7 @@ export class CredentialVerifier {
     if (hit && now - hit.at < this.ttlMs) return hit;
     const project = await this.projects.get(projectId);
     const tokens = project ? await this.tokens.listActive(projectId) : [];
-    const entry: Entry = { exists: !!project, tokens: tokens.map((t) => ({ hash: t.tokenHash, scopes: t.scopes })), at: now };
+    const entry: Entry = { exists: !!project, tokens: tokens.map((t) => ({ id: t.id, hash: t.tokenHash, scopes: t.scopes })), at: now };
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(projectId, entry);
     return entry;

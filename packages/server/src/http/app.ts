@@ -5,6 +5,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.js';
+import type { SessionAuthenticator } from './auth.js';
 import type { HttpDeps } from './deps.js';
 import { nativePlugin } from './native/plugin.js';
 import { opsPlugin, type OpsDeps } from './ops/plugin.js';
@@ -16,6 +17,8 @@ export interface HttpAppOptions {
   readonly deps: HttpDeps;
   readonly ops: OpsDeps;
   readonly simulator: SimulatorCarrier;
+  /** The web console's session check, which every surface then accepts beside Basic auth. */
+  readonly sessionAuth?: SessionAuthenticator;
   /** Extra surfaces (Compatibility API, RELAY, console) registered by the composition root. */
   readonly surfaces?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }
@@ -31,6 +34,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     forceCloseConnections: 'idle',
   });
   app.decorateRequest('principal', null);
+  app.decorate('sessionAuth', opts.sessionAuth ?? null);
 
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}` }));
   app.setErrorHandler((err, request, reply) => {
@@ -49,6 +53,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
       native: '/api/messaging/messages, /api/messaging/logs, /api/relay/rest/phone_numbers, /api/relay/rest/number_groups',
       compatibility: '/api/laml/2010-04-01/Accounts/{project}/Messages (also /2010-04-01/...)',
       simulator: '/api/simulator/messages',
+      console: '/console/',
       health: '/health',
       metrics: '/metrics',
     },

@@ -12,6 +12,30 @@ declare module 'fastify' {
     /** Set by a surface's auth hook for authenticated routes. */
     principal: Principal | null;
   }
+  interface FastifyInstance {
+    /** The web console's session check, when the console is enabled (see `SessionAuthenticator`). */
+    sessionAuth: SessionAuthenticator | null;
+  }
+}
+
+/**
+ * An alternative to Basic auth for requests that carry the web console's session cookie (and no
+ * `Authorization` header): the console calls the public APIs with its session.
+ */
+export interface SessionAuthenticator {
+  /**
+   * The session's principal, or null when the request carries no session cookie. Throws
+   * UNAUTHORIZED for an unknown or expired session and FORBIDDEN for a write without the CSRF token.
+   */
+  authenticate(request: FastifyRequest): Promise<Principal | null>;
+}
+
+/**
+ * True when a 401 should carry a Basic challenge: not for the console's requests (it sends its CSRF
+ * header) nor its own API, since browsers answer a challenge with a login box.
+ */
+export function wantsBasicChallenge(request: FastifyRequest): boolean {
+  return request.headers['x-switchboard-csrf'] === undefined && !request.url.startsWith('/api/console/');
 }
 
 /** Parse an `Authorization: Basic …` header. */
@@ -27,8 +51,10 @@ export function parseBasicAuth(header: string | undefined): { user: string; pass
 
 /** Authenticate a request and check a scope; returns the principal or throws. */
 export async function authenticate(verifier: CredentialVerifier, request: FastifyRequest, scope: TokenScope): Promise<Principal> {
-  const creds = parseBasicAuth(request.headers.authorization);
-  const principal = creds ? await verifier.verify(creds.user, creds.password) : null;
+  const header = request.headers.authorization;
+  const viaSession = header === undefined && request.server.sessionAuth ? await request.server.sessionAuth.authenticate(request) : null;
+  const creds = viaSession ? null : parseBasicAuth(header);
+  const principal = viaSession ?? (creds ? await verifier.verify(creds.user, creds.password) : null);
   if (!principal) throw AppError.of('UNAUTHORIZED');
   if (!principal.scopes.has(scope)) throw AppError.of('FORBIDDEN', { message: `This API token lacks the "${scope}" scope.` });
   request.principal = principal;

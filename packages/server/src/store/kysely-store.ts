@@ -6,6 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Repositories, Store, StoreDialect } from '../domain/ports/store.js';
 import type { DialectTraits } from './dialect-traits.js';
 import { KyselyCarrierPartRepository } from './repositories/carrier-parts.js';
+import { KyselyConsoleSessionRepository } from './repositories/console-sessions.js';
 import { KyselyHandsetInboxRepository } from './repositories/handsets.js';
 import { KyselyJobRepository } from './repositories/jobs.js';
 import { KyselyMessageEventRepository, KyselyMessageRepository } from './repositories/messages.js';
@@ -31,6 +32,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits): Repositories
     applications: new KyselyCxmlApplicationRepository(db),
     media: new KyselyMessageMediaRepository(db, traits),
     carrierParts: new KyselyCarrierPartRepository(db, traits),
+    consoleSessions: new KyselyConsoleSessionRepository(db),
   };
 }
 
@@ -48,6 +50,7 @@ export class KyselyStore implements Store {
   readonly applications;
   readonly media;
   readonly carrierParts;
+  readonly consoleSessions;
 
   constructor(
     /** The underlying Kysely instance, for dialect files and tests. */
@@ -69,6 +72,7 @@ export class KyselyStore implements Store {
     this.applications = repos.applications;
     this.media = repos.media;
     this.carrierParts = repos.carrierParts;
+    this.consoleSessions = repos.consoleSessions;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

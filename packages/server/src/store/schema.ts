@@ -220,6 +220,16 @@ export interface CarrierPartsTable {
   updated_at: number;
 }
 
+export interface ConsoleSessionsTable {
+  id_hash: Buffer;
+  project_id: string;
+  token_id: string | null;
+  scopes: string;
+  dev: number;
+  created_at: number;
+  expires_at: number;
+}
+
 /** The whole schema. */
 export interface Database {
   projects: ProjectsTable;
@@ -237,4 +247,5 @@ export interface Database {
   cxml_applications: CxmlApplicationsTable;
   message_media: MessageMediaTable;
   carrier_parts: CarrierPartsTable;
+  console_sessions: ConsoleSessionsTable;
 }

@@ -1309,6 +1309,125 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
       });
     });
 
+    describe('console: message filters and conversations', () => {
+      const A = '+15550000001';
+      const B = '+15550000002';
+      const X = '+15557770001';
+      const Y = '+15557770002';
+
+      it('filters by a party on either side and by origin', async () => {
+        const [ax, xa, by, ay] = await insert(
+          message(P1, { from: A, to: X, origin: 'rest' }),
+          message(P1, { direction: 'inbound', origin: 'inbound', from: X, to: A, status: 'received' }),
+          message(P1, { from: B, to: Y, origin: 'compat' }),
+          message(P1, { from: A, to: Y, origin: 'console' }),
+        );
+        await insert(message(P2, { from: X, to: A }));
+        const list = async (f: MessageListFilter) => ids(await store.messages.list(P1, f, { limit: 10 }));
+        expect(await list({ party: X })).toEqual([xa!.id, ax!.id]);
+        expect(await list({ party: A })).toEqual([ay!.id, xa!.id, ax!.id]);
+        expect(await list({ origins: ['compat', 'console'] })).toEqual([ay!.id, by!.id]);
+        expect(await list({ origins: [] })).toHaveLength(4);
+        expect(await list({ party: Y, origins: ['console'] })).toEqual([ay!.id]);
+      });
+
+      it('lists one thread per (our number, other party) in both directions, most recent first, with its newest message', async () => {
+        const rows = await insert(
+          message(P1, { from: A, to: X, body: 'a→x 1' }),
+          message(P1, { from: A, to: Y, body: 'a→y' }),
+          message(P1, { direction: 'inbound', origin: 'inbound', from: X, to: A, status: 'received', body: 'x→a' }),
+          message(P1, { from: B, to: X, body: 'b→x' }),
+          // Loopback: A sent to B (thread A|B) and B received it (thread B|A).
+          message(P1, { from: A, to: B, body: 'a→b' }),
+          message(P1, { direction: 'inbound', origin: 'inbound', from: A, to: B, status: 'received', body: 'a→b in' }),
+        );
+        await insert(message(P2, { from: A, to: X, body: 'foreign' }));
+        const threads = await store.messages.listConversations(P1, {}, { limit: 10 });
+        expect(threads.map((t) => [t.ours, t.other, t.last.body])).toEqual([
+          [B, A, 'a→b in'],
+          [A, B, 'a→b'],
+          [B, X, 'b→x'],
+          [A, X, 'x→a'],
+          [A, Y, 'a→y'],
+        ]);
+        expect(threads[3]!.lastSeq).toBe(rows[2]!.seq);
+        expect(threads.every((t) => t.last.projectId === P1)).toBe(true);
+        const ofA = await store.messages.listConversations(P1, { ours: A }, { limit: 10 });
+        expect(ofA.map((t) => t.other)).toEqual([B, X, Y]);
+        expect(await store.messages.listConversations(P2, { ours: B }, { limit: 10 })).toEqual([]);
+      });
+
+      it('pages threads with the last seq as cursor, never repeating one', async () => {
+        const others = Array.from({ length: 7 }, (_, i) => `+1555777100${i}`);
+        for (let round = 0; round < 3; round++) {
+          await insert(...others.map((o, i) => (i % 2 ? message(P1, { from: A, to: o }) : message(P1, { direction: 'inbound', origin: 'inbound', from: o, to: A, status: 'received' }))));
+        }
+        const seen: string[] = [];
+        let cursor: number | undefined;
+        for (;;) {
+          const page = await store.messages.listConversations(P1, {}, cursor === undefined ? { limit: 3 } : { limit: 3, beforeSeq: cursor });
+          if (page.length === 0) break;
+          seen.push(...page.map((t) => t.other));
+          cursor = page[page.length - 1]!.lastSeq;
+        }
+        expect(seen).toEqual([...others].reverse());
+      });
+    });
+
+    describe('console: webhook outbox by project', () => {
+      it('lists a project’s deliveries newest first by status with an id cursor, and counts them by state', async () => {
+        await store.webhooks.enqueueMany([delivery(P1, 'm1'), delivery(P1, 'm2'), delivery(P1, 'm3'), delivery(P2, 'm4')]);
+        const all = await store.webhooks.listForProject(P1, {}, { limit: 10 });
+        expect(all.map((d) => d.messageId)).toEqual(['m3', 'm2', 'm1']);
+        const [d3, d2, d1] = all;
+        await store.webhooks.settle(d1!.id, { status: 'failed', attempts: 6, nextAttemptAt: T0, lastStatusCode: 500, lastError: 'HTTP 500', at: T0 + 1 });
+        await store.webhooks.settle(d2!.id, { status: 'pending', attempts: 1, nextAttemptAt: T0 + 1000, lastStatusCode: 503, lastError: 'HTTP 503', at: T0 + 1 });
+        expect((await store.webhooks.listForProject(P1, { status: 'failed' }, { limit: 10 })).map((d) => d.id)).toEqual([d1!.id]);
+        expect((await store.webhooks.listForProject(P1, { status: 'pending' }, { limit: 10 })).map((d) => d.id)).toEqual([d3!.id, d2!.id]);
+        expect((await store.webhooks.listForProject(P1, {}, { limit: 1, beforeId: d3!.id })).map((d) => d.id)).toEqual([d2!.id]);
+        expect(await store.webhooks.countByStatus(P1)).toEqual({ pending: 2, retrying: 1, delivered: 0, failed: 1 });
+        expect(await store.webhooks.countByStatus(P2)).toEqual({ pending: 1, retrying: 0, delivered: 0, failed: 0 });
+        expect(await store.webhooks.countByStatus(randomUUID())).toEqual({ pending: 0, retrying: 0, delivered: 0, failed: 0 });
+      });
+    });
+
+    describe('console sessions', () => {
+      const hash = (n: number) => Buffer.alloc(32, n);
+
+      beforeEach(async () => {
+        await store.projects.create(project(P1));
+      });
+
+      it('finds a live session by its digest, and not once it expired or was deleted', async () => {
+        const s = { idHash: hash(1), projectId: P1, tokenId: null, scopes: ['messaging', 'management'] as const, dev: true, createdAt: T0, expiresAt: T0 + 1000 };
+        await store.consoleSessions.create({ ...s, scopes: [...s.scopes] });
+        expect(await store.consoleSessions.find(hash(1), T0 + 10)).toEqual({ ...s, scopes: ['messaging', 'management'] });
+        expect(await store.consoleSessions.find(hash(2), T0 + 10)).toBeUndefined();
+        expect(await store.consoleSessions.find(hash(1), T0 + 1000)).toBeUndefined();
+        await store.consoleSessions.extend(hash(1), T0 + 5000);
+        expect((await store.consoleSessions.find(hash(1), T0 + 1000))?.expiresAt).toBe(T0 + 5000);
+        expect(await store.consoleSessions.delete(hash(1))).toBe(true);
+        expect(await store.consoleSessions.delete(hash(1))).toBe(false);
+        expect(await store.consoleSessions.find(hash(1), T0 + 10)).toBeUndefined();
+      });
+
+      it('ends a session when the API token it was opened with is revoked', async () => {
+        const t = token(P1);
+        await store.tokens.create(t);
+        await store.consoleSessions.create({ idHash: hash(3), projectId: P1, tokenId: t.id, scopes: ['messaging'], dev: false, createdAt: T0, expiresAt: T0 + 1000 });
+        expect((await store.consoleSessions.find(hash(3), T0))?.tokenId).toBe(t.id);
+        await store.tokens.revoke(P1, t.id, T0 + 1);
+        expect(await store.consoleSessions.find(hash(3), T0 + 2)).toBeUndefined();
+      });
+
+      it('forgets expired sessions only', async () => {
+        await store.consoleSessions.create({ idHash: hash(4), projectId: P1, tokenId: null, scopes: [], dev: true, createdAt: T0, expiresAt: T0 + 10 });
+        await store.consoleSessions.create({ idHash: hash(5), projectId: P1, tokenId: null, scopes: [], dev: true, createdAt: T0, expiresAt: T0 + 100 });
+        expect(await store.consoleSessions.deleteExpired(T0 + 50)).toBe(1);
+        expect(await store.consoleSessions.find(hash(5), T0 + 50)).toBeDefined();
+      });
+    });
+
     describe('transactions', () => {
       it('commits everything written through the transaction’s repositories and returns the result', async () => {
         await store.projects.create(project(P1));

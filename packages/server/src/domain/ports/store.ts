@@ -3,11 +3,12 @@
  * the few cross-project operations are engine internals (job claiming, inbound owner lookup)
  * and say so. Adapters: SQLite (embedded default) and PostgreSQL, one contract suite for both.
  */
-import type { MessageStatus } from '@switchboard/protocol';
+import type { MessageOrigin, MessageStatus } from '@switchboard/protocol';
+import type { TokenScope } from '../credentials.js';
 import type { ApiTokenRecord, PhoneNumberRecord, ProjectRecord } from '../project.js';
 import type { JobKind, JobRecord, NewJob } from '../jobs.js';
 import type { MessageEventRecord, MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../message.js';
-import type { NewWebhookDelivery, WebhookAttemptRecord, WebhookDeliveryRecord } from '../webhooks.js';
+import type { NewWebhookDelivery, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookDeliveryStatus } from '../webhooks.js';
 import type { CxmlApplicationPatch, CxmlApplicationRecord } from '../cxml-applications.js';
 import type { MessageMediaRecord } from '../media.js';
 import type { NumberGroupMembershipRecord, NumberGroupRecord } from '../number-groups.js';
@@ -93,6 +94,27 @@ export interface MessageListFilter {
   readonly conversation?: { readonly ours: string; readonly other: string };
   /** Case-insensitive substring of the body. */
   readonly bodyContains?: string;
+  /** Messages this number sent or received (either side). */
+  readonly party?: string;
+  /** The surfaces (origins) the messages came through; empty or absent means any. */
+  readonly origins?: readonly MessageOrigin[];
+}
+
+/** A conversation: the messages between one of our numbers and another party, either direction. */
+export interface ConversationRecord {
+  /** Our side: the sender of outbound messages, the recipient of inbound ones. */
+  readonly ours: string;
+  readonly other: string;
+  /** `seq` of the newest message, the paging cursor of the conversation list. */
+  readonly lastSeq: number;
+  /** The newest message (deleted ones included, so a thread never shows an older last message). */
+  readonly last: MessageRecord;
+}
+
+/** Filter of the conversation list. */
+export interface ConversationFilter {
+  /** Only conversations of this number of ours. */
+  readonly ours?: string;
 }
 
 /** A requested state change, applied only if the message is in an allowed predecessor state. */
@@ -126,6 +148,8 @@ export interface MessageRepository {
   /** Empty the body; returns the updated message or undefined when not found. */
   redact(projectId: string, id: string, at: number): Promise<MessageRecord | undefined>;
   markDeleted(projectId: string, id: string, at: number): Promise<boolean>;
+  /** Conversations of the project, most recently active first; `page.beforeSeq` continues after a `lastSeq`. */
+  listConversations(projectId: string, filter: ConversationFilter, page: { readonly limit: number; readonly beforeSeq?: number }): Promise<ConversationRecord[]>;
   /** Engine internal, all projects: messages a carrier accepted that still await a receipt (restart recovery). */
   listAwaitingReceipt(carrier: string, afterSeq: number, limit: number): Promise<MessageRecord[]>;
 }
@@ -174,6 +198,10 @@ export interface WebhookRepository {
   retryNow(projectId: string, id: number, now: number): Promise<boolean>;
   nextDueAt(): Promise<number | undefined>;
   countPending(): Promise<number>;
+  /** A project's deliveries, newest first (keyset on id: `beforeId`), optionally of one status. */
+  listForProject(projectId: string, filter: { readonly status?: WebhookDeliveryStatus }, page: { readonly limit: number; readonly beforeId?: number }): Promise<WebhookDeliveryRecord[]>;
+  /** How many of a project's deliveries are in each state; `retrying` counts pending ones that already failed at least once. */
+  countByStatus(projectId: string): Promise<{ pending: number; retrying: number; delivered: number; failed: number }>;
 }
 
 /** A message a simulated handset received. */
@@ -304,6 +332,33 @@ export interface CarrierPartRepository {
   pruneOlderThan(before: number): Promise<number>;
 }
 
+/** A web console session, as stored: the id the cookie carries is kept only as a digest. */
+export interface ConsoleSessionRecord {
+  readonly idHash: Buffer;
+  readonly projectId: string;
+  /** The API token it was opened with; null for a dev login. */
+  readonly tokenId: string | null;
+  readonly scopes: readonly TokenScope[];
+  readonly dev: boolean;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/**
+ * Console sessions. Lookups are by the secret id's digest, across projects by nature (like checking
+ * an API token): the session says which project it acts for.
+ */
+export interface ConsoleSessionRepository {
+  create(session: ConsoleSessionRecord): Promise<void>;
+  /** The session if it exists, has not expired at `now`, and its API token (if any) is not revoked. */
+  find(idHash: Buffer, now: number): Promise<ConsoleSessionRecord | undefined>;
+  /** Push the expiry of a live session later. */
+  extend(idHash: Buffer, expiresAt: number): Promise<void>;
+  delete(idHash: Buffer): Promise<boolean>;
+  /** Forget sessions expired before `now`; returns how many. */
+  deleteExpired(now: number): Promise<number>;
+}
+
 /** The repositories, usable inside or outside a transaction. */
 export interface Repositories {
   readonly projects: ProjectRepository;
@@ -318,6 +373,7 @@ export interface Repositories {
   readonly applications: CxmlApplicationRepository;
   readonly media: MessageMediaRepository;
   readonly carrierParts: CarrierPartRepository;
+  readonly consoleSessions: ConsoleSessionRepository;
 }
 
 /** The store: repositories plus transactions and lifecycle. */

@@ -8,6 +8,7 @@ import { ERRORS, type NativeValidationError, type RelayRestError } from '@switch
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { AppError } from '../../domain/app-error.js';
+import { wantsBasicChallenge } from '../auth.js';
 
 const DOCS = 'https://developer.signalwire.com/rest/overview/error-codes/#';
 
@@ -27,6 +28,6 @@ export function sendNativeError(reply: FastifyReply, err: AppError, flavour: Nat
     });
     return reply.code(422).send({ errors });
   }
-  if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="Switchboard"');
+  if (status === 401 && wantsBasicChallenge(reply.request)) reply.header('WWW-Authenticate', 'Basic realm="Switchboard"');
   return reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', message: err.details[0]!.message });
 }

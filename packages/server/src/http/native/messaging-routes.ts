@@ -57,7 +57,8 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
         statusCallback: b.status_callback,
         callbackFormat: 'json',
         customVariables: b.custom_variables,
-        origin: 'rest',
+        // Sent from the web console (its session cookie): shown as the console surface.
+        origin: principalOf(request).via === 'console' ? 'console' : 'rest',
       });
       return reply.code(201).send(toNativeMessage(message));
     },

@@ -7,12 +7,14 @@ import type { StoreDialect } from '../../domain/ports/store.js';
 import { initialSchema } from './0001-initial.js';
 import { compatSchema } from './0002-compat.js';
 import { smppSchema } from './0004-smpp.js';
+import { consoleSchema } from './0005-console.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(dialect),
     '0002-compat': compatSchema(dialect),
     '0004-smpp': smppSchema(dialect),
+    '0005-console': consoleSchema(dialect),
   };
 }
 

@@ -2,7 +2,7 @@ import type { MessageStatus } from '@switchboard/protocol';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { predecessorsOf } from '../../domain/lifecycle.js';
 import type { MessageEventRecord, MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../../domain/message.js';
-import type { MessageEventRepository, MessageListFilter, MessageRepository, SeqPage, TransitionUpdate } from '../../domain/ports/store.js';
+import type { ConversationFilter, ConversationRecord, MessageEventRepository, MessageListFilter, MessageRepository, SeqPage, TransitionUpdate } from '../../domain/ports/store.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
 import { chunkRows, eventFromRow, MESSAGE_STATE_COLUMNS, messageFromRow, messageStateFromRow, messageToRow, num } from '../rows.js';
@@ -91,6 +91,11 @@ export class KyselyMessageRepository implements MessageRepository {
       );
     }
     if (f.bodyContains) q = q.where(containsText('body', f.bodyContains));
+    if (f.party !== undefined) {
+      const party = f.party;
+      q = q.where((eb) => eb.or([eb('from_number', '=', party), eb('to_number', '=', party)]));
+    }
+    if (f.origins && f.origins.length) q = q.where('origin', 'in', [...f.origins]);
     if (page.beforeSeq !== undefined) q = q.where('seq', '<', page.beforeSeq);
     if (page.afterSeq !== undefined) {
       const rows = await q.where('seq', '>', page.afterSeq).orderBy('seq', 'asc').limit(page.limit).execute();
@@ -172,6 +177,40 @@ export class KyselyMessageRepository implements MessageRepository {
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  async listConversations(projectId: string, filter: ConversationFilter, page: { readonly limit: number; readonly beforeSeq?: number }): Promise<ConversationRecord[]> {
+    // One thread per (our number, other party): outbound messages are ours → theirs, inbound ones
+    // theirs → ours. The grouping reads only the messages_parties index.
+    const ours = sql<string>`case when direction = 'inbound' then to_number else from_number end`;
+    const other = sql<string>`case when direction = 'inbound' then from_number else to_number end`;
+    let q = this.db
+      .selectFrom('messages')
+      .select([ours.as('ours'), other.as('other'), (eb) => eb.fn.max('seq').as('last_seq')])
+      .where('project_id', '=', projectId);
+    if (filter.ours !== undefined) {
+      const n = filter.ours;
+      q = q.where((eb) => eb.or([eb.and([eb('from_number', '=', n), eb('direction', '=', 'outbound')]), eb.and([eb('to_number', '=', n), eb('direction', '=', 'inbound')])]));
+    }
+    let grouped = q.groupBy([ours, other]);
+    if (page.beforeSeq !== undefined) grouped = grouped.having((eb) => eb.fn.max('seq'), '<', page.beforeSeq);
+    const threads = await grouped.orderBy('last_seq', 'desc').limit(page.limit).execute();
+    if (threads.length === 0) return [];
+    const lastRows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where(this.traits.keyLookupInProject(projectId))
+      .where(
+        'seq',
+        'in',
+        threads.map((t) => num(t.last_seq)),
+      )
+      .execute();
+    const bySeq = new Map(lastRows.map((r) => [num(r.seq), messageFromRow(r)]));
+    return threads.flatMap((t) => {
+      const last = bySeq.get(num(t.last_seq));
+      return last ? [{ ours: t.ours, other: t.other, lastSeq: num(t.last_seq), last }] : [];
+    });
   }
 
   async listAwaitingReceipt(carrier: string, afterSeq: number, limit: number): Promise<MessageRecord[]> {

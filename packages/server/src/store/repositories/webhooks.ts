@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { WebhookRepository } from '../../domain/ports/store.js';
-import type { NewWebhookDelivery, WebhookAttemptRecord, WebhookDeliveryRecord } from '../../domain/webhooks.js';
+import type { NewWebhookDelivery, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookDeliveryStatus } from '../../domain/webhooks.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
 import { attemptFromRow, chunkRows, deliveryFromRow, num } from '../rows.js';
@@ -156,6 +156,31 @@ export class KyselyWebhookRepository implements WebhookRepository {
       .limit(1)
       .executeTakeFirst();
     return row ? num(row.next_attempt_at) : undefined;
+  }
+
+  async listForProject(projectId: string, filter: { readonly status?: WebhookDeliveryStatus }, page: { readonly limit: number; readonly beforeId?: number }): Promise<WebhookDeliveryRecord[]> {
+    let q = this.db.selectFrom('webhook_deliveries').selectAll().where('project_id', '=', projectId);
+    if (filter.status) q = q.where('status', '=', filter.status);
+    if (page.beforeId !== undefined) q = q.where('id', '<', page.beforeId);
+    const rows = await q.orderBy('id', 'desc').limit(page.limit).execute();
+    return rows.map(deliveryFromRow);
+  }
+
+  async countByStatus(projectId: string): Promise<{ pending: number; retrying: number; delivered: number; failed: number }> {
+    const rows = await this.db
+      .selectFrom('webhook_deliveries')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>(sql<number>`case when attempts > 0 then 1 else 0 end`).as('retrying')])
+      .where('project_id', '=', projectId)
+      .groupBy('status')
+      .execute();
+    const out = { pending: 0, retrying: 0, delivered: 0, failed: 0 };
+    for (const r of rows) {
+      if (r.status === 'pending') {
+        out.pending = num(r.n);
+        out.retrying = num(r.retrying ?? 0);
+      } else if (r.status === 'delivered' || r.status === 'failed') out[r.status] = num(r.n);
+    }
+    return out;
   }
 
   async countPending(): Promise<number> {

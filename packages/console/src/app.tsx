@@ -1,0 +1,101 @@
+/** The shell: session check, login, navigation and the live-feed indicator around the views. */
+import type { ConsoleNoSession, ConsoleSession } from '@switchboard/protocol';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { api, onSessionLost, setCsrfToken } from './api';
+import { feed, type FeedState } from './feed';
+import { href, useRoute } from './router';
+import { Connections } from './views/connections';
+import { Conversations } from './views/conversations';
+import { Login } from './views/login';
+import { MessageDetail } from './views/message-detail';
+import { Messages } from './views/messages';
+import { Numbers } from './views/numbers';
+import { Simulator } from './views/simulator';
+
+const NAV: Array<[string, string]> = [
+  ['messages', 'Messages'],
+  ['conversations', 'Conversations'],
+  ['numbers', 'Numbers'],
+  ['connections', 'Connections'],
+  ['simulator', 'Simulator'],
+];
+
+export function App() {
+  const [session, setSession] = useState<ConsoleSession | ConsoleNoSession | null>(null);
+  const [feedState, setFeedState] = useState<FeedState>(feed.state);
+
+  const accept = useCallback((s: ConsoleSession | ConsoleNoSession) => {
+    setCsrfToken(s.authenticated ? s.csrf_token : null);
+    if (s.authenticated) feed.start();
+    else feed.stop();
+    setSession(s);
+  }, []);
+
+  const refresh = useCallback(async () => {
+    try {
+      accept(await api<ConsoleSession | ConsoleNoSession>('/api/console/session'));
+    } catch {
+      setSession({ authenticated: false, dev_login: false });
+    }
+  }, [accept]);
+
+  useEffect(() => {
+    void refresh();
+    onSessionLost(() => void refresh());
+    return feed.onState(setFeedState);
+  }, [refresh]);
+
+  if (!session) return <div class="splash">Loading…</div>;
+  if (!session.authenticated) return <Login devLogin={session.dev_login} onLogin={accept} />;
+  return <Shell session={session} feedState={feedState} onLogout={async () => accept(await api<ConsoleNoSession>('/api/console/logout', { method: 'POST' }))} onNumbersChanged={refresh} />;
+}
+
+function Shell({ session, feedState, onLogout, onNumbersChanged }: { session: ConsoleSession; feedState: FeedState; onLogout: () => void; onNumbersChanged: () => void }) {
+  const route = useRoute();
+  const [section = 'messages', ...rest] = route.parts;
+  let view;
+  switch (section) {
+    case 'conversations':
+      view = <Conversations session={session} ours={rest[0]} other={rest[1]} />;
+      break;
+    case 'numbers':
+      view = <Numbers session={session} onChanged={onNumbersChanged} />;
+      break;
+    case 'connections':
+      view = <Connections session={session} />;
+      break;
+    case 'simulator':
+      view = <Simulator session={session} />;
+      break;
+    default:
+      view = rest[0] ? <MessageDetail id={rest[0]} /> : <Messages session={session} query={route.query} />;
+  }
+  return (
+    <div class="shell">
+      <nav class="sidebar">
+        <div class="brand">
+          <span class="logo">☎</span> Switchboard
+        </div>
+        {NAV.map(([key, label]) => (
+          <a key={key} href={href([key])} class={section === key || (key === 'messages' && !NAV.some(([k]) => k === section)) ? 'active' : ''} data-nav={key}>
+            {label}
+          </a>
+        ))}
+        <div class="sidebar-foot">
+          <div class={`feed-state ${feedState}`} data-feed-state={feedState} title="Live updates">
+            <span class="dot" /> {feedState === 'live' ? 'Live' : feedState === 'connecting' ? 'Connecting…' : 'Offline'}
+          </div>
+          <div class="project" title={session.project_id}>
+            {session.project_name || 'Project'}
+            <small>{session.project_id}</small>
+            {session.dev ? <small class="dev">dev login</small> : null}
+          </div>
+          <button class="link" onClick={onLogout} data-action="logout">
+            Log out
+          </button>
+        </div>
+      </nav>
+      <main class="content">{view}</main>
+    </div>
+  );
+}

@@ -1,0 +1,225 @@
+/** What the platform is connected to: RELAY sessions, carriers and SMPP binds, and the webhook outbox. */
+import type { ConsoleConnections, ConsoleOutbox, ConsoleSession, ConsoleWebhookDelivery } from '@switchboard/protocol';
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, query } from '../api';
+import { Card, ErrorBox, StatusBadge } from '../components';
+import { precise, when } from '../format';
+import { href } from '../router';
+
+interface CarrierView {
+  id: string;
+  kind: string;
+  state: string;
+  default_route: boolean;
+  routes: string[];
+  health: { ok: boolean; detail?: string };
+  links: Array<{ id: string; mode: string; state: string; window_used: number; window_size: number; bound_since: string | null; last_error: string | null }>;
+  queued_parts: number;
+  throughput: number | null;
+  throughput_limit: number | null;
+  counters: Record<string, number>;
+}
+
+/** Refresh every few seconds while the view is open. */
+function usePolling(ms: number): number {
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => setTick((x) => x + 1), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return tick;
+}
+
+export function Connections(_: { session: ConsoleSession }) {
+  const tick = usePolling(3000);
+  return (
+    <div class="view">
+      <div class="view-head">
+        <h1>Connections</h1>
+      </div>
+      <Relay tick={tick} />
+      <Carriers tick={tick} />
+      <Outbox tick={tick} />
+    </div>
+  );
+}
+
+function Relay({ tick }: { tick: number }) {
+  const [data, setData] = useState<ConsoleConnections | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    api<ConsoleConnections>('/api/console/connections').then(setData, setError);
+  }, [tick]);
+  return (
+    <Card title="RELAY sessions">
+      <ErrorBox error={error} />
+      {!data ? null : !data.relay.available ? (
+        <div class="muted">This server does not run the RELAY surface.</div>
+      ) : data.relay.sessions.length === 0 ? (
+        <div class="muted">No RELAY client is connected.</div>
+      ) : (
+        <table class="list" data-list="relay-sessions">
+          <thead>
+            <tr>
+              <th>Session</th>
+              <th>Contexts</th>
+              <th>State</th>
+              <th>Connected since</th>
+              <th>Events sent</th>
+              <th>Not yet acked</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.relay.sessions.map((s) => (
+              <tr key={s.id}>
+                <td class="mono small">{s.id}</td>
+                <td>{s.contexts.join(', ') || '—'}</td>
+                <td>{s.state}</td>
+                <td>{when(s.connected_since)}</td>
+                <td>{s.events_sent ?? '—'}</td>
+                <td>{s.events_unacked ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}
+
+function Carriers({ tick }: { tick: number }) {
+  const [carriers, setCarriers] = useState<CarrierView[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    api<{ data: CarrierView[] }>('/api/ops/carriers').then((r) => (setCarriers(r.data), setError(null)), setError);
+  }, [tick]);
+  return (
+    <Card title="Carriers">
+      {error instanceof ApiError && error.status === 403 ? <div class="muted">Carrier state needs an API token with the management scope.</div> : <ErrorBox error={error} />}
+      {carriers?.map((c) => (
+        <div class="carrier" key={c.id} data-carrier={c.id}>
+          <div class="carrier-head">
+            <strong>{c.id}</strong> <span class="muted">{c.kind}</span> <span class={`badge ${c.health.ok ? 'status-delivered' : 'status-failed'}`}>{c.state}</span>
+            {c.default_route ? <span class="muted"> · default route</span> : null}
+            {c.routes.length ? <span class="muted"> · routes {c.routes.join(', ')}</span> : null}
+          </div>
+          <div class="muted small">
+            {c.throughput !== null ? `${c.throughput} msg/s` : ''}
+            {c.throughput_limit ? ` (limit ${c.throughput_limit})` : ''}
+            {c.queued_parts ? ` · ${c.queued_parts} parts queued` : ''}
+            {Object.entries(c.counters).length ? ` · ${Object.entries(c.counters).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}
+          </div>
+          {c.links.length ? (
+            <table class="list small">
+              <thead>
+                <tr>
+                  <th>Bind</th>
+                  <th>Mode</th>
+                  <th>State</th>
+                  <th>Window</th>
+                  <th>Bound since</th>
+                  <th>Last error</th>
+                </tr>
+              </thead>
+              <tbody>
+                {c.links.map((l) => (
+                  <tr key={l.id}>
+                    <td>{l.id}</td>
+                    <td>{l.mode}</td>
+                    <td>{l.state}</td>
+                    <td>
+                      {l.window_used}/{l.window_size}
+                    </td>
+                    <td>{when(l.bound_since)}</td>
+                    <td>{l.last_error ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+        </div>
+      ))}
+    </Card>
+  );
+}
+
+function Outbox({ tick }: { tick: number }) {
+  const [status, setStatus] = useState('');
+  const [data, setData] = useState<ConsoleOutbox | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [own, setOwn] = useState(0);
+  useEffect(() => {
+    api<ConsoleOutbox>(`/api/console/outbox${query({ status, limit: 50 })}`).then((d) => (setData(d), setError(null)), setError);
+  }, [tick, status, own]);
+  const retry = async (d: ConsoleWebhookDelivery) => {
+    try {
+      await api(`/api/console/outbox/${d.id}/retry`, { method: 'POST' });
+      setOwn((x) => x + 1);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const c = data?.counts;
+  return (
+    <Card
+      title="Webhook outbox"
+      actions={
+        <div class="tabs" data-tabs="outbox">
+          {[
+            ['', 'All'],
+            ['pending', `Pending${c ? ` (${c.pending}${c.retrying ? `, ${c.retrying} retrying` : ''})` : ''}`],
+            ['failed', `Failed${c ? ` (${c.failed})` : ''}`],
+            ['delivered', `Delivered${c ? ` (${c.delivered})` : ''}`],
+          ].map(([k, label]) => (
+            <button key={k} class={status === k ? 'active' : ''} onClick={() => setStatus(k!)}>
+              {label}
+            </button>
+          ))}
+        </div>
+      }
+    >
+      <ErrorBox error={error} />
+      {data && data.data.length === 0 ? <div class="muted">Nothing here.</div> : null}
+      {data && data.data.length ? (
+        <table class="list" data-list="outbox">
+          <thead>
+            <tr>
+              <th>Created</th>
+              <th>Kind</th>
+              <th>URL</th>
+              <th>Status</th>
+              <th>Attempts</th>
+              <th>Last answer</th>
+              <th>Next</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {data.data.map((d) => (
+              <tr key={d.id} data-webhook-id={d.id} data-status={d.status}>
+                <td>{when(d.created_at)}</td>
+                <td>{d.message_id ? <a href={href(['messages', d.message_id])}>{d.kind}</a> : d.kind}</td>
+                <td class="mono small">{d.url}</td>
+                <td>
+                  <StatusBadge status={d.status} />
+                </td>
+                <td>
+                  {d.attempts}/{d.max_attempts}
+                </td>
+                <td>{d.last_status_code ?? d.last_error ?? '—'}</td>
+                <td>{d.next_attempt_at ? precise(d.next_attempt_at) : '—'}</td>
+                <td>
+                  {d.status !== 'delivered' ? (
+                    <button class="small" onClick={() => void retry(d)} data-action="retry-webhook">
+                      Retry now
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </Card>
+  );
+}

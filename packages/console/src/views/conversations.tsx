@@ -1,0 +1,293 @@
+/**
+ * Threads per (our number, other party), chat-style. Compose as one of our numbers, or play the
+ * phone: reply as the other party through the simulator (MO injection), media URLs included.
+ */
+import { analyzeBody, nonGsmCharacters, type ConsoleConversation, type ConsoleMessageSummary, type ConsolePage, type ConsoleSession } from '@switchboard/protocol';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, query } from '../api';
+import { Empty, ErrorBox, Field, StatusBadge, fieldError } from '../components';
+import { feed } from '../feed';
+import { codePoint, sides, when } from '../format';
+import { href, navigate } from '../router';
+
+const key = (ours: string, other: string) => `${ours}|${other}`;
+
+export function Conversations({ session, ours, other }: { session: ConsoleSession; ours: string | undefined; other: string | undefined }) {
+  const [filterOurs, setFilterOurs] = useState('');
+  const [threads, setThreads] = useState<ConsoleConversation[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [reloadKey, setReloadKey] = useState(0);
+  const filterRef = useRef(filterOurs);
+  filterRef.current = filterOurs;
+
+  useEffect(() => {
+    let live = true;
+    api<ConsolePage<ConsoleConversation>>(`/api/console/conversations${query({ ours: filterOurs, limit: 100 })}`)
+      .then((p) => live && (setThreads(p.data), setNext(p.next), setError(null)))
+      .catch((err) => live && setError(err));
+    return () => {
+      live = false;
+    };
+  }, [filterOurs, reloadKey]);
+
+  useEffect(() => {
+    const offReload = feed.onReload(() => setReloadKey((k) => k + 1));
+    const offBatch = feed.onBatch((b) => {
+      if (!b.messages.length) return;
+      setThreads((current) => {
+        const byKey = new Map(current.map((t) => [key(t.ours, t.other), t]));
+        let changed = false;
+        for (const m of b.messages) {
+          const s = sides(m);
+          if (filterRef.current && s.ours !== filterRef.current) continue;
+          const k = key(s.ours, s.other);
+          const t = byKey.get(k);
+          if (!t || t.last.seq <= m.seq) {
+            byKey.set(k, { ...s, last: m });
+            changed = true;
+          }
+        }
+        return changed ? [...byKey.values()].sort((a, b) => b.last.seq - a.last.seq) : current;
+      });
+    });
+    return () => {
+      offReload();
+      offBatch();
+    };
+  }, []);
+
+  async function loadOlder() {
+    if (!next) return;
+    try {
+      const p = await api<ConsolePage<ConsoleConversation>>(`/api/console/conversations${query({ ours: filterOurs, limit: 100, before: next })}`);
+      setThreads((t) => [...t, ...p.data]);
+      setNext(p.next);
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  return (
+    <div class="view conversations">
+      <div class="threads">
+        <NewConversation session={session} />
+        <select value={filterOurs} onChange={(e) => setFilterOurs(e.currentTarget.value)} aria-label="Our number">
+          <option value="">All our numbers</option>
+          {session.numbers.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+        <ErrorBox error={error} />
+        <ul class="thread-list" data-list="threads">
+          {threads.map((t) => (
+            <li key={key(t.ours, t.other)} class={t.ours === ours && t.other === other ? 'active' : ''} data-thread={key(t.ours, t.other)}>
+              <a href={href(['conversations', t.ours, t.other])}>
+                <div class="thread-top">
+                  <strong class="mono">{t.other}</strong>
+                  <span class="muted small">{when(t.last.created_at)}</span>
+                </div>
+                <div class="muted small">via {t.ours}</div>
+                <div class="thread-last">
+                  {t.last.direction === 'inbound' ? '' : 'You: '}
+                  {t.last.body || (t.last.media_count ? `${t.last.media_count} media` : '')}
+                </div>
+              </a>
+            </li>
+          ))}
+        </ul>
+        {threads.length === 0 ? <Empty>No conversations yet.</Empty> : null}
+        {next ? (
+          <button class="more" onClick={() => void loadOlder()}>
+            Load older
+          </button>
+        ) : null}
+      </div>
+      <div class="thread">{ours && other ? <Thread session={session} ours={ours} other={other} /> : <Empty>Pick a conversation, or start a new one.</Empty>}</div>
+    </div>
+  );
+}
+
+function NewConversation({ session }: { session: ConsoleSession }) {
+  const [from, setFrom] = useState(session.numbers[0] ?? '');
+  const [to, setTo] = useState('');
+  return (
+    <form
+      class="new-conversation"
+      data-form="new-conversation"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (from && to.trim()) navigate(href(['conversations', from, to.trim()]));
+      }}
+    >
+      <div class="label">New conversation from</div>
+      <select value={from} onChange={(e) => setFrom(e.currentTarget.value)} aria-label="From">
+        {session.numbers.map((n) => (
+          <option key={n} value={n}>
+            {n}
+          </option>
+        ))}
+      </select>
+      <div class="row">
+        <input placeholder="to +15557654321" value={to} onInput={(e) => setTo(e.currentTarget.value)} name="to" />
+        <button type="submit">Open</button>
+      </div>
+    </form>
+  );
+}
+
+function mediaList(text: string): string[] | undefined {
+  const urls = text
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return urls.length ? urls : undefined;
+}
+
+/** Live segment count of a draft: the same maths the server uses. */
+function SegmentMeter({ body }: { body: string }) {
+  if (!body) return null;
+  const a = analyzeBody(body);
+  const odd = a.encoding === 'UCS-2' ? nonGsmCharacters(body) : [];
+  return (
+    <span class={`meter${a.encoding === 'UCS-2' ? ' ucs2' : ''}`} data-field="meter">
+      {a.encoding} · {a.segments} segment{a.segments === 1 ? '' : 's'} · {a.remainingInLastSegment} left
+      {odd.length ? ` · UCS-2 because of ${odd.slice(0, 3).map((c) => `“${c.char}” ${codePoint(c.codePoint)}`).join(', ')}${odd.length > 3 ? '…' : ''}` : ''}
+    </span>
+  );
+}
+
+function Thread({ session, ours, other }: { session: ConsoleSession; ours: string; other: string }) {
+  const [messages, setMessages] = useState<ConsoleMessageSummary[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [reloadKey, setReloadKey] = useState(0);
+  const bottom = useRef<HTMLDivElement>(null);
+  const ownNumber = session.numbers.includes(ours);
+
+  useEffect(() => {
+    let live = true;
+    setMessages([]);
+    api<ConsolePage<ConsoleMessageSummary>>(`/api/console/messages${query({ ours, other, limit: 200 })}`)
+      .then((p) => live && (setMessages(p.data.reverse()), setError(null)))
+      .catch((err) => live && setError(err));
+    return () => {
+      live = false;
+    };
+  }, [ours, other, reloadKey]);
+
+  useEffect(() => {
+    const offReload = feed.onReload(() => setReloadKey((k) => k + 1));
+    const offBatch = feed.onBatch((b) => {
+      const mine = b.messages.filter((m) => {
+        const s = sides(m);
+        return s.ours === ours && s.other === other;
+      });
+      if (!mine.length) return;
+      setMessages((current) => {
+        const byId = new Map(current.map((m) => [m.id, m]));
+        for (const m of mine) byId.set(m.id, m);
+        return [...byId.values()].sort((a, b) => a.seq - b.seq);
+      });
+    });
+    return () => {
+      offReload();
+      offBatch();
+    };
+  }, [ours, other]);
+
+  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [messages.length]);
+
+  return (
+    <div class="thread-inner" data-view="thread">
+      <div class="thread-head">
+        <div>
+          <strong class="mono">{other}</strong> <span class="muted">with our number {ours}</span>
+        </div>
+        <a class="button small" href={href(['messages'], { number: other })}>
+          All messages of {other}
+        </a>
+      </div>
+      <ErrorBox error={error} />
+      <div class="bubbles" data-list="bubbles">
+        {messages.map((m) => (
+          <a key={m.id} class={`bubble ${m.direction}`} href={href(['messages', m.id])} data-message-id={m.id} data-status={m.status}>
+            <div class="bubble-body">{m.body || (m.media_count ? '' : '(empty)')}</div>
+            {m.media_count ? <div class="small muted">+ {m.media_count} media</div> : null}
+            <div class="bubble-meta">
+              {when(m.created_at)} {m.direction === 'outbound' ? <StatusBadge status={m.status} /> : null}
+              {m.error_code ? <span class="code"> {m.error_code}</span> : null}
+            </div>
+          </a>
+        ))}
+        <div ref={bottom} />
+      </div>
+      {ownNumber ? (
+        <div class="composers">
+          <Composer
+            title={`Send as ${ours}`}
+            action="send"
+            submit={(body, media) => api('/api/messaging/messages', { body: { from: ours, to: other, ...(body ? { body } : {}), ...(media ? { media } : {}) } })}
+          />
+          <Composer
+            title={`Play the phone: reply as ${other}`}
+            action="reply-as-phone"
+            phone
+            submit={(body, media) => api('/api/simulator/inbound', { body: { from: other, to: ours, ...(body ? { body } : {}), ...(media ? { media } : {}) } })}
+          />
+        </div>
+      ) : (
+        <div class="muted">{ours} is not one of this project's numbers, so the console cannot send from it.</div>
+      )}
+    </div>
+  );
+}
+
+function Composer({ title, action, phone, submit }: { title: string; action: string; phone?: boolean; submit: (body: string, media: string[] | undefined) => Promise<unknown> }) {
+  const [body, setBody] = useState('');
+  const [media, setMedia] = useState('');
+  const [showMedia, setShowMedia] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      class={`composer${phone ? ' phone' : ''}`}
+      data-form={action}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        try {
+          await submit(body, mediaList(media));
+          setBody('');
+          setMedia('');
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <div class="composer-title">{title}</div>
+      <ErrorBox error={error} fieldsShown={['body', 'media']} />
+      <Field label="Message" error={fieldError(error, 'body')}>
+        <textarea name="body" rows={2} value={body} onInput={(e) => setBody(e.currentTarget.value)} placeholder={phone ? 'What the phone sends…' : 'Type a message…'} />
+      </Field>
+      {showMedia ? (
+        <Field label="Media URLs" error={fieldError(error, 'media')} hint="One per line; makes it an MMS.">
+          <textarea name="media" rows={2} value={media} onInput={(e) => setMedia(e.currentTarget.value)} placeholder="https://example.com/photo.jpg" />
+        </Field>
+      ) : null}
+      <div class="composer-foot">
+        <SegmentMeter body={body} />
+        <button type="button" class="link small" onClick={() => setShowMedia(!showMedia)}>
+          {showMedia ? 'No media' : 'Add media'}
+        </button>
+        <button type="submit" class={phone ? '' : 'primary'} disabled={busy} data-action={action}>
+          {phone ? 'Reply as phone' : 'Send'}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,276 @@
+/**
+ * One message: its state timeline (from message_events), where its body tips from GSM-7 into
+ * UCS-2 and what that costs, its price and properties, and every webhook attempt made for it.
+ * It refreshes itself while the message changes.
+ */
+import type { ConsoleMessageDetail, ConsoleSegments, ConsoleWebhookDelivery } from '@switchboard/protocol';
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api';
+import { Card, ErrorBox, Json, StatusBadge } from '../components';
+import { feed } from '../feed';
+import { SURFACES, codePoint, precise, sides } from '../format';
+import { href } from '../router';
+
+export function MessageDetail({ id }: { id: string }) {
+  const [detail, setDetail] = useState<ConsoleMessageDetail | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    let live = true;
+    api<ConsoleMessageDetail>(`/api/console/messages/${encodeURIComponent(id)}`)
+      .then((d) => live && (setDetail(d), setError(null)))
+      .catch((err) => live && setError(err));
+    return () => {
+      live = false;
+    };
+  }, [id, tick]);
+
+  useEffect(() => {
+    const offBatch = feed.onBatch((b) => {
+      if (b.messages.some((m) => m.id === id)) setTick((t) => t + 1);
+    });
+    const offReload = feed.onReload(() => setTick((t) => t + 1));
+    // Webhook attempts are not in the feed: look again while some are still pending.
+    const timer = setInterval(() => setTick((t) => t + 1), 5000);
+    return () => {
+      offBatch();
+      offReload();
+      clearInterval(timer);
+    };
+  }, [id]);
+
+  if (error && !detail) {
+    return (
+      <div class="view">
+        <a href={href(['messages'])}>← Messages</a>
+        <ErrorBox error={error} />
+      </div>
+    );
+  }
+  if (!detail) return <div class="view muted">Loading…</div>;
+  const m = detail.message;
+  const { ours, other } = sides(m);
+  return (
+    <div class="view detail" data-view="message-detail" data-message-id={m.id}>
+      <div class="view-head">
+        <div>
+          <a href={href(['messages'])}>← Messages</a>
+          <h1>
+            {m.direction === 'inbound' ? 'Inbound' : 'Outbound'} {m.kind.toUpperCase()} <StatusBadge status={m.status} />
+          </h1>
+          <div class="muted mono">{m.id}</div>
+        </div>
+        <a class="button" href={href(['conversations', ours, other])}>
+          Open conversation
+        </a>
+      </div>
+      {m.error_code ? (
+        <div class="error-box failure" data-error-code={m.error_code}>
+          <strong>Error {m.error_code}</strong> {m.reason ? <code>{m.reason}</code> : null}
+          <div>{m.error_message}</div>
+        </div>
+      ) : null}
+      <div class="grid">
+        <Card title="Message">
+          <dl class="props">
+            <dt>From</dt>
+            <dd class="mono">{m.from}</dd>
+            <dt>To</dt>
+            <dd class="mono">{m.to}</dd>
+            <dt>Surface</dt>
+            <dd>{SURFACES[m.origin] ?? m.origin}</dd>
+            <dt>Created</dt>
+            <dd>{precise(m.created_at)}</dd>
+            <dt>Sent</dt>
+            <dd>{precise(m.sent_at)}</dd>
+            <dt>Price</dt>
+            <dd data-field="price">{m.price === null ? 'not priced' : `${m.price} ${m.price_unit}`}{m.max_price ? ` (max ${m.max_price})` : ''}</dd>
+            <dt>Carrier</dt>
+            <dd>
+              {m.carrier ?? '—'} {m.carrier_message_id ? <span class="mono muted">{m.carrier_message_id}</span> : null}
+            </dd>
+            {m.context ? (
+              <>
+                <dt>Context</dt>
+                <dd>{m.context}</dd>
+              </>
+            ) : null}
+            {m.status_callback ? (
+              <>
+                <dt>Status callback</dt>
+                <dd class="mono">
+                  {m.status_callback} <span class="muted">({m.callback_format})</span>
+                </dd>
+              </>
+            ) : null}
+            {m.tags.length ? (
+              <>
+                <dt>Tags</dt>
+                <dd>{m.tags.join(', ')}</dd>
+              </>
+            ) : null}
+            <dt>Validity</dt>
+            <dd>
+              {m.validity_period} s (until {precise(m.expires_at)})
+            </dd>
+            {m.redacted_at ? (
+              <>
+                <dt>Redacted</dt>
+                <dd>{precise(m.redacted_at)}</dd>
+              </>
+            ) : null}
+          </dl>
+          {m.custom_variables ? <Json value={m.custom_variables} /> : null}
+          {m.media.length ? (
+            <ul class="media">
+              {m.media.map((u) => (
+                <li key={u}>
+                  <a href={u} target="_blank" rel="noreferrer noopener">
+                    {u}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </Card>
+        <Card title="Timeline">
+          <ol class="timeline" data-list="timeline">
+            {detail.events.map((e) => (
+              <li key={e.id} data-status={e.status}>
+                <StatusBadge status={e.status} /> <span class="muted">{precise(e.at)}</span>
+                {e.error_code ? (
+                  <div class="failure-line">
+                    error {e.error_code}: {e.error_message}
+                  </div>
+                ) : null}
+                {e.detail && Object.keys(e.detail).length ? <div class="mono small muted">{Object.entries(e.detail).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join('  ')}</div> : null}
+              </li>
+            ))}
+          </ol>
+        </Card>
+      </div>
+      <Segments body={m.body} segments={detail.segments} redacted={!!m.redacted_at} />
+      <Card title={`Webhooks (${detail.webhooks.length})`}>
+        {detail.webhooks.length === 0 ? <div class="muted">No webhook was sent for this message.</div> : detail.webhooks.map((w) => <Webhook key={w.id} w={w} onRetried={() => setTick((t) => t + 1)} />)}
+      </Card>
+    </div>
+  );
+}
+
+/** The body with the characters that force UCS-2 marked, and the split into segments. */
+function Segments({ body, segments: s, redacted }: { body: string; segments: ConsoleSegments; redacted: boolean }) {
+  const marks = new Map(s.non_gsm.map((c) => [c.index, c]));
+  const pieces = [];
+  for (let i = 0; i < body.length; ) {
+    const c = marks.get(i);
+    if (c) {
+      pieces.push(
+        <mark key={i} title={`${codePoint(c.code_point)} is not in the GSM-7 alphabet`}>
+          {c.char}
+        </mark>,
+      );
+      i += c.char.length;
+    } else {
+      let j = i + 1;
+      while (j < body.length && !marks.has(j)) j++;
+      pieces.push(body.slice(i, j));
+      i = j;
+    }
+  }
+  return (
+    <Card title="Body and segments">
+      {redacted ? <div class="muted">The body was redacted.</div> : <div class="body-text" data-field="body">{pieces.length ? pieces : <em class="muted">(no text)</em>}</div>}
+      <div class="seg-summary" data-field="encoding">
+        <strong>{s.encoding}</strong> · {s.segments} segment{s.segments === 1 ? '' : 's'} · {s.units} {s.encoding === 'GSM-7' ? 'septets' : 'UTF-16 units'} · {s.per_segment} per segment · {s.remaining_in_last_segment} left in the last
+      </div>
+      {s.non_gsm.length ? (
+        <div class="why-ucs2" data-field="non-gsm">
+          UCS-2 because {s.non_gsm.length === 1 ? 'this character is' : 'these characters are'} not in the GSM-7 alphabet:{' '}
+          {s.non_gsm.slice(0, 20).map((c) => (
+            <span key={c.index} class="char-chip">
+              <mark>{c.char}</mark> {codePoint(c.code_point)} at {c.index}
+            </span>
+          ))}
+          {s.non_gsm.length > 20 ? <span class="muted"> and {s.non_gsm.length - 20} more</span> : null}
+          {s.segments_without_non_gsm !== null ? (
+            <div>
+              Without {s.non_gsm.length === 1 ? 'it' : 'them'} the body would be GSM-7: {s.segments_without_non_gsm} segment{s.segments_without_non_gsm === 1 ? '' : 's'}
+              {s.segments_without_non_gsm < s.segments ? ` instead of ${s.segments}` : ''}, with room for 160 characters per segment (153 when split) instead of 70 (67).
+            </div>
+          ) : null}
+        </div>
+      ) : null}
+      {s.parts.length > 1 ? (
+        <ol class="parts">
+          {s.parts.map((p, i) => (
+            <li key={i}>
+              <span class="muted">part {i + 1}:</span> {p}
+            </li>
+          ))}
+        </ol>
+      ) : null}
+    </Card>
+  );
+}
+
+function Webhook({ w, onRetried }: { w: ConsoleWebhookDelivery; onRetried: () => void }) {
+  const [error, setError] = useState<unknown>(null);
+  const retry = async () => {
+    setError(null);
+    try {
+      await api(`/api/console/outbox/${w.id}/retry`, { method: 'POST' });
+      onRetried();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <div class="webhook" data-webhook-id={w.id} data-status={w.status}>
+      <div class="webhook-head">
+        <span class="badge">{w.kind}</span> <span class="mono">{w.method} {w.url}</span> <StatusBadge status={w.status} />{' '}
+        <span class="muted">
+          {w.attempts}/{w.max_attempts} attempts
+          {w.next_attempt_at ? ` · next ${precise(w.next_attempt_at)}` : ''}
+        </span>
+        {w.status !== 'delivered' ? (
+          <button class="small" onClick={() => void retry()} data-action="retry-webhook">
+            Retry now
+          </button>
+        ) : null}
+      </div>
+      <ErrorBox error={error} />
+      <details>
+        <summary>Request body ({w.content_type ?? 'query string'}, signed {w.signature_scheme})</summary>
+        <Json value={w.body} />
+      </details>
+      <table class="list attempts" data-list="attempts">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>At</th>
+            <th>Response</th>
+            <th>Time</th>
+            <th>Signature</th>
+            <th>Answer</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(w.attempt_log ?? []).map((a) => (
+            <tr key={a.attempt} data-attempt={a.attempt}>
+              <td>{a.attempt}</td>
+              <td>{precise(a.at)}</td>
+              <td class={a.status_code !== null && a.status_code < 300 ? 'ok' : 'bad'} data-field="status-code">
+                {a.status_code ?? a.error}
+              </td>
+              <td>{a.duration_ms} ms</td>
+              <td class="mono small">{a.signature}</td>
+              <td class="mono small">{a.response_excerpt ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {(w.attempt_log ?? []).length === 0 ? <div class="muted small">No attempt yet.</div> : null}
+    </div>
+  );
+}

@@ -1,0 +1,110 @@
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { ConsoleFeedBatch } from '@switchboard/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InProcessBus } from '../../bus/in-process-bus.js';
+import type { MessageRecord } from '../../domain/message.js';
+import { ConsoleFeed, DEFAULT_FEED_LIMITS, type FeedLimits } from './feed.js';
+
+/** A response that records what is written and can pretend its socket is full. */
+class FakeResponse extends EventEmitter {
+  chunks: string[] = [];
+  full = false;
+  ended = false;
+  writeHead() {
+    return this;
+  }
+  write(chunk: string) {
+    this.chunks.push(chunk);
+    return !this.full;
+  }
+  end() {
+    this.ended = true;
+  }
+  batches(): ConsoleFeedBatch[] {
+    return this.chunks.filter((c) => c.startsWith('event: batch')).map((c) => JSON.parse(c.split('\n')[1]!.slice(6)) as ConsoleFeedBatch);
+  }
+}
+
+function message(projectId: string, id: string, status: MessageRecord['status']): MessageRecord {
+  return {
+    id, projectId, seq: 1, direction: 'outbound', origin: 'rest', from: '+15551230001', to: '+15557654321', body: 'x'.repeat(400), media: [], kind: 'sms', encoding: 'GSM-7', segments: 3, status,
+    errorCode: null, errorMessage: null, reason: null, statusCallback: null, callbackFormat: null, customVariables: null, context: null, tags: [], numberGroupId: null, applicationId: null,
+    price: null, priceUnit: 'USD', maxPrice: null, validityPeriod: 1, expiresAt: 0, carrier: null, carrierMessageId: null, createdAt: 0, updatedAt: 0, sentAt: null, redactedAt: null, deletedAt: null,
+  };
+}
+
+const LIMITS: FeedLimits = { ...DEFAULT_FEED_LIMITS, flushMs: 10, maxPendingMessages: 50, maxClientsPerProject: 2, maxClients: 3 };
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('ConsoleFeed', () => {
+  const bus = new InProcessBus();
+  let feed: ConsoleFeed;
+  afterEach(() => feed.close());
+
+  function publish(m: MessageRecord) {
+    bus.publish('message.status', { projectId: m.projectId, message: m, status: m.status, at: 0, event: { messageId: m.id, projectId: m.projectId, status: m.status, at: 0, errorCode: null, errorMessage: null, detail: null } });
+  }
+
+  it('sends each message once per batch with its latest state, to its own project only, bodies cut short', async () => {
+    feed = new ConsoleFeed(bus, LIMITS);
+    const mine = new FakeResponse();
+    const theirs = new FakeResponse();
+    feed.attach('p1', mine as unknown as ServerResponse);
+    feed.attach('p2', theirs as unknown as ServerResponse);
+    for (const s of ['queued', 'initiated', 'sent', 'delivered'] as const) publish(message('p1', 'm1', s));
+    publish(message('p1', 'm2', 'queued'));
+    await wait(40);
+    const batches = mine.batches();
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.messages.map((m) => [m.id, m.status])).toEqual([
+      ['m1', 'delivered'],
+      ['m2', 'queued'],
+    ]);
+    expect(batches[0]!.messages[0]!.body.length).toBeLessThanOrEqual(281);
+    expect(theirs.batches()).toEqual([]);
+  });
+
+  it('resets a client that falls behind instead of buffering without bound', async () => {
+    feed = new ConsoleFeed(bus, LIMITS);
+    const slow = new FakeResponse();
+    feed.attach('p1', slow as unknown as ServerResponse);
+    publish(message('p1', 'first', 'queued'));
+    slow.full = true;
+    await wait(30); // The first batch is written and fills the socket.
+    for (let i = 0; i < 200; i++) publish(message('p1', `m${i}`, 'queued'));
+    await wait(30);
+    expect(slow.batches()).toHaveLength(1);
+    slow.full = false;
+    slow.emit('drain');
+    publish(message('p1', 'after', 'queued'));
+    await wait(30);
+    const last = slow.batches().at(-1)!;
+    expect(last.reset).toBe(true);
+    expect(last.messages).toEqual([]);
+    expect(feed.stats.resets).toBe(1);
+  });
+
+  it('limits connections per project and in all', () => {
+    feed = new ConsoleFeed(bus, LIMITS);
+    feed.attach('p1', new FakeResponse() as unknown as ServerResponse);
+    feed.attach('p1', new FakeResponse() as unknown as ServerResponse);
+    expect(feed.canAccept('p1')).toBe(false);
+    expect(feed.canAccept('p2')).toBe(true);
+    feed.attach('p2', new FakeResponse() as unknown as ServerResponse);
+    expect(feed.canAccept('p3')).toBe(false);
+  });
+
+  it('forgets a client when its connection closes, and ends every stream on close', async () => {
+    feed = new ConsoleFeed(bus, LIMITS);
+    const a = new FakeResponse();
+    const b = new FakeResponse();
+    feed.attach('p1', a as unknown as ServerResponse);
+    feed.attach('p1', b as unknown as ServerResponse);
+    a.emit('close');
+    expect(feed.clientsOf('p1')).toBe(1);
+    feed.close();
+    expect(b.ended).toBe(true);
+    expect(feed.clientsOf('p1')).toBe(0);
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * The console's live feed: Server-Sent Events fed by the bus. Every client belongs to one project
+ * and sees only that project's events. Updates are coalesced per message (the latest state wins)
+ * and written in one `batch` event per tick, so a thousand messages a second changing four times
+ * each cost a few writes a second per client. Buffers are bounded: a client that falls behind (its
+ * socket does not drain) gets `reset: true` and reloads instead of the server keeping everything.
+ */
+import type { ServerResponse } from 'node:http';
+import type { ConsoleFeedBatch } from '@switchboard/protocol';
+import type { MessageRecord } from '../../domain/message.js';
+import type { Bus, Unsubscribe } from '../../domain/ports/bus.js';
+import type { HandsetMessageRecord } from '../../domain/ports/store.js';
+import { toConsoleHandset, toSummary } from './presenters.js';
+
+export interface FeedLimits {
+  /** How often pending updates are written (ms). */
+  readonly flushMs: number;
+  /** Distinct messages kept for one client between writes before it is reset. */
+  readonly maxPendingMessages: number;
+  /** Handset messages kept for one client between writes (older ones are dropped). */
+  readonly maxPendingHandset: number;
+  readonly maxClientsPerProject: number;
+  readonly maxClients: number;
+  /** Comment lines that keep idle connections open through proxies (ms). */
+  readonly heartbeatMs: number;
+}
+
+export const DEFAULT_FEED_LIMITS: FeedLimits = { flushMs: 250, maxPendingMessages: 5_000, maxPendingHandset: 200, maxClientsPerProject: 20, maxClients: 500, heartbeatMs: 15_000 };
+
+class FeedClient {
+  readonly pending = new Map<string, MessageRecord>();
+  handset: HandsetMessageRecord[] = [];
+  reset = false;
+  /** The socket buffer is full; write again on 'drain'. */
+  blocked = false;
+  lastWrite = 0;
+
+  constructor(
+    readonly projectId: string,
+    readonly res: ServerResponse,
+  ) {}
+}
+
+export class ConsoleFeed {
+  private readonly byProject = new Map<string, Set<FeedClient>>();
+  private count = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: Unsubscribe[] = [];
+  /** Totals, for tests and benchmarks. */
+  readonly stats = { batches: 0, messages: 0, resets: 0 };
+
+  constructor(
+    bus: Bus,
+    private readonly limits: FeedLimits = DEFAULT_FEED_LIMITS,
+    private readonly now: () => number = Date.now,
+  ) {
+    // One map lookup per event when nobody of that project watches: the feed costs the engine nothing.
+    this.unsubscribe.push(
+      bus.subscribe('message.status', (e) => {
+        const clients = this.byProject.get(e.projectId);
+        if (clients) for (const c of clients) this.addMessage(c, e.message);
+      }),
+      bus.subscribe('handset.received', (h) => {
+        const clients = this.byProject.get(h.projectId);
+        if (clients) for (const c of clients) this.addHandset(c, h);
+      }),
+    );
+  }
+
+  /** Number of connected clients of a project. */
+  clientsOf(projectId: string): number {
+    return this.byProject.get(projectId)?.size ?? 0;
+  }
+
+  /** False when a limit on connections is reached. */
+  canAccept(projectId: string): boolean {
+    return this.count < this.limits.maxClients && this.clientsOf(projectId) < this.limits.maxClientsPerProject;
+  }
+
+  /** Start streaming to a response (headers not yet sent); ends when the connection closes. */
+  attach(projectId: string, res: ServerResponse): void {
+    const client = new FeedClient(projectId, res);
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.write('retry: 2000\n: connected\n\n');
+    client.lastWrite = this.now();
+    let set = this.byProject.get(projectId);
+    if (!set) this.byProject.set(projectId, (set = new Set()));
+    set.add(client);
+    this.count++;
+    res.on('drain', () => {
+      client.blocked = false;
+    });
+    res.on('close', () => this.detach(client));
+    this.timer ??= setInterval(() => this.flush(), this.limits.flushMs);
+  }
+
+  /** End every stream (server shutdown). */
+  close(): void {
+    for (const set of this.byProject.values()) for (const c of set) c.res.end();
+    this.byProject.clear();
+    this.count = 0;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    for (const u of this.unsubscribe) u();
+  }
+
+  private detach(client: FeedClient): void {
+    const set = this.byProject.get(client.projectId);
+    if (!set?.delete(client)) return;
+    this.count--;
+    if (set.size === 0) this.byProject.delete(client.projectId);
+    if (this.count === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private addMessage(c: FeedClient, m: MessageRecord): void {
+    if (c.reset) return;
+    // Re-inserting moves the message to the end, so a batch lists messages in the order they last changed.
+    c.pending.delete(m.id);
+    c.pending.set(m.id, m);
+    if (c.pending.size > this.limits.maxPendingMessages) {
+      c.pending.clear();
+      c.handset = [];
+      c.reset = true;
+      this.stats.resets++;
+    }
+  }
+
+  private addHandset(c: FeedClient, h: HandsetMessageRecord): void {
+    if (c.reset) return;
+    c.handset.push(h);
+    if (c.handset.length > this.limits.maxPendingHandset) c.handset.shift();
+  }
+
+  private flush(): void {
+    const now = this.now();
+    for (const set of this.byProject.values()) {
+      for (const c of set) {
+        if (c.blocked) continue;
+        if (c.pending.size === 0 && c.handset.length === 0 && !c.reset) {
+          if (now - c.lastWrite >= this.limits.heartbeatMs) this.write(c, ': keep-alive\n\n', now);
+          continue;
+        }
+        const batch: ConsoleFeedBatch = { messages: [...c.pending.values()].map(toSummary), handset: c.handset.map(toConsoleHandset), reset: c.reset };
+        this.stats.batches++;
+        this.stats.messages += batch.messages.length;
+        c.pending.clear();
+        c.handset = [];
+        c.reset = false;
+        this.write(c, `event: batch\ndata: ${JSON.stringify(batch)}\n\n`, now);
+      }
+    }
+  }
+
+  private write(c: FeedClient, chunk: string, now: number): void {
+    c.lastWrite = now;
+    if (!c.res.write(chunk)) c.blocked = true;
+  }
+}

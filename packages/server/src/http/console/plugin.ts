@@ -1,0 +1,205 @@
+/**
+ * The web console surface: its built files at /console, its session endpoints (login with a
+ * project id and API token, the dev login, logout) and the small console API under /api/console
+ * for what the public APIs do not offer. Everything else the console does goes through the public
+ * APIs, which accept its session cookie (see `ConsoleSessions`). Errors use the native JSON shape.
+ */
+import type { ConsoleConnections, ConsoleFeatures, ConsoleMessageDetail, ConsoleNoSession, ConsoleOutbox, ConsolePage, ConsoleConversation, ConsoleMessageSummary, ConsoleRelaySession, ConsoleSession } from '@switchboard/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, detail } from '../../domain/app-error.js';
+import { TOKEN_SCOPES } from '../../domain/credentials.js';
+import { authenticate, principalOf } from '../auth.js';
+import type { HttpDeps } from '../deps.js';
+import { toAppError } from '../fastify-errors.js';
+import { useStrictJson } from '../json-body.js';
+import { sendNativeError } from '../native/error-format.js';
+import { clearedSessionCookie, sessionCookie } from './cookies.js';
+import { devLoginAllowed, type DevLoginPolicy } from './dev-login.js';
+import type { ConsoleFeed } from './feed.js';
+import { conversationQuery, messageQuery, outboxQuery } from './query.js';
+import { segmentsOf, toConsoleConversation, toConsoleDelivery, toConsoleEvent, toConsoleMessage, toSummary } from './presenters.js';
+import type { ConsoleSessions, LiveSession } from './sessions.js';
+import { registerStaticFiles } from './static-files.js';
+
+/** Live RELAY sessions of a project, when the RELAY surface is part of this server. */
+export type RelaySessionSource = (projectId: string) => ConsoleRelaySession[];
+
+export interface ConsoleDeps {
+  readonly http: HttpDeps;
+  readonly sessions: ConsoleSessions;
+  readonly feed: ConsoleFeed;
+  readonly devLogin: DevLoginPolicy;
+  /** Folder of the built console (index.html and assets/), or null when there is none. */
+  readonly staticDir: string | null;
+  readonly relaySessions?: RelaySessionSource;
+}
+
+/** True when the request reached us over TLS (then the cookie is Secure). */
+const secure = (request: FastifyRequest) => request.protocol === 'https';
+
+/** A request that sets a cookie must not come from another site's page: its Origin, when sent, names this host. */
+function checkOrigin(request: FastifyRequest): void {
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  let host: string | null = null;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = null;
+  }
+  if (host === null || host !== request.headers.host) throw AppError.of('FORBIDDEN', { message: 'Log in from the console itself: this request came from another origin.' });
+}
+
+export function consoleSurface(deps: ConsoleDeps) {
+  const { http, sessions, feed } = deps;
+  const features: ConsoleFeatures = { relay: !!deps.relaySessions };
+
+  async function sessionBody(live: LiveSession): Promise<ConsoleSession> {
+    const project = await http.store.projects.get(live.record.projectId);
+    const numbers = await http.store.numbers.list(live.record.projectId, {}, { limit: 500 });
+    return {
+      authenticated: true,
+      project_id: live.record.projectId,
+      project_name: project?.name ?? '',
+      scopes: [...live.record.scopes],
+      dev: live.record.dev,
+      csrf_token: live.csrfToken,
+      expires_at: new Date(live.record.expiresAt).toISOString(),
+      numbers: numbers.map((n) => n.number).reverse(),
+      features,
+    };
+  }
+
+  function setCookie(request: FastifyRequest, reply: FastifyReply, live: LiveSession): void {
+    const maxAge = Math.max(0, Math.floor((live.record.expiresAt - http.clock.now()) / 1000));
+    reply.header('Set-Cookie', sessionCookie(live.id, maxAge, secure(request)));
+  }
+
+  return async (app: FastifyInstance): Promise<void> => {
+    registerStaticFiles(app, deps.staticDir);
+    // End live streams before the server waits for its connections to close.
+    app.addHook('preClose', async () => feed.close());
+    await app.register(async (api) => {
+      api.removeAllContentTypeParsers();
+      useStrictJson(api);
+      api.setErrorHandler((err, request, reply) => {
+        const appError = toAppError(err);
+        if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the console API');
+        return sendNativeError(reply, appError, 'messaging');
+      });
+      api.addHook('onSend', async (_request, reply, payload) => {
+        reply.header('Cache-Control', 'no-store');
+        return payload;
+      });
+      const open = new Set(['/api/console/session', '/api/console/login', '/api/console/dev-login', '/api/console/logout']);
+      api.addHook('onRequest', async (request) => {
+        if (!open.has(request.routeOptions.url ?? '')) await authenticate(http.verifier, request, 'messaging');
+      });
+
+      // --- session -----------------------------------------------------------------------
+      api.get('/api/console/session', async (request): Promise<ConsoleSession | ConsoleNoSession> => {
+        const live = await sessions.resolve(request);
+        if (live) return sessionBody(live);
+        return { authenticated: false, dev_login: devLoginAllowed(deps.devLogin, request) };
+      });
+
+      api.post('/api/console/login', { schema: { body: { type: 'object' } } }, async (request, reply) => {
+        checkOrigin(request);
+        const b = request.body as Record<string, unknown>;
+        const errors = [];
+        if (typeof b.project_id !== 'string' || b.project_id.trim() === '') errors.push(detail('INVALID_PARAMETER', { attribute: 'project_id', message: 'project_id is required: the ID of your project.' }));
+        if (typeof b.api_token !== 'string' || b.api_token.trim() === '') errors.push(detail('INVALID_PARAMETER', { attribute: 'api_token', message: 'api_token is required: an API token of that project.' }));
+        if (errors.length) throw new AppError(errors);
+        const principal = await http.verifier.verify((b.project_id as string).trim(), (b.api_token as string).trim());
+        if (!principal) throw AppError.of('UNAUTHORIZED', { message: 'That project ID and API token do not match.' });
+        const live = await sessions.open(principal.projectId, { tokenId: principal.tokenId ?? null, scopes: principal.scopes, dev: false });
+        setCookie(request, reply, live);
+        return sessionBody(live);
+      });
+
+      api.post('/api/console/dev-login', async (request, reply) => {
+        checkOrigin(request);
+        if (!devLoginAllowed(deps.devLogin, request)) throw AppError.of('DEV_LOGIN_UNAVAILABLE');
+        const live = await sessions.open(deps.devLogin.projectId!, { tokenId: null, scopes: TOKEN_SCOPES, dev: true });
+        setCookie(request, reply, live);
+        return sessionBody(live);
+      });
+
+      api.post('/api/console/logout', async (request, reply) => {
+        // The CSRF check applies: a session can only be ended by the console that holds it.
+        const principal = await sessions.authenticate(request).catch((err: unknown) => {
+          if (err instanceof AppError && err.key === 'UNAUTHORIZED') return null;
+          throw err;
+        });
+        const live = principal ? await sessions.resolve(request) : null;
+        if (live) await sessions.close(live.id);
+        reply.header('Set-Cookie', clearedSessionCookie(secure(request)));
+        return { authenticated: false, dev_login: devLoginAllowed(deps.devLogin, request) } satisfies ConsoleNoSession;
+      });
+
+      // --- messages ------------------------------------------------------------------------
+      api.get('/api/console/messages', async (request): Promise<ConsolePage<ConsoleMessageSummary>> => {
+        const { projectId } = principalOf(request);
+        const { filter, limit, beforeSeq } = messageQuery(request.query as Record<string, unknown>);
+        const rows = await http.store.messages.list(projectId, filter, { limit: limit + 1, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
+        const page = rows.slice(0, limit);
+        return { data: page.map(toSummary), next: rows.length > limit ? String(page[page.length - 1]!.seq) : null };
+      });
+
+      api.get<{ Params: { id: string } }>('/api/console/messages/:id', async (request): Promise<ConsoleMessageDetail> => {
+        const { projectId } = principalOf(request);
+        const id = request.params.id;
+        const m = id.length <= 64 ? await http.store.messages.get(projectId, id) : undefined;
+        if (!m) throw AppError.of('NOT_FOUND', { message: `Message ${id} was not found.` });
+        const [events, deliveries] = await Promise.all([http.store.events.listForMessage(projectId, m.id), http.store.webhooks.listForMessage(projectId, m.id)]);
+        const webhooks = await Promise.all(deliveries.map(async (d) => toConsoleDelivery(d, await http.store.webhooks.listAttempts(projectId, d.id))));
+        return { message: toConsoleMessage(m), events: events.map(toConsoleEvent), segments: segmentsOf(m.body), webhooks };
+      });
+
+      // --- conversations -------------------------------------------------------------------
+      api.get('/api/console/conversations', async (request): Promise<ConsolePage<ConsoleConversation>> => {
+        const { projectId } = principalOf(request);
+        const { ours, limit, beforeSeq } = conversationQuery(request.query as Record<string, unknown>);
+        const rows = await http.store.messages.listConversations(projectId, ours !== undefined ? { ours } : {}, { limit: limit + 1, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
+        const page = rows.slice(0, limit);
+        return { data: page.map(toConsoleConversation), next: rows.length > limit ? String(page[page.length - 1]!.lastSeq) : null };
+      });
+
+      // --- webhook outbox ------------------------------------------------------------------
+      api.get('/api/console/outbox', async (request): Promise<ConsoleOutbox> => {
+        const { projectId } = principalOf(request);
+        const { status, limit, beforeId } = outboxQuery(request.query as Record<string, unknown>);
+        const [rows, counts] = await Promise.all([
+          http.store.webhooks.listForProject(projectId, status ? { status } : {}, { limit: limit + 1, ...(beforeId !== undefined ? { beforeId } : {}) }),
+          http.store.webhooks.countByStatus(projectId),
+        ]);
+        const page = rows.slice(0, limit);
+        return { counts, data: page.map((d) => toConsoleDelivery(d)), next: rows.length > limit ? String(page[page.length - 1]!.id) : null };
+      });
+
+      api.post<{ Params: { id: string } }>('/api/console/outbox/:id/retry', async (request) => {
+        const { projectId } = principalOf(request);
+        const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : NaN;
+        const existing = Number.isNaN(id) ? undefined : await http.store.webhooks.get(projectId, id);
+        if (!existing) throw AppError.of('NOT_FOUND', { message: `Webhook delivery ${request.params.id} was not found.` });
+        if (!(await http.store.webhooks.retryNow(projectId, id, http.clock.now()))) throw AppError.of('WEBHOOK_NOT_RETRYABLE');
+        http.bus.publish('work.available', { queue: 'webhooks' });
+        return toConsoleDelivery((await http.store.webhooks.get(projectId, id))!);
+      });
+
+      // --- connections ---------------------------------------------------------------------
+      api.get('/api/console/connections', async (request): Promise<ConsoleConnections> => {
+        const { projectId } = principalOf(request);
+        return { relay: deps.relaySessions ? { available: true, sessions: deps.relaySessions(projectId) } : { available: false } };
+      });
+
+      // --- live feed -----------------------------------------------------------------------
+      api.get('/api/console/events', async (request, reply) => {
+        const { projectId } = principalOf(request);
+        if (!feed.canAccept(projectId)) throw AppError.of('RATE_LIMITED', { message: 'Too many live feeds are open for this project; close a console tab.' });
+        reply.hijack();
+        feed.attach(projectId, reply.raw);
+      });
+    });
+  };
+}

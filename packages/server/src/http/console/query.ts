@@ -1,0 +1,137 @@
+/**
+ * Query parameters of the console API, checked the way the public APIs check theirs: every bad
+ * value is a catalogue error naming the parameter (422 in the native shape), never a 500.
+ */
+import { isMessageStatus, type MessageOrigin, type MessageStatus } from '@switchboard/protocol';
+import type { ErrorDetail } from '@switchboard/protocol';
+import { AppError, detail } from '../../domain/app-error.js';
+import type { MessageListFilter } from '../../domain/ports/store.js';
+
+const ORIGINS: readonly MessageOrigin[] = ['rest', 'compat', 'relay', 'reply', 'console', 'inbound'];
+const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+const DAY = 86_400_000;
+
+type Query = Record<string, unknown>;
+
+function text(q: Query, name: string, max: number, errors: ErrorDetail[]): string | undefined {
+  const v = q[name];
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string' || v.length > max) {
+    errors.push(detail('FILTER_INVALID', { attribute: name, message: `${name} must be text of at most ${max} characters.` }));
+    return undefined;
+  }
+  return v;
+}
+
+function phone(q: Query, name: string, errors: ErrorDetail[]): string | undefined {
+  const v = text(q, name, 32, errors);
+  if (v !== undefined && !/^\+?[0-9A-Za-z]{1,31}$/.test(v)) {
+    errors.push(detail('FILTER_INVALID', { attribute: name, message: `${name} must be a phone number (E.164, like +15551230001) or a short code.` }));
+    return undefined;
+  }
+  return v;
+}
+
+/** A day (`YYYY-MM-DD`, the whole UTC day) or an ISO-8601 date-time. */
+function time(q: Query, name: string, end: boolean, errors: ErrorDetail[]): number | undefined {
+  const v = text(q, name, 40, errors);
+  if (v === undefined) return undefined;
+  const dayOnly = v.length === 10;
+  const at = DATE.test(v) ? Date.parse(dayOnly || /Z|[+-]\d{2}:\d{2}$/.test(v) ? v : `${v}Z`) : NaN;
+  if (Number.isNaN(at) || (dayOnly && new Date(at).toISOString().slice(0, 10) !== v)) {
+    errors.push(detail('DATETIME_REQUIRED', { attribute: name, message: `${name} must be a date (YYYY-MM-DD) or an ISO-8601 date-time.` }));
+    return undefined;
+  }
+  return dayOnly && end ? at + DAY - 1 : at;
+}
+
+/** A whole number in a range. */
+export function wholeNumber(q: Query, name: string, min: number, max: number, fallback: number | undefined, errors: ErrorDetail[]): number | undefined {
+  const v = q[name];
+  if (v === undefined || v === '') return fallback;
+  if (typeof v !== 'string' || !/^\d{1,16}$/.test(v) || Number(v) < min || Number(v) > max) {
+    errors.push(detail('FILTER_INVALID', { attribute: name, message: `${name} must be a whole number from ${min} to ${max}.` }));
+    return fallback;
+  }
+  return Number(v);
+}
+
+function list<T extends string>(q: Query, name: string, allowed: (v: string) => v is T, what: string, errors: ErrorDetail[]): T[] | undefined {
+  const v = text(q, name, 200, errors);
+  if (v === undefined) return undefined;
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.filter((s) => !allowed(s));
+  if (bad.length) {
+    errors.push(detail('FILTER_INVALID', { attribute: name, message: `${name} must be a comma-separated list of ${what} (got ${JSON.stringify(bad[0])}).` }));
+    return undefined;
+  }
+  return items as T[];
+}
+
+/** Throw the collected problems, all of them at once. */
+export function throwIfAny(errors: ErrorDetail[]): void {
+  if (errors.length) throw new AppError(errors);
+}
+
+/** The message list filter and page of `GET /api/console/messages`. */
+export function messageQuery(q: Query): { filter: MessageListFilter; limit: number; beforeSeq: number | undefined } {
+  const errors: ErrorDetail[] = [];
+  const party = phone(q, 'number', errors);
+  const from = phone(q, 'from', errors);
+  const to = phone(q, 'to', errors);
+  const ours = phone(q, 'ours', errors);
+  const other = phone(q, 'other', errors);
+  if ((ours === undefined) !== (other === undefined) && !errors.length) {
+    errors.push(detail('FILTER_INVALID', { attribute: ours === undefined ? 'ours' : 'other', message: 'ours and other select a conversation together: give both.' }));
+  }
+  const statuses = list(q, 'status', (s): s is MessageStatus => isMessageStatus(s), 'statuses (queued, initiated, sent, delivered, undelivered, failed, received)', errors);
+  const origins = list(q, 'surface', (s): s is MessageOrigin => (ORIGINS as readonly string[]).includes(s), `surfaces (${ORIGINS.join(', ')})`, errors);
+  const direction = q.direction;
+  if (direction !== undefined && direction !== '' && direction !== 'inbound' && direction !== 'outbound') {
+    errors.push(detail('FILTER_INVALID', { attribute: 'direction', message: 'direction must be inbound or outbound.' }));
+  }
+  const bodyContains = text(q, 'q', 200, errors);
+  const createdFrom = time(q, 'since', false, errors);
+  const createdTo = time(q, 'until', true, errors);
+  const limit = wholeNumber(q, 'limit', 1, 200, 50, errors)!;
+  const beforeSeq = wholeNumber(q, 'before', 1, Number.MAX_SAFE_INTEGER, undefined, errors);
+  const includeDeleted = q.include_deleted === 'true';
+  throwIfAny(errors);
+  const filter: MessageListFilter = {
+    includeDeleted,
+    ...(party !== undefined ? { party } : {}),
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
+    ...(ours !== undefined && other !== undefined ? { conversation: { ours, other } } : {}),
+    ...(statuses?.length ? { statuses } : {}),
+    ...(origins?.length ? { origins } : {}),
+    ...(direction === 'inbound' || direction === 'outbound' ? { direction } : {}),
+    ...(bodyContains !== undefined ? { bodyContains } : {}),
+    ...(createdFrom !== undefined ? { createdFrom } : {}),
+    ...(createdTo !== undefined ? { createdTo } : {}),
+  };
+  return { filter, limit, beforeSeq };
+}
+
+/** `GET /api/console/conversations`. */
+export function conversationQuery(q: Query): { ours: string | undefined; limit: number; beforeSeq: number | undefined } {
+  const errors: ErrorDetail[] = [];
+  const ours = phone(q, 'ours', errors);
+  const limit = wholeNumber(q, 'limit', 1, 200, 50, errors)!;
+  const beforeSeq = wholeNumber(q, 'before', 1, Number.MAX_SAFE_INTEGER, undefined, errors);
+  throwIfAny(errors);
+  return { ours, limit, beforeSeq };
+}
+
+/** `GET /api/console/outbox`. */
+export function outboxQuery(q: Query): { status: 'pending' | 'delivered' | 'failed' | undefined; limit: number; beforeId: number | undefined } {
+  const errors: ErrorDetail[] = [];
+  const status = q.status;
+  if (status !== undefined && status !== '' && status !== 'pending' && status !== 'delivered' && status !== 'failed') {
+    errors.push(detail('FILTER_INVALID', { attribute: 'status', message: 'status must be pending, delivered or failed.' }));
+  }
+  const limit = wholeNumber(q, 'limit', 1, 200, 50, errors)!;
+  const beforeId = wholeNumber(q, 'before', 1, Number.MAX_SAFE_INTEGER, undefined, errors);
+  throwIfAny(errors);
+  return { status: status === 'pending' || status === 'delivered' || status === 'failed' ? status : undefined, limit, beforeId };
+}

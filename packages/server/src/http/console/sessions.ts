@@ -1,0 +1,127 @@
+/**
+ * Web console sessions. Logging in (project id + API token, or the dev login) creates a random
+ * 256-bit session id that only the httpOnly cookie carries; the database keeps its SHA-256 digest,
+ * the project, the token's scopes and an expiry that slides while the console is used. A session
+ * opened with a token ends when that token is revoked. The CSRF token is derived from the session
+ * id, so it needs no storage and cannot be guessed without the cookie.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../../domain/app-error.js';
+import type { Clock } from '../../domain/clock.js';
+import type { Bus } from '../../domain/ports/bus.js';
+import { TOKEN_SCOPES, type TokenScope } from '../../domain/credentials.js';
+import type { ConsoleSessionRecord, ConsoleSessionRepository } from '../../domain/ports/store.js';
+import type { Principal } from '../../engine/credential-verifier.js';
+import type { SessionAuthenticator } from '../auth.js';
+import { sessionCookieOf } from './cookies.js';
+
+/** Methods that change nothing, so they need no CSRF token. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Header the console sends its CSRF token in. */
+export const CSRF_HEADER = 'x-switchboard-csrf';
+
+/** A resolved session. */
+export interface LiveSession {
+  readonly id: string;
+  readonly record: ConsoleSessionRecord;
+  readonly csrfToken: string;
+}
+
+interface CacheEntry {
+  readonly session: ConsoleSessionRecord | null;
+  readonly at: number;
+}
+
+function digest(id: string): Buffer {
+  return createHash('sha256').update(id, 'utf8').digest();
+}
+
+/** The CSRF token of a session id. */
+export function csrfTokenFor(id: string): string {
+  return createHash('sha256').update(`csrf:${id}`, 'utf8').digest('base64url');
+}
+
+export class ConsoleSessions implements SessionAuthenticator {
+  /** Recently checked sessions: most requests cost no database read (revocation shows within `cacheMs`). */
+  private readonly cache = new Map<string, CacheEntry>();
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly repo: ConsoleSessionRepository,
+    private readonly clock: Clock,
+    private readonly opts: { readonly ttlMs: number; readonly cacheMs?: number },
+    bus?: Bus,
+  ) {
+    // A token revoked on this node ends its sessions at once (elsewhere within `cacheMs`).
+    bus?.subscribe('credentials.changed', ({ projectId }) => {
+      for (const [id, entry] of this.cache) if (entry.session?.projectId === projectId) this.cache.delete(id);
+    });
+  }
+
+  /** Start forgetting expired sessions hourly. */
+  start(): void {
+    this.sweeper = setInterval(() => void this.repo.deleteExpired(this.clock.now()).catch(() => undefined), 3_600_000);
+    this.sweeper.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+  }
+
+  /** Open a session for a project; returns the id for the cookie. */
+  async open(projectId: string, opts: { tokenId: string | null; scopes: Iterable<TokenScope>; dev: boolean }): Promise<LiveSession> {
+    const id = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    const record: ConsoleSessionRecord = { idHash: digest(id), projectId, tokenId: opts.tokenId, scopes: [...opts.scopes], dev: opts.dev, createdAt: now, expiresAt: now + this.opts.ttlMs };
+    await this.repo.create(record);
+    return { id, record, csrfToken: csrfTokenFor(id) };
+  }
+
+  /** The live session of a request's cookie, or null (no cookie, unknown, expired or revoked). */
+  async resolve(request: FastifyRequest): Promise<LiveSession | null> {
+    const id = sessionCookieOf(request);
+    if (!id) return null;
+    const record = await this.lookup(id);
+    return record ? { id, record, csrfToken: csrfTokenFor(id) } : null;
+  }
+
+  /** End a session. */
+  async close(id: string): Promise<void> {
+    this.cache.delete(id);
+    await this.repo.delete(digest(id));
+  }
+
+  /** `SessionAuthenticator`: the principal of a request's session cookie, checking CSRF on writes. */
+  async authenticate(request: FastifyRequest): Promise<Principal | null> {
+    const id = sessionCookieOf(request);
+    if (!id) return null;
+    const record = await this.lookup(id);
+    if (!record) throw AppError.of('UNAUTHORIZED', { message: 'Your console session has expired or was ended; log in again.' });
+    if (!SAFE_METHODS.has(request.method) && !csrfMatches(request.headers[CSRF_HEADER], csrfTokenFor(id))) throw AppError.of('CONSOLE_CSRF');
+    return { projectId: record.projectId, scopes: new Set(record.scopes.filter((s) => (TOKEN_SCOPES as readonly string[]).includes(s))), via: 'console', ...(record.tokenId ? { tokenId: record.tokenId } : {}) };
+  }
+
+  private async lookup(id: string): Promise<ConsoleSessionRecord | null> {
+    const now = this.clock.now();
+    const hit = this.cache.get(id);
+    if (hit && now - hit.at < (this.opts.cacheMs ?? 5_000) && (hit.session === null || hit.session.expiresAt > now)) return hit.session;
+    let session = (await this.repo.find(digest(id), now)) ?? null;
+    // Slide the expiry, writing at most once per half lifetime.
+    if (session && session.expiresAt - now < this.opts.ttlMs / 2) {
+      const expiresAt = now + this.opts.ttlMs;
+      await this.repo.extend(session.idHash, expiresAt);
+      session = { ...session, expiresAt };
+    }
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(id, { session, at: now });
+    return session;
+  }
+}
+
+function csrfMatches(presented: string | string[] | undefined, expected: string): boolean {
+  if (typeof presented !== 'string') return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

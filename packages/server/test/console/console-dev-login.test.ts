@@ -1,0 +1,81 @@
+/**
+ * The dev login through a real zero-config server (loopback bind, no configured API token): on for
+ * requests to a loopback host name, refused for any other Host (DNS rebinding) or another origin,
+ * and giving a session that works like any other, with every scope, for the startup project.
+ */
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { consoleClient } from './console-client.js';
+
+let server: TestServer;
+
+/** A request with a Host header of our choosing (fetch does not let a caller set Host). */
+function withHost(method: string, path: string, host: string): Promise<{ status: number; body: any; setCookie: string | undefined }> {
+  const url = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: { host, 'content-length': 0 } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), setCookie: res.headers['set-cookie']?.[0] }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ apiToken: null });
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+describe('dev login on a zero-config server', () => {
+  it('is offered, and opens a session with every scope for the startup project', async () => {
+    const c = consoleClient(server);
+    expect((await c.call('/api/console/session')).body).toEqual({ authenticated: false, dev_login: true });
+    const res = await c.call('/api/console/dev-login', { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ authenticated: true, dev: true, project_id: server.bootstrap.project.id, scopes: ['messaging', 'numbers', 'management'] });
+    expect(c.setCookie).toMatch(/HttpOnly; SameSite=Strict/);
+    expect((await c.call('/api/simulator/settings', { method: 'PUT', body: { delay_ms: 0 } })).status).toBe(200);
+  });
+
+  it('is refused for a request naming another host, as a DNS-rebinding page would send', async () => {
+    const port = new URL(server.url).port;
+    const res = await withHost('POST', '/api/console/dev-login', `rebind.attacker.example:${port}`);
+    expect(res.status).toBe(403);
+    expect(res.body.message).toContain('zero-config');
+    expect(res.setCookie).toBeUndefined();
+    expect((await withHost('GET', '/api/console/session', `rebind.attacker.example:${port}`)).body).toEqual({ authenticated: false, dev_login: false });
+    expect((await withHost('POST', '/api/console/dev-login', `localhost:${port}`)).status).toBe(200);
+  });
+
+  it('is refused from another origin', async () => {
+    const res = await consoleClient(server).call('/api/console/dev-login', { method: 'POST', headers: { origin: 'http://evil.example' } });
+    expect(res.status).toBe(403);
+  });
+
+  it('does not stop the normal login with the generated token', async () => {
+    const c = consoleClient(server);
+    const res = await c.call('/api/console/login', { body: { project_id: server.bootstrap.project.id, api_token: server.bootstrap.apiToken } });
+    expect(res.status).toBe(200);
+    expect(res.body.dev).toBe(false);
+  });
+});
+
+describe('dev login on a configured server', () => {
+  it('is not offered and refused when the server was given an API token', async () => {
+    const configured = await startTestServer();
+    try {
+      const c = consoleClient(configured);
+      expect((await c.call('/api/console/session')).body).toEqual({ authenticated: false, dev_login: false });
+      const res = await c.call('/api/console/dev-login', { method: 'POST' });
+      expect(res.status).toBe(403);
+      expect(res.body).toEqual({ error: 'Forbidden', message: expect.stringContaining('zero-config') });
+    } finally {
+      await configured.stop();
+    }
+  });
+});
