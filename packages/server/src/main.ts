@@ -57,6 +57,7 @@ import { registerCarrierMetrics } from './http/ops/carrier-metrics.js';
 import { carriersOpsRoutes } from './http/ops/carriers-routes.js';
 import { PrometheusMetrics } from './http/ops/metrics.js';
 import { smscRoutes } from './http/simulator/smsc-routes.js';
+import { attachRelayTransport, RelayService, type RelayLimits } from './relay/index.js';
 import { openSqliteStore } from './store/dialects/sqlite.js';
 import type { KyselyStore } from './store/kysely-store.js';
 import { WebhookHttpClient } from './webhooks/http-client.js';
@@ -103,6 +104,8 @@ export interface SwitchboardHandle {
   readonly smsc: SimulatorSmsc | null;
   /** Every carrier: the simulator and the configured SMPP connectors. */
   readonly carriers: readonly Carrier[];
+  /** The RELAY surface; attach it to further listeners with `attachRelayTransport(server, relay)`. */
+  readonly relay: RelayService;
   /** Graceful shutdown: stop taking requests, finish work in flight, close the database. */
   close(): Promise<void>;
 }
@@ -262,6 +265,9 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   });
   consoleSessions?.start();
 
+  const relay = new RelayService({ bus, clock, verifier, projects: store.projects, acceptor, metrics, logger, nodeId }, relayLimits(settings));
+  attachRelayTransport(app.server, relay);
+
   // Work first, then the door: the simulator's SMSC (so connectors pointed at it bind at once),
   // carriers, receipts that were pending at the last stop, runners.
   if (smsc) await smsc.start();
@@ -282,6 +288,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   let httpsPort: number | null = null;
   if (tls) {
     httpsServer = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => app.routing(req, res));
+    attachRelayTransport(httpsServer, relay);
     httpsServer.maxConnections = settings.maxConnections;
     httpsServer.keepAliveTimeout = app.server.keepAliveTimeout;
     httpsPort = await listen(httpsServer, settings.host, settings.httpsPort);
@@ -294,6 +301,8 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     (closing ??= (async () => {
       accepting = false;
       logger.info('shutting down: finishing work in flight');
+      // RELAY first: its upgraded sockets would keep the HTTP server from closing.
+      await relay.close();
       // Live console streams never go idle: end them first, or the servers would wait for them.
       consoleFeed?.close();
       if (httpsServer) await closeServer(httpsServer);
@@ -313,7 +322,21 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     })());
 
   const servers: Array<HttpServer | HttpsServer> = [app.server, ...(httpsServer ? [httpsServer] : [])];
-  return { url, port, settings, store, bootstrap, logger, simulator, smsc, carriers, httpsUrl, httpsPort, caFile: tls?.caFile ?? null, servers, close };
+  return { url, port, settings, store, bootstrap, logger, simulator, smsc, carriers, httpsUrl, httpsPort, caFile: tls?.caFile ?? null, servers, relay, close };
+}
+
+/** RELAY limits from settings. */
+export function relayLimits(settings: SwitchboardSettings): RelayLimits {
+  return {
+    maxFrameBytes: settings.relayMaxFrameBytes,
+    maxSessionsPerProject: settings.relayMaxSessionsPerProject,
+    requestsPerSecond: settings.relayRequestsPerSecond,
+    requestBurst: settings.relayRequestBurst,
+    resumeWindowMs: settings.relayResumeWindowMs,
+    eventBufferSize: settings.relayEventBufferSize,
+    bufferMemoryBytes: settings.relayBufferMemoryBytes,
+    pingIntervalMs: settings.relayPingIntervalMs,
+  };
 }
 
 async function recoverAwaiting(store: Store, carrier: Carrier): Promise<void> {
