@@ -257,6 +257,18 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
               feed: consoleFeed,
               devLogin: devLoginPolicy(settings, bootstrap.project.id),
               staticDir: existsSync(consoleDir) ? consoleDir : null,
+              // A closure: the RELAY service is created after the HTTP app it attaches to.
+              relaySessions: (projectId) =>
+                [...relay.registry.all()]
+                  .filter((s) => s.projectId === projectId)
+                  .map((s) => ({
+                    id: s.protocol,
+                    contexts: [...s.contexts],
+                    state: s.connectedAt === null ? 'parked' : 'connected',
+                    connected_since: s.connectedAt === null ? null : new Date(s.connectedAt).toISOString(),
+                    events_sent: s.eventsSent,
+                    events_unacked: s.unackedCount,
+                  })),
             }),
           ]
         : []),

@@ -35,6 +35,10 @@ export class RelaySession {
   private held: Held[] | null = [];
   /** An event could not be kept: a resume would miss it, so this session must not be parked. */
   lost = false;
+  /** When the current connection took the session (ms), or null while it has none. */
+  connectedAt: number | null = null;
+  /** Event frames written to clients over the session's life (replays included). */
+  eventsSent = 0;
 
   constructor(
     readonly protocol: string,
@@ -62,6 +66,7 @@ export class RelaySession {
   /** Bind to a connection; events are held until `open()` (after the connect result is written). */
   attach(link: SessionLink): void {
     this.link = link;
+    this.connectedAt = this.opts.now();
   }
 
   /** Move to another connection (a client resuming while its old connection looks alive): returns the unacknowledged events to replay. */
@@ -69,6 +74,7 @@ export class RelaySession {
     const previous = this.link;
     const events = this.detach();
     this.link = link;
+    this.connectedAt = this.opts.now();
     this.held = [];
     return { events, previous };
   }
@@ -81,6 +87,7 @@ export class RelaySession {
   /** Unbind; returns the unacknowledged events in order (their budget moves with them). */
   detach(): BufferedRelayEvent[] {
     this.link = null;
+    this.connectedAt = null;
     const events = [...this.unacked.values()].map(({ id, key, at, params }) => ({ id, key, at, params }));
     this.unacked.clear();
     return events;
@@ -147,6 +154,7 @@ export class RelaySession {
 
   private write(id: string, params: string, type: string, at: number): void {
     this.link!.send(eventFrame(id, params));
+    this.eventsSent++;
     this.opts.metrics.relayEventsSent(type, 1);
     this.opts.metrics.relayEventLatency(Math.max(0, this.opts.now() - at) / 1000);
   }
