@@ -6,6 +6,8 @@ export default defineConfig({
     // so tests run against src without a build step.
     conditions: ['source'],
   },
+  // Vite applies `resolve.conditions` to browser code only; tests run in the server environment.
+  ssr: { resolve: { conditions: ['source'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     // A test CA trusted by every worker (NODE_EXTRA_CA_CERTS must be set before a process starts),

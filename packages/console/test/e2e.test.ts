@@ -2,8 +2,9 @@
  * The console end to end in headless Chromium against a real server: log in, send a message and
  * watch it reach `delivered` without reloading, reply as the phone and see it arrive in the
  * conversation, open a failed message and read its error code and webhook attempts, and get the
- * APIs' own errors in forms. The suite saves screenshots of the main views into docs/console/,
- * which docs/console.md shows, so the documentation follows the product.
+ * APIs' own errors in forms. The suite screenshots the main views on every run, into
+ * test-results/console/; `npm run docs:screenshots` runs it with SWITCHBOARD_UPDATE_SCREENSHOTS=1
+ * to write them into docs/console/, which docs/console.md shows.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { browserUnavailable, ensureConsoleBuilt, launchBrowser, ROOT } from './b
 
 const skipReason = browserUnavailable();
 if (skipReason) console.warn(skipReason);
-const SHOTS = join(ROOT, 'docs/console');
+const SHOTS = join(ROOT, process.env.SWITCHBOARD_UPDATE_SCREENSHOTS === '1' ? 'docs/console' : 'test-results/console');
 const PHONE = '+15557654321';
 
 describe.skipIf(skipReason !== null)('web console in Chromium', () => {

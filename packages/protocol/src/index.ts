@@ -5,3 +5,4 @@ export * from './segments.js';
 export * from './rest/console.js';
 export * from './rest/compat.js';
 export * from './rest/number-groups.js';
+export * from './relay/index.js';

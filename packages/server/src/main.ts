@@ -65,7 +65,10 @@ import { registerCarrierMetrics } from './http/ops/carrier-metrics.js';
 import { carriersOpsRoutes } from './http/ops/carriers-routes.js';
 import { PrometheusMetrics } from './http/ops/metrics.js';
 import { smscRoutes } from './http/simulator/smsc-routes.js';
-import { openPostgresStore } from './store/dialects/postgres.js';
+import { openPostgresStore, postgresTraits } from './store/dialects/postgres.js';
+import { SharedResumeStore } from './store/relay-resume-store.js';
+import { eventCost, type BufferBudget } from './relay/buffer-budget.js';
+import { attachRelayTransport, RelayService, type RelayLimits } from './relay/index.js';
 import { openSqliteStore } from './store/dialects/sqlite.js';
 import type { KyselyStore } from './store/kysely-store.js';
 import { WebhookHttpClient } from './webhooks/http-client.js';
@@ -118,6 +121,8 @@ export interface SwitchboardHandle {
   readonly instanceId: string;
   /** The cluster coordinator (PostgreSQL mode only). */
   readonly cluster: ClusterCoordinator | null;
+  /** The RELAY surface; attach it to further listeners with `attachRelayTransport(server, relay)`. */
+  readonly relay: RelayService;
   /** Graceful shutdown: stop taking requests, finish work in flight, close the database. */
   close(): Promise<void>;
 }
@@ -248,7 +253,11 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
             const c = leased.find((l) => l.descriptor.id === id);
             if (c) recoverAwaiting(store, c).catch((err: unknown) => logger.error({ err, carrier: id }, 'carrier recovery failed'));
           },
-          adopt: (dead) => adoptSimulatedReceipts(store, simulator, dead, logger),
+          adopt: async (dead) => {
+            await adoptSimulatedReceipts(store, simulator, dead, logger);
+            // Sessions a dead node parked missed events nobody appended: they cannot resume whole.
+            for (const d of dead) await sharedResume?.forgetInstance(d.instanceId);
+          },
         },
         { instanceId, nodeId, roles: settings.roles, url: null, heartbeatMs: settings.clusterHeartbeatMs, nodeTimeoutMs: settings.clusterNodeTimeoutMs },
       )
@@ -347,6 +356,18 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
               feed: consoleFeed,
               devLogin: devLoginPolicy(settings, bootstrap.project.id),
               staticDir: existsSync(consoleDir) ? consoleDir : null,
+              // A closure: the RELAY service is created after the HTTP app it attaches to.
+              relaySessions: (projectId) =>
+                [...relay.registry.all()]
+                  .filter((s) => s.projectId === projectId)
+                  .map((s) => ({
+                    id: s.protocol,
+                    contexts: [...s.contexts],
+                    state: s.connectedAt === null ? 'parked' : 'connected',
+                    connected_since: s.connectedAt === null ? null : new Date(s.connectedAt).toISOString(),
+                    events_sent: s.eventsSent,
+                    events_unacked: s.unackedCount,
+                  })),
             }),
           ]
         : []),
@@ -354,6 +375,26 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     ...(consoleSessions ? { sessionAuth: consoleSessions } : {}),
   });
   consoleSessions?.start();
+
+  const limits = relayLimits(settings);
+  // Several nodes: parked sessions live in the database, so a client may resume on any node.
+  let sharedResume: SharedResumeStore | null = null;
+  const resume = clustered
+    ? (budget: BufferBudget) =>
+        (sharedResume = new SharedResumeStore(store.db, {
+          instanceId,
+          maxEvents: limits.eventBufferSize,
+          budget,
+          eventCost,
+          maxParameters: postgresTraits.maxParameters,
+          onDropped: (protocol, why) => {
+            metrics.relaySessionEvent(why === 'expired' ? 'expired' : 'lost');
+            if (why === 'overflow') logger.info({ protocol }, 'RELAY session dropped: its buffer of missed events is full');
+          },
+        }))
+    : undefined;
+  const relay = new RelayService({ bus, clock, verifier, projects: store.projects, acceptor, metrics, logger, nodeId, ...(resume ? { resume } : {}) }, limits);
+  if (roles.has('relay')) attachRelayTransport(app.server, relay);
 
   // Work first, then the door: the simulator's SMSC (so connectors pointed at it bind at once),
   // carriers, receipts that were pending at the last stop, runners.
@@ -389,6 +430,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   let httpsPort: number | null = null;
   if (tls) {
     httpsServer = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => app.routing(req, res));
+    if (roles.has('relay')) attachRelayTransport(httpsServer, relay);
     httpsServer.maxConnections = settings.maxConnections;
     httpsServer.keepAliveTimeout = app.server.keepAliveTimeout;
     httpsPort = await listen(httpsServer, settings.host, settings.httpsPort);
@@ -401,6 +443,8 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     (closing ??= (async () => {
       accepting = false;
       logger.info('shutting down: finishing work in flight');
+      // RELAY first: its upgraded sockets would keep the HTTP server from closing.
+      await relay.close();
       // Live console streams never go idle: end them first, or the servers would wait for them.
       consoleFeed?.close();
       if (httpsServer) await closeServer(httpsServer);
@@ -421,7 +465,21 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     })());
 
   const servers: Array<HttpServer | HttpsServer> = [app.server, ...(httpsServer ? [httpsServer] : [])];
-  return { url, port, settings, store, bootstrap, logger, simulator, smsc, carriers, httpsUrl, httpsPort, caFile: tls?.caFile ?? null, servers, bus, instanceId, cluster, close };
+  return { url, port, settings, store, bootstrap, logger, simulator, smsc, carriers, httpsUrl, httpsPort, caFile: tls?.caFile ?? null, servers, relay, bus, instanceId, cluster, close };
+}
+
+/** RELAY limits from settings. */
+export function relayLimits(settings: SwitchboardSettings): RelayLimits {
+  return {
+    maxFrameBytes: settings.relayMaxFrameBytes,
+    maxSessionsPerProject: settings.relayMaxSessionsPerProject,
+    requestsPerSecond: settings.relayRequestsPerSecond,
+    requestBurst: settings.relayRequestBurst,
+    resumeWindowMs: settings.relayResumeWindowMs,
+    eventBufferSize: settings.relayEventBufferSize,
+    bufferMemoryBytes: settings.relayBufferMemoryBytes,
+    pingIntervalMs: settings.relayPingIntervalMs,
+  };
 }
 
 /** Re-arm the simulated receipts that dead instances held in memory (their carrier ids carry the instance). */

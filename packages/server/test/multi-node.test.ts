@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatorSmsc } from '../src/carriers/simulator/smsc/smsc-server.js';
+import { RawRelay } from './helpers/raw-relay.js';
 import { createTestDatabase, NATS_TEST_URL, servicesOff, type TestDatabase } from './helpers/postgres.js';
 import { basicAuth, eventually } from './helpers/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
@@ -194,6 +195,60 @@ describe.skipIf(!ready)('three nodes sharing PostgreSQL and NATS', () => {
     }
     expect([...byInstance.keys()].every((i) => nodes.some((n) => n.instanceId === i))).toBe(true);
     expect(byInstance.size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('brings a RELAY client on node B every state event and inbound message once, whichever node sent, dispatched or received, and resumes its session on node C', async () => {
+    const [a, b, c] = nodes as [Node, Node, Node];
+    const listener = await RawRelay.connected(b.base, PROJECT, TOKEN, { contexts: ['office', 'default'] });
+    const sender = await RawRelay.connected(a.base, PROJECT, TOKEN);
+    // Sent on node A over RELAY, to a context node B's client listens to.
+    const sentIds: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await sender.relay.call('messaging.send', { to_number: `+1555730${String(i).padStart(4, '0')}`, from_number: FROM, body: `relay ${i}`, context: 'office' });
+      expect(res.result?.code).toBe('200');
+      sentIds.push(res.result.message_id as string);
+    }
+    // Inbound through node C's simulated handset, to a number whose context is `default`.
+    const inbound = await fetch(`${c.base}/api/simulator/inbound`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ from: '+15557731000', to: FROM, body: 'to every node' }) });
+    expect(inbound.status).toBeLessThan(300);
+    await listener.relay.waitForEvents('messaging.state', (p) => sentIds.includes(p.message_id) && p.message_state === 'delivered', sentIds.length, 20_000);
+    await listener.relay.waitForEvents('messaging.receive', (p) => p.body === 'to every node', 1, 10_000);
+    // Let any duplicate arrive before counting.
+    await new Promise((r) => setTimeout(r, 300));
+    const states = listener.relay.events('messaging.state').filter((p) => sentIds.includes(p.message_id));
+    const perState = new Map<string, number>();
+    for (const p of states) perState.set(`${p.message_id}:${p.message_state}`, (perState.get(`${p.message_id}:${p.message_state}`) ?? 0) + 1);
+    expect(perState.size).toBe(sentIds.length * 4);
+    expect([...perState.values()].every((n) => n === 1)).toBe(true);
+    for (const id of sentIds) expect(states.filter((p) => p.message_id === id).map((p) => p.message_state)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+    expect(listener.relay.events('messaging.receive').filter((p) => p.body === 'to every node')).toHaveLength(1);
+    const dispatchers = new Set([...(await statuses(sentIds)).values()].map((m) => /^SIM([0-9A-F]+)\./.exec(m.carrierMessageId ?? '')?.[1]));
+    expect([...dispatchers].every((i) => nodes.some((n) => n.instanceId === i))).toBe(true);
+
+    // The client's connection to node B drops; meanwhile more happens; it comes back on node C.
+    const protocol = listener.result.protocol as string;
+    await listener.relay.cut();
+    await eventually(async () => {
+      const { rows } = await sql.query('select 1 from relay_parked_sessions where protocol = $1', [protocol]);
+      return rows.length ? true : undefined;
+    }, 5_000, 'the session parked in the database');
+    const missed = await sender.relay.call('messaging.send', { to_number: '+15557740001', from_number: FROM, body: 'while away', context: 'office' });
+    const missedId = missed.result.message_id as string;
+    await allDelivered([missedId]);
+    // Node B appends what the parked session misses; give it its turn.
+    await eventually(async () => {
+      const { rows } = await sql.query<{ n: string }>('select count(*) as n from relay_parked_events where protocol = $1 and key like $2', [protocol, `${missedId}:%`]);
+      return Number(rows[0]!.n) >= 4 ? true : undefined;
+    }, 10_000, 'the missed events parked');
+    const back = await RawRelay.connected(c.base, PROJECT, TOKEN, { protocol });
+    expect(back.result).toMatchObject({ protocol, session_restored: true });
+    const replayed = await back.relay.waitForEvents('messaging.state', (p) => p.message_id === missedId, 4, 10_000);
+    expect(replayed.map((p) => p.message_state)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+    // Resumed with its contexts: new inbound messages reach it on node C.
+    await fetch(`${a.base}/api/simulator/inbound`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ from: '+15557731001', to: FROM, body: 'after resume' }) });
+    await back.relay.waitForEvents('messaging.receive', (p) => p.body === 'after resume', 1, 10_000);
+    await back.relay.close();
+    await sender.relay.close();
   });
 
   it('binds an SMPP account from exactly one node and sends through it whichever node accepted the message', async () => {

@@ -8,7 +8,7 @@ export function startupBanner(h: SwitchboardHandle): string {
   const from = numbers[0] ?? '+15551230001';
   const lines = [
     '',
-    `  Switchboard is running at ${h.url}`,
+    `  Switchboard is running at ${h.url}   (RELAY: ${h.url.replace(/^http/, 'ws')}/)`,
     '',
     `  Project ID     ${project.id}`,
     `  API token      ${apiToken ?? '(shown at first start; create another with: npx switchboard token create)'}`,
@@ -25,6 +25,10 @@ export function startupBanner(h: SwitchboardHandle): string {
     `      -d '{"from":"${from}","to":"+15557654321","body":"Hello from Switchboard"}' \\`,
     `      ${h.url}/api/messaging/messages`,
     '',
+    '  Or over RELAY (WebSocket, JSON-RPC) with the SDK examples:',
+    `    export SIGNALWIRE_PROJECT_ID=${project.id} SIGNALWIRE_API_TOKEN=${token} SIGNALWIRE_SPACE=${h.url.replace(/^https?:\/\//, '')}`,
+    '    npm run example send-sms',
+    '',
     '  See it delivered:',
     `    curl -s -u '${project.id}:${token}' ${h.url}/api/messaging/logs`,
     `    curl -s -u '${project.id}:${token}' ${h.url}/api/simulator/messages`,
@@ -37,7 +41,7 @@ export function startupBanner(h: SwitchboardHandle): string {
 /** Where HTTPS listens and, for the generated local CA, how to make Node clients trust it. */
 function httpsLines(h: SwitchboardHandle): string[] {
   if (!h.httpsUrl) return [];
-  const lines = ['', `  HTTPS          ${h.httpsUrl}   (same API; the Compatibility API SDKs need HTTPS)`];
+  const lines = ['', `  HTTPS          ${h.httpsUrl}   (same API and RELAY at ${h.httpsUrl.replace(/^https/, 'wss')}/; the Compatibility API SDKs need HTTPS)`];
   if (h.caFile) {
     lines.push(
       `  Local CA       ${h.caFile}`,

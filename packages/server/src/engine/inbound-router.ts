@@ -11,6 +11,7 @@ import { mediaRecordsFor } from '../domain/media.js';
 import { DEFAULT_VALIDITY_PERIOD, type NewMessage, type MessageRecord } from '../domain/message.js';
 import type { InboundMessage, InboundResult } from '../domain/ports/carrier.js';
 import type { Store } from '../domain/ports/store.js';
+import type { PhoneNumberRecord } from '../domain/project.js';
 import { Batcher } from '../util/batcher.js';
 import { planWebhooks, type ChangeAnnouncer } from './lifecycle-recorder.js';
 import type { NumberDirectory } from './number-directory.js';
@@ -66,7 +67,7 @@ export class InboundRouter {
       statusCallback: null,
       callbackFormat: null,
       customVariables: null,
-      context: owner.messageRelayContext ?? owner.messageRelayTopic ?? null,
+      context: relayContextOf(owner),
       tags: [],
       numberGroupId: null,
       applicationId: null,
@@ -105,4 +106,10 @@ export class InboundRouter {
     this.deps.announcer.announce(changes, webhooks.length);
     return records;
   }
+}
+
+/** The RELAY context a number hands inbound messages to: only when its message handler is a RELAY one. */
+function relayContextOf(n: PhoneNumberRecord): string | null {
+  if (n.messageHandler !== 'relay_context' && n.messageHandler !== 'relay_topic' && n.messageHandler !== 'relay_application') return null;
+  return n.messageRelayContext ?? n.messageRelayTopic ?? null;
 }

@@ -49,11 +49,13 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     return reply.code(status).send({ error: status >= 500 ? 'Internal Server Error' : 'Bad Request', message: status >= 500 ? 'An internal error occurred.' : (err as Error).message });
   });
 
-  app.get('/', async () => ({
+  app.get('/', async (request) => ({
     name: 'Switchboard',
     version: opts.ops.version,
     docs: 'README.md and docs/ in the Switchboard repository',
     endpoints: {
+      // The same path upgraded to a WebSocket speaks RELAY (JSON-RPC); see docs/api/relay.md.
+      relay: `${request.protocol === 'https' ? 'wss' : 'ws'}://${request.headers.host ?? 'localhost'}/`,
       native: '/api/messaging/messages, /api/messaging/logs, /api/relay/rest/phone_numbers, /api/relay/rest/number_groups',
       compatibility: '/api/laml/2010-04-01/Accounts/{project}/Messages (also /2010-04-01/...)',
       simulator: '/api/simulator/messages',

@@ -249,6 +249,26 @@ export interface ConsoleSessionsTable {
   expires_at: number;
 }
 
+export interface RelayParkedSessionsTable {
+  protocol: string;
+  project_id: string;
+  /** JSON array of contexts. */
+  contexts: string;
+  event_acks: number;
+  instance_id: string;
+  parked_at: number;
+  expires_at: number;
+}
+
+export interface RelayParkedEventsTable {
+  seq: Generated<number>;
+  protocol: string;
+  event_id: string;
+  key: string;
+  at: number;
+  params: string;
+}
+
 /** The whole schema. */
 export interface Database {
   projects: ProjectsTable;
@@ -268,5 +288,7 @@ export interface Database {
   carrier_parts: CarrierPartsTable;
   cluster_leases: ClusterLeasesTable;
   cluster_nodes: ClusterNodesTable;
+  relay_parked_sessions: RelayParkedSessionsTable;
+  relay_parked_events: RelayParkedEventsTable;
   console_sessions: ConsoleSessionsTable;
 }

@@ -40,7 +40,7 @@ describe('logging in', () => {
     expect(c.setCookie).toMatch(/^switchboard_console=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
     expect(c.setCookie).not.toContain(API_TOKEN);
     expect(JSON.stringify(res.body)).not.toContain(API_TOKEN);
-    expect(res.body).toMatchObject({ authenticated: true, project_id: PROJECT_ID, dev: false, scopes: ['messaging', 'numbers', 'management'], numbers: NUMBERS, features: { relay: false } });
+    expect(res.body).toMatchObject({ authenticated: true, project_id: PROJECT_ID, dev: false, scopes: ['messaging', 'numbers', 'management'], numbers: NUMBERS, features: { relay: true } });
     expect(res.body.csrf_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await c.call('/api/console/session')).body).toMatchObject({ authenticated: true, project_id: PROJECT_ID, csrf_token: res.body.csrf_token });
   });

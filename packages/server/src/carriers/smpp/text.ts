@@ -43,13 +43,28 @@ function isLatin1(text: string): boolean {
   return true;
 }
 
+const GSM_CR = 0x0d;
+
+function withTrailingCr(septets: Uint8Array): Uint8Array {
+  const out = new Uint8Array(septets.length + 1);
+  out.set(septets);
+  out[septets.length] = GSM_CR;
+  return out;
+}
+
 function encodeText(text: string, gsm: boolean, wire: GsmWireEncoding, udhOctets: number): { bytes: Buffer; dataCoding: number } {
   if (!gsm) return { bytes: Buffer.from(encodeUcs2(text)), dataCoding: DATA_CODING.UCS2 };
   if (wire === 'latin1' && isLatin1(text)) return { bytes: Buffer.from(text, 'latin1'), dataCoding: DATA_CODING.LATIN1 };
-  const septets = encodeGsm7(text);
+  let septets = encodeGsm7(text);
   if (wire === 'gsm7-packed') {
     // Fill bits align the first septet after the UDH on a septet boundary (GSM 03.40 §9.2.3.24).
     const padding = udhOctets === 0 ? 0 : (7 - ((udhOctets * 8) % 7)) % 7;
+    const spare = (8 - ((padding + septets.length * 7) % 8)) % 8;
+    const last = septets[septets.length - 1];
+    // 3GPP TS 23.038 §6.1.2.3.1: 7 spare bits would read as a trailing '@', so pad with CR instead;
+    // a real trailing CR that ends exactly on an octet boundary is doubled, since the receiver
+    // drops one CR in that position (CR CR means the same as CR).
+    if (septets.length > 0 && (spare === 7 || (spare === 0 && last === GSM_CR))) septets = withTrailingCr(septets);
     return { bytes: Buffer.from(packSeptets(septets, padding)), dataCoding: DATA_CODING.DEFAULT };
   }
   return { bytes: Buffer.from(septets), dataCoding: DATA_CODING.DEFAULT };
@@ -141,10 +156,11 @@ function decodeBytes(bytes: Buffer, dataCoding: number, gsmPacked: boolean, udhO
       case DATA_CODING.DEFAULT: {
         if (gsmPacked) {
           const padding = udhOctets === 0 ? 0 : (7 - ((udhOctets * 8) % 7)) % 7;
-          let count = Math.floor((bytes.length * 8 - padding) / 7);
-          // 7 spare fill bits at the end read as one extra '@' (GSM 03.38 §6.1.2.3.1): drop it.
-          if (count > 0 && (count * 7 + padding) % 8 === 0 && (bytes[bytes.length - 1]! >> 1) === 0) count--;
-          return decodeGsm7(unpackSeptets(bytes, count, padding));
+          const count = Math.floor((bytes.length * 8 - padding) / 7);
+          let septets = unpackSeptets(bytes, count, padding);
+          // A CR that exactly fills the last octet is padding (3GPP TS 23.038 §6.1.2.3.1).
+          if (count > 0 && (count * 7 + padding) % 8 === 0 && septets[count - 1] === GSM_CR) septets = septets.subarray(0, count - 1);
+          return decodeGsm7(septets);
         }
         // Unpacked: one septet per octet; a stray high bit is masked rather than fatal.
         const septets = new Uint8Array(bytes.length);

@@ -16,3 +16,34 @@ export const noopMetrics: EngineMetrics = {
   carrierSubmitted: () => {},
   webhookOutcome: () => {},
 };
+
+/** What the RELAY surface reports for monitoring. */
+export interface RelayMetrics {
+  /** A WebSocket connection opened (+1) or closed (-1). */
+  relayConnections(delta: number): void;
+  /** Live sessions (+1 on connect or resume, -1 when parked or ended). */
+  relaySessions(delta: number): void;
+  /** A session lifecycle step: created, resumed, parked, expired, lost (buffer overflow), ended. */
+  relaySessionEvent(event: 'created' | 'resumed' | 'readopted' | 'parked' | 'expired' | 'lost' | 'ended'): void;
+  /** Events written to sockets, by event type. */
+  relayEventsSent(type: string, count: number): void;
+  relayEventsAcked(count: number): void;
+  /** Time from a state change to its event being written to a socket, seconds. */
+  relayEventLatency(seconds: number): void;
+  /** Requests answered, by method (unknown methods as `other`) and outcome. */
+  relayRequest(method: string, outcome: 'ok' | 'app_error' | 'rpc_error'): void;
+  /** Requests or connections refused by a limit. */
+  relayLimited(limit: 'rate' | 'frame' | 'sessions' | 'in_flight' | 'slow_consumer' | 'auth'): void;
+}
+
+/** RELAY metrics that go nowhere. */
+export const noopRelayMetrics: RelayMetrics = {
+  relayConnections: () => {},
+  relaySessions: () => {},
+  relaySessionEvent: () => {},
+  relayEventsSent: () => {},
+  relayEventsAcked: () => {},
+  relayEventLatency: () => {},
+  relayRequest: () => {},
+  relayLimited: () => {},
+};

@@ -3,15 +3,25 @@
  * the `EngineMetrics` port; queue depths are read from the store when scraped.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { EngineMetrics } from '../../domain/ports/metrics.js';
+import type { EngineMetrics, RelayMetrics } from '../../domain/ports/metrics.js';
 import type { Store } from '../../domain/ports/store.js';
 
-export class PrometheusMetrics implements EngineMetrics {
+export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
   readonly registry = new Registry();
   private readonly transitions: Counter<'status'>;
   private readonly latency: Histogram;
   private readonly submissions: Counter<'carrier' | 'outcome'>;
   private readonly webhooks: Counter<'kind' | 'outcome'>;
+  private readonly relay: {
+    connections: Gauge;
+    sessions: Gauge;
+    sessionEvents: Counter<'event'>;
+    eventsSent: Counter<'type'>;
+    eventsAcked: Counter;
+    eventLatency: Histogram;
+    requests: Counter<'method' | 'outcome'>;
+    limited: Counter<'limit'>;
+  };
 
   constructor(store: Store) {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
@@ -24,6 +34,22 @@ export class PrometheusMetrics implements EngineMetrics {
     });
     this.submissions = new Counter({ name: 'switchboard_carrier_submissions_total', help: 'Carrier answers to submissions.', labelNames: ['carrier', 'outcome'], registers: [this.registry] });
     this.webhooks = new Counter({ name: 'switchboard_webhook_deliveries_total', help: 'Webhook attempts by outcome.', labelNames: ['kind', 'outcome'], registers: [this.registry] });
+    const registers = [this.registry];
+    this.relay = {
+      connections: new Gauge({ name: 'switchboard_relay_connections', help: 'Open RELAY WebSocket connections.', registers }),
+      sessions: new Gauge({ name: 'switchboard_relay_sessions', help: 'Connected RELAY sessions.', registers }),
+      sessionEvents: new Counter({ name: 'switchboard_relay_session_events_total', help: 'RELAY sessions created, resumed, readopted, parked, expired, lost or ended.', labelNames: ['event'], registers }),
+      eventsSent: new Counter({ name: 'switchboard_relay_events_sent_total', help: 'RELAY events written to clients.', labelNames: ['type'], registers }),
+      eventsAcked: new Counter({ name: 'switchboard_relay_events_acked_total', help: 'RELAY events acknowledged by clients.', registers }),
+      eventLatency: new Histogram({
+        name: 'switchboard_relay_event_latency_seconds',
+        help: 'Time from a message state change to its RELAY event being written.',
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+        registers,
+      }),
+      requests: new Counter({ name: 'switchboard_relay_requests_total', help: 'RELAY requests answered, by method and outcome.', labelNames: ['method', 'outcome'], registers }),
+      limited: new Counter({ name: 'switchboard_relay_limited_total', help: 'RELAY requests or connections refused by a limit.', labelNames: ['limit'], registers }),
+    };
     new Gauge({
       name: 'switchboard_dispatch_queue_depth',
       help: 'Messages waiting to be handed to a carrier (including ones being retried).',
@@ -53,5 +79,30 @@ export class PrometheusMetrics implements EngineMetrics {
   }
   webhookOutcome(kind: string, outcome: string): void {
     this.webhooks.inc({ kind, outcome });
+  }
+
+  relayConnections(delta: number): void {
+    this.relay.connections.inc(delta);
+  }
+  relaySessions(delta: number): void {
+    this.relay.sessions.inc(delta);
+  }
+  relaySessionEvent(event: string): void {
+    this.relay.sessionEvents.inc({ event });
+  }
+  relayEventsSent(type: string, count: number): void {
+    this.relay.eventsSent.inc({ type }, count);
+  }
+  relayEventsAcked(count: number): void {
+    this.relay.eventsAcked.inc(count);
+  }
+  relayEventLatency(seconds: number): void {
+    this.relay.eventLatency.observe(seconds);
+  }
+  relayRequest(method: string, outcome: string): void {
+    this.relay.requests.inc({ method, outcome });
+  }
+  relayLimited(limit: string): void {
+    this.relay.limited.inc({ limit });
   }
 }

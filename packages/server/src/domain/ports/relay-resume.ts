@@ -1,0 +1,62 @@
+/**
+ * Where RELAY sessions wait to be resumed. When a connection drops, its session is parked here
+ * with the events its client had not acknowledged; events for it keep being appended while it is
+ * parked; a reconnect with the session's `protocol` claims it back within the resume window.
+ *
+ * In-memory now (one node); a shared adapter (PostgreSQL or JetStream) lets a session resume on
+ * another node. Every adapter keeps buffers bounded and drops a session (rather than an event)
+ * when a bound is hit, so a resume either restores everything it missed or nothing.
+ */
+
+/** One event kept for a session: replayed as a `signalwire.event` frame with the same `id`. */
+export interface BufferedRelayEvent {
+  /** JSON-RPC id of the event frame (a UUID), stable across replays so clients can de-duplicate. */
+  readonly id: string;
+  /** Unique per state change (`<message id>:<state>`), to merge parked and live events without doubles. */
+  readonly key: string;
+  /** When the change happened (ms), for the latency metric. */
+  readonly at: number;
+  /** The serialized `params` of the `signalwire.event` request (envelope and inner params). */
+  readonly params: string;
+}
+
+/** A session without a connection. */
+export interface ParkedRelaySession {
+  readonly protocol: string;
+  readonly projectId: string;
+  readonly contexts: readonly string[];
+  readonly eventAcks: boolean;
+  readonly parkedAt: number;
+  /** After this time (ms) the session is forgotten. */
+  readonly expiresAt: number;
+  /** Unacknowledged and missed events, oldest first. */
+  readonly events: readonly BufferedRelayEvent[];
+}
+
+/** An event for whichever parked sessions of a project it addresses. */
+export interface RelayEventDelivery {
+  readonly projectId: string;
+  /** Parked sessions subscribed to any of these contexts get it. */
+  readonly contexts: readonly string[];
+  /** Parked sessions with one of these protocols get it (the sender; a context naming a session). */
+  readonly protocols: readonly string[];
+  readonly key: string;
+  readonly at: number;
+  readonly params: string;
+}
+
+/** Why a parked session was dropped. */
+export type ParkedSessionEnd = 'expired' | 'overflow';
+
+export interface RelayResumeStore {
+  /** Keep a session that lost its connection until `expiresAt`. Replaces one with the same protocol. */
+  park(session: ParkedRelaySession): Promise<void>;
+  /** Take a parked session back (it leaves the store), if it exists, belongs to the project and has not expired. */
+  claim(projectId: string, protocol: string, now: number): Promise<ParkedRelaySession | undefined>;
+  /** Append events to the parked sessions they address. */
+  deliver(deliveries: readonly RelayEventDelivery[]): Promise<void>;
+  /** Forget sessions whose window has passed; returns how many. */
+  expire(now: number): Promise<number>;
+  /** Forget everything (shutdown). */
+  clear(): Promise<void>;
+}

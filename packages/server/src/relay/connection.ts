@@ -1,0 +1,241 @@
+/**
+ * One client connection: reads frames, enforces the per-connection limits (frame size, request
+ * rate, requests in flight, answer deadline), answers requests through the dispatcher, matches
+ * the client's answers to server requests (event acks, pongs), and pings the client.
+ */
+import { randomUUID } from 'node:crypto';
+import { ERRORS, METHOD_DISCONNECT, METHOD_PING, RPC_ERRORS, type JsonRpcId } from '@switchboard/protocol';
+import type { RelayMetrics } from '../domain/ports/metrics.js';
+import { isStoreUnavailable } from '../domain/ports/store.js';
+import { classifyFrame, errorFrame, requestFrame, resultFrame, RpcError } from './frames.js';
+import { RELAY_CONSTANTS, type RelayLimits } from './limits.js';
+import { TokenBucket } from './rate-limiter.js';
+import type { RelaySession, SessionLink } from './session.js';
+import { CLOSE, type RelayTransport } from './transport.js';
+
+/** A handler's answer: the result, and what to do once it is written (e.g. send the first events). */
+export interface Reply {
+  readonly result: unknown;
+  readonly after?: () => void;
+}
+
+/** What a connection asks of the service around it. */
+export interface ConnectionHost {
+  dispatch(conn: RelayConnection, method: string, params: unknown): Promise<Reply> | Reply;
+  connectionClosed(conn: RelayConnection): void;
+  readonly limits: RelayLimits;
+  readonly metrics: RelayMetrics;
+  now(): number;
+  warn(err: unknown, what: string): void;
+}
+
+type State = 'awaiting' | 'connecting' | 'open' | 'closed';
+
+interface InFlight {
+  readonly id: JsonRpcId;
+  readonly method: string;
+  readonly startedAt: number;
+}
+
+const KNOWN_METHODS = new Set(['signalwire.connect', 'signalwire.receive', 'signalwire.unreceive', 'signalwire.ping', 'signalwire.disconnect', 'messaging.send']);
+
+export class RelayConnection implements SessionLink {
+  state: State = 'awaiting';
+  session: RelaySession | null = null;
+  /** The client asked to end its session (no resume). */
+  ending = false;
+  readonly openedAt: number;
+  private readonly bucket: TokenBucket;
+  private readonly inFlight = new Map<number, InFlight>();
+  private seq = 0;
+  private ping: { id: string; sentAt: number } | null = null;
+  private lastPingAt: number;
+  /** Ids of other server requests awaiting an answer (authorization state, disconnect). */
+  private readonly awaiting = new Set<string>();
+
+  constructor(
+    private readonly transport: RelayTransport,
+    private readonly host: ConnectionHost,
+  ) {
+    this.openedAt = host.now();
+    this.lastPingAt = this.openedAt;
+    this.bucket = new TokenBucket(host.limits.requestsPerSecond, host.limits.requestBurst, this.openedAt);
+  }
+
+  get bufferedAmount(): number {
+    return this.transport.bufferedAmount;
+  }
+
+  /** One frame from the client. */
+  receive(data: Buffer | string, isBinary: boolean): void {
+    if (this.state === 'closed') return;
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    if (size > this.host.limits.maxFrameBytes) {
+      this.host.metrics.relayLimited('frame');
+      const head = (typeof data === 'string' ? data.slice(0, 512) : data.subarray(0, 512).toString('utf8'));
+      this.sendError(sniffId(head), new RpcError(RPC_ERRORS.INVALID_REQUEST, `Frame too large: ${size} bytes; the limit is ${this.host.limits.maxFrameBytes}.`, { limit: this.host.limits.maxFrameBytes }));
+      return;
+    }
+    if (isBinary) {
+      this.sendError(null, new RpcError(RPC_ERRORS.INVALID_REQUEST, 'Binary frames are not supported: send JSON text frames.'));
+      return;
+    }
+    const frame = classifyFrame(typeof data === 'string' ? data : data.toString('utf8'));
+    if (frame.kind === 'invalid') {
+      this.host.metrics.relayRequest('invalid', 'rpc_error');
+      this.sendError(frame.id, frame.error);
+    } else if (frame.kind === 'response') {
+      this.answered(frame.id);
+    } else {
+      this.request(frame.id, frame.method, frame.params);
+    }
+  }
+
+  /** Write a frame (dropped once closed). */
+  send(frame: string): void {
+    if (this.state !== 'closed') this.transport.send(frame);
+  }
+
+  /** Send a server request whose answer is only noted (authorization state, disconnect). */
+  sendRequest(method: string, params: unknown, id: string = randomUUID()): void {
+    this.awaiting.add(id);
+    this.send(requestFrame(id, method, params));
+  }
+
+  /** Write a `signalwire.event` frame the session does not keep for replay. */
+  sendUntrackedEvent(frame: string, id: string): void {
+    this.awaiting.add(id);
+    this.send(frame);
+  }
+
+  slow(reason: string): void {
+    this.close(CLOSE.TRY_AGAIN_LATER, reason);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.transport.close(code, reason.slice(0, 120));
+  }
+
+  /** Ask the client to reconnect later (shutdown), then close. */
+  disconnect(restart: boolean): void {
+    if (this.state === 'open') this.sendRequest(METHOD_DISCONNECT, { restart });
+    this.close(CLOSE.GOING_AWAY, 'server shutting down');
+  }
+
+  terminate(): void {
+    if (this.state !== 'closed') this.transport.terminate();
+  }
+
+  /** The transport closed. */
+  closed(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.inFlight.clear();
+    this.host.connectionClosed(this);
+  }
+
+  /** Housekeeping: connect deadline, pings, dead peers, overdue answers. */
+  tick(now: number): void {
+    if (this.state === 'closed') return;
+    if (this.state !== 'open') {
+      if (now - this.openedAt > RELAY_CONSTANTS.connectTimeoutMs) this.close(CLOSE.POLICY, 'signalwire.connect was not completed in time');
+    } else if (this.ping && now - this.ping.sentAt > RELAY_CONSTANTS.pingTimeoutMs) {
+      this.terminate();
+      return;
+    } else if (!this.ping && now - this.lastPingAt >= this.host.limits.pingIntervalMs) {
+      const id = randomUUID();
+      this.ping = { id, sentAt: now };
+      this.lastPingAt = now;
+      this.send(requestFrame(id, METHOD_PING, { timestamp: now / 1000 }));
+    }
+    for (const [key, f] of this.inFlight) {
+      if (now - f.startedAt < RELAY_CONSTANTS.requestTimeoutMs) continue;
+      this.inFlight.delete(key);
+      this.host.metrics.relayRequest(f.method, 'rpc_error');
+      this.sendError(f.id, new RpcError(RPC_ERRORS.TIMEOUT, 'The request took too long; its outcome is unknown.'));
+    }
+  }
+
+  private request(id: JsonRpcId, method: string, params: unknown): void {
+    const metric = KNOWN_METHODS.has(method) ? method : 'other';
+    const now = this.host.now();
+    if (!this.bucket.take(now)) {
+      this.host.metrics.relayLimited('rate');
+      this.host.metrics.relayRequest(metric, 'rpc_error');
+      this.sendError(id, new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, 'Too many requests on this connection; slow down.', { retry_after_ms: this.bucket.waitMs() }));
+      return;
+    }
+    if (this.inFlight.size >= RELAY_CONSTANTS.maxInFlight) {
+      this.host.metrics.relayLimited('in_flight');
+      this.host.metrics.relayRequest(metric, 'rpc_error');
+      this.sendError(id, new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, `Too many requests in flight on this connection (limit ${RELAY_CONSTANTS.maxInFlight}).`));
+      return;
+    }
+    const key = ++this.seq;
+    this.inFlight.set(key, { id, method: metric, startedAt: now });
+    let reply: Promise<Reply> | Reply;
+    try {
+      reply = this.host.dispatch(this, method, params);
+    } catch (err) {
+      this.fail(key, err);
+      return;
+    }
+    if (reply instanceof Promise) reply.then((r) => this.succeed(key, r), (err: unknown) => this.fail(key, err));
+    else this.succeed(key, reply);
+  }
+
+  private succeed(key: number, reply: Reply): void {
+    const f = this.inFlight.get(key);
+    if (!f) return;
+    this.inFlight.delete(key);
+    const code = (reply.result as { code?: unknown } | null)?.code;
+    this.host.metrics.relayRequest(f.method, typeof code === 'string' && !/^2\d\d$/.test(code) ? 'app_error' : 'ok');
+    this.send(resultFrame(f.id, reply.result));
+    reply.after?.();
+  }
+
+  private fail(key: number, err: unknown): void {
+    const f = this.inFlight.get(key);
+    if (!f) return;
+    this.inFlight.delete(key);
+    this.host.metrics.relayRequest(f.method, 'rpc_error');
+    if (err instanceof RpcError) {
+      this.sendError(f.id, err);
+      if (err.closeAfter) this.close(CLOSE.POLICY, err.message);
+      return;
+    }
+    if (isStoreUnavailable(err)) {
+      // The database is unreachable: nothing was written; the client may retry shortly.
+      this.sendError(f.id, new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, ERRORS.UNAVAILABLE.message));
+      return;
+    }
+    this.host.warn(err, `RELAY ${f.method} failed`);
+    this.sendError(f.id, new RpcError(RPC_ERRORS.INTERNAL_ERROR, 'Internal error.'));
+  }
+
+  private answered(id: JsonRpcId): void {
+    if (typeof id !== 'string') return;
+    if (this.ping && this.ping.id === id) {
+      this.ping = null;
+      return;
+    }
+    if (this.session?.ack(id)) return;
+    this.awaiting.delete(id);
+  }
+
+  private sendError(id: JsonRpcId | null, err: RpcError): void {
+    this.send(errorFrame(id, err));
+  }
+}
+
+/** The id of a frame too large to parse, if it shows near the start. */
+function sniffId(head: string): JsonRpcId | null {
+  const m = /"id"\s*:\s*("(?:[^"\\]|\\.){1,256}"|-?\d{1,16})/.exec(head);
+  if (!m) return null;
+  try {
+    return JSON.parse(m[1]!) as JsonRpcId;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Turns committed message changes (bus `message.status`) into RELAY events:
+ * - outbound changes become `messaging.state` for the session that sent the message, every
+ *   session subscribed to the message's context, and the session whose `protocol` equals that
+ *   context (the Python SDK's default context);
+ * - inbound `received` messages with a context (their number's message handler is a RELAY
+ *   context or topic) become `messaging.receive` for every session of that project subscribed to it.
+ * Live sessions get them at once; parked ones through the resume store. Work is batched per turn
+ * of the event loop, and each event is serialized once whatever its fan-out.
+ */
+import type { Bus, MessageStatusEvent, Unsubscribe } from '../domain/ports/bus.js';
+import type { RelayEventDelivery, RelayResumeStore } from '../domain/ports/relay-resume.js';
+import { isTerminalStatus } from '@switchboard/protocol';
+import { contextOf, messagingEventParams } from './event-payloads.js';
+import type { RelaySession } from './session.js';
+import type { SessionRegistry } from './session-registry.js';
+
+/** Senders remembered for messages still in flight (oldest forgotten first beyond this). */
+const MAX_TRACKED_SENDERS = 200_000;
+
+export class RelayEventRouter {
+  private queue: MessageStatusEvent[] = [];
+  private scheduled = false;
+  private readonly senders = new Map<string, string>();
+  private readonly unsubscribe: Unsubscribe;
+
+  constructor(
+    bus: Bus,
+    private readonly registry: SessionRegistry,
+    private readonly resume: RelayResumeStore,
+    private readonly onError: (err: unknown) => void,
+  ) {
+    this.unsubscribe = bus.subscribe('message.status', (e) => this.enqueue(e));
+  }
+
+  /** Remember which session sent a message, so its state events reach it whatever the context. */
+  trackSender(messageId: string, protocol: string): void {
+    if (this.senders.size >= MAX_TRACKED_SENDERS) {
+      const oldest = this.senders.keys().next().value;
+      if (oldest !== undefined) this.senders.delete(oldest);
+    }
+    this.senders.set(messageId, protocol);
+  }
+
+  stop(): void {
+    this.unsubscribe();
+    this.queue = [];
+  }
+
+  private enqueue(e: MessageStatusEvent): void {
+    if (e.message.context === null && e.message.origin !== 'relay') return;
+    this.queue.push(e);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // After the current turn: a sender's `messaging.send` answer is written before its `queued` event.
+    setImmediate(() => {
+      this.scheduled = false;
+      try {
+        this.flush();
+      } catch (err) {
+        this.onError(err);
+      }
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    const parked: RelayEventDelivery[] = [];
+    for (const e of batch) {
+      const m = e.message;
+      const context = contextOf(m);
+      const key = `${m.id}:${e.status}`;
+      const params = messagingEventParams(m, e.at);
+      const type = m.direction === 'inbound' ? 'messaging.receive' : 'messaging.state';
+      const targets = new Set<RelaySession>();
+      const subscribers = this.registry.subscribers(m.projectId, context);
+      if (subscribers) for (const s of subscribers) targets.add(s);
+      const protocols: string[] = [];
+      if (m.direction === 'outbound') {
+        protocols.push(context);
+        const sender = this.senders.get(m.id);
+        if (sender !== undefined && sender !== context) protocols.push(sender);
+        if (isTerminalStatus(e.status)) this.senders.delete(m.id);
+        for (const p of protocols) {
+          const s = this.registry.get(p);
+          if (s && s.projectId === m.projectId) targets.add(s);
+        }
+      } else if (e.status !== 'received') {
+        continue;
+      }
+      for (const s of targets) s.deliver(key, e.at, params, type);
+      parked.push({ projectId: m.projectId, contexts: [context], protocols, key, at: e.at, params });
+    }
+    if (parked.length) this.resume.deliver(parked).catch(this.onError);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * JSON-RPC frames: classifying what a client sent, and writing what the server sends. Event
+ * frames are built by concatenation around params serialized once, because one state change fans
+ * out to many sessions that differ only in the frame id.
+ */
+import { METHOD_EVENT, RPC_ERRORS, type JsonRpcId } from '@switchboard/protocol';
+
+/** A protocol-level failure, answered as a JSON-RPC `error`. */
+export class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+    /** Close the connection after answering (authentication failure, capacity). */
+    readonly closeAfter = false,
+  ) {
+    super(message);
+    this.name = 'RpcError';
+  }
+}
+
+/** What a frame turned out to be. */
+export type InboundFrame =
+  | { readonly kind: 'request'; readonly id: JsonRpcId; readonly method: string; readonly params: unknown }
+  | { readonly kind: 'response'; readonly id: JsonRpcId; readonly ok: boolean; readonly result: unknown }
+  | { readonly kind: 'invalid'; readonly id: JsonRpcId | null; readonly error: RpcError };
+
+function isId(v: unknown): v is JsonRpcId {
+  return (typeof v === 'string' && v.length > 0 && v.length <= 256) || (typeof v === 'number' && Number.isFinite(v));
+}
+
+/** Parse and classify one text frame. */
+export function classifyFrame(text: string): InboundFrame {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return { kind: 'invalid', id: null, error: new RpcError(RPC_ERRORS.PARSE_ERROR, 'Parse error: the frame is not valid JSON.') };
+  }
+  if (Array.isArray(msg)) {
+    return { kind: 'invalid', id: null, error: new RpcError(RPC_ERRORS.INVALID_REQUEST, 'Batch requests are not supported: send one JSON-RPC object per frame.') };
+  }
+  if (msg === null || typeof msg !== 'object') {
+    return { kind: 'invalid', id: null, error: new RpcError(RPC_ERRORS.INVALID_REQUEST, 'Invalid request: a frame must hold one JSON-RPC object.') };
+  }
+  const m = msg as Record<string, unknown>;
+  const id = isId(m.id) ? m.id : null;
+  if (m.jsonrpc !== '2.0') {
+    return { kind: 'invalid', id, error: new RpcError(RPC_ERRORS.INVALID_REQUEST, 'Invalid request: "jsonrpc" must be "2.0".') };
+  }
+  if (m.method === undefined && id !== null && ('result' in m || 'error' in m)) {
+    return { kind: 'response', id, ok: 'result' in m, result: 'result' in m ? m.result : m.error };
+  }
+  if (typeof m.method !== 'string' || m.method === '') {
+    return { kind: 'invalid', id, error: new RpcError(RPC_ERRORS.INVALID_REQUEST, 'Invalid request: "method" must be a non-empty string.') };
+  }
+  if (id === null) {
+    return { kind: 'invalid', id: null, error: new RpcError(RPC_ERRORS.INVALID_REQUEST, 'Invalid request: every request needs an "id" (a string or a number); RELAY has no notifications.') };
+  }
+  return { kind: 'request', id, method: m.method, params: m.params };
+}
+
+/** A successful response frame. */
+export function resultFrame(id: JsonRpcId, result: unknown): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, result });
+}
+
+/** An error response frame. */
+export function errorFrame(id: JsonRpcId | null, err: RpcError): string {
+  const error: Record<string, unknown> = { code: err.code, message: err.message };
+  if (err.data !== undefined) error.data = err.data;
+  return JSON.stringify({ jsonrpc: '2.0', id, error });
+}
+
+/** A server → client request frame. */
+export function requestFrame(id: string, method: string, params: unknown): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, method, params });
+}
+
+/** A `signalwire.event` frame around params already serialized. */
+export function eventFrame(id: string, params: string): string {
+  return `{"jsonrpc":"2.0","id":"${id}","method":"${METHOD_EVENT}","params":${params}}`;
+}

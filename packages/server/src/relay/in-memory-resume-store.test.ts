@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { ParkedRelaySession, RelayEventDelivery } from '../domain/ports/relay-resume.js';
+import { BufferBudget, eventCost } from './buffer-budget.js';
+import { InMemoryResumeStore } from './in-memory-resume-store.js';
+
+function parked(protocol: string, over: Partial<ParkedRelaySession> = {}): ParkedRelaySession {
+  return { protocol, projectId: 'p1', contexts: ['office'], eventAcks: true, parkedAt: 0, expiresAt: 10_000, events: [], ...over };
+}
+
+function delivery(key: string, over: Partial<RelayEventDelivery> = {}): RelayEventDelivery {
+  return { projectId: 'p1', contexts: ['office'], protocols: [], key, at: 1, params: `{"event_type":"messaging.receive","n":"${key}"}`, ...over };
+}
+
+describe('InMemoryResumeStore', () => {
+  it('keeps events for parked sessions by context or protocol, in order, once each, for their own project only', async () => {
+    const store = new InMemoryResumeStore({ maxEvents: 10, budget: new BufferBudget(1 << 20) });
+    await store.park(parked('a'));
+    await store.park(parked('b', { contexts: ['other'] }));
+    await store.park(parked('c', { projectId: 'p2' }));
+    await store.deliver([delivery('k1'), delivery('k2', { contexts: ['other'], protocols: ['a'] }), delivery('k1'), delivery('k3', { contexts: [], protocols: ['c'] })]);
+    expect((await store.claim('p1', 'a', 5))!.events.map((e) => e.key)).toEqual(['k1', 'k2']);
+    expect((await store.claim('p1', 'b', 5))!.events.map((e) => e.key)).toEqual(['k2']);
+    expect(await store.claim('p1', 'c', 5)).toBeUndefined();
+    expect(await store.claim('p2', 'c', 5)).toMatchObject({ events: [] });
+    expect(await store.claim('p1', 'a', 5)).toBeUndefined();
+  });
+
+  it('drops a session whose buffer overflows, and one that expired', async () => {
+    const dropped: string[] = [];
+    const budget = new BufferBudget(1 << 20);
+    const store = new InMemoryResumeStore({ maxEvents: 2, budget, onDropped: (p, why) => dropped.push(`${p}:${why}`) });
+    await store.park(parked('a'));
+    await store.park(parked('b', { expiresAt: 100 }));
+    await store.deliver([delivery('1'), delivery('2'), delivery('3')]);
+    expect(dropped).toEqual(['a:overflow', 'b:overflow']);
+    await store.park(parked('c', { expiresAt: 100 }));
+    expect(await store.expire(99)).toBe(0);
+    expect(await store.expire(100)).toBe(1);
+    expect(dropped).toContain('c:expired');
+    expect(budget.used).toBe(0);
+  });
+
+  it('drops a session when the node-wide budget is spent, and gives the budget back when sessions go', async () => {
+    const one = eventCost(delivery('x').params);
+    const budget = new BufferBudget(one * 3);
+    const dropped: string[] = [];
+    const store = new InMemoryResumeStore({ maxEvents: 100, budget, onDropped: (p) => dropped.push(p) });
+    await store.park(parked('a'));
+    await store.deliver([delivery('x'), delivery('y'), delivery('z')]);
+    expect(budget.used).toBe(one * 3);
+    await store.deliver([delivery('w')]);
+    expect(dropped).toEqual(['a']);
+    expect(budget.used).toBe(0);
+    expect(store.size).toBe(0);
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * The single-node `RelayResumeStore`: parked sessions in maps, indexed by project and context so
+ * an event finds the parked sessions it addresses without scanning. Bounded per session
+ * (`maxEvents`) and in total (the shared `BufferBudget`); a session that would exceed either is
+ * dropped whole and reported, never silently thinned.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BufferedRelayEvent, ParkedRelaySession, ParkedSessionEnd, RelayEventDelivery, RelayResumeStore } from '../domain/ports/relay-resume.js';
+import { eventCost, type BufferBudget } from './buffer-budget.js';
+
+interface Parked {
+  session: ParkedRelaySession;
+  events: BufferedRelayEvent[];
+  keys: Set<string>;
+  bytes: number;
+}
+
+export class InMemoryResumeStore implements RelayResumeStore {
+  private readonly byProtocol = new Map<string, Parked>();
+  /** projectId → context → protocols. */
+  private readonly byContext = new Map<string, Map<string, Set<string>>>();
+  private readonly perProject = new Map<string, number>();
+
+  constructor(
+    private readonly opts: {
+      readonly maxEvents: number;
+      readonly budget: BufferBudget;
+      /** Told when a session is dropped before it could resume. */
+      readonly onDropped?: (protocol: string, why: ParkedSessionEnd) => void;
+    },
+  ) {}
+
+  /** Parked sessions now. */
+  get size(): number {
+    return this.byProtocol.size;
+  }
+
+  async park(session: ParkedRelaySession): Promise<void> {
+    this.remove(session.protocol);
+    const events = [...session.events];
+    let bytes = 0;
+    for (const e of events) bytes += eventCost(e.params);
+    // The live session already holds budget for these events; parking moves it, it does not add to it.
+    if (events.length > this.opts.maxEvents) {
+      this.opts.budget.give(bytes);
+      this.opts.onDropped?.(session.protocol, 'overflow');
+      return;
+    }
+    const p: Parked = { session, events, keys: new Set(events.map((e) => e.key)), bytes };
+    this.byProtocol.set(session.protocol, p);
+    this.perProject.set(session.projectId, (this.perProject.get(session.projectId) ?? 0) + 1);
+    let contexts = this.byContext.get(session.projectId);
+    if (!contexts) this.byContext.set(session.projectId, (contexts = new Map()));
+    for (const c of session.contexts) {
+      let set = contexts.get(c);
+      if (!set) contexts.set(c, (set = new Set()));
+      set.add(session.protocol);
+    }
+  }
+
+  async claim(projectId: string, protocol: string, now: number): Promise<ParkedRelaySession | undefined> {
+    const p = this.byProtocol.get(protocol);
+    if (!p || p.session.projectId !== projectId) return undefined;
+    if (p.session.expiresAt <= now) {
+      this.drop(protocol, 'expired');
+      return undefined;
+    }
+    this.remove(protocol, false);
+    return { ...p.session, events: p.events };
+  }
+
+  async deliver(deliveries: readonly RelayEventDelivery[]): Promise<void> {
+    if (this.byProtocol.size === 0) return;
+    for (const d of deliveries) {
+      if (!this.perProject.get(d.projectId)) continue;
+      const targets = new Set<string>();
+      const contexts = this.byContext.get(d.projectId);
+      if (contexts) {
+        for (const c of d.contexts) for (const protocol of contexts.get(c) ?? []) targets.add(protocol);
+      }
+      for (const protocol of d.protocols) {
+        const p = this.byProtocol.get(protocol);
+        if (p && p.session.projectId === d.projectId) targets.add(protocol);
+      }
+      for (const protocol of targets) this.append(protocol, d);
+    }
+  }
+
+  async expire(now: number): Promise<number> {
+    let n = 0;
+    for (const [protocol, p] of this.byProtocol) {
+      if (p.session.expiresAt <= now) {
+        this.drop(protocol, 'expired');
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async clear(): Promise<void> {
+    for (const protocol of [...this.byProtocol.keys()]) this.remove(protocol);
+  }
+
+  private append(protocol: string, d: RelayEventDelivery): void {
+    const p = this.byProtocol.get(protocol)!;
+    if (p.keys.has(d.key)) return;
+    const cost = eventCost(d.params);
+    if (p.events.length >= this.opts.maxEvents || !this.opts.budget.take(cost)) {
+      this.drop(protocol, 'overflow');
+      return;
+    }
+    p.events.push({ id: randomUUID(), key: d.key, at: d.at, params: d.params });
+    p.keys.add(d.key);
+    p.bytes += cost;
+  }
+
+  private drop(protocol: string, why: ParkedSessionEnd): void {
+    if (!this.byProtocol.has(protocol)) return;
+    this.remove(protocol);
+    this.opts.onDropped?.(protocol, why);
+  }
+
+  /** Unindex a parked session; by default its events' budget is released (a claim hands it to the live session instead). */
+  private remove(protocol: string, release = true): void {
+    const p = this.byProtocol.get(protocol);
+    if (!p) return;
+    this.byProtocol.delete(protocol);
+    if (release) this.opts.budget.give(p.bytes);
+    const { projectId, contexts } = p.session;
+    const left = (this.perProject.get(projectId) ?? 1) - 1;
+    if (left > 0) this.perProject.set(projectId, left);
+    else this.perProject.delete(projectId);
+    const index = this.byContext.get(projectId);
+    if (!index) return;
+    for (const c of contexts) {
+      const set = index.get(c);
+      set?.delete(protocol);
+      if (set && set.size === 0) index.delete(c);
+    }
+    if (index.size === 0) this.byContext.delete(projectId);
+  }
+}

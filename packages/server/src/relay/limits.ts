@@ -1,0 +1,44 @@
+/** Limits and timings of the RELAY surface (from settings; see docs/api/relay.md). */
+export interface RelayLimits {
+  /** Largest frame answered normally; larger ones get -32600 (up to `hardFrameBytes`, then the socket closes with 1009). */
+  readonly maxFrameBytes: number;
+  readonly maxSessionsPerProject: number;
+  /** Requests per second per connection (sustained) and burst. */
+  readonly requestsPerSecond: number;
+  readonly requestBurst: number;
+  /** How long a disconnected session can be resumed (ms). */
+  readonly resumeWindowMs: number;
+  /** Events a session may hold unacknowledged (live) or missed (parked). */
+  readonly eventBufferSize: number;
+  /** Bytes of buffered events on this node, all sessions together. */
+  readonly bufferMemoryBytes: number;
+  /** Gap between server pings (ms). */
+  readonly pingIntervalMs: number;
+}
+
+/** Fixed limits (not worth a setting). */
+export const RELAY_CONSTANTS = {
+  /** Time a new connection has to complete `signalwire.connect` (ms). */
+  connectTimeoutMs: 10_000,
+  /** A ping not answered within this closes the connection as dead (ms). */
+  pingTimeoutMs: 10_000,
+  /** Every request is answered within this, with -32000 if the work is still running (ms). */
+  requestTimeoutMs: 8_000,
+  /** Requests of one connection being processed at once. */
+  maxInFlight: 1_000,
+  /** Bytes queued on a socket before its reader counts as too slow. */
+  maxSocketBufferBytes: 8 * 1024 * 1024,
+  /** Contexts one session may subscribe to, and the longest context name. */
+  maxContexts: 100,
+  maxContextLength: 128,
+  /** Tags on one message and the longest tag. */
+  maxTags: 20,
+  maxTagLength: 128,
+  /** Housekeeping tick (pings, timeouts, resume expiry) (ms). */
+  tickMs: 1_000,
+} as const;
+
+/** The hard frame cap given to the WebSocket library: beyond it the socket is closed (1009). */
+export function hardFrameBytes(limits: RelayLimits): number {
+  return Math.max(limits.maxFrameBytes * 4, limits.maxFrameBytes + 65_536);
+}

@@ -1,0 +1,178 @@
+/**
+ * The RELAY surface of one node: live connections and sessions, the event router, the resume
+ * store, and the housekeeping tick (pings, deadlines, resume expiry). Transports hand it
+ * connections through `open()`; `close()` says goodbye to every client before shutdown.
+ *
+ * Unacknowledged events and slow consumers: every event written to a client that acks events is
+ * kept until acked. A connection that lets `eventBufferSize` events go unacknowledged, or lets its
+ * socket queue grow past 8 MiB, is closed (1013) and its session parked with those events; a
+ * session that cannot keep an event (buffer or node budget full) is dropped whole, so a resume
+ * either replays everything missed, in order, or reports `session_restored: false`.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../domain/clock.js';
+import type { Bus } from '../domain/ports/bus.js';
+import type { RelayMetrics } from '../domain/ports/metrics.js';
+import type { RelayResumeStore } from '../domain/ports/relay-resume.js';
+import type { ProjectRepository } from '../domain/ports/store.js';
+import type { CredentialVerifier } from '../engine/credential-verifier.js';
+import type { MessageAcceptor } from '../engine/message-acceptor.js';
+import { BufferBudget } from './buffer-budget.js';
+import { RelayConnection, type ConnectionHost, type Reply } from './connection.js';
+import { RelayEventRouter } from './event-router.js';
+import { InMemoryResumeStore } from './in-memory-resume-store.js';
+import { RELAY_CONSTANTS, type RelayLimits } from './limits.js';
+import { RpcDispatcher } from './rpc-dispatcher.js';
+import { SessionRegistry } from './session-registry.js';
+import type { RelayTransport } from './transport.js';
+
+export interface RelayServiceDeps {
+  readonly bus: Bus;
+  readonly clock: Clock;
+  readonly verifier: CredentialVerifier;
+  readonly projects: ProjectRepository;
+  readonly acceptor: MessageAcceptor;
+  readonly metrics: RelayMetrics;
+  readonly logger: Logger;
+  readonly nodeId: string;
+  /**
+   * Defaults to the in-memory store, sharing this service's buffer budget; a function is given
+   * that budget (the store shared by several nodes moves events between it and the database).
+   */
+  readonly resume?: RelayResumeStore | ((budget: BufferBudget) => RelayResumeStore);
+}
+
+export class RelayService implements ConnectionHost {
+  readonly registry = new SessionRegistry();
+  readonly budget: BufferBudget;
+  readonly resume: RelayResumeStore;
+  private readonly connections = new Set<RelayConnection>();
+  private readonly router: RelayEventRouter;
+  private readonly dispatcher: RpcDispatcher;
+  private readonly timer: NodeJS.Timeout;
+  private closing: Promise<void> | undefined;
+  private closedWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly deps: RelayServiceDeps,
+    readonly limits: RelayLimits,
+  ) {
+    this.budget = new BufferBudget(limits.bufferMemoryBytes);
+    this.resume =
+      (typeof deps.resume === 'function' ? deps.resume(this.budget) : deps.resume) ??
+      new InMemoryResumeStore({
+        maxEvents: limits.eventBufferSize,
+        budget: this.budget,
+        onDropped: (protocol, why) => {
+          deps.metrics.relaySessionEvent(why === 'expired' ? 'expired' : 'lost');
+          if (why === 'overflow') deps.logger.info({ protocol }, 'RELAY session dropped: its buffer of missed events is full');
+        },
+      });
+    this.router = new RelayEventRouter(deps.bus, this.registry, this.resume, (err) => deps.logger.error({ err }, 'RELAY event routing failed'));
+    this.dispatcher = new RpcDispatcher({
+      verifier: deps.verifier,
+      projects: deps.projects,
+      acceptor: deps.acceptor,
+      registry: this.registry,
+      resume: this.resume,
+      router: this.router,
+      budget: this.budget,
+      metrics: deps.metrics,
+      limits,
+      nodeId: deps.nodeId,
+      now: () => this.now(),
+      retire: (conn) => this.connectionClosed(conn),
+    });
+    this.timer = setInterval(() => this.tick(), RELAY_CONSTANTS.tickMs);
+    this.timer.unref();
+  }
+
+  get metrics(): RelayMetrics {
+    return this.deps.metrics;
+  }
+
+  /** True once `close()` was called: transports refuse new connections. */
+  get isClosing(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Connections open now. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  now(): number {
+    return this.deps.clock.now();
+  }
+
+  warn(err: unknown, what: string): void {
+    this.deps.logger.warn({ err }, what);
+  }
+
+  /** A transport accepted a connection; feed it frames with `receive` and report its end with `closed`. */
+  open(transport: RelayTransport): RelayConnection {
+    const conn = new RelayConnection(transport, this);
+    this.connections.add(conn);
+    this.deps.metrics.relayConnections(1);
+    return conn;
+  }
+
+  dispatch(conn: RelayConnection, method: string, params: unknown): Promise<Reply> | Reply {
+    return this.dispatcher.dispatch(conn, method, params);
+  }
+
+  connectionClosed(conn: RelayConnection): void {
+    if (this.connections.delete(conn)) this.deps.metrics.relayConnections(-1);
+    if (this.connections.size === 0) this.notifyClosed();
+    const session = conn.session;
+    if (!session || !session.isLinkedTo(conn)) return;
+    conn.session = null;
+    this.registry.remove(session);
+    this.deps.metrics.relaySessions(-1);
+    const events = session.detach();
+    if (session.lost || conn.ending || this.closing) {
+      session.release(events);
+      this.deps.metrics.relaySessionEvent(session.lost ? 'lost' : 'ended');
+      return;
+    }
+    const now = this.now();
+    this.resume
+      .park({
+        protocol: session.protocol,
+        projectId: session.projectId,
+        contexts: [...session.contexts],
+        eventAcks: session.eventAcks,
+        parkedAt: now,
+        expiresAt: now + this.limits.resumeWindowMs,
+        events,
+      })
+      .then(() => this.deps.metrics.relaySessionEvent('parked'))
+      .catch((err: unknown) => this.deps.logger.error({ err }, 'parking a RELAY session failed'));
+  }
+
+  /** Say goodbye to every client (`signalwire.disconnect`, then close), wait briefly, drop the rest. */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      clearInterval(this.timer);
+      this.router.stop();
+      for (const conn of this.connections) conn.disconnect(false);
+      if (this.connections.size > 0) {
+        await Promise.race([new Promise<void>((r) => this.closedWaiters.push(r)), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      }
+      for (const conn of [...this.connections]) conn.terminate();
+      await this.resume.clear();
+    })());
+  }
+
+  private notifyClosed(): void {
+    const waiters = this.closedWaiters;
+    this.closedWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private tick(): void {
+    const now = this.now();
+    for (const conn of this.connections) conn.tick(now);
+    this.resume.expire(now).catch((err: unknown) => this.deps.logger.error({ err }, 'expiring parked RELAY sessions failed'));
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * The RELAY methods, independent of the transport: `signalwire.connect` (authentication, session
+ * creation or resume), `signalwire.receive` / `unreceive`, `signalwire.ping`,
+ * `signalwire.disconnect` (the client ends its session) and `messaging.send`.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  METHOD_CONNECT,
+  METHOD_DISCONNECT,
+  METHOD_MESSAGING_SEND,
+  METHOD_PING,
+  METHOD_RECEIVE,
+  METHOD_UNRECEIVE,
+  RPC_ERRORS,
+  type ConnectResult,
+  type MessagingSendResult,
+} from '@switchboard/protocol';
+import { isAppError } from '../domain/app-error.js';
+import type { TokenScope } from '../domain/credentials.js';
+import type { RelayMetrics } from '../domain/ports/metrics.js';
+import type { BufferedRelayEvent, RelayResumeStore } from '../domain/ports/relay-resume.js';
+import type { ProjectRepository } from '../domain/ports/store.js';
+import type { CredentialVerifier } from '../engine/credential-verifier.js';
+import type { MessageAcceptor } from '../engine/message-acceptor.js';
+import type { BufferBudget } from './buffer-budget.js';
+import { RelayConnection, type Reply } from './connection.js';
+import { authorizationStateParams } from './event-payloads.js';
+import type { RelayEventRouter } from './event-router.js';
+import { eventFrame, RpcError } from './frames.js';
+import { RELAY_CONSTANTS, type RelayLimits } from './limits.js';
+import { toSendFailure, toSendInput } from './send-mapping.js';
+import { authorizationState, newSessionName, verifyAuthorizationState, verifySessionName, type SessionName } from './session-names.js';
+import { RelaySession } from './session.js';
+import type { SessionRegistry } from './session-registry.js';
+import { CLOSE } from './transport.js';
+
+export interface DispatcherDeps {
+  readonly verifier: CredentialVerifier;
+  readonly projects: ProjectRepository;
+  readonly acceptor: MessageAcceptor;
+  readonly registry: SessionRegistry;
+  readonly resume: RelayResumeStore;
+  readonly router: RelayEventRouter;
+  readonly budget: BufferBudget;
+  readonly metrics: RelayMetrics;
+  readonly limits: RelayLimits;
+  readonly nodeId: string;
+  now(): number;
+  /** Park or end the session of a connection that closed while its connect was running. */
+  retire(conn: RelayConnection): void;
+}
+
+const RECEIVING = 'Receiving all inbound related to the requested relay contexts and available scopes';
+const NOT_RECEIVING = 'No longer receiving inbound related to the requested relay contexts';
+
+function paramsObject(params: unknown, method: string, required = true): Record<string, unknown> {
+  if (params === undefined || params === null) {
+    if (!required) return {};
+    throw new RpcError(RPC_ERRORS.INVALID_PARAMS, `Invalid params: ${method} needs a params object.`);
+  }
+  if (typeof params !== 'object' || Array.isArray(params)) throw new RpcError(RPC_ERRORS.INVALID_PARAMS, `Invalid params: the params of ${method} must be an object.`);
+  return params as Record<string, unknown>;
+}
+
+/** Contexts from `contexts` (and the deprecated `context`); throws -32602 on bad values. */
+function readContexts(p: Record<string, unknown>, allowSingle: boolean): string[] {
+  const out: string[] = [];
+  const bad = () =>
+    new RpcError(RPC_ERRORS.INVALID_PARAMS, `Invalid params: contexts must be an array of non-empty strings of at most ${RELAY_CONSTANTS.maxContextLength} characters.`);
+  const check = (c: unknown) => {
+    if (typeof c !== 'string' || c === '' || c.length > RELAY_CONSTANTS.maxContextLength) throw bad();
+    if (!out.includes(c)) out.push(c);
+  };
+  if (p.contexts !== undefined && p.contexts !== null) {
+    if (!Array.isArray(p.contexts)) throw bad();
+    p.contexts.forEach(check);
+  }
+  if (allowSingle && p.context !== undefined && p.context !== null) check(p.context);
+  return out;
+}
+
+function isVersion(v: unknown): v is { major: number; minor: number; revision: number } {
+  if (!v || typeof v !== 'object') return false;
+  const o = v as Record<string, unknown>;
+  return Number.isInteger(o.major) && Number.isInteger(o.minor) && (o.revision === undefined || Number.isInteger(o.revision));
+}
+
+export class RpcDispatcher {
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  dispatch(conn: RelayConnection, method: string, params: unknown): Promise<Reply> | Reply {
+    if (method === METHOD_CONNECT) return this.connect(conn, params);
+    if (conn.state !== 'open' || !conn.session) {
+      throw new RpcError(RPC_ERRORS.AUTHENTICATION_FAILED, `Not authenticated: the first request must be ${METHOD_CONNECT}.`);
+    }
+    const session = conn.session;
+    switch (method) {
+      case METHOD_MESSAGING_SEND:
+        return this.send(session, params);
+      case METHOD_RECEIVE:
+        return this.receive(session, params, true);
+      case METHOD_UNRECEIVE:
+        return this.receive(session, params, false);
+      case METHOD_PING:
+        return { result: this.pong(params) };
+      case METHOD_DISCONNECT:
+        conn.ending = true;
+        return { result: {}, after: () => conn.close(CLOSE.NORMAL, 'session ended by the client') };
+      default:
+        throw new RpcError(RPC_ERRORS.METHOD_NOT_FOUND, `Method not found: ${method.slice(0, 100)}.`);
+    }
+  }
+
+  private async connect(conn: RelayConnection, params: unknown): Promise<Reply> {
+    if (conn.state !== 'awaiting') {
+      throw new RpcError(RPC_ERRORS.INVALID_REQUEST, conn.state === 'open' ? 'This connection already has a session.' : `${METHOD_CONNECT} is already in progress.`);
+    }
+    const p = paramsObject(params, METHOD_CONNECT);
+    if (!isVersion(p.version)) throw new RpcError(RPC_ERRORS.INVALID_PARAMS, 'Invalid params: version must be {major, minor, revision}.');
+    const { major, minor } = p.version;
+    if (major > 4 || major < 1 || minor !== 0) {
+      throw new RpcError(RPC_ERRORS.VERSION_INCOMPATIBLE, `Protocol version ${major}.${minor} is not supported: this server speaks major versions 1 to 4 with minor version 0.`, undefined, true);
+    }
+    const auth = p.authentication;
+    if (!auth || typeof auth !== 'object' || Array.isArray(auth)) throw new RpcError(RPC_ERRORS.INVALID_PARAMS, 'Invalid params: authentication {project, token} is required.');
+    const { project, token, jwt_token: jwt } = auth as Record<string, unknown>;
+    if (jwt !== undefined && token === undefined) {
+      this.deps.metrics.relayLimited('auth');
+      throw new RpcError(RPC_ERRORS.AUTHENTICATION_FAILED, 'JWT authentication is not supported by this server: use project and token.', undefined, true);
+    }
+    const contexts = readContexts(p, false);
+    if (contexts.length > RELAY_CONSTANTS.maxContexts) throw new RpcError(RPC_ERRORS.INVALID_PARAMS, `Invalid params: at most ${RELAY_CONSTANTS.maxContexts} contexts per session.`);
+
+    conn.state = 'connecting';
+    try {
+      return await this.openSession(conn, p, typeof project === 'string' ? project : '', typeof token === 'string' ? token : '', major, contexts);
+    } finally {
+      if (conn.state === 'connecting') conn.state = 'awaiting';
+    }
+  }
+
+  private async openSession(conn: RelayConnection, p: Record<string, unknown>, projectId: string, token: string, major: number, contexts: string[]): Promise<Reply> {
+    const { deps } = this;
+    const principal = await deps.verifier.verify(projectId, token);
+    const project = principal ? await deps.projects.get(projectId) : undefined;
+    if (!principal || !project) {
+      deps.metrics.relayLimited('auth');
+      throw new RpcError(RPC_ERRORS.AUTHENTICATION_FAILED, 'Authentication failed: check the project ID and API token.', undefined, true);
+    }
+    const key = project.signingKey;
+    let name: SessionName | undefined = p.protocol !== undefined ? verifySessionName(p.protocol, projectId, key) : undefined;
+    const stateGiven = p.authorization_state !== undefined && p.authorization_state !== null && p.authorization_state !== '';
+    const stateValid = !!name && stateGiven && verifyAuthorizationState(p.authorization_state, name.protocol, projectId, key);
+    // A resume token for another session means the client mixed up its state: start afresh.
+    if (stateGiven && !stateValid) name = undefined;
+
+    const existing = name ? deps.registry.get(name.protocol) : undefined;
+    if (!existing && deps.registry.countFor(projectId) >= deps.limits.maxSessionsPerProject) {
+      deps.metrics.relayLimited('sessions');
+      throw new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, `This project already has ${deps.limits.maxSessionsPerProject} RELAY sessions, the most this server allows.`, undefined, true);
+    }
+    if (conn.state === 'closed') throw new RpcError(RPC_ERRORS.INTERNAL_ERROR, 'The connection closed.');
+
+    let session: RelaySession;
+    let replay: BufferedRelayEvent[] = [];
+    let restored = false;
+    if (existing) {
+      // The client came back while its old connection still looks alive: move the session over.
+      const { events, previous } = existing.reattach(conn);
+      if (previous instanceof RelayConnection) previous.session = null;
+      previous?.close(CLOSE.SESSION_MOVED, 'the session was resumed on another connection');
+      replay = events;
+      session = existing;
+      restored = true;
+      deps.metrics.relaySessionEvent('resumed');
+    } else {
+      const n = name ?? newSessionName(projectId, key);
+      session = new RelaySession(n.protocol, n.signature, n.sessionId, projectId, principal.scopes, p.event_acks === true, major, {
+        maxEvents: deps.limits.eventBufferSize,
+        maxSocketBufferBytes: RELAY_CONSTANTS.maxSocketBufferBytes,
+        budget: deps.budget,
+        metrics: deps.metrics,
+        now: deps.now,
+      });
+      session.attach(conn);
+      deps.registry.add(session);
+      deps.metrics.relaySessions(1);
+      if (name) {
+        const parked = await deps.resume.claim(projectId, name.protocol, deps.now());
+        if (parked) {
+          restored = true;
+          replay = [...parked.events];
+          deps.registry.subscribe(session, parked.contexts);
+          deps.metrics.relaySessionEvent('resumed');
+        } else {
+          deps.metrics.relaySessionEvent('readopted');
+        }
+      } else {
+        deps.metrics.relaySessionEvent('created');
+      }
+    }
+    deps.registry.subscribe(session, contexts);
+    if ((conn.state as string) === 'closed') {
+      // Gone while the session was looked up: park what it has for the next attempt.
+      conn.session = session;
+      session.open(replay);
+      deps.retire(conn);
+      throw new RpcError(RPC_ERRORS.INTERNAL_ERROR, 'The connection closed.');
+    }
+    conn.session = session;
+    conn.state = 'open';
+
+    const result: ConnectResult = {
+      protocol: session.protocol,
+      identity: `${session.sessionId}@${deps.nodeId}`,
+      authorization: { project: projectId, expires_at: null, scopes: scopesOf(principal.scopes), signature: session.signature },
+      session_restored: restored,
+    };
+    return {
+      result,
+      after: () => {
+        if (!stateValid) {
+          const id = randomUUID();
+          const state = authorizationState(session.protocol, projectId, key);
+          conn.sendUntrackedEvent(eventFrame(id, authorizationStateParams(session.protocol, projectId, state, deps.now())), id);
+        }
+        session.open(replay);
+      },
+    };
+  }
+
+  private receive(session: RelaySession, params: unknown, subscribe: boolean): Reply {
+    const method = subscribe ? METHOD_RECEIVE : METHOD_UNRECEIVE;
+    if (session.versionMajor >= 4) throw new RpcError(RPC_ERRORS.VERSION_INCOMPATIBLE, `${method} is not offered to protocol version 4 sessions.`);
+    requireScope(session, 'messaging');
+    const contexts = readContexts(paramsObject(params, method), true);
+    if (contexts.length === 0) throw new RpcError(RPC_ERRORS.INVALID_PARAMS, `Invalid params: ${method} needs at least one context.`);
+    if (subscribe) {
+      const total = new Set([...session.contexts, ...contexts]).size;
+      if (total > RELAY_CONSTANTS.maxContexts) throw new RpcError(RPC_ERRORS.INVALID_PARAMS, `Invalid params: at most ${RELAY_CONSTANTS.maxContexts} contexts per session.`);
+      this.deps.registry.subscribe(session, contexts);
+    } else {
+      this.deps.registry.unsubscribe(session, contexts);
+    }
+    return { result: { code: '200', message: subscribe ? RECEIVING : NOT_RECEIVING } };
+  }
+
+  private pong(params: unknown): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    if (params && typeof params === 'object' && !Array.isArray(params)) {
+      const p = params as Record<string, unknown>;
+      if (typeof p.timestamp === 'number') out.timestamp = p.timestamp;
+      if (typeof p.payload === 'string') out.payload = p.payload.slice(0, 1024);
+    }
+    return out;
+  }
+
+  private async send(session: RelaySession, params: unknown): Promise<Reply> {
+    requireScope(session, 'messaging');
+    const p = paramsObject(params, METHOD_MESSAGING_SEND);
+    try {
+      const record = await this.deps.acceptor.accept(session.projectId, toSendInput(p));
+      this.deps.router.trackSender(record.id, session.protocol);
+      const result: MessagingSendResult = { code: '200', message: 'Message accepted', message_id: record.id };
+      return { result };
+    } catch (err) {
+      if (isAppError(err)) return { result: toSendFailure(err) };
+      throw err;
+    }
+  }
+}
+
+function requireScope(session: RelaySession, scope: TokenScope): void {
+  if (!session.scopes.has(scope)) throw new RpcError(RPC_ERRORS.NOT_ALLOWED, `Not allowed: this API token lacks the "${scope}" scope.`);
+}
+
+function scopesOf(scopes: ReadonlySet<TokenScope>): string[] {
+  return [...scopes].sort();
+}

@@ -1,0 +1,167 @@
+/**
+ * A RELAY session: who it acts for, the contexts it listens to, and the events its client has not
+ * acknowledged yet. A session outlives its connection: when the connection drops it is parked in
+ * the resume store (with those events) and can be taken up again by a reconnect.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TokenScope } from '../domain/credentials.js';
+import type { RelayMetrics } from '../domain/ports/metrics.js';
+import type { BufferedRelayEvent } from '../domain/ports/relay-resume.js';
+import { eventCost, type BufferBudget } from './buffer-budget.js';
+import { eventFrame } from './frames.js';
+
+/** The connection a session writes to. */
+export interface SessionLink {
+  send(frame: string): void;
+  readonly bufferedAmount: number;
+  /** The reader is too slow: close the connection (the session is parked if it lost nothing). */
+  slow(reason: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** An event waiting for the connect result to go out first. */
+interface Held {
+  readonly key: string;
+  readonly at: number;
+  readonly params: string;
+  readonly type: string;
+}
+
+export class RelaySession {
+  readonly contexts = new Set<string>();
+  /** Sent, not yet acknowledged, in send order. */
+  private readonly unacked = new Map<string, BufferedRelayEvent & { type: string }>();
+  private link: SessionLink | null = null;
+  private held: Held[] | null = [];
+  /** An event could not be kept: a resume would miss it, so this session must not be parked. */
+  lost = false;
+  /** When the current connection took the session (ms), or null while it has none. */
+  connectedAt: number | null = null;
+  /** Event frames written to clients over the session's life (replays included). */
+  eventsSent = 0;
+
+  constructor(
+    readonly protocol: string,
+    readonly signature: string,
+    readonly sessionId: string,
+    readonly projectId: string,
+    readonly scopes: ReadonlySet<TokenScope>,
+    /** The client acks events (else nothing is kept once written). */
+    readonly eventAcks: boolean,
+    readonly versionMajor: number,
+    private readonly opts: {
+      readonly maxEvents: number;
+      readonly maxSocketBufferBytes: number;
+      readonly budget: BufferBudget;
+      readonly metrics: RelayMetrics;
+      readonly now: () => number;
+    },
+  ) {}
+
+  /** Events not acknowledged yet. */
+  get unackedCount(): number {
+    return this.unacked.size;
+  }
+
+  /** Bind to a connection; events are held until `open()` (after the connect result is written). */
+  attach(link: SessionLink): void {
+    this.link = link;
+    this.connectedAt = this.opts.now();
+  }
+
+  /** Move to another connection (a client resuming while its old connection looks alive): returns the unacknowledged events to replay. */
+  reattach(link: SessionLink): { events: BufferedRelayEvent[]; previous: SessionLink | null } {
+    const previous = this.link;
+    const events = this.detach();
+    this.link = link;
+    this.connectedAt = this.opts.now();
+    this.held = [];
+    return { events, previous };
+  }
+
+  /** True while this connection is the session's. */
+  isLinkedTo(link: SessionLink): boolean {
+    return this.link === link;
+  }
+
+  /** Unbind; returns the unacknowledged events in order (their budget moves with them). */
+  detach(): BufferedRelayEvent[] {
+    this.link = null;
+    this.connectedAt = null;
+    const events = [...this.unacked.values()].map(({ id, key, at, params }) => ({ id, key, at, params }));
+    this.unacked.clear();
+    return events;
+  }
+
+  /** Give back the budget of everything held (the session ends). */
+  release(events: readonly BufferedRelayEvent[]): void {
+    for (const e of events) this.opts.budget.give(eventCost(e.params));
+  }
+
+  /**
+   * Start writing: first the restored events (budget already held, same ids), then what arrived
+   * meanwhile, minus what the restored ones already cover.
+   */
+  open(restored: readonly BufferedRelayEvent[] = []): void {
+    const held = this.held ?? [];
+    this.held = null;
+    const seen = new Set<string>();
+    for (const e of restored) {
+      seen.add(e.key);
+      if (!this.link) continue;
+      const type = eventTypeOf(e.params);
+      if (this.eventAcks) this.unacked.set(e.id, { ...e, type });
+      else this.opts.budget.give(eventCost(e.params));
+      this.write(e.id, e.params, type, e.at);
+    }
+    for (const h of held) if (!seen.has(h.key)) this.deliver(h.key, h.at, h.params, h.type);
+  }
+
+  /** Write an event to the client (or hold it until the session is open). */
+  deliver(key: string, at: number, params: string, type: string): void {
+    if (this.held) {
+      this.held.push({ key, at, params, type });
+      return;
+    }
+    if (!this.link || this.lost) return;
+    const id = randomUUID();
+    if (this.eventAcks) {
+      const cost = eventCost(params);
+      if (this.unacked.size >= this.opts.maxEvents || !this.opts.budget.take(cost)) {
+        this.lost = true;
+        this.opts.metrics.relayLimited('slow_consumer');
+        this.link.slow('too many unacknowledged events');
+        return;
+      }
+      this.unacked.set(id, { id, key, at, params, type });
+    }
+    this.write(id, params, type, at);
+    if (this.link && (this.unacked.size >= this.opts.maxEvents || this.link.bufferedAmount > this.opts.maxSocketBufferBytes)) {
+      this.opts.metrics.relayLimited('slow_consumer');
+      this.link.slow('the client reads events too slowly');
+    }
+  }
+
+  /** The client acknowledged an event; false when the id is not one of ours. */
+  ack(id: string): boolean {
+    const e = this.unacked.get(id);
+    if (!e) return false;
+    this.unacked.delete(id);
+    this.opts.budget.give(eventCost(e.params));
+    this.opts.metrics.relayEventsAcked(1);
+    return true;
+  }
+
+  private write(id: string, params: string, type: string, at: number): void {
+    this.link!.send(eventFrame(id, params));
+    this.eventsSent++;
+    this.opts.metrics.relayEventsSent(type, 1);
+    this.opts.metrics.relayEventLatency(Math.max(0, this.opts.now() - at) / 1000);
+  }
+}
+
+/** The event type inside serialized params (they always start with it). */
+function eventTypeOf(params: string): string {
+  const m = /^\{"event_type":"([^"]+)"/.exec(params);
+  return m ? m[1]! : 'unknown';
+}

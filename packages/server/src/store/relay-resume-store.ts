@@ -1,0 +1,189 @@
+/**
+ * The RELAY resume store shared by every node (PostgreSQL mode): a client whose connection
+ * dropped may come back to any node and resume. The node that parked a session keeps appending
+ * the events it misses (it hears every event over the bus, like every node), deduplicated by
+ * event key; a claim removes the session and its events in one transaction, on whichever node.
+ *
+ * As in memory, bounds drop a session whole rather than thinning it: one that misses more than
+ * `maxEvents`, or whose events do not fit the claiming node's memory budget, is forgotten and
+ * the client starts afresh (`session_restored: false`). A node that stops forgets the sessions
+ * it parked (nobody would append their events any more); so does the node that adopts a dead one's.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { ParkedRelaySession, ParkedSessionEnd, RelayEventDelivery, RelayResumeStore } from '../domain/ports/relay-resume.js';
+import { chunkRows, num } from './rows.js';
+import type { Database } from './schema.js';
+
+export interface SharedResumeStoreOptions {
+  /** This process (rows name the node that appends a session's events). */
+  readonly instanceId: string;
+  readonly maxEvents: number;
+  /** The node's RELAY memory budget: events leave it when parked and come back when claimed. */
+  readonly budget: { take(bytes: number): boolean; give(bytes: number): void };
+  readonly eventCost: (params: string) => number;
+  readonly onDropped?: (protocol: string, why: ParkedSessionEnd) => void;
+  /** Bound parameters per statement (dialect limit). */
+  readonly maxParameters: number;
+}
+
+interface Mine {
+  readonly projectId: string;
+  readonly contexts: ReadonlySet<string>;
+}
+
+export class SharedResumeStore implements RelayResumeStore {
+  /** Sessions this node parked, whose missed events it appends. */
+  private readonly mine = new Map<string, Mine>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly opts: SharedResumeStoreOptions,
+  ) {}
+
+  async park(session: ParkedRelaySession): Promise<void> {
+    let bytes = 0;
+    for (const e of session.events) bytes += this.opts.eventCost(e.params);
+    // The events move to the database: the live session's share of the memory budget is freed.
+    this.opts.budget.give(bytes);
+    if (session.events.length > this.opts.maxEvents) {
+      this.opts.onDropped?.(session.protocol, 'overflow');
+      return;
+    }
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('relay_parked_events').where('protocol', '=', session.protocol).execute();
+      await tx.deleteFrom('relay_parked_sessions').where('protocol', '=', session.protocol).execute();
+      await tx
+        .insertInto('relay_parked_sessions')
+        .values({
+          protocol: session.protocol,
+          project_id: session.projectId,
+          contexts: JSON.stringify(session.contexts),
+          event_acks: session.eventAcks ? 1 : 0,
+          instance_id: this.opts.instanceId,
+          parked_at: session.parkedAt,
+          expires_at: session.expiresAt,
+        })
+        .execute();
+      for (const chunk of chunkRows(session.events, 5, this.opts.maxParameters)) {
+        await tx
+          .insertInto('relay_parked_events')
+          .values(chunk.map((e) => ({ protocol: session.protocol, event_id: e.id, key: e.key, at: e.at, params: e.params })))
+          .onConflict((oc) => oc.columns(['protocol', 'key']).doNothing())
+          .execute();
+      }
+    });
+    this.mine.set(session.protocol, { projectId: session.projectId, contexts: new Set(session.contexts) });
+  }
+
+  async claim(projectId: string, protocol: string, now: number): Promise<ParkedRelaySession | undefined> {
+    const taken = await this.db.transaction().execute(async (tx) => {
+      const row = await tx.deleteFrom('relay_parked_sessions').where('protocol', '=', protocol).where('project_id', '=', projectId).returningAll().executeTakeFirst();
+      if (!row) return undefined;
+      const events = await tx.deleteFrom('relay_parked_events').where('protocol', '=', protocol).returningAll().execute();
+      return { row, events: events.sort((a, b) => num(a.seq) - num(b.seq)) };
+    });
+    this.mine.delete(protocol);
+    if (!taken) return undefined;
+    const { row, events } = taken;
+    if (num(row.expires_at) <= now) {
+      this.opts.onDropped?.(protocol, 'expired');
+      return undefined;
+    }
+    let bytes = 0;
+    for (const e of events) {
+      const cost = this.opts.eventCost(e.params);
+      if (!this.opts.budget.take(cost)) {
+        this.opts.budget.give(bytes);
+        this.opts.onDropped?.(protocol, 'overflow');
+        return undefined;
+      }
+      bytes += cost;
+    }
+    return {
+      protocol,
+      projectId,
+      contexts: JSON.parse(row.contexts) as string[],
+      eventAcks: row.event_acks === 1,
+      parkedAt: num(row.parked_at),
+      expiresAt: num(row.expires_at),
+      events: events.map((e) => ({ id: e.event_id, key: e.key, at: num(e.at), params: e.params })),
+    };
+  }
+
+  async deliver(deliveries: readonly RelayEventDelivery[]): Promise<void> {
+    if (this.mine.size === 0) return;
+    const rows: Array<{ protocol: string; event_id: string; key: string; at: number; params: string }> = [];
+    for (const d of deliveries) {
+      for (const [protocol, s] of this.mine) {
+        if (s.projectId !== d.projectId) continue;
+        if (d.protocols.includes(protocol) || d.contexts.some((c) => s.contexts.has(c))) {
+          rows.push({ protocol, event_id: randomUUID(), key: d.key, at: d.at, params: d.params });
+        }
+      }
+    }
+    if (rows.length === 0) return;
+    const touched = [...new Set(rows.map((r) => r.protocol))];
+    for (const chunk of chunkRows(rows, 5, this.opts.maxParameters)) {
+      // Only for sessions still parked: one claimed meanwhile (here or on another node) takes nothing more.
+      await this.db
+        .insertInto('relay_parked_events')
+        .columns(['protocol', 'event_id', 'key', 'at', 'params'])
+        .expression((eb) =>
+          eb
+            .selectFrom(
+              sql<{ protocol: string; event_id: string; key: string; at: number; params: string }>`(values ${sql.join(chunk.map((r) => sql`(${r.protocol}, ${r.event_id}, ${r.key}, cast(${r.at} as bigint), ${r.params})`))})`.as(
+                sql`v(protocol, event_id, key, at, params)`,
+              ),
+            )
+            .selectAll()
+            .where(({ exists, selectFrom }) => exists(selectFrom('relay_parked_sessions as s').select(sql`1`.as('one')).whereRef('s.protocol', '=', sql.ref('v.protocol')))),
+        )
+        .onConflict((oc) => oc.columns(['protocol', 'key']).doNothing())
+        .execute();
+    }
+    const over = await this.db
+      .selectFrom('relay_parked_events')
+      .select(['protocol', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('protocol', 'in', touched)
+      .groupBy('protocol')
+      .having((eb) => eb.fn.countAll(), '>', this.opts.maxEvents)
+      .execute();
+    for (const o of over) await this.forget(o.protocol, 'overflow');
+  }
+
+  async expire(now: number): Promise<number> {
+    const gone = await this.db.deleteFrom('relay_parked_sessions').where('expires_at', '<=', now).returning('protocol').execute();
+    if (gone.length === 0) return 0;
+    for (const chunk of chunkRows(gone.map((g) => g.protocol), 1, this.opts.maxParameters)) {
+      await this.db.deleteFrom('relay_parked_events').where('protocol', 'in', chunk).execute();
+    }
+    for (const { protocol } of gone) {
+      if (this.mine.delete(protocol)) this.opts.onDropped?.(protocol, 'expired');
+    }
+    return gone.length;
+  }
+
+  /** Shutdown: forget the sessions this node parked (nobody would append their missed events). */
+  async clear(): Promise<void> {
+    await this.forgetInstance(this.opts.instanceId);
+    this.mine.clear();
+  }
+
+  /** Forget the sessions a dead instance parked: their missed events were not appended since it died. */
+  async forgetInstance(instanceId: string): Promise<number> {
+    const gone = await this.db.deleteFrom('relay_parked_sessions').where('instance_id', '=', instanceId).returning('protocol').execute();
+    for (const chunk of chunkRows(gone.map((g) => g.protocol), 1, this.opts.maxParameters)) {
+      await this.db.deleteFrom('relay_parked_events').where('protocol', 'in', chunk).execute();
+    }
+    return gone.length;
+  }
+
+  private async forget(protocol: string, why: ParkedSessionEnd): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('relay_parked_sessions').where('protocol', '=', protocol).execute();
+      await tx.deleteFrom('relay_parked_events').where('protocol', '=', protocol).execute();
+    });
+    if (this.mine.delete(protocol)) this.opts.onDropped?.(protocol, why);
+  }
+}

@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { get } from 'node:https';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RawRelay } from './helpers/raw-relay.js';
+import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+async function inject(s: TestServer, body: string): Promise<void> {
+  const res = await s.api('/api/simulator/inbound', { body: { from: '+15557652000', to: NUMBERS[1], body } });
+  expect(res.status).toBeLessThan(300);
+}
+
+describe('unacknowledged events and slow consumers', () => {
+  it('closes a connection that stops acking at the buffer size (1013), then replays those events on resume with the same ids', async () => {
+    server = await startTestServer({ relayEventBufferSize: 10 });
+    const { relay, result } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { contexts: ['default'] });
+    await relay.waitFor((f) => f.params?.event_type === 'signalwire.authorization.state');
+    relay.autoAck = false;
+    for (let i = 0; i < 10; i++) await inject(server, `m${i}`);
+    expect(await relay.closed()).toBe(1013);
+    const first = relay.frames.filter((f) => f.params?.event_type === 'messaging.receive');
+    expect(first.map((f) => f.params.params.body)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9']);
+
+    const again = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { protocol: result.protocol });
+    expect(again.result).toMatchObject({ protocol: result.protocol, session_restored: true });
+    const replayed = await again.relay.waitForEvents('messaging.receive', () => true, 10);
+    expect(replayed.map((p) => p.body)).toEqual(first.map((f) => f.params.params.body));
+    const replayIds = again.relay.frames.filter((f) => f.params?.event_type === 'messaging.receive').map((f) => f.id);
+    expect(replayIds).toEqual(first.map((f) => f.id));
+    // Acked now: a later resume has nothing left to replay.
+    await inject(server, 'after');
+    await again.relay.waitForEvents('messaging.receive', (p) => p.body === 'after', 1);
+    await again.relay.close();
+  });
+
+  it('drops a session whose missed events overflow its buffer: the next connect is not restored', async () => {
+    server = await startTestServer({ relayEventBufferSize: 10 });
+    const { relay, result } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { contexts: ['default'] });
+    await relay.close();
+    await eventually(() => (server!.relay.registry.get(result.protocol) ? undefined : true));
+    for (let i = 0; i < 11; i++) await inject(server, `o${i}`);
+    await new Promise((r) => setTimeout(r, 100));
+    const again = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { protocol: result.protocol });
+    expect(again.result).toMatchObject({ protocol: result.protocol, session_restored: false });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(again.relay.events('messaging.receive')).toEqual([]);
+    await again.relay.close();
+  });
+});
+
+describe('resume', () => {
+  it('restores contexts and missed events in order within the window, and not after it', async () => {
+    server = await startTestServer({ relayResumeWindowMs: 1500 });
+    const first = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { contexts: ['default'] });
+    const state = (await first.relay.waitFor((f) => f.params?.event_type === 'signalwire.authorization.state')).params.params.authorization_state;
+    await first.relay.cut();
+    await eventually(() => (server!.relay.registry.get(first.result.protocol) ? undefined : true));
+    await inject(server, 'missed 1');
+    await inject(server, 'missed 2');
+    const back = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { protocol: first.result.protocol, authorization_state: state });
+    expect(back.result).toMatchObject({ protocol: first.result.protocol, session_restored: true });
+    expect((await back.relay.waitForEvents('messaging.receive', () => true, 2)).map((p) => p.body)).toEqual(['missed 1', 'missed 2']);
+    // The contexts came back with the session.
+    await inject(server, 'live');
+    await back.relay.waitForEvents('messaging.receive', (p) => p.body === 'live', 1);
+    // A valid authorization_state is not pushed again.
+    expect(back.relay.frames.some((f) => f.params?.event_type === 'signalwire.authorization.state')).toBe(false);
+
+    await back.relay.close();
+    await new Promise((r) => setTimeout(r, 2600));
+    const late = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { protocol: first.result.protocol });
+    expect(late.result).toMatchObject({ protocol: first.result.protocol, session_restored: false });
+    await inject(server, 'not subscribed');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(late.relay.events('messaging.receive')).toEqual([]);
+    await late.relay.close();
+  });
+
+  it('starts a new session for a protocol of another project or with a mismatched authorization_state', async () => {
+    server = await startTestServer();
+    const a = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
+    const forged = `signalwire_${'0'.repeat(32)}_${a.result.protocol.split('_')[2]}`;
+    const b = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { protocol: forged });
+    expect(b.result.protocol).not.toBe(forged);
+    expect(b.result.session_restored).toBe(false);
+    await a.relay.close();
+    const c = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { protocol: a.result.protocol, authorization_state: 'bogus.state' });
+    expect(c.result.protocol).not.toBe(a.result.protocol);
+    await Promise.all([b.relay.close(), c.relay.close()]);
+  });
+
+  it('moves a session to a new connection while the old one still looks alive (4000 to the old one)', async () => {
+    server = await startTestServer();
+    const old = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { contexts: ['default'] });
+    const fresh = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { protocol: old.result.protocol });
+    expect(fresh.result).toMatchObject({ protocol: old.result.protocol, session_restored: true });
+    expect(await old.relay.closed()).toBe(4000);
+    await inject(server, 'to the new one');
+    await fresh.relay.waitForEvents('messaging.receive', (p) => p.body === 'to the new one', 1);
+    expect(server.relay.registry.size).toBe(1);
+    await fresh.relay.close();
+  });
+});
+
+describe('keepalive and shutdown', () => {
+  it('pings clients at the configured interval and counts sessions in /metrics', async () => {
+    server = await startTestServer({ relayPingIntervalMs: 1000 });
+    const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
+    const ping = await relay.waitFor((f) => f.method === 'signalwire.ping', 3000);
+    expect(typeof ping.params.timestamp).toBe('number');
+    await relay.call('messaging.send', { to_number: '+15557652001', from_number: NUMBERS[0], body: 'count me', context: 'c' });
+    const metrics = await server.api('/metrics');
+    expect(metrics.text).toMatch(/switchboard_relay_sessions 1/);
+    expect(metrics.text).toMatch(/switchboard_relay_requests_total\{method="messaging.send",outcome="ok"\} 1/);
+    expect(metrics.text).toMatch(/switchboard_relay_events_sent_total\{type="messaging.state"\}/);
+    await relay.close();
+  });
+
+  it('says signalwire.disconnect before closing at shutdown', async () => {
+    server = await startTestServer();
+    const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
+    const stopping = server.stop();
+    server = undefined;
+    const bye = await relay.waitFor((f) => f.method === 'signalwire.disconnect').catch(() => relay.frames.find((f) => f.method === 'signalwire.disconnect'));
+    expect(bye?.params).toEqual({ restart: false });
+    expect(await relay.closed()).toBe(1001);
+    await stopping;
+  });
+
+  it('ends the session for good when the client sends signalwire.disconnect', async () => {
+    server = await startTestServer();
+    const { relay, result } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { contexts: ['default'] });
+    expect((await relay.call('signalwire.disconnect', {})).result).toEqual({});
+    expect(await relay.closed()).toBe(1000);
+    const again = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { protocol: result.protocol });
+    expect(again.result.session_restored).toBe(false);
+    await again.relay.close();
+  });
+});
+
+describe('over HTTPS', () => {
+  it('serves RELAY at wss://…/ on the HTTPS listener, with the banner naming it', async () => {
+    server = await startTestServer({ httpsEnabled: true });
+    const ca = readFileSync(server.caFile!);
+    const { relay } = await RawRelay.connected(server.httpsUrl!, PROJECT_ID, API_TOKEN, {}, { ca });
+    const sent = await relay.call('messaging.send', { to_number: '+15557652100', from_number: NUMBERS[0], body: 'Over TLS', context: 'tls' });
+    const states = await relay.waitForEvents('messaging.state', (p) => p.message_id === sent.result.message_id, 4);
+    expect(states.map((p) => p.message_state)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+    await relay.close();
+    const banner = await new Promise<any>((resolve, reject) => {
+      get(`${server!.httpsUrl}/`, { ca }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve(JSON.parse(text)));
+      }).on('error', reject);
+    });
+    expect(banner.endpoints.relay).toBe(`wss://${new URL(server.httpsUrl!).host}/`);
+  });
+});

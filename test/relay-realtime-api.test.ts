@@ -1,0 +1,77 @@
+/**
+ * SignalWire's own `@signalwire/realtime-api` v4 is the judge of RELAY compatibility: pointed at
+ * ws://127.0.0.1:<port>, it must send messages and receive inbound messages and state updates.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignalWire } from '@signalwire/realtime-api';
+import { RawRelay } from '../packages/server/test/helpers/raw-relay.js';
+import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../packages/server/test/helpers/server.js';
+
+let server: TestServer;
+let client: Awaited<ReturnType<typeof SignalWire>>;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  client = await SignalWire({ project: PROJECT_ID, token: API_TOKEN, host: `ws://127.0.0.1:${server.port}`, logLevel: 'silent' } as any);
+});
+afterAll(async () => {
+  await client?.disconnect();
+  await server.stop();
+});
+
+describe('@signalwire/realtime-api v4 against Switchboard', () => {
+  it('sends a message with client.messaging.send', async () => {
+    const result = await client.messaging.send({ from: NUMBERS[0]!, to: '+15557651000', body: 'Hello from realtime-api', tags: ['rt'] });
+    expect(result).toMatchObject({ code: '200', message: 'Message accepted', messageId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    const stored = await server.store.messages.get(PROJECT_ID, result.messageId);
+    expect(stored).toMatchObject({ origin: 'relay', context: 'default', tags: ['rt'], body: 'Hello from realtime-api' });
+  });
+
+  it('rejects a refused send with the result object', async () => {
+    const err = await client.messaging.send({ from: '+15550000000', to: '+15557651001', body: 'x' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: '403' });
+  });
+
+  it('receives state updates with onMessageUpdated', async () => {
+    const updates: any[] = [];
+    const unsubscribe = await client.messaging.listen({ topics: ['office'], onMessageUpdated: (m) => updates.push(m) });
+    const result = await client.messaging.send({ from: NUMBERS[0]!, to: '+15005550001', body: 'Track me', context: 'office' });
+    await eventually(() => (updates.some((m) => m.id === result.messageId && m.state === 'undelivered') ? true : undefined), 10_000, 'undelivered');
+    const mine = updates.filter((m) => m.id === result.messageId);
+    expect(mine.map((m) => m.state)).toEqual(['queued', 'initiated', 'sent', 'undelivered']);
+    expect(mine[3]).toMatchObject({ context: 'office', from: NUMBERS[0], to: '+15005550001', body: 'Track me', direction: 'outbound', media: [], segments: 1, reason: 'unreachable_destination_handset' });
+    await unsubscribe();
+  });
+
+  it('receives inbound messages with onMessageReceived', async () => {
+    const received: any[] = [];
+    const unsubscribe = await client.messaging.listen({ topics: ['default'], onMessageReceived: (m) => received.push(m) });
+    // A message to one of the server's own numbers loops back as an inbound message on context "default".
+    await client.messaging.send({ from: NUMBERS[0]!, to: NUMBERS[1]!, body: 'Loop back to me' });
+    await server.api('/api/simulator/inbound', { body: { from: '+15557651002', to: NUMBERS[1], body: 'From a handset', media: ['https://example.com/cat.jpg'] } });
+    await eventually(() => (received.length >= 2 ? true : undefined), 10_000, 'two inbound messages');
+    const byBody = Object.fromEntries(received.map((m) => [m.body, m]));
+    expect(byBody['Loop back to me']).toMatchObject({ context: 'default', direction: 'inbound', from: NUMBERS[0], to: NUMBERS[1], state: 'received', media: [] });
+    expect(byBody['From a handset']).toMatchObject({ from: '+15557651002', media: ['https://example.com/cat.jpg'] });
+    await unsubscribe();
+  });
+
+  it('resumes its session after the connection drops, getting the state events it missed', async () => {
+    const updates: any[] = [];
+    const unsubscribe = await client.messaging.listen({ topics: ['resume-rt'], onMessageUpdated: (m) => updates.push(m) });
+    const [session] = [...server.relay.registry.all()];
+    const protocol = session!.protocol;
+    for (const conn of (server.relay as any).connections) conn.terminate();
+    await eventually(() => (server.relay.registry.get(protocol) ? undefined : true), 5000, 'the session to be parked');
+    // While realtime-api waits to reconnect (1-4 s), a message on its context runs its whole course.
+    const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
+    const sent = await relay.call('messaging.send', { to_number: '+15557651003', from_number: NUMBERS[0], body: 'While you were away', context: 'resume-rt' });
+    await relay.waitForEvents('messaging.state', (p) => p.message_id === sent.result.message_id && p.message_state === 'delivered', 1);
+    expect(updates).toEqual([]);
+    await eventually(() => (updates.filter((m) => m.id === sent.result.message_id).length === 4 ? true : undefined), 10_000, 'the replay');
+    expect(updates.map((m) => m.state)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+    expect(server.relay.registry.get(protocol)).toBeDefined();
+    await relay.close();
+    await unsubscribe();
+  }, 20_000);
+});
