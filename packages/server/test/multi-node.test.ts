@@ -304,6 +304,7 @@ describe.skipIf(!ready)('three nodes sharing PostgreSQL and NATS', () => {
 
     // Every accepted message's callbacks arrive, first occurrences in lifecycle order.
     let lastWrong = '';
+    let lastWrongId: string | undefined;
     await eventually(
       () => {
         const seen = new Map<string, string[]>();
@@ -315,13 +316,14 @@ describe.skipIf(!ready)('three nodes sharing PostgreSQL and NATS', () => {
           seen.set(id, list);
         }
         const wrong = ids.filter((id) => seen.get(id)?.join() !== 'queued,initiated,sent,delivered');
-        lastWrong = wrong.slice(0, 5).map((id) => `${id.slice(0, 8)}: ${seen.get(id)?.join() ?? 'none'}`).join('; ');
+        lastWrongId = wrong[0];
+        lastWrong = wrong.slice(0, 5).map((id) => `${id}: ${seen.get(id)?.join() ?? 'none'}`).join('; ');
         return wrong.length === 0 ? true : undefined;
       },
       60_000,
       'every callback delivered',
     ).catch(async (err: Error) => {
-      const id = [...accepted].find((i) => lastWrong.startsWith(i.slice(0, 8)));
+      const id = lastWrongId;
       const { rows } = await sql.query('select status, detail from message_events where message_id = $1 order by id', [id]);
       const { rows: hooks } = await sql.query('select id, status, attempts, last_status_code, last_error, body, updated_at from webhook_deliveries where message_id = $1 order by id', [id]);
       const got = receiver.requests.filter((r) => r.json?.id === id).map((r) => `${r.json.status}@${r.at}`);

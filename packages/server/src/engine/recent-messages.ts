@@ -45,7 +45,10 @@ export class RecentMessages {
       const loaded = new Map<string, MessageRecord>();
       for (const [projectId, ids] of missing) for (const m of await tx.messages.getMany(projectId, ids)) loaded.set(m.id, m);
       states.forEach((state, i) => {
-        if (!out[i]) out[i] = loaded.get(state.id);
+        // The row read now may already be past this state (a later round of the same batch):
+        // each entry keeps its own state, or a message's `sent` would be reported as `delivered`.
+        const m = out[i] ? undefined : loaded.get(state.id);
+        if (m) out[i] = withState(m, state);
       });
     }
     const records = out.filter((r): r is MessageRecord => r !== undefined);

@@ -35,18 +35,31 @@ interface Mine {
 export class SharedResumeStore implements RelayResumeStore {
   /** Sessions this node parked, whose missed events it appends. */
   private readonly mine = new Map<string, Mine>();
+  /** Parks still being written: a claim or an append for the same session waits for them. */
+  private readonly parking = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly opts: SharedResumeStoreOptions,
   ) {}
 
-  async park(session: ParkedRelaySession): Promise<void> {
+  park(session: ParkedRelaySession): Promise<void> {
+    // Known as parked at once, so events that arrive while the rows are written are appended after them.
+    this.mine.set(session.protocol, { projectId: session.projectId, contexts: new Set(session.contexts) });
+    const done = this.write(session).finally(() => {
+      if (this.parking.get(session.protocol) === done) this.parking.delete(session.protocol);
+    });
+    this.parking.set(session.protocol, done);
+    return done;
+  }
+
+  private async write(session: ParkedRelaySession): Promise<void> {
     let bytes = 0;
     for (const e of session.events) bytes += this.opts.eventCost(e.params);
     // The events move to the database: the live session's share of the memory budget is freed.
     this.opts.budget.give(bytes);
     if (session.events.length > this.opts.maxEvents) {
+      this.mine.delete(session.protocol);
       this.opts.onDropped?.(session.protocol, 'overflow');
       return;
     }
@@ -72,11 +85,15 @@ export class SharedResumeStore implements RelayResumeStore {
           .onConflict((oc) => oc.columns(['protocol', 'key']).doNothing())
           .execute();
       }
+    }).catch((err: unknown) => {
+      this.mine.delete(session.protocol);
+      throw err;
     });
-    this.mine.set(session.protocol, { projectId: session.projectId, contexts: new Set(session.contexts) });
   }
 
   async claim(projectId: string, protocol: string, now: number): Promise<ParkedRelaySession | undefined> {
+    // A client that comes straight back to the node it left waits for its session to be written.
+    await this.parking.get(protocol)?.catch(() => undefined);
     const taken = await this.db.transaction().execute(async (tx) => {
       const row = await tx.deleteFrom('relay_parked_sessions').where('protocol', '=', protocol).where('project_id', '=', projectId).returningAll().executeTakeFirst();
       if (!row) return undefined;
@@ -124,6 +141,7 @@ export class SharedResumeStore implements RelayResumeStore {
     }
     if (rows.length === 0) return;
     const touched = [...new Set(rows.map((r) => r.protocol))];
+    await Promise.all(touched.map((p) => this.parking.get(p)?.catch(() => undefined)));
     for (const chunk of chunkRows(rows, 5, this.opts.maxParameters)) {
       // Only for sessions still parked: one claimed meanwhile (here or on another node) takes nothing more.
       await this.db
