@@ -6,7 +6,8 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, servicesOff, type TestDatabase } from './helpers/postgres.js';
-import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+import { RawRelay } from './helpers/raw-relay.js';
+import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 /** A loopback TCP relay to PostgreSQL that can be cut (refusing and dropping connections) and restored. */
 class Link {
@@ -66,6 +67,7 @@ describe.skipIf(servicesOff)('a node that loses PostgreSQL', () => {
   it('answers 503 on every surface while the database is away, then accepts and delivers again by itself', async () => {
     const before = await send('before');
     expect(before.status).toBe(201);
+    const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
 
     await link.down();
     // Credentials cached from the first request may still answer; the write cannot.
@@ -81,6 +83,10 @@ describe.skipIf(servicesOff)('a node that loses PostgreSQL', () => {
     });
     expect(compat.status).toBe(503);
     expect(compat.body).toMatchObject({ code: 20503, status: 503 });
+
+    const rpc = await relay.call('messaging.send', { to_number: '+15557800003', from_number: NUMBERS[0], body: 'during' });
+    expect(rpc.error).toEqual({ code: -32005, message: expect.stringMatching(/temporarily unable/) });
+    await relay.close();
 
     const ready = await server.api('/ready', { auth: null });
     expect(ready.status).toBe(503);
