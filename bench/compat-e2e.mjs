@@ -12,16 +12,13 @@
  *
  *   node bench/compat-e2e.mjs [--duration 15] [--connections 32] [--json out.json]
  */
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { AUTH, FROM, PROJECT, sleep, startBenchServer } from './lib/bench-server.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
   options: {
     duration: { type: 'string', default: '15' },
@@ -32,17 +29,6 @@ const { values: opts } = parseArgs({
 });
 const duration = Math.min(120, Number(opts.duration));
 const connections = Math.min(500, Number(opts.connections));
-const port = Number(opts.port);
-
-const PROJECT = '0b6c3d2e-1f4a-4b5c-8d9e-0a1b2c3d4e5f';
-const TOKEN = 'PTbenchmarkToken0123456789abcdefghijklmnopqrstuv';
-const auth = `Basic ${Buffer.from(`${PROJECT}:${TOKEN}`).toString('base64')}`;
-const base = `http://127.0.0.1:${port}`;
-const cli = join(root, 'packages/server/dist/cli/main.js');
-if (!existsSync(cli)) {
-  console.error('Build first: npm run build');
-  process.exit(2);
-}
 
 // The status-callback receiver: counts requests, answers 204.
 let callbacks = 0;
@@ -54,63 +40,16 @@ const receiver = createServer((req, res) => {
   });
 });
 await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+receiver.unref();
 const callbackUrl = `http://127.0.0.1:${receiver.address().port}/status`;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
-const server = spawn(process.execPath, [cli, 'start'], {
-  env: {
-    ...process.env,
-    SWITCHBOARD_PORT: String(port),
-    SWITCHBOARD_HTTPS: 'false',
-    SWITCHBOARD_DATA_DIR: dataDir,
-    SWITCHBOARD_PROJECT_ID: PROJECT,
-    SWITCHBOARD_API_TOKEN: TOKEN,
-    SWITCHBOARD_NUMBERS: '+15551230001',
-    SWITCHBOARD_SIMULATOR_DELAY_MS: '0',
-    SWITCHBOARD_LOG_LEVEL: 'warn',
-  },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-const stop = () => {
-  try {
-    server.kill('SIGTERM');
-  } catch {
-    // already gone
-  }
-  receiver.close();
-};
-process.on('exit', () => {
-  stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-const hardStop = setTimeout(() => {
-  console.error('benchmark exceeded its time cap; stopping');
-  process.exit(1);
-}, (duration + 200) * 1000);
-hardStop.unref();
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${base}/ready`)).ok) break;
-  } catch {
-    // not listening yet
-  }
-  if (i > 200) throw new Error('server did not become ready');
-  await sleep(50);
-}
-async function delivered() {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  return Number(/switchboard_message_transitions_total\{status="delivered"\} (\d+)/.exec(text)?.[1] ?? 0);
-}
-function serverCpu() {
-  const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
+const server = await startBenchServer({ port: Number(opts.port), capSeconds: duration + 200 });
+const base = server.base;
+const delivered = async () => (await server.counts()).delivered;
 
 const url = `${base}/2010-04-01/Accounts/${PROJECT}/Messages.json`;
-const body = new URLSearchParams({ To: '+15557654321', From: '+15551230001', Body: 'Hello from the compat benchmark', StatusCallback: callbackUrl }).toString();
-const request = { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body };
+const body = new URLSearchParams({ To: '+15557654321', From: FROM, Body: 'Hello from the compat benchmark', StatusCallback: callbackUrl }).toString();
+const request = { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/x-www-form-urlencoded' }, body };
 console.log(`Switchboard Compatibility API end-to-end benchmark — ${cpus().length} CPUs, node ${process.version}`);
 
 // Warm-up, not measured.
@@ -122,7 +61,7 @@ for (let last = -1; callbacks !== last; ) {
 
 const d0 = await delivered();
 const c0 = callbacks;
-const cpu0 = serverCpu();
+const cpu0 = server.cpuSeconds();
 const t0 = performance.now();
 const run = await autocannon({ url, connections, duration, ...request });
 const sendEnd = performance.now();
@@ -136,7 +75,7 @@ for (;;) {
   await sleep(20);
 }
 const t1 = performance.now();
-const cpu1 = serverCpu();
+const cpu1 = server.cpuSeconds();
 const result = {
   date: new Date().toISOString(),
   node: process.version,
@@ -161,4 +100,5 @@ ${connections} connections, ${duration} s of form-encoded creates with a StatusC
   create latency     p50 ${result.createLatencyMs.p50} ms, p99 ${result.createLatencyMs.p99} ms, max ${result.createLatencyMs.max} ms
   server CPU         ${result.serverCpuUsPerMessage} µs per message (create, dispatch, receipt, 4 callbacks)`);
 if (opts.json) writeFileSync(opts.json, JSON.stringify(result, null, 2));
+await server.stop();
 process.exit(0);

@@ -11,15 +11,12 @@
  *
  *   node bench/rest-e2e.mjs [--duration 30] [--connections 64] [--rate 1000] [--latency-duration 30] [--json out.json]
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { AUTH, FROM, sleep, startBenchServer } from './lib/bench-server.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
   options: {
     duration: { type: 'string', default: '30' },
@@ -34,78 +31,13 @@ const duration = Math.min(300, Number(opts.duration));
 const connections = Math.min(1000, Number(opts.connections));
 const rate = Math.min(20000, Number(opts.rate));
 const latencyDuration = Math.min(300, Number(opts['latency-duration']));
-const port = Number(opts.port);
 
-const PROJECT = '0b6c3d2e-1f4a-4b5c-8d9e-0a1b2c3d4e5f';
-const TOKEN = 'PTbenchmarkToken0123456789abcdefghijklmnopqrstuv';
-const auth = `Basic ${Buffer.from(`${PROJECT}:${TOKEN}`).toString('base64')}`;
-const base = `http://127.0.0.1:${port}`;
-const cli = join(root, 'packages/server/dist/cli/main.js');
-if (!existsSync(cli)) {
-  console.error('Build first: npm run build');
-  process.exit(2);
-}
+const server = await startBenchServer({ port: Number(opts.port), capSeconds: duration + latencyDuration + 240 });
+const base = server.base;
+const counts = () => server.counts();
+const body = JSON.stringify({ from: FROM, to: '+15557654321', body: 'Hello from the Switchboard benchmark' });
+const request = { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body };
 
-const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
-const server = spawn(process.execPath, [cli, 'start'], {
-  env: {
-    ...process.env,
-    SWITCHBOARD_PORT: String(port),
-    SWITCHBOARD_HTTPS: 'false',
-    SWITCHBOARD_DATA_DIR: dataDir,
-    SWITCHBOARD_PROJECT_ID: PROJECT,
-    SWITCHBOARD_API_TOKEN: TOKEN,
-    SWITCHBOARD_NUMBERS: '+15551230001',
-    SWITCHBOARD_SIMULATOR_DELAY_MS: '0',
-    SWITCHBOARD_LOG_LEVEL: 'warn',
-  },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-const stopServer = () => {
-  try {
-    server.kill('SIGTERM');
-  } catch {
-    // already gone
-  }
-};
-process.on('exit', stopServer);
-const hardStop = setTimeout(() => {
-  console.error('benchmark exceeded its time cap; stopping');
-  stopServer();
-  process.exit(1);
-}, (duration + latencyDuration + 240) * 1000);
-hardStop.unref();
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function waitReady() {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${base}/ready`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(50);
-  }
-  throw new Error('server did not become ready');
-}
-async function counts() {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const get = (status) => Number(new RegExp(`switchboard_message_transitions_total\\{status="${status}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
-  return { queued: get('queued'), delivered: get('delivered') };
-}
-/** utime+stime of the server process, seconds. */
-function serverCpu() {
-  const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-function peakRssMb() {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-const body = JSON.stringify({ from: '+15551230001', to: '+15557654321', body: 'Hello from the Switchboard benchmark' });
-const request = { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body };
-
-await waitReady();
 console.log(`Switchboard REST end-to-end benchmark — ${cpus().length} CPUs, node ${process.version}`);
 
 // Warm-up (JIT, caches), not measured.
@@ -114,7 +46,7 @@ while ((await counts()).delivered < (await counts()).queued) await sleep(50);
 
 // 1. Throughput.
 const before = await counts();
-const cpu0 = serverCpu();
+const cpu0 = server.cpuSeconds();
 const t0 = performance.now();
 const run = await autocannon({ url: `${base}/api/messaging/messages`, connections, duration, ...request });
 const sendEnd = performance.now();
@@ -127,7 +59,7 @@ for (;;) {
   await sleep(20);
 }
 const t1 = performance.now();
-const cpu1 = serverCpu();
+const cpu1 = server.cpuSeconds();
 const delivered = after.delivered - before.delivered;
 const throughput = {
   connections,
@@ -147,7 +79,7 @@ const throughput = {
 const lat = await autocannon({ url: `${base}/api/messaging/messages`, connections: Math.max(8, Math.ceil(rate / 200)), overallRate: rate, duration: latencyDuration, ...request });
 const latency = { ratePerS: rate, durationS: latencyDuration, sent: lat['2xx'], non2xx: lat.non2xx, createLatencyMs: { p50: lat.latency.p50, p99: lat.latency.p99, max: lat.latency.max } };
 while ((await counts()).delivered < (await counts()).queued) await sleep(50);
-const rss = peakRssMb();
+const rss = server.peakRssMb();
 
 const result = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, throughput, latency, serverPeakRssMb: Math.round(rss) };
 console.log(`
@@ -162,7 +94,5 @@ latency at ${rate} msgs/s (${latencyDuration} s)
 server peak RSS      ${result.serverPeakRssMb} MB
 `);
 if (opts.json) writeFileSync(opts.json, JSON.stringify(result, null, 2));
-stopServer();
-await new Promise((r) => server.once('exit', r));
-rmSync(dataDir, { recursive: true, force: true });
+await server.stop();
 process.exit(0);

@@ -62,6 +62,23 @@ export interface CompatMessage {
   subresource_uris: { media: string };
 }
 
+/** Filters and paging of `GET /Accounts/{AccountSid}/Messages` (query parameters). */
+export interface CompatListMessagesParams {
+  /** Exact E.164 match. */
+  To?: string;
+  From?: string;
+  /** `YYYY-MM-DD` (UTC) or ISO-8601: messages sent that day. */
+  DateSent?: string;
+  /** Sent on or before. */
+  'DateSent<'?: string;
+  /** Sent on or after. */
+  'DateSent>'?: string;
+  /** A compat status (`sending` for `initiated`). */
+  Status?: string;
+  /** 1–1000, default 50. */
+  PageSize?: number;
+}
+
 /** Paging keys shared by every Compatibility API list (rest-apis §B.4). */
 export interface CompatPageMeta {
   uri: string;

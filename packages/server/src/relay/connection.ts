@@ -9,7 +9,7 @@ import type { RelayMetrics } from '../domain/ports/metrics.js';
 import { isStoreUnavailable } from '../domain/ports/store.js';
 import { classifyFrame, errorFrame, requestFrame, resultFrame, RpcError } from './frames.js';
 import { RELAY_CONSTANTS, type RelayLimits } from './limits.js';
-import { TokenBucket } from './rate-limiter.js';
+import { TokenBucket } from '../util/token-bucket.js';
 import type { RelaySession, SessionLink } from './session.js';
 import { CLOSE, type RelayTransport } from './transport.js';
 
@@ -163,7 +163,7 @@ export class RelayConnection implements SessionLink {
     if (!this.bucket.take(now)) {
       this.host.metrics.relayLimited('rate');
       this.host.metrics.relayRequest(metric, 'rpc_error');
-      this.sendError(id, new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, 'Too many requests on this connection; slow down.', { retry_after_ms: this.bucket.waitMs() }));
+      this.sendError(id, new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, 'Too many requests on this connection; slow down.', { retry_after_ms: this.bucket.nextAt(now) - now }));
       return;
     }
     if (this.inFlight.size >= RELAY_CONSTANTS.maxInFlight) {

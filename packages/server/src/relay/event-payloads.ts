@@ -14,19 +14,26 @@ export function contextOf(m: MessageRecord): string {
   return m.context ?? 'default';
 }
 
-/** Inner params of `messaging.state`. */
-export function stateEventData(m: MessageRecord): MessagingStateEventData {
-  const failed = m.status === 'undelivered' || m.status === 'failed';
+/** The fields both messaging events carry. */
+function messageFields(m: MessageRecord) {
   return {
     message_id: m.id,
     context: contextOf(m),
-    direction: 'outbound',
     tags: [...m.tags],
     from_number: m.from,
     to_number: m.to,
     body: m.body,
     media: [...m.media],
     segments: m.segments,
+  };
+}
+
+/** Inner params of `messaging.state`. */
+export function stateEventData(m: MessageRecord): MessagingStateEventData {
+  const failed = m.status === 'undelivered' || m.status === 'failed';
+  return {
+    ...messageFields(m),
+    direction: 'outbound',
     message_state: m.status as MessagingStateEventData['message_state'],
     ...(failed ? { reason: m.reason ?? m.errorCode ?? 'unknown_error' } : {}),
   };
@@ -34,18 +41,7 @@ export function stateEventData(m: MessageRecord): MessagingStateEventData {
 
 /** Inner params of `messaging.receive`. */
 export function receiveEventData(m: MessageRecord): MessagingReceiveEventData {
-  return {
-    message_id: m.id,
-    context: contextOf(m),
-    direction: 'inbound',
-    tags: [...m.tags],
-    from_number: m.from,
-    to_number: m.to,
-    body: m.body,
-    media: [...m.media],
-    segments: m.segments,
-    message_state: 'received',
-  };
+  return { ...messageFields(m), direction: 'inbound', message_state: 'received' };
 }
 
 /** Serialized envelope params of a messaging event (`event_type` first: the session reads it back). */

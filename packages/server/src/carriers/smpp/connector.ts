@@ -37,7 +37,7 @@ import { parseReceipt } from './receipt.js';
 import { decide } from './receipt-policy.js';
 import { SmppSession, type BindMode, type SubmitFields } from './session.js';
 import { decodeInbound, encodeOutbound } from './text.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../../util/token-bucket.js';
 
 /** One message handed to the connector, until every part is answered. */
 interface MessageJob {

@@ -1,6 +1,7 @@
 /**
- * A token bucket that paces sends instead of refusing them: `take` says whether a part may go now,
- * `nextAt` when the next token will be there, so the caller arms one timer and waits.
+ * A token bucket, refilled lazily on use (no timers): `rate` tokens per second up to `burst`.
+ * `take` says whether one may go now, `nextAt` when the next token will be there — so an SMPP
+ * connector arms one timer and waits (queueing, not refusing), and RELAY tells a client when to retry.
  */
 export class TokenBucket {
   private tokens: number;

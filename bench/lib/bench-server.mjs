@@ -1,0 +1,100 @@
+/**
+ * A Switchboard server for benchmarks: the built CLI in a temporary data folder, fixed credentials,
+ * the simulator at full speed, plain HTTP on a given port; with readers for its CPU time, peak
+ * RSS and message counters. Stopped (and its folder removed) when the benchmark process exits.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT = '0b6c3d2e-1f4a-4b5c-8d9e-0a1b2c3d4e5f';
+export const TOKEN = 'PTbenchmarkToken0123456789abcdefghijklmnopqrstuv';
+export const AUTH = `Basic ${Buffer.from(`${PROJECT}:${TOKEN}`).toString('base64')}`;
+export const FROM = '+15551230001';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = join(root, 'packages/server/dist/cli/main.js');
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Start the server and wait until it is ready.
+ * @param {{ port: number, env?: Record<string, string>, capSeconds: number }} opts the process exits
+ *   with an error if the benchmark runs longer than `capSeconds`
+ */
+export async function startBenchServer({ port, env = {}, capSeconds }) {
+  if (!existsSync(cli)) {
+    console.error('Build first: npm run build');
+    process.exit(2);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+  const child = spawn(process.execPath, [cli, 'start'], {
+    env: {
+      ...process.env,
+      SWITCHBOARD_PORT: String(port),
+      SWITCHBOARD_HTTPS: 'false',
+      SWITCHBOARD_DATA_DIR: dataDir,
+      SWITCHBOARD_PROJECT_ID: PROJECT,
+      SWITCHBOARD_API_TOKEN: TOKEN,
+      SWITCHBOARD_NUMBERS: FROM,
+      SWITCHBOARD_SIMULATOR_DELAY_MS: '0',
+      SWITCHBOARD_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const kill = () => {
+    try {
+      child.kill('SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', () => {
+    kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const cap = setTimeout(() => {
+    console.error('benchmark exceeded its time cap; stopping');
+    process.exit(1);
+  }, capSeconds * 1000);
+  cap.unref();
+
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 400 || child.exitCode !== null) throw new Error('server did not become ready');
+    await sleep(50);
+  }
+
+  return {
+    base,
+    /** utime + stime of the server process, seconds. */
+    cpuSeconds() {
+      const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(f[11]) + Number(f[12])) / 100;
+    },
+    /** The server's peak resident memory, MB. */
+    peakRssMb() {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return m ? Math.round(Number(m[1]) / 1024) : NaN;
+    },
+    /** Messages that entered `queued` and `delivered`, from /metrics. */
+    async counts() {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const get = (status) => Number(new RegExp(`switchboard_message_transitions_total\\{status="${status}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      return { queued: get('queued'), delivered: get('delivered') };
+    },
+    /** Stop gracefully and wait for the process to end. */
+    async stop() {
+      kill();
+      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
