@@ -4,6 +4,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Repositories, Store, StoreDialect } from '../domain/ports/store.js';
+import { hotInserts, type HotInserts } from './batch-insert.js';
 import type { DialectTraits } from './dialect-traits.js';
 import { KyselyCarrierPartRepository } from './repositories/carrier-parts.js';
 import { KyselyLeaseRepository, KyselyNodeRepository } from './repositories/cluster.js';
@@ -19,16 +20,16 @@ import { KyselyMessageMediaRepository } from './repositories/media.js';
 import { KyselyNumberGroupRepository } from './repositories/number-groups.js';
 import type { Database } from './schema.js';
 
-function repositories(db: Kysely<Database>, traits: DialectTraits): Repositories {
+function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotInserts): Repositories {
   return {
     projects: new KyselyProjectRepository(db),
     tokens: new KyselyTokenRepository(db),
     numbers: new KyselyPhoneNumberRepository(db, traits),
-    messages: new KyselyMessageRepository(db, traits),
-    events: new KyselyMessageEventRepository(db, traits),
-    jobs: new KyselyJobRepository(db, traits),
+    messages: new KyselyMessageRepository(db, traits, inserts),
+    events: new KyselyMessageEventRepository(db, traits, inserts),
+    jobs: new KyselyJobRepository(db, traits, inserts),
     webhooks: new KyselyWebhookRepository(db, traits),
-    handsets: new KyselyHandsetInboxRepository(db, traits),
+    handsets: new KyselyHandsetInboxRepository(db, traits, inserts),
     numberGroups: new KyselyNumberGroupRepository(db),
     applications: new KyselyCxmlApplicationRepository(db),
     media: new KyselyMessageMediaRepository(db, traits),
@@ -56,6 +57,8 @@ export class KyselyStore implements Store {
   readonly leases;
   readonly nodes;
   readonly consoleSessions;
+  /** Batch inserts of the hot tables, compiled once per chunk size and shared by every transaction. */
+  private readonly inserts: HotInserts;
 
   constructor(
     /** The underlying Kysely instance, for dialect files and tests. */
@@ -64,7 +67,8 @@ export class KyselyStore implements Store {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {
     this.dialect = traits.name;
-    const repos = repositories(db, traits);
+    this.inserts = hotInserts(traits.maxParameters);
+    const repos = repositories(db, traits, this.inserts);
     this.projects = repos.projects;
     this.tokens = repos.tokens;
     this.numbers = repos.numbers;
@@ -83,7 +87,7 @@ export class KyselyStore implements Store {
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(repositories(trx, this.traits)));
+    return this.db.transaction().execute((trx) => work(repositories(trx, this.traits, this.inserts)));
   }
 
   async ping(): Promise<void> {

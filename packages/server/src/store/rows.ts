@@ -5,8 +5,8 @@
 import type { Encoding, MessageDirection, MessageHandler, MessageKind, MessageOrigin, MessageStatus, NumberCapability } from '@switchboard/protocol';
 import type { Selectable } from 'kysely';
 import type { TokenScope } from '../domain/credentials.js';
-import type { JobKind, JobRecord } from '../domain/jobs.js';
-import type { CallbackFormat, MessageEventRecord, MessageRecord, MessageState, NewMessage } from '../domain/message.js';
+import type { JobKind, JobRecord, NewJob } from '../domain/jobs.js';
+import type { CallbackFormat, MessageEventRecord, MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../domain/message.js';
 import type { NumberType } from '../domain/phone-numbers.js';
 import type { HandsetMessageRecord } from '../domain/ports/store.js';
 import type { ApiTokenRecord, PhoneNumberRecord, ProjectRecord, WebhookMethod } from '../domain/project.js';
@@ -219,6 +219,35 @@ export function messageToRow(m: NewMessage): Omit<MessagesTable, 'seq'> {
     sent_at: m.sentAt,
     redacted_at: m.redactedAt,
     deleted_at: m.deletedAt,
+  };
+}
+
+export function eventToRow(e: NewMessageEvent): Omit<MessageEventsTable, 'id'> {
+  return {
+    message_id: e.messageId,
+    project_id: e.projectId,
+    status: e.status,
+    at: e.at,
+    error_code: e.errorCode,
+    error_message: e.errorMessage,
+    detail: e.detail === null ? null : JSON.stringify(e.detail),
+  };
+}
+
+export function jobToRow(j: NewJob): Omit<JobsTable, 'id'> {
+  return { kind: j.kind, project_id: j.projectId, message_id: j.messageId, run_at: j.runAt, attempts: 0, lease_owner: null, created_at: j.runAt, carrier: j.carrier ?? null };
+}
+
+export function handsetToRow(r: Omit<HandsetMessageRecord, 'seq'>): Omit<HandsetMessagesTable, 'seq'> {
+  return {
+    project_id: r.projectId,
+    message_id: r.messageId,
+    from_number: r.from,
+    to_number: r.to,
+    body: r.body,
+    media: stringArrayText(r.media),
+    segments: r.segments,
+    received_at: r.receivedAt,
   };
 }
 

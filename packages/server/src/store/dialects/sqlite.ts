@@ -44,8 +44,9 @@ function withStatementCache(db: BetterSqlite3.Database, capacity = 512): SqliteD
         return hit;
       }
       const stmt = db.prepare(sqlText) as unknown as SqliteStatement;
-      // Long multi-row statements rarely repeat exactly; keep them from evicting the rest.
-      if (sqlText.length < 4096) {
+      // Batch inserts repeat at the row counts concurrent load produces (store/batch-insert.ts), so
+      // even long statements are worth keeping; only very long one-off statements are left out.
+      if (sqlText.length < 65_536) {
         cache.set(sqlText, stmt);
         if (cache.size > capacity) cache.delete(cache.keys().next().value!);
       }

@@ -1,40 +1,23 @@
 import type { Kysely } from 'kysely';
 import type { HandsetFilter, HandsetInboxRepository, HandsetMessageRecord } from '../../domain/ports/store.js';
+import type { HotInserts } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
-import { chunkRows, handsetFromRow, num, stringArrayText } from '../rows.js';
+import { handsetFromRow, num } from '../rows.js';
 import { containsText } from './like.js';
 
 export class KyselyHandsetInboxRepository implements HandsetInboxRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
+    private readonly inserts: HotInserts,
   ) {}
 
   async insertMany(rows: ReadonlyArray<Omit<HandsetMessageRecord, 'seq'>>): Promise<HandsetMessageRecord[]> {
-    const out: HandsetMessageRecord[] = [];
-    for (const chunk of chunkRows(rows, 8, this.traits.maxParameters)) {
-      const inserted = await this.db
-        .insertInto('handset_messages')
-        .values(
-          chunk.map((r) => ({
-            project_id: r.projectId,
-            message_id: r.messageId,
-            from_number: r.from,
-            to_number: r.to,
-            body: r.body,
-            media: stringArrayText(r.media),
-            segments: r.segments,
-            received_at: r.receivedAt,
-          })),
-        )
-        .returning(['seq'])
-        .execute();
-      // Rows get ascending seqs in insertion order; pair them up in order.
-      const seqs = inserted.map((r) => num(r.seq)).sort((a, b) => a - b);
-      chunk.forEach((r, i) => out.push({ ...r, seq: seqs[i]! }));
-    }
-    return out;
+    const inserted = await this.inserts.handsets.run(this.db, rows);
+    // Rows get ascending seqs in insertion order; pair them up in order.
+    const seqs = inserted.map((r) => num(r.seq as number)).sort((a, b) => a - b);
+    return rows.map((r, i) => ({ ...r, seq: seqs[i]! }));
   }
 
   async list(projectId: string, f: HandsetFilter, limit: number): Promise<HandsetMessageRecord[]> {

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { JobKind, JobRecord, NewJob } from '../../domain/jobs.js';
 import type { JobClaimOptions, JobRepository } from '../../domain/ports/store.js';
+import type { HotInserts } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
 import { chunkRows, jobFromRow, num } from '../rows.js';
@@ -9,15 +10,11 @@ export class KyselyJobRepository implements JobRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
+    private readonly inserts: HotInserts,
   ) {}
 
   async enqueueMany(jobs: readonly NewJob[]): Promise<void> {
-    for (const chunk of chunkRows(jobs, 8, this.traits.maxParameters)) {
-      await this.db
-        .insertInto('jobs')
-        .values(chunk.map((j) => ({ kind: j.kind, project_id: j.projectId, message_id: j.messageId, run_at: j.runAt, attempts: 0, lease_owner: null, created_at: j.runAt, carrier: j.carrier ?? null })))
-        .execute();
-    }
+    await this.inserts.jobs.run(this.db, jobs);
   }
 
   async claim(kind: JobKind, now: number, limit: number, leaseMs: number, owner: string, opts: JobClaimOptions = {}): Promise<JobRecord[]> {

@@ -3,13 +3,12 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { predecessorsOf } from '../../domain/lifecycle.js';
 import type { MessageEventRecord, MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../../domain/message.js';
 import type { ConversationFilter, ConversationRecord, MessageEventRepository, MessageListFilter, MessageRepository, SeqPage, TransitionUpdate } from '../../domain/ports/store.js';
+import type { HotInserts } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
-import { chunkRows, eventFromRow, MESSAGE_STATE_COLUMNS, messageFromRow, messageStateFromRow, messageToRow, num } from '../rows.js';
+import { chunkRows, eventFromRow, MESSAGE_STATE_COLUMNS, messageFromRow, messageStateFromRow, num } from '../rows.js';
 import { containsText } from './like.js';
 
-const MESSAGE_COLUMNS = 34;
-const EVENT_COLUMNS = 7;
 /** Rows per guarded UPDATE: each row binds a few CASE parameters. */
 const TRANSITION_CHUNK = 250;
 /** States after which a carrier has taken the message, so it has a sent time. */
@@ -29,16 +28,13 @@ export class KyselyMessageRepository implements MessageRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
+    private readonly inserts: HotInserts,
   ) {}
 
   async insertMany(rows: readonly NewMessage[]): Promise<MessageRecord[]> {
-    const out: MessageRecord[] = [];
-    for (const chunk of chunkRows(rows, MESSAGE_COLUMNS, this.traits.maxParameters)) {
-      const inserted = await this.db.insertInto('messages').values(chunk.map(messageToRow)).returning(['id', 'seq']).execute();
-      const seqById = new Map(inserted.map((r) => [r.id, num(r.seq)]));
-      for (const m of chunk) out.push({ ...m, seq: seqById.get(m.id)! });
-    }
-    return out;
+    const inserted = await this.inserts.messages.run(this.db, rows);
+    const seqById = new Map(inserted.map((r) => [r.id as string, num(r.seq as number)]));
+    return rows.map((m) => ({ ...m, seq: seqById.get(m.id)! }));
   }
 
   async get(projectId: string, id: string): Promise<MessageRecord | undefined> {
@@ -246,25 +242,11 @@ export class KyselyMessageEventRepository implements MessageEventRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
+    private readonly inserts: HotInserts,
   ) {}
 
   async insertMany(events: readonly NewMessageEvent[]): Promise<void> {
-    for (const chunk of chunkRows(events, EVENT_COLUMNS, this.traits.maxParameters)) {
-      await this.db
-        .insertInto('message_events')
-        .values(
-          chunk.map((e) => ({
-            message_id: e.messageId,
-            project_id: e.projectId,
-            status: e.status,
-            at: e.at,
-            error_code: e.errorCode,
-            error_message: e.errorMessage,
-            detail: e.detail === null ? null : JSON.stringify(e.detail),
-          })),
-        )
-        .execute();
-    }
+    await this.inserts.events.run(this.db, events);
   }
 
   async listForMessage(projectId: string, messageId: string): Promise<MessageEventRecord[]> {
