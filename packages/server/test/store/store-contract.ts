@@ -1254,10 +1254,18 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
       it('prunes each project to its newest messages', async () => {
         await store.handsets.insertMany(Array.from({ length: 6 }, (_, i) => handset(P1, { body: `p1-${i}` })));
         await store.handsets.insertMany(Array.from({ length: 2 }, (_, i) => handset(P2, { body: `p2-${i}` })));
-        expect(await store.handsets.prune(3)).toBe(3);
+        expect(await store.handsets.prune(3, 100)).toBe(3);
         expect((await store.handsets.list(P1, {}, 10)).map((h) => h.body)).toEqual(['p1-5', 'p1-4', 'p1-3']);
         expect((await store.handsets.list(P2, {}, 10)).map((h) => h.body)).toEqual(['p2-1', 'p2-0']);
-        expect(await store.handsets.prune(3)).toBe(0);
+        expect(await store.handsets.prune(3, 100)).toBe(0);
+      });
+
+      it('prunes at most the given number of rows per call, oldest first', async () => {
+        await store.handsets.insertMany(Array.from({ length: 7 }, (_, i) => handset(P1, { body: `m-${i}` })));
+        expect(await store.handsets.prune(2, 3)).toBe(3);
+        expect((await store.handsets.list(P1, {}, 10)).map((h) => h.body)).toEqual(['m-6', 'm-5', 'm-4', 'm-3']);
+        expect(await store.handsets.prune(2, 3)).toBe(2);
+        expect((await store.handsets.list(P1, {}, 10)).map((h) => h.body)).toEqual(['m-6', 'm-5']);
       });
 
       // BUG 'handset-seq-by-message-id' (store/repositories/handsets.ts insertMany): seqs are matched back to rows by message id,

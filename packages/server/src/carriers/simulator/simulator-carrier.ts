@@ -79,9 +79,17 @@ export class SimulatorCarrier implements Carrier {
   async start(sink: CarrierSink): Promise<void> {
     this.sink = sink;
     this.pruneTimer = setInterval(() => {
-      this.deps.inbox.prune(this.settings.inboxLimit).catch((err) => this.deps.logger.warn({ err }, 'pruning the handset inbox failed'));
+      this.pruneInbox().catch((err) => this.deps.logger.warn({ err }, 'pruning the handset inbox failed'));
     }, 60_000);
     this.pruneTimer.unref();
+  }
+
+  /** Trim the inbox in short steps, yielding between them, so a large backlog never stalls other work. */
+  private async pruneInbox(): Promise<void> {
+    const step = 1000;
+    while (!this.stopped && (await this.deps.inbox.prune(this.settings.inboxLimit, step)) === step) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   async stop(): Promise<void> {

@@ -261,7 +261,8 @@ export interface HandsetInboxRepository {
   list(projectId: string, filter: HandsetFilter, limit: number): Promise<HandsetMessageRecord[]>;
   clear(projectId: string): Promise<number>;
   /** Keep at most `keep` messages per project. */
-  prune(keep: number): Promise<number>;
+  /** Delete the oldest messages beyond `keep` per project, at most `maxRows` of them; returns how many. */
+  prune(keep: number, maxRows: number): Promise<number>;
 }
 
 /** A member of a number group with the number it stands for. */

@@ -100,16 +100,24 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<KyselyS
 }
 
 /**
- * The checkpointer: its own connection on a worker thread runs PASSIVE checkpoints, which never
- * block writers, every 200 ms. Written as plain CommonJS so it runs from sources and builds alike.
+ * The checkpointer: its own connection on a worker thread. Every 200 ms a PASSIVE checkpoint copies
+ * what it can without blocking anyone. Under a sustained burst that never catches up (new frames
+ * keep arriving), so once the WAL passes `restartBytes` a RESTART follows: it waits for the writer
+ * between two transactions, copies the little the PASSIVE pass left, and lets the next write start
+ * the WAL over. Written as plain CommonJS so it runs from sources and builds alike.
  */
 const CHECKPOINTER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
+const { statSync } = require('node:fs');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 1000');
+const walSize = () => { try { return statSync(workerData.file + '-wal').size; } catch (e) { return 0; } };
 const timer = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (err) { /* busy: next round */ }
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+    if (walSize() > workerData.restartBytes) db.pragma('wal_checkpoint(RESTART)');
+  } catch (err) { /* busy: next round */ }
 }, workerData.intervalMs);
 parentPort.on('message', (m) => {
   if (m !== 'stop') return;
@@ -120,9 +128,9 @@ parentPort.on('message', (m) => {
 });
 `;
 
-function startCheckpointer(file: string, intervalMs = 200): { stop(): Promise<void> } {
+function startCheckpointer(file: string, intervalMs = 200, restartBytes = 64 * 1024 * 1024): { stop(): Promise<void> } {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { file, driver, intervalMs } });
+  const worker = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { file, driver, intervalMs, restartBytes } });
   worker.unref();
   return {
     stop: () =>

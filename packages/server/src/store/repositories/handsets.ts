@@ -35,7 +35,7 @@ export class KyselyHandsetInboxRepository implements HandsetInboxRepository {
     return Number(result.numDeletedRows);
   }
 
-  async prune(keep: number): Promise<number> {
+  async prune(keep: number, maxRows: number): Promise<number> {
     const projects = await this.db.selectFrom('handset_messages').select('project_id').distinct().execute();
     let removed = 0;
     for (const { project_id } of projects) {
@@ -48,8 +48,16 @@ export class KyselyHandsetInboxRepository implements HandsetInboxRepository {
         .offset(keep)
         .executeTakeFirst();
       if (!cutoff) continue;
-      const result = await this.db.deleteFrom('handset_messages').where('project_id', '=', project_id).where('seq', '<=', num(cutoff.seq)).executeTakeFirst();
+      const oldest = this.db
+        .selectFrom('handset_messages')
+        .select('seq')
+        .where('project_id', '=', project_id)
+        .where('seq', '<=', num(cutoff.seq))
+        .orderBy('seq')
+        .limit(maxRows - removed);
+      const result = await this.db.deleteFrom('handset_messages').where('project_id', '=', project_id).where('seq', 'in', oldest).executeTakeFirst();
       removed += Number(result.numDeletedRows);
+      if (removed >= maxRows) break;
     }
     return removed;
   }
