@@ -36,7 +36,7 @@ function rssMiB(pid) {
 
 async function startServer() {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
-  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server.
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=prof") profiles the server.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, 'packages/server/dist/cli/main.js', 'start'], {
     env: {
