@@ -20,7 +20,7 @@ import { SimulatorCarrier, SIMULATOR_ID } from './carriers/simulator/simulator-c
 import { SimulatorSmsc } from './carriers/simulator/smsc/smsc-server.js';
 import { parseSmppSection, SmppConfigError, type SmppSection } from './carriers/smpp/config.js';
 import { SmppConnector } from './carriers/smpp/connector.js';
-import { ConfigError, loadSettings, type ConfigSources } from './config/load.js';
+import { ConfigError, getPath, loadSettings, type ConfigSources } from './config/load.js';
 import type { SwitchboardSettings } from './config/settings.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { randomIds, type IdGenerator } from './domain/ids.js';
@@ -155,13 +155,13 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const logger = options.logger ?? pino({ level: settings.logLevel, base: { node: nodeId } });
   let simulatorRules;
   try {
-    simulatorRules = parseOutcomeRules(readPath(settings.rawFile, 'simulator.rules') ?? []);
+    simulatorRules = parseOutcomeRules(getPath(settings.rawFile, 'simulator.rules') ?? []);
   } catch (err) {
     throw new ConfigError(`"simulator.rules" in ${settings.configFile}: ${(err as Error).message}`);
   }
   let smpp: SmppSection;
   try {
-    smpp = parseSmppSection(readPath(settings.rawFile, 'smpp'));
+    smpp = parseSmppSection(getPath(settings.rawFile, 'smpp'));
   } catch (err) {
     if (err instanceof SmppConfigError) throw new ConfigError(`${err.message}${settings.configFile ? ` in ${settings.configFile}` : ''}`);
     throw err;
@@ -502,12 +502,6 @@ async function recoverAwaiting(store: Store, carrier: Carrier, only: (m: Message
     );
     after = all[all.length - 1]!.seq;
   }
-}
-
-function readPath(obj: Record<string, unknown>, dotted: string): unknown {
-  let cur: unknown = obj;
-  for (const k of dotted.split('.')) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined;
-  return cur;
 }
 
 /** The operator's certificate, or the local CA's (generated at first start). */

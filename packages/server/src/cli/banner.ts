@@ -11,9 +11,9 @@ export function startupBanner(h: SwitchboardHandle): string {
     `  Switchboard is running at ${h.url}   (RELAY: ${h.url.replace(/^http/, 'ws')}/)`,
     '',
     `  Project ID     ${project.id}`,
-    `  API token      ${apiToken ?? '(shown at first start; create another with: npx switchboard token create)'}`,
+    `  API token      ${apiToken ?? '(shown at first start; create another with: npm run switchboard -- token create)'}`,
     `  Signing key    ${project.signingKey}`,
-    `  Numbers        ${numbers.join(', ') || '(none; add one with: npx switchboard number add +15551230001)'}`,
+    `  Numbers        ${numbers.join(', ') || '(none; add one with: npm run switchboard -- number add +15551230001)'}`,
     `  Data folder    ${h.settings.dataDir}   simulator delay ${h.settings.simulatorDelayMs} ms`,
     ...(h.settings.consoleEnabled
       ? [`  Web console    ${h.url}/console/   ${devLoginPolicy(h.settings, project.id).enabled ? '(one-click dev login)' : '(log in with the project ID and an API token)'}`]

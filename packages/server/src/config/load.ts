@@ -18,7 +18,8 @@ export interface ConfigSources {
   readonly overrides?: Partial<SwitchboardSettings>;
 }
 
-function getPath(obj: unknown, dotted: string): unknown {
+/** The value at a dotted path (`simulator.rules`) of a parsed config file, or undefined. */
+export function getPath(obj: unknown, dotted: string): unknown {
   let cur: unknown = obj;
   for (const part of dotted.split('.')) {
     if (cur === null || typeof cur !== 'object') return undefined;

@@ -13,10 +13,11 @@ import type { Clock } from '../domain/clock.js';
 import type { MessageRecord } from '../domain/message.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { Store } from '../domain/ports/store.js';
-import type { WebhookDeliveryRecord } from '../domain/webhooks.js';
+import { nextAttemptTarget, type WebhookDeliveryRecord } from '../domain/webhooks.js';
 import type { Logger } from '../engine/dispatcher.js';
 import type { MessageAcceptor } from '../engine/message-acceptor.js';
 import type { WebhookResponse } from '../webhooks/http-client.js';
+import { timeoutsFromUrl } from '../webhooks/timeouts.js';
 import type { ResponseVerdict } from '../webhooks/webhook-runner.js';
 import { parseCxml, type MessageVerb } from './document.js';
 
@@ -43,7 +44,8 @@ export class CxmlExecutor {
 
     const context = d.messageId ? await this.deps.store.messages.get(d.projectId, d.messageId) : undefined;
     if (!context) return this.fail(d, `${ERRORS.NOT_FOUND.compat}: the message this document answers no longer exists`, false);
-    const documentUrl = this.requestedUrl(d);
+    // The URL this attempt requested (the fallback on a delivery's last attempt), without its timeouts fragment.
+    const documentUrl = timeoutsFromUrl(nextAttemptTarget(d).url).url;
     const problems: string[] = [];
     for (const verb of parsed.verbs) {
       if (verb.verb === 'Redirect') {
@@ -109,14 +111,6 @@ export class CxmlExecutor {
     ]);
     bus.publish('work.available', { queue: 'webhooks' });
     return null;
-  }
-
-  /** The URL this attempt requested: the fallback on a delivery's last attempt, as the runner does. */
-  private requestedUrl(d: WebhookDeliveryRecord): string {
-    const attempt = d.attempts + 1;
-    const raw = d.fallbackUrl !== null && attempt >= d.maxAttempts && d.maxAttempts > 1 ? d.fallbackUrl : d.url;
-    const hash = raw.indexOf('#');
-    return hash < 0 ? raw : raw.slice(0, hash);
   }
 
   private fail(d: WebhookDeliveryRecord, error: string, retryable: boolean): ResponseVerdict {

@@ -6,6 +6,13 @@ export interface IdGenerator {
   uuid(): string;
 }
 
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `text` has the shape of a UUID (any version, any case): ids that could exist. */
+export function isUuid(text: string): boolean {
+  return UUID_SHAPE.test(text);
+}
+
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const POOL_SIZE = 16 * 256;
 

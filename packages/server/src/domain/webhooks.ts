@@ -34,6 +34,15 @@ export interface WebhookDeliveryRecord {
   readonly updatedAt: number;
 }
 
+/**
+ * Where a claimed delivery's next attempt goes (as configured, `#ot=…` fragment included): the
+ * last attempt of a delivery with a fallback URL and more than one attempt goes to the fallback.
+ */
+export function nextAttemptTarget(d: WebhookDeliveryRecord): { readonly url: string; readonly method: 'GET' | 'POST' } {
+  const useFallback = d.fallbackUrl !== null && d.attempts + 1 >= d.maxAttempts && d.maxAttempts > 1;
+  return useFallback ? { url: d.fallbackUrl!, method: d.fallbackMethod ?? 'POST' } : { url: d.url, method: d.method };
+}
+
 /** A delivery before it is stored. */
 export type NewWebhookDelivery = Pick<
   WebhookDeliveryRecord,

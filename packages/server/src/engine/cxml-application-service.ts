@@ -40,6 +40,10 @@ function checkParams(p: ApplicationParams): CxmlApplicationPatch {
   return patch;
 }
 
+function notFound(id: string): AppError {
+  return AppError.of('NOT_FOUND', { message: `The requested resource /Applications/${id} was not found` });
+}
+
 export class CxmlApplicationService {
   constructor(private readonly deps: { readonly store: Store; readonly clock: Clock; readonly ids: IdGenerator }) {}
 
@@ -64,17 +68,17 @@ export class CxmlApplicationService {
 
   async get(projectId: string, id: string): Promise<CxmlApplicationRecord> {
     const app = await this.deps.store.applications.get(projectId, id);
-    if (!app) throw AppError.of('NOT_FOUND', { message: `The requested resource /Applications/${id} was not found` });
+    if (!app) throw notFound(id);
     return app;
   }
 
   async update(projectId: string, id: string, params: ApplicationParams): Promise<CxmlApplicationRecord> {
     const app = await this.deps.store.applications.update(projectId, id, checkParams(params), this.deps.clock.now());
-    if (!app) throw AppError.of('NOT_FOUND', { message: `The requested resource /Applications/${id} was not found` });
+    if (!app) throw notFound(id);
     return app;
   }
 
   async delete(projectId: string, id: string): Promise<void> {
-    if (!(await this.deps.store.applications.delete(projectId, id))) throw AppError.of('NOT_FOUND', { message: `The requested resource /Applications/${id} was not found` });
+    if (!(await this.deps.store.applications.delete(projectId, id))) throw notFound(id);
   }
 }

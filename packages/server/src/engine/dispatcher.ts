@@ -128,13 +128,15 @@ export class Dispatcher {
       const handOff: Array<{ id: number; runAt: number; carrier: string }> = [];
       for (const job of jobs) {
         const m = messages.get(job.messageId);
-        const carrierId = m ? router.route(m.to).descriptor.id : null;
-        if (m && carrierId !== null && (m.status === 'queued' || m.status === 'initiated') && !availability.isLocal(carrierId)) {
-          // Another node holds this carrier's connection: pin the job to it and let that node send it.
-          handOff.push({ id: job.id, runAt: now, carrier: carrierId });
-        } else if (!m || (m.status !== 'queued' && m.status !== 'initiated')) {
+        if (!m || (m.status !== 'queued' && m.status !== 'initiated')) {
           // Gone, or handed over before a crash: nothing to send again.
           finished.push(job.id);
+          continue;
+        }
+        const carrier = router.route(m.to);
+        if (!availability.isLocal(carrier.descriptor.id)) {
+          // Another node holds this carrier's connection: pin the job to it and let that node send it.
+          handOff.push({ id: job.id, runAt: now, carrier: carrier.descriptor.id });
         } else if (now >= m.expiresAt) {
           changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'VALIDITY_EXPIRED', detail: { validity_period: m.validityPeriod }, completesJob: job.id });
         } else {
@@ -143,7 +145,7 @@ export class Dispatcher {
             changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'MAX_PRICE_EXCEEDED', errorDetail: `price ${quote.price} ${quote.unit} > MaxPrice ${m.maxPrice}`, completesJob: job.id });
           } else {
             if (m.status === 'queued') changes.push({ projectId: m.projectId, messageId: m.id, to: 'initiated', detail: { attempt: job.attempts } });
-            ready.push({ job, message: m });
+            ready.push({ job, message: m, carrier, price: quote.price });
           }
         }
       }
@@ -175,13 +177,12 @@ export class Dispatcher {
   /** Hand ready messages to their carriers, outside any transaction, and record the answers. */
   private async submit(ready: Ready[]): Promise<void> {
     if (ready.length === 0) return;
-    const { store, clock, recorder, router, pricing } = this.deps;
+    const { store, clock, recorder } = this.deps;
     const byCarrier = new Map<Carrier, Ready[]>();
     for (const r of ready) {
-      const carrier = router.route(r.message.to);
-      const list = byCarrier.get(carrier);
+      const list = byCarrier.get(r.carrier);
       if (list) list.push(r);
-      else byCarrier.set(carrier, [r]);
+      else byCarrier.set(r.carrier, [r]);
     }
     const outcomes: ChangeRequest[] = [];
     const retry: Array<{ id: number; runAt: number }> = [];
@@ -194,7 +195,7 @@ export class Dispatcher {
           const counts = { accepted: 0, rejected: 0, throttled: 0, transient: 0 };
           const at = clock.now();
           results.forEach((res, idx) => {
-            const { job, message } = items[idx]!;
+            const { job, message, price } = items[idx]!;
             counts[res.outcome]++;
             const carrierId = carrier.descriptor.id;
             switch (res.outcome) {
@@ -205,7 +206,7 @@ export class Dispatcher {
                   to: 'sent',
                   carrier: carrierId,
                   carrierMessageId: res.carrierMessageId,
-                  price: pricing.quote(message).price,
+                  price,
                   detail: { parts: res.parts, attempt: job.attempts },
                   completesJob: job.id,
                 });
@@ -245,6 +246,9 @@ export class Dispatcher {
 interface Ready {
   readonly job: JobRecord;
   readonly message: MessageRecord;
+  /** Where the message's destination routes, and what it costs there (decided once, at claim time). */
+  readonly carrier: Carrier;
+  readonly price: number | null;
 }
 
 function submission(job: JobRecord, m: MessageRecord): CarrierSubmission {

@@ -6,11 +6,10 @@
  */
 import { detail } from '../domain/app-error.js';
 import type { Clock } from '../domain/clock.js';
+import { isUuid } from '../domain/ids.js';
 import { isValidDestination } from '../domain/phone-numbers.js';
 import type { GroupMember, NumberGroupRepository } from '../domain/ports/store.js';
 import type { SenderQuery, SenderResolution, SenderResolver } from './sender-resolver.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** FNV-1a 32-bit hash: a stable spread of destinations over members. */
 function stableHash(text: string): number {
@@ -33,7 +32,7 @@ export class NumberGroupSenderResolver implements SenderResolver {
 
   async resolve(q: SenderQuery): Promise<SenderResolution> {
     if (!q.numberGroupId) return this.owned.resolve(q);
-    const group = UUID.test(q.numberGroupId) ? await this.groups.get(q.projectId, q.numberGroupId) : undefined;
+    const group = isUuid(q.numberGroupId) ? await this.groups.get(q.projectId, q.numberGroupId) : undefined;
     if (!group) return { errors: [detail('NUMBER_GROUP_INVALID', { message: `The number group ${q.numberGroupId} does not exist in your project.` })] };
 
     // An explicit From wins; the message still records the group it was sent through.

@@ -10,13 +10,10 @@ function invalid(attribute: string, message: string): AppError {
 }
 
 /** Check a create/update body (wire names); `name` is required, `sticky_sender` optional. */
-function checkGroupBody(body: Record<string, unknown>, requireName: boolean): { name?: string; stickySender?: boolean } {
-  const out: { name?: string; stickySender?: boolean } = {};
-  if (body.name !== undefined || requireName) {
-    if (typeof body.name !== 'string' || body.name.trim() === '') throw invalid('name', "Name can't be blank");
-    if (body.name.length > MAX_GROUP_NAME) throw invalid('name', `Name must be at most ${MAX_GROUP_NAME} characters`);
-    out.name = body.name.trim();
-  }
+function checkGroupBody(body: Record<string, unknown>): { name: string; stickySender?: boolean } {
+  if (typeof body.name !== 'string' || body.name.trim() === '') throw invalid('name', "Name can't be blank");
+  if (body.name.length > MAX_GROUP_NAME) throw invalid('name', `Name must be at most ${MAX_GROUP_NAME} characters`);
+  const out: { name: string; stickySender?: boolean } = { name: body.name.trim() };
   if (body.sticky_sender !== undefined) {
     if (typeof body.sticky_sender !== 'boolean') throw invalid('sticky_sender', 'sticky_sender must be true or false');
     out.stickySender = body.sticky_sender;
@@ -35,16 +32,16 @@ export class NumberGroupService {
   ) {}
 
   async create(projectId: string, body: Record<string, unknown>): Promise<NumberGroupRecord> {
-    const checked = checkGroupBody(body, true);
+    const checked = checkGroupBody(body);
     const now = this.deps.clock.now();
-    const group: NumberGroupRecord = { id: this.deps.ids.uuid(), projectId, name: checked.name!, stickySender: checked.stickySender ?? false, createdAt: now, updatedAt: now };
+    const group: NumberGroupRecord = { id: this.deps.ids.uuid(), projectId, name: checked.name, stickySender: checked.stickySender ?? false, createdAt: now, updatedAt: now };
     await this.deps.store.numberGroups.create(group);
     return group;
   }
 
   /** PUT: `name` required, as the API documents. */
   async update(projectId: string, id: string, body: Record<string, unknown>): Promise<NumberGroupRecord> {
-    const checked = checkGroupBody(body, true);
+    const checked = checkGroupBody(body);
     const g = await this.deps.store.numberGroups.update(projectId, id, checked, this.deps.clock.now());
     if (!g) throw this.notFound(id);
     return g;

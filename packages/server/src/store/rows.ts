@@ -40,6 +40,12 @@ export function num(value: number | string | bigint): number {
   return typeof value === 'number' ? value : Number(value);
 }
 
+/** A record as a port returns it from single-row reads (the list cursor `seq` stays internal). */
+export function withoutSeq<T extends { seq: number }>(r: T): Omit<T, 'seq'> {
+  const { seq: _seq, ...rest } = r;
+  return rest;
+}
+
 function numOrNull(value: number | string | bigint | null): number | null {
   return value === null ? null : num(value);
 }

@@ -9,7 +9,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { EngineMetrics } from '../domain/ports/metrics.js';
 import type { Store } from '../domain/ports/store.js';
-import type { WebhookAttemptRecord, WebhookDeliveryRecord, WebhookKind } from '../domain/webhooks.js';
+import { nextAttemptTarget, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookKind } from '../domain/webhooks.js';
 import type { Logger } from '../engine/dispatcher.js';
 import { Batcher } from '../util/batcher.js';
 import { WorkLoop } from '../util/work-loop.js';
@@ -128,10 +128,9 @@ export class WebhookRunner {
   private async deliver(d: WebhookDeliveryRecord): Promise<void> {
     const { clock, http, keys, metrics, logger } = this.deps;
     const attempt = d.attempts + 1;
-    const useFallback = d.fallbackUrl !== null && attempt >= d.maxAttempts && d.maxAttempts > 1;
-    const configured = useFallback ? d.fallbackUrl! : d.url;
-    const method = useFallback ? (d.fallbackMethod ?? 'POST') : d.method;
-    const { url, timeouts } = timeoutsFromUrl(configured, this.opts.timeouts);
+    const target = nextAttemptTarget(d);
+    const method = target.method;
+    const { url, timeouts } = timeoutsFromUrl(target.url, this.opts.timeouts);
     const key = await keys.get(d.projectId);
     const { requestUrl, body, signature, headers } = buildRequest(d, url, method, key ?? '');
     headers['User-Agent'] = this.opts.userAgent;

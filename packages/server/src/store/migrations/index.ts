@@ -33,7 +33,7 @@ function migrator(db: Kysely<unknown>, dialect: StoreDialect): Migrator {
     provider: new InCodeProvider(dialect),
     migrationTableName: 'schema_migrations',
     migrationLockTableName: 'schema_migrations_lock',
-    // Features add independent migrations in parallel (0002 compat, 0003 relay, 0004 smpp): a
+    // Features add independent migrations in parallel (0002 compat, 0004 smpp, 0005 console): a
     // database that already ran 0004 must still run a 0002 that arrived later.
     allowUnorderedMigrations: true,
   });

@@ -3,7 +3,7 @@ import type { CxmlApplicationPatch, CxmlApplicationRecord } from '../../domain/c
 import type { WebhookMethod } from '../../domain/project.js';
 import type { CxmlApplicationRepository, SeqPage } from '../../domain/ports/store.js';
 import type { CxmlApplicationsTable, Database } from '../schema.js';
-import { num } from '../rows.js';
+import { num, withoutSeq } from '../rows.js';
 
 function appFromRow(row: Selectable<CxmlApplicationsTable>): CxmlApplicationRecord & { seq: number } {
   return {
@@ -91,10 +91,4 @@ export class KyselyCxmlApplicationRepository implements CxmlApplicationRepositor
     const result = await this.db.deleteFrom('cxml_applications').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
-}
-
-/** A record as the port returns it from single-row reads (the list cursor stays internal). */
-function withoutSeq<T extends { seq: number }>(r: T): Omit<T, 'seq'> {
-  const { seq: _seq, ...rest } = r;
-  return rest;
 }

@@ -3,7 +3,7 @@ import type { MessageMediaRecord } from '../../domain/media.js';
 import type { MessageMediaRepository, SeqPage } from '../../domain/ports/store.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, MessageMediaTable } from '../schema.js';
-import { chunkRows, num } from '../rows.js';
+import { chunkRows, num, withoutSeq } from '../rows.js';
 
 const MEDIA_COLUMNS = 7;
 
@@ -49,9 +49,7 @@ export class KyselyMessageMediaRepository implements MessageMediaRepository {
 
   async get(projectId: string, messageId: string, id: string): Promise<MessageMediaRecord | undefined> {
     const row = await this.db.selectFrom('message_media').selectAll().where('project_id', '=', projectId).where('message_id', '=', messageId).where('id', '=', id).executeTakeFirst();
-    if (!row) return undefined;
-    const { seq: _seq, ...rec } = mediaFromRow(row);
-    return rec;
+    return row && withoutSeq(mediaFromRow(row));
   }
 
   async seqOf(projectId: string, messageId: string, id: string): Promise<number | undefined> {

@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { NumberGroupMembershipRecord, NumberGroupRecord } from '../../domain/number-groups.js';
 import type { GroupMember, NumberGroupRepository, SeqPage } from '../../domain/ports/store.js';
 import type { Database, NumberGroupsTable, PhoneNumbersTable } from '../schema.js';
-import { num, numberFromRow } from '../rows.js';
+import { num, numberFromRow, withoutSeq } from '../rows.js';
 import { containsText } from './like.js';
 
 function groupFromRow(row: Selectable<NumberGroupsTable>): NumberGroupRecord & { seq: number } {
@@ -20,7 +20,7 @@ function groupFromRow(row: Selectable<NumberGroupsTable>): NumberGroupRecord & {
 type JoinedRow = Selectable<PhoneNumbersTable> & { m_seq: number; m_id: string; m_group_id: string; m_created_at: number; m_updated_at: number };
 
 function memberFromRow(row: JoinedRow): GroupMember & { seq: number } {
-  const { seq: _numberSeq, ...number } = numberFromRow(row);
+  const number = withoutSeq(numberFromRow(row));
   const membership: NumberGroupMembershipRecord = {
     id: row.m_id,
     projectId: row.project_id,
@@ -120,9 +120,7 @@ export class KyselyNumberGroupRepository implements NumberGroupRepository {
 
   async getMembership(projectId: string, id: string): Promise<GroupMember | undefined> {
     const row = await this.members(projectId).where('m.id', '=', id).executeTakeFirst();
-    if (!row) return undefined;
-    const { seq: _seq, ...member } = memberFromRow(row as JoinedRow);
-    return member;
+    return row && withoutSeq(memberFromRow(row as JoinedRow));
   }
 
   async listMembers(projectId: string, groupId: string, page: SeqPage): Promise<Array<GroupMember & { seq: number }>> {
@@ -142,10 +140,7 @@ export class KyselyNumberGroupRepository implements NumberGroupRepository {
 
   async allMembers(projectId: string, groupId: string): Promise<GroupMember[]> {
     const rows = await this.members(projectId).where('m.group_id', '=', groupId).orderBy('m.seq', 'asc').execute();
-    return rows.map((r) => {
-      const { seq: _seq, ...member } = memberFromRow(r as JoinedRow);
-      return member;
-    });
+    return rows.map((r) => withoutSeq(memberFromRow(r as JoinedRow)));
   }
 
   async removeMember(projectId: string, membershipId: string): Promise<boolean> {
@@ -171,10 +166,4 @@ export class KyselyNumberGroupRepository implements NumberGroupRepository {
       .onConflict((oc) => oc.columns(['group_id', 'destination']).doUpdateSet({ phone_number_id: phoneNumberId, created_at: at }))
       .execute();
   }
-}
-
-/** A record as the port returns it from single-row reads (the list cursor stays internal). */
-function withoutSeq<T extends { seq: number }>(r: T): Omit<T, 'seq'> {
-  const { seq: _seq, ...rest } = r;
-  return rest;
 }
