@@ -551,10 +551,8 @@ export class RelayClient {
   }
 
   private onResponse(id: string, msg: Record<string, unknown>): void {
-    const p = this.pending.get(id);
+    const p = this.takePending(id);
     if (!p) return;
-    this.pending.delete(id);
-    if (p.timer) clearTimeout(p.timer);
     if (msg.error !== undefined) {
       const e = (msg.error ?? {}) as Record<string, unknown>;
       p.reject(new RelayError(typeof e.code === 'number' ? e.code : -1, String(e.message ?? 'Unknown error'), e.data));

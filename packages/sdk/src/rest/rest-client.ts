@@ -3,7 +3,7 @@
  * Messages API over `fetch`, with HTTP Basic `project:token`. Lists come back one page at a time
  * with `next()`, or as async iterators over every item.
  */
-import type { MessageLog, NativeMessage, NativePage, PhoneNumber, RegisterPhoneNumberRequest, SendMessageRequest, UpdatePhoneNumberRequest } from '@switchboard/protocol';
+import { COMPAT_URI_PREFIX, type MessageLog, type NativeMessage, type NativePage, type PhoneNumber, type RegisterPhoneNumberRequest, type SendMessageRequest, type UpdatePhoneNumberRequest } from '@switchboard/protocol';
 import { resolveCredentials, resolveEndpoint } from '../endpoint.js';
 import type { CompatCreateMessage, CompatListMessages, CompatMessage, CompatMessagePage } from './compat-types.js';
 import { RestError } from './rest-error.js';
@@ -71,7 +71,7 @@ export class RestClient {
     /** `GET /api/messaging/logs`: the first page, newest first. */
     listLogs: (query: LogQuery = {}): Promise<Page<MessageLog>> => this.page(`/api/messaging/logs${queryString(query)}`),
     /** Every log entry, page after page. */
-    logs: (query: LogQuery = {}): AsyncIterable<MessageLog> => this.iterate(() => this.messaging.listLogs(query)),
+    logs: (query: LogQuery = {}): AsyncIterable<MessageLog> => iterate(() => this.messaging.listLogs(query), (page) => page.data),
   };
 
   /** Phone numbers: `/api/relay/rest/phone_numbers`. */
@@ -79,7 +79,7 @@ export class RestClient {
     /** The first page of the project's numbers. */
     list: (query: PhoneNumberQuery = {}): Promise<Page<PhoneNumber>> => this.page(`/api/relay/rest/phone_numbers${queryString(query)}`),
     /** Every number, page after page. */
-    all: (query: PhoneNumberQuery = {}): AsyncIterable<PhoneNumber> => this.iterate(() => this.phoneNumbers.list(query)),
+    all: (query: PhoneNumberQuery = {}): AsyncIterable<PhoneNumber> => iterate(() => this.phoneNumbers.list(query), (page) => page.data),
     /** One number by id. */
     get: (id: string): Promise<PhoneNumber> => this.json('GET', `/api/relay/rest/phone_numbers/${encodeURIComponent(id)}`),
     /** Register a number with the project (there is no purchasing on Switchboard). */
@@ -102,7 +102,7 @@ export class RestClient {
       /** The first page, newest first. */
       list: (query: CompatListMessages = {}): Promise<CompatPage> => this.compatPage(this.compatPath(`/Messages.json${queryString(query as Query)}`)),
       /** Every message, page after page. */
-      all: (query: CompatListMessages = {}): AsyncIterable<CompatMessage> => this.compatIterate(query),
+      all: (query: CompatListMessages = {}): AsyncIterable<CompatMessage> => iterate(() => this.compat.messages.list(query), (page) => page.messages),
       /** Redact a finished message's body (`Body=""`). */
       redact: (sid: string): Promise<CompatMessage> => this.form('POST', this.compatPath(`/Messages/${encodeURIComponent(sid)}.json`), { Body: '' }),
       /** Delete a finished message. */
@@ -125,7 +125,7 @@ export class RestClient {
   }
 
   private compatPath(rest: string): string {
-    return `/api/laml/2010-04-01/Accounts/${encodeURIComponent(this.project)}${rest}`;
+    return `${COMPAT_URI_PREFIX}/Accounts/${encodeURIComponent(this.project)}${rest}`;
   }
 
   private async call(method: string, path: string, body?: { type: string; text: string }): Promise<unknown> {
@@ -174,23 +174,15 @@ export class RestClient {
     const body = await this.json<CompatMessagePage>('GET', path);
     return { ...body, next: () => (body.next_page_uri ? this.compatPage(body.next_page_uri) : Promise.resolve(null)) };
   }
+}
 
-  private iterate<T>(first: () => Promise<Page<T>>): AsyncIterable<T> {
-    return {
-      [Symbol.asyncIterator]: async function* () {
-        for (let page: Page<T> | null = await first(); page; page = await page.next()) yield* page.data;
-      },
-    };
-  }
-
-  private compatIterate(query: CompatListMessages): AsyncIterable<CompatMessage> {
-    const first = () => this.compat.messages.list(query);
-    return {
-      [Symbol.asyncIterator]: async function* () {
-        for (let page: CompatPage | null = await first(); page; page = await page.next()) yield* page.messages;
-      },
-    };
-  }
+/** Every item of a list, fetching page after page from the first. */
+function iterate<P extends { next(): Promise<P | null> }, T>(first: () => Promise<P>, items: (page: P) => readonly T[]): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]: async function* () {
+      for (let page: P | null = await first(); page; page = await page.next()) yield* items(page);
+    },
+  };
 }
 
 function queryString(query: Query | object): string {

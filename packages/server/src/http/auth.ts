@@ -30,12 +30,15 @@ export interface SessionAuthenticator {
   authenticate(request: FastifyRequest): Promise<Principal | null>;
 }
 
+/** Header the console sends its CSRF token in (see `ConsoleSessions`). */
+export const CSRF_HEADER = 'x-switchboard-csrf';
+
 /**
  * True when a 401 should carry a Basic challenge: not for the console's requests (it sends its CSRF
  * header) nor its own API, since browsers answer a challenge with a login box.
  */
 export function wantsBasicChallenge(request: FastifyRequest): boolean {
-  return request.headers['x-switchboard-csrf'] === undefined && !request.url.startsWith('/api/console/');
+  return request.headers[CSRF_HEADER] === undefined && !request.url.startsWith('/api/console/');
 }
 
 /** Parse an `Authorization: Basic …` header. */

@@ -23,8 +23,9 @@ export function parseJsonBody(body: Buffer): unknown {
   }
 }
 
-/** Register the strict JSON parser in a plugin's context (its routes only). */
+/** Make the strict JSON parser the only body parser of a plugin's context (its routes only). */
 export function useStrictJson(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(/^application\/(.+\+)?json(;.*)?$/i, { parseAs: 'buffer' }, (_req: FastifyRequest, body: Buffer, done) => {
     try {
       done(null, parseJsonBody(body));

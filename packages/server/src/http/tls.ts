@@ -67,13 +67,19 @@ function writePublic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
-function createCa(now: number): { certPem: string; keyPem: string } {
+/** A new key pair and an unsigned certificate for it, valid from a day ago for `lifetimeDays`. */
+function newCertificate(now: number, lifetimeDays: number): { keys: ReturnType<typeof rsaKeys>; cert: forge.pki.Certificate } {
   const keys = rsaKeys();
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = serialNumber();
   cert.validity.notBefore = new Date(now - DAY);
-  cert.validity.notAfter = new Date(now + CA_LIFETIME_DAYS * DAY);
+  cert.validity.notAfter = new Date(now + lifetimeDays * DAY);
+  return { keys, cert };
+}
+
+function createCa(now: number): { certPem: string; keyPem: string } {
+  const { keys, cert } = newCertificate(now, CA_LIFETIME_DAYS);
   const name = [
     { name: 'commonName', value: `Switchboard local CA ${randomBytes(3).toString('hex')}` },
     { name: 'organizationName', value: 'Switchboard development' },
@@ -92,12 +98,7 @@ function createCa(now: number): { certPem: string; keyPem: string } {
 function createServerCert(caCertPem: string, caKeyPem: string, hostnames: readonly string[], now: number): { certPem: string; keyPem: string } {
   const ca = forge.pki.certificateFromPem(caCertPem);
   const caKey = forge.pki.privateKeyFromPem(caKeyPem);
-  const keys = rsaKeys();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = serialNumber();
-  cert.validity.notBefore = new Date(now - DAY);
-  cert.validity.notAfter = new Date(now + SERVER_LIFETIME_DAYS * DAY);
+  const { keys, cert } = newCertificate(now, SERVER_LIFETIME_DAYS);
   cert.setSubject([{ name: 'commonName', value: hostnames[0] ?? 'localhost' }]);
   cert.setIssuer(ca.subject.attributes);
   cert.setExtensions([
@@ -150,14 +151,14 @@ export function ensureLocalCertificates(dir: string, hostnames: readonly string[
     generated = true;
   }
   const caPem = readFileSync(caFile, 'utf8');
-  const haveServer = existsSync(certFile) && existsSync(keyFile);
-  if (generated || !haveServer || !serverCertUsable(readFileSync(certFile, 'utf8'), caPem, hostnames, now)) {
-    const server = createServerCert(caPem, readFileSync(caKeyFile, 'utf8'), hostnames, now);
-    writeSecret(keyFile, server.keyPem);
-    writePublic(certFile, server.certPem);
-    generated = true;
+  const existing = !generated && existsSync(certFile) && existsSync(keyFile) ? readFileSync(certFile, 'utf8') : null;
+  if (existing !== null && serverCertUsable(existing, caPem, hostnames, now)) {
+    return { key: readFileSync(keyFile, 'utf8'), cert: existing, caFile, generated };
   }
-  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), caFile, generated };
+  const server = createServerCert(caPem, readFileSync(caKeyFile, 'utf8'), hostnames, now);
+  writeSecret(keyFile, server.keyPem);
+  writePublic(certFile, server.certPem);
+  return { key: server.keyPem, cert: server.certPem, caFile, generated: true };
 }
 
 /** Read an operator-supplied certificate and key; throws with the file name when one is unreadable. */

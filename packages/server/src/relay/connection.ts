@@ -4,7 +4,17 @@
  * the client's answers to server requests (event acks, pongs), and pings the client.
  */
 import { randomUUID } from 'node:crypto';
-import { ERRORS, METHOD_DISCONNECT, METHOD_PING, RPC_ERRORS, type JsonRpcId } from '@switchboard/protocol';
+import {
+  ERRORS,
+  METHOD_CONNECT,
+  METHOD_DISCONNECT,
+  METHOD_MESSAGING_SEND,
+  METHOD_PING,
+  METHOD_RECEIVE,
+  METHOD_UNRECEIVE,
+  RPC_ERRORS,
+  type JsonRpcId,
+} from '@switchboard/protocol';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import { isStoreUnavailable } from '../domain/ports/store.js';
 import { classifyFrame, errorFrame, requestFrame, resultFrame, RpcError } from './frames.js';
@@ -37,7 +47,8 @@ interface InFlight {
   readonly startedAt: number;
 }
 
-const KNOWN_METHODS = new Set(['signalwire.connect', 'signalwire.receive', 'signalwire.unreceive', 'signalwire.ping', 'signalwire.disconnect', 'messaging.send']);
+/** Methods counted by name in metrics; any other is counted as `other`. */
+const KNOWN_METHODS = new Set([METHOD_CONNECT, METHOD_RECEIVE, METHOD_UNRECEIVE, METHOD_PING, METHOD_DISCONNECT, METHOD_MESSAGING_SEND]);
 
 export class RelayConnection implements SessionLink {
   state: State = 'awaiting';
@@ -50,8 +61,6 @@ export class RelayConnection implements SessionLink {
   private seq = 0;
   private ping: { id: string; sentAt: number } | null = null;
   private lastPingAt: number;
-  /** Ids of other server requests awaiting an answer (authorization state, disconnect). */
-  private readonly awaiting = new Set<string>();
 
   constructor(
     private readonly transport: RelayTransport,
@@ -96,18 +105,6 @@ export class RelayConnection implements SessionLink {
     if (this.state !== 'closed') this.transport.send(frame);
   }
 
-  /** Send a server request whose answer is only noted (authorization state, disconnect). */
-  sendRequest(method: string, params: unknown, id: string = randomUUID()): void {
-    this.awaiting.add(id);
-    this.send(requestFrame(id, method, params));
-  }
-
-  /** Write a `signalwire.event` frame the session does not keep for replay. */
-  sendUntrackedEvent(frame: string, id: string): void {
-    this.awaiting.add(id);
-    this.send(frame);
-  }
-
   slow(reason: string): void {
     this.close(CLOSE.TRY_AGAIN_LATER, reason);
   }
@@ -119,7 +116,7 @@ export class RelayConnection implements SessionLink {
 
   /** Ask the client to reconnect later (shutdown), then close. */
   disconnect(restart: boolean): void {
-    if (this.state === 'open') this.sendRequest(METHOD_DISCONNECT, { restart });
+    if (this.state === 'open') this.send(requestFrame(randomUUID(), METHOD_DISCONNECT, { restart }));
     this.close(CLOSE.GOING_AWAY, 'server shutting down');
   }
 
@@ -214,14 +211,14 @@ export class RelayConnection implements SessionLink {
     this.sendError(f.id, new RpcError(RPC_ERRORS.INTERNAL_ERROR, 'Internal error.'));
   }
 
+  /** A client's answer: to our ping, an event ack, or to a request whose answer is not needed (authorization state, disconnect). */
   private answered(id: JsonRpcId): void {
     if (typeof id !== 'string') return;
     if (this.ping && this.ping.id === id) {
       this.ping = null;
       return;
     }
-    if (this.session?.ack(id)) return;
-    this.awaiting.delete(id);
+    this.session?.ack(id);
   }
 
   private sendError(id: JsonRpcId | null, err: RpcError): void {

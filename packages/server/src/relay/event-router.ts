@@ -10,7 +10,7 @@
  */
 import type { Bus, MessageStatusEvent, Unsubscribe } from '../domain/ports/bus.js';
 import type { RelayEventDelivery, RelayResumeStore } from '../domain/ports/relay-resume.js';
-import { isTerminalStatus } from '@switchboard/protocol';
+import { EVENT_MESSAGING_RECEIVE, EVENT_MESSAGING_STATE, isTerminalStatus } from '@switchboard/protocol';
 import { contextOf, messagingEventParams } from './event-payloads.js';
 import type { RelaySession } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
@@ -69,15 +69,18 @@ export class RelayEventRouter {
     const parked: RelayEventDelivery[] = [];
     for (const e of batch) {
       const m = e.message;
+      const inbound = m.direction === 'inbound';
+      // Of an inbound message only its arrival is an event.
+      if (inbound && e.status !== 'received') continue;
       const context = contextOf(m);
       const key = `${m.id}:${e.status}`;
       const params = messagingEventParams(m, e.at);
-      const type = m.direction === 'inbound' ? 'messaging.receive' : 'messaging.state';
+      const type = inbound ? EVENT_MESSAGING_RECEIVE : EVENT_MESSAGING_STATE;
       const targets = new Set<RelaySession>();
       const subscribers = this.registry.subscribers(m.projectId, context);
       if (subscribers) for (const s of subscribers) targets.add(s);
       const protocols: string[] = [];
-      if (m.direction === 'outbound') {
+      if (!inbound) {
         protocols.push(context);
         const sender = this.senders.get(m.id);
         if (sender !== undefined && sender !== context) protocols.push(sender);
@@ -86,8 +89,6 @@ export class RelayEventRouter {
           const s = this.registry.get(p);
           if (s && s.projectId === m.projectId) targets.add(s);
         }
-      } else if (e.status !== 'received') {
-        continue;
       }
       for (const s of targets) s.deliver(key, e.at, params, type);
       parked.push({ projectId: m.projectId, contexts: [context], protocols, key, at: e.at, params });

@@ -220,9 +220,9 @@ export class RpcDispatcher {
       result,
       after: () => {
         if (!stateValid) {
-          const id = randomUUID();
+          // Not kept for replay: a resumed session gets a fresh one.
           const state = authorizationState(session.protocol, projectId, key);
-          conn.sendUntrackedEvent(eventFrame(id, authorizationStateParams(session.protocol, projectId, state, deps.now())), id);
+          conn.send(eventFrame(randomUUID(), authorizationStateParams(session.protocol, projectId, state, deps.now())));
         }
         session.open(replay);
       },

@@ -26,19 +26,20 @@ export function toSendInput(params: Record<string, unknown>): SendInput {
     }
   }
   const tags: string[] = [];
-  const tagProblem = detail('INVALID_PARAMETER', {
-    attribute: 'tags',
-    message: `tags must be an array of at most ${RELAY_CONSTANTS.maxTags} strings of at most ${RELAY_CONSTANTS.maxTagLength} characters.`,
-  });
+  const tagsProblem = () =>
+    detail('INVALID_PARAMETER', {
+      attribute: 'tags',
+      message: `tags must be an array of at most ${RELAY_CONSTANTS.maxTags} strings of at most ${RELAY_CONSTANTS.maxTagLength} characters.`,
+    });
   if (params.tags !== undefined && params.tags !== null) {
-    if (!Array.isArray(params.tags) || params.tags.some((t) => typeof t !== 'string' || t.length > RELAY_CONSTANTS.maxTagLength)) problems.push(tagProblem);
+    if (!Array.isArray(params.tags) || params.tags.some((t) => typeof t !== 'string' || t.length > RELAY_CONSTANTS.maxTagLength)) problems.push(tagsProblem());
     else tags.push(...(params.tags as string[]));
   }
   if (params.tag !== undefined && params.tag !== null && params.tag !== '') {
     if (typeof params.tag !== 'string' || params.tag.length > RELAY_CONSTANTS.maxTagLength) problems.push(detail('INVALID_PARAMETER', { attribute: 'tag', message: 'tag must be a string.' }));
     else if (!tags.includes(params.tag)) tags.push(params.tag);
   }
-  if (tags.length > RELAY_CONSTANTS.maxTags && !problems.includes(tagProblem)) problems.push(tagProblem);
+  if (tags.length > RELAY_CONSTANTS.maxTags) problems.push(tagsProblem());
   if (params.region !== undefined && params.region !== null && typeof params.region !== 'string') {
     problems.push(detail('INVALID_PARAMETER', { attribute: 'region', message: 'region must be a string.' }));
   }

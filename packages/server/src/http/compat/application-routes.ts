@@ -5,15 +5,13 @@
  */
 import type { CompatApplicationPage } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError } from '../../domain/app-error.js';
+import { isUuid } from '../../domain/ids.js';
 import { principalOf } from '../auth.js';
 import type { CompatDeps } from './deps.js';
-import { sidOf } from './message-routes.js';
-import { paramsOf } from './params.js';
+import { resourceNotFound } from './error-format.js';
+import { paramsOf, sidOf } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, toCompatApplication } from './presenters.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Params = { AccountSid: string; Sid: string };
 
@@ -21,7 +19,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
   const { store, applications } = deps;
   const sid = (request: FastifyRequest<{ Params: Params }>) => {
     const s = sidOf(request.params.Sid);
-    if (!UUID.test(s)) throw AppError.of('NOT_FOUND', { message: `The requested resource ${request.url.split('?')[0]} was not found` });
+    if (!isUuid(s)) throw resourceNotFound(request.url);
     return s.toLowerCase();
   };
 

@@ -14,6 +14,10 @@ describe('the strict form parser', () => {
     expect(parseForm('')).toEqual({});
   });
 
+  it('keeps unescaped characters outside the BMP whole beside escapes', () => {
+    expect(parseForm('Body=Hi+%F0%9F%98%80+😀')).toEqual({ Body: 'Hi 😀 😀' });
+  });
+
   it('keeps malformed escapes literally, as browsers do', () => {
     expect(parseForm('Body=100%25+%zz')).toEqual({ Body: '100% %zz' });
   });

@@ -14,7 +14,10 @@ export type FormParams = Record<string, string | string[]>;
 
 const HEX = /^[0-9a-fA-F]{2}$/;
 
-/** Decode one form component: `+` is a space, `%XX` a byte; the bytes must be UTF-8. */
+/**
+ * Decode one form component: `+` is a space, `%XX` a byte; the bytes must be UTF-8. Other characters
+ * are copied by code point, so a character outside the BMP is not split into surrogate halves.
+ */
 function decodeComponent(raw: string): string {
   if (!raw.includes('%') && !raw.includes('+')) return raw;
   const bytes: number[] = [];
@@ -25,7 +28,9 @@ function decodeComponent(raw: string): string {
       bytes.push(parseInt(raw.slice(i + 1, i + 3), 16));
       i += 2;
     } else {
-      for (const b of Buffer.from(c, 'utf8')) bytes.push(b);
+      const char = String.fromCodePoint(raw.codePointAt(i)!);
+      for (const b of Buffer.from(char, 'utf8')) bytes.push(b);
+      i += char.length - 1;
     }
   }
   const buf = Buffer.from(bytes);
@@ -33,7 +38,7 @@ function decodeComponent(raw: string): string {
   return buf.toString('utf8');
 }
 
-/** Parse a form body strictly. Surrogate halves from `String.slice` are avoided by iterating code points. */
+/** Parse a form body strictly. */
 export function parseForm(text: string): FormParams {
   const out: FormParams = Object.create(null) as FormParams;
   if (text === '') return out;

@@ -5,7 +5,7 @@
  */
 import { ERRORS, type CompatError } from '@switchboard/protocol';
 import type { FastifyReply } from 'fastify';
-import type { AppError } from '../../domain/app-error.js';
+import { AppError } from '../../domain/app-error.js';
 
 const MORE_INFO = 'https://developer.signalwire.com/compatibility-api/reference/error-codes';
 
@@ -13,6 +13,11 @@ export function compatErrorBody(err: AppError): CompatError {
   const first = err.details[0]!;
   const entry = ERRORS[first.key];
   return { code: entry.compat, message: first.message, more_info: `${MORE_INFO}#${entry.compat}`, status: entry.compatHttp };
+}
+
+/** Twilio's 404 for a path that names no resource (an unknown route, or a sid that is not there). */
+export function resourceNotFound(url: string): AppError {
+  return AppError.of('NOT_FOUND', { message: `The requested resource ${url.split('?')[0]} was not found` });
 }
 
 export function sendCompatError(reply: FastifyReply, err: AppError): FastifyReply {

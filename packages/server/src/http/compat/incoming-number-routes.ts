@@ -11,8 +11,8 @@ import { AppError } from '../../domain/app-error.js';
 import type { PhoneNumberRecord } from '../../domain/project.js';
 import { principalOf } from '../auth.js';
 import type { CompatDeps } from './deps.js';
-import { sidOf } from './message-routes.js';
-import { paramsOf } from './params.js';
+import { resourceNotFound } from './error-format.js';
+import { paramsOf, sidOf } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, rfc2822 } from './presenters.js';
 
@@ -59,10 +59,9 @@ function nativeBody(p: Record<string, unknown>, current: PhoneNumberRecord | nul
 
 export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
   const { store, numbers } = deps;
-  const notFound = (request: FastifyRequest) => AppError.of('NOT_FOUND', { message: `The requested resource ${request.url.split('?')[0]} was not found` });
   const owned = async (request: FastifyRequest<{ Params: Params }>, projectId: string) => {
     const n = await store.numbers.get(projectId, sidOf(request.params.Sid));
-    if (!n) throw notFound(request);
+    if (!n) throw resourceNotFound(request.url);
     return n;
   };
   const checkApplication = async (projectId: string, p: Record<string, unknown>) => {
@@ -104,7 +103,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
     const p = paramsOf(request.body);
     await checkApplication(projectId, p);
     const updated = await numbers.update(projectId, current.id, nativeBody(p, current));
-    if (!updated) throw notFound(request);
+    if (!updated) throw resourceNotFound(request.url);
     return toIncomingPhoneNumber(updated);
   });
 

@@ -8,35 +8,27 @@ import { isInProgressStatus } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { MessageRecord } from '../../domain/message.js';
+import { isUuid } from '../../domain/ids.js';
 import { checkDestination, checkSenderSyntax } from '../../domain/send-request.js';
 import { principalOf } from '../auth.js';
 import type { CompatDeps } from './deps.js';
-import { boolParam, dateBounds, mediaParam, messageListFilter, paramsOf, textParam } from './params.js';
+import { resourceNotFound } from './error-format.js';
+import { boolParam, dateBounds, mediaParam, messageListFilter, paramsOf, sidOf, textParam } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, toCompatMedia, toCompatMessage } from './presenters.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_PRICE = /^\d+\.?\d{0,4}$/;
-
-/** A path sid without the optional `.json` suffix. */
-export function sidOf(raw: string): string {
-  return raw.endsWith('.json') ? raw.slice(0, -5) : raw;
-}
 
 type AccountParams = { AccountSid: string };
 type MessageParams = AccountParams & { Sid: string };
 type MediaParams = AccountParams & { MessageSid: string; Sid: string };
 
-function notFound(request: FastifyRequest): AppError {
-  return AppError.of('NOT_FOUND', { message: `The requested resource ${request.url.split('?')[0]} was not found` });
-}
-
 export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
   const { store, acceptor, messages } = deps;
 
   const liveMessage = async (request: FastifyRequest, projectId: string, sid: string): Promise<MessageRecord> => {
-    const m = UUID.test(sid) ? await store.messages.get(projectId, sid.toLowerCase()) : undefined;
-    if (!m || m.deletedAt !== null) throw notFound(request);
+    const m = isUuid(sid) ? await store.messages.get(projectId, sid.toLowerCase()) : undefined;
+    if (!m || m.deletedAt !== null) throw resourceNotFound(request.url);
     return m;
   };
 
@@ -57,7 +49,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const applicationSid = textParam(p.ApplicationSid);
     let applicationId: string | null = null;
     if (applicationSid !== undefined) {
-      const application = typeof applicationSid === 'string' && UUID.test(applicationSid) ? await store.applications.get(projectId, applicationSid.toLowerCase()) : undefined;
+      const application = typeof applicationSid === 'string' && isUuid(applicationSid) ? await store.applications.get(projectId, applicationSid.toLowerCase()) : undefined;
       if (!application) throw AppError.of('APPLICATION_INVALID', { message: `ApplicationSid ${JSON.stringify(applicationSid)} is not a cXML application of your project.` });
       applicationId = application.id;
       // The application's status callback wins over StatusCallback, as Twilio documents.
@@ -137,8 +129,8 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, request.params.MessageSid);
     const sid = sidOf(request.params.Sid);
-    const media = UUID.test(sid) ? await store.media.get(projectId, m.id, sid.toLowerCase()) : undefined;
-    if (!media) throw notFound(request);
+    const media = isUuid(sid) ? await store.media.get(projectId, m.id, sid.toLowerCase()) : undefined;
+    if (!media) throw resourceNotFound(request.url);
     return toCompatMedia(media);
   });
 
@@ -146,8 +138,8 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, request.params.MessageSid);
     const sid = sidOf(request.params.Sid);
-    const media = UUID.test(sid) ? await store.media.get(projectId, m.id, sid.toLowerCase()) : undefined;
-    if (!media) throw notFound(request);
+    const media = isUuid(sid) ? await store.media.get(projectId, m.id, sid.toLowerCase()) : undefined;
+    if (!media) throw resourceNotFound(request.url);
     if (isInProgressStatus(m.status)) throw AppError.of('DELETE_IN_PROGRESS', { message: 'Media of a message that is still queued or in progress cannot be deleted.' });
     await store.media.delete(projectId, m.id, media.id);
     return reply.code(204).send();

@@ -5,6 +5,11 @@ import { fromCompatStatus, type MessageStatus } from '@switchboard/protocol';
 
 const DAY = 86_400_000;
 
+/** A path sid without the optional `.json` suffix. */
+export function sidOf(raw: string): string {
+  return raw.endsWith('.json') ? raw.slice(0, -5) : raw;
+}
+
 /** The body as a parameter map (an absent body has no parameters). */
 export function paramsOf(body: unknown): Record<string, unknown> {
   return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};

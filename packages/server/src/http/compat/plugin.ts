@@ -13,7 +13,7 @@ import { toAppError } from '../fastify-errors.js';
 import { applicationRoutes } from './application-routes.js';
 import { useCompatBodies } from './body.js';
 import type { CompatDeps } from './deps.js';
-import { sendCompatError } from './error-format.js';
+import { resourceNotFound, sendCompatError } from './error-format.js';
 import { incomingNumberRoutes } from './incoming-number-routes.js';
 import { messageRoutes } from './message-routes.js';
 
@@ -30,9 +30,7 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
     if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the Compatibility API');
     return sendCompatError(reply, appError);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendCompatError(reply, AppError.of('NOT_FOUND', { message: `The requested resource ${request.url.split('?')[0]} was not found` })),
-  );
+  app.setNotFoundHandler((request, reply) => sendCompatError(reply, resourceNotFound(request.url)));
   app.addHook('onRequest', async (request) => {
     // Numbers need the `numbers` scope, as on the native API; everything else `messaging`.
     const scope = request.routeOptions.url?.includes('/IncomingPhoneNumbers') ? 'numbers' : 'messaging';

@@ -10,9 +10,8 @@ import { AppError, detail } from '../../domain/app-error.js';
 import { TOKEN_SCOPES } from '../../domain/credentials.js';
 import { authenticate, principalOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
-import { toAppError } from '../fastify-errors.js';
 import { useStrictJson } from '../json-body.js';
-import { sendNativeError } from '../native/error-format.js';
+import { useNativeErrors } from '../native/error-format.js';
 import { clearedSessionCookie, sessionCookie } from './cookies.js';
 import { devLoginAllowed, type DevLoginPolicy } from './dev-login.js';
 import type { ConsoleFeed } from './feed.js';
@@ -80,13 +79,8 @@ export function consoleSurface(deps: ConsoleDeps) {
     // End live streams before the server waits for its connections to close.
     app.addHook('preClose', async () => feed.close());
     await app.register(async (api) => {
-      api.removeAllContentTypeParsers();
       useStrictJson(api);
-      api.setErrorHandler((err, request, reply) => {
-        const appError = toAppError(err);
-        if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the console API');
-        return sendNativeError(reply, appError, 'messaging');
-      });
+      useNativeErrors(api, 'messaging', 'the console API');
       api.addHook('onSend', async (_request, reply, payload) => {
         reply.header('Cache-Control', 'no-store');
         return payload;

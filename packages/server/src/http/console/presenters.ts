@@ -19,6 +19,8 @@ import type { WebhookAttemptRecord, WebhookDeliveryRecord } from '../../domain/w
 /** Characters of a body shown in lists and the live feed. */
 const SUMMARY_BODY = 280;
 
+const summaryBody = (body: string) => (body.length > SUMMARY_BODY ? `${body.slice(0, SUMMARY_BODY)}…` : body);
+
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
@@ -30,7 +32,7 @@ export function toSummary(m: MessageRecord): ConsoleMessageSummary {
     origin: m.origin,
     from: m.from,
     to: m.to,
-    body: m.body.length > SUMMARY_BODY ? `${m.body.slice(0, SUMMARY_BODY)}…` : m.body,
+    body: summaryBody(m.body),
     media_count: m.media.length,
     kind: m.kind,
     status: m.status,
@@ -132,5 +134,5 @@ export function toConsoleConversation(c: ConversationRecord): ConsoleConversatio
 }
 
 export function toConsoleHandset(h: HandsetMessageRecord): ConsoleHandsetMessage {
-  return { id: h.seq, message_id: h.messageId, from: h.from, to: h.to, body: h.body.length > SUMMARY_BODY ? `${h.body.slice(0, SUMMARY_BODY)}…` : h.body, received_at: iso(h.receivedAt) };
+  return { id: h.seq, message_id: h.messageId, from: h.from, to: h.to, body: summaryBody(h.body), received_at: iso(h.receivedAt) };
 }

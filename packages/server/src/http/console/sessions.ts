@@ -13,13 +13,11 @@ import type { Bus } from '../../domain/ports/bus.js';
 import { TOKEN_SCOPES, type TokenScope } from '../../domain/credentials.js';
 import type { ConsoleSessionRecord, ConsoleSessionRepository } from '../../domain/ports/store.js';
 import type { Principal } from '../../engine/credential-verifier.js';
-import type { SessionAuthenticator } from '../auth.js';
+import { CSRF_HEADER, type SessionAuthenticator } from '../auth.js';
 import { sessionCookieOf } from './cookies.js';
 
 /** Methods that change nothing, so they need no CSRF token. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Header the console sends its CSRF token in. */
-export const CSRF_HEADER = 'x-switchboard-csrf';
 
 /** A resolved session. */
 export interface LiveSession {

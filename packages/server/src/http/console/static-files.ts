@@ -35,7 +35,8 @@ function loadDir(root: string): Map<string, StaticFile> {
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
+      const stat = statSync(path);
+      if (stat.isDirectory()) walk(path);
       else {
         const body = readFileSync(path);
         const type = TYPES[extname(name)] ?? 'application/octet-stream';
@@ -45,7 +46,7 @@ function loadDir(root: string): Map<string, StaticFile> {
           body,
           gzip: text && body.length > 1024 ? gzipSync(body, { level: 9 }) : null,
           type,
-          etag: `"${body.length.toString(36)}-${Math.round(statSync(path).mtimeMs).toString(36)}"`,
+          etag: `"${body.length.toString(36)}-${Math.round(stat.mtimeMs).toString(36)}"`,
           immutable: rel.startsWith('assets/'),
         });
       }

@@ -5,10 +5,11 @@
  * - everything else: `{"error":"<reason phrase>","message":"<what went wrong>"}` with its status.
  */
 import { ERRORS, type NativeValidationError, type RelayRestError } from '@switchboard/protocol';
-import type { FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { AppError } from '../../domain/app-error.js';
 import { wantsBasicChallenge } from '../auth.js';
+import { toAppError, type ValidationMap } from '../fastify-errors.js';
 
 const DOCS = 'https://developer.signalwire.com/rest/overview/error-codes/#';
 
@@ -30,4 +31,16 @@ export function sendNativeError(reply: FastifyReply, err: AppError, flavour: Nat
   }
   if (status === 401 && wantsBasicChallenge(reply.request)) reply.header('WWW-Authenticate', 'Basic realm="Switchboard"');
   return reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', message: err.details[0]!.message });
+}
+
+/**
+ * Answer every error of a plugin's context in the native `flavour` shape; unexpected ones are logged
+ * as an unhandled error in `api` (e.g. "the console API").
+ */
+export function useNativeErrors(app: FastifyInstance, flavour: NativeFlavour, api: string, validation?: ValidationMap): void {
+  app.setErrorHandler((err, request, reply) => {
+    const appError = toAppError(err, validation);
+    if (appError.key === 'INTERNAL') request.log.error({ err }, `unhandled error in ${api}`);
+    return sendNativeError(reply, appError, flavour);
+  });
 }

@@ -11,9 +11,8 @@ import type { CredentialVerifier } from '../../engine/credential-verifier.js';
 import type { NumberGroupService } from '../../engine/number-group-service.js';
 import { authenticate, principalOf } from '../auth.js';
 import { baseUrl } from '../base-url.js';
-import { toAppError } from '../fastify-errors.js';
 import { useStrictJson } from '../json-body.js';
-import { sendNativeError } from './error-format.js';
+import { useNativeErrors } from './error-format.js';
 import { finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { isoSeconds } from './presenters.js';
 
@@ -41,13 +40,8 @@ export function toMembership(m: GroupMember): NumberGroupMembership {
 const objectBody = { schema: { body: { type: 'object' } } } as const;
 
 export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupDeps): Promise<void> {
-  app.removeAllContentTypeParsers();
   useStrictJson(app);
-  app.setErrorHandler((err, request, reply) => {
-    const appError = toAppError(err);
-    if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the number groups API');
-    return sendNativeError(reply, appError, 'relay-rest');
-  });
+  useNativeErrors(app, 'relay-rest', 'the number groups API');
   app.addHook('onRequest', async (request) => {
     await authenticate(deps.verifier, request, 'numbers');
   });

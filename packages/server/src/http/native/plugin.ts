@@ -4,10 +4,10 @@
  * `/api/relay/rest` shape.
  */
 import type { FastifyInstance } from 'fastify';
-import { toAppError, type ValidationMap } from '../fastify-errors.js';
+import type { ValidationMap } from '../fastify-errors.js';
 import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
-import { sendNativeError, type NativeFlavour } from './error-format.js';
+import { useNativeErrors, type NativeFlavour } from './error-format.js';
 import { messagingRoutes } from './messaging-routes.js';
 import { phoneNumberRoutes } from './phone-number-routes.js';
 
@@ -24,13 +24,8 @@ const VALIDATION: ValidationMap = {
 
 function surface(flavour: NativeFlavour, routes: (app: FastifyInstance, deps: HttpDeps) => Promise<void>) {
   return async (app: FastifyInstance, deps: HttpDeps) => {
-    app.removeAllContentTypeParsers();
     useStrictJson(app);
-    app.setErrorHandler((err, request, reply) => {
-      const appError = toAppError(err, VALIDATION);
-      if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the native API');
-      return sendNativeError(reply, appError, flavour);
-    });
+    useNativeErrors(app, flavour, 'the native API', VALIDATION);
     await routes(app, deps);
   };
 }

@@ -7,8 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Carrier } from '../../domain/ports/carrier.js';
 import type { CredentialVerifier } from '../../engine/credential-verifier.js';
 import { authenticate } from '../auth.js';
-import { toAppError } from '../fastify-errors.js';
-import { sendNativeError } from '../native/error-format.js';
+import { useNativeErrors } from '../native/error-format.js';
 
 function present(c: Carrier, routes: ReadonlyArray<{ prefix: string; carrier: string }>, defaultCarrier: string) {
   const s = c.status?.();
@@ -31,11 +30,7 @@ function present(c: Carrier, routes: ReadonlyArray<{ prefix: string; carrier: st
 
 export function carriersOpsRoutes(deps: { verifier: CredentialVerifier; carriers: () => readonly Carrier[]; routes: ReadonlyArray<{ prefix: string; carrier: string }>; defaultCarrier: string }) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.setErrorHandler((err, request, reply) => {
-      const appError = toAppError(err);
-      if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the operations API');
-      return sendNativeError(reply, appError, 'messaging');
-    });
+    useNativeErrors(app, 'messaging', 'the operations API');
     app.addHook('onRequest', async (request) => {
       await authenticate(deps.verifier, request, 'management');
     });

@@ -14,9 +14,8 @@ import { describeOutcomeRule, parseOutcomeRules } from '../../carriers/simulator
 import type { SimulatorCarrier } from '../../carriers/simulator/simulator-carrier.js';
 import { authenticate, principalOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
-import { toAppError } from '../fastify-errors.js';
 import { useStrictJson } from '../json-body.js';
-import { sendNativeError } from '../native/error-format.js';
+import { useNativeErrors } from '../native/error-format.js';
 import { isoSeconds, toNativeMessage } from '../native/presenters.js';
 
 const MAX_WAIT_MS = 120_000;
@@ -24,7 +23,6 @@ const MAX_WAIT_MS = 120_000;
 function present(h: HandsetMessageRecord) {
   return { id: h.seq, message_id: h.messageId, from: h.from, to: h.to, body: h.body, media: h.media, segments: h.segments, received_at: isoSeconds(h.receivedAt) };
 }
-
 
 function wholeNumberParam(raw: unknown, name: string, min: number, max: number, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -69,13 +67,8 @@ function matches(h: HandsetMessageRecord, projectId: string, f: HandsetFilter): 
 
 export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDeps; simulator: SimulatorCarrier }): Promise<void> {
   const { deps, simulator } = opts;
-  app.removeAllContentTypeParsers();
   useStrictJson(app);
-  app.setErrorHandler((err, request, reply) => {
-    const appError = toAppError(err);
-    if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the simulator API');
-    return sendNativeError(reply, appError, 'messaging');
-  });
+  useNativeErrors(app, 'messaging', 'the simulator API');
   app.addHook('onRequest', async (request) => {
     const write = request.method !== 'GET' && request.url.startsWith('/api/simulator/settings');
     await authenticate(deps.verifier, request, write ? 'management' : 'messaging');

@@ -8,9 +8,8 @@ import { AppError } from '../../domain/app-error.js';
 import type { SimulatorSmsc, SmscBehaviour } from '../../carriers/simulator/smsc/smsc-server.js';
 import type { CredentialVerifier } from '../../engine/credential-verifier.js';
 import { authenticate } from '../auth.js';
-import { toAppError } from '../fastify-errors.js';
 import { useStrictJson } from '../json-body.js';
-import { sendNativeError } from '../native/error-format.js';
+import { useNativeErrors } from '../native/error-format.js';
 
 function behaviourView(b: SmscBehaviour) {
   return {
@@ -30,13 +29,8 @@ function wholeNumber(v: unknown, name: string, max: number): number {
 export function smscRoutes(deps: { verifier: CredentialVerifier; smsc: SimulatorSmsc; host: string }) {
   const { smsc } = deps;
   return async (app: FastifyInstance): Promise<void> => {
-    app.removeAllContentTypeParsers();
     useStrictJson(app);
-    app.setErrorHandler((err, request, reply) => {
-      const appError = toAppError(err);
-      if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the simulator SMSC API');
-      return sendNativeError(reply, appError, 'messaging');
-    });
+    useNativeErrors(app, 'messaging', 'the simulator SMSC API');
     app.addHook('onRequest', async (request) => {
       await authenticate(deps.verifier, request, 'management');
     });
