@@ -12,17 +12,14 @@
  *
  *   node bench/scaleout.mjs [--duration 10] [--connections 48] [--only pg-nats-3,sqlite-1] [--json out.json]
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { AUTH, FROM, sleep, startBenchServer } from './lib/bench-server.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
@@ -35,33 +32,12 @@ const { values: opts } = parseArgs({
 });
 const duration = Math.min(120, Number(opts.duration));
 const connections = Math.min(512, Number(opts.connections));
-const cli = join(root, 'packages/server/dist/cli/main.js');
-if (!existsSync(cli)) {
-  console.error('Build first: npm run build');
-  process.exit(2);
-}
+const body = JSON.stringify({ from: FROM, to: '+15557654321', body: 'Hello from the Switchboard benchmark' });
+const request = { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body };
 
-const PROJECT = '0b6c3d2e-1f4a-4b5c-8d9e-0a1b2c3d4e5f';
-const TOKEN = 'PTbenchmarkToken0123456789abcdefghijklmnopqrstuv';
-const auth = `Basic ${Buffer.from(`${PROJECT}:${TOKEN}`).toString('base64')}`;
-const body = JSON.stringify({ from: '+15551230001', to: '+15557654321', body: 'Hello from the Switchboard benchmark' });
-const request = { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-const children = new Set();
-const stopAll = () => {
-  for (const c of children) {
-    try {
-      c.kill('SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-};
-process.on('exit', stopAll);
+// The nodes are stopped (and their folders removed) by bench-server's exit handler, also on this cap.
 const hardStop = setTimeout(() => {
   console.error('benchmark exceeded its time cap; stopping');
-  stopAll();
   process.exit(1);
 }, (duration + 150) * 4 * 1000);
 hardStop.unref();
@@ -109,56 +85,15 @@ function pidsNamed(name) {
 
 let nextPort = 18900;
 async function startNode(name, env) {
-  const port = nextPort++;
-  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-scaleout-bench-'));
-  const child = spawn(process.execPath, [cli, 'start'], {
-    env: {
-      ...process.env,
-      SWITCHBOARD_PORT: String(port),
-      SWITCHBOARD_HTTPS: 'false',
-      SWITCHBOARD_DATA_DIR: dataDir,
-      SWITCHBOARD_NODE_ID: name,
-      SWITCHBOARD_PROJECT_ID: PROJECT,
-      SWITCHBOARD_API_TOKEN: TOKEN,
-      SWITCHBOARD_NUMBERS: '+15551230001',
-      SWITCHBOARD_SIMULATOR_DELAY_MS: '0',
-      SWITCHBOARD_LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.add(child);
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (i > 400 || child.exitCode !== null) throw new Error(`node ${name} did not start`);
-    await sleep(50);
-  }
-  return { name, base, child, dataDir };
+  return { name, ...(await startBenchServer({ port: nextPort++, env: { SWITCHBOARD_NODE_ID: name, ...env } })) };
 }
 async function stopNodes(nodes) {
-  for (const n of nodes) {
-    n.child.kill('SIGTERM');
-    await new Promise((r) => (n.child.exitCode !== null ? r() : n.child.once('exit', r)));
-    children.delete(n.child);
-    rmSync(n.dataDir, { recursive: true, force: true });
-  }
+  for (const n of nodes) await n.stop();
 }
 /** Delivered and queued transitions, summed over the nodes. */
 async function counts(nodes) {
-  let queued = 0;
-  let delivered = 0;
-  for (const n of nodes) {
-    const text = await (await fetch(`${n.base}/metrics`)).text();
-    const get = (status) => Number(new RegExp(`switchboard_message_transitions_total\\{status="${status}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
-    queued += get('queued');
-    delivered += get('delivered');
-  }
-  return { queued, delivered };
+  const each = await Promise.all(nodes.map((n) => n.counts()));
+  return { queued: each.reduce((a, c) => a + c.queued, 0), delivered: each.reduce((a, c) => a + c.delivered, 0) };
 }
 async function drained(nodes, target, deadlineMs) {
   for (;;) {
@@ -184,7 +119,7 @@ async function scenario(label, nodeCount, env) {
   const before = await counts(nodes);
   const pgPids = pidsNamed('postgres');
   const natsPids = pidsNamed('nats-server');
-  const nodePids = nodes.map((n) => n.child.pid);
+  const nodePids = nodes.map((n) => n.pid);
   const cpu0 = { sb: cpuOf(nodePids), pg: cpuOf(pgPids), nats: cpuOf(natsPids) };
   const t0 = performance.now();
   const run = await load(nodes, duration);
@@ -222,29 +157,25 @@ console.log(`Switchboard scale-out benchmark — ${cpus().length} CPUs, node ${p
 const results = [];
 const database = `sbbench_${randomBytes(4).toString('hex')}`;
 const prefix = `sbbench-${randomBytes(4).toString('hex')}`;
-try {
-  if (want('sqlite-1')) results.push(await scenario('sqlite-1', 1, {}));
-  for (const [label, n, nats] of [
-    ['pg-1', 1, false],
-    ['pg-nats-1', 1, true],
-    ['pg-nats-3', 3, true],
-  ]) {
-    if (!want(label)) continue;
-    await admin(`create database ${database}_${n}${nats ? 'n' : ''}`);
-    try {
-      results.push(
-        await scenario(label, n, {
-          SWITCHBOARD_DATABASE_URL: dbUrl(`${database}_${n}${nats ? 'n' : ''}`),
-          SWITCHBOARD_DATABASE_POOL_SIZE: '10',
-          ...(nats ? { SWITCHBOARD_NATS_URL: opts['nats-url'], SWITCHBOARD_NATS_SUBJECT_PREFIX: prefix } : {}),
-        }),
-      );
-    } finally {
-      await admin(`drop database if exists ${database}_${n}${nats ? 'n' : ''} with (force)`);
-    }
+if (want('sqlite-1')) results.push(await scenario('sqlite-1', 1, {}));
+for (const [label, n, nats] of [
+  ['pg-1', 1, false],
+  ['pg-nats-1', 1, true],
+  ['pg-nats-3', 3, true],
+]) {
+  if (!want(label)) continue;
+  await admin(`create database ${database}_${n}${nats ? 'n' : ''}`);
+  try {
+    results.push(
+      await scenario(label, n, {
+        SWITCHBOARD_DATABASE_URL: dbUrl(`${database}_${n}${nats ? 'n' : ''}`),
+        SWITCHBOARD_DATABASE_POOL_SIZE: '10',
+        ...(nats ? { SWITCHBOARD_NATS_URL: opts['nats-url'], SWITCHBOARD_NATS_SUBJECT_PREFIX: prefix } : {}),
+      }),
+    );
+  } finally {
+    await admin(`drop database if exists ${database}_${n}${nats ? 'n' : ''} with (force)`);
   }
-} finally {
-  stopAll();
 }
 if (opts.json) writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, results }, null, 2));
 process.exit(0);

@@ -1,7 +1,8 @@
 /**
- * A Switchboard server for benchmarks: the built CLI in a temporary data folder, fixed credentials,
- * the simulator at full speed, plain HTTP on a given port; with readers for its CPU time, peak
- * RSS and message counters. Stopped (and its folder removed) when the benchmark process exits.
+ * A Switchboard server for benchmarks: the built CLI in a temporary data folder (or one the caller
+ * owns), fixed credentials, the simulator at full speed, plain HTTP on a given port; with readers
+ * for its CPU time, peak RSS and message counters. Stopped (and its temporary folder removed) by
+ * `stop()` or when the benchmark process exits.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,15 +22,19 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Start the server and wait until it is ready.
- * @param {{ port: number, env?: Record<string, string>, capSeconds: number }} opts the process exits
- *   with an error if the benchmark runs longer than `capSeconds`
+ * @param {{ port: number, env?: Record<string, string>, capSeconds?: number, dataDir?: string }} opts
+ *   the process exits with an error if the benchmark runs longer than `capSeconds` (when given);
+ *   a given `dataDir` is the caller's (kept, so a restart finds its data), otherwise a temporary one is made
  */
-export async function startBenchServer({ port, env = {}, capSeconds }) {
+export async function startBenchServer({ port, env = {}, capSeconds, dataDir: givenDataDir }) {
   if (!existsSync(cli)) {
     console.error('Build first: npm run build');
     process.exit(2);
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+  const dataDir = givenDataDir ?? mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+  const removeDataDir = () => {
+    if (!givenDataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
   const child = spawn(process.execPath, [cli, 'start'], {
     env: {
       ...process.env,
@@ -54,13 +59,15 @@ export async function startBenchServer({ port, env = {}, capSeconds }) {
   };
   process.on('exit', () => {
     kill();
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir();
   });
-  const cap = setTimeout(() => {
-    console.error('benchmark exceeded its time cap; stopping');
-    process.exit(1);
-  }, capSeconds * 1000);
-  cap.unref();
+  if (capSeconds !== undefined) {
+    const cap = setTimeout(() => {
+      console.error('benchmark exceeded its time cap; stopping');
+      process.exit(1);
+    }, capSeconds * 1000);
+    cap.unref();
+  }
 
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
@@ -75,6 +82,7 @@ export async function startBenchServer({ port, env = {}, capSeconds }) {
 
   return {
     base,
+    pid: child.pid,
     /** utime + stime of the server process, seconds. */
     cpuSeconds() {
       const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -95,6 +103,7 @@ export async function startBenchServer({ port, env = {}, capSeconds }) {
     async stop() {
       kill();
       if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+      removeDataDir();
     },
   };
 }

@@ -59,16 +59,16 @@ function Shell({ session, feedState, onLogout, onNumbersChanged }: { session: Co
       view = <Conversations session={session} ours={rest[0]} other={rest[1]} />;
       break;
     case 'numbers':
-      view = <Numbers session={session} onChanged={onNumbersChanged} />;
+      view = <Numbers onChanged={onNumbersChanged} />;
       break;
     case 'connections':
-      view = <Connections session={session} />;
+      view = <Connections />;
       break;
     case 'simulator':
       view = <Simulator session={session} />;
       break;
     default:
-      view = rest[0] ? <MessageDetail id={rest[0]} /> : <Messages session={session} query={route.query} />;
+      view = rest[0] ? <MessageDetail id={rest[0]} /> : <Messages query={route.query} />;
   }
   return (
     <div class="shell">

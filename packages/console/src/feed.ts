@@ -5,6 +5,7 @@
  * this tab fell behind) listeners are told to reload what they show.
  */
 import type { ConsoleFeedBatch } from '@switchboard/protocol';
+import { useEffect } from 'preact/hooks';
 
 export type FeedState = 'connecting' | 'live' | 'offline';
 
@@ -73,4 +74,19 @@ class Feed {
 }
 
 export const feed = new Feed();
+
+/**
+ * Listen to the feed while a view is mounted (subscribed again when `deps` change): `onBatch` for
+ * each batch, `onReload` when what the view shows must be loaded again.
+ */
+export function useFeed(onBatch: BatchListener, onReload: ReloadListener, deps: unknown[]): void {
+  useEffect(() => {
+    const offBatch = feed.onBatch(onBatch);
+    const offReload = feed.onReload(onReload);
+    return () => {
+      offBatch();
+      offReload();
+    };
+  }, deps);
+}
 (window as unknown as { __switchboardFeed: Feed }).__switchboardFeed = feed;

@@ -1,5 +1,5 @@
 /** What the platform is connected to: RELAY sessions, carriers and SMPP binds, and the webhook outbox. */
-import type { ConsoleConnections, ConsoleOutbox, ConsoleSession, ConsoleWebhookDelivery } from '@switchboard/protocol';
+import type { ConsoleConnections, ConsoleOutbox, ConsoleWebhookDelivery } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, query } from '../api';
 import { Card, ErrorBox, StatusBadge } from '../components';
@@ -30,7 +30,7 @@ function usePolling(ms: number): number {
   return tick;
 }
 
-export function Connections(_: { session: ConsoleSession }) {
+export function Connections() {
   const tick = usePolling(3000);
   return (
     <div class="view">

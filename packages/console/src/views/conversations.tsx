@@ -6,34 +6,22 @@ import { analyzeBody, nonGsmCharacters, type ConsoleConversation, type ConsoleMe
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, query } from '../api';
 import { Empty, ErrorBox, Field, StatusBadge, fieldError } from '../components';
-import { feed } from '../feed';
+import { useFeed } from '../feed';
 import { codePoint, sides, when } from '../format';
+import { usePagedList } from '../paged';
 import { href, navigate } from '../router';
 
 const key = (ours: string, other: string) => `${ours}|${other}`;
 
 export function Conversations({ session, ours, other }: { session: ConsoleSession; ours: string | undefined; other: string | undefined }) {
   const [filterOurs, setFilterOurs] = useState('');
-  const [threads, setThreads] = useState<ConsoleConversation[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [reloadKey, setReloadKey] = useState(0);
+  const { rows: threads, setRows: setThreads, next, error, loadOlder } = usePagedList<ConsoleConversation>('/api/console/conversations', { ours: filterOurs, limit: 100 }, reloadKey);
   const filterRef = useRef(filterOurs);
   filterRef.current = filterOurs;
 
-  useEffect(() => {
-    let live = true;
-    api<ConsolePage<ConsoleConversation>>(`/api/console/conversations${query({ ours: filterOurs, limit: 100 })}`)
-      .then((p) => live && (setThreads(p.data), setNext(p.next), setError(null)))
-      .catch((err) => live && setError(err));
-    return () => {
-      live = false;
-    };
-  }, [filterOurs, reloadKey]);
-
-  useEffect(() => {
-    const offReload = feed.onReload(() => setReloadKey((k) => k + 1));
-    const offBatch = feed.onBatch((b) => {
+  useFeed(
+    (b) => {
       if (!b.messages.length) return;
       setThreads((current) => {
         const byKey = new Map(current.map((t) => [key(t.ours, t.other), t]));
@@ -50,23 +38,10 @@ export function Conversations({ session, ours, other }: { session: ConsoleSessio
         }
         return changed ? [...byKey.values()].sort((a, b) => b.last.seq - a.last.seq) : current;
       });
-    });
-    return () => {
-      offReload();
-      offBatch();
-    };
-  }, []);
-
-  async function loadOlder() {
-    if (!next) return;
-    try {
-      const p = await api<ConsolePage<ConsoleConversation>>(`/api/console/conversations${query({ ours: filterOurs, limit: 100, before: next })}`);
-      setThreads((t) => [...t, ...p.data]);
-      setNext(p.next);
-    } catch (err) {
-      setError(err);
-    }
-  }
+    },
+    () => setReloadKey((k) => k + 1),
+    [],
+  );
 
   return (
     <div class="view conversations">
@@ -177,9 +152,8 @@ function Thread({ session, ours, other }: { session: ConsoleSession; ours: strin
     };
   }, [ours, other, reloadKey]);
 
-  useEffect(() => {
-    const offReload = feed.onReload(() => setReloadKey((k) => k + 1));
-    const offBatch = feed.onBatch((b) => {
+  useFeed(
+    (b) => {
       const mine = b.messages.filter((m) => {
         const s = sides(m);
         return s.ours === ours && s.other === other;
@@ -190,12 +164,10 @@ function Thread({ session, ours, other }: { session: ConsoleSession; ours: strin
         for (const m of mine) byId.set(m.id, m);
         return [...byId.values()].sort((a, b) => a.seq - b.seq);
       });
-    });
-    return () => {
-      offReload();
-      offBatch();
-    };
-  }, [ours, other]);
+    },
+    () => setReloadKey((k) => k + 1),
+    [ours, other],
+  );
 
   useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [messages.length]);
 

@@ -7,7 +7,7 @@ import type { ConsoleMessageDetail, ConsoleSegments, ConsoleWebhookDelivery } fr
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { Card, ErrorBox, Json, StatusBadge } from '../components';
-import { feed } from '../feed';
+import { useFeed } from '../feed';
 import { SURFACES, codePoint, precise, sides } from '../format';
 import { href } from '../router';
 
@@ -26,18 +26,18 @@ export function MessageDetail({ id }: { id: string }) {
     };
   }, [id, tick]);
 
-  useEffect(() => {
-    const offBatch = feed.onBatch((b) => {
+  useFeed(
+    (b) => {
       if (b.messages.some((m) => m.id === id)) setTick((t) => t + 1);
-    });
-    const offReload = feed.onReload(() => setTick((t) => t + 1));
+    },
+    () => setTick((t) => t + 1),
+    [id],
+  );
+
+  useEffect(() => {
     // Webhook attempts are not in the feed: look again while some are still pending.
     const timer = setInterval(() => setTick((t) => t + 1), 5000);
-    return () => {
-      offBatch();
-      offReload();
-      clearInterval(timer);
-    };
+    return () => clearInterval(timer);
   }, [id]);
 
   if (error && !detail) {

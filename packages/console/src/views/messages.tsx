@@ -2,13 +2,13 @@
  * Every message of the project, newest first, updating live. Filters live in the URL; new messages
  * from the feed are added when they match them, changed ones are updated in place.
  */
-import { MESSAGE_STATUSES, type ConsoleMessageSummary, type ConsolePage, type ConsoleSession } from '@switchboard/protocol';
+import { MESSAGE_STATUSES, type ConsoleMessageSummary } from '@switchboard/protocol';
 import { Component } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, query } from '../api';
 import { Empty, ErrorBox, StatusBadge, fieldError } from '../components';
-import { feed } from '../feed';
+import { useFeed } from '../feed';
 import { SURFACES, when } from '../format';
+import { usePagedList } from '../paged';
 import { href, navigate } from '../router';
 
 /** Rows kept on screen: live additions push the oldest out (they stay reachable through "Load older"). */
@@ -83,14 +83,11 @@ function RowCells({ m }: { m: ConsoleMessageSummary }) {
   );
 }
 
-export function Messages({ query: routeQuery }: { session: ConsoleSession; query: URLSearchParams }) {
+export function Messages({ query: routeQuery }: { query: URLSearchParams }) {
   const filters = useMemo(() => filtersOf(routeQuery), [routeQuery.toString()]);
   const [draft, setDraft] = useState<Filters>(filters);
-  const [rows, setRows] = useState<ConsoleMessageSummary[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
   const [reloadKey, setReloadKey] = useState(0);
+  const { rows, setRows, next, setNext, error, loading, loadOlder } = usePagedList<ConsoleMessageSummary>('/api/console/messages', { ...filters, limit: 100 }, reloadKey);
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
   const rowsRef = useRef(rows);
@@ -98,26 +95,8 @@ export function Messages({ query: routeQuery }: { session: ConsoleSession; query
 
   useEffect(() => setDraft(filters), [filters]);
 
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    api<ConsolePage<ConsoleMessageSummary>>(`/api/console/messages${query({ ...filters, limit: 100 })}`)
-      .then((page) => {
-        if (!live) return;
-        setRows(page.data);
-        setNext(page.next);
-        setError(null);
-      })
-      .catch((err) => live && setError(err))
-      .finally(() => live && setLoading(false));
-    return () => {
-      live = false;
-    };
-  }, [filters, reloadKey]);
-
-  useEffect(() => {
-    const offReload = feed.onReload(() => setReloadKey((k) => k + 1));
-    const offBatch = feed.onBatch((batch) => {
+  useFeed(
+    (batch) => {
       if (!batch.messages.length) return;
       const current = rowsRef.current;
       const index = new Map(current.map((m, i) => [m.id, i]));
@@ -139,23 +118,10 @@ export function Messages({ query: routeQuery }: { session: ConsoleSession; query
       }
       rowsRef.current = merged;
       setRows(merged);
-    });
-    return () => {
-      offReload();
-      offBatch();
-    };
-  }, []);
-
-  async function loadOlder() {
-    if (!next) return;
-    try {
-      const page = await api<ConsolePage<ConsoleMessageSummary>>(`/api/console/messages${query({ ...filters, limit: 100, before: next })}`);
-      setRows((r) => [...r, ...page.data]);
-      setNext(page.next);
-    } catch (err) {
-      setError(err);
-    }
-  }
+    },
+    () => setReloadKey((k) => k + 1),
+    [],
+  );
 
   function apply(e: Event) {
     e.preventDefault();

@@ -1,5 +1,5 @@
 /** The project's numbers through the public phone-numbers API: list, add, edit the message handler, release. */
-import { MESSAGE_HANDLERS, type ConsoleSession, type NativePage, type NumberGroup, type NumberGroupMembership, type PhoneNumber } from '@switchboard/protocol';
+import { MESSAGE_HANDLERS, type NativePage, type NumberGroup, type NumberGroupMembership, type PhoneNumber } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { Card, Empty, ErrorBox, Field, fieldError } from '../components';
@@ -9,7 +9,7 @@ const NUMBERS = '/api/relay/rest/phone_numbers';
 
 const GROUPS = '/api/relay/rest/number_groups';
 
-export function Numbers({ onChanged }: { session: ConsoleSession; onChanged: () => void }) {
+export function Numbers({ onChanged }: { onChanged: () => void }) {
   const [numbers, setNumbers] = useState<PhoneNumber[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [editing, setEditing] = useState<string | null>(null);

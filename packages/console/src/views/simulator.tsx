@@ -3,7 +3,7 @@ import type { ConsoleSession } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { Card, ErrorBox, Field, fieldError } from '../components';
-import { feed } from '../feed';
+import { useFeed } from '../feed';
 import { when } from '../format';
 
 interface Rule {
@@ -154,16 +154,13 @@ function Inbox() {
   useEffect(() => {
     api<{ data: InboxEntry[] }>('/api/simulator/messages?limit=100').then((r) => (setEntries(r.data), setError(null)), setError);
   }, [tick]);
-  useEffect(() => {
-    const off = feed.onBatch((b) => {
+  useFeed(
+    (b) => {
       if (b.handset.length) setTick((t) => t + 1);
-    });
-    const offReload = feed.onReload(() => setTick((t) => t + 1));
-    return () => {
-      off();
-      offReload();
-    };
-  }, []);
+    },
+    () => setTick((t) => t + 1),
+    [],
+  );
   const clear = async () => {
     if (!confirm('Empty the handset inbox of this project?')) return;
     try {

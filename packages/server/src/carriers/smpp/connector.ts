@@ -513,15 +513,7 @@ export class SmppConnector implements Carrier {
     void this.deps.store.carrierParts
       .listForMessages(ids)
       .then((parts) => {
-        const byMessage = new Map<string, CarrierPartRecord[]>();
-        for (const p of parts) byMessage.set(p.messageId, [...(byMessage.get(p.messageId) ?? []), p]);
-        const at = this.deps.now();
-        const reports: StatusReport[] = [];
-        for (const [messageId, list] of byMessage) {
-          const d = decide(this.config.receiptPolicy, list);
-          if (!d) continue;
-          reports.push({ messageId, projectId: list[0]!.projectId, status: d.status, ...(d.error && d.error in ERRORS ? { error: d.error } : {}), ...(d.detail ? { detail: d.detail } : {}), at });
-        }
+        const reports = this.decidedReports(parts);
         if (reports.length) this.sink?.report(reports);
       })
       .catch((err: unknown) => this.deps.logger.error({ err, carrier: this.config.id }, 'recovering decided SMPP messages failed'));
@@ -616,35 +608,33 @@ export class SmppConnector implements Carrier {
       });
       const changed = apply.length ? await tx.carrierParts.applyOutcomes(this.config.id, apply) : [];
       if (changed.length === 0) return { results, reports: [] as StatusReport[] };
+      // Report whenever a receipt leaves a message decided, not only the first time: a message
+      // submitted twice (its first node died mid-send) may have its first part's receipt arrive
+      // while it is not yet `sent` again, and only a later receipt can then complete it. The
+      // engine's guarded transitions apply a repeated report once.
       const all = await tx.carrierParts.listForMessages([...new Set(changed.map((p) => p.messageId))]);
-      const byMessage = new Map<string, CarrierPartRecord[]>();
-      for (const p of all) {
-        const list = byMessage.get(p.messageId);
-        if (list) list.push(p);
-        else byMessage.set(p.messageId, [p]);
-      }
-      const at = this.deps.now();
-      const reports: StatusReport[] = [];
-      for (const [messageId, parts] of byMessage) {
-        // Report whenever a receipt leaves the message decided, not only the first time: a message
-        // submitted twice (its first node died mid-send) may have its first part's receipt arrive
-        // while it is not yet `sent` again, and only a later receipt can then complete it. The
-        // engine's guarded transitions apply a repeated report once.
-        const after = decide(this.config.receiptPolicy, parts);
-        if (!after) continue;
-        reports.push({
-          messageId,
-          projectId: parts[0]!.projectId,
-          status: after.status,
-          ...(after.error && after.error in ERRORS ? { error: after.error } : {}),
-          ...(after.detail ? { detail: after.detail } : {}),
-          at,
-        });
-      }
-      return { results, reports };
+      return { results, reports: this.decidedReports(all) };
     });
     if (reports.length) this.sink?.report(reports);
     return results;
+  }
+
+  /** A report for each message that its parts (all of them, of any number of messages) leave decided. */
+  private decidedReports(parts: readonly CarrierPartRecord[]): StatusReport[] {
+    const byMessage = new Map<string, CarrierPartRecord[]>();
+    for (const p of parts) {
+      const list = byMessage.get(p.messageId);
+      if (list) list.push(p);
+      else byMessage.set(p.messageId, [p]);
+    }
+    const at = this.deps.now();
+    const reports: StatusReport[] = [];
+    for (const [messageId, list] of byMessage) {
+      const d = decide(this.config.receiptPolicy, list);
+      if (!d) continue;
+      reports.push({ messageId, projectId: list[0]!.projectId, status: d.status, ...(d.error && d.error in ERRORS ? { error: d.error } : {}), ...(d.detail ? { detail: d.detail } : {}), at });
+    }
+    return reports;
   }
 
   // ------------------------------------------------------------------ mobile-originated

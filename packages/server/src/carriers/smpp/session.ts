@@ -32,7 +32,6 @@ export interface SessionOptions {
   readonly responseTimeoutMs: number;
   /** Connecting plus binding must finish within this (ms). */
   readonly connectTimeoutMs: number;
-  readonly maxFrame?: number;
 }
 
 /** The submit_sm fields a caller provides (the session adds sequence and status). */
@@ -108,7 +107,7 @@ export class SmppSession<T> {
     this.socket = socket;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
-    const framer = new PduFramer(this.opts.maxFrame);
+    const framer = new PduFramer();
     let connectTimer: NodeJS.Timeout | undefined;
     const ready = new Promise<void>((resolve, reject) => {
       connectTimer = setTimeout(() => reject(new Error(`no bind within ${this.opts.connectTimeoutMs} ms`)), this.opts.connectTimeoutMs);

@@ -70,11 +70,6 @@ function encodeText(text: string, gsm: boolean, wire: GsmWireEncoding, udhOctets
   return { bytes: Buffer.from(septets), dataCoding: DATA_CODING.DEFAULT };
 }
 
-/** Number of parts a text becomes under a split method (what the SMSC will bill). */
-export function partCount(text: string, split: SplitMethod): number {
-  return Math.max(1, splitSegments(text, CAPACITY[split]).parts.length);
-}
-
 /**
  * Encode a text into the short messages to submit. `reference` identifies the concatenated
  * message (taken modulo 256 for udh8, 65536 otherwise). A text that fits one SMS is one part with

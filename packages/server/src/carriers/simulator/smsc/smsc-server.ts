@@ -12,8 +12,8 @@ import type { ErrorKey } from '@switchboard/protocol';
 import type { Logger } from '../../../engine/dispatcher.js';
 import { TimerQueue } from '../../../util/timer-queue.js';
 import { receiptErrFor, submitStatusFor } from '../../smpp/error-codes.js';
-import { decodePdu, encodePdu, intTlv, stringTlv, type Pdu, type ShortMessagePdu, type Tlv } from '../../smpp/pdu/codec.js';
-import { ESM_CLASS, MESSAGE_STATE, STATUS, TLV } from '../../smpp/pdu/constants.js';
+import { decodePdu, encodePdu, intTlv, stringTlv, type Address, type Pdu, type ShortMessagePdu, type Tlv } from '../../smpp/pdu/codec.js';
+import { ESM_CLASS, INTERFACE_VERSION_34, MESSAGE_STATE, STATUS, TLV } from '../../smpp/pdu/constants.js';
 import { PduFramer } from '../../smpp/pdu/framer.js';
 import { formatReceiptText, statWord } from '../../smpp/receipt.js';
 import { decodeInbound, encodeOutbound, type SplitMethod } from '../../smpp/text.js';
@@ -81,6 +81,11 @@ const DELIVER_RESP_TIMEOUT_MS = 10_000;
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
+}
+
+/** An SMPP address as a number: international ones (TON 1) get their +. */
+function numberOf(a: Address): string {
+  return a.ton === 1 ? `+${a.addr}` : a.addr;
 }
 
 /** One ESME connection. */
@@ -295,7 +300,7 @@ export class SimulatorSmsc {
         c.mode = pdu.command === 'bind_transmitter' ? 'transmitter' : pdu.command === 'bind_receiver' ? 'receiver' : 'transceiver';
         c.systemId = pdu.systemId;
         this.stats.binds++;
-        c.send({ command: resp, sequence: pdu.sequence, status: 0, systemId: 'SWITCHBOARD', tlvs: [intTlv(0x0210, 0x34, 1)] });
+        c.send({ command: resp, sequence: pdu.sequence, status: 0, systemId: 'SWITCHBOARD', tlvs: [intTlv(TLV.sc_interface_version, INTERFACE_VERSION_34, 1)] });
         if (c.canReceive) this.flushWaiting();
         return;
       }
@@ -351,8 +356,8 @@ export class SimulatorSmsc {
         return answer(STATUS.ESME_RTHROTTLED);
       }
     }
-    const to = pdu.destination.ton === 1 ? `+${pdu.destination.addr}` : pdu.destination.addr;
-    const from = pdu.source.ton === 1 ? `+${pdu.source.addr}` : pdu.source.addr;
+    const to = numberOf(pdu.destination);
+    const from = numberOf(pdu.source);
     const sim = this.deps.rules.getSettings();
     const outcome = decideOutcome(to, sim.rules);
     const decoded = decodeInbound(pdu, false);
@@ -412,7 +417,7 @@ export class SimulatorSmsc {
     const tlvs: Tlv[] = [stringTlv(TLV.receipted_message_id, receiptId), intTlv(TLV.message_state, state, 1)];
     if (error) tlvs.push({ tag: TLV.network_error_code, value: Buffer.from([3, 0, Number(err)]) });
     // The receipt goes from the handset (the original destination) to the sender.
-    const receipt = this.deliverPdu(pdu.destination.ton === 1 ? `+${pdu.destination.addr}` : pdu.destination.addr, pdu.source.ton === 1 ? `+${pdu.source.addr}` : pdu.source.addr, ESM_CLASS.DELIVERY_RECEIPT, 0, Buffer.from(body, 'latin1'), tlvs);
+    const receipt = this.deliverPdu(numberOf(pdu.destination), numberOf(pdu.source), ESM_CLASS.DELIVERY_RECEIPT, 0, Buffer.from(body, 'latin1'), tlvs);
     this.timers.schedule(now + delay, { kind: 'deliver', item: { systemId, kind: 'receipt', attempts: 0, pdu: receipt } });
   }
 

@@ -1,0 +1,48 @@
+/** A console list read page by page, newest first. */
+import type { ConsolePage } from '@switchboard/protocol';
+import { useEffect, useState } from 'preact/hooks';
+import { api, query } from './api';
+
+type Params = Record<string, string | number | undefined | null>;
+
+/**
+ * The newest page of `path` with `params`, loaded again when they or `reloadKey` change, and
+ * `loadOlder` to append the next page. `setRows`/`setNext` let live updates change what is shown.
+ */
+export function usePagedList<T>(path: string, params: Params, reloadKey: number) {
+  const q = query(params);
+  const [rows, setRows] = useState<T[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    api<ConsolePage<T>>(`${path}${q}`)
+      .then((page) => {
+        if (!live) return;
+        setRows(page.data);
+        setNext(page.next);
+        setError(null);
+      })
+      .catch((err) => live && setError(err))
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+  }, [path, q, reloadKey]);
+
+  async function loadOlder() {
+    if (!next) return;
+    try {
+      const page = await api<ConsolePage<T>>(`${path}${query({ ...params, before: next })}`);
+      setRows((r) => [...r, ...page.data]);
+      setNext(page.next);
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  return { rows, setRows, next, setNext, error, loading, loadOlder };
+}
