@@ -1,9 +1,7 @@
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Message, RelayClient, RelayError, RelayTimeoutError, RestClient } from '@switchboard/sdk';
-import { InProcessBus } from '../packages/server/src/bus/in-process-bus.js';
-import { systemClock } from '../packages/server/src/domain/clock.js';
-import { randomIds } from '../packages/server/src/domain/ids.js';
-import { ProjectService } from '../packages/server/src/engine/project-service.js';
+import { createProject } from '../packages/server/test/helpers/projects.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../packages/server/test/helpers/server.js';
 
 let server: TestServer;
@@ -113,17 +111,15 @@ describe('RelayClient.sendMessage', () => {
 
 describe('inbound messages', () => {
   it('reach every client on the context, and no client of another project', async () => {
-    const projects = new ProjectService({ store: server.store, clock: systemClock, ids: randomIds, bus: new InProcessBus() });
-    const other = await projects.createProject({ name: 'other' });
-    const otherToken = (await projects.issueToken(other.id, { name: 't' })).token;
-    const otherRest = new RestClient({ project: other.id, token: otherToken, host: server.url });
+    const other = await createProject(server, { name: 'other' });
+    const otherRest = new RestClient({ project: other.projectId, token: other.token, host: server.url });
     await otherRest.phoneNumbers.register({ number: '+15551239999' });
     const registered = await otherRest.phoneNumbers.all()[Symbol.asyncIterator]().next();
     await otherRest.phoneNumbers.update(registered.value.id, { message_handler: 'relay_context', message_relay_context: 'default' });
 
     const a = client({ contexts: ['default'] });
     const b = client({ contexts: ['default'] });
-    const stranger = client({ project: other.id, token: otherToken, contexts: ['default'] });
+    const stranger = client({ project: other.projectId, token: other.token, contexts: ['default'] });
     const got = { a: [] as Message[], b: [] as Message[], stranger: [] as Message[] };
     a.onMessage((m) => got.a.push(m));
     b.onMessage((m) => got.b.push(m));
@@ -139,7 +135,7 @@ describe('inbound messages', () => {
     await otherRest.messaging.listLogs();
     const inject = await fetch(`${server.url}/api/simulator/inbound`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${other.id}:${otherToken}`).toString('base64')}`, 'content-type': 'application/json' },
+      headers: { authorization: other.auth, 'content-type': 'application/json' },
       body: JSON.stringify({ from: '+15557650101', to: '+15551239999', body: 'For project two' }),
     });
     expect(inject.status).toBeLessThan(300);
@@ -194,6 +190,7 @@ describe('reconnect and resume', () => {
     const local = await startTestServer({ simulatorDelayedReceiptMs: receiptMs }, { dataDir });
     const port = local.port;
     const c = new RelayClient({ project: PROJECT_ID, token: API_TOKEN, host: local.url, reconnectMinDelayMs: reconnectMs, reconnectMaxDelayMs: reconnectMs, logger: quiet });
+    let localStopped = false;
     let again: TestServer | undefined;
     try {
       await c.connect();
@@ -201,6 +198,7 @@ describe('reconnect and resume', () => {
       const early = await c.sendMessage({ toNumber: '+15005550006', fromNumber: NUMBERS[0]!, body: 'Across a restart' });
       await eventually(() => (early.state === 'sent' ? true : undefined), 5000, 'sent');
       await local.close();
+      localStopped = true;
       again = await startTestServer({ simulatorDelayedReceiptMs: receiptMs, port }, { dataDir });
       await early.wait(15);
       expect(early.state).toBe('delivered');
@@ -208,7 +206,10 @@ describe('reconnect and resume', () => {
       expect(c.sessionRestored).toBe(false);
     } finally {
       await c.disconnect();
+      if (!localStopped) await local.stop();
       await again?.stop();
+      // Both servers were given this folder, so neither removes it.
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -9,13 +9,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETTINGS } from '../src/config/settings.js';
+import { BUILT_CLI as CLI, serverIsBuilt as BUILT } from './helpers/built-server.js';
 import { basicAuth, eventually } from './helpers/server.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-const BUILT = existsSync(CLI);
 const NOT_BUILT = 'skipped: packages/server/dist is missing — run `npm run build` (npm test does it first)';
 
 interface Run {

@@ -5,22 +5,20 @@
  * nothing accepted (every message ends delivered, its callbacks arrive), and the duplicate carrier
  * submissions it causes are counted and stay within the dead node's in-flight window.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatorSmsc } from '../src/carriers/simulator/smsc/smsc-server.js';
-import { RawRelay } from './helpers/raw-relay.js';
+import { freePort, serverIsBuilt, startBuiltServer } from './helpers/built-server.js';
 import { createTestDatabase, NATS_TEST_URL, servicesOff, type TestDatabase } from './helpers/postgres.js';
+import { RawRelay } from './helpers/raw-relay.js';
 import { basicAuth, eventually } from './helpers/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '../dist/cli/main.js');
 const PROJECT = 'c0ffee00-2222-4333-8444-555566667777';
 const TOKEN = 'PTmultiNodeTestToken000000000000000000000000000';
 const FROM = '+15551230001';
@@ -38,14 +36,6 @@ interface Node {
   instanceId: string;
 }
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 let db: TestDatabase;
 let sql: pg.Client;
 let smsc: SimulatorSmsc;
@@ -56,15 +46,16 @@ const prefix = `sbmulti-${randomBytes(4).toString('hex')}`;
 
 async function startNode(name: string): Promise<Node> {
   const port = await freePort();
-  const child = spawn(process.execPath, [cli, 'start', '--config', join(configDir, 'switchboard.json')], {
+  const { child, base, ready } = await startBuiltServer({
+    port,
+    name: `node ${name}`,
+    args: ['--config', join(configDir, 'switchboard.json')],
     env: {
-      ...process.env,
       SWITCHBOARD_DATABASE_URL: db.url,
       SWITCHBOARD_DATABASE_POOL_SIZE: '5',
       SWITCHBOARD_NATS_URL: NATS_TEST_URL,
       SWITCHBOARD_NATS_SUBJECT_PREFIX: prefix,
       SWITCHBOARD_NODE_ID: name,
-      SWITCHBOARD_PORT: String(port),
       SWITCHBOARD_DATA_DIR: join(configDir, name),
       SWITCHBOARD_PROJECT_ID: PROJECT,
       SWITCHBOARD_API_TOKEN: TOKEN,
@@ -81,21 +72,8 @@ async function startNode(name: string): Promise<Node> {
       SWITCHBOARD_CLUSTER_HEARTBEAT_MS: '400',
       SWITCHBOARD_CLUSTER_NODE_TIMEOUT_MS: '3000',
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const base = `http://127.0.0.1:${port}`;
-  const ready = await eventually(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`node ${name} exited: ${stderr}`);
-      const res = await fetch(`${base}/ready`);
-      return res.ok ? ((await res.json()) as { node: { instanceId: string } }) : undefined;
-    },
-    20_000,
-    `node ${name} ready`,
-  );
-  const node = { name, port, base, child, instanceId: ready.node.instanceId };
+  const node = { name, port, base, child, instanceId: (ready as { node: { instanceId: string } }).node.instanceId };
   nodes.push(node);
   return node;
 }
@@ -147,7 +125,7 @@ async function smppOwner(): Promise<string | undefined> {
   return rows[0]?.owner;
 }
 
-const ready = existsSync(cli) && !servicesOff;
+const ready = serverIsBuilt && !servicesOff;
 
 beforeAll(async () => {
   if (!ready) return;

@@ -5,9 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertMessages, messageRow } from './helpers/messages.js';
+import { insertMessages, sendMessage, waitForStatus } from './helpers/messages.js';
 import { createProject, type TestProject } from './helpers/projects.js';
-import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+import { messageRow } from './helpers/records.js';
+import { NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 const SEND = '/api/messaging/messages';
 const LOGS = '/api/messaging/logs';
@@ -20,26 +21,17 @@ const OTHER_NUMBER = '+15551239902';
 
 beforeAll(async () => {
   server = await startTestServer();
-  other = await createProject(server, { name: 'Other tenant' });
-  expect((await server.api('/api/relay/rest/phone_numbers', { auth: other.auth, body: { number: OTHER_NUMBER } })).status).toBe(200);
+  other = await createProject(server, { name: 'Other tenant', number: OTHER_NUMBER });
 });
 afterAll(async () => {
   await server.stop();
 });
 
-async function send(body: Record<string, unknown>, auth?: string): Promise<any> {
-  const res = await server.api(SEND, { body: { from: FROM, body: 'Hello', ...body }, ...(auth ? { auth } : {}) });
-  expect(res.status, res.text).toBe(201);
-  return res.body;
-}
-
-async function statusOf(id: string, projectId = PROJECT_ID): Promise<string | undefined> {
-  return (await server.store.messages.get(projectId, id))?.status;
-}
+const send = (body: Record<string, unknown>, auth?: string) => sendMessage(server, body, auth);
 
 async function sendAndWait(body: Record<string, unknown>, status: string, auth?: string, projectId = PROJECT_ID): Promise<any> {
   const m = await send(body, auth);
-  await eventually(async () => ((await statusOf(m.id, projectId)) === status ? true : undefined), 5000, `${m.id} to be ${status}`);
+  await waitForStatus(server, m.id, status, { projectId, timeoutMs: 5000 });
   return m;
 }
 
@@ -129,7 +121,7 @@ describe('redacting a message', () => {
       expectOneError(await patch(sent.id, { body: '' }), 'cannot_redact_in_progress_message', 'base');
       expect((await server.store.messages.get(PROJECT_ID, sent.id))?.body).toBe('in flight');
       await server.api('/api/simulator/settings', { method: 'PUT', body: { rules: [] } });
-      await eventually(async () => ((await statusOf(sent.id)) === 'delivered' ? true : undefined));
+      await waitForStatus(server, sent.id);
       expect((await patch(sent.id, { body: '' })).status).toBe(200);
     } finally {
       await server.api('/api/simulator/settings', { method: 'PUT', body: { rules: [] } });
@@ -185,8 +177,7 @@ describe('paging through the logs', () => {
   const number = '+15551239903';
 
   beforeAll(async () => {
-    pager = await createProject(server, { name: 'Pager' });
-    expect((await server.api('/api/relay/rest/phone_numbers', { auth: pager.auth, body: { number } })).status).toBe(200);
+    pager = await createProject(server, { name: 'Pager', number });
     for (let i = 0; i < 7; i++) {
       const m = await send({ from: number, to: `+1555765100${i}`, body: `page test ${i}` }, pager.auth);
       ids.unshift(m.id);
@@ -356,9 +347,8 @@ describe('filtering the logs by creation date', () => {
 
 describe('deleted messages in the logs', () => {
   it('are left out unless include_deleted=true, and stay readable by id', async () => {
-    const keeper = await createProject(server, { name: 'Keeper' });
     const number = '+15551239904';
-    expect((await server.api('/api/relay/rest/phone_numbers', { auth: keeper.auth, body: { number } })).status).toBe(200);
+    const keeper = await createProject(server, { name: 'Keeper', number });
     const a = await sendAndWait({ from: number, to: '+15557652001' }, 'delivered', keeper.auth, keeper.projectId);
     const b = await sendAndWait({ from: number, to: '+15557652002' }, 'delivered', keeper.auth, keeper.projectId);
     // Deletion belongs to the Compatibility API; mark it the way that surface does.

@@ -4,6 +4,7 @@
  * nothing written for any refused request, and the segment/kind facts of accepted ones (§C).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForStatus } from './helpers/messages.js';
 import { createProject, projectService, type TestProject } from './helpers/projects.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 import { rowCounts } from './helpers/store-counts.js';
@@ -21,9 +22,7 @@ let other: TestProject;
 
 beforeAll(async () => {
   server = await startTestServer();
-  other = await createProject(server, { name: 'Other tenant' });
-  const registered = await server.api('/api/relay/rest/phone_numbers', { auth: other.auth, body: { number: OTHERS_NUMBER } });
-  expect(registered.status).toBe(200);
+  other = await createProject(server, { name: 'Other tenant', number: OTHERS_NUMBER });
   const smsOnly = await server.api('/api/relay/rest/phone_numbers', { body: { number: SMS_ONLY, capabilities: ['sms'] } });
   expect(smsOnly.status).toBe(200);
   expect(smsOnly.body.capabilities).toEqual(['sms']);
@@ -154,7 +153,7 @@ describe('the "from" rule', () => {
     const res = await server.api(SEND, { auth: other.auth, body: { from: OTHERS_NUMBER, to: TO, body: 'mine' } });
     expect(res.status).toBe(201);
     expect(res.body.project_id).toBe(other.projectId);
-    await eventually(async () => ((await server.store.messages.get(other.projectId, res.body.id))?.status === 'delivered' ? true : undefined));
+    await waitForStatus(server, res.body.id, 'delivered', { projectId: other.projectId });
   });
 
   it('refuses media from a number that can only send SMS (missing_messaging_capability)', async () => {
@@ -294,7 +293,9 @@ describe('the custom_variables rules', () => {
   );
 
   it('accepts names that merely contain a reserved word, and keeps their case', async () => {
-    await accepted({ ...base, custom_variables: { my_sw_id: 'a', _x: 'b', Order: 'c', order: 'd', swallow: 'e' } });
+    const vars = { my_sw_id: 'a', _x: 'b', Order: 'c', order: 'd', swallow: 'e' };
+    const sent = await accepted({ ...base, custom_variables: vars });
+    expect((await server.store.messages.get(PROJECT_ID, sent.id))?.customVariables).toEqual(vars);
   });
 
   it.each([[''], [42], [null], [{ nested: 'x' }], [['x']], [true]])('refuses the value %j (invalid_custom_variable_value)', async (value) => {
@@ -400,7 +401,7 @@ describe('a request the API cannot read', () => {
   it('accepts JSON with a charset parameter', async () => {
     const res = await server.api(SEND, { body: base, headers: { 'content-type': 'application/json; charset=utf-8' } });
     expect(res.status).toBe(201);
-    await eventually(async () => ((await server.store.messages.get(PROJECT_ID, res.body.id))?.status === 'delivered' ? true : undefined));
+    await waitForStatus(server, res.body.id);
   });
 });
 
@@ -489,7 +490,7 @@ describe('a server with a small body limit and private callbacks refused', () =>
   it('accepts a body under the limit', async () => {
     const res = await strict.api(SEND, { body: base });
     expect(res.status).toBe(201);
-    await eventually(async () => ((await strict.store.messages.get(PROJECT_ID, res.body.id))?.status === 'delivered' ? true : undefined));
+    await waitForStatus(strict, res.body.id);
   });
 
   it.each([['http://127.0.0.1:8080/status'], ['http://localhost/status'], ['http://10.1.2.3/status'], ['http://192.168.0.1/status'], ['http://[::1]/status']])(

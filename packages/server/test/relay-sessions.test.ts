@@ -35,7 +35,14 @@ describe('unacknowledged events and slow consumers', () => {
     // Acked now: a later resume has nothing left to replay.
     await inject(server, 'after');
     await again.relay.waitForEvents('messaging.receive', (p) => p.body === 'after', 1);
+    await eventually(() => (server!.relay.registry.get(result.protocol)?.unackedCount === 0 ? true : undefined), 5000, 'every event acked');
     await again.relay.close();
+    await eventually(() => (server!.relay.registry.get(result.protocol) ? undefined : true), 5000, 'the session to be parked');
+    const third = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { protocol: result.protocol });
+    expect(third.result).toMatchObject({ protocol: result.protocol, session_restored: true });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(third.relay.events('messaging.receive')).toEqual([]);
+    await third.relay.close();
   });
 
   it('drops a session whose missed events overflow its buffer: the next connect is not restored', async () => {

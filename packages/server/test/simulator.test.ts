@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageEventRecord } from '../src/domain/message.js';
+import { sendMessage, waitForStatus } from './helpers/messages.js';
 import { createProject, type TestProject } from './helpers/projects.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 import { rowCounts } from './helpers/store-counts.js';
@@ -21,18 +22,13 @@ const OTHER_NUMBER = '+15551239905';
 
 beforeAll(async () => {
   server = await startTestServer();
-  other = await createProject(server, { name: 'Other tenant' });
-  expect((await server.api('/api/relay/rest/phone_numbers', { auth: other.auth, body: { number: OTHER_NUMBER } })).status).toBe(200);
+  other = await createProject(server, { name: 'Other tenant', number: OTHER_NUMBER });
 });
 afterAll(async () => {
   await server.stop();
 });
 
-async function send(body: Record<string, unknown>, auth?: string): Promise<any> {
-  const res = await server.api(SEND, { body: { from: FROM, body: 'Hello', ...body }, ...(auth ? { auth } : {}) });
-  expect(res.status, res.text).toBe(201);
-  return res.body;
-}
+const send = (body: Record<string, unknown>, auth?: string) => sendMessage(server, body, auth);
 
 async function timeline(id: string, projectId = PROJECT_ID): Promise<MessageEventRecord[]> {
   return server.store.events.listForMessage(projectId, id);
@@ -172,7 +168,7 @@ describe('MMS', () => {
     try {
       const res = await withReceipts.api(SEND, { body: { from: FROM, to: '+15557660012', media: ['https://example.com/c.png'] } });
       expect(res.status).toBe(201);
-      await eventually(async () => ((await withReceipts.store.messages.get(PROJECT_ID, res.body.id))?.status === 'delivered' ? true : undefined));
+      await waitForStatus(withReceipts, res.body.id);
       expect((await withReceipts.api(SETTINGS)).body.mms_receipts).toBe(true);
     } finally {
       await withReceipts.stop();
@@ -221,8 +217,7 @@ describe('the handset inbox API', () => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    phone = await createProject(server, { name: 'Inbox' });
-    expect((await server.api('/api/relay/rest/phone_numbers', { auth: phone.auth, body: { number } })).status).toBe(200);
+    phone = await createProject(server, { name: 'Inbox', number });
     for (const [key, to, body] of [
       ['alice1', '+15557670001', 'Your code is 1234'],
       ['bob', '+15557670002', 'Lunch at noon?'],
@@ -262,8 +257,7 @@ describe('the handset inbox API', () => {
   });
 
   it('matches contains case-insensitively beyond ASCII', async () => {
-    const french = await createProject(server, { name: 'Pâtisserie' });
-    expect((await server.api('/api/relay/rest/phone_numbers', { auth: french.auth, body: { number: '+15551239907' } })).status).toBe(200);
+    const french = await createProject(server, { name: 'Pâtisserie', number: '+15551239907' });
     const m = await send({ from: '+15551239907', to: '+15557670009', body: 'Café CRÈME brûlée' }, french.auth);
     await eventually(async () => ((await handsetCopy(m.id, french.projectId)) ? true : undefined));
     const res = await server.api(`${INBOX}?contains=${encodeURIComponent('crème')}`, { auth: french.auth });

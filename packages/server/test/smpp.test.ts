@@ -3,18 +3,10 @@
  * same server. The SMSC writes ids in hex in submit_sm_resp and in decimal in receipts, so every
  * test here also exercises per-connector id normalisation.
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SmppConnector } from '../src/carriers/smpp/connector.js';
+import { freePort } from './helpers/built-server.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 let server: TestServer;
 let connector: SmppConnector;

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bus, BusTopics, MessageStatusEvent } from '../../src/domain/ports/bus.js';
 import type { MessageRecord } from '../../src/domain/message.js';
+import { messageRow } from '../helpers/records.js';
 
 /** A bus for one test; `peer` (cluster adapters only) is another node on the same bus. */
 export interface BusUnderTest {
@@ -24,43 +25,25 @@ const P2 = '22222222-2222-4222-8222-222222222222';
 
 function messageRecord(projectId: string, n: number): MessageRecord {
   const at = Date.UTC(2026, 0, 1) + n;
-  return {
-    id: randomUUID(),
-    seq: n,
-    projectId,
-    direction: 'outbound',
-    origin: 'rest',
+  // Every kind of field filled in, and a body full of characters a wire format could mangle.
+  const row = messageRow(projectId, {
     from: '+15550000001',
     to: '+15551230000',
     body: `hello ${n} — ünïcödé ✓ "quoted" \\ back`,
     media: ['https://example.com/a.png'],
-    kind: 'sms',
     encoding: 'UCS-2',
-    segments: 1,
     status: 'sent',
-    errorCode: null,
-    errorMessage: null,
-    reason: null,
     statusCallback: 'https://example.com/cb',
-    callbackFormat: null,
     customVariables: { order: '42' },
     context: 'office',
     tags: ['a', 'b'],
-    numberGroupId: null,
-    applicationId: null,
     price: 0.0079,
-    priceUnit: 'USD',
-    maxPrice: null,
-    validityPeriod: 14_400,
-    expiresAt: at + 14_400_000,
     carrier: 'simulator',
     carrierMessageId: 'SIM1',
     createdAt: at,
-    updatedAt: at,
     sentAt: at,
-    redactedAt: null,
-    deletedAt: null,
-  } as MessageRecord;
+  });
+  return { ...row, seq: n } as MessageRecord;
 }
 
 function statusEvent(projectId: string, n: number): MessageStatusEvent {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { phoneNumberId } from '../helpers/projects.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
 import { twilioClient } from './clients.js';
 
@@ -12,10 +13,7 @@ afterAll(async () => {
   await server.stop();
 });
 
-async function idOf(number: string): Promise<string> {
-  const r = await server.api(`/api/relay/rest/phone_numbers?filter_number=${encodeURIComponent(number)}`);
-  return r.body.data[0].id;
-}
+const idOf = (number: string) => phoneNumberId(server, number);
 
 describe('the native number groups API', () => {
   it('creates, reads, lists, updates and deletes groups and memberships', async () => {

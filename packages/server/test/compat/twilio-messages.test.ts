@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { phoneNumberId } from '../helpers/projects.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
 import { dataDirTrustedByTests } from '../helpers/tls.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -29,10 +30,8 @@ afterAll(async () => {
 async function numberGroup(name: string, numbers: string[], sticky = true): Promise<string> {
   const group = await server.api('/api/relay/rest/number_groups', { body: { name, sticky_sender: sticky } });
   expect(group.status).toBe(200);
-  const all = await server.api('/api/relay/rest/phone_numbers');
   for (const n of numbers) {
-    const id = all.body.data.find((p: any) => p.number === n).id;
-    const m = await server.api(`/api/relay/rest/number_groups/${group.body.id}/number_group_memberships`, { body: { phone_number_id: id } });
+    const m = await server.api(`/api/relay/rest/number_groups/${group.body.id}/number_group_memberships`, { body: { phone_number_id: await phoneNumberId(server, n) } });
     expect(m.status).toBe(200);
   }
   return group.body.id;

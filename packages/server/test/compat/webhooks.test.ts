@@ -1,6 +1,7 @@
 import { RestClient } from '@signalwire/compatibility-api';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { phoneNumberId } from '../helpers/projects.js';
 import { eventually, NUMBERS, PROJECT_ID, SIGNING_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { twilioClient } from './clients.js';
@@ -34,13 +35,8 @@ function expectValidSignatures(r: ReceivedRequest, url: string): void {
   expect(twilio.validateRequest('PSK_wrong', r.headers['x-twilio-signature'] as string, url, params)).toBe(false);
 }
 
-async function numberId(number: string): Promise<string> {
-  const all = await server.api('/api/relay/rest/phone_numbers');
-  return all.body.data.find((p: any) => p.number === number).id;
-}
-
 async function configureNumber(number: string, fields: Record<string, unknown>): Promise<void> {
-  const res = await server.api(`/api/relay/rest/phone_numbers/${await numberId(number)}`, { method: 'PUT', body: fields });
+  const res = await server.api(`/api/relay/rest/phone_numbers/${await phoneNumberId(server, number)}`, { method: 'PUT', body: fields });
   expect(res.status).toBe(200);
 }
 

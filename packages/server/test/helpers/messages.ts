@@ -1,54 +1,29 @@
-/**
- * Message rows written straight into a test server's store, for states and times the HTTP API
- * cannot produce on demand (a message created last year, one still waiting to be claimed).
- * They have no dispatch job, so the engine leaves them exactly as written.
- */
-import { randomUUID } from 'node:crypto';
+/** Messages through a test server: sent over the native REST API, or written straight into its store. */
+import { expect } from 'vitest';
 import type { MessageRecord, NewMessage } from '../../src/domain/message.js';
-import type { TestServer } from './server.js';
+import { eventually, NUMBERS, PROJECT_ID, type TestServer } from './server.js';
 
-export function messageRow(projectId: string, overrides: Partial<NewMessage> = {}): NewMessage {
-  const at = overrides.createdAt ?? Date.now();
-  return {
-    id: randomUUID(),
-    projectId,
-    direction: 'outbound',
-    origin: 'rest',
-    from: '+15551230001',
-    to: '+15557654321',
-    body: 'stored directly',
-    media: [],
-    kind: 'sms',
-    encoding: 'GSM-7',
-    segments: 1,
-    status: 'delivered',
-    errorCode: null,
-    errorMessage: null,
-    reason: null,
-    statusCallback: null,
-    callbackFormat: null,
-    customVariables: null,
-    context: null,
-    tags: [],
-    numberGroupId: null,
-    applicationId: null,
-    price: null,
-    priceUnit: 'USD',
-    maxPrice: null,
-    validityPeriod: 14_400,
-    expiresAt: at + 14_400_000,
-    carrier: null,
-    carrierMessageId: null,
-    createdAt: at,
-    updatedAt: at,
-    sentAt: null,
-    redactedAt: null,
-    deletedAt: null,
-    ...overrides,
-  };
+/**
+ * Send through the native REST API (from the server's first number, body "Hello", unless `body`
+ * says otherwise) and return the Message; fails the test unless it is accepted (201).
+ */
+export async function sendMessage(server: TestServer, body: Record<string, unknown>, auth?: string): Promise<any> {
+  const res = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], body: 'Hello', ...body }, ...(auth ? { auth } : {}) });
+  expect(res.status, res.text).toBe(201);
+  return res.body;
 }
 
-/** Insert message rows (in the order given, so later ones are newer in listings). */
+/** Wait until the stored message has `status` (default `delivered`). */
+export async function waitForStatus(server: TestServer, id: string, status = 'delivered', opts: { projectId?: string; timeoutMs?: number } = {}): Promise<void> {
+  await eventually(async () => ((await server.store.messages.get(opts.projectId ?? PROJECT_ID, id))?.status === status ? true : undefined), opts.timeoutMs, `${id} to be ${status}`);
+}
+
+/**
+ * Insert message rows (`messageRow` of helpers/records.ts) in the order given, so later ones are
+ * newer in listings. They have no dispatch job, so the engine leaves them exactly as written: use
+ * them for states and times the HTTP API cannot produce on demand (a message created last year,
+ * one still waiting to be claimed).
+ */
 export async function insertMessages(server: TestServer, rows: readonly NewMessage[]): Promise<MessageRecord[]> {
   return server.store.messages.insertMany(rows);
 }

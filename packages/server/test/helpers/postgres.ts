@@ -53,20 +53,22 @@ function quoteIdent(name: string): string {
   return `"${name}"`;
 }
 
-/** A fresh database; `migrated` copies the run's migrated template (else it starts empty). */
+/** A throw-away database: its name, a URL to it, and how to drop it (safe to call twice). */
 export interface TestDatabase {
   readonly name: string;
   readonly url: string;
   drop(): Promise<void>;
 }
 
-/** Create a database for one test (or one server); drop it with `drop()`. */
-export async function createTestDatabase(opts: { migrated?: boolean } = {}): Promise<TestDatabase> {
+/**
+ * Create a database for one test (or one server); drop it with `drop()`. It is a copy of the run's
+ * migrated template when the global setup made one (else it starts empty and the store migrates it).
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
   const run = process.env.SWITCHBOARD_TEST_PG_RUN ?? `local${process.pid}`;
   const template = process.env.SWITCHBOARD_TEST_PG_TEMPLATE;
   const name = `sbt_${run}_${randomBytes(5).toString('hex')}`;
-  const useTemplate = opts.migrated !== false && template;
-  await adminQuery(`create database ${quoteIdent(name)}${useTemplate ? ` template ${quoteIdent(template)}` : ''}`);
+  await adminQuery(`create database ${quoteIdent(name)}${template ? ` template ${quoteIdent(template)}` : ''}`);
   let dropped = false;
   return {
     name,

@@ -9,17 +9,14 @@ import type { PhoneNumberRecord } from '../../src/domain/project.js';
 import type { NumberGroupRecord } from '../../src/domain/number-groups.js';
 import type { CxmlApplicationRecord } from '../../src/domain/cxml-applications.js';
 import type { MessageMediaRecord } from '../../src/domain/media.js';
+import { phoneNumberRow } from '../helpers/records.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const P1 = '11111111-1111-4111-8111-111111111111';
 const P2 = '22222222-2222-4222-8222-222222222222';
 
 function phone(projectId: string, number: string, capabilities: PhoneNumberRecord['capabilities'] = ['sms', 'mms']): PhoneNumberRecord {
-  return {
-    id: randomUUID(), projectId, number, name: null, numberType: 'longcode', countryCode: 'US', capabilities,
-    messageHandler: null, messageRequestUrl: null, messageRequestMethod: 'POST', messageFallbackUrl: null, messageFallbackMethod: 'POST',
-    messageLamlApplicationId: null, messageRelayTopic: null, messageRelayContext: null, messagingHandlerResourceId: null, createdAt: T0, updatedAt: T0,
-  };
+  return phoneNumberRow(projectId, number, { capabilities, createdAt: T0, updatedAt: T0 });
 }
 
 function group(projectId: string, name = 'group', stickySender = true): NumberGroupRecord {

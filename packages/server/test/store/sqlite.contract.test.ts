@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/dialects/sqlite.js';
+import { phoneNumberRow } from '../helpers/records.js';
 import { describeStoreContract } from './store-contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'switchboard-store-'));
@@ -39,26 +40,7 @@ describe('the SQLite store on disk', () => {
     const file = freshFile();
     const first = await openSqliteStore({ file });
     await first.projects.create({ id: projectId, name: 'Durable', signingKey: 'PSK_durable', createdAt: T0 });
-    await first.numbers.create({
-      id: randomUUID(),
-      projectId,
-      number: '+15550009999',
-      name: 'Kept',
-      numberType: 'longcode',
-      countryCode: 'US',
-      capabilities: ['sms'],
-      messageHandler: null,
-      messageRequestUrl: null,
-      messageRequestMethod: 'POST',
-      messageFallbackUrl: null,
-      messageFallbackMethod: 'POST',
-      messageLamlApplicationId: null,
-      messageRelayTopic: null,
-      messageRelayContext: null,
-      messagingHandlerResourceId: null,
-      createdAt: T0,
-      updatedAt: T0,
-    });
+    await first.numbers.create(phoneNumberRow(projectId, '+15550009999', { name: 'Kept', capabilities: ['sms'], createdAt: T0 }));
     await first.transaction(async (tx) => {
       await tx.jobs.enqueueMany([{ kind: 'dispatch', projectId, messageId: 'm-1', runAt: T0 }]);
       await tx.webhooks.enqueueMany([

@@ -13,6 +13,7 @@ import type { MessageRecord, MessageState, NewMessage, NewMessageEvent } from '.
 import type { CarrierPartRecord, HandsetMessageRecord, MessageListFilter, Store, TransitionUpdate } from '../../src/domain/ports/store.js';
 import type { ApiTokenRecord, PhoneNumberRecord, ProjectRecord } from '../../src/domain/project.js';
 import type { NewWebhookDelivery, WebhookAttemptRecord } from '../../src/domain/webhooks.js';
+import { messageRow, phoneNumberRow } from '../helpers/records.js';
 
 /** A store opened for one test, with the adapter's own error classifier. */
 export interface StoreUnderTest {
@@ -32,67 +33,11 @@ function project(id: string, createdAt = T0, name = `Project ${id.slice(0, 4)}`)
 }
 
 function message(projectId: string, overrides: Partial<NewMessage> = {}): NewMessage {
-  return {
-    id: randomUUID(),
-    projectId,
-    direction: 'outbound',
-    origin: 'rest',
-    from: '+15550000001',
-    to: '+15551230000',
-    body: 'hello',
-    media: [],
-    kind: 'sms',
-    encoding: 'GSM-7',
-    segments: 1,
-    status: 'queued',
-    errorCode: null,
-    errorMessage: null,
-    reason: null,
-    statusCallback: null,
-    callbackFormat: null,
-    customVariables: null,
-    context: null,
-    tags: [],
-    numberGroupId: null,
-    applicationId: null,
-    price: null,
-    priceUnit: 'USD',
-    maxPrice: null,
-    validityPeriod: 14_400,
-    expiresAt: T0 + 14_400_000,
-    carrier: null,
-    carrierMessageId: null,
-    createdAt: T0,
-    updatedAt: T0,
-    sentAt: null,
-    redactedAt: null,
-    deletedAt: null,
-    ...overrides,
-  };
+  return messageRow(projectId, { from: '+15550000001', to: '+15551230000', body: 'hello', status: 'queued', expiresAt: T0 + 14_400_000, createdAt: T0, updatedAt: T0, ...overrides });
 }
 
 function phoneNumber(projectId: string, number: string, overrides: Partial<PhoneNumberRecord> = {}): PhoneNumberRecord {
-  return {
-    id: randomUUID(),
-    projectId,
-    number,
-    name: null,
-    numberType: 'longcode',
-    countryCode: 'US',
-    capabilities: ['voice', 'sms', 'mms'],
-    messageHandler: null,
-    messageRequestUrl: null,
-    messageRequestMethod: 'POST',
-    messageFallbackUrl: null,
-    messageFallbackMethod: 'POST',
-    messageLamlApplicationId: null,
-    messageRelayTopic: null,
-    messageRelayContext: null,
-    messagingHandlerResourceId: null,
-    createdAt: T0,
-    updatedAt: T0,
-    ...overrides,
-  };
+  return phoneNumberRow(projectId, number, { createdAt: T0, updatedAt: T0, ...overrides });
 }
 
 function token(projectId: string, overrides: Partial<ApiTokenRecord> = {}): ApiTokenRecord {

@@ -1,0 +1,59 @@
+/**
+ * The built server (`packages/server/dist`, made by `npm test`'s pretest) as a child process, for
+ * tests that must kill it or run several nodes. Tests that use it skip when the build is missing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const BUILT_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** Whether `BUILT_CLI` exists (checked once, when the test file loads). */
+export const serverIsBuilt = existsSync(BUILT_CLI);
+
+/** A loopback port nothing listens on right now (for a server that must be told its port up front). */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+export interface BuiltServer {
+  readonly child: ChildProcess;
+  readonly base: string;
+  /** The body of its first successful `/ready` answer. */
+  readonly ready: any;
+}
+
+/**
+ * Run `switchboard start [args]` on `port` with `env` on top of this process's environment, and
+ * wait until `/ready` answers 200. Fails at once if the process exits, and kills it on a timeout.
+ */
+export async function startBuiltServer(opts: { port: number; env: Record<string, string>; args?: readonly string[]; name?: string; timeoutMs?: number }): Promise<BuiltServer> {
+  const { port, timeoutMs = 20_000, name = 'the server' } = opts;
+  const child = spawn(process.execPath, [BUILT_CLI, 'start', ...(opts.args ?? [])], {
+    env: { ...process.env, ...opts.env, SWITCHBOARD_PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready: ${stderr}`);
+    try {
+      const res = await fetch(`${base}/ready`);
+      if (res.ok) return { child, base, ready: await res.json() };
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} was not ready after ${timeoutMs} ms: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
