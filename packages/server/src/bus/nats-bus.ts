@@ -8,12 +8,14 @@
  * turn of the event loop are grouped per subject into one NATS message (a JSON array, split well
  * under NATS's payload limit), so a burst of thousands of changes costs a handful of messages.
  * NATS keeps a subject's messages in order, so one project's events arrive in the order they were
- * published. While NATS is unreachable the client buffers and reconnects by itself; `health()`
- * reports it and `onReconnect` lets the composition root catch up (wake runners, drop caches).
+ * published; one message's events published by different nodes are put in order by `StatusOrder`.
+ * While NATS is unreachable the client buffers and reconnects by itself; `health()` reports it and
+ * `onReconnect` lets the composition root catch up (wake runners, drop caches).
  */
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Bus, BusTopic, BusTopics, Unsubscribe } from '../domain/ports/bus.js';
 import { InProcessBus } from './in-process-bus.js';
+import { StatusOrder } from './status-order.js';
 
 export interface NatsBusOptions {
   /** Server URLs (`nats://host:4222`). */
@@ -28,6 +30,8 @@ export interface NatsBusOptions {
   readonly onStatus?: (state: 'disconnected' | 'reconnected', server: string) => void;
   /** Give up the first connection after this long (ms). */
   readonly connectTimeoutMs?: number;
+  /** How long a young message's later state events may wait for its `queued` from another node (ms). */
+  readonly statusHoldMs?: number;
 }
 
 /** Largest payload we put in one NATS message (the server's default limit is 1 MiB). */
@@ -49,6 +53,8 @@ function keyOf(event: unknown): string {
 
 export class NatsBus implements Bus {
   private readonly local: InProcessBus;
+  /** Local delivery of `message.status`, each message's `queued` first (see status-order.ts). */
+  private readonly statusOrder: StatusOrder;
   private readonly subscriptions = new Map<BusTopic, Subscription>();
   /** subject → serialised events waiting for the end of this turn. */
   private pending = new Map<string, string[]>();
@@ -64,6 +70,7 @@ export class NatsBus implements Bus {
     private readonly opts: NatsBusOptions,
   ) {
     this.local = new InProcessBus((err, topic) => opts.onError?.(err, topic));
+    this.statusOrder = new StatusOrder((e) => this.local.publish('message.status', e), { holdMs: opts.statusHoldMs ?? 2_000 });
     void this.watchStatus();
   }
 
@@ -84,7 +91,7 @@ export class NatsBus implements Bus {
 
   publish<T extends BusTopic>(topic: T, event: BusTopics[T]): void {
     if (this.closed) return;
-    this.local.publish(topic, event);
+    this.deliverLocally(topic, event);
     const subject = `${this.opts.prefix}.${topic}.${keyOf(event)}`;
     let list = this.pending.get(subject);
     if (!list) this.pending.set(subject, (list = []));
@@ -112,7 +119,7 @@ export class NatsBus implements Bus {
               return this.opts.onError?.(new Error(`unreadable bus message on ${msg.subject.slice(prefixLength)}: ${(e as Error).message}`), topic);
             }
             this.received += events.length;
-            for (const e of events) this.local.publish(topic, e as BusTopics[T]);
+            for (const e of events) this.deliverLocally(topic, e as BusTopics[T]);
           },
         }),
       );
@@ -146,6 +153,7 @@ export class NatsBus implements Bus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.flush();
+    this.statusOrder.close();
     this.closed = true;
     this.subscriptions.clear();
     await this.local.close();
@@ -155,6 +163,11 @@ export class NatsBus implements Bus {
     } catch {
       await this.nc.close().catch(() => {});
     }
+  }
+
+  private deliverLocally<T extends BusTopic>(topic: T, event: BusTopics[T]): void {
+    if (topic === 'message.status') this.statusOrder.accept(event as BusTopics['message.status']);
+    else this.local.publish(topic, event);
   }
 
   private flush(): void {

@@ -159,6 +159,22 @@ export function describeBusContract(name: string, open: () => Promise<BusUnderTe
         expect(new Set(remote.map((e) => e.message.id)).size).toBe(total);
       });
 
+      it('puts a message’s queued from another node ahead of its later events published here', async ({ skip }) => {
+        if (!sut.peer) return skip();
+        const peer = sut.peer;
+        const got = collect(peer, 'message.status');
+        await sut.settle();
+        // Accepted on one node, claimed at once on the other: the claiming node hears its own
+        // `initiated` immediately and the accepting node's `queued` only through the bus.
+        const now = Date.now();
+        const message = { ...messageRecord(P1, 0), createdAt: now, updatedAt: now };
+        const change = (status: 'queued' | 'initiated'): MessageStatusEvent => ({ projectId: P1, message: { ...message, status }, status, at: now, event: { messageId: message.id, projectId: P1, status, at: now, errorCode: null, errorMessage: null, detail: null } });
+        sut.bus.publish('message.status', change('queued'));
+        peer.publish('message.status', change('initiated'));
+        await until(() => got.length >= 2, 'both events');
+        expect(got.map((e) => e.status)).toEqual(['queued', 'initiated']);
+      });
+
       it('carries every topic both ways: wake-ups, cache invalidations and handset messages', async ({ skip }) => {
         if (!sut.peer) return skip();
         const peer = sut.peer;
