@@ -21,6 +21,11 @@ import { auth, NUMBERS, PROJECT, root, startServer } from './console-server.mjs'
 
 const { values: opts } = parseArgs({ options: { messages: { type: 'string', default: '100000' }, json: { type: 'string' }, port: { type: 'string', default: '18781' } } });
 const total = Math.min(1_000_000, Number(opts.messages));
+// The deep-page query walks ten pages of 50 of the project's messages.
+if (!(total >= 1_000)) {
+  console.error('--messages must be at least 1000 (the deep-page query reads ten pages of 50)');
+  process.exit(2);
+}
 const port = Number(opts.port);
 const runs = 7;
 const hardStop = setTimeout(() => {

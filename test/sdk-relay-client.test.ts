@@ -132,7 +132,8 @@ describe('inbound messages', () => {
     for (const m of [got.a[0]!, got.b[0]!]) {
       expect(m).toMatchObject({ direction: 'inbound', state: 'received', context: 'default', fromNumber: '+15557650100', toNumber: NUMBERS[1], body: 'For project one', media: [], isDone: true });
     }
-    await otherRest.messaging.listLogs();
+    // Project two's logs hold nothing of project one's inbound message.
+    expect((await otherRest.messaging.listLogs()).data.filter((l) => l.body === 'For project one')).toEqual([]);
     const inject = await fetch(`${server.url}/api/simulator/inbound`, {
       method: 'POST',
       headers: { authorization: other.auth, 'content-type': 'application/json' },

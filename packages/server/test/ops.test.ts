@@ -46,11 +46,12 @@ describe('operations endpoints', () => {
     expect(res.body).toEqual({ error: 'Not Found', message: 'No route GET /no/such/thing' });
   });
 
-  it('keeps accepting and finishing work until a graceful close, then refuses new connections', async () => {
+  it('refuses connections after a graceful close, and what it accepted before finishes after a restart', async () => {
     const other = await startTestServer({ simulatorDelayMs: 50 });
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) {
       const r = await other.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: `+1555765${String(i).padStart(4, '0')}`, body: 'drain' } });
+      expect(r.status).toBe(201);
       ids.push(r.body.id);
     }
     const url = other.url;

@@ -14,7 +14,7 @@ export interface NodeRecord {
   readonly instanceId: string;
   readonly nodeId: string;
   readonly roles: readonly NodeRole[];
-  /** Where its HTTP listener is, for operators. */
+  /** Reserved for the node's own HTTP address; a node registers before it listens and records none yet (null). */
   readonly url: string | null;
   readonly startedAt: number;
   readonly heartbeatAt: number;
