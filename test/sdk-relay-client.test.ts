@@ -133,7 +133,7 @@ describe('inbound messages', () => {
       expect(m).toMatchObject({ direction: 'inbound', state: 'received', context: 'default', fromNumber: '+15557650100', toNumber: NUMBERS[1], body: 'For project one', media: [], isDone: true });
     }
     // Project two's logs hold nothing of project one's inbound message.
-    expect((await otherRest.messaging.listLogs()).data.filter((l) => l.body === 'For project one')).toEqual([]);
+    expect((await otherRest.messaging.listLogs()).data.filter((l) => l.from === '+15557650100')).toEqual([]);
     const inject = await fetch(`${server.url}/api/simulator/inbound`, {
       method: 'POST',
       headers: { authorization: other.auth, 'content-type': 'application/json' },
