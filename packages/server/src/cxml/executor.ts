@@ -14,7 +14,7 @@ import type { MessageRecord } from '../domain/message.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { Store } from '../domain/ports/store.js';
 import { nextAttemptTarget, type WebhookDeliveryRecord } from '../domain/webhooks.js';
-import type { Logger } from '../engine/dispatcher.js';
+import type { Logger } from '../domain/ports/logger.js';
 import type { MessageAcceptor } from '../engine/message-acceptor.js';
 import type { WebhookResponse } from '../webhooks/http-client.js';
 import { timeoutsFromUrl } from '../webhooks/timeouts.js';

@@ -12,19 +12,9 @@
 import type { Clock } from '../domain/clock.js';
 import type { NodeRecord, NodeRole } from '../domain/cluster.js';
 import type { Store } from '../domain/ports/store.js';
-import type { Logger } from './dispatcher.js';
+import type { Logger } from '../domain/ports/logger.js';
+import type { CarrierAvailability } from '../domain/ports/carrier-availability.js';
 import type { LeasedCarrier } from './leased-carrier.js';
-
-/** Which carriers' jobs this node may take and which carriers it can submit to now. */
-export interface CarrierAvailability {
-  /** Carrier ids whose pinned jobs this node may claim; undefined: every job (one node owns everything). */
-  claimable(): readonly string[] | undefined;
-  /** Whether this node can submit to the carrier now. */
-  isLocal(carrierId: string): boolean;
-}
-
-/** A single node owns every carrier. */
-export const ALL_CARRIERS_LOCAL: CarrierAvailability = { claimable: () => undefined, isLocal: () => true };
 
 export interface ClusterOptions {
   readonly instanceId: string;

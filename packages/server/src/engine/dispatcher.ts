@@ -8,6 +8,7 @@
  * `sent` re-submits that message after restart. The window is one batch in flight per slot.
  */
 import type { Clock } from '../domain/clock.js';
+import type { Logger } from '../domain/ports/logger.js';
 import type { JobRecord } from '../domain/jobs.js';
 import type { MessageRecord } from '../domain/message.js';
 import type { Bus } from '../domain/ports/bus.js';
@@ -15,7 +16,7 @@ import type { Carrier, CarrierSubmission, StatusReport, SubmitResult } from '../
 import type { EngineMetrics } from '../domain/ports/metrics.js';
 import type { Repositories, Store } from '../domain/ports/store.js';
 import type { CarrierRouter } from './carrier-router.js';
-import { ALL_CARRIERS_LOCAL, type CarrierAvailability } from './cluster-coordinator.js';
+import { ALL_CARRIERS_LOCAL, type CarrierAvailability } from '../domain/ports/carrier-availability.js';
 import type { ChangeRequest, LifecycleRecorder } from './lifecycle-recorder.js';
 import type { Pricing } from './pricing.js';
 import type { RecentMessages } from './recent-messages.js';
@@ -33,12 +34,6 @@ export interface DispatcherOptions {
   readonly leaseMs: number;
   /** Longest wait between retries of a transient carrier failure. */
   readonly maxRetryDelayMs: number;
-}
-
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
 }
 
 export class Dispatcher {

@@ -10,7 +10,7 @@ import type { Bus } from '../domain/ports/bus.js';
 import type { EngineMetrics } from '../domain/ports/metrics.js';
 import type { Store } from '../domain/ports/store.js';
 import { nextAttemptTarget, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookKind } from '../domain/webhooks.js';
-import type { Logger } from '../engine/dispatcher.js';
+import type { Logger } from '../domain/ports/logger.js';
 import { Batcher } from '../util/batcher.js';
 import { WorkLoop } from '../util/work-loop.js';
 import type { WebhookHttpClient, WebhookResponse } from './http-client.js';

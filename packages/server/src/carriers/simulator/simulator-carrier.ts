@@ -8,7 +8,7 @@
 import type { Carrier, CarrierDescriptor, CarrierSink, CarrierSubmission, AwaitingReceipt, StatusReport, SubmitResult } from '../../domain/ports/carrier.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { HandsetInboxRepository } from '../../domain/ports/store.js';
-import type { Logger } from '../../engine/dispatcher.js';
+import type { Logger } from '../../domain/ports/logger.js';
 import { TimerQueue } from '../../util/timer-queue.js';
 import { decideOutcome, type OutcomeRule, type SimulatedOutcome } from './outcomes.js';
 

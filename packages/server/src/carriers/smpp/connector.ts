@@ -26,7 +26,7 @@ import type {
   SubmitResult,
 } from '../../domain/ports/carrier.js';
 import type { CarrierPartOutcome, CarrierPartRecord, Store } from '../../domain/ports/store.js';
-import type { Logger } from '../../engine/dispatcher.js';
+import type { Logger } from '../../domain/ports/logger.js';
 import { Batcher } from '../../util/batcher.js';
 import type { SmppConnectorConfig } from './config.js';
 import { classifySubmitStatus, receiptOutcome, type ReceiptOutcome } from './error-codes.js';

@@ -9,7 +9,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { ErrorKey } from '@switchboard/protocol';
-import type { Logger } from '../../../engine/dispatcher.js';
+import type { Logger } from '../../../domain/ports/logger.js';
 import { TimerQueue } from '../../../util/timer-queue.js';
 import { receiptErrFor, submitStatusFor } from '../../smpp/error-codes.js';
 import { decodePdu, encodePdu, intTlv, stringTlv, type Address, type Pdu, type ShortMessagePdu, type Tlv } from '../../smpp/pdu/codec.js';
