@@ -12,9 +12,9 @@ import { AppError } from '../domain/app-error.js';
 import { systemClock } from '../domain/clock.js';
 import { isTokenScope, TOKEN_SCOPES, type TokenScope } from '../domain/credentials.js';
 import { randomIds } from '../domain/ids.js';
-import { NumberDirectory } from '../engine/number-directory.js';
-import { NumberService } from '../engine/number-service.js';
-import { ProjectService } from '../engine/project-service.js';
+import { NumberDirectory } from '../engine/routing/number-directory.js';
+import { NumberService } from '../engine/admin/number-service.js';
+import { ProjectService } from '../engine/admin/project-service.js';
 import { openStore, settingsFromEnvironment, startSwitchboard, VERSION, type ResolvedSettings } from '../main.js';
 import { startupBanner } from './banner.js';
 

@@ -4,7 +4,7 @@
  * start with a message naming the setting when a value is bad. docs/configuration.md lists them.
  */
 
-import { parsePriceTable, type PriceTable } from '../engine/pricing.js';
+import { parsePriceTable, type PriceTable } from '../domain/pricing.js';
 
 /** Where a raw value came from, for error messages. */
 export type SettingSource = { readonly kind: 'default' } | { readonly kind: 'file'; readonly path: string } | { readonly kind: 'env' } | { readonly kind: 'flag' };

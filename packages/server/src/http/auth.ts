@@ -5,7 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../domain/app-error.js';
 import type { TokenScope } from '../domain/credentials.js';
-import type { CredentialVerifier, Principal } from '../engine/credential-verifier.js';
+import type { CredentialVerifier, Principal } from '../engine/admin/credential-verifier.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -2,11 +2,11 @@
 import type { Store } from '../domain/ports/store.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { Clock } from '../domain/clock.js';
-import type { CredentialVerifier } from '../engine/credential-verifier.js';
-import type { MessageAcceptor } from '../engine/message-acceptor.js';
-import type { MessageService } from '../engine/message-service.js';
-import type { NumberService } from '../engine/number-service.js';
-import type { InboundRouter } from '../engine/inbound-router.js';
+import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
+import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
+import type { MessageService } from '../engine/messages/message-service.js';
+import type { NumberService } from '../engine/admin/number-service.js';
+import type { InboundRouter } from '../engine/messages/inbound-router.js';
 
 export interface HttpDeps {
   readonly store: Store;

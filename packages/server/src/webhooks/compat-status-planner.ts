@@ -5,7 +5,7 @@
  * `X-Twilio-Signature`. Three attempts; timeouts from the URL's `#ot=&rt=&tt=` fragment.
  */
 import type { NewWebhookDelivery } from '../domain/webhooks.js';
-import type { StateChange, WebhookPlanner } from '../engine/state-change.js';
+import type { StateChange, WebhookPlanner } from '../engine/messages/state-change.js';
 import { formBody, statusCallbackParams } from './compat-form.js';
 
 /** Status callbacks are tried at most three times (the first try and two retries). */

@@ -10,7 +10,7 @@ import type { MessageRecord } from '../domain/message.js';
 import type { Repositories } from '../domain/ports/store.js';
 import type { PhoneNumberRecord } from '../domain/project.js';
 import type { NewWebhookDelivery } from '../domain/webhooks.js';
-import type { StateChange, WebhookPlanner } from '../engine/state-change.js';
+import type { StateChange, WebhookPlanner } from '../engine/messages/state-change.js';
 import { formBody, inboundParams } from './compat-form.js';
 
 /** Where an inbound message to a number is offered, if anywhere. */

@@ -4,7 +4,7 @@
  */
 import type { NativeStatusCallback } from '@switchboard/protocol';
 import type { NewWebhookDelivery } from '../domain/webhooks.js';
-import type { StateChange, WebhookPlanner } from '../engine/state-change.js';
+import type { StateChange, WebhookPlanner } from '../engine/messages/state-change.js';
 
 export class NativeStatusCallbackPlanner implements WebhookPlanner {
   constructor(private readonly maxAttempts: number) {}

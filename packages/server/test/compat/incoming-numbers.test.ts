@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../../src/bus/in-process-bus.js';
 import { randomIds } from '../../src/domain/ids.js';
-import { ProjectService } from '../../src/engine/project-service.js';
+import { ProjectService } from '../../src/engine/admin/project-service.js';
 import { NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { rejection, twilioClient } from './clients.js';

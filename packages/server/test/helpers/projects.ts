@@ -9,7 +9,7 @@ import { InProcessBus } from '../../src/bus/in-process-bus.js';
 import { systemClock } from '../../src/domain/clock.js';
 import type { TokenScope } from '../../src/domain/credentials.js';
 import { randomIds } from '../../src/domain/ids.js';
-import { ProjectService } from '../../src/engine/project-service.js';
+import { ProjectService } from '../../src/engine/admin/project-service.js';
 import { basicAuth, type TestServer } from './server.js';
 
 export interface TestProject {

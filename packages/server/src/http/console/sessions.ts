@@ -12,7 +12,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import { TOKEN_SCOPES, type TokenScope } from '../../domain/credentials.js';
 import type { ConsoleSessionRecord, ConsoleSessionRepository } from '../../domain/ports/store.js';
-import type { Principal } from '../../engine/credential-verifier.js';
+import type { Principal } from '../../engine/admin/credential-verifier.js';
 import { CSRF_HEADER, type SessionAuthenticator } from '../auth.js';
 import { sessionCookieOf } from './cookies.js';
 

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Carrier } from '../../domain/ports/carrier.js';
-import type { CredentialVerifier } from '../../engine/credential-verifier.js';
+import type { CredentialVerifier } from '../../engine/admin/credential-verifier.js';
 import { authenticate } from '../auth.js';
 import { useNativeErrors } from '../native/error-format.js';
 

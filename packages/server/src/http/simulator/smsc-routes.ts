@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import type { SimulatorSmsc, SmscBehaviour } from '../../carriers/simulator/smsc/smsc-server.js';
-import type { CredentialVerifier } from '../../engine/credential-verifier.js';
+import type { CredentialVerifier } from '../../engine/admin/credential-verifier.js';
 import { authenticate } from '../auth.js';
 import { useStrictJson } from '../json-body.js';
 import { useNativeErrors } from '../native/error-format.js';

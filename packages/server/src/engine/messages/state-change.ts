@@ -1,6 +1,6 @@
-import type { MessageRecord, NewMessageEvent } from '../domain/message.js';
-import type { Repositories } from '../domain/ports/store.js';
-import type { NewWebhookDelivery } from '../domain/webhooks.js';
+import type { MessageRecord, NewMessageEvent } from '../../domain/message.js';
+import type { Repositories } from '../../domain/ports/store.js';
+import type { NewWebhookDelivery } from '../../domain/webhooks.js';
 
 /** A message that just entered a state, with the event row written for it. */
 export interface StateChange {

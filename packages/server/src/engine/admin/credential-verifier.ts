@@ -3,10 +3,10 @@
  * takes effect within `ttlMs`, or at once on this node); every comparison is constant-time and all
  * of a project's tokens are compared, so timing reveals nothing about which one matched.
  */
-import type { Clock } from '../domain/clock.js';
-import { hashToken, tokenDigestMatches, type TokenScope } from '../domain/credentials.js';
-import type { Bus } from '../domain/ports/bus.js';
-import type { ProjectRepository, TokenRepository } from '../domain/ports/store.js';
+import type { Clock } from '../../domain/clock.js';
+import { hashToken, tokenDigestMatches, type TokenScope } from '../../domain/credentials.js';
+import type { Bus } from '../../domain/ports/bus.js';
+import type { ProjectRepository, TokenRepository } from '../../domain/ports/store.js';
 
 /** Who a request acts for. */
 export interface Principal {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Carrier } from '../domain/ports/carrier.js';
+import type { Carrier } from '../../domain/ports/carrier.js';
 import { CarrierRouter } from './carrier-router.js';
 
 /** A carrier that only has an identity: routing never calls it. */

@@ -1,10 +1,10 @@
 /** cXML applications of a project (the Compatibility API's Applications resource, messaging fields). */
-import { AppError, detail } from '../domain/app-error.js';
-import type { Clock } from '../domain/clock.js';
-import type { CxmlApplicationPatch, CxmlApplicationRecord } from '../domain/cxml-applications.js';
-import type { IdGenerator } from '../domain/ids.js';
-import type { Store } from '../domain/ports/store.js';
-import { parseHttpUrl } from '../domain/urls.js';
+import { AppError, detail } from '../../domain/app-error.js';
+import type { Clock } from '../../domain/clock.js';
+import type { CxmlApplicationPatch, CxmlApplicationRecord } from '../../domain/cxml-applications.js';
+import type { IdGenerator } from '../../domain/ids.js';
+import type { Store } from '../../domain/ports/store.js';
+import { parseHttpUrl } from '../../domain/urls.js';
 
 /** Parameters as the Compatibility API names them. */
 export type ApplicationParams = Readonly<Record<string, unknown>>;

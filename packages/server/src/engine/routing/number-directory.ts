@@ -3,10 +3,10 @@
  * asks whether the destination is one of ours). Entries live a few seconds and are dropped at once
  * when numbers change (bus `numbers.changed`, which NATS carries between nodes in scale-out mode).
  */
-import type { Bus } from '../domain/ports/bus.js';
-import type { PhoneNumberRepository } from '../domain/ports/store.js';
-import type { PhoneNumberRecord } from '../domain/project.js';
-import type { Clock } from '../domain/clock.js';
+import type { Bus } from '../../domain/ports/bus.js';
+import type { PhoneNumberRepository } from '../../domain/ports/store.js';
+import type { PhoneNumberRecord } from '../../domain/project.js';
+import type { Clock } from '../../domain/clock.js';
 
 interface Entry {
   value: PhoneNumberRecord | null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StatusReport } from '../domain/ports/carrier.js';
+import type { StatusReport } from '../../domain/ports/carrier.js';
 import { SubmissionsInFlight } from './submissions-in-flight.js';
 
 const report = (messageId: string, status: StatusReport['status'] = 'delivered', at = 1): StatusReport => ({ messageId, projectId: 'p', status, at });

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { NewMessage } from '../domain/message.js';
-import { openSqliteStore } from '../store/dialects/sqlite.js';
+import type { NewMessage } from '../../domain/message.js';
+import { openSqliteStore } from '../../store/dialects/sqlite.js';
 import { RecentMessages } from './recent-messages.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-recent-'));

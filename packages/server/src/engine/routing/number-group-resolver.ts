@@ -4,11 +4,11 @@
  * a destination keeps hearing from the number it first heard from; the first choice is a hash of
  * the destination, so concurrent first messages to one recipient agree on the sender.
  */
-import { detail } from '../domain/app-error.js';
-import type { Clock } from '../domain/clock.js';
-import { isUuid } from '../domain/ids.js';
-import { isValidDestination } from '../domain/phone-numbers.js';
-import type { GroupMember, NumberGroupRepository } from '../domain/ports/store.js';
+import { detail } from '../../domain/app-error.js';
+import type { Clock } from '../../domain/clock.js';
+import { isUuid } from '../../domain/ids.js';
+import { isValidDestination } from '../../domain/phone-numbers.js';
+import type { GroupMember, NumberGroupRepository } from '../../domain/ports/store.js';
 import type { SenderQuery, SenderResolution, SenderResolver } from './sender-resolver.js';
 
 /** FNV-1a 32-bit hash: a stable spread of destinations over members. */

@@ -5,18 +5,18 @@
  * answer to the caller means the message survives a crash.
  */
 import type { ErrorDetail } from '@switchboard/protocol';
-import { AppError } from '../domain/app-error.js';
-import type { Clock } from '../domain/clock.js';
-import type { IdGenerator } from '../domain/ids.js';
-import { mediaRecordsFor } from '../domain/media.js';
-import type { MessageRecord, NewMessage, NewMessageEvent } from '../domain/message.js';
-import type { Bus } from '../domain/ports/bus.js';
-import type { Store } from '../domain/ports/store.js';
-import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type SendRules } from '../domain/send-request.js';
-import { Batcher } from '../util/batcher.js';
+import { AppError } from '../../domain/app-error.js';
+import type { Clock } from '../../domain/clock.js';
+import type { IdGenerator } from '../../domain/ids.js';
+import { mediaRecordsFor } from '../../domain/media.js';
+import type { MessageRecord, NewMessage, NewMessageEvent } from '../../domain/message.js';
+import type { Bus } from '../../domain/ports/bus.js';
+import type { Store } from '../../domain/ports/store.js';
+import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type SendRules } from '../../domain/send-request.js';
+import { Batcher } from '../../util/batcher.js';
 import { planWebhooks, type ChangeAnnouncer } from './lifecycle-recorder.js';
 import type { RecentMessages } from './recent-messages.js';
-import type { SenderResolver } from './sender-resolver.js';
+import type { SenderResolver } from '../routing/sender-resolver.js';
 import type { StateChange, WebhookPlanner } from './state-change.js';
 
 export class MessageAcceptor {

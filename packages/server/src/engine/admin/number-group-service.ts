@@ -1,9 +1,9 @@
 /** Creating, changing and deleting number groups and their memberships (rest-apis §A.7). */
-import { AppError, detail } from '../domain/app-error.js';
-import type { Clock } from '../domain/clock.js';
-import type { IdGenerator } from '../domain/ids.js';
-import { MAX_GROUP_NAME, type NumberGroupRecord } from '../domain/number-groups.js';
-import type { GroupMember, Store } from '../domain/ports/store.js';
+import { AppError, detail } from '../../domain/app-error.js';
+import type { Clock } from '../../domain/clock.js';
+import type { IdGenerator } from '../../domain/ids.js';
+import { MAX_GROUP_NAME, type NumberGroupRecord } from '../../domain/number-groups.js';
+import type { GroupMember, Store } from '../../domain/ports/store.js';
 
 function invalid(attribute: string, message: string): AppError {
   return new AppError(detail('NUMBER_GROUP_FIELD_INVALID', { attribute, message }));

@@ -2,7 +2,7 @@
  * Routes destinations to carriers by longest matching prefix; what matches no route goes to the
  * default carrier (the simulator unless configured otherwise).
  */
-import type { Carrier } from '../domain/ports/carrier.js';
+import type { Carrier } from '../../domain/ports/carrier.js';
 
 /** A destination prefix (`+44`, `+1555`) and the carrier id that takes it. */
 export interface Route {

@@ -5,7 +5,7 @@
  * dispatchers leave the carrier's jobs to the owner). Losing the lease stops the connection, which
  * hands its unanswered submissions back as transient failures to be retried by the new owner.
  */
-import type { AwaitingReceipt, Carrier, CarrierDescriptor, CarrierSink, CarrierStatus, CarrierSubmission, SubmitResult } from '../domain/ports/carrier.js';
+import type { AwaitingReceipt, Carrier, CarrierDescriptor, CarrierSink, CarrierStatus, CarrierSubmission, SubmitResult } from '../../domain/ports/carrier.js';
 
 export class LeasedCarrier implements Carrier {
   private current: Carrier | null = null;

@@ -1,10 +1,10 @@
 /** Projects and their credentials: creation, API tokens (shown once, stored hashed), signing keys. */
-import type { Clock } from '../domain/clock.js';
-import { generateApiToken, generateSigningKey, hashToken, tokenPrefix, TOKEN_SCOPES, type TokenScope } from '../domain/credentials.js';
-import type { IdGenerator } from '../domain/ids.js';
-import type { Bus } from '../domain/ports/bus.js';
-import type { Store } from '../domain/ports/store.js';
-import type { ApiTokenRecord, ProjectRecord } from '../domain/project.js';
+import type { Clock } from '../../domain/clock.js';
+import { generateApiToken, generateSigningKey, hashToken, tokenPrefix, TOKEN_SCOPES, type TokenScope } from '../../domain/credentials.js';
+import type { IdGenerator } from '../../domain/ids.js';
+import type { Bus } from '../../domain/ports/bus.js';
+import type { Store } from '../../domain/ports/store.js';
+import type { ApiTokenRecord, ProjectRecord } from '../../domain/project.js';
 
 /** A token as created: the only time its secret is visible. */
 export interface IssuedToken {

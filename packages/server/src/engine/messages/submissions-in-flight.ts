@@ -4,7 +4,7 @@
  * such receipts are held here and released right after `sent` is recorded, so every message's
  * history reads `sent` before `delivered`.
  */
-import type { StatusReport } from '../domain/ports/carrier.js';
+import type { StatusReport } from '../../domain/ports/carrier.js';
 
 export class SubmissionsInFlight {
   private readonly held = new Map<string, StatusReport[] | null>();

@@ -1,9 +1,9 @@
 /** Redaction and deletion of stored messages, with the in-progress rules of both REST surfaces. */
 import { isInProgressStatus } from '@switchboard/protocol';
-import { AppError } from '../domain/app-error.js';
-import type { Clock } from '../domain/clock.js';
-import type { MessageRecord } from '../domain/message.js';
-import type { Store } from '../domain/ports/store.js';
+import { AppError } from '../../domain/app-error.js';
+import type { Clock } from '../../domain/clock.js';
+import type { MessageRecord } from '../../domain/message.js';
+import type { Store } from '../../domain/ports/store.js';
 
 export class MessageService {
   constructor(private readonly deps: { readonly store: Store; readonly clock: Clock }) {}

@@ -1,13 +1,13 @@
 /** Registering, changing and releasing a project's phone numbers (there is no purchasing). */
-import { AppError, detail } from '../domain/app-error.js';
-import type { Clock } from '../domain/clock.js';
-import type { IdGenerator } from '../domain/ids.js';
-import { checkNumberPatch } from '../domain/number-rules.js';
-import { classifyNumber } from '../domain/phone-numbers.js';
-import type { Bus } from '../domain/ports/bus.js';
-import type { Store } from '../domain/ports/store.js';
-import { DEFAULT_CAPABILITIES, type PhoneNumberRecord } from '../domain/project.js';
-import type { NumberDirectory } from './number-directory.js';
+import { AppError, detail } from '../../domain/app-error.js';
+import type { Clock } from '../../domain/clock.js';
+import type { IdGenerator } from '../../domain/ids.js';
+import { checkNumberPatch } from '../../domain/number-rules.js';
+import { classifyNumber } from '../../domain/phone-numbers.js';
+import type { Bus } from '../../domain/ports/bus.js';
+import type { Store } from '../../domain/ports/store.js';
+import { DEFAULT_CAPABILITIES, type PhoneNumberRecord } from '../../domain/project.js';
+import type { NumberDirectory } from '../routing/number-directory.js';
 
 export class NumberService {
   constructor(

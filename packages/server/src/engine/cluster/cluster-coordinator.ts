@@ -9,11 +9,11 @@
  *   are removed, each by exactly one surviving node, which takes over their unfinished work: it
  *   releases their job and webhook leases and re-arms their pending simulated receipts.
  */
-import type { Clock } from '../domain/clock.js';
-import type { NodeRecord, NodeRole } from '../domain/cluster.js';
-import type { Store } from '../domain/ports/store.js';
-import type { Logger } from '../domain/ports/logger.js';
-import type { CarrierAvailability } from '../domain/ports/carrier-availability.js';
+import type { Clock } from '../../domain/clock.js';
+import type { NodeRecord, NodeRole } from '../../domain/cluster.js';
+import type { Store } from '../../domain/ports/store.js';
+import type { Logger } from '../../domain/ports/logger.js';
+import type { CarrierAvailability } from '../../domain/ports/carrier-availability.js';
 import type { LeasedCarrier } from './leased-carrier.js';
 
 export interface ClusterOptions {

@@ -5,16 +5,16 @@
  * not ours and are reported back as not routed.
  */
 import { planMessage } from '@switchboard/protocol';
-import type { Clock } from '../domain/clock.js';
-import type { IdGenerator } from '../domain/ids.js';
-import { mediaRecordsFor } from '../domain/media.js';
-import { DEFAULT_VALIDITY_PERIOD, type NewMessage, type MessageRecord } from '../domain/message.js';
-import type { InboundMessage, InboundResult } from '../domain/ports/carrier.js';
-import type { Store } from '../domain/ports/store.js';
-import type { PhoneNumberRecord } from '../domain/project.js';
-import { Batcher } from '../util/batcher.js';
+import type { Clock } from '../../domain/clock.js';
+import type { IdGenerator } from '../../domain/ids.js';
+import { mediaRecordsFor } from '../../domain/media.js';
+import { DEFAULT_VALIDITY_PERIOD, type NewMessage, type MessageRecord } from '../../domain/message.js';
+import type { InboundMessage, InboundResult } from '../../domain/ports/carrier.js';
+import type { Store } from '../../domain/ports/store.js';
+import type { PhoneNumberRecord } from '../../domain/project.js';
+import { Batcher } from '../../util/batcher.js';
 import { planWebhooks, type ChangeAnnouncer } from './lifecycle-recorder.js';
-import type { NumberDirectory } from './number-directory.js';
+import type { NumberDirectory } from '../routing/number-directory.js';
 import type { StateChange, WebhookPlanner } from './state-change.js';
 
 export class InboundRouter {

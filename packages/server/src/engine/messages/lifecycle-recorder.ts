@@ -4,13 +4,13 @@
  */
 import type { ErrorKey, MessageStatus } from '@switchboard/protocol';
 import { ERRORS } from '@switchboard/protocol';
-import type { Clock } from '../domain/clock.js';
-import type { NewMessageEvent } from '../domain/message.js';
-import type { Bus } from '../domain/ports/bus.js';
-import type { EngineMetrics } from '../domain/ports/metrics.js';
-import { isStoreUnavailable, type Repositories, type Store, type TransitionUpdate } from '../domain/ports/store.js';
-import type { NewWebhookDelivery } from '../domain/webhooks.js';
-import { Batcher } from '../util/batcher.js';
+import type { Clock } from '../../domain/clock.js';
+import type { NewMessageEvent } from '../../domain/message.js';
+import type { Bus } from '../../domain/ports/bus.js';
+import type { EngineMetrics } from '../../domain/ports/metrics.js';
+import { isStoreUnavailable, type Repositories, type Store, type TransitionUpdate } from '../../domain/ports/store.js';
+import type { NewWebhookDelivery } from '../../domain/webhooks.js';
+import { Batcher } from '../../util/batcher.js';
 import type { RecentMessages } from './recent-messages.js';
 import type { StateChange, WebhookPlanner } from './state-change.js';
 

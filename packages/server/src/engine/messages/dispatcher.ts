@@ -7,21 +7,21 @@
  * Delivery to carriers is at-least-once: a crash between a carrier's acceptance and the record of
  * `sent` re-submits that message after restart. The window is one batch in flight per slot.
  */
-import type { Clock } from '../domain/clock.js';
-import type { Logger } from '../domain/ports/logger.js';
-import type { JobRecord } from '../domain/jobs.js';
-import type { MessageRecord } from '../domain/message.js';
-import type { Bus } from '../domain/ports/bus.js';
-import type { Carrier, CarrierSubmission, StatusReport, SubmitResult } from '../domain/ports/carrier.js';
-import type { EngineMetrics } from '../domain/ports/metrics.js';
-import type { Repositories, Store } from '../domain/ports/store.js';
-import type { CarrierRouter } from './carrier-router.js';
-import { ALL_CARRIERS_LOCAL, type CarrierAvailability } from '../domain/ports/carrier-availability.js';
+import type { Clock } from '../../domain/clock.js';
+import type { Logger } from '../../domain/ports/logger.js';
+import type { JobRecord } from '../../domain/jobs.js';
+import type { MessageRecord } from '../../domain/message.js';
+import type { Bus } from '../../domain/ports/bus.js';
+import type { Carrier, CarrierSubmission, StatusReport, SubmitResult } from '../../domain/ports/carrier.js';
+import type { EngineMetrics } from '../../domain/ports/metrics.js';
+import type { Repositories, Store } from '../../domain/ports/store.js';
+import type { CarrierRouter } from '../routing/carrier-router.js';
+import { ALL_CARRIERS_LOCAL, type CarrierAvailability } from '../../domain/ports/carrier-availability.js';
 import type { ChangeRequest, LifecycleRecorder } from './lifecycle-recorder.js';
-import type { Pricing } from './pricing.js';
+import type { Pricing } from '../../domain/pricing.js';
 import type { RecentMessages } from './recent-messages.js';
 import type { SubmissionsInFlight } from './submissions-in-flight.js';
-import { WorkLoop } from '../util/work-loop.js';
+import { WorkLoop } from '../../util/work-loop.js';
 
 export interface DispatcherOptions {
   /** Node identity recorded on leases. */

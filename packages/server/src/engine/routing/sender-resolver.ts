@@ -4,7 +4,7 @@
  * (Number groups extend this in the Compatibility API's `MessagingServiceSid`.)
  */
 import type { ErrorDetail, MessageKind } from '@switchboard/protocol';
-import { detail } from '../domain/app-error.js';
+import { detail } from '../../domain/app-error.js';
 import type { NumberDirectory } from './number-directory.js';
 
 /** What the sender resolution needs to know about a message. */

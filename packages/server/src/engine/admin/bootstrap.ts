@@ -3,8 +3,8 @@
  * key and two numbers (inbound routed to the default RELAY context) and reports them once; with
  * configured credentials it ensures exactly those exist, so tests and scripts get repeatable ones.
  */
-import type { ProjectRecord } from '../domain/project.js';
-import type { Store } from '../domain/ports/store.js';
+import type { ProjectRecord } from '../../domain/project.js';
+import type { Store } from '../../domain/ports/store.js';
 import type { NumberService } from './number-service.js';
 import type { ProjectService } from './project-service.js';
 

@@ -1,8 +1,8 @@
 /**
  * What carriers talk to: receipts become lifecycle changes, handset messages go to inbound routing.
  */
-import type { CarrierSink, InboundMessage, InboundResult, StatusReport } from '../domain/ports/carrier.js';
-import type { Logger } from '../domain/ports/logger.js';
+import type { CarrierSink, InboundMessage, InboundResult, StatusReport } from '../../domain/ports/carrier.js';
+import type { Logger } from '../../domain/ports/logger.js';
 import type { InboundRouter } from './inbound-router.js';
 import type { ChangeRequest, LifecycleRecorder } from './lifecycle-recorder.js';
 import type { SubmissionsInFlight } from './submissions-in-flight.js';

@@ -8,17 +8,17 @@
  * fallback URL, when there is one.
  */
 import { ERRORS } from '@switchboard/protocol';
-import { isAppError } from '../domain/app-error.js';
-import type { Clock } from '../domain/clock.js';
-import type { MessageRecord } from '../domain/message.js';
-import type { Bus } from '../domain/ports/bus.js';
-import type { Store } from '../domain/ports/store.js';
-import { nextAttemptTarget, type WebhookDeliveryRecord } from '../domain/webhooks.js';
-import type { Logger } from '../domain/ports/logger.js';
-import type { MessageAcceptor } from '../engine/message-acceptor.js';
-import type { WebhookResponse } from '../webhooks/http-client.js';
-import { timeoutsFromUrl } from '../webhooks/timeouts.js';
-import type { ResponseVerdict } from '../webhooks/webhook-runner.js';
+import { isAppError } from '../../domain/app-error.js';
+import type { Clock } from '../../domain/clock.js';
+import type { MessageRecord } from '../../domain/message.js';
+import type { Bus } from '../../domain/ports/bus.js';
+import type { Store } from '../../domain/ports/store.js';
+import { nextAttemptTarget, type WebhookDeliveryRecord } from '../../domain/webhooks.js';
+import type { Logger } from '../../domain/ports/logger.js';
+import type { MessageAcceptor } from '../../engine/messages/message-acceptor.js';
+import type { WebhookResponse } from '../http-client.js';
+import { timeoutsFromUrl } from '../timeouts.js';
+import type { ResponseVerdict } from '../webhook-runner.js';
 import { parseCxml, type MessageVerb } from './document.js';
 
 /** Most redirects followed for one message before the chain is stopped. */

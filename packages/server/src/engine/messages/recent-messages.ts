@@ -5,9 +5,9 @@
  * always come from the database, so a stale entry (another node changed the message) cannot show a
  * wrong state; a miss (restart, eviction, another node accepted it) is read from the database.
  */
-import type { MessageRecord, MessageState } from '../domain/message.js';
-import { withState } from '../domain/message.js';
-import type { Repositories } from '../domain/ports/store.js';
+import type { MessageRecord, MessageState } from '../../domain/message.js';
+import { withState } from '../../domain/message.js';
+import type { Repositories } from '../../domain/ports/store.js';
 
 export class RecentMessages {
   private readonly byId = new Map<string, MessageRecord>();
