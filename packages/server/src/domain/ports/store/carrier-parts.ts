@@ -1,0 +1,46 @@
+/** Where one part of a message stands at a carrier that answers per part (SMPP). */
+export type CarrierPartStatus = 'sent' | 'delivered' | 'undelivered';
+
+/** One part of a message as a carrier accepted it, keyed by the carrier's (normalised) message id. */
+export interface CarrierPartRecord {
+  readonly carrier: string;
+  /** The carrier's message id in the connector's canonical (normalised) form. */
+  readonly carrierMessageId: string;
+  readonly projectId: string;
+  readonly messageId: string;
+  /** 1-based part number. */
+  readonly partIndex: number;
+  readonly partCount: number;
+  readonly status: CarrierPartStatus;
+  /** Catalogue error key of a failed part. */
+  readonly error: string | null;
+  /** The carrier's own words about a failed part. */
+  readonly errorDetail: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A part's final outcome from a receipt. */
+export interface CarrierPartOutcome {
+  readonly carrierMessageId: string;
+  readonly status: Exclude<CarrierPartStatus, 'sent'>;
+  readonly error: string | null;
+  readonly errorDetail: string | null;
+  readonly at: number;
+}
+
+/** Parts of messages handed to per-part carriers, for receipt correlation across restarts. */
+export interface CarrierPartRepository {
+  /** Record accepted parts; an id the carrier reuses replaces the old mapping. */
+  insertMany(parts: readonly CarrierPartRecord[]): Promise<void>;
+  /** Engine internal, all projects (receipts carry no project): parts by carrier id. */
+  findByCarrierIds(carrier: string, carrierMessageIds: readonly string[]): Promise<CarrierPartRecord[]>;
+  /** Engine internal: apply receipt outcomes to parts still `sent`; returns the parts that changed. */
+  applyOutcomes(carrier: string, outcomes: readonly CarrierPartOutcome[]): Promise<CarrierPartRecord[]>;
+  /** Engine internal: every part of the given messages (to apply a receipt policy). */
+  listForMessages(messageIds: readonly string[]): Promise<CarrierPartRecord[]>;
+  /** The parts of one message, in part order. */
+  listForMessage(projectId: string, messageId: string): Promise<CarrierPartRecord[]>;
+  /** Forget parts created before `before` (ms); returns how many. */
+  pruneOlderThan(before: number): Promise<number>;
+}

@@ -1,0 +1,16 @@
+/**
+ * The database cannot be reached (connection refused or lost, server shutting down). Surfaces answer
+ * "temporarily unavailable" and the caller may retry. An operation cut off before its commit left
+ * nothing behind; one cut off during the commit itself may or may not have been committed.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** True for errors that mean the database is unreachable rather than that the request was wrong. */
+export function isStoreUnavailable(err: unknown): err is StoreUnavailableError {
+  return err instanceof StoreUnavailableError;
+}

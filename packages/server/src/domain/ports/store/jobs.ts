@@ -1,0 +1,31 @@
+import type { JobKind, JobRecord, NewJob } from '../../jobs.js';
+
+/** Which jobs a claimer may take. */
+export interface JobClaimOptions {
+  /**
+   * The carriers whose connections the claimer owns: it takes unpinned jobs and jobs pinned to one
+   * of these. Omitted: every job (a single node owns every carrier).
+   */
+  readonly carriers?: readonly string[];
+}
+
+export interface JobRepository {
+  enqueueMany(jobs: readonly NewJob[]): Promise<void>;
+  /**
+   * Engine internal, all projects: lease up to `limit` due jobs of a kind for `leaseMs`. A lease that
+   * expires (its holder died) makes the job claimable again. Concurrent claimers (other nodes) never
+   * get the same job while its lease runs.
+   */
+  claim(kind: JobKind, now: number, limit: number, leaseMs: number, owner: string, opts?: JobClaimOptions): Promise<JobRecord[]>;
+  deleteMany(ids: readonly number[]): Promise<void>;
+  /**
+   * Release leased jobs to run again at the given times; `carrier`, when given, pins a job to that
+   * carrier (or unpins it with null), handing it to the node that owns the carrier's connection.
+   */
+  reschedule(items: ReadonlyArray<{ id: number; runAt: number; carrier?: string | null }>): Promise<void>;
+  /** Make every job leased by `owner` (or by anyone, when null) runnable now. */
+  releaseLeases(owner: string | null, now: number): Promise<number>;
+  /** Earliest run time of a kind, or undefined when the queue is empty. */
+  nextRunAt(kind: JobKind): Promise<number | undefined>;
+  count(kind: JobKind): Promise<number>;
+}

@@ -1,0 +1,79 @@
+import type { MessageOrigin, MessageStatus } from '@switchboard/protocol';
+import type { MessageRecord, MessageState, NewMessage } from '../../message.js';
+import type { SeqPage } from './paging.js';
+
+/** Filters of the message list (native logs, compat list, console). Times are ms, bounds inclusive. */
+export interface MessageListFilter {
+  readonly createdFrom?: number;
+  readonly createdTo?: number;
+  /** Bounds on the sent time (falling back to creation time for messages not sent yet). */
+  readonly sentFrom?: number;
+  readonly sentTo?: number;
+  readonly includeDeleted?: boolean;
+  readonly to?: string;
+  readonly from?: string;
+  readonly statuses?: readonly MessageStatus[];
+  readonly direction?: 'inbound' | 'outbound';
+  /** Messages between one of our numbers and another party, either direction. */
+  readonly conversation?: { readonly ours: string; readonly other: string };
+  /** Case-insensitive substring of the body. */
+  readonly bodyContains?: string;
+  /** Messages this number sent or received (either side). */
+  readonly party?: string;
+  /** The surfaces (origins) the messages came through; empty or absent means any. */
+  readonly origins?: readonly MessageOrigin[];
+}
+
+/** A conversation: the messages between one of our numbers and another party, either direction. */
+export interface ConversationRecord {
+  /** Our side: the sender of outbound messages, the recipient of inbound ones. */
+  readonly ours: string;
+  readonly other: string;
+  /** `seq` of the newest message, the paging cursor of the conversation list. */
+  readonly lastSeq: number;
+  /** The newest message (deleted ones included, so a thread never shows an older last message). */
+  readonly last: MessageRecord;
+}
+
+/** Filter of the conversation list. */
+export interface ConversationFilter {
+  /** Only conversations of this number of ours. */
+  readonly ours?: string;
+}
+
+/** A requested state change, applied only if the message is in an allowed predecessor state. */
+export interface TransitionUpdate {
+  readonly projectId: string;
+  readonly id: string;
+  readonly to: MessageStatus;
+  readonly at: number;
+  readonly errorCode?: string | null;
+  readonly errorMessage?: string | null;
+  readonly reason?: string | null;
+  readonly carrier?: string | null;
+  readonly carrierMessageId?: string | null;
+  readonly price?: number | null;
+}
+
+export interface MessageRepository {
+  /** Insert messages; returns them with their `seq`. */
+  insertMany(rows: readonly NewMessage[]): Promise<MessageRecord[]>;
+  get(projectId: string, id: string): Promise<MessageRecord | undefined>;
+  getMany(projectId: string, ids: readonly string[]): Promise<MessageRecord[]>;
+  seqOf(projectId: string, id: string): Promise<number | undefined>;
+  list(projectId: string, filter: MessageListFilter, page: SeqPage): Promise<MessageRecord[]>;
+  /** The changing part of messages (cheap to read): status, errors, carrier facts, times. */
+  statesOf(projectId: string, ids: readonly string[]): Promise<MessageState[]>;
+  /**
+   * Guarded, batched state changes: each update applies only when the message is in a legal
+   * predecessor state (domain lifecycle). Returns the state of the rows that changed, as they are now.
+   */
+  transitionMany(updates: readonly TransitionUpdate[]): Promise<MessageState[]>;
+  /** Empty the body; returns the updated message or undefined when not found. */
+  redact(projectId: string, id: string, at: number): Promise<MessageRecord | undefined>;
+  markDeleted(projectId: string, id: string, at: number): Promise<boolean>;
+  /** Conversations of the project, most recently active first; `page.beforeSeq` continues after a `lastSeq`. */
+  listConversations(projectId: string, filter: ConversationFilter, page: { readonly limit: number; readonly beforeSeq?: number }): Promise<ConversationRecord[]>;
+  /** Engine internal, all projects: messages a carrier accepted that still await a receipt (restart recovery). */
+  listAwaitingReceipt(carrier: string, afterSeq: number, limit: number): Promise<MessageRecord[]>;
+}

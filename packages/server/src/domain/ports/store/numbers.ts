@@ -1,0 +1,39 @@
+import type { PhoneNumberRecord } from '../../project.js';
+import type { SeqPage } from './paging.js';
+
+/** Filters of the phone-number list. */
+export interface NumberListFilter {
+  readonly nameContains?: string;
+  readonly numberContains?: string;
+}
+
+/** Fields of a number that may be changed after registration. */
+export type PhoneNumberPatch = Partial<
+  Pick<
+    PhoneNumberRecord,
+    | 'name'
+    | 'capabilities'
+    | 'messageHandler'
+    | 'messageRequestUrl'
+    | 'messageRequestMethod'
+    | 'messageFallbackUrl'
+    | 'messageFallbackMethod'
+    | 'messageLamlApplicationId'
+    | 'messageRelayTopic'
+    | 'messageRelayContext'
+    | 'messagingHandlerResourceId'
+  >
+>;
+
+export interface PhoneNumberRepository {
+  /** Throws a unique-constraint error (see `isUniqueViolation`) when the number is already registered. */
+  create(number: PhoneNumberRecord): Promise<void>;
+  get(projectId: string, id: string): Promise<PhoneNumberRecord | undefined>;
+  getByNumber(projectId: string, number: string): Promise<PhoneNumberRecord | undefined>;
+  /** Cross-project by nature: which project (if any) owns this number. Used only to route inbound messages. */
+  resolveOwner(number: string): Promise<PhoneNumberRecord | undefined>;
+  list(projectId: string, filter: NumberListFilter, page: SeqPage): Promise<Array<PhoneNumberRecord & { seq: number }>>;
+  seqOf(projectId: string, id: string): Promise<number | undefined>;
+  update(projectId: string, id: string, patch: PhoneNumberPatch, at: number): Promise<PhoneNumberRecord | undefined>;
+  delete(projectId: string, id: string): Promise<boolean>;
+}
