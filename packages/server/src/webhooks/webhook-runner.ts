@@ -4,7 +4,7 @@
  * capped exponential backoff until `max_attempts`; a delivery with a fallback URL makes its last
  * attempt there. It never blocks the message pipeline: deliveries are rows, not promises.
  */
-import { ERRORS } from '@switchboard/protocol';
+import { backoffDelay, ERRORS } from '@switchboard/protocol';
 import type { Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { EngineMetrics } from '../domain/ports/metrics.js';
@@ -181,9 +181,9 @@ export class WebhookRunner {
     if (!giveUp) this.loop.armAt(nextAttemptAt);
   }
 
+  /** The wait after failed attempt `attempt` (1-based): capped doubling with ±20% jitter. */
   private backoff(attempt: number): number {
-    const base = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** (attempt - 1));
-    return Math.round(base * (0.8 + Math.random() * 0.4));
+    return backoffDelay({ initialMs: this.opts.retryBaseMs, maxMs: this.opts.retryMaxMs, jitter: 0.2 }, attempt - 1);
   }
 }
 
