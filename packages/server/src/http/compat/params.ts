@@ -1,9 +1,8 @@
 /** Reading Compatibility API parameters (form strings or JSON values) into surface-neutral input. */
-import { AppError, detail } from '../../domain/app-error.js';
+import { AppError } from '../../domain/app-error.js';
+import { DAY_MS, parseDateFilter } from '../../domain/dates.js';
 import type { MessageListFilter } from '../../domain/ports/store.js';
 import { fromCompatStatus, type MessageStatus } from '@switchboard/protocol';
-
-const DAY = 86_400_000;
 
 /** A path sid without the optional `.json` suffix. */
 export function sidOf(raw: string): string {
@@ -33,35 +32,20 @@ export function textParam(raw: unknown): unknown {
   return raw === '' ? undefined : raw;
 }
 
-/** A date filter: `YYYY-MM-DD` (that UTC day) or an ISO-8601 date-time (that instant). */
-function dateSpan(raw: unknown, name: string): { start: number; end: number } | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  if (typeof raw === 'string') {
-    if (/^\d{4}-\d{2}-\d{2}$/.test(raw)) {
-      const start = Date.parse(`${raw}T00:00:00Z`);
-      if (!Number.isNaN(start)) return { start, end: start + DAY - 1 };
-    } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(raw)) {
-      const at = Date.parse(raw);
-      if (!Number.isNaN(at)) return { start: at, end: at };
-    }
-  }
-  throw new AppError(detail('DATETIME_REQUIRED', { attribute: name, message: `${name} must be a date (YYYY-MM-DD) or an ISO-8601 date-time (got ${JSON.stringify(raw)}).` }));
-}
-
 /**
  * Bounds from `X`, `X<` and `X>` filters (inclusive, as Twilio documents "on or before/after").
  * `X` with a date-time means that instant's whole UTC day, as the SDKs send `Date`s as date-times.
  */
 export function dateBounds(query: Record<string, unknown>, name: string): { from?: number; to?: number } {
-  const on = dateSpan(query[name], name);
-  const before = dateSpan(query[`${name}<`], `${name}<`);
-  const after = dateSpan(query[`${name}>`], `${name}>`);
+  const on = parseDateFilter(query[name], name);
+  const before = parseDateFilter(query[`${name}<`], `${name}<`);
+  const after = parseDateFilter(query[`${name}>`], `${name}>`);
   let from = -Infinity;
   let to = Infinity;
   if (on) {
-    const dayStart = Math.floor(on.start / DAY) * DAY;
+    const dayStart = Math.floor(on.start / DAY_MS) * DAY_MS;
     from = dayStart;
-    to = dayStart + DAY - 1;
+    to = dayStart + DAY_MS - 1;
   }
   if (before) to = Math.min(to, before.end);
   if (after) from = Math.max(from, after.start);

@@ -5,11 +5,10 @@
 import { isMessageStatus, type MessageOrigin, type MessageStatus } from '@switchboard/protocol';
 import type { ErrorDetail } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
+import { dateErrorDetail, parseDate } from '../../domain/dates.js';
 import type { MessageListFilter } from '../../domain/ports/store.js';
 
 const ORIGINS: readonly MessageOrigin[] = ['rest', 'compat', 'relay', 'reply', 'console', 'inbound'];
-const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
-const DAY = 86_400_000;
 
 type Query = Record<string, unknown>;
 
@@ -32,17 +31,16 @@ function phone(q: Query, name: string, errors: ErrorDetail[]): string | undefine
   return v;
 }
 
-/** A day (`YYYY-MM-DD`, the whole UTC day) or an ISO-8601 date-time. */
+/** A day (`YYYY-MM-DD`, the whole UTC day) or an ISO-8601 date-time with a zone (domain/dates.ts). */
 function time(q: Query, name: string, end: boolean, errors: ErrorDetail[]): number | undefined {
   const v = text(q, name, 40, errors);
   if (v === undefined) return undefined;
-  const dayOnly = v.length === 10;
-  const at = DATE.test(v) ? Date.parse(dayOnly || /Z|[+-]\d{2}:\d{2}$/.test(v) ? v : `${v}Z`) : NaN;
-  if (Number.isNaN(at) || (dayOnly && new Date(at).toISOString().slice(0, 10) !== v)) {
-    errors.push(detail('DATETIME_REQUIRED', { attribute: name, message: `${name} must be a date (YYYY-MM-DD) or an ISO-8601 date-time.` }));
+  const parsed = parseDate(v);
+  if (!parsed.ok) {
+    errors.push(dateErrorDetail(name, parsed.failure, v));
     return undefined;
   }
-  return dayOnly && end ? at + DAY - 1 : at;
+  return end ? parsed.span.end : parsed.span.start;
 }
 
 /** A whole number in a range. */

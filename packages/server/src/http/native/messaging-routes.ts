@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
+import { parseDateFilter } from '../../domain/dates.js';
 import type { MessageListFilter } from '../../domain/ports/store.js';
 import { authenticate, principalOf } from '../auth.js';
 import { baseUrl } from '../base-url.js';
@@ -11,31 +12,6 @@ import type { HttpDeps } from '../deps.js';
 import { finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { toMessageLog, toNativeMessage } from './presenters.js';
 import { messageLogResponse, messageResponse, pageOf, redactMessageBody, sendMessageBody } from './schemas.js';
-
-const DAY = 86_400_000;
-
-const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
-
-/**
- * Parse a date (`YYYY-MM-DD`, a UTC day) or an ISO date-time (UTC unless it names an offset) into
- * the span it covers. Impossible dates (February 30th) are refused, not rolled over.
- */
-function parseDateFilter(raw: unknown, attribute: string): { start: number; end: number } | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const m = typeof raw === 'string' ? DATE.exec(raw) : null;
-  if (m) {
-    const [, y, mo, d, h, mi, sec, zone] = m;
-    const day = Date.UTC(Number(y), Number(mo) - 1, Number(d));
-    const real = new Date(day);
-    const valid = real.getUTCFullYear() === Number(y) && real.getUTCMonth() === Number(mo) - 1 && real.getUTCDate() === Number(d);
-    if (valid && h === undefined) return { start: day, end: day + DAY - 1 };
-    if (valid && Number(h) < 24 && Number(mi) < 60 && Number(sec ?? 0) < 60) {
-      const at = Date.parse(zone ? (raw as string) : `${raw as string}Z`);
-      if (!Number.isNaN(at)) return { start: at, end: at };
-    }
-  }
-  throw AppError.of('DATETIME_REQUIRED', { attribute, message: `${attribute} must be a date (YYYY-MM-DD) or an ISO-8601 date-time.` });
-}
 
 export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   app.addHook('onRequest', async (request) => {
