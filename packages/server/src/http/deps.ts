@@ -1,22 +1,14 @@
-/** What the HTTP surfaces need from the engine; built by the composition root. */
-import type { Store } from '../domain/ports/store.js';
-import type { Bus } from '../domain/ports/bus.js';
-import type { Clock } from '../domain/clock.js';
-import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
-import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
-import type { MessageService } from '../engine/messages/message-service.js';
-import type { NumberService } from '../engine/admin/number-service.js';
-import type { InboundRouter } from '../engine/messages/inbound-router.js';
+/** What the HTTP surfaces are given: the engine (their one way to storage) and how to build URLs. */
+import type { Engine } from '../engine/index.js';
 
-export interface HttpDeps {
-  readonly store: Store;
-  readonly bus: Bus;
-  readonly clock: Clock;
-  readonly verifier: CredentialVerifier;
-  readonly acceptor: MessageAcceptor;
-  readonly messages: MessageService;
-  readonly numbers: NumberService;
-  readonly inbound: InboundRouter;
+/** The engine's services and reads every HTTP surface uses, plus the configured public base URL. */
+export type HttpDeps = Pick<Engine, 'bus' | 'clock' | 'verifier' | 'acceptor' | 'messages' | 'numbers' | 'groups' | 'applications' | 'inbound' | 'reads' | 'webhookOutbox'> & {
   /** Configured public base URL, or null to use each request's host. */
   readonly publicUrl: string | null;
+};
+
+/** The surfaces' dependencies from an engine. */
+export function httpDeps(engine: Engine, publicUrl: string | null): HttpDeps {
+  const { bus, clock, verifier, acceptor, messages, numbers, groups, applications, inbound, reads, webhookOutbox } = engine;
+  return { bus, clock, verifier, acceptor, messages, numbers, groups, applications, inbound, reads, webhookOutbox, publicUrl };
 }

@@ -9,12 +9,13 @@
  * session that cannot keep an event (buffer or node budget full) is dropped whole, so a resume
  * either replays everything missed, in order, or reports `session_restored: false`.
  */
+import type { ConsoleRelaySession } from '@switchboard/protocol';
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import type { RelayResumeStore } from '../domain/ports/relay-resume.js';
-import type { ProjectRepository } from '../domain/ports/store.js';
+import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
 import { BufferBudget } from './buffer-budget.js';
@@ -30,7 +31,7 @@ export interface RelayServiceDeps {
   readonly bus: Bus;
   readonly clock: Clock;
   readonly verifier: CredentialVerifier;
-  readonly projects: ProjectRepository;
+  readonly projects: EngineReads['projects'];
   readonly acceptor: MessageAcceptor;
   readonly metrics: RelayMetrics;
   readonly logger: Logger;
@@ -148,6 +149,20 @@ export class RelayService implements ConnectionHost {
       })
       .then(() => this.deps.metrics.relaySessionEvent('parked'))
       .catch((err: unknown) => this.deps.logger.error({ err }, 'parking a RELAY session failed'));
+  }
+
+  /** A project's sessions on this node, connected or parked (the console's Connections view). */
+  sessionsOf(projectId: string): ConsoleRelaySession[] {
+    return [...this.registry.all()]
+      .filter((s) => s.projectId === projectId)
+      .map((s) => ({
+        id: s.protocol,
+        contexts: [...s.contexts],
+        state: s.connectedAt === null ? 'parked' : 'connected',
+        connected_since: s.connectedAt === null ? null : new Date(s.connectedAt).toISOString(),
+        events_sent: s.eventsSent,
+        events_unacked: s.unackedCount,
+      }));
   }
 
   /** Say goodbye to every client (`signalwire.disconnect`, then close), wait briefly, drop the rest. */

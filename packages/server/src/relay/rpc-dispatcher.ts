@@ -19,7 +19,7 @@ import { isAppError } from '../domain/app-error.js';
 import type { TokenScope } from '../domain/credentials.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import type { BufferedRelayEvent, RelayResumeStore } from '../domain/ports/relay-resume.js';
-import type { ProjectRepository } from '../domain/ports/store.js';
+import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
 import type { BufferBudget } from './buffer-budget.js';
@@ -36,7 +36,7 @@ import { CLOSE } from './transport.js';
 
 export interface DispatcherDeps {
   readonly verifier: CredentialVerifier;
-  readonly projects: ProjectRepository;
+  readonly projects: EngineReads['projects'];
   readonly acceptor: MessageAcceptor;
   readonly registry: SessionRegistry;
   readonly resume: RelayResumeStore;

@@ -2,6 +2,7 @@
  * The Store port on Kysely: the same repositories for every dialect; the dialect file supplies the
  * Kysely instance and the few engine-specific traits.
  */
+import { SharedResumeStore, type SharedResumeStoreOptions } from './relay-resume-store.js';
 import { sql, type Kysely } from 'kysely';
 import type { Repositories, Store, StoreDialect } from '../domain/ports/store.js';
 import { hotInserts, type HotInserts } from './batch-insert.js';
@@ -102,5 +103,10 @@ export class KyselyStore implements Store {
   /** True when an error is a unique-constraint violation in this engine. */
   isUniqueViolation(err: unknown): boolean {
     return this.traits.isUniqueViolation(err);
+  }
+
+  /** Parked RELAY sessions kept in this database, so a client may resume on any node sharing it. */
+  relayResumeStore(opts: Omit<SharedResumeStoreOptions, 'maxParameters'>): SharedResumeStore {
+    return new SharedResumeStore(this.db, { ...opts, maxParameters: this.traits.maxParameters });
   }
 }

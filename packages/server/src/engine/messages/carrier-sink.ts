@@ -4,12 +4,12 @@
 import type { CarrierSink, InboundMessage, InboundResult, StatusReport } from '../../domain/ports/carrier.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { InboundRouter } from './inbound-router.js';
-import type { ChangeRequest, LifecycleRecorder } from './lifecycle-recorder.js';
+import type { ChangeRequest, MessageJournal } from './journal.js';
 import type { SubmissionsInFlight } from './submissions-in-flight.js';
 
 export class EngineCarrierSink implements CarrierSink {
   constructor(
-    private readonly recorder: LifecycleRecorder,
+    private readonly journal: MessageJournal,
     private readonly inboundRouter: InboundRouter,
     private readonly logger: Logger,
     private readonly inFlight: SubmissionsInFlight,
@@ -42,7 +42,7 @@ export class EngineCarrierSink implements CarrierSink {
         detail: { receipt: true },
       });
     }
-    this.recorder
+    this.journal
       .recordMany(changes)
       .catch((err) => this.logger.error({ err, reports: reports.length }, 'recording delivery receipts failed'));
   }

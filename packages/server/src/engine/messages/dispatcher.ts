@@ -7,6 +7,7 @@
  * Delivery to carriers is at-least-once: a crash between a carrier's acceptance and the record of
  * `sent` re-submits that message after restart. The window is one batch in flight per slot.
  */
+import { backoffDelay, type BackoffPolicy } from '@switchboard/protocol';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { JobRecord } from '../../domain/jobs.js';
@@ -17,7 +18,7 @@ import type { EngineMetrics } from '../../domain/ports/metrics.js';
 import type { Repositories, Store } from '../../domain/ports/store.js';
 import type { CarrierRouter } from '../routing/carrier-router.js';
 import { ALL_CARRIERS_LOCAL, type CarrierAvailability } from '../../domain/ports/carrier-availability.js';
-import type { ChangeRequest, LifecycleRecorder } from './lifecycle-recorder.js';
+import type { ChangeRequest, MessageJournal } from './journal.js';
 import type { Pricing } from '../../domain/pricing.js';
 import type { RecentMessages } from './recent-messages.js';
 import type { SubmissionsInFlight } from './submissions-in-flight.js';
@@ -32,8 +33,8 @@ export interface DispatcherOptions {
   readonly concurrency: number;
   /** How long a claim is held before another runner may take the job. */
   readonly leaseMs: number;
-  /** Longest wait between retries of a transient carrier failure. */
-  readonly maxRetryDelayMs: number;
+  /** Waits between retries of a transient carrier failure, by the job's attempt count. */
+  readonly retry: BackoffPolicy;
 }
 
 export class Dispatcher {
@@ -46,13 +47,13 @@ export class Dispatcher {
       readonly clock: Clock;
       readonly bus: Bus;
       readonly router: CarrierRouter;
-      readonly recorder: LifecycleRecorder;
+      readonly journal: MessageJournal;
       readonly pricing: Pricing;
       readonly metrics: EngineMetrics;
       readonly logger: Logger;
       readonly inFlight: SubmissionsInFlight;
-      /** Where receipts that overtook their submit answer go once it is recorded. */
-      readonly releaseReceipts: (reports: StatusReport[]) => void;
+      /** Where receipts that overtook their submit answer go once it is recorded (the carrier sink). */
+      readonly earlyReceipts: { record(reports: readonly StatusReport[]): void };
       readonly recent: RecentMessages;
       /** Which carriers this node may send through (several nodes: single-owner connections); default all. */
       readonly availability?: CarrierAvailability;
@@ -109,13 +110,12 @@ export class Dispatcher {
    * and move the rest `queued → initiated`. Returns what is ready to submit.
    */
   private async claim(): Promise<{ claimed: number; ready: Ready[] }> {
-    const { store, clock, recorder, pricing, router } = this.deps;
+    const { journal, pricing, router } = this.deps;
     const availability = this.deps.availability ?? ALL_CARRIERS_LOCAL;
-    const now = clock.now();
     const carriers = availability.claimable();
-    const { claimed, ready, result, handedOff } = await store.transaction(async (tx) => {
+    const { claimed, ready, handedOff } = await journal.withinTransaction(async (tx, now) => {
       const jobs = await tx.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId, carriers ? { carriers } : {});
-      if (jobs.length === 0) return { claimed: 0, ready: [], result: undefined, handedOff: 0 };
+      if (jobs.length === 0) return { value: { claimed: 0, ready: [], handedOff: 0 }, changes: [] };
       const messages = await this.loadMessages(tx, jobs);
       const changes: ChangeRequest[] = [];
       const ready: Ready[] = [];
@@ -146,10 +146,8 @@ export class Dispatcher {
       }
       if (finished.length) await tx.jobs.deleteMany(finished);
       if (handOff.length) await tx.jobs.reschedule(handOff);
-      const result = await recorder.applyInTransaction(tx, changes, now);
-      return { claimed: jobs.length, ready, result, handedOff: handOff.length };
+      return { value: { claimed: jobs.length, ready, handedOff: handOff.length }, changes };
     });
-    if (result) recorder.announce(result);
     if (handedOff) this.deps.bus.publish('work.available', { queue: 'dispatch' });
     return { claimed, ready };
   }
@@ -172,7 +170,7 @@ export class Dispatcher {
   /** Hand ready messages to their carriers, outside any transaction, and record the answers. */
   private async submit(ready: Ready[]): Promise<void> {
     if (ready.length === 0) return;
-    const { store, clock, recorder } = this.deps;
+    const { store, clock, journal } = this.deps;
     const byCarrier = new Map<Carrier, Ready[]>();
     for (const r of ready) {
       const list = byCarrier.get(r.carrier);
@@ -214,7 +212,7 @@ export class Dispatcher {
                 retry.push({ id: job.id, runAt: Math.min(at + Math.max(1, res.retryAfterMs), message.expiresAt) });
                 break;
               case 'transient': {
-                const delay = Math.min(this.opts.maxRetryDelayMs, 250 * 2 ** Math.min(job.attempts, 16));
+                const delay = backoffDelay(this.opts.retry, job.attempts);
                 retry.push({ id: job.id, runAt: Math.min(at + delay, message.expiresAt) });
                 this.deps.logger.warn({ carrier: carrierId, messageId: message.id, detail: res.detail, retryInMs: delay }, 'carrier failed transiently; will retry');
                 break;
@@ -226,10 +224,10 @@ export class Dispatcher {
       );
       // Outcomes and the end of their jobs are recorded together: a crash before this re-runs the
       // jobs, and they find their messages already handed over (at-least-once, one batch wide).
-      if (outcomes.length) await recorder.recordMany(outcomes);
+      if (outcomes.length) await journal.recordMany(outcomes);
     } finally {
       const early = this.deps.inFlight.end(submittedIds);
-      if (early.length) this.deps.releaseReceipts(early);
+      if (early.length) this.deps.earlyReceipts.record(early);
     }
     if (retry.length) {
       await store.jobs.reschedule(retry);

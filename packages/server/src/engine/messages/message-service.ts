@@ -1,12 +1,12 @@
-/** Redaction and deletion of stored messages, with the in-progress rules of both REST surfaces. */
+/** Reading, redaction and deletion of stored messages (and their media), with the in-progress rules of both REST surfaces. */
 import { isInProgressStatus } from '@switchboard/protocol';
 import { AppError } from '../../domain/app-error.js';
-import type { Clock } from '../../domain/clock.js';
 import type { MessageRecord } from '../../domain/message.js';
 import type { Store } from '../../domain/ports/store.js';
+import type { MessageJournal } from './journal.js';
 
 export class MessageService {
-  constructor(private readonly deps: { readonly store: Store; readonly clock: Clock }) {}
+  constructor(private readonly deps: { readonly store: Store; readonly journal: MessageJournal }) {}
 
   /** A message of the project, or NOT_FOUND. */
   async get(projectId: string, id: string, opts: { includeDeleted?: boolean } = {}): Promise<MessageRecord> {
@@ -19,7 +19,7 @@ export class MessageService {
   async redact(projectId: string, id: string): Promise<MessageRecord> {
     const m = await this.get(projectId, id);
     if (isInProgressStatus(m.status)) throw AppError.of('REDACT_IN_PROGRESS');
-    const redacted = await this.deps.store.messages.redact(projectId, id, this.deps.clock.now());
+    const redacted = await this.deps.journal.redact(projectId, id);
     if (!redacted) throw AppError.of('NOT_FOUND', { message: `Message ${id} was not found.` });
     return redacted;
   }
@@ -28,6 +28,12 @@ export class MessageService {
   async delete(projectId: string, id: string): Promise<void> {
     const m = await this.get(projectId, id);
     if (isInProgressStatus(m.status)) throw AppError.of('DELETE_IN_PROGRESS');
-    await this.deps.store.messages.markDeleted(projectId, id, this.deps.clock.now());
+    await this.deps.journal.markDeleted(projectId, id);
+  }
+
+  /** Delete one media item of a finished message; the caller has found both. */
+  async deleteMedia(projectId: string, message: MessageRecord, mediaId: string): Promise<void> {
+    if (isInProgressStatus(message.status)) throw AppError.of('DELETE_IN_PROGRESS', { message: 'Media of a message that is still queued or in progress cannot be deleted.' });
+    await this.deps.store.media.delete(projectId, message.id, mediaId);
   }
 }

@@ -16,7 +16,7 @@ import { accountUri, toCompatApplication } from './presenters.js';
 type Params = { AccountSid: string; Sid: string };
 
 export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
-  const { store, applications } = deps;
+  const { reads, applications } = deps;
   const sid = (request: FastifyRequest<{ Params: Params }>) => {
     const s = sidOf(request.params.Sid);
     if (!isUuid(s)) throw resourceNotFound(request.url);
@@ -32,9 +32,9 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
       const { projectId } = principalOf(request);
       const query = request.query as Record<string, unknown>;
       const page = parseCompatPage(query);
-      const seqPage = await compatSeqPage(page, 'newest-first', (s) => store.applications.seqOf(projectId, s));
+      const seqPage = await compatSeqPage(page, 'newest-first', (s) => reads.applications.seqOf(projectId, s));
       const friendlyName = typeof query.FriendlyName === 'string' && query.FriendlyName !== '' ? query.FriendlyName : undefined;
-      const rows = await store.applications.list(projectId, friendlyName !== undefined ? { friendlyName } : {}, seqPage);
+      const rows = await reads.applications.list(projectId, friendlyName !== undefined ? { friendlyName } : {}, seqPage);
       const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Applications.json`, filterParams(query));
       return { ...meta, applications: items.map(toCompatApplication) };
     });

@@ -1,16 +1,4 @@
-/** What the Compatibility API surface needs from the engine; built by the composition root. */
-import type { Store } from '../../domain/ports/store.js';
-import type { CredentialVerifier } from '../../engine/admin/credential-verifier.js';
-import type { CxmlApplicationService } from '../../engine/admin/cxml-application-service.js';
-import type { MessageAcceptor } from '../../engine/messages/message-acceptor.js';
-import type { MessageService } from '../../engine/messages/message-service.js';
-import type { NumberService } from '../../engine/admin/number-service.js';
+/** What the Compatibility API surface needs from the engine. */
+import type { HttpDeps } from '../deps.js';
 
-export interface CompatDeps {
-  readonly verifier: CredentialVerifier;
-  readonly store: Store;
-  readonly acceptor: MessageAcceptor;
-  readonly messages: MessageService;
-  readonly applications: CxmlApplicationService;
-  readonly numbers: NumberService;
-}
+export type CompatDeps = Pick<HttpDeps, 'verifier' | 'reads' | 'acceptor' | 'messages' | 'applications' | 'numbers'>;

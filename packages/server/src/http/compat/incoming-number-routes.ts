@@ -58,16 +58,16 @@ function nativeBody(p: Record<string, unknown>, current: PhoneNumberRecord | nul
 }
 
 export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
-  const { store, numbers } = deps;
+  const { reads, numbers } = deps;
   const owned = async (request: FastifyRequest<{ Params: Params }>, projectId: string) => {
-    const n = await store.numbers.get(projectId, sidOf(request.params.Sid));
+    const n = await reads.numbers.get(projectId, sidOf(request.params.Sid));
     if (!n) throw resourceNotFound(request.url);
     return n;
   };
   const checkApplication = async (projectId: string, p: Record<string, unknown>) => {
     const sid = p.SmsApplicationSid;
     if (sid === undefined || sid === '') return;
-    if (typeof sid !== 'string' || !(await store.applications.get(projectId, sid))) throw AppError.of('APPLICATION_INVALID', { message: `SmsApplicationSid ${JSON.stringify(sid)} is not a cXML application of your project.` });
+    if (typeof sid !== 'string' || !(await reads.applications.get(projectId, sid))) throw AppError.of('APPLICATION_INVALID', { message: `SmsApplicationSid ${JSON.stringify(sid)} is not a cXML application of your project.` });
   };
 
   for (const path of ['/Accounts/:AccountSid/IncomingPhoneNumbers', '/Accounts/:AccountSid/IncomingPhoneNumbers.json']) {
@@ -75,11 +75,11 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
       const { projectId } = principalOf(request);
       const query = request.query as Record<string, unknown>;
       const page = parseCompatPage(query);
-      const seqPage = await compatSeqPage(page, 'newest-first', (s) => store.numbers.seqOf(projectId, s));
+      const seqPage = await compatSeqPage(page, 'newest-first', (s) => reads.numbers.seqOf(projectId, s));
       const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v.slice(0, 64) : undefined);
       const number = text(query.PhoneNumber);
       const name = text(query.FriendlyName);
-      const rows = await store.numbers.list(projectId, { ...(number ? { numberContains: number } : {}), ...(name ? { nameContains: name } : {}) }, seqPage);
+      const rows = await reads.numbers.list(projectId, { ...(number ? { numberContains: number } : {}), ...(name ? { nameContains: name } : {}) }, seqPage);
       const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/IncomingPhoneNumbers.json`, filterParams(query));
       return { ...meta, incoming_phone_numbers: items.map(toIncomingPhoneNumber) };
     });

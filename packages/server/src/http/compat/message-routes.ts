@@ -4,7 +4,6 @@
  * the same records the native API shows.
  */
 import type { CompatMediaPage, CompatMessagePage } from '@switchboard/protocol';
-import { isInProgressStatus } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { MessageRecord } from '../../domain/message.js';
@@ -24,10 +23,10 @@ type MessageParams = AccountParams & { Sid: string };
 type MediaParams = AccountParams & { MessageSid: string; Sid: string };
 
 export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
-  const { store, acceptor, messages } = deps;
+  const { reads, acceptor, messages } = deps;
 
   const liveMessage = async (request: FastifyRequest, projectId: string, sid: string): Promise<MessageRecord> => {
-    const m = isUuid(sid) ? await store.messages.get(projectId, sid.toLowerCase()) : undefined;
+    const m = isUuid(sid) ? await reads.messages.get(projectId, sid.toLowerCase()) : undefined;
     if (!m || m.deletedAt !== null) throw resourceNotFound(request.url);
     return m;
   };
@@ -49,7 +48,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const applicationSid = textParam(p.ApplicationSid);
     let applicationId: string | null = null;
     if (applicationSid !== undefined) {
-      const application = typeof applicationSid === 'string' && isUuid(applicationSid) ? await store.applications.get(projectId, applicationSid.toLowerCase()) : undefined;
+      const application = typeof applicationSid === 'string' && isUuid(applicationSid) ? await reads.applications.get(projectId, applicationSid.toLowerCase()) : undefined;
       if (!application) throw AppError.of('APPLICATION_INVALID', { message: `ApplicationSid ${JSON.stringify(applicationSid)} is not a cXML application of your project.` });
       applicationId = application.id;
       // The application's status callback wins over StatusCallback, as Twilio documents.
@@ -78,8 +77,8 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const query = request.query as Record<string, unknown>;
     const filter = messageListFilter(query);
     const page = parseCompatPage(query);
-    const seqPage = await compatSeqPage(page, 'newest-first', (sid) => store.messages.seqOf(projectId, sid));
-    const rows = await store.messages.list(projectId, filter, seqPage);
+    const seqPage = await compatSeqPage(page, 'newest-first', (sid) => reads.messages.seqOf(projectId, sid));
+    const rows = await reads.messages.list(projectId, filter, seqPage);
     const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages.json`, filterParams(query));
     return { ...meta, messages: items.map(toCompatMessage) };
   };
@@ -117,8 +116,8 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const query = request.query as Record<string, unknown>;
     const created = dateBounds(query, 'DateCreated');
     const page = parseCompatPage(query);
-    const seqPage = await compatSeqPage(page, 'oldest-first', (sid) => store.media.seqOf(projectId, m.id, sid));
-    const rows = await store.media.listForMessage(projectId, m.id, { ...(created.from !== undefined ? { createdFrom: created.from } : {}), ...(created.to !== undefined ? { createdTo: created.to } : {}) }, seqPage);
+    const seqPage = await compatSeqPage(page, 'oldest-first', (sid) => reads.media.seqOf(projectId, m.id, sid));
+    const rows = await reads.media.listForMessage(projectId, m.id, { ...(created.from !== undefined ? { createdFrom: created.from } : {}), ...(created.to !== undefined ? { createdTo: created.to } : {}) }, seqPage);
     const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages/${m.id}/Media.json`, filterParams(query));
     return { ...meta, media_list: items.map(toCompatMedia) };
   };
@@ -129,7 +128,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, request.params.MessageSid);
     const sid = sidOf(request.params.Sid);
-    const media = isUuid(sid) ? await store.media.get(projectId, m.id, sid.toLowerCase()) : undefined;
+    const media = isUuid(sid) ? await reads.media.get(projectId, m.id, sid.toLowerCase()) : undefined;
     if (!media) throw resourceNotFound(request.url);
     return toCompatMedia(media);
   });
@@ -138,10 +137,9 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, request.params.MessageSid);
     const sid = sidOf(request.params.Sid);
-    const media = isUuid(sid) ? await store.media.get(projectId, m.id, sid.toLowerCase()) : undefined;
+    const media = isUuid(sid) ? await reads.media.get(projectId, m.id, sid.toLowerCase()) : undefined;
     if (!media) throw resourceNotFound(request.url);
-    if (isInProgressStatus(m.status)) throw AppError.of('DELETE_IN_PROGRESS', { message: 'Media of a message that is still queued or in progress cannot be deleted.' });
-    await store.media.delete(projectId, m.id, media.id);
+    await deps.messages.deleteMedia(projectId, m, media.id);
     return reply.code(204).send();
   });
 

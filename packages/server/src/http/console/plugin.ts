@@ -54,8 +54,8 @@ export function consoleSurface(deps: ConsoleDeps) {
   const features: ConsoleFeatures = { relay: !!deps.relaySessions };
 
   async function sessionBody(live: LiveSession): Promise<ConsoleSession> {
-    const project = await http.store.projects.get(live.record.projectId);
-    const numbers = await http.store.numbers.list(live.record.projectId, {}, { limit: 500 });
+    const project = await http.reads.projects.get(live.record.projectId);
+    const numbers = await http.reads.numbers.list(live.record.projectId, {}, { limit: 500 });
     return {
       authenticated: true,
       project_id: live.record.projectId,
@@ -135,7 +135,7 @@ export function consoleSurface(deps: ConsoleDeps) {
       api.get('/api/console/messages', async (request): Promise<ConsolePage<ConsoleMessageSummary>> => {
         const { projectId } = principalOf(request);
         const { filter, limit, beforeSeq } = messageQuery(request.query as Record<string, unknown>);
-        const rows = await http.store.messages.list(projectId, filter, { limit: limit + 1, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
+        const rows = await http.reads.messages.list(projectId, filter, { limit: limit + 1, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
         const page = rows.slice(0, limit);
         return { data: page.map(toSummary), next: rows.length > limit ? String(page[page.length - 1]!.seq) : null };
       });
@@ -143,10 +143,10 @@ export function consoleSurface(deps: ConsoleDeps) {
       api.get<{ Params: { id: string } }>('/api/console/messages/:id', async (request): Promise<ConsoleMessageDetail> => {
         const { projectId } = principalOf(request);
         const id = request.params.id;
-        const m = id.length <= 64 ? await http.store.messages.get(projectId, id) : undefined;
+        const m = id.length <= 64 ? await http.reads.messages.get(projectId, id) : undefined;
         if (!m) throw AppError.of('NOT_FOUND', { message: `Message ${id} was not found.` });
-        const [events, deliveries] = await Promise.all([http.store.events.listForMessage(projectId, m.id), http.store.webhooks.listForMessage(projectId, m.id)]);
-        const webhooks = await Promise.all(deliveries.map(async (d) => toConsoleDelivery(d, await http.store.webhooks.listAttempts(projectId, d.id))));
+        const [events, deliveries] = await Promise.all([http.reads.events.listForMessage(projectId, m.id), http.reads.webhooks.listForMessage(projectId, m.id)]);
+        const webhooks = await Promise.all(deliveries.map(async (d) => toConsoleDelivery(d, await http.reads.webhooks.listAttempts(projectId, d.id))));
         return { message: toConsoleMessage(m), events: events.map(toConsoleEvent), segments: segmentsOf(m.body), webhooks };
       });
 
@@ -154,7 +154,7 @@ export function consoleSurface(deps: ConsoleDeps) {
       api.get('/api/console/conversations', async (request): Promise<ConsolePage<ConsoleConversation>> => {
         const { projectId } = principalOf(request);
         const { ours, limit, beforeSeq } = conversationQuery(request.query as Record<string, unknown>);
-        const rows = await http.store.messages.listConversations(projectId, ours !== undefined ? { ours } : {}, { limit: limit + 1, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
+        const rows = await http.reads.messages.listConversations(projectId, ours !== undefined ? { ours } : {}, { limit: limit + 1, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
         const page = rows.slice(0, limit);
         return { data: page.map(toConsoleConversation), next: rows.length > limit ? String(page[page.length - 1]!.lastSeq) : null };
       });
@@ -164,8 +164,8 @@ export function consoleSurface(deps: ConsoleDeps) {
         const { projectId } = principalOf(request);
         const { status, limit, beforeId } = outboxQuery(request.query as Record<string, unknown>);
         const [rows, counts] = await Promise.all([
-          http.store.webhooks.listForProject(projectId, status ? { status } : {}, { limit: limit + 1, ...(beforeId !== undefined ? { beforeId } : {}) }),
-          http.store.webhooks.countByStatus(projectId),
+          http.reads.webhooks.listForProject(projectId, status ? { status } : {}, { limit: limit + 1, ...(beforeId !== undefined ? { beforeId } : {}) }),
+          http.reads.webhooks.countByStatus(projectId),
         ]);
         const page = rows.slice(0, limit);
         return { counts, data: page.map((d) => toConsoleDelivery(d)), next: rows.length > limit ? String(page[page.length - 1]!.id) : null };
@@ -174,11 +174,10 @@ export function consoleSurface(deps: ConsoleDeps) {
       api.post<{ Params: { id: string } }>('/api/console/outbox/:id/retry', async (request) => {
         const { projectId } = principalOf(request);
         const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : NaN;
-        const existing = Number.isNaN(id) ? undefined : await http.store.webhooks.get(projectId, id);
+        const existing = Number.isNaN(id) ? undefined : await http.reads.webhooks.get(projectId, id);
         if (!existing) throw AppError.of('NOT_FOUND', { message: `Webhook delivery ${request.params.id} was not found.` });
-        if (!(await http.store.webhooks.retryNow(projectId, id, http.clock.now()))) throw AppError.of('WEBHOOK_NOT_RETRYABLE');
-        http.bus.publish('work.available', { queue: 'webhooks' });
-        return toConsoleDelivery((await http.store.webhooks.get(projectId, id))!);
+        if (!(await http.webhookOutbox.retryNow(projectId, id))) throw AppError.of('WEBHOOK_NOT_RETRYABLE');
+        return toConsoleDelivery((await http.reads.webhooks.get(projectId, id))!);
       });
 
       // --- connections ---------------------------------------------------------------------

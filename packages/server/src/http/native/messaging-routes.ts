@@ -63,8 +63,8 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
       ...(after || on ? { createdFrom: Math.max(after ? after.end + 1 : -Infinity, on ? on.start : -Infinity) } : {}),
     };
     const page = parsePageRequest(q);
-    const seqPage = await toSeqPage(page, (id) => deps.store.messages.seqOf(projectId, id));
-    const rows = await deps.store.messages.list(projectId, filter, seqPage);
+    const seqPage = await toSeqPage(page, (id) => deps.reads.messages.seqOf(projectId, id));
+    const rows = await deps.reads.messages.list(projectId, filter, seqPage);
     const base = baseUrl(request, deps.publicUrl);
     const { items, links } = finishPage(rows, page, new URL(request.url, base));
     return { links, data: items.map((m) => toMessageLog(m, base)) };

@@ -6,22 +6,16 @@
 import type { NumberGroup, NumberGroupMembership } from '@switchboard/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { NumberGroupRecord } from '../../domain/number-groups.js';
-import type { GroupMember, Store } from '../../domain/ports/store.js';
-import type { CredentialVerifier } from '../../engine/admin/credential-verifier.js';
-import type { NumberGroupService } from '../../engine/admin/number-group-service.js';
+import type { GroupMember } from '../../domain/ports/store.js';
 import { authenticate, principalOf } from '../auth.js';
 import { baseUrl } from '../base-url.js';
+import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { useNativeErrors } from './error-format.js';
 import { finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { isoSeconds } from './presenters.js';
 
-export interface NumberGroupDeps {
-  readonly verifier: CredentialVerifier;
-  readonly store: Store;
-  readonly groups: NumberGroupService;
-  readonly publicUrl: string | null;
-}
+export type NumberGroupDeps = Pick<HttpDeps, 'verifier' | 'reads' | 'groups' | 'publicUrl'>;
 
 export function toNumberGroup(g: NumberGroupRecord, count: number): NumberGroup {
   return { id: g.id, name: g.name, sticky_sender: g.stickySender, phone_number_count: count, created_at: isoSeconds(g.createdAt), updated_at: isoSeconds(g.updatedAt) };
@@ -45,18 +39,18 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
   app.addHook('onRequest', async (request) => {
     await authenticate(deps.verifier, request, 'numbers');
   });
-  const { store, groups } = deps;
-  const withCount = async (projectId: string, g: NumberGroupRecord) => toNumberGroup(g, (await store.numberGroups.countMembers(projectId, [g.id])).get(g.id) ?? 0);
+  const { reads, groups } = deps;
+  const withCount = async (projectId: string, g: NumberGroupRecord) => toNumberGroup(g, (await reads.numberGroups.countMembers(projectId, [g.id])).get(g.id) ?? 0);
 
   app.get('/api/relay/rest/number_groups', async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const page = parsePageRequest(q);
-    const seqPage = await toSeqPage(page, (id) => store.numberGroups.seqOf(projectId, id));
+    const seqPage = await toSeqPage(page, (id) => reads.numberGroups.seqOf(projectId, id));
     const filter = typeof q.filter_name === 'string' && q.filter_name ? { nameContains: q.filter_name.slice(0, 255) } : {};
-    const rows = await store.numberGroups.list(projectId, filter, seqPage);
+    const rows = await reads.numberGroups.list(projectId, filter, seqPage);
     const { items, links } = finishPage(rows, page, new URL(request.url, baseUrl(request, deps.publicUrl)));
-    const counts = await store.numberGroups.countMembers(projectId, items.map((g) => g.id));
+    const counts = await reads.numberGroups.countMembers(projectId, items.map((g) => g.id));
     return { links, data: items.map((g) => toNumberGroup(g, counts.get(g.id) ?? 0)) };
   });
 
@@ -85,8 +79,8 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
     const { projectId } = principalOf(request);
     await groups.get(projectId, request.params.id);
     const page = parsePageRequest(request.query as Record<string, unknown>);
-    const seqPage = await toSeqPage(page, (id) => store.numberGroups.membershipSeqOf(projectId, id));
-    const rows = (await store.numberGroups.listMembers(projectId, request.params.id, seqPage)).map((m) => ({ ...m, id: m.membership.id }));
+    const seqPage = await toSeqPage(page, (id) => reads.numberGroups.membershipSeqOf(projectId, id));
+    const rows = (await reads.numberGroups.listMembers(projectId, request.params.id, seqPage)).map((m) => ({ ...m, id: m.membership.id }));
     const { items, links } = finishPage(rows, page, new URL(request.url, baseUrl(request, deps.publicUrl)));
     return { links, data: items.map(toMembership) };
   });

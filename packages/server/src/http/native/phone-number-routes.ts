@@ -21,12 +21,12 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const page = parsePageRequest(q);
-    const seqPage = await toSeqPage(page, (id) => deps.store.numbers.seqOf(projectId, id));
+    const seqPage = await toSeqPage(page, (id) => deps.reads.numbers.seqOf(projectId, id));
     const filter = {
       ...(typeof q.filter_name === 'string' && q.filter_name ? { nameContains: q.filter_name.slice(0, 255) } : {}),
       ...(typeof q.filter_number === 'string' && q.filter_number ? { numberContains: q.filter_number.slice(0, 32) } : {}),
     };
-    const rows = await deps.store.numbers.list(projectId, filter, seqPage);
+    const rows = await deps.reads.numbers.list(projectId, filter, seqPage);
     const base = baseUrl(request, deps.publicUrl);
     const { items, links } = finishPage(rows, page, new URL(request.url, base));
     return { links, data: items.map(toPhoneNumber) };
@@ -39,7 +39,7 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
 
   app.get<{ Params: { id: string } }>('/api/relay/rest/phone_numbers/:id', { schema: { response: { 200: phoneNumberResponse } } }, async (request) => {
     const { projectId } = principalOf(request);
-    const n = await deps.store.numbers.get(projectId, request.params.id);
+    const n = await deps.reads.numbers.get(projectId, request.params.id);
     if (!n) throw notFound(request.params.id);
     return toPhoneNumber(n);
   });

@@ -1,10 +1,9 @@
 /**
  * Prometheus metrics (prom-client), one registry per server instance. The engine reports through
- * the `EngineMetrics` port; queue depths are read from the store when scraped.
+ * the `EngineMetrics` port; queue depths are read from the engine when scraped (`watchBacklog`).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineMetrics, RelayMetrics } from '../../domain/ports/metrics.js';
-import type { Store } from '../../domain/ports/store.js';
 
 export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
   readonly registry = new Registry();
@@ -23,7 +22,9 @@ export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
     limited: Counter<'limit'>;
   };
 
-  constructor(store: Store) {
+  private backlog: () => Promise<{ dispatch: number; webhooks: number }> = async () => ({ dispatch: 0, webhooks: 0 });
+
+  constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
     this.transitions = new Counter({ name: 'switchboard_message_transitions_total', help: 'Messages entering each state.', labelNames: ['status'], registers: [this.registry] });
     this.latency = new Histogram({
@@ -50,12 +51,13 @@ export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
       requests: new Counter({ name: 'switchboard_relay_requests_total', help: 'RELAY requests answered, by method and outcome.', labelNames: ['method', 'outcome'], registers }),
       limited: new Counter({ name: 'switchboard_relay_limited_total', help: 'RELAY requests or connections refused by a limit.', labelNames: ['limit'], registers }),
     };
+    const backlog = () => this.backlog();
     new Gauge({
       name: 'switchboard_dispatch_queue_depth',
       help: 'Messages waiting to be handed to a carrier (including ones being retried).',
       registers: [this.registry],
       async collect() {
-        this.set(await store.jobs.count('dispatch'));
+        this.set((await backlog()).dispatch);
       },
     });
     new Gauge({
@@ -63,9 +65,14 @@ export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
       help: 'Webhook deliveries waiting in the outbox.',
       registers: [this.registry],
       async collect() {
-        this.set(await store.webhooks.countPending());
+        this.set((await backlog()).webhooks);
       },
     });
+  }
+
+  /** Where the queue-depth gauges read from (the engine, once built). */
+  watchBacklog(read: () => Promise<{ dispatch: number; webhooks: number }>): void {
+    this.backlog = read;
   }
 
   messagesTransitioned(status: string, count: number): void {

@@ -1,11 +1,11 @@
 /** Operations endpoints: liveness (`/health`), readiness (`/ready`) and Prometheus (`/metrics`). */
 import type { FastifyInstance } from 'fastify';
 import type { Carrier } from '../../domain/ports/carrier.js';
-import type { Store } from '../../domain/ports/store.js';
 import type { PrometheusMetrics } from './metrics.js';
 
 export interface OpsDeps {
-  readonly store: Store;
+  /** Whether storage answers. */
+  readonly ping: () => Promise<void>;
   readonly carriers: () => readonly Carrier[];
   readonly metrics: PrometheusMetrics;
   readonly version: string;
@@ -23,7 +23,7 @@ export async function opsPlugin(app: FastifyInstance, deps: OpsDeps): Promise<vo
   app.get('/ready', async (_request, reply) => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
-      await deps.store.ping();
+      await deps.ping();
       checks.database = { ok: true };
     } catch (err) {
       checks.database = { ok: false, detail: (err as Error).message };

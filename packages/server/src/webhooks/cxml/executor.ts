@@ -9,13 +9,10 @@
  */
 import { ERRORS } from '@switchboard/protocol';
 import { isAppError } from '../../domain/app-error.js';
-import type { Clock } from '../../domain/clock.js';
 import type { MessageRecord } from '../../domain/message.js';
-import type { Bus } from '../../domain/ports/bus.js';
-import type { Store } from '../../domain/ports/store.js';
 import { nextAttemptTarget, type WebhookDeliveryRecord } from '../../domain/webhooks.js';
 import type { Logger } from '../../domain/ports/logger.js';
-import type { MessageAcceptor } from '../../engine/messages/message-acceptor.js';
+import type { Engine } from '../../engine/index.js';
 import type { WebhookResponse } from '../http-client.js';
 import { timeoutsFromUrl } from '../timeouts.js';
 import type { ResponseVerdict } from '../webhook-runner.js';
@@ -27,10 +24,7 @@ export const MAX_REDIRECTS = 10;
 export class CxmlExecutor {
   constructor(
     private readonly deps: {
-      readonly store: Store;
-      readonly acceptor: MessageAcceptor;
-      readonly bus: Bus;
-      readonly clock: Clock;
+      readonly engine: Pick<Engine, 'acceptor' | 'reads' | 'webhookOutbox' | 'clock'>;
       readonly logger: Logger;
     },
   ) {}
@@ -42,7 +36,7 @@ export class CxmlExecutor {
     if (!parsed.ok) return this.fail(d, `${ERRORS.CXML_PARSE_ERROR.compat}: ${parsed.error}`, true);
     if (parsed.verbs.length === 0) return { ok: true };
 
-    const context = d.messageId ? await this.deps.store.messages.get(d.projectId, d.messageId) : undefined;
+    const context = d.messageId ? await this.deps.engine.reads.messages.get(d.projectId, d.messageId) : undefined;
     if (!context) return this.fail(d, `${ERRORS.NOT_FOUND.compat}: the message this document answers no longer exists`, false);
     // The URL this attempt requested (the fallback on a delivery's last attempt), without its timeouts fragment.
     const documentUrl = timeoutsFromUrl(nextAttemptTarget(d).url).url;
@@ -69,7 +63,7 @@ export class CxmlExecutor {
     const action = verb.action ? resolveUrl(verb.action, documentUrl) : null;
     const statusCallback = !action && verb.statusCallback ? resolveUrl(verb.statusCallback, documentUrl) : null;
     try {
-      const sent = await this.deps.acceptor.accept(context.projectId, {
+      const sent = await this.deps.engine.acceptor.accept(context.projectId, {
         to: verb.to ?? defaultTo,
         from: verb.from ?? defaultFrom,
         body: verb.body,
@@ -89,11 +83,11 @@ export class CxmlExecutor {
   }
 
   private async redirect(d: WebhookDeliveryRecord, context: MessageRecord, url: string, method: 'GET' | 'POST'): Promise<string | null> {
-    const { store, bus, clock } = this.deps;
+    const { reads, webhookOutbox, clock } = this.deps.engine;
     if (!/^https?:\/\//i.test(url)) return `${ERRORS.CXML_PARSE_ERROR.compat}: <Redirect> URL ${JSON.stringify(url)} is not an http(s) URL`;
-    const earlier = (await store.webhooks.listForMessage(context.projectId, context.id)).filter((w) => w.kind === d.kind);
+    const earlier = (await reads.webhooks.listForMessage(context.projectId, context.id)).filter((w) => w.kind === d.kind);
     if (earlier.length > MAX_REDIRECTS) return `${ERRORS.CXML_PARSE_ERROR.compat}: more than ${MAX_REDIRECTS} redirects for one message; stopped`;
-    await store.webhooks.enqueueMany([
+    await webhookOutbox.schedule([
       {
         projectId: d.projectId,
         messageId: d.messageId,
@@ -109,7 +103,6 @@ export class CxmlExecutor {
         nextAttemptAt: clock.now(),
       },
     ]);
-    bus.publish('work.available', { queue: 'webhooks' });
     return null;
   }
 

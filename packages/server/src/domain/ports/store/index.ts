@@ -65,5 +65,7 @@ export interface Store extends Repositories {
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   /** Cheap round trip, for readiness. */
   ping(): Promise<void>;
+  /** Whether a database error is a unique-constraint violation (a duplicate the caller may report). */
+  isUniqueViolation(err: unknown): boolean;
   close(): Promise<void>;
 }

@@ -1,0 +1,124 @@
+/**
+ * The adapters a node runs on, chosen from settings: the store (SQLite or PostgreSQL), the bus
+ * (in-process or NATS), the carriers (the simulator, its optional SMSC, SMPP connections) and the
+ * RELAY limits.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { InProcessBus } from '../bus/in-process-bus.js';
+import { NatsBus } from '../bus/nats-bus.js';
+import { parseOutcomeRules } from '../carriers/simulator/rules-config.js';
+import { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.js';
+import { SimulatorSmsc } from '../carriers/simulator/smsc/smsc-server.js';
+import { parseSmppSection, SmppConfigError, type SmppSection } from '../carriers/smpp/config.js';
+import { SmppConnector } from '../carriers/smpp/connector.js';
+import { ConfigError, getPath } from '../config/load.js';
+import type { SwitchboardSettings } from '../config/settings.js';
+import type { Clock } from '../domain/clock.js';
+import type { Bus } from '../domain/ports/bus.js';
+import type { Carrier, CarrierDescriptor } from '../domain/ports/carrier.js';
+import type { Store } from '../domain/ports/store.js';
+import type { RelayLimits } from '../relay/index.js';
+import { openPostgresStore } from '../store/dialects/postgres.js';
+import { openSqliteStore } from '../store/dialects/sqlite.js';
+import type { KyselyStore } from '../store/kysely-store.js';
+import type { ResolvedSettings } from './settings.js';
+
+/** Open the configured store: PostgreSQL when `database.url` is set, else SQLite in the data folder. */
+export async function openStore(settings: SwitchboardSettings, opts: { migrate?: boolean; onPoolError?: (err: Error) => void } = {}): Promise<KyselyStore> {
+  if (settings.databaseUrl) {
+    return openPostgresStore({ url: settings.databaseUrl, poolSize: settings.databasePoolSize, migrate: opts.migrate ?? settings.databaseMigrate, onPoolError: opts.onPoolError });
+  }
+  return openSqliteStore({ file: join(settings.dataDir, 'switchboard.db') });
+}
+
+/** Open the configured bus: NATS when `nats.url` is set, else in-process. */
+export async function openBus(settings: SwitchboardSettings, name: string, logger: Logger): Promise<InProcessBus | NatsBus> {
+  const onError = (err: unknown, topic: string) => logger.error({ err, topic }, 'bus subscriber failed');
+  if (!settings.natsUrl) return new InProcessBus(onError);
+  return NatsBus.connect({
+    servers: settings.natsUrl.split(',').map((u) => u.trim()),
+    prefix: settings.natsSubjectPrefix,
+    name,
+    onError,
+    onStatus: (state, server) => (state === 'disconnected' ? logger.warn({ server }, 'NATS connection lost; reconnecting') : logger.info({ server }, 'NATS connection back')),
+  });
+}
+
+/** The `smpp` section of the config file, with errors naming the file. */
+export function smppSection(settings: ResolvedSettings): SmppSection {
+  try {
+    return parseSmppSection(getPath(settings.rawFile, 'smpp'));
+  } catch (err) {
+    if (err instanceof SmppConfigError) throw new ConfigError(`${err.message}${settings.configFile ? ` in ${settings.configFile}` : ''}`);
+    throw err;
+  }
+}
+
+/** The simulator's outcome rules from the config file, checked before anything opens. */
+export function simulatorRules(settings: ResolvedSettings): ReturnType<typeof parseOutcomeRules> {
+  try {
+    return parseOutcomeRules(getPath(settings.rawFile, 'simulator.rules') ?? []);
+  } catch (err) {
+    throw new ConfigError(`"simulator.rules" in ${settings.configFile}: ${(err as Error).message}`);
+  }
+}
+
+/** The simulated carrier; with several nodes its carrier ids carry this instance, so a dead node's receipts can be adopted. */
+export function simulatorCarrier(settings: ResolvedSettings, deps: { store: Store; bus: Bus; logger: Logger; clock: Clock; instanceId: string; clustered: boolean }): SimulatorCarrier {
+  return new SimulatorCarrier(
+    {
+      delayMs: settings.simulatorDelayMs,
+      delayedReceiptMs: settings.simulatorDelayedReceiptMs,
+      mmsReceipts: settings.simulatorMmsReceipts,
+      inboxLimit: settings.simulatorInboxLimit,
+      rules: simulatorRules(settings),
+      ...(deps.clustered ? { idPrefix: simulatedIdPrefix(deps.instanceId) } : {}),
+    },
+    { inbox: deps.store.handsets, bus: deps.bus, logger: deps.logger, now: () => deps.clock.now() },
+  );
+}
+
+/** The prefix of the simulated carrier ids an instance hands out. */
+export function simulatedIdPrefix(instanceId: string): string {
+  return `SIM${instanceId}.`;
+}
+
+/** The simulator's SMSC, when enabled. */
+export function simulatorSmsc(settings: ResolvedSettings, deps: { simulator: SimulatorCarrier; logger: Logger; clock: Clock }): SimulatorSmsc | null {
+  if (!settings.simulatorSmscEnabled) return null;
+  return new SimulatorSmsc(
+    {
+      host: settings.simulatorSmscHost,
+      port: settings.simulatorSmscPort,
+      systemId: settings.simulatorSmscSystemId,
+      password: settings.simulatorSmscPassword,
+      maxBinds: settings.simulatorSmscMaxBinds,
+      submitIdFormat: settings.simulatorSmscSubmitIdFormat,
+      receiptIdFormat: settings.simulatorSmscReceiptIdFormat,
+    },
+    { rules: deps.simulator, logger: deps.logger, now: () => deps.clock.now() },
+  );
+}
+
+/** One SMPP connection per configured connector, built when the engine connects it. */
+export function smppConnections(smpp: SmppSection, deps: { store: Store; logger: Logger; clock: Clock }): Array<{ descriptor: CarrierDescriptor; connect(): Carrier }> {
+  return smpp.connectors.map((c) => {
+    const connect = () => new SmppConnector(c, { store: deps.store, logger: deps.logger, now: () => deps.clock.now() });
+    return { descriptor: connect().descriptor, connect };
+  });
+}
+
+/** RELAY limits from settings. */
+export function relayLimits(settings: SwitchboardSettings): RelayLimits {
+  return {
+    maxFrameBytes: settings.relayMaxFrameBytes,
+    maxSessionsPerProject: settings.relayMaxSessionsPerProject,
+    requestsPerSecond: settings.relayRequestsPerSecond,
+    requestBurst: settings.relayRequestBurst,
+    resumeWindowMs: settings.relayResumeWindowMs,
+    eventBufferSize: settings.relayEventBufferSize,
+    bufferMemoryBytes: settings.relayBufferMemoryBytes,
+    pingIntervalMs: settings.relayPingIntervalMs,
+  };
+}

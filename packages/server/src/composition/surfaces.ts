@@ -1,0 +1,126 @@
+/**
+ * The surfaces a node serves, built on the engine: the Fastify app (native REST, simulator, ops,
+ * Compatibility API, number groups, SMSC controls, the console) and the HTTPS listener beside the
+ * plain one, plus RELAY on both.
+ */
+import { existsSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.js';
+import type { SimulatorSmsc } from '../carriers/simulator/smsc/smsc-server.js';
+import type { SmppSection } from '../carriers/smpp/config.js';
+import { ConfigError } from '../config/load.js';
+import type { ConsoleSessionRepository } from '../domain/ports/store.js';
+import type { Engine } from '../engine/index.js';
+import { buildHttpApp } from '../http/app.js';
+import { compatPlugin } from '../http/compat/plugin.js';
+import { devLoginPolicy } from '../http/console/dev-login.js';
+import { ConsoleFeed } from '../http/console/feed.js';
+import { consoleSurface, type RelaySessionSource } from '../http/console/plugin.js';
+import { ConsoleSessions } from '../http/console/sessions.js';
+import { httpDeps } from '../http/deps.js';
+import { numberGroupPlugin } from '../http/native/number-group-routes.js';
+import { carriersOpsRoutes } from '../http/ops/carriers-routes.js';
+import type { OpsDeps } from '../http/ops/plugin.js';
+import { smscRoutes } from '../http/simulator/smsc-routes.js';
+import { certificateHostnames, ensureLocalCertificates, loadCertificateFiles, tlsDir, type TlsMaterial } from '../http/tls.js';
+import type { ResolvedSettings } from './settings.js';
+
+// The web console's built files sit beside this package (packages/console/dist), from src and dist alike.
+const CONSOLE_DIR = fileURLToPath(new URL('../../../console/dist/', import.meta.url));
+
+export interface SurfaceParts {
+  readonly engine: Engine;
+  readonly settings: ResolvedSettings;
+  readonly logger: Logger;
+  readonly simulator: SimulatorCarrier;
+  readonly smsc: SimulatorSmsc | null;
+  readonly smpp: SmppSection;
+  readonly ops: OpsDeps;
+  /** The project the console's one-click login signs in to. */
+  readonly defaultProjectId: string;
+  /** Where console logins are kept (the console's own state, not message data). */
+  readonly consoleSessionRepository: ConsoleSessionRepository;
+  /** RELAY sessions per project, for the console (the RELAY service is built after the app). */
+  readonly relaySessions: RelaySessionSource;
+}
+
+export interface Surfaces {
+  readonly app: FastifyInstance;
+  readonly consoleSessions: ConsoleSessions | null;
+  readonly consoleFeed: ConsoleFeed | null;
+}
+
+/** The Fastify application with every surface this node's roles serve. */
+export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
+  const { engine, settings } = p;
+  const api = settings.roles.includes('api');
+  const deps = httpDeps(engine, settings.publicUrl);
+  const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(p.consoleSessionRepository, engine.clock, { ttlMs: settings.consoleSessionTtlMs }, engine.bus) : null;
+  const consoleFeed = settings.consoleEnabled ? new ConsoleFeed(engine.bus) : null;
+  const app = await buildHttpApp({
+    logger: p.logger,
+    bodyLimitBytes: settings.bodyLimitBytes,
+    simulator: p.simulator,
+    api,
+    deps,
+    ops: p.ops,
+    surfaces: [
+      carriersOpsRoutes({ verifier: engine.verifier, carriers: () => engine.carriers, routes: p.smpp.routes, defaultCarrier: p.simulator.descriptor.id }),
+      ...(p.smsc && api ? [smscRoutes({ verifier: engine.verifier, smsc: p.smsc, host: settings.simulatorSmscHost })] : []),
+      // The REST surfaces and the console belong to the node's `api` role.
+      ...(api ? [compatPlugin(deps), async (a: FastifyInstance) => a.register(numberGroupPlugin, deps)] : []),
+      ...(api && consoleSessions && consoleFeed
+        ? [
+            consoleSurface({
+              http: deps,
+              sessions: consoleSessions,
+              feed: consoleFeed,
+              devLogin: devLoginPolicy(settings, p.defaultProjectId),
+              staticDir: existsSync(CONSOLE_DIR) ? CONSOLE_DIR : null,
+              relaySessions: p.relaySessions,
+            }),
+          ]
+        : []),
+    ],
+    ...(consoleSessions ? { sessionAuth: consoleSessions } : {}),
+  });
+  return { app, consoleSessions, consoleFeed };
+}
+
+/** The operator's certificate, or the local CA's (generated at first start). */
+export function tlsMaterial(settings: ResolvedSettings): TlsMaterial {
+  if (settings.tlsCertFile || settings.tlsKeyFile) {
+    if (!settings.tlsCertFile || !settings.tlsKeyFile) throw new ConfigError('https.certFile and https.keyFile must be given together (SWITCHBOARD_TLS_CERT, SWITCHBOARD_TLS_KEY)');
+    return loadCertificateFiles(settings.tlsCertFile, settings.tlsKeyFile);
+  }
+  const extra = settings.host !== '0.0.0.0' && settings.host !== '::' ? [settings.host, ...settings.tlsHostnames] : settings.tlsHostnames;
+  return ensureLocalCertificates(tlsDir(settings.dataDir), certificateHostnames(extra, hostname()));
+}
+
+/** HTTPS serving the same application: the TLS server hands every request to Fastify's router. */
+export async function listenHttps(app: FastifyInstance, tls: TlsMaterial, settings: ResolvedSettings): Promise<{ server: HttpsServer; port: number }> {
+  const server = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => app.routing(req, res));
+  server.maxConnections = settings.maxConnections;
+  server.keepAliveTimeout = app.server.keepAliveTimeout;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.httpsPort, settings.host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+  return { server, port };
+}
+
+/** Stop an HTTPS server: no new connections, idle ones closed. */
+export function closeHttps(server: HttpsServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,241 @@
+/**
+ * The engine's front door. `createEngine(ports, options)` builds the message pipeline — accept →
+ * journal → dispatch → carrier → receipts → journal, and inbound → journal — with the routing,
+ * admin and cluster services around it, from ports only (store, bus, clock, ids, carriers,
+ * webhook planners, metrics, logger). Every surface (HTTP, RELAY, cXML, the console) is handed
+ * this object and nothing else of the server; tests build it on an in-memory SQLite store with a
+ * manual clock and no network port.
+ */
+import type { Clock } from '../domain/clock.js';
+import type { NodeRecord, NodeRole } from '../domain/cluster.js';
+import type { IdGenerator } from '../domain/ids.js';
+import { ALL_CARRIERS_LOCAL } from '../domain/ports/carrier-availability.js';
+import type { Bus } from '../domain/ports/bus.js';
+import type { Carrier, CarrierDescriptor } from '../domain/ports/carrier.js';
+import type { Logger } from '../domain/ports/logger.js';
+import type { EngineMetrics } from '../domain/ports/metrics.js';
+import type { Store } from '../domain/ports/store.js';
+import { TablePricing, unpriced, type PriceTable } from '../domain/pricing.js';
+import type { SendRules } from '../domain/send-request.js';
+import { ensureStartupProject, type BootstrapReport, type BootstrapSettings } from './admin/bootstrap.js';
+import { CredentialVerifier } from './admin/credential-verifier.js';
+import { CxmlApplicationService } from './admin/cxml-application-service.js';
+import { NumberGroupService } from './admin/number-group-service.js';
+import { NumberService } from './admin/number-service.js';
+import { ProjectService } from './admin/project-service.js';
+import { ClusterCoordinator } from './cluster/cluster-coordinator.js';
+import { LeasedCarrier } from './cluster/leased-carrier.js';
+import { EngineCarrierSink } from './messages/carrier-sink.js';
+import { Dispatcher, type DispatcherOptions } from './messages/dispatcher.js';
+import { InboundRouter } from './messages/inbound-router.js';
+import { MessageJournal } from './messages/journal.js';
+import { MessageAcceptor } from './messages/message-acceptor.js';
+import { MessageService } from './messages/message-service.js';
+import { recoverAwaitingReceipts } from './messages/receipt-recovery.js';
+import { RecentMessages } from './messages/recent-messages.js';
+import type { WebhookPlanner } from './messages/state-change.js';
+import { SubmissionsInFlight } from './messages/submissions-in-flight.js';
+import { WebhookOutbox } from './messages/webhook-outbox.js';
+import { readsOf, type EngineReads } from './reads.js';
+import { CarrierRouter, type Route } from './routing/carrier-router.js';
+import { NumberDirectory } from './routing/number-directory.js';
+import { NumberGroupSenderResolver } from './routing/number-group-resolver.js';
+import { OwnedNumberResolver } from './routing/sender-resolver.js';
+
+export type { EngineReads } from './reads.js';
+export type { WebhookPlanner, StateChange } from './messages/state-change.js';
+export type { BootstrapReport, BootstrapSettings } from './admin/bootstrap.js';
+
+/** What the engine is built from: ports, each with an adapter chosen by the composition root. */
+export interface EnginePorts {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly logger: Logger;
+  readonly metrics: EngineMetrics;
+  /** Carriers every node uses (the simulator). */
+  readonly carriers: readonly Carrier[];
+  /**
+   * Carriers behind one connection each (SMPP accounts). Alone, the engine connects them at start;
+   * in a cluster only the node holding a carrier's lease connects it, through `connect`.
+   */
+  readonly connections?: ReadonlyArray<{ readonly descriptor: CarrierDescriptor; connect(): Carrier }>;
+  /** Decide the webhooks a batch of changes causes (status callbacks, inbound webhooks). */
+  readonly planners: readonly WebhookPlanner[];
+}
+
+export interface EngineOptions {
+  /** This node's name (leases, logs) and this process's unique instance id. */
+  readonly nodeId: string;
+  readonly instanceId: string;
+  readonly roles: readonly NodeRole[];
+  /** Routes from destination prefixes to carrier ids; unmatched destinations go to `defaultCarrier`. */
+  readonly routes: readonly Route[];
+  readonly defaultCarrier: string;
+  readonly pricing: PriceTable | null;
+  readonly sendRules: SendRules;
+  readonly dispatch: Omit<DispatcherOptions, 'nodeId'>;
+  /**
+   * Record `sent` ahead of a final receipt that reaches a node which did not record the submission
+   * (several nodes, or SMPP receipts outliving a crash).
+   */
+  readonly inferSentFromReceipts: boolean;
+  /** Several nodes share the database: join the cluster (heartbeats, carrier leases, adoption). */
+  readonly cluster: { readonly heartbeatMs: number; readonly nodeTimeoutMs: number } | null;
+  /**
+   * Receipts a dead instance held in memory for a carrier (the simulator's, whose carrier message
+   * ids start with a per-instance prefix): re-armed on this node when that instance is adopted.
+   */
+  readonly adoptReceipts?: { readonly carrier: Carrier; readonly prefixOf: (instanceId: string) => string };
+  /** Further clean-up of dead instances (their parked RELAY sessions). */
+  readonly onInstancesDead?: (dead: readonly NodeRecord[]) => Promise<void>;
+}
+
+/** The running engine, as every surface sees it. */
+export interface Engine {
+  readonly clock: Clock;
+  /** Committed changes and other engine events (RELAY, the console feed and waits subscribe). */
+  readonly bus: Bus;
+  readonly verifier: CredentialVerifier;
+  readonly acceptor: MessageAcceptor;
+  readonly messages: MessageService;
+  readonly inbound: InboundRouter;
+  readonly numbers: NumberService;
+  readonly groups: NumberGroupService;
+  readonly applications: CxmlApplicationService;
+  readonly projects: ProjectService;
+  readonly webhookOutbox: WebhookOutbox;
+  readonly reads: EngineReads;
+  /** Every carrier, the simulator first. */
+  readonly carriers: readonly Carrier[];
+  readonly cluster: ClusterCoordinator | null;
+  /** Create or check the project a server starts with. */
+  bootstrap(settings: BootstrapSettings): Promise<BootstrapReport>;
+  /** Whether storage answers (readiness). */
+  ping(): Promise<void>;
+  /** Work waiting: messages not yet handed to a carrier, webhook deliveries not yet done. */
+  backlog(): Promise<{ dispatch: number; webhooks: number }>;
+  /** Look for work now (after the bus reconnects: events may have been missed). */
+  wake(): void;
+  /** Start carriers, recover owed receipts, join the cluster and start dispatching (`dispatch` role). */
+  start(): Promise<void>;
+  /** Finish writes in flight, stop dispatching and the carriers, and commit what they reported. */
+  stop(): Promise<void>;
+}
+
+export function createEngine(ports: EnginePorts, options: EngineOptions): Engine {
+  const { store, bus, clock, ids, logger, metrics } = ports;
+  const dispatching = options.roles.includes('dispatch');
+  const recent = new RecentMessages();
+  const journal = new MessageJournal({ store, clock, ids, bus, metrics, planners: ports.planners, recent });
+  const directory = new NumberDirectory(store.numbers, clock, bus);
+  const isUniqueViolation = (err: unknown) => store.isUniqueViolation(err);
+  const verifier = new CredentialVerifier(store.projects, store.tokens, clock, bus);
+  const acceptor = new MessageAcceptor({
+    clock,
+    ids,
+    senders: new NumberGroupSenderResolver(new OwnedNumberResolver(directory), store.numberGroups, clock),
+    rules: options.sendRules,
+    journal,
+  });
+  const inbound = new InboundRouter({ ids, numbers: directory, journal });
+  const inFlight = new SubmissionsInFlight();
+  const sink = new EngineCarrierSink(journal, inbound, logger, inFlight, options.inferSentFromReceipts);
+
+  const connections = ports.connections ?? [];
+  // With several nodes, each connection is held by one node at a time (the holder of its lease).
+  const leased = options.cluster ? connections.map((c) => new LeasedCarrier(c.descriptor, () => c.connect())) : [];
+  const carriers: Carrier[] = [...ports.carriers, ...(options.cluster ? leased : connections.map((c) => c.connect()))];
+  const router = new CarrierRouter(carriers, options.routes, options.defaultCarrier);
+
+  const cluster = options.cluster
+    ? new ClusterCoordinator(
+        {
+          store,
+          clock,
+          logger,
+          leased: dispatching ? leased : [],
+          onCarrierAcquired: (id) => {
+            dispatcher.wake();
+            // Finish what the previous holder of the connection recorded only half of.
+            const c = leased.find((l) => l.descriptor.id === id);
+            if (c) recoverAwaitingReceipts(store.messages, c).catch((err: unknown) => logger.error({ err, carrier: id }, 'carrier recovery failed'));
+          },
+          adopt: async (dead) => {
+            const adopt = options.adoptReceipts;
+            if (adopt) {
+              const prefixes = dead.map((d) => adopt.prefixOf(d.instanceId));
+              const n = await recoverAwaitingReceipts(store.messages, adopt.carrier, (m) => m.carrierMessageId !== null && prefixes.some((p) => m.carrierMessageId!.startsWith(p)));
+              if (n) logger.info({ receipts: n, instances: dead.map((d) => d.instanceId) }, 'adopted pending simulated receipts');
+            }
+            await options.onInstancesDead?.(dead);
+          },
+        },
+        { instanceId: options.instanceId, nodeId: options.nodeId, roles: options.roles, url: null, heartbeatMs: options.cluster.heartbeatMs, nodeTimeoutMs: options.cluster.nodeTimeoutMs },
+      )
+    : null;
+
+  const dispatcher = new Dispatcher(
+    {
+      store,
+      clock,
+      bus,
+      router,
+      journal,
+      pricing: options.pricing ? new TablePricing(options.pricing) : unpriced,
+      metrics,
+      logger,
+      inFlight,
+      earlyReceipts: sink,
+      recent,
+      availability: cluster ?? ALL_CARRIERS_LOCAL,
+    },
+    { nodeId: options.nodeId, ...options.dispatch },
+  );
+
+  const projects = new ProjectService({ store, clock, ids, bus });
+  const numbers = new NumberService({ store, clock, ids, bus, directory, isUniqueViolation });
+
+  return {
+    clock,
+    bus,
+    verifier,
+    acceptor,
+    messages: new MessageService({ store, journal }),
+    inbound,
+    numbers,
+    groups: new NumberGroupService({ store, clock, ids, isUniqueViolation }),
+    applications: new CxmlApplicationService({ store, clock, ids }),
+    projects,
+    webhookOutbox: new WebhookOutbox({ webhooks: store.webhooks, clock, bus }),
+    reads: readsOf(store),
+    carriers,
+    cluster,
+    bootstrap: (settings) => ensureStartupProject({ store, projects, numbers }, settings),
+    ping: () => store.ping(),
+    backlog: async () => ({ dispatch: await store.jobs.count('dispatch'), webhooks: await store.webhooks.countPending() }),
+    wake: () => {
+      dispatcher.wake();
+      directory.invalidate();
+    },
+    async start() {
+      if (dispatching) {
+        for (const c of carriers) await c.start(sink);
+        // One node: everything awaiting a receipt was this node's. Several: each node adopts the
+        // pending receipts of dead instances only (the cluster coordinator), so none is re-run twice.
+        if (!cluster) for (const c of carriers) await recoverAwaitingReceipts(store.messages, c);
+      }
+      await cluster?.start();
+      // A single node's leases are all its own (from its previous run); several nodes release only theirs.
+      if (dispatching) await dispatcher.start(!cluster);
+    },
+    async stop() {
+      await journal.drain();
+      await dispatcher.stop();
+      await cluster?.stop();
+      for (const c of carriers) await c.stop();
+      await journal.drain();
+    },
+  };
+}

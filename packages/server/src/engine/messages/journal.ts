@@ -1,0 +1,247 @@
+/**
+ * The message journal: the one write path for message changes. Every new message (accepted
+ * outbound, received inbound), every state change (dispatch, carrier answers, receipts, expiry)
+ * and every redaction or deletion is written here. A write puts the message rows, their event
+ * rows, dispatch jobs and the webhooks the change causes in one transaction; concurrent writes are
+ * group-committed (one transaction per turn of the event loop); and only after the commit is the
+ * change published on the bus. It is also the one place that decides what a storage failure means:
+ * a new message fails back to its caller (nothing was promised yet), while a state change — which
+ * exists only in memory until written — waits for storage to come back.
+ */
+import type { ErrorKey, MessageStatus } from '@switchboard/protocol';
+import { backoffDelay, ERRORS, type BackoffPolicy } from '@switchboard/protocol';
+import type { Clock } from '../../domain/clock.js';
+import type { IdGenerator } from '../../domain/ids.js';
+import { mediaRecordsFor } from '../../domain/media.js';
+import type { MessageRecord, NewMessage, NewMessageEvent } from '../../domain/message.js';
+import type { Bus } from '../../domain/ports/bus.js';
+import type { EngineMetrics } from '../../domain/ports/metrics.js';
+import { isStoreUnavailable, type Repositories, type Store, type TransitionUpdate } from '../../domain/ports/store.js';
+import type { NewWebhookDelivery } from '../../domain/webhooks.js';
+import { Batcher } from '../../util/batcher.js';
+import type { RecentMessages } from './recent-messages.js';
+import type { StateChange, WebhookPlanner } from './state-change.js';
+
+/** A requested change: move a message to `to`, with failure facts and carrier details. */
+export interface ChangeRequest {
+  readonly projectId: string;
+  readonly messageId: string;
+  readonly to: MessageStatus;
+  /** Failure reason from the catalogue (sets error_code, error_message and reason). */
+  readonly error?: ErrorKey;
+  /** Extra text appended to the catalogue message (e.g. the carrier's own words). */
+  readonly errorDetail?: string;
+  readonly carrier?: string;
+  readonly carrierMessageId?: string;
+  readonly price?: number | null;
+  /** Facts for the event timeline. */
+  readonly detail?: Record<string, unknown>;
+  /** A dispatch job this change finishes; it is deleted in the same transaction. */
+  readonly completesJob?: number;
+}
+
+/** What applying a batch of changes inside a transaction produced. */
+interface AppliedChanges {
+  readonly changes: StateChange[];
+  readonly webhooks: number;
+  /** Per request: whether the message was in a state that allowed the change. */
+  readonly applied: boolean[];
+}
+
+/** What a caller's own transaction work hands back to `withinTransaction`. */
+export interface TransactionWork<T> {
+  readonly value: T;
+  /** State changes to write in the same transaction. */
+  readonly changes: readonly ChangeRequest[];
+}
+
+/** Wait while storage is unreachable: capped doubling from 100 ms to 5 s, for about 16 minutes. */
+const STORAGE_RETRY: BackoffPolicy = { initialMs: 100, maxMs: 5_000 };
+const STORAGE_RETRY_ATTEMPTS = 200;
+
+export interface JournalDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly bus: Bus;
+  readonly metrics: EngineMetrics;
+  readonly planners: readonly WebhookPlanner[];
+  readonly recent: RecentMessages;
+}
+
+/** Turn a catalogue error into the stored failure fields. */
+export function failureFields(error: ErrorKey | undefined, extra?: string): Pick<TransitionUpdate, 'errorCode' | 'errorMessage' | 'reason'> {
+  if (!error) return {};
+  const entry = ERRORS[error];
+  return { errorCode: String(entry.compat), errorMessage: extra ? `${entry.message} (${extra})` : entry.message, reason: entry.native };
+}
+
+export class MessageJournal {
+  private readonly creates: Batcher<NewMessage, MessageRecord>;
+  private readonly changes: Batcher<ChangeRequest, boolean>;
+
+  constructor(private readonly deps: JournalDeps) {
+    this.creates = new Batcher((rows) => this.writeNew(rows), 1000);
+    this.changes = new Batcher(
+      (items) => this.writeChanges(items),
+      2000,
+      (err, attempt) => (isStoreUnavailable(err) && attempt <= STORAGE_RETRY_ATTEMPTS ? backoffDelay(STORAGE_RETRY, attempt) : null),
+    );
+  }
+
+  /**
+   * Write a new message: an outbound one `queued` with its dispatch job, an inbound one `received`.
+   * Resolves after the commit, so an answer to the caller means the message survives a crash.
+   */
+  create(row: NewMessage): Promise<MessageRecord> {
+    return this.creates.add(row);
+  }
+
+  /** Apply one state change; resolves true if the message was in a state that allowed it. */
+  record(change: ChangeRequest): Promise<boolean> {
+    return this.changes.add(change);
+  }
+
+  /** Apply many state changes; one result per change, in order. */
+  recordMany(changes: readonly ChangeRequest[]): Promise<boolean[]> {
+    return this.changes.addMany(changes);
+  }
+
+  /**
+   * Run `work` in a transaction and write the state changes it asks for in the same one (the
+   * dispatcher claims jobs and moves their messages on atomically); publishes after the commit.
+   */
+  async withinTransaction<T>(work: (tx: Repositories, now: number) => Promise<TransactionWork<T>>): Promise<T> {
+    const now = this.deps.clock.now();
+    const { value, applied } = await this.deps.store.transaction(async (tx) => {
+      const { value, changes } = await work(tx, now);
+      return { value, applied: await this.applyChanges(tx, changes, now) };
+    });
+    this.announce(applied.changes, applied.webhooks);
+    return value;
+  }
+
+  /** Empty the body of a message; the caller has checked that it may be redacted. */
+  redact(projectId: string, id: string): Promise<MessageRecord | undefined> {
+    this.deps.recent.forget(id);
+    return this.deps.store.messages.redact(projectId, id, this.deps.clock.now());
+  }
+
+  /** Hide a message from listings (kept for `include_deleted`). */
+  markDeleted(projectId: string, id: string): Promise<boolean> {
+    return this.deps.store.messages.markDeleted(projectId, id, this.deps.clock.now());
+  }
+
+  /** Wait until every queued write is committed. */
+  async drain(): Promise<void> {
+    await this.creates.drain();
+    await this.changes.drain();
+  }
+
+  private async writeNew(rows: NewMessage[]): Promise<MessageRecord[]> {
+    const { store, ids, planners } = this.deps;
+    const now = this.deps.clock.now();
+    const { records, changes, webhooks } = await store.transaction(async (tx) => {
+      const records = await tx.messages.insertMany(rows);
+      const changes: StateChange[] = records.map((message) => ({ message, event: firstEvent(message) }));
+      await tx.events.insertMany(changes.map((c) => c.event));
+      const media = records.flatMap((m) => mediaRecordsFor(m, () => ids.uuid()));
+      if (media.length) await tx.media.insertMany(media);
+      const outbound = records.filter((m) => m.status === 'queued');
+      if (outbound.length) await tx.jobs.enqueueMany(outbound.map((m) => ({ kind: 'dispatch', projectId: m.projectId, messageId: m.id, runAt: m.createdAt })));
+      const webhooks = await planWebhooks(planners, changes, tx, now);
+      if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
+      return { records, changes, webhooks: webhooks.length };
+    });
+    let dispatch = false;
+    for (const r of records) {
+      if (r.status !== 'queued') continue;
+      this.deps.recent.remember(r);
+      dispatch = true;
+    }
+    this.announce(changes, webhooks);
+    if (dispatch) this.deps.bus.publish('work.available', { queue: 'dispatch' });
+    return records;
+  }
+
+  private async writeChanges(items: ChangeRequest[]): Promise<boolean[]> {
+    const now = this.deps.clock.now();
+    const result = await this.deps.store.transaction((tx) => this.applyChanges(tx, items, now));
+    this.announce(result.changes, result.webhooks);
+    return result.applied;
+  }
+
+  /** Guarded updates, their event rows, finished jobs and planned webhooks, inside `tx`. */
+  private async applyChanges(tx: Repositories, items: readonly ChangeRequest[], now: number): Promise<AppliedChanges> {
+    if (items.length === 0) return { changes: [], webhooks: 0, applied: [] };
+    const updates: TransitionUpdate[] = items.map((c) => ({
+      projectId: c.projectId,
+      id: c.messageId,
+      to: c.to,
+      at: now,
+      ...failureFields(c.error, c.errorDetail),
+      ...(c.carrier !== undefined ? { carrier: c.carrier } : {}),
+      ...(c.carrierMessageId !== undefined ? { carrierMessageId: c.carrierMessageId } : {}),
+      ...(c.price !== undefined ? { price: c.price } : {}),
+    }));
+    const changed = await this.deps.recent.complete(tx, await tx.messages.transitionMany(updates));
+    // A message can appear twice in one batch (e.g. sent and delivered); match each row to its request.
+    const byKey = new Map<string, ChangeRequest>();
+    for (const c of items) byKey.set(`${c.messageId}\u0000${c.to}`, c);
+    const changes: StateChange[] = changed.map((message) => {
+      const req = byKey.get(`${message.id}\u0000${message.status}`);
+      const event: NewMessageEvent = {
+        messageId: message.id,
+        projectId: message.projectId,
+        status: message.status,
+        at: now,
+        errorCode: req?.error ? message.errorCode : null,
+        errorMessage: req?.error ? message.errorMessage : null,
+        detail: eventDetail(req),
+      };
+      return { message, event };
+    });
+    if (changes.length) await tx.events.insertMany(changes.map((c) => c.event));
+    const jobs = items.filter((c) => c.completesJob !== undefined).map((c) => c.completesJob!);
+    if (jobs.length) await tx.jobs.deleteMany(jobs);
+    const webhooks = await planWebhooks(this.deps.planners, changes, tx, now);
+    if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
+    const appliedKeys = new Set(changes.map((c) => `${c.message.id}\u0000${c.message.status}`));
+    return { changes, webhooks: webhooks.length, applied: items.map((c) => appliedKeys.has(`${c.messageId}\u0000${c.to}`)) };
+  }
+
+  /** After a commit: publish each change, count it, and wake the webhook runner. */
+  private announce(changes: readonly StateChange[], webhooksQueued: number): void {
+    const { bus, metrics } = this.deps;
+    const counts = new Map<MessageStatus, number>();
+    for (const c of changes) {
+      counts.set(c.message.status, (counts.get(c.message.status) ?? 0) + 1);
+      bus.publish('message.status', { projectId: c.message.projectId, message: c.message, status: c.message.status, at: c.event.at, event: c.event });
+    }
+    for (const [status, n] of counts) metrics.messagesTransitioned(status, n);
+    if (webhooksQueued > 0) bus.publish('work.available', { queue: 'webhooks' });
+  }
+}
+
+/** Run every planner over a batch of changes. */
+async function planWebhooks(planners: readonly WebhookPlanner[], changes: readonly StateChange[], tx: Repositories, now: number): Promise<NewWebhookDelivery[]> {
+  if (changes.length === 0 || planners.length === 0) return [];
+  const out: NewWebhookDelivery[] = [];
+  for (const p of planners) out.push(...(await p.plan(changes, tx, now)));
+  return out;
+}
+
+/** The event that opens a message's timeline: `queued` with its surface, or `received` with its carrier. */
+function firstEvent(m: MessageRecord): NewMessageEvent {
+  const detail = m.status === 'received' ? { carrier: m.carrier } : { origin: m.origin };
+  return { messageId: m.id, projectId: m.projectId, status: m.status, at: m.createdAt, errorCode: null, errorMessage: null, detail };
+}
+
+function eventDetail(req: ChangeRequest | undefined): Record<string, unknown> | null {
+  if (!req) return null;
+  const d: Record<string, unknown> = { ...req.detail };
+  if (req.carrier !== undefined) d.carrier = req.carrier;
+  if (req.carrierMessageId !== undefined) d.carrier_message_id = req.carrierMessageId;
+  if (req.error) d.reason = ERRORS[req.error].native;
+  return Object.keys(d).length ? d : null;
+}
