@@ -5,14 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { NewMessage } from '../../src/domain/message.js';
+import { newOutboundMessage } from '../../src/domain/new-message.js';
 import type { PhoneNumberRecord } from '../../src/domain/project.js';
 
 export function messageRow(projectId: string, overrides: Partial<NewMessage> = {}): NewMessage {
   const at = overrides.createdAt ?? Date.now();
-  return {
+  // Built by the engine's own factory, then moved to the state the test is about.
+  const queued = newOutboundMessage({
     id: randomUUID(),
     projectId,
-    direction: 'outbound',
     origin: 'rest',
     from: '+15551230001',
     to: '+15557654321',
@@ -21,10 +22,7 @@ export function messageRow(projectId: string, overrides: Partial<NewMessage> = {
     kind: 'sms',
     encoding: 'GSM-7',
     segments: 1,
-    status: 'delivered',
-    errorCode: null,
-    errorMessage: null,
-    reason: null,
+    at,
     statusCallback: null,
     callbackFormat: null,
     customVariables: null,
@@ -32,20 +30,10 @@ export function messageRow(projectId: string, overrides: Partial<NewMessage> = {
     tags: [],
     numberGroupId: null,
     applicationId: null,
-    price: null,
-    priceUnit: 'USD',
     maxPrice: null,
     validityPeriod: 14_400,
-    expiresAt: at + 14_400_000,
-    carrier: null,
-    carrierMessageId: null,
-    createdAt: at,
-    updatedAt: at,
-    sentAt: null,
-    redactedAt: null,
-    deletedAt: null,
-    ...overrides,
-  };
+  });
+  return { ...queued, status: 'delivered', ...overrides };
 }
 
 export function phoneNumberRow(projectId: string, number: string, overrides: Partial<PhoneNumberRecord> = {}): PhoneNumberRecord {
