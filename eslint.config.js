@@ -28,23 +28,6 @@ export default tseslint.config(
     files: ['**/test/**/*.ts', '**/*.test.ts', 'bench/**', 'examples/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
-  {
-    // The domain layer stays free of I/O libraries (ARCHITECTURE.md §2). `./store/**` is the
-    // persistence port's own folder (domain/ports/store/), not the store adapter.
-    files: ['packages/server/src/domain/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['fastify*', 'kysely*', 'better-sqlite3', 'pg', 'ws', 'undici', 'nats*', '**/store/**', '!./store/**', '**/http/**', '**/engine/**'], message: 'The domain imports no database, HTTP or socket library and no outer layer.' },
-        ],
-      }],
-    },
-  },
-  {
-    // The SDK and protocol depend on nothing of the server.
-    files: ['packages/protocol/src/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@switchboard/server*', 'node:*'], message: 'protocol is pure and platform-neutral.' }] }],
-    },
-  },
+  // The layering (which folder and package may import which, and no import cycles) is checked by
+  // dependency-cruiser, the second half of `npm run lint`: see .dependency-cruiser.mjs.
 );
