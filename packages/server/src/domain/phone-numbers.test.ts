@@ -1,8 +1,38 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyNumber, isE164, isShortCode, isValidDestination, isValidSender } from './phone-numbers.js';
+import { classifyNumber, isE164, isShortCode, isValidDestination, isValidSender, parsePhoneNumber } from './phone-numbers.js';
 
 const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+
+describe('parsePhoneNumber', () => {
+  it.each([
+    ['+15551234567', 'e164'],
+    ['+447700900123', 'e164'],
+    ['12345', 'shortcode'],
+    ['123456', 'shortcode'],
+    ['988', 'passthrough'],
+    ['+988', 'passthrough'],
+    ['1234', 'passthrough'],
+    ['ACME', 'other'],
+    ['07700900123', 'other'],
+    ['+0123456', 'other'],
+    ['12', 'other'],
+  ])('reads %s as %s, unchanged', (value, kind) => {
+    expect(parsePhoneNumber(value)).toEqual({ number: value, kind });
+  });
+
+  it.each(['', '+', ' +15551234567', '+15551234567 ', '+1 555 123 4567', '+1555-123-4567', '(555) 123-4567', 'a'.repeat(32), 'sender.id', undefined, null, 15551234567, ['+15551234567']])(
+    'refuses %j',
+    (value) => {
+      expect(parsePhoneNumber(value)).toBeUndefined();
+    },
+  );
+
+  it('reads exactly what the console filters always took: + optional, then 1 to 31 letters or digits (property)', () => {
+    const unit = fc.constantFrom(...'+0123456789AZaz -.');
+    fc.assert(fc.property(fc.string({ unit, maxLength: 34 }), (v) => (parsePhoneNumber(v) !== undefined) === /^\+?[0-9A-Za-z]{1,31}$/.test(v)));
+  });
+});
 
 describe('isE164', () => {
   it('accepts + and a non-zero digit followed by 4 to 16 digits', () => {
@@ -37,6 +67,17 @@ describe('isValidDestination and isValidSender', () => {
   it.each(['12', '+12', '1234567', 'abc', ''])('refuse %j', (v) => {
     expect(isValidDestination(v)).toBe(false);
     expect(isValidSender(v)).toBe(false);
+  });
+
+  it('take exactly what the send checks always took (property)', () => {
+    const unit = fc.constantFrom(...'+0123456789A ');
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 19 }), (v) => {
+        const e164 = /^\+[1-9]\d{4,16}$/.test(v);
+        const short = /^\d{5,6}$/.test(v);
+        return isValidSender(v) === (e164 || short) && isValidDestination(v) === (e164 || short || /^\+?\d{3,4}$/.test(v));
+      }),
+    );
   });
 
   it('never accept a sender that is not a valid destination (property)', () => {

@@ -1,14 +1,18 @@
 /**
- * Phone number syntax and classification: E.164 long codes, toll-free numbers and short codes.
+ * Phone numbers: the one parser every surface, the engine and the console use, and the
+ * classification the phone-numbers API reports (long code, toll-free, short code).
  *
  * Validation follows the SignalWire rule (`+` then 5–17 digits) rather than a numbering-plan
- * database, so test ranges such as +1555… are accepted, as they are by SignalWire.
+ * database, so test ranges such as +1555… are accepted, as they are by SignalWire. Values are read
+ * as given: no spaces, dashes or brackets are removed, so what is stored is what was checked.
  */
 
 const E164 = /^\+[1-9]\d{4,16}$/;
 const SHORT_CODE = /^\d{5,6}$/;
 /** Passthrough destinations such as 988 / +988 (N11-style and short service numbers). */
 const PASSTHROUGH = /^\+?\d{3,4}$/;
+/** Whatever else a carrier may put on a message: alphanumeric sender IDs, national-format numbers. */
+const OTHER_ADDRESS = /^\+?[0-9A-Za-z]{1,31}$/;
 
 /** North American toll-free area codes. */
 const NANP_TOLL_FREE = new Set(['800', '833', '844', '855', '866', '877', '888']);
@@ -29,30 +33,55 @@ const CALLING_CODES_LONGEST_FIRST = [...CALLING_CODES].sort((a, b) => b[0].lengt
 /** Kind of a number as the phone-numbers API reports it. */
 export type NumberType = 'longcode' | 'toll-free' | 'shortcode';
 
+/**
+ * What a string is as the address of a message. `e164` and `shortcode` may send and receive;
+ * `passthrough` (988, +988) may only be sent to; `other` is only ever found on messages carriers
+ * deliver, so it is good for searching, not for sending.
+ */
+export type AddressKind = 'e164' | 'shortcode' | 'passthrough' | 'other';
+
+/** Read a message address; `undefined` for anything that is not one (or not a string). */
+export function parsePhoneNumber(value: unknown): { readonly number: string; readonly kind: AddressKind } | undefined {
+  if (typeof value !== 'string') return undefined;
+  const kind: AddressKind | undefined = E164.test(value)
+    ? 'e164'
+    : SHORT_CODE.test(value)
+      ? 'shortcode'
+      : PASSTHROUGH.test(value)
+        ? 'passthrough'
+        : OTHER_ADDRESS.test(value)
+          ? 'other'
+          : undefined;
+  return kind && { number: value, kind };
+}
+
 /** True for an E.164 number: `+`, a non-zero digit, then 4–16 more digits. */
 export function isE164(value: string): boolean {
-  return E164.test(value);
+  return parsePhoneNumber(value)?.kind === 'e164';
 }
 
 /** True for a 5–6 digit short code. */
 export function isShortCode(value: string): boolean {
-  return SHORT_CODE.test(value);
+  return parsePhoneNumber(value)?.kind === 'shortcode';
 }
 
 /** True for a valid message destination: E.164, short code, or a passthrough number like 988. */
 export function isValidDestination(value: string): boolean {
-  return E164.test(value) || SHORT_CODE.test(value) || PASSTHROUGH.test(value);
+  const kind = parsePhoneNumber(value)?.kind;
+  return kind !== undefined && kind !== 'other';
 }
 
 /** True for a valid sender: an E.164 number or a short code. */
 export function isValidSender(value: string): boolean {
-  return E164.test(value) || SHORT_CODE.test(value);
+  const kind = parsePhoneNumber(value)?.kind;
+  return kind === 'e164' || kind === 'shortcode';
 }
 
 /** Classify a registrable number; `undefined` when it is neither E.164 nor a short code. */
 export function classifyNumber(value: string): { type: NumberType; countryCode: string | null } | undefined {
-  if (SHORT_CODE.test(value)) return { type: 'shortcode', countryCode: null };
-  if (!E164.test(value)) return undefined;
+  const kind = parsePhoneNumber(value)?.kind;
+  if (kind === 'shortcode') return { type: 'shortcode', countryCode: null };
+  if (kind !== 'e164') return undefined;
   const digits = value.slice(1);
   const type: NumberType = digits.startsWith('1') && NANP_TOLL_FREE.has(digits.slice(1, 4)) ? 'toll-free' : 'longcode';
   const match = CALLING_CODES_LONGEST_FIRST.find(([code]) => digits.startsWith(code));

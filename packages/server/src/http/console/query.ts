@@ -6,6 +6,7 @@ import { isMessageStatus, type MessageOrigin, type MessageStatus } from '@switch
 import type { ErrorDetail } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
 import { dateErrorDetail, parseDate } from '../../domain/dates.js';
+import { parsePhoneNumber } from '../../domain/phone-numbers.js';
 import type { MessageListFilter } from '../../domain/ports/store.js';
 
 const ORIGINS: readonly MessageOrigin[] = ['rest', 'compat', 'relay', 'reply', 'console', 'inbound'];
@@ -24,8 +25,8 @@ function text(q: Query, name: string, max: number, errors: ErrorDetail[]): strin
 
 function phone(q: Query, name: string, errors: ErrorDetail[]): string | undefined {
   const v = text(q, name, 32, errors);
-  if (v !== undefined && !/^\+?[0-9A-Za-z]{1,31}$/.test(v)) {
-    errors.push(detail('FILTER_INVALID', { attribute: name, message: `${name} must be a phone number (E.164, like +15551230001) or a short code.` }));
+  if (v !== undefined && !parsePhoneNumber(v)) {
+    errors.push(detail('FILTER_INVALID', { attribute: name, message: `${name} must be a phone number (E.164, like +15551230001), a short code or a sender ID.` }));
     return undefined;
   }
   return v;
