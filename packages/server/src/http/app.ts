@@ -4,7 +4,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.js';
+import type { SimulatorControl } from '../domain/ports/simulator.js';
 import { isStoreUnavailable } from '../domain/ports/store.js';
 import type { SessionAuthenticator } from './auth.js';
 import type { HttpDeps } from './deps.js';
@@ -17,7 +17,7 @@ export interface HttpAppOptions {
   readonly bodyLimitBytes: number;
   readonly deps: HttpDeps;
   readonly ops: OpsDeps;
-  readonly simulator: SimulatorCarrier;
+  readonly simulator: SimulatorControl;
   /** Serve the REST surfaces (the node's `api` role); false leaves only the ops endpoints and `surfaces`. Default true. */
   readonly api?: boolean;
   /** The web console's session check, which every surface then accepts beside Basic auth. */
