@@ -10,18 +10,13 @@ import type { Bus } from '../../domain/ports/bus.js';
 import type { HandsetInboxRepository } from '../../domain/ports/store.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import { TimerQueue } from '../../util/timer-queue.js';
-import { decideOutcome, type OutcomeRule, type SimulatedOutcome } from './outcomes.js';
+import type { SimulatorControl, SimulatorTuning } from '../../domain/ports/simulator.js';
+import { decideOutcome, type SimulatedOutcome } from '../../domain/simulator/outcomes.js';
 
-export interface SimulatorSettings {
-  /** Delay between lifecycle steps (submit answer, then receipt), ms. */
-  readonly delayMs: number;
-  /** Delay of a "delayed receipt" outcome, ms. */
-  readonly delayedReceiptMs: number;
-  /** Whether MMS get delivery receipts (real networks give none: MMS stop at `sent`). */
-  readonly mmsReceipts: boolean;
+/** How the simulator behaves: its run-time tuning plus what is fixed at start. */
+export interface SimulatorSettings extends SimulatorTuning {
   /** Messages kept per project in the handset inbox. */
   readonly inboxLimit: number;
-  readonly rules: readonly OutcomeRule[];
   /**
    * Start of every carrier message id this simulator gives (default `SIM`). Nodes sharing a database
    * use one per process, so the pending receipts of a node that died can be told apart and adopted.
@@ -42,7 +37,8 @@ interface PendingReceipt {
 
 export const SIMULATOR_ID = 'simulator';
 
-export class SimulatorCarrier implements Carrier {
+/** The built-in carrier; the simulator API steers it through `SimulatorControl`. */
+export class SimulatorCarrier implements Carrier, SimulatorControl {
   readonly descriptor: CarrierDescriptor = {
     id: SIMULATOR_ID,
     kind: 'simulator',

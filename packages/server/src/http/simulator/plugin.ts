@@ -7,11 +7,11 @@
 import type { ErrorDetail } from '@switchboard/protocol';
 import type { FastifyInstance } from 'fastify';
 import { AppError, detail } from '../../domain/app-error.js';
+import type { SimulatorControl, SimulatorTuning } from '../../domain/ports/simulator.js';
 import type { HandsetFilter, HandsetMessageRecord } from '../../domain/ports/store.js';
 import { checkContent, checkDestination } from '../../domain/send-request.js';
-import { MAGIC_NUMBERS, type OutcomeRule } from '../../carriers/simulator/outcomes.js';
-import { describeOutcomeRule, parseOutcomeRules } from '../../carriers/simulator/rules-config.js';
-import type { SimulatorCarrier } from '../../carriers/simulator/simulator-carrier.js';
+import { MAGIC_NUMBERS } from '../../domain/simulator/outcomes.js';
+import { describeOutcomeRule, parseOutcomeRules } from '../../domain/simulator/rules.js';
 import { authenticate, principalOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
@@ -65,7 +65,7 @@ function matches(h: HandsetMessageRecord, projectId: string, f: HandsetFilter): 
   );
 }
 
-export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDeps; simulator: SimulatorCarrier }): Promise<void> {
+export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDeps; simulator: SimulatorControl }): Promise<void> {
   const { deps, simulator } = opts;
   useStrictJson(app);
   useNativeErrors(app, 'messaging', 'the simulator API');
@@ -78,13 +78,13 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const limit = wholeNumberParam(q.limit, 'limit', 1, 1000, 100);
-    const rows = await deps.store.handsets.list(projectId, filterFrom(q), limit);
+    const rows = await deps.reads.handsets.list(projectId, filterFrom(q), limit);
     return { data: rows.map(present) };
   });
 
   app.delete('/api/simulator/messages', async (request) => {
     const { projectId } = principalOf(request);
-    return { deleted: await deps.store.handsets.clear(projectId) };
+    return { deleted: await deps.reads.handsets.clear(projectId) };
   });
 
   app.get('/api/simulator/messages/wait', async (request, reply) => {
@@ -102,7 +102,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     const onClose = () => resolveHit(null);
     request.raw.on('close', onClose);
     try {
-      const existing = await deps.store.handsets.list(projectId, filter, 1);
+      const existing = await deps.reads.handsets.list(projectId, filter, 1);
       if (existing[0]) resolveHit(existing[0]);
       const found = await hit;
       if (!found) return reply.code(408).send({ error: 'Request Timeout', message: `No matching message reached a handset within ${timeoutMs / 1000} s.` });
@@ -120,7 +120,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     const errors: ErrorDetail[] = checkDestination(b.from).map(() =>
       detail('FROM_INVALID', { message: `From must be the phone's number in E.164 (got ${JSON.stringify(b.from ?? null)}).` }),
     );
-    const owned = typeof b.to === 'string' ? await deps.store.numbers.getByNumber(projectId, b.to) : undefined;
+    const owned = typeof b.to === 'string' ? await deps.reads.numbers.getByNumber(projectId, b.to) : undefined;
     if (!owned) errors.push(detail('TO_INVALID', { message: `To must be one of your project's numbers (got ${JSON.stringify(b.to ?? null)}).` }));
     const content = checkContent({ to: b.to, from: b.from, body: b.body, media: b.media, callbackFormat: 'json', origin: 'inbound' }, { refusePrivateCallbacks: false });
     errors.push(...content.errors);
@@ -147,7 +147,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw AppError.of('INVALID_PARAMETER', { attribute: name, message: `${name} must be a whole number of milliseconds from 0 to ${max}.` });
       return v;
     };
-    const p: { delayMs?: number; delayedReceiptMs?: number; mmsReceipts?: boolean; rules?: OutcomeRule[] } = {};
+    const p: { -readonly [K in keyof SimulatorTuning]?: SimulatorTuning[K] } = {};
     if (b.delay_ms !== undefined) p.delayMs = ms(b.delay_ms, 'delay_ms', 600_000);
     if (b.delayed_receipt_ms !== undefined) p.delayedReceiptMs = ms(b.delayed_receipt_ms, 'delayed_receipt_ms', 3_600_000);
     if (b.mms_receipts !== undefined) {

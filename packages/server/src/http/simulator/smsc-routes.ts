@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
-import type { SimulatorSmsc, SmscBehaviour } from '../../carriers/simulator/smsc/smsc-server.js';
+import type { SmscBehaviour, SmscControl } from '../../domain/ports/simulator.js';
 import type { CredentialVerifier } from '../../engine/admin/credential-verifier.js';
 import { authenticate } from '../auth.js';
 import { useStrictJson } from '../json-body.js';
@@ -26,7 +26,7 @@ function wholeNumber(v: unknown, name: string, max: number): number {
   return v;
 }
 
-export function smscRoutes(deps: { verifier: CredentialVerifier; smsc: SimulatorSmsc; host: string }) {
+export function smscRoutes(deps: { verifier: CredentialVerifier; smsc: SmscControl; host: string }) {
   const { smsc } = deps;
   return async (app: FastifyInstance): Promise<void> => {
     useStrictJson(app);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseOutcomeRules } from './rules-config.js';
+import { parseOutcomeRules } from './rules.js';
 
 describe('parseOutcomeRules', () => {
   it('parses every outcome', () => {

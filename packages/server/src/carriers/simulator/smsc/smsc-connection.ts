@@ -1,0 +1,189 @@
+/**
+ * One ESME's connection to the simulator's SMSC: reads its PDUs, answers binds, keep-alives,
+ * unbinds and the requests an SMSC refuses, and tracks the deliver_sm sent to it until they are
+ * answered. What needs the whole SMSC (credentials, bind limits, submissions, re-sending) goes to
+ * its host.
+ */
+import type { Socket } from 'node:net';
+import type { SmscStats } from '../../../domain/ports/simulator.js';
+import { encodePdu, decodePdu, intTlv, type BindPdu, type Pdu, type ShortMessagePdu } from '../../smpp/pdu/codec.js';
+import { INTERFACE_VERSION_34, STATUS, TLV } from '../../smpp/pdu/constants.js';
+import { PduFramer } from '../../smpp/pdu/framer.js';
+import type { DeliverTarget, PendingDeliver } from './deliveries.js';
+
+/** How an ESME is bound. */
+export type EsmeMode = 'transmitter' | 'receiver' | 'transceiver';
+
+/** What a connection asks of the SMSC it belongs to. */
+export interface ConnectionHost {
+  readonly stats: SmscStats;
+  /** The command_status for a bind request on an unbound connection (0 admits it). */
+  authorise(pdu: BindPdu): number;
+  /** The ESME is bound (answered already). */
+  bound(c: SmscConnection): void;
+  /** A submit_sm arrived, in any bind state: the host answers it. */
+  submit(c: SmscConnection, pdu: ShortMessagePdu): void;
+  /** A deliver_sm the ESME refused or will never answer: send it again. */
+  redeliver(item: PendingDeliver): void;
+  /** The connection is gone. */
+  closed(c: SmscConnection): void;
+}
+
+const MODES = { bind_transmitter: 'transmitter', bind_receiver: 'receiver', bind_transceiver: 'transceiver' } as const;
+
+/** One ESME's TCP connection, bound or not. */
+export class SmscConnection implements DeliverTarget {
+  mode: EsmeMode | null = null;
+  systemId = '';
+  /** Nothing more is written once set. */
+  closed = false;
+  private ended = false;
+  private sequence = 0;
+  private readonly framer = new PduFramer();
+  private readonly outstanding = new Map<number, { item: PendingDeliver; sentAt: number }>();
+  /** Submits counted in the current second, for a per-bind rate limit. */
+  private windowStart = 0;
+  private windowCount = 0;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly host: ConnectionHost,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      const out = this.framer.push(chunk);
+      for (const f of out.frames) this.onFrame(f);
+      if (out.error) {
+        host.stats.protocolErrors++;
+        this.destroy();
+      }
+    });
+    socket.on('error', () => this.destroy());
+    socket.on('close', () => this.destroy());
+  }
+
+  get canReceive(): boolean {
+    return this.mode === 'receiver' || this.mode === 'transceiver';
+  }
+
+  /** deliver_sm sent and not answered yet. */
+  get awaitingResponses(): number {
+    return this.outstanding.size;
+  }
+
+  send(pdu: Pdu): void {
+    if (!this.closed) this.socket.write(encodePdu(pdu));
+  }
+
+  /** Write an already encoded PDU. */
+  write(frame: Buffer): void {
+    if (!this.closed) this.socket.write(frame);
+  }
+
+  deliver(item: PendingDeliver, now: number): void {
+    const sequence = this.next();
+    this.outstanding.set(sequence, { item, sentAt: now });
+    this.send({ ...item.pdu, sequence } as Pdu);
+  }
+
+  /** Whether one more submit this second goes over `perSecond`. */
+  overRate(perSecond: number, now: number): boolean {
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.windowCount = 0;
+    }
+    return ++this.windowCount > perSecond;
+  }
+
+  /** Take back the deliver_sm unanswered for `timeoutMs`, to send again. */
+  takeOverdue(now: number, timeoutMs: number): PendingDeliver[] {
+    const overdue: PendingDeliver[] = [];
+    // Map order is send order: the first one still in time ends the search.
+    for (const [seq, o] of this.outstanding) {
+      if (now - o.sentAt < timeoutMs) break;
+      this.outstanding.delete(seq);
+      overdue.push(o.item);
+    }
+    return overdue;
+  }
+
+  /** Unbind politely and close; the socket is destroyed shortly after if the ESME lingers. */
+  shutdown(): void {
+    if (this.mode) this.send({ command: 'unbind', sequence: this.next(), status: 0 });
+    this.closed = true;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 200).unref();
+  }
+
+  /** End the connection now; deliver_sm it never answered go out again on another bind. */
+  destroy(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.closed = true;
+    this.socket.destroy();
+    this.host.closed(this);
+    for (const { item } of this.outstanding.values()) this.host.redeliver(item);
+    this.outstanding.clear();
+  }
+
+  private next(): number {
+    this.sequence = this.sequence >= 0x7fffffff ? 1 : this.sequence + 1;
+    return this.sequence;
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.closed) return;
+    const decoded = decodePdu(frame);
+    if (!decoded.ok) {
+      this.host.stats.protocolErrors++;
+      this.send({ command: 'generic_nack', sequence: decoded.sequence ?? 0, status: decoded.status });
+      return;
+    }
+    const pdu = decoded.pdu;
+    switch (pdu.command) {
+      case 'bind_transmitter':
+      case 'bind_receiver':
+      case 'bind_transceiver':
+        return this.onBind(pdu);
+      case 'enquire_link':
+        return this.send({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 });
+      case 'unbind':
+        this.send({ command: 'unbind_resp', sequence: pdu.sequence, status: 0 });
+        this.socket.end();
+        setImmediate(() => this.destroy());
+        return;
+      case 'submit_sm':
+        return this.host.submit(this, pdu);
+      case 'data_sm':
+        return this.send({ command: 'data_sm_resp', sequence: pdu.sequence, status: this.mode ? STATUS.ESME_RSYSERR : STATUS.ESME_RINVBNDSTS, messageId: '', tlvs: [] });
+      case 'query_sm':
+        return this.send({ command: 'query_sm_resp', sequence: pdu.sequence, status: STATUS.ESME_RQUERYFAIL, messageId: '', finalDate: '', messageState: 0, errorCode: 0 });
+      case 'deliver_sm_resp':
+      case 'generic_nack': {
+        const o = this.outstanding.get(pdu.sequence);
+        if (!o) return;
+        this.outstanding.delete(pdu.sequence);
+        if (pdu.status !== 0) this.host.redeliver(o.item);
+        return;
+      }
+      default:
+        if (pdu.command.endsWith('_resp')) return; // answers to nothing we asked
+        this.send({ command: 'generic_nack', sequence: pdu.sequence, status: STATUS.ESME_RINVCMDID });
+    }
+  }
+
+  private onBind(pdu: BindPdu): void {
+    const resp = `${pdu.command}_resp` as const;
+    const status = this.mode ? STATUS.ESME_RALYBND : this.host.authorise(pdu);
+    if (status !== STATUS.ESME_ROK) {
+      this.host.stats.bindsRefused++;
+      this.send({ command: resp, sequence: pdu.sequence, status, systemId: '', tlvs: [] });
+      return;
+    }
+    this.mode = MODES[pdu.command];
+    this.systemId = pdu.systemId;
+    this.host.stats.binds++;
+    this.send({ command: resp, sequence: pdu.sequence, status: 0, systemId: 'SWITCHBOARD', tlvs: [intTlv(TLV.sc_interface_version, INTERFACE_VERSION_34, 1)] });
+    this.host.bound(this);
+  }
+}

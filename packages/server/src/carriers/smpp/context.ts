@@ -1,0 +1,53 @@
+/**
+ * What the parts of one SMPP connector — bind pool, part queue, receipt ledger, MO assembler —
+ * share: its configuration, its dependencies, the engine's sink and one set of counters, which the
+ * carrier status reports together.
+ */
+import type { CarrierSink } from '../../domain/ports/carrier.js';
+import type { Logger } from '../../domain/ports/logger.js';
+import type { Store } from '../../domain/ports/store.js';
+import type { SmppConnectorConfig } from './config.js';
+
+/** What an SMPP connector is given. */
+export interface SmppConnectorDeps {
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/** Fresh counters, in the order the carrier status lists them. */
+export function newCounters() {
+  return {
+    submitted: 0,
+    accepted: 0,
+    rejected: 0,
+    throttled: 0,
+    transient_errors: 0,
+    resent: 0,
+    binds: 0,
+    bind_failures: 0,
+    disconnects: 0,
+    receipts: 0,
+    receipts_intermediate: 0,
+    receipts_early: 0,
+    receipts_orphaned: 0,
+    receipts_duplicate: 0,
+    receipts_unreadable: 0,
+    mo_received: 0,
+    mo_unrouted: 0,
+    mo_incomplete: 0,
+    protocol_errors: 0,
+  };
+}
+
+/** The connector's event counters (shown in the carrier status and as metrics). */
+export type SmppCounters = ReturnType<typeof newCounters>;
+
+/** Handed to each part of a connector. */
+export interface SmppContext {
+  readonly config: SmppConnectorConfig;
+  readonly deps: SmppConnectorDeps;
+  readonly counters: SmppCounters;
+  /** The engine's sink, once the connector has started. */
+  sink(): CarrierSink | undefined;
+}

@@ -1,0 +1,115 @@
+/**
+ * Mobile-originated messages from the SMSC: decoded, multipart ones reassembled from their
+ * concatenation reference (UDH or SAR), then handed to the engine. A message whose parts stop
+ * coming is delivered with what came after `moReassemblyMs`, or when the buffer is full, rather
+ * than lost.
+ */
+import type { InboundMessage } from '../../domain/ports/carrier.js';
+import type { SmppContext } from './context.js';
+import type { Address, DataSmPdu, ShortMessagePdu } from './pdu/codec.js';
+import { STATUS } from './pdu/constants.js';
+import { decodeInbound } from './text.js';
+
+/** The parts of one multipart MO received so far. */
+interface MoGroup {
+  readonly first: number;
+  readonly from: string;
+  readonly to: string;
+  readonly total: number;
+  readonly texts: Array<string | undefined>;
+  received: number;
+}
+
+/** MO parts buffered are bounded. */
+const MAX_MO_PARTS = 20_000;
+
+/** Multipart MOs being reassembled, for one connector. */
+export class MoAssembler {
+  /** Insertion order is age order. */
+  private readonly groups = new Map<string, MoGroup>();
+  private parts = 0;
+
+  constructor(private readonly ctx: SmppContext) {}
+
+  /** An MO deliver_sm or data_sm arrived; resolves with the command_status to answer. */
+  async onMo(pdu: ShortMessagePdu | DataSmPdu): Promise<number> {
+    this.ctx.counters.mo_received++;
+    const decoded = decodeInbound(
+      { shortMessage: pdu.command === 'deliver_sm' ? pdu.shortMessage : Buffer.alloc(0), dataCoding: pdu.dataCoding, esmClass: pdu.esmClass, tlvs: pdu.tlvs },
+      this.ctx.config.gsmEncoding === 'gsm7-packed',
+    );
+    const from = inboundAddress(pdu.source);
+    const to = inboundAddress(pdu.destination);
+    if (!decoded.concat) {
+      await this.deliver({ from, to, body: decoded.text, segments: 1 });
+      return STATUS.ESME_ROK;
+    }
+    const { reference, total, seq } = decoded.concat;
+    const key = `${from}\u0000${to}\u0000${reference}\u0000${total}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      group = { first: this.ctx.deps.now(), from, to, total, texts: new Array<string | undefined>(total).fill(undefined), received: 0 };
+      this.groups.set(key, group);
+    }
+    if (group.texts[seq - 1] === undefined) {
+      group.texts[seq - 1] = decoded.text;
+      group.received++;
+      this.parts++;
+    }
+    if (group.received === group.total) await this.flush(key, false);
+    else if (this.parts > MAX_MO_PARTS) {
+      // Bounded memory: the oldest incomplete message goes out with what it has.
+      const oldest = this.groups.keys().next().value;
+      if (oldest !== undefined && oldest !== key) this.flushInBackground(oldest);
+    }
+    return STATUS.ESME_ROK;
+  }
+
+  /** Deliver the messages incomplete for longer than `moReassemblyMs` (called once a second). */
+  flushStale(now: number): void {
+    for (const [key, g] of this.groups) {
+      if (now - g.first < this.ctx.config.moReassemblyMs) break;
+      this.flushInBackground(key);
+    }
+  }
+
+  /** Deliver every buffered message as it is rather than drop it (at stop). */
+  async flushAll(): Promise<void> {
+    for (const key of [...this.groups.keys()]) await this.flush(key, true).catch(() => undefined);
+  }
+
+  private flushInBackground(key: string): void {
+    void this.flush(key, true).catch((err) => this.ctx.deps.logger.error({ err }, 'delivering an incomplete MO failed'));
+  }
+
+  private async flush(key: string, incomplete: boolean): Promise<void> {
+    const g = this.groups.get(key);
+    if (!g) return;
+    this.groups.delete(key);
+    this.parts -= g.received;
+    if (incomplete) {
+      this.ctx.counters.mo_incomplete++;
+      this.ctx.deps.logger.warn({ carrier: this.ctx.config.id, from: g.from, to: g.to, received: g.received, total: g.total }, 'multipart MO incomplete; delivering the parts that came');
+    }
+    await this.deliver({ from: g.from, to: g.to, body: g.texts.map((t) => t ?? '').join(''), segments: g.total });
+  }
+
+  private async deliver(m: { from: string; to: string; body: string; segments: number }): Promise<void> {
+    const sink = this.ctx.sink();
+    if (!sink) throw new Error('not started');
+    const message: InboundMessage = { from: m.from, to: m.to, body: m.body, media: [], segments: m.segments, carrier: this.ctx.config.id, receivedAt: this.ctx.deps.now() };
+    const [result] = await sink.inbound([message]);
+    if (!result?.routed) {
+      this.ctx.counters.mo_unrouted++;
+      this.ctx.deps.logger.warn({ carrier: this.ctx.config.id, to: m.to }, 'MO for a number no project owns; dropped');
+    }
+  }
+}
+
+/** An SMPP address as we write numbers: international ones get their +. */
+function inboundAddress(a: Address): string {
+  const addr = a.addr.trim();
+  if (a.ton === 1 && /^\d+$/.test(addr)) return `+${addr}`;
+  if (/^00\d{6,}$/.test(addr)) return `+${addr.slice(2)}`;
+  return addr;
+}

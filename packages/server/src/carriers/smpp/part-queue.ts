@@ -1,0 +1,260 @@
+/**
+ * The parts waiting to be submitted, for one connector. Messages are split into parts and queued;
+ * a pump sends parts while a bind has window space and the token bucket has a token, otherwise it
+ * waits on one timer (it never rejects for rate). `ESME_RTHROTTLED` and `ESME_RMSGQFUL` put the
+ * part back at the head of the queue and pause sending with a growing backoff. A message is
+ * answered to the engine once every part is answered; parts a dropped bind left unanswered go back
+ * to the head of the queue, so no accepted message is lost.
+ */
+import { backoffDelay, type BackoffPolicy, type ErrorKey } from '@switchboard/protocol';
+import type { CarrierSubmission, SubmitResult } from '../../domain/ports/carrier.js';
+import { TokenBucket } from '../../util/token-bucket.js';
+import type { SmppContext } from './context.js';
+import { classifySubmitStatus } from './error-codes.js';
+import type { MessageIdRespPdu } from './pdu/codec.js';
+import { STATUS, statusName } from './pdu/constants.js';
+import type { SmppSession, SubmitFields } from './session.js';
+import { submitParts } from './submit-parts.js';
+
+/** One message handed to the connector, until every part is answered. */
+export interface MessageJob {
+  readonly s: CarrierSubmission;
+  readonly parts: PartJob[];
+  answered: number;
+  settled: boolean;
+  anyAccepted: boolean;
+  rejected?: { error: ErrorKey; detail: string };
+  resolve(r: SubmitResult): void;
+}
+
+/** One submit_sm of a message. */
+export interface PartJob {
+  readonly job: MessageJob;
+  /** 1-based. */
+  readonly index: number;
+  readonly fields: SubmitFields;
+  attempts: number;
+  carrierId: string | null;
+  /** It was in a window when a bind dropped, and is being sent again. */
+  resent: boolean;
+}
+
+/** What the queue needs from the rest of the connector. */
+export interface PartQueueDeps {
+  /** The bind to send the next part on, if any has window space. */
+  sessionWithRoom(): SmppSession<PartJob> | undefined;
+  /** The SMSC accepted `part` under the id `carrierId`. */
+  accepted(part: PartJob, carrierId: string): void;
+}
+
+/** The pause after an SMSC says "throttled": doubling while it keeps saying so. */
+const THROTTLE_PAUSE: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
+
+/** The parts of every message in flight, in submission order, and the pump that sends them. */
+export class PartQueue {
+  private queue: PartJob[] = [];
+  private head = 0;
+  private readonly jobs = new Set<MessageJob>();
+  private readonly bucket: TokenBucket | null;
+  private throttledUntil = 0;
+  /** Throttle pauses in a row since the last accepted part. */
+  private throttleStreak = 0;
+  private pumpTimer: NodeJS.Timeout | undefined;
+  private pumpAt = Infinity;
+  private pumping = false;
+  private stopping = false;
+  private reference = Math.floor(Math.random() * 65536);
+  /** Parts sent per second over the last seconds (ring), for the throughput gauge. */
+  private readonly sentRing = new Array<number>(5).fill(0);
+  private sentThisSecond = 0;
+
+  constructor(
+    private readonly ctx: SmppContext,
+    private readonly deps: PartQueueDeps,
+  ) {
+    const rate = ctx.config.throughput;
+    this.bucket = rate > 0 ? new TokenBucket(rate, Math.max(1, Math.ceil(rate / 10)), ctx.deps.now()) : null;
+  }
+
+  /** Parts waiting to be sent. */
+  get queued(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Parts sent per second, averaged over the last seconds. */
+  get throughput(): number {
+    return this.sentRing.reduce((a, b) => a + b, 0) / this.sentRing.length;
+  }
+
+  /** Queue a message's parts; resolves once every part is answered (or the message gives up). */
+  enqueue(s: CarrierSubmission): Promise<SubmitResult> {
+    const c = this.ctx.config;
+    if (s.kind === 'mms' || s.media.length) return Promise.resolve({ outcome: 'rejected', error: 'MMS_FAILED', detail: `carrier ${c.id} (SMPP) carries SMS only` });
+    let fields: SubmitFields[];
+    try {
+      this.reference = (this.reference + 1) % 65536;
+      fields = submitParts(s, c, this.reference);
+    } catch (err) {
+      return Promise.resolve({ outcome: 'rejected', error: 'UNKNOWN_DELIVERY_ERROR', detail: `cannot encode for SMPP: ${(err as Error).message}` });
+    }
+    return new Promise<SubmitResult>((resolve) => {
+      const job: MessageJob = { s, parts: [], answered: 0, settled: false, anyAccepted: false, resolve };
+      fields.forEach((f, i) => job.parts.push({ job, index: i + 1, fields: f, attempts: 0, carrierId: null, resent: false }));
+      this.jobs.add(job);
+      for (const p of job.parts) this.queue.push(p);
+    });
+  }
+
+  /** Send what can be sent now; otherwise arm one timer for when it can. */
+  pump(): void {
+    if (this.pumping || this.stopping) return;
+    this.pumping = true;
+    try {
+      while (this.head < this.queue.length) {
+        const part = this.queue[this.head]!;
+        if (part.job.settled) {
+          this.head++;
+          continue;
+        }
+        const now = this.ctx.deps.now();
+        if (now >= part.job.s.expiresAt && !part.job.anyAccepted) {
+          this.head++;
+          this.settle(part.job, { outcome: 'rejected', error: 'VALIDITY_EXPIRED', detail: 'validity period ran out while waiting for the SMSC' });
+          continue;
+        }
+        if (now < this.throttledUntil) {
+          this.armPump(this.throttledUntil);
+          break;
+        }
+        const session = this.deps.sessionWithRoom();
+        if (!session) break; // woken again by a bind coming up or an answer freeing the window
+        if (this.bucket && !this.bucket.take(now)) {
+          this.armPump(this.bucket.nextAt(now));
+          break;
+        }
+        this.head++;
+        part.attempts++;
+        this.ctx.counters.submitted++;
+        this.sentThisSecond++;
+        session.submit(part.fields, part);
+      }
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** The SMSC answered a part's submit_sm. */
+  onSubmitAnswered(part: PartJob, resp: MessageIdRespPdu): void {
+    const job = part.job;
+    const counters = this.ctx.counters;
+    if (resp.status === STATUS.ESME_ROK) {
+      counters.accepted++;
+      this.throttleStreak = 0;
+      part.carrierId = resp.messageId;
+      job.anyAccepted = true;
+      this.deps.accepted(part, resp.messageId);
+      if (!job.settled && ++job.answered === job.parts.length) this.settleAnswered(job);
+      this.pump();
+      return;
+    }
+    const cls = classifySubmitStatus(resp.status, this.ctx.config.errors.submit);
+    if (job.settled) return this.pump();
+    switch (cls.kind) {
+      case 'throttle': {
+        counters.throttled++;
+        const now = this.ctx.deps.now();
+        // A whole window answered "throttled" is one signal, not ten: grow the pause once per pause.
+        if (now >= this.throttledUntil) this.throttledUntil = now + backoffDelay(THROTTLE_PAUSE, this.throttleStreak++);
+        part.attempts--; // throttling is not the part's fault
+        this.requeueFront([part]);
+        return;
+      }
+      case 'transient':
+        counters.transient_errors++;
+        if (part.attempts >= this.ctx.config.maxSubmitAttempts) {
+          this.settleTransient(job, `SMSC answered ${statusName(resp.status)} ${part.attempts} times`);
+          return this.pump();
+        }
+        this.throttledUntil = Math.max(this.throttledUntil, this.ctx.deps.now() + THROTTLE_PAUSE.initialMs);
+        this.requeueFront([part]);
+        return;
+      case 'reject':
+        counters.rejected++;
+        job.rejected ??= { error: cls.error, detail: `SMSC answered ${statusName(resp.status)}${job.parts.length > 1 ? ` for part ${part.index} of ${job.parts.length}` : ''}` };
+        this.settleAnswered(job);
+        this.pump();
+        return;
+    }
+  }
+
+  /** A bind ended with these parts unanswered: send them again first (or give them up when stopping). */
+  handBack(parts: readonly PartJob[], reason: string): void {
+    if (this.stopping) {
+      for (const p of parts) this.settleTransient(p.job, `SMPP bind closed before the SMSC answered: ${reason}`);
+      return;
+    }
+    // In their original order, ahead of everything queued.
+    const again = parts.filter((p) => !p.job.settled);
+    for (const p of again) p.resent = true;
+    this.ctx.counters.resent += again.length;
+    if (again.length) this.requeueFront(again);
+  }
+
+  /** Close the throughput gauge's current second (called once a second). */
+  tick(): void {
+    this.sentRing.shift();
+    this.sentRing.push(this.sentThisSecond);
+    this.sentThisSecond = 0;
+  }
+
+  /** Send nothing more; parts not sent yet go back to the engine. */
+  stop(detail: string): void {
+    this.stopping = true;
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    for (let i = this.head; i < this.queue.length; i++) this.settleTransient(this.queue[i]!.job, detail);
+    this.queue = [];
+    this.head = 0;
+  }
+
+  /** Give every message still waiting for an answer back to the engine. */
+  abandon(detail: string): void {
+    for (const job of [...this.jobs]) this.settleTransient(job, detail);
+  }
+
+  private requeueFront(parts: PartJob[]): void {
+    this.queue.splice(this.head, 0, ...parts);
+    this.pump();
+  }
+
+  private armPump(at: number): void {
+    if (this.pumpTimer && this.pumpAt <= at) return;
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    this.pumpAt = at;
+    this.pumpTimer = setTimeout(() => {
+      this.pumpTimer = undefined;
+      this.pumpAt = Infinity;
+      this.pump();
+    }, Math.max(0, at - this.ctx.deps.now()));
+    this.pumpTimer.unref();
+  }
+
+  private settleAnswered(job: MessageJob): void {
+    if (job.rejected) return this.settle(job, { outcome: 'rejected', error: job.rejected.error, detail: job.rejected.detail });
+    this.settle(job, { outcome: 'accepted', carrierMessageId: job.parts[0]!.carrierId ?? '', parts: job.parts.length });
+  }
+
+  private settleTransient(job: MessageJob, detail: string): void {
+    this.settle(job, { outcome: 'transient', detail });
+  }
+
+  private settle(job: MessageJob, result: SubmitResult): void {
+    if (job.settled) return;
+    job.settled = true;
+    this.jobs.delete(job);
+    job.resolve(result);
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * Receipts, correlated through the `carrier_parts` table by normalised carrier id. Each accepted
+ * part is recorded; each final receipt updates its part; whenever the parts of a message decide its
+ * final state (by the connector's multipart receipt policy), the engine gets a status report.
+ * Part inserts and receipt updates go through one ordered batcher, so a receipt queued after its
+ * part's insert always finds it; a receipt that overtakes its `submit_sm_resp` waits, bounded, for
+ * `earlyReceiptHoldMs`.
+ */
+import { ERRORS } from '@switchboard/protocol';
+import type { AwaitingReceipt, StatusReport } from '../../domain/ports/carrier.js';
+import type { CarrierPartOutcome, CarrierPartRecord } from '../../domain/ports/store.js';
+import { Batcher } from '../../util/batcher.js';
+import type { SmppContext } from './context.js';
+import { receiptOutcome } from './error-codes.js';
+import { normaliseId } from './message-ids.js';
+import type { DataSmPdu, ShortMessagePdu } from './pdu/codec.js';
+import { STATUS } from './pdu/constants.js';
+import { parseReceipt } from './receipt.js';
+import { decide } from './receipt-policy.js';
+
+/** A part the SMSC accepted, as the ledger records it. */
+export interface AcceptedPart {
+  readonly projectId: string;
+  readonly messageId: string;
+  /** 1-based. */
+  readonly partIndex: number;
+  readonly partCount: number;
+}
+
+type LedgerOp = { readonly kind: 'insert'; readonly part: CarrierPartRecord } | { readonly kind: 'receipt'; readonly outcome: CarrierPartOutcome };
+type LedgerResult = 'ok' | 'applied' | 'duplicate' | 'unknown';
+
+/** Receipts waiting for their part's submit_sm_resp are bounded. */
+const MAX_EARLY_RECEIPTS = 100_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
+/** Accepted parts and their receipts, for one connector. */
+export class ReceiptLedger {
+  private readonly ledger: Batcher<LedgerOp, LedgerResult>;
+  private readonly early = new Map<string, { outcome: CarrierPartOutcome; expires: number }>();
+  private pruneTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: SmppContext) {
+    this.ledger = new Batcher((ops) => this.flush(ops), 2000);
+  }
+
+  /** Forget part records older than the retention, every hour. */
+  start(): void {
+    const { config, deps } = this.ctx;
+    this.pruneTimer = setInterval(() => {
+      const before = deps.now() - config.partRetentionHours * 3_600_000;
+      deps.store.carrierParts.pruneOlderThan(before).catch((err) => deps.logger.warn({ err, carrier: config.id }, 'pruning SMPP part records failed'));
+    }, PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
+  }
+
+  /** Stop pruning and wait for every queued write. */
+  async stop(): Promise<void> {
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    await this.ledger.drain();
+  }
+
+  /** The SMSC accepted `part` and called it `rawCarrierId`: record it, and apply a receipt that came first. */
+  recordAccepted(part: AcceptedPart, rawCarrierId: string): void {
+    const { config, deps } = this.ctx;
+    const carrierMessageId = normaliseId(rawCarrierId, config.idFormat.submit);
+    if (!carrierMessageId) {
+      deps.logger.warn({ carrier: config.id, messageId: part.messageId, carrierId: rawCarrierId }, 'SMSC message id cannot be read in the configured idFormat.submit; receipts for it will not correlate');
+      return;
+    }
+    const now = deps.now();
+    const record: CarrierPartRecord = {
+      carrier: config.id,
+      carrierMessageId,
+      projectId: part.projectId,
+      messageId: part.messageId,
+      partIndex: part.partIndex,
+      partCount: part.partCount,
+      status: 'sent',
+      error: null,
+      errorDetail: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.ledger.add({ kind: 'insert', part: record }).catch((err) => deps.logger.error({ err, carrier: config.id }, 'recording an SMPP part failed'));
+    const waiting = this.early.get(carrierMessageId);
+    if (waiting) {
+      this.early.delete(carrierMessageId);
+      void this.apply(waiting.outcome).catch((err) => deps.logger.error({ err, carrier: config.id }, 'recording an early receipt failed'));
+    }
+  }
+
+  /** A delivery receipt (or intermediate notification) arrived; resolves with the command_status to answer. */
+  async onReceipt(pdu: ShortMessagePdu | DataSmPdu): Promise<number> {
+    const { config, deps, counters } = this.ctx;
+    counters.receipts++;
+    const text = pdu.command === 'deliver_sm' ? pdu.shortMessage.toString('latin1') : '';
+    const parsed = parseReceipt(text, pdu.tlvs);
+    const id = parsed ? normaliseId(parsed.carrierId, config.idFormat.receipt) : null;
+    if (!parsed || !id) {
+      counters.receipts_unreadable++;
+      deps.logger.warn({ carrier: config.id, text: text.slice(0, 200) }, 'unreadable delivery receipt ignored');
+      return STATUS.ESME_ROK; // asking for it again would not make it readable
+    }
+    if (parsed.outcome === 'intermediate') {
+      counters.receipts_intermediate++;
+      return STATUS.ESME_ROK;
+    }
+    const mapped = receiptOutcome(parsed, config.errors.receipt);
+    // Throws when the database write fails: the session then answers ESME_RX_T_APPN and the SMSC retries.
+    await this.apply({ carrierMessageId: id, status: mapped.status, error: mapped.error ?? null, errorDetail: mapped.detail ?? null, at: deps.now() });
+    return STATUS.ESME_ROK;
+  }
+
+  /**
+   * After a restart, or when this node takes the connection over from one that died: messages still
+   * `sent` whose parts' receipts were recorded but whose final state was not (the process stopped
+   * between the two commits) are reported now. Those still waiting for receipts need nothing: the
+   * SMSC delivers receipts to whichever bind of the account is up.
+   */
+  recover(awaiting: readonly AwaitingReceipt[]): void {
+    if (awaiting.length === 0) return;
+    const { config, deps } = this.ctx;
+    void deps.store.carrierParts
+      .listForMessages(awaiting.map((a) => a.messageId))
+      .then((parts) => {
+        const reports = this.decidedReports(parts);
+        if (reports.length) this.ctx.sink()?.report(reports);
+      })
+      .catch((err: unknown) => deps.logger.error({ err, carrier: config.id }, 'recovering decided SMPP messages failed'));
+  }
+
+  /** Give up on early receipts whose part never showed up (called once a second). */
+  expireEarly(now: number): void {
+    let orphaned = 0;
+    for (const [id, e] of this.early) {
+      if (e.expires > now) continue;
+      this.early.delete(id);
+      orphaned++;
+    }
+    if (orphaned) {
+      this.ctx.counters.receipts_orphaned += orphaned;
+      this.ctx.deps.logger.warn({ carrier: this.ctx.config.id, receipts: orphaned }, 'receipts for message ids never seen in a submit_sm_resp (duplicate submissions after a dropped bind, or another client on this account)');
+    }
+  }
+
+  private async apply(outcome: CarrierPartOutcome): Promise<void> {
+    const counters = this.ctx.counters;
+    const result = await this.ledger.add({ kind: 'receipt', outcome });
+    if (result === 'duplicate') counters.receipts_duplicate++;
+    if (result !== 'unknown') return;
+    // Not known yet: its submit_sm_resp may still be on its way (or on another bind).
+    if (this.early.size >= MAX_EARLY_RECEIPTS) {
+      counters.receipts_orphaned++;
+      return;
+    }
+    counters.receipts_early++;
+    this.early.set(outcome.carrierMessageId, { outcome, expires: this.ctx.deps.now() + this.ctx.config.earlyReceiptHoldMs });
+  }
+
+  private async flush(ops: LedgerOp[]): Promise<LedgerResult[]> {
+    const carrier = this.ctx.config.id;
+    const inserts = ops.flatMap((o) => (o.kind === 'insert' ? [o.part] : []));
+    const receiptIds = ops.flatMap((o) => (o.kind === 'receipt' ? [o.outcome.carrierMessageId] : []));
+    const { results, reports } = await this.ctx.deps.store.transaction(async (tx) => {
+      if (inserts.length) await tx.carrierParts.insertMany(inserts);
+      const results: LedgerResult[] = ops.map(() => 'ok');
+      if (receiptIds.length === 0) return { results, reports: [] as StatusReport[] };
+      const found = new Map((await tx.carrierParts.findByCarrierIds(carrier, receiptIds)).map((p) => [p.carrierMessageId, p]));
+      const seen = new Set<string>();
+      const apply: CarrierPartOutcome[] = [];
+      ops.forEach((o, i) => {
+        if (o.kind !== 'receipt') return;
+        const id = o.outcome.carrierMessageId;
+        const part = found.get(id);
+        if (!part) results[i] = 'unknown';
+        else if (part.status !== 'sent' || seen.has(id)) results[i] = 'duplicate';
+        else {
+          seen.add(id);
+          apply.push(o.outcome);
+          results[i] = 'applied';
+        }
+      });
+      const changed = apply.length ? await tx.carrierParts.applyOutcomes(carrier, apply) : [];
+      if (changed.length === 0) return { results, reports: [] as StatusReport[] };
+      // Report whenever a receipt leaves a message decided, not only the first time: a message
+      // submitted twice (its first node died mid-send) may have its first part's receipt arrive
+      // while it is not yet `sent` again, and only a later receipt can then complete it. The
+      // engine's guarded transitions apply a repeated report once.
+      const all = await tx.carrierParts.listForMessages([...new Set(changed.map((p) => p.messageId))]);
+      return { results, reports: this.decidedReports(all) };
+    });
+    if (reports.length) this.ctx.sink()?.report(reports);
+    return results;
+  }
+
+  /** A report for each message that its parts (all of them, of any number of messages) leave decided. */
+  private decidedReports(parts: readonly CarrierPartRecord[]): StatusReport[] {
+    const byMessage = new Map<string, CarrierPartRecord[]>();
+    for (const p of parts) {
+      const list = byMessage.get(p.messageId);
+      if (list) list.push(p);
+      else byMessage.set(p.messageId, [p]);
+    }
+    const at = this.ctx.deps.now();
+    const reports: StatusReport[] = [];
+    for (const [messageId, list] of byMessage) {
+      const d = decide(this.ctx.config.receiptPolicy, list);
+      if (!d) continue;
+      reports.push({ messageId, projectId: list[0]!.projectId, status: d.status, ...(d.error && d.error in ERRORS ? { error: d.error } : {}), ...(d.detail ? { detail: d.detail } : {}), at });
+    }
+    return reports;
+  }
+}

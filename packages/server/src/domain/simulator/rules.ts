@@ -1,0 +1,70 @@
+/**
+ * Simulator outcome rules as written in the config file or the settings API:
+ * `[{ "prefix": "+4477", "outcome": "undelivered", "error": 30003 }, …]`.
+ */
+import { errorKeyForCompatCode, ERRORS, type ErrorKey } from '@switchboard/protocol';
+import type { OutcomeRule, SimulatedOutcome } from './outcomes.js';
+
+const OUTCOMES = ['delivered', 'delayed', 'undelivered', 'failed', 'no_receipt', 'throttled', 'transient'] as const;
+
+function errorKey(raw: unknown, i: number): ErrorKey {
+  const key = typeof raw === 'number' || (typeof raw === 'string' && /^\d+$/.test(raw)) ? errorKeyForCompatCode(Number(raw)) : typeof raw === 'string' && raw in ERRORS ? (raw as ErrorKey) : undefined;
+  if (!key || ERRORS[key].category !== 'delivery') throw new Error(`rule ${i}: "error" must be a delivery error code such as 30003 (got ${JSON.stringify(raw)})`);
+  return key;
+}
+
+/** Parse and check a list of rules; throws with the index and reason of the first bad one. */
+export function parseOutcomeRules(raw: unknown): OutcomeRule[] {
+  if (!Array.isArray(raw)) throw new Error('rules must be a list');
+  return raw.map((r, i) => {
+    if (r === null || typeof r !== 'object') throw new Error(`rule ${i} must be an object`);
+    const { prefix, outcome, error, times, description } = r as Record<string, unknown>;
+    if (typeof prefix !== 'string' || !/^\+?\d{1,17}$/.test(prefix)) throw new Error(`rule ${i}: "prefix" must be digits, optionally starting with + (got ${JSON.stringify(prefix)})`);
+    if (typeof outcome !== 'string' || !(OUTCOMES as readonly string[]).includes(outcome)) throw new Error(`rule ${i}: "outcome" must be one of ${OUTCOMES.join(', ')}`);
+    const count = times === undefined ? 1 : Number(times);
+    if (!Number.isInteger(count) || count < 1 || count > 100) throw new Error(`rule ${i}: "times" must be a whole number from 1 to 100`);
+    let o: SimulatedOutcome;
+    switch (outcome as (typeof OUTCOMES)[number]) {
+      case 'delivered':
+        o = { kind: 'delivered', receipt: 'normal' };
+        break;
+      case 'delayed':
+        o = { kind: 'delivered', receipt: 'delayed' };
+        break;
+      case 'undelivered':
+        o = { kind: 'undelivered', error: errorKey(error ?? 30003, i) };
+        break;
+      case 'failed':
+        o = { kind: 'failed', error: errorKey(error ?? 30008, i) };
+        break;
+      case 'no_receipt':
+        o = { kind: 'no_receipt' };
+        break;
+      case 'throttled':
+        o = { kind: 'throttled', times: count };
+        break;
+      case 'transient':
+        o = { kind: 'transient', times: count };
+        break;
+    }
+    return { prefix, outcome: o, ...(typeof description === 'string' ? { description } : {}) };
+  });
+}
+
+/** A rule in the vocabulary of the config file and the settings API (the inverse of `parseOutcomeRules`). */
+export function describeOutcomeRule(rule: OutcomeRule): { prefix: string; outcome: string; error?: number; times?: number; description?: string } {
+  const o = rule.outcome;
+  const base = { prefix: rule.prefix, ...(rule.description ? { description: rule.description } : {}) };
+  switch (o.kind) {
+    case 'delivered':
+      return { ...base, outcome: o.receipt === 'delayed' ? 'delayed' : 'delivered' };
+    case 'undelivered':
+    case 'failed':
+      return { ...base, outcome: o.kind, error: ERRORS[o.error].compat };
+    case 'no_receipt':
+      return { ...base, outcome: 'no_receipt' };
+    case 'throttled':
+    case 'transient':
+      return { ...base, outcome: o.kind, times: o.times };
+  }
+}
