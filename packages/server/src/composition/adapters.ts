@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { InProcessBus } from '../bus/in-process-bus.js';
 import { NatsBus } from '../bus/nats-bus.js';
-import { parseOutcomeRules } from '../carriers/simulator/rules-config.js';
+import { parseOutcomeRules } from '../domain/simulator/rules.js';
 import { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.js';
 import { SimulatorSmsc } from '../carriers/simulator/smsc/smsc-server.js';
 import { parseSmppSection, SmppConfigError, type SmppSection } from '../carriers/smpp/config.js';
