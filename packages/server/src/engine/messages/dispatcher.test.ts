@@ -1,0 +1,136 @@
+/**
+ * The dispatcher through the engine: what each carrier answer does to a message and its job, the
+ * validity period and MaxPrice checks at claim time, and a receipt that outruns its submit answer.
+ * Retries come due by the manual clock and `engine.wake()`, never by waiting.
+ */
+import { backoffDelay, ERRORS, type ErrorKey } from '@switchboard/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InProcessBus } from '../../bus/in-process-bus.js';
+import { openSqliteStore } from '../../store/dialects/sqlite.js';
+import type { ScriptedAnswer } from '../testing/scripted-carrier.js';
+import { buildTestEngine, TEST_RETRY, type TestEngine } from '../testing/test-engine.js';
+
+const inMemory = async () => ({ store: await openSqliteStore({ file: ':memory:' }), bus: new InProcessBus() });
+
+let t: TestEngine;
+beforeEach(async () => (t = await buildTestEngine(await inMemory())));
+afterEach(() => t.close());
+
+/** The stored failure fields a catalogue error gives. */
+const failure = (key: ErrorKey, detail?: string) => ({
+  errorCode: String(ERRORS[key].compat),
+  reason: ERRORS[key].native,
+  errorMessage: detail ? `${ERRORS[key].message} (${detail})` : ERRORS[key].message,
+});
+
+/** Resolves when the dispatcher has looked for due work and found none due before `after` (ms). */
+const idleUntilAfter = (after: number) => t.store.nextCall<number | undefined>('jobs.nextRunAt', (next) => next !== undefined && next > after);
+
+describe('carrier answers', () => {
+  it('a rejection fails the message with the catalogue error and finishes its job', async () => {
+    t.carrier.answer({ outcome: 'rejected', error: 'HANDSET_UNKNOWN', detail: 'no such subscriber' });
+    const m = await t.send();
+    await t.engine.start();
+    const failed = await t.statuses.reached(m.id, 'failed');
+    expect(failed.message).toMatchObject({ carrier: 'scripted', carrierMessageId: null, ...failure('HANDSET_UNKNOWN', 'no such subscriber') });
+    expect(await t.message(m.id)).toMatchObject({ status: 'failed', ...failure('HANDSET_UNKNOWN', 'no such subscriber') });
+    expect(await t.timeline(m.id)).toEqual(['queued', 'initiated', 'failed']);
+    expect(await t.engine.backlog()).toEqual({ dispatch: 0, webhooks: 0 });
+    expect(t.metrics.submitted).toEqual({ 'scripted:rejected': 1 });
+  });
+
+  // The first try is attempt 1, and the dispatcher asks the policy for retry number `attempts`, so
+  // the first retry waits the policy's second step (initialMs × 2).
+  const firstRetry = backoffDelay(TEST_RETRY, 1);
+  it.each<[string, ScriptedAnswer, number]>([
+    ['a transient failure waits the retry backoff', { outcome: 'transient', detail: 'link down' }, firstRetry],
+    ['a throttled answer waits as long as the carrier asked', { outcome: 'throttled', retryAfterMs: 5_000 }, 5_000],
+    [
+      'a carrier that throws counts as a transient failure',
+      () => {
+        throw new Error('socket closed');
+      },
+      firstRetry,
+    ],
+  ])('%s, then the message is submitted again once due', async (_title, answer, delay) => {
+    t.carrier.answer(answer);
+    const m = await t.send();
+    const rescheduled = idleUntilAfter(t.clock.now());
+    await t.engine.start();
+    expect(await rescheduled).toBe(t.clock.now() + delay);
+    expect(await t.message(m.id)).toMatchObject({ status: 'initiated', errorCode: null });
+
+    // Not due yet: a wake finds nothing to do.
+    t.clock.advance(delay - 1);
+    const idle = idleUntilAfter(t.clock.now());
+    t.engine.wake();
+    await idle;
+    expect(t.carrier.submissions).toHaveLength(1);
+
+    t.clock.advance(1);
+    t.engine.wake();
+    await t.statuses.reached(m.id, 'sent');
+    expect(t.carrier.submissions.map((s) => [s.messageId, s.attempt])).toEqual([
+      [m.id, 1],
+      [m.id, 2],
+    ]);
+    expect(await t.timeline(m.id)).toEqual(['queued', 'initiated', 'sent']);
+  });
+
+  it('a retry that would come after the validity period fails the message expired instead', async () => {
+    t.carrier.answer({ outcome: 'transient', detail: 'link down' });
+    const m = await t.send({ validityPeriod: 30 });
+    const rescheduled = idleUntilAfter(t.clock.now());
+    await t.engine.start();
+    expect(await rescheduled).toBe(m.expiresAt);
+    t.clock.set(m.expiresAt);
+    t.engine.wake();
+    const failed = await t.statuses.reached(m.id, 'failed');
+    expect(failed.message).toMatchObject(failure('VALIDITY_EXPIRED'));
+    expect(t.carrier.submissions).toHaveLength(1);
+  });
+});
+
+describe('checks at claim time', () => {
+  it('fails a message whose validity period ran out before dispatch, and sends the others', async () => {
+    const expired = await t.send({ validityPeriod: 60 });
+    t.clock.advance(30_000);
+    const valid = await t.send({ validityPeriod: 60 });
+    t.clock.advance(30_000);
+    await t.engine.start();
+    const failed = await t.statuses.reached(expired.id, 'failed');
+    expect(failed.message).toMatchObject(failure('VALIDITY_EXPIRED'));
+    expect(failed.event.detail).toMatchObject({ validity_period: 60, reason: 'message_validity_period_expired' });
+    expect(await t.timeline(expired.id)).toEqual(['queued', 'failed']);
+    await t.statuses.reached(valid.id, 'sent');
+    expect(t.carrier.submissions.map((s) => s.messageId)).toEqual([valid.id]);
+  });
+
+  it('prices a message at dispatch and fails one whose price exceeds its MaxPrice', async () => {
+    await t.close();
+    t = await buildTestEngine(await inMemory(), { options: { pricing: { unit: 'USD', rules: [{ prefix: '+1555', kind: null, direction: 'outbound', perSegment: 0.0075 }] } } });
+    const cheap = await t.send({ maxPrice: '0.01' });
+    const dear = await t.send({ maxPrice: '0.005' });
+    await t.engine.start();
+    const failed = await t.statuses.reached(dear.id, 'failed');
+    expect(failed.message).toMatchObject(failure('MAX_PRICE_EXCEEDED', 'price 0.0075 USD > MaxPrice 0.005'));
+    const sent = await t.statuses.reached(cheap.id, 'sent');
+    expect(sent.message.price).toBe(0.0075);
+    expect(t.carrier.submissions.map((s) => s.messageId)).toEqual([cheap.id]);
+  });
+});
+
+describe('a receipt that outruns its submit answer', () => {
+  it('is held until `sent` is recorded, so the message ends delivered with sent before it', async () => {
+    t.carrier.answer((s) => {
+      t.carrier.report(t.carrier.receipt(s, 'delivered'));
+      return t.carrier.accept(s);
+    });
+    const m = await t.send();
+    await t.engine.start();
+    await t.statuses.reached(m.id, 'delivered');
+    expect(await t.message(m.id)).toMatchObject({ status: 'delivered', carrierMessageId: 'scripted-1' });
+    expect(await t.timeline(m.id)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+    expect(t.statuses.of(m.id)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+  });
+});
