@@ -125,7 +125,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       defaultCarrier: simulator.descriptor.id,
       pricing: settings.pricing,
       sendRules: { refusePrivateCallbacks: settings.webhookRefusePrivate },
-      dispatch: { batchSize: settings.dispatchBatchSize, concurrency: settings.dispatchConcurrency, leaseMs: settings.dispatchLeaseMs, retry: { initialMs: 250, maxMs: 60_000 } },
+      dispatch: { batchSize: settings.dispatchBatchSize, concurrency: settings.dispatchConcurrency, leaseMs: settings.dispatchLeaseMs, retry: { initialMs: 500, maxMs: 60_000 } },
       // A receipt may reach a node that did not record its submission: with several nodes, or with
       // SMPP (whose receipts outlive a crash of the node that sent the message).
       inferSentFromReceipts: clustered || smpp.connectors.length > 0,

@@ -39,9 +39,8 @@ describe('carrier answers', () => {
     expect(t.metrics.submitted).toEqual({ 'scripted:rejected': 1 });
   });
 
-  // The first try is attempt 1, and the dispatcher asks the policy for retry number `attempts`, so
-  // the first retry waits the policy's second step (initialMs × 2).
-  const firstRetry = backoffDelay(TEST_RETRY, 1);
+  // The first try is attempt 1; the retry after it is the policy's retry 0, which waits initialMs.
+  const firstRetry = backoffDelay(TEST_RETRY, 0);
   it.each<[string, ScriptedAnswer, number]>([
     ['a transient failure waits the retry backoff', { outcome: 'transient', detail: 'link down' }, firstRetry],
     ['a throttled answer waits as long as the carrier asked', { outcome: 'throttled', retryAfterMs: 5_000 }, 5_000],

@@ -212,7 +212,7 @@ export class Dispatcher {
                 retry.push({ id: job.id, runAt: Math.min(at + Math.max(1, res.retryAfterMs), message.expiresAt) });
                 break;
               case 'transient': {
-                const delay = backoffDelay(this.opts.retry, job.attempts);
+                const delay = backoffDelay(this.opts.retry, job.attempts - 1);
                 retry.push({ id: job.id, runAt: Math.min(at + delay, message.expiresAt) });
                 this.deps.logger.warn({ carrier: carrierId, messageId: message.id, detail: res.detail, retryInMs: delay }, 'carrier failed transiently; will retry');
                 break;

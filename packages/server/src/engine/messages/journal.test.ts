@@ -79,10 +79,9 @@ describe('state changes', () => {
     expect(t.statuses.of(inboundId)).toEqual(['received']);
   });
 
-  // Known bug, kept as `it.fails` until fixed (then make it `it`): applyChanges (journal.ts) matches
-  // rows to requests by (message, status), so of two receipts of one message to the same status in
-  // one batch both resolve true, and the event row of the applied one gets the refused one's detail.
-  it.fails('of two changes of one message to the same status in one batch, only the first applies and its facts are recorded', async () => {
+  // Two receipts of one message to the same state in one batch: the first applies, and its facts
+  // (not the refused one's) go on the event.
+  it('of two changes of one message to the same status in one batch, only the first applies and its facts are recorded', async () => {
     const m = await t.send();
     const applied = await journal.recordMany([change(m.id, 'undelivered', { error: 'HANDSET_UNREACHABLE', detail: { receipt: 1 } }), change(m.id, 'undelivered', { error: 'CARRIER_BLOCKED', detail: { receipt: 2 } })]);
     const events = await t.engine.reads.events.listForMessage(t.project.id, m.id);

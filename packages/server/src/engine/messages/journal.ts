@@ -55,8 +55,8 @@ export interface TransactionWork<T> {
   readonly changes: readonly ChangeRequest[];
 }
 
-/** Wait while storage is unreachable: capped doubling from 100 ms to 5 s, for about 16 minutes. */
-const STORAGE_RETRY: BackoffPolicy = { initialMs: 100, maxMs: 5_000 };
+/** Wait while storage is unreachable: capped doubling from 200 ms to 5 s, for about 16 minutes. */
+const STORAGE_RETRY: BackoffPolicy = { initialMs: 200, maxMs: 5_000 };
 const STORAGE_RETRY_ATTEMPTS = 200;
 
 export interface JournalDeps {
@@ -85,7 +85,7 @@ export class MessageJournal {
     this.changes = new Batcher(
       (items) => this.writeChanges(items),
       2000,
-      (err, attempt) => (isStoreUnavailable(err) && attempt <= STORAGE_RETRY_ATTEMPTS ? backoffDelay(STORAGE_RETRY, attempt) : null),
+      (err, attempt) => (isStoreUnavailable(err) && attempt <= STORAGE_RETRY_ATTEMPTS ? backoffDelay(STORAGE_RETRY, attempt - 1) : null),
     );
   }
 
@@ -186,8 +186,10 @@ export class MessageJournal {
     }));
     const changed = await this.deps.recent.complete(tx, await tx.messages.transitionMany(updates));
     // A message can appear twice in one batch (e.g. sent and delivered); match each row to its request.
+    // A duplicate (two receipts to one state) can only be the later round's, which the guard refuses:
+    // the first request of each key is the one that applied, and its facts go on the event.
     const byKey = new Map<string, ChangeRequest>();
-    for (const c of items) byKey.set(`${c.messageId}\u0000${c.to}`, c);
+    for (const c of items) if (!byKey.has(changeKey(c))) byKey.set(changeKey(c), c);
     const changes: StateChange[] = changed.map((message) => {
       const req = byKey.get(`${message.id}\u0000${message.status}`);
       const event: NewMessageEvent = {
@@ -207,7 +209,7 @@ export class MessageJournal {
     const webhooks = await planWebhooks(this.deps.planners, changes, tx, now);
     if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
     const appliedKeys = new Set(changes.map((c) => `${c.message.id}\u0000${c.message.status}`));
-    return { changes, webhooks: webhooks.length, applied: items.map((c) => appliedKeys.has(`${c.messageId}\u0000${c.to}`)) };
+    return { changes, webhooks: webhooks.length, applied: items.map((c) => appliedKeys.has(changeKey(c)) && byKey.get(changeKey(c)) === c) };
   }
 
   /** After a commit: publish each change, count it, and wake the webhook runner. */
@@ -221,6 +223,10 @@ export class MessageJournal {
     for (const [status, n] of counts) metrics.messagesTransitioned(status, n);
     if (webhooksQueued > 0) bus.publish('work.available', { queue: 'webhooks' });
   }
+}
+
+function changeKey(c: ChangeRequest): string {
+  return `${c.messageId}\u0000${c.to}`;
 }
 
 /** Run every planner over a batch of changes. */
