@@ -55,6 +55,15 @@ export function parsePhoneNumber(value: unknown): { readonly number: string; rea
   return kind && { number: value, kind };
 }
 
+/**
+ * Read a destination prefix from configuration (carrier routes, price rules, simulator rules):
+ * digits, optionally after `+`, at most 17 — `""` and `"+"` match every number, and a prefix
+ * without `+` matches short codes too. Returned as written; `undefined` when it is not one.
+ */
+export function parseNumberPrefix(value: unknown): string | undefined {
+  return typeof value === 'string' && /^\+?\d{0,17}$/.test(value) ? value : undefined;
+}
+
 /** True for an E.164 number: `+`, a non-zero digit, then 4–16 more digits. */
 export function isE164(value: string): boolean {
   return parsePhoneNumber(value)?.kind === 'e164';

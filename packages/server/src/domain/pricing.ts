@@ -1,3 +1,4 @@
+import { parseNumberPrefix } from './phone-numbers.js';
 import type { MessageKind } from '@switchboard/protocol';
 
 /** What a message costs to send, per the operator's price table. */
@@ -74,8 +75,8 @@ export function parsePriceTable(raw: unknown): PriceTable {
   const rules = v.rules.map((r: unknown, i: number): PriceRule => {
     if (r === null || typeof r !== 'object') throw new Error(`rule ${i} must be an object`);
     const rule = r as Record<string, unknown>;
-    const prefix = rule.prefix ?? '';
-    if (typeof prefix !== 'string' || !/^\+?\d*$/.test(prefix)) throw new Error(`rule ${i}: "prefix" must be digits, optionally after +`);
+    const prefix = parseNumberPrefix(rule.prefix ?? '');
+    if (prefix === undefined) throw new Error(`rule ${i}: "prefix" must be up to 17 digits, optionally after +`);
     const kind = rule.kind ?? null;
     if (kind !== null && kind !== 'sms' && kind !== 'mms') throw new Error(`rule ${i}: "kind" must be sms or mms`);
     const direction = rule.direction ?? 'outbound';

@@ -4,6 +4,7 @@
  * (`smpp.connectors[0].window must be a whole number from 1 to 1000`). docs/carriers/smpp.md
  * documents every key; keep the two in step.
  */
+import { parseNumberPrefix } from '../../domain/phone-numbers.js';
 import { errorKeyForCompatCode, ERRORS, type ErrorKey } from '@switchboard/protocol';
 import type { IdFormat } from './message-ids.js';
 import type { GsmWireEncoding, SplitMethod } from './text.js';
@@ -218,8 +219,8 @@ export function parseSmppSection(raw: unknown): SmppSection {
   const routes = routesRaw.map((r, i) => {
     const p = `smpp.routes[${i}]`;
     const ro = obj(r, p);
-    const prefix = ro.prefix;
-    if (typeof prefix !== 'string' || !/^\+\d{0,17}$/.test(prefix)) fail(`${p}.prefix`, `must be + followed by up to 17 digits (got ${JSON.stringify(prefix)})`);
+    const prefix = parseNumberPrefix(ro.prefix);
+    if (prefix === undefined) fail(`${p}.prefix`, `must be up to 17 digits, optionally after + (got ${JSON.stringify(ro.prefix)})`);
     const carrier = ro.connector;
     if (typeof carrier !== 'string' || (!ids.has(carrier) && carrier !== 'simulator')) fail(`${p}.connector`, `must name a configured connector${ids.size ? ` (${[...ids].join(', ')})` : ''} or "simulator" (got ${JSON.stringify(carrier)})`);
     return { prefix, carrier };
