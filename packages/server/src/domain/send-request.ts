@@ -7,6 +7,7 @@
  */
 import { MAX_BODY_LENGTH, planMessage, type ErrorDetail, type MessageKind, type MessageOrigin, type Encoding } from '@switchboard/protocol';
 import { detail } from './app-error.js';
+import { clip, preview } from './preview.js';
 import { validateCustomVariables } from './custom-variables.js';
 import { DEFAULT_VALIDITY_PERIOD, MAX_MEDIA, MAX_VALIDITY_PERIOD, type CallbackFormat } from './message.js';
 import { isValidDestination, isValidSender } from './phone-numbers.js';
@@ -58,7 +59,7 @@ export interface CheckedSend {
 export function checkDestination(to: unknown): ErrorDetail[] {
   if (to === undefined || to === null || to === '') return [detail('TO_REQUIRED')];
   if (typeof to !== 'string' || !isValidDestination(to)) {
-    return [detail('TO_INVALID', { message: `The 'To' number ${typeof to === 'string' ? to : JSON.stringify(to)} is not a valid phone number (E.164: + followed by 5 to 17 digits).` })];
+    return [detail('TO_INVALID', { message: `The 'To' number ${typeof to === 'string' ? clip(to) : preview(to)} is not a valid phone number (E.164: + followed by 5 to 17 digits).` })];
   }
   return [];
 }
@@ -67,7 +68,7 @@ export function checkDestination(to: unknown): ErrorDetail[] {
 export function checkSenderSyntax(from: unknown, hasNumberGroup: boolean): ErrorDetail[] {
   if (from === undefined || from === null || from === '') return hasNumberGroup ? [] : [detail('FROM_REQUIRED')];
   if (typeof from !== 'string' || !isValidSender(from)) {
-    return [detail('FROM_INVALID', { message: `The 'From' number ${typeof from === 'string' ? from : JSON.stringify(from)} is not a valid E.164 phone number or short code.` })];
+    return [detail('FROM_INVALID', { message: `The 'From' number ${typeof from === 'string' ? clip(from) : preview(from)} is not a valid E.164 phone number or short code.` })];
   }
   return [];
 }
@@ -93,7 +94,7 @@ export function checkContent(input: SendInput, rules: SendRules): { errors: Erro
   } else {
     for (const url of media) {
       if (!parseHttpUrl(url)) {
-        errors.push(detail('MEDIA_URL_INVALID', { message: `Media URL ${JSON.stringify(url)} is not an absolute http or https URL.` }));
+        errors.push(detail('MEDIA_URL_INVALID', { message: `Media URL ${preview(url)} is not an absolute http or https URL.` }));
         break;
       }
     }

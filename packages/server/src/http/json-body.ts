@@ -1,10 +1,14 @@
 /**
- * A strict JSON body parser: the body must be valid UTF-8 and valid JSON. (Fastify's default would
- * silently replace bad bytes with U+FFFD.) Failures become MALFORMED_BODY in the surface's shape.
+ * A strict JSON body parser: the body must be valid UTF-8 and valid JSON, nested at most
+ * `MAX_JSON_DEPTH` levels (checked on the text, before anything walks the value). (Fastify's
+ * default would silently replace bad bytes with U+FFFD.) Failures become MALFORMED_BODY in the
+ * surface's shape.
  */
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/app-error.js';
+import { clip } from '../domain/preview.js';
+import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../util/json-depth.js';
 
 /** Decode a raw body as UTF-8, refusing invalid byte sequences. */
 export function decodeUtf8Body(body: Buffer): string {
@@ -16,10 +20,14 @@ export function decodeUtf8Body(body: Buffer): string {
 export function parseJsonBody(body: Buffer): unknown {
   const text = decodeUtf8Body(body);
   if (text.trim() === '') throw AppError.of('MALFORMED_BODY', { message: 'The request body is empty; a JSON object was expected.' });
+  if (jsonNestingExceeds(text, MAX_JSON_DEPTH)) {
+    throw AppError.of('MALFORMED_BODY', { message: `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.` });
+  }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw AppError.of('MALFORMED_BODY', { message: `The request body is not valid JSON: ${(err as Error).message}` });
+    // V8's message quotes the text around the error; keep it short.
+    throw AppError.of('MALFORMED_BODY', { message: `The request body is not valid JSON: ${clip((err as Error).message, 200)}` });
   }
 }
 

@@ -17,7 +17,7 @@ import {
 } from '@switchboard/protocol';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import { isStoreUnavailable } from '../domain/ports/store.js';
-import { classifyFrame, errorFrame, requestFrame, resultFrame, RpcError } from './frames.js';
+import { classifyFrame, errorFrame, requestFrame, resultFrame, RpcError, sniffId } from './frames.js';
 import { RELAY_CONSTANTS, type RelayLimits } from './limits.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import type { RelaySession, SessionLink } from './session.js';
@@ -223,16 +223,5 @@ export class RelayConnection implements SessionLink {
 
   private sendError(id: JsonRpcId | null, err: RpcError): void {
     this.send(errorFrame(id, err));
-  }
-}
-
-/** The id of a frame too large to parse, if it shows near the start. */
-function sniffId(head: string): JsonRpcId | null {
-  const m = /"id"\s*:\s*("(?:[^"\\]|\\.){1,256}"|-?\d{1,16})/.exec(head);
-  if (!m) return null;
-  try {
-    return JSON.parse(m[1]!) as JsonRpcId;
-  } catch {
-    return null;
   }
 }

@@ -4,6 +4,7 @@
  * out to many sessions that differ only in the frame id.
  */
 import { METHOD_EVENT, RPC_ERRORS, type JsonRpcId } from '@switchboard/protocol';
+import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../util/json-depth.js';
 
 /** A protocol-level failure, answered as a JSON-RPC `error`. */
 export class RpcError extends Error {
@@ -31,6 +32,14 @@ function isId(v: unknown): v is JsonRpcId {
 
 /** Parse and classify one text frame. */
 export function classifyFrame(text: string): InboundFrame {
+  // Before parsing: nothing may walk a value nested thousands of levels deep.
+  if (jsonNestingExceeds(text, MAX_JSON_DEPTH)) {
+    return {
+      kind: 'invalid',
+      id: sniffId(text.slice(0, 512)),
+      error: new RpcError(RPC_ERRORS.INVALID_REQUEST, `Invalid request: the frame nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`, { max_depth: MAX_JSON_DEPTH }),
+    };
+  }
   let msg: unknown;
   try {
     msg = JSON.parse(text);
@@ -80,4 +89,15 @@ export function requestFrame(id: string, method: string, params: unknown): strin
 /** A `signalwire.event` frame around params already serialized. */
 export function eventFrame(id: string, params: string): string {
   return `{"jsonrpc":"2.0","id":"${id}","method":"${METHOD_EVENT}","params":${params}}`;
+}
+
+/** The id of a frame that is not parsed (too large, too deep), if it shows near the start. */
+export function sniffId(head: string): JsonRpcId | null {
+  const m = /"id"\s*:\s*("(?:[^"\\]|\\.){1,256}"|-?\d{1,16})/.exec(head);
+  if (!m) return null;
+  try {
+    return JSON.parse(m[1]!) as JsonRpcId;
+  } catch {
+    return null;
+  }
 }

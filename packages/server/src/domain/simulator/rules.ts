@@ -3,13 +3,14 @@
  * `[{ "prefix": "+4477", "outcome": "undelivered", "error": 30003 }, …]`.
  */
 import { errorKeyForCompatCode, ERRORS, type ErrorKey } from '@switchboard/protocol';
+import { preview } from '../preview.js';
 import type { OutcomeRule, SimulatedOutcome } from './outcomes.js';
 
 const OUTCOMES = ['delivered', 'delayed', 'undelivered', 'failed', 'no_receipt', 'throttled', 'transient'] as const;
 
 function errorKey(raw: unknown, i: number): ErrorKey {
   const key = typeof raw === 'number' || (typeof raw === 'string' && /^\d+$/.test(raw)) ? errorKeyForCompatCode(Number(raw)) : typeof raw === 'string' && raw in ERRORS ? (raw as ErrorKey) : undefined;
-  if (!key || ERRORS[key].category !== 'delivery') throw new Error(`rule ${i}: "error" must be a delivery error code such as 30003 (got ${JSON.stringify(raw)})`);
+  if (!key || ERRORS[key].category !== 'delivery') throw new Error(`rule ${i}: "error" must be a delivery error code such as 30003 (got ${preview(raw)})`);
   return key;
 }
 
@@ -19,7 +20,7 @@ export function parseOutcomeRules(raw: unknown): OutcomeRule[] {
   return raw.map((r, i) => {
     if (r === null || typeof r !== 'object') throw new Error(`rule ${i} must be an object`);
     const { prefix, outcome, error, times, description } = r as Record<string, unknown>;
-    if (typeof prefix !== 'string' || !/^\+?\d{1,17}$/.test(prefix)) throw new Error(`rule ${i}: "prefix" must be digits, optionally starting with + (got ${JSON.stringify(prefix)})`);
+    if (typeof prefix !== 'string' || !/^\+?\d{1,17}$/.test(prefix)) throw new Error(`rule ${i}: "prefix" must be digits, optionally starting with + (got ${preview(prefix)})`);
     if (typeof outcome !== 'string' || !(OUTCOMES as readonly string[]).includes(outcome)) throw new Error(`rule ${i}: "outcome" must be one of ${OUTCOMES.join(', ')}`);
     const count = times === undefined ? 1 : Number(times);
     if (!Number.isInteger(count) || count < 1 || count > 100) throw new Error(`rule ${i}: "times" must be a whole number from 1 to 100`);

@@ -4,6 +4,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import { MAX_GROUP_NAME, type NumberGroupRecord } from '../../domain/number-groups.js';
 import type { GroupMember, Store } from '../../domain/ports/store.js';
+import { preview } from '../../domain/preview.js';
 
 function invalid(attribute: string, message: string): AppError {
   return new AppError(detail('NUMBER_GROUP_FIELD_INVALID', { attribute, message }));
@@ -62,7 +63,7 @@ export class NumberGroupService {
     await this.get(projectId, groupId);
     const phoneNumberId = body.phone_number_id;
     const number = typeof phoneNumberId === 'string' && phoneNumberId.length <= 64 ? await this.deps.store.numbers.get(projectId, phoneNumberId) : undefined;
-    if (!number) throw invalid('phone_number_id', `phone_number_id ${JSON.stringify(phoneNumberId ?? null)} is not a phone number of your project`);
+    if (!number) throw invalid('phone_number_id', `phone_number_id ${preview(phoneNumberId)} is not a phone number of your project`);
     const now = this.deps.clock.now();
     const membership = { id: this.deps.ids.uuid(), projectId, groupId, phoneNumberId: number.id, createdAt: now, updatedAt: now };
     try {

@@ -3,6 +3,7 @@ import { AppError, detail } from '../../domain/app-error.js';
 import type { Clock } from '../../domain/clock.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import { checkNumberPatch } from '../../domain/number-rules.js';
+import { preview } from '../../domain/preview.js';
 import { classifyNumber } from '../../domain/phone-numbers.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { Store } from '../../domain/ports/store.js';
@@ -26,7 +27,7 @@ export class NumberService {
   async register(projectId: string, body: Record<string, unknown>): Promise<PhoneNumberRecord> {
     const number = body.number;
     const kind = typeof number === 'string' ? classifyNumber(number.trim()) : undefined;
-    if (!kind) throw AppError.of('NUMBER_INVALID', { message: `The number ${JSON.stringify(number ?? null)} must be E.164 (+ followed by digits) or a 5 to 6 digit short code.` });
+    if (!kind) throw AppError.of('NUMBER_INVALID', { message: `The number ${preview(number)} must be E.164 (+ followed by digits) or a 5 to 6 digit short code.` });
     const { patch, errors } = checkNumberPatch(body);
     const capabilities = patch.capabilities ?? (kind.type === 'shortcode' ? ['sms', 'mms'] : [...DEFAULT_CAPABILITIES]);
     if (errors.length) throw new AppError(errors);

@@ -9,6 +9,7 @@ import { COMPAT_API_VERSION, type CompatIncomingPhoneNumber, type CompatIncoming
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import type { PhoneNumberRecord } from '../../domain/project.js';
+import { preview } from '../../domain/preview.js';
 import { principalOf } from '../auth.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
@@ -67,7 +68,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
   const checkApplication = async (projectId: string, p: Record<string, unknown>) => {
     const sid = p.SmsApplicationSid;
     if (sid === undefined || sid === '') return;
-    if (typeof sid !== 'string' || !(await reads.applications.get(projectId, sid))) throw AppError.of('APPLICATION_INVALID', { message: `SmsApplicationSid ${JSON.stringify(sid)} is not a cXML application of your project.` });
+    if (typeof sid !== 'string' || !(await reads.applications.get(projectId, sid))) throw AppError.of('APPLICATION_INVALID', { message: `SmsApplicationSid ${preview(sid)} is not a cXML application of your project.` });
   };
 
   for (const path of ['/Accounts/:AccountSid/IncomingPhoneNumbers', '/Accounts/:AccountSid/IncomingPhoneNumbers.json']) {

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { MessageRecord } from '../../domain/message.js';
 import { isUuid } from '../../domain/ids.js';
+import { preview } from '../../domain/preview.js';
 import { checkDestination, checkSenderSyntax } from '../../domain/send-request.js';
 import { principalOf } from '../auth.js';
 import type { CompatDeps } from './deps.js';
@@ -42,14 +43,14 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
 
     const maxPrice = textParam(p.MaxPrice);
     if (maxPrice !== undefined && (typeof maxPrice !== 'string' || !MAX_PRICE.test(maxPrice))) {
-      throw AppError.of('MAX_PRICE_INVALID', { message: `MaxPrice ${JSON.stringify(maxPrice)} must be a decimal amount in USD with at most 4 decimals, such as 0.05.` });
+      throw AppError.of('MAX_PRICE_INVALID', { message: `MaxPrice ${preview(maxPrice)} must be a decimal amount in USD with at most 4 decimals, such as 0.05.` });
     }
     let statusCallback = textParam(p.StatusCallback);
     const applicationSid = textParam(p.ApplicationSid);
     let applicationId: string | null = null;
     if (applicationSid !== undefined) {
       const application = typeof applicationSid === 'string' && isUuid(applicationSid) ? await reads.applications.get(projectId, applicationSid.toLowerCase()) : undefined;
-      if (!application) throw AppError.of('APPLICATION_INVALID', { message: `ApplicationSid ${JSON.stringify(applicationSid)} is not a cXML application of your project.` });
+      if (!application) throw AppError.of('APPLICATION_INVALID', { message: `ApplicationSid ${preview(applicationSid)} is not a cXML application of your project.` });
       applicationId = application.id;
       // The application's status callback wins over StatusCallback, as Twilio documents.
       if (application.smsStatusCallback) statusCallback = application.smsStatusCallback;

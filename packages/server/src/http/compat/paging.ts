@@ -7,6 +7,7 @@
  */
 import type { CompatPageMeta } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
+import { preview } from '../../domain/preview.js';
 import type { SeqPage } from '../../domain/ports/store.js';
 
 export interface CompatPageRequest {
@@ -30,13 +31,13 @@ export function parseCompatPage(query: Record<string, unknown>): CompatPageReque
   let size = 50;
   if (query.PageSize !== undefined && query.PageSize !== '') {
     const n = wholeNumber(query.PageSize, 1, 1000);
-    if (n === undefined) throw new AppError(detail('PAGE_SIZE_INVALID', { attribute: 'PageSize', message: `PageSize must be a whole number from 1 to 1000 (got ${JSON.stringify(query.PageSize)}).` }));
+    if (n === undefined) throw new AppError(detail('PAGE_SIZE_INVALID', { attribute: 'PageSize', message: `PageSize must be a whole number from 1 to 1000 (got ${preview(query.PageSize)}).` }));
     size = n;
   }
   let page = 0;
   if (query.Page !== undefined && query.Page !== '') {
     const n = wholeNumber(query.Page, 0, 1_000_000_000);
-    if (n === undefined) throw new AppError(detail('PAGE_NUMBER_INVALID', { attribute: 'Page', message: `Page must be a whole number of 0 or more (got ${JSON.stringify(query.Page)}).` }));
+    if (n === undefined) throw new AppError(detail('PAGE_NUMBER_INVALID', { attribute: 'Page', message: `Page must be a whole number of 0 or more (got ${preview(query.Page)}).` }));
     page = n;
   }
   const raw = query.PageToken;

@@ -1,6 +1,7 @@
 /** Reading Compatibility API parameters (form strings or JSON values) into surface-neutral input. */
 import { AppError } from '../../domain/app-error.js';
 import { DAY_MS, parseDateFilter } from '../../domain/dates.js';
+import { preview } from '../../domain/preview.js';
 import type { MessageListFilter } from '../../domain/ports/store.js';
 import { fromCompatStatus, type MessageStatus } from '@switchboard/protocol';
 
@@ -66,7 +67,7 @@ export function messageListFilter(query: Record<string, unknown>): MessageListFi
   let statuses: MessageStatus[] | undefined;
   if (status !== undefined) {
     const s = fromCompatStatus(status);
-    if (!s) throw AppError.of('FILTER_INVALID', { attribute: 'Status', message: `Status ${JSON.stringify(status)} is not a message status (queued, sending, sent, delivered, undelivered, failed, received).` });
+    if (!s) throw AppError.of('FILTER_INVALID', { attribute: 'Status', message: `Status ${preview(status)} is not a message status (queued, sending, sent, delivered, undelivered, failed, received).` });
     statuses = [s];
   }
   const sent = dateBounds(query, 'DateSent');

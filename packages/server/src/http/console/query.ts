@@ -7,6 +7,7 @@ import type { ErrorDetail } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
 import { dateErrorDetail, parseDate } from '../../domain/dates.js';
 import { parsePhoneNumber } from '../../domain/phone-numbers.js';
+import { preview } from '../../domain/preview.js';
 import type { MessageListFilter } from '../../domain/ports/store.js';
 
 const ORIGINS: readonly MessageOrigin[] = ['rest', 'compat', 'relay', 'reply', 'console', 'inbound'];
@@ -61,7 +62,7 @@ function list<T extends string>(q: Query, name: string, allowed: (v: string) => 
   const items = v.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = items.filter((s) => !allowed(s));
   if (bad.length) {
-    errors.push(detail('FILTER_INVALID', { attribute: name, message: `${name} must be a comma-separated list of ${what} (got ${JSON.stringify(bad[0])}).` }));
+    errors.push(detail('FILTER_INVALID', { attribute: name, message: `${name} must be a comma-separated list of ${what} (got ${preview(bad[0])}).` }));
     return undefined;
   }
   return items as T[];

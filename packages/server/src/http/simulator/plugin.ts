@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { SimulatorControl, SimulatorTuning } from '../../domain/ports/simulator.js';
 import type { HandsetFilter, HandsetMessageRecord } from '../../domain/ports/store.js';
+import { preview } from '../../domain/preview.js';
 import { checkContent, checkDestination } from '../../domain/send-request.js';
 import { MAGIC_NUMBERS } from '../../domain/simulator/outcomes.js';
 import { describeOutcomeRule, parseOutcomeRules } from '../../domain/simulator/rules.js';
@@ -118,10 +119,10 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     const { projectId } = principalOf(request);
     const b = request.body as Record<string, unknown>;
     const errors: ErrorDetail[] = checkDestination(b.from).map(() =>
-      detail('FROM_INVALID', { message: `From must be the phone's number in E.164 (got ${JSON.stringify(b.from ?? null)}).` }),
+      detail('FROM_INVALID', { message: `From must be the phone's number in E.164 (got ${preview(b.from)}).` }),
     );
     const owned = typeof b.to === 'string' ? await deps.reads.numbers.getByNumber(projectId, b.to) : undefined;
-    if (!owned) errors.push(detail('TO_INVALID', { message: `To must be one of your project's numbers (got ${JSON.stringify(b.to ?? null)}).` }));
+    if (!owned) errors.push(detail('TO_INVALID', { message: `To must be one of your project's numbers (got ${preview(b.to)}).` }));
     const content = checkContent({ to: b.to, from: b.from, body: b.body, media: b.media, callbackFormat: 'json', origin: 'inbound' }, { refusePrivateCallbacks: false });
     errors.push(...content.errors);
     if (errors.length) throw new AppError(errors);
