@@ -64,6 +64,9 @@ export const ERRORS = {
   UNAUTHORIZED: def('unauthorized', 20003, 'Authentication failed: use HTTP Basic auth with your project ID as the user name and an API token as the password.', { nativeHttp: 401, compatHttp: 401, relay: '401', category: 'auth' }),
   FORBIDDEN: def('forbidden', 20003, 'This API token does not have the scope this endpoint needs.', { nativeHttp: 403, compatHttp: 401, relay: '403', category: 'auth' }),
   NOT_FOUND: def('not_found', 20404, 'The requested resource was not found.', { nativeHttp: 404, compatHttp: 404, relay: '404' }),
+  // A path that cannot be decoded (a malformed %-escape) names no resource: Twilio's 20404 on the
+  // Compatibility API, a plain 400 on the native API.
+  URL_MALFORMED: def('malformed_url', 20404, 'The request path is not a valid URL: it has a malformed %-escape.', { nativeHttp: 400, compatHttp: 404, relay: '400' }),
   MALFORMED_BODY: def('bad_request', 10000, 'The request body could not be parsed.', { nativeHttp: 400 }),
   UNSUPPORTED_CONTENT_TYPE: def('unsupported_content_type', 10000, 'Unsupported Content-Type.', { nativeHttp: 415, compatHttp: 415 }),
   BODY_TOO_LARGE: def('request_body_too_large', 10000, 'The request body is larger than this server accepts.', { nativeHttp: 413, compatHttp: 413 }),

@@ -1,13 +1,19 @@
 /**
  * The Fastify application: one plugin per surface, each with its own parsers, auth and error
- * formatter; ops endpoints; and plain JSON answers for unknown routes and unexpected failures.
+ * formatter; ops endpoints; and plain JSON answers for unknown routes. Errors raised outside a
+ * surface's own handlers — routing failures (a bad %-escape, a parameter over Fastify's
+ * `maxParamLength`) happen before any route is chosen — are answered in the shape of the surface
+ * the path belongs to, on HTTP and HTTPS alike (both hand requests to this app).
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { SimulatorControl } from '../domain/ports/simulator.js';
-import { isStoreUnavailable } from '../domain/ports/store.js';
 import type { SessionAuthenticator } from './auth.js';
+import { resourceNotFound, sendCompatError } from './compat/error-format.js';
+import { COMPAT_PREFIXES } from './compat/plugin.js';
 import type { HttpDeps } from './deps.js';
+import { toAppError } from './fastify-errors.js';
+import { sendNativeError, type NativeFlavour } from './native/error-format.js';
 import { nativePlugin } from './native/plugin.js';
 import { opsPlugin, type OpsDeps } from './ops/plugin.js';
 import { simulatorPlugin } from './simulator/plugin.js';
@@ -26,6 +32,26 @@ export interface HttpAppOptions {
   readonly surfaces?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }
 
+/** The surface a path belongs to, by its prefix. */
+export function surfaceOf(url: string): 'compat' | NativeFlavour {
+  const path = url.split('?')[0]!;
+  if (COMPAT_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return 'compat';
+  if (path === '/api/relay/rest' || path.startsWith('/api/relay/rest/')) return 'relay-rest';
+  // The native messaging API, and the shape of everything else (ops, simulator, console): {error, message}.
+  return 'messaging';
+}
+
+/** Answer an error that reached the application's own handlers in the shape of the path's surface. */
+function sendSurfaceError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const surface = surfaceOf(request.url);
+  let appError = toAppError(err);
+  if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error');
+  if (surface !== 'compat') return sendNativeError(reply, appError, surface);
+  // Twilio's wording for a path that names no resource.
+  if (appError.key === 'NOT_FOUND') appError = resourceNotFound(request.url);
+  return sendCompatError(reply, appError);
+}
+
 export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
@@ -35,19 +61,13 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     ajv: { customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false, useDefaults: false } },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    frameworkErrors: (err, request, reply) => sendSurfaceError(err, request, reply),
   });
   app.decorateRequest('principal', null);
   app.decorate('sessionAuth', opts.sessionAuth ?? null);
 
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}` }));
-  app.setErrorHandler((err, request, reply) => {
-    if (isStoreUnavailable(err)) {
-      return reply.code(503).header('Retry-After', '1').send({ error: 'Service Unavailable', message: 'The database is unreachable; retry shortly.' });
-    }
-    const status = typeof (err as { statusCode?: number }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
-    if (status >= 500) request.log.error({ err }, 'unhandled error');
-    return reply.code(status).send({ error: status >= 500 ? 'Internal Server Error' : 'Bad Request', message: status >= 500 ? 'An internal error occurred.' : (err as Error).message });
-  });
+  app.setErrorHandler((err, request, reply) => sendSurfaceError(err, request, reply));
 
   app.get('/', async (request) => ({
     name: 'Switchboard',

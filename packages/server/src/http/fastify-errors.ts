@@ -1,6 +1,7 @@
 /**
- * Fastify's own failures (body too large, bad content type, schema validation) mapped onto the
- * error catalogue, so every surface formats them like any other error.
+ * Fastify's own failures (body too large, bad content type, schema validation, a path it cannot
+ * decode or whose parameter is too long) mapped onto the error catalogue, so every surface formats
+ * them like any other error.
  */
 import type { FastifyError } from 'fastify';
 import type { ErrorDetail } from '@switchboard/protocol';
@@ -25,11 +26,20 @@ export function toAppError(err: unknown, validationMap: ValidationMap = {}): App
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return AppError.of('MALFORMED_BODY', { message: e.message });
+    // Routing failures, which happen before any route (and its surface's handlers) is chosen.
+    case 'FST_ERR_BAD_URL':
+      return AppError.of('URL_MALFORMED');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      // A path segment longer than any id names no resource (Fastify's 414).
+      return AppError.of('NOT_FOUND');
   }
   if (e?.validation) return new AppError(validationDetails(e.validation, validationMap));
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    if (e.statusCode === 404) return AppError.of('NOT_FOUND');
     return AppError.of(e.statusCode === 413 ? 'BODY_TOO_LARGE' : e.statusCode === 415 ? 'UNSUPPORTED_CONTENT_TYPE' : 'MALFORMED_BODY', { message: e.message });
   }
+  // Fastify's own 503s (a handler timeout, a server closing) are as retryable as a database outage.
+  if (e?.statusCode === 503) return AppError.of('UNAVAILABLE');
   return AppError.of('INTERNAL');
 }
 

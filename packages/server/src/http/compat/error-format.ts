@@ -8,6 +8,8 @@ import type { FastifyReply } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 
 const MORE_INFO = 'https://developer.signalwire.com/compatibility-api/reference/error-codes';
+/** When a client may retry a 503 (storage unavailable): soon, the server recovers by itself. */
+const RETRY_AFTER_SECONDS = '1';
 
 export function compatErrorBody(err: AppError): CompatError {
   const first = err.details[0]!;
@@ -23,5 +25,6 @@ export function resourceNotFound(url: string): AppError {
 export function sendCompatError(reply: FastifyReply, err: AppError): FastifyReply {
   const body = compatErrorBody(err);
   if (body.status === 401) reply.header('WWW-Authenticate', 'Basic realm="Switchboard"');
+  if (body.status === 503) reply.header('Retry-After', RETRY_AFTER_SECONDS);
   return reply.code(body.status).type('application/json; charset=utf-8').send(body);
 }

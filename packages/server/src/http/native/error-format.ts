@@ -30,6 +30,8 @@ export function sendNativeError(reply: FastifyReply, err: AppError, flavour: Nat
     return reply.code(422).send({ errors });
   }
   if (status === 401 && wantsBasicChallenge(reply.request)) reply.header('WWW-Authenticate', 'Basic realm="Switchboard"');
+  // Storage unavailable: the server recovers by itself, so clients may retry soon.
+  if (status === 503) reply.header('Retry-After', '1');
   return reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', message: err.details[0]!.message });
 }
 

@@ -1,0 +1,107 @@
+/**
+ * Errors Fastify raises itself — while routing (a path parameter over `maxParamLength`, a bad
+ * %-escape), before any route and its surface's handlers are chosen, or while parsing a body — are
+ * answered in the shape of the surface the path belongs to: on the Compatibility API Twilio's
+ * `{code, message, more_info, status}` with a numeric code, so both official clients raise a
+ * RestException with a number; on the native API `{error, message}`. HTTP and HTTPS alike.
+ */
+import { request as httpsRequest } from 'node:https';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDirTrustedByTests } from '../helpers/tls.js';
+import { NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
+import { rejection, signalwireClient, twilioClient } from './clients.js';
+
+const LONG_SID = `SM${'a'.repeat(99)}`;
+const BAD_ESCAPE = '%E0%A4%A';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ httpsEnabled: true }, { dataDir: dataDirTrustedByTests() });
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** A GET over HTTPS with the project's credentials: status and parsed body. */
+function httpsGet(url: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { headers: { authorization: server.auth } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('framework errors on the Compatibility API', () => {
+  const expectNotFound = (err: any) => {
+    expect(err.constructor.name).toBe('RestException');
+    expect(err.status).toBe(404);
+    expect(err.code).toBe(20404);
+    expect(typeof err.code).toBe('number');
+  };
+
+  for (const scheme of ['http', 'https'] as const) {
+    it(`twilio over ${scheme}: a message sid over 100 characters and a bad %-escape are RestExceptions with code 20404`, async () => {
+      const client = twilioClient(scheme === 'http' ? server.url : server.httpsUrl!);
+      expectNotFound(await rejection(client.messages(LONG_SID).fetch()));
+      expectNotFound(await rejection(client.messages(BAD_ESCAPE).fetch()));
+      expectNotFound(await rejection(client.messages(LONG_SID).remove()));
+    });
+  }
+
+  it('@signalwire/compatibility-api (HTTPS): the same, with a numeric code', async () => {
+    const client = signalwireClient(server.httpsUrl!);
+    for (const sid of [LONG_SID, BAD_ESCAPE]) {
+      const err = await rejection(client.messages(sid).fetch());
+      expect(err.status).toBe(404);
+      expect(err.code).toBe(20404);
+    }
+  });
+
+  it('answers the flat shape on both prefixes, over HTTP and HTTPS', async () => {
+    for (const prefix of ['/2010-04-01', '/api/laml/2010-04-01']) {
+      for (const sid of [LONG_SID, BAD_ESCAPE]) {
+        const path = `${prefix}/Accounts/${PROJECT_ID}/Messages/${sid}.json`;
+        const expected = { code: 20404, status: 404, message: expect.any(String), more_info: expect.stringContaining('20404') };
+        const plain = await server.api(path);
+        expect(plain.status).toBe(404);
+        expect(plain.body).toEqual(expected);
+        const tls = await httpsGet(`${server.httpsUrl}${path}`);
+        expect(tls.status).toBe(404);
+        expect(tls.body).toEqual(expected);
+      }
+    }
+  });
+
+  it('gives body errors (invalid JSON, an empty JSON body, an unsupported content type) numeric codes', async () => {
+    const path = `/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`;
+    for (const [contentType, body] of [
+      ['application/json', '{"To":'],
+      ['application/json', ''],
+      ['text/plain', `To=${NUMBERS[1]}`],
+    ] as const) {
+      const r = await server.api(path, { method: 'POST', body, headers: { 'content-type': contentType } });
+      expect(r.status, `${contentType} ${JSON.stringify(body)}`).toBeGreaterThanOrEqual(400);
+      expect(r.status).toBeLessThan(500);
+      expect(r.body).toEqual({ code: expect.any(Number), message: expect.any(String), more_info: expect.any(String), status: r.status });
+    }
+  });
+});
+
+describe('framework errors on the native API', () => {
+  it('a path parameter over 100 characters is a 404 and a bad %-escape a 400, in the native shape', async () => {
+    for (const base of ['/api/messaging/logs', '/api/relay/rest/phone_numbers']) {
+      const long = await server.api(`${base}/${'a'.repeat(101)}`);
+      expect(long.status).toBe(404);
+      expect(long.body).toEqual({ error: 'Not Found', message: expect.any(String) });
+      const bad = await server.api(`${base}/${BAD_ESCAPE}`);
+      expect(bad.status).toBe(400);
+      expect(bad.body).toEqual({ error: 'Bad Request', message: expect.stringMatching(/%-escape/) });
+      const tls = await httpsGet(`${server.httpsUrl}${base}/${BAD_ESCAPE}`);
+      expect(tls).toEqual({ status: 400, body: bad.body });
+    }
+  });
+});
