@@ -11,6 +11,7 @@ import { KyselyCarrierPartRepository } from './repositories/carrier-parts.js';
 import { KyselyLeaseRepository, KyselyNodeRepository } from './repositories/cluster.js';
 import { KyselyConsoleSessionRepository } from './repositories/console-sessions.js';
 import { KyselyHandsetInboxRepository } from './repositories/handsets.js';
+import { KyselyIdempotencyRepository } from './repositories/idempotency.js';
 import { KyselyJobRepository } from './repositories/jobs.js';
 import { KyselyMessageEventRepository, KyselyMessageRepository } from './repositories/messages.js';
 import { KyselyPhoneNumberRepository } from './repositories/numbers.js';
@@ -34,6 +35,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotI
     numberGroups: new KyselyNumberGroupRepository(db),
     applications: new KyselyCxmlApplicationRepository(db),
     media: new KyselyMessageMediaRepository(db, traits),
+    idempotency: new KyselyIdempotencyRepository(db, traits),
     carrierParts: new KyselyCarrierPartRepository(db, traits),
     leases: new KyselyLeaseRepository(db),
     nodes: new KyselyNodeRepository(db),
@@ -54,6 +56,7 @@ export class KyselyStore implements Store {
   readonly numberGroups;
   readonly applications;
   readonly media;
+  readonly idempotency;
   readonly carrierParts;
   readonly leases;
   readonly nodes;
@@ -81,6 +84,7 @@ export class KyselyStore implements Store {
     this.numberGroups = repos.numberGroups;
     this.applications = repos.applications;
     this.media = repos.media;
+    this.idempotency = repos.idempotency;
     this.carrierParts = repos.carrierParts;
     this.leases = repos.leases;
     this.nodes = repos.nodes;

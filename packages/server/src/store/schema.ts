@@ -249,6 +249,15 @@ export interface ConsoleSessionsTable {
   expires_at: number;
 }
 
+export interface IdempotencyKeysTable {
+  project_id: string;
+  key: string;
+  request_hash: string;
+  message_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface RelayParkedSessionsTable {
   protocol: string;
   project_id: string;
@@ -286,6 +295,7 @@ export interface Database {
   cxml_applications: CxmlApplicationsTable;
   message_media: MessageMediaTable;
   carrier_parts: CarrierPartsTable;
+  idempotency_keys: IdempotencyKeysTable;
   cluster_leases: ClusterLeasesTable;
   cluster_nodes: ClusterNodesTable;
   relay_parked_sessions: RelayParkedSessionsTable;

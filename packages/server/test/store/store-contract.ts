@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewJob } from '../../src/domain/jobs.js';
 import { canTransition } from '../../src/domain/lifecycle.js';
 import type { MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../../src/domain/message.js';
-import type { CarrierPartRecord, HandsetMessageRecord, MessageListFilter, Store, TransitionUpdate } from '../../src/domain/ports/store.js';
+import type { CarrierPartRecord, HandsetMessageRecord, IdempotencyRecord, MessageListFilter, Store, TransitionUpdate } from '../../src/domain/ports/store.js';
 import type { ApiTokenRecord, PhoneNumberRecord, ProjectRecord } from '../../src/domain/project.js';
 import type { NewWebhookDelivery, WebhookAttemptRecord } from '../../src/domain/webhooks.js';
 import { messageRow, phoneNumberRow } from '../helpers/records.js';
@@ -844,6 +844,95 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         const [m] = await insert(message(P1, { status: 'sent', carrier: 'sim' }));
         await store.messages.transitionMany([{ projectId: P1, id: m!.id, to: 'delivered', at: T0 + 1 }]);
         expect(await store.messages.listAwaitingReceipt('sim', 0, 10)).toEqual([]);
+      });
+
+      it('lists SMS still sent through a carrier by send time (after, upTo], oldest first, across projects, after a cursor', async () => {
+        const sent = (projectId: string, sentAt: number, overrides: Partial<NewMessage> = {}) => message(projectId, { status: 'sent', carrier: 'sim', sentAt, ...overrides });
+        const ms = await insert(
+          sent(P1, T0 + 30),
+          sent(P2, T0 + 10),
+          sent(P1, T0 + 20),
+          sent(P1, T0 + 20),
+          sent(P1, T0 + 5, { status: 'delivered' }),
+          sent(P1, T0 + 5, { kind: 'mms', media: ['https://example.com/a.png'] }),
+          sent(P1, T0 + 5, { carrier: 'smpp' }),
+          sent(P2, T0 + 40),
+        );
+        const byTime = [ms[1]!, ms[2]!, ms[3]!, ms[0]!, ms[7]!].map((m) => m.id);
+        expect(ids(await store.messages.listSentBetween('sim', null, T0 + 100, null, 100))).toEqual(byTime);
+        expect(ids(await store.messages.listSentBetween('sim', T0 + 10, T0 + 30, null, 100))).toEqual(byTime.slice(1, 4));
+        const page = await store.messages.listSentBetween('sim', null, T0 + 100, null, 2);
+        expect(ids(page)).toEqual(byTime.slice(0, 2));
+        const next = await store.messages.listSentBetween('sim', null, T0 + 100, { sentAt: page[1]!.sentAt!, seq: page[1]!.seq }, 2);
+        expect(ids(next)).toEqual(byTime.slice(2, 4));
+        expect(ids(await store.messages.listSentBetween('smpp', null, T0 + 100, null, 100))).toEqual([ms[6]!.id]);
+        expect(ids(await store.messages.listSentBetween({ notIn: ['sim'] }, null, T0 + 100, null, 100))).toEqual([ms[6]!.id]);
+        expect(ids(await store.messages.listSentBetween({ notIn: ['sim', 'smpp'] }, null, T0 + 100, null, 100))).toEqual([]);
+        // A receipt takes a message out of the list.
+        await store.messages.transitionMany([{ projectId: P2, id: ms[1]!.id, to: 'delivered', at: T0 + 50 }]);
+        expect(ids(await store.messages.listSentBetween('sim', null, T0 + 100, null, 100))).toEqual(byTime.slice(1));
+      });
+    });
+
+    describe('idempotency keys', () => {
+      const key = (projectId: string, k: string, overrides: Partial<IdempotencyRecord> = {}): IdempotencyRecord => ({
+        projectId,
+        key: k,
+        requestHash: `hash-${k}`,
+        messageId: randomUUID(),
+        createdAt: T0,
+        expiresAt: T0 + 1_000,
+        ...overrides,
+      });
+
+      it('records a key once per project; a live key stays with its first request', async () => {
+        const first = key(P1, 'order-1');
+        expect(await store.idempotency.claimMany([first, key(P2, 'order-1')], T0)).toHaveLength(2);
+        expect(await store.idempotency.get(P1, 'order-1', T0)).toEqual(first);
+        const again = key(P1, 'order-1', { requestHash: 'other' });
+        expect(await store.idempotency.claimMany([again, key(P1, 'order-2')], T0 + 1)).toEqual([expect.objectContaining({ key: 'order-2' })]);
+        expect(await store.idempotency.get(P1, 'order-1', T0 + 1)).toEqual(first);
+        expect(await store.idempotency.get(P2, 'order-1', T0)).toMatchObject({ projectId: P2 });
+        expect(await store.idempotency.get(P1, 'ORDER-1', T0)).toBeUndefined();
+      });
+
+      it('gives one key in a batch to its first request only', async () => {
+        const [a, b] = [key(P1, 'dup'), key(P1, 'dup', { requestHash: 'second' })];
+        expect(await store.idempotency.claimMany([a, b], T0)).toEqual([a]);
+        expect(await store.idempotency.get(P1, 'dup', T0)).toEqual(a);
+      });
+
+      it('frees a key when it expires: it reads as absent and a new request takes it', async () => {
+        const old = key(P1, 'k', { expiresAt: T0 + 100 });
+        await store.idempotency.claimMany([old], T0);
+        expect(await store.idempotency.get(P1, 'k', T0 + 99)).toEqual(old);
+        expect(await store.idempotency.get(P1, 'k', T0 + 100)).toBeUndefined();
+        const fresh = key(P1, 'k', { createdAt: T0 + 100, expiresAt: T0 + 200, requestHash: 'new' });
+        expect(await store.idempotency.claimMany([fresh], T0 + 100)).toEqual([fresh]);
+        expect(await store.idempotency.get(P1, 'k', T0 + 150)).toEqual(fresh);
+      });
+
+      it('is written with the transaction it belongs to, and rolled back with it', async () => {
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.idempotency.claimMany([key(P1, 'rolled-back')], T0);
+            throw new Error('abort');
+          }),
+        ).rejects.toThrow('abort');
+        expect(await store.idempotency.get(P1, 'rolled-back', T0)).toBeUndefined();
+      });
+
+      it('deletes expired keys in bounded steps, never a live one', async () => {
+        await store.idempotency.claimMany(
+          Array.from({ length: 25 }, (_, i) => key(i % 2 ? P1 : P2, `e${i}`, { expiresAt: T0 + i })),
+          T0,
+        );
+        await store.idempotency.claimMany([key(P1, 'live', { expiresAt: T0 + 10_000 })], T0);
+        expect(await store.idempotency.deleteExpired(T0 + 24, 10)).toBe(10);
+        expect(await store.idempotency.deleteExpired(T0 + 24, 10)).toBe(10);
+        expect(await store.idempotency.deleteExpired(T0 + 24, 10)).toBe(5);
+        expect(await store.idempotency.deleteExpired(T0 + 24, 10)).toBe(0);
+        expect(await store.idempotency.get(P1, 'live', T0 + 24)).toMatchObject({ key: 'live' });
       });
     });
 

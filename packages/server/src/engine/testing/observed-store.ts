@@ -29,6 +29,7 @@ export class ObservedStore implements Store {
   readonly numberGroups: Repositories['numberGroups'];
   readonly applications: Repositories['applications'];
   readonly media: Repositories['media'];
+  readonly idempotency: Repositories['idempotency'];
   readonly carrierParts: Repositories['carrierParts'];
   readonly leases: Repositories['leases'];
   readonly nodes: Repositories['nodes'];
@@ -51,6 +52,7 @@ export class ObservedStore implements Store {
     this.numberGroups = this.observe('numberGroups');
     this.applications = this.observe('applications');
     this.media = this.observe('media');
+    this.idempotency = this.observe('idempotency');
     this.carrierParts = this.observe('carrierParts');
     this.leases = this.observe('leases');
     this.nodes = this.observe('nodes');

@@ -2,7 +2,7 @@ import type { MessageStatus } from '@switchboard/protocol';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { predecessorsOf } from '../../domain/lifecycle.js';
 import type { MessageEventRecord, MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../../domain/message.js';
-import type { ConversationFilter, ConversationRecord, MessageEventRepository, MessageListFilter, MessageRepository, SeqPage, TransitionUpdate } from '../../domain/ports/store.js';
+import type { CarrierSelector, ConversationFilter, ConversationRecord, MessageEventRepository, MessageListFilter, MessageRepository, SentCursor, SeqPage, TransitionUpdate } from '../../domain/ports/store.js';
 import type { HotInserts } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
@@ -222,6 +222,20 @@ export class KyselyMessageRepository implements MessageRepository {
       .orderBy('seq')
       .limit(limit)
       .execute();
+    return rows.map(messageFromRow);
+  }
+
+  async listSentBetween(carrier: CarrierSelector, after: number | null, upTo: number, cursor: SentCursor | null, limit: number): Promise<MessageRecord[]> {
+    // The status and kind are literals, not parameters, so both engines match the partial index.
+    let q = this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where(sql<boolean>`status = 'sent' and kind = 'sms'`)
+      .where('sent_at', '<=', upTo);
+    q = typeof carrier === 'string' ? q.where('carrier', '=', carrier) : carrier.notIn.length ? q.where('carrier', 'not in', [...carrier.notIn]) : q;
+    if (after !== null) q = q.where('sent_at', '>', after);
+    if (cursor) q = q.where((eb) => eb.or([eb('sent_at', '>', cursor.sentAt), eb.and([eb('sent_at', '=', cursor.sentAt), eb('seq', '>', cursor.seq)])]));
+    const rows = await q.orderBy('sent_at').orderBy('seq').limit(limit).execute();
     return rows.map(messageFromRow);
   }
 }

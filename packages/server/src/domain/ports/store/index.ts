@@ -10,6 +10,7 @@ import type { LeaseRepository, NodeRepository } from './cluster.js';
 import type { ConsoleSessionRepository } from './console-sessions.js';
 import type { MessageEventRepository } from './events.js';
 import type { HandsetInboxRepository } from './handsets.js';
+import type { IdempotencyRepository } from './idempotency.js';
 import type { JobRepository } from './jobs.js';
 import type { MessageMediaRepository } from './media.js';
 import type { MessageRepository } from './messages.js';
@@ -26,6 +27,7 @@ export * from './console-sessions.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './handsets.js';
+export * from './idempotency.js';
 export * from './jobs.js';
 export * from './media.js';
 export * from './messages.js';
@@ -56,6 +58,7 @@ export interface Repositories {
   readonly leases: LeaseRepository;
   readonly nodes: NodeRepository;
   readonly consoleSessions: ConsoleSessionRepository;
+  readonly idempotency: IdempotencyRepository;
 }
 
 /** The store: repositories plus transactions and lifecycle. */

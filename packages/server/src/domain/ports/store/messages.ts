@@ -55,6 +55,15 @@ export interface TransitionUpdate {
   readonly price?: number | null;
 }
 
+/** Where a scan of messages awaiting a receipt continues: after this send time, then this `seq`. */
+export interface SentCursor {
+  readonly sentAt: number;
+  readonly seq: number;
+}
+
+/** Which carrier's messages a scan of overdue receipts reads: one, or every carrier but some. */
+export type CarrierSelector = string | { readonly notIn: readonly string[] };
+
 export interface MessageRepository {
   /** Insert messages; returns them with their `seq`. */
   insertMany(rows: readonly NewMessage[]): Promise<MessageRecord[]>;
@@ -76,4 +85,10 @@ export interface MessageRepository {
   listConversations(projectId: string, filter: ConversationFilter, page: { readonly limit: number; readonly beforeSeq?: number }): Promise<ConversationRecord[]>;
   /** Engine internal, all projects: messages a carrier accepted that still await a receipt (restart recovery). */
   listAwaitingReceipt(carrier: string, afterSeq: number, limit: number): Promise<MessageRecord[]>;
+  /**
+   * Engine internal, all projects (receipt reconciliation): SMS still `sent` through the selected
+   * carrier(s), sent in `(after, upTo]` (ms; `after` null: no lower bound), oldest first, continuing
+   * after `cursor`. Served by the `messages_sent_age` index.
+   */
+  listSentBetween(carrier: CarrierSelector, after: number | null, upTo: number, cursor: SentCursor | null, limit: number): Promise<MessageRecord[]>;
 }
