@@ -120,5 +120,6 @@ export function relayLimits(settings: SwitchboardSettings): RelayLimits {
     eventBufferSize: settings.relayEventBufferSize,
     bufferMemoryBytes: settings.relayBufferMemoryBytes,
     pingIntervalMs: settings.relayPingIntervalMs,
+    maxSocketBufferBytes: settings.relayMaxSocketBufferBytes,
   };
 }

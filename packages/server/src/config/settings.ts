@@ -304,6 +304,14 @@ export const SETTINGS = {
     default: 9_000,
     parse: parsers.int(1000, 10_000),
   },
+  relayMaxSocketBufferBytes: {
+    key: 'relay.maxSocketBufferBytes',
+    env: 'SWITCHBOARD_RELAY_MAX_SOCKET_BUFFER_BYTES',
+    flag: null,
+    description: 'Bytes queued on one RELAY socket (replies, events, pings) before the client counts as not reading and is closed (1013); past an eighth of it the server stops reading that client\'s requests until its socket drains.',
+    default: 8 * 1024 * 1024,
+    parse: parsers.int(65_536, 1024 * 1024 * 1024),
+  },
 
   webhookConcurrency: { key: 'webhooks.concurrency', env: 'SWITCHBOARD_WEBHOOK_CONCURRENCY', flag: null, description: 'Webhook requests in flight at once.', default: 64, parse: parsers.int(1, 1024) },
   webhookMaxAttempts: { key: 'webhooks.maxAttempts', env: 'SWITCHBOARD_WEBHOOK_MAX_ATTEMPTS', flag: null, description: 'Attempts of a native status callback before it is given up.', default: 6, parse: parsers.int(1, 50) },

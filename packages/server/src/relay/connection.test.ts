@@ -13,15 +13,26 @@ const limits: RelayLimits = {
   eventBufferSize: 10,
   bufferMemoryBytes: 1 << 20,
   pingIntervalMs: 5000,
+  maxSocketBufferBytes: 80_000,
 };
 
+/** A socket that never writes anything out unless told to: every frame stays queued. */
 class FakeTransport implements RelayTransport {
   sent: any[] = [];
   closedWith: [number, string] | undefined;
   terminated = false;
   bufferedAmount = 0;
+  paused = false;
+  readonly remoteAddress = '192.0.2.7';
   send(frame: string): void {
     this.sent.push(JSON.parse(frame));
+    this.bufferedAmount += Buffer.byteLength(frame);
+  }
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
   }
   close(code: number, reason: string): void {
     this.closedWith = [code, reason];
@@ -34,9 +45,10 @@ class FakeTransport implements RelayTransport {
 function setup(dispatch: ConnectionHost['dispatch']) {
   let now = 1_000_000;
   const transport = new FakeTransport();
-  const host: ConnectionHost = { dispatch, connectionClosed: () => {}, limits, metrics: noopRelayMetrics, now: () => now, warn: () => {} };
+  const warnings: Array<{ facts: Record<string, unknown>; what: string }> = [];
+  const host: ConnectionHost = { dispatch, connectionClosed: () => {}, limits, metrics: noopRelayMetrics, now: () => now, warn: () => {}, limited: (facts, what) => warnings.push({ facts, what }) };
   const conn = new RelayConnection(transport, host);
-  return { conn, transport, advance: (ms: number) => (now += ms), now: () => now };
+  return { conn, transport, warnings, advance: (ms: number) => (now += ms), now: () => now };
 }
 
 const frame = (o: unknown) => Buffer.from(JSON.stringify(o));
@@ -94,5 +106,53 @@ describe('RelayConnection', () => {
     conn.receive(frame({ jsonrpc: '2.0', id: 'unknown', result: {} }), false);
     conn.receive(frame({ jsonrpc: '2.0', id: 'unknown', error: { code: 1, message: 'x' } }), false);
     expect(transport.sent).toEqual([]);
+  });
+
+  describe('the socket buffer cap (replies and events alike)', () => {
+    const echo: ConnectionHost['dispatch'] = (_conn, _method, params) => ({ result: params });
+    const request = (id: number, payload = 'x'.repeat(1000)) => frame({ jsonrpc: '2.0', id, method: 'signalwire.ping', params: { payload } });
+
+    it('stops reading requests once replies pile up past an eighth of the cap, and goes on when the socket drains', () => {
+      const { conn, transport } = setup(echo);
+      let id = 0;
+      while (!conn.isPaused) conn.receive(request(++id), false);
+      expect(transport.paused).toBe(true);
+      expect(transport.bufferedAmount).toBeGreaterThan(limits.maxSocketBufferBytes / 8);
+      const answered = transport.sent.length;
+      // Frames the transport still delivers are held, not processed.
+      for (let i = 0; i < 20; i++) conn.receive(request(++id), false);
+      expect(transport.sent).toHaveLength(answered);
+      // Each drain lets through what fits before the queue passes the mark again.
+      transport.bufferedAmount = 0;
+      conn.drained();
+      expect(transport.paused).toBe(true);
+      expect(transport.sent.length).toBeGreaterThan(answered);
+      while (transport.paused) {
+        transport.bufferedAmount = 0;
+        conn.drained();
+      }
+      expect(transport.sent.map((f) => f.id)).toEqual(Array.from({ length: answered + 20 }, (_, i) => i + 1));
+    });
+
+    it('closes (1013) a client whose queue passes the cap, writes nothing more, logs once, and drops it if the close cannot get out', async () => {
+      const finishers: Array<() => void> = [];
+      const { conn, transport, warnings, advance, now } = setup((_conn, _method, params) => new Promise<Reply>((r) => finishers.push(() => r({ result: params }))));
+      // Requests read before the pause: their replies arrive later, while reading is paused.
+      for (let id = 1; id <= 100; id++) conn.receive(request(id), false);
+      for (const finish of finishers) finish();
+      await new Promise((r) => setImmediate(r));
+      expect(transport.closedWith?.[0]).toBe(1013);
+      expect(transport.bufferedAmount).toBeLessThanOrEqual(limits.maxSocketBufferBytes + 1100);
+      expect(conn.peakBufferedBytes).toBe(transport.bufferedAmount);
+      const written = transport.sent.length;
+      expect(written).toBeLessThan(100);
+      conn.send(JSON.stringify({ jsonrpc: '2.0', id: 'late', result: {} }));
+      conn.receive(request(1000), false);
+      expect(transport.sent).toHaveLength(written);
+      expect(warnings).toEqual([{ facts: expect.objectContaining({ address: '192.0.2.7', limitBytes: limits.maxSocketBufferBytes, closeCode: 1013 }), what: expect.stringContaining('does not read') }]);
+      advance(RELAY_CONSTANTS.closeGraceMs);
+      conn.tick(now());
+      expect(transport.terminated).toBe(true);
+    });
   });
 });

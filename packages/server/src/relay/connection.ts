@@ -1,7 +1,14 @@
 /**
  * One client connection: reads frames, enforces the per-connection limits (frame size, request
- * rate, requests in flight, answer deadline), answers requests through the dispatcher, matches
- * the client's answers to server requests (event acks, pongs), and pings the client.
+ * rate, requests in flight, answer deadline, bytes queued on the socket), answers requests through
+ * the dispatcher, matches the client's answers to server requests (event acks, pongs), and pings
+ * the client.
+ *
+ * Everything written goes through `send`, which caps the socket's queue: past an eighth of
+ * `maxSocketBufferBytes` the connection stops reading (frames the transport still delivers are
+ * held, unprocessed) until the socket drains; past the cap the client is closed (1013) and, if its
+ * close frame cannot get out, dropped. A client that sends requests and never reads its replies
+ * therefore costs a bounded amount of memory.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -18,7 +25,7 @@ import {
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import { isStoreUnavailable } from '../domain/ports/store.js';
 import { classifyFrame, errorFrame, requestFrame, resultFrame, RpcError, sniffId } from './frames.js';
-import { RELAY_CONSTANTS, type RelayLimits } from './limits.js';
+import { readPauseBytes, RELAY_CONSTANTS, type RelayLimits } from './limits.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import type { RelaySession, SessionLink } from './session.js';
 import { CLOSE, type RelayTransport } from './transport.js';
@@ -37,6 +44,8 @@ export interface ConnectionHost {
   readonly metrics: RelayMetrics;
   now(): number;
   warn(err: unknown, what: string): void;
+  /** A client crossed a limit that closes it: one warning line with these facts. */
+  limited(facts: Record<string, unknown>, what: string): void;
 }
 
 type State = 'awaiting' | 'connecting' | 'open' | 'closed';
@@ -61,6 +70,13 @@ export class RelayConnection implements SessionLink {
   private seq = 0;
   private ping: { id: string; sentAt: number } | null = null;
   private lastPingAt: number;
+  /** Reading stopped until the socket drains; frames delivered meanwhile wait here. */
+  private paused = false;
+  private readonly held: Array<{ data: Buffer | string; isBinary: boolean }> = [];
+  /** When the socket queue passed the cap (the connection is being closed), else null. */
+  private overflowAt: number | null = null;
+  /** Most bytes seen queued on the socket right after a write. */
+  peakBufferedBytes = 0;
 
   constructor(
     private readonly transport: RelayTransport,
@@ -75,9 +91,42 @@ export class RelayConnection implements SessionLink {
     return this.transport.bufferedAmount;
   }
 
+  get remoteAddress(): string {
+    return this.transport.remoteAddress;
+  }
+
+  /** True while reading is stopped because the socket's queue is over the high-water mark. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   /** One frame from the client. */
   receive(data: Buffer | string, isBinary: boolean): void {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed' || this.overflowAt !== null) return;
+    if (this.paused) {
+      this.held.push({ data, isBinary });
+      return;
+    }
+    this.handle(data, isBinary);
+  }
+
+  /** The socket wrote out everything queued: read again, starting with the frames held meanwhile. */
+  drained(): void {
+    if (!this.paused || this.state === 'closed' || this.overflowAt !== null) return;
+    this.paused = false;
+    this.transport.resume();
+    // Each frame may fill the socket again (and pause) or close the connection.
+    while (this.held.length > 0 && this.reading()) {
+      const f = this.held.shift()!;
+      this.handle(f.data, f.isBinary);
+    }
+  }
+
+  private reading(): boolean {
+    return !this.paused && this.state !== 'closed' && this.overflowAt === null;
+  }
+
+  private handle(data: Buffer | string, isBinary: boolean): void {
     const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     if (size > this.host.limits.maxFrameBytes) {
       this.host.metrics.relayLimited('frame');
@@ -100,9 +149,30 @@ export class RelayConnection implements SessionLink {
     }
   }
 
-  /** Write a frame (dropped once closed). */
+  /** Write a frame (dropped once closed), keeping the socket's queue under its cap. */
   send(frame: string): void {
-    if (this.state !== 'closed') this.transport.send(frame);
+    if (this.state === 'closed' || this.overflowAt !== null) return;
+    this.transport.send(frame);
+    const queued = this.transport.bufferedAmount;
+    if (queued > this.peakBufferedBytes) this.peakBufferedBytes = queued;
+    const cap = this.host.limits.maxSocketBufferBytes;
+    if (queued > cap) this.overflow(queued, cap);
+    else if (!this.paused && queued > readPauseBytes(this.host.limits)) {
+      this.paused = true;
+      this.transport.pause();
+    }
+  }
+
+  /** The client lets what we write pile up: close it, and drop it if the close cannot get out. */
+  private overflow(queued: number, cap: number): void {
+    this.overflowAt = this.host.now();
+    this.held.length = 0;
+    this.host.metrics.relayLimited('slow_consumer');
+    this.host.limited(
+      { address: this.remoteAddress, project: this.session?.projectId ?? null, queuedBytes: queued, limitBytes: cap, closeCode: CLOSE.TRY_AGAIN_LATER },
+      'RELAY client closed: it does not read what the server writes (socket buffer over its cap)',
+    );
+    this.transport.close(CLOSE.TRY_AGAIN_LATER, 'the client does not read what the server writes');
   }
 
   slow(reason: string): void {
@@ -129,12 +199,18 @@ export class RelayConnection implements SessionLink {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.inFlight.clear();
+    this.held.length = 0;
     this.host.connectionClosed(this);
   }
 
   /** Housekeeping: connect deadline, pings, dead peers, overdue answers. */
   tick(now: number): void {
     if (this.state === 'closed') return;
+    if (this.overflowAt !== null) {
+      // A client that does not read will not read the close frame either.
+      if (now - this.overflowAt >= RELAY_CONSTANTS.closeGraceMs) this.terminate();
+      return;
+    }
     if (this.state !== 'open') {
       if (now - this.openedAt > RELAY_CONSTANTS.connectTimeoutMs) this.close(CLOSE.POLICY, 'signalwire.connect was not completed in time');
     } else if (this.ping && now - this.ping.sentAt > RELAY_CONSTANTS.pingTimeoutMs) {

@@ -14,6 +14,12 @@ export interface RelayLimits {
   readonly bufferMemoryBytes: number;
   /** Gap between server pings (ms). */
   readonly pingIntervalMs: number;
+  /**
+   * Bytes queued on one socket (replies, events, pings: everything written) beyond which the
+   * client counts as not reading: the connection is closed (1013). Past an eighth of it, the
+   * connection stops reading the client's requests until its queue has drained.
+   */
+  readonly maxSocketBufferBytes: number;
 }
 
 /** Fixed limits (not worth a setting). */
@@ -26,8 +32,8 @@ export const RELAY_CONSTANTS = {
   requestTimeoutMs: 8_000,
   /** Requests of one connection being processed at once. */
   maxInFlight: 1_000,
-  /** Bytes queued on a socket before its reader counts as too slow. */
-  maxSocketBufferBytes: 8 * 1024 * 1024,
+  /** After closing a client over its socket buffer cap, how long the close frame may take before the socket is dropped (ms). */
+  closeGraceMs: 1_000,
   /** Contexts one session may subscribe to, and the longest context name. */
   maxContexts: 100,
   maxContextLength: 128,
@@ -37,6 +43,11 @@ export const RELAY_CONSTANTS = {
   /** Housekeeping tick (pings, timeouts, resume expiry) (ms). */
   tickMs: 1_000,
 } as const;
+
+/** Queued bytes past which a connection stops reading requests until its socket drains. */
+export function readPauseBytes(limits: RelayLimits): number {
+  return Math.floor(limits.maxSocketBufferBytes / 8);
+}
 
 /** The hard frame cap given to the WebSocket library: beyond it the socket is closed (1009). */
 export function hardFrameBytes(limits: RelayLimits): number {

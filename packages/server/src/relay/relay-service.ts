@@ -5,7 +5,8 @@
  *
  * Unacknowledged events and slow consumers: every event written to a client that acks events is
  * kept until acked. A connection that lets `eventBufferSize` events go unacknowledged, or lets its
- * socket queue grow past 8 MiB, is closed (1013) and its session parked with those events; a
+ * socket queue (replies and events alike) grow past `maxSocketBufferBytes`, is closed (1013) and
+ * its session parked with those events; a
  * session that cannot keep an event (buffer or node budget full) is dropped whole, so a resume
  * either replays everything missed, in order, or reports `session_restored: false`.
  */
@@ -53,6 +54,7 @@ export class RelayService implements ConnectionHost {
   private readonly timer: NodeJS.Timeout;
   private closing: Promise<void> | undefined;
   private closedWaiters: Array<() => void> = [];
+  private closedPeakBufferedBytes = 0;
 
   constructor(
     private readonly deps: RelayServiceDeps,
@@ -110,6 +112,31 @@ export class RelayService implements ConnectionHost {
     this.deps.logger.warn({ err }, what);
   }
 
+  limited(facts: Record<string, unknown>, what: string): void {
+    this.deps.logger.warn(facts, what);
+  }
+
+  /** Bytes queued on every RELAY socket of this node together (each is capped by `maxSocketBufferBytes`). */
+  get socketBufferedBytes(): number {
+    let total = 0;
+    for (const conn of this.connections) total += conn.bufferedAmount;
+    return total;
+  }
+
+  /** The most bytes any one socket of this node has had queued. */
+  get peakSocketBufferedBytes(): number {
+    let peak = this.closedPeakBufferedBytes;
+    for (const conn of this.connections) peak = Math.max(peak, conn.peakBufferedBytes);
+    return peak;
+  }
+
+  /** Connections not being read right now because their socket's queue is over the high-water mark. */
+  get pausedConnectionCount(): number {
+    let n = 0;
+    for (const conn of this.connections) if (conn.isPaused) n++;
+    return n;
+  }
+
   /** A transport accepted a connection; feed it frames with `receive` and report its end with `closed`. */
   open(transport: RelayTransport): RelayConnection {
     const conn = new RelayConnection(transport, this);
@@ -124,6 +151,7 @@ export class RelayService implements ConnectionHost {
 
   connectionClosed(conn: RelayConnection): void {
     if (this.connections.delete(conn)) this.deps.metrics.relayConnections(-1);
+    this.closedPeakBufferedBytes = Math.max(this.closedPeakBufferedBytes, conn.peakBufferedBytes);
     if (this.connections.size === 0) this.notifyClosed();
     const session = conn.session;
     if (!session || !session.isLinkedTo(conn)) return;

@@ -177,7 +177,6 @@ export class RpcDispatcher {
       const n = name ?? newSessionName(projectId, key);
       session = new RelaySession(n.protocol, n.signature, n.sessionId, projectId, principal.scopes, p.event_acks === true, major, {
         maxEvents: deps.limits.eventBufferSize,
-        maxSocketBufferBytes: RELAY_CONSTANTS.maxSocketBufferBytes,
         budget: deps.budget,
         metrics: deps.metrics,
         now: deps.now,

@@ -10,10 +10,9 @@ import type { BufferedRelayEvent } from '../domain/ports/relay-resume.js';
 import { eventCost, type BufferBudget } from './buffer-budget.js';
 import { eventFrame } from './frames.js';
 
-/** The connection a session writes to. */
+/** The connection a session writes to (it caps the bytes queued on its socket, events included). */
 export interface SessionLink {
   send(frame: string): void;
-  readonly bufferedAmount: number;
   /** The reader is too slow: close the connection (the session is parked if it lost nothing). */
   slow(reason: string): void;
   close(code: number, reason: string): void;
@@ -51,7 +50,6 @@ export class RelaySession {
     readonly versionMajor: number,
     private readonly opts: {
       readonly maxEvents: number;
-      readonly maxSocketBufferBytes: number;
       readonly budget: BufferBudget;
       readonly metrics: RelayMetrics;
       readonly now: () => number;
@@ -136,9 +134,9 @@ export class RelaySession {
       this.unacked.set(id, { id, key, at, params, type });
     }
     this.write(id, params, type, at);
-    if (this.link && (this.unacked.size >= this.opts.maxEvents || this.link.bufferedAmount > this.opts.maxSocketBufferBytes)) {
+    if (this.link && this.unacked.size >= this.opts.maxEvents) {
       this.opts.metrics.relayLimited('slow_consumer');
-      this.link.slow('the client reads events too slowly');
+      this.link.slow('the client acknowledges events too slowly');
     }
   }
 

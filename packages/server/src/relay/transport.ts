@@ -4,6 +4,11 @@ export interface RelayTransport {
   send(frame: string): void;
   /** Bytes queued and not yet written to the network. */
   readonly bufferedAmount: number;
+  /** The peer's address (IPv4-mapped IPv6 addresses in their IPv4 form), for limits and logs. */
+  readonly remoteAddress: string;
+  /** Stop reading from the peer (frames already received may still arrive), until `resume`. */
+  pause(): void;
+  resume(): void;
   /** Close politely (a close frame after what is queued). */
   close(code: number, reason: string): void;
   /** Drop the connection now. */

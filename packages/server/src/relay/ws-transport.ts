@@ -7,19 +7,30 @@
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { clientAddressKey } from '../util/client-address.js';
 import { hardFrameBytes } from './limits.js';
 import type { RelayService } from './relay-service.js';
 import type { RelayTransport } from './transport.js';
 
 class WsTransport implements RelayTransport {
-  constructor(private readonly ws: WebSocket) {}
+  constructor(
+    private readonly ws: WebSocket,
+    readonly remoteAddress: string,
+  ) {}
   send(frame: string): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame);
   }
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
+  }
+  pause(): void {
+    this.ws.pause();
+  }
+  resume(): void {
+    this.ws.resume();
   }
   close(code: number, reason: string): void {
     this.ws.close(code, reason);
@@ -51,8 +62,10 @@ export function attachRelayTransport(server: HttpServer | HttpsServer, relay: Re
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = relay.open(new WsTransport(ws));
+      const conn = relay.open(new WsTransport(ws, clientAddressKey((socket as Partial<Socket>).remoteAddress)));
       ws.on('message', (data, isBinary) => conn.receive(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data), isBinary));
+      // Without permessage-deflate, everything ws queues is the socket's own write buffer.
+      socket.on('drain', () => conn.drained());
       ws.on('close', () => conn.closed());
       // Oversized frames (1009) and protocol errors end in 'close'; nothing else to do here.
       ws.on('error', () => {});
