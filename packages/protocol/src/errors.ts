@@ -145,12 +145,19 @@ export const ERRORS = {
   MAX_PRICE_EXCEEDED: delivery('max_price_exceeded', 30010, 'The price of the message exceeds the MaxPrice given.'),
   MMS_FAILED: delivery('mms_expired_rejected_failed_or_unsupported', 30011, 'The MMS expired, was rejected, failed or is not supported by the destination.'),
   CARRIER_UNAVAILABLE: delivery('unable_to_deliver_to_carrier', 63011, 'The message could not be handed to the carrier.', true),
+  // After the receipt deadline (`receipts.giveUpAfterMs`): no receipt came and the carrier could not
+  // say. Twilio and SignalWire leave such a message `sent`; this ends it as their 30008 "Unknown error".
+  RECEIPT_MISSING: delivery('delivery_receipt_missing', 30008, 'No delivery receipt came from the carrier, and it could not say whether the message was delivered, before the receipt deadline.'),
 
   // --- webhooks (asynchronous: reported in webhook attempt logs) ------------------------
   WEBHOOK_FAILED: def('webhook_request_failed', 11200, 'The webhook request failed or timed out.', { category: 'webhook', retryable: true }),
   WEBHOOK_RESPONSE_TOO_LARGE: def('webhook_response_too_large', 11750, 'The webhook response body exceeded 64 kB.', { category: 'webhook' }),
   CXML_PARSE_ERROR: def('cxml_parse_error', 12100, 'The webhook response is not a valid cXML document.', { category: 'webhook' }),
   WEBHOOK_NOT_RETRYABLE: def('webhook_not_retryable', 10000, 'Only a failed webhook delivery, or a pending one not being sent right now, can be retried.', { nativeHttp: 409, compatHttp: 409, relay: '409', attribute: 'base', category: 'webhook' }),
+
+  // --- safe retries (Idempotency-Key; RELAY idempotency_key) ----------------------------
+  IDEMPOTENCY_KEY_INVALID: def('invalid_idempotency_key', 10000, 'The idempotency key must be 1 to 255 printable ASCII characters.', { attribute: 'idempotency_key' }),
+  IDEMPOTENCY_KEY_REUSED: def('idempotency_key_reused', 20422, 'This idempotency key was already used, within the last 24 hours, with a different request; send the original request again or use a new key.', { nativeHttp: 422, compatHttp: 422, relay: '422', attribute: 'idempotency_key' }),
 
   // --- web console ----------------------------------------------------------------------
   CONSOLE_CSRF: def('csrf_token_missing', 20003, 'Changes made with a console session must carry its CSRF token in the X-Switchboard-CSRF header.', { nativeHttp: 403, compatHttp: 403, relay: '403', category: 'auth', nativeType: 'account_error' }),

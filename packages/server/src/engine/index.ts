@@ -31,7 +31,9 @@ import { InboundRouter } from './messages/inbound-router.js';
 import { MessageJournal } from './messages/journal.js';
 import { MessageAcceptor } from './messages/message-acceptor.js';
 import { MessageService } from './messages/message-service.js';
+import { IdempotencyKeySweeper } from './messages/idempotency.js';
 import { recoverAwaitingReceipts } from './messages/receipt-recovery.js';
+import { DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_RECONCILE_AFTER_MS, ReceiptReconciler, type ReceiptReconcilerOptions, type ReconcileSummary } from './messages/receipt-reconciler.js';
 import { RecentMessages } from './messages/recent-messages.js';
 import type { WebhookPlanner } from './messages/state-change.js';
 import { SubmissionsInFlight } from './messages/submissions-in-flight.js';
@@ -81,6 +83,8 @@ export interface EngineOptions {
    * (several nodes, or SMPP receipts outliving a crash).
    */
   readonly inferSentFromReceipts: boolean;
+  /** When to ask carriers about overdue receipts, and when to give up on them (default 10 min and 72 h). */
+  readonly receipts?: ReceiptReconcilerOptions;
   /** Several nodes share the database: join the cluster (heartbeats, carrier leases, adoption). */
   readonly cluster: { readonly heartbeatMs: number; readonly nodeTimeoutMs: number } | null;
   /**
@@ -106,6 +110,8 @@ export interface Engine {
   readonly applications: CxmlApplicationService;
   readonly projects: ProjectService;
   readonly webhookOutbox: WebhookOutbox;
+  /** Receipt reconciliation (`dispatch` role): its timer runs passes; `reconcile` runs one now. */
+  readonly receipts: { reconcile(): Promise<ReconcileSummary> };
   readonly reads: EngineReads;
   /** Every carrier, the simulator first. */
   readonly carriers: readonly Carrier[];
@@ -138,6 +144,8 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     senders: new NumberGroupSenderResolver(new OwnedNumberResolver(directory), store.numberGroups, clock),
     rules: options.sendRules,
     journal,
+    keys: store.idempotency,
+    messages: store.messages,
   });
   const inbound = new InboundRouter({ ids, numbers: directory, journal });
   const inFlight = new SubmissionsInFlight();
@@ -194,6 +202,22 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     { nodeId: options.nodeId, ...options.dispatch },
   );
 
+  const singleConnection = new Set(connections.map((c) => c.descriptor.id));
+  const reconciler = new ReceiptReconciler(
+    {
+      messages: store.messages,
+      journal,
+      clock,
+      logger,
+      carriers,
+      isSingleConnection: (id) => singleConnection.has(id),
+      isLocal: (id) => (cluster ?? ALL_CARRIERS_LOCAL).isLocal(id),
+      lease: cluster ? { repository: store.leases, owner: options.instanceId } : null,
+    },
+    options.receipts ?? { reconcileAfterMs: DEFAULT_RECONCILE_AFTER_MS, giveUpAfterMs: DEFAULT_GIVE_UP_AFTER_MS },
+  );
+  const keySweeper = new IdempotencyKeySweeper({ keys: store.idempotency, clock, logger });
+
   const projects = new ProjectService({ store, clock, ids, bus });
   const numbers = new NumberService({ store, clock, ids, bus, directory, isUniqueViolation });
 
@@ -209,6 +233,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     applications: new CxmlApplicationService({ store, clock, ids }),
     projects,
     webhookOutbox: new WebhookOutbox({ webhooks: store.webhooks, clock, bus }),
+    receipts: { reconcile: () => reconciler.reconcile() },
     reads: readsOf(store),
     carriers,
     cluster,
@@ -229,10 +254,14 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
       await cluster?.start();
       // A single node's leases are all its own (from its previous run); several nodes release only theirs.
       if (dispatching) await dispatcher.start(!cluster);
+      if (dispatching) reconciler.start();
+      keySweeper.start();
     },
     async stop() {
       await journal.drain();
       await dispatcher.stop();
+      await reconciler.stop();
+      await keySweeper.stop();
       await cluster?.stop();
       for (const c of carriers) await c.stop();
       await journal.drain();

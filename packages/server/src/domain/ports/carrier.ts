@@ -89,6 +89,29 @@ export interface AwaitingReceipt {
   readonly sentAt: number;
 }
 
+/** A message whose receipt is overdue, to ask its carrier about (receipt reconciliation). */
+export interface CarrierQuery {
+  readonly messageId: string;
+  readonly projectId: string;
+  readonly from: string;
+  readonly to: string;
+  /** The id the carrier gave when it accepted the message (the first part's, for SMPP). */
+  readonly carrierMessageId: string | null;
+  readonly segments: number;
+  readonly sentAt: number;
+}
+
+/**
+ * What a carrier says now about a message it accepted: final (`delivered`, `undelivered` or
+ * `failed`, with a catalogue error), still trying (`enroute`), or nothing it can tell (`unknown`:
+ * it does not know the id, or forgot it).
+ */
+export type CarrierView =
+  | { readonly state: 'delivered' }
+  | { readonly state: 'undelivered' | 'failed'; readonly error: ErrorKey; readonly detail?: string }
+  | { readonly state: 'enroute' }
+  | { readonly state: 'unknown'; readonly detail?: string };
+
 /** One connection of a carrier (an SMPP bind), for operations views. */
 export interface CarrierLinkStatus {
   readonly id: string;
@@ -128,4 +151,9 @@ export interface Carrier {
   submit(batch: readonly CarrierSubmission[]): Promise<SubmitResult[]>;
   /** After a restart: messages this carrier accepted before that still await a receipt. */
   recover?(awaiting: readonly AwaitingReceipt[]): void;
+  /**
+   * Ask what became of messages whose receipt never came (SMPP `query_sm`): one view per message,
+   * in order. Rejects when the carrier cannot be asked now (not connected).
+   */
+  query?(messages: readonly CarrierQuery[]): Promise<CarrierView[]>;
 }

@@ -5,7 +5,7 @@
  * dispatchers leave the carrier's jobs to the owner). Losing the lease stops the connection, which
  * hands its unanswered submissions back as transient failures to be retried by the new owner.
  */
-import type { AwaitingReceipt, Carrier, CarrierDescriptor, CarrierSink, CarrierStatus, CarrierSubmission, SubmitResult } from '../../domain/ports/carrier.js';
+import type { AwaitingReceipt, Carrier, CarrierDescriptor, CarrierQuery, CarrierSink, CarrierStatus, CarrierSubmission, CarrierView, SubmitResult } from '../../domain/ports/carrier.js';
 
 export class LeasedCarrier implements Carrier {
   private current: Carrier | null = null;
@@ -67,6 +67,12 @@ export class LeasedCarrier implements Carrier {
   /** Pass restart recovery to the live connection (run when this node takes the connection over). */
   recover(awaiting: readonly AwaitingReceipt[]): void {
     this.current?.recover?.(awaiting);
+  }
+
+  /** Ask through the live connection (the receipt reconciler runs on the node holding it). */
+  async query(messages: readonly CarrierQuery[]): Promise<CarrierView[]> {
+    if (!this.current?.query) throw new Error(`carrier ${this.descriptor.id} is not connected on this node`);
+    return this.current.query(messages);
   }
 
   submit(batch: readonly CarrierSubmission[]): Promise<SubmitResult[]> {

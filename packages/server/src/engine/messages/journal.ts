@@ -19,6 +19,8 @@ import type { EngineMetrics } from '../../domain/ports/metrics.js';
 import { isStoreUnavailable, type Repositories, type Store, type TransitionUpdate } from '../../domain/ports/store.js';
 import type { NewWebhookDelivery } from '../../domain/webhooks.js';
 import { Batcher } from '../../util/batcher.js';
+import { IDEMPOTENCY_WINDOW_MS } from '../../domain/idempotency.js';
+import { IdempotencyKeyTaken, type IdempotencyClaim } from './idempotency.js';
 import type { RecentMessages } from './recent-messages.js';
 import type { StateChange, WebhookPlanner } from './state-change.js';
 
@@ -38,6 +40,12 @@ export interface ChangeRequest {
   readonly detail?: Record<string, unknown>;
   /** A dispatch job this change finishes; it is deleted in the same transaction. */
   readonly completesJob?: number;
+}
+
+/** A new message to write, with the idempotency key its request carried. */
+interface NewWrite {
+  readonly row: NewMessage;
+  readonly idempotency?: IdempotencyClaim;
 }
 
 /** What applying a batch of changes inside a transaction produced. */
@@ -77,7 +85,8 @@ export function failureFields(error: ErrorKey | undefined, extra?: string): Pick
 }
 
 export class MessageJournal {
-  private readonly creates: Batcher<NewMessage, MessageRecord>;
+  /** New messages, each with the idempotency key its request carried; null: the key was taken, nothing written. */
+  private readonly creates: Batcher<NewWrite, MessageRecord | null>;
   private readonly changes: Batcher<ChangeRequest, boolean>;
 
   constructor(private readonly deps: JournalDeps) {
@@ -92,9 +101,14 @@ export class MessageJournal {
   /**
    * Write a new message: an outbound one `queued` with its dispatch job, an inbound one `received`.
    * Resolves after the commit, so an answer to the caller means the message survives a crash.
+   * With `idempotency`, the key is written in the same transaction; when the project's key is
+   * already taken (by an earlier or a concurrent request) nothing is written and the promise
+   * rejects with `IdempotencyKeyTaken`.
    */
-  create(row: NewMessage): Promise<MessageRecord> {
-    return this.creates.add(row);
+  async create(row: NewMessage, opts: { readonly idempotency?: IdempotencyClaim } = {}): Promise<MessageRecord> {
+    const written = await this.creates.add(opts.idempotency ? { row, idempotency: opts.idempotency } : { row });
+    if (!written) throw new IdempotencyKeyTaken(row.projectId, opts.idempotency!.key);
+    return written;
   }
 
   /** Apply one state change; resolves true if the message was in a state that allowed it. */
@@ -138,10 +152,24 @@ export class MessageJournal {
     await this.changes.drain();
   }
 
-  private async writeNew(rows: NewMessage[]): Promise<MessageRecord[]> {
+  private async writeNew(items: NewWrite[]): Promise<Array<MessageRecord | null>> {
     const { store, ids, planners } = this.deps;
     const now = this.deps.clock.now();
     const { records, changes, webhooks } = await store.transaction(async (tx) => {
+      // Keys first: a message whose key another request holds is not written (its caller reads that one).
+      const keyed = items.filter((i) => i.idempotency);
+      const claimed = keyed.length
+        ? new Set(
+            (
+              await tx.idempotency.claimMany(
+                keyed.map(({ row, idempotency }) => ({ projectId: row.projectId, key: idempotency!.key, requestHash: idempotency!.requestHash, messageId: row.id, createdAt: now, expiresAt: now + IDEMPOTENCY_WINDOW_MS })),
+                now,
+              )
+            ).map((k) => k.messageId),
+          )
+        : null;
+      const rows = items.filter((i) => !i.idempotency || claimed!.has(i.row.id)).map((i) => i.row);
+      if (rows.length === 0) return { records: [], changes: [], webhooks: 0 };
       const records = await tx.messages.insertMany(rows);
       const changes: StateChange[] = records.map((message) => ({ message, event: firstEvent(message) }));
       await tx.events.insertMany(changes.map((c) => c.event));
@@ -161,7 +189,8 @@ export class MessageJournal {
     }
     this.announce(changes, webhooks);
     if (dispatch) this.deps.bus.publish('work.available', { queue: 'dispatch' });
-    return records;
+    const byId = new Map(records.map((r) => [r.id, r]));
+    return items.map((i) => byId.get(i.row.id) ?? null);
   }
 
   private async writeChanges(items: ChangeRequest[]): Promise<boolean[]> {

@@ -2,15 +2,19 @@
  * `acceptMessage`: the one use case every surface calls to send. It validates, resolves the sender,
  * builds the record and hands it to the journal, which commits it with its first event, dispatch
  * job and `queued` webhooks. It returns only after the commit, so an answer to the caller means the
- * message survives a crash.
+ * message survives a crash. `acceptOnce` does the same for a request with an idempotency key: a
+ * retry of the same request within 24 hours gets the original message back and sends nothing.
  */
 import type { ErrorDetail } from '@switchboard/protocol';
 import { AppError } from '../../domain/app-error.js';
 import type { Clock } from '../../domain/clock.js';
+import { parseIdempotencyKey, requestFingerprint } from '../../domain/idempotency.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import type { MessageRecord } from '../../domain/message.js';
+import type { IdempotencyRepository, MessageRepository } from '../../domain/ports/store.js';
 import { newOutboundMessage } from '../../domain/new-message.js';
 import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type SendRules } from '../../domain/send-request.js';
+import { IdempotencyKeyTaken, type IdempotencyClaim } from './idempotency.js';
 import type { MessageJournal } from './journal.js';
 import type { SenderResolver } from '../routing/sender-resolver.js';
 
@@ -22,11 +26,44 @@ export class MessageAcceptor {
       readonly senders: SenderResolver;
       readonly rules: SendRules;
       readonly journal: MessageJournal;
+      /** Idempotency keys and the messages they name (reads; keys are written by the journal). */
+      readonly keys: IdempotencyRepository;
+      readonly messages: MessageRepository;
     },
   ) {}
 
+  /**
+   * `accept`, safe to retry: with a key (as the client sent it; undefined or null for none), the project's
+   * first request with that key within 24 hours creates the message and later ones with the same
+   * request get it back (`replayed`, nothing sent); a different request under the key is refused
+   * with `IDEMPOTENCY_KEY_REUSED`. Concurrent requests with one key wait for each other's commit.
+   */
+  async acceptOnce(projectId: string, input: SendInput, rawKey: unknown): Promise<{ readonly message: MessageRecord; readonly replayed: boolean }> {
+    if (rawKey === undefined || rawKey === null) return { message: await this.accept(projectId, input), replayed: false };
+    const claim: IdempotencyClaim = { key: parseIdempotencyKey(rawKey), requestHash: requestFingerprint(input) };
+    const earlier = await this.original(projectId, claim);
+    if (earlier) return { message: earlier, replayed: true };
+    try {
+      return { message: await this.accept(projectId, input, claim), replayed: false };
+    } catch (err) {
+      if (!(err instanceof IdempotencyKeyTaken)) throw err;
+      // Another request took the key first and has committed: answer with its message.
+      const winner = await this.original(projectId, claim);
+      if (!winner) throw err;
+      return { message: winner, replayed: true };
+    }
+  }
+
+  /** The message a live key names, if the request matches; throws when the key came with another request. */
+  private async original(projectId: string, claim: IdempotencyClaim): Promise<MessageRecord | undefined> {
+    const found = await this.deps.keys.get(projectId, claim.key, this.deps.clock.now());
+    if (!found) return undefined;
+    if (found.requestHash !== claim.requestHash) throw AppError.of('IDEMPOTENCY_KEY_REUSED');
+    return this.deps.messages.get(projectId, found.messageId);
+  }
+
   /** Validate and durably queue one outbound message; throws `AppError` listing every problem found. */
-  async accept(projectId: string, input: SendInput): Promise<MessageRecord> {
+  async accept(projectId: string, input: SendInput, idempotency?: IdempotencyClaim): Promise<MessageRecord> {
     const errors: ErrorDetail[] = [...checkDestination(input.to)];
     const senderSyntax = checkSenderSyntax(input.from, !!input.numberGroupId);
     errors.push(...senderSyntax);
@@ -71,6 +108,6 @@ export class MessageAcceptor {
       maxPrice: input.maxPrice ?? null,
       validityPeriod: c.validityPeriod,
     });
-    return this.deps.journal.create(row);
+    return this.deps.journal.create(row, idempotency ? { idempotency } : {});
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { ErrorKey } from '@switchboard/protocol';
 import type { Clock } from '../../domain/clock.js';
-import type { AwaitingReceipt, Carrier, CarrierDescriptor, CarrierSink, CarrierSubmission, InboundMessage, InboundResult, StatusReport, SubmitResult } from '../../domain/ports/carrier.js';
+import type { AwaitingReceipt, Carrier, CarrierDescriptor, CarrierQuery, CarrierSink, CarrierSubmission, CarrierView, InboundMessage, InboundResult, StatusReport, SubmitResult } from '../../domain/ports/carrier.js';
 
 /** How the carrier answers one submission: a fixed result, or a function of it (may wait, may report first). */
 export type ScriptedAnswer = SubmitResult | ((submission: CarrierSubmission) => SubmitResult | Promise<SubmitResult>);
@@ -16,6 +16,10 @@ export class ScriptedCarrier implements Carrier {
   readonly batches: CarrierSubmission[][] = [];
   /** What `recover` was handed at start (messages awaiting a receipt). */
   readonly recovered: AwaitingReceipt[] = [];
+  /** Every batch handed to `query` (receipt reconciliation), in order. */
+  readonly queries: CarrierQuery[][] = [];
+  /** How `query` answers each message (default: it knows nothing); throwing rejects the batch. */
+  views: (q: CarrierQuery) => CarrierView = () => ({ state: 'unknown' });
   private readonly script: ScriptedAnswer[] = [];
   private readonly waiters: Array<{ count: number; resolve: () => void }> = [];
   private connectedSink: CarrierSink | undefined;
@@ -95,6 +99,11 @@ export class ScriptedCarrier implements Carrier {
         return typeof next === 'function' ? next(s) : next;
       }),
     );
+  }
+
+  async query(messages: readonly CarrierQuery[]): Promise<CarrierView[]> {
+    this.queries.push([...messages]);
+    return messages.map((q) => this.views(q));
   }
 
   recover(awaiting: readonly AwaitingReceipt[]): void {

@@ -1,0 +1,51 @@
+/**
+ * Safe retries of message creates: the `Idempotency-Key` header (native and Compatibility APIs) and
+ * RELAY's `idempotency_key` parameter. A key is the client's; it is kept per project for 24 hours
+ * with a fingerprint of the request it came with, so a retry of the same request gets the original
+ * message back and a different request under the same key is refused (IETF draft
+ * draft-ietf-httpapi-idempotency-key-header: 422 for a reused key).
+ */
+import { createHash } from 'node:crypto';
+import { AppError } from './app-error.js';
+import type { SendInput } from './send-request.js';
+
+/** How long a key names its message: a retry within this window sends nothing (ms). */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
+
+/** Longest key accepted (Stripe's limit). */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+/**
+ * The key as a client sent it: 1 to 255 printable ASCII characters. A value written as a
+ * structured-field string (`"…"`, as the IETF draft's examples do) is unquoted first.
+ */
+export function parseIdempotencyKey(raw: unknown): string {
+  let key = typeof raw === 'string' ? raw.trim() : raw;
+  if (typeof key === 'string' && key.length >= 2 && key.startsWith('"') && key.endsWith('"')) key = key.slice(1, -1);
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x20-\x7e]+$/.test(key)) throw AppError.of('IDEMPOTENCY_KEY_INVALID');
+  return key;
+}
+
+/**
+ * The fingerprint of a send request: SHA-256 of its surface-neutral parameters (every field of
+ * `SendInput` but the origin) as canonical JSON — keys sorted, absent fields dropped — so the same
+ * request retried matches whatever order or extra fields its JSON had.
+ */
+export function requestFingerprint(input: SendInput): string {
+  const { origin: _origin, ...rest } = input;
+  return createHash('sha256').update(canonicalJson(rest), 'utf8').digest('hex');
+}
+
+/** Deeper than any valid send request nests (media lists, custom variables): such a request fails validation anyway. */
+const MAX_DEPTH = 8;
+
+function canonicalJson(value: unknown, depth = 0): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (depth >= MAX_DEPTH) return '"\u0000too deep"';
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, depth + 1)}`).join(',')}}`;
+}
