@@ -20,6 +20,7 @@ import { KyselyWebhookRepository } from './repositories/webhooks.js';
 import { KyselyCxmlApplicationRepository } from './repositories/applications.js';
 import { KyselyMessageMediaRepository } from './repositories/media.js';
 import { KyselyNumberGroupRepository } from './repositories/number-groups.js';
+import { KyselySimulatorSettingsRepository } from './repositories/simulator-settings.js';
 import type { Database } from './schema.js';
 
 function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotInserts): Repositories {
@@ -40,6 +41,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotI
     leases: new KyselyLeaseRepository(db),
     nodes: new KyselyNodeRepository(db),
     consoleSessions: new KyselyConsoleSessionRepository(db),
+    simulatorSettings: new KyselySimulatorSettingsRepository(db),
   };
 }
 
@@ -61,6 +63,7 @@ export class KyselyStore implements Store {
   readonly leases;
   readonly nodes;
   readonly consoleSessions;
+  readonly simulatorSettings;
   /** Batch inserts of the hot tables, compiled once per chunk size and shared by every transaction. */
   private readonly inserts: HotInserts;
 
@@ -89,6 +92,7 @@ export class KyselyStore implements Store {
     this.leases = repos.leases;
     this.nodes = repos.nodes;
     this.consoleSessions = repos.consoleSessions;
+    this.simulatorSettings = repos.simulatorSettings;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

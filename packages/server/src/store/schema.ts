@@ -278,6 +278,17 @@ export interface RelayParkedEventsTable {
   params: string;
 }
 
+export interface SimulatorSettingsTable {
+  project_id: string;
+  delay_ms: number | null;
+  delayed_receipt_ms: number | null;
+  /** 0 or 1. */
+  mms_receipts: number | null;
+  /** JSON list of rules in the config file's vocabulary. */
+  rules: string | null;
+  updated_at: number;
+}
+
 /** The whole schema. */
 export interface Database {
   projects: ProjectsTable;
@@ -301,4 +312,5 @@ export interface Database {
   relay_parked_sessions: RelayParkedSessionsTable;
   relay_parked_events: RelayParkedEventsTable;
   console_sessions: ConsoleSessionsTable;
+  simulator_settings: SimulatorSettingsTable;
 }

@@ -34,6 +34,7 @@ export class ObservedStore implements Store {
   readonly leases: Repositories['leases'];
   readonly nodes: Repositories['nodes'];
   readonly consoleSessions: Repositories['consoleSessions'];
+  readonly simulatorSettings: Repositories['simulatorSettings'];
   /** Transactions begun through this store. */
   transactions = 0;
   private failNext: Error | null = null;
@@ -57,6 +58,7 @@ export class ObservedStore implements Store {
     this.leases = this.observe('leases');
     this.nodes = this.observe('nodes');
     this.consoleSessions = this.observe('consoleSessions');
+    this.simulatorSettings = this.observe('simulatorSettings');
   }
 
   /**

@@ -10,6 +10,7 @@ import { smppSchema } from './0004-smpp.js';
 import { consoleSchema } from './0005-console.js';
 import { scaleoutSchema } from './0006-scaleout.js';
 import { idempotencySchema } from './0008-idempotency.js';
+import { simulatorSettingsSchema } from './0009-simulator-settings.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -19,6 +20,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0005-console': consoleSchema(dialect),
     '0006-scaleout': scaleoutSchema(dialect),
     '0008-idempotency': idempotencySchema(dialect),
+    '0009-simulator-settings': simulatorSettingsSchema(dialect),
   };
 }
 

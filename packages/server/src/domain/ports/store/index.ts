@@ -17,6 +17,7 @@ import type { MessageRepository } from './messages.js';
 import type { NumberGroupRepository } from './number-groups.js';
 import type { PhoneNumberRepository } from './numbers.js';
 import type { ProjectRepository } from './projects.js';
+import type { SimulatorSettingsRepository } from './simulator-settings.js';
 import type { TokenRepository } from './tokens.js';
 import type { WebhookRepository } from './webhooks.js';
 
@@ -35,6 +36,7 @@ export * from './number-groups.js';
 export * from './numbers.js';
 export * from './paging.js';
 export * from './projects.js';
+export * from './simulator-settings.js';
 export * from './tokens.js';
 export * from './webhooks.js';
 
@@ -59,6 +61,7 @@ export interface Repositories {
   readonly nodes: NodeRepository;
   readonly consoleSessions: ConsoleSessionRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly simulatorSettings: SimulatorSettingsRepository;
 }
 
 /** The store: repositories plus transactions and lifecycle. */
