@@ -129,6 +129,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       // A receipt may reach a node that did not record its submission: with several nodes, or with
       // SMPP (whose receipts outlive a crash of the node that sent the message).
       inferSentFromReceipts: clustered || smpp.connectors.length > 0,
+      receipts: { reconcileAfterMs: settings.receiptsReconcileAfterMs, giveUpAfterMs: settings.receiptsGiveUpAfterMs },
       cluster: clustered ? { heartbeatMs: settings.clusterHeartbeatMs, nodeTimeoutMs: settings.clusterNodeTimeoutMs } : null,
       adoptReceipts: { carrier: simulator, prefixOf: simulatedIdPrefix },
       // Sessions a dead node parked missed events nobody appended: they cannot resume whole.

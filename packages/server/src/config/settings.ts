@@ -239,6 +239,22 @@ export const SETTINGS = {
   dispatchBatchSize: { key: 'dispatcher.batchSize', env: 'SWITCHBOARD_DISPATCH_BATCH_SIZE', flag: null, description: 'Messages claimed per dispatch batch.', default: 500, parse: parsers.int(1, 5000) },
   dispatchConcurrency: { key: 'dispatcher.concurrency', env: 'SWITCHBOARD_DISPATCH_CONCURRENCY', flag: null, description: 'Dispatch batches in flight at once.', default: 4, parse: parsers.int(1, 64) },
   dispatchLeaseMs: { key: 'dispatcher.leaseMs', env: 'SWITCHBOARD_DISPATCH_LEASE_MS', flag: null, description: 'How long a claimed batch is held before another runner may take it.', default: 30_000, parse: parsers.int(1000, 3_600_000) },
+  receiptsReconcileAfterMs: {
+    key: 'receipts.reconcileAfterMs',
+    env: 'SWITCHBOARD_RECEIPTS_RECONCILE_AFTER_MS',
+    flag: null,
+    description: 'An SMS still `sent` this long after its carrier took it, with no receipt, has its carrier asked what became of it (SMPP `query_sm`); asked again each time that age doubles.',
+    default: 600_000,
+    parse: parsers.int(100, 86_400_000),
+  },
+  receiptsGiveUpAfterMs: {
+    key: 'receipts.giveUpAfterMs',
+    env: 'SWITCHBOARD_RECEIPTS_GIVE_UP_AFTER_MS',
+    flag: null,
+    description: 'An SMS still `sent` this long after its carrier took it, that the carrier cannot resolve, ends `undelivered` with error 30008 (no receipt).',
+    default: 259_200_000,
+    parse: parsers.int(1000, 30 * 86_400_000),
+  },
 
   relayMaxFrameBytes: {
     key: 'relay.maxFrameBytes',

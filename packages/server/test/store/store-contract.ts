@@ -1569,6 +1569,39 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
       });
     });
 
+    describe('simulator settings', () => {
+      const none = { delayMs: null, delayedReceiptMs: null, mmsReceipts: null, rules: null };
+      const rules = parseOutcomeRules([
+        { prefix: '+4477', outcome: 'undelivered', error: 30005, description: 'unknown handsets' },
+        { prefix: '+1555888', outcome: 'throttled', times: 3 },
+        { prefix: '+1555777', outcome: 'delayed' },
+      ]);
+
+      beforeEach(async () => {
+        await store.projects.create(project(P1));
+        await store.projects.create(project(P2, T0 + 1));
+      });
+
+      it('gives a project that changed nothing all nulls (the defaults)', async () => {
+        expect(await store.simulatorSettings.get(P1)).toEqual(none);
+      });
+
+      it('writes the fields a patch names, per project, rules included, and clears a field with null', async () => {
+        expect(await store.simulatorSettings.update(P1, { delayMs: 250, rules }, T0)).toEqual({ ...none, delayMs: 250, rules });
+        expect(await store.simulatorSettings.update(P1, { mmsReceipts: true, delayedReceiptMs: 0 }, T0 + 1)).toEqual({ delayMs: 250, delayedReceiptMs: 0, mmsReceipts: true, rules });
+        expect(await store.simulatorSettings.update(P1, { mmsReceipts: false, rules: [] }, T0 + 2)).toEqual({ delayMs: 250, delayedReceiptMs: 0, mmsReceipts: false, rules: [] });
+        expect(await store.simulatorSettings.update(P1, { delayMs: null, rules: null }, T0 + 3)).toEqual({ ...none, delayedReceiptMs: 0, mmsReceipts: false });
+        expect(await store.simulatorSettings.get(P1)).toEqual({ ...none, delayedReceiptMs: 0, mmsReceipts: false });
+        expect(await store.simulatorSettings.get(P2)).toEqual(none);
+      });
+
+      it('keeps both of two concurrent changes of different fields', async () => {
+        await Promise.all([store.simulatorSettings.update(P2, { delayMs: 5 }, T0), store.simulatorSettings.update(P2, { mmsReceipts: true }, T0)]);
+        expect(await store.simulatorSettings.get(P2)).toEqual({ ...none, delayMs: 5, mmsReceipts: true });
+      });
+    });
+
+
     describe('transactions', () => {
       it('commits everything written through the transaction’s repositories and returns the result', async () => {
         await store.projects.create(project(P1));
@@ -1650,35 +1683,3 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
     });
   });
 }
-    describe('simulator settings', () => {
-      const none = { delayMs: null, delayedReceiptMs: null, mmsReceipts: null, rules: null };
-      const rules = parseOutcomeRules([
-        { prefix: '+4477', outcome: 'undelivered', error: 30005, description: 'unknown handsets' },
-        { prefix: '+1555888', outcome: 'throttled', times: 3 },
-        { prefix: '+1555777', outcome: 'delayed' },
-      ]);
-
-      beforeEach(async () => {
-        await store.projects.create(project(P1));
-        await store.projects.create(project(P2, T0 + 1));
-      });
-
-      it('gives a project that changed nothing all nulls (the defaults)', async () => {
-        expect(await store.simulatorSettings.get(P1)).toEqual(none);
-      });
-
-      it('writes the fields a patch names, per project, rules included, and clears a field with null', async () => {
-        expect(await store.simulatorSettings.update(P1, { delayMs: 250, rules }, T0)).toEqual({ ...none, delayMs: 250, rules });
-        expect(await store.simulatorSettings.update(P1, { mmsReceipts: true, delayedReceiptMs: 0 }, T0 + 1)).toEqual({ delayMs: 250, delayedReceiptMs: 0, mmsReceipts: true, rules });
-        expect(await store.simulatorSettings.update(P1, { mmsReceipts: false, rules: [] }, T0 + 2)).toEqual({ delayMs: 250, delayedReceiptMs: 0, mmsReceipts: false, rules: [] });
-        expect(await store.simulatorSettings.update(P1, { delayMs: null, rules: null }, T0 + 3)).toEqual({ ...none, delayedReceiptMs: 0, mmsReceipts: false });
-        expect(await store.simulatorSettings.get(P1)).toEqual({ ...none, delayedReceiptMs: 0, mmsReceipts: false });
-        expect(await store.simulatorSettings.get(P2)).toEqual(none);
-      });
-
-      it('keeps both of two concurrent changes of different fields', async () => {
-        await Promise.all([store.simulatorSettings.update(P2, { delayMs: 5 }, T0), store.simulatorSettings.update(P2, { mmsReceipts: true }, T0)]);
-        expect(await store.simulatorSettings.get(P2)).toEqual({ ...none, delayMs: 5, mmsReceipts: true });
-      });
-    });
-
