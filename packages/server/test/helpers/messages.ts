@@ -18,6 +18,14 @@ export async function waitForStatus(server: TestServer, id: string, status = 'de
   await eventually(async () => ((await server.store.messages.get(opts.projectId ?? PROJECT_ID, id))?.status === status ? true : undefined), opts.timeoutMs, `${id} to be ${status}`);
 }
 
+/** Wait until a message has ended (delivered, undelivered or failed); returns its native log entry. */
+export async function waitForEnd(server: TestServer, id: string, timeoutMs = 10_000): Promise<any> {
+  return eventually(async () => {
+    const r = await server.api(`/api/messaging/logs/${id}`);
+    return ['delivered', 'undelivered', 'failed'].includes(r.body.status) ? r.body : undefined;
+  }, timeoutMs, `message ${id} to end`);
+}
+
 /**
  * Insert message rows (`messageRow` of helpers/records.ts) in the order given, so later ones are
  * newer in listings. They have no dispatch job, so the engine leaves them exactly as written: use

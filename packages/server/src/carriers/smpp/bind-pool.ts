@@ -98,6 +98,14 @@ export class BindPool<T> {
     return best;
   }
 
+  /** Bound sessions that can send requests (for `query_sm`), least busy first. */
+  senders(): SmppSession<T>[] {
+    return this.slots
+      .map((s) => s.session)
+      .filter((s): s is SmppSession<T> => s !== null && s.canSubmit)
+      .sort((a, b) => a.inFlight - b.inFlight);
+  }
+
   /** Each bind, for the carrier status. */
   links(): CarrierLinkStatus[] {
     return this.slots.map((s) => ({

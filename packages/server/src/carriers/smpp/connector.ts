@@ -8,8 +8,9 @@
  * - `receipt-ledger.ts`: accepted parts and their receipts in `carrier_parts`, and the status
  *   reports they decide;
  * - `mo-assembler.ts`: mobile-originated messages, reassembled when multipart.
+ * Receipts that never came are asked for with `query_sm` (`query.ts`) by the engine's reconciler.
  */
-import type { AwaitingReceipt, Carrier, CarrierDescriptor, CarrierSink, CarrierStatus, CarrierSubmission, SubmitResult } from '../../domain/ports/carrier.js';
+import type { AwaitingReceipt, Carrier, CarrierDescriptor, CarrierQuery, CarrierSink, CarrierStatus, CarrierSubmission, CarrierView, SubmitResult } from '../../domain/ports/carrier.js';
 import { BindPool } from './bind-pool.js';
 import type { SmppConnectorConfig } from './config.js';
 import { newCounters, type SmppConnectorDeps, type SmppContext } from './context.js';
@@ -17,6 +18,7 @@ import { MoAssembler } from './mo-assembler.js';
 import { PartQueue, type PartJob } from './part-queue.js';
 import type { DataSmPdu, ShortMessagePdu } from './pdu/codec.js';
 import { ESM_CLASS } from './pdu/constants.js';
+import { queryMessages } from './query.js';
 import { ReceiptLedger } from './receipt-ledger.js';
 
 export type { SmppConnectorDeps } from './context.js';
@@ -30,6 +32,7 @@ export class SmppConnector implements Carrier {
   private readonly parts: PartQueue;
   private readonly receipts: ReceiptLedger;
   private readonly mo: MoAssembler;
+  private readonly ctx: SmppContext;
   private sweepTimer: NodeJS.Timeout | undefined;
   private started = false;
   private stopping = false;
@@ -44,6 +47,7 @@ export class SmppConnector implements Carrier {
       capabilities: { mms: false, deliveryReceipts: config.registeredDelivery !== 'none', unicode: true, maxRate: config.throughput || null },
     };
     const ctx: SmppContext = { config, deps, counters: this.counters, sink: () => this.sink };
+    this.ctx = ctx;
     this.receipts = new ReceiptLedger(ctx);
     this.mo = new MoAssembler(ctx);
     this.parts = new PartQueue(ctx, {
@@ -114,6 +118,12 @@ export class SmppConnector implements Carrier {
   /** See `ReceiptLedger.recover`: report messages whose receipts were recorded but not their final state. */
   recover(awaiting: readonly AwaitingReceipt[]): void {
     this.receipts.recover(awaiting);
+  }
+
+  /** `query_sm` for the parts of overdue messages still without a receipt (see `query.ts`). */
+  query(messages: readonly CarrierQuery[]): Promise<CarrierView[]> {
+    if (this.stopping || !this.started) return Promise.reject(new Error(`SMPP connector ${this.config.id} is not running`));
+    return queryMessages(this.ctx, () => this.binds.senders(), messages);
   }
 
   private onDeliver(pdu: ShortMessagePdu | DataSmPdu): Promise<number> {

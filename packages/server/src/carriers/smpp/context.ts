@@ -33,6 +33,9 @@ export function newCounters() {
     receipts_orphaned: 0,
     receipts_duplicate: 0,
     receipts_unreadable: 0,
+    /** query_sm sent for overdue receipts, and those the SMSC could not answer. */
+    queries: 0,
+    queries_failed: 0,
     mo_received: 0,
     mo_unrouted: 0,
     mo_incomplete: 0,

@@ -7,7 +7,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { decodePdu, encodePdu, EncodeError, type DataSmPdu, type MessageIdRespPdu, type Pdu, type ShortMessagePdu } from './pdu/codec.js';
+import { decodePdu, encodePdu, EncodeError, type Address, type DataSmPdu, type MessageIdRespPdu, type Pdu, type ShortMessagePdu } from './pdu/codec.js';
 import { INTERFACE_VERSION_34, STATUS, statusName } from './pdu/constants.js';
 import { PduFramer } from './pdu/framer.js';
 
@@ -161,6 +161,15 @@ export class SmppSession<T> {
     this.outstanding.set(sequence, { command: 'submit_sm', sentAt: this.now(), token });
     this.submitsInFlight++;
     this.write(frame);
+  }
+
+  /**
+   * Ask the SMSC about a message it accepted (`query_sm`); resolves with its answer — a
+   * `query_sm_resp`, or a `generic_nack` (also when the link ends first).
+   */
+  query(messageId: string, source: Address): Promise<Pdu> {
+    if (!this.canSubmit) return Promise.resolve({ command: 'generic_nack', sequence: 0, status: STATUS.ESME_RINVBNDSTS });
+    return this.request({ command: 'query_sm', sequence: 0, status: 0, messageId, source });
   }
 
   /** Unbind politely (waits for unbind_resp up to the response timeout), then close. */

@@ -35,7 +35,7 @@ export function submitParts(s: CarrierSubmission, c: SmppConnectorConfig, refere
 }
 
 /** Our E.164 / short code / alphanumeric sender as an SMPP address (TON/NPI automatic unless configured). */
-function sourceAddress(from: string, configured: SmppConnectorConfig['source']): Address {
+export function sourceAddress(from: string, configured: SmppConnectorConfig['source']): Address {
   let ton: number;
   let npi: number;
   let addr: string;
@@ -46,7 +46,7 @@ function sourceAddress(from: string, configured: SmppConnectorConfig['source']):
 }
 
 /** SMPP absolute time (v3.4 §7.1.1) in UTC: YYMMDDhhmmsstnn+ . */
-function smppAbsoluteTime(ms: number): string {
+export function smppAbsoluteTime(ms: number): string {
   const d = new Date(ms);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}000+`;

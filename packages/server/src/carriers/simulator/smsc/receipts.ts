@@ -29,6 +29,11 @@ export interface AcceptedSubmit {
   readonly acceptedAt: number;
 }
 
+/** How long after acceptance the message reaches the handset and its receipt is due. */
+export function receiptDelay(outcome: SimulatedOutcome, delays: Pick<SimulatorTuning, 'delayMs' | 'delayedReceiptMs'>): number {
+  return outcome.kind === 'delivered' && outcome.receipt === 'delayed' ? delays.delayedReceiptMs : delays.delayMs;
+}
+
 /** The receipt for `submit`, or undefined when its registered_delivery or the outcome wants none. */
 export function receiptFor(submit: AcceptedSubmit, outcome: SimulatedOutcome, delays: Pick<SimulatorTuning, 'delayMs' | 'delayedReceiptMs'>): DueReceipt | undefined {
   const wanted = submit.pdu.registeredDelivery & 0x03;
@@ -38,7 +43,7 @@ export function receiptFor(submit: AcceptedSubmit, outcome: SimulatedOutcome, de
   const error = failed ? outcome.error : null;
   const state = failed ? MESSAGE_STATE.UNDELIVERABLE : MESSAGE_STATE.DELIVERED;
   const err = error ? receiptErrFor(error) : '000';
-  const delay = outcome.kind === 'delivered' && outcome.receipt === 'delayed' ? delays.delayedReceiptMs : delays.delayMs;
+  const delay = receiptDelay(outcome, delays);
   const now = submit.acceptedAt;
   const body = formatReceiptText({ id: submit.receiptId, submitted: new Date(now), done: new Date(now + delay), stat: statWord(state), err, text: submit.text, delivered: !failed });
   const tlvs: Tlv[] = [stringTlv(TLV.receipted_message_id, submit.receiptId), intTlv(TLV.message_state, state, 1)];

@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import type { SmscStats } from '../../../domain/ports/simulator.js';
-import { encodePdu, decodePdu, intTlv, type BindPdu, type Pdu, type ShortMessagePdu } from '../../smpp/pdu/codec.js';
+import { encodePdu, decodePdu, intTlv, type BindPdu, type Pdu, type QuerySmPdu, type ShortMessagePdu } from '../../smpp/pdu/codec.js';
 import { INTERFACE_VERSION_34, STATUS, TLV } from '../../smpp/pdu/constants.js';
 import { PduFramer } from '../../smpp/pdu/framer.js';
 import type { DeliverTarget, PendingDeliver } from './deliveries.js';
@@ -23,6 +23,8 @@ export interface ConnectionHost {
   bound(c: SmscConnection): void;
   /** A submit_sm arrived, in any bind state: the host answers it. */
   submit(c: SmscConnection, pdu: ShortMessagePdu): void;
+  /** A query_sm from a bind that may send: the host answers it. */
+  query(c: SmscConnection, pdu: QuerySmPdu): void;
   /** A deliver_sm the ESME refused or will never answer: send it again. */
   redeliver(item: PendingDeliver): void;
   /** The connection is gone. */
@@ -157,7 +159,8 @@ export class SmscConnection implements DeliverTarget {
       case 'data_sm':
         return this.send({ command: 'data_sm_resp', sequence: pdu.sequence, status: this.mode ? STATUS.ESME_RSYSERR : STATUS.ESME_RINVBNDSTS, messageId: '', tlvs: [] });
       case 'query_sm':
-        return this.send({ command: 'query_sm_resp', sequence: pdu.sequence, status: STATUS.ESME_RQUERYFAIL, messageId: '', finalDate: '', messageState: 0, errorCode: 0 });
+        if (this.mode === 'transmitter' || this.mode === 'transceiver') return this.host.query(this, pdu);
+        return this.send({ command: 'query_sm_resp', sequence: pdu.sequence, status: STATUS.ESME_RINVBNDSTS, messageId: '', finalDate: '', messageState: 0, errorCode: 0 });
       case 'deliver_sm_resp':
       case 'generic_nack': {
         const o = this.outstanding.get(pdu.sequence);

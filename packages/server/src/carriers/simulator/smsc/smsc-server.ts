@@ -22,7 +22,8 @@ import { STATUS } from '../../smpp/pdu/constants.js';
 import { decodeInbound, encodeOutbound } from '../../smpp/text.js';
 import { numberOf } from './addresses.js';
 import { DeliverQueue, deliverSm } from './deliveries.js';
-import { receiptFor } from './receipts.js';
+import { AcceptedMessages } from './queries.js';
+import { receiptFor, receiptDelay } from './receipts.js';
 import { SmscConnection, type ConnectionHost } from './smsc-connection.js';
 
 export type { SmscBehaviour, SmscSubmission } from '../../../domain/ports/simulator.js';
@@ -68,6 +69,8 @@ export class SimulatorSmsc implements SmscControl {
   private readonly lateAnswers: TimerQueue<{ conn: SmscConnection; frame: Buffer }>;
   private readonly attempts = new Map<string, number>();
   private readonly kept: SmscSubmission[] = [];
+  /** What it accepted, to answer query_sm. */
+  private readonly accepted: AcceptedMessages;
   private counter = 0;
   private behaviour: SmscBehaviour = DEFAULT_BEHAVIOUR;
   private sweep: NodeJS.Timeout | undefined;
@@ -82,6 +85,7 @@ export class SimulatorSmsc implements SmscControl {
       if (c.canReceive) this.deliveries.flushWaiting();
     },
     submit: (c, pdu) => this.onSubmit(c, pdu),
+    query: (c, pdu) => c.send(this.accepted.answer(pdu, this.deps.now())),
     redeliver: (item) => this.deliveries.retry(item),
     closed: (c) => this.connections.delete(c),
   };
@@ -97,6 +101,7 @@ export class SimulatorSmsc implements SmscControl {
       now: deps.now,
     });
     this.lateAnswers = new TimerQueue((due) => due.forEach((a) => a.conn.write(a.frame)), deps.now);
+    this.accepted = new AcceptedMessages(settings.submitIdFormat);
     this.passwordDigest = digest(settings.password);
     this.systemIdDigest = digest(settings.systemId);
   }
@@ -240,6 +245,7 @@ export class SimulatorSmsc implements SmscControl {
     const id = formatId(seq, this.settings.submitIdFormat);
     this.stats.accepted++;
     this.keep({ id, systemId: c.systemId, from, to, text: decoded.text, dataCoding: pdu.dataCoding, concat: decoded.concat ?? null, registeredDelivery: pdu.registeredDelivery, at: now });
+    this.accepted.remember(seq, pdu.source.addr, outcome, now + receiptDelay(outcome, sim));
     const receipt = receiptFor({ pdu, receiptId: formatId(seq, this.settings.receiptIdFormat), text: decoded.text, acceptedAt: now }, outcome, sim);
     if (receipt) this.deliveries.schedule(receipt.at, { systemId: c.systemId, kind: 'receipt', attempts: 0, pdu: receipt.pdu });
     if (b.dropAfterSubmits !== null) {
