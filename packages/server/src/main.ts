@@ -161,6 +161,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     relayContext: settings.defaultRelayContext,
   });
   for (const w of bootstrap.warnings) logger.warn(w);
+  simulator.useOperatorProject(bootstrap.project.id);
 
   // Surfaces.
   let accepting = false;

@@ -1,4 +1,4 @@
-/** The carrier simulator: delays and outcome rules, the magic numbers, and what the handsets received. */
+/** The carrier simulator as this project sees it: its delays and outcome rules, the magic numbers, and what its handsets received. */
 import type { ConsoleSession } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
@@ -110,7 +110,7 @@ function SettingsForm({ canChange }: { canChange: boolean }) {
               <button type="submit" class="primary" data-action="save-simulator">
                 Save
               </button>
-              {saved ? <span class="ok">Saved. Changes last until the server restarts.</span> : null}
+              {saved ? <span class="ok">Saved. They apply to this project’s messages only.</span> : null}
             </div>
           ) : (
             <div class="muted">Changing these needs an API token with the management scope.</div>

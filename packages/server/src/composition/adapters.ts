@@ -75,7 +75,7 @@ export function simulatorCarrier(settings: ResolvedSettings, deps: { store: Stor
       rules: simulatorRules(settings),
       ...(deps.clustered ? { idPrefix: simulatedIdPrefix(deps.instanceId) } : {}),
     },
-    { inbox: deps.store.handsets, bus: deps.bus, logger: deps.logger, now: () => deps.clock.now() },
+    { inbox: deps.store.handsets, settings: deps.store.simulatorSettings, bus: deps.bus, logger: deps.logger, now: () => deps.clock.now() },
   );
 }
 

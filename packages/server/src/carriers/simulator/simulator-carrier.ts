@@ -2,18 +2,21 @@
  * The built-in carrier: behaves like a network of phones and a carrier, deterministically.
  * Submissions are answered after the configured delay, receipts follow after another delay (or
  * the long one), handsets "receive" messages into the inbox the simulator API shows, and messages
- * to numbers this server owns loop back as inbound messages. Everything runs on two timer heaps,
- * never one timer per message.
+ * to numbers this server owns loop back as inbound messages. Delays and outcome rules are per
+ * project (`profiles.ts`).
+ * Everything runs on two timer heaps, never one timer per message.
  */
 import type { Carrier, CarrierDescriptor, CarrierSink, CarrierSubmission, AwaitingReceipt, StatusReport, SubmitResult } from '../../domain/ports/carrier.js';
 import type { Bus } from '../../domain/ports/bus.js';
-import type { HandsetInboxRepository } from '../../domain/ports/store.js';
+import type { HandsetInboxRepository, SimulatorSettingsRepository } from '../../domain/ports/store.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import { TimerQueue } from '../../util/timer-queue.js';
-import type { SimulatorControl, SimulatorTuning } from '../../domain/ports/simulator.js';
+import type { SimulatorControl } from '../../domain/ports/simulator.js';
 import { decideOutcome, type SimulatedOutcome } from '../../domain/simulator/outcomes.js';
+import { OPERATOR_MAX_DELAY_MS, TENANT_MAX_DELAY_MS, type SimulatorOverridesPatch, type SimulatorTuning } from '../../domain/simulator/tuning.js';
+import { SimulatorProfiles } from './profiles.js';
 
-/** How the simulator behaves: its run-time tuning plus what is fixed at start. */
+/** How the simulator behaves: every project's default tuning (the config file) plus what is fixed at start. */
 export interface SimulatorSettings extends SimulatorTuning {
   /** Messages kept per project in the handset inbox. */
   readonly inboxLimit: number;
@@ -26,13 +29,16 @@ export interface SimulatorSettings extends SimulatorTuning {
 
 interface PendingSubmit {
   results: SubmitResult[];
-  accepted: Array<{ s: CarrierSubmission | AwaitingReceipt; outcome: SimulatedOutcome }>;
+  accepted: Array<{ s: CarrierSubmission | AwaitingReceipt; outcome: SimulatedOutcome; tuning: SimulatorTuning }>;
   resolve: (results: SubmitResult[]) => void;
+  submittedAt: number;
 }
 
 interface PendingReceipt {
   readonly m: CarrierSubmission | AwaitingReceipt;
   readonly outcome: SimulatedOutcome;
+  /** The sending project's choice, when it was submitted. */
+  readonly mmsReceipts: boolean;
 }
 
 export const SIMULATOR_ID = 'simulator';
@@ -45,7 +51,10 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
     capabilities: { mms: true, deliveryReceipts: true, unicode: true, maxRate: null },
   };
   private sink: CarrierSink | undefined;
-  private settings: SimulatorSettings;
+  private readonly settings: SimulatorSettings;
+  private readonly profiles: SimulatorProfiles;
+  /** The operator project: its behaviour is the SMSC's, and it may choose longer delays. */
+  private operatorProjectId: string | null = null;
   private readonly submits: TimerQueue<PendingSubmit>;
   private readonly receipts: TimerQueue<PendingReceipt>;
   private counter = 0;
@@ -54,22 +63,35 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
 
   constructor(
     settings: SimulatorSettings,
-    private readonly deps: { readonly inbox: HandsetInboxRepository; readonly bus: Bus; readonly logger: Logger; readonly now: () => number },
+    private readonly deps: { readonly inbox: HandsetInboxRepository; readonly settings: SimulatorSettingsRepository; readonly bus: Bus; readonly logger: Logger; readonly now: () => number },
   ) {
     this.settings = settings;
+    this.profiles = new SimulatorProfiles(settings, { settings: deps.settings, bus: deps.bus, logger: deps.logger, now: deps.now });
     this.submits = new TimerQueue((due) => due.forEach((p) => this.answer(p)), deps.now);
     this.receipts = new TimerQueue((due) => void this.deliver(due), deps.now);
   }
 
-  /** Current behaviour. */
-  getSettings(): SimulatorSettings {
-    return this.settings;
+  /** Name the operator project (the startup project, known once it is ensured). */
+  useOperatorProject(projectId: string): void {
+    this.operatorProjectId = projectId;
+    this.profiles.peek(projectId);
   }
 
-  /** Change delays or rules at run time (simulator API, console). */
-  updateSettings(patch: Partial<SimulatorSettings>): SimulatorSettings {
-    this.settings = { ...this.settings, ...patch };
-    return this.settings;
+  /** The operator project's behaviour: the SMSC follows it, as it cannot tell projects apart. */
+  getSettings(): SimulatorTuning {
+    return this.operatorProjectId ? this.profiles.peek(this.operatorProjectId) : this.profiles.defaults;
+  }
+
+  settingsOf(projectId: string): Promise<SimulatorTuning> {
+    return this.profiles.of(projectId);
+  }
+
+  updateSettings(projectId: string, patch: SimulatorOverridesPatch): Promise<SimulatorTuning> {
+    return this.profiles.update(projectId, patch);
+  }
+
+  delayLimitMs(projectId: string): number {
+    return projectId === this.operatorProjectId ? OPERATOR_MAX_DELAY_MS : TENANT_MAX_DELAY_MS;
   }
 
   async start(sink: CarrierSink): Promise<void> {
@@ -100,13 +122,15 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
     return this.stopped ? { ok: false, detail: 'stopped' } : { ok: true };
   }
 
-  submit(batch: readonly CarrierSubmission[]): Promise<SubmitResult[]> {
-    if (this.stopped) return Promise.resolve(batch.map(() => ({ outcome: 'transient', detail: 'simulator stopped' })));
+  async submit(batch: readonly CarrierSubmission[]): Promise<SubmitResult[]> {
+    const tunings = this.stopped ? null : await this.profiles.ofEach(batch.map((s) => s.projectId));
+    if (!tunings || this.stopped) return batch.map(() => ({ outcome: 'transient', detail: 'simulator stopped' }));
     const results: SubmitResult[] = [];
     const accepted: PendingSubmit['accepted'] = [];
-    const retryAfterMs = Math.max(50, this.settings.delayMs);
     for (const s of batch) {
-      const outcome = decideOutcome(s.to, this.settings.rules);
+      const tuning = tunings.get(s.projectId)!;
+      const retryAfterMs = Math.max(50, tuning.delayMs);
+      const outcome = decideOutcome(s.to, tuning.rules);
       if (outcome.kind === 'failed') {
         results.push({ outcome: 'rejected', error: outcome.error, detail: 'simulated carrier rejection' });
       } else if (outcome.kind === 'throttled' && s.attempt <= outcome.times) {
@@ -115,30 +139,44 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
         results.push({ outcome: 'transient', detail: `simulated transient failure ${s.attempt} of ${outcome.times}` });
       } else {
         results.push({ outcome: 'accepted', carrierMessageId: `${this.settings.idPrefix ?? 'SIM'}${(++this.counter).toString(36).toUpperCase()}`, parts: s.segments });
-        accepted.push({ s, outcome });
+        accepted.push({ s, outcome, tuning });
       }
     }
+    // The batch has one answer: at the shortest delay among its projects, so no project's delay
+    // holds another's messages. A longer delay still times its own receipts (see `answer`).
+    const delayMs = Math.min(...[...tunings.values()].map((t) => t.delayMs));
     return new Promise((resolve) => {
-      const pending: PendingSubmit = { results, accepted, resolve };
-      if (this.settings.delayMs <= 0) this.answer(pending);
-      else this.submits.schedule(this.deps.now() + this.settings.delayMs, pending);
+      const pending: PendingSubmit = { results, accepted, resolve, submittedAt: this.deps.now() };
+      if (delayMs <= 0) this.answer(pending);
+      else this.submits.schedule(pending.submittedAt + delayMs, pending);
     });
   }
 
   recover(awaiting: readonly AwaitingReceipt[]): void {
-    const now = this.deps.now();
-    for (const m of awaiting) this.scheduleReceipt(m, decideOutcome(m.to, this.settings.rules), now);
+    this.profiles
+      .ofEach(awaiting.map((m) => m.projectId))
+      .catch((err: unknown) => {
+        this.deps.logger.warn({ err }, 'reading simulator settings failed; recovered receipts follow the defaults');
+        return new Map<string, SimulatorTuning>();
+      })
+      .then((tunings) => {
+        const now = this.deps.now();
+        for (const m of awaiting) {
+          const tuning = tunings.get(m.projectId) ?? this.profiles.defaults;
+          this.scheduleReceipt(m, decideOutcome(m.to, tuning.rules), now, tuning);
+        }
+      });
   }
 
   private answer(p: PendingSubmit): void {
     const now = this.deps.now();
-    for (const { s, outcome } of p.accepted) this.scheduleReceipt(s, outcome, now);
+    for (const { s, outcome, tuning } of p.accepted) this.scheduleReceipt(s, outcome, Math.max(now, p.submittedAt + tuning.delayMs), tuning);
     p.resolve(p.results);
   }
 
-  private scheduleReceipt(m: CarrierSubmission | AwaitingReceipt, outcome: SimulatedOutcome, from: number): void {
-    const delay = outcome.kind === 'delivered' && outcome.receipt === 'delayed' ? this.settings.delayedReceiptMs : this.settings.delayMs;
-    this.receipts.schedule(from + delay, { m, outcome });
+  private scheduleReceipt(m: CarrierSubmission | AwaitingReceipt, outcome: SimulatedOutcome, from: number, tuning: SimulatorTuning): void {
+    const delay = outcome.kind === 'delivered' && outcome.receipt === 'delayed' ? tuning.delayedReceiptMs : tuning.delayMs;
+    this.receipts.schedule(from + delay, { m, outcome, mmsReceipts: tuning.mmsReceipts });
   }
 
   /** Handsets receive their messages (or the server's own numbers do, by loopback); receipts follow. */
@@ -162,9 +200,9 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
       this.deps.logger.error({ err, messages: due.length }, 'simulated handset delivery failed; receipts still follow');
     }
     const reports: StatusReport[] = [];
-    for (const { m, outcome } of due) {
+    for (const { m, outcome, mmsReceipts } of due) {
       if (outcome.kind === 'no_receipt') continue;
-      if (m.kind === 'mms' && !this.settings.mmsReceipts) continue;
+      if (m.kind === 'mms' && !mmsReceipts) continue;
       if (outcome.kind === 'undelivered') reports.push({ messageId: m.messageId, projectId: m.projectId, status: 'undelivered', error: outcome.error, at: now });
       else reports.push({ messageId: m.messageId, projectId: m.projectId, status: 'delivered', at: now });
     }

@@ -1,27 +1,27 @@
 /**
- * What the simulator API (an HTTP surface) may do to the simulated network: read and change the
- * built-in carrier's delays and outcome rules, and inspect and steer the simulator's SMSC. The
- * carriers implement these; the surface sees only these interfaces, so adapters stay apart.
+ * What the simulator API (an HTTP surface) may do to the simulated network: read and change a
+ * project's delays and outcome rules, and inspect and steer the simulator's SMSC (shared: the
+ * operator project's alone). The carriers implement these; the surface sees only these
+ * interfaces, so adapters stay apart.
  */
-import type { OutcomeRule } from '../simulator/outcomes.js';
+import type { SimulatorOverridesPatch, SimulatorTuning } from '../simulator/tuning.js';
 
-/** The simulator's behaviour that can change at run time. */
-export interface SimulatorTuning {
-  /** Delay between lifecycle steps (submit answer, then receipt), ms. */
-  readonly delayMs: number;
-  /** Delay of a "delayed receipt" outcome, ms. */
-  readonly delayedReceiptMs: number;
-  /** Whether MMS get delivery receipts (real networks give none: MMS stop at `sent`). */
-  readonly mmsReceipts: boolean;
-  readonly rules: readonly OutcomeRule[];
-}
+export type { SimulatorOverridesPatch, SimulatorTuning } from '../simulator/tuning.js';
 
-/** The built-in carrier, as the simulator API steers it. */
+/**
+ * The built-in carrier, as the simulator API steers it. Behaviour is per project: the server's
+ * defaults (config file) with each project's own changes, which apply to its messages only.
+ */
 export interface SimulatorControl {
-  /** Current behaviour. */
-  getSettings(): SimulatorTuning;
-  /** Change delays or rules; applies to what is submitted from now on. Returns the new behaviour. */
-  updateSettings(patch: Partial<SimulatorTuning>): SimulatorTuning;
+  /** The behaviour `projectId`'s messages get. */
+  settingsOf(projectId: string): Promise<SimulatorTuning>;
+  /**
+   * Change `projectId`'s own behaviour (null: back to the server's default); applies to what it
+   * submits from now on. Returns the behaviour its messages now get.
+   */
+  updateSettings(projectId: string, patch: SimulatorOverridesPatch): Promise<SimulatorTuning>;
+  /** The longest `delayMs` `projectId` may choose. */
+  delayLimitMs(projectId: string): number;
 }
 
 /** Chaos switches of the simulator's SMSC, changed at run time through the simulator API or by tests. */
@@ -105,4 +105,11 @@ export interface SmscControl {
   submissions(): readonly SmscSubmission[];
   /** Send a mobile-originated message; returns the number of deliver_sm parts. */
   injectMo(mo: MoInjection): number;
+}
+
+declare module './bus.js' {
+  interface BusTopics {
+    /** A project's own simulator settings changed: every node drops its cached copy. */
+    'simulator.settings.changed': { readonly projectId: string };
+  }
 }

@@ -1,13 +1,14 @@
 /**
  * The simulator's handset API, in the spirit of Mailpit and LocalStack: list and search what the
  * simulated phones received, clear it, wait for a matching message (long poll), inject a message
- * from a phone to one of our numbers, and read or change the simulator's behaviour.
- * Errors use the native JSON shapes.
+ * from a phone to one of our numbers, and read or change the simulator's behaviour. Everything is
+ * the caller's project's own: its inbox, and its delays and rules (the server's defaults until it
+ * changes them), which apply to its messages only. Errors use the native JSON shapes.
  */
 import type { ErrorDetail } from '@switchboard/protocol';
 import type { FastifyInstance } from 'fastify';
 import { AppError, detail } from '../../domain/app-error.js';
-import type { SimulatorControl, SimulatorTuning } from '../../domain/ports/simulator.js';
+import type { SimulatorControl, SimulatorOverridesPatch, SimulatorTuning } from '../../domain/ports/simulator.js';
 import type { HandsetFilter, HandsetMessageRecord } from '../../domain/ports/store.js';
 import { preview } from '../../domain/preview.js';
 import { checkContent, checkDestination } from '../../domain/send-request.js';
@@ -64,6 +65,10 @@ function matches(h: HandsetMessageRecord, projectId: string, f: HandsetFilter): 
     (f.sinceSeq === undefined || h.seq > f.sinceSeq) &&
     (f.bodyContains === undefined || h.body.toLowerCase().includes(f.bodyContains.toLowerCase()))
   );
+}
+
+function presentTuning(s: SimulatorTuning) {
+  return { delay_ms: s.delayMs, delayed_receipt_ms: s.delayedReceiptMs, mms_receipts: s.mmsReceipts, rules: s.rules.map(describeOutcomeRule) };
 }
 
 export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDeps; simulator: SimulatorControl }): Promise<void> {
@@ -131,39 +136,33 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     return reply.code(201).send(toNativeMessage(await deps.messages.get(projectId, result.messageId)));
   });
 
-  app.get('/api/simulator/settings', async () => {
-    const s = simulator.getSettings();
-    return {
-      delay_ms: s.delayMs,
-      delayed_receipt_ms: s.delayedReceiptMs,
-      mms_receipts: s.mmsReceipts,
-      rules: s.rules.map(describeOutcomeRule),
-      magic_numbers: MAGIC_NUMBERS.map(describeOutcomeRule),
-    };
+  app.get('/api/simulator/settings', async (request) => {
+    return { ...presentTuning(await simulator.settingsOf(principalOf(request).projectId)), magic_numbers: MAGIC_NUMBERS.map(describeOutcomeRule) };
   });
 
   app.put('/api/simulator/settings', { schema: { body: { type: 'object' } } }, async (request) => {
+    const { projectId } = principalOf(request);
     const b = request.body as Record<string, unknown>;
+    // null returns a field to the server's default (the config file).
     const ms = (v: unknown, name: string, max: number) => {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw AppError.of('INVALID_PARAMETER', { attribute: name, message: `${name} must be a whole number of milliseconds from 0 to ${max}.` });
+      if (v === null) return null;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw AppError.of('INVALID_PARAMETER', { attribute: name, message: `${name} must be a whole number of milliseconds from 0 to ${max}, or null for the server's default.` });
       return v;
     };
-    const p: { -readonly [K in keyof SimulatorTuning]?: SimulatorTuning[K] } = {};
-    if (b.delay_ms !== undefined) p.delayMs = ms(b.delay_ms, 'delay_ms', 600_000);
+    const p: { -readonly [K in keyof SimulatorOverridesPatch]: SimulatorOverridesPatch[K] } = {};
+    if (b.delay_ms !== undefined) p.delayMs = ms(b.delay_ms, 'delay_ms', simulator.delayLimitMs(projectId));
     if (b.delayed_receipt_ms !== undefined) p.delayedReceiptMs = ms(b.delayed_receipt_ms, 'delayed_receipt_ms', 3_600_000);
     if (b.mms_receipts !== undefined) {
-      if (typeof b.mms_receipts !== 'boolean') throw AppError.of('INVALID_PARAMETER', { attribute: 'mms_receipts', message: 'mms_receipts must be a boolean.' });
+      if (typeof b.mms_receipts !== 'boolean' && b.mms_receipts !== null) throw AppError.of('INVALID_PARAMETER', { attribute: 'mms_receipts', message: "mms_receipts must be a boolean, or null for the server's default." });
       p.mmsReceipts = b.mms_receipts;
     }
-    if (b.rules !== undefined) {
+    if (b.rules !== undefined && b.rules !== null) {
       try {
         p.rules = parseOutcomeRules(b.rules);
       } catch (err) {
         throw AppError.of('INVALID_PARAMETER', { attribute: 'rules', message: (err as Error).message });
       }
-    }
-    simulator.updateSettings(p);
-    const s = simulator.getSettings();
-    return { delay_ms: s.delayMs, delayed_receipt_ms: s.delayedReceiptMs, mms_receipts: s.mmsReceipts, rules: s.rules.map(describeOutcomeRule) };
+    } else if (b.rules === null) p.rules = null;
+    return presentTuning(await simulator.updateSettings(projectId, p));
   });
 }
