@@ -193,14 +193,24 @@ describe('loopback to numbers this server owns', () => {
     expect(inbox.body.data).toEqual([]);
   });
 
-  it("delivers a message to another project's number into that project's logs only", async () => {
+  // Any project may register any free number, so another project's number does not receive the
+  // sender's messages (it could be a real handset's number, registered to read them): the handset does.
+  it("delivers a message to another project's number to the handset, not into that project's logs", async () => {
     const m = await send({ to: OTHER_NUMBER, body: 'hello neighbour' });
     await timelineEndingIn(m.id, 'delivered');
+    expect(await handsetCopy(m.id)).toBe(true);
     const theirs = await server.api('/api/messaging/logs', { auth: other.auth });
-    const arrived = theirs.body.data.find((l: any) => l.direction === 'inbound' && l.from === FROM);
-    expect(arrived).toMatchObject({ to: OTHER_NUMBER, status: 'received' });
+    expect(theirs.body.data.some((l: any) => l.direction === 'inbound' && l.from === FROM)).toBe(false);
+  });
+
+  it("delivers another project's message to one of the operator project's numbers into the operator's logs only", async () => {
+    const m = await send({ from: OTHER_NUMBER, to: NUMBERS[1], body: 'hello operator' }, other.auth);
+    await timelineEndingIn(m.id, 'delivered', 5000, other.projectId);
     const mine = await server.api('/api/messaging/logs?page_size=1000');
-    expect(mine.body.data.some((l: any) => l.id === arrived.id)).toBe(false);
+    const arrived = mine.body.data.find((l: any) => l.direction === 'inbound' && l.from === OTHER_NUMBER);
+    expect(arrived).toMatchObject({ to: NUMBERS[1], status: 'received' });
+    const theirs = await server.api('/api/messaging/logs?page_size=1000', { auth: other.auth });
+    expect(theirs.body.data.some((l: any) => l.id === arrived.id)).toBe(false);
   });
 
   it('keeps the loopback copy of an MMS with its media', async () => {

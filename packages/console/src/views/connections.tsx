@@ -95,7 +95,7 @@ function Carriers({ tick }: { tick: number }) {
   }, [tick]);
   return (
     <Card title="Carriers">
-      {error instanceof ApiError && error.status === 403 ? <div class="muted">Carrier state needs an API token with the management scope.</div> : <ErrorBox error={error} />}
+      {error instanceof ApiError && error.status === 403 ? <div class="muted">Carriers are shared by every project: their state is shown to the operator project’s management tokens only.</div> : <ErrorBox error={error} />}
       {carriers?.map((c) => (
         <div class="carrier" key={c.id} data-carrier={c.id}>
           <div class="carrier-head">

@@ -41,7 +41,7 @@ export interface SurfaceParts {
   readonly smsc: SimulatorSmsc | null;
   readonly smpp: SmppSection;
   readonly ops: OpsDeps;
-  /** The project the console's one-click login signs in to. */
+  /** The startup project: the operator project (shared infrastructure), and the one the console's one-click login signs in to. */
   readonly defaultProjectId: string;
   /** Where console logins are kept (the console's own state, not message data). */
   readonly consoleSessionRepository: ConsoleSessionRepository;
@@ -70,8 +70,8 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
     deps,
     ops: p.ops,
     surfaces: [
-      carriersOpsRoutes({ verifier: engine.verifier, carriers: () => engine.carriers, routes: p.smpp.routes, defaultCarrier: p.simulator.descriptor.id }),
-      ...(p.smsc && api ? [smscRoutes({ verifier: engine.verifier, smsc: p.smsc, host: settings.simulatorSmscHost })] : []),
+      carriersOpsRoutes({ verifier: engine.verifier, carriers: () => engine.carriers, routes: p.smpp.routes, defaultCarrier: p.simulator.descriptor.id, operatorProjectId: p.defaultProjectId }),
+      ...(p.smsc && api ? [smscRoutes({ verifier: engine.verifier, numbers: engine.reads.numbers, smsc: p.smsc, host: settings.simulatorSmscHost, operatorProjectId: p.defaultProjectId })] : []),
       // The REST surfaces and the console belong to the node's `api` role.
       ...(api ? [compatPlugin(deps), async (a: FastifyInstance) => a.register(numberGroupPlugin, deps)] : []),
       ...(api && consoleSessions && consoleFeed

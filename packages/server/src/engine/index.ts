@@ -116,7 +116,7 @@ export interface Engine {
   /** Every carrier, the simulator first. */
   readonly carriers: readonly Carrier[];
   readonly cluster: ClusterCoordinator | null;
-  /** Create or check the project a server starts with. */
+  /** Create or check the project a server starts with: the operator project (its numbers take every project's loopback). */
   bootstrap(settings: BootstrapSettings): Promise<BootstrapReport>;
   /** Whether storage answers (readiness). */
   ping(): Promise<void>;
@@ -237,7 +237,12 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     reads: readsOf(store),
     carriers,
     cluster,
-    bootstrap: (settings) => ensureStartupProject({ store, projects, numbers }, settings),
+    bootstrap: async (settings) => {
+      const report = await ensureStartupProject({ store, projects, numbers }, settings);
+      // The startup project is the operator's: see "Tenancy" in docs/architecture.md.
+      directory.operatorProjectId = report.project.id;
+      return report;
+    },
     ping: () => store.ping(),
     backlog: async () => ({ dispatch: await store.jobs.count('dispatch'), webhooks: await store.webhooks.countPending() }),
     wake: () => {

@@ -69,3 +69,19 @@ export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw AppError.of('UNAUTHORIZED');
   return request.principal;
 }
+
+/**
+ * Authenticate a request that steers or reads shared infrastructure (the simulator's SMSC, every
+ * carrier's state): only a `management` token of the operator project may (see "Tenancy" in
+ * docs/architecture.md).
+ */
+export async function authenticateOperator(verifier: CredentialVerifier, request: FastifyRequest, operatorProjectId: string): Promise<Principal> {
+  const principal = await authenticate(verifier, request, 'management');
+  if (!isOperator(principal, operatorProjectId)) throw AppError.of('FORBIDDEN', { message: 'Only the operator project may use this endpoint: it reads or steers what every project shares.' });
+  return principal;
+}
+
+/** Whether a principal holds the operator project's `management` scope. */
+export function isOperator(principal: Principal, operatorProjectId: string): boolean {
+  return principal.projectId === operatorProjectId && principal.scopes.has('management');
+}

@@ -2,8 +2,8 @@
  * The built-in carrier: behaves like a network of phones and a carrier, deterministically.
  * Submissions are answered after the configured delay, receipts follow after another delay (or
  * the long one), handsets "receive" messages into the inbox the simulator API shows, and messages
- * to numbers this server owns loop back as inbound messages. Delays and outcome rules are per
- * project (`profiles.ts`).
+ * to numbers this server owns loop back as inbound messages (within the tenancy rule: see
+ * "Tenancy" in docs/architecture.md). Delays and outcome rules are per project (`profiles.ts`).
  * Everything runs on two timer heaps, never one timer per message.
  */
 import type { Carrier, CarrierDescriptor, CarrierSink, CarrierSubmission, AwaitingReceipt, StatusReport, SubmitResult } from '../../domain/ports/carrier.js';
@@ -187,7 +187,7 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
     try {
       const reaching = due.filter((p) => p.outcome.kind !== 'undelivered');
       const routed = reaching.length
-        ? await sink.inbound(reaching.map(({ m }) => ({ from: m.from, to: m.to, body: m.body, media: m.media, segments: m.segments, carrier: SIMULATOR_ID, receivedAt: now })))
+        ? await sink.inbound(reaching.map(({ m }) => ({ from: m.from, to: m.to, body: m.body, media: m.media, segments: m.segments, carrier: SIMULATOR_ID, receivedAt: now, loopbackFrom: m.projectId })))
         : [];
       const inboxRows = reaching
         .filter((_, i) => !routed[i]?.routed)

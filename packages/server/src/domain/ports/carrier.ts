@@ -63,6 +63,12 @@ export interface InboundMessage {
   readonly carrier: string;
   readonly carrierMessageId?: string;
   readonly receivedAt: number;
+  /**
+   * The project that sent it, when it is one of our own outbound messages coming back (the
+   * simulator's loopback): it then reaches another project's number only under the tenancy rule
+   * (`NumberDirectory.loopbackOwner`).
+   */
+  readonly loopbackFrom?: string;
 }
 
 /** What routing an inbound message gave. */

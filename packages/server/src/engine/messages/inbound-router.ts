@@ -27,7 +27,7 @@ export class InboundRouter {
   }
 
   private async receiveOne(m: InboundMessage): Promise<InboundResult> {
-    const owner = await this.deps.numbers.owner(m.to);
+    const owner = m.loopbackFrom === undefined ? await this.deps.numbers.owner(m.to) : await this.deps.numbers.loopbackOwner(m.to, m.loopbackFrom);
     if (!owner) return { routed: false };
     const plan = planMessage({ body: m.body, mediaCount: m.media.length });
     const stored = await this.deps.journal.create(

@@ -15,6 +15,11 @@ interface Entry {
 
 export class NumberDirectory {
   private readonly byNumber = new Map<string, Entry>();
+  /**
+   * The operator project (the startup project), set at bootstrap: its numbers are the only ones
+   * other projects' loopback traffic reaches.
+   */
+  operatorProjectId: string | null = null;
 
   constructor(
     private readonly numbers: PhoneNumberRepository,
@@ -41,6 +46,18 @@ export class NumberDirectory {
   async ownedBy(projectId: string, number: string): Promise<PhoneNumberRecord | null> {
     const rec = await this.owner(number);
     return rec && rec.projectId === projectId ? rec : null;
+  }
+
+  /**
+   * Where a message `senderProjectId` sent to `number` loops back (the simulator): the sender's
+   * own number, or the operator project's. Any project may register any free number, so a
+   * number another tenant registered does not receive the sender's traffic — that would let a
+   * tenant capture messages meant for a real handset by registering its number; the message
+   * goes to the handset instead. See "Tenancy" in docs/architecture.md.
+   */
+  async loopbackOwner(number: string, senderProjectId: string): Promise<PhoneNumberRecord | null> {
+    const rec = await this.owner(number);
+    return rec && (rec.projectId === senderProjectId || rec.projectId === this.operatorProjectId) ? rec : null;
   }
 
   /** Forget everything (after a local change; remote nodes hear it on the bus). */

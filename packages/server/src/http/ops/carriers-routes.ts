@@ -1,12 +1,13 @@
 /**
  * `GET /api/ops/carriers`: every carrier with its capabilities, health and live state (SMPP binds,
- * window use, queue, throughput, counters). Needs an API token with the `management` scope;
- * errors use the native JSON shape.
+ * window use, queue, throughput, counters). Carriers are shared by every project and their
+ * counters count every project's traffic, so only the operator project's `management` tokens may
+ * read it (see "Tenancy" in docs/architecture.md); errors use the native JSON shape.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Carrier } from '../../domain/ports/carrier.js';
 import type { CredentialVerifier } from '../../engine/admin/credential-verifier.js';
-import { authenticate } from '../auth.js';
+import { authenticateOperator } from '../auth.js';
 import { useNativeErrors } from '../native/error-format.js';
 
 function present(c: Carrier, routes: ReadonlyArray<{ prefix: string; carrier: string }>, defaultCarrier: string) {
@@ -28,11 +29,11 @@ function present(c: Carrier, routes: ReadonlyArray<{ prefix: string; carrier: st
   };
 }
 
-export function carriersOpsRoutes(deps: { verifier: CredentialVerifier; carriers: () => readonly Carrier[]; routes: ReadonlyArray<{ prefix: string; carrier: string }>; defaultCarrier: string }) {
+export function carriersOpsRoutes(deps: { verifier: CredentialVerifier; carriers: () => readonly Carrier[]; routes: ReadonlyArray<{ prefix: string; carrier: string }>; defaultCarrier: string; operatorProjectId: string }) {
   return async (app: FastifyInstance): Promise<void> => {
     useNativeErrors(app, 'messaging', 'the operations API');
     app.addHook('onRequest', async (request) => {
-      await authenticate(deps.verifier, request, 'management');
+      await authenticateOperator(deps.verifier, request, deps.operatorProjectId);
     });
     app.get('/api/ops/carriers', async () => ({ data: deps.carriers().map((c) => present(c, deps.routes, deps.defaultCarrier)) }));
   };

@@ -1,13 +1,16 @@
 /**
- * Control of the simulator's SMSC over HTTP (management scope): see its binds, counters and the
- * last submissions; inject a mobile-originated message; throttle, slow down or drop binds.
+ * Control of the simulator's SMSC over HTTP: see its binds, counters and the last submissions;
+ * inject a mobile-originated message; throttle, slow down or drop binds. The SMSC is shared by
+ * every project, so everything but MO injection needs the operator project's `management` scope;
+ * any project may inject an MO to one of its own numbers (see "Tenancy" in docs/architecture.md).
  * Errors use the native JSON shape.
  */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import type { SmscBehaviour, SmscControl } from '../../domain/ports/simulator.js';
 import type { CredentialVerifier } from '../../engine/admin/credential-verifier.js';
-import { authenticate } from '../auth.js';
+import type { EngineReads } from '../../engine/reads.js';
+import { authenticate, authenticateOperator, isOperator, principalOf } from '../auth.js';
 import { useStrictJson } from '../json-body.js';
 import { useNativeErrors } from '../native/error-format.js';
 
@@ -26,13 +29,16 @@ function wholeNumber(v: unknown, name: string, max: number): number {
   return v;
 }
 
-export function smscRoutes(deps: { verifier: CredentialVerifier; smsc: SmscControl; host: string }) {
+const MO_PATH = '/api/simulator/smsc/mo';
+
+export function smscRoutes(deps: { verifier: CredentialVerifier; numbers: EngineReads['numbers']; smsc: SmscControl; host: string; operatorProjectId: string }) {
   const { smsc } = deps;
   return async (app: FastifyInstance): Promise<void> => {
     useStrictJson(app);
     useNativeErrors(app, 'messaging', 'the simulator SMSC API');
     app.addHook('onRequest', async (request) => {
-      await authenticate(deps.verifier, request, 'management');
+      if (request.url.split('?')[0] === MO_PATH) await authenticate(deps.verifier, request, 'messaging');
+      else await authenticateOperator(deps.verifier, request, deps.operatorProjectId);
     });
 
     app.get('/api/simulator/smsc', async () => ({
@@ -62,7 +68,7 @@ export function smscRoutes(deps: { verifier: CredentialVerifier; smsc: SmscContr
       return behaviourView(smsc.setBehaviour(p));
     });
 
-    app.post('/api/simulator/smsc/mo', { schema: { body: { type: 'object' } } }, async (request, reply) => {
+    app.post(MO_PATH, { schema: { body: { type: 'object' } } }, async (request, reply) => {
       const b = request.body as Record<string, unknown>;
       const text = (v: unknown, name: string, max: number) => {
         if (typeof v !== 'string' || v === '' || v.length > max) throw AppError.of('INVALID_PARAMETER', { attribute: name, message: `${name} must be a string of 1 to ${max} characters.` });
@@ -73,6 +79,11 @@ export function smscRoutes(deps: { verifier: CredentialVerifier; smsc: SmscContr
       const body = text(b.body, 'body', 1600);
       const split = b.split === undefined ? 'udh8' : b.split;
       if (split !== 'udh8' && split !== 'udh16' && split !== 'sar') throw AppError.of('INVALID_PARAMETER', { attribute: 'split', message: 'split must be udh8, udh16 or sar.' });
+      // Like POST /api/simulator/inbound: a project reaches its own numbers only; the operator any address.
+      const principal = principalOf(request);
+      if (!isOperator(principal, deps.operatorProjectId) && !(await deps.numbers.getByNumber(principal.projectId, to))) {
+        throw AppError.of('TO_INVALID', { message: `To must be one of your project's numbers (got ${JSON.stringify(to)}).` });
+      }
       const parts = smsc.injectMo({ from, to, text: body, split });
       return reply.code(202).send({ parts });
     });
