@@ -159,7 +159,7 @@ export const SETTINGS = {
     parse: parsers.int(500, 600_000),
   },
 
-  projectId: { key: 'bootstrap.projectId', env: 'SWITCHBOARD_PROJECT_ID', flag: 'project-id', description: 'Project created (or ensured) at start; random when unset.', default: null as string | null, parse: parsers.optionalString },
+  projectId: { key: 'bootstrap.projectId', env: 'SWITCHBOARD_PROJECT_ID', flag: 'project-id', description: 'Project created (or ensured) at start, the operator project (see docs/architecture.md, Tenancy); random when unset.', default: null as string | null, parse: parsers.optionalString },
   projectName: { key: 'bootstrap.projectName', env: 'SWITCHBOARD_PROJECT_NAME', flag: null, description: 'Name of the project created at first start.', default: 'Default project', parse: parsers.string },
   apiToken: { key: 'bootstrap.apiToken', env: 'SWITCHBOARD_API_TOKEN', flag: 'api-token', description: 'API token ensured for that project (all scopes); random at first start when unset.', default: null as string | null, parse: parsers.optionalString },
   signingKey: { key: 'bootstrap.signingKey', env: 'SWITCHBOARD_SIGNING_KEY', flag: 'signing-key', description: 'Webhook signing key of that project; random at first start when unset.', default: null as string | null, parse: parsers.optionalString },
@@ -180,16 +180,16 @@ export const SETTINGS = {
     parse: parsers.string,
   },
 
-  simulatorDelayMs: { key: 'simulator.delayMs', env: 'SWITCHBOARD_SIMULATOR_DELAY_MS', flag: 'simulator-delay-ms', description: "The simulator's delay between lifecycle steps (0: as fast as it can go).", default: 1000, parse: parsers.int(0, 600_000) },
+  simulatorDelayMs: { key: 'simulator.delayMs', env: 'SWITCHBOARD_SIMULATOR_DELAY_MS', flag: 'simulator-delay-ms', description: "The simulator's delay between lifecycle steps (0: as fast as it can go); every project's default.", default: 1000, parse: parsers.int(0, 600_000) },
   simulatorDelayedReceiptMs: {
     key: 'simulator.delayedReceiptMs',
     env: 'SWITCHBOARD_SIMULATOR_DELAYED_RECEIPT_MS',
     flag: null,
-    description: 'Receipt delay of the "delayed receipt" magic number.',
+    description: 'Receipt delay of the "delayed receipt" magic number; every project\'s default.',
     default: 30_000,
     parse: parsers.int(0, 3_600_000),
   },
-  simulatorMmsReceipts: { key: 'simulator.mmsReceipts', env: 'SWITCHBOARD_SIMULATOR_MMS_RECEIPTS', flag: null, description: 'Give MMS delivery receipts (real networks do not: MMS stop at `sent`).', default: false, parse: parsers.bool },
+  simulatorMmsReceipts: { key: 'simulator.mmsReceipts', env: 'SWITCHBOARD_SIMULATOR_MMS_RECEIPTS', flag: null, description: "Give MMS delivery receipts (real networks do not: MMS stop at `sent`); every project's default.", default: false, parse: parsers.bool },
   simulatorInboxLimit: { key: 'simulator.inboxLimit', env: 'SWITCHBOARD_SIMULATOR_INBOX_LIMIT', flag: null, description: 'Messages kept per project in the handset inbox.', default: 10_000, parse: parsers.int(10, 10_000_000) },
 
   simulatorSmscEnabled: {
