@@ -103,6 +103,12 @@ export interface MessagingSendParams {
   /** Optional native-style status callback URL (signed JSON POST per state). */
   readonly status_callback?: string;
   readonly send_as_mms?: boolean;
+  /**
+   * Switchboard extension: makes the send safe to retry. The same key (per project) with the same
+   * params within 24 hours answers the first send's `message_id` and sends nothing; the same key
+   * with other params is refused with code `"422"`. 1 to 255 printable ASCII characters.
+   */
+  readonly idempotency_key?: string;
 }
 
 /** Successful result of `messaging.send`. */

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AppError } from './app-error.js';
+import type { MessageRecord } from './message.js';
 import type { SendInput } from './send-request.js';
 
 /** How long a key names its message: a retry within this window sends nothing (ms). */
@@ -34,6 +35,16 @@ export function parseIdempotencyKey(raw: unknown): string {
 export function requestFingerprint(input: SendInput): string {
   const { origin: _origin, ...rest } = input;
   return createHash('sha256').update(canonicalJson(rest), 'utf8').digest('hex');
+}
+
+/**
+ * The message as the first request's answer showed it, for a retry's answer (Stripe's rule: a
+ * retry gets the first result again): its state when it was accepted, `queued`. A message
+ * redacted since is shown as it is now: erased text is never replayed.
+ */
+export function asAccepted(m: MessageRecord): MessageRecord {
+  if (m.redactedAt !== null) return m;
+  return { ...m, status: 'queued', errorCode: null, errorMessage: null, reason: null, carrier: null, carrierMessageId: null, price: null, updatedAt: m.createdAt, sentAt: null, deletedAt: null };
 }
 
 /** Deeper than any valid send request nests (media lists, custom variables): such a request fails validation anyway. */

@@ -258,7 +258,8 @@ export class RpcDispatcher {
     requireScope(session, 'messaging');
     const p = paramsObject(params, METHOD_MESSAGING_SEND);
     try {
-      const record = await this.deps.acceptor.accept(session.projectId, toSendInput(p));
+      // `idempotency_key` (our extension): a retry within 24 hours answers the original message_id.
+      const { message: record } = await this.deps.acceptor.acceptOnce(session.projectId, toSendInput(p), p.idempotency_key);
       this.deps.router.trackSender(record.id, session.protocol);
       const result: MessagingSendResult = { code: '200', message: 'Message accepted', message_id: record.id };
       return { result };

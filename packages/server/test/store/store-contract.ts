@@ -913,6 +913,22 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(await store.idempotency.get(P1, 'k', T0 + 150)).toEqual(fresh);
       });
 
+      it('gives a key to one of two concurrent transactions; the other finds it taken once the first commits', async () => {
+        const claims = await Promise.all(
+          ['first', 'second'].map((h) =>
+            store.transaction(async (tx) => {
+              const got = await tx.idempotency.claimMany([key(P1, 'race', { requestHash: h })], T0);
+              // Hold the transaction open a moment, so the two overlap.
+              await new Promise((resolve) => setTimeout(resolve, 20));
+              return got;
+            }),
+          ),
+        );
+        expect(claims.map((c) => c.length).sort()).toEqual([0, 1]);
+        const winner = claims.find((c) => c.length === 1)![0]!;
+        expect(await store.idempotency.get(P1, 'race', T0)).toEqual(winner);
+      });
+
       it('is written with the transaction it belongs to, and rolled back with it', async () => {
         await expect(
           store.transaction(async (tx) => {

@@ -26,9 +26,10 @@ describe('an idempotency key', () => {
     expect(first.replayed).toBe(false);
     await t.engine.start();
     await t.statuses.reached(first.message.id, 'sent');
-    // The same request again, its fields in another order: the original, as it is now.
+    // The same request again, its fields in another order: the first answer again (the message as accepted).
     const again = await acceptOnce('order-1001', { origin: 'rest', body: 'Your code is 123456', callbackFormat: 'json', from: TEST_NUMBERS[0], to: HANDSET, media: undefined });
-    expect(again).toEqual({ message: expect.objectContaining({ id: first.message.id, status: 'sent' }), replayed: true });
+    expect(again).toEqual({ message: first.message, replayed: true });
+    expect((await t.message(first.message.id)).status).toBe('sent');
     expect(await messageCount()).toBe(1);
     expect(t.carrier.submissions.map((s) => s.messageId)).toEqual([first.message.id]);
   });
@@ -85,6 +86,15 @@ describe('an idempotency key', () => {
     const quoted = await acceptOnce('"8e03978e-40d5-43e8-bc93-6894a57f9324"');
     expect((await acceptOnce('8e03978e-40d5-43e8-bc93-6894a57f9324')).message.id).toBe(quoted.message.id);
     expect(await messageCount()).toBe(1);
+  });
+
+  it('replays a message redacted since as it is now: erased text is not given back', async () => {
+    const first = await acceptOnce('secret');
+    await t.engine.start();
+    await t.statuses.reached(first.message.id, 'sent');
+    await t.engine.messages.redact(t.project.id, first.message.id);
+    const again = await acceptOnce('secret');
+    expect(again.message).toMatchObject({ id: first.message.id, body: '', status: 'sent' });
   });
 
   it('is optional: without one every request creates a message', async () => {

@@ -8,7 +8,7 @@
 import type { ErrorDetail } from '@switchboard/protocol';
 import { AppError } from '../../domain/app-error.js';
 import type { Clock } from '../../domain/clock.js';
-import { parseIdempotencyKey, requestFingerprint } from '../../domain/idempotency.js';
+import { asAccepted, parseIdempotencyKey, requestFingerprint } from '../../domain/idempotency.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import type { MessageRecord } from '../../domain/message.js';
 import type { IdempotencyRepository, MessageRepository } from '../../domain/ports/store.js';
@@ -35,7 +35,7 @@ export class MessageAcceptor {
   /**
    * `accept`, safe to retry: with a key (as the client sent it; undefined or null for none), the project's
    * first request with that key within 24 hours creates the message and later ones with the same
-   * request get it back (`replayed`, nothing sent); a different request under the key is refused
+   * request get it back as the first answer showed it (`replayed`, nothing sent); a different request under the key is refused
    * with `IDEMPOTENCY_KEY_REUSED`. Concurrent requests with one key wait for each other's commit.
    */
   async acceptOnce(projectId: string, input: SendInput, rawKey: unknown): Promise<{ readonly message: MessageRecord; readonly replayed: boolean }> {
@@ -54,12 +54,16 @@ export class MessageAcceptor {
     }
   }
 
-  /** The message a live key names, if the request matches; throws when the key came with another request. */
+  /**
+   * The message a live key names, as its first answer showed it (`asAccepted`), if the request
+   * matches; throws when the key came with another request.
+   */
   private async original(projectId: string, claim: IdempotencyClaim): Promise<MessageRecord | undefined> {
     const found = await this.deps.keys.get(projectId, claim.key, this.deps.clock.now());
     if (!found) return undefined;
     if (found.requestHash !== claim.requestHash) throw AppError.of('IDEMPOTENCY_KEY_REUSED');
-    return this.deps.messages.get(projectId, found.messageId);
+    const message = await this.deps.messages.get(projectId, found.messageId);
+    return message && asAccepted(message);
   }
 
   /** Validate and durably queue one outbound message; throws `AppError` listing every problem found. */

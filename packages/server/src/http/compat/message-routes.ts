@@ -56,7 +56,8 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
       if (application.smsStatusCallback) statusCallback = application.smsStatusCallback;
     }
 
-    const message = await acceptor.accept(projectId, {
+    // Idempotency-Key (our extension): a retry within 24 hours answers the original message.
+    const { message, replayed } = await acceptor.acceptOnce(projectId, {
       to: textParam(p.To),
       from: textParam(p.From),
       body: p.Body,
@@ -69,7 +70,8 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
       numberGroupId: typeof groupId === 'string' ? groupId.toLowerCase() : null,
       applicationId,
       maxPrice: (maxPrice as string | undefined) ?? null,
-    });
+    }, request.headers['idempotency-key']);
+    if (replayed) void reply.header('idempotent-replayed', 'true');
     return reply.code(201).send(toCompatMessage(message));
   };
 

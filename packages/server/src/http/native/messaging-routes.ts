@@ -1,6 +1,8 @@
 /**
  * Native messaging API: send (`POST /api/messaging/messages`), redact (`PATCH …/{id}`), and the
- * message logs (`GET /api/messaging/logs[/{id}]`).
+ * message logs (`GET /api/messaging/logs[/{id}]`). A send with an `Idempotency-Key` header is safe
+ * to retry: the same request again within 24 hours answers the original message (201, with
+ * `Idempotent-Replayed: true`) and sends nothing.
  */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
@@ -24,7 +26,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     async (request, reply) => {
       const { projectId } = principalOf(request);
       const b = request.body as Record<string, unknown>;
-      const message = await deps.acceptor.accept(projectId, {
+      const { message, replayed } = await deps.acceptor.acceptOnce(projectId, {
         to: b.to,
         from: b.from,
         body: b.body,
@@ -35,7 +37,8 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
         customVariables: b.custom_variables,
         // Sent from the web console (its session cookie): shown as the console surface.
         origin: principalOf(request).via === 'console' ? 'console' : 'rest',
-      });
+      }, request.headers['idempotency-key']);
+      if (replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(toNativeMessage(message));
     },
   );
