@@ -1,6 +1,7 @@
 /**
  * Receipt reconciliation over SMPP, against the simulator's SMSC on a real socket: a message whose
- * receipt the SMSC never sends is resolved with `query_sm`; so are messages of a connector that
+ * receipt the SMSC never sends is resolved with `query_sm` (and the built-in simulator answers for
+ * its own); so are messages of a connector that
  * asks for no receipts at all (delivered, or undelivered with the error the SMSC reports); and one
  * nobody can resolve (the SMSC is gone) ends `undelivered` 30008 at the deadline. Short waits
  * (1 s, 3 s) stand in for the defaults (10 minutes, 72 hours).
@@ -45,6 +46,7 @@ beforeAll(async () => {
         simulator: {
           rules: [
             { prefix: '+4477009009', outcome: 'undelivered', error: 30003 },
+            { prefix: '+1555000777', outcome: 'no_receipt' },
           ],
         },
         smpp: {
@@ -99,6 +101,13 @@ describe('receipt reconciliation over SMPP (query_sm)', () => {
     expect(failed).toMatchObject({ status: 'undelivered', error_code: '30003' });
     expect(failed.error_message).toMatch(/query_sm: stat UNDELIV, err 006/);
     expect((await events(unreachable)).at(-1)!.detail).toMatchObject({ reconciled: true });
+  });
+
+  it('asks the built-in simulator too: its no-receipt destinations were delivered', async () => {
+    const id = await send('+15550007770', 'through the built-in simulator, no receipt');
+    expect(await final(id)).toMatchObject({ status: 'delivered' });
+    expect((await server.store.messages.get(PROJECT_ID, id))!.carrier).toBe('simulator');
+    expect((await events(id)).at(-1)!.detail).toEqual({ reconciled: true });
   });
 
   it('ends a message nobody can resolve undelivered 30008 at the deadline (the SMSC went away)', async () => {

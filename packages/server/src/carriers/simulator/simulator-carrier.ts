@@ -6,7 +6,7 @@
  * "Tenancy" in docs/architecture.md). Delays and outcome rules are per project (`profiles.ts`).
  * Everything runs on two timer heaps, never one timer per message.
  */
-import type { Carrier, CarrierDescriptor, CarrierSink, CarrierSubmission, AwaitingReceipt, StatusReport, SubmitResult } from '../../domain/ports/carrier.js';
+import type { Carrier, CarrierDescriptor, CarrierQuery, CarrierSink, CarrierSubmission, CarrierView, AwaitingReceipt, StatusReport, SubmitResult } from '../../domain/ports/carrier.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { HandsetInboxRepository, SimulatorSettingsRepository } from '../../domain/ports/store.js';
 import type { Logger } from '../../domain/ports/logger.js';
@@ -15,6 +15,7 @@ import type { SimulatorControl } from '../../domain/ports/simulator.js';
 import { decideOutcome, type SimulatedOutcome } from '../../domain/simulator/outcomes.js';
 import { OPERATOR_MAX_DELAY_MS, TENANT_MAX_DELAY_MS, type SimulatorOverridesPatch, type SimulatorTuning } from '../../domain/simulator/tuning.js';
 import { SimulatorProfiles } from './profiles.js';
+import { simulatedView } from './queries.js';
 
 /** How the simulator behaves: every project's default tuning (the config file) plus what is fixed at start. */
 export interface SimulatorSettings extends SimulatorTuning {
@@ -150,6 +151,12 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
       if (delayMs <= 0) this.answer(pending);
       else this.submits.schedule(pending.submittedAt + delayMs, pending);
     });
+  }
+
+  /** Receipt reconciliation: each message's fate by its project's outcome rules (`queries.ts`). */
+  async query(messages: readonly CarrierQuery[]): Promise<CarrierView[]> {
+    const tunings = await this.profiles.ofEach(messages.map((m) => m.projectId));
+    return messages.map((m) => simulatedView(decideOutcome(m.to, tunings.get(m.projectId)!.rules)));
   }
 
   recover(awaiting: readonly AwaitingReceipt[]): void {
