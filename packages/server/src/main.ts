@@ -13,6 +13,7 @@ import { NatsBus } from './bus/nats-bus.js';
 import type { SimulatorCarrier } from './carriers/simulator/simulator-carrier.js';
 import type { SimulatorSmsc } from './carriers/simulator/smsc/smsc-server.js';
 import { openBus, openStore, relayLimits, simulatedIdPrefix, simulatorCarrier, simulatorSmsc, smppConnections, smppSection } from './composition/adapters.js';
+import { checkDataDir, usesDataDir, withinDataDir } from './composition/data-dir.js';
 import { VERSION, type ResolvedSettings } from './composition/settings.js';
 import { buildSurfaces, closeHttps, listenHttps, tlsMaterial } from './composition/surfaces.js';
 import { systemClock, type Clock } from './domain/clock.js';
@@ -85,8 +86,13 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const logger = options.logger ?? pino({ level: settings.logLevel, base: { node: nodeId } });
   const roles = new Set(settings.roles);
   const smpp = smppSection(settings);
+  // The data folder (database, generated certificates) is checked before anything opens in it.
+  if (usesDataDir(settings)) {
+    const room = checkDataDir(settings.dataDir);
+    if (room.lowOnSpace) logger.warn({ dataDir: settings.dataDir, freeBytes: room.freeBytes }, 'the data folder is low on space; writes answer 503 once it is full');
+  }
   // Read (or generate) the certificate before anything opens, so a bad one stops the start cleanly.
-  const tls = settings.httpsEnabled ? tlsMaterial(settings) : null;
+  const tls = settings.httpsEnabled ? withinDataDir(settings.dataDir, () => tlsMaterial(settings)) : null;
   // Unique per process start: names this instance's leases and its simulated carrier ids.
   const instanceId = randomBytes(6).toString('hex').toUpperCase();
 

@@ -11,17 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETTINGS } from '../src/config/settings.js';
-import { BUILT_CLI as CLI, serverIsBuilt as BUILT } from './helpers/built-server.js';
+import { BUILT_CLI as CLI, runBuiltCli, serverIsBuilt as BUILT, type CliRun } from './helpers/built-server.js';
 import { basicAuth, eventually } from './helpers/server.js';
 
 const NOT_BUILT = 'skipped: packages/server/dist is missing — run `npm run build` (npm test does it first)';
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 let workDir: string;
 
@@ -33,22 +28,7 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 /** Run the CLI to completion (in the work folder, so no stray ./switchboard.json is read). */
 function cli(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: workDir, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`switchboard ${args.join(' ')} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runBuiltCli(args, { cwd: workDir, env: cleanEnv(env), timeoutMs });
 }
 
 beforeAll(() => {

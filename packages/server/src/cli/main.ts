@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { InProcessBus } from '../bus/in-process-bus.js';
+import { DataDirError } from '../composition/data-dir.js';
 import { SchemaBehindError } from '../store/dialects/postgres.js';
 import { ConfigError } from '../config/load.js';
 import { SETTINGS } from '../config/settings.js';
@@ -199,7 +200,8 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof ConfigError) fail(`configuration error: ${err.message}`);
-  if (err instanceof SchemaBehindError || (err as Error)?.name === 'StoreUnavailableError') fail((err as Error).message);
+  // Problems an operator fixes outside the program: one line, no stack trace.
+  if (err instanceof SchemaBehindError || err instanceof DataDirError || (err as Error)?.name === 'StoreUnavailableError') fail((err as Error).message);
   process.stderr.write(`switchboard: ${(err as Error)?.stack ?? String(err)}\n`);
   process.exit(1);
 });

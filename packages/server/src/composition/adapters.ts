@@ -22,14 +22,24 @@ import type { RelayLimits } from '../relay/index.js';
 import { openPostgresStore } from '../store/dialects/postgres.js';
 import { openSqliteStore } from '../store/dialects/sqlite.js';
 import type { KyselyStore } from '../store/kysely-store.js';
+import { checkDataDir, dataDirError } from './data-dir.js';
 import type { ResolvedSettings } from './settings.js';
 
-/** Open the configured store: PostgreSQL when `database.url` is set, else SQLite in the data folder. */
+/**
+ * Open the configured store: PostgreSQL when `database.url` is set, else SQLite in the data folder,
+ * which is checked first; a file system failure there is a `DataDirError` naming the folder and cause.
+ */
 export async function openStore(settings: SwitchboardSettings, opts: { migrate?: boolean; onPoolError?: (err: Error) => void } = {}): Promise<KyselyStore> {
   if (settings.databaseUrl) {
     return openPostgresStore({ url: settings.databaseUrl, poolSize: settings.databasePoolSize, migrate: opts.migrate ?? settings.databaseMigrate, onPoolError: opts.onPoolError });
   }
-  return openSqliteStore({ file: join(settings.dataDir, 'switchboard.db') });
+  checkDataDir(settings.dataDir);
+  const file = join(settings.dataDir, 'switchboard.db');
+  try {
+    return await openSqliteStore({ file });
+  } catch (err) {
+    throw dataDirError(settings.dataDir, err, file) ?? err;
+  }
 }
 
 /** Open the configured bus: NATS when `nats.url` is set, else in-process. */
