@@ -12,7 +12,10 @@ export type SimulatedOutcome =
   | { readonly kind: 'undelivered'; readonly error: ErrorKey }
   /** Refused by the carrier at submission. */
   | { readonly kind: 'failed'; readonly error: ErrorKey }
-  /** Handed over and received by the handset, but no receipt ever comes: it stays `sent`. */
+  /**
+   * Handed over and received by the handset, but no receipt ever comes: it stays `sent` until
+   * receipt reconciliation asks the carrier (`receipts.reconcileAfterMs`), which says delivered.
+   */
   | { readonly kind: 'no_receipt' }
   /** The carrier answers "throttled" to the first `times` attempts, then accepts and delivers. */
   | { readonly kind: 'throttled'; readonly times: number }
@@ -34,7 +37,7 @@ export const MAGIC_NUMBERS: readonly OutcomeRule[] = [
   { prefix: '+15005550004', outcome: { kind: 'failed', error: 'UNROUTABLE' }, description: 'failed at submission, 30006 unroutable (landline)' },
   { prefix: '+15005550005', outcome: { kind: 'failed', error: 'CARRIER_VIOLATION' }, description: 'failed at submission, 30007 filtered by the carrier' },
   { prefix: '+15005550006', outcome: { kind: 'delivered', receipt: 'delayed' }, description: 'delivered after the long receipt delay' },
-  { prefix: '+15005550007', outcome: { kind: 'no_receipt' }, description: 'received by the handset but no receipt: stays sent' },
+  { prefix: '+15005550007', outcome: { kind: 'no_receipt' }, description: 'received by the handset but no receipt: stays sent until reconciliation finds it delivered' },
   { prefix: '+15005550008', outcome: { kind: 'throttled', times: 2 }, description: 'throttled twice by the carrier, then delivered' },
   { prefix: '+15005550009', outcome: { kind: 'transient', times: 2 }, description: 'carrier fails transiently twice, then delivered' },
 ];
