@@ -125,7 +125,7 @@ describe('Idempotency-Key on the Compatibility API (twilio client)', () => {
 });
 
 describe('idempotency_key on RELAY messaging.send', () => {
-  it('answers a retry with the same message_id, and refuses a different request with code 422', async () => {
+  it('answers a retry with the same message_id (from another session too), and refuses a different request with code 422', async () => {
     const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
     try {
       const to = '+15557000021';
@@ -135,6 +135,11 @@ describe('idempotency_key on RELAY messaging.send', () => {
       expect(first.result).toMatchObject({ code: '200', message_id: expect.any(String) });
       expect(again.result).toEqual(first.result);
       expect(await messagesTo(to)).toBe(1);
+      // From another session, with that session's context: still the same send.
+      const { relay: second } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
+      const fromElsewhere = await second.call('messaging.send', { ...params, context: 'another-session' });
+      await second.close();
+      expect(fromElsewhere.result).toEqual(first.result);
       const other = await relay.call('messaging.send', { ...params, body: 'changed' });
       expect(other.result).toMatchObject({ code: '422', data: { idempotency_key: [expect.stringMatching(/already used/)] } });
       expect(await messagesTo(to)).toBe(1);
