@@ -1,3 +1,5 @@
+import { backoffDelay, type BackoffPolicy } from '@switchboard/protocol';
+
 /** Why a webhook is sent. */
 export type WebhookKind = 'status_callback' | 'inbound_message' | 'message_action';
 
@@ -24,8 +26,17 @@ export interface WebhookDeliveryRecord {
   readonly fallbackMethod: 'GET' | 'POST' | null;
   readonly status: WebhookDeliveryStatus;
   readonly attempts: number;
+  /**
+   * `OUTBOX_RETRY_POLICY` (0): retried under the outbox's policy (a time window since `retryFrom`,
+   * optionally capped in attempts); n > 0: exactly n attempts (cXML document fetches: 1, or 2 when
+   * the second goes to the fallback URL).
+   */
   readonly maxAttempts: number;
   readonly nextAttemptAt: number;
+  /** Where the next attempt goes, as `host:port`: the key of per-destination limits and breakers. */
+  readonly destination: string;
+  /** Start of the retry window: when the delivery was created, or last re-driven. */
+  readonly retryFrom: number;
   readonly lastStatusCode: number | null;
   readonly lastError: string | null;
   /** The node sending it right now, or null. */
@@ -41,6 +52,44 @@ export interface WebhookDeliveryRecord {
 export function nextAttemptTarget(d: WebhookDeliveryRecord): { readonly url: string; readonly method: 'GET' | 'POST' } {
   const useFallback = d.fallbackUrl !== null && d.attempts + 1 >= d.maxAttempts && d.maxAttempts > 1;
   return useFallback ? { url: d.fallbackUrl!, method: d.fallbackMethod ?? 'POST' } : { url: d.url, method: d.method };
+}
+
+/** `maxAttempts` of a delivery retried under the outbox's policy (every status callback). */
+export const OUTBOX_RETRY_POLICY = 0;
+
+/** How the outbox retries status callbacks: until a window has passed, on a capped backoff. */
+export interface WebhookRetryPolicy {
+  /** How long after `retryFrom` a failing delivery is still retried. */
+  readonly windowMs: number;
+  /** Give up after this many attempts even inside the window (mimics a provider); null: the window only. */
+  readonly maxAttempts: number | null;
+  readonly backoff: BackoffPolicy;
+}
+
+/**
+ * When failed attempt number `attempt` (1-based) of `d` is retried, or null when the delivery is
+ * given up. Outbox-policy deliveries make a last attempt when their window closes.
+ */
+export function nextRetryAt(d: WebhookDeliveryRecord, attempt: number, now: number, policy: WebhookRetryPolicy, random?: () => number): number | null {
+  const delay = backoffDelay(policy.backoff, attempt - 1, random);
+  if (d.maxAttempts !== OUTBOX_RETRY_POLICY) return attempt >= d.maxAttempts ? null : now + delay;
+  if (policy.maxAttempts !== null && attempt >= policy.maxAttempts) return null;
+  const closes = d.retryFrom + policy.windowMs;
+  return now >= closes ? null : Math.min(now + delay, closes);
+}
+
+/**
+ * The per-destination key of a URL: lower-case host and port (the scheme's default when absent),
+ * so `http://a.example` and `http://a.example:80` share limits and `:8080` does not.
+ */
+export function destinationOf(url: string): string {
+  try {
+    const u = new URL(url);
+    const port = u.port || (u.protocol === 'https:' ? '443' : u.protocol === 'http:' ? '80' : '');
+    return `${u.hostname.toLowerCase()}:${port}`;
+  } catch {
+    return url.slice(0, 200);
+  }
 }
 
 /** A delivery before it is stored. */

@@ -9,6 +9,8 @@ export interface DialectTraits {
   readonly name: StoreDialect;
   /** Make a claim sub-select skip rows other workers hold (`FOR UPDATE SKIP LOCKED` on PostgreSQL). */
   lockForClaim<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
+  /** Make a select wait for and hold the rows it reads until commit (`FOR UPDATE` on PostgreSQL; SQLite has one writer). */
+  lockForUpdate<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
   /**
    * The project filter of a lookup by a unique key (id, number). Written per engine so the planner
    * uses the key's index instead of scanning all of the project's rows.

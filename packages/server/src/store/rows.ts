@@ -301,6 +301,8 @@ export function deliveryFromRow(row: Selectable<WebhookDeliveriesTable>): Webhoo
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
     nextAttemptAt: num(row.next_attempt_at),
+    destination: row.destination,
+    retryFrom: num(row.retry_from),
     lastStatusCode: row.last_status_code,
     lastError: row.last_error,
     leaseOwner: row.lease_owner,

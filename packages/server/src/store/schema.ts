@@ -127,6 +127,12 @@ export interface WebhookDeliveriesTable {
   lease_owner: string | null;
   created_at: number;
   updated_at: number;
+  /** 1 on a message's oldest pending delivery (the only one a claim takes), else 0 (0007). */
+  head: number;
+  /** `host:port` of the next attempt (0007). */
+  destination: string;
+  /** Start of the retry window (0007). */
+  retry_from: number;
 }
 
 export interface WebhookAttemptsTable {

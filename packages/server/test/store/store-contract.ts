@@ -1257,6 +1257,116 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
       });
     });
 
+    describe('webhook outbox: heads, destinations, re-drive', () => {
+      const done = (at: number) => ({ status: 'delivered' as const, attempts: 1, nextAttemptAt: at, lastStatusCode: 200, lastError: null, at });
+      const failed = (at: number) => ({ status: 'failed' as const, attempts: 3, nextAttemptAt: at, lastStatusCode: 500, lastError: 'HTTP 500', at });
+      const bodies = (rows: ReadonlyArray<{ body: string }>) => rows.map((d) => d.body).sort();
+
+      it('stores the destination (host:port) of the URL and starts the retry window at creation', async () => {
+        const m = randomUUID();
+        await store.webhooks.enqueueMany([delivery(P1, m, { url: 'https://Hooks.Example.com/a#rt=100', nextAttemptAt: T0 + 5 }), delivery(P1, randomUUID(), { url: 'http://127.0.0.2:8080/b' })]);
+        const [a] = await store.webhooks.listForMessage(P1, m);
+        expect(a).toMatchObject({ destination: 'hooks.example.com:443', retryFrom: T0 + 5, createdAt: T0 + 5 });
+        expect((await store.webhooks.claimDue(T0 + 5, 10, 1000, 'node-a')).map((d) => d.destination).sort()).toEqual(['127.0.0.2:8080', 'hooks.example.com:443']);
+      });
+
+      it('hands a message’s head to its oldest pending delivery when the head is settled or re-driven', async () => {
+        const m = randomUUID();
+        for (const body of ['m1', 'm2', 'm3']) await store.webhooks.enqueueMany([delivery(P1, m, { body })]);
+        const [m1] = await store.webhooks.claimDue(T0, 10, 1000, 'node-a');
+        expect(m1!.body).toBe('m1');
+        await store.webhooks.settle(m1!.id, failed(T0 + 1));
+        const [m2] = await store.webhooks.claimDue(T0 + 1, 10, 1000, 'node-a');
+        expect(m2!.body).toBe('m2');
+        // Re-driven while m2 is being sent: m1 waits, so the message never has two deliveries out.
+        expect(await store.webhooks.redrive(P1, {}, T0 + 2)).toBe(1);
+        expect(await store.webhooks.claimDue(T0 + 2, 10, 1000, 'node-a')).toEqual([]);
+        await store.webhooks.settle(m2!.id, done(T0 + 3));
+        const again = await store.webhooks.claimDue(T0 + 3, 10, 1000, 'node-a');
+        expect(again.map((d) => [d.body, d.attempts, d.retryFrom])).toEqual([['m1', 3, T0 + 2]]);
+        await store.webhooks.settle(again[0]!.id, done(T0 + 4));
+        expect(bodies(await store.webhooks.claimDue(T0 + 4, 10, 1000, 'node-a'))).toEqual(['m3']);
+      });
+
+      it('gives no destination more than its room, skipping over a full one’s deliveries to take others’', async () => {
+        const slow = Array.from({ length: 5 }, (_, i) => delivery(P1, randomUUID(), { body: `slow${i}`, url: 'http://slow.example:8080/cb', nextAttemptAt: T0 + i }));
+        const fast = Array.from({ length: 3 }, (_, i) => delivery(P2, randomUUID(), { body: `fast${i}`, url: 'https://fast.example/cb', nextAttemptAt: T0 + 10 + i }));
+        await store.webhooks.enqueueMany([...slow, ...fast]);
+        const limits = (room: Record<string, number> = {}) => ({ perDestination: 2, room });
+        expect(bodies(await store.webhooks.claimDue(T0 + 20, 3, 1000, 'node-a', limits()))).toEqual(['fast0', 'slow0', 'slow1']);
+        expect(bodies(await store.webhooks.claimDue(T0 + 20, 10, 1000, 'node-a', limits({ 'slow.example:8080': 0 })))).toEqual(['fast1', 'fast2']);
+        expect(await store.webhooks.nextDueAt(['slow.example:8080'])).toBe(T0 + 20 + 1000);
+        expect(await store.webhooks.nextDueAt()).toBe(T0 + 2);
+        expect(bodies(await store.webhooks.claimDue(T0 + 20, 10, 1000, 'node-a', limits({ 'slow.example:8080': 1 })))).toEqual(['slow2']);
+      });
+
+      it('defers a destination’s waiting deliveries without an attempt, leaving those being sent and other destinations', async () => {
+        const url = 'http://down.example/cb';
+        await store.webhooks.enqueueMany([
+          delivery(P1, randomUUID(), { body: 'sending', url }),
+          delivery(P1, randomUUID(), { body: 'due', url, nextAttemptAt: T0 + 1 }),
+          delivery(P1, randomUUID(), { body: 'later', url, nextAttemptAt: T0 + 90_000 }),
+          delivery(P1, randomUUID(), { body: 'elsewhere', nextAttemptAt: T0 + 1 }),
+        ]);
+        const [sending] = await store.webhooks.claimDue(T0, 1, 1000, 'node-a');
+        expect(await store.webhooks.deferDestination('down.example:80', T0 + 30_000)).toBe(1);
+        expect(bodies(await store.webhooks.claimDue(T0 + 2, 10, 60_000, 'node-a'))).toEqual(['elsewhere']);
+        expect(await store.webhooks.get(P1, sending!.id)).toMatchObject({ leaseOwner: 'node-a', nextAttemptAt: T0 + 1000 });
+        // By then the lease of the one being sent has run out too.
+        const due = await store.webhooks.claimDue(T0 + 30_000, 10, 1000, 'node-a');
+        expect(due.map((d) => [d.body, d.attempts]).sort()).toEqual([['due', 0], ['sending', 0]]);
+      });
+
+      it('moves a delivery to the destination of its next attempt when settled with one', async () => {
+        const m = randomUUID();
+        await store.webhooks.enqueueMany([delivery(P1, m, { kind: 'inbound_message', url: 'https://primary.example/sms', fallbackUrl: 'https://fallback.example/sms', maxAttempts: 2 })]);
+        const [d] = await store.webhooks.claimDue(T0, 1, 1000, 'node-a');
+        await store.webhooks.settle(d!.id, { status: 'pending', attempts: 1, nextAttemptAt: T0 + 10, lastStatusCode: 503, lastError: 'HTTP 503', at: T0 + 1, destination: 'fallback.example:443' });
+        expect(await store.webhooks.claimDue(T0 + 10, 10, 1000, 'node-a', { perDestination: 8, room: { 'fallback.example:443': 0 } })).toEqual([]);
+        expect((await store.webhooks.claimDue(T0 + 10, 10, 1000, 'node-a'))[0]).toMatchObject({ id: d!.id, destination: 'fallback.example:443' });
+      });
+
+      it('re-drives a project’s failed deliveries by exact URL, URL prefix and creation time, with a fresh window', async () => {
+        const made = [
+          delivery(P1, randomUUID(), { body: 'a-early', url: 'https://a.example/x', nextAttemptAt: T0 }),
+          delivery(P1, randomUUID(), { body: 'a-late', url: 'https://a.example/x', nextAttemptAt: T0 + 100 }),
+          delivery(P1, randomUUID(), { body: 'a-other-path', url: 'https://a.example/y%_', nextAttemptAt: T0 + 100 }),
+          delivery(P1, randomUUID(), { body: 'b', url: 'https://b.example/x', nextAttemptAt: T0 + 100 }),
+          delivery(P2, randomUUID(), { body: 'p2', url: 'https://a.example/x', nextAttemptAt: T0 + 100 }),
+          delivery(P1, randomUUID(), { body: 'delivered', url: 'https://a.example/x', nextAttemptAt: T0 + 100 }),
+        ];
+        await store.webhooks.enqueueMany(made);
+        for (const d of await store.webhooks.claimDue(T0 + 100, 10, 1000, 'node-a')) await store.webhooks.settle(d.id, d.body === 'delivered' ? done(T0 + 101) : failed(T0 + 101));
+        const pendingBodies = async () => bodies((await store.webhooks.listForProject(P1, { status: 'pending' }, { limit: 50 })).concat(await store.webhooks.listForProject(P2, { status: 'pending' }, { limit: 50 })));
+
+        expect(await store.webhooks.redrive(P1, { url: 'https://a.example/x', createdFrom: T0 + 50 }, T0 + 200)).toBe(1);
+        expect(await pendingBodies()).toEqual(['a-late']);
+        expect(await store.webhooks.redrive(P1, { urlPrefix: 'https://a.example/y%' }, T0 + 200)).toBe(1);
+        expect(await store.webhooks.redrive(P1, { urlPrefix: 'https://a.example/', createdBefore: T0 + 50 }, T0 + 300)).toBe(1);
+        expect(await pendingBodies()).toEqual(['a-early', 'a-late', 'a-other-path']);
+        expect(await store.webhooks.redrive(P1, { url: 'https://a.example/x' }, T0 + 300)).toBe(0);
+        const early = (await store.webhooks.listForProject(P1, { status: 'pending' }, { limit: 50 })).find((d) => d.body === 'a-early');
+        expect(early).toMatchObject({ nextAttemptAt: T0 + 300, retryFrom: T0 + 300, attempts: 3, createdAt: T0, leaseOwner: null });
+        expect(bodies(await store.webhooks.claimDue(T0 + 300, 10, 1000, 'node-a'))).toEqual(['a-early', 'a-late', 'a-other-path']);
+        expect(await store.webhooks.redrive(P1, {}, T0 + 400)).toBe(1);
+        expect(await store.webhooks.redrive(P2, {}, T0 + 400)).toBe(1);
+      });
+
+      it('gives a failed delivery retried now a fresh window, and a waiting one keeps its own', async () => {
+        await store.webhooks.enqueueMany([delivery(P1, randomUUID(), { body: 'f' }), delivery(P1, randomUUID(), { body: 'w' })]);
+        const claimed = await store.webhooks.claimDue(T0, 10, 1000, 'node-a');
+        const f = claimed.find((d) => d.body === 'f')!;
+        const w = claimed.find((d) => d.body === 'w')!;
+        await store.webhooks.settle(f.id, failed(T0 + 1));
+        await store.webhooks.settle(w.id, { ...failed(T0 + 1), status: 'pending', nextAttemptAt: T0 + 60_000 });
+        expect(await store.webhooks.retryNow(P1, f.id, T0 + 500)).toBe(true);
+        expect(await store.webhooks.retryNow(P1, w.id, T0 + 500)).toBe(true);
+        expect(await store.webhooks.get(P1, f.id)).toMatchObject({ retryFrom: T0 + 500, nextAttemptAt: T0 + 500 });
+        expect(await store.webhooks.get(P1, w.id)).toMatchObject({ retryFrom: T0, nextAttemptAt: T0 + 500 });
+        expect(bodies(await store.webhooks.claimDue(T0 + 500, 10, 1000, 'node-a'))).toEqual(['f', 'w']);
+      });
+    });
+
     describe('handset inbox', () => {
       it('stores handset messages with increasing seqs and lists them newest first', async () => {
         const rows = [handset(P1, { body: 'one', media: ['https://example.com/a.png'], segments: 2 }), handset(P1, { body: 'two' }), handset(P2, { body: 'elsewhere' })];

@@ -89,6 +89,7 @@ const types = {
 export const postgresTraits: DialectTraits = {
   name: 'postgres',
   lockForClaim: (query) => query.forUpdate().skipLocked(),
+  lockForUpdate: (query) => query.forUpdate(),
   // PostgreSQL's planner uses the key's unique index for `id = $2 AND project_id = $1` on its own.
   keyLookupInProject: (projectId) => sql<boolean>`${sql.ref('project_id')} = ${projectId}`,
   isUniqueViolation: (err) => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505',

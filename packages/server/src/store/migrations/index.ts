@@ -9,6 +9,7 @@ import { compatSchema } from './0002-compat.js';
 import { smppSchema } from './0004-smpp.js';
 import { consoleSchema } from './0005-console.js';
 import { scaleoutSchema } from './0006-scaleout.js';
+import { webhookWindowSchema } from './0007-webhook-window.js';
 import { idempotencySchema } from './0008-idempotency.js';
 import { simulatorSettingsSchema } from './0009-simulator-settings.js';
 
@@ -19,6 +20,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0004-smpp': smppSchema(dialect),
     '0005-console': consoleSchema(dialect),
     '0006-scaleout': scaleoutSchema(dialect),
+    '0007-webhook-window': webhookWindowSchema(dialect),
     '0008-idempotency': idempotencySchema(dialect),
     '0009-simulator-settings': simulatorSettingsSchema(dialect),
   };

@@ -1,9 +1,12 @@
 import { sql, type Kysely } from 'kysely';
-import type { WebhookRepository } from '../../domain/ports/store.js';
-import type { NewWebhookDelivery, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookDeliveryStatus } from '../../domain/webhooks.js';
+import type { WebhookClaimLimits, WebhookRedriveFilter, WebhookRepository } from '../../domain/ports/store.js';
+import { destinationOf, type NewWebhookDelivery, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookDeliveryStatus } from '../../domain/webhooks.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
 import { attemptFromRow, chunkRows, deliveryFromRow, num } from '../rows.js';
+
+/** The rows a claim may take: written as literals so PostgreSQL matches the partial indexes. */
+const PENDING_HEAD = sql<boolean>`status = 'pending' and head = 1`;
 
 export class KyselyWebhookRepository implements WebhookRepository {
   constructor(
@@ -12,64 +15,93 @@ export class KyselyWebhookRepository implements WebhookRepository {
   ) {}
 
   async enqueueMany(deliveries: readonly NewWebhookDelivery[]): Promise<void> {
-    for (const chunk of chunkRows(deliveries, 19, this.traits.maxParameters)) {
-      await this.db
-        .insertInto('webhook_deliveries')
-        .values(
-          chunk.map((d) => ({
-            project_id: d.projectId,
-            message_id: d.messageId,
-            kind: d.kind,
-            url: d.url,
-            method: d.method,
-            content_type: d.contentType,
-            body: d.body,
-            signature: d.signature,
-            fallback_url: d.fallbackUrl,
-            fallback_method: d.fallbackMethod,
-            status: 'pending',
-            attempts: 0,
-            max_attempts: d.maxAttempts,
-            next_attempt_at: d.nextAttemptAt,
-            last_status_code: null,
-            last_error: null,
-            lease_owner: null,
-            created_at: d.nextAttemptAt,
-            updated_at: d.nextAttemptAt,
-          })),
-        )
+    if (deliveries.length === 0) return;
+    // A delivery is its message's head when the message has nothing pending (stored or earlier in
+    // this batch). The pending rows are locked: a settle handing the head on at the same time is
+    // either seen here, or sees this delivery once it has waited for this transaction.
+    const busy = new Set<string>();
+    const messageIds = [...new Set(deliveries.map((d) => d.messageId).filter((m): m is string => m !== null))];
+    for (const chunk of chunkRows(messageIds, 1, this.traits.maxParameters - 1)) {
+      const rows = await this.traits
+        .lockForUpdate(this.db.selectFrom('webhook_deliveries').select('message_id').where('message_id', 'in', chunk).where('status', '=', 'pending').orderBy('id'))
         .execute();
+      for (const r of rows) busy.add(r.message_id!);
+    }
+    const rows = deliveries.map((d) => {
+      const head = d.messageId === null || !busy.has(d.messageId);
+      if (d.messageId !== null) busy.add(d.messageId);
+      return {
+        project_id: d.projectId,
+        message_id: d.messageId,
+        kind: d.kind,
+        url: d.url,
+        method: d.method,
+        content_type: d.contentType,
+        body: d.body,
+        signature: d.signature,
+        fallback_url: d.fallbackUrl,
+        fallback_method: d.fallbackMethod,
+        status: 'pending',
+        attempts: 0,
+        max_attempts: d.maxAttempts,
+        next_attempt_at: d.nextAttemptAt,
+        last_status_code: null,
+        last_error: null,
+        lease_owner: null,
+        created_at: d.nextAttemptAt,
+        updated_at: d.nextAttemptAt,
+        head: head ? 1 : 0,
+        destination: destinationOf(d.url),
+        retry_from: d.nextAttemptAt,
+      };
+    });
+    for (const chunk of chunkRows(rows, Object.keys(rows[0]!).length, this.traits.maxParameters)) {
+      await this.db.insertInto('webhook_deliveries').values(chunk).execute();
     }
   }
 
-  async claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<WebhookDeliveryRecord[]> {
-    const due = this.traits.lockForClaim(
-      this.db
-        .selectFrom('webhook_deliveries as d')
-        .select('d.id')
-        .where('d.status', '=', 'pending')
-        .where('d.next_attempt_at', '<=', now)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('webhook_deliveries as e')
-                .select(sql<number>`1`.as('one'))
-                .whereRef('e.message_id', '=', 'd.message_id')
-                .where('e.status', '=', 'pending')
-                .whereRef('e.id', '<', 'd.id'),
-            ),
-          ),
-        )
-        .orderBy('d.next_attempt_at')
-        .limit(limit),
-    );
-    const rows = await this.db
+  async claimDue(now: number, limit: number, leaseMs: number, owner: string, limits?: WebhookClaimLimits): Promise<WebhookDeliveryRecord[]> {
+    if (limit <= 0) return [];
+    return this.atomically(async (db) => {
+      const room = new Map(Object.entries(limits?.room ?? {}));
+      const chosen: number[] = [];
+      // Each round leaves out the destinations that are full, so a backlog of one receiver's
+      // deliveries ahead in the queue cannot hide every other destination's.
+      for (let round = 0; round < 8 && chosen.length < limit; round++) {
+        const full = [...room].filter(([, n]) => n <= 0).map(([d]) => d);
+        let q = db.selectFrom('webhook_deliveries').select(['id', 'destination']).where(PENDING_HEAD).where('next_attempt_at', '<=', now);
+        if (full.length) q = q.where('destination', 'not in', full);
+        if (chosen.length) q = q.where('id', 'not in', chosen);
+        const want = limit - chosen.length;
+        const rows = await this.traits.lockForClaim(q.orderBy('next_attempt_at').orderBy('id').limit(want)).execute();
+        let skipped = false;
+        for (const r of rows) {
+          const left = limits ? (room.get(r.destination) ?? limits.perDestination) : Infinity;
+          if (left <= 0) {
+            skipped = true;
+            continue;
+          }
+          chosen.push(num(r.id));
+          if (limits) room.set(r.destination, left - 1);
+        }
+        if (rows.length < want || !skipped) break;
+      }
+      if (chosen.length === 0) return [];
+      const rows = await db.updateTable('webhook_deliveries').set({ next_attempt_at: now + leaseMs, lease_owner: owner }).where('id', 'in', chosen).returningAll().execute();
+      return rows.map(deliveryFromRow).sort((a, b) => a.id - b.id);
+    });
+  }
+
+  async deferDestination(destination: string, until: number): Promise<number> {
+    const result = await this.db
       .updateTable('webhook_deliveries')
-      .set({ next_attempt_at: now + leaseMs, lease_owner: owner })
-      .where('id', 'in', due)
-      .returningAll()
-      .execute();
-    return rows.map(deliveryFromRow).sort((a, b) => a.id - b.id);
+      .set({ next_attempt_at: until })
+      .where(PENDING_HEAD)
+      .where('destination', '=', destination)
+      .where('next_attempt_at', '<', until)
+      .where('lease_owner', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   async recordAttempt(a: Omit<WebhookAttemptRecord, 'id'>): Promise<void> {
@@ -92,13 +124,26 @@ export class KyselyWebhookRepository implements WebhookRepository {
 
   async settle(
     id: number,
-    r: { status: 'delivered' | 'failed' | 'pending'; attempts: number; nextAttemptAt: number; lastStatusCode: number | null; lastError: string | null; at: number },
+    r: { status: 'delivered' | 'failed' | 'pending'; attempts: number; nextAttemptAt: number; lastStatusCode: number | null; lastError: string | null; at: number; destination?: string },
   ): Promise<void> {
-    await this.db
+    const done = r.status !== 'pending';
+    const row = await this.db
       .updateTable('webhook_deliveries')
-      .set({ status: r.status, attempts: r.attempts, next_attempt_at: r.nextAttemptAt, last_status_code: r.lastStatusCode, last_error: r.lastError, lease_owner: null, updated_at: r.at })
+      .set({
+        status: r.status,
+        attempts: r.attempts,
+        next_attempt_at: r.nextAttemptAt,
+        last_status_code: r.lastStatusCode,
+        last_error: r.lastError,
+        lease_owner: null,
+        updated_at: r.at,
+        ...(done ? { head: 0 } : {}),
+        ...(r.destination !== undefined ? { destination: r.destination } : {}),
+      })
       .where('id', '=', id)
-      .execute();
+      .returning('message_id')
+      .executeTakeFirst();
+    if (done && row?.message_id) await this.handHeadsOn([row.message_id]);
   }
 
   async get(projectId: string, id: number): Promise<WebhookDeliveryRecord | undefined> {
@@ -129,15 +174,66 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async retryNow(projectId: string, id: number, now: number): Promise<boolean> {
-    const result = await this.db
+    return this.atomically(async (db) => {
+      const row = await db
+        .updateTable('webhook_deliveries')
+        .set({
+          status: 'pending',
+          next_attempt_at: now,
+          updated_at: now,
+          retry_from: sql<number>`case when status = 'failed' then ${now} else retry_from end`,
+          head: sql<number>`case when message_id is null then 1 else head end`,
+        })
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .where('status', 'in', ['pending', 'failed'])
+        .where('lease_owner', 'is', null)
+        .returning('message_id')
+        .executeTakeFirst();
+      if (!row) return false;
+      if (row.message_id) await this.handHeadsOn([row.message_id], db);
+      return true;
+    });
+  }
+
+  async redrive(projectId: string, filter: WebhookRedriveFilter, now: number): Promise<number> {
+    return this.atomically(async (db) => {
+      let q = db
+        .updateTable('webhook_deliveries')
+        .set({ status: 'pending', next_attempt_at: now, updated_at: now, retry_from: now, lease_owner: null, head: sql<number>`case when message_id is null then 1 else 0 end` })
+        .where('project_id', '=', projectId)
+        .where('status', '=', 'failed');
+      if (filter.url !== undefined) q = q.where('url', '=', filter.url);
+      if (filter.urlPrefix !== undefined) q = q.where(sql<string>`substr(url, 1, ${filter.urlPrefix.length})`, '=', filter.urlPrefix);
+      if (filter.createdFrom !== undefined) q = q.where('created_at', '>=', filter.createdFrom);
+      if (filter.createdBefore !== undefined) q = q.where('created_at', '<', filter.createdBefore);
+      const rows = await q.returning('message_id').execute();
+      const messageIds = [...new Set(rows.map((r) => r.message_id).filter((m): m is string => m !== null))];
+      for (const chunk of chunkRows(messageIds, 1, this.traits.maxParameters)) await this.handHeadsOn(chunk, db);
+      return rows.length;
+    });
+  }
+
+  /** Make the oldest pending delivery of each of these messages its head, where it has none. */
+  private async handHeadsOn(messageIds: readonly string[], db: Kysely<Database> = this.db): Promise<void> {
+    await db
       .updateTable('webhook_deliveries')
-      .set({ status: 'pending', next_attempt_at: now, updated_at: now })
-      .where('project_id', '=', projectId)
-      .where('id', '=', id)
-      .where('status', 'in', ['pending', 'failed'])
-      .where('lease_owner', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+      .set({ head: 1 })
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('webhook_deliveries as p')
+          .select((p) => p.fn.min('p.id').as('id'))
+          .where('p.message_id', 'in', messageIds)
+          .where('p.status', '=', 'pending')
+          .groupBy('p.message_id')
+          .having((p) => p.fn.max('p.head'), '=', 0),
+      )
+      .execute();
+  }
+
+  /** Run `work` in a transaction, or in the caller's when there is one. */
+  private atomically<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.isTransaction ? work(this.db) : this.db.transaction().execute(work);
   }
 
   async releaseLeases(owner: string | null, now: number): Promise<number> {
@@ -147,14 +243,10 @@ export class KyselyWebhookRepository implements WebhookRepository {
     return Number(result.numUpdatedRows);
   }
 
-  async nextDueAt(): Promise<number | undefined> {
-    const row = await this.db
-      .selectFrom('webhook_deliveries')
-      .select('next_attempt_at')
-      .where('status', '=', 'pending')
-      .orderBy('next_attempt_at')
-      .limit(1)
-      .executeTakeFirst();
+  async nextDueAt(skip: readonly string[] = []): Promise<number | undefined> {
+    let q = this.db.selectFrom('webhook_deliveries').select('next_attempt_at').where(PENDING_HEAD);
+    if (skip.length) q = q.where('destination', 'not in', [...skip]);
+    const row = await q.orderBy('next_attempt_at').limit(1).executeTakeFirst();
     return row ? num(row.next_attempt_at) : undefined;
   }
 

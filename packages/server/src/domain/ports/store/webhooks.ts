@@ -1,26 +1,61 @@
 import type { NewWebhookDelivery, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookDeliveryStatus } from '../../webhooks.js';
 
+/** What a claim may take per destination (`host:port`), so one slow receiver cannot fill the pool. */
+export interface WebhookClaimLimits {
+  /** Deliveries in flight per destination at most. */
+  readonly perDestination: number;
+  /** Room left for destinations that differ from `perDestination` (in flight, breaker); 0 skips one. */
+  readonly room: Readonly<Record<string, number>>;
+}
+
+/** Failed deliveries of one project to re-queue: by URL (exact or prefix) and creation time. */
+export interface WebhookRedriveFilter {
+  readonly url?: string;
+  readonly urlPrefix?: string;
+  /** Created at or after (ms). */
+  readonly createdFrom?: number;
+  /** Created before (ms). */
+  readonly createdBefore?: number;
+}
+
 export interface WebhookRepository {
   enqueueMany(deliveries: readonly NewWebhookDelivery[]): Promise<void>;
   /**
-   * Engine internal, all projects: lease due pending deliveries. Only the oldest pending delivery
-   * of each message is eligible, so one message's callbacks arrive in order.
+   * Engine internal, all projects: lease due pending deliveries, oldest due first. Only the head of
+   * each message (its oldest pending delivery, kept as a flag) is eligible, so one message's
+   * callbacks arrive in order. With `limits`, no destination gets more than its room: the claim
+   * skips over a saturated destination's deliveries to take other destinations'.
    */
-  claimDue(now: number, limit: number, leaseMs: number, owner: string): Promise<WebhookDeliveryRecord[]>;
+  claimDue(now: number, limit: number, leaseMs: number, owner: string, limits?: WebhookClaimLimits): Promise<WebhookDeliveryRecord[]>;
+  /**
+   * Engine internal: postpone the due and waiting deliveries to `destination` (not those being
+   * sent) to `until`, without counting an attempt (a circuit breaker's cool-down). Returns how many.
+   */
+  deferDestination(destination: string, until: number): Promise<number>;
   /** Make deliveries leased by `owner` (or by anyone, when null) due now. */
   releaseLeases(owner: string | null, now: number): Promise<number>;
   recordAttempt(attempt: Omit<WebhookAttemptRecord, 'id'>): Promise<void>;
-  /** Record the result of an attempt: delivered, failed for good, or pending again at `nextAttemptAt`. */
+  /**
+   * Record the result of an attempt: delivered, failed for good, or pending again at `nextAttemptAt`
+   * (to `destination` when the next attempt goes elsewhere). A delivery that leaves `pending` hands
+   * its message's head to the message's next pending delivery.
+   */
   settle(
     id: number,
-    result: { status: 'delivered' | 'failed' | 'pending'; attempts: number; nextAttemptAt: number; lastStatusCode: number | null; lastError: string | null; at: number },
+    result: { status: 'delivered' | 'failed' | 'pending'; attempts: number; nextAttemptAt: number; lastStatusCode: number | null; lastError: string | null; at: number; destination?: string },
   ): Promise<void>;
   get(projectId: string, id: number): Promise<WebhookDeliveryRecord | undefined>;
   listForMessage(projectId: string, messageId: string): Promise<WebhookDeliveryRecord[]>;
   listAttempts(projectId: string, deliveryId: number): Promise<WebhookAttemptRecord[]>;
-  /** Make a failed delivery, or a pending one not being sent right now, due now (console "retry now"). */
+  /**
+   * Make a failed delivery, or a pending one not being sent right now, due now (console "retry
+   * now"); a failed one gets a fresh retry window.
+   */
   retryNow(projectId: string, id: number, now: number): Promise<boolean>;
-  nextDueAt(): Promise<number | undefined>;
+  /** Re-queue a project's failed deliveries matching `filter`, due now with a fresh retry window; returns how many. */
+  redrive(projectId: string, filter: WebhookRedriveFilter, now: number): Promise<number>;
+  /** When the next head delivery is due, leaving out the destinations in `skip`. */
+  nextDueAt(skip?: readonly string[]): Promise<number | undefined>;
   countPending(): Promise<number>;
   /** A project's deliveries, newest first (keyset on id: `beforeId`), optionally of one status. */
   listForProject(projectId: string, filter: { readonly status?: WebhookDeliveryStatus }, page: { readonly limit: number; readonly beforeId?: number }): Promise<WebhookDeliveryRecord[]>;
