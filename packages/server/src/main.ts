@@ -121,7 +121,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       metrics,
       carriers: [simulator],
       connections: smppConnections(smpp, { store, logger, clock }),
-      planners: [new NativeStatusCallbackPlanner(settings.webhookMaxAttempts), new CompatStatusCallbackPlanner(), new CxmlInboundPlanner()],
+      planners: [new NativeStatusCallbackPlanner(), new CompatStatusCallbackPlanner(), new CxmlInboundPlanner()],
     },
     {
       nodeId,
@@ -152,7 +152,9 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const webhooks = new WebhookRunner(
     { store, clock, bus, http, keys: new SigningKeys(store.projects, clock, bus), metrics, logger },
     // The lease outlives any request (15 s total timeout).
-    { nodeId, concurrency: settings.webhookConcurrency, leaseMs: settings.webhookLeaseMs, retryBaseMs: settings.webhookRetryBaseMs, retryMaxMs: settings.webhookRetryMaxMs, timeouts: DEFAULT_TIMEOUTS, userAgent: `Switchboard/${VERSION}` },
+    { nodeId, concurrency: settings.webhookConcurrency, leaseMs: settings.webhookLeaseMs, retryBaseMs: settings.webhookRetryBaseMs, retryMaxMs: settings.webhookRetryMaxMs, timeouts: DEFAULT_TIMEOUTS, userAgent: `Switchboard/${VERSION}`,
+      // Status callbacks outlive outages; one destination cannot take the whole pool.
+      retryWindowMs: settings.webhookRetryWindowMs, maxAttempts: settings.webhookMaxAttempts, perDestination: settings.webhookPerHostConcurrency, breaker: { failures: settings.webhookBreakerFailures, cooldownMs: settings.webhookBreakerCooldownMs } },
   );
   const cxml = new CxmlExecutor({ engine, logger });
   webhooks.onResponse('inbound_message', cxml.handle);

@@ -2,14 +2,12 @@
  * Compatibility API status callbacks (rest-apis §B.7): a form POST per status change of a message
  * sent with `StatusCallback` (or an `ApplicationSid` whose application has one), with the union of
  * SignalWire's and Twilio's fields, signed Base64 with both `X-SignalWire-Signature` and
- * `X-Twilio-Signature`. Three attempts; timeouts from the URL's `#ot=&rt=&tt=` fragment.
+ * `X-Twilio-Signature`. Retried under the outbox's policy like native callbacks (a window, optionally
+ * capped in attempts to mimic a provider); timeouts from the URL's `#ot=&rt=&tt=` fragment.
  */
-import type { NewWebhookDelivery } from '../domain/webhooks.js';
+import { OUTBOX_RETRY_POLICY, type NewWebhookDelivery } from '../domain/webhooks.js';
 import type { StateChange, WebhookPlanner } from '../engine/messages/state-change.js';
 import { formBody, statusCallbackParams } from './compat-form.js';
-
-/** Status callbacks are tried at most three times (the first try and two retries). */
-export const COMPAT_STATUS_ATTEMPTS = 3;
 
 export class CompatStatusCallbackPlanner implements WebhookPlanner {
   plan(changes: readonly StateChange[]): NewWebhookDelivery[] {
@@ -27,7 +25,7 @@ export class CompatStatusCallbackPlanner implements WebhookPlanner {
         signature: 'form-base64',
         fallbackUrl: null,
         fallbackMethod: null,
-        maxAttempts: COMPAT_STATUS_ATTEMPTS,
+        maxAttempts: OUTBOX_RETRY_POLICY,
         nextAttemptAt: event.at,
       });
     }

@@ -1,14 +1,13 @@
 /**
  * Native status callbacks (rest-apis §A.4): a JSON POST per state change to the message's
  * `status_callback`, signed with hex HMAC-SHA1. Also used for RELAY messages sent with a callback.
+ * Retried under the outbox's policy (`webhooks.retryWindowMs`, optionally `webhooks.maxAttempts`).
  */
 import type { NativeStatusCallback } from '@switchboard/protocol';
-import type { NewWebhookDelivery } from '../domain/webhooks.js';
+import { OUTBOX_RETRY_POLICY, type NewWebhookDelivery } from '../domain/webhooks.js';
 import type { StateChange, WebhookPlanner } from '../engine/messages/state-change.js';
 
 export class NativeStatusCallbackPlanner implements WebhookPlanner {
-  constructor(private readonly maxAttempts: number) {}
-
   plan(changes: readonly StateChange[]): NewWebhookDelivery[] {
     const out: NewWebhookDelivery[] = [];
     for (const { message: m, event } of changes) {
@@ -37,7 +36,7 @@ export class NativeStatusCallbackPlanner implements WebhookPlanner {
         signature: 'json-hex',
         fallbackUrl: null,
         fallbackMethod: null,
-        maxAttempts: this.maxAttempts,
+        maxAttempts: OUTBOX_RETRY_POLICY,
         nextAttemptAt: event.at,
       });
     }

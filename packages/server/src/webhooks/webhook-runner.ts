@@ -1,18 +1,22 @@
 /**
  * Delivers the webhook outbox. Claims due deliveries in batches (one message's webhooks strictly in
- * order), signs and sends them with bounded concurrency, records every attempt, and retries with
- * capped exponential backoff until `max_attempts`; a delivery with a fallback URL makes its last
- * attempt there. It never blocks the message pipeline: deliveries are rows, not promises.
+ * order), signs and sends them with bounded concurrency — per destination too (`DestinationGate`:
+ * a cap per `host:port` and a circuit breaker) — records every attempt, and retries with capped
+ * exponential backoff: status callbacks until their retry window closes (`nextRetryAt`), cXML
+ * document fetches as often as their `max_attempts` says (a fallback URL gets the last attempt).
+ * It never blocks the message pipeline: deliveries are rows, not promises, so a restart continues
+ * every schedule where it was.
  */
-import { backoffDelay, ERRORS } from '@switchboard/protocol';
+import { ERRORS } from '@switchboard/protocol';
 import type { Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { EngineMetrics } from '../domain/ports/metrics.js';
 import type { Store } from '../domain/ports/store.js';
-import { nextAttemptTarget, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookKind } from '../domain/webhooks.js';
+import { destinationOf, nextAttemptTarget, nextRetryAt, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookKind, type WebhookRetryPolicy } from '../domain/webhooks.js';
 import type { Logger } from '../domain/ports/logger.js';
 import { Batcher } from '../util/batcher.js';
 import { WorkLoop } from '../util/work-loop.js';
+import { DestinationGate } from './destination-gate.js';
 import type { WebhookHttpClient, WebhookResponse } from './http-client.js';
 import { signFormRequest, signJsonRequest } from './signing.js';
 import type { SigningKeys } from './signing-keys.js';
@@ -28,6 +32,14 @@ export interface WebhookRunnerOptions {
   readonly leaseMs: number;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
+  /** Status callbacks are retried until this long after they were created (or re-driven). */
+  readonly retryWindowMs: number;
+  /** Give status callbacks up after this many attempts even inside the window; null: never. */
+  readonly maxAttempts: number | null;
+  /** Requests in flight to one destination (`host:port`) at most. */
+  readonly perDestination: number;
+  /** Consecutive attempts without an answer that close a destination, and for how long. */
+  readonly breaker: { readonly failures: number; readonly cooldownMs: number };
   readonly timeouts: WebhookTimeouts;
   readonly userAgent: string;
 }
@@ -45,12 +57,22 @@ interface Settlement {
   readonly result: Parameters<Store['webhooks']['settle']>[1];
 }
 
+/** How one HTTP exchange went. */
+interface Exchange {
+  readonly statusCode: number | null;
+  readonly error: string | null;
+  readonly excerpt: string | null;
+  readonly retryable: boolean;
+}
+
 export class WebhookRunner {
   private readonly loop: WorkLoop;
   private unsubscribe: (() => void) | undefined;
   private readonly handlers = new Map<WebhookKind, ResponseHandler>();
   /** Attempts finishing together share one commit. */
   private readonly bookkeeping: Batcher<Settlement, undefined>;
+  private readonly gate: DestinationGate;
+  private readonly policy: WebhookRetryPolicy;
 
   constructor(
     private readonly deps: {
@@ -69,9 +91,12 @@ export class WebhookRunner {
       () => deps.clock.now(),
       (err) => deps.logger.error({ err }, 'claiming webhooks failed; retrying shortly'),
     );
+    this.gate = new DestinationGate({ perDestination: opts.perDestination, breakerFailures: opts.breaker.failures, breakerCooldownMs: opts.breaker.cooldownMs });
+    this.policy = { windowMs: opts.retryWindowMs, maxAttempts: opts.maxAttempts, backoff: { initialMs: opts.retryBaseMs, maxMs: opts.retryMaxMs, jitter: 0.2 } };
     this.bookkeeping = new Batcher(async (items) => {
       await deps.store.transaction(async (tx) => {
-        for (const s of items) {
+        // In id order, so concurrent transactions handing heads on lock rows in one order.
+        for (const s of [...items].sort((a, b) => a.id - b.id)) {
           await tx.webhooks.recordAttempt(s.attempt);
           await tx.webhooks.settle(s.id, s.result);
         }
@@ -112,54 +137,46 @@ export class WebhookRunner {
     while (!this.loop.stopped) {
       const room = this.opts.concurrency - this.loop.active;
       if (room <= 0) return;
-      const due = await store.webhooks.claimDue(clock.now(), room, this.opts.leaseMs, this.opts.nodeId);
+      const now = clock.now();
+      const due = await store.webhooks.claimDue(now, room, this.opts.leaseMs, this.opts.nodeId, this.gate.limits(now));
       if (due.length === 0) {
-        const next = await store.webhooks.nextDueAt();
+        // A full destination wakes the loop when one of its requests ends; a closed one when it cools down.
+        const next = await store.webhooks.nextDueAt(this.gate.blocked(now));
         if (next !== undefined) this.loop.armAt(next);
+        const reopen = this.gate.nextReopenAt(now);
+        if (reopen !== undefined) this.loop.armAt(reopen);
         return;
       }
       for (const d of due) {
-        this.loop.track(this.deliver(d), (err) => logger.error({ err, deliveryId: d.id }, 'webhook bookkeeping failed; it retries when its lease expires'));
+        const destination = destinationOf(nextAttemptTarget(d).url);
+        this.gate.begin(destination);
+        this.loop.track(this.deliver(d, destination), (err) => logger.error({ err, deliveryId: d.id }, 'webhook bookkeeping failed; it retries when its lease expires'));
       }
       if (due.length < room) return;
     }
   }
 
-  private async deliver(d: WebhookDeliveryRecord): Promise<void> {
-    const { clock, http, keys, metrics, logger } = this.deps;
+  private async deliver(d: WebhookDeliveryRecord, destination: string): Promise<void> {
+    const { clock, keys, metrics, logger } = this.deps;
     const attempt = d.attempts + 1;
     const target = nextAttemptTarget(d);
     const method = target.method;
     const { url, timeouts } = timeoutsFromUrl(target.url, this.opts.timeouts);
-    const key = await keys.get(d.projectId);
-    const { requestUrl, body, signature, headers } = buildRequest(d, url, method, key ?? '');
-    headers['User-Agent'] = this.opts.userAgent;
-
+    let request: ReturnType<typeof buildRequest>;
+    try {
+      request = buildRequest(d, url, method, (await keys.get(d.projectId)) ?? '');
+    } catch (err) {
+      this.gate.release(destination);
+      throw err;
+    }
+    const { requestUrl, signature } = request;
+    request.headers['User-Agent'] = this.opts.userAgent;
     const started = clock.now();
     const t0 = performance.now();
-    let statusCode: number | null = null;
-    let error: string | null = null;
-    let excerpt: string | null = null;
-    let retryable = true;
-    try {
-      const res = await http.send({ url: requestUrl, method, headers, body, timeouts });
-      statusCode = res.statusCode;
-      excerpt = res.body.slice(0, 512) || null;
-      if (res.statusCode < 200 || res.statusCode >= 300) {
-        error = `${WEBHOOK_FAILED}: HTTP ${res.statusCode}`;
-      } else {
-        const handler = this.handlers.get(d.kind);
-        if (handler) {
-          const verdict = await handler(d, res);
-          if (!verdict.ok) {
-            error = verdict.error;
-            retryable = verdict.retryable;
-          }
-        }
-      }
-    } catch (err) {
-      error = `${WEBHOOK_FAILED}: ${describeFailure(err)}`;
-    }
+    const { statusCode, error, excerpt, retryable } = await this.exchange(d, request, method, timeouts);
+    // The destination's slot is free once the exchange is over, whatever the bookkeeping does.
+    const until = this.gate.end(destination, statusCode !== null, clock.now());
+    if (until !== null) await this.closeDestination(destination, until);
     const durationMs = Math.round(performance.now() - t0);
     const now = clock.now();
     const logged = { deliveryId: d.id, projectId: d.projectId, attempt, url: requestUrl, at: started, durationMs, statusCode, error, signature, responseExcerpt: excerpt };
@@ -169,21 +186,55 @@ export class WebhookRunner {
       metrics.webhookOutcome(d.kind, 'delivered');
       return;
     }
-    const giveUp = !retryable || attempt >= d.maxAttempts;
-    const nextAttemptAt = giveUp ? now : now + this.backoff(attempt);
+    const retryAt = retryable ? nextRetryAt(d, attempt, now, this.policy) : null;
+    const giveUp = retryAt === null;
+    // The next attempt may go elsewhere (a cXML fallback URL): claims count it against that destination.
+    const next = giveUp ? destination : destinationOf(nextAttemptTarget({ ...d, attempts: attempt }).url);
+    // A closed destination's deliveries wait for its cool-down (past the window's end: one last attempt then).
+    const nextAttemptAt = retryAt === null ? null : Math.max(retryAt, this.gate.closedUntil(next, now) ?? 0);
     await this.bookkeeping.add({
       attempt: logged,
       id: d.id,
-      result: { status: giveUp ? 'failed' : 'pending', attempts: attempt, nextAttemptAt, lastStatusCode: statusCode, lastError: error, at: now },
+      result: {
+        status: giveUp ? 'failed' : 'pending',
+        attempts: attempt,
+        nextAttemptAt: nextAttemptAt ?? now,
+        lastStatusCode: statusCode,
+        lastError: error,
+        at: now,
+        ...(next !== d.destination ? { destination: next } : {}),
+      },
     });
     metrics.webhookOutcome(d.kind, giveUp ? 'failed' : 'retry');
     logger.warn({ deliveryId: d.id, kind: d.kind, url: requestUrl, attempt, error, giveUp }, giveUp ? 'webhook failed for good' : 'webhook failed; will retry');
-    if (!giveUp) this.loop.armAt(nextAttemptAt);
+    if (nextAttemptAt !== null) this.loop.armAt(nextAttemptAt);
   }
 
-  /** The wait after failed attempt `attempt` (1-based): capped doubling with ±20% jitter. */
-  private backoff(attempt: number): number {
-    return backoffDelay({ initialMs: this.opts.retryBaseMs, maxMs: this.opts.retryMaxMs, jitter: 0.2 }, attempt - 1);
+  /** Send the request and judge the answer (a handler reads it for kinds that have one); never throws. */
+  private async exchange(d: WebhookDeliveryRecord, request: ReturnType<typeof buildRequest>, method: 'GET' | 'POST', timeouts: WebhookTimeouts): Promise<Exchange> {
+    let statusCode: number | null = null;
+    try {
+      const res = await this.deps.http.send({ url: request.requestUrl, method, headers: request.headers, body: request.body, timeouts });
+      statusCode = res.statusCode;
+      const excerpt = res.body.slice(0, 512) || null;
+      if (res.statusCode < 200 || res.statusCode >= 300) return { statusCode, error: `${WEBHOOK_FAILED}: HTTP ${res.statusCode}`, excerpt, retryable: true };
+      const verdict = (await this.handlers.get(d.kind)?.(d, res)) ?? { ok: true };
+      return verdict.ok ? { statusCode, error: null, excerpt, retryable: true } : { statusCode, error: verdict.error, excerpt, retryable: verdict.retryable };
+    } catch (err) {
+      return { statusCode, error: `${WEBHOOK_FAILED}: ${describeFailure(err)}`, excerpt: null, retryable: true };
+    }
+  }
+
+  /** A destination stopped answering: hold its waiting deliveries until `until`, counting no attempt. */
+  private async closeDestination(destination: string, until: number): Promise<void> {
+    this.loop.armAt(until);
+    try {
+      const deferred = await this.deps.store.webhooks.deferDestination(destination, until);
+      this.deps.logger.warn({ destination, until: new Date(until).toISOString(), deferred }, 'webhook destination is not answering; holding its deliveries');
+    } catch (err) {
+      // Claims skip the destination anyway; deferring only keeps them from reading its rows.
+      this.deps.logger.warn({ err, destination }, 'could not defer the deliveries of a closed webhook destination');
+    }
   }
 }
 

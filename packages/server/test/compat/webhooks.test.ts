@@ -107,7 +107,7 @@ describe('compat status callbacks', () => {
     expect(sent.price).toBe(0.01);
   });
 
-  it('retries a failing callback up to three attempts', async () => {
+  it('retries a failing callback until it is answered', async () => {
     let failures = 2;
     routes.set('/flaky', () => (failures-- > 0 ? { status: 500 } : { status: 204 }));
     const m = await client.messages.create({ to: '+15557670004', from: NUMBERS[0]!, body: 'flaky', statusCallback: `${receiver.url}/flaky` });
@@ -116,7 +116,7 @@ describe('compat status callbacks', () => {
       const d = await server.store.webhooks.listForMessage(PROJECT_ID, m.sid);
       return d.length === 4 && d.every((x) => x.status === 'delivered') ? d : undefined;
     });
-    expect(deliveries[0]).toMatchObject({ attempts: 3, maxAttempts: 3 });
+    expect(deliveries[0]).toMatchObject({ attempts: 3 });
     const attempts = await server.store.webhooks.listAttempts(PROJECT_ID, deliveries[0]!.id);
     expect(attempts.map((x) => x.statusCode)).toEqual([500, 500, 204]);
     expect(attempts[0]!.error).toBe('11200: HTTP 500');

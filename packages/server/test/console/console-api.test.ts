@@ -16,7 +16,8 @@ let hook: WebhookReceiver;
 const OTHER_NUMBER = '+15551239931';
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // Callbacks give up after 6 attempts (as a provider would), so the outbox view shows failed ones.
+  server = await startTestServer({ webhookMaxAttempts: 6 });
   other = await createProject(server, { name: 'Other tenant', number: OTHER_NUMBER });
   hook = await startWebhookReceiver();
 });

@@ -22,7 +22,8 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+/** `host` and `port` default to 127.0.0.1 and a free port (given, a receiver can come back where it was). */
+export async function startWebhookReceiver(opts: { host?: string; port?: number } = {}): Promise<WebhookReceiver> {
   const requests: ReceivedRequest[] = [];
   let handler: Parameters<WebhookReceiver['respond']>[0] = () => ({ status: 200 });
   const waiters: Array<() => void> = [];
@@ -53,10 +54,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       else send();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     requests,
     respond(h) {
       handler = h;

@@ -1,0 +1,106 @@
+/**
+ * Per-destination fairness of the webhook runner (per node): how many requests are in flight to
+ * each destination (`host:port`), capped so one slow receiver holds a bounded share of the pool,
+ * and a circuit breaker per destination. After `breakerFailures` consecutive attempts that got no
+ * HTTP answer (refused, reset, timed out) the destination is closed for `breakerCooldownMs`: the
+ * runner defers its deliveries (no attempt counted) and claims skip it; then one probe at a time
+ * is let through, and the first answer closes the breaker again. An HTTP error status is an answer:
+ * the receiver is up, and the delivery is retried on its own schedule.
+ */
+import type { WebhookClaimLimits } from '../domain/ports/store.js';
+
+export interface DestinationGateOptions {
+  readonly perDestination: number;
+  readonly breakerFailures: number;
+  readonly breakerCooldownMs: number;
+}
+
+interface Breaker {
+  /** Consecutive attempts without an answer. */
+  failures: number;
+  /** Closed to new attempts until then; 0 when the breaker is closed. */
+  openUntil: number;
+}
+
+/** Breakers of destinations that failed but never opened are forgotten past this many. */
+const MAX_TRACKED = 10_000;
+
+export class DestinationGate {
+  private readonly inFlight = new Map<string, number>();
+  private readonly breakers = new Map<string, Breaker>();
+
+  constructor(private readonly opts: DestinationGateOptions) {}
+
+  /** What a claim may take now: the room of every destination that has less than the default. */
+  limits(now: number): WebhookClaimLimits {
+    const room: Record<string, number> = {};
+    for (const [d, n] of this.inFlight) room[d] = this.opts.perDestination - n;
+    for (const [d, b] of this.breakers) {
+      if (b.openUntil === 0) continue;
+      // Open: nothing. Cooled down: one probe at a time.
+      room[d] = now < b.openUntil ? 0 : 1 - (this.inFlight.get(d) ?? 0);
+    }
+    return { perDestination: this.opts.perDestination, room };
+  }
+
+  /** Destinations a claim cannot take from now. */
+  blocked(now: number): string[] {
+    return Object.entries(this.limits(now).room)
+      .filter(([, n]) => n <= 0)
+      .map(([d]) => d);
+  }
+
+  /** When the earliest open breaker lets a probe through, if one is open. */
+  nextReopenAt(now: number): number | undefined {
+    let at: number | undefined;
+    for (const b of this.breakers.values()) if (b.openUntil > now && (at === undefined || b.openUntil < at)) at = b.openUntil;
+    return at;
+  }
+
+  /** Until when `destination` is closed, if it is. */
+  closedUntil(destination: string, now: number): number | undefined {
+    const at = this.breakers.get(destination)?.openUntil ?? 0;
+    return at > now ? at : undefined;
+  }
+
+  /** An attempt to `destination` starts. */
+  begin(destination: string): void {
+    this.inFlight.set(destination, (this.inFlight.get(destination) ?? 0) + 1);
+  }
+
+  /** An attempt to `destination` was not made after all. */
+  release(destination: string): void {
+    const n = (this.inFlight.get(destination) ?? 1) - 1;
+    if (n > 0) this.inFlight.set(destination, n);
+    else this.inFlight.delete(destination);
+  }
+
+  /**
+   * An attempt to `destination` ended, with an HTTP answer or without. Returns the end of the
+   * cool-down when this attempt opened (or reopened) the destination's breaker, else null.
+   */
+  end(destination: string, answered: boolean, now: number): number | null {
+    this.release(destination);
+    if (answered) {
+      this.breakers.delete(destination);
+      return null;
+    }
+    let b = this.breakers.get(destination);
+    if (!b) {
+      if (this.breakers.size >= MAX_TRACKED) this.forgetClosed();
+      b = { failures: 0, openUntil: 0 };
+      this.breakers.set(destination, b);
+    }
+    b.failures++;
+    const probeFailed = b.openUntil !== 0 && now >= b.openUntil;
+    if (probeFailed || (b.openUntil === 0 && b.failures >= this.opts.breakerFailures)) {
+      b.openUntil = now + this.opts.breakerCooldownMs;
+      return b.openUntil;
+    }
+    return null;
+  }
+
+  private forgetClosed(): void {
+    for (const [d, b] of this.breakers) if (b.openUntil === 0) this.breakers.delete(d);
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * The webhook runner's policies on in-memory SQLite with a scripted HTTP client (no socket): the
+ * retry window and the optional attempt cap for status callbacks, the fixed attempts of cXML
+ * fetches, the per-destination cap and the circuit breaker.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InProcessBus } from '../bus/in-process-bus.js';
+import { systemClock } from '../domain/clock.js';
+import { noopMetrics } from '../domain/ports/metrics.js';
+import type { Store } from '../domain/ports/store.js';
+import { OUTBOX_RETRY_POLICY, type NewWebhookDelivery, type WebhookDeliveryRecord } from '../domain/webhooks.js';
+import { openSqliteStore } from '../store/dialects/sqlite.js';
+import type { WebhookHttpClient, WebhookRequest, WebhookResponse } from './http-client.js';
+import { SigningKeys } from './signing-keys.js';
+import { DEFAULT_TIMEOUTS } from './timeouts.js';
+import { WebhookRunner, type WebhookRunnerOptions } from './webhook-runner.js';
+
+const PROJECT = '44444444-4444-4444-8444-444444444444';
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** What the scripted receiver does with one request: answer with a status, or fail like a socket. */
+type Script = (req: WebhookRequest) => Promise<number>;
+
+interface Harness {
+  readonly store: Store;
+  readonly requests: WebhookRequest[];
+  enqueue(...deliveries: Array<Partial<NewWebhookDelivery>>): Promise<void>;
+  deliveries(): Promise<WebhookDeliveryRecord[]>;
+}
+
+const running: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const stop of running.splice(0)) await stop();
+});
+
+async function start(script: Script, opts: Partial<WebhookRunnerOptions> = {}): Promise<Harness> {
+  const store = await openSqliteStore({ file: ':memory:' });
+  const bus = new InProcessBus();
+  const requests: WebhookRequest[] = [];
+  const http = {
+    async send(req: WebhookRequest): Promise<WebhookResponse> {
+      requests.push(req);
+      const statusCode = await script(req);
+      return { statusCode, contentType: null, body: '', truncated: false };
+    },
+    async close() {},
+  } as unknown as WebhookHttpClient;
+  const runner = new WebhookRunner(
+    { store, clock: systemClock, bus, http, keys: new SigningKeys(store.projects, systemClock, bus), metrics: noopMetrics, logger: quiet },
+    {
+      nodeId: 'test',
+      concurrency: 8,
+      leaseMs: 30_000,
+      retryBaseMs: 5,
+      retryMaxMs: 20,
+      retryWindowMs: 3_600_000,
+      maxAttempts: null,
+      perDestination: 8,
+      breaker: { failures: 1000, cooldownMs: 60_000 },
+      timeouts: DEFAULT_TIMEOUTS,
+      userAgent: 'test',
+      ...opts,
+    },
+  );
+  await runner.start(true);
+  running.push(async () => {
+    await runner.stop();
+    await store.close();
+  });
+  return {
+    store,
+    requests,
+    async enqueue(...deliveries) {
+      await store.webhooks.enqueueMany(
+        deliveries.map((d) => ({
+          projectId: PROJECT,
+          messageId: randomUUID(),
+          kind: 'status_callback',
+          url: 'http://receiver.test/status',
+          method: 'POST',
+          contentType: 'application/json',
+          body: '{}',
+          signature: 'json-hex',
+          fallbackUrl: null,
+          fallbackMethod: null,
+          maxAttempts: OUTBOX_RETRY_POLICY,
+          nextAttemptAt: Date.now(),
+          ...d,
+        })),
+      );
+      runner.wake();
+    },
+    deliveries: () => store.webhooks.listForProject(PROJECT, {}, { limit: 200 }),
+  };
+}
+
+async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const refused = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+const settled = (h: Harness, n: number) => until(async () => ((await h.deliveries()).filter((d) => d.status !== 'pending').length >= n ? h.deliveries() : undefined));
+
+describe('WebhookRunner', () => {
+  it('retries a status callback until its window closes, making the last attempt at the close', async () => {
+    const h = await start(async () => 500, { retryWindowMs: 250 });
+    await h.enqueue({});
+    const [d] = await settled(h, 1);
+    expect(d).toMatchObject({ status: 'failed', lastError: '11200: HTTP 500' });
+    // Far more than the 6 attempts of old, and the last one no earlier than the window's end.
+    expect(d!.attempts).toBeGreaterThan(6);
+    const attempts = await h.store.webhooks.listAttempts(PROJECT, d!.id);
+    expect(attempts.at(-1)!.at).toBeGreaterThanOrEqual(d!.retryFrom + 250);
+  });
+
+  it('gives a status callback up after webhooks.maxAttempts when set', async () => {
+    const h = await start(async () => 503, { maxAttempts: 3 });
+    await h.enqueue({}, { kind: 'status_callback', signature: 'form-base64', contentType: 'application/x-www-form-urlencoded', body: 'MessageStatus=queued' });
+    const done = await settled(h, 2);
+    expect(done.map((d) => [d.status, d.attempts])).toEqual([
+      ['failed', 3],
+      ['failed', 3],
+    ]);
+  });
+
+  it('keeps cXML fetches to their attempts: the primary once, then the fallback once', async () => {
+    const h = await start(async (req) => (req.url.includes('fallback') ? 200 : 503));
+    const cxml = { kind: 'inbound_message' as const, signature: 'form-base64' as const, body: 'Body=hi', url: 'http://primary.test/sms', fallbackMethod: 'POST' as const };
+    await h.enqueue({ ...cxml, fallbackUrl: 'http://fallback.test/sms', maxAttempts: 2 }, { ...cxml, maxAttempts: 1 });
+    const done = await settled(h, 2);
+    expect(done.map((d) => [d.fallbackUrl !== null, d.status, d.attempts]).sort()).toEqual([
+      [false, 'failed', 1],
+      [true, 'delivered', 2],
+    ]);
+    expect(h.requests.map((r) => r.url).sort()).toEqual(['http://fallback.test/sms', 'http://primary.test/sms', 'http://primary.test/sms']);
+  });
+
+  it('sends at most perDestination requests to one destination while the others flow', async () => {
+    const release: Array<() => void> = [];
+    let open = 0;
+    let most = 0;
+    const h = await start(
+      (req) => {
+        if (!req.url.startsWith('http://hanging.test')) return Promise.resolve(200);
+        most = Math.max(most, ++open);
+        return new Promise((resolve) => release.push(() => (open--, resolve(200))));
+      },
+      { concurrency: 4, perDestination: 2 },
+    );
+    await h.enqueue(...Array.from({ length: 6 }, () => ({ url: 'http://hanging.test/cb' })));
+    await until(async () => open === 2);
+    await h.enqueue(...Array.from({ length: 10 }, () => ({ url: 'http://healthy.test/cb' })));
+    await until(async () => (await h.deliveries()).filter((d) => d.status === 'delivered').length === 10);
+    expect(open).toBe(2);
+    while (open > 0 || release.length) {
+      release.splice(0).forEach((r) => r());
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await until(async () => (await h.deliveries()).every((d) => d.status === 'delivered'));
+    expect(most).toBe(2);
+  });
+
+  it('pauses a destination that stops answering, deferring its deliveries without counting attempts', async () => {
+    const h = await start((req) => (req.url.startsWith('http://down.test') ? refused() : Promise.resolve(200)), { breaker: { failures: 3, cooldownMs: 600_000 }, perDestination: 1 });
+    await h.enqueue(...Array.from({ length: 5 }, () => ({ url: 'http://down.test/cb' })));
+    await until(async () => (await h.deliveries()).every((d) => d.nextAttemptAt > Date.now() + 60_000));
+    const toDown = () => h.requests.filter((r) => r.url.startsWith('http://down.test')).length;
+    expect(toDown()).toBe(3);
+    await h.enqueue(...Array.from({ length: 5 }, () => ({ url: 'http://up.test/cb' })));
+    await until(async () => (await h.deliveries()).filter((d) => d.status === 'delivered').length === 5);
+    expect(toDown()).toBe(3);
+    const down = (await h.deliveries()).filter((d) => d.url.startsWith('http://down.test'));
+    expect(down.every((d) => d.status === 'pending')).toBe(true);
+    expect(down.reduce((n, d) => n + d.attempts, 0)).toBe(3);
+  });
+
+  it('lets one probe through after the cool-down and resumes the destination when it answers', async () => {
+    let up = false;
+    let open = 0;
+    const concurrency: number[] = [];
+    const h = await start(
+      async (req) => {
+        if (!req.url.startsWith('http://flaky.test')) return 200;
+        if (!up) return refused();
+        concurrency.push(++open);
+        await new Promise((r) => setTimeout(r, 20));
+        open--;
+        return 200;
+      },
+      { breaker: { failures: 2, cooldownMs: 100 }, perDestination: 4 },
+    );
+    await h.enqueue(...Array.from({ length: 6 }, () => ({ url: 'http://flaky.test/cb' })));
+    // The first four are refused together; the second refusal opened the breaker.
+    await until(async () => (await h.deliveries()).filter((d) => d.attempts === 1).length === 4);
+    up = true;
+    await until(async () => (await h.deliveries()).every((d) => d.status === 'delivered'));
+    // One probe alone, then the destination's whole room again.
+    expect(concurrency[0]).toBe(1);
+    expect(Math.max(...concurrency)).toBeGreaterThan(1);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * One receiver that never answers cannot delay others (issue 12, item 2): with a pool of 4 and a
+ * cap of 2 per destination, a receiver holding every request open gets 2 of them, and another
+ * project's callbacks to a healthy receiver all arrive while those 2 are still open. Before the
+ * cap, the hanging receiver took the whole pool for its 15 s timeout.
+ */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NUMBERS, startTestServer } from './helpers/server.js';
+import { startWebhookReceiver } from './helpers/webhook-receiver.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+/** A receiver that reads each request and never answers; it counts what is open and what ended. */
+async function startHangingReceiver() {
+  const open = new Set<ServerResponse>();
+  let received = 0;
+  let most = 0;
+  let ended = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    received++;
+    open.add(res);
+    most = Math.max(most, open.size);
+    res.on('close', () => {
+      open.delete(res);
+      ended++;
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stats: () => ({ open: open.size, received, most, ended }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('webhook fairness between destinations', () => {
+  it('delivers a healthy receiver’s callbacks while a hanging one holds only its share of the pool', async () => {
+    const server = await startTestServer({ webhookConcurrency: 4, webhookPerHostConcurrency: 2 });
+    const hanging = await startHangingReceiver();
+    const healthy = await startWebhookReceiver({ host: '127.0.0.2' });
+    // The hanging receiver goes first so the server stops before waiting on its requests.
+    cleanups.push(hanging.close, () => server.stop(), healthy.close);
+
+    // Requests to the hanging receiver may wait 15 s for an answer (the URL fragment's timeouts).
+    for (let i = 0; i < 6; i++) {
+      const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: `+1555768${String(5000 + i)}`, body: `hang ${i}`, status_callback: `${hanging.url}/cb#rt=15000&tt=15000` } });
+      expect(sent.status).toBe(201);
+    }
+    await expect.poll(() => hanging.stats().open, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[1], to: `+1555769${String(5000 + i)}`, body: `healthy ${i}`, status_callback: `${healthy.url}/cb` } });
+      ids.push(sent.body.id);
+    }
+    const got = await healthy.waitFor(20, 10_000);
+    for (const id of ids) expect(got.filter((r) => r.json?.id === id).map((r) => r.json.status)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+    // All of that while the hanging receiver still held its first requests, and never more than its cap.
+    expect(hanging.stats()).toEqual({ open: 2, received: 2, most: 2, ended: 0 });
+  });
+});
