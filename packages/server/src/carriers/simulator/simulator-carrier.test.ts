@@ -1,0 +1,86 @@
+/**
+ * The simulator carrier with several projects: each project's rules and delays apply to its own
+ * messages, a batch mixing projects is answered at the shortest delay (receipts keep each
+ * project's timing), loopbacks name their sender, and the SMSC follows the operator project.
+ * In-memory SQLite, the in-process bus and fake timers: the delays are the simulator's clock, not
+ * the machine's.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InProcessBus } from '../../bus/in-process-bus.js';
+import type { CarrierSubmission, InboundMessage, StatusReport } from '../../domain/ports/carrier.js';
+import type { Logger } from '../../domain/ports/logger.js';
+import { parseOutcomeRules } from '../../domain/simulator/rules.js';
+import { openSqliteStore } from '../../store/dialects/sqlite.js';
+import type { KyselyStore } from '../../store/kysely-store.js';
+import { SimulatorCarrier } from './simulator-carrier.js';
+
+const OPERATOR = '00000000-0000-4000-8000-000000000001';
+const A = '00000000-0000-4000-8000-00000000000a';
+const B = '00000000-0000-4000-8000-00000000000b';
+const quiet: Logger = { info() {}, warn() {}, error() {} };
+
+let store: KyselyStore;
+let carrier: SimulatorCarrier;
+let reports: StatusReport[];
+let inbound: InboundMessage[];
+
+function submission(projectId: string, to: string, n: number): CarrierSubmission {
+  return { messageId: `m-${projectId.slice(-1)}-${n}`, projectId, from: '+15550000001', to, body: 'hi', media: [], kind: 'sms', encoding: 'GSM-7', segments: 1, attempt: 1, expiresAt: Number.MAX_SAFE_INTEGER };
+}
+
+beforeEach(async () => {
+  store = await openSqliteStore({ file: ':memory:' });
+  for (const id of [OPERATOR, A, B]) await store.projects.create({ id, name: id, signingKey: 'PSK_x', createdAt: 0 });
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  reports = [];
+  inbound = [];
+  carrier = new SimulatorCarrier(
+    { delayMs: 0, delayedReceiptMs: 200, mmsReceipts: false, rules: [], inboxLimit: 100 },
+    { inbox: store.handsets, settings: store.simulatorSettings, bus: new InProcessBus(), logger: quiet, now: () => Date.now() },
+  );
+  await carrier.start({
+    report: (r) => reports.push(...r),
+    inbound: async (ms) => (inbound.push(...ms), ms.map(() => ({ routed: false }))),
+  });
+});
+afterEach(async () => {
+  await carrier.stop();
+  vi.useRealTimers();
+  await store.close();
+});
+
+describe('the simulator carrier, per project', () => {
+  it("applies a project's outcome rules to its own messages only, in a batch shared with another project", async () => {
+    await carrier.updateSettings(B, { rules: parseOutcomeRules([{ prefix: '+1555770', outcome: 'failed', error: 30007 }]) });
+    const results = await carrier.submit([submission(A, '+15557700001', 1), submission(B, '+15557700001', 1)]);
+    expect(results.map((r) => r.outcome)).toEqual(['accepted', 'rejected']);
+    expect(await carrier.settingsOf(A)).toMatchObject({ rules: [] });
+  });
+
+  it("answers a mixed batch at the shortest delay; each project's receipts keep its own delay", async () => {
+    await carrier.updateSettings(B, { delayMs: 5000 });
+    const answered = carrier.submit([submission(A, '+15557700002', 1), submission(B, '+15557700002', 1)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect((await answered).map((r) => r.outcome)).toEqual(['accepted', 'accepted']);
+    expect(reports.map((r) => r.messageId)).toEqual(['m-a-1']);
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(reports.map((r) => r.messageId)).toEqual(['m-a-1']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(reports.map((r) => r.messageId)).toEqual(['m-a-1', 'm-b-1']);
+  });
+
+  it('names the sending project of a loopback, so routing can apply the tenancy rule', async () => {
+    await carrier.submit([submission(A, '+15551230002', 1)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(inbound).toMatchObject([{ to: '+15551230002', loopbackFrom: A }]);
+  });
+
+  it("gives the SMSC the operator project's settings, and a tenant a shorter delay limit", async () => {
+    carrier.useOperatorProject(OPERATOR);
+    await carrier.updateSettings(A, { delayMs: 700 });
+    expect(carrier.getSettings().delayMs).toBe(0);
+    await carrier.updateSettings(OPERATOR, { delayMs: 300 });
+    expect(carrier.getSettings().delayMs).toBe(300);
+    expect(carrier.delayLimitMs(OPERATOR)).toBeGreaterThan(carrier.delayLimitMs(A));
+  });
+});
