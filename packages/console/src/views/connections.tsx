@@ -1,8 +1,8 @@
 /** What the platform is connected to: RELAY sessions, carriers and SMPP binds, and the webhook outbox. */
-import type { ConsoleConnections, ConsoleOutbox, ConsoleWebhookDelivery } from '@switchboard/protocol';
+import type { ConsoleConnections, ConsoleOutbox, ConsoleOutboxRedrive, ConsoleWebhookDelivery } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, query } from '../api';
-import { Card, ErrorBox, StatusBadge } from '../components';
+import { Card, ErrorBox, Field, fieldError, StatusBadge } from '../components';
 import { precise, when } from '../format';
 import { href } from '../router';
 
@@ -179,6 +179,7 @@ function Outbox({ tick }: { tick: number }) {
       }
     >
       <ErrorBox error={error} />
+      <Redrive onDone={() => setOwn((x) => x + 1)} />
       {data && data.data.length === 0 ? <div class="muted">Nothing here.</div> : null}
       {data && data.data.length ? (
         <table class="list" data-list="outbox">
@@ -203,9 +204,7 @@ function Outbox({ tick }: { tick: number }) {
                 <td>
                   <StatusBadge status={d.status} />
                 </td>
-                <td>
-                  {d.attempts}/{d.max_attempts}
-                </td>
+                <td title={d.max_attempts ? undefined : 'Retried until its retry window closes'}>{d.max_attempts ? `${d.attempts}/${d.max_attempts}` : d.attempts}</td>
                 <td>{d.last_status_code ?? d.last_error ?? '—'}</td>
                 <td>{d.next_attempt_at ? precise(d.next_attempt_at) : '—'}</td>
                 <td>
@@ -221,5 +220,52 @@ function Outbox({ tick }: { tick: number }) {
         </table>
       ) : null}
     </Card>
+  );
+}
+
+/** Queue the project's failed deliveries again, by URL (exact or prefix) and creation time. */
+function Redrive({ onDone }: { onDone: () => void }) {
+  const [url, setUrl] = useState('');
+  const [match, setMatch] = useState<'url_prefix' | 'url'>('url_prefix');
+  const [since, setSince] = useState('');
+  const [until, setUntil] = useState('');
+  const [result, setResult] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <form
+      class="inline-form flat"
+      data-form="redrive"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setError(null);
+        setResult(null);
+        try {
+          const r = await api<ConsoleOutboxRedrive>('/api/console/outbox/redrive', { body: { [match]: url.trim(), since, until } });
+          setResult(`${r.redriven} failed ${r.redriven === 1 ? 'delivery' : 'deliveries'} queued again.`);
+          onDone();
+        } catch (err) {
+          setError(err);
+        }
+      }}
+    >
+      <Field label="Re-drive failed deliveries to" error={fieldError(error, match)}>
+        <input name="redrive_url" placeholder="https://example.com/hooks (empty: every URL)" value={url} onInput={(e) => setUrl(e.currentTarget.value)} />
+      </Field>
+      <select name="redrive_match" value={match} onChange={(e) => setMatch(e.currentTarget.value as 'url_prefix' | 'url')}>
+        <option value="url_prefix">URL starts with</option>
+        <option value="url">exact URL</option>
+      </select>
+      <Field label="Created from" error={fieldError(error, 'since')}>
+        <input type="date" name="redrive_since" value={since} onInput={(e) => setSince(e.currentTarget.value)} />
+      </Field>
+      <Field label="to" error={fieldError(error, 'until')}>
+        <input type="date" name="redrive_until" value={until} onInput={(e) => setUntil(e.currentTarget.value)} />
+      </Field>
+      <button type="submit" data-action="redrive-webhooks">
+        Re-drive
+      </button>
+      {result ? <span class="muted" data-result="redrive">{result}</span> : null}
+      <ErrorBox error={error} fieldsShown={[match, 'since', 'until']} />
+    </form>
   );
 }

@@ -181,6 +181,14 @@ export interface ConsoleOutbox extends ConsolePage<ConsoleWebhookDelivery> {
   counts: { pending: number; retrying: number; delivered: number; failed: number };
 }
 
+/**
+ * `POST /api/console/outbox/redrive`: how many of the project's failed deliveries matching the
+ * body (`url` or `url_prefix`, `since`, `until`) were queued again, each with a fresh retry window.
+ */
+export interface ConsoleOutboxRedrive {
+  redriven: number;
+}
+
 /** A RELAY session of the project, as the console shows it. */
 export interface ConsoleRelaySession {
   id: string;

@@ -1,11 +1,11 @@
 /**
  * Writes to the webhook outbox that are not caused by a message change (those the journal plans):
- * an operator's "retry now", and deliveries a cXML document asks for (`<Redirect>`). Each wakes the
+ * an operator's "retry now" and bulk re-drive, and deliveries a cXML document asks for (`<Redirect>`). Each wakes the
  * webhook runner after its commit.
  */
 import type { Clock } from '../../domain/clock.js';
 import type { Bus } from '../../domain/ports/bus.js';
-import type { WebhookRepository } from '../../domain/ports/store.js';
+import type { WebhookRedriveFilter, WebhookRepository } from '../../domain/ports/store.js';
 import type { NewWebhookDelivery } from '../../domain/webhooks.js';
 
 export class WebhookOutbox {
@@ -22,6 +22,13 @@ export class WebhookOutbox {
     const ok = await this.deps.webhooks.retryNow(projectId, id, this.deps.clock.now());
     if (ok) this.wake();
     return ok;
+  }
+
+  /** Re-queue the project's failed deliveries that match, each with a fresh retry window; returns how many. */
+  async redrive(projectId: string, filter: WebhookRedriveFilter): Promise<number> {
+    const n = await this.deps.webhooks.redrive(projectId, filter, this.deps.clock.now());
+    if (n > 0) this.wake();
+    return n;
   }
 
   /** Queue further deliveries. */

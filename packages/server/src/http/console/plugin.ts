@@ -4,7 +4,7 @@
  * for what the public APIs do not offer. Everything else the console does goes through the public
  * APIs, which accept its session cookie (see `ConsoleSessions`). Errors use the native JSON shape.
  */
-import type { ConsoleConnections, ConsoleFeatures, ConsoleMessageDetail, ConsoleNoSession, ConsoleOutbox, ConsolePage, ConsoleConversation, ConsoleMessageSummary, ConsoleRelaySession, ConsoleSession } from '@switchboard/protocol';
+import type { ConsoleConnections, ConsoleFeatures, ConsoleMessageDetail, ConsoleNoSession, ConsoleOutbox, ConsoleOutboxRedrive, ConsolePage, ConsoleConversation, ConsoleMessageSummary, ConsoleRelaySession, ConsoleSession } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, detail } from '../../domain/app-error.js';
 import { TOKEN_SCOPES } from '../../domain/credentials.js';
@@ -15,7 +15,7 @@ import { useNativeErrors } from '../native/error-format.js';
 import { clearedSessionCookie, sessionCookie } from './cookies.js';
 import { devLoginAllowed, type DevLoginPolicy } from './dev-login.js';
 import type { ConsoleFeed } from './feed.js';
-import { conversationQuery, messageQuery, outboxQuery } from './query.js';
+import { conversationQuery, messageQuery, outboxQuery, redriveQuery } from './query.js';
 import { segmentsOf, toConsoleConversation, toConsoleDelivery, toConsoleEvent, toConsoleMessage, toSummary } from './presenters.js';
 import type { ConsoleSessions, LiveSession } from './sessions.js';
 import { registerStaticFiles } from './static-files.js';
@@ -178,6 +178,12 @@ export function consoleSurface(deps: ConsoleDeps) {
         if (!existing) throw AppError.of('NOT_FOUND', { message: `Webhook delivery ${request.params.id} was not found.` });
         if (!(await http.webhookOutbox.retryNow(projectId, id))) throw AppError.of('WEBHOOK_NOT_RETRYABLE');
         return toConsoleDelivery((await http.reads.webhooks.get(projectId, id))!);
+      });
+
+      // Failed deliveries of the caller's project only, by URL and creation time.
+      api.post('/api/console/outbox/redrive', { schema: { body: { type: 'object' } } }, async (request): Promise<ConsoleOutboxRedrive> => {
+        const { projectId } = principalOf(request);
+        return { redriven: await http.webhookOutbox.redrive(projectId, redriveQuery(request.body as Record<string, unknown>)) };
       });
 
       // --- connections ---------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { AppError, detail } from '../../domain/app-error.js';
 import { dateErrorDetail, parseDate } from '../../domain/dates.js';
 import { parsePhoneNumber } from '../../domain/phone-numbers.js';
 import { preview } from '../../domain/preview.js';
-import type { MessageListFilter } from '../../domain/ports/store.js';
+import type { MessageListFilter, WebhookRedriveFilter } from '../../domain/ports/store.js';
 
 const ORIGINS: readonly MessageOrigin[] = ['rest', 'compat', 'relay', 'reply', 'console', 'inbound'];
 
@@ -134,4 +134,24 @@ export function outboxQuery(q: Query): { status: 'pending' | 'delivered' | 'fail
   const beforeId = wholeNumber(q, 'before', 1, Number.MAX_SAFE_INTEGER, undefined, errors);
   throwIfAny(errors);
   return { status: status === 'pending' || status === 'delivered' || status === 'failed' ? status : undefined, limit, beforeId };
+}
+
+/**
+ * The body of `POST /api/console/outbox/redrive`: the failed deliveries to queue again, by `url`
+ * (exact) or `url_prefix`, and by creation time (`since`, `until`: days or date-times, inclusive).
+ */
+export function redriveQuery(q: Query): WebhookRedriveFilter {
+  const errors: ErrorDetail[] = [];
+  const url = text(q, 'url', 2000, errors);
+  const urlPrefix = text(q, 'url_prefix', 2000, errors);
+  if (url !== undefined && urlPrefix !== undefined) errors.push(detail('FILTER_INVALID', { attribute: 'url_prefix', message: 'Give url (the exact URL) or url_prefix, not both.' }));
+  const since = time(q, 'since', false, errors);
+  const until = time(q, 'until', true, errors);
+  throwIfAny(errors);
+  return {
+    ...(url !== undefined ? { url } : {}),
+    ...(urlPrefix !== undefined ? { urlPrefix } : {}),
+    ...(since !== undefined ? { createdFrom: since } : {}),
+    ...(until !== undefined ? { createdBefore: until + 1 } : {}),
+  };
 }
