@@ -185,6 +185,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     relaySessions: (projectId) => relay.sessionsOf(projectId),
     ops: {
       ping: () => engine.ping(),
+      storage: () => engine.storageHealth(),
       carriers: () => (roles.has('dispatch') ? engine.carriers : []),
       metrics,
       version: VERSION,

@@ -91,6 +91,7 @@ describe.skipIf(servicesOff)('a node that loses PostgreSQL', () => {
     const ready = await server.api('/ready', { auth: null });
     expect(ready.status).toBe(503);
     expect(ready.body.checks.database.ok).toBe(false);
+    expect(ready.body.checks.storage).toEqual({ ok: false, detail: expect.stringMatching(/database unavailable/) });
 
     await link.up();
     const back = await eventually(async () => {

@@ -29,6 +29,7 @@ import { EngineCarrierSink } from './messages/carrier-sink.js';
 import { Dispatcher, type DispatcherOptions } from './messages/dispatcher.js';
 import { InboundRouter } from './messages/inbound-router.js';
 import { MessageJournal } from './messages/journal.js';
+import type { HealthReport } from './messages/storage-health.js';
 import { MessageAcceptor } from './messages/message-acceptor.js';
 import { MessageService } from './messages/message-service.js';
 import { IdempotencyKeySweeper } from './messages/idempotency.js';
@@ -47,6 +48,7 @@ import { OwnedNumberResolver } from './routing/sender-resolver.js';
 export type { EngineReads } from './reads.js';
 export type { WebhookPlanner, StateChange } from './messages/state-change.js';
 export type { BootstrapReport, BootstrapSettings } from './admin/bootstrap.js';
+export type { HealthReport } from './messages/storage-health.js';
 
 /** What the engine is built from: ports, each with an adapter chosen by the composition root. */
 export interface EnginePorts {
@@ -120,6 +122,12 @@ export interface Engine {
   bootstrap(settings: BootstrapSettings): Promise<BootstrapReport>;
   /** Whether storage answers (readiness). */
   ping(): Promise<void>;
+  /**
+   * Whether storage takes writes (readiness): failing from a message write that failed with
+   * `StoreUnavailableError` (disk full, read-only, database unreachable) until one succeeds, checked
+   * with a small write of its own when nothing else is writing.
+   */
+  storageHealth(): Promise<HealthReport>;
   /** Work waiting: messages not yet handed to a carrier, webhook deliveries not yet done. */
   backlog(): Promise<{ dispatch: number; webhooks: number }>;
   /** Look for work now (after the bus reconnects: events may have been missed). */
@@ -134,7 +142,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
   const { store, bus, clock, ids, logger, metrics } = ports;
   const dispatching = options.roles.includes('dispatch');
   const recent = new RecentMessages();
-  const journal = new MessageJournal({ store, clock, ids, bus, metrics, planners: ports.planners, recent });
+  const journal = new MessageJournal({ store, clock, ids, bus, metrics, planners: ports.planners, recent, logger });
   const directory = new NumberDirectory(store.numbers, clock, bus);
   const isUniqueViolation = (err: unknown) => store.isUniqueViolation(err);
   const verifier = new CredentialVerifier(store.projects, store.tokens, clock, bus);
@@ -244,6 +252,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
       return report;
     },
     ping: () => store.ping(),
+    storageHealth: () => journal.storageHealth(),
     backlog: async () => ({ dispatch: await store.jobs.count('dispatch'), webhooks: await store.webhooks.countPending() }),
     wake: () => {
       dispatcher.wake();
@@ -263,6 +272,9 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
       keySweeper.start();
     },
     async stop() {
+      // Changes that still cannot be written are given up after a few attempts, so stopping ends;
+      // receipts still owed are re-armed at the next start (recoverAwaitingReceipts).
+      journal.stopRetrying();
       await journal.drain();
       await dispatcher.stop();
       await reconciler.stop();

@@ -6,7 +6,8 @@
  * group-committed (one transaction per turn of the event loop); and only after the commit is the
  * change published on the bus. It is also the one place that decides what a storage failure means:
  * a new message fails back to its caller (nothing was promised yet), while a state change — which
- * exists only in memory until written — waits for storage to come back.
+ * exists only in memory until written — waits for storage to come back, retried for as long as the
+ * engine runs. What its writes found is kept for readiness (`storageHealth`).
  */
 import type { ErrorKey, MessageStatus } from '@switchboard/protocol';
 import { backoffDelay, ERRORS, type BackoffPolicy } from '@switchboard/protocol';
@@ -15,6 +16,7 @@ import type { IdGenerator } from '../../domain/ids.js';
 import { mediaRecordsFor } from '../../domain/media.js';
 import type { MessageRecord, NewMessage, NewMessageEvent } from '../../domain/message.js';
 import type { Bus } from '../../domain/ports/bus.js';
+import type { Logger } from '../../domain/ports/logger.js';
 import type { EngineMetrics } from '../../domain/ports/metrics.js';
 import { isStoreUnavailable, type Repositories, type Store, type TransitionUpdate } from '../../domain/ports/store.js';
 import type { NewWebhookDelivery } from '../../domain/webhooks.js';
@@ -23,6 +25,7 @@ import { IDEMPOTENCY_WINDOW_MS } from '../../domain/idempotency.js';
 import { IdempotencyKeyTaken, type IdempotencyClaim } from './idempotency.js';
 import type { RecentMessages } from './recent-messages.js';
 import type { StateChange, WebhookPlanner } from './state-change.js';
+import { StorageHealth, type HealthReport } from './storage-health.js';
 
 /** A requested change: move a message to `to`, with failure facts and carrier details. */
 export interface ChangeRequest {
@@ -63,9 +66,19 @@ export interface TransactionWork<T> {
   readonly changes: readonly ChangeRequest[];
 }
 
-/** Wait while storage is unreachable: capped doubling from 200 ms to 5 s, for about 16 minutes. */
-const STORAGE_RETRY: BackoffPolicy = { initialMs: 200, maxMs: 5_000 };
-const STORAGE_RETRY_ATTEMPTS = 200;
+/**
+ * Wait while storage is unavailable (unreachable, full, read-only): capped doubling from 200 ms to
+ * 5 s with jitter, for as long as the engine runs — a state change held in memory is not given up
+ * while it can still be written.
+ */
+const STORAGE_RETRY: BackoffPolicy = { initialMs: 200, maxMs: 5_000, jitter: 0.2 };
+/**
+ * Once the engine stops, a state change that still cannot be written gets this many attempts in
+ * all, so shutdown ends; receipts given up are re-armed at the next start (receipt-recovery.ts).
+ */
+const ATTEMPTS_WHILE_STOPPING = 3;
+/** With a failure on record and nothing else writing, readiness checks storage with a write of its own at most this often. */
+const PROBE_INTERVAL_MS = 1_000;
 
 export interface JournalDeps {
   readonly store: Store;
@@ -75,6 +88,8 @@ export interface JournalDeps {
   readonly metrics: EngineMetrics;
   readonly planners: readonly WebhookPlanner[];
   readonly recent: RecentMessages;
+  /** Where storage failures and recoveries are reported. */
+  readonly logger?: Logger;
 }
 
 /** Turn a catalogue error into the stored failure fields. */
@@ -88,14 +103,36 @@ export class MessageJournal {
   /** New messages, each with the idempotency key its request carried; null: the key was taken, nothing written. */
   private readonly creates: Batcher<NewWrite, MessageRecord | null>;
   private readonly changes: Batcher<ChangeRequest, boolean>;
+  private readonly health: StorageHealth;
+  private stopping = false;
+  private probing: Promise<void> | null = null;
 
   constructor(private readonly deps: JournalDeps) {
-    this.creates = new Batcher((rows) => this.writeNew(rows), 1000);
+    this.health = new StorageHealth(deps.clock, deps.logger);
+    this.creates = new Batcher((rows) => this.observe('new messages', 'new messages are refused (503) until storage is back', () => this.writeNew(rows), (r) => r.length > 0), 1000);
     this.changes = new Batcher(
-      (items) => this.writeChanges(items),
+      (items) => this.observe('state changes', 'state changes wait in memory and are retried until storage is back', () => this.writeChanges(items), (r) => r.some(Boolean)),
       2000,
-      (err, attempt) => (isStoreUnavailable(err) && attempt <= STORAGE_RETRY_ATTEMPTS ? backoffDelay(STORAGE_RETRY, attempt - 1) : null),
+      (err, attempt) => (isStoreUnavailable(err) && !(this.stopping && attempt >= ATTEMPTS_WHILE_STOPPING) ? backoffDelay(STORAGE_RETRY, attempt - 1) : null),
     );
+  }
+
+  /**
+   * Storage as the journal's writes found it: failing from a write that failed with
+   * `StoreUnavailableError` until one succeeds. With a failure on record and nothing else writing
+   * (no state change waiting), a small write of its own finds out whether storage is back.
+   */
+  async storageHealth(): Promise<HealthReport> {
+    const since = this.health.lastFailureAt;
+    if (since !== null && this.changes.pending === 0 && this.creates.pending === 0 && this.deps.clock.now() - since >= PROBE_INTERVAL_MS) {
+      await (this.probing ??= this.probe().finally(() => (this.probing = null)));
+    }
+    return this.health.report(this.changes.pending);
+  }
+
+  /** The engine is stopping: state changes that still cannot be written are given up after a few more attempts. */
+  stopRetrying(): void {
+    this.stopping = true;
   }
 
   /**
@@ -127,10 +164,16 @@ export class MessageJournal {
    */
   async withinTransaction<T>(work: (tx: Repositories, now: number) => Promise<TransactionWork<T>>): Promise<T> {
     const now = this.deps.clock.now();
-    const { value, applied } = await this.deps.store.transaction(async (tx) => {
-      const { value, changes } = await work(tx, now);
-      return { value, applied: await this.applyChanges(tx, changes, now) };
-    });
+    const { value, applied } = await this.observe(
+      'a transaction with state changes',
+      'it is tried again later',
+      () =>
+        this.deps.store.transaction(async (tx) => {
+          const { value, changes } = await work(tx, now);
+          return { value, applied: await this.applyChanges(tx, changes, now) };
+        }),
+      (r) => r.applied.changes.length > 0,
+    );
     this.announce(applied.changes, applied.webhooks);
     return value;
   }
@@ -138,18 +181,47 @@ export class MessageJournal {
   /** Empty the body of a message; the caller has checked that it may be redacted. */
   redact(projectId: string, id: string): Promise<MessageRecord | undefined> {
     this.deps.recent.forget(id);
-    return this.deps.store.messages.redact(projectId, id, this.deps.clock.now());
+    return this.observe('a redaction', 'redactions are refused (503) until storage is back', () => this.deps.store.messages.redact(projectId, id, this.deps.clock.now()), (r) => r !== undefined);
   }
 
   /** Hide a message from listings (kept for `include_deleted`). */
   markDeleted(projectId: string, id: string): Promise<boolean> {
-    return this.deps.store.messages.markDeleted(projectId, id, this.deps.clock.now());
+    return this.observe('a deletion', 'deletions are refused (503) until storage is back', () => this.deps.store.messages.markDeleted(projectId, id, this.deps.clock.now()), (r) => r);
   }
 
   /** Wait until every queued write is committed. */
   async drain(): Promise<void> {
     await this.creates.drain();
     await this.changes.drain();
+  }
+
+  /**
+   * Run one write and keep what it says about storage: a `StoreUnavailableError` marks storage
+   * failing (logged with its cause and `consequence`); a write that changed something (`wrote`: a
+   * commit that changed nothing proves nothing about storage) marks it working again.
+   */
+  private async observe<T>(what: string, consequence: string, write: () => Promise<T>, wrote: (result: T) => boolean): Promise<T> {
+    let result: T;
+    try {
+      result = await write();
+    } catch (err) {
+      if (isStoreUnavailable(err)) this.health.failed(err, what, consequence);
+      throw err;
+    }
+    if (wrote(result)) this.health.succeeded();
+    return result;
+  }
+
+  /** A small committed write (a lease taken and given back in one transaction): does storage take writes again? */
+  private async probe(): Promise<void> {
+    const name = `storage-probe:${this.deps.ids.uuid()}`;
+    const now = this.deps.clock.now();
+    const write = () =>
+      this.deps.store.transaction(async (tx) => {
+        await tx.leases.acquire(name, name, now, 60_000);
+        return tx.leases.release(name, name);
+      });
+    await this.observe('a storage probe', 'readiness stays red', write, () => true).catch(() => undefined);
   }
 
   private async writeNew(items: NewWrite[]): Promise<Array<MessageRecord | null>> {

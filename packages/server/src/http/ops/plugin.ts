@@ -6,6 +6,8 @@ import type { PrometheusMetrics } from './metrics.js';
 export interface OpsDeps {
   /** Whether storage answers. */
   readonly ping: () => Promise<void>;
+  /** Whether storage takes writes (the engine's last writes, or a probe): red while writes fail, e.g. on a full disk. */
+  readonly storage?: () => Promise<{ ok: boolean; detail?: string }>;
   readonly carriers: () => readonly Carrier[];
   readonly metrics: PrometheusMetrics;
   readonly version: string;
@@ -27,6 +29,13 @@ export async function opsPlugin(app: FastifyInstance, deps: OpsDeps): Promise<vo
       checks.database = { ok: true };
     } catch (err) {
       checks.database = { ok: false, detail: (err as Error).message };
+    }
+    if (deps.storage) {
+      try {
+        checks.storage = await deps.storage();
+      } catch (err) {
+        checks.storage = { ok: false, detail: (err as Error).message };
+      }
     }
     Object.assign(checks, deps.extraChecks?.() ?? {});
     for (const c of deps.carriers()) checks[`carrier:${c.descriptor.id}`] = c.health();

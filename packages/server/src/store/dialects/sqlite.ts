@@ -1,6 +1,7 @@
 /**
  * The embedded SQLite store (better-sqlite3, WAL). Everything SQLite-specific lives in
- * this file: pragmas, the prepared-statement cache, the checkpoint thread,
+ * this file: pragmas, the prepared-statement cache, the checkpoint thread, the mapping of storage
+ * failures (disk full, read-only, I/O errors) to the domain's `StoreUnavailableError`,
  * and the (absent) row locking of the job queue, which needs none because one process owns the file.
  */
 import { mkdirSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { StoreUnavailableError } from '../../domain/ports/store.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import { KyselyStore } from '../kysely-store.js';
 import { migrateToLatest } from '../migrations/index.js';
@@ -31,9 +33,79 @@ const sqliteTraits: DialectTraits = {
   maxParameters: 32_000,
 };
 
-/** Kysely prepares every query; keep the statements of repeated SQL instead of re-parsing them. */
-function withStatementCache(db: BetterSqlite3.Database, capacity = 512): SqliteDatabase {
+/**
+ * SQLite result codes that mean the storage cannot be used right now — the disk or database is full,
+ * the file or its folder turned read-only, an I/O error, the database stayed locked past
+ * busy_timeout, memory ran out, the file is damaged — rather than that the statement is wrong.
+ * Extended codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, …) share their primary code's prefix.
+ */
+const STORAGE_FAILURE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|NOMEM|CORRUPT|NOTADB|PROTOCOL)(_|$)/;
+
+/** True for a better-sqlite3 error that means the storage failed, not the statement. */
+export function isSqliteStorageFailure(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && STORAGE_FAILURE.test(code);
+}
+
+/** A storage failure as the domain's `StoreUnavailableError` (surfaces answer 503), naming the file and keeping the original as the cause. */
+function unavailable(file: string, err: unknown): unknown {
+  if (!isSqliteStorageFailure(err)) return err;
+  const { message, code } = err as { message: string; code: string };
+  return new StoreUnavailableError(`storage failed: the SQLite database ${file} cannot be used: ${message} (${code})`, { cause: err });
+}
+
+/**
+ * The connection as Kysely sees it: a prepared-statement cache (Kysely prepares every query; keep the
+ * statements of repeated SQL instead of re-parsing them), storage failures turned into
+ * `StoreUnavailableError`, and transactions kept consistent after a failure. SQLite rolls a whole
+ * transaction back by itself after some failures (SQLITE_FULL, I/O errors, a failed COMMIT); Kysely
+ * then sends ROLLBACK, which would fail with "cannot rollback - no transaction is active" and hide
+ * the error that caused it. So a ROLLBACK with no transaction open is skipped, a statement that would
+ * run outside the transaction it was written for fails instead, and a transaction left open by a
+ * ROLLBACK that itself failed is ended before the next one begins: the connection stays usable.
+ */
+function guardedConnection(db: BetterSqlite3.Database, file: string, capacity = 512): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
+  /** Kysely began a transaction and has not yet committed or rolled it back. */
+  let inKyselyTransaction = false;
+  /** The storage failure that made SQLite end the current transaction, for the errors that follow it. */
+  let lastFailure: unknown = null;
+
+  const attempt = <T>(sqlText: string, work: () => T): T => {
+    if (sqlText === 'begin') {
+      if (db.inTransaction) {
+        try {
+          db.exec('rollback');
+        } catch {
+          // Still open: BEGIN below reports it.
+        }
+      }
+    } else if (sqlText === 'rollback') {
+      inKyselyTransaction = false;
+      if (!db.inTransaction) return { changes: 0, lastInsertRowid: 0 } as T;
+    } else if (inKyselyTransaction && !db.inTransaction) {
+      // SQLite already rolled this transaction back: running the statement would write outside it.
+      throw new StoreUnavailableError(`storage failed: SQLite rolled back a transaction on ${file} after a storage failure`, { cause: lastFailure ?? undefined });
+    }
+    try {
+      const result = work();
+      if (sqlText === 'begin') inKyselyTransaction = true;
+      else if (sqlText === 'commit') inKyselyTransaction = false;
+      return result;
+    } catch (err) {
+      if (isSqliteStorageFailure(err)) lastFailure = err;
+      throw unavailable(file, err);
+    }
+  };
+
+  const guard = (sqlText: string, stmt: SqliteStatement): SqliteStatement => ({
+    reader: stmt.reader,
+    all: (parameters) => attempt(sqlText, () => stmt.all(parameters)),
+    run: (parameters) => attempt(sqlText, () => stmt.run(parameters)),
+    iterate: (parameters) => attempt(sqlText, () => stmt.iterate(parameters)),
+  });
+
   return {
     close: () => db.close(),
     prepare(sqlText: string): SqliteStatement {
@@ -44,7 +116,13 @@ function withStatementCache(db: BetterSqlite3.Database, capacity = 512): SqliteD
         cache.set(sqlText, hit);
         return hit;
       }
-      const stmt = db.prepare(sqlText) as unknown as SqliteStatement;
+      let prepared: SqliteStatement;
+      try {
+        prepared = db.prepare(sqlText) as unknown as SqliteStatement;
+      } catch (err) {
+        throw unavailable(file, err);
+      }
+      const stmt = guard(sqlText, prepared);
       // Batch inserts repeat at the row counts concurrent load produces (store/batch-insert.ts), so
       // even long statements are worth keeping; only very long one-off statements are left out.
       if (sqlText.length < 65_536) {
@@ -56,10 +134,8 @@ function withStatementCache(db: BetterSqlite3.Database, capacity = 512): SqliteD
   };
 }
 
-/** Open (creating if needed) and migrate a SQLite store. */
-export async function openSqliteStore(opts: SqliteStoreOptions): Promise<KyselyStore> {
-  if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
-  const raw = new BetterSqlite3(opts.file);
+/** The connection's pragmas and functions. */
+function configure(raw: BetterSqlite3.Database): void {
   // WAL + NORMAL: a committed transaction survives a process kill (-9); only an OS crash or power
   // loss can lose the last transactions. busy_timeout covers the CLI writing while the server runs.
   raw.pragma('journal_mode = WAL');
@@ -77,6 +153,18 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<KyselyS
   raw.pragma('journal_size_limit = 67108864');
   // Planner statistics: fresh now, refreshed hourly (cheap when little changed).
   raw.pragma('optimize = 0x10002');
+}
+
+/** Open (creating if needed) and migrate a SQLite store. */
+export async function openSqliteStore(opts: SqliteStoreOptions): Promise<KyselyStore> {
+  if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
+  const raw = new BetterSqlite3(opts.file);
+  try {
+    configure(raw);
+  } catch (err) {
+    raw.close();
+    throw err;
+  }
   const optimizer = setInterval(() => {
     try {
       raw.pragma('optimize');
@@ -85,7 +173,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<KyselyS
     }
   }, 3_600_000);
   optimizer.unref();
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: guardedConnection(raw, opts.file === ':memory:' ? ':memory:' : resolve(opts.file)) }) });
   try {
     await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   } catch (err) {

@@ -1,0 +1,77 @@
+/**
+ * What the journal's last writes said about storage, for readiness: failing from the first write
+ * that failed with `StoreUnavailableError` until a write succeeds again. The first failure of an
+ * outage is logged with its cause, again every minute while it lasts, and its end once.
+ */
+import type { Clock } from '../../domain/clock.js';
+import type { Logger } from '../../domain/ports/logger.js';
+
+/** A readiness check's answer. */
+export interface HealthReport {
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+const REMIND_EVERY_MS = 60_000;
+
+interface Outage {
+  readonly since: number;
+  lastAt: number;
+  loggedAt: number;
+  failures: number;
+  cause: string;
+}
+
+export class StorageHealth {
+  private outage: Outage | null = null;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  /** Storage is failing now. */
+  get failing(): boolean {
+    return this.outage !== null;
+  }
+
+  /** When the last write failed (ms), or null while writes succeed. */
+  get lastFailureAt(): number | null {
+    return this.outage?.lastAt ?? null;
+  }
+
+  /** A write failed because storage is unavailable; `what` names the write for the log. */
+  failed(err: unknown, what: string, consequence: string): void {
+    const now = this.clock.now();
+    const cause = err instanceof Error ? err.message : String(err);
+    const o = this.outage;
+    if (!o) {
+      this.outage = { since: now, lastAt: now, loggedAt: now, failures: 1, cause };
+      this.logger?.error({ err, write: what }, `${cause}; ${consequence}`);
+      return;
+    }
+    o.lastAt = now;
+    o.failures++;
+    o.cause = cause;
+    if (now - o.loggedAt >= REMIND_EVERY_MS) {
+      o.loggedAt = now;
+      this.logger?.error({ err, write: what, failures: o.failures, since: new Date(o.since).toISOString() }, `storage still failing: ${cause}; ${consequence}`);
+    }
+  }
+
+  /** A write succeeded: storage is back if it was failing. */
+  succeeded(): void {
+    const o = this.outage;
+    if (!o) return;
+    this.outage = null;
+    this.logger?.info({ failures: o.failures, since: new Date(o.since).toISOString(), lastCause: o.cause }, 'storage writes succeed again');
+  }
+
+  /** For readiness: ok, or the last cause with how long and what waits. */
+  report(waiting: number): HealthReport {
+    const o = this.outage;
+    if (!o) return { ok: true };
+    const pending = waiting > 0 ? `; ${waiting} state ${waiting === 1 ? 'change' : 'changes'} waiting to be written` : '';
+    return { ok: false, detail: `${o.cause} (writes failing since ${new Date(o.since).toISOString()}, ${o.failures} failed${pending})` };
+  }
+}

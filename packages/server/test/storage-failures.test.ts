@@ -1,0 +1,122 @@
+/**
+ * Storage that fails under a running SQLite server (the database or disk is full): every surface
+ * answers 503 in its own shape with Retry-After, /ready says why until writes succeed again,
+ * delivery receipts that arrive meanwhile are recorded once storage is back (no message stays
+ * `sent`), and the log names the real cause.
+ *
+ * The disk is "filled" with SQLite's own `PRAGMA max_page_count` on the server's connection: a write
+ * that needs a new page fails with SQLITE_FULL, as on a full disk. The PostgreSQL side of the same
+ * promise (a database that cannot be reached) is test/postgres-outage.test.ts.
+ */
+import { sql } from 'kysely';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KyselyStore } from '../src/store/kysely-store.js';
+import { twilioClient } from './compat/clients.js';
+import { serversOnPostgres } from './helpers/postgres.js';
+import { RawRelay } from './helpers/raw-relay.js';
+import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+
+/** The simulator's magic number whose receipt comes after `simulatorDelayedReceiptMs`. */
+const DELAYED_RECEIPT = '+15005550006';
+const LONG_BODY = 'x'.repeat(1600);
+/** Long enough to fill the disk and try every surface before the receipts come. */
+const RECEIPT_DELAY_MS = 3000;
+/** Receipts whose event rows cannot fit in the room left in the database's last pages. */
+const AWAITING = 100;
+
+describe.skipIf(serversOnPostgres)('a SQLite server whose disk fills up', () => {
+  let server: TestServer;
+  const log: string[] = [];
+
+  beforeAll(async () => {
+    const logger = pino({ level: 'info' }, { write: (line: string) => void log.push(line) });
+    server = await startTestServer({ simulatorDelayMs: 0, simulatorDelayedReceiptMs: RECEIPT_DELAY_MS }, { logger });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const db = () => (server.store as KyselyStore).db;
+  const pragma = async (text: string) => (await sql.raw<Record<string, number>>(`PRAGMA ${text}`).execute(db())).rows[0];
+  /** How many of `ids` are in `status` now. */
+  const countIn = async (ids: readonly string[], status: string) => {
+    const page = await server.api(`/api/messaging/logs?page_size=1000`);
+    const wanted = new Set(ids);
+    return (page.body.data as Array<{ id: string; status: string }>).filter((m) => wanted.has(m.id) && m.status === status).length;
+  };
+  const sendNative = (body = LONG_BODY, to = '+15557800001') => server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to, body } });
+
+  /** Try `attempt` until it reports the failure it waits for (earlier writes may still find room in a page). */
+  async function untilRefused<T>(attempt: () => Promise<T | undefined>, what: string): Promise<T> {
+    for (let i = 0; i < 300; i++) {
+      const refused = await attempt();
+      if (refused !== undefined) return refused;
+    }
+    throw new Error(`no storage failure reached ${what}`);
+  }
+
+  it('answers 503 on every surface, turns /ready red, and records the receipts that arrived meanwhile once storage is back', async () => {
+    // Messages handed to the carrier whose receipts arrive while the disk is full.
+    const sent = await Promise.all(Array.from({ length: AWAITING }, (_, i) => sendNative(`awaiting its receipt ${i}`, DELAYED_RECEIPT)));
+    expect(sent.map((r) => r.status)).toEqual(sent.map(() => 201));
+    const waiting = sent.map((r) => r.body.id as string);
+    await eventually(async () => ((await countIn(waiting, 'sent')) === AWAITING ? true : undefined), 5_000, 'all handed to the carrier');
+
+    // "Fill the disk": no page may be added to the database from now on.
+    const { page_count: pages } = (await pragma('page_count'))!;
+    await pragma(`max_page_count = ${pages}`);
+
+    const native = await untilRefused(async () => {
+      const r = await sendNative();
+      return r.status === 201 ? undefined : r;
+    }, 'the native API');
+    expect(native.status).toBe(503);
+    expect(native.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(native.body).toEqual({ error: 'Service Unavailable', message: expect.stringMatching(/temporarily unable/) });
+
+    const twilio = twilioClient(server.url);
+    const compat = await untilRefused(async () => {
+      const err = await twilio.messages.create({ from: NUMBERS[0]!, to: '+15557800002', body: LONG_BODY }).then(() => undefined, (e: unknown) => e);
+      return err as any;
+    }, 'the Compatibility API');
+    expect(compat.constructor.name).toBe('RestException');
+    expect(compat.status).toBe(503);
+    expect(compat.code).toBe(20503);
+    const compatRaw = await server.api(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`, {
+      body: new URLSearchParams({ From: NUMBERS[0]!, To: '+15557800003', Body: LONG_BODY }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    if (compatRaw.status === 503) expect(compatRaw.headers.get('retry-after')).toMatch(/^\d+$/);
+
+    const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
+    const rpc = await untilRefused(async () => {
+      const r = await relay.call('messaging.send', { to_number: '+15557800004', from_number: NUMBERS[0], body: LONG_BODY });
+      return r.error ? r : undefined;
+    }, 'RELAY');
+    expect(rpc.error).toEqual({ code: -32005, message: expect.stringMatching(/temporarily unable/) });
+    await relay.close();
+
+    // Readiness goes red with the reason, and stays red while receipts wait to be written (a small
+    // batch of them may still fit in the room left in the last pages; the rest cannot).
+    const ready = await eventually(async () => {
+      const r = await server.api('/ready', { auth: null });
+      return r.status === 503 && /state changes? waiting/.test(r.body.checks.storage?.detail ?? '') ? r : undefined;
+    }, 10_000, '/ready naming the receipts that wait');
+    expect(ready.body.checks.storage).toEqual({ ok: false, detail: expect.stringMatching(/SQLITE_FULL/) });
+    const waitingCount = Number(/(\d+) state changes? waiting/.exec(ready.body.checks.storage.detail)![1]);
+    expect(await countIn(waiting, 'sent')).toBeGreaterThanOrEqual(waitingCount);
+
+    // Storage is back: the receipts are written from where they waited, and readiness recovers.
+    await pragma('max_page_count = 1073741823');
+    await eventually(async () => ((await countIn(waiting, 'delivered')) === AWAITING ? true : undefined), 15_000, 'every receipt recorded');
+    await eventually(async () => ((await server.api('/ready', { auth: null })).status === 200 ? true : undefined), 10_000, '/ready green again');
+    expect((await sendNative('after')).status).toBe(201);
+
+    // The log carries SQLite's own words, not "cannot rollback - no transaction is active".
+    const text = log.join('');
+    expect(text).toMatch(/SQLITE_FULL/);
+    expect(text).toMatch(/database or disk is full/);
+    expect(text).not.toMatch(/cannot rollback/);
+  });
+});
