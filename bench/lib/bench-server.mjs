@@ -46,6 +46,8 @@ export async function startBenchServer({ port, env = {}, capSeconds, dataDir: gi
       SWITCHBOARD_NUMBERS: FROM,
       SWITCHBOARD_SIMULATOR_DELAY_MS: '0',
       SWITCHBOARD_LOG_LEVEL: 'warn',
+      // Every load generator connects from loopback: one address for all its connections.
+      SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS: '100000',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],

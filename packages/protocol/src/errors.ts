@@ -71,6 +71,10 @@ export const ERRORS = {
   UNSUPPORTED_CONTENT_TYPE: def('unsupported_content_type', 10000, 'Unsupported Content-Type.', { nativeHttp: 415, compatHttp: 415 }),
   BODY_TOO_LARGE: def('request_body_too_large', 10000, 'The request body is larger than this server accepts.', { nativeHttp: 413, compatHttp: 413 }),
   INVALID_PARAMETER: def('invalid_parameter', 10000, 'A parameter has an invalid value.'),
+  // Answered by the HTTP server itself, before a request reaches any surface (docs/deploy.md, Limits).
+  REQUEST_TIMEOUT: def('request_timeout', 10000, 'The request was not received in time: send the headers and the body promptly.', { nativeHttp: 408, compatHttp: 408, relay: '408' }),
+  HEADERS_TOO_LARGE: def('request_header_fields_too_large', 10000, 'The request headers are larger than this server accepts (16 KB in all).', { nativeHttp: 431, compatHttp: 431, relay: '431' }),
+  MALFORMED_REQUEST: def('bad_request', 10000, 'The request is not valid HTTP/1.1.', { nativeHttp: 400 }),
   RATE_LIMITED: def('rate_limit_exceeded', 20429, 'Too many requests; slow down and retry.', { nativeHttp: 429, compatHttp: 429, relay: '429', retryable: true, nativeType: 'account_error' }),
   UNAVAILABLE: def('service_unavailable', 20503, 'The service is temporarily unable to accept requests; retry shortly.', { nativeHttp: 503, compatHttp: 503, relay: '503', retryable: true, category: 'server', nativeType: 'account_error' }),
   INTERNAL: def('internal_error_occurred', 20504, 'An internal error occurred.', { nativeHttp: 500, compatHttp: 500, relay: '500', retryable: true, category: 'server', nativeType: 'account_error' }),

@@ -173,7 +173,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
 
   // Surfaces.
   let accepting = false;
-  const { app, consoleSessions, consoleFeed } = await buildSurfaces({
+  const { app, serverLimits, consoleSessions, consoleFeed } = await buildSurfaces({
     engine,
     settings,
     logger,
@@ -226,7 +226,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const hostPart = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const url = `http://${hostPart}:${port}`;
-  const https = tls ? await listenHttps(app, tls, settings) : null;
+  const https = tls ? await listenHttps(app, tls, settings, serverLimits) : null;
   if (https && roles.has('relay')) attachRelayTransport(https.server, relay);
   const httpsUrl = https ? `https://${hostPart}:${https.port}` : null;
   logger.info({ url, httpsUrl, project: bootstrap.project.id }, 'Switchboard is listening');

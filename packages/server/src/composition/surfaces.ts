@@ -26,6 +26,7 @@ import { httpDeps } from '../http/deps.js';
 import { numberGroupPlugin } from '../http/native/number-group-routes.js';
 import { carriersOpsRoutes } from '../http/ops/carriers-routes.js';
 import type { OpsDeps } from '../http/ops/plugin.js';
+import { ServerLimits } from '../http/server-limits.js';
 import { smscRoutes } from '../http/simulator/smsc-routes.js';
 import { certificateHostnames, ensureLocalCertificates, loadCertificateFiles, tlsDir, type TlsMaterial } from '../http/tls.js';
 import type { ResolvedSettings } from './settings.js';
@@ -51,6 +52,8 @@ export interface SurfaceParts {
 
 export interface Surfaces {
   readonly app: FastifyInstance;
+  /** Timeouts and connection caps of the node servers, already applied to `app.server`; give them to `listenHttps`. */
+  readonly serverLimits: ServerLimits;
   readonly consoleSessions: ConsoleSessions | null;
   readonly consoleFeed: ConsoleFeed | null;
 }
@@ -89,7 +92,18 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
     ],
     ...(consoleSessions ? { sessionAuth: consoleSessions } : {}),
   });
-  return { app, consoleSessions, consoleFeed };
+  const serverLimits = new ServerLimits(
+    {
+      headersTimeoutMs: settings.headersTimeoutMs,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      maxConnections: settings.maxConnections,
+      maxConnectionsPerAddress: settings.maxConnectionsPerAddress,
+      bodyLimitBytes: settings.bodyLimitBytes,
+    },
+    p.logger,
+  );
+  serverLimits.apply(app.server, { tls: false });
+  return { app, serverLimits, consoleSessions, consoleFeed };
 }
 
 /** The operator's certificate, or the local CA's (generated at first start). */
@@ -103,9 +117,9 @@ export function tlsMaterial(settings: ResolvedSettings): TlsMaterial {
 }
 
 /** HTTPS serving the same application: the TLS server hands every request to Fastify's router. */
-export async function listenHttps(app: FastifyInstance, tls: TlsMaterial, settings: ResolvedSettings): Promise<{ server: HttpsServer; port: number }> {
-  const server = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => app.routing(req, res));
-  server.maxConnections = settings.maxConnections;
+export async function listenHttps(app: FastifyInstance, tls: TlsMaterial, settings: ResolvedSettings, limits: ServerLimits): Promise<{ server: HttpsServer; port: number }> {
+  const server = createHttpsServer({ key: tls.key, cert: tls.cert, handshakeTimeout: limits.options.headersTimeoutMs }, (req, res) => app.routing(req, res));
+  limits.apply(server, { tls: true });
   server.keepAliveTimeout = app.server.keepAliveTimeout;
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);

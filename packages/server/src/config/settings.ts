@@ -88,6 +88,30 @@ export const SETTINGS = {
   logLevel: { key: 'logLevel', env: 'SWITCHBOARD_LOG_LEVEL', flag: 'log-level', description: 'Log level.', default: 'info', parse: parsers.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
   bodyLimitBytes: { key: 'http.bodyLimitBytes', env: 'SWITCHBOARD_BODY_LIMIT_BYTES', flag: 'body-limit-bytes', description: 'Largest request body accepted (413 above).', default: 262_144, parse: parsers.int(1024, 64 * 1024 * 1024) },
   maxConnections: { key: 'http.maxConnections', env: 'SWITCHBOARD_MAX_CONNECTIONS', flag: null, description: 'Most open HTTP connections; further ones are refused.', default: 10_000, parse: parsers.int(1, 1_000_000) },
+  maxConnectionsPerAddress: {
+    key: 'http.maxConnectionsPerAddress',
+    env: 'SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS',
+    flag: null,
+    description: 'Most open connections from one client address (HTTP, HTTPS and RELAY WebSockets together, loopback included); further ones are answered 429 and closed (dropped on HTTPS).',
+    default: 256,
+    parse: parsers.int(1, 1_000_000),
+  },
+  headersTimeoutMs: {
+    key: 'http.headersTimeoutMs',
+    env: 'SWITCHBOARD_HEADERS_TIMEOUT_MS',
+    flag: null,
+    description: 'Time a client has to send a request\'s headers (and to complete a TLS handshake); then it gets 408 and the connection is closed.',
+    default: 15_000,
+    parse: parsers.int(100, 600_000),
+  },
+  requestTimeoutMs: {
+    key: 'http.requestTimeoutMs',
+    env: 'SWITCHBOARD_REQUEST_TIMEOUT_MS',
+    flag: null,
+    description: 'Time a client has to send a whole request, body included; then it gets 408 and the connection is closed. Not counted once a connection became a RELAY WebSocket.',
+    default: 30_000,
+    parse: parsers.int(100, 3_600_000),
+  },
   nodeId: { key: 'nodeId', env: 'SWITCHBOARD_NODE_ID', flag: 'node-id', description: 'Name of this node in leases and logs.', default: null as string | null, defaultLabel: 'host name and process id', parse: parsers.optionalString },
 
   databaseUrl: {

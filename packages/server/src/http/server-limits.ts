@@ -1,0 +1,190 @@
+/**
+ * Limits of the node HTTP servers themselves (the plain listener and the HTTPS one alike), applied
+ * before a request reaches Fastify or RELAY:
+ *
+ * - header and request timeouts, checked often enough to matter, so an incomplete request
+ *   (slowloris) holds its connection for `http.headersTimeoutMs` at most, a slow body for
+ *   `http.requestTimeoutMs`; a TLS handshake gets the header timeout too;
+ * - open connections per client address (HTTP, HTTPS and RELAY WebSockets together, loopback
+ *   included), so one client cannot hold every slot of `http.maxConnections`;
+ * - one answer for requests the HTTP parser refuses (timeout 408, headers too large 431, not
+ *   HTTP 400): a JSON body both REST shapes can read, on HTTP and HTTPS alike;
+ * - an oversized body is read and dropped (up to a bound) after its 413, so the client, still
+ *   sending, reads the answer instead of a reset connection.
+ */
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ErrorKey } from '@switchboard/protocol';
+import type { Logger } from 'pino';
+import { AppError } from '../domain/app-error.js';
+import { clientAddressKey } from '../util/client-address.js';
+import { compatErrorBody } from './compat/error-format.js';
+
+export interface ServerLimitOptions {
+  /** Time to receive a request's headers (and to complete a TLS handshake) (ms). */
+  readonly headersTimeoutMs: number;
+  /** Time to receive a whole request, body included (ms). */
+  readonly requestTimeoutMs: number;
+  /** Open connections per listener. */
+  readonly maxConnections: number;
+  /** Open connections from one client address, all listeners together. */
+  readonly maxConnectionsPerAddress: number;
+  /** The request body limit (larger bodies get 413 and are drained). */
+  readonly bodyLimitBytes: number;
+}
+
+/** The most bytes of a refused body read (and dropped) so its sender sees the 413. */
+export function drainLimitBytes(bodyLimitBytes: number): number {
+  return Math.max(16 * 1024 * 1024, 4 * bodyLimitBytes);
+}
+
+/** An address kept at its connection cap is logged at most this often. */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
+/** How often a server looks for connections past their timeouts: a quarter of the header timeout, 100 ms to 5 s. */
+function checkingIntervalMs(headersTimeoutMs: number): number {
+  return Math.min(5_000, Math.max(100, Math.floor(headersTimeoutMs / 4)));
+}
+
+/**
+ * A raw HTTP/1.1 answer with a JSON body readable by both REST shapes: the native `{error, message}`
+ * and the Compatibility API's `{code, message, more_info, status}` (the connection is not yet, or
+ * no longer, tied to a surface).
+ */
+export function rawErrorResponse(key: ErrorKey, message?: string, headers: Record<string, string> = {}): string {
+  const compat = compatErrorBody(AppError.of(key, message === undefined ? {} : { message }));
+  const body = JSON.stringify({ error: STATUS_CODES[compat.status] ?? 'Error', ...compat });
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  return `HTTP/1.1 ${compat.status} ${STATUS_CODES[compat.status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+/** What the HTTP parser's error means for the client. */
+function clientErrorKey(code: string | undefined): ErrorKey {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'REQUEST_TIMEOUT';
+  if (code === 'HPE_HEADER_OVERFLOW') return 'HEADERS_TOO_LARGE';
+  return 'MALFORMED_REQUEST';
+}
+
+/**
+ * The node-level limits of one process, shared by its listeners (the per-address count spans
+ * them all). `apply` each server before it listens.
+ */
+export class ServerLimits {
+  private readonly perAddress = new Map<string, number>();
+  /** When each address at its cap was last logged (kept while it has connections open). */
+  private readonly refusedLoggedAt = new Map<string, number>();
+  /** Sockets whose refused body is being read and dropped: no further answer goes on them. */
+  private readonly draining = new WeakSet<Duplex>();
+
+  constructor(
+    readonly options: ServerLimitOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Apply the timeouts, the connection caps and the error answers to a server (before it listens). */
+  apply(server: HttpServer | HttpsServer, opts: { readonly tls: boolean }): void {
+    const o = this.options;
+    server.requestTimeout = o.requestTimeoutMs;
+    server.headersTimeout = Math.min(o.headersTimeoutMs, o.requestTimeoutMs);
+    // Read when the server starts listening (node checks every 30 s by default).
+    (server as unknown as { connectionsCheckingInterval: number }).connectionsCheckingInterval = checkingIntervalMs(o.headersTimeoutMs);
+    server.maxConnections = o.maxConnections;
+    // Before node's own listener: a refused connection never reaches the HTTP parser's work.
+    server.prependListener('connection', (socket: Socket) => this.admit(socket, opts.tls));
+    // One answer for both listeners (Fastify installs its own on the plain one; node's default
+    // answers HTTPS with an empty body, which the Compatibility SDK cannot parse).
+    server.removeAllListeners('clientError');
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => this.watchBody(req, res));
+  }
+
+  private admit(socket: Socket, tls: boolean): void {
+    const address = clientAddressKey(socket.remoteAddress);
+    const open = this.perAddress.get(address) ?? 0;
+    if (open >= this.options.maxConnectionsPerAddress) {
+      const now = Date.now();
+      const logged = this.refusedLoggedAt.get(address);
+      if (logged === undefined || now - logged >= REFUSAL_LOG_INTERVAL_MS) {
+        this.refusedLoggedAt.set(address, now);
+        this.logger.warn({ address, limit: this.options.maxConnectionsPerAddress }, 'refusing connections from an address at its limit of open connections (http.maxConnectionsPerAddress)');
+      }
+      socket.on('error', () => {});
+      // Over TLS nothing readable can be said before a handshake: just close.
+      if (!tls && socket.writable) {
+        socket.write(rawErrorResponse('RATE_LIMITED', `Too many open connections from your address (limit ${this.options.maxConnectionsPerAddress}); close some and retry.`, { 'Retry-After': '1' }));
+      }
+      socket.destroy();
+      return;
+    }
+    this.perAddress.set(address, open + 1);
+    socket.once('close', () => {
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else {
+        this.perAddress.delete(address);
+        this.refusedLoggedAt.delete(address);
+      }
+    });
+  }
+
+  private clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    // As node does: answer only when no answer to this request has started on the socket.
+    const current = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+    if (socket.writable && !current?.headersSent && !this.draining.has(socket)) socket.write(rawErrorResponse(clientErrorKey(err.code)));
+    socket.destroy();
+  }
+
+  /**
+   * A request that may carry a body over the limit. If it is answered 413 before its body has
+   * arrived, node would close the connection as soon as the answer is out, resetting it under a
+   * client still sending (EPIPE, and the answer never read). Instead the connection is half-closed
+   * after the answer, the rest of the body read and dropped (up to `drainLimitBytes`, within
+   * `http.requestTimeoutMs`), and only then closed.
+   */
+  private watchBody(req: IncomingMessage, res: ServerResponse): void {
+    const declared = Number(req.headers['content-length']);
+    if (!(declared > this.options.bodyLimitBytes) && req.headers['transfer-encoding'] === undefined) return;
+    const socket = req.socket;
+    const bound = drainLimitBytes(this.options.bodyLimitBytes);
+    // Counted from the start: a 'data' listener added after node paused the socket leaves it paused.
+    let read = 0;
+    let draining = false;
+    const count = (chunk: Buffer) => {
+      read += chunk.length;
+      if (draining && read > bound) socket.destroy();
+    };
+    socket.on('data', count);
+    req.once('end', () => socket.off('data', count));
+    const writeHead = res.writeHead;
+    const limits = this;
+    res.writeHead = function (this: ServerResponse, statusCode: number, ...rest: unknown[]) {
+      if (statusCode === 413 && !req.complete && !draining) {
+        draining = true;
+        limits.lingerUntilRead(req, socket);
+      }
+      return (writeHead as (...args: unknown[]) => ServerResponse).call(this, statusCode, ...rest);
+    } as ServerResponse['writeHead'];
+  }
+
+  /** Close the connection of an answered request only once its body has been read (node drops what it reads). */
+  private lingerUntilRead(req: IncomingMessage, socket: Socket): void {
+    this.draining.add(socket);
+    const destroySoon = socket.destroySoon;
+    let closeWhenRead = false;
+    // Node calls this once the last answer on the connection is written: close only after the body.
+    socket.destroySoon = function (this: Socket) {
+      if (req.complete) return destroySoon.call(this);
+      closeWhenRead = true;
+      req.resume();
+    };
+    req.once('end', () => {
+      this.draining.delete(socket);
+      if (closeWhenRead) destroySoon.call(socket);
+    });
+    req.once('close', () => this.draining.delete(socket));
+  }
+}

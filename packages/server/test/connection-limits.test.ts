@@ -1,0 +1,224 @@
+/**
+ * Limits of the HTTP servers themselves, on the plain and the HTTPS listener: header and request
+ * timeouts (slowloris), open connections per client address (127.0.0.2 plays a second client),
+ * answers with a JSON body for requests the HTTP parser refuses (431, 400, 408), and an oversized
+ * body read to the end so its sender sees the 413.
+ */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { captureLogs } from './helpers/log-capture.js';
+import { eventually, startTestServer, type TestServer } from './helpers/server.js';
+import { dataDirTrustedByTests } from './helpers/tls.js';
+
+// Room for this file's own requests from 127.0.0.1.
+const PER_ADDRESS = 16;
+const logs = captureLogs();
+/** Short timeouts and a small per-address cap; the default settings (plus HTTPS) for the answers. */
+let limited: TestServer;
+let defaults: TestServer;
+let server: TestServer;
+let httpPort: number;
+let httpsPort: number;
+const sockets: Socket[] = [];
+
+/** Aim the helpers below at one of the two servers. */
+function use(s: TestServer): void {
+  server = s;
+  httpPort = s.port;
+  httpsPort = s.httpsPort!;
+}
+
+beforeAll(async () => {
+  [limited, defaults] = await Promise.all([
+    startTestServer({ httpsEnabled: true, httpsPort: 0, headersTimeoutMs: 600, requestTimeoutMs: 1_500, maxConnectionsPerAddress: PER_ADDRESS }, { dataDir: dataDirTrustedByTests(), logger: logs.logger }),
+    startTestServer({ httpsEnabled: true, httpsPort: 0 }, { dataDir: dataDirTrustedByTests() }),
+  ]);
+});
+afterAll(async () => {
+  for (const s of sockets) s.destroy();
+  await limited?.stop();
+  await defaults?.stop();
+});
+
+/** A raw TCP connection to the plain listener, from `localAddress`; collects what it reads. */
+function rawSocket(localAddress = '127.0.0.1'): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host: '127.0.0.1', port: httpPort, localAddress });
+    sockets.push(socket);
+    let data = '';
+    socket.on('data', (d) => (data += d.toString('latin1')));
+    socket.on('error', () => {});
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.once('connect', () => resolve({ socket, received: () => data, closed }));
+    socket.once('error', reject);
+  });
+}
+
+/** The JSON body of a raw HTTP answer. */
+function jsonBody(raw: string): any {
+  return JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
+}
+
+async function health(): Promise<number> {
+  return (await fetch(`${server.url}/health`)).status;
+}
+
+describe('header and request timeouts', () => {
+  beforeAll(() => use(limited));
+  it('closes a client sending its headers byte by byte (408, JSON) while /health keeps answering', async () => {
+    const slow = await rawSocket();
+    const text = 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ' + 'a'.repeat(10_000);
+    let i = 0;
+    const drip = setInterval(() => {
+      if (!slow.socket.destroyed) slow.socket.write(text[i++ % text.length]!);
+    }, 25);
+    try {
+      expect(await health()).toBe(200);
+      await slow.closed;
+      expect(slow.received()).toMatch(/^HTTP\/1\.1 408 /);
+      expect(jsonBody(slow.received())).toMatchObject({ error: 'Request Timeout', status: 408, code: 10000, message: expect.any(String) });
+      expect(await health()).toBe(200);
+    } finally {
+      clearInterval(drip);
+    }
+  });
+
+  it('closes a connection that never sends a request, and one whose body never finishes', async () => {
+    const idle = await rawSocket();
+    await idle.closed;
+    const body = await rawSocket();
+    // The console login reads its body before any authentication.
+    body.socket.write('POST /api/console/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"project_id":');
+    const drip = setInterval(() => !body.socket.destroyed && body.socket.write(' '), 100);
+    try {
+      await body.closed;
+      expect(body.received()).toMatch(/^HTTP\/1\.1 408 /);
+    } finally {
+      clearInterval(drip);
+    }
+  });
+});
+
+describe('open connections per client address', () => {
+  beforeAll(() => use(limited));
+  it('refuses a client address over its cap (HTTP and RELAY alike) while another address still connects', async () => {
+    // Connections that made a request and stay open (keep-alive): the server has counted them.
+    const held = await Promise.all(Array.from({ length: PER_ADDRESS }, () => rawSocket('127.0.0.2')));
+    for (const h of held) h.socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+    await eventually(() => (held.every((h) => h.received().startsWith('HTTP/1.1 200 ')) ? true : undefined));
+    const refused = await rawSocket('127.0.0.2');
+    await refused.closed;
+    expect(refused.received()).toMatch(/^HTTP\/1\.1 429 /);
+    expect(jsonBody(refused.received())).toMatchObject({ status: 429, message: expect.stringContaining(`limit ${PER_ADDRESS}`) });
+    // A WebSocket upgrade is a connection like any other.
+    const ws = new WebSocket(`ws://127.0.0.1:${httpPort}/`, { localAddress: '127.0.0.2' });
+    const outcome = await new Promise<string>((resolve) => {
+      ws.once('open', () => resolve('open'));
+      ws.once('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+      ws.once('error', (err) => resolve(`error ${(err as Error).message}`));
+    });
+    expect(outcome).not.toBe('open');
+    // Over TLS, the connection is dropped before the handshake.
+    const tlsOutcome = await new Promise<string>((resolve) => {
+      const t = tlsConnect({ host: '127.0.0.1', port: httpsPort, localAddress: '127.0.0.2', servername: 'localhost' });
+      t.once('secureConnect', () => resolve('connected'));
+      t.once('error', () => resolve('refused'));
+      t.once('close', () => resolve('refused'));
+    });
+    expect(tlsOutcome).toBe('refused');
+    // 127.0.0.1 is another client.
+    expect(await health()).toBe(200);
+    expect(logs.matching('refusing connections from an address')).toEqual([expect.objectContaining({ address: '127.0.0.2', limit: PER_ADDRESS })]);
+    // A slot freed is a slot for the same address again.
+    held[0]!.socket.destroy();
+    const answer = await eventually(async () => {
+      const again = await rawSocket('127.0.0.2');
+      again.socket.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      await again.closed;
+      return again.received().startsWith('HTTP/1.1 200 ') ? again.received() : undefined;
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    for (const h of held) h.socket.destroy();
+  });
+});
+
+type Answer = { status: number; body: string } | { error: string };
+
+/**
+ * POST a body of `size` bytes the way most clients do: write all of it (waiting whenever the socket
+ * is full), and only then read the answer. A server that closes the connection under it makes the
+ * writes fail (EPIPE, ECONNRESET) before the answer is read.
+ */
+function postLarge(https: boolean, size: number, path = '/api/messaging/messages'): Promise<Answer> {
+  return new Promise((resolve) => {
+    const socket: Socket = https ? tlsConnect({ host: '127.0.0.1', port: httpsPort, servername: 'localhost' }) : netConnect({ host: '127.0.0.1', port: httpPort });
+    let received = '';
+    let failed: string | null = null;
+    socket.on('data', (d) => (received += d.toString('latin1')));
+    socket.on('error', (err: NodeJS.ErrnoException) => (failed ??= err.code ?? err.message));
+    const ended = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.once(https ? 'secureConnect' : 'connect', async () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${server.auth}\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\nConnection: close\r\n\r\n`);
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      for (let sent = 0; sent < size && failed === null && !socket.destroyed; sent += chunk.length) {
+        if (!socket.write(chunk.subarray(0, Math.min(chunk.length, size - sent)))) await new Promise<void>((r) => (socket.once('drain', () => r()), socket.once('close', () => r())));
+      }
+      if (failed !== null || socket.destroyed) return resolve({ error: failed ?? 'closed while sending' });
+      // All sent: now read the answer.
+      const complete = () => /\r\n\r\n/.test(received) && received.length - received.indexOf('\r\n\r\n') - 4 >= Number(/content-length: (\d+)/i.exec(received)?.[1] ?? Infinity);
+      await Promise.race([ended, new Promise<void>((r) => { const t = setInterval(() => complete() && (clearInterval(t), r()), 10); })]);
+      socket.destroy();
+      if (!complete()) return resolve({ error: failed ?? 'no answer' });
+      resolve({ status: Number(received.slice(9, 12)), body: received.slice(received.indexOf('\r\n\r\n') + 4) });
+    });
+  });
+}
+
+describe('answers before any surface', () => {
+  beforeAll(() => use(defaults));
+  it.each([false, true])('a 4 MiB body gets its 413 read by the client, every time (https: %s)', async (https) => {
+    const answers = await Promise.all(Array.from({ length: 8 }, () => postLarge(https, 12 * 1024 * 1024)));
+    for (const a of answers) {
+      expect(a).toMatchObject({ status: 413 });
+      expect(JSON.parse((a as { body: string }).body)).toMatchObject({ error: 'Payload Too Large' });
+    }
+    const compat = await postLarge(https, 12 * 1024 * 1024, `/2010-04-01/Accounts/${server.bootstrap.project.id}/Messages.json`);
+    expect(compat).toMatchObject({ status: 413 });
+    expect(JSON.parse((compat as { body: string }).body)).toMatchObject({ code: 10000, status: 413 });
+  });
+
+  it('answers headers over 16 KB with 431 and a JSON body, on HTTPS as on HTTP', async () => {
+    for (const https of [false, true]) {
+      const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = (https ? httpsRequest : httpRequest)({ host: '127.0.0.1', port: https ? httpsPort : httpPort, path: '/health', servername: 'localhost', headers: { 'x-big': 'b'.repeat(20_000) } }, (r) => {
+          let body = '';
+          r.on('data', (d) => (body += d));
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(res.status).toBe(431);
+      expect(JSON.parse(res.body)).toMatchObject({ error: 'Request Header Fields Too Large', status: 431, code: 10000, message: expect.any(String), more_info: expect.any(String) });
+    }
+  });
+
+  it('answers a request that is not HTTP with 400 and a JSON body, on HTTPS as on HTTP', async () => {
+    for (const https of [false, true]) {
+      const raw = await new Promise<string>((resolve, reject) => {
+        const s: Socket = https ? tlsConnect({ host: '127.0.0.1', port: httpsPort, servername: 'localhost' }) : netConnect({ host: '127.0.0.1', port: httpPort });
+        let data = '';
+        s.on('data', (d) => (data += d.toString()));
+        s.on('close', () => resolve(data));
+        s.on('error', reject);
+        s.once(https ? 'secureConnect' : 'connect', () => s.write('GET / HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n'));
+      });
+      expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+      expect(jsonBody(raw)).toMatchObject({ error: 'Bad Request', status: 400, message: expect.any(String) });
+    }
+  });
+});
