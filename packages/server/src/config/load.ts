@@ -78,6 +78,11 @@ export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings &
       `${SETTINGS.webhookRetryMaxMs.env} (${settings.webhookRetryMaxMs}) must not be smaller than ${SETTINGS.webhookRetryBaseMs.env} (${settings.webhookRetryBaseMs})`,
     );
   }
+  if (settings.relayMaxSessionsPerProject >= settings.maxConnections) {
+    throw new ConfigError(
+      `${SETTINGS.relayMaxSessionsPerProject.env} (${settings.relayMaxSessionsPerProject}) must be below ${SETTINGS.maxConnections.env} (${settings.maxConnections}): one project's RELAY sessions may not take every connection of the node`,
+    );
+  }
   if (settings.clusterNodeTimeoutMs < 2 * settings.clusterHeartbeatMs) {
     throw new ConfigError(
       `${SETTINGS.clusterNodeTimeoutMs.env} (${settings.clusterNodeTimeoutMs}) must be at least twice ${SETTINGS.clusterHeartbeatMs.env} (${settings.clusterHeartbeatMs})`,

@@ -292,8 +292,8 @@ export const SETTINGS = {
     key: 'relay.maxSessionsPerProject',
     env: 'SWITCHBOARD_RELAY_MAX_SESSIONS_PER_PROJECT',
     flag: null,
-    description: 'Connected RELAY sessions one project may have; further connects get -32005.',
-    default: 10_000,
+    description: 'Connected RELAY sessions one project may have on this node; further connects get -32005. Must be below `http.maxConnections`, so one project cannot take every connection of the node.',
+    default: 1_000,
     parse: parsers.int(1, 1_000_000),
   },
   relayRequestsPerSecond: {

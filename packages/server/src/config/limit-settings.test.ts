@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadSettings } from './load.js';
+
+const load = (env: Record<string, string> = {}) => loadSettings({ env, flags: {}, configFile: undefined });
+
+describe('resource limits by default', () => {
+  it('times out incomplete requests within 30 s and caps connections per client address well below the node total', () => {
+    const s = load();
+    expect(s.headersTimeoutMs).toBeLessThanOrEqual(20_000);
+    expect(s.requestTimeoutMs).toBeLessThanOrEqual(30_000);
+    expect(s.maxConnectionsPerAddress).toBeLessThanOrEqual(s.maxConnections / 10);
+  });
+
+  it("keeps one project's RELAY sessions below the node's connections", () => {
+    const s = load();
+    expect(s.relayMaxSessionsPerProject).toBeLessThan(s.maxConnections);
+    expect(() => load({ SWITCHBOARD_MAX_CONNECTIONS: '500' })).toThrow(ConfigError);
+    expect(() => load({ SWITCHBOARD_MAX_CONNECTIONS: '500' })).toThrow(/SWITCHBOARD_RELAY_MAX_SESSIONS_PER_PROJECT \(1000\) must be below SWITCHBOARD_MAX_CONNECTIONS \(500\)/);
+    expect(load({ SWITCHBOARD_MAX_CONNECTIONS: '500', SWITCHBOARD_RELAY_MAX_SESSIONS_PER_PROJECT: '400' }).relayMaxSessionsPerProject).toBe(400);
+  });
+});
