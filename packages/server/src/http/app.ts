@@ -48,7 +48,7 @@ function sendSurfaceError(err: unknown, request: FastifyRequest, reply: FastifyR
   if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error');
   if (surface !== 'compat') return sendNativeError(reply, appError, surface);
   // Twilio's wording for a path that names no resource.
-  if (appError.key === 'NOT_FOUND') appError = resourceNotFound(request.url);
+  if (appError.key === 'NOT_FOUND' || appError.key === 'PATH_SEGMENT_TOO_LONG') appError = resourceNotFound(request.url);
   return sendCompatError(reply, appError);
 }
 

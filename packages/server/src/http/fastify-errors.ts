@@ -30,8 +30,7 @@ export function toAppError(err: unknown, validationMap: ValidationMap = {}): App
     case 'FST_ERR_BAD_URL':
       return AppError.of('URL_MALFORMED');
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      // A path segment longer than any id names no resource (Fastify's 414).
-      return AppError.of('NOT_FOUND');
+      return AppError.of('PATH_SEGMENT_TOO_LONG');
   }
   if (e?.validation) return new AppError(validationDetails(e.validation, validationMap));
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {

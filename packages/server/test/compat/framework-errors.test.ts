@@ -92,11 +92,11 @@ describe('framework errors on the Compatibility API', () => {
 });
 
 describe('framework errors on the native API', () => {
-  it('a path parameter over 100 characters is a 404 and a bad %-escape a 400, in the native shape', async () => {
+  it('a path parameter over 100 characters is a 414 and a bad %-escape a 400, in the native shape', async () => {
     for (const base of ['/api/messaging/logs', '/api/relay/rest/phone_numbers']) {
       const long = await server.api(`${base}/${'a'.repeat(101)}`);
-      expect(long.status).toBe(404);
-      expect(long.body).toEqual({ error: 'Not Found', message: expect.any(String) });
+      expect(long.status).toBe(414);
+      expect(long.body).toEqual({ error: 'URI Too Long', message: expect.stringMatching(/100 characters/) });
       const bad = await server.api(`${base}/${BAD_ESCAPE}`);
       expect(bad.status).toBe(400);
       expect(bad.body).toEqual({ error: 'Bad Request', message: expect.stringMatching(/%-escape/) });
