@@ -7,8 +7,10 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { AppError } from '../domain/app-error.js';
 import type { SimulatorControl } from '../domain/ports/simulator.js';
-import type { SessionAuthenticator } from './auth.js';
+import type { AuthThrottle } from '../util/auth-throttle.js';
+import { useAuthThrottle, type SessionAuthenticator } from './auth.js';
 import { resourceNotFound, sendCompatError } from './compat/error-format.js';
 import { COMPAT_PREFIXES } from './compat/plugin.js';
 import type { HttpDeps } from './deps.js';
@@ -28,6 +30,8 @@ export interface HttpAppOptions {
   readonly api?: boolean;
   /** The web console's session check, which every surface then accepts beside Basic auth. */
   readonly sessionAuth?: SessionAuthenticator;
+  /** Counts failed authentications per client address and project id (429 past their budget). */
+  readonly authThrottle?: AuthThrottle;
   /** Extra surfaces (Compatibility API, RELAY, console) registered by the composition root. */
   readonly surfaces?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }
@@ -59,15 +63,27 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimitBytes,
     ajv: { customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false, useDefaults: false } },
-    return503OnClosing: true,
+    // Requests arriving while the server closes are refused below, in their surface's shape.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     frameworkErrors: (err, request, reply) => sendSurfaceError(err, request, reply),
   });
   app.decorateRequest('principal', null);
   app.decorate('sessionAuth', opts.sessionAuth ?? null);
+  useAuthThrottle(app, opts.authThrottle ?? null);
 
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}` }));
   app.setErrorHandler((err, request, reply) => sendSurfaceError(err, request, reply));
+  // What Fastify's return503OnClosing does, with each surface's error shape instead of Fastify's.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('Connection', 'close');
+    throw AppError.of('UNAVAILABLE', { message: 'This server is shutting down; retry on another node or shortly.' });
+  });
 
   app.get('/', async (request) => ({
     name: 'Switchboard',

@@ -3,10 +3,12 @@
  * %-escape), before any route and its surface's handlers are chosen, or while parsing a body — are
  * answered in the shape of the surface the path belongs to: on the Compatibility API Twilio's
  * `{code, message, more_info, status}` with a numeric code, so both official clients raise a
- * RestException with a number; on the native API `{error, message}`. HTTP and HTTPS alike.
+ * RestException with a number; on the native API `{error, message}`. HTTP and HTTPS alike. So are
+ * requests refused while the server shuts down (Fastify's own would be `{"error",…,"statusCode":503}`).
  */
 import { request as httpsRequest } from 'node:https';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dataDirTrustedByTests } from '../helpers/tls.js';
 import { NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
 import { rejection, signalwireClient, twilioClient } from './clients.js';
@@ -105,3 +107,50 @@ describe('framework errors on the native API', () => {
     }
   });
 });
+
+describe('a request that arrives while the server shuts down', () => {
+  it('is refused with 503 in its surface\'s shape and Connection: close', async () => {
+    const closing = await startTestServer();
+    const { port } = new URL(closing.url);
+    // A long-poll keeps a connection busy, so closing the server does not drop it as idle; a
+    // Compatibility API request sent on it once the server is closing is refused.
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (d: Buffer) => (received += d.toString()));
+    const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    const head = (path: string) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${closing.auth}\r\n\r\n`;
+    // The long-poll is in flight once it listens for handset messages.
+    const listening = vi.spyOn(closing.bus, 'subscribe');
+    socket.write(head('/api/simulator/messages/wait?to=%2B15550009999&timeout=20'));
+    await vi.waitFor(() => expect(listening).toHaveBeenCalledWith('handset.received', expect.any(Function)), { timeout: 5_000 });
+    const stopped = closing.stop();
+    // Once nothing listens any more, the server is closing.
+    await eventuallyRefused(Number(port));
+    socket.write(head(`/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`));
+    // Release the long-poll: its answer goes first, then the refusal, then the connection closes.
+    closing.bus.publish('handset.received', { seq: 1, projectId: PROJECT_ID, messageId: null, from: NUMBERS[0]!, to: '+15550009999', body: 'release', media: [], segments: 1, receivedAt: Date.now() } as never);
+    await ended;
+    await stopped;
+    const responses = received.split(/(?=HTTP\/1\.1 )/);
+    expect(responses[0]).toMatch(/^HTTP\/1\.1 200/);
+    const refused = responses[1]!;
+    expect(refused).toMatch(/^HTTP\/1\.1 503/);
+    expect(refused).toMatch(/\r\nconnection: close\r\n/i);
+    expect(refused).toMatch(/\r\nretry-after: \d+\r\n/i);
+    expect(JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4))).toEqual({ code: 20503, message: expect.stringMatching(/shutting down/), more_info: expect.any(String), status: 503 });
+  });
+});
+
+/** Wait until nothing listens on `port` any more. */
+async function eventuallyRefused(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.on('connect', () => (s.destroy(), resolve(false)));
+      s.on('error', () => resolve(true));
+    });
+    if (refused) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('the server kept listening');
+}
