@@ -16,6 +16,7 @@ import type { SmppSection } from '../carriers/smpp/config.js';
 import { ConfigError } from '../config/load.js';
 import type { ConsoleSessionRepository } from '../domain/ports/store.js';
 import type { Engine } from '../engine/index.js';
+import { AuthThrottle } from '../util/auth-throttle.js';
 import { buildHttpApp } from '../http/app.js';
 import { compatPlugin } from '../http/compat/plugin.js';
 import { devLoginPolicy } from '../http/console/dev-login.js';
@@ -54,6 +55,8 @@ export interface Surfaces {
   readonly app: FastifyInstance;
   /** Timeouts and connection caps of the node servers, already applied to `app.server`; give them to `listenHttps`. */
   readonly serverLimits: ServerLimits;
+  /** Failed authentications per client address and project id, shared by the REST surfaces and RELAY. */
+  readonly authThrottle: AuthThrottle;
   readonly consoleSessions: ConsoleSessions | null;
   readonly consoleFeed: ConsoleFeed | null;
 }
@@ -65,6 +68,13 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
   const deps = httpDeps(engine, settings.publicUrl);
   const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(p.consoleSessionRepository, engine.clock, { ttlMs: settings.consoleSessionTtlMs }, engine.bus) : null;
   const consoleFeed = settings.consoleEnabled ? new ConsoleFeed(engine.bus) : null;
+  const authThrottle = new AuthThrottle({
+    perAddress: { burst: settings.authFailureBurstPerAddress, perMinute: settings.authFailuresPerMinutePerAddress },
+    perProject: { burst: settings.authFailureBurstPerProject, perMinute: settings.authFailuresPerMinutePerProject },
+    now: () => engine.clock.now(),
+    onLimited: (kind, key, retryAfterMs) =>
+      p.logger.warn({ [kind]: key, retryAfterMs }, `failed authentications limited for this ${kind === 'address' ? 'client address' : 'project id'}: further attempts get 429 until its budget refills (credentials that worked before still pass)`),
+  });
   const app = await buildHttpApp({
     logger: p.logger,
     bodyLimitBytes: settings.bodyLimitBytes,
@@ -91,6 +101,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
         : []),
     ],
     ...(consoleSessions ? { sessionAuth: consoleSessions } : {}),
+    authThrottle,
   });
   const serverLimits = new ServerLimits(
     {
@@ -103,7 +114,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
     p.logger,
   );
   serverLimits.apply(app.server, { tls: false });
-  return { app, serverLimits, consoleSessions, consoleFeed };
+  return { app, serverLimits, authThrottle, consoleSessions, consoleFeed };
 }
 
 /** The operator's certificate, or the local CA's (generated at first start). */

@@ -112,6 +112,38 @@ export const SETTINGS = {
     default: 30_000,
     parse: parsers.int(100, 3_600_000),
   },
+  authFailureBurstPerAddress: {
+    key: 'auth.failureBurstPerAddress',
+    env: 'SWITCHBOARD_AUTH_FAILURE_BURST_PER_ADDRESS',
+    flag: null,
+    description: 'Failed authentications (wrong Basic credentials, console logins, RELAY connects) one client address may make in a row; then it gets 429 with Retry-After until failures are forgiven (credentials that worked before still pass).',
+    default: 20,
+    parse: parsers.int(1, 1_000_000),
+  },
+  authFailuresPerMinutePerAddress: {
+    key: 'auth.failuresPerMinutePerAddress',
+    env: 'SWITCHBOARD_AUTH_FAILURES_PER_MINUTE_PER_ADDRESS',
+    flag: null,
+    description: 'Failed authentications forgiven per minute per client address.',
+    default: 60,
+    parse: parsers.int(1, 1_000_000),
+  },
+  authFailureBurstPerProject: {
+    key: 'auth.failureBurstPerProject',
+    env: 'SWITCHBOARD_AUTH_FAILURE_BURST_PER_PROJECT',
+    flag: null,
+    description: 'Failed authentications naming one project id (from any address) in a row; then attempts for it get 429 with Retry-After, except credentials that worked before.',
+    default: 100,
+    parse: parsers.int(1, 1_000_000),
+  },
+  authFailuresPerMinutePerProject: {
+    key: 'auth.failuresPerMinutePerProject',
+    env: 'SWITCHBOARD_AUTH_FAILURES_PER_MINUTE_PER_PROJECT',
+    flag: null,
+    description: 'Failed authentications forgiven per minute per project id.',
+    default: 300,
+    parse: parsers.int(1, 1_000_000),
+  },
   nodeId: { key: 'nodeId', env: 'SWITCHBOARD_NODE_ID', flag: 'node-id', description: 'Name of this node in leases and logs.', default: null as string | null, defaultLabel: 'host name and process id', parse: parsers.optionalString },
 
   databaseUrl: {

@@ -1,21 +1,67 @@
 /**
  * HTTP Basic authentication with `project_id:api_token`, shared by every REST surface. Each surface
- * turns the thrown `AppError` (UNAUTHORIZED / FORBIDDEN) into its own error shape.
+ * turns the thrown `AppError` (UNAUTHORIZED / FORBIDDEN / RATE_LIMITED) into its own error shape.
+ * Failed credentials are counted per client address and project id (`AuthThrottle`): once either
+ * has failed too often, requests get 429 with `Retry-After` before their credentials are checked,
+ * except credentials that worked before.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/app-error.js';
 import type { TokenScope } from '../domain/credentials.js';
 import type { CredentialVerifier, Principal } from '../engine/admin/credential-verifier.js';
+import type { AuthThrottle } from '../util/auth-throttle.js';
+import { clientAddressKey } from '../util/client-address.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by a surface's auth hook for authenticated routes. */
     principal: Principal | null;
+    /** Seconds the client must wait after failing authentication too often (sent as `Retry-After`). */
+    authRetryAfterSeconds: number;
   }
   interface FastifyInstance {
     /** The web console's session check, when the console is enabled (see `SessionAuthenticator`). */
     sessionAuth: SessionAuthenticator | null;
+    /** Counts failed credentials (see `useAuthThrottle`); null: not limited. */
+    authThrottle: AuthThrottle | null;
   }
+}
+
+/** Limit failed authentications on every surface of `app` (call before registering them). */
+export function useAuthThrottle(app: FastifyInstance, throttle: AuthThrottle | null): void {
+  app.decorate('authThrottle', throttle);
+  app.decorateRequest('authRetryAfterSeconds', 0);
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.authRetryAfterSeconds > 0 && reply.statusCode === 429) reply.header('Retry-After', String(request.authRetryAfterSeconds));
+    done(null, payload);
+  });
+}
+
+/**
+ * Check presented credentials (Basic auth, the console login), counting failures: null when they
+ * are wrong, RATE_LIMITED (429, with `Retry-After`) when the client address or the project id has
+ * failed too often.
+ */
+export async function verifyCredentials(verifier: CredentialVerifier, request: FastifyRequest, projectId: string, token: string): Promise<Principal | null> {
+  const throttle = request.server.authThrottle;
+  if (!throttle) return verifier.verify(projectId, token);
+  const address = clientAddressKey(request.ip);
+  const before = throttle.check(address, projectId, token);
+  if (before.limited) throw tooManyFailures(request, before.retryAfterMs);
+  const principal = await verifier.verify(projectId, token);
+  if (principal) {
+    throttle.succeeded(projectId, token);
+    return principal;
+  }
+  const after = throttle.failed(address, projectId);
+  if (after.limited) throw tooManyFailures(request, after.retryAfterMs);
+  return null;
+}
+
+function tooManyFailures(request: FastifyRequest, retryAfterMs: number): AppError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  request.authRetryAfterSeconds = seconds;
+  return AppError.of('RATE_LIMITED', { message: `Too many failed authentications from your address or for this project; retry in ${seconds} s.` });
 }
 
 /**
@@ -57,7 +103,7 @@ export async function authenticate(verifier: CredentialVerifier, request: Fastif
   const header = request.headers.authorization;
   const viaSession = header === undefined && request.server.sessionAuth ? await request.server.sessionAuth.authenticate(request) : null;
   const creds = viaSession ? null : parseBasicAuth(header);
-  const principal = viaSession ?? (creds ? await verifier.verify(creds.user, creds.password) : null);
+  const principal = viaSession ?? (creds ? await verifyCredentials(verifier, request, creds.user, creds.password) : null);
   if (!principal) throw AppError.of('UNAUTHORIZED');
   if (!principal.scopes.has(scope)) throw AppError.of('FORBIDDEN', { message: `This API token lacks the "${scope}" scope.` });
   request.principal = principal;

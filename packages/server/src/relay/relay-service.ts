@@ -10,7 +10,7 @@
  * session that cannot keep an event (buffer or node budget full) is dropped whole, so a resume
  * either replays everything missed, in order, or reports `session_restored: false`.
  */
-import type { ConsoleRelaySession } from '@switchboard/protocol';
+import { METHOD_CONNECT, RPC_ERRORS, type ConsoleRelaySession } from '@switchboard/protocol';
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
@@ -19,9 +19,11 @@ import type { RelayResumeStore } from '../domain/ports/relay-resume.js';
 import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
+import type { AuthThrottle } from '../util/auth-throttle.js';
 import { BufferBudget } from './buffer-budget.js';
 import { RelayConnection, type ConnectionHost, type Reply } from './connection.js';
 import { RelayEventRouter } from './event-router.js';
+import { RpcError } from './frames.js';
 import { InMemoryResumeStore } from './in-memory-resume-store.js';
 import { RELAY_CONSTANTS, type RelayLimits } from './limits.js';
 import { RpcDispatcher } from './rpc-dispatcher.js';
@@ -42,6 +44,8 @@ export interface RelayServiceDeps {
    * that budget (the store shared by several nodes moves events between it and the database).
    */
   readonly resume?: RelayResumeStore | ((budget: BufferBudget) => RelayResumeStore);
+  /** Counts failed `signalwire.connect` credentials per client address and project id (shared with the REST surfaces). */
+  readonly authThrottle?: AuthThrottle;
 }
 
 export class RelayService implements ConnectionHost {
@@ -146,7 +150,28 @@ export class RelayService implements ConnectionHost {
   }
 
   dispatch(conn: RelayConnection, method: string, params: unknown): Promise<Reply> | Reply {
-    return this.dispatcher.dispatch(conn, method, params);
+    const throttle = this.deps.authThrottle;
+    const creds = method === METHOD_CONNECT && conn.state === 'awaiting' && throttle ? credentialsOf(params) : null;
+    if (!creds) return this.dispatcher.dispatch(conn, method, params);
+    return this.connectCounted(conn, params, creds.project, creds.token, throttle!);
+  }
+
+  /** `signalwire.connect` with credentials: refused while their address or project has failed too often (-32005), failures counted. */
+  private async connectCounted(conn: RelayConnection, params: unknown, project: string, token: string, throttle: AuthThrottle): Promise<Reply> {
+    const before = throttle.check(conn.remoteAddress, project, token);
+    if (before.limited) throw tooManyFailures(before.retryAfterMs);
+    try {
+      const reply = await this.dispatcher.dispatch(conn, METHOD_CONNECT, params);
+      throttle.succeeded(project, token);
+      return reply;
+    } catch (err) {
+      // With a project and a token given, -32002 from connect means they do not match.
+      if (err instanceof RpcError && err.code === RPC_ERRORS.AUTHENTICATION_FAILED) {
+        const after = throttle.failed(conn.remoteAddress, project);
+        if (after.limited) throw tooManyFailures(after.retryAfterMs);
+      }
+      throw err;
+    }
   }
 
   connectionClosed(conn: RelayConnection): void {
@@ -218,4 +243,16 @@ export class RelayService implements ConnectionHost {
     for (const conn of this.connections) conn.tick(now);
     this.resume.expire(now).catch((err: unknown) => this.deps.logger.error({ err }, 'expiring parked RELAY sessions failed'));
   }
+}
+
+/** The project and token of a `signalwire.connect`, when both are strings. */
+function credentialsOf(params: unknown): { project: string; token: string } | null {
+  const auth = params && typeof params === 'object' ? (params as { authentication?: unknown }).authentication : undefined;
+  if (!auth || typeof auth !== 'object') return null;
+  const { project, token } = auth as Record<string, unknown>;
+  return typeof project === 'string' && typeof token === 'string' ? { project, token } : null;
+}
+
+function tooManyFailures(retryAfterMs: number): RpcError {
+  return new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, 'Too many failed authentications from your address or for this project; retry later.', { retry_after_ms: retryAfterMs }, true);
 }

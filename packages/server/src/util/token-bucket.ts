@@ -37,6 +37,12 @@ export class TokenBucket {
     return false;
   }
 
+  /** True when the bucket has refilled to its burst (nothing taken lately). */
+  isFull(now: number): boolean {
+    this.refill(now);
+    return this.tokens >= this.burst;
+  }
+
   /** When one whole token will be available (ms). */
   nextAt(now: number): number {
     this.refill(now);

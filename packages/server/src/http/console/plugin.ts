@@ -8,7 +8,7 @@ import type { ConsoleConnections, ConsoleFeatures, ConsoleMessageDetail, Console
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, detail } from '../../domain/app-error.js';
 import { TOKEN_SCOPES } from '../../domain/credentials.js';
-import { authenticate, principalOf } from '../auth.js';
+import { authenticate, principalOf, verifyCredentials } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { useNativeErrors } from '../native/error-format.js';
@@ -104,7 +104,7 @@ export function consoleSurface(deps: ConsoleDeps) {
         if (typeof b.project_id !== 'string' || b.project_id.trim() === '') errors.push(detail('INVALID_PARAMETER', { attribute: 'project_id', message: 'project_id is required: the ID of your project.' }));
         if (typeof b.api_token !== 'string' || b.api_token.trim() === '') errors.push(detail('INVALID_PARAMETER', { attribute: 'api_token', message: 'api_token is required: an API token of that project.' }));
         if (errors.length) throw new AppError(errors);
-        const principal = await http.verifier.verify((b.project_id as string).trim(), (b.api_token as string).trim());
+        const principal = await verifyCredentials(http.verifier, request, (b.project_id as string).trim(), (b.api_token as string).trim());
         if (!principal) throw AppError.of('UNAUTHORIZED', { message: 'That project ID and API token do not match.' });
         const live = await sessions.open(principal.projectId, { tokenId: principal.tokenId ?? null, scopes: principal.scopes, dev: false });
         setCookie(request, reply, live);

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { AuthThrottle, type ThrottledKey } from './auth-throttle.js';
+
+function setup(maxKeys?: number) {
+  let now = 1_000_000;
+  const limited: Array<[ThrottledKey, string]> = [];
+  const throttle = new AuthThrottle({
+    perAddress: { burst: 3, perMinute: 60 },
+    perProject: { burst: 5, perMinute: 60 },
+    ...(maxKeys ? { maxKeys } : {}),
+    now: () => now,
+    onLimited: (kind, key) => limited.push([kind, key]),
+  });
+  return { throttle, limited, advance: (ms: number) => (now += ms) };
+}
+
+describe('AuthThrottle', () => {
+  it('lets an address fail its burst, then refuses it (with when to retry) until a failure is forgiven', () => {
+    const { throttle, limited, advance } = setup();
+    for (let i = 0; i < 3; i++) {
+      expect(throttle.check('192.0.2.1', `p${i}`, 'bad')).toEqual({ limited: false });
+      expect(throttle.failed('192.0.2.1', `p${i}`)).toEqual({ limited: false });
+    }
+    expect(throttle.check('192.0.2.1', 'p9', 'bad')).toEqual({ limited: true, retryAfterMs: 1000 });
+    expect(throttle.check('192.0.2.2', 'p9', 'bad')).toEqual({ limited: false });
+    advance(1000);
+    expect(throttle.check('192.0.2.1', 'p9', 'bad')).toEqual({ limited: false });
+    expect(limited).toEqual([['address', '192.0.2.1']]);
+  });
+
+  it('limits a project id attacked from many addresses, but never credentials that worked', () => {
+    const { throttle, limited } = setup();
+    throttle.succeeded('victim', 'good-token');
+    for (let i = 0; i < 5; i++) expect(throttle.failed(`198.51.100.${i}`, 'victim')).toEqual({ limited: false });
+    expect(throttle.failed('198.51.100.9', 'victim')).toMatchObject({ limited: true });
+    expect(throttle.check('203.0.113.1', 'victim', 'another-token')).toMatchObject({ limited: true });
+    expect(throttle.check('203.0.113.1', 'victim', 'good-token')).toEqual({ limited: false });
+    expect(throttle.check('203.0.113.1', 'other-project', 'x')).toEqual({ limited: false });
+    expect(limited).toEqual([['project', 'victim']]);
+  });
+
+  it('reports a key once per episode: again only after its bucket has refilled', () => {
+    const { throttle, limited, advance } = setup();
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 4; i++) throttle.failed('192.0.2.1', `p${round}-${i}`);
+      advance(1000);
+    }
+    expect(limited.filter(([k]) => k === 'address')).toHaveLength(1);
+    advance(10_000);
+    for (let i = 0; i < 4; i++) throttle.failed('192.0.2.1', `q${i}`);
+    expect(limited.filter(([k]) => k === 'address')).toHaveLength(2);
+  });
+
+  it('keeps at most maxKeys entries per map', () => {
+    const { throttle } = setup(100);
+    for (let i = 0; i < 10_000; i++) {
+      throttle.failed(`10.0.${i >> 8}.${i & 255}`, `project-${i}`);
+      throttle.succeeded(`project-${i}`, 'token');
+    }
+    expect(throttle.size).toBeLessThanOrEqual(300);
+  });
+});
