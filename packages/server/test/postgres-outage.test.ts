@@ -85,7 +85,7 @@ describe.skipIf(servicesOff)('a node that loses PostgreSQL', () => {
     expect(compat.body).toMatchObject({ code: 20503, status: 503 });
 
     const rpc = await relay.call('messaging.send', { to_number: '+15557800003', from_number: NUMBERS[0], body: 'during' });
-    expect(rpc.error).toEqual({ code: -32005, message: expect.stringMatching(/temporarily unable/) });
+    expect(rpc.error).toEqual({ code: -32005, message: expect.stringMatching(/temporarily unable/), data: { retry_after_ms: 1000 } });
     await relay.close();
 
     const ready = await server.api('/ready', { auth: null });

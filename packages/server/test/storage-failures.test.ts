@@ -94,7 +94,7 @@ describe.skipIf(serversOnPostgres)('a SQLite server whose disk fills up', () => 
       const r = await relay.call('messaging.send', { to_number: '+15557800004', from_number: NUMBERS[0], body: LONG_BODY });
       return r.error ? r : undefined;
     }, 'RELAY');
-    expect(rpc.error).toEqual({ code: -32005, message: expect.stringMatching(/temporarily unable/) });
+    expect(rpc.error).toEqual({ code: -32005, message: expect.stringMatching(/temporarily unable/), data: { retry_after_ms: 1000 } });
     await relay.close();
 
     // Readiness goes red with the reason, and stays red while receipts wait to be written (a small

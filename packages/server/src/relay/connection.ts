@@ -279,8 +279,9 @@ export class RelayConnection implements SessionLink {
       return;
     }
     if (isStoreUnavailable(err)) {
-      // The database is unreachable: nothing was written; the client may retry shortly.
-      this.sendError(f.id, new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, ERRORS.UNAVAILABLE.message));
+      // Storage is unavailable (database unreachable, disk full or read-only): nothing was written;
+      // the client may retry shortly, as the REST surfaces' Retry-After says.
+      this.sendError(f.id, new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, ERRORS.UNAVAILABLE.message, { retry_after_ms: 1000 }));
       return;
     }
     this.host.warn(err, `RELAY ${f.method} failed`);
