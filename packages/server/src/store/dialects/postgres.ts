@@ -40,8 +40,23 @@ export function isConnectionError(err: unknown): boolean {
   return typeof message === 'string' && /^(Connection terminated|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated unexpectedly)/i.test(message);
 }
 
+/**
+ * SQLSTATEs that mean the server cannot store anything now, on a connection that is still fine:
+ * insufficient resources (class 53: disk full 53100, out of memory 53200), an I/O error (58030),
+ * or a read-only server (25006: a standby after failover, `default_transaction_read_only`).
+ */
+const STORAGE_SQLSTATE = /^(53...|58030|25006)$/;
+
+/** True for errors that mean the database cannot take writes now rather than that the query is wrong. */
+export function isStorageError(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && STORAGE_SQLSTATE.test(code);
+}
+
 function unavailable(err: unknown): unknown {
-  return isConnectionError(err) ? new StoreUnavailableError(`database unavailable: ${(err as Error).message}`, { cause: err }) : err;
+  if (isConnectionError(err)) return new StoreUnavailableError(`database unavailable: ${(err as Error).message}`, { cause: err });
+  if (isStorageError(err)) return new StoreUnavailableError(`database cannot store data: ${(err as Error).message} (SQLSTATE ${(err as { code: string }).code})`, { cause: err });
+  return err;
 }
 
 /** The pool as Kysely sees it, with connection failures turned into `StoreUnavailableError`. */

@@ -1,0 +1,49 @@
+/**
+ * The PostgreSQL store when the server cannot store anything though it still answers: here a
+ * read-only session (SQLSTATE 25006, as on a standby after failover); disk full (53100) and I/O
+ * errors (58030) take the same path. Writes fail with `StoreUnavailableError` naming the SQLSTATE
+ * and keeping PostgreSQL's error as the cause (surfaces answer 503, not 500), reads go on, and the
+ * connection is kept: writes succeed on it again once the server takes them.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isStoreUnavailable } from '../../src/domain/ports/store.js';
+import { openPostgresStore } from '../../src/store/dialects/postgres.js';
+import type { KyselyStore } from '../../src/store/kysely-store.js';
+import { createTestDatabase, servicesOff, type TestDatabase } from '../helpers/postgres.js';
+
+describe.skipIf(servicesOff)('the PostgreSQL store when the server refuses writes', () => {
+  let database: TestDatabase;
+  let store: KyselyStore;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // One connection, so the session setting below applies to every query.
+    store = await openPostgresStore({ url: database.url, poolSize: 1 });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+
+  it('fails writes with StoreUnavailableError naming the SQLSTATE, serves reads, and writes again on the same connection', async () => {
+    const pid = async () => (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(store.db)).rows[0]!.pid;
+    const before = await pid();
+    await sql`set default_transaction_read_only = on`.execute(store.db);
+
+    for (const write of [() => store.leases.acquire('storage-test', 'me', 0, 60_000), () => store.transaction((tx) => tx.leases.acquire('storage-test', 'me', 0, 60_000))]) {
+      const err = await write().then(
+        () => null,
+        (e: unknown) => e as Error & { cause?: { code?: string } },
+      );
+      expect(isStoreUnavailable(err)).toBe(true);
+      expect(err!.message).toMatch(/read-only transaction.*\(SQLSTATE 25006\)/);
+      expect(err!.cause).toMatchObject({ code: '25006' });
+    }
+    expect(await store.leases.list()).toEqual([]);
+
+    await sql`set default_transaction_read_only = off`.execute(store.db);
+    expect(await store.leases.acquire('storage-test', 'me', 0, 60_000)).toBe(true);
+    expect(await pid()).toBe(before);
+  });
+});
