@@ -11,7 +11,7 @@ import { ERRORS } from '@switchboard/protocol';
 import type { Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { EngineMetrics } from '../domain/ports/metrics.js';
-import type { Store } from '../domain/ports/store.js';
+import type { Store, WebhookSettlement } from '../domain/ports/store.js';
 import { destinationOf, nextAttemptTarget, nextRetryAt, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookKind, type WebhookRetryPolicy } from '../domain/webhooks.js';
 import type { Logger } from '../domain/ports/logger.js';
 import { Batcher } from '../util/batcher.js';
@@ -54,7 +54,7 @@ export type ResponseHandler = (delivery: WebhookDeliveryRecord, response: Webhoo
 interface Settlement {
   readonly attempt: Omit<WebhookAttemptRecord, 'id'>;
   readonly id: number;
-  readonly result: Parameters<Store['webhooks']['settle']>[1];
+  readonly result: WebhookSettlement;
 }
 
 /** How one HTTP exchange went. */
@@ -95,11 +95,8 @@ export class WebhookRunner {
     this.policy = { windowMs: opts.retryWindowMs, maxAttempts: opts.maxAttempts, backoff: { initialMs: opts.retryBaseMs, maxMs: opts.retryMaxMs, jitter: 0.2 } };
     this.bookkeeping = new Batcher(async (items) => {
       await deps.store.transaction(async (tx) => {
-        // In id order, so concurrent transactions handing heads on lock rows in one order.
-        for (const s of [...items].sort((a, b) => a.id - b.id)) {
-          await tx.webhooks.recordAttempt(s.attempt);
-          await tx.webhooks.settle(s.id, s.result);
-        }
+        await tx.webhooks.recordAttempts(items.map((s) => s.attempt));
+        await tx.webhooks.settleMany(items.map((s) => ({ id: s.id, ...s.result })));
       });
       return items.map(() => undefined);
     }, 500);

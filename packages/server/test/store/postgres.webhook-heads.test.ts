@@ -2,10 +2,13 @@
  * The webhook head flag under real concurrency on PostgreSQL: a message's callbacks are enqueued
  * (one transaction each, as the journal writes them) while several nodes claim and settle the
  * message's earlier ones. Each message must always have exactly one claimable delivery while it has
- * any pending (never two out at once, never none left waiting), and its callbacks go in order.
+ * any pending (never two out at once, never none left waiting), and its callbacks go in order. Two
+ * tests hold one transaction open to force each order of an enqueue and a settle of one message.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import type { Repositories } from '../../src/domain/ports/store.js';
 import type { NewWebhookDelivery } from '../../src/domain/webhooks.js';
 import { openPostgresStore } from '../../src/store/dialects/postgres.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
@@ -15,6 +18,7 @@ const T0 = Date.UTC(2026, 0, 1);
 const P1 = '11111111-1111-4111-8111-111111111111';
 const MESSAGES = 60;
 const PER_MESSAGE = 5;
+const DELIVERED = { status: 'delivered' as const, attempts: 1, nextAttemptAt: T0, lastStatusCode: 200, lastError: null, at: T0 };
 
 describe.skipIf(servicesOff)('webhook heads on PostgreSQL under concurrent enqueue, claim and settle', () => {
   let db: TestDatabase;
@@ -78,13 +82,11 @@ describe.skipIf(servicesOff)('webhook heads on PostgreSQL under concurrent enque
             out.add(d.messageId!);
             order.set(d.messageId!, [...(order.get(d.messageId!) ?? []), Number(d.body)]);
           }
-          // Settled together in one transaction, in id order, as the runner's bookkeeping does. A
-          // delivery is out until its settle starts: a claim of its message before then is a second head.
+          // Settled together in one transaction, as the runner's bookkeeping does; a delivery is out
+          // until then: a claim of its message before is a second head.
           await store.transaction(async (tx) => {
-            for (const d of [...got].sort((a, b) => a.id - b.id)) {
-              out.delete(d.messageId!);
-              await tx.webhooks.settle(d.id, { status: 'delivered', attempts: 1, nextAttemptAt: T0, lastStatusCode: 200, lastError: null, at: T0 });
-            }
+            for (const d of got) out.delete(d.messageId!);
+            await tx.webhooks.settleMany(got.map((d) => ({ id: d.id, ...DELIVERED })));
           });
         }
       }),
@@ -96,7 +98,59 @@ describe.skipIf(servicesOff)('webhook heads on PostgreSQL under concurrent enque
   }
 
   it('hands each message’s head on exactly once, in order, while its later callbacks arrive', async () => {
-    // The window a race needs is narrow: a few rounds make a missing lock show (4 of 10 single rounds did).
-    for (let round = 0; round < 3; round++) expect(await race()).toEqual({ twice: 0, pending: 0, outOfOrder: 0 });
+    expect(await race()).toEqual({ twice: 0, pending: 0, outOfOrder: 0 });
+  });
+
+  /** Resolves once a session of the test database waits for a row lock, or `other` settles. */
+  async function waitsOrSettles(other: Promise<unknown>): Promise<void> {
+    let settled = false;
+    void other.finally(() => (settled = true)).catch(() => {});
+    while (!settled) {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(nodes[2]!.db);
+      if (rows[0]!.n > 0) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** A transaction on `store` that runs `work`, then stays open until `release` is called. */
+  function held(store: KyselyStore, work: (tx: Repositories) => Promise<void>) {
+    let release!: () => void;
+    let started!: () => void;
+    const ready = new Promise<void>((r) => (started = r));
+    const done = store.transaction(async (tx) => {
+      await work(tx);
+      started();
+      await new Promise<void>((r) => (release = r));
+    });
+    return { ready, done, release: () => release() };
+  }
+
+  it('lets a callback enqueued while its message’s head is being settled become the head (settle first)', async () => {
+    const m = randomUUID();
+    await nodes[0]!.webhooks.enqueueMany([delivery(m, 0)]);
+    const [head] = await nodes[0]!.webhooks.claimDue(T0, 1, 600_000, 'a');
+    const settle = held(nodes[0]!, (tx) => tx.webhooks.settleMany([{ id: head!.id, ...DELIVERED }]));
+    await settle.ready;
+    // The enqueue waits for the settle (it locks the message's pending rows); without that it would
+    // see the head still pending, and the settle's hand-on would not see the new delivery.
+    const enqueue = nodes[1]!.transaction((tx) => tx.webhooks.enqueueMany([delivery(m, 1)]));
+    await waitsOrSettles(enqueue);
+    settle.release();
+    await Promise.all([settle.done, enqueue]);
+    expect((await nodes[2]!.webhooks.claimDue(T0, 10, 1000, 'b')).map((d) => d.body)).toEqual(['1']);
+  });
+
+  it('lets a callback enqueued while its message’s head is being settled become the head (enqueue first)', async () => {
+    const m = randomUUID();
+    await nodes[0]!.webhooks.enqueueMany([delivery(m, 0)]);
+    const [head] = await nodes[0]!.webhooks.claimDue(T0, 1, 600_000, 'a');
+    const enqueue = held(nodes[1]!, (tx) => tx.webhooks.enqueueMany([delivery(m, 1)]));
+    await enqueue.ready;
+    // The settle waits for the enqueue's lock on the head, then its hand-on sees the new delivery.
+    const settle = nodes[0]!.transaction((tx) => tx.webhooks.settleMany([{ id: head!.id, ...DELIVERED }]));
+    await waitsOrSettles(settle);
+    enqueue.release();
+    await Promise.all([settle, enqueue.done]);
+    expect((await nodes[2]!.webhooks.claimDue(T0, 10, 1000, 'b')).map((d) => d.body)).toEqual(['1']);
   });
 });

@@ -1352,6 +1352,25 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(await store.webhooks.redrive(P2, {}, T0 + 400)).toBe(1);
       });
 
+      it('settles a batch and records its attempts at once, handing each finished message’s head on', async () => {
+        const [m, n] = [randomUUID(), randomUUID()];
+        await store.webhooks.enqueueMany([delivery(P1, m, { body: 'm1' }), delivery(P1, m, { body: 'm2' }), delivery(P1, n, { body: 'n1' }), delivery(P1, n, { body: 'n2' })]);
+        const claimed = await store.webhooks.claimDue(T0, 10, 1000, 'node-a');
+        expect(bodies(claimed)).toEqual(['m1', 'n1']);
+        const [m1, n1] = [claimed.find((d) => d.body === 'm1')!, claimed.find((d) => d.body === 'n1')!];
+        const attempt = (d: { id: number }, n: number) => ({ deliveryId: d.id, projectId: P1, attempt: n, url: 'https://example.com/status', at: T0 + n, durationMs: 3, statusCode: 200, error: null, signature: 's', responseExcerpt: null });
+        await store.transaction(async (tx) => {
+          await tx.webhooks.recordAttempts([attempt(m1, 1), attempt(n1, 1), attempt(n1, 2)]);
+          await tx.webhooks.settleMany([
+            { id: n1.id, ...failed(T0 + 5), status: 'pending', nextAttemptAt: T0 + 50 },
+            { id: m1.id, ...done(T0 + 5) },
+          ]);
+        });
+        expect((await store.webhooks.listAttempts(P1, n1.id)).map((a) => a.attempt)).toEqual([1, 2]);
+        expect(bodies(await store.webhooks.claimDue(T0 + 10, 10, 1000, 'node-a'))).toEqual(['m2']);
+        expect(await store.webhooks.get(P1, n1.id)).toMatchObject({ status: 'pending', nextAttemptAt: T0 + 50, leaseOwner: null });
+      });
+
       it('gives a failed delivery retried now a fresh window, and a waiting one keeps its own', async () => {
         await store.webhooks.enqueueMany([delivery(P1, randomUUID(), { body: 'f' }), delivery(P1, randomUUID(), { body: 'w' })]);
         const claimed = await store.webhooks.claimDue(T0, 10, 1000, 'node-a');

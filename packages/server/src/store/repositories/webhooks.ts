@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { WebhookClaimLimits, WebhookRedriveFilter, WebhookRepository } from '../../domain/ports/store.js';
+import type { WebhookClaimLimits, WebhookRedriveFilter, WebhookRepository, WebhookSettlement } from '../../domain/ports/store.js';
 import { destinationOf, type NewWebhookDelivery, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookDeliveryStatus } from '../../domain/webhooks.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
@@ -62,34 +62,36 @@ export class KyselyWebhookRepository implements WebhookRepository {
 
   async claimDue(now: number, limit: number, leaseMs: number, owner: string, limits?: WebhookClaimLimits): Promise<WebhookDeliveryRecord[]> {
     if (limit <= 0) return [];
-    return this.atomically(async (db) => {
-      const room = new Map(Object.entries(limits?.room ?? {}));
-      const chosen: number[] = [];
-      // Each round leaves out the destinations that are full, so a backlog of one receiver's
-      // deliveries ahead in the queue cannot hide every other destination's.
-      for (let round = 0; round < 8 && chosen.length < limit; round++) {
-        const full = [...room].filter(([, n]) => n <= 0).map(([d]) => d);
-        let q = db.selectFrom('webhook_deliveries').select(['id', 'destination']).where(PENDING_HEAD).where('next_attempt_at', '<=', now);
-        if (full.length) q = q.where('destination', 'not in', full);
-        if (chosen.length) q = q.where('id', 'not in', chosen);
-        const want = limit - chosen.length;
-        const rows = await this.traits.lockForClaim(q.orderBy('next_attempt_at').orderBy('id').limit(want)).execute();
-        let skipped = false;
-        for (const r of rows) {
-          const left = limits ? (room.get(r.destination) ?? limits.perDestination) : Infinity;
-          if (left <= 0) {
-            skipped = true;
-            continue;
-          }
-          chosen.push(num(r.id));
-          if (limits) room.set(r.destination, left - 1);
+    const room = new Map(Object.entries(limits?.room ?? {}));
+    const chosen: number[] = [];
+    // Each round leaves out the destinations that are full, so a backlog of one receiver's
+    // deliveries ahead in the queue cannot hide every other destination's.
+    for (let round = 0; round < 8 && chosen.length < limit; round++) {
+      const full = [...room].filter(([, n]) => n <= 0).map(([d]) => d);
+      let q = this.db.selectFrom('webhook_deliveries').select(['id', 'destination']).where(PENDING_HEAD).where('next_attempt_at', '<=', now);
+      if (full.length) q = q.where('destination', 'not in', full);
+      if (chosen.length) q = q.where('id', 'not in', chosen);
+      const want = limit - chosen.length;
+      const rows = await this.traits.lockForClaim(q.orderBy('next_attempt_at').orderBy('id').limit(want)).execute();
+      let skipped = false;
+      for (const r of rows) {
+        const left = limits ? (room.get(r.destination) ?? limits.perDestination) : Infinity;
+        if (left <= 0) {
+          skipped = true;
+          continue;
         }
-        if (rows.length < want || !skipped) break;
+        chosen.push(num(r.id));
+        if (limits) room.set(r.destination, left - 1);
       }
-      if (chosen.length === 0) return [];
-      const rows = await db.updateTable('webhook_deliveries').set({ next_attempt_at: now + leaseMs, lease_owner: owner }).where('id', 'in', chosen).returningAll().execute();
-      return rows.map(deliveryFromRow).sort((a, b) => a.id - b.id);
-    });
+      if (rows.length < want || !skipped) break;
+    }
+    if (chosen.length === 0) return [];
+    // No transaction: the lease is taken only on rows still due and not locked by another claimer
+    // (skipped, never waited for, so claimers cannot deadlock); a row another claimer leased since
+    // it was read is no longer due and is left out.
+    const stillDue = this.traits.lockForClaim(this.db.selectFrom('webhook_deliveries').select('id').where('id', 'in', chosen).where(PENDING_HEAD).where('next_attempt_at', '<=', now));
+    const rows = await this.db.updateTable('webhook_deliveries').set({ next_attempt_at: now + leaseMs, lease_owner: owner }).where('id', 'in', stillDue).returningAll().execute();
+    return rows.map(deliveryFromRow).sort((a, b) => a.id - b.id);
   }
 
   async deferDestination(destination: string, until: number): Promise<number> {
@@ -105,45 +107,54 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async recordAttempt(a: Omit<WebhookAttemptRecord, 'id'>): Promise<void> {
-    await this.db
-      .insertInto('webhook_attempts')
-      .values({
-        delivery_id: a.deliveryId,
-        project_id: a.projectId,
-        attempt: a.attempt,
-        url: a.url,
-        at: a.at,
-        duration_ms: a.durationMs,
-        status_code: a.statusCode,
-        error: a.error,
-        signature: a.signature,
-        response_excerpt: a.responseExcerpt,
-      })
-      .execute();
+    await this.recordAttempts([a]);
   }
 
-  async settle(
-    id: number,
-    r: { status: 'delivered' | 'failed' | 'pending'; attempts: number; nextAttemptAt: number; lastStatusCode: number | null; lastError: string | null; at: number; destination?: string },
-  ): Promise<void> {
-    const done = r.status !== 'pending';
-    const row = await this.db
-      .updateTable('webhook_deliveries')
-      .set({
-        status: r.status,
-        attempts: r.attempts,
-        next_attempt_at: r.nextAttemptAt,
-        last_status_code: r.lastStatusCode,
-        last_error: r.lastError,
-        lease_owner: null,
-        updated_at: r.at,
-        ...(done ? { head: 0 } : {}),
-        ...(r.destination !== undefined ? { destination: r.destination } : {}),
-      })
-      .where('id', '=', id)
-      .returning('message_id')
-      .executeTakeFirst();
-    if (done && row?.message_id) await this.handHeadsOn([row.message_id]);
+  async recordAttempts(attempts: ReadonlyArray<Omit<WebhookAttemptRecord, 'id'>>): Promise<void> {
+    if (attempts.length === 0) return;
+    const rows = attempts.map((a) => ({
+      delivery_id: a.deliveryId,
+      project_id: a.projectId,
+      attempt: a.attempt,
+      url: a.url,
+      at: a.at,
+      duration_ms: a.durationMs,
+      status_code: a.statusCode,
+      error: a.error,
+      signature: a.signature,
+      response_excerpt: a.responseExcerpt,
+    }));
+    for (const chunk of chunkRows(rows, 10, this.traits.maxParameters)) await this.db.insertInto('webhook_attempts').values(chunk).execute();
+  }
+
+  async settle(id: number, r: WebhookSettlement): Promise<void> {
+    await this.settleMany([{ id, ...r }]);
+  }
+
+  async settleMany(results: ReadonlyArray<WebhookSettlement & { readonly id: number }>): Promise<void> {
+    const handOn = new Set<string>();
+    // In id order, so concurrent transactions lock rows in one order.
+    for (const r of [...results].sort((a, b) => a.id - b.id)) {
+      const done = r.status !== 'pending';
+      const row = await this.db
+        .updateTable('webhook_deliveries')
+        .set({
+          status: r.status,
+          attempts: r.attempts,
+          next_attempt_at: r.nextAttemptAt,
+          last_status_code: r.lastStatusCode,
+          last_error: r.lastError,
+          lease_owner: null,
+          updated_at: r.at,
+          ...(done ? { head: 0 } : {}),
+          ...(r.destination !== undefined ? { destination: r.destination } : {}),
+        })
+        .where('id', '=', r.id)
+        .returning('message_id')
+        .executeTakeFirst();
+      if (done && row?.message_id) handOn.add(row.message_id);
+    }
+    for (const chunk of chunkRows([...handOn], 1, this.traits.maxParameters)) await this.handHeadsOn(chunk);
   }
 
   async get(projectId: string, id: number): Promise<WebhookDeliveryRecord | undefined> {

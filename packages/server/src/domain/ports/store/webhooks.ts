@@ -18,6 +18,18 @@ export interface WebhookRedriveFilter {
   readonly createdBefore?: number;
 }
 
+/** The result of an attempt: delivered, failed for good, or pending again at `nextAttemptAt`. */
+export interface WebhookSettlement {
+  readonly status: 'delivered' | 'failed' | 'pending';
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly lastStatusCode: number | null;
+  readonly lastError: string | null;
+  readonly at: number;
+  /** Where the next attempt goes, when that changes (a cXML fallback URL). */
+  readonly destination?: string;
+}
+
 export interface WebhookRepository {
   enqueueMany(deliveries: readonly NewWebhookDelivery[]): Promise<void>;
   /**
@@ -35,15 +47,15 @@ export interface WebhookRepository {
   /** Make deliveries leased by `owner` (or by anyone, when null) due now. */
   releaseLeases(owner: string | null, now: number): Promise<number>;
   recordAttempt(attempt: Omit<WebhookAttemptRecord, 'id'>): Promise<void>;
+  /** Several attempts in one statement (the runner's bookkeeping batch). */
+  recordAttempts(attempts: ReadonlyArray<Omit<WebhookAttemptRecord, 'id'>>): Promise<void>;
   /**
-   * Record the result of an attempt: delivered, failed for good, or pending again at `nextAttemptAt`
-   * (to `destination` when the next attempt goes elsewhere). A delivery that leaves `pending` hands
-   * its message's head to the message's next pending delivery.
+   * Record the result of an attempt (to `destination` when the next attempt goes elsewhere). A
+   * delivery that leaves `pending` hands its message's head to the message's next pending delivery.
    */
-  settle(
-    id: number,
-    result: { status: 'delivered' | 'failed' | 'pending'; attempts: number; nextAttemptAt: number; lastStatusCode: number | null; lastError: string | null; at: number; destination?: string },
-  ): Promise<void>;
+  settle(id: number, result: WebhookSettlement): Promise<void>;
+  /** `settle` for several deliveries, handing heads on once for all of them (call inside a transaction). */
+  settleMany(results: ReadonlyArray<WebhookSettlement & { readonly id: number }>): Promise<void>;
   get(projectId: string, id: number): Promise<WebhookDeliveryRecord | undefined>;
   listForMessage(projectId: string, messageId: string): Promise<WebhookDeliveryRecord[]>;
   listAttempts(projectId: string, deliveryId: number): Promise<WebhookAttemptRecord[]>;
