@@ -160,11 +160,11 @@ export class ServerLimits {
     socket.on('data', count);
     req.once('end', () => socket.off('data', count));
     const writeHead = res.writeHead;
-    const limits = this;
+    const linger = () => this.lingerUntilRead(req, socket);
     res.writeHead = function (this: ServerResponse, statusCode: number, ...rest: unknown[]) {
       if (statusCode === 413 && !req.complete && !draining) {
         draining = true;
-        limits.lingerUntilRead(req, socket);
+        linger();
       }
       return (writeHead as (...args: unknown[]) => ServerResponse).call(this, statusCode, ...rest);
     } as ServerResponse['writeHead'];
