@@ -2,7 +2,8 @@
  * Storage that fails under a running SQLite server (the database or disk is full): every surface
  * answers 503 in its own shape with Retry-After, /ready says why until writes succeed again,
  * delivery receipts that arrive meanwhile are recorded once storage is back (no message stays
- * `sent`), and the log names the real cause.
+ * `sent`), and the log names the real cause. A server stopped while receipts wait still stops, and
+ * the receipts are re-armed when it starts again.
  *
  * The disk is "filled" with SQLite's own `PRAGMA max_page_count` on the server's connection: a write
  * that needs a new page fails with SQLITE_FULL, as on a full disk. The PostgreSQL side of the same
@@ -10,6 +11,9 @@
  */
 import { sql } from 'kysely';
 import pino from 'pino';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import { twilioClient } from './compat/clients.js';
@@ -25,6 +29,42 @@ const RECEIPT_DELAY_MS = 5000;
 /** Receipts whose event rows cannot fit in the room left in the database's last pages. */
 const AWAITING = 100;
 
+/** A PRAGMA on the server's own SQLite connection. */
+async function pragma(s: TestServer, text: string): Promise<Record<string, number> | undefined> {
+  return (await sql.raw<Record<string, number>>(`PRAGMA ${text}`).execute((s.store as KyselyStore).db)).rows[0];
+}
+
+/** "Fill the disk": no page may be added to the database from now on. */
+async function fillDisk(s: TestServer): Promise<void> {
+  const { page_count: pages } = (await pragma(s, 'page_count'))!;
+  await pragma(s, `max_page_count = ${pages}`);
+}
+
+/** How many of `ids` are in `status` now. */
+async function countIn(s: TestServer, ids: readonly string[], status: string): Promise<number> {
+  const page = await s.api(`/api/messaging/logs?page_size=1000`);
+  const wanted = new Set(ids);
+  return (page.body.data as Array<{ id: string; status: string }>).filter((m) => wanted.has(m.id) && m.status === status).length;
+}
+
+/** Send `n` messages whose receipts come after the delayed-receipt delay, and wait until the carrier has them all. */
+async function awaitingReceipts(s: TestServer, n: number): Promise<string[]> {
+  const sent = await Promise.all(Array.from({ length: n }, (_, i) => s.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: DELAYED_RECEIPT, body: `awaiting its receipt ${i}` } })));
+  expect(sent.map((r) => r.status)).toEqual(sent.map(() => 201));
+  const ids = sent.map((r) => r.body.id as string);
+  await eventually(async () => ((await countIn(s, ids, 'sent')) + (await countIn(s, ids, 'delivered')) === n ? true : undefined), 15_000, 'all handed to the carrier');
+  return ids;
+}
+
+/** Wait until /ready is red because state changes wait to be written; returns its storage check. */
+async function receiptsWaiting(s: TestServer): Promise<{ ok: boolean; detail: string }> {
+  const ready = await eventually(async () => {
+    const r = await s.api('/ready', { auth: null });
+    return r.status === 503 && /state changes? waiting/.test(r.body.checks.storage?.detail ?? '') ? r : undefined;
+  }, 10_000, '/ready naming the receipts that wait');
+  return ready.body.checks.storage;
+}
+
 describe.skipIf(serversOnPostgres)('a SQLite server whose disk fills up', () => {
   let server: TestServer;
   const log: string[] = [];
@@ -37,14 +77,6 @@ describe.skipIf(serversOnPostgres)('a SQLite server whose disk fills up', () => 
     await server?.stop();
   });
 
-  const db = () => (server.store as KyselyStore).db;
-  const pragma = async (text: string) => (await sql.raw<Record<string, number>>(`PRAGMA ${text}`).execute(db())).rows[0];
-  /** How many of `ids` are in `status` now. */
-  const countIn = async (ids: readonly string[], status: string) => {
-    const page = await server.api(`/api/messaging/logs?page_size=1000`);
-    const wanted = new Set(ids);
-    return (page.body.data as Array<{ id: string; status: string }>).filter((m) => wanted.has(m.id) && m.status === status).length;
-  };
   const sendNative = (body = LONG_BODY, to = '+15557800001') => server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to, body } });
 
   /** Try `attempt` until it reports the failure it waits for (earlier writes may still find room in a page). */
@@ -58,14 +90,8 @@ describe.skipIf(serversOnPostgres)('a SQLite server whose disk fills up', () => 
 
   it('answers 503 on every surface, turns /ready red, and records the receipts that arrived meanwhile once storage is back', async () => {
     // Messages handed to the carrier whose receipts arrive while the disk is full.
-    const sent = await Promise.all(Array.from({ length: AWAITING }, (_, i) => sendNative(`awaiting its receipt ${i}`, DELAYED_RECEIPT)));
-    expect(sent.map((r) => r.status)).toEqual(sent.map(() => 201));
-    const waiting = sent.map((r) => r.body.id as string);
-    await eventually(async () => ((await countIn(waiting, 'sent')) + (await countIn(waiting, 'delivered')) === AWAITING ? true : undefined), 15_000, 'all handed to the carrier');
-
-    // "Fill the disk": no page may be added to the database from now on.
-    const { page_count: pages } = (await pragma('page_count'))!;
-    await pragma(`max_page_count = ${pages}`);
+    const waiting = await awaitingReceipts(server, AWAITING);
+    await fillDisk(server);
 
     const native = await untilRefused(async () => {
       const r = await sendNative();
@@ -99,17 +125,14 @@ describe.skipIf(serversOnPostgres)('a SQLite server whose disk fills up', () => 
 
     // Readiness goes red with the reason, and stays red while receipts wait to be written (a small
     // batch of them may still fit in the room left in the last pages; the rest cannot).
-    const ready = await eventually(async () => {
-      const r = await server.api('/ready', { auth: null });
-      return r.status === 503 && /state changes? waiting/.test(r.body.checks.storage?.detail ?? '') ? r : undefined;
-    }, 10_000, '/ready naming the receipts that wait');
-    expect(ready.body.checks.storage).toEqual({ ok: false, detail: expect.stringMatching(/SQLITE_FULL/) });
-    const waitingCount = Number(/(\d+) state changes? waiting/.exec(ready.body.checks.storage.detail)![1]);
-    expect(await countIn(waiting, 'sent')).toBeGreaterThanOrEqual(waitingCount);
+    const storage = await receiptsWaiting(server);
+    expect(storage).toEqual({ ok: false, detail: expect.stringMatching(/SQLITE_FULL/) });
+    const waitingCount = Number(/(\d+) state changes? waiting/.exec(storage.detail)![1]);
+    expect(await countIn(server, waiting, 'sent')).toBeGreaterThanOrEqual(waitingCount);
 
     // Storage is back: the receipts are written from where they waited, and readiness recovers.
-    await pragma('max_page_count = 1073741823');
-    await eventually(async () => ((await countIn(waiting, 'delivered')) === AWAITING ? true : undefined), 15_000, 'every receipt recorded');
+    await pragma(server, 'max_page_count = 1073741823');
+    await eventually(async () => ((await countIn(server, waiting, 'delivered')) === AWAITING ? true : undefined), 15_000, 'every receipt recorded');
     await eventually(async () => ((await server.api('/ready', { auth: null })).status === 200 ? true : undefined), 10_000, '/ready green again');
     expect((await sendNative('after')).status).toBe(201);
 
@@ -118,5 +141,26 @@ describe.skipIf(serversOnPostgres)('a SQLite server whose disk fills up', () => 
     expect(text).toMatch(/SQLITE_FULL/);
     expect(text).toMatch(/database or disk is full/);
     expect(text).not.toMatch(/cannot rollback/);
+  });
+});
+
+describe.skipIf(serversOnPostgres)('a SQLite server stopped while receipts wait for storage', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('still stops, and re-arms the receipts when it starts again', async () => {
+    const first = await startTestServer({ simulatorDelayMs: 0, simulatorDelayedReceiptMs: 3000 }, { dataDir });
+    const waiting = await awaitingReceipts(first, 60);
+    await fillDisk(first);
+    await receiptsWaiting(first);
+    // Stopping gives the waiting changes a few more attempts, then gives them up: it ends.
+    await first.stop();
+
+    const again = await startTestServer({ simulatorDelayMs: 0, simulatorDelayedReceiptMs: 100 }, { dataDir });
+    try {
+      await eventually(async () => ((await countIn(again, waiting, 'delivered')) === waiting.length ? true : undefined), 10_000, 'every receipt recorded after the restart');
+    } finally {
+      await again.stop();
+    }
   });
 });
