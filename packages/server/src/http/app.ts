@@ -39,7 +39,8 @@ export interface HttpAppOptions {
 /** The surface a path belongs to, by its prefix. */
 export function surfaceOf(url: string): 'compat' | NativeFlavour {
   const path = url.split('?')[0]!;
-  if (COMPAT_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return 'compat';
+  // SignalWire's LaML API lives under /api/laml, whatever follows.
+  if (path === '/api/laml' || path.startsWith('/api/laml/') || COMPAT_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return 'compat';
   if (path === '/api/relay/rest' || path.startsWith('/api/relay/rest/')) return 'relay-rest';
   // The native messaging API, and the shape of everything else (ops, simulator, console): {error, message}.
   return 'messaging';
@@ -72,7 +73,11 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   app.decorate('sessionAuth', opts.sessionAuth ?? null);
   useAuthThrottle(app, opts.authThrottle ?? null);
 
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) =>
+    surfaceOf(request.url) === 'compat'
+      ? sendCompatError(reply, resourceNotFound(request.url))
+      : reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
+  );
   app.setErrorHandler((err, request, reply) => sendSurfaceError(err, request, reply));
   // What Fastify's return503OnClosing does, with each surface's error shape instead of Fastify's.
   let closing = false;

@@ -78,6 +78,14 @@ describe('framework errors on the Compatibility API', () => {
     }
   });
 
+  it('answers unknown paths under /api/laml (another API version, a typo) in the same shape', async () => {
+    for (const path of ['/api/laml/2010-04-02/Accounts', `/api/laml/Accounts/${PROJECT_ID}/Messages.json`, `/api/laml/2010-04-01/Acounts/${PROJECT_ID}/Messages.json`]) {
+      const r = await server.api(path);
+      expect(r.status, path).toBe(404);
+      expect(r.body).toEqual({ code: 20404, status: 404, message: expect.stringContaining(path), more_info: expect.any(String) });
+    }
+  });
+
   it('gives body errors (invalid JSON, an empty JSON body, an unsupported content type) numeric codes', async () => {
     const path = `/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`;
     for (const [contentType, body] of [
