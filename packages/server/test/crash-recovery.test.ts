@@ -30,6 +30,8 @@ async function start(dataDir: string, port: number): Promise<ChildProcess> {
       // Slow enough that a kill lands with messages at every stage of their lifecycle.
       SWITCHBOARD_SIMULATOR_DELAY_MS: '150',
       SWITCHBOARD_LOG_LEVEL: 'error',
+      // The checks below read hundreds of messages at once from loopback, one connection each.
+      SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS: '5000',
       SWITCHBOARD_WEBHOOK_RETRY_BASE_MS: '50',
       SWITCHBOARD_WEBHOOK_RETRY_MAX_MS: '200',
     },
