@@ -84,7 +84,8 @@ const violations: Record<string, string> = {
   'packages/sdk/src/bad-server.ts': "import '../../server/src/domain/message.js';\n",
   'packages/sdk/src/bad-npm.ts': "import 'undeclared';\n",
   'packages/console/src/bad.ts': "import 'node:fs';\n",
-  [`${S}/domain/bad.ts`]: "import 'node:crypto';\nimport 'kysely';\nimport '../engine/messages/journal.js';\n",
+  // node:crypto is the domain's one written exception; node:fs is not
+  [`${S}/domain/bad.ts`]: "import 'node:crypto';\nimport 'node:fs';\nimport 'kysely';\nimport '../engine/messages/journal.js';\n",
   [`${S}/engine/bad.ts`]: "import '../store/kysely-store.js';\nimport '../config/settings.js';\nimport 'node:fs';\n",
   [`${S}/util/bad.ts`]: "import '../engine/routing/router.js';\n",
   [`${S}/config/bad.ts`]: "import '../engine/routing/router.js';\n",
@@ -111,7 +112,7 @@ const expected = [
   'sdk-imports-only-protocol: packages/sdk/src/bad-server.ts → packages/server/src/domain/message.ts',
   'src-only-declared-npm-dependencies: packages/sdk/src/bad-npm.ts → node_modules/undeclared/index.js',
   'console-imports-only-protocol: packages/console/src/bad.ts → fs',
-  `domain-imports-only-domain-and-protocol: ${S}/domain/bad.ts → crypto`,
+  `domain-imports-only-domain-and-protocol: ${S}/domain/bad.ts → fs`,
   `domain-imports-only-domain-and-protocol: ${S}/domain/bad.ts → node_modules/kysely/index.js`,
   `domain-imports-only-domain-and-protocol: ${S}/domain/bad.ts → ${S}/engine/messages/journal.ts`,
   `engine-imports-only-engine-domain-util-protocol: ${S}/engine/bad.ts → ${S}/store/kysely-store.ts`,
