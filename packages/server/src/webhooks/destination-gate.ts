@@ -4,8 +4,9 @@
  * and a circuit breaker per destination. After `breakerFailures` consecutive attempts that got no
  * HTTP answer (refused, reset, timed out) the destination is closed for `breakerCooldownMs`: the
  * runner defers its deliveries (no attempt counted) and claims skip it; then one probe at a time
- * is let through, and the first answer closes the breaker again. An HTTP error status is an answer:
- * the receiver is up, and the delivery is retried on its own schedule.
+ * is let through, and the first answer closes the breaker again and makes the destination's waiting
+ * deliveries due at once (the receiver is back: no need to wait out their backoff). An HTTP error
+ * status is an answer: the receiver is up, and the delivery is retried on its own schedule.
  */
 import type { WebhookClaimLimits } from '../domain/ports/store.js';
 
@@ -21,6 +22,9 @@ interface Breaker {
   /** Closed to new attempts until then; 0 when the breaker is closed. */
   openUntil: number;
 }
+
+/** What an attempt's end changed: the destination paused until a time, or resumed after a pause. */
+export type GateChange = { readonly kind: 'paused'; readonly until: number } | { readonly kind: 'resumed' } | null;
 
 /** Breakers of destinations that failed but never opened are forgotten past this many. */
 const MAX_TRACKED = 10_000;
@@ -76,14 +80,15 @@ export class DestinationGate {
   }
 
   /**
-   * An attempt to `destination` ended, with an HTTP answer or without. Returns the end of the
-   * cool-down when this attempt opened (or reopened) the destination's breaker, else null.
+   * An attempt to `destination` ended, with an HTTP answer or without. Says when this attempt
+   * opened (or reopened) the destination's breaker, or closed one that had opened.
    */
-  end(destination: string, answered: boolean, now: number): number | null {
+  end(destination: string, answered: boolean, now: number): GateChange {
     this.release(destination);
     if (answered) {
+      const wasOpen = (this.breakers.get(destination)?.openUntil ?? 0) !== 0;
       this.breakers.delete(destination);
-      return null;
+      return wasOpen ? { kind: 'resumed' } : null;
     }
     let b = this.breakers.get(destination);
     if (!b) {
@@ -95,7 +100,7 @@ export class DestinationGate {
     const probeFailed = b.openUntil !== 0 && now >= b.openUntil;
     if (probeFailed || (b.openUntil === 0 && b.failures >= this.opts.breakerFailures)) {
       b.openUntil = now + this.opts.breakerCooldownMs;
-      return b.openUntil;
+      return { kind: 'paused', until: b.openUntil };
     }
     return null;
   }

@@ -172,8 +172,9 @@ export class WebhookRunner {
     const t0 = performance.now();
     const { statusCode, error, excerpt, retryable } = await this.exchange(d, request, method, timeouts);
     // The destination's slot is free once the exchange is over, whatever the bookkeeping does.
-    const until = this.gate.end(destination, statusCode !== null, clock.now());
-    if (until !== null) await this.closeDestination(destination, until);
+    const change = this.gate.end(destination, statusCode !== null, clock.now());
+    if (change?.kind === 'paused') await this.pauseDestination(destination, change.until);
+    else if (change?.kind === 'resumed') await this.resumeDestination(destination);
     const durationMs = Math.round(performance.now() - t0);
     const now = clock.now();
     const logged = { deliveryId: d.id, projectId: d.projectId, attempt, url: requestUrl, at: started, durationMs, statusCode, error, signature, responseExcerpt: excerpt };
@@ -223,14 +224,26 @@ export class WebhookRunner {
   }
 
   /** A destination stopped answering: hold its waiting deliveries until `until`, counting no attempt. */
-  private async closeDestination(destination: string, until: number): Promise<void> {
+  private async pauseDestination(destination: string, until: number): Promise<void> {
     this.loop.armAt(until);
     try {
       const deferred = await this.deps.store.webhooks.deferDestination(destination, until);
       this.deps.logger.warn({ destination, until: new Date(until).toISOString(), deferred }, 'webhook destination is not answering; holding its deliveries');
     } catch (err) {
       // Claims skip the destination anyway; deferring only keeps them from reading its rows.
-      this.deps.logger.warn({ err, destination }, 'could not defer the deliveries of a closed webhook destination');
+      this.deps.logger.warn({ err, destination }, 'could not defer the deliveries of a paused webhook destination');
+    }
+  }
+
+  /** A paused destination answers again: what waits for it (backoff, pause) is due now. */
+  private async resumeDestination(destination: string): Promise<void> {
+    try {
+      const resumed = await this.deps.store.webhooks.resumeDestination(destination, this.deps.clock.now());
+      this.deps.logger.info({ destination, resumed }, 'webhook destination answers again; sending what waited for it');
+      this.loop.wake();
+    } catch (err) {
+      // They go at their own retry times instead.
+      this.deps.logger.warn({ err, destination }, 'could not resume the deliveries of a webhook destination');
     }
   }
 }

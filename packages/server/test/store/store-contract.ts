@@ -1317,6 +1317,21 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(due.map((d) => [d.body, d.attempts]).sort()).toEqual([['due', 0], ['sending', 0]]);
       });
 
+      it('resumes a destination: its waiting deliveries are due now, those being sent and other destinations keep their times', async () => {
+        const url = 'http://back.example/cb';
+        await store.webhooks.enqueueMany([
+          delivery(P1, randomUUID(), { body: 'sending', url }),
+          delivery(P1, randomUUID(), { body: 'paused', url, nextAttemptAt: T0 + 30_000 }),
+          delivery(P1, randomUUID(), { body: 'backing-off', url, nextAttemptAt: T0 + 300_000 }),
+          delivery(P1, randomUUID(), { body: 'elsewhere', nextAttemptAt: T0 + 300_000 }),
+        ]);
+        const [sending] = await store.webhooks.claimDue(T0, 1, 60_000, 'node-a');
+        expect(await store.webhooks.resumeDestination('back.example:80', T0 + 5)).toBe(2);
+        expect(bodies(await store.webhooks.claimDue(T0 + 5, 10, 1000, 'node-a'))).toEqual(['backing-off', 'paused']);
+        expect(await store.webhooks.get(P1, sending!.id)).toMatchObject({ nextAttemptAt: T0 + 60_000 });
+        expect(await store.webhooks.nextDueAt()).toBe(T0 + 5 + 1000);
+      });
+
       it('moves a delivery to the destination of its next attempt when settled with one', async () => {
         const m = randomUUID();
         await store.webhooks.enqueueMany([delivery(P1, m, { kind: 'inbound_message', url: 'https://primary.example/sms', fallbackUrl: 'https://fallback.example/sms', maxAttempts: 2 })]);
@@ -1745,7 +1760,6 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(await store.simulatorSettings.get(P2)).toEqual({ ...none, delayMs: 5, mmsReceipts: true });
       });
     });
-
 
     describe('transactions', () => {
       it('commits everything written through the transaction’s repositories and returns the result', async () => {

@@ -106,6 +106,18 @@ export class KyselyWebhookRepository implements WebhookRepository {
     return Number(result.numUpdatedRows);
   }
 
+  async resumeDestination(destination: string, now: number): Promise<number> {
+    const result = await this.db
+      .updateTable('webhook_deliveries')
+      .set({ next_attempt_at: now })
+      .where(PENDING_HEAD)
+      .where('destination', '=', destination)
+      .where('next_attempt_at', '>', now)
+      .where('lease_owner', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async recordAttempt(a: Omit<WebhookAttemptRecord, 'id'>): Promise<void> {
     await this.recordAttempts([a]);
   }

@@ -44,6 +44,8 @@ export interface WebhookRepository {
    * sent) to `until`, without counting an attempt (a circuit breaker's cool-down). Returns how many.
    */
   deferDestination(destination: string, until: number): Promise<number>;
+  /** Engine internal: make the waiting deliveries to `destination` (not those being sent) due at `now` (it answers again). */
+  resumeDestination(destination: string, now: number): Promise<number>;
   /** Make deliveries leased by `owner` (or by anyone, when null) due now. */
   releaseLeases(owner: string | null, now: number): Promise<number>;
   recordAttempt(attempt: Omit<WebhookAttemptRecord, 'id'>): Promise<void>;
