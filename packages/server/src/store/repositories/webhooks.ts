@@ -95,28 +95,28 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async deferDestination(destination: string, until: number): Promise<number> {
+    return this.moveWaiting(destination, '<', until);
+  }
+
+  async resumeDestination(destination: string, now: number): Promise<number> {
+    return this.moveWaiting(destination, '>', now);
+  }
+
+  /** Move the waiting (not leased) deliveries to `destination` due before (`<`) or after (`>`) `at` to `at`. */
+  private async moveWaiting(destination: string, due: '<' | '>', at: number): Promise<number> {
     const result = await this.db
       .updateTable('webhook_deliveries')
-      .set({ next_attempt_at: until })
+      .set({ next_attempt_at: at })
       .where(PENDING_HEAD)
       .where('destination', '=', destination)
-      .where('next_attempt_at', '<', until)
+      .where('next_attempt_at', due, at)
       .where('lease_owner', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
 
-  async resumeDestination(destination: string, now: number): Promise<number> {
-    const result = await this.db
-      .updateTable('webhook_deliveries')
-      .set({ next_attempt_at: now })
-      .where(PENDING_HEAD)
-      .where('destination', '=', destination)
-      .where('next_attempt_at', '>', now)
-      .where('lease_owner', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
-  }
+
+
 
   async recordAttempt(a: Omit<WebhookAttemptRecord, 'id'>): Promise<void> {
     await this.recordAttempts([a]);
