@@ -4,73 +4,11 @@
  * start with a message naming the setting when a value is bad. docs/configuration.md lists them.
  */
 
-import { parsePriceTable, type PriceTable } from '../domain/pricing.js';
-
-/** Where a raw value came from, for error messages. */
-export type SettingSource = { readonly kind: 'default' } | { readonly kind: 'file'; readonly path: string } | { readonly kind: 'env' } | { readonly kind: 'flag' };
-
-export interface SettingSpec<T> {
-  /** Dotted key in the config file, e.g. `simulator.delayMs`. */
-  readonly key: string;
-  readonly env: string;
-  /** Long flag without dashes, or null when the setting has no flag. */
-  readonly flag: string | null;
-  readonly description: string;
-  /** Default value, or a function of the settings resolved so far. */
-  readonly default: T;
-  /** Default shown in docs when the value is computed. */
-  readonly defaultLabel?: string;
-  parse(raw: unknown): T;
-}
-
 import { NODE_ROLES, type NodeRole } from '../domain/cluster.js';
+import { parsePriceTable, type PriceTable } from '../domain/pricing.js';
+import { InvalidSetting, parsers, smppString, type SettingSpec } from './setting-parsers.js';
 
-/** Thrown by a parser with the reason; the loader adds the setting's name and source. */
-export class InvalidSetting extends Error {}
-
-export const parsers = {
-  int(min: number, max: number) {
-    return (raw: unknown): number => {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
-      if (!Number.isInteger(n) || n < min || n > max) throw new InvalidSetting(`must be a whole number from ${min} to ${max}`);
-      return n;
-    };
-  },
-  bool(raw: unknown): boolean {
-    if (typeof raw === 'boolean') return raw;
-    if (typeof raw === 'string' && /^(1|true|yes|on)$/i.test(raw.trim())) return true;
-    if (typeof raw === 'string' && /^(0|false|no|off)$/i.test(raw.trim())) return false;
-    throw new InvalidSetting('must be true or false');
-  },
-  string(raw: unknown): string {
-    if (typeof raw !== 'string' || raw.trim() === '') throw new InvalidSetting('must be a non-empty string');
-    return raw.trim();
-  },
-  optionalString(raw: unknown): string | null {
-    if (raw === null || raw === undefined || raw === '') return null;
-    if (typeof raw !== 'string') throw new InvalidSetting('must be a string');
-    return raw.trim();
-  },
-  oneOf<T extends string>(...values: T[]) {
-    return (raw: unknown): T => {
-      if (typeof raw === 'string' && (values as string[]).includes(raw.trim())) return raw.trim() as T;
-      throw new InvalidSetting(`must be one of ${values.join(', ')}`);
-    };
-  },
-  list(raw: unknown): string[] {
-    if (Array.isArray(raw)) return raw.map((v) => String(v).trim()).filter(Boolean);
-    if (typeof raw === 'string') return raw.split(',').map((v) => v.trim()).filter(Boolean);
-    throw new InvalidSetting('must be a comma-separated list');
-  },
-};
-
-/** A printable-ASCII SMPP string of bounded length (system_id, password). */
-function smppString(max: number) {
-  return (raw: unknown): string => {
-    if (typeof raw !== 'string' || raw === '' || raw.length > max || !/^[\x21-\x7e]+$/.test(raw)) throw new InvalidSetting(`must be 1 to ${max} printable ASCII characters without spaces`);
-    return raw;
-  };
-}
+export { InvalidSetting, parsers, type SettingSource, type SettingSpec } from './setting-parsers.js';
 
 /** The settings table. `default: undefined as never` marks values computed by the loader. */
 export const SETTINGS = {
