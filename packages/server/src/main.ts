@@ -15,6 +15,7 @@ import type { SimulatorSmsc } from './carriers/simulator/smsc/smsc-server.js';
 import { openBus, openStore, relayLimits, simulatedIdPrefix, simulatorCarrier, simulatorSmsc, smppConnections, smppSection } from './composition/adapters.js';
 import { checkDataDir, usesDataDir, withinDataDir } from './composition/data-dir.js';
 import { VERSION, type ResolvedSettings } from './composition/settings.js';
+import { webhookDelivery } from './composition/webhooks.js';
 import { buildSurfaces, closeHttps, listenHttps, tlsMaterial } from './composition/surfaces.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { randomIds, type IdGenerator } from './domain/ids.js';
@@ -28,14 +29,9 @@ import { PrometheusMetrics } from './http/ops/metrics.js';
 import { eventCost, type BufferBudget } from './relay/buffer-budget.js';
 import { attachRelayTransport, RelayService } from './relay/index.js';
 import type { SharedResumeStore } from './store/relay-resume-store.js';
-import { CxmlExecutor } from './webhooks/cxml/executor.js';
 import { CompatStatusCallbackPlanner } from './webhooks/compat-status-planner.js';
 import { CxmlInboundPlanner } from './webhooks/cxml-inbound-planner.js';
-import { WebhookHttpClient } from './webhooks/http-client.js';
 import { NativeStatusCallbackPlanner } from './webhooks/native-status-planner.js';
-import { SigningKeys } from './webhooks/signing-keys.js';
-import { DEFAULT_TIMEOUTS } from './webhooks/timeouts.js';
-import { WebhookRunner } from './webhooks/webhook-runner.js';
 
 export { openStore, openBus, relayLimits } from './composition/adapters.js';
 export { settingsFromEnvironment, VERSION, type ResolvedSettings } from './composition/settings.js';
@@ -148,17 +144,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   registerCarrierMetrics(metrics.registry, () => engine.carriers);
 
   // Webhooks: the outbox runner, and cXML documents executed from inbound and action webhooks.
-  const http = new WebhookHttpClient();
-  const webhooks = new WebhookRunner(
-    { store, clock, bus, http, keys: new SigningKeys(store.projects, clock, bus), metrics, logger },
-    // The lease outlives any request (15 s total timeout).
-    { nodeId, concurrency: settings.webhookConcurrency, leaseMs: settings.webhookLeaseMs, retryBaseMs: settings.webhookRetryBaseMs, retryMaxMs: settings.webhookRetryMaxMs, timeouts: DEFAULT_TIMEOUTS, userAgent: `Switchboard/${VERSION}`,
-      // Status callbacks outlive outages; one destination cannot take the whole pool.
-      retryWindowMs: settings.webhookRetryWindowMs, maxAttempts: settings.webhookMaxAttempts, perDestination: settings.webhookPerHostConcurrency, breaker: { failures: settings.webhookBreakerFailures, cooldownMs: settings.webhookBreakerCooldownMs } },
-  );
-  const cxml = new CxmlExecutor({ engine, logger });
-  webhooks.onResponse('inbound_message', cxml.handle);
-  webhooks.onResponse('message_action', cxml.handle);
+  const { runner: webhooks, http } = webhookDelivery(settings, { store, clock, bus, metrics, logger, nodeId, engine });
 
   const bootstrap = await engine.bootstrap({
     projectId: settings.projectId,
