@@ -3,11 +3,12 @@
  * The webhook outbox's claim with a large backlog: `--deliveries` pending status callbacks
  * (`--per-message` per message, all due, as after a burst whose receiver was down), then
  * `--claims` claims of `--batch` deliveries each, settling every claimed one as delivered the way
- * the runner does (which makes the message's next callback its head). Prints the claim time
- * (mean, p50, p95, max) per dialect, the time to settle a claimed batch in one transaction, and the time of a claim that finds nothing due while the whole
- * backlog waits for a retry. Uses the built store (`npm run build`) on a PostgreSQL database of its
- * own (dropped at the end) and on a temporary SQLite file. Loopback only, bounded, stops by itself.
- * `--server DIR` measures another checkout's built server package instead (before/after a change).
+ * the runner does (which makes the message's next callback its head). Prints per dialect the claim
+ * time (mean, p50, p95, max), the time to settle a claimed batch in one transaction, and the time
+ * of a claim that finds nothing due while the whole backlog waits for a retry. Uses the built store
+ * (`npm run build`) on a PostgreSQL database of its own (dropped at the end) and on a temporary
+ * SQLite file; `--server DIR` measures another checkout's built server package instead (before and
+ * after a change). Loopback only, bounded, stops by itself.
  *
  *   node bench/webhook-claim.mjs [--deliveries 30000] [--per-message 4] [--claims 50] [--batch 64]
  *                                [--only postgres,sqlite] [--postgres-url URL] [--server DIR] [--json out.json]

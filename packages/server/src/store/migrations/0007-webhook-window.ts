@@ -20,7 +20,8 @@ export function webhookWindowSchema(dialect: StoreDialect): Migration {
       await db.schema.alterTable('webhook_deliveries').addColumn('head', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       await db.schema.alterTable('webhook_deliveries').addColumn('destination', 'text', (c) => c.notNull().defaultTo('')).execute();
       await db.schema.alterTable('webhook_deliveries').addColumn('retry_from', t.millis, (c) => c.notNull().defaultTo(0)).execute();
-      await sql`update webhook_deliveries set retry_from = created_at`.execute(db);
+      // Only rows that may still be sent: delivered ones (most of a large table) are left as they are.
+      await sql`update webhook_deliveries set retry_from = created_at where status <> 'delivered'`.execute(db);
       await sql`update webhook_deliveries set max_attempts = ${sql.lit(OUTBOX_RETRY_POLICY)} where kind = 'status_callback' and status <> 'delivered'`.execute(db);
       await sql`
         update webhook_deliveries set head = 1
