@@ -171,11 +171,11 @@ export class WebhookRunner {
     const started = clock.now();
     const t0 = performance.now();
     const { statusCode, error, excerpt, retryable } = await this.exchange(d, request, method, timeouts);
+    const durationMs = Math.round(performance.now() - t0);
     // The destination's slot is free once the exchange is over, whatever the bookkeeping does.
     const change = this.gate.end(destination, statusCode !== null, clock.now());
     if (change?.kind === 'paused') await this.pauseDestination(destination, change.until);
     else if (change?.kind === 'resumed') await this.resumeDestination(destination);
-    const durationMs = Math.round(performance.now() - t0);
     const now = clock.now();
     const logged = { deliveryId: d.id, projectId: d.projectId, attempt, url: requestUrl, at: started, durationMs, statusCode, error, signature, responseExcerpt: excerpt };
 
