@@ -1,20 +1,21 @@
 // Helpers to run Kannel (Debian's kannel + kannel-extras) as an independent peer: find or install
 // it, write a config, start boxes by pid and stop them by pid. Loopback only.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const BEARERBOX = '/usr/sbin/bearerbox';
 export const SMSBOX = '/usr/sbin/smsbox';
 export const DRIVE_SMPP = '/usr/lib/kannel/test/drive_smpp';
+export const FAKESMSC = '/usr/lib/kannel/test/fakesmsc';
 
 /** Returns null when Kannel can be used, else the reason it cannot. Installs it when KANNEL_INSTALL=1 and apt-get works. */
 export function ensureKannel() {
-  if (existsSync(BEARERBOX) && existsSync(SMSBOX) && existsSync(DRIVE_SMPP)) return null;
+  if (existsSync(BEARERBOX) && existsSync(SMSBOX) && existsSync(DRIVE_SMPP) && existsSync(FAKESMSC)) return null;
   if (process.env.KANNEL_INSTALL === '1' && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', timeout: 300_000 });
     const r = spawnSync('apt-get', ['install', '-y', '-qq', 'kannel', 'kannel-extras'], { stdio: 'ignore', timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (r.status === 0 && existsSync(BEARERBOX) && existsSync(DRIVE_SMPP)) return null;
+    if (r.status === 0 && existsSync(BEARERBOX) && existsSync(DRIVE_SMPP) && existsSync(FAKESMSC)) return null;
     return `apt-get install kannel kannel-extras failed (exit ${r.status})`;
   }
   return `Kannel is not installed (${BEARERBOX}, ${DRIVE_SMPP}); install Debian's kannel and kannel-extras, or set KANNEL_INSTALL=1 as root`;
@@ -66,24 +67,72 @@ catch-all = true
   return file;
 }
 
-/** Start a Kannel program; returns {pid, stop()} (SIGTERM by pid, then SIGKILL). */
+/** The `fake` SMSC group (field notes §5, pipeline A): bearerbox listens on `port` for Kannel's fakesmsc. */
+export function fakeSmscGroup(port) {
+  return `group = smsc
+smsc = fake
+smsc-id = FAKE
+port = ${port}
+connect-allow-ip = 127.0.0.1`;
+}
+
+/**
+ * Start a Kannel program; returns {pid, stop(signal?)} (the signal, SIGTERM unless given, by pid,
+ * then SIGKILL). Also killed by pid if the benchmark process exits first (a time cap).
+ */
 export function startBox(cmd, args, dir, name) {
   const child = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] });
   let exited = false;
-  child.on('exit', () => (exited = true));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  child.on('exit', () => {
+    exited = true;
+    process.off('exit', killOnExit);
+  });
   return {
     pid: child.pid,
     get exited() {
       return exited;
     },
-    async stop() {
+    /** utime + stime so far, seconds. */
+    cpuSeconds: () => procCpuSeconds(child.pid),
+    /** Peak resident memory so far, MB. */
+    peakRssMb: () => procPeakRssMb(child.pid),
+    async stop(signal = 'SIGTERM') {
       if (exited) return;
-      child.kill('SIGTERM');
+      child.kill(signal);
       for (let i = 0; i < 50 && !exited; i++) await new Promise((r) => setTimeout(r, 100));
       if (!exited) child.kill('SIGKILL');
     },
     name,
   };
+}
+
+/** utime + stime of a live process, seconds (from /proc). */
+export function procCpuSeconds(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** utime + stime of each thread of a live process, seconds: `${comm}/${tid}` → seconds. */
+export function procThreadCpuSeconds(pid) {
+  const out = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.split(') ')[1].split(' ');
+      out.set(`${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}/${tid}`, (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+/** Peak resident memory (VmHWM) of a live process, MB. */
+export function procPeakRssMb(pid) {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 /** bearerbox's status.txt as text. */
