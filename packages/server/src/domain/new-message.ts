@@ -2,46 +2,17 @@
  * The one factory of new-message records: outbound messages a surface accepted and inbound messages
  * a handset sent are built here, so the 35 fields of a message row are written out once.
  */
-import type { Encoding, MessageKind, MessageOrigin } from '@switchboard/protocol';
 import { DEFAULT_VALIDITY_PERIOD, type NewMessage } from './message.js';
 
-/** What every new message has; everything else starts empty. */
-interface Common {
-  readonly id: string;
-  readonly projectId: string;
-  readonly from: string;
-  readonly to: string;
-  readonly body: string;
-  readonly media: readonly string[];
-  readonly kind: MessageKind;
-  readonly encoding: Encoding;
-  readonly segments: number;
-  /** When it was accepted or received (ms). */
-  readonly at: number;
-}
+/** What every new message has (and when it was accepted or received, ms); everything else starts empty. */
+type Common = Pick<NewMessage, 'id' | 'projectId' | 'from' | 'to' | 'body' | 'media' | 'kind' | 'encoding' | 'segments'> & { readonly at: number };
 
 /** An outbound message as accepted from a surface, `queued`. */
-export interface OutboundFields extends Common {
-  readonly origin: MessageOrigin;
-  readonly statusCallback: string | null;
-  readonly callbackFormat: NewMessage['callbackFormat'];
-  readonly customVariables: NewMessage['customVariables'];
-  readonly context: string | null;
-  readonly tags: readonly string[];
-  readonly numberGroupId: string | null;
-  readonly applicationId: string | null;
-  readonly maxPrice: string | null;
-  /** Seconds it may wait to be sent. */
-  readonly validityPeriod: number;
-}
+export type OutboundFields = Common &
+  Pick<NewMessage, 'origin' | 'statusCallback' | 'callbackFormat' | 'customVariables' | 'context' | 'tags' | 'numberGroupId' | 'applicationId' | 'maxPrice' | 'validityPeriod'>;
 
 /** An inbound message a carrier delivered to one of our numbers, `received`. */
-export interface InboundFields extends Common {
-  /** The RELAY context its number hands inbound messages to, if any. */
-  readonly context: string | null;
-  readonly carrier: string;
-  readonly carrierMessageId: string | null;
-}
+export type InboundFields = Common & Pick<NewMessage, 'context' | 'carrierMessageId'> & { readonly carrier: string };
 
 /** A new `queued` outbound message. */
 export function newOutboundMessage(f: OutboundFields): NewMessage {
