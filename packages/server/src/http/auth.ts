@@ -50,7 +50,7 @@ export async function verifyCredentials(verifier: CredentialVerifier, request: F
   if (before.limited) throw tooManyFailures(request, before.retryAfterMs);
   const principal = await verifier.verify(projectId, token);
   if (principal) {
-    throttle.succeeded(projectId, token);
+    throttle.succeeded(projectId, token, principal.tokenDigest);
     return principal;
   }
   const after = throttle.failed(address, projectId);

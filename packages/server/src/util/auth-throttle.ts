@@ -99,9 +99,9 @@ export class AuthThrottle {
     return wait > 0 ? { limited: true, retryAfterMs: wait } : OPEN;
   }
 
-  /** The credentials were right: they pass while their address or project is limited. */
-  succeeded(project: string, token: string): void {
-    this.knownGood.set(fingerprint(project, token), true);
+  /** The credentials were right: they pass while their address or project is limited. `tokenDigest`: the token's SHA-256 when the caller has it (spares hashing it again). */
+  succeeded(project: string, token: string, tokenDigest?: Buffer): void {
+    this.knownGood.set(fingerprint(project, token, tokenDigest), true);
   }
 
   private map(kind: ThrottledKey): RecentMap<Entry> {
@@ -143,7 +143,7 @@ export class AuthThrottle {
   }
 }
 
-/** What identifies presented credentials among the known-good ones (a digest: no token is kept). */
-function fingerprint(project: string, token: string): string {
-  return hashToken(`${project}\n${token}`).toString('base64');
+/** What identifies presented credentials among the known-good ones: project and token digest, never the token itself. */
+function fingerprint(project: string, token: string, tokenDigest: Buffer = hashToken(token)): string {
+  return `${project.slice(0, MAX_KEY_LENGTH)}\n${tokenDigest.toString('base64')}`;
 }

@@ -14,6 +14,8 @@ export interface Principal {
   readonly scopes: ReadonlySet<TokenScope>;
   /** The API token that matched (absent for principals not made from a token). */
   readonly tokenId?: string;
+  /** SHA-256 of the presented token, already computed to check it (the failed-login throttle keys known-good credentials by it). */
+  readonly tokenDigest?: Buffer;
   /** How the request proved it: Basic credentials (default) or a web console session cookie. */
   readonly via?: 'basic' | 'console';
 }
@@ -46,7 +48,7 @@ export class CredentialVerifier {
     for (const t of entry.tokens) {
       if (tokenDigestMatches(digest, t.hash) && match === null) match = t;
     }
-    return match === null ? null : { projectId, scopes: new Set(match.scopes), tokenId: match.id };
+    return match === null ? null : { projectId, scopes: new Set(match.scopes), tokenId: match.id, tokenDigest: digest };
   }
 
   /** Forget a project's cached tokens (after a local change). */
