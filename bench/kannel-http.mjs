@@ -27,8 +27,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { BEARERBOX, FAKESMSC, SMSBOX, ensureKannel, fakeSmscGroup, freePort, kannelStatus, procCpuSeconds, procThreadCpuSeconds, sentCount, startBox, waitFor, writeKannelConf } from './kannel/kannel.mjs';
+import { BEARERBOX, FAKESMSC, SMSBOX, ensureKannel, fakeSmscGroup, freePort, kannelStatus, sentCount, startBox, waitFor, writeKannelConf } from './kannel/kannel.mjs';
 import { AUTH, FROM, sleep, startBenchServer } from './lib/bench-server.mjs';
+import { procCpuSeconds, procThreadCpuSeconds } from './lib/proc.mjs';
 
 const { values: opts } = parseArgs({
   options: {

@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { AUTH, FROM, sleep, startBenchServer } from './lib/bench-server.mjs';
+import { procCpuSeconds } from './lib/proc.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -62,8 +63,7 @@ function cpuOf(pids) {
   let t = 0;
   for (const pid of pids) {
     try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      t += (Number(f[11]) + Number(f[12])) / 100;
+      t += procCpuSeconds(pid);
     } catch {
       // exited
     }

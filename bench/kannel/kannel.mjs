@@ -1,8 +1,9 @@
 // Helpers to run Kannel (Debian's kannel + kannel-extras) as an independent peer: find or install
 // it, write a config, start boxes by pid and stop them by pid. Loopback only.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { procCpuSeconds, procPeakRssMb } from '../lib/proc.mjs';
 
 export const BEARERBOX = '/usr/sbin/bearerbox';
 export const SMSBOX = '/usr/sbin/smsbox';
@@ -106,33 +107,6 @@ export function startBox(cmd, args, dir, name) {
     },
     name,
   };
-}
-
-/** utime + stime of a live process, seconds (from /proc). */
-export function procCpuSeconds(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
-/** utime + stime of each thread of a live process, seconds: `${comm}/${tid}` → seconds. */
-export function procThreadCpuSeconds(pid) {
-  const out = new Map();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const f = stat.split(') ')[1].split(' ');
-      out.set(`${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}/${tid}`, (Number(f[11]) + Number(f[12])) / 100);
-    } catch {
-      // the thread ended
-    }
-  }
-  return out;
-}
-
-/** Peak resident memory (VmHWM) of a live process, MB. */
-export function procPeakRssMb(pid) {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 /** bearerbox's status.txt as text. */

@@ -5,10 +5,11 @@
  * `stop()` or when the benchmark process exits.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { procCpuSeconds, procPeakRssMb } from './proc.mjs';
 
 export const PROJECT = '0b6c3d2e-1f4a-4b5c-8d9e-0a1b2c3d4e5f';
 export const TOKEN = 'PTbenchmarkToken0123456789abcdefghijklmnopqrstuv';
@@ -86,15 +87,9 @@ export async function startBenchServer({ port, env = {}, capSeconds, dataDir: gi
     base,
     pid: child.pid,
     /** utime + stime of the server process, seconds. */
-    cpuSeconds() {
-      const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(f[11]) + Number(f[12])) / 100;
-    },
+    cpuSeconds: () => procCpuSeconds(child.pid),
     /** The server's peak resident memory, MB. */
-    peakRssMb() {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      return m ? Math.round(Number(m[1]) / 1024) : NaN;
-    },
+    peakRssMb: () => Math.round(procPeakRssMb(child.pid)),
     /** Messages that entered `queued` and `delivered`, from /metrics. */
     async counts() {
       const text = await (await fetch(`${base}/metrics`)).text();
