@@ -7,30 +7,35 @@ import { DEFAULT_VALIDITY_PERIOD, type NewMessage } from './message.js';
 /** What every new message has (and when it was accepted or received, ms); everything else starts empty. */
 type Common = Pick<NewMessage, 'id' | 'projectId' | 'from' | 'to' | 'body' | 'media' | 'kind' | 'encoding' | 'segments'> & { readonly at: number };
 
-/** An outbound message as accepted from a surface, `queued`. */
+/**
+ * An outbound message as accepted from a surface, `queued`. What a request may leave out starts
+ * empty (null, no tags) and `validityPeriod` at its default.
+ */
 export type OutboundFields = Common &
-  Pick<NewMessage, 'origin' | 'statusCallback' | 'callbackFormat' | 'customVariables' | 'context' | 'tags' | 'numberGroupId' | 'applicationId' | 'maxPrice' | 'validityPeriod'>;
+  Pick<NewMessage, 'origin'> &
+  Partial<Pick<NewMessage, 'statusCallback' | 'callbackFormat' | 'customVariables' | 'context' | 'tags' | 'numberGroupId' | 'applicationId' | 'maxPrice' | 'validityPeriod'>>;
 
 /** An inbound message a carrier delivered to one of our numbers, `received`. */
 export type InboundFields = Common & Pick<NewMessage, 'context' | 'carrierMessageId'> & { readonly carrier: string };
 
 /** A new `queued` outbound message. */
 export function newOutboundMessage(f: OutboundFields): NewMessage {
+  const validityPeriod = f.validityPeriod ?? DEFAULT_VALIDITY_PERIOD;
   return {
     ...blank(f),
     direction: 'outbound',
     origin: f.origin,
     status: 'queued',
-    statusCallback: f.statusCallback,
-    callbackFormat: f.statusCallback ? f.callbackFormat : null,
-    customVariables: f.customVariables,
-    context: f.context,
-    tags: [...f.tags],
-    numberGroupId: f.numberGroupId,
-    applicationId: f.applicationId,
-    maxPrice: f.maxPrice,
-    validityPeriod: f.validityPeriod,
-    expiresAt: f.at + f.validityPeriod * 1000,
+    statusCallback: f.statusCallback ?? null,
+    callbackFormat: f.statusCallback ? (f.callbackFormat ?? null) : null,
+    customVariables: f.customVariables ?? null,
+    context: f.context ?? null,
+    tags: [...(f.tags ?? [])],
+    numberGroupId: f.numberGroupId ?? null,
+    applicationId: f.applicationId ?? null,
+    maxPrice: f.maxPrice ?? null,
+    validityPeriod,
+    expiresAt: f.at + validityPeriod * 1000,
   };
 }
 

@@ -23,15 +23,6 @@ export function messageRow(projectId: string, overrides: Partial<NewMessage> = {
     encoding: 'GSM-7',
     segments: 1,
     at,
-    statusCallback: null,
-    callbackFormat: null,
-    customVariables: null,
-    context: null,
-    tags: [],
-    numberGroupId: null,
-    applicationId: null,
-    maxPrice: null,
-    validityPeriod: 14_400,
   });
   return { ...queued, status: 'delivered', ...overrides };
 }

@@ -105,11 +105,11 @@ export class MessageAcceptor {
       statusCallback: c.statusCallback,
       callbackFormat: input.callbackFormat,
       customVariables: c.customVariables,
-      context: input.context ?? null,
-      tags: input.tags ?? [],
+      context: input.context,
+      tags: input.tags,
       numberGroupId,
-      applicationId: input.applicationId ?? null,
-      maxPrice: input.maxPrice ?? null,
+      applicationId: input.applicationId,
+      maxPrice: input.maxPrice,
       validityPeriod: c.validityPeriod,
     });
     return this.deps.journal.create(row, idempotency ? { idempotency } : {});
