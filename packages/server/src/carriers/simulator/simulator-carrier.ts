@@ -13,7 +13,7 @@ import type { Logger } from '../../domain/ports/logger.js';
 import { TimerQueue } from '../../util/timer-queue.js';
 import type { SimulatorControl } from '../../domain/ports/simulator.js';
 import { decideOutcome, type SimulatedOutcome } from '../../domain/simulator/outcomes.js';
-import { OPERATOR_MAX_DELAY_MS, TENANT_MAX_DELAY_MS, type SimulatorOverridesPatch, type SimulatorTuning } from '../../domain/simulator/tuning.js';
+import { OPERATOR_MAX_DELAY_MS, receiptDelay, TENANT_MAX_DELAY_MS, type SimulatorOverridesPatch, type SimulatorTuning } from '../../domain/simulator/tuning.js';
 import { SimulatorProfiles } from './profiles.js';
 import { simulatedView } from './queries.js';
 
@@ -182,8 +182,7 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
   }
 
   private scheduleReceipt(m: CarrierSubmission | AwaitingReceipt, outcome: SimulatedOutcome, from: number, tuning: SimulatorTuning): void {
-    const delay = outcome.kind === 'delivered' && outcome.receipt === 'delayed' ? tuning.delayedReceiptMs : tuning.delayMs;
-    this.receipts.schedule(from + delay, { m, outcome, mmsReceipts: tuning.mmsReceipts });
+    this.receipts.schedule(from + receiptDelay(outcome, tuning), { m, outcome, mmsReceipts: tuning.mmsReceipts });
   }
 
   /** Handsets receive their messages (or the server's own numbers do, by loopback); receipts follow. */

@@ -3,7 +3,7 @@
  * delays and rules) with whatever the project changed through the settings API. A project's
  * changes apply to its own messages only (see "Tenancy" in docs/architecture.md).
  */
-import type { OutcomeRule } from './outcomes.js';
+import type { OutcomeRule, SimulatedOutcome } from './outcomes.js';
 
 /** The simulator's behaviour that can change at run time. */
 export interface SimulatorTuning {
@@ -43,4 +43,9 @@ export function effectiveTuning(defaults: SimulatorTuning, own: SimulatorOverrid
     mmsReceipts: own.mmsReceipts ?? defaults.mmsReceipts,
     rules: own.rules ?? defaults.rules,
   };
+}
+
+/** How long after acceptance a message with `outcome` reaches the handset and its receipt is due. */
+export function receiptDelay(outcome: SimulatedOutcome, delays: Pick<SimulatorTuning, 'delayMs' | 'delayedReceiptMs'>): number {
+  return outcome.kind === 'delivered' && outcome.receipt === 'delayed' ? delays.delayedReceiptMs : delays.delayMs;
 }

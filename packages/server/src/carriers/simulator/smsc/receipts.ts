@@ -6,6 +6,7 @@
  */
 import type { SimulatorTuning } from '../../../domain/ports/simulator.js';
 import type { SimulatedOutcome } from '../../../domain/simulator/outcomes.js';
+import { receiptDelay } from '../../../domain/simulator/tuning.js';
 import { receiptErrFor } from '../../smpp/error-codes.js';
 import { intTlv, stringTlv, type ShortMessagePdu, type Tlv } from '../../smpp/pdu/codec.js';
 import { ESM_CLASS, MESSAGE_STATE, TLV } from '../../smpp/pdu/constants.js';
@@ -27,11 +28,6 @@ export interface AcceptedSubmit {
   /** Its text, decoded (the receipt quotes the start). */
   readonly text: string;
   readonly acceptedAt: number;
-}
-
-/** How long after acceptance the message reaches the handset and its receipt is due. */
-export function receiptDelay(outcome: SimulatedOutcome, delays: Pick<SimulatorTuning, 'delayMs' | 'delayedReceiptMs'>): number {
-  return outcome.kind === 'delivered' && outcome.receipt === 'delayed' ? delays.delayedReceiptMs : delays.delayMs;
 }
 
 /** The receipt for `submit`, or undefined when its registered_delivery or the outcome wants none. */

@@ -15,6 +15,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../../domain/ports/logger.js';
 import type { MoInjection, SimulatorTuning, SmscBehaviour, SmscBind, SmscControl, SmscStats, SmscSubmission } from '../../../domain/ports/simulator.js';
 import { decideOutcome } from '../../../domain/simulator/outcomes.js';
+import { receiptDelay } from '../../../domain/simulator/tuning.js';
 import { TimerQueue } from '../../../util/timer-queue.js';
 import { submitStatusFor } from '../../smpp/error-codes.js';
 import { encodePdu, type BindPdu, type ShortMessagePdu } from '../../smpp/pdu/codec.js';
@@ -23,7 +24,7 @@ import { decodeInbound, encodeOutbound } from '../../smpp/text.js';
 import { numberOf } from './addresses.js';
 import { DeliverQueue, deliverSm } from './deliveries.js';
 import { AcceptedMessages } from './queries.js';
-import { receiptFor, receiptDelay } from './receipts.js';
+import { receiptFor } from './receipts.js';
 import { SmscConnection, type ConnectionHost } from './smsc-connection.js';
 
 export type { SmscBehaviour, SmscSubmission } from '../../../domain/ports/simulator.js';
