@@ -3,6 +3,7 @@
  * `[{ "prefix": "+4477", "outcome": "undelivered", "error": 30003 }, …]`.
  */
 import { errorKeyForCompatCode, ERRORS, type ErrorKey } from '@switchboard/protocol';
+import { parseNumberPrefix } from '../phone-numbers.js';
 import { preview } from '../preview.js';
 import type { OutcomeRule, SimulatedOutcome } from './outcomes.js';
 
@@ -19,8 +20,10 @@ export function parseOutcomeRules(raw: unknown): OutcomeRule[] {
   if (!Array.isArray(raw)) throw new Error('rules must be a list');
   return raw.map((r, i) => {
     if (r === null || typeof r !== 'object') throw new Error(`rule ${i} must be an object`);
-    const { prefix, outcome, error, times, description } = r as Record<string, unknown>;
-    if (typeof prefix !== 'string' || !/^\+?\d{1,17}$/.test(prefix)) throw new Error(`rule ${i}: "prefix" must be digits, optionally starting with + (got ${preview(prefix)})`);
+    const { prefix: rawPrefix, outcome, error, times, description } = r as Record<string, unknown>;
+    // A configuration prefix, here with at least one digit ("" and "+" are refused).
+    const prefix = parseNumberPrefix(rawPrefix);
+    if (!prefix?.replace('+', '')) throw new Error(`rule ${i}: "prefix" must be digits, optionally starting with + (got ${preview(rawPrefix)})`);
     if (typeof outcome !== 'string' || !(OUTCOMES as readonly string[]).includes(outcome)) throw new Error(`rule ${i}: "outcome" must be one of ${OUTCOMES.join(', ')}`);
     const count = times === undefined ? 1 : Number(times);
     if (!Number.isInteger(count) || count < 1 || count > 100) throw new Error(`rule ${i}: "times" must be a whole number from 1 to 100`);
