@@ -14,7 +14,7 @@ import type { CarrierPartOutcome, CarrierPartRecord } from '../../domain/ports/s
 import type { SmppContext } from './context.js';
 import { receiptOutcome } from './error-codes.js';
 import { normaliseId, type IdFormat } from './message-ids.js';
-import type { Pdu } from './pdu/codec.js';
+import type { Address, Pdu } from './pdu/codec.js';
 import { MESSAGE_STATE, STATUS, statusName } from './pdu/constants.js';
 import type { ParsedReceipt } from './receipt.js';
 import { statWord } from './receipt.js';
@@ -62,14 +62,16 @@ export async function queryMessages(ctx: SmppContext, senders: () => SmppSession
   for (const p of parts) if (p.carrier === config.id) (byMessage.get(p.messageId) ?? byMessage.set(p.messageId, []).get(p.messageId)!).push(p);
 
   // One query per part without a receipt; a message with no part records (pruned) is asked about by its own id.
-  type Ask = { readonly m: CarrierQuery; readonly part: CarrierPartRecord | null; readonly id: string };
-  const asks: Ask[] = [];
+  type Ask = { readonly part: CarrierPartRecord | null; readonly id: string; readonly source: Address; answer?: PartAnswer };
+  const asksOf = new Map<CarrierQuery, Ask[]>();
   for (const m of messages) {
     const own = byMessage.get(m.messageId) ?? [];
-    if (own.length === 0 && m.carrierMessageId) asks.push({ m, part: null, id: m.carrierMessageId });
-    for (const p of own) if (p.status === 'sent') asks.push({ m, part: p, id: queryId(p, m.carrierMessageId, config.idFormat.submit) });
+    const source = sourceAddress(m.from, config.source);
+    const mine: Ask[] = own.length === 0 && m.carrierMessageId ? [{ part: null, id: m.carrierMessageId, source }] : [];
+    for (const p of own) if (p.status === 'sent') mine.push({ part: p, id: queryId(p, m.carrierMessageId, config.idFormat.submit), source });
+    asksOf.set(m, mine);
   }
-  const answers = new Map<Ask, PartAnswer>();
+  const asks = [...asksOf.values()].flat();
   let next = 0;
   // At most a window of queries in flight per bind.
   const lanes = Math.max(1, senders().length * config.window);
@@ -79,31 +81,30 @@ export async function queryMessages(ctx: SmppContext, senders: () => SmppSession
         const ask = asks[next++]!;
         const session = senders()[0];
         counters.queries++;
-        const resp = session ? await session.query(ask.id, sourceAddress(ask.m.from, config.source)) : ({ command: 'generic_nack', sequence: 0, status: STATUS.ESME_RINVBNDSTS } as const);
-        const answer = answerOf(resp, ctx, deps.now());
-        if (answer.kind === 'unknown') counters.queries_failed++;
-        answers.set(ask, answer);
+        const resp = session ? await session.query(ask.id, ask.source) : ({ command: 'generic_nack', sequence: 0, status: STATUS.ESME_RINVBNDSTS } as const);
+        ask.answer = answerOf(resp, ctx, deps.now());
+        if (ask.answer.kind === 'unknown') counters.queries_failed++;
       }
     }),
   );
 
   // Final answers become the parts' outcomes, as a receipt's would.
   const finals: CarrierPartOutcome[] = [];
-  for (const [ask, a] of answers) if (ask.part && a.kind === 'final') finals.push({ carrierMessageId: ask.part.carrierMessageId, ...a.outcome });
+  for (const { part, answer } of asks) if (part && answer?.kind === 'final') finals.push({ carrierMessageId: part.carrierMessageId, ...answer.outcome });
   if (finals.length) await deps.store.transaction((tx) => tx.carrierParts.applyOutcomes(config.id, finals));
 
   return messages.map((m): CarrierView => {
-    const mine = [...answers].filter(([ask]) => ask.m === m);
+    const mine = asksOf.get(m)!;
     const own = byMessage.get(m.messageId) ?? [];
     const merged = own.map((p) => {
-      const a = mine.find(([ask]) => ask.part === p)?.[1];
+      const a = mine.find((ask) => ask.part === p)?.answer;
       return a?.kind === 'final' ? { ...p, status: a.outcome.status, error: a.outcome.error, errorDetail: a.outcome.errorDetail } : p;
     });
-    const alone = mine.find(([ask]) => ask.part === null)?.[1];
+    const alone = mine.find((ask) => ask.part === null)?.answer;
     const d = own.length ? decide(config.receiptPolicy, merged) : alone?.kind === 'final' ? decide(config.receiptPolicy, [{ partIndex: 1, partCount: 1, status: alone.outcome.status, error: alone.outcome.error, errorDetail: alone.outcome.errorDetail }]) : undefined;
     if (d) return d.status === 'delivered' ? { state: 'delivered' } : { state: 'undelivered', error: d.error ?? 'UNKNOWN_DELIVERY_ERROR', ...(d.detail ? { detail: d.detail } : {}) };
-    if (mine.some(([, a]) => a.kind === 'enroute')) return { state: 'enroute' };
-    const why = mine.map(([, a]) => a).find((a): a is Extract<PartAnswer, { kind: 'unknown' }> => a.kind === 'unknown');
+    if (mine.some((ask) => ask.answer?.kind === 'enroute')) return { state: 'enroute' };
+    const why = mine.map((ask) => ask.answer).find((a): a is Extract<PartAnswer, { kind: 'unknown' }> => a?.kind === 'unknown');
     return { state: 'unknown', detail: why?.detail ?? (own.length ? 'no part left to ask about' : 'no record of its parts') };
   });
 }
