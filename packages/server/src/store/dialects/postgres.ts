@@ -48,7 +48,7 @@ export function isConnectionError(err: unknown): boolean {
 const STORAGE_SQLSTATE = /^(53...|58030|25006)$/;
 
 /** True for errors that mean the database cannot take writes now rather than that the query is wrong. */
-export function isStorageError(err: unknown): boolean {
+function isStorageError(err: unknown): boolean {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   return typeof code === 'string' && STORAGE_SQLSTATE.test(code);
 }

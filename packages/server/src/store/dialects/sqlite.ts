@@ -42,7 +42,7 @@ const sqliteTraits: DialectTraits = {
 const STORAGE_FAILURE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|NOMEM|CORRUPT|NOTADB|PROTOCOL)(_|$)/;
 
 /** True for a better-sqlite3 error that means the storage failed, not the statement. */
-export function isSqliteStorageFailure(err: unknown): boolean {
+function isSqliteStorageFailure(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && STORAGE_FAILURE.test(code);

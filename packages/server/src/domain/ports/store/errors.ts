@@ -1,6 +1,7 @@
 /**
- * The database cannot be reached (connection refused or lost, server shutting down). Surfaces answer
- * "temporarily unavailable" and the caller may retry. An operation cut off before its commit left
+ * The database cannot be used now: it cannot be reached (connection refused or lost, server shutting
+ * down) or it cannot store data (disk full, read-only, I/O error; each dialect maps its engine's
+ * errors). Surfaces answer "temporarily unavailable" and the caller may retry. An operation cut off before its commit left
  * nothing behind; one cut off during the commit itself may or may not have been committed.
  */
 export class StoreUnavailableError extends Error {
@@ -10,7 +11,7 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** True for errors that mean the database is unreachable rather than that the request was wrong. */
+/** True for errors that mean the database is unreachable or cannot store data, rather than that the request was wrong. */
 export function isStoreUnavailable(err: unknown): err is StoreUnavailableError {
   return err instanceof StoreUnavailableError;
 }
