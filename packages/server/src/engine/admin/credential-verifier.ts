@@ -22,7 +22,6 @@ export interface Principal {
 
 interface Entry {
   tokens: Array<{ id: string; hash: Buffer; scopes: readonly TokenScope[] }>;
-  exists: boolean;
   at: number;
 }
 
@@ -51,18 +50,13 @@ export class CredentialVerifier {
     return match === null ? null : { projectId, scopes: new Set(match.scopes), tokenId: match.id, tokenDigest: digest };
   }
 
-  /** Forget a project's cached tokens (after a local change). */
-  invalidate(projectId: string): void {
-    this.cache.delete(projectId);
-  }
-
   private async load(projectId: string): Promise<Entry> {
     const now = this.clock.now();
     const hit = this.cache.get(projectId);
     if (hit && now - hit.at < this.ttlMs) return hit;
     const project = await this.projects.get(projectId);
     const tokens = project ? await this.tokens.listActive(projectId) : [];
-    const entry: Entry = { exists: !!project, tokens: tokens.map((t) => ({ id: t.id, hash: t.tokenHash, scopes: t.scopes })), at: now };
+    const entry: Entry = { tokens: tokens.map((t) => ({ id: t.id, hash: t.tokenHash, scopes: t.scopes })), at: now };
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(projectId, entry);
     return entry;

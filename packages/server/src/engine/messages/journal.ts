@@ -93,7 +93,7 @@ export interface JournalDeps {
 }
 
 /** Turn a catalogue error into the stored failure fields. */
-export function failureFields(error: ErrorKey | undefined, extra?: string): Pick<TransitionUpdate, 'errorCode' | 'errorMessage' | 'reason'> {
+function failureFields(error: ErrorKey | undefined, extra?: string): Pick<TransitionUpdate, 'errorCode' | 'errorMessage' | 'reason'> {
   if (!error) return {};
   const entry = ERRORS[error];
   return { errorCode: String(entry.compat), errorMessage: extra ? `${entry.message} (${extra})` : entry.message, reason: entry.native };
