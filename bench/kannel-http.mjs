@@ -199,11 +199,9 @@ async function runSwitchboard() {
   try {
     const url = `${server.base}/api/messaging/messages`;
     const request = { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: JSON.stringify({ from: FROM, to: TO, body: TEXT }) };
-    // One /metrics read gives both counters.
     const delivered = async () => {
-      const text = await (await fetch(`${server.base}/metrics`)).text();
-      const get = (status) => Number(new RegExp(`switchboard_message_transitions_total\\{status="${status}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
-      return { done: get('delivered'), sent: get('sent') };
+      const { delivered: done, sent } = await server.counts();
+      return { done, sent };
     };
 
     const w0 = (await delivered()).done;

@@ -90,11 +90,11 @@ export async function startBenchServer({ port, env = {}, capSeconds, dataDir: gi
     cpuSeconds: () => procCpuSeconds(child.pid),
     /** The server's peak resident memory, MB. */
     peakRssMb: () => Math.round(procPeakRssMb(child.pid)),
-    /** Messages that entered `queued` and `delivered`, from /metrics. */
+    /** Messages that entered `queued`, `sent` and `delivered`, from one read of /metrics. */
     async counts() {
       const text = await (await fetch(`${base}/metrics`)).text();
       const get = (status) => Number(new RegExp(`switchboard_message_transitions_total\\{status="${status}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
-      return { queued: get('queued'), delivered: get('delivered') };
+      return { queued: get('queued'), sent: get('sent'), delivered: get('delivered') };
     },
     /** Stop gracefully and wait for the process to end. */
     async stop() {
