@@ -35,7 +35,7 @@ const FINAL_STATES: ReadonlyMap<number, ParsedReceipt['outcome']> = new Map([
 ]);
 
 /** Read a query_sm answer like a receipt. */
-export function answerOf(resp: Pdu, ctx: SmppContext, at: number): PartAnswer {
+function answerOf(resp: Pdu, ctx: SmppContext, at: number): PartAnswer {
   if (resp.command !== 'query_sm_resp' || resp.status !== STATUS.ESME_ROK) return { kind: 'unknown', detail: `query_sm answered ${statusName(resp.status)}` };
   const state = resp.messageState;
   if (state === MESSAGE_STATE.ENROUTE || state === MESSAGE_STATE.ACCEPTED) return { kind: 'enroute' };

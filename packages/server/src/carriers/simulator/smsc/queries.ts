@@ -40,7 +40,8 @@ export class AcceptedMessages {
     // The source address must be the one the message was submitted with (SMPP v3.4 §4.8.1).
     if (!m || m.source !== pdu.source.addr) return { ...base, status: STATUS.ESME_RQUERYFAIL, finalDate: '', messageState: 0, errorCode: 0 };
     if (now < m.doneAt) return { ...base, status: STATUS.ESME_ROK, finalDate: '', messageState: MESSAGE_STATE.ENROUTE, errorCode: 0 };
-    const error = m.outcome.kind === 'undelivered' || m.outcome.kind === 'failed' ? m.outcome.error : null;
+    // Only accepted messages are remembered: a `failed` outcome was refused at submission.
+    const error = m.outcome.kind === 'undelivered' ? m.outcome.error : null;
     return {
       ...base,
       status: STATUS.ESME_ROK,
