@@ -191,6 +191,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
         { instanceId: options.instanceId, nodeId: options.nodeId, roles: options.roles, url: null, heartbeatMs: options.cluster.heartbeatMs, nodeTimeoutMs: options.cluster.nodeTimeoutMs },
       )
     : null;
+  const availability = cluster ?? ALL_CARRIERS_LOCAL;
 
   const dispatcher = new Dispatcher(
     {
@@ -205,7 +206,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
       inFlight,
       earlyReceipts: sink,
       recent,
-      availability: cluster ?? ALL_CARRIERS_LOCAL,
+      availability,
     },
     { nodeId: options.nodeId, ...options.dispatch },
   );
@@ -219,7 +220,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
       logger,
       carriers,
       isSingleConnection: (id) => singleConnection.has(id),
-      isLocal: (id) => (cluster ?? ALL_CARRIERS_LOCAL).isLocal(id),
+      isLocal: (id) => availability.isLocal(id),
       lease: cluster ? { repository: store.leases, owner: options.instanceId } : null,
     },
     options.receipts ?? { reconcileAfterMs: DEFAULT_RECONCILE_AFTER_MS, giveUpAfterMs: DEFAULT_GIVE_UP_AFTER_MS },
