@@ -4,9 +4,12 @@ import { destinationOf, type NewWebhookDelivery, type WebhookAttemptRecord, type
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
 import { attemptFromRow, chunkRows, deliveryFromRow, num } from '../rows.js';
+import { caseById } from './case-by-id.js';
 
 /** The rows a claim may take: written as literals so PostgreSQL matches the partial indexes. */
 const PENDING_HEAD = sql<boolean>`status = 'pending' and head = 1`;
+/** Deliveries per settling UPDATE: each binds a few CASE parameters. */
+const SETTLE_CHUNK = 250;
 
 export class KyselyWebhookRepository implements WebhookRepository {
   constructor(
@@ -115,9 +118,6 @@ export class KyselyWebhookRepository implements WebhookRepository {
     return Number(result.numUpdatedRows);
   }
 
-
-
-
   async recordAttempt(a: Omit<WebhookAttemptRecord, 'id'>): Promise<void> {
     await this.recordAttempts([a]);
   }
@@ -145,26 +145,32 @@ export class KyselyWebhookRepository implements WebhookRepository {
 
   async settleMany(results: ReadonlyArray<WebhookSettlement & { readonly id: number }>): Promise<void> {
     const handOn = new Set<string>();
-    // In id order, so concurrent transactions lock rows in one order.
-    for (const r of [...results].sort((a, b) => a.id - b.id)) {
-      const done = r.status !== 'pending';
-      const row = await this.db
+    for (let i = 0; i < results.length; i += SETTLE_CHUNK) {
+      const chunk = results.slice(i, i + SETTLE_CHUNK);
+      const ids = chunk.map((r) => r.id);
+      const done = chunk.filter((r) => r.status !== 'pending');
+      const moved = chunk.filter((r) => r.destination !== undefined);
+      const column = <K extends keyof WebhookSettlement>(name: string, field: K) => caseById(name, chunk.map((r) => [r.id, r[field]] as const));
+      // One UPDATE per chunk, per-row values in CASE expressions. The rows are locked in id order
+      // (the sub-select), so concurrent transactions lock them in one order.
+      const rows = await this.db
         .updateTable('webhook_deliveries')
         .set({
-          status: r.status,
-          attempts: r.attempts,
-          next_attempt_at: r.nextAttemptAt,
-          last_status_code: r.lastStatusCode,
-          last_error: r.lastError,
+          status: column('status', 'status'),
+          attempts: column('attempts', 'attempts'),
+          next_attempt_at: column('next_attempt_at', 'nextAttemptAt'),
+          last_status_code: column('last_status_code', 'lastStatusCode'),
+          last_error: column('last_error', 'lastError'),
+          updated_at: column('updated_at', 'at'),
           lease_owner: null,
-          updated_at: r.at,
-          ...(done ? { head: 0 } : {}),
-          ...(r.destination !== undefined ? { destination: r.destination } : {}),
+          ...(done.length ? { head: caseById('head', done.map((r) => [r.id, 0] as const)) } : {}),
+          ...(moved.length ? { destination: caseById('destination', moved.map((r) => [r.id, r.destination] as const)) } : {}),
         })
-        .where('id', '=', r.id)
-        .returning('message_id')
-        .executeTakeFirst();
-      if (done && row?.message_id) handOn.add(row.message_id);
+        .where('id', 'in', this.traits.lockForUpdate(this.db.selectFrom('webhook_deliveries').select('id').where('id', 'in', ids).orderBy('id')))
+        .returning(['id', 'message_id'])
+        .execute();
+      const finished = new Set(done.map((r) => r.id));
+      for (const row of rows) if (row.message_id && finished.has(num(row.id))) handOn.add(row.message_id);
     }
     for (const chunk of chunkRows([...handOn], 1, this.traits.maxParameters)) await this.handHeadsOn(chunk);
   }
