@@ -145,16 +145,17 @@ export class WebhookRunner {
         return;
       }
       for (const d of due) {
-        const destination = destinationOf(nextAttemptTarget(d).url);
-        this.gate.begin(destination);
-        this.loop.track(this.deliver(d, destination), (err) => logger.error({ err, deliveryId: d.id }, 'webhook bookkeeping failed; it retries when its lease expires'));
+        // The row keeps the destination of its next attempt, the key the claim counted it under.
+        this.gate.begin(d.destination);
+        this.loop.track(this.deliver(d), (err) => logger.error({ err, deliveryId: d.id }, 'webhook bookkeeping failed; it retries when its lease expires'));
       }
       if (due.length < room) return;
     }
   }
 
-  private async deliver(d: WebhookDeliveryRecord, destination: string): Promise<void> {
+  private async deliver(d: WebhookDeliveryRecord): Promise<void> {
     const { clock, keys, metrics, logger } = this.deps;
+    const destination = d.destination;
     const attempt = d.attempts + 1;
     const target = nextAttemptTarget(d);
     const method = target.method;
@@ -186,17 +187,18 @@ export class WebhookRunner {
     }
     const retryAt = retryable ? nextRetryAt(d, attempt, now, this.policy) : null;
     const giveUp = retryAt === null;
-    // The next attempt may go elsewhere (a cXML fallback URL): claims count it against that destination.
-    const next = giveUp ? destination : destinationOf(nextAttemptTarget({ ...d, attempts: attempt }).url);
+    // The next attempt (also one a console retry or re-drive makes of a failed delivery) may go
+    // elsewhere (a cXML fallback URL): the row keeps that destination for claims to count it under.
+    const next = destinationOf(nextAttemptTarget({ ...d, attempts: attempt }).url);
     // A closed destination's deliveries wait for its cool-down (past the window's end: one last attempt then).
-    const nextAttemptAt = retryAt === null ? null : Math.max(retryAt, this.gate.closedUntil(next, now) ?? 0);
+    const nextAttemptAt = giveUp ? now : Math.max(retryAt, this.gate.closedUntil(next, now) ?? 0);
     await this.bookkeeping.add({
       attempt: logged,
       id: d.id,
       result: {
         status: giveUp ? 'failed' : 'pending',
         attempts: attempt,
-        nextAttemptAt: nextAttemptAt ?? now,
+        nextAttemptAt,
         lastStatusCode: statusCode,
         lastError: error,
         at: now,
@@ -205,7 +207,7 @@ export class WebhookRunner {
     });
     metrics.webhookOutcome(d.kind, giveUp ? 'failed' : 'retry');
     logger.warn({ deliveryId: d.id, kind: d.kind, url: requestUrl, attempt, error, giveUp }, giveUp ? 'webhook failed for good' : 'webhook failed; will retry');
-    if (nextAttemptAt !== null) this.loop.armAt(nextAttemptAt);
+    if (!giveUp) this.loop.armAt(nextAttemptAt);
   }
 
   /** Send the request and judge the answer (a handler reads it for kinds that have one); never throws. */
