@@ -1,5 +1,6 @@
 /** Small shared pieces of the views. */
 import type { ComponentChildren } from 'preact';
+import type { ConsoleWebhookDelivery } from '@switchboard/protocol';
 import { ApiError } from './api';
 
 export function StatusBadge({ status }: { status: string }) {
@@ -57,4 +58,15 @@ export function Card({ title, children, actions }: { title: string; children: Co
 
 export function Json({ value }: { value: unknown }) {
   return <pre class="json">{typeof value === 'string' ? value : JSON.stringify(value, null, 2)}</pre>;
+}
+
+/** A webhook delivery's attempts, out of its cap when it has one (`max_attempts` 0: retried until its window closes). */
+export function Attempts({ d }: { d: Pick<ConsoleWebhookDelivery, 'attempts' | 'max_attempts'> }) {
+  return d.max_attempts ? (
+    <span>
+      {d.attempts}/{d.max_attempts}
+    </span>
+  ) : (
+    <span title="Retried until its retry window closes">{d.attempts}</span>
+  );
 }

@@ -2,7 +2,7 @@
 import type { ConsoleConnections, ConsoleOutbox, ConsoleOutboxRedrive, ConsoleWebhookDelivery } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, query } from '../api';
-import { Card, ErrorBox, Field, fieldError, StatusBadge } from '../components';
+import { Attempts, Card, ErrorBox, Field, fieldError, StatusBadge } from '../components';
 import { precise, when } from '../format';
 import { href } from '../router';
 
@@ -204,7 +204,9 @@ function Outbox({ tick }: { tick: number }) {
                 <td>
                   <StatusBadge status={d.status} />
                 </td>
-                <td title={d.max_attempts ? undefined : 'Retried until its retry window closes'}>{d.max_attempts ? `${d.attempts}/${d.max_attempts}` : d.attempts}</td>
+                <td>
+                  <Attempts d={d} />
+                </td>
                 <td>{d.last_status_code ?? d.last_error ?? '—'}</td>
                 <td>{d.next_attempt_at ? precise(d.next_attempt_at) : '—'}</td>
                 <td>

@@ -6,7 +6,7 @@
 import type { ConsoleMessageDetail, ConsoleSegments, ConsoleWebhookDelivery } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
-import { Card, ErrorBox, Json, StatusBadge } from '../components';
+import { Attempts, Card, ErrorBox, Json, StatusBadge } from '../components';
 import { useFeed } from '../feed';
 import { SURFACES, codePoint, precise, sides } from '../format';
 import { href } from '../router';
@@ -230,7 +230,7 @@ function Webhook({ w, onRetried }: { w: ConsoleWebhookDelivery; onRetried: () =>
       <div class="webhook-head">
         <span class="badge">{w.kind}</span> <span class="mono">{w.method} {w.url}</span> <StatusBadge status={w.status} />{' '}
         <span class="muted">
-          {w.attempts}/{w.max_attempts} attempts
+          <Attempts d={w} /> attempts
           {w.next_attempt_at ? ` · next ${precise(w.next_attempt_at)}` : ''}
         </span>
         {w.status !== 'delivered' ? (
