@@ -152,7 +152,7 @@ export interface ConsoleWebhookDelivery {
   fallback_url: string | null;
   status: 'pending' | 'delivered' | 'failed';
   attempts: number;
-  /** Attempts at most; 0 for a status callback, retried until its retry window closes (`webhooks.retryWindowMs`). */
+  /** Attempts at most; 0 for a status callback, retried under the outbox policy (until `webhooks.retryWindowMs` has passed, or `webhooks.maxAttempts` when set). */
   max_attempts: number;
   next_attempt_at: string | null;
   last_status_code: number | null;
