@@ -5,7 +5,7 @@
  * has failed too often, requests get 429 with `Retry-After` before their credentials are checked,
  * except credentials that worked before.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/app-error.js';
 import type { TokenScope } from '../domain/credentials.js';
 import type { CredentialVerifier, Principal } from '../engine/admin/credential-verifier.js';
@@ -31,10 +31,12 @@ declare module 'fastify' {
 export function useAuthThrottle(app: FastifyInstance, throttle: AuthThrottle | null): void {
   app.decorate('authThrottle', throttle);
   app.decorateRequest('authRetryAfterSeconds', 0);
-  app.addHook('onSend', (request, reply, payload, done) => {
-    if (request.authRetryAfterSeconds > 0 && reply.statusCode === 429) reply.header('Retry-After', String(request.authRetryAfterSeconds));
-    done(null, payload);
-  });
+}
+
+/** `Retry-After` for a request refused for failing authentication too often (each surface's error formatter calls this). */
+export function setAuthRetryAfter(reply: FastifyReply): void {
+  const seconds = reply.request.authRetryAfterSeconds;
+  if (seconds > 0) reply.header('Retry-After', String(seconds));
 }
 
 /**

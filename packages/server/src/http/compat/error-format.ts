@@ -6,6 +6,7 @@
 import { ERRORS, type CompatError } from '@switchboard/protocol';
 import type { FastifyReply } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
+import { setAuthRetryAfter } from '../auth.js';
 
 const MORE_INFO = 'https://developer.signalwire.com/compatibility-api/reference/error-codes';
 /** When a client may retry a 503 (storage unavailable): soon, the server recovers by itself. */
@@ -26,5 +27,6 @@ export function sendCompatError(reply: FastifyReply, err: AppError): FastifyRepl
   const body = compatErrorBody(err);
   if (body.status === 401) reply.header('WWW-Authenticate', 'Basic realm="Switchboard"');
   if (body.status === 503) reply.header('Retry-After', RETRY_AFTER_SECONDS);
+  else if (body.status === 429) setAuthRetryAfter(reply);
   return reply.code(body.status).type('application/json; charset=utf-8').send(body);
 }
