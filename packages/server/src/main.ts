@@ -82,7 +82,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const logger = options.logger ?? pino({ level: settings.logLevel, base: { node: nodeId } });
   const roles = new Set(settings.roles);
   const smpp = smppSection(settings);
-  // The data folder (database, generated certificates) is checked before anything opens in it.
+  // The data folder (database, generated certificates) is checked before anything opens in it (once: openStore is told).
   if (usesDataDir(settings)) {
     const room = checkDataDir(settings.dataDir);
     if (room.lowOnSpace) logger.warn({ dataDir: settings.dataDir, freeBytes: room.freeBytes }, 'the data folder is low on space; writes answer 503 once it is full');
@@ -93,7 +93,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const instanceId = randomBytes(6).toString('hex').toUpperCase();
 
   // Adapters.
-  const store = await openStore(settings, { onPoolError: (err) => logger.warn({ err }, 'a pooled database connection failed; it will be replaced') });
+  const store = await openStore(settings, { dataDirChecked: true, onPoolError: (err) => logger.warn({ err }, 'a pooled database connection failed; it will be replaced') });
   // Several nodes share a PostgreSQL database; SQLite is one node's own.
   const clustered = store.dialect === 'postgres';
   const bus = await openBus(settings, nodeId, logger).catch(async (err: unknown) => {

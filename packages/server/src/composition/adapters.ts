@@ -27,13 +27,14 @@ import type { ResolvedSettings } from './settings.js';
 
 /**
  * Open the configured store: PostgreSQL when `database.url` is set, else SQLite in the data folder,
- * which is checked first; a file system failure there is a `DataDirError` naming the folder and cause.
+ * which is checked first (unless `dataDirChecked`: the caller just did); a file system failure there
+ * is a `DataDirError` naming the folder and cause.
  */
-export async function openStore(settings: SwitchboardSettings, opts: { migrate?: boolean; onPoolError?: (err: Error) => void } = {}): Promise<KyselyStore> {
+export async function openStore(settings: SwitchboardSettings, opts: { migrate?: boolean; dataDirChecked?: boolean; onPoolError?: (err: Error) => void } = {}): Promise<KyselyStore> {
   if (settings.databaseUrl) {
     return openPostgresStore({ url: settings.databaseUrl, poolSize: settings.databasePoolSize, migrate: opts.migrate ?? settings.databaseMigrate, onPoolError: opts.onPoolError });
   }
-  checkDataDir(settings.dataDir);
+  if (!opts.dataDirChecked) checkDataDir(settings.dataDir);
   const file = join(settings.dataDir, 'switchboard.db');
   try {
     return await openSqliteStore({ file });
