@@ -6,6 +6,9 @@ import type { Database, IdempotencyKeysTable } from '../schema.js';
 
 const COLUMNS = 6;
 
+/** A key's identity: keys belong to their project. */
+const idOf = (projectId: string, key: string) => `${projectId}\u0000${key}`;
+
 function fromRow(r: Selectable<IdempotencyKeysTable>): IdempotencyRecord {
   return { projectId: r.project_id, key: r.key, requestHash: r.request_hash, messageId: r.message_id, createdAt: num(r.created_at), expiresAt: num(r.expires_at) };
 }
@@ -19,7 +22,7 @@ export class KyselyIdempotencyRepository implements IdempotencyRepository {
   async claimMany(records: readonly IdempotencyRecord[], now: number): Promise<IdempotencyRecord[]> {
     // One statement may not touch a key twice (PostgreSQL): the first request of a key in a batch wins.
     const firsts = new Map<string, IdempotencyRecord>();
-    for (const r of records) if (!firsts.has(`${r.projectId}\u0000${r.key}`)) firsts.set(`${r.projectId}\u0000${r.key}`, r);
+    for (const r of records) if (!firsts.has(idOf(r.projectId, r.key))) firsts.set(idOf(r.projectId, r.key), r);
     const unique = [...firsts.values()];
     const claimed = new Set<string>();
     for (const chunk of chunkRows(unique, COLUMNS, this.traits.maxParameters - 1)) {
@@ -42,9 +45,9 @@ export class KyselyIdempotencyRepository implements IdempotencyRepository {
         )
         .returning(['project_id', 'key'])
         .execute();
-      for (const r of rows) claimed.add(`${r.project_id}\u0000${r.key}`);
+      for (const r of rows) claimed.add(idOf(r.project_id, r.key));
     }
-    return unique.filter((r) => claimed.has(`${r.projectId}\u0000${r.key}`));
+    return unique.filter((r) => claimed.has(idOf(r.projectId, r.key)));
   }
 
   async get(projectId: string, key: string, now: number): Promise<IdempotencyRecord | undefined> {
