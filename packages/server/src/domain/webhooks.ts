@@ -70,8 +70,8 @@ export interface WebhookRetryPolicy {
  * When failed attempt number `attempt` (1-based) of `d` is retried, or null when the delivery is
  * given up. Outbox-policy deliveries make a last attempt when their window closes.
  */
-export function nextRetryAt(d: WebhookDeliveryRecord, attempt: number, now: number, policy: WebhookRetryPolicy, random?: () => number): number | null {
-  const delay = backoffDelay(policy.backoff, attempt - 1, random);
+export function nextRetryAt(d: WebhookDeliveryRecord, attempt: number, now: number, policy: WebhookRetryPolicy): number | null {
+  const delay = backoffDelay(policy.backoff, attempt - 1);
   if (d.maxAttempts !== OUTBOX_RETRY_POLICY) return attempt >= d.maxAttempts ? null : now + delay;
   if (policy.maxAttempts !== null && attempt >= policy.maxAttempts) return null;
   const closes = d.retryFrom + policy.windowMs;
