@@ -36,7 +36,7 @@ export default {
   forbidden: [
     {
       name: 'no-circular',
-      comment: 'No import cycles, type-only imports included (ARCHITECTURE.md §2).',
+      comment: 'No import cycles, type-only imports included (docs/architecture.md, Layout and dependency direction).',
       severity: 'error',
       from: { path: '^packages/' },
       to: { circular: true },
