@@ -37,7 +37,7 @@ export interface HttpAppOptions {
 }
 
 /** The surface a path belongs to, by its prefix. */
-export function surfaceOf(url: string): 'compat' | NativeFlavour {
+function surfaceOf(url: string): 'compat' | NativeFlavour {
   const path = url.split('?')[0]!;
   // SignalWire's LaML API lives under /api/laml, whatever follows.
   if (path === '/api/laml' || path.startsWith('/api/laml/') || COMPAT_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return 'compat';

@@ -37,7 +37,7 @@ export interface ServerLimitOptions {
 }
 
 /** The most bytes of a refused body read (and dropped) so its sender sees the 413. */
-export function drainLimitBytes(bodyLimitBytes: number): number {
+function drainLimitBytes(bodyLimitBytes: number): number {
   return Math.max(16 * 1024 * 1024, 4 * bodyLimitBytes);
 }
 
@@ -54,11 +54,12 @@ function checkingIntervalMs(headersTimeoutMs: number): number {
  * and the Compatibility API's `{code, message, more_info, status}` (the connection is not yet, or
  * no longer, tied to a surface).
  */
-export function rawErrorResponse(key: ErrorKey, message?: string, headers: Record<string, string> = {}): string {
+function rawErrorResponse(key: ErrorKey, message?: string, headers: Record<string, string> = {}): string {
   const compat = compatErrorBody(AppError.of(key, message === undefined ? {} : { message }));
-  const body = JSON.stringify({ error: STATUS_CODES[compat.status] ?? 'Error', ...compat });
+  const reason = STATUS_CODES[compat.status] ?? 'Error';
+  const body = JSON.stringify({ error: reason, ...compat });
   const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  return `HTTP/1.1 ${compat.status} ${STATUS_CODES[compat.status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  return `HTTP/1.1 ${compat.status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
 /** What the HTTP parser's error means for the client. */
