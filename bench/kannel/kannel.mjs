@@ -10,16 +10,20 @@ export const SMSBOX = '/usr/sbin/smsbox';
 export const DRIVE_SMPP = '/usr/lib/kannel/test/drive_smpp';
 export const FAKESMSC = '/usr/lib/kannel/test/fakesmsc';
 
+/** The programs the benchmarks run, from Debian's kannel and kannel-extras. */
+const PROGRAMS = [BEARERBOX, SMSBOX, DRIVE_SMPP, FAKESMSC];
+const installed = () => PROGRAMS.every((p) => existsSync(p));
+
 /** Returns null when Kannel can be used, else the reason it cannot. Installs it when KANNEL_INSTALL=1 and apt-get works. */
 export function ensureKannel() {
-  if (existsSync(BEARERBOX) && existsSync(SMSBOX) && existsSync(DRIVE_SMPP) && existsSync(FAKESMSC)) return null;
+  if (installed()) return null;
   if (process.env.KANNEL_INSTALL === '1' && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', timeout: 300_000 });
     const r = spawnSync('apt-get', ['install', '-y', '-qq', 'kannel', 'kannel-extras'], { stdio: 'ignore', timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (r.status === 0 && existsSync(BEARERBOX) && existsSync(DRIVE_SMPP) && existsSync(FAKESMSC)) return null;
+    if (r.status === 0 && installed()) return null;
     return `apt-get install kannel kannel-extras failed (exit ${r.status})`;
   }
-  return `Kannel is not installed (${BEARERBOX}, ${DRIVE_SMPP}); install Debian's kannel and kannel-extras, or set KANNEL_INSTALL=1 as root`;
+  return `Kannel is not installed (${PROGRAMS.filter((p) => !existsSync(p)).join(', ')} missing); install Debian's kannel and kannel-extras, or set KANNEL_INSTALL=1 as root`;
 }
 
 /** The core, smsbox and sendsms-user groups used by every run; `smsc` is the SMSC group text. */
