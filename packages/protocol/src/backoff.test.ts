@@ -10,7 +10,7 @@ describe('backoffDelay', () => {
     expect(backoffDelay(policy, 10_000)).toBe(60_000);
   });
 
-  it('treats a negative or fractional retry as the nearest whole retry at or above zero', () => {
+  it('counts a fractional retry as the whole retry below it, and a negative one as retry 0', () => {
     expect(backoffDelay(policy, -3)).toBe(250);
     expect(backoffDelay(policy, 1.7)).toBe(500);
   });
