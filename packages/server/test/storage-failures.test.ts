@@ -10,13 +10,13 @@
  * promise (a database that cannot be reached) is test/postgres-outage.test.ts.
  */
 import { sql } from 'kysely';
-import pino from 'pino';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import { twilioClient } from './compat/clients.js';
+import { captureLogs } from './helpers/log-capture.js';
 import { serversOnPostgres } from './helpers/postgres.js';
 import { RawRelay } from './helpers/raw-relay.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
@@ -67,11 +67,10 @@ async function receiptsWaiting(s: TestServer): Promise<{ ok: boolean; detail: st
 
 describe.skipIf(serversOnPostgres)('a SQLite server whose disk fills up', () => {
   let server: TestServer;
-  const log: string[] = [];
+  const logs = captureLogs('info');
 
   beforeAll(async () => {
-    const logger = pino({ level: 'info' }, { write: (line: string) => void log.push(line) });
-    server = await startTestServer({ simulatorDelayMs: 0, simulatorDelayedReceiptMs: RECEIPT_DELAY_MS }, { logger });
+    server = await startTestServer({ simulatorDelayMs: 0, simulatorDelayedReceiptMs: RECEIPT_DELAY_MS }, { logger: logs.logger });
   });
   afterAll(async () => {
     await server?.stop();
@@ -137,7 +136,7 @@ describe.skipIf(serversOnPostgres)('a SQLite server whose disk fills up', () => 
     expect((await sendNative('after')).status).toBe(201);
 
     // The log carries SQLite's own words, not "cannot rollback - no transaction is active".
-    const text = log.join('');
+    const text = JSON.stringify(logs.lines);
     expect(text).toMatch(/SQLITE_FULL/);
     expect(text).toMatch(/database or disk is full/);
     expect(text).not.toMatch(/cannot rollback/);
