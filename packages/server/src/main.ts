@@ -206,7 +206,6 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   if (roles.has('webhooks')) await webhooks.start(!clustered);
 
   await app.listen({ host: settings.host, port: settings.port });
-  app.server.maxConnections = settings.maxConnections;
   accepting = true;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
