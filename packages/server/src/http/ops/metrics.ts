@@ -51,7 +51,12 @@ export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
       requests: new Counter({ name: 'switchboard_relay_requests_total', help: 'RELAY requests answered, by method and outcome.', labelNames: ['method', 'outcome'], registers }),
       limited: new Counter({ name: 'switchboard_relay_limited_total', help: 'RELAY requests or connections refused by a limit.', labelNames: ['limit'], registers }),
     };
-    const backlog = () => this.backlog();
+    // Both gauges are collected at once on a scrape: they share one read of the backlog.
+    let reading: Promise<{ dispatch: number; webhooks: number }> | null = null;
+    const backlog = () =>
+      (reading ??= this.backlog().finally(() => {
+        reading = null;
+      }));
     new Gauge({
       name: 'switchboard_dispatch_queue_depth',
       help: 'Messages waiting to be handed to a carrier (including ones being retried).',
