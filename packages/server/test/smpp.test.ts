@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SmppConnector } from '../src/carriers/smpp/connector.js';
 import { freePort } from './helpers/built-server.js';
+import { waitForEnd } from './helpers/messages.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer;
@@ -55,12 +56,7 @@ async function send(to: string, body: string): Promise<string> {
   return r.body.id as string;
 }
 
-async function final(id: string, timeoutMs = 10_000): Promise<any> {
-  return eventually(async () => {
-    const r = await server.api(`/api/messaging/logs/${id}`);
-    return ['delivered', 'undelivered', 'failed'].includes(r.body.status) ? r.body : undefined;
-  }, timeoutMs, `message ${id} to end`);
-}
+const final = (id: string, timeoutMs?: number) => waitForEnd(server, id, timeoutMs);
 
 async function statuses(id: string): Promise<string[]> {
   return (await server.store.events.listForMessage(PROJECT_ID, id)).map((e) => e.status);

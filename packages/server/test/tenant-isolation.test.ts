@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SmppConnector } from '../src/carriers/smpp/connector.js';
 import { freePort } from './helpers/built-server.js';
-import { sendMessage, waitForStatus } from './helpers/messages.js';
+import { sendMessage, waitForEnd, waitForStatus } from './helpers/messages.js';
 import { createProject, type TestProject } from './helpers/projects.js';
 import { eventually, NUMBERS, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -47,12 +47,7 @@ async function send(who: TestProject, from: string, to: string, body = 'hello'):
   return (await sendMessage(server, { from, to, body }, who.auth)).id as string;
 }
 
-async function finalStatus(who: TestProject, id: string): Promise<{ status: string; error_code: string | null }> {
-  return eventually(async () => {
-    const r = await server.api(`/api/messaging/logs/${id}`, { auth: who.auth });
-    return ['delivered', 'undelivered', 'failed'].includes(r.body?.status) ? r.body : undefined;
-  });
-}
+const finalStatus = (who: TestProject, id: string): Promise<{ status: string; error_code: string | null }> => waitForEnd(server, id, undefined, who.auth);
 
 async function inboundFrom(who: TestProject, from: string): Promise<any[]> {
   const logs = await server.api('/api/messaging/logs?page_size=100', { auth: who.auth });

@@ -13,6 +13,7 @@ import { AppError } from '../domain/app-error.js';
 import { systemClock } from '../domain/clock.js';
 import { isTokenScope, TOKEN_SCOPES, type TokenScope } from '../domain/credentials.js';
 import { randomIds } from '../domain/ids.js';
+import { isStoreUnavailable } from '../domain/ports/store.js';
 import { NumberDirectory } from '../engine/routing/number-directory.js';
 import { NumberService } from '../engine/admin/number-service.js';
 import { ProjectService } from '../engine/admin/project-service.js';
@@ -201,7 +202,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof ConfigError) fail(`configuration error: ${err.message}`);
   // Problems an operator fixes outside the program: one line, no stack trace.
-  if (err instanceof SchemaBehindError || err instanceof DataDirError || (err as Error)?.name === 'StoreUnavailableError') fail((err as Error).message);
+  if (err instanceof SchemaBehindError || err instanceof DataDirError || isStoreUnavailable(err)) fail((err as Error).message);
   process.stderr.write(`switchboard: ${(err as Error)?.stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -254,7 +254,10 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     },
     ping: () => store.ping(),
     storageHealth: () => journal.storageHealth(),
-    backlog: async () => ({ dispatch: await store.jobs.count('dispatch'), webhooks: await store.webhooks.countPending() }),
+    backlog: async () => {
+      const [dispatch, webhooks] = await Promise.all([store.jobs.count('dispatch'), store.webhooks.countPending()]);
+      return { dispatch, webhooks };
+    },
     wake: () => {
       dispatcher.wake();
       directory.invalidate();

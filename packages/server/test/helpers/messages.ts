@@ -18,11 +18,11 @@ export async function waitForStatus(server: TestServer, id: string, status = 'de
   await eventually(async () => ((await server.store.messages.get(opts.projectId ?? PROJECT_ID, id))?.status === status ? true : undefined), opts.timeoutMs, `${id} to be ${status}`);
 }
 
-/** Wait until a message has ended (delivered, undelivered or failed); returns its native log entry. */
-export async function waitForEnd(server: TestServer, id: string, timeoutMs = 10_000): Promise<any> {
+/** Wait until a message has ended (delivered, undelivered or failed); returns its native log entry (read with `auth`, default the test project's). */
+export async function waitForEnd(server: TestServer, id: string, timeoutMs = 10_000, auth?: string): Promise<any> {
   return eventually(async () => {
-    const r = await server.api(`/api/messaging/logs/${id}`);
-    return ['delivered', 'undelivered', 'failed'].includes(r.body.status) ? r.body : undefined;
+    const r = await server.api(`/api/messaging/logs/${id}`, auth ? { auth } : {});
+    return ['delivered', 'undelivered', 'failed'].includes(r.body?.status) ? r.body : undefined;
   }, timeoutMs, `message ${id} to end`);
 }
 

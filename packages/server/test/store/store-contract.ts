@@ -1186,8 +1186,8 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
           signature: 'abc',
           responseExcerpt: n === 1 ? 'oops' : null,
         });
-        await store.webhooks.recordAttempt(attempt(1));
-        await store.webhooks.recordAttempt(attempt(2));
+        await store.webhooks.recordAttempts([attempt(1)]);
+        await store.webhooks.recordAttempts([attempt(2)]);
         const got = await store.webhooks.listAttempts(P1, d!.id);
         expect(got.map(({ id: _id, ...rest }) => rest)).toEqual([attempt(1), attempt(2)]);
         expect(await store.webhooks.listAttempts(P2, d!.id)).toEqual([]);

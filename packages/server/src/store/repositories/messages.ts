@@ -1,5 +1,5 @@
 import type { MessageStatus } from '@switchboard/protocol';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { predecessorsOf } from '../../domain/lifecycle.js';
 import type { MessageEventRecord, MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../../domain/message.js';
 import type { CarrierSelector, ConversationFilter, ConversationRecord, MessageEventRepository, MessageListFilter, MessageRepository, SentCursor, SeqPage, TransitionUpdate } from '../../domain/ports/store.js';
@@ -7,6 +7,7 @@ import type { HotInserts } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
 import { chunkRows, eventFromRow, MESSAGE_STATE_COLUMNS, messageFromRow, messageStateFromRow, num } from '../rows.js';
+import { caseById } from './case-by-id.js';
 import { containsText } from './like.js';
 
 /** Rows per guarded UPDATE: each row binds a few CASE parameters. */
@@ -244,12 +245,6 @@ export class KyselyMessageRepository implements MessageRepository {
 function valueOrCase(column: string, pairs: ReadonlyArray<readonly [string, unknown]>): unknown {
   const first = pairs[0]![1];
   return pairs.every(([, v]) => v === first) ? first : caseById(column, pairs);
-}
-
-/** `CASE id WHEN … THEN … ELSE <column> END`, portable across both engines. */
-function caseById(column: string, pairs: ReadonlyArray<readonly [string, unknown]>): RawBuilder<unknown> {
-  const branches = pairs.map(([id, value]) => sql`when ${id} then ${value}`);
-  return sql`case id ${sql.join(branches, sql` `)} else ${sql.ref(column)} end`;
 }
 
 export class KyselyMessageEventRepository implements MessageEventRepository {

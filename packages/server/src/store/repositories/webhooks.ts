@@ -118,10 +118,6 @@ export class KyselyWebhookRepository implements WebhookRepository {
     return Number(result.numUpdatedRows);
   }
 
-  async recordAttempt(a: Omit<WebhookAttemptRecord, 'id'>): Promise<void> {
-    await this.recordAttempts([a]);
-  }
-
   async recordAttempts(attempts: ReadonlyArray<Omit<WebhookAttemptRecord, 'id'>>): Promise<void> {
     if (attempts.length === 0) return;
     const rows = attempts.map((a) => ({

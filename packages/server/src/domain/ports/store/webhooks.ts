@@ -48,8 +48,7 @@ export interface WebhookRepository {
   resumeDestination(destination: string, now: number): Promise<number>;
   /** Make deliveries leased by `owner` (or by anyone, when null) due now. */
   releaseLeases(owner: string | null, now: number): Promise<number>;
-  recordAttempt(attempt: Omit<WebhookAttemptRecord, 'id'>): Promise<void>;
-  /** Several attempts in one statement (the runner's bookkeeping batch). */
+  /** Record attempts, in one statement (the runner's bookkeeping batch). */
   recordAttempts(attempts: ReadonlyArray<Omit<WebhookAttemptRecord, 'id'>>): Promise<void>;
   /**
    * Record the result of an attempt (to `destination` when the next attempt goes elsewhere). A
