@@ -110,6 +110,13 @@ export const ERRORS = {
   CUSTOM_VARIABLE_VALUE_INVALID: def('invalid_custom_variable_value', 10000, 'Custom variable values must be non-empty strings.', { attribute: 'custom_variables' }),
   CUSTOM_VARIABLE_VALUE_TOO_LONG: def('custom_variable_value_too_long', 10000, 'Custom variable values may be at most 1024 bytes.', { attribute: 'custom_variables' }),
 
+  // --- per-sender queues and scheduled messages (Twilio's codes: docs/guides/sending-real-traffic.md) ---
+  QUEUE_OVERFLOW: def('queue_overflow', 21611, "The sender's queue already holds more than its limit (the messages it can send at its rate in the queue window); try again later or send from another number.", { attribute: 'from', retryable: true }),
+  SCHEDULE_TYPE_INVALID: def('invalid_schedule_type', 35126, "ScheduleType must be 'fixed'.", { attribute: 'schedule_type' }),
+  SEND_AT_REQUIRED: def('send_at_required', 35111, "SendAt is required when ScheduleType is 'fixed'.", { attribute: 'send_at' }),
+  SEND_AT_INVALID: def('invalid_send_at', 35114, 'SendAt must be an ISO-8601 date-time within the scheduling window (by default from 300 seconds to 35 days ahead).', { attribute: 'send_at' }),
+  MESSAGE_NOT_CANCELABLE: def('message_not_cancelable', 30409, 'Only a scheduled message can be canceled; this one has already left the schedule.', { attribute: 'status' }),
+
   // --- redaction and deletion ---------------------------------------------------------
   REDACT_BODY_NOT_EMPTY: def('body_must_be_empty', 50509, 'To redact a message, set its body to the empty string; no other value is accepted.', { attribute: 'body' }),
   REDACT_IN_PROGRESS: def('cannot_redact_in_progress_message', 10000, 'A message that is still queued or initiated cannot be redacted.', { attribute: 'base' }),
@@ -140,7 +147,8 @@ export const ERRORS = {
   NUMBER_FIELD_INVALID: def('invalid_attribute', 10000, 'A phone number field has an invalid value.'),
 
   // --- delivery outcomes (asynchronous: reported in a message's error_code) -------------
-  VALIDITY_EXPIRED: delivery('message_validity_period_expired', 30001, 'The message could not be sent before its validity period expired.'),
+  // Twilio's code for a message still in its queue when ValidityPeriod ran out (its 30001 is queue overflow).
+  VALIDITY_EXPIRED: delivery('message_validity_period_expired', 30036, 'The message could not be sent before its validity period expired.'),
   HANDSET_UNREACHABLE: delivery('unreachable_destination_handset', 30003, 'The destination handset is unreachable (switched off or out of coverage).'),
   CARRIER_BLOCKED: delivery('message_blocked_by_carrier', 30004, 'The destination carrier blocked the message (for example, the recipient opted out).'),
   HANDSET_UNKNOWN: delivery('unknown_destination_handset', 30005, 'The destination number is unknown or no longer in service.'),

@@ -2,27 +2,28 @@
  * Canonical message states and how each surface names them.
  *
  * One lifecycle for every surface: `queued → initiated → sent → delivered | undelivered | failed`
- * for outbound messages, `received` for inbound ones. Surfaces map at their edge (the
+ * for outbound messages, `received` for inbound ones. A scheduled message starts `scheduled` and
+ * becomes `queued` at its send time, or ends `canceled`. Surfaces map at their edge (the
  * Compatibility API reports `initiated` as `sending`).
  */
 
 /** Every canonical message state. */
-export const MESSAGE_STATUSES = ['queued', 'initiated', 'sent', 'delivered', 'undelivered', 'failed', 'received'] as const;
+export const MESSAGE_STATUSES = ['scheduled', 'queued', 'initiated', 'sent', 'delivered', 'undelivered', 'failed', 'received', 'canceled'] as const;
 
 /** A canonical message state. */
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 /** States after which an outbound message never changes again. */
-export const TERMINAL_STATUSES: readonly MessageStatus[] = ['delivered', 'undelivered', 'failed', 'received'];
+export const TERMINAL_STATUSES: readonly MessageStatus[] = ['delivered', 'undelivered', 'failed', 'received', 'canceled'];
 
 /** True when a message in this state will not change any more. */
 export function isTerminalStatus(status: MessageStatus): boolean {
-  return status === 'delivered' || status === 'undelivered' || status === 'failed' || status === 'received';
+  return status === 'delivered' || status === 'undelivered' || status === 'failed' || status === 'received' || status === 'canceled';
 }
 
 /** True for states in which a message is still being worked on (redaction and deletion are refused). */
 export function isInProgressStatus(status: MessageStatus): boolean {
-  return status === 'queued' || status === 'initiated';
+  return status === 'queued' || status === 'initiated' || status === 'scheduled';
 }
 
 /** True when the string is a canonical message state. */
@@ -41,6 +42,8 @@ export type MessageKind = 'sms' | 'mms';
 
 /** Status names used by the Compatibility API (Twilio vocabulary). */
 export type CompatMessageStatus =
+  | 'scheduled'
+  | 'canceled'
   | 'queued'
   | 'sending'
   | 'sent'

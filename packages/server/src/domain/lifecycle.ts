@@ -2,12 +2,16 @@ import type { MessageStatus } from '@switchboard/protocol';
 
 /**
  * The one transition table of the message lifecycle (ARCHITECTURE.md §3).
- * `queued → initiated → sent → delivered | undelivered | failed`; inbound messages are born `received`.
+ * `queued → initiated → sent → delivered | undelivered | failed`; inbound messages are born `received`;
+ * scheduled messages are born `scheduled` and go on to `queued` or `canceled`.
  * A failure may happen at any point before a terminal state, and a receipt may overtake `sent`
  * (a carrier can report delivery before its submit acknowledgement is processed).
  */
 const ALLOWED_PREDECESSORS: Readonly<Record<MessageStatus, readonly MessageStatus[]>> = {
-  queued: [],
+  // A scheduled message is born `scheduled`, becomes `queued` at its send time, or is canceled before.
+  scheduled: [],
+  canceled: ['scheduled'],
+  queued: ['scheduled'],
   initiated: ['queued'],
   sent: ['queued', 'initiated'],
   delivered: ['queued', 'initiated', 'sent'],
