@@ -64,6 +64,7 @@ export function tokenFromRow(row: Selectable<ApiTokensTable>): ApiTokenRecord {
     scopes: JSON.parse(row.scopes) as TokenScope[],
     createdAt: num(row.created_at),
     revokedAt: numOrNull(row.revoked_at),
+    test: Number(row.test) === 1,
   };
 }
 

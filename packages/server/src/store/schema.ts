@@ -20,6 +20,8 @@ export interface ApiTokensTable {
   scopes: string;
   created_at: number;
   revoked_at: number | null;
+  /** 1 for a test token (Twilio's test credentials: nothing is sent or stored), 0 for a live one. */
+  test: Generated<number>;
 }
 
 export interface PhoneNumbersTable {
