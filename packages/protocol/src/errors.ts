@@ -168,6 +168,7 @@ export const ERRORS = {
   WEBHOOK_RESPONSE_TOO_LARGE: def('webhook_response_too_large', 11750, 'The webhook response body exceeded 64 kB.', { category: 'webhook' }),
   CXML_PARSE_ERROR: def('cxml_parse_error', 12100, 'The webhook response is not a valid cXML document.', { category: 'webhook' }),
   WEBHOOK_NOT_RETRYABLE: def('webhook_not_retryable', 10000, 'Only a failed webhook delivery, or a pending one not being sent right now, can be retried.', { nativeHttp: 409, compatHttp: 409, relay: '409', attribute: 'base', category: 'webhook' }),
+  WEBHOOK_NOT_REPLAYABLE: def('webhook_not_replayable', 10000, 'Only a delivered status callback can be replayed; retry a failed one instead.', { nativeHttp: 409, compatHttp: 409, relay: '409', attribute: 'base', category: 'webhook' }),
 
   // --- safe retries (Idempotency-Key; RELAY idempotency_key) ----------------------------
   IDEMPOTENCY_KEY_INVALID: def('invalid_idempotency_key', 10000, 'The idempotency key must be 1 to 255 printable ASCII characters.', { attribute: 'idempotency_key' }),
