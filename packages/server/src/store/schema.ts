@@ -44,6 +44,8 @@ export interface PhoneNumbersTable {
   messaging_handler_resource_id: string | null;
   created_at: number;
   updated_at: number;
+  /** Segments per second this number may send; null: its type's default (migration 0011). */
+  messages_per_second: number | null;
 }
 
 export interface MessagesTable {
@@ -106,6 +108,15 @@ export interface JobsTable {
   created_at: number;
   /** Pinned to the carrier whose connection must send it; null when any node may. */
   carrier: string | null;
+  /** The sender-rate slot this job holds (it is sent at that time without being charged again); null: none yet. */
+  slot_at: Generated<number | null>;
+}
+
+/** Each rated sender's next free send time (migration 0011). */
+export interface SenderSlotsTable {
+  /** `<project id> <sender>`. */
+  sender_key: string;
+  next_at: number;
 }
 
 export interface WebhookDeliveriesTable {
@@ -322,3 +333,6 @@ export interface Database {
   console_sessions: ConsoleSessionsTable;
   simulator_settings: SimulatorSettingsTable;
 }
+  opt_outs: OptOutsTable;
+  messaging_settings: MessagingSettingsTable;
+  sender_slots: SenderSlotsTable;

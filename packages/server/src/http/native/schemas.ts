@@ -90,6 +90,7 @@ export const phoneNumberResponse = {
     message_laml_application_id: nullableStr,
     message_relay_topic: nullableStr,
     message_relay_context: nullableStr,
+    messages_per_second: { type: ['number', 'null'] },
   },
 } as const;
 
