@@ -174,6 +174,17 @@ export const ERRORS = {
   IDEMPOTENCY_KEY_INVALID: def('invalid_idempotency_key', 10000, 'The idempotency key must be 1 to 255 printable ASCII characters.', { attribute: 'idempotency_key' }),
   IDEMPOTENCY_KEY_REUSED: def('idempotency_key_reused', 20422, 'This idempotency key was already used, within the last 24 hours, with a different request; send the original request again or use a new key.', { nativeHttp: 422, compatHttp: 422, relay: '422', attribute: 'idempotency_key' }),
 
+  // --- test credentials: Twilio's magic numbers (engine/messages/test-credentials.ts) -----
+  // Twilio's codes on both surfaces' numeric side, since a suite written for Twilio's test
+  // credentials must see them (twilio.com/docs/iam/test-credentials).
+  TEST_CREDENTIALS_FORBIDDEN: def('test_credentials_not_permitted', 20008, 'Test credentials can only send messages; use a live API token for this resource.', { nativeHttp: 403, compatHttp: 403, relay: '403', category: 'auth', nativeType: 'account_error' }),
+  TEST_FROM_NOT_OWNED: def('invalid_from_number', 21606, "The 'From' phone number is not a valid, message-capable number for test credentials: send from +15005550006.", { attribute: 'from' }),
+  TEST_FROM_QUEUE_FULL: def('max_queued_messages_exceeded', 21611, "The 'From' number's queue of outgoing messages is full.", { attribute: 'from', nativeType: 'account_error' }),
+  TEST_TO_UNROUTABLE: def('not_routable', 21612, "The 'To' phone number cannot be reached: there is no route to it.", { attribute: 'to' }),
+  TEST_TO_NO_PERMISSION: def('destination_number_not_supported', 21408, "Permission to send an SMS has not been enabled for the region of the 'To' number.", { attribute: 'to' }),
+  TEST_TO_BLOCKED: def('message_blocked_by_number', 21610, "The 'To' number has unsubscribed from your messages.", { attribute: 'to' }),
+  TEST_TO_NOT_SMS_CAPABLE: def('invalid_destination_number', 21614, "The 'To' number is not a mobile number: it cannot receive SMS.", { attribute: 'to' }),
+
   // --- web console ----------------------------------------------------------------------
   CONSOLE_CSRF: def('csrf_token_missing', 20003, 'Changes made with a console session must carry its CSRF token in the X-Switchboard-CSRF header.', { nativeHttp: 403, compatHttp: 403, relay: '403', category: 'auth', nativeType: 'account_error' }),
   DEV_LOGIN_UNAVAILABLE: def('dev_login_unavailable', 20003, 'The dev login is available only on a zero-config server: bound to loopback, with no configured API token, reached at a loopback address.', { nativeHttp: 403, compatHttp: 403, relay: '403', category: 'auth', nativeType: 'account_error' }),

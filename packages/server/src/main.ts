@@ -150,6 +150,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     projectId: settings.projectId,
     projectName: settings.projectName,
     apiToken: settings.apiToken,
+    testApiToken: settings.testApiToken,
     signingKey: settings.signingKey,
     numbers: settings.numbers,
     relayContext: settings.defaultRelayContext,

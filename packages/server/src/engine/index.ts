@@ -31,6 +31,7 @@ import { InboundRouter } from './messages/inbound-router.js';
 import { MessageJournal } from './messages/journal.js';
 import type { HealthReport } from './messages/storage-health.js';
 import { MessageAcceptor } from './messages/message-acceptor.js';
+import { TestCredentialSends } from './messages/test-credentials.js';
 import { MessageService } from './messages/message-service.js';
 import { IdempotencyKeySweeper } from './messages/idempotency.js';
 import { recoverAwaitingReceipts } from './messages/receipt-recovery.js';
@@ -105,6 +106,8 @@ export interface Engine {
   readonly bus: Bus;
   readonly verifier: CredentialVerifier;
   readonly acceptor: MessageAcceptor;
+  /** Sends made with a test token: answered, never sent or stored. */
+  readonly testSends: TestCredentialSends;
   readonly messages: MessageService;
   readonly inbound: InboundRouter;
   readonly numbers: NumberService;
@@ -235,6 +238,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     bus,
     verifier,
     acceptor,
+    testSends: new TestCredentialSends({ clock, ids, rules: options.sendRules }),
     messages: new MessageService({ store, journal }),
     inbound,
     numbers,

@@ -34,7 +34,9 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
   app.addHook('onRequest', async (request) => {
     // Numbers need the `numbers` scope, as on the native API; everything else `messaging`.
     const scope = request.routeOptions.url?.includes('/IncomingPhoneNumbers') ? 'numbers' : 'messaging';
-    const principal = await authenticate(deps.verifier, request, scope);
+    // Test tokens (Twilio's test credentials) may only create messages; anything else is 20008.
+    const allowTest = request.method === 'POST' && /\/Messages(\.json)?$/.test(request.routeOptions.url ?? '');
+    const principal = await authenticate(deps.verifier, request, scope, { allowTest });
     const accountSid = (request.params as { AccountSid?: string } | undefined)?.AccountSid;
     if (accountSid !== undefined && accountSid.toLowerCase() !== principal.projectId.toLowerCase()) {
       throw AppError.of('ACCOUNT_MISMATCH', { message: `The AccountSid ${accountSid} in the URL is not the project you authenticated as.` });

@@ -17,16 +17,18 @@ import { messageLogResponse, messageResponse, pageOf, redactMessageBody, sendMes
 
 export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   app.addHook('onRequest', async (request) => {
-    await authenticate(deps.verifier, request, 'messaging');
+    // A test token may only send (answered by the magic numbers, never stored); anything else is 403.
+    const allowTest = request.method === 'POST' && request.routeOptions.url === '/api/messaging/messages';
+    await authenticate(deps.verifier, request, 'messaging', { allowTest });
   });
 
   app.post(
     '/api/messaging/messages',
     { schema: { body: sendMessageBody, response: { 201: messageResponse } } },
     async (request, reply) => {
-      const { projectId } = principalOf(request);
+      const { projectId, test, via } = principalOf(request);
       const b = request.body as Record<string, unknown>;
-      const { message, replayed } = await deps.acceptor.acceptOnce(projectId, {
+      const input = {
         to: b.to,
         from: b.from,
         body: b.body,
@@ -36,8 +38,10 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
         callbackFormat: 'json',
         customVariables: b.custom_variables,
         // Sent from the web console (its session cookie): shown as the console surface.
-        origin: principalOf(request).via === 'console' ? 'console' : 'rest',
-      }, request.headers['idempotency-key']);
+        origin: via === 'console' ? 'console' : 'rest',
+      } as const;
+      if (test) return reply.code(201).send(toNativeMessage(deps.testSends.accept(projectId, input)));
+      const { message, replayed } = await deps.acceptor.acceptOnce(projectId, input, request.headers['idempotency-key']);
       if (replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(toNativeMessage(message));
     },
