@@ -8,13 +8,15 @@ import { randomBytes } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { hostname } from 'node:os';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { NatsBus } from './bus/nats-bus.js';
 import type { SimulatorCarrier } from './carriers/simulator/simulator-carrier.js';
 import type { SimulatorSmsc } from './carriers/simulator/smsc/smsc-server.js';
 import { openBus, openStore, relayLimits, simulatedIdPrefix, simulatorCarrier, simulatorSmsc, smppConnections, smppSection } from './composition/adapters.js';
 import { checkDataDir, usesDataDir, withinDataDir } from './composition/data-dir.js';
+import { createLogger } from './composition/logger.js';
 import { VERSION, type ResolvedSettings } from './composition/settings.js';
+import { loggingStateChanges } from './composition/state-log.js';
 import { webhookDelivery } from './composition/webhooks.js';
 import { buildSurfaces, closeHttps, listenHttps, tlsMaterial } from './composition/surfaces.js';
 import { systemClock, type Clock } from './domain/clock.js';
@@ -79,7 +81,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   const nodeId = settings.nodeId ?? `${hostname()}-${process.pid}`;
-  const logger = options.logger ?? pino({ level: settings.logLevel, base: { node: nodeId } });
+  const logger = options.logger ?? createLogger({ level: settings.logLevel, format: settings.logFormat, nodeId });
   const roles = new Set(settings.roles);
   const smpp = smppSection(settings);
   // The data folder (database, generated certificates) is checked before anything opens in it (once: openStore is told).
@@ -110,7 +112,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const engine = createEngine(
     {
       store,
-      bus,
+      bus: loggingStateChanges(bus, logger),
       clock,
       ids,
       logger,

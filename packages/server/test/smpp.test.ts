@@ -205,7 +205,7 @@ describe('an SMPP connector against the simulator SMSC', () => {
     expect(r.body.data.find((c: any) => c.id === 'simulator')).toMatchObject({ default_route: true });
     const metrics = await fetch(`${server.url}/metrics`).then((x) => x.text());
     expect(metrics).toMatch(/switchboard_carrier_link_up\{carrier="smsc",link="transceiver-1",mode="transceiver"\} 1/);
-    expect(metrics).toMatch(/switchboard_carrier_events\{carrier="smsc",event="accepted"\} \d+/);
+    expect(metrics).toMatch(/switchboard_carrier_events_total\{carrier="smsc",event="accepted"\} \d+/);
     const control = await server.api('/api/simulator/smsc');
     expect(control.status).toBe(200);
     expect(control.body.binds).toHaveLength(1);

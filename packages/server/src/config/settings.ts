@@ -24,6 +24,14 @@ export const SETTINGS = {
     parse: parsers.optionalString,
   },
   logLevel: { key: 'logLevel', env: 'SWITCHBOARD_LOG_LEVEL', flag: 'log-level', description: 'Log level.', default: 'info', parse: parsers.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
+  logFormat: {
+    key: 'logFormat',
+    env: 'SWITCHBOARD_LOG_FORMAT',
+    flag: 'log-format',
+    description: 'Log output: `pretty` (one readable line per entry), `json` (one JSON object per line, for collectors) or `auto` (pretty when stdout is a terminal, JSON otherwise).',
+    default: 'auto',
+    parse: parsers.oneOf('auto', 'json', 'pretty'),
+  },
   bodyLimitBytes: { key: 'http.bodyLimitBytes', env: 'SWITCHBOARD_BODY_LIMIT_BYTES', flag: 'body-limit-bytes', description: 'Largest request body accepted (413 above).', default: 262_144, parse: parsers.int(1024, 64 * 1024 * 1024) },
   maxConnections: { key: 'http.maxConnections', env: 'SWITCHBOARD_MAX_CONNECTIONS', flag: null, description: 'Most open HTTP connections; further ones are refused.', default: 10_000, parse: parsers.int(1, 1_000_000) },
   maxConnectionsPerAddress: {

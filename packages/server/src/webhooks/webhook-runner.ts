@@ -17,6 +17,7 @@ import type { Logger } from '../domain/ports/logger.js';
 import { Batcher } from '../util/batcher.js';
 import { WorkLoop } from '../util/work-loop.js';
 import { DestinationGate } from './destination-gate.js';
+import { WebhookFailureLog } from './failure-log.js';
 import type { WebhookHttpClient, WebhookResponse } from './http-client.js';
 import { signFormRequest, signJsonRequest } from './signing.js';
 import type { SigningKeys } from './signing-keys.js';
@@ -73,6 +74,7 @@ export class WebhookRunner {
   private readonly bookkeeping: Batcher<Settlement, undefined>;
   private readonly gate: DestinationGate;
   private readonly policy: WebhookRetryPolicy;
+  private readonly failures: WebhookFailureLog;
 
   constructor(
     private readonly deps: {
@@ -91,6 +93,7 @@ export class WebhookRunner {
       () => deps.clock.now(),
       (err) => deps.logger.error({ err }, 'claiming webhooks failed; retrying shortly'),
     );
+    this.failures = new WebhookFailureLog(deps.logger);
     this.gate = new DestinationGate({ perDestination: opts.perDestination, breakerFailures: opts.breaker.failures, breakerCooldownMs: opts.breaker.cooldownMs });
     this.policy = { windowMs: opts.retryWindowMs, maxAttempts: opts.maxAttempts, backoff: { initialMs: opts.retryBaseMs, maxMs: opts.retryMaxMs, jitter: 0.2 } };
     this.bookkeeping = new Batcher(async (items) => {
@@ -122,6 +125,7 @@ export class WebhookRunner {
     this.unsubscribe?.();
     await this.loop.stop();
     await this.bookkeeping.drain();
+    this.failures.stop();
   }
 
   /** Look for due deliveries soon. */
@@ -154,7 +158,7 @@ export class WebhookRunner {
   }
 
   private async deliver(d: WebhookDeliveryRecord): Promise<void> {
-    const { clock, keys, metrics, logger } = this.deps;
+    const { clock, keys, metrics } = this.deps;
     const destination = d.destination;
     const attempt = d.attempts + 1;
     const target = nextAttemptTarget(d);
@@ -206,7 +210,7 @@ export class WebhookRunner {
       },
     });
     metrics.webhookOutcome(d.kind, giveUp ? 'failed' : 'retry');
-    logger.warn({ deliveryId: d.id, kind: d.kind, url: requestUrl, attempt, error, giveUp }, giveUp ? 'webhook failed for good' : 'webhook failed; will retry');
+    this.failures.failed({ destination, url: requestUrl, kind: d.kind, deliveryId: d.id, attempt, error, giveUp });
     if (!giveUp) this.loop.armAt(nextAttemptAt);
   }
 
