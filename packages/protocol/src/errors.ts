@@ -185,6 +185,9 @@ export const ERRORS = {
   TEST_TO_BLOCKED: def('message_blocked_by_number', 21610, "The 'To' number has unsubscribed from your messages.", { attribute: 'to' }),
   TEST_TO_NOT_SMS_CAPABLE: def('invalid_destination_number', 21614, "The 'To' number is not a mobile number: it cannot receive SMS.", { attribute: 'to' }),
 
+  // --- simulator ------------------------------------------------------------------------
+  SIMULATOR_CLOCK_NOT_MANUAL: def('simulator_clock_not_manual', 10000, 'The simulator clock is the wall clock: start the server with SWITCHBOARD_SIMULATOR_CLOCK=manual (config simulator.clock: "manual") to read and move it.', { nativeHttp: 409, compatHttp: 409, relay: '409', attribute: 'base' }),
+
   // --- web console ----------------------------------------------------------------------
   CONSOLE_CSRF: def('csrf_token_missing', 20003, 'Changes made with a console session must carry its CSRF token in the X-Switchboard-CSRF header.', { nativeHttp: 403, compatHttp: 403, relay: '403', category: 'auth', nativeType: 'account_error' }),
   DEV_LOGIN_UNAVAILABLE: def('dev_login_unavailable', 20003, 'The dev login is available only on a zero-config server: bound to loopback, with no configured API token, reached at a loopback address.', { nativeHttp: 403, compatHttp: 403, relay: '403', category: 'auth', nativeType: 'account_error' }),

@@ -13,13 +13,14 @@ import { NatsBus } from './bus/nats-bus.js';
 import type { SimulatorCarrier } from './carriers/simulator/simulator-carrier.js';
 import type { SimulatorSmsc } from './carriers/simulator/smsc/smsc-server.js';
 import { openBus, openStore, relayLimits, simulatedIdPrefix, simulatorCarrier, simulatorSmsc, smppConnections, smppSection } from './composition/adapters.js';
+import { serverClock } from './composition/clock.js';
 import { checkDataDir, usesDataDir, withinDataDir } from './composition/data-dir.js';
 import { createLogger } from './composition/logger.js';
 import { VERSION, type ResolvedSettings } from './composition/settings.js';
 import { loggingStateChanges } from './composition/state-log.js';
 import { webhookDelivery } from './composition/webhooks.js';
 import { buildSurfaces, closeHttps, listenHttps, tlsMaterial } from './composition/surfaces.js';
-import { systemClock, type Clock } from './domain/clock.js';
+import type { Clock } from './domain/clock.js';
 import { randomIds, type IdGenerator } from './domain/ids.js';
 import type { Bus } from './domain/ports/bus.js';
 import type { Carrier } from './domain/ports/carrier.js';
@@ -78,7 +79,7 @@ export interface SwitchboardHandle {
 }
 
 export async function startSwitchboard(settings: ResolvedSettings, options: StartOptions = {}): Promise<SwitchboardHandle> {
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? serverClock(settings);
   const ids = options.ids ?? randomIds;
   const nodeId = settings.nodeId ?? `${hostname()}-${process.pid}`;
   const logger = options.logger ?? createLogger({ level: settings.logLevel, format: settings.logFormat, nodeId });

@@ -192,7 +192,8 @@ export const SETTINGS = {
     default: 30_000,
     parse: parsers.int(0, 3_600_000),
   },
-  simulatorMmsReceipts: { key: 'simulator.mmsReceipts', env: 'SWITCHBOARD_SIMULATOR_MMS_RECEIPTS', flag: null, description: "Give MMS delivery receipts (real networks do not: MMS stop at `sent`); every project's default.", default: false, parse: parsers.bool },
+  simulatorMmsReceipts: { key: 'simulator.mmsReceipts', env: 'SWITCHBOARD_SIMULATOR_MMS_RECEIPTS', flag: null, description: "Give MMS delivery receipts, so an MMS ends `delivered` like an SMS (`false`: it stops at `sent`, as on real networks); every project's default.", default: true, parse: parsers.bool },
+  simulatorClock: { key: 'simulator.clock', env: 'SWITCHBOARD_SIMULATOR_CLOCK', flag: null, description: '`manual`: time stands still until `POST /api/simulator/clock/advance` moves it (delays, receipts, retries, expiry, schedules follow it; for tests). `system`: the wall clock.', default: 'system', parse: parsers.oneOf('system', 'manual') },
   simulatorInboxLimit: { key: 'simulator.inboxLimit', env: 'SWITCHBOARD_SIMULATOR_INBOX_LIMIT', flag: null, description: 'Messages kept per project in the handset inbox.', default: 10_000, parse: parsers.int(10, 10_000_000) },
 
   simulatorSmscEnabled: {
@@ -323,6 +324,7 @@ export const SETTINGS = {
     default: 9_000,
     parse: parsers.int(1000, 10_000),
   },
+  relayStateEventGapMs: { key: 'relay.stateEventGapMs', env: 'SWITCHBOARD_RELAY_STATE_EVENT_GAP_MS', flag: null, description: "A sent message's first state events go out at least this long (ms) after its `messaging.send` answer, in a later write: SignalWire's SDKs drop events that arrive with the answer.", default: 5, parse: parsers.int(0, 1000) },
   relayMaxSocketBufferBytes: {
     key: 'relay.maxSocketBufferBytes',
     env: 'SWITCHBOARD_RELAY_MAX_SOCKET_BUFFER_BYTES',

@@ -90,7 +90,7 @@ export class WebhookRunner {
   ) {
     this.loop = new WorkLoop(
       () => this.pass(),
-      () => deps.clock.now(),
+      deps.clock,
       (err) => deps.logger.error({ err }, 'claiming webhooks failed; retrying shortly'),
     );
     this.failures = new WebhookFailureLog(deps.logger);

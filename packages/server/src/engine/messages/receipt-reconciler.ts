@@ -89,7 +89,7 @@ export class ReceiptReconciler {
         await this.reconcile();
         this.loop.armAt(this.deps.clock.now() + this.tickMs);
       },
-      () => deps.clock.now(),
+      deps.clock,
       (err) => deps.logger.error({ err }, 'receipt reconciliation failed; retrying shortly'),
     );
   }

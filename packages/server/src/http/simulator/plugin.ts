@@ -17,6 +17,7 @@ import { describeOutcomeRule, parseOutcomeRules } from '../../domain/simulator/r
 import { authenticate, principalOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
+import { clockRoutes } from './clock-routes.js';
 import { useNativeErrors } from '../native/error-format.js';
 import { isoSeconds, toNativeMessage } from '../native/presenters.js';
 
@@ -79,6 +80,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     const write = request.method !== 'GET' && request.url.startsWith('/api/simulator/settings');
     await authenticate(deps.verifier, request, write ? 'management' : 'messaging');
   });
+  await app.register(clockRoutes(deps.clock));
 
   app.get('/api/simulator/messages', async (request) => {
     const { projectId } = principalOf(request);
