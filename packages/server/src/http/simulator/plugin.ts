@@ -3,7 +3,8 @@
  * simulated phones received, clear it, wait for a matching message (long poll), inject a message
  * from a phone to one of our numbers, and read or change the simulator's behaviour. Everything is
  * the caller's project's own: its inbox, and its delays and rules (the server's defaults until it
- * changes them), which apply to its messages only. Errors use the native JSON shapes.
+ * changes them), which apply to its messages only. Errors use the native JSON shapes. Inbox entries
+ * carry the one-time code found in their body (`code`; `code_pattern` to say what a code looks like).
  */
 import type { ErrorDetail } from '@switchboard/protocol';
 import type { FastifyInstance } from 'fastify';
@@ -12,6 +13,7 @@ import type { SimulatorControl, SimulatorOverridesPatch, SimulatorTuning } from 
 import type { HandsetFilter, HandsetMessageRecord } from '../../domain/ports/store.js';
 import { preview } from '../../domain/preview.js';
 import { checkContent, checkDestination } from '../../domain/send-request.js';
+import { findCode, parseCodePattern } from '../../domain/simulator/one-time-code.js';
 import { MAGIC_NUMBERS } from '../../domain/simulator/outcomes.js';
 import { describeOutcomeRule, parseOutcomeRules } from '../../domain/simulator/rules.js';
 import { authenticate, principalOf } from '../auth.js';
@@ -23,8 +25,16 @@ import { isoSeconds, toNativeMessage } from '../native/presenters.js';
 
 const MAX_WAIT_MS = 120_000;
 
-function present(h: HandsetMessageRecord) {
-  return { id: h.seq, message_id: h.messageId, from: h.from, to: h.to, body: h.body, media: h.media, segments: h.segments, received_at: isoSeconds(h.receivedAt) };
+function present(h: HandsetMessageRecord, codePattern: RegExp | undefined) {
+  return { id: h.seq, message_id: h.messageId, from: h.from, to: h.to, body: h.body, media: h.media, segments: h.segments, received_at: isoSeconds(h.receivedAt), code: findCode(h.body, codePattern) };
+}
+
+/** The caller's `code_pattern` (a regular expression), or undefined for the default (4–8 digits). */
+function codePatternOf(q: Record<string, unknown>): RegExp | undefined {
+  if (q.code_pattern === undefined) return undefined;
+  const parsed = typeof q.code_pattern === 'string' ? parseCodePattern(q.code_pattern) : 'code_pattern must be given once.';
+  if (typeof parsed === 'string') throw AppError.of('FILTER_INVALID', { attribute: 'code_pattern', message: parsed });
+  return parsed;
 }
 
 function wholeNumberParam(raw: unknown, name: string, min: number, max: number, fallback: number): number {
@@ -86,8 +96,9 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const limit = wholeNumberParam(q.limit, 'limit', 1, 1000, 100);
+    const pattern = codePatternOf(q);
     const rows = await deps.reads.handsets.list(projectId, filterFrom(q), limit);
-    return { data: rows.map(present) };
+    return { data: rows.map((h) => present(h, pattern)) };
   });
 
   app.delete('/api/simulator/messages', async (request) => {
@@ -99,6 +110,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const filter = filterFrom(q);
+    const pattern = codePatternOf(q);
     const timeoutMs = secondsParam(q.timeout, 'timeout', MAX_WAIT_MS / 1000, 10) * 1000;
     // Subscribe before looking, so a message arriving in between is not missed.
     let resolveHit!: (h: HandsetMessageRecord | null) => void;
@@ -114,7 +126,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
       if (existing[0]) resolveHit(existing[0]);
       const found = await hit;
       if (!found) return reply.code(408).send({ error: 'Request Timeout', message: `No matching message reached a handset within ${timeoutMs / 1000} s.` });
-      return present(found);
+      return present(found, pattern);
     } finally {
       clearTimeout(timer);
       unsubscribe();
