@@ -188,6 +188,11 @@ export const ERRORS = {
   // --- simulator ------------------------------------------------------------------------
   SIMULATOR_CLOCK_NOT_MANUAL: def('simulator_clock_not_manual', 10000, 'The simulator clock is the wall clock: start the server with SWITCHBOARD_SIMULATOR_CLOCK=manual (config simulator.clock: "manual") to read and move it.', { nativeHttp: 409, compatHttp: 409, relay: '409', attribute: 'base' }),
 
+  // --- opt-outs and smart encoding (engine/messages/opt-outs.ts) ---------------------------
+  // Twilio's 21610 (HTTP 400) for a handset that replied STOP: nothing is queued or sent.
+  TO_OPTED_OUT: def('recipient_opted_out', 21610, "The 'To' number has opted out of messages from this sender (it replied STOP); nothing was sent. It opts back in by replying START.", { attribute: 'to', relay: '422' }),
+  SMART_ENCODED_INVALID: def('invalid_parameter', 10000, 'smart_encoded must be a boolean.', { attribute: 'smart_encoded' }),
+
   // --- web console ----------------------------------------------------------------------
   CONSOLE_CSRF: def('csrf_token_missing', 20003, 'Changes made with a console session must carry its CSRF token in the X-Switchboard-CSRF header.', { nativeHttp: 403, compatHttp: 403, relay: '403', category: 'auth', nativeType: 'account_error' }),
   DEV_LOGIN_UNAVAILABLE: def('dev_login_unavailable', 20003, 'The dev login is available only on a zero-config server: bound to loopback, with no configured API token, reached at a loopback address.', { nativeHttp: 403, compatHttp: 403, relay: '403', category: 'auth', nativeType: 'account_error' }),

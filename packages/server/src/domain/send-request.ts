@@ -32,6 +32,13 @@ export interface SendInput {
   readonly numberGroupId?: string | null;
   readonly applicationId?: string | null;
   readonly maxPrice?: string | null;
+  /**
+   * Replace GSM-7 look-alikes before segmenting (compat `SmartEncoded`, native `smart_encoded`):
+   * true or false wins over the sender's setting; absent follows it. Checked by the surface.
+   */
+  readonly smartEncoded?: boolean;
+  /** An opt-out confirmation reply (engine/messages/opt-outs.ts): sent even to a handset that opted out. */
+  readonly optOutReply?: boolean;
 }
 
 /** Options of the checks that depend on configuration. */

@@ -39,6 +39,8 @@ import { DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_RECONCILE_AFTER_MS, ReceiptReconciler
 import { RecentMessages } from './messages/recent-messages.js';
 import type { WebhookPlanner } from './messages/state-change.js';
 import { SubmissionsInFlight } from './messages/submissions-in-flight.js';
+import { OptOutService } from './messages/opt-outs.js';
+import { MessagingSettingsCache } from './messages/opt-outs-settings.js';
 import { WebhookOutbox } from './messages/webhook-outbox.js';
 import { readsOf, type EngineReads } from './reads.js';
 import { CarrierRouter, type Route } from './routing/carrier-router.js';
@@ -110,6 +112,9 @@ export interface Engine {
   readonly testSends: TestCredentialSends;
   readonly messages: MessageService;
   readonly inbound: InboundRouter;
+  /** Opt-out lists and per-sender messaging settings (smart encoding, opt-out replies). */
+  readonly optOuts: OptOutService;
+  readonly messagingSettings: MessagingSettingsCache;
   readonly numbers: NumberService;
   readonly groups: NumberGroupService;
   readonly applications: CxmlApplicationService;
@@ -149,6 +154,8 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
   const directory = new NumberDirectory(store.numbers, clock, bus);
   const isUniqueViolation = (err: unknown) => store.isUniqueViolation(err);
   const verifier = new CredentialVerifier(store.projects, store.tokens, clock, bus);
+  const messagingSettings = new MessagingSettingsCache({ repository: store.optOuts, bus, now: () => clock.now() });
+  const optOuts = new OptOutService({ repository: store.optOuts, settings: messagingSettings, bus, clock, ids });
   const acceptor = new MessageAcceptor({
     clock,
     ids,
@@ -157,8 +164,10 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     journal,
     keys: store.idempotency,
     messages: store.messages,
+    optOuts,
+    settings: messagingSettings,
   });
-  const inbound = new InboundRouter({ ids, numbers: directory, journal });
+  const inbound = new InboundRouter({ ids, numbers: directory, journal, optOuts: { service: optOuts, acceptor, logger } });
   const inFlight = new SubmissionsInFlight();
   const sink = new EngineCarrierSink(journal, inbound, logger, inFlight, options.inferSentFromReceipts);
 
@@ -241,6 +250,8 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     testSends: new TestCredentialSends({ clock, ids, rules: options.sendRules }),
     messages: new MessageService({ store, journal }),
     inbound,
+    optOuts,
+    messagingSettings,
     numbers,
     groups: new NumberGroupService({ store, clock, ids, isUniqueViolation }),
     applications: new CxmlApplicationService({ store, clock, ids }),

@@ -308,6 +308,31 @@ export interface SimulatorSettingsTable {
   updated_at: number;
 }
 
+/** A handset's opt-out of a sender: a number or a number group's id (migration 0010). */
+export interface OptOutsTable {
+  seq: Generated<number>;
+  id: string;
+  project_id: string;
+  sender: string;
+  handset: string;
+  keyword: string | null;
+  created_at: number;
+}
+
+/** Smart encoding and opt-out replies per project (`scope` ''), number group (its id) or number (migration 0010). */
+export interface MessagingSettingsTable {
+  project_id: string;
+  scope: string;
+  /** 0 or 1; null follows the wider scope. */
+  smart_encoding: number | null;
+  /** 0 or 1: send the opt-out confirmation and help replies. */
+  replies: number | null;
+  stop_reply: string | null;
+  start_reply: string | null;
+  help_reply: string | null;
+  updated_at: number;
+}
+
 /** The whole schema. */
 export interface Database {
   projects: ProjectsTable;
@@ -332,7 +357,7 @@ export interface Database {
   relay_parked_events: RelayParkedEventsTable;
   console_sessions: ConsoleSessionsTable;
   simulator_settings: SimulatorSettingsTable;
-}
   opt_outs: OptOutsTable;
   messaging_settings: MessagingSettingsTable;
   sender_slots: SenderSlotsTable;
+}

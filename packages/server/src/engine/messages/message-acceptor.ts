@@ -17,6 +17,8 @@ import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type
 import { IdempotencyKeyTaken, type IdempotencyClaim } from './idempotency.js';
 import type { MessageJournal } from './journal.js';
 import type { SenderResolver } from '../routing/sender-resolver.js';
+import type { OptOutService } from './opt-outs.js';
+import type { MessagingSettingsCache } from './opt-outs-settings.js';
 
 export class MessageAcceptor {
   constructor(
@@ -29,6 +31,9 @@ export class MessageAcceptor {
       /** Idempotency keys and the messages they name (reads; keys are written by the journal). */
       readonly keys: IdempotencyRepository;
       readonly messages: MessageRepository;
+      /** Opt-out lists and per-sender messaging settings (smart encoding). */
+      readonly optOuts?: OptOutService;
+      readonly settings?: MessagingSettingsCache;
     },
   ) {}
 
@@ -88,8 +93,15 @@ export class MessageAcceptor {
     }
     errors.push(...content.errors);
     if (errors.length || !content.value || from === null) throw new AppError(errors);
+    // Opt-outs (opt-outs.ts): nothing to wait for while the project has none.
+    const optedOut = this.deps.optOuts?.check(projectId, from, input.to as string, numberGroupId, input);
+    if (optedOut) await optedOut;
 
-    const c = content.value;
+    let c = content.value;
+    // Smart encoding only ever changes a UCS-2 SMS (opt-outs-settings.ts).
+    if (c.kind === 'sms' && c.encoding === 'UCS-2' && input.smartEncoded !== false && this.deps.settings) {
+      c = await this.deps.settings.smartEncode(projectId, c, from, numberGroupId, input.smartEncoded);
+    }
     const row = newOutboundMessage({
       id: this.deps.ids.uuid(),
       projectId,
