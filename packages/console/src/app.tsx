@@ -68,22 +68,31 @@ function Shell({ session, feedState, onLogout, onNumbersChanged }: { session: Co
       view = <Simulator session={session} />;
       break;
     default:
-      view = rest[0] ? <MessageDetail id={rest[0]} /> : <Messages query={route.query} />;
+      view = rest[0] ? <MessageDetail id={rest[0]} /> : <Messages query={route.query} session={session} />;
   }
+  const current = NAV.some(([k]) => k === section) ? section : 'messages';
   return (
     <div class="shell">
-      <nav class="sidebar">
+      <a class="skip-link" href="#content" onClick={(e) => (e.preventDefault(), document.getElementById('content')?.focus())}>
+        Skip to content
+      </a>
+      <header class="sidebar">
         <div class="brand">
-          <span class="logo">☎</span> Switchboard
+          <span class="logo" aria-hidden="true">
+            ☎
+          </span>{' '}
+          Switchboard
         </div>
-        {NAV.map(([key, label]) => (
-          <a key={key} href={href([key])} class={section === key || (key === 'messages' && !NAV.some(([k]) => k === section)) ? 'active' : ''} data-nav={key}>
-            {label}
-          </a>
-        ))}
+        <nav aria-label="Sections" class="nav">
+          {NAV.map(([key, label]) => (
+            <a key={key} href={href([key])} class={current === key ? 'active' : ''} aria-current={current === key ? 'page' : undefined} data-nav={key}>
+              {label}
+            </a>
+          ))}
+        </nav>
         <div class="sidebar-foot">
-          <div class={`feed-state ${feedState}`} data-feed-state={feedState} title="Live updates">
-            <span class="dot" /> {feedState === 'live' ? 'Live' : feedState === 'connecting' ? 'Connecting…' : 'Offline'}
+          <div class={`feed-state ${feedState}`} data-feed-state={feedState} title="Live updates" role="status" aria-live="polite">
+            <span class="dot" aria-hidden="true" /> {feedState === 'live' ? 'Live' : feedState === 'connecting' ? 'Connecting…' : 'Offline'}
           </div>
           <div class="project" title={session.project_id}>
             {session.project_name || 'Project'}
@@ -94,8 +103,10 @@ function Shell({ session, feedState, onLogout, onNumbersChanged }: { session: Co
             Log out
           </button>
         </div>
-      </nav>
-      <main class="content">{view}</main>
+      </header>
+      <main class="content" id="content" tabIndex={-1}>
+        {view}
+      </main>
     </div>
   );
 }
