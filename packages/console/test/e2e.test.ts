@@ -121,7 +121,7 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
   it('opens a failed message and shows its error code, timeline and webhook attempts', async () => {
     hook.respond(() => ({ status: 500, body: 'callback handler crashed' }));
     const auth = `Basic ${Buffer.from(`${server.bootstrap.project.id}:${token}`).toString('base64')}`;
-    const res = await server.api('/api/messaging/messages', { auth, body: { from: NUMBERS[0], to: '+15005550001', body: 'Ünïcödé café ☕ — will this arrive?', status_callback: `${hook.url}/status` } });
+    const res = await server.api('/api/messaging/messages', { auth, body: { from: NUMBERS[0], to: '+12015550101', body: 'Ünïcödé café ☕ — will this arrive?', status_callback: `${hook.url}/status` } });
     expect(res.status).toBe(201);
     await page.goto(`${server.url}/console/#/messages`);
     await page.click(`tr[data-message-id="${res.body.id}"]`);
@@ -172,7 +172,7 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     await page.waitForSelector('[data-list="outbox"] tr');
     await shot('connections');
     await page.goto(`${server.url}/console/#/simulator`);
-    await page.waitForSelector('[data-list="magic-numbers"] tr >> text=+15005550001');
+    await page.waitForSelector('[data-list="magic-numbers"] tr >> text=+12015550101');
     await page.fill('input[name="delay_ms"]', 'soon');
     await page.click('[data-action="save-simulator"]');
     await page.waitForSelector('[data-form="simulator-settings"] .field-error');
@@ -185,7 +185,7 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     // A few more kinds of traffic, so the list shows what it looks like in use.
     const auth = `Basic ${Buffer.from(`${server.bootstrap.project.id}:${token}`).toString('base64')}`;
     for (const body of [
-      { to: '+15005550004', body: 'Your table for two is booked for 8 pm.' },
+      { to: '+12015550104', body: 'Your table for two is booked for 8 pm.' },
       { to: '+15557650101', body: 'Reminder: your appointment is tomorrow at 10:00. Reply C to confirm or R to reschedule. '.repeat(2) },
       { to: '+15557650102', body: 'Here is the photo you asked for', media: ['https://example.com/photo.jpg'] },
       { to: NUMBERS[1], body: 'Loopback: one of our numbers texting the other' },

@@ -129,7 +129,8 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       routes: smpp.routes,
       defaultCarrier: simulator.descriptor.id,
       pricing: settings.pricing,
-      sendRules: { refusePrivateCallbacks: settings.webhookRefusePrivate },
+      sendRules: { refusePrivateCallbacks: settings.webhookRefusePrivate, schedule: { minLeadMs: settings.scheduleMinLeadSeconds * 1000, maxLeadMs: settings.scheduleMaxLeadSeconds * 1000 } },
+      senderRates: { defaults: settings.senderRates, queueLimitSeconds: settings.senderQueueLimitSeconds },
       dispatch: { batchSize: settings.dispatchBatchSize, concurrency: settings.dispatchConcurrency, leaseMs: settings.dispatchLeaseMs, retry: { initialMs: 500, maxMs: 60_000 } },
       // A receipt may reach a node that did not record its submission: with several nodes, or with
       // SMPP (whose receipts outlive a crash of the node that sent the message).

@@ -6,6 +6,7 @@
 
 import { NODE_ROLES, type NodeRole } from '../domain/cluster.js';
 import { parsePriceTable, type PriceTable } from '../domain/pricing.js';
+import { DEFAULT_SENDER_RATES, parseSenderRates } from '../domain/sender-rates.js';
 import { InvalidSetting, parsers, smppString, type SettingSpec } from './setting-parsers.js';
 
 export { InvalidSetting, parsers, type SettingSource, type SettingSpec } from './setting-parsers.js';
@@ -242,6 +243,24 @@ export const SETTINGS = {
 
   dispatchBatchSize: { key: 'dispatcher.batchSize', env: 'SWITCHBOARD_DISPATCH_BATCH_SIZE', flag: null, description: 'Messages claimed per dispatch batch.', default: 500, parse: parsers.int(1, 5000) },
   dispatchConcurrency: { key: 'dispatcher.concurrency', env: 'SWITCHBOARD_DISPATCH_CONCURRENCY', flag: null, description: 'Dispatch batches in flight at once.', default: 4, parse: parsers.int(1, 64) },
+  senderRates: {
+    key: 'senders.rates',
+    env: 'SWITCHBOARD_SENDER_RATES',
+    flag: null,
+    description: 'Default send rate of a number by type, in message segments per second (0: no limit), for numbers without their own `messages_per_second`; not applied to messages that go to the simulator. Types: `longcode`, `toll-free`, `shortcode`; environment form `longcode=1,toll-free=3`.',
+    default: DEFAULT_SENDER_RATES,
+    defaultLabel: '`longcode=1,toll-free=3,shortcode=100`',
+    parse: (raw: unknown) => {
+      try {
+        return parseSenderRates(raw);
+      } catch (err) {
+        throw new InvalidSetting((err as Error).message);
+      }
+    },
+  },
+  senderQueueLimitSeconds: { key: 'senders.queueLimitSeconds', env: 'SWITCHBOARD_SENDER_QUEUE_LIMIT_SECONDS', flag: null, description: "A send is refused (21611) while its sender's queue holds more than this many seconds of messages at its rate (Twilio: 10 hours).", default: 36_000, parse: parsers.int(1, 864_000) },
+  scheduleMinLeadSeconds: { key: 'scheduling.minLeadSeconds', env: 'SWITCHBOARD_SCHEDULE_MIN_LEAD_SECONDS', flag: null, description: 'How soon a scheduled send (`SendAt`, `send_at`) may be, in seconds from the request (Twilio: 300).', default: 300, parse: parsers.int(0, 86_400) },
+  scheduleMaxLeadSeconds: { key: 'scheduling.maxLeadSeconds', env: 'SWITCHBOARD_SCHEDULE_MAX_LEAD_SECONDS', flag: null, description: 'How far ahead a scheduled send may be, in seconds (Twilio: 35 days).', default: 3_024_000, parse: parsers.int(1, 31_536_000) },
   dispatchLeaseMs: { key: 'dispatcher.leaseMs', env: 'SWITCHBOARD_DISPATCH_LEASE_MS', flag: null, description: 'How long a claimed batch is held before another runner may take it.', default: 30_000, parse: parsers.int(1000, 3_600_000) },
   receiptsReconcileAfterMs: {
     key: 'receipts.reconcileAfterMs',

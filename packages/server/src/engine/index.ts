@@ -41,6 +41,8 @@ import type { WebhookPlanner } from './messages/state-change.js';
 import { SubmissionsInFlight } from './messages/submissions-in-flight.js';
 import { OptOutService } from './messages/opt-outs.js';
 import { MessagingSettingsCache } from './messages/opt-outs-settings.js';
+import { DEFAULT_QUEUE_LIMIT_SECONDS, DEFAULT_SENDER_RATES, SenderQueues, type SenderQueueOptions } from './messages/sender-queues.js';
+import { ScheduledMessages } from './messages/schedule.js';
 import { WebhookOutbox } from './messages/webhook-outbox.js';
 import { readsOf, type EngineReads } from './reads.js';
 import { CarrierRouter, type Route } from './routing/carrier-router.js';
@@ -83,6 +85,8 @@ export interface EngineOptions {
   readonly pricing: PriceTable | null;
   readonly sendRules: SendRules;
   readonly dispatch: Omit<DispatcherOptions, 'nodeId'>;
+  /** Per-sender rates by number type and the queue limit (default: Twilio's documented figures). */
+  readonly senderRates?: SenderQueueOptions;
   /**
    * Record `sent` ahead of a final receipt that reaches a node which did not record the submission
    * (several nodes, or SMPP receipts outliving a crash).
@@ -111,6 +115,8 @@ export interface Engine {
   /** Sends made with a test token: answered, never sent or stored. */
   readonly testSends: TestCredentialSends;
   readonly messages: MessageService;
+  /** Canceling scheduled messages. */
+  readonly scheduled: ScheduledMessages;
   readonly inbound: InboundRouter;
   /** Opt-out lists and per-sender messaging settings (smart encoding, opt-out replies). */
   readonly optOuts: OptOutService;
@@ -152,6 +158,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
   const recent = new RecentMessages();
   const journal = new MessageJournal({ store, clock, ids, bus, metrics, planners: ports.planners, recent, logger });
   const directory = new NumberDirectory(store.numbers, clock, bus);
+  const senderQueues = new SenderQueues({ clock, bus }, options.senderRates ?? { defaults: DEFAULT_SENDER_RATES, queueLimitSeconds: DEFAULT_QUEUE_LIMIT_SECONDS });
   const isUniqueViolation = (err: unknown) => store.isUniqueViolation(err);
   const verifier = new CredentialVerifier(store.projects, store.tokens, clock, bus);
   const messagingSettings = new MessagingSettingsCache({ repository: store.optOuts, bus, now: () => clock.now() });
@@ -164,6 +171,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     journal,
     keys: store.idempotency,
     messages: store.messages,
+    senderQueues,
     optOuts,
     settings: messagingSettings,
   });
@@ -219,6 +227,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
       earlyReceipts: sink,
       recent,
       availability,
+      senderQueues,
     },
     { nodeId: options.nodeId, ...options.dispatch },
   );
@@ -249,6 +258,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     acceptor,
     testSends: new TestCredentialSends({ clock, ids, rules: options.sendRules }),
     messages: new MessageService({ store, journal }),
+    scheduled: new ScheduledMessages({ messages: store.messages, journal }),
     inbound,
     optOuts,
     messagingSettings,

@@ -14,19 +14,13 @@
 import type { Clock } from '../../domain/clock.js';
 import type { JobRecord } from '../../domain/jobs.js';
 import type { MessageRecord } from '../../domain/message.js';
-import { classifyNumber, type NumberType } from '../../domain/phone-numbers.js';
+import { classifyNumber } from '../../domain/phone-numbers.js';
+import type { SenderRateDefaults } from '../../domain/sender-rates.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { JobRepository, PhoneNumberRepository } from '../../domain/ports/store.js';
 import { AppError } from '../../domain/app-error.js';
 
-/** Default segments per second by number type (0: no limit). */
-export type SenderRateDefaults = Readonly<Record<NumberType, number>>;
-
-/**
- * Twilio's documented defaults: a US long code sends 1 segment/s, a toll-free number 3, a short
- * code 100 (docs/guides/sending-real-traffic.md cites the pages).
- */
-export const DEFAULT_SENDER_RATES: SenderRateDefaults = { longcode: 1, 'toll-free': 3, shortcode: 100 };
+export { DEFAULT_SENDER_RATES } from '../../domain/sender-rates.js';
 
 /** How long a sender's queue may be, in seconds of sending at its rate (Twilio: 10 hours). */
 export const DEFAULT_QUEUE_LIMIT_SECONDS = 36_000;

@@ -13,7 +13,7 @@ import { checkDestination, checkSenderSyntax } from '../../domain/send-request.j
 import { principalOf } from '../auth.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
-import { boolParam, dateBounds, mediaParam, messageListFilter, paramsOf, sidOf, textParam } from './params.js';
+import { boolParam, dateBounds, mediaParam, messageListFilter, paramsOf, scheduleParams, sidOf, textParam } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, toCompatMedia, toCompatMessage } from './presenters.js';
 
@@ -45,6 +45,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     if (maxPrice !== undefined && (typeof maxPrice !== 'string' || !MAX_PRICE.test(maxPrice))) {
       throw AppError.of('MAX_PRICE_INVALID', { message: `MaxPrice ${preview(maxPrice)} must be a decimal amount in USD with at most 4 decimals, such as 0.05.` });
     }
+    const schedule = scheduleParams(p);
     let statusCallback = textParam(p.StatusCallback);
     const applicationSid = textParam(p.ApplicationSid);
     let applicationId: string | null = null;
@@ -69,6 +70,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
       numberGroupId: typeof groupId === 'string' ? groupId.toLowerCase() : null,
       applicationId,
       maxPrice: (maxPrice as string | undefined) ?? null,
+      sendAt: schedule,
     } as const;
     // A test token's send is answered by the magic numbers and never sent (test-credentials.ts).
     if (test) return reply.code(201).send(toCompatMessage(testSends.accept(projectId, input)));
@@ -99,12 +101,16 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     return toCompatMessage(await liveMessage(request, projectId, sidOf(request.params.Sid)));
   });
 
-  // Update: only redaction (Body="") is supported, as on SignalWire.
+  // Update: redaction (Body="", as on SignalWire) and canceling a scheduled message (Status=canceled, as on Twilio).
   app.post<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', async (request) => {
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, sidOf(request.params.Sid));
     const p = paramsOf(request.body);
-    if (p.Body === undefined) throw AppError.of('INVALID_PARAMETER', { attribute: 'Body', message: 'Only redaction is supported: send Body with an empty value.' });
+    if (p.Status !== undefined && p.Body === undefined) {
+      if (p.Status !== 'canceled') throw AppError.of('INVALID_PARAMETER', { attribute: 'Status', message: `Status ${preview(p.Status)} cannot be set: only 'canceled' (to cancel a scheduled message).` });
+      return toCompatMessage((await deps.scheduled.cancel(projectId, m.id)) ?? m);
+    }
+    if (p.Body === undefined) throw AppError.of('INVALID_PARAMETER', { attribute: 'Body', message: "Send Body with an empty value to redact, or Status=canceled to cancel a scheduled message." });
     if (p.Body !== '') throw AppError.of('REDACT_BODY_NOT_EMPTY');
     return toCompatMessage(await messages.redact(projectId, m.id));
   });

@@ -37,6 +37,8 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
         statusCallback: b.status_callback,
         callbackFormat: 'json',
         customVariables: b.custom_variables,
+        // Our extension: send later (ISO 8601), as the Compatibility API's SendAt.
+        sendAt: b.send_at,
         // Sent from the web console (its session cookie): shown as the console surface.
         origin: via === 'console' ? 'console' : 'rest',
       } as const;
@@ -52,7 +54,14 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     { schema: { body: redactMessageBody, response: { 200: messageResponse } } },
     async (request) => {
       const { projectId } = principalOf(request);
-      const body = (request.body ?? {}) as { body?: unknown };
+      const body = (request.body ?? {}) as { body?: unknown; status?: unknown };
+      // Our extension: `{"status": "canceled"}` cancels a scheduled message.
+      if (body.status !== undefined && body.body === undefined) {
+        if (body.status !== 'canceled') throw AppError.of('INVALID_PARAMETER', { attribute: 'status', message: "status can only be set to 'canceled' (to cancel a scheduled message)." });
+        const canceled = await deps.scheduled.cancel(projectId, request.params.id);
+        if (!canceled || canceled.deletedAt !== null) throw AppError.of('NOT_FOUND', { message: `Message ${request.params.id} was not found.` });
+        return toNativeMessage(canceled);
+      }
       if (body.body !== '') throw AppError.of('REDACT_BODY_NOT_EMPTY');
       return toNativeMessage(await deps.messages.redact(projectId, request.params.id));
     },
