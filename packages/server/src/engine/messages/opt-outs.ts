@@ -133,6 +133,14 @@ export class OptOutService {
     this.remember(projectId, true);
   }
 
+  /** Put one handset on one sender's list through the API; one already listed keeps its first entry, which is returned. */
+  async addOne(projectId: string, sender: string, handset: string): Promise<OptOutRecord> {
+    await this.add(projectId, [{ id: this.deps.ids.uuid(), projectId, sender, handset, keyword: null, createdAt: this.deps.clock.now() }]);
+    const [row] = await this.deps.repository.list(projectId, { sender, handset }, { limit: 1 });
+    const { seq: _seq, ...record } = row!;
+    return record;
+  }
+
   /** Take a handset off senders' lists; returns how many entries went. */
   async remove(projectId: string, handset: string, senders: readonly string[]): Promise<number> {
     const n = await this.deps.repository.remove(projectId, handset, senders);

@@ -46,6 +46,8 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
       throw AppError.of('MAX_PRICE_INVALID', { message: `MaxPrice ${preview(maxPrice)} must be a decimal amount in USD with at most 4 decimals, such as 0.05.` });
     }
     const schedule = scheduleParams(p);
+    const smartEncoded = boolParam(p.SmartEncoded);
+    if (smartEncoded !== undefined && typeof smartEncoded !== 'boolean') throw AppError.of('SMART_ENCODED_INVALID', { attribute: 'SmartEncoded', message: `SmartEncoded ${preview(smartEncoded)} must be true or false.` });
     let statusCallback = textParam(p.StatusCallback);
     const applicationSid = textParam(p.ApplicationSid);
     let applicationId: string | null = null;
@@ -70,6 +72,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
       numberGroupId: typeof groupId === 'string' ? groupId.toLowerCase() : null,
       applicationId,
       maxPrice: (maxPrice as string | undefined) ?? null,
+      smartEncoded,
       sendAt: schedule,
     } as const;
     // A test token's send is answered by the magic numbers and never sent (test-credentials.ts).

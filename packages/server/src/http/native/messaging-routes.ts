@@ -37,6 +37,8 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
         statusCallback: b.status_callback,
         callbackFormat: 'json',
         customVariables: b.custom_variables,
+        // Our extension: replace GSM-7 look-alikes (true/false; absent follows the sender's setting).
+        smartEncoded: (b.smart_encoded as boolean | null | undefined) ?? undefined,
         // Our extension: send later (ISO 8601), as the Compatibility API's SendAt.
         sendAt: b.send_at,
         // Sent from the web console (its session cookie): shown as the console surface.

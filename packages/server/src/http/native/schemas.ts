@@ -16,6 +16,7 @@ export const sendMessageBody = {
     send_as_mms: { type: ['boolean', 'null'] },
     status_callback: nullableStr,
     custom_variables: { type: ['object', 'null'] },
+    smart_encoded: { type: ['boolean', 'null'] },
     send_at: nullableStr,
   },
 } as const;
