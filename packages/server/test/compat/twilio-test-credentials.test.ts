@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForEnd } from '../helpers/messages.js';
+import { RawRelay } from '../helpers/raw-relay.js';
 import { basicAuth, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
 import { rowCounts } from '../helpers/store-counts.js';
 import { dataDirTrustedByTests } from '../helpers/tls.js';
@@ -118,5 +119,14 @@ describe('test tokens on the native API', () => {
       const res = await server.api(path, { auth: TEST_AUTH });
       expect(res.status, path).toBe(403);
     }
+  });
+});
+
+describe('test tokens elsewhere', () => {
+  it('are no credentials on RELAY: signalwire.connect refuses them as wrong credentials', async () => {
+    const relay = await RawRelay.open(server.url);
+    const res = await relay.call('signalwire.connect', { version: { major: 3, minor: 0, revision: 0 }, authentication: { project: PROJECT_ID, token: TEST_TOKEN } });
+    expect(res.error).toMatchObject({ code: -32002 });
+    await relay.close();
   });
 });
