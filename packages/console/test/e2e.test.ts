@@ -2,13 +2,15 @@
  * The console end to end in headless Chromium against a real server: log in, send a message and
  * watch it reach `delivered` without reloading, reply as the phone and see it arrive in the
  * conversation, open a failed message and read its error code and webhook attempts, and get the
- * APIs' own errors in forms. The suite screenshots the main views on every run, into
+ * APIs' own errors in forms; then every screen at a phone's width (390 px) in light and dark mode,
+ * keyboard use, search as you type, replaying a callback and an empty project. The suite screenshots the main views on every run, into
  * test-results/console/; `npm run docs:screenshots` runs it with SWITCHBOARD_UPDATE_SCREENSHOTS=1
  * to write them into docs/console/, which docs/console.md shows.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { createProject } from '../../server/test/helpers/projects.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, NUMBERS, startTestServer, type TestServer } from '../../server/test/helpers/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../server/test/helpers/webhook-receiver.js';
@@ -43,7 +45,13 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     await hook?.close();
   });
 
-  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  const shot = (name: string, on: Page = page) => on.screenshot({ path: join(SHOTS, `${name}.png`) });
+  const basic = () => `Basic ${Buffer.from(`${server.bootstrap.project.id}:${token}`).toString('base64')}`;
+  /** Wider than the window: something makes the page scroll sideways. */
+  const overflow = (on: Page) => on.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const background = (on: Page) => on.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  const LIGHT_BG = 'rgb(245, 246, 248)';
+  const DARK_BG = 'rgb(17, 20, 27)';
 
   it('logs in with the project ID and API token, logs out, and logs in again with the dev login', async () => {
     await page.goto(`${server.url}/console/`);
@@ -196,5 +204,145 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     await page.waitForSelector('[data-list="messages"] tr[data-status="failed"]', { timeout: 10_000 });
     await page.waitForSelector('[data-list="messages"] tr[data-status="received"] >> text=Loopback', { timeout: 10_000 });
     await shot('messages');
+  });
+  it('searches as you type (no button), and filters only once typing pauses', async () => {
+    await page.goto(`${server.url}/console/#/messages`);
+    await page.waitForSelector('[data-list="messages"] tr[data-status="received"]');
+    expect(await page.$('[data-form="filters"] button[type="submit"]')).toBeNull();
+    await page.locator('[data-form="filters"] input[name="q"]').pressSequentially('appointment', { delay: 20 });
+    await page.waitForFunction(() => location.hash.includes('q=appointment'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-list="messages"] tbody tr').length === 1);
+    expect(await page.textContent('[data-list="messages"] tbody')).toContain('Reminder: your appointment');
+    // One history entry for the whole search, not one per keystroke.
+    await page.click('[data-action="clear-filters"]');
+    await page.waitForFunction(() => !location.hash.includes('q='));
+    expect(await page.inputValue('[data-form="filters"] input[name="q"]')).toBe('');
+    await page.selectOption('[data-form="filters"] select[name="status"]', 'failed');
+    await page.waitForFunction(() => location.hash.includes('status=failed'));
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-list="messages"] tbody tr')].every((r) => r.getAttribute('data-status') === 'failed'));
+  });
+
+  it('is usable with the keyboard: skip link, "/" to search, Tab to a message and Enter to open it', async () => {
+    await page.goto(`${server.url}/console/#/messages`);
+    await page.reload();
+    await page.waitForSelector('[data-list="messages"] tr');
+    expect(await page.getAttribute('[data-nav="messages"]', 'aria-current')).toBe('page');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('content');
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('q');
+    // Every control of the filters has an accessible name.
+    const unnamed = await page.$$eval('[data-form="filters"] input, [data-form="filters"] select', (els) => els.filter((e) => !e.getAttribute('aria-label')).length);
+    expect(unnamed).toBe(0);
+    const first = page.locator('[data-list="messages"] tbody tr').first();
+    const id = await first.getAttribute('data-message-id');
+    await first.locator('a.row-link').focus();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toMatch(/message from \+\d+ to \+\d+/);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`[data-view="message-detail"][data-message-id="${id}"]`);
+  });
+
+  it('shows readable times: relative, with the local date and time on hover', async () => {
+    await page.goto(`${server.url}/console/#/messages`);
+    const time = page.locator('[data-list="messages"] tbody tr time').first();
+    await time.waitFor();
+    expect(await time.textContent()).toMatch(/now|sec|min/);
+    const title = (await time.getAttribute('title'))!;
+    expect(title).toContain(String(new Date().getFullYear()));
+    expect(title).toMatch(/\d{2}:\d{2}:\d{2}/);
+    expect(await time.getAttribute('datetime')).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
+
+  it('labels each callback of a message and replays a delivered one through the outbox', async () => {
+    hook.respond(() => ({ status: 204 }));
+    const res = await server.api('/api/messaging/messages', { auth: basic(), body: { from: NUMBERS[0], to: '+15557650103', body: 'Replay my receipt', status_callback: `${hook.url}/replay` } });
+    expect(res.status).toBe(201);
+    const id: string = res.body.id;
+    await page.goto(`${server.url}/console/#/messages/${id}`);
+    await page.waitForSelector('[data-list="webhooks"] [data-reports="delivered"][data-status="delivered"]', { timeout: 10_000 });
+    const labels = await page.$$eval('[data-list="webhooks"] [data-field="webhook-label"]', (els) => els.map((e) => e.textContent?.replace(/\s+/g, ' ').trim()));
+    expect(labels).toEqual(['Status callback reporting queued', 'Status callback reporting initiated', 'Status callback reporting sent', 'Status callback reporting delivered']);
+    const before = hook.requests.filter((r) => r.json?.id === id).length;
+    await page.click('[data-reports="delivered"] [data-action="replay-webhook"]');
+    const replays = await hook.waitFor(before + 1, 10_000, (r) => r.json?.id === id);
+    expect(replays[replays.length - 1]!.json.status).toBe('delivered');
+    await page.waitForSelector('[data-list="webhooks"] > li:nth-child(5)[data-status="delivered"] >> text=same request as #4', { timeout: 10_000 });
+    await shot('message-webhooks');
+  });
+
+  it('fits a 390 px phone screen on every view, in light and in dark mode', async () => {
+    const phone = await browser.context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    try {
+      const failed = (await server.store.messages.list(server.bootstrap.project.id, { statuses: ['undelivered'] }, { limit: 1 }))[0]!;
+      const views: Array<[string, string, string]> = [
+        ['messages', '#/messages', '[data-list="messages"] tbody tr'],
+        ['message-detail', `#/messages/${failed.id}`, '[data-view="message-detail"] [data-list="timeline"] li'],
+        ['conversations', '#/conversations', '[data-list="threads"] li'],
+        ['conversation', `#/conversations/${encodeURIComponent(NUMBERS[0]!)}/${encodeURIComponent(PHONE)}`, '[data-form="reply-as-phone"]'],
+        ['numbers', '#/numbers', '[data-list="numbers"] [data-number]'],
+        ['connections', '#/connections', '[data-carrier="simulator"]'],
+        ['simulator', '#/simulator', '[data-list="magic-numbers"] tr'],
+      ];
+      for (const scheme of ['light', 'dark'] as const) {
+        await phone.emulateMedia({ colorScheme: scheme });
+        for (const [name, hash, ready] of views) {
+          await phone.goto(`${server.url}/console/${hash}`);
+          await phone.waitForSelector(ready, { timeout: 8000 });
+          expect(await background(phone), `${name} in ${scheme} mode`).toBe(scheme === 'dark' ? DARK_BG : LIGHT_BG);
+          expect(await overflow(phone), `${name} at 390 px in ${scheme} mode scrolls sideways`).toBeLessThanOrEqual(0);
+          // Navigation stays reachable on a phone.
+          expect(await phone.isVisible('[data-nav="numbers"]'), name).toBe(true);
+          if (scheme === 'light' && name === 'messages') await shot('mobile-messages', phone);
+          if (scheme === 'dark' && ['messages', 'message-detail', 'conversation'].includes(name)) await shot(`mobile-${name}-dark`, phone);
+        }
+      }
+      // A conversation on a phone opens full screen, with a way back to the list.
+      await phone.goto(`${server.url}/console/${views[3]![1]}`);
+      expect(await phone.isVisible('[data-list="threads"]')).toBe(false);
+      await phone.click('.thread-head .back');
+      await phone.waitForSelector('[data-list="threads"] li');
+      // The desktop layout follows the system's dark mode too.
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.goto(`${server.url}/console/#/messages`);
+      await page.waitForSelector('[data-list="messages"] tr');
+      expect(await background(page)).toBe(DARK_BG);
+      await shot('dark-messages');
+      await page.emulateMedia({ colorScheme: 'light' });
+    } finally {
+      await phone.close();
+    }
+  }, 90_000);
+
+  it('tells an empty project how to add a number when it opens "New message"', async () => {
+    const empty = await createProject(server, { name: 'Empty project' });
+    const phone = await browser.context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    try {
+      await phone.goto(`${server.url}/console/`);
+      await phone.waitForSelector('[data-action="logout"]');
+      await phone.click('[data-action="logout"]');
+      await phone.waitForSelector('[data-action="login"]');
+      expect(await overflow(phone)).toBeLessThanOrEqual(0);
+      await phone.fill('input[name="project_id"]', empty.projectId);
+      await phone.fill('input[name="api_token"]', empty.token);
+      await phone.click('[data-action="login"]');
+      await phone.waitForSelector('[data-empty]');
+      expect(await phone.textContent('[data-empty]')).toContain('Add a number');
+      await phone.click('[data-action="compose"]');
+      await phone.waitForSelector('[data-empty="no-numbers"]');
+      const text = (await phone.textContent('[data-empty="no-numbers"]'))!;
+      expect(text).toContain('no phone number yet');
+      expect(text).toContain('/api/relay/rest/phone_numbers');
+      expect(await overflow(phone)).toBeLessThanOrEqual(0);
+      await shot('mobile-empty-project', phone);
+      await phone.click('[data-empty="no-numbers"] a[href="#/numbers"]');
+      await phone.waitForSelector('[data-form="add-number"]');
+      expect(await phone.textContent('[data-empty]')).toContain('No numbers yet');
+    } finally {
+      await phone.close();
+    }
   });
 });
