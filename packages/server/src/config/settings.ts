@@ -7,7 +7,7 @@
 import { NODE_ROLES, type NodeRole } from '../domain/cluster.js';
 import { parsePriceTable, type PriceTable } from '../domain/pricing.js';
 import { DEFAULT_SENDER_RATES, parseSenderRates } from '../domain/sender-rates.js';
-import { InvalidSetting, parsers, smppString, type SettingSpec } from './setting-parsers.js';
+import { InvalidSetting, numberList, parsers, smppString, type SettingSpec } from './setting-parsers.js';
 
 export { InvalidSetting, parsers, type SettingSource, type SettingSpec } from './setting-parsers.js';
 
@@ -173,7 +173,7 @@ export const SETTINGS = {
     flag: 'numbers',
     description: 'Comma-separated E.164 numbers registered with that project; two built-in numbers at first start when unset.',
     default: null as string[] | null,
-    parse: (raw: unknown) => (raw === null || raw === '' ? null : parsers.list(raw)),
+    parse: (raw: unknown) => (raw === null || raw === '' ? null : numberList(raw)),
   },
   defaultRelayContext: {
     key: 'bootstrap.relayContext',
