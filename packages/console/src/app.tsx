@@ -10,12 +10,14 @@ import { Login } from './views/login';
 import { MessageDetail } from './views/message-detail';
 import { Messages } from './views/messages';
 import { Numbers } from './views/numbers';
+import { OptOuts } from './views/opt-outs';
 import { Simulator } from './views/simulator';
 
 const NAV: Array<[string, string]> = [
   ['messages', 'Messages'],
   ['conversations', 'Conversations'],
   ['numbers', 'Numbers'],
+  ['opt-outs', 'Opt-outs'],
   ['connections', 'Connections'],
   ['simulator', 'Simulator'],
 ];
@@ -60,6 +62,9 @@ function Shell({ session, feedState, onLogout, onNumbersChanged }: { session: Co
       break;
     case 'numbers':
       view = <Numbers onChanged={onNumbersChanged} />;
+      break;
+    case 'opt-outs':
+      view = <OptOuts />;
       break;
     case 'connections':
       view = <Connections />;
