@@ -8,7 +8,8 @@ import type { TokenScope } from '../domain/credentials.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import type { BufferedRelayEvent } from '../domain/ports/relay-resume.js';
 import { eventCost, type BufferBudget } from './buffer-budget.js';
-import { eventFrame } from './frames.js';
+import { METHOD_PING } from '@switchboard/protocol';
+import { eventFrame, requestFrame } from './frames.js';
 import { StateEventSpacing } from './state-spacing.js';
 
 /** The connection a session writes to (it caps the bytes queued on its socket, events included). */
@@ -68,12 +69,15 @@ export class RelaySession {
       readonly stateEventGapMs?: number;
     },
   ) {
-    this.spacing = new StateEventSpacing(opts.stateEventGapMs ?? 0, (events) => {
-      for (const e of events) {
-        // Only if still on the connection it was meant for (a move replays the unacknowledged ones).
-        if (!this.link || this.lost || (this.eventAcks && !this.unacked.has(e.id))) continue;
-        this.write(e.id, e.params, e.type, e.at);
-      }
+    this.spacing = new StateEventSpacing<Spaced>(opts.stateEventGapMs ?? 0, {
+      ping: (id) => this.link?.send(requestFrame(id, METHOD_PING, { timestamp: Date.now() / 1000 })),
+      write: (events) => {
+        for (const e of events) {
+          // Only if still on the connection it was meant for (a move replays the unacknowledged ones).
+          if (!this.link || this.lost || (this.eventAcks && !this.unacked.has(e.id))) continue;
+          this.write(e.id, e.params, e.type, e.at);
+        }
+      },
     });
   }
 
@@ -177,6 +181,7 @@ export class RelaySession {
 
   /** The client acknowledged an event; false when the id is not one of ours. */
   ack(id: string): boolean {
+    if (this.spacing.pong(id)) return true;
     const e = this.unacked.get(id);
     if (!e) return false;
     this.unacked.delete(id);
