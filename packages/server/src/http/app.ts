@@ -17,6 +17,7 @@ import type { HttpDeps } from './deps.js';
 import { toAppError } from './fastify-errors.js';
 import { sendNativeError, type NativeFlavour } from './native/error-format.js';
 import { nativePlugin } from './native/plugin.js';
+import { openApiPlugin } from './openapi/plugin.js';
 import { opsPlugin, type OpsDeps } from './ops/plugin.js';
 import { observeRequests } from './ops/request-observer.js';
 import { simulatorPlugin } from './simulator/plugin.js';
@@ -103,12 +104,15 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
       native: '/api/messaging/messages, /api/messaging/logs, /api/relay/rest/phone_numbers, /api/relay/rest/number_groups',
       compatibility: '/api/laml/2010-04-01/Accounts/{project}/Messages (also /2010-04-01/...)',
       simulator: '/api/simulator/messages',
+      openapi: '/api/openapi.json',
       console: '/console/',
       health: '/health',
       metrics: '/metrics',
     },
   }));
 
+  // Before any route: it collects them as they are added (not encapsulated, so it sees every surface's).
+  if (opts.api !== false) await openApiPlugin(app, { version: opts.ops.version });
   await app.register(opsPlugin, opts.ops);
   if (opts.api !== false) {
     await app.register(nativePlugin, opts.deps);

@@ -16,6 +16,7 @@ import { resourceNotFound } from './error-format.js';
 import { boolParam, dateBounds, mediaParam, messageListFilter, paramsOf, scheduleParams, sidOf, textParam } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, toCompatMedia, toCompatMessage } from './presenters.js';
+import { createMessageSchema, deleteMessageSchema, fetchMessageSchema, listMessagesSchema, updateMessageSchema } from './schemas.js';
 
 const MAX_PRICE = /^\d+\.?\d{0,4}$/;
 
@@ -95,17 +96,17 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
   };
 
   for (const path of ['/Accounts/:AccountSid/Messages', '/Accounts/:AccountSid/Messages.json']) {
-    app.post<{ Params: AccountParams }>(path, create);
-    app.get<{ Params: AccountParams }>(path, list);
+    app.post<{ Params: AccountParams }>(path, { schema: createMessageSchema }, create);
+    app.get<{ Params: AccountParams }>(path, { schema: listMessagesSchema }, list);
   }
 
-  app.get<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', async (request) => {
+  app.get<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', { schema: fetchMessageSchema }, async (request) => {
     const { projectId } = principalOf(request);
     return toCompatMessage(await liveMessage(request, projectId, sidOf(request.params.Sid)));
   });
 
   // Update: redaction (Body="", as on SignalWire) and canceling a scheduled message (Status=canceled, as on Twilio).
-  app.post<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', async (request) => {
+  app.post<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', { schema: updateMessageSchema }, async (request) => {
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, sidOf(request.params.Sid));
     const p = paramsOf(request.body);
@@ -118,7 +119,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     return toCompatMessage(await messages.redact(projectId, m.id));
   });
 
-  app.delete<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', async (request, reply) => {
+  app.delete<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', { schema: deleteMessageSchema }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, sidOf(request.params.Sid));
     await messages.delete(projectId, m.id);

@@ -22,6 +22,7 @@ import { useStrictJson } from '../json-body.js';
 import { clockRoutes } from './clock-routes.js';
 import { useNativeErrors } from '../native/error-format.js';
 import { isoSeconds, toNativeMessage } from '../native/presenters.js';
+import { clearHandsetSchema, inboundSchema, listHandsetSchema, settingsSchema, waitHandsetSchema } from './schemas.js';
 
 const MAX_WAIT_MS = 120_000;
 
@@ -86,13 +87,15 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
   const { deps, simulator } = opts;
   useStrictJson(app);
   useNativeErrors(app, 'messaging', 'the simulator API');
+  // Response schemas describe the answers for the OpenAPI document; they are written as built.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addHook('onRequest', async (request) => {
     const write = request.method !== 'GET' && request.url.startsWith('/api/simulator/settings');
     await authenticate(deps.verifier, request, write ? 'management' : 'messaging');
   });
   await app.register(clockRoutes(deps.clock));
 
-  app.get('/api/simulator/messages', async (request) => {
+  app.get('/api/simulator/messages', { schema: listHandsetSchema }, async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const limit = wholeNumberParam(q.limit, 'limit', 1, 1000, 100);
@@ -101,12 +104,12 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     return { data: rows.map((h) => present(h, pattern)) };
   });
 
-  app.delete('/api/simulator/messages', async (request) => {
+  app.delete('/api/simulator/messages', { schema: clearHandsetSchema }, async (request) => {
     const { projectId } = principalOf(request);
     return { deleted: await deps.reads.handsets.clear(projectId) };
   });
 
-  app.get('/api/simulator/messages/wait', async (request, reply) => {
+  app.get('/api/simulator/messages/wait', { schema: waitHandsetSchema }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const filter = filterFrom(q);
@@ -134,7 +137,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     }
   });
 
-  app.post('/api/simulator/inbound', { schema: { body: { type: 'object' } } }, async (request, reply) => {
+  app.post('/api/simulator/inbound', { schema: { ...inboundSchema, body: { type: 'object' } } }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const b = request.body as Record<string, unknown>;
     const errors: ErrorDetail[] = checkDestination(b.from).map(() =>
@@ -150,7 +153,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     return reply.code(201).send(toNativeMessage(await deps.messages.get(projectId, result.messageId)));
   });
 
-  app.get('/api/simulator/settings', async (request) => {
+  app.get('/api/simulator/settings', { schema: settingsSchema }, async (request) => {
     return { ...presentTuning(await simulator.settingsOf(principalOf(request).projectId)), magic_numbers: MAGIC_NUMBERS.map(describeOutcomeRule) };
   });
 
