@@ -52,6 +52,7 @@ export function startupBanner(h: SwitchboardHandle, creds: BannerCredentials): s
     ...(s.consoleEnabled
       ? [`  Web console    ${h.url}/console/   ${devLoginPolicy(s, project.id).enabled ? '(one-click dev login)' : '(log in with the project ID and an API token)'}`]
       : []),
+    ...(h.smsc ? [`  Simulator SMSC ${s.simulatorSmscHost}:${h.smsc.port}   (SMPP; system_id ${s.simulatorSmscSystemId})`] : []),
     ...httpsLines(h),
     '',
     ...(creds.kind === 'local' ? [] : ['  Set a token of this project in your shell first:  export SIGNALWIRE_API_TOKEN=<token>', '']),
