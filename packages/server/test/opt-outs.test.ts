@@ -5,12 +5,14 @@
  * settings through the native API. Runs on SQLite, and on PostgreSQL with
  * SWITCHBOARD_TEST_DATABASE_URL set.
  */
+import { rmSync } from 'node:fs';
 import type twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rejection, twilioClient } from './compat/clients.js';
+import { rejection, signalwireClient, twilioClient } from './compat/clients.js';
 import { RawRelay } from './helpers/raw-relay.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 import { rowCounts } from './helpers/store-counts.js';
+import { dataDirTrustedByTests } from './helpers/tls.js';
 
 const FROM = NUMBERS[0]!;
 const OTHER = NUMBERS[1]!;
@@ -18,13 +20,17 @@ const STOP_REPLY = 'You have successfully been unsubscribed. You will not receiv
 
 let server: TestServer;
 let client: twilio.Twilio;
+let dataDir: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // HTTPS too, for SignalWire's compatibility client (it speaks HTTPS only).
+  dataDir = dataDirTrustedByTests();
+  server = await startTestServer({ httpsEnabled: true }, { dataDir });
   client = twilioClient(server.url);
 });
 afterAll(async () => {
   await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 /** The handset sends `body` to one of our numbers. */
@@ -87,6 +93,18 @@ describe('STOP → 21610 → START → delivered, through the twilio client', ()
 
     const other = await client.messages.create({ from: OTHER, to: h, body: 'From another number' });
     expect(other.status).toBe('queued');
+  });
+});
+
+describe('through @signalwire/compatibility-api', () => {
+  it('answers 21610 after STOP and honours SmartEncoded', async () => {
+    const sw = signalwireClient(server.httpsUrl!);
+    const h = '+15557000003';
+    await handsetSays(h, 'End');
+    const err = await rejection(sw.messages.create({ from: FROM, to: h, body: 'x' }));
+    expect(err).toMatchObject({ status: 400, code: 21610 });
+    const smart = await sw.messages.create({ from: FROM, to: '+15557000004', body: `Don\u2019t miss it \u2014 ${'y'.repeat(60)}`, smartEncoded: true });
+    expect(smart).toMatchObject({ numSegments: 1, body: `Don't miss it - ${'y'.repeat(60)}` });
   });
 });
 
