@@ -44,12 +44,12 @@ describe('log format', () => {
     const text = collect(out);
     const logger = createLogger({ level: 'info', format: 'pretty', nodeId: 'n1', destination: out });
     logger.info({ req: { method: 'GET', url: '/x' }, res: { statusCode: 200 }, responseTime: 1.5 }, 'GET /x 200 1.5 ms');
-    logger.warn({ destination: 'example.com:443' }, 'webhooks failing');
+    logger.warn({ destination: 'example.com:443', error: '11200: HTTP 500' }, 'webhooks failing');
     const lines = text().trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: GET \/x 200 1\.5 ms$/);
     // Other fields stay, on the same line.
-    expect(lines[1]).toMatch(/WARN: webhooks failing \{"destination":"example\.com:443"\}$/);
+    expect(lines[1]).toMatch(/WARN: webhooks failing \{"destination":"example\.com:443","error":"11200: HTTP 500"\}$/);
   });
 });
 
@@ -58,7 +58,8 @@ describe('webhook failure summary', () => {
 
   it('logs a destination\'s first failure at once and the rest as one line per interval', () => {
     const logs = captureLogs('info');
-    const log = new WebhookFailureLog(logs.logger, 60_000);
+    let now = 0;
+    const log = new WebhookFailureLog(logs.logger, 60_000, () => now);
     log.failed(failure('a.test:80', 1));
     expect(logs.lines).toHaveLength(1);
     expect(logs.lines[0]).toMatchObject({ destination: 'a.test:80', url: 'http://a.test:80/cb', giveUp: false });
@@ -67,10 +68,11 @@ describe('webhook failure summary', () => {
     log.failed(failure('b.test:80', 99));
     expect(logs.lines).toHaveLength(2);
 
+    now = 60_000;
     log.flush();
     const summaries = logs.lines.slice(2);
     expect(summaries).toHaveLength(1);
-    expect(summaries[0]).toMatchObject({ destination: 'a.test:80', failures: 39, gaveUp: 4, lastError: '11200: connection refused', intervalSeconds: 60 });
+    expect(summaries[0]).toMatchObject({ destination: 'a.test:80', failures: 39, gaveUp: 4, lastError: '11200: connection refused', seconds: 60 });
     expect(summaries[0]!.msg).toBe('webhooks to a.test:80: 39 more failed attempts in the last 60 s, 4 given up; last: 11200: connection refused');
 
     // A quiet interval: nothing written, and the next failure is news again.

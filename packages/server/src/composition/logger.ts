@@ -25,6 +25,8 @@ export function createLogger(opts: { level: string; format: LogFormat; nodeId: s
     // Request and state-change lines say everything in their message; their fields are for collectors.
     ignore: 'pid,hostname,node,reqId,req,res,responseTime,message',
     singleLine: true,
+    // Only `err` holds an Error; `error` is a string here (a webhook's failure), kept on its line.
+    errorLikeObjectKeys: ['err'],
     ...(opts.destination ? { destination: opts.destination } : {}),
   });
   return pino({ level: opts.level, base }, stream);

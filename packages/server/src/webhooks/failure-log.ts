@@ -20,6 +20,8 @@ export interface WebhookFailure {
 }
 
 interface Tally {
+  /** When this tally began counting (the first failure, or the last summary line). */
+  since: number;
   failures: number;
   gaveUp: number;
   lastError: string;
@@ -34,12 +36,13 @@ export class WebhookFailureLog {
   constructor(
     private readonly logger: Logger,
     private readonly intervalMs = 60_000,
+    private readonly now: () => number = Date.now,
   ) {}
 
   failed(f: WebhookFailure): void {
     const tally = this.tallies.get(f.destination);
     if (tally === undefined) {
-      this.tallies.set(f.destination, { failures: 0, gaveUp: 0, lastError: f.error, lastUrl: f.url });
+      this.tallies.set(f.destination, { since: this.now(), failures: 0, gaveUp: 0, lastError: f.error, lastUrl: f.url });
       this.logger.warn(
         { destination: f.destination, deliveryId: f.deliveryId, kind: f.kind, url: f.url, attempt: f.attempt, error: f.error, giveUp: f.giveUp },
         `webhook to ${f.url} failed${f.giveUp ? ' for good' : '; will retry'}: ${f.error} (further failures to ${f.destination} are summarised every ${Math.round(this.intervalMs / 1000)} s)`,
@@ -58,17 +61,20 @@ export class WebhookFailureLog {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const seconds = Math.round(this.intervalMs / 1000);
+    const now = this.now();
     for (const [destination, t] of this.tallies) {
       // Quiet for a whole interval: its next failure is news again, logged at once.
       if (t.failures === 0) {
         this.tallies.delete(destination);
         continue;
       }
+      // Usually the interval; shorter when stopping.
+      const seconds = Math.max(1, Math.round((now - t.since) / 1000));
       this.logger.warn(
-        { destination, failures: t.failures, gaveUp: t.gaveUp, lastError: t.lastError, lastUrl: t.lastUrl, intervalSeconds: seconds },
+        { destination, failures: t.failures, gaveUp: t.gaveUp, lastError: t.lastError, lastUrl: t.lastUrl, seconds },
         `webhooks to ${destination}: ${t.failures} more failed attempts in the last ${seconds} s${t.gaveUp ? `, ${t.gaveUp} given up` : ''}; last: ${t.lastError}`,
       );
+      t.since = now;
       t.failures = 0;
       t.gaveUp = 0;
     }
