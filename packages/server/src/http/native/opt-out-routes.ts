@@ -14,6 +14,7 @@ import { baseUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { isoSeconds } from './presenters.js';
+import { pageOf } from './schemas.js';
 
 /** Longest reply text (the longest message body). */
 const MAX_REPLY = 1600;
@@ -65,7 +66,37 @@ function settingsPatch(body: Record<string, unknown>): MessagingSettingsPatch {
   return patch;
 }
 
-const objectBody = { schema: { body: { type: 'object' } } } as const;
+// Schemas for the OpenAPI document and the answers' serialisation; the routes check values themselves, in the API's own errors.
+const str = { type: 'string' } as const;
+const nullableStr = { type: ['string', 'null'] } as const;
+const nullableBool = { type: ['boolean', 'null'] } as const;
+const optOutResponse = {
+  type: 'object',
+  properties: { id: str, sender: str, handset: str, source: { type: 'string', enum: ['keyword', 'api'] }, keyword: nullableStr, created_at: str },
+} as const;
+const settingsFields = { smart_encoding: nullableBool, opt_out_replies: nullableBool, stop_reply: nullableStr, start_reply: nullableStr, help_reply: nullableStr } as const;
+const settingsResponse = {
+  type: 'object',
+  properties: {
+    scope: { type: 'string', description: '`project`, a number or a number group id' },
+    ...settingsFields,
+    defaults: { type: 'object', properties: { smart_encoding: { type: 'boolean' }, opt_out_replies: { type: 'boolean' }, stop_reply: str, start_reply: str, help_reply: str } },
+  },
+} as const;
+const senderQuery = { sender: { type: 'string', description: 'one of your numbers, or a number group id' }, handset: { type: 'string', description: 'E.164' } } as const;
+const senderParam = { type: 'object', properties: { sender: { type: 'string', description: 'one of your numbers (`%2B…`), or a number group id' } } } as const;
+const idParam = { type: 'object', properties: { id: str } } as const;
+
+const SCHEMAS = {
+  list: { summary: 'List opt-outs (our extension)', querystring: { type: 'object', properties: { ...senderQuery, page_size: str, page_number: str, page_token: str } }, response: { 200: pageOf(optOutResponse) } },
+  add: { summary: 'Add a handset to a sender\'s opt-out list (our extension)', body: { type: 'object', properties: senderQuery }, response: { 201: optOutResponse } },
+  get: { summary: 'Fetch an opt-out (our extension)', params: idParam, response: { 200: optOutResponse } },
+  remove: { summary: 'Remove an opt-out (our extension)', params: idParam, response: { 204: { type: 'null' } } },
+  removeBySender: { summary: 'Remove a handset from a sender\'s opt-out list (our extension)', querystring: { type: 'object', properties: senderQuery }, response: { 204: { type: 'null' } } },
+  getSettings: { summary: 'Messaging settings: smart encoding, opt-out replies (our extension)', response: { 200: settingsResponse } },
+  putSettings: { summary: 'Change messaging settings (our extension)', body: { type: 'object', properties: settingsFields }, response: { 200: settingsResponse } },
+} as const;
+const withSender = <T extends object>(schema: T) => ({ ...schema, params: senderParam });
 
 export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   app.addHook('onRequest', async (request) => {
@@ -88,7 +119,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
     return raw;
   };
 
-  app.get('/api/messaging/opt_outs', async (request) => {
+  app.get('/api/messaging/opt_outs', { schema: SCHEMAS.list }, async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const filter = {
@@ -102,7 +133,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
     return { links, data: items.map(toOptOut) };
   });
 
-  app.post('/api/messaging/opt_outs', objectBody, async (request, reply) => {
+  app.post('/api/messaging/opt_outs', { schema: SCHEMAS.add }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const b = request.body as Record<string, unknown>;
     const sender = await senderOf(projectId, b.sender);
@@ -110,21 +141,21 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
     return reply.code(201).send(toOptOut(await optOuts.addOne(projectId, sender, handset)));
   });
 
-  app.get<{ Params: { id: string } }>('/api/messaging/opt_outs/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/api/messaging/opt_outs/:id', { schema: SCHEMAS.get }, async (request) => {
     const { projectId } = principalOf(request);
     const row = UUID.test(request.params.id) ? await optOuts.get(projectId, request.params.id.toLowerCase()) : undefined;
     if (!row) throw AppError.of('NOT_FOUND');
     return toOptOut(row);
   });
 
-  app.delete<{ Params: { id: string } }>('/api/messaging/opt_outs/:id', async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/api/messaging/opt_outs/:id', { schema: SCHEMAS.remove }, async (request, reply) => {
     const { projectId } = principalOf(request);
     if (!UUID.test(request.params.id) || !(await optOuts.removeById(projectId, request.params.id.toLowerCase()))) throw AppError.of('NOT_FOUND');
     return reply.code(204).send();
   });
 
   // Remove by sender and handset, the way an application that heard "START" elsewhere knows it.
-  app.delete('/api/messaging/opt_outs', async (request, reply) => {
+  app.delete('/api/messaging/opt_outs', { schema: SCHEMAS.removeBySender }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const sender = await senderOf(projectId, q.sender);
@@ -146,10 +177,10 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
   });
   const project = settingsRoute(async () => PROJECT_SCOPE);
   const sender = settingsRoute((projectId, params) => senderOf(projectId, params.sender));
-  app.get('/api/messaging/settings', project.get);
-  app.put('/api/messaging/settings', objectBody, project.put);
-  app.get('/api/messaging/settings/:sender', sender.get);
-  app.put('/api/messaging/settings/:sender', objectBody, sender.put);
+  app.get('/api/messaging/settings', { schema: SCHEMAS.getSettings }, project.get);
+  app.put('/api/messaging/settings', { schema: SCHEMAS.putSettings }, project.put);
+  app.get('/api/messaging/settings/:sender', { schema: withSender(SCHEMAS.getSettings) }, sender.get);
+  app.put('/api/messaging/settings/:sender', { schema: withSender(SCHEMAS.putSettings) }, sender.put);
 }
 
 /** What a sender gets where no scope sets a field. */
