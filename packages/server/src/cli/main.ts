@@ -181,7 +181,7 @@ function buildProgram(): Command {
   withSettingOptions(token.command('list').description('list API tokens (prefixes only, never secrets)').addOption(projectOption())).action((o: { project?: string }, cmd: Command) =>
     withAdmin(settingsOf(cmd), async ({ store }) => {
       for (const t of await store.tokens.list(await projectIdOf(store, o.project))) {
-        out(`${t.id}  ${t.tokenPrefix}…  ${t.name}  [${t.scopes.join(',')}]${t.revokedAt ? '  revoked' : ''}\n`);
+        out(`${t.id}  ${t.tokenPrefix}…  ${t.name}  [${t.scopes.join(',')}]${t.test ? '  test' : ''}${t.revokedAt ? '  revoked' : ''}\n`);
       }
     }),
   );
@@ -191,13 +191,14 @@ function buildProgram(): Command {
       .description('create an API token and print it once (it is stored hashed)')
       .addOption(projectOption())
       .option('--name <name>', 'a label shown by token list', 'cli')
-      .option('--scopes <list>', `comma-separated scopes: ${TOKEN_SCOPES.join(', ')}`, TOKEN_SCOPES.join(',')),
-  ).action((o: { project?: string; name: string; scopes: string }, cmd: Command) => {
+      .option('--scopes <list>', `comma-separated scopes: ${TOKEN_SCOPES.join(', ')}`, TOKEN_SCOPES.join(','))
+      .option('--test', "a test token (Twilio's test credentials): its sends are answered by the magic numbers, never sent or stored; see docs/api/compat.md"),
+  ).action((o: { project?: string; name: string; scopes: string; test?: boolean }, cmd: Command) => {
     const scopes = o.scopes.split(',').map((s) => s.trim());
     const bad = scopes.filter((s) => !isTokenScope(s));
     if (bad.length) fail(`unknown scope(s) ${bad.join(', ')}; use ${TOKEN_SCOPES.join(', ')}`);
     return withAdmin(settingsOf(cmd), async ({ store, projects }) => {
-      const t = await projects.issueToken(await projectIdOf(store, o.project), { name: o.name, scopes: scopes as TokenScope[] });
+      const t = await projects.issueToken(await projectIdOf(store, o.project), { name: o.name, scopes: scopes as TokenScope[], test: o.test === true });
       out(`${t.token}\n`);
     });
   });
