@@ -88,6 +88,25 @@ describe('real answers match the document', () => {
     conforms('/api/messaging/logs/{id}', 'get', await server.api(`/api/messaging/logs/${sent.body.id}`));
   });
 
+  it("each surface's errors, in its own shape", async () => {
+    const stranger = 'Basic bm9ib2R5Om5vdGhpbmc=';
+    const none = '00000000-0000-4000-8000-000000000000';
+    const cases: Array<[string, string, Promise<{ status: number; body: unknown }>, number]> = [
+      ['/api/messaging/messages', 'post', server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: 'nobody', body: 'x' } }), 422],
+      ['/api/messaging/messages', 'post', server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: '+15557650305' }, auth: stranger }), 401],
+      ['/api/messaging/logs/{id}', 'get', server.api(`/api/messaging/logs/${none}`), 404],
+      ['/api/relay/rest/number_groups', 'post', server.api('/api/relay/rest/number_groups', { body: { name: 7 } }), 422],
+      ['/api/relay/rest/phone_numbers/{id}', 'get', server.api(`/api/relay/rest/phone_numbers/${none}`), 404],
+      ['/api/simulator/messages', 'get', server.api('/api/simulator/messages?limit=0'), 422],
+      [`${COMPAT}/Messages.json`, 'get', server.api(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`, { auth: stranger }), 401],
+    ];
+    for (const [path, method, answer, status] of cases) {
+      const res = await answer;
+      expect(res.status, `${method} ${path}`).toBe(status);
+      conforms(path, method, res);
+    }
+  });
+
   it('native numbers: list and fetch', async () => {
     const list = await server.api('/api/relay/rest/phone_numbers');
     conforms('/api/relay/rest/phone_numbers', 'get', list);

@@ -6,27 +6,33 @@
  */
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifySchema } from 'fastify';
+import { errorResponses, type DocumentedSurface } from './errors.js';
 
 export const OPENAPI_PATH = '/api/openapi.json';
 
 /** The documented surfaces by path prefix, each with its tag. */
-const SURFACES: ReadonlyArray<{ prefix: string; tag: string }> = [
-  { prefix: '/api/messaging/', tag: 'Native messaging' },
-  { prefix: '/api/relay/rest/', tag: 'Native numbers' },
-  { prefix: '/api/laml/2010-04-01/', tag: 'Compatibility API' },
-  { prefix: '/api/simulator/', tag: 'Simulator' },
+const SURFACES: ReadonlyArray<{ prefix: string; tag: string; surface: DocumentedSurface }> = [
+  { prefix: '/api/messaging/', tag: 'Native messaging', surface: 'messaging' },
+  { prefix: '/api/relay/rest/', tag: 'Native numbers', surface: 'relay-rest' },
+  { prefix: '/api/laml/2010-04-01/', tag: 'Compatibility API', surface: 'compat' },
+  { prefix: '/api/simulator/', tag: 'Simulator', surface: 'simulator' },
 ];
 
 /** Collections the Compatibility API answers with and without `.json`: the document shows the `.json` path, as Twilio's does. */
 const BARE_COLLECTION = /\/(Messages|Media|Applications|IncomingPhoneNumbers)$/;
+
+/** A route whose answer has no schema yet (docs/api/*.md describe it). */
+const UNDESCRIBED = 'Success. This answer has no schema yet: see docs/api/ for its fields.';
 
 /** Which routes the document shows, and under which tag: one path per operation. */
 function documented(schema: FastifySchema | undefined, url: string): { schema: FastifySchema; url: string } {
   const surface = SURFACES.find((s) => url.startsWith(s.prefix));
   // Other paths (ops, console, `/2010-04-01` — the same Compatibility API without `/api/laml`) stay out.
   if (!surface || BARE_COLLECTION.test(url)) return { schema: { ...schema, hide: true } as FastifySchema, url };
-  const own = schema as (FastifySchema & { tags?: string[] }) | undefined;
-  return { schema: { ...own, tags: own?.tags ?? [surface.tag] } as FastifySchema, url };
+  const own = schema as (FastifySchema & { tags?: string[]; response?: Record<string, unknown> }) | undefined;
+  const success = Object.keys(own?.response ?? {}).some((status) => status.startsWith('2')) ? {} : { 200: { description: UNDESCRIBED } };
+  // Only the document changes: the route keeps its own schema for validation and serialisation.
+  return { schema: { ...own, tags: own?.tags ?? [surface.tag], response: { ...errorResponses(surface.surface), ...success, ...own?.response } } as FastifySchema, url };
 }
 
 export async function openApiPlugin(app: FastifyInstance, opts: { version: string }): Promise<void> {
