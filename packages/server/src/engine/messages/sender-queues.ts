@@ -84,7 +84,9 @@ interface CachedRate {
 
 /** Rates of senders, cached for a few seconds and dropped when numbers change (any node: the bus). */
 export class SenderQueues {
-  private readonly own = new Map<string, CachedRate>();
+  /** Own rates by project, then sender (no key string built per message: this runs for every message claimed). */
+  private readonly own = new Map<string, Map<string, CachedRate>>();
+  private cached = 0;
   /** Each rated sender's next free time as this node last reserved it. */
   private readonly reservedUntil = new Map<string, number>();
 
@@ -93,7 +95,10 @@ export class SenderQueues {
     private readonly opts: SenderQueueOptions,
     private readonly ttlMs = 10_000,
   ) {
-    deps.bus.subscribe('numbers.changed', () => this.own.clear());
+    deps.bus.subscribe('numbers.changed', () => {
+      this.own.clear();
+      this.cached = 0;
+    });
   }
 
   /**
@@ -103,12 +108,17 @@ export class SenderQueues {
   async prime(numbers: PhoneNumberRepository, messages: Iterable<MessageRecord>): Promise<void> {
     const now = this.deps.clock.now();
     for (const m of messages) {
-      const key = senderKey(m.projectId, m.from);
-      const hit = this.own.get(key);
+      const hit = this.own.get(m.projectId)?.get(m.from);
       if (hit && now - hit.at < this.ttlMs) continue;
       const rec = await numbers.getByNumber(m.projectId, m.from);
-      if (this.own.size >= 100_000) this.own.clear();
-      this.own.set(key, { rate: rec?.messagesPerSecond ?? null, at: now });
+      if (this.cached >= 100_000) {
+        this.own.clear();
+        this.cached = 0;
+      }
+      let project = this.own.get(m.projectId);
+      if (!project) this.own.set(m.projectId, (project = new Map()));
+      if (!project.has(m.from)) this.cached++;
+      project.set(m.from, { rate: rec?.messagesPerSecond ?? null, at: now });
     }
   }
 
@@ -118,7 +128,7 @@ export class SenderQueues {
    * the simulator, where a number without its own rate is not limited.
    */
   rateOf(m: MessageRecord, carrierKind: string): number | null {
-    const own = this.own.get(senderKey(m.projectId, m.from))?.rate;
+    const own = this.own.get(m.projectId)?.get(m.from)?.rate;
     if (own !== null && own !== undefined) return own > 0 ? own : null;
     if (carrierKind === 'simulator') return null;
     const type = classifyNumber(m.from)?.type;
