@@ -10,6 +10,7 @@ import { Attempts, Card, ErrorBox, Json, StatusBadge, Time } from '../components
 import { useFeed } from '../feed';
 import { SURFACES, codePoint, sides, webhookLabel } from '../format';
 import { href } from '../router';
+import { SmartEncodingHint } from './smart-encoding-hint';
 
 export function MessageDetail({ id }: { id: string }) {
   const [detail, setDetail] = useState<ConsoleMessageDetail | null>(null);
@@ -210,6 +211,7 @@ function Segments({ body, segments: s, redacted }: { body: string; segments: Con
             </span>
           ))}
           {s.non_gsm.length > 20 ? <span class="muted"> and {s.non_gsm.length - 20} more</span> : null}
+          {redacted ? null : <SmartEncodingHint body={body} />}
           {s.segments_without_non_gsm !== null ? (
             <div>
               Without {s.non_gsm.length === 1 ? 'it' : 'them'} the body would be GSM-7: {s.segments_without_non_gsm} segment{s.segments_without_non_gsm === 1 ? '' : 's'}
