@@ -3,6 +3,7 @@ import type { ConsoleMessageSummary } from '@switchboard/protocol';
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+const preciseFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3 });
 const fullFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
 const relFmt = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });
 
@@ -25,8 +26,7 @@ export function when(iso: string | null): string {
 /** Full timestamp with milliseconds, for timelines. */
 export function precise(iso: string | null): string {
   if (!iso) return '—';
-  const d = new Date(iso);
-  return `${dateFmt.format(d)} ${timeFmt.format(d)}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  return preciseFmt.format(new Date(iso));
 }
 
 /** Date, time and zone in words, for a title: "Thu, Dec 3, 2026, 02:35:10 PM UTC". */

@@ -91,8 +91,8 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     // The Messages list shows it too, live.
     await page.click('[data-nav="messages"]');
     await page.waitForSelector('[data-list="messages"] tr[data-status="delivered"]');
-    const sent = await page.fill('[data-form="filters"] input[name="q"]', 'code is');
-    void sent;
+    await page.fill('[data-form="filters"] input[name="q"]', 'code is');
+    await page.waitForFunction(() => location.hash.includes('q=code+is'));
     expect(await page.evaluate(() => (window as any).__notReloaded)).toBe(true);
     const handset = await server.api(`/api/simulator/messages?to=${encodeURIComponent(PHONE)}`, { auth: `Basic ${Buffer.from(`${server.bootstrap.project.id}:${token}`).toString('base64')}` });
     expect(handset.body.data[0].body).toContain('your code is 123456');

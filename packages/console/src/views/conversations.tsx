@@ -48,14 +48,16 @@ export function Conversations({ session, ours, other }: { session: ConsoleSessio
       <div class="threads" aria-label="Conversations" role="region">
         <h1 class="sr-only">Conversations</h1>
         {session.numbers.length ? <NewConversation session={session} /> : <NoNumbers />}
-        <select value={filterOurs} onChange={(e) => setFilterOurs(e.currentTarget.value)} aria-label="Our number">
-          <option value="">All our numbers</option>
-          {session.numbers.map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
+        {session.numbers.length > 1 ? (
+          <select value={filterOurs} onChange={(e) => setFilterOurs(e.currentTarget.value)} aria-label="Show conversations of our number">
+            <option value="">All our numbers</option>
+            {session.numbers.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        ) : null}
         <ErrorBox error={error} />
         <ul class="thread-list" data-list="threads">
           {threads.map((t) => (

@@ -278,7 +278,7 @@ function Webhook({ w, n, replayOf: repeats, onChanged }: { w: ConsoleWebhookDeli
           {repeats ? <span class="muted small"> · same request as #{repeats}</span> : null}
         </span>
         <span class="webhook-state">
-          <StatusBadge status={w.status} />{' '}
+          <span class="muted small">delivery</span> <StatusBadge status={w.status} />{' '}
           <span class="muted small">
             <Attempts d={w} /> {w.attempts === 1 && !w.max_attempts ? 'attempt' : 'attempts'}
             {last ? (

@@ -161,7 +161,9 @@ export function Messages({ query: routeQuery, session }: { query: URLSearchParam
     const clean: Record<string, string | undefined> = {};
     for (const k of KEYS) clean[k] = f[k]?.trim() || undefined;
     const to = href(['messages'], clean);
-    if (to === location.hash) return;
+    // Typing paused just as the user went elsewhere: stay there.
+    const path = location.hash.replace(/^#\/?/, '').split('?')[0]!.replace(/\/$/, '');
+    if (to === location.hash || (path !== '' && path !== 'messages')) return;
     applied.current = to.split('?')[1] ?? '';
     location.replace(to);
   }
