@@ -259,6 +259,8 @@ export class MessageJournal {
     });
     let dispatch = false;
     for (const r of records) {
+      // A scheduled message's job comes due later: the dispatcher's pass arms its timer for it.
+      if (r.status === 'scheduled') dispatch = true;
       if (r.status !== 'queued') continue;
       this.deps.recent.remember(r);
       dispatch = true;
