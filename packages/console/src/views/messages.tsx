@@ -180,6 +180,8 @@ export function Messages({ query: routeQuery, session }: { query: URLSearchParam
 
   const set = (k: keyof Filters, immediate = false) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) => change({ ...draft, [k]: e.currentTarget.value }, immediate);
   const noNumbers = session.numbers.length === 0;
+  const activeFilters = KEYS.filter((k) => k !== 'q' && filters[k]).length;
+  const [moreFilters, setMoreFilters] = useState(false);
 
   return (
     <div class="view">
@@ -190,7 +192,7 @@ export function Messages({ query: routeQuery, session }: { query: URLSearchParam
         </a>
       </div>
       <form
-        class="filters"
+        class={`filters${moreFilters ? ' open' : ''}`}
         role="search"
         aria-label="Filter messages"
         data-form="filters"
@@ -200,6 +202,11 @@ export function Messages({ query: routeQuery, session }: { query: URLSearchParam
         }}
       >
         <input type="search" ref={search} placeholder="Search in bodies  ( / )" aria-label="Search in message bodies" name="q" value={draft.q ?? ''} onInput={set('q')} aria-keyshortcuts="/" />
+        {/* On a phone the other filters fold away behind this button (hidden on wider screens). */}
+        <button type="button" class="filters-toggle" aria-expanded={moreFilters} aria-controls="more-filters" onClick={() => setMoreFilters(!moreFilters)}>
+          Filters{activeFilters ? ` · ${activeFilters}` : ''}
+        </button>
+        <div class="more-filters" id="more-filters">
         <input type="search" placeholder="Number (either side)" aria-label="Number, either side" name="number" value={draft.number ?? ''} onInput={set('number')} class={fieldError(error, 'number') ? 'invalid' : ''} />
         <select name="status" aria-label="Status" value={draft.status ?? ''} onChange={set('status', true)}>
           <option value="">Any status</option>
@@ -225,6 +232,7 @@ export function Messages({ query: routeQuery, session }: { query: URLSearchParam
         </select>
         <input type="date" name="since" aria-label="Created on or after" title="Created on or after" value={draft.since ?? ''} onInput={set('since')} />
         <input type="date" name="until" aria-label="Created on or before" title="Created on or before" value={draft.until ?? ''} onInput={set('until')} />
+        </div>
         {Object.keys(filters).length ? (
           <a class="button" href={href(['messages'])} data-action="clear-filters">
             Clear
