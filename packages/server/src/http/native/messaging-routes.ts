@@ -24,7 +24,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
 
   app.post(
     '/api/messaging/messages',
-    { schema: { body: sendMessageBody, response: { 201: messageResponse } } },
+    { schema: { summary: 'Send a message', body: sendMessageBody, response: { 201: messageResponse } } },
     async (request, reply) => {
       const { projectId, test, via } = principalOf(request);
       const b = request.body as Record<string, unknown>;
@@ -53,7 +53,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
 
   app.patch<{ Params: { id: string } }>(
     '/api/messaging/messages/:id',
-    { schema: { body: redactMessageBody, response: { 200: messageResponse } } },
+    { schema: { summary: 'Redact a message (body "")', body: redactMessageBody, response: { 200: messageResponse } } },
     async (request) => {
       const { projectId } = principalOf(request);
       const body = (request.body ?? {}) as { body?: unknown; status?: unknown };
@@ -69,7 +69,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     },
   );
 
-  app.get('/api/messaging/logs', { schema: { response: { 200: pageOf(messageLogResponse) } } }, async (request) => {
+  app.get('/api/messaging/logs', { schema: { summary: 'List message logs, newest first', response: { 200: pageOf(messageLogResponse) } } }, async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const before = parseDateFilter(q.created_before, 'created_before');
@@ -88,7 +88,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     return { links, data: items.map((m) => toMessageLog(m, base)) };
   });
 
-  app.get<{ Params: { id: string } }>('/api/messaging/logs/:id', { schema: { response: { 200: messageLogResponse } } }, async (request) => {
+  app.get<{ Params: { id: string } }>('/api/messaging/logs/:id', { schema: { summary: 'Fetch a message log', response: { 200: messageLogResponse } } }, async (request) => {
     const { projectId } = principalOf(request);
     const m = await deps.messages.get(projectId, request.params.id, { includeDeleted: true });
     return toMessageLog(m, baseUrl(request, deps.publicUrl));
