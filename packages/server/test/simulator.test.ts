@@ -142,38 +142,38 @@ describe('magic numbers', () => {
 });
 
 describe('MMS', () => {
-  it('stop at sent by default (real networks give no MMS receipts), with the handset holding the media', async () => {
+  it('are delivered by default (simulator.mmsReceipts), with the handset holding the media', async () => {
     const media = ['https://example.com/a.png', 'https://example.com/b.jpg'];
     const m = await send({ to: '+15557660010', body: 'look', media });
     expect(m.kind).toBe('mms');
-    await eventually(async () => ((await handsetCopy(m.id)) ? true : undefined));
-    expect((await timeline(m.id)).map((e) => e.status)).toEqual(['queued', 'initiated', 'sent']);
+    const events = await timelineEndingIn(m.id, 'delivered');
+    expect(events.map((e) => e.status)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
     const inbox = await server.api(`${INBOX}?to=${encodeURIComponent('+15557660010')}`);
     expect(inbox.body.data[0]).toMatchObject({ message_id: m.id, media, body: 'look', segments: 1 });
   });
 
-  it('are delivered when MMS receipts are switched on', async () => {
-    const on = await server.api(SETTINGS, { method: 'PUT', body: { mms_receipts: true } });
-    expect(on.status).toBe(200);
-    expect(on.body.mms_receipts).toBe(true);
+  it('stop at sent when MMS receipts are switched off, as on real networks', async () => {
+    const off = await server.api(SETTINGS, { method: 'PUT', body: { mms_receipts: false } });
+    expect(off.status).toBe(200);
+    expect(off.body.mms_receipts).toBe(false);
     try {
       const m = await send({ to: '+15557660011', send_as_mms: true });
-      const events = await timelineEndingIn(m.id, 'delivered');
-      expect(events.map((e) => e.status)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+      await eventually(async () => ((await handsetCopy(m.id)) ? true : undefined));
+      expect((await timeline(m.id)).map((e) => e.status)).toEqual(['queued', 'initiated', 'sent']);
     } finally {
-      await server.api(SETTINGS, { method: 'PUT', body: { mms_receipts: false } });
+      await server.api(SETTINGS, { method: 'PUT', body: { mms_receipts: null } });
     }
   });
 
-  it('are delivered on a server configured with simulatorMmsReceipts', async () => {
-    const withReceipts = await startTestServer({ simulatorMmsReceipts: true });
+  it('stop at sent on a server configured with simulatorMmsReceipts: false', async () => {
+    const withoutReceipts = await startTestServer({ simulatorMmsReceipts: false });
     try {
-      const res = await withReceipts.api(SEND, { body: { from: FROM, to: '+15557660012', media: ['https://example.com/c.png'] } });
+      const res = await withoutReceipts.api(SEND, { body: { from: FROM, to: '+15557660012', media: ['https://example.com/c.png'] } });
       expect(res.status).toBe(201);
-      await waitForStatus(withReceipts, res.body.id);
-      expect((await withReceipts.api(SETTINGS)).body.mms_receipts).toBe(true);
+      await waitForStatus(withoutReceipts, res.body.id, 'sent');
+      expect((await withoutReceipts.api(SETTINGS)).body.mms_receipts).toBe(false);
     } finally {
-      await withReceipts.stop();
+      await withoutReceipts.stop();
     }
   });
 });
@@ -440,7 +440,7 @@ describe('the simulator settings API', () => {
   it('shows delays, receipts, rules and the magic numbers', async () => {
     const res = await server.api(SETTINGS);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ delay_ms: 0, delayed_receipt_ms: 200, mms_receipts: false, rules: [] });
+    expect(res.body).toMatchObject({ delay_ms: 0, delayed_receipt_ms: 200, mms_receipts: true, rules: [] });
     expect(res.body.magic_numbers.map((m: any) => m.prefix)).toEqual(Array.from({ length: 9 }, (_, i) => `+1201555010${i + 1}`));
     expect(res.body.magic_numbers[0]).toMatchObject({ prefix: '+12015550101', outcome: 'undelivered', error: 30003, description: expect.stringContaining('30003') });
   });
@@ -457,7 +457,7 @@ describe('the simulator settings API', () => {
   it('applies new delays to the next messages', async () => {
     const put = await server.api(SETTINGS, { method: 'PUT', body: { delay_ms: 250 } });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ delay_ms: 250, delayed_receipt_ms: 200, mms_receipts: false });
+    expect(put.body).toMatchObject({ delay_ms: 250, delayed_receipt_ms: 200, mms_receipts: true });
     try {
       const m = await send({ to: '+15557690001' });
       const events = await timelineEndingIn(m.id, 'delivered');
