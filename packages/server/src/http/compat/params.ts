@@ -67,7 +67,7 @@ export function messageListFilter(query: Record<string, unknown>): MessageListFi
   let statuses: MessageStatus[] | undefined;
   if (status !== undefined) {
     const s = fromCompatStatus(status);
-    if (!s) throw AppError.of('FILTER_INVALID', { attribute: 'Status', message: `Status ${preview(status)} is not a message status (queued, sending, sent, delivered, undelivered, failed, received).` });
+    if (!s) throw AppError.of('FILTER_INVALID', { attribute: 'Status', message: `Status ${preview(status)} is not a message status (scheduled, queued, sending, sent, delivered, undelivered, failed, received, canceled).` });
     statuses = [s];
   }
   const sent = dateBounds(query, 'DateSent');
