@@ -12,6 +12,7 @@ import { AppError } from '../../domain/app-error.js';
 import type { JobRecord } from '../../domain/jobs.js';
 import type { MessageRecord } from '../../domain/message.js';
 import { openSqliteStore } from '../../store/dialects/sqlite.js';
+import type { KyselyStore } from '../../store/kysely-store.js';
 import { buildTestEngine, TEST_NUMBERS, type TestEngine } from '../testing/test-engine.js';
 import { planSlots, senderKey, type RatedJob } from './sender-queues.js';
 
@@ -48,7 +49,13 @@ describe('planSlots', () => {
 
 describe('per-sender rates in the dispatcher', () => {
   let t: TestEngine;
-  beforeEach(async () => (t = await buildTestEngine(await inMemory())));
+  let raw: KyselyStore;
+  beforeEach(async () => {
+    const adapters = await inMemory();
+    raw = adapters.store;
+    t = await buildTestEngine(adapters);
+  });
+  const slotRows = async () => (await raw.db.selectFrom('sender_slots').selectAll().execute()).length;
   afterEach(() => t.close());
 
   const setRate = async (number: string, rate: number | null) => {
@@ -79,6 +86,17 @@ describe('per-sender rates in the dispatcher', () => {
     // Each job was charged once: nothing is left waiting.
     await t.statuses.reached(slow[5]!.id, 'sent');
     expect(await t.engine.backlog()).toEqual({ dispatch: 0, webhooks: 0 });
+  });
+
+  it('senders without a rate take no slot: their claims write nothing to sender_slots', async () => {
+    const sent = [await t.send(), await t.send({ from: TEST_NUMBERS[1] })];
+    await t.engine.start();
+    for (const m of sent) await t.statuses.reached(m.id, 'sent');
+    expect(await slotRows()).toBe(0);
+    await setRate(TEST_NUMBERS[0], 5);
+    const rated = await t.send();
+    await t.statuses.reached(rated.id, 'sent');
+    expect(await slotRows()).toBe(1);
   });
 
   it('a message whose slot comes after its validity period fails expired (30036) and sends nothing', async () => {
