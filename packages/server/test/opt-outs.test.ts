@@ -135,6 +135,17 @@ describe('the native opt-out list API', () => {
     expect((await server.api(`/api/messaging/opt_outs?${q}`, { method: 'DELETE' })).status).toBe(404);
   });
 
+  it('pages through a long list, newest first', async () => {
+    const handsets = ['+15557000111', '+15557000112', '+15557000113'];
+    for (const handset of handsets) expect((await server.api('/api/messaging/opt_outs', { body: { sender: FROM, handset } })).status).toBe(201);
+    const first = await server.api(`/api/messaging/opt_outs?sender=${encodeURIComponent(FROM)}&page_size=2`);
+    expect(first.body.data.map((o: { handset: string }) => o.handset)).toEqual([handsets[2], handsets[1]]);
+    const next = new URL(first.body.links.next);
+    const second = await server.api(`${next.pathname}${next.search}`);
+    expect(second.body.data[0].handset).toBe(handsets[0]);
+    for (const handset of handsets) await server.api(`/api/messaging/opt_outs?sender=${encodeURIComponent(FROM)}&handset=${encodeURIComponent(handset)}`, { method: 'DELETE' });
+  });
+
   it('takes a number group as a sender: an opt-out of the group covers each member', async () => {
     const group = await server.api('/api/relay/rest/number_groups', { body: { name: 'opt-out pool' } });
     const numbers = await server.api('/api/relay/rest/phone_numbers');
