@@ -62,7 +62,8 @@ export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings
     try {
       return await fetch(`${base}${path}`, { ...init, headers });
     } catch (err) {
-      throw new SendError(`cannot reach ${base} (${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message}): is \`switchboard start\` running? Give its address with --url`);
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new SendError(`cannot reach ${base} (${cause?.code ?? cause?.message ?? (err as Error).message}): is \`switchboard start\` running? Give its address with --url`);
     }
   };
   const res = await call('/api/messaging/messages', {

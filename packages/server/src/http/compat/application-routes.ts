@@ -31,7 +31,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
     app.get(path, async (request): Promise<CompatApplicationPage> => {
       const { projectId } = principalOf(request);
       const query = request.query as Record<string, unknown>;
-      const page = parseCompatPage(query);
+      const page = parseCompatPage(query, ['FriendlyName']);
       const seqPage = await compatSeqPage(page, 'newest-first', (s) => reads.applications.seqOf(projectId, s));
       const friendlyName = typeof query.FriendlyName === 'string' && query.FriendlyName !== '' ? query.FriendlyName : undefined;
       const rows = await reads.applications.list(projectId, friendlyName !== undefined ? { friendlyName } : {}, seqPage);

@@ -75,7 +75,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
     app.get(path, async (request): Promise<CompatIncomingPhoneNumberPage> => {
       const { projectId } = principalOf(request);
       const query = request.query as Record<string, unknown>;
-      const page = parseCompatPage(query);
+      const page = parseCompatPage(query, ['PhoneNumber', 'FriendlyName', 'Beta', 'Origin']);
       const seqPage = await compatSeqPage(page, 'newest-first', (s) => reads.numbers.seqOf(projectId, s));
       const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v.slice(0, 64) : undefined);
       const number = text(query.PhoneNumber);

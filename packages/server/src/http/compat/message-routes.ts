@@ -87,8 +87,8 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
   const list = async (request: FastifyRequest<{ Params: AccountParams }>): Promise<CompatMessagePage> => {
     const { projectId } = principalOf(request);
     const query = request.query as Record<string, unknown>;
+    const page = parseCompatPage(query, ['To', 'From', 'Status', 'DateSent', 'DateSent<', 'DateSent>']);
     const filter = messageListFilter(query);
-    const page = parseCompatPage(query);
     const seqPage = await compatSeqPage(page, 'newest-first', (sid) => reads.messages.seqOf(projectId, sid));
     const rows = await reads.messages.list(projectId, filter, seqPage);
     const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages.json`, filterParams(query));

@@ -5,15 +5,53 @@
  * `Idempotent-Replayed: true`) and sends nothing.
  */
 import type { FastifyInstance } from 'fastify';
+import { isMessageStatus, MESSAGE_STATUSES, type MessageStatus } from '@switchboard/protocol';
 import { AppError } from '../../domain/app-error.js';
+import { preview } from '../../domain/preview.js';
 import { parseDateFilter } from '../../domain/dates.js';
 import type { MessageListFilter } from '../../domain/ports/store.js';
 import { authenticate, principalOf } from '../auth.js';
 import { baseUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
-import { finishPage, parsePageRequest, toSeqPage } from './paging.js';
+import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { toMessageLog, toNativeMessage } from './presenters.js';
 import { messageLogResponse, messageResponse, pageOf, redactMessageBody, sendMessageBody } from './schemas.js';
+
+/** Query parameters of `GET /api/messaging/logs` besides paging (status, from, to, direction: our extension). */
+const LOG_FILTERS = ['created_before', 'created_on', 'created_after', 'include_deleted', 'status', 'from', 'to', 'direction'];
+
+/** One value of a query parameter given at most once. */
+function single(q: Record<string, unknown>, name: string): string | undefined {
+  const v = q[name];
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string') throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be given once.` });
+  return v;
+}
+
+/** The log filters of the query, each checked: a bad value is an error naming the valid ones, never ignored. */
+function logFilters(q: Record<string, unknown>): MessageListFilter {
+  const includeDeleted = single(q, 'include_deleted');
+  if (includeDeleted !== undefined && includeDeleted !== 'true' && includeDeleted !== 'false') {
+    throw AppError.of('FILTER_INVALID', { attribute: 'include_deleted', message: `include_deleted must be true or false (got ${preview(includeDeleted)}).` });
+  }
+  const status = single(q, 'status');
+  const statuses = status?.split(',').map((v) => v.trim());
+  const bad = statuses?.find((v) => !isMessageStatus(v));
+  if (bad !== undefined) throw AppError.of('FILTER_INVALID', { attribute: 'status', message: `status ${preview(bad)} is not a message status; use one or more of ${MESSAGE_STATUSES.join(', ')}, separated by commas.` });
+  const direction = single(q, 'direction');
+  if (direction !== undefined && direction !== 'inbound' && direction !== 'outbound') {
+    throw AppError.of('FILTER_INVALID', { attribute: 'direction', message: `direction must be inbound or outbound (got ${preview(direction)}).` });
+  }
+  const from = single(q, 'from');
+  const to = single(q, 'to');
+  return {
+    includeDeleted: includeDeleted === 'true',
+    ...(statuses ? { statuses: statuses as MessageStatus[] } : {}),
+    ...(direction ? { direction } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+  };
+}
 
 export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   app.addHook('onRequest', async (request) => {
@@ -75,8 +113,9 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     const before = parseDateFilter(q.created_before, 'created_before');
     const on = parseDateFilter(q.created_on, 'created_on');
     const after = parseDateFilter(q.created_after, 'created_after');
+    checkQueryNames(q, LOG_FILTERS);
     const filter: MessageListFilter = {
-      includeDeleted: q.include_deleted === 'true',
+      ...logFilters(q),
       ...(before || on ? { createdTo: Math.min(before ? before.start - 1 : Infinity, on ? on.end : Infinity) } : {}),
       ...(after || on ? { createdFrom: Math.max(after ? after.end + 1 : -Infinity, on ? on.start : -Infinity) } : {}),
     };

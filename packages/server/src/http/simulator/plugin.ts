@@ -23,6 +23,7 @@ import { clockRoutes } from './clock-routes.js';
 import { useNativeErrors } from '../native/error-format.js';
 import { isoSeconds, toNativeMessage } from '../native/presenters.js';
 import { clearHandsetSchema, inboundSchema, listHandsetSchema, settingsSchema, waitHandsetSchema } from './schemas.js';
+import { didYouMean } from '../../util/closest-name.js';
 
 const MAX_WAIT_MS = 120_000;
 
@@ -78,6 +79,9 @@ function matches(h: HandsetMessageRecord, projectId: string, f: HandsetFilter): 
     (f.bodyContains === undefined || h.body.toLowerCase().includes(f.bodyContains.toLowerCase()))
   );
 }
+
+/** The fields `PUT /api/simulator/settings` changes. */
+const SETTABLE = ['delay_ms', 'delayed_receipt_ms', 'mms_receipts', 'rules'] as const;
 
 function presentTuning(s: SimulatorTuning) {
   return { delay_ms: s.delayMs, delayed_receipt_ms: s.delayedReceiptMs, mms_receipts: s.mmsReceipts, rules: s.rules.map(describeOutcomeRule) };
@@ -160,6 +164,12 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
   app.put('/api/simulator/settings', { schema: { body: { type: 'object' } } }, async (request) => {
     const { projectId } = principalOf(request);
     const b = request.body as Record<string, unknown>;
+    // A misspelt name would change nothing yet answer 200: refuse it, naming the closest setting.
+    // magic_numbers is what GET adds (read-only): a GET, edit, PUT round trip stays valid.
+    const unknown = Object.keys(b).find((k) => !(SETTABLE as readonly string[]).includes(k) && k !== 'magic_numbers');
+    if (unknown !== undefined) {
+      throw AppError.of('INVALID_PARAMETER', { attribute: unknown, message: `Unknown simulator setting '${unknown}'${didYouMean(unknown, SETTABLE).replace(/"/g, "'")}. The settings are ${SETTABLE.join(', ')}.` });
+    }
     // null returns a field to the server's default (the config file).
     const ms = (v: unknown, name: string, max: number) => {
       if (v === null) return null;
