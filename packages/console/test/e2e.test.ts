@@ -269,6 +269,7 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     const replays = await hook.waitFor(before + 1, 10_000, (r) => r.json?.id === id);
     expect(replays[replays.length - 1]!.json.status).toBe('delivered');
     await page.waitForSelector('[data-list="webhooks"] > li:nth-child(5)[data-status="delivered"] >> text=same request as #4', { timeout: 10_000 });
+    await page.locator('[data-list="webhooks"] > li:nth-child(5)').scrollIntoViewIfNeeded();
     await shot('message-webhooks');
   });
 
