@@ -9,11 +9,16 @@ export interface Clock {
   setTimer?(at: number, fn: () => void): () => void;
 }
 
+/** The longest delay `setTimeout` honours. */
+export const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
 /** The wall clock. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(at, fn) {
-    const t = setTimeout(fn, Math.max(0, at - Date.now()));
+    // Node fires a delay above 2^31 - 1 ms (24.8 days; a send may be scheduled 35 days out) at
+    // once: wake at the cap instead, and the caller, finding nothing due, arms again.
+    const t = setTimeout(fn, Math.min(MAX_TIMER_DELAY_MS, Math.max(0, at - Date.now())));
     t.unref();
     return () => clearTimeout(t);
   },
