@@ -216,7 +216,7 @@ function Outbox({ tick }: { tick: number }) {
                   <Time iso={d.created_at} />
                 </td>
                 <td>{d.message_id ? <a href={href(['messages', d.message_id])}>{describe(d)}</a> : describe(d)}</td>
-                <td class="mono small">{d.url}</td>
+                <td class="mono small wide">{d.url}</td>
                 <td>
                   <StatusBadge status={d.status} />
                 </td>

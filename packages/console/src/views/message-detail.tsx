@@ -342,7 +342,7 @@ function Webhook({ w, n, replayOf: repeats, onChanged }: { w: ConsoleWebhookDeli
                 </td>
                 <td>{a.duration_ms} ms</td>
                 <td class="mono small">{a.signature}</td>
-                <td class="mono small">{a.response_excerpt ?? ''}</td>
+                <td class="mono small wide">{a.response_excerpt ?? ''}</td>
               </tr>
             ))}
           </tbody>

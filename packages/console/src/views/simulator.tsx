@@ -135,7 +135,7 @@ function SettingsForm({ canChange }: { canChange: boolean }) {
                   {r.times ? ` ×${r.times}` : ''}
                 </td>
                 <td>{r.error ?? ''}</td>
-                <td class="muted">{r.description ?? ''}</td>
+                <td class="muted wide">{r.description ?? ''}</td>
               </tr>
             ))}
           </tbody>
@@ -201,7 +201,7 @@ function Inbox() {
                 </td>
                 <td class="mono">{h.to}</td>
                 <td class="mono">{h.from}</td>
-                <td>
+                <td class="wide">
                   {h.body}
                   {h.media.length ? <span class="muted"> · {h.media.length} media</span> : null}
                 </td>
