@@ -130,6 +130,31 @@ describe('real answers match the document', () => {
     conforms(`${COMPAT}/Messages/{Sid}`, 'get', await server.api(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/00000000-0000-4000-8000-000000000000.json`));
   });
 
+  it('Compatibility API: media, cXML applications and incoming phone numbers', async () => {
+    const base = `/api/laml/2010-04-01/Accounts/${PROJECT_ID}`;
+    const mms = await form(`${base}/Messages.json`, { To: '+15557650306', From: NUMBERS[0], MediaUrl: 'https://cdn.example.com/a.jpg' });
+    expect(mms.status).toBe(201);
+    const media = await server.api(`${base}/Messages/${mms.body.sid}/Media.json`);
+    conforms(`${COMPAT}/Messages/{MessageSid}/Media.json`, 'get', media);
+    conforms(`${COMPAT}/Messages/{MessageSid}/Media/{Sid}`, 'get', await server.api(`${base}/Messages/${mms.body.sid}/Media/${media.body.media_list[0].sid}.json`));
+
+    const app = await form(`${base}/Applications.json`, { FriendlyName: 'docs', SmsUrl: 'https://example.com/sms' });
+    expect(app.status).toBe(201);
+    conforms(`${COMPAT}/Applications.json`, 'post', app);
+    conforms(`${COMPAT}/Applications.json`, 'get', await server.api(`${base}/Applications.json`));
+    conforms(`${COMPAT}/Applications/{Sid}`, 'get', await server.api(`${base}/Applications/${app.body.sid}.json`));
+    conforms(`${COMPAT}/Applications/{Sid}`, 'post', await form(`${base}/Applications/${app.body.sid}.json`, { SmsMethod: 'GET' }));
+
+    const number = await form(`${base}/IncomingPhoneNumbers.json`, { PhoneNumber: '+15551239876', SmsApplicationSid: app.body.sid });
+    expect(number.status).toBe(201);
+    conforms(`${COMPAT}/IncomingPhoneNumbers.json`, 'post', number);
+    conforms(`${COMPAT}/IncomingPhoneNumbers.json`, 'get', await server.api(`${base}/IncomingPhoneNumbers.json`));
+    conforms(`${COMPAT}/IncomingPhoneNumbers/{Sid}`, 'get', await server.api(`${base}/IncomingPhoneNumbers/${number.body.sid}.json`));
+    conforms(`${COMPAT}/IncomingPhoneNumbers/{Sid}`, 'post', await form(`${base}/IncomingPhoneNumbers/${number.body.sid}.json`, { FriendlyName: 'docs line' }));
+    const fields = doc.paths[`${COMPAT}/IncomingPhoneNumbers.json`].post.requestBody.content['application/x-www-form-urlencoded'].schema;
+    expect(fields.required).toEqual(['PhoneNumber']);
+  });
+
   it('simulator: the handset inbox, waiting, inbound and settings', async () => {
     const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: '+15557650303', body: 'Your code is 481516' } });
     expect(sent.status).toBe(201);

@@ -16,7 +16,7 @@ import { resourceNotFound } from './error-format.js';
 import { boolParam, dateBounds, mediaParam, messageListFilter, paramsOf, scheduleParams, sidOf, textParam } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, toCompatMedia, toCompatMessage } from './presenters.js';
-import { createMessageSchema, deleteMessageSchema, fetchMessageSchema, listMessagesSchema, updateMessageSchema } from './schemas.js';
+import { createMessageSchema, deleteMediaSchema, deleteMessageSchema, fetchMediaSchema, fetchMessageSchema, listMediaSchema, listMessagesSchema, updateMessageSchema } from './schemas.js';
 
 const MAX_PRICE = /^\d+\.?\d{0,4}$/;
 
@@ -137,10 +137,10 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages/${m.id}/Media.json`, filterParams(query));
     return { ...meta, media_list: items.map(toCompatMedia) };
   };
-  app.get('/Accounts/:AccountSid/Messages/:MessageSid/Media', listMedia);
-  app.get('/Accounts/:AccountSid/Messages/:MessageSid/Media.json', listMedia);
+  app.get('/Accounts/:AccountSid/Messages/:MessageSid/Media', { schema: listMediaSchema }, listMedia);
+  app.get('/Accounts/:AccountSid/Messages/:MessageSid/Media.json', { schema: listMediaSchema }, listMedia);
 
-  app.get<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', async (request) => {
+  app.get<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', { schema: fetchMediaSchema }, async (request) => {
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, request.params.MessageSid);
     const sid = sidOf(request.params.Sid);
@@ -149,7 +149,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     return toCompatMedia(media);
   });
 
-  app.delete<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', async (request, reply) => {
+  app.delete<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', { schema: deleteMediaSchema }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, request.params.MessageSid);
     const sid = sidOf(request.params.Sid);

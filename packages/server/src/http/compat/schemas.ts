@@ -125,3 +125,120 @@ export const updateMessageSchema = {
 } as const;
 
 export const deleteMessageSchema = { summary: 'Delete a message', tags, params: messageParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errors } } as const;
+
+const sidParams = (name: string, what: string) =>
+  ({ type: 'object', properties: { AccountSid: accountParams.properties.AccountSid, [name]: { type: 'string', description: what } }, required: ['AccountSid', name] }) as const;
+const method = { type: 'string', enum: ['GET', 'POST'] } as const;
+const pagingOnly = { PageSize: listMessagesQuery.properties.PageSize, Page: listMessagesQuery.properties.Page, PageToken: listMessagesQuery.properties.PageToken };
+const pagingQuery = (filters: Record<string, object>) => ({ type: 'object', properties: { ...filters, ...pagingOnly } }) as const;
+
+export const compatMedia = {
+  type: 'object',
+  required: ['sid', 'account_sid', 'parent_sid', 'content_type', 'date_created', 'date_updated', 'uri'],
+  properties: { sid: str, account_sid: str, parent_sid: { type: 'string', description: 'The message sid.' }, content_type: str, date_created: rfc2822, date_updated: rfc2822, uri: str },
+} as const;
+
+const mediaParams = { type: 'object', properties: { AccountSid: accountParams.properties.AccountSid, MessageSid: { type: 'string' }, Sid: { type: 'string', description: 'The media sid.' } }, required: ['AccountSid', 'MessageSid', 'Sid'] } as const;
+
+export const listMediaSchema = {
+  summary: "List a message's media",
+  tags,
+  params: sidParams('MessageSid', 'The message sid.'),
+  querystring: { type: 'object', properties: { DateCreated: { type: 'string' }, 'DateCreated<': { type: 'string' }, 'DateCreated>': { type: 'string' }, ...pagingOnly } },
+  response: { 200: compatPageOf('media_list', compatMedia), ...errors },
+} as const;
+export const fetchMediaSchema = { summary: 'Fetch a media item', tags, params: mediaParams, response: { 200: compatMedia, ...errors } } as const;
+export const deleteMediaSchema = { summary: 'Delete a media item', tags, params: mediaParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errors } } as const;
+
+export const compatApplication = {
+  type: 'object',
+  required: ['sid', 'account_sid', 'api_version', 'friendly_name', 'sms_url', 'sms_method', 'sms_fallback_url', 'sms_fallback_method', 'sms_status_callback', 'date_created', 'date_updated', 'uri'],
+  properties: {
+    sid: str,
+    account_sid: str,
+    api_version: { type: 'string', enum: ['2010-04-01'] },
+    friendly_name: str,
+    sms_url: nullableStr,
+    sms_method: method,
+    sms_fallback_url: nullableStr,
+    sms_fallback_method: method,
+    sms_status_callback: nullableStr,
+    date_created: rfc2822,
+    date_updated: rfc2822,
+    uri: str,
+  },
+} as const;
+
+const applicationForm = {
+  type: 'object',
+  properties: {
+    FriendlyName: str,
+    SmsUrl: { type: 'string', description: 'Where inbound messages of numbers using this application are sent (cXML webhook).' },
+    SmsMethod: method,
+    SmsFallbackUrl: { type: 'string', description: 'Tried when SmsUrl fails.' },
+    SmsFallbackMethod: method,
+    SmsStatusCallback: { type: 'string', description: 'Receives the status callbacks of messages created with this ApplicationSid.' },
+  },
+} as const;
+
+const applicationParams = sidParams('Sid', 'The application sid.');
+
+export const createApplicationSchema = { summary: 'Create a cXML application', tags, consumes: FORM, params: accountParams, body: applicationForm, response: { 201: compatApplication, ...errors } } as const;
+export const listApplicationsSchema = { summary: 'List cXML applications', tags, params: accountParams, querystring: { type: 'object', properties: { FriendlyName: str, ...pagingOnly } }, response: { 200: compatPageOf('applications', compatApplication), ...errors } } as const;
+export const fetchApplicationSchema = { summary: 'Fetch a cXML application', tags, params: applicationParams, response: { 200: compatApplication, ...errors } } as const;
+export const updateApplicationSchema = { summary: 'Update a cXML application', tags, consumes: FORM, params: applicationParams, body: applicationForm, response: { 200: compatApplication, ...errors } } as const;
+export const deleteApplicationSchema = { summary: 'Delete a cXML application', tags, params: applicationParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errors } } as const;
+
+export const compatIncomingPhoneNumber = {
+  type: 'object',
+  required: ['sid', 'account_sid', 'api_version', 'friendly_name', 'phone_number', 'capabilities', 'sms_url', 'sms_method', 'sms_fallback_url', 'sms_fallback_method', 'sms_application_sid', 'date_created', 'date_updated', 'uri'],
+  properties: {
+    sid: str,
+    account_sid: str,
+    api_version: { type: 'string', enum: ['2010-04-01'] },
+    friendly_name: str,
+    phone_number: str,
+    capabilities: { type: 'object', properties: { voice: { type: 'boolean' }, sms: { type: 'boolean' }, mms: { type: 'boolean' }, fax: { type: 'boolean' } } },
+    sms_url: nullableStr,
+    sms_method: method,
+    sms_fallback_url: nullableStr,
+    sms_fallback_method: method,
+    sms_application_sid: nullableStr,
+    date_created: rfc2822,
+    date_updated: rfc2822,
+    uri: str,
+  },
+} as const;
+
+const incomingNumberForm = {
+  type: 'object',
+  properties: {
+    FriendlyName: str,
+    SmsUrl: { type: 'string', description: 'cXML webhook for inbound messages (sets the handler to laml_webhooks; "" clears it).' },
+    SmsMethod: method,
+    SmsFallbackUrl: str,
+    SmsFallbackMethod: method,
+    SmsApplicationSid: { type: 'string', description: 'A cXML application for inbound messages (sets the handler to laml_application; "" clears it).' },
+  },
+} as const;
+
+const numberParams = sidParams('Sid', 'The phone number sid.');
+
+export const createIncomingNumberSchema = {
+  summary: 'Register a phone number ("buy")',
+  tags,
+  consumes: FORM,
+  params: accountParams,
+  body: { type: 'object', required: ['PhoneNumber'], properties: { PhoneNumber: { type: 'string', description: 'E.164.' }, ...incomingNumberForm.properties } },
+  response: { 201: compatIncomingPhoneNumber, ...errors },
+} as const;
+export const listIncomingNumbersSchema = {
+  summary: 'List your phone numbers',
+  tags,
+  params: accountParams,
+  querystring: pagingQuery({ PhoneNumber: { type: 'string', description: 'Part of the number.' }, FriendlyName: { type: 'string', description: 'Part of the name.' } }),
+  response: { 200: compatPageOf('incoming_phone_numbers', compatIncomingPhoneNumber), ...errors },
+} as const;
+export const fetchIncomingNumberSchema = { summary: 'Fetch a phone number', tags, params: numberParams, response: { 200: compatIncomingPhoneNumber, ...errors } } as const;
+export const updateIncomingNumberSchema = { summary: "Update a phone number's messaging settings", tags, consumes: FORM, params: numberParams, body: incomingNumberForm, response: { 200: compatIncomingPhoneNumber, ...errors } } as const;
+export const releaseIncomingNumberSchema = { summary: 'Release (delete) a phone number', tags, params: numberParams, response: { 204: { type: 'null', description: 'Released.' }, ...errors } } as const;
