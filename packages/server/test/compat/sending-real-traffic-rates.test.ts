@@ -98,10 +98,12 @@ describe('scheduled messages', () => {
   });
 
   it('cancels a scheduled message with Status=canceled, and refuses to cancel one already sent (30409)', async () => {
-    const m = await client.messages.create({ from: NUMBERS[0], to: '+15557000402', body: 'never', scheduleType: 'fixed', sendAt: new Date(Date.now() + 60_000) });
+    const m = await client.messages.create({ from: NUMBERS[0], to: '+15557000402', body: 'never', scheduleType: 'fixed', sendAt: new Date(Date.now() + 60_000), statusCallback: `${receiver.url}/scheduled` });
     expect(m.status).toBe('scheduled');
     const canceled = await client.messages(m.sid).update({ status: 'canceled' });
     expect(canceled.status).toBe('canceled');
+    const callbacks = await receiver.waitFor(2, 10_000, (r) => r.path === '/scheduled');
+    expect(callbacks.map((r) => r.form!.get('MessageStatus'))).toEqual(['scheduled', 'canceled']);
     expect((await client.messages(m.sid).fetch()).status).toBe('canceled');
     const listed = await client.messages.list({ to: '+15557000402' });
     expect(listed.map((x) => x.status)).toEqual(['canceled']);
