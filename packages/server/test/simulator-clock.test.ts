@@ -1,7 +1,8 @@
 /**
  * The simulator clock (`simulator.clock: "manual"`): time stands still until
  * `POST /api/simulator/clock/advance` moves it, and everything timed follows — a delayed receipt,
- * a simulator delay, a scheduled send, validity expiry, a status callback's retry window. Nothing
+ * a simulator delay, a scheduled send, validity expiry, receipt reconciliation, a status
+ * callback's retry window. Nothing
  * here sleeps: the tests move the clock and wait only for the work it made due.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +57,7 @@ describe('on the manual clock', () => {
     const rules = [
       { prefix: '+1555772', outcome: 'delayed' },
       { prefix: '+1555773', outcome: 'throttled', times: 100 },
+      { prefix: '+1555775', outcome: 'no_receipt' },
     ];
     const put = await server.api('/api/simulator/settings', { method: 'PUT', body: { delay_ms: 0, delayed_receipt_ms: 10 * MINUTE, rules } });
     expect(put.status, put.text).toBe(200);
@@ -129,6 +131,16 @@ describe('on the manual clock', () => {
     const ended = await waitForEnd(server, sid);
     expect(ended.status).toBe('failed');
     expect(ended.error_code).toBe('30036');
+  });
+
+  it('reconciles a message whose receipt never comes once the clock passes receipts.reconcileAfterMs (10 minutes)', async () => {
+    const id = await send({ to: '+15557750001' });
+    await eventually(async () => ((await status(id)) === 'sent' ? true : undefined), 10_000, 'sent');
+    await advance(5 * MINUTE);
+    await server.api(CLOCK);
+    expect(await status(id)).toBe('sent');
+    await advance(6 * MINUTE);
+    expect((await waitForEnd(server, id)).status).toBe('delivered');
   });
 
   it("gives a failing status callback up once the clock has moved past its retry window", async () => {
