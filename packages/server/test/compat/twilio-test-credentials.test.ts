@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleClient } from '../console/console-client.js';
 import { waitForEnd } from '../helpers/messages.js';
 import { RawRelay } from '../helpers/raw-relay.js';
 import { basicAuth, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
@@ -128,5 +129,11 @@ describe('test tokens elsewhere', () => {
     const res = await relay.call('signalwire.connect', { version: { major: 3, minor: 0, revision: 0 }, authentication: { project: PROJECT_ID, token: TEST_TOKEN } });
     expect(res.error).toMatchObject({ code: -32002 });
     await relay.close();
+  });
+
+  it('do not open a console session', async () => {
+    const res = await consoleClient(server).call('/api/console/login', { body: { project_id: PROJECT_ID, api_token: TEST_TOKEN } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('set-cookie')).toBeNull();
   });
 });
