@@ -1,6 +1,6 @@
 /** The shell: session check, login, navigation and the live-feed indicator around the views. */
 import type { ConsoleNoSession, ConsoleSession } from '@switchboard/protocol';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, onSessionLost, setCsrfToken } from './api';
 import { feed, type FeedState } from './feed';
 import { href, useRoute } from './router';
@@ -76,6 +76,14 @@ function Shell({ session, feedState, onLogout, onNumbersChanged }: { session: Co
       view = rest[0] ? <MessageDetail id={rest[0]} /> : <Messages query={route.query} session={session} />;
   }
   const current = NAV.some(([k]) => k === section) ? section : 'messages';
+  const path = route.parts.join('/');
+  const first = useRef(true);
+  useEffect(() => {
+    document.title = `${NAV.find(([k]) => k === current)?.[1] ?? 'Messages'} · Switchboard`;
+    // A new view (not a filter change): screen readers and keyboard users start at its content.
+    if (first.current) first.current = false;
+    else document.getElementById('content')?.focus({ preventScroll: true });
+  }, [path]);
   return (
     <div class="shell">
       <a class="skip-link" href="#content" onClick={(e) => (e.preventDefault(), document.getElementById('content')?.focus())}>

@@ -242,6 +242,9 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toMatch(/message from \+\d+ to \+\d+/);
     await page.keyboard.press('Enter');
     await page.waitForSelector(`[data-view="message-detail"][data-message-id="${id}"]`);
+    // A new view takes the focus to its content (the next Tab is inside it) and names the page.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('content');
+    expect(await page.title()).toBe('Messages · Switchboard');
   });
 
   it('shows readable times: relative, with the local date and time on hover', async () => {
