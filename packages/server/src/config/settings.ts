@@ -258,7 +258,7 @@ export const SETTINGS = {
       }
     },
   },
-  senderQueueLimitSeconds: { key: 'senders.queueLimitSeconds', env: 'SWITCHBOARD_SENDER_QUEUE_LIMIT_SECONDS', flag: null, description: "A send is refused (21611) while its sender's queue holds more than this many seconds of messages at its rate (Twilio: 10 hours).", default: 36_000, parse: parsers.int(1, 864_000) },
+  senderQueueLimitSeconds: { key: 'senders.queueLimitSeconds', env: 'SWITCHBOARD_SENDER_QUEUE_LIMIT_SECONDS', flag: null, description: "A send is refused (21611) while its sender's queue holds more than this many seconds of messages at its rate. Default: the default validity period (4 hours), past which queued messages expire anyway; Twilio's limit equals its own default validity (10 hours today).", default: 14_400, parse: parsers.int(1, 864_000) },
   scheduleMinLeadSeconds: { key: 'scheduling.minLeadSeconds', env: 'SWITCHBOARD_SCHEDULE_MIN_LEAD_SECONDS', flag: null, description: 'How soon a scheduled send (`SendAt`, `send_at`) may be, in seconds from the request (Twilio: 300).', default: 300, parse: parsers.int(0, 86_400) },
   scheduleMaxLeadSeconds: { key: 'scheduling.maxLeadSeconds', env: 'SWITCHBOARD_SCHEDULE_MAX_LEAD_SECONDS', flag: null, description: 'How far ahead a scheduled send may be, in seconds (Twilio: 35 days).', default: 3_024_000, parse: parsers.int(1, 31_536_000) },
   dispatchLeaseMs: { key: 'dispatcher.leaseMs', env: 'SWITCHBOARD_DISPATCH_LEASE_MS', flag: null, description: 'How long a claimed batch is held before another runner may take it.', default: 30_000, parse: parsers.int(1000, 3_600_000) },

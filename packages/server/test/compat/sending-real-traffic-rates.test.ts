@@ -157,3 +157,27 @@ describe('native extension', () => {
     await eventually(async () => ((await server.store.messages.get(PROJECT_ID, res.body.id))?.status === 'canceled' ? true : undefined));
   });
 });
+
+describe('queue overflow', () => {
+  it('refuses a send with 21611 while the sender’s queue holds more than 4 hours at its rate (native: 422 queue_overflow)', async () => {
+    // One segment every 10,000 s, messages valid 48 h: two queued messages reach 20,000 s, past the 14,400 s limit.
+    await setRate(NUMBERS[1]!, 0.0001);
+    try {
+      const first = await client.messages.create({ from: NUMBERS[1], to: '+15557000601', body: 'q 1', validityPeriod: 172_800 });
+      await client.messages.create({ from: NUMBERS[1], to: '+15557000602', body: 'q 2', validityPeriod: 172_800 });
+      await waitForEnd(server, first.sid);
+      const refused = await eventually(async () => {
+        const err = await rejection(client.messages.create({ from: NUMBERS[1], to: '+15557000605', body: 'q 5', validityPeriod: 172_800 })).catch(() => undefined);
+        return err?.code === 21611 ? err : undefined;
+      });
+      expect(refused).toMatchObject({ status: 400, code: 21611 });
+      const native = await server.api('/api/messaging/messages', { body: { from: NUMBERS[1], to: '+15557000606', body: 'q 6' } });
+      expect(native.status).toBe(422);
+      expect(native.body.errors[0]).toMatchObject({ code: 'queue_overflow' });
+      // Another sender is not affected.
+      expect((await client.messages.create({ from: NUMBERS[0], to: '+15557000607', body: 'other' })).status).toBe('queued');
+    } finally {
+      await setRate(NUMBERS[1]!, null);
+    }
+  });
+});

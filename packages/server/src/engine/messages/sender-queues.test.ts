@@ -113,6 +113,27 @@ describe('per-sender rates in the dispatcher', () => {
   });
 });
 
+describe('queue overflow', () => {
+  let t: TestEngine;
+  beforeEach(async () => (t = await buildTestEngine(await inMemory(), { options: { senderRates: { defaults: { longcode: 1, 'toll-free': 1, shortcode: 1 }, queueLimitSeconds: 2 } } })));
+  afterEach(() => t.close());
+
+  it('refuses a send (QUEUE_OVERFLOW) while the sender’s queue reaches past the limit, and accepts again once it drains', async () => {
+    const queued = [];
+    for (let i = 0; i < 4; i++) queued.push(await t.send());
+    await t.engine.start();
+    await t.carrier.submitted(1);
+    // Slots at +0, +1, +2, +3 s: the next free one is 4 s away, over the 2 s limit.
+    await expect(t.send()).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.details[0]!.key === 'QUEUE_OVERFLOW');
+    // Another sender is not affected.
+    await t.send({ from: TEST_NUMBERS[1] });
+    t.clock.advance(3_000);
+    t.engine.wake();
+    await t.statuses.reached(queued[3]!.id, 'sent');
+    expect((await t.send()).status).toBe('queued');
+  });
+});
+
 describe('scheduled messages in the engine', () => {
   let t: TestEngine;
   beforeEach(async () => (t = await buildTestEngine(await inMemory())));

@@ -22,8 +22,11 @@ import { AppError } from '../../domain/app-error.js';
 
 export { DEFAULT_SENDER_RATES } from '../../domain/sender-rates.js';
 
-/** How long a sender's queue may be, in seconds of sending at its rate (Twilio: 10 hours). */
-export const DEFAULT_QUEUE_LIMIT_SECONDS = 36_000;
+/**
+ * How long a sender's queue may be, in seconds of sending at its rate: the default validity period
+ * (a message further back would expire before its slot). Twilio's limit is its default validity too.
+ */
+export const DEFAULT_QUEUE_LIMIT_SECONDS = 14_400;
 
 export interface SenderQueueOptions {
   readonly defaults: SenderRateDefaults;
@@ -95,9 +98,11 @@ export class SenderQueues {
     private readonly opts: SenderQueueOptions,
     private readonly ttlMs = 10_000,
   ) {
+    // A changed number may have a new rate: its queue is judged again once it is next reserved.
     deps.bus.subscribe('numbers.changed', () => {
       this.own.clear();
       this.cached = 0;
+      this.reservedUntil.clear();
     });
   }
 
