@@ -110,8 +110,13 @@ export function Messages({ query: routeQuery, session }: { query: URLSearchParam
   // The URL changed under us (a link, back, Clear): show its filters. Not while our own typing is
   // being applied, which would put back what the user has typed since.
   const applied = useRef<string | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
-    if (applied.current !== routeQuery.toString()) setDraft(filters);
+    if (applied.current !== routeQuery.toString()) {
+      // Typing not yet applied gives way to the new URL.
+      if (timer.current) clearTimeout(timer.current);
+      setDraft(filters);
+    }
     applied.current = null;
   }, [filters]);
   const search = useRef<HTMLInputElement>(null);
@@ -169,7 +174,6 @@ export function Messages({ query: routeQuery, session }: { query: URLSearchParam
   }
 
   // Search as you type: the filters apply once typing pauses.
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
   function change(next: Filters, immediate: boolean) {
     setDraft(next);
