@@ -81,7 +81,9 @@ const createMessageForm = {
     StatusCallback: { type: 'string', description: 'Receives a signed form POST at every status change.' },
     ApplicationSid: { type: 'string', description: "A cXML application whose sms_status_callback receives the status callbacks (it wins over StatusCallback)." },
     MaxPrice: { type: 'string', description: 'Fail the message with 30010 when its price is higher (USD, e.g. 0.05).' },
-    ValidityPeriod: { type: 'string', description: 'Seconds (1–172800, default 14400) the message may wait to be sent.' },
+    ValidityPeriod: { type: 'string', description: 'Seconds (1–172800, default 14400) the message may wait to be sent; past it the message fails with 30036.' },
+    ScheduleType: { type: 'string', enum: ['fixed'], description: 'With SendAt: send later; the message is created `scheduled`.' },
+    SendAt: { type: 'string', format: 'date-time', description: 'ISO 8601 with a zone, 300 s to 35 days ahead by default (35114 outside; 35111 when ScheduleType comes without it).' },
   },
 } as const;
 
@@ -116,11 +118,17 @@ export const listMessagesSchema = { summary: 'List messages, newest first', tags
 export const fetchMessageSchema = { summary: 'Fetch a message', tags, params: messageParams, response: { 200: compatMessage, ...errors } } as const;
 
 export const updateMessageSchema = {
-  summary: 'Redact a message (Body="")',
+  summary: 'Redact a message (Body="") or cancel a scheduled one (Status=canceled)',
   tags,
   consumes: FORM,
   params: messageParams,
-  body: { type: 'object', required: ['Body'], properties: { Body: { type: 'string', enum: [''], description: 'Only redaction is supported: an empty Body.' } } },
+  body: {
+    type: 'object',
+    properties: {
+      Body: { type: 'string', enum: [''], description: 'An empty Body redacts the message.' },
+      Status: { type: 'string', enum: ['canceled'], description: 'Cancels a `scheduled` message (30409 when it is not).' },
+    },
+  },
   response: { 200: compatMessage, ...errors },
 } as const;
 
