@@ -69,10 +69,10 @@ describe('loadSettings', () => {
   });
 
   it('reports which file it read and what was in it', () => {
-    const file = configFile({ port: 9000, extra: { a: 1 } });
+    const file = configFile({ port: 9000, smpp: { connectors: [] } });
     const s = loadSettings({ env: {}, configFile: file });
     expect(s.configFile).toBe(file);
-    expect(s.rawFile).toEqual({ port: 9000, extra: { a: 1 } });
+    expect(s.rawFile).toEqual({ port: 9000, smpp: { connectors: [] } });
   });
 
   it('takes the config file from SWITCHBOARD_CONFIG', () => {
@@ -192,5 +192,34 @@ describe('scale-out settings', () => {
     expect(loadError(() => load({ SWITCHBOARD_NATS_URL: 'http://nats' })).message).toMatch(/SWITCHBOARD_NATS_URL must be nats:\/\/host:port/);
     expect(loadError(() => load({ SWITCHBOARD_ROLES: 'api,cooking' })).message).toMatch(/SWITCHBOARD_ROLES must list one or more of api, relay, dispatch, webhooks/);
     expect(loadError(() => load({ SWITCHBOARD_CLUSTER_HEARTBEAT_MS: '3000', SWITCHBOARD_CLUSTER_NODE_TIMEOUT_MS: '5000' })).message).toMatch(/at least twice/);
+  });
+});
+
+describe('loadSettings refuses names that are no setting, suggesting the closest', () => {
+  it('a config-file key, at any depth, with the file named', () => {
+    const file = configFile({ simulator: { delay: 5 } });
+    expect(loadError(() => loadSettings({ env: {}, configFile: file })).message).toBe(`unknown key "simulator.delay" in ${file} (did you mean "simulator.delayMs"?); see docs/configuration.md for the settings`);
+    expect(loadError(() => loadSettings({ env: {}, configFile: configFile({ prot: 1 }) })).message).toMatch(/^unknown key "prot" .*\(did you mean "port"\?\)/);
+    expect(loadError(() => loadSettings({ env: {}, configFile: configFile({ nonsenseWithNoNeighbour: 1 }) })).message).toMatch(/^unknown key "nonsenseWithNoNeighbour" in \S+; see/);
+  });
+
+  it('a section given as a value', () => {
+    expect(loadError(() => loadSettings({ env: {}, configFile: configFile({ simulator: 5 }) })).message).toMatch(/^"simulator" in \S+ must be an object of settings/);
+  });
+
+  it('leaves sections read whole (smpp, simulator.rules) and $schema to their own readers', () => {
+    const s = loadSettings({ env: {}, configFile: configFile({ $schema: 'x', smpp: { anything: 1 }, simulator: { rules: [], delayMs: 3 } }) });
+    expect(s.simulatorDelayMs).toBe(3);
+  });
+
+  it('a SWITCHBOARD_* variable, but not the config path or the test and benchmark tooling', () => {
+    expect(loadError(() => loadSettings({ env: { SWITCHBOARD_PROT: '1' } })).message).toBe('unknown environment variable SWITCHBOARD_PROT (did you mean "SWITCHBOARD_PORT"?); see docs/configuration.md for the settings');
+    const tooling = { SWITCHBOARD_TEST_DATABASE_URL: 'postgres://x@h/d', SWITCHBOARD_TEST_NATS_URL: 'nats://h:4222', SWITCHBOARD_BENCH_POSTGRES_URL: 'x', OTHER_PREFIX_IS_FINE: '1' };
+    expect(loadSettings({ env: tooling, configFile: configFile({}) }).port).toBe(8080);
+  });
+
+  it('a number list with an entry that is neither E.164 nor a short code', () => {
+    expect(loadError(() => loadSettings({ env: { SWITCHBOARD_NUMBERS: '+15551230001,5551234' }, configFile: configFile({}) })).message).toMatch(/^SWITCHBOARD_NUMBERS must list E\.164 numbers .*"5551234" is not/);
+    expect(loadSettings({ env: { SWITCHBOARD_NUMBERS: '+15551230001, 24680' }, configFile: configFile({}) }).numbers).toEqual(['+15551230001', '24680']);
   });
 });
