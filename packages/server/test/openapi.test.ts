@@ -1,3 +1,4 @@
+import { compileErrors, validate } from '@readme/openapi-parser';
 import Ajv from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForStatus } from './helpers/messages.js';
@@ -45,6 +46,12 @@ describe('the OpenAPI document', () => {
     expect(doc.info).toMatchObject({ title: 'Switchboard' });
     expect(doc.components.securitySchemes.basicAuth).toMatchObject({ type: 'http', scheme: 'basic' });
     expect(doc.security).toEqual([{ basicAuth: [] }]);
+  });
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    // validate() dereferences in place: give it a copy.
+    const result = await validate(structuredClone(doc));
+    expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
   });
 
   it('describes the native, Compatibility and simulator APIs, each operation once', () => {
