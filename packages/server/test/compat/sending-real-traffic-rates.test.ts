@@ -13,7 +13,8 @@ import { waitForEnd } from '../helpers/messages.js';
 import { phoneNumberId } from '../helpers/projects.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
-import { rejection, twilioClient } from './clients.js';
+import { dataDirTrustedByTests } from '../helpers/tls.js';
+import { rejection, signalwireClient, twilioClient } from './clients.js';
 
 let server: TestServer;
 let client: twilio.Twilio;
@@ -178,6 +179,24 @@ describe('queue overflow', () => {
       expect((await client.messages.create({ from: NUMBERS[0], to: '+15557000607', body: 'other' })).status).toBe('queued');
     } finally {
       await setRate(NUMBERS[1]!, null);
+    }
+  });
+});
+
+describe('@signalwire/compatibility-api', () => {
+  it('schedules, lists by status and cancels a message', async () => {
+    const dataDir = dataDirTrustedByTests();
+    const https = await startTestServer({ httpsEnabled: true, scheduleMinLeadSeconds: 1 }, { dataDir });
+    try {
+      const sw = signalwireClient(https.httpsUrl!);
+      const m = await sw.messages.create({ from: NUMBERS[0], to: '+15557000701', body: 'later', scheduleType: 'fixed', sendAt: new Date(Date.now() + 60_000) });
+      expect(m.status).toBe('scheduled');
+      expect((await sw.messages.list({ status: 'scheduled' })).map((x: { sid: string }) => x.sid)).toContain(m.sid);
+      expect((await sw.messages(m.sid).update({ status: 'canceled' })).status).toBe('canceled');
+      expect(await rejection(sw.messages.create({ from: NUMBERS[0], to: '+15557000702', body: 'x', scheduleType: 'fixed' }))).toMatchObject({ status: 400, code: 35111 });
+    } finally {
+      await https.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
