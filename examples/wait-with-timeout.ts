@@ -1,7 +1,7 @@
 /**
  * Waiting for delivery with timeout: report delivery, failure with its reason, or a timeout.
  * Run: npm run example wait-with-timeout
- * (TO_NUMBER=+15005550001 shows a failure; +15005550007 never gets a receipt: try WAIT_SECONDS=2.)
+ * (TO_NUMBER=+12015550101 shows a failure; +12015550107 never gets a receipt: try WAIT_SECONDS=2.)
  */
 import { RelayClient, RelayTimeoutError } from '@switchboard/sdk';
 

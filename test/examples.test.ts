@@ -68,8 +68,8 @@ describe('examples', () => {
 
   it('wait-with-timeout reports delivery, failure with its reason, and a timeout', async () => {
     expect((await run('wait-with-timeout')).out).toBe('Message delivered successfully\n');
-    expect((await run('wait-with-timeout', { TO_NUMBER: '+15005550001' })).out).toBe('Message failed: unreachable_destination_handset\n');
-    expect((await run('wait-with-timeout', { TO_NUMBER: '+15005550007', WAIT_SECONDS: '0.5' })).out).toBe('Timed out waiting for delivery confirmation\n');
+    expect((await run('wait-with-timeout', { TO_NUMBER: '+12015550101' })).out).toBe('Message failed: unreachable_destination_handset\n');
+    expect((await run('wait-with-timeout', { TO_NUMBER: '+12015550107', WAIT_SECONDS: '0.5' })).out).toBe('Timed out waiting for delivery confirmation\n');
   });
 
   it('the runner lists the examples when given no name', async () => {

@@ -35,11 +35,11 @@ describe('@signalwire/realtime-api v4 against Switchboard', () => {
   it('receives state updates with onMessageUpdated', async () => {
     const updates: any[] = [];
     const unsubscribe = await client.messaging.listen({ topics: ['office'], onMessageUpdated: (m) => updates.push(m) });
-    const result = await client.messaging.send({ from: NUMBERS[0]!, to: '+15005550001', body: 'Track me', context: 'office' });
+    const result = await client.messaging.send({ from: NUMBERS[0]!, to: '+12015550101', body: 'Track me', context: 'office' });
     await eventually(() => (updates.some((m) => m.id === result.messageId && m.state === 'undelivered') ? true : undefined), 10_000, 'undelivered');
     const mine = updates.filter((m) => m.id === result.messageId);
     expect(mine.map((m) => m.state)).toEqual(['queued', 'initiated', 'sent', 'undelivered']);
-    expect(mine[3]).toMatchObject({ context: 'office', from: NUMBERS[0], to: '+15005550001', body: 'Track me', direction: 'outbound', media: [], segments: 1, reason: 'unreachable_destination_handset' });
+    expect(mine[3]).toMatchObject({ context: 'office', from: NUMBERS[0], to: '+12015550101', body: 'Track me', direction: 'outbound', media: [], segments: 1, reason: 'unreachable_destination_handset' });
     await unsubscribe();
   });
 

@@ -33,11 +33,11 @@ describe('RelayClient.sendMessage', () => {
     await c.connect();
     expect(c.relayProtocol).toMatch(/^signalwire_/);
     // The delayed-receipt number: `delivered` comes 600 ms later, after the listener below is in place.
-    const message = await c.sendMessage({ toNumber: '+15005550006', fromNumber: NUMBERS[0]!, body: 'Hello', tags: ['vip'] });
+    const message = await c.sendMessage({ toNumber: '+12015550106', fromNumber: NUMBERS[0]!, body: 'Hello', tags: ['vip'] });
     expect(message).toBeInstanceOf(Message);
     // Usually `queued`; later when state events overtook the answer in one read (they are applied at once).
     expect(['queued', 'initiated', 'sent', 'delivered']).toContain(message.state);
-    expect(message).toMatchObject({ direction: 'outbound', context: c.relayProtocol, fromNumber: NUMBERS[0], toNumber: '+15005550006', body: 'Hello', tags: ['vip'], media: [] });
+    expect(message).toMatchObject({ direction: 'outbound', context: c.relayProtocol, fromNumber: NUMBERS[0], toNumber: '+12015550106', body: 'Hello', tags: ['vip'], media: [] });
     const seen: string[] = [];
     message.on((event, m) => seen.push(`${event.params.message_state}/${m.state}`));
     const final = await message.wait(10);
@@ -54,8 +54,8 @@ describe('RelayClient.sendMessage', () => {
   it('reports undelivered and failed outcomes with their reason', async () => {
     const c = client();
     await c.connect();
-    const undelivered = await c.sendMessage({ toNumber: '+15005550001', fromNumber: NUMBERS[0]!, body: 'Unreachable' });
-    const failed = await c.sendMessage({ toNumber: '+15005550004', fromNumber: NUMBERS[0]!, body: 'Landline' });
+    const undelivered = await c.sendMessage({ toNumber: '+12015550101', fromNumber: NUMBERS[0]!, body: 'Unreachable' });
+    const failed = await c.sendMessage({ toNumber: '+12015550104', fromNumber: NUMBERS[0]!, body: 'Landline' });
     await Promise.all([undelivered.wait(10), failed.wait(10)]);
     expect(undelivered).toMatchObject({ state: 'undelivered', reason: 'unreachable_destination_handset' });
     expect(failed).toMatchObject({ state: 'failed', reason: 'unrouteable_message' });
@@ -76,7 +76,7 @@ describe('RelayClient.sendMessage', () => {
   it('rejects wait() with a RelayTimeoutError when no terminal state comes in time', async () => {
     const c = client();
     await c.connect();
-    const message = await c.sendMessage({ toNumber: '+15005550007', fromNumber: NUMBERS[0]!, body: 'No receipt' });
+    const message = await c.sendMessage({ toNumber: '+12015550107', fromNumber: NUMBERS[0]!, body: 'No receipt' });
     const err = await message.wait(0.3).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RelayTimeoutError);
     expect(err).toBeInstanceOf(RelayError);
@@ -168,7 +168,7 @@ describe('reconnect and resume', () => {
   it('loses no state event when the socket is cut mid-flight, and sends requests queued meanwhile', async () => {
     const c = client({ reconnectMinDelayMs: 300, reconnectMaxDelayMs: 300 });
     await c.connect();
-    const message = await c.sendMessage({ toNumber: '+15005550006', fromNumber: NUMBERS[0]!, body: 'Delayed receipt' });
+    const message = await c.sendMessage({ toNumber: '+12015550106', fromNumber: NUMBERS[0]!, body: 'Delayed receipt' });
     const states: string[] = [];
     message.on((e) => states.push(e.params.message_state));
     await eventually(() => (message.state === 'sent' ? true : undefined), 5000, 'sent');
@@ -196,7 +196,7 @@ describe('reconnect and resume', () => {
     try {
       await c.connect();
       const protocol = c.relayProtocol;
-      const early = await c.sendMessage({ toNumber: '+15005550006', fromNumber: NUMBERS[0]!, body: 'Across a restart' });
+      const early = await c.sendMessage({ toNumber: '+12015550106', fromNumber: NUMBERS[0]!, body: 'Across a restart' });
       await eventually(() => (early.state === 'sent' ? true : undefined), 5000, 'sent');
       await local.close();
       localStopped = true;

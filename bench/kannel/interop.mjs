@@ -114,13 +114,13 @@ try {
   });
 
   await check('an undeliverable number gets a failed receipt (dlr 2)', async () => {
-    await sendsms('+15005550001', 'unreachable');
-    await waitFor(() => dlrsFor('+15005550001').includes(2), 10_000, 'a failed DLR');
+    await sendsms('+12015550101', 'unreachable');
+    await waitFor(() => dlrsFor('+12015550101').includes(2), 10_000, 'a failed DLR');
   });
 
   await check('a number the SMSC rejects gets an SMSC-reject report (dlr 16)', async () => {
-    await sendsms('+15005550004', 'landline');
-    await waitFor(() => dlrsFor('+15005550004').includes(16), 10_000, 'an SMSC reject DLR');
+    await sendsms('+12015550104', 'landline');
+    await waitFor(() => dlrsFor('+12015550104').includes(16), 10_000, 'an SMSC reject DLR');
   });
 
   await check('an MO from the SMSC reaches Kannel smsbox', async () => {

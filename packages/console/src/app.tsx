@@ -1,6 +1,6 @@
 /** The shell: session check, login, navigation and the live-feed indicator around the views. */
 import type { ConsoleNoSession, ConsoleSession } from '@switchboard/protocol';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, onSessionLost, setCsrfToken } from './api';
 import { feed, type FeedState } from './feed';
 import { href, useRoute } from './router';
@@ -10,12 +10,14 @@ import { Login } from './views/login';
 import { MessageDetail } from './views/message-detail';
 import { Messages } from './views/messages';
 import { Numbers } from './views/numbers';
+import { OptOuts } from './views/opt-outs';
 import { Simulator } from './views/simulator';
 
 const NAV: Array<[string, string]> = [
   ['messages', 'Messages'],
   ['conversations', 'Conversations'],
   ['numbers', 'Numbers'],
+  ['opt-outs', 'Opt-outs'],
   ['connections', 'Connections'],
   ['simulator', 'Simulator'],
 ];
@@ -61,6 +63,9 @@ function Shell({ session, feedState, onLogout, onNumbersChanged }: { session: Co
     case 'numbers':
       view = <Numbers onChanged={onNumbersChanged} />;
       break;
+    case 'opt-outs':
+      view = <OptOuts />;
+      break;
     case 'connections':
       view = <Connections />;
       break;
@@ -68,22 +73,39 @@ function Shell({ session, feedState, onLogout, onNumbersChanged }: { session: Co
       view = <Simulator session={session} />;
       break;
     default:
-      view = rest[0] ? <MessageDetail id={rest[0]} /> : <Messages query={route.query} />;
+      view = rest[0] ? <MessageDetail id={rest[0]} /> : <Messages query={route.query} session={session} />;
   }
+  const current = NAV.some(([k]) => k === section) ? section : 'messages';
+  const path = route.parts.join('/');
+  const first = useRef(true);
+  useEffect(() => {
+    document.title = `${NAV.find(([k]) => k === current)?.[1] ?? 'Messages'} · Switchboard`;
+    // A new view (not a filter change): screen readers and keyboard users start at its content.
+    if (first.current) first.current = false;
+    else document.getElementById('content')?.focus({ preventScroll: true });
+  }, [path]);
   return (
     <div class="shell">
-      <nav class="sidebar">
+      <a class="skip-link" href="#content" onClick={(e) => (e.preventDefault(), document.getElementById('content')?.focus())}>
+        Skip to content
+      </a>
+      <header class="sidebar">
         <div class="brand">
-          <span class="logo">☎</span> Switchboard
+          <span class="logo" aria-hidden="true">
+            ☎
+          </span>{' '}
+          Switchboard
         </div>
-        {NAV.map(([key, label]) => (
-          <a key={key} href={href([key])} class={section === key || (key === 'messages' && !NAV.some(([k]) => k === section)) ? 'active' : ''} data-nav={key}>
-            {label}
-          </a>
-        ))}
+        <nav aria-label="Sections" class="nav">
+          {NAV.map(([key, label]) => (
+            <a key={key} href={href([key])} class={current === key ? 'active' : ''} aria-current={current === key ? 'page' : undefined} data-nav={key}>
+              {label}
+            </a>
+          ))}
+        </nav>
         <div class="sidebar-foot">
-          <div class={`feed-state ${feedState}`} data-feed-state={feedState} title="Live updates">
-            <span class="dot" /> {feedState === 'live' ? 'Live' : feedState === 'connecting' ? 'Connecting…' : 'Offline'}
+          <div class={`feed-state ${feedState}`} data-feed-state={feedState} title="Live updates" role="status" aria-live="polite">
+            <span class="dot" aria-hidden="true" /> {feedState === 'live' ? 'Live' : feedState === 'connecting' ? 'Connecting…' : 'Offline'}
           </div>
           <div class="project" title={session.project_id}>
             {session.project_name || 'Project'}
@@ -94,8 +116,10 @@ function Shell({ session, feedState, onLogout, onNumbersChanged }: { session: Co
             Log out
           </button>
         </div>
-      </nav>
-      <main class="content">{view}</main>
+      </header>
+      <main class="content" id="content" tabIndex={-1}>
+        {view}
+      </main>
     </div>
   );
 }

@@ -1,7 +1,9 @@
 /** Small shared pieces of the views. */
 import type { ComponentChildren } from 'preact';
 import type { ConsoleWebhookDelivery } from '@switchboard/protocol';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api';
+import { absolute, precise, relative } from './format';
 
 export function StatusBadge({ status }: { status: string }) {
   return (
@@ -41,7 +43,50 @@ export function Field({ label, error, children, hint }: { label: string; error?:
 }
 
 export function Empty({ children }: { children: ComponentChildren }) {
-  return <div class="empty">{children}</div>;
+  return (
+    <div class="empty" role="status" data-empty>
+      {children}
+    </div>
+  );
+}
+
+/** One clock for every relative time on the page: a tick every 15 s while any is shown. */
+const tickers = new Set<(now: number) => void>();
+let ticker: ReturnType<typeof setInterval> | null = null;
+
+function useNow(): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    tickers.add(setNow);
+    ticker ??= setInterval(() => {
+      const t = Date.now();
+      for (const l of tickers) l(t);
+    }, 15_000);
+    return () => {
+      tickers.delete(setNow);
+      if (!tickers.size && ticker) {
+        clearInterval(ticker);
+        ticker = null;
+      }
+    };
+  }, []);
+  return now;
+}
+
+/**
+ * A timestamp, readable: "5 min. ago" (or, with `exact`, the local time to the millisecond), with
+ * the full local date, time and zone — and the other form — on hover and for screen readers.
+ */
+export function Time({ iso, exact }: { iso: string | null; exact?: boolean }) {
+  const now = useNow();
+  if (!iso) return <span class="muted">—</span>;
+  const rel = relative(iso, now);
+  const full = absolute(iso);
+  return (
+    <time dateTime={iso} title={exact ? `${rel} · ${full}` : full} data-time={iso}>
+      {exact ? precise(iso) : rel}
+    </time>
+  );
 }
 
 export function Card({ title, children, actions }: { title: string; children: ComponentChildren; actions?: ComponentChildren }) {

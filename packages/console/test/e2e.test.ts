@@ -2,13 +2,15 @@
  * The console end to end in headless Chromium against a real server: log in, send a message and
  * watch it reach `delivered` without reloading, reply as the phone and see it arrive in the
  * conversation, open a failed message and read its error code and webhook attempts, and get the
- * APIs' own errors in forms. The suite screenshots the main views on every run, into
+ * APIs' own errors in forms; then every screen at a phone's width (390 px) in light and dark mode,
+ * keyboard use, search as you type, replaying a callback and an empty project. The suite screenshots the main views on every run, into
  * test-results/console/; `npm run docs:screenshots` runs it with SWITCHBOARD_UPDATE_SCREENSHOTS=1
  * to write them into docs/console/, which docs/console.md shows.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { createProject } from '../../server/test/helpers/projects.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, NUMBERS, startTestServer, type TestServer } from '../../server/test/helpers/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../server/test/helpers/webhook-receiver.js';
@@ -43,7 +45,13 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     await hook?.close();
   });
 
-  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  const shot = (name: string, on: Page = page) => on.screenshot({ path: join(SHOTS, `${name}.png`) });
+  const basic = () => `Basic ${Buffer.from(`${server.bootstrap.project.id}:${token}`).toString('base64')}`;
+  /** Wider than the window: something makes the page scroll sideways. */
+  const overflow = (on: Page) => on.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const background = (on: Page) => on.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  const LIGHT_BG = 'rgb(245, 246, 248)';
+  const DARK_BG = 'rgb(17, 20, 27)';
 
   it('logs in with the project ID and API token, logs out, and logs in again with the dev login', async () => {
     await page.goto(`${server.url}/console/`);
@@ -83,8 +91,8 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     // The Messages list shows it too, live.
     await page.click('[data-nav="messages"]');
     await page.waitForSelector('[data-list="messages"] tr[data-status="delivered"]');
-    const sent = await page.fill('[data-form="filters"] input[name="q"]', 'code is');
-    void sent;
+    await page.fill('[data-form="filters"] input[name="q"]', 'code is');
+    await page.waitForFunction(() => location.hash.includes('q=code+is'));
     expect(await page.evaluate(() => (window as any).__notReloaded)).toBe(true);
     const handset = await server.api(`/api/simulator/messages?to=${encodeURIComponent(PHONE)}`, { auth: `Basic ${Buffer.from(`${server.bootstrap.project.id}:${token}`).toString('base64')}` });
     expect(handset.body.data[0].body).toContain('your code is 123456');
@@ -121,7 +129,7 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
   it('opens a failed message and shows its error code, timeline and webhook attempts', async () => {
     hook.respond(() => ({ status: 500, body: 'callback handler crashed' }));
     const auth = `Basic ${Buffer.from(`${server.bootstrap.project.id}:${token}`).toString('base64')}`;
-    const res = await server.api('/api/messaging/messages', { auth, body: { from: NUMBERS[0], to: '+15005550001', body: 'Ünïcödé café ☕ — will this arrive?', status_callback: `${hook.url}/status` } });
+    const res = await server.api('/api/messaging/messages', { auth, body: { from: NUMBERS[0], to: '+12015550101', body: 'Ünïcödé café ☕ — will this arrive?', status_callback: `${hook.url}/status` } });
     expect(res.status).toBe(201);
     await page.goto(`${server.url}/console/#/messages`);
     await page.click(`tr[data-message-id="${res.body.id}"]`);
@@ -172,7 +180,7 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     await page.waitForSelector('[data-list="outbox"] tr');
     await shot('connections');
     await page.goto(`${server.url}/console/#/simulator`);
-    await page.waitForSelector('[data-list="magic-numbers"] tr >> text=+15005550001');
+    await page.waitForSelector('[data-list="magic-numbers"] tr >> text=+12015550101');
     await page.fill('input[name="delay_ms"]', 'soon');
     await page.click('[data-action="save-simulator"]');
     await page.waitForSelector('[data-form="simulator-settings"] .field-error');
@@ -185,7 +193,7 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     // A few more kinds of traffic, so the list shows what it looks like in use.
     const auth = `Basic ${Buffer.from(`${server.bootstrap.project.id}:${token}`).toString('base64')}`;
     for (const body of [
-      { to: '+15005550004', body: 'Your table for two is booked for 8 pm.' },
+      { to: '+12015550104', body: 'Your table for two is booked for 8 pm.' },
       { to: '+15557650101', body: 'Reminder: your appointment is tomorrow at 10:00. Reply C to confirm or R to reschedule. '.repeat(2) },
       { to: '+15557650102', body: 'Here is the photo you asked for', media: ['https://example.com/photo.jpg'] },
       { to: NUMBERS[1], body: 'Loopback: one of our numbers texting the other' },
@@ -196,5 +204,156 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     await page.waitForSelector('[data-list="messages"] tr[data-status="failed"]', { timeout: 10_000 });
     await page.waitForSelector('[data-list="messages"] tr[data-status="received"] >> text=Loopback', { timeout: 10_000 });
     await shot('messages');
+  });
+  it('searches as you type (no button), and filters only once typing pauses', async () => {
+    await page.goto(`${server.url}/console/#/messages`);
+    await page.waitForSelector('[data-list="messages"] tr[data-status="received"]');
+    expect(await page.$('[data-form="filters"] button[type="submit"]')).toBeNull();
+    await page.locator('[data-form="filters"] input[name="q"]').pressSequentially('appointment', { delay: 20 });
+    await page.waitForFunction(() => location.hash.includes('q=appointment'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-list="messages"] tbody tr').length === 1);
+    expect(await page.textContent('[data-list="messages"] tbody')).toContain('Reminder: your appointment');
+    // One history entry for the whole search, not one per keystroke.
+    await page.click('[data-action="clear-filters"]');
+    await page.waitForFunction(() => !location.hash.includes('q='));
+    expect(await page.inputValue('[data-form="filters"] input[name="q"]')).toBe('');
+    await page.selectOption('[data-form="filters"] select[name="status"]', 'failed');
+    await page.waitForFunction(() => location.hash.includes('status=failed'));
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-list="messages"] tbody tr')].every((r) => r.getAttribute('data-status') === 'failed'));
+  });
+
+  it('is usable with the keyboard: skip link, "/" to search, Tab to a message and Enter to open it', async () => {
+    await page.goto(`${server.url}/console/#/messages`);
+    await page.reload();
+    await page.waitForSelector('[data-list="messages"] tr');
+    expect(await page.getAttribute('[data-nav="messages"]', 'aria-current')).toBe('page');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('content');
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('q');
+    // Every control of the filters has an accessible name.
+    const unnamed = await page.$$eval('[data-form="filters"] input, [data-form="filters"] select', (els) => els.filter((e) => !e.getAttribute('aria-label')).length);
+    expect(unnamed).toBe(0);
+    const first = page.locator('[data-list="messages"] tbody tr').first();
+    const id = await first.getAttribute('data-message-id');
+    await first.locator('a.row-link').focus();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toMatch(/message from \+\d+ to \+\d+/);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`[data-view="message-detail"][data-message-id="${id}"]`);
+    // A new view takes the focus to its content (the next Tab is inside it) and names the page.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('content');
+    expect(await page.title()).toBe('Messages · Switchboard');
+  });
+
+  it('shows readable times: relative, with the local date and time on hover', async () => {
+    await page.goto(`${server.url}/console/#/messages`);
+    const time = page.locator('[data-list="messages"] tbody tr time').first();
+    await time.waitFor();
+    expect(await time.textContent()).toMatch(/now|sec|min/);
+    const title = (await time.getAttribute('title'))!;
+    expect(title).toContain(String(new Date().getFullYear()));
+    expect(title).toMatch(/\d{2}:\d{2}:\d{2}/);
+    expect(await time.getAttribute('datetime')).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
+
+  it('labels each callback of a message and replays a delivered one through the outbox', async () => {
+    hook.respond(() => ({ status: 204 }));
+    const res = await server.api('/api/messaging/messages', { auth: basic(), body: { from: NUMBERS[0], to: '+15557650103', body: 'Replay my receipt', status_callback: `${hook.url}/replay` } });
+    expect(res.status).toBe(201);
+    const id: string = res.body.id;
+    await page.goto(`${server.url}/console/#/messages/${id}`);
+    await page.waitForSelector('[data-list="webhooks"] [data-reports="delivered"][data-status="delivered"]', { timeout: 10_000 });
+    const labels = await page.$$eval('[data-list="webhooks"] [data-field="webhook-label"]', (els) => els.map((e) => e.textContent?.replace(/\s+/g, ' ').trim()));
+    expect(labels).toEqual(['Status callback reporting queued', 'Status callback reporting initiated', 'Status callback reporting sent', 'Status callback reporting delivered']);
+    const before = hook.requests.filter((r) => r.json?.id === id).length;
+    await page.click('[data-reports="delivered"] [data-action="replay-webhook"]');
+    const replays = await hook.waitFor(before + 1, 10_000, (r) => r.json?.id === id);
+    expect(replays[replays.length - 1]!.json.status).toBe('delivered');
+    await page.waitForSelector('[data-list="webhooks"] > li:nth-child(5)[data-status="delivered"] >> text=same request as #4', { timeout: 10_000 });
+    await page.locator('[data-list="webhooks"] > li:nth-child(5)').scrollIntoViewIfNeeded();
+    await shot('message-webhooks');
+  });
+
+  it('fits a 390 px phone screen on every view, in light and in dark mode', async () => {
+    const phone = await browser.context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    try {
+      const failed = (await server.store.messages.list(server.bootstrap.project.id, { statuses: ['undelivered'] }, { limit: 1 }))[0]!;
+      const views: Array<[string, string, string]> = [
+        ['messages', '#/messages', '[data-list="messages"] tbody tr'],
+        ['message-detail', `#/messages/${failed.id}`, '[data-view="message-detail"] [data-list="timeline"] li'],
+        ['conversations', '#/conversations', '[data-list="threads"] li'],
+        ['conversation', `#/conversations/${encodeURIComponent(NUMBERS[0]!)}/${encodeURIComponent(PHONE)}`, '[data-form="reply-as-phone"]'],
+        ['numbers', '#/numbers', '[data-list="numbers"] [data-number]'],
+        ['connections', '#/connections', '[data-carrier="simulator"]'],
+        ['simulator', '#/simulator', '[data-list="magic-numbers"] tr'],
+      ];
+      for (const scheme of ['light', 'dark'] as const) {
+        await phone.emulateMedia({ colorScheme: scheme });
+        for (const [name, hash, ready] of views) {
+          await phone.goto(`${server.url}/console/${hash}`);
+          await phone.waitForSelector(ready, { timeout: 8000 });
+          expect(await background(phone), `${name} in ${scheme} mode`).toBe(scheme === 'dark' ? DARK_BG : LIGHT_BG);
+          expect(await overflow(phone), `${name} at 390 px in ${scheme} mode scrolls sideways`).toBeLessThanOrEqual(0);
+          // Navigation stays reachable on a phone.
+          expect(await phone.isVisible('[data-nav="numbers"]'), name).toBe(true);
+          if (name === 'messages') {
+            // The filters beyond the search box fold away behind one button on a phone.
+            expect(await phone.isVisible('[data-form="filters"] select[name="status"]')).toBe(false);
+            await phone.click('.filters-toggle');
+            expect(await phone.isVisible('[data-form="filters"] select[name="status"]')).toBe(true);
+            expect(await overflow(phone)).toBeLessThanOrEqual(0);
+            if (scheme === 'light') await shot('mobile-messages', phone);
+          }
+          if (scheme === 'dark' && ['messages', 'message-detail', 'conversation'].includes(name)) await shot(`mobile-${name}-dark`, phone);
+        }
+      }
+      // A conversation on a phone opens full screen, with a way back to the list.
+      await phone.goto(`${server.url}/console/${views[3]![1]}`);
+      expect(await phone.isVisible('[data-list="threads"]')).toBe(false);
+      await phone.click('.thread-head .back');
+      await phone.waitForSelector('[data-list="threads"] li');
+      // The desktop layout follows the system's dark mode too.
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.goto(`${server.url}/console/#/messages`);
+      await page.waitForSelector('[data-list="messages"] tr');
+      expect(await background(page)).toBe(DARK_BG);
+      await shot('dark-messages');
+      await page.emulateMedia({ colorScheme: 'light' });
+    } finally {
+      await phone.close();
+    }
+  }, 90_000);
+
+  it('tells an empty project how to add a number when it opens "New message"', async () => {
+    const empty = await createProject(server, { name: 'Empty project' });
+    const phone = await browser.context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    try {
+      await phone.goto(`${server.url}/console/`);
+      await phone.waitForSelector('[data-action="logout"]');
+      await phone.click('[data-action="logout"]');
+      await phone.waitForSelector('[data-action="login"]');
+      expect(await overflow(phone)).toBeLessThanOrEqual(0);
+      await phone.fill('input[name="project_id"]', empty.projectId);
+      await phone.fill('input[name="api_token"]', empty.token);
+      await phone.click('[data-action="login"]');
+      await phone.waitForSelector('[data-empty]');
+      expect(await phone.textContent('[data-empty]')).toContain('Add a number');
+      await phone.click('[data-action="compose"]');
+      await phone.waitForSelector('[data-empty="no-numbers"]');
+      const text = (await phone.textContent('[data-empty="no-numbers"]'))!;
+      expect(text).toContain('no phone number yet');
+      expect(text).toContain('/api/relay/rest/phone_numbers');
+      expect(await overflow(phone)).toBeLessThanOrEqual(0);
+      await shot('mobile-empty-project', phone);
+      await phone.click('[data-empty="no-numbers"] a[href="#/numbers"]');
+      await phone.waitForSelector('[data-form="add-number"]');
+      expect(await phone.textContent('[data-empty]')).toContain('No numbers yet');
+    } finally {
+      await phone.close();
+    }
   });
 });

@@ -168,10 +168,30 @@ export const ERRORS = {
   WEBHOOK_RESPONSE_TOO_LARGE: def('webhook_response_too_large', 11750, 'The webhook response body exceeded 64 kB.', { category: 'webhook' }),
   CXML_PARSE_ERROR: def('cxml_parse_error', 12100, 'The webhook response is not a valid cXML document.', { category: 'webhook' }),
   WEBHOOK_NOT_RETRYABLE: def('webhook_not_retryable', 10000, 'Only a failed webhook delivery, or a pending one not being sent right now, can be retried.', { nativeHttp: 409, compatHttp: 409, relay: '409', attribute: 'base', category: 'webhook' }),
+  WEBHOOK_NOT_REPLAYABLE: def('webhook_not_replayable', 10000, 'Only a delivered status callback can be replayed; retry a failed one instead.', { nativeHttp: 409, compatHttp: 409, relay: '409', attribute: 'base', category: 'webhook' }),
 
   // --- safe retries (Idempotency-Key; RELAY idempotency_key) ----------------------------
   IDEMPOTENCY_KEY_INVALID: def('invalid_idempotency_key', 10000, 'The idempotency key must be 1 to 255 printable ASCII characters.', { attribute: 'idempotency_key' }),
   IDEMPOTENCY_KEY_REUSED: def('idempotency_key_reused', 20422, 'This idempotency key was already used, within the last 24 hours, with a different request; send the original request again or use a new key.', { nativeHttp: 422, compatHttp: 422, relay: '422', attribute: 'idempotency_key' }),
+
+  // --- test credentials: Twilio's magic numbers (engine/messages/test-credentials.ts) -----
+  // Twilio's codes on both surfaces' numeric side, since a suite written for Twilio's test
+  // credentials must see them (twilio.com/docs/iam/test-credentials).
+  TEST_CREDENTIALS_FORBIDDEN: def('test_credentials_not_permitted', 20008, 'Test credentials can only send messages; use a live API token for this resource.', { nativeHttp: 403, compatHttp: 403, relay: '403', category: 'auth', nativeType: 'account_error' }),
+  TEST_FROM_NOT_OWNED: def('invalid_from_number', 21606, "The 'From' phone number is not a valid, message-capable number for test credentials: send from +15005550006.", { attribute: 'from' }),
+  TEST_FROM_QUEUE_FULL: def('max_queued_messages_exceeded', 21611, "The 'From' number's queue of outgoing messages is full.", { attribute: 'from', nativeType: 'account_error' }),
+  TEST_TO_UNROUTABLE: def('not_routable', 21612, "The 'To' phone number cannot be reached: there is no route to it.", { attribute: 'to' }),
+  TEST_TO_NO_PERMISSION: def('destination_number_not_supported', 21408, "Permission to send an SMS has not been enabled for the region of the 'To' number.", { attribute: 'to' }),
+  TEST_TO_BLOCKED: def('message_blocked_by_number', 21610, "The 'To' number has unsubscribed from your messages.", { attribute: 'to' }),
+  TEST_TO_NOT_SMS_CAPABLE: def('invalid_destination_number', 21614, "The 'To' number is not a mobile number: it cannot receive SMS.", { attribute: 'to' }),
+
+  // --- simulator ------------------------------------------------------------------------
+  SIMULATOR_CLOCK_NOT_MANUAL: def('simulator_clock_not_manual', 10000, 'The simulator clock is the wall clock: start the server with SWITCHBOARD_SIMULATOR_CLOCK=manual (config simulator.clock: "manual") to read and move it.', { nativeHttp: 409, compatHttp: 409, relay: '409', attribute: 'base' }),
+
+  // --- opt-outs and smart encoding (engine/messages/opt-outs.ts) ---------------------------
+  // Twilio's 21610 (HTTP 400) for a handset that replied STOP: nothing is queued or sent.
+  TO_OPTED_OUT: def('recipient_opted_out', 21610, "The 'To' number has opted out of messages from this sender (it replied STOP); nothing was sent. It opts back in by replying START.", { attribute: 'to', relay: '422' }),
+  SMART_ENCODED_INVALID: def('invalid_parameter', 10000, 'smart_encoded must be a boolean.', { attribute: 'smart_encoded' }),
 
   // --- web console ----------------------------------------------------------------------
   CONSOLE_CSRF: def('csrf_token_missing', 20003, 'Changes made with a console session must carry its CSRF token in the X-Switchboard-CSRF header.', { nativeHttp: 403, compatHttp: 403, relay: '403', category: 'auth', nativeType: 'account_error' }),

@@ -2,6 +2,7 @@ export * from './status.js';
 export * from './errors.js';
 export * from './rest/native.js';
 export * from './segments.js';
+export * from './smart-encoding.js';
 export * from './backoff.js';
 export * from './rest/console.js';
 export * from './rest/compat.js';

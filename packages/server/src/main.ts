@@ -8,16 +8,19 @@ import { randomBytes } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { hostname } from 'node:os';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { NatsBus } from './bus/nats-bus.js';
 import type { SimulatorCarrier } from './carriers/simulator/simulator-carrier.js';
 import type { SimulatorSmsc } from './carriers/simulator/smsc/smsc-server.js';
 import { openBus, openStore, relayLimits, simulatedIdPrefix, simulatorCarrier, simulatorSmsc, smppConnections, smppSection } from './composition/adapters.js';
+import { serverClock } from './composition/clock.js';
 import { checkDataDir, usesDataDir, withinDataDir } from './composition/data-dir.js';
+import { createLogger } from './composition/logger.js';
 import { VERSION, type ResolvedSettings } from './composition/settings.js';
+import { loggingStateChanges } from './composition/state-log.js';
 import { webhookDelivery } from './composition/webhooks.js';
 import { buildSurfaces, closeHttps, listenHttps, tlsMaterial } from './composition/surfaces.js';
-import { systemClock, type Clock } from './domain/clock.js';
+import type { Clock } from './domain/clock.js';
 import { randomIds, type IdGenerator } from './domain/ids.js';
 import type { Bus } from './domain/ports/bus.js';
 import type { Carrier } from './domain/ports/carrier.js';
@@ -76,10 +79,10 @@ export interface SwitchboardHandle {
 }
 
 export async function startSwitchboard(settings: ResolvedSettings, options: StartOptions = {}): Promise<SwitchboardHandle> {
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? serverClock(settings);
   const ids = options.ids ?? randomIds;
   const nodeId = settings.nodeId ?? `${hostname()}-${process.pid}`;
-  const logger = options.logger ?? pino({ level: settings.logLevel, base: { node: nodeId } });
+  const logger = options.logger ?? createLogger({ level: settings.logLevel, format: settings.logFormat, nodeId });
   const roles = new Set(settings.roles);
   const smpp = smppSection(settings);
   // The data folder (database, generated certificates) is checked before anything opens in it (once: openStore is told).
@@ -110,7 +113,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const engine = createEngine(
     {
       store,
-      bus,
+      bus: loggingStateChanges(bus, logger),
       clock,
       ids,
       logger,
@@ -126,7 +129,8 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       routes: smpp.routes,
       defaultCarrier: simulator.descriptor.id,
       pricing: settings.pricing,
-      sendRules: { refusePrivateCallbacks: settings.webhookRefusePrivate },
+      sendRules: { refusePrivateCallbacks: settings.webhookRefusePrivate, schedule: { minLeadMs: settings.scheduleMinLeadSeconds * 1000, maxLeadMs: settings.scheduleMaxLeadSeconds * 1000 } },
+      senderRates: { defaults: settings.senderRates, queueLimitSeconds: settings.senderQueueLimitSeconds },
       dispatch: { batchSize: settings.dispatchBatchSize, concurrency: settings.dispatchConcurrency, leaseMs: settings.dispatchLeaseMs, retry: { initialMs: 500, maxMs: 60_000 } },
       // A receipt may reach a node that did not record its submission: with several nodes, or with
       // SMPP (whose receipts outlive a crash of the node that sent the message).
@@ -150,6 +154,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     projectId: settings.projectId,
     projectName: settings.projectName,
     apiToken: settings.apiToken,
+    testApiToken: settings.testApiToken,
     signingKey: settings.signingKey,
     numbers: settings.numbers,
     relayContext: settings.defaultRelayContext,

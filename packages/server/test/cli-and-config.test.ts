@@ -129,6 +129,7 @@ describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, () =
   let adminToken: string;
   let senderToken: string;
   let doomedToken: string;
+  let testToken: string;
   const number = '+15551230003';
 
   const admin = (args: string[], env: Record<string, string> = {}) => cli([...args, '--data-dir', dataDir], env);
@@ -162,6 +163,14 @@ describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, () =
     expect(list.stdout).toContain(`${doomedToken.slice(0, 8)}…  doomed  [messaging,numbers,management]`);
     expect(list.stdout).toContain(`${adminToken.slice(0, 8)}…  cli`);
     for (const secret of [senderToken, doomedToken, adminToken]) expect(list.stdout).not.toContain(secret);
+  });
+
+  it('token create --test prints a test token; token list marks it', async () => {
+    const run = await admin(['token', 'create', '--test', '--name', 'ci']);
+    expect(run.code, run.stderr).toBe(0);
+    testToken = run.stdout.trim();
+    expect(testToken).toMatch(/^PT\w{48}$/);
+    expect((await admin(['token', 'list'])).stdout).toContain(`${testToken.slice(0, 8)}…  ci  [messaging,numbers,management]  test`);
   });
 
   it('token create refuses an unknown scope', async () => {
@@ -255,6 +264,16 @@ describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, () =
       const numbers = await call('/api/relay/rest/phone_numbers', adminToken);
       expect(numbers.body.data.map((n: any) => n.number)).toEqual([number]);
       expect((await call('/api/messaging/logs', doomedToken)).status).toBe(401);
+    });
+
+    it("answers a test token's sends by Twilio's magic numbers and refuses it anything else", async () => {
+      const refused = await call('/api/messaging/messages', testToken, { from: '+15005550006', to: '+15005550004', body: 'blocked' });
+      expect(refused.status).toBe(422);
+      expect(refused.body.errors[0].code).toBe('message_blocked_by_number');
+      const answered = await call('/api/messaging/messages', testToken, { from: '+15005550006', to: '+15557654321', body: 'never sent' });
+      expect(answered.status).toBe(201);
+      expect(answered.body.status).toBe('queued');
+      expect((await call('/api/messaging/logs', testToken)).status).toBe(403);
     });
 
     it("applies the config file's simulator.rules", async () => {

@@ -71,6 +71,8 @@ async function startNode(name: string): Promise<Node> {
       SWITCHBOARD_WEBHOOK_RETRY_MAX_MS: '200',
       SWITCHBOARD_CLUSTER_HEARTBEAT_MS: '400',
       SWITCHBOARD_CLUSTER_NODE_TIMEOUT_MS: '3000',
+      // SMPP bursts at full speed: a long code's default rate is 1 segment/s.
+      SWITCHBOARD_SENDER_RATES: 'longcode=0,toll-free=0,shortcode=0',
     },
   });
   const node = { name, port, base, child, instanceId: (ready as { node: { instanceId: string } }).node.instanceId };

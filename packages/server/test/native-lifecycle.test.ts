@@ -70,7 +70,7 @@ describe('a message sent through the native REST API', () => {
 
   it('reports a failure with its error code and reason in the callback and the log', async () => {
     const callback = `${receiver.url}/status?case=failure`;
-    const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: '+15005550001', body: 'Unreachable', status_callback: callback } });
+    const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: '+12015550101', body: 'Unreachable', status_callback: callback } });
     const got = await receiver.waitFor(4, 10_000, (r) => r.json?.id === sent.body.id);
     expect(got.map((r) => r.json.status)).toEqual(['queued', 'initiated', 'sent', 'undelivered']);
     expect(got[3]!.json).toMatchObject({ error_code: '30003' });

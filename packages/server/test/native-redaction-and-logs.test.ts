@@ -69,8 +69,8 @@ describe('redacting a message', () => {
   });
 
   it.each([
-    ['undelivered', '+15005550001'],
-    ['failed', '+15005550004'],
+    ['undelivered', '+12015550101'],
+    ['failed', '+12015550104'],
   ])('redacts a message that ended %s', async (status, to) => {
     const sent = await sendAndWait({ to, body: 'bye' }, status);
     const res = await patch(sent.id, { body: '' });
@@ -129,7 +129,7 @@ describe('redacting a message', () => {
   });
 
   it('redacts a message that stays sent (only queued and initiated are refused)', async () => {
-    const sent = await sendAndWait({ to: '+15005550007', body: 'no receipt' }, 'sent');
+    const sent = await sendAndWait({ to: '+12015550107', body: 'no receipt' }, 'sent');
     const res = await patch(sent.id, { body: '' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'sent', body: '' });
@@ -407,9 +407,9 @@ describe('one message log (GET /api/messaging/logs/{id})', () => {
   });
 
   it.each([
-    ['failed', '+15005550004', '30006', /rout/i],
-    ['failed', '+15005550005', '30007', /filter/i],
-    ['undelivered', '+15005550002', '30005', /unknown/i],
+    ['failed', '+12015550104', '30006', /rout/i],
+    ['failed', '+12015550105', '30007', /filter/i],
+    ['undelivered', '+12015550102', '30005', /unknown/i],
   ])('shows a %s message with its error code and reason', async (status, to, code, reason) => {
     const sent = await sendAndWait({ to }, status);
     const res = await server.api(`${LOGS}/${sent.id}`);

@@ -37,7 +37,42 @@ describe('operations endpoints', () => {
     expect(text).toMatch(/switchboard_dispatch_latency_seconds_count [1-9]/);
     expect(text).toMatch(/switchboard_webhooks_pending \d+/);
     expect(text).toMatch(/switchboard_carrier_submissions_total\{carrier="simulator",outcome="accepted"\} [1-9]/);
-    expect(text).toMatch(/switchboard_process_resident_memory_bytes \d+/);
+    // Process metrics under their standard, unprefixed names.
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^# TYPE process_cpu_seconds_total counter$/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(text).not.toMatch(/switchboard_process_/);
+  });
+
+  it('follows Prometheus naming: counters end in _total and are typed counter, durations are histograms in seconds', async () => {
+    const text = (await server.api('/metrics', { auth: null })).text;
+    const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+    expect(types.get('switchboard_carrier_events_total')).toBe('counter');
+    expect(types.has('switchboard_carrier_events')).toBe(false);
+    // Ours only: prom-client's standard runtime gauges include nodejs_active_handles_total.
+    const ours = [...types].filter(([name]) => name.startsWith('switchboard_'));
+    expect(ours.length).toBeGreaterThan(20);
+    for (const [name, type] of ours) {
+      if (type === 'counter') expect(name).toMatch(/_total$/);
+      if (name.endsWith('_total')) expect(type).toBe('counter');
+      if (type === 'histogram') expect(name).toMatch(/_seconds$/);
+    }
+  });
+
+  it('times HTTP requests per route pattern and status code, not per URL', async () => {
+    const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: '+15557650002', body: 'timed' } });
+    expect(sent.status).toBe(201);
+    expect((await server.api(`/api/messaging/logs/${sent.body.id}`)).status).toBe(200);
+    expect((await server.api('/api/messaging/logs/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    await server.api('/no/such/route', { auth: null });
+    const text = (await server.api('/metrics', { auth: null })).text;
+    const count = (labels: string) => Number(new RegExp(`^switchboard_http_request_duration_seconds_count\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    expect(count('method="POST",route="/api/messaging/messages",status_code="201"')).toBeGreaterThanOrEqual(1);
+    expect(count('method="GET",route="/api/messaging/logs/:id",status_code="200"')).toBeGreaterThanOrEqual(1);
+    expect(count('method="GET",route="/api/messaging/logs/:id",status_code="404"')).toBeGreaterThanOrEqual(1);
+    expect(count('method="GET",route="unmatched",status_code="404"')).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/^switchboard_http_request_duration_seconds_bucket\{le="0\.005",method="POST",route="\/api\/messaging\/messages",status_code="201"\} \d+$/m);
+    expect(text).not.toContain(sent.body.id);
   });
 
   it('answers unknown routes with a JSON 404', async () => {

@@ -41,6 +41,7 @@ const PHONE_NUMBER_KEYS = [
   'message_laml_application_id',
   'message_relay_topic',
   'message_relay_context',
+  'messages_per_second',
 ].sort();
 
 let counter = 0;
@@ -96,6 +97,7 @@ describe('registering a number (POST)', () => {
       message_laml_application_id: null,
       message_relay_topic: null,
       message_relay_context: null,
+      messages_per_second: null,
     });
     expect(n.updated_at).toBe(n.created_at);
   });
@@ -280,6 +282,8 @@ describe('reading, updating and releasing a number', () => {
     ['message_relay_topic', 'office', 'office'],
     ['message_relay_context', 'support', 'support'],
     ['messaging_handler_resource_id', 'b2c3d4e5-f6a7-8901-bcde-f12345678901', 'b2c3d4e5-f6a7-8901-bcde-f12345678901'],
+    ['messages_per_second', 2.5, 2.5],
+    ['messages_per_second', 0, 0],
   ])('PUT changes only %s (to %j)', async (field, value, shown) => {
     const n = await register({ number: freshNumber('+1555333'), name: 'Before' });
     const res = await server.api(`${NUMS}/${n.id}`, { method: 'PUT', body: { [field]: value } });

@@ -205,7 +205,7 @@ describe('messaging.send', () => {
 
   it('sends state events to the sender even when it does not listen to the context', async () => {
     const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
-    const res = await relay.call('messaging.send', { to_number: '+15005550001', from_number: NUMBERS[0], body: 'Unreachable', context: 'elsewhere' });
+    const res = await relay.call('messaging.send', { to_number: '+12015550101', from_number: NUMBERS[0], body: 'Unreachable', context: 'elsewhere' });
     const states = await relay.waitForEvents('messaging.state', (p) => p.message_id === res.result.message_id, 4);
     expect(states.map((s) => s.message_state)).toEqual(['queued', 'initiated', 'sent', 'undelivered']);
     expect(states[3]).toMatchObject({ reason: 'unreachable_destination_handset', context: 'elsewhere' });

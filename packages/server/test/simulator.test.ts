@@ -66,9 +66,9 @@ async function metric(name: string, labels: Record<string, string>): Promise<num
 
 describe('magic numbers', () => {
   it.each([
-    ['+15005550001', '30003', /unreachable/i],
-    ['+15005550002', '30005', /unknown/i],
-    ['+15005550003', '30004', /block/i],
+    ['+12015550101', '30003', /unreachable/i],
+    ['+12015550102', '30005', /unknown/i],
+    ['+12015550103', '30004', /block/i],
   ])('%s is handed over, then undelivered with %s', async (to, code, reason) => {
     const m = await send({ to });
     const events = await timelineEndingIn(m.id, 'undelivered');
@@ -82,8 +82,8 @@ describe('magic numbers', () => {
   });
 
   it.each([
-    ['+15005550004', '30006', /rout/i],
-    ['+15005550005', '30007', /filter/i],
+    ['+12015550104', '30006', /rout/i],
+    ['+12015550105', '30007', /filter/i],
   ])('%s is refused at submission: failed with %s and never sent', async (to, code, reason) => {
     const m = await send({ to });
     const events = await timelineEndingIn(m.id, 'failed');
@@ -94,8 +94,8 @@ describe('magic numbers', () => {
     expect(await handsetCopy(m.id)).toBe(false);
   });
 
-  it('+15005550006 is delivered only after the delayed-receipt delay (200 ms here)', async () => {
-    const m = await send({ to: '+15005550006' });
+  it('+12015550106 is delivered only after the delayed-receipt delay (200 ms here)', async () => {
+    const m = await send({ to: '+12015550106' });
     const events = await timelineEndingIn(m.id, 'delivered');
     expect(events.map((e) => e.status)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
     const sent = events[2]!.at;
@@ -104,8 +104,8 @@ describe('magic numbers', () => {
     expect(events[3]!.errorCode).toBeNull();
   });
 
-  it('+15005550007 reaches the handset but no receipt ever comes: it stays sent', async () => {
-    const m = await send({ to: '+15005550007', body: 'no receipt please' });
+  it('+12015550107 reaches the handset but no receipt ever comes: it stays sent', async () => {
+    const m = await send({ to: '+12015550107', body: 'no receipt please' });
     // Receipts are decided when the handset receives the message; once it is there, none is coming.
     await eventually(async () => ((await handsetCopy(m.id)) ? true : undefined));
     // A message sent afterwards is delivered: a receipt for the first, had one been coming, would be in by then.
@@ -116,9 +116,9 @@ describe('magic numbers', () => {
     expect((await server.api(`/api/messaging/logs/${m.id}`)).body).toMatchObject({ status: 'sent', error_code: null });
   });
 
-  it('+15005550008 is throttled twice by the carrier, then delivered', async () => {
+  it('+12015550108 is throttled twice by the carrier, then delivered', async () => {
     const throttledBefore = await metric('switchboard_carrier_submissions_total', { carrier: 'simulator', outcome: 'throttled' });
-    const m = await send({ to: '+15005550008' });
+    const m = await send({ to: '+12015550108' });
     const events = await timelineEndingIn(m.id, 'delivered');
     expect(events.map((e) => e.status)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
     expect(await metric('switchboard_carrier_submissions_total', { carrier: 'simulator', outcome: 'throttled' })).toBe(throttledBefore + 2);
@@ -126,54 +126,54 @@ describe('magic numbers', () => {
     expect(events[2]!.at - events[1]!.at).toBeGreaterThanOrEqual(90);
   });
 
-  it('+15005550009 fails transiently twice, then is delivered', async () => {
+  it('+12015550109 fails transiently twice, then is delivered', async () => {
     const transientBefore = await metric('switchboard_carrier_submissions_total', { carrier: 'simulator', outcome: 'transient' });
-    const m = await send({ to: '+15005550009' });
+    const m = await send({ to: '+12015550109' });
     const events = await timelineEndingIn(m.id, 'delivered', 10_000);
     expect(events.map((e) => e.status)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
     expect(await metric('switchboard_carrier_submissions_total', { carrier: 'simulator', outcome: 'transient' })).toBe(transientBefore + 2);
   });
 
   it('the timeline of a message throttled twice shows the retries it took', async () => {
-    const m = await send({ to: '+15005550008' });
+    const m = await send({ to: '+12015550108' });
     const events = await timelineEndingIn(m.id, 'delivered');
     expect(JSON.stringify(events.map((e) => e.detail))).toMatch(/throttl|"attempt":3/);
   });
 });
 
 describe('MMS', () => {
-  it('stop at sent by default (real networks give no MMS receipts), with the handset holding the media', async () => {
+  it('are delivered by default (simulator.mmsReceipts), with the handset holding the media', async () => {
     const media = ['https://example.com/a.png', 'https://example.com/b.jpg'];
     const m = await send({ to: '+15557660010', body: 'look', media });
     expect(m.kind).toBe('mms');
-    await eventually(async () => ((await handsetCopy(m.id)) ? true : undefined));
-    expect((await timeline(m.id)).map((e) => e.status)).toEqual(['queued', 'initiated', 'sent']);
+    const events = await timelineEndingIn(m.id, 'delivered');
+    expect(events.map((e) => e.status)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
     const inbox = await server.api(`${INBOX}?to=${encodeURIComponent('+15557660010')}`);
     expect(inbox.body.data[0]).toMatchObject({ message_id: m.id, media, body: 'look', segments: 1 });
   });
 
-  it('are delivered when MMS receipts are switched on', async () => {
-    const on = await server.api(SETTINGS, { method: 'PUT', body: { mms_receipts: true } });
-    expect(on.status).toBe(200);
-    expect(on.body.mms_receipts).toBe(true);
+  it('stop at sent when MMS receipts are switched off, as on real networks', async () => {
+    const off = await server.api(SETTINGS, { method: 'PUT', body: { mms_receipts: false } });
+    expect(off.status).toBe(200);
+    expect(off.body.mms_receipts).toBe(false);
     try {
       const m = await send({ to: '+15557660011', send_as_mms: true });
-      const events = await timelineEndingIn(m.id, 'delivered');
-      expect(events.map((e) => e.status)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+      await eventually(async () => ((await handsetCopy(m.id)) ? true : undefined));
+      expect((await timeline(m.id)).map((e) => e.status)).toEqual(['queued', 'initiated', 'sent']);
     } finally {
-      await server.api(SETTINGS, { method: 'PUT', body: { mms_receipts: false } });
+      await server.api(SETTINGS, { method: 'PUT', body: { mms_receipts: null } });
     }
   });
 
-  it('are delivered on a server configured with simulatorMmsReceipts', async () => {
-    const withReceipts = await startTestServer({ simulatorMmsReceipts: true });
+  it('stop at sent on a server configured with simulatorMmsReceipts: false', async () => {
+    const withoutReceipts = await startTestServer({ simulatorMmsReceipts: false });
     try {
-      const res = await withReceipts.api(SEND, { body: { from: FROM, to: '+15557660012', media: ['https://example.com/c.png'] } });
+      const res = await withoutReceipts.api(SEND, { body: { from: FROM, to: '+15557660012', media: ['https://example.com/c.png'] } });
       expect(res.status).toBe(201);
-      await waitForStatus(withReceipts, res.body.id);
-      expect((await withReceipts.api(SETTINGS)).body.mms_receipts).toBe(true);
+      await waitForStatus(withoutReceipts, res.body.id, 'sent');
+      expect((await withoutReceipts.api(SETTINGS)).body.mms_receipts).toBe(false);
     } finally {
-      await withReceipts.stop();
+      await withoutReceipts.stop();
     }
   });
 });
@@ -248,7 +248,7 @@ describe('the handset inbox API', () => {
     expect(res.status).toBe(200);
     expect(res.body.data.map((h: any) => h.message_id)).toEqual([ids.alice2, ids.bob, ids.alice1]);
     const first = res.body.data[0];
-    expect(Object.keys(first).sort()).toEqual(['body', 'from', 'id', 'media', 'message_id', 'received_at', 'segments', 'to']);
+    expect(Object.keys(first).sort()).toEqual(['body', 'code', 'from', 'id', 'media', 'message_id', 'received_at', 'segments', 'to']);
     expect(first).toMatchObject({ from: number, to: '+15557670001', body: 'Your CODE expires soon', media: [], segments: 1 });
     expect(first.id).toEqual(expect.any(Number));
     expect(first.received_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
@@ -440,9 +440,9 @@ describe('the simulator settings API', () => {
   it('shows delays, receipts, rules and the magic numbers', async () => {
     const res = await server.api(SETTINGS);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ delay_ms: 0, delayed_receipt_ms: 200, mms_receipts: false, rules: [] });
-    expect(res.body.magic_numbers.map((m: any) => m.prefix)).toEqual(Array.from({ length: 9 }, (_, i) => `+1500555000${i + 1}`));
-    expect(res.body.magic_numbers[0]).toMatchObject({ prefix: '+15005550001', outcome: 'undelivered', error: 30003, description: expect.stringContaining('30003') });
+    expect(res.body).toMatchObject({ delay_ms: 0, delayed_receipt_ms: 200, mms_receipts: true, rules: [] });
+    expect(res.body.magic_numbers.map((m: any) => m.prefix)).toEqual(Array.from({ length: 9 }, (_, i) => `+1201555010${i + 1}`));
+    expect(res.body.magic_numbers[0]).toMatchObject({ prefix: '+12015550101', outcome: 'undelivered', error: 30003, description: expect.stringContaining('30003') });
   });
 
   it('can be read with the messaging scope but changed only with management', async () => {
@@ -457,7 +457,7 @@ describe('the simulator settings API', () => {
   it('applies new delays to the next messages', async () => {
     const put = await server.api(SETTINGS, { method: 'PUT', body: { delay_ms: 250 } });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ delay_ms: 250, delayed_receipt_ms: 200, mms_receipts: false });
+    expect(put.body).toMatchObject({ delay_ms: 250, delayed_receipt_ms: 200, mms_receipts: true });
     try {
       const m = await send({ to: '+15557690001' });
       const events = await timelineEndingIn(m.id, 'delivered');
@@ -472,7 +472,7 @@ describe('the simulator settings API', () => {
   it('applies a new delayed-receipt delay to the delayed-receipt number', async () => {
     await server.api(SETTINGS, { method: 'PUT', body: { delayed_receipt_ms: 400 } });
     try {
-      const m = await send({ to: '+15005550006' });
+      const m = await send({ to: '+12015550106' });
       const events = await timelineEndingIn(m.id, 'delivered');
       expect(events[3]!.at - events[2]!.at).toBeGreaterThanOrEqual(390);
     } finally {
@@ -487,7 +487,7 @@ describe('the simulator settings API', () => {
         rules: [
           { prefix: '+1777', outcome: 'undelivered', error: 30005, description: 'unknown handsets' },
           { prefix: '+17775', outcome: 'failed', error: 30007 },
-          { prefix: '+15005550001', outcome: 'delivered' },
+          { prefix: '+12015550101', outcome: 'delivered' },
         ],
       },
     });
@@ -495,12 +495,12 @@ describe('the simulator settings API', () => {
     expect(put.body.rules).toEqual([
       { prefix: '+1777', outcome: 'undelivered', error: 30005, description: 'unknown handsets' },
       { prefix: '+17775', outcome: 'failed', error: 30007 },
-      { prefix: '+15005550001', outcome: 'delivered' },
+      { prefix: '+12015550101', outcome: 'delivered' },
     ]);
     try {
       const a = await send({ to: '+17771234567' });
       const b = await send({ to: '+17775551234' });
-      const c = await send({ to: '+15005550001' });
+      const c = await send({ to: '+12015550101' });
       expect((await timelineEndingIn(a.id, 'undelivered')).at(-1)).toMatchObject({ errorCode: '30005' });
       expect((await timelineEndingIn(b.id, 'failed')).map((e) => e.status)).toEqual(['queued', 'initiated', 'failed']);
       expect((await timeline(b.id)).at(-1)).toMatchObject({ errorCode: '30007' });

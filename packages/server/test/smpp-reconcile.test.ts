@@ -52,7 +52,7 @@ beforeAll(async () => {
         smpp: {
           connectors: [connectorConfig('smsc', port), connectorConfig('quiet', port, { registeredDelivery: 'none' })],
           routes: [
-            { prefix: '+1500555', connector: 'smsc' },
+            { prefix: '+120155501', connector: 'smsc' },
             { prefix: '+44', connector: 'quiet' },
           ],
         },
@@ -74,7 +74,7 @@ const events = (id: string) => server.store.events.listForMessage(PROJECT_ID, id
 describe('receipt reconciliation over SMPP (query_sm)', () => {
   it('resolves a message whose receipt the SMSC never sends: query_sm finds it delivered', async () => {
     const queries0 = connector.status().counters.queries!;
-    const id = await send('+15005550007', 'no receipt will come for this one');
+    const id = await send('+12015550107', 'no receipt will come for this one');
     expect(await final(id)).toMatchObject({ status: 'delivered' });
     const timeline = await events(id);
     expect(timeline.map((e) => e.status)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
@@ -86,7 +86,7 @@ describe('receipt reconciliation over SMPP (query_sm)', () => {
 
   it('asks about every part of a long message', async () => {
     const queries0 = connector.status().counters.queries!;
-    const id = await send('+15005550007', 'A long text without receipts, split into parts that each get their own query_sm. '.repeat(3));
+    const id = await send('+12015550107', 'A long text without receipts, split into parts that each get their own query_sm. '.repeat(3));
     expect(await final(id)).toMatchObject({ status: 'delivered' });
     const parts = await server.store.carrierParts.listForMessage(PROJECT_ID, id);
     expect(parts.length).toBeGreaterThan(1);
@@ -112,7 +112,7 @@ describe('receipt reconciliation over SMPP (query_sm)', () => {
 
   it('ends a message nobody can resolve undelivered 30008 at the deadline (the SMSC went away)', async () => {
     const smsc = server.smsc!;
-    const id = await send('+15005550007', 'sent just before the SMSC went away');
+    const id = await send('+12015550107', 'sent just before the SMSC went away');
     await eventually(async () => ((await server.store.messages.get(PROJECT_ID, id))?.status === 'sent' ? true : undefined), 5000, 'sent');
     smsc.setBehaviour({ refuseBinds: true });
     smsc.dropBinds();

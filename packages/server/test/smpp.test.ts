@@ -37,7 +37,7 @@ beforeAll(async () => {
           ],
           routes: [
             { prefix: '+44', connector: 'smsc' },
-            { prefix: '+1500555', connector: 'smsc' },
+            { prefix: '+120155501', connector: 'smsc' },
           ],
         },
       },
@@ -99,10 +99,10 @@ describe('an SMPP connector against the simulator SMSC', () => {
   });
 
   it('reports failures with their catalogue codes: at submission and by receipt', async () => {
-    const undelivered = await send('+15005550001', 'unreachable');
-    const unknown = await send('+15005550002', 'unknown handset');
-    const rejected = await send('+15005550004', 'landline');
-    const filtered = await send('+15005550005', 'filtered');
+    const undelivered = await send('+12015550101', 'unreachable');
+    const unknown = await send('+12015550102', 'unknown handset');
+    const rejected = await send('+12015550104', 'landline');
+    const filtered = await send('+12015550105', 'filtered');
     expect(await final(undelivered)).toMatchObject({ status: 'undelivered', error_code: '30003' });
     expect(await final(unknown)).toMatchObject({ status: 'undelivered', error_code: '30005' });
     expect(await final(rejected)).toMatchObject({ status: 'failed', error_code: '30006' });
@@ -112,8 +112,8 @@ describe('an SMPP connector against the simulator SMSC', () => {
   });
 
   it('retries throttled and transient SMSC answers until the message goes through', async () => {
-    const throttled = await send('+15005550008', 'throttled twice');
-    const transient = await send('+15005550009', 'transient twice');
+    const throttled = await send('+12015550108', 'throttled twice');
+    const transient = await send('+12015550109', 'transient twice');
     expect((await final(throttled)).status).toBe('delivered');
     expect((await final(transient)).status).toBe('delivered');
     const c = connector.status().counters;
@@ -200,12 +200,12 @@ describe('an SMPP connector against the simulator SMSC', () => {
     const r = await server.api('/api/ops/carriers');
     expect(r.status).toBe(200);
     const smsc = r.body.data.find((c: any) => c.id === 'smsc');
-    expect(smsc).toMatchObject({ kind: 'smpp', state: 'up', routes: ['+44', '+1500555'], links: [expect.objectContaining({ id: 'transceiver-1', state: 'bound', window_size: 10 })] });
+    expect(smsc).toMatchObject({ kind: 'smpp', state: 'up', routes: ['+44', '+120155501'], links: [expect.objectContaining({ id: 'transceiver-1', state: 'bound', window_size: 10 })] });
     expect(smsc.counters.accepted).toBeGreaterThan(0);
     expect(r.body.data.find((c: any) => c.id === 'simulator')).toMatchObject({ default_route: true });
     const metrics = await fetch(`${server.url}/metrics`).then((x) => x.text());
     expect(metrics).toMatch(/switchboard_carrier_link_up\{carrier="smsc",link="transceiver-1",mode="transceiver"\} 1/);
-    expect(metrics).toMatch(/switchboard_carrier_events\{carrier="smsc",event="accepted"\} \d+/);
+    expect(metrics).toMatch(/switchboard_carrier_events_total\{carrier="smsc",event="accepted"\} \d+/);
     const control = await server.api('/api/simulator/smsc');
     expect(control.status).toBe(200);
     expect(control.body.binds).toHaveLength(1);

@@ -22,7 +22,7 @@ import { RawRelay } from './helpers/raw-relay.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 /** The simulator's magic number whose receipt comes after `simulatorDelayedReceiptMs`. */
-const DELAYED_RECEIPT = '+15005550006';
+const DELAYED_RECEIPT = '+12015550106';
 const LONG_BODY = 'x'.repeat(1600);
 /** Long enough to fill the disk and try every surface before the receipts come. */
 const RECEIPT_DELAY_MS = 5000;

@@ -69,16 +69,16 @@ describe('simulator settings are per project', () => {
   });
 
   it("B's delays are B's: A and the operator keep the server's defaults", async () => {
-    const put = await server.api(SETTINGS, { method: 'PUT', auth: b.auth, body: { delay_ms: 5000, delayed_receipt_ms: 9000, mms_receipts: true } });
+    const put = await server.api(SETTINGS, { method: 'PUT', auth: b.auth, body: { delay_ms: 5000, delayed_receipt_ms: 9000, mms_receipts: false } });
     expect(put.status, put.text).toBe(200);
     try {
-      expect(put.body).toMatchObject({ delay_ms: 5000, delayed_receipt_ms: 9000, mms_receipts: true });
+      expect(put.body).toMatchObject({ delay_ms: 5000, delayed_receipt_ms: 9000, mms_receipts: false });
       for (const auth of [a.auth, server.auth]) {
-        expect((await server.api(SETTINGS, { auth })).body).toMatchObject({ delay_ms: 0, delayed_receipt_ms: 200, mms_receipts: false, rules: [] });
+        expect((await server.api(SETTINGS, { auth })).body).toMatchObject({ delay_ms: 0, delayed_receipt_ms: 200, mms_receipts: true, rules: [] });
       }
       expect(await finalStatus(a, await send(a, A_NUMBER, '+15557700003'))).toMatchObject({ status: 'delivered' });
     } finally {
-      await server.api(SETTINGS, { method: 'PUT', auth: b.auth, body: { delay_ms: 0, delayed_receipt_ms: 200, mms_receipts: false } });
+      await server.api(SETTINGS, { method: 'PUT', auth: b.auth, body: { delay_ms: 0, delayed_receipt_ms: 200, mms_receipts: null } });
     }
   });
 

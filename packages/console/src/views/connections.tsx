@@ -2,8 +2,8 @@
 import type { ConsoleConnections, ConsoleOutbox, ConsoleOutboxRedrive, ConsoleWebhookDelivery } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, query } from '../api';
-import { Attempts, Card, ErrorBox, Field, fieldError, StatusBadge } from '../components';
-import { precise, when } from '../format';
+import { Attempts, Card, ErrorBox, Field, fieldError, StatusBadge, Time } from '../components';
+import { webhookLabel } from '../format';
 import { href } from '../router';
 
 interface CarrierView {
@@ -18,6 +18,12 @@ interface CarrierView {
   throughput: number | null;
   throughput_limit: number | null;
   counters: Record<string, number>;
+}
+
+/** A delivery in words: "Status callback “delivered”". */
+function describe(d: ConsoleWebhookDelivery): string {
+  const l = webhookLabel(d);
+  return l.reports ? `${l.kind} “${l.reports}”` : l.kind;
 }
 
 /** Refresh every few seconds while the view is open. */
@@ -75,7 +81,9 @@ function Relay({ tick }: { tick: number }) {
                 <td class="mono small">{s.id}</td>
                 <td>{s.contexts.join(', ') || '—'}</td>
                 <td>{s.state}</td>
-                <td>{when(s.connected_since)}</td>
+                <td>
+                  <Time iso={s.connected_since} />
+                </td>
                 <td>{s.events_sent ?? '—'}</td>
                 <td>{s.events_unacked ?? '—'}</td>
               </tr>
@@ -130,7 +138,9 @@ function Carriers({ tick }: { tick: number }) {
                     <td>
                       {l.window_used}/{l.window_size}
                     </td>
-                    <td>{when(l.bound_since)}</td>
+                    <td>
+                      <Time iso={l.bound_since} />
+                    </td>
                     <td>{l.last_error ?? ''}</td>
                   </tr>
                 ))}
@@ -151,9 +161,9 @@ function Outbox({ tick }: { tick: number }) {
   useEffect(() => {
     api<ConsoleOutbox>(`/api/console/outbox${query({ status, limit: 50 })}`).then((d) => (setData(d), setError(null)), setError);
   }, [tick, status, own]);
-  const retry = async (d: ConsoleWebhookDelivery) => {
+  const act = async (d: ConsoleWebhookDelivery, action: 'retry' | 'replay') => {
     try {
-      await api(`/api/console/outbox/${d.id}/retry`, { method: 'POST' });
+      await api(`/api/console/outbox/${d.id}/${action}`, { method: 'POST' });
       setOwn((x) => x + 1);
     } catch (err) {
       setError(err);
@@ -171,7 +181,7 @@ function Outbox({ tick }: { tick: number }) {
             ['failed', `Failed${c ? ` (${c.failed})` : ''}`],
             ['delivered', `Delivered${c ? ` (${c.delivered})` : ''}`],
           ].map(([k, label]) => (
-            <button key={k} class={status === k ? 'active' : ''} onClick={() => setStatus(k!)}>
+            <button key={k} class={status === k ? 'active' : ''} aria-pressed={status === k} onClick={() => setStatus(k!)}>
               {label}
             </button>
           ))}
@@ -180,9 +190,13 @@ function Outbox({ tick }: { tick: number }) {
     >
       <ErrorBox error={error} />
       <Redrive onDone={() => setOwn((x) => x + 1)} />
-      {data && data.data.length === 0 ? <div class="muted">Nothing here.</div> : null}
+      {data && data.data.length === 0 ? (
+        <div class="muted" data-empty>
+          {status ? `No ${status} deliveries.` : 'No webhook was sent yet: give a message a status callback URL, or a number a cXML webhook, and its deliveries show here.'}
+        </div>
+      ) : null}
       {data && data.data.length ? (
-        <table class="list" data-list="outbox">
+        <table class="list" data-list="outbox" aria-label="Webhook deliveries, newest first">
           <thead>
             <tr>
               <th>Created</th>
@@ -198,9 +212,11 @@ function Outbox({ tick }: { tick: number }) {
           <tbody>
             {data.data.map((d) => (
               <tr key={d.id} data-webhook-id={d.id} data-status={d.status}>
-                <td>{when(d.created_at)}</td>
-                <td>{d.message_id ? <a href={href(['messages', d.message_id])}>{d.kind}</a> : d.kind}</td>
-                <td class="mono small">{d.url}</td>
+                <td>
+                  <Time iso={d.created_at} />
+                </td>
+                <td>{d.message_id ? <a href={href(['messages', d.message_id])}>{describe(d)}</a> : describe(d)}</td>
+                <td class="mono small wide">{d.url}</td>
                 <td>
                   <StatusBadge status={d.status} />
                 </td>
@@ -208,11 +224,15 @@ function Outbox({ tick }: { tick: number }) {
                   <Attempts d={d} />
                 </td>
                 <td>{d.last_status_code ?? d.last_error ?? '—'}</td>
-                <td>{d.next_attempt_at ? precise(d.next_attempt_at) : '—'}</td>
+                <td>{d.next_attempt_at && d.status === 'pending' ? <Time iso={d.next_attempt_at} /> : '—'}</td>
                 <td>
                   {d.status !== 'delivered' ? (
-                    <button class="small" onClick={() => void retry(d)} data-action="retry-webhook">
+                    <button class="small" onClick={() => void act(d, 'retry')} data-action="retry-webhook" aria-label={`Retry ${describe(d)} #${d.id} now`}>
                       Retry now
+                    </button>
+                  ) : d.kind === 'status_callback' ? (
+                    <button class="small" onClick={() => void act(d, 'replay')} data-action="replay-webhook" aria-label={`Replay ${describe(d)} #${d.id}`} title="Send this callback again, as a new delivery">
+                      Replay
                     </button>
                   ) : null}
                 </td>
@@ -253,7 +273,7 @@ function Redrive({ onDone }: { onDone: () => void }) {
       <Field label="Re-drive failed deliveries to" error={fieldError(error, match)}>
         <input name="redrive_url" placeholder="https://example.com/hooks (empty: every URL)" value={url} onInput={(e) => setUrl(e.currentTarget.value)} />
       </Field>
-      <select name="redrive_match" value={match} onChange={(e) => setMatch(e.currentTarget.value as 'url_prefix' | 'url')}>
+      <select name="redrive_match" aria-label="How the URL matches" value={match} onChange={(e) => setMatch(e.currentTarget.value as 'url_prefix' | 'url')}>
         <option value="url_prefix">URL starts with</option>
         <option value="url">exact URL</option>
       </select>

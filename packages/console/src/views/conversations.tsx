@@ -5,9 +5,9 @@
 import { analyzeBody, nonGsmCharacters, type ConsoleConversation, type ConsoleMessageSummary, type ConsolePage, type ConsoleSession } from '@switchboard/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, query } from '../api';
-import { Empty, ErrorBox, Field, StatusBadge, fieldError } from '../components';
+import { Empty, ErrorBox, Field, StatusBadge, Time, fieldError } from '../components';
 import { useFeed } from '../feed';
-import { codePoint, sides, when } from '../format';
+import { codePoint, sides } from '../format';
 import { usePagedList } from '../paged';
 import { href, navigate } from '../router';
 
@@ -44,17 +44,20 @@ export function Conversations({ session, ours, other }: { session: ConsoleSessio
   );
 
   return (
-    <div class="view conversations">
-      <div class="threads">
-        <NewConversation session={session} />
-        <select value={filterOurs} onChange={(e) => setFilterOurs(e.currentTarget.value)} aria-label="Our number">
-          <option value="">All our numbers</option>
-          {session.numbers.map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
+    <div class={`view conversations${ours && other ? ' has-thread' : ''}`}>
+      <div class="threads" aria-label="Conversations" role="region">
+        <h1 class="sr-only">Conversations</h1>
+        {session.numbers.length ? <NewConversation session={session} /> : <NoNumbers />}
+        {session.numbers.length > 1 ? (
+          <select value={filterOurs} onChange={(e) => setFilterOurs(e.currentTarget.value)} aria-label="Show conversations of our number">
+            <option value="">All our numbers</option>
+            {session.numbers.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        ) : null}
         <ErrorBox error={error} />
         <ul class="thread-list" data-list="threads">
           {threads.map((t) => (
@@ -62,7 +65,9 @@ export function Conversations({ session, ours, other }: { session: ConsoleSessio
               <a href={href(['conversations', t.ours, t.other])}>
                 <div class="thread-top">
                   <strong class="mono">{t.other}</strong>
-                  <span class="muted small">{when(t.last.created_at)}</span>
+                  <span class="muted small">
+                    <Time iso={t.last.created_at} />
+                  </span>
                 </div>
                 <div class="muted small">via {t.ours}</div>
                 <div class="thread-last">
@@ -73,14 +78,29 @@ export function Conversations({ session, ours, other }: { session: ConsoleSessio
             </li>
           ))}
         </ul>
-        {threads.length === 0 ? <Empty>No conversations yet.</Empty> : null}
+        {threads.length === 0 && session.numbers.length ? <Empty>No conversations yet: start one above.</Empty> : null}
         {next ? (
           <button class="more" onClick={() => void loadOlder()}>
             Load older
           </button>
         ) : null}
       </div>
-      <div class="thread">{ours && other ? <Thread session={session} ours={ours} other={other} /> : <Empty>Pick a conversation, or start a new one.</Empty>}</div>
+      <div class="thread">{ours && other ? <Thread session={session} ours={ours} other={other} /> : <Empty>{session.numbers.length ? 'Pick a conversation, or start a new one.' : 'Add a phone number to start a conversation.'}</Empty>}</div>
+    </div>
+  );
+}
+
+/** An empty project's "New message": there is nothing to send from until it has a number. */
+function NoNumbers() {
+  return (
+    <div class="empty no-numbers" role="status" data-empty="no-numbers">
+      <strong>This project has no phone number yet.</strong>
+      <p>
+        Messages are sent from one of the project’s numbers. <a href={href(['numbers'])}>Add a number</a> — with the simulator any E.164 number works, e.g. <code>+15551230003</code> — or through the API:
+      </p>
+      <pre class="json">{`curl -u "$PROJECT_ID:$API_TOKEN" -H 'Content-Type: application/json' \\
+  -d '{"number": "+15551230003"}' \\
+  ${location.origin}/api/relay/rest/phone_numbers`}</pre>
     </div>
   );
 }
@@ -97,8 +117,10 @@ function NewConversation({ session }: { session: ConsoleSession }) {
         if (from && to.trim()) navigate(href(['conversations', from, to.trim()]));
       }}
     >
-      <div class="label">New conversation from</div>
-      <select value={from} onChange={(e) => setFrom(e.currentTarget.value)} aria-label="From">
+      <div class="label" id="new-conversation-label">
+        New conversation from
+      </div>
+      <select value={from} onChange={(e) => setFrom(e.currentTarget.value)} aria-label="New conversation from">
         {session.numbers.map((n) => (
           <option key={n} value={n}>
             {n}
@@ -106,7 +128,7 @@ function NewConversation({ session }: { session: ConsoleSession }) {
         ))}
       </select>
       <div class="row">
-        <input placeholder="to +15557654321" value={to} onInput={(e) => setTo(e.currentTarget.value)} name="to" />
+        <input placeholder="to +15557654321" aria-label="To (E.164 number)" type="tel" value={to} onInput={(e) => setTo(e.currentTarget.value)} name="to" />
         <button type="submit">Open</button>
       </div>
     </form>
@@ -174,7 +196,11 @@ function Thread({ session, ours, other }: { session: ConsoleSession; ours: strin
   return (
     <div class="thread-inner" data-view="thread">
       <div class="thread-head">
-        <div>
+        <a class="back" href={href(['conversations'])} aria-label="Back to conversations">
+          ←
+        </a>
+        <div class="thread-title">
+          <h1 class="sr-only">Conversation with {other}</h1>
           <strong class="mono">{other}</strong> <span class="muted">with our number {ours}</span>
         </div>
         <a class="button small" href={href(['messages'], { number: other })}>
@@ -182,13 +208,13 @@ function Thread({ session, ours, other }: { session: ConsoleSession; ours: strin
         </a>
       </div>
       <ErrorBox error={error} />
-      <div class="bubbles" data-list="bubbles">
+      <div class="bubbles" data-list="bubbles" role="log" aria-label={`Messages with ${other}`}>
         {messages.map((m) => (
-          <a key={m.id} class={`bubble ${m.direction}`} href={href(['messages', m.id])} data-message-id={m.id} data-status={m.status}>
+          <a key={m.id} class={`bubble ${m.direction}`} href={href(['messages', m.id])} data-message-id={m.id} data-status={m.status} aria-label={`${m.direction === 'inbound' ? `From ${other}` : 'Sent'}: ${m.body || `${m.media_count} media`}, ${m.status}`}>
             <div class="bubble-body">{m.body || (m.media_count ? '' : '(empty)')}</div>
             {m.media_count ? <div class="small muted">+ {m.media_count} media</div> : null}
             <div class="bubble-meta">
-              {when(m.created_at)} {m.direction === 'outbound' ? <StatusBadge status={m.status} /> : null}
+              <Time iso={m.created_at} /> {m.direction === 'outbound' ? <StatusBadge status={m.status} /> : null}
               {m.error_code ? <span class="code"> {m.error_code}</span> : null}
             </div>
           </a>

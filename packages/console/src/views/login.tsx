@@ -32,7 +32,10 @@ export function Login({ devLogin, onLogin }: { devLogin: boolean; onLogin: (s: C
         }}
       >
         <h1>
-          <span class="logo">☎</span> Switchboard
+          <span class="logo" aria-hidden="true">
+            ☎
+          </span>{' '}
+          Switchboard
         </h1>
         <p class="muted">Log in with your project ID and an API token. The token is checked once and never stored in the browser.</p>
         {devLogin ? (

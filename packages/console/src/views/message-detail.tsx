@@ -6,10 +6,11 @@
 import type { ConsoleMessageDetail, ConsoleSegments, ConsoleWebhookDelivery } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
-import { Attempts, Card, ErrorBox, Json, StatusBadge } from '../components';
+import { Attempts, Card, ErrorBox, Json, StatusBadge, Time } from '../components';
 import { useFeed } from '../feed';
-import { SURFACES, codePoint, precise, sides } from '../format';
+import { SURFACES, codePoint, sides, webhookLabel } from '../format';
 import { href } from '../router';
+import { SmartEncodingHint } from './smart-encoding-hint';
 
 export function MessageDetail({ id }: { id: string }) {
   const [detail, setDetail] = useState<ConsoleMessageDetail | null>(null);
@@ -81,9 +82,13 @@ export function MessageDetail({ id }: { id: string }) {
             <dt>Surface</dt>
             <dd>{SURFACES[m.origin] ?? m.origin}</dd>
             <dt>Created</dt>
-            <dd>{precise(m.created_at)}</dd>
+            <dd>
+              <Time iso={m.created_at} exact />
+            </dd>
             <dt>Sent</dt>
-            <dd>{precise(m.sent_at)}</dd>
+            <dd>
+              <Time iso={m.sent_at} exact />
+            </dd>
             <dt>Price</dt>
             <dd data-field="price">{m.price === null ? 'not priced' : `${m.price} ${m.price_unit}`}{m.max_price ? ` (max ${m.max_price})` : ''}</dd>
             <dt>Carrier</dt>
@@ -112,12 +117,14 @@ export function MessageDetail({ id }: { id: string }) {
             ) : null}
             <dt>Validity</dt>
             <dd>
-              {m.validity_period} s (until {precise(m.expires_at)})
+              {m.validity_period} s (until <Time iso={m.expires_at} exact />)
             </dd>
             {m.redacted_at ? (
               <>
                 <dt>Redacted</dt>
-                <dd>{precise(m.redacted_at)}</dd>
+                <dd>
+              <Time iso={m.redacted_at} exact />
+            </dd>
               </>
             ) : null}
           </dl>
@@ -135,10 +142,13 @@ export function MessageDetail({ id }: { id: string }) {
           ) : null}
         </Card>
         <Card title="Timeline">
-          <ol class="timeline" data-list="timeline">
+          <ol class="timeline" data-list="timeline" aria-label="State changes, oldest first">
             {detail.events.map((e) => (
               <li key={e.id} data-status={e.status}>
-                <StatusBadge status={e.status} /> <span class="muted">{precise(e.at)}</span>
+                <StatusBadge status={e.status} />{' '}
+                <span class="muted">
+                  <Time iso={e.at} exact />
+                </span>
                 {e.error_code ? (
                   <div class="failure-line">
                     error {e.error_code}: {e.error_message}
@@ -152,7 +162,15 @@ export function MessageDetail({ id }: { id: string }) {
       </div>
       <Segments body={m.body} segments={detail.segments} redacted={!!m.redacted_at} />
       <Card title={`Webhooks (${detail.webhooks.length})`}>
-        {detail.webhooks.length === 0 ? <div class="muted">No webhook was sent for this message.</div> : detail.webhooks.map((w) => <Webhook key={w.id} w={w} onRetried={() => setTick((t) => t + 1)} />)}
+        {detail.webhooks.length === 0 ? (
+          <div class="muted">No webhook was sent for this message{m.status_callback ? ' yet' : ': it has no status callback URL, and its number no webhook'}.</div>
+        ) : (
+          <ol class="webhooks" data-list="webhooks" aria-label="Webhook deliveries, oldest first">
+            {detail.webhooks.map((w, i) => (
+              <Webhook key={w.id} w={w} n={i + 1} replayOf={replayOf(detail.webhooks, w)} onChanged={() => setTick((t) => t + 1)} />
+            ))}
+          </ol>
+        )}
       </Card>
     </div>
   );
@@ -193,6 +211,7 @@ function Segments({ body, segments: s, redacted }: { body: string; segments: Con
             </span>
           ))}
           {s.non_gsm.length > 20 ? <span class="muted"> and {s.non_gsm.length - 20} more</span> : null}
+          {redacted ? null : <SmartEncodingHint body={body} />}
           {s.segments_without_non_gsm !== null ? (
             <div>
               Without {s.non_gsm.length === 1 ? 'it' : 'them'} the body would be GSM-7: {s.segments_without_non_gsm} segment{s.segments_without_non_gsm === 1 ? '' : 's'}
@@ -214,63 +233,122 @@ function Segments({ body, segments: s, redacted }: { body: string; segments: Con
   );
 }
 
-function Webhook({ w, onRetried }: { w: ConsoleWebhookDelivery; onRetried: () => void }) {
+/** The earlier delivery `w` repeats (same kind, URL and body), when it is a replay or a duplicate. */
+function replayOf(all: ConsoleWebhookDelivery[], w: ConsoleWebhookDelivery): number | null {
+  const i = all.findIndex((d) => d.id !== w.id && d.id < w.id && d.kind === w.kind && d.url === w.url && d.body === w.body);
+  return i < 0 ? null : i + 1;
+}
+
+/**
+ * One webhook delivery as a labelled row — what it is (for a status callback: the status it
+ * reports), its state, attempts and last answer — opening onto its request and every attempt.
+ * Failed and waiting ones can be retried now; a delivered status callback can be replayed.
+ */
+function Webhook({ w, n, replayOf: repeats, onChanged }: { w: ConsoleWebhookDelivery; n: number; replayOf: number | null; onChanged: () => void }) {
   const [error, setError] = useState<unknown>(null);
-  const retry = async () => {
+  const [busy, setBusy] = useState(false);
+  const label = webhookLabel(w);
+  const call = async (action: 'retry' | 'replay') => {
     setError(null);
+    setBusy(true);
     try {
-      await api(`/api/console/outbox/${w.id}/retry`, { method: 'POST' });
-      onRetried();
+      await api(`/api/console/outbox/${w.id}/${action}`, { method: 'POST' });
+      onChanged();
     } catch (err) {
       setError(err);
+    } finally {
+      setBusy(false);
     }
   };
+  const attempts = w.attempt_log ?? [];
+  const last = attempts[attempts.length - 1];
+  const name = `${label.kind}${label.reports ? ` “${label.reports}”` : ''}`;
   return (
-    <div class="webhook" data-webhook-id={w.id} data-status={w.status}>
-      <div class="webhook-head">
-        <span class="badge">{w.kind}</span> <span class="mono">{w.method} {w.url}</span> <StatusBadge status={w.status} />{' '}
-        <span class="muted">
-          <Attempts d={w} /> attempts
-          {w.next_attempt_at ? ` · next ${precise(w.next_attempt_at)}` : ''}
+    <li class="webhook" data-webhook-id={w.id} data-status={w.status} data-reports={label.reports ?? undefined}>
+      <div class="webhook-row">
+        <span class="webhook-n muted">#{n}</span>
+        <span class="webhook-name" data-field="webhook-label">
+          <strong>{label.kind}</strong>
+          {label.reports ? (
+            <>
+              {' '}
+              reporting <StatusBadge status={label.reports} />
+            </>
+          ) : null}
+          {repeats ? <span class="muted small"> · same request as #{repeats}</span> : null}
         </span>
-        {w.status !== 'delivered' ? (
-          <button class="small" onClick={() => void retry()} data-action="retry-webhook">
-            Retry now
-          </button>
-        ) : null}
+        <span class="webhook-state">
+          <span class="muted small">delivery</span> <StatusBadge status={w.status} />{' '}
+          <span class="muted small">
+            <Attempts d={w} /> {w.attempts === 1 && !w.max_attempts ? 'attempt' : 'attempts'}
+            {last ? (
+              <>
+                {' '}
+                · {last.status_code ?? 'no answer'} · <Time iso={last.at} />
+              </>
+            ) : null}
+            {w.next_attempt_at && w.status === 'pending' ? (
+              <>
+                {' '}
+                · next <Time iso={w.next_attempt_at} />
+              </>
+            ) : null}
+          </span>
+        </span>
+        <span class="webhook-actions">
+          {w.status !== 'delivered' ? (
+            <button class="small" disabled={busy} onClick={() => void call('retry')} data-action="retry-webhook" aria-label={`Retry ${name} #${n} now`}>
+              Retry now
+            </button>
+          ) : w.kind === 'status_callback' ? (
+            <button class="small" disabled={busy} onClick={() => void call('replay')} data-action="replay-webhook" aria-label={`Replay ${name} #${n}`} title="Send this callback again, as a new delivery">
+              Replay
+            </button>
+          ) : null}
+        </span>
       </div>
       <ErrorBox error={error} />
-      <details>
-        <summary>Request body ({w.content_type ?? 'query string'}, signed {w.signature_scheme})</summary>
-        <Json value={w.body} />
-      </details>
-      <table class="list attempts" data-list="attempts">
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>At</th>
-            <th>Response</th>
-            <th>Time</th>
-            <th>Signature</th>
-            <th>Answer</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(w.attempt_log ?? []).map((a) => (
-            <tr key={a.attempt} data-attempt={a.attempt}>
-              <td>{a.attempt}</td>
-              <td>{precise(a.at)}</td>
-              <td class={a.status_code !== null && a.status_code < 300 ? 'ok' : 'bad'} data-field="status-code">
-                {a.status_code ?? a.error}
-              </td>
-              <td>{a.duration_ms} ms</td>
-              <td class="mono small">{a.signature}</td>
-              <td class="mono small">{a.response_excerpt ?? ''}</td>
+      <details open={w.status !== 'delivered'}>
+        <summary>
+          Request and attempts <span class="sr-only">of {name} #{n}</span>
+        </summary>
+        <div class="mono small webhook-url">
+          {w.method} {w.url}
+        </div>
+        <details>
+          <summary>Request body ({w.content_type ?? 'query string'}, signed {w.signature_scheme})</summary>
+          <Json value={w.body} />
+        </details>
+        <table class="list attempts" data-list="attempts" aria-label={`Attempts of ${name} #${n}`}>
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>At</th>
+              <th>Response</th>
+              <th>Time</th>
+              <th>Signature</th>
+              <th>Answer</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-      {(w.attempt_log ?? []).length === 0 ? <div class="muted small">No attempt yet.</div> : null}
-    </div>
+          </thead>
+          <tbody>
+            {attempts.map((a) => (
+              <tr key={a.attempt} data-attempt={a.attempt}>
+                <td>{a.attempt}</td>
+                <td>
+                  <Time iso={a.at} exact />
+                </td>
+                <td class={a.status_code !== null && a.status_code < 300 ? 'ok' : 'bad'} data-field="status-code">
+                  {a.status_code ?? a.error}
+                </td>
+                <td>{a.duration_ms} ms</td>
+                <td class="mono small">{a.signature}</td>
+                <td class="mono small wide">{a.response_excerpt ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {attempts.length === 0 ? <div class="muted small">No attempt yet.</div> : null}
+      </details>
+    </li>
   );
 }

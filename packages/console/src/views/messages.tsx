@@ -2,14 +2,17 @@
  * Every message of the project, newest first, updating live. Filters live in the URL; new messages
  * from the feed are added when they match them, changed ones are updated in place.
  */
-import { MESSAGE_STATUSES, type ConsoleMessageSummary } from '@switchboard/protocol';
+import { MESSAGE_STATUSES, type ConsoleMessageSummary, type ConsoleSession } from '@switchboard/protocol';
 import { Component } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { Empty, ErrorBox, StatusBadge, fieldError } from '../components';
+import { Empty, ErrorBox, StatusBadge, Time, fieldError } from '../components';
 import { useFeed } from '../feed';
-import { SURFACES, when } from '../format';
+import { SURFACES } from '../format';
 import { usePagedList } from '../paged';
 import { href, navigate } from '../router';
+
+/** How long typing pauses before the filters apply. */
+const TYPING_PAUSE_MS = 300;
 
 /** Rows kept on screen: live additions push the oldest out (they stay reachable through "Load older"). */
 const MAX_ROWS = 200;
@@ -59,14 +62,25 @@ class Row extends Component<{ m: ConsoleMessageSummary }> {
 }
 
 function RowCells({ m }: { m: ConsoleMessageSummary }) {
+  const open = href(['messages', m.id]);
   return (
-    <tr data-message-id={m.id} data-status={m.status} onClick={() => navigate(href(['messages', m.id]))}>
-      <td class="time">{when(m.created_at)}</td>
+    <tr data-message-id={m.id} data-status={m.status} onClick={(e) => !(e.target as Element).closest('a') && navigate(open)}>
+      <td class="time">
+        {/* The row's link: keyboard users reach each message with Tab and open it with Enter. */}
+        <a href={open} class="row-link" aria-label={`${m.direction === 'inbound' ? 'Inbound' : 'Outbound'} message from ${m.from} to ${m.to}, ${m.status}`}>
+          <Time iso={m.created_at} />
+        </a>
+      </td>
       <td class="dir" title={m.direction}>
         {m.direction === 'inbound' ? '↓ in' : '↑ out'}
       </td>
-      <td class="num">{m.from}</td>
-      <td class="num">{m.to}</td>
+      <td class="num from">{m.from}</td>
+      <td class="num to">
+        <span class="arrow" aria-hidden="true">
+          →{' '}
+        </span>
+        {m.to}
+      </td>
       <td class="body">
         {m.body || (m.media_count ? <em>{m.media_count} media</em> : <em class="muted">(empty)</em>)}
         {m.body && m.media_count ? <span class="muted"> · {m.media_count} media</span> : null}
@@ -75,15 +89,15 @@ function RowCells({ m }: { m: ConsoleMessageSummary }) {
         <StatusBadge status={m.status} />
         {m.error_code ? <span class="code"> {m.error_code}</span> : null}
       </td>
-      <td class="muted">{SURFACES[m.origin] ?? m.origin}</td>
-      <td class="muted" title={m.encoding}>
+      <td class="muted surface">{SURFACES[m.origin] ?? m.origin}</td>
+      <td class="muted seg" title={m.encoding}>
         {m.segments}
       </td>
     </tr>
   );
 }
 
-export function Messages({ query: routeQuery }: { query: URLSearchParams }) {
+export function Messages({ query: routeQuery, session }: { query: URLSearchParams; session: ConsoleSession }) {
   const filters = useMemo(() => filtersOf(routeQuery), [routeQuery.toString()]);
   const [draft, setDraft] = useState<Filters>(filters);
   const [reloadKey, setReloadKey] = useState(0);
@@ -93,7 +107,26 @@ export function Messages({ query: routeQuery }: { query: URLSearchParams }) {
   const rowsRef = useRef(rows);
   rowsRef.current = rows;
 
-  useEffect(() => setDraft(filters), [filters]);
+  // The URL changed under us (a link, back, Clear): show its filters. Not while our own typing is
+  // being applied, which would put back what the user has typed since.
+  const applied = useRef<string | null>(null);
+  useEffect(() => {
+    if (applied.current !== routeQuery.toString()) setDraft(filters);
+    applied.current = null;
+  }, [filters]);
+  const search = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    // "/" jumps to the search box, as on GitHub and in Gmail.
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target as HTMLElement;
+      if (t.closest('input, textarea, select, [contenteditable]')) return;
+      e.preventDefault();
+      search.current?.focus();
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
 
   useFeed(
     (batch) => {
@@ -123,14 +156,32 @@ export function Messages({ query: routeQuery }: { query: URLSearchParams }) {
     [],
   );
 
-  function apply(e: Event) {
-    e.preventDefault();
+  /** Put `f` in the URL without a history entry per keystroke; the list follows the URL. */
+  function applyNow(f: Filters) {
     const clean: Record<string, string | undefined> = {};
-    for (const k of KEYS) clean[k] = draft[k]?.trim() || undefined;
-    navigate(href(['messages'], clean));
+    for (const k of KEYS) clean[k] = f[k]?.trim() || undefined;
+    const to = href(['messages'], clean);
+    // Typing paused just as the user went elsewhere: stay there.
+    const path = location.hash.replace(/^#\/?/, '').split('?')[0]!.replace(/\/$/, '');
+    if (to === location.hash || (path !== '' && path !== 'messages')) return;
+    applied.current = to.split('?')[1] ?? '';
+    location.replace(to);
   }
 
-  const set = (k: keyof Filters) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) => setDraft({ ...draft, [k]: e.currentTarget.value });
+  // Search as you type: the filters apply once typing pauses.
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+  function change(next: Filters, immediate: boolean) {
+    setDraft(next);
+    if (timer.current) clearTimeout(timer.current);
+    if (immediate) applyNow(next);
+    else timer.current = setTimeout(() => applyNow(next), TYPING_PAUSE_MS);
+  }
+
+  const set = (k: keyof Filters, immediate = false) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) => change({ ...draft, [k]: e.currentTarget.value }, immediate);
+  const noNumbers = session.numbers.length === 0;
+  const activeFilters = KEYS.filter((k) => k !== 'q' && filters[k]).length;
+  const [moreFilters, setMoreFilters] = useState(false);
 
   return (
     <div class="view">
@@ -140,9 +191,24 @@ export function Messages({ query: routeQuery }: { query: URLSearchParams }) {
           New message
         </a>
       </div>
-      <form class="filters" onSubmit={apply} data-form="filters">
-        <input placeholder="Number (either side)" name="number" value={draft.number ?? ''} onInput={set('number')} class={fieldError(error, 'number') ? 'invalid' : ''} />
-        <select name="status" value={draft.status ?? ''} onChange={set('status')}>
+      <form
+        class={`filters${moreFilters ? ' open' : ''}`}
+        role="search"
+        aria-label="Filter messages"
+        data-form="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          change(draft, true);
+        }}
+      >
+        <input type="search" ref={search} placeholder="Search in bodies  ( / )" aria-label="Search in message bodies" name="q" value={draft.q ?? ''} onInput={set('q')} aria-keyshortcuts="/" />
+        {/* On a phone the other filters fold away behind this button (hidden on wider screens). */}
+        <button type="button" class="filters-toggle" aria-expanded={moreFilters} aria-controls="more-filters" onClick={() => setMoreFilters(!moreFilters)}>
+          Filters{activeFilters ? ` · ${activeFilters}` : ''}
+        </button>
+        <div class="more-filters" id="more-filters">
+        <input type="search" placeholder="Number (either side)" aria-label="Number, either side" name="number" value={draft.number ?? ''} onInput={set('number')} class={fieldError(error, 'number') ? 'invalid' : ''} />
+        <select name="status" aria-label="Status" value={draft.status ?? ''} onChange={set('status', true)}>
           <option value="">Any status</option>
           {MESSAGE_STATUSES.map((s) => (
             <option key={s} value={s}>
@@ -151,12 +217,12 @@ export function Messages({ query: routeQuery }: { query: URLSearchParams }) {
           ))}
           <option value="undelivered,failed">undelivered or failed</option>
         </select>
-        <select name="direction" value={draft.direction ?? ''} onChange={set('direction')}>
+        <select name="direction" aria-label="Direction" value={draft.direction ?? ''} onChange={set('direction', true)}>
           <option value="">Both directions</option>
           <option value="outbound">Outbound</option>
           <option value="inbound">Inbound</option>
         </select>
-        <select name="surface" value={draft.surface ?? ''} onChange={set('surface')}>
+        <select name="surface" aria-label="Surface" value={draft.surface ?? ''} onChange={set('surface', true)}>
           <option value="">Any surface</option>
           {Object.entries(SURFACES).map(([k, label]) => (
             <option key={k} value={k}>
@@ -164,25 +230,36 @@ export function Messages({ query: routeQuery }: { query: URLSearchParams }) {
             </option>
           ))}
         </select>
-        <input type="date" name="since" title="Created on or after" value={draft.since ?? ''} onInput={set('since')} />
-        <input type="date" name="until" title="Created on or before" value={draft.until ?? ''} onInput={set('until')} />
-        <input type="search" placeholder="Search in bodies" name="q" value={draft.q ?? ''} onInput={set('q')} />
-        <button type="submit">Filter</button>
+        <input type="date" name="since" aria-label="Created on or after" title="Created on or after" value={draft.since ?? ''} onInput={set('since')} />
+        <input type="date" name="until" aria-label="Created on or before" title="Created on or before" value={draft.until ?? ''} onInput={set('until')} />
+        </div>
         {Object.keys(filters).length ? (
-          <a class="button" href={href(['messages'])}>
+          <a class="button" href={href(['messages'])} data-action="clear-filters">
             Clear
           </a>
         ) : null}
       </form>
       <ErrorBox error={error} />
       {rows.length === 0 && !loading ? (
-        <Empty>{Object.keys(filters).length ? 'No message matches these filters.' : 'No messages yet. Send one from Conversations, or through the API.'}</Empty>
+        <Empty>
+          {Object.keys(filters).length ? (
+            'No message matches these filters.'
+          ) : noNumbers ? (
+            <>
+              No messages yet, and this project has no phone number to send from. <a href={href(['numbers'])}>Add a number</a> first.
+            </>
+          ) : (
+            'No messages yet. Send one with “New message”, or through the API.'
+          )}
+        </Empty>
       ) : (
-        <table class="list messages" data-list="messages">
+        <table class="list messages" data-list="messages" aria-label="Messages, newest first" aria-busy={loading}>
           <thead>
             <tr>
               <th>Created</th>
-              <th />
+              <th>
+                <span class="sr-only">Direction</span>
+              </th>
               <th>From</th>
               <th>To</th>
               <th>Body</th>

@@ -2,8 +2,7 @@
 import { MESSAGE_HANDLERS, type NativePage, type NumberGroup, type NumberGroupMembership, type PhoneNumber } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
-import { Card, Empty, ErrorBox, Field, fieldError } from '../components';
-import { when } from '../format';
+import { Card, Empty, ErrorBox, Field, Time, fieldError } from '../components';
 
 const NUMBERS = '/api/relay/rest/phone_numbers';
 
@@ -32,7 +31,11 @@ export function Numbers({ onChanged }: { onChanged: () => void }) {
       </div>
       <AddNumber onAdded={reload} />
       <ErrorBox error={error} />
-      {numbers.length === 0 && !error ? <Empty>No numbers yet.</Empty> : null}
+      {numbers.length === 0 && !error ? (
+        <Empty>
+          No numbers yet. Add one above to send from it and receive on it: with the simulator any E.164 number works (<code>+15551230003</code>). Scripts use <code>POST /api/relay/rest/phone_numbers</code>.
+        </Empty>
+      ) : null}
       <div class="number-list" data-list="numbers">
         {numbers.map((n) =>
           editing === n.id ? (
@@ -42,12 +45,12 @@ export function Numbers({ onChanged }: { onChanged: () => void }) {
               <div>
                 <strong class="mono">{n.number}</strong> {n.name ? <span>{n.name}</span> : null}
                 <div class="muted small">
-                  {n.capabilities.join(', ')} · added {when(n.created_at)}
+                  {n.capabilities.join(', ')} · added <Time iso={n.created_at} />
                 </div>
               </div>
               <div class="handler">{describeHandler(n)}</div>
               <div class="actions">
-                <button class="small" onClick={() => setEditing(n.id)} data-action="edit-number">
+                <button class="small" onClick={() => setEditing(n.id)} data-action="edit-number" aria-label={`Edit ${n.number}`}>
                   Edit
                 </button>
               </div>
@@ -99,7 +102,7 @@ function AddNumber({ onAdded }: { onAdded: () => void }) {
       }}
     >
       <Field label="Add a number" error={fieldError(error, 'number')}>
-        <input name="number" placeholder="+15551230003" value={number} onInput={(e) => setNumber(e.currentTarget.value)} />
+        <input name="number" type="tel" placeholder="+15551230003" value={number} onInput={(e) => setNumber(e.currentTarget.value)} />
       </Field>
       <Field label="Name" error={fieldError(error, 'name')}>
         <input name="name" placeholder="optional" value={name} onInput={(e) => setName(e.currentTarget.value)} />
@@ -288,7 +291,7 @@ function Group({ g, numbers, onChanged }: { g: NumberGroup; numbers: PhoneNumber
     <div class="group" data-group={g.name}>
       <div class="group-head">
         <strong>{g.name}</strong> <span class="muted mono small">{g.id}</span> {g.sticky_sender ? <span class="badge">sticky sender</span> : null}
-        <button class="small link danger" onClick={() => void change(() => api(`${GROUPS}/${g.id}`, { method: 'DELETE' }))}>
+        <button class="small link danger" aria-label={`Delete group ${g.name}`} onClick={() => void change(() => api(`${GROUPS}/${g.id}`, { method: 'DELETE' }))}>
           Delete group
         </button>
       </div>
@@ -297,12 +300,12 @@ function Group({ g, numbers, onChanged }: { g: NumberGroup; numbers: PhoneNumber
         {members.map((m) => (
           <span class="member" key={m.id}>
             <span class="mono">{m.phone_number.number}</span>
-            <button class="link small" title="Remove from the group" onClick={() => void change(() => api(`/api/relay/rest/number_group_memberships/${m.id}`, { method: 'DELETE' }))}>
+            <button class="link small" title="Remove from the group" aria-label={`Remove ${m.phone_number.number} from ${g.name}`} onClick={() => void change(() => api(`/api/relay/rest/number_group_memberships/${m.id}`, { method: 'DELETE' }))}>
               ×
             </button>
           </span>
         ))}
-        <select value={pick} onChange={(e) => setPick(e.currentTarget.value)} aria-label="Number to add">
+        <select value={pick} onChange={(e) => setPick(e.currentTarget.value)} aria-label={`Number to add to ${g.name}`}>
           <option value="">Add a number…</option>
           {numbers
             .filter((n) => !inGroup.has(n.id))

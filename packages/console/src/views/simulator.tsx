@@ -2,9 +2,8 @@
 import type { ConsoleSession } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
-import { Card, ErrorBox, Field, fieldError } from '../components';
+import { Card, ErrorBox, Field, Time, fieldError } from '../components';
 import { useFeed } from '../feed';
-import { when } from '../format';
 
 interface Rule {
   prefix: string;
@@ -95,7 +94,7 @@ function SettingsForm({ canChange }: { canChange: boolean }) {
             <Field label="Delay between steps (ms)" error={fieldError(error, 'delay_ms')} hint="queued → sent → delivered; 0 is as fast as it goes">
               <input name="delay_ms" value={delay} onInput={(e) => setDelay(e.currentTarget.value)} disabled={!canChange} />
             </Field>
-            <Field label="Delayed receipt (ms)" error={fieldError(error, 'delayed_receipt_ms')} hint="for +15005550006 and “delayed” rules">
+            <Field label="Delayed receipt (ms)" error={fieldError(error, 'delayed_receipt_ms')} hint="for +12015550106 and “delayed” rules">
               <input name="delayed_receipt_ms" value={delayed} onInput={(e) => setDelayed(e.currentTarget.value)} disabled={!canChange} />
             </Field>
             <label class="check">
@@ -136,7 +135,7 @@ function SettingsForm({ canChange }: { canChange: boolean }) {
                   {r.times ? ` ×${r.times}` : ''}
                 </td>
                 <td>{r.error ?? ''}</td>
-                <td class="muted">{r.description ?? ''}</td>
+                <td class="muted wide">{r.description ?? ''}</td>
               </tr>
             ))}
           </tbody>
@@ -181,7 +180,9 @@ function Inbox() {
     >
       <ErrorBox error={error} />
       {entries.length === 0 ? (
-        <div class="muted">No phone has received anything.</div>
+        <div class="muted" data-empty>
+          No phone has received anything yet. Messages this project sends to numbers that are not its own land here.
+        </div>
       ) : (
         <table class="list" data-list="inbox">
           <thead>
@@ -195,10 +196,12 @@ function Inbox() {
           <tbody>
             {entries.map((h) => (
               <tr key={h.id}>
-                <td>{when(h.received_at)}</td>
+                <td>
+                  <Time iso={h.received_at} />
+                </td>
                 <td class="mono">{h.to}</td>
                 <td class="mono">{h.from}</td>
-                <td>
+                <td class="wide">
                   {h.body}
                   {h.media.length ? <span class="muted"> · {h.media.length} media</span> : null}
                 </td>

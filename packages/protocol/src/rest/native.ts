@@ -164,6 +164,8 @@ export interface PhoneNumber {
   message_laml_application_id: string | null;
   message_relay_topic: string | null;
   message_relay_context: string | null;
+  /** Our extension: segments per second this number sends (0: no limit); null: its type's default. */
+  messages_per_second: number | null;
 }
 
 /** Body of `POST /api/relay/rest/phone_numbers` (registration; there is no purchasing). */
@@ -186,4 +188,5 @@ export interface UpdatePhoneNumberRequest {
   message_relay_topic?: string | null;
   message_relay_context?: string | null;
   message_relay_application?: string | null;
+  messages_per_second?: number | null;
 }

@@ -49,6 +49,13 @@ export interface CompatPage extends CompatMessagePage {
   next(): Promise<CompatPage | null>;
 }
 
+/** The simulator clock, on a server started with `simulator.clock: "manual"`. */
+export interface SimulatorClock {
+  /** The server's time, ISO 8601. */
+  readonly now: string;
+  readonly mode: 'manual';
+}
+
 type Query = Record<string, string | number | boolean | undefined>;
 
 /** A client of the native REST API and the Compatibility Messages API. */
@@ -110,6 +117,18 @@ export class RestClient {
         await this.call('DELETE', this.compatPath(`/Messages/${encodeURIComponent(sid)}.json`));
       },
     },
+  };
+
+  /**
+   * The simulator clock: on a server started with `SWITCHBOARD_SIMULATOR_CLOCK=manual`, time
+   * stands still until a test moves it, and delays, receipts, callback retries, expiry and
+   * scheduled sends follow it. On the wall clock both calls fail with a 409 `RestError`.
+   */
+  readonly simulator = {
+    /** `GET /api/simulator/clock`. */
+    clock: (): Promise<SimulatorClock> => this.json('GET', '/api/simulator/clock'),
+    /** `POST /api/simulator/clock/advance`: move time forward by `ms` (scope `management`); resolves with the new time. */
+    advanceClock: (ms: number): Promise<SimulatorClock> => this.json('POST', '/api/simulator/clock/advance', { ms }),
   };
 
   /**

@@ -1,53 +1,97 @@
-/** What `switchboard start` prints: where it listens, the credentials, and a first command to try. */
+/**
+ * What `switchboard start` prints: where it listens, what it runs on (config file, store, bus), the
+ * credentials when this is the embedded default (see local-credentials.ts), and first commands to try.
+ */
+import { relative, resolve } from 'node:path';
+import { SETTINGS } from '../config/settings.js';
 import { devLoginPolicy } from '../http/console/dev-login.js';
 import type { SwitchboardHandle } from '../main.js';
+import type { BannerCredentials } from './local-credentials.js';
 
-export function startupBanner(h: SwitchboardHandle): string {
-  const { project, apiToken, numbers, created } = h.bootstrap;
-  const token = apiToken ?? '<your API token>';
+/** A PostgreSQL URL without its password. */
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+function shortPath(path: string): string {
+  const rel = relative(process.cwd(), resolve(path));
+  return rel === '' ? '.' : rel.startsWith('..') ? resolve(path) : `./${rel}`;
+}
+
+export function startupBanner(h: SwitchboardHandle, creds: BannerCredentials): string {
+  const { project, numbers } = h.bootstrap;
+  const s = h.settings;
+  // Commands below use the token itself where it may be shown, a variable the reader sets otherwise.
+  const token = creds.kind === 'local' ? creds.apiToken : '$SIGNALWIRE_API_TOKEN';
+  const quote = creds.kind === 'local' ? "'" : '"';
   const from = numbers[0] ?? '+15551230001';
+  const wsUrl = h.url.replace(/^http/, 'ws');
+  const tokenLine =
+    creds.kind === 'local'
+      ? `${creds.apiToken}   (kept in ${shortPath(creds.file)}, owner-only)`
+      : creds.kind === 'configured'
+        ? '(the configured SWITCHBOARD_API_TOKEN; not printed)'
+        : '(not printed on PostgreSQL; make one with: npx switchboard token create --database-url …)';
   const lines = [
     '',
-    `  Switchboard is running at ${h.url}   (RELAY: ${h.url.replace(/^http/, 'ws')}/)`,
+    `  Switchboard is running at ${h.url}   (RELAY: ${wsUrl}/)`,
     '',
     `  Project ID     ${project.id}`,
-    `  API token      ${apiToken ?? '(shown at first start; create another with: npm run switchboard -- token create)'}`,
-    `  Signing key    ${project.signingKey}`,
-    `  Numbers        ${numbers.join(', ') || '(none; add one with: npm run switchboard -- number add +15551230001)'}`,
-    `  Data folder    ${h.settings.dataDir}   simulator delay ${h.settings.simulatorDelayMs} ms`,
-    ...(h.settings.consoleEnabled
-      ? [`  Web console    ${h.url}/console/   ${devLoginPolicy(h.settings, project.id).enabled ? '(one-click dev login)' : '(log in with the project ID and an API token)'}`]
+    `  API token      ${tokenLine}`,
+    `  Signing key    ${creds.kind === 'local' ? project.signingKey : '(not printed; the console shows it)'}`,
+    `  Numbers        ${numbers.join(', ') || '(none; add one with: npx switchboard number add +15551230001)'}`,
+    `  Config file    ${s.configFile ? shortPath(s.configFile) : '(none: defaults, environment and flags)'}`,
+    `  Store          ${s.databaseUrl ? `PostgreSQL ${withoutPassword(s.databaseUrl)}` : `SQLite ${shortPath(resolve(s.dataDir, 'switchboard.db'))}`}`,
+    `  Bus            ${s.natsUrl ? `NATS ${s.natsUrl}` : 'in-process (one node)'}   simulator delay ${s.simulatorDelayMs} ms`,
+    ...(s.consoleEnabled
+      ? [`  Web console    ${h.url}/console/   ${devLoginPolicy(s, project.id).enabled ? '(one-click dev login)' : '(log in with the project ID and an API token)'}`]
       : []),
+    ...(h.smsc ? [`  Simulator SMSC ${s.simulatorSmscHost}:${h.smsc.port}   (SMPP; system_id ${s.simulatorSmscSystemId})`] : []),
     ...httpsLines(h),
     '',
+    ...(creds.kind === 'local' ? [] : ['  Set a token of this project in your shell first:  export SIGNALWIRE_API_TOKEN=<token>', '']),
     '  Send a message:',
-    `    curl -s -u '${project.id}:${token}' -H 'Content-Type: application/json' \\`,
+    `    npx switchboard send${sendTarget(h)} --from ${from} --to +15557654321 --body "Hello from Switchboard" --wait`,
+    `    curl -s -u ${quote}${project.id}:${token}${quote} -H 'Content-Type: application/json' \\`,
     `      -d '{"from":"${from}","to":"+15557654321","body":"Hello from Switchboard"}' \\`,
     `      ${h.url}/api/messaging/messages`,
     '',
-    '  Or over RELAY (WebSocket, JSON-RPC) with the SDK examples:',
-    `    export SIGNALWIRE_PROJECT_ID=${project.id} SIGNALWIRE_API_TOKEN=${token} SIGNALWIRE_SPACE=${h.url.replace(/^https?:\/\//, '')}`,
+    // SignalWire's @signalwire/realtime-api reads a bare host as wss://: the ws:// URL works for it and for our SDK.
+    '  Or over RELAY (WebSocket, JSON-RPC) with the SDK examples (SIGNALWIRE_SPACE is also the `host` of @signalwire/realtime-api):',
+    `    export SIGNALWIRE_PROJECT_ID=${project.id}${creds.kind === 'local' ? ` SIGNALWIRE_API_TOKEN=${token}` : ''} SIGNALWIRE_SPACE=${wsUrl}`,
     '    npm run example send-sms',
     '',
     '  See it delivered:',
-    `    curl -s -u '${project.id}:${token}' ${h.url}/api/messaging/logs`,
-    `    curl -s -u '${project.id}:${token}' ${h.url}/api/simulator/messages`,
+    `    curl -s -u ${quote}${project.id}:${token}${quote} ${h.url}/api/messaging/logs`,
     '',
   ];
-  if (created && apiToken) lines.push('  The API token is shown only now; it is stored hashed. Keep it.', '');
   return lines.join('\n');
+}
+
+/** The flags `switchboard send` needs to find this server and its kept credentials when they differ from the defaults. */
+function sendTarget(h: SwitchboardHandle): string {
+  const defaults = { url: `http://${SETTINGS.host.default}:${SETTINGS.port.default}`, dataDir: SETTINGS.dataDir.default };
+  return `${h.url === defaults.url ? '' : ` --url ${h.url}`}${resolve(h.settings.dataDir) === resolve(defaults.dataDir) ? '' : ` --data-dir ${h.settings.dataDir}`}`;
 }
 
 /** Where HTTPS listens and, for the generated local CA, how to make Node clients trust it. */
 function httpsLines(h: SwitchboardHandle): string[] {
   if (!h.httpsUrl) return [];
-  const lines = ['', `  HTTPS          ${h.httpsUrl}   (same API and RELAY at ${h.httpsUrl.replace(/^https/, 'wss')}/; the Compatibility API SDKs need HTTPS)`];
+  const wss = h.httpsUrl.replace(/^https/, 'wss');
+  const lines = ['', `  HTTPS          ${h.httpsUrl}   (same API and RELAY at ${wss}/; the Compatibility API SDKs need HTTPS)`];
   if (h.caFile) {
     lines.push(
-      `  Local CA       ${h.caFile}`,
+      `  Local CA       ${shortPath(h.caFile)}`,
       '  Trust it in the Node process that calls this server (set before that process starts):',
-      `    export NODE_EXTRA_CA_CERTS=${h.caFile}`,
-      `  and point the SDK at the host, e.g. new RestClient(project, token, { signalwireSpaceUrl: '${h.httpsUrl.replace(/^https:\/\//, '')}' })`,
+      `    export NODE_EXTRA_CA_CERTS=${resolve(h.caFile)}`,
+      `  and point the SDK at the host, e.g. new RestClient(project, token, { signalwireSpaceUrl: '${h.httpsUrl.replace(/^https:\/\//, '')}' }),`,
+      `  or RELAY clients at ${wss.replace(/^wss:\/\//, '')} (a bare host means wss:// to SignalWire's clients).`,
     );
   }
   return lines;

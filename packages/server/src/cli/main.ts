@@ -1,60 +1,75 @@
-#!/usr/bin/env node
 /**
- * The `switchboard` command: `start` runs the server; `project`, `token` and `number` manage the
- * data folder's database directly (a running server sees changes within a few seconds).
+ * The `switchboard` command, on commander: `start` runs the server; `send` sends a message through a
+ * running server; `project`, `token` and `number` manage the data folder's database directly (a
+ * running server sees changes within a few seconds). Every command takes the setting flags.
  */
-import { parseArgs } from 'node:util';
+import { Command, CommanderError, Option } from 'commander';
 import { InProcessBus } from '../bus/in-process-bus.js';
-import { DataDirError } from '../composition/data-dir.js';
-import { SchemaBehindError } from '../store/dialects/postgres.js';
-import { ConfigError } from '../config/load.js';
-import { SETTINGS } from '../config/settings.js';
+import { SETTINGS, parsers, type SettingSpec } from '../config/settings.js';
 import { AppError } from '../domain/app-error.js';
 import { systemClock } from '../domain/clock.js';
 import { isTokenScope, TOKEN_SCOPES, type TokenScope } from '../domain/credentials.js';
 import { randomIds } from '../domain/ids.js';
-import { isStoreUnavailable } from '../domain/ports/store.js';
 import { NumberDirectory } from '../engine/routing/number-directory.js';
 import { NumberService } from '../engine/admin/number-service.js';
 import { ProjectService } from '../engine/admin/project-service.js';
 import { openStore, settingsFromEnvironment, startSwitchboard, VERSION, type ResolvedSettings } from '../main.js';
 import { startupBanner } from './banner.js';
+import { bannerCredentials } from './local-credentials.js';
+import { SendError, sendFromTerminal } from './send.js';
+import { startupFailureLine } from './startup-errors.js';
 
-const HELP = `switchboard ${VERSION} — self-hosted SMS/MMS platform
-
-Usage: switchboard [command] [options]
-
-Commands:
-  start                         run the server (default)
-  project list                  list projects
-  project create [name]         create a project (prints its signing key)
-  token list [--project ID]     list API tokens (prefixes only)
-  token create [--project ID] [--name N] [--scopes messaging,numbers,management]
-                                create an API token and print it once
-  token revoke TOKEN_ID [--project ID]
-  number list [--project ID]    list phone numbers
-  number add NUMBER [--project ID] [--context CTX]
-                                register a number (inbound goes to RELAY context CTX, default "default")
-  number remove NUMBER [--project ID]
-  migrate                       create or upgrade the database schema
-  help                          show this text
-
-Options of every command:
-  --config FILE                 JSON config file (default ./switchboard.json if present)
-${Object.values(SETTINGS)
-  .filter((s) => s.flag)
-  .map((s) => `  --${s.flag!.padEnd(28)}${s.description.split('.')[0]} (${s.env})`)
-  .join('\n')}
-
-Every setting also has an environment variable and a config-file key: see docs/configuration.md.
-`;
+/** Settings resolved so far, for the hints of a failure line (empty until they are). */
+let resolved: Partial<ResolvedSettings> = {};
 
 function fail(message: string): never {
   process.stderr.write(`switchboard: ${message}\n`);
   process.exit(2);
 }
 
-async function withAdmin<T>(settings: ResolvedSettings, work: (ctx: { projects: ProjectService; numbers: NumberService; store: Awaited<ReturnType<typeof openStore>> }) => Promise<T>): Promise<T> {
+const FLAGGED = Object.values(SETTINGS).filter((s): s is typeof s & { flag: string } => s.flag !== null) as Array<SettingSpec<unknown> & { flag: string }>;
+
+/** commander's attribute name of a long flag: `data-dir` → `dataDir`. */
+const attributeOf = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function metavar(flag: string): string {
+  if (/port$/.test(flag)) return '<port>';
+  if (/url$/.test(flag)) return '<url>';
+  if (/dir$/.test(flag)) return '<folder>';
+  if (/^tls-/.test(flag)) return '<file>';
+  if (/-ms$/.test(flag)) return '<ms>';
+  if (flag === 'numbers' || flag === 'roles') return '<list>';
+  return '<value>';
+}
+
+/** Add `--config` and every setting's flag; boolean settings are switches (`--smsc`, `--no-https`). */
+function withSettingOptions(cmd: Command): Command {
+  cmd.addOption(new Option('--config <file>', 'JSON config file; default ./switchboard.json when it exists').env('SWITCHBOARD_CONFIG'));
+  for (const s of FLAGGED) {
+    const describe = `${s.description} (${s.env})`;
+    if (s.parse === parsers.bool) {
+      cmd.addOption(new Option(`--${s.flag}`, describe));
+      cmd.addOption(new Option(`--no-${s.flag}`, `turn off --${s.flag}`));
+    } else {
+      cmd.addOption(new Option(`--${s.flag} ${metavar(s.flag)}`, describe));
+    }
+  }
+  return cmd;
+}
+
+/** Resolve settings from the command's flags, the environment and the config file. */
+function settingsOf(cmd: Command): ResolvedSettings {
+  const flags: Record<string, string | boolean | undefined> = {};
+  for (const s of FLAGGED) flags[s.flag] = cmd.getOptionValue(attributeOf(s.flag)) as string | boolean | undefined;
+  const configFile = cmd.getOptionValue('config') as string | undefined;
+  // Errors (ConfigError) are reported by the one failure handler below.
+  resolved = settingsFromEnvironment(flags, configFile ? { configFile } : {});
+  return resolved as ResolvedSettings;
+}
+
+type Store = Awaited<ReturnType<typeof openStore>>;
+
+async function withAdmin<T>(settings: ResolvedSettings, work: (ctx: { projects: ProjectService; numbers: NumberService; store: Store }) => Promise<T>): Promise<T> {
   const store = await openStore(settings);
   const bus = new InProcessBus();
   const directory = new NumberDirectory(store.numbers, systemClock, bus);
@@ -69,7 +84,7 @@ async function withAdmin<T>(settings: ResolvedSettings, work: (ctx: { projects: 
   }
 }
 
-async function projectIdOf(store: Awaited<ReturnType<typeof openStore>>, given: string | undefined): Promise<string> {
+async function projectIdOf(store: Store, given: string | undefined): Promise<string> {
   if (given) {
     if (!(await store.projects.get(given))) fail(`no project ${given}`);
     return given;
@@ -79,130 +94,169 @@ async function projectIdOf(store: Awaited<ReturnType<typeof openStore>>, given: 
   return first.id;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const settingFlags = Object.fromEntries(Object.values(SETTINGS).filter((s) => s.flag).map((s) => [s.flag!, { type: 'string' as const }]));
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        ...settingFlags,
-        config: { type: 'string' },
-        project: { type: 'string' },
-        name: { type: 'string' },
-        scopes: { type: 'string' },
-        context: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
-  } catch (err) {
-    fail(`${(err as Error).message}\nRun "switchboard help" for usage.`);
-  }
-  const { values, positionals } = parsed;
-  if (values.version) return void process.stdout.write(`${VERSION}\n`);
-  const [command = 'start', sub, arg] = positionals;
-  if (values.help || command === 'help') return void process.stdout.write(HELP);
+const out = (text: string) => void process.stdout.write(text);
 
-  let settings: ResolvedSettings;
-  try {
-    const flags = Object.fromEntries(Object.keys(settingFlags).map((k) => [k, values[k as keyof typeof values] as string | undefined]));
-    settings = settingsFromEnvironment(flags, values.config ? { configFile: values.config } : {});
-  } catch (err) {
-    if (err instanceof ConfigError) fail(`configuration error: ${err.message}`);
-    throw err;
-  }
-
-  switch (command) {
-    case 'start': {
-      const handle = await startSwitchboard(settings);
-      process.stdout.write(startupBanner(handle) + '\n');
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) {
-          handle.logger.warn(`${signal} again: exiting now`);
-          process.exit(1);
-        }
-        stopping = true;
-        handle.logger.info(`${signal} received`);
-        handle.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            handle.logger.error({ err }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      return;
+async function start(settings: ResolvedSettings): Promise<void> {
+  const handle = await startSwitchboard(settings);
+  out(startupBanner(handle, await bannerCredentials(handle)) + '\n');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      handle.logger.warn(`${signal} again: exiting now`);
+      process.exit(1);
     }
-    case 'migrate':
-      await withAdmin(settings, async () => undefined);
-      process.stdout.write('database schema is up to date\n');
-      return;
-    case 'project':
-      return withAdmin(settings, async ({ store, projects }) => {
-        if (sub === 'list' || sub === undefined) {
-          for (const p of await store.projects.list()) process.stdout.write(`${p.id}  ${p.name}\n`);
-        } else if (sub === 'create') {
-          const p = await projects.createProject({ name: arg ?? values.name ?? 'Project' });
-          const t = await projects.issueToken(p.id, { name: 'cli' });
-          process.stdout.write(`project ${p.id}\napi token ${t.token}\nsigning key ${p.signingKey}\n`);
-        } else fail(`unknown project command "${sub}"`);
-      });
-    case 'token':
-      return withAdmin(settings, async ({ store, projects }) => {
-        const projectId = await projectIdOf(store, values.project);
-        if (sub === 'list' || sub === undefined) {
-          for (const t of await store.tokens.list(projectId)) {
-            process.stdout.write(`${t.id}  ${t.tokenPrefix}…  ${t.name}  [${t.scopes.join(',')}]${t.revokedAt ? '  revoked' : ''}\n`);
-          }
-        } else if (sub === 'create') {
-          const scopes = (values.scopes ?? TOKEN_SCOPES.join(',')).split(',').map((s) => s.trim());
-          const bad = scopes.filter((s) => !isTokenScope(s));
-          if (bad.length) fail(`unknown scope(s) ${bad.join(', ')}; use ${TOKEN_SCOPES.join(', ')}`);
-          const t = await projects.issueToken(projectId, { name: values.name ?? 'cli', scopes: scopes as TokenScope[] });
-          process.stdout.write(`${t.token}\n`);
-        } else if (sub === 'revoke') {
-          if (!arg) fail('token revoke needs a token id (see token list)');
-          if (!(await projects.revokeToken(projectId, arg))) fail(`no active token ${arg} in project ${projectId}`);
-          process.stdout.write(`revoked ${arg}\n`);
-        } else fail(`unknown token command "${sub}"`);
-      });
-    case 'number':
-      return withAdmin(settings, async ({ store, numbers }) => {
-        const projectId = await projectIdOf(store, values.project);
-        if (sub === 'list' || sub === undefined) {
-          for (const n of await store.numbers.list(projectId, {}, { limit: 1000 })) {
-            process.stdout.write(`${n.number}  ${n.numberType}  [${n.capabilities.join(',')}]  ${n.messageHandler ?? '-'} ${n.messageRelayContext ?? n.messageRequestUrl ?? ''}\n`);
-          }
-        } else if (sub === 'add') {
-          if (!arg) fail('number add needs a number, e.g. +15551230003');
-          try {
-            const n = await numbers.register(projectId, { number: arg, message_handler: 'relay_context', message_relay_context: values.context ?? settings.defaultRelayContext });
-            process.stdout.write(`registered ${n.number} (${n.id})\n`);
-          } catch (err) {
-            if (err instanceof AppError) fail(err.details.map((d) => d.message).join('; '));
-            throw err;
-          }
-        } else if (sub === 'remove') {
-          const n = arg ? await store.numbers.getByNumber(projectId, arg) : undefined;
-          if (!n) fail(`${arg ?? '(none)'} is not a number of project ${projectId}`);
-          await numbers.release(projectId, n.id);
-          process.stdout.write(`removed ${n.number}\n`);
-        } else fail(`unknown number command "${sub}"`);
-      });
-    default:
-      fail(`unknown command "${command}". Run "switchboard help".`);
-  }
+    stopping = true;
+    handle.logger.info(`${signal} received`);
+    handle.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        handle.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError) fail(`configuration error: ${err.message}`);
-  // Problems an operator fixes outside the program: one line, no stack trace.
-  if (err instanceof SchemaBehindError || err instanceof DataDirError || isStoreUnavailable(err)) fail((err as Error).message);
-  process.stderr.write(`switchboard: ${(err as Error)?.stack ?? String(err)}\n`);
-  process.exit(1);
-});
+function buildProgram(): Command {
+  const program = new Command('switchboard')
+    .description('Self-hosted SMS/MMS platform speaking SignalWire RELAY, the native REST API and the Compatibility (Twilio-shaped) API.')
+    .version(VERSION, '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show help (of a command: switchboard <command> --help)')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run "switchboard help" or "switchboard <command> --help" for usage)')
+    .configureOutput({ outputError: (text, write) => write(`switchboard: ${text.replace(/^error: /, '')}`) })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      '\nEvery setting also has an environment variable and a config-file key: see docs/configuration.md.\nWithout a command, switchboard starts the server.',
+    );
+
+  withSettingOptions(program.command('start', { isDefault: true }).description('run the server (the default command)')).action((_opts, cmd: Command) => start(settingsOf(cmd)));
+
+  withSettingOptions(
+    program
+      .command('send')
+      .description('send a message through a running server (its native REST API) and print its id and status')
+      .requiredOption('--from <number>', 'sender: a number of the project (E.164) or short code')
+      .requiredOption('--to <number>', 'recipient (E.164)')
+      .option('--body <text>', 'message text')
+      .option('--media <url...>', 'media URLs (makes it an MMS)')
+      .option('--wait', 'wait until the message reaches a final state and print it')
+      .option('--url <url>', 'server base URL (default: http://<host>:<port> of the settings)')
+      .option('--project <id>', 'project ID (default: SIGNALWIRE_PROJECT_ID, then the data folder credentials)')
+      .option('--token <token>', 'API token (default: SIGNALWIRE_API_TOKEN, then the data folder credentials)'),
+  ).action(async (opts: { from: string; to: string; body?: string; media?: string[]; wait?: boolean; url?: string; project?: string; token?: string }, cmd: Command) => {
+    try {
+      out((await sendFromTerminal(opts, settingsOf(cmd))).join('\n') + '\n');
+    } catch (err) {
+      if (err instanceof SendError) fail(err.message);
+      throw err;
+    }
+  });
+
+  withSettingOptions(program.command('migrate').description('create or upgrade the database schema')).action(async (_opts, cmd: Command) => {
+    await withAdmin(settingsOf(cmd), async () => undefined);
+    out('database schema is up to date\n');
+  });
+
+  const project = program.command('project').description('manage projects');
+  withSettingOptions(project.command('list').description('list projects')).action((_o, cmd: Command) =>
+    withAdmin(settingsOf(cmd), async ({ store }) => {
+      for (const p of await store.projects.list()) out(`${p.id}  ${p.name}\n`);
+    }),
+  );
+  withSettingOptions(project.command('create').description('create a project and print its ID, an API token and its signing key (once)').argument('[name]', 'project name', 'Project')).action(
+    (name: string, _o, cmd: Command) =>
+      withAdmin(settingsOf(cmd), async ({ projects }) => {
+        const p = await projects.createProject({ name });
+        const t = await projects.issueToken(p.id, { name: 'cli' });
+        out(`project ${p.id}\napi token ${t.token}\nsigning key ${p.signingKey}\n`);
+      }),
+  );
+
+  const token = program.command('token').description('manage API tokens');
+  const projectOption = () => new Option('--project <id>', 'project ID (default: the first project)');
+  withSettingOptions(token.command('list').description('list API tokens (prefixes only, never secrets)').addOption(projectOption())).action((o: { project?: string }, cmd: Command) =>
+    withAdmin(settingsOf(cmd), async ({ store }) => {
+      for (const t of await store.tokens.list(await projectIdOf(store, o.project))) {
+        out(`${t.id}  ${t.tokenPrefix}…  ${t.name}  [${t.scopes.join(',')}]${t.test ? '  test' : ''}${t.revokedAt ? '  revoked' : ''}\n`);
+      }
+    }),
+  );
+  withSettingOptions(
+    token
+      .command('create')
+      .description('create an API token and print it once (it is stored hashed)')
+      .addOption(projectOption())
+      .option('--name <name>', 'a label shown by token list', 'cli')
+      .option('--scopes <list>', `comma-separated scopes: ${TOKEN_SCOPES.join(', ')}`, TOKEN_SCOPES.join(','))
+      .option('--test', "a test token (Twilio's test credentials): its sends are answered by the magic numbers, never sent or stored; see docs/api/compat.md"),
+  ).action((o: { project?: string; name: string; scopes: string; test?: boolean }, cmd: Command) => {
+    const scopes = o.scopes.split(',').map((s) => s.trim());
+    const bad = scopes.filter((s) => !isTokenScope(s));
+    if (bad.length) fail(`unknown scope(s) ${bad.join(', ')}; use ${TOKEN_SCOPES.join(', ')}`);
+    return withAdmin(settingsOf(cmd), async ({ store, projects }) => {
+      const t = await projects.issueToken(await projectIdOf(store, o.project), { name: o.name, scopes: scopes as TokenScope[], test: o.test === true });
+      out(`${t.token}\n`);
+    });
+  });
+  withSettingOptions(token.command('revoke').description('revoke a token by its id (see token list)').argument('<token-id>').addOption(projectOption())).action(
+    (id: string, o: { project?: string }, cmd: Command) =>
+      withAdmin(settingsOf(cmd), async ({ store, projects }) => {
+        const projectId = await projectIdOf(store, o.project);
+        if (!(await projects.revokeToken(projectId, id))) fail(`no active token ${id} in project ${projectId}`);
+        out(`revoked ${id}\n`);
+      }),
+  );
+
+  const number = program.command('number').description('manage phone numbers');
+  withSettingOptions(number.command('list').description('list phone numbers').addOption(projectOption())).action((o: { project?: string }, cmd: Command) =>
+    withAdmin(settingsOf(cmd), async ({ store }) => {
+      for (const n of await store.numbers.list(await projectIdOf(store, o.project), {}, { limit: 1000 })) {
+        out(`${n.number}  ${n.numberType}  [${n.capabilities.join(',')}]  ${n.messageHandler ?? '-'} ${n.messageRelayContext ?? n.messageRequestUrl ?? ''}\n`);
+      }
+    }),
+  );
+  withSettingOptions(
+    number
+      .command('add')
+      .description('register a number; its inbound messages go to a RELAY context')
+      .argument('<number>', 'E.164 number or short code, e.g. +15551230003')
+      .addOption(projectOption())
+      .option('--context <name>', 'RELAY context for inbound messages (default: bootstrap.relayContext, "default")'),
+  ).action((arg: string, o: { project?: string; context?: string }, cmd: Command) => {
+    const settings = settingsOf(cmd);
+    return withAdmin(settings, async ({ store, numbers }) => {
+      try {
+        const n = await numbers.register(await projectIdOf(store, o.project), { number: arg, message_handler: 'relay_context', message_relay_context: o.context ?? settings.defaultRelayContext });
+        out(`registered ${n.number} (${n.id})\n`);
+      } catch (err) {
+        if (err instanceof AppError) fail(err.details.map((d) => d.message).join('; '));
+        throw err;
+      }
+    });
+  });
+  withSettingOptions(number.command('remove').description('release a number').argument('<number>').addOption(projectOption())).action((arg: string, o: { project?: string }, cmd: Command) =>
+    withAdmin(settingsOf(cmd), async ({ store, numbers }) => {
+      const projectId = await projectIdOf(store, o.project);
+      const n = await store.numbers.getByNumber(projectId, arg);
+      if (!n) fail(`${arg} is not a number of project ${projectId}`);
+      await numbers.release(projectId, n.id);
+      out(`removed ${n.number}\n`);
+    }),
+  );
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv.slice(2), { from: 'user' })
+  .catch((err: unknown) => {
+    // commander already printed its message (usage errors) or the help/version it was asked for.
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+    const line = startupFailureLine(err, resolved);
+    if (line) fail(line);
+    process.stderr.write(`switchboard: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  });

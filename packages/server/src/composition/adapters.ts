@@ -86,7 +86,7 @@ export function simulatorCarrier(settings: ResolvedSettings, deps: { store: Stor
       rules: simulatorRules(settings),
       ...(deps.clustered ? { idPrefix: simulatedIdPrefix(deps.instanceId) } : {}),
     },
-    { inbox: deps.store.handsets, settings: deps.store.simulatorSettings, bus: deps.bus, logger: deps.logger, now: () => deps.clock.now() },
+    { inbox: deps.store.handsets, settings: deps.store.simulatorSettings, bus: deps.bus, logger: deps.logger, now: () => deps.clock.now(), clock: deps.clock },
   );
 }
 
@@ -108,7 +108,7 @@ export function simulatorSmsc(settings: ResolvedSettings, deps: { simulator: Sim
       submitIdFormat: settings.simulatorSmscSubmitIdFormat,
       receiptIdFormat: settings.simulatorSmscReceiptIdFormat,
     },
-    { rules: deps.simulator, logger: deps.logger, now: () => deps.clock.now() },
+    { rules: deps.simulator, logger: deps.logger, now: () => deps.clock.now(), clock: deps.clock },
   );
 }
 
@@ -132,5 +132,6 @@ export function relayLimits(settings: SwitchboardSettings): RelayLimits {
     bufferMemoryBytes: settings.relayBufferMemoryBytes,
     pingIntervalMs: settings.relayPingIntervalMs,
     maxSocketBufferBytes: settings.relayMaxSocketBufferBytes,
+    stateEventGapMs: settings.relayStateEventGapMs,
   };
 }

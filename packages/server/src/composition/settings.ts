@@ -9,6 +9,6 @@ export type ResolvedSettings = ReturnType<typeof loadSettings>;
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Settings from this process's environment and the given flags. */
-export function settingsFromEnvironment(flags: Record<string, string | undefined> = {}, extra: Omit<ConfigSources, 'env' | 'flags'> = {}): ResolvedSettings {
+export function settingsFromEnvironment(flags: Record<string, string | boolean | undefined> = {}, extra: Omit<ConfigSources, 'env' | 'flags'> = {}): ResolvedSettings {
   return loadSettings({ env: process.env, flags, ...extra });
 }

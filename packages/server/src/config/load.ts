@@ -3,6 +3,7 @@
  * (later wins). Only the composition root calls this with the real `process.env` and `argv`.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { didYouMean } from '../util/closest-name.js';
 import { SETTINGS, InvalidSetting, type SettingName, type SwitchboardSettings } from './settings.js';
 
 /** A bad configuration value; the message names the setting and where it came from. */
@@ -11,7 +12,7 @@ export class ConfigError extends Error {}
 export interface ConfigSources {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Flags by long name (`port`, `data-dir`). */
-  readonly flags?: Readonly<Record<string, string | undefined>>;
+  readonly flags?: Readonly<Record<string, string | boolean | undefined>>;
   /** Config file path; when absent, `./switchboard.json` is read if it exists. */
   readonly configFile?: string;
   /** Values set directly by code (tests, embedding), highest precedence. */
@@ -44,6 +45,63 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
 }
 
+/** Config-file sections read whole by their own parsers (SMPP connectors, simulator rules), not key by key. */
+const RAW_SECTIONS = ['smpp', 'simulator.rules'];
+/** Keys a config file may carry that are no setting: an editor's schema pointer. */
+const IGNORED_KEYS = ['$schema'];
+
+/**
+ * `SWITCHBOARD_*` variables that are no setting but are read elsewhere: the config file's path, and
+ * the test, benchmark and screenshot tooling. Anything else with the prefix is a typo.
+ */
+export const OTHER_ENVIRONMENT_VARIABLES: readonly string[] = [
+  'SWITCHBOARD_CONFIG',
+  'SWITCHBOARD_TEST_API_TOKEN',
+  'SWITCHBOARD_SIMULATOR_CLOCK',
+  'SWITCHBOARD_TEST_DATABASE_URL',
+  'SWITCHBOARD_TEST_NATS_URL',
+  'SWITCHBOARD_TEST_PG_RUN',
+  'SWITCHBOARD_TEST_PG_TEMPLATE',
+  'SWITCHBOARD_TEST_SERVICES',
+  'SWITCHBOARD_TEST_TLS_DIR',
+  'SWITCHBOARD_BENCH_NATS_URL',
+  'SWITCHBOARD_BENCH_POSTGRES_URL',
+  'SWITCHBOARD_CHROMIUM',
+  'SWITCHBOARD_UPDATE_SCREENSHOTS',
+];
+
+/** Refuse a `SWITCHBOARD_*` variable that names no setting, suggesting the closest one. */
+function checkEnvironmentNames(env: Readonly<Record<string, string | undefined>>): void {
+  const known = new Set([...Object.values(SETTINGS).map((s) => s.env), ...OTHER_ENVIRONMENT_VARIABLES]);
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('SWITCHBOARD_') || known.has(name) || env[name] === undefined) continue;
+    throw new ConfigError(`unknown environment variable ${name}${didYouMean(name, known)}; see docs/configuration.md for the settings`);
+  }
+}
+
+/** Refuse a config-file key that names no setting or section, suggesting the closest one. */
+function checkFileKeys(file: Record<string, unknown>, path: string): void {
+  const leaves = new Set<string>([...Object.values(SETTINGS).map((s) => s.key), ...RAW_SECTIONS]);
+  const sections = new Set<string>();
+  for (const key of leaves) {
+    const parts = key.split('.');
+    for (let i = 1; i < parts.length; i++) sections.add(parts.slice(0, i).join('.'));
+  }
+  const walk = (obj: Record<string, unknown>, prefix: string): void => {
+    for (const [k, value] of Object.entries(obj)) {
+      const key = prefix + k;
+      if (leaves.has(key) || (prefix === '' && IGNORED_KEYS.includes(k))) continue;
+      if (sections.has(key)) {
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`"${key}" in ${path} must be an object of settings (like "${[...leaves].find((l) => l.startsWith(`${key}.`))}")`);
+        walk(value as Record<string, unknown>, `${key}.`);
+        continue;
+      }
+      throw new ConfigError(`unknown key "${key}" in ${path}${didYouMean(key, leaves)}; see docs/configuration.md for the settings`);
+    }
+  };
+  walk(file, '');
+}
+
 /** Resolve and validate every setting. Throws `ConfigError` naming the first bad one. */
 export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings & { configFile: string | null; rawFile: Record<string, unknown> } {
   const env = sources.env ?? {};
@@ -51,6 +109,8 @@ export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings &
   let configFile: string | null = sources.configFile ?? env.SWITCHBOARD_CONFIG ?? null;
   if (configFile === null && existsSync('switchboard.json')) configFile = 'switchboard.json';
   const file = configFile ? readConfigFile(configFile) : {};
+  if (configFile) checkFileKeys(file, configFile);
+  checkEnvironmentNames(env);
 
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(SETTINGS) as Array<[SettingName, (typeof SETTINGS)[SettingName]]>) {

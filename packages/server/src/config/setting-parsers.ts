@@ -3,6 +3,7 @@
  * parsers its rows use. A parser throws `InvalidSetting` with the reason; the loader names the
  * setting and where its value came from.
  */
+import { classifyNumber } from '../domain/phone-numbers.js';
 
 /** Where a raw value came from, for error messages. */
 export type SettingSource = { readonly kind: 'default' } | { readonly kind: 'file'; readonly path: string } | { readonly kind: 'env' } | { readonly kind: 'flag' };
@@ -59,6 +60,14 @@ export const parsers = {
     throw new InvalidSetting('must be a comma-separated list');
   },
 };
+
+/** Comma-separated numbers, each E.164 or a short code: a bad one stops the start, not the first send. */
+export function numberList(raw: unknown): string[] {
+  const list = parsers.list(raw);
+  const bad = list.filter((n) => classifyNumber(n) === undefined);
+  if (bad.length) throw new InvalidSetting(`must list E.164 numbers (+ and digits, e.g. +15551230001) or 5 to 6 digit short codes, separated by commas; ${bad.map((b) => JSON.stringify(b)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`);
+  return list;
+}
 
 /** A printable-ASCII SMPP string of bounded length (system_id, password). */
 export function smppString(max: number) {

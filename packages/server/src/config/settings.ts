@@ -6,7 +6,8 @@
 
 import { NODE_ROLES, type NodeRole } from '../domain/cluster.js';
 import { parsePriceTable, type PriceTable } from '../domain/pricing.js';
-import { InvalidSetting, parsers, smppString, type SettingSpec } from './setting-parsers.js';
+import { DEFAULT_SENDER_RATES, parseSenderRates } from '../domain/sender-rates.js';
+import { InvalidSetting, numberList, parsers, smppString, type SettingSpec } from './setting-parsers.js';
 
 export { InvalidSetting, parsers, type SettingSource, type SettingSpec } from './setting-parsers.js';
 
@@ -24,6 +25,14 @@ export const SETTINGS = {
     parse: parsers.optionalString,
   },
   logLevel: { key: 'logLevel', env: 'SWITCHBOARD_LOG_LEVEL', flag: 'log-level', description: 'Log level.', default: 'info', parse: parsers.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
+  logFormat: {
+    key: 'logFormat',
+    env: 'SWITCHBOARD_LOG_FORMAT',
+    flag: 'log-format',
+    description: 'Log output: `pretty` (one readable line per entry), `json` (one JSON object per line, for collectors) or `auto` (pretty when stdout is a terminal, JSON otherwise).',
+    default: 'auto',
+    parse: parsers.oneOf('auto', 'json', 'pretty'),
+  },
   bodyLimitBytes: { key: 'http.bodyLimitBytes', env: 'SWITCHBOARD_BODY_LIMIT_BYTES', flag: 'body-limit-bytes', description: 'Largest request body accepted (413 above).', default: 262_144, parse: parsers.int(1024, 64 * 1024 * 1024) },
   maxConnections: { key: 'http.maxConnections', env: 'SWITCHBOARD_MAX_CONNECTIONS', flag: null, description: 'Most open HTTP connections; further ones are refused.', default: 10_000, parse: parsers.int(1, 1_000_000) },
   maxConnectionsPerAddress: {
@@ -156,6 +165,7 @@ export const SETTINGS = {
   projectId: { key: 'bootstrap.projectId', env: 'SWITCHBOARD_PROJECT_ID', flag: 'project-id', description: 'Project created (or ensured) at start, the operator project (see docs/architecture.md, Tenancy); random when unset.', default: null as string | null, parse: parsers.optionalString },
   projectName: { key: 'bootstrap.projectName', env: 'SWITCHBOARD_PROJECT_NAME', flag: null, description: 'Name of the project created at first start.', default: 'Default project', parse: parsers.string },
   apiToken: { key: 'bootstrap.apiToken', env: 'SWITCHBOARD_API_TOKEN', flag: 'api-token', description: 'API token ensured for that project (all scopes); random at first start when unset.', default: null as string | null, parse: parsers.optionalString },
+  testApiToken: { key: 'bootstrap.testApiToken', env: 'SWITCHBOARD_TEST_API_TOKEN', flag: null, description: "Test API token ensured for that project: Twilio's test credentials (magic numbers answer at once; nothing is sent or stored; see docs/api/compat.md). None when unset.", default: null as string | null, parse: parsers.optionalString },
   signingKey: { key: 'bootstrap.signingKey', env: 'SWITCHBOARD_SIGNING_KEY', flag: 'signing-key', description: 'Webhook signing key of that project; random at first start when unset.', default: null as string | null, parse: parsers.optionalString },
   numbers: {
     key: 'bootstrap.numbers',
@@ -163,7 +173,7 @@ export const SETTINGS = {
     flag: 'numbers',
     description: 'Comma-separated E.164 numbers registered with that project; two built-in numbers at first start when unset.',
     default: null as string[] | null,
-    parse: (raw: unknown) => (raw === null || raw === '' ? null : parsers.list(raw)),
+    parse: (raw: unknown) => (raw === null || raw === '' ? null : numberList(raw)),
   },
   defaultRelayContext: {
     key: 'bootstrap.relayContext',
@@ -183,7 +193,8 @@ export const SETTINGS = {
     default: 30_000,
     parse: parsers.int(0, 3_600_000),
   },
-  simulatorMmsReceipts: { key: 'simulator.mmsReceipts', env: 'SWITCHBOARD_SIMULATOR_MMS_RECEIPTS', flag: null, description: "Give MMS delivery receipts (real networks do not: MMS stop at `sent`); every project's default.", default: false, parse: parsers.bool },
+  simulatorMmsReceipts: { key: 'simulator.mmsReceipts', env: 'SWITCHBOARD_SIMULATOR_MMS_RECEIPTS', flag: null, description: "Give MMS delivery receipts, so an MMS ends `delivered` like an SMS (`false`: it stops at `sent`, as on real networks); every project's default.", default: true, parse: parsers.bool },
+  simulatorClock: { key: 'simulator.clock', env: 'SWITCHBOARD_SIMULATOR_CLOCK', flag: null, description: '`manual`: time stands still until `POST /api/simulator/clock/advance` moves it (delays, receipts, retries, expiry, schedules follow it; for tests). `system`: the wall clock.', default: 'system', parse: parsers.oneOf('system', 'manual') },
   simulatorInboxLimit: { key: 'simulator.inboxLimit', env: 'SWITCHBOARD_SIMULATOR_INBOX_LIMIT', flag: null, description: 'Messages kept per project in the handset inbox.', default: 10_000, parse: parsers.int(10, 10_000_000) },
 
   simulatorSmscEnabled: {
@@ -232,6 +243,24 @@ export const SETTINGS = {
 
   dispatchBatchSize: { key: 'dispatcher.batchSize', env: 'SWITCHBOARD_DISPATCH_BATCH_SIZE', flag: null, description: 'Messages claimed per dispatch batch.', default: 500, parse: parsers.int(1, 5000) },
   dispatchConcurrency: { key: 'dispatcher.concurrency', env: 'SWITCHBOARD_DISPATCH_CONCURRENCY', flag: null, description: 'Dispatch batches in flight at once.', default: 4, parse: parsers.int(1, 64) },
+  senderRates: {
+    key: 'senders.rates',
+    env: 'SWITCHBOARD_SENDER_RATES',
+    flag: null,
+    description: 'Default send rate of a number by type, in message segments per second (0: no limit), for numbers without their own `messages_per_second`; not applied to messages that go to the simulator. Types: `longcode`, `toll-free`, `shortcode`; environment form `longcode=1,toll-free=3`.',
+    default: DEFAULT_SENDER_RATES,
+    defaultLabel: '`longcode=1,toll-free=3,shortcode=100`',
+    parse: (raw: unknown) => {
+      try {
+        return parseSenderRates(raw);
+      } catch (err) {
+        throw new InvalidSetting((err as Error).message);
+      }
+    },
+  },
+  senderQueueLimitSeconds: { key: 'senders.queueLimitSeconds', env: 'SWITCHBOARD_SENDER_QUEUE_LIMIT_SECONDS', flag: null, description: "A send is refused (21611) while its sender's queue holds more than this many seconds of messages at its rate (Twilio: 10 hours).", default: 36_000, parse: parsers.int(1, 864_000) },
+  scheduleMinLeadSeconds: { key: 'scheduling.minLeadSeconds', env: 'SWITCHBOARD_SCHEDULE_MIN_LEAD_SECONDS', flag: null, description: 'How soon a scheduled send (`SendAt`, `send_at`) may be, in seconds from the request (Twilio: 300).', default: 300, parse: parsers.int(0, 86_400) },
+  scheduleMaxLeadSeconds: { key: 'scheduling.maxLeadSeconds', env: 'SWITCHBOARD_SCHEDULE_MAX_LEAD_SECONDS', flag: null, description: 'How far ahead a scheduled send may be, in seconds (Twilio: 35 days).', default: 3_024_000, parse: parsers.int(1, 31_536_000) },
   dispatchLeaseMs: { key: 'dispatcher.leaseMs', env: 'SWITCHBOARD_DISPATCH_LEASE_MS', flag: null, description: 'How long a claimed batch is held before another runner may take it.', default: 30_000, parse: parsers.int(1000, 3_600_000) },
   receiptsReconcileAfterMs: {
     key: 'receipts.reconcileAfterMs',
@@ -314,6 +343,7 @@ export const SETTINGS = {
     default: 9_000,
     parse: parsers.int(1000, 10_000),
   },
+  relayStateEventGapMs: { key: 'relay.stateEventGapMs', env: 'SWITCHBOARD_RELAY_STATE_EVENT_GAP_MS', flag: null, description: "A sent message's first state events go out at least this long (ms) after its `messaging.send` answer, in a later write: SignalWire's SDKs drop events that arrive with the answer.", default: 5, parse: parsers.int(0, 1000) },
   relayMaxSocketBufferBytes: {
     key: 'relay.maxSocketBufferBytes',
     env: 'SWITCHBOARD_RELAY_MAX_SOCKET_BUFFER_BYTES',

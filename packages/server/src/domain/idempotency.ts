@@ -5,6 +5,7 @@
  * message back and a different request under the same key is refused (IETF draft
  * draft-ietf-httpapi-idempotency-key-header: 422 for a reused key).
  */
+import { sendAtOf } from './schedule.js';
 import { createHash } from 'node:crypto';
 import { AppError } from './app-error.js';
 import type { MessageRecord } from './message.js';
@@ -46,7 +47,7 @@ export function requestFingerprint(input: SendInput): string {
  */
 export function asAccepted(m: MessageRecord): MessageRecord {
   if (m.redactedAt !== null) return m;
-  return { ...m, status: 'queued', errorCode: null, errorMessage: null, reason: null, carrier: null, carrierMessageId: null, price: null, updatedAt: m.createdAt, sentAt: null, deletedAt: null };
+  return { ...m, status: sendAtOf(m) !== null ? 'scheduled' : 'queued', errorCode: null, errorMessage: null, reason: null, carrier: null, carrierMessageId: null, price: null, updatedAt: m.createdAt, sentAt: null, deletedAt: null };
 }
 
 /** Deeper than any valid send request nests (media lists, custom variables): such a request fails validation anyway. */

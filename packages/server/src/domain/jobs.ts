@@ -16,6 +16,8 @@ export interface JobRecord {
   readonly createdAt: number;
   /** The carrier whose connection must send it (only that connection's owner claims it), or null for any node. */
   readonly carrier: string | null;
+  /** The sender-rate slot the job holds: due then, it is sent without being charged again. Null: none taken. */
+  readonly slotAt?: number | null;
 }
 
 /** A job before it has an id (pinned to a carrier when `carrier` is given). */

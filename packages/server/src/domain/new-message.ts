@@ -8,12 +8,15 @@ import { DEFAULT_VALIDITY_PERIOD, type NewMessage } from './message.js';
 type Common = Pick<NewMessage, 'id' | 'projectId' | 'from' | 'to' | 'body' | 'media' | 'kind' | 'encoding' | 'segments'> & { readonly at: number };
 
 /**
- * An outbound message as accepted from a surface, `queued`. What a request may leave out starts
+ * An outbound message as accepted from a surface, `queued` (or `scheduled`, with `sendAt`). What a request may leave out starts
  * empty (null, no tags) and `validityPeriod` at its default.
  */
 export type OutboundFields = Common &
   Pick<NewMessage, 'origin'> &
-  Partial<Pick<NewMessage, 'statusCallback' | 'callbackFormat' | 'customVariables' | 'context' | 'tags' | 'numberGroupId' | 'applicationId' | 'maxPrice' | 'validityPeriod'>>;
+  Partial<Pick<NewMessage, 'statusCallback' | 'callbackFormat' | 'customVariables' | 'context' | 'tags' | 'numberGroupId' | 'applicationId' | 'maxPrice' | 'validityPeriod'>> & {
+    /** Send at this time (ms) instead of now: the message is born `scheduled`, its validity runs from then. */
+    readonly sendAt?: number;
+  };
 
 /** An inbound message a carrier delivered to one of our numbers, `received`. */
 export type InboundFields = Common & Pick<NewMessage, 'context' | 'carrierMessageId'> & { readonly carrier: string };
@@ -25,7 +28,7 @@ export function newOutboundMessage(f: OutboundFields): NewMessage {
     ...blank(f),
     direction: 'outbound',
     origin: f.origin,
-    status: 'queued',
+    status: f.sendAt !== undefined ? 'scheduled' : 'queued',
     statusCallback: f.statusCallback ?? null,
     callbackFormat: f.statusCallback ? (f.callbackFormat ?? null) : null,
     customVariables: f.customVariables ?? null,
@@ -35,7 +38,7 @@ export function newOutboundMessage(f: OutboundFields): NewMessage {
     applicationId: f.applicationId ?? null,
     maxPrice: f.maxPrice ?? null,
     validityPeriod,
-    expiresAt: f.at + validityPeriod * 1000,
+    expiresAt: (f.sendAt ?? f.at) + validityPeriod * 1000,
   };
 }
 

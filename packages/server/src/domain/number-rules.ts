@@ -75,5 +75,15 @@ export function checkNumberPatch(body: Record<string, unknown>): { patch: PhoneN
     if (v !== null && (typeof v !== 'string' || v.length > 255)) errors.push(invalid(wire, `${wire} must be a string of at most 255 characters.`));
     else patch[field] = (v as string | null) || null;
   }
+  if (has('messages_per_second')) {
+    const v = body.messages_per_second;
+    if (v === null) patch.messagesPerSecond = null;
+    else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_MESSAGES_PER_SECOND) {
+      errors.push(invalid('messages_per_second', `messages_per_second must be a number from 0 (no limit) to ${MAX_MESSAGES_PER_SECOND}, or null for the number type's default.`));
+    } else patch.messagesPerSecond = v;
+  }
   return { patch, errors };
 }
+
+/** Highest per-number rate accepted, in segments per second (well above any carrier's short-code rate). */
+export const MAX_MESSAGES_PER_SECOND = 10_000;

@@ -21,6 +21,11 @@ export interface ApiTokenRecord {
   readonly scopes: readonly TokenScope[];
   readonly createdAt: number;
   readonly revokedAt: number | null;
+  /**
+   * A test token (Twilio's test credentials): its sends are checked and answered but never sent or
+   * stored, and it may use nothing else (see engine/messages/test-credentials.ts).
+   */
+  readonly test: boolean;
 }
 
 /** HTTP methods a messaging webhook may use. */
@@ -44,6 +49,8 @@ export interface PhoneNumberRecord {
   readonly messageRelayTopic: string | null;
   readonly messageRelayContext: string | null;
   readonly messagingHandlerResourceId: string | null;
+  /** Segments per second it may send (0: no limit); null or absent: its type's default (docs/guides/sending-real-traffic.md). */
+  readonly messagesPerSecond?: number | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }

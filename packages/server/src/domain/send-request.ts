@@ -12,6 +12,7 @@ import { validateCustomVariables } from './custom-variables.js';
 import { DEFAULT_VALIDITY_PERIOD, MAX_MEDIA, MAX_VALIDITY_PERIOD, type CallbackFormat } from './message.js';
 import { isValidDestination, isValidSender } from './phone-numbers.js';
 import { isPrivateHost, parseHttpUrl } from './urls.js';
+import type { ScheduleWindow } from './schedule.js';
 
 /** A send request as a surface received it, values not yet checked. */
 export interface SendInput {
@@ -32,12 +33,23 @@ export interface SendInput {
   readonly numberGroupId?: string | null;
   readonly applicationId?: string | null;
   readonly maxPrice?: string | null;
+  /**
+   * Replace GSM-7 look-alikes before segmenting (compat `SmartEncoded`, native `smart_encoded`):
+   * true or false wins over the sender's setting; absent follows it. Checked by the surface.
+   */
+  readonly smartEncoded?: boolean;
+  /** An opt-out confirmation reply (engine/messages/opt-outs.ts): sent even to a handset that opted out. */
+  readonly optOutReply?: boolean;
+  /** Send later: an ISO-8601 date-time (compat `SendAt` with `ScheduleType=fixed`, native `send_at`). */
+  readonly sendAt?: unknown;
 }
 
 /** Options of the checks that depend on configuration. */
 export interface SendRules {
   /** Refuse callback URLs on private networks (`url_is_unsafe`). */
   readonly refusePrivateCallbacks: boolean;
+  /** How far ahead a send may be scheduled (default: Twilio's 300 s to 35 days). */
+  readonly schedule?: ScheduleWindow;
 }
 
 /** The checked, normalised parts of a send request. */

@@ -31,6 +31,7 @@ import { InboundRouter } from './messages/inbound-router.js';
 import { MessageJournal } from './messages/journal.js';
 import type { HealthReport } from './messages/storage-health.js';
 import { MessageAcceptor } from './messages/message-acceptor.js';
+import { TestCredentialSends } from './messages/test-credentials.js';
 import { MessageService } from './messages/message-service.js';
 import { IdempotencyKeySweeper } from './messages/idempotency.js';
 import { recoverAwaitingReceipts } from './messages/receipt-recovery.js';
@@ -38,6 +39,10 @@ import { DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_RECONCILE_AFTER_MS, ReceiptReconciler
 import { RecentMessages } from './messages/recent-messages.js';
 import type { WebhookPlanner } from './messages/state-change.js';
 import { SubmissionsInFlight } from './messages/submissions-in-flight.js';
+import { OptOutService } from './messages/opt-outs.js';
+import { MessagingSettingsCache } from './messages/opt-outs-settings.js';
+import { DEFAULT_QUEUE_LIMIT_SECONDS, DEFAULT_SENDER_RATES, SenderQueues, type SenderQueueOptions } from './messages/sender-queues.js';
+import { ScheduledMessages } from './messages/schedule.js';
 import { WebhookOutbox } from './messages/webhook-outbox.js';
 import { readsOf, type EngineReads } from './reads.js';
 import { CarrierRouter, type Route } from './routing/carrier-router.js';
@@ -80,6 +85,8 @@ export interface EngineOptions {
   readonly pricing: PriceTable | null;
   readonly sendRules: SendRules;
   readonly dispatch: Omit<DispatcherOptions, 'nodeId'>;
+  /** Per-sender rates by number type and the queue limit (default: Twilio's documented figures). */
+  readonly senderRates?: SenderQueueOptions;
   /**
    * Record `sent` ahead of a final receipt that reaches a node which did not record the submission
    * (several nodes, or SMPP receipts outliving a crash).
@@ -105,8 +112,15 @@ export interface Engine {
   readonly bus: Bus;
   readonly verifier: CredentialVerifier;
   readonly acceptor: MessageAcceptor;
+  /** Sends made with a test token: answered, never sent or stored. */
+  readonly testSends: TestCredentialSends;
   readonly messages: MessageService;
+  /** Canceling scheduled messages. */
+  readonly scheduled: ScheduledMessages;
   readonly inbound: InboundRouter;
+  /** Opt-out lists and per-sender messaging settings (smart encoding, opt-out replies). */
+  readonly optOuts: OptOutService;
+  readonly messagingSettings: MessagingSettingsCache;
   readonly numbers: NumberService;
   readonly groups: NumberGroupService;
   readonly applications: CxmlApplicationService;
@@ -144,8 +158,11 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
   const recent = new RecentMessages();
   const journal = new MessageJournal({ store, clock, ids, bus, metrics, planners: ports.planners, recent, logger });
   const directory = new NumberDirectory(store.numbers, clock, bus);
+  const senderQueues = new SenderQueues({ clock, bus }, options.senderRates ?? { defaults: DEFAULT_SENDER_RATES, queueLimitSeconds: DEFAULT_QUEUE_LIMIT_SECONDS });
   const isUniqueViolation = (err: unknown) => store.isUniqueViolation(err);
   const verifier = new CredentialVerifier(store.projects, store.tokens, clock, bus);
+  const messagingSettings = new MessagingSettingsCache({ repository: store.optOuts, bus, now: () => clock.now() });
+  const optOuts = new OptOutService({ repository: store.optOuts, settings: messagingSettings, bus, clock, ids });
   const acceptor = new MessageAcceptor({
     clock,
     ids,
@@ -154,8 +171,11 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     journal,
     keys: store.idempotency,
     messages: store.messages,
+    senderQueues,
+    optOuts,
+    settings: messagingSettings,
   });
-  const inbound = new InboundRouter({ ids, numbers: directory, journal });
+  const inbound = new InboundRouter({ ids, numbers: directory, journal, optOuts: { service: optOuts, acceptor, logger } });
   const inFlight = new SubmissionsInFlight();
   const sink = new EngineCarrierSink(journal, inbound, logger, inFlight, options.inferSentFromReceipts);
 
@@ -207,6 +227,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
       earlyReceipts: sink,
       recent,
       availability,
+      senderQueues,
     },
     { nodeId: options.nodeId, ...options.dispatch },
   );
@@ -235,8 +256,12 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     bus,
     verifier,
     acceptor,
+    testSends: new TestCredentialSends({ clock, ids, rules: options.sendRules }),
     messages: new MessageService({ store, journal }),
+    scheduled: new ScheduledMessages({ messages: store.messages, journal }),
     inbound,
+    optOuts,
+    messagingSettings,
     numbers,
     groups: new NumberGroupService({ store, clock, ids, isUniqueViolation }),
     applications: new CxmlApplicationService({ store, clock, ids }),

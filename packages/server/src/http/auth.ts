@@ -44,13 +44,13 @@ export function setAuthRetryAfter(reply: FastifyReply): void {
  * are wrong, RATE_LIMITED (429, with `Retry-After`) when the client address or the project id has
  * failed too often.
  */
-export async function verifyCredentials(verifier: CredentialVerifier, request: FastifyRequest, projectId: string, token: string): Promise<Principal | null> {
+export async function verifyCredentials(verifier: CredentialVerifier, request: FastifyRequest, projectId: string, token: string, opts: { readonly allowTest?: boolean } = {}): Promise<Principal | null> {
   const throttle = request.server.authThrottle;
-  if (!throttle) return verifier.verify(projectId, token);
+  if (!throttle) return verifier.verify(projectId, token, opts);
   const address = clientAddressKey(request.ip);
   const before = throttle.check(address, projectId, token);
   if (before.limited) throw tooManyFailures(request, before.retryAfterMs);
-  const principal = await verifier.verify(projectId, token);
+  const principal = await verifier.verify(projectId, token, opts);
   if (principal) {
     throttle.succeeded(projectId, token, principal.tokenDigest);
     return principal;
@@ -100,13 +100,17 @@ export function parseBasicAuth(header: string | undefined): { user: string; pass
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** Authenticate a request and check a scope; returns the principal or throws. */
-export async function authenticate(verifier: CredentialVerifier, request: FastifyRequest, scope: TokenScope): Promise<Principal> {
+/**
+ * Authenticate a request and check a scope; returns the principal or throws. A test token is
+ * refused with TEST_CREDENTIALS_FORBIDDEN (403, Twilio's 20008) unless the route `allowTest`s it.
+ */
+export async function authenticate(verifier: CredentialVerifier, request: FastifyRequest, scope: TokenScope, opts: { readonly allowTest?: boolean } = {}): Promise<Principal> {
   const header = request.headers.authorization;
   const viaSession = header === undefined && request.server.sessionAuth ? await request.server.sessionAuth.authenticate(request) : null;
   const creds = viaSession ? null : parseBasicAuth(header);
-  const principal = viaSession ?? (creds ? await verifyCredentials(verifier, request, creds.user, creds.password) : null);
+  const principal = viaSession ?? (creds ? await verifyCredentials(verifier, request, creds.user, creds.password, { allowTest: true }) : null);
   if (!principal) throw AppError.of('UNAUTHORIZED');
+  if (principal.test && !opts.allowTest) throw AppError.of('TEST_CREDENTIALS_FORBIDDEN');
   if (!principal.scopes.has(scope)) throw AppError.of('FORBIDDEN', { message: `This API token lacks the "${scope}" scope.` });
   request.principal = principal;
   return principal;

@@ -14,6 +14,7 @@ const limits: RelayLimits = {
   bufferMemoryBytes: 1 << 20,
   pingIntervalMs: 5000,
   maxSocketBufferBytes: 80_000,
+  stateEventGapMs: 5,
 };
 
 /** A socket that never writes anything out unless told to: every frame stays queued. */

@@ -90,7 +90,7 @@ export class RelayEventRouter {
           if (s && s.projectId === m.projectId) targets.add(s);
         }
       }
-      for (const s of targets) s.deliver(key, e.at, params, type);
+      for (const s of targets) s.deliver(key, e.at, params, type, inbound ? undefined : m.id);
       parked.push({ projectId: m.projectId, contexts: [context], protocols, key, at: e.at, params });
     }
     if (parked.length) this.resume.deliver(parked).catch(this.onError);

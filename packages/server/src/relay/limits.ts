@@ -20,6 +20,13 @@ export interface RelayLimits {
    * connection stops reading the client's requests until its queue has drained.
    */
   readonly maxSocketBufferBytes: number;
+  /**
+   * Least time (ms) between a `messaging.send` answer and the first state events of that message
+   * on the sending connection, which go out in a later write: SignalWire's Python SDK (and its
+   * TypeScript port) register a sent message only once the answer has been handled, and drop
+   * state events that arrive with it. 0: no spacing.
+   */
+  readonly stateEventGapMs: number;
 }
 
 /** Fixed limits (not worth a setting). */

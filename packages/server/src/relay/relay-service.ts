@@ -12,7 +12,7 @@
  */
 import { METHOD_CONNECT, RPC_ERRORS, type ConsoleRelaySession } from '@switchboard/protocol';
 import type { Logger } from 'pino';
-import type { Clock } from '../domain/clock.js';
+import { ManualClock, type Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import type { RelayResumeStore } from '../domain/ports/relay-resume.js';
@@ -108,8 +108,12 @@ export class RelayService implements ConnectionHost {
     return this.connections.size;
   }
 
+  /**
+   * Network time: pings, deadlines, rate limits, resume windows. The manual simulator clock moves
+   * message time only; a test advancing it by an hour must not time out its own RELAY connection.
+   */
   now(): number {
-    return this.deps.clock.now();
+    return this.deps.clock instanceof ManualClock ? Date.now() : this.deps.clock.now();
   }
 
   warn(err: unknown, what: string): void {

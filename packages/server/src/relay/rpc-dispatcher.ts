@@ -180,6 +180,7 @@ export class RpcDispatcher {
         budget: deps.budget,
         metrics: deps.metrics,
         now: deps.now,
+        stateEventGapMs: deps.limits.stateEventGapMs,
       });
       session.attach(conn);
       deps.registry.add(session);
@@ -261,8 +262,9 @@ export class RpcDispatcher {
       // `idempotency_key` (our extension): a retry within 24 hours answers the original message_id.
       const { message: record } = await this.deps.acceptor.acceptOnce(session.projectId, toSendInput(p), p.idempotency_key);
       this.deps.router.trackSender(record.id, session.protocol);
+      session.expectAnswer(record.id);
       const result: MessagingSendResult = { code: '200', message: 'Message accepted', message_id: record.id };
-      return { result };
+      return { result, after: () => session.answered(record.id) };
     } catch (err) {
       if (isAppError(err)) return { result: toSendFailure(err) };
       throw err;

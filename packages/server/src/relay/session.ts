@@ -8,7 +8,9 @@ import type { TokenScope } from '../domain/credentials.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import type { BufferedRelayEvent } from '../domain/ports/relay-resume.js';
 import { eventCost, type BufferBudget } from './buffer-budget.js';
-import { eventFrame } from './frames.js';
+import { METHOD_PING } from '@switchboard/protocol';
+import { eventFrame, requestFrame } from './frames.js';
+import { StateEventSpacing } from './state-spacing.js';
 
 /** The connection a session writes to (it caps the bytes queued on its socket, events included). */
 export interface SessionLink {
@@ -26,6 +28,14 @@ interface Held {
   readonly type: string;
 }
 
+/** An event written later, by the state-event spacing. */
+interface Spaced {
+  readonly id: string;
+  readonly params: string;
+  readonly type: string;
+  readonly at: number;
+}
+
 export class RelaySession {
   readonly contexts = new Set<string>();
   /** Sent, not yet acknowledged, in send order. */
@@ -38,6 +48,8 @@ export class RelaySession {
   connectedAt: number | null = null;
   /** Event frames written to clients over the session's life (replays included). */
   eventsSent = 0;
+  /** Holds a sent message's first state events until its answer has had time to be read. */
+  private readonly spacing: StateEventSpacing<Spaced>;
 
   constructor(
     readonly protocol: string,
@@ -53,8 +65,31 @@ export class RelaySession {
       readonly budget: BufferBudget;
       readonly metrics: RelayMetrics;
       readonly now: () => number;
+      /** Least time (ms) between a `messaging.send` answer and that message's first state events. */
+      readonly stateEventGapMs?: number;
     },
-  ) {}
+  ) {
+    this.spacing = new StateEventSpacing<Spaced>(opts.stateEventGapMs ?? 0, {
+      ping: (id) => this.link?.send(requestFrame(id, METHOD_PING, { timestamp: Date.now() / 1000 })),
+      write: (events) => {
+        for (const e of events) {
+          // Only if still on the connection it was meant for (a move replays the unacknowledged ones).
+          if (!this.link || this.lost || (this.eventAcks && !this.unacked.has(e.id))) continue;
+          this.write(e.id, e.params, e.type, e.at);
+        }
+      },
+    });
+  }
+
+  /** A `messaging.send` of this session was accepted: space its state events from the answer. */
+  expectAnswer(messageId: string): void {
+    this.spacing.expect(messageId);
+  }
+
+  /** The answer of that send was written. */
+  answered(messageId: string): void {
+    this.spacing.answered(messageId);
+  }
 
   /** Events not acknowledged yet. */
   get unackedCount(): number {
@@ -85,6 +120,7 @@ export class RelaySession {
   /** Unbind; returns the unacknowledged events in order (their budget moves with them). */
   detach(): BufferedRelayEvent[] {
     this.link = null;
+    this.spacing.clear();
     this.connectedAt = null;
     const events = [...this.unacked.values()].map(({ id, key, at, params }) => ({ id, key, at, params }));
     this.unacked.clear();
@@ -115,8 +151,11 @@ export class RelaySession {
     for (const h of held) if (!seen.has(h.key)) this.deliver(h.key, h.at, h.params, h.type);
   }
 
-  /** Write an event to the client (or hold it until the session is open). */
-  deliver(key: string, at: number, params: string, type: string): void {
+  /**
+   * Write an event to the client (or hold it until the session is open). `messageId`: the message
+   * a state event is about, so it keeps its distance from that message's `messaging.send` answer.
+   */
+  deliver(key: string, at: number, params: string, type: string, messageId?: string): void {
     if (this.held) {
       this.held.push({ key, at, params, type });
       return;
@@ -133,7 +172,7 @@ export class RelaySession {
       }
       this.unacked.set(id, { id, key, at, params, type });
     }
-    this.write(id, params, type, at);
+    if (messageId === undefined || !this.spacing.hold(messageId, { id, params, type, at })) this.write(id, params, type, at);
     if (this.link && this.unacked.size >= this.opts.maxEvents) {
       this.opts.metrics.relayLimited('slow_consumer');
       this.link.slow('the client acknowledges events too slowly');
@@ -142,6 +181,7 @@ export class RelaySession {
 
   /** The client acknowledged an event; false when the id is not one of ours. */
   ack(id: string): boolean {
+    if (this.spacing.pong(id)) return true;
     const e = this.unacked.get(id);
     if (!e) return false;
     this.unacked.delete(id);

@@ -20,6 +20,7 @@ import { KyselyWebhookRepository } from './repositories/webhooks.js';
 import { KyselyCxmlApplicationRepository } from './repositories/applications.js';
 import { KyselyMessageMediaRepository } from './repositories/media.js';
 import { KyselyNumberGroupRepository } from './repositories/number-groups.js';
+import { KyselyOptOutRepository } from './repositories/opt-outs.js';
 import { KyselySimulatorSettingsRepository } from './repositories/simulator-settings.js';
 import type { Database } from './schema.js';
 
@@ -42,6 +43,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotI
     nodes: new KyselyNodeRepository(db),
     consoleSessions: new KyselyConsoleSessionRepository(db),
     simulatorSettings: new KyselySimulatorSettingsRepository(db),
+    optOuts: new KyselyOptOutRepository(db),
   };
 }
 
@@ -64,6 +66,7 @@ export class KyselyStore implements Store {
   readonly nodes;
   readonly consoleSessions;
   readonly simulatorSettings;
+  readonly optOuts;
   /** Batch inserts of the hot tables, compiled once per chunk size and shared by every transaction. */
   private readonly inserts: HotInserts;
 
@@ -93,6 +96,7 @@ export class KyselyStore implements Store {
     this.nodes = repos.nodes;
     this.consoleSessions = repos.consoleSessions;
     this.simulatorSettings = repos.simulatorSettings;
+    this.optOuts = repos.optOuts;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

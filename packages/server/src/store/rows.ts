@@ -64,6 +64,7 @@ export function tokenFromRow(row: Selectable<ApiTokensTable>): ApiTokenRecord {
     scopes: JSON.parse(row.scopes) as TokenScope[],
     createdAt: num(row.created_at),
     revokedAt: numOrNull(row.revoked_at),
+    test: Number(row.test) === 1,
   };
 }
 
@@ -86,6 +87,7 @@ export function numberFromRow(row: Selectable<PhoneNumbersTable>): PhoneNumberRe
     messageRelayTopic: row.message_relay_topic,
     messageRelayContext: row.message_relay_context,
     messagingHandlerResourceId: row.messaging_handler_resource_id,
+    messagesPerSecond: row.messages_per_second === null || row.messages_per_second === undefined ? null : Number(row.messages_per_second),
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
   };
@@ -109,6 +111,7 @@ export function numberToRow(n: PhoneNumberRecord): Omit<PhoneNumbersTable, 'seq'
     message_relay_topic: n.messageRelayTopic,
     message_relay_context: n.messageRelayContext,
     messaging_handler_resource_id: n.messagingHandlerResourceId,
+    messages_per_second: n.messagesPerSecond ?? null,
     created_at: n.createdAt,
     updated_at: n.updatedAt,
   };
@@ -240,7 +243,7 @@ export function eventToRow(e: NewMessageEvent): Omit<MessageEventsTable, 'id'> {
   };
 }
 
-export function jobToRow(j: NewJob): Omit<JobsTable, 'id'> {
+export function jobToRow(j: NewJob): Omit<JobsTable, 'id' | 'slot_at'> {
   return { kind: j.kind, project_id: j.projectId, message_id: j.messageId, run_at: j.runAt, attempts: 0, lease_owner: null, created_at: j.runAt, carrier: j.carrier ?? null };
 }
 
@@ -281,6 +284,7 @@ export function jobFromRow(row: Selectable<JobsTable>): JobRecord {
     leaseOwner: row.lease_owner,
     createdAt: num(row.created_at),
     carrier: row.carrier,
+    slotAt: row.slot_at === null || row.slot_at === undefined ? null : num(row.slot_at),
   };
 }
 

@@ -20,6 +20,8 @@ export interface ApiTokensTable {
   scopes: string;
   created_at: number;
   revoked_at: number | null;
+  /** 1 for a test token (Twilio's test credentials: nothing is sent or stored), 0 for a live one. */
+  test: Generated<number>;
 }
 
 export interface PhoneNumbersTable {
@@ -42,6 +44,8 @@ export interface PhoneNumbersTable {
   messaging_handler_resource_id: string | null;
   created_at: number;
   updated_at: number;
+  /** Segments per second this number may send; null: its type's default (migration 0011). */
+  messages_per_second: number | null;
 }
 
 export interface MessagesTable {
@@ -104,6 +108,15 @@ export interface JobsTable {
   created_at: number;
   /** Pinned to the carrier whose connection must send it; null when any node may. */
   carrier: string | null;
+  /** The sender-rate slot this job holds (it is sent at that time without being charged again); null: none yet. */
+  slot_at: Generated<number | null>;
+}
+
+/** Each rated sender's next free send time (migration 0011). */
+export interface SenderSlotsTable {
+  /** `<project id> <sender>`. */
+  sender_key: string;
+  next_at: number;
 }
 
 export interface WebhookDeliveriesTable {
@@ -295,6 +308,31 @@ export interface SimulatorSettingsTable {
   updated_at: number;
 }
 
+/** A handset's opt-out of a sender: a number or a number group's id (migration 0010). */
+export interface OptOutsTable {
+  seq: Generated<number>;
+  id: string;
+  project_id: string;
+  sender: string;
+  handset: string;
+  keyword: string | null;
+  created_at: number;
+}
+
+/** Smart encoding and opt-out replies per project (`scope` ''), number group (its id) or number (migration 0010). */
+export interface MessagingSettingsTable {
+  project_id: string;
+  scope: string;
+  /** 0 or 1; null follows the wider scope. */
+  smart_encoding: number | null;
+  /** 0 or 1: send the opt-out confirmation and help replies. */
+  replies: number | null;
+  stop_reply: string | null;
+  start_reply: string | null;
+  help_reply: string | null;
+  updated_at: number;
+}
+
 /** The whole schema. */
 export interface Database {
   projects: ProjectsTable;
@@ -319,4 +357,7 @@ export interface Database {
   relay_parked_events: RelayParkedEventsTable;
   console_sessions: ConsoleSessionsTable;
   simulator_settings: SimulatorSettingsTable;
+  opt_outs: OptOutsTable;
+  messaging_settings: MessagingSettingsTable;
+  sender_slots: SenderSlotsTable;
 }

@@ -1,7 +1,18 @@
 /**
  * Many future callbacks on one timer: a binary min-heap ordered by due time. Used where a naive
- * design would start one `setTimeout` per message (simulator receipts, delays).
+ * design would start one `setTimeout` per message (simulator receipts, delays). Given a `Clock`,
+ * its one timer is armed on that clock, so a manual clock moved forward fires what came due.
  */
+import { systemClock, type Clock } from '../domain/clock.js';
+
+/** A timer at `at` on `clock`: its own when it has timers, else a wall-clock timeout measured by its `now`. */
+export function armTimer(clock: Clock, at: number, fn: () => void): () => void {
+  if (clock.setTimer) return clock.setTimer(at, fn);
+  const t = setTimeout(fn, Math.max(0, at - clock.now()));
+  t.unref?.();
+  return () => clearTimeout(t);
+}
+
 interface Entry<T> {
   at: number;
   order: number;
@@ -10,19 +21,26 @@ interface Entry<T> {
 
 export class TimerQueue<T> {
   private heap: Entry<T>[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: (() => void) | undefined;
+  private readonly clock: Clock;
   private timerAt = Infinity;
   private counter = 0;
   private stopped = false;
 
   /**
    * @param fire called with every value that is due, in due order, in one batch per wake-up
-   * @param now clock in ms
+   * @param clock the clock due times are read on (a bare `now` function: wall-clock timers)
    */
   constructor(
     private readonly fire: (values: T[]) => void,
-    private readonly now: () => number = Date.now,
-  ) {}
+    clock: Clock | (() => number) = systemClock,
+  ) {
+    this.clock = typeof clock === 'function' ? { now: clock } : clock;
+  }
+
+  private now(): number {
+    return this.clock.now();
+  }
 
   get size(): number {
     return this.heap.length;
@@ -38,8 +56,8 @@ export class TimerQueue<T> {
   /** Drop everything still pending and never fire again. Returns what was pending. */
   stop(): T[] {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
     const pending = this.heap.map((e) => e.value);
     this.heap = [];
     return pending;
@@ -48,16 +66,14 @@ export class TimerQueue<T> {
   private arm(): void {
     const head = this.heap[0];
     if (!head || this.stopped) return;
-    if (this.timer && this.timerAt <= head.at) return;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.cancelTimer && this.timerAt <= head.at) return;
+    this.cancelTimer?.();
     this.timerAt = head.at;
-    const delay = Math.max(0, head.at - this.now());
-    this.timer = setTimeout(() => this.run(), delay);
-    this.timer.unref?.();
+    this.cancelTimer = armTimer(this.clock, head.at, () => this.run());
   }
 
   private run(): void {
-    this.timer = undefined;
+    this.cancelTimer = undefined;
     this.timerAt = Infinity;
     const now = this.now();
     const due: T[] = [];

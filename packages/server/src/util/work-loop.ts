@@ -1,28 +1,39 @@
+import { ManualClock, type Clock } from '../domain/clock.js';
+import { armTimer } from './timer-queue.js';
+
 /**
  * The scheduling shared by the background runners (dispatcher, webhook runner): wake-ups are
  * coalesced into one pass per turn of the event loop, one timer waits for the next due item, at
  * most one pass runs at a time, and the work a pass starts is tracked so `stop` can wait for it.
- * Runners are woken by the bus when work is written; they never poll in a loop.
+ * Runners are woken by the bus when work is written; they never poll in a loop. Given a `Clock`,
+ * the timer is armed on it, so a manual clock moved forward runs the pass that came due.
  */
 export class WorkLoop {
   private running = false;
   private stopping = false;
   private scheduled = false;
   private passing = false;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: (() => void) | undefined;
   private timerAt = Infinity;
+  private readonly clock: Clock;
   private readonly inFlight = new Set<Promise<void>>();
 
   /**
    * @param pass looks for work and starts it (tracking it with `track`); runs again when woken
-   * @param now clock in ms
+   * @param clock the clock due times are read on (a bare `now` function: wall-clock timers)
    * @param onPassError a failed pass is reported and retried a second later
    */
   constructor(
     private readonly pass: () => Promise<void>,
-    private readonly now: () => number,
+    clock: Clock | (() => number),
     private readonly onPassError: (err: unknown) => void,
-  ) {}
+  ) {
+    this.clock = typeof clock === 'function' ? { now: clock } : clock;
+  }
+
+  private now(): number {
+    return this.clock.now();
+  }
 
   /** Pieces of work started by passes and not finished yet. */
   get active(): number {
@@ -52,18 +63,15 @@ export class WorkLoop {
   /** Run a pass at `at` (ms) unless one is already due earlier. */
   armAt(at: number): void {
     if (this.stopping) return;
-    if (this.timer && this.timerAt <= at) return;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.cancelTimer && this.timerAt <= at) return;
+    this.cancelTimer?.();
     this.timerAt = at;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.timerAt = Infinity;
-        this.wake();
-      },
-      Math.max(0, at - this.now()) + 5,
-    );
-    this.timer.unref();
+    // 5 ms late on a wall clock, so the pass finds the item due; a manual clock is exact.
+    this.cancelTimer = armTimer(this.clock, this.clock instanceof ManualClock ? at : at + 5, () => {
+      this.cancelTimer = undefined;
+      this.timerAt = Infinity;
+      this.wake();
+    });
   }
 
   /** Track work a pass started; when it settles, look for more. Its failure goes to `onError`. */
@@ -83,7 +91,8 @@ export class WorkLoop {
   /** Start nothing new; wait for the pass and the work in flight to finish. */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
     while (this.inFlight.size || this.passing) await Promise.all([...this.inFlight, new Promise((r) => setImmediate(r))]);
     this.running = false;
   }

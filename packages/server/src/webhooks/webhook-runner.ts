@@ -18,6 +18,7 @@ import type { Logger } from '../domain/ports/logger.js';
 import { Batcher } from '../util/batcher.js';
 import { WorkLoop } from '../util/work-loop.js';
 import { DestinationGate } from './destination-gate.js';
+import { WebhookFailureLog } from './failure-log.js';
 import type { WebhookHttpClient, WebhookResponse } from './http-client.js';
 import { signFormRequest, signJsonRequest } from './signing.js';
 import type { SigningKeys } from './signing-keys.js';
@@ -109,6 +110,7 @@ export class WebhookRunner {
   /** The last short claim left out destinations that were full: one finishing may find more. */
   private shortClaimSkippedFull = false;
   private lookedPastFullAt = -Infinity;
+  private readonly failures: WebhookFailureLog;
 
   constructor(
     private readonly deps: {
@@ -124,9 +126,10 @@ export class WebhookRunner {
   ) {
     this.loop = new WorkLoop(
       () => this.pass(),
-      () => deps.clock.now(),
+      deps.clock,
       (err) => deps.logger.error({ err }, 'claiming webhooks failed; retrying shortly'),
     );
+    this.failures = new WebhookFailureLog(deps.logger);
     this.gate = new DestinationGate({ perDestination: opts.perDestination, breakerFailures: opts.breaker.failures, breakerCooldownMs: opts.breaker.cooldownMs });
     this.policy = { windowMs: opts.retryWindowMs, maxAttempts: opts.maxAttempts, backoff: { initialMs: opts.retryBaseMs, maxMs: opts.retryMaxMs, jitter: 0.2 } };
     this.bookkeeping = new Batcher(async (items) => {
@@ -168,6 +171,7 @@ export class WebhookRunner {
     this.unsubscribe?.();
     await this.loop.stop();
     await this.bookkeeping.drain();
+    this.failures.stop();
     if (this.buffered > 0) {
       this.buffer.clear();
       this.buffered = 0;
@@ -275,7 +279,7 @@ export class WebhookRunner {
   }
 
   private async deliver(d: WebhookDeliveryRecord): Promise<void> {
-    const { clock, keys, metrics, logger } = this.deps;
+    const { clock, keys, metrics } = this.deps;
     const destination = d.destination;
     const attempt = d.attempts + 1;
     const target = nextAttemptTarget(d);
@@ -332,7 +336,7 @@ export class WebhookRunner {
       },
     });
     metrics.webhookOutcome(d.kind, giveUp ? 'failed' : 'retry');
-    logger.warn({ deliveryId: d.id, kind: d.kind, url: requestUrl, attempt, error, giveUp }, giveUp ? 'webhook failed for good' : 'webhook failed; will retry');
+    this.failures.failed({ destination, url: requestUrl, kind: d.kind, deliveryId: d.id, attempt, error, giveUp });
     if (!giveUp) {
       this.claimAgainAt = Math.min(this.claimAgainAt, nextAttemptAt);
       this.loop.armAt(nextAttemptAt);

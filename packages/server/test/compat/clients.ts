@@ -9,8 +9,9 @@ import { RestClient } from '@signalwire/compatibility-api';
 import twilio from 'twilio';
 import { API_TOKEN, PROJECT_ID } from '../helpers/server.js';
 
-export function twilioClient(baseUrl: string, opts: twilio.ClientOpts = {}): twilio.Twilio {
-  const client = twilio(`AC${'0'.repeat(32)}`, API_TOKEN, opts);
+/** The `twilio` client for the test project, with its live token or another (a test token). */
+export function twilioClient(baseUrl: string, opts: twilio.ClientOpts = {}, token: string = API_TOKEN): twilio.Twilio {
+  const client = twilio(`AC${'0'.repeat(32)}`, token, opts);
   client.accountSid = PROJECT_ID;
   (client as unknown as { username: string }).username = PROJECT_ID;
   client.api.baseUrl = baseUrl;

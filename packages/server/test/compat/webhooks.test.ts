@@ -81,11 +81,11 @@ describe('compat status callbacks', () => {
 
   it('reports an undelivered message with its ErrorCode, and a carrier rejection as failed', async () => {
     const url = `${receiver.url}/status?case=failures`;
-    const unreachable = await client.messages.create({ to: '+15005550001', from: NUMBERS[0]!, body: 'x', statusCallback: url });
+    const unreachable = await client.messages.create({ to: '+12015550101', from: NUMBERS[0]!, body: 'x', statusCallback: url });
     const a = await receiver.waitFor(4, 10_000, (r) => r.form?.get('MessageSid') === unreachable.sid);
     expect(a.map((r) => r.form!.get('MessageStatus'))).toEqual(['queued', 'sending', 'sent', 'undelivered']);
     expect(a[3]!.form!.get('ErrorCode')).toBe('30003');
-    const rejected = await client.messages.create({ to: '+15005550004', from: NUMBERS[0]!, body: 'x', statusCallback: url });
+    const rejected = await client.messages.create({ to: '+12015550104', from: NUMBERS[0]!, body: 'x', statusCallback: url });
     const b = await receiver.waitFor(3, 10_000, (r) => r.form?.get('MessageSid') === rejected.sid);
     expect(b.map((r) => r.form!.get('MessageStatus'))).toEqual(['queued', 'sending', 'failed']);
     expect(b[2]!.form!.get('ErrorCode')).toBe('30006');

@@ -158,7 +158,7 @@ describe('console API: messages', () => {
 
   it('shows a failed message with its timeline, error code, segments and every webhook attempt', async () => {
     hook.respond(() => ({ status: 500, body: 'not today' }));
-    const sent = await c.call('/api/messaging/messages', { body: { from: NUMBERS[0], to: '+15005550001', body: 'Café ☕ time', status_callback: `${hook.url}/status` } });
+    const sent = await c.call('/api/messaging/messages', { body: { from: NUMBERS[0], to: '+12015550101', body: 'Café ☕ time', status_callback: `${hook.url}/status` } });
     expect(sent.status).toBe(201);
     const id = sent.body.id as string;
     const detail = await eventually(async () => {

@@ -86,3 +86,53 @@ export function runBuiltCli(args: readonly string[], opts: { cwd: string; env: N
     });
   });
 }
+
+/** A `switchboard start` child whose banner has been printed. */
+export interface BannerServer {
+  readonly child: ChildProcess;
+  /** Everything it printed on stdout up to now (the banner first). */
+  stdout(): string;
+  stderr(): string;
+  /** The plain HTTP base URL from the banner. */
+  readonly url: string;
+  /** Resolves when it has exited. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with how it ended. */
+  stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Run the built `switchboard [args]` in `cwd` with exactly `env`, and wait until its banner names
+ * the URL it runs at. Fails (and kills it) if it exits first or takes longer than `timeoutMs`.
+ */
+export async function startBuiltCli(args: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<BannerServer> {
+  const { timeoutMs = 20_000 } = opts;
+  const child = spawn(process.execPath, [BUILT_CLI, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + timeoutMs;
+  let url: string | undefined;
+  // The banner is written at once; wait for its last line so every line of it is there.
+  while (!(url = /running at (http:\/\/\S+)/.exec(stdout)?.[1]) || !/See it delivered:[\s\S]*\n\n/.test(stdout)) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`switchboard ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) before its banner: ${stderr}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`switchboard ${args.join(' ')} printed no banner in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const stop = async (graceMs = 10_000) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const how = await exited;
+      clearTimeout(timer);
+      return how;
+    }
+    return exited;
+  };
+  return { child, url, exited, stop, stdout: () => stdout, stderr: () => stderr };
+}

@@ -64,6 +64,8 @@ export async function startTestServer(overrides: Partial<SwitchboardSettings> = 
       logLevel: 'silent',
       webhookRetryBaseMs: 50,
       webhookRetryMaxMs: 200,
+      // Full speed through every carrier (SMPP too) unless a test sets a rate: real defaults are 1 segment/s per long code.
+      senderRates: { longcode: 0, 'toll-free': 0, shortcode: 0 },
       // HTTPS (and its certificate generation) only where a test asks for it.
       httpsEnabled: false,
       httpsPort: 0,

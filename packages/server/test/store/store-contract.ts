@@ -52,6 +52,7 @@ function token(projectId: string, overrides: Partial<ApiTokenRecord> = {}): ApiT
     scopes: ['messaging', 'numbers'],
     createdAt: T0,
     revokedAt: null,
+    test: false,
     ...overrides,
   };
 }
@@ -185,6 +186,14 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(got).toEqual(t);
         expect(Buffer.isBuffer(got!.tokenHash)).toBe(true);
         expect(got!.tokenHash.equals(Buffer.from([0, 255, 1, 128, 7]))).toBe(true);
+      });
+
+      it('keeps whether a token is a test token', async () => {
+        const live = token(P1, { createdAt: T0 + 1 });
+        const test = token(P1, { createdAt: T0 + 2, test: true });
+        await store.tokens.create(live);
+        await store.tokens.create(test);
+        expect((await store.tokens.listActive(P1)).map((t) => [t.id, t.test])).toEqual(expect.arrayContaining([[live.id, false], [test.id, true]]));
       });
 
       it('lists a project’s tokens oldest first and never another project’s', async () => {

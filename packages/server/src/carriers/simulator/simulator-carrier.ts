@@ -7,6 +7,7 @@
  * Everything runs on two timer heaps, never one timer per message.
  */
 import type { Carrier, CarrierDescriptor, CarrierQuery, CarrierSink, CarrierSubmission, CarrierView, AwaitingReceipt, StatusReport, SubmitResult } from '../../domain/ports/carrier.js';
+import type { Clock } from '../../domain/clock.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { HandsetInboxRepository, SimulatorSettingsRepository } from '../../domain/ports/store.js';
 import type { Logger } from '../../domain/ports/logger.js';
@@ -64,12 +65,13 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
 
   constructor(
     settings: SimulatorSettings,
-    private readonly deps: { readonly inbox: HandsetInboxRepository; readonly settings: SimulatorSettingsRepository; readonly bus: Bus; readonly logger: Logger; readonly now: () => number },
+    /** `clock`, when given, times the delays and receipts (a manual clock moves them); else wall-clock timers measured by `now`. */
+    private readonly deps: { readonly inbox: HandsetInboxRepository; readonly settings: SimulatorSettingsRepository; readonly bus: Bus; readonly logger: Logger; readonly now: () => number; readonly clock?: Clock },
   ) {
     this.settings = settings;
     this.profiles = new SimulatorProfiles(settings, { settings: deps.settings, bus: deps.bus, logger: deps.logger, now: deps.now });
-    this.submits = new TimerQueue((due) => due.forEach((p) => this.answer(p)), deps.now);
-    this.receipts = new TimerQueue((due) => void this.deliver(due), deps.now);
+    this.submits = new TimerQueue((due) => due.forEach((p) => this.answer(p)), deps.clock ?? deps.now);
+    this.receipts = new TimerQueue((due) => void this.deliver(due), deps.clock ?? deps.now);
   }
 
   /** Name the operator project (the startup project, known once it is ensured). */

@@ -7,26 +7,26 @@ describe('decideOutcome', () => {
   });
 
   it.each([
-    ['+15005550001', { kind: 'undelivered', error: 'HANDSET_UNREACHABLE' }],
-    ['+15005550002', { kind: 'undelivered', error: 'HANDSET_UNKNOWN' }],
-    ['+15005550003', { kind: 'undelivered', error: 'CARRIER_BLOCKED' }],
-    ['+15005550004', { kind: 'failed', error: 'UNROUTABLE' }],
-    ['+15005550005', { kind: 'failed', error: 'CARRIER_VIOLATION' }],
-    ['+15005550006', { kind: 'delivered', receipt: 'delayed' }],
-    ['+15005550007', { kind: 'no_receipt' }],
-    ['+15005550008', { kind: 'throttled', times: 2 }],
-    ['+15005550009', { kind: 'transient', times: 2 }],
+    ['+12015550101', { kind: 'undelivered', error: 'HANDSET_UNREACHABLE' }],
+    ['+12015550102', { kind: 'undelivered', error: 'HANDSET_UNKNOWN' }],
+    ['+12015550103', { kind: 'undelivered', error: 'CARRIER_BLOCKED' }],
+    ['+12015550104', { kind: 'failed', error: 'UNROUTABLE' }],
+    ['+12015550105', { kind: 'failed', error: 'CARRIER_VIOLATION' }],
+    ['+12015550106', { kind: 'delivered', receipt: 'delayed' }],
+    ['+12015550107', { kind: 'no_receipt' }],
+    ['+12015550108', { kind: 'throttled', times: 2 }],
+    ['+12015550109', { kind: 'transient', times: 2 }],
   ])('gives the magic number %s its documented fate', (to, outcome) => {
     expect(decideOutcome(to, [])).toEqual(outcome);
   });
 
   it('matches magic numbers exactly, not as prefixes', () => {
-    expect(decideOutcome('+150055500011', [])).toEqual({ kind: 'delivered', receipt: 'normal' });
-    expect(decideOutcome('+1500555000', [])).toEqual({ kind: 'delivered', receipt: 'normal' });
+    expect(decideOutcome('+120155501011', [])).toEqual({ kind: 'delivered', receipt: 'normal' });
+    expect(decideOutcome('+1201555010', [])).toEqual({ kind: 'delivered', receipt: 'normal' });
   });
 
   it('documents every magic number', () => {
-    expect(MAGIC_NUMBERS.map((m) => m.prefix)).toEqual(Array.from({ length: 9 }, (_, i) => `+1500555000${i + 1}`));
+    expect(MAGIC_NUMBERS.map((m) => m.prefix)).toEqual(Array.from({ length: 9 }, (_, i) => `+1201555010${i + 1}`));
     for (const m of MAGIC_NUMBERS) expect(m.description).toBeTruthy();
   });
 
@@ -45,7 +45,7 @@ describe('decideOutcome', () => {
   });
 
   it('lets operator rules override the magic numbers', () => {
-    expect(decideOutcome('+15005550001', [{ prefix: '+1500', outcome: { kind: 'delivered', receipt: 'normal' } }])).toEqual({ kind: 'delivered', receipt: 'normal' });
+    expect(decideOutcome('+12015550101', [{ prefix: '+1201', outcome: { kind: 'delivered', receipt: 'normal' } }])).toEqual({ kind: 'delivered', receipt: 'normal' });
   });
 
   it('keeps the first of two rules with the same prefix', () => {

@@ -1,6 +1,9 @@
 /**
  * What the simulated network does with a message, decided by its destination: documented magic
- * numbers (in the spirit of Twilio's test numbers) and operator-defined rules, first match wins.
+ * numbers and operator-defined rules, first match wins. The magic numbers are +1 201 555-0101…0109:
+ * 555-01XX is the North American block reserved for fictional use, so no real handset has them,
+ * and they stay clear of Twilio's test-credential numbers (+1500555000N, which mean something else:
+ * domain/test-credentials.ts).
  */
 import type { ErrorKey } from '@switchboard/protocol';
 
@@ -31,15 +34,15 @@ export interface OutcomeRule {
 
 /** The built-in magic numbers. Documented in docs/simulator.md; keep the two in step. */
 export const MAGIC_NUMBERS: readonly OutcomeRule[] = [
-  { prefix: '+15005550001', outcome: { kind: 'undelivered', error: 'HANDSET_UNREACHABLE' }, description: 'undelivered, 30003 handset unreachable' },
-  { prefix: '+15005550002', outcome: { kind: 'undelivered', error: 'HANDSET_UNKNOWN' }, description: 'undelivered, 30005 unknown handset' },
-  { prefix: '+15005550003', outcome: { kind: 'undelivered', error: 'CARRIER_BLOCKED' }, description: 'undelivered, 30004 blocked by the carrier' },
-  { prefix: '+15005550004', outcome: { kind: 'failed', error: 'UNROUTABLE' }, description: 'failed at submission, 30006 unroutable (landline)' },
-  { prefix: '+15005550005', outcome: { kind: 'failed', error: 'CARRIER_VIOLATION' }, description: 'failed at submission, 30007 filtered by the carrier' },
-  { prefix: '+15005550006', outcome: { kind: 'delivered', receipt: 'delayed' }, description: 'delivered after the long receipt delay' },
-  { prefix: '+15005550007', outcome: { kind: 'no_receipt' }, description: 'received by the handset but no receipt: stays sent until reconciliation finds it delivered' },
-  { prefix: '+15005550008', outcome: { kind: 'throttled', times: 2 }, description: 'throttled twice by the carrier, then delivered' },
-  { prefix: '+15005550009', outcome: { kind: 'transient', times: 2 }, description: 'carrier fails transiently twice, then delivered' },
+  { prefix: '+12015550101', outcome: { kind: 'undelivered', error: 'HANDSET_UNREACHABLE' }, description: 'undelivered, 30003 handset unreachable' },
+  { prefix: '+12015550102', outcome: { kind: 'undelivered', error: 'HANDSET_UNKNOWN' }, description: 'undelivered, 30005 unknown handset' },
+  { prefix: '+12015550103', outcome: { kind: 'undelivered', error: 'CARRIER_BLOCKED' }, description: 'undelivered, 30004 blocked by the carrier' },
+  { prefix: '+12015550104', outcome: { kind: 'failed', error: 'UNROUTABLE' }, description: 'failed at submission, 30006 unroutable (landline)' },
+  { prefix: '+12015550105', outcome: { kind: 'failed', error: 'CARRIER_VIOLATION' }, description: 'failed at submission, 30007 filtered by the carrier' },
+  { prefix: '+12015550106', outcome: { kind: 'delivered', receipt: 'delayed' }, description: 'delivered after the long receipt delay' },
+  { prefix: '+12015550107', outcome: { kind: 'no_receipt' }, description: 'received by the handset but no receipt: stays sent until reconciliation finds it delivered' },
+  { prefix: '+12015550108', outcome: { kind: 'throttled', times: 2 }, description: 'throttled twice by the carrier, then delivered' },
+  { prefix: '+12015550109', outcome: { kind: 'transient', times: 2 }, description: 'carrier fails transiently twice, then delivered' },
 ];
 
 const DELIVERED: SimulatedOutcome = { kind: 'delivered', receipt: 'normal' };

@@ -1,7 +1,8 @@
 /**
  * The project a server starts with. On first start it creates a project, an API token, a signing
  * key and two numbers (inbound routed to the default RELAY context) and reports them once; with
- * configured credentials it ensures exactly those exist, so tests and scripts get repeatable ones.
+ * configured credentials it ensures exactly those exist, so tests and scripts get repeatable ones,
+ * and a configured test token (Twilio's test credentials) likewise.
  */
 import type { ProjectRecord } from '../../domain/project.js';
 import type { Store } from '../../domain/ports/store.js';
@@ -15,6 +16,8 @@ export interface BootstrapSettings {
   readonly projectId: string | null;
   readonly projectName: string;
   readonly apiToken: string | null;
+  /** A test token to ensure (`SWITCHBOARD_TEST_API_TOKEN`): sends made with it are answered, never sent. */
+  readonly testApiToken?: string | null;
   readonly signingKey: string | null;
   readonly numbers: readonly string[] | null;
   readonly relayContext: string;
@@ -50,6 +53,12 @@ export async function ensureStartupProject(
     apiToken = s.apiToken;
   } else if (created) {
     apiToken = (await deps.projects.issueToken(project.id, { name: 'first start' })).token;
+  }
+
+  if (s.testApiToken) {
+    // One secret cannot be both kinds: the live token would shadow the test one.
+    if (s.testApiToken === s.apiToken) warnings.push('The test API token is the same secret as the API token; it stays a live token.');
+    else if (!(await deps.projects.hasToken(project.id, s.testApiToken, { test: true }))) await deps.projects.issueToken(project.id, { name: 'configured test', token: s.testApiToken, test: true });
   }
 
   const wanted = s.numbers ?? (created ? BUILT_IN_NUMBERS : []);

@@ -1,7 +1,9 @@
 /**
  * Checks `project_id:token` credentials. Token digests per project are cached briefly (revocation
  * takes effect within `ttlMs`, or at once on this node); every comparison is constant-time and all
- * of a project's tokens are compared, so timing reveals nothing about which one matched.
+ * of a project's tokens are compared, so timing reveals nothing about which one matched. Test tokens
+ * authenticate only where the caller asks for them (`allowTest`): anywhere else they are no
+ * credentials at all, so a surface that never heard of them (RELAY, the console login) refuses them.
  */
 import type { Clock } from '../../domain/clock.js';
 import { hashToken, tokenDigestMatches, type TokenScope } from '../../domain/credentials.js';
@@ -18,10 +20,12 @@ export interface Principal {
   readonly tokenDigest?: Buffer;
   /** How the request proved it: Basic credentials (default) or a web console session cookie. */
   readonly via?: 'basic' | 'console';
+  /** Made from a test token (Twilio's test credentials): sends are answered but never sent or stored. */
+  readonly test?: boolean;
 }
 
 interface Entry {
-  tokens: Array<{ id: string; hash: Buffer; scopes: readonly TokenScope[] }>;
+  tokens: Array<{ id: string; hash: Buffer; scopes: readonly TokenScope[]; test: boolean }>;
   at: number;
 }
 
@@ -38,8 +42,8 @@ export class CredentialVerifier {
     bus.subscribe('credentials.changed', ({ projectId }) => this.cache.delete(projectId));
   }
 
-  /** The principal for valid credentials, or null. */
-  async verify(projectId: string, token: string): Promise<Principal | null> {
+  /** The principal for valid credentials, or null; a test token counts only with `allowTest`. */
+  async verify(projectId: string, token: string, opts: { readonly allowTest?: boolean } = {}): Promise<Principal | null> {
     if (!projectId || !token || projectId.length > 64 || token.length > 256) return null;
     const entry = await this.load(projectId);
     const digest = hashToken(token);
@@ -47,7 +51,8 @@ export class CredentialVerifier {
     for (const t of entry.tokens) {
       if (tokenDigestMatches(digest, t.hash) && match === null) match = t;
     }
-    return match === null ? null : { projectId, scopes: new Set(match.scopes), tokenId: match.id, tokenDigest: digest };
+    if (match === null || (match.test && !opts.allowTest)) return null;
+    return { projectId, scopes: new Set(match.scopes), tokenId: match.id, tokenDigest: digest, ...(match.test ? { test: true } : {}) };
   }
 
   private async load(projectId: string): Promise<Entry> {
@@ -56,7 +61,7 @@ export class CredentialVerifier {
     if (hit && now - hit.at < this.ttlMs) return hit;
     const project = await this.projects.get(projectId);
     const tokens = project ? await this.tokens.listActive(projectId) : [];
-    const entry: Entry = { tokens: tokens.map((t) => ({ id: t.id, hash: t.tokenHash, scopes: t.scopes })), at: now };
+    const entry: Entry = { tokens: tokens.map((t) => ({ id: t.id, hash: t.tokenHash, scopes: t.scopes, test: t.test })), at: now };
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(projectId, entry);
     return entry;

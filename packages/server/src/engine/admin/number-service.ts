@@ -49,6 +49,7 @@ export class NumberService {
       messageRelayTopic: patch.messageRelayTopic ?? null,
       messageRelayContext: patch.messageRelayContext ?? null,
       messagingHandlerResourceId: patch.messagingHandlerResourceId ?? null,
+      messagesPerSecond: patch.messagesPerSecond ?? null,
       createdAt: now,
       updatedAt: now,
     };

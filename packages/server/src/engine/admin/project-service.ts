@@ -28,8 +28,11 @@ export class ProjectService {
     return project;
   }
 
-  /** Create a token; pass `token` to register a known secret (configured credentials). */
-  async issueToken(projectId: string, opts: { name: string; scopes?: readonly TokenScope[]; token?: string }): Promise<IssuedToken> {
+  /**
+   * Create a token; pass `token` to register a known secret (configured credentials), `test` for a
+   * test token (Twilio's test credentials: its sends are answered, never sent or stored).
+   */
+  async issueToken(projectId: string, opts: { name: string; scopes?: readonly TokenScope[]; token?: string; test?: boolean }): Promise<IssuedToken> {
     const token = opts.token ?? generateApiToken();
     const record: ApiTokenRecord = {
       id: this.deps.ids.uuid(),
@@ -40,16 +43,17 @@ export class ProjectService {
       scopes: [...(opts.scopes ?? TOKEN_SCOPES)],
       createdAt: this.deps.clock.now(),
       revokedAt: null,
+      test: opts.test ?? false,
     };
     await this.deps.store.tokens.create(record);
     this.deps.bus.publish('credentials.changed', { projectId });
     return { record, token };
   }
 
-  /** True when an active token of the project has exactly this secret. */
-  async hasToken(projectId: string, token: string): Promise<boolean> {
+  /** True when an active token of the project has exactly this secret (and, when `test` is given, is of that kind). */
+  async hasToken(projectId: string, token: string, opts: { test?: boolean } = {}): Promise<boolean> {
     const digest = hashToken(token);
-    return (await this.deps.store.tokens.listActive(projectId)).some((t) => t.tokenHash.equals(digest));
+    return (await this.deps.store.tokens.listActive(projectId)).some((t) => t.tokenHash.equals(digest) && (opts.test === undefined || t.test === opts.test));
   }
 
   async revokeToken(projectId: string, tokenId: string): Promise<boolean> {

@@ -4,6 +4,10 @@
  * their carrier outside any transaction, and records the answers. It runs when woken (new work
  * on the bus) or at the next due time — never by polling in a loop.
  *
+ * Senders with a rate (sender-queues.ts) are released at that rate: their claimed jobs take the
+ * sender's next slots and wait for them. A scheduled message's job comes due at its send time; the
+ * claim moves it `scheduled → queued` and on like any other.
+ *
  * Delivery to carriers is at-least-once: a crash between a carrier's acceptance and the record of
  * `sent` re-submits that message after restart. The window is one batch in flight per slot.
  */
@@ -23,6 +27,7 @@ import type { Pricing } from '../../domain/pricing.js';
 import type { RecentMessages } from './recent-messages.js';
 import type { SubmissionsInFlight } from './submissions-in-flight.js';
 import { WorkLoop } from '../../util/work-loop.js';
+import type { RatedJob, SenderQueues } from './sender-queues.js';
 
 export interface DispatcherOptions {
   /** Node identity recorded on leases. */
@@ -57,12 +62,14 @@ export class Dispatcher {
       readonly recent: RecentMessages;
       /** Which carriers this node may send through (several nodes: single-owner connections); default all. */
       readonly availability?: CarrierAvailability;
+      /** Per-sender rates; without them every sender is unlimited. */
+      readonly senderQueues?: SenderQueues;
     },
     private readonly opts: DispatcherOptions,
   ) {
     this.loop = new WorkLoop(
       () => this.pass(),
-      () => deps.clock.now(),
+      deps.clock,
       (err) => deps.logger.error({ err }, 'claiming dispatch jobs failed; retrying shortly'),
     );
   }
@@ -101,34 +108,42 @@ export class Dispatcher {
       this.loop.track(this.submit(batch.ready), (err) =>
         this.deps.logger.error({ err, messages: batch.ready.length }, 'dispatch batch failed; its jobs retry when their lease expires'),
       );
+      if (batch.nextSlotAt !== undefined) this.loop.armAt(batch.nextSlotAt);
       if (batch.claimed < this.opts.batchSize) return;
     }
   }
 
   /**
    * In one transaction: lease due jobs, load their messages, fail the expired and the overpriced,
-   * and move the rest `queued → initiated`. Returns what is ready to submit.
+   * hold the jobs of rated senders whose slot has not come, and move the rest `queued → initiated`.
+   * Returns what is ready to submit, and the earliest slot a held job waits for.
    */
-  private async claim(): Promise<{ claimed: number; ready: Ready[] }> {
-    const { journal, pricing, router } = this.deps;
+  private async claim(): Promise<{ claimed: number; ready: Ready[]; nextSlotAt?: number }> {
+    const { journal, pricing, router, senderQueues } = this.deps;
     const availability = this.deps.availability ?? ALL_CARRIERS_LOCAL;
     const carriers = availability.claimable();
-    const { claimed, ready, handedOff } = await journal.withinTransaction(async (tx, now) => {
+    const { claimed, ready, handedOff, nextSlotAt } = await journal.withinTransaction(async (tx, now) => {
       const jobs = await tx.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId, carriers ? { carriers } : {});
-      if (jobs.length === 0) return { value: { claimed: 0, ready: [], handedOff: 0 }, changes: [] };
+      if (jobs.length === 0) return { value: { claimed: 0, ready: [], handedOff: 0, nextSlotAt: undefined }, changes: [] };
       const messages = await this.loadMessages(tx, jobs);
+      if (senderQueues) await senderQueues.prime(tx.numbers, messages.values());
       const changes: ChangeRequest[] = [];
       const ready: Ready[] = [];
+      const rated: Array<RatedJob & { carrier: Carrier; price: number | null }> = [];
       const finished: number[] = [];
       const handOff: Array<{ id: number; runAt: number; carrier: string }> = [];
       for (const job of jobs) {
         const m = messages.get(job.messageId);
-        if (!m || (m.status !== 'queued' && m.status !== 'initiated')) {
-          // Gone, or handed over before a crash: nothing to send again.
+        if (!m || (m.status !== 'queued' && m.status !== 'initiated' && m.status !== 'scheduled')) {
+          // Gone, canceled, or handed over before a crash: nothing to send again.
           finished.push(job.id);
           continue;
         }
         const carrier = router.route(m.to);
+        if (m.status === 'scheduled' && availability.isLocal(carrier.descriptor.id)) {
+          // Its send time came: from here on it is an ordinary queued message.
+          changes.push({ projectId: m.projectId, messageId: m.id, to: 'queued', detail: { scheduled: true } });
+        }
         if (!availability.isLocal(carrier.descriptor.id)) {
           // Another node holds this carrier's connection: pin the job to it and let that node send it.
           handOff.push({ id: job.id, runAt: now, carrier: carrier.descriptor.id });
@@ -139,17 +154,31 @@ export class Dispatcher {
           if (m.maxPrice !== null && quote.price !== null && quote.price > Number(m.maxPrice)) {
             changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'MAX_PRICE_EXCEEDED', errorDetail: `price ${quote.price} ${quote.unit} > MaxPrice ${m.maxPrice}`, completesJob: job.id });
           } else {
-            if (m.status === 'queued') changes.push({ projectId: m.projectId, messageId: m.id, to: 'initiated', detail: { attempt: job.attempts } });
-            ready.push({ job, message: m, carrier, price: quote.price });
+            // A job already holding its slot goes now; others of a rated sender take the next slots.
+            const rate = job.slotAt == null && senderQueues ? senderQueues.rateOf(m, carrier.descriptor.kind) : null;
+            if (rate !== null) rated.push({ job, message: m, rate, carrier, price: quote.price });
+            else {
+              if (m.status !== 'initiated') changes.push({ projectId: m.projectId, messageId: m.id, to: 'initiated', detail: { attempt: job.attempts } });
+              ready.push({ job, message: m, carrier, price: quote.price });
+            }
           }
         }
       }
+      let nextSlotAt: number | undefined;
+      if (rated.length && senderQueues) {
+        const plan = await senderQueues.reserve(tx.jobs, rated, now);
+        for (const r of plan.now as typeof rated) {
+          if (r.message.status !== 'initiated') changes.push({ projectId: r.message.projectId, messageId: r.message.id, to: 'initiated', detail: { attempt: r.job.attempts } });
+          ready.push({ job: r.job, message: r.message, carrier: r.carrier, price: r.price });
+        }
+        for (const l of plan.later) nextSlotAt = Math.min(nextSlotAt ?? Infinity, l.slotAt);
+      }
       if (finished.length) await tx.jobs.deleteMany(finished);
       if (handOff.length) await tx.jobs.reschedule(handOff);
-      return { value: { claimed: jobs.length, ready, handedOff: handOff.length }, changes };
+      return { value: { claimed: jobs.length, ready, handedOff: handOff.length, nextSlotAt }, changes };
     });
     if (handedOff) this.deps.bus.publish('work.available', { queue: 'dispatch' });
-    return { claimed, ready };
+    return nextSlotAt === undefined ? { claimed, ready } : { claimed, ready, nextSlotAt };
   }
 
   /** The claimed jobs' messages: their current state read narrowly, completed from recent records. */

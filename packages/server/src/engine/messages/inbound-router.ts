@@ -10,7 +10,10 @@ import { newInboundMessage } from '../../domain/new-message.js';
 import type { InboundMessage, InboundResult } from '../../domain/ports/carrier.js';
 import type { PhoneNumberRecord } from '../../domain/project.js';
 import type { NumberDirectory } from '../routing/number-directory.js';
+import type { Logger } from '../../domain/ports/logger.js';
 import type { MessageJournal } from './journal.js';
+import type { MessageAcceptor } from './message-acceptor.js';
+import type { OptOutService } from './opt-outs.js';
 
 export class InboundRouter {
   constructor(
@@ -18,6 +21,8 @@ export class InboundRouter {
       readonly ids: IdGenerator;
       readonly numbers: NumberDirectory;
       readonly journal: MessageJournal;
+      /** Opt-out keywords (opt-outs.ts), and the acceptor that sends their replies. */
+      readonly optOuts?: { readonly service: OptOutService; readonly acceptor: MessageAcceptor; readonly logger: Logger };
     },
   ) {}
 
@@ -30,6 +35,8 @@ export class InboundRouter {
     const owner = m.loopbackFrom === undefined ? await this.deps.numbers.owner(m.to) : await this.deps.numbers.loopbackOwner(m.to, m.loopbackFrom);
     if (!owner) return { routed: false };
     const plan = planMessage({ body: m.body, mediaCount: m.media.length });
+    const opt = this.deps.optOuts;
+    const reply = opt ? await opt.service.inbound(owner.projectId, m.to, m.from, m.body) : undefined;
     const stored = await this.deps.journal.create(
       newInboundMessage({
         id: this.deps.ids.uuid(),
@@ -47,6 +54,8 @@ export class InboundRouter {
         carrierMessageId: m.carrierMessageId ?? null,
       }),
     );
+    // After the inbound is stored: a reply that cannot be sent must not make the carrier deliver it again.
+    if (reply) await opt!.acceptor.accept(owner.projectId, reply).catch((err: unknown) => opt!.logger.warn({ err, projectId: owner.projectId, to: m.from }, 'opt-out reply not sent'));
     return { routed: true, messageId: stored.id, projectId: stored.projectId };
   }
 }

@@ -49,6 +49,8 @@ export interface ChangeRequest {
 interface NewWrite {
   readonly row: NewMessage;
   readonly idempotency?: IdempotencyClaim;
+  /** When its dispatch job comes due, if not at once (a scheduled message's send time). */
+  readonly runAt?: number;
 }
 
 /** What applying a batch of changes inside a transaction produced. */
@@ -142,8 +144,8 @@ export class MessageJournal {
    * already taken (by an earlier or a concurrent request) nothing is written and the promise
    * rejects with `IdempotencyKeyTaken`.
    */
-  async create(row: NewMessage, opts: { readonly idempotency?: IdempotencyClaim } = {}): Promise<MessageRecord> {
-    const written = await this.creates.add(opts.idempotency ? { row, idempotency: opts.idempotency } : { row });
+  async create(row: NewMessage, opts: { readonly idempotency?: IdempotencyClaim; readonly runAt?: number } = {}): Promise<MessageRecord> {
+    const written = await this.creates.add({ row, ...(opts.idempotency ? { idempotency: opts.idempotency } : {}), ...(opts.runAt !== undefined ? { runAt: opts.runAt } : {}) });
     if (!written) throw new IdempotencyKeyTaken(row.projectId, opts.idempotency!.key);
     return written;
   }
@@ -247,14 +249,18 @@ export class MessageJournal {
       await tx.events.insertMany(changes.map((c) => c.event));
       const media = records.flatMap((m) => mediaRecordsFor(m, () => ids.uuid()));
       if (media.length) await tx.media.insertMany(media);
-      const outbound = records.filter((m) => m.status === 'queued');
-      if (outbound.length) await tx.jobs.enqueueMany(outbound.map((m) => ({ kind: 'dispatch', projectId: m.projectId, messageId: m.id, runAt: m.createdAt })));
+      const outbound = records.filter((m) => m.status === 'queued' || m.status === 'scheduled');
+      // Scheduled messages' jobs come due at their send time.
+      const later = items.some((i) => i.runAt !== undefined) ? new Map(items.map((i) => [i.row.id, i.runAt])) : null;
+      if (outbound.length) await tx.jobs.enqueueMany(outbound.map((m) => ({ kind: 'dispatch', projectId: m.projectId, messageId: m.id, runAt: later?.get(m.id) ?? m.createdAt })));
       const webhooks = await planWebhooks(planners, changes, tx, now);
       if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
       return { records, changes, webhooks: webhooks.length };
     });
     let dispatch = false;
     for (const r of records) {
+      // A scheduled message's job comes due later: the dispatcher's pass arms its timer for it.
+      if (r.status === 'scheduled') dispatch = true;
       if (r.status !== 'queued') continue;
       this.deps.recent.remember(r);
       dispatch = true;

@@ -17,6 +17,10 @@ import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type
 import { IdempotencyKeyTaken, type IdempotencyClaim } from './idempotency.js';
 import type { MessageJournal } from './journal.js';
 import type { SenderResolver } from '../routing/sender-resolver.js';
+import { checkSendAt, DEFAULT_SCHEDULE_WINDOW } from '../../domain/schedule.js';
+import type { SenderQueues } from './sender-queues.js';
+import type { OptOutService } from './opt-outs.js';
+import type { MessagingSettingsCache } from './opt-outs-settings.js';
 
 export class MessageAcceptor {
   constructor(
@@ -29,6 +33,11 @@ export class MessageAcceptor {
       /** Idempotency keys and the messages they name (reads; keys are written by the journal). */
       readonly keys: IdempotencyRepository;
       readonly messages: MessageRepository;
+      /** Per-sender queues: a send is refused while its sender's queue is over the limit. */
+      readonly senderQueues?: SenderQueues;
+      /** Opt-out lists and per-sender messaging settings (smart encoding). */
+      readonly optOuts?: OptOutService;
+      readonly settings?: MessagingSettingsCache;
     },
   ) {}
 
@@ -87,9 +96,21 @@ export class MessageAcceptor {
       else ({ from, numberGroupId } = resolved);
     }
     errors.push(...content.errors);
+    const now = this.deps.clock.now();
+    const schedule = checkSendAt(input.sendAt, now, this.deps.rules.schedule ?? DEFAULT_SCHEDULE_WINDOW);
+    errors.push(...schedule.errors);
     if (errors.length || !content.value || from === null) throw new AppError(errors);
+    // Opt-outs (opt-outs.ts): nothing to wait for while the project has none.
+    const optedOut = this.deps.optOuts?.check(projectId, from, input.to as string, numberGroupId, input);
+    if (optedOut) await optedOut;
+    // A message sent later joins its sender's queue then; one sent now is refused while the queue is full.
+    if (schedule.at === undefined) this.deps.senderQueues?.checkRoom(projectId, from);
 
-    const c = content.value;
+    let c = content.value;
+    // Smart encoding only ever changes a UCS-2 SMS (opt-outs-settings.ts).
+    if (c.kind === 'sms' && c.encoding === 'UCS-2' && input.smartEncoded !== false && this.deps.settings) {
+      c = await this.deps.settings.smartEncode(projectId, c, from, numberGroupId, input.smartEncoded);
+    }
     const row = newOutboundMessage({
       id: this.deps.ids.uuid(),
       projectId,
@@ -101,7 +122,8 @@ export class MessageAcceptor {
       kind: c.kind,
       encoding: c.encoding,
       segments: c.segments,
-      at: this.deps.clock.now(),
+      at: now,
+      ...(schedule.at !== undefined ? { sendAt: schedule.at } : {}),
       statusCallback: c.statusCallback,
       callbackFormat: input.callbackFormat,
       customVariables: c.customVariables,
@@ -112,6 +134,6 @@ export class MessageAcceptor {
       maxPrice: input.maxPrice,
       validityPeriod: c.validityPeriod,
     });
-    return this.deps.journal.create(row, idempotency ? { idempotency } : {});
+    return this.deps.journal.create(row, { ...(idempotency ? { idempotency } : {}), ...(schedule.at !== undefined ? { runAt: schedule.at } : {}) });
   }
 }

@@ -35,6 +35,7 @@ export class ObservedStore implements Store {
   readonly nodes: Repositories['nodes'];
   readonly consoleSessions: Repositories['consoleSessions'];
   readonly simulatorSettings: Repositories['simulatorSettings'];
+  readonly optOuts: Repositories['optOuts'];
   /** Transactions begun through this store. */
   transactions = 0;
   private failNext: Error | null = null;
@@ -59,6 +60,7 @@ export class ObservedStore implements Store {
     this.nodes = this.observe('nodes');
     this.consoleSessions = this.observe('consoleSessions');
     this.simulatorSettings = this.observe('simulatorSettings');
+    this.optOuts = this.observe('optOuts');
   }
 
   /**

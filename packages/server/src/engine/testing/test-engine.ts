@@ -163,6 +163,8 @@ export async function buildTestEngine(adapters: { readonly store: Store; readonl
       dispatch: { batchSize: 100, concurrency: 2, leaseMs: 30_000, retry: TEST_RETRY },
       inferSentFromReceipts: false,
       cluster: null,
+      // The scripted carrier is not the simulator: without this its long codes would send 1 segment/s.
+      senderRates: { defaults: { longcode: 0, 'toll-free': 0, shortcode: 0 }, queueLimitSeconds: 36_000 },
       ...settings.options,
     },
   );

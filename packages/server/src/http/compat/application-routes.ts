@@ -12,6 +12,7 @@ import { resourceNotFound } from './error-format.js';
 import { paramsOf, sidOf } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, toCompatApplication } from './presenters.js';
+import { createApplicationSchema, deleteApplicationSchema, fetchApplicationSchema, listApplicationsSchema, updateApplicationSchema } from './schemas.js';
 
 type Params = { AccountSid: string; Sid: string };
 
@@ -24,14 +25,14 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
   };
 
   for (const path of ['/Accounts/:AccountSid/Applications', '/Accounts/:AccountSid/Applications.json']) {
-    app.post(path, async (request, reply) => {
+    app.post(path, { schema: createApplicationSchema }, async (request, reply) => {
       const { projectId } = principalOf(request);
       return reply.code(201).send(toCompatApplication(await applications.create(projectId, paramsOf(request.body))));
     });
-    app.get(path, async (request): Promise<CompatApplicationPage> => {
+    app.get(path, { schema: listApplicationsSchema }, async (request): Promise<CompatApplicationPage> => {
       const { projectId } = principalOf(request);
       const query = request.query as Record<string, unknown>;
-      const page = parseCompatPage(query);
+      const page = parseCompatPage(query, ['FriendlyName']);
       const seqPage = await compatSeqPage(page, 'newest-first', (s) => reads.applications.seqOf(projectId, s));
       const friendlyName = typeof query.FriendlyName === 'string' && query.FriendlyName !== '' ? query.FriendlyName : undefined;
       const rows = await reads.applications.list(projectId, friendlyName !== undefined ? { friendlyName } : {}, seqPage);
@@ -40,17 +41,17 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
     });
   }
 
-  app.get<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', async (request) => {
+  app.get<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', { schema: fetchApplicationSchema }, async (request) => {
     const { projectId } = principalOf(request);
     return toCompatApplication(await applications.get(projectId, sid(request)));
   });
 
-  app.post<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', async (request) => {
+  app.post<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', { schema: updateApplicationSchema }, async (request) => {
     const { projectId } = principalOf(request);
     return toCompatApplication(await applications.update(projectId, sid(request), paramsOf(request.body)));
   });
 
-  app.delete<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', async (request, reply) => {
+  app.delete<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', { schema: deleteApplicationSchema }, async (request, reply) => {
     const { projectId } = principalOf(request);
     await applications.delete(projectId, sid(request));
     return reply.code(204).send();

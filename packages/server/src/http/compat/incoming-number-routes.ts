@@ -16,6 +16,7 @@ import { resourceNotFound } from './error-format.js';
 import { paramsOf, sidOf } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, rfc2822 } from './presenters.js';
+import { createIncomingNumberSchema, fetchIncomingNumberSchema, listIncomingNumbersSchema, releaseIncomingNumberSchema, updateIncomingNumberSchema } from './schemas.js';
 
 type Params = { AccountSid: string; Sid: string };
 
@@ -72,10 +73,10 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
   };
 
   for (const path of ['/Accounts/:AccountSid/IncomingPhoneNumbers', '/Accounts/:AccountSid/IncomingPhoneNumbers.json']) {
-    app.get(path, async (request): Promise<CompatIncomingPhoneNumberPage> => {
+    app.get(path, { schema: listIncomingNumbersSchema }, async (request): Promise<CompatIncomingPhoneNumberPage> => {
       const { projectId } = principalOf(request);
       const query = request.query as Record<string, unknown>;
-      const page = parseCompatPage(query);
+      const page = parseCompatPage(query, ['PhoneNumber', 'FriendlyName', 'Beta', 'Origin']);
       const seqPage = await compatSeqPage(page, 'newest-first', (s) => reads.numbers.seqOf(projectId, s));
       const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v.slice(0, 64) : undefined);
       const number = text(query.PhoneNumber);
@@ -84,7 +85,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
       const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/IncomingPhoneNumbers.json`, filterParams(query));
       return { ...meta, incoming_phone_numbers: items.map(toIncomingPhoneNumber) };
     });
-    app.post(path, async (request, reply) => {
+    app.post(path, { schema: createIncomingNumberSchema }, async (request, reply) => {
       const { projectId } = principalOf(request);
       const p = paramsOf(request.body);
       await checkApplication(projectId, p);
@@ -93,12 +94,12 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
     });
   }
 
-  app.get<{ Params: Params }>('/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid', async (request) => {
+  app.get<{ Params: Params }>('/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid', { schema: fetchIncomingNumberSchema }, async (request) => {
     const { projectId } = principalOf(request);
     return toIncomingPhoneNumber(await owned(request, projectId));
   });
 
-  app.post<{ Params: Params }>('/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid', async (request) => {
+  app.post<{ Params: Params }>('/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid', { schema: updateIncomingNumberSchema }, async (request) => {
     const { projectId } = principalOf(request);
     const current = await owned(request, projectId);
     const p = paramsOf(request.body);
@@ -108,7 +109,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
     return toIncomingPhoneNumber(updated);
   });
 
-  app.delete<{ Params: Params }>('/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid', async (request, reply) => {
+  app.delete<{ Params: Params }>('/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid', { schema: releaseIncomingNumberSchema }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const current = await owned(request, projectId);
     await numbers.release(projectId, current.id);

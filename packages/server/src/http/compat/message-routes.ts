@@ -13,9 +13,10 @@ import { checkDestination, checkSenderSyntax } from '../../domain/send-request.j
 import { principalOf } from '../auth.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
-import { boolParam, dateBounds, mediaParam, messageListFilter, paramsOf, sidOf, textParam } from './params.js';
+import { boolParam, dateBounds, mediaParam, messageListFilter, paramsOf, scheduleParams, sidOf, textParam } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, toCompatMedia, toCompatMessage } from './presenters.js';
+import { createMessageSchema, deleteMediaSchema, deleteMessageSchema, fetchMediaSchema, fetchMessageSchema, listMediaSchema, listMessagesSchema, updateMessageSchema } from './schemas.js';
 
 const MAX_PRICE = /^\d+\.?\d{0,4}$/;
 
@@ -24,7 +25,7 @@ type MessageParams = AccountParams & { Sid: string };
 type MediaParams = AccountParams & { MessageSid: string; Sid: string };
 
 export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
-  const { reads, acceptor, messages } = deps;
+  const { reads, acceptor, testSends, messages } = deps;
 
   const liveMessage = async (request: FastifyRequest, projectId: string, sid: string): Promise<MessageRecord> => {
     const m = isUuid(sid) ? await reads.messages.get(projectId, sid.toLowerCase()) : undefined;
@@ -33,7 +34,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
   };
 
   const create = async (request: FastifyRequest<{ Params: AccountParams }>, reply: FastifyReply) => {
-    const { projectId } = principalOf(request);
+    const { projectId, test } = principalOf(request);
     const p = paramsOf(request.body);
     const groupId = textParam(p.MessagingServiceSid);
     if (groupId !== undefined && typeof groupId !== 'string') throw new AppError(detail('NUMBER_GROUP_INVALID'));
@@ -45,6 +46,9 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     if (maxPrice !== undefined && (typeof maxPrice !== 'string' || !MAX_PRICE.test(maxPrice))) {
       throw AppError.of('MAX_PRICE_INVALID', { message: `MaxPrice ${preview(maxPrice)} must be a decimal amount in USD with at most 4 decimals, such as 0.05.` });
     }
+    const schedule = scheduleParams(p);
+    const smartEncoded = boolParam(p.SmartEncoded);
+    if (smartEncoded !== undefined && typeof smartEncoded !== 'boolean') throw AppError.of('SMART_ENCODED_INVALID', { attribute: 'SmartEncoded', message: `SmartEncoded ${preview(smartEncoded)} must be true or false.` });
     let statusCallback = textParam(p.StatusCallback);
     const applicationSid = textParam(p.ApplicationSid);
     let applicationId: string | null = null;
@@ -56,8 +60,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
       if (application.smsStatusCallback) statusCallback = application.smsStatusCallback;
     }
 
-    // Idempotency-Key (our extension): a retry within 24 hours answers the original message.
-    const { message, replayed } = await acceptor.acceptOnce(projectId, {
+    const input = {
       to: textParam(p.To),
       from: textParam(p.From),
       body: p.Body,
@@ -70,7 +73,13 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
       numberGroupId: typeof groupId === 'string' ? groupId.toLowerCase() : null,
       applicationId,
       maxPrice: (maxPrice as string | undefined) ?? null,
-    }, request.headers['idempotency-key']);
+      smartEncoded,
+      sendAt: schedule,
+    } as const;
+    // A test token's send is answered by the magic numbers and never sent (test-credentials.ts).
+    if (test) return reply.code(201).send(toCompatMessage(testSends.accept(projectId, input)));
+    // Idempotency-Key (our extension): a retry within 24 hours answers the original message.
+    const { message, replayed } = await acceptor.acceptOnce(projectId, input, request.headers['idempotency-key']);
     if (replayed) void reply.header('idempotent-replayed', 'true');
     return reply.code(201).send(toCompatMessage(message));
   };
@@ -78,8 +87,8 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
   const list = async (request: FastifyRequest<{ Params: AccountParams }>): Promise<CompatMessagePage> => {
     const { projectId } = principalOf(request);
     const query = request.query as Record<string, unknown>;
+    const page = parseCompatPage(query, ['To', 'From', 'Status', 'DateSent', 'DateSent<', 'DateSent>']);
     const filter = messageListFilter(query);
-    const page = parseCompatPage(query);
     const seqPage = await compatSeqPage(page, 'newest-first', (sid) => reads.messages.seqOf(projectId, sid));
     const rows = await reads.messages.list(projectId, filter, seqPage);
     const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages.json`, filterParams(query));
@@ -87,26 +96,30 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
   };
 
   for (const path of ['/Accounts/:AccountSid/Messages', '/Accounts/:AccountSid/Messages.json']) {
-    app.post<{ Params: AccountParams }>(path, create);
-    app.get<{ Params: AccountParams }>(path, list);
+    app.post<{ Params: AccountParams }>(path, { schema: createMessageSchema }, create);
+    app.get<{ Params: AccountParams }>(path, { schema: listMessagesSchema }, list);
   }
 
-  app.get<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', async (request) => {
+  app.get<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', { schema: fetchMessageSchema }, async (request) => {
     const { projectId } = principalOf(request);
     return toCompatMessage(await liveMessage(request, projectId, sidOf(request.params.Sid)));
   });
 
-  // Update: only redaction (Body="") is supported, as on SignalWire.
-  app.post<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', async (request) => {
+  // Update: redaction (Body="", as on SignalWire) and canceling a scheduled message (Status=canceled, as on Twilio).
+  app.post<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', { schema: updateMessageSchema }, async (request) => {
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, sidOf(request.params.Sid));
     const p = paramsOf(request.body);
-    if (p.Body === undefined) throw AppError.of('INVALID_PARAMETER', { attribute: 'Body', message: 'Only redaction is supported: send Body with an empty value.' });
+    if (p.Status !== undefined && p.Body === undefined) {
+      if (p.Status !== 'canceled') throw AppError.of('INVALID_PARAMETER', { attribute: 'Status', message: `Status ${preview(p.Status)} cannot be set: only 'canceled' (to cancel a scheduled message).` });
+      return toCompatMessage((await deps.scheduled.cancel(projectId, m.id)) ?? m);
+    }
+    if (p.Body === undefined) throw AppError.of('INVALID_PARAMETER', { attribute: 'Body', message: "Send Body with an empty value to redact, or Status=canceled to cancel a scheduled message." });
     if (p.Body !== '') throw AppError.of('REDACT_BODY_NOT_EMPTY');
     return toCompatMessage(await messages.redact(projectId, m.id));
   });
 
-  app.delete<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', async (request, reply) => {
+  app.delete<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', { schema: deleteMessageSchema }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, sidOf(request.params.Sid));
     await messages.delete(projectId, m.id);
@@ -124,10 +137,10 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages/${m.id}/Media.json`, filterParams(query));
     return { ...meta, media_list: items.map(toCompatMedia) };
   };
-  app.get('/Accounts/:AccountSid/Messages/:MessageSid/Media', listMedia);
-  app.get('/Accounts/:AccountSid/Messages/:MessageSid/Media.json', listMedia);
+  app.get('/Accounts/:AccountSid/Messages/:MessageSid/Media', { schema: listMediaSchema }, listMedia);
+  app.get('/Accounts/:AccountSid/Messages/:MessageSid/Media.json', { schema: listMediaSchema }, listMedia);
 
-  app.get<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', async (request) => {
+  app.get<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', { schema: fetchMediaSchema }, async (request) => {
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, request.params.MessageSid);
     const sid = sidOf(request.params.Sid);
@@ -136,7 +149,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     return toCompatMedia(media);
   });
 
-  app.delete<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', async (request, reply) => {
+  app.delete<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', { schema: deleteMediaSchema }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, request.params.MessageSid);
     const sid = sidOf(request.params.Sid);

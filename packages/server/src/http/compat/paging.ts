@@ -9,6 +9,7 @@ import type { CompatPageMeta } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
 import { preview } from '../../domain/preview.js';
 import type { SeqPage } from '../../domain/ports/store.js';
+import { didYouMean } from '../../util/closest-name.js';
 
 export interface CompatPageRequest {
   readonly size: number;
@@ -26,8 +27,22 @@ function wholeNumber(raw: unknown, min: number, max: number): number | undefined
   return n >= min && n <= max ? n : undefined;
 }
 
-/** Read and check the paging parameters. */
-export function parseCompatPage(query: Record<string, unknown>): CompatPageRequest {
+/**
+ * Refuse a query parameter the list does not know, naming the closest known one: a misspelt filter
+ * (`status=` for `Status=`) would otherwise be ignored and the whole list returned. Twilio's names
+ * are case-sensitive, so a name that differs only in case is refused too.
+ */
+export function checkCompatFilterNames(query: Record<string, unknown>, filters: readonly string[]): void {
+  const known = [...filters, ...PAGING_KEYS];
+  for (const name of Object.keys(query)) {
+    if (known.includes(name)) continue;
+    throw new AppError(detail('FILTER_INVALID', { attribute: name, message: `Unknown query parameter '${name}'${didYouMean(name, known).replace(/"/g, "'")}. This list takes: ${known.join(', ')}.` }));
+  }
+}
+
+/** Read and check the paging parameters; with `filters` (the list's filter names), refuse any other parameter. */
+export function parseCompatPage(query: Record<string, unknown>, filters?: readonly string[]): CompatPageRequest {
+  if (filters) checkCompatFilterNames(query, filters);
   let size = 50;
   if (query.PageSize !== undefined && query.PageSize !== '') {
     const n = wholeNumber(query.PageSize, 1, 1000);

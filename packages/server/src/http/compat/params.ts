@@ -67,7 +67,7 @@ export function messageListFilter(query: Record<string, unknown>): MessageListFi
   let statuses: MessageStatus[] | undefined;
   if (status !== undefined) {
     const s = fromCompatStatus(status);
-    if (!s) throw AppError.of('FILTER_INVALID', { attribute: 'Status', message: `Status ${preview(status)} is not a message status (queued, sending, sent, delivered, undelivered, failed, received).` });
+    if (!s) throw AppError.of('FILTER_INVALID', { attribute: 'Status', message: `Status ${preview(status)} is not a message status (scheduled, queued, sending, sent, delivered, undelivered, failed, received, canceled).` });
     statuses = [s];
   }
   const sent = dateBounds(query, 'DateSent');
@@ -78,4 +78,18 @@ export function messageListFilter(query: Record<string, unknown>): MessageListFi
     ...(sent.from !== undefined ? { sentFrom: sent.from } : {}),
     ...(sent.to !== undefined ? { sentTo: sent.to } : {}),
   };
+}
+
+/**
+ * `ScheduleType` and `SendAt`: the send time to check, or undefined to send now. Twilio requires
+ * both together (35111 without SendAt; 35126 for another type); SendAt alone is refused too, rather
+ * than sending at once a message meant for later. The time itself is checked by the engine.
+ */
+export function scheduleParams(p: Record<string, unknown>): unknown {
+  const type = textParam(p.ScheduleType);
+  const sendAt = textParam(p.SendAt);
+  if (type !== undefined && type !== 'fixed') throw AppError.of('SCHEDULE_TYPE_INVALID', { message: `ScheduleType ${preview(type)} is not supported: the only schedule type is 'fixed'.` });
+  if (type === 'fixed' && sendAt === undefined) throw AppError.of('SEND_AT_REQUIRED');
+  if (sendAt !== undefined && type === undefined) throw AppError.of('SCHEDULE_TYPE_INVALID', { message: "SendAt needs ScheduleType=fixed." });
+  return sendAt;
 }

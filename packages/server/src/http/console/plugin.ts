@@ -180,6 +180,23 @@ export function consoleSurface(deps: ConsoleDeps) {
         return toConsoleDelivery((await http.reads.webhooks.get(projectId, id))!);
       });
 
+      // A delivered status callback sent again, as a new delivery through the outbox: same URL and
+      // body (signed afresh when sent), behind any of the message's callbacks still waiting, so the
+      // receiver can be tested for duplicates without re-sending the message. The original is kept.
+      api.post<{ Params: { id: string } }>('/api/console/outbox/:id/replay', async (request, reply) => {
+        const { projectId } = principalOf(request);
+        const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : NaN;
+        const original = Number.isNaN(id) ? undefined : await http.reads.webhooks.get(projectId, id);
+        if (!original) throw AppError.of('NOT_FOUND', { message: `Webhook delivery ${request.params.id} was not found.` });
+        if (original.status !== 'delivered' || original.kind !== 'status_callback' || original.messageId === null) throw AppError.of('WEBHOOK_NOT_REPLAYABLE');
+        const { messageId, kind, url, method, contentType, body, signature, fallbackUrl, fallbackMethod, maxAttempts } = original;
+        await http.webhookOutbox.schedule([{ projectId, messageId, kind, url, method, contentType, body, signature, fallbackUrl, fallbackMethod, maxAttempts, nextAttemptAt: http.clock.now() }]);
+        const all = await http.reads.webhooks.listForMessage(projectId, messageId);
+        const replay = all.reduce((newest, d) => (d.id > newest.id ? d : newest));
+        reply.code(201);
+        return toConsoleDelivery(replay);
+      });
+
       // Failed deliveries of the caller's project only, by URL and creation time.
       api.post('/api/console/outbox/redrive', { schema: { body: { type: 'object' } } }, async (request): Promise<ConsoleOutboxRedrive> => {
         const { projectId } = principalOf(request);

@@ -5,28 +5,68 @@
  * `Idempotent-Replayed: true`) and sends nothing.
  */
 import type { FastifyInstance } from 'fastify';
+import { isMessageStatus, MESSAGE_STATUSES, type MessageStatus } from '@switchboard/protocol';
 import { AppError } from '../../domain/app-error.js';
+import { preview } from '../../domain/preview.js';
 import { parseDateFilter } from '../../domain/dates.js';
 import type { MessageListFilter } from '../../domain/ports/store.js';
 import { authenticate, principalOf } from '../auth.js';
 import { baseUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
-import { finishPage, parsePageRequest, toSeqPage } from './paging.js';
+import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { toMessageLog, toNativeMessage } from './presenters.js';
 import { messageLogResponse, messageResponse, pageOf, redactMessageBody, sendMessageBody } from './schemas.js';
 
+/** Query parameters of `GET /api/messaging/logs` besides paging (status, from, to, direction: our extension). */
+const LOG_FILTERS = ['created_before', 'created_on', 'created_after', 'include_deleted', 'status', 'from', 'to', 'direction'];
+
+/** One value of a query parameter given at most once. */
+function single(q: Record<string, unknown>, name: string): string | undefined {
+  const v = q[name];
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string') throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be given once.` });
+  return v;
+}
+
+/** The log filters of the query, each checked: a bad value is an error naming the valid ones, never ignored. */
+function logFilters(q: Record<string, unknown>): MessageListFilter {
+  const includeDeleted = single(q, 'include_deleted');
+  if (includeDeleted !== undefined && includeDeleted !== 'true' && includeDeleted !== 'false') {
+    throw AppError.of('FILTER_INVALID', { attribute: 'include_deleted', message: `include_deleted must be true or false (got ${preview(includeDeleted)}).` });
+  }
+  const status = single(q, 'status');
+  const statuses = status?.split(',').map((v) => v.trim());
+  const bad = statuses?.find((v) => !isMessageStatus(v));
+  if (bad !== undefined) throw AppError.of('FILTER_INVALID', { attribute: 'status', message: `status ${preview(bad)} is not a message status; use one or more of ${MESSAGE_STATUSES.join(', ')}, separated by commas.` });
+  const direction = single(q, 'direction');
+  if (direction !== undefined && direction !== 'inbound' && direction !== 'outbound') {
+    throw AppError.of('FILTER_INVALID', { attribute: 'direction', message: `direction must be inbound or outbound (got ${preview(direction)}).` });
+  }
+  const from = single(q, 'from');
+  const to = single(q, 'to');
+  return {
+    includeDeleted: includeDeleted === 'true',
+    ...(statuses ? { statuses: statuses as MessageStatus[] } : {}),
+    ...(direction ? { direction } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+  };
+}
+
 export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   app.addHook('onRequest', async (request) => {
-    await authenticate(deps.verifier, request, 'messaging');
+    // A test token may only send (answered by the magic numbers, never stored); anything else is 403.
+    const allowTest = request.method === 'POST' && request.routeOptions.url === '/api/messaging/messages';
+    await authenticate(deps.verifier, request, 'messaging', { allowTest });
   });
 
   app.post(
     '/api/messaging/messages',
-    { schema: { body: sendMessageBody, response: { 201: messageResponse } } },
+    { schema: { summary: 'Send a message', body: sendMessageBody, response: { 201: messageResponse } } },
     async (request, reply) => {
-      const { projectId } = principalOf(request);
+      const { projectId, test, via } = principalOf(request);
       const b = request.body as Record<string, unknown>;
-      const { message, replayed } = await deps.acceptor.acceptOnce(projectId, {
+      const input = {
         to: b.to,
         from: b.from,
         body: b.body,
@@ -35,9 +75,15 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
         statusCallback: b.status_callback,
         callbackFormat: 'json',
         customVariables: b.custom_variables,
+        // Our extension: replace GSM-7 look-alikes (true/false; absent follows the sender's setting).
+        smartEncoded: (b.smart_encoded as boolean | null | undefined) ?? undefined,
+        // Our extension: send later (ISO 8601), as the Compatibility API's SendAt.
+        sendAt: b.send_at,
         // Sent from the web console (its session cookie): shown as the console surface.
-        origin: principalOf(request).via === 'console' ? 'console' : 'rest',
-      }, request.headers['idempotency-key']);
+        origin: via === 'console' ? 'console' : 'rest',
+      } as const;
+      if (test) return reply.code(201).send(toNativeMessage(deps.testSends.accept(projectId, input)));
+      const { message, replayed } = await deps.acceptor.acceptOnce(projectId, input, request.headers['idempotency-key']);
       if (replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(toNativeMessage(message));
     },
@@ -45,23 +91,31 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
 
   app.patch<{ Params: { id: string } }>(
     '/api/messaging/messages/:id',
-    { schema: { body: redactMessageBody, response: { 200: messageResponse } } },
+    { schema: { summary: 'Redact a message (body "")', body: redactMessageBody, response: { 200: messageResponse } } },
     async (request) => {
       const { projectId } = principalOf(request);
-      const body = (request.body ?? {}) as { body?: unknown };
+      const body = (request.body ?? {}) as { body?: unknown; status?: unknown };
+      // Our extension: `{"status": "canceled"}` cancels a scheduled message.
+      if (body.status !== undefined && body.body === undefined) {
+        if (body.status !== 'canceled') throw AppError.of('INVALID_PARAMETER', { attribute: 'status', message: "status can only be set to 'canceled' (to cancel a scheduled message)." });
+        const canceled = await deps.scheduled.cancel(projectId, request.params.id);
+        if (!canceled || canceled.deletedAt !== null) throw AppError.of('NOT_FOUND', { message: `Message ${request.params.id} was not found.` });
+        return toNativeMessage(canceled);
+      }
       if (body.body !== '') throw AppError.of('REDACT_BODY_NOT_EMPTY');
       return toNativeMessage(await deps.messages.redact(projectId, request.params.id));
     },
   );
 
-  app.get('/api/messaging/logs', { schema: { response: { 200: pageOf(messageLogResponse) } } }, async (request) => {
+  app.get('/api/messaging/logs', { schema: { summary: 'List message logs, newest first', response: { 200: pageOf(messageLogResponse) } } }, async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const before = parseDateFilter(q.created_before, 'created_before');
     const on = parseDateFilter(q.created_on, 'created_on');
     const after = parseDateFilter(q.created_after, 'created_after');
+    checkQueryNames(q, LOG_FILTERS);
     const filter: MessageListFilter = {
-      includeDeleted: q.include_deleted === 'true',
+      ...logFilters(q),
       ...(before || on ? { createdTo: Math.min(before ? before.start - 1 : Infinity, on ? on.end : Infinity) } : {}),
       ...(after || on ? { createdFrom: Math.max(after ? after.end + 1 : -Infinity, on ? on.start : -Infinity) } : {}),
     };
@@ -73,7 +127,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     return { links, data: items.map((m) => toMessageLog(m, base)) };
   });
 
-  app.get<{ Params: { id: string } }>('/api/messaging/logs/:id', { schema: { response: { 200: messageLogResponse } } }, async (request) => {
+  app.get<{ Params: { id: string } }>('/api/messaging/logs/:id', { schema: { summary: 'Fetch a message log', response: { 200: messageLogResponse } } }, async (request) => {
     const { projectId } = principalOf(request);
     const m = await deps.messages.get(projectId, request.params.id, { includeDeleted: true });
     return toMessageLog(m, baseUrl(request, deps.publicUrl));

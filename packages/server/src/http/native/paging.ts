@@ -6,6 +6,22 @@
 import type { PageLinks } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { SeqPage } from '../../domain/ports/store.js';
+import { didYouMean } from '../../util/closest-name.js';
+
+/** The paging parameters every native list takes. */
+export const PAGING_PARAMS = ['page_size', 'page_number', 'page_token'] as const;
+
+/**
+ * Refuse a query parameter the list does not know (a misspelt filter would otherwise be ignored
+ * and the whole list returned), naming the closest known one and all of them.
+ */
+export function checkQueryNames(query: Record<string, unknown>, filters: readonly string[]): void {
+  const known = [...filters, ...PAGING_PARAMS];
+  for (const name of Object.keys(query)) {
+    if (known.includes(name)) continue;
+    throw AppError.of('FILTER_INVALID', { attribute: name, message: `Unknown query parameter '${name}'${didYouMean(name, known).replace(/"/g, "'")}. This list takes: ${known.join(', ')}.` });
+  }
+}
 
 export interface PageRequest {
   readonly size: number;

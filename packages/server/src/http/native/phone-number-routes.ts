@@ -17,7 +17,7 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
 
   const notFound = (id: string) => AppError.of('NOT_FOUND', { message: `Phone number ${id} was not found.` });
 
-  app.get('/api/relay/rest/phone_numbers', { schema: { response: { 200: pageOf(phoneNumberResponse) } } }, async (request) => {
+  app.get('/api/relay/rest/phone_numbers', { schema: { summary: 'List your phone numbers', response: { 200: pageOf(phoneNumberResponse) } } }, async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const page = parsePageRequest(q);
@@ -32,12 +32,12 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
     return { links, data: items.map(toPhoneNumber) };
   });
 
-  app.post('/api/relay/rest/phone_numbers', { schema: { body: objectBody, response: { 200: phoneNumberResponse } } }, async (request) => {
+  app.post('/api/relay/rest/phone_numbers', { schema: { summary: 'Add a phone number', body: objectBody, response: { 200: phoneNumberResponse } } }, async (request) => {
     const { projectId } = principalOf(request);
     return toPhoneNumber(await deps.numbers.register(projectId, request.body as Record<string, unknown>));
   });
 
-  app.get<{ Params: { id: string } }>('/api/relay/rest/phone_numbers/:id', { schema: { response: { 200: phoneNumberResponse } } }, async (request) => {
+  app.get<{ Params: { id: string } }>('/api/relay/rest/phone_numbers/:id', { schema: { summary: 'Fetch a phone number', response: { 200: phoneNumberResponse } } }, async (request) => {
     const { projectId } = principalOf(request);
     const n = await deps.reads.numbers.get(projectId, request.params.id);
     if (!n) throw notFound(request.params.id);
@@ -46,7 +46,7 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
 
   app.put<{ Params: { id: string } }>(
     '/api/relay/rest/phone_numbers/:id',
-    { schema: { body: objectBody, response: { 200: phoneNumberResponse } } },
+    { schema: { summary: 'Update a phone number', body: objectBody, response: { 200: phoneNumberResponse } } },
     async (request) => {
       const { projectId } = principalOf(request);
       const n = await deps.numbers.update(projectId, request.params.id, request.body as Record<string, unknown>);

@@ -9,6 +9,7 @@ import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { useNativeErrors, type NativeFlavour } from './error-format.js';
 import { messagingRoutes } from './messaging-routes.js';
+import { optOutRoutes } from './opt-out-routes.js';
 import { phoneNumberRoutes } from './phone-number-routes.js';
 
 /** Which catalogue entry a structural (schema) failure of each body property is (send requests). */
@@ -20,6 +21,7 @@ const VALIDATION: ValidationMap = {
   send_as_mms: 'SEND_AS_MMS_INVALID',
   status_callback: 'STATUS_CALLBACK_INVALID',
   custom_variables: 'CUSTOM_VARIABLES_NOT_OBJECT',
+  smart_encoded: 'SMART_ENCODED_INVALID',
 };
 
 function surface(flavour: NativeFlavour, routes: (app: FastifyInstance, deps: HttpDeps) => Promise<void>) {
@@ -32,5 +34,6 @@ function surface(flavour: NativeFlavour, routes: (app: FastifyInstance, deps: Ht
 
 export async function nativePlugin(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   await app.register(surface('messaging', messagingRoutes), deps);
+  await app.register(surface('messaging', optOutRoutes), deps);
   await app.register(surface('relay-rest', phoneNumberRoutes), deps);
 }

@@ -78,5 +78,6 @@ export function toPhoneNumber(n: PhoneNumberRecord): PhoneNumber {
     message_laml_application_id: n.messageLamlApplicationId,
     message_relay_topic: n.messageRelayTopic,
     message_relay_context: n.messageRelayContext,
+    messages_per_second: n.messagesPerSecond ?? null,
   };
 }

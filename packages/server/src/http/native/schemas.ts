@@ -16,6 +16,8 @@ export const sendMessageBody = {
     send_as_mms: { type: ['boolean', 'null'] },
     status_callback: nullableStr,
     custom_variables: { type: ['object', 'null'] },
+    smart_encoded: { type: ['boolean', 'null'] },
+    send_at: nullableStr,
   },
 } as const;
 
@@ -90,6 +92,7 @@ export const phoneNumberResponse = {
     message_laml_application_id: nullableStr,
     message_relay_topic: nullableStr,
     message_relay_context: nullableStr,
+    messages_per_second: { type: ['number', 'null'] },
   },
 } as const;
 

@@ -3,7 +3,7 @@
  * is; per carrier its queue, throughput and event counters. Read from `Carrier.status()` when
  * scraped, so nothing is updated on the hot path.
  */
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Carrier } from '../../domain/ports/carrier.js';
 
 export function registerCarrierMetrics(registry: Registry, carriers: () => readonly Carrier[]): void {
@@ -61,14 +61,16 @@ export function registerCarrierMetrics(registry: Registry, carriers: () => reado
       for (const { id, s } of statuses()) this.set({ carrier: id }, s.throughput);
     },
   });
-  new Gauge({
-    name: 'switchboard_carrier_events',
-    help: 'Monotonic event counts of a carrier connector (submitted, accepted, throttled, resent, receipts, receipts_orphaned, mo_received...).',
+  // A counter read from the connector's own totals at scrape time (reset, then raised to the total):
+  // one monotonic series per event that rate() understands, restarting at 0 with the process.
+  new Counter({
+    name: 'switchboard_carrier_events_total',
+    help: 'Events of a carrier connector (submitted, accepted, throttled, resent, receipts, receipts_orphaned, mo_received...).',
     labelNames: ['carrier', 'event'],
     registers: [registry],
     collect() {
       this.reset();
-      for (const { id, s } of statuses()) for (const [event, n] of Object.entries(s.counters)) this.set({ carrier: id, event }, n);
+      for (const { id, s } of statuses()) for (const [event, n] of Object.entries(s.counters)) this.inc({ carrier: id, event }, n);
     },
   });
 }

@@ -11,6 +11,7 @@ export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
   private readonly latency: Histogram;
   private readonly submissions: Counter<'carrier' | 'outcome'>;
   private readonly webhooks: Counter<'kind' | 'outcome'>;
+  private readonly http: Histogram<'method' | 'route' | 'status_code'>;
   private readonly relay: {
     connections: Gauge;
     sessions: Gauge;
@@ -25,7 +26,16 @@ export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
   private backlog: () => Promise<{ dispatch: number; webhooks: number }> = async () => ({ dispatch: 0, webhooks: 0 });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
+    // Process and runtime metrics under their standard names (process_cpu_seconds_total,
+    // process_resident_memory_bytes, nodejs_eventloop_lag_seconds...), which dashboards expect unprefixed.
+    collectDefaultMetrics({ register: this.registry });
+    this.http = new Histogram({
+      name: 'switchboard_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [this.registry],
+    });
     this.transitions = new Counter({ name: 'switchboard_message_transitions_total', help: 'Messages entering each state.', labelNames: ['status'], registers: [this.registry] });
     this.latency = new Histogram({
       name: 'switchboard_dispatch_latency_seconds',
@@ -78,6 +88,11 @@ export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
   /** Where the queue-depth gauges read from (the engine, once built). */
   watchBacklog(read: () => Promise<{ dispatch: number; webhooks: number }>): void {
     this.backlog = read;
+  }
+
+  /** One answered HTTP request; `route` is the route's pattern (`unmatched` when none matched). */
+  httpRequest(method: string, route: string, statusCode: number, seconds: number): void {
+    this.http.observe({ method, route, status_code: statusCode }, seconds);
   }
 
   messagesTransitioned(status: string, count: number): void {

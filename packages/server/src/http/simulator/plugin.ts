@@ -3,7 +3,8 @@
  * simulated phones received, clear it, wait for a matching message (long poll), inject a message
  * from a phone to one of our numbers, and read or change the simulator's behaviour. Everything is
  * the caller's project's own: its inbox, and its delays and rules (the server's defaults until it
- * changes them), which apply to its messages only. Errors use the native JSON shapes.
+ * changes them), which apply to its messages only. Errors use the native JSON shapes. Inbox entries
+ * carry the one-time code found in their body (`code`; `code_pattern` to say what a code looks like).
  */
 import type { ErrorDetail } from '@switchboard/protocol';
 import type { FastifyInstance } from 'fastify';
@@ -12,18 +13,30 @@ import type { SimulatorControl, SimulatorOverridesPatch, SimulatorTuning } from 
 import type { HandsetFilter, HandsetMessageRecord } from '../../domain/ports/store.js';
 import { preview } from '../../domain/preview.js';
 import { checkContent, checkDestination } from '../../domain/send-request.js';
+import { findCode, parseCodePattern } from '../../domain/simulator/one-time-code.js';
 import { MAGIC_NUMBERS } from '../../domain/simulator/outcomes.js';
 import { describeOutcomeRule, parseOutcomeRules } from '../../domain/simulator/rules.js';
 import { authenticate, principalOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
+import { clockRoutes } from './clock-routes.js';
 import { useNativeErrors } from '../native/error-format.js';
 import { isoSeconds, toNativeMessage } from '../native/presenters.js';
+import { clearHandsetSchema, inboundSchema, listHandsetSchema, settingsSchema, waitHandsetSchema } from './schemas.js';
+import { didYouMean } from '../../util/closest-name.js';
 
 const MAX_WAIT_MS = 120_000;
 
-function present(h: HandsetMessageRecord) {
-  return { id: h.seq, message_id: h.messageId, from: h.from, to: h.to, body: h.body, media: h.media, segments: h.segments, received_at: isoSeconds(h.receivedAt) };
+function present(h: HandsetMessageRecord, codePattern: RegExp | undefined) {
+  return { id: h.seq, message_id: h.messageId, from: h.from, to: h.to, body: h.body, media: h.media, segments: h.segments, received_at: isoSeconds(h.receivedAt), code: findCode(h.body, codePattern) };
+}
+
+/** The caller's `code_pattern` (a regular expression), or undefined for the default (4–8 digits). */
+function codePatternOf(q: Record<string, unknown>): RegExp | undefined {
+  if (q.code_pattern === undefined) return undefined;
+  const parsed = typeof q.code_pattern === 'string' ? parseCodePattern(q.code_pattern) : 'code_pattern must be given once.';
+  if (typeof parsed === 'string') throw AppError.of('FILTER_INVALID', { attribute: 'code_pattern', message: parsed });
+  return parsed;
 }
 
 function wholeNumberParam(raw: unknown, name: string, min: number, max: number, fallback: number): number {
@@ -67,6 +80,9 @@ function matches(h: HandsetMessageRecord, projectId: string, f: HandsetFilter): 
   );
 }
 
+/** The fields `PUT /api/simulator/settings` changes. */
+const SETTABLE = ['delay_ms', 'delayed_receipt_ms', 'mms_receipts', 'rules'] as const;
+
 function presentTuning(s: SimulatorTuning) {
   return { delay_ms: s.delayMs, delayed_receipt_ms: s.delayedReceiptMs, mms_receipts: s.mmsReceipts, rules: s.rules.map(describeOutcomeRule) };
 }
@@ -75,28 +91,33 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
   const { deps, simulator } = opts;
   useStrictJson(app);
   useNativeErrors(app, 'messaging', 'the simulator API');
+  // Response schemas describe the answers for the OpenAPI document; they are written as built.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addHook('onRequest', async (request) => {
     const write = request.method !== 'GET' && request.url.startsWith('/api/simulator/settings');
     await authenticate(deps.verifier, request, write ? 'management' : 'messaging');
   });
+  await app.register(clockRoutes(deps.clock));
 
-  app.get('/api/simulator/messages', async (request) => {
+  app.get('/api/simulator/messages', { schema: listHandsetSchema }, async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const limit = wholeNumberParam(q.limit, 'limit', 1, 1000, 100);
+    const pattern = codePatternOf(q);
     const rows = await deps.reads.handsets.list(projectId, filterFrom(q), limit);
-    return { data: rows.map(present) };
+    return { data: rows.map((h) => present(h, pattern)) };
   });
 
-  app.delete('/api/simulator/messages', async (request) => {
+  app.delete('/api/simulator/messages', { schema: clearHandsetSchema }, async (request) => {
     const { projectId } = principalOf(request);
     return { deleted: await deps.reads.handsets.clear(projectId) };
   });
 
-  app.get('/api/simulator/messages/wait', async (request, reply) => {
+  app.get('/api/simulator/messages/wait', { schema: waitHandsetSchema }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const filter = filterFrom(q);
+    const pattern = codePatternOf(q);
     const timeoutMs = secondsParam(q.timeout, 'timeout', MAX_WAIT_MS / 1000, 10) * 1000;
     // Subscribe before looking, so a message arriving in between is not missed.
     let resolveHit!: (h: HandsetMessageRecord | null) => void;
@@ -112,7 +133,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
       if (existing[0]) resolveHit(existing[0]);
       const found = await hit;
       if (!found) return reply.code(408).send({ error: 'Request Timeout', message: `No matching message reached a handset within ${timeoutMs / 1000} s.` });
-      return present(found);
+      return present(found, pattern);
     } finally {
       clearTimeout(timer);
       unsubscribe();
@@ -120,7 +141,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     }
   });
 
-  app.post('/api/simulator/inbound', { schema: { body: { type: 'object' } } }, async (request, reply) => {
+  app.post('/api/simulator/inbound', { schema: { ...inboundSchema, body: { type: 'object' } } }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const b = request.body as Record<string, unknown>;
     const errors: ErrorDetail[] = checkDestination(b.from).map(() =>
@@ -136,13 +157,19 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     return reply.code(201).send(toNativeMessage(await deps.messages.get(projectId, result.messageId)));
   });
 
-  app.get('/api/simulator/settings', async (request) => {
+  app.get('/api/simulator/settings', { schema: settingsSchema }, async (request) => {
     return { ...presentTuning(await simulator.settingsOf(principalOf(request).projectId)), magic_numbers: MAGIC_NUMBERS.map(describeOutcomeRule) };
   });
 
   app.put('/api/simulator/settings', { schema: { body: { type: 'object' } } }, async (request) => {
     const { projectId } = principalOf(request);
     const b = request.body as Record<string, unknown>;
+    // A misspelt name would change nothing yet answer 200: refuse it, naming the closest setting.
+    // magic_numbers is what GET adds (read-only): a GET, edit, PUT round trip stays valid.
+    const unknown = Object.keys(b).find((k) => !(SETTABLE as readonly string[]).includes(k) && k !== 'magic_numbers');
+    if (unknown !== undefined) {
+      throw AppError.of('INVALID_PARAMETER', { attribute: unknown, message: `Unknown simulator setting '${unknown}'${didYouMean(unknown, SETTABLE).replace(/"/g, "'")}. The settings are ${SETTABLE.join(', ')}.` });
+    }
     // null returns a field to the server's default (the config file).
     const ms = (v: unknown, name: string, max: number) => {
       if (v === null) return null;

@@ -12,6 +12,9 @@ import { scaleoutSchema } from './0006-scaleout.js';
 import { webhookWindowSchema } from './0007-webhook-window.js';
 import { idempotencySchema } from './0008-idempotency.js';
 import { simulatorSettingsSchema } from './0009-simulator-settings.js';
+import { optOutsSchema } from './0010-opt-outs.js';
+import { senderRatesSchema } from './0011-sender-rates.js';
+import { testTokensSchema } from './0012-test-tokens.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -23,6 +26,9 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0007-webhook-window': webhookWindowSchema(dialect),
     '0008-idempotency': idempotencySchema(dialect),
     '0009-simulator-settings': simulatorSettingsSchema(dialect),
+    '0010-opt-outs': optOutsSchema(dialect),
+    '0011-sender-rates': senderRatesSchema(dialect),
+    '0012-test-tokens': testTokensSchema(dialect),
   };
 }
 

@@ -5,6 +5,7 @@ import type { HotInserts } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
 import { chunkRows, jobFromRow, num } from '../rows.js';
+import { caseById } from './case-by-id.js';
 
 export class KyselyJobRepository implements JobRepository {
   constructor(
@@ -69,6 +70,45 @@ export class KyselyJobRepository implements JobRepository {
   async nextRunAt(kind: JobKind): Promise<number | undefined> {
     const row = await this.db.selectFrom('jobs').select('run_at').where('kind', '=', kind).orderBy('run_at').limit(1).executeTakeFirst();
     return row ? num(row.run_at) : undefined;
+  }
+
+  async takeSenderSlots(keys: readonly string[], now: number): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    // Sorted, so two nodes lock the rows of the senders they share in the same order (no deadlock).
+    const sorted = [...new Set(keys)].sort();
+    for (const chunk of chunkRows(sorted, 2, this.traits.maxParameters)) {
+      await this.db
+        .insertInto('sender_slots')
+        .values(chunk.map((k) => ({ sender_key: k, next_at: now })))
+        .onConflict((oc) => oc.column('sender_key').doNothing())
+        .execute();
+      const rows = await this.traits.lockForUpdate(this.db.selectFrom('sender_slots').selectAll().where('sender_key', 'in', chunk).orderBy('sender_key')).execute();
+      for (const r of rows) out.set(r.sender_key, num(r.next_at));
+    }
+    return out;
+  }
+
+  async putSenderSlots(next: ReadonlyMap<string, number>): Promise<void> {
+    const pairs = [...next];
+    for (const chunk of chunkRows(pairs, 3, this.traits.maxParameters)) {
+      const branches = chunk.map(([k, at]) => sql`when ${k} then ${at}`);
+      await this.db
+        .updateTable('sender_slots')
+        .set({ next_at: sql<number>`case sender_key ${sql.join(branches, sql` `)} else next_at end` })
+        .where('sender_key', 'in', chunk.map(([k]) => k))
+        .execute();
+    }
+  }
+
+  async holdSlots(items: ReadonlyArray<{ id: number; slotAt: number }>): Promise<void> {
+    for (const chunk of chunkRows(items, 5, this.traits.maxParameters)) {
+      const pairs = chunk.map((i) => [i.id, i.slotAt] as const);
+      await this.db
+        .updateTable('jobs')
+        .set({ run_at: caseById('run_at', pairs), slot_at: caseById('slot_at', pairs), lease_owner: null })
+        .where('id', 'in', chunk.map((i) => i.id))
+        .execute();
+    }
   }
 
   async count(kind: JobKind): Promise<number> {

@@ -18,6 +18,7 @@ const PATCH_COLUMNS: Record<keyof PhoneNumberPatch, keyof PhoneNumbersTable> = {
   messageRelayTopic: 'message_relay_topic',
   messageRelayContext: 'message_relay_context',
   messagingHandlerResourceId: 'messaging_handler_resource_id',
+  messagesPerSecond: 'messages_per_second',
 };
 
 export class KyselyPhoneNumberRepository implements PhoneNumberRepository {

@@ -41,6 +41,7 @@ export class KyselyTokenRepository implements TokenRepository {
         scopes: JSON.stringify(t.scopes),
         created_at: t.createdAt,
         revoked_at: t.revokedAt,
+        test: t.test ? 1 : 0,
       })
       .execute();
   }

@@ -3,6 +3,7 @@
  * Each goes to a receiving bind of its account (round robin), waits while none is bound, and is
  * sent again when the ESME refuses it, drops the bind or never answers. They ride one timer heap.
  */
+import type { Clock } from '../../../domain/clock.js';
 import type { Logger } from '../../../domain/ports/logger.js';
 import type { SmscStats } from '../../../domain/ports/simulator.js';
 import { TimerQueue } from '../../../util/timer-queue.js';
@@ -32,6 +33,8 @@ export interface DeliverQueueDeps {
   readonly stats: SmscStats;
   readonly logger: Logger;
   readonly now: () => number;
+  /** Times redeliveries when given (a manual clock moves them). */
+  readonly clock?: Clock | undefined;
 }
 
 const MAX_WAITING_DELIVERS = 100_000;
@@ -44,7 +47,7 @@ export class DeliverQueue {
   private rr = 0;
 
   constructor(private readonly deps: DeliverQueueDeps) {
-    this.timers = new TimerQueue((due) => due.forEach((item) => this.send(item)), deps.now);
+    this.timers = new TimerQueue((due) => due.forEach((item) => this.send(item)), deps.clock ?? deps.now);
   }
 
   /** How many wait for a receiving bind. */

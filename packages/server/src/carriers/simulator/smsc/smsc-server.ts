@@ -10,6 +10,7 @@
  * This file listens and holds the binds; `smsc-connection.ts` handles one ESME's PDUs,
  * `deliveries.ts` sends deliver_sm to receiving binds and `receipts.ts` writes the receipts.
  */
+import type { Clock } from '../../../domain/clock.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../../domain/ports/logger.js';
@@ -93,15 +94,17 @@ export class SimulatorSmsc implements SmscControl {
 
   constructor(
     private readonly settings: SmscSettings,
-    private readonly deps: { readonly rules: SmscRulesSource; readonly logger: Logger; readonly now: () => number },
+    /** `clock`, when given, times the late answers and redeliveries (a manual clock moves them). */
+    private readonly deps: { readonly rules: SmscRulesSource; readonly logger: Logger; readonly now: () => number; readonly clock?: Clock },
   ) {
     this.deliveries = new DeliverQueue({
       receivers: (systemId) => [...this.connections].filter((c) => c.canReceive && c.systemId === systemId && !c.closed),
       stats: this.stats,
       logger: deps.logger,
       now: deps.now,
+      clock: deps.clock,
     });
-    this.lateAnswers = new TimerQueue((due) => due.forEach((a) => a.conn.write(a.frame)), deps.now);
+    this.lateAnswers = new TimerQueue((due) => due.forEach((a) => a.conn.write(a.frame)), deps.clock ?? deps.now);
     this.accepted = new AcceptedMessages(settings.submitIdFormat);
     this.passwordDigest = digest(settings.password);
     this.systemIdDigest = digest(settings.systemId);

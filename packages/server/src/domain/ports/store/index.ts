@@ -16,6 +16,7 @@ import type { MessageMediaRepository } from './media.js';
 import type { MessageRepository } from './messages.js';
 import type { NumberGroupRepository } from './number-groups.js';
 import type { PhoneNumberRepository } from './numbers.js';
+import type { OptOutRepository } from './opt-outs.js';
 import type { ProjectRepository } from './projects.js';
 import type { SimulatorSettingsRepository } from './simulator-settings.js';
 import type { TokenRepository } from './tokens.js';
@@ -34,6 +35,7 @@ export * from './media.js';
 export * from './messages.js';
 export * from './number-groups.js';
 export * from './numbers.js';
+export * from './opt-outs.js';
 export * from './paging.js';
 export * from './projects.js';
 export * from './simulator-settings.js';
@@ -62,6 +64,7 @@ export interface Repositories {
   readonly consoleSessions: ConsoleSessionRepository;
   readonly idempotency: IdempotencyRepository;
   readonly simulatorSettings: SimulatorSettingsRepository;
+  readonly optOuts: OptOutRepository;
 }
 
 /** The store: repositories plus transactions and lifecycle. */

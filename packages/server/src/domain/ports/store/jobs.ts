@@ -28,4 +28,14 @@ export interface JobRepository {
   /** Earliest run time of a kind, or undefined when the queue is empty. */
   nextRunAt(kind: JobKind): Promise<number | undefined>;
   count(kind: JobKind): Promise<number>;
+  /**
+   * Per-sender throughput (engine internal, all projects). The next free send time of each rated
+   * sender key (`<project id> <sender>`), created at `now` when missing; on PostgreSQL the rows stay
+   * locked until the transaction ends, so nodes reserve a sender's slots one after another.
+   */
+  takeSenderSlots(keys: readonly string[], now: number): Promise<Map<string, number>>;
+  /** Store senders' next free send times (after `takeSenderSlots`, in the same transaction). */
+  putSenderSlots(next: ReadonlyMap<string, number>): Promise<void>;
+  /** Release leased jobs to run at the sender slots they now hold (they are not charged again). */
+  holdSlots(items: ReadonlyArray<{ id: number; slotAt: number }>): Promise<void>;
 }

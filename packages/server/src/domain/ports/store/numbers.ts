@@ -21,6 +21,7 @@ export type PhoneNumberPatch = Partial<
     | 'messageLamlApplicationId'
     | 'messageRelayTopic'
     | 'messageRelayContext'
+    | 'messagesPerSecond'
     | 'messagingHandlerResourceId'
   >
 >;

@@ -1,0 +1,86 @@
+/**
+ * `switchboard send`: send a message from the terminal through the native REST API of a running
+ * server, as any client would (so it needs the server, not its database). Credentials come from the
+ * flags, then SIGNALWIRE_PROJECT_ID / SIGNALWIRE_API_TOKEN, then the data folder's kept credentials.
+ */
+import type { SwitchboardSettings } from '../config/settings.js';
+import { credentialsPath, readLocalCredentials } from './local-credentials.js';
+
+export interface SendOptions {
+  readonly from: string;
+  readonly to: string;
+  readonly body?: string;
+  readonly media?: readonly string[];
+  readonly url?: string;
+  readonly project?: string;
+  readonly token?: string;
+  readonly wait?: boolean;
+  readonly waitTimeoutMs?: number;
+}
+
+/** A failure to report in one line (exit code 2). */
+export class SendError extends Error {}
+
+const FINAL = new Set(['delivered', 'undelivered', 'failed', 'canceled']);
+
+/** The server a local command talks to: the configured HTTP listener, with a wildcard bind read as loopback. */
+export function localServerUrl(s: Pick<SwitchboardSettings, 'host' | 'port'>): string {
+  const host = s.host === '0.0.0.0' || s.host === '::' ? '127.0.0.1' : s.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${s.port}`;
+}
+
+function credentials(opts: SendOptions, s: SwitchboardSettings, env: NodeJS.ProcessEnv): { project: string; token: string } {
+  const kept = readLocalCredentials(s.dataDir);
+  const project = opts.project ?? env.SIGNALWIRE_PROJECT_ID ?? kept?.projectId;
+  const token = opts.token ?? env.SIGNALWIRE_API_TOKEN ?? kept?.apiToken;
+  if (!project || !token) {
+    throw new SendError(`no credentials: give --project and --token (or set SIGNALWIRE_PROJECT_ID and SIGNALWIRE_API_TOKEN); ${credentialsPath(s.dataDir)} holds them after a start on SQLite`);
+  }
+  return { project, token };
+}
+
+/** The message of an error answer of the native API, or its status line. */
+async function problem(res: Response): Promise<string> {
+  const text = await res.text();
+  try {
+    const body = JSON.parse(text) as { errors?: Array<{ message?: string; detail?: string }> };
+    const messages = (body.errors ?? []).map((e) => e.message ?? e.detail).filter(Boolean);
+    if (messages.length) return messages.join('; ');
+  } catch {
+    // not JSON: fall through to the status
+  }
+  return `${res.status} ${res.statusText}`;
+}
+
+/** Send; returns the lines to print (the message id and its status, and the final status with --wait). */
+export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  if (!opts.body && !opts.media?.length) throw new SendError('give --body, --media or both');
+  const base = (opts.url ?? localServerUrl(s)).replace(/\/+$/, '');
+  const { project, token } = credentials(opts, s, env);
+  const headers = { authorization: `Basic ${Buffer.from(`${project}:${token}`).toString('base64')}`, 'content-type': 'application/json' };
+  const call = async (path: string, init: RequestInit = {}): Promise<Response> => {
+    try {
+      return await fetch(`${base}${path}`, { ...init, headers });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new SendError(`cannot reach ${base} (${cause?.code ?? cause?.message ?? (err as Error).message}): is \`switchboard start\` running? Give its address with --url`);
+    }
+  };
+  const res = await call('/api/messaging/messages', {
+    method: 'POST',
+    body: JSON.stringify({ from: opts.from, to: opts.to, ...(opts.body ? { body: opts.body } : {}), ...(opts.media?.length ? { media: opts.media } : {}) }),
+  });
+  if (!res.ok) throw new SendError(`the server refused the message: ${await problem(res)}`);
+  const sent = (await res.json()) as { id: string; status: string };
+  const lines = [`${sent.id}  ${sent.status}`];
+  if (!opts.wait) return lines;
+  const deadline = Date.now() + (opts.waitTimeoutMs ?? 60_000);
+  for (;;) {
+    const log = await call(`/api/messaging/logs/${encodeURIComponent(sent.id)}`);
+    if (!log.ok) throw new SendError(`cannot read the message's log: ${await problem(log)}`);
+    const m = (await log.json()) as { status: string; error_code?: string | null; error_message?: string | null };
+    if (FINAL.has(m.status)) return [...lines, `${sent.id}  ${m.status}${m.error_code ? `  ${m.error_code} ${m.error_message ?? ''}`.trimEnd() : ''}`];
+    if (Date.now() > deadline) return [...lines, `${sent.id}  ${m.status}  (still not final; stopped waiting)`];
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Failures an operator fixes outside the program (a taken port, an unreachable database or NATS, a
+ * bad setting, an unusable data folder) as the one line the command prints, with what to do about
+ * it. Anything else is a bug and keeps its stack trace.
+ */
+import { ConfigError } from '../config/load.js';
+import { DataDirError } from '../composition/data-dir.js';
+import type { SwitchboardSettings } from '../config/settings.js';
+import { isStoreUnavailable } from '../domain/ports/store.js';
+import { SchemaBehindError } from '../store/dialects/postgres.js';
+
+interface SystemError {
+  code?: unknown;
+  port?: unknown;
+  address?: unknown;
+  message?: unknown;
+}
+
+/** Which setting chose a listening port, for the hint. */
+function portSetting(port: unknown, s: Partial<SwitchboardSettings>): string {
+  if (port === s.httpsPort) return 'the HTTPS port: --https-port or SWITCHBOARD_HTTPS_PORT (or --no-https)';
+  if (port === s.simulatorSmscPort && s.simulatorSmscEnabled) return "the simulator SMSC's port: --smsc-port or SWITCHBOARD_SIMULATOR_SMSC_PORT";
+  return 'the HTTP port: --port or SWITCHBOARD_PORT';
+}
+
+/** The one line for a failure the operator can fix, or null for anything else (a bug: keep the stack). */
+export function startupFailureLine(err: unknown, settings: Partial<SwitchboardSettings> = {}): string | null {
+  if (err instanceof ConfigError) return `configuration error: ${err.message}`;
+  if (err instanceof SchemaBehindError || err instanceof DataDirError) return err.message;
+  // Migrations wrap the database's failure; the cause is what the operator must fix.
+  let unavailable: unknown = err;
+  for (let depth = 0; unavailable && !isStoreUnavailable(unavailable) && depth < 4; depth++) unavailable = (unavailable as { cause?: unknown }).cause;
+  if (isStoreUnavailable(unavailable)) {
+    const hint = settings.databaseUrl ? 'Check that PostgreSQL runs and SWITCHBOARD_DATABASE_URL (--database-url) points at it; unset it to use SQLite in the data folder.' : 'Check the data folder (SWITCHBOARD_DATA_DIR).';
+    return `${unavailable.message}. ${hint}`;
+  }
+  const e = (err ?? {}) as SystemError;
+  const where = typeof e.address === 'string' && e.port !== undefined ? `${e.address}:${String(e.port)}` : String(e.port ?? '');
+  if (e.code === 'EADDRINUSE') return `Cannot listen on ${where}: the port is in use (another Switchboard still running?). Stop that process, or choose another port for ${portSetting(e.port, settings)}; 0 picks a free one.`;
+  if (e.code === 'EACCES' && e.port !== undefined) return `Cannot listen on ${where}: permission denied (ports below 1024 need privileges). Choose a port of 1024 or above for ${portSetting(e.port, settings)}.`;
+  if (e.code === 'EADDRNOTAVAIL') return `Cannot listen on ${where}: this machine has no such address. Set --host (SWITCHBOARD_HOST) to one of its addresses, e.g. 127.0.0.1 or 0.0.0.0.`;
+  // The NATS client's own codes (@nats-io/nats-core errors) when no server of the list answers.
+  if (settings.natsUrl && typeof e.code === 'string' && /CONNECTION_REFUSED|TIMEOUT|ECONNREFUSED|ENOTFOUND/.test(e.code)) {
+    return `Cannot reach NATS at ${settings.natsUrl} (${e.code}). Check that nats-server runs and SWITCHBOARD_NATS_URL (--nats-url) points at it; unset it for in-process events (one node).`;
+  }
+  if (settings.natsUrl && err instanceof Error && /^(ConnectionError|errors?)\b|connection refused|timeout/i.test(`${err.name} ${err.message}`) && /nats/i.test(`${err.stack ?? ''}`)) {
+    return `Cannot reach NATS at ${settings.natsUrl} (${err.message}). Check that nats-server runs and SWITCHBOARD_NATS_URL (--nats-url) points at it; unset it for in-process events (one node).`;
+  }
+  return null;
+}

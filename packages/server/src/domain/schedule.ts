@@ -1,0 +1,53 @@
+/**
+ * Scheduled sends: when a message asks to be sent later, and whether that time is allowed.
+ * Twilio accepts `SendAt` from 300 seconds to 35 days ahead (error 35114/35115); the window is
+ * configurable (`scheduling.*`), so tests and development need not wait five minutes.
+ */
+import type { ErrorDetail } from '@switchboard/protocol';
+import { detail } from './app-error.js';
+import { preview } from './preview.js';
+
+/** How far ahead a send may be scheduled, in ms. */
+export interface ScheduleWindow {
+  readonly minLeadMs: number;
+  readonly maxLeadMs: number;
+}
+
+/** Twilio's window: more than 5 minutes and at most 35 days ahead. */
+export const DEFAULT_SCHEDULE_WINDOW: ScheduleWindow = { minLeadMs: 300_000, maxLeadMs: 35 * 86_400_000 };
+
+/** An ISO-8601 date-time with a zone (`Z` or an offset), as Twilio's SendAt and our `send_at`. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * Check a requested send time against `now`: undefined/null/'' means "send now". Returns the time
+ * in ms, or the error to report. A time without a zone is refused rather than guessed.
+ */
+export function checkSendAt(raw: unknown, now: number, window: ScheduleWindow): { errors: ErrorDetail[]; at?: number } {
+  if (raw === undefined || raw === null || raw === '') return { errors: [] };
+  const at = typeof raw === 'string' && ISO_DATE_TIME.test(raw) ? Date.parse(raw) : NaN;
+  if (Number.isNaN(at)) {
+    return { errors: [detail('SEND_AT_INVALID', { message: `SendAt ${preview(raw)} must be an ISO-8601 date-time with a time zone, such as 2030-01-31T09:00:00Z.` })] };
+  }
+  const lead = at - now;
+  if (lead < window.minLeadMs || lead > window.maxLeadMs) {
+    return {
+      errors: [
+        detail('SEND_AT_INVALID', {
+          message: `SendAt ${raw} must be from ${Math.round(window.minLeadMs / 1000)} seconds to ${Math.round(window.maxLeadMs / 86_400_000)} days ahead of the request (it is ${Math.round(lead / 1000)} seconds ahead).`,
+        }),
+      ],
+    };
+  }
+  return { errors: [], at };
+}
+
+/**
+ * The time a scheduled message was (or is to be) sent, or null when it was sent on acceptance. A
+ * message's validity runs from its send time, so no column of its own is needed.
+ */
+export function sendAtOf(m: { readonly direction: string; readonly createdAt: number; readonly expiresAt: number; readonly validityPeriod: number }): number | null {
+  if (m.direction !== 'outbound') return null;
+  const at = m.expiresAt - m.validityPeriod * 1000;
+  return at > m.createdAt ? at : null;
+}

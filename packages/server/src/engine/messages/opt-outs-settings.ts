@@ -1,0 +1,107 @@
+/**
+ * Per-sender messaging settings: smart encoding and the opt-out reply texts, set for a project
+ * (scope ''), a number group (its id) or a number (its E.164 form); the narrowest scope that sets a
+ * field wins (number → group → project → default). Cached per project because a UCS-2 send asks;
+ * a change drops every node's copy through the bus, and entries expire anyway after `ttlMs`.
+ */
+import { planMessage, smartEncode } from '@switchboard/protocol';
+import type { Bus } from '../../domain/ports/bus.js';
+import type { MessagingSettings, MessagingSettingsPatch, OptOutRepository } from '../../domain/ports/store.js';
+import type { CheckedSend } from '../../domain/send-request.js';
+
+declare module '../../domain/ports/bus.js' {
+  interface BusTopics {
+    /** A project's messaging settings changed: every node drops its cached copy. */
+    'messaging.settings.changed': { readonly projectId: string };
+  }
+}
+
+/**
+ * Default replies, modelled on Twilio's default texts for long codes
+ * (https://help.twilio.com/articles/223134027-Twilio-support-for-opt-out-keywords-SMS-STOP-filtering-).
+ */
+export const DEFAULT_REPLIES = {
+  stop: 'You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe.',
+  start: 'You have successfully been re-subscribed to messages from this number. Reply HELP for help. Reply STOP to unsubscribe. Msg&Data Rates May Apply.',
+  help: 'Reply STOP to unsubscribe. Msg&Data Rates May Apply.',
+} as const;
+
+/** The settings a sender ends up with, every field decided. */
+export interface EffectiveSettings {
+  readonly smartEncoding: boolean;
+  readonly replies: boolean;
+  readonly stopReply: string;
+  readonly startReply: string;
+  readonly helpReply: string;
+}
+
+export const PROJECT_SCOPE = '';
+
+/** Resolve each field from the narrowest scope that sets it. */
+export function effectiveSettings(own: ReadonlyMap<string, MessagingSettings>, scopes: readonly string[]): EffectiveSettings {
+  const pick = <K extends keyof MessagingSettings>(k: K): MessagingSettings[K] | null => {
+    for (const scope of [...scopes, PROJECT_SCOPE]) {
+      const v = own.get(scope)?.[k];
+      if (v !== undefined && v !== null) return v;
+    }
+    return null;
+  };
+  return {
+    smartEncoding: pick('smartEncoding') ?? false,
+    replies: pick('replies') ?? true,
+    stopReply: pick('stopReply') ?? DEFAULT_REPLIES.stop,
+    startReply: pick('startReply') ?? DEFAULT_REPLIES.start,
+    helpReply: pick('helpReply') ?? DEFAULT_REPLIES.help,
+  };
+}
+
+type Content = Omit<CheckedSend, 'to' | 'from'>;
+
+export class MessagingSettingsCache {
+  private readonly cache = new Map<string, { readonly own: Map<string, MessagingSettings>; readonly at: number }>();
+  /** Bumped by every change heard: a load that began before one must not cache what it read. */
+  private generation = 0;
+
+  constructor(
+    private readonly deps: { readonly repository: OptOutRepository; readonly bus: Bus; readonly now: () => number },
+    private readonly ttlMs = 30_000,
+    private readonly maxEntries = 10_000,
+  ) {
+    deps.bus.subscribe('messaging.settings.changed', ({ projectId }) => {
+      this.generation++;
+      this.cache.delete(projectId);
+    });
+  }
+
+  /** Every scope's own settings of a project. */
+  async own(projectId: string): Promise<ReadonlyMap<string, MessagingSettings>> {
+    const hit = this.cache.get(projectId);
+    if (hit && this.deps.now() - hit.at < this.ttlMs) return hit.own;
+    const generation = this.generation;
+    const own = await this.deps.repository.settings(projectId);
+    if (generation === this.generation) {
+      if (this.cache.size >= this.maxEntries) this.cache.clear();
+      this.cache.set(projectId, { own, at: this.deps.now() });
+    }
+    return own;
+  }
+
+  async update(projectId: string, scope: string, patch: MessagingSettingsPatch): Promise<MessagingSettings> {
+    const saved = await this.deps.repository.updateSettings(projectId, scope, patch, this.deps.now());
+    this.deps.bus.publish('messaging.settings.changed', { projectId });
+    return saved;
+  }
+
+  /**
+   * A UCS-2 SMS with its GSM-7 look-alikes replaced, when the request (`requested`) or else the
+   * sender's setting asks for it: re-planned, so `segments` and `encoding` are what the carrier gets.
+   */
+  async smartEncode(projectId: string, content: Content, from: string, numberGroupId: string | null, requested: boolean | undefined): Promise<Content> {
+    const wanted = requested ?? effectiveSettings(await this.own(projectId), numberGroupId ? [from, numberGroupId] : [from]).smartEncoding;
+    if (!wanted) return content;
+    const { body } = smartEncode(content.body);
+    if (body === content.body) return content;
+    const plan = planMessage({ body, mediaCount: 0 });
+    return { ...content, body, encoding: plan.encoding, segments: plan.segments };
+  }
+}

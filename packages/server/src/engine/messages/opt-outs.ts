@@ -1,0 +1,174 @@
+/**
+ * Opt-out compliance. A handset whose whole message (trimmed, any case) is an opt-out keyword is
+ * put on the sender's opt-out list — the number's groups when it belongs to any (a group is one
+ * sender to the handset, as a Twilio Messaging Service is), else the number — and later sends
+ * from that sender to it are refused at create time (`TO_OPTED_OUT`: compat 21610) before
+ * anything is queued. An opt-in keyword takes it off again; a help keyword gets the help text.
+ * Each gets the sender's reply unless replies are switched off (opt-outs-settings.ts). The inbound
+ * message itself is stored and handed to the application as any other.
+ *
+ * The create-time check costs nothing for a project that never had an opt-out: whether a project
+ * has any is cached (a `true` for good, a `false` until a change is heard on the bus or `ttlMs`
+ * passes); otherwise it is one indexed lookup.
+ */
+import { AppError } from '../../domain/app-error.js';
+import type { Clock } from '../../domain/clock.js';
+import type { IdGenerator } from '../../domain/ids.js';
+import type { Bus } from '../../domain/ports/bus.js';
+import type { OptOutRecord, OptOutRepository, SeqPage } from '../../domain/ports/store.js';
+import type { SendInput } from '../../domain/send-request.js';
+import { effectiveSettings, type MessagingSettingsCache } from './opt-outs-settings.js';
+
+declare module '../../domain/ports/bus.js' {
+  interface BusTopics {
+    /** A project's opt-out list changed: every node forgets that it had none. */
+    'opt_outs.changed': { readonly projectId: string };
+  }
+}
+
+/**
+ * Keywords, as Twilio documents its default handling for long codes
+ * (https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out) and issue 14 lists them.
+ */
+export const OPT_OUT_KEYWORDS: readonly string[] = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE'];
+export const OPT_IN_KEYWORDS: readonly string[] = ['START', 'YES', 'UNSTOP'];
+export const HELP_KEYWORDS: readonly string[] = ['HELP', 'INFO'];
+
+export type KeywordAction = 'stop' | 'start' | 'help';
+
+const ACTIONS = new Map<string, KeywordAction>([
+  ...OPT_OUT_KEYWORDS.map((k) => [k, 'stop'] as const),
+  ...OPT_IN_KEYWORDS.map((k) => [k, 'start'] as const),
+  ...HELP_KEYWORDS.map((k) => [k, 'help'] as const),
+]);
+/** Longest keyword, so ordinary messages are dismissed without trimming or upper-casing them. */
+const LONGEST = Math.max(...[...ACTIONS.keys()].map((k) => k.length));
+
+/** What a handset's message asks for: only a whole body that is one keyword counts ("STOP please" does not). */
+export function keywordAction(body: string): { readonly action: KeywordAction; readonly keyword: string } | undefined {
+  if (body.length > LONGEST + 16) return undefined;
+  const keyword = body.trim().toUpperCase();
+  const action = ACTIONS.get(keyword);
+  return action ? { action, keyword } : undefined;
+}
+
+export class OptOutService {
+  /** Projects known to have opt-outs (for good) or to have none (since `at`). */
+  private readonly known = new Map<string, { readonly any: boolean; readonly at: number }>();
+  private generation = 0;
+
+  constructor(
+    private readonly deps: {
+      readonly repository: OptOutRepository;
+      readonly settings: MessagingSettingsCache;
+      readonly bus: Bus;
+      readonly clock: Clock;
+      readonly ids: IdGenerator;
+    },
+    private readonly ttlMs = 30_000,
+    private readonly maxEntries = 10_000,
+  ) {
+    deps.bus.subscribe('opt_outs.changed', ({ projectId }) => {
+      this.generation++;
+      this.known.delete(projectId);
+    });
+  }
+
+  /**
+   * Refuse a send to a handset that opted out of its sender. Returns undefined — nothing to wait
+   * for — when the project is known to have no opt-outs, or for an opt-out confirmation reply.
+   */
+  check(projectId: string, from: string, to: string, numberGroupId: string | null, input: SendInput): Promise<void> | undefined {
+    if (input.optOutReply === true) return undefined;
+    const k = this.known.get(projectId);
+    if (k && !k.any && this.deps.clock.now() - k.at < this.ttlMs) return undefined;
+    return this.lookup(projectId, from, to, numberGroupId, k?.any === true);
+  }
+
+  private async lookup(projectId: string, from: string, to: string, numberGroupId: string | null, any: boolean): Promise<void> {
+    if (!any) {
+      const generation = this.generation;
+      any = await this.deps.repository.any(projectId);
+      if (generation === this.generation) this.remember(projectId, any);
+      // A change heard meanwhile may be an opt-out: look it up rather than trust the count.
+      else any = true;
+      if (!any) return;
+    }
+    if (await this.deps.repository.blocks(projectId, to, from, numberGroupId)) {
+      throw AppError.of('TO_OPTED_OUT', { message: `The 'To' number ${to} has opted out of messages from ${numberGroupId ?? from} (it replied STOP); nothing was sent. It opts back in by replying START.` });
+    }
+  }
+
+  /**
+   * A handset's message to one of the project's numbers: apply its keyword, if it is one, and
+   * return the reply to send once the inbound message is stored (undefined: none). Recorded
+   * before the message is stored, so a failure leaves the carrier to deliver it again.
+   */
+  async inbound(projectId: string, number: string, handset: string, body: string): Promise<SendInput | undefined> {
+    const k = keywordAction(body);
+    if (!k) return undefined;
+    const groups = await this.deps.repository.groupsOf(projectId, number);
+    const senders = groups.length ? groups : [number];
+    if (k.action === 'stop') {
+      const at = this.deps.clock.now();
+      await this.add(projectId, senders.map((sender): OptOutRecord => ({ id: this.deps.ids.uuid(), projectId, sender, handset, keyword: k.keyword, createdAt: at })));
+    } else if (k.action === 'start') {
+      // The number itself too: it may have been listed alone before it joined a group.
+      await this.remove(projectId, handset, [number, ...groups]);
+    } else if (await this.deps.repository.blocks(projectId, handset, number, null)) {
+      // No help text to a handset that opted out (it gets only what it asks to stop or start).
+      return undefined;
+    }
+    const s = effectiveSettings(await this.deps.settings.own(projectId), [number, ...groups]);
+    if (!s.replies) return undefined;
+    const text = k.action === 'stop' ? s.stopReply : k.action === 'start' ? s.startReply : s.helpReply;
+    if (!text) return undefined;
+    return { to: handset, from: number, body: text, media: undefined, callbackFormat: 'json', origin: 'reply', tags: [`opt-out:${k.action}`], optOutReply: k.action !== 'help' };
+  }
+
+  /** Put handsets on senders' lists (the API, or a keyword). */
+  async add(projectId: string, rows: readonly OptOutRecord[]): Promise<void> {
+    await this.deps.repository.add(rows);
+    this.deps.bus.publish('opt_outs.changed', { projectId });
+    this.remember(projectId, true);
+  }
+
+  /** Put one handset on one sender's list through the API; one already listed keeps its first entry, which is returned. */
+  async addOne(projectId: string, sender: string, handset: string): Promise<OptOutRecord> {
+    await this.add(projectId, [{ id: this.deps.ids.uuid(), projectId, sender, handset, keyword: null, createdAt: this.deps.clock.now() }]);
+    const [row] = await this.deps.repository.list(projectId, { sender, handset }, { limit: 1 });
+    const { seq: _seq, ...record } = row!;
+    return record;
+  }
+
+  /** Take a handset off senders' lists; returns how many entries went. */
+  async remove(projectId: string, handset: string, senders: readonly string[]): Promise<number> {
+    const n = await this.deps.repository.remove(projectId, handset, senders);
+    if (n) this.deps.bus.publish('opt_outs.changed', { projectId });
+    return n;
+  }
+
+  async removeById(projectId: string, id: string): Promise<boolean> {
+    const gone = await this.deps.repository.removeById(projectId, id);
+    if (gone) this.deps.bus.publish('opt_outs.changed', { projectId });
+    return gone;
+  }
+
+  /** The project's opt-out list, newest first (the native list API). */
+  list(projectId: string, filter: { readonly sender?: string; readonly handset?: string }, page: SeqPage): Promise<Array<OptOutRecord & { seq: number }>> {
+    return this.deps.repository.list(projectId, filter, page);
+  }
+
+  seqOf(projectId: string, id: string): Promise<number | undefined> {
+    return this.deps.repository.seqOf(projectId, id);
+  }
+
+  get(projectId: string, id: string): Promise<OptOutRecord | undefined> {
+    return this.deps.repository.get(projectId, id);
+  }
+
+  private remember(projectId: string, any: boolean): void {
+    if (this.known.size >= this.maxEntries) this.known.clear();
+    this.known.set(projectId, { any, at: this.deps.clock.now() });
+  }
+}

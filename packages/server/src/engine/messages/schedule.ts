@@ -1,0 +1,33 @@
+/**
+ * Canceling scheduled messages (compat `Status=canceled`, native `status: "canceled"`). Sending
+ * them needs nothing here: a scheduled message's dispatch job comes due at its send time and the
+ * dispatcher moves it on (dispatcher.ts). A canceled message's job is dropped when it comes due.
+ */
+import { AppError } from '../../domain/app-error.js';
+import type { MessageRecord } from '../../domain/message.js';
+import type { MessageRepository } from '../../domain/ports/store.js';
+import type { MessageJournal } from './journal.js';
+
+export class ScheduledMessages {
+  constructor(private readonly deps: { readonly messages: MessageRepository; readonly journal: MessageJournal }) {}
+
+  /**
+   * Cancel a scheduled message; undefined when the project has no such message. Canceling it again
+   * answers it as it is; a message that already left the schedule cannot be (Twilio's 30409).
+   */
+  async cancel(projectId: string, id: string): Promise<MessageRecord | undefined> {
+    const m = await this.deps.messages.get(projectId, id);
+    if (!m || m.status === 'canceled') return m;
+    if (m.status !== 'scheduled') throw notCancelable(m.status);
+    // The guarded update loses to a dispatcher that moved it to `queued` meanwhile.
+    if (!(await this.deps.journal.record({ projectId, messageId: id, to: 'canceled' }))) {
+      const now = await this.deps.messages.get(projectId, id);
+      throw notCancelable(now?.status ?? 'queued');
+    }
+    return this.deps.messages.get(projectId, id);
+  }
+}
+
+function notCancelable(status: string): AppError {
+  return AppError.of('MESSAGE_NOT_CANCELABLE', { message: `Only a scheduled message can be canceled; this one is ${status}.` });
+}

@@ -1,0 +1,155 @@
+/**
+ * Per-sender queues and scheduled sends through the engine, on the manual clock: a rated sender's
+ * messages go one slot apart while an unrated sender's go at once, a job is charged for its slot
+ * once, a message whose slot comes after its expiry fails expired without taking the slot, and a
+ * scheduled message waits for its time or is canceled. Slots come due by `clock.advance` and
+ * `engine.wake()`, never by waiting.
+ */
+import { ERRORS } from '@switchboard/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InProcessBus } from '../../bus/in-process-bus.js';
+import { AppError } from '../../domain/app-error.js';
+import type { JobRecord } from '../../domain/jobs.js';
+import type { MessageRecord } from '../../domain/message.js';
+import { openSqliteStore } from '../../store/dialects/sqlite.js';
+import type { KyselyStore } from '../../store/kysely-store.js';
+import { buildTestEngine, TEST_NUMBERS, type TestEngine } from '../testing/test-engine.js';
+import { planSlots, senderKey, type RatedJob } from './sender-queues.js';
+
+const inMemory = async () => ({ store: await openSqliteStore({ file: ':memory:' }), bus: new InProcessBus() });
+
+function rated(id: number, from: string, rate: number, extra: Partial<MessageRecord> = {}): RatedJob {
+  const message = { id: `m${id}`, projectId: 'p', from, kind: 'sms', segments: 1, expiresAt: 1_000_000, ...extra } as MessageRecord;
+  return { job: { id } as JobRecord, message, rate };
+}
+
+describe('planSlots', () => {
+  it('gives a sender one slot per segment at its rate, starting at its next free time', () => {
+    const jobs = [1, 2, 3, 4, 5, 6].map((i) => rated(i, '+15550000001', 2));
+    const plan = planSlots(jobs, new Map(), 10_000);
+    expect(plan.now.map((j) => j.job.id)).toEqual([1]);
+    expect(plan.later).toEqual([2, 3, 4, 5, 6].map((id, i) => ({ id, slotAt: 10_500 + i * 500 })));
+    expect(plan.next.get(senderKey('p', '+15550000001'))).toBe(13_000);
+  });
+
+  it('charges a message its segments, and keeps senders apart', () => {
+    const plan = planSlots([rated(1, 'A', 1, { segments: 3 }), rated(2, 'A', 1), rated(3, 'B', 1)], new Map([[senderKey('p', 'A'), 9_000]]), 10_000);
+    expect(plan.now.map((j) => j.job.id)).toEqual([1, 3]);
+    expect(plan.later).toEqual([{ id: 2, slotAt: 13_000 }]);
+  });
+
+  it('sends a message whose slot would come after its expiry to fail at its expiry, without taking the slot', () => {
+    const plan = planSlots([rated(1, 'A', 1), rated(2, 'A', 1, { expiresAt: 10_500 }), rated(3, 'A', 1)], new Map(), 10_000);
+    expect(plan.later).toEqual([
+      { id: 2, slotAt: 10_500 },
+      { id: 3, slotAt: 11_000 },
+    ]);
+  });
+});
+
+describe('per-sender rates in the dispatcher', () => {
+  let t: TestEngine;
+  let raw: KyselyStore;
+  beforeEach(async () => {
+    const adapters = await inMemory();
+    raw = adapters.store;
+    t = await buildTestEngine(adapters);
+  });
+  const slotRows = async () => (await raw.db.selectFrom('sender_slots').selectAll().execute()).length;
+  afterEach(() => t.close());
+
+  const setRate = async (number: string, rate: number | null) => {
+    const n = await t.engine.reads.numbers.list(t.project.id, { numberContains: number }, { limit: 1 });
+    await t.engine.numbers.update(t.project.id, n[0]!.id, { messages_per_second: rate });
+  };
+
+  it('releases a 2/s sender one message per 500 ms while another sender is not held behind it', async () => {
+    await setRate(TEST_NUMBERS[0], 2);
+    const slow = [];
+    for (let i = 0; i < 6; i++) slow.push(await t.send({ from: TEST_NUMBERS[0] }));
+    const fast = [await t.send({ from: TEST_NUMBERS[1] }), await t.send({ from: TEST_NUMBERS[1] })];
+    await t.engine.start();
+    // At once: the rated sender's first message and both of the unrated sender's.
+    const first = await t.carrier.submitted(3);
+    expect(first.map((s) => s.messageId).sort()).toEqual([slow[0]!.id, ...fast.map((m) => m.id)].sort());
+    expect((await t.message(slow[1]!.id)).status).toBe('queued');
+    for (let i = 1; i < 6; i++) {
+      t.clock.advance(499);
+      t.engine.wake();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(t.carrier.submissions).toHaveLength(2 + i);
+      t.clock.advance(1);
+      t.engine.wake();
+      const now = await t.carrier.submitted(3 + i);
+      expect(now.at(-1)!.messageId).toBe(slow[i]!.id);
+    }
+    // Each job was charged once: nothing is left waiting.
+    await t.statuses.reached(slow[5]!.id, 'sent');
+    expect(await t.engine.backlog()).toEqual({ dispatch: 0, webhooks: 0 });
+  });
+
+  it('senders without a rate take no slot: their claims write nothing to sender_slots', async () => {
+    const sent = [await t.send(), await t.send({ from: TEST_NUMBERS[1] })];
+    await t.engine.start();
+    for (const m of sent) await t.statuses.reached(m.id, 'sent');
+    expect(await slotRows()).toBe(0);
+    await setRate(TEST_NUMBERS[0], 5);
+    const rated = await t.send();
+    await t.statuses.reached(rated.id, 'sent');
+    expect(await slotRows()).toBe(1);
+  });
+
+  it('a message whose slot comes after its validity period fails expired (30036) and sends nothing', async () => {
+    await setRate(TEST_NUMBERS[0], 1);
+    const sent = await t.send();
+    const expiring = await t.send({ validityPeriod: 1 });
+    await t.engine.start();
+    await t.carrier.submitted(1);
+    t.clock.advance(1_000);
+    t.engine.wake();
+    const failed = await t.statuses.reached(expiring.id, 'failed');
+    expect(failed.message).toMatchObject({ errorCode: '30036', reason: ERRORS.VALIDITY_EXPIRED.native });
+    expect(t.carrier.submissions.map((s) => s.messageId)).toEqual([sent.id]);
+  });
+});
+
+describe('scheduled messages in the engine', () => {
+  let t: TestEngine;
+  beforeEach(async () => (t = await buildTestEngine(await inMemory())));
+  afterEach(() => t.close());
+  const inSeconds = (s: number) => new Date(t.clock.now() + s * 1000).toISOString();
+
+  it('is created scheduled, sent at its time, and its validity runs from then', async () => {
+    const m = await t.send({ sendAt: inSeconds(600), validityPeriod: 60 });
+    expect(m).toMatchObject({ status: 'scheduled', expiresAt: t.clock.now() + 660_000 });
+    await t.engine.start();
+    t.clock.advance(599_000);
+    t.engine.wake();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.carrier.submissions).toHaveLength(0);
+    t.clock.advance(1_000);
+    t.engine.wake();
+    await t.statuses.reached(m.id, 'sent');
+    expect(await t.timeline(m.id)).toEqual(['scheduled', 'queued', 'initiated', 'sent']);
+  });
+
+  it('can be canceled while scheduled, and not once sent', async () => {
+    const canceled = await t.send({ sendAt: inSeconds(600) });
+    const sent = await t.send();
+    await t.engine.start();
+    await t.statuses.reached(sent.id, 'sent');
+    expect(await t.engine.scheduled.cancel(t.project.id, canceled.id)).toMatchObject({ status: 'canceled' });
+    await expect(t.engine.scheduled.cancel(t.project.id, sent.id)).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.details[0]!.key === 'MESSAGE_NOT_CANCELABLE');
+    t.clock.advance(600_000);
+    t.engine.wake();
+    await t.store.nextCall('jobs.nextRunAt', (next) => next === undefined);
+    expect(t.carrier.submissions.map((s) => s.messageId)).toEqual([sent.id]);
+    expect(await t.timeline(canceled.id)).toEqual(['scheduled', 'canceled']);
+  });
+
+  it('refuses a send time too soon, too far or without a zone', async () => {
+    for (const sendAt of [inSeconds(60), inSeconds(36 * 86_400), '2030-01-01T10:00:00']) {
+      await expect(t.send({ sendAt })).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.details[0]!.key === 'SEND_AT_INVALID');
+    }
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * Per-sender throughput: every sender number sends at most its rate in message segments per
+ * second. The queue of each sender is its dispatch jobs; this module decides, inside the
+ * dispatcher's claim transaction, when each claimed job of a rated sender may go: the first free
+ * slot of the sender (`sender_slots.next_at`, locked by the claim on PostgreSQL so two nodes never
+ * hand out the same slot), then one slot per `segments / rate` seconds after it. A job whose slot
+ * is later is released to run at that slot and marked as holding it, so it is claimed again
+ * exactly once, when it may go, and is not charged again; the backlog of one sender is therefore
+ * spread into the future in a few claims and never stands in front of another sender's messages.
+ *
+ * Senders with no rate (no limit configured, or only ever reaching the simulator) cost a map
+ * lookup per message and no statement.
+ */
+import type { Clock } from '../../domain/clock.js';
+import type { JobRecord } from '../../domain/jobs.js';
+import type { MessageRecord } from '../../domain/message.js';
+import { classifyNumber } from '../../domain/phone-numbers.js';
+import type { SenderRateDefaults } from '../../domain/sender-rates.js';
+import type { Bus } from '../../domain/ports/bus.js';
+import type { JobRepository, PhoneNumberRepository } from '../../domain/ports/store.js';
+import { AppError } from '../../domain/app-error.js';
+
+export { DEFAULT_SENDER_RATES } from '../../domain/sender-rates.js';
+
+/** How long a sender's queue may be, in seconds of sending at its rate (Twilio: 10 hours). */
+export const DEFAULT_QUEUE_LIMIT_SECONDS = 36_000;
+
+export interface SenderQueueOptions {
+  readonly defaults: SenderRateDefaults;
+  /** New messages are refused (`QUEUE_OVERFLOW`) while the sender's next free slot is further away than this. */
+  readonly queueLimitSeconds: number;
+}
+
+/** One claimed job that may be sent once its sender's rate allows. */
+export interface RatedJob {
+  readonly job: JobRecord;
+  readonly message: MessageRecord;
+  /** Segments per second of its sender. */
+  readonly rate: number;
+}
+
+/** What a claim does with its rated jobs: send these now, hold the others for their slots. */
+export interface SlotPlan {
+  readonly now: RatedJob[];
+  readonly later: Array<{ id: number; slotAt: number }>;
+  /** Senders' next free times to store. */
+  readonly next: Map<string, number>;
+}
+
+/** The key of a sender's row in `sender_slots`. */
+export function senderKey(projectId: string, sender: string): string {
+  return `${projectId} ${sender}`;
+}
+
+/**
+ * Give each job the next slot of its sender, in job order; pure, so it is tested on its own.
+ * A job whose slot would come after its message expires takes no slot: it is released to run at
+ * its expiry, when the dispatcher fails it (validity expired), and leaves the slot to the next one.
+ */
+export function planSlots(jobs: readonly RatedJob[], free: ReadonlyMap<string, number>, now: number): SlotPlan {
+  const next = new Map<string, number>();
+  const plan: SlotPlan = { now: [], later: [], next };
+  for (const j of jobs) {
+    const key = senderKey(j.message.projectId, j.message.from);
+    const at = Math.max(now, next.get(key) ?? free.get(key) ?? now);
+    if (at >= j.message.expiresAt) {
+      plan.later.push({ id: j.job.id, slotAt: j.message.expiresAt });
+      if (!next.has(key)) next.set(key, at);
+      continue;
+    }
+    // MMS count as one segment, as carriers count them.
+    const cost = j.message.kind === 'mms' ? 1 : Math.max(1, j.message.segments);
+    next.set(key, at + (cost * 1000) / j.rate);
+    if (at <= now) plan.now.push(j);
+    else plan.later.push({ id: j.job.id, slotAt: at });
+  }
+  return plan;
+}
+
+interface CachedRate {
+  readonly rate: number | null;
+  readonly at: number;
+}
+
+/** Rates of senders, cached for a few seconds and dropped when numbers change (any node: the bus). */
+export class SenderQueues {
+  /** Own rates by project, then sender (no key string built per message: this runs for every message claimed). */
+  private readonly own = new Map<string, Map<string, CachedRate>>();
+  private cached = 0;
+  /** Each rated sender's next free time as this node last reserved it. */
+  private readonly reservedUntil = new Map<string, number>();
+
+  constructor(
+    private readonly deps: { readonly clock: Clock; readonly bus: Bus },
+    private readonly opts: SenderQueueOptions,
+    private readonly ttlMs = 10_000,
+  ) {
+    deps.bus.subscribe('numbers.changed', () => {
+      this.own.clear();
+      this.cached = 0;
+    });
+  }
+
+  /**
+   * Load the own rates of these senders that are not cached (one lookup per sender not seen
+   * lately), through the claim's transaction (`numbers`).
+   */
+  async prime(numbers: PhoneNumberRepository, messages: Iterable<MessageRecord>): Promise<void> {
+    const now = this.deps.clock.now();
+    for (const m of messages) {
+      const hit = this.own.get(m.projectId)?.get(m.from);
+      if (hit && now - hit.at < this.ttlMs) continue;
+      const rec = await numbers.getByNumber(m.projectId, m.from);
+      if (this.cached >= 100_000) {
+        this.own.clear();
+        this.cached = 0;
+      }
+      let project = this.own.get(m.projectId);
+      if (!project) this.own.set(m.projectId, (project = new Map()));
+      if (!project.has(m.from)) this.cached++;
+      project.set(m.from, { rate: rec?.messagesPerSecond ?? null, at: now });
+    }
+  }
+
+  /**
+   * Segments per second this message's sender may send through a carrier of `carrierKind`, or
+   * null for no limit: the number's own rate (0: none), else its type's default — except through
+   * the simulator, where a number without its own rate is not limited.
+   */
+  rateOf(m: MessageRecord, carrierKind: string): number | null {
+    const own = this.own.get(m.projectId)?.get(m.from)?.rate;
+    if (own !== null && own !== undefined) return own > 0 ? own : null;
+    if (carrierKind === 'simulator') return null;
+    const type = classifyNumber(m.from)?.type;
+    const rate = type ? this.opts.defaults[type] : 0;
+    return rate > 0 ? rate : null;
+  }
+
+  /** Reserve slots for the rated jobs of one claim, inside its transaction. */
+  async reserve(jobs: JobRepository, rated: readonly RatedJob[], now: number): Promise<SlotPlan> {
+    const free = await jobs.takeSenderSlots(rated.map((r) => senderKey(r.message.projectId, r.message.from)), now);
+    const plan = planSlots(rated, free, now);
+    await jobs.putSenderSlots(plan.next);
+    if (plan.later.length) await jobs.holdSlots(plan.later);
+    if (this.reservedUntil.size >= 100_000) this.reservedUntil.clear();
+    for (const [key, at] of plan.next) this.reservedUntil.set(key, at);
+    return plan;
+  }
+
+  /**
+   * Refuse a new message (`QUEUE_OVERFLOW`) when its sender's queue already reaches further than
+   * the limit. Read from the slots this node reserved (no statement on the send path): in a
+   * cluster a node that has not dispatched for a sender lately does not know its queue.
+   */
+  checkRoom(projectId: string, sender: string): void {
+    const key = senderKey(projectId, sender);
+    const next = this.reservedUntil.get(key);
+    if (next === undefined) return;
+    const now = this.deps.clock.now();
+    if (next <= now) {
+      this.reservedUntil.delete(key);
+      return;
+    }
+    if (next - now > this.opts.queueLimitSeconds * 1000) {
+      throw AppError.of('QUEUE_OVERFLOW', { message: `The queue of ${sender} holds more than ${this.opts.queueLimitSeconds} seconds of messages at its rate; try again later or send from another number.` });
+    }
+  }
+}

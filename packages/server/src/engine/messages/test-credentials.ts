@@ -1,0 +1,57 @@
+/**
+ * Sends made with a test token (Twilio's test credentials). The request is checked as a live one
+ * would be, then the magic numbers decide (domain/test-credentials.ts): a documented error at
+ * once, or an answer shaped like a created message — `queued`, with a sid — that is never
+ * journaled, sent, charged or called back, so it cannot be fetched or listed afterwards (Twilio:
+ * test credentials reach no other resource). Idempotency keys are not kept for them: nothing is.
+ */
+import type { ErrorDetail } from '@switchboard/protocol';
+import { AppError, detail } from '../../domain/app-error.js';
+import type { Clock } from '../../domain/clock.js';
+import type { IdGenerator } from '../../domain/ids.js';
+import type { MessageRecord } from '../../domain/message.js';
+import { newOutboundMessage } from '../../domain/new-message.js';
+import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type SendRules } from '../../domain/send-request.js';
+import { testSendError } from '../../domain/test-credentials.js';
+
+export class TestCredentialSends {
+  constructor(private readonly deps: { readonly clock: Clock; readonly ids: IdGenerator; readonly rules: SendRules }) {}
+
+  /** The answer to a send made with a test token; throws `AppError` as a live send would, or with the magic numbers' errors. */
+  accept(projectId: string, input: SendInput): MessageRecord {
+    const errors: ErrorDetail[] = [...checkDestination(input.to), ...checkSenderSyntax(input.from, !!input.numberGroupId)];
+    if (errors.length === 0) {
+      const from = typeof input.from === 'string' && input.from !== '' ? input.from : null;
+      const magic = testSendError(from, input.to as string);
+      if (magic !== null) errors.push(detail(magic));
+    }
+    const content = checkContent(input, this.deps.rules);
+    errors.push(...content.errors);
+    if (errors.length || !content.value) throw new AppError(errors);
+
+    const c = content.value;
+    const row = newOutboundMessage({
+      id: this.deps.ids.uuid(),
+      projectId,
+      origin: input.origin,
+      from: input.from as string,
+      to: input.to as string,
+      body: c.body,
+      media: c.media,
+      kind: c.kind,
+      encoding: c.encoding,
+      segments: c.segments,
+      at: this.deps.clock.now(),
+      statusCallback: c.statusCallback,
+      callbackFormat: input.callbackFormat,
+      customVariables: c.customVariables,
+      context: input.context,
+      tags: input.tags,
+      applicationId: input.applicationId,
+      maxPrice: input.maxPrice,
+      validityPeriod: c.validityPeriod,
+    });
+    // Never stored, so it has no place in the project's order of messages.
+    return { ...row, seq: 0 };
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The simulator clock: with `simulator.clock: "manual"` time stands still until a test moves it,
+ * and everything timed follows (simulator delays and receipts, webhook retries, validity expiry,
+ * scheduled sends, receipt reconciliation). `GET /api/simulator/clock` reads it, `POST
+ * /api/simulator/clock/advance {"ms": N}` (scope `management`) moves it forward. On the wall
+ * clock both answer 409, naming the setting. Registered inside the simulator plugin (its hook
+ * has already authenticated the caller with the `messaging` scope).
+ */
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../domain/app-error.js';
+import { ManualClock, type Clock } from '../../domain/clock.js';
+import { principalOf } from '../auth.js';
+
+/** The longest single step: a year, far past any delay, retry window or validity period. */
+export const MAX_ADVANCE_MS = 366 * 24 * 3_600_000;
+
+function manual(clock: Clock): ManualClock {
+  if (!(clock instanceof ManualClock)) throw AppError.of('SIMULATOR_CLOCK_NOT_MANUAL');
+  return clock;
+}
+
+function view(clock: ManualClock) {
+  return { now: new Date(clock.now()).toISOString(), mode: 'manual' as const };
+}
+
+export function clockRoutes(clock: Clock) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.get('/api/simulator/clock', async () => view(manual(clock)));
+
+    app.post('/api/simulator/clock/advance', { schema: { body: { type: 'object' } } }, async (request) => {
+      if (!principalOf(request).scopes.has('management')) throw AppError.of('FORBIDDEN', { message: 'This API token lacks the "management" scope.' });
+      const c = manual(clock);
+      const ms = (request.body as Record<string, unknown>).ms;
+      if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_ADVANCE_MS) {
+        throw AppError.of('INVALID_PARAMETER', { attribute: 'ms', message: `ms must be a whole number of milliseconds from 0 to ${MAX_ADVANCE_MS}.` });
+      }
+      c.advance(ms);
+      return view(c);
+    });
+  };
+}

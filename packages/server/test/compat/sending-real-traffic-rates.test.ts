@@ -1,0 +1,159 @@
+/**
+ * Per-sender rates, expiry and scheduled messages through the `twilio` client (issue 14, items 2–4),
+ * on SQLite and — with SWITCHBOARD_TEST_DATABASE_URL — PostgreSQL. Times are measured, not
+ * asserted as performance: a 2/s sender's six messages cannot all be sent within 2.5 s of the first
+ * being accepted, whatever the machine.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type twilio from 'twilio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForEnd } from '../helpers/messages.js';
+import { phoneNumberId } from '../helpers/projects.js';
+import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { rejection, twilioClient } from './clients.js';
+
+let server: TestServer;
+let client: twilio.Twilio;
+let receiver: WebhookReceiver;
+
+beforeAll(async () => {
+  // Scheduling from 1 s ahead, so a scheduled send need not wait Twilio's 5 minutes.
+  server = await startTestServer({ scheduleMinLeadSeconds: 1 });
+  client = twilioClient(server.url);
+  receiver = await startWebhookReceiver();
+});
+afterAll(async () => {
+  await server.stop();
+  await receiver.close();
+});
+
+async function setRate(number: string, rate: number | null): Promise<void> {
+  const res = await server.api(`/api/relay/rest/phone_numbers/${await phoneNumberId(server, number)}`, { method: 'PUT', body: { messages_per_second: rate } });
+  expect(res.status, res.text).toBe(200);
+  expect(res.body.messages_per_second).toBe(rate);
+}
+
+const stored = async (sid: string) => (await server.store.messages.get(PROJECT_ID, sid))!;
+
+describe('per-sender rates', () => {
+  it('spreads six messages of a 2 msgs/s sender over at least 2.5 s while another sender is not held behind them', async () => {
+    await setRate(NUMBERS[0]!, 2);
+    try {
+      const slow = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => client.messages.create({ from: NUMBERS[0], to: `+1555700010${i}`, body: `slow ${i}` })));
+      const fast = await Promise.all([1, 2].map((i) => client.messages.create({ from: NUMBERS[1], to: `+1555700020${i}`, body: `fast ${i}` })));
+      for (const m of [...slow, ...fast]) await waitForEnd(server, m.sid);
+      const slowRows = await Promise.all(slow.map((m) => stored(m.sid)));
+      const fastRows = await Promise.all(fast.map((m) => stored(m.sid)));
+      const sent = slowRows.map((m) => m.sentAt!).sort((a, b) => a - b);
+      const firstAccepted = Math.min(...slowRows.map((m) => m.createdAt));
+      expect(sent.at(-1)! - firstAccepted).toBeGreaterThanOrEqual(2_500);
+      // One slot per 500 ms: no two of the six went out together.
+      for (let i = 1; i < sent.length; i++) expect(sent[i]! - sent[i - 1]!).toBeGreaterThan(0);
+      // The unrated sender's messages went before the rated sender's queue had half drained.
+      for (const m of fastRows) expect(m.sentAt!).toBeLessThan(sent[3]!);
+    } finally {
+      await setRate(NUMBERS[0]!, null);
+    }
+  });
+
+  it('refuses a negative rate with the native API’s own error', async () => {
+    const res = await server.api(`/api/relay/rest/phone_numbers/${await phoneNumberId(server, NUMBERS[0]!)}`, { method: 'PUT', body: { messages_per_second: -1 } });
+    expect(res.status).toBe(422);
+    expect(res.body.errors[0]).toMatchObject({ code: 'invalid_attribute', detail: expect.stringMatching(/messages_per_second must be a number from 0/) });
+  });
+});
+
+describe('expiry', () => {
+  it('fails a message still queued when its ValidityPeriod passes with 30036, and calls its status callback', async () => {
+    // One segment every 2 s: the second message's slot comes after its 1 s validity.
+    await setRate(NUMBERS[0]!, 0.5);
+    try {
+      const first = await client.messages.create({ from: NUMBERS[0], to: '+15557000301', body: 'first' });
+      const expiring = await client.messages.create({ from: NUMBERS[0], to: '+15557000302', body: 'too late', validityPeriod: 1, statusCallback: `${receiver.url}/expiry` });
+      expect(expiring.status).toBe('queued');
+      const end = await waitForEnd(server, expiring.sid);
+      expect(end).toMatchObject({ status: 'failed', error_code: '30036' });
+      const fetched = await client.messages(expiring.sid).fetch();
+      expect(fetched).toMatchObject({ status: 'failed', errorCode: 30036 });
+      const [callback] = await receiver.waitFor(1, 10_000, (r) => r.path === '/expiry' && r.form?.get('MessageStatus') === 'failed');
+      expect(callback!.form!.get('ErrorCode')).toBe('30036');
+      await waitForEnd(server, first.sid);
+      expect((await stored(expiring.sid)).carrier).toBeNull();
+    } finally {
+      await setRate(NUMBERS[0]!, null);
+    }
+  });
+});
+
+describe('scheduled messages', () => {
+  it('refuses bad schedules with Twilio’s codes', async () => {
+    const base = { from: NUMBERS[0], to: '+15557000401', body: 'later' };
+    expect(await rejection(client.messages.create({ ...base, scheduleType: 'fixed' }))).toMatchObject({ status: 400, code: 35111 });
+    expect(await rejection(client.messages.create({ ...base, scheduleType: 'fixed', sendAt: new Date(Date.now() - 60_000) }))).toMatchObject({ status: 400, code: 35114 });
+    expect(await rejection(client.messages.create({ ...base, scheduleType: 'fixed', sendAt: new Date(Date.now() + 40 * 86_400_000) }))).toMatchObject({ status: 400, code: 35114 });
+    expect(await rejection(client.messages.create({ ...base, sendAt: new Date(Date.now() + 60_000) }))).toMatchObject({ status: 400, code: 35126 });
+  });
+
+  it('cancels a scheduled message with Status=canceled, and refuses to cancel one already sent (30409)', async () => {
+    const m = await client.messages.create({ from: NUMBERS[0], to: '+15557000402', body: 'never', scheduleType: 'fixed', sendAt: new Date(Date.now() + 60_000), statusCallback: `${receiver.url}/scheduled` });
+    expect(m.status).toBe('scheduled');
+    const canceled = await client.messages(m.sid).update({ status: 'canceled' });
+    expect(canceled.status).toBe('canceled');
+    const callbacks = await receiver.waitFor(2, 10_000, (r) => r.path === '/scheduled');
+    expect(callbacks.map((r) => r.form!.get('MessageStatus'))).toEqual(['scheduled', 'canceled']);
+    expect((await client.messages(m.sid).fetch()).status).toBe('canceled');
+    const listed = await client.messages.list({ to: '+15557000402' });
+    expect(listed.map((x) => x.status)).toEqual(['canceled']);
+
+    const now = await client.messages.create({ from: NUMBERS[0], to: '+15557000403', body: 'now' });
+    await waitForEnd(server, now.sid);
+    expect(await rejection(client.messages(now.sid).update({ status: 'canceled' }))).toMatchObject({ status: 400, code: 30409 });
+  });
+
+  it('sends a scheduled message at its time after a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-schedule-'));
+    let first: TestServer | null = await startTestServer({ scheduleMinLeadSeconds: 1 }, { dataDir });
+    let second: TestServer | null = null;
+    try {
+      const sendAt = new Date(Math.ceil((Date.now() + 3_000) / 1000) * 1000);
+      const m = await twilioClient(first.url).messages.create({ from: NUMBERS[0], to: '+15557000404', body: 'scheduled', scheduleType: 'fixed', sendAt });
+      expect(m.status).toBe('scheduled');
+      await first.close();
+      first = null;
+      second = await startTestServer({ scheduleMinLeadSeconds: 1 }, { dataDir });
+      const client2 = twilioClient(second.url);
+      expect((await client2.messages(m.sid).fetch()).status).toBe('scheduled');
+      await waitForEnd(second, m.sid);
+      const row = (await second.store.messages.get(PROJECT_ID, m.sid))!;
+      expect(row.status).toBe('delivered');
+      expect(row.sentAt!).toBeGreaterThanOrEqual(sendAt.getTime());
+      const events = (await second.store.events.listForMessage(PROJECT_ID, m.sid)).map((e) => e.status);
+      expect(events.slice(0, 4)).toEqual(['scheduled', 'queued', 'initiated', 'sent']);
+    } finally {
+      await first?.close();
+      await second?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('native extension', () => {
+  it('schedules with send_at and cancels by updating status', async () => {
+    const sendAt = new Date(Date.now() + 60_000).toISOString();
+    const res = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: '+15557000501', body: 'later', send_at: sendAt } });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.status).toBe('scheduled');
+    const canceled = await server.api(`/api/messaging/messages/${res.body.id}`, { method: 'PATCH', body: { status: 'canceled' } });
+    expect(canceled.status, canceled.text).toBe(200);
+    expect(canceled.body.status).toBe('canceled');
+    const again = await server.api(`/api/messaging/messages/${res.body.id}`, { method: 'PATCH', body: { status: 'sent' } });
+    expect(again.status).toBe(422);
+    const bad = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: '+15557000502', body: 'later', send_at: 'tomorrow' } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0]).toMatchObject({ code: 'invalid_send_at', attribute: 'send_at' });
+    await eventually(async () => ((await server.store.messages.get(PROJECT_ID, res.body.id))?.status === 'canceled' ? true : undefined));
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Replay of a delivered status callback (issue 15): `POST /api/console/outbox/{id}/replay` queues
+ * the same request again as a new delivery through the webhook outbox, for the session's project
+ * only; anything but a delivered status callback is refused with 409.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProject, type TestProject } from '../helpers/projects.js';
+import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { loginAs } from './console-client.js';
+
+let server: TestServer;
+let other: TestProject;
+let hook: WebhookReceiver;
+const OTHER_NUMBER = '+15551239951';
+
+beforeAll(async () => {
+  // One attempt per callback, so a refused one fails at once.
+  server = await startTestServer({ webhookMaxAttempts: 1 });
+  other = await createProject(server, { name: 'Other tenant', number: OTHER_NUMBER });
+  hook = await startWebhookReceiver();
+});
+afterAll(async () => {
+  await server.stop();
+  await hook.close();
+});
+
+async function send(auth: string | undefined, from: string, to: string, path: string): Promise<string> {
+  const res = await server.api('/api/messaging/messages', { ...(auth ? { auth } : {}), body: { from, to, body: 'replay me', status_callback: `${hook.url}${path}` } });
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+
+/** A message's deliveries once none is pending any more. */
+async function settled(projectId: string, id: string, count: number) {
+  return eventually(async () => {
+    const d = await server.store.webhooks.listForMessage(projectId, id);
+    return d.length === count && d.every((x) => x.status !== 'pending') ? d : undefined;
+  });
+}
+
+describe('console API: replay of a delivered callback', () => {
+  it('sends a delivered status callback again, with the same body, as a new delivery shown in the message detail', async () => {
+    hook.respond(() => ({ status: 204 }));
+    const id = await send(undefined, NUMBERS[0]!, '+15557662001', '/replay');
+    const deliveries = await settled(PROJECT_ID, id, 4);
+    const final = deliveries.find((d) => d.body.includes('"delivered"'))!;
+    expect(final.status).toBe('delivered');
+
+    const c = await loginAs(server, PROJECT_ID, API_TOKEN);
+    const before = hook.requests.length;
+    const res = await c.call(`/api/console/outbox/${final.id}/replay`, { method: 'POST' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ kind: 'status_callback', url: `${hook.url}/replay`, message_id: id, body: final.body });
+    expect(res.body.id).not.toBe(final.id);
+    await hook.waitFor(before + 1);
+    const replayed = hook.requests.slice(before);
+    expect(replayed).toHaveLength(1);
+    expect(replayed[0]!.json).toMatchObject({ id, status: 'delivered' });
+
+    const after = await settled(PROJECT_ID, id, 5);
+    expect(after.map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'delivered']);
+    const detail = await c.call(`/api/console/messages/${id}`);
+    expect(detail.body.webhooks).toHaveLength(5);
+    expect(detail.body.webhooks.find((w: any) => w.id === res.body.id).attempts).toBe(1);
+    // The original delivery is left as it was.
+    expect((await server.store.webhooks.get(PROJECT_ID, final.id))!.attempts).toBe(final.attempts);
+  });
+
+  it('refuses a failed delivery (retry it instead), another project’s, an unknown id, and a session call without its CSRF token', async () => {
+    hook.respond(() => ({ status: 503 }));
+    const failedId = await send(undefined, NUMBERS[0]!, '+15557662002', '/down');
+    const failed = (await settled(PROJECT_ID, failedId, 4))[0]!;
+    expect(failed.status).toBe('failed');
+    hook.respond(() => ({ status: 204 }));
+    const theirsId = await send(other.auth, OTHER_NUMBER, '+15557662003', '/theirs');
+    const theirs = (await settled(other.projectId, theirsId, 4))[0]!;
+    expect(theirs.status).toBe('delivered');
+
+    const c = await loginAs(server, PROJECT_ID, API_TOKEN);
+    const refused = await c.call(`/api/console/outbox/${failed.id}/replay`, { method: 'POST' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toEqual({ error: 'Conflict', message: expect.stringContaining('Only a delivered status callback can be replayed') });
+    expect((await c.call(`/api/console/outbox/${theirs.id}/replay`, { method: 'POST' })).status).toBe(404);
+    expect((await c.call('/api/console/outbox/not-a-number/replay', { method: 'POST' })).status).toBe(404);
+    expect((await c.call(`/api/console/outbox/${theirs.id}/replay`, { method: 'POST', csrf: false })).status).toBe(403);
+    // The owner of the delivery can replay it, with its API token as well as a session.
+    const own = await server.api(`/api/console/outbox/${theirs.id}/replay`, { auth: other.auth, method: 'POST' });
+    expect(own.status).toBe(201);
+    expect((await settled(other.projectId, theirsId, 5)).length).toBe(5);
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * The simulator clock (`simulator.clock: "manual"`): time stands still until
+ * `POST /api/simulator/clock/advance` moves it, and everything timed follows — a delayed receipt,
+ * a simulator delay, a scheduled send, validity expiry, receipt reconciliation, a status
+ * callback's retry window. Nothing
+ * here sleeps: the tests move the clock and wait only for the work it made due.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForEnd } from './helpers/messages.js';
+import { createProject } from './helpers/projects.js';
+import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
+
+const CLOCK = '/api/simulator/clock';
+const ADVANCE = '/api/simulator/clock/advance';
+const MINUTE = 60_000;
+
+describe('on the wall clock', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('answers 409 to reading or moving the clock, naming the setting', async () => {
+    for (const res of [await server.api(CLOCK), await server.api(ADVANCE, { body: { ms: 1000 } })]) {
+      expect(res.status, res.text).toBe(409);
+      expect(res.body).toEqual({ error: 'Conflict', message: expect.stringContaining('SWITCHBOARD_SIMULATOR_CLOCK=manual (config simulator.clock: "manual")') });
+    }
+  });
+});
+
+describe('on the manual clock', () => {
+  let server: TestServer;
+  let receiver: WebhookReceiver;
+
+  const now = async (): Promise<number> => Date.parse((await server.api(CLOCK)).body.now);
+  const advance = async (ms: number) => {
+    const res = await server.api(ADVANCE, { body: { ms } });
+    expect(res.status, res.text).toBe(200);
+    return res.body;
+  };
+  const status = async (id: string): Promise<string> => (await server.api(`/api/messaging/logs/${id}`)).body.status;
+  const send = async (body: Record<string, unknown>) => {
+    const res = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], body: 'clock', ...body } });
+    expect(res.status, res.text).toBe(201);
+    return res.body.id as string;
+  };
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    // Callbacks to a receiver that always fails; their retry window is an hour of the simulator's time.
+    receiver.respond(() => ({ status: 500 }));
+    server = await startTestServer({ simulatorClock: 'manual', webhookRetryWindowMs: 60 * MINUTE, webhookRefusePrivate: false });
+    const rules = [
+      { prefix: '+1555772', outcome: 'delayed' },
+      { prefix: '+1555773', outcome: 'throttled', times: 100 },
+      { prefix: '+1555775', outcome: 'no_receipt' },
+    ];
+    const put = await server.api('/api/simulator/settings', { method: 'PUT', body: { delay_ms: 0, delayed_receipt_ms: 10 * MINUTE, rules } });
+    expect(put.status, put.text).toBe(200);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await receiver?.close();
+  });
+
+  it('reads and moves the clock; refuses bad steps and tokens without the management scope', async () => {
+    const read = await server.api(CLOCK);
+    expect(read.body).toEqual({ now: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), mode: 'manual' });
+    const before = Date.parse(read.body.now);
+    expect(Date.parse((await advance(1500)).now)).toBe(before + 1500);
+    expect(await now()).toBe(before + 1500);
+    for (const ms of [-1, 1.5, '10', null]) {
+      const res = await server.api(ADVANCE, { body: { ms } });
+      expect(res.status).toBe(422);
+      expect(res.body.errors[0]).toMatchObject({ code: 'invalid_parameter', attribute: 'ms' });
+    }
+    const messagingOnly = await createProject(server, { scopes: ['messaging'] });
+    expect((await server.api(CLOCK, { auth: messagingOnly.auth })).status).toBe(200);
+    expect((await server.api(ADVANCE, { auth: messagingOnly.auth, body: { ms: 1 } })).status).toBe(403);
+    expect(await now()).toBe(before + 1500);
+  });
+
+  it('delivers a delayed-receipt message when the clock reaches its receipt, not before', async () => {
+    const id = await send({ to: '+15557720001' });
+    await eventually(async () => ((await status(id)) === 'sent' ? true : undefined), 10_000, 'sent');
+    await advance(10 * MINUTE - 1);
+    // Nothing is due yet: one more turn of the server changes nothing.
+    await server.api(CLOCK);
+    expect(await status(id)).toBe('sent');
+    await advance(1);
+    expect((await waitForEnd(server, id)).status).toBe('delivered');
+  });
+
+  it('holds every message for the simulator delay until the clock moves past it', async () => {
+    await server.api('/api/simulator/settings', { method: 'PUT', body: { delay_ms: 5000 } });
+    try {
+      const id = await send({ to: '+15557740001' });
+      await eventually(async () => ((await status(id)) === 'initiated' ? true : undefined), 10_000, 'submitted');
+      await advance(5000);
+      await eventually(async () => ((await status(id)) === 'sent' ? true : undefined), 10_000, 'the carrier to answer');
+      await advance(5000);
+      expect((await waitForEnd(server, id)).status).toBe('delivered');
+    } finally {
+      await server.api('/api/simulator/settings', { method: 'PUT', body: { delay_ms: 0 } });
+    }
+  });
+
+  it('sends a scheduled message when the clock reaches its send time', async () => {
+    const sendAt = new Date((await now()) + 10 * MINUTE).toISOString();
+    const id = await send({ to: '+15557740002', send_at: sendAt });
+    expect(await status(id)).toBe('scheduled');
+    await advance(10 * MINUTE - 1000);
+    await server.api(CLOCK);
+    expect(await status(id)).toBe('scheduled');
+    await advance(1000);
+    expect((await waitForEnd(server, id)).status).toBe('delivered');
+  });
+
+  it('expires a message its carrier keeps throttling once its validity period has passed', async () => {
+    const form = new URLSearchParams({ To: '+15557730001', From: NUMBERS[0]!, Body: 'expire me', ValidityPeriod: '60' });
+    const res = await fetch(`${server.url}/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`, { method: 'POST', headers: { authorization: server.auth, 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    expect(res.status).toBe(201);
+    const { sid } = (await res.json()) as { sid: string };
+    const statuses = async () => (await server.store.events.listForMessage(PROJECT_ID, sid)).map((e) => e.status);
+    await eventually(async () => ((await statuses()).includes('initiated') ? true : undefined), 10_000, 'a first submission');
+    await advance(61_000);
+    const ended = await waitForEnd(server, sid);
+    expect(ended.status).toBe('failed');
+    expect(ended.error_code).toBe('30036');
+  });
+
+  it('reconciles a message whose receipt never comes once the clock passes receipts.reconcileAfterMs (10 minutes)', async () => {
+    const id = await send({ to: '+15557750001' });
+    await eventually(async () => ((await status(id)) === 'sent' ? true : undefined), 10_000, 'sent');
+    await advance(5 * MINUTE);
+    await server.api(CLOCK);
+    expect(await status(id)).toBe('sent');
+    await advance(6 * MINUTE);
+    expect((await waitForEnd(server, id)).status).toBe('delivered');
+  });
+
+  it("gives a failing status callback up once the clock has moved past its retry window", async () => {
+    const id = await send({ to: '+15557740003', status_callback: `${receiver.url}/status` });
+    await waitForEnd(server, id);
+    await receiver.waitFor(1);
+    const deliveries = () => server.store.webhooks.listForMessage(PROJECT_ID, id);
+    expect((await deliveries()).some((d) => d.status === 'failed')).toBe(false);
+    await advance(60 * MINUTE + 1000);
+    await eventually(async () => ((await deliveries()).every((d) => d.status === 'failed') ? true : undefined), 10_000, 'every callback given up');
+    const given = await deliveries();
+    expect(given.length).toBeGreaterThan(0);
+    // The last attempt was made at the window's close, not before (docs/webhooks.md).
+    expect(Math.max(...given.map((d) => d.attempts))).toBeGreaterThanOrEqual(2);
+  });
+});
