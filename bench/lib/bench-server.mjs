@@ -36,7 +36,10 @@ export async function startBenchServer({ port, env = {}, capSeconds, dataDir: gi
   const removeDataDir = () => {
     if (!givenDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
-  const child = spawn(process.execPath, [cli, 'start'], {
+  // BENCH_SERVER_NODE_ARGS: extra Node flags for the server only, e.g. "--cpu-prof --cpu-prof-dir=prof"
+  // (Node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, cli, 'start'], {
     env: {
       ...process.env,
       SWITCHBOARD_PORT: String(port),

@@ -47,6 +47,19 @@ export class DestinationGate {
     return { perDestination: this.opts.perDestination, room };
   }
 
+  /** Whether `destination`'s breaker is open or letting probes through. */
+  tripped(destination: string): boolean {
+    return (this.breakers.get(destination)?.openUntil ?? 0) !== 0;
+  }
+
+  /** Whether an attempt to `destination` may start now. */
+  hasRoom(destination: string, now: number): boolean {
+    const n = this.inFlight.get(destination) ?? 0;
+    const b = this.breakers.get(destination);
+    if (b && b.openUntil !== 0) return now >= b.openUntil && n === 0;
+    return n < this.opts.perDestination;
+  }
+
   /** Destinations a claim cannot take from now. */
   blocked(now: number): string[] {
     return Object.entries(this.limits(now).room)

@@ -1,7 +1,8 @@
 /**
  * Delivers the webhook outbox. Claims due deliveries in batches (one message's webhooks strictly in
- * order), signs and sends them with bounded concurrency — per destination too (`DestinationGate`:
- * a cap per `host:port` and a circuit breaker) — records every attempt, and retries with capped
+ * order) into a local queue per destination, signs and sends them with bounded concurrency — per
+ * destination too (`DestinationGate`: a cap per `host:port` and a circuit breaker) — records every
+ * attempt, and retries with capped
  * exponential backoff: status callbacks until their retry window closes (`nextRetryAt`), cXML
  * document fetches as often as their `max_attempts` says (a fallback URL gets the last attempt).
  * It never blocks the message pipeline: deliveries are rows, not promises, so a restart continues
@@ -11,7 +12,7 @@ import { ERRORS } from '@switchboard/protocol';
 import type { Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { EngineMetrics } from '../domain/ports/metrics.js';
-import type { Store, WebhookSettlement } from '../domain/ports/store.js';
+import type { Store, WebhookClaimLimits, WebhookSettlement } from '../domain/ports/store.js';
 import { destinationOf, nextAttemptTarget, nextRetryAt, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookKind, type WebhookRetryPolicy } from '../domain/webhooks.js';
 import type { Logger } from '../domain/ports/logger.js';
 import { Batcher } from '../util/batcher.js';
@@ -58,6 +59,28 @@ interface Settlement {
   readonly result: WebhookSettlement;
 }
 
+/**
+ * Claimed deliveries kept in memory per destination, up to this many times the per-destination
+ * cap: a finished request starts the next one from memory instead of claiming one row at a time
+ * (which cost a claim statement per callback under load).
+ */
+const PREFETCH_PER_DESTINATION = 8;
+/** A buffered delivery is dropped (its lease lapses and it is claimed again) this close to its lease's end. */
+const LEASE_MARGIN_MS = 1_000;
+/**
+ * A claim looks past full destinations' backlogs (a read over all of it) at most this often, so a
+ * saturated receiver delays others' first deliveries by up to this much instead of making every
+ * claim walk its backlog.
+ */
+const LOOK_PAST_FULL_EVERY_MS = 100;
+
+/** A claimed delivery waiting in memory for its destination's turn. */
+interface Buffered {
+  readonly delivery: WebhookDeliveryRecord;
+  /** Send it no later than this, or leave it to a later claim: its lease would run out mid-request. */
+  readonly sendBy: number;
+}
+
 /** How one HTTP exchange went. */
 interface Exchange {
   readonly statusCode: number | null;
@@ -74,6 +97,19 @@ export class WebhookRunner {
   private readonly bookkeeping: Batcher<Settlement, undefined>;
   private readonly gate: DestinationGate;
   private readonly policy: WebhookRetryPolicy;
+  /** Claimed and not yet started, per destination (FIFO: claims come in due order). */
+  private readonly buffer = new Map<string, Buffered[]>();
+  private buffered = 0;
+  /**
+   * Whether a claim could find something: false after a claim came back short, until new work is
+   * written, a settle hands a message's next webhook on, a full destination frees up, or a known
+   * due time passes (`claimAgainAt`). Keeps finished requests from each running a claim.
+   */
+  private mayHaveMore = true;
+  private claimAgainAt = Infinity;
+  /** The last short claim left out destinations that were full: one finishing may find more. */
+  private shortClaimSkippedFull = false;
+  private lookedPastFullAt = -Infinity;
   private readonly failures: WebhookFailureLog;
 
   constructor(
@@ -97,10 +133,20 @@ export class WebhookRunner {
     this.gate = new DestinationGate({ perDestination: opts.perDestination, breakerFailures: opts.breaker.failures, breakerCooldownMs: opts.breaker.cooldownMs });
     this.policy = { windowMs: opts.retryWindowMs, maxAttempts: opts.maxAttempts, backoff: { initialMs: opts.retryBaseMs, maxMs: opts.retryMaxMs, jitter: 0.2 } };
     this.bookkeeping = new Batcher(async (items) => {
-      await deps.store.transaction(async (tx) => {
+      const now = deps.clock.now();
+      // A settled delivery hands its message's head on; the new heads that are due come back leased.
+      const next = await deps.store.transaction(async (tx) => {
         await tx.webhooks.recordAttempts(items.map((s) => s.attempt));
-        await tx.webhooks.settleMany(items.map((s) => ({ id: s.id, ...s.result })));
+        return tx.webhooks.settleMany(
+          items.map((s) => ({ id: s.id, ...s.result })),
+          this.loop.stopped ? undefined : { owner: opts.nodeId, now, leaseMs: opts.leaseMs },
+        );
       });
+      this.hold(next, now);
+      // Retries settled (due soon) and finished requests (room for more): worth a claim, unless
+      // enough already waits here — the new heads usually are what the claim would find.
+      if (this.buffered < this.opts.concurrency || items.some((s) => s.result.status === 'pending')) this.claimSoon();
+      else this.loop.wake();
       return items.map(() => undefined);
     }, 500);
   }
@@ -115,45 +161,120 @@ export class WebhookRunner {
     const released = await this.deps.store.webhooks.releaseLeases(releaseAllLeases ? null : this.opts.nodeId, this.deps.clock.now());
     if (released) this.deps.logger.info({ released }, 'released webhook leases held by a previous run');
     this.unsubscribe = this.deps.bus.subscribe('work.available', (e) => {
-      if (e.queue === 'webhooks') this.loop.wake();
+      if (e.queue === 'webhooks') this.claimSoon();
     });
     this.loop.start();
   }
 
-  /** Stop claiming; wait for requests in flight (bounded by their timeouts). */
+  /** Stop claiming; wait for requests in flight (bounded by their timeouts), and give back what was claimed but not sent. */
   async stop(): Promise<void> {
     this.unsubscribe?.();
     await this.loop.stop();
     await this.bookkeeping.drain();
     this.failures.stop();
+    if (this.buffered > 0) {
+      this.buffer.clear();
+      this.buffered = 0;
+      await this.deps.store.webhooks.releaseLeases(this.opts.nodeId, this.deps.clock.now()).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not release claimed webhooks at shutdown; they are claimed again when their lease ends'));
+    }
   }
 
   /** Look for due deliveries soon. */
   wake(): void {
+    this.claimSoon();
+  }
+
+  private claimSoon(): void {
+    this.mayHaveMore = true;
     this.loop.wake();
   }
 
   private async pass(): Promise<void> {
-    const { store, clock, logger } = this.deps;
+    const { store, clock } = this.deps;
+    const target = this.opts.concurrency * 2;
     while (!this.loop.stopped) {
-      const room = this.opts.concurrency - this.loop.active;
-      if (room <= 0) return;
       const now = clock.now();
-      const due = await store.webhooks.claimDue(now, room, this.opts.leaseMs, this.opts.nodeId, this.gate.limits(now));
-      if (due.length === 0) {
-        // A full destination wakes the loop when one of its requests ends; a closed one when it cools down.
-        const next = await store.webhooks.nextDueAt(this.gate.blocked(now));
-        if (next !== undefined) this.loop.armAt(next);
-        const reopen = this.gate.nextReopenAt(now);
-        if (reopen !== undefined) this.loop.armAt(reopen);
+      this.startBuffered(now);
+      if (now >= this.claimAgainAt) {
+        this.claimAgainAt = Infinity;
+        this.mayHaveMore = true;
+      }
+      // Enough waiting in memory, or nothing new to find: the next finished request wakes the loop.
+      const want = target - this.buffered;
+      if (!this.mayHaveMore || want <= 0) return;
+      const limits = this.claimLimits(now);
+      const due = await store.webhooks.claimDue(now, want, this.opts.leaseMs, this.opts.nodeId, limits);
+      this.hold(due, now);
+      if (due.length < want) {
+        this.mayHaveMore = false;
+        this.shortClaimSkippedFull = Object.values(limits.room).some((n) => n <= 0);
+        if (this.shortClaimSkippedFull && !limits.lookPastFull) {
+          // Others' deliveries may wait behind a full destination's: look past it shortly.
+          this.claimAgainAt = Math.min(this.claimAgainAt, this.lookedPastFullAt + LOOK_PAST_FULL_EVERY_MS);
+          this.loop.armAt(this.claimAgainAt);
+        }
+        this.startBuffered(clock.now());
+        if (due.length === 0 && this.buffered === 0) await this.armForNextDue(now);
         return;
       }
-      for (const d of due) {
-        // The row keeps the destination of its next attempt, the key the claim counted it under.
-        this.gate.begin(d.destination);
-        this.loop.track(this.deliver(d), (err) => logger.error({ err, deliveryId: d.id }, 'webhook bookkeeping failed; it retries when its lease expires'));
+    }
+  }
+
+  /** Keep deliveries leased at `leasedAt` until their destination has room. */
+  private hold(deliveries: readonly WebhookDeliveryRecord[], leasedAt: number): void {
+    const sendBy = leasedAt + this.opts.leaseMs - this.opts.timeouts.totalMs - LEASE_MARGIN_MS;
+    for (const d of deliveries) {
+      // The row keeps the destination of its next attempt, the key the claim counted it under.
+      const queue = this.buffer.get(d.destination);
+      if (queue) queue.push({ delivery: d, sendBy });
+      else this.buffer.set(d.destination, [{ delivery: d, sendBy }]);
+    }
+    this.buffered += deliveries.length;
+  }
+
+  /** Nothing to claim now: wake at the next due delivery (outside full or closed destinations) or breaker reopening. */
+  private async armForNextDue(now: number): Promise<void> {
+    const next = await this.deps.store.webhooks.nextDueAt(this.gate.blocked(now));
+    const reopen = this.gate.nextReopenAt(now);
+    for (const at of [next, reopen]) {
+      if (at === undefined) continue;
+      this.claimAgainAt = Math.min(this.claimAgainAt, at);
+      this.loop.armAt(at);
+    }
+  }
+
+  /** What a claim may take per destination: the gate's room, scaled by how many may wait in memory, less what already waits. */
+  private claimLimits(now: number): WebhookClaimLimits {
+    const { perDestination, room } = this.gate.limits(now);
+    const depth = perDestination * PREFETCH_PER_DESTINATION;
+    const scaled: Record<string, number> = {};
+    for (const [d, n] of Object.entries(room)) {
+      // A closed destination, or one letting a single probe through, gets no prefetch.
+      const waiting = this.buffer.get(d)?.length ?? 0;
+      scaled[d] = this.gate.tripped(d) ? n - waiting : depth - (perDestination - n) - waiting;
+    }
+    for (const [d, q] of this.buffer) if (!(d in scaled)) scaled[d] = depth - q.length;
+    const lookPastFull = now - this.lookedPastFullAt >= LOOK_PAST_FULL_EVERY_MS;
+    if (lookPastFull) this.lookedPastFullAt = now;
+    return { perDestination: depth, room: scaled, lookPastFull };
+  }
+
+  /** Start buffered deliveries while their destinations and the pool have room. */
+  private startBuffered(now: number): void {
+    if (this.buffered === 0) return;
+    const { logger } = this.deps;
+    for (const [destination, queue] of this.buffer) {
+      while (queue.length && this.loop.active < this.opts.concurrency && this.gate.hasRoom(destination, now)) {
+        const { delivery, sendBy } = queue.shift()!;
+        this.buffered--;
+        // Too close to its lease's end: another claim (here or on another node) sends it.
+        if (now > sendBy) continue;
+        this.gate.begin(destination);
+        this.loop.track(this.deliver(delivery), (err) => logger.error({ err, deliveryId: delivery.id }, 'webhook bookkeeping failed; it retries when its lease expires'));
       }
-      if (due.length < room) return;
+      // A paused destination's queue is handed back to the store by `pauseDestination`.
+      if (queue.length === 0) this.buffer.delete(destination);
+      if (this.loop.active >= this.opts.concurrency) return;
     }
   }
 
@@ -179,6 +300,11 @@ export class WebhookRunner {
     const durationMs = Math.round(performance.now() - t0);
     // The destination's slot is free once the exchange is over, whatever the bookkeeping does.
     const change = this.gate.end(destination, statusCode !== null, clock.now());
+    if (this.shortClaimSkippedFull) {
+      // A claim left this destination's rows out while it was full; now it has room again.
+      this.shortClaimSkippedFull = false;
+      this.mayHaveMore = true;
+    }
     if (change?.kind === 'paused') await this.pauseDestination(destination, change.until);
     else if (change?.kind === 'resumed') await this.resumeDestination(destination);
     const now = clock.now();
@@ -211,7 +337,10 @@ export class WebhookRunner {
     });
     metrics.webhookOutcome(d.kind, giveUp ? 'failed' : 'retry');
     this.failures.failed({ destination, url: requestUrl, kind: d.kind, deliveryId: d.id, attempt, error, giveUp });
-    if (!giveUp) this.loop.armAt(nextAttemptAt);
+    if (!giveUp) {
+      this.claimAgainAt = Math.min(this.claimAgainAt, nextAttemptAt);
+      this.loop.armAt(nextAttemptAt);
+    }
   }
 
   /** Send the request and judge the answer (a handler reads it for kinds that have one); never throws. */
@@ -231,8 +360,16 @@ export class WebhookRunner {
 
   /** A destination stopped answering: hold its waiting deliveries until `until`, counting no attempt. */
   private async pauseDestination(destination: string, until: number): Promise<void> {
+    this.claimAgainAt = Math.min(this.claimAgainAt, until);
     this.loop.armAt(until);
+    const waiting = this.buffer.get(destination) ?? [];
+    this.buffer.delete(destination);
+    this.buffered -= waiting.length;
     try {
+      // Claimed but not sent: back to the store, to wait out the pause with the rest.
+      if (waiting.length) await this.deps.store.webhooks.releaseClaimed(waiting.map((w) => w.delivery.id), this.opts.nodeId, until);
+      // Attempts that ended just before this one may still be settling (due soon): defer them too.
+      await this.bookkeeping.drain();
       const deferred = await this.deps.store.webhooks.deferDestination(destination, until);
       this.deps.logger.warn({ destination, until: new Date(until).toISOString(), deferred }, 'webhook destination is not answering; holding its deliveries');
     } catch (err) {
@@ -246,7 +383,7 @@ export class WebhookRunner {
     try {
       const resumed = await this.deps.store.webhooks.resumeDestination(destination, this.deps.clock.now());
       this.deps.logger.info({ destination, resumed }, 'webhook destination answers again; sending what waited for it');
-      this.loop.wake();
+      this.claimSoon();
     } catch (err) {
       // They go at their own retry times instead.
       this.deps.logger.warn({ err, destination }, 'could not resume the deliveries of a webhook destination');

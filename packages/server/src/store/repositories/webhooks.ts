@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { WebhookClaimLimits, WebhookRedriveFilter, WebhookRepository, WebhookSettlement } from '../../domain/ports/store.js';
+import type { WebhookClaimLimits, WebhookHandOnClaim, WebhookRedriveFilter, WebhookRepository, WebhookSettlement } from '../../domain/ports/store.js';
 import { destinationOf, type NewWebhookDelivery, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookDeliveryStatus } from '../../domain/webhooks.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
@@ -72,7 +72,8 @@ export class KyselyWebhookRepository implements WebhookRepository {
     for (let round = 0; round < 8 && chosen.length < limit; round++) {
       const full = [...room].filter(([, n]) => n <= 0).map(([d]) => d);
       let q = this.db.selectFrom('webhook_deliveries').select(['id', 'destination']).where(PENDING_HEAD).where('next_attempt_at', '<=', now);
-      if (full.length) q = q.where('destination', 'not in', full);
+      // Leaving full destinations out in SQL walks their due backlog: only when asked to look past them.
+      if (full.length && limits?.lookPastFull !== false) q = q.where('destination', 'not in', full);
       if (chosen.length) q = q.where('id', 'not in', chosen);
       const want = limit - chosen.length;
       const rows = await this.traits.lockForClaim(q.orderBy('next_attempt_at').orderBy('id').limit(want)).execute();
@@ -86,7 +87,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
         chosen.push(num(r.id));
         if (limits) room.set(r.destination, left - 1);
       }
-      if (rows.length < want || !skipped) break;
+      if (rows.length < want || !skipped || limits?.lookPastFull === false) break;
     }
     if (chosen.length === 0) return [];
     // No transaction: the lease is taken only on rows still due and not locked by another claimer
@@ -139,7 +140,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
     await this.settleMany([{ id, ...r }]);
   }
 
-  async settleMany(results: ReadonlyArray<WebhookSettlement & { readonly id: number }>): Promise<void> {
+  async settleMany(results: ReadonlyArray<WebhookSettlement & { readonly id: number }>, claim?: WebhookHandOnClaim): Promise<WebhookDeliveryRecord[]> {
     const handOn = new Set<string>();
     for (let i = 0; i < results.length; i += SETTLE_CHUNK) {
       const chunk = results.slice(i, i + SETTLE_CHUNK);
@@ -168,7 +169,9 @@ export class KyselyWebhookRepository implements WebhookRepository {
       const finished = new Set(done.map((r) => r.id));
       for (const row of rows) if (row.message_id && finished.has(num(row.id))) handOn.add(row.message_id);
     }
-    for (const chunk of chunkRows([...handOn], 1, this.traits.maxParameters)) await this.handHeadsOn(chunk);
+    const claimed: WebhookDeliveryRecord[] = [];
+    for (const chunk of chunkRows([...handOn], 1, this.traits.maxParameters - 6)) claimed.push(...(await this.handHeadsOn(chunk, this.db, claim)));
+    return claimed.sort((a, b) => a.id - b.id);
   }
 
   async get(projectId: string, id: number): Promise<WebhookDeliveryRecord | undefined> {
@@ -239,11 +242,23 @@ export class KyselyWebhookRepository implements WebhookRepository {
     });
   }
 
-  /** Make the oldest pending delivery of each of these messages its head, where it has none. */
-  private async handHeadsOn(messageIds: readonly string[], db: Kysely<Database> = this.db): Promise<void> {
-    await db
+  /**
+   * Make the oldest pending delivery of each of these messages its head, where it has none; with
+   * `claim`, lease the new heads that are due and return them.
+   */
+  private async handHeadsOn(messageIds: readonly string[], db: Kysely<Database> = this.db, claim?: WebhookHandOnClaim): Promise<WebhookDeliveryRecord[]> {
+    const due = claim && sql<boolean>`next_attempt_at <= ${claim.now}`;
+    const query = db
       .updateTable('webhook_deliveries')
-      .set({ head: 1 })
+      .set(
+        claim && due
+          ? {
+              head: 1,
+              lease_owner: sql<string | null>`case when ${due} then ${claim.owner} else lease_owner end`,
+              next_attempt_at: sql<number>`case when ${due} then ${claim.now + claim.leaseMs} else next_attempt_at end`,
+            }
+          : { head: 1 },
+      )
       .where('id', 'in', (eb) =>
         eb
           .selectFrom('webhook_deliveries as p')
@@ -252,13 +267,33 @@ export class KyselyWebhookRepository implements WebhookRepository {
           .where('p.status', '=', 'pending')
           .groupBy('p.message_id')
           .having((p) => p.fn.max('p.head'), '=', 0),
-      )
-      .execute();
+      );
+    if (!claim) {
+      await query.execute();
+      return [];
+    }
+    const rows = await query.returningAll().execute();
+    return rows.filter((r) => r.lease_owner === claim.owner && num(r.next_attempt_at) === claim.now + claim.leaseMs).map(deliveryFromRow);
   }
 
   /** Run `work` in a transaction, or in the caller's when there is one. */
   private atomically<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     return this.db.isTransaction ? work(this.db) : this.db.transaction().execute(work);
+  }
+
+  async releaseClaimed(ids: readonly number[], owner: string, runAt: number): Promise<number> {
+    let n = 0;
+    for (const chunk of chunkRows(ids, 1, this.traits.maxParameters - 2)) {
+      const result = await this.db
+        .updateTable('webhook_deliveries')
+        .set({ next_attempt_at: runAt, lease_owner: null })
+        .where('id', 'in', chunk)
+        .where('status', '=', 'pending')
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      n += Number(result.numUpdatedRows);
+    }
+    return n;
   }
 
   async releaseLeases(owner: string | null, now: number): Promise<number> {

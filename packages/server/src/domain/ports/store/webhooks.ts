@@ -6,6 +6,12 @@ export interface WebhookClaimLimits {
   readonly perDestination: number;
   /** Room left for destinations that differ from `perDestination` (in flight, breaker); 0 skips one. */
   readonly room: Readonly<Record<string, number>>;
+  /**
+   * Whether to look past the deliveries of full destinations for other destinations' (default
+   * true). That read walks the full destinations' due backlog, so a caller claiming often asks for
+   * it only now and then.
+   */
+  readonly lookPastFull?: boolean;
 }
 
 /** Failed deliveries of one project to re-queue: by URL (exact or prefix) and creation time. */
@@ -30,6 +36,13 @@ export interface WebhookSettlement {
   readonly destination?: string;
 }
 
+/** Lease the heads a settle hands on, when due, like a claim would. */
+export interface WebhookHandOnClaim {
+  readonly owner: string;
+  readonly now: number;
+  readonly leaseMs: number;
+}
+
 export interface WebhookRepository {
   enqueueMany(deliveries: readonly NewWebhookDelivery[]): Promise<void>;
   /**
@@ -46,6 +59,8 @@ export interface WebhookRepository {
   deferDestination(destination: string, until: number): Promise<number>;
   /** Engine internal: make the waiting deliveries to `destination` (not those being sent) due at `now` (it answers again). */
   resumeDestination(destination: string, now: number): Promise<number>;
+  /** Engine internal: give back deliveries `owner` claimed and did not send, due at `runAt` (no attempt counted). */
+  releaseClaimed(ids: readonly number[], owner: string, runAt: number): Promise<number>;
   /** Make deliveries leased by `owner` (or by anyone, when null) due now. */
   releaseLeases(owner: string | null, now: number): Promise<number>;
   /** Record attempts, in one statement (the runner's bookkeeping batch). */
@@ -55,8 +70,12 @@ export interface WebhookRepository {
    * delivery that leaves `pending` hands its message's head to the message's next pending delivery.
    */
   settle(id: number, result: WebhookSettlement): Promise<void>;
-  /** `settle` for several deliveries, handing heads on once for all of them (call inside a transaction). */
-  settleMany(results: ReadonlyArray<WebhookSettlement & { readonly id: number }>): Promise<void>;
+  /**
+   * `settle` for several deliveries, handing heads on once for all of them (call inside a
+   * transaction). With `claim`, the new heads that are due are leased to `claim.owner` in the same
+   * statement and returned: the runner sends a message's next webhook without claiming it.
+   */
+  settleMany(results: ReadonlyArray<WebhookSettlement & { readonly id: number }>, claim?: WebhookHandOnClaim): Promise<WebhookDeliveryRecord[]>;
   get(projectId: string, id: number): Promise<WebhookDeliveryRecord | undefined>;
   listForMessage(projectId: string, messageId: string): Promise<WebhookDeliveryRecord[]>;
   listAttempts(projectId: string, deliveryId: number): Promise<WebhookAttemptRecord[]>;
