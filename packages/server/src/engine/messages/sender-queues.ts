@@ -158,6 +158,8 @@ export class SenderQueues {
    * cluster a node that has not dispatched for a sender lately does not know its queue.
    */
   checkRoom(projectId: string, sender: string): void {
+    // Nothing reserved (no sender has a rate): nothing to build or look up per send.
+    if (this.reservedUntil.size === 0) return;
     const key = senderKey(projectId, sender);
     const next = this.reservedUntil.get(key);
     if (next === undefined) return;
