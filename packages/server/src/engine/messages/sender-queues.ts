@@ -8,8 +8,8 @@
  * exactly once, when it may go, and is not charged again; the backlog of one sender is therefore
  * spread into the future in a few claims and never stands in front of another sender's messages.
  *
- * Senders with no rate (no limit configured, or only ever reaching the simulator) cost a map
- * lookup per message and no statement.
+ * Senders with no rate (0 configured, or going to the simulator without a rate of their own) cost
+ * two map lookups per message and no statement.
  */
 import type { Clock } from '../../domain/clock.js';
 import type { JobRecord } from '../../domain/jobs.js';
