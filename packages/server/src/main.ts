@@ -99,7 +99,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const store = await openStore(settings, { dataDirChecked: true, onPoolError: (err) => logger.warn({ err }, 'a pooled database connection failed; it will be replaced') });
   // Several nodes share a PostgreSQL database; SQLite is one node's own.
   const clustered = store.dialect === 'postgres';
-  const bus = await openBus(settings, nodeId, logger).catch(async (err: unknown) => {
+  const bus = await openBus(settings, nodeId, logger, clock).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });

@@ -32,6 +32,8 @@ export interface NatsBusOptions {
   readonly connectTimeoutMs?: number;
   /** How long a young message's later state events may wait for its `queued` from another node (ms). */
   readonly statusHoldMs?: number;
+  /** The engine's clock (messages' `createdAt`), so the hold follows the manual simulator clock too; default the wall clock. */
+  readonly now?: () => number;
 }
 
 /** Largest payload we put in one NATS message (the server's default limit is 1 MiB). */
@@ -70,7 +72,7 @@ export class NatsBus implements Bus {
     private readonly opts: NatsBusOptions,
   ) {
     this.local = new InProcessBus((err, topic) => opts.onError?.(err, topic));
-    this.statusOrder = new StatusOrder((e) => this.local.publish('message.status', e), { holdMs: opts.statusHoldMs ?? 2_000 });
+    this.statusOrder = new StatusOrder((e) => this.local.publish('message.status', e), { holdMs: opts.statusHoldMs ?? 2_000, ...(opts.now ? { now: opts.now } : {}) });
     void this.watchStatus();
   }
 

@@ -44,7 +44,7 @@ export async function openStore(settings: SwitchboardSettings, opts: { migrate?:
 }
 
 /** Open the configured bus: NATS when `nats.url` is set, else in-process. */
-export async function openBus(settings: SwitchboardSettings, name: string, logger: Logger): Promise<InProcessBus | NatsBus> {
+export async function openBus(settings: SwitchboardSettings, name: string, logger: Logger, clock?: Clock): Promise<InProcessBus | NatsBus> {
   const onError = (err: unknown, topic: string) => logger.error({ err, topic }, 'bus subscriber failed');
   if (!settings.natsUrl) return new InProcessBus(onError);
   return NatsBus.connect({
@@ -52,6 +52,7 @@ export async function openBus(settings: SwitchboardSettings, name: string, logge
     prefix: settings.natsSubjectPrefix,
     name,
     onError,
+    ...(clock ? { now: () => clock.now() } : {}),
     onStatus: (state, server) => (state === 'disconnected' ? logger.warn({ server }, 'NATS connection lost; reconnecting') : logger.info({ server }, 'NATS connection back')),
   });
 }
