@@ -120,6 +120,17 @@ describe('on the manual clock', () => {
     expect((await waitForEnd(server, id)).status).toBe('delivered');
   });
 
+  it('fails a scheduled message with 21610 when its handset replied STOP before the send time', async () => {
+    const handset = '+15557740009';
+    const id = await send({ to: handset, send_at: new Date((await now()) + 10 * MINUTE).toISOString() });
+    const stop = await server.api('/api/simulator/inbound', { body: { from: handset, to: NUMBERS[0], body: 'STOP' } });
+    expect(stop.status, stop.text).toBe(201);
+    await advance(10 * MINUTE);
+    const ended = await waitForEnd(server, id);
+    expect(ended).toMatchObject({ status: 'failed', error_code: '21610' });
+    expect((await server.store.events.listForMessage(PROJECT_ID, id)).map((e) => e.status)).toEqual(['scheduled', 'queued', 'failed']);
+  });
+
   it('expires a message its carrier keeps throttling once its validity period has passed', async () => {
     const form = new URLSearchParams({ To: '+15557730001', From: NUMBERS[0]!, Body: 'expire me', ValidityPeriod: '60' });
     const res = await fetch(`${server.url}/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`, { method: 'POST', headers: { authorization: server.auth, 'content-type': 'application/x-www-form-urlencoded' }, body: form });

@@ -143,6 +143,11 @@ export class Dispatcher {
         if (m.status === 'scheduled' && availability.isLocal(carrier.descriptor.id)) {
           // Its send time came: from here on it is an ordinary queued message.
           changes.push({ projectId: m.projectId, messageId: m.id, to: 'queued', detail: { scheduled: true } });
+          // The handset may have replied STOP since it was scheduled (checked at create time only otherwise).
+          if (await tx.optOuts.blocks(m.projectId, m.to, m.from, m.numberGroupId)) {
+            changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'TO_OPTED_OUT', completesJob: job.id });
+            continue;
+          }
         }
         if (!availability.isLocal(carrier.descriptor.id)) {
           // Another node holds this carrier's connection: pin the job to it and let that node send it.
