@@ -106,7 +106,7 @@ export interface BannerServer {
  * the URL it runs at. Fails (and kills it) if it exits first or takes longer than `timeoutMs`.
  */
 export async function startBuiltCli(args: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<BannerServer> {
-  const { timeoutMs = 20_000 } = opts;
+  const { timeoutMs = 60_000 } = opts;
   const child = spawn(process.execPath, [BUILT_CLI, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -124,7 +124,7 @@ export async function startBuiltCli(args: readonly string[], opts: { cwd: string
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  const stop = async (graceMs = 10_000) => {
+  const stop = async (graceMs = 30_000) => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
