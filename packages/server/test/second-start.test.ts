@@ -17,6 +17,8 @@ import { runBuiltCli, serverIsBuilt as BUILT, startBuiltCli, type BannerServer }
 import { createTestDatabase, serversOnPostgres, type TestDatabase } from './helpers/postgres.js';
 import { basicAuth, eventually } from './helpers/server.js';
 
+/** Each command loads the whole server: on a busy two-core machine a few take tens of seconds. */
+const SLOW = 120_000;
 const NOT_BUILT = 'skipped: packages/server/dist is missing — run `npm run build` (npm test does it first)';
 
 let workDir: string;
@@ -30,7 +32,7 @@ afterAll(() => {
 const running: BannerServer[] = [];
 afterAll(async () => {
   await Promise.all(running.map((s) => s.stop(2_000)));
-});
+}, SLOW);
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: workDir, SWITCHBOARD_LOG_LEVEL: 'warn', SWITCHBOARD_SIMULATOR_DELAY_MS: '0', ...extra };
@@ -67,7 +69,7 @@ function words(line: string): string[] {
   return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
 }
 
-describe.skipIf(!BUILT)(`on the embedded default (SQLite) ${BUILT ? '' : NOT_BUILT}`, () => {
+describe.skipIf(!BUILT)(`on the embedded default (SQLite) ${BUILT ? '' : NOT_BUILT}`, { timeout: SLOW }, () => {
   let dataDir: string;
   let first: ReturnType<typeof banner>;
   let second: ReturnType<typeof banner>;
@@ -80,7 +82,7 @@ describe.skipIf(!BUILT)(`on the embedded default (SQLite) ${BUILT ? '' : NOT_BUI
     expect((await one.stop()).code).toBe(0);
     server = await start(['--data-dir', dataDir]);
     second = banner(server.stdout());
-  });
+  }, SLOW);
 
   it('the second banner prints the same project and a token that works', async () => {
     expect(first.token).toMatch(/^PT\w{48}$/);
@@ -144,7 +146,7 @@ describe.skipIf(!BUILT)(`on the embedded default (SQLite) ${BUILT ? '' : NOT_BUI
   });
 });
 
-describe.skipIf(!BUILT)(`nothing secret is printed ${BUILT ? '' : NOT_BUILT}`, () => {
+describe.skipIf(!BUILT)(`nothing secret is printed ${BUILT ? '' : NOT_BUILT}`, { timeout: SLOW }, () => {
   it('with an operator-supplied token: not printed, not kept; the banner names the config file', async () => {
     const dataDir = mkdtempSync(join(workDir, 'data-'));
     const config = join(workDir, 'operator.json');
@@ -165,11 +167,11 @@ describe.skipIf(!BUILT)(`nothing secret is printed ${BUILT ? '' : NOT_BUILT}`, (
     let db: TestDatabase;
     beforeAll(async () => {
       db = await createTestDatabase();
-    });
+    }, SLOW);
     afterAll(async () => {
       await Promise.all(running.map((s) => s.stop(2_000)));
       await db?.drop();
-    });
+    }, SLOW);
 
     it('prints no token or signing key, at the first start or the second, and hides the database password', async () => {
       const url = db.url.replace('postgres://postgres@', 'postgres://postgres:hunter2@');
