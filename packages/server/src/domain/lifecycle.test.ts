@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { canTransition, predecessorsOf } from './lifecycle.js';
 
 const legal: ReadonlyArray<readonly [MessageStatus, MessageStatus]> = [
+  ['scheduled', 'queued'],
+  ['scheduled', 'canceled'],
   ['queued', 'initiated'],
   ['queued', 'sent'],
   ['initiated', 'sent'],
@@ -34,13 +36,23 @@ describe('the message lifecycle', () => {
     }
   });
 
-  it('never enters queued or received: those are states messages are born in', () => {
-    expect(predecessorsOf('queued')).toEqual([]);
+  it('never enters scheduled or received: those are states messages are born in', () => {
+    expect(predecessorsOf('scheduled')).toEqual([]);
     expect(predecessorsOf('received')).toEqual([]);
   });
 
+  it('never enters queued except from scheduled (at its send time)', () => {
+    expect(predecessorsOf('queued')).toEqual(['scheduled']);
+  });
+
+  it('cancels only a scheduled message, and a scheduled message only queues or cancels', () => {
+    expect(predecessorsOf('canceled')).toEqual(['scheduled']);
+    expect(MESSAGE_STATUSES.filter((to) => canTransition('scheduled', to))).toEqual(['queued', 'canceled']);
+    expect(isTerminalStatus('canceled')).toBe(true);
+  });
+
   it('never goes backwards or repeats a state', () => {
-    const order: Record<MessageStatus, number> = { queued: 0, initiated: 1, sent: 2, delivered: 3, undelivered: 3, failed: 3, received: 3 };
+    const order: Record<MessageStatus, number> = { scheduled: 0, queued: 1, initiated: 2, sent: 3, delivered: 4, undelivered: 4, failed: 4, received: 4, canceled: 4 };
     for (const from of MESSAGE_STATUSES) {
       expect(canTransition(from, from)).toBe(false);
       for (const to of MESSAGE_STATUSES) if (canTransition(from, to)) expect(order[to]).toBeGreaterThan(order[from]);
