@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startupBanner } from '../../src/cli/banner.js';
+import { bannerCredentials } from '../../src/cli/local-credentials.js';
 import { API_TOKEN, NUMBERS, PROJECT_ID, startTestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
@@ -59,9 +60,11 @@ describe('HTTPS beside plain HTTP', () => {
       expect(existsSync(server.caFile!)).toBe(true);
       expect(server.httpsUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       expect(server.servers).toHaveLength(2);
-      const banner = startupBanner(server);
+      const banner = startupBanner(server, await bannerCredentials(server));
       expect(banner).toContain(server.httpsUrl!);
       expect(banner).toContain(`export NODE_EXTRA_CA_CERTS=${server.caFile}`);
+      // The test server runs with a configured API token: the banner names it without printing it.
+      expect(banner).not.toContain(API_TOKEN);
 
       const host = server.httpsUrl!.replace('https://', '');
       const trusted = await sendFromChild(host, server.caFile);
@@ -94,7 +97,7 @@ describe('HTTPS beside plain HTTP', () => {
     try {
       expect(server.caFile).toBeNull();
       expect(await httpsGet(`${server.httpsUrl}/health`)).toBe(200);
-      expect(startupBanner(server)).not.toContain('NODE_EXTRA_CA_CERTS');
+      expect(startupBanner(server, await bannerCredentials(server))).not.toContain('NODE_EXTRA_CA_CERTS');
     } finally {
       await server.stop();
     }
