@@ -201,7 +201,11 @@ export class WebhookRunner {
       }
       // Enough waiting in memory, or nothing new to find: the next finished request wakes the loop.
       const want = target - this.buffered;
-      if (!this.mayHaveMore || want <= 0) return;
+      if (!this.mayHaveMore || want <= 0) {
+        // The loop keeps one timer, for its earliest time: one that fired early took this one's place.
+        if (this.claimAgainAt !== Infinity) this.loop.armAt(this.claimAgainAt);
+        return;
+      }
       const limits = this.claimLimits(now);
       const due = await store.webhooks.claimDue(now, want, this.opts.leaseMs, this.opts.nodeId, limits);
       this.hold(due, now);
