@@ -392,9 +392,10 @@ describe('one message log (GET /api/messaging/logs/{id})', () => {
   });
 
   it('shows an MMS as kind mms', async () => {
-    const sent = await sendAndWait({ to: '+15557653002', media: ['https://example.com/a.png'] }, 'sent');
+    // MMS get delivery receipts from the simulator by default (simulator.mmsReceipts).
+    const sent = await sendAndWait({ to: '+15557653002', media: ['https://example.com/a.png'] }, 'delivered');
     const res = await server.api(`${LOGS}/${sent.id}`);
-    expect(res.body).toMatchObject({ kind: 'mms', status: 'sent', number_of_segments: 1 });
+    expect(res.body).toMatchObject({ kind: 'mms', status: 'delivered', number_of_segments: 1 });
   });
 
   it('shows an inbound message as received, inbound, from the phone to our number', async () => {

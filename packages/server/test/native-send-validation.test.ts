@@ -84,9 +84,9 @@ async function accepted(body: Record<string, unknown>): Promise<any> {
       const m = await server.store.messages.get(PROJECT_ID, id);
       if (!m) return undefined;
       if (m.kind === 'sms') return m.status === 'delivered' ? true : undefined;
-      // MMS get no receipt: they stop at `sent`, once the handset has it.
+      // MMS get a receipt too (simulator.mmsReceipts defaults to true): delivered, once the handset has it.
       const inbox = await server.store.handsets.list(PROJECT_ID, { to: m.to }, 1000);
-      return m.status === 'sent' && inbox.some((h) => h.messageId === id) ? true : undefined;
+      return m.status === 'delivered' && inbox.some((h) => h.messageId === id) ? true : undefined;
     },
     5000,
     `message ${id} to finish`,

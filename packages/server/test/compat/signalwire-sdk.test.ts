@@ -59,7 +59,7 @@ describe('@signalwire/compatibility-api over HTTPS with the generated CA', () =>
 
   it('redacts, deletes, and manages media', async () => {
     const m = await client.messages.create({ to: '+15557660002', from: NUMBERS[0], body: 'to be redacted', mediaUrl: ['https://cdn.example.com/x.png', 'https://cdn.example.com/y.mp4'] });
-    await eventually(async () => ((await client.messages(m.sid).fetch()).status === 'sent' ? true : undefined));
+    await eventually(async () => ((await client.messages(m.sid).fetch()).status === 'delivered' ? true : undefined));
     expect((await client.messages(m.sid).update({ body: '' })).body).toBe('');
     const media = await client.messages(m.sid).media.list();
     expect(media.map((x: any) => x.contentType)).toEqual(['image/png', 'video/mp4']);

@@ -78,15 +78,15 @@ describe('the twilio npm client against the Compatibility API', () => {
     expect(m.uri).toBe(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/${m.sid}.json`);
     expect(m.subresourceUris).toEqual({ media: `/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/${m.sid}/Media.json` });
 
-    // The application's status callback receives the updates; MMS stop at `sent`.
-    const got = await receiver.waitFor(3, 10_000, (r) => r.form?.get('MessageSid') === m.sid);
-    expect(got.map((r) => r.path)).toEqual(['/app-status', '/app-status', '/app-status']);
-    expect(got.map((r) => r.form!.get('MessageStatus'))).toEqual(['queued', 'sending', 'sent']);
+    // The application's status callback receives the updates; an MMS ends `delivered` (simulator.mmsReceipts defaults to true).
+    const got = await receiver.waitFor(4, 10_000, (r) => r.form?.get('MessageSid') === m.sid);
+    expect(got.map((r) => r.path)).toEqual(['/app-status', '/app-status', '/app-status', '/app-status']);
+    expect(got.map((r) => r.form!.get('MessageStatus'))).toEqual(['queued', 'sending', 'sent', 'delivered']);
     expect(got[0]!.form!.get('MessagingServiceSid')).toBe(groupId);
 
     const fetched = await eventually(async () => {
       const f = await client.messages(m.sid).fetch();
-      return f.status === 'sent' ? f : undefined;
+      return f.status === 'delivered' ? f : undefined;
     });
     expect(fetched.price).toBe(0.02);
     expect(fetched.dateSent).toBeInstanceOf(Date);
@@ -165,7 +165,7 @@ describe('the twilio npm client against the Compatibility API', () => {
 
   it('lists, fetches and deletes media', async () => {
     const m = await client.messages.create({ to: '+15557650004', from: NUMBERS[0]!, mediaUrl: ['https://cdn.example.com/1.jpg', 'https://cdn.example.com/2.gif', 'https://cdn.example.com/3'] });
-    await eventually(async () => ((await client.messages(m.sid).fetch()).status === 'sent' ? true : undefined));
+    await eventually(async () => ((await client.messages(m.sid).fetch()).status === 'delivered' ? true : undefined));
     const media = await client.messages(m.sid).media.list();
     expect(media.map((x) => x.contentType)).toEqual(['image/jpeg', 'image/gif', 'application/octet-stream']);
     expect(media.every((x) => x.parentSid === m.sid && x.accountSid === PROJECT_ID)).toBe(true);

@@ -1,4 +1,5 @@
 /** Messages through a test server: sent over the native REST API, or written straight into its store. */
+import { isMessageStatus, isTerminalStatus } from '@switchboard/protocol';
 import { expect } from 'vitest';
 import type { MessageRecord, NewMessage } from '../../src/domain/message.js';
 import { eventually, NUMBERS, PROJECT_ID, type TestServer } from './server.js';
@@ -18,11 +19,15 @@ export async function waitForStatus(server: TestServer, id: string, status = 'de
   await eventually(async () => ((await server.store.messages.get(opts.projectId ?? PROJECT_ID, id))?.status === status ? true : undefined), opts.timeoutMs, `${id} to be ${status}`);
 }
 
-/** Wait until a message has ended (delivered, undelivered or failed); returns its native log entry (read with `auth`, default the test project's). */
+/**
+ * Wait until a message has ended, in a state it never leaves (delivered, undelivered, failed,
+ * canceled; an MMS too ends delivered while simulator.mmsReceipts is on, the default); returns its
+ * native log entry (read with `auth`, default the test project's).
+ */
 export async function waitForEnd(server: TestServer, id: string, timeoutMs = 10_000, auth?: string): Promise<any> {
   return eventually(async () => {
     const r = await server.api(`/api/messaging/logs/${id}`, auth ? { auth } : {});
-    return ['delivered', 'undelivered', 'failed'].includes(r.body?.status) ? r.body : undefined;
+    return isMessageStatus(r.body?.status) && isTerminalStatus(r.body.status) ? r.body : undefined;
   }, timeoutMs, `message ${id} to end`);
 }
 
