@@ -13,6 +13,7 @@ export class WorkLoop {
   private stopping = false;
   private scheduled = false;
   private passing = false;
+  private wokenWhilePassing = false;
   private cancelTimer: (() => void) | undefined;
   private timerAt = Infinity;
   private readonly clock: Clock;
@@ -98,8 +99,13 @@ export class WorkLoop {
   }
 
   private async run(): Promise<void> {
-    if (this.passing) return;
+    if (this.passing) {
+      // Woken while a pass runs: the work that woke it may have come after the pass looked.
+      this.wokenWhilePassing = true;
+      return;
+    }
     this.passing = true;
+    this.wokenWhilePassing = false;
     try {
       await this.pass();
     } catch (err) {
@@ -107,6 +113,7 @@ export class WorkLoop {
       this.armAt(this.now() + 1000);
     } finally {
       this.passing = false;
+      if (this.wokenWhilePassing) this.wake();
     }
   }
 }

@@ -120,6 +120,15 @@ describe('WebhookRunner', () => {
     expect(attempts.at(-1)!.at).toBeGreaterThanOrEqual(d!.retryFrom + 250);
   });
 
+  it('sends what it claimed even when the lease is shorter than the request timeout', async () => {
+    // Claimed deliveries wait in memory only while their lease lasts; a 1 s lease (below the 15 s
+    // request timeout) must still leave room to send them.
+    const h = await start(async () => 200, { leaseMs: 1000 });
+    await h.enqueue(...Array.from({ length: 20 }, () => ({})));
+    const done = await settled(h, 20);
+    expect(done.every((d) => d.status === 'delivered' && d.attempts === 1)).toBe(true);
+  });
+
   it('gives a status callback up after webhooks.maxAttempts when set', async () => {
     const h = await start(async () => 503, { maxAttempts: 3 });
     await h.enqueue({}, { kind: 'status_callback', signature: 'form-base64', contentType: 'application/x-www-form-urlencoded', body: 'MessageStatus=queued' });

@@ -110,6 +110,8 @@ export class WebhookRunner {
   /** The last short claim left out destinations that were full: one finishing may find more. */
   private shortClaimSkippedFull = false;
   private lookedPastFullAt = -Infinity;
+  /** Counts `claimSoon` calls: a short claim clears `mayHaveMore` only if none came while it ran. */
+  private claimRequests = 0;
   private readonly failures: WebhookFailureLog;
 
   constructor(
@@ -186,6 +188,7 @@ export class WebhookRunner {
 
   private claimSoon(): void {
     this.mayHaveMore = true;
+    this.claimRequests++;
     this.loop.wake();
   }
 
@@ -207,9 +210,12 @@ export class WebhookRunner {
         return;
       }
       const limits = this.claimLimits(now);
+      const requests = this.claimRequests;
       const due = await store.webhooks.claimDue(now, want, this.opts.leaseMs, this.opts.nodeId, limits);
       this.hold(due, now);
       if (due.length < want) {
+        // Work written while the claim ran may not have been visible to it: then look again.
+        if (requests !== this.claimRequests) continue;
         this.mayHaveMore = false;
         this.shortClaimSkippedFull = Object.values(limits.room).some((n) => n <= 0);
         if (this.shortClaimSkippedFull && !limits.lookPastFull) {
@@ -226,7 +232,9 @@ export class WebhookRunner {
 
   /** Keep deliveries leased at `leasedAt` until their destination has room. */
   private hold(deliveries: readonly WebhookDeliveryRecord[], leasedAt: number): void {
-    const sendBy = leasedAt + this.opts.leaseMs - this.opts.timeouts.totalMs - LEASE_MARGIN_MS;
+    // Start a request only while the lease outlasts it; with a lease shorter than the request
+    // timeout (a test setting) that cannot hold, and the first half of the lease is the window.
+    const sendBy = leasedAt + Math.max(this.opts.leaseMs - this.opts.timeouts.totalMs - LEASE_MARGIN_MS, this.opts.leaseMs / 2);
     for (const d of deliveries) {
       // The row keeps the destination of its next attempt, the key the claim counted it under.
       const queue = this.buffer.get(d.destination);
