@@ -120,7 +120,9 @@ describe('keepalive and shutdown', () => {
     const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
     const ping = await relay.waitFor((f) => f.method === 'signalwire.ping', 3000);
     expect(typeof ping.params.timestamp).toBe('number');
-    await relay.call('messaging.send', { to_number: '+15557652001', from_number: NUMBERS[0], body: 'count me', context: 'c' });
+    const sent = await relay.call('messaging.send', { to_number: '+15557652001', from_number: NUMBERS[0], body: 'count me', context: 'c' });
+    // State events follow the answer in a later write (relay.stateEventGapMs): count once one is out.
+    await relay.waitForEvents('messaging.state', (p) => p.message_id === sent.result.message_id, 1);
     const metrics = await server.api('/metrics');
     expect(metrics.text).toMatch(/switchboard_relay_sessions 1/);
     expect(metrics.text).toMatch(/switchboard_relay_requests_total\{method="messaging.send",outcome="ok"\} 1/);
