@@ -3,6 +3,7 @@
  * a handset sent are built here, so the 35 fields of a message row are written out once.
  */
 import { DEFAULT_VALIDITY_PERIOD, type NewMessage } from './message.js';
+import type { CheckedSend, SendInput } from './send-request.js';
 
 /** What every new message has (and when it was accepted or received, ms); everything else starts empty. */
 type Common = Pick<NewMessage, 'id' | 'projectId' | 'from' | 'to' | 'body' | 'media' | 'kind' | 'encoding' | 'segments'> & { readonly at: number };
@@ -40,6 +41,35 @@ export function newOutboundMessage(f: OutboundFields): NewMessage {
     validityPeriod,
     expiresAt: (f.sendAt ?? f.at) + validityPeriod * 1000,
   };
+}
+
+/**
+ * The outbound row for a checked send request: its accepted content, and from the request what
+ * the checks leave as given (origin, context, tags, application, price cap).
+ */
+export function outboundFromRequest(
+  input: SendInput,
+  c: Omit<CheckedSend, 'to' | 'from'>,
+  f: Pick<OutboundFields, 'id' | 'projectId' | 'from' | 'at' | 'sendAt' | 'numberGroupId'>,
+): NewMessage {
+  return newOutboundMessage({
+    ...f,
+    origin: input.origin,
+    to: input.to as string,
+    body: c.body,
+    media: c.media,
+    kind: c.kind,
+    encoding: c.encoding,
+    segments: c.segments,
+    statusCallback: c.statusCallback,
+    callbackFormat: input.callbackFormat,
+    customVariables: c.customVariables,
+    context: input.context,
+    tags: input.tags,
+    applicationId: input.applicationId,
+    maxPrice: input.maxPrice,
+    validityPeriod: c.validityPeriod,
+  });
 }
 
 /** A new `received` inbound message. */

@@ -12,7 +12,7 @@ import { asAccepted, parseIdempotencyKey, requestFingerprint } from '../../domai
 import type { IdGenerator } from '../../domain/ids.js';
 import type { MessageRecord } from '../../domain/message.js';
 import type { IdempotencyRepository, MessageRepository } from '../../domain/ports/store.js';
-import { newOutboundMessage } from '../../domain/new-message.js';
+import { outboundFromRequest } from '../../domain/new-message.js';
 import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type SendRules } from '../../domain/send-request.js';
 import { IdempotencyKeyTaken, type IdempotencyClaim } from './idempotency.js';
 import type { MessageJournal } from './journal.js';
@@ -111,28 +111,13 @@ export class MessageAcceptor {
     if (c.kind === 'sms' && c.encoding === 'UCS-2' && input.smartEncoded !== false && this.deps.settings) {
       c = await this.deps.settings.smartEncode(projectId, c, from, numberGroupId, input.smartEncoded);
     }
-    const row = newOutboundMessage({
+    const row = outboundFromRequest(input, c, {
       id: this.deps.ids.uuid(),
       projectId,
-      origin: input.origin,
       from,
-      to: input.to as string,
-      body: c.body,
-      media: c.media,
-      kind: c.kind,
-      encoding: c.encoding,
-      segments: c.segments,
       at: now,
       ...(schedule.at !== undefined ? { sendAt: schedule.at } : {}),
-      statusCallback: c.statusCallback,
-      callbackFormat: input.callbackFormat,
-      customVariables: c.customVariables,
-      context: input.context,
-      tags: input.tags,
       numberGroupId,
-      applicationId: input.applicationId,
-      maxPrice: input.maxPrice,
-      validityPeriod: c.validityPeriod,
     });
     return this.deps.journal.create(row, { ...(idempotency ? { idempotency } : {}), ...(schedule.at !== undefined ? { runAt: schedule.at } : {}) });
   }

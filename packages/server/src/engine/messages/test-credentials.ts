@@ -10,7 +10,7 @@ import { AppError, detail } from '../../domain/app-error.js';
 import type { Clock } from '../../domain/clock.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import type { MessageRecord } from '../../domain/message.js';
-import { newOutboundMessage } from '../../domain/new-message.js';
+import { outboundFromRequest } from '../../domain/new-message.js';
 import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type SendRules } from '../../domain/send-request.js';
 import { testSendError } from '../../domain/test-credentials.js';
 
@@ -29,28 +29,7 @@ export class TestCredentialSends {
     errors.push(...content.errors);
     if (errors.length || !content.value) throw new AppError(errors);
 
-    const c = content.value;
-    const row = newOutboundMessage({
-      id: this.deps.ids.uuid(),
-      projectId,
-      origin: input.origin,
-      from: input.from as string,
-      to: input.to as string,
-      body: c.body,
-      media: c.media,
-      kind: c.kind,
-      encoding: c.encoding,
-      segments: c.segments,
-      at: this.deps.clock.now(),
-      statusCallback: c.statusCallback,
-      callbackFormat: input.callbackFormat,
-      customVariables: c.customVariables,
-      context: input.context,
-      tags: input.tags,
-      applicationId: input.applicationId,
-      maxPrice: input.maxPrice,
-      validityPeriod: c.validityPeriod,
-    });
+    const row = outboundFromRequest(input, content.value, { id: this.deps.ids.uuid(), projectId, from: input.from as string, at: this.deps.clock.now() });
     // Never stored, so it has no place in the project's order of messages.
     return { ...row, seq: 0 };
   }
