@@ -231,6 +231,8 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     },
     { nodeId: options.nodeId, ...options.dispatch },
   );
+  // What this node writes, its dispatcher takes without a claim (room() is 0 until it starts).
+  if (dispatching) journal.attachDispatch(dispatcher);
 
   const singleConnection = new Set(connections.map((c) => c.descriptor.id));
   const reconciler = new ReceiptReconciler(

@@ -9,7 +9,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { NewJob } from '../domain/jobs.js';
 import type { NewMessage, NewMessageEvent } from '../domain/message.js';
 import type { HandsetMessageRecord } from '../domain/ports/store.js';
-import { eventToRow, handsetToRow, jobToRow, messageToRow } from './rows.js';
+import { eventToRow, handsetToRow, jobToRow, leasedJobToRow, messageToRow } from './rows.js';
 import type { Database } from './schema.js';
 
 type Table = keyof Database;
@@ -77,6 +77,8 @@ export interface HotInserts {
   readonly messages: BatchInsert<NewMessage>;
   readonly events: BatchInsert<NewMessageEvent>;
   readonly jobs: BatchInsert<NewJob>;
+  /** Jobs born leased (`JobRepository.enqueueLeased`), their ids read back. */
+  readonly leasedJobs: BatchInsert<NewJob & { readonly leaseOwner: string; readonly leaseUntil: number }>;
   readonly handsets: BatchInsert<Omit<HandsetMessageRecord, 'seq'>>;
 }
 
@@ -85,6 +87,7 @@ export function hotInserts(maxParameters: number): HotInserts {
     messages: new BatchInsert('messages', messageToRow, ['id', 'seq'], maxParameters),
     events: new BatchInsert('message_events', eventToRow, [], maxParameters),
     jobs: new BatchInsert('jobs', jobToRow, [], maxParameters),
+    leasedJobs: new BatchInsert('jobs', leasedJobToRow, ['id', 'message_id'], maxParameters),
     handsets: new BatchInsert('handset_messages', handsetToRow, ['seq'], maxParameters),
   };
 }

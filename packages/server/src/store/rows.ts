@@ -247,6 +247,11 @@ export function jobToRow(j: NewJob): Omit<JobsTable, 'id' | 'slot_at'> {
   return { kind: j.kind, project_id: j.projectId, message_id: j.messageId, run_at: j.runAt, attempts: 0, lease_owner: null, created_at: j.runAt, carrier: j.carrier ?? null };
 }
 
+/** A job inserted already leased to the node that will send it (its claim made at once). */
+export function leasedJobToRow(j: NewJob & { readonly leaseOwner: string; readonly leaseUntil: number }): Omit<JobsTable, 'id' | 'slot_at'> {
+  return { kind: j.kind, project_id: j.projectId, message_id: j.messageId, run_at: j.leaseUntil, attempts: 1, lease_owner: j.leaseOwner, created_at: j.runAt, carrier: j.carrier ?? null };
+}
+
 export function handsetToRow(r: Omit<HandsetMessageRecord, 'seq'>): Omit<HandsetMessagesTable, 'seq'> {
   return {
     project_id: r.projectId,

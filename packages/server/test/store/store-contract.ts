@@ -1015,6 +1015,20 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(again).toMatchObject({ id: first!.id, attempts: 2, leaseOwner: 'node-b', runAt: T0 + 2000 });
       });
 
+      it('enqueues jobs already leased to their writer, claimable by others only when the lease ends', async () => {
+        const jobs = [dispatchJob(P1, T0), dispatchJob(P2, T0), dispatchJob(P1, T0)];
+        const leased = await store.jobs.enqueueLeased(jobs, 'node-a', T0 + 1000);
+        expect(leased.map((j) => j.messageId)).toEqual(jobs.map((j) => j.messageId));
+        expect(new Set(leased.map((j) => j.id)).size).toBe(3);
+        for (const j of leased) expect(j).toMatchObject({ kind: 'dispatch', attempts: 1, leaseOwner: 'node-a', runAt: T0 + 1000, createdAt: T0, carrier: null });
+        expect(await store.jobs.claim('dispatch', T0 + 999, 10, 1000, 'node-b')).toEqual([]);
+        const again = await store.jobs.claim('dispatch', T0 + 1000, 10, 1000, 'node-b');
+        expect(again.map((j) => j.id).sort((a, b) => a - b)).toEqual(leased.map((j) => j.id).sort((a, b) => a - b));
+        for (const j of again) expect(j).toMatchObject({ attempts: 2, leaseOwner: 'node-b' });
+        await store.jobs.deleteMany(leased.map((j) => j.id));
+        expect(await store.jobs.count('dispatch')).toBe(0);
+      });
+
       it('claims the earliest due jobs first and no more than the limit', async () => {
         const jobs = [dispatchJob(P1, T0 + 3), dispatchJob(P1, T0 + 1), dispatchJob(P1, T0 + 2), dispatchJob(P1, T0 + 1)];
         await store.jobs.enqueueMany(jobs);

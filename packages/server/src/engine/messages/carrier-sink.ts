@@ -29,6 +29,13 @@ export class EngineCarrierSink implements CarrierSink {
 
   /** Record receipts (also those released after their message's submit answer was recorded). */
   record(reports: readonly StatusReport[]): void {
+    this.journal
+      .recordMany(this.changesFor(reports))
+      .catch((err) => this.logger.error({ err, reports: reports.length }, 'recording delivery receipts failed'));
+  }
+
+  /** The state changes receipts ask for, in order (written with `record`, or with the submit answers they overtook). */
+  changesFor(reports: readonly StatusReport[]): ChangeRequest[] {
     const changes: ChangeRequest[] = [];
     for (const r of reports) {
       // A message's changes apply in the order given, so `sent` lands before the final state.
@@ -42,9 +49,7 @@ export class EngineCarrierSink implements CarrierSink {
         detail: { receipt: true },
       });
     }
-    this.journal
-      .recordMany(changes)
-      .catch((err) => this.logger.error({ err, reports: reports.length }, 'recording delivery receipts failed'));
+    return changes;
   }
 
   inbound(messages: readonly InboundMessage[]): Promise<InboundResult[]> {

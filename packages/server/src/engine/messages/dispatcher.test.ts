@@ -133,3 +133,40 @@ describe('a receipt that outruns its submit answer', () => {
     expect(t.statuses.of(m.id)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
   });
 });
+
+describe('messages written while the dispatcher runs', () => {
+  it('are taken at once, their jobs written leased to this node: no claim, no wake-up through the queue', async () => {
+    await t.engine.start();
+    const woken: string[] = [];
+    t.bus.subscribe('work.available', (e) => woken.push(e.queue));
+    const [a, b] = [await t.send(), await t.send()];
+    await t.statuses.reached(a.id, 'sent');
+    await t.statuses.reached(b.id, 'sent');
+    expect(woken).not.toContain('dispatch');
+    expect(t.carrier.submissions.map((s) => [s.messageId, s.attempt])).toEqual([
+      [a.id, 1],
+      [b.id, 1],
+    ]);
+    expect(await t.timeline(a.id)).toEqual(['queued', 'initiated', 'sent']);
+    expect(await t.engine.backlog()).toEqual({ dispatch: 0, webhooks: 0 });
+  });
+
+  it('one that waited in memory past half its lease is left to the claim after the lease ends (never two senders)', async () => {
+    await t.engine.start();
+    const m = await t.send();
+    // The pass that would take it runs on the next turn; by then half the 30 s lease is gone.
+    t.clock.advance(15_001);
+    const idle = idleUntilAfter(t.clock.now());
+    t.engine.wake();
+    await idle;
+    expect(t.carrier.submissions).toHaveLength(0);
+    expect(await t.message(m.id)).toMatchObject({ status: 'queued' });
+
+    // Its lease (30 s from when it was written) ends: any node's claim takes it, as attempt 2.
+    t.clock.advance(30_000 - 15_001);
+    t.engine.wake();
+    await t.statuses.reached(m.id, 'sent');
+    expect(t.carrier.submissions.map((s) => [s.messageId, s.attempt])).toEqual([[m.id, 2]]);
+    expect(await t.timeline(m.id)).toEqual(['queued', 'initiated', 'sent']);
+  });
+});

@@ -22,7 +22,7 @@ import type { EngineMetrics } from '../../domain/ports/metrics.js';
 import type { Repositories, Store } from '../../domain/ports/store.js';
 import type { CarrierRouter } from '../routing/carrier-router.js';
 import { ALL_CARRIERS_LOCAL, type CarrierAvailability } from '../../domain/ports/carrier-availability.js';
-import type { ChangeRequest, MessageJournal } from './journal.js';
+import type { ChangeRequest, LocalDispatch, MessageJournal } from './journal.js';
 import type { Pricing } from '../../domain/pricing.js';
 import type { RecentMessages } from './recent-messages.js';
 import type { SubmissionsInFlight } from './submissions-in-flight.js';
@@ -42,9 +42,11 @@ export interface DispatcherOptions {
   readonly retry: BackoffPolicy;
 }
 
-export class Dispatcher {
+export class Dispatcher implements LocalDispatch {
   private readonly loop: WorkLoop;
   private unsubscribe: (() => void) | undefined;
+  /** Messages this node just wrote with their jobs leased to it (`adopt`), waiting for a free slot. */
+  private adopted: Adopted[] = [];
 
   constructor(
     private readonly deps: {
@@ -58,7 +60,7 @@ export class Dispatcher {
       readonly logger: Logger;
       readonly inFlight: SubmissionsInFlight;
       /** Where receipts that overtook their submit answer go once it is recorded (the carrier sink). */
-      readonly earlyReceipts: { record(reports: readonly StatusReport[]): void };
+      readonly earlyReceipts: { record(reports: readonly StatusReport[]): void; changesFor(reports: readonly StatusReport[]): ChangeRequest[] };
       readonly recent: RecentMessages;
       /** Which carriers this node may send through (several nodes: single-owner connections); default all. */
       readonly availability?: CarrierAvailability;
@@ -96,11 +98,37 @@ export class Dispatcher {
     this.loop.wake();
   }
 
+  get owner(): string {
+    return this.opts.nodeId;
+  }
+
+  get leaseMs(): number {
+    return this.opts.leaseMs;
+  }
+
+  /**
+   * New messages this node may take without a claim: what its free batch slots hold, less what it
+   * was already handed. None while stopping, or while it is full (they wait in the queue for a claim,
+   * where their lease could not run out in memory).
+   */
+  room(): number {
+    if (this.loop.stopped || !this.unsubscribe) return 0;
+    return Math.max(0, (this.opts.concurrency - this.loop.active) * this.opts.batchSize - this.adopted.length);
+  }
+
+  /** Messages written with their jobs leased to this node: sent at the next pass, before any claim. */
+  adopt(items: ReadonlyArray<{ readonly job: JobRecord; readonly message: MessageRecord }>): void {
+    const at = this.deps.clock.now();
+    for (const i of items) this.adopted.push({ job: i.job, message: i.message, at });
+    this.loop.wake();
+  }
+
   /** Claim and start batches while there is room; then wait for the next due job or a wake-up. */
   private async pass(): Promise<void> {
     while (!this.loop.stopped && this.loop.active < this.opts.concurrency) {
-      const batch = await this.claim();
+      const batch = this.adopted.length ? await this.takeAdopted() : await this.claim();
       if (batch.claimed === 0) {
+        if (this.adopted.length) continue;
         const next = await this.deps.store.jobs.nextRunAt('dispatch');
         if (next !== undefined) this.loop.armAt(next);
         return;
@@ -109,23 +137,41 @@ export class Dispatcher {
         this.deps.logger.error({ err, messages: batch.ready.length }, 'dispatch batch failed; its jobs retry when their lease expires'),
       );
       if (batch.nextSlotAt !== undefined) this.loop.armAt(batch.nextSlotAt);
-      if (batch.claimed < this.opts.batchSize) return;
+      if (batch.claimed < this.opts.batchSize && this.adopted.length === 0) return;
     }
   }
 
+  /** Lease due jobs from the store and load their messages, then `decide`. */
+  private async claim(): Promise<Claimed> {
+    const carriers = (this.deps.availability ?? ALL_CARRIERS_LOCAL).claimable();
+    return this.decide(async (tx, now) => {
+      const jobs = await tx.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId, carriers ? { carriers } : {});
+      return { jobs, messages: jobs.length ? await this.loadMessages(tx, jobs) : new Map() };
+    });
+  }
+
   /**
-   * In one transaction: lease due jobs, load their messages, fail the expired and the overpriced,
-   * hold the jobs of rated senders whose slot has not come, and move the rest `queued → initiated`.
-   * Returns what is ready to submit, and the earliest slot a held job waits for.
+   * The next batch of adopted messages, decided as claimed ones are. One that waited past half its
+   * lease is left to the claim that follows the lease's end, so two nodes never send it at once.
    */
-  private async claim(): Promise<{ claimed: number; ready: Ready[]; nextSlotAt?: number }> {
+  private takeAdopted(): Promise<Claimed> {
+    const batch = this.adopted.splice(0, this.opts.batchSize);
+    const fresh = this.deps.clock.now() - this.opts.leaseMs / 2;
+    const live = batch.filter((a) => a.at >= fresh);
+    return this.decide(async () => ({ jobs: live.map((a) => a.job), messages: new Map(live.map((a) => [a.message.id, a.message])) }));
+  }
+
+  /**
+   * In one transaction: take jobs (`take`: claimed from the store, or adopted), fail the expired and
+   * the overpriced, hold the jobs of rated senders whose slot has not come, and move the rest
+   * `queued → initiated`. Returns what is ready to submit, and the earliest slot a held job waits for.
+   */
+  private async decide(take: (tx: Repositories, now: number) => Promise<{ jobs: readonly JobRecord[]; messages: ReadonlyMap<string, MessageRecord> }>): Promise<Claimed> {
     const { journal, pricing, router, senderQueues } = this.deps;
     const availability = this.deps.availability ?? ALL_CARRIERS_LOCAL;
-    const carriers = availability.claimable();
     const { claimed, ready, handedOff, nextSlotAt } = await journal.withinTransaction(async (tx, now) => {
-      const jobs = await tx.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId, carriers ? { carriers } : {});
+      const { jobs, messages } = await take(tx, now);
       if (jobs.length === 0) return { value: { claimed: 0, ready: [], handedOff: 0, nextSlotAt: undefined }, changes: [] };
-      const messages = await this.loadMessages(tx, jobs);
       if (senderQueues) await senderQueues.prime(tx.numbers, messages.values());
       const changes: ChangeRequest[] = [];
       const ready: Ready[] = [];
@@ -215,6 +261,7 @@ export class Dispatcher {
     const retry: Array<{ id: number; runAt: number }> = [];
     const submittedIds = ready.map((r) => r.message.id);
     this.deps.inFlight.begin(submittedIds);
+    let released = false;
     try {
       await Promise.all(
         [...byCarrier].map(async ([carrier, items]) => {
@@ -258,16 +305,36 @@ export class Dispatcher {
       );
       // Outcomes and the end of their jobs are recorded together: a crash before this re-runs the
       // jobs, and they find their messages already handed over (at-least-once, one batch wide).
-      if (outcomes.length) await journal.recordMany(outcomes);
-    } finally {
+      // Receipts that overtook the answers go in the same write, after them (`sent` before `delivered`).
       const early = this.deps.inFlight.end(submittedIds);
-      if (early.length) this.deps.earlyReceipts.record(early);
+      released = true;
+      const changes = early.length ? [...outcomes, ...this.deps.earlyReceipts.changesFor(early)] : outcomes;
+      if (changes.length) await journal.recordMany(changes);
+    } finally {
+      if (!released) {
+        const early = this.deps.inFlight.end(submittedIds);
+        if (early.length) this.deps.earlyReceipts.record(early);
+      }
     }
     if (retry.length) {
       await store.jobs.reschedule(retry);
       this.loop.armAt(Math.min(...retry.map((r) => r.runAt)));
     }
   }
+}
+
+/** What a claim or an adoption produced: jobs taken, what is ready to submit, the earliest slot a held job waits for. */
+interface Claimed {
+  readonly claimed: number;
+  readonly ready: Ready[];
+  readonly nextSlotAt?: number;
+}
+
+/** A message handed over by the journal with its leased job, and when (ms). */
+interface Adopted {
+  readonly job: JobRecord;
+  readonly message: MessageRecord;
+  readonly at: number;
 }
 
 interface Ready {

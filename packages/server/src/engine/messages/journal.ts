@@ -14,6 +14,7 @@ import { backoffDelay, ERRORS, type BackoffPolicy } from '@switchboard/protocol'
 import type { Clock } from '../../domain/clock.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import { mediaRecordsFor } from '../../domain/media.js';
+import type { JobRecord, NewJob } from '../../domain/jobs.js';
 import type { MessageRecord, NewMessage, NewMessageEvent } from '../../domain/message.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { Logger } from '../../domain/ports/logger.js';
@@ -51,6 +52,22 @@ interface NewWrite {
   readonly idempotency?: IdempotencyClaim;
   /** When its dispatch job comes due, if not at once (a scheduled message's send time). */
   readonly runAt?: number;
+}
+
+/**
+ * This node's dispatcher, as the journal sees it: new outbound messages it has room for are written
+ * with their jobs already leased to it and handed over after the commit, so it sends them without
+ * claiming them back from the store.
+ */
+export interface LocalDispatch {
+  /** The lease owner recorded on the jobs (the node's id). */
+  readonly owner: string;
+  /** How long the lease runs; should the node die, the jobs come due when it ends. */
+  readonly leaseMs: number;
+  /** How many more messages it takes now. */
+  room(): number;
+  /** The messages and their leased jobs, after their commit. */
+  adopt(items: ReadonlyArray<{ readonly job: JobRecord; readonly message: MessageRecord }>): void;
 }
 
 /** What applying a batch of changes inside a transaction produced. */
@@ -108,6 +125,7 @@ export class MessageJournal {
   private readonly health: StorageHealth;
   private stopping = false;
   private probing: Promise<void> | null = null;
+  private dispatch: LocalDispatch | null = null;
 
   constructor(private readonly deps: JournalDeps) {
     this.health = new StorageHealth(deps.clock, deps.logger);
@@ -130,6 +148,11 @@ export class MessageJournal {
       await (this.probing ??= this.probe().finally(() => (this.probing = null)));
     }
     return this.health.report(this.changes.pending);
+  }
+
+  /** Hand new outbound messages to this node's dispatcher (`LocalDispatch`); without it every job waits for a claim. */
+  attachDispatch(dispatch: LocalDispatch): void {
+    this.dispatch = dispatch;
   }
 
   /** The engine is stopping: state changes that still cannot be written are given up after a few more attempts. */
@@ -229,7 +252,7 @@ export class MessageJournal {
   private async writeNew(items: NewWrite[]): Promise<Array<MessageRecord | null>> {
     const { store, ids, planners } = this.deps;
     const now = this.deps.clock.now();
-    const { records, changes, webhooks } = await store.transaction(async (tx) => {
+    const { records, changes, webhooks, taken, queued } = await store.transaction(async (tx) => {
       // Keys first: a message whose key another request holds is not written (its caller reads that one).
       const keyed = items.filter((i) => i.idempotency);
       const claimed = keyed.length
@@ -243,30 +266,41 @@ export class MessageJournal {
           )
         : null;
       const rows = items.filter((i) => !i.idempotency || claimed!.has(i.row.id)).map((i) => i.row);
-      if (rows.length === 0) return { records: [], changes: [], webhooks: 0 };
+      if (rows.length === 0) return { records: [], changes: [], webhooks: 0, taken: [], queued: 0 };
       const records = await tx.messages.insertMany(rows);
       const changes: StateChange[] = records.map((message) => ({ message, event: firstEvent(message) }));
       await tx.events.insertMany(changes.map((c) => c.event));
       const media = records.flatMap((m) => mediaRecordsFor(m, () => ids.uuid()));
       if (media.length) await tx.media.insertMany(media);
-      const outbound = records.filter((m) => m.status === 'queued' || m.status === 'scheduled');
       // Scheduled messages' jobs come due at their send time.
       const later = items.some((i) => i.runAt !== undefined) ? new Map(items.map((i) => [i.row.id, i.runAt])) : null;
-      if (outbound.length) await tx.jobs.enqueueMany(outbound.map((m) => ({ kind: 'dispatch', projectId: m.projectId, messageId: m.id, runAt: later?.get(m.id) ?? m.createdAt })));
+      // This node's dispatcher takes what it has room for at once: those jobs are written leased to
+      // it (no claim needed); the others wait in the queue for any node's claim.
+      const local = this.dispatch;
+      let room = local ? local.room() : 0;
+      const queued: NewJob[] = [];
+      const leased: NewJob[] = [];
+      const leasedMessages: MessageRecord[] = [];
+      for (const m of records) {
+        if (m.status !== 'queued' && m.status !== 'scheduled') continue;
+        const job: NewJob = { kind: 'dispatch', projectId: m.projectId, messageId: m.id, runAt: later?.get(m.id) ?? m.createdAt };
+        if (m.status === 'queued' && room > 0) {
+          room--;
+          leased.push(job);
+          leasedMessages.push(m);
+        } else queued.push(job);
+      }
+      if (queued.length) await tx.jobs.enqueueMany(queued);
+      const taken = leased.length ? (await tx.jobs.enqueueLeased(leased, local!.owner, now + local!.leaseMs)).map((job, i) => ({ job, message: leasedMessages[i]! })) : [];
       const webhooks = await planWebhooks(planners, changes, tx, now);
       if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
-      return { records, changes, webhooks: webhooks.length };
+      return { records, changes, webhooks: webhooks.length, taken, queued: queued.length };
     });
-    let dispatch = false;
-    for (const r of records) {
-      // A scheduled message's job comes due later: the dispatcher's pass arms its timer for it.
-      if (r.status === 'scheduled') dispatch = true;
-      if (r.status !== 'queued') continue;
-      this.deps.recent.remember(r);
-      dispatch = true;
-    }
+    for (const r of records) if (r.status === 'queued') this.deps.recent.remember(r);
     this.announce(changes, webhooks);
-    if (dispatch) this.deps.bus.publish('work.available', { queue: 'dispatch' });
+    if (taken.length) this.dispatch!.adopt(taken);
+    // Jobs left in the queue: wake the dispatchers (a scheduled one's timer is armed by the pass).
+    if (queued > 0) this.deps.bus.publish('work.available', { queue: 'dispatch' });
     const byId = new Map(records.map((r) => [r.id, r]));
     return items.map((i) => byId.get(i.row.id) ?? null);
   }

@@ -18,6 +18,15 @@ export class KyselyJobRepository implements JobRepository {
     await this.inserts.jobs.run(this.db, jobs);
   }
 
+  async enqueueLeased(jobs: readonly NewJob[], owner: string, until: number): Promise<JobRecord[]> {
+    const rows = await this.inserts.leasedJobs.run(
+      this.db,
+      jobs.map((j) => ({ ...j, leaseOwner: owner, leaseUntil: until })),
+    );
+    const ids = new Map(rows.map((r) => [r.message_id as string, num(r.id as number)]));
+    return jobs.map((j) => ({ id: ids.get(j.messageId)!, kind: j.kind, projectId: j.projectId, messageId: j.messageId, runAt: until, attempts: 1, leaseOwner: owner, createdAt: j.runAt, carrier: j.carrier ?? null, slotAt: null }));
+  }
+
   async claim(kind: JobKind, now: number, limit: number, leaseMs: number, owner: string, opts: JobClaimOptions = {}): Promise<JobRecord[]> {
     let select = this.db.selectFrom('jobs').select('id').where('kind', '=', kind).where('run_at', '<=', now);
     if (opts.carriers) {

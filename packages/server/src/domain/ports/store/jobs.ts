@@ -12,6 +12,12 @@ export interface JobClaimOptions {
 export interface JobRepository {
   enqueueMany(jobs: readonly NewJob[]): Promise<void>;
   /**
+   * Enqueue jobs already claimed by `owner` until `until` (its lease), as `claim` would have left
+   * them: the node that wrote them sends them without a claim; should it die, they come due when the
+   * lease ends. One result per job, in order.
+   */
+  enqueueLeased(jobs: readonly NewJob[], owner: string, until: number): Promise<JobRecord[]>;
+  /**
    * Engine internal, all projects: lease up to `limit` due jobs of a kind for `leaseMs`. A lease that
    * expires (its holder died) makes the job claimable again. Concurrent claimers (other nodes) never
    * get the same job while its lease runs.
