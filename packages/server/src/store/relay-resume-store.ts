@@ -150,12 +150,14 @@ export class SharedResumeStore implements RelayResumeStore {
         .expression((eb) =>
           eb
             .selectFrom(
-              sql<{ protocol: string; event_id: string; key: string; at: number; params: string }>`(values ${sql.join(chunk.map((r) => sql`(${r.protocol}, ${r.event_id}, ${r.key}, cast(${r.at} as bigint), ${r.params})`))})`.as(
-                sql`v(protocol, event_id, key, at, params)`,
-              ),
+              sql<{ protocol: string; event_id: string; key: string; at: number; params: string; ord: number }>`(values ${sql.join(
+                chunk.map((r, i) => sql`(${r.protocol}, ${r.event_id}, ${r.key}, cast(${r.at} as bigint), ${r.params}, cast(${i} as integer))`),
+              )})`.as(sql`v(protocol, event_id, key, at, params, ord)`),
             )
-            .selectAll()
-            .where(({ exists, selectFrom }) => exists(selectFrom('relay_parked_sessions as s').select(sql`1`.as('one')).whereRef('s.protocol', '=', sql.ref('v.protocol')))),
+            .select(['v.protocol', 'v.event_id', 'v.key', 'v.at', 'v.params'])
+            .where(({ exists, selectFrom }) => exists(selectFrom('relay_parked_sessions as s').select(sql`1`.as('one')).whereRef('s.protocol', '=', sql.ref('v.protocol'))))
+            // Parked in the order given (one message's events arrive together): the replay follows `seq`.
+            .orderBy(sql.ref('v.ord')),
         )
         .onConflict((oc) => oc.columns(['protocol', 'key']).doNothing())
         .execute();

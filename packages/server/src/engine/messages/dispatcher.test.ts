@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../../bus/in-process-bus.js';
 import { openSqliteStore } from '../../store/dialects/sqlite.js';
 import type { ScriptedAnswer } from '../testing/scripted-carrier.js';
-import { buildTestEngine, TEST_RETRY, type TestEngine } from '../testing/test-engine.js';
+import { buildTestEngine, TEST_NUMBERS, TEST_RETRY, type TestEngine } from '../testing/test-engine.js';
 
 const inMemory = async () => ({ store: await openSqliteStore({ file: ':memory:' }), bus: new InProcessBus() });
 
@@ -135,38 +135,63 @@ describe('a receipt that outruns its submit answer', () => {
 });
 
 describe('messages written while the dispatcher runs', () => {
-  it('are taken at once, their jobs written leased to this node: no claim, no wake-up through the queue', async () => {
+  it('are taken at once, written `initiated` with their jobs leased to this node: no claim, no wake-up through the queue', async () => {
     await t.engine.start();
+    // The first message of a sender goes through a claim, which learns the sender's rate (none).
+    const first = await t.send();
+    await t.statuses.reached(first.id, 'sent');
     const woken: string[] = [];
     t.bus.subscribe('work.available', (e) => woken.push(e.queue));
+    const transactions = t.store.transactions;
     const [a, b] = [await t.send(), await t.send()];
+    // The caller is answered with the message as accepted.
+    expect([a.status, b.status]).toEqual(['queued', 'queued']);
     await t.statuses.reached(a.id, 'sent');
     await t.statuses.reached(b.id, 'sent');
     expect(woken).not.toContain('dispatch');
     expect(t.carrier.submissions.map((s) => [s.messageId, s.attempt])).toEqual([
+      [first.id, 1],
       [a.id, 1],
       [b.id, 1],
     ]);
     expect(await t.timeline(a.id)).toEqual(['queued', 'initiated', 'sent']);
+    expect(t.statuses.of(a.id)).toEqual(['queued', 'initiated', 'sent']);
     expect(await t.engine.backlog()).toEqual({ dispatch: 0, webhooks: 0 });
+    // Per message: its create and the carrier's answer; no claim (group commit may join them further).
+    expect(t.store.transactions - transactions).toBeLessThanOrEqual(4);
+  });
+
+  it('a message from a sender with a rate is left `queued` for the claim, which takes its slot', async () => {
+    await t.engine.start();
+    await t.statuses.reached((await t.send()).id, 'sent');
+    const n = await t.engine.reads.numbers.list(t.project.id, { numberContains: TEST_NUMBERS[0] }, { limit: 1 });
+    await t.engine.numbers.update(t.project.id, n[0]!.id, { messages_per_second: 1 });
+    const woken: string[] = [];
+    t.bus.subscribe('work.available', (e) => woken.push(e.queue));
+    const rated = await t.send();
+    expect(woken).toContain('dispatch');
+    await t.statuses.reached(rated.id, 'sent');
+    expect(await t.timeline(rated.id)).toEqual(['queued', 'initiated', 'sent']);
   });
 
   it('one that waited in memory past half its lease is left to the claim after the lease ends (never two senders)', async () => {
     await t.engine.start();
+    await t.statuses.reached((await t.send()).id, 'sent');
     const m = await t.send();
     // The pass that would take it runs on the next turn; by then half the 30 s lease is gone.
     t.clock.advance(15_001);
     const idle = idleUntilAfter(t.clock.now());
     t.engine.wake();
     await idle;
-    expect(t.carrier.submissions).toHaveLength(0);
-    expect(await t.message(m.id)).toMatchObject({ status: 'queued' });
+    expect(t.carrier.submissions).toHaveLength(1);
+    // Written `initiated` (this node took it), but not submitted.
+    expect(await t.message(m.id)).toMatchObject({ status: 'initiated' });
 
     // Its lease (30 s from when it was written) ends: any node's claim takes it, as attempt 2.
     t.clock.advance(30_000 - 15_001);
     t.engine.wake();
     await t.statuses.reached(m.id, 'sent');
-    expect(t.carrier.submissions.map((s) => [s.messageId, s.attempt])).toEqual([[m.id, 2]]);
+    expect(t.carrier.submissions.slice(1).map((s) => [s.messageId, s.attempt])).toEqual([[m.id, 2]]);
     expect(await t.timeline(m.id)).toEqual(['queued', 'initiated', 'sent']);
   });
 });

@@ -1,8 +1,10 @@
 /**
- * The job runner that hands queued messages to carriers. It claims due jobs in batches (a lease
- * that expires if this node dies), moves them `queued → initiated`, prices them, submits them to
- * their carrier outside any transaction, and records the answers. It runs when woken (new work
- * on the bus) or at the next due time — never by polling in a loop.
+ * The job runner that hands queued messages to carriers. It takes jobs in batches — those this
+ * node just wrote, handed over by the journal already leased to it (`adopt`), or due jobs it claims
+ * (a lease that expires if this node dies) — prices them, submits them to their carrier outside any
+ * transaction, and records the answers. A claimed message is moved `queued → initiated` in its
+ * claim's transaction; an adopted one was written `initiated`.
+ * It runs when woken (new work on the bus) or at the next due time — never by polling in a loop.
  *
  * Senders with a rate (sender-queues.ts) are released at that rate: their claimed jobs take the
  * sender's next slots and wait for them. A scheduled message's job comes due at its send time; the
@@ -15,14 +17,14 @@ import { backoffDelay, type BackoffPolicy } from '@switchboard/protocol';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { JobRecord } from '../../domain/jobs.js';
-import type { MessageRecord } from '../../domain/message.js';
+import type { MessageRecord, NewMessage } from '../../domain/message.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { Carrier, CarrierSubmission, StatusReport, SubmitResult } from '../../domain/ports/carrier.js';
 import type { EngineMetrics } from '../../domain/ports/metrics.js';
 import type { Repositories, Store } from '../../domain/ports/store.js';
 import type { CarrierRouter } from '../routing/carrier-router.js';
 import { ALL_CARRIERS_LOCAL, type CarrierAvailability } from '../../domain/ports/carrier-availability.js';
-import type { ChangeRequest, LocalDispatch, MessageJournal } from './journal.js';
+import type { ChangeRequest, LocalDispatch, MessageJournal, TransactionWork } from './journal.js';
 import type { Pricing } from '../../domain/pricing.js';
 import type { RecentMessages } from './recent-messages.js';
 import type { SubmissionsInFlight } from './submissions-in-flight.js';
@@ -116,6 +118,23 @@ export class Dispatcher implements LocalDispatch {
     return Math.max(0, (this.opts.concurrency - this.loop.active) * this.opts.batchSize - this.adopted.length);
   }
 
+  /**
+   * Whether a new message would go straight to its carrier here, so it may be written `initiated`
+   * and taken without a claim: its carrier's connection is this node's, its price is within its
+   * MaxPrice, and its sender has no rate (known from the sender cache; one not cached yet goes
+   * through the claim, which loads it). Anything else keeps `queued` and its claim-time checks.
+   */
+  takes(m: NewMessage): boolean {
+    const { router, pricing, senderQueues } = this.deps;
+    const carrier = router.route(m.to);
+    if (!(this.deps.availability ?? ALL_CARRIERS_LOCAL).isLocal(carrier.descriptor.id)) return false;
+    if (m.maxPrice !== null) {
+      const quote = pricing.quote(m);
+      if (quote.price !== null && quote.price > Number(m.maxPrice)) return false;
+    }
+    return !senderQueues || (senderQueues.knows(m) && senderQueues.rateOf(m, carrier.descriptor.kind) === null);
+  }
+
   /** Messages written with their jobs leased to this node: sent at the next pass, before any claim. */
   adopt(items: ReadonlyArray<{ readonly job: JobRecord; readonly message: MessageRecord }>): void {
     const at = this.deps.clock.now();
@@ -141,95 +160,109 @@ export class Dispatcher implements LocalDispatch {
     }
   }
 
-  /** Lease due jobs from the store and load their messages, then `decide`. */
+  /** In one transaction: lease due jobs, load their messages, decide what each needs (`plan`) and write it. */
   private async claim(): Promise<Claimed> {
     const carriers = (this.deps.availability ?? ALL_CARRIERS_LOCAL).claimable();
-    return this.decide(async (tx, now) => {
+    const out = await this.deps.journal.withinTransaction(async (tx, now) => {
       const jobs = await tx.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId, carriers ? { carriers } : {});
-      return { jobs, messages: jobs.length ? await this.loadMessages(tx, jobs) : new Map() };
+      if (jobs.length === 0) return { value: { claimed: 0, ready: [], handedOff: 0 }, changes: [] };
+      const plan = await this.plan(tx, jobs, await this.loadMessages(tx, jobs), now);
+      return this.write(tx, plan, jobs.length, now);
     });
+    return this.claimed(out);
   }
 
   /**
-   * The next batch of adopted messages, decided as claimed ones are. One that waited past half its
-   * lease is left to the claim that follows the lease's end, so two nodes never send it at once.
+   * The next batch of adopted messages, planned as claimed ones are; written in a transaction only
+   * when one needs a write before its submission (an expired or overpriced message, a rated sender,
+   * a carrier held by another node): the usual batch goes to its carrier with no statement at all.
+   * One that waited past half its lease is left to the claim that follows the lease's end, so two
+   * nodes never send it at once.
    */
-  private takeAdopted(): Promise<Claimed> {
+  private async takeAdopted(): Promise<Claimed> {
     const batch = this.adopted.splice(0, this.opts.batchSize);
-    const fresh = this.deps.clock.now() - this.opts.leaseMs / 2;
-    const live = batch.filter((a) => a.at >= fresh);
-    return this.decide(async () => ({ jobs: live.map((a) => a.job), messages: new Map(live.map((a) => [a.message.id, a.message])) }));
+    const now = this.deps.clock.now();
+    const live = batch.filter((a) => a.at >= now - this.opts.leaseMs / 2);
+    if (live.length === 0) return { claimed: 0, ready: [] };
+    const jobs = live.map((a) => a.job);
+    const plan = await this.plan(this.deps.store, jobs, new Map(live.map((a) => [a.message.id, a.message])), now);
+    if (plan.changes.length === 0 && plan.rated.length === 0 && plan.finished.length === 0 && plan.handOff.length === 0) return { claimed: jobs.length, ready: plan.ready };
+    return this.claimed(await this.deps.journal.withinTransaction(async (tx) => this.write(tx, plan, jobs.length, now)));
   }
 
   /**
-   * In one transaction: take jobs (`take`: claimed from the store, or adopted), fail the expired and
-   * the overpriced, hold the jobs of rated senders whose slot has not come, and move the rest
-   * `queued → initiated`. Returns what is ready to submit, and the earliest slot a held job waits for.
+   * What each taken job needs: fail the expired and the overpriced, hand a job whose carrier another
+   * node holds to that node, find the rated senders' jobs (they wait for slots), and make the rest
+   * ready. Reads only (`reads`: the transaction, or the store for adopted jobs).
    */
-  private async decide(take: (tx: Repositories, now: number) => Promise<{ jobs: readonly JobRecord[]; messages: ReadonlyMap<string, MessageRecord> }>): Promise<Claimed> {
-    const { journal, pricing, router, senderQueues } = this.deps;
+  private async plan(reads: Pick<Repositories, 'numbers' | 'optOuts'>, jobs: readonly JobRecord[], messages: ReadonlyMap<string, MessageRecord>, now: number): Promise<Plan> {
+    const { pricing, router, senderQueues } = this.deps;
     const availability = this.deps.availability ?? ALL_CARRIERS_LOCAL;
-    const { claimed, ready, handedOff, nextSlotAt } = await journal.withinTransaction(async (tx, now) => {
-      const { jobs, messages } = await take(tx, now);
-      if (jobs.length === 0) return { value: { claimed: 0, ready: [], handedOff: 0, nextSlotAt: undefined }, changes: [] };
-      if (senderQueues) await senderQueues.prime(tx.numbers, messages.values());
-      const changes: ChangeRequest[] = [];
-      const ready: Ready[] = [];
-      const rated: Array<RatedJob & { carrier: Carrier; price: number | null }> = [];
-      const finished: number[] = [];
-      const handOff: Array<{ id: number; runAt: number; carrier: string }> = [];
-      for (const job of jobs) {
-        const m = messages.get(job.messageId);
-        if (!m || (m.status !== 'queued' && m.status !== 'initiated' && m.status !== 'scheduled')) {
-          // Gone, canceled, or handed over before a crash: nothing to send again.
-          finished.push(job.id);
+    if (senderQueues) await senderQueues.prime(reads.numbers, messages.values());
+    const plan: Plan = { changes: [], ready: [], rated: [], finished: [], handOff: [] };
+    for (const job of jobs) {
+      const m = messages.get(job.messageId);
+      if (!m || (m.status !== 'queued' && m.status !== 'initiated' && m.status !== 'scheduled')) {
+        // Gone, canceled, or handed over before a crash: nothing to send again.
+        plan.finished.push(job.id);
+        continue;
+      }
+      const carrier = router.route(m.to);
+      if (m.status === 'scheduled' && availability.isLocal(carrier.descriptor.id)) {
+        // Its send time came: from here on it is an ordinary queued message.
+        plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'queued', detail: { scheduled: true } });
+        // The handset may have replied STOP since it was scheduled (checked at create time only otherwise).
+        if (await reads.optOuts.blocks(m.projectId, m.to, m.from, m.numberGroupId)) {
+          plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'TO_OPTED_OUT', completesJob: job.id });
           continue;
         }
-        const carrier = router.route(m.to);
-        if (m.status === 'scheduled' && availability.isLocal(carrier.descriptor.id)) {
-          // Its send time came: from here on it is an ordinary queued message.
-          changes.push({ projectId: m.projectId, messageId: m.id, to: 'queued', detail: { scheduled: true } });
-          // The handset may have replied STOP since it was scheduled (checked at create time only otherwise).
-          if (await tx.optOuts.blocks(m.projectId, m.to, m.from, m.numberGroupId)) {
-            changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'TO_OPTED_OUT', completesJob: job.id });
-            continue;
-          }
-        }
-        if (!availability.isLocal(carrier.descriptor.id)) {
-          // Another node holds this carrier's connection: pin the job to it and let that node send it.
-          handOff.push({ id: job.id, runAt: now, carrier: carrier.descriptor.id });
-        } else if (now >= m.expiresAt) {
-          changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'VALIDITY_EXPIRED', detail: { validity_period: m.validityPeriod }, completesJob: job.id });
+      }
+      if (!availability.isLocal(carrier.descriptor.id)) {
+        // Another node holds this carrier's connection: pin the job to it and let that node send it.
+        plan.handOff.push({ id: job.id, runAt: now, carrier: carrier.descriptor.id });
+      } else if (now >= m.expiresAt) {
+        plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'VALIDITY_EXPIRED', detail: { validity_period: m.validityPeriod }, completesJob: job.id });
+      } else {
+        const quote = pricing.quote(m);
+        if (m.maxPrice !== null && quote.price !== null && quote.price > Number(m.maxPrice)) {
+          plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'MAX_PRICE_EXCEEDED', errorDetail: `price ${quote.price} ${quote.unit} > MaxPrice ${m.maxPrice}`, completesJob: job.id });
         } else {
-          const quote = pricing.quote(m);
-          if (m.maxPrice !== null && quote.price !== null && quote.price > Number(m.maxPrice)) {
-            changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'MAX_PRICE_EXCEEDED', errorDetail: `price ${quote.price} ${quote.unit} > MaxPrice ${m.maxPrice}`, completesJob: job.id });
-          } else {
-            // A job already holding its slot goes now; others of a rated sender take the next slots.
-            const rate = job.slotAt == null && senderQueues ? senderQueues.rateOf(m, carrier.descriptor.kind) : null;
-            if (rate !== null) rated.push({ job, message: m, rate, carrier, price: quote.price });
-            else {
-              if (m.status !== 'initiated') changes.push({ projectId: m.projectId, messageId: m.id, to: 'initiated', detail: { attempt: job.attempts } });
-              ready.push({ job, message: m, carrier, price: quote.price });
-            }
+          // A job already holding its slot goes now; others of a rated sender take the next slots.
+          const rate = job.slotAt == null && senderQueues ? senderQueues.rateOf(m, carrier.descriptor.kind) : null;
+          if (rate !== null) plan.rated.push({ job, message: m, rate, carrier, price: quote.price });
+          else {
+            if (m.status !== 'initiated') plan.changes.push(initiated(m, job));
+            plan.ready.push({ job, message: m, carrier, price: quote.price });
           }
         }
       }
-      let nextSlotAt: number | undefined;
-      if (rated.length && senderQueues) {
-        const plan = await senderQueues.reserve(tx.jobs, rated, now);
-        for (const r of plan.now as typeof rated) {
-          if (r.message.status !== 'initiated') changes.push({ projectId: r.message.projectId, messageId: r.message.id, to: 'initiated', detail: { attempt: r.job.attempts } });
-          ready.push({ job: r.job, message: r.message, carrier: r.carrier, price: r.price });
-        }
-        for (const l of plan.later) nextSlotAt = Math.min(nextSlotAt ?? Infinity, l.slotAt);
+    }
+    return plan;
+  }
+
+  /** Write a plan in `tx`: reserve the rated senders' slots, finish and hand off jobs; the state changes go with the transaction. */
+  private async write(tx: Repositories, plan: Plan, claimed: number, now: number): Promise<TransactionWork<ClaimOutcome>> {
+    const { senderQueues } = this.deps;
+    const ready = [...plan.ready];
+    const changes = [...plan.changes];
+    let nextSlotAt: number | undefined;
+    if (plan.rated.length && senderQueues) {
+      const slots = await senderQueues.reserve(tx.jobs, plan.rated, now);
+      for (const r of slots.now as typeof plan.rated) {
+        if (r.message.status !== 'initiated') changes.push(initiated(r.message, r.job));
+        ready.push({ job: r.job, message: r.message, carrier: r.carrier, price: r.price });
       }
-      if (finished.length) await tx.jobs.deleteMany(finished);
-      if (handOff.length) await tx.jobs.reschedule(handOff);
-      return { value: { claimed: jobs.length, ready, handedOff: handOff.length, nextSlotAt }, changes };
-    });
-    if (handedOff) this.deps.bus.publish('work.available', { queue: 'dispatch' });
-    return nextSlotAt === undefined ? { claimed, ready } : { claimed, ready, nextSlotAt };
+      for (const l of slots.later) nextSlotAt = Math.min(nextSlotAt ?? Infinity, l.slotAt);
+    }
+    if (plan.finished.length) await tx.jobs.deleteMany(plan.finished);
+    if (plan.handOff.length) await tx.jobs.reschedule(plan.handOff);
+    return { value: { claimed, ready, handedOff: plan.handOff.length, ...(nextSlotAt !== undefined ? { nextSlotAt } : {}) }, changes };
+  }
+
+  /** After a claim's commit: wake the nodes jobs were handed to. */
+  private claimed(out: ClaimOutcome): Claimed {
+    if (out.handedOff) this.deps.bus.publish('work.available', { queue: 'dispatch' });
+    return out.nextSlotAt === undefined ? { claimed: out.claimed, ready: out.ready } : { claimed: out.claimed, ready: out.ready, nextSlotAt: out.nextSlotAt };
   }
 
   /** The claimed jobs' messages: their current state read narrowly, completed from recent records. */
@@ -330,6 +363,20 @@ interface Claimed {
   readonly nextSlotAt?: number;
 }
 
+/** A claim's result inside its transaction, with how many jobs it handed to other nodes. */
+interface ClaimOutcome extends Claimed {
+  readonly handedOff: number;
+}
+
+/** What the jobs of one claim or adoption need (`Dispatcher.plan`). */
+interface Plan {
+  readonly changes: ChangeRequest[];
+  readonly ready: Ready[];
+  readonly rated: Array<RatedJob & { carrier: Carrier; price: number | null }>;
+  readonly finished: number[];
+  readonly handOff: Array<{ id: number; runAt: number; carrier: string }>;
+}
+
 /** A message handed over by the journal with its leased job, and when (ms). */
 interface Adopted {
   readonly job: JobRecord;
@@ -343,6 +390,11 @@ interface Ready {
   /** Where the message's destination routes, and what it costs there (decided once, at claim time). */
   readonly carrier: Carrier;
   readonly price: number | null;
+}
+
+/** The change that marks a message handed to its carrier's submission. */
+function initiated(m: MessageRecord, job: JobRecord): ChangeRequest {
+  return { projectId: m.projectId, messageId: m.id, to: 'initiated', detail: { attempt: job.attempts } };
 }
 
 function submission(job: JobRecord, m: MessageRecord): CarrierSubmission {

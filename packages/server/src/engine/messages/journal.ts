@@ -66,6 +66,8 @@ export interface LocalDispatch {
   readonly leaseMs: number;
   /** How many more messages it takes now. */
   room(): number;
+  /** Whether it would send this message straight away (no check at claim time would stop it). */
+  takes(message: NewMessage): boolean;
   /** The messages and their leased jobs, after their commit. */
   adopt(items: ReadonlyArray<{ readonly job: JobRecord; readonly message: MessageRecord }>): void;
 }
@@ -252,7 +254,7 @@ export class MessageJournal {
   private async writeNew(items: NewWrite[]): Promise<Array<MessageRecord | null>> {
     const { store, ids, planners } = this.deps;
     const now = this.deps.clock.now();
-    const { records, changes, webhooks, taken, queued } = await store.transaction(async (tx) => {
+    const { records, answers, changes, webhooks, taken, queued } = await store.transaction(async (tx) => {
       // Keys first: a message whose key another request holds is not written (its caller reads that one).
       const keyed = items.filter((i) => i.idempotency);
       const claimed = keyed.length
@@ -266,26 +268,48 @@ export class MessageJournal {
           )
         : null;
       const rows = items.filter((i) => !i.idempotency || claimed!.has(i.row.id)).map((i) => i.row);
-      if (rows.length === 0) return { records: [], changes: [], webhooks: 0, taken: [], queued: 0 };
-      const records = await tx.messages.insertMany(rows);
-      const changes: StateChange[] = records.map((message) => ({ message, event: firstEvent(message) }));
+      if (rows.length === 0) return { records: [], answers: [], changes: [], webhooks: 0, taken: [], queued: 0 };
+      // This node's dispatcher takes what it has room for at once: those messages are written
+      // `initiated` (their `queued` event first, then `initiated`), their jobs leased to it, and
+      // handed over after the commit (no claim, no state write before their submission). The others
+      // wait `queued` in the queue for any node's claim.
+      const local = this.dispatch;
+      let room = local ? local.room() : 0;
+      const taking = new Set<string>();
+      if (room > 0) {
+        for (const r of rows) {
+          if (room === 0) break;
+          if (r.status !== 'queued' || !local!.takes(r)) continue;
+          taking.add(r.id);
+          room--;
+        }
+      }
+      const records = await tx.messages.insertMany(taking.size ? rows.map((r) => (taking.has(r.id) ? { ...r, status: 'initiated' as const, updatedAt: now } : r)) : rows);
+      const changes: StateChange[] = [];
+      const answers: MessageRecord[] = [];
+      for (const message of records) {
+        if (!taking.has(message.id)) {
+          changes.push({ message, event: firstEvent(message) });
+          answers.push(message);
+          continue;
+        }
+        const asQueued: MessageRecord = { ...message, status: 'queued', updatedAt: message.createdAt };
+        changes.push({ message: asQueued, event: firstEvent(asQueued) });
+        changes.push({ message, event: { messageId: message.id, projectId: message.projectId, status: 'initiated', at: now, errorCode: null, errorMessage: null, detail: { attempt: 1 } } });
+        answers.push(asQueued);
+      }
       await tx.events.insertMany(changes.map((c) => c.event));
       const media = records.flatMap((m) => mediaRecordsFor(m, () => ids.uuid()));
       if (media.length) await tx.media.insertMany(media);
       // Scheduled messages' jobs come due at their send time.
       const later = items.some((i) => i.runAt !== undefined) ? new Map(items.map((i) => [i.row.id, i.runAt])) : null;
-      // This node's dispatcher takes what it has room for at once: those jobs are written leased to
-      // it (no claim needed); the others wait in the queue for any node's claim.
-      const local = this.dispatch;
-      let room = local ? local.room() : 0;
       const queued: NewJob[] = [];
       const leased: NewJob[] = [];
       const leasedMessages: MessageRecord[] = [];
       for (const m of records) {
-        if (m.status !== 'queued' && m.status !== 'scheduled') continue;
+        if (m.status !== 'queued' && m.status !== 'scheduled' && !taking.has(m.id)) continue;
         const job: NewJob = { kind: 'dispatch', projectId: m.projectId, messageId: m.id, runAt: later?.get(m.id) ?? m.createdAt };
-        if (m.status === 'queued' && room > 0) {
-          room--;
+        if (taking.has(m.id)) {
           leased.push(job);
           leasedMessages.push(m);
         } else queued.push(job);
@@ -294,14 +318,15 @@ export class MessageJournal {
       const taken = leased.length ? (await tx.jobs.enqueueLeased(leased, local!.owner, now + local!.leaseMs)).map((job, i) => ({ job, message: leasedMessages[i]! })) : [];
       const webhooks = await planWebhooks(planners, changes, tx, now);
       if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
-      return { records, changes, webhooks: webhooks.length, taken, queued: queued.length };
+      return { records, answers, changes, webhooks: webhooks.length, taken, queued: queued.length };
     });
-    for (const r of records) if (r.status === 'queued') this.deps.recent.remember(r);
+    for (const r of records) if (r.status === 'queued' || r.status === 'initiated') this.deps.recent.remember(r);
     this.announce(changes, webhooks);
     if (taken.length) this.dispatch!.adopt(taken);
     // Jobs left in the queue: wake the dispatchers (a scheduled one's timer is armed by the pass).
     if (queued > 0) this.deps.bus.publish('work.available', { queue: 'dispatch' });
-    const byId = new Map(records.map((r) => [r.id, r]));
+    // The caller is answered with the message as accepted (`queued`), whatever happened since.
+    const byId = new Map(answers.map((r) => [r.id, r]));
     return items.map((i) => byId.get(i.row.id) ?? null);
   }
 

@@ -132,7 +132,13 @@ export class SenderQueues {
    * null for no limit: the number's own rate (0: none), else its type's default — except through
    * the simulator, where a number without its own rate is not limited.
    */
-  rateOf(m: MessageRecord, carrierKind: string): number | null {
+  /** Whether the sender's own rate is cached and fresh (`prime` loads it). */
+  knows(m: Pick<MessageRecord, 'projectId' | 'from'>): boolean {
+    const hit = this.own.get(m.projectId)?.get(m.from);
+    return hit !== undefined && this.deps.clock.now() - hit.at < this.ttlMs;
+  }
+
+  rateOf(m: Pick<MessageRecord, 'projectId' | 'from'>, carrierKind: string): number | null {
     const own = this.own.get(m.projectId)?.get(m.from)?.rate;
     if (own !== null && own !== undefined) return own > 0 ? own : null;
     if (carrierKind === 'simulator') return null;
