@@ -59,9 +59,31 @@ function unavailable(err: unknown): unknown {
   return err;
 }
 
+/**
+ * Names for the statements a node runs again and again, so each connection parses and plans them
+ * once (node-postgres prepares a named statement on a connection the first time it runs there):
+ * the batch inserts of the hot path are kilobytes of text with hundreds of parameters, and sending
+ * and parsing them for every batch cost both processes more than executing them. Statements with
+ * parameters only; past `limit` distinct texts, new ones run unnamed.
+ */
+class StatementNames {
+  private readonly names = new Map<string, string>();
+  constructor(private readonly limit = 2_000) {}
+
+  of(text: string): string | undefined {
+    let name = this.names.get(text);
+    if (name === undefined && this.names.size < this.limit) {
+      name = `sb${this.names.size.toString(36)}`;
+      this.names.set(text, name);
+    }
+    return name;
+  }
+}
+
 /** The pool as Kysely sees it, with connection failures turned into `StoreUnavailableError`. */
 function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool {
   const watched = new WeakSet<pg.PoolClient>();
+  const statementNames = new StatementNames();
   return {
     async connect(): Promise<PostgresPoolClient> {
       let client: pg.PoolClient;
@@ -80,8 +102,11 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool
       return {
         query: ((text: unknown, params?: readonly unknown[]) => {
           if (typeof text !== 'string') return client.query(text as never);
-          return client.query(text, params as unknown[]).catch((err: unknown) => {
-            if (isConnectionError(err)) broken = true;
+          const name = params && params.length ? statementNames.of(text) : undefined;
+          const run = name ? client.query({ name, text, values: params as unknown[] }) : client.query(text, params as unknown[]);
+          return run.catch((err: unknown) => {
+            // A table changed under a prepared statement (another node migrated): retire the connection.
+            if (isConnectionError(err) || (err as { code?: unknown }).code === '0A000') broken = true;
             throw unavailable(err);
           });
         }) as unknown as PostgresPoolClient['query'],
