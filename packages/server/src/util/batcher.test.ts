@@ -76,6 +76,36 @@ describe('Batcher', () => {
     expect(most).toBe(1);
   });
 
+  it('with a concurrency of 3, runs up to three flushes at once, each on its own batch, and drains after all', async () => {
+    let active = 0;
+    let most = 0;
+    const seen: number[] = [];
+    const b = new Batcher<number, number>(
+      async (items) => {
+        active++;
+        most = Math.max(most, active);
+        await new Promise((r) => setTimeout(r, 5));
+        seen.push(...items);
+        active--;
+        return items.map((i) => i * 2);
+      },
+      2,
+      undefined,
+      3,
+    );
+    const all: Promise<number>[] = [];
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 4; i++) all.push(b.add(round * 10 + i));
+      await nextTick();
+    }
+    const drained = b.drain();
+    expect(await Promise.all(all)).toEqual(all.map((_, k) => (Math.floor(k / 4) * 10 + (k % 4)) * 2));
+    await drained;
+    expect(most).toBe(3);
+    expect(seen.sort((x, y) => x - y)).toEqual(Array.from({ length: 24 }, (_, k) => Math.floor(k / 4) * 10 + (k % 4)).sort((x, y) => x - y));
+    expect(b.pending).toBe(0);
+  });
+
   it('splits a large tick into batches of at most maxBatch, in order', async () => {
     const batches: number[][] = [];
     const b = new Batcher<number, number>(async (items) => {

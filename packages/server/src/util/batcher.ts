@@ -12,7 +12,8 @@ interface Pending<I, R> {
 export class Batcher<I, R> {
   private queue: Pending<I, R>[] = [];
   private scheduled = false;
-  private running = false;
+  /** Flushes running now (at most `concurrency`). */
+  private running = 0;
   private flushing = 0;
   private idleWaiters: Array<() => void> = [];
 
@@ -25,6 +26,11 @@ export class Batcher<I, R> {
      * same batch again, or null to fail it. Default: fail at once.
      */
     private readonly retryAfter: (err: unknown, attempt: number) => number | null = () => null,
+    /**
+     * Flushes that may run at once, each on its own batch. One keeps batches in order; more suit a
+     * store with a pool of connections, where a flush mostly waits on round trips (PostgreSQL).
+     */
+    private readonly concurrency = 1,
   ) {}
 
   /** Queue one item; resolves with its result once its batch is committed. */
@@ -47,12 +53,12 @@ export class Batcher<I, R> {
 
   /** Resolves once nothing is queued or in flight. */
   async drain(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return;
+    if (this.running === 0 && this.queue.length === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private schedule(): void {
-    if (this.scheduled || this.running) return;
+    if (this.scheduled || this.running >= this.concurrency) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -61,12 +67,12 @@ export class Batcher<I, R> {
   }
 
   private async run(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+    if (this.running >= this.concurrency) return;
+    this.running++;
     try {
       while (this.queue.length) {
         const batch = this.queue.splice(0, this.maxBatch);
-        this.flushing = batch.length;
+        this.flushing += batch.length;
         const items = batch.map((p) => p.item);
         for (let attempt = 1; ; attempt++) {
           try {
@@ -82,12 +88,12 @@ export class Batcher<I, R> {
             await new Promise((r) => setTimeout(r, delay));
           }
         }
-        this.flushing = 0;
+        this.flushing -= batch.length;
       }
     } finally {
-      this.running = false;
+      this.running--;
       if (this.queue.length) this.schedule();
-      else {
+      else if (this.running === 0) {
         const waiters = this.idleWaiters;
         this.idleWaiters = [];
         for (const w of waiters) w();

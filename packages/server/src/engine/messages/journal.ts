@@ -131,7 +131,14 @@ export class MessageJournal {
 
   constructor(private readonly deps: JournalDeps) {
     this.health = new StorageHealth(deps.clock, deps.logger);
-    this.creates = new Batcher((rows) => this.observe('new messages', 'new messages are refused (503) until storage is back', () => this.writeNew(rows), (r) => r.length > 0), 1000);
+    // New messages are independent of each other: on a store with a pool of connections their
+    // transactions may run side by side (each mostly waits on round trips); on SQLite, one at a time.
+    this.creates = new Batcher(
+      (rows) => this.observe('new messages', 'new messages are refused (503) until storage is back', () => this.writeNew(rows), (r) => r.length > 0),
+      1000,
+      undefined,
+      deps.store.dialect === 'postgres' ? 4 : 1,
+    );
     this.changes = new Batcher(
       (items) => this.observe('state changes', 'state changes wait in memory and are retried until storage is back', () => this.writeChanges(items), (r) => r.some(Boolean)),
       2000,
