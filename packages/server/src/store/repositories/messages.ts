@@ -1,29 +1,62 @@
 import type { MessageStatus } from '@switchboard/protocol';
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
 import { predecessorsOf } from '../../domain/lifecycle.js';
 import type { MessageEventRecord, MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../../domain/message.js';
 import type { CarrierSelector, ConversationFilter, ConversationRecord, MessageEventRepository, MessageListFilter, MessageRepository, SentCursor, SeqPage, TransitionUpdate } from '../../domain/ports/store.js';
 import type { HotInserts } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
-import type { Database } from '../schema.js';
+import type { Database, MessagesTable } from '../schema.js';
 import { chunkRows, eventFromRow, MESSAGE_STATE_COLUMNS, messageFromRow, messageStateFromRow, num } from '../rows.js';
-import { caseById } from './case-by-id.js';
 import { containsText } from './like.js';
 
-/** Rows per guarded UPDATE: each row binds a few CASE parameters. */
-const TRANSITION_CHUNK = 250;
+/** Rows per guarded UPDATE (they travel as one JSON parameter). */
+const TRANSITION_CHUNK = 500;
 /** States after which a carrier has taken the message, so it has a sent time. */
 const CARRIED: ReadonlySet<MessageStatus> = new Set(['sent', 'delivered', 'undelivered']);
 
-type ValueColumn = 'error_code' | 'error_message' | 'reason' | 'carrier' | 'carrier_message_id' | 'price';
-const VALUE_FIELDS: ReadonlyArray<readonly [keyof TransitionUpdate, ValueColumn]> = [
-  ['errorCode', 'error_code'],
-  ['errorMessage', 'error_message'],
-  ['reason', 'reason'],
-  ['carrier', 'carrier'],
-  ['carrierMessageId', 'carrier_message_id'],
-  ['price', 'price'],
-];
+/** The optional facts of a transition, in the order of their columns and mask bits. */
+const TRANSITION_FIELDS = ['errorCode', 'errorMessage', 'reason', 'carrier', 'carrierMessageId', 'price'] as const;
+const TRANSITION_COLUMNS = ['error_code', 'error_message', 'reason', 'carrier', 'carrier_message_id', 'price'] as const;
+
+const transitionTexts = new Map<string, string>();
+
+/**
+ * The guarded UPDATE of one batch of messages of one project into `to`, written out per dialect and
+ * target state, so nothing is compiled per batch and each text is one prepared statement. The rows
+ * travel as one JSON parameter: `[id, at, error_code, error_message, reason, carrier,
+ * carrier_message_id, price, mask]`, where bit i of mask says the i-th fact was given (otherwise the
+ * column keeps its value). States are literals, never parameters: SQLite re-prepares a statement at
+ * every run when a parameter is compared with a column of a partial index's condition (`status`).
+ * The second parameter is the project. Returns `MESSAGE_STATE_COLUMNS` of the rows that moved.
+ */
+function transitionSql(dialect: 'sqlite' | 'postgres', to: MessageStatus): string {
+  const key = `${dialect} ${to}`;
+  let text = transitionTexts.get(key);
+  if (text !== undefined) return text;
+  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  const from = predecessorsOf(to).map(lit).join(', ');
+  const t = dialect === 'postgres' ? 'm' : 'messages';
+  const sets = [`status = ${lit(to)}`, 'updated_at = v.at'];
+  if (CARRIED.has(to)) sets.push(`sent_at = coalesce(${t}.sent_at, v.at)`);
+  TRANSITION_COLUMNS.forEach((c, i) => sets.push(`${c} = case when (v.mask & ${1 << i}) <> 0 then v.${c} else ${t}.${c} end`));
+  const returning = MESSAGE_STATE_COLUMNS.map((c) => `${t}.${c}`).join(', ');
+  text =
+    dialect === 'postgres'
+      ? `update messages as m set ${sets.join(', ')}
+        from (select e ->> 0 as id, (e ->> 1)::bigint as at, e ->> 2 as error_code, e ->> 3 as error_message, e ->> 4 as reason, e ->> 5 as carrier,
+                e ->> 6 as carrier_message_id, (e ->> 7)::double precision as price, (e ->> 8)::integer as mask
+              from jsonb_array_elements($1::jsonb) as e) as v
+        where m.id = v.id and m.project_id = $2 and m.status in (${from})
+        returning ${returning}`
+      : `update messages set ${sets.join(', ')}
+        from (select value ->> 0 as id, value ->> 1 as at, value ->> 2 as error_code, value ->> 3 as error_message, value ->> 4 as reason, value ->> 5 as carrier,
+                value ->> 6 as carrier_message_id, value ->> 7 as price, value ->> 8 as mask
+              from json_each(?)) as v
+        where messages.id = v.id and +messages.project_id = ? and messages.status in (${from})
+        returning ${returning}`;
+  transitionTexts.set(key, text);
+  return text;
+}
 
 export class KyselyMessageRepository implements MessageRepository {
   constructor(
@@ -131,30 +164,23 @@ export class KyselyMessageRepository implements MessageRepository {
 
   private async transitionChunk(chunk: readonly TransitionUpdate[]) {
     const first = chunk[0]!;
-    const from = [...predecessorsOf(first.to)];
     // Nothing may move into this state (`queued`); PostgreSQL refuses an empty IN list.
-    if (from.length === 0) return [];
-    const at = valueOrCase('updated_at', chunk.map((u) => [u.id, u.at] as const));
-    const set: Record<string, unknown> = { status: first.to, updated_at: at };
-    if (CARRIED.has(first.to)) set.sent_at = sql`coalesce(sent_at, ${at})`;
-    for (const [field, column] of VALUE_FIELDS) {
-      const withValue = chunk.filter((u) => u[field] !== undefined);
-      if (withValue.length === 0) continue;
-      const pairs = withValue.map((u) => [u.id, u[field] ?? null] as const);
-      set[column] = withValue.length === chunk.length ? valueOrCase(column, pairs) : caseById(column, pairs);
+    if (predecessorsOf(first.to).length === 0) return [];
+    const rows: unknown[] = [];
+    for (const u of chunk) {
+      let mask = 0;
+      const row: unknown[] = [u.id, u.at];
+      for (let f = 0; f < TRANSITION_FIELDS.length; f++) {
+        const v = u[TRANSITION_FIELDS[f]!];
+        if (v !== undefined) mask |= 1 << f;
+        row.push(v ?? null);
+      }
+      row.push(mask);
+      rows.push(row);
     }
-    return this.db
-      .updateTable('messages')
-      .set(set)
-      .where(this.traits.keyLookupInProject(first.projectId))
-      .where(
-        'id',
-        'in',
-        chunk.map((u) => u.id),
-      )
-      .where('status', 'in', from)
-      .returning(MESSAGE_STATE_COLUMNS)
-      .execute();
+    const text = transitionSql(this.traits.name, first.to);
+    const result = await this.db.executeQuery<Pick<Selectable<MessagesTable>, (typeof MESSAGE_STATE_COLUMNS)[number]>>(CompiledQuery.raw(text, [JSON.stringify(rows), first.projectId]));
+    return result.rows;
   }
 
   async redact(projectId: string, id: string, at: number): Promise<MessageRecord | undefined> {
@@ -241,11 +267,6 @@ export class KyselyMessageRepository implements MessageRepository {
   }
 }
 
-/** The one value every row gets, as a plain parameter, or a CASE when rows differ. */
-function valueOrCase(column: string, pairs: ReadonlyArray<readonly [string, unknown]>): unknown {
-  const first = pairs[0]![1];
-  return pairs.every(([, v]) => v === first) ? first : caseById(column, pairs);
-}
 
 export class KyselyMessageEventRepository implements MessageEventRepository {
   constructor(
