@@ -94,13 +94,6 @@ export interface JournalDeps {
   readonly logger?: Logger;
 }
 
-/** Turn a catalogue error into the stored failure fields. */
-function failureFields(error: ErrorKey | undefined, extra?: string): Pick<TransitionUpdate, 'errorCode' | 'errorMessage' | 'reason'> {
-  if (!error) return {};
-  const entry = ERRORS[error];
-  return { errorCode: String(entry.compat), errorMessage: extra ? `${entry.message} (${extra})` : entry.message, reason: entry.native };
-}
-
 export class MessageJournal {
   /** New messages, each with the idempotency key its request carried; null: the key was taken, nothing written. */
   private readonly creates: Batcher<NewWrite, MessageRecord | null>;
@@ -281,16 +274,22 @@ export class MessageJournal {
   /** Guarded updates, their event rows, finished jobs and planned webhooks, inside `tx`. */
   private async applyChanges(tx: Repositories, items: readonly ChangeRequest[], now: number): Promise<AppliedChanges> {
     if (items.length === 0) return { changes: [], webhooks: 0, applied: [] };
-    const updates: TransitionUpdate[] = items.map((c) => ({
-      projectId: c.projectId,
-      id: c.messageId,
-      to: c.to,
-      at: now,
-      ...failureFields(c.error, c.errorDetail),
-      ...(c.carrier !== undefined ? { carrier: c.carrier } : {}),
-      ...(c.carrierMessageId !== undefined ? { carrierMessageId: c.carrierMessageId } : {}),
-      ...(c.price !== undefined ? { price: c.price } : {}),
-    }));
+    // One literal per update (fields left undefined are not written: see `transitionMany`), no spreads: this runs for every change.
+    const updates: TransitionUpdate[] = items.map((c) => {
+      const entry = c.error ? ERRORS[c.error] : undefined;
+      return {
+        projectId: c.projectId,
+        id: c.messageId,
+        to: c.to,
+        at: now,
+        errorCode: entry ? String(entry.compat) : undefined,
+        errorMessage: entry ? (c.errorDetail ? `${entry.message} (${c.errorDetail})` : entry.message) : undefined,
+        reason: entry ? entry.native : undefined,
+        carrier: c.carrier,
+        carrierMessageId: c.carrierMessageId,
+        price: c.price,
+      };
+    });
     const changed = await this.deps.recent.complete(tx, await tx.messages.transitionMany(updates));
     // A message can appear twice in one batch (e.g. sent and delivered); match each row to its request.
     // A duplicate (two receipts to one state) can only be the later round's, which the guard refuses:
@@ -352,9 +351,16 @@ function firstEvent(m: MessageRecord): NewMessageEvent {
 
 function eventDetail(req: ChangeRequest | undefined): Record<string, unknown> | null {
   if (!req) return null;
+  // The common case (detail facts only, no carrier fields or error) keeps the request's own object: it is not changed afterwards.
+  if (req.carrier === undefined && req.carrierMessageId === undefined && !req.error) return req.detail && !isEmpty(req.detail) ? req.detail : null;
   const d: Record<string, unknown> = { ...req.detail };
   if (req.carrier !== undefined) d.carrier = req.carrier;
   if (req.carrierMessageId !== undefined) d.carrier_message_id = req.carrierMessageId;
   if (req.error) d.reason = ERRORS[req.error].native;
-  return Object.keys(d).length ? d : null;
+  return d;
+}
+
+function isEmpty(o: Record<string, unknown>): boolean {
+  for (const _ in o) return false;
+  return true;
 }
