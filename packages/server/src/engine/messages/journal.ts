@@ -293,11 +293,18 @@ export class MessageJournal {
     const changed = await this.deps.recent.complete(tx, await tx.messages.transitionMany(updates));
     // A message can appear twice in one batch (e.g. sent and delivered); match each row to its request.
     // A duplicate (two receipts to one state) can only be the later round's, which the guard refuses:
-    // the first request of each key is the one that applied, and its facts go on the event.
-    const byKey = new Map<string, ChangeRequest>();
-    for (const c of items) if (!byKey.has(changeKey(c))) byKey.set(changeKey(c), c);
+    // the first request of each (message, state) is the one that applied, and its facts go on the event.
+    const requests = new Map<string, ChangeRequest | ChangeRequest[]>();
+    for (const c of items) {
+      const earlier = requests.get(c.messageId);
+      if (earlier === undefined) requests.set(c.messageId, c);
+      else if (Array.isArray(earlier)) earlier.push(c);
+      else requests.set(c.messageId, [earlier, c]);
+    }
+    const appliedRequests = new Set<ChangeRequest>();
     const changes: StateChange[] = changed.map((message) => {
-      const req = byKey.get(`${message.id}\u0000${message.status}`);
+      const req = firstRequest(requests.get(message.id), message.status);
+      if (req) appliedRequests.add(req);
       const event: NewMessageEvent = {
         messageId: message.id,
         projectId: message.projectId,
@@ -314,8 +321,7 @@ export class MessageJournal {
     if (jobs.length) await tx.jobs.deleteMany(jobs);
     const webhooks = await planWebhooks(this.deps.planners, changes, tx, now);
     if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
-    const appliedKeys = new Set(changes.map((c) => `${c.message.id}\u0000${c.message.status}`));
-    return { changes, webhooks: webhooks.length, applied: items.map((c) => appliedKeys.has(changeKey(c)) && byKey.get(changeKey(c)) === c) };
+    return { changes, webhooks: webhooks.length, applied: items.map((c) => appliedRequests.has(c)) };
   }
 
   /** After a commit: publish each change, count it, and wake the webhook runner. */
@@ -331,8 +337,11 @@ export class MessageJournal {
   }
 }
 
-function changeKey(c: ChangeRequest): string {
-  return `${c.messageId}\u0000${c.to}`;
+/** The first of a message's requests in the batch that moves it to `status`. */
+function firstRequest(requests: ChangeRequest | ChangeRequest[] | undefined, status: MessageStatus): ChangeRequest | undefined {
+  if (requests === undefined) return undefined;
+  if (!Array.isArray(requests)) return requests.to === status ? requests : undefined;
+  return requests.find((c) => c.to === status);
 }
 
 /** Run every planner over a batch of changes. */
