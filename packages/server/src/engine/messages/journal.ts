@@ -138,7 +138,7 @@ export class MessageJournal {
    * rejects with `IdempotencyKeyTaken`.
    */
   async create(row: NewMessage, opts: { readonly idempotency?: IdempotencyClaim; readonly runAt?: number } = {}): Promise<MessageRecord> {
-    const written = await this.creates.add({ row, ...(opts.idempotency ? { idempotency: opts.idempotency } : {}), ...(opts.runAt !== undefined ? { runAt: opts.runAt } : {}) });
+    const written = await this.creates.add({ row, idempotency: opts.idempotency, runAt: opts.runAt });
     if (!written) throw new IdempotencyKeyTaken(row.projectId, opts.idempotency!.key);
     return written;
   }
@@ -362,7 +362,9 @@ function eventDetail(req: ChangeRequest | undefined): Record<string, unknown> | 
   if (!req) return null;
   // The common case (detail facts only, no carrier fields or error) keeps the request's own object: it is not changed afterwards.
   if (req.carrier === undefined && req.carrierMessageId === undefined && !req.error) return req.detail && !isEmpty(req.detail) ? req.detail : null;
-  const d: Record<string, unknown> = { ...req.detail };
+  // Built up from an empty literal (room for a few fields in the object itself), not a spread of the request's detail.
+  const d: Record<string, unknown> = {};
+  if (req.detail) for (const k of Object.keys(req.detail)) d[k] = req.detail[k];
   if (req.carrier !== undefined) d.carrier = req.carrier;
   if (req.carrierMessageId !== undefined) d.carrier_message_id = req.carrierMessageId;
   if (req.error) d.reason = ERRORS[req.error].native;
