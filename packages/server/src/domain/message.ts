@@ -72,13 +72,90 @@ export type MessageState = Pick<
   'id' | 'projectId' | 'status' | 'errorCode' | 'errorMessage' | 'reason' | 'carrier' | 'carrierMessageId' | 'price' | 'updatedAt' | 'sentAt' | 'redactedAt' | 'deletedAt'
 >;
 
-/** A record with a fresh state applied: immutable fields from `base`, everything that changes from `state`. */
+/**
+ * A record with a fresh state applied: immutable fields from `base`, everything that changes from `state`.
+ * Written out field by field (in `messageFromRow`'s order), not spread: this runs for every state
+ * change, and one literal gives every record the same shape.
+ */
 export function withState(base: MessageRecord, state: MessageState): MessageRecord {
   return {
-    ...base,
-    ...state,
+    id: state.id,
+    projectId: state.projectId,
+    seq: base.seq,
+    direction: base.direction,
+    origin: base.origin,
+    from: base.from,
+    to: base.to,
     // Redaction is the one change to the content; the emptied body is not worth reading back.
     body: state.redactedAt !== null ? '' : base.body,
+    media: base.media,
+    kind: base.kind,
+    encoding: base.encoding,
+    segments: base.segments,
+    status: state.status,
+    errorCode: state.errorCode,
+    errorMessage: state.errorMessage,
+    reason: state.reason,
+    statusCallback: base.statusCallback,
+    callbackFormat: base.callbackFormat,
+    customVariables: base.customVariables,
+    context: base.context,
+    tags: base.tags,
+    numberGroupId: base.numberGroupId,
+    applicationId: base.applicationId,
+    price: state.price,
+    priceUnit: base.priceUnit,
+    maxPrice: base.maxPrice,
+    validityPeriod: base.validityPeriod,
+    expiresAt: base.expiresAt,
+    carrier: state.carrier,
+    carrierMessageId: state.carrierMessageId,
+    createdAt: base.createdAt,
+    updatedAt: state.updatedAt,
+    sentAt: state.sentAt,
+    redactedAt: state.redactedAt,
+    deletedAt: state.deletedAt,
+  };
+}
+
+/** A new message with the `seq` the store gave it: the same shape as every other record (see `withState`). */
+export function withSeq(m: NewMessage, seq: number): MessageRecord {
+  return {
+    id: m.id,
+    projectId: m.projectId,
+    seq,
+    direction: m.direction,
+    origin: m.origin,
+    from: m.from,
+    to: m.to,
+    body: m.body,
+    media: m.media,
+    kind: m.kind,
+    encoding: m.encoding,
+    segments: m.segments,
+    status: m.status,
+    errorCode: m.errorCode,
+    errorMessage: m.errorMessage,
+    reason: m.reason,
+    statusCallback: m.statusCallback,
+    callbackFormat: m.callbackFormat,
+    customVariables: m.customVariables,
+    context: m.context,
+    tags: m.tags,
+    numberGroupId: m.numberGroupId,
+    applicationId: m.applicationId,
+    price: m.price,
+    priceUnit: m.priceUnit,
+    maxPrice: m.maxPrice,
+    validityPeriod: m.validityPeriod,
+    expiresAt: m.expiresAt,
+    carrier: m.carrier,
+    carrierMessageId: m.carrierMessageId,
+    createdAt: m.createdAt,
+    updatedAt: m.updatedAt,
+    sentAt: m.sentAt,
+    redactedAt: m.redactedAt,
+    deletedAt: m.deletedAt,
   };
 }
 

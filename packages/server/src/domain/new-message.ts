@@ -1,6 +1,6 @@
 /**
  * The one factory of new-message records: outbound messages a surface accepted and inbound messages
- * a handset sent are built here, so the 35 fields of a message row are written out once.
+ * a handset sent are built here, each as one object literal of the 35 fields of a message row.
  */
 import { DEFAULT_VALIDITY_PERIOD, type NewMessage } from './message.js';
 import type { CheckedSend, SendInput } from './send-request.js';
@@ -22,24 +22,45 @@ export type OutboundFields = Common &
 /** An inbound message a carrier delivered to one of our numbers, `received`. */
 export type InboundFields = Common & Pick<NewMessage, 'context' | 'carrierMessageId'> & { readonly carrier: string };
 
-/** A new `queued` outbound message. */
+/** A new `queued` outbound message, written out as one object literal in the stored order (see `withSeq` in message.ts): every record has one shape. */
 export function newOutboundMessage(f: OutboundFields): NewMessage {
   const validityPeriod = f.validityPeriod ?? DEFAULT_VALIDITY_PERIOD;
+  const statusCallback = f.statusCallback ?? null;
   return {
-    ...blank(f),
+    id: f.id,
+    projectId: f.projectId,
     direction: 'outbound',
     origin: f.origin,
+    from: f.from,
+    to: f.to,
+    body: f.body,
+    media: [...f.media],
+    kind: f.kind,
+    encoding: f.encoding,
+    segments: f.segments,
     status: f.sendAt !== undefined ? 'scheduled' : 'queued',
-    statusCallback: f.statusCallback ?? null,
-    callbackFormat: f.statusCallback ? (f.callbackFormat ?? null) : null,
+    errorCode: null,
+    errorMessage: null,
+    reason: null,
+    statusCallback,
+    callbackFormat: statusCallback ? (f.callbackFormat ?? null) : null,
     customVariables: f.customVariables ?? null,
     context: f.context ?? null,
-    tags: [...(f.tags ?? [])],
+    tags: f.tags ? [...f.tags] : [],
     numberGroupId: f.numberGroupId ?? null,
     applicationId: f.applicationId ?? null,
+    price: null,
+    priceUnit: 'USD',
     maxPrice: f.maxPrice ?? null,
     validityPeriod,
     expiresAt: (f.sendAt ?? f.at) + validityPeriod * 1000,
+    carrier: null,
+    carrierMessageId: null,
+    createdAt: f.at,
+    updatedAt: f.at,
+    sentAt: null,
+    redactedAt: null,
+    deletedAt: null,
   };
 }
 
@@ -52,8 +73,15 @@ export function outboundFromRequest(
   c: Omit<CheckedSend, 'to' | 'from'>,
   f: Pick<OutboundFields, 'id' | 'projectId' | 'from' | 'at' | 'sendAt' | 'numberGroupId'>,
 ): NewMessage {
+  // Every send comes through here: fields named one by one, no spreads (a spread that later keys
+  // overwrite made V8 build these objects the slow way, a few % of the server's CPU per message).
   return newOutboundMessage({
-    ...f,
+    id: f.id,
+    projectId: f.projectId,
+    from: f.from,
+    at: f.at,
+    sendAt: f.sendAt,
+    numberGroupId: f.numberGroupId,
     origin: input.origin,
     to: input.to as string,
     body: c.body,
@@ -75,21 +103,9 @@ export function outboundFromRequest(
 /** A new `received` inbound message. */
 export function newInboundMessage(f: InboundFields): NewMessage {
   return {
-    ...blank(f),
-    direction: 'inbound',
-    origin: 'inbound',
-    status: 'received',
-    context: f.context,
-    carrier: f.carrier,
-    carrierMessageId: f.carrierMessageId,
-  };
-}
-
-function blank(f: Common): NewMessage {
-  return {
     id: f.id,
     projectId: f.projectId,
-    direction: 'outbound',
+    direction: 'inbound',
     origin: 'inbound',
     from: f.from,
     to: f.to,
@@ -98,14 +114,14 @@ function blank(f: Common): NewMessage {
     kind: f.kind,
     encoding: f.encoding,
     segments: f.segments,
-    status: 'queued',
+    status: 'received',
     errorCode: null,
     errorMessage: null,
     reason: null,
     statusCallback: null,
     callbackFormat: null,
     customVariables: null,
-    context: null,
+    context: f.context,
     tags: [],
     numberGroupId: null,
     applicationId: null,
@@ -115,8 +131,8 @@ function blank(f: Common): NewMessage {
     validityPeriod: DEFAULT_VALIDITY_PERIOD,
     // An inbound message never waits to be sent: it "expires" when it arrives.
     expiresAt: f.at,
-    carrier: null,
-    carrierMessageId: null,
+    carrier: f.carrier,
+    carrierMessageId: f.carrierMessageId,
     createdAt: f.at,
     updatedAt: f.at,
     sentAt: null,

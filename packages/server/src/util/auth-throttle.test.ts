@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hashToken } from '../domain/credentials.js';
 import { AuthThrottle, type ThrottledKey } from './auth-throttle.js';
 
 function setup(maxKeys?: number) {
@@ -58,5 +59,21 @@ describe('AuthThrottle', () => {
       throttle.succeeded(`project-${i}`, 'token');
     }
     expect(throttle.size).toBeLessThanOrEqual(300);
+  });
+
+  it('forgets the least recently used known-good credentials first, also when one is used many times in a row', () => {
+    const { throttle } = setup(2);
+    const digest = hashToken('a');
+    const other = hashToken('b');
+    throttle.succeeded('p1', 'a', digest);
+    throttle.succeeded('p2', 'b', other);
+    // p1's credentials are used again (twice in a row), so p2's are now the oldest.
+    throttle.succeeded('p1', 'a', digest);
+    throttle.succeeded('p1', 'a', digest);
+    throttle.succeeded('p3', 'c', hashToken('c'));
+    // Lock both projects and the address out, then see whose credentials still pass.
+    for (let i = 0; i < 5; i++) for (const p of ['p1', 'p2']) throttle.failed('10.0.0.1', p);
+    expect(throttle.check('10.0.0.1', 'p2', 'b').limited).toBe(true);
+    expect(throttle.check('10.0.0.1', 'p1', 'a').limited).toBe(false);
   });
 });

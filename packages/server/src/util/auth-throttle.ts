@@ -48,18 +48,22 @@ const MAX_KEY_LENGTH = 64;
 /** A map that forgets its least recently used entries past `max`. */
 class RecentMap<V> {
   private readonly map = new Map<string, V>();
+  /** The most recently used key: using it again changes no order (one client's requests, one after another). */
+  private newest: string | undefined;
   constructor(private readonly max: number) {}
   get(key: string): V | undefined {
     const v = this.map.get(key);
-    if (v !== undefined) {
+    if (v !== undefined && key !== this.newest) {
       this.map.delete(key);
       this.map.set(key, v);
+      this.newest = key;
     }
     return v;
   }
   set(key: string, value: V): void {
-    this.map.delete(key);
+    if (key !== this.newest) this.map.delete(key);
     this.map.set(key, value);
+    this.newest = key;
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
   }
   get size(): number {
@@ -101,8 +105,17 @@ export class AuthThrottle {
 
   /** The credentials were right: they pass while their address or project is limited. `tokenDigest`: the token's SHA-256 when the caller has it (spares hashing it again). */
   succeeded(project: string, token: string, tokenDigest?: Buffer): void {
-    this.knownGood.set(fingerprint(project, token, tokenDigest), true);
+    // The verifier hands the same digest for a token it recognised again: its fingerprint is made once.
+    if (tokenDigest === undefined || tokenDigest !== this.lastDigest || project !== this.lastProject) {
+      this.lastFingerprint = fingerprint(project, token, tokenDigest);
+      this.lastDigest = tokenDigest;
+      this.lastProject = project;
+    }
+    this.knownGood.set(this.lastFingerprint, true);
   }
+  private lastDigest: Buffer | undefined;
+  private lastProject = '';
+  private lastFingerprint = '';
 
   private map(kind: ThrottledKey): RecentMap<Entry> {
     return kind === 'address' ? this.addresses : this.projects;

@@ -1,7 +1,9 @@
 /**
  * Checks `project_id:token` credentials. Token digests per project are cached briefly (revocation
  * takes effect within `ttlMs`, or at once on this node); every comparison is constant-time and all
- * of a project's tokens are compared, so timing reveals nothing about which one matched. Test tokens
+ * of a project's tokens are compared, so timing reveals nothing about which one matched. A token
+ * that matched is remembered with that cache entry, so the next requests with it (every request of
+ * a client, within `ttlMs`) skip hashing; it goes with the entry, so revocation works as before. Test tokens
  * authenticate only where the caller asks for them (`allowTest`): anywhere else they are no
  * credentials at all, so a surface that never heard of them (RELAY, the console login) refuses them.
  */
@@ -27,7 +29,15 @@ export interface Principal {
 interface Entry {
   tokens: Array<{ id: string; hash: Buffer; scopes: readonly TokenScope[]; test: boolean }>;
   at: number;
+  /**
+   * Tokens presented and found among `tokens`, with their principal: lives and dies with the entry
+   * (`ttlMs`, or `credentials.changed`). Only matches are kept, at most `MAX_MATCHED` per project.
+   */
+  matched: Map<string, Principal>;
 }
+
+/** Matched tokens remembered per project (a project has a handful of tokens; clients reuse theirs). */
+const MAX_MATCHED = 64;
 
 export class CredentialVerifier {
   private readonly cache = new Map<string, Entry>();
@@ -46,13 +56,18 @@ export class CredentialVerifier {
   async verify(projectId: string, token: string, opts: { readonly allowTest?: boolean } = {}): Promise<Principal | null> {
     if (!projectId || !token || projectId.length > 64 || token.length > 256) return null;
     const entry = await this.load(projectId);
+    // Only a token that matched before is found here; any other is checked against all digests below.
+    const known = entry.matched.get(token);
+    if (known) return known.test && !opts.allowTest ? null : known;
     const digest = hashToken(token);
     let match: Entry['tokens'][number] | null = null;
     for (const t of entry.tokens) {
       if (tokenDigestMatches(digest, t.hash) && match === null) match = t;
     }
-    if (match === null || (match.test && !opts.allowTest)) return null;
-    return { projectId, scopes: new Set(match.scopes), tokenId: match.id, tokenDigest: digest, ...(match.test ? { test: true } : {}) };
+    if (match === null) return null;
+    const principal: Principal = { projectId, scopes: new Set(match.scopes), tokenId: match.id, tokenDigest: digest, ...(match.test ? { test: true } : {}) };
+    if (entry.matched.size < MAX_MATCHED) entry.matched.set(token, principal);
+    return match.test && !opts.allowTest ? null : principal;
   }
 
   private async load(projectId: string): Promise<Entry> {
@@ -61,7 +76,7 @@ export class CredentialVerifier {
     if (hit && now - hit.at < this.ttlMs) return hit;
     const project = await this.projects.get(projectId);
     const tokens = project ? await this.tokens.listActive(projectId) : [];
-    const entry: Entry = { tokens: tokens.map((t) => ({ id: t.id, hash: t.tokenHash, scopes: t.scopes, test: t.test })), at: now };
+    const entry: Entry = { tokens: tokens.map((t) => ({ id: t.id, hash: t.tokenHash, scopes: t.scopes, test: t.test })), at: now, matched: new Map() };
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(projectId, entry);
     return entry;

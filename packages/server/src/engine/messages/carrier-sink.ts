@@ -40,14 +40,8 @@ export class EngineCarrierSink implements CarrierSink {
     for (const r of reports) {
       // A message's changes apply in the order given, so `sent` lands before the final state.
       if (this.inferSent && r.status !== 'failed') changes.push({ projectId: r.projectId, messageId: r.messageId, to: 'sent', detail: { receipt: true, inferred: true } });
-      changes.push({
-        projectId: r.projectId,
-        messageId: r.messageId,
-        to: r.status,
-        ...(r.error ? { error: r.error } : {}),
-        ...(r.detail ? { errorDetail: r.detail } : {}),
-        detail: { receipt: true },
-      });
+      // One literal, no spreads (a receipt per message): absent facts stay undefined.
+      changes.push({ projectId: r.projectId, messageId: r.messageId, to: r.status, error: r.error || undefined, errorDetail: r.detail || undefined, detail: { receipt: true } });
     }
     return changes;
   }

@@ -113,13 +113,6 @@ export interface JournalDeps {
   readonly logger?: Logger;
 }
 
-/** Turn a catalogue error into the stored failure fields. */
-function failureFields(error: ErrorKey | undefined, extra?: string): Pick<TransitionUpdate, 'errorCode' | 'errorMessage' | 'reason'> {
-  if (!error) return {};
-  const entry = ERRORS[error];
-  return { errorCode: String(entry.compat), errorMessage: extra ? `${entry.message} (${extra})` : entry.message, reason: entry.native };
-}
-
 export class MessageJournal {
   /** New messages, each with the idempotency key its request carried; null: the key was taken, nothing written. */
   private readonly creates: Batcher<NewWrite, MessageRecord | null>;
@@ -177,7 +170,7 @@ export class MessageJournal {
    * rejects with `IdempotencyKeyTaken`.
    */
   async create(row: NewMessage, opts: { readonly idempotency?: IdempotencyClaim; readonly runAt?: number } = {}): Promise<MessageRecord> {
-    const written = await this.creates.add({ row, ...(opts.idempotency ? { idempotency: opts.idempotency } : {}), ...(opts.runAt !== undefined ? { runAt: opts.runAt } : {}) });
+    const written = await this.creates.add({ row, idempotency: opts.idempotency, runAt: opts.runAt });
     if (!written) throw new IdempotencyKeyTaken(row.projectId, opts.idempotency!.key);
     return written;
   }
@@ -347,24 +340,37 @@ export class MessageJournal {
   /** Guarded updates, their event rows, finished jobs and planned webhooks, inside `tx`. */
   private async applyChanges(tx: Repositories, items: readonly ChangeRequest[], now: number): Promise<AppliedChanges> {
     if (items.length === 0) return { changes: [], webhooks: 0, applied: [] };
-    const updates: TransitionUpdate[] = items.map((c) => ({
-      projectId: c.projectId,
-      id: c.messageId,
-      to: c.to,
-      at: now,
-      ...failureFields(c.error, c.errorDetail),
-      ...(c.carrier !== undefined ? { carrier: c.carrier } : {}),
-      ...(c.carrierMessageId !== undefined ? { carrierMessageId: c.carrierMessageId } : {}),
-      ...(c.price !== undefined ? { price: c.price } : {}),
-    }));
+    // One literal per update (fields left undefined are not written: see `transitionMany`), no spreads: this runs for every change.
+    const updates: TransitionUpdate[] = items.map((c) => {
+      const entry = c.error ? ERRORS[c.error] : undefined;
+      return {
+        projectId: c.projectId,
+        id: c.messageId,
+        to: c.to,
+        at: now,
+        errorCode: entry ? String(entry.compat) : undefined,
+        errorMessage: entry ? (c.errorDetail ? `${entry.message} (${c.errorDetail})` : entry.message) : undefined,
+        reason: entry ? entry.native : undefined,
+        carrier: c.carrier,
+        carrierMessageId: c.carrierMessageId,
+        price: c.price,
+      };
+    });
     const changed = await this.deps.recent.complete(tx, await tx.messages.transitionMany(updates));
     // A message can appear twice in one batch (e.g. sent and delivered); match each row to its request.
     // A duplicate (two receipts to one state) can only be the later round's, which the guard refuses:
-    // the first request of each key is the one that applied, and its facts go on the event.
-    const byKey = new Map<string, ChangeRequest>();
-    for (const c of items) if (!byKey.has(changeKey(c))) byKey.set(changeKey(c), c);
+    // the first request of each (message, state) is the one that applied, and its facts go on the event.
+    const requests = new Map<string, ChangeRequest | ChangeRequest[]>();
+    for (const c of items) {
+      const earlier = requests.get(c.messageId);
+      if (earlier === undefined) requests.set(c.messageId, c);
+      else if (Array.isArray(earlier)) earlier.push(c);
+      else requests.set(c.messageId, [earlier, c]);
+    }
+    const appliedRequests = new Set<ChangeRequest>();
     const changes: StateChange[] = changed.map((message) => {
-      const req = byKey.get(`${message.id}\u0000${message.status}`);
+      const req = firstRequest(requests.get(message.id), message.status);
+      if (req) appliedRequests.add(req);
       const event: NewMessageEvent = {
         messageId: message.id,
         projectId: message.projectId,
@@ -381,8 +387,7 @@ export class MessageJournal {
     if (jobs.length) await tx.jobs.deleteMany(jobs);
     const webhooks = await planWebhooks(this.deps.planners, changes, tx, now);
     if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
-    const appliedKeys = new Set(changes.map((c) => `${c.message.id}\u0000${c.message.status}`));
-    return { changes, webhooks: webhooks.length, applied: items.map((c) => appliedKeys.has(changeKey(c)) && byKey.get(changeKey(c)) === c) };
+    return { changes, webhooks: webhooks.length, applied: items.map((c) => appliedRequests.has(c)) };
   }
 
   /** After a commit: publish each change, count it, and wake the webhook runner. */
@@ -398,8 +403,11 @@ export class MessageJournal {
   }
 }
 
-function changeKey(c: ChangeRequest): string {
-  return `${c.messageId}\u0000${c.to}`;
+/** The first of a message's requests in the batch that moves it to `status`. */
+function firstRequest(requests: ChangeRequest | ChangeRequest[] | undefined, status: MessageStatus): ChangeRequest | undefined {
+  if (requests === undefined) return undefined;
+  if (!Array.isArray(requests)) return requests.to === status ? requests : undefined;
+  return requests.find((c) => c.to === status);
 }
 
 /** Run every planner over a batch of changes. */
@@ -418,9 +426,18 @@ function firstEvent(m: MessageRecord): NewMessageEvent {
 
 function eventDetail(req: ChangeRequest | undefined): Record<string, unknown> | null {
   if (!req) return null;
-  const d: Record<string, unknown> = { ...req.detail };
+  // The common case (detail facts only, no carrier fields or error) keeps the request's own object: it is not changed afterwards.
+  if (req.carrier === undefined && req.carrierMessageId === undefined && !req.error) return req.detail && !isEmpty(req.detail) ? req.detail : null;
+  // Built up from an empty literal (room for a few fields in the object itself), not a spread of the request's detail.
+  const d: Record<string, unknown> = {};
+  if (req.detail) for (const k of Object.keys(req.detail)) d[k] = req.detail[k];
   if (req.carrier !== undefined) d.carrier = req.carrier;
   if (req.carrierMessageId !== undefined) d.carrier_message_id = req.carrierMessageId;
   if (req.error) d.reason = ERRORS[req.error].native;
-  return Object.keys(d).length ? d : null;
+  return d;
+}
+
+function isEmpty(o: Record<string, unknown>): boolean {
+  for (const _ in o) return false;
+  return true;
 }

@@ -116,9 +116,9 @@ export class MessageAcceptor {
       projectId,
       from,
       at: now,
-      ...(schedule.at !== undefined ? { sendAt: schedule.at } : {}),
+      sendAt: schedule.at,
       numberGroupId,
     });
-    return this.deps.journal.create(row, { ...(idempotency ? { idempotency } : {}), ...(schedule.at !== undefined ? { runAt: schedule.at } : {}) });
+    return this.deps.journal.create(row, { idempotency, runAt: schedule.at });
   }
 }

@@ -3,9 +3,18 @@ import type { MessageLog, NativeMessage, PhoneNumber } from '@switchboard/protoc
 import type { MessageRecord } from '../../domain/message.js';
 import type { PhoneNumberRecord } from '../../domain/project.js';
 
+/** The last second formatted: a burst of sends answers the same `created_at` many times over. */
+let lastSecond = NaN;
+let lastText = '';
+
 /** ISO-8601 UTC with second precision, as the API documents (`2024-05-06T12:20:00Z`). */
 export function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 export function toNativeMessage(m: MessageRecord): NativeMessage {

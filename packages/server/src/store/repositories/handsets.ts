@@ -17,7 +17,8 @@ export class KyselyHandsetInboxRepository implements HandsetInboxRepository {
     const inserted = await this.inserts.handsets.run(this.db, rows);
     // Rows get ascending seqs in insertion order; pair them up in order.
     const seqs = inserted.map((r) => num(r.seq as number)).sort((a, b) => a - b);
-    return rows.map((r, i) => ({ ...r, seq: seqs[i]! }));
+    // One literal in `handsetFromRow`'s order (one per delivered message), not a spread plus a key.
+    return rows.map((r, i) => ({ seq: seqs[i]!, projectId: r.projectId, messageId: r.messageId, from: r.from, to: r.to, body: r.body, media: r.media, segments: r.segments, receivedAt: r.receivedAt }));
   }
 
   async list(projectId: string, f: HandsetFilter, limit: number): Promise<HandsetMessageRecord[]> {

@@ -1,7 +1,7 @@
 import type { MessageStatus } from '@switchboard/protocol';
 import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
 import { predecessorsOf } from '../../domain/lifecycle.js';
-import type { MessageEventRecord, MessageRecord, MessageState, NewMessage, NewMessageEvent } from '../../domain/message.js';
+import { withSeq, type MessageEventRecord, type MessageRecord, type MessageState, type NewMessage, type NewMessageEvent } from '../../domain/message.js';
 import type { CarrierSelector, ConversationFilter, ConversationRecord, MessageEventRepository, MessageListFilter, MessageRepository, SentCursor, SeqPage, TransitionUpdate } from '../../domain/ports/store.js';
 import type { HotInserts } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
@@ -68,7 +68,7 @@ export class KyselyMessageRepository implements MessageRepository {
   async insertMany(rows: readonly NewMessage[]): Promise<MessageRecord[]> {
     const inserted = await this.inserts.messages.run(this.db, rows);
     const seqById = new Map(inserted.map((r) => [r.id as string, num(r.seq as number)]));
-    return rows.map((m) => ({ ...m, seq: seqById.get(m.id)! }));
+    return rows.map((m) => withSeq(m, seqById.get(m.id)!));
   }
 
   async get(projectId: string, id: string): Promise<MessageRecord | undefined> {

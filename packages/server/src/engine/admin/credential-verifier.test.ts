@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { InProcessBus } from '../../bus/in-process-bus.js';
+import { ManualClock } from '../../domain/clock.js';
+import { hashToken, type TokenScope } from '../../domain/credentials.js';
+import type { ApiTokenRecord } from '../../domain/project.js';
+import type { ProjectRepository, TokenRepository } from '../../domain/ports/store.js';
+import { CredentialVerifier } from './credential-verifier.js';
+
+const P = '11111111-1111-4111-8111-111111111111';
+const GOOD = 'PTgoodToken0123456789abcdefghijklmnopqrstuvwxyzAB';
+const TEST = 'PTtestToken0123456789abcdefghijklmnopqrstuvwxyzAB';
+
+function token(id: string, secret: string, opts: { test?: boolean; scopes?: TokenScope[] } = {}): ApiTokenRecord {
+  return { id, projectId: P, name: id, tokenHash: hashToken(secret), tokenPrefix: secret.slice(0, 8), scopes: opts.scopes ?? ['messaging'], createdAt: 0, revokedAt: null, test: opts.test ?? false };
+}
+
+/** A project whose active tokens the test changes directly; `reads` counts the token lists read. */
+function setup() {
+  const active: ApiTokenRecord[] = [token('t1', GOOD), token('t2', TEST, { test: true })];
+  let reads = 0;
+  const projects = { get: async (id: string) => (id === P ? { id: P, name: 'p', signingKey: 'PSK_x', createdAt: 0 } : undefined) } as unknown as ProjectRepository;
+  const tokens = {
+    listActive: async () => {
+      reads++;
+      return [...active];
+    },
+  } as unknown as TokenRepository;
+  const clock = new ManualClock();
+  const bus = new InProcessBus();
+  const verifier = new CredentialVerifier(projects, tokens, clock, bus, 5_000);
+  const revoke = (id: string) => active.splice(active.findIndex((t) => t.id === id), 1);
+  return { verifier, clock, bus, revoke, reads: () => reads };
+}
+
+describe('CredentialVerifier', () => {
+  it('answers a token that matched before with the same principal, without reading the tokens again', async () => {
+    const { verifier, reads } = setup();
+    const first = await verifier.verify(P, GOOD);
+    expect(first).toMatchObject({ projectId: P, tokenId: 't1', tokenDigest: hashToken(GOOD) });
+    expect([...first!.scopes]).toEqual(['messaging']);
+    expect(await verifier.verify(P, GOOD)).toBe(first);
+    expect(reads()).toBe(1);
+    expect(await verifier.verify(P, `${GOOD}x`)).toBeNull();
+    expect(await verifier.verify(P, GOOD.slice(0, -1))).toBeNull();
+  });
+
+  it('refuses a revoked token at once when the revocation is announced on this node', async () => {
+    const { verifier, bus, revoke } = setup();
+    expect(await verifier.verify(P, GOOD)).not.toBeNull();
+    revoke('t1');
+    bus.publish('credentials.changed', { projectId: P });
+    expect(await verifier.verify(P, GOOD)).toBeNull();
+  });
+
+  it('refuses a token revoked elsewhere (no announcement here) once the cache entry is older than its ttl', async () => {
+    const { verifier, clock, revoke } = setup();
+    expect(await verifier.verify(P, GOOD)).not.toBeNull();
+    revoke('t1');
+    clock.advance(4_999);
+    expect(await verifier.verify(P, GOOD)).not.toBeNull();
+    clock.advance(1);
+    expect(await verifier.verify(P, GOOD)).toBeNull();
+  });
+
+  it('keeps a remembered test token a test token: refused unless the caller allows test credentials', async () => {
+    const { verifier } = setup();
+    expect(await verifier.verify(P, TEST)).toBeNull();
+    expect(await verifier.verify(P, TEST, { allowTest: true })).toMatchObject({ tokenId: 't2', test: true });
+    expect(await verifier.verify(P, TEST)).toBeNull();
+    expect(await verifier.verify(P, TEST, { allowTest: true })).toMatchObject({ tokenId: 't2', test: true });
+  });
+});
