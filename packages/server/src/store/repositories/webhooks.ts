@@ -1,6 +1,7 @@
 import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
 import type { WebhookClaimLimits, WebhookHandOnClaim, WebhookRedriveFilter, WebhookRepository, WebhookSettlement } from '../../domain/ports/store.js';
 import { destinationOf, type NewWebhookDelivery, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookDeliveryStatus } from '../../domain/webhooks.js';
+import { BatchInsert } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, WebhookDeliveriesTable } from '../schema.js';
 import { attemptFromRow, chunkRows, deliveryFromRow, num } from '../rows.js';
@@ -75,6 +76,47 @@ const HAND_ON_SQL = {
     returning *`,
 } as const;
 
+/** The pending deliveries of some messages, locked in id order (PostgreSQL): their message ids. */
+const PENDING_OF_MESSAGES_SQL = {
+  sqlite: `select message_id from webhook_deliveries where message_id in (select value from json_each(?)) and status = 'pending' order by id`,
+  postgres: `select message_id from webhook_deliveries where message_id = any($1::text[]) and status = 'pending' order by id for update`,
+} as const;
+
+function attemptToRow(a: Omit<WebhookAttemptRecord, 'id'>): Record<string, unknown> {
+  return {
+    delivery_id: a.deliveryId,
+    project_id: a.projectId,
+    attempt: a.attempt,
+    url: a.url,
+    at: a.at,
+    duration_ms: a.durationMs,
+    status_code: a.statusCode,
+    error: a.error,
+    signature: a.signature,
+    response_excerpt: a.responseExcerpt,
+  };
+}
+
+interface OutboxInserts {
+  readonly deliveries: BatchInsert<Record<string, unknown>>;
+  readonly attempts: BatchInsert<Omit<WebhookAttemptRecord, 'id'>>;
+}
+
+/** The outbox's batch inserts, per dialect (their SQL is compiled once per row count and dialect). */
+const outboxInserts = new Map<string, OutboxInserts>();
+
+function batchInserts(traits: DialectTraits): OutboxInserts {
+  let inserts = outboxInserts.get(traits.name);
+  if (!inserts) {
+    inserts = {
+      deliveries: new BatchInsert<Record<string, unknown>>('webhook_deliveries', (row) => row, [], traits.maxParameters),
+      attempts: new BatchInsert('webhook_attempts', attemptToRow, [], traits.maxParameters),
+    };
+    outboxInserts.set(traits.name, inserts);
+  }
+  return inserts;
+}
+
 export class KyselyWebhookRepository implements WebhookRepository {
   constructor(
     private readonly db: Kysely<Database>,
@@ -88,11 +130,10 @@ export class KyselyWebhookRepository implements WebhookRepository {
     // either seen here, or sees this delivery once it has waited for this transaction.
     const busy = new Set<string>();
     const messageIds = [...new Set(deliveries.map((d) => d.messageId).filter((m): m is string => m !== null))];
-    for (const chunk of chunkRows(messageIds, 1, this.traits.maxParameters - 1)) {
-      const rows = await this.traits
-        .lockForUpdate(this.db.selectFrom('webhook_deliveries').select('message_id').where('message_id', 'in', chunk).where(PENDING).orderBy('id'))
-        .execute();
-      for (const r of rows) busy.add(r.message_id!);
+    for (const chunk of chunkRows(messageIds, 1, HAND_ON_CHUNK)) {
+      const params = this.traits.name === 'postgres' ? [chunk] : [JSON.stringify(chunk)];
+      const { rows } = await this.db.executeQuery<{ message_id: string }>(CompiledQuery.raw(PENDING_OF_MESSAGES_SQL[this.traits.name], params));
+      for (const r of rows) busy.add(r.message_id);
     }
     const rows = deliveries.map((d) => {
       const head = d.messageId === null || !busy.has(d.messageId);
@@ -122,9 +163,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
         retry_from: d.nextAttemptAt,
       };
     });
-    for (const chunk of chunkRows(rows, Object.keys(rows[0]!).length, this.traits.maxParameters)) {
-      await this.db.insertInto('webhook_deliveries').values(chunk).execute();
-    }
+    await batchInserts(this.traits).deliveries.run(this.db, rows);
   }
 
   async claimDue(now: number, limit: number, leaseMs: number, owner: string, limits?: WebhookClaimLimits): Promise<WebhookDeliveryRecord[]> {
@@ -185,19 +224,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
 
   async recordAttempts(attempts: ReadonlyArray<Omit<WebhookAttemptRecord, 'id'>>): Promise<void> {
     if (attempts.length === 0) return;
-    const rows = attempts.map((a) => ({
-      delivery_id: a.deliveryId,
-      project_id: a.projectId,
-      attempt: a.attempt,
-      url: a.url,
-      at: a.at,
-      duration_ms: a.durationMs,
-      status_code: a.statusCode,
-      error: a.error,
-      signature: a.signature,
-      response_excerpt: a.responseExcerpt,
-    }));
-    for (const chunk of chunkRows(rows, 10, this.traits.maxParameters)) await this.db.insertInto('webhook_attempts').values(chunk).execute();
+    await batchInserts(this.traits).attempts.run(this.db, attempts);
   }
 
   async settle(id: number, r: WebhookSettlement): Promise<void> {
