@@ -7,6 +7,12 @@
  * is let through, and the first answer closes the breaker again and makes the destination's waiting
  * deliveries due at once (the receiver is back: no need to wait out their backoff). An HTTP error
  * status is an answer: the receiver is up, and the delivery is retried on its own schedule.
+ *
+ * A destination that uses all of its slots and answers every request successfully within
+ * `fastMs` gets one more slot per such answer, up to `maxPerDestination`: a fast receiver is not
+ * held to the cap meant for slow ones. The first failed or slow answer takes it back to
+ * `perDestination`. `hasRoom(…, true)` asks for the base share only, so a runner can give every
+ * destination its share before raised ones take more.
  */
 import type { WebhookClaimLimits } from '../domain/ports/store.js';
 
@@ -14,6 +20,10 @@ export interface DestinationGateOptions {
   readonly perDestination: number;
   readonly breakerFailures: number;
   readonly breakerCooldownMs: number;
+  /** In flight to one destination at most while it answers fast (default `perDestination`). */
+  readonly maxPerDestination?: number;
+  /** An answer within this many ms counts as fast (default 200). */
+  readonly fastMs?: number;
 }
 
 interface Breaker {
@@ -32,13 +42,26 @@ const MAX_TRACKED = 10_000;
 export class DestinationGate {
   private readonly inFlight = new Map<string, number>();
   private readonly breakers = new Map<string, Breaker>();
+  /** Destinations whose cap was raised above `perDestination`, and that cap. */
+  private readonly raised = new Map<string, number>();
+  private readonly maxPerDestination: number;
+  private readonly fastMs: number;
 
-  constructor(private readonly opts: DestinationGateOptions) {}
+  constructor(private readonly opts: DestinationGateOptions) {
+    this.maxPerDestination = Math.max(opts.perDestination, opts.maxPerDestination ?? opts.perDestination);
+    this.fastMs = opts.fastMs ?? 200;
+  }
+
+  /** How many requests `destination` may have in flight now (its breaker aside). */
+  capOf(destination: string): number {
+    return this.raised.get(destination) ?? this.opts.perDestination;
+  }
 
   /** What a claim may take now: the room of every destination that has less than the default. */
   limits(now: number): WebhookClaimLimits {
     const room: Record<string, number> = {};
-    for (const [d, n] of this.inFlight) room[d] = this.opts.perDestination - n;
+    for (const [d, cap] of this.raised) room[d] = cap;
+    for (const [d, n] of this.inFlight) room[d] = this.capOf(d) - n;
     for (const [d, b] of this.breakers) {
       if (b.openUntil === 0) continue;
       // Open: nothing. Cooled down: one probe at a time.
@@ -52,12 +75,12 @@ export class DestinationGate {
     return (this.breakers.get(destination)?.openUntil ?? 0) !== 0;
   }
 
-  /** Whether an attempt to `destination` may start now. */
-  hasRoom(destination: string, now: number): boolean {
+  /** Whether an attempt to `destination` may start now (`baseShare`: within `perDestination`, whatever it was raised to). */
+  hasRoom(destination: string, now: number, baseShare = false): boolean {
     const n = this.inFlight.get(destination) ?? 0;
     const b = this.breakers.get(destination);
     if (b && b.openUntil !== 0) return now >= b.openUntil && n === 0;
-    return n < this.opts.perDestination;
+    return n < (baseShare ? this.opts.perDestination : this.capOf(destination));
   }
 
   /** Destinations a claim cannot take from now. */
@@ -93,10 +116,12 @@ export class DestinationGate {
   }
 
   /**
-   * An attempt to `destination` ended, with an HTTP answer or without. Says when this attempt
-   * opened (or reopened) the destination's breaker, or closed one that had opened.
+   * An attempt to `destination` ended, with an HTTP answer or without; `succeeded` within
+   * `durationMs` when given (a 2xx the runner accepted). Says when this attempt opened (or
+   * reopened) the destination's breaker, or closed one that had opened.
    */
-  end(destination: string, answered: boolean, now: number): GateChange {
+  end(destination: string, answered: boolean, now: number, outcome?: { readonly succeeded: boolean; readonly durationMs: number }): GateChange {
+    this.adjustCap(destination, answered && outcome !== undefined && outcome.succeeded && outcome.durationMs <= this.fastMs);
     this.release(destination);
     if (answered) {
       const wasOpen = (this.breakers.get(destination)?.openUntil ?? 0) !== 0;
@@ -116,6 +141,18 @@ export class DestinationGate {
       return { kind: 'paused', until: b.openUntil };
     }
     return null;
+  }
+
+  /** One more slot for a destination that used all of its own and answered fast; back to the base share otherwise. */
+  private adjustCap(destination: string, fast: boolean): void {
+    const cap = this.capOf(destination);
+    if (!fast) {
+      this.raised.delete(destination);
+      return;
+    }
+    if (cap >= this.maxPerDestination || (this.inFlight.get(destination) ?? 0) < cap) return;
+    if (!this.raised.has(destination) && this.raised.size >= MAX_TRACKED) return;
+    this.raised.set(destination, cap + 1);
   }
 
   private forgetClosed(): void {

@@ -132,7 +132,13 @@ export class WebhookRunner {
       (err) => deps.logger.error({ err }, 'claiming webhooks failed; retrying shortly'),
     );
     this.failures = new WebhookFailureLog(deps.logger);
-    this.gate = new DestinationGate({ perDestination: opts.perDestination, breakerFailures: opts.breaker.failures, breakerCooldownMs: opts.breaker.cooldownMs });
+    this.gate = new DestinationGate({
+      perDestination: opts.perDestination,
+      // A destination answering fast may grow to half the pool: the other half stays for the rest.
+      maxPerDestination: Math.max(opts.perDestination, Math.floor(opts.concurrency / 2)),
+      breakerFailures: opts.breaker.failures,
+      breakerCooldownMs: opts.breaker.cooldownMs,
+    });
     this.policy = { windowMs: opts.retryWindowMs, maxAttempts: opts.maxAttempts, backoff: { initialMs: opts.retryBaseMs, maxMs: opts.retryMaxMs, jitter: 0.2 } };
     this.bookkeeping = new Batcher(async (items) => {
       const now = deps.clock.now();
@@ -258,25 +264,34 @@ export class WebhookRunner {
   /** What a claim may take per destination: the gate's room, scaled by how many may wait in memory, less what already waits. */
   private claimLimits(now: number): WebhookClaimLimits {
     const { perDestination, room } = this.gate.limits(now);
-    const depth = perDestination * PREFETCH_PER_DESTINATION;
+    // Memory holds PREFETCH_PER_DESTINATION times the base share, plus the slots a fast destination was given on top.
+    const depth = (d: string) => perDestination * PREFETCH_PER_DESTINATION + this.gate.capOf(d) - perDestination;
     const scaled: Record<string, number> = {};
     for (const [d, n] of Object.entries(room)) {
       // A closed destination, or one letting a single probe through, gets no prefetch.
       const waiting = this.buffer.get(d)?.length ?? 0;
-      scaled[d] = this.gate.tripped(d) ? n - waiting : depth - (perDestination - n) - waiting;
+      scaled[d] = this.gate.tripped(d) ? n - waiting : depth(d) - (this.gate.capOf(d) - n) - waiting;
     }
-    for (const [d, q] of this.buffer) if (!(d in scaled)) scaled[d] = depth - q.length;
+    for (const [d, q] of this.buffer) if (!(d in scaled)) scaled[d] = depth(d) - q.length;
     const lookPastFull = now - this.lookedPastFullAt >= LOOK_PAST_FULL_EVERY_MS;
     if (lookPastFull) this.lookedPastFullAt = now;
-    return { perDestination: depth, room: scaled, lookPastFull };
+    return { perDestination: perDestination * PREFETCH_PER_DESTINATION, room: scaled, lookPastFull };
   }
 
-  /** Start buffered deliveries while their destinations and the pool have room. */
+  /**
+   * Start buffered deliveries while their destinations and the pool have room: first every
+   * destination up to its base share, then the destinations answering fast up to their raised cap.
+   */
   private startBuffered(now: number): void {
     if (this.buffered === 0) return;
+    this.startWithin(now, true);
+    if (this.buffered > 0) this.startWithin(now, false);
+  }
+
+  private startWithin(now: number, baseShare: boolean): void {
     const { logger } = this.deps;
     for (const [destination, queue] of this.buffer) {
-      while (queue.length && this.loop.active < this.opts.concurrency && this.gate.hasRoom(destination, now)) {
+      while (queue.length && this.loop.active < this.opts.concurrency && this.gate.hasRoom(destination, now, baseShare)) {
         const { delivery, sendBy } = queue.shift()!;
         this.buffered--;
         // Too close to its lease's end: another claim (here or on another node) sends it.
@@ -311,7 +326,7 @@ export class WebhookRunner {
     const { statusCode, error, excerpt, retryable } = await this.exchange(d, request, method, timeouts);
     const durationMs = Math.round(performance.now() - t0);
     // The destination's slot is free once the exchange is over, whatever the bookkeeping does.
-    const change = this.gate.end(destination, statusCode !== null, clock.now());
+    const change = this.gate.end(destination, statusCode !== null, clock.now(), { succeeded: error === null, durationMs });
     if (this.shortClaimSkippedFull) {
       // A claim left this destination's rows out while it was full; now it has room again.
       this.shortClaimSkippedFull = false;

@@ -1,15 +1,121 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
 import type { WebhookClaimLimits, WebhookHandOnClaim, WebhookRedriveFilter, WebhookRepository, WebhookSettlement } from '../../domain/ports/store.js';
 import { destinationOf, type NewWebhookDelivery, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookDeliveryStatus } from '../../domain/webhooks.js';
+import { BatchInsert } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
-import type { Database } from '../schema.js';
+import type { Database, WebhookDeliveriesTable } from '../schema.js';
 import { attemptFromRow, chunkRows, deliveryFromRow, num } from '../rows.js';
-import { caseById } from './case-by-id.js';
 
 /** The rows a claim may take: written as literals so PostgreSQL matches the partial indexes. */
 const PENDING_HEAD = sql<boolean>`status = 'pending' and head = 1`;
-/** Deliveries per settling UPDATE: each binds a few CASE parameters. */
-const SETTLE_CHUNK = 250;
+/** Literals, not parameters, also for SQLite: see the hot statements below. */
+const PENDING = sql<boolean>`status = 'pending'`;
+/** Deliveries per settling UPDATE. */
+const SETTLE_CHUNK = 500;
+/** Messages per hand-on UPDATE. */
+const HAND_ON_CHUNK = 500;
+
+/*
+ * The hot statements of the outbox are written out per dialect instead of built per call: their
+ * text is the same for any number of rows (the rows travel as one JSON or array parameter), so
+ * nothing is compiled per batch and SQLite keeps one prepared statement for each. Status and head
+ * are compared with literals, never with bound parameters: SQLite re-prepares a statement at every
+ * run when a parameter is compared with a column of a partial index's condition (the parameter's
+ * value might decide whether that index can be used).
+ */
+
+/**
+ * Settle deliveries: per row its new state; a finished one (not pending) stops being its message's
+ * head; the lease ends. Returns the rows' ids and messages. SQLite: one JSON array of
+ * `[id, status, attempts, next_attempt_at, last_status_code, last_error, updated_at, destination]`
+ * rows (a null destination keeps the row's). PostgreSQL: the same, and the ids as an array, whose
+ * rows are locked in id order first so concurrent transactions lock them in one order.
+ */
+const SETTLE_SQL = {
+  sqlite: `update webhook_deliveries set
+      status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at,
+      last_status_code = v.last_status_code, last_error = v.last_error, updated_at = v.updated_at, lease_owner = null,
+      head = case when v.status = 'pending' then webhook_deliveries.head else 0 end,
+      destination = coalesce(v.destination, webhook_deliveries.destination)
+    from (select value ->> 0 as id, value ->> 1 as status, value ->> 2 as attempts, value ->> 3 as next_attempt_at, value ->> 4 as last_status_code,
+            value ->> 5 as last_error, value ->> 6 as updated_at, value ->> 7 as destination
+          from json_each(?)) as v
+    where webhook_deliveries.id = v.id
+    returning webhook_deliveries.id, webhook_deliveries.message_id`,
+  postgres: `update webhook_deliveries as w set
+      status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at,
+      last_status_code = v.last_status_code, last_error = v.last_error, updated_at = v.updated_at, lease_owner = null,
+      head = case when v.status = 'pending' then w.head else 0 end,
+      destination = coalesce(v.destination, w.destination)
+    from (select (e ->> 0)::bigint as id, e ->> 1 as status, (e ->> 2)::integer as attempts, (e ->> 3)::bigint as next_attempt_at,
+            (e ->> 4)::integer as last_status_code, e ->> 5 as last_error, (e ->> 6)::bigint as updated_at, e ->> 7 as destination
+          from jsonb_array_elements($1::jsonb) as e) as v
+    where w.id = v.id and w.id in (select id from webhook_deliveries where id = any($2::bigint[]) order by id for update)
+    returning w.id, w.message_id`,
+} as const;
+
+/**
+ * Make the oldest pending delivery of each message its head where the message has none, and lease
+ * the new heads that are due (`next_attempt_at <= now`; a null now leases none). Parameters:
+ * now, owner, (now again on SQLite), lease end, the message ids (JSON on SQLite, an array on PostgreSQL).
+ */
+const HAND_ON_SQL = {
+  sqlite: `update webhook_deliveries set head = 1,
+      lease_owner = case when next_attempt_at <= ? then ? else lease_owner end,
+      next_attempt_at = case when next_attempt_at <= ? then ? else next_attempt_at end
+    where id in (select min(p.id) from webhook_deliveries as p
+      where p.message_id in (select value from json_each(?)) and p.status = 'pending'
+      group by p.message_id having max(p.head) = 0)
+    returning *`,
+  postgres: `update webhook_deliveries set head = 1,
+      lease_owner = case when next_attempt_at <= $1 then $2 else lease_owner end,
+      next_attempt_at = case when next_attempt_at <= $1 then $3 else next_attempt_at end
+    where id in (select min(p.id) from webhook_deliveries as p
+      where p.message_id = any($4::text[]) and p.status = 'pending'
+      group by p.message_id having max(p.head) = 0)
+    returning *`,
+} as const;
+
+/** The pending deliveries of some messages, locked in id order (PostgreSQL): their message ids. */
+const PENDING_OF_MESSAGES_SQL = {
+  sqlite: `select message_id from webhook_deliveries where message_id in (select value from json_each(?)) and status = 'pending' order by id`,
+  postgres: `select message_id from webhook_deliveries where message_id = any($1::text[]) and status = 'pending' order by id for update`,
+} as const;
+
+function attemptToRow(a: Omit<WebhookAttemptRecord, 'id'>): Record<string, unknown> {
+  return {
+    delivery_id: a.deliveryId,
+    project_id: a.projectId,
+    attempt: a.attempt,
+    url: a.url,
+    at: a.at,
+    duration_ms: a.durationMs,
+    status_code: a.statusCode,
+    error: a.error,
+    signature: a.signature,
+    response_excerpt: a.responseExcerpt,
+  };
+}
+
+interface OutboxInserts {
+  readonly deliveries: BatchInsert<Record<string, unknown>>;
+  readonly attempts: BatchInsert<Omit<WebhookAttemptRecord, 'id'>>;
+}
+
+/** The outbox's batch inserts, per dialect (their SQL is compiled once per row count and dialect). */
+const outboxInserts = new Map<string, OutboxInserts>();
+
+function batchInserts(traits: DialectTraits): OutboxInserts {
+  let inserts = outboxInserts.get(traits.name);
+  if (!inserts) {
+    inserts = {
+      deliveries: new BatchInsert<Record<string, unknown>>('webhook_deliveries', (row) => row, [], traits.maxParameters),
+      attempts: new BatchInsert('webhook_attempts', attemptToRow, [], traits.maxParameters),
+    };
+    outboxInserts.set(traits.name, inserts);
+  }
+  return inserts;
+}
 
 export class KyselyWebhookRepository implements WebhookRepository {
   constructor(
@@ -24,11 +130,10 @@ export class KyselyWebhookRepository implements WebhookRepository {
     // either seen here, or sees this delivery once it has waited for this transaction.
     const busy = new Set<string>();
     const messageIds = [...new Set(deliveries.map((d) => d.messageId).filter((m): m is string => m !== null))];
-    for (const chunk of chunkRows(messageIds, 1, this.traits.maxParameters - 1)) {
-      const rows = await this.traits
-        .lockForUpdate(this.db.selectFrom('webhook_deliveries').select('message_id').where('message_id', 'in', chunk).where('status', '=', 'pending').orderBy('id'))
-        .execute();
-      for (const r of rows) busy.add(r.message_id!);
+    for (const chunk of chunkRows(messageIds, 1, HAND_ON_CHUNK)) {
+      const params = this.traits.name === 'postgres' ? [chunk] : [JSON.stringify(chunk)];
+      const { rows } = await this.db.executeQuery<{ message_id: string }>(CompiledQuery.raw(PENDING_OF_MESSAGES_SQL[this.traits.name], params));
+      for (const r of rows) busy.add(r.message_id);
     }
     const rows = deliveries.map((d) => {
       const head = d.messageId === null || !busy.has(d.messageId);
@@ -58,9 +163,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
         retry_from: d.nextAttemptAt,
       };
     });
-    for (const chunk of chunkRows(rows, Object.keys(rows[0]!).length, this.traits.maxParameters)) {
-      await this.db.insertInto('webhook_deliveries').values(chunk).execute();
-    }
+    await batchInserts(this.traits).deliveries.run(this.db, rows);
   }
 
   async claimDue(now: number, limit: number, leaseMs: number, owner: string, limits?: WebhookClaimLimits): Promise<WebhookDeliveryRecord[]> {
@@ -121,19 +224,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
 
   async recordAttempts(attempts: ReadonlyArray<Omit<WebhookAttemptRecord, 'id'>>): Promise<void> {
     if (attempts.length === 0) return;
-    const rows = attempts.map((a) => ({
-      delivery_id: a.deliveryId,
-      project_id: a.projectId,
-      attempt: a.attempt,
-      url: a.url,
-      at: a.at,
-      duration_ms: a.durationMs,
-      status_code: a.statusCode,
-      error: a.error,
-      signature: a.signature,
-      response_excerpt: a.responseExcerpt,
-    }));
-    for (const chunk of chunkRows(rows, 10, this.traits.maxParameters)) await this.db.insertInto('webhook_attempts').values(chunk).execute();
+    await batchInserts(this.traits).attempts.run(this.db, attempts);
   }
 
   async settle(id: number, r: WebhookSettlement): Promise<void> {
@@ -141,36 +232,31 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async settleMany(results: ReadonlyArray<WebhookSettlement & { readonly id: number }>, claim?: WebhookHandOnClaim): Promise<WebhookDeliveryRecord[]> {
+    if (results.length === 0) return [];
+    const sql = SETTLE_SQL[this.traits.name];
     const handOn = new Set<string>();
+    const seen = new Set<number>();
     for (let i = 0; i < results.length; i += SETTLE_CHUNK) {
-      const chunk = results.slice(i, i + SETTLE_CHUNK);
-      const ids = chunk.map((r) => r.id);
-      const done = chunk.filter((r) => r.status !== 'pending');
-      const moved = chunk.filter((r) => r.destination !== undefined);
-      const column = <K extends keyof WebhookSettlement>(name: string, field: K) => caseById(name, chunk.map((r) => [r.id, r[field]] as const));
-      // One UPDATE per chunk, per-row values in CASE expressions. The rows are locked in id order
-      // (the sub-select), so concurrent transactions lock them in one order.
-      const rows = await this.db
-        .updateTable('webhook_deliveries')
-        .set({
-          status: column('status', 'status'),
-          attempts: column('attempts', 'attempts'),
-          next_attempt_at: column('next_attempt_at', 'nextAttemptAt'),
-          last_status_code: column('last_status_code', 'lastStatusCode'),
-          last_error: column('last_error', 'lastError'),
-          updated_at: column('updated_at', 'at'),
-          lease_owner: null,
-          ...(done.length ? { head: caseById('head', done.map((r) => [r.id, 0] as const)) } : {}),
-          ...(moved.length ? { destination: caseById('destination', moved.map((r) => [r.id, r.destination] as const)) } : {}),
-        })
-        .where('id', 'in', this.traits.lockForUpdate(this.db.selectFrom('webhook_deliveries').select('id').where('id', 'in', ids).orderBy('id')))
-        .returning(['id', 'message_id'])
-        .execute();
-      const finished = new Set(done.map((r) => r.id));
+      // One UPDATE per chunk whose text does not depend on the row count: the per-row values travel
+      // as one JSON parameter (and, on PostgreSQL, the ids as an array, to lock them in id order).
+      const values: unknown[][] = [];
+      const ids: number[] = [];
+      const finished = new Set<number>();
+      for (const r of results.slice(i, i + SETTLE_CHUNK)) {
+        // The first settlement of an id wins, as a CASE over the ids would have it.
+        if (seen.has(r.id)) continue;
+        seen.add(r.id);
+        ids.push(r.id);
+        if (r.status !== 'pending') finished.add(r.id);
+        values.push([r.id, r.status, r.attempts, r.nextAttemptAt, r.lastStatusCode, r.lastError, r.at, r.destination ?? null]);
+      }
+      const params = this.traits.name === 'postgres' ? [JSON.stringify(values), ids] : [JSON.stringify(values)];
+      const { rows } = await this.db.executeQuery<{ id: number | string; message_id: string | null }>(CompiledQuery.raw(sql, params));
       for (const row of rows) if (row.message_id && finished.has(num(row.id))) handOn.add(row.message_id);
     }
+    if (handOn.size === 0) return [];
     const claimed: WebhookDeliveryRecord[] = [];
-    for (const chunk of chunkRows([...handOn], 1, this.traits.maxParameters - 6)) claimed.push(...(await this.handHeadsOn(chunk, this.db, claim)));
+    for (const chunk of chunkRows([...handOn], 1, HAND_ON_CHUNK)) claimed.push(...(await this.handHeadsOn(chunk, this.db, claim)));
     return claimed.sort((a, b) => a.id - b.id);
   }
 
@@ -214,7 +300,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
         })
         .where('project_id', '=', projectId)
         .where('id', '=', id)
-        .where('status', 'in', ['pending', 'failed'])
+        .where(sql<boolean>`status in ('pending', 'failed')`)
         .where('lease_owner', 'is', null)
         .returning('message_id')
         .executeTakeFirst();
@@ -230,7 +316,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
         .updateTable('webhook_deliveries')
         .set({ status: 'pending', next_attempt_at: now, updated_at: now, retry_from: now, lease_owner: null, head: sql<number>`case when message_id is null then 1 else 0 end` })
         .where('project_id', '=', projectId)
-        .where('status', '=', 'failed');
+        .where(sql<boolean>`status = 'failed'`);
       if (filter.url !== undefined) q = q.where('url', '=', filter.url);
       if (filter.urlPrefix !== undefined) q = q.where(sql<string>`substr(url, 1, ${filter.urlPrefix.length})`, '=', filter.urlPrefix);
       if (filter.createdFrom !== undefined) q = q.where('created_at', '>=', filter.createdFrom);
@@ -247,32 +333,13 @@ export class KyselyWebhookRepository implements WebhookRepository {
    * `claim`, lease the new heads that are due and return them.
    */
   private async handHeadsOn(messageIds: readonly string[], db: Kysely<Database> = this.db, claim?: WebhookHandOnClaim): Promise<WebhookDeliveryRecord[]> {
-    const due = claim && sql<boolean>`next_attempt_at <= ${claim.now}`;
-    const query = db
-      .updateTable('webhook_deliveries')
-      .set(
-        claim && due
-          ? {
-              head: 1,
-              lease_owner: sql<string | null>`case when ${due} then ${claim.owner} else lease_owner end`,
-              next_attempt_at: sql<number>`case when ${due} then ${claim.now + claim.leaseMs} else next_attempt_at end`,
-            }
-          : { head: 1 },
-      )
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('webhook_deliveries as p')
-          .select((p) => p.fn.min('p.id').as('id'))
-          .where('p.message_id', 'in', messageIds)
-          .where('p.status', '=', 'pending')
-          .groupBy('p.message_id')
-          .having((p) => p.fn.max('p.head'), '=', 0),
-      );
-    if (!claim) {
-      await query.execute();
-      return [];
-    }
-    const rows = await query.returningAll().execute();
+    // Without a claim the due test compares with null: no row is leased.
+    const now = claim ? claim.now : null;
+    const until = claim ? claim.now + claim.leaseMs : null;
+    const owner = claim ? claim.owner : null;
+    const params = this.traits.name === 'postgres' ? [now, owner, until, [...messageIds]] : [now, owner, now, until, JSON.stringify(messageIds)];
+    const { rows } = await db.executeQuery<Selectable<WebhookDeliveriesTable>>(CompiledQuery.raw(HAND_ON_SQL[this.traits.name], params));
+    if (!claim) return [];
     return rows.filter((r) => r.lease_owner === claim.owner && num(r.next_attempt_at) === claim.now + claim.leaseMs).map(deliveryFromRow);
   }
 
@@ -288,7 +355,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
         .updateTable('webhook_deliveries')
         .set({ next_attempt_at: runAt, lease_owner: null })
         .where('id', 'in', chunk)
-        .where('status', '=', 'pending')
+        .where(PENDING)
         .where('lease_owner', '=', owner)
         .executeTakeFirst();
       n += Number(result.numUpdatedRows);
@@ -297,7 +364,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async releaseLeases(owner: string | null, now: number): Promise<number> {
-    let q = this.db.updateTable('webhook_deliveries').set({ next_attempt_at: now, lease_owner: null }).where('status', '=', 'pending').where('lease_owner', 'is not', null);
+    let q = this.db.updateTable('webhook_deliveries').set({ next_attempt_at: now, lease_owner: null }).where(PENDING).where('lease_owner', 'is not', null);
     if (owner !== null) q = q.where('lease_owner', '=', owner);
     const result = await q.executeTakeFirst();
     return Number(result.numUpdatedRows);
@@ -339,7 +406,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
     const row = await this.db
       .selectFrom('webhook_deliveries')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', '=', 'pending')
+      .where(PENDING)
       .executeTakeFirstOrThrow();
     return num(row.n);
   }
