@@ -118,6 +118,25 @@ export function withState(base: MessageRecord, state: MessageState): MessageReco
   };
 }
 
+/** A record's state with another status and update time (for `withState`), written out like it. */
+export function restated(m: Omit<MessageRecord, 'seq'>, status: MessageStatus, updatedAt: number): MessageState {
+  return {
+    id: m.id,
+    projectId: m.projectId,
+    status,
+    errorCode: m.errorCode,
+    errorMessage: m.errorMessage,
+    reason: m.reason,
+    carrier: m.carrier,
+    carrierMessageId: m.carrierMessageId,
+    price: m.price,
+    updatedAt,
+    sentAt: m.sentAt,
+    redactedAt: m.redactedAt,
+    deletedAt: m.deletedAt,
+  };
+}
+
 /** A new message with the `seq` the store gave it: the same shape as every other record (see `withState`). */
 export function withSeq(m: NewMessage, seq: number): MessageRecord {
   return {

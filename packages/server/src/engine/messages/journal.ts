@@ -15,7 +15,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import { mediaRecordsFor } from '../../domain/media.js';
 import type { JobRecord, NewJob } from '../../domain/jobs.js';
-import type { MessageRecord, NewMessage, NewMessageEvent } from '../../domain/message.js';
+import { restated, withSeq, withState, type MessageRecord, type NewMessage, type NewMessageEvent } from '../../domain/message.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { EngineMetrics } from '../../domain/ports/metrics.js';
@@ -284,7 +284,7 @@ export class MessageJournal {
           room--;
         }
       }
-      const records = await tx.messages.insertMany(taking.size ? rows.map((r) => (taking.has(r.id) ? { ...r, status: 'initiated' as const, updatedAt: now } : r)) : rows);
+      const records = await tx.messages.insertMany(taking.size ? rows.map((r) => (taking.has(r.id) ? withState(withSeq(r, 0), restated(r, 'initiated', now)) : r)) : rows);
       const changes: StateChange[] = [];
       const answers: MessageRecord[] = [];
       for (const message of records) {
@@ -293,7 +293,7 @@ export class MessageJournal {
           answers.push(message);
           continue;
         }
-        const asQueued: MessageRecord = { ...message, status: 'queued', updatedAt: message.createdAt };
+        const asQueued = withState(message, restated(message, 'queued', message.createdAt));
         changes.push({ message: asQueued, event: firstEvent(asQueued) });
         changes.push({ message, event: { messageId: message.id, projectId: message.projectId, status: 'initiated', at: now, errorCode: null, errorMessage: null, detail: { attempt: 1 } } });
         answers.push(asQueued);
