@@ -216,6 +216,8 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     // One history entry for the whole search, not one per keystroke.
     await page.click('[data-action="clear-filters"]');
     await page.waitForFunction(() => !location.hash.includes('q='));
+    // The form is drawn again with the view that follows the new address (after its list loads).
+    await page.waitForFunction(() => (document.querySelector('[data-form="filters"] input[name="q"]') as HTMLInputElement | null)?.value === '', undefined, { timeout: 10_000 });
     expect(await page.inputValue('[data-form="filters"] input[name="q"]')).toBe('');
     await page.selectOption('[data-form="filters"] select[name="status"]', 'failed');
     await page.waitForFunction(() => location.hash.includes('status=failed'));
