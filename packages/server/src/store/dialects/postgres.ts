@@ -60,8 +60,8 @@ function unavailable(err: unknown): unknown {
 }
 
 /**
- * Names for the statements a node runs again and again, so each connection parses and plans them
- * once (node-postgres prepares a named statement on a connection the first time it runs there):
+ * Names for the statements a node runs again and again, so each connection parses them once
+ * (node-postgres prepares a named statement on a connection the first time it runs there):
  * the batch inserts of the hot path are kilobytes of text with hundreds of parameters, and sending
  * and parsing them for every batch cost both processes more than executing them. Statements with
  * parameters only; past `limit` distinct texts, new ones run unnamed.
@@ -146,6 +146,9 @@ export function createPool(opts: PostgresStoreOptions): pg.Pool {
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     application_name: 'switchboard',
+    // Prepared statements (below) are planned for their parameters at every run, never by a cached
+    // generic plan: one made while a table was small (a new database) scans it whole once it has grown.
+    options: '-c plan_cache_mode=force_custom_plan',
     ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
     types,
   });

@@ -27,7 +27,8 @@ const transitionTexts = new Map<string, string>();
  * carrier_message_id, price, mask]`, where bit i of mask says the i-th fact was given (otherwise the
  * column keeps its value). States are literals, never parameters: SQLite re-prepares a statement at
  * every run when a parameter is compared with a column of a partial index's condition (`status`).
- * The second parameter is the project. Returns `MESSAGE_STATE_COLUMNS` of the rows that moved.
+ * The second parameter is the project (on PostgreSQL the third, the ids as an array). Returns
+ * `MESSAGE_STATE_COLUMNS` of the rows that moved.
  */
 function transitionSql(dialect: 'sqlite' | 'postgres', to: MessageStatus): string {
   const key = `${dialect} ${to}`;
@@ -46,7 +47,7 @@ function transitionSql(dialect: 'sqlite' | 'postgres', to: MessageStatus): strin
         from (select e ->> 0 as id, (e ->> 1)::bigint as at, e ->> 2 as error_code, e ->> 3 as error_message, e ->> 4 as reason, e ->> 5 as carrier,
                 e ->> 6 as carrier_message_id, (e ->> 7)::double precision as price, (e ->> 8)::integer as mask
               from jsonb_array_elements($1::jsonb) as e) as v
-        where m.id = v.id and m.project_id = $2 and m.status in (${from})
+        where m.id = any($3::text[]) and m.id = v.id and m.project_id = $2 and m.status in (${from})
         returning ${returning}`
       : `update messages set ${sets.join(', ')}
         from (select value ->> 0 as id, value ->> 1 as at, value ->> 2 as error_code, value ->> 3 as error_message, value ->> 4 as reason, value ->> 5 as carrier,
@@ -179,7 +180,10 @@ export class KyselyMessageRepository implements MessageRepository {
       rows.push(row);
     }
     const text = transitionSql(this.traits.name, first.to);
-    const result = await this.db.executeQuery<Pick<Selectable<MessagesTable>, (typeof MESSAGE_STATE_COLUMNS)[number]>>(CompiledQuery.raw(text, [JSON.stringify(rows), first.projectId]));
+    // PostgreSQL also gets the ids as an array: the planner then looks the rows up by key, whatever
+    // it guesses of the JSON's length (a stale guess made it scan the whole table for every batch).
+    const params = this.traits.name === 'postgres' ? [JSON.stringify(rows), first.projectId, chunk.map((u) => u.id)] : [JSON.stringify(rows), first.projectId];
+    const result = await this.db.executeQuery<Pick<Selectable<MessagesTable>, (typeof MESSAGE_STATE_COLUMNS)[number]>>(CompiledQuery.raw(text, params));
     return result.rows;
   }
 
