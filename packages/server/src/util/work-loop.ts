@@ -28,6 +28,8 @@ export class WorkLoop {
     private readonly pass: () => Promise<void>,
     clock: Clock | (() => number),
     private readonly onPassError: (err: unknown) => void,
+    /** Told when an armed due time is reached, before the pass it wakes. */
+    private readonly onDue: () => void = () => {},
   ) {
     this.clock = typeof clock === 'function' ? { now: clock } : clock;
   }
@@ -71,6 +73,7 @@ export class WorkLoop {
     this.cancelTimer = armTimer(this.clock, this.clock instanceof ManualClock ? at : at + 5, () => {
       this.cancelTimer = undefined;
       this.timerAt = Infinity;
+      this.onDue();
       this.wake();
     });
   }

@@ -137,9 +137,14 @@ describe('a receipt that outruns its submit answer', () => {
 describe('messages written while the dispatcher runs', () => {
   it('are taken at once, written `initiated` with their jobs leased to this node: no claim, no wake-up through the queue', async () => {
     await t.engine.start();
-    // The first message of a sender goes through a claim, which learns the sender's rate (none).
+    // The first message of a sender goes through a claim, which learns the sender's rate (none);
+    // the claim after it finds nothing and looks for the next due time.
+    let anySent = false;
+    t.bus.subscribe('message.status', (e) => (anySent ||= e.status === 'sent'));
+    const settled = t.store.nextCall('jobs.nextRunAt', () => anySent);
     const first = await t.send();
     await t.statuses.reached(first.id, 'sent');
+    await settled;
     const woken: string[] = [];
     t.bus.subscribe('work.available', (e) => woken.push(e.queue));
     const transactions = t.store.transactions;

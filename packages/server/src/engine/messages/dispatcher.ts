@@ -49,6 +49,8 @@ export class Dispatcher implements LocalDispatch {
   private unsubscribe: (() => void) | undefined;
   /** Messages this node just wrote with their jobs leased to it (`adopt`), waiting for a free slot. */
   private adopted: Adopted[] = [];
+  /** Jobs may be due in the queue: the next pass claims (set by wake-ups, due times, full claims). */
+  private queueMayHaveWork = true;
 
   constructor(
     private readonly deps: {
@@ -75,6 +77,8 @@ export class Dispatcher implements LocalDispatch {
       () => this.pass(),
       deps.clock,
       (err) => deps.logger.error({ err }, 'claiming dispatch jobs failed; retrying shortly'),
+      // A due time came (a retry, a rate slot, a scheduled send, a lease's end): look in the queue.
+      () => (this.queueMayHaveWork = true),
     );
   }
 
@@ -84,7 +88,7 @@ export class Dispatcher implements LocalDispatch {
     const released = await store.jobs.releaseLeases(releaseAllLeases ? null : this.opts.nodeId, clock.now());
     if (released) this.deps.logger.info({ released }, 'released dispatch leases held by a previous run');
     this.unsubscribe = bus.subscribe('work.available', (e) => {
-      if (e.queue === 'dispatch') this.loop.wake();
+      if (e.queue === 'dispatch') this.wake();
     });
     this.loop.start();
   }
@@ -97,6 +101,7 @@ export class Dispatcher implements LocalDispatch {
 
   /** Look for work soon. */
   wake(): void {
+    this.queueMayHaveWork = true;
     this.loop.wake();
   }
 
@@ -145,18 +150,27 @@ export class Dispatcher implements LocalDispatch {
   /** Claim and start batches while there is room; then wait for the next due job or a wake-up. */
   private async pass(): Promise<void> {
     while (!this.loop.stopped && this.loop.active < this.opts.concurrency) {
-      const batch = this.adopted.length ? await this.takeAdopted() : await this.claim();
+      // Adopted messages first; then the queue, when something may be due there (a wake-up from the
+      // bus or from outside, a due time reached, a full claim before). A pass woken by an adoption
+      // alone does not claim: that is the statement adoption saves.
+      const fromQueue = this.adopted.length === 0;
+      if (fromQueue && !this.queueMayHaveWork) return;
+      if (fromQueue) this.queueMayHaveWork = false;
+      const batch = fromQueue ? await this.claim() : await this.takeAdopted();
       if (batch.claimed === 0) {
-        if (this.adopted.length) continue;
+        if (!fromQueue) continue;
         const next = await this.deps.store.jobs.nextRunAt('dispatch');
         if (next !== undefined) this.loop.armAt(next);
-        return;
+        continue;
       }
       this.loop.track(this.submit(batch.ready), (err) =>
         this.deps.logger.error({ err, messages: batch.ready.length }, 'dispatch batch failed; its jobs retry when their lease expires'),
       );
       if (batch.nextSlotAt !== undefined) this.loop.armAt(batch.nextSlotAt);
-      if (batch.claimed < this.opts.batchSize && this.adopted.length === 0) return;
+      // After a claim that found work, look again: more may be due, and the claim that finds none
+      // arms the timer for the next due time.
+      if (fromQueue) this.queueMayHaveWork = true;
+      if (fromQueue && batch.claimed < this.opts.batchSize) return;
     }
   }
 
@@ -351,6 +365,8 @@ export class Dispatcher implements LocalDispatch {
     }
     if (retry.length) {
       await store.jobs.reschedule(retry);
+      // Jobs went back to the queue: the next pass looks there (and arms the next due time).
+      this.queueMayHaveWork = true;
       this.loop.armAt(Math.min(...retry.map((r) => r.runAt)));
     }
   }
