@@ -43,52 +43,46 @@ async function startHangingReceiver() {
   };
 }
 
+/**
+ * A server with this webhook pool and per-destination share, a hanging receiver holding its share
+ * (six messages whose callbacks wait 15 s for an answer), then `healthyMessages` messages whose
+ * callbacks go to a healthy receiver on another address: resolves with every callback the healthy
+ * receiver got, checked four per message in order, and the hanging receiver's counts.
+ */
+async function hangingNextToHealthy(pool: { webhookConcurrency: number; webhookPerHostConcurrency: number }, healthyMessages: number) {
+  const server = await startTestServer(pool);
+  const hanging = await startHangingReceiver();
+  const healthy = await startWebhookReceiver({ host: '127.0.0.2' });
+  // The hanging receiver goes first so the server stops before waiting on its requests.
+  cleanups.push(hanging.close, () => server.stop(), healthy.close);
+
+  // Requests to the hanging receiver may wait 15 s for an answer (the URL fragment's timeouts).
+  for (let i = 0; i < 6; i++) {
+    const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: `+1555768${String(5000 + i)}`, body: `hang ${i}`, status_callback: `${hanging.url}/cb#rt=15000&tt=15000` } });
+    expect(sent.status).toBe(201);
+  }
+  await expect.poll(() => hanging.stats().open, { timeout: 10_000 }).toBeGreaterThanOrEqual(pool.webhookPerHostConcurrency);
+
+  const ids: string[] = [];
+  for (let i = 0; i < healthyMessages; i++) {
+    const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[1], to: `+1555769${String(5000 + i)}`, body: `healthy ${i}`, status_callback: `${healthy.url}/cb` } });
+    ids.push(sent.body.id);
+  }
+  const got = await healthy.waitFor(4 * healthyMessages, 10_000);
+  for (const id of ids) expect(got.filter((r) => r.json?.id === id).map((r) => r.json.status)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+  return hanging.stats();
+}
+
 describe('webhook fairness between destinations', () => {
   it('delivers a healthy receiver’s callbacks while a hanging one holds only its share of the pool', async () => {
-    const server = await startTestServer({ webhookConcurrency: 4, webhookPerHostConcurrency: 2 });
-    const hanging = await startHangingReceiver();
-    const healthy = await startWebhookReceiver({ host: '127.0.0.2' });
-    // The hanging receiver goes first so the server stops before waiting on its requests.
-    cleanups.push(hanging.close, () => server.stop(), healthy.close);
-
-    // Requests to the hanging receiver may wait 15 s for an answer (the URL fragment's timeouts).
-    for (let i = 0; i < 6; i++) {
-      const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: `+1555768${String(5000 + i)}`, body: `hang ${i}`, status_callback: `${hanging.url}/cb#rt=15000&tt=15000` } });
-      expect(sent.status).toBe(201);
-    }
-    await expect.poll(() => hanging.stats().open, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
-
-    const ids: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[1], to: `+1555769${String(5000 + i)}`, body: `healthy ${i}`, status_callback: `${healthy.url}/cb` } });
-      ids.push(sent.body.id);
-    }
-    const got = await healthy.waitFor(20, 10_000);
-    for (const id of ids) expect(got.filter((r) => r.json?.id === id).map((r) => r.json.status)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+    const hanging = await hangingNextToHealthy({ webhookConcurrency: 4, webhookPerHostConcurrency: 2 }, 5);
     // All of that while the hanging receiver still held its first requests, and never more than its cap.
-    expect(hanging.stats()).toEqual({ open: 2, received: 2, most: 2, ended: 0 });
+    expect(hanging).toEqual({ open: 2, received: 2, most: 2, ended: 0 });
   });
 
   it('keeps a hanging receiver at its share while a fast one is given more of the pool', async () => {
     // Pool 8, share 2: a destination answering fast may grow to 4; the hanging one never does.
-    const server = await startTestServer({ webhookConcurrency: 8, webhookPerHostConcurrency: 2 });
-    const hanging = await startHangingReceiver();
-    const healthy = await startWebhookReceiver({ host: '127.0.0.2' });
-    cleanups.push(hanging.close, () => server.stop(), healthy.close);
-
-    for (let i = 0; i < 6; i++) {
-      const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: `+1555768${String(5000 + i)}`, body: `hang ${i}`, status_callback: `${hanging.url}/cb#rt=15000&tt=15000` } });
-      expect(sent.status).toBe(201);
-    }
-    await expect.poll(() => hanging.stats().open, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
-
-    const ids: string[] = [];
-    for (let i = 0; i < 12; i++) {
-      const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[1], to: `+1555769${String(5000 + i)}`, body: `healthy ${i}`, status_callback: `${healthy.url}/cb` } });
-      ids.push(sent.body.id);
-    }
-    const got = await healthy.waitFor(48, 10_000);
-    for (const id of ids) expect(got.filter((r) => r.json?.id === id).map((r) => r.json.status)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
-    expect(hanging.stats()).toEqual({ open: 2, received: 2, most: 2, ended: 0 });
+    const hanging = await hangingNextToHealthy({ webhookConcurrency: 8, webhookPerHostConcurrency: 2 }, 12);
+    expect(hanging).toEqual({ open: 2, received: 2, most: 2, ended: 0 });
   });
 });

@@ -25,7 +25,7 @@ import type { Repositories, Store } from '../../domain/ports/store.js';
 import type { CarrierRouter } from '../routing/carrier-router.js';
 import { ALL_CARRIERS_LOCAL, type CarrierAvailability } from '../../domain/ports/carrier-availability.js';
 import type { ChangeRequest, LocalDispatch, MessageJournal, TransactionWork } from './journal.js';
-import type { Pricing } from '../../domain/pricing.js';
+import type { PriceQuote, Pricing } from '../../domain/pricing.js';
 import type { RecentMessages } from './recent-messages.js';
 import type { SubmissionsInFlight } from './submissions-in-flight.js';
 import { WorkLoop } from '../../util/work-loop.js';
@@ -130,14 +130,24 @@ export class Dispatcher implements LocalDispatch {
    * through the claim, which loads it). Anything else keeps `queued` and its claim-time checks.
    */
   takes(m: NewMessage): boolean {
+    const { senderQueues } = this.deps;
+    return (!senderQueues || senderQueues.knows(m)) && this.verdict(m, this.deps.clock.now(), false).kind === 'ready';
+  }
+
+  /**
+   * Where a message stands at dispatch, by the checks in their order: its carrier's connection is
+   * another node's; its validity ran out; its price exceeds its MaxPrice; its sender has a rate (and
+   * the job holds no slot yet); or it is ready for its carrier. The one rule for claims and adoptions.
+   */
+  private verdict(m: NewMessage, now: number, holdsSlot: boolean): Verdict {
     const { router, pricing, senderQueues } = this.deps;
     const carrier = router.route(m.to);
-    if (!(this.deps.availability ?? ALL_CARRIERS_LOCAL).isLocal(carrier.descriptor.id)) return false;
-    if (m.maxPrice !== null) {
-      const quote = pricing.quote(m);
-      if (quote.price !== null && quote.price > Number(m.maxPrice)) return false;
-    }
-    return !senderQueues || (senderQueues.knows(m) && senderQueues.rateOf(m, carrier.descriptor.kind) === null);
+    if (!(this.deps.availability ?? ALL_CARRIERS_LOCAL).isLocal(carrier.descriptor.id)) return { kind: 'elsewhere', carrier };
+    if (now >= m.expiresAt) return { kind: 'expired', carrier };
+    const quote = pricing.quote(m);
+    if (m.maxPrice !== null && quote.price !== null && quote.price > Number(m.maxPrice)) return { kind: 'overpriced', carrier, quote };
+    const rate = !holdsSlot && senderQueues ? senderQueues.rateOf(m, carrier.descriptor.kind) : null;
+    return rate !== null ? { kind: 'rated', carrier, price: quote.price, rate } : { kind: 'ready', carrier, price: quote.price };
   }
 
   /** Messages written with their jobs leased to this node: sent at the next pass, before any claim. */
@@ -183,7 +193,7 @@ export class Dispatcher implements LocalDispatch {
       const plan = await this.plan(tx, jobs, await this.loadMessages(tx, jobs), now);
       return this.write(tx, plan, jobs.length, now);
     });
-    return this.claimed(out);
+    return this.afterClaim(out);
   }
 
   /**
@@ -201,7 +211,7 @@ export class Dispatcher implements LocalDispatch {
     const jobs = live.map((a) => a.job);
     const plan = await this.plan(this.deps.store, jobs, new Map(live.map((a) => [a.message.id, a.message])), now);
     if (plan.changes.length === 0 && plan.rated.length === 0 && plan.finished.length === 0 && plan.handOff.length === 0) return { claimed: jobs.length, ready: plan.ready };
-    return this.claimed(await this.deps.journal.withinTransaction(async (tx) => this.write(tx, plan, jobs.length, now)));
+    return this.afterClaim(await this.deps.journal.withinTransaction(async (tx) => this.write(tx, plan, jobs.length, now)));
   }
 
   /**
@@ -210,8 +220,7 @@ export class Dispatcher implements LocalDispatch {
    * ready. Reads only (`reads`: the transaction, or the store for adopted jobs).
    */
   private async plan(reads: Pick<Repositories, 'numbers' | 'optOuts'>, jobs: readonly JobRecord[], messages: ReadonlyMap<string, MessageRecord>, now: number): Promise<Plan> {
-    const { pricing, router, senderQueues } = this.deps;
-    const availability = this.deps.availability ?? ALL_CARRIERS_LOCAL;
+    const { senderQueues } = this.deps;
     if (senderQueues) await senderQueues.prime(reads.numbers, messages.values());
     const plan: Plan = { changes: [], ready: [], rated: [], finished: [], handOff: [] };
     for (const job of jobs) {
@@ -221,8 +230,8 @@ export class Dispatcher implements LocalDispatch {
         plan.finished.push(job.id);
         continue;
       }
-      const carrier = router.route(m.to);
-      if (m.status === 'scheduled' && availability.isLocal(carrier.descriptor.id)) {
+      const v = this.verdict(m, now, job.slotAt != null);
+      if (m.status === 'scheduled' && v.kind !== 'elsewhere') {
         // Its send time came: from here on it is an ordinary queued message.
         plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'queued', detail: { scheduled: true } });
         // The handset may have replied STOP since it was scheduled (checked at create time only otherwise).
@@ -231,24 +240,24 @@ export class Dispatcher implements LocalDispatch {
           continue;
         }
       }
-      if (!availability.isLocal(carrier.descriptor.id)) {
-        // Another node holds this carrier's connection: pin the job to it and let that node send it.
-        plan.handOff.push({ id: job.id, runAt: now, carrier: carrier.descriptor.id });
-      } else if (now >= m.expiresAt) {
-        plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'VALIDITY_EXPIRED', detail: { validity_period: m.validityPeriod }, completesJob: job.id });
-      } else {
-        const quote = pricing.quote(m);
-        if (m.maxPrice !== null && quote.price !== null && quote.price > Number(m.maxPrice)) {
-          plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'MAX_PRICE_EXCEEDED', errorDetail: `price ${quote.price} ${quote.unit} > MaxPrice ${m.maxPrice}`, completesJob: job.id });
-        } else {
-          // A job already holding its slot goes now; others of a rated sender take the next slots.
-          const rate = job.slotAt == null && senderQueues ? senderQueues.rateOf(m, carrier.descriptor.kind) : null;
-          if (rate !== null) plan.rated.push({ job, message: m, rate, carrier, price: quote.price });
-          else {
-            if (m.status !== 'initiated') plan.changes.push(initiated(m, job));
-            plan.ready.push({ job, message: m, carrier, price: quote.price });
-          }
-        }
+      switch (v.kind) {
+        case 'elsewhere':
+          // Another node holds this carrier's connection: pin the job to it and let that node send it.
+          plan.handOff.push({ id: job.id, runAt: now, carrier: v.carrier.descriptor.id });
+          break;
+        case 'expired':
+          plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'VALIDITY_EXPIRED', detail: { validity_period: m.validityPeriod }, completesJob: job.id });
+          break;
+        case 'overpriced':
+          plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'MAX_PRICE_EXCEEDED', errorDetail: `price ${v.quote.price} ${v.quote.unit} > MaxPrice ${m.maxPrice}`, completesJob: job.id });
+          break;
+        case 'rated':
+          // A job already holding its slot is `ready`; others of a rated sender take the next slots.
+          plan.rated.push({ job, message: m, rate: v.rate, carrier: v.carrier, price: v.price });
+          break;
+        case 'ready':
+          if (m.status !== 'initiated') plan.changes.push(initiated(m, job));
+          plan.ready.push({ job, message: m, carrier: v.carrier, price: v.price });
       }
     }
     return plan;
@@ -274,7 +283,7 @@ export class Dispatcher implements LocalDispatch {
   }
 
   /** After a claim's commit: wake the nodes jobs were handed to. */
-  private claimed(out: ClaimOutcome): Claimed {
+  private afterClaim(out: ClaimOutcome): Claimed {
     if (out.handedOff) this.deps.bus.publish('work.available', { queue: 'dispatch' });
     return out.nextSlotAt === undefined ? { claimed: out.claimed, ready: out.ready } : { claimed: out.claimed, ready: out.ready, nextSlotAt: out.nextSlotAt };
   }
@@ -383,6 +392,13 @@ interface Claimed {
 interface ClaimOutcome extends Claimed {
   readonly handedOff: number;
 }
+
+/** Where a message stands at dispatch (`Dispatcher.verdict`). */
+type Verdict =
+  | { readonly kind: 'elsewhere' | 'expired'; readonly carrier: Carrier }
+  | { readonly kind: 'overpriced'; readonly carrier: Carrier; readonly quote: PriceQuote }
+  | { readonly kind: 'rated'; readonly carrier: Carrier; readonly price: number | null; readonly rate: number }
+  | { readonly kind: 'ready'; readonly carrier: Carrier; readonly price: number | null };
 
 /** What the jobs of one claim or adoption need (`Dispatcher.plan`). */
 interface Plan {

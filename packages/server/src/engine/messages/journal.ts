@@ -284,6 +284,7 @@ export class MessageJournal {
           room--;
         }
       }
+      // A taken row is written `initiated` (restated as one literal; the store gives it its real seq).
       const records = await tx.messages.insertMany(taking.size ? rows.map((r) => (taking.has(r.id) ? withState(withSeq(r, 0), restated(r, 'initiated', now)) : r)) : rows);
       const changes: StateChange[] = [];
       const answers: MessageRecord[] = [];

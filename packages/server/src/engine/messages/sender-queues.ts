@@ -106,15 +106,20 @@ export class SenderQueues {
     });
   }
 
+  /** Whether the sender's own rate is cached and fresh (`prime` loads it). */
+  knows(m: Pick<MessageRecord, 'projectId' | 'from'>): boolean {
+    const hit = this.own.get(m.projectId)?.get(m.from);
+    return hit !== undefined && this.deps.clock.now() - hit.at < this.ttlMs;
+  }
+
   /**
    * Load the own rates of these senders that are not cached (one lookup per sender not seen
-   * lately), through the claim's transaction (`numbers`).
+   * lately), through `numbers` (a claim's transaction, or the store for messages taken without one).
    */
   async prime(numbers: PhoneNumberRepository, messages: Iterable<MessageRecord>): Promise<void> {
     const now = this.deps.clock.now();
     for (const m of messages) {
-      const hit = this.own.get(m.projectId)?.get(m.from);
-      if (hit && now - hit.at < this.ttlMs) continue;
+      if (this.knows(m)) continue;
       const rec = await numbers.getByNumber(m.projectId, m.from);
       if (this.cached >= 100_000) {
         this.own.clear();
@@ -132,12 +137,6 @@ export class SenderQueues {
    * null for no limit: the number's own rate (0: none), else its type's default — except through
    * the simulator, where a number without its own rate is not limited.
    */
-  /** Whether the sender's own rate is cached and fresh (`prime` loads it). */
-  knows(m: Pick<MessageRecord, 'projectId' | 'from'>): boolean {
-    const hit = this.own.get(m.projectId)?.get(m.from);
-    return hit !== undefined && this.deps.clock.now() - hit.at < this.ttlMs;
-  }
-
   rateOf(m: Pick<MessageRecord, 'projectId' | 'from'>, carrierKind: string): number | null {
     const own = this.own.get(m.projectId)?.get(m.from)?.rate;
     if (own !== null && own !== undefined) return own > 0 ? own : null;

@@ -15,8 +15,21 @@ const TRANSITION_CHUNK = 500;
 const CARRIED: ReadonlySet<MessageStatus> = new Set(['sent', 'delivered', 'undelivered']);
 
 /** The optional facts of a transition, in the order of their columns and mask bits. */
-const TRANSITION_FIELDS = ['errorCode', 'errorMessage', 'reason', 'carrier', 'carrierMessageId', 'price'] as const;
-const TRANSITION_COLUMNS = ['error_code', 'error_message', 'reason', 'carrier', 'carrier_message_id', 'price'] as const;
+const TRANSITION_FACTS = [
+  ['errorCode', 'error_code'],
+  ['errorMessage', 'error_message'],
+  ['reason', 'reason'],
+  ['carrier', 'carrier'],
+  ['carrierMessageId', 'carrier_message_id'],
+  ['price', 'price'],
+] as const;
+/** A transition row's JSON positions, as columns of `v` (with their PostgreSQL types; text otherwise). */
+const TRANSITION_ROW: ReadonlyArray<readonly [string, string | null]> = [
+  ['id', null],
+  ['at', 'bigint'],
+  ...TRANSITION_FACTS.map(([, c]) => [c, c === 'price' ? 'double precision' : null] as const),
+  ['mask', 'integer'],
+];
 
 const transitionTexts = new Map<string, string>();
 
@@ -39,20 +52,18 @@ function transitionSql(dialect: 'sqlite' | 'postgres', to: MessageStatus): strin
   const t = dialect === 'postgres' ? 'm' : 'messages';
   const sets = [`status = ${lit(to)}`, 'updated_at = v.at'];
   if (CARRIED.has(to)) sets.push(`sent_at = coalesce(${t}.sent_at, v.at)`);
-  TRANSITION_COLUMNS.forEach((c, i) => sets.push(`${c} = case when (v.mask & ${1 << i}) <> 0 then v.${c} else ${t}.${c} end`));
+  TRANSITION_FACTS.forEach(([, c], i) => sets.push(`${c} = case when (v.mask & ${1 << i}) <> 0 then v.${c} else ${t}.${c} end`));
   const returning = MESSAGE_STATE_COLUMNS.map((c) => `${t}.${c}`).join(', ');
+  const columns = (element: string, typed: boolean) =>
+    TRANSITION_ROW.map(([c, type], i) => (typed && type ? `(${element} ->> ${i})::${type} as ${c}` : `${element} ->> ${i} as ${c}`)).join(', ');
   text =
     dialect === 'postgres'
       ? `update messages as m set ${sets.join(', ')}
-        from (select e ->> 0 as id, (e ->> 1)::bigint as at, e ->> 2 as error_code, e ->> 3 as error_message, e ->> 4 as reason, e ->> 5 as carrier,
-                e ->> 6 as carrier_message_id, (e ->> 7)::double precision as price, (e ->> 8)::integer as mask
-              from jsonb_array_elements($1::jsonb) as e) as v
+        from (select ${columns('e', true)} from jsonb_array_elements($1::jsonb) as e) as v
         where m.id = any($3::text[]) and m.id = v.id and m.project_id = $2 and m.status in (${from})
         returning ${returning}`
       : `update messages set ${sets.join(', ')}
-        from (select value ->> 0 as id, value ->> 1 as at, value ->> 2 as error_code, value ->> 3 as error_message, value ->> 4 as reason, value ->> 5 as carrier,
-                value ->> 6 as carrier_message_id, value ->> 7 as price, value ->> 8 as mask
-              from json_each(?)) as v
+        from (select ${columns('value', false)} from json_each(?)) as v
         where messages.id = v.id and +messages.project_id = ? and messages.status in (${from})
         returning ${returning}`;
   transitionTexts.set(key, text);
@@ -171,8 +182,8 @@ export class KyselyMessageRepository implements MessageRepository {
     for (const u of chunk) {
       let mask = 0;
       const row: unknown[] = [u.id, u.at];
-      for (let f = 0; f < TRANSITION_FIELDS.length; f++) {
-        const v = u[TRANSITION_FIELDS[f]!];
+      for (let f = 0; f < TRANSITION_FACTS.length; f++) {
+        const v = u[TRANSITION_FACTS[f]![0]];
         if (v !== undefined) mask |= 1 << f;
         row.push(v ?? null);
       }
