@@ -714,6 +714,47 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(await store.messages.get(P1, m!.id)).toMatchObject({ status: 'delivered', carrierMessageId: 'C1', sentAt: T0 + 10 });
       });
 
+      it('returns each state a message passed through in one batch, with the facts each change set', async () => {
+        const ms = await insert(
+          message(P1, { status: 'initiated', errorCode: 'old', errorMessage: 'old', price: 0.5 }),
+          message(P1, { status: 'initiated' }),
+          message(P1, { status: 'sent', sentAt: T0 + 1, carrierMessageId: 'C0' }),
+          message(P1, { status: 'delivered', sentAt: T0 + 1 }),
+        );
+        const [a, b, c, d] = ms.map((m) => m.id) as [string, string, string, string];
+        const changed = await store.messages.transitionMany([
+          // The receipt sets a fact the submit answer leaves alone.
+          { projectId: P1, id: a, to: 'sent', at: T0 + 10, carrier: 'sim', carrierMessageId: 'A1' },
+          { projectId: P1, id: a, to: 'undelivered', at: T0 + 10, errorCode: '30003', errorMessage: 'unreachable', reason: 'unreachable_destination_handset' },
+          // Both set the price: each state keeps its own.
+          { projectId: P1, id: b, to: 'sent', at: T0 + 10, carrier: 'sim', carrierMessageId: 'B1', price: 0.01 },
+          { projectId: P1, id: b, to: 'delivered', at: T0 + 10, price: 0.02 },
+          // Already sent: the second submit answer is refused, the receipt applies.
+          { projectId: P1, id: c, to: 'sent', at: T0 + 10, carrierMessageId: 'C1' },
+          { projectId: P1, id: c, to: 'delivered', at: T0 + 10 },
+          // Already final: neither applies.
+          { projectId: P1, id: d, to: 'sent', at: T0 + 10 },
+          { projectId: P1, id: d, to: 'delivered', at: T0 + 10 },
+        ]);
+        const of = (id: string) => changed.filter((x) => x.id === id);
+        expect(of(a)).toEqual([
+          stateOf({ ...ms[0]!, status: 'sent', carrier: 'sim', carrierMessageId: 'A1', updatedAt: T0 + 10, sentAt: T0 + 10 }),
+          stateOf({ ...ms[0]!, status: 'undelivered', carrier: 'sim', carrierMessageId: 'A1', errorCode: '30003', errorMessage: 'unreachable', reason: 'unreachable_destination_handset', updatedAt: T0 + 10, sentAt: T0 + 10 }),
+        ]);
+        expect(of(b)).toEqual([
+          stateOf({ ...ms[1]!, status: 'sent', carrier: 'sim', carrierMessageId: 'B1', price: 0.01, updatedAt: T0 + 10, sentAt: T0 + 10 }),
+          stateOf({ ...ms[1]!, status: 'delivered', carrier: 'sim', carrierMessageId: 'B1', price: 0.02, updatedAt: T0 + 10, sentAt: T0 + 10 }),
+        ]);
+        expect(of(c)).toEqual([stateOf({ ...ms[2]!, status: 'delivered', updatedAt: T0 + 10 })]);
+        expect(of(d)).toEqual([]);
+        expect(changed).toHaveLength(5);
+        const now = new Map((await store.messages.getMany(P1, [a, b, c, d])).map((m) => [m.id, stateOf(m)]));
+        expect(now.get(a)).toEqual(of(a)[1]);
+        expect(now.get(b)).toEqual(of(b)[1]);
+        expect(now.get(c)).toEqual(of(c)[0]);
+        expect(now.get(d)).toEqual(stateOf(ms[3]!));
+      });
+
       it('applies the same change given twice in one batch once', async () => {
         const [m, other] = await insert(message(P1), message(P1));
         const changed = await store.messages.transitionMany([

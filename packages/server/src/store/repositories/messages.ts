@@ -23,11 +23,11 @@ const TRANSITION_FACTS = [
   ['carrierMessageId', 'carrier_message_id'],
   ['price', 'price'],
 ] as const;
-/** A transition row's JSON positions, as columns of `v` (with their PostgreSQL types; text otherwise). */
-const TRANSITION_ROW: ReadonlyArray<readonly [string, string | null]> = [
-  ['id', null],
+/** A transition row's values in order, with their PostgreSQL types. */
+const TRANSITION_ROW: ReadonlyArray<readonly [string, string]> = [
+  ['id', 'text'],
   ['at', 'bigint'],
-  ...TRANSITION_FACTS.map(([, c]) => [c, c === 'price' ? 'double precision' : null] as const),
+  ...TRANSITION_FACTS.map(([, c]) => [c, c === 'price' ? 'double precision' : 'text'] as const),
   ['mask', 'integer'],
 ];
 
@@ -35,39 +35,115 @@ const transitionTexts = new Map<string, string>();
 
 /**
  * The guarded UPDATE of one batch of messages of one project into `to`, written out per dialect and
- * target state, so nothing is compiled per batch and each text is one prepared statement. The rows
- * travel as one JSON parameter: `[id, at, error_code, error_message, reason, carrier,
- * carrier_message_id, price, mask]`, where bit i of mask says the i-th fact was given (otherwise the
- * column keeps its value). States are literals, never parameters: SQLite re-prepares a statement at
- * every run when a parameter is compared with a column of a partial index's condition (`status`).
- * The second parameter is the project (on PostgreSQL the third, the ids as an array). Returns
- * `MESSAGE_STATE_COLUMNS` of the rows that moved.
+ * target state, so nothing is compiled per batch and each text is one prepared statement. A row's
+ * values are `[id, at, error_code, error_message, reason, carrier, carrier_message_id, price, mask]`,
+ * where bit i of mask says the i-th fact was given (otherwise the column keeps its value). States are
+ * literals, never parameters: SQLite re-prepares a statement at every run when a parameter is
+ * compared with a column of a partial index's condition (`status`).
+ *
+ * On SQLite the rows travel as one JSON array, joined by id; then the project. On PostgreSQL they
+ * travel as one JSON object keyed by id, each row reading its values with `->` (no join), then the
+ * ids as an array, then the project: the only way to the rows is the id's unique index (or a scan of
+ * a small table). A join would be planned from row estimates, and stale statistics (a table that
+ * grew since its last ANALYZE, as in its first minute) made the planner scan the whole project or
+ * table once per row. The project is compared as an expression no index serves, for the same reason.
+ *
+ * Returns `MESSAGE_STATE_COLUMNS` of the rows that moved. With `via`, two changes in one write: the
+ * rows move to `to` from the states that allow `via` (see `foldable`).
  */
-function transitionSql(dialect: 'sqlite' | 'postgres', to: MessageStatus): string {
-  const key = `${dialect} ${to}`;
+function transitionSql(dialect: 'sqlite' | 'postgres', to: MessageStatus, via: MessageStatus = to): string {
+  const key = `${dialect} ${via} ${to}`;
   let text = transitionTexts.get(key);
   if (text !== undefined) return text;
   const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-  const from = predecessorsOf(to).map(lit).join(', ');
-  const t = dialect === 'postgres' ? 'm' : 'messages';
-  const sets = [`status = ${lit(to)}`, 'updated_at = v.at'];
-  if (CARRIED.has(to)) sets.push(`sent_at = coalesce(${t}.sent_at, v.at)`);
-  TRANSITION_FACTS.forEach(([, c], i) => sets.push(`${c} = case when (v.mask & ${1 << i}) <> 0 then v.${c} else ${t}.${c} end`));
+  const from = predecessorsOf(via).map(lit).join(', ');
+  const pg = dialect === 'postgres';
+  const t = pg ? 'm' : 'messages';
+  // A row's value at `i` (`TRANSITION_ROW`): from the joined row `v` on SQLite, by id from the object on PostgreSQL.
+  const value = (i: number) => (pg ? `(p.j -> m.id ->> ${i})::${TRANSITION_ROW[i]![1]}` : `v.${TRANSITION_ROW[i]![0]}`);
+  const mask = value(TRANSITION_ROW.length - 1);
+  const sets = [`status = ${lit(to)}`, `updated_at = ${value(1)}`];
+  if (CARRIED.has(to) || CARRIED.has(via)) sets.push(`sent_at = coalesce(${t}.sent_at, ${value(1)})`);
+  TRANSITION_FACTS.forEach(([, c], i) => sets.push(`${c} = case when (${mask} & ${1 << i}) <> 0 then ${value(i + 2)} else ${t}.${c} end`));
   const returning = MESSAGE_STATE_COLUMNS.map((c) => `${t}.${c}`).join(', ');
-  const columns = (element: string, typed: boolean) =>
-    TRANSITION_ROW.map(([c, type], i) => (typed && type ? `(${element} ->> ${i})::${type} as ${c}` : `${element} ->> ${i} as ${c}`)).join(', ');
-  text =
-    dialect === 'postgres'
-      ? `update messages as m set ${sets.join(', ')}
-        from (select ${columns('e', true)} from jsonb_array_elements($1::jsonb) as e) as v
-        where m.id = any($3::text[]) and m.id = v.id and m.project_id = $2 and m.status in (${from})
+  text = pg
+    ? `update messages as m set ${sets.join(', ')}
+        from (select $1::jsonb as j) as p
+        where m.id = any($2::text[]) and (m.project_id || '') = $3 and m.status in (${from})
         returning ${returning}`
-      : `update messages set ${sets.join(', ')}
-        from (select ${columns('value', false)} from json_each(?)) as v
+    : `update messages set ${sets.join(', ')}
+        from (select ${TRANSITION_ROW.map(([c], i) => `value ->> ${i} as ${c}`).join(', ')} from json_each(?)) as v
         where messages.id = v.id and +messages.project_id = ? and messages.status in (${from})
         returning ${returning}`;
   transitionTexts.set(key, text);
   return text;
+}
+
+/** One transition as its row of values (`TRANSITION_ROW`). */
+function transitionRow(u: TransitionUpdate): unknown[] {
+  let mask = 0;
+  const row: unknown[] = [u.id, u.at];
+  for (let f = 0; f < TRANSITION_FACTS.length; f++) {
+    const v = u[TRANSITION_FACTS[f]![0]];
+    if (v !== undefined) mask |= 1 << f;
+    row.push(v ?? null);
+  }
+  row.push(mask);
+  return row;
+}
+
+/** Add to the list under `key`. */
+function addTo<K, V>(lists: Map<K, V[]>, key: K, ...values: V[]): void {
+  const list = lists.get(key);
+  if (list) list.push(...values);
+  else lists.set(key, values);
+}
+
+/**
+ * Whether `first` then `second` can be one write: the second is allowed straight after the first, at
+ * the same time, a sent time is not set by the second alone, and the second sets no fact the first
+ * leaves alone (so the state between them is known without reading the row: `stateBetween`).
+ */
+function foldable(first: TransitionUpdate, second: TransitionUpdate): boolean {
+  if (first.projectId !== second.projectId || first.at !== second.at) return false;
+  if (!predecessorsOf(second.to).includes(first.to) || (CARRIED.has(second.to) && !CARRIED.has(first.to))) return false;
+  for (const [fact] of TRANSITION_FACTS) if (second[fact] !== undefined && first[fact] === undefined) return false;
+  return true;
+}
+
+/** The one write of a folded pair: the second state, each fact as the second change leaves it. */
+function folded(first: TransitionUpdate, second: TransitionUpdate): TransitionUpdate {
+  return {
+    projectId: second.projectId,
+    id: second.id,
+    to: second.to,
+    at: second.at,
+    errorCode: second.errorCode !== undefined ? second.errorCode : first.errorCode,
+    errorMessage: second.errorMessage !== undefined ? second.errorMessage : first.errorMessage,
+    reason: second.reason !== undefined ? second.reason : first.reason,
+    carrier: second.carrier !== undefined ? second.carrier : first.carrier,
+    carrierMessageId: second.carrierMessageId !== undefined ? second.carrierMessageId : first.carrierMessageId,
+    price: second.price !== undefined ? second.price : first.price,
+  };
+}
+
+/** The state a folded pair passed through: the final row, in the first change's state and with its facts. */
+function stateBetween(after: MessageState, first: TransitionUpdate): MessageState {
+  return {
+    id: after.id,
+    projectId: after.projectId,
+    status: first.to,
+    errorCode: first.errorCode !== undefined ? first.errorCode : after.errorCode,
+    errorMessage: first.errorMessage !== undefined ? first.errorMessage : after.errorMessage,
+    reason: first.reason !== undefined ? first.reason : after.reason,
+    carrier: first.carrier !== undefined ? first.carrier : after.carrier,
+    carrierMessageId: first.carrierMessageId !== undefined ? first.carrierMessageId : after.carrierMessageId,
+    price: first.price !== undefined ? first.price : after.price,
+    updatedAt: after.updatedAt,
+    sentAt: after.sentAt,
+    redactedAt: after.redactedAt,
+    deletedAt: after.deletedAt,
+  };
 }
 
 export class KyselyMessageRepository implements MessageRepository {
@@ -149,51 +225,70 @@ export class KyselyMessageRepository implements MessageRepository {
 
   async transitionMany(updates: readonly TransitionUpdate[]): Promise<MessageState[]> {
     if (updates.length === 0) return [];
-    // A message's k-th change goes in round k, so two changes of one message in a batch (sent, then
-    // delivered) apply in order. Within a round: one guarded UPDATE per (project, target state),
-    // per-row values in CASE expressions.
-    const rounds: Array<Map<string, TransitionUpdate[]>> = [];
-    const seen = new Map<string, number>();
+    // Each message's changes, in the order given.
+    const chains = new Map<string, TransitionUpdate | TransitionUpdate[]>();
     for (const u of updates) {
-      const round = seen.get(u.id) ?? 0;
-      seen.set(u.id, round + 1);
-      const groups = (rounds[round] ??= new Map());
-      const key = `${u.projectId}\u0000${u.to}`;
-      const group = groups.get(key);
-      if (group) group.push(u);
-      else groups.set(key, [u]);
+      const chain = chains.get(u.id);
+      if (chain === undefined) chains.set(u.id, u);
+      else if (Array.isArray(chain)) chain.push(u);
+      else chains.set(u.id, [chain, u]);
+    }
+    // Two changes of one message that one write can make (a submit answer and the receipt that
+    // overtook it) are folded, per (project, first state, second state); the others go in rounds: a
+    // message's k-th change in round k, so they apply in order. Within a round: one guarded UPDATE
+    // per (project, target state).
+    const folds = new Map<string, Array<readonly [TransitionUpdate, TransitionUpdate]>>();
+    const rounds: Array<Map<string, TransitionUpdate[]>> = [];
+    for (const chain of chains.values()) {
+      if (!Array.isArray(chain)) {
+        addTo((rounds[0] ??= new Map()), `${chain.projectId}\u0000${chain.to}`, chain);
+      } else if (chain.length === 2 && foldable(chain[0]!, chain[1]!)) {
+        const [first, second] = chain as [TransitionUpdate, TransitionUpdate];
+        addTo(folds, `${first.projectId}\u0000${first.to}\u0000${second.to}`, [first, second] as const);
+      } else {
+        chain.forEach((u, round) => addTo((rounds[round] ??= new Map()), `${u.projectId}\u0000${u.to}`, u));
+      }
     }
     const changed: MessageState[] = [];
+    for (const pairs of folds.values()) {
+      const firstOf = new Map(pairs.map((p) => [p[0].id, p[0]]));
+      const rows = await this.transitionAll(pairs.map(([first, second]) => folded(first, second)), pairs[0]![0].to);
+      for (const r of rows) {
+        const after = messageStateFromRow(r);
+        changed.push(stateBetween(after, firstOf.get(after.id)!), after);
+        firstOf.delete(after.id);
+      }
+      // The first change was refused (the message was not in a state that allows it): the second on its own.
+      if (firstOf.size) {
+        const rest = pairs.filter((p) => firstOf.has(p[0].id)).map((p) => p[1]);
+        addTo((rounds[0] ??= new Map()), `${rest[0]!.projectId}\u0000${rest[0]!.to}`, ...rest);
+      }
+    }
     for (const groups of rounds) {
       for (const group of groups.values()) {
-        for (let i = 0; i < group.length; i += TRANSITION_CHUNK) {
-          for (const r of await this.transitionChunk(group.slice(i, i + TRANSITION_CHUNK))) changed.push(messageStateFromRow(r));
-        }
+        for (const r of await this.transitionAll(group)) changed.push(messageStateFromRow(r));
       }
     }
     return changed;
   }
 
-  private async transitionChunk(chunk: readonly TransitionUpdate[]) {
+  /** One group's guarded UPDATEs (same project and target state; moving through `via`), in chunks. */
+  private async transitionAll(group: readonly TransitionUpdate[], via?: MessageStatus) {
+    if (group.length <= TRANSITION_CHUNK) return this.transitionChunk(group, via);
+    const rows = [];
+    for (let i = 0; i < group.length; i += TRANSITION_CHUNK) rows.push(...(await this.transitionChunk(group.slice(i, i + TRANSITION_CHUNK), via)));
+    return rows;
+  }
+
+  private async transitionChunk(chunk: readonly TransitionUpdate[], via?: MessageStatus) {
     const first = chunk[0]!;
     // Nothing may move into this state (`queued`); PostgreSQL refuses an empty IN list.
-    if (predecessorsOf(first.to).length === 0) return [];
-    const rows: unknown[] = [];
-    for (const u of chunk) {
-      let mask = 0;
-      const row: unknown[] = [u.id, u.at];
-      for (let f = 0; f < TRANSITION_FACTS.length; f++) {
-        const v = u[TRANSITION_FACTS[f]![0]];
-        if (v !== undefined) mask |= 1 << f;
-        row.push(v ?? null);
-      }
-      row.push(mask);
-      rows.push(row);
-    }
-    const text = transitionSql(this.traits.name, first.to);
-    // PostgreSQL also gets the ids as an array: the planner then looks the rows up by key, whatever
-    // it guesses of the JSON's length (a stale guess made it scan the whole table for every batch).
-    const params = this.traits.name === 'postgres' ? [JSON.stringify(rows), first.projectId, chunk.map((u) => u.id)] : [JSON.stringify(rows), first.projectId];
+    if (predecessorsOf(via ?? first.to).length === 0) return [];
+    const text = transitionSql(this.traits.name, first.to, via);
+    const params =
+      this.traits.name === 'postgres'
+        ? [JSON.stringify(Object.fromEntries(chunk.map((u) => [u.id, transitionRow(u)]))), chunk.map((u) => u.id), first.projectId]
+        : [JSON.stringify(chunk.map(transitionRow)), first.projectId];
     const result = await this.db.executeQuery<Pick<Selectable<MessagesTable>, (typeof MESSAGE_STATE_COLUMNS)[number]>>(CompiledQuery.raw(text, params));
     return result.rows;
   }
