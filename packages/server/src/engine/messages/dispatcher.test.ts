@@ -166,6 +166,33 @@ describe('messages written while the dispatcher runs', () => {
     expect(t.store.transactions - transactions).toBeLessThanOrEqual(4);
   });
 
+  it('are still taken while every batch slot sends a small batch: room counts messages, not slots', async () => {
+    await t.engine.start();
+    await t.statuses.reached((await t.send()).id, 'sent');
+    // Two batches of one message each, held at the carrier: both slots (concurrency 2) are busy.
+    const release: Array<() => void> = [];
+    const held = (s: Parameters<Exclude<ScriptedAnswer, object>>[0]) => new Promise<ReturnType<typeof t.carrier.accept>>((resolve) => release.push(() => resolve(t.carrier.accept(s))));
+    t.carrier.answer(held, held);
+    const a = await t.send();
+    await t.carrier.submitted(2);
+    const b = await t.send();
+    await t.carrier.submitted(3);
+    const woken: string[] = [];
+    t.bus.subscribe('work.available', (e) => woken.push(e.queue));
+    const c = await t.send();
+    // Taken by this node (written `initiated`, its job leased), not left in the queue for a claim.
+    expect(await t.message(c.id)).toMatchObject({ status: 'initiated' });
+    expect(woken).not.toContain('dispatch');
+    for (const r of release) r();
+    for (const m of [a, b, c]) await t.statuses.reached(m.id, 'sent');
+    expect(await t.timeline(c.id)).toEqual(['queued', 'initiated', 'sent']);
+    expect(t.carrier.submissions.slice(1).map((s) => [s.messageId, s.attempt])).toEqual([
+      [a.id, 1],
+      [b.id, 1],
+      [c.id, 1],
+    ]);
+  });
+
   it('a message from a sender with a rate is left `queued` for the claim, which takes its slot', async () => {
     await t.engine.start();
     await t.statuses.reached((await t.send()).id, 'sent');
