@@ -159,6 +159,8 @@ describe('on the manual clock', () => {
     await waitForEnd(server, id);
     await receiver.waitFor(1);
     const deliveries = () => server.store.webhooks.listForMessage(PROJECT_ID, id);
+    // The first attempt is recorded (the receiver saw it; its answer may still be on its way back).
+    await eventually(async () => ((await deliveries()).some((d) => d.attempts > 0) ? true : undefined), 10_000, 'a first attempt recorded');
     expect((await deliveries()).some((d) => d.status === 'failed')).toBe(false);
     await advance(60 * MINUTE + 1000);
     await eventually(async () => ((await deliveries()).every((d) => d.status === 'failed') ? true : undefined), 10_000, 'every callback given up');

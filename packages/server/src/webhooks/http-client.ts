@@ -1,8 +1,10 @@
 /**
- * Sends one webhook request with connect/read/total timeouts, following up to 3 redirects and
- * reading at most `maxResponseBytes` of the answer.
+ * Sends webhook requests with connect/read/total timeouts, following up to 3 redirects and
+ * reading at most `maxResponseBytes` of the answer; the work runs on a worker thread.
  */
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { HTTP_WORKER_SOURCE } from './http-worker-source.js';
 import type { WebhookTimeouts } from './timeouts.js';
 
 export interface WebhookRequest {
@@ -21,116 +23,98 @@ export interface WebhookResponse {
   readonly truncated: boolean;
 }
 
-/** Deadlines of requests in flight are checked this often: a total timeout fires up to this late, never early. */
-const DEADLINE_RESOLUTION_MS = 25;
+/** An answer from the worker: the response, or the error the request failed with. */
+type WorkerAnswer =
+  | { readonly id: number; readonly ok: true; readonly response: WebhookResponse }
+  | { readonly id: number; readonly ok: false; readonly name: string; readonly code?: string; readonly message: string };
 
 /**
- * Total timeouts of requests in flight on one timer: deadlines rounded up to a bucket of
- * `DEADLINE_RESOLUTION_MS`, one timer for the earliest bucket. Cheaper than `AbortSignal.timeout`
- * (a timer and weak references per request) when thousands of requests a second end long before
- * their deadline.
+ * Sends webhook requests from a worker thread (`http-worker-source.ts`): undici's connection
+ * pools, HTTP parsing and response reading run off the thread that owns the database, which the
+ * Compatibility path's four status callbacks per message kept busy. The worker starts with the
+ * first request. A request that fails rejects with an `Error` carrying the original's name, code
+ * and message (what the runner reports); should the worker die, its requests in flight reject and
+ * the next request starts a new one.
  */
-class Deadlines {
-  private readonly buckets = new Map<number, Set<AbortController>>();
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
-
-  /** Abort `controller` with a TimeoutError once `ms` have passed, unless the returned function is called first. */
-  add(controller: AbortController, ms: number): () => void {
-    const at = Math.ceil((Date.now() + ms) / DEADLINE_RESOLUTION_MS) * DEADLINE_RESOLUTION_MS;
-    let bucket = this.buckets.get(at);
-    if (!bucket) {
-      bucket = new Set();
-      this.buckets.set(at, bucket);
-      if (at < this.timerAt) this.arm(at);
-    }
-    bucket.add(controller);
-    return () => {
-      bucket.delete(controller);
-      if (bucket.size === 0 && this.buckets.get(at) === bucket) this.buckets.delete(at);
-    };
-  }
-
-  private arm(at: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, at - Date.now()));
-    this.timer.unref();
-  }
-
-  private fire(): void {
-    this.timer = undefined;
-    this.timerAt = Infinity;
-    const now = Date.now();
-    let next = Infinity;
-    for (const [at, bucket] of this.buckets) {
-      if (at > now) {
-        next = Math.min(next, at);
-        continue;
-      }
-      this.buckets.delete(at);
-      for (const controller of bucket) controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-    }
-    if (next !== Infinity) this.arm(next);
-  }
-}
-
 export class WebhookHttpClient {
-  private readonly agents = new Map<string, Dispatcher>();
-  private readonly deadlines = new Deadlines();
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, { resolve(r: WebhookResponse): void; reject(err: Error): void }>();
+  private nextId = 1;
+  /** Requests of this turn of the event loop, posted together. */
+  private outbox: Array<WebhookRequest & { readonly id: number }> = [];
+  private closed = false;
 
   constructor(private readonly maxResponseBytes = 64 * 1024) {}
 
-  async send(req: WebhookRequest): Promise<WebhookResponse> {
-    const controller = new AbortController();
-    const cancel = this.deadlines.add(controller, req.timeouts.totalMs);
-    try {
-      return await this.exchange(req, controller.signal);
-    } finally {
-      cancel();
-    }
-  }
-
-  private async exchange(req: WebhookRequest, signal: AbortSignal): Promise<WebhookResponse> {
-    const res = await request(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      dispatcher: this.agentFor(req.timeouts),
-      signal,
-      headersTimeout: req.timeouts.readMs,
-      bodyTimeout: req.timeouts.readMs,
+  send(req: WebhookRequest): Promise<WebhookResponse> {
+    if (this.closed) return Promise.reject(new Error('the webhook HTTP client was closed'));
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      this.outbox.push({ id, url: req.url, method: req.method, headers: req.headers, body: req.body, timeouts: req.timeouts });
+      if (this.outbox.length === 1) queueMicrotask(() => this.flush());
     });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let truncated = false;
-    for await (const chunk of res.body) {
-      const buf = chunk as Buffer;
-      if (size + buf.length > this.maxResponseBytes) {
-        chunks.push(buf.subarray(0, this.maxResponseBytes - size));
-        truncated = true;
-        res.body.destroy();
-        break;
-      }
-      chunks.push(buf);
-      size += buf.length;
-    }
-    const ct = res.headers['content-type'];
-    return { statusCode: res.statusCode, contentType: Array.isArray(ct) ? (ct[0] ?? null) : (ct ?? null), body: Buffer.concat(chunks).toString('utf8'), truncated };
   }
 
+  /** Close the worker's connection pools and end it; requests still in flight reject. */
   async close(): Promise<void> {
-    await Promise.all([...this.agents.values()].map((a) => a.close()));
-    this.agents.clear();
+    this.closed = true;
+    this.flush();
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = null;
+    await new Promise<void>((done) => {
+      const force = setTimeout(() => void worker.terminate(), 5_000);
+      force.unref();
+      worker.once('exit', () => {
+        clearTimeout(force);
+        done();
+      });
+      worker.postMessage('close');
+    });
+    this.failAll(new Error('the webhook HTTP client was closed'));
   }
 
-  private agentFor(t: WebhookTimeouts): Dispatcher {
-    const key = `${t.connectMs}`;
-    let agent = this.agents.get(key);
-    if (!agent) {
-      agent = new Agent({ connect: { timeout: t.connectMs }, connections: 64, keepAliveTimeout: 4000 }).compose(interceptors.redirect({ maxRedirections: 3 }));
-      this.agents.set(key, agent);
+  private flush(): void {
+    const batch = this.outbox;
+    this.outbox = [];
+    if (batch.length === 0) return;
+    if (this.closed && !this.worker) {
+      for (const r of batch) this.pending.get(r.id)?.reject(new Error('the webhook HTTP client was closed'));
+      for (const r of batch) this.pending.delete(r.id);
+      return;
     }
-    return agent;
+    this.started().postMessage(batch);
+  }
+
+  private started(): Worker {
+    if (this.worker) return this.worker;
+    const undici = createRequire(import.meta.url).resolve('undici');
+    const worker = new Worker(HTTP_WORKER_SOURCE, { eval: true, workerData: { undici, maxResponseBytes: this.maxResponseBytes } });
+    // Requests in flight do not keep the process alive; the server's own handles do.
+    worker.unref();
+    worker.on('message', (answers: WorkerAnswer[] | 'closed') => {
+      if (answers === 'closed') return;
+      for (const a of answers) {
+        const p = this.pending.get(a.id);
+        if (!p) continue;
+        this.pending.delete(a.id);
+        if (a.ok) p.resolve(a.response);
+        else p.reject(Object.assign(new Error(a.message), { name: a.name, code: a.code }));
+      }
+    });
+    const ended = (err: Error) => {
+      if (this.worker === worker) this.worker = null;
+      this.failAll(err);
+    };
+    worker.on('error', (err) => ended(err));
+    worker.on('exit', (code) => ended(new Error(`the webhook HTTP worker exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
   }
 }

@@ -1,0 +1,119 @@
+/**
+ * The webhook HTTP worker: sends the requests `WebhookHttpClient` hands it with undici, each with
+ * connect/read/total timeouts, following up to 3 redirects and reading at most `maxResponseBytes`
+ * of the answer, and hands the answers back. Requests and answers travel in batches (one message
+ * per turn of either event loop). Written as plain CommonJS so it runs from sources and builds
+ * alike (as the SQLite checkpointer).
+ *
+ * Protocol: the client posts arrays of `{ id, url, method, headers, body, timeouts }`, and the
+ * string 'close' to end; the worker posts arrays of `{ id, ok: true, response }` or
+ * `{ id, ok: false, name, code, message }`, and 'closed' once its pools are closed.
+ */
+export const HTTP_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { Agent, interceptors, request } = require(workerData.undici);
+
+// Total timeouts on one timer: deadlines rounded up to buckets of 25 ms, one timer for the
+// earliest bucket (cheaper than AbortSignal.timeout when most requests end long before it).
+const RESOLUTION_MS = 25;
+const buckets = new Map();
+let timer;
+let timerAt = Infinity;
+function arm(at) {
+  if (timer) clearTimeout(timer);
+  timerAt = at;
+  timer = setTimeout(fire, Math.max(0, at - Date.now()));
+}
+function fire() {
+  timer = undefined;
+  timerAt = Infinity;
+  const now = Date.now();
+  let next = Infinity;
+  for (const [at, bucket] of buckets) {
+    if (at > now) { next = Math.min(next, at); continue; }
+    buckets.delete(at);
+    for (const controller of bucket) controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  }
+  if (next !== Infinity) arm(next);
+}
+function deadline(controller, ms) {
+  const at = Math.ceil((Date.now() + ms) / RESOLUTION_MS) * RESOLUTION_MS;
+  let bucket = buckets.get(at);
+  if (!bucket) {
+    bucket = new Set();
+    buckets.set(at, bucket);
+    if (at < timerAt) arm(at);
+  }
+  bucket.add(controller);
+  return () => {
+    bucket.delete(controller);
+    if (bucket.size === 0 && buckets.get(at) === bucket) buckets.delete(at);
+  };
+}
+
+// One keep-alive pool per connect timeout.
+const agents = new Map();
+function agentFor(t) {
+  let agent = agents.get(t.connectMs);
+  if (!agent) {
+    agent = new Agent({ connect: { timeout: t.connectMs }, connections: 64, keepAliveTimeout: 4000 }).compose(interceptors.redirect({ maxRedirections: 3 }));
+    agents.set(t.connectMs, agent);
+  }
+  return agent;
+}
+
+async function exchange(r) {
+  const controller = new AbortController();
+  const cancel = deadline(controller, r.timeouts.totalMs);
+  try {
+    const res = await request(r.url, {
+      method: r.method,
+      headers: r.headers,
+      body: r.body,
+      dispatcher: agentFor(r.timeouts),
+      signal: controller.signal,
+      headersTimeout: r.timeouts.readMs,
+      bodyTimeout: r.timeouts.readMs,
+    });
+    const chunks = [];
+    let size = 0;
+    let truncated = false;
+    for await (const chunk of res.body) {
+      if (size + chunk.length > workerData.maxResponseBytes) {
+        chunks.push(chunk.subarray(0, workerData.maxResponseBytes - size));
+        truncated = true;
+        res.body.destroy();
+        break;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+    const ct = res.headers['content-type'];
+    const contentType = Array.isArray(ct) ? (ct[0] ?? null) : (ct ?? null);
+    return { id: r.id, ok: true, response: { statusCode: res.statusCode, contentType, body: Buffer.concat(chunks).toString('utf8'), truncated } };
+  } catch (err) {
+    const e = err && typeof err === 'object' ? err : { message: String(err) };
+    return { id: r.id, ok: false, name: typeof e.name === 'string' ? e.name : 'Error', code: typeof e.code === 'string' ? e.code : undefined, message: String(e.message) };
+  } finally {
+    cancel();
+  }
+}
+
+let answers = [];
+function answer(a) {
+  answers.push(a);
+  if (answers.length === 1) setImmediate(() => { const batch = answers; answers = []; parentPort.postMessage(batch); });
+}
+
+parentPort.on('message', (m) => {
+  if (m === 'close') {
+    if (timer) clearTimeout(timer);
+    Promise.allSettled([...agents.values()].map((a) => a.close())).then(() => {
+      parentPort.postMessage('closed');
+      parentPort.close();
+    });
+    return;
+  }
+  for (const r of m) exchange(r).then(answer);
+});
+`;
