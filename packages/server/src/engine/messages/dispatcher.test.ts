@@ -166,7 +166,7 @@ describe('messages written while the dispatcher runs', () => {
     expect(t.store.transactions - transactions).toBeLessThanOrEqual(4);
   });
 
-  it('are still taken while every batch slot sends a small batch: room counts messages, not slots', async () => {
+  it('are still taken while every batch slot sends a small batch: one batch may wait for the next free slot', async () => {
     await t.engine.start();
     await t.statuses.reached((await t.send()).id, 'sent');
     // Two batches of one message each, held at the carrier: both slots (concurrency 2) are busy.

@@ -49,8 +49,6 @@ export class Dispatcher implements LocalDispatch {
   private unsubscribe: (() => void) | undefined;
   /** Messages this node just wrote with their jobs leased to it (`adopt`), waiting for a free slot. */
   private adopted: Adopted[] = [];
-  /** Messages in the batches being sent now. */
-  private sending = 0;
   /** Jobs may be due in the queue: the next pass claims (set by wake-ups, due times, full claims). */
   private queueMayHaveWork = true;
 
@@ -116,16 +114,16 @@ export class Dispatcher implements LocalDispatch {
   }
 
   /**
-   * New messages this node may take without a claim: what its batches hold, less the messages being
-   * sent and those it was already handed. Counted in messages, not batch slots: small batches in
-   * flight (each submit answer written in its own) would otherwise leave no room, and new messages
-   * would go the long way through the queue while the next slot to free could take them together.
-   * None while stopping, or while it is full (they wait in the queue for a claim, where their lease
-   * could not run out in memory).
+   * New messages this node may take without a claim: what its free batch slots hold — and one batch
+   * when every slot is busy — less what it was already handed. With no slot free, small batches in
+   * flight (each submit answer written in its own) would otherwise send new messages the long way
+   * through the queue while the next slot to free could take them together; only one batch, so a
+   * carrier that holds every slot (a hanging connection) keeps no more than that leased here. None
+   * while stopping (they wait in the queue for a claim, where their lease could not run out in memory).
    */
   room(): number {
     if (this.loop.stopped || !this.unsubscribe) return 0;
-    return Math.max(0, this.opts.concurrency * this.opts.batchSize - this.sending - this.adopted.length);
+    return Math.max(0, Math.max(1, this.opts.concurrency - this.loop.active) * this.opts.batchSize - this.adopted.length);
   }
 
   /**
@@ -178,9 +176,7 @@ export class Dispatcher implements LocalDispatch {
         if (next !== undefined) this.loop.armAt(next);
         continue;
       }
-      const sending = batch.ready.length;
-      this.sending += sending;
-      this.loop.track(this.submit(batch.ready).finally(() => (this.sending -= sending)), (err) =>
+      this.loop.track(this.submit(batch.ready), (err) =>
         this.deps.logger.error({ err, messages: batch.ready.length }, 'dispatch batch failed; its jobs retry when their lease expires'),
       );
       if (batch.nextSlotAt !== undefined) this.loop.armAt(batch.nextSlotAt);
