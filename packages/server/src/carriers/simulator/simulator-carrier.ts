@@ -179,8 +179,17 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
 
   private answer(p: PendingSubmit): void {
     const now = this.deps.now();
-    for (const { s, outcome, tuning } of p.accepted) this.scheduleReceipt(s, outcome, Math.max(now, p.submittedAt + tuning.delayMs), tuning);
+    // Receipts due at once (no delays) follow the answer in the same turn, as a carrier answering
+    // both at once would send them, rather than at the next timer tick: the engine then writes
+    // `sent` and `delivered` together, one row write instead of two.
+    const dueNow: PendingReceipt[] = [];
+    for (const { s, outcome, tuning } of p.accepted) {
+      const from = Math.max(now, p.submittedAt + tuning.delayMs);
+      if (from + receiptDelay(outcome, tuning) <= now) dueNow.push({ m: s, outcome, mmsReceipts: tuning.mmsReceipts });
+      else this.scheduleReceipt(s, outcome, from, tuning);
+    }
     p.resolve(p.results);
+    if (dueNow.length) void this.deliver(dueNow);
   }
 
   private scheduleReceipt(m: CarrierSubmission | AwaitingReceipt, outcome: SimulatedOutcome, from: number, tuning: SimulatorTuning): void {
