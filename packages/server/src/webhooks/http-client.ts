@@ -56,35 +56,33 @@ export class WebhookHttpClient {
     });
   }
 
-  /** Close the worker's connection pools and end it; requests still in flight reject. */
+  /**
+   * Close the worker's connection pools (requests in flight finish first) and end it; requests not
+   * yet handed to it reject.
+   */
   async close(): Promise<void> {
     this.closed = true;
-    this.flush();
+    this.outbox = [];
     const worker = this.worker;
-    if (!worker) return;
     this.worker = null;
-    await new Promise<void>((done) => {
-      const force = setTimeout(() => void worker.terminate(), 5_000);
-      force.unref();
-      worker.once('exit', () => {
-        clearTimeout(force);
-        done();
+    if (worker) {
+      await new Promise<void>((done) => {
+        const force = setTimeout(() => void worker.terminate(), 5_000);
+        force.unref();
+        worker.once('exit', () => {
+          clearTimeout(force);
+          done();
+        });
+        worker.postMessage('close');
       });
-      worker.postMessage('close');
-    });
+    }
     this.failAll(new Error('the webhook HTTP client was closed'));
   }
 
   private flush(): void {
     const batch = this.outbox;
     this.outbox = [];
-    if (batch.length === 0) return;
-    if (this.closed && !this.worker) {
-      for (const r of batch) this.pending.get(r.id)?.reject(new Error('the webhook HTTP client was closed'));
-      for (const r of batch) this.pending.delete(r.id);
-      return;
-    }
-    this.started().postMessage(batch);
+    if (batch.length) this.started().postMessage(batch);
   }
 
   private started(): Worker {
@@ -93,8 +91,7 @@ export class WebhookHttpClient {
     const worker = new Worker(HTTP_WORKER_SOURCE, { eval: true, workerData: { undici, maxResponseBytes: this.maxResponseBytes } });
     // Requests in flight do not keep the process alive; the server's own handles do.
     worker.unref();
-    worker.on('message', (answers: WorkerAnswer[] | 'closed') => {
-      if (answers === 'closed') return;
+    worker.on('message', (answers: WorkerAnswer[]) => {
       for (const a of answers) {
         const p = this.pending.get(a.id);
         if (!p) continue;
@@ -103,8 +100,10 @@ export class WebhookHttpClient {
         else p.reject(Object.assign(new Error(a.message), { name: a.name, code: a.code }));
       }
     });
+    // An end it was not asked for (`close` fails what is left itself).
     const ended = (err: Error) => {
-      if (this.worker === worker) this.worker = null;
+      if (this.worker !== worker) return;
+      this.worker = null;
       this.failAll(err);
     };
     worker.on('error', (err) => ended(err));

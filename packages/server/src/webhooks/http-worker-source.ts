@@ -6,8 +6,8 @@
  * alike (as the SQLite checkpointer).
  *
  * Protocol: the client posts arrays of `{ id, url, method, headers, body, timeouts }`, and the
- * string 'close' to end; the worker posts arrays of `{ id, ok: true, response }` or
- * `{ id, ok: false, name, code, message }`, and 'closed' once its pools are closed.
+ * string 'close' to end (the worker closes its pools, letting requests in flight finish, and exits);
+ * the worker posts arrays of `{ id, ok: true, response }` or `{ id, ok: false, name, code, message }`.
  */
 export const HTTP_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -108,10 +108,8 @@ function answer(a) {
 parentPort.on('message', (m) => {
   if (m === 'close') {
     if (timer) clearTimeout(timer);
-    Promise.allSettled([...agents.values()].map((a) => a.close())).then(() => {
-      parentPort.postMessage('closed');
-      parentPort.close();
-    });
+    // The answers of the last requests are posted first (an immediate queued before this one).
+    Promise.allSettled([...agents.values()].map((a) => a.close())).then(() => setImmediate(() => parentPort.close()));
     return;
   }
   for (const r of m) exchange(r).then(answer);

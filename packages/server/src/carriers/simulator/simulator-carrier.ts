@@ -172,7 +172,8 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
         const now = this.deps.now();
         for (const m of awaiting) {
           const tuning = tunings.get(m.projectId) ?? this.profiles.defaults;
-          this.scheduleReceipt(m, decideOutcome(m.to, tuning.rules), now, tuning);
+          const outcome = decideOutcome(m.to, tuning.rules);
+          this.receipts.schedule(now + receiptDelay(outcome, tuning), { m, outcome, mmsReceipts: tuning.mmsReceipts });
         }
       });
   }
@@ -184,16 +185,13 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
     // `sent` and `delivered` together, one row write instead of two.
     const dueNow: PendingReceipt[] = [];
     for (const { s, outcome, tuning } of p.accepted) {
-      const from = Math.max(now, p.submittedAt + tuning.delayMs);
-      if (from + receiptDelay(outcome, tuning) <= now) dueNow.push({ m: s, outcome, mmsReceipts: tuning.mmsReceipts });
-      else this.scheduleReceipt(s, outcome, from, tuning);
+      const at = Math.max(now, p.submittedAt + tuning.delayMs) + receiptDelay(outcome, tuning);
+      const receipt = { m: s, outcome, mmsReceipts: tuning.mmsReceipts };
+      if (at <= now) dueNow.push(receipt);
+      else this.receipts.schedule(at, receipt);
     }
     p.resolve(p.results);
     if (dueNow.length) void this.deliver(dueNow);
-  }
-
-  private scheduleReceipt(m: CarrierSubmission | AwaitingReceipt, outcome: SimulatedOutcome, from: number, tuning: SimulatorTuning): void {
-    this.receipts.schedule(from + receiptDelay(outcome, tuning), { m, outcome, mmsReceipts: tuning.mmsReceipts });
   }
 
   /** Handsets receive their messages (or the server's own numbers do, by loopback); receipts follow. */
@@ -226,3 +224,4 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
     sink.report(reports);
   }
 }
+

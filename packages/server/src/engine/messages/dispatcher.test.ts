@@ -6,6 +6,7 @@
 import { backoffDelay, ERRORS, type ErrorKey } from '@switchboard/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../../bus/in-process-bus.js';
+import type { CarrierSubmission, SubmitResult } from '../../domain/ports/carrier.js';
 import { openSqliteStore } from '../../store/dialects/sqlite.js';
 import type { ScriptedAnswer } from '../testing/scripted-carrier.js';
 import { buildTestEngine, TEST_NUMBERS, TEST_RETRY, type TestEngine } from '../testing/test-engine.js';
@@ -171,7 +172,7 @@ describe('messages written while the dispatcher runs', () => {
     await t.statuses.reached((await t.send()).id, 'sent');
     // Two batches of one message each, held at the carrier: both slots (concurrency 2) are busy.
     const release: Array<() => void> = [];
-    const held = (s: Parameters<Exclude<ScriptedAnswer, object>>[0]) => new Promise<ReturnType<typeof t.carrier.accept>>((resolve) => release.push(() => resolve(t.carrier.accept(s))));
+    const held = (s: CarrierSubmission) => new Promise<SubmitResult>((resolve) => release.push(() => resolve(t.carrier.accept(s))));
     t.carrier.answer(held, held);
     const a = await t.send();
     await t.carrier.submitted(2);

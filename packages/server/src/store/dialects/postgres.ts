@@ -130,9 +130,9 @@ export const postgresTraits: DialectTraits = {
   name: 'postgres',
   lockForClaim: (query) => query.forUpdate().skipLocked(),
   lockForUpdate: (query) => query.forUpdate(),
-  // An expression no index serves, as SQLite's unary +: with statistics older than the table's growth
-  // (its first minute, before autovacuum's first ANALYZE) the planner would read the whole project
-  // through (project_id, seq) for `id IN (…)` instead of looking the ids up.
+  // An expression no index serves, as SQLite's unary +: with no statistics yet (a table's first
+  // minute, before autovacuum's first ANALYZE) the planner read the whole project through
+  // (project_id, seq) for `id IN (…)` instead of looking the ids up.
   keyLookupInProject: (projectId) => sql<boolean>`(${sql.ref('project_id')} || '') = ${projectId}`,
   isUniqueViolation: (err) => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505',
   // The wire protocol counts bind parameters in 16 bits.

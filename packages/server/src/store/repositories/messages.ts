@@ -44,9 +44,10 @@ const transitionTexts = new Map<string, string>();
  * On SQLite the rows travel as one JSON array, joined by id; then the project. On PostgreSQL they
  * travel as one JSON object keyed by id, each row reading its values with `->` (no join), then the
  * ids as an array, then the project: the only way to the rows is the id's unique index (or a scan of
- * a small table). A join would be planned from row estimates, and stale statistics (a table that
- * grew since its last ANALYZE, as in its first minute) made the planner scan the whole project or
- * table once per row. The project is compared as an expression no index serves, for the same reason.
+ * a table the planner believes small). A join would be planned from row estimates, and with no
+ * statistics yet (a table's first minute, before autovacuum's first ANALYZE) the planner read the
+ * whole project, or scanned the table once per row. The project is compared as an expression no
+ * index serves, for the same reason.
  *
  * Returns `MESSAGE_STATE_COLUMNS` of the rows that moved. With `via`, two changes in one write: the
  * rows move to `to` from the states that allow `via` (see `foldable`).
