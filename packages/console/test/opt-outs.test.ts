@@ -44,10 +44,18 @@ describe.skipIf(skipReason !== null)('console: opt-outs and smart encoding', () 
     expect((await server.api(`/api/messaging/opt_outs?handset=${encodeURIComponent(PHONE)}`)).body.data).toEqual([]);
 
     await page.click('[data-setting="smart_encoding"]');
-    await page.waitForFunction(() => (document.querySelector('[data-setting="smart_encoding"]') as HTMLInputElement).checked);
+    // The box is disabled while its PUT is in flight; checked and enabled again means the server answered.
+    await page.waitForFunction(() => {
+      const box = document.querySelector('[data-setting="smart_encoding"]') as HTMLInputElement;
+      return box.checked && !box.disabled;
+    });
     expect((await server.api('/api/messaging/settings')).body.smart_encoding).toBe(true);
     await page.click('[data-setting="smart_encoding"]');
-    await page.waitForFunction(() => !(document.querySelector('[data-setting="smart_encoding"]') as HTMLInputElement).checked);
+    await page.waitForFunction(() => {
+      const box = document.querySelector('[data-setting="smart_encoding"]') as HTMLInputElement;
+      return !box.checked && !box.disabled;
+    });
+    expect((await server.api('/api/messaging/settings')).body.smart_encoding).toBe(false);
   });
 
   it('the UCS-2 explainer of a message says what smart encoding would change', async () => {

@@ -124,27 +124,32 @@ function AddOptOut({ onAdded }: { onAdded: () => void }) {
 function ProjectSettings() {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // One change at a time: two quick clicks must not send two PUTs that can land out of order.
+  const [saving, setSaving] = useState(false);
   useEffect(() => {
     api<Settings>(SETTINGS).then(setSettings).catch(setError);
   }, []);
   const toggle = async (field: keyof Settings, value: boolean) => {
     setError(null);
+    setSaving(true);
     try {
       setSettings(await api<Settings>(SETTINGS, { method: 'PUT', body: { [field]: value } }));
     } catch (err) {
       setError(err);
+    } finally {
+      setSaving(false);
     }
   };
   return (
     <Card title="Project settings">
       <ErrorBox error={error} />
       {settings ? (
-        <div class="form-grid">
+        <div class="form-grid" data-saving={saving ? '' : undefined}>
           <label class="check">
-            <input type="checkbox" data-setting="opt_out_replies" checked={settings.opt_out_replies ?? true} onChange={(e) => void toggle('opt_out_replies', e.currentTarget.checked)} /> Reply to STOP, START and HELP
+            <input type="checkbox" data-setting="opt_out_replies" disabled={saving} checked={settings.opt_out_replies ?? true} onChange={(e) => void toggle('opt_out_replies', e.currentTarget.checked)} /> Reply to STOP, START and HELP
           </label>
           <label class="check">
-            <input type="checkbox" data-setting="smart_encoding" checked={settings.smart_encoding ?? false} onChange={(e) => void toggle('smart_encoding', e.currentTarget.checked)} /> Smart encoding: replace curly quotes, dashes and other GSM-7 look-alikes so texts stay 160 characters a segment
+            <input type="checkbox" data-setting="smart_encoding" disabled={saving} checked={settings.smart_encoding ?? false} onChange={(e) => void toggle('smart_encoding', e.currentTarget.checked)} /> Smart encoding: replace curly quotes, dashes and other GSM-7 look-alikes so texts stay 160 characters a segment
           </label>
         </div>
       ) : null}
