@@ -180,9 +180,11 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
 
   private answer(p: PendingSubmit): void {
     const now = this.deps.now();
-    // Receipts due at once (no delays) follow the answer in the same turn, as a carrier answering
-    // both at once would send them, rather than at the next timer tick: the engine then writes
-    // `sent` and `delivered` together, one row write instead of two.
+    // Receipts due at once (no delays) come with the answer in the same turn, as a carrier
+    // answering both at once would send them: the engine then writes `sent` and `delivered`
+    // together, one row write instead of two. The handsets receive first (a carrier reports
+    // delivery once the handset has the message), so the answer waits for that; with a database
+    // a round trip away, answering first would let `sent` be written alone.
     const dueNow: PendingReceipt[] = [];
     for (const { s, outcome, tuning } of p.accepted) {
       const at = Math.max(now, p.submittedAt + tuning.delayMs) + receiptDelay(outcome, tuning);
@@ -190,14 +192,14 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
       if (at <= now) dueNow.push(receipt);
       else this.receipts.schedule(at, receipt);
     }
-    p.resolve(p.results);
-    if (dueNow.length) void this.deliver(dueNow);
+    if (dueNow.length) void this.deliver(dueNow, () => p.resolve(p.results));
+    else p.resolve(p.results);
   }
 
   /** Handsets receive their messages (or the server's own numbers do, by loopback); receipts follow. */
-  private async deliver(due: PendingReceipt[]): Promise<void> {
+  private async deliver(due: PendingReceipt[], answer?: () => void): Promise<void> {
     const sink = this.sink;
-    if (!sink || this.stopped) return;
+    if (!sink || this.stopped) return answer?.();
     const now = this.deps.now();
     try {
       const reaching = due.filter((p) => p.outcome.kind !== 'undelivered');
@@ -221,6 +223,7 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
       if (outcome.kind === 'undelivered') reports.push({ messageId: m.messageId, projectId: m.projectId, status: 'undelivered', error: outcome.error, at: now });
       else reports.push({ messageId: m.messageId, projectId: m.projectId, status: 'delivered', at: now });
     }
+    answer?.();
     sink.report(reports);
   }
 }

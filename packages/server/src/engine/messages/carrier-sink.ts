@@ -34,12 +34,16 @@ export class EngineCarrierSink implements CarrierSink {
       .catch((err) => this.logger.error({ err, reports: reports.length }, 'recording delivery receipts failed'));
   }
 
-  /** The state changes receipts ask for, in order (written with `record`, or with the submit answers they overtook). */
-  changesFor(reports: readonly StatusReport[]): ChangeRequest[] {
+  /**
+   * The state changes receipts ask for, in order (written with `record`, or with the submit answers
+   * they overtook). `sentWith`: messages whose `sent` goes in the same write (their answer), for
+   * which no `sent` is inferred: a third change would keep the answer and receipt from one row write.
+   */
+  changesFor(reports: readonly StatusReport[], sentWith?: ReadonlySet<string>): ChangeRequest[] {
     const changes: ChangeRequest[] = [];
     for (const r of reports) {
       // A message's changes apply in the order given, so `sent` lands before the final state.
-      if (this.inferSent && r.status !== 'failed') changes.push({ projectId: r.projectId, messageId: r.messageId, to: 'sent', detail: { receipt: true, inferred: true } });
+      if (this.inferSent && r.status !== 'failed' && !sentWith?.has(r.messageId)) changes.push({ projectId: r.projectId, messageId: r.messageId, to: 'sent', detail: { receipt: true, inferred: true } });
       // One literal, no spreads (a receipt per message): absent facts stay undefined.
       changes.push({ projectId: r.projectId, messageId: r.messageId, to: r.status, error: r.error || undefined, errorDetail: r.detail || undefined, detail: { receipt: true } });
     }

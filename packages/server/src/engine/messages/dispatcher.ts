@@ -64,7 +64,7 @@ export class Dispatcher implements LocalDispatch {
       readonly logger: Logger;
       readonly inFlight: SubmissionsInFlight;
       /** Where receipts that overtook their submit answer go once it is recorded (the carrier sink). */
-      readonly earlyReceipts: { record(reports: readonly StatusReport[]): void; changesFor(reports: readonly StatusReport[]): ChangeRequest[] };
+      readonly earlyReceipts: { record(reports: readonly StatusReport[]): void; changesFor(reports: readonly StatusReport[], sentWith?: ReadonlySet<string>): ChangeRequest[] };
       readonly recent: RecentMessages;
       /** Which carriers this node may send through (several nodes: single-owner connections); default all. */
       readonly availability?: CarrierAvailability;
@@ -367,7 +367,7 @@ export class Dispatcher implements LocalDispatch {
       // Receipts that overtook the answers go in the same write, after them (`sent` before `delivered`).
       const early = this.deps.inFlight.end(submittedIds);
       released = true;
-      const changes = early.length ? [...outcomes, ...this.deps.earlyReceipts.changesFor(early)] : outcomes;
+      const changes = early.length ? [...outcomes, ...this.deps.earlyReceipts.changesFor(early, sentIn(outcomes))] : outcomes;
       if (changes.length) await journal.recordMany(changes);
     } finally {
       if (!released) {
@@ -425,6 +425,13 @@ interface Ready {
   /** Where the message's destination routes, and what it costs there (decided once, at claim time). */
   readonly carrier: Carrier;
   readonly price: number | null;
+}
+
+/** The messages whose `sent` these outcomes record. */
+function sentIn(outcomes: readonly ChangeRequest[]): Set<string> {
+  const ids = new Set<string>();
+  for (const o of outcomes) if (o.to === 'sent') ids.add(o.messageId);
+  return ids;
 }
 
 /** The change that marks a message handed to its carrier's submission. */
