@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForStatus } from './helpers/messages.js';
 import { createProject, projectService, type TestProject } from './helpers/projects.js';
+import { serversOnPostgres } from './helpers/postgres.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 import { rowCounts } from './helpers/store-counts.js';
 
@@ -215,6 +216,11 @@ describe('the body and media rules', () => {
     expect(m.body).toBe('😀'.repeat(800));
     // 33 emoji (66 units) per 67-unit part, as a surrogate pair is never split: ceil(800 / 33) = 25.
     expect(m.number_of_segments).toBe(25);
+  });
+
+  it('accepts and delivers a body with a NUL (U+0000), kept as U+FFFD where the database cannot hold it', async () => {
+    const m = await accepted({ ...base, body: 'a\u0000b' });
+    expect((await server.store.messages.get(PROJECT_ID, m.id))?.body).toBe(serversOnPostgres ? 'a\uFFFDb' : 'a\u0000b');
   });
 
   it('refuses media that is not an array', async () => {

@@ -20,4 +20,6 @@ export interface DialectTraits {
   isUniqueViolation(err: unknown): boolean;
   /** Largest number of bound parameters one statement may carry. */
   readonly maxParameters: number;
+  /** A value as the JSON text of one statement parameter that the engine reads as JSON. */
+  jsonParam(value: unknown): string;
 }

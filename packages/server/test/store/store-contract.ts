@@ -1172,6 +1172,37 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
       });
     });
 
+    describe('text with U+0000', () => {
+      // PostgreSQL's text cannot hold a NUL: it keeps U+FFFD in its place; SQLite keeps the NUL.
+      const stored = (text: string) => (store.dialect === 'postgres' ? text.replaceAll('\u0000', '\uFFFD') : text);
+
+      it('keeps a message with a NUL in its body and custom variables instead of failing the insert', async () => {
+        const [m] = await insert(message(P1, { body: 'a\u0000b', customVariables: { k: 'v\u0000w' } }));
+        // Custom variables are kept as JSON text, where a NUL is an escape: both engines keep it.
+        expect(await store.messages.get(P1, m!.id)).toMatchObject({ body: stored('a\u0000b'), customVariables: { k: 'v\u0000w' } });
+      });
+
+      it('applies a state change whose carrier facts carry a NUL (a carrier’s error detail), and leaves an escaped one as text', async () => {
+        const ms = await insert(message(P1, { status: 'initiated' }), message(P1, { status: 'initiated' }));
+        const changed = await store.messages.transitionMany([
+          { projectId: P1, id: ms[0]!.id, to: 'undelivered', at: T0 + 10, errorCode: '30008', errorMessage: 'bad\u0000detail', carrierMessageId: 'C\u00001' },
+          // A backslash, then the text "u0000": not a NUL, kept as written.
+          { projectId: P1, id: ms[1]!.id, to: 'undelivered', at: T0 + 10, errorCode: '30008', errorMessage: 'slash\\u0000text' },
+        ]);
+        expect(changed).toHaveLength(2);
+        expect(await store.messages.get(P1, ms[0]!.id)).toMatchObject({ status: 'undelivered', errorMessage: stored('bad\u0000detail'), carrierMessageId: stored('C\u00001') });
+        expect(await store.messages.get(P1, ms[1]!.id)).toMatchObject({ status: 'undelivered', errorMessage: 'slash\\u0000text' });
+      });
+
+      it('settles a webhook delivery whose last error carries a NUL (a hostile receiver’s answer)', async () => {
+        const mid = randomUUID();
+        await store.webhooks.enqueueMany([delivery(P1, mid)]);
+        const [d] = await store.webhooks.claimDue(T0, 10, 1000, 'node-a');
+        await store.webhooks.settle(d!.id, { status: 'failed', attempts: 1, nextAttemptAt: T0 + 1, lastStatusCode: 500, lastError: 'HTTP 500: x\u0000y', at: T0 + 1 });
+        expect(await store.webhooks.get(P1, d!.id)).toMatchObject({ status: 'failed', lastError: stored('HTTP 500: x\u0000y') });
+      });
+    });
+
     describe('webhook outbox', () => {
       it('stores a delivery as pending with no attempts, readable in its project only', async () => {
         const mid = randomUUID();

@@ -103,7 +103,8 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool
         query: ((text: unknown, params?: readonly unknown[]) => {
           if (typeof text !== 'string') return client.query(text as never);
           const name = params && params.length ? statementNames.of(text) : undefined;
-          const run = name ? client.query({ name, text, values: params as unknown[] }) : client.query(text, params as unknown[]);
+          const values = params && params.length ? withoutNul(params) : (params as unknown[] | undefined);
+          const run = name ? client.query({ name, text, values }) : client.query(text, values);
           return run.catch((err: unknown) => {
             // A table changed under a prepared statement (another node migrated): retire the connection.
             if (isConnectionError(err) || (err as { code?: unknown }).code === '0A000') broken = true;
@@ -116,6 +117,37 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool
     },
     end: () => pool.end(),
   };
+}
+
+/**
+ * PostgreSQL's text cannot hold U+0000 (SQLite's can): a NUL in a message body, a carrier's error
+ * detail or a name would fail its statement (a 500, or a state change retried for ever). Text
+ * parameters, and the strings of array parameters, carry U+FFFD in its place; the same array comes
+ * back when there is none (the usual case, checked without allocating).
+ */
+function withoutNul(params: readonly unknown[]): unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < params.length; i++) {
+    const v = params[i];
+    let clean = v;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) clean = v.replaceAll('\u0000', '\uFFFD');
+    } else if (Array.isArray(v) && v.some((e) => typeof e === 'string' && e.includes('\u0000'))) {
+      clean = v.map((e: unknown) => (typeof e === 'string' ? e.replaceAll('\u0000', '\uFFFD') : e));
+    }
+    if (clean !== v) (out ??= [...params])[i] = clean;
+  }
+  return out ?? (params as unknown[]);
+}
+
+/**
+ * JSON for a parameter PostgreSQL reads as `jsonb`, which refuses the escape `\u0000` (JSON text can
+ * carry a NUL, `jsonb` cannot): written as `\ufffd`, as `withoutNul` does for text. An escape is
+ * one only after an even run of backslashes (`\\u0000` is a backslash, then the text "u0000").
+ */
+function postgresJson(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.includes('\\u0000') ? text.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd') : text;
 }
 
 /** BIGINT (int8, OID 20) as a JavaScript number: ids, sequence numbers and ms times all fit in 2^53. */
@@ -137,6 +169,7 @@ export const postgresTraits: DialectTraits = {
   isUniqueViolation: (err) => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505',
   // The wire protocol counts bind parameters in 16 bits.
   maxParameters: 65_000,
+  jsonParam: postgresJson,
 };
 
 /** A node-postgres pool for a URL with Switchboard's settings. */

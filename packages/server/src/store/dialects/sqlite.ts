@@ -31,6 +31,7 @@ const sqliteTraits: DialectTraits = {
   isUniqueViolation: (err) => typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT_UNIQUE'),
   // SQLite's default limit is 32766 bound parameters per statement.
   maxParameters: 32_000,
+  jsonParam: (value) => JSON.stringify(value),
 };
 
 /**

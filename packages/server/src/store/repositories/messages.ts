@@ -288,8 +288,8 @@ export class KyselyMessageRepository implements MessageRepository {
     const text = transitionSql(this.traits.name, first.to, via);
     const params =
       this.traits.name === 'postgres'
-        ? [JSON.stringify(Object.fromEntries(chunk.map((u) => [u.id, transitionRow(u)]))), chunk.map((u) => u.id), first.projectId]
-        : [JSON.stringify(chunk.map(transitionRow)), first.projectId];
+        ? [this.traits.jsonParam(Object.fromEntries(chunk.map((u) => [u.id, transitionRow(u)]))), chunk.map((u) => u.id), first.projectId]
+        : [this.traits.jsonParam(chunk.map(transitionRow)), first.projectId];
     const result = await this.db.executeQuery<Pick<Selectable<MessagesTable>, (typeof MESSAGE_STATE_COLUMNS)[number]>>(CompiledQuery.raw(text, params));
     return result.rows;
   }

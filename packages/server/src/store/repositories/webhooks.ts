@@ -250,7 +250,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
         if (r.status !== 'pending') finished.add(r.id);
         values.push([r.id, r.status, r.attempts, r.nextAttemptAt, r.lastStatusCode, r.lastError, r.at, r.destination ?? null]);
       }
-      const params = this.traits.name === 'postgres' ? [JSON.stringify(values), ids] : [JSON.stringify(values)];
+      const params = this.traits.name === 'postgres' ? [this.traits.jsonParam(values), ids] : [this.traits.jsonParam(values)];
       const { rows } = await this.db.executeQuery<{ id: number | string; message_id: string | null }>(CompiledQuery.raw(sql, params));
       for (const row of rows) if (row.message_id && finished.has(num(row.id))) handOn.add(row.message_id);
     }
