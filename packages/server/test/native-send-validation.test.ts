@@ -223,6 +223,12 @@ describe('the body and media rules', () => {
     expect((await server.store.messages.get(PROJECT_ID, m.id))?.body).toBe(serversOnPostgres ? 'a\uFFFDb' : 'a\u0000b');
   });
 
+  it('answers with the body as stored when it carries a lone UTF-16 surrogate (U+FFFD in its place)', async () => {
+    const m = await accepted({ ...base, body: 'a\ud800b' });
+    expect(m.body).toBe('a\uFFFDb');
+    expect((await server.store.messages.get(PROJECT_ID, m.id))?.body).toBe('a\uFFFDb');
+  });
+
   it('refuses media that is not an array', async () => {
     await expectInvalid({ ...base, media: 'https://example.com/cat.png' }, { code: 'invalid_media_url', attribute: 'media' });
   });
