@@ -286,6 +286,13 @@ describe('the handset inbox API', () => {
     const bad = await inbox('?since=yesterday');
     expect(bad.status).toBe(422);
     expect(bad.body.errors[0]).toMatchObject({ code: 'invalid_filter', attribute: 'since', url: `${DOCS}invalid_filter` });
+    // Past 2^53 − 1 no id can match (and past 2^63 − 1 PostgreSQL refused to compare: a 500).
+    for (const huge of ['9007199254740992', '9223372036854775807', '99999999999999999999']) {
+      const res = await inbox(`?since=${huge}`);
+      expect(res.status, huge).toBe(422);
+      expect(res.body.errors[0]).toMatchObject({ code: 'invalid_filter', attribute: 'since' });
+    }
+    expect((await inbox('?since=9007199254740991')).body.data).toEqual([]);
   });
 
   it("shows each project only its own handset messages", async () => {

@@ -58,7 +58,10 @@ function secondsParam(raw: unknown, name: string, max: number, fallback: number)
 function filterFrom(q: Record<string, unknown>): HandsetFilter {
   const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v.slice(0, 200) : undefined);
   const since = text(q.since);
-  if (since !== undefined && !/^\d+$/.test(since)) throw AppError.of('FILTER_INVALID', { attribute: 'since', message: 'since must be a handset message id (a whole number).' });
+  // Ids are database integers: a number past 2^53 − 1 is no id (and past 2^63 − 1 PostgreSQL refuses to compare it).
+  if (since !== undefined && (!/^\d+$/.test(since) || !Number.isSafeInteger(Number(since)))) {
+    throw AppError.of('FILTER_INVALID', { attribute: 'since', message: 'since must be a handset message id (a whole number up to 9007199254740991).' });
+  }
   const f: { -readonly [K in keyof HandsetFilter]: HandsetFilter[K] } = {};
   const to = text(q.to);
   const from = text(q.from);

@@ -1,0 +1,52 @@
+/**
+ * Lists answer absolute `links` built from the request's host. A request with no Host header
+ * (HTTP/1.0) or one that is no URL authority gets its links on the address it came in on, not a 500.
+ */
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server?.stop());
+
+/** One raw request on its own connection (no client to fix its Host header); resolves with the status and body. */
+function raw(path: string, host: string | null, version = '1.1'): Promise<{ status: number; body: string }> {
+  const { port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let data = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => (data += chunk));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const [head = '', body = ''] = data.split('\r\n\r\n');
+      resolve({ status: Number(head.split(' ')[1]), body });
+    });
+    const hostLine = host === null ? '' : `Host: ${host}\r\n`;
+    socket.write(`GET ${path} HTTP/${version}\r\n${hostLine}Authorization: ${server.auth}\r\nConnection: close\r\n\r\n`);
+  });
+}
+
+const LISTS = ['/api/messaging/logs', '/api/messaging/opt_outs', '/api/relay/rest/phone_numbers', '/api/relay/rest/number_groups'];
+
+describe('list links without a usable Host header', () => {
+  for (const path of LISTS) {
+    it(`${path}: a Host that is no URL authority, and none at all over HTTP/1.0`, async () => {
+      for (const [host, version] of [['[::1', '1.1'], ['a:99999', '1.1'], [null, '1.0']] as const) {
+        const res = await raw(path, host, version);
+        expect(res.status, `${host} ${res.body}`).toBe(200);
+        // Chunked or not, the links are in the body on the address the request came in on.
+        expect(res.body).toContain(`"self":"http://127.0.0.1:${new URL(server.url).port}${path}`);
+      }
+    });
+  }
+
+  it('still builds links on a good Host header', async () => {
+    const res = await raw('/api/messaging/logs', 'sms.example.com:8080');
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('"self":"http://sms.example.com:8080/api/messaging/logs');
+  });
+});
