@@ -6,6 +6,7 @@
  * first problem is the one compat shows and the native API can list them all.
  */
 import { MAX_BODY_LENGTH, planMessage, type ErrorDetail, type MessageKind, type MessageOrigin, type Encoding } from '@switchboard/protocol';
+import { cleanText } from './clean-text.js';
 import { detail } from './app-error.js';
 import { clip, preview } from './preview.js';
 import { validateCustomVariables } from './custom-variables.js';
@@ -85,25 +86,13 @@ export function checkSenderSyntax(from: unknown, hasNumberGroup: boolean): Error
   return [];
 }
 
-/** Strings with ES2024's well-formedness methods (Node 20+; the project's TypeScript lib is ES2023). */
-type WellFormedString = string & { isWellFormed(): boolean; toWellFormed(): string };
-
-/**
- * A body with a lone UTF-16 surrogate (JSON can carry `"\ud800"`) is stored as UTF-8 with U+FFFD in
- * its place by either database; the body is normalised the same way here, so the answer, the
- * segment count and what is sent all match what is kept.
- */
-function wellFormed(body: string): string {
-  const s = body as WellFormedString;
-  return s.isWellFormed() ? body : s.toWellFormed();
-}
-
 /** Check content, media, callback, custom variables and validity; returns the normalised values when clean. */
 export function checkContent(input: SendInput, rules: SendRules): { errors: ErrorDetail[]; value?: Omit<CheckedSend, 'to' | 'from'> } {
   const errors: ErrorDetail[] = [];
   const body = input.body;
   if (body !== undefined && body !== null && typeof body !== 'string') errors.push(detail('BODY_INVALID'));
-  const text = typeof body === 'string' ? wellFormed(body) : '';
+  // Every surface's parser cleans text already; RELAY's body may come from elsewhere (the SDK's own callers).
+  const text = typeof body === 'string' ? cleanText(body) : '';
 
   let media: string[] = [];
   if (input.media !== undefined && input.media !== null) {

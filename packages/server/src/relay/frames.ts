@@ -4,6 +4,7 @@
  * out to many sessions that differ only in the frame id.
  */
 import { METHOD_EVENT, RPC_ERRORS, type JsonRpcId } from '@switchboard/protocol';
+import { cleanJson, jsonMayNeedCleaning } from '../domain/clean-text.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../util/json-depth.js';
 
 /** A protocol-level failure, answered as a JSON-RPC `error`. */
@@ -53,6 +54,8 @@ export function classifyFrame(text: string): InboundFrame {
     return { kind: 'invalid', id: null, error: new RpcError(RPC_ERRORS.INVALID_REQUEST, 'Invalid request: a frame must hold one JSON-RPC object.') };
   }
   const m = msg as Record<string, unknown>;
+  // Parameters as every surface takes text (`domain/clean-text.ts`); the id is echoed as sent.
+  if (m.params !== undefined && jsonMayNeedCleaning(text)) m.params = cleanJson(m.params);
   const id = isId(m.id) ? m.id : null;
   if (m.jsonrpc !== '2.0') {
     return { kind: 'invalid', id, error: new RpcError(RPC_ERRORS.INVALID_REQUEST, 'Invalid request: "jsonrpc" must be "2.0".') };

@@ -28,6 +28,10 @@ describe('the strict form parser', () => {
     expect(() => parseForm('%ED%A0%80=x')).toThrow(/UTF-8/);
   });
 
+  it('takes a NUL, escaped or raw, as U+FFFD (no database keeps it as sent)', () => {
+    expect(parseForm('Body=a%00b&FriendlyName=x\u0000y&N%00=1')).toEqual({ Body: 'a\uFFFDb', FriendlyName: 'x\uFFFDy', 'N\uFFFD': '1' });
+  });
+
   it('does not let parameter names reach the object prototype', () => {
     const parsed = parseForm('__proto__=x&constructor=y');
     expect(Object.getPrototypeOf(parsed)).toBeNull();

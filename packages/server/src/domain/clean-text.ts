@@ -1,0 +1,42 @@
+/**
+ * Text the server keeps never holds U+0000 or a lone UTF-16 surrogate: PostgreSQL's `text` cannot
+ * hold a NUL, and both databases store UTF-8, where a lone surrogate becomes U+FFFD. Both are
+ * replaced by U+FFFD where input enters (JSON bodies and frames, form bodies, message bodies), so
+ * an answer, a callback and a later read show the same text on either database.
+ */
+
+/** Strings with ES2024's well-formedness methods (Node 20+; the project's TypeScript lib is ES2023). */
+type WellFormedString = string & { isWellFormed(): boolean; toWellFormed(): string };
+
+/** `s` with NULs and lone surrogates as U+FFFD (the same string when it has neither). */
+export function cleanText(s: string): string {
+  const w = s as WellFormedString;
+  const formed = w.isWellFormed() ? s : w.toWellFormed();
+  return formed.includes('\u0000') ? formed.replaceAll('\u0000', '\uFFFD') : formed;
+}
+
+/** Whether JSON text may decode to a NUL or a lone surrogate: it has the escape of one (raw ones are not JSON). */
+export function jsonMayNeedCleaning(text: string): boolean {
+  return /\\u(?:0000|[dD][89a-fA-F])/.test(text);
+}
+
+/** A parsed JSON value with every string, keys included, cleaned (`cleanText`); objects and arrays are changed in place. */
+export function cleanJson(value: unknown): unknown {
+  if (typeof value === 'string') return cleanText(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = cleanJson(value[i]);
+    return value;
+  }
+  if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    for (const key of Object.keys(o)) {
+      const clean = cleanText(key);
+      const v = cleanJson(o[key]);
+      if (clean !== key) {
+        delete o[key];
+        o[clean] = v;
+      } else o[key] = v;
+    }
+  }
+  return value;
+}
