@@ -120,7 +120,16 @@ describe('checks at claim time', () => {
   });
 });
 
-describe('a receipt that outruns its submit answer', () => {
+describe.each([
+  ['', false],
+  [', also where sent is inferred from receipts (several nodes, SMPP)', true],
+])('a receipt that outruns its submit answer%s', (_, inferSentFromReceipts) => {
+  beforeEach(async () => {
+    if (!inferSentFromReceipts) return;
+    await t.close();
+    t = await buildTestEngine(await inMemory(), { options: { inferSentFromReceipts } });
+  });
+
   it('is held until `sent` is recorded, so the message ends delivered with sent before it', async () => {
     t.carrier.answer((s) => {
       t.carrier.report(t.carrier.receipt(s, 'delivered'));
