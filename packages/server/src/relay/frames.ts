@@ -94,13 +94,39 @@ export function eventFrame(id: string, params: string): string {
   return `{"jsonrpc":"2.0","id":"${id}","method":"${METHOD_EVENT}","params":${params}}`;
 }
 
-/** The id of a frame that is not parsed (too large, too deep), if it shows near the start. */
+/** A JSON string, or a whole JSON number, at the start of the text. */
+const ID_VALUE = /^\s*("(?:[^"\\]|\\.){1,256}"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*[,}]/;
+
+/**
+ * The id of a frame that is not parsed (too large, too deep), if the object's own `"id"` shows in
+ * `head`: keys are found by walking the text (strings skipped, depth counted), so an `"id"` inside
+ * `params` or a string is never taken for it, and a number is read whole (`1.5` is not `1`). Null
+ * when it is not there or not a valid id: better no id than another request's.
+ */
 export function sniffId(head: string): JsonRpcId | null {
-  const m = /"id"\s*:\s*("(?:[^"\\]|\\.){1,256}"|-?\d{1,16})/.exec(head);
-  if (!m) return null;
-  try {
-    return JSON.parse(m[1]!) as JsonRpcId;
-  } catch {
-    return null;
+  let depth = 0;
+  for (let i = 0; i < head.length; i++) {
+    const c = head[i];
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      const start = i;
+      for (i++; i < head.length && head[i] !== '"'; i++) if (head[i] === '\\') i++;
+      if (i >= head.length) return null;
+      // A key of the frame's own object: `"id"` then a colon.
+      if (depth === 1 && head.slice(start, i + 1) === '"id"') {
+        const colon = /^\s*:/.exec(head.slice(i + 1));
+        if (!colon) continue;
+        const value = ID_VALUE.exec(head.slice(i + 1 + colon[0].length));
+        if (!value) return null;
+        try {
+          const id = JSON.parse(value[1]!) as JsonRpcId;
+          return typeof id === 'string' || Number.isFinite(id) ? id : null;
+        } catch {
+          return null;
+        }
+      }
+    }
   }
+  return null;
 }
