@@ -207,6 +207,20 @@ describe('answers before any surface', () => {
     }
   });
 
+  it('serves a request without Host, ignores an unknown Expect, and answers CONNECT with a JSON 400 (node answered empty or closed)', async () => {
+    const exchange = async (request: string) => {
+      const { socket, received, closed } = await rawSocket();
+      socket.write(request);
+      await closed;
+      return received();
+    };
+    expect(await exchange('GET /health HTTP/1.1\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await exchange('GET /health HTTP/1.1\r\nHost: x\r\nExpect: 42-bogus\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
+    const connect = await exchange('CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n');
+    expect(connect).toMatch(/^HTTP\/1\.1 400 /);
+    expect(jsonBody(connect)).toMatchObject({ error: 'Bad Request', status: 400, message: expect.stringContaining('CONNECT') });
+  });
+
   it('answers a request that is not HTTP with 400 and a JSON body, on HTTPS as on HTTP', async () => {
     for (const https of [false, true]) {
       const raw = await new Promise<string>((resolve, reject) => {

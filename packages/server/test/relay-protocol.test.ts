@@ -1,3 +1,4 @@
+import { connect as netConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawRelay } from './helpers/raw-relay.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
@@ -244,5 +245,24 @@ describe('plain HTTP on /', () => {
 
   it('refuses WebSocket upgrades on other paths', async () => {
     await expect(RawRelay.open(`${server.url}/nope`)).rejects.toThrow(/404/);
+  });
+
+  it('answers a request asking for another upgrade (curl --http2 sends Upgrade: h2c) as the plain request it is', async () => {
+    const exchange = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const s = netConnect(Number(new URL(server.url).port), '127.0.0.1', () => s.write(request));
+        let data = '';
+        s.on('data', (d) => (data += d.toString()));
+        s.on('close', () => resolve(data));
+        s.on('error', reject);
+      });
+    const upgrade = 'Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n';
+    const health = await exchange(`GET /health HTTP/1.1\r\nHost: x\r\n${upgrade}\r\n`);
+    expect(health).toMatch(/^HTTP\/1\.1 200 /);
+    expect(health).toMatch(/connection: close/i);
+    // With a body it cannot be served that way (the body would not reach the app): a clear 400.
+    const post = await exchange(`POST /api/messaging/messages HTTP/1.1\r\nHost: x\r\n${upgrade}Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    expect(post).toMatch(/^HTTP\/1\.1 400 /);
+    expect(post).toContain('without an Upgrade header');
   });
 });

@@ -100,6 +100,16 @@ export class ServerLimits {
     server.removeAllListeners('clientError');
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
     server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => this.watchBody(req, res));
+    // Node's own answers to these carry no body (or none at all); answered here like any request:
+    // a request without Host (HTTP/1.0 style) is served (links fall back to the listening address),
+    // an Expect other than 100-continue is ignored, as RFC 9110 allows, and CONNECT (this is no
+    // proxy) gets the JSON error instead of a closed socket.
+    (server as { requireHostHeader?: boolean }).requireHostHeader = false;
+    server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
+    server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+      socket.on('error', () => {});
+      socket.end(rawErrorResponse('MALFORMED_REQUEST', 'CONNECT is not supported: this server is not a proxy.'));
+    });
   }
 
   private admit(socket: Socket, tls: boolean): void {

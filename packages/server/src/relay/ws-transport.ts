@@ -5,7 +5,7 @@
  * authentication (the first JSON-RPC request authenticates), permessage-deflate declined (its
  * per-connection zlib state would cost more memory than an idle session).
  */
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { ServerResponse, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -40,20 +40,46 @@ class WsTransport implements RelayTransport {
   }
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+function refuse(socket: Duplex, status: number, text: string, message?: string): void {
+  const body = message === undefined ? text : JSON.stringify({ error: text, message });
+  const type = message === undefined ? 'text/plain' : 'application/json; charset=utf-8';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
+/**
+ * An upgrade that is not RELAY's (`Upgrade: h2c` from `curl --http2`, a WebSocket on another path)
+ * answered as the plain request it also is: node hands every upgrade to 'upgrade' listeners once
+ * there is one, so without this every such request got 404 whatever its route. Only a request
+ * without a body (its body would not reach the app: the HTTP parser is gone); the connection closes
+ * after the answer. Returns false when it has a body.
+ */
+function serveWithoutUpgrade(server: HttpServer | HttpsServer, req: IncomingMessage, socket: Duplex): boolean {
+  if (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0) return false;
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket as Socket);
+  res.once('finish', () => {
+    res.detachSocket(socket as Socket);
+    socket.end();
+  });
+  server.emit('request', req, res);
+  return true;
 }
 
 /**
  * Serve RELAY on `server` (call once per listening server). Returns a function that detaches it.
- * Upgrades on other paths are left to other listeners, or refused with 404 when there are none.
+ * Upgrades on other paths are left to other listeners or, when there are none, answered as plain
+ * requests (`serveWithoutUpgrade`).
  */
 export function attachRelayTransport(server: HttpServer | HttpsServer, relay: RelayService): () => void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: hardFrameBytes(relay.limits), perMessageDeflate: false, clientTracking: false });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/') {
-      if (server.listenerCount('upgrade') <= 1) refuse(socket, 404, 'Not Found');
+    const websocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+    if (path !== '/' || !websocket) {
+      if (server.listenerCount('upgrade') > 1) return;
+      socket.on('error', () => socket.destroy());
+      if (!serveWithoutUpgrade(server, req, socket)) refuse(socket, 400, 'Bad Request', 'Only a RELAY WebSocket upgrade at / is supported: send this request without an Upgrade header.');
       return;
     }
     socket.on('error', () => socket.destroy());

@@ -71,8 +71,8 @@ describe('console API: bulk re-drive of failed deliveries', () => {
     expect((await server.api('/api/console/outbox/redrive', { body: { url: `${hook.url}/b/`, since: today } })).body).toEqual({ redriven: 0 });
     expect((await server.api('/api/console/outbox/redrive', { body: { url: `${hook.url}/b`, since: today, until: today } })).body).toEqual({ redriven: 4 });
     expect(await settled(PROJECT_ID, b)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
-    // The other project re-drives its own.
-    expect((await server.api('/api/console/outbox/redrive', { auth: other.auth, body: {} })).body).toEqual({ redriven: 4 });
+    // The other project re-drives its own (every field is optional: no body at all is every failed delivery).
+    expect((await server.api('/api/console/outbox/redrive', { auth: other.auth, method: 'POST' })).body).toEqual({ redriven: 4 });
     expect(await settled(other.projectId, theirs)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
   });
 
@@ -88,6 +88,7 @@ describe('console API: bulk re-drive of failed deliveries', () => {
       ['until', 'datetime_required'],
     ]);
     expect((await c.call('/api/console/outbox/redrive', { body: { url: 42 } })).status).toBe(422);
+    expect((await c.call('/api/console/outbox/redrive', { body: [1, 2] })).status).toBe(400);
     expect((await c.call('/api/console/outbox/redrive', { body: {}, csrf: false })).status).toBe(403);
     expect((await server.api('/api/console/outbox/redrive', { auth: null, body: {} })).status).toBe(401);
   });

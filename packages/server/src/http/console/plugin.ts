@@ -197,10 +197,13 @@ export function consoleSurface(deps: ConsoleDeps) {
         return toConsoleDelivery(replay);
       });
 
-      // Failed deliveries of the caller's project only, by URL and creation time.
-      api.post('/api/console/outbox/redrive', { schema: { body: { type: 'object' } } }, async (request): Promise<ConsoleOutboxRedrive> => {
+      // Failed deliveries of the caller's project only, by URL and creation time. Every field is
+      // optional, so no body at all means every failed delivery, as `{}` does.
+      api.post('/api/console/outbox/redrive', async (request): Promise<ConsoleOutboxRedrive> => {
         const { projectId } = principalOf(request);
-        return { redriven: await http.webhookOutbox.redrive(projectId, redriveQuery(request.body as Record<string, unknown>)) };
+        const body = request.body ?? {};
+        if (typeof body !== 'object' || Array.isArray(body)) throw AppError.of('MALFORMED_BODY', { message: 'The request body must be a JSON object (or absent).' });
+        return { redriven: await http.webhookOutbox.redrive(projectId, redriveQuery(body as Record<string, unknown>)) };
       });
 
       // --- connections ---------------------------------------------------------------------

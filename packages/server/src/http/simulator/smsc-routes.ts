@@ -24,8 +24,8 @@ function behaviourView(b: SmscBehaviour) {
   };
 }
 
-function wholeNumber(v: unknown, name: string, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw AppError.of('INVALID_PARAMETER', { attribute: name, message: `${name} must be a whole number from 0 to ${max}.` });
+function wholeNumber(v: unknown, name: string, max: number, min = 0, note = ''): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw AppError.of('INVALID_PARAMETER', { attribute: name, message: `${name} must be a whole number from ${min} to ${max}${note}.` });
   return v;
 }
 
@@ -60,7 +60,7 @@ export function smscRoutes(deps: { verifier: CredentialVerifier; numbers: Engine
       if (b.max_submits_per_second !== undefined) p.maxSubmitsPerSecond = wholeNumber(b.max_submits_per_second, 'max_submits_per_second', 1_000_000);
       if (b.throttle_next !== undefined) p.throttleNext = wholeNumber(b.throttle_next, 'throttle_next', 1_000_000);
       if (b.response_delay_ms !== undefined) p.responseDelayMs = wholeNumber(b.response_delay_ms, 'response_delay_ms', 600_000);
-      if (b.drop_after_submits !== undefined) p.dropAfterSubmits = b.drop_after_submits === null ? null : Math.max(1, wholeNumber(b.drop_after_submits, 'drop_after_submits', 1_000_000));
+      if (b.drop_after_submits !== undefined) p.dropAfterSubmits = b.drop_after_submits === null ? null : wholeNumber(b.drop_after_submits, 'drop_after_submits', 1_000_000, 1, ' (null: off)');
       if (b.refuse_binds !== undefined) {
         if (typeof b.refuse_binds !== 'boolean') throw AppError.of('INVALID_PARAMETER', { attribute: 'refuse_binds', message: 'refuse_binds must be a boolean.' });
         p.refuseBinds = b.refuse_binds;

@@ -33,6 +33,14 @@ export interface ConnectionHost {
 
 const MODES = { bind_transmitter: 'transmitter', bind_receiver: 'receiver', bind_transceiver: 'transceiver' } as const;
 
+/**
+ * A connection that has not bound by then gives its slot back (the SMSC takes `maxBinds + 4`
+ * connections: twenty silent sockets locked every ESME out). Real time, not the simulator's clock.
+ */
+export const BIND_DEADLINE_MS = 10_000;
+/** A connection with no traffic either way for this long is closed (ESMEs send enquire_link every 30–60 s). */
+export const IDLE_TIMEOUT_MS = 120_000;
+
 /** One ESME's TCP connection, bound or not. */
 export class SmscConnection implements DeliverTarget {
   mode: EsmeMode | null = null;
@@ -46,12 +54,18 @@ export class SmscConnection implements DeliverTarget {
   /** Submits counted in the current second, for a per-bind rate limit. */
   private windowStart = 0;
   private windowCount = 0;
+  private readonly bindDeadline: NodeJS.Timeout;
 
   constructor(
     readonly socket: Socket,
     private readonly host: ConnectionHost,
+    deadlines: { readonly bindMs: number; readonly idleMs: number } = { bindMs: BIND_DEADLINE_MS, idleMs: IDLE_TIMEOUT_MS },
   ) {
     socket.setNoDelay(true);
+    this.bindDeadline = setTimeout(() => {
+      if (!this.mode) this.destroy();
+    }, deadlines.bindMs).unref();
+    socket.setTimeout(deadlines.idleMs, () => this.destroy());
     socket.on('data', (chunk: Buffer) => {
       const out = this.framer.push(chunk);
       for (const f of out.frames) this.onFrame(f);
@@ -122,6 +136,7 @@ export class SmscConnection implements DeliverTarget {
     if (this.ended) return;
     this.ended = true;
     this.closed = true;
+    clearTimeout(this.bindDeadline);
     this.socket.destroy();
     this.host.closed(this);
     for (const { item } of this.outstanding.values()) this.host.redeliver(item);

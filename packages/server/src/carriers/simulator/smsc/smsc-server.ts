@@ -26,7 +26,7 @@ import { numberOf } from './addresses.js';
 import { DeliverQueue, deliverSm } from './deliveries.js';
 import { AcceptedMessages } from './queries.js';
 import { receiptFor } from './receipts.js';
-import { SmscConnection, type ConnectionHost } from './smsc-connection.js';
+import { BIND_DEADLINE_MS, IDLE_TIMEOUT_MS, SmscConnection, type ConnectionHost } from './smsc-connection.js';
 
 export type { SmscBehaviour, SmscSubmission } from '../../../domain/ports/simulator.js';
 
@@ -41,6 +41,9 @@ export interface SmscSettings {
   /** How message ids are written in submit_sm_resp and in receipts (real SMSCs differ: hex vs decimal). */
   readonly submitIdFormat: 'decimal' | 'hex';
   readonly receiptIdFormat: 'decimal' | 'hex';
+  /** How long a connection may stay unbound, and silent either way (defaults in `smsc-connection.ts`; tests shorten them). */
+  readonly bindDeadlineMs?: number;
+  readonly idleTimeoutMs?: number;
 }
 
 /** What the simulator's rules say, read live so changes through the simulator API apply at once. */
@@ -194,7 +197,7 @@ export class SimulatorSmsc implements SmscControl {
   }
 
   private accept(socket: Socket): void {
-    this.connections.add(new SmscConnection(socket, this.host));
+    this.connections.add(new SmscConnection(socket, this.host, { bindMs: this.settings.bindDeadlineMs ?? BIND_DEADLINE_MS, idleMs: this.settings.idleTimeoutMs ?? IDLE_TIMEOUT_MS }));
   }
 
   private authorise(pdu: BindPdu): number {
