@@ -86,6 +86,7 @@ export function simulatorCarrier(settings: ResolvedSettings, deps: { store: Stor
       inboxLimit: settings.simulatorInboxLimit,
       rules: simulatorRules(settings),
       ...(deps.clustered ? { idPrefix: simulatedIdPrefix(deps.instanceId) } : {}),
+      answerAfterHandsets: deps.store.dialect === 'postgres',
     },
     { inbox: deps.store.handsets, settings: deps.store.simulatorSettings, bus: deps.bus, logger: deps.logger, now: () => deps.clock.now(), clock: deps.clock },
   );

@@ -84,3 +84,37 @@ describe('the simulator carrier, per project', () => {
     expect(carrier.delayLimitMs(OPERATOR)).toBeGreaterThan(carrier.delayLimitMs(A));
   });
 });
+
+describe('the answer and the receipts due at once', () => {
+  /** Submit one message; what the handset inbox held and the sink had been told when the answer came. */
+  async function seenAtAnswer(answerAfterHandsets: boolean): Promise<{ inbox: number; reports: number }> {
+    await carrier.stop();
+    let inserted = 0;
+    const inbox: typeof store.handsets = Object.create(store.handsets, {
+      insertMany: { value: async (rows: Parameters<typeof store.handsets.insertMany>[0]) => {
+        const stored = await store.handsets.insertMany(rows);
+        inserted += stored.length;
+        return stored;
+      } },
+    });
+    carrier = new SimulatorCarrier(
+      { delayMs: 0, delayedReceiptMs: 200, mmsReceipts: false, rules: [], inboxLimit: 100, answerAfterHandsets },
+      { inbox, settings: store.simulatorSettings, bus: new InProcessBus(), logger: quiet, now: () => Date.now() },
+    );
+    await carrier.start({ report: (r) => reports.push(...r), inbound: async (ms) => ms.map(() => ({ routed: false })) });
+    const m = submission(A, '+15557700003', 1);
+    const seen = await carrier.submit([m]).then(() => ({ inbox: inserted, reports: reports.length }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(reports.map((r) => [r.messageId, r.status])).toEqual([[m.messageId, 'delivered']]);
+    expect(inserted).toBe(1);
+    return seen;
+  }
+
+  it('with answerAfterHandsets (a database a round trip away): the handset has the message when the answer comes, the receipt in the same turn', async () => {
+    expect(await seenAtAnswer(true)).toEqual({ inbox: 1, reports: 1 });
+  });
+
+  it('without it (SQLite): the answer comes first, the handset copy and the receipt after', async () => {
+    expect(await seenAtAnswer(false)).toEqual({ inbox: 0, reports: 0 });
+  });
+});

@@ -27,6 +27,14 @@ export interface SimulatorSettings extends SimulatorTuning {
    * use one per process, so the pending receipts of a node that died can be told apart and adopted.
    */
   readonly idPrefix?: string;
+  /**
+   * Answer a submission once its handsets have the message, with the receipts due at once in the
+   * same turn (a carrier reports delivery after the handset has it). For a database a round trip
+   * away: answering first let the engine write `sent` alone before the receipt came. With SQLite
+   * (off) the answer goes first: the inbox write would wait for the one connection behind other
+   * transactions, holding the dispatcher's batch slot meanwhile.
+   */
+  readonly answerAfterHandsets?: boolean;
 }
 
 interface PendingSubmit {
@@ -180,11 +188,9 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
 
   private answer(p: PendingSubmit): void {
     const now = this.deps.now();
-    // Receipts due at once (no delays) come with the answer in the same turn, as a carrier
-    // answering both at once would send them: the engine then writes `sent` and `delivered`
-    // together, one row write instead of two. The handsets receive first (a carrier reports
-    // delivery once the handset has the message), so the answer waits for that; with a database
-    // a round trip away, answering first would let `sent` be written alone.
+    // Receipts due at once (no delays) come in the turn of the answer, as a carrier answering both
+    // at once would send them, so the engine writes `sent` and `delivered` together, one row write
+    // instead of two (with `answerAfterHandsets`, the answer waits for the handsets; see there).
     const dueNow: PendingReceipt[] = [];
     for (const { s, outcome, tuning } of p.accepted) {
       const at = Math.max(now, p.submittedAt + tuning.delayMs) + receiptDelay(outcome, tuning);
@@ -192,8 +198,9 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
       if (at <= now) dueNow.push(receipt);
       else this.receipts.schedule(at, receipt);
     }
-    if (dueNow.length) void this.deliver(dueNow, () => p.resolve(p.results));
-    else p.resolve(p.results);
+    if (dueNow.length && this.settings.answerAfterHandsets) return void this.deliver(dueNow, () => p.resolve(p.results));
+    p.resolve(p.results);
+    if (dueNow.length) void this.deliver(dueNow);
   }
 
   /** Handsets receive their messages (or the server's own numbers do, by loopback); receipts follow. */
