@@ -8,11 +8,15 @@
 /** Strings with ES2024's well-formedness methods (Node 20+; the project's TypeScript lib is ES2023). */
 type WellFormedString = string & { isWellFormed(): boolean; toWellFormed(): string };
 
+/** `s` with NULs as U+FFFD (the same string when it has none): enough for text decoded from UTF-8, which is well formed. */
+export function withoutNul(s: string): string {
+  return s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s;
+}
+
 /** `s` with NULs and lone surrogates as U+FFFD (the same string when it has neither). */
 export function cleanText(s: string): string {
   const w = s as WellFormedString;
-  const formed = w.isWellFormed() ? s : w.toWellFormed();
-  return formed.includes('\u0000') ? formed.replaceAll('\u0000', '\uFFFD') : formed;
+  return withoutNul(w.isWellFormed() ? s : w.toWellFormed());
 }
 
 /** Whether JSON text may decode to a NUL or a lone surrogate: it has the escape of one (raw ones are not JSON). */

@@ -91,7 +91,7 @@ export function checkContent(input: SendInput, rules: SendRules): { errors: Erro
   const errors: ErrorDetail[] = [];
   const body = input.body;
   if (body !== undefined && body !== null && typeof body !== 'string') errors.push(detail('BODY_INVALID'));
-  // Every surface's parser cleans text already; RELAY's body may come from elsewhere (the SDK's own callers).
+  // The surfaces' parsers clean text already; a cXML <Message> body comes from a receiver's document.
   const text = typeof body === 'string' ? cleanText(body) : '';
 
   let media: string[] = [];

@@ -120,8 +120,8 @@ export function sniffId(head: string): JsonRpcId | null {
         const value = ID_VALUE.exec(head.slice(i + 1 + colon[0].length));
         if (!value) return null;
         try {
-          const id = JSON.parse(value[1]!) as JsonRpcId;
-          return typeof id === 'string' || Number.isFinite(id) ? id : null;
+          const id: unknown = JSON.parse(value[1]!);
+          return isId(id) ? id : null;
         } catch {
           return null;
         }

@@ -7,7 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
-import { cleanText } from '../../domain/clean-text.js';
+import { withoutNul } from '../../domain/clean-text.js';
 import { decodeUtf8Body, parseJsonBody } from '../json-body.js';
 
 /** Parsed form: a string per key, or a list when the key is repeated. */
@@ -20,8 +20,9 @@ const HEX = /^[0-9a-fA-F]{2}$/;
  * are copied by code point, so a character outside the BMP is not split into surrogate halves.
  */
 function decodeComponent(raw: string): string {
-  // A NUL (raw or %00) becomes U+FFFD, as everywhere input enters (`domain/clean-text.ts`).
-  if (!raw.includes('%') && !raw.includes('+')) return raw.includes('\u0000') ? cleanText(raw) : raw;
+  // A NUL (raw or %00) becomes U+FFFD, as everywhere input enters (`domain/clean-text.ts`); text
+  // decoded from UTF-8 has no lone surrogates.
+  if (!raw.includes('%') && !raw.includes('+')) return withoutNul(raw);
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i]!;
@@ -37,7 +38,7 @@ function decodeComponent(raw: string): string {
   }
   const buf = Buffer.from(bytes);
   if (!isUtf8(buf)) throw AppError.of('MALFORMED_BODY', { message: 'The request body is not valid UTF-8 (after percent-decoding).' });
-  return cleanText(buf.toString('utf8'));
+  return withoutNul(buf.toString('utf8'));
 }
 
 /** Parse a form body strictly. */

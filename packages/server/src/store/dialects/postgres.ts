@@ -5,6 +5,7 @@
  */
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
+import { withoutNul } from '../../domain/clean-text.js';
 import { StoreUnavailableError } from '../../domain/ports/store.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import { KyselyStore } from '../kysely-store.js';
@@ -103,7 +104,7 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool
         query: ((text: unknown, params?: readonly unknown[]) => {
           if (typeof text !== 'string') return client.query(text as never);
           const name = params && params.length ? statementNames.of(text) : undefined;
-          const values = params && params.length ? withoutNul(params) : (params as unknown[] | undefined);
+          const values = params && params.length ? paramsWithoutNul(params) : (params as unknown[] | undefined);
           const run = name ? client.query({ name, text, values }) : client.query(text, values);
           return run.catch((err: unknown) => {
             // A table changed under a prepared statement (another node migrated): retire the connection.
@@ -120,20 +121,20 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool
 }
 
 /**
- * PostgreSQL's text cannot hold U+0000 (SQLite's can): a NUL in a message body, a carrier's error
- * detail or a name would fail its statement (a 500, or a state change retried for ever). Text
- * parameters, and the strings of array parameters, carry U+FFFD in its place; the same array comes
- * back when there is none (the usual case, checked without allocating).
+ * PostgreSQL's text cannot hold U+0000 (SQLite's can). Input is cleaned where it enters
+ * (`domain/clean-text.ts`); text from carriers and webhook receivers (an error detail, an answer's
+ * excerpt) is not, and a NUL there would fail its statement (a state change or settle retried for
+ * ever). Text parameters, and the strings of array parameters, carry U+FFFD in its place; the same
+ * array comes back when there is none (the usual case, checked without allocating).
  */
-function withoutNul(params: readonly unknown[]): unknown[] {
+function paramsWithoutNul(params: readonly unknown[]): unknown[] {
   let out: unknown[] | undefined;
   for (let i = 0; i < params.length; i++) {
     const v = params[i];
     let clean = v;
-    if (typeof v === 'string') {
-      if (v.includes('\u0000')) clean = v.replaceAll('\u0000', '\uFFFD');
-    } else if (Array.isArray(v) && v.some((e) => typeof e === 'string' && e.includes('\u0000'))) {
-      clean = v.map((e: unknown) => (typeof e === 'string' ? e.replaceAll('\u0000', '\uFFFD') : e));
+    if (typeof v === 'string') clean = withoutNul(v);
+    else if (Array.isArray(v) && v.some((e) => typeof e === 'string' && e.includes('\u0000'))) {
+      clean = v.map((e: unknown) => (typeof e === 'string' ? withoutNul(e) : e));
     }
     if (clean !== v) (out ??= [...params])[i] = clean;
   }
@@ -142,7 +143,7 @@ function withoutNul(params: readonly unknown[]): unknown[] {
 
 /**
  * JSON for a parameter PostgreSQL reads as `jsonb`, which refuses the escape `\u0000` (JSON text can
- * carry a NUL, `jsonb` cannot): written as `\ufffd`, as `withoutNul` does for text. An escape is
+ * carry a NUL, `jsonb` cannot): written as `\ufffd`, as `paramsWithoutNul` does for text. An escape is
  * one only after an even run of backslashes (`\\u0000` is a backslash, then the text "u0000").
  */
 function postgresJson(value: unknown): string {

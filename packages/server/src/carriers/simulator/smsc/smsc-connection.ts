@@ -59,7 +59,7 @@ export class SmscConnection implements DeliverTarget {
   constructor(
     readonly socket: Socket,
     private readonly host: ConnectionHost,
-    deadlines: { readonly bindMs: number; readonly idleMs: number } = { bindMs: BIND_DEADLINE_MS, idleMs: IDLE_TIMEOUT_MS },
+    deadlines: { readonly bindMs: number; readonly idleMs: number },
   ) {
     socket.setNoDelay(true);
     this.bindDeadline = setTimeout(() => {

@@ -64,6 +64,8 @@ describe('connection slots of the simulator SMSC', () => {
   it('closes a bound connection that stays silent past the idle timeout', async () => {
     const { port } = await start({ bindDeadlineMs: 60_000, idleTimeoutMs: 300 });
     expect(await bindStatus(port)).toBe(0);
+    expect(smsc!.binds()).toHaveLength(1);
     await closed(sockets.at(-1)!);
+    expect(smsc!.binds()).toEqual([]);
   });
 });
