@@ -11,6 +11,7 @@ import type { NewMessage, NewMessageEvent } from '../domain/message.js';
 import type { HandsetMessageRecord } from '../domain/ports/store.js';
 import { eventToRow, handsetToRow, jobToRow, leasedJobToRow, messageToRow } from './rows.js';
 import type { Database } from './schema.js';
+import { writeOnly } from './write-only.js';
 
 type Table = keyof Database;
 
@@ -65,7 +66,8 @@ export class BatchInsert<Row> {
         .insertInto(this.table)
         .values(Array.from({ length: size }, () => row) as never)
         .$if(this.returning.length > 0, (q) => q.returning(this.returning as never) as never);
-      text = query.compile().sql;
+      // Nothing is read back from an insert without RETURNING: PostgreSQL may send it with the next statement.
+      text = this.returning.length ? query.compile().sql : writeOnly(query.compile().sql);
       this.compiled.set(size, text);
     }
     return text;

@@ -9,6 +9,7 @@ import { withoutNul } from '../../domain/clean-text.js';
 import { StoreUnavailableError } from '../../domain/ports/store.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import { KyselyStore } from '../kysely-store.js';
+import { TransactionPipeline } from './postgres-pipeline.js';
 import { migrateToLatest, pendingMigrations } from '../migrations/index.js';
 import type { Database } from '../schema.js';
 
@@ -100,17 +101,21 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool
         client.on('error', onError);
       }
       let broken = false;
+      const run = (text: string, params?: readonly unknown[]) => {
+        const name = params && params.length ? statementNames.of(text) : undefined;
+        const values = params && params.length ? paramsWithoutNul(params) : (params as unknown[] | undefined);
+        const sent = name ? client.query({ name, text, values }) : client.query(text, values);
+        return sent.catch((err: unknown) => {
+          // A table changed under a prepared statement (another node migrated): retire the connection.
+          if (isConnectionError(err) || (err as { code?: unknown }).code === '0A000') broken = true;
+          throw unavailable(err);
+        });
+      };
+      const pipeline = new TransactionPipeline(run, (client as unknown as pg.Client).connection.stream);
       return {
         query: ((text: unknown, params?: readonly unknown[]) => {
           if (typeof text !== 'string') return client.query(text as never);
-          const name = params && params.length ? statementNames.of(text) : undefined;
-          const values = params && params.length ? paramsWithoutNul(params) : (params as unknown[] | undefined);
-          const run = name ? client.query({ name, text, values }) : client.query(text, values);
-          return run.catch((err: unknown) => {
-            // A table changed under a prepared statement (another node migrated): retire the connection.
-            if (isConnectionError(err) || (err as { code?: unknown }).code === '0A000') broken = true;
-            throw unavailable(err);
-          });
+          return pipeline.query(text, params);
         }) as unknown as PostgresPoolClient['query'],
         // A connection that failed is destroyed rather than handed to the next caller.
         release: () => client.release(broken ? true : undefined),
@@ -181,6 +186,8 @@ export function createPool(opts: PostgresStoreOptions): pg.Pool {
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
+    // Queries are sent without waiting for the one before: see postgres-pipeline.ts.
+    pipeline: true,
     application_name: 'switchboard',
     // Prepared statements (below) are planned for their parameters at every run, never by a cached
     // generic plan: one made while a table was small (a new database) scans it whole once it has grown.

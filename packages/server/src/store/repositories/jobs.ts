@@ -4,6 +4,7 @@ import type { JobClaimOptions, JobRepository } from '../../domain/ports/store.js
 import type { HotInserts } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
+import { WRITE_ONLY } from '../write-only.js';
 import { chunkRows, jobFromRow, num } from '../rows.js';
 import { caseById } from './case-by-id.js';
 
@@ -45,7 +46,7 @@ export class KyselyJobRepository implements JobRepository {
 
   async deleteMany(ids: readonly number[]): Promise<void> {
     for (const chunk of chunkRows(ids, 1, this.traits.maxParameters)) {
-      await this.db.deleteFrom('jobs').where('id', 'in', chunk).execute();
+      await this.db.deleteFrom('jobs').where('id', 'in', chunk).modifyEnd(sql.raw(WRITE_ONLY)).execute();
     }
   }
 

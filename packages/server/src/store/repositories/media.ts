@@ -1,8 +1,9 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { MessageMediaRecord } from '../../domain/media.js';
 import type { MessageMediaRepository, SeqPage } from '../../domain/ports/store.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, MessageMediaTable } from '../schema.js';
+import { WRITE_ONLY } from '../write-only.js';
 import { chunkRows, num, withoutSeq } from '../rows.js';
 
 const MEDIA_COLUMNS = 7;
@@ -31,6 +32,7 @@ export class KyselyMessageMediaRepository implements MessageMediaRepository {
       await this.db
         .insertInto('message_media')
         .values(chunk.map((m) => ({ id: m.id, project_id: m.projectId, message_id: m.messageId, position: m.position, url: m.url, content_type: m.contentType, created_at: m.createdAt })))
+        .modifyEnd(sql.raw(WRITE_ONLY))
         .execute();
     }
   }
