@@ -8,7 +8,8 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { NewJob } from '../domain/jobs.js';
 import type { NewMessage, NewMessageEvent } from '../domain/message.js';
-import type { HandsetMessageRecord } from '../domain/ports/store.js';
+import type { HandsetMessageRecord, StoreDialect } from '../domain/ports/store.js';
+import { JobIdBlocks } from './job-ids.js';
 import { eventToRow, handsetToRow, jobToRow, leasedJobToRow, messageToRow } from './rows.js';
 import type { Database } from './schema.js';
 import { writeOnly } from './write-only.js';
@@ -33,6 +34,8 @@ export class BatchInsert<Row> {
     private readonly toRow: (row: Row) => Record<string, unknown>,
     private readonly returning: readonly string[],
     private readonly maxParameters: number,
+    /** The rows name their own values for an identity column (PostgreSQL refuses them otherwise). */
+    private readonly overridingSystemValue = false,
   ) {}
 
   /** Insert the rows through `db` (a transaction or the store's instance); returns the `returning` columns per row. */
@@ -66,8 +69,11 @@ export class BatchInsert<Row> {
         .insertInto(this.table)
         .values(Array.from({ length: size }, () => row) as never)
         .$if(this.returning.length > 0, (q) => q.returning(this.returning as never) as never);
+      text = query.compile().sql;
+      // Kysely has no clause for it; it goes between the column list and VALUES.
+      if (this.overridingSystemValue) text = text.replace(') values (', ') overriding system value values (');
       // Nothing is read back from an insert without RETURNING: PostgreSQL may send it with the next statement.
-      text = this.returning.length ? query.compile().sql : writeOnly(query.compile().sql);
+      if (this.returning.length === 0) text = writeOnly(text);
       this.compiled.set(size, text);
     }
     return text;
@@ -81,15 +87,21 @@ export interface HotInserts {
   readonly jobs: BatchInsert<NewJob>;
   /** Jobs born leased (`JobRepository.enqueueLeased`), their ids read back. */
   readonly leasedJobs: BatchInsert<NewJob & { readonly leaseOwner: string; readonly leaseUntil: number }>;
+  /** Jobs born leased with ids from `jobIds` (PostgreSQL): nothing to read back. */
+  readonly leasedJobsWithIds: BatchInsert<NewJob & { readonly id: number; readonly leaseOwner: string; readonly leaseUntil: number }>;
   readonly handsets: BatchInsert<Omit<HandsetMessageRecord, 'seq'>>;
+  /** Ids for jobs born leased, on PostgreSQL (null on SQLite, where reading them back costs no round trip). */
+  readonly jobIds: JobIdBlocks | null;
 }
 
-export function hotInserts(maxParameters: number): HotInserts {
+export function hotInserts(dialect: StoreDialect, maxParameters: number): HotInserts {
   return {
     messages: new BatchInsert('messages', messageToRow, ['id', 'seq'], maxParameters),
     events: new BatchInsert('message_events', eventToRow, [], maxParameters),
     jobs: new BatchInsert('jobs', jobToRow, [], maxParameters),
     leasedJobs: new BatchInsert('jobs', leasedJobToRow, ['id', 'message_id'], maxParameters),
+    leasedJobsWithIds: new BatchInsert('jobs', (j) => ({ id: j.id, ...leasedJobToRow(j) }), [], maxParameters, true),
     handsets: new BatchInsert('handset_messages', handsetToRow, ['seq'], maxParameters),
+    jobIds: dialect === 'postgres' ? new JobIdBlocks() : null,
   };
 }

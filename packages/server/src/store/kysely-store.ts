@@ -77,7 +77,7 @@ export class KyselyStore implements Store {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {
     this.dialect = traits.name;
-    this.inserts = hotInserts(traits.maxParameters);
+    this.inserts = hotInserts(traits.name, traits.maxParameters);
     const repos = repositories(db, traits, this.inserts);
     this.projects = repos.projects;
     this.tokens = repos.tokens;

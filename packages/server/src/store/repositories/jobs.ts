@@ -20,12 +20,22 @@ export class KyselyJobRepository implements JobRepository {
   }
 
   async enqueueLeased(jobs: readonly NewJob[], owner: string, until: number): Promise<JobRecord[]> {
+    const record = (j: NewJob, id: number): JobRecord => ({ id, kind: j.kind, projectId: j.projectId, messageId: j.messageId, runAt: until, attempts: 1, leaseOwner: owner, createdAt: j.runAt, carrier: j.carrier ?? null, slotAt: null });
+    const blocks = this.inserts.jobIds;
+    if (blocks) {
+      const ids = await blocks.take(this.db, jobs.length);
+      await this.inserts.leasedJobsWithIds.run(
+        this.db,
+        jobs.map((j, i) => ({ ...j, id: ids[i]!, leaseOwner: owner, leaseUntil: until })),
+      );
+      return jobs.map((j, i) => record(j, ids[i]!));
+    }
     const rows = await this.inserts.leasedJobs.run(
       this.db,
       jobs.map((j) => ({ ...j, leaseOwner: owner, leaseUntil: until })),
     );
     const ids = new Map(rows.map((r) => [r.message_id as string, num(r.id as number)]));
-    return jobs.map((j) => ({ id: ids.get(j.messageId)!, kind: j.kind, projectId: j.projectId, messageId: j.messageId, runAt: until, attempts: 1, leaseOwner: owner, createdAt: j.runAt, carrier: j.carrier ?? null, slotAt: null }));
+    return jobs.map((j) => record(j, ids.get(j.messageId)!));
   }
 
   async claim(kind: JobKind, now: number, limit: number, leaseMs: number, owner: string, opts: JobClaimOptions = {}): Promise<JobRecord[]> {
