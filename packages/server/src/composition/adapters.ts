@@ -107,6 +107,7 @@ export function simulatorSmsc(settings: ResolvedSettings, deps: { simulator: Sim
       systemId: settings.simulatorSmscSystemId,
       password: settings.simulatorSmscPassword,
       maxBinds: settings.simulatorSmscMaxBinds,
+      bindFailures: { burst: settings.simulatorSmscBindFailureBurst, perMinute: settings.simulatorSmscBindFailuresPerMinute },
       submitIdFormat: settings.simulatorSmscSubmitIdFormat,
       receiptIdFormat: settings.simulatorSmscReceiptIdFormat,
     },

@@ -224,6 +224,8 @@ export const SETTINGS = {
     parse: smppString(8),
   },
   simulatorSmscMaxBinds: { key: 'simulator.smsc.maxBinds', env: 'SWITCHBOARD_SIMULATOR_SMSC_MAX_BINDS', flag: null, description: 'Most simultaneous binds the simulator SMSC accepts.', default: 16, parse: parsers.int(1, 1024) },
+  simulatorSmscBindFailureBurst: { key: 'simulator.smsc.bindFailureBurst', env: 'SWITCHBOARD_SIMULATOR_SMSC_BIND_FAILURE_BURST', flag: null, description: 'Failed binds (wrong system_id or password) one client address may make in a row to the simulator SMSC; then its binds get ESME_RBINDFAIL and are closed, without checking their credentials, until a failure is forgiven. Each failed bind is answered after 0.5 s.', default: 10, parse: parsers.int(1, 1_000_000) },
+  simulatorSmscBindFailuresPerMinute: { key: 'simulator.smsc.bindFailuresPerMinute', env: 'SWITCHBOARD_SIMULATOR_SMSC_BIND_FAILURES_PER_MINUTE', flag: null, description: 'Failed binds to the simulator SMSC forgiven per minute per client address.', default: 6, parse: parsers.int(1, 1_000_000) },
   simulatorSmscSubmitIdFormat: {
     key: 'simulator.smsc.submitIdFormat',
     env: 'SWITCHBOARD_SIMULATOR_SMSC_SUBMIT_ID_FORMAT',

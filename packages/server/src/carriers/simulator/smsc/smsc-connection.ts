@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import type { SmscStats } from '../../../domain/ports/simulator.js';
+import { clientAddressKey } from '../../../util/client-address.js';
 import { encodePdu, decodePdu, intTlv, type BindPdu, type Pdu, type QuerySmPdu, type ShortMessagePdu } from '../../smpp/pdu/codec.js';
 import { INTERFACE_VERSION_34, STATUS, TLV } from '../../smpp/pdu/constants.js';
 import { PduFramer } from '../../smpp/pdu/framer.js';
@@ -14,11 +15,23 @@ import type { DeliverTarget, PendingDeliver } from './deliveries.js';
 /** How an ESME is bound. */
 export type EsmeMode = 'transmitter' | 'receiver' | 'transceiver';
 
+/** How the SMSC answers a bind request on an unbound connection. */
+export interface BindAnswer {
+  /** command_status: 0 admits it. */
+  readonly status: number;
+  /** Hold the answer back this long (ms); nothing else on the connection is read meanwhile. */
+  readonly delayMs: number;
+  /** Close the connection after the answer. */
+  readonly close: boolean;
+}
+
 /** What a connection asks of the SMSC it belongs to. */
 export interface ConnectionHost {
   readonly stats: SmscStats;
-  /** The command_status for a bind request on an unbound connection (0 admits it). */
-  authorise(pdu: BindPdu): number;
+  /** The answer to a bind request on an unbound connection from `address` (its key: `clientAddressKey`). */
+  authorise(pdu: BindPdu, address: string): BindAnswer;
+  /** Run `fn` after `ms` of wall time (held bind answers; the SMSC keeps one timer for all). */
+  later(ms: number, fn: () => void): void;
   /** The ESME is bound (answered already). */
   bound(c: SmscConnection): void;
   /** A submit_sm arrived, in any bind state: the host answers it. */
@@ -32,6 +45,7 @@ export interface ConnectionHost {
 }
 
 const MODES = { bind_transmitter: 'transmitter', bind_receiver: 'receiver', bind_transceiver: 'transceiver' } as const;
+const ALREADY_BOUND: BindAnswer = { status: STATUS.ESME_RALYBND, delayMs: 0, close: false };
 
 /**
  * A connection that has not bound by then gives its slot back (the SMSC takes `maxBinds + 4`
@@ -45,6 +59,8 @@ export const IDLE_TIMEOUT_MS = 120_000;
 export class SmscConnection implements DeliverTarget {
   mode: EsmeMode | null = null;
   systemId = '';
+  /** The client's address, as failed binds are counted. */
+  readonly address: string;
   /** Nothing more is written once set. */
   closed = false;
   private ended = false;
@@ -55,12 +71,15 @@ export class SmscConnection implements DeliverTarget {
   private windowStart = 0;
   private windowCount = 0;
   private readonly bindDeadline: NodeJS.Timeout;
+  /** Frames read while a bind answer is held back (null: none is): handled after it is sent. */
+  private held: Buffer[] | null = null;
 
   constructor(
     readonly socket: Socket,
     private readonly host: ConnectionHost,
     deadlines: { readonly bindMs: number; readonly idleMs: number },
   ) {
+    this.address = clientAddressKey(socket.remoteAddress);
     socket.setNoDelay(true);
     this.bindDeadline = setTimeout(() => {
       if (!this.mode) this.destroy();
@@ -68,7 +87,7 @@ export class SmscConnection implements DeliverTarget {
     socket.setTimeout(deadlines.idleMs, () => this.destroy());
     socket.on('data', (chunk: Buffer) => {
       const out = this.framer.push(chunk);
-      for (const f of out.frames) this.onFrame(f);
+      this.handle(out.frames);
       if (out.error) {
         host.stats.protocolErrors++;
         this.destroy();
@@ -148,6 +167,16 @@ export class SmscConnection implements DeliverTarget {
     return this.sequence;
   }
 
+  private handle(frames: readonly Buffer[]): void {
+    for (let i = 0; i < frames.length; i++) {
+      if (this.held) {
+        for (let j = i; j < frames.length; j++) this.held.push(frames[j]!);
+        return;
+      }
+      this.onFrame(frames[i]!);
+    }
+  }
+
   private onFrame(frame: Buffer): void {
     if (this.closed) return;
     const decoded = decodePdu(frame);
@@ -192,10 +221,26 @@ export class SmscConnection implements DeliverTarget {
 
   private onBind(pdu: BindPdu): void {
     const resp = `${pdu.command}_resp` as const;
-    const status = this.mode ? STATUS.ESME_RALYBND : this.host.authorise(pdu);
-    if (status !== STATUS.ESME_ROK) {
+    const answer = this.mode ? ALREADY_BOUND : this.host.authorise(pdu, this.address);
+    if (answer.status !== STATUS.ESME_ROK) {
       this.host.stats.bindsRefused++;
-      this.send({ command: resp, sequence: pdu.sequence, status, systemId: '', tlvs: [] });
+      const frame = encodePdu({ command: resp, sequence: pdu.sequence, status: answer.status, systemId: '', tlvs: [] });
+      const refuse = () => {
+        this.write(frame);
+        if (answer.close) this.shutdown();
+      };
+      if (answer.delayMs <= 0) return refuse();
+      // Read nothing more until the answer has gone: pipelined binds wait their turn, each delayed.
+      this.held = [];
+      this.socket.pause();
+      this.host.later(answer.delayMs, () => {
+        if (this.closed) return;
+        refuse();
+        const rest = this.held ?? [];
+        this.held = null;
+        this.socket.resume();
+        this.handle(rest);
+      });
       return;
     }
     this.mode = MODES[pdu.command];

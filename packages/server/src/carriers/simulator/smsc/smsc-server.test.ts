@@ -1,12 +1,15 @@
 /**
  * The simulator's SMSC keeps its connection slots for ESMEs that bind: silent or unbound sockets
- * give theirs back (real sockets on loopback, deadlines shortened).
+ * give theirs back, and an address that keeps failing binds is locked out for a while (real
+ * sockets on loopback, 127.0.0.x addresses playing different clients; deadlines shortened, a
+ * manual clock for the lockout).
  */
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodePdu, encodePdu } from '../../smpp/pdu/codec.js';
+import { decodePdu, encodePdu, type BindPdu } from '../../smpp/pdu/codec.js';
+import { STATUS } from '../../smpp/pdu/constants.js';
 import { PduFramer } from '../../smpp/pdu/framer.js';
-import { SimulatorSmsc } from './smsc-server.js';
+import { SimulatorSmsc, type SmscSettings } from './smsc-server.js';
 
 let smsc: SimulatorSmsc | undefined;
 const sockets: Socket[] = [];
@@ -15,18 +18,26 @@ afterEach(async () => {
   await smsc?.stop();
 });
 
-async function start(settings: { bindDeadlineMs: number; idleTimeoutMs: number }): Promise<SimulatorSmsc> {
+let now = 1_000_000;
+const warnings: Array<{ fields: unknown; message: string }> = [];
+
+async function start(settings: Partial<SmscSettings>): Promise<SimulatorSmsc> {
+  warnings.length = 0;
   smsc = new SimulatorSmsc(
     { host: '127.0.0.1', port: 0, systemId: 'switchboard', password: 'secret', maxBinds: 2, submitIdFormat: 'decimal', receiptIdFormat: 'decimal', ...settings },
-    { rules: { getSettings: () => ({ delayMs: 0, delayedReceiptMs: 0, rules: [] }) }, logger: { info() {}, warn() {}, error() {} }, now: Date.now },
+    {
+      rules: { getSettings: () => ({ delayMs: 0, delayedReceiptMs: 0, rules: [] }) },
+      logger: { info() {}, warn: (fields: unknown, message: string) => warnings.push({ fields, message }), error() {} },
+      now: () => now,
+    },
   );
   await smsc.start();
   return smsc;
 }
 
-function open(port: number): Promise<Socket> {
+function open(port: number, from = '127.0.0.1'): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => resolve(s));
+    const s = connect({ port, host: '127.0.0.1', localAddress: from }, () => resolve(s));
     s.on('error', reject);
     sockets.push(s);
   });
@@ -36,9 +47,26 @@ function closed(s: Socket): Promise<void> {
   return new Promise((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
 }
 
+function bindPdu(sequence: number, password = 'secret', systemId = 'switchboard'): BindPdu {
+  return { command: 'bind_transceiver', sequence, status: 0, systemId, password, systemType: '', interfaceVersion: 0x34, addrTon: 0, addrNpi: 0, addressRange: '' };
+}
+
+/** The command_status of every bind_transceiver_resp read on `s`, with when it came (ms of wall time). */
+function answers(s: Socket): Array<{ status: number; at: number }> {
+  const seen: Array<{ status: number; at: number }> = [];
+  const framer = new PduFramer();
+  s.on('data', (chunk) => {
+    for (const f of framer.push(chunk).frames) {
+      const r = decodePdu(f);
+      if (r.ok && r.pdu.command === 'bind_transceiver_resp') seen.push({ status: r.pdu.status, at: performance.now() });
+    }
+  });
+  return seen;
+}
+
 /** Bind as a transceiver on a new connection; resolves with the answer's command_status, or null if the connection closed unanswered. */
-async function bindStatus(port: number): Promise<number | null> {
-  const s = await open(port);
+async function bindStatus(port: number, opts: { password?: string; systemId?: string; from?: string } = {}): Promise<number | null> {
+  const s = await open(port, opts.from);
   const framer = new PduFramer();
   return new Promise((resolve) => {
     s.on('data', (chunk) => {
@@ -48,7 +76,7 @@ async function bindStatus(port: number): Promise<number | null> {
       }
     });
     s.on('close', () => resolve(null));
-    s.write(encodePdu({ command: 'bind_transceiver', sequence: 1, status: 0, systemId: 'switchboard', password: 'secret', systemType: '', interfaceVersion: 0x34, addrTon: 0, addrNpi: 0, addressRange: '' }));
+    s.write(encodePdu(bindPdu(1, opts.password, opts.systemId)));
   });
 }
 
@@ -67,5 +95,47 @@ describe('connection slots of the simulator SMSC', () => {
     expect(smsc!.binds()).toHaveLength(1);
     await closed(sockets.at(-1)!);
     expect(smsc!.binds()).toEqual([]);
+  });
+});
+
+describe('failed binds of the simulator SMSC', () => {
+  const quick = { maxBinds: 8, bindFailures: { burst: 3, perMinute: 60 }, bindFailureDelayMs: 0 };
+
+  it('locks an address out after its failures, right password or not, until one is forgiven; other addresses bind', async () => {
+    const { port } = await start(quick);
+    const attacker = '127.0.0.2';
+    // Below the limit a failure changes nothing for the right password.
+    expect(await bindStatus(port, { from: attacker, password: 'guess1' })).toBe(STATUS.ESME_RINVPASWD);
+    expect(await bindStatus(port, { from: attacker })).toBe(0);
+    for (const s of sockets.splice(0)) s.destroy();
+
+    expect(await bindStatus(port, { from: attacker, password: 'guess2' })).toBe(STATUS.ESME_RINVPASWD);
+    expect(await bindStatus(port, { from: attacker, systemId: 'someone' })).toBe(STATUS.ESME_RINVSYSID);
+    // The third failure spent the address's budget: refused unchecked, and the connection closed.
+    for (const password of ['guess3', 'secret', 'secret']) {
+      expect(await bindStatus(port, { from: attacker, password })).toBe(STATUS.ESME_RBINDFAIL);
+      await closed(sockets.at(-1)!);
+    }
+    expect(smsc!.binds()).toEqual([]);
+    expect(await bindStatus(port, { from: '127.0.0.3' })).toBe(0);
+
+    now += 1000; // one failure forgiven
+    expect(await bindStatus(port, { from: attacker })).toBe(0);
+    expect(warnings).toEqual([{ fields: { address: attacker, retryAfterMs: 1000 }, message: expect.stringContaining('failed SMPP binds limited') }]);
+  });
+
+  it('holds back the answer to a failed bind, and reads nothing more on its connection meanwhile', async () => {
+    const delay = 60;
+    const { port } = await start({ bindFailureDelayMs: delay });
+    const s = await open(port);
+    const seen = answers(s);
+    const sent = performance.now();
+    // Three guesses in one write: each waits for the answer to the one before.
+    s.write(Buffer.concat([1, 2, 3].map((n) => encodePdu(bindPdu(n, `guess${n}`)))));
+    await expect.poll(() => seen.length, { timeout: 5000 }).toBe(3);
+    expect(seen.map((a) => a.status)).toEqual([STATUS.ESME_RINVPASWD, STATUS.ESME_RINVPASWD, STATUS.ESME_RINVPASWD]);
+    // Timers may fire a millisecond early; never a whole delay early.
+    seen.forEach((a, i) => expect(a.at - sent).toBeGreaterThanOrEqual((i + 1) * delay - 5));
+    expect(s.destroyed).toBe(false);
   });
 });

@@ -8,25 +8,28 @@
  * timer per PDU.
  *
  * This file listens and holds the binds; `smsc-connection.ts` handles one ESME's PDUs,
- * `deliveries.ts` sends deliver_sm to receiving binds and `receipts.ts` writes the receipts.
+ * `deliveries.ts` sends deliver_sm to receiving binds, `receipts.ts` writes the receipts and
+ * `bind-throttle.ts` counts failed binds per client address.
  */
-import type { Clock } from '../../../domain/clock.js';
+import { systemClock, type Clock } from '../../../domain/clock.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../../domain/ports/logger.js';
 import type { MoInjection, SimulatorTuning, SmscBehaviour, SmscBind, SmscControl, SmscStats, SmscSubmission } from '../../../domain/ports/simulator.js';
 import { decideOutcome } from '../../../domain/simulator/outcomes.js';
 import { receiptDelay } from '../../../domain/simulator/tuning.js';
+import type { FailureBudget } from '../../../util/failure-limiter.js';
 import { TimerQueue } from '../../../util/timer-queue.js';
 import { submitStatusFor } from '../../smpp/error-codes.js';
 import { encodePdu, type BindPdu, type ShortMessagePdu } from '../../smpp/pdu/codec.js';
 import { STATUS } from '../../smpp/pdu/constants.js';
 import { decodeInbound, encodeOutbound } from '../../smpp/text.js';
 import { numberOf } from './addresses.js';
+import { BIND_FAILURE_DELAY_MS, BIND_FAILURES, BindThrottle } from './bind-throttle.js';
 import { DeliverQueue, deliverSm } from './deliveries.js';
 import { AcceptedMessages } from './queries.js';
 import { receiptFor } from './receipts.js';
-import { BIND_DEADLINE_MS, IDLE_TIMEOUT_MS, SmscConnection, type ConnectionHost } from './smsc-connection.js';
+import { BIND_DEADLINE_MS, IDLE_TIMEOUT_MS, SmscConnection, type BindAnswer, type ConnectionHost } from './smsc-connection.js';
 
 export type { SmscBehaviour, SmscSubmission } from '../../../domain/ports/simulator.js';
 
@@ -44,6 +47,10 @@ export interface SmscSettings {
   /** How long a connection may stay unbound, and silent either way (defaults in `smsc-connection.ts`; tests shorten them). */
   readonly bindDeadlineMs?: number;
   readonly idleTimeoutMs?: number;
+  /** Failed binds (wrong system_id or password) per client address before its binds are refused; default `BIND_FAILURES`. */
+  readonly bindFailures?: FailureBudget;
+  /** How long the answer to a failed bind is held back (default in `bind-throttle.ts`; tests shorten it). */
+  readonly bindFailureDelayMs?: number;
 }
 
 /** What the simulator's rules say, read live so changes through the simulator API apply at once. */
@@ -56,6 +63,10 @@ const DEFAULT_BEHAVIOUR: SmscBehaviour = { maxSubmitsPerSecond: 0, throttleNext:
 const MAX_KEPT_SUBMISSIONS = 10_000;
 const MAX_ATTEMPT_KEYS = 10_000;
 const DELIVER_RESP_TIMEOUT_MS = 10_000;
+const ADMITTED: BindAnswer = { status: STATUS.ESME_ROK, delayMs: 0, close: false };
+const NO_SLOT: BindAnswer = { status: STATUS.ESME_RBINDFAIL, delayMs: 0, close: false };
+/** A locked-out address learns nothing about its credentials: the generic "Bind Failed", and the connection closed. */
+const LOCKED_OUT: BindAnswer = { status: STATUS.ESME_RBINDFAIL, delayMs: 0, close: true };
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
@@ -72,6 +83,9 @@ export class SimulatorSmsc implements SmscControl {
   private readonly deliveries: DeliverQueue;
   /** submit_sm_resp held back by `responseDelayMs`. */
   private readonly lateAnswers: TimerQueue<{ conn: SmscConnection; frame: Buffer }>;
+  /** Answers to failed binds, at most one per connection, held back on wall time (a manual clock must not leave a bind unanswered). */
+  private readonly heldBindAnswers = new TimerQueue<() => void>((due) => due.forEach((fn) => fn()), systemClock);
+  private readonly bindThrottle: BindThrottle;
   private readonly attempts = new Map<string, number>();
   private readonly kept: SmscSubmission[] = [];
   /** What it accepted, to answer query_sm. */
@@ -85,7 +99,8 @@ export class SimulatorSmsc implements SmscControl {
   readonly stats: SmscStats = { binds: 0, bindsRefused: 0, submits: 0, accepted: 0, rejected: 0, throttled: 0, receiptsSent: 0, moSent: 0, delivers_retried: 0, drops: 0, protocolErrors: 0 };
   private readonly host: ConnectionHost = {
     stats: this.stats,
-    authorise: (pdu) => this.authorise(pdu),
+    authorise: (pdu, address) => this.authorise(pdu, address),
+    later: (ms, fn) => this.heldBindAnswers.schedule(systemClock.now() + ms, fn),
     bound: (c) => {
       if (c.canReceive) this.deliveries.flushWaiting();
     },
@@ -111,6 +126,12 @@ export class SimulatorSmsc implements SmscControl {
     this.accepted = new AcceptedMessages(settings.submitIdFormat);
     this.passwordDigest = digest(settings.password);
     this.systemIdDigest = digest(settings.systemId);
+    this.bindThrottle = new BindThrottle({
+      budget: settings.bindFailures ?? BIND_FAILURES,
+      now: deps.now,
+      onLocked: (address, retryAfterMs) =>
+        deps.logger.warn({ address, retryAfterMs }, 'failed SMPP binds limited for this client address: its binds get ESME_RBINDFAIL and are closed, credentials unchecked, until a failure is forgiven'),
+    });
   }
 
   /** The port it listens on (useful when configured with 0). */
@@ -137,6 +158,7 @@ export class SimulatorSmsc implements SmscControl {
     if (this.sweep) clearInterval(this.sweep);
     this.deliveries.stop();
     this.lateAnswers.stop();
+    this.heldBindAnswers.stop();
     for (const c of this.connections) c.shutdown();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -200,13 +222,16 @@ export class SimulatorSmsc implements SmscControl {
     this.connections.add(new SmscConnection(socket, this.host, { bindMs: this.settings.bindDeadlineMs ?? BIND_DEADLINE_MS, idleMs: this.settings.idleTimeoutMs ?? IDLE_TIMEOUT_MS }));
   }
 
-  private authorise(pdu: BindPdu): number {
+  private authorise(pdu: BindPdu, address: string): BindAnswer {
+    if (this.bindThrottle.lockedFor(address) > 0) return LOCKED_OUT;
     const idOk = timingSafeEqual(digest(pdu.systemId), this.systemIdDigest);
     const pwOk = timingSafeEqual(digest(pdu.password), this.passwordDigest);
-    if (!idOk) return STATUS.ESME_RINVSYSID;
-    if (!pwOk) return STATUS.ESME_RINVPASWD;
-    if (this.behaviour.refuseBinds || this.boundConnections().length >= this.settings.maxBinds) return STATUS.ESME_RBINDFAIL;
-    return STATUS.ESME_ROK;
+    if (!idOk || !pwOk) {
+      this.bindThrottle.failed(address);
+      return { status: idOk ? STATUS.ESME_RINVPASWD : STATUS.ESME_RINVSYSID, delayMs: this.settings.bindFailureDelayMs ?? BIND_FAILURE_DELAY_MS, close: false };
+    }
+    if (this.behaviour.refuseBinds || this.boundConnections().length >= this.settings.maxBinds) return NO_SLOT;
+    return ADMITTED;
   }
 
   private onSubmit(c: SmscConnection, pdu: ShortMessagePdu): void {
