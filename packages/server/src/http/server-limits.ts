@@ -13,15 +13,13 @@
  *   sending, reads the answer instead of a reset connection.
  */
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ErrorKey } from '@switchboard/protocol';
 import type { Logger } from 'pino';
-import { AppError } from '../domain/app-error.js';
 import { clientAddressKey } from '../util/client-address.js';
-import { compatErrorBody } from './compat/error-format.js';
+import { rawErrorResponse } from './raw-error-response.js';
 
 export interface ServerLimitOptions {
   /** Time to receive a request's headers (and to complete a TLS handshake) (ms). */
@@ -47,19 +45,6 @@ const REFUSAL_LOG_INTERVAL_MS = 60_000;
 /** How often a server looks for connections past their timeouts: a quarter of the header timeout, 100 ms to 5 s. */
 function checkingIntervalMs(headersTimeoutMs: number): number {
   return Math.min(5_000, Math.max(100, Math.floor(headersTimeoutMs / 4)));
-}
-
-/**
- * A raw HTTP/1.1 answer with a JSON body readable by both REST shapes: the native `{error, message}`
- * and the Compatibility API's `{code, message, more_info, status}` (the connection is not yet, or
- * no longer, tied to a surface).
- */
-function rawErrorResponse(key: ErrorKey, message?: string, headers: Record<string, string> = {}): string {
-  const compat = compatErrorBody(AppError.of(key, message === undefined ? {} : { message }));
-  const reason = STATUS_CODES[compat.status] ?? 'Error';
-  const body = JSON.stringify({ error: reason, ...compat });
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  return `HTTP/1.1 ${compat.status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
 /** What the HTTP parser's error means for the client. */
