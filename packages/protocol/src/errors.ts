@@ -77,6 +77,8 @@ export const ERRORS = {
   REQUEST_TIMEOUT: def('request_timeout', 10000, 'The request was not received in time: send the headers and the body promptly.', { nativeHttp: 408, compatHttp: 408, relay: '408' }),
   HEADERS_TOO_LARGE: def('request_header_fields_too_large', 10000, 'The request headers are larger than this server accepts (16 KB in all).', { nativeHttp: 431, compatHttp: 431, relay: '431' }),
   MALFORMED_REQUEST: def('bad_request', 10000, 'The request is not valid HTTP/1.1.', { nativeHttp: 400 }),
+  // Plain HTTP on the HTTPS port: answered before TLS, as nginx does, instead of a dropped connection.
+  PLAIN_HTTP_ON_HTTPS_PORT: def('bad_request', 10000, 'This port speaks HTTPS, not plain HTTP: send the request to its https:// URL.', { nativeHttp: 400 }),
   RATE_LIMITED: def('rate_limit_exceeded', 20429, 'Too many requests; slow down and retry.', { nativeHttp: 429, compatHttp: 429, relay: '429', retryable: true, nativeType: 'account_error' }),
   UNAVAILABLE: def('service_unavailable', 20503, 'The service is temporarily unable to accept requests; retry shortly.', { nativeHttp: 503, compatHttp: 503, relay: '503', retryable: true, category: 'server', nativeType: 'account_error' }),
   INTERNAL: def('internal_error_occurred', 20504, 'An internal error occurred.', { nativeHttp: 500, compatHttp: 500, relay: '500', retryable: true, category: 'server', nativeType: 'account_error' }),
