@@ -42,6 +42,9 @@ function drainLimitBytes(bodyLimitBytes: number): number {
 /** An address kept at its connection cap is logged at most this often. */
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
+/** How long an error answer may take to be written before its connection is dropped anyway. */
+const ANSWER_WRITE_TIMEOUT_MS = 1_000;
+
 /** How often a server looks for connections past their timeouts: a quarter of the header timeout, 100 ms to 5 s. */
 function checkingIntervalMs(headersTimeoutMs: number): number {
   return Math.min(5_000, Math.max(100, Math.floor(headersTimeoutMs / 4)));
@@ -64,6 +67,8 @@ export class ServerLimits {
   private readonly refusedLoggedAt = new Map<string, number>();
   /** Sockets whose refused body is being read and dropped: no further answer goes on them. */
   private readonly draining = new WeakSet<Duplex>();
+  /** Sockets given their error answer, closing once it is written. */
+  private readonly answered = new WeakSet<Duplex>();
 
   constructor(
     readonly options: ServerLimitOptions,
@@ -127,11 +132,23 @@ export class ServerLimits {
   }
 
   private clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    // A socket already answered may report its parser's error again for bytes read before it closes.
+    if (err.code === 'ECONNRESET' || socket.destroyed || this.answered.has(socket)) return;
     // As node does: answer only when no answer to this request has started on the socket.
     const current = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-    if (socket.writable && !current?.headersSent && !this.draining.has(socket)) socket.write(rawErrorResponse(clientErrorKey(err.code)));
-    socket.destroy();
+    if (!socket.writable || current?.headersSent || this.draining.has(socket)) {
+      socket.destroy();
+      return;
+    }
+    this.answered.add(socket);
+    // Closed once the answer is written, not at once: over TLS it can wait behind a write of TLS's
+    // own (the session tickets sent after a handshake) that has not finished, and a destroy then
+    // would drop it. Bounded, for a client that does not read.
+    const drop = setTimeout(() => socket.destroy(), ANSWER_WRITE_TIMEOUT_MS);
+    socket.write(rawErrorResponse(clientErrorKey(err.code)), () => {
+      clearTimeout(drop);
+      socket.destroy();
+    });
   }
 
   /**
