@@ -27,6 +27,7 @@ import { httpDeps } from '../http/deps.js';
 import { numberGroupPlugin } from '../http/native/number-group-routes.js';
 import { carriersOpsRoutes } from '../http/ops/carriers-routes.js';
 import type { OpsDeps } from '../http/ops/plugin.js';
+import { answerPlainHttp } from '../http/plain-http-on-https.js';
 import { ServerLimits } from '../http/server-limits.js';
 import { smscRoutes } from '../http/simulator/smsc-routes.js';
 import { certificateHostnames, ensureLocalCertificates, loadCertificateFiles, tlsDir, type TlsMaterial } from '../http/tls.js';
@@ -127,9 +128,11 @@ export function tlsMaterial(settings: ResolvedSettings): TlsMaterial {
   return ensureLocalCertificates(tlsDir(settings.dataDir), certificateHostnames(extra, hostname()));
 }
 
-/** HTTPS serving the same application: the TLS server hands every request to Fastify's router. */
+/** HTTPS serving the same application: the TLS server hands every request to Fastify's router; plain HTTP on its port gets a 400. */
 export async function listenHttps(app: FastifyInstance, tls: TlsMaterial, settings: ResolvedSettings, limits: ServerLimits): Promise<{ server: HttpsServer; port: number }> {
   const server = createHttpsServer({ key: tls.key, cert: tls.cert, handshakeTimeout: limits.options.headersTimeoutMs }, (req, res) => app.routing(req, res));
+  // Before the limits, whose admission then runs at accept, ahead of the wait for the first bytes.
+  answerPlainHttp(server, { firstBytesTimeoutMs: limits.options.headersTimeoutMs });
   limits.apply(server, { tls: true });
   server.keepAliveTimeout = app.server.keepAliveTimeout;
   const port = await new Promise<number>((resolve, reject) => {
