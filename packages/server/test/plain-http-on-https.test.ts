@@ -123,6 +123,24 @@ describe('TLS on the same port', () => {
     expect(ports[1]).toBe(ports[0]);
   });
 
+  it('still answers what the HTTP parser refuses right after a full handshake (431 with its JSON body)', async () => {
+    // A fresh connection each time (no session to resume): the server's session tickets are
+    // still being written when the request is refused, and the answer must not be lost behind them.
+    for (let i = 0; i < 3; i++) {
+      const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpsRequest({ host: '127.0.0.1', port: httpsPort, path: '/health', servername: 'localhost', agent: false, headers: { 'x-big': 'b'.repeat(20_000) } }, (r) => {
+          let body = '';
+          r.on('data', (d) => (body += d));
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(res.status).toBe(431);
+      expect(JSON.parse(res.body)).toMatchObject({ error: 'Request Header Fields Too Large', status: 431 });
+    }
+  });
+
   it('serves a client whose first TCP segment holds one byte of the handshake', async () => {
     const raw = netConnect({ host: '127.0.0.1', port: httpsPort, noDelay: true });
     sockets.push(raw);
