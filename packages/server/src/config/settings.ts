@@ -47,7 +47,7 @@ export const SETTINGS = {
     key: 'http.headersTimeoutMs',
     env: 'SWITCHBOARD_HEADERS_TIMEOUT_MS',
     flag: null,
-    description: 'Time a client has to send a request\'s headers (and to complete a TLS handshake); then it gets 408 and the connection is closed.',
+    description: 'Time a client has to send a request\'s headers (and to complete a TLS handshake; on the HTTPS port, also to send its first bytes); then it gets 408 and the connection is closed (with no answer before a handshake).',
     default: 15_000,
     parse: parsers.int(100, 600_000),
   },
