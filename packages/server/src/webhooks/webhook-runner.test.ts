@@ -176,6 +176,34 @@ describe('WebhookRunner', () => {
     expect(most).toBe(2);
   });
 
+  it('looks past a saturated destination less and less often while nothing waits behind it, and still finds what comes', async () => {
+    // A receiver that does not answer holds its share; more keeps coming for it, and each delivery
+    // wakes the runner to claim: every 100 ms one of those claims would read past its backlog.
+    const release: Array<() => void> = [];
+    const h = await start((req) => (req.url.startsWith('http://hanging.test') ? new Promise((resolve) => release.push(() => resolve(200))) : Promise.resolve(200)), { concurrency: 8, perDestination: 1 });
+    const lookedPast: number[] = [];
+    const webhooks = h.store.webhooks as { claimDue: Store['webhooks']['claimDue'] };
+    const claim = webhooks.claimDue.bind(webhooks);
+    webhooks.claimDue = (now, limit, leaseMs, owner, limits) => {
+      if (limits?.lookPastFull) lookedPast.push(now);
+      return claim(now, limit, leaseMs, owner, limits);
+    };
+    await h.enqueue(...Array.from({ length: 30 }, () => ({ url: 'http://hanging.test/cb' })));
+    for (let i = 0; i < 65; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      await h.enqueue({ url: 'http://hanging.test/cb' });
+    }
+    // Doubling from 100 ms: about four reads in those 1.3 s instead of a dozen.
+    expect(lookedPast.length).toBeGreaterThanOrEqual(2);
+    expect(lookedPast.length).toBeLessThanOrEqual(7);
+    await h.enqueue({ url: 'http://healthy.test/cb' });
+    await until(async () => (await h.deliveries()).some((d) => d.url === 'http://healthy.test/cb' && d.status === 'delivered'));
+    while (release.length) {
+      release.splice(0).forEach((r) => r());
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  });
+
   it('pauses a destination that stops answering, deferring its deliveries without counting attempts', async () => {
     const h = await start((req) => (req.url.startsWith('http://down.test') ? refused() : Promise.resolve(200)), { breaker: { failures: 3, cooldownMs: 600_000 }, perDestination: 1 });
     await h.enqueue(...Array.from({ length: 5 }, () => ({ url: 'http://down.test/cb' })));
