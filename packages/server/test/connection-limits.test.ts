@@ -4,13 +4,14 @@
  * answers with a JSON body for requests the HTTP parser refuses (431, 400, 408), and an oversized
  * body read to the end so its sender sees the 413.
  */
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { captureLogs } from './helpers/log-capture.js';
+import { requestText } from './helpers/raw-http.js';
 import { eventually, startTestServer, type TestServer } from './helpers/server.js';
 import { dataDirTrustedByTests } from './helpers/tls.js';
 
@@ -193,15 +194,7 @@ describe('answers before any surface', () => {
 
   it('answers headers over 16 KB with 431 and a JSON body, on HTTPS as on HTTP', async () => {
     for (const https of [false, true]) {
-      const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = (https ? httpsRequest : httpRequest)({ host: '127.0.0.1', port: https ? httpsPort : httpPort, path: '/health', servername: 'localhost', headers: { 'x-big': 'b'.repeat(20_000) } }, (r) => {
-          let body = '';
-          r.on('data', (d) => (body += d));
-          r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
-        });
-        req.on('error', reject);
-        req.end();
-      });
+      const res = await requestText(https ? httpsRequest : httpRequest, { host: '127.0.0.1', port: https ? httpsPort : httpPort, path: '/health', servername: 'localhost', headers: { 'x-big': 'b'.repeat(20_000) } } as RequestOptions);
       expect(res.status).toBe(431);
       expect(JSON.parse(res.body)).toMatchObject({ error: 'Request Header Fields Too Large', status: 431, code: 10000, message: expect.any(String), more_info: expect.any(String) });
     }

@@ -5,11 +5,13 @@
  * bytes counts toward the per-address connection cap.
  */
 import { once } from 'node:events';
+import type { RequestOptions } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestText } from './helpers/raw-http.js';
 import { NUMBERS, startTestServer, type TestServer } from './helpers/server.js';
 import { dataDirTrustedByTests } from './helpers/tls.js';
 
@@ -127,15 +129,7 @@ describe('TLS on the same port', () => {
     // A fresh connection each time (no session to resume): the server's session tickets are
     // still being written when the request is refused, and the answer must not be lost behind them.
     for (let i = 0; i < 3; i++) {
-      const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpsRequest({ host: '127.0.0.1', port: httpsPort, path: '/health', servername: 'localhost', agent: false, headers: { 'x-big': 'b'.repeat(20_000) } }, (r) => {
-          let body = '';
-          r.on('data', (d) => (body += d));
-          r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
-        });
-        req.on('error', reject);
-        req.end();
-      });
+      const res = await requestText(httpsRequest, { host: '127.0.0.1', port: httpsPort, path: '/health', servername: 'localhost', agent: false, headers: { 'x-big': 'b'.repeat(20_000) } } as RequestOptions);
       expect(res.status).toBe(431);
       expect(JSON.parse(res.body)).toMatchObject({ error: 'Request Header Fields Too Large', status: 431 });
     }
