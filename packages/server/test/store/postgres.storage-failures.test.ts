@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStoreUnavailable } from '../../src/domain/ports/store.js';
 import { openPostgresStore } from '../../src/store/dialects/postgres.js';
+import { WRITE_ONLY } from '../../src/store/write-only.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { createTestDatabase, servicesOff, type TestDatabase } from '../helpers/postgres.js';
 
@@ -44,6 +45,33 @@ describe.skipIf(servicesOff)('the PostgreSQL store when the server refuses write
 
     await sql`set default_transaction_read_only = off`.execute(store.db);
     expect(await store.leases.acquire('storage-test', 'me', 0, 60_000)).toBe(true);
+    expect(await pid()).toBe(before);
+  });
+
+  it('fails a statement over statement_timeout with StoreUnavailableError, a held one at its COMMIT too, and keeps the connection', async () => {
+    const pid = async () => (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(store.db)).rows[0]!.pid;
+    const before = await pid();
+    await sql`set statement_timeout = 50`.execute(store.db);
+    try {
+      const slow = await sql`select pg_sleep(0.5)`.execute(store.db).then(() => null, (e: unknown) => e as Error & { cause?: { code?: string } });
+      expect(isStoreUnavailable(slow)).toBe(true);
+      expect(slow!.message).toMatch(/statement timeout.*\(SQLSTATE 57014\)/);
+      expect(slow!.cause).toMatchObject({ code: '57014' });
+
+      // A write-only statement is held and sent with the COMMIT (postgres-pipeline.ts): its timeout is reported there, and nothing is committed.
+      const held = await store.db
+        .transaction()
+        .execute(async (trx) => {
+          await sql`insert into cluster_leases (name, owner, expires_at, acquired_at) values ('timeout-test', 'me', 0, 0)`.execute(trx);
+          await sql.raw(`select pg_sleep(0.5) ${WRITE_ONLY}`).execute(trx);
+        })
+        .then(() => null, (e: unknown) => e as Error);
+      expect(isStoreUnavailable(held)).toBe(true);
+      expect(held!.message).toMatch(/\(SQLSTATE 57014\)/);
+      expect((await store.leases.list()).map((l) => l.name)).not.toContain('timeout-test');
+    } finally {
+      await sql`set statement_timeout = 0`.execute(store.db);
+    }
     expect(await pid()).toBe(before);
   });
 });
