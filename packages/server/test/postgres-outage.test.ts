@@ -3,57 +3,22 @@
  * (nothing half-written, readiness says why) and recovers by itself when the database is back.
  * The server reaches PostgreSQL through a TCP relay in this test, which cuts and restores the link.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, servicesOff, type TestDatabase } from './helpers/postgres.js';
 import { RawRelay } from './helpers/raw-relay.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
-
-/** A loopback TCP relay to PostgreSQL that can be cut (refusing and dropping connections) and restored. */
-class Link {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async up(): Promise<void> {
-    if (this.server) return;
-    const server = createServer((client) => {
-      const upstream = connect(this.target);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((r) => server.listen(this.port, '127.0.0.1', () => r()));
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
-  }
-
-  async down(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((r) => server.close(() => r()));
-  }
-}
+import { TcpLink } from './helpers/tcp-link.js';
 
 describe.skipIf(servicesOff)('a node that loses PostgreSQL', () => {
   let db: TestDatabase;
-  let link: Link;
+  let link: TcpLink;
   let server: TestServer;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const target = new URL(db.url);
-    link = new Link({ host: target.hostname, port: Number(target.port || 5432) });
+    link = TcpLink.to(db.url);
     await link.up();
-    const viaLink = new URL(db.url);
-    viaLink.hostname = '127.0.0.1';
-    viaLink.port = String(link.port);
-    server = await startTestServer({ databaseUrl: viaLink.toString(), databasePoolSize: 4 });
+    server = await startTestServer({ databaseUrl: link.via(db.url), databasePoolSize: 4 });
   });
   afterAll(async () => {
     await link?.up().catch(() => undefined);
