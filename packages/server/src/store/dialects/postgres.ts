@@ -56,14 +56,16 @@ function isStorageError(err: unknown): boolean {
 }
 
 /**
- * SQLSTATEs that mean the server gave up on a statement for lack of time, not that it is wrong: a
- * `statement_timeout` (or an administrator's cancel) ends it with 57014, a `lock_timeout` with 55P03.
- * Set on the server's role or database they hit any statement on a busy server, held ones too (then
- * reported at the COMMIT, postgres-pipeline.ts). As any other error they answered 500 to a new
- * message, and a state change was given up at once (only storage failures are retried), leaving its
- * message where it was; as a storage failure they answer 503, and the state change waits and is retried.
+ * SQLSTATEs that mean the server gave up on a statement that may well succeed when tried again, not
+ * that it is wrong: a `statement_timeout` (or an administrator's cancel) ends it with 57014, a
+ * `lock_timeout` with 55P03, and a deadlock or serialization failure (40P01, 40001) rolls the
+ * transaction back. Set on the server's role or database the timeouts hit any statement on a busy
+ * server, held ones too (then reported at the COMMIT, postgres-pipeline.ts). As any other error they
+ * answered 500 to a new message, and a state change was given up at once (only storage failures are
+ * retried), leaving its message where it was; as a storage failure they answer 503, and the state
+ * change waits and is retried.
  */
-const TIMEOUT_SQLSTATE = /^(57014|55P03)$/;
+const TRANSIENT_SQLSTATE = /^(57014|55P03|40001|40P01)$/;
 
 function sqlState(err: unknown): string | undefined {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
@@ -74,7 +76,7 @@ function unavailable(err: unknown): unknown {
   if (isConnectionError(err)) return new StoreUnavailableError(`database unavailable: ${(err as Error).message}`, { cause: err });
   if (isStorageError(err)) return new StoreUnavailableError(`database cannot store data: ${(err as Error).message} (SQLSTATE ${(err as { code: string }).code})`, { cause: err });
   const code = sqlState(err);
-  if (code !== undefined && TIMEOUT_SQLSTATE.test(code)) return new StoreUnavailableError(`database too slow: ${(err as Error).message} (SQLSTATE ${code})`, { cause: err });
+  if (code !== undefined && TRANSIENT_SQLSTATE.test(code)) return new StoreUnavailableError(`database gave up on a statement: ${(err as Error).message} (SQLSTATE ${code})`, { cause: err });
   return err;
 }
 
