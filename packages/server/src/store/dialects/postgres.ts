@@ -205,6 +205,11 @@ export function createPool(opts: PostgresStoreOptions): pg.Pool {
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
+    // A link that goes silent without closing (a partition, a host gone) would hold a checked-out
+    // connection, and the requests behind it, until the OS gave up (hours). Probes start after 10 s
+    // of silence; Node (libuv ≥ 1.35) sends ten, a second apart: such a link fails in about 20 s, as a
+    // connection error (503, retried), while a long statement on a live link keeps its connection.
+    keepAliveInitialDelayMillis: 10_000,
     // Queries are sent without waiting for the one before: see postgres-pipeline.ts.
     pipeline: true,
     application_name: 'switchboard',
