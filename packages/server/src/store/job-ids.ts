@@ -20,7 +20,8 @@ export class JobIdBlocks {
       // At least `n` more: another transaction may take some of those left while this one waits.
       const want = Math.max(n, this.blockSize);
       const { rows } = await sql<{ id: number }>`select nextval(pg_get_serial_sequence('jobs', 'id')) as id from generate_series(1, ${want}::int)`.execute(db);
-      for (const r of rows) this.ids.push(Number(r.id));
+      // BIGINT arrives as a number (the pool's type parser).
+      for (const r of rows) this.ids.push(r.id);
     }
     return this.ids.splice(0, n);
   }

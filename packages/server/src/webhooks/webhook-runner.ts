@@ -220,16 +220,16 @@ export class WebhookRunner {
         if (this.claimAgainAt !== Infinity) this.loop.armAt(this.claimAgainAt);
         return;
       }
-      const limits = this.claimLimits(now);
+      const { limits, full } = this.claimLimits(now);
       const requests = this.claimRequests;
       const due = await store.webhooks.claimDue(now, want, this.opts.leaseMs, this.opts.nodeId, limits);
-      if (limits.lookPastFull) this.pace(limits.room, due, want);
+      if (limits.lookPastFull && due.length < want) this.pace(full, due);
       this.hold(due, now);
       if (due.length < want) {
         // Work written while the claim ran may not have been visible to it: then look again.
         if (requests !== this.claimRequests) continue;
         this.mayHaveMore = false;
-        this.shortClaimSkippedFull = Object.values(limits.room).some((n) => n <= 0);
+        this.shortClaimSkippedFull = full.size > 0;
         if (this.shortClaimSkippedFull && !limits.lookPastFull) {
           // Others' deliveries may wait behind a full destination's: look past it shortly.
           this.claimAgainAt = Math.min(this.claimAgainAt, this.lookedPastFullAt + this.lookPastEveryMs);
@@ -243,14 +243,10 @@ export class WebhookRunner {
   }
 
   /**
-   * After a claim allowed to look past the full destinations: when it had to (some were full and it
-   * came back short) and found others' deliveries, keep looking often; found none, less often.
+   * After a claim that looked past the `full` destinations and came back short: found others'
+   * deliveries, keep looking often; found none, less often.
    */
-  private pace(room: Readonly<Record<string, number>>, due: readonly WebhookDeliveryRecord[], want: number): void {
-    if (due.length >= want) return;
-    const full = new Set<string>();
-    for (const d in room) if (room[d]! <= 0) full.add(d);
-    if (full.size === 0) return;
+  private pace(full: ReadonlySet<string>, due: readonly WebhookDeliveryRecord[]): void {
     const foundOthers = due.some((d) => !full.has(d.destination));
     this.lookPastEveryMs = foundOthers ? LOOK_PAST_FULL_EVERY_MS : Math.min(this.lookPastEveryMs * 2, LOOK_PAST_FULL_LONGEST_MS);
   }
@@ -280,8 +276,11 @@ export class WebhookRunner {
     }
   }
 
-  /** What a claim may take per destination: the gate's room, scaled by how many may wait in memory, less what already waits. */
-  private claimLimits(now: number): WebhookClaimLimits {
+  /**
+   * What a claim may take per destination: the gate's room, scaled by how many may wait in memory,
+   * less what already waits; and the destinations with no room left (`full`).
+   */
+  private claimLimits(now: number): { limits: WebhookClaimLimits; full: Set<string> } {
     const { perDestination, room } = this.gate.limits(now);
     // Memory holds PREFETCH_PER_DESTINATION times the base share, plus the slots a fast destination was given on top.
     const depth = (d: string) => perDestination * PREFETCH_PER_DESTINATION + this.gate.capOf(d) - perDestination;
@@ -292,10 +291,12 @@ export class WebhookRunner {
       scaled[d] = this.gate.tripped(d) ? n - waiting : depth(d) - (this.gate.capOf(d) - n) - waiting;
     }
     for (const [d, q] of this.buffer) if (!(d in scaled)) scaled[d] = depth(d) - q.length;
+    const full = new Set<string>();
+    for (const d in scaled) if (scaled[d]! <= 0) full.add(d);
     // Only a claim with a full destination can look past one: the others leave the interval running.
-    const lookPastFull = now - this.lookedPastFullAt >= this.lookPastEveryMs && Object.values(scaled).some((n) => n <= 0);
+    const lookPastFull = full.size > 0 && now - this.lookedPastFullAt >= this.lookPastEveryMs;
     if (lookPastFull) this.lookedPastFullAt = now;
-    return { perDestination: perDestination * PREFETCH_PER_DESTINATION, room: scaled, lookPastFull };
+    return { limits: { perDestination: perDestination * PREFETCH_PER_DESTINATION, room: scaled, lookPastFull }, full };
   }
 
   /**

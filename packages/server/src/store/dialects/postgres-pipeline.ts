@@ -9,8 +9,9 @@
  *   needs an answer, or with the `COMMIT`;
  * - sends what it holds with that statement in one write (the socket corked around them).
  *
- * A create batch (BEGIN, messages, events, jobs, COMMIT) is then three writes instead of five, a
- * batch of state changes (BEGIN, update, events, finished jobs, COMMIT) two. An error of a held
+ * A create batch (BEGIN, messages, events, jobs born leased with ids from `../job-ids.ts`, COMMIT)
+ * is then two writes instead of five, and so is a batch of state changes (BEGIN, update, events,
+ * finished jobs, COMMIT). An error of a held
  * statement aborts the transaction as before; the statement it was sent with reports it (PostgreSQL
  * would report only "current transaction is aborted", and answers a COMMIT of an aborted
  * transaction with ROLLBACK, not an error). A transaction rolled back drops what it holds unsent.

@@ -32,11 +32,17 @@ export interface PostgresStoreOptions {
 const UNAVAILABLE_SQLSTATE = /^(08...|57P01|57P02|57P03|53300)$/;
 const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 
+/** An error's `code`: a SQLSTATE from the server, or a Node code (ECONNRESET…) from the socket. */
+function errorCode(err: unknown): string | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** True for errors that mean the database could not be reached or dropped the connection. */
 export function isConnectionError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_NODE_CODES.has(code))) return true;
+  const code = errorCode(err);
+  if (code !== undefined && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_NODE_CODES.has(code))) return true;
   const message = (err as { message?: unknown }).message;
   // node-postgres reports these without a code.
   return typeof message === 'string' && /^(Connection terminated|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated unexpectedly)/i.test(message);
@@ -48,12 +54,6 @@ export function isConnectionError(err: unknown): boolean {
  * or a read-only server (25006: a standby after failover, `default_transaction_read_only`).
  */
 const STORAGE_SQLSTATE = /^(53...|58030|25006)$/;
-
-/** True for errors that mean the database cannot take writes now rather than that the query is wrong. */
-function isStorageError(err: unknown): boolean {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && STORAGE_SQLSTATE.test(code);
-}
 
 /**
  * SQLSTATEs that mean the server gave up on a statement that may well succeed when tried again, not
@@ -67,17 +67,12 @@ function isStorageError(err: unknown): boolean {
  */
 const TRANSIENT_SQLSTATE = /^(57014|55P03|40001|40P01)$/;
 
-function sqlState(err: unknown): string | undefined {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
-}
-
 function unavailable(err: unknown): unknown {
   if (isConnectionError(err)) return new StoreUnavailableError(`database unavailable: ${(err as Error).message}`, { cause: err });
-  if (isStorageError(err)) return new StoreUnavailableError(`database cannot store data: ${(err as Error).message} (SQLSTATE ${(err as { code: string }).code})`, { cause: err });
-  const code = sqlState(err);
-  if (code !== undefined && TRANSIENT_SQLSTATE.test(code)) return new StoreUnavailableError(`database gave up on a statement: ${(err as Error).message} (SQLSTATE ${code})`, { cause: err });
-  return err;
+  const code = errorCode(err);
+  if (code === undefined) return err;
+  const what = STORAGE_SQLSTATE.test(code) ? 'database cannot store data' : TRANSIENT_SQLSTATE.test(code) ? 'database gave up on a statement' : null;
+  return what ? new StoreUnavailableError(`${what}: ${(err as Error).message} (SQLSTATE ${code})`, { cause: err }) : err;
 }
 
 /**
@@ -126,7 +121,7 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool
         const sent = name ? client.query({ name, text, values }) : client.query(text, values);
         return sent.catch((err: unknown) => {
           // A table changed under a prepared statement (another node migrated): retire the connection.
-          if (isConnectionError(err) || (err as { code?: unknown }).code === '0A000') broken = true;
+          if (isConnectionError(err) || errorCode(err) === '0A000') broken = true;
           throw unavailable(err);
         });
       };
@@ -191,7 +186,7 @@ export const postgresTraits: DialectTraits = {
   // minute, before autovacuum's first ANALYZE) the planner read the whole project through
   // (project_id, seq) for `id IN (…)` instead of looking the ids up.
   keyLookupInProject: (projectId) => sql<boolean>`(${sql.ref('project_id')} || '') = ${projectId}`,
-  isUniqueViolation: (err) => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505',
+  isUniqueViolation: (err) => errorCode(err) === '23505',
   // The wire protocol counts bind parameters in 16 bits.
   maxParameters: 65_000,
   jsonParam: postgresJson,
