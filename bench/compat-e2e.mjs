@@ -10,7 +10,10 @@
  * msgs/s, callbacks/s, create latency and server CPU per message. Loopback only, bounded in count
  * and time; stops the server when done.
  *
- *   node bench/compat-e2e.mjs [--duration 15] [--connections 32] [--json out.json]
+ * With --rate, the creates are offered at that many per second (autocannon's overall rate) instead
+ * of as fast as the server answers: whether callbacks keep up with a given load, and at what CPU.
+ *
+ *   node bench/compat-e2e.mjs [--duration 15] [--connections 32] [--rate 1000] [--json out.json]
  */
 import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -24,11 +27,14 @@ const { values: opts } = parseArgs({
     duration: { type: 'string', default: '15' },
     connections: { type: 'string', default: '32' },
     json: { type: 'string' },
+    rate: { type: 'string' },
     port: { type: 'string', default: '18781' },
   },
 });
 const duration = Math.min(120, Number(opts.duration));
 const connections = Math.min(500, Number(opts.connections));
+const rate = opts.rate === undefined ? undefined : Math.max(1, Number(opts.rate));
+if (rate !== undefined && !Number.isFinite(rate)) throw new Error('--rate must be a number of creates per second');
 
 // The status-callback receiver: counts requests, answers 204.
 let callbacks = 0;
@@ -63,7 +69,7 @@ const d0 = await delivered();
 const c0 = callbacks;
 const cpu0 = server.cpuSeconds();
 const t0 = performance.now();
-const run = await autocannon({ url, connections, duration, ...request });
+const run = await autocannon({ url, connections, duration, ...(rate ? { overallRate: rate } : {}), ...request });
 const sendEnd = performance.now();
 const accepted = run['2xx'];
 let tDelivered = sendEnd;
@@ -82,6 +88,7 @@ const result = {
   node: process.version,
   cpus: cpus().length,
   connections,
+  offeredRatePerS: rate ?? null,
   durationS: duration,
   accepted,
   non2xx: run.non2xx,
@@ -94,7 +101,7 @@ const result = {
   serverCpuUsPerMessage: Math.round(((cpu1 - cpu0) / accepted) * 1e6),
 };
 console.log(`
-${connections} connections, ${duration} s of form-encoded creates with a StatusCallback each
+${connections} connections, ${duration} s of form-encoded creates with a StatusCallback each${rate ? `, offered at ${rate}/s` : ''}
   accepted           ${result.accepted} (${result.acceptedPerS}/s), non-2xx ${result.non2xx}
   delivered          end to end ${result.endToEndDeliveredPerS} msgs/s
   status callbacks   ${result.callbacks} (${result.callbacksPerS}/s), all in ${result.callbacksDrainAfterSendsS} s after the last send
