@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawRelay } from './helpers/raw-relay.js';
+import { projectService } from './helpers/projects.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer | undefined;
@@ -111,6 +112,22 @@ describe('resume', () => {
     await fresh.relay.waitForEvents('messaging.receive', (p) => p.body === 'to the new one', 1);
     expect(server.relay.registry.size).toBe(1);
     await fresh.relay.close();
+  });
+
+  it('gives a session moved to a new connection the scopes of the token that moved it, not those it had', async () => {
+    server = await startTestServer();
+    const numbersOnly = (await projectService(server).issueToken(PROJECT_ID, { name: 'numbers only', scopes: ['numbers'] })).token;
+    const old = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
+    const moved = await RawRelay.connected(server.url, PROJECT_ID, numbersOnly, { protocol: old.result.protocol });
+    expect(moved.result).toMatchObject({ protocol: old.result.protocol, session_restored: true, authorization: { scopes: ['numbers'] } });
+    expect(await old.relay.closed()).toBe(4000);
+    const send = await moved.relay.call('messaging.send', { from_number: NUMBERS[0], to_number: '+15557654321', body: 'not allowed' });
+    expect(send.error?.code).toBe(-32003);
+    expect((await moved.relay.call('signalwire.receive', { contexts: ['office'] })).error?.code).toBe(-32003);
+    // And the other way: a full token taking it back may send again.
+    const back = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { protocol: old.result.protocol });
+    expect((await back.relay.call('messaging.send', { from_number: NUMBERS[0], to_number: '+15557654321', body: 'allowed' })).result?.code).toBe('200');
+    await back.relay.close();
   });
 });
 

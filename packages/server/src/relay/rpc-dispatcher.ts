@@ -166,7 +166,7 @@ export class RpcDispatcher {
     let restored = false;
     if (existing) {
       // The client came back while its old connection still looks alive: move the session over.
-      const { events, previous } = existing.reattach(conn);
+      const { events, previous } = existing.reattach(conn, { scopes: principal.scopes, eventAcks: p.event_acks === true, versionMajor: major });
       if (previous instanceof RelayConnection) previous.session = null;
       previous?.close(CLOSE.SESSION_MOVED, 'the session was resumed on another connection');
       replay = events;

@@ -56,10 +56,11 @@ export class RelaySession {
     readonly signature: string,
     readonly sessionId: string,
     readonly projectId: string,
-    readonly scopes: ReadonlySet<TokenScope>,
+    /** What the connection holding the session may do: its token's scopes (replaced when another connection takes it). */
+    public scopes: ReadonlySet<TokenScope>,
     /** The client acks events (else nothing is kept once written). */
-    readonly eventAcks: boolean,
-    readonly versionMajor: number,
+    public eventAcks: boolean,
+    public versionMajor: number,
     private readonly opts: {
       readonly maxEvents: number;
       readonly budget: BufferBudget;
@@ -102,10 +103,17 @@ export class RelaySession {
     this.connectedAt = this.opts.now();
   }
 
-  /** Move to another connection (a client resuming while its old connection looks alive): returns the unacknowledged events to replay. */
-  reattach(link: SessionLink): { events: BufferedRelayEvent[]; previous: SessionLink | null } {
+  /**
+   * Move to another connection (a client resuming while its old connection looks alive): returns
+   * the unacknowledged events to replay. The session then acts for the new connection's client:
+   * its token's scopes, its `event_acks` and version, as a session resumed from the store would.
+   */
+  reattach(link: SessionLink, client: { readonly scopes: ReadonlySet<TokenScope>; readonly eventAcks: boolean; readonly versionMajor: number }): { events: BufferedRelayEvent[]; previous: SessionLink | null } {
     const previous = this.link;
     const events = this.detach();
+    this.scopes = client.scopes;
+    this.eventAcks = client.eventAcks;
+    this.versionMajor = client.versionMajor;
     this.link = link;
     this.connectedAt = this.opts.now();
     this.held = [];
