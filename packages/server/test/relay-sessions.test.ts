@@ -129,6 +129,35 @@ describe('resume', () => {
     expect((await back.relay.call('messaging.send', { from_number: NUMBERS[0], to_number: '+15557654321', body: 'allowed' })).result?.code).toBe('200');
     await back.relay.close();
   });
+
+  it('caps the contexts of a resumed session at 100, its own and the given ones together, whether it was parked or live', async () => {
+    server = await startTestServer();
+    const contexts = (prefix: string) => Array.from({ length: 100 }, (_, i) => `${prefix}-${i}`);
+    const first = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { contexts: contexts('a') });
+    const protocol = first.result.protocol;
+    const again = (extra: Record<string, unknown>) =>
+      RawRelay.open(server!.url).then(async (relay) => ({
+        relay,
+        res: await relay.call('signalwire.connect', { version: { major: 2, minor: 0, revision: 0 }, event_acks: true, authentication: { project: PROJECT_ID, token: API_TOKEN }, protocol, ...extra }),
+      }));
+
+    // Live: refused, and the session stays with its connection.
+    const live = await again({ contexts: contexts('b') });
+    expect(live.res.error).toMatchObject({ code: -32602, message: expect.stringContaining('at most 100 contexts') });
+    expect((await first.relay.call('signalwire.ping', {})).result).toEqual({});
+    expect(server.relay.registry.get(protocol)?.contexts.size).toBe(100);
+
+    // Parked: refused, and it is still there to resume with contexts that fit.
+    await first.relay.cut();
+    await eventually(() => (server!.relay.registry.get(protocol) ? undefined : true));
+    const parked = await again({ contexts: ['a-0', 'one-more'] });
+    expect(parked.res.error?.code).toBe(-32602);
+    expect(server.relay.registry.get(protocol)).toBeUndefined();
+    const fits = await again({ contexts: ['a-0'] });
+    expect(fits.res.result).toMatchObject({ protocol, session_restored: true });
+    expect(server.relay.registry.get(protocol)?.contexts.size).toBe(100);
+    await Promise.all([live.relay.close(), parked.relay.close(), fits.relay.close()]);
+  });
 });
 
 describe('keepalive and shutdown', () => {

@@ -79,6 +79,16 @@ function readContexts(p: Record<string, unknown>, allowSingle: boolean): string[
   return out;
 }
 
+/** -32602 for a session that would listen to more contexts than it may. */
+function tooManyContexts(): RpcError {
+  return new RpcError(RPC_ERRORS.INVALID_PARAMS, `Invalid params: at most ${RELAY_CONSTANTS.maxContexts} contexts per session.`);
+}
+
+/** True when a session with `current` contexts would pass the cap by adding `added`. */
+function exceedsContexts(current: Iterable<string>, added: readonly string[]): boolean {
+  return new Set([...current, ...added]).size > RELAY_CONSTANTS.maxContexts;
+}
+
 function isVersion(v: unknown): v is { major: number; minor: number; revision: number } {
   if (!v || typeof v !== 'object') return false;
   const o = v as Record<string, unknown>;
@@ -129,7 +139,7 @@ export class RpcDispatcher {
       throw new RpcError(RPC_ERRORS.AUTHENTICATION_FAILED, 'JWT authentication is not supported by this server: use project and token.', undefined, true);
     }
     const contexts = readContexts(p, false);
-    if (contexts.length > RELAY_CONSTANTS.maxContexts) throw new RpcError(RPC_ERRORS.INVALID_PARAMS, `Invalid params: at most ${RELAY_CONSTANTS.maxContexts} contexts per session.`);
+    if (contexts.length > RELAY_CONSTANTS.maxContexts) throw tooManyContexts();
 
     conn.state = 'connecting';
     try {
@@ -165,6 +175,8 @@ export class RpcDispatcher {
     let replay: BufferedRelayEvent[] = [];
     let restored = false;
     if (existing) {
+      // A resume adds the given contexts to the session's: the sum is capped like a receive's.
+      if (exceedsContexts(existing.contexts, contexts)) throw tooManyContexts();
       // The client came back while its old connection still looks alive: move the session over.
       const { events, previous } = existing.reattach(conn, { scopes: principal.scopes, eventAcks: p.event_acks === true, versionMajor: major });
       if (previous instanceof RelayConnection) previous.session = null;
@@ -187,6 +199,14 @@ export class RpcDispatcher {
       deps.metrics.relaySessions(1);
       if (name) {
         const parked = await deps.resume.claim(projectId, name.protocol, deps.now());
+        if (parked && exceedsContexts(parked.contexts, contexts)) {
+          // Refused as a live session's resume is: put it back as it was, for a resume that fits.
+          deps.registry.remove(session);
+          deps.metrics.relaySessions(-1);
+          session.detach();
+          await deps.resume.park(parked);
+          throw tooManyContexts();
+        }
         if (parked) {
           restored = true;
           replay = [...parked.events];
@@ -236,8 +256,7 @@ export class RpcDispatcher {
     const contexts = readContexts(paramsObject(params, method), true);
     if (contexts.length === 0) throw new RpcError(RPC_ERRORS.INVALID_PARAMS, `Invalid params: ${method} needs at least one context.`);
     if (subscribe) {
-      const total = new Set([...session.contexts, ...contexts]).size;
-      if (total > RELAY_CONSTANTS.maxContexts) throw new RpcError(RPC_ERRORS.INVALID_PARAMS, `Invalid params: at most ${RELAY_CONSTANTS.maxContexts} contexts per session.`);
+      if (exceedsContexts(session.contexts, contexts)) throw tooManyContexts();
       this.deps.registry.subscribe(session, contexts);
     } else {
       this.deps.registry.unsubscribe(session, contexts);
