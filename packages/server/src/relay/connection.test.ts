@@ -109,6 +109,18 @@ describe('RelayConnection', () => {
     expect(transport.sent).toEqual([]);
   });
 
+  it('never answers an answer, not even an error answer with id null or one without "jsonrpc"', () => {
+    const { conn, transport } = setup(() => ({ result: {} }));
+    // What a peer sends back for a frame it could not read: answering it could bounce for ever.
+    conn.receive(frame({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }), false);
+    conn.receive(frame({ id: 'e1', result: {} }), false);
+    conn.receive(frame({ jsonrpc: '1.0', id: 3, error: null }), false);
+    expect(transport.sent).toEqual([]);
+    // A request is still told what is wrong with it.
+    conn.receive(frame({ jsonrpc: '1.0', id: 4, method: 'signalwire.ping' }), false);
+    expect(transport.sent).toEqual([{ jsonrpc: '2.0', id: 4, error: { code: -32600, message: expect.stringContaining('"jsonrpc"') } }]);
+  });
+
   describe('the socket buffer cap (replies and events alike)', () => {
     const echo: ConnectionHost['dispatch'] = (_conn, _method, params) => ({ result: params });
     const request = (id: number, payload = 'x'.repeat(1000)) => frame({ jsonrpc: '2.0', id, method: 'signalwire.ping', params: { payload } });

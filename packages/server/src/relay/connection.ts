@@ -289,7 +289,7 @@ export class RelayConnection implements SessionLink {
   }
 
   /** A client's answer: to our ping, an event ack, or to a request whose answer is not needed (authorization state, disconnect). */
-  private answered(id: JsonRpcId): void {
+  private answered(id: JsonRpcId | null): void {
     if (typeof id !== 'string') return;
     if (this.ping && this.ping.id === id) {
       this.ping = null;

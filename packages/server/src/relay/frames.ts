@@ -24,7 +24,7 @@ export class RpcError extends Error {
 /** What a frame turned out to be. */
 export type InboundFrame =
   | { readonly kind: 'request'; readonly id: JsonRpcId; readonly method: string; readonly params: unknown }
-  | { readonly kind: 'response'; readonly id: JsonRpcId; readonly ok: boolean; readonly result: unknown }
+  | { readonly kind: 'response'; readonly id: JsonRpcId | null; readonly ok: boolean; readonly result: unknown }
   | { readonly kind: 'invalid'; readonly id: JsonRpcId | null; readonly error: RpcError };
 
 function isId(v: unknown): v is JsonRpcId {
@@ -57,11 +57,13 @@ export function classifyFrame(text: string): InboundFrame {
   // Parameters as every surface takes text (`domain/clean-text.ts`); the id is echoed as sent.
   if (m.params !== undefined && jsonMayNeedCleaning(text)) m.params = cleanJson(m.params);
   const id = isId(m.id) ? m.id : null;
+  // An answer is never answered, whatever its id or version: a peer's error answer to a frame it
+  // could not read has id null, and answering that could start two peers bouncing errors for ever.
+  if (m.method === undefined && ('result' in m || 'error' in m)) {
+    return { kind: 'response', id, ok: 'result' in m, result: 'result' in m ? m.result : m.error };
+  }
   if (m.jsonrpc !== '2.0') {
     return { kind: 'invalid', id, error: new RpcError(RPC_ERRORS.INVALID_REQUEST, 'Invalid request: "jsonrpc" must be "2.0".') };
-  }
-  if (m.method === undefined && id !== null && ('result' in m || 'error' in m)) {
-    return { kind: 'response', id, ok: 'result' in m, result: 'result' in m ? m.result : m.error };
   }
   if (typeof m.method !== 'string' || m.method === '') {
     return { kind: 'invalid', id, error: new RpcError(RPC_ERRORS.INVALID_REQUEST, 'Invalid request: "method" must be a non-empty string.') };
