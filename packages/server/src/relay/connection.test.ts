@@ -94,6 +94,15 @@ describe('RelayConnection', () => {
     expect(transport.sent).toHaveLength(1);
   });
 
+  it('closes (1013) a connection whose signalwire.connect is still running at the deadline', () => {
+    const { conn, transport, advance, now } = setup(() => new Promise<Reply>(() => {}));
+    conn.receive(frame({ jsonrpc: '2.0', id: 'c', method: 'signalwire.connect', params: {} }), false);
+    advance(RELAY_CONSTANTS.requestTimeoutMs);
+    conn.tick(now());
+    expect(transport.sent).toEqual([{ jsonrpc: '2.0', id: 'c', error: { code: -32000, message: expect.any(String) } }]);
+    expect(transport.closedWith?.[0]).toBe(1013);
+  });
+
   it('turns an unexpected handler failure into -32603 and keeps going', async () => {
     const { conn, transport } = setup(() => Promise.reject(new Error('boom')));
     conn.receive(frame({ jsonrpc: '2.0', id: 7, method: 'x', params: {} }), false);

@@ -227,6 +227,9 @@ export class RelayConnection implements SessionLink {
       this.inFlight.delete(key);
       this.host.metrics.relayRequest(f.method, 'rpc_error');
       this.sendError(f.id, new RpcError(RPC_ERRORS.TIMEOUT, 'The request took too long; its outcome is unknown.'));
+      // A connect that ends after its answer would leave a session whose result, and so its
+      // events, never go out (held, unbounded): close instead; the client connects again.
+      if (f.method === METHOD_CONNECT) this.close(CLOSE.TRY_AGAIN_LATER, `${METHOD_CONNECT} took too long`);
     }
   }
 
