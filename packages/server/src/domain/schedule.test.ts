@@ -9,6 +9,23 @@ describe('checkSendAt', () => {
     expect(checkSendAt('2030-01-01T00:10:00Z', NOW, DEFAULT_SCHEDULE_WINDOW)).toEqual({ errors: [], at: NOW + 600_000 });
     expect(checkSendAt('2030-01-01T01:10:00+01:00', NOW, DEFAULT_SCHEDULE_WINDOW).at).toBe(NOW + 600_000);
     for (const none of [undefined, null, '']) expect(checkSendAt(none, NOW, DEFAULT_SCHEDULE_WINDOW)).toEqual({ errors: [] });
+    // The forms Twilio's clients and people write: an offset without a colon, lower case, minutes only, a fraction.
+    expect(checkSendAt('2030-01-01T01:10:00+0100', NOW, DEFAULT_SCHEDULE_WINDOW).at).toBe(NOW + 600_000);
+    expect(checkSendAt('2030-01-01t00:10:00z', NOW, DEFAULT_SCHEDULE_WINDOW).at).toBe(NOW + 600_000);
+    expect(checkSendAt('2030-01-01T00:10Z', NOW, DEFAULT_SCHEDULE_WINDOW).at).toBe(NOW + 600_000);
+    expect(checkSendAt('2030-01-01T00:10:00.250000000Z', NOW, DEFAULT_SCHEDULE_WINDOW).at).toBe(NOW + 600_250);
+  });
+
+  it.each([
+    ['February 30th', '2030-02-30T10:00:00Z'],
+    ['April 31st', '2030-04-31T10:00:00Z'],
+    ['February 29th of a common year', '2031-02-29T10:00:00Z'],
+    ['hour 24', '2030-01-05T24:00:00Z'],
+  ])('refuses an impossible time (%s) instead of rolling it over into another day', (_what, raw) => {
+    // A window wide enough that only the date itself can be wrong.
+    const { errors, at } = checkSendAt(raw, NOW, { minLeadMs: 0, maxLeadMs: 800 * 86_400_000 });
+    expect(at).toBeUndefined();
+    expect(errors.map((e) => [e.key, e.message])).toEqual([['SEND_AT_INVALID', expect.stringContaining('not a real date')]]);
   });
 
   it.each([

@@ -5,6 +5,7 @@
  */
 import type { ErrorDetail } from '@switchboard/protocol';
 import { detail } from './app-error.js';
+import { parseDate } from './dates.js';
 import { preview } from './preview.js';
 
 /** How far ahead a send may be scheduled, in ms. */
@@ -21,14 +22,18 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-
 
 /**
  * Check a requested send time against `now`: undefined/null/'' means "send now". Returns the time
- * in ms, or the error to report. A time without a zone is refused rather than guessed.
+ * in ms, or the error to report. A time without a zone is refused rather than guessed, and so is an
+ * impossible one (February 30th, hour 24), which Date.parse would roll over into another day.
  */
 export function checkSendAt(raw: unknown, now: number, window: ScheduleWindow): { errors: ErrorDetail[]; at?: number } {
   if (raw === undefined || raw === null || raw === '') return { errors: [] };
-  const at = typeof raw === 'string' && ISO_DATE_TIME.test(raw) ? Date.parse(raw) : NaN;
-  if (Number.isNaN(at)) {
-    return { errors: [detail('SEND_AT_INVALID', { message: `SendAt ${preview(raw)} must be an ISO-8601 date-time with a time zone, such as 2030-01-31T09:00:00Z.` })] };
+  // The one date reader (dates.ts) wants upper case and an offset with a colon.
+  const parsed = typeof raw === 'string' && ISO_DATE_TIME.test(raw) ? parseDate(raw.toUpperCase().replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : undefined;
+  if (!parsed?.ok) {
+    const message = parsed?.failure === 'impossible' ? `SendAt ${preview(raw)} is not a real date and time.` : `SendAt ${preview(raw)} must be an ISO-8601 date-time with a time zone, such as 2030-01-31T09:00:00Z.`;
+    return { errors: [detail('SEND_AT_INVALID', { message })] };
   }
+  const at = parsed.span.start;
   const lead = at - now;
   if (lead < window.minLeadMs || lead > window.maxLeadMs) {
     return {

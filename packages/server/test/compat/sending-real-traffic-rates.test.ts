@@ -96,6 +96,10 @@ describe('scheduled messages', () => {
     expect(await rejection(client.messages.create({ ...base, scheduleType: 'fixed', sendAt: new Date(Date.now() - 60_000) }))).toMatchObject({ status: 400, code: 35114 });
     expect(await rejection(client.messages.create({ ...base, scheduleType: 'fixed', sendAt: new Date(Date.now() + 40 * 86_400_000) }))).toMatchObject({ status: 400, code: 35114 });
     expect(await rejection(client.messages.create({ ...base, sendAt: new Date(Date.now() + 60_000) }))).toMatchObject({ status: 400, code: 35126 });
+    // Hour 24 of tomorrow is no time at all, not midnight of the day after (Date.parse would take it).
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const impossible = await rejection(client.messages.create({ ...base, scheduleType: 'fixed', sendAt: `${tomorrow}T24:00:00Z` as unknown as Date }));
+    expect(impossible).toMatchObject({ status: 400, code: 35114, message: expect.stringContaining('not a real date') });
   });
 
   it('cancels a scheduled message with Status=canceled, and refuses to cancel one already sent (30409)', async () => {
