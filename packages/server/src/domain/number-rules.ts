@@ -20,17 +20,21 @@ export function checkCapabilities(value: unknown): { value?: NumberCapability[];
   return { value: [...new Set(value as NumberCapability[])], errors: [] };
 }
 
+/** How the native API names a field in its messages. */
+const nativeLabel = (wire: string): string => (wire === 'name' ? 'Name' : wire);
+
 /**
  * Turn an update body (snake_case wire names) into a patch, or the list of problems.
- * Unknown fields are ignored, as the API documents a partial update.
+ * Unknown fields are ignored, as the API documents a partial update. `label` names a field in the
+ * messages, so a surface with other parameter names (the Compatibility API's `SmsUrl`) can use its own.
  */
-export function checkNumberPatch(body: Record<string, unknown>): { patch: PhoneNumberPatch; errors: ErrorDetail[] } {
+export function checkNumberPatch(body: Record<string, unknown>, label: (wire: string) => string = nativeLabel): { patch: PhoneNumberPatch; errors: ErrorDetail[] } {
   const errors: ErrorDetail[] = [];
   const patch: { -readonly [K in keyof PhoneNumberPatch]: PhoneNumberPatch[K] } = {};
   const has = (k: string) => Object.prototype.hasOwnProperty.call(body, k) && body[k] !== undefined;
 
   if (has('name')) {
-    if (body.name !== null && (typeof body.name !== 'string' || body.name.length > 255)) errors.push(invalid('name', 'Name must be a string of at most 255 characters.'));
+    if (body.name !== null && (typeof body.name !== 'string' || body.name.length > 255)) errors.push(invalid('name', `${label('name')} must be a string of at most 255 characters.`));
     else patch.name = (body.name as string | null) || null;
   }
   if (has('capabilities')) {
@@ -51,7 +55,7 @@ export function checkNumberPatch(body: Record<string, unknown>): { patch: PhoneN
     if (!has(wire)) continue;
     const v = body[wire];
     if (v === null || v === '') patch[field] = null;
-    else if (!parseHttpUrl(v)) errors.push(invalid(wire, `${wire} must be an absolute http or https URL.`));
+    else if (!parseHttpUrl(v)) errors.push(invalid(wire, `${label(wire)} must be an absolute http or https URL.`));
     else patch[field] = v as string;
   }
   for (const [wire, field] of [
@@ -60,7 +64,7 @@ export function checkNumberPatch(body: Record<string, unknown>): { patch: PhoneN
   ] as const) {
     if (!has(wire)) continue;
     const v = typeof body[wire] === 'string' ? (body[wire] as string).toUpperCase() : body[wire];
-    if (v !== 'GET' && v !== 'POST') errors.push(invalid(wire, `${wire} must be GET or POST.`));
+    if (v !== 'GET' && v !== 'POST') errors.push(invalid(wire, `${label(wire)} must be GET or POST.`));
     else patch[field] = v;
   }
   for (const [wire, field] of [
@@ -72,7 +76,7 @@ export function checkNumberPatch(body: Record<string, unknown>): { patch: PhoneN
   ] as const) {
     if (!has(wire)) continue;
     const v = body[wire];
-    if (v !== null && (typeof v !== 'string' || v.length > 255)) errors.push(invalid(wire, `${wire} must be a string of at most 255 characters.`));
+    if (v !== null && (typeof v !== 'string' || v.length > 255)) errors.push(invalid(wire, `${label(wire)} must be a string of at most 255 characters.`));
     else patch[field] = (v as string | null) || null;
   }
   if (has('messages_per_second')) {

@@ -50,6 +50,32 @@ describe('IncomingPhoneNumbers through the twilio client', () => {
     expect(await rejection(client.incomingPhoneNumbers(created.sid).fetch())).toMatchObject({ status: 404, code: 20404 });
   });
 
+  it('names its own parameters in errors, and takes sids in any case as the other resources do', async () => {
+    const client = twilioClient(server.url);
+    const created = await client.incomingPhoneNumbers.create({ phoneNumber: '+15551232002' });
+    const number = client.incomingPhoneNumbers(created.sid.toUpperCase());
+    expect((await number.fetch()).sid).toBe(created.sid);
+    for (const [params, name] of [
+      [{ smsUrl: 'not a url' }, 'SmsUrl'],
+      [{ smsFallbackUrl: 'ftp://example.com/x' }, 'SmsFallbackUrl'],
+      [{ smsMethod: 'PUT' }, 'SmsMethod'],
+      [{ smsFallbackMethod: 'DELETE' }, 'SmsFallbackMethod'],
+      [{ friendlyName: 'n'.repeat(256) }, 'FriendlyName'],
+    ] as const) {
+      const err = await rejection(number.update(params));
+      expect(err).toMatchObject({ status: 400, code: 10000 });
+      expect(err.message.startsWith(`${name} must be`), err.message).toBe(true);
+    }
+    const missing = await rejection(client.incomingPhoneNumbers.create({ friendlyName: 'no number' } as never));
+    expect(missing).toMatchObject({ status: 400, code: 21421, message: expect.stringContaining('PhoneNumber is required') });
+
+    // An application sid in upper case is the same application, stored as its sid.
+    const app = await client.applications.create({ friendlyName: 'any case', smsUrl: `${receiver.url}/case` });
+    expect((await number.update({ smsApplicationSid: app.sid.toUpperCase() })).smsApplicationSid).toBe(app.sid);
+    expect(await number.remove()).toBe(true);
+    expect(await rejection(client.incomingPhoneNumbers(created.sid).fetch())).toMatchObject({ status: 404, code: 20404 });
+  });
+
   it('needs the numbers scope', async () => {
     // A server of its own, so the new token is read fresh (credentials are cached briefly).
     const own = await startTestServer();

@@ -8,6 +8,7 @@
 import { COMPAT_API_VERSION, type CompatIncomingPhoneNumber, type CompatIncomingPhoneNumberPage } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
+import { checkNumberPatch } from '../../domain/number-rules.js';
 import type { PhoneNumberRecord } from '../../domain/project.js';
 import { preview } from '../../domain/preview.js';
 import { principalOf } from '../auth.js';
@@ -39,8 +40,35 @@ export function toIncomingPhoneNumber(n: PhoneNumberRecord): CompatIncomingPhone
   };
 }
 
-/** Compat parameters as a native number update (the handler follows what was set). */
+/** The compat parameter behind each native field the number rules may complain about. */
+const COMPAT_NAMES: Record<string, string> = {
+  name: 'FriendlyName',
+  message_request_url: 'SmsUrl',
+  message_request_method: 'SmsMethod',
+  message_fallback_url: 'SmsFallbackUrl',
+  message_fallback_method: 'SmsFallbackMethod',
+  message_laml_application_id: 'SmsApplicationSid',
+};
+
+/** A sid as stored (lower case): sids are case-insensitive on this surface, as for Messages and Applications. */
+function storedSid(raw: unknown): unknown {
+  return typeof raw === 'string' ? raw.toLowerCase() : raw;
+}
+
+/**
+ * Compat parameters as a native number update (the handler follows what was set). Checked here
+ * with the compat names in the messages (a Twilio client sent `SmsUrl`, not `message_request_url`);
+ * the number service checks again.
+ */
 function nativeBody(p: Record<string, unknown>, current: PhoneNumberRecord | null): Record<string, unknown> {
+  const body = nativeFields(p, current);
+  const { errors } = checkNumberPatch(body, (wire) => COMPAT_NAMES[wire] ?? wire);
+  if (errors.length) throw new AppError(errors);
+  return body;
+}
+
+/** The mapping itself, unchecked. */
+function nativeFields(p: Record<string, unknown>, current: PhoneNumberRecord | null): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (p.FriendlyName !== undefined) body.name = p.FriendlyName;
   if (p.SmsMethod !== undefined) body.message_request_method = p.SmsMethod;
@@ -52,7 +80,7 @@ function nativeBody(p: Record<string, unknown>, current: PhoneNumberRecord | nul
     else if (p.SmsUrl === '' && current?.messageHandler === 'laml_webhooks') body.message_handler = null;
   }
   if (p.SmsApplicationSid !== undefined) {
-    body.message_laml_application_id = p.SmsApplicationSid;
+    body.message_laml_application_id = storedSid(p.SmsApplicationSid);
     if (p.SmsApplicationSid !== '') body.message_handler = 'laml_application';
     else if (current?.messageHandler === 'laml_application') body.message_handler = null;
   }
@@ -62,14 +90,14 @@ function nativeBody(p: Record<string, unknown>, current: PhoneNumberRecord | nul
 export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
   const { reads, numbers } = deps;
   const owned = async (request: FastifyRequest<{ Params: Params }>, projectId: string) => {
-    const n = await reads.numbers.get(projectId, sidOf(request.params.Sid));
+    const n = await reads.numbers.get(projectId, sidOf(request.params.Sid).toLowerCase());
     if (!n) throw resourceNotFound(request.url);
     return n;
   };
   const checkApplication = async (projectId: string, p: Record<string, unknown>) => {
     const sid = p.SmsApplicationSid;
     if (sid === undefined || sid === '') return;
-    if (typeof sid !== 'string' || !(await reads.applications.get(projectId, sid))) throw AppError.of('APPLICATION_INVALID', { message: `SmsApplicationSid ${preview(sid)} is not a cXML application of your project.` });
+    if (typeof sid !== 'string' || !(await reads.applications.get(projectId, sid.toLowerCase()))) throw AppError.of('APPLICATION_INVALID', { message: `SmsApplicationSid ${preview(sid)} is not a cXML application of your project.` });
   };
 
   for (const path of ['/Accounts/:AccountSid/IncomingPhoneNumbers', '/Accounts/:AccountSid/IncomingPhoneNumbers.json']) {
@@ -88,6 +116,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
     app.post(path, { schema: createIncomingNumberSchema }, async (request, reply) => {
       const { projectId } = principalOf(request);
       const p = paramsOf(request.body);
+      if (p.PhoneNumber === undefined || p.PhoneNumber === '') throw AppError.of('NUMBER_INVALID', { attribute: 'PhoneNumber', message: 'PhoneNumber is required: the number to register, in E.164.' });
       await checkApplication(projectId, p);
       const n = await numbers.register(projectId, { number: p.PhoneNumber, ...nativeBody(p, null) });
       return reply.code(201).send(toIncomingPhoneNumber(n));
