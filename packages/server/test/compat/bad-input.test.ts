@@ -159,6 +159,29 @@ describe('other synchronous codes of the Messages resource', () => {
     }
   });
 
+  it('10000 for an unknown or repeated filter on every list, rather than the whole list', async () => {
+    const m = await create(form({ ...ok, MediaUrl: 'https://cdn.example.com/f.jpg' }));
+    expect(m.status).toBe(201);
+    const cases: Array<[string, string]> = [
+      [`${base}/Messages/${m.body.sid}/Media.json`, 'datecreated=2024-01-01'],
+      [`${base}/Messages/${m.body.sid}/Media.json`, 'To=%2B15557690001'],
+      [`${base}/Messages.json`, 'To=%2B15557690001&To=%2B15557690002'],
+      [`${base}/Applications.json`, 'FriendlyName=a&FriendlyName=b'],
+      [`${base}/IncomingPhoneNumbers.json`, 'PhoneNumber=%2B1555&PhoneNumber=%2B1999'],
+      [`${base}/IncomingPhoneNumbers.json`, 'FriendlyName=a&FriendlyName=b'],
+    ];
+    for (const [path, query] of cases) {
+      const res = await server.api(`${path}?${query}`);
+      expect([path, query, res.status, res.body.code]).toEqual([path, query, 400, 10000]);
+    }
+    // The documented filters still work.
+    const media = await server.api(`${base}/Messages/${m.body.sid}/Media.json?DateCreated%3E=2020-01-01&PageSize=5`);
+    expect(media.status).toBe(200);
+    expect(media.body.media_list).toHaveLength(1);
+    const numbers = await server.api(`${base}/IncomingPhoneNumbers.json?PhoneNumber=${encodeURIComponent(NUMBERS[0]!)}`);
+    expect(numbers.body.incoming_phone_numbers.map((n: { phone_number: string }) => n.phone_number)).toEqual([NUMBERS[0]]);
+  });
+
   it('21402 for a callback on a private network when the server refuses those', async () => {
     const strict = await startTestServer({ webhookRefusePrivate: true, projectId: PROJECT_ID });
     try {

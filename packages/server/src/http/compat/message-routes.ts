@@ -130,8 +130,9 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, request.params.MessageSid);
     const query = request.query as Record<string, unknown>;
+    // Unknown parameters are refused as on the other lists: a misspelt filter would answer every media item.
+    const page = parseCompatPage(query, ['DateCreated', 'DateCreated<', 'DateCreated>']);
     const created = dateBounds(query, 'DateCreated');
-    const page = parseCompatPage(query);
     const seqPage = await compatSeqPage(page, 'oldest-first', (sid) => reads.media.seqOf(projectId, m.id, sid));
     const rows = await reads.media.listForMessage(projectId, m.id, { ...(created.from !== undefined ? { createdFrom: created.from } : {}), ...(created.to !== undefined ? { createdTo: created.to } : {}) }, seqPage);
     const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages/${m.id}/Media.json`, filterParams(query));

@@ -53,14 +53,20 @@ export function dateBounds(query: Record<string, unknown>, name: string): { from
   return { ...(from !== -Infinity ? { from } : {}), ...(to !== Infinity ? { to } : {}) };
 }
 
+/**
+ * A text filter of a list: undefined when absent or empty. Given more than once it is refused, not
+ * ignored: ignoring it would answer the whole list.
+ */
+export function filterText(query: Record<string, unknown>, name: string): string | undefined {
+  const v = query[name];
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string') throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be given once.` });
+  return v;
+}
+
 /** The message list filters of `GET /Messages`. */
 export function messageListFilter(query: Record<string, unknown>): MessageListFilter {
-  const one = (name: string): string | undefined => {
-    const v = query[name];
-    if (v === undefined || v === '') return undefined;
-    if (typeof v !== 'string') throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be given once.` });
-    return v;
-  };
+  const one = (name: string) => filterText(query, name);
   const to = one('To');
   const from = one('From');
   const status = one('Status');
