@@ -84,6 +84,16 @@ describe('on the manual clock', () => {
     expect(await now()).toBe(before + 1500);
   });
 
+  it("lets only the operator move the clock: another project's management token would fire every project's schedules", async () => {
+    const tenant = await createProject(server, { name: 'Clock tenant' });
+    const before = await now();
+    expect((await server.api(CLOCK, { auth: tenant.auth })).status).toBe(200);
+    const res = await server.api(ADVANCE, { auth: tenant.auth, body: { ms: 366 * 24 * 60 * MINUTE } });
+    expect(res.status, res.text).toBe(403);
+    expect(res.body.message).toMatch(/operator project/);
+    expect(await now()).toBe(before);
+  });
+
   it('delivers a delayed-receipt message when the clock reaches its receipt, not before', async () => {
     const id = await send({ to: '+15557720001' });
     await eventually(async () => ((await status(id)) === 'sent' ? true : undefined), 10_000, 'sent');

@@ -80,6 +80,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
     logger: p.logger,
     bodyLimitBytes: settings.bodyLimitBytes,
     simulator: p.simulator,
+    operatorProjectId: p.defaultProjectId,
     api,
     deps,
     ops: p.ops,

@@ -28,6 +28,8 @@ export interface HttpAppOptions {
   readonly deps: HttpDeps;
   readonly ops: OpsDeps;
   readonly simulator: SimulatorControl;
+  /** The operator project (see "Tenancy" in docs/architecture.md): alone may steer what every project shares. */
+  readonly operatorProjectId: string;
   /** Serve the REST surfaces (the node's `api` role); false leaves only the ops endpoints and `surfaces`. Default true. */
   readonly api?: boolean;
   /** The web console's session check, which every surface then accepts beside Basic auth. */
@@ -116,7 +118,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   await app.register(opsPlugin, opts.ops);
   if (opts.api !== false) {
     await app.register(nativePlugin, opts.deps);
-    await app.register(simulatorPlugin, { deps: opts.deps, simulator: opts.simulator });
+    await app.register(simulatorPlugin, { deps: opts.deps, simulator: opts.simulator, operatorProjectId: opts.operatorProjectId });
   }
   for (const surface of opts.surfaces ?? []) await app.register(surface);
   return app;

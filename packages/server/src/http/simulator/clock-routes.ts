@@ -2,14 +2,16 @@
  * The simulator clock: with `simulator.clock: "manual"` time stands still until a test moves it,
  * and everything timed follows (simulator delays and receipts, webhook retries, validity expiry,
  * scheduled sends, receipt reconciliation). `GET /api/simulator/clock` reads it, `POST
- * /api/simulator/clock/advance {"ms": N}` (scope `management`) moves it forward. On the wall
- * clock both answer 409, naming the setting. Registered inside the simulator plugin (its hook
- * has already authenticated the caller with the `messaging` scope).
+ * /api/simulator/clock/advance {"ms": N}` moves it forward. The clock is the server's, shared by
+ * every project (moving it fires every project's scheduled sends, expiries and retry windows), so
+ * only operator credentials may move it; any project may read it. On the wall clock both answer
+ * 409, naming the setting. Registered inside the simulator plugin (its hook has already
+ * authenticated the caller with the `messaging` scope).
  */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { ManualClock, type Clock } from '../../domain/clock.js';
-import { principalOf } from '../auth.js';
+import { isOperator, principalOf } from '../auth.js';
 
 /** The longest single step: a year, far past any delay, retry window or validity period. */
 export const MAX_ADVANCE_MS = 366 * 24 * 3_600_000;
@@ -23,12 +25,14 @@ function view(clock: ManualClock) {
   return { now: new Date(clock.now()).toISOString(), mode: 'manual' as const };
 }
 
-export function clockRoutes(clock: Clock) {
+export function clockRoutes(clock: Clock, operatorProjectId: string) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get('/api/simulator/clock', async () => view(manual(clock)));
 
     app.post('/api/simulator/clock/advance', { schema: { body: { type: 'object' } } }, async (request) => {
-      if (!principalOf(request).scopes.has('management')) throw AppError.of('FORBIDDEN', { message: 'This API token lacks the "management" scope.' });
+      const principal = principalOf(request);
+      if (!principal.scopes.has('management')) throw AppError.of('FORBIDDEN', { message: 'This API token lacks the "management" scope.' });
+      if (!isOperator(principal, operatorProjectId)) throw AppError.of('FORBIDDEN', { message: 'Only the operator project may move the clock: it is shared by every project.' });
       const c = manual(clock);
       const ms = (request.body as Record<string, unknown>).ms;
       if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_ADVANCE_MS) {

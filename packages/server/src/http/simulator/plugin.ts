@@ -90,7 +90,7 @@ function presentTuning(s: SimulatorTuning) {
   return { delay_ms: s.delayMs, delayed_receipt_ms: s.delayedReceiptMs, mms_receipts: s.mmsReceipts, rules: s.rules.map(describeOutcomeRule) };
 }
 
-export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDeps; simulator: SimulatorControl }): Promise<void> {
+export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDeps; simulator: SimulatorControl; operatorProjectId: string }): Promise<void> {
   const { deps, simulator } = opts;
   useStrictJson(app);
   useNativeErrors(app, 'messaging', 'the simulator API');
@@ -100,7 +100,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     const write = request.method !== 'GET' && request.url.startsWith('/api/simulator/settings');
     await authenticate(deps.verifier, request, write ? 'management' : 'messaging');
   });
-  await app.register(clockRoutes(deps.clock));
+  await app.register(clockRoutes(deps.clock, opts.operatorProjectId));
 
   app.get('/api/simulator/messages', { schema: listHandsetSchema }, async (request) => {
     const { projectId } = principalOf(request);
