@@ -7,6 +7,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createProject } from './helpers/projects.js';
 import { NUMBERS, startTestServer } from './helpers/server.js';
 import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 
@@ -84,5 +85,38 @@ describe('webhook fairness between destinations', () => {
     // Pool 8, share 2: a destination answering fast may grow to 4; the hanging one never does.
     const hanging = await hangingNextToHealthy({ webhookConcurrency: 8, webhookPerHostConcurrency: 2 }, 12);
     expect(hanging).toEqual({ open: 2, received: 2, most: 2, ended: 0 });
+  });
+});
+
+describe('webhook destinations are per project', () => {
+  it("does not let another project's failures to a receiver pause a project's callbacks to it, nor take its share", async () => {
+    // Two failures without an answer pause a destination for a minute: longer than the test waits.
+    const server = await startTestServer({ webhookBreakerFailures: 2, webhookBreakerCooldownMs: 60_000, webhookConcurrency: 8, webhookPerHostConcurrency: 2 });
+    const receiver = await startWebhookReceiver();
+    cleanups.push(() => server.stop(), receiver.close);
+    // The receiver answers everyone, in 300 ms; a tenant that asks for 100 ms timeouts (the URL
+    // fragment is the sender's to choose) gets no answer, which counts against the breaker.
+    receiver.respond(() => ({ status: 200, delayMs: 300 }));
+    const b = await createProject(server, { name: 'Breaker tripper', number: '+15557689001' });
+    const tripped: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const sent = await server.api('/api/messaging/messages', { auth: b.auth, body: { from: '+15557689001', to: `+1555768${String(9100 + i)}`, body: `trip ${i}`, status_callback: `${receiver.url}/b#rt=100&tt=100` } });
+      expect(sent.status, sent.text).toBe(201);
+      tripped.push(sent.body.id);
+    }
+    // B's attempts have failed often enough to open a breaker.
+    await expect
+      .poll(async () => {
+        let failed = 0;
+        for (const id of tripped) for (const d of await server.store.webhooks.listForMessage(b.projectId, id)) failed += d.lastError !== null ? 1 : 0;
+        return failed;
+      }, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(2);
+
+    const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: '+15557689200', body: 'mine', status_callback: `${receiver.url}/a` } });
+    expect(sent.status, sent.text).toBe(201);
+    await expect
+      .poll(() => receiver.requests.filter((r) => r.url.startsWith('/a') && r.json?.id === sent.body.id).map((r) => r.json.status), { timeout: 10_000 })
+      .toEqual(['queued', 'initiated', 'sent', 'delivered']);
   });
 });

@@ -377,7 +377,7 @@ export const SETTINGS = {
     env: 'SWITCHBOARD_WEBHOOK_PER_HOST_CONCURRENCY',
     flag: null,
     description:
-      'Webhook requests in flight to one destination (host and port) at once, per node, out of `webhooks.concurrency`. A destination that keeps them all busy and answers each successfully within 200 ms gets one more per such answer, up to half of `webhooks.concurrency`; its first slow or failed answer takes it back to this.',
+      'Webhook requests in flight to one destination (one project’s host and port) at once, per node, out of `webhooks.concurrency`. A destination that keeps them all busy and answers each successfully within 200 ms gets one more per such answer, up to half of `webhooks.concurrency`; its first slow or failed answer takes it back to this.',
     default: 8,
     parse: parsers.int(1, 1024),
   },

@@ -79,10 +79,18 @@ export function nextRetryAt(d: WebhookDeliveryRecord, attempt: number, now: numb
 }
 
 /**
- * The per-destination key of a URL: lower-case host and port (the scheme's default when absent),
- * so `http://a.example` and `http://a.example:80` share limits and `:8080` does not.
+ * The per-destination key of a delivery: its project, then the URL's lower-case host and port (the
+ * scheme's default when absent), so `http://a.example` and `http://a.example:80` share limits and
+ * `:8080` does not. Per project because a project chooses its URLs and their timeouts (`#rt=100`):
+ * one pointed at another's receiver must not pause that receiver for the other project (a breaker
+ * its own failures opened) nor take the other's share of it.
  */
-export function destinationOf(url: string): string {
+export function destinationOf(projectId: string, url: string): string {
+  return `${projectId} ${endpointOf(url)}`;
+}
+
+/** Lower-case host and port of a URL (the scheme's default when absent). */
+export function endpointOf(url: string): string {
   try {
     const u = new URL(url);
     const port = u.port || (u.protocol === 'https:' ? '443' : u.protocol === 'http:' ? '80' : '');

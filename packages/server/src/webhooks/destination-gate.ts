@@ -1,6 +1,7 @@
 /**
  * Per-destination fairness of the webhook runner (per node): how many requests are in flight to
- * each destination (`host:port`), capped so one slow receiver holds a bounded share of the pool,
+ * each destination (a project's `host:port`: `destinationOf`), capped so one slow receiver holds a
+ * bounded share of the pool,
  * and a circuit breaker per destination. After `breakerFailures` consecutive attempts that got no
  * HTTP answer (refused, reset, timed out) the destination is closed for `breakerCooldownMs`: the
  * runner defers its deliveries (no attempt counted) and claims skip it; then one probe at a time

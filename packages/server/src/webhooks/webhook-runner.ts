@@ -1,7 +1,7 @@
 /**
  * Delivers the webhook outbox. Claims due deliveries in batches (one message's webhooks strictly in
  * order) into a local queue per destination, signs and sends them with bounded concurrency — per
- * destination too (`DestinationGate`: a cap per `host:port` and a circuit breaker) — records every
+ * destination too (`DestinationGate`: a cap per project and `host:port`, and a circuit breaker) — records every
  * attempt, and retries with capped
  * exponential backoff: status callbacks until their retry window closes (`nextRetryAt`), cXML
  * document fetches as often as their `max_attempts` says (a fallback URL gets the last attempt).
@@ -38,7 +38,7 @@ export interface WebhookRunnerOptions {
   readonly retryWindowMs: number;
   /** Give status callbacks up after this many attempts even inside the window; null: never. */
   readonly maxAttempts: number | null;
-  /** Requests in flight to one destination (`host:port`) at most. */
+  /** Requests in flight to one destination (a project's `host:port`) at most. */
   readonly perDestination: number;
   /** Consecutive attempts without an answer that close a destination, and for how long. */
   readonly breaker: { readonly failures: number; readonly cooldownMs: number };
@@ -367,7 +367,7 @@ export class WebhookRunner {
     const giveUp = retryAt === null;
     // The next attempt (also one a console retry or re-drive makes of a failed delivery) may go
     // elsewhere (a cXML fallback URL): the row keeps that destination for claims to count it under.
-    const next = destinationOf(nextAttemptTarget({ ...d, attempts: attempt }).url);
+    const next = destinationOf(d.projectId, nextAttemptTarget({ ...d, attempts: attempt }).url);
     // A closed destination's deliveries wait for its cool-down (past the window's end: one last attempt then).
     const nextAttemptAt = giveUp ? now : Math.max(retryAt, this.gate.closedUntil(next, now) ?? 0);
     await this.bookkeeping.add({

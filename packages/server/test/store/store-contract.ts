@@ -1357,12 +1357,12 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
       const failed = (at: number) => ({ status: 'failed' as const, attempts: 3, nextAttemptAt: at, lastStatusCode: 500, lastError: 'HTTP 500', at });
       const bodies = (rows: ReadonlyArray<{ body: string }>) => rows.map((d) => d.body).sort();
 
-      it('stores the destination (host:port) of the URL and starts the retry window at creation', async () => {
+      it('stores the destination (project, host:port) of the URL and starts the retry window at creation', async () => {
         const m = randomUUID();
         await store.webhooks.enqueueMany([delivery(P1, m, { url: 'https://Hooks.Example.com/a#rt=100', nextAttemptAt: T0 + 5 }), delivery(P1, randomUUID(), { url: 'http://127.0.0.2:8080/b' })]);
         const [a] = await store.webhooks.listForMessage(P1, m);
-        expect(a).toMatchObject({ destination: 'hooks.example.com:443', retryFrom: T0 + 5, createdAt: T0 + 5 });
-        expect((await store.webhooks.claimDue(T0 + 5, 10, 1000, 'node-a')).map((d) => d.destination).sort()).toEqual(['127.0.0.2:8080', 'hooks.example.com:443']);
+        expect(a).toMatchObject({ destination: `${P1} hooks.example.com:443`, retryFrom: T0 + 5, createdAt: T0 + 5 });
+        expect((await store.webhooks.claimDue(T0 + 5, 10, 1000, 'node-a')).map((d) => d.destination).sort()).toEqual([`${P1} 127.0.0.2:8080`, `${P1} hooks.example.com:443`]);
       });
 
       it('hands a message’s head to its oldest pending delivery when the head is settled or re-driven', async () => {
@@ -1389,10 +1389,10 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         await store.webhooks.enqueueMany([...slow, ...fast]);
         const limits = (room: Record<string, number> = {}) => ({ perDestination: 2, room });
         expect(bodies(await store.webhooks.claimDue(T0 + 20, 3, 1000, 'node-a', limits()))).toEqual(['fast0', 'slow0', 'slow1']);
-        expect(bodies(await store.webhooks.claimDue(T0 + 20, 10, 1000, 'node-a', limits({ 'slow.example:8080': 0 })))).toEqual(['fast1', 'fast2']);
-        expect(await store.webhooks.nextDueAt(['slow.example:8080'])).toBe(T0 + 20 + 1000);
+        expect(bodies(await store.webhooks.claimDue(T0 + 20, 10, 1000, 'node-a', limits({ [`${P1} slow.example:8080`]: 0 })))).toEqual(['fast1', 'fast2']);
+        expect(await store.webhooks.nextDueAt([`${P1} slow.example:8080`])).toBe(T0 + 20 + 1000);
         expect(await store.webhooks.nextDueAt()).toBe(T0 + 2);
-        expect(bodies(await store.webhooks.claimDue(T0 + 20, 10, 1000, 'node-a', limits({ 'slow.example:8080': 1 })))).toEqual(['slow2']);
+        expect(bodies(await store.webhooks.claimDue(T0 + 20, 10, 1000, 'node-a', limits({ [`${P1} slow.example:8080`]: 1 })))).toEqual(['slow2']);
       });
 
       it('defers a destination’s waiting deliveries without an attempt, leaving those being sent and other destinations', async () => {
@@ -1404,7 +1404,7 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
           delivery(P1, randomUUID(), { body: 'elsewhere', nextAttemptAt: T0 + 1 }),
         ]);
         const [sending] = await store.webhooks.claimDue(T0, 1, 1000, 'node-a');
-        expect(await store.webhooks.deferDestination('down.example:80', T0 + 30_000)).toBe(1);
+        expect(await store.webhooks.deferDestination(`${P1} down.example:80`, T0 + 30_000)).toBe(1);
         expect(bodies(await store.webhooks.claimDue(T0 + 2, 10, 60_000, 'node-a'))).toEqual(['elsewhere']);
         expect(await store.webhooks.get(P1, sending!.id)).toMatchObject({ leaseOwner: 'node-a', nextAttemptAt: T0 + 1000 });
         // By then the lease of the one being sent has run out too.
@@ -1421,7 +1421,7 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
           delivery(P1, randomUUID(), { body: 'elsewhere', nextAttemptAt: T0 + 300_000 }),
         ]);
         const [sending] = await store.webhooks.claimDue(T0, 1, 60_000, 'node-a');
-        expect(await store.webhooks.resumeDestination('back.example:80', T0 + 5)).toBe(2);
+        expect(await store.webhooks.resumeDestination(`${P1} back.example:80`, T0 + 5)).toBe(2);
         expect(bodies(await store.webhooks.claimDue(T0 + 5, 10, 1000, 'node-a'))).toEqual(['backing-off', 'paused']);
         expect(await store.webhooks.get(P1, sending!.id)).toMatchObject({ nextAttemptAt: T0 + 60_000 });
         expect(await store.webhooks.nextDueAt()).toBe(T0 + 5 + 1000);

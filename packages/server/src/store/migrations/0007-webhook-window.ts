@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
-import { destinationOf, OUTBOX_RETRY_POLICY } from '../../domain/webhooks.js';
+import { endpointOf, OUTBOX_RETRY_POLICY } from '../../domain/webhooks.js';
 import type { StoreDialect } from '../../domain/ports/store.js';
 import { columnTypes } from './column-types.js';
 
@@ -65,7 +65,8 @@ async function backfillDestinations(db: Kysely<unknown>): Promise<void> {
     for (const r of rows) {
       // As nextAttemptTarget: the last of several attempts goes to the fallback URL.
       const fallback = r.fallback_url !== null && r.attempts + 1 >= r.max_attempts && r.max_attempts > 1;
-      const destination = destinationOf(fallback ? r.fallback_url! : r.url);
+      // `host:port`, the key when this was written; rows take their project's key (`destinationOf`) at their next attempt.
+      const destination = endpointOf(fallback ? r.fallback_url! : r.url);
       byDestination.set(destination, [...(byDestination.get(destination) ?? []), Number(r.id)]);
     }
     for (const [destination, ids] of byDestination) {

@@ -159,7 +159,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
         created_at: d.nextAttemptAt,
         updated_at: d.nextAttemptAt,
         head: head ? 1 : 0,
-        destination: destinationOf(d.url),
+        destination: destinationOf(d.projectId, d.url),
         retry_from: d.nextAttemptAt,
       };
     });
