@@ -194,9 +194,11 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
           maxEvents: limits.eventBufferSize,
           budget,
           eventCost,
+          maxPerProject: limits.maxSessionsPerProject,
           onDropped: (protocol, why) => {
             metrics.relaySessionEvent(why === 'expired' ? 'expired' : 'lost');
             if (why === 'overflow') logger.info({ protocol }, 'RELAY session dropped: its buffer of missed events is full');
+            if (why === 'crowded') logger.info({ protocol }, 'RELAY session dropped: its project parked more sessions than relay.maxSessionsPerProject');
           },
         }))
     : undefined;

@@ -160,6 +160,27 @@ describe('resume', () => {
   });
 });
 
+describe('parked sessions per project', () => {
+  it('keeps at most relay.maxSessionsPerProject parked sessions of a project: a client connecting and dropping over and over drops its own oldest', async () => {
+    server = await startTestServer({ relayMaxSessionsPerProject: 3 });
+    const protocols: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { relay, result } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { contexts: Array.from({ length: 100 }, (_, c) => `ctx-${i}-${c}`) });
+      await relay.close();
+      await eventually(() => (server!.relay.registry.get(result.protocol) ? undefined : true), 5000, 'the session to be parked');
+      protocols.push(result.protocol);
+    }
+    // The newest three resume (newest first: its claim waits for its park, which dropped the oldest);
+    // the oldest three were dropped. signalwire.disconnect parks nothing more.
+    for (const [i, protocol] of [...protocols.entries()].reverse()) {
+      const again = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { protocol });
+      expect(again.result.session_restored, `session ${i}`).toBe(i >= 3);
+      await again.relay.call('signalwire.disconnect', {});
+      await again.relay.closed();
+    }
+  });
+});
+
 describe('keepalive and shutdown', () => {
   it('pings clients at the configured interval and counts sessions in /metrics', async () => {
     server = await startTestServer({ relayPingIntervalMs: 1000 });

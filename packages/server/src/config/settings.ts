@@ -293,7 +293,7 @@ export const SETTINGS = {
     key: 'relay.maxSessionsPerProject',
     env: 'SWITCHBOARD_RELAY_MAX_SESSIONS_PER_PROJECT',
     flag: null,
-    description: 'Connected RELAY sessions one project may have on this node; further connects get -32005. Must be below `http.maxConnections`, so one project cannot take every connection of the node.',
+    description: 'Connected RELAY sessions one project may have on this node; further connects get -32005. Must be below `http.maxConnections`, so one project cannot take every connection of the node. As many may be parked (disconnected, awaiting a resume): parking one more drops the project’s oldest parked session.',
     default: 1_000,
     parse: parsers.int(1, 1_000_000),
   },

@@ -25,6 +25,25 @@ describe('InMemoryResumeStore', () => {
     expect(await store.claim('p1', 'a', 5)).toBeUndefined();
   });
 
+  it("keeps at most maxPerProject parked sessions of a project, dropping its oldest, and never another project's", async () => {
+    const dropped: string[] = [];
+    const budget = new BufferBudget(1 << 20);
+    const store = new InMemoryResumeStore({ maxEvents: 10, budget, maxPerProject: 2, onDropped: (p, why) => dropped.push(`${p}:${why}`) });
+    await store.park(parked('other', { projectId: 'p2' }));
+    await store.park(parked('a', { events: [{ id: 'e1', key: 'k1', at: 1, params: 'x'.repeat(100) }] }));
+    budget.take(eventCost('x'.repeat(100)));
+    await store.park(parked('b'));
+    await store.park(parked('c'));
+    await store.park(parked('d'));
+    expect(dropped).toEqual(['a:crowded', 'b:crowded']);
+    expect(store.size).toBe(3);
+    expect(budget.used).toBe(0);
+    await store.deliver([delivery('k2')]);
+    expect(await store.claim('p1', 'a', 5)).toBeUndefined();
+    expect((await store.claim('p1', 'd', 5))!.events.map((e) => e.key)).toEqual(['k2']);
+    expect(await store.claim('p2', 'other', 5)).toMatchObject({ protocol: 'other' });
+  });
+
   it('drops a session whose buffer overflows, and one that expired', async () => {
     const dropped: string[] = [];
     const budget = new BufferBudget(1 << 20);

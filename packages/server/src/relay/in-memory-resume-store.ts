@@ -2,7 +2,9 @@
  * The single-node `RelayResumeStore`: parked sessions in maps, indexed by project and context so
  * an event finds the parked sessions it addresses without scanning. Bounded per session
  * (`maxEvents`) and in total (the shared `BufferBudget`); a session that would exceed either is
- * dropped whole and reported, never silently thinned.
+ * dropped whole and reported, never silently thinned. A project keeps at most `maxPerProject`
+ * parked sessions (its oldest is dropped for a new one), so a client that connects and drops
+ * over and over cannot pile up sessions, and their share of every event, for a whole resume window.
  */
 import { randomUUID } from 'node:crypto';
 import type { BufferedRelayEvent, ParkedRelaySession, ParkedSessionEnd, RelayEventDelivery, RelayResumeStore } from '../domain/ports/relay-resume.js';
@@ -19,12 +21,15 @@ export class InMemoryResumeStore implements RelayResumeStore {
   private readonly byProtocol = new Map<string, Parked>();
   /** projectId → context → protocols. */
   private readonly byContext = new Map<string, Map<string, Set<string>>>();
-  private readonly perProject = new Map<string, number>();
+  /** projectId → its parked protocols, oldest first. */
+  private readonly perProject = new Map<string, Set<string>>();
 
   constructor(
     private readonly opts: {
       readonly maxEvents: number;
       readonly budget: BufferBudget;
+      /** Parked sessions one project may have (default: no limit). */
+      readonly maxPerProject?: number;
       /** Told when a session is dropped before it could resume. */
       readonly onDropped?: (protocol: string, why: ParkedSessionEnd) => void;
     },
@@ -47,8 +52,15 @@ export class InMemoryResumeStore implements RelayResumeStore {
       return;
     }
     const p: Parked = { session, events, keys: new Set(events.map((e) => e.key)), bytes };
+    // Room for it: the project's oldest parked sessions go first.
+    const max = this.opts.maxPerProject ?? Infinity;
+    for (let parked = this.perProject.get(session.projectId); parked && parked.size >= max; parked = this.perProject.get(session.projectId)) {
+      this.drop(parked.values().next().value!, 'crowded');
+    }
+    let mine = this.perProject.get(session.projectId);
+    if (!mine) this.perProject.set(session.projectId, (mine = new Set()));
     this.byProtocol.set(session.protocol, p);
-    this.perProject.set(session.projectId, (this.perProject.get(session.projectId) ?? 0) + 1);
+    mine.add(session.protocol);
     let contexts = this.byContext.get(session.projectId);
     if (!contexts) this.byContext.set(session.projectId, (contexts = new Map()));
     for (const c of session.contexts) {
@@ -72,7 +84,7 @@ export class InMemoryResumeStore implements RelayResumeStore {
   async deliver(deliveries: readonly RelayEventDelivery[]): Promise<void> {
     if (this.byProtocol.size === 0) return;
     for (const d of deliveries) {
-      if (!this.perProject.get(d.projectId)) continue;
+      if (!this.perProject.has(d.projectId)) continue;
       const targets = new Set<string>();
       const contexts = this.byContext.get(d.projectId);
       if (contexts) {
@@ -127,9 +139,9 @@ export class InMemoryResumeStore implements RelayResumeStore {
     this.byProtocol.delete(protocol);
     if (release) this.opts.budget.give(p.bytes);
     const { projectId, contexts } = p.session;
-    const left = (this.perProject.get(projectId) ?? 1) - 1;
-    if (left > 0) this.perProject.set(projectId, left);
-    else this.perProject.delete(projectId);
+    const mine = this.perProject.get(projectId);
+    mine?.delete(protocol);
+    if (mine?.size === 0) this.perProject.delete(projectId);
     const index = this.byContext.get(projectId);
     if (!index) return;
     for (const c of contexts) {

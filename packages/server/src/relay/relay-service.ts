@@ -70,9 +70,11 @@ export class RelayService implements ConnectionHost {
       new InMemoryResumeStore({
         maxEvents: limits.eventBufferSize,
         budget: this.budget,
+        maxPerProject: limits.maxSessionsPerProject,
         onDropped: (protocol, why) => {
           deps.metrics.relaySessionEvent(why === 'expired' ? 'expired' : 'lost');
           if (why === 'overflow') deps.logger.info({ protocol }, 'RELAY session dropped: its buffer of missed events is full');
+          if (why === 'crowded') deps.logger.info({ protocol }, 'RELAY session dropped: its project parked more sessions than relay.maxSessionsPerProject');
         },
       });
     this.router = new RelayEventRouter(deps.bus, this.registry, this.resume, (err) => deps.logger.error({ err }, 'RELAY event routing failed'));

@@ -8,6 +8,8 @@
  * `maxEvents`, or whose events do not fit the claiming node's memory budget, is forgotten and
  * the client starts afresh (`session_restored: false`). A node that stops forgets the sessions
  * it parked (nobody would append their events any more); so does the node that adopts a dead one's.
+ * A project keeps at most `maxPerProject` sessions parked by this node (its oldest is forgotten for
+ * a new one), so a client that connects and drops over and over cannot pile them up.
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
@@ -23,6 +25,8 @@ export interface SharedResumeStoreOptions {
   readonly budget: { take(bytes: number): boolean; give(bytes: number): void };
   readonly eventCost: (params: string) => number;
   readonly onDropped?: (protocol: string, why: ParkedSessionEnd) => void;
+  /** Sessions of one project this node may keep parked (default: no limit). */
+  readonly maxPerProject?: number;
   /** Bound parameters per statement (dialect limit). */
   readonly maxParameters: number;
 }
@@ -44,13 +48,41 @@ export class SharedResumeStore implements RelayResumeStore {
   ) {}
 
   park(session: ParkedRelaySession): Promise<void> {
+    const crowded = this.crowdOut(session);
     // Known as parked at once, so events that arrive while the rows are written are appended after them.
     this.mine.set(session.protocol, { projectId: session.projectId, contexts: new Set(session.contexts) });
-    const done = this.write(session).finally(() => {
-      if (this.parking.get(session.protocol) === done) this.parking.delete(session.protocol);
-    });
+    // A crowded-out session whose rows could not be deleted is no longer appended to and expires with its window.
+    const done = Promise.all(crowded.map((p) => this.forgetRows(p)))
+      .catch(() => undefined)
+      .then(() => this.write(session))
+      .finally(() => {
+        if (this.parking.get(session.protocol) === done) this.parking.delete(session.protocol);
+      });
     this.parking.set(session.protocol, done);
     return done;
+  }
+
+  /** Make room for `session`: its project's oldest sessions parked here leave `mine` now (their rows go before it is written). */
+  private crowdOut(session: ParkedRelaySession): string[] {
+    const max = this.opts.maxPerProject ?? Infinity;
+    if (max === Infinity) return [];
+    const parked: string[] = [];
+    for (const [protocol, s] of this.mine) if (s.projectId === session.projectId && protocol !== session.protocol) parked.push(protocol);
+    const crowded = parked.slice(0, Math.max(0, parked.length - max + 1));
+    for (const protocol of crowded) {
+      this.mine.delete(protocol);
+      this.opts.onDropped?.(protocol, 'crowded');
+    }
+    return crowded;
+  }
+
+  /** Delete a session's rows once any write of them has finished. */
+  private async forgetRows(protocol: string): Promise<void> {
+    await this.parking.get(protocol)?.catch(() => undefined);
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('relay_parked_sessions').where('protocol', '=', protocol).execute();
+      await tx.deleteFrom('relay_parked_events').where('protocol', '=', protocol).execute();
+    });
   }
 
   private async write(session: ParkedRelaySession): Promise<void> {
@@ -200,10 +232,7 @@ export class SharedResumeStore implements RelayResumeStore {
   }
 
   private async forget(protocol: string, why: ParkedSessionEnd): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('relay_parked_sessions').where('protocol', '=', protocol).execute();
-      await tx.deleteFrom('relay_parked_events').where('protocol', '=', protocol).execute();
-    });
+    await this.forgetRows(protocol);
     if (this.mine.delete(protocol)) this.opts.onDropped?.(protocol, why);
   }
 }

@@ -46,7 +46,11 @@ export interface RelayEventDelivery {
 }
 
 /** Why a parked session was dropped. */
-export type ParkedSessionEnd = 'expired' | 'overflow';
+/**
+ * Why a parked session ended before a resume: its window passed, its missed events overflowed, or
+ * its project parked more sessions than it may have (`maxPerProject`; the oldest goes first).
+ */
+export type ParkedSessionEnd = 'expired' | 'overflow' | 'crowded';
 
 export interface RelayResumeStore {
   /** Keep a session that lost its connection until `expiresAt`. Replaces one with the same protocol. */
