@@ -10,6 +10,11 @@
  * it parked (nobody would append their events any more); so does the node that adopts a dead one's.
  * A project keeps at most `maxPerProject` sessions parked by this node (its oldest is forgotten for
  * a new one), so a client that connects and drops over and over cannot pile them up.
+ *
+ * No event is lost to a claim racing an append: a claim first waits for this node's appends in
+ * flight; an append locks the session's row (`for share`), so it either lands before another node's
+ * claim deletes the row (and that claim takes it) or finds the session gone; and the claiming node
+ * keeps what its project's events arrive while its claim runs, for the session it takes back.
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
@@ -41,6 +46,10 @@ export class SharedResumeStore implements RelayResumeStore {
   private readonly mine = new Map<string, Mine>();
   /** Parks still being written: a claim or an append for the same session waits for them. */
   private readonly parking = new Map<string, Promise<void>>();
+  /** Claims running here, by protocol: the project's deliveries that arrive meanwhile. */
+  private readonly claiming = new Map<string, { readonly projectId: string; readonly held: RelayEventDelivery[] }>();
+  /** Appends running here: a claim waits for those that began before it. */
+  private readonly appending = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -124,17 +133,27 @@ export class SharedResumeStore implements RelayResumeStore {
   }
 
   async claim(projectId: string, protocol: string, now: number): Promise<ParkedRelaySession | undefined> {
-    // A client that comes straight back to the node it left waits for its session to be written.
-    await this.parking.get(protocol)?.catch(() => undefined);
-    const taken = await this.db.transaction().execute(async (tx) => {
-      const row = await tx.deleteFrom('relay_parked_sessions').where('protocol', '=', protocol).where('project_id', '=', projectId).returningAll().executeTakeFirst();
-      if (!row) return undefined;
-      const events = await tx.deleteFrom('relay_parked_events').where('protocol', '=', protocol).returningAll().execute();
-      return { row, events: events.sort((a, b) => num(a.seq) - num(b.seq)) };
-    });
+    const claim = { projectId, held: [] as RelayEventDelivery[] };
+    this.claiming.set(protocol, claim);
+    let taken;
+    try {
+      // A client that comes straight back to the node it left waits for its session to be written,
+      // and for the events this node began appending before the claim.
+      await this.parking.get(protocol)?.catch(() => undefined);
+      await Promise.allSettled([...this.appending]);
+      taken = await this.db.transaction().execute(async (tx) => {
+        const row = await tx.deleteFrom('relay_parked_sessions').where('protocol', '=', protocol).where('project_id', '=', projectId).returningAll().executeTakeFirst();
+        if (!row) return undefined;
+        const events = await tx.deleteFrom('relay_parked_events').where('protocol', '=', protocol).returningAll().execute();
+        return { row, events: events.sort((a, b) => num(a.seq) - num(b.seq)) };
+      });
+    } finally {
+      this.claiming.delete(protocol);
+    }
     this.mine.delete(protocol);
     if (!taken) return undefined;
-    const { row, events } = taken;
+    const { row } = taken;
+    const events = withHeld(taken.events, claim.held, protocol, new Set(JSON.parse(row.contexts) as string[]));
     if (num(row.expires_at) <= now) {
       this.opts.onDropped?.(protocol, 'expired');
       return undefined;
@@ -161,10 +180,23 @@ export class SharedResumeStore implements RelayResumeStore {
   }
 
   async deliver(deliveries: readonly RelayEventDelivery[]): Promise<void> {
+    // A claim running here keeps its project's events; its session's rows are being taken.
+    for (const c of this.claiming.values()) for (const d of deliveries) if (d.projectId === c.projectId) c.held.push(d);
     if (this.mine.size === 0) return;
+    const appended = this.append(deliveries);
+    this.appending.add(appended);
+    try {
+      await appended;
+    } finally {
+      this.appending.delete(appended);
+    }
+  }
+
+  private async append(deliveries: readonly RelayEventDelivery[]): Promise<void> {
     const rows: Array<{ protocol: string; event_id: string; key: string; at: number; params: string }> = [];
     for (const d of deliveries) {
       for (const [protocol, s] of this.mine) {
+        if (this.claiming.has(protocol)) continue;
         if (s.projectId !== d.projectId) continue;
         if (d.protocols.includes(protocol) || d.contexts.some((c) => s.contexts.has(c))) {
           rows.push({ protocol, event_id: randomUUID(), key: d.key, at: d.at, params: d.params });
@@ -187,7 +219,8 @@ export class SharedResumeStore implements RelayResumeStore {
               )})`.as(sql`v(protocol, event_id, key, at, params, ord)`),
             )
             .select(['v.protocol', 'v.event_id', 'v.key', 'v.at', 'v.params'])
-            .where(({ exists, selectFrom }) => exists(selectFrom('relay_parked_sessions as s').select(sql`1`.as('one')).whereRef('s.protocol', '=', sql.ref('v.protocol'))))
+            // Locked: a claim deleting the session waits for this insert, or this insert for it (and then finds no session).
+            .where(({ exists, selectFrom }) => exists(selectFrom('relay_parked_sessions as s').select(sql`1`.as('one')).whereRef('s.protocol', '=', sql.ref('v.protocol')).forShare()))
             // Parked in the order given (one message's events arrive together): the replay follows `seq`.
             .orderBy(sql.ref('v.ord')),
         )
@@ -235,4 +268,25 @@ export class SharedResumeStore implements RelayResumeStore {
     await this.forgetRows(protocol);
     if (this.mine.delete(protocol)) this.opts.onDropped?.(protocol, why);
   }
+}
+
+/**
+ * The claimed events, then those that arrived while the claim ran and address the session (by
+ * its contexts or its protocol), each key once.
+ */
+function withHeld(
+  stored: ReadonlyArray<{ event_id: string; key: string; at: number | string; params: string }>,
+  held: readonly RelayEventDelivery[],
+  protocol: string,
+  contexts: ReadonlySet<string>,
+): Array<{ event_id: string; key: string; at: number | string; params: string }> {
+  if (held.length === 0) return [...stored];
+  const out = [...stored];
+  const keys = new Set(stored.map((e) => e.key));
+  for (const d of held) {
+    if (keys.has(d.key) || !(d.protocols.includes(protocol) || d.contexts.some((c) => contexts.has(c)))) continue;
+    keys.add(d.key);
+    out.push({ event_id: randomUUID(), key: d.key, at: d.at, params: d.params });
+  }
+  return out;
 }
