@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPrivateHost, parseHttpUrl } from './urls.js';
+import { isPrivateHost, maskPassword, parseHttpUrl } from './urls.js';
 
 const host = (url: string) => isPrivateHost(new URL(url));
 
@@ -92,5 +92,14 @@ describe('isPrivateHost', () => {
   // `fe80` prefix is checked.
   it('flags the whole IPv6 link-local range', () => {
     expect(host('http://[febf::1]/')).toBe(true);
+  });
+});
+
+describe('maskPassword', () => {
+  it('hides the password of credentials in a URL, and nothing else', () => {
+    expect(maskPassword('https://user:s3cret@example.com:8443/cb?x=a:b@c#rt=100')).toBe('https://user:***@example.com:8443/cb?x=a:b@c#rt=100');
+    expect(maskPassword('http://user@example.com/cb')).toBe('http://user@example.com/cb');
+    expect(maskPassword('http://example.com/a:b@c')).toBe('http://example.com/a:b@c');
+    expect(maskPassword('https://example.com:8443/cb')).toBe('https://example.com:8443/cb');
   });
 });

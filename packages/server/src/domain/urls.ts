@@ -43,3 +43,19 @@ export function isPrivateHost(url: URL): boolean {
   }
   return false;
 }
+
+/**
+ * A URL as shown on a screen: the password of credentials in it (HTTP Basic authentication for a
+ * webhook, Twilio's `https://user:password@host/…`) replaced by `***`. Everything else as given.
+ */
+export function maskPassword(url: string): string {
+  const start = url.indexOf('//');
+  if (start < 0) return url;
+  const end = url.slice(start + 2).search(/[/?#]/);
+  const authority = end < 0 ? url.slice(start + 2) : url.slice(start + 2, start + 2 + end);
+  const at = authority.lastIndexOf('@');
+  if (at < 0) return url;
+  const colon = authority.indexOf(':');
+  if (colon < 0 || colon > at) return url;
+  return `${url.slice(0, start + 2)}${authority.slice(0, colon)}:***${url.slice(start + 2 + at)}`;
+}

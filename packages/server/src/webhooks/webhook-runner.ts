@@ -23,6 +23,7 @@ import type { WebhookHttpClient, WebhookResponse } from './http-client.js';
 import { signFormRequest, signJsonRequest } from './signing.js';
 import type { SigningKeys } from './signing-keys.js';
 import { timeoutsFromUrl, type WebhookTimeouts } from './timeouts.js';
+import { splitCredentials } from './url-credentials.js';
 
 /** Transport failures (refused, timed out, non-2xx) are reported with the compat webhook code 11200. */
 const WEBHOOK_FAILED = ERRORS.WEBHOOK_FAILED.compat;
@@ -332,7 +333,9 @@ export class WebhookRunner {
     const attempt = d.attempts + 1;
     const target = nextAttemptTarget(d);
     const method = target.method;
-    const { url, timeouts } = timeoutsFromUrl(target.url, this.opts.timeouts);
+    const { url: configured, timeouts } = timeoutsFromUrl(target.url, this.opts.timeouts);
+    // Credentials in the URL ask for Basic authentication; the URL requested, signed and logged is without them.
+    const { url, authorization } = splitCredentials(configured);
     let request: ReturnType<typeof buildRequest>;
     try {
       request = buildRequest(d, url, method, (await keys.get(d.projectId)) ?? '');
@@ -342,6 +345,7 @@ export class WebhookRunner {
     }
     const { requestUrl, signature } = request;
     request.headers['User-Agent'] = this.opts.userAgent;
+    if (authorization !== null) request.headers['Authorization'] = authorization;
     const started = clock.now();
     const t0 = performance.now();
     const { statusCode, error, excerpt, retryable } = await this.exchange(d, request, method, timeouts);

@@ -1,6 +1,7 @@
 import { RestClient } from '@signalwire/compatibility-api';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toConsoleDelivery } from '../../src/http/console/presenters.js';
 import { phoneNumberId } from '../helpers/projects.js';
 import { eventually, NUMBERS, PROJECT_ID, SIGNING_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -77,6 +78,23 @@ describe('compat status callbacks', () => {
       });
       expect(r.form!.has('ErrorCode')).toBe(false);
     }
+  });
+
+  it('sends credentials in the StatusCallback URL as Basic authentication, signing and recording the URL without them', async () => {
+    const bare = `${receiver.url}/status?case=basic-auth`;
+    const withCredentials = bare.replace('http://', 'http://alice:p%40ss%3Aword@');
+    const m = await client.messages.create({ to: '+15557670005', from: NUMBERS[0]!, body: 'Behind a password', statusCallback: withCredentials });
+    const got = await receiver.waitFor(4, 10_000, (r) => r.form?.get('MessageSid') === m.sid);
+    for (const r of got) {
+      expect(r.headers.authorization).toBe(`Basic ${Buffer.from('alice:p@ss:word').toString('base64')}`);
+      // What twilio.webhook() rebuilds from the request: the URL without the credentials.
+      expectValidSignatures(r, bare);
+    }
+    const [delivery] = await server.store.webhooks.listForMessage(PROJECT_ID, m.sid);
+    const attempts = await server.store.webhooks.listAttempts(PROJECT_ID, delivery!.id);
+    expect(attempts.map((a) => a.url)).toEqual([bare]);
+    // The console shows the delivery's URL with the password masked.
+    expect(toConsoleDelivery(delivery!).url).toBe(bare.replace('http://', 'http://alice:***@'));
   });
 
   it('reports an undelivered message with its ErrorCode, and a carrier rejection as failed', async () => {

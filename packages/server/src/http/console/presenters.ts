@@ -15,6 +15,7 @@ import {
 import type { MessageEventRecord, MessageRecord } from '../../domain/message.js';
 import type { ConversationRecord, HandsetMessageRecord } from '../../domain/ports/store.js';
 import type { WebhookAttemptRecord, WebhookDeliveryRecord } from '../../domain/webhooks.js';
+import { maskPassword } from '../../domain/urls.js';
 
 /** Characters of a body shown in lists and the live feed. */
 const SUMMARY_BODY = 280;
@@ -111,12 +112,12 @@ export function toConsoleDelivery(d: WebhookDeliveryRecord, attempts?: readonly 
     id: d.id,
     message_id: d.messageId,
     kind: d.kind,
-    url: d.url,
+    url: maskPassword(d.url),
     method: d.method,
     content_type: d.contentType,
     body: d.body,
     signature_scheme: d.signature,
-    fallback_url: d.fallbackUrl,
+    fallback_url: d.fallbackUrl === null ? null : maskPassword(d.fallbackUrl),
     status: d.status,
     attempts: d.attempts,
     max_attempts: d.maxAttempts,
