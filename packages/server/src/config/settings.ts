@@ -411,7 +411,7 @@ export const SETTINGS = {
     key: 'webhooks.refusePrivateNetworks',
     env: 'SWITCHBOARD_WEBHOOK_REFUSE_PRIVATE_NETWORKS',
     flag: null,
-    description: 'Refuse callback URLs on loopback or private networks (`url_is_unsafe`). Off by default: local development calls back to localhost.',
+    description: 'Refuse callback URLs on loopback or private networks (`url_is_unsafe`), and refuse to connect any webhook (status callbacks, cXML URLs, redirects) to such an address, also when a name resolves to one. Off by default: local development calls back to localhost.',
     default: false,
     parse: parsers.bool,
   },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isPrivateHost, maskPassword, parseHttpUrl } from './urls.js';
+import { BlockList } from 'node:net';
+import { isPrivateHost, maskPassword, parseHttpUrl, PRIVATE_NETWORKS } from './urls.js';
 
 const host = (url: string) => isPrivateHost(new URL(url));
 
@@ -101,5 +102,20 @@ describe('maskPassword', () => {
     expect(maskPassword('http://user@example.com/cb')).toBe('http://user@example.com/cb');
     expect(maskPassword('http://example.com/a:b@c')).toBe('http://example.com/a:b@c');
     expect(maskPassword('https://example.com:8443/cb')).toBe('https://example.com:8443/cb');
+  });
+});
+
+describe('PRIVATE_NETWORKS', () => {
+  it('holds exactly the addresses isPrivateHost flags, for the resolved-address check', () => {
+    const list = new BlockList();
+    for (const [address, prefix, family] of PRIVATE_NETWORKS) list.addSubnet(address, prefix, family);
+    const inList = (a: string) => list.check(a, a.includes(':') ? 'ipv6' : 'ipv4');
+    const flagged = (a: string) => host(a.includes(':') ? `http://[${a}]/` : `http://${a}/`);
+    for (const a of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', '::', 'fc00::1', 'fd12::1', 'fe80::1', 'febf::1']) {
+      expect([a, inList(a), flagged(a)]).toEqual([a, true, true]);
+    }
+    for (const a of ['11.0.0.1', '172.32.0.1', '192.169.0.1', '100.128.0.1', '8.8.8.8', '2001:db8::1', 'fec0::1']) {
+      expect([a, inList(a), flagged(a)]).toEqual([a, false, false]);
+    }
   });
 });

@@ -19,6 +19,25 @@ export function parseHttpUrl(value: unknown): URL | undefined {
   return url;
 }
 
+/**
+ * The networks `isPrivateHost` treats as internal, as data (address, prefix length, family), for
+ * checks made where a name has been resolved: the webhook HTTP worker refuses to connect to them
+ * when `webhooks.refusePrivateNetworks` is on (`net.BlockList` also matches IPv4-mapped IPv6).
+ */
+export const PRIVATE_NETWORKS: ReadonlyArray<readonly [address: string, prefix: number, family: 'ipv4' | 'ipv6']> = [
+  ['0.0.0.0', 8, 'ipv4'],
+  ['10.0.0.0', 8, 'ipv4'],
+  ['100.64.0.0', 10, 'ipv4'],
+  ['127.0.0.0', 8, 'ipv4'],
+  ['169.254.0.0', 16, 'ipv4'],
+  ['172.16.0.0', 12, 'ipv4'],
+  ['192.168.0.0', 16, 'ipv4'],
+  ['::', 128, 'ipv6'],
+  ['::1', 128, 'ipv6'],
+  ['fc00::', 7, 'ipv6'],
+  ['fe80::', 10, 'ipv6'],
+];
+
 function isPrivateIpv4(a: number, b: number): boolean {
   return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
 }

@@ -1,6 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PRIVATE_NETWORKS } from '../domain/urls.js';
 import { WebhookHttpClient } from './http-client.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -41,5 +42,28 @@ describe('WebhookHttpClient total timeout', () => {
     expect((err as Error).name).toBe('TimeoutError');
     expect(took).toBeGreaterThanOrEqual(290);
     expect(took).toBeLessThan(2000);
+  });
+});
+
+describe('WebhookHttpClient with private networks refused', () => {
+  it('refuses to connect to a private address, named or literal, and connects when not asked to refuse', async () => {
+    const base = await receiver();
+    let connections = 0;
+    const port = new URL(base).port;
+    const timeouts = { connectMs: 1000, readMs: 2000, totalMs: 3000 };
+    const guarded = new WebhookHttpClient({ refuseNetworks: PRIVATE_NETWORKS });
+    cleanups.push(() => guarded.close());
+    for (const url of [`${base}/fast`, `http://localhost:${port}/fast`, `http://[::ffff:127.0.0.1]:${port}/fast`]) {
+      const err = await guarded.send({ url, method: 'POST', headers: {}, body: 'a=b', timeouts }).then(
+        () => connections++,
+        (e: unknown) => e,
+      );
+      expect(err, url).toBeInstanceOf(Error);
+      expect((err as Error & { code?: string }).code, url).toBe('ERR_PRIVATE_ADDRESS');
+    }
+    expect(connections).toBe(0);
+    const open = new WebhookHttpClient();
+    cleanups.push(() => open.close());
+    expect((await open.send({ url: `${base}/fast`, method: 'POST', headers: {}, body: 'a=b', timeouts })).statusCode).toBe(204);
   });
 });

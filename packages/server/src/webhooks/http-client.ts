@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type { PRIVATE_NETWORKS } from '../domain/urls.js';
 import { HTTP_WORKER_SOURCE } from './http-worker-source.js';
 import type { WebhookTimeouts } from './timeouts.js';
 
@@ -44,7 +45,13 @@ export class WebhookHttpClient {
   private outbox: Array<WebhookRequest & { readonly id: number }> = [];
   private closed = false;
 
-  constructor(private readonly maxResponseBytes = 64 * 1024) {}
+  constructor(
+    private readonly opts: {
+      readonly maxResponseBytes?: number;
+      /** Refuse connections to these networks (`webhooks.refusePrivateNetworks`): checked on the resolved address. */
+      readonly refuseNetworks?: typeof PRIVATE_NETWORKS | null;
+    } = {},
+  ) {}
 
   send(req: WebhookRequest): Promise<WebhookResponse> {
     if (this.closed) return Promise.reject(new Error('the webhook HTTP client was closed'));
@@ -88,7 +95,7 @@ export class WebhookHttpClient {
   private started(): Worker {
     if (this.worker) return this.worker;
     const undici = createRequire(import.meta.url).resolve('undici');
-    const worker = new Worker(HTTP_WORKER_SOURCE, { eval: true, workerData: { undici, maxResponseBytes: this.maxResponseBytes } });
+    const worker = new Worker(HTTP_WORKER_SOURCE, { eval: true, workerData: { undici, maxResponseBytes: this.opts.maxResponseBytes ?? 64 * 1024, privateNetworks: this.opts.refuseNetworks ?? null } });
     // Requests in flight do not keep the process alive; the server's own handles do.
     worker.unref();
     worker.on('message', (answers: WorkerAnswer[]) => {

@@ -11,7 +11,46 @@
  */
 export const HTTP_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { Agent, interceptors, request } = require(workerData.undici);
+const { Agent, buildConnector, interceptors, request } = require(workerData.undici);
+const dns = require('node:dns');
+const net = require('node:net');
+
+// With webhooks.refusePrivateNetworks: no connection to a private address, whatever the URL says
+// (a name resolving to one, a redirect to one). Checked where the address is known: after the
+// lookup for names, before connecting for literal addresses.
+let blocked = null;
+if (workerData.privateNetworks) {
+  blocked = new net.BlockList();
+  for (const [address, prefix, family] of workerData.privateNetworks) blocked.addSubnet(address, prefix, family);
+}
+function refusal(address) {
+  const err = new Error('refused to connect to ' + address + ': a private network address (webhooks.refusePrivateNetworks)');
+  err.code = 'ERR_PRIVATE_ADDRESS';
+  return err;
+}
+function isBlocked(address) {
+  const family = net.isIP(address);
+  return family !== 0 && blocked.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
+function guardedLookup(hostname, options, callback) {
+  dns.lookup(hostname, options, (err, address, family) => {
+    if (err) return callback(err);
+    const all = Array.isArray(address) ? address : [{ address, family }];
+    const bad = all.find((a) => isBlocked(a.address));
+    if (bad) return callback(refusal(bad.address));
+    callback(null, address, family);
+  });
+}
+function connectorFor(connectMs) {
+  if (!blocked) return { timeout: connectMs };
+  const connect = buildConnector({ timeout: connectMs, lookup: guardedLookup });
+  return (options, callback) => {
+    let host = String(options.hostname);
+    if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+    if (isBlocked(host)) return callback(refusal(host), null);
+    return connect(options, callback);
+  };
+}
 
 // Total timeouts on one timer: deadlines rounded up to buckets of 25 ms, one timer for the
 // earliest bucket (cheaper than AbortSignal.timeout when most requests end long before it).
@@ -56,7 +95,7 @@ const agents = new Map();
 function agentFor(t) {
   let agent = agents.get(t.connectMs);
   if (!agent) {
-    agent = new Agent({ connect: { timeout: t.connectMs }, connections: 64, keepAliveTimeout: 4000 }).compose(interceptors.redirect({ maxRedirections: 3 }));
+    agent = new Agent({ connect: connectorFor(t.connectMs), connections: 64, keepAliveTimeout: 4000 }).compose(interceptors.redirect({ maxRedirections: 3 }));
     agents.set(t.connectMs, agent);
   }
   return agent;
