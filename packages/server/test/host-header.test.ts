@@ -1,20 +1,27 @@
 /**
  * Lists answer absolute `links` built from the request's host. A request with no Host header
  * (HTTP/1.0) or one that is no URL authority gets its links on the address it came in on, not a 500.
+ * A request target in absolute form (`GET http://elsewhere/…`) moves no link to its host: links stay
+ * on the Host header, or on the configured public URL.
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer;
+let behindProxy: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
+  behindProxy = await startTestServer({ publicUrl: 'https://sms.example.com' });
 });
-afterAll(() => server?.stop());
+afterAll(async () => {
+  await server?.stop();
+  await behindProxy?.stop();
+});
 
 /** One raw request on its own connection (no client to fix its Host header); resolves with the status and body. */
-function raw(path: string, host: string | null, version = '1.1'): Promise<{ status: number; body: string }> {
-  const { port } = new URL(server.url);
+function raw(path: string, host: string | null, version = '1.1', to: TestServer = server): Promise<{ status: number; body: string }> {
+  const { port } = new URL(to.url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), '127.0.0.1');
     let data = '';
@@ -26,7 +33,7 @@ function raw(path: string, host: string | null, version = '1.1'): Promise<{ stat
       resolve({ status: Number(head.split(' ')[1]), body });
     });
     const hostLine = host === null ? '' : `Host: ${host}\r\n`;
-    socket.write(`GET ${path} HTTP/${version}\r\n${hostLine}Authorization: ${server.auth}\r\nConnection: close\r\n\r\n`);
+    socket.write(`GET ${path} HTTP/${version}\r\n${hostLine}Authorization: ${to.auth}\r\nConnection: close\r\n\r\n`);
   });
 }
 
@@ -49,4 +56,19 @@ describe('list links without a usable Host header', () => {
     expect(res.status).toBe(200);
     expect(res.body).toContain('"self":"http://sms.example.com:8080/api/messaging/logs');
   });
+});
+
+describe('a request target in absolute form', () => {
+  for (const path of LISTS) {
+    it(`${path}: links stay on the Host header, and on the public URL when one is configured`, async () => {
+      const own = await raw(`http://evil.example${path}?page_size=1`, 'sms.example.com:8080');
+      expect(own.status, own.body).toBe(200);
+      expect(own.body).toContain(`"self":"http://sms.example.com:8080${path}?page_size=1"`);
+      expect(own.body).not.toContain('evil.example');
+      const proxied = await raw(`http://evil.example${path}?page_size=1`, 'x', '1.1', behindProxy);
+      expect(proxied.status, proxied.body).toBe(200);
+      expect(proxied.body).toContain(`"self":"https://sms.example.com${path}?page_size=1"`);
+      expect(proxied.body).not.toContain('evil.example');
+    });
+  }
 });

@@ -13,3 +13,15 @@ export function baseUrl(request: FastifyRequest, publicUrl: string | null): stri
   const address = localAddress === undefined ? 'localhost' : localAddress.includes(':') ? `[${localAddress}]` : localAddress;
   return `${request.protocol}://${address}:${localPort}`;
 }
+
+/**
+ * The request's own URL on `baseUrl` (a list's `self` link, which its other links are built from):
+ * its path and query only. A request target in absolute form (`GET http://elsewhere/api/…`, which
+ * HTTP/1.1 servers must accept) names a scheme and host of its own, which `new URL(request.url,
+ * base)` would keep over the base — and over a configured public URL.
+ */
+export function requestUrl(request: FastifyRequest, publicUrl: string | null): URL {
+  const target = request.url.startsWith('/') ? request.url : request.url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+  const pathAndQuery = target.startsWith('/') ? target : `/${target}`;
+  return new URL(`${baseUrl(request, publicUrl)}${pathAndQuery}`);
+}

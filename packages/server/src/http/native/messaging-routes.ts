@@ -11,7 +11,7 @@ import { preview } from '../../domain/preview.js';
 import { parseDateFilter } from '../../domain/dates.js';
 import type { MessageListFilter } from '../../domain/ports/store.js';
 import { authenticate, principalOf } from '../auth.js';
-import { baseUrl } from '../base-url.js';
+import { baseUrl, requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { toMessageLog, toNativeMessage } from './presenters.js';
@@ -123,7 +123,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     const seqPage = await toSeqPage(page, (id) => deps.reads.messages.seqOf(projectId, id));
     const rows = await deps.reads.messages.list(projectId, filter, seqPage);
     const base = baseUrl(request, deps.publicUrl);
-    const { items, links } = finishPage(rows, page, new URL(request.url, base));
+    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl));
     return { links, data: items.map((m) => toMessageLog(m, base)) };
   });
 

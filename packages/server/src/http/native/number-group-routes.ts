@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { NumberGroupRecord } from '../../domain/number-groups.js';
 import type { GroupMember } from '../../domain/ports/store.js';
 import { authenticate, principalOf } from '../auth.js';
-import { baseUrl } from '../base-url.js';
+import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { useNativeErrors } from './error-format.js';
@@ -49,7 +49,7 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
     const seqPage = await toSeqPage(page, (id) => reads.numberGroups.seqOf(projectId, id));
     const filter = typeof q.filter_name === 'string' && q.filter_name ? { nameContains: q.filter_name.slice(0, 255) } : {};
     const rows = await reads.numberGroups.list(projectId, filter, seqPage);
-    const { items, links } = finishPage(rows, page, new URL(request.url, baseUrl(request, deps.publicUrl)));
+    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl));
     const counts = await reads.numberGroups.countMembers(projectId, items.map((g) => g.id));
     return { links, data: items.map((g) => toNumberGroup(g, counts.get(g.id) ?? 0)) };
   });
@@ -81,7 +81,7 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
     const page = parsePageRequest(request.query as Record<string, unknown>);
     const seqPage = await toSeqPage(page, (id) => reads.numberGroups.membershipSeqOf(projectId, id));
     const rows = (await reads.numberGroups.listMembers(projectId, request.params.id, seqPage)).map((m) => ({ ...m, id: m.membership.id }));
-    const { items, links } = finishPage(rows, page, new URL(request.url, baseUrl(request, deps.publicUrl)));
+    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl));
     return { links, data: items.map(toMembership) };
   });
 

@@ -10,7 +10,7 @@ import { clip, preview } from '../../domain/preview.js';
 import type { MessagingSettings, MessagingSettingsPatch, OptOutRecord } from '../../domain/ports/store.js';
 import { DEFAULT_REPLIES, PROJECT_SCOPE } from '../../engine/messages/opt-outs-settings.js';
 import { authenticate, principalOf } from '../auth.js';
-import { baseUrl } from '../base-url.js';
+import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { isoSeconds } from './presenters.js';
@@ -129,7 +129,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
     const page = parsePageRequest(q);
     const seqPage = await toSeqPage(page, (id) => optOuts.seqOf(projectId, id));
     const rows = await optOuts.list(projectId, filter, seqPage);
-    const { items, links } = finishPage(rows, page, new URL(request.url, baseUrl(request, deps.publicUrl)));
+    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl));
     return { links, data: items.map(toOptOut) };
   });
 

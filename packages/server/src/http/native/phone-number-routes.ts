@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { authenticate, principalOf } from '../auth.js';
-import { baseUrl } from '../base-url.js';
+import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { toPhoneNumber } from './presenters.js';
@@ -27,8 +27,7 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
       ...(typeof q.filter_number === 'string' && q.filter_number ? { numberContains: q.filter_number.slice(0, 32) } : {}),
     };
     const rows = await deps.reads.numbers.list(projectId, filter, seqPage);
-    const base = baseUrl(request, deps.publicUrl);
-    const { items, links } = finishPage(rows, page, new URL(request.url, base));
+    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl));
     return { links, data: items.map(toPhoneNumber) };
   });
 
