@@ -78,6 +78,45 @@ describe('native message logs', () => {
   });
 });
 
+describe('the other native lists and the handset inbox', () => {
+  it('refuse a filter given twice instead of answering the whole list (or any handset message)', async () => {
+    for (const path of [
+      '/api/relay/rest/phone_numbers?filter_name=a&filter_name=b',
+      '/api/relay/rest/phone_numbers?filter_number=1&filter_number=2',
+      '/api/relay/rest/number_groups?filter_name=a&filter_name=b',
+      '/api/simulator/messages?to=%2B15550000001&to=%2B15550000002',
+      '/api/simulator/messages/wait?to=%2B15550000001&to=%2B15550000002&timeout=0',
+    ]) {
+      const res = await server.api(path);
+      expect(res.status, path).toBe(422);
+      expect(res.body.errors[0].code, path).toBe('invalid_filter');
+      expect(res.body.errors[0].message ?? res.body.errors[0].detail, path).toMatch(/^(filter_name|filter_number|to) must be given once\.$/);
+    }
+  });
+
+  it('refuse a parameter they do not know, naming the closest one', async () => {
+    const numbers = await server.api('/api/relay/rest/phone_numbers?filter_nmae=x');
+    expect(numbers.status).toBe(422);
+    expect(numbers.body.errors[0]).toMatchObject({ code: 'invalid_filter', title: 'Invalid Attribute' });
+    expect(numbers.body.errors[0].detail).toMatch(/^Unknown query parameter 'filter_nmae' \(did you mean 'filter_name'\?\)\. This list takes: filter_name, filter_number, page_size, page_number, page_token\.$/);
+    expect((await server.api('/api/relay/rest/number_groups?name=x')).status).toBe(422);
+    expect((await server.api('/api/messaging/opt_outs?handsett=x')).body.errors[0]).toMatchObject({ code: 'invalid_filter', attribute: 'handsett' });
+    const inbox = await server.api('/api/simulator/messages?contain=code');
+    expect(inbox.status).toBe(422);
+    expect(inbox.body.errors[0]).toMatchObject({ code: 'invalid_filter', attribute: 'contain' });
+    expect(inbox.body.errors[0].message).toMatch(/did you mean 'contains'/);
+    expect((await server.api('/api/simulator/messages/wait?timout=1')).body.errors[0]).toMatchObject({ attribute: 'timout' });
+  });
+
+  it('still take their filters and paging', async () => {
+    expect((await server.api('/api/relay/rest/phone_numbers?filter_name=a&filter_number=1&page_size=5')).status).toBe(200);
+    expect((await server.api('/api/relay/rest/number_groups?filter_name=a&page_size=5')).status).toBe(200);
+    expect((await server.api('/api/messaging/opt_outs?handset=%2B15557650001&page_size=5')).status).toBe(200);
+    expect((await server.api('/api/simulator/messages?to=%2B15557650001&from=%2B15551230001&contains=x&since=1&limit=5&code_pattern=%5Cd%7B4%7D')).status).toBe(200);
+    expect((await server.api('/api/simulator/messages/wait?to=%2B15557650001&timeout=0')).status).toBe(408);
+  });
+});
+
 describe('Compatibility API lists', () => {
   it("a filter of another case (status= for Status=) is Twilio's 400 with the closest name", async () => {
     const res = await server.api(`${COMPAT}/Messages.json?status=delivered`);

@@ -13,37 +13,29 @@ import type { MessageListFilter } from '../../domain/ports/store.js';
 import { authenticate, principalOf } from '../auth.js';
 import { baseUrl, requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
-import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
+import { checkQueryNames, finishPage, parsePageRequest, singleParam, toSeqPage } from './paging.js';
 import { toMessageLog, toNativeMessage } from './presenters.js';
 import { messageLogResponse, messageResponse, pageOf, redactMessageBody, sendMessageBody } from './schemas.js';
 
 /** Query parameters of `GET /api/messaging/logs` besides paging (status, from, to, direction: our extension). */
 const LOG_FILTERS = ['created_before', 'created_on', 'created_after', 'include_deleted', 'status', 'from', 'to', 'direction'];
 
-/** One value of a query parameter given at most once. */
-function single(q: Record<string, unknown>, name: string): string | undefined {
-  const v = q[name];
-  if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'string') throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be given once.` });
-  return v;
-}
-
 /** The log filters of the query, each checked: a bad value is an error naming the valid ones, never ignored. */
 function logFilters(q: Record<string, unknown>): MessageListFilter {
-  const includeDeleted = single(q, 'include_deleted');
+  const includeDeleted = singleParam(q, 'include_deleted');
   if (includeDeleted !== undefined && includeDeleted !== 'true' && includeDeleted !== 'false') {
     throw AppError.of('FILTER_INVALID', { attribute: 'include_deleted', message: `include_deleted must be true or false (got ${preview(includeDeleted)}).` });
   }
-  const status = single(q, 'status');
+  const status = singleParam(q, 'status');
   const statuses = status?.split(',').map((v) => v.trim());
   const bad = statuses?.find((v) => !isMessageStatus(v));
   if (bad !== undefined) throw AppError.of('FILTER_INVALID', { attribute: 'status', message: `status ${preview(bad)} is not a message status; use one or more of ${MESSAGE_STATUSES.join(', ')}, separated by commas.` });
-  const direction = single(q, 'direction');
+  const direction = singleParam(q, 'direction');
   if (direction !== undefined && direction !== 'inbound' && direction !== 'outbound') {
     throw AppError.of('FILTER_INVALID', { attribute: 'direction', message: `direction must be inbound or outbound (got ${preview(direction)}).` });
   }
-  const from = single(q, 'from');
-  const to = single(q, 'to');
+  const from = singleParam(q, 'from');
+  const to = singleParam(q, 'to');
   return {
     includeDeleted: includeDeleted === 'true',
     ...(statuses ? { statuses: statuses as MessageStatus[] } : {}),

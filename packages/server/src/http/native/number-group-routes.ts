@@ -12,7 +12,7 @@ import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { useNativeErrors } from './error-format.js';
-import { finishPage, parsePageRequest, toSeqPage } from './paging.js';
+import { checkQueryNames, finishPage, parsePageRequest, singleParam, toSeqPage } from './paging.js';
 import { isoSeconds } from './presenters.js';
 
 export type NumberGroupDeps = Pick<HttpDeps, 'verifier' | 'reads' | 'groups' | 'publicUrl'>;
@@ -45,9 +45,11 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
   app.get('/api/relay/rest/number_groups', async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
+    checkQueryNames(q, ['filter_name']);
+    const name = singleParam(q, 'filter_name');
     const page = parsePageRequest(q);
     const seqPage = await toSeqPage(page, (id) => reads.numberGroups.seqOf(projectId, id));
-    const filter = typeof q.filter_name === 'string' && q.filter_name ? { nameContains: q.filter_name.slice(0, 255) } : {};
+    const filter = name ? { nameContains: name.slice(0, 255) } : {};
     const rows = await reads.numberGroups.list(projectId, filter, seqPage);
     const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl));
     const counts = await reads.numberGroups.countMembers(projectId, items.map((g) => g.id));
@@ -78,7 +80,9 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
   app.get<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id/number_group_memberships', async (request) => {
     const { projectId } = principalOf(request);
     await groups.get(projectId, request.params.id);
-    const page = parsePageRequest(request.query as Record<string, unknown>);
+    const q = request.query as Record<string, unknown>;
+    checkQueryNames(q, []);
+    const page = parsePageRequest(q);
     const seqPage = await toSeqPage(page, (id) => reads.numberGroups.membershipSeqOf(projectId, id));
     const rows = (await reads.numberGroups.listMembers(projectId, request.params.id, seqPage)).map((m) => ({ ...m, id: m.membership.id }));
     const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl));

@@ -12,7 +12,7 @@ import { DEFAULT_REPLIES, PROJECT_SCOPE } from '../../engine/messages/opt-outs-s
 import { authenticate, principalOf } from '../auth.js';
 import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
-import { finishPage, parsePageRequest, toSeqPage } from './paging.js';
+import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { isoSeconds } from './presenters.js';
 import { pageOf } from './schemas.js';
 
@@ -122,6 +122,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
   app.get('/api/messaging/opt_outs', { schema: SCHEMAS.list }, async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
+    checkQueryNames(q, ['sender', 'handset']);
     const filter = {
       ...(q.sender !== undefined && q.sender !== '' ? { sender: await senderOf(projectId, q.sender) } : {}),
       ...(q.handset !== undefined && q.handset !== '' ? { handset: handsetOf(q.handset) } : {}),

@@ -16,11 +16,26 @@ export const PAGING_PARAMS = ['page_size', 'page_number', 'page_token'] as const
  * and the whole list returned), naming the closest known one and all of them.
  */
 export function checkQueryNames(query: Record<string, unknown>, filters: readonly string[]): void {
-  const known = [...filters, ...PAGING_PARAMS];
+  checkParamNames(query, [...filters, ...PAGING_PARAMS]);
+}
+
+/** `checkQueryNames` for a query that takes exactly the `known` parameters (no paging). */
+export function checkParamNames(query: Record<string, unknown>, known: readonly string[]): void {
   for (const name of Object.keys(query)) {
     if (known.includes(name)) continue;
     throw AppError.of('FILTER_INVALID', { attribute: name, message: `Unknown query parameter '${name}'${didYouMean(name, known).replace(/"/g, "'")}. This list takes: ${known.join(', ')}.` });
   }
+}
+
+/**
+ * One value of a query parameter given at most once (`?status=a&status=b` is an error, not the
+ * whole list), or undefined when absent or empty.
+ */
+export function singleParam(query: Record<string, unknown>, name: string): string | undefined {
+  const v = query[name];
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string') throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be given once.` });
+  return v;
 }
 
 export interface PageRequest {

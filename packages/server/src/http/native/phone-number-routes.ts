@@ -4,7 +4,7 @@ import { AppError } from '../../domain/app-error.js';
 import { authenticate, principalOf } from '../auth.js';
 import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
-import { finishPage, parsePageRequest, toSeqPage } from './paging.js';
+import { checkQueryNames, finishPage, parsePageRequest, singleParam, toSeqPage } from './paging.js';
 import { toPhoneNumber } from './presenters.js';
 import { pageOf, phoneNumberResponse } from './schemas.js';
 
@@ -20,11 +20,14 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
   app.get('/api/relay/rest/phone_numbers', { schema: { summary: 'List your phone numbers', response: { 200: pageOf(phoneNumberResponse) } } }, async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
+    checkQueryNames(q, ['filter_name', 'filter_number']);
+    const name = singleParam(q, 'filter_name');
+    const number = singleParam(q, 'filter_number');
     const page = parsePageRequest(q);
     const seqPage = await toSeqPage(page, (id) => deps.reads.numbers.seqOf(projectId, id));
     const filter = {
-      ...(typeof q.filter_name === 'string' && q.filter_name ? { nameContains: q.filter_name.slice(0, 255) } : {}),
-      ...(typeof q.filter_number === 'string' && q.filter_number ? { numberContains: q.filter_number.slice(0, 32) } : {}),
+      ...(name ? { nameContains: name.slice(0, 255) } : {}),
+      ...(number ? { numberContains: number.slice(0, 32) } : {}),
     };
     const rows = await deps.reads.numbers.list(projectId, filter, seqPage);
     const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl));

@@ -21,6 +21,7 @@ import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { clockRoutes } from './clock-routes.js';
 import { useNativeErrors } from '../native/error-format.js';
+import { checkParamNames, singleParam } from '../native/paging.js';
 import { isoSeconds, toNativeMessage } from '../native/presenters.js';
 import { clearHandsetSchema, inboundSchema, listHandsetSchema, settingsSchema, waitHandsetSchema } from './schemas.js';
 import { didYouMean } from '../../util/closest-name.js';
@@ -55,17 +56,21 @@ function secondsParam(raw: unknown, name: string, max: number, fallback: number)
   return Number(raw);
 }
 
+/** The query parameters of the inbox list; waiting takes `timeout` too. */
+const INBOX_PARAMS = ['to', 'from', 'contains', 'since', 'limit', 'code_pattern'];
+
 function filterFrom(q: Record<string, unknown>): HandsetFilter {
-  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v.slice(0, 200) : undefined);
-  const since = text(q.since);
+  // A filter given twice is an error: ignoring it would answer (or wait for) any number's message.
+  const text = (name: string) => singleParam(q, name)?.slice(0, 200);
+  const since = text('since');
   // Ids are database integers: a number past 2^53 − 1 is no id (and past 2^63 − 1 PostgreSQL refuses to compare it).
   if (since !== undefined && (!/^\d+$/.test(since) || !Number.isSafeInteger(Number(since)))) {
     throw AppError.of('FILTER_INVALID', { attribute: 'since', message: 'since must be a handset message id (a whole number up to 9007199254740991).' });
   }
   const f: { -readonly [K in keyof HandsetFilter]: HandsetFilter[K] } = {};
-  const to = text(q.to);
-  const from = text(q.from);
-  const contains = text(q.contains);
+  const to = text('to');
+  const from = text('from');
+  const contains = text('contains');
   if (to) f.to = to;
   if (from) f.from = from;
   if (contains) f.bodyContains = contains;
@@ -105,6 +110,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
   app.get('/api/simulator/messages', { schema: listHandsetSchema }, async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
+    checkParamNames(q, INBOX_PARAMS);
     const limit = wholeNumberParam(q.limit, 'limit', 1, 1000, 100);
     const pattern = codePatternOf(q);
     const rows = await deps.reads.handsets.list(projectId, filterFrom(q), limit);
@@ -119,6 +125,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
   app.get('/api/simulator/messages/wait', { schema: waitHandsetSchema }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
+    checkParamNames(q, [...INBOX_PARAMS.filter((p) => p !== 'limit'), 'timeout']);
     const filter = filterFrom(q);
     const pattern = codePatternOf(q);
     const timeoutMs = secondsParam(q.timeout, 'timeout', MAX_WAIT_MS / 1000, 10) * 1000;
