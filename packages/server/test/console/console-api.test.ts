@@ -313,4 +313,11 @@ describe('live feed', () => {
     const res = await fetch(`${server.url}/api/console/events`);
     expect(res.status).toBe(401);
   });
+
+  it('answers HEAD with the stream\'s headers at once instead of holding the request open', async () => {
+    const res = await fetch(`${server.url}/api/console/events`, { method: 'HEAD', headers: { authorization: server.auth }, signal: AbortSignal.timeout(3000) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(await res.text()).toBe('');
+  });
 });

@@ -215,6 +215,9 @@ export function consoleSurface(deps: ConsoleDeps) {
       // --- live feed -----------------------------------------------------------------------
       api.get('/api/console/events', async (request, reply) => {
         const { projectId } = principalOf(request);
+        // HEAD gets the stream's headers and ends: a stream it never writes to would hold its
+        // connection (and a feed slot) with not even the headers sent.
+        if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
         if (!feed.canAccept(projectId)) throw AppError.of('RATE_LIMITED', { message: 'Too many live feeds are open for this project; close a console tab.' });
         reply.hijack();
         feed.attach(projectId, reply.raw);
