@@ -304,6 +304,22 @@ describe('the custom_variables rules', () => {
     },
   );
 
+  it('keeps a variable named __proto__ (it used to be accepted and dropped)', async () => {
+    // Parsed, not written as a literal: JSON.parse makes "__proto__" an own key, which JSON.stringify sends.
+    const sent = await accepted({ ...base, custom_variables: JSON.parse('{"__proto__":"a","order":"b"}') });
+    const stored = (await server.store.messages.get(PROJECT_ID, sent.id))?.customVariables;
+    expect(JSON.stringify(stored)).toBe('{"__proto__":"a","order":"b"}');
+  });
+
+  it('answers thousands of bad variable names briefly (too many, and the first 20 checked)', async () => {
+    const vars = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`${i}`, 'x']));
+    const errors = await expectInvalid({ ...base, custom_variables: vars }, [
+      { code: 'too_many_custom_variables', attribute: 'custom_variables' },
+      ...Array.from({ length: 20 }, () => ({ code: 'invalid_custom_variable_name', attribute: 'custom_variables' })),
+    ]);
+    expect(errors).toHaveLength(21);
+  });
+
   it('accepts names that merely contain a reserved word, and keeps their case', async () => {
     const vars = { my_sw_id: 'a', _x: 'b', Order: 'c', order: 'd', swallow: 'e' };
     const sent = await accepted({ ...base, custom_variables: vars });

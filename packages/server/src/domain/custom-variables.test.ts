@@ -27,6 +27,21 @@ describe('validateCustomVariables', () => {
     expect(validateCustomVariables(vars(21))).toMatchObject({ value: null, errors: [{ key: 'TOO_MANY_CUSTOM_VARIABLES' }] });
   });
 
+  it('keeps a variable named __proto__ (and constructor) as an own entry', () => {
+    const vars = JSON.parse('{"__proto__":"x","constructor":"y"}') as Record<string, unknown>;
+    const r = validateCustomVariables(vars);
+    expect(r.errors).toEqual([]);
+    expect(Object.keys(r.value!)).toEqual(['__proto__', 'constructor']);
+    expect(JSON.stringify(r.value)).toBe('{"__proto__":"x","constructor":"y"}');
+    expect(Object.getPrototypeOf(r.value)).toBe(Object.prototype);
+  });
+
+  it('answers thousands of bad names with one entry for the count and at most 20 more', () => {
+    const r = validateCustomVariables(Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`${i}`, 1])));
+    expect(r.value).toBeNull();
+    expect(keys(r)).toEqual(['TOO_MANY_CUSTOM_VARIABLES', ...Array<string>(20).fill('CUSTOM_VARIABLE_NAME_INVALID')]);
+  });
+
   it.each(['1abc', 'a-b', 'with space', '', 'é', 'a.b'])('refuses the name %j and names it in the message', (name) => {
     const r = validateCustomVariables({ [name]: 'x' });
     expect(keys(r)).toEqual(['CUSTOM_VARIABLE_NAME_INVALID']);
