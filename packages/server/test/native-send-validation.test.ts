@@ -426,6 +426,18 @@ describe('a request the API cannot read', () => {
     expect(res.body).toEqual({ error: 'Unsupported Media Type', message: expect.stringMatching(/application\/json/) });
   });
 
+  it.each([['gzip'], ['br'], ['deflate, identity']])('answers Content-Encoding: %s with 415 and writes nothing (the body is not read as plain JSON)', async (coding) => {
+    const res = await refusedWithoutWrites(() => raw({ headers: { 'content-type': 'application/json', 'content-encoding': coding }, body: JSON.stringify(base) }));
+    expect(res.status).toBe(415);
+    expect(res.body).toEqual({ error: 'Unsupported Media Type', message: expect.stringMatching(/^Content-Encoding .* is not supported: send the body uncompressed\.$/) });
+  });
+
+  it('accepts Content-Encoding: identity', async () => {
+    const res = await server.api(SEND, { body: base, headers: { 'content-encoding': 'identity' } });
+    expect(res.status).toBe(201);
+    await waitForStatus(server, res.body.id);
+  });
+
   it('accepts JSON with a charset parameter', async () => {
     const res = await server.api(SEND, { body: base, headers: { 'content-type': 'application/json; charset=utf-8' } });
     expect(res.status).toBe(201);

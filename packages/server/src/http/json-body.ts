@@ -7,7 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/app-error.js';
-import { clip } from '../domain/preview.js';
+import { clip, preview } from '../domain/preview.js';
 import { cleanJson, jsonMayNeedCleaning } from '../domain/clean-text.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../util/json-depth.js';
 
@@ -34,11 +34,26 @@ export function parseJsonBody(body: Buffer): unknown {
   return jsonMayNeedCleaning(text) ? cleanJson(value) : value;
 }
 
+/**
+ * Refuse a body sent with a content coding (`Content-Encoding: gzip`, `br`, …): bodies are read as
+ * they come, so a compressed one would be parsed as text (and a plain one declared compressed
+ * taken as plain). 415, as RFC 9110 §15.5.16 gives for a content coding the server does not take.
+ */
+export function checkContentEncoding(request: FastifyRequest): void {
+  const coding = request.headers['content-encoding'];
+  if (coding === undefined) return;
+  const codings = coding.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
+  if (codings.length) {
+    throw AppError.of('UNSUPPORTED_CONTENT_TYPE', { message: `Content-Encoding ${preview(coding, 40)} is not supported: send the body uncompressed.` });
+  }
+}
+
 /** Make the strict JSON parser the only body parser of a plugin's context (its routes only). */
 export function useStrictJson(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(/^application\/(.+\+)?json(;.*)?$/i, { parseAs: 'buffer' }, (_req: FastifyRequest, body: Buffer, done) => {
+  app.addContentTypeParser(/^application\/(.+\+)?json(;.*)?$/i, { parseAs: 'buffer' }, (req: FastifyRequest, body: Buffer, done) => {
     try {
+      checkContentEncoding(req);
       done(null, parseJsonBody(body));
     } catch (err) {
       done(err as Error, undefined);
