@@ -69,6 +69,8 @@ export const ERRORS = {
   URL_MALFORMED: def('malformed_url', 20404, 'The request path is not a valid URL: it has a malformed %-escape.', { nativeHttp: 400, compatHttp: 404, relay: '400' }),
   // A path segment longer than any id (Fastify's maxParamLength, 100) names no resource either.
   PATH_SEGMENT_TOO_LONG: def('uri_too_long', 20404, 'A path segment is longer than any id (at most 100 characters).', { nativeHttp: 414, compatHttp: 404, relay: '414' }),
+  // A path that names a resource, with a method it does not take (Twilio's 20004): the answer says which it takes (Allow).
+  METHOD_NOT_ALLOWED: def('method_not_allowed', 20004, 'This resource does not take that method.', { nativeHttp: 405, compatHttp: 405, relay: '405' }),
   MALFORMED_BODY: def('bad_request', 10000, 'The request body could not be parsed.', { nativeHttp: 400 }),
   UNSUPPORTED_CONTENT_TYPE: def('unsupported_content_type', 10000, 'Unsupported Content-Type.', { nativeHttp: 415, compatHttp: 415 }),
   BODY_TOO_LARGE: def('request_body_too_large', 10000, 'The request body is larger than this server accepts.', { nativeHttp: 413, compatHttp: 413 }),

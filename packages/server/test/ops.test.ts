@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, NUMBERS, startTestServer, type TestServer } from './helpers/server.js';
+import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -79,6 +79,25 @@ describe('operations endpoints', () => {
     const res = await server.api('/no/such/thing', { auth: null });
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ error: 'Not Found', message: 'No route GET /no/such/thing' });
+  });
+
+  it('answers a method a path does not take with 405 and the methods it does (Allow), in its API\'s shape', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['GET', '/api/messaging/messages', 'POST'],
+      ['DELETE', '/api/messaging/messages/8a7c5e2e-0000-4000-8000-000000000001', 'PATCH'],
+      ['POST', '/api/messaging/logs', 'GET, HEAD'],
+      ['PATCH', '/api/relay/rest/phone_numbers/x', 'GET, HEAD, PUT, DELETE'],
+      ['DELETE', '/api/relay/rest/number_groups', 'GET, HEAD, POST'],
+      ['POST', '/health', 'GET, HEAD'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await server.api(path, { method, auth: null });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
+      expect(res.body).toEqual({ error: 'Method Not Allowed', message: `${method} is not supported on ${path}; it takes ${allow}.` });
+    }
+    // The Compatibility API keeps Twilio's 20404 for a path it does not serve that way.
+    expect((await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`, { method: 'DELETE' })).status).toBe(404);
   });
 
   it('refuses connections after a graceful close, and what it accepted before finishes after a restart', async () => {

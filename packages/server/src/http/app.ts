@@ -40,6 +40,9 @@ export interface HttpAppOptions {
   readonly surfaces?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }
 
+/** The methods a 405 answer may name in its Allow header. */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
 /** The surface a path belongs to, by its prefix. */
 function surfaceOf(url: string): 'compat' | NativeFlavour {
   const path = url.split('?')[0]!;
@@ -78,11 +81,18 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   useAuthThrottle(app, opts.authThrottle ?? null);
   observeRequests(app, opts.ops.metrics);
 
-  app.setNotFoundHandler((request, reply) =>
-    surfaceOf(request.url) === 'compat'
-      ? sendCompatError(reply, resourceNotFound(request.url))
-      : reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const surface = surfaceOf(request.url);
+    if (surface === 'compat') return sendCompatError(reply, resourceNotFound(request.url));
+    const path = request.url.split('?')[0]!;
+    // A path some route serves, with a method none of them takes: 405 naming the methods it does.
+    const allowed = METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
+    if (allowed.length) {
+      reply.header('Allow', allowed.join(', '));
+      return sendNativeError(reply, AppError.of('METHOD_NOT_ALLOWED', { message: `${request.method} is not supported on ${path}; it takes ${allowed.join(', ')}.` }), surface);
+    }
+    return reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${path}` });
+  });
   app.setErrorHandler((err, request, reply) => sendSurfaceError(err, request, reply));
   // What Fastify's return503OnClosing does, with each surface's error shape instead of Fastify's.
   let closing = false;
