@@ -88,6 +88,10 @@ describe('console API: bulk re-drive of failed deliveries', () => {
       ['until', 'datetime_required'],
     ]);
     expect((await c.call('/api/console/outbox/redrive', { body: { url: 42 } })).status).toBe(422);
+    // A misspelt field is refused, not dropped (which redrove every failed delivery).
+    const typo = await c.call('/api/console/outbox/redrive', { body: { urll: 'https://a.example/x' } });
+    expect(typo.status).toBe(422);
+    expect(typo.body.errors).toEqual([expect.objectContaining({ code: 'invalid_filter', attribute: 'urll', message: "Unknown field 'urll' (did you mean 'url'?): a redrive takes url, url_prefix, since, until." })]);
     expect((await c.call('/api/console/outbox/redrive', { body: [1, 2] })).status).toBe(400);
     expect((await c.call('/api/console/outbox/redrive', { body: {}, csrf: false })).status).toBe(403);
     expect((await server.api('/api/console/outbox/redrive', { auth: null, body: {} })).status).toBe(401);

@@ -7,7 +7,8 @@ import type { ErrorDetail } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
 import { dateErrorDetail, parseDate } from '../../domain/dates.js';
 import { parsePhoneNumber } from '../../domain/phone-numbers.js';
-import { preview } from '../../domain/preview.js';
+import { clip, preview } from '../../domain/preview.js';
+import { didYouMean } from '../../util/closest-name.js';
 import type { MessageListFilter, WebhookRedriveFilter } from '../../domain/ports/store.js';
 
 const ORIGINS: readonly MessageOrigin[] = ['rest', 'compat', 'relay', 'reply', 'console', 'inbound'];
@@ -142,6 +143,11 @@ export function outboxQuery(q: Query): { status: 'pending' | 'delivered' | 'fail
  */
 export function redriveQuery(q: Query): WebhookRedriveFilter {
   const errors: ErrorDetail[] = [];
+  // A misspelt field must not widen the redrive to every failed delivery.
+  const known = ['url', 'url_prefix', 'since', 'until'];
+  for (const name of Object.keys(q)) {
+    if (!known.includes(name)) errors.push(detail('FILTER_INVALID', { attribute: name, message: `Unknown field '${clip(name, 40)}'${didYouMean(name, known).replace(/"/g, "'")}: a redrive takes ${known.join(', ')}.` }));
+  }
   const url = text(q, 'url', 2000, errors);
   const urlPrefix = text(q, 'url_prefix', 2000, errors);
   if (url !== undefined && urlPrefix !== undefined) errors.push(detail('FILTER_INVALID', { attribute: 'url_prefix', message: 'Give url (the exact URL) or url_prefix, not both.' }));
