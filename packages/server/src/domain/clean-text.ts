@@ -1,8 +1,9 @@
 /**
  * Text the server keeps never holds U+0000 or a lone UTF-16 surrogate: PostgreSQL's `text` cannot
  * hold a NUL, and both databases store UTF-8, where a lone surrogate becomes U+FFFD. Both are
- * replaced by U+FFFD where input enters (JSON bodies and frames, form bodies, message bodies), so
- * an answer, a callback and a later read show the same text on either database.
+ * replaced by U+FFFD where input enters (JSON bodies and frames, form bodies, message bodies, query
+ * strings and path parameters), so an answer, a callback, a later read and a filter show the same
+ * text on either database.
  */
 
 /** Strings with ES2024's well-formedness methods (Node 20+; the project's TypeScript lib is ES2023). */
@@ -43,4 +44,17 @@ export function cleanJson(value: unknown): unknown {
     }
   }
   return value;
+}
+
+/** Query parameters or path parameters (strings, or lists of strings for a repeated name) with each value cleaned (`cleanText`), in place. */
+export function cleanStringValues(values: Record<string, unknown>): void {
+  for (const key of Object.keys(values)) {
+    const v = values[key];
+    if (typeof v === 'string') {
+      const clean = cleanText(v);
+      if (clean !== v) values[key] = clean;
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (typeof v[i] === 'string') v[i] = cleanText(v[i] as string);
+    }
+  }
 }

@@ -8,6 +8,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError } from '../domain/app-error.js';
+import { cleanStringValues } from '../domain/clean-text.js';
 import type { SimulatorControl } from '../domain/ports/simulator.js';
 import type { AuthThrottle } from '../util/auth-throttle.js';
 import { useAuthThrottle, type SessionAuthenticator } from './auth.js';
@@ -100,7 +101,11 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     closing = true;
   });
   // A callback hook, not an async one: every request passes here, and most only read the flag.
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
+    // Query strings and path parameters are input like bodies: a NUL or a lone surrogate becomes
+    // U+FFFD, so a filter or an id means the same on SQLite and PostgreSQL (domain/clean-text.ts).
+    cleanStringValues(request.query as Record<string, unknown>);
+    cleanStringValues(request.params as Record<string, unknown>);
     if (!closing) return done();
     reply.header('Connection', 'close');
     done(AppError.of('UNAVAILABLE', { message: 'This server is shutting down; retry on another node or shortly.' }));
