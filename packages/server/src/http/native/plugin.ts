@@ -22,6 +22,7 @@ const VALIDATION: ValidationMap = {
   status_callback: 'STATUS_CALLBACK_INVALID',
   custom_variables: 'CUSTOM_VARIABLES_NOT_OBJECT',
   smart_encoded: 'SMART_ENCODED_INVALID',
+  send_at: 'SEND_AT_INVALID',
 };
 
 function surface(flavour: NativeFlavour, routes: (app: FastifyInstance, deps: HttpDeps) => Promise<void>) {
