@@ -5,7 +5,7 @@ import { createLogger, isHumanFormat } from '../src/composition/logger.js';
 import { WebhookFailureLog } from '../src/webhooks/failure-log.js';
 import { captureLogs, type CapturedLogs } from './helpers/log-capture.js';
 import { waitForStatus } from './helpers/messages.js';
-import { eventually, NUMBERS, startTestServer, type TestServer } from './helpers/server.js';
+import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 /** What a logger wrote to a stream, as text. */
 function collect(stream: PassThrough): () => string {
@@ -140,7 +140,7 @@ describe('traffic on the log at the default level', () => {
       return Number(m?.[1] ?? 0) >= 4 ? true : undefined;
     });
     // ...and the log has said so once (beside the one line saying the destination is paused).
-    const warnings = logs.lines.filter((l) => l.level === 40 && l.destination === `127.0.0.1:${port}`);
+    const warnings = logs.lines.filter((l) => l.level === 40 && l.destination === `${PROJECT_ID} 127.0.0.1:${port}`);
     const failures = warnings.filter((l) => l.url !== undefined || l.failures !== undefined);
     expect(failures).toHaveLength(1);
     expect(failures[0]!.msg).toContain(`webhook to http://127.0.0.1:${port}/cb failed; will retry`);
