@@ -19,7 +19,9 @@ export function decodeUtf8Body(body: Buffer): string {
 
 /** Parse a JSON body. */
 export function parseJsonBody(body: Buffer): unknown {
-  const text = decodeUtf8Body(body);
+  let text = decodeUtf8Body(body);
+  // A leading byte order mark (some Windows tools write one) is ignored, as RFC 8259 §8.1 allows.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') throw AppError.of('MALFORMED_BODY', { message: 'The request body is empty; a JSON object was expected.' });
   if (jsonNestingExceeds(text, MAX_JSON_DEPTH)) {
     throw AppError.of('MALFORMED_BODY', { message: `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.` });
