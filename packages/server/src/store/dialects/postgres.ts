@@ -96,9 +96,22 @@ class StatementNames {
   }
 }
 
+/**
+ * Hear the 'error' of every client of `pool` from the moment it is connected. A connection that
+ * breaks while checked out emits 'error' on its client (its query is failed separately); unheard,
+ * that event ends the process. The pool stops listening when it hands a client out, so the listener
+ * goes on at 'connect', before the hand-out: a termination (57P01) read in the same chunk as the
+ * connection's first ReadyForQuery is emitted before the caller of `connect()` resumes.
+ */
+export function watchClientErrors(pool: pg.Pool, onError: (err: Error) => void): void {
+  pool.on('connect', (client) => {
+    client.on('error', onError);
+  });
+}
+
 /** The pool as Kysely sees it, with connection failures turned into `StoreUnavailableError`. */
 function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool {
-  const watched = new WeakSet<pg.PoolClient>();
+  watchClientErrors(pool, onError);
   const statementNames = new StatementNames();
   return {
     async connect(): Promise<PostgresPoolClient> {
@@ -107,12 +120,6 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool
         client = await pool.connect();
       } catch (err) {
         throw unavailable(err);
-      }
-      // A connection that breaks while checked out also emits 'error' on the client (its query is
-      // failed separately); unheard, that event would end the process.
-      if (!watched.has(client)) {
-        watched.add(client);
-        client.on('error', onError);
       }
       let broken = false;
       const run = (text: string, params?: readonly unknown[]) => {
