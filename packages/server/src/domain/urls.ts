@@ -3,7 +3,7 @@
  * private networks (`url_is_unsafe`).
  */
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/;
+const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 
 /** Parse an absolute http(s) URL; `undefined` for anything else. */
 export function parseHttpUrl(value: unknown): URL | undefined {
@@ -20,9 +20,10 @@ export function parseHttpUrl(value: unknown): URL | undefined {
 }
 
 /**
- * The networks `isPrivateHost` treats as internal, as data (address, prefix length, family), for
- * checks made where a name has been resolved: the webhook HTTP worker refuses to connect to them
- * when `webhooks.refusePrivateNetworks` is on (`net.BlockList` also matches IPv4-mapped IPv6).
+ * The networks treated as internal, as data (address, prefix length, family): `isPrivateHost`
+ * checks IPv4 hosts against them (IPv6 ones by their prefixes' patterns), and the webhook HTTP
+ * worker refuses to connect to them where a name has been resolved when
+ * `webhooks.refusePrivateNetworks` is on (`net.BlockList` also matches IPv4-mapped IPv6).
  */
 export const PRIVATE_NETWORKS: ReadonlyArray<readonly [address: string, prefix: number, family: 'ipv4' | 'ipv6']> = [
   ['0.0.0.0', 8, 'ipv4'],
@@ -38,8 +39,18 @@ export const PRIVATE_NETWORKS: ReadonlyArray<readonly [address: string, prefix: 
   ['fe80::', 10, 'ipv6'],
 ];
 
-function isPrivateIpv4(a: number, b: number): boolean {
-  return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+/** The IPv4 networks of `PRIVATE_NETWORKS` as 32-bit base and mask. */
+const PRIVATE_IPV4 = PRIVATE_NETWORKS.filter(([, , family]) => family === 'ipv4').map(([address, prefix]) => {
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  return { base: (ipv4Number(address) & mask) >>> 0, mask };
+});
+
+function ipv4Number(dotted: string): number {
+  return dotted.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+function isPrivateIpv4(n: number): boolean {
+  return PRIVATE_IPV4.some(({ base, mask }) => (n & mask) >>> 0 === base);
 }
 
 /** True when a URL's host is a loopback, private, link-local or otherwise internal address or name. */
@@ -48,14 +59,12 @@ export function isPrivateHost(url: URL): boolean {
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   if (host.endsWith('.')) host = host.slice(0, -1);
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal')) return true;
-  const v4 = IPV4.exec(host);
-  if (v4) return isPrivateIpv4(Number(v4[1]), Number(v4[2]));
+  if (IPV4.test(host)) return isPrivateIpv4(ipv4Number(host));
   if (host.includes(':')) {
     // IPv4-mapped addresses: the URL parser writes ::ffff:127.0.0.1 as ::ffff:7f00:1.
     const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
     if (mapped) {
-      const hi = parseInt(mapped[1]!, 16);
-      return isPrivateIpv4(hi >> 8, hi & 0xff);
+      return isPrivateIpv4(parseInt(mapped[1]!, 16) * 0x10000 + parseInt(mapped[2]!, 16));
     }
     // Loopback, unspecified, unique local (fc00::/7) and link-local (fe80::/10).
     return host === '::1' || host === '::' || /^f[cd]/.test(host) || /^fe[89ab]/.test(host);
@@ -63,18 +72,50 @@ export function isPrivateHost(url: URL): boolean {
   return false;
 }
 
+/** Where a URL's user information is: from just after `//` to its `@`; undefined when it has none. */
+function userinfoSpan(url: string): { from: number; at: number } | undefined {
+  // Most URLs have no `@` at all (this runs for every webhook request).
+  if (!url.includes('@')) return undefined;
+  const start = url.indexOf('//');
+  if (start < 0) return undefined;
+  const from = start + 2;
+  const end = url.slice(from).search(/[/?#]/);
+  const at = url.lastIndexOf('@', (end < 0 ? url.length : from + end) - 1);
+  return at >= from ? { from, at } : undefined;
+}
+
+function decodeOrKeep(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * The credentials of a URL (`https://user:password@host/…`) taken out: the URL without them, the
+ * rest exactly as given, and the percent-decoded user and password; undefined when it has none.
+ */
+export function splitUserinfo(url: string): { url: string; user: string; password: string } | undefined {
+  const span = userinfoSpan(url);
+  if (!span) return undefined;
+  const userinfo = url.slice(span.from, span.at);
+  const colon = userinfo.indexOf(':');
+  return {
+    url: url.slice(0, span.from) + url.slice(span.at + 1),
+    user: decodeOrKeep(colon < 0 ? userinfo : userinfo.slice(0, colon)),
+    password: colon < 0 ? '' : decodeOrKeep(userinfo.slice(colon + 1)),
+  };
+}
+
 /**
  * A URL as shown on a screen: the password of credentials in it (HTTP Basic authentication for a
  * webhook, Twilio's `https://user:password@host/…`) replaced by `***`. Everything else as given.
  */
 export function maskPassword(url: string): string {
-  const start = url.indexOf('//');
-  if (start < 0) return url;
-  const end = url.slice(start + 2).search(/[/?#]/);
-  const authority = end < 0 ? url.slice(start + 2) : url.slice(start + 2, start + 2 + end);
-  const at = authority.lastIndexOf('@');
-  if (at < 0) return url;
-  const colon = authority.indexOf(':');
-  if (colon < 0 || colon > at) return url;
-  return `${url.slice(0, start + 2)}${authority.slice(0, colon)}:***${url.slice(start + 2 + at)}`;
+  const span = userinfoSpan(url);
+  if (!span) return url;
+  const colon = url.indexOf(':', span.from);
+  if (colon < 0 || colon > span.at) return url;
+  return `${url.slice(0, colon)}:***${url.slice(span.at)}`;
 }

@@ -196,9 +196,7 @@ export class SharedResumeStore implements RelayResumeStore {
     const rows: Array<{ protocol: string; event_id: string; key: string; at: number; params: string }> = [];
     for (const d of deliveries) {
       for (const [protocol, s] of this.mine) {
-        if (this.claiming.has(protocol)) continue;
-        if (s.projectId !== d.projectId) continue;
-        if (d.protocols.includes(protocol) || d.contexts.some((c) => s.contexts.has(c))) {
+        if (s.projectId === d.projectId && !this.claiming.has(protocol) && addresses(d, protocol, s.contexts)) {
           rows.push({ protocol, event_id: randomUUID(), key: d.key, at: d.at, params: d.params });
         }
       }
@@ -279,14 +277,19 @@ function withHeld(
   held: readonly RelayEventDelivery[],
   protocol: string,
   contexts: ReadonlySet<string>,
-): Array<{ event_id: string; key: string; at: number | string; params: string }> {
-  if (held.length === 0) return [...stored];
+): ReadonlyArray<{ event_id: string; key: string; at: number | string; params: string }> {
+  if (held.length === 0) return stored;
   const out = [...stored];
   const keys = new Set(stored.map((e) => e.key));
   for (const d of held) {
-    if (keys.has(d.key) || !(d.protocols.includes(protocol) || d.contexts.some((c) => contexts.has(c)))) continue;
+    if (keys.has(d.key) || !addresses(d, protocol, contexts)) continue;
     keys.add(d.key);
     out.push({ event_id: randomUUID(), key: d.key, at: d.at, params: d.params });
   }
   return out;
+}
+
+/** Whether an event is for the parked session `protocol` subscribed to `contexts`. */
+function addresses(d: RelayEventDelivery, protocol: string, contexts: ReadonlySet<string>): boolean {
+  return d.protocols.includes(protocol) || d.contexts.some((c) => contexts.has(c));
 }

@@ -9,7 +9,8 @@ import { isUuid } from '../../domain/ids.js';
 import { principalOf } from '../auth.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
-import { filterText, paramsOf, sidOf } from './params.js';
+import { singleParam } from '../query-params.js';
+import { paramsOf, sidOf } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, toCompatApplication } from './presenters.js';
 import { createApplicationSchema, deleteApplicationSchema, fetchApplicationSchema, listApplicationsSchema, updateApplicationSchema } from './schemas.js';
@@ -34,7 +35,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
       const query = request.query as Record<string, unknown>;
       const page = parseCompatPage(query, ['FriendlyName']);
       const seqPage = await compatSeqPage(page, 'newest-first', (s) => reads.applications.seqOf(projectId, s));
-      const friendlyName = filterText(query, 'FriendlyName');
+      const friendlyName = singleParam(query, 'FriendlyName');
       const rows = await reads.applications.list(projectId, friendlyName !== undefined ? { friendlyName } : {}, seqPage);
       const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Applications.json`, filterParams(query));
       return { ...meta, applications: items.map(toCompatApplication) };

@@ -9,7 +9,7 @@ import type { CompatPageMeta } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
 import { preview } from '../../domain/preview.js';
 import type { SeqPage } from '../../domain/ports/store.js';
-import { didYouMean } from '../../util/closest-name.js';
+import { checkParamNames } from '../query-params.js';
 
 export interface CompatPageRequest {
   readonly size: number;
@@ -33,11 +33,7 @@ function wholeNumber(raw: unknown, min: number, max: number): number | undefined
  * are case-sensitive, so a name that differs only in case is refused too.
  */
 export function checkCompatFilterNames(query: Record<string, unknown>, filters: readonly string[]): void {
-  const known = [...filters, ...PAGING_KEYS];
-  for (const name of Object.keys(query)) {
-    if (known.includes(name)) continue;
-    throw new AppError(detail('FILTER_INVALID', { attribute: name, message: `Unknown query parameter '${name}'${didYouMean(name, known).replace(/"/g, "'")}. This list takes: ${known.join(', ')}.` }));
-  }
+  checkParamNames(query, [...filters, ...PAGING_KEYS]);
 }
 
 /** Read and check the paging parameters; with `filters` (the list's filter names), refuse any other parameter. */

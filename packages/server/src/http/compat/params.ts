@@ -3,6 +3,7 @@ import { AppError } from '../../domain/app-error.js';
 import { DAY_MS, parseDateFilter } from '../../domain/dates.js';
 import { preview } from '../../domain/preview.js';
 import type { MessageListFilter } from '../../domain/ports/store.js';
+import { singleParam } from '../query-params.js';
 import { fromCompatStatus, type MessageStatus } from '@switchboard/protocol';
 
 /** A path sid without the optional `.json` suffix. */
@@ -53,20 +54,9 @@ export function dateBounds(query: Record<string, unknown>, name: string): { from
   return { ...(from !== -Infinity ? { from } : {}), ...(to !== Infinity ? { to } : {}) };
 }
 
-/**
- * A text filter of a list: undefined when absent or empty. Given more than once it is refused, not
- * ignored: ignoring it would answer the whole list.
- */
-export function filterText(query: Record<string, unknown>, name: string): string | undefined {
-  const v = query[name];
-  if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'string') throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be given once.` });
-  return v;
-}
-
 /** The message list filters of `GET /Messages`. */
 export function messageListFilter(query: Record<string, unknown>): MessageListFilter {
-  const one = (name: string) => filterText(query, name);
+  const one = (name: string) => singleParam(query, name);
   const to = one('To');
   const from = one('From');
   const status = one('Status');

@@ -13,7 +13,8 @@ import type { MessageListFilter } from '../../domain/ports/store.js';
 import { authenticate, principalOf } from '../auth.js';
 import { baseUrl, requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
-import { checkQueryNames, finishPage, parsePageRequest, singleParam, toSeqPage } from './paging.js';
+import { singleParam } from '../query-params.js';
+import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { toMessageLog, toNativeMessage } from './presenters.js';
 import { messageLogResponse, messageResponse, pageOf, redactMessageBody, sendMessageBody } from './schemas.js';
 

@@ -12,7 +12,8 @@ import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { useNativeErrors } from './error-format.js';
-import { checkQueryNames, finishPage, parsePageRequest, singleParam, toSeqPage } from './paging.js';
+import { singleParam } from '../query-params.js';
+import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { isoSeconds } from './presenters.js';
 
 export type NumberGroupDeps = Pick<HttpDeps, 'verifier' | 'reads' | 'groups' | 'publicUrl'>;

@@ -6,7 +6,7 @@
 import type { PageLinks } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { SeqPage } from '../../domain/ports/store.js';
-import { didYouMean } from '../../util/closest-name.js';
+import { checkParamNames } from '../query-params.js';
 
 /** The paging parameters every native list takes. */
 export const PAGING_PARAMS = ['page_size', 'page_number', 'page_token'] as const;
@@ -17,25 +17,6 @@ export const PAGING_PARAMS = ['page_size', 'page_number', 'page_token'] as const
  */
 export function checkQueryNames(query: Record<string, unknown>, filters: readonly string[]): void {
   checkParamNames(query, [...filters, ...PAGING_PARAMS]);
-}
-
-/** `checkQueryNames` for a query that takes exactly the `known` parameters (no paging). */
-export function checkParamNames(query: Record<string, unknown>, known: readonly string[]): void {
-  for (const name of Object.keys(query)) {
-    if (known.includes(name)) continue;
-    throw AppError.of('FILTER_INVALID', { attribute: name, message: `Unknown query parameter '${name}'${didYouMean(name, known).replace(/"/g, "'")}. This list takes: ${known.join(', ')}.` });
-  }
-}
-
-/**
- * One value of a query parameter given at most once (`?status=a&status=b` is an error, not the
- * whole list), or undefined when absent or empty.
- */
-export function singleParam(query: Record<string, unknown>, name: string): string | undefined {
-  const v = query[name];
-  if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'string') throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be given once.` });
-  return v;
 }
 
 export interface PageRequest {

@@ -4,7 +4,8 @@ import { AppError } from '../../domain/app-error.js';
 import { authenticate, principalOf } from '../auth.js';
 import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
-import { checkQueryNames, finishPage, parsePageRequest, singleParam, toSeqPage } from './paging.js';
+import { singleParam } from '../query-params.js';
+import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { toPhoneNumber } from './presenters.js';
 import { pageOf, phoneNumberResponse } from './schemas.js';
 

@@ -21,7 +21,7 @@ import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { clockRoutes } from './clock-routes.js';
 import { useNativeErrors } from '../native/error-format.js';
-import { checkParamNames, singleParam } from '../native/paging.js';
+import { checkParamNames, singleParam } from '../query-params.js';
 import { isoSeconds, toNativeMessage } from '../native/presenters.js';
 import { clearHandsetSchema, inboundSchema, listHandsetSchema, settingsSchema, waitHandsetSchema } from './schemas.js';
 import { didYouMean } from '../../util/closest-name.js';
