@@ -67,15 +67,17 @@ export interface WebhookRetryPolicy {
 }
 
 /**
- * When failed attempt number `attempt` (1-based) of `d` is retried, or null when the delivery is
- * given up. Outbox-policy deliveries make a last attempt when their window closes.
+ * When failed attempt number `attempt` (1-based) of `d`, which began at `startedAt` and ended at
+ * `now`, is retried, or null when the delivery is given up. Outbox-policy deliveries make a last
+ * attempt when their window closes: an attempt that began before the close is followed by one at
+ * the close (at once, when it ended after it), so the last attempt never begins before the close.
  */
-export function nextRetryAt(d: WebhookDeliveryRecord, attempt: number, now: number, policy: WebhookRetryPolicy): number | null {
+export function nextRetryAt(d: WebhookDeliveryRecord, attempt: number, now: number, policy: WebhookRetryPolicy, startedAt = now): number | null {
   const delay = backoffDelay(policy.backoff, attempt - 1);
   if (d.maxAttempts !== OUTBOX_RETRY_POLICY) return attempt >= d.maxAttempts ? null : now + delay;
   if (policy.maxAttempts !== null && attempt >= policy.maxAttempts) return null;
   const closes = d.retryFrom + policy.windowMs;
-  return now >= closes ? null : Math.min(now + delay, closes);
+  return startedAt >= closes ? null : Math.min(now + delay, closes);
 }
 
 /**

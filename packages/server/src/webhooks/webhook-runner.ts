@@ -367,7 +367,7 @@ export class WebhookRunner {
       metrics.webhookOutcome(d.kind, 'delivered');
       return;
     }
-    const retryAt = retryable ? nextRetryAt(d, attempt, now, this.policy) : null;
+    const retryAt = retryable ? nextRetryAt(d, attempt, now, this.policy, started) : null;
     const giveUp = retryAt === null;
     // The next attempt (also one a console retry or re-drive makes of a failed delivery) may go
     // elsewhere (a cXML fallback URL): the row keeps that destination for claims to count it under.
