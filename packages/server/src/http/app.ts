@@ -21,6 +21,7 @@ import { nativePlugin } from './native/plugin.js';
 import { openApiPlugin } from './openapi/plugin.js';
 import { opsPlugin, type OpsDeps } from './ops/plugin.js';
 import { observeRequests } from './ops/request-observer.js';
+import { decodedRequestPath, requestPath } from './request-path.js';
 import { simulatorPlugin } from './simulator/plugin.js';
 
 export interface HttpAppOptions {
@@ -44,9 +45,9 @@ export interface HttpAppOptions {
 /** The methods a 405 answer may name in its Allow header. */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
-/** The surface a path belongs to, by its prefix. */
+/** The surface a request belongs to, by the prefix of its path as the router reads it (`http/request-path.ts`). */
 function surfaceOf(url: string): 'compat' | NativeFlavour {
-  const path = url.split('?')[0]!;
+  const path = decodedRequestPath(url);
   // SignalWire's LaML API lives under /api/laml, whatever follows.
   if (path === '/api/laml' || path.startsWith('/api/laml/') || COMPAT_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return 'compat';
   if (path === '/api/relay/rest' || path.startsWith('/api/relay/rest/')) return 'relay-rest';
@@ -85,7 +86,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   app.setNotFoundHandler((request, reply) => {
     const surface = surfaceOf(request.url);
     if (surface === 'compat') return sendCompatError(reply, resourceNotFound(request.url));
-    const path = request.url.split('?')[0]!;
+    const path = requestPath(request.url);
     // A path some route serves, with a method none of them takes: 405 naming the methods it does.
     const allowed = METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
     if (allowed.length) {

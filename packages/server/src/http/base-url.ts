@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { originForm } from './request-path.js';
 
 /**
  * The URL clients reach this server at: the configured public URL, else the request's own host —
@@ -21,7 +22,7 @@ export function baseUrl(request: FastifyRequest, publicUrl: string | null): stri
  * base)` would keep over the base — and over a configured public URL.
  */
 export function requestUrl(request: FastifyRequest, publicUrl: string | null): URL {
-  const target = request.url.startsWith('/') ? request.url : request.url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+  const target = originForm(request.url);
   const pathAndQuery = target.startsWith('/') ? target : `/${target}`;
   return new URL(`${baseUrl(request, publicUrl)}${pathAndQuery}`);
 }

@@ -6,9 +6,11 @@
  * RestException with a number; on the native API `{error, message}`. HTTP and HTTPS alike. So are
  * requests refused while the server shuts down (Fastify's own would be `{"error",…,"statusCode":503}`).
  */
+import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { requestText } from '../helpers/raw-http.js';
 import { dataDirTrustedByTests } from '../helpers/tls.js';
 import { NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
 import { rejection, signalwireClient, twilioClient } from './clients.js';
@@ -98,6 +100,30 @@ describe('framework errors on the Compatibility API', () => {
       expect(r.status).toBeLessThan(500);
       expect(r.body).toEqual({ code: expect.any(Number), message: expect.any(String), more_info: expect.any(String), status: r.status });
     }
+  });
+});
+
+describe('a request target in absolute form (GET http://host/path, which HTTP/1.1 servers must accept)', () => {
+  /** A GET whose request line names the scheme and host too, as a client speaking to a proxy writes it. */
+  const absolute = async (path: string) => {
+    const { port } = new URL(server.url);
+    const r = await requestText(httpRequest, { host: '127.0.0.1', port, path: `http://sms.example.com:${port}${path}`, headers: { authorization: server.auth } });
+    return { status: r.status, body: JSON.parse(r.body) };
+  };
+
+  it("is answered in the shape of the surface its path belongs to, naming the path only", async () => {
+    for (const prefix of ['/2010-04-01', '/api/laml/2010-04-01']) {
+      for (const sid of [LONG_SID, BAD_ESCAPE]) {
+        const r = await absolute(`${prefix}/Accounts/${PROJECT_ID}/Messages/${sid}.json`);
+        expect(r.status, `${prefix} ${sid.slice(0, 10)}`).toBe(404);
+        expect(r.body).toEqual({ code: 20404, status: 404, message: expect.any(String), more_info: expect.stringContaining('20404') });
+        expect(r.body.message).not.toContain('sms.example.com');
+      }
+    }
+    const unknown = await absolute(`/2010-04-01/Accounts/${PROJECT_ID}/Nope.json?x=1`);
+    expect(unknown.body).toMatchObject({ code: 20404, message: `The requested resource /2010-04-01/Accounts/${PROJECT_ID}/Nope.json was not found` });
+    expect(await absolute(`/api/relay/rest/phone_numbers/${BAD_ESCAPE}`)).toEqual({ status: 400, body: { error: 'Bad Request', message: expect.stringMatching(/%-escape/) } });
+    expect(await absolute('/api/messaging/nope')).toEqual({ status: 404, body: { error: 'Not Found', message: 'No route GET /api/messaging/nope' } });
   });
 });
 

@@ -7,6 +7,7 @@ import { ERRORS, type CompatError } from '@switchboard/protocol';
 import type { FastifyReply } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { setAuthRetryAfter } from '../auth.js';
+import { requestPath } from '../request-path.js';
 
 const MORE_INFO = 'https://developer.signalwire.com/compatibility-api/reference/error-codes';
 /** When a client may retry a 503 (storage unavailable): soon, the server recovers by itself. */
@@ -19,8 +20,8 @@ export function compatErrorBody(err: AppError): CompatError {
 }
 
 /** Twilio's 404 for a path that names no resource (an unknown route, or a sid that is not there). */
-export function resourceNotFound(url: string): AppError {
-  return AppError.of('NOT_FOUND', { message: `The requested resource ${url.split('?')[0]} was not found` });
+export function resourceNotFound(target: string): AppError {
+  return AppError.of('NOT_FOUND', { message: `The requested resource ${requestPath(target)} was not found` });
 }
 
 export function sendCompatError(reply: FastifyReply, err: AppError): FastifyReply {
