@@ -3,9 +3,11 @@
  * (logs and the message_events timeline), MMS receipts, loopback to our own numbers, the handset
  * inbox API (list, filters, clear, long-poll wait, MO injection) and the settings API.
  */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageEventRecord } from '../src/domain/message.js';
 import { sendMessage, waitForStatus } from './helpers/messages.js';
+import { requestText } from './helpers/raw-http.js';
 import { createProject, type TestProject } from './helpers/projects.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 import { rowCounts } from './helpers/store-counts.js';
@@ -461,6 +463,18 @@ describe('the simulator settings API', () => {
     expect(res.body).toEqual({ error: 'Forbidden', message: expect.stringMatching(/management/) });
     expect((await server.api(SETTINGS)).body.delay_ms).toBe(0);
     expect((await server.api(SETTINGS, { method: 'PUT', body: { delay_ms: 5 }, auth: null })).status).toBe(401);
+  });
+
+  it('needs management however the path is written: percent-escaped, or in absolute form', async () => {
+    const { port } = new URL(server.url);
+    const body = JSON.stringify({ delay_ms: 5 });
+    const headers = { authorization: messagingOnly.auth, 'content-type': 'application/json', 'content-length': String(body.length) };
+    for (const path of ['/api/simulator/%73ettings', `http://127.0.0.1:${port}${SETTINGS}`]) {
+      const res = await requestText(httpRequest, { host: '127.0.0.1', port, method: 'PUT', path, headers }, body);
+      expect(res.status, path).toBe(403);
+      expect(JSON.parse(res.body)).toEqual({ error: 'Forbidden', message: expect.stringMatching(/management/) });
+    }
+    expect((await server.api(SETTINGS)).body.delay_ms).toBe(0);
   });
 
   it('applies new delays to the next messages', async () => {

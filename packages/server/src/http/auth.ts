@@ -11,6 +11,7 @@ import type { TokenScope } from '../domain/credentials.js';
 import type { CredentialVerifier, Principal } from '../engine/admin/credential-verifier.js';
 import type { AuthThrottle } from '../util/auth-throttle.js';
 import { clientAddressKey } from '../util/client-address.js';
+import { decodedRequestPath } from './request-path.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -86,7 +87,7 @@ export const CSRF_HEADER = 'x-switchboard-csrf';
  * header) nor its own API, since browsers answer a challenge with a login box.
  */
 export function wantsBasicChallenge(request: FastifyRequest): boolean {
-  return request.headers[CSRF_HEADER] === undefined && !request.url.startsWith('/api/console/');
+  return request.headers[CSRF_HEADER] === undefined && !decodedRequestPath(request.url).startsWith('/api/console/');
 }
 
 /** Parse an `Authorization: Basic …` header. */

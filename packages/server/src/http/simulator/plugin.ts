@@ -102,7 +102,9 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
   // Response schemas describe the answers for the OpenAPI document; they are written as built.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addHook('onRequest', async (request) => {
-    const write = request.method !== 'GET' && request.url.startsWith('/api/simulator/settings');
+    // By the route the router chose, not the raw target: `/api/simulator/%73ettings` and an
+    // absolute-form `http://host/api/simulator/settings` are the same route.
+    const write = request.method !== 'GET' && request.routeOptions.url === '/api/simulator/settings';
     await authenticate(deps.verifier, request, write ? 'management' : 'messaging');
   });
   await app.register(clockRoutes(deps.clock, opts.operatorProjectId));

@@ -37,7 +37,8 @@ export function smscRoutes(deps: { verifier: CredentialVerifier; numbers: Engine
     useStrictJson(app);
     useNativeErrors(app, 'messaging', 'the simulator SMSC API');
     app.addHook('onRequest', async (request) => {
-      if (request.url.split('?')[0] === MO_PATH) await authenticate(deps.verifier, request, 'messaging');
+      // By the route the router chose (as above for settings), whatever form the target takes.
+      if (request.routeOptions.url === MO_PATH) await authenticate(deps.verifier, request, 'messaging');
       else await authenticateOperator(deps.verifier, request, deps.operatorProjectId);
     });
 
