@@ -96,8 +96,27 @@ describe('operations endpoints', () => {
       expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
       expect(res.body).toEqual({ error: 'Method Not Allowed', message: `${method} is not supported on ${path}; it takes ${allow}.` });
     }
-    // The Compatibility API keeps Twilio's 20404 for a path it does not serve that way.
-    expect((await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it("answers the Compatibility API's paths with a method they do not take with Twilio's 20004 (405, Allow), in Twilio's shape", async () => {
+    const base = `/2010-04-01/Accounts/${PROJECT_ID}`;
+    const sid = '8a7c5e2e-0000-4000-8000-000000000001';
+    const cases: Array<[string, string, string]> = [
+      ['DELETE', `${base}/Messages.json`, 'GET, HEAD, POST'],
+      ['PUT', `${base}/Messages/${sid}.json`, 'GET, HEAD, POST, DELETE'],
+      ['PATCH', `/api/laml${base}/Messages/${sid}`, 'GET, HEAD, POST, DELETE'],
+      ['DELETE', `${base}/IncomingPhoneNumbers.json`, 'GET, HEAD, POST'],
+      ['OPTIONS', `${base}/Messages.json`, 'GET, HEAD, POST'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await server.api(path, { method });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
+      expect(res.body).toEqual({ code: 20004, message: `${method} is not supported on ${path}; it takes ${allow}.`, more_info: expect.stringContaining('20004'), status: 405 });
+    }
+    // Credentials come first, as for every path under the prefix; a path no route serves is 20404.
+    expect((await server.api(`${base}/Messages.json`, { method: 'DELETE', auth: null })).body).toMatchObject({ code: 20003, status: 401 });
+    expect((await server.api(`${base}/Nope.json`, { method: 'DELETE' })).body).toMatchObject({ code: 20404, status: 404 });
   });
 
   it('refuses connections after a graceful close, and what it accepted before finishes after a restart', async () => {

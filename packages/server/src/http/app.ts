@@ -16,6 +16,7 @@ import { resourceNotFound, sendCompatError } from './compat/error-format.js';
 import { COMPAT_PREFIXES } from './compat/plugin.js';
 import type { HttpDeps } from './deps.js';
 import { toAppError } from './fastify-errors.js';
+import { methodNotAllowed } from './method-not-allowed.js';
 import { sendNativeError, type NativeFlavour } from './native/error-format.js';
 import { nativePlugin } from './native/plugin.js';
 import { openApiPlugin } from './openapi/plugin.js';
@@ -41,9 +42,6 @@ export interface HttpAppOptions {
   /** Extra surfaces (Compatibility API, RELAY, console) registered by the composition root. */
   readonly surfaces?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }
-
-/** The methods a 405 answer may name in its Allow header. */
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /** The surface a request belongs to, by the prefix of its path as the router reads it (`http/request-path.ts`). */
 function surfaceOf(url: string): 'compat' | NativeFlavour {
@@ -85,15 +83,11 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
 
   app.setNotFoundHandler((request, reply) => {
     const surface = surfaceOf(request.url);
-    if (surface === 'compat') return sendCompatError(reply, resourceNotFound(request.url));
-    const path = requestPath(request.url);
     // A path some route serves, with a method none of them takes: 405 naming the methods it does.
-    const allowed = METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
-    if (allowed.length) {
-      reply.header('Allow', allowed.join(', '));
-      return sendNativeError(reply, AppError.of('METHOD_NOT_ALLOWED', { message: `${request.method} is not supported on ${path}; it takes ${allowed.join(', ')}.` }), surface);
-    }
-    return reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${path}` });
+    const notAllowed = methodNotAllowed(app, request, reply);
+    if (surface === 'compat') return sendCompatError(reply, notAllowed ?? resourceNotFound(request.url));
+    if (notAllowed) return sendNativeError(reply, notAllowed, surface);
+    return reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${requestPath(request.url)}` });
   });
   app.setErrorHandler((err, request, reply) => sendSurfaceError(err, request, reply));
   // What Fastify's return503OnClosing does, with each surface's error shape instead of Fastify's.

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { authenticate } from '../auth.js';
 import { toAppError } from '../fastify-errors.js';
+import { methodNotAllowed } from '../method-not-allowed.js';
 import { applicationRoutes } from './application-routes.js';
 import { useCompatBodies } from './body.js';
 import type { CompatDeps } from './deps.js';
@@ -34,7 +35,8 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
     if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the Compatibility API');
     return sendCompatError(reply, appError);
   });
-  app.setNotFoundHandler((request, reply) => sendCompatError(reply, resourceNotFound(request.url)));
+  // A known path with a method it does not take is Twilio's 20004 (405, with Allow); any other is 20404.
+  app.setNotFoundHandler((request, reply) => sendCompatError(reply, methodNotAllowed(app, request, reply) ?? resourceNotFound(request.url)));
   app.addHook('onRequest', async (request) => {
     // Numbers need the `numbers` scope, as on the native API; everything else `messaging`.
     const scope = request.routeOptions.url?.includes('/IncomingPhoneNumbers') ? 'numbers' : 'messaging';
