@@ -104,6 +104,16 @@ describe('bad input to POST /Messages gets its documented code and stores nothin
     await expectRefused('To=%2B15557690001', 415, 10000, { 'content-type': 'text/plain' });
   });
 
+  it('refuses a compressed body (Content-Encoding) with 415, 10000, without reading it as plain text', async () => {
+    const formType = 'application/x-www-form-urlencoded';
+    for (const [type, body, coding] of [[formType, form(ok), 'gzip'], ['application/json', JSON.stringify(ok), 'br'], [formType, form(ok), 'deflate, identity']] as const) {
+      const err = await expectRefused(body, 415, 10000, { 'content-type': type, 'content-encoding': coding });
+      expect(err.message).toMatch(/^Content-Encoding .* is not supported: send the body uncompressed\.$/);
+    }
+    const plain = await create(form(ok), { 'content-type': formType, 'content-encoding': 'identity' });
+    expect(plain.status).toBe(201);
+  });
+
   it('accepts the same parameters as JSON, and ignores unknown ones', async () => {
     const res = await create(JSON.stringify({ ...ok, MediaUrl: 'https://cdn.example.com/j.jpg', SendAsMms: true, ValidityPeriod: 60, Unknown: 'x', ProvideFeedback: 'true' }), { 'content-type': 'application/json' });
     expect(res.status).toBe(201);

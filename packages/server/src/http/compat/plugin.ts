@@ -6,7 +6,7 @@
  * project) and its own error formatter (Twilio's flat shape with SignalWire's codes).
  */
 import { COMPAT_API_VERSION } from '@switchboard/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { authenticate } from '../auth.js';
 import { toAppError } from '../fastify-errors.js';
@@ -29,7 +29,8 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler((err, request, reply) => {
     let appError = toAppError(err);
-    if (appError.key === 'UNSUPPORTED_CONTENT_TYPE') {
+    // A content type no parser takes; a refused Content-Encoding keeps its own message.
+    if ((err as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       appError = AppError.of('UNSUPPORTED_CONTENT_TYPE', { message: 'Unsupported Content-Type; send application/x-www-form-urlencoded or application/json.' });
     }
     if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the Compatibility API');
