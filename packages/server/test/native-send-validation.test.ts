@@ -440,6 +440,18 @@ describe('a request the API cannot read', () => {
     await waitForStatus(server, res.body.id);
   });
 
+  it.each([['iso-8859-1'], ['utf-16'], ['"latin1"']])('answers JSON declared in charset %s with 415 and writes nothing (it would be read as UTF-8)', async (charset) => {
+    const res = await refusedWithoutWrites(() => raw({ headers: { 'content-type': `application/json; charset=${charset}` }, body: JSON.stringify(base) }));
+    expect(res.status).toBe(415);
+    expect(res.body).toEqual({ error: 'Unsupported Media Type', message: expect.stringMatching(/^charset .* is not supported: send the body as UTF-8\.$/) });
+  });
+
+  it.each([['UTF-8'], ['"utf-8"'], ['us-ascii']])('accepts JSON declared in charset %s', async (charset) => {
+    const res = await server.api(SEND, { body: base, headers: { 'content-type': `application/json;charset=${charset}` } });
+    expect(res.status).toBe(201);
+    await waitForStatus(server, res.body.id);
+  });
+
   it('accepts JSON with a charset parameter', async () => {
     const res = await server.api(SEND, { body: base, headers: { 'content-type': 'application/json; charset=utf-8' } });
     expect(res.status).toBe(201);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../domain/app-error.js';
-import { parseJsonBody } from './json-body.js';
+import type { FastifyRequest } from 'fastify';
+import { checkCharset, parseJsonBody } from './json-body.js';
 
 describe('parseJsonBody', () => {
   it('ignores a leading UTF-8 byte order mark (RFC 8259 §8.1), and only a leading one', () => {
@@ -12,5 +13,21 @@ describe('parseJsonBody', () => {
   it('refuses bytes that are not UTF-8 and text that is not JSON', () => {
     expect(() => parseJsonBody(Buffer.from([0x7b, 0xff, 0x7d]))).toThrow(/not valid UTF-8/);
     expect(() => parseJsonBody(Buffer.from('{"a":'))).toThrow(/not valid JSON/);
+  });
+});
+
+describe('checkCharset', () => {
+  const withType = (type: string | undefined) => ({ headers: type === undefined ? {} : { 'content-type': type } }) as FastifyRequest;
+
+  it('takes no charset, or UTF-8 and US-ASCII in any case, quoted or not, beside other parameters', () => {
+    for (const type of [undefined, 'application/json', 'application/json; charset=utf-8', 'application/json;charset=UTF-8', 'application/json; CHARSET="Utf-8"', 'application/x-www-form-urlencoded; charset=us-ascii', 'application/json; charset=utf8', 'application/json; profile="a;charset=utf-16"; charset=utf-8']) {
+      expect(() => checkCharset(withType(type)), type).not.toThrow();
+    }
+  });
+
+  it('refuses any other charset, quoted or not, and an unterminated quote', () => {
+    for (const type of ['application/json; charset=iso-8859-1', 'application/json; charset="utf-16"', 'application/json; charset=utf-8; charset=latin1', 'application/json; charset="utf-8', 'application/json; charset=']) {
+      expect(() => checkCharset(withType(type)), type).toThrow(/charset .* is not supported: send the body as UTF-8/);
+    }
   });
 });

@@ -1,8 +1,9 @@
 /**
- * A strict JSON body parser: the body must be valid UTF-8 and valid JSON, nested at most
- * `MAX_JSON_DEPTH` levels (checked on the text, before anything walks the value). (Fastify's
- * default would silently replace bad bytes with U+FFFD.) Failures become MALFORMED_BODY in the
- * surface's shape. Escaped NULs and lone surrogates in strings become U+FFFD (`domain/clean-text.ts`).
+ * A strict JSON body parser: the body must be declared uncompressed and, if it names a charset,
+ * UTF-8; it must be valid UTF-8 and valid JSON, nested at most `MAX_JSON_DEPTH` levels (checked on
+ * the text, before anything walks the value). (Fastify's default would silently replace bad bytes
+ * with U+FFFD.) Failures become MALFORMED_BODY (UNSUPPORTED_CONTENT_TYPE for the declarations) in
+ * the surface's shape. Escaped NULs and lone surrogates in strings become U+FFFD (`domain/clean-text.ts`).
  */
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -50,12 +51,41 @@ export function checkContentEncoding(request: FastifyRequest): void {
   }
 }
 
+/** Charsets a body may declare: UTF-8 and its subset US-ASCII (`utf8` is a common spelling of the first). */
+const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+/** A Content-Type's parameters after the media type: `name=value` or `name="quoted \"value\""`. */
+const PARAMETER = /;\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)/g;
+
+/**
+ * Refuse a body whose Content-Type declares a charset other than UTF-8 (`application/json;
+ * charset=iso-8859-1`, `utf-16`): bodies are read as UTF-8, so such a body would be refused as
+ * invalid UTF-8 at best and misread at worst. (RFC 8259 defines no charset for JSON; one that
+ * says UTF-8 or US-ASCII, in any case, quoted or not, is taken.) 415, as for a content coding.
+ */
+export function checkCharset(request: FastifyRequest): void {
+  const type = request.headers['content-type'] ?? '';
+  for (const [, name, raw] of type.matchAll(PARAMETER)) {
+    if (name!.toLowerCase() !== 'charset') continue;
+    const value = raw!.trim();
+    const charset = value.startsWith('"') ? value.slice(1, -1).replace(/\\(.)/g, '$1') : value;
+    if (UTF8_CHARSETS.has(charset.toLowerCase())) continue;
+    throw AppError.of('UNSUPPORTED_CONTENT_TYPE', { message: `charset ${preview(charset, 40)} is not supported: send the body as UTF-8.` });
+  }
+}
+
+/** The checks of a body's declared coding before it is read: no content coding, no charset but UTF-8. */
+export function checkBodyCoding(request: FastifyRequest): void {
+  checkContentEncoding(request);
+  checkCharset(request);
+}
+
 /** Make the strict JSON parser the only body parser of a plugin's context (its routes only). */
 export function useStrictJson(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(/^application\/(.+\+)?json(;.*)?$/i, { parseAs: 'buffer' }, (req: FastifyRequest, body: Buffer, done) => {
     try {
-      checkContentEncoding(req);
+      checkBodyCoding(req);
       done(null, parseJsonBody(body));
     } catch (err) {
       done(err as Error, undefined);

@@ -114,6 +114,21 @@ describe('bad input to POST /Messages gets its documented code and stores nothin
     expect(plain.status).toBe(201);
   });
 
+  it('refuses a body declared in a charset other than UTF-8 with 415, 10000; takes UTF-8 and US-ASCII however written', async () => {
+    for (const [type, body] of [
+      ['application/x-www-form-urlencoded; charset=iso-8859-1', form(ok)],
+      ['application/json; charset=utf-16', JSON.stringify(ok)],
+      ['application/json; charset="windows-1252"', JSON.stringify(ok)],
+    ] as const) {
+      const err = await expectRefused(body, 415, 10000, { 'content-type': type });
+      expect(err.message).toMatch(/^charset .* is not supported: send the body as UTF-8\.$/);
+    }
+    for (const type of ['application/x-www-form-urlencoded; charset=UTF-8', 'application/x-www-form-urlencoded;charset="us-ascii"', 'application/json; charset=Utf-8']) {
+      const res = await create(type.includes('json') ? JSON.stringify(ok) : form(ok), { 'content-type': type });
+      expect(res.status, type).toBe(201);
+    }
+  });
+
   it('accepts the same parameters as JSON, and ignores unknown ones', async () => {
     const res = await create(JSON.stringify({ ...ok, MediaUrl: 'https://cdn.example.com/j.jpg', SendAsMms: true, ValidityPeriod: 60, Unknown: 'x', ProvideFeedback: 'true' }), { 'content-type': 'application/json' });
     expect(res.status).toBe(201);

@@ -2,13 +2,13 @@
  * Request bodies of the Compatibility API: `application/x-www-form-urlencoded` (what every Twilio
  * and SignalWire SDK sends, arrays as repeated keys) or JSON (what `@signalwire/sdk` sends). Both
  * must be valid UTF-8 — including percent-escaped bytes, which a lenient decoder would silently
- * turn into U+FFFD — and sent uncompressed (`checkContentEncoding`).
+ * turn into U+FFFD — sent uncompressed, with no charset but UTF-8 declared (`checkBodyCoding`).
  */
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { withoutNul } from '../../domain/clean-text.js';
-import { checkContentEncoding, decodeUtf8Body, parseJsonBody } from '../json-body.js';
+import { checkBodyCoding, decodeUtf8Body, parseJsonBody } from '../json-body.js';
 
 /** Parsed form: a string per key, or a list when the key is repeated. */
 export type FormParams = Record<string, string | string[]>;
@@ -63,7 +63,7 @@ export function useCompatBodies(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(/^application\/x-www-form-urlencoded(;.*)?$/i, { parseAs: 'buffer' }, (req, body: Buffer, done) => {
     try {
-      checkContentEncoding(req);
+      checkBodyCoding(req);
       done(null, parseForm(decodeUtf8Body(body)));
     } catch (err) {
       done(err as Error, undefined);
@@ -71,7 +71,7 @@ export function useCompatBodies(app: FastifyInstance): void {
   });
   app.addContentTypeParser(/^application\/(.+\+)?json(;.*)?$/i, { parseAs: 'buffer' }, (req, body: Buffer, done) => {
     try {
-      checkContentEncoding(req);
+      checkBodyCoding(req);
       const parsed = parseJsonBody(body);
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw AppError.of('MALFORMED_BODY', { message: 'The JSON body must be an object of parameters.' });
       done(null, parsed);

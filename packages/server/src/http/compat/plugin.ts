@@ -29,7 +29,7 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler((err, request, reply) => {
     let appError = toAppError(err);
-    // A content type no parser takes; a refused Content-Encoding keeps its own message.
+    // A content type no parser takes; a refused Content-Encoding or charset keeps its own message.
     if ((err as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       appError = AppError.of('UNSUPPORTED_CONTENT_TYPE', { message: 'Unsupported Content-Type; send application/x-www-form-urlencoded or application/json.' });
     }
