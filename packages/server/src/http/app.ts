@@ -16,7 +16,7 @@ import { resourceNotFound, sendCompatError } from './compat/error-format.js';
 import { COMPAT_PREFIXES } from './compat/plugin.js';
 import type { HttpDeps } from './deps.js';
 import { toAppError } from './fastify-errors.js';
-import { methodNotAllowed } from './method-not-allowed.js';
+import { METHODS, methodNotAllowed } from './method-not-allowed.js';
 import { sendNativeError, type NativeFlavour } from './native/error-format.js';
 import { nativePlugin } from './native/plugin.js';
 import { openApiPlugin } from './openapi/plugin.js';
@@ -101,6 +101,13 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     // U+FFFD, so a filter or an id means the same on SQLite and PostgreSQL (domain/clean-text.ts).
     cleanStringValues(request.query as Record<string, unknown>);
     cleanStringValues(request.params as Record<string, unknown>);
+    // A target in asterisk form is only for a server-wide OPTIONS (RFC 9112 §3.2.4): `OPTIONS *` is
+    // told every method the server takes; any other (`GET *`, `GET *api/…`, which the router would
+    // read as `/` and `/api/…`) names no path.
+    if (request.url.startsWith('*')) {
+      if (request.url === '*' && request.method === 'OPTIONS') return void reply.code(204).header('Allow', METHODS.join(', ')).send();
+      return done(AppError.of('URL_MALFORMED', { message: "The request target is not a path: '*' is only for OPTIONS *." }));
+    }
     if (!closing) return done();
     reply.header('Connection', 'close');
     done(AppError.of('UNAVAILABLE', { message: 'This server is shutting down; retry on another node or shortly.' }));

@@ -8,8 +8,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/app-error.js';
 import { requestPath } from './request-path.js';
 
-/** The methods a 405 answer may name in its Allow header. */
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+/** The methods a 405 answer may name in its Allow header: every method some route takes. */
+export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /**
  * METHOD_NOT_ALLOWED, with `Allow` set on the reply, when a route serves the request's path with

@@ -127,6 +127,29 @@ describe('a request target in absolute form (GET http://host/path, which HTTP/1.
   });
 });
 
+describe('a request target in asterisk form (OPTIONS *, RFC 9112 §3.2.4)', () => {
+  const target = async (method: string, path: string) => {
+    const { port } = new URL(server.url);
+    return requestText(httpRequest, { host: '127.0.0.1', port, method, path, headers: { authorization: server.auth } });
+  };
+
+  it('is answered for OPTIONS * with every method the server takes, and refused for anything else', async () => {
+    const options = await target('OPTIONS', '*');
+    expect(options.status).toBe(204);
+    expect(options.headers.allow).toBe('GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS');
+    const refusal = { error: 'Bad Request', message: "The request target is not a path: '*' is only for OPTIONS *." };
+    // The router reads `*x` as `/x`: not served, whatever follows.
+    for (const path of ['*', '*api/messaging/logs']) {
+      const r = await target('GET', path);
+      expect(r.status, path).toBe(400);
+      expect(JSON.parse(r.body)).toEqual(refusal);
+    }
+    const compat = await target('GET', `*2010-04-01/Accounts/${PROJECT_ID}/Messages.json`);
+    expect(compat.status).toBe(404);
+    expect(JSON.parse(compat.body)).toMatchObject({ code: 20404, message: refusal.message });
+  });
+});
+
 describe('framework errors on the native API', () => {
   it('a path parameter over 100 characters is a 414 and a bad %-escape a 400, in the native shape', async () => {
     for (const base of ['/api/messaging/logs', '/api/relay/rest/phone_numbers']) {
