@@ -24,7 +24,7 @@ import {
 } from '@switchboard/protocol';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import { isStoreUnavailable } from '../domain/ports/store.js';
-import { classifyFrame, errorFrame, requestFrame, resultFrame, RpcError, sniffId } from './frames.js';
+import { classifyFrame, errorFrame, requestFrame, resultFrame, RpcError, sniffId, type EchoId } from './frames.js';
 import { readPauseBytes, RELAY_CONSTANTS, type RelayLimits } from './limits.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import type { RelaySession, SessionLink } from './session.js';
@@ -51,7 +51,7 @@ export interface ConnectionHost {
 type State = 'awaiting' | 'connecting' | 'open' | 'closed';
 
 interface InFlight {
-  readonly id: JsonRpcId;
+  readonly id: EchoId;
   readonly method: string;
   readonly startedAt: number;
 }
@@ -233,7 +233,7 @@ export class RelayConnection implements SessionLink {
     }
   }
 
-  private request(id: JsonRpcId, method: string, params: unknown): void {
+  private request(id: EchoId, method: string, params: unknown): void {
     const metric = KNOWN_METHODS.has(method) ? method : 'other';
     const now = this.host.now();
     if (!this.bucket.take(now)) {
@@ -301,7 +301,7 @@ export class RelayConnection implements SessionLink {
     this.session?.ack(id);
   }
 
-  private sendError(id: JsonRpcId | null, err: RpcError): void {
+  private sendError(id: EchoId | null, err: RpcError): void {
     this.send(errorFrame(id, err));
   }
 }
