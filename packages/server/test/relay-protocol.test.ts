@@ -106,6 +106,22 @@ describe('bad input over the socket', () => {
     await assertHealthy();
   });
 
+  it('echoes every id exactly as sent (big and written-out numbers by their digits), and refuses ids over 256 characters carrying them', async () => {
+    const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
+    const raw: string[] = [];
+    relay.ws.on('message', (data) => raw.push(data.toString()));
+    const sent = ['9007199254740993', '1.0', '-0', '""', `"${'a'.repeat(257)}"`];
+    for (const id of sent) relay.sendRaw(`{"jsonrpc":"2.0","id":${id},"method":"signalwire.ping","params":{}}`);
+    await eventually(() => (raw.length >= sent.length ? true : undefined), 5000, 'every answer');
+    expect(raw.slice(0, 4)).toEqual(sent.slice(0, 4).map((id) => `{"jsonrpc":"2.0","id":${id},"result":{}}`));
+    expect(JSON.parse(raw[4]!)).toMatchObject({ id: 'a'.repeat(257), error: { code: -32600, data: { max_id_length: 256 } } });
+    // A ping timestamp JSON cannot carry back (1e400 is Infinity) is refused, not echoed as null.
+    expect((await relay.call('signalwire.ping', ['x'])).error?.code).toBe(-32602);
+    relay.sendRaw('{"jsonrpc":"2.0","id":"inf","method":"signalwire.ping","params":{"timestamp":1e400}}');
+    expect((await relay.waitFor((f) => f.id === 'inf')).error?.code).toBe(-32602);
+    await relay.close();
+  });
+
   it('answers requests before connect with -32002', async () => {
     const relay = await RawRelay.open(server.url);
     const res = await relay.call('messaging.send', { to_number: '+15557654321', from_number: NUMBERS[0], body: 'x' });

@@ -264,12 +264,18 @@ export class RpcDispatcher {
     return { result: { code: '200', message: subscribe ? RECEIVING : NOT_RECEIVING } };
   }
 
+  /** The answer to a client's ping: its `timestamp` and `payload` echoed; -32602 when they are not a number and a string. */
   private pong(params: unknown): Record<string, unknown> {
+    const p = paramsObject(params, METHOD_PING, false);
     const out: Record<string, unknown> = {};
-    if (params && typeof params === 'object' && !Array.isArray(params)) {
-      const p = params as Record<string, unknown>;
-      if (typeof p.timestamp === 'number') out.timestamp = p.timestamp;
-      if (typeof p.payload === 'string') out.payload = p.payload.slice(0, 1024);
+    if (p.timestamp !== undefined && p.timestamp !== null) {
+      // 1e400 parses as Infinity, which JSON writes as null: refused rather than echoed as something else.
+      if (typeof p.timestamp !== 'number' || !Number.isFinite(p.timestamp)) throw new RpcError(RPC_ERRORS.INVALID_PARAMS, 'Invalid params: timestamp must be a finite number (seconds).');
+      out.timestamp = p.timestamp;
+    }
+    if (p.payload !== undefined && p.payload !== null) {
+      if (typeof p.payload !== 'string') throw new RpcError(RPC_ERRORS.INVALID_PARAMS, 'Invalid params: payload must be a string.');
+      out.payload = p.payload.slice(0, 1024);
     }
     return out;
   }

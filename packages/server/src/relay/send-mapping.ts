@@ -36,7 +36,7 @@ export function toSendInput(params: Record<string, unknown>): SendInput {
     else tags.push(...(params.tags as string[]));
   }
   if (params.tag !== undefined && params.tag !== null && params.tag !== '') {
-    if (typeof params.tag !== 'string' || params.tag.length > RELAY_CONSTANTS.maxTagLength) problems.push(detail('INVALID_PARAMETER', { attribute: 'tag', message: 'tag must be a string.' }));
+    if (typeof params.tag !== 'string' || params.tag.length > RELAY_CONSTANTS.maxTagLength) problems.push(detail('INVALID_PARAMETER', { attribute: 'tag', message: `tag must be a string of at most ${RELAY_CONSTANTS.maxTagLength} characters.` }));
     else if (!tags.includes(params.tag)) tags.push(params.tag);
   }
   if (tags.length > RELAY_CONSTANTS.maxTags) problems.push(tagsProblem());
