@@ -156,12 +156,38 @@ describe('bad input over the socket', () => {
     await assertHealthy();
   });
 
-  it('limits the request rate per connection with -32005', async () => {
+  it('limits the request rate per connection: -32005 for the first request over it, then reads the rest at the rate and answers them', async () => {
     const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => relay.call('signalwire.ping', {}, `r${i}`)));
     const limited = answers.filter((a) => a.error?.code === -32005);
     expect(limited.length).toBeGreaterThan(0);
+    expect(limited.length).toBeLessThan(5);
     expect(limited[0]!.error!.data).toMatchObject({ retry_after_ms: expect.any(Number) });
+    expect(answers.filter((a) => a.result)).toHaveLength(20 - limited.length);
+    await relay.close();
+  });
+
+});
+
+describe('a socket that sends nothing but garbage', () => {
+  // The default request rate: within it, invalid frames are answered until their own budget is spent.
+  let fast: TestServer;
+  beforeAll(async () => {
+    fast = await startTestServer();
+  });
+  afterAll(async () => {
+    await fast.stop();
+  });
+
+  it('is answered, then closed (1008) past its budget of invalid frames, before or after connect; the server stays healthy', async () => {
+    for (const authenticated of [false, true]) {
+      const relay = authenticated ? (await RawRelay.connected(fast.url, PROJECT_ID, API_TOKEN)).relay : await RawRelay.open(fast.url);
+      for (let i = 0; i < 300; i++) relay.sendRaw(i % 3 === 0 ? Buffer.from('x') : i % 3 === 1 ? '{' : '[1]');
+      expect(await relay.closed()).toBe(1008);
+      expect(relay.frames.filter((f) => f.error?.code === -32700 || f.error?.code === -32600)).toHaveLength(100);
+    }
+    const { relay } = await RawRelay.connected(fast.url, PROJECT_ID, API_TOKEN);
+    expect((await relay.call('signalwire.ping', {})).result).toEqual({});
     await relay.close();
   });
 });

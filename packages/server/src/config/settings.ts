@@ -301,7 +301,7 @@ export const SETTINGS = {
     key: 'relay.requestsPerSecond',
     env: 'SWITCHBOARD_RELAY_REQUESTS_PER_SECOND',
     flag: null,
-    description: 'Sustained requests per second one RELAY connection may make (token bucket); above it requests get -32005.',
+    description: 'Sustained frames per second one RELAY connection may send for the server to answer (token bucket; acks and pongs do not count); the first above it gets -32005 and the socket is read no further until there is room.',
     default: 1000,
     parse: parsers.int(1, 1_000_000),
   },

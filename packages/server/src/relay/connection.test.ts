@@ -25,9 +25,11 @@ class FakeTransport implements RelayTransport {
   bufferedAmount = 0;
   paused = false;
   readonly remoteAddress = '192.0.2.7';
+  /** The client reads everything at once: nothing stays queued. */
+  writesOut = false;
   send(frame: string): void {
     this.sent.push(JSON.parse(frame));
-    this.bufferedAmount += Buffer.byteLength(frame);
+    if (!this.writesOut) this.bufferedAmount += Buffer.byteLength(frame);
   }
   pause(): void {
     this.paused = true;
@@ -176,5 +178,65 @@ describe('RelayConnection', () => {
       conn.tick(now());
       expect(transport.terminated).toBe(true);
     });
+  });
+});
+
+describe('RelayConnection: floods of garbage and of requests', () => {
+  const echo: ConnectionHost['dispatch'] = (_conn, _method, params) => ({ result: params ?? {} });
+  const ping = (id: number) => frame({ jsonrpc: '2.0', id, method: 'signalwire.ping', params: {} });
+  const reading = () => {
+    const s = setup(echo);
+    s.transport.writesOut = true;
+    return s;
+  };
+
+  it(`closes (1008) a client past ${RELAY_CONSTANTS.invalidFrameBurst} invalid frames, answering each before, reading nothing after, logging once`, () => {
+    const { conn, transport, warnings } = reading();
+    const garbage = [Buffer.from('{'), Buffer.from('[]'), Buffer.from('{"jsonrpc":"2.0","method":"m"}'), Buffer.from('x'.repeat(limits.maxFrameBytes + 1))];
+    for (let i = 0; i < RELAY_CONSTANTS.invalidFrameBurst; i++) conn.receive(garbage[i % garbage.length]!, false);
+    expect(transport.sent).toHaveLength(RELAY_CONSTANTS.invalidFrameBurst);
+    expect(new Set(transport.sent.map((f) => f.error.code))).toEqual(new Set([-32700, -32600]));
+    expect(transport.closedWith).toBeUndefined();
+    conn.receive(Buffer.from('{}'), true);
+    expect(transport.closedWith).toEqual([1008, expect.stringContaining('too many invalid frames')]);
+    for (let i = 0; i < 50; i++) conn.receive(ping(i), false);
+    expect(transport.sent).toHaveLength(RELAY_CONSTANTS.invalidFrameBurst);
+    expect(warnings).toEqual([{ facts: expect.objectContaining({ address: '192.0.2.7', closeCode: 1008 }), what: expect.stringContaining('invalid frames') }]);
+  });
+
+  it('lets a client that sends an invalid frame now and then keep going (the budget refills)', () => {
+    const { conn, transport, advance } = reading();
+    for (let i = 0; i < RELAY_CONSTANTS.invalidFrameBurst * 3; i++) {
+      conn.receive(Buffer.from('{'), false);
+      conn.receive(ping(i), false);
+      advance(1000 / RELAY_CONSTANTS.invalidFramesPerSecond);
+    }
+    expect(transport.closedWith).toBeUndefined();
+    expect(transport.sent.filter((f) => f.result)).toHaveLength(RELAY_CONSTANTS.invalidFrameBurst * 3);
+  });
+
+  it('charges invalid and binary frames to the request rate; over it, answers -32005 once and reads nothing until a tick finds room', () => {
+    const { conn, transport, advance, now } = reading();
+    for (let i = 0; i < 40; i++) conn.receive(Buffer.from('{'), i % 2 === 1);
+    for (let i = 0; i < 100; i++) conn.receive(ping(i), false);
+    // 100 tokens: 40 invalid frames, 60 pings; the 61st ping is refused and the rest wait unread.
+    expect(transport.sent.filter((f) => f.result)).toHaveLength(60);
+    expect(transport.sent.filter((f) => f.error?.code === -32005)).toEqual([{ jsonrpc: '2.0', id: 60, error: { code: -32005, message: expect.any(String), data: { retry_after_ms: 10 } } }]);
+    expect(transport.paused).toBe(true);
+    expect(conn.isPaused).toBe(true);
+    expect(transport.sent).toHaveLength(101);
+    // A second later the bucket holds 100 again: the 39 held pings are answered, in order.
+    advance(1000);
+    conn.tick(now());
+    expect(transport.paused).toBe(false);
+    expect(transport.sent.slice(101).map((f) => f.id)).toEqual(Array.from({ length: 39 }, (_, i) => i + 61));
+    expect(transport.closedWith).toBeUndefined();
+  });
+
+  it('does not charge the client’s answers (acks, pongs) to the rate', () => {
+    const { conn, transport } = reading();
+    for (let i = 0; i < 500; i++) conn.receive(frame({ jsonrpc: '2.0', id: `e${i}`, result: {} }), false);
+    conn.receive(ping(1), false);
+    expect(transport.sent).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }]);
   });
 });

@@ -9,6 +9,12 @@
  * held, unprocessed) until the socket drains; past the cap the client is closed (1013) and, if its
  * close frame cannot get out, dropped. A client that sends requests and never reads its replies
  * therefore costs a bounded amount of memory.
+ *
+ * Every frame the server answers (requests, and frames it refuses: not JSON-RPC, binary, too
+ * large) draws on the request rate; the client's answers (acks, pongs) do not. The first frame over
+ * the rate is answered -32005 and nothing more is read until the next tick with room, so a flood
+ * costs the rate's worth of work, not the network's. Frames refused as invalid also draw on a
+ * small budget of their own (official clients send none): a client past it is closed (1008).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -66,6 +72,12 @@ export class RelayConnection implements SessionLink {
   ending = false;
   readonly openedAt: number;
   private readonly bucket: TokenBucket;
+  /** Invalid frames the client may still send (refilled slowly); none left closes the connection. */
+  private readonly invalidBudget: TokenBucket;
+  /** Over the request rate: nothing is read until this time (checked by `tick`), else null. */
+  private throttledUntil: number | null = null;
+  /** `close` was called: frames still arriving are not read. */
+  private closing = false;
   private readonly inFlight = new Map<number, InFlight>();
   private seq = 0;
   private ping: { id: string; sentAt: number } | null = null;
@@ -85,6 +97,7 @@ export class RelayConnection implements SessionLink {
     this.openedAt = host.now();
     this.lastPingAt = this.openedAt;
     this.bucket = new TokenBucket(host.limits.requestsPerSecond, host.limits.requestBurst, this.openedAt);
+    this.invalidBudget = new TokenBucket(RELAY_CONSTANTS.invalidFramesPerSecond, RELAY_CONSTANTS.invalidFrameBurst, this.openedAt);
   }
 
   get bufferedAmount(): number {
@@ -95,15 +108,16 @@ export class RelayConnection implements SessionLink {
     return this.transport.remoteAddress;
   }
 
-  /** True while reading is stopped because the socket's queue is over the high-water mark. */
+  /** True while reading is stopped: the socket's queue is over the high-water mark, or the client is over its request rate. */
   get isPaused(): boolean {
-    return this.paused;
+    return this.paused || this.throttledUntil !== null;
   }
 
   /** One frame from the client. */
   receive(data: Buffer | string, isBinary: boolean): void {
-    if (this.state === 'closed' || this.overflowAt !== null) return;
-    if (this.paused) {
+    if (this.state === 'closed' || this.closing || this.overflowAt !== null) return;
+    if (this.isPaused) {
+      // Only what the transport had read before it paused: a bounded amount.
       this.held.push({ data, isBinary });
       return;
     }
@@ -114,8 +128,14 @@ export class RelayConnection implements SessionLink {
   drained(): void {
     if (!this.paused || this.state === 'closed' || this.overflowAt !== null) return;
     this.paused = false;
+    this.readAgain();
+  }
+
+  /** Resume reading once nothing stops it, starting with the frames held meanwhile. */
+  private readAgain(): void {
+    if (!this.reading()) return;
     this.transport.resume();
-    // Each frame may fill the socket again (and pause) or close the connection.
+    // Each frame may fill the socket again (and pause), go over the rate, or close the connection.
     while (this.held.length > 0 && this.reading()) {
       const f = this.held.shift()!;
       this.handle(f.data, f.isBinary);
@@ -123,7 +143,7 @@ export class RelayConnection implements SessionLink {
   }
 
   private reading(): boolean {
-    return !this.paused && this.state !== 'closed' && this.overflowAt === null;
+    return !this.isPaused && this.state !== 'closed' && !this.closing && this.overflowAt === null;
   }
 
   private handle(data: Buffer | string, isBinary: boolean): void {
@@ -131,17 +151,16 @@ export class RelayConnection implements SessionLink {
     if (size > this.host.limits.maxFrameBytes) {
       this.host.metrics.relayLimited('frame');
       const head = (typeof data === 'string' ? data.slice(0, 512) : data.subarray(0, 512).toString('utf8'));
-      this.sendError(sniffId(head), new RpcError(RPC_ERRORS.INVALID_REQUEST, `Frame too large: ${size} bytes; the limit is ${this.host.limits.maxFrameBytes}.`, { limit: this.host.limits.maxFrameBytes }));
+      this.refuse(sniffId(head), new RpcError(RPC_ERRORS.INVALID_REQUEST, `Frame too large: ${size} bytes; the limit is ${this.host.limits.maxFrameBytes}.`, { limit: this.host.limits.maxFrameBytes }));
       return;
     }
     if (isBinary) {
-      this.sendError(null, new RpcError(RPC_ERRORS.INVALID_REQUEST, 'Binary frames are not supported: send JSON text frames.'));
+      this.refuse(null, new RpcError(RPC_ERRORS.INVALID_REQUEST, 'Binary frames are not supported: send JSON text frames.'));
       return;
     }
     const frame = classifyFrame(typeof data === 'string' ? data : data.toString('utf8'));
     if (frame.kind === 'invalid') {
-      this.host.metrics.relayRequest('invalid', 'rpc_error');
-      this.sendError(frame.id, frame.error);
+      this.refuse(frame.id, frame.error);
     } else if (frame.kind === 'response') {
       this.answered(frame.id);
     } else {
@@ -181,6 +200,8 @@ export class RelayConnection implements SessionLink {
 
   close(code: number, reason: string): void {
     if (this.state === 'closed') return;
+    this.closing = true;
+    this.held.length = 0;
     this.transport.close(code, reason.slice(0, 120));
   }
 
@@ -203,13 +224,17 @@ export class RelayConnection implements SessionLink {
     this.host.connectionClosed(this);
   }
 
-  /** Housekeeping: connect deadline, pings, dead peers, overdue answers. */
+  /** Housekeeping: connect deadline, pings, dead peers, overdue answers, reading again after the rate was passed. */
   tick(now: number): void {
     if (this.state === 'closed') return;
     if (this.overflowAt !== null) {
       // A client that does not read will not read the close frame either.
       if (now - this.overflowAt >= RELAY_CONSTANTS.closeGraceMs) this.terminate();
       return;
+    }
+    if (this.throttledUntil !== null && now >= this.throttledUntil) {
+      this.throttledUntil = null;
+      this.readAgain();
     }
     if (this.state !== 'open') {
       if (now - this.openedAt > RELAY_CONSTANTS.connectTimeoutMs) this.close(CLOSE.POLICY, 'signalwire.connect was not completed in time');
@@ -233,15 +258,47 @@ export class RelayConnection implements SessionLink {
     }
   }
 
+  /**
+   * A frame refused as invalid: answered with `err` within the request rate, and charged to the
+   * invalid-frame budget; a client past that budget only sends garbage: closed (1008).
+   */
+  private refuse(id: EchoId | null, err: RpcError): void {
+    const now = this.host.now();
+    if (!this.invalidBudget.take(now)) {
+      this.host.metrics.relayLimited('invalid');
+      this.host.limited(
+        { address: this.remoteAddress, project: this.session?.projectId ?? null, limit: RELAY_CONSTANTS.invalidFrameBurst, closeCode: CLOSE.POLICY },
+        'RELAY client closed: too many invalid frames',
+      );
+      this.close(CLOSE.POLICY, `too many invalid frames (more than ${RELAY_CONSTANTS.invalidFrameBurst}, then ${RELAY_CONSTANTS.invalidFramesPerSecond} a second)`);
+      return;
+    }
+    if (!this.admit(id, 'invalid', now)) return;
+    this.host.metrics.relayRequest('invalid', 'rpc_error');
+    this.sendError(id, err);
+  }
+
+  /**
+   * Take one from the request rate. Over it: -32005, and nothing more is read until a tick finds
+   * room again (frames the transport still delivers are held), so a flood costs the rate's work.
+   */
+  private admit(id: EchoId | null, metric: string, now: number): boolean {
+    if (this.bucket.take(now)) return true;
+    this.host.metrics.relayLimited('rate');
+    this.host.metrics.relayRequest(metric, 'rpc_error');
+    const next = this.bucket.nextAt(now);
+    this.sendError(id, new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, 'Too many requests on this connection; slow down.', { retry_after_ms: next - now }));
+    if (this.throttledUntil === null) {
+      this.throttledUntil = next;
+      if (!this.paused) this.transport.pause();
+    }
+    return false;
+  }
+
   private request(id: EchoId, method: string, params: unknown): void {
     const metric = KNOWN_METHODS.has(method) ? method : 'other';
     const now = this.host.now();
-    if (!this.bucket.take(now)) {
-      this.host.metrics.relayLimited('rate');
-      this.host.metrics.relayRequest(metric, 'rpc_error');
-      this.sendError(id, new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, 'Too many requests on this connection; slow down.', { retry_after_ms: this.bucket.nextAt(now) - now }));
-      return;
-    }
+    if (!this.admit(id, metric, now)) return;
     if (this.inFlight.size >= RELAY_CONSTANTS.maxInFlight) {
       this.host.metrics.relayLimited('in_flight');
       this.host.metrics.relayRequest(metric, 'rpc_error');

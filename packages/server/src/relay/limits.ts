@@ -47,6 +47,9 @@ export const RELAY_CONSTANTS = {
   /** Tags on one message and the longest tag. */
   maxTags: 20,
   maxTagLength: 128,
+  /** Invalid frames (not JSON-RPC, binary, too large) a connection may send at once, and how many more a second; past them it is closed (1008). */
+  invalidFrameBurst: 100,
+  invalidFramesPerSecond: 1,
   /** Housekeeping tick (pings, timeouts, resume expiry) (ms). */
   tickMs: 1_000,
 } as const;
