@@ -15,6 +15,7 @@ import { simulatorSettingsSchema } from './0009-simulator-settings.js';
 import { optOutsSchema } from './0010-opt-outs.js';
 import { senderRatesSchema } from './0011-sender-rates.js';
 import { testTokensSchema } from './0012-test-tokens.js';
+import { fairClaimsSchema } from './0013-fair-claims.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -29,6 +30,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0010-opt-outs': optOutsSchema(dialect),
     '0011-sender-rates': senderRatesSchema(dialect),
     '0012-test-tokens': testTokensSchema(dialect),
+    '0013-fair-claims': fairClaimsSchema(dialect),
   };
 }
 

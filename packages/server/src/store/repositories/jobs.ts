@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { JobKind, JobRecord, NewJob } from '../../domain/jobs.js';
 import type { JobClaimOptions, JobRepository } from '../../domain/ports/store.js';
 import type { HotInserts } from '../batch-insert.js';
@@ -7,6 +7,7 @@ import type { Database } from '../schema.js';
 import { WRITE_ONLY } from '../write-only.js';
 import { chunkRows, jobFromRow, num } from '../rows.js';
 import { caseById } from './case-by-id.js';
+import { dueProjects, fairShareIds, MAX_PROJECTS } from './fair-claim.js';
 
 export class KyselyJobRepository implements JobRepository {
   constructor(
@@ -39,16 +40,21 @@ export class KyselyJobRepository implements JobRepository {
   }
 
   async claim(kind: JobKind, now: number, limit: number, leaseMs: number, owner: string, opts: JobClaimOptions = {}): Promise<JobRecord[]> {
-    let select = this.db.selectFrom('jobs').select('id').where('kind', '=', kind).where('run_at', '<=', now);
-    if (opts.carriers) {
-      const carriers = opts.carriers;
-      select = select.where((eb) => (carriers.length ? eb.or([eb('carrier', 'is', null), eb('carrier', 'in', [...carriers])]) : eb('carrier', 'is', null)));
-    }
-    const due = this.traits.lockForClaim(select.orderBy('run_at').orderBy('id').limit(limit));
+    const { carriers } = opts;
+    const pinned: <O>(q: SelectQueryBuilder<Database, 'jobs', O>) => SelectQueryBuilder<Database, 'jobs', O> = (q) =>
+      carriers ? q.where((eb) => (carriers.length ? eb.or([eb('carrier', 'is', null), eb('carrier', 'in', [...carriers])]) : eb('carrier', 'is', null))) : q;
+    // Several projects with due jobs share the claim (fair-claim.ts); one alone takes the earliest due.
+    const projects = await dueProjects(this.db, kind, now, carriers, opts.after ?? '', Math.min(limit, MAX_PROJECTS));
+    if (projects.length === 0) return [];
+    const due =
+      projects.length > 1
+        ? await fairShareIds(this.db, this.traits, kind, now, limit, projects, pinned)
+        : this.traits.lockForClaim(pinned(this.db.selectFrom('jobs').select('id').where('kind', '=', kind).where('run_at', '<=', now)).orderBy('run_at').orderBy('id').limit(limit));
+    if (Array.isArray(due) && due.length === 0) return [];
     const rows = await this.db
       .updateTable('jobs')
       .set({ run_at: now + leaseMs, lease_owner: owner, attempts: sql`attempts + 1` })
-      .where('id', 'in', due)
+      .where((eb) => (Array.isArray(due) ? eb('id', 'in', due) : eb('id', 'in', due)))
       .returningAll()
       .execute();
     return rows.map(jobFromRow).sort((a, b) => a.id - b.id);

@@ -7,6 +7,11 @@ export interface JobClaimOptions {
    * of these. Omitted: every job (a single node owns every carrier).
    */
   readonly carriers?: readonly string[];
+  /**
+   * Round-robin across claims: when more projects have due jobs than one claim serves, those after
+   * this project id (in id order) come first. Omitted: from the first.
+   */
+  readonly after?: string;
 }
 
 export interface JobRepository {
@@ -18,7 +23,9 @@ export interface JobRepository {
    */
   enqueueLeased(jobs: readonly NewJob[], owner: string, until: number): Promise<JobRecord[]>;
   /**
-   * Engine internal, all projects: lease up to `limit` due jobs of a kind for `leaseMs`. A lease that
+   * Engine internal, all projects: lease up to `limit` due jobs of a kind for `leaseMs`, earliest due
+   * first; when several projects have due jobs each takes at most an equal share of `limit` (the
+   * rest filled by the earliest due of any), so no project's backlog holds back another's. A lease that
    * expires (its holder died) makes the job claimable again. Concurrent claimers (other nodes) never
    * get the same job while its lease runs.
    */
