@@ -30,6 +30,7 @@ import type { RecentMessages } from './recent-messages.js';
 import type { SubmissionsInFlight } from './submissions-in-flight.js';
 import { WorkLoop } from '../../util/work-loop.js';
 import type { RatedJob, SenderQueues } from './sender-queues.js';
+import { ProjectLanes } from './project-lanes.js';
 
 export interface DispatcherOptions {
   /** Node identity recorded on leases. */
@@ -47,10 +48,14 @@ export interface DispatcherOptions {
 export class Dispatcher implements LocalDispatch {
   private readonly loop: WorkLoop;
   private unsubscribe: (() => void) | undefined;
-  /** Messages this node just wrote with their jobs leased to it (`adopt`), waiting for a free slot. */
-  private adopted: Adopted[] = [];
+  /** Messages this node just wrote with their jobs leased to it (`adopt`), waiting for a free slot: served round-robin by project. */
+  private readonly adopted = new ProjectLanes<Adopted>();
   /** Jobs may be due in the queue: the next pass claims (set by wake-ups, due times, full claims). */
   private queueMayHaveWork = true;
+  /** The last batch came from the adopted messages: the queue's turn next, when it may have work. */
+  private servedAdopted = false;
+  /** The project the last claim served last (round-robin across claims: `JobClaimOptions.after`). */
+  private claimCursor = '';
 
   constructor(
     private readonly deps: {
@@ -123,7 +128,7 @@ export class Dispatcher implements LocalDispatch {
    */
   room(): number {
     if (this.loop.stopped || !this.unsubscribe) return 0;
-    return Math.max(0, Math.max(1, this.opts.concurrency - this.loop.active) * this.opts.batchSize - this.adopted.length);
+    return Math.max(0, Math.max(1, this.opts.concurrency - this.loop.active) * this.opts.batchSize - this.adopted.size);
   }
 
   /**
@@ -156,19 +161,22 @@ export class Dispatcher implements LocalDispatch {
   /** Messages written with their jobs leased to this node: sent at the next pass, before any claim. */
   adopt(items: ReadonlyArray<{ readonly job: JobRecord; readonly message: MessageRecord }>): void {
     const at = this.deps.clock.now();
-    for (const i of items) this.adopted.push({ job: i.job, message: i.message, at });
+    for (const i of items) this.adopted.push(i.message.projectId, { job: i.job, message: i.message, at });
     this.loop.wake();
   }
 
   /** Claim and start batches while there is room; then wait for the next due job or a wake-up. */
   private async pass(): Promise<void> {
     while (!this.loop.stopped && this.loop.active < this.opts.concurrency) {
-      // Adopted messages first; then the queue, when something may be due there (a wake-up from the
-      // bus or from outside, a due time reached, a full claim before). A pass woken by an adoption
-      // alone does not claim: that is the statement adoption saves.
-      const fromQueue = this.adopted.length === 0;
+      // Adopted messages, and the queue when something may be due there (a wake-up from the bus or
+      // from outside, a due time reached, a full claim before), in turns: a project writing faster
+      // than its carrier sends keeps adopted messages waiting, and the queue — where another
+      // project's messages wait when no slot had room — must not wait for them to run out. A pass
+      // woken by an adoption alone does not claim: that is the statement adoption saves.
+      const fromQueue = this.adopted.size === 0 || (this.queueMayHaveWork && this.servedAdopted);
       if (fromQueue && !this.queueMayHaveWork) return;
       if (fromQueue) this.queueMayHaveWork = false;
+      this.servedAdopted = !fromQueue;
       const batch = fromQueue ? await this.claim() : await this.takeAdopted();
       if (batch.claimed === 0) {
         if (!fromQueue) continue;
@@ -183,7 +191,7 @@ export class Dispatcher implements LocalDispatch {
       // After a claim that found work, look again: more may be due, and the claim that finds none
       // arms the timer for the next due time.
       if (fromQueue) this.queueMayHaveWork = true;
-      if (fromQueue && batch.claimed < this.opts.batchSize) return;
+      if (fromQueue && batch.claimed < this.opts.batchSize && this.adopted.size === 0) return;
     }
   }
 
@@ -191,7 +199,8 @@ export class Dispatcher implements LocalDispatch {
   private async claim(): Promise<Claimed> {
     const carriers = (this.deps.availability ?? ALL_CARRIERS_LOCAL).claimable();
     const out = await this.deps.journal.withinTransaction(async (tx, now) => {
-      const jobs = await tx.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId, carriers ? { carriers } : {});
+      const jobs = await tx.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId, carriers ? { carriers, after: this.claimCursor } : { after: this.claimCursor });
+      this.claimCursor = lastServed(jobs, this.claimCursor);
       if (jobs.length === 0) return { value: { claimed: 0, ready: [], handedOff: 0 }, changes: [] };
       const plan = await this.plan(tx, jobs, await this.loadMessages(tx, jobs), now);
       return this.write(tx, plan, jobs.length, now);
@@ -207,7 +216,7 @@ export class Dispatcher implements LocalDispatch {
    * nodes never send it at once.
    */
   private async takeAdopted(): Promise<Claimed> {
-    const batch = this.adopted.splice(0, this.opts.batchSize);
+    const batch = this.adopted.take(this.opts.batchSize);
     const now = this.deps.clock.now();
     const live = batch.filter((a) => a.at >= now - this.opts.leaseMs / 2);
     if (live.length === 0) return { claimed: 0, ready: [] };
@@ -425,6 +434,20 @@ interface Ready {
   /** Where the message's destination routes, and what it costs there (decided once, at claim time). */
   readonly carrier: Carrier;
   readonly price: number | null;
+}
+
+/**
+ * The project a claim served last in its round-robin order (ids after `cursor`, then from the
+ * first): where the next claim starts.
+ */
+function lastServed(jobs: readonly JobRecord[], cursor: string): string {
+  let wrapped: string | undefined;
+  let after: string | undefined;
+  for (const { projectId: p } of jobs) {
+    if (p <= cursor) wrapped = wrapped === undefined || p > wrapped ? p : wrapped;
+    else after = after === undefined || p > after ? p : after;
+  }
+  return wrapped ?? after ?? cursor;
 }
 
 /** The messages whose `sent` these outcomes record. */
