@@ -107,4 +107,32 @@ describe('ConsoleFeed', () => {
     expect(b.ended).toBe(true);
     expect(feed.clientsOf('p1')).toBe(0);
   });
+
+  it('ends a stream whose check fails, every recheckMs and at once when its project\'s credentials change', async () => {
+    feed = new ConsoleFeed(bus, { ...LIMITS, recheckMs: 30 });
+    let allowed = true;
+    let checks = 0;
+    const watched = new FakeResponse();
+    const failing = new FakeResponse();
+    const other = new FakeResponse();
+    feed.attach('p1', watched as unknown as ServerResponse, async () => (checks++, allowed));
+    feed.attach('p1', failing as unknown as ServerResponse, () => Promise.reject(new Error('storage down')));
+    feed.attach('p2', other as unknown as ServerResponse, async () => false);
+    await wait(60);
+    // Checked in time; a check that fails ends its stream like a refusal.
+    expect(checks).toBeGreaterThan(0);
+    expect([watched.ended, failing.ended, other.ended]).toEqual([false, true, true]);
+    feed.close();
+
+    feed = new ConsoleFeed(bus, { ...LIMITS, recheckMs: 60_000 });
+    const revoked = new FakeResponse();
+    feed.attach('p1', revoked as unknown as ServerResponse, async () => allowed);
+    allowed = false;
+    await wait(30);
+    expect(revoked.ended).toBe(false);
+    bus.publish('credentials.changed', { projectId: 'p1' });
+    await wait(10);
+    expect(revoked.ended).toBe(true);
+    expect(feed.clientsOf('p1')).toBe(0);
+  });
 });

@@ -4,6 +4,10 @@
  * and written in one `batch` event per tick, so a thousand messages a second changing four times
  * each cost a few writes a second per client. Buffers are bounded: a client that falls behind (its
  * socket does not drain) gets `reset: true` and reloads instead of the server keeping everything.
+ * A stream lasts only as long as what opened it: each client's `stillAllowed` check (its console
+ * session, or its Basic credentials) runs every `recheckMs`, and at once for a project whose
+ * credentials changed or whose session logged out; a stream whose check fails is ended (the
+ * browser reconnects and is refused).
  */
 import type { ServerResponse } from 'node:http';
 import type { ConsoleFeedBatch } from '@switchboard/protocol';
@@ -23,9 +27,14 @@ export interface FeedLimits {
   readonly maxClients: number;
   /** Comment lines that keep idle connections open through proxies (ms). */
   readonly heartbeatMs: number;
+  /** How often a client's `stillAllowed` check runs (ms). */
+  readonly recheckMs: number;
 }
 
-export const DEFAULT_FEED_LIMITS: FeedLimits = { flushMs: 250, maxPendingMessages: 5_000, maxPendingHandset: 200, maxClientsPerProject: 20, maxClients: 500, heartbeatMs: 15_000 };
+/** Whether what opened a stream (a console session, Basic credentials) still holds. */
+export type StillAllowed = () => Promise<boolean>;
+
+export const DEFAULT_FEED_LIMITS: FeedLimits = { flushMs: 250, maxPendingMessages: 5_000, maxPendingHandset: 200, maxClientsPerProject: 20, maxClients: 500, heartbeatMs: 15_000, recheckMs: 5_000 };
 
 class FeedClient {
   readonly pending = new Map<string, MessageRecord>();
@@ -34,10 +43,13 @@ class FeedClient {
   /** The socket buffer is full; write again on 'drain'. */
   blocked = false;
   lastWrite = 0;
+  lastCheck = 0;
+  checking = false;
 
   constructor(
     readonly projectId: string,
     readonly res: ServerResponse,
+    readonly stillAllowed: StillAllowed | null,
   ) {}
 }
 
@@ -64,6 +76,10 @@ export class ConsoleFeed {
         const clients = this.byProject.get(h.projectId);
         if (clients) for (const c of clients) this.addHandset(c, h);
       }),
+      // A token revoked: check the project's streams once the other subscribers dropped their caches.
+      bus.subscribe('credentials.changed', ({ projectId }) => {
+        if (this.byProject.has(projectId)) setImmediate(() => this.recheck(projectId));
+      }),
     );
   }
 
@@ -77,9 +93,12 @@ export class ConsoleFeed {
     return this.count < this.limits.maxClients && this.clientsOf(projectId) < this.limits.maxClientsPerProject;
   }
 
-  /** Start streaming to a response (headers not yet sent); ends when the connection closes. */
-  attach(projectId: string, res: ServerResponse): void {
-    const client = new FeedClient(projectId, res);
+  /**
+   * Start streaming to a response (headers not yet sent); ends when the connection closes, or when
+   * `stillAllowed` (checked every `recheckMs` and on `recheck`) answers false or fails.
+   */
+  attach(projectId: string, res: ServerResponse, stillAllowed: StillAllowed | null = null): void {
+    const client = new FeedClient(projectId, res, stillAllowed);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -88,7 +107,7 @@ export class ConsoleFeed {
       'X-Content-Type-Options': 'nosniff',
     });
     res.write('retry: 2000\n: connected\n\n');
-    client.lastWrite = this.now();
+    client.lastWrite = client.lastCheck = this.now();
     let set = this.byProject.get(projectId);
     if (!set) this.byProject.set(projectId, (set = new Set()));
     set.add(client);
@@ -108,6 +127,26 @@ export class ConsoleFeed {
     clearInterval(this.timer);
     this.timer = undefined;
     for (const u of this.unsubscribe) u();
+  }
+
+  /** Run the checks of a project's streams now (its credentials changed, one of its sessions ended). */
+  recheck(projectId: string): void {
+    const set = this.byProject.get(projectId);
+    if (set) for (const c of set) this.check(c, this.now());
+  }
+
+  private check(c: FeedClient, now: number): void {
+    if (!c.stillAllowed || c.checking) return;
+    c.checking = true;
+    c.lastCheck = now;
+    c.stillAllowed()
+      .catch(() => false)
+      .then((allowed) => {
+        c.checking = false;
+        if (allowed) return;
+        this.detach(c);
+        c.res.end();
+      });
   }
 
   private detach(client: FeedClient): void {
@@ -144,6 +183,7 @@ export class ConsoleFeed {
     const now = this.now();
     for (const set of this.byProject.values()) {
       for (const c of set) {
+        if (now - c.lastCheck >= this.limits.recheckMs) this.check(c, now);
         if (c.blocked) continue;
         if (c.pending.size === 0 && c.handset.length === 0 && !c.reset) {
           if (now - c.lastWrite >= this.limits.heartbeatMs) this.write(c, ': keep-alive\n\n', now);

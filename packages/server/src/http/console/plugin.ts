@@ -8,13 +8,14 @@ import type { ConsoleConnections, ConsoleFeatures, ConsoleMessageDetail, Console
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, detail } from '../../domain/app-error.js';
 import { TOKEN_SCOPES } from '../../domain/credentials.js';
-import { authenticate, principalOf, verifyCredentials } from '../auth.js';
+import type { Principal } from '../../engine/admin/credential-verifier.js';
+import { authenticate, parseBasicAuth, principalOf, verifyCredentials } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { useNativeErrors } from '../native/error-format.js';
 import { clearedSessionCookie, sessionCookie } from './cookies.js';
 import { devLoginAllowed, type DevLoginPolicy } from './dev-login.js';
-import type { ConsoleFeed } from './feed.js';
+import type { ConsoleFeed, StillAllowed } from './feed.js';
 import { conversationQuery, messageQuery, outboxQuery, redriveQuery } from './query.js';
 import { segmentsOf, toConsoleConversation, toConsoleDelivery, toConsoleEvent, toConsoleMessage, toSummary } from './presenters.js';
 import type { ConsoleSessions, LiveSession } from './sessions.js';
@@ -67,6 +68,13 @@ export function consoleSurface(deps: ConsoleDeps) {
       numbers: numbers.map((n) => n.number).reverse(),
       features,
     };
+  }
+
+  /** What keeps a live feed open: the session it was opened with, or its Basic credentials, still valid. */
+  function stillAllowed(request: FastifyRequest, principal: Principal): StillAllowed {
+    if (principal.via === 'console') return async () => (await sessions.resolve(request)) !== null;
+    const creds = parseBasicAuth(request.headers.authorization);
+    return async () => !!creds && (await http.verifier.verify(creds.user, creds.password)) !== null;
   }
 
   function setCookie(request: FastifyRequest, reply: FastifyReply, live: LiveSession): void {
@@ -126,7 +134,11 @@ export function consoleSurface(deps: ConsoleDeps) {
           throw err;
         });
         const live = principal ? await sessions.resolve(request) : null;
-        if (live) await sessions.close(live.id);
+        if (live) {
+          await sessions.close(live.id);
+          // Its open live feeds end now, not at their next check.
+          feed.recheck(live.record.projectId);
+        }
         reply.header('Set-Cookie', clearedSessionCookie(secure(request)));
         return { authenticated: false, dev_login: devLoginAllowed(deps.devLogin, request) } satisfies ConsoleNoSession;
       });
@@ -214,13 +226,14 @@ export function consoleSurface(deps: ConsoleDeps) {
 
       // --- live feed -----------------------------------------------------------------------
       api.get('/api/console/events', async (request, reply) => {
-        const { projectId } = principalOf(request);
+        const principal = principalOf(request);
+        const { projectId } = principal;
         // HEAD gets the stream's headers and ends: a stream it never writes to would hold its
         // connection (and a feed slot) with not even the headers sent.
         if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
         if (!feed.canAccept(projectId)) throw AppError.of('RATE_LIMITED', { message: 'Too many live feeds are open for this project; close a console tab.' });
         reply.hijack();
-        feed.attach(projectId, reply.raw);
+        feed.attach(projectId, reply.raw, stillAllowed(request, principal));
       });
     });
   };
