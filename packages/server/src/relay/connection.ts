@@ -68,8 +68,10 @@ const KNOWN_METHODS = new Set([METHOD_CONNECT, METHOD_RECEIVE, METHOD_UNRECEIVE,
 export class RelayConnection implements SessionLink {
   state: State = 'awaiting';
   session: RelaySession | null = null;
-  /** The client asked to end its session (no resume). */
+  /** The client asked to end its session, or its token was revoked (no resume). */
   ending = false;
+  /** The API token its `signalwire.connect` presented (its session ends when that token is revoked). */
+  tokenId: string | null = null;
   readonly openedAt: number;
   private readonly bucket: TokenBucket;
   /** Invalid frames the client may still send (refilled slowly); none left closes the connection. */

@@ -52,6 +52,8 @@ export const RELAY_CONSTANTS = {
   invalidFramesPerSecond: 1,
   /** Housekeeping tick (pings, timeouts, resume expiry) (ms). */
   tickMs: 1_000,
+  /** How often open connections' tokens are checked for revocation (ms; on a tick). */
+  credentialCheckMs: 5_000,
 } as const;
 
 /** Queued bytes past which a connection stops reading requests until its socket drains. */

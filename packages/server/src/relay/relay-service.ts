@@ -28,7 +28,7 @@ import { InMemoryResumeStore } from './in-memory-resume-store.js';
 import { RELAY_CONSTANTS, type RelayLimits } from './limits.js';
 import { RpcDispatcher } from './rpc-dispatcher.js';
 import { SessionRegistry } from './session-registry.js';
-import type { RelayTransport } from './transport.js';
+import { CLOSE, type RelayTransport } from './transport.js';
 
 export interface RelayServiceDeps {
   readonly bus: Bus;
@@ -59,6 +59,8 @@ export class RelayService implements ConnectionHost {
   private closing: Promise<void> | undefined;
   private closedWaiters: Array<() => void> = [];
   private closedPeakBufferedBytes = 0;
+  private readonly unsubscribeCredentials: () => void;
+  private lastTokenCheck = 0;
 
   constructor(
     private readonly deps: RelayServiceDeps,
@@ -94,6 +96,34 @@ export class RelayService implements ConnectionHost {
     });
     this.timer = setInterval(() => this.tick(), RELAY_CONSTANTS.tickMs);
     this.timer.unref();
+    // A token revoked: check the project's connections once the verifier dropped its cache.
+    this.unsubscribeCredentials = deps.bus.subscribe('credentials.changed', ({ projectId }) => {
+      setImmediate(() => this.checkTokens(projectId));
+    });
+  }
+
+  /**
+   * Close (1008) the open connections whose token is no longer active, ending their sessions (no
+   * resume): a session is authorised by its connect, so without this a revoked token's session
+   * went on sending and receiving for as long as its client kept the socket. Every project's
+   * connections on the housekeeping tick (`credentialCheckMs`; the verifier's cache bounds the
+   * cost), one project's at once when its credentials change.
+   */
+  private checkTokens(projectId?: string): void {
+    for (const conn of this.connections) {
+      const session = conn.session;
+      const tokenId = conn.tokenId;
+      if (conn.state !== 'open' || !session || tokenId === null || (projectId !== undefined && session.projectId !== projectId)) continue;
+      this.deps.verifier
+        .isActive(session.projectId, tokenId)
+        .then((active) => {
+          if (active || conn.session !== session) return;
+          conn.ending = true;
+          this.deps.logger.info({ project: session.projectId, protocol: session.protocol }, 'RELAY session ended: its API token was revoked');
+          conn.close(CLOSE.POLICY, 'the API token was revoked');
+        })
+        .catch((err: unknown) => this.deps.logger.warn({ err }, 'checking a RELAY connection\'s token failed'));
+    }
   }
 
   get metrics(): RelayMetrics {
@@ -228,6 +258,7 @@ export class RelayService implements ConnectionHost {
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       clearInterval(this.timer);
+      this.unsubscribeCredentials();
       this.router.stop();
       for (const conn of this.connections) conn.disconnect(false);
       if (this.connections.size > 0) {
@@ -247,6 +278,10 @@ export class RelayService implements ConnectionHost {
   private tick(): void {
     const now = this.now();
     for (const conn of this.connections) conn.tick(now);
+    if (now - this.lastTokenCheck >= RELAY_CONSTANTS.credentialCheckMs) {
+      this.lastTokenCheck = now;
+      this.checkTokens();
+    }
     this.resume.expire(now).catch((err: unknown) => this.deps.logger.error({ err }, 'expiring parked RELAY sessions failed'));
   }
 }

@@ -228,6 +228,7 @@ export class RpcDispatcher {
       throw new RpcError(RPC_ERRORS.INTERNAL_ERROR, 'The connection closed.');
     }
     conn.session = session;
+    conn.tokenId = principal.tokenId ?? null;
     conn.state = 'open';
 
     const result: ConnectResult = {

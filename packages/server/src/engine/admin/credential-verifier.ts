@@ -70,6 +70,11 @@ export class CredentialVerifier {
     return match.test && !opts.allowTest ? null : principal;
   }
 
+  /** Whether a token of the project is still active (not revoked or removed), as of the cache's lifetime. */
+  async isActive(projectId: string, tokenId: string): Promise<boolean> {
+    return (await this.load(projectId)).tokens.some((t) => t.id === tokenId);
+  }
+
   private async load(projectId: string): Promise<Entry> {
     const now = this.clock.now();
     const hit = this.cache.get(projectId);
