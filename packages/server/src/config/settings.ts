@@ -79,7 +79,7 @@ export const SETTINGS = {
     key: 'auth.failureBurstPerProject',
     env: 'SWITCHBOARD_AUTH_FAILURE_BURST_PER_PROJECT',
     flag: null,
-    description: 'Failed authentications naming one project id (from any address) in a row; then attempts for it get 429 with Retry-After, except credentials that worked before.',
+    description: 'Failed authentications naming one project id (from any address) in a row; then attempts for it from the addresses that failed get 429 with Retry-After (except credentials that worked before); other addresses are checked as usual.',
     default: 100,
     parse: parsers.int(1, 1_000_000),
   },

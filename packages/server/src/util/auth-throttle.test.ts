@@ -29,15 +29,29 @@ describe('AuthThrottle', () => {
     expect(limited).toEqual([['address', '192.0.2.1']]);
   });
 
-  it('limits a project id attacked from many addresses, but never credentials that worked', () => {
+  it('limits a project id attacked from many addresses to one guess per attacking address, but never credentials that worked', () => {
     const { throttle, limited } = setup();
     throttle.succeeded('victim', 'good-token');
     for (let i = 0; i < 5; i++) expect(throttle.failed(`198.51.100.${i}`, 'victim')).toEqual({ limited: false });
     expect(throttle.failed('198.51.100.9', 'victim')).toMatchObject({ limited: true });
-    expect(throttle.check('203.0.113.1', 'victim', 'another-token')).toMatchObject({ limited: true });
-    expect(throttle.check('203.0.113.1', 'victim', 'good-token')).toEqual({ limited: false });
-    expect(throttle.check('203.0.113.1', 'other-project', 'x')).toEqual({ limited: false });
+    // Every address that failed for the project waits, its own bucket notwithstanding.
+    for (const i of [0, 4, 9]) expect(throttle.check(`198.51.100.${i}`, 'victim', 'another-token')).toMatchObject({ limited: true });
+    expect(throttle.check('198.51.100.0', 'victim', 'good-token')).toEqual({ limited: false });
+    // A new address gets one guess; after it fails, it waits too.
+    expect(throttle.check('203.0.113.7', 'victim', 'guess')).toEqual({ limited: false });
+    throttle.failed('203.0.113.7', 'victim');
+    expect(throttle.check('203.0.113.7', 'victim', 'guess-2')).toMatchObject({ limited: true });
+    expect(throttle.check('198.51.100.0', 'other-project', 'x')).toEqual({ limited: false });
     expect(limited).toEqual([['project', 'victim']]);
+  });
+
+  it("does not let another tenant's flood of wrong tokens lock a project's new clients out", () => {
+    const { throttle } = setup();
+    // Tenant B, from its own address, presents project A's id with wrong tokens until A's bucket is empty.
+    for (let i = 0; i < 10; i++) throttle.failed('192.0.2.66', 'project-a');
+    expect(throttle.check('192.0.2.66', 'project-a', 'guess')).toMatchObject({ limited: true });
+    // A's own new client (a token never used on this node) from its own address is checked as usual.
+    expect(throttle.check('198.51.100.20', 'project-a', 'fresh-token')).toEqual({ limited: false });
   });
 
   it('reports a key once per episode: again only after its bucket has refilled', () => {
@@ -58,7 +72,7 @@ describe('AuthThrottle', () => {
       throttle.failed(`10.0.${i >> 8}.${i & 255}`, `project-${i}`);
       throttle.succeeded(`project-${i}`, 'token');
     }
-    expect(throttle.size).toBeLessThanOrEqual(300);
+    expect(throttle.size).toBeLessThanOrEqual(400);
   });
 
   it('forgets the least recently used known-good credentials first, also when one is used many times in a row', () => {

@@ -3,12 +3,15 @@
  * for every way in: HTTP Basic on each REST surface, the console login, RELAY `signalwire.connect`.
  *
  * Each address and each project id has a token bucket of failures (`burst`, refilled at
- * `perMinute`; `FailureLimiter`). Only failures take from it. Once either bucket of a request is empty, the request
- * is refused before its credentials are checked (429 / -32005 with when to retry) — unless those
- * exact credentials authenticated successfully on this node before ("known good"): valid clients
- * that have been using the API keep working while their address or their project is under attack,
- * and an attacker cannot test guesses while limited. Credentials never seen to work wait for the
- * bucket to refill.
+ * `perMinute`; `FailureLimiter`). Only failures take from it. A request is refused before its
+ * credentials are checked (429 / -32005 with when to retry) when its address's bucket is empty, or
+ * when its project's is and this address has itself failed for that project — unless those exact
+ * credentials authenticated successfully on this node before ("known good"). So valid clients that
+ * have been using the API keep working while their address or their project is under attack; a
+ * project under attack from many addresses gives each attacking address one guess until its bucket
+ * refills, never a guess per failure it has left; and another tenant who floods a project id with
+ * wrong tokens cannot lock that project's own new clients out (they come from addresses that have
+ * not failed for it).
  *
  * Memory is bounded: each map keeps its most recently used `maxKeys` entries.
  */
@@ -41,23 +44,27 @@ export class AuthThrottle {
   private readonly addresses: FailureLimiter;
   private readonly projects: FailureLimiter;
   private readonly knownGood: RecentMap<true>;
+  /** (project, address) pairs that failed: the addresses a limited project's bucket applies to. */
+  private readonly failedFrom: RecentMap<true>;
 
   constructor(private readonly opts: AuthThrottleOptions) {
     const max = opts.maxKeys ?? 10_000;
     this.addresses = new FailureLimiter(opts.perAddress, max, (key, wait) => opts.onLimited?.('address', key, wait));
     this.projects = new FailureLimiter(opts.perProject, max, (key, wait) => opts.onLimited?.('project', key, wait));
     this.knownGood = new RecentMap(max);
+    this.failedFrom = new RecentMap(max);
   }
 
-  /** Entries held, all maps together (bounded by 3 × maxKeys). */
+  /** Entries held, all maps together (bounded by 4 × maxKeys). */
   get size(): number {
-    return this.addresses.size + this.projects.size + this.knownGood.size;
+    return this.addresses.size + this.projects.size + this.knownGood.size + this.failedFrom.size;
   }
 
-  /** Before checking credentials: refuse when the address or the project is limited, unless these credentials are known good. */
+  /** Before checking credentials: refuse when the address is limited, or the project is and this address failed for it; unless these credentials are known good. */
   check(address: string, project: string, token: string): ThrottleVerdict {
     const now = this.opts.now();
-    const wait = Math.max(this.addresses.waitOf(keyOf(address), now), this.projects.waitOf(keyOf(project), now));
+    const projectWait = this.projects.waitOf(keyOf(project), now);
+    const wait = Math.max(this.addresses.waitOf(keyOf(address), now), projectWait > 0 && this.failedFrom.get(pairOf(project, address)) ? projectWait : 0);
     if (wait <= 0 || this.knownGood.get(fingerprint(project, token))) return OPEN;
     return { limited: true, retryAfterMs: wait };
   }
@@ -65,6 +72,7 @@ export class AuthThrottle {
   /** The credentials were wrong: count it against the address and the project; limited when either had no failure to spare. */
   failed(address: string, project: string): ThrottleVerdict {
     const now = this.opts.now();
+    this.failedFrom.set(pairOf(project, address), true);
     const wait = Math.max(this.addresses.take(keyOf(address), now), this.projects.take(keyOf(project), now));
     return wait > 0 ? { limited: true, retryAfterMs: wait } : OPEN;
   }
@@ -86,6 +94,10 @@ export class AuthThrottle {
 
 function keyOf(raw: string): string {
   return raw.slice(0, MAX_KEY_LENGTH);
+}
+
+function pairOf(project: string, address: string): string {
+  return `${keyOf(project)}\n${keyOf(address)}`;
 }
 
 /** What identifies presented credentials among the known-good ones: project and token digest, never the token itself. */
