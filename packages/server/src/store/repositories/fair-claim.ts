@@ -1,15 +1,17 @@
 /**
- * Fair shares in a job claim: when several projects have due jobs, each takes at most an equal
- * share of the claim, so one project's backlog (50,000 messages behind a slow carrier) delays
- * another project's few messages by one claim, not by the whole backlog.
+ * Fair shares in a claim of a work queue shared by projects (dispatch jobs, the webhook outbox):
+ * when several projects have due rows, each takes at most an equal share of the claim, so one
+ * project's backlog (50,000 messages behind a slow carrier, callbacks to thousands of hosts) delays
+ * another project's few rows by one claim, not by the whole backlog.
  *
- * The projects with due jobs are found by a skip scan over `jobs_project_due` (kind, project_id,
- * run_at, id): one index probe per project that has jobs of the kind — never a walk of the backlog —
- * visiting at most `MAX_VISIT` projects from a round-robin cursor (`after`), so when more projects
- * have due jobs than one claim serves (`MAX_PROJECTS`), the next claim starts with the ones left.
- * Each project's share is then an index range of that project, locked like any claim.
+ * The projects with due rows are found by a skip scan over an index that leads with the queue's
+ * scope and `project_id`, then the due time (`jobs_project_due`, `webhook_deliveries_project_due`):
+ * one index probe per project that has rows in the queue — never a walk of the backlog — visiting
+ * at most `MAX_VISIT` projects from a round-robin cursor (`after`), so when more projects have due
+ * rows than one claim serves (`MAX_PROJECTS`), the next claim starts with the ones left. Each
+ * project's share is then an index range of that project, locked like any claim.
  */
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { JobKind } from '../../domain/jobs.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
@@ -17,34 +19,41 @@ import { num } from '../rows.js';
 
 /** Projects served by one claim at most (the statement stays small; the cursor serves the others next). */
 export const MAX_PROJECTS = 64;
-/** Projects with jobs of the kind visited by one scan at most, due or not. */
+/** Projects with rows in the queue visited by one scan at most, due or not. */
 const MAX_VISIT = 256;
 
-/** Which jobs a claim may take besides being due: the carriers' pins. */
-type Filter = <O>(q: SelectQueryBuilder<Database, 'jobs', O>) => SelectQueryBuilder<Database, 'jobs', O>;
+/** A queue claimed fairly, as conditions on its table under an alias (`t`). */
+export interface FairQueue {
+  readonly table: 'jobs' | 'webhook_deliveries';
+  /** The queue's rows: the index's columns before `project_id`, fixed (a job kind; pending heads). */
+  scope(t: string): RawBuilder<boolean>;
+  /** Of those, the rows a claim may take now (due, and whatever else the claimer needs). */
+  due(t: string): RawBuilder<boolean>;
+}
 
 /**
- * Up to `max` projects with due jobs of `kind` that `filter` lets through: those after `after` in
- * id order first, then from the start up to `after` (round-robin across claims).
+ * Up to `max` projects with rows `queue.due` lets through: those after `cursor` in id order first,
+ * then from the start up to `cursor` (round-robin across claims).
  */
-export async function dueProjects(db: Kysely<Database>, kind: JobKind, now: number, carriers: readonly string[] | undefined, cursor: string, max: number): Promise<string[]> {
+export async function dueProjects(db: Kysely<Database>, queue: FairQueue, cursor: string, max: number): Promise<string[]> {
   const after = sql`cast(${cursor} as text)`;
   const visit = sql.lit(MAX_VISIT);
-  const pin = carriers === undefined ? sql`` : carriers.length ? sql` and (d.carrier is null or d.carrier in (${sql.join(carriers)}))` : sql` and d.carrier is null`;
-  // Two skip scans: (after, end] then ['', after]; each step is one probe of the index's first column past the last.
+  const table = sql.table(queue.table);
+  const [j, d] = [queue.scope('j'), queue.scope('d')];
+  // Two skip scans: (after, end] then ['', after]; each step is one probe of the index past the last project.
   const { rows } = await sql<{ project_id: string; part: number }>`
     with recursive
       a(project_id, n) as (
-        select (select j.project_id from jobs j where j.kind = ${kind} and j.project_id > ${after} order by j.project_id limit 1), 1
+        select (select j.project_id from ${table} j where ${j} and j.project_id > ${after} order by j.project_id limit 1), 1
         union all
-        select (select j.project_id from jobs j where j.kind = ${kind} and j.project_id > a.project_id order by j.project_id limit 1), a.n + 1
+        select (select j.project_id from ${table} j where ${j} and j.project_id > a.project_id order by j.project_id limit 1), a.n + 1
         from a where a.project_id is not null and a.n < ${visit}
       ),
       b(project_id, n) as (
-        select (select j.project_id from jobs j where j.kind = ${kind} order by j.project_id limit 1), 1
+        select (select j.project_id from ${table} j where ${j} order by j.project_id limit 1), 1
         where ${after} <> ''
         union all
-        select (select j.project_id from jobs j where j.kind = ${kind} and j.project_id > b.project_id order by j.project_id limit 1), b.n + 1
+        select (select j.project_id from ${table} j where ${j} and j.project_id > b.project_id order by j.project_id limit 1), b.n + 1
         from b where b.project_id is not null and b.project_id < ${after} and b.n < ${visit}
       ),
       p(project_id, part) as (
@@ -53,33 +62,56 @@ export async function dueProjects(db: Kysely<Database>, kind: JobKind, now: numb
         select project_id, 1 from b where project_id is not null and project_id <= ${after}
       )
     select p.project_id, p.part from p
-    where exists (select 1 from jobs d where d.kind = ${kind} and d.project_id = p.project_id and d.run_at <= ${now}${pin})
+    where exists (select 1 from ${table} d where ${d} and d.project_id = p.project_id and ${queue.due('d')})
     order by p.part, p.project_id
     limit ${max}`.execute(db);
   return rows.map((r) => r.project_id);
 }
 
 /**
- * The ids of up to `limit` due jobs shared across `projects`: `share` each, earliest first, then —
- * when some project had fewer — the earliest due of any project to fill the claim. Locked (skipping
- * rows other claimers hold) on PostgreSQL.
+ * Each project's share of a claim of `limit`, in one statement: `branch(projectId, share)` selects
+ * a project's earliest rows (at most `share`, locked as a claim). The rows come interleaved — every
+ * project's first, then every project's second… — so a caller taking fewer cuts every share alike;
+ * `more` says whether some project filled its share (it may have more due: worth filling the claim).
+ */
+export async function fairShares<R extends { project_id: string }>(
+  db: Kysely<Database>,
+  limit: number,
+  projects: readonly string[],
+  branch: (projectId: string, share: number) => SelectQueryBuilder<Database, keyof Database, R>,
+): Promise<{ rows: R[]; more: boolean }> {
+  const share = Math.ceil(limit / projects.length);
+  // Each branch in a sub-select: a compound SELECT's parts take no LIMIT or FOR UPDATE of their own.
+  const parts = projects.map((p) => sql`select * from (${branch(p, share)}) s`);
+  const { rows } = await sql<R>`${sql.join(parts, sql` union all `)}`.execute(db);
+  const rank = new Map<string, number>();
+  const ranked = rows.map((r) => {
+    const k = rank.get(r.project_id) ?? 0;
+    rank.set(r.project_id, k + 1);
+    return { r, k };
+  });
+  const order = new Map(projects.map((p, i) => [p, i]));
+  ranked.sort((x, y) => x.k - y.k || order.get(x.r.project_id)! - order.get(y.r.project_id)!);
+  return { rows: ranked.map((x) => x.r), more: [...rank.values()].some((n) => n >= share) };
+}
+
+/** Which jobs a claim may take besides being due: the carriers' pins. */
+type Filter = <O>(q: SelectQueryBuilder<Database, 'jobs', O>) => SelectQueryBuilder<Database, 'jobs', O>;
+
+/**
+ * The ids of up to `limit` due jobs shared across `projects`: a share each, earliest first, then —
+ * when some project had its full share — the earliest due of any project to fill the claim. Locked
+ * (skipping rows other claimers hold) on PostgreSQL.
  */
 export async function fairShareIds(db: Kysely<Database>, traits: DialectTraits, kind: JobKind, now: number, limit: number, projects: readonly string[], filter: Filter): Promise<number[]> {
-  const share = Math.ceil(limit / projects.length);
-  const branch = (projectId: string) =>
-    db.selectFrom(traits.lockForClaim(filter(db.selectFrom('jobs').select(['id', 'project_id']).where('kind', '=', kind).where('project_id', '=', projectId).where('run_at', '<=', now)).orderBy('run_at').orderBy('id').limit(share)).as('s')).select(['s.id', 's.project_id']);
-  let union = branch(projects[0]!);
-  for (const p of projects.slice(1)) union = union.unionAll(branch(p));
-  const rows = await union.execute();
+  const { rows, more } = await fairShares(db, limit, projects, (projectId, share) =>
+    traits.lockForClaim(filter(db.selectFrom('jobs').select(['id', 'project_id']).where('kind', '=', kind).where('project_id', '=', projectId).where('run_at', '<=', now)).orderBy('run_at').orderBy('id').limit(share)),
+  );
   const ids = rows.map((r) => num(r.id));
-  const counts = ids.length;
-  if (counts >= limit) return ids.slice(0, limit);
   // Every project gave less than its share: none has more due, nothing to fill with.
-  const taken = new Map<string, number>();
-  for (const r of rows) taken.set(r.project_id, (taken.get(r.project_id) ?? 0) + 1);
-  if (![...taken.values()].some((n) => n >= share)) return ids;
+  if (ids.length >= limit || !more) return ids.slice(0, limit);
   const fill = await traits
-    .lockForClaim(filter(db.selectFrom('jobs').select('id').where('kind', '=', kind).where('run_at', '<=', now)).where('id', 'not in', ids).orderBy('run_at').orderBy('id').limit(limit - counts))
+    .lockForClaim(filter(db.selectFrom('jobs').select('id').where('kind', '=', kind).where('run_at', '<=', now)).where('id', 'not in', ids).orderBy('run_at').orderBy('id').limit(limit - ids.length))
     .execute();
   return [...ids, ...fill.map((r) => num(r.id))];
 }

@@ -7,7 +7,7 @@ import type { Database } from '../schema.js';
 import { WRITE_ONLY } from '../write-only.js';
 import { chunkRows, jobFromRow, num } from '../rows.js';
 import { caseById } from './case-by-id.js';
-import { dueProjects, fairShareIds, MAX_PROJECTS } from './fair-claim.js';
+import { dueProjects, fairShareIds, MAX_PROJECTS, type FairQueue } from './fair-claim.js';
 
 export class KyselyJobRepository implements JobRepository {
   constructor(
@@ -44,7 +44,9 @@ export class KyselyJobRepository implements JobRepository {
     const pinned: <O>(q: SelectQueryBuilder<Database, 'jobs', O>) => SelectQueryBuilder<Database, 'jobs', O> = (q) =>
       carriers ? q.where((eb) => (carriers.length ? eb.or([eb('carrier', 'is', null), eb('carrier', 'in', [...carriers])]) : eb('carrier', 'is', null))) : q;
     // Several projects with due jobs share the claim (fair-claim.ts); one alone takes the earliest due.
-    const projects = await dueProjects(this.db, kind, now, carriers, opts.after ?? '', Math.min(limit, MAX_PROJECTS));
+    const pin = (t: string) => (carriers === undefined ? sql`` : carriers.length ? sql` and (${sql.ref(`${t}.carrier`)} is null or ${sql.ref(`${t}.carrier`)} in (${sql.join(carriers)}))` : sql` and ${sql.ref(`${t}.carrier`)} is null`);
+    const queue: FairQueue = { table: 'jobs', scope: (t) => sql<boolean>`${sql.ref(`${t}.kind`)} = ${kind}`, due: (t) => sql<boolean>`${sql.ref(`${t}.run_at`)} <= ${now}${pin(t)}` };
+    const projects = await dueProjects(this.db, queue, opts.after ?? '', Math.min(limit, MAX_PROJECTS));
     if (projects.length === 0) return [];
     const due =
       projects.length > 1
