@@ -40,7 +40,10 @@ export async function dueProjects(db: Kysely<Database>, queue: FairQueue, cursor
   const visit = sql.lit(MAX_VISIT);
   const table = sql.table(queue.table);
   const [j, d] = [queue.scope('j'), queue.scope('d')];
-  // Two skip scans: (after, end] then ['', after]; each step is one probe of the index past the last project.
+  // Two skip scans: (after, end] then ['', after]; each step is one probe of the index past the last
+  // project. The second bounds its probes, not the rows it gives: such a bound reached the due test
+  // below on SQLite as a range on project_id (a transitive constraint), which with statistics the
+  // planner read through `webhook_deliveries_project`, walking the project's delivered history.
   const { rows } = await sql<{ project_id: string; part: number }>`
     with recursive
       a(project_id, n) as (
@@ -50,16 +53,16 @@ export async function dueProjects(db: Kysely<Database>, queue: FairQueue, cursor
         from a where a.project_id is not null and a.n < ${visit}
       ),
       b(project_id, n) as (
-        select (select j.project_id from ${table} j where ${j} order by j.project_id limit 1), 1
+        select (select j.project_id from ${table} j where ${j} and j.project_id <= ${after} order by j.project_id limit 1), 1
         where ${after} <> ''
         union all
-        select (select j.project_id from ${table} j where ${j} and j.project_id > b.project_id order by j.project_id limit 1), b.n + 1
+        select (select j.project_id from ${table} j where ${j} and j.project_id > b.project_id and j.project_id <= ${after} order by j.project_id limit 1), b.n + 1
         from b where b.project_id is not null and b.project_id < ${after} and b.n < ${visit}
       ),
       p(project_id, part) as (
         select project_id, 0 from a where project_id is not null
         union all
-        select project_id, 1 from b where project_id is not null and project_id <= ${after}
+        select project_id, 1 from b where project_id is not null
       )
     select p.project_id, p.part from p
     where exists (select 1 from ${table} d where ${d} and d.project_id = p.project_id and ${queue.due('d')})
