@@ -31,6 +31,7 @@ import type { SubmissionsInFlight } from './submissions-in-flight.js';
 import { WorkLoop } from '../../util/work-loop.js';
 import type { RatedJob, SenderQueues } from './sender-queues.js';
 import { ProjectLanes } from './project-lanes.js';
+import { lastServed } from '../../domain/claim-cursor.js';
 
 export interface DispatcherOptions {
   /** Node identity recorded on leases. */
@@ -434,20 +435,6 @@ interface Ready {
   /** Where the message's destination routes, and what it costs there (decided once, at claim time). */
   readonly carrier: Carrier;
   readonly price: number | null;
-}
-
-/**
- * The project a claim served last in its round-robin order (ids after `cursor`, then from the
- * first): where the next claim starts.
- */
-function lastServed(jobs: readonly JobRecord[], cursor: string): string {
-  let wrapped: string | undefined;
-  let after: string | undefined;
-  for (const { projectId: p } of jobs) {
-    if (p <= cursor) wrapped = wrapped === undefined || p > wrapped ? p : wrapped;
-    else after = after === undefined || p > after ? p : after;
-  }
-  return wrapped ?? after ?? cursor;
 }
 
 /** The messages whose `sent` these outcomes record. */
