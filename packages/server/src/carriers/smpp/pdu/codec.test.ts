@@ -168,5 +168,18 @@ describe('fuzzing the decoder', () => {
     expect(framer.buffered).toBe(0);
     const tiny = new PduFramer(1000).push(Buffer.from([0, 0, 0, 3]));
     expect(tiny.error).toMatch(/outside/);
+    expect(r.sequence).toBeUndefined();
+    // A whole bad header, alone or after good frames, in one read or several: its sequence number is read for the generic_nack.
+    const bad = Buffer.alloc(16);
+    bad.writeUInt32BE(0x80000000, 0);
+    bad.writeUInt32BE(0x15, 4);
+    bad.writeUInt32BE(99, 12);
+    expect(new PduFramer(1000).push(Buffer.concat([frames[3]!, bad]))).toMatchObject({ frames: [frames[3]], sequence: 99 });
+    const split = new PduFramer(1000);
+    expect(split.push(bad.subarray(0, 2)).error).toBeUndefined();
+    expect(split.push(bad.subarray(2, 6))).toMatchObject({ error: expect.stringMatching(/outside/) });
+    const late = new PduFramer(1000);
+    late.push(bad.subarray(0, 3));
+    expect(late.push(bad.subarray(3))).toMatchObject({ sequence: 99 });
   });
 });

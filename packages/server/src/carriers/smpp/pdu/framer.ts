@@ -11,6 +11,8 @@ import { HEADER_SIZE } from './codec.js';
 export interface FramerOutput {
   readonly frames: Buffer[];
   readonly error?: string;
+  /** With `error`: the bad header's sequence number, when its 16 octets had arrived (for the generic_nack). */
+  readonly sequence?: number;
 }
 
 /** Largest PDU accepted by default: a 64 KiB message_payload plus headers. */
@@ -38,7 +40,7 @@ export class PduFramer {
     if (this.need === 0 && this.held >= 4) {
       const head = this.chunks[0]!.length >= 4 ? this.chunks[0]! : Buffer.concat(this.chunks, 4);
       this.need = head.readUInt32BE(0);
-      if (this.need < HEADER_SIZE || this.need > this.maxFrame) return this.fail([], this.need);
+      if (this.need < HEADER_SIZE || this.need > this.maxFrame) return this.fail([], this.need, Buffer.concat(this.chunks, Math.min(this.held, HEADER_SIZE)));
     }
     if (this.need === 0 || this.held < this.need) return { frames: [] };
     const joined = Buffer.concat(this.chunks, this.held);
@@ -53,7 +55,7 @@ export class PduFramer {
     let offset = 0;
     while (buf.length - offset >= 4) {
       const length = buf.readUInt32BE(offset);
-      if (length < HEADER_SIZE || length > this.maxFrame) return this.fail(frames, length);
+      if (length < HEADER_SIZE || length > this.maxFrame) return this.fail(frames, length, buf.subarray(offset, offset + HEADER_SIZE));
       if (buf.length - offset < length) {
         this.need = length;
         break;
@@ -70,10 +72,11 @@ export class PduFramer {
     return { frames };
   }
 
-  private fail(frames: Buffer[], length: number): FramerOutput {
+  private fail(frames: Buffer[], length: number, head: Buffer): FramerOutput {
     this.broken = true;
     this.chunks = [];
     this.held = 0;
-    return { frames, error: `command_length ${length} is outside ${HEADER_SIZE}..${this.maxFrame}` };
+    const error = `command_length ${length} is outside ${HEADER_SIZE}..${this.maxFrame}`;
+    return head.length >= HEADER_SIZE ? { frames, error, sequence: head.readUInt32BE(12) } : { frames, error };
   }
 }
