@@ -1,7 +1,8 @@
 /**
  * deliver_sm from the simulator's SMSC to its ESMEs — receipts and mobile-originated messages.
- * Each goes to a receiving bind of its account (round robin), waits while none is bound, and is
- * sent again when the ESME refuses it, drops the bind or never answers. They ride one timer heap.
+ * Each goes to a receiving bind of its account (round robin) that has window space, waits (in order,
+ * per account) while none has, and is sent again when the ESME refuses it, drops the bind or never
+ * answers. They ride one timer heap.
  */
 import type { Clock } from '../../../domain/clock.js';
 import type { Logger } from '../../../domain/ports/logger.js';
@@ -28,7 +29,7 @@ export interface DeliverTarget {
 
 /** What the queue needs from the SMSC. */
 export interface DeliverQueueDeps {
-  /** The binds of `systemId` that can take a deliver_sm now. */
+  /** The binds of `systemId` that can take a deliver_sm now (bound to receive, with window space). */
   receivers(systemId: string): readonly DeliverTarget[];
   readonly stats: SmscStats;
   readonly logger: Logger;
@@ -40,19 +41,26 @@ export interface DeliverQueueDeps {
 const MAX_WAITING_DELIVERS = 100_000;
 const MAX_ATTEMPTS = 5;
 
-/** The deliver_sm waiting for their time, for a receiving bind, or for another attempt. */
+/** The deliver_sm of one account waiting for a bind with room, oldest first (a head index, not shift). */
+interface Waiting {
+  items: PendingDeliver[];
+  head: number;
+}
+
+/** The deliver_sm waiting for their time, for a receiving bind with room, or for another attempt. */
 export class DeliverQueue {
   private readonly timers: TimerQueue<PendingDeliver>;
-  private readonly waiting: PendingDeliver[] = [];
+  private readonly waiting = new Map<string, Waiting>();
+  private waitingTotal = 0;
   private rr = 0;
 
   constructor(private readonly deps: DeliverQueueDeps) {
     this.timers = new TimerQueue((due) => due.forEach((item) => this.send(item)), deps.clock ?? deps.now);
   }
 
-  /** How many wait for a receiving bind. */
+  /** How many wait for a receiving bind with room. */
   get waitingCount(): number {
-    return this.waiting.length;
+    return this.waitingTotal;
   }
 
   /** Send `item` at `at` (ms). */
@@ -60,15 +68,25 @@ export class DeliverQueue {
     this.timers.schedule(at, item);
   }
 
-  /** Send `item` now to a receiving bind of its account, or hold it until one binds. */
+  /** Send `item` now to a receiving bind of its account with room, or hold it (behind those already waiting) until one has. */
   send(item: PendingDeliver): void {
-    const candidates = this.deps.receivers(item.systemId);
-    if (candidates.length === 0) {
-      if (this.waiting.length < MAX_WAITING_DELIVERS) this.waiting.push(item);
-      return;
+    const queued = this.waiting.get(item.systemId);
+    if (queued || !this.deliver(item)) {
+      if (this.waitingTotal >= MAX_WAITING_DELIVERS) return;
+      const w = queued ?? { items: [], head: 0 };
+      if (!queued) this.waiting.set(item.systemId, w);
+      w.items.push(item);
+      this.waitingTotal++;
+      if (queued) this.flushWaiting();
     }
+  }
+
+  private deliver(item: PendingDeliver): boolean {
+    const candidates = this.deps.receivers(item.systemId);
+    if (candidates.length === 0) return false;
     candidates[this.rr++ % candidates.length]!.deliver(item, this.deps.now());
     if (item.kind === 'receipt' && item.attempts === 0) this.deps.stats.receiptsSent++;
+    return true;
   }
 
   /** Send `item` again a little later, backing off; give up after a few attempts. */
@@ -82,10 +100,19 @@ export class DeliverQueue {
     this.timers.schedule(this.deps.now() + 100 * item.attempts, item);
   }
 
-  /** A receiving bind came up: what waited for one goes now. */
+  /** A receiving bind came up or has room again: what waited goes now, as far as there is room. */
   flushWaiting(): void {
-    const items = this.waiting.splice(0, this.waiting.length);
-    for (const item of items) this.send(item);
+    for (const [systemId, w] of this.waiting) {
+      while (w.head < w.items.length && this.deliver(w.items[w.head]!)) {
+        w.head++;
+        this.waitingTotal--;
+      }
+      if (w.head === w.items.length) this.waiting.delete(systemId);
+      else if (w.head > 1024 && w.head * 2 > w.items.length) {
+        w.items = w.items.slice(w.head);
+        w.head = 0;
+      }
+    }
   }
 
   stop(): void {

@@ -40,6 +40,8 @@ export interface ConnectionHost {
   query(c: SmscConnection, pdu: QuerySmPdu): void;
   /** A deliver_sm the ESME refused or will never answer: send it again. */
   redeliver(item: PendingDeliver): void;
+  /** The connection has room for deliver_sm again (an answer freed its window, or its writes drained). */
+  room(c: SmscConnection): void;
   /** The connection is gone. */
   closed(c: SmscConnection): void;
 }
@@ -54,6 +56,14 @@ const ALREADY_BOUND: BindAnswer = { status: STATUS.ESME_RALYBND, delayMs: 0, clo
 export const BIND_DEADLINE_MS = 10_000;
 /** A connection with no traffic either way for this long is closed (ESMEs send enquire_link every 30–60 s). */
 export const IDLE_TIMEOUT_MS = 120_000;
+/**
+ * Reading stops while this much waits to be written to the ESME, and resumes once it has drained:
+ * an ESME that sends requests (enquire_link, submit_sm) and never reads the answers would otherwise
+ * make the SMSC hold every answer in memory (a million enquire_link took 160 MB).
+ */
+export const WRITE_HIGH_WATER = 256 * 1024;
+/** Most deliver_sm sent to one bind and not answered yet; the rest wait in the SMSC's queue. */
+export const DELIVER_WINDOW = 100;
 
 /** One ESME's TCP connection, bound or not. */
 export class SmscConnection implements DeliverTarget {
@@ -73,6 +83,8 @@ export class SmscConnection implements DeliverTarget {
   private readonly bindDeadline: NodeJS.Timeout;
   /** Frames read while a bind answer is held back (null: none is): handled after it is sent. */
   private held: Buffer[] | null = null;
+  /** Reading stopped until what waits to be written drains (`WRITE_HIGH_WATER`). */
+  private writeBlocked = false;
 
   constructor(
     readonly socket: Socket,
@@ -88,10 +100,13 @@ export class SmscConnection implements DeliverTarget {
     socket.on('data', (chunk: Buffer) => {
       const out = this.framer.push(chunk);
       this.handle(out.frames);
-      if (out.error) {
-        host.stats.protocolErrors++;
-        this.destroy();
-      }
+      if (out.error) this.onFramingError(out.sequence);
+    });
+    socket.on('drain', () => {
+      if (!this.writeBlocked) return;
+      this.writeBlocked = false;
+      this.flow();
+      if (this.hasDeliverRoom) host.room(this);
     });
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.destroy());
@@ -106,13 +121,23 @@ export class SmscConnection implements DeliverTarget {
     return this.outstanding.size;
   }
 
-  send(pdu: Pdu): void {
-    if (!this.closed) this.socket.write(encodePdu(pdu));
+  /** Whether a deliver_sm may be sent now: a receiving bind with window space whose writes are not backed up. */
+  get hasDeliverRoom(): boolean {
+    return this.canReceive && !this.closed && !this.writeBlocked && this.outstanding.size < DELIVER_WINDOW;
   }
 
-  /** Write an already encoded PDU. */
+  send(pdu: Pdu): void {
+    this.write(encodePdu(pdu));
+  }
+
+  /** Write an already encoded PDU; past `WRITE_HIGH_WATER` unsent octets, stop reading until they drain. */
   write(frame: Buffer): void {
-    if (!this.closed) this.socket.write(frame);
+    if (this.closed) return;
+    this.socket.write(frame);
+    if (!this.writeBlocked && this.socket.writableLength > WRITE_HIGH_WATER) {
+      this.writeBlocked = true;
+      this.socket.pause();
+    }
   }
 
   deliver(item: PendingDeliver, now: number): void {
@@ -160,6 +185,25 @@ export class SmscConnection implements DeliverTarget {
     this.host.closed(this);
     for (const { item } of this.outstanding.values()) this.host.redeliver(item);
     this.outstanding.clear();
+  }
+
+  /** Read again unless a held bind answer or a write backlog says not to. */
+  private flow(): void {
+    if (!this.closed && !this.held && !this.writeBlocked) this.socket.resume();
+  }
+
+  /**
+   * A command_length the stream cannot be read past (v3.4 §4.3: answered with generic_nack
+   * ESME_RINVCMDLEN, with the sequence number when the header could be read); then the
+   * connection ends, as nothing after it can be framed.
+   */
+  private onFramingError(sequence = 0): void {
+    this.host.stats.protocolErrors++;
+    if (this.closed) return;
+    this.send({ command: 'generic_nack', sequence, status: STATUS.ESME_RINVCMDLEN });
+    this.closed = true;
+    this.socket.end();
+    setTimeout(() => this.destroy(), 200).unref();
   }
 
   private next(): number {
@@ -211,6 +255,7 @@ export class SmscConnection implements DeliverTarget {
         if (!o) return;
         this.outstanding.delete(pdu.sequence);
         if (pdu.status !== 0) this.host.redeliver(o.item);
+        if (this.hasDeliverRoom) this.host.room(this);
         return;
       }
       default:
@@ -238,7 +283,7 @@ export class SmscConnection implements DeliverTarget {
         refuse();
         const rest = this.held ?? [];
         this.held = null;
-        this.socket.resume();
+        this.flow();
         this.handle(rest);
       });
       return;

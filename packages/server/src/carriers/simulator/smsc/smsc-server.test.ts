@@ -6,9 +6,10 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodePdu, encodePdu, type BindPdu } from '../../smpp/pdu/codec.js';
+import { decodePdu, encodePdu, type BindPdu, type Pdu, type ShortMessagePdu } from '../../smpp/pdu/codec.js';
 import { STATUS } from '../../smpp/pdu/constants.js';
 import { PduFramer } from '../../smpp/pdu/framer.js';
+import { DELIVER_WINDOW } from './smsc-connection.js';
 import { SimulatorSmsc, type SmscSettings } from './smsc-server.js';
 
 let smsc: SimulatorSmsc | undefined;
@@ -137,5 +138,54 @@ describe('failed binds of the simulator SMSC', () => {
     // Timers may fire a millisecond early; never a whole delay early.
     seen.forEach((a, i) => expect(a.at - sent).toBeGreaterThanOrEqual((i + 1) * delay - 5));
     expect(s.destroyed).toBe(false);
+  });
+});
+
+/** Every PDU read on `s`, decoded. */
+function pdus(s: Socket): Pdu[] {
+  const seen: Pdu[] = [];
+  const framer = new PduFramer();
+  s.on('data', (chunk) => {
+    for (const f of framer.push(chunk).frames) {
+      const r = decodePdu(f);
+      if (r.ok) seen.push(r.pdu);
+    }
+  });
+  return seen;
+}
+
+describe('hostile ESMEs and the simulator SMSC', () => {
+  it('answers a command_length it cannot frame by with generic_nack ESME_RINVCMDLEN, then closes', async () => {
+    const { port } = await start({});
+    for (const length of [0, 15, 0x80000000, 0xffffffff]) {
+      const s = await open(port);
+      const seen = pdus(s);
+      const head = Buffer.alloc(16);
+      head.writeUInt32BE(length >>> 0, 0);
+      head.writeUInt32BE(0x15, 4);
+      head.writeUInt32BE(77, 12);
+      s.write(head);
+      await closed(s);
+      expect(seen).toEqual([{ command: 'generic_nack', sequence: 77, status: STATUS.ESME_RINVCMDLEN }]);
+    }
+    expect(smsc!.stats.protocolErrors).toBe(4);
+    expect(await bindStatus(port)).toBe(0);
+  });
+
+  it('sends a bind that does not answer at most a window of deliver_sm; the rest follow, in order, as it answers', async () => {
+    const { port } = await start({});
+    const s = await open(port);
+    const seen = pdus(s);
+    s.write(encodePdu(bindPdu(1)));
+    await expect.poll(() => seen.length).toBe(1);
+    for (let i = 0; i < DELIVER_WINDOW + 50; i++) smsc!.injectMo({ from: '+15550001111', to: '+15550002222', text: `mo ${i}` });
+    await new Promise((r) => setTimeout(r, 100));
+    const delivers = () => seen.filter((p): p is ShortMessagePdu => p.command === 'deliver_sm');
+    expect(delivers()).toHaveLength(DELIVER_WINDOW);
+    expect(smsc!.undelivered).toBe(DELIVER_WINDOW + 50);
+    // Answering frees the window: the 50 that waited come, after the first hundred.
+    s.write(Buffer.concat(delivers().map((d) => encodePdu({ command: 'deliver_sm_resp', sequence: d.sequence, status: 0, messageId: '', tlvs: [] }))));
+    await expect.poll(() => delivers().length).toBe(DELIVER_WINDOW + 50);
+    expect(delivers().map((d) => d.shortMessage.toString())).toEqual(Array.from({ length: DELIVER_WINDOW + 50 }, (_, i) => `mo ${i}`));
   });
 });

@@ -107,6 +107,7 @@ export class SimulatorSmsc implements SmscControl {
     submit: (c, pdu) => this.onSubmit(c, pdu),
     query: (c, pdu) => c.send(this.accepted.answer(pdu, this.deps.now())),
     redeliver: (item) => this.deliveries.retry(item),
+    room: () => this.deliveries.flushWaiting(),
     closed: (c) => this.connections.delete(c),
   };
 
@@ -116,7 +117,7 @@ export class SimulatorSmsc implements SmscControl {
     private readonly deps: { readonly rules: SmscRulesSource; readonly logger: Logger; readonly now: () => number; readonly clock?: Clock },
   ) {
     this.deliveries = new DeliverQueue({
-      receivers: (systemId) => [...this.connections].filter((c) => c.canReceive && c.systemId === systemId && !c.closed),
+      receivers: (systemId) => [...this.connections].filter((c) => c.hasDeliverRoom && c.systemId === systemId),
       stats: this.stats,
       logger: deps.logger,
       now: deps.now,
@@ -300,5 +301,7 @@ export class SimulatorSmsc implements SmscControl {
   private onSweep(): void {
     const now = this.deps.now();
     for (const c of this.connections) for (const item of c.takeOverdue(now, DELIVER_RESP_TIMEOUT_MS)) this.deliveries.retry(item);
+    // Overdue deliver_sm taken back left window space.
+    this.deliveries.flushWaiting();
   }
 }
