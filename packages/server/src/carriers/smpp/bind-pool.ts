@@ -1,7 +1,8 @@
 /**
  * The binds of one SMPP account: each slot keeps one session of its mode alive, reconnecting on the
  * shared backoff schedule (doubling from reconnectMinMs to reconnectMaxMs, jittered, back to the
- * start after a good bind). The pool picks the least busy bind with window space for each submit,
+ * start after a good bind — one that stayed up for reconnectMaxMs, so an SMSC that accepts binds and
+ * drops them at once is not rebound every reconnectMinMs). The pool picks the least busy bind with window space for each submit,
  * and hands back what a dropped bind left unanswered.
  */
 import { readFileSync } from 'node:fs';
@@ -30,8 +31,10 @@ interface Slot<T> {
   readonly mode: BindMode;
   session: SmppSession<T> | null;
   state: CarrierLinkStatus['state'];
-  /** Reconnects since the last good bind. */
+  /** Reconnects since the last good bind (one that stayed up for reconnectMaxMs). */
   retries: number;
+  /** When the current session bound (ms), 0 when it is not bound. */
+  boundAt: number;
   /** The wait before the reconnect now scheduled. */
   retryInMs: number;
   lastError: string | null;
@@ -120,7 +123,7 @@ export class BindPool<T> {
   }
 
   private slot(name: string, mode: BindMode): Slot<T> {
-    return { name, mode, session: null, state: 'down', retries: 0, retryInMs: 0, lastError: null, timer: undefined };
+    return { name, mode, session: null, state: 'down', retries: 0, boundAt: 0, retryInMs: 0, lastError: null, timer: undefined };
   }
 
   private async connect(slot: Slot<T>): Promise<void> {
@@ -166,8 +169,8 @@ export class BindPool<T> {
     }
     if (this.stopping) return void session.unbind();
     slot.state = 'bound';
+    slot.boundAt = deps.now();
     slot.lastError = null;
-    slot.retries = 0;
     counters.binds++;
     deps.logger.info({ carrier: c.id, bind: slot.name, host: c.host, port: c.port }, 'SMPP bound');
     this.events.bound();
@@ -176,6 +179,9 @@ export class BindPool<T> {
   private onClosed(slot: Slot<T>, session: SmppSession<T>, reason: string, unanswered: T[]): void {
     if (slot.session !== session) return;
     const wasBound = slot.state === 'bound';
+    // Only a bind that lasted starts the backoff over: one dropped right after binding counts as a failure.
+    if (wasBound && this.ctx.deps.now() - slot.boundAt >= this.ctx.config.reconnectMaxMs) slot.retries = 0;
+    slot.boundAt = 0;
     slot.session = null;
     if (this.stopping) {
       slot.state = 'stopped';
