@@ -153,7 +153,7 @@ export class BindPool<T> {
         closed: (s, reason, unanswered) => this.onClosed(slot, s, reason, unanswered),
         protocolError: (_s, reason) => {
           counters.protocol_errors++;
-          deps.logger.warn({ carrier: c.id, bind: slot.name, reason }, 'unreadable PDU from the SMSC');
+          deps.logger.warn({ carrier: c.id, bind: slot.name, reason }, 'unreadable or unexpected PDU from the SMSC');
         },
       },
       deps.now,

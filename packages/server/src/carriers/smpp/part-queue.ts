@@ -191,15 +191,29 @@ export class PartQueue {
     }
   }
 
-  /** A bind ended with these parts unanswered: send them again first (or give them up when stopping). */
+  /**
+   * A bind ended with these parts unanswered: send them again first (or give them up when stopping).
+   * A part already sent `maxSubmitAttempts` times gives its message back to the dispatcher's retry
+   * schedule instead: an SMSC that never answers it (or answers with the wrong sequence numbers)
+   * would otherwise have it submitted again at every rebind, each copy perhaps delivered.
+   */
   handBack(parts: readonly PartJob[], reason: string): void {
     if (this.stopping) {
       for (const p of parts) this.settleTransient(p.job, `SMPP bind closed before the SMSC answered: ${reason}`);
       return;
     }
+    const again: PartJob[] = [];
+    for (const p of parts) {
+      if (p.job.settled) continue;
+      if (p.attempts >= this.ctx.config.maxSubmitAttempts) {
+        this.ctx.counters.transient_errors++;
+        this.settleTransient(p.job, `SMSC left ${p.job.parts.length > 1 ? `part ${p.index} of ${p.job.parts.length}` : 'the message'} unanswered ${p.attempts} times (last: ${reason})`);
+        continue;
+      }
+      p.resent = true;
+      again.push(p);
+    }
     // In their original order, ahead of everything queued.
-    const again = parts.filter((p) => !p.job.settled);
-    for (const p of again) p.resent = true;
     this.ctx.counters.resent += again.length;
     if (again.length) this.requeueFront(again);
   }

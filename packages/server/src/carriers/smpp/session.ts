@@ -45,7 +45,7 @@ export interface SessionHandlers<T> {
   deliver(session: SmppSession<T>, pdu: ShortMessagePdu | DataSmPdu): Promise<number>;
   /** The link ended; `unanswered` are the submits that got no answer, in send order. */
   closed(session: SmppSession<T>, reason: string, unanswered: T[]): void;
-  /** A peer sent something we could not read (logged, answered with generic_nack). */
+  /** A peer sent something we could not read (answered with generic_nack), or an answer no request awaits; logged and counted. */
   protocolError?(session: SmppSession<T>, reason: string): void;
 }
 
@@ -250,7 +250,8 @@ export class SmppSession<T> {
       this.handlers.protocolError?.(this, decoded.reason);
       // A response we cannot read still ends its request, or it would hold the window forever.
       if (decoded.sequence !== undefined && decoded.commandId !== undefined && decoded.commandId & 0x80000000) {
-        this.answer(decoded.sequence, { command: 'generic_nack', sequence: decoded.sequence, status: decoded.status });
+        // Reported once above, as unreadable, even when nothing awaits it.
+        if (this.outstanding.has(decoded.sequence)) this.answer(decoded.sequence, { command: 'generic_nack', sequence: decoded.sequence, status: decoded.status });
       } else {
         this.reply({ command: 'generic_nack', sequence: decoded.sequence ?? 0, status: decoded.status });
       }
@@ -296,7 +297,11 @@ export class SmppSession<T> {
 
   private answer(sequence: number, pdu: Pdu): void {
     const o = this.outstanding.get(sequence);
-    if (!o) return; // a late or unknown answer: nothing waits for it
+    if (!o) {
+      // An answer to nothing this bind asked (a wrong sequence number): counted and logged, not applied.
+      this.handlers.protocolError?.(this, `${pdu.command} for sequence ${sequence}, which no request of this bind awaits`);
+      return;
+    }
     this.outstanding.delete(sequence);
     if (o.command === 'submit_sm') {
       this.submitsInFlight--;

@@ -1,0 +1,99 @@
+/**
+ * The connector against SMSCs that misbehave, each a few lines of `net` server on loopback: one
+ * that accepts binds and drops them at once, and one that answers every submit_sm with a sequence
+ * number nothing awaits. Neither may make the connector loop without bound.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../domain/ports/store.js';
+import { BindPool } from './bind-pool.js';
+import { parseSmppSection } from './config.js';
+import { SmppConnector } from './connector.js';
+import { newCounters, type SmppContext } from './context.js';
+import { decodePdu, encodePdu, type Pdu } from './pdu/codec.js';
+import { PduFramer } from './pdu/framer.js';
+
+const servers: Server[] = [];
+const sockets = new Set<Socket>();
+afterEach(async () => {
+  for (const s of sockets) s.destroy();
+  sockets.clear();
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+/** An SMSC that runs `onPdu` for each PDU it reads; resolves with its port. */
+async function smsc(onPdu: (pdu: Pdu, reply: (p: Pdu) => void, socket: Socket) => void): Promise<number> {
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    const framer = new PduFramer();
+    socket.on('data', (chunk) => {
+      for (const f of framer.push(chunk).frames) {
+        const r = decodePdu(f);
+        if (r.ok) onPdu(r.pdu, (p) => socket.destroyed || socket.write(encodePdu(p)), socket);
+      }
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as { port: number }).port;
+}
+
+function context(port: number, extra: Record<string, unknown> = {}): SmppContext & { warnings: string[] } {
+  const config = parseSmppSection({ connectors: [{ id: 'hostile', host: '127.0.0.1', port, systemId: 'sw', password: 'pw', throughput: 0, ...extra }], routes: [] }).connectors[0]!;
+  const warnings: string[] = [];
+  const logger = { info() {}, warn: (_f: unknown, m: string) => void warnings.push(m), error() {} };
+  return { config, deps: { store: {} as Store, logger, now: Date.now }, counters: newCounters(), sink: () => undefined, warnings };
+}
+
+const bindResp = (pdu: Pdu): Pdu => ({ command: `${pdu.command}_resp` as 'bind_transceiver_resp', sequence: pdu.sequence, status: 0, systemId: 'HOSTILE', tlvs: [] });
+
+describe('the SMPP connector against hostile SMSCs', () => {
+  it('backs off rebinding to an SMSC that accepts each bind and drops it at once', async () => {
+    let binds = 0;
+    const port = await smsc((pdu, reply, socket) => {
+      if (!pdu.command.startsWith('bind_')) return;
+      binds++;
+      reply(bindResp(pdu));
+      setTimeout(() => socket.destroy(), 5);
+    });
+    const ctx = context(port, { reconnectMinMs: 20, reconnectMaxMs: 400 });
+    const pool = new BindPool(ctx, { submitAnswered() {}, deliver: async () => 0, bound() {}, unanswered() {} });
+    pool.start();
+    await new Promise((r) => setTimeout(r, 1500));
+    await pool.stop(0);
+    // Waits of 20, 40, 80, 160, 320, 400… ms: about 7 binds in 1.5 s. Starting over after each
+    // bind (the old rule) rebinds every ~25 ms: about 50.
+    expect(binds).toBeGreaterThanOrEqual(4);
+    expect(binds).toBeLessThanOrEqual(10);
+    expect(ctx.counters.disconnects).toBeGreaterThanOrEqual(binds - 1);
+  });
+
+  it('gives a message back to the dispatcher after maxSubmitAttempts binds ended with it unanswered, and counts the stray answers', async () => {
+    let submits = 0;
+    const port = await smsc((pdu, reply) => {
+      if (pdu.command.startsWith('bind_')) return reply(bindResp(pdu));
+      if (pdu.command === 'enquire_link') return reply({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 });
+      if (pdu.command !== 'submit_sm') return;
+      submits++;
+      // Accepted, but answered under a sequence number nothing waits for.
+      reply({ command: 'submit_sm_resp', sequence: pdu.sequence + 1000, status: 0, messageId: `id${submits}`, tlvs: [] });
+    });
+    const ctx = context(port, { responseTimeoutMs: 150, reconnectMinMs: 10, reconnectMaxMs: 20, maxSubmitAttempts: 3 });
+    const connector = new SmppConnector(ctx.config, ctx.deps);
+    await connector.start({ report() {}, inbound: async () => undefined } as never);
+    try {
+      const [result] = await connector.submit([
+        { messageId: 'm1', projectId: 'p1', from: '+15551230001', to: '+447700900001', body: 'hello', media: [], kind: 'sms', encoding: 'GSM-7', segments: 1, attempt: 1, expiresAt: Date.now() + 60_000 },
+      ]);
+      expect(result).toMatchObject({ outcome: 'transient', detail: expect.stringMatching(/unanswered 3 times/) });
+      // Three copies, not one per rebind until the message expires.
+      expect(submits).toBe(3);
+      const counters = connector.status().counters;
+      expect(counters.protocol_errors).toBeGreaterThanOrEqual(3);
+      expect(counters.resent).toBe(2);
+    } finally {
+      await connector.stop();
+    }
+  });
+});
