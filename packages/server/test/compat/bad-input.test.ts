@@ -134,6 +134,17 @@ describe('bad input to POST /Messages gets its documented code and stores nothin
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ num_media: 1, status: 'queued' });
   });
+
+  it('takes MaxPrice as a JSON number, as @signalwire/sdk sends `MaxPrice: 0.5`', async () => {
+    for (const maxPrice of [0.5, 1, 0.0079]) {
+      const res = await create(JSON.stringify({ ...ok, MaxPrice: maxPrice }), { 'content-type': 'application/json' });
+      expect(res.status, String(maxPrice)).toBe(201);
+      expect((await server.store.messages.get(PROJECT_ID, res.body.sid))?.maxPrice).toBe(String(maxPrice));
+    }
+    // Still at most 4 decimals, and never negative.
+    await expectRefused(JSON.stringify({ ...ok, MaxPrice: 0.00001 }), 400, 10000, { 'content-type': 'application/json' });
+    await expectRefused(JSON.stringify({ ...ok, MaxPrice: -1 }), 400, 10000, { 'content-type': 'application/json' });
+  });
 });
 
 describe('other synchronous codes of the Messages resource', () => {

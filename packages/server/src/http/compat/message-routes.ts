@@ -42,7 +42,8 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const early = [...checkDestination(textParam(p.To)), ...checkSenderSyntax(textParam(p.From), groupId !== undefined)];
     if (early.length) throw new AppError(early);
 
-    const maxPrice = textParam(p.MaxPrice);
+    // A JSON number (what @signalwire/sdk sends for `MaxPrice: 0.5`) is read as its decimal text.
+    const maxPrice = typeof p.MaxPrice === 'number' && Number.isFinite(p.MaxPrice) ? String(p.MaxPrice) : textParam(p.MaxPrice);
     if (maxPrice !== undefined && (typeof maxPrice !== 'string' || !MAX_PRICE.test(maxPrice))) {
       throw AppError.of('MAX_PRICE_INVALID', { message: `MaxPrice ${preview(maxPrice)} must be a decimal amount in USD with at most 4 decimals, such as 0.05.` });
     }
