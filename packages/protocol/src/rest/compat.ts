@@ -218,3 +218,25 @@ export interface CompatIncomingPhoneNumber {
 export interface CompatIncomingPhoneNumberPage extends CompatPageMeta {
   incoming_phone_numbers: CompatIncomingPhoneNumber[];
 }
+
+/**
+ * The account (`/Accounts/{sid}`): the project itself, as the SDKs read it to check credentials
+ * (`client.api.accounts(sid).fetch()`). `auth_token` is always null: tokens are stored hashed.
+ */
+export interface CompatAccount {
+  sid: string;
+  owner_account_sid: string;
+  friendly_name: string;
+  status: 'active';
+  type: 'Full';
+  auth_token: null;
+  date_created: string;
+  date_updated: string;
+  uri: string;
+  subresource_uris: { messages: string; incoming_phone_numbers: string; applications: string };
+}
+
+/** `GET /Accounts`: the project you authenticate as. */
+export interface CompatAccountPage extends CompatPageMeta {
+  accounts: CompatAccount[];
+}

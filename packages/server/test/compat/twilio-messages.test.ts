@@ -5,7 +5,7 @@ import { phoneNumberId } from '../helpers/projects.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
 import { dataDirTrustedByTests } from '../helpers/tls.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
-import { rejection, twilioClient } from './clients.js';
+import { rejection, signalwireClient, twilioClient } from './clients.js';
 
 let server: TestServer;
 let receiver: WebhookReceiver;
@@ -186,6 +186,19 @@ describe('the twilio npm client against the Compatibility API', () => {
     expect(await rejection(client.messages.create({ to: '+15557650005', from: '+15559990000', body: 'x' }))).toMatchObject({ status: 400, code: 21210 });
     expect(await rejection(client.messages.create({ to: '+15557650005', messagingServiceSid: '5b0b1c1e-0000-4000-8000-000000000000', body: 'x' }))).toMatchObject({ code: 21701 });
     expect(await rejection(client.messages('00000000-0000-4000-8000-000000000000').fetch())).toMatchObject({ status: 404, code: 20404 });
+  });
+
+  it('fetches and lists the account (the project), as code checking its credentials does', async () => {
+    for (const account of [await client.api.v2010.account.fetch(), await client.api.accounts(PROJECT_ID).fetch(), await signalwireClient(server.httpsUrl!).api.accounts(PROJECT_ID).fetch()]) {
+      expect(account).toMatchObject({ sid: PROJECT_ID, ownerAccountSid: PROJECT_ID, friendlyName: 'Default project', status: 'active', type: 'Full', authToken: null, uri: `/api/laml/2010-04-01/Accounts/${PROJECT_ID}.json` });
+      expect(account.dateCreated).toBeInstanceOf(Date);
+      expect(account.subresourceUris).toMatchObject({ messages: `/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages.json` });
+    }
+    expect((await client.api.accounts.list()).map((a) => a.sid)).toEqual([PROJECT_ID]);
+    expect((await client.api.accounts.list({ status: 'active', friendlyName: 'Default project' })).length).toBe(1);
+    expect((await client.api.accounts.list({ status: 'closed' })).length).toBe(0);
+    expect(await rejection(client.api.accounts('00000000-0000-4000-8000-000000000000').fetch())).toMatchObject({ status: 401, code: 20003 });
+    expect(await rejection(client.api.accounts(PROJECT_ID).update({ friendlyName: 'renamed' }))).toMatchObject({ status: 405, code: 20004 });
   });
 
   it('works over plain HTTP and on the /api/laml base too', async () => {

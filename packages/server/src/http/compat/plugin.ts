@@ -11,12 +11,14 @@ import { AppError } from '../../domain/app-error.js';
 import { authenticate } from '../auth.js';
 import { toAppError } from '../fastify-errors.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { accountRoutes } from './account-routes.js';
 import { applicationRoutes } from './application-routes.js';
 import { useCompatBodies } from './body.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound, sendCompatError } from './error-format.js';
 import { incomingNumberRoutes } from './incoming-number-routes.js';
 import { messageRoutes } from './message-routes.js';
+import { sidOf } from './params.js';
 
 /** Both prefixes the API answers on. */
 export const COMPAT_PREFIXES = [`/api/laml/${COMPAT_API_VERSION}`, `/${COMPAT_API_VERSION}`] as const;
@@ -44,11 +46,14 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
     // Test tokens (Twilio's test credentials) may only create messages; anything else is 20008.
     const allowTest = request.method === 'POST' && /\/Messages(\.json)?$/.test(request.routeOptions.url ?? '');
     const principal = await authenticate(deps.verifier, request, scope, { allowTest });
-    const accountSid = (request.params as { AccountSid?: string } | undefined)?.AccountSid;
+    const rawAccountSid = (request.params as { AccountSid?: string } | undefined)?.AccountSid;
+    // `GET /Accounts/{sid}.json` ends in the AccountSid itself.
+    const accountSid = rawAccountSid === undefined ? undefined : sidOf(rawAccountSid);
     if (accountSid !== undefined && accountSid.toLowerCase() !== principal.projectId.toLowerCase()) {
       throw AppError.of('ACCOUNT_MISMATCH', { message: `The AccountSid ${accountSid} in the URL is not the project you authenticated as.` });
     }
   });
+  await accountRoutes(app, deps);
   await messageRoutes(app, deps);
   await applicationRoutes(app, deps);
   await incomingNumberRoutes(app, deps);

@@ -4,6 +4,7 @@ import {
   COMPAT_URI_PREFIX,
   toCompatDirection,
   toCompatStatus,
+  type CompatAccount,
   type CompatApplication,
   type CompatMedia,
   type CompatMessage,
@@ -11,6 +12,7 @@ import {
 import type { CxmlApplicationRecord } from '../../domain/cxml-applications.js';
 import type { MessageMediaRecord } from '../../domain/media.js';
 import type { MessageRecord } from '../../domain/message.js';
+import type { ProjectRecord } from '../../domain/project.js';
 
 /** RFC 2822 in UTC, as Twilio writes it: `Tue, 14 Aug 2018 19:37:39 +0000`. */
 export function rfc2822(ms: number): string {
@@ -76,5 +78,21 @@ export function toCompatApplication(a: CxmlApplicationRecord): CompatApplication
     date_created: rfc2822(a.createdAt),
     date_updated: rfc2822(a.updatedAt),
     uri: `${accountUri(a.projectId)}/Applications/${a.id}.json`,
+  };
+}
+
+export function toCompatAccount(p: ProjectRecord): CompatAccount {
+  const uri = accountUri(p.id);
+  return {
+    sid: p.id,
+    owner_account_sid: p.id,
+    friendly_name: p.name,
+    status: 'active',
+    type: 'Full',
+    auth_token: null,
+    date_created: rfc2822(p.createdAt),
+    date_updated: rfc2822(p.createdAt),
+    uri: `${uri}.json`,
+    subresource_uris: { messages: `${uri}/Messages.json`, incoming_phone_numbers: `${uri}/IncomingPhoneNumbers.json`, applications: `${uri}/Applications.json` },
   };
 }

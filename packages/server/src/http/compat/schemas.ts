@@ -250,3 +250,23 @@ export const listIncomingNumbersSchema = {
 export const fetchIncomingNumberSchema = { summary: 'Fetch a phone number', tags, params: numberParams, response: { 200: compatIncomingPhoneNumber, ...errors } } as const;
 export const updateIncomingNumberSchema = { summary: "Update a phone number's messaging settings", tags, consumes: FORM, params: numberParams, body: incomingNumberForm, response: { 200: compatIncomingPhoneNumber, ...errors } } as const;
 export const releaseIncomingNumberSchema = { summary: 'Release (delete) a phone number', tags, params: numberParams, response: { 204: { type: 'null', description: 'Released.' }, ...errors } } as const;
+
+export const compatAccount = {
+  type: 'object',
+  required: ['sid', 'owner_account_sid', 'friendly_name', 'status', 'type', 'auth_token', 'date_created', 'date_updated', 'uri', 'subresource_uris'],
+  properties: {
+    sid: { type: 'string', description: 'Your project id.' },
+    owner_account_sid: str,
+    friendly_name: { type: 'string', description: 'The project name.' },
+    status: { type: 'string', enum: ['active'] },
+    type: { type: 'string', enum: ['Full'] },
+    auth_token: { type: 'null', description: 'Never given: API tokens are stored hashed.' },
+    date_created: rfc2822,
+    date_updated: rfc2822,
+    uri: str,
+    subresource_uris: { type: 'object', properties: { messages: str, incoming_phone_numbers: str, applications: str } },
+  },
+} as const;
+
+export const listAccountsSchema = { summary: 'List accounts: the project you authenticate as', tags, querystring: { type: 'object', properties: { FriendlyName: str, Status: str, ...pagingOnly } }, response: { 200: compatPageOf('accounts', compatAccount), ...errors } } as const;
+export const fetchAccountSchema = { summary: 'Fetch your account (the project)', tags, params: accountParams, response: { 200: compatAccount, ...errors } } as const;

@@ -1,0 +1,42 @@
+/**
+ * The Accounts resource (`/Accounts`, `/Accounts/{AccountSid}`), read only: the account is the
+ * project you authenticate as. Code written for Twilio or SignalWire fetches it to check its
+ * credentials (`client.api.accounts(sid).fetch()`, `client.api.v2010.account.fetch()`,
+ * `@signalwire/sdk`'s `compat.accounts.get(sid)`); another sid is refused by the plugin's auth hook.
+ * Sub-accounts are not modelled: creating or updating one is 405.
+ */
+import { COMPAT_URI_PREFIX, type CompatAccount, type CompatAccountPage } from '@switchboard/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ProjectRecord } from '../../domain/project.js';
+import { principalOf } from '../auth.js';
+import { singleParam } from '../query-params.js';
+import type { CompatDeps } from './deps.js';
+import { resourceNotFound } from './error-format.js';
+import { compatPage, filterParams, parseCompatPage } from './paging.js';
+import { toCompatAccount } from './presenters.js';
+import { fetchAccountSchema, listAccountsSchema } from './schemas.js';
+
+export async function accountRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
+  const project = async (request: FastifyRequest): Promise<ProjectRecord> => {
+    const found = await deps.reads.projects.get(principalOf(request).projectId);
+    if (!found) throw resourceNotFound(request.url);
+    return found;
+  };
+
+  for (const path of ['/Accounts', '/Accounts.json']) {
+    app.get(path, { schema: listAccountsSchema }, async (request): Promise<CompatAccountPage> => {
+      const query = request.query as Record<string, unknown>;
+      const page = parseCompatPage(query, ['FriendlyName', 'Status']);
+      const friendlyName = singleParam(query, 'FriendlyName');
+      const status = singleParam(query, 'Status');
+      const p = await project(request);
+      // One record: a page token (after or before it) names an empty page.
+      const matches = (friendlyName === undefined || friendlyName === p.name) && (status === undefined || status === 'active');
+      const rows = matches && !page.token ? [p] : [];
+      const { items, meta } = compatPage(rows, page, `${COMPAT_URI_PREFIX}/Accounts.json`, filterParams(query));
+      return { ...meta, accounts: items.map(toCompatAccount) };
+    });
+  }
+
+  app.get('/Accounts/:AccountSid', { schema: fetchAccountSchema }, async (request): Promise<CompatAccount> => toCompatAccount(await project(request)));
+}
