@@ -195,6 +195,19 @@ describe('inbound cXML webhooks', () => {
     expect(got.from).toBe(NUMBERS[1]);
   });
 
+  it("decodes character references (what Python's ElementTree writes for non-ASCII) and resolves relative <Media> URLs", async () => {
+    const url = `${receiver.url}/sms/python/reply`;
+    // twilio-python 6 (under the signalwire package's MessagingResponse) writes ET.tostring(...) in ASCII.
+    routes.set('/sms/python/reply', () => ({ status: 200, body: '<?xml version="1.0" encoding="UTF-8"?><Response><Message><Body>caf&#233; &#128512; &amp; more</Body><Media>../img/menu.png</Media></Message></Response>', headers: XML }));
+    await configureNumber(NUMBERS[1]!, { message_handler: 'laml_webhooks', message_request_url: url, message_request_method: 'POST' });
+    await injectInbound('+15557680012', NUMBERS[1]!, 'menu?');
+    const got = await handsetGot('+15557680012', 'caf');
+    expect(got.body).toBe('café 😀 & more');
+    expect(got.media).toEqual([`${receiver.url}/sms/img/menu.png`]);
+    const reply = await client.messages(got.message_id).fetch();
+    expect(reply).toMatchObject({ body: 'café 😀 & more', numMedia: 1, direction: 'outbound-reply' });
+  });
+
   it('falls back to the fallback URL when the primary fails, is malformed, too large or too slow, logging the codes', async () => {
     const replyWith = (text: string) => () => ({ status: 200, body: `<Response><Message>${text}</Message></Response>`, headers: XML });
     routes.set('/fallback', (r) => replyWith(`fallback for ${r.form!.get('Body')}`)());

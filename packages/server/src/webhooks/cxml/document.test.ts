@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { parseCxml } from './document.js';
 
 describe('parseCxml', () => {
+  it('decodes character references, as Python ElementTree writes non-ASCII text, but not inside CDATA', () => {
+    const doc = '<Response><Message to="+1555&#55;654321">caf&#233; &#128512; &#x41;&amp;#65; <![CDATA[&#65;]]></Message></Response>';
+    expect(parseCxml(doc)).toMatchObject({ ok: true, verbs: [{ verb: 'Message', to: '+15557654321', body: 'café 😀 A&#65; &#65;' }] });
+  });
+
   it('treats empty answers and empty <Response> documents as "do nothing"', () => {
     for (const text of ['', '  \n', '<Response/>', '<Response></Response>', '<?xml version="1.0" encoding="UTF-8"?>\n<Response>\n</Response>']) {
       expect(parseCxml(text)).toEqual({ ok: true, verbs: [] });

@@ -44,6 +44,10 @@ const parser = new XMLParser({
   parseTagValue: false,
   parseAttributeValue: false,
   processEntities: true,
+  // Character references (`&#233;`, `&#x1F600;`) are XML: Python's ElementTree, which older
+  // twilio / signalwire MessagingResponse builders serialize with, writes every non-ASCII character
+  // so. This also decodes HTML's named entities (`&nbsp;`), which strict XML would refuse.
+  htmlEntities: true,
 });
 
 function nameOf(node: Node): string {

@@ -67,7 +67,8 @@ export class CxmlExecutor {
         to: verb.to ?? defaultTo,
         from: verb.from ?? defaultFrom,
         body: verb.body,
-        media: verb.media,
+        // Relative <Media> URLs resolve against the document's URL, like action and <Redirect>.
+        media: verb.media.map((url) => resolveUrl(url, documentUrl)),
         origin: 'reply',
         statusCallback: action ?? statusCallback,
         callbackFormat: action ? (verb.method === 'GET' ? 'action-get' : 'action-post') : 'form',
