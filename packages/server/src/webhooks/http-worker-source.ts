@@ -101,6 +101,18 @@ function agentFor(t) {
   return agent;
 }
 
+// The answer's text in the charset its Content-Type names, else the one its XML declaration names
+// (a cXML document in ISO-8859-1), else UTF-8; an unknown label reads as UTF-8, and a UTF-8 BOM is dropped.
+function decodeBody(buf, contentType) {
+  let label = /;\\s*charset\\s*=\\s*"?([^";\\s]+)/i.exec(contentType || '');
+  if (!label) label = /^\\s*<\\?xml[^>]*?\\sencoding\\s*=\\s*["']([A-Za-z0-9._:-]+)["']/.exec(buf.subarray(0, 256).toString('latin1'));
+  try {
+    return new TextDecoder(label ? label[1] : 'utf-8').decode(buf);
+  } catch {
+    return new TextDecoder('utf-8').decode(buf);
+  }
+}
+
 async function exchange(r) {
   const controller = new AbortController();
   const cancel = deadline(controller, r.timeouts.totalMs);
@@ -129,7 +141,7 @@ async function exchange(r) {
     }
     const ct = res.headers['content-type'];
     const contentType = Array.isArray(ct) ? (ct[0] ?? null) : (ct ?? null);
-    return { id: r.id, ok: true, response: { statusCode: res.statusCode, contentType, body: Buffer.concat(chunks).toString('utf8'), truncated } };
+    return { id: r.id, ok: true, response: { statusCode: res.statusCode, contentType, body: decodeBody(Buffer.concat(chunks), contentType), truncated } };
   } catch (err) {
     const e = err && typeof err === 'object' ? err : { message: String(err) };
     return { id: r.id, ok: false, name: typeof e.name === 'string' ? e.name : 'Error', code: typeof e.code === 'string' ? e.code : undefined, message: String(e.message) };

@@ -10,7 +10,7 @@ import { twilioClient } from './clients.js';
 let server: TestServer;
 let receiver: WebhookReceiver;
 let client: twilio.Twilio;
-const routes = new Map<string, (r: ReceivedRequest) => { status: number; body?: string; headers?: Record<string, string>; delayMs?: number }>();
+const routes = new Map<string, (r: ReceivedRequest) => { status: number; body?: string | Buffer; headers?: Record<string, string>; delayMs?: number }>();
 
 beforeAll(async () => {
   server = await startTestServer({
@@ -206,6 +206,17 @@ describe('inbound cXML webhooks', () => {
     expect(got.media).toEqual([`${receiver.url}/sms/img/menu.png`]);
     const reply = await client.messages(got.message_id).fetch();
     expect(reply).toMatchObject({ body: 'café 😀 & more', numMedia: 1, direction: 'outbound-reply' });
+  });
+
+  it('reads a document in the charset its Content-Type or XML declaration names (ISO-8859-1), else UTF-8', async () => {
+    const latin1 = (text: string) => Buffer.from(text, 'latin1');
+    routes.set('/sms/charset/header', () => ({ status: 200, body: latin1('<Response><Message>Gr\xfc\xdfe per header</Message></Response>'), headers: { 'Content-Type': 'text/xml; charset=ISO-8859-1' } }));
+    routes.set('/sms/charset/declaration', () => ({ status: 200, body: latin1('<?xml version="1.0" encoding="ISO-8859-1"?><Response><Message>Gr\xfc\xdfe per declaration</Message></Response>'), headers: XML }));
+    for (const [path, from] of [['/sms/charset/header', '+15557680013'], ['/sms/charset/declaration', '+15557680014']] as const) {
+      await configureNumber(NUMBERS[1]!, { message_handler: 'laml_webhooks', message_request_url: `${receiver.url}${path}`, message_request_method: 'POST' });
+      await injectInbound(from, NUMBERS[1]!, 'charset?');
+      expect((await handsetGot(from, 'Grüße')).body).toMatch(/^Grüße per /);
+    }
   });
 
   it('falls back to the fallback URL when the primary fails, is malformed, too large or too slow, logging the codes', async () => {

@@ -17,7 +17,7 @@ export interface WebhookReceiver {
   readonly url: string;
   readonly requests: ReceivedRequest[];
   /** Decide the answer per request (default 200 with an empty body). */
-  respond(handler: (req: ReceivedRequest) => { status: number; body?: string; headers?: Record<string, string>; delayMs?: number }): void;
+  respond(handler: (req: ReceivedRequest) => { status: number; body?: string | Buffer; headers?: Record<string, string>; delayMs?: number }): void;
   waitFor(count: number, timeoutMs?: number, filter?: (r: ReceivedRequest) => boolean): Promise<ReceivedRequest[]>;
   close(): Promise<void>;
 }
