@@ -143,6 +143,10 @@ describe('the twilio npm client against the Compatibility API', () => {
     expect((await client.messages.list({ to, dateSent: today })).map((x) => x.sid)).toEqual([m.sid]);
     expect((await client.messages.list({ to, dateSentAfter: new Date(Date.now() - 60_000), dateSentBefore: new Date(Date.now() + 60_000) })).map((x) => x.sid)).toEqual([m.sid]);
     expect((await client.messages.list({ to, dateSentBefore: new Date(Date.now() - 86_400_000) })).length).toBe(0);
+    // The message's own date_sent (shown to the second, stored to the millisecond) matches both bounds.
+    const sentAt = (await client.messages(m.sid).fetch()).dateSent!;
+    expect((await client.messages.list({ to, dateSentAfter: sentAt, dateSentBefore: sentAt })).map((x) => x.sid)).toEqual([m.sid]);
+    expect((await client.messages.list({ to, dateSentBefore: new Date(sentAt.getTime() - 1000) })).length).toBe(0);
     const delivered = await client.api.v2010.account.messages.list({ to, limit: 10 });
     expect(delivered.map((x) => x.status)).toEqual(['delivered']);
     const byStatus = await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/Messages.json?To=${encodeURIComponent(to)}&Status=sending`);
@@ -171,6 +175,8 @@ describe('the twilio npm client against the Compatibility API', () => {
     expect(media.every((x) => x.parentSid === m.sid && x.accountSid === PROJECT_ID)).toBe(true);
     const paged = await client.messages(m.sid).media.list({ pageSize: 1, limit: 3 });
     expect(paged.map((x) => x.sid)).toEqual(media.map((x) => x.sid));
+    const createdAt = media[0]!.dateCreated;
+    expect((await client.messages(m.sid).media.list({ dateCreatedAfter: createdAt, dateCreatedBefore: createdAt })).length).toBe(3);
     const one = await client.messages(m.sid).media(media[1]!.sid).fetch();
     expect(one).toMatchObject({ sid: media[1]!.sid, contentType: 'image/gif', uri: `/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/${m.sid}/Media/${media[1]!.sid}.json` });
     expect(await client.messages(m.sid).media(media[1]!.sid).remove()).toBe(true);

@@ -35,7 +35,8 @@ export function textParam(raw: unknown): unknown {
 }
 
 /**
- * Bounds from `X`, `X<` and `X>` filters (inclusive, as Twilio documents "on or before/after").
+ * Bounds from `X`, `X<` and `X>` filters (inclusive, as Twilio documents "on or before/after"; a
+ * date-time without a fraction covers its whole second).
  * `X` with a date-time means that instant's whole UTC day, as the SDKs send `Date`s as date-times.
  */
 export function dateBounds(query: Record<string, unknown>, name: string): { from?: number; to?: number } {
@@ -49,7 +50,11 @@ export function dateBounds(query: Record<string, unknown>, name: string): { from
     from = dayStart;
     to = dayStart + DAY_MS - 1;
   }
-  if (before) to = Math.min(to, before.end);
+  // Dates are shown to the second (`date_sent`, and what the SDKs send for a `Date`), but stored to
+  // the millisecond: "on or before 12:00:00" includes 12:00:00.500, so a record's own shown date
+  // matches it (Twilio stores seconds). A bound with a fraction is taken as written.
+  const beforeRaw = query[`${name}<`];
+  if (before) to = Math.min(to, before.kind === 'instant' && typeof beforeRaw === 'string' && !beforeRaw.includes('.') ? before.end + 999 : before.end);
   if (after) from = Math.max(from, after.start);
   return { ...(from !== -Infinity ? { from } : {}), ...(to !== Infinity ? { to } : {}) };
 }
