@@ -19,6 +19,8 @@ import type { Database } from '../schema.js';
 export interface SqliteStoreOptions {
   /** Database file, or `:memory:`. */
   readonly file: string;
+  /** The checkpointer's thresholds (defaults below); `freeBytes` replaces the file system's free space (tests). */
+  readonly checkpoints?: Partial<CheckpointerOptions>;
 }
 
 const sqliteTraits: DialectTraits = {
@@ -182,7 +184,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<KyselyS
     await db.destroy();
     throw err;
   }
-  const checkpointer = opts.file === ':memory:' ? undefined : startCheckpointer(resolve(opts.file));
+  const checkpointer = opts.file === ':memory:' ? undefined : startCheckpointer(resolve(opts.file), opts.checkpoints);
   return new KyselyStore(db, sqliteTraits, async () => {
     clearInterval(optimizer);
     await checkpointer?.stop();
@@ -195,32 +197,61 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<KyselyS
  * keep arriving), so once the WAL passes `restartBytes` a RESTART follows: it waits for the writer
  * between two transactions, copies the little the PASSIVE pass left, and lets the next write start
  * the WAL over. Written as plain CommonJS so it runs from sources and builds alike.
+ *
+ * Low on disk (less than `lowSpaceBytes` free where the database lives) the WAL is kept small
+ * instead: past max(1 MiB, an eighth of the free space) a TRUNCATE checkpoint copies it back and
+ * gives its space back. Otherwise the WAL of a busy server grows towards `restartBytes` within
+ * seconds and takes the room an operator just freed on a full disk, filling it again with frames
+ * the database cannot take back (a checkpoint needs room to grow the database): writes kept
+ * failing until far more was freed.
  */
 const CHECKPOINTER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { statSync } = require('node:fs');
+const { statSync, statfsSync } = require('node:fs');
+const { dirname } = require('node:path');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 1000');
 const walSize = () => { try { return statSync(workerData.file + '-wal').size; } catch (e) { return 0; } };
-const timer = setInterval(() => {
+const freeBytes = () => { if (workerData.freeBytes !== null) return workerData.freeBytes; try { const s = statfsSync(dirname(workerData.file)); return s.bavail * s.bsize; } catch (e) { return Infinity; } };
+let timer;
+let stopped = false;
+const round = () => {
+  let low = false;
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
-    if (walSize() > workerData.restartBytes) db.pragma('wal_checkpoint(RESTART)');
-  } catch (err) { /* busy: next round */ }
-}, workerData.intervalMs);
+    const wal = walSize();
+    const free = freeBytes();
+    low = free < workerData.lowSpaceBytes;
+    if (low) {
+      if (wal > Math.max(1024 * 1024, free / 8)) db.pragma('wal_checkpoint(TRUNCATE)');
+    } else if (wal > workerData.restartBytes) db.pragma('wal_checkpoint(RESTART)');
+  } catch (err) { /* busy, or no room to copy into: next round */ }
+  // Low on space the WAL is looked at four times as often: a burst adds megabytes per round.
+  if (!stopped) timer = setTimeout(round, low ? workerData.intervalMs / 4 : workerData.intervalMs);
+};
+timer = setTimeout(round, workerData.intervalMs);
 parentPort.on('message', (m) => {
   if (m !== 'stop') return;
-  clearInterval(timer);
+  stopped = true;
+  clearTimeout(timer);
   try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (err) {}
   db.close();
   parentPort.postMessage('stopped');
 });
 `;
 
-function startCheckpointer(file: string, intervalMs = 200, restartBytes = 64 * 1024 * 1024): { stop(): Promise<void> } {
+interface CheckpointerOptions {
+  readonly intervalMs: number;
+  readonly restartBytes: number;
+  readonly lowSpaceBytes: number;
+  readonly freeBytes: number | null;
+}
+
+function startCheckpointer(file: string, opts: Partial<CheckpointerOptions> = {}): { stop(): Promise<void> } {
+  const { intervalMs = 200, restartBytes = 64 * 1024 * 1024, lowSpaceBytes = 4 * restartBytes, freeBytes = null } = opts;
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { file, driver, intervalMs, restartBytes } });
+  const worker = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { file, driver, intervalMs, restartBytes, lowSpaceBytes, freeBytes } });
   worker.unref();
   return {
     stop: () =>
