@@ -53,6 +53,17 @@ function surfaceOf(url: string): 'compat' | NativeFlavour {
   return 'messaging';
 }
 
+/**
+ * Console API answers (`http/console/plugin.ts`, by the path as the router reads it) are JSON for
+ * the console's own pages: never sniffed as another type (an error names the path it was asked
+ * for) nor cached. Set here, not in the console's plugin, so that answers chosen before any of its
+ * routes is (unknown paths, 405s, bad %-escapes) have them too.
+ */
+function setConsoleApiHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  const path = decodedRequestPath(request.url);
+  if (path === '/api/console' || path.startsWith('/api/console/')) reply.header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-store');
+}
+
 /** Answer an error that reached the application's own handlers in the shape of the path's surface. */
 function sendSurfaceError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const surface = surfaceOf(request.url);
@@ -74,7 +85,11 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     // Requests arriving while the server closes are refused below, in their surface's shape.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    frameworkErrors: (err, request, reply) => sendSurfaceError(err, request, reply),
+    // Answered outside every context's hooks (onSend included), so its headers are set here.
+    frameworkErrors: (err, request, reply) => {
+      setConsoleApiHeaders(request, reply);
+      return sendSurfaceError(err, request, reply);
+    },
   });
   app.decorateRequest('principal', null);
   app.decorate('sessionAuth', opts.sessionAuth ?? null);
@@ -90,6 +105,10 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     return reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${requestPath(request.url)}` });
   });
   app.setErrorHandler((err, request, reply) => sendSurfaceError(err, request, reply));
+  app.addHook('onSend', (request, reply, payload, done) => {
+    setConsoleApiHeaders(request, reply);
+    done(null, payload);
+  });
   // What Fastify's return503OnClosing does, with each surface's error shape instead of Fastify's.
   let closing = false;
   app.addHook('preClose', async () => {

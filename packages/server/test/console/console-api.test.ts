@@ -321,3 +321,29 @@ describe('live feed', () => {
     expect(await res.text()).toBe('');
   });
 });
+
+describe('response headers', () => {
+  // Every console API answer is JSON a browser must not sniff as something else (an error echoing a
+  // path is the classic case), and is never cached: answers, errors, unknown paths and methods alike.
+  it('sends nosniff and no-store on answers and on every kind of error', async () => {
+    const c = await loginAs(server, PROJECT_ID, API_TOKEN);
+    const answers = [
+      await c.call('/api/console/session'),
+      await c.call('/api/console/messages?status=nope'),
+      await consoleClient(server).call('/api/console/messages'),
+      await c.call('/api/console/messages/SMnone'),
+      await c.call('/api/console/no-such-thing'),
+      await c.call('/api/console/session', { method: 'DELETE' }),
+      await c.call('/api/console/messages/%E0%A4%A'),
+      await consoleClient(server).call('/api/console/login', { body: '{', headers: { 'content-type': 'application/json' } }),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 422, 401, 404, 404, 405, 400, 400]);
+    for (const a of answers) {
+      expect(a.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(a.headers.get('cache-control')).toBe('no-store');
+      expect(a.headers.get('content-type')).toMatch(/^application\/json/);
+    }
+    const head = await fetch(`${server.url}/api/console/events`, { method: 'HEAD', headers: { authorization: server.auth } });
+    expect(head.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});

@@ -89,10 +89,7 @@ export function consoleSurface(deps: ConsoleDeps) {
     await app.register(async (api) => {
       useStrictJson(api);
       useNativeErrors(api, 'messaging', 'the console API');
-      api.addHook('onSend', async (_request, reply, payload) => {
-        reply.header('Cache-Control', 'no-store');
-        return payload;
-      });
+      // Its answers' nosniff and no-store headers are set for every path under /api/console in http/app.ts.
       const open = new Set(['/api/console/session', '/api/console/login', '/api/console/dev-login', '/api/console/logout']);
       api.addHook('onRequest', async (request) => {
         if (!open.has(request.routeOptions.url ?? '')) await authenticate(http.verifier, request, 'messaging');
