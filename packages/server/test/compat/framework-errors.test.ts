@@ -127,6 +127,28 @@ describe('a request target in absolute form (GET http://host/path, which HTTP/1.
   });
 });
 
+describe('a path beginning with a doubled slash (a hand-made join of a base URL ending in "/")', () => {
+  it('is not sent by the official clients, whose base URL may end in slashes', async () => {
+    const client = twilioClient(`${server.url}/`);
+    const sent = await client.messages.create({ from: NUMBERS[0], to: '+15557650101', body: 'trailing slash' });
+    expect(sent.status).toBe('queued');
+    const laml = twilioClient(`${server.url}/api/laml//`);
+    expect((await laml.messages(sent.sid).fetch()).body).toBe('trailing slash');
+  });
+
+  it('is answered as an unknown resource of the Compatibility API (20404, naming the path as sent), not served', async () => {
+    for (const prefix of ['//2010-04-01', '//api/laml/2010-04-01', '///2010-04-01']) {
+      const path = `${prefix}/Accounts/${PROJECT_ID}/Messages.json`;
+      const sent = await server.api(path, { method: 'POST', body: `From=${encodeURIComponent(NUMBERS[0])}&To=%2B15557650102&Body=x`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(sent.status, path).toBe(404);
+      expect(sent.body).toEqual({ code: 20404, status: 404, message: `The requested resource ${path} was not found`, more_info: expect.stringContaining('20404') });
+      expect((await server.api(path)).body).toMatchObject({ code: 20404 });
+    }
+    // Other surfaces keep their own shape.
+    expect(await server.api('//api/messaging/messages')).toMatchObject({ status: 404, body: { error: 'Not Found', message: 'No route GET //api/messaging/messages' } });
+  });
+});
+
 describe('a request target in asterisk form (OPTIONS *, RFC 9112 §3.2.4)', () => {
   const target = async (method: string, path: string) => {
     const { port } = new URL(server.url);
