@@ -29,6 +29,8 @@ export function newCounters() {
     disconnects: 0,
     receipts: 0,
     receipts_intermediate: 0,
+    /** Receipts whose stat word is not a known one: read as intermediate (see receipt.ts). */
+    receipts_unknown_stat: 0,
     receipts_early: 0,
     receipts_orphaned: 0,
     receipts_duplicate: 0,

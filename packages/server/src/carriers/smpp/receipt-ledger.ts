@@ -30,6 +30,9 @@ export interface AcceptedPart {
 type LedgerOp = { readonly kind: 'insert'; readonly part: CarrierPartRecord } | { readonly kind: 'receipt'; readonly outcome: CarrierPartOutcome };
 type LedgerResult = 'ok' | 'applied' | 'duplicate' | 'unknown';
 
+/** Unknown stat words already logged, per connector (bounded: a hostile SMSC could send endless new ones). */
+const MAX_LOGGED_STAT_WORDS = 100;
+
 /** Receipts waiting for their part's submit_sm_resp are bounded. */
 const MAX_EARLY_RECEIPTS = 100_000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -38,6 +41,7 @@ const PRUNE_EVERY_MS = 3_600_000;
 export class ReceiptLedger {
   private readonly ledger: Batcher<LedgerOp, LedgerResult>;
   private readonly early = new Map<string, { outcome: CarrierPartOutcome; expires: number }>();
+  private readonly loggedStatWords = new Set<string>();
   private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: SmppContext) {
@@ -102,6 +106,11 @@ export class ReceiptLedger {
       deps.logger.warn({ carrier: config.id, text: text.slice(0, 200) }, 'unreadable delivery receipt ignored');
       return STATUS.ESME_ROK; // asking for it again would not make it readable
     }
+    if (parsed.unknownStat) {
+      counters.receipts_unknown_stat++;
+      this.logUnknownStat(parsed.stat, parsed.carrierId);
+      return STATUS.ESME_ROK;
+    }
     if (parsed.outcome === 'intermediate') {
       counters.receipts_intermediate++;
       return STATUS.ESME_ROK;
@@ -142,6 +151,15 @@ export class ReceiptLedger {
       this.ctx.counters.receipts_orphaned += orphaned;
       this.ctx.deps.logger.warn({ carrier: this.ctx.config.id, receipts: orphaned }, 'receipts for message ids never seen in a submit_sm_resp (duplicate submissions after a dropped bind, or another client on this account)');
     }
+  }
+
+  /** One warning per unknown stat word (the counter has them all). */
+  private logUnknownStat(stat: string, carrierId: string): void {
+    const word = stat.slice(0, 32);
+    if (this.loggedStatWords.has(word) || this.loggedStatWords.size >= MAX_LOGGED_STAT_WORDS) return;
+    this.loggedStatWords.add(word);
+    const { config, deps } = this.ctx;
+    deps.logger.warn({ carrier: config.id, stat: word, carrierId: carrierId.slice(0, 64) }, 'delivery receipt with a stat word this connector does not know: read as intermediate (the message stays sent until a final receipt or receipt reconciliation decides it); counted in receipts_unknown_stat, logged once per word');
   }
 
   private async apply(outcome: CarrierPartOutcome): Promise<void> {

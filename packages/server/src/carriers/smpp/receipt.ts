@@ -2,6 +2,11 @@
  * Delivery receipts: the `id:… sub:… dlvrd:… submit date:… done date:… stat:… err:… text:…`
  * text of SMPP v3.4 Appendix B and/or the receipted_message_id / message_state /
  * network_error_code TLVs, read into one shape. TLVs win over the text where both are present.
+ *
+ * A `stat:` word outside the table (a carrier's own word for an interim state, or a new one) says
+ * nothing final: it is read as intermediate and marked `unknownStat`, so the message stays `sent`
+ * until a known final word or receipt reconciliation's query_sm decides it. Ending it undelivered
+ * (30008) on a word we cannot read could fail messages that were delivered.
  */
 import { tlvInt, tlvString, findTlv, type Tlv } from './pdu/codec.js';
 import { MESSAGE_STATE, TLV } from './pdu/constants.js';
@@ -16,6 +21,8 @@ export interface ParsedReceipt {
   readonly stat: string;
   /** The `err:` code or network error code, as text; null when none or zero. */
   readonly err: string | null;
+  /** Set when the stat word is not one of the table's (then `outcome` is `intermediate`). */
+  readonly unknownStat?: true;
 }
 
 const STATE_WORDS: Record<string, ParsedReceipt['outcome']> = {
@@ -32,6 +39,9 @@ const STATE_WORDS: Record<string, ParsedReceipt['outcome']> = {
   ACCEPTED: 'intermediate',
   ENROUTE: 'intermediate',
   BUFFRED: 'intermediate',
+  // Interim words Kannel also reads as buffered (gw/smsc/smsc_smpp.c, handle_dlr).
+  BUFFERD: 'intermediate',
+  ACKED: 'intermediate',
 };
 
 const STATE_BY_NUMBER: Record<number, string> = {
@@ -65,7 +75,8 @@ export function parseReceipt(text: string, tlvs: readonly Tlv[]): ParsedReceipt 
   const stateTlv = tlvInt(tlvs, TLV.message_state);
   const stat = (stateTlv !== undefined ? STATE_BY_NUMBER[stateTlv] : undefined) ?? field(head, 'stat')?.toUpperCase();
   if (!carrierId || !stat) return undefined;
-  const outcome = STATE_WORDS[stat] ?? 'undelivered';
+  const known = Object.hasOwn(STATE_WORDS, stat);
+  const outcome = known ? STATE_WORDS[stat]! : 'intermediate';
   let err: string | null = null;
   const net = findTlv(tlvs, TLV.network_error_code);
   if (net && net.length === 3 && net.readUInt16BE(1) !== 0) err = String(net.readUInt16BE(1)).padStart(3, '0');
@@ -73,7 +84,7 @@ export function parseReceipt(text: string, tlvs: readonly Tlv[]): ParsedReceipt 
     const e = field(head, 'err');
     if (e && /^[0-9A-Za-z]{1,10}$/.test(e) && !/^0+$/.test(e)) err = e;
   }
-  return { carrierId, outcome, stat, err };
+  return { carrierId, outcome, stat, err, ...(known ? {} : { unknownStat: true as const }) };
 }
 
 /** Write a receipt text in the Appendix B layout. */

@@ -114,6 +114,16 @@ describe('delivery receipts', () => {
     expect(parseReceipt('no id here', [])).toBeUndefined();
   });
 
+  it('reads a stat word it does not know as intermediate, marked unknown; known final words keep their outcome', () => {
+    const r = (stat: string) => parseReceipt(`id:7 sub:001 dlvrd:000 submit date:2401011200 done date:2401011201 stat:${stat} err:000 text:hi`, []);
+    for (const stat of ['SENT', 'PENDING', 'ACKED', 'BUFFERD', 'ENROUTE']) expect(r(stat)).toMatchObject({ carrierId: '7', outcome: 'intermediate', stat });
+    expect(r('SENT')).toMatchObject({ unknownStat: true });
+    expect(r('ACKED')!.unknownStat).toBeUndefined();
+    for (const [stat, outcome] of [['DELIVRD', 'delivered'], ['UNDELIV', 'undelivered'], ['DELETED', 'undelivered'], ['UNKNOWN', 'undelivered'], ['REJECTD', 'rejected'], ['EXPIRED', 'expired']] as const) {
+      expect(r(stat)).toEqual({ carrierId: '7', outcome, stat, err: null });
+    }
+  });
+
   it('maps receipt errors and submit statuses onto the error catalogue', () => {
     expect(receiptOutcome({ carrierId: '1', outcome: 'undelivered', stat: 'UNDELIV', err: '27' }, new Map())).toMatchObject({ status: 'undelivered', error: 'HANDSET_UNREACHABLE' });
     expect(receiptOutcome({ carrierId: '1', outcome: 'undelivered', stat: 'UNDELIV', err: '999' }, new Map([['999', 'CARRIER_BLOCKED']]))).toMatchObject({ error: 'CARRIER_BLOCKED' });
