@@ -7,7 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodePdu, encodePdu, type BindPdu, type Pdu, type ShortMessagePdu } from '../../smpp/pdu/codec.js';
-import { STATUS } from '../../smpp/pdu/constants.js';
+import { STATUS, TLV } from '../../smpp/pdu/constants.js';
 import { PduFramer } from '../../smpp/pdu/framer.js';
 import { DELIVER_WINDOW } from './smsc-connection.js';
 import { SimulatorSmsc, type SmscSettings } from './smsc-server.js';
@@ -187,5 +187,33 @@ describe('hostile ESMEs and the simulator SMSC', () => {
     s.write(Buffer.concat(delivers().map((d) => encodePdu({ command: 'deliver_sm_resp', sequence: d.sequence, status: 0, messageId: '', tlvs: [] }))));
     await expect.poll(() => delivers().length).toBe(DELIVER_WINDOW + 50);
     expect(delivers().map((d) => d.shortMessage.toString())).toEqual(Array.from({ length: DELIVER_WINDOW + 50 }, (_, i) => `mo ${i}`));
+  });
+});
+
+describe('submit_sm text fields at the simulator SMSC', () => {
+  const submit = (sequence: number, shortMessage: string, payload?: string): ShortMessagePdu => ({
+    command: 'submit_sm', sequence, status: 0, serviceType: '', source: { ton: 1, npi: 1, addr: '15551230001' }, destination: { ton: 1, npi: 1, addr: '15557650001' },
+    esmClass: 0, protocolId: 0, priorityFlag: 0, scheduleDeliveryTime: '', validityPeriod: '', registeredDelivery: 0, replaceIfPresent: 0, dataCoding: 0, smDefaultMsgId: 0,
+    shortMessage: Buffer.from(shortMessage, 'latin1'), tlvs: payload === undefined ? [] : [{ tag: TLV.message_payload, value: Buffer.from(payload, 'latin1') }],
+  });
+
+  // SMPP v3.4 §5.3.2.32: the text goes in short_message or in message_payload, never both.
+  it('refuses short_message and message_payload together with submit_sm_resp ESME_RINVMSGLEN, and takes either alone', async () => {
+    const { port } = await start({});
+    const s = await open(port);
+    const seen = pdus(s);
+    s.write(encodePdu(bindPdu(1)));
+    s.write(Buffer.concat([submit(2, 'shown', 'hidden'), submit(3, 'shown', ''), submit(4, '', 'payload only'), submit(5, 'short only')].map((p) => encodePdu(p))));
+    await expect.poll(() => seen.filter((p) => p.command === 'submit_sm_resp').length).toBe(4);
+    const resps = seen.filter((p) => p.command === 'submit_sm_resp');
+    expect(resps.map((p) => [p.sequence, p.status])).toEqual([
+      [2, STATUS.ESME_RINVMSGLEN],
+      [3, STATUS.ESME_RINVMSGLEN],
+      [4, STATUS.ESME_ROK],
+      [5, STATUS.ESME_ROK],
+    ]);
+    expect(seen.some((p) => p.command === 'generic_nack')).toBe(false);
+    expect(smsc!.submissions().map((x) => x.text)).toEqual(['payload only', 'short only']);
+    expect(smsc!.stats).toMatchObject({ submits: 4, accepted: 2, rejected: 2 });
   });
 });

@@ -21,8 +21,8 @@ import { receiptDelay } from '../../../domain/simulator/tuning.js';
 import type { FailureBudget } from '../../../util/failure-limiter.js';
 import { TimerQueue } from '../../../util/timer-queue.js';
 import { submitStatusFor } from '../../smpp/error-codes.js';
-import { encodePdu, type BindPdu, type ShortMessagePdu } from '../../smpp/pdu/codec.js';
-import { STATUS } from '../../smpp/pdu/constants.js';
+import { encodePdu, findTlv, type BindPdu, type ShortMessagePdu } from '../../smpp/pdu/codec.js';
+import { STATUS, TLV } from '../../smpp/pdu/constants.js';
 import { decodeInbound, encodeOutbound } from '../../smpp/text.js';
 import { numberOf } from './addresses.js';
 import { BIND_FAILURE_DELAY_MS, BIND_FAILURES, BindThrottle } from './bind-throttle.js';
@@ -243,6 +243,13 @@ export class SimulatorSmsc implements SmscControl {
     };
     if (c.mode !== 'transmitter' && c.mode !== 'transceiver') return answer(STATUS.ESME_RINVBNDSTS);
     this.stats.submits++;
+    // The text travels in short_message or in message_payload, never both (SMPP v3.4 §5.3.2.32;
+    // sm_length must then be 0). Which one a carrier would show is anyone's guess, so the submit is
+    // refused, with the status for a bad message length, rather than one of the two picked.
+    if (pdu.shortMessage.length > 0 && findTlv(pdu.tlvs, TLV.message_payload) !== undefined) {
+      this.stats.rejected++;
+      return answer(STATUS.ESME_RINVMSGLEN);
+    }
     const now = this.deps.now();
     const b = this.behaviour;
     if (b.throttleNext > 0) {
