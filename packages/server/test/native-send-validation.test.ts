@@ -267,6 +267,16 @@ describe('the send_as_mms and status_callback rules', () => {
     await expectInvalid({ ...base, status_callback: url }, { code: 'not_an_http_url', attribute: 'status_callback' });
   });
 
+  it('refuses a status callback or media URL whose host name is over 253 characters, though the URL is within 2048', async () => {
+    // Each CJK character of a host is several letters of punycode: some 6,000 here, which
+    // PostgreSQL could not index as the callback's destination (it answered 500).
+    const host = Array.from({ length: 95 }, () => '\u4e2d\u6587\u7db2\u7d61\u4f8b\u5b50\u6e2c\u8a66\u9577\u540d\u7a31\u4e3b\u6a5f\u540d\u7a31\u8d85\u9577\u6e2c\u8a66\u7528').join('.');
+    const url = `https://${host}.com/cb`;
+    expect(url.length).toBeLessThan(2048);
+    await expectInvalid({ ...base, status_callback: url }, { code: 'not_an_http_url', attribute: 'status_callback', mentions: '253' });
+    await expectInvalid({ ...base, media: [url] }, { code: 'invalid_media_url', attribute: 'media', mentions: '253' });
+  });
+
   it('accepts an http status callback and echoes it', async () => {
     // Nothing listens on port 9 of loopback: the callbacks fail and are retried in the background,
     // which changes no row counts the other tests compare.

@@ -108,7 +108,7 @@ export function checkContent(input: SendInput, rules: SendRules): { errors: Erro
   } else {
     for (const url of media) {
       if (!parseHttpUrl(url)) {
-        errors.push(detail('MEDIA_URL_INVALID', { message: `Media URL ${preview(url)} is not an absolute http or https URL.` }));
+        errors.push(detail('MEDIA_URL_INVALID', { message: `Media URL ${preview(url)} is not an absolute http or https URL of at most 2048 characters, its host name at most 253.` }));
         break;
       }
     }

@@ -22,6 +22,17 @@ describe('parseHttpUrl', () => {
     expect(parseHttpUrl(base + 'a'.repeat(2048 - base.length))).toBeDefined();
     expect(parseHttpUrl(base + 'a'.repeat(2049 - base.length))).toBeUndefined();
   });
+
+  it('refuses a host name over 253 characters (DNS\'s limit) in its ASCII form, even within 2048 characters', () => {
+    const labels = (n: number, label: string) => Array.from({ length: n }, () => label).join('.');
+    expect(parseHttpUrl(`https://${labels(4, 'a'.repeat(62))}.b/`)?.hostname).toHaveLength(253);
+    expect(parseHttpUrl(`https://${labels(4, 'a'.repeat(62))}.bc/`)).toBeUndefined();
+    // 1,900 characters whose punycode form is some 6,000: too long for PostgreSQL to index as a callback's destination.
+    const cjk = `https://${labels(95, '\u4e2d\u6587\u7db2\u7d61\u4f8b\u5b50\u6e2c\u8a66\u9577\u540d\u7a31\u4e3b\u6a5f\u540d\u7a31\u8d85\u9577\u6e2c\u8a66\u7528')}.com/cb`;
+    expect(cjk.length).toBeLessThan(2048);
+    expect(new URL(cjk).hostname.length).toBeGreaterThan(2704);
+    expect(parseHttpUrl(cjk)).toBeUndefined();
+  });
 });
 
 describe('isPrivateHost', () => {

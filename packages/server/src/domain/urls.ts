@@ -5,9 +5,19 @@
 
 const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 
-/** Parse an absolute http(s) URL; `undefined` for anything else. */
+/** Longest URL taken, in UTF-16 code units as given. */
+export const MAX_URL_LENGTH = 2048;
+
+/**
+ * Longest host name taken, in its ASCII (punycode) form: DNS's limit, so no resolvable host is
+ * refused. A URL within MAX_URL_LENGTH can have a far longer one (each CJK character of a host
+ * is several punycode letters), which PostgreSQL could not index as a callback's destination.
+ */
+export const MAX_HOSTNAME_LENGTH = 253;
+
+/** Parse an absolute http(s) URL of at most MAX_URL_LENGTH characters whose host name is at most MAX_HOSTNAME_LENGTH; `undefined` for anything else. */
 export function parseHttpUrl(value: unknown): URL | undefined {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 2048) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_URL_LENGTH) return undefined;
   let url: URL;
   try {
     url = new URL(value);
@@ -15,7 +25,7 @@ export function parseHttpUrl(value: unknown): URL | undefined {
     return undefined;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  if (!url.hostname) return undefined;
+  if (!url.hostname || url.hostname.length > MAX_HOSTNAME_LENGTH) return undefined;
   return url;
 }
 

@@ -91,12 +91,16 @@ export function destinationOf(projectId: string, url: string): string {
   return `${projectId} ${endpointOf(url)}`;
 }
 
-/** Lower-case host and port of a URL (the scheme's default when absent). */
+/**
+ * Lower-case host and port of a URL (the scheme's default when absent). The host is cut to 253
+ * characters (DNS's limit, which URLs taken now keep to: parseHttpUrl), so a URL stored before
+ * that check still makes a key PostgreSQL can index; such hosts never resolve anyway.
+ */
 export function endpointOf(url: string): string {
   try {
     const u = new URL(url);
     const port = u.port || (u.protocol === 'https:' ? '443' : u.protocol === 'http:' ? '80' : '');
-    return `${u.hostname.toLowerCase()}:${port}`;
+    return `${u.hostname.toLowerCase().slice(0, 253)}:${port}`;
   } catch {
     return url.slice(0, 200);
   }

@@ -1365,6 +1365,14 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect((await store.webhooks.claimDue(T0 + 5, 10, 1000, 'node-a')).map((d) => d.destination).sort()).toEqual([`${P1} 127.0.0.2:8080`, `${P1} hooks.example.com:443`]);
       });
 
+      it('keys a URL whose host name is past DNS’s limit (stored before URLs were held to it) by its first 253 characters, which PostgreSQL can index', async () => {
+        const host = Array.from({ length: 100 }, (_, i) => `h${i}-${randomUUID()}`).join('.');
+        const m = randomUUID();
+        await store.webhooks.enqueueMany([delivery(P1, m, { url: `https://${host}/cb` })]);
+        const [d] = await store.webhooks.listForMessage(P1, m);
+        expect(d!.destination).toBe(`${P1} ${host.slice(0, 253)}:443`);
+      });
+
       it('hands a message’s head to its oldest pending delivery when the head is settled or re-driven', async () => {
         const m = randomUUID();
         for (const body of ['m1', 'm2', 'm3']) await store.webhooks.enqueueMany([delivery(P1, m, { body })]);

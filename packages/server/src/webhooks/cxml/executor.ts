@@ -16,6 +16,7 @@ import type { Engine } from '../../engine/index.js';
 import type { WebhookResponse } from '../http-client.js';
 import { timeoutsFromUrl } from '../timeouts.js';
 import type { ResponseVerdict } from '../webhook-runner.js';
+import { parseHttpUrl } from '../../domain/urls.js';
 import { parseCxml, type MessageVerb } from './document.js';
 
 /** Most redirects followed for one message before the chain is stopped. */
@@ -85,7 +86,7 @@ export class CxmlExecutor {
 
   private async redirect(d: WebhookDeliveryRecord, context: MessageRecord, url: string, method: 'GET' | 'POST'): Promise<string | null> {
     const { reads, webhookOutbox, clock } = this.deps.engine;
-    if (!/^https?:\/\//i.test(url)) return `${ERRORS.CXML_PARSE_ERROR.compat}: <Redirect> URL ${JSON.stringify(url)} is not an http(s) URL`;
+    if (!parseHttpUrl(url)) return `${ERRORS.CXML_PARSE_ERROR.compat}: <Redirect> URL ${JSON.stringify(url.slice(0, 200))} is not an http(s) URL (of at most 2048 characters, its host name at most 253)`;
     const earlier = (await reads.webhooks.listForMessage(context.projectId, context.id)).filter((w) => w.kind === d.kind);
     if (earlier.length > MAX_REDIRECTS) return `${ERRORS.CXML_PARSE_ERROR.compat}: more than ${MAX_REDIRECTS} redirects for one message; stopped`;
     await webhookOutbox.schedule([
