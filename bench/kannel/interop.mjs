@@ -33,7 +33,7 @@ const rport = receiver.address().port;
 
 const settings = loadSettings({
   env: {},
-  overrides: { port: 0, dataDir: dir, logLevel: 'warn', simulatorSmscEnabled: true, simulatorSmscPort: smscPort, simulatorDelayMs: 50, numbers: ['+15551230001'] },
+  overrides: { port: 0, httpsPort: 0, dataDir: dir, logLevel: 'warn', simulatorSmscEnabled: true, simulatorSmscPort: smscPort, simulatorDelayMs: 50, numbers: ['+15551230001'] },
 });
 const sb = await startSwitchboard(settings);
 const conf = writeKannelConf(dir, {
