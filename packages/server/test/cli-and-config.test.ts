@@ -80,7 +80,7 @@ describe.skipIf(!BUILT)(`a bad setting stops the command with exit code 2, namin
     const missing = join(workDir, 'nope.json');
     const run = await cli(['start'], { SWITCHBOARD_CONFIG: missing });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(`Cannot read config file ${missing}`);
+    expect(run.stderr).toBe(`switchboard: configuration error: Config file ${missing} does not exist (from --config or SWITCHBOARD_CONFIG); give the path of a JSON file, or none for ./switchboard.json\n`);
   });
 
   it('refuses an unknown flag with the closest one and a pointer to help', async () => {

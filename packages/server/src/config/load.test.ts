@@ -156,10 +156,50 @@ describe('loadSettings', () => {
       expect(err.message).toContain('top level must be an object');
     });
 
-    it('says a named file cannot be read', () => {
+    it('says a named file does not exist, or is a folder', () => {
       const missing = join(dir, 'missing.json');
-      const err = loadError(() => loadSettings({ env: {}, configFile: missing }));
-      expect(err.message).toContain(`Cannot read config file ${missing}`);
+      expect(loadError(() => loadSettings({ env: {}, configFile: missing })).message).toBe(
+        `Config file ${missing} does not exist (from --config or SWITCHBOARD_CONFIG); give the path of a JSON file, or none for ./switchboard.json`,
+      );
+      expect(loadError(() => loadSettings({ env: {}, configFile: dir })).message).toBe(`Config file ${dir} is a folder; give the path of a JSON file`);
+    });
+
+    it('says an empty file is empty, and that YAML is not read', () => {
+      expect(loadError(() => loadSettings({ env: {}, configFile: configFile(' \n') })).message).toMatch(/is not valid JSON: the file is empty \(write \{\} for no settings\)$/);
+      const yaml = join(dir, 'switchboard.yaml');
+      writeFileSync(yaml, 'port: 8080\n');
+      expect(loadError(() => loadSettings({ env: {}, configFile: yaml })).message).toMatch(/is not valid JSON \(config files are JSON; YAML is not read/);
+    });
+
+    it('refuses a key given twice (JSON.parse would keep the last), naming its path', () => {
+      const message = (text: string) => loadError(() => loadSettings({ env: {}, configFile: configFile(text) })).message;
+      expect(message('{"port": 1, "port": 2}')).toMatch(/^"port" is given twice in \S+; keep one/);
+      expect(message('{"simulator": {"delayMs": 1, "inboxLimit": 5, "delayMs": 2}}')).toMatch(/^"simulator.delayMs" is given twice/);
+      expect(message('{"smpp": {"connectors": [{"id": "a"}, {"id": "b", "host": "x", "host": "y"}]}}')).toMatch(/^"smpp.connectors.1.host" is given twice/);
+      // Equal keys in different objects, and a key's name inside a string value, are not duplicates.
+      expect(loadSettings({ env: {}, configFile: configFile('{"simulator": {"delayMs": 1, "rules": [{"prefix": "+1", "outcome": "delivered"}, {"prefix": "+2", "outcome": "delivered"}]}, "logLevel": "info", "host": "delayMs"}') }).host).toBe('delayMs');
+    });
+  });
+
+  describe('settings that need others', () => {
+    const load = (env: Record<string, string>, overrides = {}) => loadSettings({ env, configFile: configFile({}), overrides });
+
+    it('refuses NATS without PostgreSQL, and roles that leave work no SQLite node would do', () => {
+      expect(loadError(() => load({ SWITCHBOARD_NATS_URL: 'nats://127.0.0.1:4222' })).message).toMatch(/^SWITCHBOARD_NATS_URL \(nats.url, --nats-url\) needs SWITCHBOARD_DATABASE_URL/);
+      expect(loadError(() => load({ SWITCHBOARD_ROLES: 'api,relay' })).message).toMatch(/^SWITCHBOARD_ROLES .* leaves out dispatch and webhooks, which no other node can run on SQLite/);
+      expect(loadError(() => load({ SWITCHBOARD_ROLES: 'api,relay,dispatch' })).message).toMatch(/leaves out webhooks,/);
+      // Without RELAY or the REST API a SQLite node still does all its work.
+      expect(load({ SWITCHBOARD_ROLES: 'api,dispatch,webhooks' }).roles).toEqual(['api', 'dispatch', 'webhooks']);
+      expect(load({ SWITCHBOARD_DATABASE_URL: 'postgres://db/x', SWITCHBOARD_NATS_URL: 'nats://n:4222', SWITCHBOARD_ROLES: 'api' }).roles).toEqual(['api']);
+    });
+
+    it('refuses a certificate without its key (and the other way round)', () => {
+      expect(loadError(() => load({ SWITCHBOARD_TLS_CERT: 'cert.pem' })).message).toMatch(/^https.certFile and https.keyFile must be given together/);
+      expect(loadError(() => load({ SWITCHBOARD_TLS_KEY: 'key.pem' })).message).toMatch(/^https.certFile and https.keyFile must be given together/);
+    });
+
+    it('leaves code overrides (tests, embedding) to the caller', () => {
+      expect(load({}, { natsUrl: 'nats://127.0.0.1:4222' }).natsUrl).toBe('nats://127.0.0.1:4222');
     });
   });
 

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { didYouMean } from '../util/closest-name.js';
+import { duplicateKey, notJsonHint } from './json-file.js';
 import { SETTINGS, InvalidSetting, type SettingName, type SwitchboardSettings } from './settings.js';
 
 /** A bad configuration value; the message names the setting and where it came from. */
@@ -34,15 +35,22 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ENOENT') throw new ConfigError(`Config file ${path} does not exist (from --config or SWITCHBOARD_CONFIG); give the path of a JSON file, or none for ./switchboard.json`);
+    if (code === 'EISDIR') throw new ConfigError(`Config file ${path} is a folder; give the path of a JSON file`);
     throw new ConfigError(`Cannot read config file ${path}: ${(err as Error).message}`);
   }
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(text);
+    if (text.trim() === '') throw new Error('the file is empty (write {} for no settings)');
+    parsed = JSON.parse(text);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be an object');
-    return parsed as Record<string, unknown>;
   } catch (err) {
-    throw new ConfigError(`Config file ${path} is not valid JSON: ${(err as Error).message}`);
+    throw new ConfigError(`Config file ${path} is not valid JSON${notJsonHint(path)}: ${(err as Error).message}`);
   }
+  const twice = duplicateKey(text);
+  if (twice !== null) throw new ConfigError(`"${twice}" is given twice in ${path}; keep one (JSON would silently use the last)`);
+  return parsed as Record<string, unknown>;
 }
 
 /** Config-file sections read whole by their own parsers (SMPP connectors, simulator rules), not key by key. */
@@ -100,6 +108,25 @@ function checkFileKeys(file: Record<string, unknown>, path: string): void {
   walk(file, '');
 }
 
+/** Refuse settings that only make sense together with others the operator did not give. */
+function checkCombinations(s: SwitchboardSettings): void {
+  if (!!s.tlsCertFile !== !!s.tlsKeyFile) {
+    throw new ConfigError(`https.certFile and https.keyFile must be given together (${SETTINGS.tlsCertFile.env}, ${SETTINGS.tlsKeyFile.env}): set both, or neither for a generated local certificate`);
+  }
+  if (s.databaseUrl) return;
+  if (s.natsUrl) {
+    throw new ConfigError(
+      `${SETTINGS.natsUrl.env} (nats.url, --nats-url) needs ${SETTINGS.databaseUrl.env} (database.url): NATS links nodes that share one PostgreSQL database, and SQLite serves one node; set both, or unset ${SETTINGS.natsUrl.env}`,
+    );
+  }
+  const missing = (['dispatch', 'webhooks'] as const).filter((r) => !s.roles.includes(r));
+  if (missing.length) {
+    throw new ConfigError(
+      `${SETTINGS.roles.env} (node.roles, --roles) leaves out ${missing.join(' and ')}, which no other node can run on SQLite: messages would never ${missing.includes('dispatch') ? 'be sent' : 'have their webhooks delivered'}; keep ${missing.join(' and ')}, or set ${SETTINGS.databaseUrl.env} to split roles between nodes`,
+    );
+  }
+}
+
 /** Resolve and validate every setting. Throws `ConfigError` naming the first bad one. */
 export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings & { configFile: string | null; rawFile: Record<string, unknown> } {
   const env = sources.env ?? {};
@@ -129,6 +156,8 @@ export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings &
     }
     out[name] = value;
   }
+  // Settings that contradict each other: checked on what the operator gave, before code overrides (tests, embedding).
+  checkCombinations(out as unknown as SwitchboardSettings);
   Object.assign(out, sources.overrides ?? {});
   const settings = out as SwitchboardSettings;
   if (settings.webhookRetryMaxMs < settings.webhookRetryBaseMs) {
