@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { NatsBus } from './bus/nats-bus.js';
 import type { SimulatorCarrier } from './carriers/simulator/simulator-carrier.js';
 import type { SimulatorSmsc } from './carriers/simulator/smsc/smsc-server.js';
-import { openBus, openStore, relayLimits, simulatedIdPrefix, simulatorCarrier, simulatorSmsc, smppConnections, smppSection } from './composition/adapters.js';
+import { openBus, openStore, relayLimits, simulatedIdPrefix, simulatorCarrier, simulatorRules, simulatorSmsc, smppConnections, smppSection } from './composition/adapters.js';
 import { serverClock } from './composition/clock.js';
 import { checkDataDir, usesDataDir, withinDataDir } from './composition/data-dir.js';
 import { createLogger } from './composition/logger.js';
@@ -85,13 +85,17 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const logger = options.logger ?? createLogger({ level: settings.logLevel, format: settings.logFormat, nodeId });
   const roles = new Set(settings.roles);
   const smpp = smppSection(settings);
+  // Checked here too, before anything opens, though the simulator reads them later.
+  simulatorRules(settings);
+  // The operator's own certificate first: a bad one stops the start before anything is written.
+  const operatorTls = settings.httpsEnabled && (settings.tlsCertFile || settings.tlsKeyFile) ? tlsMaterial(settings) : null;
   // The data folder (database, generated certificates) is checked before anything opens in it (once: openStore is told).
   if (usesDataDir(settings)) {
     const room = checkDataDir(settings.dataDir);
     if (room.lowOnSpace) logger.warn({ dataDir: settings.dataDir, freeBytes: room.freeBytes }, 'the data folder is low on space; writes answer 503 once it is full');
   }
   // Read (or generate) the certificate before anything opens, so a bad one stops the start cleanly.
-  const tls = settings.httpsEnabled ? withinDataDir(settings.dataDir, () => tlsMaterial(settings)) : null;
+  const tls = settings.httpsEnabled ? (operatorTls ?? withinDataDir(settings.dataDir, () => tlsMaterial(settings))) : null;
   // Unique per process start: names this instance's leases and its simulated carrier ids.
   const instanceId = randomBytes(6).toString('hex').toUpperCase();
 

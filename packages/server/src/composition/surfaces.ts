@@ -14,6 +14,7 @@ import type { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.j
 import type { SimulatorSmsc } from '../carriers/simulator/smsc/smsc-server.js';
 import type { SmppSection } from '../carriers/smpp/config.js';
 import { ConfigError } from '../config/load.js';
+import { operatorCertificate } from './operator-tls.js';
 import type { ConsoleSessionRepository } from '../domain/ports/store.js';
 import type { Engine } from '../engine/index.js';
 import { AuthThrottle } from '../util/auth-throttle.js';
@@ -30,7 +31,7 @@ import type { OpsDeps } from '../http/ops/plugin.js';
 import { answerPlainHttp } from '../http/plain-http-on-https.js';
 import { ServerLimits } from '../http/server-limits.js';
 import { smscRoutes } from '../http/simulator/smsc-routes.js';
-import { certificateHostnames, ensureLocalCertificates, loadCertificateFiles, tlsDir, type TlsMaterial } from '../http/tls.js';
+import { certificateHostnames, ensureLocalCertificates, tlsDir, type TlsMaterial } from '../http/tls.js';
 import type { ResolvedSettings } from './settings.js';
 
 // The web console's built files sit beside this package (packages/console/dist), from src and dist alike.
@@ -123,7 +124,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
 export function tlsMaterial(settings: ResolvedSettings): TlsMaterial {
   if (settings.tlsCertFile || settings.tlsKeyFile) {
     if (!settings.tlsCertFile || !settings.tlsKeyFile) throw new ConfigError('https.certFile and https.keyFile must be given together (SWITCHBOARD_TLS_CERT, SWITCHBOARD_TLS_KEY)');
-    return loadCertificateFiles(settings.tlsCertFile, settings.tlsKeyFile);
+    return operatorCertificate(settings.tlsCertFile, settings.tlsKeyFile);
   }
   const extra = settings.host !== '0.0.0.0' && settings.host !== '::' ? [settings.host, ...settings.tlsHostnames] : settings.tlsHostnames;
   return ensureLocalCertificates(tlsDir(settings.dataDir), certificateHostnames(extra, hostname()));

@@ -161,14 +161,3 @@ export function ensureLocalCertificates(dir: string, hostnames: readonly string[
   return { key: server.keyPem, cert: server.certPem, caFile, generated: true };
 }
 
-/** Read an operator-supplied certificate and key; throws with the file name when one is unreadable. */
-export function loadCertificateFiles(certFile: string, keyFile: string): TlsMaterial {
-  const read = (file: string, what: string) => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new Error(`Cannot read the TLS ${what} ${file}: ${(err as Error).message}`);
-    }
-  };
-  return { cert: read(certFile, 'certificate'), key: read(keyFile, 'key'), caFile: null, generated: false };
-}
