@@ -100,7 +100,7 @@ describe.skipIf(!BUILT)(`a bad setting stops the command with exit code 2, namin
   it('lets the variables of the test and benchmark tooling through', async () => {
     const run = await cli(['--version'], { SWITCHBOARD_TEST_DATABASE_URL: 'postgres://x@127.0.0.1/y', SWITCHBOARD_TEST_NATS_URL: 'nats://127.0.0.1:4222' });
     expect(run.code, run.stderr).toBe(0);
-    const list = await cli(['project', 'list', '--data-dir', freshDataDir()], { SWITCHBOARD_TEST_DATABASE_URL: 'postgres://x@127.0.0.1/y', SWITCHBOARD_CONFIG: writeConfig('empty.json', {}) });
+    const list = await cli(['project', 'create', '--data-dir', freshDataDir()], { SWITCHBOARD_TEST_DATABASE_URL: 'postgres://x@127.0.0.1/y', SWITCHBOARD_CONFIG: writeConfig('empty.json', {}) });
     expect(list.code, list.stderr).toBe(0);
   });
 

@@ -3,8 +3,12 @@
  * running server; `project`, `token` and `number` manage the data folder's database directly (a
  * running server sees changes within a few seconds). Every command takes the setting flags.
  */
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { InProcessBus } from '../bus/in-process-bus.js';
+import { simulatorRules, smppSection } from '../composition/adapters.js';
+import { dataDirError } from '../composition/data-dir.js';
 import { SETTINGS, parsers, type SettingSpec } from '../config/settings.js';
 import { AppError } from '../domain/app-error.js';
 import { systemClock } from '../domain/clock.js';
@@ -17,7 +21,9 @@ import { openStore, settingsFromEnvironment, startSwitchboard, VERSION, type Res
 import { startupBanner } from './banner.js';
 import { bannerCredentials } from './local-credentials.js';
 import { SendError, sendFromTerminal } from './send.js';
+import { guardedStart } from './start-guard.js';
 import { startupFailureLine } from './startup-errors.js';
+import { didYouMean } from '../util/closest-name.js';
 
 /** Settings resolved so far, for the hints of a failure line (empty until they are). */
 let resolved: Partial<ResolvedSettings> = {};
@@ -69,7 +75,25 @@ function settingsOf(cmd: Command): ResolvedSettings {
 
 type Store = Awaited<ReturnType<typeof openStore>>;
 
-async function withAdmin<T>(settings: ResolvedSettings, work: (ctx: { projects: ProjectService; numbers: NumberService; store: Store }) => Promise<T>): Promise<T> {
+/** Refuse a SQLite data folder without a database (or that cannot hold one), creating nothing. */
+function requireDatabase(dataDir: string): void {
+  try {
+    statSync(join(dataDir, 'switchboard.db'));
+    return;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    // Without the path, the failure is the folder's (a file on its way), as the server's own check reports it.
+    if (code !== 'ENOENT') throw dataDirError(dataDir, { code }) ?? err;
+  }
+  fail(`no database in the data folder ${resolve(dataDir)}: run \`switchboard start\` once, or give the folder it uses with --data-dir (SWITCHBOARD_DATA_DIR)`);
+}
+
+/**
+ * Open the database for an admin command. Only `migrate` and `project create` may make a new SQLite
+ * database; the others refuse a data folder without one rather than leave an empty one behind.
+ */
+async function withAdmin<T>(settings: ResolvedSettings, work: (ctx: { projects: ProjectService; numbers: NumberService; store: Store }) => Promise<T>, opts: { mayCreate?: boolean } = {}): Promise<T> {
+  if (!settings.databaseUrl && !opts.mayCreate) requireDatabase(settings.dataDir);
   const store = await openStore(settings);
   const bus = new InProcessBus();
   const directory = new NumberDirectory(store.numbers, systemClock, bus);
@@ -97,7 +121,10 @@ async function projectIdOf(store: Store, given: string | undefined): Promise<str
 const out = (text: string) => void process.stdout.write(text);
 
 async function start(settings: ResolvedSettings): Promise<void> {
-  const handle = await startSwitchboard(settings);
+  // The config file's sections first: a bad one is a configuration error, reported before any port is tried.
+  smppSection(settings);
+  simulatorRules(settings);
+  const { value: handle, lock } = await guardedStart(settings, () => startSwitchboard(settings));
   out(startupBanner(handle, await bannerCredentials(handle)) + '\n');
   let stopping = false;
   const stop = (signal: string) => {
@@ -108,7 +135,7 @@ async function start(settings: ResolvedSettings): Promise<void> {
     stopping = true;
     handle.logger.info(`${signal} received`);
     handle.close().then(
-      () => process.exit(0),
+      () => (lock?.release(), process.exit(0)),
       (err: unknown) => {
         handle.logger.error({ err }, 'shutdown failed');
         process.exit(1);
@@ -157,7 +184,7 @@ function buildProgram(): Command {
   });
 
   withSettingOptions(program.command('migrate').description('create or upgrade the database schema')).action(async (_opts, cmd: Command) => {
-    await withAdmin(settingsOf(cmd), async () => undefined);
+    await withAdmin(settingsOf(cmd), async () => undefined, { mayCreate: true });
     out('database schema is up to date\n');
   });
 
@@ -173,7 +200,7 @@ function buildProgram(): Command {
         const p = await projects.createProject({ name });
         const t = await projects.issueToken(p.id, { name: 'cli' });
         out(`project ${p.id}\napi token ${t.token}\nsigning key ${p.signingKey}\n`);
-      }),
+      }, { mayCreate: true }),
   );
 
   const token = program.command('token').description('manage API tokens');
@@ -250,7 +277,21 @@ function buildProgram(): Command {
   return program;
 }
 
-buildProgram()
+/**
+ * `start` is the default command, so commander would read an unknown command as an argument of
+ * `start` ("too many arguments for 'start'"): name it as an unknown command instead.
+ */
+function refuseUnknownCommand(program: Command, args: readonly string[]): void {
+  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  // `help <command>` names a command too.
+  const first = args[0] === 'help' ? args[1] : args[0];
+  if (first === undefined || first.startsWith('-') || names.includes(first)) return;
+  fail(`unknown command '${first}'${didYouMean(first, names)}; the commands are ${names.join(', ')} (run "switchboard help" for usage)`);
+}
+
+const program = buildProgram();
+refuseUnknownCommand(program, process.argv.slice(2));
+program
   .parseAsync(process.argv.slice(2), { from: 'user' })
   .catch((err: unknown) => {
     // commander already printed its message (usage errors) or the help/version it was asked for.

@@ -56,6 +56,7 @@ async function problem(res: Response): Promise<string> {
 export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   if (!opts.body && !opts.media?.length) throw new SendError('give --body, --media or both');
   const base = (opts.url ?? localServerUrl(s)).replace(/\/+$/, '');
+  if (opts.url !== undefined && !/^https?:$/.test(URL.parse(opts.url)?.protocol ?? '')) throw new SendError(`--url must be the server's http:// or https:// address, e.g. http://127.0.0.1:8080 (got ${JSON.stringify(opts.url)})`);
   const { project, token } = credentials(opts, s, env);
   const headers = { authorization: `Basic ${Buffer.from(`${project}:${token}`).toString('base64')}`, 'content-type': 'application/json' };
   const call = async (path: string, init: RequestInit = {}): Promise<Response> => {

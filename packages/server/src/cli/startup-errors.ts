@@ -8,6 +8,7 @@ import { DataDirError } from '../composition/data-dir.js';
 import type { SwitchboardSettings } from '../config/settings.js';
 import { isStoreUnavailable } from '../domain/ports/store.js';
 import { SchemaBehindError } from '../store/dialects/postgres.js';
+import { DataDirInUseError } from './start-guard.js';
 
 interface SystemError {
   code?: unknown;
@@ -26,7 +27,7 @@ function portSetting(port: unknown, s: Partial<SwitchboardSettings>): string {
 /** The one line for a failure the operator can fix, or null for anything else (a bug: keep the stack). */
 export function startupFailureLine(err: unknown, settings: Partial<SwitchboardSettings> = {}): string | null {
   if (err instanceof ConfigError) return `configuration error: ${err.message}`;
-  if (err instanceof SchemaBehindError || err instanceof DataDirError) return err.message;
+  if (err instanceof SchemaBehindError || err instanceof DataDirError || err instanceof DataDirInUseError) return err.message;
   // Migrations wrap the database's failure; the cause is what the operator must fix.
   let unavailable: unknown = err;
   for (let depth = 0; unavailable && !isStoreUnavailable(unavailable) && depth < 4; depth++) unavailable = (unavailable as { cause?: unknown }).cause;

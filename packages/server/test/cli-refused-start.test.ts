@@ -1,0 +1,152 @@
+/**
+ * A start the command refuses leaves nothing behind, and two servers never share one SQLite file:
+ * an unknown command, a taken port, the operator's certificate and key that do not belong together,
+ * an unreachable PostgreSQL, or settings that need others each stop it with exit code 2 and one line
+ * naming the setting — and a data folder it would have created does not exist afterwards. A second
+ * `switchboard start` on a running server's data folder is refused, while the project, token and
+ * number commands still work beside that server; once it stops (even by SIGKILL) the folder is free.
+ * The management commands do not create a data folder that has no database.
+ *
+ * Runs `packages/server/dist/cli/main.js` (built by `npm test`'s pretest); skipped when absent.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureLocalCertificates } from '../src/http/tls.js';
+import { runBuiltCli, serverIsBuilt as BUILT, startBuiltCli, type BannerServer, type CliRun } from './helpers/built-server.js';
+
+/** Each command loads the whole server: on a busy two-core machine a few take tens of seconds. */
+const SLOW = 120_000;
+const NOT_BUILT = 'skipped: packages/server/dist is missing — run `npm run build` (npm test does it first)';
+
+let workDir: string;
+const running: BannerServer[] = [];
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'switchboard-refused-'));
+});
+afterAll(async () => {
+  await Promise.all(running.map((s) => s.stop(5_000)));
+  rmSync(workDir, { recursive: true, force: true });
+}, SLOW);
+
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: workDir, SWITCHBOARD_LOG_LEVEL: 'warn', SWITCHBOARD_PORT: '0', SWITCHBOARD_HTTPS_PORT: '0', ...extra };
+}
+
+function cli(args: string[], extra: Record<string, string> = {}): Promise<CliRun> {
+  return runBuiltCli(args, { cwd: workDir, env: env(extra), timeoutMs: 60_000 });
+}
+
+/** One line, exit code 2, no stack trace, no banner. */
+function expectRefused(run: CliRun, line: RegExp): void {
+  expect(run.code, run.stderr).toBe(2);
+  expect(run.stderr.split('\n'), run.stderr).toHaveLength(2);
+  expect(run.stderr).toMatch(line);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  expect(run.stdout).not.toMatch(/running at/);
+}
+
+/** A port some other process listens on. */
+async function takenPort(): Promise<{ port: number; server: Server }> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as { port: number }).port, server };
+}
+
+describe.skipIf(!BUILT)(`a refused start ${BUILT ? '' : NOT_BUILT}`, { timeout: SLOW }, () => {
+  it('names an unknown command as one, with the closest command, instead of an argument of start', async () => {
+    expectRefused(await cli(['strat']), /^switchboard: unknown command 'strat' \(did you mean "start"\?\); the commands are start, send, migrate, project, token, number/);
+    expectRefused(await cli(['bogus', '--port', '1']), /^switchboard: unknown command 'bogus'; the commands are/);
+    expectRefused(await cli(['help', 'bogus']), /^switchboard: unknown command 'bogus'; the commands are/);
+    expect(existsSync(join(workDir, 'data'))).toBe(false);
+  });
+
+  it('a taken port: names the setting before the data folder is created', async () => {
+    const { port, server } = await takenPort();
+    try {
+      const dataDir = join(workDir, 'port-taken');
+      expectRefused(await cli(['start', '--port', String(port), '--data-dir', dataDir]), new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use .* the HTTP port: --port or SWITCHBOARD_PORT`));
+      expectRefused(await cli(['start', '--https-port', String(port), '--data-dir', dataDir]), /the port is in use .* the HTTPS port: --https-port/);
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      server.close();
+    }
+    expectRefused(await cli(['start', '--port', '18099', '--https-port', '18099']), /^switchboard: configuration error: https.port .* and port .* are both 18099; give each listener its own port$/m);
+  });
+
+  it("the operator's certificate: unreadable, swapped with its key, or another's key — before anything is written", async () => {
+    const a = ensureLocalCertificates(join(workDir, 'tls-a'), ['localhost']);
+    ensureLocalCertificates(join(workDir, 'tls-b'), ['localhost']);
+    const certA = join(workDir, 'tls-a', 'server.pem');
+    const keyA = join(workDir, 'tls-a', 'server-key.pem');
+    const keyB = join(workDir, 'tls-b', 'server-key.pem');
+    expect(a.generated).toBe(true);
+    const dataDir = join(workDir, 'bad-cert');
+    const start = (cert: string, key: string) => cli(['start', '--data-dir', dataDir, '--tls-cert', cert, '--tls-key', key]);
+    expectRefused(await start(join(workDir, 'none.pem'), keyA), /^switchboard: configuration error: https.certFile \(SWITCHBOARD_TLS_CERT, --tls-cert\): cannot read \S+none.pem \(no such file\)/);
+    expectRefused(await start(keyA, certA), /https.certFile .*: \S+server-key.pem is not a PEM certificate .*it holds a private key: are the two files swapped\?/);
+    expectRefused(await start(certA, keyB), /https.keyFile .*: \S+tls-b\/server-key.pem is not the key of the certificate \S+tls-a\/server.pem/);
+    expectRefused(await cli(['start', '--data-dir', dataDir, '--tls-cert', certA]), /https.certFile and https.keyFile must be given together/);
+    expect(existsSync(dataDir)).toBe(false);
+    // The pair that belongs together starts (checked, not just read).
+    const server = await startBuiltCli(['start', '--data-dir', dataDir, '--tls-cert', certA, '--tls-key', keyA], { cwd: workDir, env: env() });
+    running.push(server);
+    expect(server.stdout()).toMatch(/HTTPS\s+https:\/\/127\.0\.0\.1:\d+/);
+    expect((await server.stop()).code).toBe(0);
+  });
+
+  it('an unreachable PostgreSQL: the folder made for the generated certificates is removed again', async () => {
+    const dataDir = join(workDir, 'pg-down');
+    expectRefused(await cli(['start', '--data-dir', dataDir, '--database-url', 'postgres://nobody@127.0.0.1:1/none']), /^switchboard: database unavailable: .*ECONNREFUSED/);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('NATS or split roles without PostgreSQL', async () => {
+    const dataDir = join(workDir, 'no-pg');
+    expectRefused(await cli(['start', '--data-dir', dataDir, '--nats-url', 'nats://127.0.0.1:4222']), /^switchboard: configuration error: SWITCHBOARD_NATS_URL \(nats.url, --nats-url\) needs SWITCHBOARD_DATABASE_URL/);
+    expectRefused(await cli(['start', '--data-dir', dataDir, '--roles', 'api']), /^switchboard: configuration error: SWITCHBOARD_ROLES .* leaves out dispatch and webhooks/);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('a management command on a folder without a database creates nothing', async () => {
+    const dataDir = join(workDir, 'never-started');
+    for (const args of [['token', 'list'], ['token', 'revoke', 'tok_x'], ['number', 'add', '+15551230009'], ['project', 'list']]) {
+      expectRefused(await cli([...args, '--data-dir', dataDir]), /^switchboard: no database in the data folder \S+never-started: run `switchboard start` once/);
+    }
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('send refuses a --url that is no http(s) address', async () => {
+    expectRefused(
+      await cli(['send', '--url', 'localhost8080', '--project', 'p', '--token', 't', '--from', '+15551230001', '--to', '+15557654321', '--body', 'hi']),
+      /^switchboard: --url must be the server's http:\/\/ or https:\/\/ address, e\.g\. http:\/\/127\.0\.0\.1:8080 \(got "localhost8080"\)$/m,
+    );
+  });
+});
+
+describe.skipIf(!BUILT)(`two servers on one SQLite data folder ${BUILT ? '' : NOT_BUILT}`, { timeout: SLOW }, () => {
+  it('the second start is refused while the first runs; the commands work beside it; the folder is free once it stops, even by SIGKILL', async () => {
+    const dataDir = join(workDir, 'shared');
+    const first = await startBuiltCli(['start', '--data-dir', dataDir, '--no-https'], { cwd: workDir, env: env() });
+    running.push(first);
+    expectRefused(
+      await cli(['start', '--data-dir', dataDir, '--no-https']),
+      /^switchboard: Another Switchboard server is running on the data folder \S+shared \(it holds switchboard.lock\); two servers must not write one SQLite database\. Stop that server, or give this one another --data-dir/,
+    );
+    const list = await cli(['token', 'list', '--data-dir', dataDir]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/first start/);
+    expect(readdirSync(dataDir).sort()).toEqual(['credentials.json', 'switchboard.db', 'switchboard.db-shm', 'switchboard.db-wal', 'switchboard.lock']);
+    expect((await first.stop()).code).toBe(0);
+
+    const second = await startBuiltCli(['start', '--data-dir', dataDir, '--no-https'], { cwd: workDir, env: env() });
+    running.push(second);
+    second.child.kill('SIGKILL');
+    await second.exited;
+    const third = await startBuiltCli(['start', '--data-dir', dataDir, '--no-https'], { cwd: workDir, env: env() });
+    running.push(third);
+    expect((await third.stop()).code).toBe(0);
+  });
+});
