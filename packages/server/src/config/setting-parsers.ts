@@ -44,7 +44,8 @@ export const parsers = {
     return raw.trim();
   },
   optionalString(raw: unknown): string | null {
-    if (raw === null || raw === undefined || raw === '') return null;
+    // Empty or only spaces (`VAR= `, a stray space in a .env file) is unset, as an absent variable.
+    if (raw === null || raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return null;
     if (typeof raw !== 'string') throw new InvalidSetting('must be a string');
     return raw.trim();
   },
@@ -75,4 +76,13 @@ export function smppString(max: number) {
     if (typeof raw !== 'string' || raw === '' || raw.length > max || !/^[\x21-\x7e]+$/.test(raw)) throw new InvalidSetting(`must be 1 to ${max} printable ASCII characters without spaces`);
     return raw;
   };
+}
+
+/** An optional absolute http(s) URL without query or fragment (a base URL): a typo stops the start, not every link it would build. */
+export function optionalBaseUrl(raw: unknown): string | null {
+  const value = parsers.optionalString(raw);
+  if (value === null) return null;
+  const url = URL.parse(value);
+  if (!url || !/^https?:$/.test(url.protocol) || !url.hostname || url.search || url.hash) throw new InvalidSetting('must be an http:// or https:// base URL, e.g. https://sms.example.com');
+  return value;
 }

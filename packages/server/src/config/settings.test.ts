@@ -50,12 +50,23 @@ describe('parsers', () => {
     for (const bad of ['', '   ', 5, null]) expect(() => parsers.string(bad)).toThrow('must be a non-empty string');
   });
 
-  it('optionalString maps empty to null', () => {
+  it('optionalString maps empty (or only spaces) to null', () => {
     expect(parsers.optionalString(undefined)).toBeNull();
     expect(parsers.optionalString(null)).toBeNull();
     expect(parsers.optionalString('')).toBeNull();
+    expect(parsers.optionalString('  \t')).toBeNull();
     expect(parsers.optionalString(' x ')).toBe('x');
     expect(() => parsers.optionalString(5)).toThrow('must be a string');
+  });
+
+  it('publicUrl takes an http(s) base URL (a path too), unset when empty, and refuses anything else', () => {
+    const parse = SETTINGS.publicUrl.parse;
+    expect(parse('https://sms.example.com')).toBe('https://sms.example.com');
+    expect(parse(' http://10.0.0.5:8080/sms/ ')).toBe('http://10.0.0.5:8080/sms/');
+    expect(parse(' ')).toBeNull();
+    for (const bad of ['sms.example.com', 'ftp://sms.example.com', 'https://', 'https://sms.example.com/?a=1', 'https://sms.example.com/#x']) {
+      expect(() => parse(bad), bad).toThrow('must be an http:// or https:// base URL');
+    }
   });
 
   it('oneOf accepts listed values only and lists them in the error', () => {

@@ -7,7 +7,7 @@
 import { NODE_ROLES, type NodeRole } from '../domain/cluster.js';
 import { parsePriceTable, type PriceTable } from '../domain/pricing.js';
 import { DEFAULT_SENDER_RATES, parseSenderRates } from '../domain/sender-rates.js';
-import { InvalidSetting, numberList, parsers, smppString, type SettingSpec } from './setting-parsers.js';
+import { InvalidSetting, numberList, optionalBaseUrl, parsers, smppString, type SettingSpec } from './setting-parsers.js';
 
 export { InvalidSetting, parsers, type SettingSource, type SettingSpec } from './setting-parsers.js';
 
@@ -22,7 +22,7 @@ export const SETTINGS = {
     flag: 'public-url',
     description: 'Base URL clients reach this server at, used in absolute links (paging). Defaults to the request\'s own host.',
     default: null as string | null,
-    parse: parsers.optionalString,
+    parse: optionalBaseUrl,
   },
   logLevel: { key: 'logLevel', env: 'SWITCHBOARD_LOG_LEVEL', flag: 'log-level', description: 'Log level.', default: 'info', parse: parsers.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
   logFormat: {
