@@ -368,10 +368,13 @@ describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, { ti
       expect(run.stdout).toMatch(/^([0-9a-f-]{36}) {2}queued\n\1 {2}undelivered {2}30005 .+\n$/);
     });
 
-    it('send reports a refused message and an unreachable server in one line each', async () => {
+    it('send reports a refused message, refused credentials and an unreachable server in one line each', async () => {
       const refused = await cli(['send', '--url', url, '--project', projectId, '--token', senderToken, '--from', '+1555', '--to', '+15557654321', '--body', 'x']);
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/^switchboard: the server refused the message: The 'From' number \+1555 is not a valid/);
+      const wrong = await cli(['send', '--url', url, '--project', projectId, '--token', 'PTnot-a-token', '--from', number, '--to', '+15557654321', '--body', 'x']);
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toMatch(new RegExp(`^switchboard: ${url} refused the credentials of project ${projectId} \\(401\\): check --project and --token .*\n$`));
       const closed = await freePort();
       const nobody = await cli(['send', '--url', `http://127.0.0.1:${closed}`, '--project', projectId, '--token', senderToken, '--from', number, '--to', '+15557654321', '--body', 'x']);
       expect(nobody.code).toBe(2);

@@ -74,10 +74,15 @@ export function startupBanner(h: SwitchboardHandle, creds: BannerCredentials): s
   return lines.join('\n');
 }
 
+/** `word` as one word of a POSIX shell command: as it is when it is plain, else in single quotes. */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_/.:,+=@%-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /** The flags `switchboard send` needs to find this server and its kept credentials when they differ from the defaults. */
 function sendTarget(h: SwitchboardHandle): string {
   const defaults = { url: `http://${SETTINGS.host.default}:${SETTINGS.port.default}`, dataDir: SETTINGS.dataDir.default };
-  return `${h.url === defaults.url ? '' : ` --url ${h.url}`}${resolve(h.settings.dataDir) === resolve(defaults.dataDir) ? '' : ` --data-dir ${h.settings.dataDir}`}`;
+  return `${h.url === defaults.url ? '' : ` --url ${h.url}`}${resolve(h.settings.dataDir) === resolve(defaults.dataDir) ? '' : ` --data-dir ${shellWord(h.settings.dataDir)}`}`;
 }
 
 /** Where HTTPS listens and, for the generated local CA, how to make Node clients trust it. */
@@ -89,7 +94,7 @@ function httpsLines(h: SwitchboardHandle): string[] {
     lines.push(
       `  Local CA       ${shortPath(h.caFile)}`,
       '  Trust it in the Node process that calls this server (set before that process starts):',
-      `    export NODE_EXTRA_CA_CERTS=${resolve(h.caFile)}`,
+      `    export NODE_EXTRA_CA_CERTS=${shellWord(resolve(h.caFile))}`,
       `  and point the SDK at the host, e.g. new RestClient(project, token, { signalwireSpaceUrl: '${h.httpsUrl.replace(/^https:\/\//, '')}' }),`,
       `  or RELAY clients at ${wss.replace(/^wss:\/\//, '')} (a bare host means wss:// to SignalWire's clients).`,
     );

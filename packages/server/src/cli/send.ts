@@ -71,6 +71,9 @@ export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings
     method: 'POST',
     body: JSON.stringify({ from: opts.from, to: opts.to, ...(opts.body ? { body: opts.body } : {}), ...(opts.media?.length ? { media: opts.media } : {}) }),
   });
+  if (res.status === 401) {
+    throw new SendError(`${base} refused the credentials of project ${project} (401): check --project and --token (or SIGNALWIRE_PROJECT_ID and SIGNALWIRE_API_TOKEN, or ${credentialsPath(s.dataDir)} of the server's data folder)`);
+  }
   if (!res.ok) throw new SendError(`the server refused the message: ${await problem(res)}`);
   const sent = (await res.json()) as { id: string; status: string };
   const lines = [`${sent.id}  ${sent.status}`];
