@@ -70,6 +70,21 @@ describe('Twilio test credentials through the twilio client', () => {
     expect((await rejection(client.messages.create({ from: VALID_FROM, to: 'not a number', body: 'x' }))).code).toBe(21211);
     expect((await rejection(client.messages.create({ from: VALID_FROM, to: SOME_HANDSET }))).code).toBe(21602);
     expect((await rejection(client.messages.create({ from: VALID_FROM, to: SOME_HANDSET, body: 'x', statusCallback: 'not a url' }))).code).toBe(21456);
+    // SendAt as well: in the past, too soon, not a date (it was answered `queued` unchecked).
+    for (const sendAt of [new Date(Date.now() - 60_000), new Date(Date.now() + 10_000)]) {
+      expect((await rejection(client.messages.create({ from: VALID_FROM, to: SOME_HANDSET, body: 'x', sendAt, scheduleType: 'fixed' }))).code).toBe(35114);
+    }
+    const form = new URLSearchParams({ From: VALID_FROM, To: SOME_HANDSET, Body: 'x', SendAt: 'tomorrow', ScheduleType: 'fixed' });
+    const garbage = await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`, { auth: TEST_AUTH, body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(garbage.body.code, garbage.text).toBe(35114);
+  });
+
+  it('answers a valid scheduled send as scheduled, like a live one, and stores nothing', async () => {
+    const before = await rowCounts(server);
+    const sendAt = new Date(Date.now() + 3_600_000);
+    const m = await client.messages.create({ from: VALID_FROM, to: SOME_HANDSET, body: 'later', sendAt, scheduleType: 'fixed' });
+    expect(m.status).toBe('scheduled');
+    expect(await rowCounts(server)).toEqual(before);
   });
 
   it('answers a send from +15005550006 as created, and sends, stores and calls back nothing', async () => {

@@ -1,7 +1,7 @@
 /**
  * Sends made with a test token (Twilio's test credentials). The request is checked as a live one
  * would be, then the magic numbers decide (domain/test-credentials.ts): a documented error at
- * once, or an answer shaped like a created message — `queued`, with a sid — that is never
+ * once, or an answer shaped like a created message — `queued` (`scheduled` with a send time), with a sid — that is never
  * journaled, sent, charged or called back, so it cannot be fetched or listed afterwards (Twilio:
  * test credentials reach no other resource). Idempotency keys are not kept for them: nothing is.
  */
@@ -12,6 +12,7 @@ import type { IdGenerator } from '../../domain/ids.js';
 import type { MessageRecord } from '../../domain/message.js';
 import { outboundFromRequest } from '../../domain/new-message.js';
 import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type SendRules } from '../../domain/send-request.js';
+import { checkSendAt, DEFAULT_SCHEDULE_WINDOW } from '../../domain/schedule.js';
 import { testSendError } from '../../domain/test-credentials.js';
 
 export class TestCredentialSends {
@@ -27,9 +28,13 @@ export class TestCredentialSends {
     }
     const content = checkContent(input, this.deps.rules);
     errors.push(...content.errors);
+    // SendAt too, as a live send checks it (35114), and a scheduled answer says `scheduled`.
+    const now = this.deps.clock.now();
+    const schedule = checkSendAt(input.sendAt, now, this.deps.rules.schedule ?? DEFAULT_SCHEDULE_WINDOW);
+    errors.push(...schedule.errors);
     if (errors.length || !content.value) throw new AppError(errors);
 
-    const row = outboundFromRequest(input, content.value, { id: this.deps.ids.uuid(), projectId, from: input.from as string, at: this.deps.clock.now() });
+    const row = outboundFromRequest(input, content.value, { id: this.deps.ids.uuid(), projectId, from: input.from as string, at: now, sendAt: schedule.at });
     // Never stored, so it has no place in the project's order of messages.
     return { ...row, seq: 0 };
   }
