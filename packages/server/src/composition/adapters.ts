@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { InProcessBus } from '../bus/in-process-bus.js';
 import { NatsBus } from '../bus/nats-bus.js';
-import { parseOutcomeRules } from '../domain/simulator/rules.js';
+import { parseOutcomeRuleSet } from '../domain/simulator/rules.js';
 import { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.js';
 import { SimulatorSmsc } from '../carriers/simulator/smsc/smsc-server.js';
 import { parseSmppSection, SmppConfigError, type SmppSection } from '../carriers/smpp/config.js';
@@ -68,9 +68,9 @@ export function smppSection(settings: ResolvedSettings): SmppSection {
 }
 
 /** The simulator's outcome rules from the config file, checked before anything opens. */
-export function simulatorRules(settings: ResolvedSettings): ReturnType<typeof parseOutcomeRules> {
+export function simulatorRules(settings: ResolvedSettings): ReturnType<typeof parseOutcomeRuleSet> {
   try {
-    return parseOutcomeRules(getPath(settings.rawFile, 'simulator.rules') ?? []);
+    return parseOutcomeRuleSet(getPath(settings.rawFile, 'simulator.rules') ?? []);
   } catch (err) {
     throw new ConfigError(`"simulator.rules" in ${settings.configFile}: ${(err as Error).message}`);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseOutcomeRules } from './rules.js';
+import { parseOutcomeRules, parseOutcomeRuleSet } from './rules.js';
 
 describe('parseOutcomeRules', () => {
   it('parses every outcome', () => {
@@ -68,5 +68,30 @@ describe('parseOutcomeRules', () => {
 
   it.each([[21211], [99999], ['TO_INVALID'], ['nonsense'], [true]])('refuses the error %j, which is not a delivery error', (error) => {
     expect(() => parseOutcomeRules([{ prefix: '+1', outcome: 'failed', error }])).toThrow('rule 0: "error" must be a delivery error code');
+  });
+});
+
+describe('parseOutcomeRuleSet (rules being set)', () => {
+  const refusal = (raw: unknown) => {
+    try {
+      parseOutcomeRuleSet(raw);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return null;
+  };
+
+  it('refuses what parseOutcomeRules would silently ignore or leave ambiguous', () => {
+    expect(refusal([{ prefix: '+1555', outcome: 'delivered', error: 30003 }])).toMatch(/"error" is for undelivered and failed/);
+    expect(refusal([{ prefix: '+1555', outcome: 'failed', error: 30007, times: 3 }])).toMatch(/"times" is for throttled and transient/);
+    expect(refusal([{ prefix: '+1555', outcome: 'delivered', prefx: '+1' }])).toMatch(/unknown field "prefx"/);
+    expect(refusal([{ prefix: '+1555', outcome: 'delivered' }, { prefix: '+1555', outcome: 'failed' }])).toMatch(/rule 1: prefix \+1555 is already rule 0's/);
+    expect(refusal([{ prefix: '+1555', outcome: 'delivered', description: 'x'.repeat(201) }])).toMatch(/at most 200 characters/);
+    expect(refusal(Array.from({ length: 1001 }, (_, i) => ({ prefix: `+1${i}`, outcome: 'delivered' })))).toMatch(/at most 1000 rules/);
+  });
+
+  it('takes overlapping prefixes (the longest wins) and 1,000 rules', () => {
+    expect(refusal([{ prefix: '+1555', outcome: 'failed' }, { prefix: '+15557', outcome: 'delivered', description: 'x'.repeat(200) }])).toBeNull();
+    expect(refusal(Array.from({ length: 1000 }, (_, i) => ({ prefix: `+1${i}`, outcome: 'delivered' })))).toBeNull();
   });
 });

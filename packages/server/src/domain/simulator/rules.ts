@@ -55,6 +55,38 @@ export function parseOutcomeRules(raw: unknown): OutcomeRule[] {
   });
 }
 
+/** The most rules one project (or the config file) may set: far past any test's, and each send reads them. */
+export const MAX_OUTCOME_RULES = 1_000;
+export const MAX_RULE_DESCRIPTION = 200;
+const RULE_KEYS = ['prefix', 'outcome', 'error', 'times', 'description'];
+const TAKES_ERROR = ['undelivered', 'failed'];
+const TAKES_TIMES = ['throttled', 'transient'];
+
+/**
+ * Rules being set (the settings API, the config file), checked more closely than stored ones are
+ * read: no unknown field, no `error` or `times` its outcome ignores, no prefix twice (which rule
+ * would win?), a description of at most 200 characters, at most 1,000 rules.
+ */
+export function parseOutcomeRuleSet(raw: unknown): OutcomeRule[] {
+  const rules = parseOutcomeRules(raw);
+  const list = raw as Array<Record<string, unknown>>;
+  if (list.length > MAX_OUTCOME_RULES) throw new Error(`at most ${MAX_OUTCOME_RULES} rules (got ${list.length})`);
+  const seen = new Map<string, number>();
+  list.forEach((r, i) => {
+    const unknown = Object.keys(r).find((k) => !RULE_KEYS.includes(k));
+    if (unknown !== undefined) throw new Error(`rule ${i}: unknown field ${preview(unknown)}; a rule has ${RULE_KEYS.join(', ')}`);
+    const outcome = r.outcome as string;
+    if (r.error !== undefined && !TAKES_ERROR.includes(outcome)) throw new Error(`rule ${i}: "error" is for undelivered and failed outcomes, not ${outcome}`);
+    if (r.times !== undefined && !TAKES_TIMES.includes(outcome)) throw new Error(`rule ${i}: "times" is for throttled and transient outcomes, not ${outcome}`);
+    if (r.description !== undefined && (typeof r.description !== 'string' || r.description.length > MAX_RULE_DESCRIPTION)) throw new Error(`rule ${i}: "description" must be text of at most ${MAX_RULE_DESCRIPTION} characters`);
+    const prefix = rules[i]!.prefix;
+    const earlier = seen.get(prefix);
+    if (earlier !== undefined) throw new Error(`rule ${i}: prefix ${prefix} is already rule ${earlier}'s; one rule per prefix`);
+    seen.set(prefix, i);
+  });
+  return rules;
+}
+
 /** A rule in the vocabulary of the config file and the settings API (the inverse of `parseOutcomeRules`). */
 export function describeOutcomeRule(rule: OutcomeRule): { prefix: string; outcome: string; error?: number; times?: number; description?: string } {
   const o = rule.outcome;

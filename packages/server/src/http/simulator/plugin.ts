@@ -15,7 +15,7 @@ import { preview } from '../../domain/preview.js';
 import { checkContent, checkDestination } from '../../domain/send-request.js';
 import { findCode, parseCodePattern } from '../../domain/simulator/one-time-code.js';
 import { MAGIC_NUMBERS } from '../../domain/simulator/outcomes.js';
-import { describeOutcomeRule, parseOutcomeRules } from '../../domain/simulator/rules.js';
+import { describeOutcomeRule, parseOutcomeRuleSet } from '../../domain/simulator/rules.js';
 import { authenticate, principalOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
@@ -197,7 +197,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     }
     if (b.rules !== undefined && b.rules !== null) {
       try {
-        p.rules = parseOutcomeRules(b.rules);
+        p.rules = parseOutcomeRuleSet(b.rules);
       } catch (err) {
         throw AppError.of('INVALID_PARAMETER', { attribute: 'rules', message: (err as Error).message });
       }
