@@ -37,6 +37,24 @@ describe('one-time codes in the handset inbox', () => {
     }
   });
 
+  it('stops a pattern that backtracks for ever, which no check of its text catches, within its time budget', async () => {
+    await sendMessage(server, { to: '+15557658804', body: `Your code is 123456 ${'a'.repeat(60)}!` });
+    await server.api('/api/simulator/messages/wait?to=%2B15557658804&timeout=5');
+    // Each took over two minutes on this body, the whole server standing still meanwhile.
+    for (const pattern of ['(a|a)*$', '(a|aa)*b']) {
+      const started = Date.now();
+      for (const path of ['/api/simulator/messages?to=%2B15557658804', '/api/simulator/messages/wait?to=%2B15557658804&timeout=1']) {
+        const res = await server.api(`${path}&code_pattern=${encodeURIComponent(pattern)}`);
+        expect(res.status, res.text).toBe(422);
+        expect(res.body.errors[0]).toMatchObject({ code: 'invalid_filter', attribute: 'code_pattern', message: expect.stringContaining('backtracks too much') });
+      }
+      expect(Date.now() - started).toBeLessThan(2_000);
+    }
+    // An ordinary pattern on the same body still answers.
+    const ok = await server.api(`/api/simulator/messages?to=%2B15557658804&code_pattern=${encodeURIComponent('code is (\\d+)')}`);
+    expect(ok.body.data[0].code).toBe('123456');
+  });
+
   it('clears the project inbox in one call', async () => {
     await sendMessage(server, { to: '+15557658803', body: 'Code 1111' });
     await server.api('/api/simulator/messages/wait?to=%2B15557658803&timeout=5');

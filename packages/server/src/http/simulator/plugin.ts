@@ -13,13 +13,14 @@ import type { SimulatorControl, SimulatorOverridesPatch, SimulatorTuning } from 
 import type { HandsetFilter, HandsetMessageRecord } from '../../domain/ports/store.js';
 import { preview } from '../../domain/preview.js';
 import { checkContent, checkDestination } from '../../domain/send-request.js';
-import { findCode, parseCodePattern } from '../../domain/simulator/one-time-code.js';
+import { parseCodePattern } from '../../domain/simulator/one-time-code.js';
 import { MAGIC_NUMBERS } from '../../domain/simulator/outcomes.js';
 import { describeOutcomeRule, parseOutcomeRuleSet } from '../../domain/simulator/rules.js';
 import { authenticate, principalOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { clockRoutes } from './clock-routes.js';
+import { codeFinder } from './code-finder.js';
 import { useNativeErrors } from '../native/error-format.js';
 import { checkParamNames, singleParam } from '../query-params.js';
 import { isoSeconds, toNativeMessage } from '../native/presenters.js';
@@ -28,8 +29,8 @@ import { didYouMean } from '../../util/closest-name.js';
 
 const MAX_WAIT_MS = 120_000;
 
-function present(h: HandsetMessageRecord, codePattern: RegExp | undefined) {
-  return { id: h.seq, message_id: h.messageId, from: h.from, to: h.to, body: h.body, media: h.media, segments: h.segments, received_at: isoSeconds(h.receivedAt), code: findCode(h.body, codePattern) };
+function present(h: HandsetMessageRecord, code: (body: string) => string | null) {
+  return { id: h.seq, message_id: h.messageId, from: h.from, to: h.to, body: h.body, media: h.media, segments: h.segments, received_at: isoSeconds(h.receivedAt), code: code(h.body) };
 }
 
 /** The caller's `code_pattern` (a regular expression), or undefined for the default (4–8 digits). */
@@ -116,7 +117,8 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     const limit = wholeNumberParam(q.limit, 'limit', 1, 1000, 100);
     const pattern = codePatternOf(q);
     const rows = await deps.reads.handsets.list(projectId, filterFrom(q), limit);
-    return { data: rows.map((h) => present(h, pattern)) };
+    const code = codeFinder(pattern);
+    return { data: rows.map((h) => present(h, code)) };
   });
 
   app.delete('/api/simulator/messages', { schema: clearHandsetSchema }, async (request) => {
@@ -145,7 +147,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
       if (existing[0]) resolveHit(existing[0]);
       const found = await hit;
       if (!found) return reply.code(408).send({ error: 'Request Timeout', message: `No matching message reached a handset within ${timeoutMs / 1000} s.` });
-      return present(found, pattern);
+      return present(found, codeFinder(pattern));
     } finally {
       clearTimeout(timer);
       unsubscribe();
