@@ -206,4 +206,20 @@ describe('on the manual clock', () => {
     // Every retry of the hour was made, in one advance: 1 s doubling to 5 min is some 20 attempts.
     expect(Math.max(...given.map((d) => d.attempts))).toBeGreaterThanOrEqual(15);
   });
+
+  it('sends each status callback once when the clock moves past its lease while the receiver is still answering', async () => {
+    const slow = await startWebhookReceiver();
+    try {
+      slow.respond(() => ({ status: 200, delayMs: 1000 }));
+      const id = await send({ to: '+15557740005', status_callback: `${slow.url}/status` });
+      // An hour in one advance: past every callback's 30 s lease, some while their request is under way.
+      await advance(60 * MINUTE);
+      await eventually(async () => ((await server.store.webhooks.listForMessage(PROJECT_ID, id)).every((d) => d.status === 'delivered') ? true : undefined), 15_000, 'every callback delivered');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const statuses = slow.requests.map((r) => r.form?.get('MessageStatus') ?? r.json?.status);
+      expect(statuses.sort()).toEqual(['delivered', 'initiated', 'queued', 'sent']);
+    } finally {
+      await slow.close();
+    }
+  });
 });

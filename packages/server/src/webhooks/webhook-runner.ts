@@ -104,6 +104,8 @@ export class WebhookRunner {
   /** Claimed and not yet started, per destination (FIFO: claims come in due order). */
   private readonly buffer = new Map<string, Buffered[]>();
   private buffered = 0;
+  /** Deliveries whose request this node has under way. */
+  private readonly sending = new Set<number>();
   /**
    * Whether a claim could find something: false after a claim came back short, until new work is
    * written, a settle hands a message's next webhook on, a full destination frees up, or a known
@@ -320,8 +322,13 @@ export class WebhookRunner {
         this.buffered--;
         // Too close to its lease's end: another claim (here or on another node) sends it.
         if (now > sendBy) continue;
+        // Claimed again while this node still sends it (its lease ran out under the request: the
+        // manual simulator clock moved past it): the request under way settles it, once.
+        if (this.sending.has(delivery.id)) continue;
+        this.sending.add(delivery.id);
         this.gate.begin(destination);
-        this.loop.track(this.deliver(delivery), (err) => logger.error({ err, deliveryId: delivery.id }, 'webhook bookkeeping failed; it retries when its lease expires'));
+        const sent = this.deliver(delivery).finally(() => this.sending.delete(delivery.id));
+        this.loop.track(sent, (err) => logger.error({ err, deliveryId: delivery.id }, 'webhook bookkeeping failed; it retries when its lease expires'));
       }
       // A paused destination's queue is handed back to the store by `pauseDestination`.
       if (queue.length === 0) this.buffer.delete(destination);
