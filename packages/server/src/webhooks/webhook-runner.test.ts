@@ -1,16 +1,16 @@
 /**
  * The webhook runner's policies on in-memory SQLite with a scripted HTTP client (no socket): the
  * retry window and the optional attempt cap for status callbacks, the fixed attempts of cXML
- * fetches, the per-destination cap and the circuit breaker.
+ * fetches, the per-destination cap, the circuit breaker, and fairness between projects.
  */
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../bus/in-process-bus.js';
-import { systemClock } from '../domain/clock.js';
+import { ManualClock, systemClock, type Clock } from '../domain/clock.js';
 import { noopMetrics } from '../domain/ports/metrics.js';
 import type { Store } from '../domain/ports/store.js';
-import { OUTBOX_RETRY_POLICY, type NewWebhookDelivery, type WebhookDeliveryRecord } from '../domain/webhooks.js';
+import type { NewWebhookDelivery, WebhookDeliveryRecord } from '../domain/webhooks.js';
 import { openSqliteStore } from '../store/dialects/sqlite.js';
+import { deliveryRow } from '../../test/helpers/records.js';
 import type { WebhookHttpClient, WebhookRequest, WebhookResponse } from './http-client.js';
 import { SigningKeys } from './signing-keys.js';
 import { DEFAULT_TIMEOUTS } from './timeouts.js';
@@ -34,7 +34,7 @@ afterEach(async () => {
   for (const stop of running.splice(0)) await stop();
 });
 
-async function start(script: Script, opts: Partial<WebhookRunnerOptions> = {}): Promise<Harness> {
+async function start(script: Script, opts: Partial<WebhookRunnerOptions> = {}, clock: Clock = systemClock): Promise<Harness> {
   const store = await openSqliteStore({ file: ':memory:' });
   const bus = new InProcessBus();
   const requests: WebhookRequest[] = [];
@@ -47,7 +47,7 @@ async function start(script: Script, opts: Partial<WebhookRunnerOptions> = {}): 
     async close() {},
   } as unknown as WebhookHttpClient;
   const runner = new WebhookRunner(
-    { store, clock: systemClock, bus, http, keys: new SigningKeys(store.projects, systemClock, bus), metrics: noopMetrics, logger: quiet },
+    { store, clock, bus, http, keys: new SigningKeys(store.projects, clock, bus), metrics: noopMetrics, logger: quiet },
     {
       nodeId: 'test',
       concurrency: 8,
@@ -73,21 +73,7 @@ async function start(script: Script, opts: Partial<WebhookRunnerOptions> = {}): 
     requests,
     async enqueue(...deliveries) {
       await store.webhooks.enqueueMany(
-        deliveries.map((d) => ({
-          projectId: PROJECT,
-          messageId: randomUUID(),
-          kind: 'status_callback',
-          url: 'http://receiver.test/status',
-          method: 'POST',
-          contentType: 'application/json',
-          body: '{}',
-          signature: 'json-hex',
-          fallbackUrl: null,
-          fallbackMethod: null,
-          maxAttempts: OUTBOX_RETRY_POLICY,
-          nextAttemptAt: Date.now(),
-          ...d,
-        })),
+        deliveries.map((d) => deliveryRow(d.projectId ?? PROJECT, { url: 'http://receiver.test/status', nextAttemptAt: clock.now(), ...d })),
       );
       runner.wake();
     },
@@ -242,5 +228,29 @@ describe('WebhookRunner', () => {
     // One probe alone, then the destination's whole room again, long before the minute's retries.
     expect(concurrency[0]).toBe(1);
     expect(Math.max(...concurrency)).toBeGreaterThan(1);
+  });
+
+  it('sends another project’s callback early when one project’s backlog, due before it, is spread over many hosts', async () => {
+    // Project A's 200 callbacks go to 200 receivers (a cap each) that answer only when the test
+    // lets them; project B's one callback became due after all of them. The clock stands still.
+    const clock = new ManualClock();
+    const held: Array<() => void> = [];
+    const h = await start((req) => (req.url.startsWith('http://b.test') ? Promise.resolve(200) : new Promise((resolve) => held.push(() => resolve(200)))), { concurrency: 4, perDestination: 1 }, clock);
+    const other = '55555555-5555-4555-8555-555555555555';
+    await h.enqueue(...Array.from({ length: 200 }, (_, i) => ({ url: `http://a${i}.test/cb`, nextAttemptAt: clock.now() - 1000 + i })));
+    await h.enqueue({ projectId: other, url: 'http://b.test/cb' });
+    const sentToB = () => h.requests.findIndex((r) => r.url.startsWith('http://b.test'));
+    for (let round = 0; round < 100 && sentToB() < 0; round++) {
+      await until(async () => held.length > 0 || sentToB() >= 0);
+      held.splice(0).forEach((answer) => answer());
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // A's requests before B's: at most what the runner held when B became due and one claim's share.
+    expect(sentToB()).toBeGreaterThanOrEqual(0);
+    expect(sentToB()).toBeLessThanOrEqual(8);
+    while (held.length) {
+      held.splice(0).forEach((answer) => answer());
+      await new Promise((r) => setTimeout(r, 5));
+    }
   });
 });

@@ -15,6 +15,7 @@ import type { EngineMetrics } from '../domain/ports/metrics.js';
 import type { Store, WebhookClaimLimits, WebhookSettlement } from '../domain/ports/store.js';
 import { destinationOf, nextAttemptTarget, nextRetryAt, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookKind, type WebhookRetryPolicy } from '../domain/webhooks.js';
 import type { Logger } from '../domain/ports/logger.js';
+import { lastServed } from '../domain/claim-cursor.js';
 import { Batcher } from '../util/batcher.js';
 import { WorkLoop } from '../util/work-loop.js';
 import { DestinationGate } from './destination-gate.js';
@@ -120,6 +121,8 @@ export class WebhookRunner {
   private lookPastEveryMs = LOOK_PAST_FULL_EVERY_MS;
   /** Counts `claimSoon` calls: a short claim clears `mayHaveMore` only if none came while it ran. */
   private claimRequests = 0;
+  /** The project the last claim served last (round-robin across claims: `WebhookClaimLimits.after`). */
+  private claimCursor = '';
   private readonly failures: WebhookFailureLog;
 
   constructor(
@@ -227,7 +230,8 @@ export class WebhookRunner {
       }
       const { limits, full } = this.claimLimits(now);
       const requests = this.claimRequests;
-      const due = await store.webhooks.claimDue(now, want, this.opts.leaseMs, this.opts.nodeId, limits);
+      const due = await store.webhooks.claimDue(now, want, this.opts.leaseMs, this.opts.nodeId, { ...limits, after: this.claimCursor });
+      this.claimCursor = lastServed(due, this.claimCursor);
       if (limits.lookPastFull && due.length < want) this.pace(full, due);
       this.hold(due, now);
       if (due.length < want) {

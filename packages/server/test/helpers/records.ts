@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { NewMessage } from '../../src/domain/message.js';
 import { newOutboundMessage } from '../../src/domain/new-message.js';
 import type { PhoneNumberRecord } from '../../src/domain/project.js';
+import { OUTBOX_RETRY_POLICY, type NewWebhookDelivery } from '../../src/domain/webhooks.js';
 
 export function messageRow(projectId: string, overrides: Partial<NewMessage> = {}): NewMessage {
   const at = overrides.createdAt ?? Date.now();
@@ -48,6 +49,25 @@ export function phoneNumberRow(projectId: string, number: string, overrides: Par
     messagingHandlerResourceId: null,
     createdAt: at,
     updatedAt: at,
+    ...overrides,
+  };
+}
+
+/** A status callback of its own message (JSON, signed), under the outbox's retry policy. */
+export function deliveryRow(projectId: string, overrides: Partial<NewWebhookDelivery> = {}): NewWebhookDelivery {
+  return {
+    projectId,
+    messageId: randomUUID(),
+    kind: 'status_callback',
+    url: 'https://example.com/status',
+    method: 'POST',
+    contentType: 'application/json',
+    body: '{}',
+    signature: 'json-hex',
+    fallbackUrl: null,
+    fallbackMethod: null,
+    maxAttempts: OUTBOX_RETRY_POLICY,
+    nextAttemptAt: overrides.nextAttemptAt ?? Date.now(),
     ...overrides,
   };
 }

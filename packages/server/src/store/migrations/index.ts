@@ -16,6 +16,7 @@ import { optOutsSchema } from './0010-opt-outs.js';
 import { senderRatesSchema } from './0011-sender-rates.js';
 import { testTokensSchema } from './0012-test-tokens.js';
 import { fairClaimsSchema } from './0013-fair-claims.js';
+import { fairOutboxSchema } from './0014-fair-outbox.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -31,6 +32,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0011-sender-rates': senderRatesSchema(dialect),
     '0012-test-tokens': testTokensSchema(dialect),
     '0013-fair-claims': fairClaimsSchema(dialect),
+    '0014-fair-outbox': fairOutboxSchema(dialect),
   };
 }
 

@@ -5,11 +5,18 @@ import { BatchInsert } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, WebhookDeliveriesTable } from '../schema.js';
 import { attemptFromRow, chunkRows, deliveryFromRow, num } from '../rows.js';
+import { dueProjects, fairShares, MAX_PROJECTS, type FairQueue } from './fair-claim.js';
 
 /** The rows a claim may take: written as literals so PostgreSQL matches the partial indexes. */
 const PENDING_HEAD = sql<boolean>`status = 'pending' and head = 1`;
 /** Literals, not parameters, also for SQLite: see the hot statements below. */
 const PENDING = sql<boolean>`status = 'pending'`;
+/** The outbox as a fair queue: claimable heads (`webhook_deliveries_project_due`), due by `now`. */
+const outboxQueue = (now: number): FairQueue => ({
+  table: 'webhook_deliveries',
+  scope: (t) => sql<boolean>`${sql.ref(`${t}.status`)} = 'pending' and ${sql.ref(`${t}.head`)} = 1`,
+  due: (t) => sql<boolean>`${sql.ref(`${t}.next_attempt_at`)} <= ${now}`,
+});
 /** Deliveries per settling UPDATE. */
 const SETTLE_CHUNK = 500;
 /** Messages per hand-on UPDATE. */
@@ -170,18 +177,14 @@ export class KyselyWebhookRepository implements WebhookRepository {
     if (limit <= 0) return [];
     const room = new Map(Object.entries(limits?.room ?? {}));
     const chosen: number[] = [];
-    // Each round leaves out the destinations that are full, so a backlog of one receiver's
-    // deliveries ahead in the queue cannot hide every other destination's.
-    for (let round = 0; round < 8 && chosen.length < limit; round++) {
-      const full = [...room].filter(([, n]) => n <= 0).map(([d]) => d);
-      let q = this.db.selectFrom('webhook_deliveries').select(['id', 'destination']).where(PENDING_HEAD).where('next_attempt_at', '<=', now);
-      // Leaving full destinations out in SQL walks their due backlog: only when asked to look past them.
-      if (full.length && limits?.lookPastFull !== false) q = q.where('destination', 'not in', full);
-      if (chosen.length) q = q.where('id', 'not in', chosen);
-      const want = limit - chosen.length;
-      const rows = await this.traits.lockForClaim(q.orderBy('next_attempt_at').orderBy('id').limit(want)).execute();
+    const full = () => [...room].filter(([, n]) => n <= 0).map(([d]) => d);
+    // Leaving full destinations out in SQL walks their due backlog: only when asked to look past them.
+    const lookPast = limits?.lookPastFull !== false;
+    /** Take rows while their destinations have room; whether some were left out for want of it. */
+    const take = (rows: ReadonlyArray<{ id: number | string; destination: string }>): boolean => {
       let skipped = false;
       for (const r of rows) {
+        if (chosen.length >= limit) break;
         const left = limits ? (room.get(r.destination) ?? limits.perDestination) : Infinity;
         if (left <= 0) {
           skipped = true;
@@ -190,7 +193,36 @@ export class KyselyWebhookRepository implements WebhookRepository {
         chosen.push(num(r.id));
         if (limits) room.set(r.destination, left - 1);
       }
-      if (rows.length < want || !skipped || limits?.lookPastFull === false) break;
+      return skipped;
+    };
+    // Several projects with due deliveries take a share each first (fair-claim.ts), so one project's
+    // backlog, however many destinations it spreads over, holds back another's by one claim; the
+    // rounds below fill the rest by due order. One project alone goes straight to the rounds.
+    const projects = await dueProjects(this.db, outboxQueue(now), limits?.after ?? '', Math.min(limit, MAX_PROJECTS));
+    if (projects.length === 0) return [];
+    let more = true;
+    if (projects.length > 1) {
+      const skip = lookPast ? full() : [];
+      const shares = await fairShares(this.db, limit, projects, (projectId, share) => {
+        let q = this.db.selectFrom('webhook_deliveries').select(['id', 'destination', 'project_id']).where(PENDING_HEAD).where('project_id', '=', projectId).where('next_attempt_at', '<=', now);
+        if (skip.length) q = q.where('destination', 'not in', skip);
+        return this.traits.lockForClaim(q.orderBy('next_attempt_at').orderBy('id').limit(share));
+      });
+      take(shares.rows);
+      // Every project gave less than its share: none has more due (outside full destinations).
+      more = shares.more;
+    }
+    // Each round leaves out the destinations that are full, so a backlog of one receiver's
+    // deliveries ahead in the queue cannot hide every other destination's.
+    for (let round = 0; more && round < 8 && chosen.length < limit; round++) {
+      const skip = lookPast ? full() : [];
+      let q = this.db.selectFrom('webhook_deliveries').select(['id', 'destination']).where(PENDING_HEAD).where('next_attempt_at', '<=', now);
+      if (skip.length) q = q.where('destination', 'not in', skip);
+      if (chosen.length) q = q.where('id', 'not in', chosen);
+      const want = limit - chosen.length;
+      const rows = await this.traits.lockForClaim(q.orderBy('next_attempt_at').orderBy('id').limit(want)).execute();
+      const skipped = take(rows);
+      if (rows.length < want || !skipped || !lookPast) break;
     }
     if (chosen.length === 0) return [];
     // No transaction: the lease is taken only on rows still due and not locked by another claimer

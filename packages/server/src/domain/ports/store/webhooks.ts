@@ -12,6 +12,11 @@ export interface WebhookClaimLimits {
    * it only now and then.
    */
   readonly lookPastFull?: boolean;
+  /**
+   * Round-robin across claims: when more projects have due deliveries than one claim serves, those
+   * after this project id (in id order) come first. Omitted: from the first.
+   */
+  readonly after?: string;
 }
 
 /** Failed deliveries of one project to re-queue: by URL (exact or prefix) and creation time. */
@@ -48,7 +53,9 @@ export interface WebhookRepository {
   /**
    * Engine internal, all projects: lease due pending deliveries, oldest due first. Only the head of
    * each message (its oldest pending delivery, kept as a flag) is eligible, so one message's
-   * callbacks arrive in order. With `limits`, no destination gets more than its room: the claim
+   * callbacks arrive in order. When several projects have due deliveries each takes at most an
+   * equal share of `limit` first (the rest filled by the earliest due of any), so no project's
+   * backlog holds back another's. With `limits`, no destination gets more than its room: the claim
    * skips over a saturated destination's deliveries to take other destinations'.
    */
   claimDue(now: number, limit: number, leaseMs: number, owner: string, limits?: WebhookClaimLimits): Promise<WebhookDeliveryRecord[]>;
