@@ -78,6 +78,8 @@ const LEASE_MARGIN_MS = 1_000;
  */
 const LOOK_PAST_FULL_EVERY_MS = 100;
 const LOOK_PAST_FULL_LONGEST_MS = 1_600;
+/** How soon after a claim that served one project alone a claim looks for other projects' due deliveries again. */
+const SHARE_SCAN_EVERY_MS = 250;
 
 /** A claimed delivery waiting in memory for its destination's turn. */
 interface Buffered {
@@ -123,6 +125,12 @@ export class WebhookRunner {
   private claimRequests = 0;
   /** The project the last claim served last (round-robin across claims: `WebhookClaimLimits.after`). */
   private claimCursor = '';
+  /**
+   * Claims share between projects (a scan for the projects with due deliveries first) while the
+   * last claim served several; after one that served a single project, only every
+   * `SHARE_SCAN_EVERY_MS`: the scan is a statement per claim, and one project alone needs none.
+   */
+  private shareScanAt = -Infinity;
   private readonly failures: WebhookFailureLog;
 
   constructor(
@@ -230,8 +238,11 @@ export class WebhookRunner {
       }
       const { limits, full } = this.claimLimits(now);
       const requests = this.claimRequests;
-      const due = await store.webhooks.claimDue(now, want, this.opts.leaseMs, this.opts.nodeId, { ...limits, after: this.claimCursor });
+      const shareByProject = now >= this.shareScanAt;
+      const due = await store.webhooks.claimDue(now, want, this.opts.leaseMs, this.opts.nodeId, { ...limits, after: this.claimCursor, shareByProject });
       this.claimCursor = lastServed(due, this.claimCursor);
+      if (servesSeveralProjects(due)) this.shareScanAt = -Infinity;
+      else if (shareByProject) this.shareScanAt = now + SHARE_SCAN_EVERY_MS;
       if (limits.lookPastFull && due.length < want) this.pace(full, due);
       this.hold(due, now);
       if (due.length < want) {
@@ -488,4 +499,10 @@ function describeFailure(err: unknown): string {
     return code ? `${code}: ${err.message}` : err.message;
   }
   return String(err);
+}
+
+/** Whether claimed deliveries belong to more than one project. */
+function servesSeveralProjects(due: readonly WebhookDeliveryRecord[]): boolean {
+  for (let i = 1; i < due.length; i++) if (due[i]!.projectId !== due[0]!.projectId) return true;
+  return false;
 }

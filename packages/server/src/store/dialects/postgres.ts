@@ -217,7 +217,9 @@ export function createPool(opts: PostgresStoreOptions): pg.Pool {
     application_name: 'switchboard',
     // Prepared statements (below) are planned for their parameters at every run, never by a cached
     // generic plan: one made while a table was small (a new database) scans it whole once it has grown.
-    options: '-c plan_cache_mode=force_custom_plan',
+    // No JIT: every statement here is short, and a large estimate (the outbox's pending count per
+    // project, a console list on a big table) would spend 10 ms and more compiling it.
+    options: '-c plan_cache_mode=force_custom_plan -c jit=off',
     ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
     types,
   });

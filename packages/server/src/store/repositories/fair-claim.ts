@@ -1,11 +1,11 @@
 /**
- * Fair shares in a claim of a work queue shared by projects (dispatch jobs):
+ * Fair shares in a claim of a work queue shared by projects (dispatch jobs, the webhook outbox):
  * when several projects have due rows, each takes at most an equal share of the claim, so one
  * project's backlog (50,000 messages behind a slow carrier, callbacks to thousands of hosts) delays
  * another project's few rows by one claim, not by the whole backlog.
  *
  * The projects with due rows are found by a skip scan over an index that leads with the queue's
- * scope and `project_id`, then the due time (`jobs_project_due`):
+ * scope and `project_id`, then the due time (`jobs_project_due`, `webhook_deliveries_project_due`):
  * one index probe per project that has rows in the queue — never a walk of the backlog — visiting
  * at most `MAX_VISIT` projects from a round-robin cursor (`after`), so when more projects have due
  * rows than one claim serves (`MAX_PROJECTS`), the next claim starts with the ones left. Each
@@ -24,7 +24,7 @@ const MAX_VISIT = 256;
 
 /** A queue claimed fairly, as conditions on its table under an alias (`t`). */
 export interface FairQueue {
-  readonly table: 'jobs';
+  readonly table: 'jobs' | 'webhook_deliveries';
   /** The queue's rows: the index's columns before `project_id`, fixed (a job kind; pending heads). */
   scope(t: string): RawBuilder<boolean>;
   /** Of those, the rows a claim may take now (due, and whatever else the claimer needs). */

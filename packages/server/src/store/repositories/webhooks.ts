@@ -198,8 +198,9 @@ export class KyselyWebhookRepository implements WebhookRepository {
     // Several projects with due deliveries take a share each first (fair-claim.ts), so one project's
     // backlog, however many destinations it spreads over, holds back another's by one claim; the
     // rounds below fill the rest by due order. One project alone goes straight to the rounds.
-    const projects = await dueProjects(this.db, outboxQueue(now), limits?.after ?? '', Math.min(limit, MAX_PROJECTS));
-    if (projects.length === 0) return [];
+    const share = limits?.shareByProject !== false;
+    const projects = share ? await dueProjects(this.db, outboxQueue(now), limits?.after ?? '', Math.min(limit, MAX_PROJECTS)) : [];
+    if (share && projects.length === 0) return [];
     let more = true;
     if (projects.length > 1) {
       const skip = lookPast ? full() : [];
@@ -396,7 +397,8 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async releaseLeases(owner: string | null, now: number): Promise<number> {
-    let q = this.db.updateTable('webhook_deliveries').set({ next_attempt_at: now, lease_owner: null }).where(PENDING).where('lease_owner', 'is not', null);
+    // Only heads are leased (claims and hand-ons): the head indexes find them.
+    let q = this.db.updateTable('webhook_deliveries').set({ next_attempt_at: now, lease_owner: null }).where(PENDING_HEAD).where('lease_owner', 'is not', null);
     if (owner !== null) q = q.where('lease_owner', '=', owner);
     const result = await q.executeTakeFirst();
     return Number(result.numUpdatedRows);
@@ -435,11 +437,17 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async countPending(): Promise<number> {
-    const row = await this.db
-      .selectFrom('webhook_deliveries')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where(PENDING)
-      .executeTakeFirstOrThrow();
-    return num(row.n);
+    // Per project, by a skip scan over webhook_deliveries_project (project_id, status, id): one probe
+    // per project and a range count of its pending rows, never a read of the delivered history
+    // (no index holds only the pending rows: see migration 0014).
+    const { rows } = await sql<{ n: number | string | null }>`
+      with recursive p(project_id) as (
+        select (select min(w.project_id) from webhook_deliveries w)
+        union all
+        select (select min(w.project_id) from webhook_deliveries w where w.project_id > p.project_id) from p where p.project_id is not null
+      )
+      select sum((select count(*) from webhook_deliveries c where c.project_id = p.project_id and c.status = 'pending')) as n
+      from p where p.project_id is not null`.execute(this.db);
+    return num(rows[0]?.n ?? 0);
   }
 }

@@ -17,6 +17,11 @@ export interface WebhookClaimLimits {
    * after this project id (in id order) come first. Omitted: from the first.
    */
   readonly after?: string;
+  /**
+   * Whether to share the claim between the projects with due deliveries (default true): a scan for
+   * those projects comes first. A caller that just found one project alone may skip it now and then.
+   */
+  readonly shareByProject?: boolean;
 }
 
 /** Failed deliveries of one project to re-queue: by URL (exact or prefix) and creation time. */
