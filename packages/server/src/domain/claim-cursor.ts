@@ -12,3 +12,9 @@ export function lastServed(items: ReadonlyArray<{ readonly projectId: string }>,
   }
   return wrapped ?? after ?? cursor;
 }
+
+/** Whether claimed items belong to more than one project. */
+export function servesSeveralProjects(items: ReadonlyArray<{ readonly projectId: string }>): boolean {
+  for (let i = 1; i < items.length; i++) if (items[i]!.projectId !== items[0]!.projectId) return true;
+  return false;
+}

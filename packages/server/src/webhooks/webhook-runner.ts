@@ -15,7 +15,7 @@ import type { EngineMetrics } from '../domain/ports/metrics.js';
 import type { Store, WebhookClaimLimits, WebhookSettlement } from '../domain/ports/store.js';
 import { destinationOf, nextAttemptTarget, nextRetryAt, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookKind, type WebhookRetryPolicy } from '../domain/webhooks.js';
 import type { Logger } from '../domain/ports/logger.js';
-import { lastServed } from '../domain/claim-cursor.js';
+import { lastServed, servesSeveralProjects } from '../domain/claim-cursor.js';
 import { Batcher } from '../util/batcher.js';
 import { WorkLoop } from '../util/work-loop.js';
 import { DestinationGate } from './destination-gate.js';
@@ -78,7 +78,7 @@ const LEASE_MARGIN_MS = 1_000;
  */
 const LOOK_PAST_FULL_EVERY_MS = 100;
 const LOOK_PAST_FULL_LONGEST_MS = 1_600;
-/** How soon after a claim that served one project alone a claim looks for other projects' due deliveries again. */
+/** After a claim served one project alone, how soon claims scan for others' due deliveries again (a statement each). */
 const SHARE_SCAN_EVERY_MS = 250;
 
 /** A claimed delivery waiting in memory for its destination's turn. */
@@ -125,11 +125,7 @@ export class WebhookRunner {
   private claimRequests = 0;
   /** The project the last claim served last (round-robin across claims: `WebhookClaimLimits.after`). */
   private claimCursor = '';
-  /**
-   * Claims share between projects (a scan for the projects with due deliveries first) while the
-   * last claim served several; after one that served a single project, only every
-   * `SHARE_SCAN_EVERY_MS`: the scan is a statement per claim, and one project alone needs none.
-   */
+  /** Claims share between projects while they serve several; else only from this time (`SHARE_SCAN_EVERY_MS`). */
   private shareScanAt = -Infinity;
   private readonly failures: WebhookFailureLog;
 
@@ -497,10 +493,4 @@ function describeFailure(err: unknown): string {
     return code ? `${code}: ${err.message}` : err.message;
   }
   return String(err);
-}
-
-/** Whether claimed deliveries belong to more than one project. */
-function servesSeveralProjects(due: readonly WebhookDeliveryRecord[]): boolean {
-  for (let i = 1; i < due.length; i++) if (due[i]!.projectId !== due[0]!.projectId) return true;
-  return false;
 }
