@@ -12,7 +12,6 @@
  * project's share is then an index range of that project, locked like any claim.
  */
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
-import type { JobKind } from '../../domain/jobs.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
 import { num } from '../rows.js';
@@ -99,23 +98,19 @@ export async function fairShares<R extends { project_id: string }>(
   return { rows: ranked.map((x) => x.r), more: [...rank.values()].some((n) => n >= share) };
 }
 
-/** Which jobs a claim may take besides being due: the carriers' pins. */
-type Filter = <O>(q: SelectQueryBuilder<Database, 'jobs', O>) => SelectQueryBuilder<Database, 'jobs', O>;
-
 /**
- * The ids of up to `limit` due jobs shared across `projects`: a share each, earliest first, then —
- * when some project had its full share — the earliest due of any project to fill the claim. Locked
- * (skipping rows other claimers hold) on PostgreSQL.
+ * The ids of up to `limit` due jobs of `queue` shared across `projects`: a share each, earliest
+ * first, then — when some project had its full share — the earliest due of any project to fill the
+ * claim. Locked (skipping rows other claimers hold) on PostgreSQL.
  */
-export async function fairShareIds(db: Kysely<Database>, traits: DialectTraits, kind: JobKind, now: number, limit: number, projects: readonly string[], filter: Filter): Promise<number[]> {
+export async function fairShareIds(db: Kysely<Database>, traits: DialectTraits, queue: FairQueue & { readonly table: 'jobs' }, limit: number, projects: readonly string[]): Promise<number[]> {
+  const due = () => db.selectFrom('jobs').where(queue.scope('jobs')).where(queue.due('jobs'));
   const { rows, more } = await fairShares(db, limit, projects, (projectId, share) =>
-    traits.lockForClaim(filter(db.selectFrom('jobs').select(['id', 'project_id']).where('kind', '=', kind).where('project_id', '=', projectId).where('run_at', '<=', now)).orderBy('run_at').orderBy('id').limit(share)),
+    traits.lockForClaim(due().select(['id', 'project_id']).where('project_id', '=', projectId).orderBy('run_at').orderBy('id').limit(share)),
   );
   const ids = rows.map((r) => num(r.id));
   // Every project gave less than its share: none has more due, nothing to fill with.
   if (ids.length >= limit || !more) return ids.slice(0, limit);
-  const fill = await traits
-    .lockForClaim(filter(db.selectFrom('jobs').select('id').where('kind', '=', kind).where('run_at', '<=', now)).where('id', 'not in', ids).orderBy('run_at').orderBy('id').limit(limit - ids.length))
-    .execute();
+  const fill = await traits.lockForClaim(due().select('id').where('id', 'not in', ids).orderBy('run_at').orderBy('id').limit(limit - ids.length)).execute();
   return [...ids, ...fill.map((r) => num(r.id))];
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { JobKind, JobRecord, NewJob } from '../../domain/jobs.js';
 import type { JobClaimOptions, JobRepository } from '../../domain/ports/store.js';
 import type { HotInserts } from '../batch-insert.js';
@@ -41,24 +41,22 @@ export class KyselyJobRepository implements JobRepository {
 
   async claim(kind: JobKind, now: number, limit: number, leaseMs: number, owner: string, opts: JobClaimOptions = {}): Promise<JobRecord[]> {
     const { carriers } = opts;
-    const pinned: <O>(q: SelectQueryBuilder<Database, 'jobs', O>) => SelectQueryBuilder<Database, 'jobs', O> = (q) =>
-      carriers ? q.where((eb) => (carriers.length ? eb.or([eb('carrier', 'is', null), eb('carrier', 'in', [...carriers])]) : eb('carrier', 'is', null))) : q;
-    // Several projects with due jobs share the claim (fair-claim.ts); one alone takes the earliest due.
+    // Due, and unpinned or pinned to one of the claimer's carriers: written once, for the scan, the shares and the single-project claim.
     const pin = (t: string) => (carriers === undefined ? sql`` : carriers.length ? sql` and (${sql.ref(`${t}.carrier`)} is null or ${sql.ref(`${t}.carrier`)} in (${sql.join(carriers)}))` : sql` and ${sql.ref(`${t}.carrier`)} is null`);
-    const queue: FairQueue = { table: 'jobs', scope: (t) => sql<boolean>`${sql.ref(`${t}.kind`)} = ${kind}`, due: (t) => sql<boolean>`${sql.ref(`${t}.run_at`)} <= ${now}${pin(t)}` };
+    const queue = { table: 'jobs', scope: (t: string) => sql<boolean>`${sql.ref(`${t}.kind`)} = ${kind}`, due: (t: string) => sql<boolean>`${sql.ref(`${t}.run_at`)} <= ${now}${pin(t)}` } as const satisfies FairQueue;
+    // Several projects with due jobs share the claim (fair-claim.ts); one alone takes the earliest due.
     const projects = await dueProjects(this.db, queue, opts.after ?? '', Math.min(limit, MAX_PROJECTS));
     if (projects.length === 0) return [];
-    const due =
-      projects.length > 1
-        ? await fairShareIds(this.db, this.traits, kind, now, limit, projects, pinned)
-        : this.traits.lockForClaim(pinned(this.db.selectFrom('jobs').select('id').where('kind', '=', kind).where('run_at', '<=', now)).orderBy('run_at').orderBy('id').limit(limit));
-    if (Array.isArray(due) && due.length === 0) return [];
-    const rows = await this.db
-      .updateTable('jobs')
-      .set({ run_at: now + leaseMs, lease_owner: owner, attempts: sql`attempts + 1` })
-      .where((eb) => (Array.isArray(due) ? eb('id', 'in', due) : eb('id', 'in', due)))
-      .returningAll()
-      .execute();
+    const lease = this.db.updateTable('jobs').set({ run_at: now + leaseMs, lease_owner: owner, attempts: sql`attempts + 1` });
+    let leased;
+    if (projects.length > 1) {
+      const ids = await fairShareIds(this.db, this.traits, queue, limit, projects);
+      if (ids.length === 0) return [];
+      leased = lease.where('id', 'in', ids);
+    } else {
+      leased = lease.where('id', 'in', this.traits.lockForClaim(this.db.selectFrom('jobs').select('id').where(queue.scope('jobs')).where(queue.due('jobs')).orderBy('run_at').orderBy('id').limit(limit)));
+    }
+    const rows = await leased.returningAll().execute();
     return rows.map(jobFromRow).sort((a, b) => a.id - b.id);
   }
 

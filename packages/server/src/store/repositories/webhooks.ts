@@ -198,14 +198,15 @@ export class KyselyWebhookRepository implements WebhookRepository {
     // Several projects with due deliveries take a share each first (fair-claim.ts), so one project's
     // backlog, however many destinations it spreads over, holds back another's by one claim; the
     // rounds below fill the rest by due order. One project alone goes straight to the rounds.
-    const share = limits?.shareByProject !== false;
-    const projects = share ? await dueProjects(this.db, outboxQueue(now), limits?.after ?? '', Math.min(limit, MAX_PROJECTS)) : [];
-    if (share && projects.length === 0) return [];
+    const shareByProject = limits?.shareByProject !== false;
+    const queue = outboxQueue(now);
+    const projects = shareByProject ? await dueProjects(this.db, queue, limits?.after ?? '', Math.min(limit, MAX_PROJECTS)) : [];
+    if (shareByProject && projects.length === 0) return [];
     let more = true;
     if (projects.length > 1) {
       const skip = lookPast ? full() : [];
       const shares = await fairShares(this.db, limit, projects, (projectId, share) => {
-        let q = this.db.selectFrom('webhook_deliveries').select(['id', 'destination', 'project_id']).where(PENDING_HEAD).where('project_id', '=', projectId).where('next_attempt_at', '<=', now);
+        let q = this.db.selectFrom('webhook_deliveries').select(['id', 'destination', 'project_id']).where(queue.scope('webhook_deliveries')).where('project_id', '=', projectId).where(queue.due('webhook_deliveries'));
         if (skip.length) q = q.where('destination', 'not in', skip);
         return this.traits.lockForClaim(q.orderBy('next_attempt_at').orderBy('id').limit(share));
       });
