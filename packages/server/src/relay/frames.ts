@@ -39,23 +39,21 @@ export type InboundFrame =
 
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
-/** The echo of an id given as `raw` (its source text): undefined when it is not a string or a number. */
-function echoOf(raw: string): EchoId | undefined {
+/**
+ * The echo of an id given as `raw` (its source text) and its length in characters (a string's own,
+ * a number's as written): undefined when it is not a string or a number.
+ */
+function echoOf(raw: string): { readonly echo: EchoId; readonly length: number } | undefined {
   if (raw.startsWith('"')) {
     try {
       const value: unknown = JSON.parse(raw);
       // Re-serialized: the same value, written the way every answer writes strings.
-      return typeof value === 'string' ? JSON.stringify(value) : undefined;
+      return typeof value === 'string' ? { echo: JSON.stringify(value), length: value.length } : undefined;
     } catch {
       return undefined;
     }
   }
-  return JSON_NUMBER.test(raw) ? raw : undefined;
-}
-
-/** Characters of an id: a string's own, a number's as written. */
-function idLength(echo: EchoId): number {
-  return echo.startsWith('"') ? (JSON.parse(echo) as string).length : echo.length;
+  return JSON_NUMBER.test(raw) ? { echo: raw, length: raw.length } : undefined;
 }
 
 const invalid = (id: EchoId | null, message: string, data?: unknown): InboundFrame => ({ kind: 'invalid', id, error: new RpcError(RPC_ERRORS.INVALID_REQUEST, `Invalid request: ${message}`, data) });
@@ -93,8 +91,9 @@ export function classifyFrame(text: string): InboundFrame {
     names.add(name);
     if (name === 'id') rawId = value;
   }
-  const echo = rawId === undefined ? undefined : echoOf(rawId);
-  const id = echo !== undefined && twice !== 'id' && idLength(echo) <= MAX_ID_LENGTH ? echo : null;
+  const given = rawId === undefined ? undefined : echoOf(rawId);
+  const echo = given?.echo;
+  const id = given !== undefined && twice !== 'id' && given.length <= MAX_ID_LENGTH ? given.echo : null;
   if (m.jsonrpc !== '2.0') return invalid(id, '"jsonrpc" must be "2.0".');
   if (typeof m.method !== 'string' || m.method === '') return invalid(id, '"method" must be a non-empty string.');
   if (twice !== undefined) return invalid(id, `the member "${twice.slice(0, 64)}" is given more than once.`);
@@ -138,7 +137,7 @@ export function eventFrame(id: string, params: string): string {
  * id than another request's.
  */
 export function sniffId(head: string): EchoId | null {
-  let echo: EchoId | undefined;
-  for (const { name, value } of topLevelMembers(head).members) if (name === 'id') echo = echoOf(value);
-  return echo !== undefined && idLength(echo) <= MAX_ID_LENGTH ? echo : null;
+  let given: ReturnType<typeof echoOf>;
+  for (const { name, value } of topLevelMembers(head).members) if (name === 'id') given = echoOf(value);
+  return given !== undefined && given.length <= MAX_ID_LENGTH ? given.echo : null;
 }

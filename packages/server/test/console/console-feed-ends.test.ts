@@ -17,7 +17,7 @@ afterAll(async () => {
   await server.stop();
 });
 
-/** Open the feed and resolve once the server ends the stream (or reject after `timeoutMs`). */
+/** Open the feed; `ended` resolves with the ms it stayed open once the server ends the stream (rejects after 10 s). */
 async function openFeed(headers: Record<string, string>): Promise<{ ended: Promise<number> }> {
   const ac = new AbortController();
   const res = await fetch(`${server.url}/api/console/events`, { headers: { accept: 'text/event-stream', ...headers }, signal: ac.signal });

@@ -67,7 +67,7 @@ export function deliveryRow(projectId: string, overrides: Partial<NewWebhookDeli
     fallbackUrl: null,
     fallbackMethod: null,
     maxAttempts: OUTBOX_RETRY_POLICY,
-    nextAttemptAt: overrides.nextAttemptAt ?? Date.now(),
+    nextAttemptAt: Date.now(),
     ...overrides,
   };
 }
