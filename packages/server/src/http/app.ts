@@ -64,7 +64,11 @@ function surfaceOf(url: string): 'compat' | NativeFlavour {
  * routes is (unknown paths, 405s, bad %-escapes) have them too.
  */
 function setConsoleApiHeaders(request: FastifyRequest, reply: FastifyReply): void {
-  const path = decodedRequestPath(request.url);
+  // This runs for every answer of the server: decode the path only when it could name the console
+  // API (a target that decodes to /api/console either says so literally or has a %-escape).
+  const url = request.url;
+  if (!url.includes('/api/console') && !url.includes('%')) return;
+  const path = decodedRequestPath(url);
   if (path === '/api/console' || path.startsWith('/api/console/')) reply.header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-store');
 }
 
