@@ -3,6 +3,7 @@
  * credentials when this is the embedded default (see local-credentials.ts), and first commands to try.
  */
 import { relative, resolve } from 'node:path';
+import { sqliteFile } from '../composition/data-dir.js';
 import { SETTINGS } from '../config/settings.js';
 import { devLoginPolicy } from '../http/console/dev-login.js';
 import type { SwitchboardHandle } from '../main.js';
@@ -47,7 +48,7 @@ export function startupBanner(h: SwitchboardHandle, creds: BannerCredentials): s
     `  Signing key    ${creds.kind === 'local' ? project.signingKey : '(not printed; the console shows it)'}`,
     `  Numbers        ${numbers.join(', ') || '(none; add one with: npx switchboard number add +15551230001)'}`,
     `  Config file    ${s.configFile ? shortPath(s.configFile) : '(none: defaults, environment and flags)'}`,
-    `  Store          ${s.databaseUrl ? `PostgreSQL ${withoutPassword(s.databaseUrl)}` : `SQLite ${shortPath(resolve(s.dataDir, 'switchboard.db'))}`}`,
+    `  Store          ${s.databaseUrl ? `PostgreSQL ${withoutPassword(s.databaseUrl)}` : `SQLite ${shortPath(resolve(sqliteFile(s.dataDir)))}`}`,
     `  Bus            ${s.natsUrl ? `NATS ${s.natsUrl}` : 'in-process (one node)'}   simulator delay ${s.simulatorDelayMs} ms`,
     ...(s.consoleEnabled
       ? [`  Web console    ${h.url}/console/   ${devLoginPolicy(s, project.id).enabled ? '(one-click dev login)' : '(log in with the project ID and an API token)'}`]

@@ -4,11 +4,11 @@
  * running server sees changes within a few seconds). Every command takes the setting flags.
  */
 import { statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { InProcessBus } from '../bus/in-process-bus.js';
 import { simulatorRules, smppSection } from '../composition/adapters.js';
-import { dataDirError } from '../composition/data-dir.js';
+import { dataDirError, sqliteFile } from '../composition/data-dir.js';
 import { SETTINGS, parsers, type SettingSpec } from '../config/settings.js';
 import { AppError } from '../domain/app-error.js';
 import { systemClock } from '../domain/clock.js';
@@ -78,7 +78,7 @@ type Store = Awaited<ReturnType<typeof openStore>>;
 /** Refuse a SQLite data folder without a database (or that cannot hold one), creating nothing. */
 function requireDatabase(dataDir: string): void {
   try {
-    statSync(join(dataDir, 'switchboard.db'));
+    statSync(sqliteFile(dataDir));
     return;
   } catch (err) {
     const code = (err as { code?: unknown }).code;

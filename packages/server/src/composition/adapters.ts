@@ -3,7 +3,6 @@
  * (in-process or NATS), the carriers (the simulator, its optional SMSC, SMPP connections) and the
  * RELAY limits.
  */
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { InProcessBus } from '../bus/in-process-bus.js';
 import { NatsBus } from '../bus/nats-bus.js';
@@ -22,7 +21,7 @@ import type { RelayLimits } from '../relay/index.js';
 import { openPostgresStore } from '../store/dialects/postgres.js';
 import { openSqliteStore } from '../store/dialects/sqlite.js';
 import type { KyselyStore } from '../store/kysely-store.js';
-import { checkDataDir, dataDirError } from './data-dir.js';
+import { checkDataDir, dataDirError, sqliteFile } from './data-dir.js';
 import type { ResolvedSettings } from './settings.js';
 
 /**
@@ -35,7 +34,7 @@ export async function openStore(settings: SwitchboardSettings, opts: { migrate?:
     return openPostgresStore({ url: settings.databaseUrl, poolSize: settings.databasePoolSize, migrate: opts.migrate ?? settings.databaseMigrate, onPoolError: opts.onPoolError });
   }
   if (!opts.dataDirChecked) checkDataDir(settings.dataDir);
-  const file = join(settings.dataDir, 'switchboard.db');
+  const file = sqliteFile(settings.dataDir);
   try {
     return await openSqliteStore({ file });
   } catch (err) {

@@ -54,6 +54,11 @@ export class DataDirError extends Error {
   }
 }
 
+/** The SQLite database in a data folder (the server's, the admin commands', the banner's). */
+export function sqliteFile(dataDir: string): string {
+  return join(dataDir, 'switchboard.db');
+}
+
 /** Whether this node keeps anything in its data folder: the SQLite database, or certificates it generates. */
 export function usesDataDir(settings: SwitchboardSettings): boolean {
   return !settings.databaseUrl || (settings.httpsEnabled && !settings.tlsCertFile && !settings.tlsKeyFile);

@@ -13,10 +13,7 @@ export function duplicateKey(text: string): string | null {
   const stack: Array<{ keys: Set<string> | null; path: string; index: number }> = [];
   let lastKey: string | null = null;
   let i = 0;
-  const pathOf = (key: string) => {
-    const top = stack[stack.length - 1];
-    return top && top.path ? `${top.path}.${key}` : key;
-  };
+  const child = (parent: string, name: string) => (parent ? `${parent}.${name}` : name);
   while (i < text.length) {
     const c = text[i];
     if (c === '"') {
@@ -27,7 +24,7 @@ export function duplicateKey(text: string): string | null {
       while (i < text.length && /\s/.test(text[i]!)) i++;
       const top = stack[stack.length - 1];
       if (text[i] === ':' && top?.keys) {
-        if (top.keys.has(str)) return pathOf(str);
+        if (top.keys.has(str)) return child(top.path, str);
         top.keys.add(str);
         lastKey = str;
       }
@@ -36,7 +33,7 @@ export function duplicateKey(text: string): string | null {
     if (c === '{' || c === '[') {
       const top = stack[stack.length - 1];
       const name = top?.keys ? (lastKey ?? '') : top ? String(top.index) : '';
-      const path = top ? (top.path ? `${top.path}.${name}` : name) : '';
+      const path = top ? child(top.path, name) : '';
       stack.push({ keys: c === '{' ? new Set() : null, path, index: 0 });
       lastKey = null;
     } else if (c === '}' || c === ']') {

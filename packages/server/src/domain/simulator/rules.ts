@@ -68,9 +68,10 @@ const TAKES_TIMES = ['throttled', 'transient'];
  * would win?), a description of at most 200 characters, at most 1,000 rules.
  */
 export function parseOutcomeRuleSet(raw: unknown): OutcomeRule[] {
+  // Counted before any rule is parsed: an oversized list is refused without the work.
+  if (Array.isArray(raw) && raw.length > MAX_OUTCOME_RULES) throw new Error(`at most ${MAX_OUTCOME_RULES} rules (got ${raw.length})`);
   const rules = parseOutcomeRules(raw);
   const list = raw as Array<Record<string, unknown>>;
-  if (list.length > MAX_OUTCOME_RULES) throw new Error(`at most ${MAX_OUTCOME_RULES} rules (got ${list.length})`);
   const seen = new Map<string, number>();
   list.forEach((r, i) => {
     const unknown = Object.keys(r).find((k) => !RULE_KEYS.includes(k));

@@ -77,7 +77,7 @@ export class DeliverQueue {
       if (!queued) this.waiting.set(item.systemId, w);
       w.items.push(item);
       this.waitingTotal++;
-      if (queued) this.flushWaiting();
+      if (queued) this.flushAccount(item.systemId);
     }
   }
 
@@ -100,18 +100,26 @@ export class DeliverQueue {
     this.timers.schedule(this.deps.now() + 100 * item.attempts, item);
   }
 
-  /** A receiving bind came up or has room again: what waited goes now, as far as there is room. */
-  flushWaiting(): void {
-    for (const [systemId, w] of this.waiting) {
-      while (w.head < w.items.length && this.deliver(w.items[w.head]!)) {
-        w.head++;
-        this.waitingTotal--;
-      }
-      if (w.head === w.items.length) this.waiting.delete(systemId);
-      else if (w.head > 1024 && w.head * 2 > w.items.length) {
-        w.items = w.items.slice(w.head);
-        w.head = 0;
-      }
+  /**
+   * A receiving bind came up or has room again: what waited goes now, as far as there is room —
+   * for `systemId` only when given (room on one bind helps its own account only), else for all.
+   */
+  flushWaiting(systemId?: string): void {
+    if (systemId !== undefined) return this.flushAccount(systemId);
+    for (const id of this.waiting.keys()) this.flushAccount(id);
+  }
+
+  private flushAccount(systemId: string): void {
+    const w = this.waiting.get(systemId);
+    if (!w) return;
+    while (w.head < w.items.length && this.deliver(w.items[w.head]!)) {
+      w.head++;
+      this.waitingTotal--;
+    }
+    if (w.head === w.items.length) this.waiting.delete(systemId);
+    else if (w.head > 1024 && w.head * 2 > w.items.length) {
+      w.items = w.items.slice(w.head);
+      w.head = 0;
     }
   }
 

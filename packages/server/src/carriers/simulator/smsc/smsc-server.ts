@@ -102,12 +102,12 @@ export class SimulatorSmsc implements SmscControl {
     authorise: (pdu, address) => this.authorise(pdu, address),
     later: (ms, fn) => this.heldBindAnswers.schedule(systemClock.now() + ms, fn),
     bound: (c) => {
-      if (c.canReceive) this.deliveries.flushWaiting();
+      if (c.canReceive) this.deliveries.flushWaiting(c.systemId);
     },
     submit: (c, pdu) => this.onSubmit(c, pdu),
     query: (c, pdu) => c.send(this.accepted.answer(pdu, this.deps.now())),
     redeliver: (item) => this.deliveries.retry(item),
-    room: () => this.deliveries.flushWaiting(),
+    room: (c) => this.deliveries.flushWaiting(c.systemId),
     closed: (c) => this.connections.delete(c),
   };
 
