@@ -7,6 +7,20 @@
  */
 import type { Logger } from '../domain/ports/logger.js';
 
+/**
+ * Longest failure text kept on an attempt and its delivery: the receiver writes much of it (a
+ * validator's message quoting 20,000 unclosed tags of a 64 kB answer ran to 160 kB per attempt).
+ */
+export const MAX_ERROR_CHARS = 1_000;
+
+/** A failure text cut to `MAX_ERROR_CHARS`, saying how much was left out. */
+export function boundedError(error: string): string;
+export function boundedError(error: string | null): string | null;
+export function boundedError(error: string | null): string | null {
+  if (error === null || error.length <= MAX_ERROR_CHARS) return error;
+  return `${error.slice(0, MAX_ERROR_CHARS)} … (${error.length - MAX_ERROR_CHARS} more characters)`;
+}
+
 export interface WebhookFailure {
   /** `host:port`, the key the runner's per-destination limits use. */
   readonly destination: string;

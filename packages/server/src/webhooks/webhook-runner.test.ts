@@ -13,6 +13,7 @@ import { openSqliteStore } from '../store/dialects/sqlite.js';
 import { deliveryRow } from '../../test/helpers/records.js';
 import type { WebhookHttpClient, WebhookRequest, WebhookResponse } from './http-client.js';
 import { SigningKeys } from './signing-keys.js';
+import { MAX_ERROR_CHARS } from './failure-log.js';
 import { DEFAULT_TIMEOUTS } from './timeouts.js';
 import { WebhookRunner, type WebhookRunnerOptions } from './webhook-runner.js';
 
@@ -123,6 +124,20 @@ describe('WebhookRunner', () => {
       ['failed', 3],
       ['failed', 3],
     ]);
+  });
+
+  it('keeps at most MAX_ERROR_CHARS of a failure on the attempt and the delivery', async () => {
+    // A receiver decides much of the failure text (a parser quoting its whole answer, a huge reason).
+    const h = await start(async () => {
+      throw new Error(`protocol violation: ${'<a>'.repeat(20_000)}`);
+    });
+    await h.enqueue({ kind: 'inbound_message', signature: 'form-base64', body: 'Body=hi', maxAttempts: 1 });
+    const [d] = await settled(h, 1);
+    expect(d!.status).toBe('failed');
+    expect(d!.lastError!.length).toBeLessThan(MAX_ERROR_CHARS + 50);
+    expect(d!.lastError).toMatch(/^11200: protocol violation: <a><a>.* … \(\d+ more characters\)$/);
+    const [attempt] = await h.store.webhooks.listAttempts(PROJECT, d!.id);
+    expect(attempt!.error).toBe(d!.lastError);
   });
 
   it('keeps cXML fetches to their attempts: the primary once, then the fallback once', async () => {

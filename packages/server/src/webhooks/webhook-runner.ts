@@ -19,7 +19,7 @@ import { lastServed, servesSeveralProjects } from '../domain/claim-cursor.js';
 import { Batcher } from '../util/batcher.js';
 import { WorkLoop } from '../util/work-loop.js';
 import { DestinationGate } from './destination-gate.js';
-import { WebhookFailureLog } from './failure-log.js';
+import { boundedError, WebhookFailureLog } from './failure-log.js';
 import type { WebhookHttpClient, WebhookResponse } from './http-client.js';
 import { signFormRequest, signJsonRequest } from './signing.js';
 import type { SigningKeys } from './signing-keys.js';
@@ -366,7 +366,8 @@ export class WebhookRunner {
     if (authorization !== null) request.headers['Authorization'] = authorization;
     const started = clock.now();
     const t0 = performance.now();
-    const { statusCode, error, excerpt, retryable } = await this.exchange(d, request, method, timeouts);
+    const { statusCode, excerpt, retryable, ...outcome } = await this.exchange(d, request, method, timeouts);
+    const error = boundedError(outcome.error);
     const durationMs = Math.round(performance.now() - t0);
     // The destination's slot is free once the exchange is over, whatever the bookkeeping does.
     const change = this.gate.end(destination, statusCode !== null, clock.now(), { succeeded: error === null, durationMs });
