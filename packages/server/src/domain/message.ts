@@ -51,6 +51,11 @@ export interface MessageRecord {
   readonly sentAt: number | null;
   readonly redactedAt: number | null;
   readonly deletedAt: number | null;
+  /**
+   * On a reply a cXML document sent (`outbound-reply`): the inbound message whose webhook began the
+   * exchange, which redirects and `<Message action>` documents continue; null on every other message.
+   */
+  readonly cxmlSession: string | null;
 }
 
 /** A state change of a message, as kept in `message_events`. */
@@ -115,6 +120,7 @@ export function withState(base: MessageRecord, state: MessageState): MessageReco
     sentAt: state.sentAt,
     redactedAt: state.redactedAt,
     deletedAt: state.deletedAt,
+    cxmlSession: base.cxmlSession,
   };
 }
 
@@ -175,6 +181,7 @@ export function withSeq(m: NewMessage, seq: number): MessageRecord {
     sentAt: m.sentAt,
     redactedAt: m.redactedAt,
     deletedAt: m.deletedAt,
+    cxmlSession: m.cxmlSession,
   };
 }
 

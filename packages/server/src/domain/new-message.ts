@@ -1,6 +1,6 @@
 /**
  * The one factory of new-message records: outbound messages a surface accepted and inbound messages
- * a handset sent are built here, each as one object literal of the 35 fields of a message row.
+ * a handset sent are built here, each as one object literal of the 36 fields of a message row.
  */
 import { DEFAULT_VALIDITY_PERIOD, type NewMessage } from './message.js';
 import type { CheckedSend, SendInput } from './send-request.js';
@@ -14,7 +14,7 @@ type Common = Pick<NewMessage, 'id' | 'projectId' | 'from' | 'to' | 'body' | 'me
  */
 export type OutboundFields = Common &
   Pick<NewMessage, 'origin'> &
-  Partial<Pick<NewMessage, 'statusCallback' | 'callbackFormat' | 'customVariables' | 'context' | 'tags' | 'numberGroupId' | 'applicationId' | 'maxPrice' | 'validityPeriod'>> & {
+  Partial<Pick<NewMessage, 'statusCallback' | 'callbackFormat' | 'customVariables' | 'context' | 'tags' | 'numberGroupId' | 'applicationId' | 'maxPrice' | 'validityPeriod' | 'cxmlSession'>> & {
     /** Send at this time (ms) instead of now: the message is born `scheduled`, its validity runs from then. */
     readonly sendAt?: number;
   };
@@ -61,6 +61,7 @@ export function newOutboundMessage(f: OutboundFields): NewMessage {
     sentAt: null,
     redactedAt: null,
     deletedAt: null,
+    cxmlSession: f.cxmlSession ?? null,
   };
 }
 
@@ -97,6 +98,7 @@ export function outboundFromRequest(
     applicationId: input.applicationId,
     maxPrice: input.maxPrice,
     validityPeriod: c.validityPeriod,
+    cxmlSession: input.cxmlSession,
   });
 }
 
@@ -138,5 +140,6 @@ export function newInboundMessage(f: InboundFields): NewMessage {
     sentAt: null,
     redactedAt: null,
     deletedAt: null,
+    cxmlSession: null,
   };
 }

@@ -43,6 +43,8 @@ export interface SendInput {
   readonly optOutReply?: boolean;
   /** Send later: an ISO-8601 date-time (compat `SendAt` with `ScheduleType=fixed`, native `send_at`). */
   readonly sendAt?: unknown;
+  /** A reply of a cXML document: the inbound message whose exchange it belongs to (`MessageRecord.cxmlSession`). */
+  readonly cxmlSession?: string | null;
 }
 
 /** Options of the checks that depend on configuration. */

@@ -17,7 +17,7 @@ import type {
 } from '../domain/ports/store.js';
 
 export interface EngineReads {
-  readonly messages: Pick<MessageRepository, 'get' | 'list' | 'seqOf' | 'listConversations'>;
+  readonly messages: Pick<MessageRepository, 'get' | 'list' | 'seqOf' | 'listConversations' | 'countInCxmlSession'>;
   readonly events: Pick<MessageEventRepository, 'listForMessage'>;
   readonly media: Pick<MessageMediaRepository, 'get' | 'listForMessage' | 'seqOf'>;
   readonly numbers: Pick<PhoneNumberRepository, 'get' | 'getByNumber' | 'list' | 'seqOf'>;

@@ -154,6 +154,7 @@ export function messageFromRow(row: Selectable<MessagesTable>): MessageRecord {
     sentAt: numOrNull(row.sent_at),
     redactedAt: numOrNull(row.redacted_at),
     deletedAt: numOrNull(row.deleted_at),
+    cxmlSession: row.cxml_session,
   };
 }
 
@@ -228,6 +229,7 @@ export function messageToRow(m: NewMessage): Omit<MessagesTable, 'seq'> {
     sent_at: m.sentAt,
     redacted_at: m.redactedAt,
     deleted_at: m.deletedAt,
+    cxml_session: m.cxmlSession,
   };
 }
 

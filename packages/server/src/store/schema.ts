@@ -84,6 +84,8 @@ export interface MessagesTable {
   sent_at: number | null;
   redacted_at: number | null;
   deleted_at: number | null;
+  /** On a reply a cXML document sent: the inbound message whose webhook began the exchange (0015). */
+  cxml_session: string | null;
 }
 
 export interface MessageEventsTable {

@@ -272,6 +272,48 @@ describe('inbound cXML webhooks', () => {
     expectValidSignatures(got[0]!, `${receiver.url}/legacy-status?x=1`);
   });
 
+  it('sends at most 10 replies for one inbound message, across documents: an action URL answering with another action stops (14109)', async () => {
+    let served = 0;
+    routes.set('/loop', () => ({ status: 200, body: `<Response><Message action="/loop">loop ${++served}</Message></Response>`, headers: XML }));
+    await configureNumber(NUMBERS[1]!, { message_handler: 'laml_webhooks', message_request_url: `${receiver.url}/loop`, message_fallback_url: null });
+    const inboundId = await injectInbound('+15557680007', NUMBERS[1]!, 'start a loop');
+    const stopped = await eventually(async () => {
+      const all = await server.store.webhooks.listForProject(PROJECT_ID, {}, { limit: 500 });
+      return all.find((d) => d.kind === 'message_action' && d.status === 'failed' && d.lastError?.startsWith('14109:'));
+    }, 20_000);
+    expect(stopped.lastError).toContain(inboundId);
+    const replies = await server.api(`/api/simulator/messages?to=${encodeURIComponent('+15557680007')}`);
+    expect(replies.body.data.map((m: any) => m.body).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `loop ${i + 1}`).sort());
+    // The 11th document was fetched and refused; none after it.
+    expect(served).toBe(11);
+  });
+
+  it('sends at most 10 of the <Message> verbs of one document and reports the rest (14109)', async () => {
+    routes.set('/many', () => ({ status: 200, body: `<Response>${Array.from({ length: 12 }, (_, i) => `<Message>many ${i}</Message>`).join('')}</Response>`, headers: XML }));
+    await configureNumber(NUMBERS[1]!, { message_handler: 'laml_webhooks', message_request_url: `${receiver.url}/many`, message_fallback_url: null });
+    const inboundId = await injectInbound('+15557680008', NUMBERS[1]!, 'many');
+    const [delivery] = await eventually(async () => {
+      const ds = await server.store.webhooks.listForMessage(PROJECT_ID, inboundId);
+      return ds.every((d) => d.status !== 'pending') && ds.length ? ds : undefined;
+    });
+    expect(delivery).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(delivery!.lastError).toMatch(/^14109: 10 replies were already sent/);
+    const replies = await server.api(`/api/simulator/messages?to=${encodeURIComponent('+15557680008')}`);
+    expect(replies.body.data.map((m: any) => m.body).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `many ${i}`).sort());
+  });
+
+  it('with both action and statusCallback on <Message>, requests only the action URL, as Twilio deprecates statusCallback for action', async () => {
+    routes.set('/both', () => ({ status: 200, body: '<Response><Message action="/both-action" statusCallback="/both-status">both</Message></Response>', headers: XML }));
+    await configureNumber(NUMBERS[1]!, { message_handler: 'laml_webhooks', message_request_url: `${receiver.url}/both`, message_fallback_url: null });
+    await injectInbound('+15557680009', NUMBERS[1]!, 'both');
+    const [action] = await receiver.waitFor(1, 10_000, (r) => r.path === '/both-action');
+    expect(action!.form!.get('MessageStatus')).toBe('sent');
+    // One message's webhooks go out in order: status callbacks to the other URL would have come first.
+    expect(receiver.requests.filter((r) => r.path === '/both-status')).toEqual([]);
+    const reply = await server.store.messages.get(PROJECT_ID, action!.form!.get('MessageSid')!);
+    expect(reply).toMatchObject({ statusCallback: `${receiver.url}/both-action`, callbackFormat: 'action-post' });
+  });
+
   it('routes a number with a cXML application to its SmsUrl, and loopback messages reach it', async () => {
     routes.set('/app-sms', (r) => ({ status: 200, body: r.form!.get('From') === NUMBERS[0] ? '<Response/>' : '<Response><Message>app reply</Message></Response>', headers: XML }));
     const app = await client.applications.create({ friendlyName: 'inbound app', smsUrl: `${receiver.url}/app-sms`, smsMethod: 'POST' });

@@ -381,6 +381,7 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
           sentAt: T0 + 3,
           redactedAt: T0 + 4,
           deletedAt: T0 + 5,
+          cxmlSession: 'inbound-1',
         });
         const plain = message(P1);
         const inserted = await insert(full, plain);
@@ -391,7 +392,7 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
       });
 
       it('inserts a batch larger than one statement can carry', async () => {
-        // 2,000 rows of 34 values exceed the bound-parameter limit of SQLite and of PostgreSQL.
+        // 2,000 rows of 36 values exceed the bound-parameter limit of SQLite and of PostgreSQL.
         const rows = Array.from({ length: 2000 }, (_, i) => message(P1, { body: `m${i}` }));
         const inserted = await store.messages.insertMany(rows);
         expect(inserted.map((m) => m.id)).toEqual(rows.map((r) => r.id));
@@ -416,6 +417,14 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(await store.messages.getMany(P1, [])).toEqual([]);
         const got = await store.messages.getMany(P1, [b!.id, randomUUID(), a!.id]);
         expect(got.map((m) => m.id).sort()).toEqual([a!.id, b!.id].sort());
+      });
+
+      it('counts the replies of one cXML session, in its project only', async () => {
+        const session = randomUUID();
+        await insert(message(P1, { origin: 'reply', cxmlSession: session }), message(P1, { origin: 'reply', cxmlSession: session }), message(P1, { origin: 'reply', cxmlSession: randomUUID() }), message(P1), message(P2, { origin: 'reply', cxmlSession: session }));
+        expect(await store.messages.countInCxmlSession(P1, session)).toBe(2);
+        expect(await store.messages.countInCxmlSession(P2, session)).toBe(1);
+        expect(await store.messages.countInCxmlSession(P1, randomUUID())).toBe(0);
       });
 
       it('refuses two messages with the same id', async () => {

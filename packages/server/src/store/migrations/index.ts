@@ -17,6 +17,7 @@ import { senderRatesSchema } from './0011-sender-rates.js';
 import { testTokensSchema } from './0012-test-tokens.js';
 import { fairClaimsSchema } from './0013-fair-claims.js';
 import { fairOutboxSchema } from './0014-fair-outbox.js';
+import { cxmlSessionsSchema } from './0015-cxml-sessions.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -33,6 +34,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0012-test-tokens': testTokensSchema(dialect),
     '0013-fair-claims': fairClaimsSchema(dialect),
     '0014-fair-outbox': fairOutboxSchema(dialect),
+    '0015-cxml-sessions': cxmlSessionsSchema(dialect),
   };
 }
 

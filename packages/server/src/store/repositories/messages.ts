@@ -175,6 +175,12 @@ export class KyselyMessageRepository implements MessageRepository {
     return out;
   }
 
+  async countInCxmlSession(projectId: string, session: string): Promise<number> {
+    // Served by the partial index messages_cxml_session (project_id, cxml_session).
+    const row = await this.db.selectFrom('messages').select((eb) => eb.fn.countAll<number | string>().as('n')).where('project_id', '=', projectId).where('cxml_session', '=', session).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async statesOf(projectId: string, ids: readonly string[]): Promise<MessageState[]> {
     const out: MessageState[] = [];
     for (const chunk of chunkRows(ids, 1, this.traits.maxParameters - 1)) {

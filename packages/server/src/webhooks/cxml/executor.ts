@@ -21,6 +21,13 @@ import { parseCxml, type MessageVerb } from './document.js';
 
 /** Most redirects followed for one message before the chain is stopped. */
 export const MAX_REDIRECTS = 10;
+/**
+ * Most replies cXML documents send for one inbound message, across its redirects and
+ * `<Message action>` documents: Twilio's limit, past which it reports 14109 and sends no more
+ * (twilio.com/docs/api/errors/14109). An action URL answering with another `<Message action>`
+ * would otherwise keep replying forever.
+ */
+export const MAX_REPLIES = 10;
 
 export class CxmlExecutor {
   constructor(
@@ -41,22 +48,33 @@ export class CxmlExecutor {
     if (!context) return this.fail(d, `${ERRORS.NOT_FOUND.compat}: the message this document answers no longer exists`, false);
     // The URL this attempt requested (the fallback on a delivery's last attempt), without its timeouts fragment.
     const documentUrl = timeoutsFromUrl(nextAttemptTarget(d).url).url;
+    // The exchange this document belongs to: the inbound message's, continued by redirects and actions.
+    const session = d.kind === 'inbound_message' ? context.id : (context.cxmlSession ?? context.id);
+    let replies = parsed.verbs.some((v) => v.verb === 'Message') ? await this.deps.engine.reads.messages.countInCxmlSession(d.projectId, session) : 0;
     const problems: string[] = [];
-    for (const verb of parsed.verbs) {
+    for (const [i, verb] of parsed.verbs.entries()) {
       if (verb.verb === 'Redirect') {
         const problem = await this.redirect(d, context, resolveUrl(verb.url, documentUrl), verb.method);
         if (problem) problems.push(problem);
         break;
       }
-      const problem = await this.send(context, verb, documentUrl, d.kind === 'inbound_message');
+      if (replies >= MAX_REPLIES) {
+        problems.push(`${ERRORS.CXML_REPLY_LIMIT.compat}: ${MAX_REPLIES} replies were already sent for inbound message ${session}; this <Message> and the rest of the document were not executed`);
+        break;
+      }
+      // One key per verb of this attempt: a document executed again (the node died before recording
+      // the attempt) gets its replies back instead of sending them twice.
+      const key = `cxml:${d.id}:${d.attempts + 1}:${i}`;
+      const problem = await this.send(context, verb, documentUrl, d.kind === 'inbound_message', session, key);
       if (problem) problems.push(problem);
+      else replies++;
       // A <Message action> hands control to the action's document: nothing after it runs.
       if (verb.action) break;
     }
     return problems.length ? this.fail(d, problems.join('; '), false) : { ok: true };
   };
 
-  private async send(context: MessageRecord, verb: MessageVerb, documentUrl: string, isInbound: boolean): Promise<string | null> {
+  private async send(context: MessageRecord, verb: MessageVerb, documentUrl: string, isInbound: boolean, session: string, key: string): Promise<string | null> {
     // In an inbound conversation the reply goes back to the sender from the number written to;
     // an action document continues the conversation of the reply it reports on.
     const defaultTo = isInbound ? context.from : context.to;
@@ -64,21 +82,28 @@ export class CxmlExecutor {
     const action = verb.action ? resolveUrl(verb.action, documentUrl) : null;
     const statusCallback = !action && verb.statusCallback ? resolveUrl(verb.statusCallback, documentUrl) : null;
     try {
-      const sent = await this.deps.engine.acceptor.accept(context.projectId, {
-        to: verb.to ?? defaultTo,
-        from: verb.from ?? defaultFrom,
-        body: verb.body,
-        // Relative <Media> URLs resolve against the document's URL, like action and <Redirect>.
-        media: verb.media.map((url) => resolveUrl(url, documentUrl)),
-        origin: 'reply',
-        statusCallback: action ?? statusCallback,
-        callbackFormat: action ? (verb.method === 'GET' ? 'action-get' : 'action-post') : 'form',
-        numberGroupId: null,
-      });
-      this.deps.logger.info({ messageId: sent.id, inReplyTo: context.id }, 'cXML <Message> queued');
+      const { message: sent, replayed } = await this.deps.engine.acceptor.acceptOnce(
+        context.projectId,
+        {
+          to: verb.to ?? defaultTo,
+          from: verb.from ?? defaultFrom,
+          body: verb.body,
+          // Relative <Media> URLs resolve against the document's URL, like action and <Redirect>.
+          media: verb.media.map((url) => resolveUrl(url, documentUrl)),
+          origin: 'reply',
+          statusCallback: action ?? statusCallback,
+          callbackFormat: action ? (verb.method === 'GET' ? 'action-get' : 'action-post') : 'form',
+          numberGroupId: null,
+          cxmlSession: session,
+        },
+        key,
+      );
+      this.deps.logger.info({ messageId: sent.id, inReplyTo: context.id, replayed }, replayed ? 'cXML <Message> already sent by an earlier run of this attempt' : 'cXML <Message> queued');
       return null;
     } catch (err) {
       if (!isAppError(err)) throw err;
+      // The slot was used by an earlier run of this attempt whose document read differently: sent already.
+      if (err.details[0]!.key === 'IDEMPOTENCY_KEY_REUSED') return null;
       const d = err.details[0]!;
       return `${ERRORS[d.key].compat}: <Message> refused: ${d.message}`;
     }

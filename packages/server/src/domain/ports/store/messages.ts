@@ -70,6 +70,8 @@ export interface MessageRepository {
   get(projectId: string, id: string): Promise<MessageRecord | undefined>;
   getMany(projectId: string, ids: readonly string[]): Promise<MessageRecord[]>;
   seqOf(projectId: string, id: string): Promise<number | undefined>;
+  /** How many replies cXML documents sent in the exchange an inbound message began (`MessageRecord.cxmlSession`). */
+  countInCxmlSession(projectId: string, session: string): Promise<number>;
   list(projectId: string, filter: MessageListFilter, page: SeqPage): Promise<MessageRecord[]>;
   /** The changing part of messages (cheap to read): status, errors, carrier facts, times. */
   statesOf(projectId: string, ids: readonly string[]): Promise<MessageState[]>;
