@@ -21,6 +21,7 @@ import { openStore, settingsFromEnvironment, startSwitchboard, VERSION, type Res
 import { startupBanner } from './banner.js';
 import { bannerCredentials } from './local-credentials.js';
 import { SendError, sendFromTerminal } from './send.js';
+import { refuseRepeatedOptions } from './once-options.js';
 import { guardedStart } from './start-guard.js';
 import { startupFailureLine } from './startup-errors.js';
 import { didYouMean } from '../util/closest-name.js';
@@ -290,6 +291,7 @@ function refuseUnknownCommand(program: Command, args: readonly string[]): void {
 }
 
 const program = buildProgram();
+refuseRepeatedOptions(program);
 refuseUnknownCommand(program, process.argv.slice(2));
 program
   .parseAsync(process.argv.slice(2), { from: 'user' })
