@@ -13,13 +13,13 @@ import { NatsBus } from './bus/nats-bus.js';
 import type { SimulatorCarrier } from './carriers/simulator/simulator-carrier.js';
 import type { SimulatorSmsc } from './carriers/simulator/smsc/smsc-server.js';
 import { openBus, openStore, relayLimits, simulatedIdPrefix, simulatorCarrier, simulatorRules, simulatorSmsc, smppConnections, smppSection } from './composition/adapters.js';
-import { serverClock } from './composition/clock.js';
+import { serverClock, storeFollowedBy } from './composition/clock.js';
 import { checkDataDir, usesDataDir, withinDataDir } from './composition/data-dir.js';
 import { createLogger } from './composition/logger.js';
 import { VERSION, type ResolvedSettings } from './composition/settings.js';
 import { loggingStateChanges } from './composition/state-log.js';
 import { webhookDelivery } from './composition/webhooks.js';
-import { buildSurfaces, closeHttps, listenHttps, tlsMaterial } from './composition/surfaces.js';
+import { buildSurfaces, closeHttps, listenHttp, listenHttps, tlsMaterial } from './composition/surfaces.js';
 import type { Clock } from './domain/clock.js';
 import { randomIds, type IdGenerator } from './domain/ids.js';
 import type { Bus } from './domain/ports/bus.js';
@@ -100,7 +100,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const instanceId = randomBytes(6).toString('hex').toUpperCase();
 
   // Adapters.
-  const store = await openStore(settings, { dataDirChecked: true, onPoolError: (err) => logger.warn({ err }, 'a pooled database connection failed; it will be replaced') });
+  const store = storeFollowedBy(await openStore(settings, { dataDirChecked: true, onPoolError: (err) => logger.warn({ err }, 'a pooled database connection failed; it will be replaced') }), clock);
   // Several nodes share a PostgreSQL database; SQLite is one node's own.
   const clustered = store.dialect === 'postgres';
   const bus = await openBus(settings, nodeId, logger, clock).catch(async (err: unknown) => {
@@ -216,12 +216,8 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   await engine.start();
   if (roles.has('webhooks')) await webhooks.start(!clustered);
 
-  await app.listen({ host: settings.host, port: settings.port });
+  const { port, url, hostPart } = await listenHttp(app, settings);
   accepting = true;
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : settings.port;
-  const hostPart = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
-  const url = `http://${hostPart}:${port}`;
   const https = tls ? await listenHttps(app, tls, settings, serverLimits) : null;
   if (https && roles.has('relay')) attachRelayTransport(https.server, relay);
   const httpsUrl = https ? `https://${hostPart}:${https.port}` : null;
@@ -249,6 +245,5 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     })());
 
   const servers: Array<HttpServer | HttpsServer> = [app.server, ...(https ? [https.server] : [])];
-  const { carriers, cluster } = engine;
-  return { url, port, settings, store, bootstrap, logger, simulator, smsc, carriers, httpsUrl, httpsPort: https?.port ?? null, caFile: tls?.caFile ?? null, servers, relay, bus, instanceId, cluster, close };
+  return { url, port, settings, store, bootstrap, logger, simulator, smsc, carriers: engine.carriers, httpsUrl, httpsPort: https?.port ?? null, caFile: tls?.caFile ?? null, servers, relay, bus, instanceId, cluster: engine.cluster, close };
 }

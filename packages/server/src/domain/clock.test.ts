@@ -76,3 +76,80 @@ describe('ManualClock', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 });
+
+describe('ManualClock.advanceInSteps', () => {
+  const quick = { quietRounds: 2, roundMs: 1, maxMs: 1_000, totalMs: 10_000 };
+
+  it('runs a chain of delays armed along the way, each link at its own time', async () => {
+    const clock = new ManualClock(0);
+    const seen: Array<[string, number]> = [];
+    // accepted 5 s after the submit, the receipt 5 s after that, armed only once accepted (after some async work)
+    clock.setTimer(5_000, () => {
+      seen.push(['sent', clock.now()]);
+      clock.track(
+        Promise.resolve().then(() => {
+          clock.setTimer(clock.now() + 5_000, () => seen.push(['delivered', clock.now()]));
+        }),
+      );
+    });
+    expect(await clock.advanceInSteps(60_000, quick)).toBe(2);
+    expect(seen).toEqual([
+      ['sent', 5_000],
+      ['delivered', 10_000],
+    ]);
+    expect(clock.now()).toBe(60_000);
+  });
+
+  it('does not stop at polls, fires them on the way, and jumps the rest after maxSteps stops', async () => {
+    const clock = new ManualClock(0);
+    let polls = 0;
+    clock.setTimer(1_000, () => polls++, { poll: true });
+    expect(await clock.advanceInSteps(10_000, quick)).toBe(0);
+    expect(polls).toBe(1);
+    // A timer that re-arms itself every second: 3 stops, then one jump to the end.
+    let ticks = 0;
+    const tick = () => {
+      ticks++;
+      clock.setTimer(clock.now() + 1_000, tick);
+    };
+    clock.setTimer(clock.now() + 1_000, tick);
+    expect(await clock.advanceInSteps(3_600_000, quick, 3)).toBe(3);
+    expect(ticks).toBe(4);
+    expect(clock.now()).toBe(3_610_000);
+  });
+
+  it('runs concurrent advances one after another, adding up, and refuses to go backward', async () => {
+    const clock = new ManualClock(0);
+    const fired: number[] = [];
+    for (const at of [500, 1_500, 2_500]) clock.setTimer(at, () => fired.push(clock.now()));
+    await Promise.all([clock.advanceInSteps(1_000, quick), clock.advanceInSteps(1_000, quick), clock.advanceInSteps(1_000, quick)]);
+    expect(clock.now()).toBe(3_000);
+    expect(fired).toEqual([500, 1_500, 2_500]);
+    expect(() => clock.advanceInSteps(-1, quick)).toThrow(RangeError);
+  });
+
+  it('jumps the rest once it has spent its wall-clock time, however long work takes to settle', async () => {
+    const clock = new ManualClock(0);
+    let ticks = 0;
+    const tick = () => {
+      ticks++;
+      // Work that never settles: each stop waits its whole maxMs.
+      clock.track(new Promise(() => {}));
+      clock.setTimer(clock.now() + 1_000, tick);
+    };
+    clock.setTimer(1_000, tick);
+    const steps = await clock.advanceInSteps(3_600_000, { quietRounds: 1, roundMs: 1, maxMs: 40, totalMs: 100 });
+    expect(steps).toBeLessThanOrEqual(4);
+    expect(clock.now()).toBe(3_600_000);
+    expect(ticks).toBe(steps + 1);
+  });
+
+  it('first waits for work under way before the advance, so what it arms is a stop', async () => {
+    const clock = new ManualClock(0);
+    const seen: number[] = [];
+    // A request just answered: the loop it woke is still reading the due time it will arm.
+    clock.track(new Promise((resolve) => setTimeout(resolve, 30)).then(() => clock.setTimer(1_000, () => seen.push(clock.now()))));
+    expect(await clock.advanceInSteps(60_000, quick)).toBe(1);
+    expect(seen).toEqual([1_000]);
+  });
+});

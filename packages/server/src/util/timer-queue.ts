@@ -3,11 +3,11 @@
  * design would start one `setTimeout` per message (simulator receipts, delays). Given a `Clock`,
  * its one timer is armed on that clock, so a manual clock moved forward fires what came due.
  */
-import { systemClock, type Clock } from '../domain/clock.js';
+import { systemClock, type Clock, type TimerOptions } from '../domain/clock.js';
 
 /** A timer at `at` on `clock`: its own when it has timers, else a wall-clock timeout measured by its `now`. */
-export function armTimer(clock: Clock, at: number, fn: () => void): () => void {
-  if (clock.setTimer) return clock.setTimer(at, fn);
+export function armTimer(clock: Clock, at: number, fn: () => void, opts?: TimerOptions): () => void {
+  if (clock.setTimer) return clock.setTimer(at, fn, opts);
   const t = setTimeout(fn, Math.max(0, at - clock.now()));
   t.unref?.();
   return () => clearTimeout(t);

@@ -1,4 +1,4 @@
-import { ManualClock, type Clock } from '../domain/clock.js';
+import { ManualClock, type Clock, type TimerOptions } from '../domain/clock.js';
 import { armTimer } from './timer-queue.js';
 
 /**
@@ -30,6 +30,12 @@ export class WorkLoop {
     private readonly onPassError: (err: unknown) => void,
     /** Told when an armed due time is reached, before the pass it wakes. */
     private readonly onDue: () => void = () => {},
+    /**
+     * A manual clock moved in steps waits for the work this loop tracks (webhook attempts), not
+     * only for its passes. Not for work that itself waits on the clock (a carrier submit the
+     * simulator holds for its delay): that would hold every step.
+     */
+    private readonly clockWaitsForWork = false,
   ) {
     this.clock = typeof clock === 'function' ? { now: clock } : clock;
   }
@@ -63,8 +69,8 @@ export class WorkLoop {
     });
   }
 
-  /** Run a pass at `at` (ms) unless one is already due earlier. */
-  armAt(at: number): void {
+  /** Run a pass at `at` (ms) unless one is already due earlier; a `poll` is not a stop for a manual clock moved in steps. */
+  armAt(at: number, opts: TimerOptions = {}): void {
     if (this.stopping) return;
     if (this.cancelTimer && this.timerAt <= at) return;
     this.cancelTimer?.();
@@ -75,7 +81,7 @@ export class WorkLoop {
       this.timerAt = Infinity;
       this.onDue();
       this.wake();
-    });
+    }, opts);
   }
 
   /** Track work a pass started; when it settles, look for more. Its failure goes to `onError`. */
@@ -90,6 +96,7 @@ export class WorkLoop {
         this.wake();
       });
     this.inFlight.add(p);
+    if (this.clockWaitsForWork && this.clock instanceof ManualClock) this.clock.track(p);
   }
 
   /** Start nothing new; wait for the pass and the work in flight to finish. */
@@ -110,7 +117,9 @@ export class WorkLoop {
     this.passing = true;
     this.wokenWhilePassing = false;
     try {
-      await this.pass();
+      const pass = this.pass();
+      if (this.clock instanceof ManualClock) this.clock.track(pass);
+      await pass;
     } catch (err) {
       this.onPassError(err);
       this.armAt(this.now() + 1000);

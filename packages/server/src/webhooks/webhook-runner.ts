@@ -145,6 +145,8 @@ export class WebhookRunner {
       () => this.pass(),
       deps.clock,
       (err) => deps.logger.error({ err }, 'claiming webhooks failed; retrying shortly'),
+      undefined,
+      true,
     );
     this.failures = new WebhookFailureLog(deps.logger);
     this.gate = new DestinationGate({

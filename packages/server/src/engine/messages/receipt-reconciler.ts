@@ -89,7 +89,7 @@ export class ReceiptReconciler {
         const startedAt = this.deps.clock.now();
         await this.reconcile();
         // A tick after the pass began: time moved on during the pass (the manual simulator clock) brings the next one due at once.
-        this.loop.armAt(startedAt + this.tickMs);
+        this.loop.armAt(startedAt + this.tickMs, { poll: true });
       },
       deps.clock,
       (err) => deps.logger.error({ err }, 'receipt reconciliation failed; retrying shortly'),

@@ -2,7 +2,8 @@
  * The simulator clock: with `simulator.clock: "manual"` time stands still until a test moves it,
  * and everything timed follows (simulator delays and receipts, webhook retries, validity expiry,
  * scheduled sends, receipt reconciliation). `GET /api/simulator/clock` reads it, `POST
- * /api/simulator/clock/advance {"ms": N}` moves it forward. The clock is the server's, shared by
+ * /api/simulator/clock/advance {"ms": N}` moves it forward, stopping at each due time on the way
+ * (ManualClock.advanceInSteps), so chains of delays run within one advance. The clock is the server's, shared by
  * every project (moving it fires every project's scheduled sends, expiries and retry windows), so
  * only operator credentials may move it; any project may read it. On the wall clock both answer
  * 409, naming the setting. Registered inside the simulator plugin (its hook has already
@@ -38,7 +39,7 @@ export function clockRoutes(clock: Clock, operatorProjectId: string) {
       if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_ADVANCE_MS) {
         throw AppError.of('INVALID_PARAMETER', { attribute: 'ms', message: `ms must be a whole number of milliseconds from 0 to ${MAX_ADVANCE_MS}.` });
       }
-      c.advance(ms);
+      await c.advanceInSteps(ms);
       return view(c);
     });
   };
