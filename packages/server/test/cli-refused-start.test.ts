@@ -76,6 +76,13 @@ describe.skipIf(!BUILT)(`a refused start ${BUILT ? '' : NOT_BUILT}`, { timeout: 
     expectRefused(await cli(['start', '--port', '18099', '--https-port', '18099']), /^switchboard: configuration error: https.port .* and port .* are both 18099; give each listener its own port$/m);
   });
 
+  it('a host name that does not resolve: names the setting, no stack trace, nothing created', async () => {
+    const dataDir = join(workDir, 'never-created-host');
+    // .invalid never resolves (RFC 2606).
+    expectRefused(await cli(['start', '--data-dir', dataDir], { SWITCHBOARD_HOST: 'no-such-host.invalid' }), /^switchboard: Cannot listen on no-such-host\.invalid: no such host name \((ENOTFOUND|EAI_AGAIN)\)\. Set --host \(SWITCHBOARD_HOST\)/);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
   it("the operator's certificate: unreadable, swapped with its key, or another's key — before anything is written", async () => {
     const a = ensureLocalCertificates(join(workDir, 'tls-a'), ['localhost']);
     ensureLocalCertificates(join(workDir, 'tls-b'), ['localhost']);

@@ -12,6 +12,8 @@ import { DataDirInUseError } from './start-guard.js';
 
 interface SystemError {
   code?: unknown;
+  syscall?: unknown;
+  hostname?: unknown;
   port?: unknown;
   address?: unknown;
   message?: unknown;
@@ -40,6 +42,11 @@ export function startupFailureLine(err: unknown, settings: Partial<SwitchboardSe
   if (e.code === 'EADDRINUSE') return `Cannot listen on ${where}: the port is in use (another Switchboard still running?). Stop that process, or choose another port for ${portSetting(e.port, settings)}; 0 picks a free one.`;
   if (e.code === 'EACCES' && e.port !== undefined) return `Cannot listen on ${where}: permission denied (ports below 1024 need privileges). Choose a port of 1024 or above for ${portSetting(e.port, settings)}.`;
   if (e.code === 'EADDRNOTAVAIL') return `Cannot listen on ${where}: this machine has no such address. Set --host (SWITCHBOARD_HOST) to one of its addresses, e.g. 127.0.0.1 or 0.0.0.0.`;
+  // A listening address that is a name no resolver knows (getaddrinfo ENOTFOUND, or EAI_AGAIN without DNS).
+  if (e.syscall === 'getaddrinfo' && (e.hostname === settings.host || e.hostname === settings.simulatorSmscHost)) {
+    const setting = e.hostname === settings.host ? '--host (SWITCHBOARD_HOST)' : "the simulator SMSC's host (SWITCHBOARD_SIMULATOR_SMSC_HOST)";
+    return `Cannot listen on ${String(e.hostname)}: no such host name (${String(e.code)}). Set ${setting} to an address of this machine, e.g. 127.0.0.1 or 0.0.0.0, or a name it resolves.`;
+  }
   // The NATS client's own codes (@nats-io/nats-core errors) when no server of the list answers.
   if (settings.natsUrl && typeof e.code === 'string' && /CONNECTION_REFUSED|TIMEOUT|ECONNREFUSED|ENOTFOUND/.test(e.code)) {
     return `Cannot reach NATS at ${settings.natsUrl} (${e.code}). Check that nats-server runs and SWITCHBOARD_NATS_URL (--nats-url) points at it; unset it for in-process events (one node).`;
