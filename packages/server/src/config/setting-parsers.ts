@@ -3,6 +3,7 @@
  * parsers its rows use. A parser throws `InvalidSetting` with the reason; the loader names the
  * setting and where its value came from.
  */
+import { isIP } from 'node:net';
 import { classifyNumber } from '../domain/phone-numbers.js';
 
 /** Where a raw value came from, for error messages. */
@@ -67,6 +68,19 @@ export function numberList(raw: unknown): string[] {
   const list = parsers.list(raw);
   const bad = list.filter((n) => classifyNumber(n) === undefined);
   if (bad.length) throw new InvalidSetting(`must list E.164 numbers (+ and digits, e.g. +15551230001) or 5 to 6 digit short codes, separated by commas; ${bad.map((b) => JSON.stringify(b)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`);
+  return list;
+}
+
+/**
+ * Comma-separated host names (a leading `*.` wildcard allowed) and IP addresses for the generated
+ * certificate: `a b` or `https://x` would be written into it as a name no client ever matches.
+ */
+export function hostnameList(raw: unknown): string[] {
+  const list = parsers.list(raw);
+  // Underscores pass: container names have them, and the name is matched as written.
+  const name = /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})?)*\.?$/;
+  const bad = list.filter((h) => isIP(h) === 0 && !(name.test(h) && h.length <= 253));
+  if (bad.length) throw new InvalidSetting(`must list host names or IP addresses, separated by commas; ${bad.map((b) => JSON.stringify(b)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`);
   return list;
 }
 

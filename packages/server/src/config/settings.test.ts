@@ -83,6 +83,14 @@ describe('parsers', () => {
     expect(() => parsers.list(5)).toThrow('must be a comma-separated list');
   });
 
+  it('https.hostnames takes host names (a *. wildcard too) and IP addresses, and names the entries that are neither', () => {
+    const parse = SETTINGS.tlsHostnames.parse;
+    expect(parse('sms.example.com, *.example.com,10.0.0.5,::1,my-box')).toEqual(['sms.example.com', '*.example.com', '10.0.0.5', '::1', 'my-box']);
+    expect(parse('')).toEqual([]);
+    expect(() => parse('a b,https://x.example.com,ok.example')).toThrow('must list host names or IP addresses, separated by commas; "a b", "https://x.example.com" are not');
+    for (const bad of ['-x.example', 'x..example', 'x.example:8443', `${'a'.repeat(64)}.example`]) expect(() => parse(bad), bad).toThrow(InvalidSetting);
+  });
+
   it('numbers treats empty as unset', () => {
     expect(SETTINGS.numbers.parse('')).toBeNull();
     expect(SETTINGS.numbers.parse(null)).toBeNull();

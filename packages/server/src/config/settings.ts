@@ -7,7 +7,7 @@
 import { NODE_ROLES, type NodeRole } from '../domain/cluster.js';
 import { parsePriceTable, type PriceTable } from '../domain/pricing.js';
 import { DEFAULT_SENDER_RATES, parseSenderRates } from '../domain/sender-rates.js';
-import { InvalidSetting, numberList, optionalBaseUrl, parsers, smppString, type SettingSpec } from './setting-parsers.js';
+import { hostnameList, InvalidSetting, numberList, optionalBaseUrl, parsers, smppString, type SettingSpec } from './setting-parsers.js';
 
 export { InvalidSetting, parsers, type SettingSource, type SettingSpec } from './setting-parsers.js';
 
@@ -441,7 +441,7 @@ export const SETTINGS = {
     description: 'Extra host names and IP addresses the generated certificate is valid for (localhost, 127.0.0.1, ::1, the machine name and the bind address always are).',
     default: [] as string[],
     defaultLabel: 'none',
-    parse: parsers.list,
+    parse: hostnameList,
   },
   pricing: {
     key: 'pricing',

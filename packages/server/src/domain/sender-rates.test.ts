@@ -10,8 +10,10 @@ describe('parseSenderRates', () => {
   it.each([
     [{ mobile: 1 }, /unknown number type 'mobile'/],
     ['longcode=-1', /rate -1/],
-    [{ shortcode: 'fast' }, /rate fast/],
-    ['longcode=', /rate NaN/],
+    [{ shortcode: 'fast' }, /rate "fast"/],
+    ['longcode=', /the rate "": a rate is a number/],
+    ['longcode=fast', /the rate "fast": a rate is a number/],
+    ['longcode', /the rate "": a rate is a number/],
     [[1, 2], /must be an object/],
   ])('refuses %j', (raw, message) => {
     expect(() => parseSenderRates(raw)).toThrow(message);

@@ -25,7 +25,9 @@ export function parseSenderRates(raw: unknown): SenderRateDefaults {
       .filter(Boolean)
       .map((p) => {
         const [k, v] = p.split('=');
-        return [String(k).trim(), v === undefined ? undefined : v.trim() === '' ? NaN : Number(v)];
+        // A rate that is no number stays as written, so the error quotes it (not NaN).
+        const text = v?.trim();
+        return [String(k).trim(), text === undefined || text === '' || !Number.isFinite(Number(text)) ? (text ?? '') : Number(text)];
       });
   } else if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     entries = Object.entries(raw);
@@ -36,7 +38,7 @@ export function parseSenderRates(raw: unknown): SenderRateDefaults {
   for (const [type, value] of entries) {
     if (!(TYPES as readonly string[]).includes(type)) throw new Error(`has an unknown number type '${type}' (known: ${TYPES.join(', ')})`);
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 10_000) {
-      throw new Error(`gives ${type} the rate ${String(value)}: a rate is a number of segments per second from 0 (no limit) to 10000`);
+      throw new Error(`gives ${type} the rate ${typeof value === 'number' ? String(value) : JSON.stringify(value ?? null)}: a rate is a number of segments per second from 0 (no limit) to 10000`);
     }
     out[type as NumberType] = value;
   }
