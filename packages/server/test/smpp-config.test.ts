@@ -12,6 +12,11 @@ describe('the smpp section of the config file', () => {
     expect(routes).toEqual([{ prefix: '+44', carrier: 'uk' }]);
   });
 
+  it('reads a carrier\'s own receipt stat words, in upper case', () => {
+    const [c] = parseSmppSection({ connectors: [{ ...base, receiptStats: { faild: 'undelivered', Sent: 'intermediate' } }] }).connectors;
+    expect([...c!.receiptStats]).toEqual([['FAILD', 'undelivered'], ['SENT', 'intermediate']]);
+  });
+
   it.each([
     [{ connectors: [{ ...base, window: 0 }] }, /smpp\.connectors\[0\]\.window must be a whole number from 1 to 1000/],
     [{ connectors: [{ ...base, password: 'far too long' }] }, /smpp\.connectors\[0\]\.password must be printable ASCII of at most 8/],
@@ -21,6 +26,8 @@ describe('the smpp section of the config file', () => {
     [{ connectors: [{ ...base, errors: { receipt: { '027': 12345 } } }] }, /errors\.receipt\["027"\] must be a delivery error code/],
     [{ connectors: [base], routes: [{ prefix: '+44', connector: 'fr' }] }, /smpp\.routes\[0\]\.connector must name a configured connector \(uk\)/],
     [{ connectors: [{ ...base, host: undefined }] }, /smpp\.connectors\[0\]\.host is required/],
+    [{ connectors: [{ ...base, receiptStats: { FAILD: 'failed' } }] }, /receiptStats\.FAILD must be one of delivered, undelivered, expired, rejected, intermediate/],
+    [{ connectors: [{ ...base, receiptStats: { 'stat word': 'undelivered' } }] }, /receiptStats keys must be stat words/],
   ])('rejects a bad value naming the setting: %#', (raw, message) => {
     expect(() => parseSmppSection(raw)).toThrow(message);
   });

@@ -7,6 +7,7 @@
 import { parseNumberPrefix } from '../../domain/phone-numbers.js';
 import { errorKeyForCompatCode, ERRORS, type ErrorKey } from '@switchboard/protocol';
 import type { IdFormat } from './message-ids.js';
+import type { ReceiptReading } from './receipt.js';
 import type { GsmWireEncoding, SplitMethod } from './text.js';
 
 /** Which part's receipt decides a multipart message's final state. */
@@ -55,6 +56,8 @@ export interface SmppConnectorConfig {
   readonly maxSubmitAttempts: number;
   /** Extra mappings onto the error catalogue. */
   readonly errors: { readonly submit: ReadonlyMap<number, ErrorKey>; readonly receipt: ReadonlyMap<string, ErrorKey> };
+  /** The carrier's own receipt `stat:` words (upper case) and how to read them; before the built-in ones. */
+  readonly receiptStats: ReadonlyMap<string, ReceiptReading>;
   /** Part records are kept this long for receipt correlation (hours). */
   readonly partRetentionHours: number;
 }
@@ -130,8 +133,19 @@ const ID_FORMATS = ['text', 'hex', 'decimal'] as const;
 const KNOWN_KEYS = new Set([
   'id', 'host', 'port', 'tls', 'systemId', 'password', 'systemType', 'bindMode', 'binds', 'receivers', 'window', 'throughput', 'source', 'destination', 'addressRange',
   'gsmEncoding', 'split', 'registeredDelivery', 'receiptPolicy', 'idFormat', 'serviceType', 'enquireLinkMs', 'responseTimeoutMs', 'connectTimeoutMs', 'reconnectMinMs',
-  'reconnectMaxMs', 'earlyReceiptHoldMs', 'moReassemblyMs', 'maxSubmitAttempts', 'errors', 'partRetentionHours',
+  'reconnectMaxMs', 'earlyReceiptHoldMs', 'moReassemblyMs', 'maxSubmitAttempts', 'errors', 'partRetentionHours', 'receiptStats',
 ]);
+const READINGS = ['delivered', 'undelivered', 'expired', 'rejected', 'intermediate'] as const;
+
+function receiptStats(v: unknown, path: string): Map<string, ReceiptReading> {
+  const out = new Map<string, ReceiptReading>();
+  for (const [k, reading] of Object.entries(v === undefined ? {} : obj(v, path))) {
+    if (!/^[0-9A-Za-z_]{1,15}$/.test(k)) fail(path, `keys must be stat words such as "FAILED" (got ${JSON.stringify(k)})`);
+    if (typeof reading !== 'string' || !(READINGS as readonly string[]).includes(reading)) fail(`${path}.${k}`, `must be one of ${READINGS.join(', ')} (got ${JSON.stringify(reading)})`);
+    out.set(k.toUpperCase(), reading as ReceiptReading);
+  }
+  return out;
+}
 
 function parseConnector(raw: unknown, path: string): SmppConnectorConfig {
   const o = obj(raw, path);
@@ -197,6 +211,7 @@ function parseConnector(raw: unknown, path: string): SmppConnectorConfig {
     moReassemblyMs: int(o, 'moReassemblyMs', path, 100, 86_400_000, 300_000),
     maxSubmitAttempts: int(o, 'maxSubmitAttempts', path, 1, 100, 5),
     errors: { submit: submitErrors, receipt: receiptErrors },
+    receiptStats: receiptStats(o.receiptStats, `${path}.receiptStats`),
     partRetentionHours: int(o, 'partRetentionHours', path, 1, 24 * 365, 72),
   };
 }

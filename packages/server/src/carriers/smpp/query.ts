@@ -32,13 +32,16 @@ const FINAL_STATES: ReadonlyMap<number, ParsedReceipt['outcome']> = new Map([
   [MESSAGE_STATE.DELETED, 'undelivered'],
   [MESSAGE_STATE.UNDELIVERABLE, 'undelivered'],
   [MESSAGE_STATE.REJECTED, 'rejected'],
+  // SKIPPED (SMPP v5.0 §4.7.15): accepted but never transmitted.
+  [9, 'undelivered'],
 ]);
 
 /** Read a query_sm answer like a receipt. */
 function answerOf(resp: Pdu, ctx: SmppContext, at: number): PartAnswer {
   if (resp.command !== 'query_sm_resp' || resp.status !== STATUS.ESME_ROK) return { kind: 'unknown', detail: `query_sm answered ${statusName(resp.status)}` };
   const state = resp.messageState;
-  if (state === MESSAGE_STATE.ENROUTE || state === MESSAGE_STATE.ACCEPTED) return { kind: 'enroute' };
+  // SCHEDULED (0, SMPP v5.0) has not been tried yet.
+  if (state === 0 || state === MESSAGE_STATE.ENROUTE || state === MESSAGE_STATE.ACCEPTED) return { kind: 'enroute' };
   const outcome = FINAL_STATES.get(state);
   if (!outcome) return { kind: 'unknown', detail: `query_sm message_state ${statWord(state)}` };
   const err = resp.errorCode ? String(resp.errorCode).padStart(3, '0') : null;

@@ -11,7 +11,7 @@ import { newCounters, type SmppContext } from './context.js';
 import type { ShortMessagePdu } from './pdu/codec.js';
 import { ReceiptLedger } from './receipt-ledger.js';
 
-function setup() {
+function setup(extra: Record<string, unknown> = {}) {
   const part: CarrierPartRecord = { carrier: 'c1', carrierMessageId: '7', projectId: 'p1', messageId: 'm1', partIndex: 1, partCount: 1, status: 'sent', error: null, errorDetail: null, createdAt: 0, updatedAt: 0 };
   const applied: CarrierPartOutcome[] = [];
   const carrierParts = {
@@ -27,7 +27,7 @@ function setup() {
   const warnings: Array<{ fields: unknown; msg: string }> = [];
   const logger = { info() {}, debug() {}, warn: (fields: unknown, msg: string) => void warnings.push({ fields, msg }), error() {} };
   const reports: StatusReport[] = [];
-  const config = parseSmppSection({ connectors: [{ id: 'c1', host: '127.0.0.1', port: 2775, systemId: 'sw', password: 'pw' }], routes: [] }).connectors[0]!;
+  const config = parseSmppSection({ connectors: [{ id: 'c1', host: '127.0.0.1', port: 2775, systemId: 'sw', password: 'pw', ...extra }], routes: [] }).connectors[0]!;
   const ctx: SmppContext = { config, deps: { store, logger, now: Date.now }, counters: newCounters(), sink: () => ({ report: (r: StatusReport[]) => void reports.push(...r) }) as never };
   return { ledger: new ReceiptLedger(ctx), ctx, applied, warnings, reports };
 }
@@ -50,6 +50,17 @@ describe('receipts with a stat word the ledger does not know', () => {
     expect(ctx.counters.receipts_unknown_stat).toBe(3);
     expect(ctx.counters.receipts_intermediate).toBe(0);
     expect(warnings.map((w) => w.fields)).toEqual([expect.objectContaining({ carrier: 'c1', stat: 'SENT' }), expect.objectContaining({ carrier: 'c1', stat: 'PENDNG' })]);
+  });
+
+  it('FAILED and the connector\'s own final words decide the message at once (not after reconciliation)', async () => {
+    for (const [stat, receiptStats] of [['FAILED', {}], ['NOTDELIV', { NOTDELIV: 'undelivered' }]] as const) {
+      const { ledger, ctx, reports, applied } = setup({ receiptStats });
+      expect(await ledger.onReceipt(receipt(stat))).toBe(0);
+      await ledger.stop();
+      expect(reports).toEqual([expect.objectContaining({ messageId: 'm1', status: 'undelivered' })]);
+      expect(applied).toEqual([expect.objectContaining({ status: 'undelivered', error: 'UNKNOWN_DELIVERY_ERROR', errorDetail: `stat ${stat}` })]);
+      expect(ctx.counters.receipts_unknown_stat).toBe(0);
+    }
   });
 
   it('do not stop a later final receipt from deciding the message', async () => {

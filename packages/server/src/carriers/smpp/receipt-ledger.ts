@@ -15,7 +15,7 @@ import { receiptOutcome } from './error-codes.js';
 import { normaliseId } from './message-ids.js';
 import type { DataSmPdu, ShortMessagePdu } from './pdu/codec.js';
 import { STATUS } from './pdu/constants.js';
-import { parseReceipt } from './receipt.js';
+import { parseReceipt, receiptText } from './receipt.js';
 import { decide } from './receipt-policy.js';
 
 /** A part the SMSC accepted, as the ledger records it. */
@@ -98,8 +98,8 @@ export class ReceiptLedger {
   async onReceipt(pdu: ShortMessagePdu | DataSmPdu): Promise<number> {
     const { config, deps, counters } = this.ctx;
     counters.receipts++;
-    const text = pdu.command === 'deliver_sm' ? pdu.shortMessage.toString('latin1') : '';
-    const parsed = parseReceipt(text, pdu.tlvs);
+    const text = receiptText(pdu);
+    const parsed = parseReceipt(text, pdu.tlvs, config.receiptStats);
     const id = parsed ? normaliseId(parsed.carrierId, config.idFormat.receipt) : null;
     if (!parsed || !id) {
       counters.receipts_unreadable++;

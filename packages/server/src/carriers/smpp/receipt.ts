@@ -1,22 +1,29 @@
 /**
  * Delivery receipts: the `id:… sub:… dlvrd:… submit date:… done date:… stat:… err:… text:…`
- * text of SMPP v3.4 Appendix B and/or the receipted_message_id / message_state /
- * network_error_code TLVs, read into one shape. TLVs win over the text where both are present.
+ * text of SMPP v3.4 Appendix B (in short_message, or in the message_payload TLV when
+ * short_message is empty, as §5.2.x allows and data_sm always does) and/or the
+ * receipted_message_id / message_state / network_error_code TLVs, read into one shape. TLVs win
+ * over the text where both are present.
  *
- * A `stat:` word outside the table (a carrier's own word for an interim state, or a new one) says
- * nothing final: it is read as intermediate and marked `unknownStat`, so the message stays `sent`
- * until a known final word or receipt reconciliation's query_sm decides it. Ending it undelivered
- * (30008) on a word we cannot read could fail messages that were delivered.
+ * Stat words: the Appendix B table (DELIVRD, EXPIRED, DELETED, UNDELIV, ACCEPTD, UNKNOWN,
+ * REJECTD, ENROUTE), the words real SMSCs use beyond it (`CARRIER_WORDS`, each with its source)
+ * and the connector's own `receiptStats`. A word in none of them says nothing we can act on: it
+ * is read as intermediate and marked `unknownStat`, so the message stays `sent` until a known
+ * word or receipt reconciliation's query_sm decides it (Kannel reads such a word as a failure,
+ * Jasmin drops the receipt; docs/carriers/smpp.md explains the choice).
  */
-import { tlvInt, tlvString, findTlv, type Tlv } from './pdu/codec.js';
+import { findTlv, tlvInt, tlvString, type DataSmPdu, type ShortMessagePdu, type Tlv } from './pdu/codec.js';
 import { MESSAGE_STATE, TLV } from './pdu/constants.js';
+
+/** What a receipt's state means for the part. */
+export type ReceiptReading = 'delivered' | 'undelivered' | 'expired' | 'rejected' | 'intermediate';
 
 /** What a receipt says about one submitted message (one part). */
 export interface ParsedReceipt {
   /** The carrier's message id, as written in the receipt (not normalised). */
   readonly carrierId: string;
   /** Final outcome, or `intermediate` for ENROUTE/ACCEPTD-style notifications. */
-  readonly outcome: 'delivered' | 'undelivered' | 'expired' | 'rejected' | 'intermediate';
+  readonly outcome: ReceiptReading;
   /** The `stat:` word or the message_state name. */
   readonly stat: string;
   /** The `err:` code or network error code, as text; null when none or zero. */
@@ -25,7 +32,8 @@ export interface ParsedReceipt {
   readonly unknownStat?: true;
 }
 
-const STATE_WORDS: Record<string, ParsedReceipt['outcome']> = {
+/** SMPP v3.4 Appendix B, Table B-2, and the spelled-out forms some SMSCs write. */
+const STANDARD_WORDS: Record<string, ReceiptReading> = {
   DELIVRD: 'delivered',
   DELIVERED: 'delivered',
   UNDELIV: 'undelivered',
@@ -38,13 +46,38 @@ const STATE_WORDS: Record<string, ParsedReceipt['outcome']> = {
   ACCEPTD: 'intermediate',
   ACCEPTED: 'intermediate',
   ENROUTE: 'intermediate',
-  BUFFRED: 'intermediate',
-  // Interim words Kannel also reads as buffered (gw/smsc/smsc_smpp.c, handle_dlr).
-  BUFFERD: 'intermediate',
-  ACKED: 'intermediate',
 };
 
+/**
+ * Words outside Table B-2 that SMSCs document. Interim: BUFFRED, BUFFERD and ACKED are what Kannel
+ * reads as buffered (gw/smsc/smsc_smpp.c, handle_dlr); SCHEDULED is SMPP v5.0's message_state 0;
+ * SUBMITD is SMSPortal's "submitted to the network" (docs.smsportal.com, delivery statuses).
+ * Final: SKIPPED is SMPP v5.0's message_state 9 (accepted but not transmitted); FAILED, SYSERR and
+ * NOCRED are SMS Central's final (esm_class 0x04) words (smscentral.com.au, SMPP "Receive DLRs");
+ * FAILED and BARRED are PSWinCom's (wiki.pswin.com, Delivery Report Status); NOROUTE is Huawei's
+ * (support.huaweicloud.com, status report codes) and SMSPortal's, BLIST SMSPortal's blacklist.
+ */
+const CARRIER_WORDS: Record<string, ReceiptReading> = {
+  BUFFRED: 'intermediate',
+  BUFFERD: 'intermediate',
+  ACKED: 'intermediate',
+  SCHEDULED: 'intermediate',
+  SUBMITD: 'intermediate',
+  SKIPPED: 'undelivered',
+  FAILED: 'undelivered',
+  SYSERR: 'undelivered',
+  NOCRED: 'undelivered',
+  NOROUTE: 'undelivered',
+  BARRED: 'rejected',
+  BLIST: 'rejected',
+};
+
+/** The words a connector reads without its own `receiptStats` (for config checks and docs). */
+export const KNOWN_STAT_WORDS: ReadonlySet<string> = new Set([...Object.keys(STANDARD_WORDS), ...Object.keys(CARRIER_WORDS)]);
+
+/** message_state values (SMPP v3.4 §5.2.28; 0 and 9 from v5.0 §4.7.15) and their stat words. */
 const STATE_BY_NUMBER: Record<number, string> = {
+  0: 'SCHEDULED',
   [MESSAGE_STATE.ENROUTE]: 'ENROUTE',
   [MESSAGE_STATE.DELIVERED]: 'DELIVRD',
   [MESSAGE_STATE.EXPIRED]: 'EXPIRED',
@@ -53,11 +86,20 @@ const STATE_BY_NUMBER: Record<number, string> = {
   [MESSAGE_STATE.ACCEPTED]: 'ACCEPTD',
   [MESSAGE_STATE.UNKNOWN]: 'UNKNOWN',
   [MESSAGE_STATE.REJECTED]: 'REJECTD',
+  9: 'SKIPPED',
 };
 
 /** The stat word for a message_state value (used by the simulator's SMSC to write receipts). */
 export function statWord(state: number): string {
   return STATE_BY_NUMBER[state] ?? 'UNKNOWN';
+}
+
+/** The receipt text of a deliver_sm or data_sm: short_message, or message_payload when that is empty. */
+export function receiptText(pdu: ShortMessagePdu | DataSmPdu): string {
+  if (pdu.command === 'deliver_sm' && pdu.shortMessage.length > 0) return pdu.shortMessage.toString('latin1');
+  const payload = findTlv(pdu.tlvs, TLV.message_payload);
+  // Bounded: the fields are at the start of a receipt; a hostile payload may be 64 KB.
+  return payload ? payload.toString('latin1', 0, Math.min(payload.length, 512)) : '';
 }
 
 const FIELDS = { id: /(?:^|\s)id:(\S*)/i, stat: /(?:^|\s)stat:(\S*)/i, err: /(?:^|\s)err:(\S*)/i } as const;
@@ -66,17 +108,20 @@ function field(text: string, name: keyof typeof FIELDS): string | undefined {
   return FIELDS[name].exec(text)?.[1];
 }
 
-/** Parse a receipt; undefined when neither the text nor the TLVs identify a message and a state. */
-export function parseReceipt(text: string, tlvs: readonly Tlv[]): ParsedReceipt | undefined {
+/**
+ * Parse a receipt; undefined when neither the text nor the TLVs identify a message and a state.
+ * `words` are the connector's own stat words (`receiptStats`), read before the built-in ones.
+ */
+export function parseReceipt(text: string, tlvs: readonly Tlv[], words: ReadonlyMap<string, ReceiptReading> = new Map()): ParsedReceipt | undefined {
   // Bound the work on hostile input: a receipt text is short; the fields are at its start.
   const head = text.length > 512 ? text.slice(0, 512) : text;
   const idTlv = tlvString(tlvs, TLV.receipted_message_id);
   const carrierId = (idTlv !== undefined && idTlv !== '' ? idTlv : field(head, 'id'))?.trim();
   const stateTlv = tlvInt(tlvs, TLV.message_state);
-  const stat = (stateTlv !== undefined ? STATE_BY_NUMBER[stateTlv] : undefined) ?? field(head, 'stat')?.toUpperCase();
+  // A message_state outside v5.0's 0–9 defers to the text's word; with no word it is named for counting.
+  const stat = (stateTlv !== undefined ? STATE_BY_NUMBER[stateTlv] : undefined) ?? field(head, 'stat')?.toUpperCase() ?? (stateTlv !== undefined ? `STATE_${stateTlv}` : undefined);
   if (!carrierId || !stat) return undefined;
-  const known = Object.hasOwn(STATE_WORDS, stat);
-  const outcome = known ? STATE_WORDS[stat]! : 'intermediate';
+  const outcome = words.get(stat) ?? (Object.hasOwn(STANDARD_WORDS, stat) ? STANDARD_WORDS[stat] : Object.hasOwn(CARRIER_WORDS, stat) ? CARRIER_WORDS[stat] : undefined);
   let err: string | null = null;
   const net = findTlv(tlvs, TLV.network_error_code);
   if (net && net.length === 3 && net.readUInt16BE(1) !== 0) err = String(net.readUInt16BE(1)).padStart(3, '0');
@@ -84,7 +129,7 @@ export function parseReceipt(text: string, tlvs: readonly Tlv[]): ParsedReceipt 
     const e = field(head, 'err');
     if (e && /^[0-9A-Za-z]{1,10}$/.test(e) && !/^0+$/.test(e)) err = e;
   }
-  return { carrierId, outcome, stat, err, ...(known ? {} : { unknownStat: true as const }) };
+  return { carrierId, outcome: outcome ?? 'intermediate', stat, err, ...(outcome ? {} : { unknownStat: true as const }) };
 }
 
 /** Write a receipt text in the Appendix B layout. */

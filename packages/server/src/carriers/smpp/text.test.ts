@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from './receipt-policy.js';
 import { normaliseId } from './message-ids.js';
-import { formatReceiptText, parseReceipt } from './receipt.js';
+import { formatReceiptText, parseReceipt, receiptText } from './receipt.js';
 import { receiptOutcome, classifySubmitStatus } from './error-codes.js';
 import { intTlv, stringTlv } from './pdu/codec.js';
 import { ESM_CLASS, STATUS, TLV } from './pdu/constants.js';
@@ -122,6 +122,40 @@ describe('delivery receipts', () => {
     for (const [stat, outcome] of [['DELIVRD', 'delivered'], ['UNDELIV', 'undelivered'], ['DELETED', 'undelivered'], ['UNKNOWN', 'undelivered'], ['REJECTD', 'rejected'], ['EXPIRED', 'expired']] as const) {
       expect(r(stat)).toEqual({ carrierId: '7', outcome, stat, err: null });
     }
+  });
+
+  it('reads the final words SMSCs use beyond Table B-2 as final, and the connector\'s own words first', () => {
+    const r = (stat: string, words?: ReadonlyMap<string, 'delivered' | 'undelivered' | 'intermediate'>) =>
+      parseReceipt(`id:7 sub:001 dlvrd:000 submit date:2401011200 done date:2401011201 stat:${stat} err:000 text:hi`, [], words);
+    for (const stat of ['FAILED', 'SYSERR', 'NOCRED', 'NOROUTE', 'SKIPPED']) expect(r(stat)).toEqual({ carrierId: '7', outcome: 'undelivered', stat, err: null });
+    for (const stat of ['BARRED', 'BLIST']) expect(r(stat)).toMatchObject({ outcome: 'rejected' });
+    expect(r('failed')).toMatchObject({ outcome: 'undelivered', stat: 'FAILED' });
+    for (const stat of ['SUBMITD', 'SCHEDULED']) expect(r(stat)).toEqual({ carrierId: '7', outcome: 'intermediate', stat, err: null });
+    const own = new Map([['FAILD', 'undelivered'], ['ACCEPTD', 'delivered']] as const);
+    expect(r('FAILD', own)).toEqual({ carrierId: '7', outcome: 'undelivered', stat: 'FAILD', err: null });
+    expect(r('ACCEPTD', own)).toMatchObject({ outcome: 'delivered' });
+    expect(receiptOutcome(r('FAILED')!, new Map())).toEqual({ status: 'undelivered', error: 'UNKNOWN_DELIVERY_ERROR', detail: 'stat FAILED' });
+  });
+
+  it('reads message_state values of SMPP v5.0 (SCHEDULED, SKIPPED) and names any other for counting', () => {
+    const id = stringTlv(TLV.receipted_message_id, 'abc');
+    expect(parseReceipt('', [id, intTlv(TLV.message_state, 9, 1)])).toEqual({ carrierId: 'abc', outcome: 'undelivered', stat: 'SKIPPED', err: null });
+    expect(parseReceipt('', [id, intTlv(TLV.message_state, 0, 1)])).toEqual({ carrierId: 'abc', outcome: 'intermediate', stat: 'SCHEDULED', err: null });
+    expect(parseReceipt('', [id, intTlv(TLV.message_state, 5, 1)])).toMatchObject({ outcome: 'undelivered', stat: 'UNDELIV' });
+    // A final state in the TLV wins over a word the text uses for an interim state.
+    expect(parseReceipt('id:abc stat:SENT', [id, intTlv(TLV.message_state, 2, 1)])).toMatchObject({ outcome: 'delivered' });
+    expect(parseReceipt('id:abc stat:FAILED', [intTlv(TLV.message_state, 77, 1)])).toMatchObject({ outcome: 'undelivered', stat: 'FAILED' });
+    expect(parseReceipt('', [id, intTlv(TLV.message_state, 77, 1)])).toEqual({ carrierId: 'abc', outcome: 'intermediate', stat: 'STATE_77', err: null, unknownStat: true });
+  });
+
+  it('takes the receipt text from message_payload when short_message is empty (deliver_sm) or absent (data_sm)', () => {
+    const text = Buffer.from('id:9 sub:001 dlvrd:000 submit date:2401011200 done date:2401011201 stat:UNDELIV err:027 text:', 'latin1');
+    const header = { sequence: 1, status: 0, serviceType: '', source: { ton: 1, npi: 1, address: '1' }, destination: { ton: 1, npi: 1, address: '2' }, esmClass: 4, registeredDelivery: 0, dataCoding: 0 };
+    const deliver = { ...header, command: 'deliver_sm', protocolId: 0, priorityFlag: 0, scheduleDeliveryTime: '', validityPeriod: '', replaceIfPresent: 0, smDefaultMsgId: 0, shortMessage: Buffer.alloc(0), tlvs: [{ tag: TLV.message_payload, value: text }] } as const;
+    expect(parseReceipt(receiptText(deliver), [])).toMatchObject({ carrierId: '9', outcome: 'undelivered', err: '027' });
+    expect(receiptText({ ...deliver, shortMessage: Buffer.from('id:1 stat:DELIVRD') })).toBe('id:1 stat:DELIVRD');
+    expect(parseReceipt(receiptText({ ...header, command: 'data_sm', tlvs: deliver.tlvs }), [])).toMatchObject({ carrierId: '9', outcome: 'undelivered' });
+    expect(receiptText({ ...deliver, tlvs: [{ tag: TLV.message_payload, value: Buffer.alloc(70_000, 0x41) }] }).length).toBe(512);
   });
 
   it('maps receipt errors and submit statuses onto the error catalogue', () => {
