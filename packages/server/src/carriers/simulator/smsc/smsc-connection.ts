@@ -50,8 +50,9 @@ const MODES = { bind_transmitter: 'transmitter', bind_receiver: 'receiver', bind
 const ALREADY_BOUND: BindAnswer = { status: STATUS.ESME_RALYBND, delayMs: 0, close: false };
 
 /**
- * A connection that has not bound by then gives its slot back (the SMSC takes `maxBinds + 4`
- * connections: twenty silent sockets locked every ESME out). Real time, not the simulator's clock.
+ * A connection that has not bound by then is closed (the SMSC also makes room for newcomers by
+ * closing the oldest unbound connections: `makeRoom` in `smsc-server.ts`). Real time, not the
+ * simulator's clock.
  */
 export const BIND_DEADLINE_MS = 10_000;
 /** A connection with no traffic either way for this long is closed (ESMEs send enquire_link every 30–60 s). */

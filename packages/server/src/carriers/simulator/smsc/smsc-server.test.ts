@@ -90,6 +90,24 @@ describe('connection slots of the simulator SMSC', () => {
     expect(await bindStatus(port)).toBe(0);
   });
 
+  it('admits an ESME while sockets that never bind hold every unbound slot, closing the oldest of the address holding most', async () => {
+    const { port } = await start({ bindDeadlineMs: 60_000, idleTimeoutMs: 60_000 });
+    // maxBinds + 4 = 6 unbound slots: five silent sockets from one address, one from another.
+    const flood = [];
+    for (let i = 0; i < 5; i++) flood.push(await open(port, '127.0.0.2'));
+    const other = await open(port, '127.0.0.3');
+    expect(await bindStatus(port)).toBe(0);
+    await closed(flood[0]!);
+    expect(flood.slice(1).some((s) => s.destroyed)).toBe(false);
+    expect(other.destroyed).toBe(false);
+    // The flooder opening more (the sixth unbound slot is free again, then full) only pushes out its own sockets.
+    const again = [await open(port, '127.0.0.2'), await open(port, '127.0.0.2')];
+    await closed(flood[1]!);
+    expect(again.some((s) => s.destroyed)).toBe(false);
+    expect(other.destroyed).toBe(false);
+    expect(smsc!.binds()).toHaveLength(1);
+  });
+
   it('closes a bound connection that stays silent past the idle timeout', async () => {
     const { port } = await start({ bindDeadlineMs: 60_000, idleTimeoutMs: 300 });
     expect(await bindStatus(port)).toBe(0);

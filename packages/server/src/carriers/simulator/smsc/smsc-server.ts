@@ -141,8 +141,9 @@ export class SimulatorSmsc implements SmscControl {
   }
 
   async start(): Promise<void> {
+    // No server.maxConnections: it refuses the newcomer, so sockets that never bind kept every ESME
+    // out (see `makeRoom`, which bounds the connections instead).
     const server = createServer((socket) => this.accept(socket));
-    server.maxConnections = this.settings.maxBinds + 4;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.settings.port, this.settings.host, () => resolve());
@@ -220,7 +221,33 @@ export class SimulatorSmsc implements SmscControl {
   }
 
   private accept(socket: Socket): void {
+    this.makeRoom();
     this.connections.add(new SmscConnection(socket, this.host, { bindMs: this.settings.bindDeadlineMs ?? BIND_DEADLINE_MS, idleMs: this.settings.idleTimeoutMs ?? IDLE_TIMEOUT_MS }));
+  }
+
+  /**
+   * At most `maxBinds + 4` connections wait unbound (binds are capped at `maxBinds` by `authorise`).
+   * When that many wait, a newcomer is still admitted: the oldest unbound connection of the client
+   * address holding the most unbound ones is closed for it. Refusing the newcomer instead (what
+   * `server.maxConnections` did) let twenty sockets that never bind keep every ESME out for the bind
+   * deadline, and for good by reconnecting; now they only push each other out, and an ESME that
+   * binds within a round trip gets in.
+   */
+  private makeRoom(): void {
+    const byAddress = new Map<string, SmscConnection[]>();
+    let unbound = 0;
+    for (const c of this.connections) {
+      if (c.mode || c.closed) continue;
+      unbound++;
+      const list = byAddress.get(c.address);
+      if (list) list.push(c);
+      else byAddress.set(c.address, [c]);
+    }
+    if (unbound < this.settings.maxBinds + 4) return;
+    let victims: SmscConnection[] = [];
+    for (const list of byAddress.values()) if (list.length > victims.length) victims = list;
+    // Set order is arrival order: the first is the oldest.
+    victims[0]?.destroy();
   }
 
   private authorise(pdu: BindPdu, address: string): BindAnswer {
