@@ -1,7 +1,8 @@
 /**
  * The receipt ledger with a store of one part: a final receipt decides the message; a receipt
  * whose `stat:` word is not one the ledger knows leaves it `sent` (receipt reconciliation asks
- * the carrier later), counted and logged once per word.
+ * the carrier later), counted and logged once per word. And a receipt that overtakes its
+ * submit_sm_resp is applied however its lookup and the part's insert interleave.
  */
 import { describe, expect, it } from 'vitest';
 import type { StatusReport } from '../../domain/ports/carrier.js';
@@ -69,5 +70,48 @@ describe('receipts with a stat word the ledger does not know', () => {
     await ledger.onReceipt(receipt('UNDELIV'));
     await ledger.stop();
     expect(reports).toEqual([expect.objectContaining({ messageId: 'm1', status: 'undelivered' })]);
+  });
+});
+
+/** A store of parts in memory whose transactions can be held open, to interleave a receipt with its part's insert. */
+function heldStore() {
+  const parts = new Map<string, CarrierPartRecord>();
+  let hold: Promise<void> | null = null;
+  const carrierParts = {
+    insertMany: async (list: CarrierPartRecord[]) => void list.forEach((p) => parts.set(p.carrierMessageId, { ...p })),
+    findByCarrierIds: async (_c: string, ids: string[]) => ids.flatMap((id) => (parts.has(id) ? [parts.get(id)!] : [])),
+    applyOutcomes: async (_c: string, outcomes: CarrierPartOutcome[]) =>
+      outcomes.map((o) => Object.assign(parts.get(o.carrierMessageId)!, { status: o.status, error: o.error, errorDetail: o.errorDetail })),
+    listForMessages: async (ids: string[]) => [...parts.values()].filter((p) => ids.includes(p.messageId)),
+  };
+  const store = {
+    transaction: async (fn: (tx: unknown) => unknown) => {
+      const h = hold;
+      if (h) await h;
+      return fn({ carrierParts });
+    },
+  } as unknown as Store;
+  return { store, parts, holdNext: () => new Promise<() => void>((ready) => (hold = new Promise<void>((release) => ready(() => ((hold = null), release()))))) };
+}
+
+describe('a receipt that overtakes its submit_sm_resp', () => {
+  it('is applied when the part is recorded while the receipt\'s own lookup is still in the database', async () => {
+    const { store, holdNext } = heldStore();
+    const reports: StatusReport[] = [];
+    const config = parseSmppSection({ connectors: [{ id: 'c1', host: '127.0.0.1', port: 2775, systemId: 'sw', password: 'pw' }], routes: [] }).connectors[0]!;
+    const ctx: SmppContext = { config, deps: { store, logger: { info() {}, warn() {}, error() {} }, now: Date.now }, counters: newCounters(), sink: () => ({ report: (r: StatusReport[]) => void reports.push(...r) }) as never };
+    const ledger = new ReceiptLedger(ctx);
+    const release = await holdNext();
+    // The receipt's lookup starts (and is held: the part is not there yet)…
+    const answered = ledger.onReceipt(receipt('DELIVRD'));
+    await new Promise((r) => setImmediate(r));
+    // …its submit_sm_resp arrives meanwhile…
+    ledger.recordAccepted({ projectId: 'p1', messageId: 'm1', partIndex: 1, partCount: 1 }, '7');
+    // …and the lookup comes back empty.
+    release();
+    expect(await answered).toBe(0);
+    await ledger.stop();
+    expect(reports).toEqual([expect.objectContaining({ messageId: 'm1', status: 'delivered' })]);
+    expect(ctx.counters.receipts_orphaned).toBe(0);
   });
 });

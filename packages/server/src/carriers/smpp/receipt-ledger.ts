@@ -41,6 +41,9 @@ const PRUNE_EVERY_MS = 3_600_000;
 export class ReceiptLedger {
   private readonly ledger: Batcher<LedgerOp, LedgerResult>;
   private readonly early = new Map<string, { outcome: CarrierPartOutcome; expires: number }>();
+  /** Receipts whose lookup is in the ledger now, by carrier id; and the ids recorded meanwhile (see `apply`). */
+  private readonly looking = new Map<string, number>();
+  private readonly recordedWhileLooking = new Set<string>();
   private readonly loggedStatWords = new Set<string>();
   private pruneTimer: NodeJS.Timeout | undefined;
 
@@ -87,6 +90,7 @@ export class ReceiptLedger {
       updatedAt: now,
     };
     this.ledger.add({ kind: 'insert', part: record }).catch((err) => deps.logger.error({ err, carrier: config.id }, 'recording an SMPP part failed'));
+    if (this.looking.has(carrierMessageId)) this.recordedWhileLooking.add(carrierMessageId);
     const waiting = this.early.get(carrierMessageId);
     if (waiting) {
       this.early.delete(carrierMessageId);
@@ -164,9 +168,25 @@ export class ReceiptLedger {
 
   private async apply(outcome: CarrierPartOutcome): Promise<void> {
     const counters = this.ctx.counters;
-    const result = await this.ledger.add({ kind: 'receipt', outcome });
+    const id = outcome.carrierMessageId;
+    this.looking.set(id, (this.looking.get(id) ?? 0) + 1);
+    let result: LedgerResult;
+    let recordedMeanwhile = false;
+    try {
+      result = await this.ledger.add({ kind: 'receipt', outcome });
+    } finally {
+      const n = this.looking.get(id)! - 1;
+      if (n > 0) this.looking.set(id, n);
+      else {
+        this.looking.delete(id);
+        recordedMeanwhile = this.recordedWhileLooking.delete(id);
+      }
+    }
     if (result === 'duplicate') counters.receipts_duplicate++;
     if (result !== 'unknown') return;
+    // Its submit_sm_resp came while the lookup was in the database: the part's insert is queued
+    // behind it, and `recordAccepted` found nothing waiting in `early`. Look again (it is there now).
+    if (recordedMeanwhile) return this.apply(outcome);
     // Not known yet: its submit_sm_resp may still be on its way (or on another bind).
     if (this.early.size >= MAX_EARLY_RECEIPTS) {
       counters.receipts_orphaned++;
