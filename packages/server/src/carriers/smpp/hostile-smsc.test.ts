@@ -1,7 +1,8 @@
 /**
  * The connector against SMSCs that misbehave, each a few lines of `net` server on loopback: one
  * that accepts binds and drops them at once, and one that answers every submit_sm with a sequence
- * number nothing awaits. Neither may make the connector loop without bound.
+ * number nothing awaits. Neither may make the connector loop without bound. And one that sends
+ * deliver_sm without a window may not make it hold them all.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,7 +12,9 @@ import { parseSmppSection } from './config.js';
 import { SmppConnector } from './connector.js';
 import { newCounters, type SmppContext } from './context.js';
 import { decodePdu, encodePdu, type Pdu } from './pdu/codec.js';
+import { STATUS } from './pdu/constants.js';
 import { PduFramer } from './pdu/framer.js';
+import { MAX_PENDING_DELIVERS } from './session.js';
 
 const servers: Server[] = [];
 const sockets = new Set<Socket>();
@@ -45,6 +48,11 @@ function context(port: number, extra: Record<string, unknown> = {}): SmppContext
   const logger = { info() {}, warn: (_f: unknown, m: string) => void warnings.push(m), error() {} };
   return { config, deps: { store: {} as Store, logger, now: Date.now }, counters: newCounters(), sink: () => undefined, warnings };
 }
+
+const receiptPdu = {
+  command: 'deliver_sm', sequence: 1, status: 0, serviceType: '', source: { ton: 1, npi: 1, addr: '447700900001' }, destination: { ton: 1, npi: 1, addr: '15551230001' },
+  esmClass: 0x04, protocolId: 0, priorityFlag: 0, scheduleDeliveryTime: '', validityPeriod: '', registeredDelivery: 0, replaceIfPresent: 0, dataCoding: 0, smDefaultMsgId: 0, shortMessage: Buffer.alloc(0), tlvs: [],
+} as const;
 
 const bindResp = (pdu: Pdu): Pdu => ({ command: `${pdu.command}_resp` as 'bind_transceiver_resp', sequence: pdu.sequence, status: 0, systemId: 'HOSTILE', tlvs: [] });
 
@@ -94,6 +102,38 @@ describe('the SMPP connector against hostile SMSCs', () => {
       expect(counters.resent).toBe(2);
     } finally {
       await connector.stop();
+    }
+  });
+});
+
+describe('an SMSC that sends deliver_sm without a window', () => {
+  it('has at most MAX_PENDING_DELIVERS waiting for the database; the rest are answered ESME_RX_T_APPN to be sent again', async () => {
+    const extra = 200;
+    const answers: number[] = [];
+    const port = await smsc((pdu, reply) => {
+      if (pdu.command.startsWith('bind_')) {
+        reply(bindResp(pdu));
+        for (let i = 1; i <= MAX_PENDING_DELIVERS + extra; i++) {
+          const text = Buffer.from(`id:${i} sub:001 dlvrd:001 submit date:2401011200 done date:2401011201 stat:DELIVRD err:000 text:`, 'latin1');
+          reply({ ...receiptPdu, sequence: i, shortMessage: text });
+        }
+        return;
+      }
+      if (pdu.command === 'deliver_sm_resp') answers.push(pdu.status);
+    });
+    let handed = 0;
+    const ctx = context(port);
+    // A database that never answers: every receipt handed over stays pending.
+    const pool = new BindPool(ctx, { submitAnswered() {}, deliver: () => (handed++, new Promise<number>(() => {})), bound() {}, unanswered() {} });
+    pool.start();
+    try {
+      await new Promise<void>((resolve) => {
+        const check = setInterval(() => answers.length >= extra && (clearInterval(check), resolve()), 10);
+      });
+      expect(handed).toBe(MAX_PENDING_DELIVERS);
+      expect(answers).toEqual(Array(extra).fill(STATUS.ESME_RX_T_APPN));
+    } finally {
+      await pool.stop(0);
     }
   });
 });

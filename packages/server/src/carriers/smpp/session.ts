@@ -58,6 +58,14 @@ interface Outstanding<T> {
   readonly resolve?: (pdu: Pdu) => void;
 }
 
+/**
+ * Most deliver_sm/data_sm awaiting their answer (the database write behind a receipt or an MO);
+ * past it they are answered ESME_RX_T_APPN at once, which tells the SMSC to send them again later
+ * (what Kannel answers when its queue is full: `smscconn_failure_reason_to_smpp_status`). An SMSC
+ * keeps a window of its own; one that does not would otherwise have us hold all it sends in memory.
+ */
+export const MAX_PENDING_DELIVERS = 1000;
+
 let sessionCounter = 0;
 
 export class SmppSession<T> {
@@ -72,6 +80,8 @@ export class SmppSession<T> {
   private corked = false;
   private closeReason = '';
   private enquiring = false;
+  /** deliver_sm/data_sm read and not answered yet. */
+  private pendingDelivers = 0;
   /** When the bind succeeded (ms), 0 when not bound. */
   boundAt = 0;
 
@@ -274,10 +284,16 @@ export class SmppSession<T> {
           return;
         }
         const command = pdu.command;
+        if (this.pendingDelivers >= MAX_PENDING_DELIVERS) {
+          this.reply({ command: `${command}_resp`, sequence: pdu.sequence, status: STATUS.ESME_RX_T_APPN, messageId: '', tlvs: [] });
+          return;
+        }
+        this.pendingDelivers++;
         this.handlers
           .deliver(this, pdu)
           .catch(() => STATUS.ESME_RX_T_APPN)
           .then((status) => {
+            this.pendingDelivers--;
             if (this.state !== 'closed') this.reply({ command: `${command}_resp`, sequence: pdu.sequence, status, messageId: '', tlvs: [] });
           });
         return;

@@ -150,7 +150,7 @@ describe('delivery receipts', () => {
 
   it('takes the receipt text from message_payload when short_message is empty (deliver_sm) or absent (data_sm)', () => {
     const text = Buffer.from('id:9 sub:001 dlvrd:000 submit date:2401011200 done date:2401011201 stat:UNDELIV err:027 text:', 'latin1');
-    const header = { sequence: 1, status: 0, serviceType: '', source: { ton: 1, npi: 1, address: '1' }, destination: { ton: 1, npi: 1, address: '2' }, esmClass: 4, registeredDelivery: 0, dataCoding: 0 };
+    const header = { sequence: 1, status: 0, serviceType: '', source: { ton: 1, npi: 1, addr: '1' }, destination: { ton: 1, npi: 1, addr: '2' }, esmClass: 4, registeredDelivery: 0, dataCoding: 0 };
     const deliver = { ...header, command: 'deliver_sm', protocolId: 0, priorityFlag: 0, scheduleDeliveryTime: '', validityPeriod: '', replaceIfPresent: 0, smDefaultMsgId: 0, shortMessage: Buffer.alloc(0), tlvs: [{ tag: TLV.message_payload, value: text }] } as const;
     expect(parseReceipt(receiptText(deliver), [])).toMatchObject({ carrierId: '9', outcome: 'undelivered', err: '027' });
     expect(receiptText({ ...deliver, shortMessage: Buffer.from('id:1 stat:DELIVRD') })).toBe('id:1 stat:DELIVRD');
