@@ -137,3 +137,27 @@ describe('an SMSC that sends deliver_sm without a window', () => {
     }
   });
 });
+
+describe('an SMSC that throttles one part of a message for ever', () => {
+  it('gives the message up when its validity runs out, though its first part was accepted', async () => {
+    const port = await smsc((pdu, reply) => {
+      if (pdu.command.startsWith('bind_')) return reply(bindResp(pdu));
+      if (pdu.command === 'enquire_link') return reply({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 });
+      if (pdu.command !== 'submit_sm') return;
+      // Part 1 of 2 (its UDH ends "02 01") is taken; part 2 is throttled every time.
+      const part = pdu.shortMessage[5];
+      reply({ command: 'submit_sm_resp', sequence: pdu.sequence, status: part === 1 ? 0 : STATUS.ESME_RTHROTTLED, messageId: part === 1 ? 'p1' : '', tlvs: [] });
+    });
+    const ctx = context(port);
+    const connector = new SmppConnector(ctx.config, ctx.deps);
+    await connector.start({ report() {}, inbound: async () => undefined } as never);
+    try {
+      const [result] = await connector.submit([
+        { messageId: 'm1', projectId: 'p1', from: '+15551230001', to: '+447700900001', body: 'x'.repeat(200), media: [], kind: 'sms', encoding: 'GSM-7', segments: 2, attempt: 1, expiresAt: Date.now() + 1000 },
+      ]);
+      expect(result).toMatchObject({ outcome: 'rejected', error: 'VALIDITY_EXPIRED', detail: expect.stringMatching(/part 2 of 2 \(earlier parts were sent\)/) });
+    } finally {
+      await connector.stop();
+    }
+  });
+});

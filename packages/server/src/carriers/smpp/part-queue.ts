@@ -117,9 +117,12 @@ export class PartQueue {
           continue;
         }
         const now = this.ctx.deps.now();
-        if (now >= part.job.s.expiresAt && !part.job.anyAccepted) {
+        if (now >= part.job.s.expiresAt) {
+          // Also when earlier parts were accepted: a part the SMSC throttles for ever (throttling
+          // does not count as an attempt) would otherwise keep its message here for good.
           this.head++;
-          this.settle(part.job, { outcome: 'rejected', error: 'VALIDITY_EXPIRED', detail: 'validity period ran out while waiting for the SMSC' });
+          const which = part.job.anyAccepted ? ` before the SMSC took part ${part.index} of ${part.job.parts.length} (earlier parts were sent)` : ' while waiting for the SMSC';
+          this.settle(part.job, { outcome: 'rejected', error: 'VALIDITY_EXPIRED', detail: `validity period ran out${which}` });
           continue;
         }
         if (now < this.throttledUntil) {
