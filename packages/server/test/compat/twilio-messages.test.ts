@@ -184,6 +184,23 @@ describe('the twilio npm client against the Compatibility API', () => {
     expect(await rejection(client.messages(m.sid).media(media[1]!.sid).fetch())).toMatchObject({ status: 404, code: 20404 });
   });
 
+  it('downloads media from its uri without .json (a redirect to the media), as SignalWire and Twilio document', async () => {
+    receiver.respond((r) => (r.path === '/media/cat.png' ? { status: 200, body: Buffer.from('PNG bytes'), headers: { 'content-type': 'image/png' } } : { status: 200 }));
+    const m = await client.messages.create({ to: '+15557650007', from: NUMBERS[0]!, mediaUrl: [`${receiver.url}/media/cat.png?size=large`] });
+    const [media] = await client.messages(m.sid).media.list();
+    const direct = `${server.url}${media!.uri.replace(/\.json$/, '')}`;
+    // What a twilio-node user writes to download it: client.request, following redirects.
+    const got = await client.request({ method: 'get', uri: direct, allowRedirects: true });
+    expect(got).toMatchObject({ statusCode: 200, body: 'PNG bytes' });
+    const raw = await fetch(direct, { headers: { authorization: server.auth }, redirect: 'manual' });
+    expect(raw.status).toBe(302);
+    expect(raw.headers.get('location')).toBe(`${receiver.url}/media/cat.png?size=large`);
+    // With .json (what the clients' fetch() asks for), the record; the message itself is JSON either way.
+    expect((await client.messages(m.sid).media(media!.sid).fetch()).contentType).toBe('image/png');
+    expect((await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/Messages/${m.sid}`)).body.sid).toBe(m.sid);
+    expect((await client.request({ method: 'get', uri: direct.replace(media!.sid, '00000000-0000-4000-8000-000000000000') })).statusCode).toBe(404);
+  });
+
   it('surfaces errors as RestException with our codes', async () => {
     const e1 = await rejection(client.messages.create({ to: '5551234', from: NUMBERS[0]!, body: 'x' }));
     expect(e1).toBeInstanceOf(twilio.RestException);

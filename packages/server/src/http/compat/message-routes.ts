@@ -20,6 +20,15 @@ import { createMessageSchema, deleteMediaSchema, deleteMessageSchema, fetchMedia
 
 const MAX_PRICE = /^\d+\.?\d{0,4}$/;
 
+/** A media URL as a `Location` header (ASCII, as the URL parser writes it), or undefined if it is not a URL. */
+function mediaLocation(url: string): string | undefined {
+  try {
+    return new URL(url).href;
+  } catch {
+    return undefined;
+  }
+}
+
 type AccountParams = { AccountSid: string };
 type MessageParams = AccountParams & { Sid: string };
 type MediaParams = AccountParams & { MessageSid: string; Sid: string };
@@ -142,12 +151,17 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
   app.get('/Accounts/:AccountSid/Messages/:MessageSid/Media', { schema: listMediaSchema }, listMedia);
   app.get('/Accounts/:AccountSid/Messages/:MessageSid/Media.json', { schema: listMediaSchema }, listMedia);
 
-  app.get<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', { schema: fetchMediaSchema }, async (request) => {
+  app.get<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', { schema: fetchMediaSchema }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, request.params.MessageSid);
     const sid = sidOf(request.params.Sid);
     const media = isUuid(sid) ? await reads.media.get(projectId, m.id, sid.toLowerCase()) : undefined;
     if (!media) throw resourceNotFound(request.url);
+    // Without an extension the media itself, with `.json` its record (SignalWire's "Retrieve a media
+    // object", compatibility-api/client-sdks/methods/media/retrieve; Twilio's Media resource, which
+    // redirects to its storage). Switchboard keeps URLs, not files: it redirects to the URL.
+    const location = request.params.Sid.endsWith('.json') ? undefined : mediaLocation(media.url);
+    if (location !== undefined) return reply.redirect(location, 302);
     return toCompatMedia(media);
   });
 

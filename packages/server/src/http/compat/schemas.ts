@@ -155,7 +155,7 @@ export const listMediaSchema = {
   querystring: { type: 'object', properties: { DateCreated: { type: 'string' }, 'DateCreated<': { type: 'string' }, 'DateCreated>': { type: 'string' }, ...pagingOnly } },
   response: { 200: compatPageOf('media_list', compatMedia), ...errors },
 } as const;
-export const fetchMediaSchema = { summary: 'Fetch a media item', tags, params: mediaParams, response: { 200: compatMedia, ...errors } } as const;
+export const fetchMediaSchema = { summary: 'Fetch a media item (its record with `.json`; without, a redirect to the media)', tags, params: mediaParams, response: { 200: compatMedia, 302: { type: 'null', description: 'Without `.json`: a redirect to the media URL.' }, ...errors } } as const;
 export const deleteMediaSchema = { summary: 'Delete a media item', tags, params: mediaParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errors } } as const;
 
 export const compatApplication = {
