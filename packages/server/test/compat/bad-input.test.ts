@@ -179,7 +179,7 @@ describe('other synchronous codes of the Messages resource', () => {
   it('54454 for a bad PageSize, 54453 for a later Page without a token, 21481 for a bad token, 10000 for bad filters', async () => {
     const cases: Array<[string, number]> = [
       ['PageSize=0', 54454],
-      ['PageSize=1001', 54454],
+      ['PageSize=-5', 54454],
       ['PageSize=ten', 54454],
       ['Page=2', 54453],
       ['Page=1&PageToken=XYZ', 21481],
@@ -193,6 +193,9 @@ describe('other synchronous codes of the Messages resource', () => {
       const res = await server.api(`${base}/Messages.json?${query}`);
       expect([query, res.status, res.body.code]).toEqual([query, 400, code]);
     }
+    // Above 1000 (what the SDKs send for a large `limit`), pages of 1000.
+    const large = await server.api(`${base}/Messages.json?PageSize=1001`);
+    expect([large.status, large.body.page_size]).toEqual([200, 1000]);
   });
 
   it('10000 for an unknown or repeated filter on every list, rather than the whole list', async () => {

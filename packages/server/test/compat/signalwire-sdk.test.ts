@@ -50,6 +50,8 @@ describe('@signalwire/compatibility-api over HTTPS with the generated CA', () =>
     for (let i = 0; i < 5; i++) sids.push((await client.messages.create({ to, from: NUMBERS[1], body: `sdk page ${i}` })).sid);
     const newestFirst = [...sids].reverse();
     expect((await client.messages.list({ to, limit: 5, pageSize: 2 })).map((m: any) => m.sid)).toEqual(newestFirst);
+    // Given only a limit, the client sends it as the PageSize: above 1000, pages of 1000 answer it.
+    expect((await client.messages.list({ to, limit: 2000 })).map((m: any) => m.sid)).toEqual(newestFirst);
     const seen: string[] = [];
     await new Promise<void>((resolve, reject) => client.messages.each({ to, pageSize: 2, done: (err?: Error) => (err ? reject(err) : resolve()) }, (m: any) => seen.push(m.sid)));
     expect(seen).toEqual(newestFirst);

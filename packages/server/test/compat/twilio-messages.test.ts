@@ -112,6 +112,8 @@ describe('the twilio npm client against the Compatibility API', () => {
 
     const limited = await client.messages.list({ to, limit: 4, pageSize: 2 });
     expect(limited.map((m) => m.sid)).toEqual(newestFirst.slice(0, 4));
+    // Given only a limit, the client sends it as the PageSize: above 1000, pages of 1000 answer it.
+    expect((await client.messages.list({ to, limit: 5000 })).map((m) => m.sid)).toEqual(newestFirst);
 
     const seen: string[] = [];
     await new Promise<void>((resolve, reject) => {

@@ -18,6 +18,7 @@ export interface CompatPageRequest {
 }
 
 const PAGING_KEYS = new Set(['Page', 'PageSize', 'PageToken']);
+const MAX_PAGE_SIZE = 1000;
 const TOKEN = /^P([AB])([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
 
 function wholeNumber(raw: unknown, min: number, max: number): number | undefined {
@@ -41,9 +42,13 @@ export function parseCompatPage(query: Record<string, unknown>, filters?: readon
   if (filters) checkCompatFilterNames(query, filters);
   let size = 50;
   if (query.PageSize !== undefined && query.PageSize !== '') {
-    const n = wholeNumber(query.PageSize, 1, 1000);
-    if (n === undefined) throw new AppError(detail('PAGE_SIZE_INVALID', { attribute: 'PageSize', message: `PageSize must be a whole number from 1 to 1000 (got ${preview(query.PageSize)}).` }));
-    size = n;
+    const n = wholeNumber(query.PageSize, 1, Number.MAX_SAFE_INTEGER);
+    if (n === undefined) throw new AppError(detail('PAGE_SIZE_INVALID', { attribute: 'PageSize', message: `PageSize must be a whole number of 1 or more; pages hold at most 1000 (got ${preview(query.PageSize)}).` }));
+    // A larger PageSize gets pages of 1000: given only a `limit`, twilio-node and
+    // @signalwire/compatibility-api send it as the PageSize (`Version.readLimits`), so
+    // `messages.list({ limit: 5000 })` asks for PageSize=5000 (Twilio serves `list(limit: 10_000)`,
+    // github.com/twilio/twilio-ruby/issues/494).
+    size = Math.min(n, MAX_PAGE_SIZE);
   }
   let page = 0;
   if (query.Page !== undefined && query.Page !== '') {

@@ -95,7 +95,7 @@ const listMessagesQuery = {
     DateSent: { type: 'string', description: '`YYYY-MM-DD` (UTC) or ISO 8601: messages sent that day.' },
     'DateSent<': { type: 'string', description: 'Sent on or before.' },
     'DateSent>': { type: 'string', description: 'Sent on or after.' },
-    PageSize: { type: 'integer', description: '1–1000, default 50.' },
+    PageSize: { type: 'integer', description: '1 or more, default 50; pages hold at most 1000 (a larger PageSize, which the SDKs send for a `limit`, gets pages of 1000).' },
     Page: { type: 'integer' },
     PageToken: { type: 'string', description: 'From `next_page_uri`.' },
   },
