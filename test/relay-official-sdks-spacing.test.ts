@@ -8,13 +8,12 @@
  * signalwire/signalwire-python; it needs Debian's python3-websockets and python3-structlog. Without
  * them its test is skipped, saying what is missing.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignalWire } from '@signalwire/realtime-api';
 import { dataDirTrustedByTests } from '../packages/server/test/helpers/tls.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../packages/server/test/helpers/server.js';
+import { pythonSetup, resultOf, runPythonFixture } from './signalwire-python.js';
 
 const SENDS = 200;
 /** A destination every project here makes fail at submission (a per-project outcome rule). */
@@ -74,19 +73,7 @@ describe('@signalwire/realtime-api at simulator delay 0', () => {
   });
 });
 
-/** A python3 that has the SDK's two dependencies, and the SDK checkout; or why the test cannot run. */
-function pythonSetup(): { python: string; sdk: string } | { missing: string } {
-  const sdk = process.env.SIGNALWIRE_PYTHON_SDK;
-  if (!sdk) return { missing: 'SIGNALWIRE_PYTHON_SDK is not set (a checkout of github.com/signalwire/signalwire-python)' };
-  if (!existsSync(join(sdk, 'signalwire', 'signalwire', 'relay', 'client.py'))) return { missing: `SIGNALWIRE_PYTHON_SDK (${sdk}) holds no signalwire/signalwire/relay/client.py` };
-  for (const python of ['python3', '/usr/bin/python3']) {
-    const probe = spawnSync(python, ['-c', 'import websockets, structlog'], { encoding: 'utf8' });
-    if (probe.status === 0) return { python, sdk };
-  }
-  return { missing: 'no python3 with the websockets and structlog modules (Debian: apt-get install python3-websockets python3-structlog)' };
-}
-
-const setup = pythonSetup();
+const setup = pythonSetup(['websockets', 'structlog']);
 if ('missing' in setup) console.warn(`SignalWire Python SDK test skipped: ${setup.missing}`);
 
 describe.skipIf('missing' in setup)("SignalWire's Python SDK at simulator delay 0", () => {
@@ -105,31 +92,20 @@ describe.skipIf('missing' in setup)("SignalWire's Python SDK at simulator delay 
 
   // One after another is where events written with the answer are lost most often (1 in 20 without spacing, seen here).
   it.each(['sequential', 'concurrent'])(`${SENDS} sends (%s): every wait() returns, having seen every state event`, async (mode) => {
-    const { python, sdk } = setup as { python: string; sdk: string };
-    const child = spawn(python, [join(import.meta.dirname, 'fixtures', 'signalwire-python', 'send_and_wait.py')], {
-      env: {
-        PATH: process.env.PATH,
-        SIGNALWIRE_PYTHON_SDK: sdk,
-        SIGNALWIRE_RELAY_CA_FILE: join(dataDir, 'tls', 'ca.pem'),
-        SIGNALWIRE_LOG_LEVEL: 'warning',
-        SW_HOST: `127.0.0.1:${server.httpsPort}`,
-        SW_PROJECT: PROJECT_ID,
-        SW_TOKEN: API_TOKEN,
-        SW_FROM: NUMBERS[0]!,
-        SW_TO: ['+15557650001', '+15557650002', '+15557650003', FAILING].join(','),
-        SW_COUNT: String(SENDS),
-        SW_MODE: mode,
-      },
+    const { code, out, err } = await runPythonFixture(setup as { python: string; sdk: string }, 'send_and_wait.py', {
+      SIGNALWIRE_RELAY_CA_FILE: join(dataDir, 'tls', 'ca.pem'),
+      SW_HOST: `127.0.0.1:${server.httpsPort}`,
+      SW_PROJECT: PROJECT_ID,
+      SW_TOKEN: API_TOKEN,
+      SW_FROM: NUMBERS[0]!,
+      SW_TO: ['+15557650001', '+15557650002', '+15557650003', FAILING].join(','),
+      SW_COUNT: String(SENDS),
+      SW_MODE: mode,
     });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code, err).toBe(0);
-    const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-    expect(line, `no RESULT line in the output:\n${out}\n${err}`).toBeDefined();
-    const { results } = JSON.parse(line!.slice('RESULT '.length)) as { results: Array<{ id: string; to: string; states: string[]; waited: boolean }> };
+    const result = resultOf(out) as { results: Array<{ id: string; to: string; states: string[]; waited: boolean }> } | undefined;
+    expect(result, `no RESULT line in the output:\n${out}\n${err}`).toBeDefined();
+    const { results } = result!;
     expect(results).toHaveLength(SENDS);
     expect(results.filter((r) => !r.waited).map((r) => r.to)).toEqual([]);
     for (const r of results) expect(r.states, `${r.id} to ${r.to}`).toEqual(r.to === FAILING ? await timelineOf(server, r.id) : DELIVERED);

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject, type TestProject } from './helpers/projects.js';
-import { NUMBERS, startTestServer, type TestServer } from './helpers/server.js';
+import { NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 import { rowCounts } from './helpers/store-counts.js';
 
 const NUMS = '/api/relay/rest/phone_numbers';
@@ -358,6 +358,20 @@ describe('reading, updating and releasing a number', () => {
     expect((await server.api(NUMS + '?filter_number=2220005')).body.data).toEqual([]);
     const again = await register({ number: '+15552220005' }, other.auth);
     expect(again.id).not.toBe(n.id);
+  });
+
+  it('DELETE takes an empty body declared as JSON (what SignalWire’s Python SDK sends); POST and PUT still need their JSON', async () => {
+    const n = await register({ number: '+15552220006' });
+    const asPython = { 'content-type': 'application/json', 'content-length': '0' };
+    expect((await server.api(`${NUMS}/${n.id}`, { method: 'PUT', body: '', headers: asPython })).status).toBe(400);
+    expect((await server.api(NUMS, { body: '', headers: asPython })).status).toBe(400);
+    const del = await server.api(`${NUMS}/${n.id}`, { method: 'DELETE', body: '', headers: asPython });
+    expect([del.status, del.text]).toEqual([204, '']);
+    const group = await server.api('/api/relay/rest/number_groups', { body: { name: 'deleted the Python way' } });
+    expect((await server.api(`/api/relay/rest/number_groups/${group.body.id}`, { method: 'DELETE', body: '', headers: asPython })).status).toBe(204);
+    // The Compatibility API's JSON bodies too.
+    const app = await server.api(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Applications.json`, { body: { FriendlyName: 'deleted with an empty JSON body' } });
+    expect((await server.api(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Applications/${app.body.sid}.json`, { method: 'DELETE', body: '', headers: asPython })).status).toBe(204);
   });
 });
 

@@ -80,13 +80,23 @@ export function checkBodyCoding(request: FastifyRequest): void {
   checkCharset(request);
 }
 
+/**
+ * An empty body on a DELETE is no body, whatever its Content-Type: SignalWire's Python SDK sends
+ * `Content-Type: application/json` with every request (a session header) and `requests` adds
+ * `Content-Length: 0` to a DELETE, so `client.number_groups.delete(id)` reaches the parser with
+ * nothing to parse. Other methods still need their JSON.
+ */
+export function isEmptyDeleteBody(req: FastifyRequest, body: Buffer): boolean {
+  return body.length === 0 && req.method === 'DELETE';
+}
+
 /** Make the strict JSON parser the only body parser of a plugin's context (its routes only). */
 export function useStrictJson(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(/^application\/(.+\+)?json(;.*)?$/i, { parseAs: 'buffer' }, (req: FastifyRequest, body: Buffer, done) => {
     try {
       checkBodyCoding(req);
-      done(null, parseJsonBody(body));
+      done(null, isEmptyDeleteBody(req, body) ? undefined : parseJsonBody(body));
     } catch (err) {
       done(err as Error, undefined);
     }

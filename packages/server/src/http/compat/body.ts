@@ -8,7 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { withoutNul } from '../../domain/clean-text.js';
-import { checkBodyCoding, decodeUtf8Body, parseJsonBody } from '../json-body.js';
+import { checkBodyCoding, decodeUtf8Body, isEmptyDeleteBody, parseJsonBody } from '../json-body.js';
 
 /** Parsed form: a string per key, or a list when the key is repeated. */
 export type FormParams = Record<string, string | string[]>;
@@ -72,6 +72,7 @@ export function useCompatBodies(app: FastifyInstance): void {
   app.addContentTypeParser(/^application\/(.+\+)?json(;.*)?$/i, { parseAs: 'buffer' }, (req, body: Buffer, done) => {
     try {
       checkBodyCoding(req);
+      if (isEmptyDeleteBody(req, body)) return done(null, undefined);
       const parsed = parseJsonBody(body);
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw AppError.of('MALFORMED_BODY', { message: 'The JSON body must be an object of parameters.' });
       done(null, parsed);
