@@ -34,8 +34,9 @@ describe.skipIf('missing' in setup)("SignalWire's Python SDK REST client", () =>
     expect(results.get_group_after).toMatchObject({ status: 404 });
   });
 
-  it('sends a message, and raises SignalWireRestError with the native 422 shape for a refused one', () => {
+  it('sends a message, lists the logs with include_deleted=True, and raises SignalWireRestError with the native 422 shape for a refused one', () => {
     expect(results.send).toEqual({ ok: 'queued' });
+    expect(results.logs_with_deleted).toEqual({ ok: 1 });
     expect(results.refused).toMatchObject({ status: 422, body: { errors: [{ code: 'invalid_to_number', attribute: 'to' }] } });
   });
 });

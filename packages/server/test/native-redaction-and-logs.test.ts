@@ -357,6 +357,9 @@ describe('deleted messages in the logs', () => {
     expect(await ids('')).toEqual([b.id]);
     expect(await ids('?include_deleted=false')).toEqual([b.id]);
     expect(await ids('?include_deleted=true')).toEqual([b.id, a.id]);
+    // As SignalWire's Python SDK sends a Python bool (requests writes True/False).
+    expect(await ids('?include_deleted=True')).toEqual([b.id, a.id]);
+    expect(await ids('?include_deleted=False')).toEqual([b.id]);
     const one = await server.api(`${LOGS}/${a.id}`, { auth: keeper.auth });
     expect(one.status).toBe(200);
     expect(one.body.id).toBe(a.id);

@@ -21,10 +21,14 @@ import { messageLogResponse, messageResponse, pageOf, redactMessageBody, sendMes
 /** Query parameters of `GET /api/messaging/logs` besides paging (status, from, to, direction: our extension). */
 const LOG_FILTERS = ['created_before', 'created_on', 'created_after', 'include_deleted', 'status', 'from', 'to', 'direction'];
 
+const BOOLEAN_TEXT = new Map([['true', true], ['false', false], ['True', true], ['False', false]]);
+
 /** The log filters of the query, each checked: a bad value is an error naming the valid ones, never ignored. */
 function logFilters(q: Record<string, unknown>): MessageListFilter {
   const includeDeleted = singleParam(q, 'include_deleted');
-  if (includeDeleted !== undefined && includeDeleted !== 'true' && includeDeleted !== 'false') {
+  // `True`/`False` too: SignalWire's Python SDK passes `include_deleted=True` to requests, which writes the bool so.
+  const deleted = includeDeleted === undefined ? false : BOOLEAN_TEXT.get(includeDeleted);
+  if (deleted === undefined) {
     throw AppError.of('FILTER_INVALID', { attribute: 'include_deleted', message: `include_deleted must be true or false (got ${preview(includeDeleted)}).` });
   }
   const status = singleParam(q, 'status');
@@ -38,7 +42,7 @@ function logFilters(q: Record<string, unknown>): MessageListFilter {
   const from = singleParam(q, 'from');
   const to = singleParam(q, 'to');
   return {
-    includeDeleted: includeDeleted === 'true',
+    includeDeleted: deleted,
     ...(statuses ? { statuses: statuses as MessageStatus[] } : {}),
     ...(direction ? { direction } : {}),
     ...(from ? { from } : {}),
