@@ -2,7 +2,9 @@
  * The one reader of dates that callers type into API filters (native logs, Compatibility API
  * `DateSent`/`DateCreated`, console). Strict, so a typo never silently means another day:
  * - `YYYY-MM-DD`: that calendar day in UTC;
- * - `YYYY-MM-DDThh:mm[:ss[.fraction]]` followed by `Z` or `±hh:mm`: that instant.
+ * - `YYYY-MM-DDThh:mm[:ss[.fraction]]` followed by `Z` or `±hh:mm`: that instant. A space may
+ *   stand for the `T` (RFC 3339 §5.6 allows it, and SignalWire's Python SDK sends Python's
+ *   `str(datetime)`, `2024-05-06 12:20:00.123456+00:00`, for a date-time filter).
  * Impossible dates and times (February 30th, month 13, hour 24) and date-times without a zone
  * (whose meaning would depend on the server's time zone) are refused.
  */
@@ -24,7 +26,7 @@ export type DateFailure = 'malformed' | 'impossible' | 'zone-missing';
 
 export type DateParse = { readonly ok: true; readonly span: DateSpan } | { readonly ok: false; readonly failure: DateFailure };
 
-const FORMAT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):(\d{2}))?)?$/;
+const FORMAT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):(\d{2}))?)?$/;
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function daysInMonth(year: number, month: number): number {
