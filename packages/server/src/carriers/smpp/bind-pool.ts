@@ -155,6 +155,10 @@ export class BindPool<T> {
           counters.protocol_errors++;
           deps.logger.warn({ carrier: c.id, bind: slot.name, reason }, 'unreadable or unexpected PDU from the SMSC');
         },
+        backedUp: (_s, unsentOctets) => {
+          counters.writes_backed_up++;
+          deps.logger.warn({ carrier: c.id, bind: slot.name, unsentOctets }, 'the SMSC does not read what we send; reading it paused until that drains');
+        },
       },
       deps.now,
     );

@@ -42,6 +42,8 @@ export function newCounters() {
     mo_unrouted: 0,
     mo_incomplete: 0,
     protocol_errors: 0,
+    /** Times our answers backed up (the SMSC did not read them) and we stopped reading it until they drained. */
+    writes_backed_up: 0,
   };
 }
 

@@ -14,7 +14,7 @@ import { newCounters, type SmppContext } from './context.js';
 import { decodePdu, encodePdu, type Pdu } from './pdu/codec.js';
 import { STATUS } from './pdu/constants.js';
 import { PduFramer } from './pdu/framer.js';
-import { MAX_PENDING_DELIVERS } from './session.js';
+import { MAX_PENDING_DELIVERS, WRITE_HIGH_WATER } from './session.js';
 
 const servers: Server[] = [];
 const sockets = new Set<Socket>();
@@ -137,6 +137,54 @@ describe('an SMSC that sends deliver_sm without a window', () => {
     }
   });
 });
+
+describe('an SMSC that sends and never reads', () => {
+  it('stops being read once our answers back up past WRITE_HIGH_WATER, and is read again when they drain', async () => {
+    // 2M enquire_link (32 MB): far more answers than the kernel's socket buffers hold on loopback.
+    const count = 2_000_000;
+    const flood = Buffer.alloc(count * 16);
+    for (let i = 0; i < count; i++) {
+      flood.writeUInt32BE(16, i * 16);
+      flood.writeUInt32BE(0x15, i * 16 + 4);
+      flood.writeUInt32BE(i + 1, i * 16 + 12);
+    }
+    let peer: Socket | undefined;
+    const port = await smsc((pdu, reply, socket) => {
+      if (!pdu.command.startsWith('bind_')) return;
+      reply(bindResp(pdu));
+      peer = socket;
+      socket.pause();
+      socket.write(flood);
+    });
+    const ctx = context(port);
+    const pool = new BindPool(ctx, { submitAnswered() {}, deliver: async () => 0, bound() {}, unanswered() {} });
+    pool.start();
+    try {
+      await until(() => ctx.counters.writes_backed_up > 0);
+      // The connector stopped reading: most of the flood still waits on the SMSC's side.
+      expect(peer!.writableLength).toBeGreaterThan(count * 4);
+      expect(ctx.warnings).toContain('the SMSC does not read what we send; reading it paused until that drains');
+      // The SMSC reads again: every enquire_link is answered and the bind is still up.
+      let answered = 0;
+      peer!.removeAllListeners('data');
+      peer!.on('data', (chunk: Buffer) => void (answered += chunk.length));
+      peer!.resume();
+      await until(() => answered >= count * 16);
+      expect(answered).toBe(count * 16);
+      expect(ctx.counters.disconnects).toBe(0);
+      expect(WRITE_HIGH_WATER).toBeLessThan(count * 16);
+    } finally {
+      await pool.stop(0);
+    }
+  }, 60_000);
+});
+
+/** Resolves once `done()` holds (polled every 10 ms). */
+function until(done: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = setInterval(() => done() && (clearInterval(check), resolve()), 10);
+  });
+}
 
 describe('an SMSC that throttles one part of a message for ever', () => {
   it('gives the message up when its validity runs out, though its first part was accepted', async () => {

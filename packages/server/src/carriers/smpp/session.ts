@@ -47,6 +47,8 @@ export interface SessionHandlers<T> {
   closed(session: SmppSession<T>, reason: string, unanswered: T[]): void;
   /** A peer sent something we could not read (answered with generic_nack), or an answer no request awaits; logged and counted. */
   protocolError?(session: SmppSession<T>, reason: string): void;
+  /** What we write backed up past `WRITE_HIGH_WATER` (the SMSC does not read): reading stops until it drains. */
+  backedUp?(session: SmppSession<T>, unsentOctets: number): void;
 }
 
 type SessionState = 'idle' | 'connecting' | 'bound' | 'unbinding' | 'closed';
@@ -66,6 +68,14 @@ interface Outstanding<T> {
  */
 export const MAX_PENDING_DELIVERS = 1000;
 
+/**
+ * Most octets waiting to be written before we stop reading the SMSC. Our own requests are bounded
+ * by the window, but every enquire_link and deliver_sm it sends gets an answer: an SMSC that sends
+ * and never reads would have them pile up in memory. Not reading passes the pressure back to it
+ * (TCP flow control); a link that stays stuck ends at the response timeout of our own requests.
+ */
+export const WRITE_HIGH_WATER = 256 * 1024;
+
 let sessionCounter = 0;
 
 export class SmppSession<T> {
@@ -82,6 +92,8 @@ export class SmppSession<T> {
   private enquiring = false;
   /** deliver_sm/data_sm read and not answered yet. */
   private pendingDelivers = 0;
+  /** Reading stopped until what waits to be written drains (`WRITE_HIGH_WATER`). */
+  private readPaused = false;
   /** When the bind succeeded (ms), 0 when not bound. */
   boundAt = 0;
 
@@ -242,6 +254,15 @@ export class SmppSession<T> {
       });
     }
     s.write(frame);
+    if (!this.readPaused && s.writableLength > WRITE_HIGH_WATER) {
+      this.readPaused = true;
+      s.pause();
+      s.once('drain', () => {
+        this.readPaused = false;
+        if (!s.destroyed) s.resume();
+      });
+      this.handlers.backedUp?.(this, s.writableLength);
+    }
   }
 
   private reply(pdu: Pdu): void {
