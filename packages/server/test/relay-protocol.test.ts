@@ -289,15 +289,16 @@ describe('plain HTTP on /', () => {
     await expect(RawRelay.open(`${server.url}/nope`)).rejects.toThrow(/404/);
   });
 
+  const exchange = (request: string) =>
+    new Promise<string>((resolve, reject) => {
+      const s = netConnect(Number(new URL(server.url).port), '127.0.0.1', () => s.write(request));
+      let data = '';
+      s.on('data', (d) => (data += d.toString()));
+      s.on('close', () => resolve(data));
+      s.on('error', reject);
+    });
+
   it('answers a request asking for another upgrade (curl --http2 sends Upgrade: h2c) as the plain request it is', async () => {
-    const exchange = (request: string) =>
-      new Promise<string>((resolve, reject) => {
-        const s = netConnect(Number(new URL(server.url).port), '127.0.0.1', () => s.write(request));
-        let data = '';
-        s.on('data', (d) => (data += d.toString()));
-        s.on('close', () => resolve(data));
-        s.on('error', reject);
-      });
     const upgrade = 'Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n';
     const health = await exchange(`GET /health HTTP/1.1\r\nHost: x\r\n${upgrade}\r\n`);
     expect(health).toMatch(/^HTTP\/1\.1 200 /);
@@ -306,5 +307,27 @@ describe('plain HTTP on /', () => {
     const post = await exchange(`POST /api/messaging/messages HTTP/1.1\r\nHost: x\r\n${upgrade}Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
     expect(post).toMatch(/^HTTP\/1\.1 400 /);
     expect(post).toContain('without an Upgrade header');
+  });
+
+  it('refuses a malformed WebSocket handshake at / in JSON, as the server refuses other requests', async () => {
+    const ws = 'Upgrade: websocket\r\nConnection: Upgrade\r\n';
+    const key = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+    const split = (answer: string) => {
+      const [head, body] = answer.split('\r\n\r\n');
+      return { head: head!, body: JSON.parse(body!) as Record<string, unknown> };
+    };
+    const noKey = split(await exchange(`GET / HTTP/1.1\r\nHost: x\r\n${ws}Sec-WebSocket-Version: 13\r\n\r\n`));
+    expect(noKey.head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(noKey.head).toMatch(/content-type: application\/json/i);
+    expect(noKey.body).toEqual({ error: 'Bad Request', message: expect.stringContaining('Sec-WebSocket-Key') });
+    const version = split(await exchange(`GET / HTTP/1.1\r\nHost: x\r\n${ws}${key}Sec-WebSocket-Version: 99\r\n\r\n`));
+    expect(version.head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(version.head).toMatch(/sec-websocket-version: 13, 8/i);
+    expect(version.body.error).toBe('Bad Request');
+    const post = split(await exchange(`POST / HTTP/1.1\r\nHost: x\r\n${ws}${key}Sec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n`));
+    expect(post.head).toMatch(/^HTTP\/1\.1 405 /);
+    expect(post.head).toMatch(/allow: GET/i);
+    expect(post.body.error).toBe('Method Not Allowed');
+    await assertHealthy();
   });
 });

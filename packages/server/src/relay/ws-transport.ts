@@ -40,10 +40,27 @@ class WsTransport implements RelayTransport {
   }
 }
 
-function refuse(socket: Duplex, status: number, text: string, message?: string): void {
-  const body = message === undefined ? text : JSON.stringify({ error: text, message });
-  const type = message === undefined ? 'text/plain' : 'application/json; charset=utf-8';
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+function refuse(socket: Duplex, status: number, text: string, message: string, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify({ error: text, message });
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
+/**
+ * A WebSocket handshake at / that `ws` refuses (another method than GET, a missing or malformed
+ * Sec-WebSocket-Key, Sec-WebSocket-Version, -Protocol or -Extensions header), answered in JSON like
+ * the server's other refusals rather than `ws`'s own text/html. `ws` calls this instead of writing
+ * its answer once the server listens for 'wsClientError'; `err.message` is its description.
+ */
+function refuseHandshake(err: Error, socket: Duplex, req: IncomingMessage): void {
+  const message = `Not a valid WebSocket handshake for RELAY: ${err.message}.`;
+  if (req.method !== 'GET') {
+    refuse(socket, 405, 'Method Not Allowed', `A RELAY WebSocket is opened with GET, not ${String(req.method).slice(0, 20)}.`, { Allow: 'GET' });
+    return;
+  }
+  const version = Number(req.headers['sec-websocket-version']);
+  // RFC 6455 §4.2.2: a refused version names the versions the server speaks.
+  refuse(socket, 400, 'Bad Request', message, version === 13 || version === 8 ? {} : { 'Sec-WebSocket-Version': '13, 8' });
 }
 
 /**
@@ -73,6 +90,7 @@ function serveWithoutUpgrade(server: HttpServer | HttpsServer, req: IncomingMess
  */
 export function attachRelayTransport(server: HttpServer | HttpsServer, relay: RelayService): () => void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: hardFrameBytes(relay.limits), perMessageDeflate: false, clientTracking: false });
+  wss.on('wsClientError', refuseHandshake);
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0];
     const websocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
@@ -84,7 +102,7 @@ export function attachRelayTransport(server: HttpServer | HttpsServer, relay: Re
     }
     socket.on('error', () => socket.destroy());
     if (relay.isClosing) {
-      refuse(socket, 503, 'Service Unavailable');
+      refuse(socket, 503, 'Service Unavailable', 'The server is shutting down: connect again shortly.', { 'Retry-After': '1' });
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
