@@ -24,5 +24,9 @@ describe('the path of a request target', () => {
   it('is percent-decoded as the router matches it, or kept as sent when it does not decode', () => {
     expect(decodedRequestPath('/api/%6Caml/2010-04-01/Accounts')).toBe('/api/laml/2010-04-01/Accounts');
     expect(decodedRequestPath('http://h/2010-04-01/Accounts/AC1/Messages/%E0%A4%A')).toBe('/2010-04-01/Accounts/AC1/Messages/%E0%A4%A');
+    // A malformed escape elsewhere does not hide which API the path names.
+    expect(decodedRequestPath('/api/lam%6C/2010-04-01/Accounts/AC1/Messages/%zz')).toBe('/api/laml/2010-04-01/Accounts/AC1/Messages/%zz');
+    expect(decodedRequestPath('/%61pi/relay/rest/phone_numbers/%E0%A4%A')).toBe('/api/relay/rest/phone_numbers/%E0%A4%A');
+    expect(decodedRequestPath('/api%2Flaml/x/%zz')).toBe('/api%2Flaml/x/%zz');
   });
 });

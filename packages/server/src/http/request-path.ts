@@ -23,12 +23,18 @@ export function requestPath(target: string): string {
   return end < 0 ? origin : origin.slice(0, end);
 }
 
-/** The path percent-decoded as the router matches it (`/api/%6Caml` is `/api/laml`); as sent when it does not decode. */
+/**
+ * The path percent-decoded as the router matches it (`/api/%6Caml` is `/api/laml`). A path that does
+ * not decode as a whole (a malformed escape, which the router refuses) keeps its bad escapes, but its
+ * escaped ASCII letters and digits are still read, so that the refusal takes the shape of the API
+ * the rest of the path names (`/api/lam%6C/…/%zz` is a Compatibility API path).
+ */
 export function decodedRequestPath(target: string): string {
   const path = requestPath(target);
   try {
     return decodeURI(path);
   } catch {
-    return path;
+    // decodeURI leaves reserved characters (`%2F`) encoded, as the router does.
+    return path.replace(/%[0-7][0-9A-Fa-f]/g, (escape) => decodeURI(escape));
   }
 }

@@ -88,6 +88,16 @@ describe('framework errors on the Compatibility API', () => {
     }
   });
 
+  it('reads a prefix written with escapes (/api/lam%6C) as the router does, also when a later escape is malformed', async () => {
+    // The router routes /api/lam%6C/… to the Compatibility API; a bad escape further on was answered
+    // in the native shape because the whole path failed to decode.
+    for (const path of [`/api/lam%6C/2010-04-01/Accounts/${PROJECT_ID}/Messages/${BAD_ESCAPE}.json`, `/%32010-04-01/Accounts/${PROJECT_ID}/Messages/%zz`]) {
+      const r = await server.api(path);
+      expect(r.status, path).toBe(404);
+      expect(r.body).toEqual({ code: 20404, status: 404, message: expect.stringMatching(/%-escape/), more_info: expect.stringContaining('20404') });
+    }
+  });
+
   it('gives body errors (invalid JSON, an empty JSON body, an unsupported content type) numeric codes', async () => {
     const path = `/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`;
     for (const [contentType, body] of [
