@@ -133,6 +133,10 @@ describe('the native opt-out list API', () => {
     const q = `sender=${encodeURIComponent(OTHER)}&handset=${encodeURIComponent(h)}`;
     expect((await server.api(`/api/messaging/opt_outs?${q}`, { method: 'DELETE' })).status).toBe(204);
     expect((await server.api(`/api/messaging/opt_outs?${q}`, { method: 'DELETE' })).status).toBe(404);
+    // Without a handset: it is named as missing, not as the number "null".
+    const missing = await server.api(`/api/messaging/opt_outs?sender=${encodeURIComponent(OTHER)}`, { method: 'DELETE' });
+    expect(missing.status).toBe(422);
+    expect(missing.body.errors[0]).toMatchObject({ attribute: 'handset', message: expect.stringContaining('handset is required') });
   });
 
   it('pages through a long list, newest first', async () => {

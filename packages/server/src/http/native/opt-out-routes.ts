@@ -115,6 +115,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
     throw invalid('sender', `sender ${preview(raw)} is neither one of your phone numbers nor one of your number groups.`);
   };
   const handsetOf = (raw: unknown): string => {
+    if (raw === undefined || raw === null || raw === '') throw invalid('handset', 'handset is required: the phone number (E.164) to take off or put on the list.');
     if (typeof raw !== 'string' || !isValidDestination(raw)) throw invalid('handset', `handset ${preview(raw)} is not a valid phone number (E.164: + followed by 5 to 17 digits).`);
     return raw;
   };
