@@ -135,6 +135,9 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
       if (request.url === '*' && request.method === 'OPTIONS') return void reply.code(204).header('Allow', METHODS.join(', ')).send();
       return done(AppError.of('URL_MALFORMED', { message: "The request target is not a path: '*' is only for OPTIONS *." }));
     }
+    // A fragment is never sent to a server (RFC 9110 §4.2.4); the query parser would read a raw `#`
+    // into a parameter (`?PageSize=1#x` is "1#x", `/logs#x` a parameter `x`).
+    if (request.url.includes('#')) return done(AppError.of('URL_MALFORMED', { message: "The request target has a '#': a fragment is not sent to a server; percent-encode it as %23." }));
     if (!closing) return done();
     reply.header('Connection', 'close');
     done(AppError.of('UNAVAILABLE', { message: 'This server is shutting down; retry on another node or shortly.' }));

@@ -180,6 +180,17 @@ describe('a request target in asterisk form (OPTIONS *, RFC 9112 §3.2.4)', () =
     expect(compat.status).toBe(404);
     expect(JSON.parse(compat.body)).toMatchObject({ code: 20404, message: refusal.message });
   });
+
+  it('a raw # in the target is refused in each surface\'s shape, not read into the query', async () => {
+    const message = "The request target has a '#': a fragment is not sent to a server; percent-encode it as %23.";
+    const native = await target('GET', '/api/messaging/logs#x');
+    expect(native.status).toBe(400);
+    expect(JSON.parse(native.body)).toEqual({ error: 'Bad Request', message });
+    const compat = await target('GET', `/2010-04-01/Accounts/${PROJECT_ID}/Messages.json?PageSize=1#x`);
+    // As for `*…` above: the Compatibility API names no such resource (20404).
+    expect(compat.status).toBe(404);
+    expect(JSON.parse(compat.body)).toMatchObject({ code: 20404, message });
+  });
 });
 
 describe('framework errors on the native API', () => {
