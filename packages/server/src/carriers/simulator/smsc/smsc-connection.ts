@@ -227,6 +227,17 @@ export class SmscConnection implements DeliverTarget {
     const decoded = decodePdu(frame);
     if (!decoded.ok) {
       this.host.stats.protocolErrors++;
+      // A response we cannot read is not answered: two peers that nack each other's unreadable
+      // answers would loop. It still ends the deliver_sm it answers, which is sent again.
+      if (decoded.commandId !== undefined && decoded.commandId & 0x80000000) {
+        const o = decoded.sequence === undefined ? undefined : this.outstanding.get(decoded.sequence);
+        if (o) {
+          this.outstanding.delete(decoded.sequence!);
+          this.host.redeliver(o.item);
+          if (this.hasDeliverRoom) this.host.room(this);
+        }
+        return;
+      }
       this.send({ command: 'generic_nack', sequence: decoded.sequence ?? 0, status: decoded.status });
       return;
     }

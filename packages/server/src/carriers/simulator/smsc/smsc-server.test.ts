@@ -190,6 +190,22 @@ describe('hostile ESMEs and the simulator SMSC', () => {
     expect(await bindStatus(port)).toBe(0);
   });
 
+  it('does not answer a response it cannot read (a peer doing the same would loop), and answers what follows', async () => {
+    const { port } = await start({});
+    const s = await open(port);
+    const seen = pdus(s);
+    s.write(encodePdu(bindPdu(1)));
+    await expect.poll(() => seen.length).toBe(1);
+    const unreadable = Buffer.alloc(16);
+    unreadable.writeUInt32BE(16, 0);
+    unreadable.writeUInt32BE(0x800000ff, 4); // a response to no command SMPP has
+    unreadable.writeUInt32BE(9, 12);
+    s.write(Buffer.concat([unreadable, encodePdu({ command: 'enquire_link', sequence: 10, status: 0 })]));
+    await expect.poll(() => seen.length).toBe(2);
+    expect(seen[1]).toEqual({ command: 'enquire_link_resp', sequence: 10, status: 0 });
+    expect(smsc!.stats.protocolErrors).toBe(1);
+  });
+
   it('sends a bind that does not answer at most a window of deliver_sm; the rest follow, in order, as it answers', async () => {
     const { port } = await start({});
     const s = await open(port);
