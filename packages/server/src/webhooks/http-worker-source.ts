@@ -3,12 +3,14 @@
  * connect/read/total timeouts, following up to 3 redirects and reading at most `maxResponseBytes`
  * of the answer, and hands the answers back. Requests and answers travel in batches (one message
  * per turn of either event loop). Written as plain CommonJS so it runs from sources and builds
- * alike (as the SQLite checkpointer).
+ * alike (as the SQLite checkpointer). Host names are looked up through `lookupSlots`.
  *
  * Protocol: the client posts arrays of `{ id, url, method, headers, body, timeouts }`, and the
  * string 'close' to end (the worker closes its pools, letting requests in flight finish, and exits);
  * the worker posts arrays of `{ id, ok: true, response }` or `{ id, ok: false, name, code, message }`.
  */
+import { lookupSlots } from './lookup-slots.js';
+
 export const HTTP_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { Agent, buildConnector, interceptors, request } = require(workerData.undici);
@@ -32,8 +34,10 @@ function isBlocked(address) {
   const family = net.isIP(address);
   return family !== 0 && blocked.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }
+// Lookups bounded so that receivers whose DNS hangs cannot hold the process's thread pool (lookup-slots.ts).
+const lookup = (${lookupSlots.toString()})(dns.lookup, { slots: 2, maxWaiting: 1000, ttlMs: 30000, negativeTtlMs: 5000, maxCached: 1000, now: Date.now });
 function guardedLookup(hostname, options, callback) {
-  dns.lookup(hostname, options, (err, address, family) => {
+  lookup(hostname, options, (err, address, family) => {
     if (err) return callback(err);
     const all = Array.isArray(address) ? address : [{ address, family }];
     const bad = all.find((a) => isBlocked(a.address));
@@ -42,7 +46,7 @@ function guardedLookup(hostname, options, callback) {
   });
 }
 function connectorFor(connectMs) {
-  if (!blocked) return { timeout: connectMs };
+  if (!blocked) return buildConnector({ timeout: connectMs, lookup });
   const connect = buildConnector({ timeout: connectMs, lookup: guardedLookup });
   return (options, callback) => {
     let host = String(options.hostname);
