@@ -4,12 +4,14 @@
  * message's earlier ones. Each message must always have exactly one claimable delivery while it has
  * any pending (never two out at once, never none left waiting), and its callbacks go in order. Two
  * tests hold one transaction open to force each order of an enqueue and a settle of one message.
+ * One holds an enqueue open across a breaker's deferral of the destination's deliveries: the two
+ * lock the same rows and must do so in one order (a fault campaign found them deadlocking).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { Repositories } from '../../src/domain/ports/store.js';
-import type { NewWebhookDelivery } from '../../src/domain/webhooks.js';
+import { destinationOf, type NewWebhookDelivery } from '../../src/domain/webhooks.js';
 import { openPostgresStore } from '../../src/store/dialects/postgres.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { createTestDatabase, servicesOff, type TestDatabase } from '../helpers/postgres.js';
@@ -152,5 +154,36 @@ describe.skipIf(servicesOff)('webhook heads on PostgreSQL under concurrent enque
     enqueue.release();
     await Promise.all([settle, enqueue.done]);
     expect((await nodes[2]!.webhooks.claimDue(T0, 10, 1000, 'b')).map((d) => d.body)).toEqual(['1']);
+  });
+
+  it('defers a paused destination’s deliveries while an enqueue holds some of them, without a deadlock', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    await nodes[0]!.webhooks.enqueueMany([{ ...delivery(a, 0), nextAttemptAt: T0 + 1 }]);
+    await nodes[0]!.webhooks.enqueueMany([delivery(b, 0)]);
+    // Whether the deferral reads the destination's index (due order) or the table (the first head's
+    // row version moved behind the second's), it meets b's head first.
+    await sql`update webhook_deliveries set updated_at = updated_at where message_id = ${a}`.execute(nodes[0]!.db);
+    // The journal writing both messages' next callbacks locks a's pending rows, then b's: in id order.
+    let aLocked!: () => void;
+    let bTurn!: () => void;
+    const locked = new Promise<void>((r) => (aLocked = r));
+    const turn = new Promise<void>((r) => (bTurn = r));
+    const enqueue = nodes[1]!.transaction(async (tx) => {
+      await tx.webhooks.enqueueMany([delivery(a, 1)]);
+      aLocked();
+      await turn;
+      await tx.webhooks.enqueueMany([delivery(b, 1)]);
+    });
+    await locked;
+    // A breaker opens on another node: it defers the destination's waiting heads, a's among them. It
+    // must wait for a's lock holding none of the others, or the enqueue and it wait for each other.
+    const until = T0 + 60_000;
+    const defer = nodes[2]!.webhooks.deferDestination(destinationOf(P1, 'https://example.com/cb'), until);
+    await waitsOrSettles(defer);
+    bTurn();
+    const [deferred] = await Promise.all([defer, enqueue]);
+    expect(deferred).toBe(2);
+    const { rows } = await sql<{ message_id: string; next_attempt_at: string }>`select message_id, next_attempt_at from webhook_deliveries where message_id in (${a}, ${b}) and head = 1`.execute(nodes[0]!.db);
+    expect(rows.map((r) => Number(r.next_attempt_at))).toEqual([until, until]);
   });
 });

@@ -1,4 +1,4 @@
-import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { WebhookClaimLimits, WebhookHandOnClaim, WebhookRedriveFilter, WebhookRepository, WebhookSettlement } from '../../domain/ports/store.js';
 import { destinationOf, type NewWebhookDelivery, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookDeliveryStatus } from '../../domain/webhooks.js';
 import { BatchInsert } from '../batch-insert.js';
@@ -245,15 +245,20 @@ export class KyselyWebhookRepository implements WebhookRepository {
 
   /** Move the waiting (not leased) deliveries to `destination` due before (`<`) or after (`>`) `at` to `at`. */
   private async moveWaiting(destination: string, due: '<' | '>', at: number): Promise<number> {
-    const result = await this.db
-      .updateTable('webhook_deliveries')
-      .set({ next_attempt_at: at })
-      .where(PENDING_HEAD)
-      .where('destination', '=', destination)
-      .where('next_attempt_at', due, at)
-      .where('lease_owner', 'is', null)
-      .executeTakeFirst();
+    const waiting = this.db.selectFrom('webhook_deliveries').select('id').where(PENDING_HEAD).where('destination', '=', destination).where('next_attempt_at', due, at).where('lease_owner', 'is', null);
+    const result = await this.db.updateTable('webhook_deliveries').set({ next_attempt_at: at }).where('id', 'in', this.inIdOrder(waiting)).executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  /**
+   * The rows of `ids`, locked in id order (PostgreSQL) before a statement that changes many rows
+   * updates them. The journal's enqueue and the settle lock a message's pending rows in id order; a
+   * bulk update locking in the order it reads them (a destination's due order) held one while it
+   * waited for another, and deadlocked with them (40P01, found by a fault campaign: every node's
+   * breaker deferring one receiver's backlog while the journal wrote callbacks).
+   */
+  private inIdOrder(ids: SelectQueryBuilder<Database, 'webhook_deliveries', { id: number }>) {
+    return this.traits.lockForUpdate(ids.orderBy('id'));
   }
 
   async recordAttempts(attempts: ReadonlyArray<Omit<WebhookAttemptRecord, 'id'>>): Promise<void> {
@@ -385,13 +390,8 @@ export class KyselyWebhookRepository implements WebhookRepository {
   async releaseClaimed(ids: readonly number[], owner: string, runAt: number): Promise<number> {
     let n = 0;
     for (const chunk of chunkRows(ids, 1, this.traits.maxParameters - 2)) {
-      const result = await this.db
-        .updateTable('webhook_deliveries')
-        .set({ next_attempt_at: runAt, lease_owner: null })
-        .where('id', 'in', chunk)
-        .where(PENDING)
-        .where('lease_owner', '=', owner)
-        .executeTakeFirst();
+      const claimed = this.db.selectFrom('webhook_deliveries').select('id').where('id', 'in', chunk).where(PENDING).where('lease_owner', '=', owner);
+      const result = await this.db.updateTable('webhook_deliveries').set({ next_attempt_at: runAt, lease_owner: null }).where('id', 'in', this.inIdOrder(claimed)).executeTakeFirst();
       n += Number(result.numUpdatedRows);
     }
     return n;
@@ -399,9 +399,9 @@ export class KyselyWebhookRepository implements WebhookRepository {
 
   async releaseLeases(owner: string | null, now: number): Promise<number> {
     // Only heads are leased (claims and hand-ons): the head indexes find them.
-    let q = this.db.updateTable('webhook_deliveries').set({ next_attempt_at: now, lease_owner: null }).where(PENDING_HEAD).where('lease_owner', 'is not', null);
-    if (owner !== null) q = q.where('lease_owner', '=', owner);
-    const result = await q.executeTakeFirst();
+    let leased = this.db.selectFrom('webhook_deliveries').select('id').where(PENDING_HEAD).where('lease_owner', 'is not', null);
+    if (owner !== null) leased = leased.where('lease_owner', '=', owner);
+    const result = await this.db.updateTable('webhook_deliveries').set({ next_attempt_at: now, lease_owner: null }).where('id', 'in', this.inIdOrder(leased)).executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
 
