@@ -199,6 +199,11 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
             if (c) recoverAwaitingReceipts(store.messages, c).catch((err: unknown) => logger.error({ err, carrier: id }, 'carrier recovery failed'));
           },
           adopt: async (dead) => {
+            // Their jobs and callbacks, just released, are due now: a dispatcher or webhook runner
+            // idle since before the dead node leased them would wait for the leases to end (here,
+            // and on every node: this one may have neither role).
+            bus.publish('work.available', { queue: 'dispatch' });
+            bus.publish('work.available', { queue: 'webhooks' });
             const adopt = options.adoptReceipts;
             if (adopt) {
               const prefixes = dead.map((d) => adopt.prefixOf(d.instanceId));
