@@ -39,7 +39,20 @@ export interface DeliverQueueDeps {
 }
 
 const MAX_WAITING_DELIVERS = 100_000;
-const MAX_ATTEMPTS = 5;
+/**
+ * A deliver_sm refused or left unanswered is sent again after 0.1, 0.2, 0.4 … s, at most a minute
+ * apart, 20 times: about 12 minutes in all. An ESME that refuses for a while (its database
+ * unavailable, `ESME_RX_T_APPN` while it catches up, a node taken over by another) still gets its
+ * receipts; a few tries over 1.5 s lost them, leaving messages `sent` until reconciliation.
+ */
+export const MAX_DELIVER_ATTEMPTS = 20;
+const RETRY_BASE_MS = 100;
+const RETRY_MAX_MS = 60_000;
+
+/** The pause before attempt `attempts` + 1 of a deliver_sm that was refused or not answered. */
+export function redeliveryDelay(attempts: number): number {
+  return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(attempts - 1, 20));
+}
 
 /** The deliver_sm of one account waiting for a bind with room, oldest first (a head index, not shift). */
 interface Waiting {
@@ -89,15 +102,15 @@ export class DeliverQueue {
     return true;
   }
 
-  /** Send `item` again a little later, backing off; give up after a few attempts. */
+  /** Send `item` again later, backing off (`redeliveryDelay`); give up after `MAX_DELIVER_ATTEMPTS`. */
   retry(item: PendingDeliver): void {
     item.attempts++;
     this.deps.stats.delivers_retried++;
-    if (item.attempts > MAX_ATTEMPTS) {
-      this.deps.logger.warn({ kind: item.kind }, `simulator SMSC gave up a deliver_sm after ${MAX_ATTEMPTS} attempts`);
+    if (item.attempts > MAX_DELIVER_ATTEMPTS) {
+      this.deps.logger.warn({ kind: item.kind }, `simulator SMSC gave up a deliver_sm after ${MAX_DELIVER_ATTEMPTS} attempts`);
       return;
     }
-    this.timers.schedule(this.deps.now() + 100 * item.attempts, item);
+    this.timers.schedule(this.deps.now() + redeliveryDelay(item.attempts), item);
   }
 
   /**
