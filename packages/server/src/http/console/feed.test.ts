@@ -11,6 +11,7 @@ class FakeResponse extends EventEmitter {
   chunks: string[] = [];
   full = false;
   ended = false;
+  destroyed = false;
   writeHead() {
     return this;
   }
@@ -20,6 +21,10 @@ class FakeResponse extends EventEmitter {
   }
   end() {
     this.ended = true;
+  }
+  destroy() {
+    this.destroyed = true;
+    this.emit('close');
   }
   batches(): ConsoleFeedBatch[] {
     return this.chunks.filter((c) => c.startsWith('event: batch')).map((c) => JSON.parse(c.split('\n')[1]!.slice(6)) as ConsoleFeedBatch);
@@ -83,6 +88,30 @@ describe('ConsoleFeed', () => {
     expect(last.reset).toBe(true);
     expect(last.messages).toEqual([]);
     expect(feed.stats.resets).toBe(1);
+  });
+
+  it('disconnects a client whose socket has not drained for maxStallMs, freeing its slot', async () => {
+    let now = 1_000;
+    feed = new ConsoleFeed(bus, { ...LIMITS, maxStallMs: 30_000 }, () => now);
+    const stuck = new FakeResponse();
+    const reading = new FakeResponse();
+    feed.attach('p1', stuck as unknown as ServerResponse);
+    feed.attach('p1', reading as unknown as ServerResponse);
+    expect(feed.canAccept('p1')).toBe(false);
+    stuck.full = true;
+    publish(message('p1', 'm1', 'queued'));
+    await wait(30);
+    // Blocked, but not for long yet.
+    now += 29_000;
+    await wait(30);
+    expect(stuck.destroyed).toBe(false);
+    now += 1_000;
+    await wait(30);
+    expect(stuck.destroyed).toBe(true);
+    expect(reading.destroyed).toBe(false);
+    expect(feed.stats.stalled).toBe(1);
+    expect(feed.clientsOf('p1')).toBe(1);
+    expect(feed.canAccept('p1')).toBe(true);
   });
 
   it('limits connections per project and in all', () => {

@@ -3,7 +3,10 @@
  * and sees only that project's events. Updates are coalesced per message (the latest state wins)
  * and written in one `batch` event per tick, so a thousand messages a second changing four times
  * each cost a few writes a second per client. Buffers are bounded: a client that falls behind (its
- * socket does not drain) gets `reset: true` and reloads instead of the server keeping everything.
+ * socket does not drain) gets `reset: true` and reloads instead of the server keeping everything;
+ * one whose socket has not drained for `maxStallMs` (a client that stopped reading) is closed, so
+ * it holds neither its last batch nor one of the project's feed slots for ever (a browser's
+ * EventSource reconnects and starts afresh).
  * A stream lasts only as long as what opened it: each client's `stillAllowed` check (its console
  * session, or its Basic credentials) runs every `recheckMs`, and at once for a project whose
  * credentials changed or whose session logged out; a stream whose check fails is ended (the
@@ -29,12 +32,14 @@ export interface FeedLimits {
   readonly heartbeatMs: number;
   /** How often a client's `stillAllowed` check runs (ms). */
   readonly recheckMs: number;
+  /** A client whose socket has not drained for this long is disconnected (ms). */
+  readonly maxStallMs: number;
 }
 
 /** Whether what opened a stream (a console session, Basic credentials) still holds. */
 export type StillAllowed = () => Promise<boolean>;
 
-export const DEFAULT_FEED_LIMITS: FeedLimits = { flushMs: 250, maxPendingMessages: 5_000, maxPendingHandset: 200, maxClientsPerProject: 20, maxClients: 500, heartbeatMs: 15_000, recheckMs: 5_000 };
+export const DEFAULT_FEED_LIMITS: FeedLimits = { flushMs: 250, maxPendingMessages: 5_000, maxPendingHandset: 200, maxClientsPerProject: 20, maxClients: 500, heartbeatMs: 15_000, recheckMs: 5_000, maxStallMs: 30_000 };
 
 class FeedClient {
   readonly pending = new Map<string, MessageRecord>();
@@ -42,6 +47,8 @@ class FeedClient {
   reset = false;
   /** The socket buffer is full; write again on 'drain'. */
   blocked = false;
+  /** When the socket buffer filled (while `blocked`). */
+  blockedAt = 0;
   lastWrite = 0;
   lastCheck = 0;
   checking = false;
@@ -59,7 +66,7 @@ export class ConsoleFeed {
   private timer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: Unsubscribe[] = [];
   /** Totals, for tests and benchmarks. */
-  readonly stats = { batches: 0, messages: 0, resets: 0 };
+  readonly stats = { batches: 0, messages: 0, resets: 0, stalled: 0 };
 
   constructor(
     bus: Bus,
@@ -184,7 +191,14 @@ export class ConsoleFeed {
     for (const set of this.byProject.values()) {
       for (const c of set) {
         if (now - c.lastCheck >= this.limits.recheckMs) this.check(c, now);
-        if (c.blocked) continue;
+        if (c.blocked) {
+          if (now - c.blockedAt >= this.limits.maxStallMs) {
+            this.stats.stalled++;
+            this.detach(c);
+            c.res.destroy();
+          }
+          continue;
+        }
         if (c.pending.size === 0 && c.handset.length === 0 && !c.reset) {
           if (now - c.lastWrite >= this.limits.heartbeatMs) this.write(c, ': keep-alive\n\n', now);
           continue;
@@ -202,6 +216,9 @@ export class ConsoleFeed {
 
   private write(c: FeedClient, chunk: string, now: number): void {
     c.lastWrite = now;
-    if (!c.res.write(chunk)) c.blocked = true;
+    if (!c.res.write(chunk)) {
+      c.blocked = true;
+      c.blockedAt = now;
+    }
   }
 }
