@@ -130,7 +130,6 @@ export function tlsMaterial(settings: ResolvedSettings): TlsMaterial {
   return ensureLocalCertificates(tlsDir(settings.dataDir), certificateHostnames(extra, hostname()));
 }
 
-/** HTTPS serving the same application: the TLS server hands every request to Fastify's router; plain HTTP on its port gets a 400. */
 /** Listen on the plain HTTP port; its port (the one chosen for 0), base URL and host as a URL writes it. */
 export async function listenHttp(app: FastifyInstance, settings: ResolvedSettings): Promise<{ port: number; url: string; hostPart: string }> {
   await app.listen({ host: settings.host, port: settings.port });
@@ -140,6 +139,7 @@ export async function listenHttp(app: FastifyInstance, settings: ResolvedSetting
   return { port, url: `http://${hostPart}:${port}`, hostPart };
 }
 
+/** HTTPS serving the same application: the TLS server hands every request to Fastify's router; plain HTTP on its port gets a 400. */
 export async function listenHttps(app: FastifyInstance, tls: TlsMaterial, settings: ResolvedSettings, limits: ServerLimits): Promise<{ server: HttpsServer; port: number }> {
   const server = createHttpsServer({ key: tls.key, cert: tls.cert, handshakeTimeout: limits.options.headersTimeoutMs }, (req, res) => app.routing(req, res));
   // Before the limits, whose admission then runs at accept, ahead of the wait for the first bytes.

@@ -10,7 +10,9 @@
  * - one answer for requests the HTTP parser refuses (timeout 408, headers too large 431, not
  *   HTTP 400): a JSON body both REST shapes can read, on HTTP and HTTPS alike;
  * - an oversized body is read and dropped (up to a bound) after its 413, so the client, still
- *   sending, reads the answer instead of a reset connection.
+ *   sending, reads the answer instead of a reset connection;
+ * - answers a client does not read: pipelined requests served one at a time, connections whose
+ *   answer stalls closed (unread-answers.ts).
  */
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
@@ -20,6 +22,7 @@ import type { ErrorKey } from '@switchboard/protocol';
 import type { Logger } from 'pino';
 import { clientAddressKey } from '../util/client-address.js';
 import { rawErrorResponse } from './raw-error-response.js';
+import { UnreadAnswers } from './unread-answers.js';
 
 export interface ServerLimitOptions {
   /** Time to receive a request's headers (and to complete a TLS handshake) (ms). */
@@ -32,6 +35,8 @@ export interface ServerLimitOptions {
   readonly maxConnectionsPerAddress: number;
   /** The request body limit (larger bodies get 413 and are drained). */
   readonly bodyLimitBytes: number;
+  /** How long a connection's unwritten answer may make no progress before the connection is closed (ms); default 30 s. */
+  readonly answerStallMs?: number;
 }
 
 /** The most bytes of a refused body read (and dropped) so its sender sees the 413. */
@@ -69,11 +74,14 @@ export class ServerLimits {
   private readonly draining = new WeakSet<Duplex>();
   /** Sockets given their error answer, closing once it is written. */
   private readonly answered = new WeakSet<Duplex>();
+  private readonly unread: UnreadAnswers;
 
   constructor(
     readonly options: ServerLimitOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.unread = new UnreadAnswers(options.answerStallMs ?? 30_000, logger);
+  }
 
   /** Apply the timeouts, the connection caps and the error answers to a server (before it listens). */
   apply(server: HttpServer | HttpsServer, opts: { readonly tls: boolean }): void {
@@ -89,7 +97,18 @@ export class ServerLimits {
     // answers HTTPS with an empty body, which the Compatibility SDK cannot parse).
     server.removeAllListeners('clientError');
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
-    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => this.watchBody(req, res));
+    // The application's handlers (there when the server is made) run when a request's turn comes (unread-answers.ts).
+    const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+    const handle = (req: IncomingMessage, res: ServerResponse) => {
+      for (const handler of handlers) handler.call(server, req, res);
+    };
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.watchBody(req, res);
+      this.unread.serve(req, res, handle);
+    });
+    // The socket that carries the answers: over TLS the TLS socket, not the TCP one below it.
+    if (opts.tls) server.on('secureConnection', (socket: Socket) => this.unread.track(socket));
     // Node's own answers to these carry no body (or none at all); answered here like any request:
     // a request without Host (HTTP/1.0 style) is served (links fall back to the listening address),
     // an Expect other than 100-continue is ignored, as RFC 9110 allows, and CONNECT (this is no
@@ -121,6 +140,7 @@ export class ServerLimits {
       return;
     }
     this.perAddress.set(address, open + 1);
+    if (!tls) this.unread.track(socket);
     socket.once('close', () => {
       const left = (this.perAddress.get(address) ?? 1) - 1;
       if (left > 0) this.perAddress.set(address, left);
