@@ -2,8 +2,10 @@
  * The PostgreSQL store when the server cannot store anything though it still answers: here a
  * read-only session (SQLSTATE 25006, as on a standby after failover); disk full (53100) and I/O
  * errors (58030) take the same path. Writes fail with `StoreUnavailableError` naming the SQLSTATE
- * and keeping PostgreSQL's error as the cause (surfaces answer 503, not 500), reads go on, and the
- * connection is kept: writes succeed on it again once the server takes them.
+ * and keeping PostgreSQL's error as the cause (surfaces answer 503, not 500), and reads go on. A
+ * connection that reported a read-only refusal or a timeout is replaced: such settings may be its
+ * session's own (`ALTER DATABASE … SET` reaches only new sessions, its reset too), and the next
+ * connection reads them as they are now.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,12 +29,12 @@ describe.skipIf(servicesOff)('the PostgreSQL store when the server refuses write
     await database?.drop();
   });
 
-  it('fails writes with StoreUnavailableError naming the SQLSTATE, serves reads, and writes again on the same connection', async () => {
+  it('fails writes with StoreUnavailableError naming the SQLSTATE, serves reads, and writes again on a new connection', async () => {
     const pid = async () => (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(store.db)).rows[0]!.pid;
-    const before = await pid();
-    await sql`set default_transaction_read_only = on`.execute(store.db);
-
     for (const write of [() => store.leases.acquire('storage-test', 'me', 0, 60_000), () => store.transaction((tx) => tx.leases.acquire('storage-test', 'me', 0, 60_000))]) {
+      const before = await pid();
+      await sql`set default_transaction_read_only = on`.execute(store.db);
+      expect(await store.leases.list()).toEqual([]);
       const err = await write().then(
         () => null,
         (e: unknown) => e as Error & { cause?: { code?: string } },
@@ -40,15 +42,13 @@ describe.skipIf(servicesOff)('the PostgreSQL store when the server refuses write
       expect(isStoreUnavailable(err)).toBe(true);
       expect(err!.message).toMatch(/read-only transaction.*\(SQLSTATE 25006\)/);
       expect(err!.cause).toMatchObject({ code: '25006' });
+      expect(await pid()).not.toBe(before);
     }
-    expect(await store.leases.list()).toEqual([]);
-
-    await sql`set default_transaction_read_only = off`.execute(store.db);
+    // The new session has the database's settings: it writes.
     expect(await store.leases.acquire('storage-test', 'me', 0, 60_000)).toBe(true);
-    expect(await pid()).toBe(before);
   });
 
-  it('fails a statement over statement_timeout with StoreUnavailableError, a held one at its COMMIT too, and keeps the connection', async () => {
+  it('fails a statement over statement_timeout with StoreUnavailableError, a held one at its COMMIT too, and replaces the connection', async () => {
     const pid = async () => (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(store.db)).rows[0]!.pid;
     const before = await pid();
     await sql`set statement_timeout = 50`.execute(store.db);
@@ -62,6 +62,8 @@ describe.skipIf(servicesOff)('the PostgreSQL store when the server refuses write
       const held = await store.db
         .transaction()
         .execute(async (trx) => {
+          // The session that timed out above was replaced: this one has no timeout of its own.
+          await sql`set local statement_timeout = 50`.execute(trx);
           await sql`insert into cluster_leases (name, owner, expires_at, acquired_at) values ('timeout-test', 'me', 0, 0)`.execute(trx);
           await sql.raw(`select pg_sleep(0.5) ${WRITE_ONLY}`).execute(trx);
         })
@@ -72,6 +74,7 @@ describe.skipIf(servicesOff)('the PostgreSQL store when the server refuses write
     } finally {
       await sql`set statement_timeout = 0`.execute(store.db);
     }
-    expect(await pid()).toBe(before);
+    expect(await pid()).not.toBe(before);
+    expect(await sql`select pg_sleep(0.1)`.execute(store.db)).toBeDefined();
   });
 });

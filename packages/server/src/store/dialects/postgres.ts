@@ -67,6 +67,24 @@ const STORAGE_SQLSTATE = /^(53...|58030|25006)$/;
  */
 const TRANSIENT_SQLSTATE = /^(57014|55P03|40001|40P01)$/;
 
+/**
+ * SQLSTATEs that may come from the connection's own session settings rather than from the server's
+ * state now: read-only (25006), a statement or lock timeout (57014, 55P03). `ALTER DATABASE` or
+ * `ALTER ROLE … SET default_transaction_read_only | statement_timeout | lock_timeout` reaches only
+ * sessions that start afterwards, and resetting it does not reach them either, so a pooled
+ * connection opened during such a setting kept it after the administrator reset it: the node
+ * answered 503 until it was restarted. A connection that reports one of these is retired; the next
+ * one reads the settings as they are now.
+ */
+const SESSION_SETTING_SQLSTATE = new Set(['25006', '57014', '55P03']);
+
+/** The connection should not be used again after `err`: it is broken, or may carry stale session settings. */
+export function retiresConnection(err: unknown): boolean {
+  const code = errorCode(err);
+  // 0A000: a table changed under a prepared statement (another node migrated).
+  return isConnectionError(err) || code === '0A000' || (code !== undefined && SESSION_SETTING_SQLSTATE.has(code));
+}
+
 function unavailable(err: unknown): unknown {
   if (isConnectionError(err)) return new StoreUnavailableError(`database unavailable: ${(err as Error).message}`, { cause: err });
   const code = errorCode(err);
@@ -127,8 +145,7 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool
         const values = params && params.length ? paramsWithoutNul(params) : (params as unknown[] | undefined);
         const sent = name ? client.query({ name, text, values }) : client.query(text, values);
         return sent.catch((err: unknown) => {
-          // A table changed under a prepared statement (another node migrated): retire the connection.
-          if (isConnectionError(err) || errorCode(err) === '0A000') broken = true;
+          if (retiresConnection(err)) broken = true;
           throw unavailable(err);
         });
       };
