@@ -9,19 +9,25 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, sql, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, sql, SqliteDialect, type Driver, type SqliteStatement } from 'kysely';
 import { StoreUnavailableError } from '../../domain/ports/store.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import { KyselyStore } from '../kysely-store.js';
 import { migrateToLatest } from '../migrations/index.js';
 import type { Database } from '../schema.js';
+import { LockWaitingSqliteDriver, type SqliteConnectionHandle } from './sqlite-driver.js';
 
 export interface SqliteStoreOptions {
   /** Database file, or `:memory:`. */
   readonly file: string;
   /** The checkpointer's thresholds (defaults below); `freeBytes` replaces the file system's free space (tests). */
   readonly checkpoints?: Partial<CheckpointerOptions>;
+  /** How long writes wait for a lock another process holds before they fail with `StoreUnavailableError` (ms; see sqlite-driver.ts). */
+  readonly lockWaitMs?: number;
 }
+
+/** The server's writes wait this long for a lock another process holds (the CLI writing while it runs). */
+const LOCK_WAIT_MS = 5_000;
 
 const sqliteTraits: DialectTraits = {
   name: 'sqlite',
@@ -38,8 +44,8 @@ const sqliteTraits: DialectTraits = {
 
 /**
  * SQLite result codes that mean the storage cannot be used right now — the disk or database is full,
- * the file or its folder turned read-only, an I/O error, the database stayed locked past
- * busy_timeout, memory ran out, the file is damaged — rather than that the statement is wrong.
+ * the file or its folder turned read-only, an I/O error, another process held the lock past the
+ * lock wait (sqlite-driver.ts), memory ran out, the file is damaged — rather than that the statement is wrong.
  * Extended codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, …) share their primary code's prefix.
  */
 const STORAGE_FAILURE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|NOMEM|CORRUPT|NOTADB|PROTOCOL)(_|$)/;
@@ -55,7 +61,8 @@ function isSqliteStorageFailure(err: unknown): boolean {
 function unavailable(file: string, err: unknown): unknown {
   if (!isSqliteStorageFailure(err)) return err;
   const { message, code } = err as { message: string; code: string };
-  return new StoreUnavailableError(`storage failed: the SQLite database ${file} cannot be used: ${message} (${code})`, { cause: err });
+  const why = code.startsWith('SQLITE_BUSY') ? '; another process holds its lock' : '';
+  return new StoreUnavailableError(`storage failed: the SQLite database ${file} cannot be used: ${message} (${code})${why}`, { cause: err });
 }
 
 /**
@@ -68,7 +75,7 @@ function unavailable(file: string, err: unknown): unknown {
  * run outside the transaction it was written for fails instead, and a transaction left open by a
  * ROLLBACK that itself failed is ended before the next one begins: the connection stays usable.
  */
-function guardedConnection(db: BetterSqlite3.Database, file: string, capacity = 512): SqliteDatabase {
+function guardedConnection(db: BetterSqlite3.Database, file: string, capacity = 512): SqliteConnectionHandle {
   const cache = new Map<string, SqliteStatement>();
   /** Kysely began a transaction and has not yet committed or rolled it back. */
   let inKyselyTransaction = false;
@@ -76,7 +83,7 @@ function guardedConnection(db: BetterSqlite3.Database, file: string, capacity = 
   let lastFailure: unknown = null;
 
   const attempt = <T>(sqlText: string, work: () => T): T => {
-    if (sqlText === 'begin') {
+    if (sqlText === 'begin' || sqlText === 'begin immediate') {
       if (db.inTransaction) {
         try {
           db.exec('rollback');
@@ -93,7 +100,7 @@ function guardedConnection(db: BetterSqlite3.Database, file: string, capacity = 
     }
     try {
       const result = work();
-      if (sqlText === 'begin') inKyselyTransaction = true;
+      if (sqlText === 'begin' || sqlText === 'begin immediate') inKyselyTransaction = true;
       else if (sqlText === 'commit') inKyselyTransaction = false;
       return result;
     } catch (err) {
@@ -110,6 +117,9 @@ function guardedConnection(db: BetterSqlite3.Database, file: string, capacity = 
   });
 
   return {
+    get inTransaction() {
+      return db.inTransaction;
+    },
     close: () => db.close(),
     prepare(sqlText: string): SqliteStatement {
       const hit = cache.get(sqlText);
@@ -140,7 +150,8 @@ function guardedConnection(db: BetterSqlite3.Database, file: string, capacity = 
 /** The connection's pragmas and functions. */
 function configure(raw: BetterSqlite3.Database): void {
   // WAL + NORMAL: a committed transaction survives a process kill (-9); only an OS crash or power
-  // loss can lose the last transactions. busy_timeout covers the CLI writing while the server runs.
+  // loss can lose the last transactions. busy_timeout covers another process writing while the
+  // server starts; once open, waits for a lock happen off the event loop (sqlite-driver.ts).
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
@@ -158,12 +169,29 @@ function configure(raw: BetterSqlite3.Database): void {
   raw.pragma('optimize = 0x10002');
 }
 
+/** Kysely's SQLite dialect on the lock-waiting driver. */
+class LockWaitingSqliteDialect extends SqliteDialect {
+  constructor(
+    private readonly connection: SqliteConnectionHandle,
+    private readonly lockWaitMs: number,
+  ) {
+    super({ database: connection });
+  }
+
+  override createDriver(): Driver {
+    return new LockWaitingSqliteDriver(this.connection, this.lockWaitMs);
+  }
+}
+
 /** Open (creating if needed) and migrate a SQLite store. */
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<KyselyStore> {
   if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
   const raw = new BetterSqlite3(opts.file);
   try {
     configure(raw);
+    // From now on SQLite never waits for a lock inside a statement (that would stop the event loop):
+    // the driver waits between attempts instead.
+    raw.pragma('busy_timeout = 0');
   } catch (err) {
     raw.close();
     throw err;
@@ -176,7 +204,8 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<KyselyS
     }
   }, 3_600_000);
   optimizer.unref();
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: guardedConnection(raw, opts.file === ':memory:' ? ':memory:' : resolve(opts.file)) }) });
+  const connection = guardedConnection(raw, opts.file === ':memory:' ? ':memory:' : resolve(opts.file));
+  const db = new Kysely<Database>({ dialect: new LockWaitingSqliteDialect(connection, opts.lockWaitMs ?? LOCK_WAIT_MS) });
   try {
     await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   } catch (err) {
