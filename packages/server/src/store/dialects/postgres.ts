@@ -22,6 +22,8 @@ export interface PostgresStoreOptions {
   readonly connectTimeoutMs?: number;
   /** Server-side limit of one statement (ms); 0 for none. */
   readonly statementTimeoutMs?: number;
+  /** How long a statement waits for a lock before PostgreSQL gives it up (ms; default below); 0 for ever. */
+  readonly lockTimeoutMs?: number;
   /** Bring the schema up to date (default), or only check it is current and refuse to start otherwise. */
   readonly migrate?: boolean;
   /** Told when the pool reports a broken idle connection (the store itself recovers). */
@@ -216,8 +218,21 @@ export const postgresTraits: DialectTraits = {
   jsonParam: postgresJson,
 };
 
+/**
+ * How long a statement of the running node waits for a lock. The node's own transactions hold row
+ * locks for milliseconds; a lock held longer is someone else's (`LOCK TABLE messages IN ACCESS
+ * EXCLUSIVE MODE` in a psql session, a long migration or maintenance). Without a limit every
+ * request touching the table waited for as long as it was held, the pool's connections with them,
+ * and the rest of the node queued behind the pool: requests hung for the lock's whole duration
+ * (RELAY answered "outcome unknown" after 8 s). The statement now fails with 55P03 after this long,
+ * answered as 503 and retried like any lock timeout. Migrations wait without a limit (their own
+ * pool): nodes starting together take turns under the migration lock.
+ */
+const LOCK_TIMEOUT_MS = 5_000;
+
 /** A node-postgres pool for a URL with Switchboard's settings. */
 export function createPool(opts: PostgresStoreOptions): pg.Pool {
+  const lockTimeoutMs = opts.lockTimeoutMs ?? LOCK_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
@@ -236,7 +251,7 @@ export function createPool(opts: PostgresStoreOptions): pg.Pool {
     // generic plan: one made while a table was small (a new database) scans it whole once it has grown.
     // No JIT: every statement here is short, and a large estimate (the outbox's pending count per
     // project, a console list on a big table) would spend 10 ms and more compiling it.
-    options: '-c plan_cache_mode=force_custom_plan -c jit=off',
+    options: `-c plan_cache_mode=force_custom_plan -c jit=off${lockTimeoutMs > 0 ? ` -c lock_timeout=${Math.round(lockTimeoutMs)}` : ''}`,
     ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
     types,
   });
@@ -247,20 +262,30 @@ export function createPool(opts: PostgresStoreOptions): pg.Pool {
 
 /** Open a PostgreSQL store, migrating it (or checking it is current when `migrate` is false). */
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<KyselyStore> {
-  const pool = createPool(opts);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool, (err) => opts.onPoolError?.(err)) }) });
+  if (opts.migrate !== false) {
+    // Migrations wait for the migration lock without a lock timeout, on one connection of their own.
+    const migrations = kyselyOn(createPool({ ...opts, poolSize: 1, lockTimeoutMs: 0 }), opts);
+    try {
+      await migrateToLatest(migrations as Kysely<unknown>, 'postgres');
+    } finally {
+      await migrations.destroy();
+    }
+  }
+  const db = kyselyOn(createPool(opts), opts);
   try {
     if (opts.migrate === false) {
       const pending = await pendingMigrations(db as Kysely<unknown>, 'postgres');
       if (pending.length) throw new SchemaBehindError(`the database schema is behind this version (pending migrations: ${pending.join(', ')}); run "switchboard migrate" first`);
-    } else {
-      await migrateToLatest(db as Kysely<unknown>, 'postgres');
     }
   } catch (err) {
     await db.destroy();
     throw err;
   }
   return new KyselyStore(db, postgresTraits);
+}
+
+function kyselyOn(pool: pg.Pool, opts: PostgresStoreOptions): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool, (err) => opts.onPoolError?.(err)) }) });
 }
 
 /** The database needs migrations this node may not run (`database.migrate` is false). */
