@@ -32,7 +32,7 @@ const EVENTS = writeOnly('insert into message_events values ($1)');
 const JOBS = writeOnly('delete from jobs where id in ($1)');
 
 describe('TransactionPipeline', () => {
-  it('sends BEGIN with the first statement, and write-only statements with the next one that needs an answer', async () => {
+  it('sends BEGIN alone before a write, and write-only statements with the next one that needs an answer', async () => {
     const { pipeline, writes } = recorded();
     await pipeline.query('begin');
     const inserted = await pipeline.query('insert into messages values ($1) returning seq', [1]);
@@ -41,10 +41,33 @@ describe('TransactionPipeline', () => {
     expect(held.rows).toEqual([]);
     await pipeline.query(JOBS, [3]);
     await pipeline.query('commit');
-    expect(writes).toEqual([
-      ['begin', 'insert into messages values ($1) returning seq'],
-      [EVENTS, JOBS, 'commit'],
-    ]);
+    expect(writes).toEqual([['begin'], ['insert into messages values ($1) returning seq'], [EVENTS, JOBS, 'commit']]);
+  });
+
+  it('sends BEGIN with a first statement that only reads', async () => {
+    const { pipeline, writes } = recorded();
+    await pipeline.query('begin');
+    await pipeline.query('select * from jobs where id = $1 for update', [1]);
+    await pipeline.query('update jobs set attempts = 1 where id = $1', [1]);
+    await pipeline.query('commit');
+    expect(writes).toEqual([['begin', 'select * from jobs where id = $1 for update'], ['update jobs set attempts = 1 where id = $1'], ['commit']]);
+  });
+
+  it('never sends a write after a BEGIN that failed (it would run on its own, autocommitted)', async () => {
+    const timeout = Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+    for (const transaction of [
+      async (p: TransactionPipeline) => p.query('insert into messages values ($1) returning seq', [1]),
+      async (p: TransactionPipeline) => {
+        await p.query(EVENTS, [1]);
+        return p.query('commit');
+      },
+    ]) {
+      const { pipeline, writes } = recorded((text) => (text === 'begin' ? timeout : null));
+      await pipeline.query('begin');
+      await expect(transaction(pipeline)).rejects.toBe(timeout);
+      await pipeline.query('rollback');
+      expect(writes).toEqual([['begin'], ['rollback']]);
+    }
   });
 
   it('sends nothing for a transaction that wrote nothing, and drops held statements on rollback', async () => {

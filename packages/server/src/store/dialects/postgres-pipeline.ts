@@ -4,14 +4,23 @@
  * single cost of the PostgreSQL node's main thread. With the client in pipeline mode (it sends a
  * query without waiting for the one before), this connection, for one checkout:
  *
- * - holds `BEGIN` and sends it with the transaction's first statement;
+ * - holds `BEGIN` and sends it with the transaction's first statement when that one only reads;
+ *   before a write it sends `BEGIN` alone and waits for its answer (below);
  * - holds write-only statements (`../write-only.ts`) and sends them with the next statement that
  *   needs an answer, or with the `COMMIT`;
  * - sends what it holds with that statement in one write (the socket corked around them).
  *
  * A create batch (BEGIN, messages, events, jobs born leased with ids from `../job-ids.ts`, COMMIT)
- * is then two writes instead of five, and so is a batch of state changes (BEGIN, update, events,
- * finished jobs, COMMIT). An error of a held
+ * is then three writes instead of five, and so is a batch of state changes (BEGIN, update, events,
+ * finished jobs, COMMIT).
+ *
+ * node-postgres ends every pipelined statement with its own Sync, so a statement sent after a
+ * `BEGIN` that failed runs on its own, autocommitted. `BEGIN` does fail where the statements after it
+ * succeed: a `statement_timeout` or a cancel can end it like any statement. Sent with the first
+ * write, that wrote half a create batch (the message committed `initiated`, without its events or
+ * its job, and the request answered 503; found with a 1 ms `statement_timeout` under load). A write
+ * is therefore sent only once `BEGIN` has answered; a read may go with it (run alone, it changes
+ * nothing, and its answer is dropped with `BEGIN`'s error). An error of a held
  * statement aborts the transaction as before; the statement it was sent with reports it (PostgreSQL
  * would report only "current transaction is aborted", and answers a COMMIT of an aborted
  * transaction with ROLLBACK, not an error). A transaction rolled back drops what it holds unsent.
@@ -36,6 +45,9 @@ interface Held {
  * The answer to a held statement, given at once: no rows, and no command, so the count is unknown
  * (Kysely reads a count only for INSERT, UPDATE, DELETE and MERGE; a write-only statement's is never read).
  */
+/** A statement that only reads (Kysely writes its SELECTs in lower case; a CTE may write, so it does not count). */
+const READS_ONLY = /^\s*select\s/i;
+
 const HELD_RESULT = Object.freeze({ command: '', rowCount: null, oid: 0, rows: [], fields: [] }) as unknown as pg.QueryResult;
 
 export class TransactionPipeline {
@@ -80,6 +92,11 @@ export class TransactionPipeline {
 
   /** What is held, then this statement, in one write; this statement's answer, or the first error before it. */
   private sendWithHeld(text: string, params: readonly unknown[] | undefined): Promise<pg.QueryResult> {
+    if (this.beginHeld && (this.held.length > 0 || !READS_ONLY.test(text))) {
+      // A write waits for BEGIN's answer: sent behind a BEGIN that failed, it would be autocommitted.
+      this.beginHeld = false;
+      return this.run('begin').then(() => this.sendWithHeld(text, params));
+    }
     const before: Array<Promise<pg.QueryResult>> = [];
     let last: Promise<pg.QueryResult>;
     this.socket.cork();
