@@ -87,11 +87,26 @@ export function retiresConnection(err: unknown): boolean {
   return isConnectionError(err) || code === '0A000' || (code !== undefined && SESSION_SETTING_SQLSTATE.has(code));
 }
 
+/**
+ * The node's database role lost a privilege it needs (42501 insufficient_privilege: `REVOKE INSERT ON
+ * messages FROM …`, a role changed under a running node). Nothing a client sent is wrong, and the
+ * node cannot work until an administrator grants it back: an outage as any other, not a 500 (the
+ * surfaces answered 500 "internal error", readiness stayed green, and state changes hit by it were
+ * given up at once instead of waiting). GRANT reaches running sessions, so recovery needs nothing more.
+ */
+const PRIVILEGE_SQLSTATE = '42501';
+
 function unavailable(err: unknown): unknown {
   if (isConnectionError(err)) return new StoreUnavailableError(`database unavailable: ${(err as Error).message}`, { cause: err });
   const code = errorCode(err);
   if (code === undefined) return err;
-  const what = STORAGE_SQLSTATE.test(code) ? 'database cannot store data' : TRANSIENT_SQLSTATE.test(code) ? 'database gave up on a statement' : null;
+  const what = STORAGE_SQLSTATE.test(code)
+    ? 'database cannot store data'
+    : TRANSIENT_SQLSTATE.test(code)
+      ? 'database gave up on a statement'
+      : code === PRIVILEGE_SQLSTATE
+        ? "database refuses this node's role"
+        : null;
   return what ? new StoreUnavailableError(`${what}: ${(err as Error).message} (SQLSTATE ${code})`, { cause: err }) : err;
 }
 
