@@ -16,6 +16,7 @@ import { KyselyStore } from '../kysely-store.js';
 import { migrateToLatest } from '../migrations/index.js';
 import type { Database } from '../schema.js';
 import { LockWaitingSqliteDriver, type SqliteConnectionHandle } from './sqlite-driver.js';
+import { DatabaseFileWatch } from './sqlite-file-watch.js';
 
 export interface SqliteStoreOptions {
   /** Database file, or `:memory:`. */
@@ -75,14 +76,17 @@ function unavailable(file: string, err: unknown): unknown {
  * run outside the transaction it was written for fails instead, and a transaction left open by a
  * ROLLBACK that itself failed is ended before the next one begins: the connection stays usable.
  */
-function guardedConnection(db: BetterSqlite3.Database, file: string, capacity = 512): SqliteConnectionHandle {
+function guardedConnection(db: BetterSqlite3.Database, file: string, watch: DatabaseFileWatch | undefined, capacity = 512): SqliteConnectionHandle {
   const cache = new Map<string, SqliteStatement>();
   /** Kysely began a transaction and has not yet committed or rolled it back. */
   let inKyselyTransaction = false;
   /** The storage failure that made SQLite end the current transaction, for the errors that follow it. */
   let lastFailure: unknown = null;
 
-  const attempt = <T>(sqlText: string, work: () => T): T => {
+  const attempt = <T>(sqlText: string, work: () => T, writes: boolean): T => {
+    // A write (or a transaction, which begins IMMEDIATE to write) while the path names another file.
+    const refusal = writes || sqlText === 'begin immediate' ? watch?.refusal() : null;
+    if (refusal) throw new StoreUnavailableError(refusal);
     if (sqlText === 'begin' || sqlText === 'begin immediate') {
       if (db.inTransaction) {
         try {
@@ -109,12 +113,16 @@ function guardedConnection(db: BetterSqlite3.Database, file: string, capacity = 
     }
   };
 
-  const guard = (sqlText: string, stmt: SqliteStatement): SqliteStatement => ({
-    reader: stmt.reader,
-    all: (parameters) => attempt(sqlText, () => stmt.all(parameters)),
-    run: (parameters) => attempt(sqlText, () => stmt.run(parameters)),
-    iterate: (parameters) => attempt(sqlText, () => stmt.iterate(parameters)),
-  });
+  const guard = (sqlText: string, stmt: SqliteStatement): SqliteStatement => {
+    // better-sqlite3's `readonly`: the statement writes nothing (`reader` is true for INSERT … RETURNING too).
+    const writes = !(stmt as unknown as { readonly: boolean }).readonly;
+    return {
+      reader: stmt.reader,
+      all: (parameters) => attempt(sqlText, () => stmt.all(parameters), writes),
+      run: (parameters) => attempt(sqlText, () => stmt.run(parameters), writes),
+      iterate: (parameters) => attempt(sqlText, () => stmt.iterate(parameters), writes),
+    };
+  };
 
   return {
     get inTransaction() {
@@ -204,18 +212,21 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<KyselyS
     }
   }, 3_600_000);
   optimizer.unref();
-  const connection = guardedConnection(raw, opts.file === ':memory:' ? ':memory:' : resolve(opts.file));
+  const watch = opts.file === ':memory:' ? undefined : new DatabaseFileWatch(resolve(opts.file));
+  const connection = guardedConnection(raw, opts.file === ':memory:' ? ':memory:' : resolve(opts.file), watch);
   const db = new Kysely<Database>({ dialect: new LockWaitingSqliteDialect(connection, opts.lockWaitMs ?? LOCK_WAIT_MS) });
   try {
     await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   } catch (err) {
     clearInterval(optimizer);
+    watch?.stop();
     await db.destroy();
     throw err;
   }
-  const checkpointer = opts.file === ':memory:' ? undefined : startCheckpointer(resolve(opts.file), opts.checkpoints);
+  const checkpointer = watch ? await startCheckpointer(resolve(opts.file), watch.opened, opts.checkpoints) : undefined;
   return new KyselyStore(db, sqliteTraits, async () => {
     clearInterval(optimizer);
+    watch?.stop();
     await checkpointer?.stop();
   });
 }
@@ -240,7 +251,12 @@ const { statSync, statfsSync } = require('node:fs');
 const { dirname } = require('node:path');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
-db.pragma('busy_timeout = 1000');
+// The path must still name the server's file: this thread starts after the server opened it, and a
+// connection to a file put in its place would checkpoint the server's WAL into that file.
+const own = statSync(workerData.file, { bigint: true });
+const same = String(own.dev) === workerData.dev && String(own.ino) === workerData.ino;
+if (!same) db.close();
+else db.pragma('busy_timeout = 1000');
 const walSize = () => { try { return statSync(workerData.file + '-wal').size; } catch (e) { return 0; } };
 const freeBytes = () => { if (workerData.freeBytes !== null) return workerData.freeBytes; try { const s = statfsSync(dirname(workerData.file)); return s.bavail * s.bsize; } catch (e) { return Infinity; } };
 let timer;
@@ -259,13 +275,16 @@ const round = () => {
   // Low on space the WAL is looked at four times as often: a burst adds megabytes per round.
   if (!stopped) timer = setTimeout(round, low ? workerData.intervalMs / 4 : workerData.intervalMs);
 };
-timer = setTimeout(round, workerData.intervalMs);
+if (same) timer = setTimeout(round, workerData.intervalMs);
+parentPort.postMessage(same ? 'ready' : 'another file');
 parentPort.on('message', (m) => {
   if (m !== 'stop') return;
   stopped = true;
   clearTimeout(timer);
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (err) {}
-  db.close();
+  if (same) {
+    try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (err) {}
+    db.close();
+  }
   parentPort.postMessage('stopped');
 });
 `;
@@ -277,11 +296,17 @@ interface CheckpointerOptions {
   readonly freeBytes: number | null;
 }
 
-function startCheckpointer(file: string, opts: Partial<CheckpointerOptions> = {}): { stop(): Promise<void> } {
+/** Start the checkpointer on the file the server opened (`opened`); resolves once its connection is open. */
+async function startCheckpointer(file: string, opened: { readonly dev: string; readonly ino: string }, opts: Partial<CheckpointerOptions> = {}): Promise<{ stop(): Promise<void> }> {
   const { intervalMs = 200, restartBytes = 64 * 1024 * 1024, lowSpaceBytes = 4 * restartBytes, freeBytes = null } = opts;
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { file, driver, intervalMs, restartBytes, lowSpaceBytes, freeBytes } });
+  const worker = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { file, driver, intervalMs, restartBytes, lowSpaceBytes, freeBytes, ...opened } });
   worker.unref();
+  await new Promise<void>((started) => {
+    worker.once('message', () => started());
+    worker.once('error', () => started());
+    worker.once('exit', () => started());
+  });
   return {
     stop: () =>
       new Promise<void>((done) => {
