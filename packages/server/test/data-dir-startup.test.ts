@@ -55,6 +55,15 @@ describe.skipIf(!BUILT)(`a data folder the server cannot use ${BUILT ? '' : NOT_
     expectOneLine(await cli(['token', 'list'], { SWITCHBOARD_DATA_DIR: dataDir }), line);
   });
 
+  it('whose database file is not a database: says to restore it, not to pick another folder', async () => {
+    const dataDir = mkdtempSync(join(workDir, 'data-'));
+    writeFileSync(join(dataDir, 'switchboard.db'), 'x'.repeat(8192));
+    expectOneLine(
+      await cli(['start'], { SWITCHBOARD_DATA_DIR: dataDir }),
+      `Cannot use the data folder ${dataDir}: switchboard.db: the database file is not a SQLite database (SQLITE_NOTADB). Restore switchboard.db from a backup (or move it aside to start with an empty database).`,
+    );
+  });
+
   it('where the certificates go (<data>/tls) is a file: names the folder, the cause and the place', async () => {
     const dataDir = mkdtempSync(join(workDir, 'data-'));
     writeFileSync(join(dataDir, 'tls'), 'in the way');

@@ -37,6 +37,14 @@ const REASONS: Readonly<Record<string, string>> = {
 };
 
 const NO_ROOM = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+/** The folder is usable; the database file in it is not (another folder would start an empty database). */
+const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
+
+function adviceFor(code: string): string {
+  if (NO_ROOM.has(code)) return 'Free some space, or set SWITCHBOARD_DATA_DIR to a folder on a disk with room.';
+  if (DAMAGED.has(code)) return 'Restore switchboard.db from a backup (or move it aside to start with an empty database).';
+  return 'Set SWITCHBOARD_DATA_DIR to a writable folder.';
+}
 
 /** The data folder cannot be used; the message is the whole story (folder, cause, what to do). */
 export class DataDirError extends Error {
@@ -49,8 +57,7 @@ export class DataDirError extends Error {
     reason: string,
     options?: { cause?: unknown },
   ) {
-    const advice = NO_ROOM.has(code) ? 'Free some space, or set SWITCHBOARD_DATA_DIR to a folder on a disk with room.' : 'Set SWITCHBOARD_DATA_DIR to a writable folder.';
-    super(`Cannot use the data folder ${dir}: ${reason} (${code}). ${advice}`, options);
+    super(`Cannot use the data folder ${dir}: ${reason} (${code}). ${adviceFor(code)}`, options);
   }
 }
 
