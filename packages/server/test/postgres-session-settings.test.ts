@@ -17,7 +17,7 @@ describe('connections that may carry stale session settings', () => {
   });
 });
 
-const POOL_SIZE = 3;
+const POOL_SIZE = 2;
 
 describe.skipIf(servicesOff)('a PostgreSQL database made read-only and back while a node runs', () => {
   let db: TestDatabase;
