@@ -144,6 +144,16 @@ describe('ManualClock.advanceInSteps', () => {
     expect(ticks).toBe(steps + 1);
   });
 
+  it('leaves no timer behind once an advance has waited for tracked work', async () => {
+    const clock = new ManualClock(0);
+    const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timeouts();
+    clock.setTimer(1_000, () => clock.track(Promise.resolve()));
+    // A long maxMs: a wait for the tracked work left armed would still be pending when the advance answers.
+    expect(await clock.advanceInSteps(2_000, { ...quick, maxMs: 600_000 })).toBe(1);
+    expect(timeouts()).toBe(before);
+  });
+
   it('first waits for work under way before the advance, so what it arms is a stop', async () => {
     const clock = new ManualClock(0);
     const seen: number[] = [];

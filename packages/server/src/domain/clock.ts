@@ -140,7 +140,14 @@ export class ManualClock implements Clock {
     const deadline = Date.now() + o.maxMs;
     const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     for (let quiet = 0; quiet < o.quietRounds && Date.now() < deadline; ) {
-      if (this.inFlight.size) await Promise.race([Promise.all([...this.inFlight]), wait(Math.max(0, deadline - Date.now()))]);
+      if (this.inFlight.size) {
+        // The deadline's timer is cleared once the work settles: left armed, each round kept one
+        // for up to `maxMs`, holding the process open that long after a test or a shutdown.
+        let timer: NodeJS.Timeout | undefined;
+        const deadlinePassed = new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+        await Promise.race([Promise.all([...this.inFlight]), deadlinePassed]);
+        clearTimeout(timer);
+      }
       const before = this.activity;
       await wait(o.roundMs);
       quiet = this.activity === before && this.inFlight.size === 0 ? quiet + 1 : 0;
