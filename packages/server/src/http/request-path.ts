@@ -26,8 +26,9 @@ export function requestPath(target: string): string {
 /**
  * The path percent-decoded as the router matches it (`/api/%6Caml` is `/api/laml`). A path that does
  * not decode as a whole (a malformed escape, which the router refuses) keeps its bad escapes, but its
- * escaped ASCII letters and digits are still read, so that the refusal takes the shape of the API
- * the rest of the path names (`/api/lam%6C/…/%zz` is a Compatibility API path).
+ * escaped ASCII characters (`%00`–`%7F`, reserved ones such as `%2F` excepted) are still read, so that
+ * the refusal takes the shape of the API the rest of the path names (`/api/lam%6C/…/%zz` is a
+ * Compatibility API path).
  */
 export function decodedRequestPath(target: string): string {
   const path = requestPath(target);

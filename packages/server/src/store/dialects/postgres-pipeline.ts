@@ -41,13 +41,13 @@ interface Held {
   readonly params: readonly unknown[] | undefined;
 }
 
+/** A statement that only reads (Kysely writes its SELECTs in lower case; a CTE may write, so it does not count). */
+const READS_ONLY = /^\s*select\s/i;
+
 /**
  * The answer to a held statement, given at once: no rows, and no command, so the count is unknown
  * (Kysely reads a count only for INSERT, UPDATE, DELETE and MERGE; a write-only statement's is never read).
  */
-/** A statement that only reads (Kysely writes its SELECTs in lower case; a CTE may write, so it does not count). */
-const READS_ONLY = /^\s*select\s/i;
-
 const HELD_RESULT = Object.freeze({ command: '', rowCount: null, oid: 0, rows: [], fields: [] }) as unknown as pg.QueryResult;
 
 export class TransactionPipeline {
