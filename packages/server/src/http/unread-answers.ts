@@ -34,11 +34,19 @@ function unwritten(socket: Socket): number {
   return socket.writableLength + ((socket as { _handle?: { writeQueueSize?: number } | null })._handle?.writeQueueSize ?? 0);
 }
 
+/**
+ * Bytes of the writes the network has taken whole: handed to the socket, less what its stream still
+ * holds. Grows only when a write completes; the answers written meanwhile do not change it.
+ */
+function flushed(socket: Socket): number {
+  return (socket.bytesWritten ?? 0) - socket.writableLength;
+}
+
 export class UnreadAnswers {
   /** Requests waiting for their turn, per connection (only connections that pipeline have one). */
   private readonly waiting = new WeakMap<Socket, number>();
-  /** Open connections, and for those with unwritten bytes: how many when last seen going down, and since when. */
-  private readonly open = new Map<Socket, { left: number; since: number } | null>();
+  /** Open connections, and for those with unwritten bytes: how many, and how many flushed, when last seen making progress, and since when. */
+  private readonly open = new Map<Socket, { left: number; flushed: number; since: number } | null>();
   private sweep: NodeJS.Timeout | undefined;
   private readonly warnedAt = new Map<string, number>();
 
@@ -77,10 +85,14 @@ export class UnreadAnswers {
     const now = this.now();
     for (const [socket, seen] of this.open) {
       const left = unwritten(socket);
+      const done = flushed(socket);
       if (left === 0) {
         if (seen) this.open.set(socket, null);
-      } else if (!seen || left < seen.left) {
-        this.open.set(socket, { left, since: now });
+      } else if (!seen || left < seen.left || done > seen.flushed) {
+        // Progress: the write under way shrank, or a write completed. Bytes left alone are not
+        // enough: a client reading answers written one after another can have more left at each
+        // look than at the first (it was cut after 30 s though it read all along).
+        this.open.set(socket, { left, flushed: done, since: now });
       } else if (now - seen.since >= this.stallMs) {
         this.open.delete(socket);
         this.warn('stalled', socket, { unwrittenBytes: left, stallMs: this.stallMs }, 'closing connections whose client has read none of its answer for a while (not reading)');
