@@ -14,7 +14,8 @@ import { CxmlExecutor } from './executor.js';
 const PROJECT = '55555555-5555-4555-8555-555555555555';
 const inbound = { id: 'in-1', projectId: PROJECT, from: '+15557680001', to: '+15551230002', cxmlSession: null } as unknown as MessageRecord;
 
-function harness() {
+/** `dies.after`: the node dies (the accept throws) once that many replies were sent. */
+function harness(dies: { after: number } = { after: Infinity }) {
   const keys = new Map<string, MessageRecord>();
   const sent: SendInput[] = [];
   const engine = {
@@ -22,6 +23,7 @@ function harness() {
       async acceptOnce(_projectId: string, input: SendInput, key: string) {
         const earlier = keys.get(key);
         if (earlier) return { message: earlier, replayed: true };
+        if (sent.length >= dies.after) throw new Error('the node died');
         sent.push(input);
         const message = { id: `reply-${sent.length}`, cxmlSession: input.cxmlSession } as unknown as MessageRecord;
         keys.set(key, message);
@@ -52,5 +54,16 @@ describe('CxmlExecutor', () => {
     // The next attempt (the fallback URL) is a new document: its replies are its own.
     await h.executor.handle(delivery(1), answer);
     expect(h.sent).toHaveLength(4);
+  });
+
+  it('counts the replies an earlier run of the attempt sent once towards the limit of 10', async () => {
+    const dies = { after: 5 };
+    const h = harness(dies);
+    const ten = { ...answer, body: `<Response>${Array.from({ length: 10 }, (_, i) => `<Message>${i}</Message>`).join('')}</Response>` };
+    await expect(h.executor.handle(delivery(0), ten)).rejects.toThrow('the node died');
+    dies.after = Infinity;
+    // Run again: the five sent are replayed (and already counted), the other five are sent.
+    expect(await h.executor.handle(delivery(0), ten)).toEqual({ ok: true });
+    expect(h.sent.map((s) => s.body)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
   });
 });

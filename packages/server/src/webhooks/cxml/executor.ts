@@ -65,16 +65,18 @@ export class CxmlExecutor {
       // One key per verb of this attempt: a document executed again (the node died before recording
       // the attempt) gets its replies back instead of sending them twice.
       const key = `cxml:${d.id}:${d.attempts + 1}:${i}`;
-      const problem = await this.send(context, verb, documentUrl, d.kind === 'inbound_message', session, key);
-      if (problem) problems.push(problem);
-      else replies++;
+      const outcome = await this.send(context, verb, documentUrl, d.kind === 'inbound_message', session, key);
+      if (outcome === 'sent') replies++;
+      // A reply an earlier run of this attempt sent is in `replies` already (counted from the store).
+      else if (outcome !== 'sent before') problems.push(outcome);
       // A <Message action> hands control to the action's document: nothing after it runs.
       if (verb.action) break;
     }
     return problems.length ? this.fail(d, problems.join('; '), false) : { ok: true };
   };
 
-  private async send(context: MessageRecord, verb: MessageVerb, documentUrl: string, isInbound: boolean, session: string, key: string): Promise<string | null> {
+  /** Send one `<Message>`: 'sent', 'sent before' (by an earlier run of this attempt), or why it was refused. */
+  private async send(context: MessageRecord, verb: MessageVerb, documentUrl: string, isInbound: boolean, session: string, key: string): Promise<string> {
     // In an inbound conversation the reply goes back to the sender from the number written to;
     // an action document continues the conversation of the reply it reports on.
     const defaultTo = isInbound ? context.from : context.to;
@@ -99,11 +101,11 @@ export class CxmlExecutor {
         key,
       );
       this.deps.logger.info({ messageId: sent.id, inReplyTo: context.id, replayed }, replayed ? 'cXML <Message> already sent by an earlier run of this attempt' : 'cXML <Message> queued');
-      return null;
+      return replayed ? 'sent before' : 'sent';
     } catch (err) {
       if (!isAppError(err)) throw err;
       // The slot was used by an earlier run of this attempt whose document read differently: sent already.
-      if (err.details[0]!.key === 'IDEMPOTENCY_KEY_REUSED') return null;
+      if (err.details[0]!.key === 'IDEMPOTENCY_KEY_REUSED') return 'sent before';
       const d = err.details[0]!;
       return `${ERRORS[d.key].compat}: <Message> refused: ${d.message}`;
     }
