@@ -13,9 +13,9 @@
  * at BEGIN, where waiting is safe, rather than at their first write.
  *
  * The waits share one deadline: `lockWaitMs` after the lock was first found held, writes give up
- * with `StoreUnavailableError` (503 on every surface), and later ones give up at once until a
- * write gets through again. An answer never waits for the lock longer than that, however many
- * requests queue behind it.
+ * with `StoreUnavailableError` (503 on every surface), and later ones give up at once while
+ * writes keep finding it held (one more than `EPISODE_GAP_MS` after the last starts a new wait).
+ * An answer never waits for the lock longer than `lockWaitMs`, however many requests queue behind it.
  */
 import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type SqliteDatabase, type SqliteStatement } from 'kysely';
 
