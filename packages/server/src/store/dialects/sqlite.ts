@@ -302,6 +302,9 @@ async function startCheckpointer(file: string, opened: { readonly dev: string; r
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { file, driver, intervalMs, restartBytes, lowSpaceBytes, freeBytes, ...opened } });
   worker.unref();
+  // A worker that failed at its start (no connection) has exited: stopping it must not wait for events already gone.
+  let exited = false;
+  worker.once('exit', () => (exited = true));
   await new Promise<void>((started) => {
     worker.once('message', () => started());
     worker.once('error', () => started());
@@ -310,6 +313,7 @@ async function startCheckpointer(file: string, opened: { readonly dev: string; r
   return {
     stop: () =>
       new Promise<void>((done) => {
+        if (exited) return done();
         const finish = () => {
           void worker.terminate().then(() => done());
         };
