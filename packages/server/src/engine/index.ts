@@ -275,7 +275,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     projects,
     webhookOutbox: new WebhookOutbox({ webhooks: store.webhooks, clock, bus }),
     receipts: { reconcile: () => reconciler.reconcile() },
-    reads: readsOf(store),
+    reads: readsOf(store, clock),
     carriers,
     cluster,
     bootstrap: async (settings) => {

@@ -15,6 +15,8 @@ import type {
   Repositories,
   WebhookRepository,
 } from '../domain/ports/store.js';
+import type { Clock } from '../domain/clock.js';
+import { PageTokens } from './page-tokens.js';
 
 export interface EngineReads {
   readonly messages: Pick<MessageRepository, 'get' | 'list' | 'seqOf' | 'listConversations' | 'countInCxmlSession'>;
@@ -27,10 +29,12 @@ export interface EngineReads {
   /** The simulator's handset inbox: what simulated phones received (clearing it is the one write). */
   readonly handsets: Pick<HandsetInboxRepository, 'list' | 'clear'>;
   readonly projects: Pick<ProjectRepository, 'get'>;
+  /** Page tokens: the position a token names, sealed (engine/page-tokens.ts). */
+  readonly pageTokens: PageTokens;
 }
 
 /** The read side of a store. */
-export function readsOf(store: Repositories): EngineReads {
+export function readsOf(store: Repositories, clock: Clock): EngineReads {
   return {
     messages: store.messages,
     events: store.events,
@@ -41,5 +45,6 @@ export function readsOf(store: Repositories): EngineReads {
     webhooks: store.webhooks,
     handsets: store.handsets,
     projects: store.projects,
+    pageTokens: new PageTokens({ keys: store.serverKeys, clock }),
   };
 }

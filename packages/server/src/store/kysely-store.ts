@@ -21,6 +21,7 @@ import { KyselyCxmlApplicationRepository } from './repositories/applications.js'
 import { KyselyMessageMediaRepository } from './repositories/media.js';
 import { KyselyNumberGroupRepository } from './repositories/number-groups.js';
 import { KyselyOptOutRepository } from './repositories/opt-outs.js';
+import { KyselyServerKeyRepository } from './repositories/server-keys.js';
 import { KyselySimulatorSettingsRepository } from './repositories/simulator-settings.js';
 import type { Database } from './schema.js';
 
@@ -44,6 +45,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotI
     consoleSessions: new KyselyConsoleSessionRepository(db),
     simulatorSettings: new KyselySimulatorSettingsRepository(db),
     optOuts: new KyselyOptOutRepository(db),
+    serverKeys: new KyselyServerKeyRepository(db),
   };
 }
 
@@ -67,6 +69,7 @@ export class KyselyStore implements Store {
   readonly consoleSessions;
   readonly simulatorSettings;
   readonly optOuts;
+  readonly serverKeys;
   /** Batch inserts of the hot tables, compiled once per chunk size and shared by every transaction. */
   private readonly inserts: HotInserts;
 
@@ -97,6 +100,7 @@ export class KyselyStore implements Store {
     this.consoleSessions = repos.consoleSessions;
     this.simulatorSettings = repos.simulatorSettings;
     this.optOuts = repos.optOuts;
+    this.serverKeys = repos.serverKeys;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

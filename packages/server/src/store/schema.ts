@@ -335,6 +335,14 @@ export interface MessagingSettingsTable {
   updated_at: number;
 }
 
+/** Keys the server keeps to itself, shared by its nodes (migration 0016). */
+export interface ServerKeysTable {
+  name: string;
+  /** base64 */
+  secret: string;
+  created_at: number;
+}
+
 /** The whole schema. */
 export interface Database {
   projects: ProjectsTable;
@@ -362,4 +370,5 @@ export interface Database {
   opt_outs: OptOutsTable;
   messaging_settings: MessagingSettingsTable;
   sender_slots: SenderSlotsTable;
+  server_keys: ServerKeysTable;
 }

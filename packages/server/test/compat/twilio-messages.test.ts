@@ -125,7 +125,8 @@ describe('the twilio npm client against the Compatibility API', () => {
 
     const page1 = await client.messages.page({ to, pageSize: 2 });
     expect(page1.instances.map((m) => m.sid)).toEqual(newestFirst.slice(0, 2));
-    expect(page1.nextPageUrl).toBe(`${server.httpsUrl}/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages.json?To=%2B15557659999&Page=1&PageSize=2&PageToken=PA${newestFirst[1]}`);
+    // The token carries the sealed position of the page's last message (engine/page-tokens.ts).
+    expect(page1.nextPageUrl).toMatch(new RegExp(`^${server.httpsUrl}/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages\\.json\\?To=%2B15557659999&Page=1&PageSize=2&PageToken=PAS[A-Za-z0-9_-]{22}$`));
     const page2 = await page1.nextPage();
     expect(page2!.instances.map((m) => m.sid)).toEqual(newestFirst.slice(2, 4));
     const page3 = await page2!.nextPage();

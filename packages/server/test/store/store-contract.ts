@@ -1873,6 +1873,16 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
       });
     });
 
+    describe('server keys', () => {
+      it('keeps the first key stored under a name: later and concurrent candidates get that one', async () => {
+        const [a, b] = await Promise.all([store.serverKeys.getOrCreate('page-tokens', 'a2V5LWE=', T0), store.serverKeys.getOrCreate('page-tokens', 'a2V5LWI=', T0)]);
+        expect(a).toBe(b);
+        expect(['a2V5LWE=', 'a2V5LWI=']).toContain(a);
+        expect(await store.serverKeys.getOrCreate('page-tokens', 'a2V5LWM=', T0 + 1)).toBe(a);
+        expect(await store.serverKeys.getOrCreate('other', 'b3RoZXI=', T0)).toBe('b3RoZXI=');
+      });
+    });
+
     describe('transactions', () => {
       it('commits everything written through the transaction’s repositories and returns the result', async () => {
         await store.projects.create(project(P1));

@@ -36,6 +36,7 @@ export class ObservedStore implements Store {
   readonly consoleSessions: Repositories['consoleSessions'];
   readonly simulatorSettings: Repositories['simulatorSettings'];
   readonly optOuts: Repositories['optOuts'];
+  readonly serverKeys: Repositories['serverKeys'];
   /** Transactions begun through this store. */
   transactions = 0;
   private failNext: Error | null = null;
@@ -61,6 +62,7 @@ export class ObservedStore implements Store {
     this.consoleSessions = this.observe('consoleSessions');
     this.simulatorSettings = this.observe('simulatorSettings');
     this.optOuts = this.observe('optOuts');
+    this.serverKeys = this.observe('serverKeys');
   }
 
   /**

@@ -32,8 +32,10 @@ export async function accountRoutes(app: FastifyInstance, deps: CompatDeps): Pro
       const p = await project(request);
       // One record: a page token (after or before it) names an empty page.
       const matches = (friendlyName === undefined || friendlyName === p.name) && (status === undefined || status === 'active');
-      const rows = matches && !page.token ? [p] : [];
-      const { items, meta } = compatPage(rows, page, `${COMPAT_URI_PREFIX}/Accounts.json`, filterParams(query));
+      const rows = matches && !page.token ? [{ ...p, seq: 0 }] : [];
+      // A page of one record never links to another, so no position is ever sealed for this list.
+      const list = await deps.reads.pageTokens.list(p.id, 'accounts', async () => undefined);
+      const { items, meta } = compatPage(rows, page, `${COMPAT_URI_PREFIX}/Accounts.json`, filterParams(query), list);
       return { ...meta, accounts: items.map(toCompatAccount) };
     });
   }

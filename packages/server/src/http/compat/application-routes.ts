@@ -34,10 +34,11 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
       const { projectId } = principalOf(request);
       const query = request.query as Record<string, unknown>;
       const page = parseCompatPage(query, ['FriendlyName']);
-      const seqPage = await compatSeqPage(page, 'newest-first', (s) => reads.applications.seqOf(projectId, s));
+      const list = await reads.pageTokens.list(projectId, 'cxml_applications', (s) => reads.applications.seqOf(projectId, s));
+      const seqPage = await compatSeqPage(page, 'newest-first', list);
       const friendlyName = singleParam(query, 'FriendlyName');
       const rows = await reads.applications.list(projectId, friendlyName !== undefined ? { friendlyName } : {}, seqPage);
-      const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Applications.json`, filterParams(query));
+      const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Applications.json`, filterParams(query), list);
       return { ...meta, applications: items.map(toCompatApplication) };
     });
   }

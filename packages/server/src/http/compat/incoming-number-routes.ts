@@ -106,11 +106,12 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
       const { projectId } = principalOf(request);
       const query = request.query as Record<string, unknown>;
       const page = parseCompatPage(query, ['PhoneNumber', 'FriendlyName', 'Beta', 'Origin']);
-      const seqPage = await compatSeqPage(page, 'newest-first', (s) => reads.numbers.seqOf(projectId, s));
+      const list = await reads.pageTokens.list(projectId, 'phone_numbers', (s) => reads.numbers.seqOf(projectId, s));
+      const seqPage = await compatSeqPage(page, 'newest-first', list);
       const number = singleParam(query, 'PhoneNumber')?.slice(0, 64);
       const name = singleParam(query, 'FriendlyName')?.slice(0, 64);
       const rows = await reads.numbers.list(projectId, { ...(number ? { numberContains: number } : {}), ...(name ? { nameContains: name } : {}) }, seqPage);
-      const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/IncomingPhoneNumbers.json`, filterParams(query));
+      const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/IncomingPhoneNumbers.json`, filterParams(query), list);
       return { ...meta, incoming_phone_numbers: items.map(toIncomingPhoneNumber) };
     });
     app.post(path, { schema: createIncomingNumberSchema }, async (request, reply) => {

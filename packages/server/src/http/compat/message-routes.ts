@@ -99,9 +99,10 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const query = request.query as Record<string, unknown>;
     const page = parseCompatPage(query, ['To', 'From', 'Status', 'DateSent', 'DateSent<', 'DateSent>']);
     const filter = messageListFilter(query);
-    const seqPage = await compatSeqPage(page, 'newest-first', (sid) => reads.messages.seqOf(projectId, sid));
+    const list = await reads.pageTokens.list(projectId, 'messages', (sid) => reads.messages.seqOf(projectId, sid));
+    const seqPage = await compatSeqPage(page, 'newest-first', list);
     const rows = await reads.messages.list(projectId, filter, seqPage);
-    const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages.json`, filterParams(query));
+    const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages.json`, filterParams(query), list);
     return { ...meta, messages: items.map(toCompatMessage) };
   };
 
@@ -143,9 +144,10 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     // Unknown parameters are refused as on the other lists: a misspelt filter would answer every media item.
     const page = parseCompatPage(query, ['DateCreated', 'DateCreated<', 'DateCreated>']);
     const created = dateBounds(query, 'DateCreated');
-    const seqPage = await compatSeqPage(page, 'oldest-first', (sid) => reads.media.seqOf(projectId, m.id, sid));
+    const list = await reads.pageTokens.list(projectId, `media:${m.id}`, (sid) => reads.media.seqOf(projectId, m.id, sid));
+    const seqPage = await compatSeqPage(page, 'oldest-first', list);
     const rows = await reads.media.listForMessage(projectId, m.id, { ...(created.from !== undefined ? { createdFrom: created.from } : {}), ...(created.to !== undefined ? { createdTo: created.to } : {}) }, seqPage);
-    const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages/${m.id}/Media.json`, filterParams(query));
+    const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages/${m.id}/Media.json`, filterParams(query), list);
     return { ...meta, media_list: items.map(toCompatMedia) };
   };
   app.get('/Accounts/:AccountSid/Messages/:MessageSid/Media', { schema: listMediaSchema }, listMedia);

@@ -1,7 +1,10 @@
 /**
  * Compatibility API paging (rest-apis §B.4): `Page` (from 0), `PageSize` (1–1000, default 50) and,
- * from page 1 on, a `PageToken` (`PA<sid>` = the page after that record, `PB<sid>` = the page
- * before it). The envelope has the paging keys and exactly one record key, and every URI uses the
+ * from page 1 on, a `PageToken` (`PA…` = the page after a position, `PB…` = the page before it).
+ * The page URIs carry the position itself, sealed (`PAS<sealed>`, engine/page-tokens.ts), so the
+ * next page follows even when the record that ended a page was deleted meanwhile (the clean-up
+ * `client.applications.each(a => a.remove())`); a token naming a record (`PA<sid>`, issued before)
+ * still works while that record exists. The envelope has the paging keys and exactly one record key, and every URI uses the
  * documented `/api/laml/2010-04-01` prefix — so an SDK that started on `/2010-04-01` follows
  * `next_page_uri` there.
  */
@@ -9,17 +12,18 @@ import type { CompatPageMeta } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
 import { preview } from '../../domain/preview.js';
 import type { SeqPage } from '../../domain/ports/store.js';
+import type { PagedList, PageTokenTarget } from '../../engine/page-tokens.js';
 import { checkParamNames } from '../query-params.js';
 
 export interface CompatPageRequest {
   readonly size: number;
   readonly page: number;
-  readonly token: { readonly direction: 'after' | 'before'; readonly sid: string } | null;
+  readonly token: { readonly direction: 'after' | 'before'; readonly target: PageTokenTarget; readonly text: string } | null;
 }
 
 const PAGING_KEYS = new Set(['Page', 'PageSize', 'PageToken']);
 const MAX_PAGE_SIZE = 1000;
-const TOKEN = /^P([AB])([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
+const TOKEN = /^P([AB])(?:S([A-Za-z0-9_-]{22})|([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}))$/;
 
 function wholeNumber(raw: unknown, min: number, max: number): number | undefined {
   if (typeof raw === 'number' && Number.isInteger(raw)) return raw >= min && raw <= max ? raw : undefined;
@@ -63,16 +67,17 @@ export function parseCompatPage(query: Record<string, unknown>, filters?: readon
   }
   const m = typeof raw === 'string' ? TOKEN.exec(raw) : null;
   if (!m) throw new AppError(detail('PAGE_TOKEN_INVALID', { attribute: 'PageToken', message: 'The PageToken is not valid.' }));
-  return { size, page, token: { direction: m[1] === 'A' ? 'after' : 'before', sid: m[2]!.toLowerCase() } };
+  const target = m[2] !== undefined ? { sealed: m[2] } : { id: m[3]!.toLowerCase() };
+  return { size, page, token: { direction: m[1] === 'A' ? 'after' : 'before', target, text: `P${m[1]}${'sealed' in target ? `S${target.sealed}` : target.id}` } };
 }
 
 /**
  * The keyset window for a request. `order` says how the list runs: newest first (messages,
  * applications) or oldest first (media). The extra row fetched tells whether more follow.
  */
-export async function compatSeqPage(req: CompatPageRequest, order: 'newest-first' | 'oldest-first', seqOf: (sid: string) => Promise<number | undefined>): Promise<SeqPage> {
+export async function compatSeqPage(req: CompatPageRequest, order: 'newest-first' | 'oldest-first', list: PagedList): Promise<SeqPage> {
   if (!req.token) return { limit: req.size + 1 };
-  const seq = await seqOf(req.token.sid);
+  const seq = await list.positionOf(req.token.target);
   if (seq === undefined) throw new AppError(detail('PAGE_TOKEN_INVALID', { attribute: 'PageToken', message: 'The PageToken does not name a record of this list.' }));
   const forward = req.token.direction === 'after';
   if (order === 'newest-first') return forward ? { limit: req.size + 1, beforeSeq: seq } : { limit: req.size + 1, afterSeq: seq };
@@ -90,7 +95,7 @@ export function filterParams(query: Record<string, unknown>): URLSearchParams {
 }
 
 /** Trim the extra row and build the paging keys. `path` is the list's URI path (with `.json`). */
-export function compatPage<T extends { id: string }>(rows: T[], req: CompatPageRequest, path: string, filters: URLSearchParams): { items: T[]; meta: CompatPageMeta } {
+export function compatPage<T extends { seq: number }>(rows: T[], req: CompatPageRequest, path: string, filters: URLSearchParams, list: PagedList): { items: T[]; meta: CompatPageMeta } {
   const backwards = req.token?.direction === 'before';
   const more = rows.length > req.size;
   const items = more ? (backwards ? rows.slice(1) : rows.slice(0, req.size)) : rows;
@@ -106,10 +111,10 @@ export function compatPage<T extends { id: string }>(rows: T[], req: CompatPageR
   return {
     items,
     meta: {
-      uri: uri(req.page, req.token ? `P${req.token.direction === 'after' ? 'A' : 'B'}${req.token.sid}` : null),
+      uri: uri(req.page, req.token?.text ?? null),
       first_page_uri: uri(0, null),
-      next_page_uri: hasNext ? uri(req.page + 1, `PA${items[items.length - 1]!.id}`) : null,
-      previous_page_uri: req.page > 0 && items.length ? uri(req.page - 1, req.page === 1 ? null : `PB${items[0]!.id}`) : null,
+      next_page_uri: hasNext ? uri(req.page + 1, `PAS${list.seal(items[items.length - 1]!.seq)}`) : null,
+      previous_page_uri: req.page > 0 && items.length ? uri(req.page - 1, req.page === 1 ? null : `PBS${list.seal(items[0]!.seq)}`) : null,
       page: req.page,
       page_size: req.size,
       start,

@@ -117,10 +117,11 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
       ...(after || on ? { createdFrom: Math.max(after ? after.end + 1 : -Infinity, on ? on.start : -Infinity) } : {}),
     };
     const page = parsePageRequest(q);
-    const seqPage = await toSeqPage(page, (id) => deps.reads.messages.seqOf(projectId, id));
+    const list = await deps.reads.pageTokens.list(projectId, 'messages', (id) => deps.reads.messages.seqOf(projectId, id));
+    const seqPage = await toSeqPage(page, list);
     const rows = await deps.reads.messages.list(projectId, filter, seqPage);
     const base = baseUrl(request, deps.publicUrl);
-    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl));
+    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list);
     return { links, data: items.map((m) => toMessageLog(m, base)) };
   });
 

@@ -49,10 +49,11 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
     checkQueryNames(q, ['filter_name']);
     const name = singleParam(q, 'filter_name');
     const page = parsePageRequest(q);
-    const seqPage = await toSeqPage(page, (id) => reads.numberGroups.seqOf(projectId, id));
+    const list = await reads.pageTokens.list(projectId, 'number_groups', (id) => reads.numberGroups.seqOf(projectId, id));
+    const seqPage = await toSeqPage(page, list);
     const filter = name ? { nameContains: name.slice(0, 255) } : {};
     const rows = await reads.numberGroups.list(projectId, filter, seqPage);
-    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl));
+    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list);
     const counts = await reads.numberGroups.countMembers(projectId, items.map((g) => g.id));
     return { links, data: items.map((g) => toNumberGroup(g, counts.get(g.id) ?? 0)) };
   });
@@ -84,9 +85,10 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
     const q = request.query as Record<string, unknown>;
     checkQueryNames(q, []);
     const page = parsePageRequest(q);
-    const seqPage = await toSeqPage(page, (id) => reads.numberGroups.membershipSeqOf(projectId, id));
+    const list = await reads.pageTokens.list(projectId, `number_group_memberships:${request.params.id}`, (id) => reads.numberGroups.membershipSeqOf(projectId, id));
+    const seqPage = await toSeqPage(page, list);
     const rows = (await reads.numberGroups.listMembers(projectId, request.params.id, seqPage)).map((m) => ({ ...m, id: m.membership.id }));
-    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl));
+    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list);
     return { links, data: items.map(toMembership) };
   });
 

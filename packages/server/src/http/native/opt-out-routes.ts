@@ -129,9 +129,10 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
       ...(q.handset !== undefined && q.handset !== '' ? { handset: handsetOf(q.handset) } : {}),
     };
     const page = parsePageRequest(q);
-    const seqPage = await toSeqPage(page, (id) => optOuts.seqOf(projectId, id));
+    const list = await deps.reads.pageTokens.list(projectId, 'opt_outs', (id) => optOuts.seqOf(projectId, id));
+    const seqPage = await toSeqPage(page, list);
     const rows = await optOuts.list(projectId, filter, seqPage);
-    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl));
+    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list);
     return { links, data: items.map(toOptOut) };
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../domain/app-error.js';
+import type { PagedList } from '../../engine/page-tokens.js';
 import { finishPage, parsePageRequest, toSeqPage, type PageRequest } from './paging.js';
 
 function errorKey(run: () => unknown): string | undefined {
@@ -13,7 +14,14 @@ function errorKey(run: () => unknown): string | undefined {
 }
 
 const SELF = new URL('https://sb.example.com/api/messaging/logs?include_deleted=true&page_size=2');
-const rows = (...ids: string[]) => ids.map((id) => ({ id }));
+const rows = (...seqs: number[]) => seqs.map((seq) => ({ seq }));
+/** Seals a position as `x<seq>`; opens those, and the id abc at 42. */
+const LIST: PagedList = {
+  seal: (seq) => `x${seq}`,
+  positionOf: async (t) => ('id' in t ? new Map([['abc', 42]]).get(t.id) : /^x\d+$/.test(t.sealed) ? Number(t.sealed.slice(1)) : undefined),
+};
+const after = (id: string) => ({ direction: 'after' as const, target: { id } });
+const before = (id: string) => ({ direction: 'before' as const, target: { id } });
 
 describe('parsePageRequest', () => {
   it('defaults to the first page of 50', () => {
@@ -44,13 +52,19 @@ describe('parsePageRequest', () => {
     expect(parsePageRequest({ page_number: '0' }).token).toBeNull();
   });
 
-  it('reads PA<id> as after that row and PB<id> as before it', () => {
+  it('reads PA<id> as after that row and PB<id> as before it (tokens issued before positions were sealed)', () => {
     const id = '6ad4c839-9329-43fe-83c6-fbe7c38583ff';
-    expect(parsePageRequest({ page_number: '1', page_size: '10', page_token: `PA${id}` })).toEqual({ size: 10, number: 1, token: { direction: 'after', id } });
-    expect(parsePageRequest({ page_number: '3', page_token: `PB${id}` }).token).toEqual({ direction: 'before', id });
+    expect(parsePageRequest({ page_number: '1', page_size: '10', page_token: `PA${id}` })).toEqual({ size: 10, number: 1, token: after(id) });
+    expect(parsePageRequest({ page_number: '3', page_token: `PB${id}` }).token).toEqual(before(id));
   });
 
-  it.each(['PC123', 'PA', 'pa123', 'XA123', 'PA12 3', `PA${'a'.repeat(65)}`, 'PAxyz'])('refuses the page token %j', (page_token) => {
+  it('reads PAS<sealed> and PBS<sealed> as a sealed position', () => {
+    const sealed = 'Zm9vYmFyYmF6cXV4cXV1eA';
+    expect(parsePageRequest({ page_number: '1', page_token: `PAS${sealed}` }).token).toEqual({ direction: 'after', target: { sealed } });
+    expect(parsePageRequest({ page_number: '1', page_token: `PBS${sealed}` }).token).toEqual({ direction: 'before', target: { sealed } });
+  });
+
+  it.each(['PC123', 'PA', 'pa123', 'XA123', 'PA12 3', `PA${'a'.repeat(65)}`, 'PAxyz', 'PASabc', `PAS${'a'.repeat(23)}`])('refuses the page token %j', (page_token) => {
     expect(errorKey(() => parsePageRequest({ page_number: '1', page_token }))).toBe('PAGE_TOKEN_INVALID');
   });
 
@@ -65,63 +79,65 @@ describe('parsePageRequest', () => {
 });
 
 describe('toSeqPage', () => {
-  const seqs = new Map([['abc', 42]]);
-  const seqOf = async (id: string) => seqs.get(id);
-
   it('fetches one row more than the page size, to know whether more follow', async () => {
-    expect(await toSeqPage({ size: 10, number: 0, token: null }, seqOf)).toEqual({ limit: 11 });
+    expect(await toSeqPage({ size: 10, number: 0, token: null }, LIST)).toEqual({ limit: 11 });
   });
 
   it('pages older rows after a PA token and newer rows before a PB token', async () => {
-    expect(await toSeqPage({ size: 10, number: 1, token: { direction: 'after', id: 'abc' } }, seqOf)).toEqual({ limit: 11, beforeSeq: 42 });
-    expect(await toSeqPage({ size: 10, number: 1, token: { direction: 'before', id: 'abc' } }, seqOf)).toEqual({ limit: 11, afterSeq: 42 });
+    expect(await toSeqPage({ size: 10, number: 1, token: after('abc') }, LIST)).toEqual({ limit: 11, beforeSeq: 42 });
+    expect(await toSeqPage({ size: 10, number: 1, token: before('abc') }, LIST)).toEqual({ limit: 11, afterSeq: 42 });
+  });
+
+  it('pages from a sealed position, which the list opens without looking the row up', async () => {
+    expect(await toSeqPage({ size: 10, number: 1, token: { direction: 'after', target: { sealed: 'x7' } } }, LIST)).toEqual({ limit: 11, beforeSeq: 7 });
+    await expect(toSeqPage({ size: 10, number: 1, token: { direction: 'after', target: { sealed: 'y7' } } }, LIST)).rejects.toSatisfy((e) => isAppError(e, 'PAGE_TOKEN_INVALID'));
   });
 
   it('refuses a token naming a row it cannot find', async () => {
-    await expect(toSeqPage({ size: 10, number: 1, token: { direction: 'after', id: 'def' } }, seqOf)).rejects.toSatisfy((e) => isAppError(e, 'PAGE_TOKEN_INVALID'));
+    await expect(toSeqPage({ size: 10, number: 1, token: after('def') }, LIST)).rejects.toSatisfy((e) => isAppError(e, 'PAGE_TOKEN_INVALID'));
   });
 });
 
 describe('finishPage', () => {
   const params = (u: string | undefined) => (u === undefined ? undefined : Object.fromEntries(new URL(u).searchParams));
 
-  it('trims the extra row of a first page and links to the next one after its last row', () => {
+  it('trims the extra row of a first page and links to the next one after the position of its last row', () => {
     const req: PageRequest = { size: 2, number: 0, token: null };
-    const { items, links } = finishPage(rows('c', 'b', 'a'), req, SELF);
-    expect(items).toEqual(rows('c', 'b'));
+    const { items, links } = finishPage(rows(3, 2, 1), req, SELF, LIST);
+    expect(items).toEqual(rows(3, 2));
     expect(links.self).toBe(SELF.toString());
     expect(params(links.first)).toEqual({ include_deleted: 'true', page_size: '2' });
-    expect(params(links.next)).toEqual({ include_deleted: 'true', page_number: '1', page_size: '2', page_token: 'PAb' });
+    expect(params(links.next)).toEqual({ include_deleted: 'true', page_number: '1', page_size: '2', page_token: 'PASx2' });
     expect(links.prev).toBeUndefined();
   });
 
   it('gives no next link on the last page', () => {
-    const { items, links } = finishPage(rows('b', 'a'), { size: 2, number: 0, token: null }, SELF);
-    expect(items).toEqual(rows('b', 'a'));
+    const { items, links } = finishPage(rows(2, 1), { size: 2, number: 0, token: null }, SELF, LIST);
+    expect(items).toEqual(rows(2, 1));
     expect(links.next).toBeUndefined();
   });
 
   it('links a second page back to the first page, without a token', () => {
-    const { links } = finishPage(rows('b', 'a'), { size: 2, number: 1, token: { direction: 'after', id: 'c' } }, SELF);
+    const { links } = finishPage(rows(2, 1), { size: 2, number: 1, token: after('c') }, SELF, LIST);
     expect(params(links.prev)).toEqual({ include_deleted: 'true', page_number: '0', page_size: '2' });
     expect(links.next).toBeUndefined();
   });
 
-  it('links later pages back with a PB token of their first row', () => {
-    const { links } = finishPage(rows('d', 'c', 'b'), { size: 2, number: 3, token: { direction: 'after', id: 'e' } }, SELF);
-    expect(params(links.prev)).toEqual({ include_deleted: 'true', page_number: '2', page_size: '2', page_token: 'PBd' });
-    expect(params(links.next)).toEqual({ include_deleted: 'true', page_number: '4', page_size: '2', page_token: 'PAc' });
+  it('links later pages back with a PB token at the position of their first row', () => {
+    const { links } = finishPage(rows(4, 3, 2), { size: 2, number: 3, token: after('e') }, SELF, LIST);
+    expect(params(links.prev)).toEqual({ include_deleted: 'true', page_number: '2', page_size: '2', page_token: 'PBSx4' });
+    expect(params(links.next)).toEqual({ include_deleted: 'true', page_number: '4', page_size: '2', page_token: 'PASx3' });
   });
 
   it('going back, drops the extra newest row and always offers the older page', () => {
-    const { items, links } = finishPage(rows('f', 'e', 'd'), { size: 2, number: 2, token: { direction: 'before', id: 'c' } }, SELF);
-    expect(items).toEqual(rows('e', 'd'));
-    expect(params(links.next)?.page_token).toBe('PAd');
-    expect(params(links.prev)).toEqual({ include_deleted: 'true', page_number: '1', page_size: '2', page_token: 'PBe' });
+    const { items, links } = finishPage(rows(6, 5, 4), { size: 2, number: 2, token: before('c') }, SELF, LIST);
+    expect(items).toEqual(rows(5, 4));
+    expect(params(links.next)?.page_token).toBe('PASx4');
+    expect(params(links.prev)).toEqual({ include_deleted: 'true', page_number: '1', page_size: '2', page_token: 'PBSx5' });
   });
 
   it('gives an empty page only self and first', () => {
-    const { items, links } = finishPage([], { size: 2, number: 1, token: { direction: 'after', id: 'a' } }, SELF);
+    const { items, links } = finishPage([], { size: 2, number: 1, token: after('a') }, SELF, LIST);
     expect(items).toEqual([]);
     expect(Object.keys(links).sort()).toEqual(['first', 'self']);
   });

@@ -1,11 +1,15 @@
 /**
  * Native page-token paging (rest-apis §A.3): `page_size` 1–1000 (default 50), `page_number` ≥ 0,
- * and from page 1 on a `page_token` (`PA<id>` = after that row, `PB<id>` = before it). Links are
- * absolute; `next`/`prev` only when such a page exists.
+ * and from page 1 on a `page_token` (`PA…` = after a position, `PB…` = before it). Links are
+ * absolute; `next`/`prev` only when such a page exists. The links carry the position itself, sealed
+ * (`PAS<sealed>`, engine/page-tokens.ts), so the next page follows even when the record that
+ * ended a page was deleted meanwhile; a token naming a record (`PA<id>`, issued before) still
+ * works while that record exists.
  */
 import type { PageLinks } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { SeqPage } from '../../domain/ports/store.js';
+import type { PagedList, PageTokenTarget } from '../../engine/page-tokens.js';
 import { checkParamNames } from '../query-params.js';
 
 /** The paging parameters every native list takes. */
@@ -22,7 +26,7 @@ export function checkQueryNames(query: Record<string, unknown>, filters: readonl
 export interface PageRequest {
   readonly size: number;
   readonly number: number;
-  readonly token: { readonly direction: 'after' | 'before'; readonly id: string } | null;
+  readonly token: { readonly direction: 'after' | 'before'; readonly target: PageTokenTarget } | null;
 }
 
 function intParam(raw: unknown, name: string, min: number, max: number, fallback: number, key: 'PAGE_SIZE_INVALID' | 'PAGE_NUMBER_INVALID'): number {
@@ -42,21 +46,22 @@ export function parsePageRequest(query: Record<string, unknown>): PageRequest {
     if (number > 0) throw AppError.of('PAGE_TOKEN_REQUIRED');
     return { size, number, token: null };
   }
-  const m = typeof raw === 'string' ? /^P([AB])([0-9a-fA-F-]{1,64})$/.exec(raw) : null;
+  // `S` is not a hex digit: a sealed position (PAS…) cannot be read as a record id (PA<id>).
+  const m = typeof raw === 'string' ? /^P([AB])(?:S([A-Za-z0-9_-]{22})|([0-9a-fA-F-]{1,64}))$/.exec(raw) : null;
   if (!m) throw AppError.of('PAGE_TOKEN_INVALID');
-  return { size, number, token: { direction: m[1] === 'A' ? 'after' : 'before', id: m[2]! } };
+  return { size, number, token: { direction: m[1] === 'A' ? 'after' : 'before', target: m[2] !== undefined ? { sealed: m[2] } : { id: m[3]! } } };
 }
 
-/** Resolve the token to a keyset cursor; `seqOf` finds the row the token names. */
-export async function toSeqPage(req: PageRequest, seqOf: (id: string) => Promise<number | undefined>): Promise<SeqPage> {
+/** Resolve the token to a keyset cursor: the position it names in `list`. */
+export async function toSeqPage(req: PageRequest, list: PagedList): Promise<SeqPage> {
   if (!req.token) return { limit: req.size + 1 };
-  const seq = await seqOf(req.token.id);
+  const seq = await list.positionOf(req.token.target);
   if (seq === undefined) throw AppError.of('PAGE_TOKEN_INVALID');
   return req.token.direction === 'after' ? { limit: req.size + 1, beforeSeq: seq } : { limit: req.size + 1, afterSeq: seq };
 }
 
 /** Trim the extra row fetched to detect more pages, and build the links. */
-export function finishPage<T extends { id: string }>(rows: T[], req: PageRequest, selfUrl: URL): { items: T[]; links: PageLinks } {
+export function finishPage<T extends { seq: number }>(rows: T[], req: PageRequest, selfUrl: URL, list: PagedList): { items: T[]; links: PageLinks } {
   const backwards = req.token?.direction === 'before';
   const more = rows.length > req.size;
   // Going backwards the extra row is the newest one (first); otherwise the oldest (last).
@@ -71,7 +76,7 @@ export function finishPage<T extends { id: string }>(rows: T[], req: PageRequest
   };
   const links: PageLinks = { self: selfUrl.toString(), first: link(null, null) };
   const hasOlder = backwards || more;
-  if (hasOlder && items.length) links.next = link(req.number + 1, `PA${items[items.length - 1]!.id}`);
-  if (req.number > 0 && items.length) links.prev = req.number === 1 ? link(0, null) : link(req.number - 1, `PB${items[0]!.id}`);
+  if (hasOlder && items.length) links.next = link(req.number + 1, `PAS${list.seal(items[items.length - 1]!.seq)}`);
+  if (req.number > 0 && items.length) links.prev = req.number === 1 ? link(0, null) : link(req.number - 1, `PBS${list.seal(items[0]!.seq)}`);
   return { items, links };
 }

@@ -25,13 +25,14 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
     const name = singleParam(q, 'filter_name');
     const number = singleParam(q, 'filter_number');
     const page = parsePageRequest(q);
-    const seqPage = await toSeqPage(page, (id) => deps.reads.numbers.seqOf(projectId, id));
+    const list = await deps.reads.pageTokens.list(projectId, 'phone_numbers', (id) => deps.reads.numbers.seqOf(projectId, id));
+    const seqPage = await toSeqPage(page, list);
     const filter = {
       ...(name ? { nameContains: name.slice(0, 255) } : {}),
       ...(number ? { numberContains: number.slice(0, 32) } : {}),
     };
     const rows = await deps.reads.numbers.list(projectId, filter, seqPage);
-    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl));
+    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list);
     return { links, data: items.map(toPhoneNumber) };
   });
 

@@ -18,6 +18,7 @@ import type { NumberGroupRepository } from './number-groups.js';
 import type { PhoneNumberRepository } from './numbers.js';
 import type { OptOutRepository } from './opt-outs.js';
 import type { ProjectRepository } from './projects.js';
+import type { ServerKeyRepository } from './server-keys.js';
 import type { SimulatorSettingsRepository } from './simulator-settings.js';
 import type { TokenRepository } from './tokens.js';
 import type { WebhookRepository } from './webhooks.js';
@@ -38,6 +39,7 @@ export * from './numbers.js';
 export * from './opt-outs.js';
 export * from './paging.js';
 export * from './projects.js';
+export * from './server-keys.js';
 export * from './simulator-settings.js';
 export * from './tokens.js';
 export * from './webhooks.js';
@@ -65,6 +67,7 @@ export interface Repositories {
   readonly idempotency: IdempotencyRepository;
   readonly simulatorSettings: SimulatorSettingsRepository;
   readonly optOuts: OptOutRepository;
+  readonly serverKeys: ServerKeyRepository;
 }
 
 /** The store: repositories plus transactions and lifecycle. */
