@@ -335,7 +335,7 @@ export interface MessagingSettingsTable {
   updated_at: number;
 }
 
-/** Keys the server keeps to itself, shared by its nodes (migration 0016). */
+/** Keys the server keeps to itself, shared by its nodes (migration 0017). */
 export interface ServerKeysTable {
   name: string;
   /** base64 */
