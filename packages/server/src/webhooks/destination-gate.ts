@@ -14,6 +14,13 @@
  * held to the cap meant for slow ones. The first failed or slow answer takes it back to
  * `perDestination`. `hasRoom(…, true)` asks for the base share only, so a runner can give every
  * destination its share before raised ones take more.
+ *
+ * Destinations are a project's, so one project with many receivers that hang (one per port or host
+ * name) could fill the whole pool and hold every other project's callbacks back by a request
+ * timeout per wave for as long as it names new receivers (56 s for one callback behind 40 hanging
+ * receivers). With `pool` set, `projectHasRoom` keeps a project below the pool less one
+ * destination's share (or two destinations' shares, whichever is more), and, while another
+ * project's deliveries wait, below an equal share of the pool.
  */
 import type { WebhookClaimLimits } from '../domain/ports/store.js';
 
@@ -25,7 +32,12 @@ export interface DestinationGateOptions {
   readonly maxPerDestination?: number;
   /** An answer within this many ms counts as fast (default 200). */
   readonly fastMs?: number;
+  /** Requests in flight at most, all destinations together (the runner's concurrency): enables `projectHasRoom`. */
+  readonly pool?: number;
 }
+
+/** The project a destination (`destinationOf`: project id, a space, host:port) belongs to. */
+const projectOf = (destination: string): string => destination.slice(0, destination.indexOf(' '));
 
 interface Breaker {
   /** Consecutive attempts without an answer. */
@@ -42,6 +54,7 @@ const MAX_TRACKED = 10_000;
 
 export class DestinationGate {
   private readonly inFlight = new Map<string, number>();
+  private readonly projectInFlight = new Map<string, number>();
   private readonly breakers = new Map<string, Breaker>();
   /** Destinations whose cap was raised above `perDestination`, and that cap. */
   private readonly raised = new Map<string, number>();
@@ -84,6 +97,37 @@ export class DestinationGate {
     return n < (baseShare ? this.opts.perDestination : this.capOf(destination));
   }
 
+  /** The projects at their cap of the pool (`projectHasRoom`). */
+  busyProjects(): string[] {
+    return [...this.projectInFlight].filter(([, n]) => n >= this.projectCap()).map(([p]) => p);
+  }
+
+  private projectCap(): number {
+    const { pool, perDestination } = this.opts;
+    return pool === undefined ? Infinity : Math.max(2 * perDestination, pool - perDestination);
+  }
+
+  /**
+   * Whether `destination`'s project may start one more request: below its cap of the pool, and,
+   * while another project waits (has deliveries among `waiting`, the destinations with deliveries
+   * claimed and not started), below an equal share of the pool.
+   */
+  projectHasRoom(destination: string, waiting: Iterable<string>): boolean {
+    const pool = this.opts.pool;
+    if (pool === undefined) return true;
+    const project = projectOf(destination);
+    const n = this.projectInFlight.get(project) ?? 0;
+    if (n >= this.projectCap()) return false;
+    const competing = new Set(this.projectInFlight.keys());
+    let othersWait = false;
+    for (const d of waiting) {
+      const p = projectOf(d);
+      competing.add(p);
+      if (p !== project) othersWait = true;
+    }
+    return !othersWait || n < Math.max(1, Math.floor(pool / competing.size));
+  }
+
   /** Destinations a claim cannot take from now. */
   blocked(now: number): string[] {
     return Object.entries(this.limits(now).room)
@@ -107,6 +151,8 @@ export class DestinationGate {
   /** An attempt to `destination` starts. */
   begin(destination: string): void {
     this.inFlight.set(destination, (this.inFlight.get(destination) ?? 0) + 1);
+    const project = projectOf(destination);
+    this.projectInFlight.set(project, (this.projectInFlight.get(project) ?? 0) + 1);
   }
 
   /** An attempt to `destination` was not made after all. */
@@ -114,6 +160,10 @@ export class DestinationGate {
     const n = (this.inFlight.get(destination) ?? 1) - 1;
     if (n > 0) this.inFlight.set(destination, n);
     else this.inFlight.delete(destination);
+    const project = projectOf(destination);
+    const p = (this.projectInFlight.get(project) ?? 1) - 1;
+    if (p > 0) this.projectInFlight.set(project, p);
+    else this.projectInFlight.delete(project);
   }
 
   /**

@@ -245,6 +245,26 @@ describe('WebhookRunner', () => {
     expect(Math.max(...concurrency)).toBeGreaterThan(1);
   });
 
+  it('keeps part of the pool for other projects while one project’s receivers on many hosts all hang', async () => {
+    // One project's callbacks go to 50 receivers (one slot each) that answer only at the end: with
+    // the whole pool theirs, another project's callback would wait a request timeout per wave.
+    const held: Array<() => void> = [];
+    const h = await start((req) => (req.url.startsWith('http://b.test') ? Promise.resolve(200) : new Promise((resolve) => held.push(() => resolve(200)))), { concurrency: 8, perDestination: 1 });
+    try {
+      await h.enqueue(...Array.from({ length: 50 }, (_, i) => ({ url: `http://a${i}.test/cb` })));
+      await until(async () => held.length >= 7);
+      await h.enqueue({ projectId: '55555555-5555-4555-8555-555555555555', url: 'http://b.test/cb' });
+      await until(async () => h.requests.some((r) => r.url.startsWith('http://b.test')));
+      // The hanging project kept to the pool less one destination's share.
+      expect(held).toHaveLength(7);
+    } finally {
+      while (held.length) {
+        held.splice(0).forEach((answer) => answer());
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  });
+
   it('sends another project’s callback early when one project’s backlog, due before it, is spread over many hosts', async () => {
     // Project A's 200 callbacks go to 200 receivers (a cap each) that answer only when the test
     // lets them; project B's one callback became due after all of them. The clock stands still.

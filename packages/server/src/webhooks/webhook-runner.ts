@@ -21,7 +21,7 @@ import { WorkLoop } from '../util/work-loop.js';
 import { DestinationGate } from './destination-gate.js';
 import { boundedError, WebhookFailureLog } from './failure-log.js';
 import type { WebhookHttpClient, WebhookResponse } from './http-client.js';
-import { signFormRequest, signJsonRequest } from './signing.js';
+import { buildRequest, describeFailure } from './webhook-request.js';
 import type { SigningKeys } from './signing-keys.js';
 import { timeoutsFromUrl, type WebhookTimeouts } from './timeouts.js';
 import { splitCredentials } from './url-credentials.js';
@@ -153,6 +153,7 @@ export class WebhookRunner {
       perDestination: opts.perDestination,
       // A destination answering fast may grow to half the pool: the other half stays for the rest.
       maxPerDestination: Math.max(opts.perDestination, Math.floor(opts.concurrency / 2)),
+      pool: opts.concurrency,
       breakerFailures: opts.breaker.failures,
       breakerCooldownMs: opts.breaker.cooldownMs,
     });
@@ -226,7 +227,11 @@ export class WebhookRunner {
         this.mayHaveMore = true;
       }
       // Enough waiting in memory, or nothing new to find: the next finished request wakes the loop.
-      const want = target - this.buffered;
+      // But slots that what waits cannot use (its project holds its share of the pool) go to others:
+      // a claim for them leaves that project out, up to twice as much in memory.
+      const busy = this.gate.busyProjects();
+      const idle = busy.length && this.buffered < 2 * target ? this.opts.concurrency - this.loop.active : 0;
+      const want = Math.max(target - this.buffered, idle);
       if (!this.mayHaveMore || want <= 0) {
         // The loop keeps one timer, for its earliest time: one that fired early took this one's place.
         if (this.claimAgainAt !== Infinity) this.loop.armAt(this.claimAgainAt);
@@ -235,7 +240,7 @@ export class WebhookRunner {
       const { limits, full } = this.claimLimits(now);
       const requests = this.claimRequests;
       const shareByProject = now >= this.shareScanAt;
-      const due = await store.webhooks.claimDue(now, want, this.opts.leaseMs, this.opts.nodeId, { ...limits, after: this.claimCursor, shareByProject });
+      const due = await store.webhooks.claimDue(now, want, this.opts.leaseMs, this.opts.nodeId, { ...limits, after: this.claimCursor, shareByProject, ...(want > target - this.buffered ? { busyProjects: busy } : {}) });
       this.claimCursor = lastServed(due, this.claimCursor);
       if (servesSeveralProjects(due)) this.shareScanAt = -Infinity;
       else if (shareByProject) this.shareScanAt = now + SHARE_SCAN_EVERY_MS;
@@ -328,7 +333,7 @@ export class WebhookRunner {
   private startWithin(now: number, baseShare: boolean): void {
     const { logger } = this.deps;
     for (const [destination, queue] of this.buffer) {
-      while (queue.length && this.loop.active < this.opts.concurrency && this.gate.hasRoom(destination, now, baseShare)) {
+      while (queue.length && this.loop.active < this.opts.concurrency && this.gate.hasRoom(destination, now, baseShare) && this.gate.projectHasRoom(destination, this.buffer.keys())) {
         const { delivery, sendBy } = queue.shift()!;
         this.buffered--;
         // Too close to its lease's end: another claim (here or on another node) sends it.
@@ -462,38 +467,4 @@ export class WebhookRunner {
       this.deps.logger.warn({ err, destination }, 'could not resume the deliveries of a webhook destination');
     }
   }
-}
-
-/** The wire request for a delivery: body, signature and headers for its scheme and method. */
-function buildRequest(d: WebhookDeliveryRecord, url: string, method: 'GET' | 'POST', key: string) {
-  const headers: Record<string, string> = {};
-  if (d.signature === 'json-hex') {
-    const signature = signJsonRequest(key, url, d.body);
-    headers['Content-Type'] = d.contentType ?? 'application/json';
-    headers['X-SignalWire-Signature'] = signature;
-    return { requestUrl: url, body: d.body, signature, headers };
-  }
-  // Form scheme: the stored body is a urlencoded parameter list, sent as the body (POST) or query (GET).
-  const params = [...new URLSearchParams(d.body)];
-  if (method === 'GET') {
-    const requestUrl = d.body ? `${url}${url.includes('?') ? '&' : '?'}${d.body}` : url;
-    const signature = signFormRequest(key, requestUrl, []);
-    headers['X-SignalWire-Signature'] = signature;
-    headers['X-Twilio-Signature'] = signature;
-    return { requestUrl, body: null, signature, headers };
-  }
-  const signature = signFormRequest(key, url, params);
-  headers['Content-Type'] = 'application/x-www-form-urlencoded';
-  headers['X-SignalWire-Signature'] = signature;
-  headers['X-Twilio-Signature'] = signature;
-  return { requestUrl: url, body: d.body, signature, headers };
-}
-
-function describeFailure(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: string }).code;
-    if (err.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return `timeout (${code ?? err.name})`;
-    return code ? `${code}: ${err.message}` : err.message;
-  }
-  return String(err);
 }

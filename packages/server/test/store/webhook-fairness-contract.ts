@@ -3,7 +3,8 @@
  * deliveries, a claim gives each at most an equal share (filling the rest by due order), whatever
  * number of destinations a project's backlog is spread over; within a share it keeps due order,
  * takes only each message's head and honours every destination's room; more projects than one
- * claim serves take turns (`after`); concurrent claims never hand one delivery out twice.
+ * claim serves take turns (`after`); projects named busy are left out; concurrent claims never
+ * hand one delivery out twice.
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -40,6 +41,18 @@ export function describeWebhookFairness(name: string, open: () => Promise<{ stor
       expect(byProject(claimed)).toEqual({ [A]: 9, [B]: 1 });
       // A's share is its earliest due.
       expect(claimed.filter((d) => d.projectId === A).map((d) => d.url)).toEqual(backlog.slice(0, 9).map((d) => d.url));
+    });
+
+    it('leaves the busy projects out of a claim, with several projects due and with one', async () => {
+      await store.webhooks.enqueueMany([
+        ...Array.from({ length: 50 }, (_, i) => delivery(A, `https://a${i}.test/cb`, T0 - 100)),
+        ...Array.from({ length: 3 }, () => delivery(B, 'https://b.test/cb')),
+        delivery(C, 'https://c.test/cb'),
+      ]);
+      expect(byProject(await store.webhooks.claimDue(T0, 10, 1000, 'n', { ...roomy, busyProjects: [A] }))).toEqual({ [B]: 3, [C]: 1 });
+      await store.webhooks.enqueueMany([delivery(B, 'https://b.test/cb')]);
+      for (const shareByProject of [true, false]) expect(await store.webhooks.claimDue(T0, 10, 1000, 'n', { ...roomy, shareByProject, busyProjects: [A, B] })).toEqual([]);
+      expect(byProject(await store.webhooks.claimDue(T0, 10, 1000, 'n', { ...roomy, shareByProject: false, busyProjects: [A] }))).toEqual({ [B]: 1 });
     });
 
     it('shares a claim equally between projects with backlogs, and fills it by due order when one has less', async () => {

@@ -200,7 +200,8 @@ export class KyselyWebhookRepository implements WebhookRepository {
     // rounds below fill the rest by due order. One project alone goes straight to the rounds.
     const shareByProject = limits?.shareByProject !== false;
     const queue = outboxQueue(now);
-    const projects = shareByProject ? await dueProjects(this.db, queue, limits?.after ?? '', Math.min(limit, MAX_PROJECTS)) : [];
+    const busy = limits?.busyProjects ?? [];
+    const projects = shareByProject ? (await dueProjects(this.db, queue, limits?.after ?? '', Math.min(limit, MAX_PROJECTS))).filter((p) => !busy.includes(p)) : [];
     if (shareByProject && projects.length === 0) return [];
     let more = true;
     if (projects.length > 1) {
@@ -221,6 +222,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
       let q = this.db.selectFrom('webhook_deliveries').select(['id', 'destination']).where(PENDING_HEAD).where('next_attempt_at', '<=', now);
       if (skip.length) q = q.where('destination', 'not in', skip);
       if (chosen.length) q = q.where('id', 'not in', chosen);
+      if (busy.length) q = q.where('project_id', 'not in', busy);
       const want = limit - chosen.length;
       const rows = await this.traits.lockForClaim(q.orderBy('next_attempt_at').orderBy('id').limit(want)).execute();
       const skipped = take(rows);

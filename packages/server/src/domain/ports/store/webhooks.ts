@@ -22,6 +22,11 @@ export interface WebhookClaimLimits {
    * those projects comes first. A caller that just found one project alone may skip it now and then.
    */
   readonly shareByProject?: boolean;
+  /**
+   * Projects whose deliveries to leave out: they hold their share of the caller's pool, and the
+   * claim is for the slots they leave idle (`WebhookRunner`).
+   */
+  readonly busyProjects?: readonly string[];
 }
 
 /** Failed deliveries of one project to re-queue: by URL (exact or prefix) and creation time. */
