@@ -1,15 +1,18 @@
 /**
  * One tenant cannot steer or read another through the simulator and the operations API (issue 12,
- * item 4). Two tenants, A and B, each with its own number and every scope, share a server with
+ * item 4), nor hold its status callbacks back by filling the webhook pool. Two tenants, A and B, each with its own number and every scope, share a server with
  * the operator (the startup project, PROJECT_ID) whose SMPP connector is bound to the simulator's
  * SMSC. B uses its own credentials against A throughout.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SmppConnector } from '../src/carriers/smpp/connector.js';
 import { freePort } from './helpers/built-server.js';
 import { sendMessage, waitForEnd, waitForStatus } from './helpers/messages.js';
 import { createProject, type TestProject } from './helpers/projects.js';
 import { eventually, NUMBERS, startTestServer, type TestServer } from './helpers/server.js';
+import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 
 const SETTINGS = '/api/simulator/settings';
 const A_NUMBER = '+15551239811';
@@ -23,7 +26,8 @@ let b: TestProject;
 beforeAll(async () => {
   const port = await freePort();
   server = await startTestServer(
-    { simulatorSmscEnabled: true, simulatorSmscPort: port },
+    // A small webhook pool, one request per receiver: what B's hanging receivers could fill.
+    { simulatorSmscEnabled: true, simulatorSmscPort: port, webhookConcurrency: 8, webhookPerHostConcurrency: 1 },
     {
       file: {
         smpp: {
@@ -169,5 +173,37 @@ describe('GET /api/ops/carriers', () => {
     expect(res.status).toBe(403);
     expect(res.body.message).toMatch(/operator/);
     expect((await server.api('/api/ops/carriers')).status).toBe(200);
+  });
+});
+
+describe('webhook pool', () => {
+  it("sends A's status callback while B's callbacks to many receivers all hang", async () => {
+    // Twelve receivers of B that take requests and never answer (each its own destination).
+    let hanging = 0;
+    const receivers: Server[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = createServer(() => void hanging++);
+      await new Promise<void>((resolve) => r.listen(0, '127.0.0.1', resolve));
+      receivers.push(r);
+    }
+    const good = await startWebhookReceiver();
+    try {
+      for (const [i, r] of receivers.entries()) {
+        const url = `http://127.0.0.1:${(r.address() as AddressInfo).port}/cb#rt=15000&tt=15000`;
+        expect((await server.api('/api/messaging/messages', { auth: b.auth, body: { from: B_NUMBER, to: `+155577001${String(i).padStart(2, '0')}`, body: 'x', status_callback: url } })).status).toBe(201);
+      }
+      // B holds all it may of the pool of 8: the pool less one receiver's share.
+      await eventually(() => (hanging >= 7 ? true : undefined), 10_000, "B's callbacks in flight");
+      const id = (await sendMessage(server, { from: A_NUMBER, to: '+15557700098', body: 'hello', status_callback: good.url }, a.auth)).id;
+      const [first] = await good.waitFor(1);
+      expect(first!.json).toMatchObject({ id, project_id: a.projectId });
+      expect(hanging).toBe(7);
+    } finally {
+      for (const r of receivers) {
+        r.closeAllConnections();
+        await new Promise((resolve) => r.close(resolve));
+      }
+      await good.close();
+    }
   });
 });
