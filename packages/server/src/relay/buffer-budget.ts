@@ -1,9 +1,15 @@
 /**
  * One memory budget for every buffered RELAY event on this node (live sessions' unacknowledged
  * events and parked sessions' missed ones), so the total stays bounded whatever clients do.
+ *
+ * Each project may hold at most half of it: a session that cannot keep an event is dropped, so
+ * without a share one project whose sessions never acknowledge (or that parks sessions full of
+ * missed events) could spend the whole budget and have every other project's sessions dropped at
+ * their next event, their resumes failing (`session_restored: false`).
  */
 export class BufferBudget {
   private usedBytes = 0;
+  private readonly byProject = new Map<string, number>();
 
   constructor(readonly maxBytes: number) {}
 
@@ -11,15 +17,25 @@ export class BufferBudget {
     return this.usedBytes;
   }
 
-  /** Reserve room for an event; false (nothing reserved) when the budget is spent. */
-  take(bytes: number): boolean {
-    if (this.usedBytes + bytes > this.maxBytes) return false;
+  /** Bytes `projectId`'s events hold. */
+  usedBy(projectId: string): number {
+    return this.byProject.get(projectId) ?? 0;
+  }
+
+  /** Reserve room for an event of `projectId`; false (nothing reserved) when the budget or the project's half of it is spent. */
+  take(projectId: string, bytes: number): boolean {
+    const mine = this.usedBy(projectId);
+    if (this.usedBytes + bytes > this.maxBytes || mine + bytes > this.maxBytes / 2) return false;
     this.usedBytes += bytes;
+    this.byProject.set(projectId, mine + bytes);
     return true;
   }
 
-  give(bytes: number): void {
+  give(projectId: string, bytes: number): void {
     this.usedBytes = Math.max(0, this.usedBytes - bytes);
+    const left = this.usedBy(projectId) - bytes;
+    if (left > 0) this.byProject.set(projectId, left);
+    else this.byProject.delete(projectId);
   }
 }
 

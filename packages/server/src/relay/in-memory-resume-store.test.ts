@@ -31,7 +31,7 @@ describe('InMemoryResumeStore', () => {
     const store = new InMemoryResumeStore({ maxEvents: 10, budget, maxPerProject: 2, onDropped: (p, why) => dropped.push(`${p}:${why}`) });
     await store.park(parked('other', { projectId: 'p2' }));
     await store.park(parked('a', { events: [{ id: 'e1', key: 'k1', at: 1, params: 'x'.repeat(100) }] }));
-    budget.take(eventCost('x'.repeat(100)));
+    budget.take('p1', eventCost('x'.repeat(100)));
     await store.park(parked('b'));
     await store.park(parked('c'));
     await store.park(parked('d'));
@@ -61,15 +61,31 @@ describe('InMemoryResumeStore', () => {
 
   it('drops a session when the node-wide budget is spent, and gives the budget back when sessions go', async () => {
     const one = eventCost(delivery('x').params);
-    const budget = new BufferBudget(one * 3);
+    const budget = new BufferBudget(one * 6);
     const dropped: string[] = [];
     const store = new InMemoryResumeStore({ maxEvents: 100, budget, onDropped: (p) => dropped.push(p) });
     await store.park(parked('a'));
-    await store.deliver([delivery('x'), delivery('y'), delivery('z')]);
-    expect(budget.used).toBe(one * 3);
+    await store.park(parked('b', { projectId: 'p2' }));
+    await store.deliver(['x', 'y', 'z'].flatMap((k) => [delivery(k), delivery(k, { projectId: 'p2' })]));
+    expect(budget.used).toBe(one * 6);
     await store.deliver([delivery('w')]);
     expect(dropped).toEqual(['a']);
-    expect(budget.used).toBe(0);
-    expect(store.size).toBe(0);
+    expect(budget.used).toBe(one * 3);
+    expect(store.size).toBe(1);
+  });
+
+  it("keeps a project to half of the budget: its missed events cannot have another project's sessions dropped", async () => {
+    const one = eventCost(delivery('x').params);
+    const budget = new BufferBudget(one * 4);
+    const dropped: string[] = [];
+    const store = new InMemoryResumeStore({ maxEvents: 100, budget, onDropped: (p) => dropped.push(p) });
+    await store.park(parked('greedy'));
+    await store.park(parked('other', { projectId: 'p2' }));
+    await store.deliver(['1', '2', '3', '4'].map((k) => delivery(k)));
+    expect(dropped).toEqual(['greedy']);
+    await store.deliver([delivery('mine', { projectId: 'p2' })]);
+    expect(dropped).toEqual(['greedy']);
+    expect((await store.claim('p2', 'other', 5))!.events.map((e) => e.key)).toEqual(['mine']);
+    expect(budget.usedBy('p1')).toBe(0);
   });
 });

@@ -47,7 +47,7 @@ export class InMemoryResumeStore implements RelayResumeStore {
     for (const e of events) bytes += eventCost(e.params);
     // The live session already holds budget for these events; parking moves it, it does not add to it.
     if (events.length > this.opts.maxEvents) {
-      this.opts.budget.give(bytes);
+      this.opts.budget.give(session.projectId, bytes);
       this.opts.onDropped?.(session.protocol, 'overflow');
       return;
     }
@@ -117,7 +117,7 @@ export class InMemoryResumeStore implements RelayResumeStore {
     const p = this.byProtocol.get(protocol)!;
     if (p.keys.has(d.key)) return;
     const cost = eventCost(d.params);
-    if (p.events.length >= this.opts.maxEvents || !this.opts.budget.take(cost)) {
+    if (p.events.length >= this.opts.maxEvents || !this.opts.budget.take(p.session.projectId, cost)) {
       this.drop(protocol, 'overflow');
       return;
     }
@@ -137,7 +137,7 @@ export class InMemoryResumeStore implements RelayResumeStore {
     const p = this.byProtocol.get(protocol);
     if (!p) return;
     this.byProtocol.delete(protocol);
-    if (release) this.opts.budget.give(p.bytes);
+    if (release) this.opts.budget.give(p.session.projectId, p.bytes);
     const { projectId, contexts } = p.session;
     const mine = this.perProject.get(projectId);
     mine?.delete(protocol);

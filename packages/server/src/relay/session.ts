@@ -137,7 +137,7 @@ export class RelaySession {
 
   /** Give back the budget of everything held (the session ends). */
   release(events: readonly BufferedRelayEvent[]): void {
-    for (const e of events) this.opts.budget.give(eventCost(e.params));
+    for (const e of events) this.opts.budget.give(this.projectId, eventCost(e.params));
   }
 
   /**
@@ -153,7 +153,7 @@ export class RelaySession {
       if (!this.link) continue;
       const type = eventTypeOf(e.params);
       if (this.eventAcks) this.unacked.set(e.id, { ...e, type });
-      else this.opts.budget.give(eventCost(e.params));
+      else this.opts.budget.give(this.projectId, eventCost(e.params));
       this.write(e.id, e.params, type, e.at);
     }
     for (const h of held) if (!seen.has(h.key)) this.deliver(h.key, h.at, h.params, h.type);
@@ -172,7 +172,7 @@ export class RelaySession {
     const id = randomUUID();
     if (this.eventAcks) {
       const cost = eventCost(params);
-      if (this.unacked.size >= this.opts.maxEvents || !this.opts.budget.take(cost)) {
+      if (this.unacked.size >= this.opts.maxEvents || !this.opts.budget.take(this.projectId, cost)) {
         this.lost = true;
         this.opts.metrics.relayLimited('slow_consumer');
         this.link.slow('too many unacknowledged events');
@@ -193,7 +193,7 @@ export class RelaySession {
     const e = this.unacked.get(id);
     if (!e) return false;
     this.unacked.delete(id);
-    this.opts.budget.give(eventCost(e.params));
+    this.opts.budget.give(this.projectId, eventCost(e.params));
     this.opts.metrics.relayEventsAcked(1);
     return true;
   }

@@ -27,7 +27,7 @@ export interface SharedResumeStoreOptions {
   readonly instanceId: string;
   readonly maxEvents: number;
   /** The node's RELAY memory budget: events leave it when parked and come back when claimed. */
-  readonly budget: { take(bytes: number): boolean; give(bytes: number): void };
+  readonly budget: { take(projectId: string, bytes: number): boolean; give(projectId: string, bytes: number): void };
   readonly eventCost: (params: string) => number;
   readonly onDropped?: (protocol: string, why: ParkedSessionEnd) => void;
   /** Sessions of one project this node may keep parked (default: no limit). */
@@ -98,7 +98,7 @@ export class SharedResumeStore implements RelayResumeStore {
     let bytes = 0;
     for (const e of session.events) bytes += this.opts.eventCost(e.params);
     // The events move to the database: the live session's share of the memory budget is freed.
-    this.opts.budget.give(bytes);
+    this.opts.budget.give(session.projectId, bytes);
     if (session.events.length > this.opts.maxEvents) {
       this.mine.delete(session.protocol);
       this.opts.onDropped?.(session.protocol, 'overflow');
@@ -161,8 +161,8 @@ export class SharedResumeStore implements RelayResumeStore {
     let bytes = 0;
     for (const e of events) {
       const cost = this.opts.eventCost(e.params);
-      if (!this.opts.budget.take(cost)) {
-        this.opts.budget.give(bytes);
+      if (!this.opts.budget.take(projectId, cost)) {
+        this.opts.budget.give(projectId, bytes);
         this.opts.onDropped?.(protocol, 'overflow');
         return undefined;
       }
