@@ -18,22 +18,6 @@ function ask(messageState: number) {
   return queryMessages(ctx, () => [session], [message]);
 }
 
-describe('the ids query_sm names', () => {
-  it('are each part\'s id as the SMSC wrote it, not its lower-cased canonical form', async () => {
-    const config = parseSmppSection({ connectors: [{ id: 'c1', host: '127.0.0.1', port: 2775, systemId: 'sw', password: 'pw' }], routes: [] }).connectors[0]!;
-    const record = (partIndex: number, submittedId: string | null) => ({
-      carrier: 'c1', carrierMessageId: `abc${partIndex}`, projectId: 'p1', messageId: 'm1', partIndex, partCount: 2, status: 'sent', error: null, errorDetail: null, reference: 7, submittedId, createdAt: 0, updatedAt: 0,
-    });
-    const store = { carrierParts: { listForMessages: async () => [record(1, 'AbC1'), record(2, 'aBc2')] } } as unknown as Store;
-    const ctx: SmppContext = { config, deps: { store, logger: { info() {}, warn() {}, error() {} } as never, now: Date.now }, counters: newCounters(), sink: () => undefined };
-    const asked: string[] = [];
-    const session = { query: async (id: string) => (asked.push(id), { command: 'query_sm_resp', sequence: 1, status: 0, messageId: id, finalDate: '', messageState: 1, errorCode: 0 }) } as unknown as SmppSession<unknown>;
-    const message = { messageId: 'm1', projectId: 'p1', from: '+15551230001', to: '+447700900001', carrierMessageId: 'AbC1', segments: 2, sentAt: 0 };
-    expect(await queryMessages(ctx, () => [session], [message])).toEqual([{ state: 'enroute' }]);
-    expect(asked.sort()).toEqual(['AbC1', 'aBc2']);
-  });
-});
-
 describe('query_sm answers with SMPP v5.0 message states', () => {
   it('reads SKIPPED as undelivered and SCHEDULED as still on its way', async () => {
     expect(await ask(9)).toEqual([{ state: 'undelivered', error: 'UNKNOWN_DELIVERY_ERROR', detail: 'query_sm: stat SKIPPED' }]);

@@ -5,10 +5,9 @@
  * to the part records in `carrier_parts` (so a receipt that still comes counts as a duplicate), and
  * the connector's multipart policy deciding each message from its parts.
  *
- * A query names the message id as the SMSC wrote it in `submit_sm_resp`: the one kept on the
- * part's record, else (records written before it was kept) the one recorded on the message for its
- * first part; other parts' ids are then rebuilt in the submit format from their stored canonical
- * form (exact for decimal ids; hex in upper case; text ids as stored, lower-cased).
+ * A query names the message id as the SMSC wrote it in `submit_sm_resp`: the one recorded on the
+ * message for its first part; later parts' ids are rebuilt in the submit format from their stored
+ * canonical form (exact for decimal ids; hex in upper case; text ids as stored, lower-cased).
  */
 import type { CarrierQuery, CarrierView } from '../../domain/ports/carrier.js';
 import type { CarrierPartOutcome, CarrierPartRecord } from '../../domain/ports/store.js';
@@ -52,7 +51,6 @@ function answerOf(resp: Pdu, ctx: SmppContext, at: number): PartAnswer {
 
 /** The id to name a part by in query_sm: as the SMSC wrote it when we have that, else rebuilt from its canonical form. */
 function queryId(part: CarrierPartRecord, raw: string | null, format: IdFormat): string {
-  if (part.submittedId !== null && normaliseId(part.submittedId, format) === part.carrierMessageId) return part.submittedId;
   if (raw !== null && normaliseId(raw, format) === part.carrierMessageId) return raw;
   if (format === 'hex') return BigInt(part.carrierMessageId).toString(16).toUpperCase();
   return part.carrierMessageId;
