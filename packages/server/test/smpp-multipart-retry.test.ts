@@ -3,8 +3,7 @@
  * transiently goes back to the dispatcher's retry schedule. Its retry — on this node, or on another
  * one / after a restart, which only has the database — submits only the part the SMSC has not taken,
  * under the same concatenation reference (so the handset can reassemble), reports the first part's
- * id as the message's, and both parts' receipts decide the message. A message whose every part was
- * taken is not submitted again at all. On SQLite and PostgreSQL.
+ * id as the message's, and both parts' receipts decide the message. On SQLite and PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -168,30 +167,6 @@ function describeRetry(dialect: string, open: () => Promise<{ store: Store; clos
           [1, 'delivered'],
           [2, 'delivered'],
         ]);
-      } finally {
-        await after.stop();
-        await close();
-      }
-    });
-
-    it('does not submit again a message whose every part was accepted (its node died before recording it sent)', async () => {
-      const { store, close } = await open();
-      const { port, seen, ids } = await smsc({ failPart2: false, prefix: 'A' });
-      const id = randomUUID();
-      const before = connector(port, store);
-      await before.start(reportsTo([]));
-      try {
-        expect(await before.submit([longMessage(1, id)])).toEqual([{ outcome: 'accepted', carrierMessageId: 'A1', parts: 2 }]);
-      } finally {
-        await before.stop();
-      }
-      const after = connector(port, store);
-      await after.start(reportsTo([]));
-      try {
-        expect(await after.submit([longMessage(2, id)])).toEqual([{ outcome: 'accepted', carrierMessageId: 'A1', parts: 2 }]);
-        expect(seen).toHaveLength(2);
-        expect(ids).toEqual(['A1', 'A2']);
-        expect(after.status().counters.parts_not_resent).toBe(2);
       } finally {
         await after.stop();
         await close();
