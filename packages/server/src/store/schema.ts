@@ -239,9 +239,6 @@ export interface CarrierPartsTable {
   status: string;
   error: string | null;
   error_detail: string | null;
-  /** Added by 0016-carrier-parts-resume. */
-  concat_reference: number | null;
-  submitted_id: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -1593,19 +1593,9 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         status: 'sent',
         error: null,
         errorDetail: null,
-        reference: null,
-        submittedId: null,
         createdAt: T0,
         updatedAt: T0,
         ...over,
-      });
-
-      it('keeps the concatenation reference and the id as the carrier wrote it, and a reused id replaces them', async () => {
-        const m = randomUUID();
-        await store.carrierParts.insertMany([part({ carrierMessageId: '31', messageId: m, partIndex: 1, partCount: 2, reference: 4660, submittedId: '0001F' })]);
-        expect(await store.carrierParts.listForMessages([m])).toEqual([part({ carrierMessageId: '31', messageId: m, partIndex: 1, partCount: 2, reference: 4660, submittedId: '0001F' })]);
-        await store.carrierParts.insertMany([part({ carrierMessageId: '31', messageId: m, reference: null, submittedId: '1f' })]);
-        expect((await store.carrierParts.findByCarrierIds('smsc-a', ['31'])).map((p) => [p.reference, p.submittedId])).toEqual([[null, '1f']]);
       });
 
       it('finds parts by carrier id, only for that carrier', async () => {

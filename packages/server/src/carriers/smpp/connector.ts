@@ -20,7 +20,6 @@ import type { DataSmPdu, ShortMessagePdu } from './pdu/codec.js';
 import { ESM_CLASS } from './pdu/constants.js';
 import { queryMessages } from './query.js';
 import { ReceiptLedger } from './receipt-ledger.js';
-import { TakenPartsMemory } from './taken-parts.js';
 
 export type { SmppConnectorDeps } from './context.js';
 
@@ -33,7 +32,6 @@ export class SmppConnector implements Carrier {
   private readonly parts: PartQueue;
   private readonly receipts: ReceiptLedger;
   private readonly mo: MoAssembler;
-  private readonly taken: TakenPartsMemory;
   private readonly ctx: SmppContext;
   private sweepTimer: NodeJS.Timeout | undefined;
   private started = false;
@@ -52,16 +50,10 @@ export class SmppConnector implements Carrier {
     this.ctx = ctx;
     this.receipts = new ReceiptLedger(ctx);
     this.mo = new MoAssembler(ctx);
-    this.taken = new TakenPartsMemory(ctx);
     this.parts = new PartQueue(ctx, {
       sessionWithRoom: () => this.binds.sessionWithRoom(),
       accepted: (part, carrierId) =>
-        this.receipts.recordAccepted(
-          { projectId: part.job.s.projectId, messageId: part.job.s.messageId, partIndex: part.index, partCount: part.job.parts.length, reference: part.job.reference },
-          carrierId,
-        ),
-      // A message handed back with parts the SMSC took: its retry sends only the others.
-      settled: (job, result) => (result.outcome === 'transient' && job.anyAccepted ? this.taken.remember(job.s.messageId, job, job.s.expiresAt) : this.taken.forget(job.s.messageId)),
+        this.receipts.recordAccepted({ projectId: part.job.s.projectId, messageId: part.job.s.messageId, partIndex: part.index, partCount: part.job.parts.length }, carrierId),
     });
     this.binds = new BindPool<PartJob>(ctx, {
       submitAnswered: (part, resp) => this.parts.onSubmitAnswered(part, resp),
@@ -116,17 +108,9 @@ export class SmppConnector implements Carrier {
     };
   }
 
-  async submit(batch: readonly CarrierSubmission[]): Promise<SubmitResult[]> {
-    const notRunning = { outcome: 'transient', detail: 'SMPP connector not running' } as const;
-    if (this.stopping || !this.started) return batch.map(() => notRunning);
-    // A retry sends only the parts the SMSC has not taken yet (see taken-parts.ts).
-    const taken = await this.taken.lookUp(batch);
-    if (this.stopping) return batch.map(() => notRunning);
-    const results = batch.map((s, i) => {
-      const t = taken[i];
-      if (t instanceof Error) return { outcome: 'transient', detail: `cannot read which parts the SMSC took before: ${t.message}` } as const;
-      return this.parts.enqueue(s, t);
-    });
+  submit(batch: readonly CarrierSubmission[]): Promise<SubmitResult[]> {
+    if (this.stopping || !this.started) return Promise.resolve(batch.map(() => ({ outcome: 'transient', detail: 'SMPP connector not running' }) as const));
+    const results = batch.map((s) => this.parts.enqueue(s));
     this.parts.pump();
     return Promise.all(results);
   }
@@ -152,7 +136,6 @@ export class SmppConnector implements Carrier {
   private onSweep(): void {
     const now = this.deps.now();
     this.parts.tick();
-    this.taken.expire(now);
     this.receipts.expireEarly(now);
     this.mo.flushStale(now);
   }

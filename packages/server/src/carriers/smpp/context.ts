@@ -24,8 +24,6 @@ export function newCounters() {
     throttled: 0,
     transient_errors: 0,
     resent: 0,
-    /** Parts a retried message did not send again: the SMSC had accepted them on an earlier attempt. */
-    parts_not_resent: 0,
     binds: 0,
     bind_failures: 0,
     disconnects: 0,

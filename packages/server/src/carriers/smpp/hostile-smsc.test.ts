@@ -77,39 +77,6 @@ describe('the SMPP connector against hostile SMSCs', () => {
     expect(ctx.counters.disconnects).toBeGreaterThanOrEqual(binds - 1);
   });
 
-  it('gives a multipart message back when binds keep dropping with part 2 unanswered, and its retry sends part 2 only, with the same reference', async () => {
-    // Part 1 is taken; part 2 is never answered (the bind drops) while `drop` holds.
-    let drop = true;
-    const seen: Array<{ reference: number; seq: number }> = [];
-    const port = await smsc((pdu, reply, socket) => {
-      if (pdu.command.startsWith('bind_')) return reply(bindResp(pdu));
-      if (pdu.command === 'enquire_link') return reply({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 });
-      if (pdu.command !== 'submit_sm') return;
-      const udh = pdu.shortMessage;
-      seen.push({ reference: udh[3]!, seq: udh[5]! });
-      if (udh[5] === 2 && drop) return void socket.destroy();
-      reply({ command: 'submit_sm_resp', sequence: pdu.sequence, status: 0, messageId: `id${seen.length}`, tlvs: [] });
-    });
-    // No store: what the retry knows here is the connector's own memory of the message.
-    const ctx = context(port, { reconnectMinMs: 10, reconnectMaxMs: 20, maxSubmitAttempts: 2 });
-    const connector = new SmppConnector(ctx.config, ctx.deps);
-    await connector.start({ report() {}, inbound: async () => undefined } as never);
-    const message = { messageId: 'm1', projectId: 'p1', from: '+15551230001', to: '+447700900001', body: 'x'.repeat(200), media: [], kind: 'sms', encoding: 'GSM-7', segments: 2, attempt: 1, expiresAt: Date.now() + 60_000 } as const;
-    try {
-      const [first] = await connector.submit([message]);
-      expect(first).toMatchObject({ outcome: 'transient', detail: expect.stringMatching(/part 2 of 2 unanswered 2 times/) });
-      drop = false;
-      const [second] = await connector.submit([{ ...message, attempt: 2 }]);
-      expect(second).toEqual({ outcome: 'accepted', carrierMessageId: 'id1', parts: 2 });
-      // Part 1 once, not again on the retry; every copy under one reference.
-      expect(seen.map((p) => p.seq)).toEqual([1, 2, 2, 2]);
-      expect(new Set(seen.map((p) => p.reference)).size).toBe(1);
-      expect(connector.status().counters.parts_not_resent).toBe(1);
-    } finally {
-      await connector.stop();
-    }
-  });
-
   it('gives a message back to the dispatcher after maxSubmitAttempts binds ended with it unanswered, and counts the stray answers', async () => {
     let submits = 0;
     const port = await smsc((pdu, reply) => {

@@ -4,8 +4,7 @@
  * waits on one timer (it never rejects for rate). `ESME_RTHROTTLED` and `ESME_RMSGQFUL` put the
  * part back at the head of the queue and pause sending with a growing backoff. A message is
  * answered to the engine once every part is answered; parts a dropped bind left unanswered go back
- * to the head of the queue, so no accepted message is lost. A retried message whose earlier parts
- * the SMSC took sends only the others, under the reference those went with (`taken-parts.ts`).
+ * to the head of the queue, so no accepted message is lost.
  */
 import { backoffDelay, type BackoffPolicy, type ErrorKey } from '@switchboard/protocol';
 import type { CarrierSubmission, SubmitResult } from '../../domain/ports/carrier.js';
@@ -16,14 +15,11 @@ import type { MessageIdRespPdu } from './pdu/codec.js';
 import { STATUS, statusName } from './pdu/constants.js';
 import type { SmppSession, SubmitFields } from './session.js';
 import { submitParts } from './submit-parts.js';
-import type { TakenParts } from './taken-parts.js';
 
 /** One message handed to the connector, until every part is answered. */
 export interface MessageJob {
   readonly s: CarrierSubmission;
   readonly parts: PartJob[];
-  /** The concatenation reference of its parts; null for one part. */
-  readonly reference: number | null;
   answered: number;
   settled: boolean;
   anyAccepted: boolean;
@@ -49,8 +45,6 @@ export interface PartQueueDeps {
   sessionWithRoom(): SmppSession<PartJob> | undefined;
   /** The SMSC accepted `part` under the id `carrierId`. */
   accepted(part: PartJob, carrierId: string): void;
-  /** The message was answered to the engine (for good, or handed back to be retried). */
-  settled(job: MessageJob, result: SubmitResult): void;
 }
 
 /** The pause after an SMSC says "throttled": doubling while it keeps saying so. */
@@ -92,42 +86,22 @@ export class PartQueue {
     return this.sentRing.reduce((a, b) => a + b, 0) / this.sentRing.length;
   }
 
-  /**
-   * Queue a message's parts; resolves once every part is answered (or the message gives up).
-   * `taken`: parts the SMSC accepted on an earlier attempt, which are not sent again.
-   */
-  enqueue(s: CarrierSubmission, taken?: TakenParts): Promise<SubmitResult> {
+  /** Queue a message's parts; resolves once every part is answered (or the message gives up). */
+  enqueue(s: CarrierSubmission): Promise<SubmitResult> {
     const c = this.ctx.config;
     if (s.kind === 'mms' || s.media.length) return Promise.resolve({ outcome: 'rejected', error: 'MMS_FAILED', detail: `carrier ${c.id} (SMPP) carries SMS only` });
     let fields: SubmitFields[];
-    let reuse = taken?.ids.size ? taken : undefined;
-    let reference: number;
     try {
-      reference = reuse?.reference ?? this.nextReference();
-      fields = submitParts(s, c, reference);
-      if (reuse && reuse.partCount !== fields.length) {
-        // The connector splits differently since (its settings changed): the parts taken do not
-        // fit these, so the message goes whole, as a new one.
-        this.ctx.deps.logger.warn({ carrier: c.id, messageId: s.messageId, taken: reuse.partCount, parts: fields.length }, 'retried message splits into a different number of parts than the SMSC took before; sending it whole');
-        reuse = undefined;
-        fields = submitParts(s, c, (reference = this.nextReference()));
-      }
+      this.reference = (this.reference + 1) % 65536;
+      fields = submitParts(s, c, this.reference);
     } catch (err) {
       return Promise.resolve({ outcome: 'rejected', error: 'UNKNOWN_DELIVERY_ERROR', detail: `cannot encode for SMPP: ${(err as Error).message}` });
     }
     return new Promise<SubmitResult>((resolve) => {
-      const job: MessageJob = { s, parts: [], reference: fields.length > 1 ? reference : null, answered: 0, settled: false, anyAccepted: false, resolve };
-      fields.forEach((f, i) => job.parts.push({ job, index: i + 1, fields: f, attempts: 0, carrierId: reuse?.ids.get(i + 1) ?? null, resent: false }));
+      const job: MessageJob = { s, parts: [], answered: 0, settled: false, anyAccepted: false, resolve };
+      fields.forEach((f, i) => job.parts.push({ job, index: i + 1, fields: f, attempts: 0, carrierId: null, resent: false }));
       this.jobs.add(job);
-      for (const p of job.parts) {
-        if (p.carrierId === null) this.queue.push(p);
-        else {
-          job.answered++;
-          job.anyAccepted = true;
-          this.ctx.counters.parts_not_resent++;
-        }
-      }
-      if (job.answered === job.parts.length) this.settleAnswered(job);
+      for (const p of job.parts) this.queue.push(p);
     });
   }
 
@@ -268,11 +242,6 @@ export class PartQueue {
     for (const job of [...this.jobs]) this.settleTransient(job, detail);
   }
 
-  private nextReference(): number {
-    this.reference = (this.reference + 1) % 65536;
-    return this.reference;
-  }
-
   private requeueFront(parts: PartJob[]): void {
     this.queue.splice(this.head, 0, ...parts);
     this.pump();
@@ -303,7 +272,6 @@ export class PartQueue {
     if (job.settled) return;
     job.settled = true;
     this.jobs.delete(job);
-    this.deps.settled(job, result);
     job.resolve(result);
   }
 }

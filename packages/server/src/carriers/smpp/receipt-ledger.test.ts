@@ -13,7 +13,7 @@ import type { ShortMessagePdu } from './pdu/codec.js';
 import { ReceiptLedger } from './receipt-ledger.js';
 
 function setup(extra: Record<string, unknown> = {}) {
-  const part: CarrierPartRecord = { carrier: 'c1', carrierMessageId: '7', projectId: 'p1', messageId: 'm1', partIndex: 1, partCount: 1, status: 'sent', error: null, errorDetail: null, reference: null, submittedId: '7', createdAt: 0, updatedAt: 0 };
+  const part: CarrierPartRecord = { carrier: 'c1', carrierMessageId: '7', projectId: 'p1', messageId: 'm1', partIndex: 1, partCount: 1, status: 'sent', error: null, errorDetail: null, createdAt: 0, updatedAt: 0 };
   const applied: CarrierPartOutcome[] = [];
   const carrierParts = {
     findByCarrierIds: async () => [part],
@@ -106,7 +106,7 @@ describe('a receipt that overtakes its submit_sm_resp', () => {
     const answered = ledger.onReceipt(receipt('DELIVRD'));
     await new Promise((r) => setImmediate(r));
     // …its submit_sm_resp arrives meanwhile…
-    ledger.recordAccepted({ projectId: 'p1', messageId: 'm1', partIndex: 1, partCount: 1, reference: null }, '7');
+    ledger.recordAccepted({ projectId: 'p1', messageId: 'm1', partIndex: 1, partCount: 1 }, '7');
     // …and the lookup comes back empty.
     release();
     expect(await answered).toBe(0);

@@ -25,8 +25,6 @@ export interface AcceptedPart {
   /** 1-based. */
   readonly partIndex: number;
   readonly partCount: number;
-  /** The concatenation reference of the message's parts (null for one part), kept for its retry. */
-  readonly reference: number | null;
 }
 
 type LedgerOp = { readonly kind: 'insert'; readonly part: CarrierPartRecord } | { readonly kind: 'receipt'; readonly outcome: CarrierPartOutcome };
@@ -88,8 +86,6 @@ export class ReceiptLedger {
       status: 'sent',
       error: null,
       errorDetail: null,
-      reference: part.reference,
-      submittedId: rawCarrierId,
       createdAt: now,
       updatedAt: now,
     };

@@ -18,7 +18,6 @@ import { testTokensSchema } from './0012-test-tokens.js';
 import { fairClaimsSchema } from './0013-fair-claims.js';
 import { fairOutboxSchema } from './0014-fair-outbox.js';
 import { cxmlSessionsSchema } from './0015-cxml-sessions.js';
-import { carrierPartsResumeSchema } from './0016-carrier-parts-resume.js';
 import { serverKeysSchema } from './0017-server-keys.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
@@ -37,7 +36,6 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0013-fair-claims': fairClaimsSchema(dialect),
     '0014-fair-outbox': fairOutboxSchema(dialect),
     '0015-cxml-sessions': cxmlSessionsSchema(dialect),
-    '0016-carrier-parts-resume': carrierPartsResumeSchema(),
     '0017-server-keys': serverKeysSchema(dialect),
   };
 }

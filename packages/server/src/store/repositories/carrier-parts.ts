@@ -4,7 +4,7 @@ import type { DialectTraits } from '../dialect-traits.js';
 import { chunkRows, num } from '../rows.js';
 import type { CarrierPartsTable, Database } from '../schema.js';
 
-const COLUMNS = 13;
+const COLUMNS = 11;
 
 function fromRow(r: Selectable<CarrierPartsTable>): CarrierPartRecord {
   return {
@@ -17,8 +17,6 @@ function fromRow(r: Selectable<CarrierPartsTable>): CarrierPartRecord {
     status: r.status as CarrierPartStatus,
     error: r.error,
     errorDetail: r.error_detail,
-    reference: r.concat_reference === null ? null : num(r.concat_reference),
-    submittedId: r.submitted_id,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
   };
@@ -47,8 +45,6 @@ export class KyselyCarrierPartRepository implements CarrierPartRepository {
             status: p.status,
             error: p.error,
             error_detail: p.errorDetail,
-            concat_reference: p.reference,
-            submitted_id: p.submittedId,
             created_at: p.createdAt,
             updated_at: p.updatedAt,
           })),
@@ -62,8 +58,6 @@ export class KyselyCarrierPartRepository implements CarrierPartRepository {
             status: eb.ref('excluded.status'),
             error: eb.ref('excluded.error'),
             error_detail: eb.ref('excluded.error_detail'),
-            concat_reference: eb.ref('excluded.concat_reference'),
-            submitted_id: eb.ref('excluded.submitted_id'),
             created_at: eb.ref('excluded.created_at'),
             updated_at: eb.ref('excluded.updated_at'),
           })),

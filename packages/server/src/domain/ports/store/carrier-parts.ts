@@ -16,13 +16,6 @@ export interface CarrierPartRecord {
   readonly error: string | null;
   /** The carrier's own words about a failed part. */
   readonly errorDetail: string | null;
-  /**
-   * The concatenation reference the message's parts were sent with (UDH or SAR), null for a message
-   * of one part: a retry of the message sends the parts still missing with it, so they reassemble.
-   */
-  readonly reference: number | null;
-  /** The id as the carrier wrote it when it accepted the part (the message's carrier id, for part 1). */
-  readonly submittedId: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
