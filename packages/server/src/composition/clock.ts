@@ -19,11 +19,12 @@ export function serverClock(settings: Pick<ResolvedSettings, 'simulatorClock'>):
  * answer of a carrier was still being recorded. On the wall clock the store is returned as is.
  */
 export function storeFollowedBy<S extends object>(store: S, clock: Clock): S {
-  if (!(clock instanceof ManualClock)) return store;
+  const track = clock.track?.bind(clock);
+  if (!track) return store;
   const tracked = (target: object, fn: (...args: unknown[]) => unknown) =>
     function (this: unknown, ...args: unknown[]): unknown {
       const result = fn.apply(target, args);
-      if (result instanceof Promise) clock.track(result);
+      if (result instanceof Promise) track(result);
       return result;
     };
   const wrap = <T extends object>(target: T, depth: number): T => {

@@ -7,6 +7,11 @@ export interface Clock {
    * arms its wake-ups here, so a manual clock moved forward fires them at once.
    */
   setTimer?(at: number, fn: () => void, opts?: TimerOptions): () => void;
+  /**
+   * Work a timer started (a work loop's pass, a simulated handset delivery, a store call): a clock
+   * moved in steps (ManualClock.advanceInSteps) waits for it before its next stop. Wall clocks have none.
+   */
+  track?(work: Promise<unknown>): void;
 }
 
 export interface TimerOptions {

@@ -96,7 +96,7 @@ export class WorkLoop {
         this.wake();
       });
     this.inFlight.add(p);
-    if (this.clockWaitsForWork && this.clock instanceof ManualClock) this.clock.track(p);
+    if (this.clockWaitsForWork) this.clock.track?.(p);
   }
 
   /** Start nothing new; wait for the pass and the work in flight to finish. */
@@ -118,7 +118,7 @@ export class WorkLoop {
     this.wokenWhilePassing = false;
     try {
       const pass = this.pass();
-      if (this.clock instanceof ManualClock) this.clock.track(pass);
+      this.clock.track?.(pass);
       await pass;
     } catch (err) {
       this.onPassError(err);

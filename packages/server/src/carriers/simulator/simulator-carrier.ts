@@ -7,7 +7,7 @@
  * Everything runs on two timer heaps, never one timer per message.
  */
 import type { Carrier, CarrierDescriptor, CarrierQuery, CarrierSink, CarrierSubmission, CarrierView, AwaitingReceipt, StatusReport, SubmitResult } from '../../domain/ports/carrier.js';
-import { ManualClock, type Clock } from '../../domain/clock.js';
+import type { Clock } from '../../domain/clock.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { HandsetInboxRepository, SimulatorSettingsRepository } from '../../domain/ports/store.js';
 import type { Logger } from '../../domain/ports/logger.js';
@@ -82,7 +82,7 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
     // A manual clock moved in steps waits for the handsets and receipts before its next stop.
     this.receipts = new TimerQueue((due) => {
       const delivering = this.deliver(due);
-      if (deps.clock instanceof ManualClock) deps.clock.track(delivering);
+      deps.clock?.track?.(delivering);
     }, deps.clock ?? deps.now);
   }
 
