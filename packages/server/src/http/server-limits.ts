@@ -23,6 +23,7 @@ import type { Logger } from 'pino';
 import { clientAddressKey } from '../util/client-address.js';
 import { rawErrorResponse } from './raw-error-response.js';
 import { UnreadAnswers } from './unread-answers.js';
+import { AddressWarnings } from '../util/address-warnings.js';
 
 export interface ServerLimitOptions {
   /** Time to receive a request's headers (and to complete a TLS handshake) (ms). */
@@ -68,8 +69,8 @@ function clientErrorKey(code: string | undefined): ErrorKey {
  */
 export class ServerLimits {
   private readonly perAddress = new Map<string, number>();
-  /** When each address at its cap was last logged (kept while it has connections open). */
-  private readonly refusedLoggedAt = new Map<string, number>();
+  /** Addresses at their cap, logged at most once a minute each. */
+  private readonly warnings: AddressWarnings;
   /** Sockets whose refused body is being read and dropped: no further answer goes on them. */
   private readonly draining = new WeakSet<Duplex>();
   /** Sockets given their error answer, closing once it is written. */
@@ -81,6 +82,7 @@ export class ServerLimits {
     private readonly logger: Logger,
   ) {
     this.unread = new UnreadAnswers(options.answerStallMs ?? 30_000, logger);
+    this.warnings = new AddressWarnings(logger, REFUSAL_LOG_INTERVAL_MS);
   }
 
   /** Apply the timeouts, the connection caps and the error answers to a server (before it listens). */
@@ -125,12 +127,7 @@ export class ServerLimits {
     const address = clientAddressKey(socket.remoteAddress);
     const open = this.perAddress.get(address) ?? 0;
     if (open >= this.options.maxConnectionsPerAddress) {
-      const now = Date.now();
-      const logged = this.refusedLoggedAt.get(address);
-      if (logged === undefined || now - logged >= REFUSAL_LOG_INTERVAL_MS) {
-        this.refusedLoggedAt.set(address, now);
-        this.logger.warn({ address, limit: this.options.maxConnectionsPerAddress }, 'refusing connections from an address at its limit of open connections (http.maxConnectionsPerAddress)');
-      }
+      this.warnings.warn('connections', address, { limit: this.options.maxConnectionsPerAddress }, 'refusing connections from an address at its limit of open connections (http.maxConnectionsPerAddress)');
       socket.on('error', () => {});
       // Over TLS nothing readable can be said before a handshake: just close.
       if (!tls && socket.writable) {
@@ -144,10 +141,7 @@ export class ServerLimits {
     socket.once('close', () => {
       const left = (this.perAddress.get(address) ?? 1) - 1;
       if (left > 0) this.perAddress.set(address, left);
-      else {
-        this.perAddress.delete(address);
-        this.refusedLoggedAt.delete(address);
-      }
+      else this.perAddress.delete(address);
     });
   }
 

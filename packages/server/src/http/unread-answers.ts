@@ -18,6 +18,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { AddressWarnings } from '../util/address-warnings.js';
 import { clientAddressKey } from '../util/client-address.js';
 
 /**
@@ -25,9 +26,6 @@ import { clientAddressKey } from '../util/client-address.js';
  * Browsers and the SDKs do not pipeline; a client sending more without reading is disconnected.
  */
 export const MAX_PIPELINED_REQUESTS = 32;
-
-/** A warning about one address is logged at most this often (per kind). */
-const WARN_INTERVAL_MS = 60_000;
 
 /** Bytes of a socket's writes not yet taken by the network: its stream's buffer and what libuv still holds of a write under way. */
 function unwritten(socket: Socket): number {
@@ -48,13 +46,15 @@ export class UnreadAnswers {
   /** Open connections, and for those with unwritten bytes: how many, and how many flushed, when last seen making progress, and since when. */
   private readonly open = new Map<Socket, { left: number; flushed: number; since: number } | null>();
   private sweep: NodeJS.Timeout | undefined;
-  private readonly warnedAt = new Map<string, number>();
+  private readonly warnings: AddressWarnings;
 
   constructor(
     private readonly stallMs: number,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.warnings = new AddressWarnings(logger, 60_000, now);
+  }
 
   /** Serve `req` now, or once the answers before it on its connection are out. */
   serve(req: IncomingMessage, res: ServerResponse, handle: (req: IncomingMessage, res: ServerResponse) => void): void {
@@ -106,14 +106,6 @@ export class UnreadAnswers {
   }
 
   private warn(kind: string, socket: Socket, fields: Record<string, unknown>, message: string): void {
-    const address = clientAddressKey(socket.remoteAddress);
-    const key = `${kind} ${address}`;
-    const now = this.now();
-    const logged = this.warnedAt.get(key);
-    if (logged !== undefined && now - logged < WARN_INTERVAL_MS) return;
-    // Bounded: entries are forgotten once a minute old.
-    for (const [k, at] of this.warnedAt) if (now - at >= WARN_INTERVAL_MS) this.warnedAt.delete(k);
-    this.warnedAt.set(key, now);
-    this.logger.warn({ address, ...fields }, message);
+    this.warnings.warn(kind, clientAddressKey(socket.remoteAddress), fields, message);
   }
 }

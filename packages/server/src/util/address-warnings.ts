@@ -1,0 +1,26 @@
+import type { Logger } from 'pino';
+
+/**
+ * Warnings about one client address (a connection cap reached, pipelining past the limit, answers
+ * not read), each kind logged at most once per `intervalMs` for an address, so a client that keeps
+ * at it fills no log. Bounded: entries are forgotten once an interval old.
+ */
+export class AddressWarnings {
+  private readonly loggedAt = new Map<string, number>();
+
+  constructor(
+    private readonly logger: Pick<Logger, 'warn'>,
+    private readonly intervalMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  warn(kind: string, address: string, fields: Record<string, unknown>, message: string): void {
+    const key = `${kind} ${address}`;
+    const now = this.now();
+    const logged = this.loggedAt.get(key);
+    if (logged !== undefined && now - logged < this.intervalMs) return;
+    for (const [k, at] of this.loggedAt) if (now - at >= this.intervalMs) this.loggedAt.delete(k);
+    this.loggedAt.set(key, now);
+    this.logger.warn({ address, ...fields }, message);
+  }
+}
