@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../domain/ports/logger.js';
 
 /**
  * Warnings about one client address (a connection cap reached, pipelining past the limit, answers
