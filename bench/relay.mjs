@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import WebSocket from 'ws';
+import { LAUNCHER_NODE_FLAGS } from './lib/bench-server.mjs';
 
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '5000' }, connections: { type: 'string', default: '20' }, idle: { type: 'string', default: '10000' }, pace: { type: 'string', default: '200' } } });
 const MESSAGES = Number(values.messages);
@@ -38,7 +39,7 @@ async function startServer() {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
   // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=prof") profiles the server.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, 'packages/server/dist/cli/main.js', 'start'], {
+  const child = spawn(process.execPath, [...LAUNCHER_NODE_FLAGS, ...nodeArgs, 'packages/server/dist/cli/main.js', 'start'], {
     env: {
       ...process.env,
       SWITCHBOARD_PORT: '0',

@@ -5,7 +5,7 @@
  * `stop()` or when the benchmark process exits.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,8 @@ export const FROM = '+15551230001';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(root, 'packages/server/dist/cli/main.js');
+/** The Node flags the `switchboard` launcher runs with (its shebang line), so a benchmark measures the server as it is run. */
+export const LAUNCHER_NODE_FLAGS = readFileSync(join(root, 'packages/server/bin/switchboard.js'), 'utf8').split('\n', 1)[0].split(' ').filter((w) => w.startsWith('--'));
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,7 +40,7 @@ export async function startBenchServer({ port, env = {}, capSeconds, dataDir: gi
   };
   // BENCH_SERVER_NODE_ARGS: extra Node flags for the server only, e.g. "--cpu-prof --cpu-prof-dir=prof"
   // (Node refuses --cpu-prof in NODE_OPTIONS).
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...LAUNCHER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const child = spawn(process.execPath, [...nodeArgs, cli, 'start'], {
     env: {
       ...process.env,

@@ -1,8 +1,13 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 // The `switchboard` command's entry point (package.json "bin"). `npm ci` installs but does not
 // compile TypeScript, so in a checkout this launcher first builds what is missing or older than its
 // sources (tsc -b for the server and protocol, then the web console), printing what it does on
 // stderr, and then runs the compiled CLI. An installed package (no sources beside dist) runs as is.
+//
+// The shebang's flag: V8's young generation at 32 MB a half instead of 16 MB. A server making a
+// message's records, events and answer allocates much that dies young; a larger nursery scavenges
+// half as often (REST path +4 %, same peak RSS: docs/benchmarks.md, 2026-12-06). `npm start` and
+// the benchmarks pass the flags of this line too; running dist/cli/main.js by hand, pass them.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
