@@ -64,6 +64,15 @@ export class MessageAcceptor {
   }
 
   /**
+   * What `acceptOnce` would answer a retry, sending nothing: the message a live key names (as its
+   * first answer showed it), or undefined when the key names none; throws like `acceptOnce` when the
+   * key came with another request. For a caller that may no longer send but must recognise a retry.
+   */
+  async replayOf(projectId: string, input: SendInput, rawKey: unknown): Promise<MessageRecord | undefined> {
+    return this.original(projectId, { key: parseIdempotencyKey(rawKey), requestHash: requestFingerprint(input) });
+  }
+
+  /**
    * The message a live key names, as its first answer showed it (`asAccepted`), if the request
    * matches; throws when the key came with another request.
    */

@@ -29,6 +29,9 @@ function harness(dies: { after: number } = { after: Infinity }) {
         keys.set(key, message);
         return { message, replayed: false };
       },
+      async replayOf(_projectId: string, _input: SendInput, key: string) {
+        return keys.get(key);
+      },
     },
     reads: {
       messages: { get: async () => inbound, countInCxmlSession: async () => sent.length },
@@ -65,5 +68,14 @@ describe('CxmlExecutor', () => {
     // Run again: the five sent are replayed (and already counted), the other five are sent.
     expect(await h.executor.handle(delivery(0), ten)).toEqual({ ok: true });
     expect(h.sent.map((s) => s.body)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  });
+
+  it('recognises all 10 replies of a run that died before recording its attempt, with no 14109', async () => {
+    const h = harness();
+    const ten = { ...answer, body: `<Response>${Array.from({ length: 10 }, (_, i) => `<Message>${i}</Message>`).join('')}</Response>` };
+    expect(await h.executor.handle(delivery(0), ten)).toEqual({ ok: true });
+    // Every reply is counted already: each verb must be recognised as its own, not refused at the limit.
+    expect(await h.executor.handle(delivery(0), ten)).toEqual({ ok: true });
+    expect(h.sent).toHaveLength(10);
   });
 });

@@ -10,6 +10,7 @@
 import { ERRORS } from '@switchboard/protocol';
 import { isAppError } from '../../domain/app-error.js';
 import type { MessageRecord } from '../../domain/message.js';
+import type { SendInput } from '../../domain/send-request.js';
 import { nextAttemptTarget, type WebhookDeliveryRecord } from '../../domain/webhooks.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { Engine } from '../../engine/index.js';
@@ -58,14 +59,15 @@ export class CxmlExecutor {
         if (problem) problems.push(problem);
         break;
       }
-      if (replies >= MAX_REPLIES) {
+      // One key per verb of this attempt: a document executed again (the node died before recording
+      // the attempt) gets its replies back instead of sending them twice. At the limit only those
+      // pass: they are in `replies` already, counted from the store.
+      const key = `cxml:${d.id}:${d.attempts + 1}:${i}`;
+      const outcome = await this.send(context, verb, documentUrl, d.kind === 'inbound_message', session, key, replies >= MAX_REPLIES);
+      if (outcome === 'over the limit') {
         problems.push(`${ERRORS.CXML_REPLY_LIMIT.compat}: ${MAX_REPLIES} replies were already sent for inbound message ${session}; this <Message> and the rest of the document were not executed`);
         break;
       }
-      // One key per verb of this attempt: a document executed again (the node died before recording
-      // the attempt) gets its replies back instead of sending them twice.
-      const key = `cxml:${d.id}:${d.attempts + 1}:${i}`;
-      const outcome = await this.send(context, verb, documentUrl, d.kind === 'inbound_message', session, key);
       if (outcome === 'sent') replies++;
       // A reply an earlier run of this attempt sent is in `replies` already (counted from the store).
       else if (outcome !== 'sent before') problems.push(outcome);
@@ -75,31 +77,38 @@ export class CxmlExecutor {
     return problems.length ? this.fail(d, problems.join('; '), false) : { ok: true };
   };
 
-  /** Send one `<Message>`: 'sent', 'sent before' (by an earlier run of this attempt), or why it was refused. */
-  private async send(context: MessageRecord, verb: MessageVerb, documentUrl: string, isInbound: boolean, session: string, key: string): Promise<string> {
+  /**
+   * Send one `<Message>`: 'sent', 'sent before' (by an earlier run of this attempt), or why it was
+   * refused. With `atLimit` nothing new is sent: 'over the limit' unless an earlier run sent it.
+   */
+  private async send(context: MessageRecord, verb: MessageVerb, documentUrl: string, isInbound: boolean, session: string, key: string, atLimit: boolean): Promise<string> {
     // In an inbound conversation the reply goes back to the sender from the number written to;
     // an action document continues the conversation of the reply it reports on.
     const defaultTo = isInbound ? context.from : context.to;
     const defaultFrom = isInbound ? context.to : context.from;
     const action = verb.action ? resolveUrl(verb.action, documentUrl) : null;
     const statusCallback = !action && verb.statusCallback ? resolveUrl(verb.statusCallback, documentUrl) : null;
+    const input: SendInput = {
+      to: verb.to ?? defaultTo,
+      from: verb.from ?? defaultFrom,
+      body: verb.body,
+      // Relative <Media> URLs resolve against the document's URL, like action and <Redirect>.
+      media: verb.media.map((url) => resolveUrl(url, documentUrl)),
+      origin: 'reply',
+      statusCallback: action ?? statusCallback,
+      callbackFormat: action ? (verb.method === 'GET' ? 'action-get' : 'action-post') : 'form',
+      numberGroupId: null,
+      cxmlSession: session,
+    };
+    const { acceptor } = this.deps.engine;
     try {
-      const { message: sent, replayed } = await this.deps.engine.acceptor.acceptOnce(
-        context.projectId,
-        {
-          to: verb.to ?? defaultTo,
-          from: verb.from ?? defaultFrom,
-          body: verb.body,
-          // Relative <Media> URLs resolve against the document's URL, like action and <Redirect>.
-          media: verb.media.map((url) => resolveUrl(url, documentUrl)),
-          origin: 'reply',
-          statusCallback: action ?? statusCallback,
-          callbackFormat: action ? (verb.method === 'GET' ? 'action-get' : 'action-post') : 'form',
-          numberGroupId: null,
-          cxmlSession: session,
-        },
-        key,
-      );
+      if (atLimit) {
+        const earlier = await acceptor.replayOf(context.projectId, input, key);
+        if (!earlier) return 'over the limit';
+        this.deps.logger.info({ messageId: earlier.id, inReplyTo: context.id, replayed: true }, 'cXML <Message> already sent by an earlier run of this attempt');
+        return 'sent before';
+      }
+      const { message: sent, replayed } = await acceptor.acceptOnce(context.projectId, input, key);
       this.deps.logger.info({ messageId: sent.id, inReplyTo: context.id, replayed }, replayed ? 'cXML <Message> already sent by an earlier run of this attempt' : 'cXML <Message> queued');
       return replayed ? 'sent before' : 'sent';
     } catch (err) {
