@@ -173,6 +173,8 @@ export const ERRORS = {
   CXML_PARSE_ERROR: def('cxml_parse_error', 12100, 'The webhook response is not a valid cXML document.', { category: 'webhook' }),
   // Twilio's warning 14109 (twilio.com/docs/api/errors/14109): at most 10 TwiML replies per incoming message.
   CXML_REPLY_LIMIT: def('cxml_reply_limit_exceeded', 14109, 'More than 10 cXML replies to one inbound message; the rest were not sent.', { category: 'webhook' }),
+  // Twilio's warning 14106 (twilio.com/docs/api/errors/14106): a message reply session requests at most 50 documents.
+  CXML_DOCUMENT_LIMIT: def('cxml_document_limit_reached', 14106, 'More than 50 cXML documents for one inbound message; no more were requested.', { category: 'webhook' }),
   WEBHOOK_NOT_RETRYABLE: def('webhook_not_retryable', 10000, 'Only a failed webhook delivery, or a pending one not being sent right now, can be retried.', { nativeHttp: 409, compatHttp: 409, relay: '409', attribute: 'base', category: 'webhook' }),
   WEBHOOK_NOT_REPLAYABLE: def('webhook_not_replayable', 10000, 'Only a delivered status callback can be replayed; retry a failed one instead.', { nativeHttp: 409, compatHttp: 409, relay: '409', attribute: 'base', category: 'webhook' }),
 

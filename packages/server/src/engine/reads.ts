@@ -25,7 +25,7 @@ export interface EngineReads {
   readonly numbers: Pick<PhoneNumberRepository, 'get' | 'getByNumber' | 'list' | 'seqOf'>;
   readonly numberGroups: Pick<NumberGroupRepository, 'get' | 'list' | 'seqOf' | 'countMembers' | 'listMembers' | 'membershipSeqOf'>;
   readonly applications: Pick<CxmlApplicationRepository, 'get' | 'list' | 'seqOf'>;
-  readonly webhooks: Pick<WebhookRepository, 'get' | 'listForMessage' | 'listAttempts' | 'listForProject' | 'countByStatus'>;
+  readonly webhooks: Pick<WebhookRepository, 'get' | 'listForMessage' | 'countCxmlDocuments' | 'listAttempts' | 'listForProject' | 'countByStatus'>;
   /** The simulator's handset inbox: what simulated phones received (clearing it is the one write). */
   readonly handsets: Pick<HandsetInboxRepository, 'list' | 'clear'>;
   readonly projects: Pick<ProjectRepository, 'get'>;

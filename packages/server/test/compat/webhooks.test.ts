@@ -288,6 +288,25 @@ describe('inbound cXML webhooks', () => {
     expect(served).toBe(11);
   });
 
+  it('requests at most 50 documents for one inbound message: a <Redirect> loop stops there (14106)', async () => {
+    let served = 0;
+    routes.set('/redirect-loop', () => ({ status: 200, body: `<Response><Redirect>/redirect-loop?n=${++served}</Redirect></Response>`, headers: XML }));
+    await configureNumber(NUMBERS[1]!, { message_handler: 'laml_webhooks', message_request_url: `${receiver.url}/redirect-loop`, message_fallback_url: null });
+    const inboundId = await injectInbound('+15557680010', NUMBERS[1]!, 'loop');
+    const stopped = await eventually(async () => {
+      const ds = await server.store.webhooks.listForMessage(PROJECT_ID, inboundId);
+      return ds.find((d) => d.status === 'failed');
+    }, 30_000);
+    expect(stopped).toMatchObject({ url: `${receiver.url}/redirect-loop?n=49`, attempts: 1 });
+    expect(stopped.lastError).toBe(`14106: 50 documents were already requested for inbound message ${inboundId}; this <Redirect> was not followed`);
+    const [attempt] = await server.store.webhooks.listAttempts(PROJECT_ID, stopped.id);
+    expect(attempt!.error).toBe(stopped.lastError);
+    const all = await server.store.webhooks.listForMessage(PROJECT_ID, inboundId);
+    expect(all).toHaveLength(50);
+    expect(all.filter((d) => d.status !== 'delivered')).toEqual([stopped]);
+    expect(served).toBe(50);
+  });
+
   it('sends at most 10 of the <Message> verbs of one document and reports the rest (14109)', async () => {
     routes.set('/many', () => ({ status: 200, body: `<Response>${Array.from({ length: 12 }, (_, i) => `<Message>many ${i}</Message>`).join('')}</Response>`, headers: XML }));
     await configureNumber(NUMBERS[1]!, { message_handler: 'laml_webhooks', message_request_url: `${receiver.url}/many`, message_fallback_url: null });

@@ -1224,6 +1224,30 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(await store.webhooks.listForMessage(P2, mid)).toEqual([]);
       });
 
+      it('counts the cXML documents of an exchange up to a delivery: its inbound requests and its replies’ action requests', async () => {
+        const session = randomUUID();
+        const [reply, stranger] = await insert(message(P1, { origin: 'reply', cxmlSession: session }), message(P1, { origin: 'reply', cxmlSession: randomUUID() }));
+        await store.webhooks.enqueueMany([
+          delivery(P1, session, { kind: 'inbound_message' }),
+          // A redirect of the inbound document, the action request of a reply and the reply's status callback (not a document).
+          delivery(P1, session, { kind: 'inbound_message' }),
+          delivery(P1, reply!.id, { kind: 'message_action' }),
+          delivery(P1, reply!.id),
+          // Another exchange's action request, and the same ids in another project.
+          delivery(P1, stranger!.id, { kind: 'message_action' }),
+          delivery(P2, session, { kind: 'inbound_message' }),
+        ]);
+        const [first, redirect] = await store.webhooks.listForMessage(P1, session);
+        const [action, callback] = await store.webhooks.listForMessage(P1, reply!.id);
+        const last = Math.max(callback!.id, ...(await store.webhooks.listForMessage(P2, session)).map((d) => d.id));
+        expect(await store.webhooks.countCxmlDocuments(P1, session, last)).toBe(3);
+        expect(await store.webhooks.countCxmlDocuments(P1, session, action!.id)).toBe(3);
+        expect(await store.webhooks.countCxmlDocuments(P1, session, redirect!.id)).toBe(2);
+        expect(await store.webhooks.countCxmlDocuments(P1, session, first!.id)).toBe(1);
+        expect(await store.webhooks.countCxmlDocuments(P2, session, last)).toBe(1);
+        expect(await store.webhooks.countCxmlDocuments(P1, randomUUID(), last)).toBe(0);
+      });
+
       it('claims only the oldest pending delivery of each message, so a message’s webhooks go in order', async () => {
         const m = randomUUID();
         const n = randomUUID();

@@ -317,6 +317,19 @@ export class KyselyWebhookRepository implements WebhookRepository {
     return rows.map(deliveryFromRow);
   }
 
+  async countCxmlDocuments(projectId: string, session: string, upToId: number): Promise<number> {
+    // Served by webhook_deliveries_message, and messages_cxml_session for the exchange's replies.
+    const replies = this.db.selectFrom('messages').select('id').where('project_id', '=', projectId).where('cxml_session', '=', session);
+    const row = await this.db
+      .selectFrom('webhook_deliveries')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('project_id', '=', projectId)
+      .where('id', '<=', upToId)
+      .where((eb) => eb.or([eb.and([eb('message_id', '=', session), eb('kind', '=', 'inbound_message')]), eb.and([eb('message_id', 'in', replies), eb('kind', '=', 'message_action')])]))
+      .executeTakeFirst();
+    return num(row?.n ?? 0);
+  }
+
   async listAttempts(projectId: string, deliveryId: number): Promise<WebhookAttemptRecord[]> {
     const rows = await this.db
       .selectFrom('webhook_attempts')

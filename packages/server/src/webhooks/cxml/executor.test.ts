@@ -35,7 +35,7 @@ function harness(dies: { after: number } = { after: Infinity }) {
     },
     reads: {
       messages: { get: async () => inbound, countInCxmlSession: async () => sent.length },
-      webhooks: { listForMessage: async () => [] },
+      webhooks: { countCxmlDocuments: async () => 1 },
     },
     webhookOutbox: { schedule: async () => {} },
     clock: { now: () => 0 },

@@ -3,9 +3,9 @@
  * `<Message>` verbs are sent through the one send use case as `outbound-reply` messages (replying
  * to the conversation by default), `<Redirect>` queues a request to the next document with the
  * same parameters. Problems are reported with their codes (11750 too large, 12100 not cXML,
- * the send codes for a refused reply) on the webhook delivery and in the log; none of them
- * stops the message pipeline. A document fetch that failed or answered badly falls back to the
- * fallback URL, when there is one.
+ * 14106 and 14109 for an exchange's limits, the send codes for a refused reply) on the webhook
+ * delivery and in the log; none of them stops the message pipeline. A document fetch that failed
+ * or answered badly falls back to the fallback URL, when there is one.
  */
 import { ERRORS } from '@switchboard/protocol';
 import { isAppError } from '../../domain/app-error.js';
@@ -20,8 +20,13 @@ import type { ResponseVerdict } from '../webhook-runner.js';
 import { parseHttpUrl } from '../../domain/urls.js';
 import { parseCxml, type MessageVerb } from './document.js';
 
-/** Most redirects followed for one message before the chain is stopped. */
-export const MAX_REDIRECTS = 10;
+/**
+ * Most documents the exchange of one inbound message requests: the inbound request, every
+ * `<Redirect>` and every `<Message action>` request, however they chain. Twilio's limit, past which
+ * it reports 14106 (twilio.com/docs/api/errors/14106: a message reply session requests at most 50
+ * documents); it ends loops of redirects and actions.
+ */
+export const MAX_DOCUMENTS = 50;
 /**
  * Most replies cXML documents send for one inbound message, across its redirects and
  * `<Message action>` documents: Twilio's limit, past which it reports 14109 and sends no more
@@ -52,18 +57,25 @@ export class CxmlExecutor {
     // The exchange this document belongs to: the inbound message's, continued by redirects and actions.
     const session = d.kind === 'inbound_message' ? context.id : (context.cxmlSession ?? context.id);
     let replies = parsed.verbs.some((v) => v.verb === 'Message') ? await this.deps.engine.reads.messages.countInCxmlSession(d.projectId, session) : 0;
+    // This document may ask for another only while the exchange is under the limit. Counted up to
+    // this delivery, so a run of the same attempt again decides the same.
+    let documents: number | undefined;
+    const atDocumentLimit = async () => (documents ??= await this.deps.engine.reads.webhooks.countCxmlDocuments(d.projectId, session, d.id)) >= MAX_DOCUMENTS;
+    const documentLimit = (what: string) => `${ERRORS.CXML_DOCUMENT_LIMIT.compat}: ${MAX_DOCUMENTS} documents were already requested for inbound message ${session}; ${what}`;
     const problems: string[] = [];
     for (const [i, verb] of parsed.verbs.entries()) {
       if (verb.verb === 'Redirect') {
-        const problem = await this.redirect(d, context, resolveUrl(verb.url, documentUrl), verb.method);
-        if (problem) problems.push(problem);
+        const problem = await this.redirect(d, resolveUrl(verb.url, documentUrl), verb.method, atDocumentLimit);
+        if (problem) problems.push(problem === 'over the limit' ? documentLimit('this <Redirect> was not followed') : problem);
         break;
       }
       // One key per verb of this attempt: a document executed again (the node died before recording
       // the attempt) gets its replies back instead of sending them twice. At the limit only those
       // pass: they are in `replies` already, counted from the store.
       const key = `cxml:${d.id}:${d.attempts + 1}:${i}`;
-      const outcome = await this.send(context, verb, documentUrl, d.kind === 'inbound_message', session, key, replies >= MAX_REPLIES);
+      // An action request past the limit is not made: the reply goes without it (nor a status callback).
+      const withoutAction = verb.action !== null && (await atDocumentLimit());
+      const outcome = await this.send(context, withoutAction ? { ...verb, action: null, statusCallback: null } : verb, documentUrl, d.kind === 'inbound_message', session, key, replies >= MAX_REPLIES);
       if (outcome === 'over the limit') {
         problems.push(`${ERRORS.CXML_REPLY_LIMIT.compat}: ${MAX_REPLIES} replies were already sent for inbound message ${session}; this <Message> and the rest of the document were not executed`);
         break;
@@ -71,6 +83,7 @@ export class CxmlExecutor {
       if (outcome === 'sent') replies++;
       // A reply an earlier run of this attempt sent is in `replies` already (counted from the store).
       else if (outcome !== 'sent before') problems.push(outcome);
+      if (withoutAction && (outcome === 'sent' || outcome === 'sent before')) problems.push(documentLimit('the reply was sent, its action URL was not requested'));
       // A <Message action> hands control to the action's document: nothing after it runs.
       if (verb.action) break;
     }
@@ -120,11 +133,11 @@ export class CxmlExecutor {
     }
   }
 
-  private async redirect(d: WebhookDeliveryRecord, context: MessageRecord, url: string, method: 'GET' | 'POST'): Promise<string | null> {
-    const { reads, webhookOutbox, clock } = this.deps.engine;
+  /** Queue the request for the next document: null, 'over the limit' (of documents), or why not. */
+  private async redirect(d: WebhookDeliveryRecord, url: string, method: 'GET' | 'POST', atDocumentLimit: () => Promise<boolean>): Promise<string | null> {
+    const { webhookOutbox, clock } = this.deps.engine;
     if (!parseHttpUrl(url)) return `${ERRORS.CXML_PARSE_ERROR.compat}: <Redirect> URL ${JSON.stringify(url.slice(0, 200))} is not an http(s) URL (of at most 2048 characters, its host name at most 253)`;
-    const earlier = (await reads.webhooks.listForMessage(context.projectId, context.id)).filter((w) => w.kind === d.kind);
-    if (earlier.length > MAX_REDIRECTS) return `${ERRORS.CXML_PARSE_ERROR.compat}: more than ${MAX_REDIRECTS} redirects for one message; stopped`;
+    if (await atDocumentLimit()) return 'over the limit';
     await webhookOutbox.schedule([
       {
         projectId: d.projectId,

@@ -95,6 +95,13 @@ export interface WebhookRepository {
   settleMany(results: ReadonlyArray<WebhookSettlement & { readonly id: number }>, claim?: WebhookHandOnClaim): Promise<WebhookDeliveryRecord[]>;
   get(projectId: string, id: number): Promise<WebhookDeliveryRecord | undefined>;
   listForMessage(projectId: string, messageId: string): Promise<WebhookDeliveryRecord[]>;
+  /**
+   * How many cXML documents the exchange an inbound message began had requested up to delivery
+   * `upToId` (included): the inbound message's requests (its redirects too) and the action requests
+   * of the exchange's replies (`MessageRecord.cxmlSession`), one per delivery (a fallback attempt is
+   * not another). Twilio's 14106 limit counts these.
+   */
+  countCxmlDocuments(projectId: string, session: string, upToId: number): Promise<number>;
   listAttempts(projectId: string, deliveryId: number): Promise<WebhookAttemptRecord[]>;
   /**
    * Make a failed delivery, or a pending one not being sent right now, due now (console "retry
