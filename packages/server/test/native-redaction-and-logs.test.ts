@@ -349,7 +349,7 @@ describe('filtering the logs by creation date', () => {
 });
 
 describe('deleted messages in the logs', () => {
-  it('are left out unless include_deleted=true, and stay readable by id', async () => {
+  it('are left out unless include_deleted=true, by id as in the list', async () => {
     const number = '+15551239904';
     const keeper = await createProject(server, { name: 'Keeper', number });
     const a = await sendAndWait({ from: number, to: '+15557652001' }, 'delivered', keeper.auth, keeper.projectId);
@@ -363,9 +363,12 @@ describe('deleted messages in the logs', () => {
     // As SignalWire's Python SDK sends a Python bool (requests writes True/False).
     expect(await ids('?include_deleted=True')).toEqual([b.id, a.id]);
     expect(await ids('?include_deleted=False')).toEqual([b.id]);
-    const one = await server.api(`${LOGS}/${a.id}`, { auth: keeper.auth });
+    expect((await server.api(`${LOGS}/${a.id}`, { auth: keeper.auth })).status).toBe(404);
+    expect((await server.api(`${LOGS}/${a.id}?include_deleted=false`, { auth: keeper.auth })).status).toBe(404);
+    const one = await server.api(`${LOGS}/${a.id}?include_deleted=true`, { auth: keeper.auth });
     expect(one.status).toBe(200);
     expect(one.body.id).toBe(a.id);
+    expectOneError(await server.api(`${LOGS}/${a.id}?include_deleted=yes`, { auth: keeper.auth }), 'invalid_filter', 'include_deleted');
   });
 });
 

@@ -39,7 +39,8 @@ export class Reconciler {
       while (next < messages.length) {
         const m = messages[next++]!;
         try {
-          const log = await rest.messaging.getLog(m.messageId);
+          // Deleted meanwhile through the Compatibility API: still this client's message, its state still owed.
+          const log = await rest.messaging.getLog(m.messageId, { include_deleted: true });
           if (log.status === m.state || m.isDone) continue;
           this.events.apply(m, new RelayEvent(EVENT_MESSAGING_STATE, stateFromLog(m, log), Date.now() / 1000, true));
         } catch (err) {

@@ -73,8 +73,8 @@ export class RestClient {
     send: (request: SendMessageRequest): Promise<NativeMessage> => this.json('POST', '/api/messaging/messages', request),
     /** `PATCH /api/messaging/messages/{id}`: redact a finished message's body. */
     redact: (id: string): Promise<NativeMessage> => this.json('PATCH', `/api/messaging/messages/${encodeURIComponent(id)}`, { body: '' }),
-    /** `GET /api/messaging/logs/{id}`. */
-    getLog: (id: string): Promise<MessageLog> => this.json('GET', `/api/messaging/logs/${encodeURIComponent(id)}`),
+    /** `GET /api/messaging/logs/{id}`; a message deleted through the Compatibility API is 404 unless `include_deleted`. */
+    getLog: (id: string, query: { include_deleted?: boolean } = {}): Promise<MessageLog> => this.json('GET', `/api/messaging/logs/${encodeURIComponent(id)}${queryString(query)}`),
     /** `GET /api/messaging/logs`: the first page, newest first. */
     listLogs: (query: LogQuery = {}): Promise<Page<MessageLog>> => this.page(`/api/messaging/logs${queryString(query)}`),
     /** Every log entry, page after page. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
+import { loginAs } from '../console/console-client.js';
+import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
 import { twilioClient } from './clients.js';
 
 let server: TestServer;
@@ -68,5 +69,35 @@ describe('one message store behind both REST surfaces', () => {
     expect((await server.api(`${compat}/Messages/${sent.body.id}.json`)).body.body).toBe('');
     const events = await server.store.events.listForMessage(PROJECT_ID, sent.body.id);
     expect(events.map((e) => e.status)).toContain('initiated');
+  });
+
+  it('hides a message deleted through the Compatibility API from every surface, and answers 404 to redacting or canceling it', async () => {
+    const to = '+15557700005';
+    const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to, body: 'delete me' } });
+    const id = sent.body.id as string;
+    await eventually(async () => ((await server.api(`/api/messaging/logs/${id}`)).body.status === 'delivered' ? true : undefined));
+    expect((await server.api(`${compat}/Messages/${id}.json`, { method: 'DELETE' })).status).toBe(204);
+
+    expect((await server.api(`${compat}/Messages/${id}.json`)).status).toBe(404);
+    expect((await server.api(`/api/messaging/logs/${id}`)).status).toBe(404);
+    const logs = await server.api('/api/messaging/logs?page_size=1000');
+    expect(logs.body.data.map((x: any) => x.id)).not.toContain(id);
+    // The documented way back: include_deleted=true (the list, and one log as our extension).
+    expect((await server.api('/api/messaging/logs?page_size=1000&include_deleted=true')).body.data.map((x: any) => x.id)).toContain(id);
+    expect((await server.api(`/api/messaging/logs/${id}?include_deleted=true`)).body).toMatchObject({ id, status: 'delivered' });
+
+    const redact = await server.api(`/api/messaging/messages/${id}`, { method: 'PATCH', body: { body: '' } });
+    expect(redact.status).toBe(404);
+    expect(redact.body).toMatchObject({ error: 'Not Found' });
+    const cancel = await server.api(`/api/messaging/messages/${id}`, { method: 'PATCH', body: { status: 'canceled' } });
+    expect(cancel.status).toBe(404);
+    expect(cancel.body).toMatchObject({ error: 'Not Found' });
+    expect((await server.api(`${compat}/Messages/${id}.json`, { body: new URLSearchParams({ Status: 'canceled' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(404);
+    expect((await server.store.messages.get(PROJECT_ID, id))?.body).toBe('delete me');
+
+    const console = await loginAs(server, PROJECT_ID, API_TOKEN);
+    expect((await console.call(`/api/console/messages/${id}`)).status).toBe(404);
+    expect((await console.call(`/api/console/messages?number=${encodeURIComponent(to)}`)).body.data).toEqual([]);
+    expect((await console.call(`/api/console/messages/${id}?include_deleted=true`)).body.message).toMatchObject({ id, deleted: true });
   });
 });

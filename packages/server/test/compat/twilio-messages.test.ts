@@ -165,9 +165,9 @@ describe('the twilio npm client against the Compatibility API', () => {
     expect(await client.messages(m.sid).remove()).toBe(true);
     const gone = await rejection(client.messages(m.sid).fetch());
     expect(gone).toMatchObject({ status: 404, code: 20404 });
-    // The native log still knows it, as deleted activity.
-    const log = await server.api(`/api/messaging/logs/${m.sid}`);
-    expect(log.status).toBe(200);
+    // Gone from the native log too; kept as deleted activity, shown only when asked for.
+    expect((await server.api(`/api/messaging/logs/${m.sid}`)).status).toBe(404);
+    expect((await server.api(`/api/messaging/logs/${m.sid}?include_deleted=true`)).status).toBe(200);
   });
 
   it('lists, fetches and deletes media', async () => {

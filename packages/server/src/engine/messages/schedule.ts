@@ -12,12 +12,14 @@ export class ScheduledMessages {
   constructor(private readonly deps: { readonly messages: MessageRepository; readonly journal: MessageJournal }) {}
 
   /**
-   * Cancel a scheduled message; undefined when the project has no such message. Canceling it again
-   * answers it as it is; a message that already left the schedule cannot be (Twilio's 30409).
+   * Cancel a scheduled message; undefined when the project has no such message (or deleted it).
+   * Canceling it again answers it as it is; a message that already left the schedule cannot be
+   * (Twilio's 30409).
    */
   async cancel(projectId: string, id: string): Promise<MessageRecord | undefined> {
     const m = await this.deps.messages.get(projectId, id);
-    if (!m || m.status === 'canceled') return m;
+    if (!m || m.deletedAt !== null) return undefined;
+    if (m.status === 'canceled') return m;
     if (m.status !== 'scheduled') throw notCancelable(m.status);
     // The guarded update loses to a dispatcher that moved it to `queued` meanwhile.
     if (!(await this.deps.journal.record({ projectId, messageId: id, to: 'canceled' }))) {

@@ -153,7 +153,9 @@ export function consoleSurface(deps: ConsoleDeps) {
         const { projectId } = principalOf(request);
         const id = request.params.id;
         const m = id.length <= 64 ? await http.reads.messages.get(projectId, id) : undefined;
-        if (!m) throw AppError.of('NOT_FOUND', { message: `Message ${id} was not found.` });
+        // Deleted through the Compatibility API: gone, as from the list, unless include_deleted=true.
+        const includeDeleted = (request.query as Record<string, unknown>).include_deleted === 'true';
+        if (!m || (m.deletedAt !== null && !includeDeleted)) throw AppError.of('NOT_FOUND', { message: `Message ${id} was not found.` });
         const [events, deliveries] = await Promise.all([http.reads.events.listForMessage(projectId, m.id), http.reads.webhooks.listForMessage(projectId, m.id)]);
         const webhooks = await Promise.all(deliveries.map(async (d) => toConsoleDelivery(d, await http.reads.webhooks.listAttempts(projectId, d.id))));
         return { message: toConsoleMessage(m), events: events.map(toConsoleEvent), segments: segmentsOf(m.body), webhooks };

@@ -23,14 +23,20 @@ const LOG_FILTERS = ['created_before', 'created_on', 'created_after', 'include_d
 
 const BOOLEAN_TEXT = new Map([['true', true], ['false', false], ['True', true], ['False', false]]);
 
-/** The log filters of the query, each checked: a bad value is an error naming the valid ones, never ignored. */
-function logFilters(q: Record<string, unknown>): MessageListFilter {
+/** `include_deleted` of the log list and (our extension) of one log: false when absent. */
+function includeDeletedOf(q: Record<string, unknown>): boolean {
   const includeDeleted = singleParam(q, 'include_deleted');
   // `True`/`False` too: SignalWire's Python SDK passes `include_deleted=True` to requests, which writes the bool so.
   const deleted = includeDeleted === undefined ? false : BOOLEAN_TEXT.get(includeDeleted);
   if (deleted === undefined) {
     throw AppError.of('FILTER_INVALID', { attribute: 'include_deleted', message: `include_deleted must be true or false (got ${preview(includeDeleted)}).` });
   }
+  return deleted;
+}
+
+/** The log filters of the query, each checked: a bad value is an error naming the valid ones, never ignored. */
+function logFilters(q: Record<string, unknown>): MessageListFilter {
+  const deleted = includeDeletedOf(q);
   const status = singleParam(q, 'status');
   const statuses = status?.split(',').map((v) => v.trim());
   const bad = statuses?.find((v) => !isMessageStatus(v));
@@ -96,7 +102,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
       if (body.status !== undefined && body.body === undefined) {
         if (body.status !== 'canceled') throw AppError.of('INVALID_PARAMETER', { attribute: 'status', message: "status can only be set to 'canceled' (to cancel a scheduled message)." });
         const canceled = await deps.scheduled.cancel(projectId, request.params.id);
-        if (!canceled || canceled.deletedAt !== null) throw AppError.of('NOT_FOUND', { message: `Message ${request.params.id} was not found.` });
+        if (!canceled) throw AppError.of('NOT_FOUND', { message: `Message ${request.params.id} was not found.` });
         return toNativeMessage(canceled);
       }
       if (body.body !== '') throw AppError.of('REDACT_BODY_NOT_EMPTY');
@@ -127,7 +133,9 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
 
   app.get<{ Params: { id: string } }>('/api/messaging/logs/:id', { schema: { summary: 'Fetch a message log', response: { 200: messageLogResponse } } }, async (request) => {
     const { projectId } = principalOf(request);
-    const m = await deps.messages.get(projectId, request.params.id, { includeDeleted: true });
+    // A message deleted through the Compatibility API is gone here too, as from the list, unless asked for.
+    const includeDeleted = includeDeletedOf(request.query as Record<string, unknown>);
+    const m = await deps.messages.get(projectId, request.params.id, { includeDeleted });
     return toMessageLog(m, baseUrl(request, deps.publicUrl));
   });
 }
