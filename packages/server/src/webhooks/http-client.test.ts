@@ -34,10 +34,10 @@ describe('WebhookHttpClient total timeout', () => {
     const client = new WebhookHttpClient();
     cleanups.push(() => client.close());
     const timeouts = { connectMs: 1000, readMs: 10_000, totalMs: 300 };
-    const fast = await client.send({ url: `${base}/fast`, method: 'POST', headers: {}, body: 'a=b', timeouts });
+    const fast = await client.send({ project: 'p', url: `${base}/fast`, method: 'POST', headers: {}, body: 'a=b', timeouts });
     expect(fast.statusCode).toBe(204);
     const started = Date.now();
-    const err = await client.send({ url: `${base}/hang`, method: 'POST', headers: {}, body: 'a=b', timeouts }).catch((e: unknown) => e);
+    const err = await client.send({ project: 'p', url: `${base}/hang`, method: 'POST', headers: {}, body: 'a=b', timeouts }).catch((e: unknown) => e);
     const took = Date.now() - started;
     expect((err as Error).name).toBe('TimeoutError');
     expect(took).toBeGreaterThanOrEqual(290);
@@ -54,7 +54,7 @@ describe('WebhookHttpClient with private networks refused', () => {
     const guarded = new WebhookHttpClient({ refuseNetworks: PRIVATE_NETWORKS });
     cleanups.push(() => guarded.close());
     for (const url of [`${base}/fast`, `http://localhost:${port}/fast`, `http://[::ffff:127.0.0.1]:${port}/fast`]) {
-      const err = await guarded.send({ url, method: 'POST', headers: {}, body: 'a=b', timeouts }).then(
+      const err = await guarded.send({ project: 'p', url, method: 'POST', headers: {}, body: 'a=b', timeouts }).then(
         () => connections++,
         (e: unknown) => e,
       );
@@ -64,8 +64,8 @@ describe('WebhookHttpClient with private networks refused', () => {
     expect(connections).toBe(0);
     const open = new WebhookHttpClient();
     cleanups.push(() => open.close());
-    expect((await open.send({ url: `${base}/fast`, method: 'POST', headers: {}, body: 'a=b', timeouts })).statusCode).toBe(204);
+    expect((await open.send({ project: 'p', url: `${base}/fast`, method: 'POST', headers: {}, body: 'a=b', timeouts })).statusCode).toBe(204);
     // A name is looked up through the worker's bounded lookups (lookup-slots.ts), twice from its cache.
-    for (let i = 0; i < 3; i++) expect((await open.send({ url: `http://localhost:${port}/fast`, method: 'POST', headers: { connection: 'close' }, body: 'a=b', timeouts })).statusCode).toBe(204);
+    for (let i = 0; i < 3; i++) expect((await open.send({ project: 'p', url: `http://localhost:${port}/fast`, method: 'POST', headers: { connection: 'close' }, body: 'a=b', timeouts })).statusCode).toBe(204);
   });
 });

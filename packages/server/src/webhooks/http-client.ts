@@ -9,6 +9,8 @@ import { HTTP_WORKER_SOURCE } from './http-worker-source.js';
 import type { WebhookTimeouts } from './timeouts.js';
 
 export interface WebhookRequest {
+  /** The project sending it: host name lookups are shared fairly between projects (lookup-slots.ts). */
+  readonly project: string;
   readonly url: string;
   readonly method: 'GET' | 'POST';
   readonly headers: Record<string, string>;
@@ -58,7 +60,7 @@ export class WebhookHttpClient {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
-      this.outbox.push({ id, url: req.url, method: req.method, headers: req.headers, body: req.body, timeouts: req.timeouts });
+      this.outbox.push({ id, project: req.project, url: req.url, method: req.method, headers: req.headers, body: req.body, timeouts: req.timeouts });
       if (this.outbox.length === 1) queueMicrotask(() => this.flush());
     });
   }

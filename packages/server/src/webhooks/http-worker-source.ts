@@ -5,7 +5,7 @@
  * per turn of either event loop). Written as plain CommonJS so it runs from sources and builds
  * alike (as the SQLite checkpointer). Host names are looked up through `lookupSlots`.
  *
- * Protocol: the client posts arrays of `{ id, url, method, headers, body, timeouts }`, and the
+ * Protocol: the client posts arrays of `{ id, project, url, method, headers, body, timeouts }`, and the
  * string 'close' to end (the worker closes its pools, letting requests in flight finish, and exits);
  * the worker posts arrays of `{ id, ok: true, response }` or `{ id, ok: false, name, code, message }`.
  */
@@ -34,8 +34,34 @@ function isBlocked(address) {
   const family = net.isIP(address);
   return family !== 0 && blocked.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }
+// The projects with requests in flight to each host name: a lookup of the name is charged to the
+// first of them (a redirect's host, asked by no request, to no project: ''), so one project's
+// receivers whose DNS hangs hold no more than its share of the lookup slots.
+const hostProjects = new Map();
+function holdHost(r) {
+  let host;
+  try {
+    host = new URL(r.url).hostname;
+  } catch {
+    return () => {};
+  }
+  if (net.isIP(host) !== 0 || host.startsWith('[')) return () => {};
+  let projects = hostProjects.get(host);
+  if (!projects) hostProjects.set(host, (projects = new Map()));
+  projects.set(r.project, (projects.get(r.project) || 0) + 1);
+  return () => {
+    const n = projects.get(r.project) - 1;
+    if (n > 0) projects.set(r.project, n);
+    else projects.delete(r.project);
+    if (projects.size === 0 && hostProjects.get(host) === projects) hostProjects.delete(host);
+  };
+}
+function projectOfHost(hostname) {
+  const projects = hostProjects.get(hostname);
+  return projects ? projects.keys().next().value : '';
+}
 // Lookups bounded so that receivers whose DNS hangs cannot hold the process's thread pool (lookup-slots.ts).
-const lookup = (${lookupSlots.toString()})(dns.lookup, { slots: 2, maxWaiting: 1000, ttlMs: 30000, negativeTtlMs: 5000, maxCached: 1000, now: Date.now });
+const lookup = (${lookupSlots.toString()})(dns.lookup, { slots: 2, maxWaiting: 1000, ttlMs: 30000, negativeTtlMs: 5000, maxCached: 1000, now: Date.now, projectOf: projectOfHost });
 function guardedLookup(hostname, options, callback) {
   lookup(hostname, options, (err, address, family) => {
     if (err) return callback(err);
@@ -120,6 +146,7 @@ function decodeBody(buf, contentType) {
 async function exchange(r) {
   const controller = new AbortController();
   const cancel = deadline(controller, r.timeouts.totalMs);
+  const releaseHost = holdHost(r);
   try {
     const res = await request(r.url, {
       method: r.method,
@@ -151,6 +178,7 @@ async function exchange(r) {
     return { id: r.id, ok: false, name: typeof e.name === 'string' ? e.name : 'Error', code: typeof e.code === 'string' ? e.code : undefined, message: String(e.message) };
   } finally {
     cancel();
+    releaseHost();
   }
 }
 

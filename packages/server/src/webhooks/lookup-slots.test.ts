@@ -26,10 +26,13 @@ function fakeResolver() {
 const V4 = [{ address: '192.0.2.1', family: 4 }];
 const BOTH = [{ address: '2001:db8::1', family: 6 }, ...V4];
 
+/** Names of the form `<anything>.<project>.example` belong to that project. */
+const projectOfName = (hostname: string) => hostname.split('.').at(-2)!;
+
 function setup(over: Partial<LookupSlotsOptions> = {}) {
   const r = fakeResolver();
   let t = 1_000;
-  const lookup = lookupSlots(r.lookup, { slots: 2, maxWaiting: 3, ttlMs: 30_000, negativeTtlMs: 5_000, maxCached: 100, now: () => t, ...over });
+  const lookup = lookupSlots(r.lookup, { slots: 2, maxWaiting: 3, ttlMs: 30_000, negativeTtlMs: 5_000, maxCached: 100, now: () => t, projectOf: projectOfName, ...over });
   const ask = (hostname: string, options: { family?: number; all?: boolean } = {}) =>
     new Promise<{ err: Error | null; address?: unknown; family?: number }>((resolve) => lookup(hostname, options, (err, address, family) => resolve({ err, address, family })));
   return { r, ask, advance: (ms: number) => void (t += ms) };
@@ -86,6 +89,32 @@ describe('lookupSlots', () => {
     void ask('three.example');
     expect((await ask('four.example')).err).toMatchObject({ code: 'EAI_AGAIN' });
     expect(r.asked).toEqual(['one.example']);
+  });
+
+  it("gives a freed slot to another waiting project before the hanging project's next name", async () => {
+    const { r, ask } = setup({ maxWaiting: 10 });
+    // Project a: two receivers whose DNS hangs take both slots while nobody else waits, and more queue.
+    void ask('hang1.a.example');
+    void ask('hang2.a.example');
+    void ask('next1.a.example');
+    void ask('next2.a.example');
+    const b = ask('hook.b.example');
+    expect(r.asked).toEqual(['hang1.a.example', 'hang2.a.example']);
+    // One of a's lookups ends: b's name goes next, not a's queue; a keeps one slot while b waits.
+    r.answer('hang1.a.example', new Error('getaddrinfo EAI_AGAIN hang1.a.example'));
+    expect(r.asked.at(-1)).toBe('hook.b.example');
+    r.answer('hook.b.example', V4);
+    expect((await b).address).toBe('192.0.2.1');
+    // Nobody else waits: a's queue uses the freed slot.
+    expect(r.asked.at(-1)).toBe('next1.a.example');
+  });
+
+  it('serves waiting projects in turn, one name each', async () => {
+    const { r, ask } = setup({ slots: 1, maxWaiting: 10 });
+    void ask('busy.x.example');
+    for (const name of ['1.a.example', '2.a.example', '3.a.example', '1.b.example', '2.b.example', '1.c.example']) void ask(name);
+    for (let i = 0; i < 6; i++) r.answer(r.asked.at(-1)!, V4);
+    expect(r.asked).toEqual(['busy.x.example', '1.a.example', '1.b.example', '1.c.example', '2.a.example', '2.b.example', '3.a.example']);
   });
 
   it('works from its own source alone, as the webhook HTTP worker embeds it', async () => {

@@ -425,7 +425,7 @@ export class WebhookRunner {
   private async exchange(d: WebhookDeliveryRecord, request: ReturnType<typeof buildRequest>, method: 'GET' | 'POST', timeouts: WebhookTimeouts): Promise<Exchange> {
     let statusCode: number | null = null;
     try {
-      const res = await this.deps.http.send({ url: request.requestUrl, method, headers: request.headers, body: request.body, timeouts });
+      const res = await this.deps.http.send({ project: d.projectId, url: request.requestUrl, method, headers: request.headers, body: request.body, timeouts });
       statusCode = res.statusCode;
       const excerpt = res.body.slice(0, 512) || null;
       if (res.statusCode < 200 || res.statusCode >= 300) return { statusCode, error: `${WEBHOOK_FAILED}: HTTP ${res.statusCode}`, excerpt, retryable: true };
