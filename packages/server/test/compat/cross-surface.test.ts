@@ -99,5 +99,9 @@ describe('one message store behind both REST surfaces', () => {
     expect((await console.call(`/api/console/messages/${id}`)).status).toBe(404);
     expect((await console.call(`/api/console/messages?number=${encodeURIComponent(to)}`)).body.data).toEqual([]);
     expect((await console.call(`/api/console/messages/${id}?include_deleted=true`)).body.message).toMatchObject({ id, deleted: true });
+    // Its thread had only this message: no conversation shows it.
+    const threads = await console.call(`/api/console/conversations?ours=${encodeURIComponent(NUMBERS[0]!)}`);
+    expect(threads.status).toBe(200);
+    expect(threads.body.data.map((t: any) => t.other)).not.toContain(to);
   });
 });

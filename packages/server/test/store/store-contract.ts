@@ -1794,6 +1794,32 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(await store.messages.listConversations(P2, { ours: B }, { limit: 10 })).toEqual([]);
       });
 
+      it('shows no deleted message: a thread shows its newest other message, one with nothing else is left out, and pages stay full', async () => {
+        const Z = '+15557770003';
+        const [xOld, xNew, yOnly] = await insert(
+          message(P1, { from: A, to: X, body: 'x kept' }),
+          message(P1, { direction: 'inbound', origin: 'inbound', from: X, to: A, status: 'received', body: 'x deleted' }),
+          message(P1, { from: A, to: Y, body: 'y deleted' }),
+          message(P1, { from: A, to: Z, body: 'z kept' }),
+        );
+        // Loopback twin: the same message as received by B is thread B|A, not A|B.
+        const [, ab] = await insert(message(P1, { direction: 'inbound', origin: 'inbound', from: A, to: B, status: 'received', body: 'twin' }), message(P1, { from: A, to: B, body: 'a→b deleted' }));
+        for (const m of [xNew!, yOnly!, ab!]) expect(await store.messages.markDeleted(P1, m.id, T0)).toBe(true);
+        const threads = await store.messages.listConversations(P1, {}, { limit: 10 });
+        expect(threads.map((t) => [t.ours, t.other, t.last.body])).toEqual([
+          [B, A, 'twin'],
+          [A, Z, 'z kept'],
+          [A, X, 'x kept'],
+        ]);
+        // The cursor stays the thread's highest seq, deleted or not.
+        expect(threads[2]!.lastSeq).toBe(xNew!.seq);
+        expect(threads[2]!.last.id).toBe(xOld!.id);
+        // A page of two: the thread left out does not shorten it.
+        const first = await store.messages.listConversations(P1, { ours: A }, { limit: 2 });
+        expect(first.map((t) => t.other)).toEqual([Z, X]);
+        expect(await store.messages.listConversations(P1, { ours: A }, { limit: 2, beforeSeq: first[1]!.lastSeq })).toEqual([]);
+      });
+
       it('pages threads with the last seq as cursor, never repeating one', async () => {
         const others = Array.from({ length: 7 }, (_, i) => `+1555777100${i}`);
         for (let round = 0; round < 3; round++) {

@@ -323,6 +323,26 @@ export class KyselyMessageRepository implements MessageRepository {
   }
 
   async listConversations(projectId: string, filter: ConversationFilter, page: { readonly limit: number; readonly beforeSeq?: number }): Promise<ConversationRecord[]> {
+    // A deleted message (the Compatibility API's DELETE) is not shown: a thread whose newest message
+    // is deleted shows its newest other one, and a thread with nothing else is left out, the
+    // threads after it read in its place. Deletions are rare: the common page is one grouping.
+    const out: ConversationRecord[] = [];
+    let beforeSeq = page.beforeSeq;
+    while (out.length < page.limit) {
+      const want = page.limit - out.length;
+      const threads = await this.threads(projectId, filter, want, beforeSeq);
+      for (const t of threads) {
+        const last = t.last && t.last.deletedAt === null ? t.last : await this.newestShown(projectId, t.ours, t.other, t.lastSeq);
+        if (last) out.push({ ours: t.ours, other: t.other, lastSeq: t.lastSeq, last });
+      }
+      if (threads.length < want) break;
+      beforeSeq = threads[threads.length - 1]!.lastSeq;
+    }
+    return out;
+  }
+
+  /** One page of threads with the message of their highest seq, deleted or not (undefined if purged meanwhile). */
+  private async threads(projectId: string, filter: ConversationFilter, limit: number, beforeSeq: number | undefined): Promise<Array<Omit<ConversationRecord, 'last'> & { readonly last: MessageRecord | undefined }>> {
     // One thread per (our number, other party): outbound messages are ours → theirs, inbound ones
     // theirs → ours. The grouping reads only the messages_parties index.
     const ours = sql<string>`case when direction = 'inbound' then to_number else from_number end`;
@@ -336,8 +356,8 @@ export class KyselyMessageRepository implements MessageRepository {
       q = q.where((eb) => eb.or([eb.and([eb('from_number', '=', n), eb('direction', '=', 'outbound')]), eb.and([eb('to_number', '=', n), eb('direction', '=', 'inbound')])]));
     }
     let grouped = q.groupBy([ours, other]);
-    if (page.beforeSeq !== undefined) grouped = grouped.having((eb) => eb.fn.max('seq'), '<', page.beforeSeq);
-    const threads = await grouped.orderBy('last_seq', 'desc').limit(page.limit).execute();
+    if (beforeSeq !== undefined) grouped = grouped.having((eb) => eb.fn.max('seq'), '<', beforeSeq);
+    const threads = await grouped.orderBy('last_seq', 'desc').limit(limit).execute();
     if (threads.length === 0) return [];
     const lastRows = await this.db
       .selectFrom('messages')
@@ -350,10 +370,28 @@ export class KyselyMessageRepository implements MessageRepository {
       )
       .execute();
     const bySeq = new Map(lastRows.map((r) => [num(r.seq), messageFromRow(r)]));
-    return threads.flatMap((t) => {
-      const last = bySeq.get(num(t.last_seq));
-      return last ? [{ ours: t.ours, other: t.other, lastSeq: num(t.last_seq), last }] : [];
-    });
+    // Every thread is returned: the caller pages on their count.
+    return threads.map((t) => ({ ours: t.ours, other: t.other, lastSeq: num(t.last_seq), last: bySeq.get(num(t.last_seq)) }));
+  }
+
+  /** The newest message of a thread below `beforeSeq` that is not deleted. */
+  private async newestShown(projectId: string, ours: string, other: string, beforeSeq: number): Promise<MessageRecord | undefined> {
+    const row = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('from_number', '=', ours), eb('to_number', '=', other), eb('direction', '!=', 'inbound')]),
+          eb.and([eb('from_number', '=', other), eb('to_number', '=', ours), eb('direction', '=', 'inbound')]),
+        ]),
+      )
+      .where('seq', '<', beforeSeq)
+      .where('deleted_at', 'is', null)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? messageFromRow(row) : undefined;
   }
 
   async listAwaitingReceipt(carrier: string, afterSeq: number, limit: number): Promise<MessageRecord[]> {

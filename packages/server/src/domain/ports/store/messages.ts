@@ -29,9 +29,9 @@ export interface ConversationRecord {
   /** Our side: the sender of outbound messages, the recipient of inbound ones. */
   readonly ours: string;
   readonly other: string;
-  /** `seq` of the newest message, the paging cursor of the conversation list. */
+  /** `seq` of the newest message (deleted ones included), the paging cursor of the conversation list. */
   readonly lastSeq: number;
-  /** The newest message (deleted ones included, so a thread never shows an older last message). */
+  /** The newest message not deleted (a thread whose every message is deleted is not listed). */
   readonly last: MessageRecord;
 }
 
