@@ -70,6 +70,17 @@ describe('ConsoleFeed', () => {
     expect(theirs.batches()).toEqual([]);
   });
 
+  it('leaves out a message deleted through the Compatibility API, also when its earlier state is pending', async () => {
+    feed = new ConsoleFeed(bus, LIMITS);
+    const res = new FakeResponse();
+    feed.attach('p1', res as unknown as ServerResponse);
+    publish(message('p1', 'm1', 'sent'));
+    publish({ ...message('p1', 'm1', 'delivered'), deletedAt: 5 });
+    publish(message('p1', 'm2', 'queued'));
+    await wait(40);
+    expect(res.batches().flatMap((b) => b.messages.map((m) => m.id))).toEqual(['m2']);
+  });
+
   it('resets a client that falls behind instead of buffering without bound', async () => {
     feed = new ConsoleFeed(bus, LIMITS);
     const slow = new FakeResponse();

@@ -171,6 +171,8 @@ export class ConsoleFeed {
     if (c.reset) return;
     // Re-inserting moves the message to the end, so a batch lists messages in the order they last changed.
     c.pending.delete(m.id);
+    // Deleted through the Compatibility API (while `sent`, a receipt still changes it): not shown, as in the lists.
+    if (m.deletedAt !== null) return;
     c.pending.set(m.id, m);
     if (c.pending.size > this.limits.maxPendingMessages) {
       c.pending.clear();
