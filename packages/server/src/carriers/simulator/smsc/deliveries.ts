@@ -45,7 +45,7 @@ const MAX_WAITING_DELIVERS = 100_000;
  * unavailable, `ESME_RX_T_APPN` while it catches up, a node taken over by another) still gets its
  * receipts; a few tries over 1.5 s lost them, leaving messages `sent` until reconciliation.
  */
-export const MAX_DELIVER_ATTEMPTS = 20;
+export const MAX_REDELIVERIES = 20;
 const RETRY_BASE_MS = 100;
 const RETRY_MAX_MS = 60_000;
 
@@ -102,12 +102,12 @@ export class DeliverQueue {
     return true;
   }
 
-  /** Send `item` again later, backing off (`redeliveryDelay`); give up after `MAX_DELIVER_ATTEMPTS`. */
+  /** Send `item` again later, backing off (`redeliveryDelay`); give up after `MAX_REDELIVERIES`. */
   retry(item: PendingDeliver): void {
     item.attempts++;
     this.deps.stats.delivers_retried++;
-    if (item.attempts > MAX_DELIVER_ATTEMPTS) {
-      this.deps.logger.warn({ kind: item.kind }, `simulator SMSC gave up a deliver_sm after ${MAX_DELIVER_ATTEMPTS} attempts`);
+    if (item.attempts > MAX_REDELIVERIES) {
+      this.deps.logger.warn({ kind: item.kind }, `simulator SMSC gave up a deliver_sm after ${MAX_REDELIVERIES + 1} attempts (the first and ${MAX_REDELIVERIES} redeliveries)`);
       return;
     }
     this.timers.schedule(this.deps.now() + redeliveryDelay(item.attempts), item);
