@@ -29,6 +29,7 @@ import { numberGroupPlugin } from '../http/native/number-group-routes.js';
 import { carriersOpsRoutes } from '../http/ops/carriers-routes.js';
 import type { OpsDeps } from '../http/ops/plugin.js';
 import { answerPlainHttp } from '../http/plain-http-on-https.js';
+import { ListSlots } from '../http/list-slots.js';
 import { ServerLimits } from '../http/server-limits.js';
 import { smscRoutes } from '../http/simulator/smsc-routes.js';
 import { certificateHostnames, ensureLocalCertificates, tlsDir, type TlsMaterial } from '../http/tls.js';
@@ -105,6 +106,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
     ],
     ...(consoleSessions ? { sessionAuth: consoleSessions } : {}),
     authThrottle,
+    listSlots: new ListSlots(settings.maxListRequestsPerProject),
   });
   const serverLimits = new ServerLimits(
     {

@@ -18,4 +18,12 @@ describe('resource limits by default', () => {
     expect(() => load({ SWITCHBOARD_MAX_CONNECTIONS: '500' })).toThrow(/SWITCHBOARD_RELAY_MAX_SESSIONS_PER_PROJECT \(1000\) must be below SWITCHBOARD_MAX_CONNECTIONS \(500\)/);
     expect(load({ SWITCHBOARD_MAX_CONNECTIONS: '500', SWITCHBOARD_RELAY_MAX_SESSIONS_PER_PROJECT: '400' }).relayMaxSessionsPerProject).toBe(400);
   });
+
+  it("keeps one project's lists in progress below the PostgreSQL connections of a node", () => {
+    const s = load();
+    expect(s.maxListRequestsPerProject).toBeGreaterThanOrEqual(1);
+    expect(s.maxListRequestsPerProject).toBeLessThan(s.databasePoolSize);
+    expect(load({ SWITCHBOARD_MAX_LIST_REQUESTS_PER_PROJECT: '16' }).maxListRequestsPerProject).toBe(16);
+    expect(() => load({ SWITCHBOARD_MAX_LIST_REQUESTS_PER_PROJECT: '0' })).toThrow(ConfigError);
+  });
 });

@@ -59,6 +59,14 @@ export const SETTINGS = {
     default: 30_000,
     parse: parsers.int(100, 3_600_000),
   },
+  maxListRequestsPerProject: {
+    key: 'http.maxListRequestsPerProject',
+    env: 'SWITCHBOARD_MAX_LIST_REQUESTS_PER_PROJECT',
+    flag: null,
+    description: 'List requests (pages of messages, media, numbers, groups, applications, opt-outs, the simulator\'s inbox; the console\'s lists) one project may have in progress at once on this node; one more gets 429 (Compatibility API 20429) with Retry-After. Sends and single fetches are not counted.',
+    default: 4,
+    parse: parsers.int(1, 10_000),
+  },
   authFailureBurstPerAddress: {
     key: 'auth.failureBurstPerAddress',
     env: 'SWITCHBOARD_AUTH_FAILURE_BURST_PER_ADDRESS',

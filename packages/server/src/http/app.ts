@@ -16,6 +16,7 @@ import { resourceNotFound, sendCompatError } from './compat/error-format.js';
 import { COMPAT_PREFIXES } from './compat/plugin.js';
 import type { HttpDeps } from './deps.js';
 import { toAppError } from './fastify-errors.js';
+import { type ListSlots, useListSlots } from './list-slots.js';
 import { METHODS, methodNotAllowed } from './method-not-allowed.js';
 import { sendNativeError, type NativeFlavour } from './native/error-format.js';
 import { nativePlugin } from './native/plugin.js';
@@ -39,6 +40,8 @@ export interface HttpAppOptions {
   readonly sessionAuth?: SessionAuthenticator;
   /** Counts failed authentications per client address and project id (429 past their budget). */
   readonly authThrottle?: AuthThrottle;
+  /** Lists in progress per project (429 past the bound); unset: not limited. */
+  readonly listSlots?: ListSlots;
   /** Extra surfaces (Compatibility API, RELAY, console) registered by the composition root. */
   readonly surfaces?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }
@@ -100,8 +103,10 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     },
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('retryAfterSeconds', 0);
   app.decorate('sessionAuth', opts.sessionAuth ?? null);
   useAuthThrottle(app, opts.authThrottle ?? null);
+  useListSlots(app, opts.listSlots ?? null);
   observeRequests(app, opts.ops.metrics);
 
   app.setNotFoundHandler((request, reply) => {

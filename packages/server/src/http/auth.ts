@@ -17,8 +17,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by a surface's auth hook for authenticated routes. */
     principal: Principal | null;
-    /** Seconds the client must wait after failing authentication too often (sent as `Retry-After`). */
-    authRetryAfterSeconds: number;
+    /** Seconds a client refused with 429 must wait (sent as `Retry-After`): failing authentication too often, too many lists at once. */
+    retryAfterSeconds: number;
   }
   interface FastifyInstance {
     /** The web console's session check, when the console is enabled (see `SessionAuthenticator`). */
@@ -31,12 +31,11 @@ declare module 'fastify' {
 /** Limit failed authentications on every surface of `app` (call before registering them). */
 export function useAuthThrottle(app: FastifyInstance, throttle: AuthThrottle | null): void {
   app.decorate('authThrottle', throttle);
-  app.decorateRequest('authRetryAfterSeconds', 0);
 }
 
-/** `Retry-After` for a request refused for failing authentication too often (each surface's error formatter calls this). */
-export function setAuthRetryAfter(reply: FastifyReply): void {
-  const seconds = reply.request.authRetryAfterSeconds;
+/** `Retry-After` for a request refused with 429 (each surface's error formatter calls this). */
+export function setRetryAfter(reply: FastifyReply): void {
+  const seconds = reply.request.retryAfterSeconds;
   if (seconds > 0) reply.header('Retry-After', String(seconds));
 }
 
@@ -63,7 +62,7 @@ export async function verifyCredentials(verifier: CredentialVerifier, request: F
 
 function tooManyFailures(request: FastifyRequest, retryAfterMs: number): AppError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  request.authRetryAfterSeconds = seconds;
+  request.retryAfterSeconds = seconds;
   return AppError.of('RATE_LIMITED', { message: `Too many failed authentications from your address or for this project; retry in ${seconds} s.` });
 }
 

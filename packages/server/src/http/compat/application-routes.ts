@@ -10,6 +10,7 @@ import { principalOf } from '../auth.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
 import { singleParam } from '../query-params.js';
+import { boundedList } from '../list-slots.js';
 import { paramsOf, sidOf } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, toCompatApplication } from './presenters.js';
@@ -30,7 +31,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
       const { projectId } = principalOf(request);
       return reply.code(201).send(toCompatApplication(await applications.create(projectId, paramsOf(request.body))));
     });
-    app.get(path, { schema: listApplicationsSchema }, async (request): Promise<CompatApplicationPage> => {
+    app.get(path, { schema: listApplicationsSchema }, boundedList(async (request): Promise<CompatApplicationPage> => {
       const { projectId } = principalOf(request);
       const query = request.query as Record<string, unknown>;
       const page = parseCompatPage(query, ['FriendlyName']);
@@ -40,7 +41,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
       const rows = await reads.applications.list(projectId, friendlyName !== undefined ? { friendlyName } : {}, seqPage);
       const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Applications.json`, filterParams(query), list);
       return { ...meta, applications: items.map(toCompatApplication) };
-    });
+    }));
   }
 
   app.get<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', { schema: fetchApplicationSchema }, async (request) => {

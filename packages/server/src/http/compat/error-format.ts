@@ -6,7 +6,7 @@
 import { ERRORS, type CompatError } from '@switchboard/protocol';
 import type { FastifyReply } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
-import { setAuthRetryAfter } from '../auth.js';
+import { setRetryAfter } from '../auth.js';
 import { requestPath } from '../request-path.js';
 
 const MORE_INFO = 'https://developer.signalwire.com/compatibility-api/reference/error-codes';
@@ -28,6 +28,6 @@ export function sendCompatError(reply: FastifyReply, err: AppError): FastifyRepl
   const body = compatErrorBody(err);
   if (body.status === 401) reply.header('WWW-Authenticate', 'Basic realm="Switchboard"');
   if (body.status === 503) reply.header('Retry-After', RETRY_AFTER_SECONDS);
-  else if (body.status === 429) setAuthRetryAfter(reply);
+  else if (body.status === 429) setRetryAfter(reply);
   return reply.code(body.status).type('application/json; charset=utf-8').send(body);
 }

@@ -15,6 +15,7 @@ import { principalOf } from '../auth.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
 import { singleParam } from '../query-params.js';
+import { boundedList } from '../list-slots.js';
 import { paramsOf, sidOf } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, rfc2822 } from './presenters.js';
@@ -102,7 +103,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
   };
 
   for (const path of ['/Accounts/:AccountSid/IncomingPhoneNumbers', '/Accounts/:AccountSid/IncomingPhoneNumbers.json']) {
-    app.get(path, { schema: listIncomingNumbersSchema }, async (request): Promise<CompatIncomingPhoneNumberPage> => {
+    app.get(path, { schema: listIncomingNumbersSchema }, boundedList(async (request): Promise<CompatIncomingPhoneNumberPage> => {
       const { projectId } = principalOf(request);
       const query = request.query as Record<string, unknown>;
       const page = parseCompatPage(query, ['PhoneNumber', 'FriendlyName', 'Beta', 'Origin']);
@@ -113,7 +114,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
       const rows = await reads.numbers.list(projectId, { ...(number ? { numberContains: number } : {}), ...(name ? { nameContains: name } : {}) }, seqPage);
       const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/IncomingPhoneNumbers.json`, filterParams(query), list);
       return { ...meta, incoming_phone_numbers: items.map(toIncomingPhoneNumber) };
-    });
+    }));
     app.post(path, { schema: createIncomingNumberSchema }, async (request, reply) => {
       const { projectId } = principalOf(request);
       const p = paramsOf(request.body);

@@ -11,6 +11,7 @@ import { isUuid } from '../../domain/ids.js';
 import { preview } from '../../domain/preview.js';
 import { checkDestination, checkSenderSyntax } from '../../domain/send-request.js';
 import { principalOf } from '../auth.js';
+import { boundedList } from '../list-slots.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
 import { boolParam, dateBounds, mediaParam, messageListFilter, paramsOf, scheduleParams, sidOf, textParam } from './params.js';
@@ -108,7 +109,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
 
   for (const path of ['/Accounts/:AccountSid/Messages', '/Accounts/:AccountSid/Messages.json']) {
     app.post<{ Params: AccountParams }>(path, { schema: createMessageSchema }, create);
-    app.get<{ Params: AccountParams }>(path, { schema: listMessagesSchema }, list);
+    app.get<{ Params: AccountParams }>(path, { schema: listMessagesSchema }, boundedList(list));
   }
 
   app.get<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', { schema: fetchMessageSchema }, async (request) => {
@@ -150,8 +151,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages/${m.id}/Media.json`, filterParams(query), list);
     return { ...meta, media_list: items.map(toCompatMedia) };
   };
-  app.get('/Accounts/:AccountSid/Messages/:MessageSid/Media', { schema: listMediaSchema }, listMedia);
-  app.get('/Accounts/:AccountSid/Messages/:MessageSid/Media.json', { schema: listMediaSchema }, listMedia);
+  for (const path of ['/Accounts/:AccountSid/Messages/:MessageSid/Media', '/Accounts/:AccountSid/Messages/:MessageSid/Media.json']) app.get(path, { schema: listMediaSchema }, boundedList(listMedia));
 
   app.get<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', { schema: fetchMediaSchema }, async (request, reply) => {
     const { projectId } = principalOf(request);

@@ -13,6 +13,7 @@ import { authenticate, parseBasicAuth, principalOf, verifyCredentials } from '..
 import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { useNativeErrors } from '../native/error-format.js';
+import { boundedList } from '../list-slots.js';
 import { clearedSessionCookie, sessionCookie } from './cookies.js';
 import { devLoginAllowed, type DevLoginPolicy } from './dev-login.js';
 import type { ConsoleFeed, StillAllowed } from './feed.js';
@@ -141,13 +142,13 @@ export function consoleSurface(deps: ConsoleDeps) {
       });
 
       // --- messages ------------------------------------------------------------------------
-      api.get('/api/console/messages', async (request): Promise<ConsolePage<ConsoleMessageSummary>> => {
+      api.get('/api/console/messages', boundedList(async (request): Promise<ConsolePage<ConsoleMessageSummary>> => {
         const { projectId } = principalOf(request);
         const { filter, limit, beforeSeq } = messageQuery(request.query as Record<string, unknown>);
         const rows = await http.reads.messages.list(projectId, filter, { limit: limit + 1, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
         const page = rows.slice(0, limit);
         return { data: page.map(toSummary), next: rows.length > limit ? String(page[page.length - 1]!.seq) : null };
-      });
+      }));
 
       api.get<{ Params: { id: string } }>('/api/console/messages/:id', async (request): Promise<ConsoleMessageDetail> => {
         const { projectId } = principalOf(request);
@@ -162,16 +163,16 @@ export function consoleSurface(deps: ConsoleDeps) {
       });
 
       // --- conversations -------------------------------------------------------------------
-      api.get('/api/console/conversations', async (request): Promise<ConsolePage<ConsoleConversation>> => {
+      api.get('/api/console/conversations', boundedList(async (request): Promise<ConsolePage<ConsoleConversation>> => {
         const { projectId } = principalOf(request);
         const { ours, limit, beforeSeq } = conversationQuery(request.query as Record<string, unknown>);
         const rows = await http.reads.messages.listConversations(projectId, ours !== undefined ? { ours } : {}, { limit: limit + 1, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
         const page = rows.slice(0, limit);
         return { data: page.map(toConsoleConversation), next: rows.length > limit ? String(page[page.length - 1]!.lastSeq) : null };
-      });
+      }));
 
       // --- webhook outbox ------------------------------------------------------------------
-      api.get('/api/console/outbox', async (request): Promise<ConsoleOutbox> => {
+      api.get('/api/console/outbox', boundedList(async (request): Promise<ConsoleOutbox> => {
         const { projectId } = principalOf(request);
         const { status, limit, beforeId } = outboxQuery(request.query as Record<string, unknown>);
         const [rows, counts] = await Promise.all([
@@ -180,7 +181,7 @@ export function consoleSurface(deps: ConsoleDeps) {
         ]);
         const page = rows.slice(0, limit);
         return { counts, data: page.map((d) => toConsoleDelivery(d)), next: rows.length > limit ? String(page[page.length - 1]!.id) : null };
-      });
+      }));
 
       api.post<{ Params: { id: string } }>('/api/console/outbox/:id/retry', async (request) => {
         const { projectId } = principalOf(request);

@@ -8,7 +8,7 @@ import { ERRORS, type NativeValidationError, type RelayRestError } from '@switch
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { AppError } from '../../domain/app-error.js';
-import { setAuthRetryAfter, wantsBasicChallenge } from '../auth.js';
+import { setRetryAfter, wantsBasicChallenge } from '../auth.js';
 import { toAppError, type ValidationMap } from '../fastify-errors.js';
 
 const DOCS = 'https://developer.signalwire.com/rest/overview/error-codes/#';
@@ -32,7 +32,7 @@ export function sendNativeError(reply: FastifyReply, err: AppError, flavour: Nat
   if (status === 401 && wantsBasicChallenge(reply.request)) reply.header('WWW-Authenticate', 'Basic realm="Switchboard"');
   // Storage unavailable: the server recovers by itself, so clients may retry soon.
   if (status === 503) reply.header('Retry-After', '1');
-  else if (status === 429) setAuthRetryAfter(reply);
+  else if (status === 429) setRetryAfter(reply);
   return reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', message: err.details[0]!.message });
 }
 

@@ -14,6 +14,7 @@ import { authenticate, principalOf } from '../auth.js';
 import { baseUrl, requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { singleParam } from '../query-params.js';
+import { boundedList } from '../list-slots.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { toMessageLog, toNativeMessage } from './presenters.js';
 import { messageLogResponse, messageResponse, pageOf, redactMessageBody, sendMessageBody } from './schemas.js';
@@ -110,7 +111,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     },
   );
 
-  app.get('/api/messaging/logs', { schema: { summary: 'List message logs, newest first', response: { 200: pageOf(messageLogResponse) } } }, async (request) => {
+  app.get('/api/messaging/logs', { schema: { summary: 'List message logs, newest first', response: { 200: pageOf(messageLogResponse) } } }, boundedList(async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     const before = parseDateFilter(q.created_before, 'created_before');
@@ -129,7 +130,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     const base = baseUrl(request, deps.publicUrl);
     const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list);
     return { links, data: items.map((m) => toMessageLog(m, base)) };
-  });
+  }));
 
   app.get<{ Params: { id: string } }>('/api/messaging/logs/:id', { schema: { summary: 'Fetch a message log', response: { 200: messageLogResponse } } }, async (request) => {
     const { projectId } = principalOf(request);

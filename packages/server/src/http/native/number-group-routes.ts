@@ -13,6 +13,7 @@ import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { useNativeErrors } from './error-format.js';
 import { singleParam } from '../query-params.js';
+import { boundedList } from '../list-slots.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { isoSeconds } from './presenters.js';
 
@@ -43,7 +44,7 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
   const { reads, groups } = deps;
   const withCount = async (projectId: string, g: NumberGroupRecord) => toNumberGroup(g, (await reads.numberGroups.countMembers(projectId, [g.id])).get(g.id) ?? 0);
 
-  app.get('/api/relay/rest/number_groups', async (request) => {
+  app.get('/api/relay/rest/number_groups', boundedList(async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     checkQueryNames(q, ['filter_name']);
@@ -56,7 +57,7 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
     const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list);
     const counts = await reads.numberGroups.countMembers(projectId, items.map((g) => g.id));
     return { links, data: items.map((g) => toNumberGroup(g, counts.get(g.id) ?? 0)) };
-  });
+  }));
 
   app.post('/api/relay/rest/number_groups', objectBody, async (request) => {
     const { projectId } = principalOf(request);
@@ -79,7 +80,7 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
     return reply.code(204).send();
   });
 
-  app.get<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id/number_group_memberships', async (request) => {
+  app.get<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id/number_group_memberships', boundedList(async (request) => {
     const { projectId } = principalOf(request);
     await groups.get(projectId, request.params.id);
     const q = request.query as Record<string, unknown>;
@@ -90,7 +91,7 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
     const rows = (await reads.numberGroups.listMembers(projectId, request.params.id, seqPage)).map((m) => ({ ...m, id: m.membership.id }));
     const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list);
     return { links, data: items.map(toMembership) };
-  });
+  }));
 
   app.post<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id/number_group_memberships', objectBody, async (request) => {
     const { projectId } = principalOf(request);

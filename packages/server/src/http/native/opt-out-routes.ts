@@ -12,6 +12,7 @@ import { DEFAULT_REPLIES, PROJECT_SCOPE } from '../../engine/messages/opt-outs-s
 import { authenticate, principalOf } from '../auth.js';
 import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
+import { boundedList } from '../list-slots.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { isoSeconds } from './presenters.js';
 import { pageOf } from './schemas.js';
@@ -120,7 +121,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
     return raw;
   };
 
-  app.get('/api/messaging/opt_outs', { schema: SCHEMAS.list }, async (request) => {
+  app.get('/api/messaging/opt_outs', { schema: SCHEMAS.list }, boundedList(async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     checkQueryNames(q, ['sender', 'handset']);
@@ -134,7 +135,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
     const rows = await optOuts.list(projectId, filter, seqPage);
     const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list);
     return { links, data: items.map(toOptOut) };
-  });
+  }));
 
   app.post('/api/messaging/opt_outs', { schema: SCHEMAS.add }, async (request, reply) => {
     const { projectId } = principalOf(request);

@@ -5,6 +5,7 @@ import { authenticate, principalOf } from '../auth.js';
 import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { singleParam } from '../query-params.js';
+import { boundedList } from '../list-slots.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { toPhoneNumber } from './presenters.js';
 import { pageOf, phoneNumberResponse } from './schemas.js';
@@ -18,7 +19,7 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
 
   const notFound = (id: string) => AppError.of('NOT_FOUND', { message: `Phone number ${id} was not found.` });
 
-  app.get('/api/relay/rest/phone_numbers', { schema: { summary: 'List your phone numbers', response: { 200: pageOf(phoneNumberResponse) } } }, async (request) => {
+  app.get('/api/relay/rest/phone_numbers', { schema: { summary: 'List your phone numbers', response: { 200: pageOf(phoneNumberResponse) } } }, boundedList(async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     checkQueryNames(q, ['filter_name', 'filter_number']);
@@ -34,7 +35,7 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
     const rows = await deps.reads.numbers.list(projectId, filter, seqPage);
     const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list);
     return { links, data: items.map(toPhoneNumber) };
-  });
+  }));
 
   app.post('/api/relay/rest/phone_numbers', { schema: { summary: 'Add a phone number', body: objectBody, response: { 200: phoneNumberResponse } } }, async (request) => {
     const { projectId } = principalOf(request);

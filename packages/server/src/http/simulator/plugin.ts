@@ -24,6 +24,7 @@ import { codeFinder } from './code-finder.js';
 import { useNativeErrors } from '../native/error-format.js';
 import { checkParamNames, singleParam } from '../query-params.js';
 import { isoSeconds, toNativeMessage } from '../native/presenters.js';
+import { boundedList } from '../list-slots.js';
 import { clearHandsetSchema, inboundSchema, listHandsetSchema, settingsSchema, waitHandsetSchema } from './schemas.js';
 import { didYouMean } from '../../util/closest-name.js';
 
@@ -110,7 +111,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
   });
   await app.register(clockRoutes(deps.clock, opts.operatorProjectId));
 
-  app.get('/api/simulator/messages', { schema: listHandsetSchema }, async (request) => {
+  app.get('/api/simulator/messages', { schema: listHandsetSchema }, boundedList(async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     checkParamNames(q, INBOX_PARAMS);
@@ -119,7 +120,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     const rows = await deps.reads.handsets.list(projectId, filterFrom(q), limit);
     const code = codeFinder(pattern);
     return { data: rows.map((h) => present(h, code)) };
-  });
+  }));
 
   app.delete('/api/simulator/messages', { schema: clearHandsetSchema }, async (request) => {
     const { projectId } = principalOf(request);
