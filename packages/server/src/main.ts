@@ -19,7 +19,7 @@ import { createLogger } from './composition/logger.js';
 import { VERSION, type ResolvedSettings } from './composition/settings.js';
 import { loggingStateChanges } from './composition/state-log.js';
 import { webhookDelivery } from './composition/webhooks.js';
-import { buildSurfaces, closeHttps, listenHttp, listenHttps, tlsMaterial } from './composition/surfaces.js';
+import { buildSurfaces, closeApiServers, listenHttp, listenHttps, tlsMaterial } from './composition/surfaces.js';
 import type { Clock } from './domain/clock.js';
 import { randomIds, type IdGenerator } from './domain/ids.js';
 import type { Bus } from './domain/ports/bus.js';
@@ -232,8 +232,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       await relay.close();
       // Live console streams never go idle: end them first, or the servers would wait for them.
       consoleFeed?.close();
-      if (https) await closeHttps(https.server);
-      await app.close();
+      await closeApiServers(app, https?.server ?? null);
       consoleSessions?.stop();
       await engine.stop();
       await smsc?.stop();

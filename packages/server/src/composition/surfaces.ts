@@ -159,9 +159,32 @@ export async function listenHttps(app: FastifyInstance, tls: TlsMaterial, settin
 }
 
 /** Stop an HTTPS server: no new connections, idle ones closed. */
-export function closeHttps(server: HttpsServer): Promise<void> {
+function closeHttps(server: HttpsServer): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+}
+
+/** How long closing servers wait for their connections' requests in flight before dropping them. */
+export const CLOSE_GRACE_MS = 10_000;
+
+/**
+ * Stop the API's servers (HTTPS, then the app's own): no new connections, requests in flight
+ * answered, idle connections closed. Whatever is still connected `graceMs` after is dropped: a
+ * client that opened a connection and sent nothing, or half a request's headers, held the close
+ * for ever (a closed Node server no longer checks its header timeout), so a node told to stop
+ * never stopped.
+ */
+export async function closeApiServers(app: FastifyInstance, https: HttpsServer | null, graceMs = CLOSE_GRACE_MS): Promise<void> {
+  const deadline = setTimeout(() => {
+    https?.closeAllConnections();
+    app.server.closeAllConnections();
+  }, graceMs);
+  try {
+    if (https) await closeHttps(https);
+    await app.close();
+  } finally {
+    clearTimeout(deadline);
+  }
 }
