@@ -207,6 +207,13 @@ describe('console API: messages', () => {
     expect(half.status).toBe(422);
     expect(half.body.errors[0].attribute).toBe('other');
     expect((await c.call('/api/console/messages/not-a-message')).status).toBe(404);
+    // include_deleted is true or false, as on the native logs: anything else is refused, not read as false.
+    for (const path of ['/api/console/messages?include_deleted=yes', '/api/console/messages/not-a-message?include_deleted=1', '/api/console/messages/not-a-message?include_deleted=true&include_deleted=true']) {
+      const bad = await c.call(path);
+      expect(bad.status, path).toBe(422);
+      expect(bad.body.errors.map((e: any) => [e.code, e.attribute]), path).toEqual([['invalid_filter', 'include_deleted']]);
+    }
+    expect((await c.call('/api/console/messages?include_deleted=false')).status).toBe(200);
     // Fastify refuses path parameters over 100 characters before any route runs.
     expect((await c.call(`/api/console/messages/${'x'.repeat(500)}`)).status).toBe(414);
     expect((await c.call(`/api/console/messages/${'x'.repeat(90)}`)).status).toBe(404);

@@ -17,7 +17,7 @@ import { boundedList } from '../list-slots.js';
 import { clearedSessionCookie, sessionCookie } from './cookies.js';
 import { devLoginAllowed, type DevLoginPolicy } from './dev-login.js';
 import type { ConsoleFeed, StillAllowed } from './feed.js';
-import { conversationQuery, messageQuery, outboxQuery, redriveQuery } from './query.js';
+import { conversationQuery, includeDeletedQuery, messageQuery, outboxQuery, redriveQuery } from './query.js';
 import { segmentsOf, toConsoleConversation, toConsoleDelivery, toConsoleEvent, toConsoleMessage, toSummary } from './presenters.js';
 import type { ConsoleSessions, LiveSession } from './sessions.js';
 import { registerStaticFiles } from './static-files.js';
@@ -153,9 +153,9 @@ export function consoleSurface(deps: ConsoleDeps) {
       api.get<{ Params: { id: string } }>('/api/console/messages/:id', async (request): Promise<ConsoleMessageDetail> => {
         const { projectId } = principalOf(request);
         const id = request.params.id;
-        const m = id.length <= 64 ? await http.reads.messages.get(projectId, id) : undefined;
         // Deleted through the Compatibility API: gone, as from the list, unless include_deleted=true.
-        const includeDeleted = (request.query as Record<string, unknown>).include_deleted === 'true';
+        const includeDeleted = includeDeletedQuery(request.query as Record<string, unknown>);
+        const m = id.length <= 64 ? await http.reads.messages.get(projectId, id) : undefined;
         if (!m || (m.deletedAt !== null && !includeDeleted)) throw AppError.of('NOT_FOUND', { message: `Message ${id} was not found.` });
         const [events, deliveries] = await Promise.all([http.reads.events.listForMessage(projectId, m.id), http.reads.webhooks.listForMessage(projectId, m.id)]);
         const webhooks = await Promise.all(deliveries.map(async (d) => toConsoleDelivery(d, await http.reads.webhooks.listAttempts(projectId, d.id))));

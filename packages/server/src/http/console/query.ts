@@ -46,6 +46,23 @@ function time(q: Query, name: string, end: boolean, errors: ErrorDetail[]): numb
   return end ? parsed.span.end : parsed.span.start;
 }
 
+/** `true` or `false` (absent or empty: false), as the native logs take `include_deleted`. */
+function flag(q: Query, name: string, errors: ErrorDetail[]): boolean {
+  const v = q[name];
+  if (v === undefined || v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  errors.push(detail('FILTER_INVALID', { attribute: name, message: `${name} must be true or false (got ${typeof v === 'string' ? preview(v) : 'it more than once'}).` }));
+  return false;
+}
+
+/** `include_deleted` of `GET /api/console/messages/{id}`: a bad value is refused, not read as false. */
+export function includeDeletedQuery(q: Query): boolean {
+  const errors: ErrorDetail[] = [];
+  const includeDeleted = flag(q, 'include_deleted', errors);
+  throwIfAny(errors);
+  return includeDeleted;
+}
+
 /** A whole number in a range. */
 export function wholeNumber(q: Query, name: string, min: number, max: number, fallback: number | undefined, errors: ErrorDetail[]): number | undefined {
   const v = q[name];
@@ -96,7 +113,7 @@ export function messageQuery(q: Query): { filter: MessageListFilter; limit: numb
   const createdTo = time(q, 'until', true, errors);
   const limit = wholeNumber(q, 'limit', 1, 200, 50, errors)!;
   const beforeSeq = wholeNumber(q, 'before', 1, Number.MAX_SAFE_INTEGER, undefined, errors);
-  const includeDeleted = q.include_deleted === 'true';
+  const includeDeleted = flag(q, 'include_deleted', errors);
   throwIfAny(errors);
   const filter: MessageListFilter = {
     includeDeleted,
