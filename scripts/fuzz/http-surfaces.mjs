@@ -1,0 +1,198 @@
+/**
+ * Seeded black-box fuzzer of the HTTP surfaces (native, Compatibility API, console, simulator,
+ * ops) over HTTP and HTTPS. Starts the built server on loopback with two projects, sends a bounded
+ * number of malformed requests, and reports every answer that is a 5xx, not in its surface's error
+ * shape, slow, or that leaves the server unresponsive or its RSS growing. Not part of the test
+ * suite (it takes longer than a test may): `npm run build && node scripts/fuzz/http-surfaces.mjs [seed] [count]`.
+ */
+import { execFileSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBenchServer, PROJECT, TOKEN, AUTH, FROM, sleep } from '../../bench/lib/bench-server.mjs';
+import { freePorts, rng, send } from './lib.mjs';
+
+const seed = Number(process.argv[2] ?? 1);
+const count = Number(process.argv[3] ?? 4000);
+const deadline = Date.now() + Number(process.env.FUZZ_SECONDS ?? 240) * 1000;
+const random = rng(seed);
+const pick = (a) => a[Math.floor(random() * a.length)];
+
+const [port, httpsPort] = await freePorts(2);
+const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-fuzz-'));
+const server = await startBenchServer({ port, dataDir, env: { SWITCHBOARD_HTTPS: 'true', SWITCHBOARD_HTTPS_PORT: String(httpsPort), SWITCHBOARD_NUMBERS: `${FROM},+15551230002` }, capSeconds: 600 });
+const cli = new URL('../../packages/server/dist/cli/main.js', import.meta.url).pathname;
+const created = execFileSync(process.execPath, [cli, 'project', 'create', 'fuzz-b'], { env: { ...process.env, SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_LOG_LEVEL: 'warn' } }).toString();
+const other = { project: /[0-9a-f-]{36}/.exec(created)[0], token: /PT[A-Za-z0-9]+/.exec(created)[0] };
+const otherAuth = `Basic ${Buffer.from(`${other.project}:${other.token}`).toString('base64')}`;
+
+const base = { http: { send: httpRequest, port }, https: { send: httpsRequest, port: httpsPort } };
+async function call(scheme, method, path, { body, headers = {}, auth = AUTH } = {}) {
+  return send(base[scheme].send, { host: '127.0.0.1', port: base[scheme].port, method, path, rejectUnauthorized: false, headers: { ...(auth ? { authorization: auth } : {}), ...headers } }, body);
+}
+
+// Seed data: messages of both projects, one deleted through compat, a group, an opt-out.
+const sendA = await call('http', 'POST', '/api/messaging/messages', { body: JSON.stringify({ from: FROM, to: '+15557650001', body: 'a' }), headers: { 'content-type': 'application/json' } });
+const msgA = JSON.parse(sendA.body).id;
+await call('http', 'POST', '/api/relay/rest/phone_numbers', { auth: otherAuth, body: JSON.stringify({ number: '+15551239999' }), headers: { 'content-type': 'application/json' } });
+const sendB = await call('http', 'POST', '/api/messaging/messages', { auth: otherAuth, body: JSON.stringify({ from: '+15551239999', to: '+15557650002', body: 'b' }), headers: { 'content-type': 'application/json' } });
+const msgB = JSON.parse(sendB.body).id ?? 'none';
+await sleep(500);
+const deleted = await call('http', 'DELETE', `/api/laml/2010-04-01/Accounts/${PROJECT}/Messages/${msgA}.json`);
+const group = JSON.parse((await call('http', 'POST', '/api/relay/rest/number_groups', { body: '{"name":"g"}', headers: { 'content-type': 'application/json' } })).body).id;
+const groupB = JSON.parse((await call('http', 'POST', '/api/relay/rest/number_groups', { auth: otherAuth, body: '{"name":"g"}', headers: { 'content-type': 'application/json' } })).body).id;
+console.log(`seeded: A ${msgA} (deleted ${deleted.status}), B ${msgB}, groups ${group} ${groupB}`);
+
+const ACC = `/api/laml/2010-04-01/Accounts/${PROJECT}`;
+const ACC2 = `/2010-04-01/Accounts/${PROJECT}`;
+const ids = [msgA, msgB, group, groupB, other.project, 'x'.repeat(5000), '%00', '%ff%fe', '%zz', '..%2f..', '%E2%82', '0', '-1', '1e309', 'SM' + 'a'.repeat(32), encodeURIComponent('😀'.repeat(40))];
+const routes = [
+  ['GET', '/api/messaging/logs'],
+  ['GET', '/api/messaging/logs/{id}'],
+  ['POST', '/api/messaging/messages'],
+  ['PATCH', '/api/messaging/messages/{id}'],
+  ['GET', '/api/relay/rest/phone_numbers'],
+  ['GET', '/api/relay/rest/phone_numbers/{id}'],
+  ['POST', '/api/relay/rest/phone_numbers'],
+  ['PUT', '/api/relay/rest/phone_numbers/{id}'],
+  ['GET', '/api/relay/rest/number_groups'],
+  ['GET', '/api/relay/rest/number_groups/{id}'],
+  ['POST', '/api/relay/rest/number_groups'],
+  ['PUT', '/api/relay/rest/number_groups/{id}'],
+  ['GET', '/api/relay/rest/number_groups/{id}/number_group_memberships'],
+  ['POST', '/api/relay/rest/number_groups/{id}/number_group_memberships'],
+  ['GET', '/api/messaging/opt_outs'],
+  ['POST', '/api/messaging/opt_outs'],
+  ['DELETE', '/api/messaging/opt_outs'],
+  ['GET', '/api/messaging/settings'],
+  ['PUT', '/api/messaging/settings/{id}'],
+  ['GET', `${ACC}/Messages.json`],
+  ['POST', `${ACC}/Messages.json`],
+  ['GET', `${ACC}/Messages/{id}.json`],
+  ['POST', `${ACC}/Messages/{id}.json`],
+  ['DELETE', `${ACC}/Messages/{id}.json`],
+  ['GET', `${ACC}/Messages/{id}/Media.json`],
+  ['GET', `${ACC2}/Messages.json`],
+  ['POST', `${ACC2}/Messages.json`],
+  ['GET', `${ACC2}/Messages/{id}.json`],
+  ['GET', `/api/laml/2010-04-01/Accounts/{id}/Messages.json`],
+  ['GET', `${ACC}/IncomingPhoneNumbers.json`],
+  ['POST', `${ACC}/IncomingPhoneNumbers/{id}.json`],
+  ['GET', `${ACC}/Applications.json`],
+  ['GET', '/api/console/messages'],
+  ['GET', '/api/console/messages/{id}'],
+  ['GET', '/api/console/conversations'],
+  ['GET', '/api/console/outbox'],
+  ['POST', '/api/console/outbox/{id}/retry'],
+  ['GET', '/api/simulator/messages'],
+  ['POST', '/api/simulator/inbound'],
+  ['POST', '/api/simulator/clock/advance'],
+  ['PUT', '/api/simulator/settings'],
+  ['GET', '/health'],
+  ['GET', '/ready'],
+  ['GET', '/metrics'],
+];
+const paramNames = ['include_deleted', 'page_size', 'PageSize', 'Page', 'page_token', 'PageToken', 'status', 'from', 'to', 'From', 'To', 'DateSent', 'DateSent>', 'created_after', 'created_on', 'limit', 'before', 'q', 'since', 'until', 'number', 'filter_name', 'timeout', 'contains', 'direction', 'surface', 'ours', 'other', 'x'];
+const values = ['true', 'True', 'TRUE', '1', 'yes', '', 'false', '%00', '%ff', '%zz', '%', 'a'.repeat(3000), '-1', '0', '99999999999999999999', '1e309', 'NaN', '[]', '{}', '%E2%82%AC', '%ED%A0%80', 'null', '2026-02-30', '+15557650001', `${msgA}`];
+function query() {
+  const n = Math.floor(random() * 4);
+  const parts = [];
+  for (let i = 0; i < n; i++) {
+    const name = pick(paramNames);
+    const form = random();
+    if (form < 0.1) parts.push(`${name}[]=${pick(values)}`);
+    else if (form < 0.2) parts.push(`${name}[a]=${pick(values)}`);
+    else if (form < 0.3) parts.push(`${name}=${pick(values)}&${name}=${pick(values)}`);
+    else if (form < 0.35) parts.push(name);
+    else parts.push(`${name}=${pick(values)}`);
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+const jsonBodies = ['{', '[]', 'null', '1', '"x"', '{"from":1,"to":[],"body":{}}', '{"from":"+15551230001","to":"+15557650001","body":"' + 'x'.repeat(20000) + '"}', '{"body":"\u0000"}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', '{"name":' + '['.repeat(200) + ']'.repeat(200) + '}', '{"name":"g","name":"h"}', '{"status":"canceled"}', '{"body":""}', '{"number":"+15551230001"}', '{"to":"+15557650001","from":"+15551230001","body":"hi","media":["ftp://x"]}', '{"a":1e999}', '{"from":"\uD800"}'];
+const formBodies = ['To=%2B15557650001&From=%2B15551230001&Body=hi', 'To=%2B15557650001&To=%2B15557650002&From=%2B15551230001&Body=hi', 'To[]=1&From[a]=2', 'Body=%ff%fe', 'Body=%zz', 'To=%00', 'StatusCallback=javascript:alert(1)&To=%2B15557650001&From=%2B15551230001&Body=x', 'MediaUrl=' + 'a'.repeat(5000), '=&&&==', 'Status=canceled', 'Body=', 'SmsUrl=file:///etc/passwd'];
+const contentTypes = ['application/json', 'application/x-www-form-urlencoded', 'text/plain', 'application/json; charset=latin1', 'multipart/form-data; boundary=x', 'application/xml', '', 'application/json, text/plain', 'application/x-www-form-urlencoded; charset=utf-16'];
+const authOptions = [AUTH, AUTH, AUTH, otherAuth, null, 'Basic !!!', `Basic ${Buffer.from(`${PROJECT}:`).toString('base64')}`, 'Bearer ' + TOKEN];
+
+const failures = [];
+let n = 0;
+let slowest = 0;
+function shapeOk(path, status, text, method) {
+  if (method === 'HEAD' || status < 400) return true;
+  let b;
+  try {
+    b = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  if (path.startsWith('/api/laml/') || path.startsWith('/2010-04-01/')) return typeof b.code === 'number' && typeof b.message === 'string' && 'more_info' in b && typeof b.status === 'number';
+  // Native: {error, message} before validation, {errors: [...]} for validation (docs/api/native.md).
+  if (Array.isArray(b.errors)) return b.errors.length > 0 && b.errors.every((e) => typeof e.code === 'string' && (typeof e.message === 'string' || typeof e.detail === 'string'));
+  return typeof b.error === 'string' && typeof b.message === 'string';
+}
+const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
+const rssStart = rss();
+let rssMax = rssStart;
+const rssTimeline = [];
+
+while (n < count && Date.now() < deadline) {
+  n++;
+  const scheme = random() < 0.5 ? 'http' : 'https';
+  let [method, template] = pick(routes);
+  const r = random();
+  if (r < 0.08) method = 'HEAD';
+  else if (r < 0.14) method = 'OPTIONS';
+  else if (r < 0.17) method = pick(['PUT', 'DELETE', 'PATCH', 'TRACE', 'PROPFIND']);
+  const path = template.replace('{id}', pick(ids)) + query();
+  const headers = {};
+  let body;
+  if (method !== 'GET' && method !== 'HEAD' && random() < 0.9) {
+    const compat = template.includes('Accounts');
+    body = compat && random() < 0.7 ? pick(formBodies) : pick(jsonBodies);
+    const ct = random() < 0.6 ? (compat ? 'application/x-www-form-urlencoded' : 'application/json') : pick(contentTypes);
+    if (ct) headers['content-type'] = ct;
+    if (random() < 0.05) body = Buffer.concat([Buffer.from(body), Buffer.from([0xff, 0xfe, 0x00, 0xc3])]);
+  }
+  // Always framed: node's client sends an OPTIONS/DELETE body with neither header, which the server rightly reads as a second request.
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  if (random() < 0.1) headers['idempotency-key'] = pick(['k', 'x'.repeat(1000), '%00', '']);
+  if (template.startsWith('/api/console') && random() < 0.5) headers.cookie = pick(['sb_session=x', 'sb_session=' + 'a'.repeat(5000), 'a=b; a=c']);
+  const t0 = Date.now();
+  let res;
+  let auth;
+  try {
+    auth = pick(authOptions);
+    res = await call(scheme, method, path, { body, headers, auth });
+  } catch (err) {
+    failures.push({ scheme, method, path: path.slice(0, 200), body: String(body).slice(0, 200), error: err.message });
+    continue;
+  }
+  const took = Date.now() - t0;
+  slowest = Math.max(slowest, took);
+  const pathOnly = path.split('?')[0];
+  // Another project's record in an answer is a leak.
+  const foreign = auth === otherAuth ? [msgA, group] : auth ? [msgB, groupB] : [];
+  const leak = res.status < 300 && foreign.some((id) => res.body.includes(id));
+  if (leak || res.status >= 500 || !shapeOk(pathOnly, res.status, res.body, method) || took > 5000) {
+    failures.push({ scheme, method, path: path.slice(0, 200), ct: headers['content-type'], body: String(body).slice(0, 200), status: res.status, answer: res.body.slice(0, 300), took });
+  }
+  if (n % 250 === 0) {
+    const now = rss();
+    rssMax = Math.max(rssMax, now);
+    if (n % 2000 === 0) rssTimeline.push(Math.round(now));
+    const health = await call('http', 'GET', '/health', { auth: null });
+    if (health.status !== 200) failures.push({ note: `health ${health.status} after ${n}` });
+  }
+}
+console.log(JSON.stringify({ seed, requests: n, failures: failures.length, slowestMs: slowest, rssStartMb: Math.round(rssStart), rssMaxMb: Math.round(rssMax), rssEndMb: Math.round(rss()), rssEvery2000: rssTimeline }));
+const seen = new Set();
+for (const f of failures) {
+  const key = `${f.method} ${f.status} ${(f.path ?? '').split('?')[0].replace(/[0-9a-f-]{36}/g, '{uuid}')} ${f.answer?.slice(0, 60)}`;
+  if (seen.has(key)) continue;
+  seen.add(key);
+  console.log(JSON.stringify(f));
+}
+await server.stop();
+rmSync(dataDir, { recursive: true, force: true });
+process.exit(0);

@@ -1,0 +1,192 @@
+/**
+ * Seeded black-box fuzzer of RELAY (JSON-RPC over WebSocket): malformed frames, batches, odd ids,
+ * wrong params for every method, binary, fragmented and oversized frames. Every answer must be a
+ * JSON-RPC error object of the documented codes (docs/api/relay.md), never -32603; the socket must
+ * stay open except where the documentation says it closes. Bounded in frames and time; loopback.
+ * `npm run build && node scripts/fuzz/relay.mjs [seed] [sockets]`. Not part of the test suite.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { startBenchServer, PROJECT, TOKEN, FROM } from '../../bench/lib/bench-server.mjs';
+import { freePorts, rng } from './lib.mjs';
+
+const seed = Number(process.argv[2] ?? 1);
+const sockets = Number(process.argv[3] ?? 40);
+const deadline = Date.now() + Number(process.env.FUZZ_SECONDS ?? 180) * 1000;
+const random = rng(seed);
+const pick = (a) => a[Math.floor(random() * a.length)];
+const [port] = await freePorts(1);
+const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-fuzz-'));
+const server = await startBenchServer({ port, dataDir, capSeconds: 600 });
+const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
+const rssStart = rss();
+let rssMax = rssStart;
+
+// signalwire.disconnect is left out: it ends the session, as it should.
+const KNOWN = new Set([-32000, -32001, -32002, -32003, -32005, -32600, -32601, -32602, -32700]);
+const failures = [];
+const odd = [null, true, 1, -1, 1e308, 'x', '', 'x'.repeat(300), [], {}, [1, 2], { a: { b: {} } }, '\u0000', '\ud800', '+15557650001', 'office'];
+function sendParams() {
+  const p = { context: 'office', from_number: FROM, to_number: '+15557650001', body: 'hi' };
+  for (let i = 0; i < 1 + Math.floor(random() * 3); i++) {
+    const key = pick(['context', 'from_number', 'to_number', 'body', 'media', 'tags', 'region', 'on_message_update', 'x']);
+    p[key] = pick([...odd, ['https://example.com/a.png'], ['ftp://x'], Array(30).fill('t'), 'b'.repeat(2000)]);
+  }
+  return random() < 0.1 ? pick([[p], 'x', 1, null]) : p;
+}
+function frame(id) {
+  const r = random();
+  const method = pick(['messaging.send', 'signalwire.receive', 'signalwire.unreceive', 'signalwire.ping', 'signalwire.connect', 'nope', 'messaging.Send', '', 'signalwire.event', 'blade.execute']);
+  let params;
+  if (method === 'messaging.send') params = sendParams();
+  else if (method.includes('receive')) params = pick([{ contexts: pick([[], ['x'.repeat(129)], Array(101).fill('c'), [1], ['a', 'a'], ['\u0000'], 'office', null, ['office']]) }, { context: pick(odd) }, [], 'x', {}]);
+  else if (method === 'signalwire.ping') params = pick([{ timestamp: pick(odd) }, {}, undefined]);
+  else params = pick([...odd, undefined]);
+  const obj = { jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) };
+  if (r < 0.05) return { text: JSON.stringify([obj, obj]), id: null };
+  if (r < 0.08) return { text: JSON.stringify({ ...obj, jsonrpc: '1.0' }), id };
+  if (r < 0.11) return { text: JSON.stringify({ jsonrpc: '2.0', method }), id: 'none' };
+  // A member given twice: answered with id null (which of the two would it be?).
+  if (r < 0.14) return { text: `{"jsonrpc":"2.0","id":"${id}","id":"${id}","method":"${method}"}`, id: 'any' };
+  if (r < 0.17) return { text: '{"jsonrpc":"2.0","id":', id: null };
+  if (r < 0.19) return { text: JSON.stringify({ ...obj, id: pick([1e308, -0, 1.5, 'y'.repeat(257), true, {}, [], null]) }), id: 'any' };
+  if (r < 0.21) return { text: '[' .repeat(40) + ']'.repeat(40), id: null };
+  return { text: JSON.stringify(obj), id };
+}
+
+async function oneSocket(k) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+  const answers = new Map();
+  let closed;
+  const waiting = new Set();
+  ws.on('message', (data, isBinary) => {
+    let f;
+    try {
+      f = JSON.parse(data.toString());
+    } catch {
+      failures.push({ k, note: 'unparseable answer', data: data.toString().slice(0, 200), isBinary });
+      return;
+    }
+    if (f.method && f.id !== undefined) {
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id: f.id, result: f.method === 'signalwire.ping' ? { timestamp: f.params?.timestamp } : {} }));
+      return;
+    }
+    if (f.method) return;
+    answers.set(f.id, f);
+    for (const w of waiting) w();
+  });
+  const closedP = new Promise((r) => ws.on('close', (code, reason) => r((closed = { code, reason: reason.toString() }))));
+  await new Promise((r, j) => {
+    ws.once('open', r);
+    ws.once('error', j);
+  });
+  const waitAnswer = (id, ms = 9000) => new Promise((resolve) => {
+    const done = () => {
+      if (answers.has(id) || closed) {
+        waiting.delete(done);
+        clearTimeout(t);
+        resolve(answers.get(id));
+      }
+    };
+    const t = setTimeout(() => {
+      waiting.delete(done);
+      resolve(undefined);
+    }, ms);
+    waiting.add(done);
+    done();
+  });
+  const connectFirst = random() < 0.9;
+  if (connectFirst) {
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 'c', method: 'signalwire.connect', params: { version: { major: 2, minor: 0, revision: 0 }, agent: 'fuzz', event_acks: true, authentication: { project: PROJECT, token: TOKEN }, contexts: ['office'] } }));
+    const c = await waitAnswer('c');
+    if (!c?.result) failures.push({ k, note: 'connect failed', c });
+  }
+  let invalid = 0;
+  for (let i = 0; i < 60 && Date.now() < deadline && !closed; i++) {
+    const id = `${k}-${i}`;
+    const special = random();
+    if (special < 0.04 && invalid < 80) {
+      invalid++;
+      ws.send(Buffer.from([0x7b, 0x00, 0xff]), { binary: true });
+      const a = await waitAnswer(null, 2000);
+      if (!a || a.error?.code !== -32600) failures.push({ k, note: 'binary frame answer', a });
+      answers.delete(null);
+      continue;
+    }
+    if (special < 0.07) {
+      // Fragmented: one text message in three frames.
+      const text = JSON.stringify({ jsonrpc: '2.0', id, method: 'signalwire.ping', params: { timestamp: 1 } });
+      const third = Math.floor(text.length / 3);
+      ws.send(text.slice(0, third), { fin: false });
+      ws.send(text.slice(third, 2 * third), { fin: false });
+      ws.send(text.slice(2 * third), { fin: true });
+      const a = await waitAnswer(id);
+      if (!a || (!a.result && !a.error) || a.error?.code === -32603) failures.push({ k, note: 'fragmented ping', a, closed });
+      continue;
+    }
+    if (special < 0.09 && invalid < 80) {
+      invalid++;
+      ws.send(`{"jsonrpc":"2.0","id":"${id}","method":"messaging.send","params":{"body":"${'x'.repeat(300 * 1024)}"}}`);
+      const a = await waitAnswer(id);
+      if (a?.error?.code !== -32600) failures.push({ k, note: 'oversized frame', a: JSON.stringify(a)?.slice(0, 300), closed });
+      continue;
+    }
+    const f = frame(id);
+    if (f.id === null || f.id === 'none' || f.id === 'any') invalid++;
+    if (invalid > 90) break;
+    const t0 = Date.now();
+    ws.send(f.text);
+    if (f.id === 'none' || f.id === 'any') {
+      await new Promise((r) => setTimeout(r, 30));
+      for (const [key, a] of answers) if (!String(key).startsWith(`${k}-`) && key !== 'c') {
+        if (a.error && !KNOWN.has(a.error.code)) failures.push({ k, note: 'unknown code', sent: f.text.slice(0, 300), a });
+        answers.delete(key);
+      }
+      continue;
+    }
+    const a = await waitAnswer(f.id);
+    if (!a) {
+      failures.push({ k, note: closed ? `closed ${closed.code} ${closed.reason}` : 'no answer', sent: f.text.slice(0, 300), ms: Date.now() - t0 });
+      continue;
+    }
+    answers.delete(f.id);
+    if (a.error && (!KNOWN.has(a.error.code) || typeof a.error.message !== 'string')) failures.push({ k, note: 'bad error', sent: f.text.slice(0, 300), a });
+    if (!a.error && a.result === undefined) failures.push({ k, note: 'neither result nor error', sent: f.text.slice(0, 300), a });
+  }
+  if (!closed) {
+    ws.close();
+    await closedP;
+  } else if (![1000, 1005, 1008].includes(closed.code)) failures.push({ k, note: `closed ${closed.code} ${closed.reason}` });
+}
+
+let done = 0;
+for (let k = 0; k < sockets && Date.now() < deadline; k++) {
+  await oneSocket(k).catch((err) => failures.push({ k, note: `socket error ${err.message}` }));
+  done++;
+  rssMax = Math.max(rssMax, rss());
+}
+// A frame far past the cap closes with 1009, and the server is still fine afterwards.
+{
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+  await new Promise((r) => ws.once('open', r));
+  const code = await new Promise((r) => {
+    ws.on('close', (c) => r(c));
+    ws.send('x'.repeat(2 * 1024 * 1024));
+  });
+  if (code !== 1009) failures.push({ note: `2 MiB frame closed with ${code}` });
+}
+const health = await fetch(`http://127.0.0.1:${port}/health`);
+if (health.status !== 200) failures.push({ note: `health ${health.status}` });
+console.log(JSON.stringify({ seed, sockets: done, failures: failures.length, rssStartMb: Math.round(rssStart), rssMaxMb: Math.round(rssMax), rssEndMb: Math.round(rss()) }));
+const seen = new Set();
+for (const f of failures) {
+  const key = `${f.note} ${f.a?.error?.code} ${f.sent?.slice(0, 60)}`;
+  if (seen.has(key)) continue;
+  seen.add(key);
+  console.log(JSON.stringify(f).slice(0, 800));
+}
+await server.stop();
+rmSync(dataDir, { recursive: true, force: true });
+process.exit(0);
