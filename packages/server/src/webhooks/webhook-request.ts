@@ -5,8 +5,23 @@
 import type { WebhookDeliveryRecord } from '../domain/webhooks.js';
 import { signFormRequest, signJsonRequest } from './signing.js';
 
+/**
+ * The URL as it goes on the wire: the HTTP client percent-encodes what a configured URL leaves raw
+ * (`?name=José Ñ` is requested as `?name=Jos%C3%A9%20%C3%91`), lower-cases the host and writes an
+ * IDN host in punycode. The signature must cover that form — the only one the receiver sees, and
+ * what twilio's `validateRequest`/`webhook()` rebuild from the request — not the text as given.
+ */
+export function wireUrl(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
+
 /** The wire request for a delivery: body, signature and headers for its scheme and method. */
-export function buildRequest(d: WebhookDeliveryRecord, url: string, method: 'GET' | 'POST', key: string) {
+export function buildRequest(d: WebhookDeliveryRecord, configuredUrl: string, method: 'GET' | 'POST', key: string) {
+  const url = wireUrl(configuredUrl);
   const headers: Record<string, string> = {};
   if (d.signature === 'json-hex') {
     const signature = signJsonRequest(key, url, d.body);

@@ -97,6 +97,17 @@ describe('compat status callbacks', () => {
     expect(toConsoleDelivery(delivery!).url).toBe(bare.replace('http://', 'http://alice:***@'));
   });
 
+  it('signs a StatusCallback whose query has spaces and non-ASCII over the URL as requested (percent-encoded), which the validators rebuild', async () => {
+    const given = `${receiver.url}/status?case=raw&name=José Ñ&q=a b`;
+    const m = await client.messages.create({ to: '+15557670006', from: NUMBERS[0]!, body: 'Raw query', statusCallback: given });
+    const got = await receiver.waitFor(4, 10_000, (r) => r.form?.get('MessageSid') === m.sid);
+    for (const r of got) {
+      expect(r.url).toBe('/status?case=raw&name=Jos%C3%A9%20%C3%91&q=a%20b');
+      // What twilio.webhook() and a receiver's own validateRequest call see: the URL the request came to.
+      expectValidSignatures(r, `${receiver.url}${r.url}`);
+    }
+  });
+
   it('reports an undelivered message with its ErrorCode, and a carrier rejection as failed', async () => {
     const url = `${receiver.url}/status?case=failures`;
     const unreachable = await client.messages.create({ to: '+12015550101', from: NUMBERS[0]!, body: 'x', statusCallback: url });
@@ -193,6 +204,14 @@ describe('inbound cXML webhooks', () => {
     const got = await handsetGot('+15557680009', 'Forwarded with media');
     expect(got.media).toEqual(['https://cdn.example.com/out.png']);
     expect(got.from).toBe(NUMBERS[1]);
+  });
+
+  it('signs an inbound GET to a URL with a raw non-ASCII query over the URL as requested', async () => {
+    await configureNumber(NUMBERS[1]!, { message_handler: 'laml_webhooks', message_request_url: `${receiver.url}/sms/raw?shop=Café Ü`, message_request_method: 'GET' });
+    const inboundId = await injectInbound('+15557680003', NUMBERS[1]!, 'raw query');
+    const [req] = await receiver.waitFor(1, 10_000, (r) => r.path === '/sms/raw' && r.url.includes(inboundId));
+    expect(req!.url.startsWith('/sms/raw?shop=Caf%C3%A9%20%C3%9C&')).toBe(true);
+    expectValidSignatures(req!, `${receiver.url}${req!.url}`);
   });
 
   it("decodes character references (what Python's ElementTree writes for non-ASCII) and resolves relative <Media> URLs", async () => {
