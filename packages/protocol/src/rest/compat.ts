@@ -125,6 +125,8 @@ export interface CompatApplication {
   sms_fallback_url: string | null;
   sms_fallback_method: 'GET' | 'POST';
   sms_status_callback: string | null;
+  /** The same URL as `sms_status_callback`, under Twilio's current name. */
+  message_status_callback: string | null;
   date_created: string;
   date_updated: string;
   uri: string;

@@ -108,6 +108,21 @@ describe('compat status callbacks', () => {
     }
   });
 
+  it("sends the status of a message created with ApplicationSid to the application's MessageStatusCallback (Twilio's name; SmsStatusCallback is its deprecated alias)", async () => {
+    const app = await client.applications.create({ friendlyName: 'message status app', messageStatusCallback: `${receiver.url}/app-message-status` });
+    expect(app.messageStatusCallback).toBe(`${receiver.url}/app-message-status`);
+    expect(app.smsStatusCallback).toBe(`${receiver.url}/app-message-status`);
+    const m = await client.messages.create({ to: '+15557670007', from: NUMBERS[0]!, body: 'Via the application', applicationSid: app.sid, statusCallback: `${receiver.url}/ignored` });
+    const got = await receiver.waitFor(4, 10_000, (r) => r.form?.get('MessageSid') === m.sid);
+    expect(got.map((r) => r.path)).toEqual(['/app-message-status', '/app-message-status', '/app-message-status', '/app-message-status']);
+    // Either name updates the one callback; an invalid URL is 21456 under both.
+    const updated = await client.applications(app.sid).update({ smsStatusCallback: `${receiver.url}/via-sms-name` });
+    expect(updated.messageStatusCallback).toBe(`${receiver.url}/via-sms-name`);
+    const err = await client.applications(app.sid).update({ messageStatusCallback: 'not a url' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 400, code: 21456 });
+    expect((await client.applications(app.sid).update({ messageStatusCallback: '' })).smsStatusCallback).toBeNull();
+  });
+
   it('reports an undelivered message with its ErrorCode, and a carrier rejection as failed', async () => {
     const url = `${receiver.url}/status?case=failures`;
     const unreachable = await client.messages.create({ to: '+12015550101', from: NUMBERS[0]!, body: 'x', statusCallback: url });

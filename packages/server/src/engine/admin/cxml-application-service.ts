@@ -20,11 +20,14 @@ function checkParams(p: ApplicationParams): CxmlApplicationPatch {
     ['SmsUrl', 'smsUrl'],
     ['SmsFallbackUrl', 'smsFallbackUrl'],
     ['SmsStatusCallback', 'smsStatusCallback'],
+    // Twilio's current name for the same URL (SmsStatusCallback is "Same as message_status_callback
+    // … Deprecated"); given with it, this one wins.
+    ['MessageStatusCallback', 'smsStatusCallback'],
   ] as const) {
     const v = p[name];
     if (v === undefined) continue;
     if (v === '' || v === null) patch[field] = null;
-    else if (!parseHttpUrl(v)) throw new AppError(detail(name === 'SmsStatusCallback' ? 'STATUS_CALLBACK_INVALID' : 'INVALID_PARAMETER', { attribute: name, message: `${name} must be an absolute http or https URL of at most 2048 characters, its host name at most 253.` }));
+    else if (!parseHttpUrl(v)) throw new AppError(detail(name === 'SmsStatusCallback' || name === 'MessageStatusCallback' ? 'STATUS_CALLBACK_INVALID' : 'INVALID_PARAMETER', { attribute: name, message: `${name} must be an absolute http or https URL of at most 2048 characters, its host name at most 253.` }));
     else patch[field] = v as string;
   }
   for (const [name, field] of [

@@ -1,7 +1,8 @@
 /**
  * cXML applications (`/Accounts/{AccountSid}/Applications`), messaging fields only: a number whose
  * handler is `laml_application` sends its inbound messages to the application's `SmsUrl`, and a
- * message created with `ApplicationSid` reports its status to `SmsStatusCallback`.
+ * message created with `ApplicationSid` reports its status to `MessageStatusCallback` (alias
+ * `SmsStatusCallback`).
  */
 import type { CompatApplicationPage } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';

@@ -75,6 +75,7 @@ export function toCompatApplication(a: CxmlApplicationRecord): CompatApplication
     sms_fallback_url: a.smsFallbackUrl,
     sms_fallback_method: a.smsFallbackMethod,
     sms_status_callback: a.smsStatusCallback,
+    message_status_callback: a.smsStatusCallback,
     date_created: rfc2822(a.createdAt),
     date_updated: rfc2822(a.updatedAt),
     uri: `${accountUri(a.projectId)}/Applications/${a.id}.json`,

@@ -79,7 +79,7 @@ const createMessageForm = {
     MediaUrl: { type: 'array', items: str, description: 'Up to 8 http(s) URLs; repeat the key in a form body.' },
     SendAsMms: { type: 'string', enum: ['true', 'false'], description: '`true` sends an MMS without media.' },
     StatusCallback: { type: 'string', description: 'Receives a signed form POST at every status change.' },
-    ApplicationSid: { type: 'string', description: "A cXML application whose sms_status_callback receives the status callbacks (it wins over StatusCallback)." },
+    ApplicationSid: { type: 'string', description: "A cXML application whose message_status_callback (sms_status_callback) receives the status callbacks (it wins over StatusCallback)." },
     MaxPrice: { type: 'string', description: 'Fail the message with 30010 when its price is higher (USD, e.g. 0.05).' },
     ValidityPeriod: { type: 'string', description: 'Seconds (1–172800, default 14400) the message may wait to be sent; past it the message fails with 30036.' },
     ScheduleType: { type: 'string', enum: ['fixed'], description: 'With SendAt: send later; the message is created `scheduled`.' },
@@ -160,7 +160,7 @@ export const deleteMediaSchema = { summary: 'Delete a media item', tags, params:
 
 export const compatApplication = {
   type: 'object',
-  required: ['sid', 'account_sid', 'api_version', 'friendly_name', 'sms_url', 'sms_method', 'sms_fallback_url', 'sms_fallback_method', 'sms_status_callback', 'date_created', 'date_updated', 'uri'],
+  required: ['sid', 'account_sid', 'api_version', 'friendly_name', 'sms_url', 'sms_method', 'sms_fallback_url', 'sms_fallback_method', 'sms_status_callback', 'message_status_callback', 'date_created', 'date_updated', 'uri'],
   properties: {
     sid: str,
     account_sid: str,
@@ -171,6 +171,7 @@ export const compatApplication = {
     sms_fallback_url: nullableStr,
     sms_fallback_method: method,
     sms_status_callback: nullableStr,
+    message_status_callback: { ...nullableStr, description: 'The same URL as sms_status_callback, under its current Twilio name.' },
     date_created: rfc2822,
     date_updated: rfc2822,
     uri: str,
@@ -186,6 +187,7 @@ const applicationForm = {
     SmsFallbackUrl: { type: 'string', description: 'Tried when SmsUrl fails.' },
     SmsFallbackMethod: method,
     SmsStatusCallback: { type: 'string', description: 'Receives the status callbacks of messages created with this ApplicationSid.' },
+    MessageStatusCallback: { type: 'string', description: "Twilio's current name for SmsStatusCallback (the same URL); wins when both are given." },
   },
 } as const;
 
