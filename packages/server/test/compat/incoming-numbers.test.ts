@@ -50,6 +50,19 @@ describe('IncomingPhoneNumbers through the twilio client', () => {
     expect(await rejection(client.incomingPhoneNumbers(created.sid).fetch())).toMatchObject({ status: 404, code: 20404 });
   });
 
+  it("filters by PhoneNumber with '*' standing for any one digit, as twilio documents the filter", async () => {
+    const client = twilioClient(server.url);
+    const list = async (phoneNumber: string) => (await client.incomingPhoneNumbers.list({ phoneNumber })).map((n) => n.phoneNumber).sort();
+    expect(await list('555*230001')).toEqual([NUMBERS[0]]);
+    expect(await list('+1555123000*')).toEqual([...NUMBERS].sort());
+    expect(await list('1230001')).toEqual([NUMBERS[0]]);
+    // '*' is a digit, never the '+', and SQL wildcards are taken literally.
+    expect(await list('*15551230001')).toEqual([]);
+    expect(await list('*5551230001')).toEqual([NUMBERS[0]]);
+    expect(await list('555_230001')).toEqual([]);
+    expect(await list('%')).toEqual([]);
+  });
+
   it('names its own parameters in errors, and takes sids in any case as the other resources do', async () => {
     const client = twilioClient(server.url);
     const created = await client.incomingPhoneNumbers.create({ phoneNumber: '+15551232002' });

@@ -322,6 +322,12 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(ids(await store.numbers.list(P1, { nameContains: 'SALES' }, { limit: 10 }))).toEqual([salesX.id, sales.id]);
         expect(ids(await store.numbers.list(P1, { numberContains: '9003' }, { limit: 10 }))).toEqual([unnamed.id]);
         expect(await store.numbers.list(P1, { numberContains: '%' }, { limit: 10 })).toEqual([]);
+        // The Compatibility API's PhoneNumber: '*' is any one digit (never the '+'); SQL wildcards are literal.
+        expect(ids(await store.numbers.list(P1, { numberPattern: '5550001*0*' }, { limit: 10 }))).toEqual([salesX.id, sales.id]);
+        expect(ids(await store.numbers.list(P1, { numberPattern: '+1555000900*' }, { limit: 10 }))).toEqual([unnamed.id]);
+        expect(ids(await store.numbers.list(P1, { numberPattern: '*5550009003' }, { limit: 10 }))).toEqual([unnamed.id]);
+        expect(await store.numbers.list(P1, { numberPattern: '*15550009003' }, { limit: 10 })).toEqual([]);
+        expect(await store.numbers.list(P1, { numberPattern: '_' }, { limit: 10 })).toEqual([]);
       });
 
       it('updates only the given fields, clears fields set to null, and stays in its project', async () => {

@@ -111,7 +111,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
       const seqPage = await compatSeqPage(page, 'newest-first', list);
       const number = singleParam(query, 'PhoneNumber')?.slice(0, 64);
       const name = singleParam(query, 'FriendlyName')?.slice(0, 64);
-      const rows = await reads.numbers.list(projectId, { ...(number ? { numberContains: number } : {}), ...(name ? { nameContains: name } : {}) }, seqPage);
+      const rows = await reads.numbers.list(projectId, { ...(number ? { numberPattern: number } : {}), ...(name ? { nameContains: name } : {}) }, seqPage);
       const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/IncomingPhoneNumbers.json`, filterParams(query), list);
       return { ...meta, incoming_phone_numbers: items.map(toIncomingPhoneNumber) };
     }));

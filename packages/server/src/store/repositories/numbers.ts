@@ -4,7 +4,7 @@ import type { PhoneNumberRecord } from '../../domain/project.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, PhoneNumbersTable } from '../schema.js';
 import { num, numberFromRow, numberToRow } from '../rows.js';
-import { containsText } from './like.js';
+import { containsDigitPattern, containsText } from './like.js';
 
 const PATCH_COLUMNS: Record<keyof PhoneNumberPatch, keyof PhoneNumbersTable> = {
   name: 'name',
@@ -50,6 +50,7 @@ export class KyselyPhoneNumberRepository implements PhoneNumberRepository {
     let q = this.db.selectFrom('phone_numbers').selectAll().where('project_id', '=', projectId);
     if (filter.nameContains) q = q.where(containsText('name', filter.nameContains));
     if (filter.numberContains) q = q.where(containsText('number', filter.numberContains));
+    if (filter.numberPattern) q = q.where(containsDigitPattern('number', filter.numberPattern));
     if (page.beforeSeq !== undefined) q = q.where('seq', '<', page.beforeSeq);
     if (page.afterSeq !== undefined) {
       const rows = await q.where('seq', '>', page.afterSeq).orderBy('seq', 'asc').limit(page.limit).execute();

@@ -5,6 +5,8 @@ import type { SeqPage } from './paging.js';
 export interface NumberListFilter {
   readonly nameContains?: string;
   readonly numberContains?: string;
+  /** Like `numberContains`, with `*` standing for any one digit (the Compatibility API's `PhoneNumber`). */
+  readonly numberPattern?: string;
 }
 
 /** Fields of a number that may be changed after registration. */
