@@ -32,7 +32,8 @@ export class NumberGroupSenderResolver implements SenderResolver {
 
   async resolve(q: SenderQuery): Promise<SenderResolution> {
     if (!q.numberGroupId) return this.owned.resolve(q);
-    const group = isUuid(q.numberGroupId) ? await this.groups.get(q.projectId, q.numberGroupId) : undefined;
+    // Ids are stored lower-case; the error names the group as the request wrote it.
+    const group = isUuid(q.numberGroupId) ? await this.groups.get(q.projectId, q.numberGroupId.toLowerCase()) : undefined;
     if (!group) return { errors: [detail('NUMBER_GROUP_INVALID', { message: `The number group ${q.numberGroupId} does not exist in your project.` })] };
 
     // An explicit From wins; the message still records the group it was sent through.

@@ -60,6 +60,8 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const schedule = scheduleParams(p);
     const smartEncoded = boolParam(p.SmartEncoded);
     if (smartEncoded !== undefined && typeof smartEncoded !== 'boolean') throw AppError.of('SMART_ENCODED_INVALID', { attribute: 'SmartEncoded', message: `SmartEncoded ${preview(smartEncoded)} must be true or false.` });
+    const sendAsMms = boolParam(p.SendAsMms);
+    if (sendAsMms !== undefined && typeof sendAsMms !== 'boolean') throw AppError.of('SEND_AS_MMS_INVALID', { attribute: 'SendAsMms', message: `SendAsMms ${preview(sendAsMms)} must be true or false.` });
     let statusCallback = textParam(p.StatusCallback);
     const applicationSid = textParam(p.ApplicationSid);
     let applicationId: string | null = null;
@@ -76,12 +78,12 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
       from: textParam(p.From),
       body: p.Body,
       media: mediaParam(p.MediaUrl),
-      sendAsMms: boolParam(p.SendAsMms),
+      sendAsMms,
       statusCallback,
       callbackFormat: 'form',
       validityPeriod: textParam(p.ValidityPeriod),
       origin: 'compat',
-      numberGroupId: typeof groupId === 'string' ? groupId.toLowerCase() : null,
+      numberGroupId: typeof groupId === 'string' ? groupId : null,
       applicationId,
       maxPrice: (maxPrice as string | undefined) ?? null,
       smartEncoded,
