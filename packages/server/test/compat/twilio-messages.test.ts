@@ -48,7 +48,8 @@ describe('the twilio npm client against the Compatibility API', () => {
       body: 'Every parameter',
       mediaUrl: ['https://cdn.example.com/a.jpg', 'https://cdn.example.com/b.png'],
       sendAsMms: true,
-      statusCallback: `${receiver.url}/ignored-because-application-wins`,
+      // Given with ApplicationSid, the request's own StatusCallback takes priority (as twilio-node documents).
+      statusCallback: `${receiver.url}/request-status`,
       applicationSid: app.sid,
       maxPrice: 0.5,
       validityPeriod: 600,
@@ -78,9 +79,9 @@ describe('the twilio npm client against the Compatibility API', () => {
     expect(m.uri).toBe(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/${m.sid}.json`);
     expect(m.subresourceUris).toEqual({ media: `/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/${m.sid}/Media.json` });
 
-    // The application's status callback receives the updates; an MMS ends `delivered` (simulator.mmsReceipts defaults to true).
+    // The request's status callback receives the updates, not the application's; an MMS ends `delivered` (simulator.mmsReceipts defaults to true).
     const got = await receiver.waitFor(4, 10_000, (r) => r.form?.get('MessageSid') === m.sid);
-    expect(got.map((r) => r.path)).toEqual(['/app-status', '/app-status', '/app-status', '/app-status']);
+    expect(got.map((r) => r.path)).toEqual(['/request-status', '/request-status', '/request-status', '/request-status']);
     expect(got.map((r) => r.form!.get('MessageStatus'))).toEqual(['queued', 'sending', 'sent', 'delivered']);
     expect(got[0]!.form!.get('MessagingServiceSid')).toBe(groupId);
 
@@ -91,7 +92,7 @@ describe('the twilio npm client against the Compatibility API', () => {
     expect(fetched.price).toBe(0.02);
     expect(fetched.dateSent).toBeInstanceOf(Date);
     const stored = await server.store.messages.get(PROJECT_ID, m.sid);
-    expect(stored).toMatchObject({ kind: 'mms', validityPeriod: 600, maxPrice: '0.5', applicationId: app.sid, numberGroupId: groupId, statusCallback: `${receiver.url}/app-status`, callbackFormat: 'form' });
+    expect(stored).toMatchObject({ kind: 'mms', validityPeriod: 600, maxPrice: '0.5', applicationId: app.sid, numberGroupId: groupId, statusCallback: `${receiver.url}/request-status`, callbackFormat: 'form' });
   });
 
   it('fetches a delivered SMS with its price, date sent and segments', async () => {

@@ -112,9 +112,13 @@ describe('compat status callbacks', () => {
     const app = await client.applications.create({ friendlyName: 'message status app', messageStatusCallback: `${receiver.url}/app-message-status` });
     expect(app.messageStatusCallback).toBe(`${receiver.url}/app-message-status`);
     expect(app.smsStatusCallback).toBe(`${receiver.url}/app-message-status`);
-    const m = await client.messages.create({ to: '+15557670007', from: NUMBERS[0]!, body: 'Via the application', applicationSid: app.sid, statusCallback: `${receiver.url}/ignored` });
+    const m = await client.messages.create({ to: '+15557670007', from: NUMBERS[0]!, body: 'Via the application', applicationSid: app.sid });
     const got = await receiver.waitFor(4, 10_000, (r) => r.form?.get('MessageSid') === m.sid);
     expect(got.map((r) => r.path)).toEqual(['/app-message-status', '/app-message-status', '/app-message-status', '/app-message-status']);
+    // A request's own StatusCallback takes priority over the application's (twilio-node: "if both are included application_sid is ignored").
+    const own = await client.messages.create({ to: '+15557670007', from: NUMBERS[0]!, body: 'Own callback', applicationSid: app.sid, statusCallback: `${receiver.url}/own-status` });
+    const ownGot = await receiver.waitFor(4, 10_000, (r) => r.form?.get('MessageSid') === own.sid);
+    expect(ownGot.map((r) => r.path)).toEqual(['/own-status', '/own-status', '/own-status', '/own-status']);
     // Either name updates the one callback; an invalid URL is 21456 under both.
     const updated = await client.applications(app.sid).update({ smsStatusCallback: `${receiver.url}/via-sms-name` });
     expect(updated.messageStatusCallback).toBe(`${receiver.url}/via-sms-name`);

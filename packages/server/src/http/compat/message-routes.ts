@@ -69,8 +69,10 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
       const application = typeof applicationSid === 'string' && isUuid(applicationSid) ? await reads.applications.get(projectId, applicationSid.toLowerCase()) : undefined;
       if (!application) throw AppError.of('APPLICATION_INVALID', { message: `ApplicationSid ${preview(applicationSid)} is not a cXML application of your project.` });
       applicationId = application.id;
-      // The application's status callback wins over StatusCallback, as Twilio documents.
-      if (application.smsStatusCallback) statusCallback = application.smsStatusCallback;
+      // The application's status callback is used when the request gives none: a request's
+      // StatusCallback takes priority (twilio-node's ApplicationSid documentation: "if both are
+      // included application_sid is ignored").
+      if (application.smsStatusCallback && statusCallback === undefined) statusCallback = application.smsStatusCallback;
     }
 
     const input = {
