@@ -12,7 +12,7 @@ const CAP = 256 * 1024;
 const logs = captureLogs();
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ relayMaxSocketBufferBytes: CAP, relayRequestsPerSecond: 1_000_000, relayRequestBurst: 1_000_000 }, { logger: logs.logger });
+  server = await startTestServer({ relayMaxSocketBufferBytes: CAP, relayRequestsPerSecond: 1_000_000, relayRequestBurst: 1_000_000, relayBytesPerSecond: 1 << 30, relayBytesPerSecondPerAddress: 1 << 30 }, { logger: logs.logger });
 });
 afterAll(async () => {
   await server?.stop();

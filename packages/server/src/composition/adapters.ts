@@ -129,6 +129,8 @@ export function relayLimits(settings: SwitchboardSettings): RelayLimits {
     maxSessionsPerProject: settings.relayMaxSessionsPerProject,
     requestsPerSecond: settings.relayRequestsPerSecond,
     requestBurst: settings.relayRequestBurst,
+    bytesPerSecond: settings.relayBytesPerSecond,
+    bytesPerSecondPerAddress: settings.relayBytesPerSecondPerAddress,
     resumeWindowMs: settings.relayResumeWindowMs,
     eventBufferSize: settings.relayEventBufferSize,
     bufferMemoryBytes: settings.relayBufferMemoryBytes,

@@ -26,4 +26,16 @@ describe('resource limits by default', () => {
     expect(load({ SWITCHBOARD_MAX_LIST_REQUESTS_PER_PROJECT: '16' }).maxListRequestsPerProject).toBe(16);
     expect(() => load({ SWITCHBOARD_MAX_LIST_REQUESTS_PER_PROJECT: '0' })).toThrow(ConfigError);
   });
+
+  it("bounds the bytes one client address makes a node parse over RELAY, leaving an SDK client's sends untouched", () => {
+    const s = load();
+    // A messaging.send with a 1,600-character body and 10 media URLs is about 3 kB: 100 a second
+    // on one connection fit, and any single frame up to the frame limit does.
+    expect(s.relayBytesPerSecond).toBeGreaterThanOrEqual(100 * 4096);
+    expect(s.relayBytesPerSecond).toBeGreaterThanOrEqual(s.relayMaxFrameBytes);
+    // The whole address together: at most a few MiB a second, whatever its connection count.
+    expect(s.relayBytesPerSecondPerAddress).toBeGreaterThanOrEqual(s.relayBytesPerSecond);
+    expect(s.relayBytesPerSecondPerAddress).toBeLessThanOrEqual(8 * 1024 * 1024);
+    expect(load({ SWITCHBOARD_RELAY_BYTES_PER_SECOND_PER_ADDRESS: '16777216' }).relayBytesPerSecondPerAddress).toBe(16_777_216);
+  });
 });

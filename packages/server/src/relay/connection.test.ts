@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { noopRelayMetrics } from '../domain/ports/metrics.js';
+import { AddressByteBudgets } from './address-bytes.js';
 import { RelayConnection, type ConnectionHost, type Reply } from './connection.js';
 import { RELAY_CONSTANTS, type RelayLimits } from './limits.js';
 import type { RelayTransport } from './transport.js';
@@ -9,6 +10,8 @@ const limits: RelayLimits = {
   maxSessionsPerProject: 10,
   requestsPerSecond: 100,
   requestBurst: 100,
+  bytesPerSecond: 200_000,
+  bytesPerSecondPerAddress: 300_000,
   resumeWindowMs: 1000,
   eventBufferSize: 10,
   bufferMemoryBytes: 1 << 20,
@@ -24,7 +27,7 @@ class FakeTransport implements RelayTransport {
   terminated = false;
   bufferedAmount = 0;
   paused = false;
-  readonly remoteAddress = '192.0.2.7';
+  constructor(readonly remoteAddress = '192.0.2.7') {}
   /** The client reads everything at once: nothing stays queued. */
   writesOut = false;
   send(frame: string): void {
@@ -45,13 +48,22 @@ class FakeTransport implements RelayTransport {
   }
 }
 
-function setup(dispatch: ConnectionHost['dispatch']) {
-  let now = 1_000_000;
-  const transport = new FakeTransport();
+/** A connection on the manual clock; `node` shares the clock and the address budgets between connections. */
+function setup(dispatch: ConnectionHost['dispatch'], address?: string, node = { now: 1_000_000, budgets: new AddressByteBudgets(limits.bytesPerSecondPerAddress, limits.bytesPerSecondPerAddress) }) {
+  const transport = new FakeTransport(address);
   const warnings: Array<{ facts: Record<string, unknown>; what: string }> = [];
-  const host: ConnectionHost = { dispatch, connectionClosed: () => {}, limits, metrics: noopRelayMetrics, now: () => now, warn: () => {}, limited: (facts, what) => warnings.push({ facts, what }) };
+  const host: ConnectionHost = {
+    dispatch,
+    connectionClosed: () => {},
+    limits,
+    metrics: noopRelayMetrics,
+    now: () => node.now,
+    addressBytes: (a) => node.budgets.join(a, node.now),
+    warn: () => {},
+    limited: (facts, what) => warnings.push({ facts, what }),
+  };
   const conn = new RelayConnection(transport, host);
-  return { conn, transport, warnings, advance: (ms: number) => (now += ms), now: () => now };
+  return { conn, transport, warnings, node, advance: (ms: number) => (node.now += ms), now: () => node.now };
 }
 
 const frame = (o: unknown) => Buffer.from(JSON.stringify(o));
@@ -238,5 +250,77 @@ describe('RelayConnection: floods of garbage and of requests', () => {
     for (let i = 0; i < 500; i++) conn.receive(frame({ jsonrpc: '2.0', id: `e${i}`, result: {} }), false);
     conn.receive(ping(1), false);
     expect(transport.sent).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }]);
+  });
+
+  describe('bytes per second (parsing costs by the byte)', () => {
+    /** A ping of exactly 4,000 bytes: within the frame size and the request rate, but large. */
+    const big = (id: number) => {
+      const head = `{"jsonrpc":"2.0","id":${id},"method":"signalwire.ping","params":{"pad":"`;
+      return Buffer.from(`${head}${'x'.repeat(4000 - head.length - 3)}"}}`);
+    };
+    const limited = (t: FakeTransport) => t.sent.filter((f) => f.error?.code === -32005);
+
+    it('answers -32005 once a connection has sent its bytes for the second, reads nothing more until a tick finds room, then goes on in order', () => {
+      const { conn, transport, advance, now } = reading();
+      expect(big(0).length).toBe(4000);
+      for (let i = 0; i < 60; i++) conn.receive(big(i), false);
+      // 200,000 bytes: 50 frames of 4,000 (60 is within the request rate); the 51st is refused unparsed, the rest wait unread.
+      expect(transport.sent.filter((f) => f.result)).toHaveLength(50);
+      expect(limited(transport)).toEqual([{ jsonrpc: '2.0', id: 50, error: { code: -32005, message: expect.stringContaining('bytes'), data: { retry_after_ms: 20 } } }]);
+      expect(transport.paused).toBe(true);
+      advance(1000);
+      conn.tick(now());
+      expect(transport.sent.slice(51).map((f) => f.id)).toEqual(Array.from({ length: 9 }, (_, i) => i + 51));
+      expect(transport.closedWith).toBeUndefined();
+    });
+
+    it('counts every frame, the client’s answers too (they are parsed like the rest)', () => {
+      const { conn, transport } = reading();
+      const ack = (i: number) => Buffer.from(`{"jsonrpc":"2.0","id":"e${i}","result":{"pad":"${'x'.repeat(3950)}"}}`);
+      for (let i = 0; i < 60; i++) conn.receive(ack(i), false);
+      expect(limited(transport)).toHaveLength(1);
+      expect(transport.paused).toBe(true);
+    });
+
+    it('shares a budget between the connections of one address; another address is not affected', () => {
+      const a = reading();
+      const b = setup(() => ({ result: {} }), undefined, a.node);
+      const other = setup(() => ({ result: {} }), '198.51.100.9', a.node);
+      b.transport.writesOut = other.transport.writesOut = true;
+      // 300,000 bytes for the address: 50 frames on the first connection, 25 on the second.
+      for (let i = 0; i < 50; i++) a.conn.receive(big(i), false);
+      for (let i = 0; i < 30; i++) b.conn.receive(big(i), false);
+      expect(limited(a.transport)).toHaveLength(0);
+      expect(b.transport.sent.filter((f) => f.result)).toHaveLength(25);
+      expect(limited(b.transport)).toHaveLength(1);
+      for (let i = 0; i < 50; i++) other.conn.receive(big(i), false);
+      expect(limited(other.transport)).toHaveLength(0);
+    });
+
+    it('charges a refused frame too: connections of one address refused one after another wait one after another', () => {
+      const a = reading();
+      const [b, c] = [setup(() => ({ result: {} }), undefined, a.node), setup(() => ({ result: {} }), undefined, a.node)];
+      b.transport.writesOut = c.transport.writesOut = true;
+      // a: 50 frames, its own budget; the 51st is refused and charged (address: 300,000 - 204,000).
+      for (let i = 0; i < 51; i++) a.conn.receive(big(i), false);
+      expect(limited(a.transport)[0].error.data).toEqual({ retry_after_ms: 20 });
+      // b: 24 frames spend the address; the 25th is refused, 4,000 bytes of debt at 300,000/s.
+      for (let i = 0; i < 25; i++) b.conn.receive(big(i), false);
+      expect(limited(b.transport)[0].error.data).toEqual({ retry_after_ms: 14 });
+      // c's first frame: refused behind b's, 8,000 bytes of debt.
+      c.conn.receive(big(0), false);
+      expect(limited(c.transport)[0].error.data).toEqual({ retry_after_ms: 27 });
+    });
+
+    it('keeps an address’s spent budget when its connections close and reopen', () => {
+      const a = reading();
+      for (let i = 0; i < 50; i++) a.conn.receive(big(i), false);
+      a.node.budgets.leave('192.0.2.7', a.node.now);
+      const again = setup(() => ({ result: {} }), undefined, a.node);
+      again.transport.writesOut = true;
+      for (let i = 0; i < 30; i++) again.conn.receive(big(i), false);
+      expect(again.transport.sent.filter((f) => f.result)).toHaveLength(25);
+      expect(limited(again.transport)).toHaveLength(1);
+    });
   });
 });

@@ -13,7 +13,10 @@
  * Every frame the server answers (requests, and frames it refuses: not JSON-RPC, binary, too
  * large) draws on the request rate; the client's answers (acks, pongs) do not. The first frame over
  * the rate is answered -32005 and nothing more is read until the next tick with room, so a flood
- * costs the rate's worth of work, not the network's. Frames refused as invalid also draw on a
+ * costs the rate's worth of work, not the network's. Every frame, answers included, also draws its
+ * size on byte budgets (the connection's, and its address's shared by all its connections), checked
+ * before it is parsed: past them the same -32005 and pause, so large frames cost the node a bounded
+ * number of bytes to parse a second, not the rate times the frame size. Frames refused as invalid also draw on a
  * small budget of their own (official clients send none): a client past it is closed (1008).
  */
 import { randomUUID } from 'node:crypto';
@@ -31,7 +34,7 @@ import {
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import { isStoreUnavailable } from '../domain/ports/store.js';
 import { classifyFrame, errorFrame, requestFrame, resultFrame, RpcError, sniffId, type EchoId } from './frames.js';
-import { readPauseBytes, RELAY_CONSTANTS, type RelayLimits } from './limits.js';
+import { byteBurst, readPauseBytes, RELAY_CONSTANTS, type RelayLimits } from './limits.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import type { RelaySession, SessionLink } from './session.js';
 import { CLOSE, type RelayTransport } from './transport.js';
@@ -49,6 +52,8 @@ export interface ConnectionHost {
   readonly limits: RelayLimits;
   readonly metrics: RelayMetrics;
   now(): number;
+  /** The byte budget shared by the connections of a client address (`relay.bytesPerSecondPerAddress`). */
+  addressBytes(address: string): TokenBucket;
   warn(err: unknown, what: string): void;
   /** A client crossed a limit that closes it: one warning line with these facts. */
   limited(facts: Record<string, unknown>, what: string): void;
@@ -74,6 +79,9 @@ export class RelayConnection implements SessionLink {
   tokenId: string | null = null;
   readonly openedAt: number;
   private readonly bucket: TokenBucket;
+  /** Bytes of frames this connection may send, and those its address may (shared). */
+  private readonly bytes: TokenBucket;
+  private readonly addressBytes: TokenBucket;
   /** Invalid frames the client may still send (refilled slowly); none left closes the connection. */
   private readonly invalidBudget: TokenBucket;
   /** Over the request rate: nothing is read until this time (checked by `tick`), else null. */
@@ -99,6 +107,8 @@ export class RelayConnection implements SessionLink {
     this.openedAt = host.now();
     this.lastPingAt = this.openedAt;
     this.bucket = new TokenBucket(host.limits.requestsPerSecond, host.limits.requestBurst, this.openedAt);
+    this.bytes = new TokenBucket(host.limits.bytesPerSecond, byteBurst(host.limits, host.limits.bytesPerSecond), this.openedAt);
+    this.addressBytes = host.addressBytes(transport.remoteAddress);
     this.invalidBudget = new TokenBucket(RELAY_CONSTANTS.invalidFramesPerSecond, RELAY_CONSTANTS.invalidFrameBurst, this.openedAt);
   }
 
@@ -150,10 +160,11 @@ export class RelayConnection implements SessionLink {
 
   private handle(data: Buffer | string, isBinary: boolean): void {
     const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    const head = () => (typeof data === 'string' ? data.slice(0, 512) : data.subarray(0, 512).toString('utf8'));
+    if (!this.admitBytes(size, head)) return;
     if (size > this.host.limits.maxFrameBytes) {
       this.host.metrics.relayLimited('frame');
-      const head = (typeof data === 'string' ? data.slice(0, 512) : data.subarray(0, 512).toString('utf8'));
-      this.refuse(sniffId(head), new RpcError(RPC_ERRORS.INVALID_REQUEST, `Frame too large: ${size} bytes; the limit is ${this.host.limits.maxFrameBytes}.`, { limit: this.host.limits.maxFrameBytes }));
+      this.refuse(sniffId(head()), new RpcError(RPC_ERRORS.INVALID_REQUEST, `Frame too large: ${size} bytes; the limit is ${this.host.limits.maxFrameBytes}.`, { limit: this.host.limits.maxFrameBytes }));
       return;
     }
     if (isBinary) {
@@ -281,6 +292,39 @@ export class RelayConnection implements SessionLink {
   }
 
   /**
+   * Charge a frame's size (at most one largest frame: a larger one is refused unread) to the
+   * connection's and its address's byte budgets, before it is parsed. Over either: -32005 (with the
+   * `id` when it shows in the first 512 bytes), and nothing more is read until a tick finds room.
+   * A refused frame is charged too (it was received all the same), into debt: an address's
+   * connections refused one after another wait one after another, instead of all coming back on the
+   * same tick to be refused again.
+   */
+  private admitBytes(size: number, head: () => string): boolean {
+    const now = this.host.now();
+    const n = Math.min(size, this.host.limits.maxFrameBytes);
+    if (Math.max(this.bytes.nextAt(now, n), this.addressBytes.nextAt(now, n)) <= now) {
+      this.bytes.take(now, n);
+      this.addressBytes.take(now, n);
+      return true;
+    }
+    this.bytes.charge(now, n);
+    this.addressBytes.charge(now, n);
+    const next = Math.max(this.bytes.nextAt(now, 0), this.addressBytes.nextAt(now, 0));
+    this.host.metrics.relayLimited('bytes');
+    this.host.metrics.relayRequest('other', 'rpc_error');
+    this.sendError(sniffId(head()), new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, 'Too many bytes sent on this connection or from this address; slow down.', { retry_after_ms: next - now }));
+    this.throttle(next);
+    return false;
+  }
+
+  /** Read nothing more until a tick at or after `until`. */
+  private throttle(until: number): void {
+    if (this.throttledUntil !== null) return;
+    this.throttledUntil = until;
+    if (!this.paused) this.transport.pause();
+  }
+
+  /**
    * Take one from the request rate. Over it: -32005, and nothing more is read until a tick finds
    * room again (frames the transport still delivers are held), so a flood costs the rate's work.
    */
@@ -290,10 +334,7 @@ export class RelayConnection implements SessionLink {
     this.host.metrics.relayRequest(metric, 'rpc_error');
     const next = this.bucket.nextAt(now);
     this.sendError(id, new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, 'Too many requests on this connection; slow down.', { retry_after_ms: next - now }));
-    if (this.throttledUntil === null) {
-      this.throttledUntil = next;
-      if (!this.paused) this.transport.pause();
-    }
+    this.throttle(next);
     return false;
   }
 

@@ -6,6 +6,13 @@ export interface RelayLimits {
   /** Requests per second per connection (sustained) and burst. */
   readonly requestsPerSecond: number;
   readonly requestBurst: number;
+  /**
+   * Bytes of frames per second one connection, and all connections of one client address together,
+   * may send (token buckets holding a second's worth, at least one largest frame). Every frame
+   * counts, acks and pongs too: parsing costs by the byte, which the request rate does not see.
+   */
+  readonly bytesPerSecond: number;
+  readonly bytesPerSecondPerAddress: number;
   /** How long a disconnected session can be resumed (ms). */
   readonly resumeWindowMs: number;
   /** Events a session may hold unacknowledged (live) or missed (parked). */
@@ -64,4 +71,9 @@ export function readPauseBytes(limits: RelayLimits): number {
 /** The hard frame cap given to the WebSocket library: beyond it the socket is closed (1009). */
 export function hardFrameBytes(limits: RelayLimits): number {
   return Math.max(limits.maxFrameBytes * 4, limits.maxFrameBytes + 65_536);
+}
+
+/** What a byte budget of `perSecond` holds at most: a second's worth, and always room for the largest frame. */
+export function byteBurst(limits: RelayLimits, perSecond: number): number {
+  return Math.max(perSecond, limits.maxFrameBytes);
 }

@@ -20,12 +20,14 @@ import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
 import type { AuthThrottle } from '../util/auth-throttle.js';
+import type { TokenBucket } from '../util/token-bucket.js';
+import { AddressByteBudgets } from './address-bytes.js';
 import { BufferBudget } from './buffer-budget.js';
 import { RelayConnection, type ConnectionHost, type Reply } from './connection.js';
 import { RelayEventRouter } from './event-router.js';
 import { RpcError } from './frames.js';
 import { InMemoryResumeStore } from './in-memory-resume-store.js';
-import { RELAY_CONSTANTS, type RelayLimits } from './limits.js';
+import { byteBurst, RELAY_CONSTANTS, type RelayLimits } from './limits.js';
 import { RpcDispatcher } from './rpc-dispatcher.js';
 import { SessionRegistry } from './session-registry.js';
 import { CLOSE, type RelayTransport } from './transport.js';
@@ -61,12 +63,14 @@ export class RelayService implements ConnectionHost {
   private closedPeakBufferedBytes = 0;
   private readonly unsubscribeCredentials: () => void;
   private lastTokenCheck = 0;
+  private readonly addressBudgets: AddressByteBudgets;
 
   constructor(
     private readonly deps: RelayServiceDeps,
     readonly limits: RelayLimits,
   ) {
     this.budget = new BufferBudget(limits.bufferMemoryBytes);
+    this.addressBudgets = new AddressByteBudgets(limits.bytesPerSecondPerAddress, byteBurst(limits, limits.bytesPerSecondPerAddress));
     this.resume =
       (typeof deps.resume === 'function' ? deps.resume(this.budget) : deps.resume) ??
       new InMemoryResumeStore({
@@ -185,6 +189,10 @@ export class RelayService implements ConnectionHost {
     return conn;
   }
 
+  addressBytes(address: string): TokenBucket {
+    return this.addressBudgets.join(address, this.now());
+  }
+
   dispatch(conn: RelayConnection, method: string, params: unknown): Promise<Reply> | Reply {
     const throttle = this.deps.authThrottle;
     const creds = method === METHOD_CONNECT && conn.state === 'awaiting' && throttle ? credentialsOf(params) : null;
@@ -211,7 +219,10 @@ export class RelayService implements ConnectionHost {
   }
 
   connectionClosed(conn: RelayConnection): void {
-    if (this.connections.delete(conn)) this.deps.metrics.relayConnections(-1);
+    if (this.connections.delete(conn)) {
+      this.deps.metrics.relayConnections(-1);
+      this.addressBudgets.leave(conn.remoteAddress, this.now());
+    }
     this.closedPeakBufferedBytes = Math.max(this.closedPeakBufferedBytes, conn.peakBufferedBytes);
     if (this.connections.size === 0) this.notifyClosed();
     const session = conn.session;
@@ -278,6 +289,7 @@ export class RelayService implements ConnectionHost {
   private tick(): void {
     const now = this.now();
     for (const conn of this.connections) conn.tick(now);
+    this.addressBudgets.sweep(now);
     if (now - this.lastTokenCheck >= RELAY_CONSTANTS.credentialCheckMs) {
       this.lastTokenCheck = now;
       this.checkTokens();

@@ -27,14 +27,20 @@ export class TokenBucket {
     }
   }
 
-  /** Take one token if there is one. */
-  take(now: number): boolean {
+  /** Take `n` tokens (one by default; a byte budget takes a frame's size) if there are that many. */
+  take(now: number, n = 1): boolean {
     this.refill(now);
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    if (this.tokens >= n) {
+      this.tokens -= n;
       return true;
     }
     return false;
+  }
+
+  /** Take `n` tokens whatever there is, going into debt (paid back before `take` succeeds again). */
+  charge(now: number, n: number): void {
+    this.refill(now);
+    this.tokens -= n;
   }
 
   /** True when the bucket has refilled to its burst (nothing taken lately). */
@@ -43,9 +49,9 @@ export class TokenBucket {
     return this.tokens >= this.burst;
   }
 
-  /** When one whole token will be available (ms). */
-  nextAt(now: number): number {
+  /** When `n` whole tokens (one by default) will be available (ms). */
+  nextAt(now: number, n = 1): number {
     this.refill(now);
-    return this.tokens >= 1 ? now : now + Math.ceil(((1 - this.tokens) * 1000) / this.rate);
+    return this.tokens >= n ? now : now + Math.ceil(((n - this.tokens) * 1000) / this.rate);
   }
 }
