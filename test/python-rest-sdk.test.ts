@@ -26,6 +26,11 @@ describe.skipIf('missing' in setup)("SignalWire's Python SDK REST client", () =>
     await server?.stop();
   });
 
+  it('searches for numbers to buy: there is no inventory, so an empty list (a misspelt parameter is still refused)', () => {
+    expect(results.search).toEqual({ ok: [] });
+    expect(results.search_misspelt).toMatchObject({ status: 422, body: { errors: [{ code: 'invalid_filter', detail: expect.stringContaining("'area_code' (did you mean 'areacode'?)") }] } });
+  });
+
   it('manages number groups and their memberships, deletes included', () => {
     expect(results.get_membership).toEqual({ ok: expect.any(String) });
     expect(results.delete_membership).toEqual({ ok: {} });

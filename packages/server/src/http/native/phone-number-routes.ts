@@ -1,16 +1,19 @@
-/** Native phone-numbers API (`/api/relay/rest/phone_numbers`): register, list, get, update, release. */
+/** Native phone-numbers API (`/api/relay/rest/phone_numbers`): register, list, get, update, release, search. */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { authenticate, principalOf } from '../auth.js';
 import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
-import { singleParam } from '../query-params.js';
+import { checkParamNames, singleParam } from '../query-params.js';
 import { boundedList } from '../list-slots.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { toPhoneNumber } from './presenters.js';
 import { pageOf, phoneNumberResponse } from './schemas.js';
 
 const objectBody = { type: 'object' } as const;
+
+/** The search parameters of SignalWire's available-numbers search (rest-apis §A.6). */
+const SEARCH_PARAMS = ['areacode', 'number_type', 'starts_with', 'contains', 'ends_with', 'max_results', 'region', 'city'] as const;
 
 export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   app.addHook('onRequest', async (request) => {
@@ -36,6 +39,14 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
     const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list);
     return { links, data: items.map(toPhoneNumber) };
   }));
+
+  // Nothing is for sale here (numbers are registered, not bought): every search finds none. It still
+  // answers, as SignalWire's Python SDK example starts with a search outside any error handling.
+  app.get('/api/relay/rest/phone_numbers/search', { schema: { summary: 'Search numbers available to buy (always none)' } }, async (request) => {
+    checkParamNames(request.query as Record<string, unknown>, SEARCH_PARAMS);
+    const self = requestUrl(request, deps.publicUrl).toString();
+    return { links: { self, first: self }, data: [] };
+  });
 
   app.post('/api/relay/rest/phone_numbers', { schema: { summary: 'Add a phone number', body: objectBody, response: { 200: phoneNumberResponse } } }, async (request) => {
     const { projectId } = principalOf(request);
