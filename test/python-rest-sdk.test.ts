@@ -31,6 +31,12 @@ describe.skipIf('missing' in setup)("SignalWire's Python SDK REST client", () =>
     expect(results.search_misspelt).toMatchObject({ status: 422, body: { errors: [{ code: 'invalid_filter', detail: expect.stringContaining("'area_code' (did you mean 'areacode'?)") }] } });
   });
 
+  it('paginate() follows links.next page by page, keeping the filters', () => {
+    expect(results.listed_logs.ok).toHaveLength(3);
+    expect(results.paginated_logs).toEqual(results.listed_logs);
+    expect(results.paginated_numbers).toEqual({ ok: ['+15551230002', '+15551230001'] });
+  });
+
   it('manages number groups and their memberships, deletes included', () => {
     expect(results.get_membership).toEqual({ ok: expect.any(String) });
     expect(results.delete_membership).toEqual({ ok: {} });
