@@ -35,6 +35,41 @@ export async function runPythonFixture(setup: { python: string; sdk: string }, s
   return { code, out, err };
 }
 
+/** A fixture script run step by step: wait for a line it prints, then tell it to go on. */
+export interface PythonSteps {
+  /** Resolves once the script has printed a line equal to `line` (rejects if it exits first). */
+  printed(line: string): Promise<void>;
+  /** Write a line to its stdin. */
+  next(): void;
+  /** Its exit code and whole output, once it has exited. */
+  done: Promise<{ code: number | null; out: string; err: string }>;
+}
+
+export function startPythonFixture(setup: { python: string; sdk: string }, script: string, env: Record<string, string>): PythonSteps {
+  const child = spawn(setup.python, [join(import.meta.dirname, 'fixtures', 'signalwire-python', script)], {
+    env: { PATH: process.env.PATH ?? '', SIGNALWIRE_PYTHON_SDK: setup.sdk, SIGNALWIRE_LOG_LEVEL: 'warning', ...env },
+  });
+  let out = '';
+  let err = '';
+  const waiters: Array<() => void> = [];
+  child.stdout.on('data', (d) => {
+    out += d;
+    for (const w of waiters.splice(0)) w();
+  });
+  child.stderr.on('data', (d) => (err += d));
+  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  return {
+    printed: (line) =>
+      new Promise((resolve, reject) => {
+        const check = () => (out.split('\n').includes(line) ? resolve() : waiters.push(check));
+        check();
+        void done.then(({ code }) => reject(new Error(`the script exited (${code}) before printing ${line}:\n${out}\n${err}`)));
+      }),
+    next: () => child.stdin.write('\n'),
+    done,
+  };
+}
+
 /** The JSON of the script's `RESULT ` line (the SDK logs to stdout too). */
 export function resultOf(out: string): unknown {
   const line = out.split('\n').find((l) => l.startsWith('RESULT '));
