@@ -8,6 +8,7 @@ import { InProcessBus } from '../bus/in-process-bus.js';
 import { ManualClock, systemClock, type Clock } from '../domain/clock.js';
 import { noopMetrics } from '../domain/ports/metrics.js';
 import type { Store } from '../domain/ports/store.js';
+import { StoreUnavailableError } from '../domain/ports/store/errors.js';
 import type { NewWebhookDelivery, WebhookDeliveryRecord } from '../domain/webhooks.js';
 import { openSqliteStore } from '../store/dialects/sqlite.js';
 import { deliveryRow } from '../../test/helpers/records.js';
@@ -35,8 +36,8 @@ afterEach(async () => {
   for (const stop of running.splice(0)) await stop();
 });
 
-async function start(script: Script, opts: Partial<WebhookRunnerOptions> = {}, clock: Clock = systemClock): Promise<Harness> {
-  const store = await openSqliteStore({ file: ':memory:' });
+async function start(script: Script, opts: Partial<WebhookRunnerOptions> = {}, clock: Clock = systemClock, wrap: (s: Store) => Store = (s) => s): Promise<Harness> {
+  const store = wrap(await openSqliteStore({ file: ':memory:' }));
   const bus = new InProcessBus();
   const requests: WebhookRequest[] = [];
   const http = {
@@ -114,6 +115,32 @@ describe('WebhookRunner', () => {
     await h.enqueue(...Array.from({ length: 20 }, () => ({})));
     const done = await settled(h, 20);
     expect(done.every((d) => d.status === 'delivered' && d.attempts === 1)).toBe(true);
+  });
+
+  it('records an answered attempt once storage is back, instead of sending it again when its lease ends', async () => {
+    // The disk fills while a callback is in flight: the receiver answered, the bookkeeping cannot be
+    // written. It used to be dropped ("retries when its lease expires"): the callback went out again
+    // 30 s later and the message's next callbacks waited behind it meanwhile.
+    let failing = false;
+    const wrap = (s: Store): Store =>
+      new Proxy(s, {
+        get: (target, key, receiver) =>
+          key === 'transaction' && failing ? () => Promise.reject(new StoreUnavailableError('storage failed: database or disk is full (SQLITE_FULL)')) : Reflect.get(target, key, receiver),
+      });
+    const h = await start(
+      async () => {
+        failing = true;
+        setTimeout(() => (failing = false), 300);
+        return 200;
+      },
+      {},
+      systemClock,
+      wrap,
+    );
+    await h.enqueue({});
+    const [d] = await settled(h, 1);
+    expect(d).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(h.requests).toHaveLength(1);
   });
 
   it('gives a status callback up after webhooks.maxAttempts when set', async () => {

@@ -8,11 +8,11 @@
  * It never blocks the message pipeline: deliveries are rows, not promises, so a restart continues
  * every schedule where it was.
  */
-import { ERRORS } from '@switchboard/protocol';
+import { backoffDelay, ERRORS, type BackoffPolicy } from '@switchboard/protocol';
 import type { Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { EngineMetrics } from '../domain/ports/metrics.js';
-import type { Store, WebhookClaimLimits, WebhookSettlement } from '../domain/ports/store.js';
+import { isStoreUnavailable, type Store, type WebhookClaimLimits, type WebhookSettlement } from '../domain/ports/store.js';
 import { destinationOf, nextAttemptTarget, nextRetryAt, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookKind, type WebhookRetryPolicy } from '../domain/webhooks.js';
 import type { Logger } from '../domain/ports/logger.js';
 import { lastServed, servesSeveralProjects } from '../domain/claim-cursor.js';
@@ -59,6 +59,8 @@ interface Settlement {
   readonly attempt: Omit<WebhookAttemptRecord, 'id'>;
   readonly id: number;
   readonly result: WebhookSettlement;
+  /** While storage fails, writing it is retried until then: the delivery's lease ends soon after. */
+  readonly retryUntil: number;
 }
 
 /**
@@ -69,6 +71,13 @@ interface Settlement {
 const PREFETCH_PER_DESTINATION = 8;
 /** A buffered delivery is dropped (its lease lapses and it is claimed again) this close to its lease's end. */
 const LEASE_MARGIN_MS = 1_000;
+/**
+ * A finished attempt whose bookkeeping storage refuses (a full disk, the database unreachable) is
+ * written again on this schedule while its lease lasts, as the journal retries state changes: given
+ * up, it would be sent again when the lease ends (30 s later), and its message's next callbacks
+ * would wait behind it meanwhile.
+ */
+const STORAGE_RETRY: BackoffPolicy = { initialMs: 200, maxMs: 5_000, jitter: 0.2 };
 /**
  * A claim looks past full destinations' backlogs (a read over all of it) at most this often, so a
  * saturated receiver delays others' first deliveries by up to this much instead of making every
@@ -86,6 +95,8 @@ interface Buffered {
   readonly delivery: WebhookDeliveryRecord;
   /** Send it no later than this, or leave it to a later claim: its lease would run out mid-request. */
   readonly sendBy: number;
+  /** When its lease ends. */
+  readonly leaseEnds: number;
 }
 
 /** How one HTTP exchange went. */
@@ -128,6 +139,8 @@ export class WebhookRunner {
   /** Claims share between projects while they serve several; else only from this time (`SHARE_SCAN_EVERY_MS`). */
   private shareScanAt = -Infinity;
   private readonly failures: WebhookFailureLog;
+  /** The batch of settlements being written may be retried until then (the earliest `retryUntil` in it). */
+  private settlingUntil = 0;
 
   constructor(
     private readonly deps: {
@@ -158,23 +171,32 @@ export class WebhookRunner {
       breakerCooldownMs: opts.breaker.cooldownMs,
     });
     this.policy = { windowMs: opts.retryWindowMs, maxAttempts: opts.maxAttempts, backoff: { initialMs: opts.retryBaseMs, maxMs: opts.retryMaxMs, jitter: 0.2 } };
-    this.bookkeeping = new Batcher(async (items) => {
-      const now = deps.clock.now();
-      // A settled delivery hands its message's head on; the new heads that are due come back leased.
-      const next = await deps.store.transaction(async (tx) => {
-        await tx.webhooks.recordAttempts(items.map((s) => s.attempt));
-        return tx.webhooks.settleMany(
-          items.map((s) => ({ id: s.id, ...s.result })),
-          this.loop.stopped ? undefined : { owner: opts.nodeId, now, leaseMs: opts.leaseMs },
-        );
-      });
-      this.hold(next, now);
-      // Retries settled (due soon) and finished requests (room for more): worth a claim, unless
-      // enough already waits here — the new heads usually are what the claim would find.
-      if (this.buffered < this.opts.concurrency || items.some((s) => s.result.status === 'pending')) this.claimSoon();
-      else this.loop.wake();
-      return items.map(() => undefined);
-    }, 500);
+    this.bookkeeping = new Batcher(
+      async (items) => {
+        const now = deps.clock.now();
+        this.settlingUntil = Math.min(...items.map((s) => s.retryUntil));
+        // A settled delivery hands its message's head on; the new heads that are due come back leased.
+        const next = await deps.store.transaction(async (tx) => {
+          await tx.webhooks.recordAttempts(items.map((s) => s.attempt));
+          return tx.webhooks.settleMany(
+            items.map((s) => ({ id: s.id, ...s.result })),
+            this.loop.stopped ? undefined : { owner: opts.nodeId, now, leaseMs: opts.leaseMs },
+          );
+        });
+        this.hold(next, now);
+        // Retries settled (due soon) and finished requests (room for more): worth a claim, unless
+        // enough already waits here — the new heads usually are what the claim would find.
+        if (this.buffered < this.opts.concurrency || items.some((s) => s.result.status === 'pending')) this.claimSoon();
+        else this.loop.wake();
+        return items.map(() => undefined);
+      },
+      500,
+      (err, attempt) => {
+        if (!isStoreUnavailable(err) || this.loop.stopped) return null;
+        const delay = backoffDelay(STORAGE_RETRY, attempt - 1);
+        return deps.clock.now() + delay < this.settlingUntil ? delay : null;
+      },
+    );
   }
 
   /** Register what to do with the responses of one kind of webhook. */
@@ -277,11 +299,12 @@ export class WebhookRunner {
     // Start a request only while the lease outlasts it; with a lease shorter than the request
     // timeout (a test setting) that cannot hold, and the first half of the lease is the window.
     const sendBy = leasedAt + Math.max(this.opts.leaseMs - this.opts.timeouts.totalMs - LEASE_MARGIN_MS, this.opts.leaseMs / 2);
+    const leaseEnds = leasedAt + this.opts.leaseMs;
     for (const d of deliveries) {
       // The row keeps the destination of its next attempt, the key the claim counted it under.
       const queue = this.buffer.get(d.destination);
-      if (queue) queue.push({ delivery: d, sendBy });
-      else this.buffer.set(d.destination, [{ delivery: d, sendBy }]);
+      if (queue) queue.push({ delivery: d, sendBy, leaseEnds });
+      else this.buffer.set(d.destination, [{ delivery: d, sendBy, leaseEnds }]);
     }
     this.buffered += deliveries.length;
   }
@@ -334,7 +357,7 @@ export class WebhookRunner {
     const { logger } = this.deps;
     for (const [destination, queue] of this.buffer) {
       while (queue.length && this.loop.active < this.opts.concurrency && this.gate.hasRoom(destination, now, baseShare) && this.gate.projectHasRoom(destination, this.buffer.keys())) {
-        const { delivery, sendBy } = queue.shift()!;
+        const { delivery, sendBy, leaseEnds } = queue.shift()!;
         this.buffered--;
         // Too close to its lease's end: another claim (here or on another node) sends it.
         if (now > sendBy) continue;
@@ -343,7 +366,7 @@ export class WebhookRunner {
         if (this.sending.has(delivery.id)) continue;
         this.sending.add(delivery.id);
         this.gate.begin(destination);
-        const sent = this.deliver(delivery).finally(() => this.sending.delete(delivery.id));
+        const sent = this.deliver(delivery, leaseEnds - LEASE_MARGIN_MS).finally(() => this.sending.delete(delivery.id));
         this.loop.track(sent, (err) => logger.error({ err, deliveryId: delivery.id }, 'webhook bookkeeping failed; it retries when its lease expires'));
       }
       // A paused destination's queue is handed back to the store by `pauseDestination`.
@@ -352,7 +375,7 @@ export class WebhookRunner {
     }
   }
 
-  private async deliver(d: WebhookDeliveryRecord): Promise<void> {
+  private async deliver(d: WebhookDeliveryRecord, retryUntil: number): Promise<void> {
     const { clock, keys, metrics } = this.deps;
     const destination = d.destination;
     const attempt = d.attempts + 1;
@@ -389,7 +412,7 @@ export class WebhookRunner {
     const logged = { deliveryId: d.id, projectId: d.projectId, attempt, url: requestUrl, at: started, durationMs, statusCode, error, signature, responseExcerpt: excerpt };
 
     if (error === null) {
-      await this.bookkeeping.add({ attempt: logged, id: d.id, result: { status: 'delivered', attempts: attempt, nextAttemptAt: now, lastStatusCode: statusCode, lastError: null, at: now } });
+      await this.bookkeeping.add({ attempt: logged, id: d.id, retryUntil, result: { status: 'delivered', attempts: attempt, nextAttemptAt: now, lastStatusCode: statusCode, lastError: null, at: now } });
       metrics.webhookOutcome(d.kind, 'delivered');
       return;
     }
@@ -403,6 +426,7 @@ export class WebhookRunner {
     await this.bookkeeping.add({
       attempt: logged,
       id: d.id,
+      retryUntil,
       result: {
         status: giveUp ? 'failed' : 'pending',
         attempts: attempt,
