@@ -322,7 +322,7 @@ export const SETTINGS = {
     parse: parsers.int(1, 1_000_000),
   },
   relayBytesPerSecond: { key: 'relay.bytesPerSecond', env: 'SWITCHBOARD_RELAY_BYTES_PER_SECOND', flag: null, description: 'Bytes of frames one RELAY connection may send a second (token bucket holding a second\'s worth, at least one largest frame; every frame counts, acks too), checked before a frame is parsed; past it the frame gets -32005 and the socket is read no further until there is room.', default: 1_048_576, parse: parsers.int(65_536, 1024 * 1024 * 1024) },
-  relayBytesPerSecondPerAddress: { key: 'relay.bytesPerSecondPerAddress', env: 'SWITCHBOARD_RELAY_BYTES_PER_SECOND_PER_ADDRESS', flag: null, description: 'Bytes of frames all RELAY connections of one client address together may send a second, as `relay.bytesPerSecond` (behind a reverse proxy every client has its address: raise it there).', default: 4_194_304, parse: parsers.int(65_536, 1024 * 1024 * 1024) },
+  relayBytesPerSecondPerAddress: { key: 'relay.bytesPerSecondPerAddress', env: 'SWITCHBOARD_RELAY_BYTES_PER_SECOND_PER_ADDRESS', flag: null, description: 'Bytes of frames all RELAY connections of one client address together may send a second, as `relay.bytesPerSecond`; once authenticated, per project at that address (behind a reverse proxy every client has its address: raise it there).', default: 4_194_304, parse: parsers.int(65_536, 1024 * 1024 * 1024) },
   relayResumeWindowMs: {
     key: 'relay.resumeWindowMs',
     env: 'SWITCHBOARD_RELAY_RESUME_WINDOW_MS',

@@ -58,7 +58,8 @@ function setup(dispatch: ConnectionHost['dispatch'], address?: string, node = { 
     limits,
     metrics: noopRelayMetrics,
     now: () => node.now,
-    addressBytes: (a) => node.budgets.join(a, node.now),
+    joinBytes: (a, project) => node.budgets.join(a, project, node.now),
+    leaveBytes: (share) => node.budgets.leave(share, node.now),
     warn: () => {},
     limited: (facts, what) => warnings.push({ facts, what }),
   };
@@ -315,12 +316,87 @@ describe('RelayConnection: floods of garbage and of requests', () => {
     it('keeps an address’s spent budget when its connections close and reopen', () => {
       const a = reading();
       for (let i = 0; i < 50; i++) a.conn.receive(big(i), false);
-      a.node.budgets.leave('192.0.2.7', a.node.now);
+      a.node.budgets.leave(a.conn.byteShare, a.node.now);
       const again = setup(() => ({ result: {} }), undefined, a.node);
       again.transport.writesOut = true;
       for (let i = 0; i < 30; i++) again.conn.receive(big(i), false);
       expect(again.transport.sent.filter((f) => f.result)).toHaveLength(25);
       expect(limited(again.transport)).toHaveLength(1);
+    });
+
+    describe('once authenticated, per project behind one address (NAT, proxy, shared egress)', () => {
+      /** A connection whose `signalwire.connect` succeeds for the project it names, as the dispatcher's does. */
+      const tenant = (node?: ReturnType<typeof setup>['node']) => {
+        const s = setup((conn, method, params) => {
+          if (method !== 'signalwire.connect') return { result: {} };
+          conn.state = 'open';
+          conn.authenticated((params as { authentication: { project: string } }).authentication.project);
+          return { result: {} };
+        }, undefined, node);
+        s.transport.writesOut = true;
+        return s;
+      };
+      const connect = (s: ReturnType<typeof tenant>, project: string) =>
+        s.conn.receive(frame({ jsonrpc: '2.0', id: 'c', method: 'signalwire.connect', params: { authentication: { project, token: 't' } } }), false);
+      const answered = (s: ReturnType<typeof tenant>) => s.transport.sent.filter((f) => f.result && f.id !== 'c').length;
+
+      it('gives each project its own budget: one spending it does not starve another', () => {
+        const a = tenant();
+        const b = tenant(a.node);
+        connect(a, 'project-a');
+        connect(b, 'project-b');
+        // 160,000 bytes each: 320,000 from the address, over its 300,000.
+        for (let i = 0; i < 40; i++) a.conn.receive(big(i), false);
+        for (let i = 0; i < 40; i++) b.conn.receive(big(i), false);
+        expect([answered(a), answered(b)]).toEqual([40, 40]);
+        expect([...limited(a.transport), ...limited(b.transport)]).toEqual([]);
+      });
+
+      it('shares one budget between the connections of one project at an address', () => {
+        const a = tenant();
+        const b = tenant(a.node);
+        connect(a, 'project-a');
+        connect(b, 'project-a');
+        for (let i = 0; i < 40; i++) a.conn.receive(big(i), false);
+        for (let i = 0; i < 40; i++) b.conn.receive(big(i), false);
+        // The connects drew on the address's budget: the project's 300,000 bytes are 75 frames.
+        expect([answered(a), answered(b)]).toEqual([40, 35]);
+        expect(limited(b.transport)).toHaveLength(1);
+      });
+
+      it('charges frames before authentication to the address: a flood of them is bounded per address, and spares authenticated projects', () => {
+        const a = tenant();
+        connect(a, 'project-a');
+        const [c, d] = [tenant(a.node), tenant(a.node)];
+        // Unauthenticated: 50 frames on c, the address's rest (300,000 less a's connect) on d.
+        for (let i = 0; i < 50; i++) c.conn.receive(big(i), false);
+        for (let i = 0; i < 30; i++) d.conn.receive(big(i), false);
+        expect([answered(c), answered(d)]).toEqual([50, 24]);
+        expect(limited(d.transport)).toHaveLength(1);
+        // A new connection's connect waits for the address's budget, as any unauthenticated frame does.
+        const late = tenant(a.node);
+        connect(late, 'project-b');
+        expect(late.transport.sent).toEqual([expect.objectContaining({ id: 'c', error: expect.objectContaining({ code: -32005 }) })]);
+        // The authenticated connection is not affected.
+        for (let i = 0; i < 40; i++) a.conn.receive(big(i), false);
+        expect(answered(a)).toBe(40);
+        expect(limited(a.transport)).toEqual([]);
+      });
+
+      it('forgets the address’s and the project’s buckets once their connections are gone and they have refilled', () => {
+        const a = tenant();
+        connect(a, 'project-a');
+        for (let i = 0; i < 40; i++) a.conn.receive(big(i), false);
+        expect(a.node.budgets.size).toBe(2);
+        a.node.budgets.leave(a.conn.byteShare, a.node.now);
+        a.advance(1);
+        a.node.budgets.sweep(a.node.now);
+        // The project's is spent (kept, so reconnecting buys nothing); the address's has no connection and is full.
+        expect(a.node.budgets.size).toBe(1);
+        a.advance(1000);
+        a.node.budgets.sweep(a.node.now);
+        expect(a.node.budgets.size).toBe(0);
+      });
     });
   });
 });

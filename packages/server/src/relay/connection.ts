@@ -14,7 +14,8 @@
  * large) draws on the request rate; the client's answers (acks, pongs) do not. The first frame over
  * the rate is answered -32005 and nothing more is read until the next tick with room, so a flood
  * costs the rate's worth of work, not the network's. Every frame, answers included, also draws its
- * size on byte budgets (the connection's, and its address's shared by all its connections), checked
+ * size on byte budgets (the connection's, and its address's shared by all its connections: once
+ * authenticated, its address's for its project, so tenants behind one address keep apart), checked
  * before it is parsed: past them the same -32005 and pause, so large frames cost the node a bounded
  * number of bytes to parse a second, not the rate times the frame size. Frames refused as invalid also draw on a
  * small budget of their own (official clients send none): a client past it is closed (1008).
@@ -36,6 +37,7 @@ import { isStoreUnavailable } from '../domain/ports/store.js';
 import { classifyFrame, errorFrame, requestFrame, resultFrame, RpcError, sniffId, type EchoId } from './frames.js';
 import { byteBurst, readPauseBytes, RELAY_CONSTANTS, type RelayLimits } from './limits.js';
 import { TokenBucket } from '../util/token-bucket.js';
+import type { ByteShare } from './address-bytes.js';
 import type { RelaySession, SessionLink } from './session.js';
 import { CLOSE, type RelayTransport } from './transport.js';
 
@@ -52,8 +54,13 @@ export interface ConnectionHost {
   readonly limits: RelayLimits;
   readonly metrics: RelayMetrics;
   now(): number;
-  /** The byte budget shared by the connections of a client address (`relay.bytesPerSecondPerAddress`). */
-  addressBytes(address: string): TokenBucket;
+  /**
+   * Join the byte budget (`relay.bytesPerSecondPerAddress`) shared by the connections of a client
+   * address (`project` null: not authenticated yet), or of an address and a project.
+   */
+  joinBytes(address: string, project: string | null): ByteShare;
+  /** Stop drawing on a budget joined with `joinBytes` (the connection authenticated). */
+  leaveBytes(share: ByteShare): void;
   warn(err: unknown, what: string): void;
   /** A client crossed a limit that closes it: one warning line with these facts. */
   limited(facts: Record<string, unknown>, what: string): void;
@@ -79,9 +86,9 @@ export class RelayConnection implements SessionLink {
   tokenId: string | null = null;
   readonly openedAt: number;
   private readonly bucket: TokenBucket;
-  /** Bytes of frames this connection may send, and those its address may (shared). */
+  /** Bytes of frames this connection may send, and those its address (its project there, once authenticated) may: shared. */
   private readonly bytes: TokenBucket;
-  private readonly addressBytes: TokenBucket;
+  private shared: ByteShare;
   /** Invalid frames the client may still send (refilled slowly); none left closes the connection. */
   private readonly invalidBudget: TokenBucket;
   /** Over the request rate: nothing is read until this time (checked by `tick`), else null. */
@@ -108,7 +115,7 @@ export class RelayConnection implements SessionLink {
     this.lastPingAt = this.openedAt;
     this.bucket = new TokenBucket(host.limits.requestsPerSecond, host.limits.requestBurst, this.openedAt);
     this.bytes = new TokenBucket(host.limits.bytesPerSecond, byteBurst(host.limits, host.limits.bytesPerSecond), this.openedAt);
-    this.addressBytes = host.addressBytes(transport.remoteAddress);
+    this.shared = host.joinBytes(transport.remoteAddress, null);
     this.invalidBudget = new TokenBucket(RELAY_CONSTANTS.invalidFramesPerSecond, RELAY_CONSTANTS.invalidFrameBurst, this.openedAt);
   }
 
@@ -118,6 +125,23 @@ export class RelayConnection implements SessionLink {
 
   get remoteAddress(): string {
     return this.transport.remoteAddress;
+  }
+
+  /** The address budget this connection draws on now (the host leaves it when the connection closes). */
+  get byteShare(): ByteShare {
+    return this.shared;
+  }
+
+  /**
+   * `signalwire.connect` succeeded for `projectId`: from now on its frames draw on the budget of its
+   * address and that project, so another tenant behind the same address cannot spend it. Frames
+   * before this (and those of connections not authenticated) draw on the address's own.
+   */
+  authenticated(projectId: string): void {
+    if (this.state === 'closed') return;
+    const next = this.host.joinBytes(this.remoteAddress, projectId);
+    this.host.leaveBytes(this.shared);
+    this.shared = next;
   }
 
   /** True while reading is stopped: the socket's queue is over the high-water mark, or the client is over its request rate. */
@@ -293,7 +317,7 @@ export class RelayConnection implements SessionLink {
 
   /**
    * Charge a frame's size (at most one largest frame: a larger one is refused unread) to the
-   * connection's and its address's byte budgets, before it is parsed. Over either: -32005 (with the
+   * connection's and its address's (or address and project's) byte budgets, before it is parsed. Over either: -32005 (with the
    * `id` when it shows in the first 512 bytes), and nothing more is read until a tick finds room.
    * A refused frame is charged too (it was received all the same), into debt: an address's
    * connections refused one after another wait one after another, instead of all coming back on the
@@ -302,14 +326,15 @@ export class RelayConnection implements SessionLink {
   private admitBytes(size: number, head: () => string): boolean {
     const now = this.host.now();
     const n = Math.min(size, this.host.limits.maxFrameBytes);
-    if (Math.max(this.bytes.nextAt(now, n), this.addressBytes.nextAt(now, n)) <= now) {
+    const shared = this.shared.bucket;
+    if (Math.max(this.bytes.nextAt(now, n), shared.nextAt(now, n)) <= now) {
       this.bytes.take(now, n);
-      this.addressBytes.take(now, n);
+      shared.take(now, n);
       return true;
     }
     this.bytes.charge(now, n);
-    this.addressBytes.charge(now, n);
-    const next = Math.max(this.bytes.nextAt(now, 0), this.addressBytes.nextAt(now, 0));
+    shared.charge(now, n);
+    const next = Math.max(this.bytes.nextAt(now, 0), shared.nextAt(now, 0));
     this.host.metrics.relayLimited('bytes');
     this.host.metrics.relayRequest('other', 'rpc_error');
     this.sendError(sniffId(head()), new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, 'Too many bytes sent on this connection or from this address; slow down.', { retry_after_ms: next - now }));

@@ -20,8 +20,7 @@ import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
 import type { AuthThrottle } from '../util/auth-throttle.js';
-import type { TokenBucket } from '../util/token-bucket.js';
-import { AddressByteBudgets } from './address-bytes.js';
+import { AddressByteBudgets, type ByteShare } from './address-bytes.js';
 import { BufferBudget } from './buffer-budget.js';
 import { RelayConnection, type ConnectionHost, type Reply } from './connection.js';
 import { RelayEventRouter } from './event-router.js';
@@ -189,8 +188,12 @@ export class RelayService implements ConnectionHost {
     return conn;
   }
 
-  addressBytes(address: string): TokenBucket {
-    return this.addressBudgets.join(address, this.now());
+  joinBytes(address: string, project: string | null): ByteShare {
+    return this.addressBudgets.join(address, project, this.now());
+  }
+
+  leaveBytes(share: ByteShare): void {
+    this.addressBudgets.leave(share, this.now());
   }
 
   dispatch(conn: RelayConnection, method: string, params: unknown): Promise<Reply> | Reply {
@@ -221,7 +224,7 @@ export class RelayService implements ConnectionHost {
   connectionClosed(conn: RelayConnection): void {
     if (this.connections.delete(conn)) {
       this.deps.metrics.relayConnections(-1);
-      this.addressBudgets.leave(conn.remoteAddress, this.now());
+      this.addressBudgets.leave(conn.byteShare, this.now());
     }
     this.closedPeakBufferedBytes = Math.max(this.closedPeakBufferedBytes, conn.peakBufferedBytes);
     if (this.connections.size === 0) this.notifyClosed();

@@ -230,6 +230,7 @@ export class RpcDispatcher {
     conn.session = session;
     conn.tokenId = principal.tokenId ?? null;
     conn.state = 'open';
+    conn.authenticated(projectId);
 
     const result: ConnectResult = {
       protocol: session.protocol,
