@@ -21,6 +21,15 @@ import { ESM_CLASS } from './pdu/constants.js';
 import { queryMessages } from './query.js';
 import { ReceiptLedger } from './receipt-ledger.js';
 
+/**
+ * How long the connector may have no bind able to send before it gives what waits back to the
+ * dispatcher and answers new messages "transient" at once. Waiting messages hold dispatch slots,
+ * so an SMSC that stays down (refusing binds, silent) would otherwise hold up every other carrier.
+ */
+export const DOWN_HAND_BACK_MS = 5_000;
+
+const downDetail = (ms: number) => `no SMPP bind up for ${Math.round(ms / 1000)} s; retried by the dispatcher`;
+
 export type { SmppConnectorDeps } from './context.js';
 
 /** One SMSC account as a `Carrier`; built by the composition root from the `smpp` config section. */
@@ -34,6 +43,8 @@ export class SmppConnector implements Carrier {
   private readonly mo: MoAssembler;
   private readonly ctx: SmppContext;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** Since when no bind could send; undefined while one can. */
+  private downSince: number | undefined;
   private started = false;
   private stopping = false;
 
@@ -110,6 +121,8 @@ export class SmppConnector implements Carrier {
 
   submit(batch: readonly CarrierSubmission[]): Promise<SubmitResult[]> {
     if (this.stopping || !this.started) return Promise.resolve(batch.map(() => ({ outcome: 'transient', detail: 'SMPP connector not running' }) as const));
+    const down = this.downFor(this.deps.now());
+    if (down >= DOWN_HAND_BACK_MS) return Promise.resolve(batch.map(() => ({ outcome: 'transient', detail: downDetail(down) }) as const));
     const results = batch.map((s) => this.parts.enqueue(s));
     this.parts.pump();
     return Promise.all(results);
@@ -126,6 +139,16 @@ export class SmppConnector implements Carrier {
     return queryMessages(this.ctx, () => this.binds.senders(), messages);
   }
 
+  /** How long no bind has been able to send (0 while one can). */
+  private downFor(now: number): number {
+    if (this.binds.senders().length > 0) {
+      this.downSince = undefined;
+      return 0;
+    }
+    this.downSince ??= now;
+    return now - this.downSince;
+  }
+
   private onDeliver(pdu: ShortMessagePdu | DataSmPdu): Promise<number> {
     const type = pdu.esmClass & ESM_CLASS.TYPE_MASK;
     if (type === ESM_CLASS.DELIVERY_RECEIPT || type === ESM_CLASS.INTERMEDIATE) return this.receipts.onReceipt(pdu);
@@ -135,6 +158,10 @@ export class SmppConnector implements Carrier {
   /** Once a second: the throughput gauge moves on, early receipts and stale MO parts expire. */
   private onSweep(): void {
     const now = this.deps.now();
+    const down = this.downFor(now);
+    // No bind can send, so no part is in a window: every waiting message goes back to the dispatch
+    // queue, where it holds no dispatch slot that other carriers' messages need.
+    if (down >= DOWN_HAND_BACK_MS) this.parts.abandon(downDetail(down));
     this.parts.tick();
     this.receipts.expireEarly(now);
     this.mo.flushStale(now);

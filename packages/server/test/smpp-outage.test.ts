@@ -1,0 +1,81 @@
+/**
+ * An SMSC that stays down (every bind refused with ESME_RBINDFAIL) must not hold up another
+ * carrier: messages waiting in its connector hold dispatch slots, so after DOWN_HAND_BACK_MS the
+ * connector gives them back to the dispatch queue and answers new ones "transient" at once.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOWN_HAND_BACK_MS } from '../src/carriers/smpp/connector.js';
+import { decodePdu, encodePdu } from '../src/carriers/smpp/pdu/codec.js';
+import { STATUS } from '../src/carriers/smpp/pdu/constants.js';
+import { PduFramer } from '../src/carriers/smpp/pdu/framer.js';
+import { freePort } from './helpers/built-server.js';
+import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+let refusing: Server;
+const sockets = new Set<Socket>();
+let refused = 0;
+
+beforeAll(async () => {
+  refusing = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+    const framer = new PduFramer();
+    socket.on('data', (chunk) => {
+      for (const f of framer.push(chunk).frames) {
+        const r = decodePdu(f);
+        if (!r.ok || !r.pdu.command.startsWith('bind_')) continue;
+        refused++;
+        socket.write(encodePdu({ command: `${r.pdu.command}_resp` as 'bind_transceiver_resp', sequence: r.pdu.sequence, status: STATUS.ESME_RBINDFAIL, systemId: '', tlvs: [] }));
+      }
+    });
+  });
+  await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+  const downPort = (refusing.address() as { port: number }).port;
+  const simPort = await freePort();
+  server = await startTestServer(
+    // One batch slot of 10: without the hand-back, the down carrier's first batch holds it for good.
+    { simulatorSmscEnabled: true, simulatorSmscPort: simPort, dispatchConcurrency: 1, dispatchBatchSize: 10 },
+    {
+      file: {
+        smpp: {
+          connectors: [
+            { id: 'down', host: '127.0.0.1', port: downPort, systemId: 'sw', password: 'pw', throughput: 0, reconnectMinMs: 100, reconnectMaxMs: 400 },
+            { id: 'healthy', host: '127.0.0.1', port: simPort, systemId: 'switchboard', password: 'secret', throughput: 0, reconnectMinMs: 50, reconnectMaxMs: 200 },
+          ],
+          routes: [
+            { prefix: '+44', connector: 'down' },
+            { prefix: '+1555', connector: 'healthy' },
+          ],
+        },
+      },
+    },
+  );
+}, 15_000);
+afterAll(async () => {
+  await server?.stop();
+  for (const s of sockets) s.destroy();
+  await new Promise((r) => refusing?.close(r));
+});
+
+async function send(to: string, body: string): Promise<string> {
+  const r = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to, body } });
+  expect(r.status).toBe(201);
+  return r.body.id as string;
+}
+
+describe('an SMPP carrier whose SMSC refuses every bind', () => {
+  it("does not hold up another carrier's messages, and keeps its own for retry", async () => {
+    const stuck = [];
+    for (let i = 0; i < 30; i++) stuck.push(await send(`+4477009000${String(i).padStart(2, '0')}`, `down ${i}`));
+    const healthy = await send('+15557770001', 'through the healthy carrier');
+    const t0 = Date.now();
+    await eventually(async () => ((await server.store.messages.get(PROJECT_ID, healthy))?.status === 'delivered' ? true : undefined), DOWN_HAND_BACK_MS + 5000, 'the healthy carrier delivering');
+    expect(Date.now() - t0).toBeLessThan(DOWN_HAND_BACK_MS + 5000);
+    expect(refused).toBeGreaterThan(0);
+    // Nothing accepted is lost: the down carrier's messages wait for a retry, none failed.
+    for (const id of stuck) expect(['queued', 'initiated']).toContain((await server.store.messages.get(PROJECT_ID, id))!.status);
+  }, 20_000);
+});
