@@ -1,10 +1,11 @@
 /**
- * An SMSC that stays down (every bind refused with ESME_RBINDFAIL) must not hold up another
- * carrier: messages waiting in its connector hold dispatch slots, so after DOWN_HAND_BACK_MS the
- * connector gives them back to the dispatch queue and answers new ones "transient" at once.
+ * An SMSC that stays down (every bind refused with ESME_RBINDFAIL) or throttles every submit_sm
+ * must not hold up another carrier: messages waiting in its connector hold dispatch slots, so after
+ * DOWN_HAND_BACK_MS the connector gives them back to the dispatch queue and answers new ones
+ * "transient" at once.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DOWN_HAND_BACK_MS } from '../src/carriers/smpp/connector.js';
 import { decodePdu, encodePdu } from '../src/carriers/smpp/pdu/codec.js';
 import { STATUS } from '../src/carriers/smpp/pdu/constants.js';
@@ -12,12 +13,14 @@ import { PduFramer } from '../src/carriers/smpp/pdu/framer.js';
 import { freePort } from './helpers/built-server.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
-let server: TestServer;
-let refusing: Server;
+let server: TestServer | undefined;
+let refusing: Server | undefined;
 const sockets = new Set<Socket>();
 let refused = 0;
 
-beforeAll(async () => {
+/** A server whose `+44` route goes to an SMSC that refuses binds, or binds and throttles everything. */
+async function start(behaviour: 'refuse' | 'throttle'): Promise<TestServer> {
+  refused = 0;
   refusing = createServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => {});
@@ -26,16 +29,24 @@ beforeAll(async () => {
     socket.on('data', (chunk) => {
       for (const f of framer.push(chunk).frames) {
         const r = decodePdu(f);
-        if (!r.ok || !r.pdu.command.startsWith('bind_')) continue;
-        refused++;
-        socket.write(encodePdu({ command: `${r.pdu.command}_resp` as 'bind_transceiver_resp', sequence: r.pdu.sequence, status: STATUS.ESME_RBINDFAIL, systemId: '', tlvs: [] }));
+        if (!r.ok) continue;
+        const pdu = r.pdu;
+        if (pdu.command.startsWith('bind_')) {
+          if (behaviour === 'refuse') refused++;
+          const status = behaviour === 'refuse' ? STATUS.ESME_RBINDFAIL : 0;
+          socket.write(encodePdu({ command: `${pdu.command}_resp` as 'bind_transceiver_resp', sequence: pdu.sequence, status, systemId: '', tlvs: [] }));
+        } else if (pdu.command === 'enquire_link') socket.write(encodePdu({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 }));
+        else if (pdu.command === 'submit_sm') {
+          refused++;
+          socket.write(encodePdu({ command: 'submit_sm_resp', sequence: pdu.sequence, status: STATUS.ESME_RTHROTTLED, messageId: '', tlvs: [] }));
+        }
       }
     });
   });
   await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
-  const downPort = (refusing.address() as { port: number }).port;
+  const downPort = (refusing!.address() as { port: number }).port;
   const simPort = await freePort();
-  server = await startTestServer(
+  return startTestServer(
     // One batch slot of 10: without the hand-back, the down carrier's first batch holds it for good.
     { simulatorSmscEnabled: true, simulatorSmscPort: simPort, dispatchConcurrency: 1, dispatchBatchSize: 10 },
     {
@@ -53,29 +64,31 @@ beforeAll(async () => {
       },
     },
   );
-}, 15_000);
-afterAll(async () => {
+}
+afterEach(async () => {
   await server?.stop();
   for (const s of sockets) s.destroy();
   await new Promise((r) => refusing?.close(r));
 });
 
 async function send(to: string, body: string): Promise<string> {
-  const r = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to, body } });
+  const r = await server!.api('/api/messaging/messages', { body: { from: NUMBERS[0], to, body } });
   expect(r.status).toBe(201);
   return r.body.id as string;
 }
 
-describe('an SMPP carrier whose SMSC refuses every bind', () => {
-  it("does not hold up another carrier's messages, and keeps its own for retry", async () => {
+describe('an SMPP carrier whose SMSC refuses every bind or throttles every message', () => {
+  it.each(['refuse', 'throttle'] as const)("does not hold up another carrier's messages, and keeps its own for retry (%s)", async (behaviour) => {
+    server = await start(behaviour);
+    const s = server;
     const stuck = [];
     for (let i = 0; i < 30; i++) stuck.push(await send(`+4477009000${String(i).padStart(2, '0')}`, `down ${i}`));
     const healthy = await send('+15557770001', 'through the healthy carrier');
     const t0 = Date.now();
-    await eventually(async () => ((await server.store.messages.get(PROJECT_ID, healthy))?.status === 'delivered' ? true : undefined), DOWN_HAND_BACK_MS + 5000, 'the healthy carrier delivering');
+    await eventually(async () => ((await s.store.messages.get(PROJECT_ID, healthy))?.status === 'delivered' ? true : undefined), DOWN_HAND_BACK_MS + 5000, 'the healthy carrier delivering');
     expect(Date.now() - t0).toBeLessThan(DOWN_HAND_BACK_MS + 5000);
     expect(refused).toBeGreaterThan(0);
     // Nothing accepted is lost: the down carrier's messages wait for a retry, none failed.
-    for (const id of stuck) expect(['queued', 'initiated']).toContain((await server.store.messages.get(PROJECT_ID, id))!.status);
+    for (const id of stuck) expect(['queued', 'initiated']).toContain((await s.store.messages.get(PROJECT_ID, id))!.status);
   }, 20_000);
 });

@@ -22,13 +22,11 @@ import { queryMessages } from './query.js';
 import { ReceiptLedger } from './receipt-ledger.js';
 
 /**
- * How long the connector may have no bind able to send before it gives what waits back to the
- * dispatcher and answers new messages "transient" at once. Waiting messages hold dispatch slots,
- * so an SMSC that stays down (refusing binds, silent) would otherwise hold up every other carrier.
+ * How long the connector may have no bind able to send, or be paused by ESME_RTHROTTLED, before
+ * it gives what waits back to the dispatcher and answers new messages "transient" at once. Waiting messages hold dispatch slots,
+ * so an SMSC that stays down (refusing binds) or throttling would otherwise hold up every other carrier.
  */
 export const DOWN_HAND_BACK_MS = 5_000;
-
-const downDetail = (ms: number) => `no SMPP bind up for ${Math.round(ms / 1000)} s; retried by the dispatcher`;
 
 export type { SmppConnectorDeps } from './context.js';
 
@@ -121,8 +119,8 @@ export class SmppConnector implements Carrier {
 
   submit(batch: readonly CarrierSubmission[]): Promise<SubmitResult[]> {
     if (this.stopping || !this.started) return Promise.resolve(batch.map(() => ({ outcome: 'transient', detail: 'SMPP connector not running' }) as const));
-    const down = this.downFor(this.deps.now());
-    if (down >= DOWN_HAND_BACK_MS) return Promise.resolve(batch.map(() => ({ outcome: 'transient', detail: downDetail(down) }) as const));
+    const held = this.heldBack(this.deps.now());
+    if (held) return Promise.resolve(batch.map(() => ({ outcome: 'transient', detail: held }) as const));
     const results = batch.map((s) => this.parts.enqueue(s));
     this.parts.pump();
     return Promise.all(results);
@@ -137,6 +135,15 @@ export class SmppConnector implements Carrier {
   query(messages: readonly CarrierQuery[]): Promise<CarrierView[]> {
     if (this.stopping || !this.started) return Promise.reject(new Error(`SMPP connector ${this.config.id} is not running`));
     return queryMessages(this.ctx, () => this.binds.senders(), messages);
+  }
+
+  /** Why messages should not wait here now (no bind, or throttled, for DOWN_HAND_BACK_MS), if so. */
+  private heldBack(now: number): string | undefined {
+    const down = this.downFor(now);
+    if (down >= DOWN_HAND_BACK_MS) return `no SMPP bind up for ${Math.round(down / 1000)} s; retried by the dispatcher`;
+    const throttled = this.parts.throttledFor(now);
+    if (throttled >= DOWN_HAND_BACK_MS) return `SMSC throttling for ${Math.round(throttled / 1000)} s; retried by the dispatcher`;
+    return undefined;
   }
 
   /** How long no bind has been able to send (0 while one can). */
@@ -158,10 +165,10 @@ export class SmppConnector implements Carrier {
   /** Once a second: the throughput gauge moves on, early receipts and stale MO parts expire. */
   private onSweep(): void {
     const now = this.deps.now();
-    const down = this.downFor(now);
-    // No bind can send, so no part is in a window: every waiting message goes back to the dispatch
-    // queue, where it holds no dispatch slot that other carriers' messages need.
-    if (down >= DOWN_HAND_BACK_MS) this.parts.abandon(downDetail(down));
+    // Messages not in a window go back to the dispatch queue, where they hold no dispatch slot
+    // that other carriers' messages need.
+    const held = this.heldBack(now);
+    if (held) this.parts.handBackWaiting(held);
     this.parts.tick();
     this.receipts.expireEarly(now);
     this.mo.flushStale(now);

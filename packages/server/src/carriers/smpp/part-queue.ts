@@ -59,6 +59,8 @@ export class PartQueue {
   private throttledUntil = 0;
   /** Throttle pauses in a row since the last accepted part. */
   private throttleStreak = 0;
+  /** When the SMSC began answering "throttled" with nothing accepted since; undefined otherwise. */
+  private throttledSince: number | undefined;
   private pumpTimer: NodeJS.Timeout | undefined;
   private pumpAt = Infinity;
   private pumping = false;
@@ -157,6 +159,7 @@ export class PartQueue {
     if (resp.status === STATUS.ESME_ROK) {
       counters.accepted++;
       this.throttleStreak = 0;
+      this.throttledSince = undefined;
       part.carrierId = resp.messageId;
       job.anyAccepted = true;
       this.deps.accepted(part, resp.messageId);
@@ -170,6 +173,7 @@ export class PartQueue {
       case 'throttle': {
         counters.throttled++;
         const now = this.ctx.deps.now();
+        this.throttledSince ??= now;
         // A whole window answered "throttled" is one signal, not ten: grow the pause once per pause.
         if (now >= this.throttledUntil) this.throttledUntil = now + backoffDelay(THROTTLE_PAUSE, this.throttleStreak++);
         part.attempts--; // throttling is not the part's fault
@@ -219,6 +223,26 @@ export class PartQueue {
     // In their original order, ahead of everything queued.
     this.ctx.counters.resent += again.length;
     if (again.length) this.requeueFront(again);
+  }
+
+  /** How long the SMSC has kept this queue paused by throttling (0 when not paused now). */
+  throttledFor(now: number): number {
+    return this.throttledSince !== undefined && now < this.throttledUntil ? now - this.throttledSince : 0;
+  }
+
+  /**
+   * Give back to the engine every message none of whose parts is in a window (each unanswered part
+   * still in the queue), and drop their parts from the queue; `detail` says why.
+   */
+  handBackWaiting(detail: string): void {
+    const waiting = new Map<MessageJob, number>();
+    for (let i = this.head; i < this.queue.length; i++) {
+      const job = this.queue[i]!.job;
+      if (!job.settled) waiting.set(job, (waiting.get(job) ?? 0) + 1);
+    }
+    for (const [job, n] of waiting) if (n + job.answered === job.parts.length) this.settleTransient(job, detail);
+    this.queue = this.queue.slice(this.head).filter((p) => !p.job.settled);
+    this.head = 0;
   }
 
   /** Close the throughput gauge's current second (called once a second). */
