@@ -17,10 +17,10 @@
  *   [--shape array|string] [--env KEY=VALUE ...]
  */
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { FROM, PROJECT, TOKEN, sleep, startBenchServer } from './lib/bench-server.mjs';
+import { freePort } from './lib/ports.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -37,14 +37,6 @@ const SECONDS = Number(values.seconds);
 const BASELINE = Number(values.baseline);
 const FRAME_BYTES = Number(values['frame-bytes']);
 const env = Object.fromEntries(values.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 /** One client frame, masked with a zero key (legal; the server still unmasks every byte). */
 function maskedTextFrame(text) {

@@ -139,11 +139,4 @@ export async function waitFor(check, timeoutMs, what) {
   }
 }
 
-export async function freePort() {
-  const { createServer } = await import('node:net');
-  const srv = createServer();
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  const port = srv.address().port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+export { freePort } from '../lib/ports.mjs';

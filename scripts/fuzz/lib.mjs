@@ -1,5 +1,4 @@
-/** Helpers of the fuzz scripts: a seeded random source, free loopback ports, one raw request. */
-import { createServer } from 'node:net';
+/** Helpers of the fuzz scripts: a seeded random source, free loopback ports (bench/lib/ports.mjs), one raw request. */
 
 /** mulberry32: the same sequence for the same seed. */
 export function rng(seed) {
@@ -13,15 +12,7 @@ export function rng(seed) {
   };
 }
 
-export async function freePorts(n) {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise((r) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => r(s));
-  })));
-  const ports = servers.map((s) => s.address().port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
+export { freePorts } from '../../bench/lib/ports.mjs';
 
 /** One request through node's client, as sent (no normalising of the path), with a 10 s cap. */
 export function send(request, options, body) {
