@@ -39,6 +39,13 @@ export interface DestinationGateOptions {
 /** The project a destination (`destinationOf`: project id, a space, host:port) belongs to. */
 const projectOf = (destination: string): string => destination.slice(0, destination.indexOf(' '));
 
+/** Add `by` to `key`'s count, dropping a key that reaches zero (a missing key counts as 0, or 1 when lowered). */
+function count(counts: Map<string, number>, key: string, by: 1 | -1): void {
+  const n = (counts.get(key) ?? (by < 0 ? 1 : 0)) + by;
+  if (n > 0) counts.set(key, n);
+  else counts.delete(key);
+}
+
 interface Breaker {
   /** Consecutive attempts without an answer. */
   failures: number;
@@ -150,20 +157,14 @@ export class DestinationGate {
 
   /** An attempt to `destination` starts. */
   begin(destination: string): void {
-    this.inFlight.set(destination, (this.inFlight.get(destination) ?? 0) + 1);
-    const project = projectOf(destination);
-    this.projectInFlight.set(project, (this.projectInFlight.get(project) ?? 0) + 1);
+    count(this.inFlight, destination, 1);
+    count(this.projectInFlight, projectOf(destination), 1);
   }
 
   /** An attempt to `destination` was not made after all. */
   release(destination: string): void {
-    const n = (this.inFlight.get(destination) ?? 1) - 1;
-    if (n > 0) this.inFlight.set(destination, n);
-    else this.inFlight.delete(destination);
-    const project = projectOf(destination);
-    const p = (this.projectInFlight.get(project) ?? 1) - 1;
-    if (p > 0) this.projectInFlight.set(project, p);
-    else this.projectInFlight.delete(project);
+    count(this.inFlight, destination, -1);
+    count(this.projectInFlight, projectOf(destination), -1);
   }
 
   /**
