@@ -47,6 +47,11 @@ export interface Reply {
   readonly after?: () => void;
 }
 
+/** A refused frame's first 512 bytes, where its `id` is looked for (read only when refusing: no cost per frame). */
+function frameHead(data: Buffer | string): string {
+  return typeof data === 'string' ? data.slice(0, 512) : data.subarray(0, 512).toString('utf8');
+}
+
 /** What a connection asks of the service around it. */
 export interface ConnectionHost {
   dispatch(conn: RelayConnection, method: string, params: unknown): Promise<Reply> | Reply;
@@ -184,11 +189,10 @@ export class RelayConnection implements SessionLink {
 
   private handle(data: Buffer | string, isBinary: boolean): void {
     const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    const head = () => (typeof data === 'string' ? data.slice(0, 512) : data.subarray(0, 512).toString('utf8'));
-    if (!this.admitBytes(size, head)) return;
+    if (!this.admitBytes(size, data)) return;
     if (size > this.host.limits.maxFrameBytes) {
       this.host.metrics.relayLimited('frame');
-      this.refuse(sniffId(head()), new RpcError(RPC_ERRORS.INVALID_REQUEST, `Frame too large: ${size} bytes; the limit is ${this.host.limits.maxFrameBytes}.`, { limit: this.host.limits.maxFrameBytes }));
+      this.refuse(sniffId(frameHead(data)), new RpcError(RPC_ERRORS.INVALID_REQUEST, `Frame too large: ${size} bytes; the limit is ${this.host.limits.maxFrameBytes}.`, { limit: this.host.limits.maxFrameBytes }));
       return;
     }
     if (isBinary) {
@@ -323,7 +327,7 @@ export class RelayConnection implements SessionLink {
    * connections refused one after another wait one after another, instead of all coming back on the
    * same tick to be refused again.
    */
-  private admitBytes(size: number, head: () => string): boolean {
+  private admitBytes(size: number, data: Buffer | string): boolean {
     const now = this.host.now();
     const n = Math.min(size, this.host.limits.maxFrameBytes);
     const shared = this.shared.bucket;
@@ -337,7 +341,7 @@ export class RelayConnection implements SessionLink {
     const next = Math.max(this.bytes.nextAt(now, 0), shared.nextAt(now, 0));
     this.host.metrics.relayLimited('bytes');
     this.host.metrics.relayRequest('other', 'rpc_error');
-    this.sendError(sniffId(head()), new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, 'Too many bytes sent on this connection or from this address; slow down.', { retry_after_ms: next - now }));
+    this.sendError(sniffId(frameHead(data)), new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, 'Too many bytes sent on this connection or from this address; slow down.', { retry_after_ms: next - now }));
     this.throttle(next);
     return false;
   }
