@@ -88,7 +88,7 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
     const page = parsePageRequest(q);
     const list = await reads.pageTokens.list(projectId, `number_group_memberships:${request.params.id}`, (id) => reads.numberGroups.membershipSeqOf(projectId, id));
     const seqPage = await toSeqPage(page, list);
-    const rows = (await reads.numberGroups.listMembers(projectId, request.params.id, seqPage)).map((m) => ({ ...m, id: m.membership.id }));
+    const rows = await reads.numberGroups.listMembers(projectId, request.params.id, seqPage);
     const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list);
     return { links, data: items.map(toMembership) };
   }));
