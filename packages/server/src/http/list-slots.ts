@@ -44,7 +44,7 @@ export class ListSlots {
     else this.running.set(projectId, n - 1);
   }
 
-  /** Lists of the project in progress (for tests and metrics). */
+  /** Lists of the project in progress (for tests). */
   inProgress(projectId: string): number {
     return this.running.get(projectId) ?? 0;
   }
