@@ -85,9 +85,10 @@ function guardedConnection(db: BetterSqlite3.Database, file: string, watch: Data
 
   const attempt = <T>(sqlText: string, work: () => T, writes: boolean): T => {
     // A write (or a transaction, which begins IMMEDIATE to write) while the path names another file.
+    const begins = sqlText === 'begin' || sqlText === 'begin immediate';
     const refusal = writes || sqlText === 'begin immediate' ? watch?.refusal() : null;
     if (refusal) throw new StoreUnavailableError(refusal);
-    if (sqlText === 'begin' || sqlText === 'begin immediate') {
+    if (begins) {
       if (db.inTransaction) {
         try {
           db.exec('rollback');
@@ -104,7 +105,7 @@ function guardedConnection(db: BetterSqlite3.Database, file: string, watch: Data
     }
     try {
       const result = work();
-      if (sqlText === 'begin' || sqlText === 'begin immediate') inKyselyTransaction = true;
+      if (begins) inKyselyTransaction = true;
       else if (sqlText === 'commit') inKyselyTransaction = false;
       return result;
     } catch (err) {
