@@ -96,17 +96,19 @@ export function retiresConnection(err: unknown): boolean {
  */
 const PRIVILEGE_SQLSTATE = '42501';
 
+/** What an error with SQLSTATE `code` says of the database as an outage, or null when the statement is at fault. */
+function outage(code: string): string | null {
+  if (STORAGE_SQLSTATE.test(code)) return 'database cannot store data';
+  if (TRANSIENT_SQLSTATE.test(code)) return 'database gave up on a statement';
+  if (code === PRIVILEGE_SQLSTATE) return "database refuses this node's role";
+  return null;
+}
+
 function unavailable(err: unknown): unknown {
   if (isConnectionError(err)) return new StoreUnavailableError(`database unavailable: ${(err as Error).message}`, { cause: err });
   const code = errorCode(err);
   if (code === undefined) return err;
-  const what = STORAGE_SQLSTATE.test(code)
-    ? 'database cannot store data'
-    : TRANSIENT_SQLSTATE.test(code)
-      ? 'database gave up on a statement'
-      : code === PRIVILEGE_SQLSTATE
-        ? "database refuses this node's role"
-        : null;
+  const what = outage(code);
   return what ? new StoreUnavailableError(`${what}: ${(err as Error).message} (SQLSTATE ${code})`, { cause: err }) : err;
 }
 
