@@ -101,6 +101,11 @@ export class BindPool<T> {
     return best;
   }
 
+  /** Whether any bound session can send now (per submit batch: no list built). */
+  canSend(): boolean {
+    return this.slots.some((s) => s.session !== null && s.session.canSubmit);
+  }
+
   /** Bound sessions that can send requests (for `query_sm`), least busy first. */
   senders(): SmppSession<T>[] {
     return this.slots

@@ -148,7 +148,7 @@ export class SmppConnector implements Carrier {
 
   /** How long no bind has been able to send (0 while one can). */
   private downFor(now: number): number {
-    if (this.binds.senders().length > 0) {
+    if (this.binds.canSend()) {
       this.downSince = undefined;
       return 0;
     }
