@@ -14,6 +14,19 @@ export function singleParam(query: Record<string, unknown>, name: string): strin
   return v;
 }
 
+const BOOLEAN_TEXT = new Map([
+  ['true', true],
+  ['false', false],
+  // SignalWire's Python SDK passes Python bools to requests, which writes them `True`/`False`.
+  ['True', true],
+  ['False', false],
+]);
+
+/** A query flag's value as a boolean (`true`/`false`, or `True`/`False`), undefined for anything else. */
+export function booleanText(value: string): boolean | undefined {
+  return BOOLEAN_TEXT.get(value);
+}
+
 /** Refuse a query parameter not among `known`, naming the closest known one and all of them. */
 export function checkParamNames(query: Record<string, unknown>, known: readonly string[]): void {
   for (const name of Object.keys(query)) {

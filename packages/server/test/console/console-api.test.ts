@@ -214,6 +214,9 @@ describe('console API: messages', () => {
       expect(bad.body.errors.map((e: any) => [e.code, e.attribute]), path).toEqual([['invalid_filter', 'include_deleted']]);
     }
     expect((await c.call('/api/console/messages?include_deleted=false')).status).toBe(200);
+    // Read as the native logs read it: Python's True/False too.
+    expect((await c.call('/api/console/messages?include_deleted=True')).status).toBe(200);
+    expect((await c.call('/api/console/messages/not-a-message?include_deleted=False')).status).toBe(404);
     // Fastify refuses path parameters over 100 characters before any route runs.
     expect((await c.call(`/api/console/messages/${'x'.repeat(500)}`)).status).toBe(414);
     expect((await c.call(`/api/console/messages/${'x'.repeat(90)}`)).status).toBe(404);

@@ -9,6 +9,7 @@ import { dateErrorDetail, parseDate } from '../../domain/dates.js';
 import { parsePhoneNumber } from '../../domain/phone-numbers.js';
 import { clip, preview } from '../../domain/preview.js';
 import { didYouMean } from '../../util/closest-name.js';
+import { booleanText } from '../query-params.js';
 import type { MessageListFilter, WebhookRedriveFilter } from '../../domain/ports/store.js';
 
 const ORIGINS: readonly MessageOrigin[] = ['rest', 'compat', 'relay', 'reply', 'console', 'inbound'];
@@ -46,11 +47,12 @@ function time(q: Query, name: string, end: boolean, errors: ErrorDetail[]): numb
   return end ? parsed.span.end : parsed.span.start;
 }
 
-/** `true` or `false` (absent or empty: false), as the native logs take `include_deleted`. */
+/** `true` or `false` (absent or empty: false), read as the native logs read `include_deleted`. */
 function flag(q: Query, name: string, errors: ErrorDetail[]): boolean {
   const v = q[name];
-  if (v === undefined || v === '' || v === 'false') return false;
-  if (v === 'true') return true;
+  if (v === undefined || v === '') return false;
+  const value = typeof v === 'string' ? booleanText(v) : undefined;
+  if (value !== undefined) return value;
   errors.push(detail('FILTER_INVALID', { attribute: name, message: `${name} must be true or false (got ${typeof v === 'string' ? preview(v) : 'it more than once'}).` }));
   return false;
 }

@@ -13,7 +13,7 @@ import type { MessageListFilter } from '../../domain/ports/store.js';
 import { authenticate, principalOf } from '../auth.js';
 import { baseUrl, requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
-import { singleParam } from '../query-params.js';
+import { booleanText, singleParam } from '../query-params.js';
 import { boundedList } from '../list-slots.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { toMessageLog, toNativeMessage } from './presenters.js';
@@ -22,13 +22,10 @@ import { messageLogResponse, messageResponse, pageOf, redactMessageBody, sendMes
 /** Query parameters of `GET /api/messaging/logs` besides paging (status, from, to, direction: our extension). */
 const LOG_FILTERS = ['created_before', 'created_on', 'created_after', 'include_deleted', 'status', 'from', 'to', 'direction'];
 
-const BOOLEAN_TEXT = new Map([['true', true], ['false', false], ['True', true], ['False', false]]);
-
 /** `include_deleted` of the log list and (our extension) of one log: false when absent. */
 function includeDeletedOf(q: Record<string, unknown>): boolean {
   const includeDeleted = singleParam(q, 'include_deleted');
-  // `True`/`False` too: SignalWire's Python SDK passes `include_deleted=True` to requests, which writes the bool so.
-  const deleted = includeDeleted === undefined ? false : BOOLEAN_TEXT.get(includeDeleted);
+  const deleted = includeDeleted === undefined ? false : booleanText(includeDeleted);
   if (deleted === undefined) {
     throw AppError.of('FILTER_INVALID', { attribute: 'include_deleted', message: `include_deleted must be true or false (got ${preview(includeDeleted)}).` });
   }
