@@ -10,7 +10,7 @@
  */
 import type { Clock } from '../domain/clock.js';
 import type { ServerKeyRepository } from '../domain/ports/store.js';
-import { newSealKey, positionSeal, sealKeys, type SealKeys } from '../domain/position-seal.js';
+import { newSealKey, positionSeal, sealKeys, type PositionSeal, type SealKeys } from '../domain/position-seal.js';
 
 const KEY_NAME = 'page-tokens';
 
@@ -35,10 +35,13 @@ export class PageTokens {
    * `projectId`; `seqOf` finds the position of a record still there by id.
    */
   async list(projectId: string, list: string, seqOf: (id: string) => Promise<number | undefined>): Promise<PagedList> {
-    const seal = positionSeal(await this.loadKeys(), projectId, list);
+    const keys = await this.loadKeys();
+    // Derived on first use: most pages link nowhere (one page of results, or the accounts list).
+    let derived: PositionSeal | undefined;
+    const seal = () => (derived ??= positionSeal(keys, projectId, list));
     return {
-      seal: (seq) => seal.seal(seq),
-      positionOf: async (target) => ('id' in target ? seqOf(target.id) : seal.open(target.sealed)),
+      seal: (seq) => seal().seal(seq),
+      positionOf: async (target) => ('id' in target ? seqOf(target.id) : seal().open(target.sealed)),
     };
   }
 
