@@ -8,6 +8,11 @@ import type { Logger } from '../domain/ports/logger.js';
 export class AddressWarnings {
   private readonly loggedAt = new Map<string, number>();
 
+  /** Addresses and kinds remembered now (for tests). */
+  get remembered(): number {
+    return this.loggedAt.size;
+  }
+
   constructor(
     private readonly logger: Pick<Logger, 'warn'>,
     private readonly intervalMs = 60_000,
@@ -19,7 +24,13 @@ export class AddressWarnings {
     const now = this.now();
     const logged = this.loggedAt.get(key);
     if (logged !== undefined && now - logged < this.intervalMs) return;
-    for (const [k, at] of this.loggedAt) if (now - at >= this.intervalMs) this.loggedAt.delete(k);
+    // Entries are in the order they were logged (a stale key is deleted before it is set again), so
+    // forgetting stops at the first fresh one: a flood of new addresses costs no walk of the map.
+    for (const [k, at] of this.loggedAt) {
+      if (now - at < this.intervalMs) break;
+      this.loggedAt.delete(k);
+    }
+    this.loggedAt.delete(key);
     this.loggedAt.set(key, now);
     this.logger.warn({ address, ...fields }, message);
   }
