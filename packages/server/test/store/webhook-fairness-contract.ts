@@ -55,6 +55,19 @@ export function describeWebhookFairness(name: string, open: () => Promise<{ stor
       expect(byProject(await store.webhooks.claimDue(T0, 10, 1000, 'n', { ...roomy, shareByProject: false, busyProjects: [A] }))).toEqual({ [B]: 1 });
     });
 
+    it('skips busy projects in the scan for due projects, so more of them than a claim serves do not hide a healthy one', async () => {
+      // Busy projects sort first and outnumber the claim; the healthy one comes after all of them.
+      const busy = Array.from({ length: 6 }, (_, i) => `${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`);
+      await store.webhooks.enqueueMany(busy.flatMap((p) => Array.from({ length: 5 }, (_, i) => delivery(p, `https://busy${i}.test/cb`, T0 - 100))));
+      await store.webhooks.enqueueMany([delivery(C, 'https://c.test/cb'), delivery(C, 'https://c.test/cb')]);
+      expect(byProject(await store.webhooks.claimDue(T0, 3, 1000, 'n', { ...roomy, busyProjects: busy }))).toEqual({ [C]: 2 });
+      // The same after the round-robin cursor wrapped (the busy projects come first again).
+      await store.webhooks.enqueueMany([delivery(C, 'https://c.test/cb')]);
+      expect(byProject(await store.webhooks.claimDue(T0, 3, 1000, 'n', { ...roomy, after: C, busyProjects: busy }))).toEqual({ [C]: 1 });
+      // Nothing but busy projects due: an empty claim.
+      expect(await store.webhooks.claimDue(T0, 3, 1000, 'n', { ...roomy, busyProjects: busy })).toEqual([]);
+    });
+
     it('shares a claim equally between projects with backlogs, and fills it by due order when one has less', async () => {
       await store.webhooks.enqueueMany([
         ...Array.from({ length: 30 }, (_, i) => delivery(A, `https://a${i % 7}.test/cb`, T0 - 100)),

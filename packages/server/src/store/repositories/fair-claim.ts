@@ -31,14 +31,19 @@ export interface FairQueue {
 }
 
 /**
- * Up to `max` projects with rows `queue.due` lets through: those after `cursor` in id order first,
- * then from the start up to `cursor` (round-robin across claims).
+ * Up to `max` projects with rows `queue.due` lets through, other than those in `skip`: those after
+ * `cursor` in id order first, then from the start up to `cursor` (round-robin across claims).
  */
-export async function dueProjects(db: Kysely<Database>, queue: FairQueue, cursor: string, max: number): Promise<string[]> {
+export async function dueProjects(db: Kysely<Database>, queue: FairQueue, cursor: string, max: number, skip: readonly string[] = []): Promise<string[]> {
   const after = sql`cast(${cursor} as text)`;
   const visit = sql.lit(MAX_VISIT);
   const table = sql.table(queue.table);
   const [j, d] = [queue.scope('j'), queue.scope('d')];
+  // Left out before the LIMIT, not after it: skipped projects ahead in id order (busy ones) could
+  // take every place and leave a claim empty while projects further on have due rows. Tested on
+  // the visited projects (at most 2 × MAX_VISIT), not in the skip scans: a probe for the next
+  // project not skipped would walk a skipped project's whole backlog in the index.
+  const skipped = skip.length ? sql`p.project_id not in (${sql.join(skip)}) and` : sql``;
   // Two skip scans: (after, end] then ['', after]; each step is one probe of the index past the last
   // project. The second bounds its probes, not the rows it gives: such a bound reached the due test
   // below on SQLite as a range on project_id (a transitive constraint), which with statistics the
@@ -65,7 +70,7 @@ export async function dueProjects(db: Kysely<Database>, queue: FairQueue, cursor
         select project_id, 1 from b where project_id is not null
       )
     select p.project_id, p.part from p
-    where exists (select 1 from ${table} d where ${d} and d.project_id = p.project_id and ${queue.due('d')})
+    where ${skipped} exists (select 1 from ${table} d where ${d} and d.project_id = p.project_id and ${queue.due('d')})
     order by p.part, p.project_id
     limit ${max}`.execute(db);
   return rows.map((r) => r.project_id);

@@ -201,7 +201,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
     const shareByProject = limits?.shareByProject !== false;
     const queue = outboxQueue(now);
     const busy = limits?.busyProjects ?? [];
-    const projects = shareByProject ? (await dueProjects(this.db, queue, limits?.after ?? '', Math.min(limit, MAX_PROJECTS))).filter((p) => !busy.includes(p)) : [];
+    const projects = shareByProject ? await dueProjects(this.db, queue, limits?.after ?? '', Math.min(limit, MAX_PROJECTS), busy) : [];
     if (shareByProject && projects.length === 0) return [];
     let more = true;
     if (projects.length > 1) {
