@@ -292,6 +292,36 @@ describe('WebhookRunner', () => {
     }
   });
 
+  it('claims another project’s callback for the slot a busy project leaves idle, when the busy one comes first from the cursor', async () => {
+    // Project A holds its cap of the pool (7 of 8) on hanging receivers with more of its callbacks
+    // waiting in memory, so the runner claims only for the idle slot: a limit of 1, A left out.
+    // Project C's callback took that slot, leaving the round-robin cursor at C; from there A comes
+    // before B. The scan for due projects gave its one place to A before A was left out, so every
+    // claim came back empty and B's callback waited for A's receivers. The clock stands still but
+    // to pass the interval after which claims scan for projects again.
+    const clock = new ManualClock();
+    const [b, c] = ['55555555-5555-4555-8555-555555555555', '66666666-6666-4666-8666-666666666666'];
+    const held: Array<() => void> = [];
+    const h = await start((req) => (/^http:\/\/[bc]\.test/.test(req.url) ? Promise.resolve(200) : new Promise((resolve) => held.push(() => resolve(200)))), { concurrency: 8, perDestination: 1 }, clock);
+    const sentTo = (host: string) => h.requests.some((r) => r.url.startsWith(`http://${host}/`));
+    try {
+      await h.enqueue(...Array.from({ length: 50 }, (_, i) => ({ url: `http://a${i}.test/cb` })));
+      // 7 in flight and twice the pool waiting in memory: all leased.
+      await until(async () => held.length >= 7 && (await h.deliveries()).filter((d) => d.nextAttemptAt > clock.now()).length >= 23);
+      await h.enqueue({ projectId: c, url: 'http://c.test/cb' });
+      await until(async () => sentTo('c.test'));
+      clock.advance(1_000);
+      await h.enqueue({ projectId: b, url: 'http://b.test/cb' });
+      await until(async () => sentTo('b.test'));
+      expect(held).toHaveLength(7);
+    } finally {
+      while (held.length) {
+        held.splice(0).forEach((answer) => answer());
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  });
+
   it('sends another project’s callback early when one project’s backlog, due before it, is spread over many hosts', async () => {
     // Project A's 200 callbacks go to 200 receivers (a cap each) that answer only when the test
     // lets them; project B's one callback became due after all of them. The clock stands still.
