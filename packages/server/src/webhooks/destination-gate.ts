@@ -20,7 +20,9 @@
  * timeout per wave for as long as it names new receivers (56 s for one callback behind 40 hanging
  * receivers). With `pool` set, `projectHasRoom` keeps a project below the pool less one
  * destination's share (or two destinations' shares, whichever is more), and, while another
- * project's deliveries wait, below an equal share of the pool.
+ * project's deliveries wait (the runner reports them: `addWaiting`), below an equal share of the
+ * pool. It is asked before every request a runner starts, so it reads counts kept per project as
+ * requests begin and end and deliveries come to wait and leave, instead of walking what waits.
  */
 import type { WebhookClaimLimits } from '../domain/ports/store.js';
 
@@ -46,6 +48,12 @@ function count(counts: Map<string, number>, key: string, by: 1 | -1): void {
   else counts.delete(key);
 }
 
+/** A project's requests in flight and deliveries waiting to start (kept while either is above zero). */
+interface ProjectLoad {
+  inFlight: number;
+  waiting: number;
+}
+
 interface Breaker {
   /** Consecutive attempts without an answer. */
   failures: number;
@@ -61,7 +69,10 @@ const MAX_TRACKED = 10_000;
 
 export class DestinationGate {
   private readonly inFlight = new Map<string, number>();
-  private readonly projectInFlight = new Map<string, number>();
+  /** Per project with requests in flight or deliveries waiting: `projectHasRoom`'s competitors. */
+  private readonly projects = new Map<string, ProjectLoad>();
+  /** How many of `projects` have deliveries waiting. */
+  private projectsWaiting = 0;
   private readonly breakers = new Map<string, Breaker>();
   /** Destinations whose cap was raised above `perDestination`, and that cap. */
   private readonly raised = new Map<string, number>();
@@ -106,7 +117,10 @@ export class DestinationGate {
 
   /** The projects at their cap of the pool (`projectHasRoom`). */
   busyProjects(): string[] {
-    return [...this.projectInFlight].filter(([, n]) => n >= this.projectCap()).map(([p]) => p);
+    const cap = this.projectCap();
+    const busy: string[] = [];
+    for (const [p, load] of this.projects) if (load.inFlight >= cap) busy.push(p);
+    return busy;
   }
 
   private projectCap(): number {
@@ -116,23 +130,45 @@ export class DestinationGate {
 
   /**
    * Whether `destination`'s project may start one more request: below its cap of the pool, and,
-   * while another project waits (has deliveries among `waiting`, the destinations with deliveries
-   * claimed and not started), below an equal share of the pool.
+   * while another project has deliveries waiting (`addWaiting`), below an equal share of the pool
+   * among the projects with requests in flight or deliveries waiting.
    */
-  projectHasRoom(destination: string, waiting: Iterable<string>): boolean {
+  projectHasRoom(destination: string): boolean {
     const pool = this.opts.pool;
     if (pool === undefined) return true;
-    const project = projectOf(destination);
-    const n = this.projectInFlight.get(project) ?? 0;
+    const load = this.projects.get(projectOf(destination));
+    const n = load?.inFlight ?? 0;
     if (n >= this.projectCap()) return false;
-    const competing = new Set(this.projectInFlight.keys());
-    let othersWait = false;
-    for (const d of waiting) {
-      const p = projectOf(d);
-      competing.add(p);
-      if (p !== project) othersWait = true;
+    const othersWait = this.projectsWaiting > (load !== undefined && load.waiting > 0 ? 1 : 0);
+    return !othersWait || n < Math.max(1, Math.floor(pool / this.projects.size));
+  }
+
+  /** `n` deliveries to `destination` came to wait for a slot (claimed, not started), or left (`n` below 0). */
+  addWaiting(destination: string, n: number): void {
+    if (n !== 0) this.addLoad(projectOf(destination), 'waiting', n);
+  }
+
+  /** Nothing waits any more (the runner dropped what it held). */
+  clearWaiting(): void {
+    for (const [p, load] of this.projects) {
+      load.waiting = 0;
+      if (load.inFlight === 0) this.projects.delete(p);
     }
-    return !othersWait || n < Math.max(1, Math.floor(pool / competing.size));
+    this.projectsWaiting = 0;
+  }
+
+  /** Add `by` to one of `project`'s counts (never below zero), keeping `projects` and `projectsWaiting` in step. */
+  private addLoad(project: string, kind: keyof ProjectLoad, by: number): void {
+    let load = this.projects.get(project);
+    if (!load) {
+      if (by <= 0) return;
+      load = { inFlight: 0, waiting: 0 };
+      this.projects.set(project, load);
+    }
+    const wasWaiting = load.waiting > 0;
+    load[kind] = Math.max(0, load[kind] + by);
+    this.projectsWaiting += Number(load.waiting > 0) - Number(wasWaiting);
+    if (load.inFlight === 0 && load.waiting === 0) this.projects.delete(project);
   }
 
   /** Destinations a claim cannot take from now. */
@@ -158,13 +194,13 @@ export class DestinationGate {
   /** An attempt to `destination` starts. */
   begin(destination: string): void {
     count(this.inFlight, destination, 1);
-    count(this.projectInFlight, projectOf(destination), 1);
+    this.addLoad(projectOf(destination), 'inFlight', 1);
   }
 
   /** An attempt to `destination` was not made after all. */
   release(destination: string): void {
     count(this.inFlight, destination, -1);
-    count(this.projectInFlight, projectOf(destination), -1);
+    this.addLoad(projectOf(destination), 'inFlight', -1);
   }
 
   /**

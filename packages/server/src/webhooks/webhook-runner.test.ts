@@ -292,6 +292,26 @@ describe('WebhookRunner', () => {
     }
   });
 
+  it('gives a project its cap of the pool again once another project’s waiting callbacks were all sent', async () => {
+    // The gate counts each project's waiting deliveries as the runner's buffer changes: one left
+    // counted after it was sent would hold every other project to an equal share (4 of 8) for good.
+    const held: Array<() => void> = [];
+    const h = await start((req) => (req.url.startsWith('http://b.test') ? Promise.resolve(200) : new Promise((resolve) => held.push(() => resolve(200)))), { concurrency: 8, perDestination: 1 });
+    const b = '55555555-5555-4555-8555-555555555555';
+    try {
+      await h.enqueue(...Array.from({ length: 5 }, () => ({ projectId: b, url: 'http://b.test/cb' })));
+      await until(async () => (await h.store.webhooks.countByStatus(b)).delivered === 5);
+      await h.enqueue(...Array.from({ length: 50 }, (_, i) => ({ url: `http://a${i}.test/cb` })));
+      await until(async () => held.length >= 7);
+      expect(held).toHaveLength(7);
+    } finally {
+      while (held.length) {
+        held.splice(0).forEach((answer) => answer());
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  });
+
   it('claims another project’s callback for the slot a busy project leaves idle, when the busy one comes first from the cursor', async () => {
     // Project A holds its cap of the pool (7 of 8) on hanging receivers with more of its callbacks
     // waiting in memory, so the runner claims only for the idle slot: a limit of 1, A left out.

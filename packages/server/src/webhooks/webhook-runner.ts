@@ -222,6 +222,7 @@ export class WebhookRunner {
     this.failures.stop();
     if (this.buffered > 0) {
       this.buffer.clear();
+      this.gate.clearWaiting();
       this.buffered = 0;
       await this.deps.store.webhooks.releaseLeases(this.opts.nodeId, this.deps.clock.now()).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not release claimed webhooks at shutdown; they are claimed again when their lease ends'));
     }
@@ -305,6 +306,7 @@ export class WebhookRunner {
       const queue = this.buffer.get(d.destination);
       if (queue) queue.push({ delivery: d, sendBy, leaseEnds });
       else this.buffer.set(d.destination, [{ delivery: d, sendBy, leaseEnds }]);
+      this.gate.addWaiting(d.destination, 1);
     }
     this.buffered += deliveries.length;
   }
@@ -356,9 +358,10 @@ export class WebhookRunner {
   private startWithin(now: number, baseShare: boolean): void {
     const { logger } = this.deps;
     for (const [destination, queue] of this.buffer) {
-      while (queue.length && this.loop.active < this.opts.concurrency && this.gate.hasRoom(destination, now, baseShare) && this.gate.projectHasRoom(destination, this.buffer.keys())) {
+      while (queue.length && this.loop.active < this.opts.concurrency && this.gate.hasRoom(destination, now, baseShare) && this.gate.projectHasRoom(destination)) {
         const { delivery, sendBy, leaseEnds } = queue.shift()!;
         this.buffered--;
+        this.gate.addWaiting(destination, -1);
         // Too close to its lease's end: another claim (here or on another node) sends it.
         if (now > sendBy) continue;
         // Claimed again while this node still sends it (its lease ran out under the request: the
@@ -467,6 +470,7 @@ export class WebhookRunner {
     const waiting = this.buffer.get(destination) ?? [];
     this.buffer.delete(destination);
     this.buffered -= waiting.length;
+    this.gate.addWaiting(destination, -waiting.length);
     try {
       // Claimed but not sent: back to the store, to wait out the pause with the rest.
       if (waiting.length) await this.deps.store.webhooks.releaseClaimed(waiting.map((w) => w.delivery.id), this.opts.nodeId, until);
