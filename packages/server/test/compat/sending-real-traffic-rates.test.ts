@@ -60,6 +60,19 @@ describe('per-sender rates', () => {
     }
   });
 
+  it('sends every message of a sender whose rate does not divide a second (3/s, the toll-free default)', async () => {
+    // 333.33… ms a slot: the stored slot times must be whole milliseconds (PostgreSQL's bigint
+    // refused the fraction, failing every claim — other senders' messages included).
+    await setRate(NUMBERS[0]!, 3);
+    try {
+      const rated = await Promise.all([1, 2, 3, 4].map((i) => client.messages.create({ from: NUMBERS[0], to: `+1555700080${i}`, body: `third ${i}` })));
+      const other = await client.messages.create({ from: NUMBERS[1], to: '+15557000811', body: 'not rated' });
+      for (const m of [...rated, other]) expect(await waitForEnd(server, m.sid)).toMatchObject({ status: 'delivered' });
+    } finally {
+      await setRate(NUMBERS[0]!, null);
+    }
+  });
+
   it('refuses a negative rate with the native API’s own error', async () => {
     const res = await server.api(`/api/relay/rest/phone_numbers/${await phoneNumberId(server, NUMBERS[0]!)}`, { method: 'PUT', body: { messages_per_second: -1 } });
     expect(res.status).toBe(422);

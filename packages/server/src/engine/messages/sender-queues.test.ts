@@ -38,6 +38,18 @@ describe('planSlots', () => {
     expect(plan.later).toEqual([{ id: 2, slotAt: 13_000 }]);
   });
 
+  it('stores whole milliseconds for a rate that does not divide a second, never earlier than the rate allows', () => {
+    // 3/s (the toll-free default): 333.33… ms a slot. PostgreSQL's bigint columns refuse fractions.
+    const plan = planSlots([1, 2, 3, 4].map((i) => rated(i, 'A', 3)), new Map(), 10_000);
+    expect(plan.later).toEqual([{ id: 2, slotAt: 10_334 }, { id: 3, slotAt: 10_667 }, { id: 4, slotAt: 11_000 }]);
+    expect(plan.next.get(senderKey('p', 'A'))).toBe(11_334);
+    // Faster than one a millisecond: several share a millisecond, none before its exact slot.
+    const fast = planSlots([1, 2, 3, 4, 5].map((i) => rated(i, 'B', 4_000)), new Map(), 10_000);
+    expect(fast.now.map((j) => j.job.id)).toEqual([1]);
+    expect(fast.later).toEqual([{ id: 2, slotAt: 10_001 }, { id: 3, slotAt: 10_001 }, { id: 4, slotAt: 10_001 }, { id: 5, slotAt: 10_001 }]);
+    expect(fast.next.get(senderKey('p', 'B'))).toBe(10_002);
+  });
+
   it('sends a message whose slot would come after its expiry to fail at its expiry, without taking the slot', () => {
     const plan = planSlots([rated(1, 'A', 1), rated(2, 'A', 1, { expiresAt: 10_500 }), rated(3, 'A', 1)], new Map(), 10_000);
     expect(plan.later).toEqual([

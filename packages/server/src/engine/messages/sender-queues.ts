@@ -61,23 +61,33 @@ export function senderKey(projectId: string, sender: string): string {
  * its expiry, when the dispatcher fails it (validity expired), and leaves the slot to the next one.
  */
 export function planSlots(jobs: readonly RatedJob[], free: ReadonlyMap<string, number>, now: number): SlotPlan {
-  const next = new Map<string, number>();
-  const plan: SlotPlan = { now: [], later: [], next };
+  // Slots are reckoned exactly, as milliseconds after `now` (small numbers, so sums of fractions
+  // do not drift), so a rate that does not divide a second (3/s) or sends several a millisecond
+  // keeps its pace; what is stored is rounded up to whole milliseconds, the columns' unit
+  // (PostgreSQL's bigint refuses a fraction), never earlier than the rate allows.
+  const after = new Map<string, number>();
+  const plan: SlotPlan = { now: [], later: [], next: new Map() };
   for (const j of jobs) {
     const key = senderKey(j.message.projectId, j.message.from);
-    const at = Math.max(now, next.get(key) ?? free.get(key) ?? now);
-    if (at >= j.message.expiresAt) {
+    const wait = Math.max(0, after.get(key) ?? (free.get(key) ?? now) - now);
+    if (now + wait >= j.message.expiresAt) {
       plan.later.push({ id: j.job.id, slotAt: j.message.expiresAt });
-      if (!next.has(key)) next.set(key, at);
+      if (!after.has(key)) after.set(key, wait);
       continue;
     }
     // MMS count as one segment, as carriers count them.
     const cost = j.message.kind === 'mms' ? 1 : Math.max(1, j.message.segments);
-    next.set(key, at + (cost * 1000) / j.rate);
-    if (at <= now) plan.now.push(j);
-    else plan.later.push({ id: j.job.id, slotAt: at });
+    after.set(key, wait + (cost * 1000) / j.rate);
+    if (wait === 0) plan.now.push(j);
+    else plan.later.push({ id: j.job.id, slotAt: now + wholeMs(wait) });
   }
+  for (const [key, wait] of after) plan.next.set(key, now + wholeMs(wait));
   return plan;
+}
+
+/** Round up to a whole millisecond, forgiving the float error of summing fractions (1/3 + 1/3 + 1/3). */
+function wholeMs(ms: number): number {
+  return Math.ceil(ms - 1e-6);
 }
 
 interface CachedRate {
