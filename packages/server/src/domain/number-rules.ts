@@ -4,6 +4,7 @@
 import { MESSAGE_HANDLERS, type ErrorDetail, type MessageHandler, type NumberCapability } from '@switchboard/protocol';
 import { detail } from './app-error.js';
 import type { PhoneNumberPatch } from './ports/store.js';
+import { isSenderRate, SENDER_RATE_RULE } from './sender-rates.js';
 import { parseHttpUrl } from './urls.js';
 
 const CAPABILITIES: readonly NumberCapability[] = ['voice', 'sms', 'mms', 'fax'];
@@ -82,12 +83,9 @@ export function checkNumberPatch(body: Record<string, unknown>, label: (wire: st
   if (has('messages_per_second')) {
     const v = body.messages_per_second;
     if (v === null) patch.messagesPerSecond = null;
-    else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_MESSAGES_PER_SECOND) {
-      errors.push(invalid('messages_per_second', `messages_per_second must be a number from 0 (no limit) to ${MAX_MESSAGES_PER_SECOND}, or null for the number type's default.`));
+    else if (!isSenderRate(v)) {
+      errors.push(invalid('messages_per_second', `messages_per_second must be ${SENDER_RATE_RULE}; or null for the number type's default.`));
     } else patch.messagesPerSecond = v;
   }
   return { patch, errors };
 }
-
-/** Highest per-number rate accepted, in segments per second (well above any carrier's short-code rate). */
-export const MAX_MESSAGES_PER_SECOND = 10_000;

@@ -11,10 +11,27 @@ export const DEFAULT_SENDER_RATES: SenderRateDefaults = { longcode: 1, 'toll-fre
 
 const TYPES: readonly NumberType[] = ['longcode', 'toll-free', 'shortcode'];
 
+/** Highest rate accepted, in segments per second (well above any carrier's short-code rate). */
+export const MAX_SENDER_RATE = 10_000;
+/**
+ * Lowest rate other than 0 (no limit): one segment every 10,000 s. Slower rates put a sender's
+ * next slot out of reach — a 5e-324/s rate's is Infinity, which the slot columns cannot hold — and
+ * mean nothing to a carrier.
+ */
+export const MIN_SENDER_RATE = 0.0001;
+
+/** Whether `v` is a rate a number or a number type may have: 0 (no limit) or MIN_SENDER_RATE to MAX_SENDER_RATE. */
+export function isSenderRate(v: unknown): v is number {
+  return typeof v === 'number' && (v === 0 || (v >= MIN_SENDER_RATE && v <= MAX_SENDER_RATE));
+}
+
+/** What a valid rate is, for error messages. */
+export const SENDER_RATE_RULE = `a number of segments per second: 0 (no limit), or from ${MIN_SENDER_RATE} to ${MAX_SENDER_RATE}`;
+
 /**
  * Read `{ "longcode": 1, "toll-free": 3, "shortcode": 100 }` (config file) or
  * `longcode=1,toll-free=3` (environment); types left out keep their default. Throws an Error
- * naming the problem: an unknown number type, or a rate that is not a number from 0 to 10000.
+ * naming the problem: an unknown number type, or a rate that is not one (isSenderRate).
  */
 export function parseSenderRates(raw: unknown): SenderRateDefaults {
   let entries: Array<[string, unknown]>;
@@ -37,8 +54,8 @@ export function parseSenderRates(raw: unknown): SenderRateDefaults {
   const out: Record<NumberType, number> = { ...DEFAULT_SENDER_RATES };
   for (const [type, value] of entries) {
     if (!(TYPES as readonly string[]).includes(type)) throw new Error(`has an unknown number type '${type}' (known: ${TYPES.join(', ')})`);
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 10_000) {
-      throw new Error(`gives ${type} the rate ${typeof value === 'number' ? String(value) : JSON.stringify(value ?? null)}: a rate is a number of segments per second from 0 (no limit) to 10000`);
+    if (!isSenderRate(value)) {
+      throw new Error(`gives ${type} the rate ${typeof value === 'number' ? String(value) : JSON.stringify(value ?? null)}: a rate is ${SENDER_RATE_RULE}`);
     }
     out[type as NumberType] = value;
   }

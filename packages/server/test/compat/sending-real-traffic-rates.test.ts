@@ -73,10 +73,14 @@ describe('per-sender rates', () => {
     }
   });
 
-  it('refuses a negative rate with the native API’s own error', async () => {
-    const res = await server.api(`/api/relay/rest/phone_numbers/${await phoneNumberId(server, NUMBERS[0]!)}`, { method: 'PUT', body: { messages_per_second: -1 } });
-    expect(res.status).toBe(422);
-    expect(res.body.errors[0]).toMatchObject({ code: 'invalid_attribute', detail: expect.stringMatching(/messages_per_second must be a number from 0/) });
+  it('refuses a negative or vanishingly small rate with the native API’s own error', async () => {
+    // 5e-324/s made the sender's next slot Infinity: its first message went, every later one was
+    // refused (21611) or expired, even after the rate was put back.
+    for (const rate of [-1, 5e-324, 0.00001]) {
+      const res = await server.api(`/api/relay/rest/phone_numbers/${await phoneNumberId(server, NUMBERS[0]!)}`, { method: 'PUT', body: { messages_per_second: rate } });
+      expect(res.status, String(rate)).toBe(422);
+      expect(res.body.errors[0]).toMatchObject({ code: 'invalid_attribute', detail: expect.stringMatching(/messages_per_second must be a number of segments per second: 0 \(no limit\), or from 0.0001 to 10000/) });
+    }
   });
 });
 
