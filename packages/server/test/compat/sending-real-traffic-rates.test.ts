@@ -162,6 +162,24 @@ describe('scheduled messages', () => {
   });
 });
 
+describe('a scheduled message whose number is released', () => {
+  it('fails with 21210 at its send time instead of going out from a number the project no longer has', async () => {
+    const number = '+15551239901';
+    const added = await server.api('/api/relay/rest/phone_numbers', { body: { number } });
+    expect(added.status, added.text).toBe(200);
+    const sendAt = new Date(Math.ceil((Date.now() + 2_000) / 1000) * 1000);
+    const m = await client.messages.create({ from: number, to: '+15557000901', body: 'orphan', scheduleType: 'fixed', sendAt, statusCallback: `${receiver.url}/orphan` });
+    expect(m.status).toBe('scheduled');
+    const released = await server.api(`/api/relay/rest/phone_numbers/${added.body.id}`, { method: 'DELETE' });
+    expect(released.status, released.text).toBe(204);
+    expect(await waitForEnd(server, m.sid)).toMatchObject({ status: 'failed', error_code: '21210' });
+    expect(await client.messages(m.sid).fetch()).toMatchObject({ status: 'failed', errorCode: 21210 });
+    const [callback] = await receiver.waitFor(1, 10_000, (r) => r.path === '/orphan' && r.form?.get('MessageStatus') === 'failed');
+    expect(callback!.form!.get('ErrorCode')).toBe('21210');
+    expect((await stored(m.sid)).carrier).toBeNull();
+  });
+});
+
 describe('native extension', () => {
   it('schedules with send_at and cancels by updating status', async () => {
     const sendAt = new Date(Date.now() + 60_000).toISOString();

@@ -247,6 +247,11 @@ export class Dispatcher implements LocalDispatch {
       if (m.status === 'scheduled' && v.kind !== 'elsewhere') {
         // Its send time came: from here on it is an ordinary queued message.
         plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'queued', detail: { scheduled: true } });
+        // Its number may have been released since (and registered by another project): not sent from it.
+        if (!(await reads.numbers.getByNumber(m.projectId, m.from))) {
+          plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'FROM_NOT_OWNED', completesJob: job.id });
+          continue;
+        }
         // The handset may have replied STOP since it was scheduled (checked at create time only otherwise).
         if (await reads.optOuts.blocks(m.projectId, m.to, m.from, m.numberGroupId)) {
           plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'TO_OPTED_OUT', completesJob: job.id });

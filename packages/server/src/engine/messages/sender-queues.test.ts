@@ -180,6 +180,18 @@ describe('scheduled messages in the engine', () => {
     expect(await t.timeline(canceled.id)).toEqual(['scheduled', 'canceled']);
   });
 
+  it('fails at its send time, sending nothing, when its number was released meanwhile', async () => {
+    const m = await t.send({ sendAt: inSeconds(600) });
+    const number = (await t.store.numbers.getByNumber(t.project.id, m.from))!;
+    expect(await t.engine.numbers.release(t.project.id, number.id)).toBe(true);
+    await t.engine.start();
+    t.clock.advance(600_000);
+    t.engine.wake();
+    await t.statuses.reached(m.id, 'failed');
+    expect(await t.store.messages.get(t.project.id, m.id)).toMatchObject({ status: 'failed', errorCode: '21210' });
+    expect(t.carrier.submissions).toHaveLength(0);
+  });
+
   it('refuses a send time too soon, too far or without a zone', async () => {
     for (const sendAt of [inSeconds(60), inSeconds(36 * 86_400), '2030-01-01T10:00:00']) {
       await expect(t.send({ sendAt })).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.details[0]!.key === 'SEND_AT_INVALID');
