@@ -104,6 +104,25 @@ describe('expiry', () => {
       await setRate(NUMBERS[0]!, null);
     }
   });
+
+  it('takes validity_period on the native API too (it was ignored, so a native message always had 4 hours)', async () => {
+    await setRate(NUMBERS[0]!, 0.5);
+    try {
+      const first = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: '+15557000311', body: 'first' } });
+      const expiring = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: '+15557000312', body: 'too late', validity_period: 1 } });
+      expect(expiring.status, expiring.text).toBe(201);
+      expect(await waitForEnd(server, expiring.body.id)).toMatchObject({ status: 'failed', error_code: '30036' });
+      expect((await stored(expiring.body.id)).validityPeriod).toBe(1);
+      await waitForEnd(server, first.body.id);
+    } finally {
+      await setRate(NUMBERS[0]!, null);
+    }
+    for (const validity_period of [0, 172_801, 1.5, '60']) {
+      const bad = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: '+15557000313', body: 'x', validity_period } });
+      expect(bad.status, JSON.stringify(validity_period)).toBe(422);
+      expect(bad.body.errors[0]).toMatchObject({ code: 'invalid_validity_period', attribute: 'validity_period' });
+    }
+  });
 });
 
 describe('scheduled messages', () => {

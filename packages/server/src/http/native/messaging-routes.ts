@@ -80,6 +80,8 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
         smartEncoded: (b.smart_encoded as boolean | null | undefined) ?? undefined,
         // Our extension: send later (ISO 8601), as the Compatibility API's SendAt.
         sendAt: b.send_at,
+        // Our extension: seconds the message may wait to be sent, as the Compatibility API's ValidityPeriod.
+        validityPeriod: b.validity_period,
         // Sent from the web console (its session cookie): shown as the console surface.
         origin: via === 'console' ? 'console' : 'rest',
       } as const;

@@ -23,6 +23,7 @@ const VALIDATION: ValidationMap = {
   custom_variables: 'CUSTOM_VARIABLES_NOT_OBJECT',
   smart_encoded: 'SMART_ENCODED_INVALID',
   send_at: 'SEND_AT_INVALID',
+  validity_period: 'VALIDITY_PERIOD_INVALID',
 };
 
 function surface(flavour: NativeFlavour, routes: (app: FastifyInstance, deps: HttpDeps) => Promise<void>) {

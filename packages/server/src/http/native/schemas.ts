@@ -18,6 +18,7 @@ export const sendMessageBody = {
     custom_variables: { type: ['object', 'null'] },
     smart_encoded: { type: ['boolean', 'null'] },
     send_at: nullableStr,
+    validity_period: { type: ['number', 'null'] },
   },
 } as const;
 
