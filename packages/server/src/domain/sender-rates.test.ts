@@ -6,6 +6,7 @@ describe('parseSenderRates', () => {
     expect(parseSenderRates({ longcode: 10 })).toEqual({ ...DEFAULT_SENDER_RATES, longcode: 10 });
     expect(parseSenderRates('longcode=0, toll-free=25')).toEqual({ longcode: 0, 'toll-free': 25, shortcode: 100 });
     expect(parseSenderRates('longcode=0.0001,shortcode=10000')).toEqual({ longcode: 0.0001, 'toll-free': 3, shortcode: 10_000 });
+    expect(parseSenderRates('longcode=.5, toll-free = 1e1 ,')).toEqual({ longcode: 0.5, 'toll-free': 10, shortcode: 100 });
   });
 
   it.each([
@@ -19,6 +20,9 @@ describe('parseSenderRates', () => {
     ['longcode=', /the rate "": a rate is a number/],
     ['longcode=fast', /the rate "fast": a rate is a number/],
     ['longcode', /the rate "": a rate is a number/],
+    // Half-read values used to pass: `0x10` as 16, `1=2` as 1.
+    ['longcode=0x10', /the rate "0x10"/],
+    ['longcode=1=2', /the rate "1=2"/],
     [[1, 2], /must be an object/],
   ])('refuses %j', (raw, message) => {
     expect(() => parseSenderRates(raw)).toThrow(message);

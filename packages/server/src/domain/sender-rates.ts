@@ -25,6 +25,9 @@ export function isSenderRate(v: unknown): v is number {
   return typeof v === 'number' && (v === 0 || (v >= MIN_SENDER_RATE && v <= MAX_SENDER_RATE));
 }
 
+/** A plain decimal number (`3`, `0.5`, `.5`, `1e-3`; `-1` too, to be refused as a rate), as written in the environment form. */
+const DECIMAL = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 /** What a valid rate is, for error messages. */
 export const SENDER_RATE_RULE = `a number of segments per second: 0 (no limit), or from ${MIN_SENDER_RATE} to ${MAX_SENDER_RATE}`;
 
@@ -41,10 +44,10 @@ export function parseSenderRates(raw: unknown): SenderRateDefaults {
       .map((p) => p.trim())
       .filter(Boolean)
       .map((p) => {
-        const [k, v] = p.split('=');
-        // A rate that is no number stays as written, so the error quotes it (not NaN).
-        const text = v?.trim();
-        return [String(k).trim(), text === undefined || text === '' || !Number.isFinite(Number(text)) ? (text ?? '') : Number(text)];
+        const at = p.indexOf('=');
+        // A rate that is no decimal number (`0x10`, `1=2`) stays as written, so the error quotes it.
+        const text = at < 0 ? '' : p.slice(at + 1).trim();
+        return [(at < 0 ? p : p.slice(0, at)).trim(), DECIMAL.test(text) ? Number(text) : text];
       });
   } else if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     entries = Object.entries(raw);
