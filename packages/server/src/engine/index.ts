@@ -177,7 +177,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
   });
   const inbound = new InboundRouter({ ids, numbers: directory, journal, optOuts: { service: optOuts, acceptor, logger } });
   const inFlight = new SubmissionsInFlight();
-  const sink = new EngineCarrierSink(journal, inbound, logger, inFlight, options.inferSentFromReceipts);
+  const sink = new EngineCarrierSink(journal, inbound, logger, inFlight, options.inferSentFromReceipts, (id) => dispatcher.carrierAvailable(id));
 
   const connections = ports.connections ?? [];
   // With several nodes, each connection is held by one node at a time (the holder of its lease).

@@ -22,9 +22,11 @@ import { queryMessages } from './query.js';
 import { ReceiptLedger } from './receipt-ledger.js';
 
 /**
- * How long the connector may have no bind able to send, or be paused by ESME_RTHROTTLED, before
- * it gives what waits back to the dispatcher and answers new messages "transient" at once. Waiting messages hold dispatch slots,
- * so an SMSC that stays down (refusing binds) or throttling would otherwise hold up every other carrier.
+ * How long the connector may have no bind able to send, or be paused by ESME_RTHROTTLED, before it
+ * gives what waits outside the windows back to the dispatcher, or have submits in a window with no
+ * answer to any (an SMSC that binds but swallows submit_sm) before it gives everything back, those
+ * in a window too; meanwhile it answers new messages "transient" at once. Messages waiting here
+ * hold dispatch slots, so such an SMSC would otherwise hold up other carriers.
  */
 export const DOWN_HAND_BACK_MS = 5_000;
 
@@ -43,6 +45,8 @@ export class SmppConnector implements Carrier {
   private sweepTimer: NodeJS.Timeout | undefined;
   /** Since when no bind could send; undefined while one can. */
   private downSince: number | undefined;
+  /** Messages went back to the dispatcher because of `heldBack`: tell the engine when sending works again. */
+  private gaveBack = false;
   private started = false;
   private stopping = false;
 
@@ -65,9 +69,15 @@ export class SmppConnector implements Carrier {
         this.receipts.recordAccepted({ projectId: part.job.s.projectId, messageId: part.job.s.messageId, partIndex: part.index, partCount: part.job.parts.length }, carrierId),
     });
     this.binds = new BindPool<PartJob>(ctx, {
-      submitAnswered: (part, resp) => this.parts.onSubmitAnswered(part, resp),
+      submitAnswered: (part, resp) => {
+        this.parts.onSubmitAnswered(part, resp);
+        if (this.gaveBack) this.checkRecovered();
+      },
       deliver: (pdu) => this.onDeliver(pdu),
-      bound: () => this.parts.pump(),
+      bound: () => {
+        this.parts.pump();
+        this.checkRecovered();
+      },
       unanswered: (parts, reason) => this.parts.handBack(parts, reason),
     });
   }
@@ -120,7 +130,10 @@ export class SmppConnector implements Carrier {
   submit(batch: readonly CarrierSubmission[]): Promise<SubmitResult[]> {
     if (this.stopping || !this.started) return Promise.resolve(batch.map(() => ({ outcome: 'transient', detail: 'SMPP connector not running' }) as const));
     const held = this.heldBack(this.deps.now());
-    if (held) return Promise.resolve(batch.map(() => ({ outcome: 'transient', detail: held }) as const));
+    if (held) {
+      this.gaveBack = true;
+      return Promise.resolve(batch.map(() => ({ outcome: 'transient', detail: held.detail }) as const));
+    }
     const results = batch.map((s) => this.parts.enqueue(s));
     this.parts.pump();
     return Promise.all(results);
@@ -137,13 +150,26 @@ export class SmppConnector implements Carrier {
     return queryMessages(this.ctx, () => this.binds.senders(), messages);
   }
 
-  /** Why messages should not wait here now (no bind, or throttled, for DOWN_HAND_BACK_MS), if so. */
-  private heldBack(now: number): string | undefined {
+  /**
+   * Why messages should not wait here now (no bind, throttled, or no submit answered, for
+   * DOWN_HAND_BACK_MS), if so; `stalled`: the SMSC answers nothing, so what is in its windows may
+   * never be answered either.
+   */
+  private heldBack(now: number): { detail: string; stalled: boolean } | undefined {
     const down = this.downFor(now);
-    if (down >= DOWN_HAND_BACK_MS) return `no SMPP bind up for ${Math.round(down / 1000)} s; retried by the dispatcher`;
+    if (down >= DOWN_HAND_BACK_MS) return { detail: `no SMPP bind up for ${Math.round(down / 1000)} s; retried by the dispatcher`, stalled: false };
     const throttled = this.parts.throttledFor(now);
-    if (throttled >= DOWN_HAND_BACK_MS) return `SMSC throttling for ${Math.round(throttled / 1000)} s; retried by the dispatcher`;
+    if (throttled >= DOWN_HAND_BACK_MS) return { detail: `SMSC throttling for ${Math.round(throttled / 1000)} s; retried by the dispatcher`, stalled: false };
+    const unanswered = this.parts.unansweredFor(now);
+    if (unanswered >= DOWN_HAND_BACK_MS) return { detail: `SMSC answered no submit_sm for ${Math.round(unanswered / 1000)} s; retried by the dispatcher`, stalled: true };
     return undefined;
+  }
+
+  /** After messages went back to the dispatcher: once a bind can send again, say so (their retries come forward). */
+  private checkRecovered(): void {
+    if (!this.gaveBack || this.stopping || this.heldBack(this.deps.now())) return;
+    this.gaveBack = false;
+    this.sink?.available?.(this.config.id);
   }
 
   /** How long no bind has been able to send (0 while one can). */
@@ -165,10 +191,12 @@ export class SmppConnector implements Carrier {
   /** Once a second: the throughput gauge moves on, early receipts and stale MO parts expire. */
   private onSweep(): void {
     const now = this.deps.now();
-    // Messages not in a window go back to the dispatch queue, where they hold no dispatch slot
-    // that other carriers' messages need.
+    // Messages go back to the dispatch queue, where they hold no dispatch slot that other carriers'
+    // messages need: those not in a window, or all of them when the SMSC answers nothing (those in
+    // a window may be sent twice: at-least-once, bounded by the windows).
     const held = this.heldBack(now);
-    if (held) this.parts.handBackWaiting(held);
+    if (held && (held.stalled ? this.parts.giveBackAll(held.detail) : this.parts.handBackWaiting(held.detail))) this.gaveBack = true;
+    this.checkRecovered();
     this.parts.tick();
     this.receipts.expireEarly(now);
     this.mo.flushStale(now);

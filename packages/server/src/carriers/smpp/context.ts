@@ -24,6 +24,8 @@ export function newCounters() {
     throttled: 0,
     transient_errors: 0,
     resent: 0,
+    /** submit_sm_resp for parts whose message had already gone back to the dispatcher (a stalled SMSC answering late). */
+    late_answers: 0,
     binds: 0,
     bind_failures: 0,
     disconnects: 0,

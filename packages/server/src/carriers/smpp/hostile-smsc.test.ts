@@ -106,6 +106,45 @@ describe('the SMPP connector against hostile SMSCs', () => {
   });
 });
 
+describe('an SMSC that binds and answers no submit_sm', () => {
+  it('has the message in its window given back after DOWN_HAND_BACK_MS, and its late answer counted and recorded, not settled again', async () => {
+    let held: Pdu | undefined;
+    let reply: ((p: Pdu) => void) | undefined;
+    const port = await smsc((pdu, r) => {
+      if (pdu.command.startsWith('bind_')) return r(bindResp(pdu));
+      if (pdu.command === 'enquire_link') return r({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 });
+      if (pdu.command !== 'submit_sm') return;
+      if (held) return r({ command: 'submit_sm_resp', sequence: pdu.sequence, status: 0, messageId: 'again', tlvs: [] });
+      held = pdu; // swallowed, for now
+      reply = r;
+    });
+    const ctx = context(port, { responseTimeoutMs: 60_000, enquireLinkMs: 60_000 });
+    const recorded: Array<{ messageId: string; carrierMessageId: string }> = [];
+    const store = { transaction: async (fn: (tx: unknown) => unknown) => fn({ carrierParts: { insertMany: async (rows: typeof recorded) => void recorded.push(...rows) } }) };
+    const available: string[] = [];
+    const connector = new SmppConnector(ctx.config, { ...ctx.deps, store: store as never });
+    await connector.start({ report() {}, inbound: async () => undefined, available: (id: string) => void available.push(id) } as never);
+    const message = { messageId: 'm1', projectId: 'p1', from: '+15551230001', to: '+447700900001', body: 'hello', media: [], kind: 'sms', encoding: 'GSM-7', segments: 1, attempt: 1, expiresAt: Date.now() + 60_000 } as const;
+    try {
+      // Sent, in the window, never answered: given back rather than held until responseTimeoutMs.
+      const [result] = await connector.submit([message]);
+      expect(result).toMatchObject({ outcome: 'transient', detail: expect.stringMatching(/answered no submit_sm/) });
+      expect(held).toBeDefined();
+      // The SMSC answers it after all: counted and recorded (its receipt correlates), nothing thrown.
+      reply!({ command: 'submit_sm_resp', sequence: held!.sequence, status: 0, messageId: 'late', tlvs: [] });
+      await until(() => connector.status().counters.late_answers === 1 && recorded.length === 1);
+      expect(recorded[0]).toMatchObject({ messageId: 'm1', carrierMessageId: 'late' });
+      expect(ctx.warnings).toContain('SMSC answered a submit_sm after its message went back to the dispatcher (it may be sent twice)');
+      // It answers again: the engine is told, and the dispatcher's retry goes through.
+      await until(() => available.length > 0);
+      expect(available).toEqual(['hostile']);
+      expect(await connector.submit([{ ...message, attempt: 2 }])).toEqual([{ outcome: 'accepted', carrierMessageId: 'again', parts: 1 }]);
+    } finally {
+      await connector.stop();
+    }
+  }, 20_000);
+});
+
 describe('an SMSC that sends deliver_sm without a window', () => {
   it('has at most MAX_PENDING_DELIVERS waiting for the database; the rest are answered ESME_RX_T_APPN to be sent again', async () => {
     const extra = 200;

@@ -22,6 +22,8 @@ export interface MessageJob {
   readonly parts: PartJob[];
   answered: number;
   settled: boolean;
+  /** It went back to the dispatcher's retry schedule (settled transient): a later answer is a late one. */
+  givenBack: boolean;
   anyAccepted: boolean;
   rejected?: { error: ErrorKey; detail: string };
   resolve(r: SubmitResult): void;
@@ -61,6 +63,10 @@ export class PartQueue {
   private throttleStreak = 0;
   /** When the SMSC began answering "throttled" with nothing accepted since; undefined otherwise. */
   private throttledSince: number | undefined;
+  /** Parts sent and not answered yet (in a bind's window). */
+  private inWindow = 0;
+  /** Since when parts have been in a window with no answer to any submit; undefined while none waits. */
+  private unansweredSince: number | undefined;
   private pumpTimer: NodeJS.Timeout | undefined;
   private pumpAt = Infinity;
   private pumping = false;
@@ -100,7 +106,7 @@ export class PartQueue {
       return Promise.resolve({ outcome: 'rejected', error: 'UNKNOWN_DELIVERY_ERROR', detail: `cannot encode for SMPP: ${(err as Error).message}` });
     }
     return new Promise<SubmitResult>((resolve) => {
-      const job: MessageJob = { s, parts: [], answered: 0, settled: false, anyAccepted: false, resolve };
+      const job: MessageJob = { s, parts: [], answered: 0, settled: false, givenBack: false, anyAccepted: false, resolve };
       fields.forEach((f, i) => job.parts.push({ job, index: i + 1, fields: f, attempts: 0, carrierId: null, resent: false }));
       this.jobs.add(job);
       for (const p of job.parts) this.queue.push(p);
@@ -138,6 +144,8 @@ export class PartQueue {
           break;
         }
         this.head++;
+        this.inWindow++;
+        this.unansweredSince ??= now;
         part.attempts++;
         this.ctx.counters.submitted++;
         this.sentThisSecond++;
@@ -155,7 +163,10 @@ export class PartQueue {
   /** The SMSC answered a part's submit_sm. */
   onSubmitAnswered(part: PartJob, resp: MessageIdRespPdu): void {
     const job = part.job;
+    this.inWindow = Math.max(0, this.inWindow - 1);
+    this.unansweredSince = this.inWindow ? this.ctx.deps.now() : undefined;
     const counters = this.ctx.counters;
+    if (job.givenBack) this.lateAnswer(part, resp);
     if (resp.status === STATUS.ESME_ROK) {
       counters.accepted++;
       this.throttleStreak = 0;
@@ -205,6 +216,8 @@ export class PartQueue {
    * would otherwise have it submitted again at every rebind, each copy perhaps delivered.
    */
   handBack(parts: readonly PartJob[], reason: string): void {
+    this.inWindow = Math.max(0, this.inWindow - parts.length);
+    if (this.inWindow === 0) this.unansweredSince = undefined;
     if (this.stopping) {
       for (const p of parts) this.settleTransient(p.job, `SMPP bind closed before the SMSC answered: ${reason}`);
       return;
@@ -225,6 +238,11 @@ export class PartQueue {
     if (again.length) this.requeueFront(again);
   }
 
+  /** How long the SMSC has answered no submit_sm while some waited in a window (0 when none waits). */
+  unansweredFor(now: number): number {
+    return this.unansweredSince === undefined ? 0 : now - this.unansweredSince;
+  }
+
   /** How long the SMSC has kept this queue paused by throttling (0 when not paused now). */
   throttledFor(now: number): number {
     return this.throttledSince !== undefined && now < this.throttledUntil ? now - this.throttledSince : 0;
@@ -232,17 +250,50 @@ export class PartQueue {
 
   /**
    * Give back to the engine every message none of whose parts is in a window (each unanswered part
-   * still in the queue), and drop their parts from the queue; `detail` says why.
+   * still in the queue), and drop their parts from the queue; `detail` says why. Returns how many.
    */
-  handBackWaiting(detail: string): void {
+  handBackWaiting(detail: string): number {
     const waiting = new Map<MessageJob, number>();
     for (let i = this.head; i < this.queue.length; i++) {
       const job = this.queue[i]!.job;
       if (!job.settled) waiting.set(job, (waiting.get(job) ?? 0) + 1);
     }
-    for (const [job, n] of waiting) if (n + job.answered === job.parts.length) this.settleTransient(job, detail);
+    let given = 0;
+    for (const [job, n] of waiting) {
+      if (n + job.answered !== job.parts.length) continue;
+      this.settleTransient(job, detail);
+      given++;
+    }
     this.queue = this.queue.slice(this.head).filter((p) => !p.job.settled);
     this.head = 0;
+    return given;
+  }
+
+  /**
+   * Give back to the engine every message still here, those with parts in a window (sent, not
+   * answered) too, and empty the queue; `detail` says why. For an SMSC that answers no submit_sm:
+   * what it holds in its windows may never be answered, and would hold dispatch slots until
+   * `responseTimeoutMs` ends the bind. It may have taken those parts, so they may go out twice (at
+   * most the windows' parts; their answers, if they come, are late: `lateAnswer`). Returns how many.
+   */
+  giveBackAll(detail: string): number {
+    const jobs = [...this.jobs];
+    for (const job of jobs) this.settleTransient(job, detail);
+    this.queue = [];
+    this.head = 0;
+    return jobs.length;
+  }
+
+  /**
+   * An answer for a part whose message already went back to the dispatcher. Its message's state is
+   * left to the dispatcher's retry: an accepted part is still recorded (as for any answer), so the
+   * receipt of the copy the SMSC took is correlated, and the guarded transitions apply whichever of
+   * the two copies' reports comes first.
+   */
+  private lateAnswer(part: PartJob, resp: MessageIdRespPdu): void {
+    this.ctx.counters.late_answers++;
+    const { config, deps } = this.ctx;
+    deps.logger.warn({ carrier: config.id, messageId: part.job.s.messageId, part: part.index, status: statusName(resp.status) }, 'SMSC answered a submit_sm after its message went back to the dispatcher (it may be sent twice)');
   }
 
   /** Close the throughput gauge's current second (called once a second). */
@@ -289,6 +340,7 @@ export class PartQueue {
   }
 
   private settleTransient(job: MessageJob, detail: string): void {
+    if (!job.settled) job.givenBack = true;
     this.settle(job, { outcome: 'transient', detail });
   }
 

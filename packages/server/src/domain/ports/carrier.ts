@@ -80,6 +80,8 @@ export interface CarrierSink {
   report(reports: readonly StatusReport[]): void;
   /** Messages from handsets; resolves once they are stored. */
   inbound(messages: readonly InboundMessage[]): Promise<InboundResult[]>;
+  /** The carrier can send again after giving messages back transiently: their retries may come forward. */
+  available?(carrierId: string): void;
 }
 
 /** A message accepted by this carrier that still awaits its receipt (for restart recovery). */

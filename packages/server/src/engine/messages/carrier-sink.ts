@@ -20,7 +20,13 @@ export class EngineCarrierSink implements CarrierSink {
      * simulator, whose receipts never outlive the submission's node.
      */
     private readonly inferSent = false,
+    /** A carrier can send again (the dispatcher brings its retries forward). */
+    private readonly onAvailable: (carrierId: string) => void = () => {},
   ) {}
+
+  available(carrierId: string): void {
+    this.onAvailable(carrierId);
+  }
 
   report(reports: readonly StatusReport[]): void {
     const now = reports.filter((r) => !this.inFlight.holdIfEarly(r));

@@ -77,6 +77,21 @@ describe('carrier answers', () => {
     expect(await t.timeline(m.id)).toEqual(['queued', 'initiated', 'sent']);
   });
 
+  it("a carrier that says it can send again has its retries submitted at once, not at their backoff", async () => {
+    t.carrier.answer({ outcome: 'transient', detail: 'SMSC answered no submit_sm for 5 s' });
+    const m = await t.send();
+    const rescheduled = idleUntilAfter(t.clock.now());
+    await t.engine.start();
+    expect(await rescheduled).toBe(t.clock.now() + firstRetry);
+    // The clock does not move: only the carrier's word brings the retry forward.
+    t.carrier.sink.available?.('scripted');
+    await t.statuses.reached(m.id, 'sent');
+    expect(t.carrier.submissions.map((s) => [s.messageId, s.attempt])).toEqual([
+      [m.id, 1],
+      [m.id, 2],
+    ]);
+  });
+
   it('a retry that would come after the validity period fails the message expired instead', async () => {
     t.carrier.answer({ outcome: 'transient', detail: 'link down' });
     const m = await t.send({ validityPeriod: 30 });

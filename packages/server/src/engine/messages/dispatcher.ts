@@ -12,6 +12,9 @@
  *
  * Delivery to carriers is at-least-once: a crash between a carrier's acceptance and the record of
  * `sent` re-submits that message after restart. The window is one batch in flight per slot.
+ * Each carrier's answers are recorded as they come; a batch holds its slot until every carrier in
+ * it has answered, so a carrier must answer within a bounded time (an SMPP connector gives back what
+ * a stalled SMSC holds: docs/carriers/smpp.md).
  */
 import { backoffDelay, type BackoffPolicy } from '@switchboard/protocol';
 import type { Clock } from '../../domain/clock.js';
@@ -19,7 +22,7 @@ import type { Logger } from '../../domain/ports/logger.js';
 import type { JobRecord } from '../../domain/jobs.js';
 import type { MessageRecord, NewMessage } from '../../domain/message.js';
 import type { Bus } from '../../domain/ports/bus.js';
-import type { Carrier, CarrierSubmission, StatusReport, SubmitResult } from '../../domain/ports/carrier.js';
+import type { Carrier, StatusReport } from '../../domain/ports/carrier.js';
 import type { EngineMetrics } from '../../domain/ports/metrics.js';
 import type { Repositories, Store } from '../../domain/ports/store.js';
 import type { CarrierRouter } from '../routing/carrier-router.js';
@@ -32,6 +35,7 @@ import { WorkLoop } from '../../util/work-loop.js';
 import type { RatedJob, SenderQueues } from './sender-queues.js';
 import { ProjectLanes } from './project-lanes.js';
 import { lastServed } from '../../domain/claim-cursor.js';
+import { initiated, sentIn, submission, submitSafely } from './carrier-submission.js';
 
 export interface DispatcherOptions {
   /** Node identity recorded on leases. */
@@ -57,6 +61,8 @@ export class Dispatcher implements LocalDispatch {
   private servedAdopted = false;
   /** The project the last claim served last (round-robin across claims: `JobClaimOptions.after`). */
   private claimCursor = '';
+  /** Carriers that said they can send again: their handed-back retries come forward as they answer. */
+  private readonly recovering = new Set<string>();
 
   constructor(
     private readonly deps: {
@@ -103,6 +109,15 @@ export class Dispatcher implements LocalDispatch {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     await this.loop.stop();
+  }
+
+  /**
+   * A carrier can send again after handing messages back (an SMSC answering again): its retries
+   * come forward, a batch at a time as it answers, rather than at their backoff times.
+   */
+  carrierAvailable(carrierId: string): void {
+    this.recovering.add(carrierId);
+    this.pullForward(carrierId);
   }
 
   /** Look for work soon. */
@@ -185,9 +200,7 @@ export class Dispatcher implements LocalDispatch {
         if (next !== undefined) this.loop.armAt(next);
         continue;
       }
-      this.loop.track(this.submit(batch.ready), (err) =>
-        this.deps.logger.error({ err, messages: batch.ready.length }, 'dispatch batch failed; its jobs retry when their lease expires'),
-      );
+      this.launch(batch.ready);
       if (batch.nextSlotAt !== undefined) this.loop.armAt(batch.nextSlotAt);
       // After a claim that found work, look again: more may be due, and the claim that finds none
       // arms the timer for the next due time.
@@ -321,62 +334,83 @@ export class Dispatcher implements LocalDispatch {
     return out;
   }
 
-  /** Hand ready messages to their carriers, outside any transaction, and record the answers. */
-  private async submit(ready: Ready[]): Promise<void> {
-    if (ready.length === 0) return;
-    const { store, clock, journal } = this.deps;
+  /** Start a batch: each carrier gets its messages at once, and the batch's slot frees when all have answered. */
+  private launch(ready: Ready[]): void {
     const byCarrier = new Map<Carrier, Ready[]>();
     for (const r of ready) {
       const list = byCarrier.get(r.carrier);
       if (list) list.push(r);
       else byCarrier.set(r.carrier, [r]);
     }
+    const work = [...byCarrier].map(([carrier, items]) => this.submit(carrier, items));
+    this.loop.track(Promise.all(work), (err) => this.deps.logger.error({ err, messages: ready.length }, 'dispatch batch failed; its jobs retry when their lease expires'));
+  }
+
+  /**
+   * The pin for a job given back by `carrier`: its id where claims filter by it (one node, or a
+   * connection this node holds); none for a carrier every node sends through (claims never name it).
+   */
+  private pin(carrier: Carrier): string | undefined {
+    const claimable = (this.deps.availability ?? ALL_CARRIERS_LOCAL).claimable();
+    return claimable === undefined || claimable.includes(carrier.descriptor.id) ? carrier.descriptor.id : undefined;
+  }
+
+  /** Up to a batch of a carrier's pinned retries, due now. */
+  private pullForward(carrierId: string): void {
+    this.deps.store.jobs
+      .pullForward('dispatch', carrierId, this.deps.clock.now(), this.opts.batchSize)
+      .then((n) => {
+        if (n === 0) this.recovering.delete(carrierId);
+        else this.wake();
+      })
+      .catch((err: unknown) => this.deps.logger.error({ err, carrier: carrierId }, 'bringing a carrier\'s retries forward failed; they run at their backoff times'));
+  }
+
+  /**
+   * Hand one carrier's ready messages to it, outside any transaction, and record its answers as
+   * soon as they come (other carriers of the batch do not wait for them).
+   */
+  private async submit(carrier: Carrier, items: Ready[]): Promise<void> {
+    const { store, clock, journal } = this.deps;
+    const carrierId = carrier.descriptor.id;
     const outcomes: ChangeRequest[] = [];
-    const retry: Array<{ id: number; runAt: number }> = [];
-    const submittedIds = ready.map((r) => r.message.id);
+    const retry: Array<{ id: number; runAt: number; carrier: string | undefined }> = [];
+    const pin = this.pin(carrier);
+    const submittedIds = items.map((r) => r.message.id);
     this.deps.inFlight.begin(submittedIds);
     let released = false;
+    let answered = false;
     try {
-      await Promise.all(
-        [...byCarrier].map(async ([carrier, items]) => {
-          const results = await submitSafely(carrier, items.map((i) => submission(i.job, i.message)));
-          const counts = { accepted: 0, rejected: 0, throttled: 0, transient: 0 };
-          const at = clock.now();
-          results.forEach((res, idx) => {
-            const { job, message, price } = items[idx]!;
-            counts[res.outcome]++;
-            const carrierId = carrier.descriptor.id;
-            switch (res.outcome) {
-              case 'accepted':
-                outcomes.push({
-                  projectId: message.projectId,
-                  messageId: message.id,
-                  to: 'sent',
-                  carrier: carrierId,
-                  carrierMessageId: res.carrierMessageId,
-                  price,
-                  detail: { parts: res.parts, attempt: job.attempts },
-                  completesJob: job.id,
-                });
-                this.deps.metrics.dispatchLatency((at - message.createdAt) / 1000);
-                break;
-              case 'rejected':
-                outcomes.push({ projectId: message.projectId, messageId: message.id, to: 'failed', error: res.error, carrier: carrierId, ...(res.detail ? { errorDetail: res.detail } : {}), detail: { attempt: job.attempts }, completesJob: job.id });
-                break;
-              case 'throttled':
-                retry.push({ id: job.id, runAt: Math.min(at + Math.max(1, res.retryAfterMs), message.expiresAt) });
-                break;
-              case 'transient': {
-                const delay = backoffDelay(this.opts.retry, job.attempts - 1);
-                retry.push({ id: job.id, runAt: Math.min(at + delay, message.expiresAt) });
-                this.deps.logger.warn({ carrier: carrierId, messageId: message.id, detail: res.detail, retryInMs: delay }, 'carrier failed transiently; will retry');
-                break;
-              }
-            }
-          });
-          for (const [outcome, n] of Object.entries(counts)) if (n) this.deps.metrics.carrierSubmitted(carrier.descriptor.id, outcome as keyof typeof counts, n);
-        }),
-      );
+      const results = await submitSafely(carrier, items.map((i) => submission(i.job, i.message)));
+      answered = true;
+      const counts = { accepted: 0, rejected: 0, throttled: 0, transient: 0 };
+      const at = clock.now();
+      results.forEach((res, idx) => {
+        const { job, message, price } = items[idx]!;
+        counts[res.outcome]++;
+        switch (res.outcome) {
+          case 'accepted':
+            outcomes.push({ projectId: message.projectId, messageId: message.id, to: 'sent', carrier: carrierId, carrierMessageId: res.carrierMessageId, price, detail: { parts: res.parts, attempt: job.attempts }, completesJob: job.id });
+            this.deps.metrics.dispatchLatency((at - message.createdAt) / 1000);
+            break;
+          case 'rejected':
+            outcomes.push({ projectId: message.projectId, messageId: message.id, to: 'failed', error: res.error, carrier: carrierId, ...(res.detail ? { errorDetail: res.detail } : {}), detail: { attempt: job.attempts }, completesJob: job.id });
+            break;
+          case 'throttled':
+            retry.push({ id: job.id, runAt: Math.min(at + Math.max(1, res.retryAfterMs), message.expiresAt), carrier: pin });
+            break;
+          case 'transient': {
+            // Pinned to the carrier: when it says it can send again, `carrierAvailable` brings it forward.
+            const delay = backoffDelay(this.opts.retry, job.attempts - 1);
+            retry.push({ id: job.id, runAt: Math.min(at + delay, message.expiresAt), carrier: pin });
+            this.deps.logger.warn({ carrier: carrierId, messageId: message.id, detail: res.detail, retryInMs: delay }, 'carrier failed transiently; will retry');
+            break;
+          }
+        }
+      });
+      for (const [outcome, n] of Object.entries(counts)) if (n) this.deps.metrics.carrierSubmitted(carrierId, outcome as keyof typeof counts, n);
+      // A recovering carrier that failed again stops pulling its retries forward.
+      if (counts.transient || counts.throttled) this.recovering.delete(carrierId);
       // Outcomes and the end of their jobs are recorded together: a crash before this re-runs the
       // jobs, and they find their messages already handed over (at-least-once, one batch wide).
       // Receipts that overtook the answers go in the same write, after them (`sent` before `delivered`).
@@ -389,6 +423,8 @@ export class Dispatcher implements LocalDispatch {
         const early = this.deps.inFlight.end(submittedIds);
         if (early.length) this.deps.earlyReceipts.record(early);
       }
+      // A recovering carrier answered: its next batch of given-back retries comes forward.
+      if (answered && this.recovering.has(carrierId)) this.pullForward(carrierId);
     }
     if (retry.length) {
       await store.jobs.reschedule(retry);
@@ -440,44 +476,4 @@ interface Ready {
   /** Where the message's destination routes, and what it costs there (decided once, at claim time). */
   readonly carrier: Carrier;
   readonly price: number | null;
-}
-
-/** The messages whose `sent` these outcomes record. */
-function sentIn(outcomes: readonly ChangeRequest[]): Set<string> {
-  const ids = new Set<string>();
-  for (const o of outcomes) if (o.to === 'sent') ids.add(o.messageId);
-  return ids;
-}
-
-/** The change that marks a message handed to its carrier's submission. */
-function initiated(m: MessageRecord, job: JobRecord): ChangeRequest {
-  return { projectId: m.projectId, messageId: m.id, to: 'initiated', detail: { attempt: job.attempts } };
-}
-
-function submission(job: JobRecord, m: MessageRecord): CarrierSubmission {
-  return {
-    messageId: m.id,
-    projectId: m.projectId,
-    from: m.from,
-    to: m.to,
-    body: m.body,
-    media: m.media,
-    kind: m.kind,
-    encoding: m.encoding,
-    segments: m.segments,
-    attempt: job.attempts,
-    expiresAt: m.expiresAt,
-  };
-}
-
-/** A carrier that throws or answers the wrong number of results fails the batch transiently, not the process. */
-async function submitSafely(carrier: Carrier, batch: CarrierSubmission[]): Promise<SubmitResult[]> {
-  try {
-    const results = await carrier.submit(batch);
-    if (results.length === batch.length) return results;
-    return batch.map(() => ({ outcome: 'transient', detail: `carrier ${carrier.descriptor.id} answered ${results.length} results for ${batch.length} messages` }));
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    return batch.map(() => ({ outcome: 'transient', detail }));
-  }
 }

@@ -93,6 +93,12 @@ export class KyselyJobRepository implements JobRepository {
     return Number(result.numUpdatedRows);
   }
 
+  async pullForward(kind: JobKind, carrier: string, now: number, limit: number): Promise<number> {
+    const waiting = this.db.selectFrom('jobs').select('id').where('kind', '=', kind).where('carrier', '=', carrier).where('lease_owner', 'is', null).where('slot_at', 'is', null).where('run_at', '>', now).orderBy('run_at').orderBy('id').limit(limit);
+    const result = await this.db.updateTable('jobs').set({ run_at: now }).where('id', 'in', waiting).executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async nextRunAt(kind: JobKind): Promise<number | undefined> {
     const row = await this.db.selectFrom('jobs').select('run_at').where('kind', '=', kind).orderBy('run_at').limit(1).executeTakeFirst();
     return row ? num(row.run_at) : undefined;

@@ -38,6 +38,12 @@ export interface JobRepository {
   reschedule(items: ReadonlyArray<{ id: number; runAt: number; carrier?: string | null }>): Promise<void>;
   /** Make every job leased by `owner` (or by anyone, when null) runnable now. */
   releaseLeases(owner: string | null, now: number): Promise<number>;
+  /**
+   * Make the jobs of `kind` pinned to `carrier` and waiting for a later time (retries it handed
+   * back) runnable now, the earliest first, at most `limit`; returns how many. A job holding a
+   * sender's rate slot keeps its time: the slot, not the carrier, sets it.
+   */
+  pullForward(kind: JobKind, carrier: string, now: number, limit: number): Promise<number>;
   /** Earliest run time of a kind, or undefined when the queue is empty. */
   nextRunAt(kind: JobKind): Promise<number | undefined>;
   count(kind: JobKind): Promise<number>;

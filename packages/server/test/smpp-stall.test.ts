@@ -1,0 +1,115 @@
+/**
+ * An SMSC that accepts binds but never answers submit_sm must not hold up other carriers for long:
+ * its dispatch batches hold the node's slots until it answers, so after 5 s with no answer its
+ * connector gives every message back, those in a window too (not only when `responseTimeoutMs`
+ * has ended `maxSubmitAttempts` binds). Once an SMSC can take messages again, what its connector
+ * gave back goes out promptly rather than at the retries' backoff times.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodePdu, encodePdu } from '../src/carriers/smpp/pdu/codec.js';
+import { STATUS } from '../src/carriers/smpp/pdu/constants.js';
+import { PduFramer } from '../src/carriers/smpp/pdu/framer.js';
+import { freePort } from './helpers/built-server.js';
+import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer | undefined;
+let smsc: Server | undefined;
+const sockets = new Set<Socket>();
+/** What the fake SMSC does now: swallow submit_sm, refuse binds, or answer. */
+let mode: 'swallow' | 'refuse' | 'answer' = 'answer';
+let accepted = 0;
+
+async function start(): Promise<TestServer> {
+  accepted = 0;
+  smsc = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+    const framer = new PduFramer();
+    socket.on('data', (chunk) => {
+      for (const f of framer.push(chunk).frames) {
+        const r = decodePdu(f);
+        if (!r.ok) continue;
+        const pdu = r.pdu;
+        if (pdu.command.startsWith('bind_')) {
+          socket.write(encodePdu({ command: `${pdu.command}_resp` as 'bind_transceiver_resp', sequence: pdu.sequence, status: mode === 'refuse' ? STATUS.ESME_RBINDFAIL : 0, systemId: '', tlvs: [] }));
+        } else if (pdu.command === 'enquire_link') socket.write(encodePdu({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 }));
+        else if (pdu.command === 'submit_sm' && mode === 'answer') {
+          accepted++;
+          socket.write(encodePdu({ command: 'submit_sm_resp', sequence: pdu.sequence, status: 0, messageId: `m${accepted}`, tlvs: [] }));
+        }
+      }
+    });
+  });
+  await new Promise<void>((r) => smsc!.listen(0, '127.0.0.1', r));
+  const port = (smsc!.address() as { port: number }).port;
+  const simPort = await freePort();
+  return startTestServer(
+    // Four slots of 10 messages: the stalled carrier's messages fill all four.
+    { simulatorSmscEnabled: true, simulatorSmscPort: simPort, dispatchConcurrency: 4, dispatchBatchSize: 10 },
+    {
+      file: {
+        smpp: {
+          connectors: [
+            { id: 'stalled', host: '127.0.0.1', port, systemId: 'sw', password: 'pw', throughput: 0, window: 10, responseTimeoutMs: 8000, enquireLinkMs: 60_000, reconnectMinMs: 100, reconnectMaxMs: 400 },
+            { id: 'healthy', host: '127.0.0.1', port: simPort, systemId: 'switchboard', password: 'secret', throughput: 0, reconnectMinMs: 50, reconnectMaxMs: 200 },
+          ],
+          routes: [
+            { prefix: '+44', connector: 'stalled' },
+            { prefix: '+1555', connector: 'healthy' },
+          ],
+        },
+      },
+    },
+  );
+}
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+  for (const s of sockets) s.destroy();
+  await new Promise((r) => smsc?.close(r));
+});
+
+async function send(to: string, body: string): Promise<string> {
+  const r = await server!.api('/api/messaging/messages', { body: { from: NUMBERS[0], to, body } });
+  expect(r.status).toBe(201);
+  return r.body.id as string;
+}
+
+const status = async (id: string) => (await server!.store.messages.get(PROJECT_ID, id))?.status;
+
+describe('an SMSC that binds but never answers submit_sm', () => {
+  it("does not hold up another carrier's messages, and sends its own once it answers", async () => {
+    mode = 'swallow';
+    server = await start();
+    const stuck = [];
+    for (let i = 0; i < 50; i++) stuck.push(await send(`+4477009000${String(i).padStart(2, '0')}`, `stalled ${i}`));
+    // Its first batches are in the connector, taking the dispatcher's slots.
+    await new Promise((r) => setTimeout(r, 500));
+    const healthy = await send('+15557770001', 'through the healthy carrier');
+    // The stalled connector gives its messages back 5 s after its first unanswered submit (and its
+    // sweep, once a second, sees it); its slots held until maxSubmitAttempts (5) binds had each
+    // ended at the response timeout (8 s) before: 40 s.
+    await eventually(async () => ((await status(healthy)) === 'delivered' ? true : undefined), 10_000, 'the healthy carrier delivering');
+    for (const id of stuck) expect(['queued', 'initiated']).toContain(await status(id));
+    // The SMSC answers again: every message of its goes out, none lost or failed.
+    mode = 'answer';
+    await eventually(async () => ((await Promise.all(stuck.map(status))).every((s) => s === 'sent') ? true : undefined), 30_000, 'the stalled carrier sending');
+  }, 60_000);
+});
+
+describe('an SMSC back after an outage', () => {
+  it('gets the messages its connector gave back promptly, not at their backoff times', async () => {
+    mode = 'refuse';
+    server = await start();
+    const held = [];
+    for (let i = 0; i < 5; i++) held.push(await send(`+4477009100${i}`, `held ${i}`));
+    // Down long enough for several retries: the next one is seconds away.
+    await eventually(async () => ((await server!.store.jobs.count('dispatch')) === 5 && (await Promise.all(held.map((id) => server!.store.messages.get(PROJECT_ID, id)))).length === 5 ? true : undefined), 5000, 'the messages queued');
+    await new Promise((r) => setTimeout(r, 14_000));
+    mode = 'answer';
+    // The bind comes back within reconnectMaxMs (400 ms); the retries come forward with it.
+    await eventually(async () => ((await Promise.all(held.map(status))).every((s) => s === 'sent') ? true : undefined), 4000, 'the recovered carrier sending');
+  }, 40_000);
+});
