@@ -144,6 +144,8 @@ export const ERRORS = {
   NUMBER_GROUP_NO_CAPABLE_NUMBER: def('no_capable_number_in_group', 21703, 'The number group has no number capable of sending this kind of message.', { attribute: 'messaging_service_sid' }),
   NUMBER_GROUP_FIELD_INVALID: def('invalid_attribute', 10000, 'A number group field has an invalid value.'),
   NUMBER_ALREADY_IN_GROUP: def('number_already_in_group', 10000, 'This phone number is already a member of the number group.', { attribute: 'phone_number_id' }),
+  // Twilio's limit of a Messaging Service's sender pool, and its code: https://www.twilio.com/docs/api/errors/21714
+  NUMBER_GROUP_FULL: def('number_group_full', 21714, 'The number group already has the most members a group may have.', { attribute: 'phone_number_id' }),
 
   // --- phone numbers ------------------------------------------------------------------
   NUMBER_INVALID: def('invalid_number', 21421, 'The phone number must be E.164 (+ followed by digits) or a 5 to 6 digit short code.', { attribute: 'number' }),

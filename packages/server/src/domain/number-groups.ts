@@ -23,3 +23,10 @@ export interface NumberGroupMembershipRecord {
 
 /** Longest accepted group name. */
 export const MAX_GROUP_NAME = 255;
+
+/**
+ * Most members a group may have: Twilio's limit of a Messaging Service's sender pool (error 21714).
+ * A send through a group reads its members, so an unbounded group made each of a project's sends
+ * cost the node as much as the project liked.
+ */
+export const MAX_GROUP_MEMBERS = 400;

@@ -35,7 +35,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotI
     jobs: new KyselyJobRepository(db, traits, inserts),
     webhooks: new KyselyWebhookRepository(db, traits),
     handsets: new KyselyHandsetInboxRepository(db, traits, inserts),
-    numberGroups: new KyselyNumberGroupRepository(db),
+    numberGroups: new KyselyNumberGroupRepository(db, traits),
     applications: new KyselyCxmlApplicationRepository(db),
     media: new KyselyMessageMediaRepository(db, traits),
     idempotency: new KyselyIdempotencyRepository(db, traits),

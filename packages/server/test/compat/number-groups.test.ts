@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_GROUP_MEMBERS } from '../../src/domain/number-groups.js';
 import { phoneNumberId } from '../helpers/projects.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
 import { twilioClient } from './clients.js';
@@ -60,6 +61,44 @@ describe('the native number groups API', () => {
     expect(badJson.status).toBe(400);
   });
 });
+
+describe('the most members a group may have', () => {
+  // Twilio's sender pool limit (error 21714): a send through a group reads its members, so a
+  // group of thousands made every send of that project cost the node tens of milliseconds.
+  it(`refuses member ${MAX_GROUP_MEMBERS + 1} with number_group_full (21714), and takes one again once a member left`, async () => {
+    const group = await server.api('/api/relay/rest/number_groups', { body: { name: 'pool' } });
+    const ids: string[] = [];
+    const numbers = Array.from({ length: MAX_GROUP_MEMBERS + 1 }, (_, i) => `+1555732${String(i).padStart(4, '0')}`);
+    await inParallel(numbers, 8, async (number) => {
+      const registered = await server.api('/api/relay/rest/phone_numbers', { body: { number } });
+      expect(registered.status, registered.text).toBe(200);
+      ids.push(registered.body.id);
+    });
+    const path = `/api/relay/rest/number_groups/${group.body.id}/number_group_memberships`;
+    const memberships: string[] = [];
+    await inParallel(ids.slice(0, MAX_GROUP_MEMBERS), 8, async (id) => {
+      const added = await server.api(path, { body: { phone_number_id: id } });
+      expect(added.status, added.text).toBe(200);
+      memberships.push(added.body.id);
+    });
+    const full = await server.api(path, { body: { phone_number_id: ids[MAX_GROUP_MEMBERS] } });
+    expect(full.status).toBe(422);
+    expect(full.body.errors[0]).toMatchObject({ code: 'number_group_full', status: '422' });
+    expect(full.body.errors[0].detail).toMatch(/400 members/);
+    expect((await server.api(`/api/relay/rest/number_groups/${group.body.id}`)).body.phone_number_count).toBe(MAX_GROUP_MEMBERS);
+
+    expect((await server.api(`/api/relay/rest/number_group_memberships/${memberships[0]}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await server.api(path, { body: { phone_number_id: ids[MAX_GROUP_MEMBERS] } })).status).toBe(200);
+  }, 60_000);
+});
+
+/** Run `work` over `items`, `width` at a time. */
+async function inParallel<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
 
 describe('sending through a number group (MessagingServiceSid)', () => {
   it('picks a capable member and keeps it per destination when the group is sticky', async () => {

@@ -70,11 +70,11 @@ export function describeCompatStoreContract(dialectName: string, openStore: () =
       await numberGroups.create(g);
       const m1 = membership(P1, g.id, n1.id, T0);
       const m2 = membership(P1, g.id, n2.id, T0 + 1);
-      await numberGroups.addMember(m1);
-      await numberGroups.addMember(m2);
+      expect(await numberGroups.addMember(m1, 10)).toBe(true);
+      expect(await numberGroups.addMember(m2, 10)).toBe(true);
       let dup: unknown;
       try {
-        await numberGroups.addMember(membership(P1, g.id, n1.id));
+        await numberGroups.addMember(membership(P1, g.id, n1.id), 10);
       } catch (err) {
         dup = err;
       }
@@ -93,6 +93,17 @@ export function describeCompatStoreContract(dialectName: string, openStore: () =
       expect(await numberGroups.removeMember(P2, m1.id)).toBe(false);
       expect(await numberGroups.removeMember(P1, m1.id)).toBe(true);
       expect((await numberGroups.countMembers(P1, [g.id])).get(g.id)).toBeUndefined();
+    });
+
+    it('adds no member past the most a group may have, also when adds race', async () => {
+      const { numberGroups, numbers } = sut.store;
+      const g = group(P1);
+      await numberGroups.create(g);
+      const phones = Array.from({ length: 6 }, (_, i) => phone(P1, `+1555000010${i}`));
+      for (const n of phones) await numbers.create(n);
+      const added = await Promise.all(phones.map((n, i) => sut.store.transaction((tx) => tx.numberGroups.addMember(membership(P1, g.id, n.id, T0 + i), 3))));
+      expect(added.filter(Boolean)).toHaveLength(3);
+      expect((await numberGroups.countMembers(P1, [g.id])).get(g.id)).toBe(3);
     });
 
     it('remembers one sticky sender per group and destination, replaceable, gone with the group', async () => {

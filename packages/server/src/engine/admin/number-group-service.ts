@@ -2,7 +2,7 @@
 import { AppError, detail } from '../../domain/app-error.js';
 import type { Clock } from '../../domain/clock.js';
 import type { IdGenerator } from '../../domain/ids.js';
-import { MAX_GROUP_NAME, type NumberGroupRecord } from '../../domain/number-groups.js';
+import { MAX_GROUP_MEMBERS, MAX_GROUP_NAME, type NumberGroupRecord } from '../../domain/number-groups.js';
 import type { GroupMember, Store } from '../../domain/ports/store.js';
 import { preview } from '../../domain/preview.js';
 
@@ -66,12 +66,14 @@ export class NumberGroupService {
     if (!number) throw invalid('phone_number_id', `phone_number_id ${preview(phoneNumberId)} is not a phone number of your project`);
     const now = this.deps.clock.now();
     const membership = { id: this.deps.ids.uuid(), projectId, groupId, phoneNumberId: number.id, createdAt: now, updatedAt: now };
+    let added: boolean;
     try {
-      await this.deps.store.numberGroups.addMember(membership);
+      added = await this.deps.store.transaction((tx) => tx.numberGroups.addMember(membership, MAX_GROUP_MEMBERS));
     } catch (err) {
       if (this.deps.isUniqueViolation(err)) throw new AppError(detail('NUMBER_ALREADY_IN_GROUP', { message: `${number.number} is already a member of this number group.` }));
       throw err;
     }
+    if (!added) throw new AppError(detail('NUMBER_GROUP_FULL', { message: `This number group already has ${MAX_GROUP_MEMBERS} members, the most a group may have; remove one first.` }));
     return { membership, number };
   }
 

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { NumberGroupMembershipRecord, NumberGroupRecord } from '../../domain/number-groups.js';
 import type { GroupMember, NumberGroupRepository, SeqPage } from '../../domain/ports/store.js';
+import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, NumberGroupsTable, PhoneNumbersTable } from '../schema.js';
 import { num, numberFromRow, withoutSeq } from '../rows.js';
 import { containsText } from './like.js';
@@ -33,7 +34,10 @@ function memberFromRow(row: JoinedRow): GroupMember & { seq: number } {
 }
 
 export class KyselyNumberGroupRepository implements NumberGroupRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly traits: DialectTraits,
+  ) {}
 
   async create(g: NumberGroupRecord): Promise<void> {
     await this.db
@@ -101,11 +105,21 @@ export class KyselyNumberGroupRepository implements NumberGroupRepository {
     return out;
   }
 
-  async addMember(m: NumberGroupMembershipRecord): Promise<void> {
+  async addMember(m: NumberGroupMembershipRecord, maxMembers: number): Promise<boolean> {
+    // The group's row is held until commit, so concurrent adds count one after the other.
+    await this.traits.lockForUpdate(this.db.selectFrom('number_groups').select('id').where('project_id', '=', m.projectId).where('id', '=', m.groupId)).execute();
+    const members = await this.db
+      .selectFrom('number_group_memberships')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('project_id', '=', m.projectId)
+      .where('group_id', '=', m.groupId)
+      .executeTakeFirst();
+    if (num((members?.n ?? 0) as number | string | bigint) >= maxMembers) return false;
     await this.db
       .insertInto('number_group_memberships')
       .values({ id: m.id, project_id: m.projectId, group_id: m.groupId, phone_number_id: m.phoneNumberId, created_at: m.createdAt, updated_at: m.updatedAt })
       .execute();
+    return true;
   }
 
   private members(projectId: string) {

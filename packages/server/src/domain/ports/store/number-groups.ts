@@ -18,8 +18,11 @@ export interface NumberGroupRepository {
   delete(projectId: string, id: string): Promise<boolean>;
   /** Members per group id (groups without members are absent). */
   countMembers(projectId: string, groupIds: readonly string[]): Promise<Map<string, number>>;
-  /** Throws a unique-constraint error when the number is already a member. */
-  addMember(membership: NumberGroupMembershipRecord): Promise<void>;
+  /**
+   * Adds a member unless the group already has `maxMembers` (false); call inside a transaction,
+   * which holds the group until commit. Throws a unique-constraint error when the number is already a member.
+   */
+  addMember(membership: NumberGroupMembershipRecord, maxMembers: number): Promise<boolean>;
   getMembership(projectId: string, id: string): Promise<GroupMember | undefined>;
   listMembers(projectId: string, groupId: string, page: SeqPage): Promise<Array<GroupMember & { seq: number }>>;
   membershipSeqOf(projectId: string, id: string): Promise<number | undefined>;
