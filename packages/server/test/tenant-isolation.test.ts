@@ -207,3 +207,27 @@ describe('webhook pool', () => {
     }
   });
 });
+
+describe('callbacks into the host', () => {
+  // webhooks.refusePrivateNetworks is off here (the default): loopback and the LAN stay reachable
+  // for local development, but a callback's answer is shown to its project (the attempt log's
+  // excerpt), so cloud metadata (credentials on any GET) and link-local addresses never are.
+  it.each([
+    ['cloud metadata (169.254.169.254)', 'http://169.254.169.254/latest/meta-data/iam/security-credentials/'],
+    ['IPv6 link-local', 'http://[fe80::1]:8080/cb'],
+    ["AWS's IPv6 metadata", 'http://[fd00:ec2::254]/latest/meta-data/'],
+  ])('does not connect a status callback to %s', async (_what, url) => {
+    const id = await sendWithCallback(url);
+    const webhook = await eventually(async () => {
+      const detail = await server.api(`/api/console/messages/${id}`, { auth: b.auth });
+      return detail.body.webhooks?.find((w: any) => w.last_error !== null);
+    }, 10_000, 'a failed attempt');
+    expect(webhook.last_error).toMatch(/refused to connect to .*cloud metadata address/);
+  });
+
+  async function sendWithCallback(url: string): Promise<string> {
+    const sent = await server.api('/api/messaging/messages', { auth: b.auth, body: { from: B_NUMBER, to: '+15557700200', body: 'x', status_callback: url } });
+    expect(sent.status, sent.text).toBe(201);
+    return sent.body.id;
+  }
+});

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { Store } from '../domain/ports/store.js';
-import { PRIVATE_NETWORKS } from '../domain/urls.js';
+import { ALWAYS_REFUSED_NETWORKS, PRIVATE_NETWORKS } from '../domain/urls.js';
 import type { Engine } from '../engine/index.js';
 import type { PrometheusMetrics } from '../http/ops/metrics.js';
 import { CxmlExecutor } from '../webhooks/cxml/executor.js';
@@ -27,8 +27,8 @@ export function webhookDelivery(
   deps: { store: Store; clock: Clock; bus: Bus; metrics: PrometheusMetrics; logger: Logger; nodeId: string; engine: Engine },
 ): WebhookDelivery {
   const { store, clock, bus, metrics, logger, nodeId, engine } = deps;
-  // With refusePrivateNetworks, also where a name resolves (or a redirect leads) to a private address.
-  const http = new WebhookHttpClient({ refuseNetworks: settings.webhookRefusePrivate ? PRIVATE_NETWORKS : null });
+  // Checked on the address connected to: also where a name resolves (or a redirect leads) there.
+  const http = new WebhookHttpClient({ refuseNetworks: settings.webhookRefusePrivate ? PRIVATE_NETWORKS : ALWAYS_REFUSED_NETWORKS });
   const runner = new WebhookRunner(
     { store, clock, bus, http, keys: new SigningKeys(store.projects, clock, bus), metrics, logger },
     {

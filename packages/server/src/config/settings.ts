@@ -421,7 +421,7 @@ export const SETTINGS = {
     key: 'webhooks.refusePrivateNetworks',
     env: 'SWITCHBOARD_WEBHOOK_REFUSE_PRIVATE_NETWORKS',
     flag: null,
-    description: 'Refuse callback URLs on loopback or private networks (`url_is_unsafe`), and refuse to connect any webhook (status callbacks, cXML URLs, redirects) to such an address, also when a name resolves to one. Off by default: local development calls back to localhost.',
+    description: 'Refuse callback URLs on loopback or private networks (`url_is_unsafe`), and refuse to connect any webhook (status callbacks, cXML URLs, redirects) to such an address, also when a name resolves to one. Off by default: local development calls back to localhost. Link-local addresses and cloud metadata (169.254.169.254, fd00:ec2::254, 100.100.100.200) are refused either way.',
     default: false,
     parse: parsers.bool,
   },

@@ -49,6 +49,20 @@ export const PRIVATE_NETWORKS: ReadonlyArray<readonly [address: string, prefix: 
   ['fe80::', 10, 'ipv6'],
 ];
 
+/**
+ * Where no webhook connects, whatever `webhooks.refusePrivateNetworks` says: link-local networks
+ * and the addresses cloud providers serve instance metadata on (169.254.169.254, AWS's
+ * fd00:ec2::254, Alibaba's 100.100.100.200), which hand out the machine's credentials to any GET. A webhook's
+ * answer is shown to the project (the attempt log's excerpt), so a callback URL pointing there
+ * let any tenant read them; local development calls back to loopback or its LAN, never there.
+ */
+export const ALWAYS_REFUSED_NETWORKS: typeof PRIVATE_NETWORKS = [
+  ['169.254.0.0', 16, 'ipv4'],
+  ['100.100.100.200', 32, 'ipv4'],
+  ['fe80::', 10, 'ipv6'],
+  ['fd00:ec2::254', 128, 'ipv6'],
+];
+
 /** The IPv4 networks of `PRIVATE_NETWORKS` as 32-bit base and mask. */
 const PRIVATE_IPV4 = PRIVATE_NETWORKS.filter(([, , family]) => family === 'ipv4').map(([address, prefix]) => {
   const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;

@@ -17,16 +17,17 @@ const { Agent, buildConnector, interceptors, request } = require(workerData.undi
 const dns = require('node:dns');
 const net = require('node:net');
 
-// With webhooks.refusePrivateNetworks: no connection to a private address, whatever the URL says
-// (a name resolving to one, a redirect to one). Checked where the address is known: after the
-// lookup for names, before connecting for literal addresses.
+// No connection to a refused address (link-local and cloud metadata always; every private network
+// with webhooks.refusePrivateNetworks), whatever the URL says (a name resolving to one, a redirect
+// to one). Checked where the address is known: after the lookup for names, before connecting for
+// literal addresses.
 let blocked = null;
 if (workerData.privateNetworks) {
   blocked = new net.BlockList();
   for (const [address, prefix, family] of workerData.privateNetworks) blocked.addSubnet(address, prefix, family);
 }
 function refusal(address) {
-  const err = new Error('refused to connect to ' + address + ': a private network address (webhooks.refusePrivateNetworks)');
+  const err = new Error('refused to connect to ' + address + ': a private, link-local or cloud metadata address (see webhooks.refusePrivateNetworks)');
   err.code = 'ERR_PRIVATE_ADDRESS';
   return err;
 }
