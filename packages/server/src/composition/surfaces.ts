@@ -107,6 +107,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
     ...(consoleSessions ? { sessionAuth: consoleSessions } : {}),
     authThrottle,
     listSlots: new ListSlots(settings.maxListRequestsPerProject),
+    sendSlots: new ListSlots(settings.maxSendRequestsPerProject),
   });
   const serverLimits = new ServerLimits(
     {

@@ -42,6 +42,8 @@ export interface HttpAppOptions {
   readonly authThrottle?: AuthThrottle;
   /** Lists in progress per project (429 past the bound); unset: not limited. */
   readonly listSlots?: ListSlots;
+  /** Sends in progress per project (429 past the bound); unset: not limited. */
+  readonly sendSlots?: ListSlots;
   /** Extra surfaces (Compatibility API, RELAY, console) registered by the composition root. */
   readonly surfaces?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }
@@ -106,7 +108,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   app.decorateRequest('retryAfterSeconds', 0);
   app.decorate('sessionAuth', opts.sessionAuth ?? null);
   useAuthThrottle(app, opts.authThrottle ?? null);
-  useListSlots(app, opts.listSlots ?? null);
+  useListSlots(app, opts.listSlots ?? null, opts.sendSlots ?? null);
   observeRequests(app, opts.ops.metrics);
 
   app.setNotFoundHandler((request, reply) => {

@@ -11,7 +11,7 @@ import { isUuid } from '../../domain/ids.js';
 import { preview } from '../../domain/preview.js';
 import { checkDestination, checkSenderSyntax } from '../../domain/send-request.js';
 import { principalOf } from '../auth.js';
-import { boundedList } from '../list-slots.js';
+import { boundedList, boundedSend } from '../list-slots.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
 import { boolParam, dateBounds, mediaParam, messageListFilter, paramsOf, scheduleParams, sidOf, textParam } from './params.js';
@@ -112,7 +112,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
   };
 
   for (const path of ['/Accounts/:AccountSid/Messages', '/Accounts/:AccountSid/Messages.json']) {
-    app.post<{ Params: AccountParams }>(path, { schema: createMessageSchema }, create);
+    app.post<{ Params: AccountParams }>(path, { schema: createMessageSchema }, boundedSend(create));
     app.get<{ Params: AccountParams }>(path, { schema: listMessagesSchema }, boundedList(list));
   }
 

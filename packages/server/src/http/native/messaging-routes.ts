@@ -14,7 +14,7 @@ import { authenticate, principalOf } from '../auth.js';
 import { baseUrl, requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { booleanText, singleParam } from '../query-params.js';
-import { boundedList } from '../list-slots.js';
+import { boundedList, boundedSend } from '../list-slots.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { toMessageLog, toNativeMessage } from './presenters.js';
 import { messageLogResponse, messageResponse, pageOf, redactMessageBody, sendMessageBody } from './schemas.js';
@@ -64,7 +64,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
   app.post(
     '/api/messaging/messages',
     { schema: { summary: 'Send a message', body: sendMessageBody, response: { 201: messageResponse } } },
-    async (request, reply) => {
+    boundedSend(async (request, reply) => {
       const { projectId, test, via } = principalOf(request);
       const b = request.body as Record<string, unknown>;
       const input = {
@@ -89,7 +89,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
       const { message, replayed } = await deps.acceptor.acceptOnce(projectId, input, request.headers['idempotency-key']);
       if (replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(toNativeMessage(message));
-    },
+    }),
   );
 
   app.patch<{ Params: { id: string } }>(

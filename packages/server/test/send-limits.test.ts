@@ -1,0 +1,61 @@
+/**
+ * Sends in progress per project (`http.maxSendRequestsPerProject`): one project with more message
+ * creates in flight at once than allowed gets 429 in each surface's shape — the Compatibility
+ * API's 20429 (a RestException to the twilio client), the native `{error, message}` — while its
+ * lists and fetches, and another project's sends, go on; a slot is given back when its send ends.
+ *
+ * The configured project's sends with a `hold-` idempotency key wait in the store until the test
+ * lets them go, so "in progress" is certain rather than timed.
+ */
+import twilio from 'twilio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection, twilioClient } from './compat/clients.js';
+import { createProject, type TestProject } from './helpers/projects.js';
+import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+
+const LIMIT = 2;
+const OTHER_NUMBER = '+15551230778';
+let server: TestServer;
+let other: TestProject;
+const held: Array<() => void> = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ maxSendRequestsPerProject: LIMIT });
+  other = await createProject(server, { name: 'Another tenant', number: OTHER_NUMBER });
+  const repo = server.store.idempotency as unknown as { get: (projectId: string, key: string, now: number) => Promise<unknown> };
+  const get = repo.get.bind(repo);
+  repo.get = async (projectId, key, now) => {
+    if (projectId === PROJECT_ID && key.startsWith('hold-')) await new Promise<void>((release) => held.push(release));
+    return get(projectId, key, now);
+  };
+});
+afterAll(async () => {
+  for (const release of held.splice(0)) release();
+  await server?.stop();
+});
+
+const send = (auth: string, from: string, headers: Record<string, string> = {}) =>
+  server.api('/api/messaging/messages', { auth, headers, body: { from, to: '+15557654321', body: 'hello' } });
+
+describe('sends in progress per project', () => {
+  it('refuses the sends over the bound in each surface shape; lists, fetches and another project go on', async () => {
+    const running = Array.from({ length: LIMIT }, (_, i) => send(server.auth, NUMBERS[0]!, { 'idempotency-key': `hold-${i}` }));
+    await eventually(() => held.length === LIMIT || undefined, 5_000, `${LIMIT} sends held`);
+
+    const native = await send(server.auth, NUMBERS[0]!);
+    expect(native.status).toBe(429);
+    expect(native.headers.get('retry-after')).toBe('1');
+    expect(native.body).toEqual({ error: 'Too Many Requests', message: expect.stringContaining(`already has ${LIMIT} sends in progress`) });
+    const err = await rejection(twilioClient(server.url).messages.create({ from: NUMBERS[0]!, to: '+15557654321', body: 'hello' }));
+    expect(err).toBeInstanceOf(twilio.RestException);
+    expect(err).toMatchObject({ status: 429, code: 20429 });
+
+    // The project's reads are not sends; another project's sends have slots of their own.
+    expect((await server.api('/api/messaging/logs?page_size=1')).status).toBe(200);
+    expect((await send(other.auth, OTHER_NUMBER)).status).toBe(201);
+
+    for (const release of held.splice(0)) release();
+    for (const r of await Promise.all(running)) expect(r.status, r.text).toBe(201);
+    expect((await send(server.auth, NUMBERS[0]!)).status).toBe(201);
+  });
+});
