@@ -1,8 +1,8 @@
 /**
- * Sends in progress per project (`http.maxSendRequestsPerProject`): one project with more message
- * creates in flight at once than allowed gets 429 in each surface's shape — the Compatibility
- * API's 20429 (a RestException to the twilio client), the native `{error, message}` — while its
- * lists and fetches, and another project's sends, go on; a slot is given back when its send ends.
+ * Sends in progress per project (`http.maxSendRequestsPerProject`): past the bound a project's
+ * message creates wait their turn, and past as many waiting they get 429 in each surface's shape —
+ * the Compatibility API's 20429 (a RestException to the twilio client), the native
+ * `{error, message}` — while its lists and fetches, and another project's sends, go on.
  *
  * The configured project's sends with a `hold-` idempotency key wait in the store until the test
  * lets them go, so "in progress" is certain rather than timed.
@@ -38,14 +38,18 @@ const send = (auth: string, from: string, headers: Record<string, string> = {}) 
   server.api('/api/messaging/messages', { auth, headers, body: { from, to: '+15557654321', body: 'hello' } });
 
 describe('sends in progress per project', () => {
-  it('refuses the sends over the bound in each surface shape; lists, fetches and another project go on', async () => {
+  it('queues the sends over the bound, refuses those past the queue in each surface shape; lists and another project go on', async () => {
     const running = Array.from({ length: LIMIT }, (_, i) => send(server.auth, NUMBERS[0]!, { 'idempotency-key': `hold-${i}` }));
     await eventually(() => held.length === LIMIT || undefined, 5_000, `${LIMIT} sends held`);
+    // As many again wait their turn without reaching the store.
+    const waiting = Array.from({ length: LIMIT }, (_, i) => send(server.auth, NUMBERS[0]!, { 'idempotency-key': `hold-waiting-${i}` }));
+    let answered = 0;
+    for (const w of waiting) void w.then(() => answered++);
 
     const native = await send(server.auth, NUMBERS[0]!);
     expect(native.status).toBe(429);
     expect(native.headers.get('retry-after')).toBe('1');
-    expect(native.body).toEqual({ error: 'Too Many Requests', message: expect.stringContaining(`already has ${LIMIT} sends in progress`) });
+    expect(native.body).toEqual({ error: 'Too Many Requests', message: expect.stringContaining(`already has ${LIMIT} sends in progress and ${LIMIT} waiting`) });
     const err = await rejection(twilioClient(server.url).messages.create({ from: NUMBERS[0]!, to: '+15557654321', body: 'hello' }));
     expect(err).toBeInstanceOf(twilio.RestException);
     expect(err).toMatchObject({ status: 429, code: 20429 });
@@ -53,9 +57,14 @@ describe('sends in progress per project', () => {
     // The project's reads are not sends; another project's sends have slots of their own.
     expect((await server.api('/api/messaging/logs?page_size=1')).status).toBe(200);
     expect((await send(other.auth, OTHER_NUMBER)).status).toBe(201);
+    expect(held).toHaveLength(LIMIT);
+    expect(answered).toBe(0);
 
+    // Each finished send lets a waiting one in.
     for (const release of held.splice(0)) release();
-    for (const r of await Promise.all(running)) expect(r.status, r.text).toBe(201);
+    await eventually(() => held.length === LIMIT || undefined, 5_000, 'the waiting sends held in turn');
+    for (const release of held.splice(0)) release();
+    for (const r of await Promise.all([...running, ...waiting])) expect(r.status, r.text).toBe(201);
     expect((await send(server.auth, NUMBERS[0]!)).status).toBe(201);
   });
 });

@@ -30,6 +30,7 @@ import { carriersOpsRoutes } from '../http/ops/carriers-routes.js';
 import type { OpsDeps } from '../http/ops/plugin.js';
 import { answerPlainHttp } from '../http/plain-http-on-https.js';
 import { ListSlots } from '../http/list-slots.js';
+import { SendSlots } from '../http/send-slots.js';
 import { ServerLimits } from '../http/server-limits.js';
 import { smscRoutes } from '../http/simulator/smsc-routes.js';
 import { certificateHostnames, ensureLocalCertificates, tlsDir, type TlsMaterial } from '../http/tls.js';
@@ -107,7 +108,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
     ...(consoleSessions ? { sessionAuth: consoleSessions } : {}),
     authThrottle,
     listSlots: new ListSlots(settings.maxListRequestsPerProject),
-    sendSlots: new ListSlots(settings.maxSendRequestsPerProject),
+    sendSlots: new SendSlots(settings.maxSendRequestsPerProject),
   });
   const serverLimits = new ServerLimits(
     {

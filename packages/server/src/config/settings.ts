@@ -67,7 +67,7 @@ export const SETTINGS = {
     default: 4,
     parse: parsers.int(1, 10_000),
   },
-  maxSendRequestsPerProject: { key: 'http.maxSendRequestsPerProject', env: 'SWITCHBOARD_MAX_SEND_REQUESTS_PER_PROJECT', flag: null, description: 'Sends (native and Compatibility API message creates) one project may have in progress at once on this node; one more gets 429 (Compatibility API 20429) with Retry-After. A project sending on hundreds of connections made every other project wait behind its requests.', default: 128, parse: parsers.int(1, 10_000) },
+  maxSendRequestsPerProject: { key: 'http.maxSendRequestsPerProject', env: 'SWITCHBOARD_MAX_SEND_REQUESTS_PER_PROJECT', flag: null, description: 'Sends (native and Compatibility API message creates) one project may have in progress at once on this node; the next ones wait their turn, and one more than as many again waiting gets 429 (Compatibility API 20429) with Retry-After. A project sending on hundreds of connections made every other project wait behind its requests.', default: 128, parse: parsers.int(1, 10_000) },
   authFailureBurstPerAddress: {
     key: 'auth.failureBurstPerAddress',
     env: 'SWITCHBOARD_AUTH_FAILURE_BURST_PER_ADDRESS',

@@ -17,6 +17,7 @@ import { COMPAT_PREFIXES } from './compat/plugin.js';
 import type { HttpDeps } from './deps.js';
 import { toAppError } from './fastify-errors.js';
 import { type ListSlots, useListSlots } from './list-slots.js';
+import { type SendSlots, useSendSlots } from './send-slots.js';
 import { METHODS, methodNotAllowed } from './method-not-allowed.js';
 import { sendNativeError, type NativeFlavour } from './native/error-format.js';
 import { nativePlugin } from './native/plugin.js';
@@ -43,7 +44,7 @@ export interface HttpAppOptions {
   /** Lists in progress per project (429 past the bound); unset: not limited. */
   readonly listSlots?: ListSlots;
   /** Sends in progress per project (429 past the bound); unset: not limited. */
-  readonly sendSlots?: ListSlots;
+  readonly sendSlots?: SendSlots;
   /** Extra surfaces (Compatibility API, RELAY, console) registered by the composition root. */
   readonly surfaces?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }
@@ -108,7 +109,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   app.decorateRequest('retryAfterSeconds', 0);
   app.decorate('sessionAuth', opts.sessionAuth ?? null);
   useAuthThrottle(app, opts.authThrottle ?? null);
-  useListSlots(app, opts.listSlots ?? null, opts.sendSlots ?? null);
+  useListSlots(app, opts.listSlots ?? null);
+  useSendSlots(app, opts.sendSlots ?? null);
   observeRequests(app, opts.ops.metrics);
 
   app.setNotFoundHandler((request, reply) => {

@@ -18,8 +18,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Lists in progress per project (see `ListSlots`); null: not limited. */
     listSlots: ListSlots | null;
-    /** Sends in progress per project (`boundedSend`); null: not limited. */
-    sendSlots: ListSlots | null;
   }
 }
 
@@ -52,10 +50,9 @@ export class ListSlots {
   }
 }
 
-/** Limit the lists and the sends of every surface of `app` (call before registering them). */
-export function useListSlots(app: FastifyInstance, slots: ListSlots | null, sendSlots: ListSlots | null = null): void {
+/** Limit the lists of every surface of `app` (call before registering them). */
+export function useListSlots(app: FastifyInstance, slots: ListSlots | null): void {
   app.decorate('listSlots', slots);
-  app.decorate('sendSlots', sendSlots);
 }
 
 /**
@@ -63,33 +60,14 @@ export function useListSlots(app: FastifyInstance, slots: ListSlots | null, send
  * the project is the principal's). Anything else the route does is unchanged.
  */
 export function boundedList<R extends FastifyRequest, T>(handler: (request: R, reply: FastifyReply) => Promise<T>): (request: R, reply: FastifyReply) => Promise<T> {
-  return bounded(handler, (app) => app.listSlots, 'list requests');
-}
-
-/**
- * A send route's handler (a message create), bounded the same way by `sendSlots`: requests are
- * served in arrival order, so another project's send waits behind every send of a project that
- * keeps hundreds in flight (measured on PostgreSQL: another project's p50 27 ms alone, 160 ms
- * behind 250 sends in flight, 95 ms behind 128, 62 ms behind 64; the greedy project sent no
- * fewer a second with fewer in flight).
- */
-export function boundedSend<R extends FastifyRequest, T>(handler: (request: R, reply: FastifyReply) => Promise<T>): (request: R, reply: FastifyReply) => Promise<T> {
-  return bounded(handler, (app) => app.sendSlots, 'sends');
-}
-
-function bounded<R extends FastifyRequest, T>(
-  handler: (request: R, reply: FastifyReply) => Promise<T>,
-  slotsOf: (app: FastifyInstance) => ListSlots | null,
-  what: string,
-): (request: R, reply: FastifyReply) => Promise<T> {
   return async (request, reply) => {
-    const slots = slotsOf(request.server);
+    const slots = request.server.listSlots;
     if (!slots) return handler(request, reply);
     const { projectId } = principalOf(request);
     if (!slots.tryTake(projectId)) {
       request.retryAfterSeconds = RETRY_AFTER_SECONDS;
       throw AppError.of('RATE_LIMITED', {
-        message: `Too Many Requests: this project already has ${slots.perProject} ${what} in progress on this server; retry when one has finished.`,
+        message: `Too Many Requests: this project already has ${slots.perProject} list requests in progress on this server; retry when one has finished.`,
       });
     }
     try {
