@@ -168,7 +168,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
 
   // Surfaces.
   let accepting = false;
-  const { app, serverLimits, authThrottle, consoleSessions, consoleFeed } = await buildSurfaces({
+  const { app, serverLimits, authThrottle, sendSlots, consoleSessions, consoleFeed } = await buildSurfaces({
     engine,
     settings,
     logger,
@@ -206,7 +206,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
           },
         }))
     : undefined;
-  const relay = new RelayService({ bus, clock, verifier: engine.verifier, projects: engine.reads.projects, acceptor: engine.acceptor, metrics, logger, nodeId, authThrottle, ...(resume ? { resume } : {}) }, limits);
+  const relay = new RelayService({ bus, clock, verifier: engine.verifier, projects: engine.reads.projects, acceptor: engine.acceptor, metrics, logger, nodeId, authThrottle, sendSlots, ...(resume ? { resume } : {}) }, limits);
   if (roles.has('relay')) attachRelayTransport(app.server, relay);
 
   // Start: work first, then the door. The simulator's SMSC first, so connectors pointed at it bind at once.

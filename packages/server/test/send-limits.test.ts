@@ -11,7 +11,8 @@ import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection, twilioClient } from './compat/clients.js';
 import { createProject, type TestProject } from './helpers/projects.js';
-import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+import { RawRelay } from './helpers/raw-relay.js';
+import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 const LIMIT = 2;
 const OTHER_NUMBER = '+15551230778';
@@ -60,11 +61,21 @@ describe('sends in progress per project', () => {
     expect(held).toHaveLength(LIMIT);
     expect(answered).toBe(0);
 
+    // RELAY's messaging.send takes the same turns, and waits rather than being refused.
+    const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
+    let relayAnswer: any;
+    const relaySend = relay.call('messaging.send', { from_number: NUMBERS[0], to_number: '+15557654321', body: 'over RELAY', context: 'default' }).then((f) => (relayAnswer = f));
+    expect((await send(other.auth, OTHER_NUMBER)).status).toBe(201);
+    expect(relayAnswer).toBeUndefined();
+
     // Each finished send lets a waiting one in.
     for (const release of held.splice(0)) release();
     await eventually(() => held.length === LIMIT || undefined, 5_000, 'the waiting sends held in turn');
+    expect(relayAnswer).toBeUndefined();
     for (const release of held.splice(0)) release();
     for (const r of await Promise.all([...running, ...waiting])) expect(r.status, r.text).toBe(201);
+    expect((await relaySend).result).toMatchObject({ code: '200' });
+    await relay.close();
     expect((await send(server.auth, NUMBERS[0]!)).status).toBe(201);
   });
 });

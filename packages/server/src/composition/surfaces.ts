@@ -30,7 +30,7 @@ import { carriersOpsRoutes } from '../http/ops/carriers-routes.js';
 import type { OpsDeps } from '../http/ops/plugin.js';
 import { answerPlainHttp } from '../http/plain-http-on-https.js';
 import { ListSlots } from '../http/list-slots.js';
-import { SendSlots } from '../http/send-slots.js';
+import { SendSlots } from '../util/send-slots.js';
 import { ServerLimits } from '../http/server-limits.js';
 import { smscRoutes } from '../http/simulator/smsc-routes.js';
 import { certificateHostnames, ensureLocalCertificates, tlsDir, type TlsMaterial } from '../http/tls.js';
@@ -61,6 +61,8 @@ export interface Surfaces {
   readonly serverLimits: ServerLimits;
   /** Failed authentications per client address and project id, shared by the REST surfaces and RELAY. */
   readonly authThrottle: AuthThrottle;
+  /** Sends in progress per project, shared by the REST surfaces and RELAY. */
+  readonly sendSlots: SendSlots;
   readonly consoleSessions: ConsoleSessions | null;
   readonly consoleFeed: ConsoleFeed | null;
 }
@@ -72,6 +74,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
   const deps = httpDeps(engine, settings.publicUrl);
   const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(p.consoleSessionRepository, engine.clock, { ttlMs: settings.consoleSessionTtlMs }, engine.bus) : null;
   const consoleFeed = settings.consoleEnabled ? new ConsoleFeed(engine.bus) : null;
+  const sendSlots = new SendSlots(settings.maxSendRequestsPerProject);
   const authThrottle = new AuthThrottle({
     perAddress: { burst: settings.authFailureBurstPerAddress, perMinute: settings.authFailuresPerMinutePerAddress },
     perProject: { burst: settings.authFailureBurstPerProject, perMinute: settings.authFailuresPerMinutePerProject },
@@ -108,7 +111,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
     ...(consoleSessions ? { sessionAuth: consoleSessions } : {}),
     authThrottle,
     listSlots: new ListSlots(settings.maxListRequestsPerProject),
-    sendSlots: new SendSlots(settings.maxSendRequestsPerProject),
+    sendSlots,
   });
   const serverLimits = new ServerLimits(
     {
@@ -121,7 +124,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
     p.logger,
   );
   serverLimits.apply(app.server, { tls: false });
-  return { app, serverLimits, authThrottle, consoleSessions, consoleFeed };
+  return { app, serverLimits, authThrottle, sendSlots, consoleSessions, consoleFeed };
 }
 
 /** The operator's certificate, or the local CA's (generated at first start). */

@@ -20,6 +20,7 @@ import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
 import type { AuthThrottle } from '../util/auth-throttle.js';
+import type { SendSlots } from '../util/send-slots.js';
 import { AddressByteBudgets, type ByteShare } from './address-bytes.js';
 import { BufferBudget } from './buffer-budget.js';
 import { RelayConnection, type ConnectionHost, type Reply } from './connection.js';
@@ -47,6 +48,8 @@ export interface RelayServiceDeps {
   readonly resume?: RelayResumeStore | ((budget: BufferBudget) => RelayResumeStore);
   /** Counts failed `signalwire.connect` credentials per client address and project id (shared with the REST surfaces). */
   readonly authThrottle?: AuthThrottle;
+  /** Sends in progress per project, shared with the REST surfaces; unset: not limited. */
+  readonly sendSlots?: SendSlots;
 }
 
 export class RelayService implements ConnectionHost {
@@ -94,6 +97,7 @@ export class RelayService implements ConnectionHost {
       metrics: deps.metrics,
       limits,
       nodeId: deps.nodeId,
+      sendSlots: deps.sendSlots ?? null,
       now: () => this.now(),
       retire: (conn) => this.connectionClosed(conn),
     });

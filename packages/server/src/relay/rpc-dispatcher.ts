@@ -33,6 +33,7 @@ import { authorizationState, newSessionName, verifyAuthorizationState, verifySes
 import { RelaySession } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
 import { CLOSE } from './transport.js';
+import type { SendSlots } from '../util/send-slots.js';
 
 export interface DispatcherDeps {
   readonly verifier: CredentialVerifier;
@@ -45,6 +46,8 @@ export interface DispatcherDeps {
   readonly metrics: RelayMetrics;
   readonly limits: RelayLimits;
   readonly nodeId: string;
+  /** Sends in progress per project, shared with the REST surfaces: a send waits its project's turn. */
+  readonly sendSlots: SendSlots | null;
   now(): number;
   /** Park or end the session of a connection that closed while its connect was running. */
   retire(conn: RelayConnection): void;
@@ -285,6 +288,9 @@ export class RpcDispatcher {
   private async send(session: RelaySession, params: unknown): Promise<Reply> {
     requireScope(session, 'messaging');
     const p = paramsObject(params, METHOD_MESSAGING_SEND);
+    const slots = this.deps.sendSlots;
+    // Always waits: the connection bounds its own requests in flight.
+    if (slots) await slots.take(session.projectId, true);
     try {
       // `idempotency_key` (our extension): a retry within 24 hours answers the original message_id.
       const { message: record } = await this.deps.acceptor.acceptOnce(session.projectId, toSendInput(p), p.idempotency_key);
@@ -295,6 +301,8 @@ export class RpcDispatcher {
     } catch (err) {
       if (isAppError(err)) return { result: toSendFailure(err) };
       throw err;
+    } finally {
+      slots?.release(session.projectId);
     }
   }
 }
