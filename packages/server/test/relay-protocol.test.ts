@@ -46,6 +46,21 @@ describe('signalwire.connect', () => {
     await relay.close();
   });
 
+  it("handles a request sent right behind signalwire.connect, before its answer, once it is connected", async () => {
+    // What SignalWire's SDKs do after every reconnect: queued requests go out as soon as the socket opens.
+    const relay = await RawRelay.open(server.url);
+    const [connect, send] = await Promise.all([
+      relay.call('signalwire.connect', { version: { major: 3, minor: 0, revision: 0 }, authentication: { project: PROJECT_ID, token: API_TOKEN } }),
+      relay.call('messaging.send', { context: 'office', from_number: NUMBERS[0], to_number: '+15557800042', body: 'right behind the connect' }),
+    ]);
+    expect(connect.result?.protocol).toBeTruthy();
+    expect(send.error).toBeUndefined();
+    expect(send.result).toMatchObject({ code: '200', message_id: expect.any(String) });
+    const order = relay.frames.filter((f) => f.id !== undefined && f.method === undefined).map((f) => f.id);
+    expect(order.indexOf(connect.id)).toBeLessThan(order.indexOf(send.id));
+    await relay.close();
+  });
+
   it('refuses wrong credentials with -32002 and closes the socket', async () => {
     const relay = await RawRelay.open(server.url);
     const res = await relay.call('signalwire.connect', { version: { major: 2, minor: 0, revision: 0 }, authentication: { project: PROJECT_ID, token: 'PTwrong' } });

@@ -118,6 +118,62 @@ describe('RelayConnection', () => {
     expect(transport.closedWith?.[0]).toBe(1013);
   });
 
+  it("handles requests sent before signalwire.connect's answer once it is answered, in order", async () => {
+    // SignalWire's SDKs send queued requests as soon as the socket is open, before the connect's answer.
+    let finish!: (r: Reply) => void;
+    const seen: Array<[string, string]> = [];
+    const { conn, transport } = setup((c, method) => {
+      seen.push([method, c.state]);
+      if (method !== 'signalwire.connect') return { result: { code: '200', state: c.state } };
+      c.state = 'connecting';
+      return new Promise<Reply>((r) => (finish = r));
+    });
+    conn.receive(frame({ jsonrpc: '2.0', id: 'c', method: 'signalwire.connect', params: {} }), false);
+    conn.receive(frame({ jsonrpc: '2.0', id: 's1', method: 'messaging.send', params: {} }), false);
+    conn.receive(frame({ jsonrpc: '2.0', id: 's2', method: 'messaging.send', params: {} }), false);
+    expect(transport.sent).toEqual([]);
+    expect(transport.paused).toBe(true);
+
+    conn.state = 'open';
+    finish({ result: { protocol: 'p' } });
+    await new Promise((r) => setImmediate(r));
+    expect(transport.sent.map((f) => f.id)).toEqual(['c', 's1', 's2']);
+    expect(transport.sent[1].result.state).toBe('open');
+    expect(seen).toEqual([['signalwire.connect', 'awaiting'], ['messaging.send', 'open'], ['messaging.send', 'open']]);
+    expect(transport.paused).toBe(false);
+    // Later requests are handled at once again.
+    conn.receive(frame({ jsonrpc: '2.0', id: 's3', method: 'messaging.send', params: {} }), false);
+    expect(transport.sent.map((f) => f.id)).toEqual(['c', 's1', 's2', 's3']);
+  });
+
+  it('answers requests held behind a connect that failed after its error, as the dispatcher sees them', async () => {
+    const { conn, transport } = setup((c, method) => {
+      if (method !== 'signalwire.connect') return { result: { state: c.state } };
+      c.state = 'connecting';
+      return Promise.resolve().then(() => {
+        c.state = 'awaiting';
+        throw new Error('store down');
+      });
+    });
+    conn.receive(frame({ jsonrpc: '2.0', id: 'c', method: 'signalwire.connect', params: {} }), false);
+    conn.receive(frame({ jsonrpc: '2.0', id: 's', method: 'messaging.send', params: {} }), false);
+    await new Promise((r) => setImmediate(r));
+    expect(transport.sent).toEqual([
+      { jsonrpc: '2.0', id: 'c', error: { code: -32603, message: 'Internal error.' } },
+      { jsonrpc: '2.0', id: 's', result: { state: 'awaiting' } },
+    ]);
+  });
+
+  it('reads again when it closes a connection whose connect is held, so the close handshake can finish', async () => {
+    const { conn, transport, advance, now } = setup(() => new Promise<Reply>(() => {}));
+    conn.receive(frame({ jsonrpc: '2.0', id: 'c', method: 'signalwire.connect', params: {} }), false);
+    expect(transport.paused).toBe(true);
+    advance(RELAY_CONSTANTS.requestTimeoutMs);
+    conn.tick(now());
+    expect(transport.closedWith?.[0]).toBe(1013);
+    expect(transport.paused).toBe(false);
+  });
+
   it('turns an unexpected handler failure into -32603 and keeps going', async () => {
     const { conn, transport } = setup(() => Promise.reject(new Error('boom')));
     conn.receive(frame({ jsonrpc: '2.0', id: 7, method: 'x', params: {} }), false);

@@ -106,6 +106,13 @@ export class RelayConnection implements SessionLink {
   private lastPingAt: number;
   /** Reading stopped until the socket drains; frames delivered meanwhile wait here. */
   private paused = false;
+  /**
+   * A `signalwire.connect` is running: later frames wait for its answer. SignalWire's SDKs send
+   * requests as soon as the socket is open, before the connect's answer (BaseSession.execute), so
+   * after every reconnect (a node restarted, a socket dropped) the requests the application made
+   * meanwhile arrived during the connect and were refused "Not authenticated".
+   */
+  private connectPending = false;
   private readonly held: Array<{ data: Buffer | string; isBinary: boolean }> = [];
   /** When the socket queue passed the cap (the connection is being closed), else null. */
   private overflowAt: number | null = null;
@@ -154,10 +161,15 @@ export class RelayConnection implements SessionLink {
     return this.paused || this.throttledUntil !== null;
   }
 
+  /** Frames wait rather than being handled: reading is stopped, or a connect has not been answered yet. */
+  private get holding(): boolean {
+    return this.isPaused || this.connectPending;
+  }
+
   /** One frame from the client. */
   receive(data: Buffer | string, isBinary: boolean): void {
     if (this.state === 'closed' || this.closing || this.overflowAt !== null) return;
-    if (this.isPaused) {
+    if (this.holding) {
       // Only what the transport had read before it paused: a bounded amount.
       this.held.push({ data, isBinary });
       return;
@@ -184,7 +196,7 @@ export class RelayConnection implements SessionLink {
   }
 
   private reading(): boolean {
-    return !this.isPaused && this.state !== 'closed' && !this.closing && this.overflowAt === null;
+    return !this.holding && this.state !== 'closed' && !this.closing && this.overflowAt === null;
   }
 
   private handle(data: Buffer | string, isBinary: boolean): void {
@@ -243,6 +255,9 @@ export class RelayConnection implements SessionLink {
     if (this.state === 'closed') return;
     this.closing = true;
     this.held.length = 0;
+    // Paused only to hold frames behind a connect (refused, or past its deadline): read again, or
+    // the client's close frame is never seen and the socket lingers until ws gives up on it (30 s).
+    if (this.connectPending && !this.isPaused) this.transport.resume();
     this.transport.close(code, reason.slice(0, 120));
   }
 
@@ -386,8 +401,19 @@ export class RelayConnection implements SessionLink {
       this.fail(key, err);
       return;
     }
-    if (reply instanceof Promise) reply.then((r) => this.succeed(key, r), (err: unknown) => this.fail(key, err));
-    else this.succeed(key, reply);
+    if (!(reply instanceof Promise)) {
+      this.succeed(key, reply);
+      return;
+    }
+    const settled = reply.then((r) => this.succeed(key, r), (err: unknown) => this.fail(key, err));
+    if (method !== METHOD_CONNECT) return;
+    // Frames after a connect are handled once it is answered, in the order they came.
+    if (!this.isPaused) this.transport.pause();
+    this.connectPending = true;
+    void settled.then(() => {
+      this.connectPending = false;
+      this.readAgain();
+    });
   }
 
   private succeed(key: number, reply: Reply): void {
