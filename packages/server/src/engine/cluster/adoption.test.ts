@@ -4,10 +4,11 @@
  * survivor), and the survivor's dispatcher is idle, with no timer for the dead node's jobs. Time
  * moves only by the manual clock, so a job left to its lease's end is never sent.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InProcessBus } from '../../bus/in-process-bus.js';
 import type { CarrierSubmission, SubmitResult } from '../../domain/ports/carrier.js';
 import type { Store } from '../../domain/ports/store.js';
+import { StoreUnavailableError } from '../../domain/ports/store/errors.js';
 import { openSqliteStore } from '../../store/dialects/sqlite.js';
 import { buildTestEngine, type TestEngine, type TestEngineSettings } from '../testing/test-engine.js';
 
@@ -57,5 +58,36 @@ describe('adopting a dead node', () => {
     expect(b.carrier.submissions.map((s) => [s.messageId, s.attempt])).toEqual([[m.id, 2]]);
     // Released callbacks are due now too: the webhook runners (of every node) are told.
     expect(woken).toEqual(expect.arrayContaining(['dispatch', 'webhooks']));
+  });
+
+  it('takes no live node for dead, itself included, when the database was unwritable for longer than the node timeout', async () => {
+    store = await openSqliteStore({ file: ':memory:' });
+    const a = await node('A', 'node-a');
+    const b = await node('B', 'node-b', a);
+    // A is sending a message: its job is leased to A while the carrier has it.
+    a.carrier.answer((s: CarrierSubmission) => new Promise<SubmitResult>((resolve) => (release = () => resolve(a.carrier.accept(s)))));
+    const m = await a.send();
+    await a.carrier.submitted(1);
+
+    // The database cannot write heartbeats for longer than the node timeout (an outage, a long lock).
+    const heartbeat = vi.spyOn(store.nodes, 'heartbeat').mockRejectedValue(new StoreUnavailableError('database unavailable'));
+    a.clock.advance(NODE_TIMEOUT_MS + 1);
+    await b.engine.cluster!.tick();
+    // Back: B writes first; A's heartbeat is stale, but only because A could not write either.
+    heartbeat.mockRestore();
+    await b.engine.cluster!.tick();
+    await a.engine.cluster!.tick();
+    a.clock.advance(NODE_TIMEOUT_MS / 2);
+    await b.engine.cluster!.tick();
+    await a.engine.cluster!.tick();
+    expect([...a.logger.messages('warn'), ...b.logger.messages('warn')]).not.toContain('adopting the work of a node that stopped or died');
+    expect(b.carrier.submissions).toEqual([]);
+    expect(await a.message(m.id)).toMatchObject({ status: 'initiated' });
+
+    // A node that really stops is still adopted, once B has been writing for a node timeout.
+    a.clock.advance(NODE_TIMEOUT_MS + 1);
+    await b.engine.cluster!.tick();
+    expect(b.logger.messages('warn')).toContain('adopting the work of a node that stopped or died');
+    await b.statuses.reached(m.id, 'sent');
   });
 });

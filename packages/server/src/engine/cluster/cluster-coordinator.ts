@@ -7,7 +7,8 @@
  *   one connection at once (as long as the nodes' clocks agree to well within a heartbeat);
  * - adoption: instances silent for `nodeTimeoutMs` (and this node's own earlier instances, at once)
  *   are removed, each by exactly one surviving node, which takes over their unfinished work: it
- *   releases their job and webhook leases and re-arms their pending simulated receipts.
+ *   releases their job and webhook leases and re-arms their pending simulated receipts. A node
+ *   judges others only once its own heartbeats have been written for `nodeTimeoutMs` in a row.
  */
 import type { Clock } from '../../domain/clock.js';
 import type { NodeRecord, NodeRole } from '../../domain/cluster.js';
@@ -32,6 +33,14 @@ export class ClusterCoordinator implements CarrierAvailability {
   private readonly startedAt: number;
   /** Carrier id → when this node last renewed its lease (ms), for the ones it holds. */
   private readonly held = new Map<string, number>();
+  /**
+   * Since when this node's heartbeats have all been written (undefined: the last one failed). Another
+   * node's silence says it is dead only over a span in which this node could write too: after the
+   * database was unwritable for longer than the node timeout (an outage, a restart, a long lock on
+   * `cluster_nodes`) every heartbeat is stale, and the first node back took the others, and itself,
+   * for dead and released their job and callback leases while they were working on them.
+   */
+  private healthySince: number | undefined;
 
   constructor(
     private readonly deps: {
@@ -67,6 +76,7 @@ export class ClusterCoordinator implements CarrierAvailability {
   async start(): Promise<void> {
     const now = this.deps.clock.now();
     await this.deps.store.nodes.register(this.self, now);
+    this.healthySince = now;
     await this.adoptDead(now, true);
     await this.tick();
     this.timer = setInterval(() => void this.tick(), this.opts.heartbeatMs);
@@ -100,13 +110,16 @@ export class ClusterCoordinator implements CarrierAvailability {
         // Another node took this one for dead (a pause longer than the node timeout) and adopted its work.
         this.deps.logger.warn({ instance: this.opts.instanceId }, 'this node was taken for dead by the cluster; registering again');
         await this.deps.store.nodes.register(this.self, now);
+        this.healthySince = now;
       }
+      this.healthySince ??= now;
     } catch (err) {
+      this.healthySince = undefined;
       this.deps.logger.warn({ err }, 'cluster heartbeat failed');
     }
     await this.renewLeases(now);
     try {
-      await this.adoptDead(now, false);
+      if (this.healthySince !== undefined && now - this.healthySince >= this.opts.nodeTimeoutMs) await this.adoptDead(now, false);
     } catch (err) {
       this.deps.logger.warn({ err }, 'looking for dead nodes failed');
     }
