@@ -1,7 +1,8 @@
 /**
  * What the journal's last writes said about storage, for readiness: failing from the first write
  * that failed with `StoreUnavailableError` until a write succeeds again. The first failure of an
- * outage is logged with its cause, again every minute while it lasts, and its end once.
+ * outage is logged with its cause, each cause it had not shown yet when it first appears, again every
+ * minute while it lasts, and its end once.
  */
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../domain/ports/logger.js';
@@ -13,6 +14,13 @@ export interface HealthReport {
 }
 
 const REMIND_EVERY_MS = 60_000;
+/**
+ * Distinct causes of one outage logged as they appear. An outage often starts as one thing and goes
+ * on as another: an administrator makes the database read-only and ends its sessions, and the log
+ * said only "connection error" until the end (the read-only refusals that followed showed nowhere
+ * but in /ready). Bounded, for causes whose text varies.
+ */
+const CAUSES_LOGGED = 10;
 
 interface Outage {
   readonly since: number;
@@ -20,6 +28,8 @@ interface Outage {
   loggedAt: number;
   failures: number;
   cause: string;
+  /** The causes logged so far. */
+  readonly shown: Set<string>;
 }
 
 export class StorageHealth {
@@ -46,14 +56,18 @@ export class StorageHealth {
     const cause = err instanceof Error ? err.message : String(err);
     const o = this.outage;
     if (!o) {
-      this.outage = { since: now, lastAt: now, loggedAt: now, failures: 1, cause };
+      this.outage = { since: now, lastAt: now, loggedAt: now, failures: 1, cause, shown: new Set([cause]) };
       this.logger?.error({ err, write: what }, `${cause}; ${consequence}`);
       return;
     }
     o.lastAt = now;
     o.failures++;
     o.cause = cause;
-    if (now - o.loggedAt >= REMIND_EVERY_MS) {
+    if (!o.shown.has(cause) && o.shown.size < CAUSES_LOGGED) {
+      o.shown.add(cause);
+      o.loggedAt = now;
+      this.logger?.error({ err, write: what, failures: o.failures, since: new Date(o.since).toISOString() }, `storage still failing, now: ${cause}; ${consequence}`);
+    } else if (now - o.loggedAt >= REMIND_EVERY_MS) {
       o.loggedAt = now;
       this.logger?.error({ err, write: what, failures: o.failures, since: new Date(o.since).toISOString() }, `storage still failing: ${cause}; ${consequence}`);
     }
