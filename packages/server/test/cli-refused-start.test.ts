@@ -19,6 +19,8 @@ import { runBuiltCli, serverIsBuilt as BUILT, startBuiltCli, type BannerServer, 
 
 /** Each command loads the whole server: on a busy two-core machine a few take tens of seconds. */
 const SLOW = 120_000;
+/** A PostgreSQL server to be refused by (with a role or database it does not have); the test is skipped without one. */
+const PG_URL = process.env.SWITCHBOARD_TEST_DATABASE_URL;
 const NOT_BUILT = 'skipped: packages/server/dist is missing — run `npm run build` (npm test does it first)';
 
 let workDir: string;
@@ -107,6 +109,27 @@ describe.skipIf(!BUILT)(`a refused start ${BUILT ? '' : NOT_BUILT}`, { timeout: 
   it('an unreachable PostgreSQL: the folder made for the generated certificates is removed again', async () => {
     const dataDir = join(workDir, 'pg-down');
     expectRefused(await cli(['start', '--data-dir', dataDir, '--database-url', 'postgres://nobody@127.0.0.1:1/none']), /^switchboard: database unavailable: .*ECONNREFUSED/);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  // A running PostgreSQL that refuses the URL's role or database printed a stack trace (exit 1).
+  it.skipIf(!PG_URL)('a PostgreSQL that refuses the role or the database: one line naming the setting, for start and the commands', async () => {
+    const dataDir = join(workDir, 'pg-refuses');
+    const noRole = new URL(PG_URL!);
+    noRole.username = 'sb_refused_start_no_such_role';
+    noRole.password = '';
+    const noDatabase = new URL(PG_URL!);
+    noDatabase.pathname = '/sb_refused_start_no_such_database';
+    for (const [url, why] of [
+      [noRole, /role "sb_refused_start_no_such_role" does not exist|authentication failed/],
+      [noDatabase, /database "sb_refused_start_no_such_database" does not exist/],
+    ] as const) {
+      for (const args of [['start'], ['migrate'], ['project', 'list']]) {
+        const run = await cli([...args, '--data-dir', dataDir, '--database-url', url.href]);
+        expectRefused(run, /^switchboard: database refuses the connection: .*\(SQLSTATE (28|3D)...\)\. Check that PostgreSQL runs and SWITCHBOARD_DATABASE_URL .* with a user, password and database it accepts/);
+        expect(run.stderr).toMatch(why);
+      }
+    }
     expect(existsSync(dataDir)).toBe(false);
   });
 

@@ -34,7 +34,9 @@ export function startupFailureLine(err: unknown, settings: Partial<SwitchboardSe
   let unavailable: unknown = err;
   for (let depth = 0; unavailable && !isStoreUnavailable(unavailable) && depth < 4; depth++) unavailable = (unavailable as { cause?: unknown }).cause;
   if (isStoreUnavailable(unavailable)) {
-    const hint = settings.databaseUrl ? 'Check that PostgreSQL runs and SWITCHBOARD_DATABASE_URL (--database-url) points at it; unset it to use SQLite in the data folder.' : 'Check the data folder (SWITCHBOARD_DATA_DIR).';
+    const hint = settings.databaseUrl
+      ? 'Check that PostgreSQL runs and SWITCHBOARD_DATABASE_URL (--database-url) points at it, with a user, password and database it accepts; unset it to use SQLite in the data folder.'
+      : 'Check the data folder (SWITCHBOARD_DATA_DIR).';
     return `${unavailable.message}. ${hint}`;
   }
   const e = (err ?? {}) as SystemError;

@@ -96,11 +96,20 @@ export function retiresConnection(err: unknown): boolean {
  */
 const PRIVILEGE_SQLSTATE = '42501';
 
+/**
+ * The server refused the connection itself: no such role or a wrong password (class 28), or no such
+ * database (3D000). The URL is at fault, not a statement: at start the operator must fix
+ * `database.url` (it printed a stack trace), and later (a role or database dropped under a running
+ * node) it is an outage like any other.
+ */
+const CONNECTION_REFUSED_SQLSTATE = /^(28...|3D000)$/;
+
 /** What an error with SQLSTATE `code` says of the database as an outage, or null when the statement is at fault. */
 function outage(code: string): string | null {
   if (STORAGE_SQLSTATE.test(code)) return 'database cannot store data';
   if (TRANSIENT_SQLSTATE.test(code)) return 'database gave up on a statement';
   if (code === PRIVILEGE_SQLSTATE) return "database refuses this node's role";
+  if (CONNECTION_REFUSED_SQLSTATE.test(code)) return 'database refuses the connection';
   return null;
 }
 

@@ -71,7 +71,8 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: StoreDialect
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     const err = result.error instanceof Error ? result.error : new Error(String(result.error));
-    throw new Error(`Database migration ${failed?.migrationName ?? '(unknown)'} failed: ${err.message}`, { cause: err });
+    // No failed migration: the database failed before any ran (connecting, taking the migration lock).
+    throw new Error(`Database migration${failed ? ` ${failed.migrationName}` : ''} failed: ${err.message}`, { cause: err });
   }
   return result;
 }
