@@ -40,7 +40,8 @@ export function startupFailureLine(err: unknown, settings: Partial<SwitchboardSe
     return `${unavailable.message}. ${hint}`;
   }
   const e = (err ?? {}) as SystemError;
-  const where = typeof e.address === 'string' && e.port !== undefined ? `${e.address}:${String(e.port)}` : String(e.port ?? '');
+  // Node leaves `port` out of a listen error when the port asked for was 0 (any free one).
+  const where = typeof e.address === 'string' ? `${e.address}${e.port !== undefined ? `:${String(e.port)}` : ''}` : String(e.port ?? '');
   if (e.code === 'EADDRINUSE') return `Cannot listen on ${where}: the port is in use (another Switchboard still running?). Stop that process, or choose another port for ${portSetting(e.port, settings)}; 0 picks a free one.`;
   if (e.code === 'EACCES' && e.port !== undefined) return `Cannot listen on ${where}: permission denied (ports below 1024 need privileges). Choose a port of 1024 or above for ${portSetting(e.port, settings)}.`;
   if (e.code === 'EADDRNOTAVAIL') return `Cannot listen on ${where}: this machine has no such address. Set --host (SWITCHBOARD_HOST) to one of its addresses, e.g. 127.0.0.1 or 0.0.0.0.`;
