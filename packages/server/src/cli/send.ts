@@ -3,7 +3,9 @@
  * server, as any client would (so it needs the server, not its database). Credentials come from the
  * flags, then SIGNALWIRE_PROJECT_ID / SIGNALWIRE_API_TOKEN, then the data folder's kept credentials.
  */
+import { join, resolve } from 'node:path';
 import type { SwitchboardSettings } from '../config/settings.js';
+import { tlsDir } from '../http/tls.js';
 import { credentialsPath, readLocalCredentials } from './local-credentials.js';
 
 export interface SendOptions {
@@ -39,6 +41,17 @@ function credentials(opts: SendOptions, s: SwitchboardSettings, env: NodeJS.Proc
   return { project, token };
 }
 
+/** Node's codes for a server certificate it does not trust (unknown CA, self-signed, expired, other name). */
+const UNTRUSTED_CERTIFICATE = /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+/** What to say when `base` could not be reached: a certificate this process does not trust is no server that is down. */
+function unreachable(base: string, code: string | undefined, detail: string, s: SwitchboardSettings): string {
+  if (code && UNTRUSTED_CERTIFICATE.test(code)) {
+    return `${base} answered with a certificate this command does not trust (${code}): set NODE_EXTRA_CA_CERTS=${resolve(join(tlsDir(s.dataDir), 'ca.pem'))} (the server's local CA; its start banner prints the path) before running it, or give the server's http:// address with --url`;
+  }
+  return `cannot reach ${base} (${detail}): is \`switchboard start\` running? Give its address with --url`;
+}
+
 /** The message of an error answer of the native API, or its status line. */
 async function problem(res: Response): Promise<string> {
   const text = await res.text();
@@ -64,7 +77,7 @@ export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings
       return await fetch(`${base}${path}`, { ...init, headers });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new SendError(`cannot reach ${base} (${cause?.code ?? cause?.message ?? (err as Error).message}): is \`switchboard start\` running? Give its address with --url`);
+      throw new SendError(unreachable(base, cause?.code, cause?.code ?? cause?.message ?? (err as Error).message, s));
     }
   };
   const res = await call('/api/messaging/messages', {
