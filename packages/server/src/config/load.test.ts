@@ -151,6 +151,17 @@ describe('loadSettings', () => {
       expect(err.message).toContain('not valid JSON');
     });
 
+    // Node 20's JSON.parse gives only a character offset, useless in a file of a hundred lines.
+    it('says where a syntax error is, by line and column', () => {
+      const err = loadError(() => loadSettings({ env: {}, configFile: configFile('{\n  "port": 8080,\n  "logLevel": "info",\n}\n') }));
+      expect(err.message).toMatch(/not valid JSON: .* \(line 4,? column 1\)$/);
+    });
+
+    // Windows editors (Notepad) save UTF-8 with a byte order mark, which JSON.parse refused as "Unexpected token".
+    it('reads a file that starts with a UTF-8 byte order mark', () => {
+      expect(loadSettings({ env: {}, configFile: configFile('\uFEFF{"port": 9091}') }).port).toBe(9091);
+    });
+
     it.each([['[1, 2]'], ['"text"'], ['null'], ['42']])('refuses %s at the top level', (text) => {
       const err = loadError(() => loadSettings({ env: {}, configFile: configFile(text) }));
       expect(err.message).toContain('top level must be an object');

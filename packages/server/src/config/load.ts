@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { didYouMean } from '../util/closest-name.js';
-import { duplicateKey, notJsonHint } from './json-file.js';
+import { duplicateKey, notJsonHint, withLineAndColumn } from './json-file.js';
 import { SETTINGS, InvalidSetting, type SettingName, type SwitchboardSettings } from './settings.js';
 
 /** A bad configuration value; the message names the setting and where it came from. */
@@ -40,13 +40,15 @@ function readConfigFile(path: string): Record<string, unknown> {
     if (code === 'EISDIR') throw new ConfigError(`Config file ${path} is a folder; give the path of a JSON file`);
     throw new ConfigError(`Cannot read config file ${path}: ${(err as Error).message}`);
   }
+  // A byte order mark (Windows editors write one) is no JSON, but says nothing about the settings.
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   let parsed: unknown;
   try {
     if (text.trim() === '') throw new Error('the file is empty (write {} for no settings)');
     parsed = JSON.parse(text);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be an object');
   } catch (err) {
-    throw new ConfigError(`Config file ${path} is not valid JSON${notJsonHint(path)}: ${(err as Error).message}`);
+    throw new ConfigError(`Config file ${path} is not valid JSON${notJsonHint(path)}: ${withLineAndColumn((err as Error).message, text)}`);
   }
   const twice = duplicateKey(text);
   if (twice !== null) throw new ConfigError(`"${twice}" is given twice in ${path}; keep one (JSON would silently use the last)`);
