@@ -167,15 +167,15 @@ function buildProgram(): Command {
     program
       .command('send')
       .description('send a message through a running server (its native REST API) and print its id and status')
-      .requiredOption('--from <number>', 'sender: a number of the project (E.164) or short code')
-      .requiredOption('--to <number>', 'recipient (E.164)')
+      .option('--from <number>', 'sender (required): a number of the project (E.164) or short code')
+      .option('--to <number>', 'recipient (required, E.164)')
       .option('--body <text>', 'message text')
       .option('--media <url...>', 'media URLs (makes it an MMS)')
       .option('--wait', 'wait until the message reaches a final state and print it')
       .option('--url <url>', 'server base URL (default: http://<host>:<port> of the settings)')
       .option('--project <id>', 'project ID (default: SIGNALWIRE_PROJECT_ID, then the data folder credentials)')
       .option('--token <token>', 'API token (default: SIGNALWIRE_API_TOKEN, then the data folder credentials)'),
-  ).action(async (opts: { from: string; to: string; body?: string; media?: string[]; wait?: boolean; url?: string; project?: string; token?: string }, cmd: Command) => {
+  ).action(async (opts: { from?: string; to?: string; body?: string; media?: string[]; wait?: boolean; url?: string; project?: string; token?: string }, cmd: Command) => {
     try {
       out((await sendFromTerminal(opts, settingsOf(cmd))).join('\n') + '\n');
     } catch (err) {

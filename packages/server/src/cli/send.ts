@@ -9,8 +9,8 @@ import { tlsDir } from '../http/tls.js';
 import { credentialsPath, readLocalCredentials } from './local-credentials.js';
 
 export interface SendOptions {
-  readonly from: string;
-  readonly to: string;
+  readonly from?: string;
+  readonly to?: string;
   readonly body?: string;
   readonly media?: readonly string[];
   readonly url?: string;
@@ -67,6 +67,10 @@ async function problem(res: Response): Promise<string> {
 
 /** Send; returns the lines to print (the message id and its status, and the final status with --wait). */
 export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  // Required, but checked here rather than by commander, which checks required options before
+  // unknown ones: a mistyped `--form` was reported as a missing --from instead of "did you mean --from?".
+  if (!opts.from) throw new SendError('give --from (the sender: a number of the project, E.164, or a short code)');
+  if (!opts.to) throw new SendError('give --to (the recipient, E.164)');
   if (!opts.body && !opts.media?.length) throw new SendError('give --body, --media or both');
   const base = (opts.url ?? localServerUrl(s)).replace(/\/+$/, '');
   if (opts.url !== undefined && !/^https?:$/.test(URL.parse(opts.url)?.protocol ?? '')) throw new SendError(`--url must be the server's http:// or https:// address, e.g. http://127.0.0.1:8080 (got ${JSON.stringify(opts.url)})`);
