@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,5 +32,25 @@ describe('switchboard send', () => {
     const sent = sendFromTerminal({ from: '+15551230001', to: '+15557654321', body: 'hi', url, project: 'p', token: 't' }, settings, {});
     await expect(sent).rejects.toThrow(new RegExp(`^${url} answered with a certificate this command does not trust \\(UNABLE_TO_VERIFY_LEAF_SIGNATURE\\): set NODE_EXTRA_CA_CERTS=\\S+ca\\.pem`));
     await expect(sent).rejects.not.toThrow(/is `switchboard start` running/);
+  });
+
+  // With a test token the message is answered 201 but never stored, so its log answers 403; the
+  // command printed only "cannot read the message's log: 403 Forbidden", without the message's id.
+  it('--wait on a message whose log cannot be read: names the message that was sent and the reason the server gave', async () => {
+    const fake = createHttpServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.method === 'POST') return void res.writeHead(201).end(JSON.stringify({ id: 'm1', status: 'queued' }));
+      res.writeHead(403).end(JSON.stringify({ error: 'Forbidden', message: 'Test credentials can only send messages; use a live API token for this resource.' }));
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    try {
+      const settings = loadSettings({ env: {}, flags: { 'data-dir': dataDir } });
+      const fakeUrl = `http://127.0.0.1:${(fake.address() as { port: number }).port}`;
+      await expect(sendFromTerminal({ from: '+15005550006', to: '+15557654321', body: 'hi', url: fakeUrl, project: 'p', token: 't', wait: true }, settings, {})).rejects.toThrow(
+        /^sent m1 \(queued\), but cannot read its log to wait for it: Test credentials can only send messages; use a live API token for this resource\. \(403\)$/,
+      );
+    } finally {
+      await new Promise((r) => fake.close(r));
+    }
   });
 });

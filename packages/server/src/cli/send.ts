@@ -56,9 +56,11 @@ function unreachable(base: string, code: string | undefined, detail: string, s: 
 async function problem(res: Response): Promise<string> {
   const text = await res.text();
   try {
-    const body = JSON.parse(text) as { errors?: Array<{ message?: string; detail?: string }> };
+    // The native API's validation errors (`errors`), or its other errors' one `message` (401, 403, 404…).
+    const body = JSON.parse(text) as { errors?: Array<{ message?: string; detail?: string }>; message?: unknown };
     const messages = (body.errors ?? []).map((e) => e.message ?? e.detail).filter(Boolean);
     if (messages.length) return messages.join('; ');
+    if (typeof body.message === 'string' && body.message) return `${body.message} (${res.status})`;
   } catch {
     // not JSON: fall through to the status
   }
@@ -98,7 +100,8 @@ export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings
   const deadline = Date.now() + (opts.waitTimeoutMs ?? 60_000);
   for (;;) {
     const log = await call(`/api/messaging/logs/${encodeURIComponent(sent.id)}`);
-    if (!log.ok) throw new SendError(`cannot read the message's log: ${await problem(log)}`);
+    // The message was sent: say so with its id (a test token's message, for one, has no log to read).
+    if (!log.ok) throw new SendError(`sent ${sent.id} (${sent.status}), but cannot read its log to wait for it: ${await problem(log)}`);
     const m = (await log.json()) as { status: string; error_code?: string | null; error_message?: string | null };
     if (FINAL.has(m.status)) return [...lines, `${sent.id}  ${m.status}${m.error_code ? `  ${m.error_code} ${m.error_message ?? ''}`.trimEnd() : ''}`];
     if (Date.now() > deadline) return [...lines, `${sent.id}  ${m.status}  (still not final; stopped waiting)`];
