@@ -100,3 +100,16 @@ export function optionalBaseUrl(raw: unknown): string | null {
   if (!url || !/^https?:$/.test(url.protocol) || !url.hostname || url.search || url.hash) throw new InvalidSetting('must be an http:// or https:// base URL, e.g. https://sms.example.com');
   return value;
 }
+
+/**
+ * An optional project id to ensure at start. It is the user name of HTTP Basic auth, which ends at
+ * the first colon, and a path segment of the Compatibility API (`/Accounts/{id}/…`): an id with a
+ * colon, slash, space or other such character started a project no client could authenticate as.
+ */
+export function optionalProjectId(raw: unknown): string | null {
+  const value = parsers.optionalString(raw);
+  if (value !== null && !/^[A-Za-z0-9._-]{1,64}$/.test(value)) {
+    throw new InvalidSetting('must be 1 to 64 letters, digits, dots, dashes or underscores (a UUID, or an AC… sid for the twilio client), since it is the user name of HTTP Basic auth and part of API paths');
+  }
+  return value;
+}

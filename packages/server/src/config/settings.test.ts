@@ -97,3 +97,18 @@ describe('parsers', () => {
     expect(SETTINGS.numbers.parse('+15550001111,+15550002222')).toEqual(['+15550001111', '+15550002222']);
   });
 });
+
+describe('bootstrap.projectId', () => {
+  const parse = (raw: unknown) => SETTINGS.projectId.parse(raw as never);
+
+  it('takes UUIDs, Twilio-shaped sids and short names', () => {
+    for (const id of ['01a2496e-9919-7000-abb5-31db04d7c833', 'AC0123456789abcdef0123456789abcdef', 'p1', 'team_a.dev']) expect(parse(id)).toBe(id);
+    expect(parse('')).toBeNull();
+  });
+
+  // "a:b" started a project no client could use: Basic auth ends the user name at the first colon.
+  it('refuses an id that cannot be a Basic auth user name or a URL path segment', () => {
+    for (const id of ['a:b', 'a/b', 'has space', 'a?b', 'x'.repeat(65), 'é']) expect(() => parse(id), id).toThrow(InvalidSetting);
+    expect(() => parse('a:b')).toThrow(/letters, digits/);
+  });
+});

@@ -7,7 +7,7 @@
 import { NODE_ROLES, type NodeRole } from '../domain/cluster.js';
 import { parsePriceTable, type PriceTable } from '../domain/pricing.js';
 import { DEFAULT_SENDER_RATES, parseSenderRates } from '../domain/sender-rates.js';
-import { hostnameList, InvalidSetting, numberList, optionalBaseUrl, parsers, smppString, type SettingSpec } from './setting-parsers.js';
+import { hostnameList, InvalidSetting, numberList, optionalBaseUrl, optionalProjectId, parsers, smppString, type SettingSpec } from './setting-parsers.js';
 
 export { InvalidSetting, parsers, type SettingSource, type SettingSpec } from './setting-parsers.js';
 
@@ -171,7 +171,7 @@ export const SETTINGS = {
     parse: parsers.int(500, 600_000),
   },
 
-  projectId: { key: 'bootstrap.projectId', env: 'SWITCHBOARD_PROJECT_ID', flag: 'project-id', description: 'Project created (or ensured) at start, the operator project (see docs/architecture.md, Tenancy); random when unset.', default: null as string | null, parse: parsers.optionalString },
+  projectId: { key: 'bootstrap.projectId', env: 'SWITCHBOARD_PROJECT_ID', flag: 'project-id', description: 'Project created (or ensured) at start, the operator project (see docs/architecture.md, Tenancy); random when unset.', default: null as string | null, parse: optionalProjectId },
   projectName: { key: 'bootstrap.projectName', env: 'SWITCHBOARD_PROJECT_NAME', flag: null, description: 'Name of the project created at first start.', default: 'Default project', parse: parsers.string },
   apiToken: { key: 'bootstrap.apiToken', env: 'SWITCHBOARD_API_TOKEN', flag: 'api-token', description: 'API token ensured for that project (all scopes); random at first start when unset.', default: null as string | null, parse: parsers.optionalString },
   testApiToken: { key: 'bootstrap.testApiToken', env: 'SWITCHBOARD_TEST_API_TOKEN', flag: null, description: "Test API token ensured for that project: Twilio's test credentials (magic numbers answer at once; nothing is sent or stored; see docs/api/compat.md). None when unset.", default: null as string | null, parse: parsers.optionalString },
