@@ -9,7 +9,7 @@
  *
  * Runs `packages/server/dist/cli/main.js` (built by `npm test`'s pretest); skipped when absent.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,14 @@ describe.skipIf(!BUILT)(`a data folder the server cannot use ${BUILT ? '' : NOT_
     expectOneLine(await cli(['start'], { SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_HTTPS: 'true' }), line);
     // The management commands open the same database the same way.
     expectOneLine(await cli(['token', 'list'], { SWITCHBOARD_DATA_DIR: dataDir }), line);
+  });
+
+  // Node's recursive mkdir loops for ever when mkdir answers ENOENT under a folder that exists, as in /proc.
+  it.skipIf(!existsSync('/proc/self'))('on a file system that refuses new folders (/proc): one line, not a hang', async () => {
+    const dataDir = '/proc/switchboard-data';
+    const line = `Cannot use the data folder ${dataDir}: its file system does not let a folder be created there (ENOENT). Set SWITCHBOARD_DATA_DIR to a writable folder.`;
+    expectOneLine(await cli(['start'], { SWITCHBOARD_DATA_DIR: dataDir }), line);
+    expectOneLine(await cli(['migrate'], { SWITCHBOARD_DATA_DIR: dataDir }), line);
   });
 
   it('whose database file is not a database: says to restore it, not to pick another folder', async () => {

@@ -5,8 +5,8 @@
  * certificates — becomes one `DataDirError` naming the folder and the cause, which the command
  * prints as one line without a stack trace.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { SwitchboardSettings } from '../config/settings.js';
 
 /** Below this much free space the folder counts as full: SQLite could not even create its files. */
@@ -72,6 +72,28 @@ export function usesDataDir(settings: SwitchboardSettings): boolean {
 }
 
 /**
+ * `mkdir -p`, one level at a time. Node's recursive mkdir loops for ever, at full CPU, when the
+ * system answers ENOENT for a folder whose parent exists — as /proc and /sys do — so
+ * `--data-dir /proc/data` hung `start`, `migrate` and `project create` without a word.
+ */
+function makeFolder(path: string): void {
+  try {
+    mkdirSync(path);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'EEXIST' && statSync(path).isDirectory()) return;
+    if (code !== 'ENOENT' || dirname(path) === path) throw err;
+    makeFolder(dirname(path));
+    try {
+      mkdirSync(path);
+    } catch (again) {
+      if ((again as { code?: unknown }).code !== 'ENOENT') throw again;
+      throw new DataDirError(path, 'ENOENT', 'its file system does not let a folder be created there', { cause: again });
+    }
+  }
+}
+
+/**
  * Check the data folder before anything opens in it: create it if missing, write and remove a small
  * file, and read the free space. Throws `DataDirError`; returns the free bytes (null when the
  * system cannot say) and whether they are few.
@@ -80,7 +102,7 @@ export function checkDataDir(dir: string): { freeBytes: number | null; lowOnSpac
   const path = resolve(dir);
   const probe = join(path, `.switchboard-write-check-${process.pid}`);
   try {
-    mkdirSync(path, { recursive: true });
+    makeFolder(path);
     // Root ignores permission bits, so only a real write tells (a read-only mount, a full disk).
     const fd = openSync(probe, 'w');
     try {
