@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { waitForEnd } from './helpers/messages.js';
 import { createProject } from './helpers/projects.js';
-import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
 const CLOCK = '/api/simulator/clock';
@@ -231,5 +231,24 @@ describe('on the manual clock', () => {
     } finally {
       await slow.close();
     }
+  });
+
+  // They followed the simulator clock: a test suite's advance of a day logged the developer out of
+  // the console, and a failed-login lockout lasted until someone moved the clock, whatever Retry-After said.
+  it('keeps console sessions and failed-login limits on the wall clock', async () => {
+    const login = await server.api('/api/console/login', { auth: null, body: { project_id: PROJECT_ID, api_token: API_TOKEN } });
+    expect(login.status, login.text).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const session = async () => (await server.api('/api/console/session', { auth: null, headers: { cookie } })).body.authenticated;
+    expect(await session()).toBe(true);
+    // Use up the failures one address may make (20 by default): the next attempt is limited.
+    const wrong = `Basic ${Buffer.from(`${PROJECT_ID}:wrong-token`).toString('base64')}`;
+    let limited = 0;
+    for (let i = 0; i < 25; i++) if ((await server.api('/api/messaging/logs', { auth: wrong })).status === 429) limited++;
+    expect(limited).toBeGreaterThan(0);
+
+    await advance(48 * 60 * MINUTE); // past the console's 12-hour session lifetime, and a day of forgiven failures
+    expect(await session()).toBe(true);
+    expect((await server.api('/api/messaging/logs', { auth: wrong })).status).toBe(429);
   });
 });

@@ -15,6 +15,7 @@ import type { SimulatorSmsc } from '../carriers/simulator/smsc/smsc-server.js';
 import type { SmppSection } from '../carriers/smpp/config.js';
 import { ConfigError } from '../config/load.js';
 import { operatorCertificate } from './operator-tls.js';
+import { systemClock } from '../domain/clock.js';
 import type { ConsoleSessionRepository } from '../domain/ports/store.js';
 import type { Engine } from '../engine/index.js';
 import { AuthThrottle } from '../util/auth-throttle.js';
@@ -72,13 +73,16 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
   const { engine, settings } = p;
   const api = settings.roles.includes('api');
   const deps = httpDeps(engine, settings.publicUrl);
-  const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(p.consoleSessionRepository, engine.clock, { ttlMs: settings.consoleSessionTtlMs }, engine.bus) : null;
+  // Console sessions and failed-login limits are the people and clients at the door, on wall time
+  // like other network timers: on the simulator clock, a test's advance logged the developer out,
+  // and a lockout (its Retry-After in real seconds) lasted until someone moved the clock.
+  const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(p.consoleSessionRepository, systemClock, { ttlMs: settings.consoleSessionTtlMs }, engine.bus) : null;
   const consoleFeed = settings.consoleEnabled ? new ConsoleFeed(engine.bus) : null;
   const sendSlots = new SendSlots(settings.maxSendRequestsPerProject);
   const authThrottle = new AuthThrottle({
     perAddress: { burst: settings.authFailureBurstPerAddress, perMinute: settings.authFailuresPerMinutePerAddress },
     perProject: { burst: settings.authFailureBurstPerProject, perMinute: settings.authFailuresPerMinutePerProject },
-    now: () => engine.clock.now(),
+    now: () => systemClock.now(),
     onLimited: (kind, key, retryAfterMs) =>
       p.logger.warn({ [kind]: key, retryAfterMs }, `failed authentications limited for this ${kind === 'address' ? 'client address' : 'project id'}: further attempts get 429 until its budget refills (credentials that worked before still pass)`),
   });

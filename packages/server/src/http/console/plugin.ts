@@ -79,8 +79,7 @@ export function consoleSurface(deps: ConsoleDeps) {
   }
 
   function setCookie(request: FastifyRequest, reply: FastifyReply, live: LiveSession): void {
-    const maxAge = Math.max(0, Math.floor((live.record.expiresAt - http.clock.now()) / 1000));
-    reply.header('Set-Cookie', sessionCookie(live.id, maxAge, secure(request)));
+    reply.header('Set-Cookie', sessionCookie(live.id, sessions.secondsLeft(live.record), secure(request)));
   }
 
   return async (app: FastifyInstance): Promise<void> => {

@@ -76,6 +76,11 @@ export class ConsoleSessions implements SessionAuthenticator {
     return { id, record, csrfToken: csrfTokenFor(id) };
   }
 
+  /** Seconds `record` has left, for the cookie's Max-Age (on the sessions' clock). */
+  secondsLeft(record: ConsoleSessionRecord): number {
+    return Math.max(0, Math.floor((record.expiresAt - this.clock.now()) / 1000));
+  }
+
   /** The live session of a request's cookie, or null (no cookie, unknown, expired or revoked). */
   async resolve(request: FastifyRequest): Promise<LiveSession | null> {
     const id = sessionCookieOf(request);
