@@ -157,6 +157,11 @@ describe.skipIf(!BUILT)(`a refused start ${BUILT ? '' : NOT_BUILT}`, { timeout: 
     expectRefused(await cli(['send', '--to', '+15557654321', '--body', 'hi']), /^switchboard: give --from \(the sender: a number of the project, E\.164, or a short code\)$/m);
   });
 
+  // commander read `false` as an argument of start: "too many arguments for 'start'".
+  it('a switch given a value, as its environment variable takes one, is named with how to give it', async () => {
+    expectRefused(await cli(['start', '--https', 'false']), /^switchboard: option '--https' is a switch and takes no value \(got "--https false"\): give --https or --no-https$/m);
+  });
+
   it('send refuses a --url that is no http(s) address', async () => {
     expectRefused(
       await cli(['send', '--url', 'localhost8080', '--project', 'p', '--token', 't', '--from', '+15551230001', '--to', '+15557654321', '--body', 'hi']),

@@ -21,10 +21,10 @@ import { openStore, settingsFromEnvironment, startSwitchboard, VERSION, type Res
 import { startupBanner } from './banner.js';
 import { bannerCredentials } from './local-credentials.js';
 import { SendError, sendFromTerminal } from './send.js';
+import { refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
 import { refuseRepeatedOptions } from './once-options.js';
 import { guardedStart } from './start-guard.js';
 import { startupFailureLine } from './startup-errors.js';
-import { didYouMean } from '../util/closest-name.js';
 
 /** Settings resolved so far, for the hints of a failure line (empty until they are). */
 let resolved: Partial<ResolvedSettings> = {};
@@ -278,21 +278,10 @@ function buildProgram(): Command {
   return program;
 }
 
-/**
- * `start` is the default command, so commander would read an unknown command as an argument of
- * `start` ("too many arguments for 'start'"): name it as an unknown command instead.
- */
-function refuseUnknownCommand(program: Command, args: readonly string[]): void {
-  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
-  // `help <command>` names a command too.
-  const first = args[0] === 'help' ? args[1] : args[0];
-  if (first === undefined || first.startsWith('-') || names.includes(first)) return;
-  fail(`unknown command '${first}'${didYouMean(first, names)}; the commands are ${names.join(', ')} (run "switchboard help" for usage)`);
-}
-
 const program = buildProgram();
 refuseRepeatedOptions(program);
-refuseUnknownCommand(program, process.argv.slice(2));
+refuseUnknownCommand(program, process.argv.slice(2), fail);
+refuseSwitchValues(program, process.argv.slice(2), fail);
 program
   .parseAsync(process.argv.slice(2), { from: 'user' })
   .catch((err: unknown) => {

@@ -1,0 +1,43 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
+
+/** A program shaped like switchboard's: a default `start` with a switch and its negation, `send` with a plain switch. */
+function program(): Command {
+  const p = new Command('switchboard');
+  p.command('start', { isDefault: true }).option('--https').option('--no-https').option('--port <port>');
+  p.command('send').option('--wait').option('--body <text>');
+  return p;
+}
+
+const refusal = (check: typeof refuseSwitchValues, args: string[]): string | null => {
+  try {
+    check(program(), args, (message) => {
+      throw new Error(message);
+    });
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+};
+
+describe('command-line checks', () => {
+  // Commander said "too many arguments for 'start'. Expected 0 arguments but got 1." (or "unknown option '--https=false'").
+  it('names a switch given a value as its environment variable takes one', () => {
+    expect(refusal(refuseSwitchValues, ['start', '--https', 'false'])).toBe(`option '--https' is a switch and takes no value (got "--https false"): give --https or --no-https`);
+    expect(refusal(refuseSwitchValues, ['--https=false'])).toBe(`option '--https' is a switch and takes no value (got "--https=false"): give --https or --no-https`);
+    expect(refusal(refuseSwitchValues, ['send', '--wait', 'yes'])).toBe(`option '--wait' is a switch and takes no value (got "--wait yes"): give --wait, or leave it out`);
+  });
+
+  it('leaves alone what only looks alike', () => {
+    expect(refusal(refuseSwitchValues, ['start', '--https', '--port', '1'])).toBeNull();
+    expect(refusal(refuseSwitchValues, ['send', '--body', 'true', '--wait'])).toBeNull();
+    expect(refusal(refuseSwitchValues, ['start', '--', '--https', 'false'])).toBeNull();
+  });
+
+  it('names an unknown command with the closest one', () => {
+    expect(refusal(refuseUnknownCommand, ['strat'])).toMatch(/^unknown command 'strat' \(did you mean "start"\?\); the commands are start, send/);
+    expect(refusal(refuseUnknownCommand, ['help', 'sned'])).toMatch(/^unknown command 'sned' \(did you mean "send"\?\)/);
+    expect(refusal(refuseUnknownCommand, ['--port', '1'])).toBeNull();
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * Mistakes in a command line that commander reports in its own words, which do not say what is
+ * wrong: these checks run on the arguments first and name the mistake instead.
+ */
+import type { Command, Option } from 'commander';
+import { didYouMean } from '../util/closest-name.js';
+
+export type Refuse = (message: string) => never;
+
+/**
+ * `start` is the default command, so commander would read an unknown command as an argument of
+ * `start` ("too many arguments for 'start'"): name it as an unknown command instead.
+ */
+export function refuseUnknownCommand(program: Command, args: readonly string[], refuse: Refuse): void {
+  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  // `help <command>` names a command too.
+  const first = args[0] === 'help' ? args[1] : args[0];
+  if (first === undefined || first.startsWith('-') || names.includes(first)) return;
+  refuse(`unknown command '${first}'${didYouMean(first, names)}; the commands are ${names.join(', ')} (run "switchboard help" for usage)`);
+}
+
+/** The command `args` run: the named subcommands in turn, else the default command (`start`). */
+function commandOf(program: Command, args: readonly string[]): Command {
+  let cmd = program;
+  for (const arg of args) {
+    const sub = cmd.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!sub) break;
+    cmd = sub;
+  }
+  if (cmd === program) cmd = program.commands.find((c) => c.name() === 'start') ?? program;
+  return cmd;
+}
+
+const SWITCH_VALUE = /^(true|false|yes|no|on|off|1|0)$/i;
+
+/**
+ * A switch given a value, as its environment variable takes one (`--https false`, `--smsc=true`):
+ * commander read the word as an argument of the command ("too many arguments for 'start'") or the
+ * whole `--https=false` as an unknown option. Name the switch and how to give it.
+ */
+export function refuseSwitchValues(program: Command, args: readonly string[], refuse: Refuse): void {
+  const cmd = commandOf(program, args);
+  const options = cmd.options as readonly Option[];
+  const switches = new Set(options.filter((o) => !o.required && !o.optional && o.long).map((o) => o.long!));
+  for (const [i, arg] of args.entries()) {
+    if (arg === '--') return; // the rest are arguments, not options
+    const [flag, value] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, args[i + 1]];
+    if (!switches.has(flag) || value === undefined || !SWITCH_VALUE.test(value)) continue;
+    const base = flag.replace(/^--no-/, '--');
+    const ways = switches.has(`--no-${base.slice(2)}`) ? `${base} or --no-${base.slice(2)}` : `${base}, or leave it out`;
+    refuse(`option '${flag}' is a switch and takes no value (got "${flag === arg ? `${arg} ${value}` : arg}"): give ${ways}`);
+  }
+}
