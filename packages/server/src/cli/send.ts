@@ -67,6 +67,17 @@ async function problem(res: Response): Promise<string> {
   return `${res.status} ${res.statusText}`;
 }
 
+/** On a server whose simulator clock is manual nothing moves until it is advanced: say so when a wait ran out. */
+async function manualClockHint(call: (path: string) => Promise<Response>): Promise<string> {
+  try {
+    const res = await call('/api/simulator/clock');
+    const clock = res.ok ? ((await res.json()) as { mode?: unknown }) : null;
+    return clock?.mode === 'manual' ? ": the server's simulator clock is manual, so the message moves only when the clock is advanced with POST /api/simulator/clock/advance" : '';
+  } catch {
+    return '';
+  }
+}
+
 /** Send; returns the lines to print (the message id and its status, and the final status with --wait). */
 export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   // Required, but checked here rather than by commander, which checks required options before
@@ -104,7 +115,7 @@ export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings
     if (!log.ok) throw new SendError(`sent ${sent.id} (${sent.status}), but cannot read its log to wait for it: ${await problem(log)}`);
     const m = (await log.json()) as { status: string; error_code?: string | null; error_message?: string | null };
     if (FINAL.has(m.status)) return [...lines, `${sent.id}  ${m.status}${m.error_code ? `  ${m.error_code} ${m.error_message ?? ''}`.trimEnd() : ''}`];
-    if (Date.now() > deadline) return [...lines, `${sent.id}  ${m.status}  (still not final; stopped waiting)`];
+    if (Date.now() > deadline) return [...lines, `${sent.id}  ${m.status}  (still not final; stopped waiting${await manualClockHint(call)})`];
     await new Promise((r) => setTimeout(r, 200));
   }
 }
