@@ -65,18 +65,16 @@ function surfaceOf(url: string): 'compat' | NativeFlavour {
 }
 
 /**
- * Console API answers (`http/console/plugin.ts`, by the path as the router reads it) are JSON for
- * the console's own pages: never sniffed as another type (an error names the path it was asked
- * for) nor cached. Set here, not in the console's plugin, so that answers chosen before any of its
- * routes is (unknown paths, 405s, bad %-escapes) have them too.
+ * Every answer is never sniffed as another type than it says (an error echoing a path is the
+ * classic case) and, unless its route chose otherwise (the console's built files), never stored:
+ * API answers carry message bodies, codes on the simulator's handset inbox and new tokens, which
+ * neither a browser's cache (the console reads the public APIs with its session) nor a proxy may
+ * keep. Set here rather than per surface so that answers chosen before any route is (unknown
+ * paths, 405s, bad %-escapes) have them too.
  */
-function setConsoleApiHeaders(request: FastifyRequest, reply: FastifyReply): void {
-  // This runs for every answer of the server: decode the path only when it could name the console
-  // API (a target that decodes to /api/console either says so literally or has a %-escape).
-  const url = request.url;
-  if (!url.includes('/api/console') && !url.includes('%')) return;
-  const path = decodedRequestPath(url);
-  if (path === '/api/console' || path.startsWith('/api/console/')) reply.header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-store');
+function setSafetyHeaders(reply: FastifyReply): void {
+  if (!reply.hasHeader('x-content-type-options')) reply.header('X-Content-Type-Options', 'nosniff');
+  if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store');
 }
 
 /** Answer an error that reached the application's own handlers in the shape of the path's surface. */
@@ -102,7 +100,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     forceCloseConnections: 'idle',
     // Answered outside every context's hooks (onSend included), so its headers are set here.
     frameworkErrors: (err, request, reply) => {
-      setConsoleApiHeaders(request, reply);
+      setSafetyHeaders(reply);
       return sendSurfaceError(err, request, reply);
     },
   });
@@ -123,8 +121,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     return reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${requestPath(request.url)}` });
   });
   app.setErrorHandler((err, request, reply) => sendSurfaceError(err, request, reply));
-  app.addHook('onSend', (request, reply, payload, done) => {
-    setConsoleApiHeaders(request, reply);
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    setSafetyHeaders(reply);
     done(null, payload);
   });
   // What Fastify's return503OnClosing does, with each surface's error shape instead of Fastify's.

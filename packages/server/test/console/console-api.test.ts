@@ -356,4 +356,27 @@ describe('response headers', () => {
     const head = await fetch(`${server.url}/api/console/events`, { method: 'HEAD', headers: { authorization: server.auth } });
     expect(head.headers.get('x-content-type-options')).toBe('nosniff');
   });
+
+  // The console reads the public APIs with its session too, and they answer with what a browser or
+  // a proxy must not keep: message bodies, codes on the handset inbox, new tokens.
+  it('sends nosniff and no-store on the public APIs the console (or a script) reads, answers and errors alike', async () => {
+    const c = await loginAs(server, PROJECT_ID, API_TOKEN);
+    const answers = [
+      await c.call('/api/relay/rest/phone_numbers'),
+      await c.call('/api/relay/rest/number_groups'),
+      await c.call('/api/simulator/messages'),
+      await c.call('/api/messaging/opt_outs'),
+      await c.call('/api/messaging/messages/nope'),
+      await c.call('/api/messaging/messages', { body: {} }),
+      await consoleClient(server).call('/api/messaging/logs'),
+      await consoleClient(server).call(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`, { headers: { authorization: server.auth } }),
+      await consoleClient(server).call('/'),
+      await consoleClient(server).call('/console/no-such-file'),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 405, 422, 401, 200, 200, 404]);
+    for (const a of answers) {
+      expect(a.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(a.headers.get('cache-control')).toBe('no-store');
+    }
+  });
 });

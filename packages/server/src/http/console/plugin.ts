@@ -89,7 +89,7 @@ export function consoleSurface(deps: ConsoleDeps) {
     await app.register(async (api) => {
       useStrictJson(api);
       useNativeErrors(api, 'messaging', 'the console API');
-      // Its answers' nosniff and no-store headers are set for every path under /api/console in http/app.ts.
+      // Its answers' nosniff and no-store headers are set for every answer of the server in http/app.ts.
       const open = new Set(['/api/console/session', '/api/console/login', '/api/console/dev-login', '/api/console/logout']);
       api.addHook('onRequest', async (request) => {
         if (!open.has(request.routeOptions.url ?? '')) await authenticate(http.verifier, request, 'messaging');
