@@ -72,7 +72,7 @@ export function Conversations({ session, ours, other }: { session: ConsoleSessio
                 <div class="muted small">via {t.ours}</div>
                 <div class="thread-last">
                   {t.last.direction === 'inbound' ? '' : 'You: '}
-                  {t.last.body || (t.last.media_count ? `${t.last.media_count} media` : '')}
+                  {t.last.body ? <bdi>{t.last.body}</bdi> : t.last.media_count ? `${t.last.media_count} media` : ''}
                 </div>
               </a>
             </li>

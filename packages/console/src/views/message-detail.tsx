@@ -69,7 +69,9 @@ export function MessageDetail({ id }: { id: string }) {
       {m.error_code ? (
         <div class="error-box failure" data-error-code={m.error_code}>
           <strong>Error {m.error_code}</strong> {m.reason ? <code>{m.reason}</code> : null}
-          <div>{m.error_message}</div>
+          <div>
+            <bdi>{m.error_message}</bdi>
+          </div>
         </div>
       ) : null}
       <div class="grid">
@@ -105,14 +107,21 @@ export function MessageDetail({ id }: { id: string }) {
               <>
                 <dt>Status callback</dt>
                 <dd class="mono">
-                  {m.status_callback} <span class="muted">({m.callback_format})</span>
+                  <bdi>{m.status_callback}</bdi> <span class="muted">({m.callback_format})</span>
                 </dd>
               </>
             ) : null}
             {m.tags.length ? (
               <>
                 <dt>Tags</dt>
-                <dd>{m.tags.join(', ')}</dd>
+                <dd>
+                  {m.tags.map((t, i) => (
+                    <span key={i}>
+                      {i ? ', ' : ''}
+                      <bdi>{t}</bdi>
+                    </span>
+                  ))}
+                </dd>
               </>
             ) : null}
             <dt>Validity</dt>
@@ -151,7 +160,7 @@ export function MessageDetail({ id }: { id: string }) {
                 </span>
                 {e.error_code ? (
                   <div class="failure-line">
-                    error {e.error_code}: {e.error_message}
+                    error {e.error_code}: <bdi>{e.error_message}</bdi>
                   </div>
                 ) : null}
                 {e.detail && Object.keys(e.detail).length ? <div class="mono small muted">{Object.entries(e.detail).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join('  ')}</div> : null}

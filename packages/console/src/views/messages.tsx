@@ -82,7 +82,8 @@ function RowCells({ m }: { m: ConsoleMessageSummary }) {
         {m.to}
       </td>
       <td class="body">
-        {m.body || (m.media_count ? <em>{m.media_count} media</em> : <em class="muted">(empty)</em>)}
+        {/* <bdi>: the sender's direction marks (U+202E…) must not reorder what follows it. */}
+        {m.body ? <bdi>{m.body}</bdi> : m.media_count ? <em>{m.media_count} media</em> : <em class="muted">(empty)</em>}
         {m.body && m.media_count ? <span class="muted"> · {m.media_count} media</span> : null}
       </td>
       <td class="state">

@@ -43,7 +43,7 @@ export function Numbers({ onChanged }: { onChanged: () => void }) {
           ) : (
             <div class="number-row" key={n.id} data-number={n.number}>
               <div>
-                <strong class="mono">{n.number}</strong> {n.name ? <span>{n.name}</span> : null}
+                <strong class="mono">{n.number}</strong> {n.name ? <bdi>{n.name}</bdi> : null}
                 <div class="muted small">
                   {n.capabilities.join(', ')} · added <Time iso={n.created_at} />
                 </div>
@@ -290,7 +290,10 @@ function Group({ g, numbers, onChanged }: { g: NumberGroup; numbers: PhoneNumber
   return (
     <div class="group" data-group={g.name}>
       <div class="group-head">
-        <strong>{g.name}</strong> <span class="muted mono small">{g.id}</span> {g.sticky_sender ? <span class="badge">sticky sender</span> : null}
+        <strong>
+          <bdi>{g.name}</bdi>
+        </strong>{' '}
+        <span class="muted mono small">{g.id}</span> {g.sticky_sender ? <span class="badge">sticky sender</span> : null}
         <button class="small link danger" aria-label={`Delete group ${g.name}`} onClick={() => void change(() => api(`${GROUPS}/${g.id}`, { method: 'DELETE' }))}>
           Delete group
         </button>

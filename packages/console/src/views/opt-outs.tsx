@@ -55,7 +55,14 @@ export function OptOuts() {
             <div>
               <strong class="mono">{o.handset}</strong>
               <div class="muted small">
-                {o.source === 'keyword' ? `texted ${o.keyword}` : 'added by hand'} · <Time iso={o.created_at} />
+                {o.source === 'keyword' ? (
+                  <>
+                    texted <bdi>{o.keyword}</bdi>
+                  </>
+                ) : (
+                  'added by hand'
+                )}{' '}
+                · <Time iso={o.created_at} />
               </div>
             </div>
             <div class="handler">

@@ -202,7 +202,7 @@ function Inbox() {
                 <td class="mono">{h.to}</td>
                 <td class="mono">{h.from}</td>
                 <td class="wide">
-                  {h.body}
+                  <bdi>{h.body}</bdi>
                   {h.media.length ? <span class="muted"> · {h.media.length} media</span> : null}
                 </td>
               </tr>
