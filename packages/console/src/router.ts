@@ -10,7 +10,16 @@ export interface Route {
 function current(): Route {
   const hash = location.hash.replace(/^#\/?/, '');
   const [path = '', q = ''] = hash.split('?', 2);
-  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(q) };
+  return { parts: path.split('/').filter(Boolean).map(decodePart), query: new URLSearchParams(q) };
+}
+
+/** A path segment decoded; one with a bad %-escape (a hand-made or hostile link) is kept as it is, not a page that fails to render. */
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
 
 export function useRoute(): Route {

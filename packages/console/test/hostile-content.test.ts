@@ -3,7 +3,8 @@
  * phone), media URLs, tags, custom variables, the start of a webhook receiver's answer, names of
  * numbers and number groups, RELAY contexts. None of it may become markup or script in any view
  * (the page's own check: nothing the payloads would add is in the DOM, the CSP saw no attempt),
- * and none of its direction marks (U+202E…) may reorder what the console writes next to it.
+ * and none of its direction marks (U+202E…) may reorder what the console writes next to it. A
+ * crafted link with a bad %-escape still opens a view.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +110,22 @@ describe.skipIf(skipReason !== null)('hostile content in the console', () => {
       expect({ view, ...(await inspect()) }).toEqual({ view, found: [], pwned: [], violations: [] });
     }
   }, 120_000);
+
+  it('shows a view for a link with a bad %-escape instead of failing to render', async () => {
+    const errors: string[] = [];
+    const onError = (e: Error) => errors.push(e.message);
+    page.on('pageerror', onError);
+    try {
+      await page.goto('about:blank');
+      await page.goto(`${server.url}/console/#/messages/%E0%A4%A`);
+      await page.waitForSelector('main .error-box >> text=%E0%A4%A was not found', { timeout: 10_000 });
+      await page.goto(`${server.url}/console/#/conversations/%ZZ/x`);
+      await page.waitForSelector('main [data-list="threads"]', { state: 'attached', timeout: 10_000 });
+      expect(errors).toEqual([]);
+    } finally {
+      page.off('pageerror', onError);
+    }
+  }, 60_000);
 
   /** Left edges of a text (found in `scope`) and of the element after it: the element must stay on its right. */
   const order = (scope: string, text: string, after: string) =>
