@@ -2,8 +2,10 @@
  * Web console sessions. Logging in (project id + API token, or the dev login) creates a random
  * 256-bit session id that only the httpOnly cookie carries; the database keeps its SHA-256 digest,
  * the project, the token's scopes and an expiry that slides while the console is used. A session
- * opened with a token ends when that token is revoked. The CSRF token is derived from the session
- * id, so it needs no storage and cannot be guessed without the cookie.
+ * opened with a token ends when that token is revoked, and any session ends `MAX_SESSION_AGE_MS`
+ * after login however much it is used (a stolen cookie, or a dev login, which no token revocation
+ * ends, does not live for ever). The CSRF token is derived from the session id, so it needs no
+ * storage and cannot be guessed without the cookie.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
@@ -18,6 +20,9 @@ import { sessionCookieOf } from './cookies.js';
 
 /** Methods that change nothing, so they need no CSRF token. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** How long a session lasts from login at most, used or not (or its idle lifetime, when that is longer). */
+export const MAX_SESSION_AGE_MS = 7 * 24 * 3_600_000;
 
 /** A resolved session. */
 export interface LiveSession {
@@ -110,11 +115,13 @@ export class ConsoleSessions implements SessionAuthenticator {
     const hit = this.cache.get(id);
     if (hit && now - hit.at < (this.opts.cacheMs ?? 5_000) && (hit.session === null || hit.session.expiresAt > now)) return hit.session;
     let session = (await this.repo.find(digest(id), now)) ?? null;
-    // Slide the expiry, writing at most once per half lifetime.
+    // Slide the expiry, writing at most once per half lifetime, never past the session's maximum age.
     if (session && session.expiresAt - now < this.opts.ttlMs / 2) {
-      const expiresAt = now + this.opts.ttlMs;
-      await this.repo.extend(session.idHash, expiresAt);
-      session = { ...session, expiresAt };
+      const expiresAt = Math.min(now + this.opts.ttlMs, session.createdAt + Math.max(MAX_SESSION_AGE_MS, this.opts.ttlMs));
+      if (expiresAt > session.expiresAt) {
+        await this.repo.extend(session.idHash, expiresAt);
+        session = { ...session, expiresAt };
+      }
     }
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(id, { session, at: now });

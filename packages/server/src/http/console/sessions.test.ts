@@ -1,0 +1,62 @@
+/** Console sessions' lifetimes: idle expiry that slides with use, and a maximum age it never slides past. */
+import type { FastifyRequest } from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../domain/clock.js';
+import type { ConsoleSessionRecord, ConsoleSessionRepository } from '../../domain/ports/store.js';
+import { ConsoleSessions, MAX_SESSION_AGE_MS } from './sessions.js';
+
+/** The repository's contract in memory: `find` answers live sessions only. */
+function memoryRepo(): ConsoleSessionRepository {
+  const rows = new Map<string, ConsoleSessionRecord>();
+  return {
+    async create(s) {
+      rows.set(s.idHash.toString('hex'), s);
+    },
+    async find(idHash, now) {
+      const s = rows.get(idHash.toString('hex'));
+      return s && s.expiresAt > now ? s : undefined;
+    },
+    async extend(idHash, expiresAt) {
+      const s = rows.get(idHash.toString('hex'));
+      if (s) rows.set(idHash.toString('hex'), { ...s, expiresAt });
+    },
+    async delete(idHash) {
+      return rows.delete(idHash.toString('hex'));
+    },
+    async deleteExpired() {
+      return 0;
+    },
+  };
+}
+
+const HOUR = 3_600_000;
+const requestWith = (id: string) => ({ headers: { cookie: `switchboard_console=${id}` }, method: 'GET' }) as unknown as FastifyRequest;
+
+describe('console sessions', () => {
+  it('slide while used, but end MAX_SESSION_AGE_MS after login however much they are used', async () => {
+    const clock = new ManualClock();
+    const sessions = new ConsoleSessions(memoryRepo(), clock, { ttlMs: 12 * HOUR, cacheMs: 0 });
+    const live = await sessions.open('p1', { tokenId: null, scopes: ['messaging'], dev: true });
+    // Used every 10 hours: each use pushes the idle expiry 12 hours on, well past the first 12.
+    let used = 0;
+    while (used + 10 * HOUR < MAX_SESSION_AGE_MS) {
+      clock.advance(10 * HOUR);
+      used += 10 * HOUR;
+      expect(await sessions.resolve(requestWith(live.id))).not.toBeNull();
+    }
+    expect(used).toBeGreaterThan(24 * HOUR);
+    clock.advance(MAX_SESSION_AGE_MS - used);
+    expect(await sessions.resolve(requestWith(live.id))).toBeNull();
+    await expect(sessions.authenticate(requestWith(live.id))).rejects.toMatchObject({ key: 'UNAUTHORIZED' });
+  });
+
+  it('still end after their idle lifetime when not used', async () => {
+    const clock = new ManualClock();
+    const sessions = new ConsoleSessions(memoryRepo(), clock, { ttlMs: 12 * HOUR, cacheMs: 0 });
+    const live = await sessions.open('p1', { tokenId: null, scopes: ['messaging'], dev: true });
+    clock.advance(12 * HOUR - 1);
+    expect(await sessions.resolve(requestWith(live.id))).not.toBeNull();
+    clock.advance(12 * HOUR);
+    expect(await sessions.resolve(requestWith(live.id))).toBeNull();
+  });
+});
