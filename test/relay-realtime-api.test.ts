@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignalWire } from '@signalwire/realtime-api';
+import { phoneNumberId } from '../packages/server/test/helpers/projects.js';
 import { RawRelay } from '../packages/server/test/helpers/raw-relay.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../packages/server/test/helpers/server.js';
 
@@ -54,6 +55,32 @@ describe('@signalwire/realtime-api v4 against Switchboard', () => {
     expect(byBody['Loop back to me']).toMatchObject({ context: 'default', direction: 'inbound', from: NUMBERS[0], to: NUMBERS[1], state: 'received', media: [] });
     expect(byBody['From a handset']).toMatchObject({ from: '+15557651002', media: ['https://example.com/cat.jpg'] });
     await unsubscribe();
+  });
+
+  it('receives inbound messages on the topic of a number set to relay_topic, its context set too', async () => {
+    // The numbers created at first start have context "default"; the handler picks which field routes.
+    const id = await phoneNumberId(server, NUMBERS[1]!);
+    const put = await server.api(`/api/relay/rest/phone_numbers/${id}`, { method: 'PUT', body: { message_handler: 'relay_topic', message_relay_topic: 'sales' } });
+    expect(put.body).toMatchObject({ message_handler: 'relay_topic', message_relay_topic: 'sales', message_relay_context: 'default' });
+    const onTopic: any[] = [];
+    const onContext: any[] = [];
+    const unTopic = await client.messaging.listen({ topics: ['sales'], onMessageReceived: (m) => onTopic.push(m) });
+    const unContext = await client.messaging.listen({ topics: ['default'], onMessageReceived: (m) => onContext.push(m) });
+    try {
+      await server.api('/api/simulator/inbound', { body: { from: '+15557651004', to: NUMBERS[1], body: 'For sales' } });
+      await eventually(() => (onTopic.length > 0 ? true : undefined), 10_000, 'the message on topic sales');
+      expect(onTopic[0]).toMatchObject({ context: 'sales', body: 'For sales', to: NUMBERS[1] });
+      // Back on relay_context, the number's context routes again.
+      await server.api(`/api/relay/rest/phone_numbers/${id}`, { method: 'PUT', body: { message_handler: 'relay_context' } });
+      await server.api('/api/simulator/inbound', { body: { from: '+15557651004', to: NUMBERS[1], body: 'For default' } });
+      await eventually(() => (onContext.length > 0 ? true : undefined), 10_000, 'the message on context default');
+      expect(onContext.map((m) => m.body)).toEqual(['For default']);
+      expect(onTopic.map((m) => m.body)).toEqual(['For sales']);
+    } finally {
+      await unTopic();
+      await unContext();
+      await server.api(`/api/relay/rest/phone_numbers/${id}`, { method: 'PUT', body: { message_handler: 'relay_context', message_relay_topic: null } });
+    }
   });
 
   it('resumes its session after the connection drops, getting the state events it missed', async () => {

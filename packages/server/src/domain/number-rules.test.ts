@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkCapabilities, checkNumberPatch } from './number-rules.js';
+import { checkCapabilities, checkNumberPatch, relayContextOf } from './number-rules.js';
 
 const attributes = (errors: ReadonlyArray<{ key: string; attribute: string | null }>) => errors.map((e) => [e.key, e.attribute]);
 
@@ -102,5 +102,22 @@ describe('checkNumberPatch', () => {
     // Each message says what is expected of that field rather than the catalogue's generic text.
     for (const e of errors) expect(e.message).not.toBe('A phone number field has an invalid value.');
     expect(new Set(errors.map((e) => e.message)).size).toBeGreaterThan(5);
+  });
+});
+
+describe('relayContextOf', () => {
+  const number = (messageHandler: string | null, messageRelayContext: string | null, messageRelayTopic: string | null) => ({ messageHandler, messageRelayContext, messageRelayTopic }) as Parameters<typeof relayContextOf>[0];
+
+  it("routes by the handler's own field, the other one only when it is empty", () => {
+    expect(relayContextOf(number('relay_topic', 'default', 'sales'))).toBe('sales');
+    expect(relayContextOf(number('relay_topic', 'default', null))).toBe('default');
+    expect(relayContextOf(number('relay_context', 'office', 'sales'))).toBe('office');
+    expect(relayContextOf(number('relay_application', 'app', 'sales'))).toBe('app');
+    expect(relayContextOf(number('relay_context', null, 'sales'))).toBe('sales');
+    expect(relayContextOf(number('relay_topic', null, null))).toBeNull();
+  });
+
+  it('gives none to a number whose handler is not a RELAY one, whatever it still stores', () => {
+    for (const h of ['laml_webhooks', 'laml_application', null]) expect(relayContextOf(number(h, 'office', 'sales'))).toBeNull();
   });
 });

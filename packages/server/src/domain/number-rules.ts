@@ -3,6 +3,7 @@
  */
 import { MESSAGE_HANDLERS, type ErrorDetail, type MessageHandler, type NumberCapability } from '@switchboard/protocol';
 import { detail } from './app-error.js';
+import type { PhoneNumberRecord } from './project.js';
 import type { PhoneNumberPatch } from './ports/store.js';
 import { isSenderRate, SENDER_RATE_RULE } from './sender-rates.js';
 import { parseHttpUrl } from './urls.js';
@@ -88,4 +89,18 @@ export function checkNumberPatch(body: Record<string, unknown>, label: (wire: st
     } else patch.messagesPerSecond = v;
   }
   return { patch, errors };
+}
+
+/**
+ * The RELAY context (topic) a number hands inbound messages to: only when its message handler is
+ * a RELAY one, and then the field that handler names (SignalWire pairs each handler with its
+ * companion field: `relay_topic` with `message_relay_topic`; `relay_context` and
+ * `relay_application`, stored as the context, with `message_relay_context`). The other field is
+ * the fallback when the named one is empty: the numbers created at first start have context
+ * `default`, which a number switched to `relay_topic` without a topic keeps using.
+ */
+export function relayContextOf(n: Pick<PhoneNumberRecord, 'messageHandler' | 'messageRelayContext' | 'messageRelayTopic'>): string | null {
+  if (n.messageHandler === 'relay_topic') return n.messageRelayTopic ?? n.messageRelayContext ?? null;
+  if (n.messageHandler === 'relay_context' || n.messageHandler === 'relay_application') return n.messageRelayContext ?? n.messageRelayTopic ?? null;
+  return null;
 }

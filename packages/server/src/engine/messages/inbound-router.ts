@@ -7,8 +7,8 @@
 import { planMessage } from '@switchboard/protocol';
 import type { IdGenerator } from '../../domain/ids.js';
 import { newInboundMessage } from '../../domain/new-message.js';
+import { relayContextOf } from '../../domain/number-rules.js';
 import type { InboundMessage, InboundResult } from '../../domain/ports/carrier.js';
-import type { PhoneNumberRecord } from '../../domain/project.js';
 import type { NumberDirectory } from '../routing/number-directory.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { MessageJournal } from './journal.js';
@@ -58,10 +58,4 @@ export class InboundRouter {
     if (reply) await opt!.acceptor.accept(owner.projectId, reply).catch((err: unknown) => opt!.logger.warn({ err, projectId: owner.projectId, to: m.from }, 'opt-out reply not sent'));
     return { routed: true, messageId: stored.id, projectId: stored.projectId };
   }
-}
-
-/** The RELAY context a number hands inbound messages to: only when its message handler is a RELAY one. */
-function relayContextOf(n: PhoneNumberRecord): string | null {
-  if (n.messageHandler !== 'relay_context' && n.messageHandler !== 'relay_topic' && n.messageHandler !== 'relay_application') return null;
-  return n.messageRelayContext ?? n.messageRelayTopic ?? null;
 }
