@@ -2,6 +2,9 @@
  * SignalWire's own `@signalwire/realtime-api` v4 is the judge of RELAY compatibility: pointed at
  * ws://127.0.0.1:<port>, it must send messages and receive inbound messages and state updates.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignalWire } from '@signalwire/realtime-api';
 import { phoneNumberId } from '../packages/server/test/helpers/projects.js';
@@ -101,4 +104,37 @@ describe('@signalwire/realtime-api v4 against Switchboard', () => {
     await relay.close();
     await unsubscribe();
   }, 20_000);
+});
+
+describe('@signalwire/realtime-api v4 across a server restart', () => {
+  it('reconnects to the restarted server on its own, under the same protocol, and gets the events of its topics again', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-rt-restart-'));
+    let local = await startTestServer({}, { dataDir });
+    const port = local.port;
+    const rt = await SignalWire({ project: PROJECT_ID, token: API_TOKEN, host: `ws://127.0.0.1:${port}`, logLevel: 'silent' } as any);
+    try {
+      const updates: any[] = [];
+      const received: any[] = [];
+      await rt.messaging.listen({ topics: ['restart-rt'], onMessageUpdated: (m) => updates.push(m), onMessageReceived: (m) => received.push(m) });
+      const [before] = [...local.relay.registry.all()];
+      await local.close();
+      local = await startTestServer({ port }, { dataDir });
+      // realtime-api reconnects after 1-4 s; the new server knows no session and adopts its signed protocol.
+      const after = await eventually(() => [...local.relay.registry.all()][0], 20_000, 'the client to reconnect');
+      expect(after.protocol).toBe(before!.protocol);
+      const sent = await rt.messaging.send({ from: NUMBERS[0]!, to: '+15557651005', body: 'After the restart', context: 'restart-rt' });
+      await eventually(() => (updates.some((m) => m.id === sent.messageId && m.state === 'delivered') ? true : undefined), 10_000, 'delivered');
+      expect(updates.filter((m) => m.id === sent.messageId).map((m) => m.state)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+      // Its topics were subscribed again too: inbound messages on them arrive.
+      const id = await phoneNumberId(local, NUMBERS[1]!);
+      await local.api(`/api/relay/rest/phone_numbers/${id}`, { method: 'PUT', body: { message_handler: 'relay_topic', message_relay_topic: 'restart-rt' } });
+      await local.api('/api/simulator/inbound', { body: { from: '+15557651006', to: NUMBERS[1], body: 'Inbound after the restart' } });
+      await eventually(() => (received.length > 0 ? true : undefined), 10_000, 'the inbound message');
+      expect(received[0]).toMatchObject({ context: 'restart-rt', body: 'Inbound after the restart' });
+    } finally {
+      await rt.disconnect();
+      await local.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 40_000);
 });
