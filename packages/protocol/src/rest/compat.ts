@@ -172,6 +172,8 @@ export interface CompatStatusCallbackParams {
   ApiVersion: typeof COMPAT_API_VERSION;
   /** Only on `failed` / `undelivered`. */
   ErrorCode?: string;
+  /** Twilio's done date of the delivery receipt, `YYMMDDhhmm`: only on `delivered` / `undelivered`. */
+  RawDlrDoneDate?: string;
   /** Only when the sender came from a number group. */
   MessagingServiceSid?: string;
 }

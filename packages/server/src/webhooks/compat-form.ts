@@ -13,8 +13,16 @@ export function formBody(params: Readonly<Record<string, string | undefined>>): 
   return out.toString();
 }
 
-/** The fields of a status callback for a message entering `status`. */
-export function statusCallbackParams(m: MessageRecord, status: MessageStatus, errorCode: string | null): CompatStatusCallbackParams {
+/**
+ * Twilio's `RawDlrDoneDate`: `YYMMDDhhmm`, minute precision, no time zone. Twilio passes the
+ * carrier receipt's done date through; ours is the minute the outcome was recorded, in UTC.
+ */
+export function rawDlrDoneDate(at: number): string {
+  return new Date(at).toISOString().replace(/^\d\d(\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d).*$/, '$1$2$3$4$5');
+}
+
+/** The fields of a status callback for a message entering `status` at `at`. */
+export function statusCallbackParams(m: MessageRecord, status: MessageStatus, errorCode: string | null, at: number): CompatStatusCallbackParams {
   const compat = toCompatStatus(status);
   return {
     MessageSid: m.id,
@@ -29,6 +37,8 @@ export function statusCallbackParams(m: MessageRecord, status: MessageStatus, er
     NumSegments: String(m.segments),
     ApiVersion: COMPAT_API_VERSION,
     ...((status === 'failed' || status === 'undelivered') && errorCode ? { ErrorCode: errorCode } : {}),
+    // Only the outcomes a receipt reports (Twilio: "Delivered and Undelivered status webhooks").
+    ...(status === 'delivered' || status === 'undelivered' ? { RawDlrDoneDate: rawDlrDoneDate(at) } : {}),
     ...(m.numberGroupId ? { MessagingServiceSid: m.numberGroupId } : {}),
   };
 }

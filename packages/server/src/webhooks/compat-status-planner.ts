@@ -21,7 +21,7 @@ export class CompatStatusCallbackPlanner implements WebhookPlanner {
         url: m.statusCallback,
         method: 'POST',
         contentType: 'application/x-www-form-urlencoded',
-        body: formBody({ ...statusCallbackParams(m, event.status, event.errorCode ?? m.errorCode) }),
+        body: formBody({ ...statusCallbackParams(m, event.status, event.errorCode ?? m.errorCode, event.at) }),
         signature: 'form-base64',
         fallbackUrl: null,
         fallbackMethod: null,

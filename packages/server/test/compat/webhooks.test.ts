@@ -78,6 +78,13 @@ describe('compat status callbacks', () => {
       });
       expect(r.form!.has('ErrorCode')).toBe(false);
     }
+    // Twilio's RawDlrDoneDate (YYMMDDhhmm) comes with the receipt's outcome only: here the minute it was recorded, in UTC.
+    expect(got.map((r) => r.form!.has('RawDlrDoneDate'))).toEqual([false, false, false, true]);
+    const done = got[3]!.form!.get('RawDlrDoneDate')!;
+    expect(done).toMatch(/^\d{10}$/);
+    const doneAt = Date.UTC(2000 + Number(done.slice(0, 2)), Number(done.slice(2, 4)) - 1, Number(done.slice(4, 6)), Number(done.slice(6, 8)), Number(done.slice(8, 10)));
+    const fetched = await client.messages(m.sid).fetch();
+    expect(Math.abs(doneAt - fetched.dateUpdated.getTime())).toBeLessThan(60_000);
   });
 
   it('sends credentials in the StatusCallback URL as Basic authentication, signing and recording the URL without them', async () => {
@@ -133,10 +140,13 @@ describe('compat status callbacks', () => {
     const a = await receiver.waitFor(4, 10_000, (r) => r.form?.get('MessageSid') === unreachable.sid);
     expect(a.map((r) => r.form!.get('MessageStatus'))).toEqual(['queued', 'sending', 'sent', 'undelivered']);
     expect(a[3]!.form!.get('ErrorCode')).toBe('30003');
+    expect(a[3]!.form!.get('RawDlrDoneDate')).toMatch(/^\d{10}$/);
     const rejected = await client.messages.create({ to: '+12015550104', from: NUMBERS[0]!, body: 'x', statusCallback: url });
     const b = await receiver.waitFor(3, 10_000, (r) => r.form?.get('MessageSid') === rejected.sid);
     expect(b.map((r) => r.form!.get('MessageStatus'))).toEqual(['queued', 'sending', 'failed']);
     expect(b[2]!.form!.get('ErrorCode')).toBe('30006');
+    // Refused at submission: no receipt, so no done date (Twilio sends it on delivered and undelivered only).
+    expect(b[2]!.form!.has('RawDlrDoneDate')).toBe(false);
     const f = await client.messages(rejected.sid).fetch();
     expect(f).toMatchObject({ status: 'failed', errorCode: 30006 });
   });
