@@ -1,15 +1,16 @@
 /**
  * Seeded black-box fuzzer of the HTTP surfaces (native, Compatibility API, console, simulator,
  * ops) over HTTP and HTTPS. Starts the built server on loopback with two projects, sends a bounded
- * number of malformed requests, and reports every answer that is a 5xx, not in its surface's error
- * shape, slow, or that leaves the server unresponsive or its RSS growing. Not part of the test
+ * number of malformed requests (from 127.0.0.1 and ::1 when the machine has IPv6), and reports
+ * every answer that is a 5xx, not in its surface's error shape, slow, or that leaves the server
+ * unresponsive or its RSS growing. Not part of the test
  * suite (it takes longer than a test may): `npm run build && node scripts/fuzz/http-surfaces.mjs [seed] [count]`.
  */
 import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBenchServer, PROJECT, TOKEN, AUTH, FROM, sleep } from '../../bench/lib/bench-server.mjs';
 import { freePorts, rng, send } from './lib.mjs';
@@ -22,7 +23,9 @@ const pick = (a) => a[Math.floor(random() * a.length)];
 
 const [port, httpsPort] = await freePorts(2);
 const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-fuzz-'));
-const server = await startBenchServer({ port, dataDir, env: { SWITCHBOARD_HTTPS: 'true', SWITCHBOARD_HTTPS_PORT: String(httpsPort), SWITCHBOARD_NUMBERS: `${FROM},+15551230002` }, capSeconds: 600 });
+// Listening on :: (when the machine has IPv6): clients come from 127.0.0.1 (mapped) and ::1.
+const ipv6 = Object.values(networkInterfaces()).flat().some((a) => a?.address === '::1');
+const server = await startBenchServer({ port, dataDir, env: { SWITCHBOARD_HOST: ipv6 ? '::' : '127.0.0.1', SWITCHBOARD_HTTPS: 'true', SWITCHBOARD_HTTPS_PORT: String(httpsPort), SWITCHBOARD_NUMBERS: `${FROM},+15551230002` }, capSeconds: 600 });
 const cli = new URL('../../packages/server/dist/cli/main.js', import.meta.url).pathname;
 const created = execFileSync(process.execPath, [cli, 'project', 'create', 'fuzz-b'], { env: { ...process.env, SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_LOG_LEVEL: 'warn' } }).toString();
 const other = { project: /[0-9a-f-]{36}/.exec(created)[0], token: /PT[A-Za-z0-9]+/.exec(created)[0] };
@@ -30,7 +33,7 @@ const otherAuth = `Basic ${Buffer.from(`${other.project}:${other.token}`).toStri
 
 const base = { http: { send: httpRequest, port }, https: { send: httpsRequest, port: httpsPort } };
 async function call(scheme, method, path, { body, headers = {}, auth = AUTH } = {}) {
-  return send(base[scheme].send, { host: '127.0.0.1', port: base[scheme].port, method, path, rejectUnauthorized: false, headers: { ...(auth ? { authorization: auth } : {}), ...headers } }, body);
+  return send(base[scheme].send, { host: ipv6 && random() < 0.5 ? '::1' : '127.0.0.1', port: base[scheme].port, method, path, rejectUnauthorized: false, headers: { ...(auth ? { authorization: auth } : {}), ...headers } }, body);
 }
 
 // Seed data: messages of both projects, one deleted through compat, a group, an opt-out.
@@ -110,8 +113,8 @@ function query() {
   }
   return parts.length ? `?${parts.join('&')}` : '';
 }
-const jsonBodies = ['{', '[]', 'null', '1', '"x"', '{"from":1,"to":[],"body":{}}', '{"from":"+15551230001","to":"+15557650001","body":"' + 'x'.repeat(20000) + '"}', '{"body":"\u0000"}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', '{"name":' + '['.repeat(200) + ']'.repeat(200) + '}', '{"name":"g","name":"h"}', '{"status":"canceled"}', '{"body":""}', '{"number":"+15551230001"}', '{"to":"+15557650001","from":"+15551230001","body":"hi","media":["ftp://x"]}', '{"a":1e999}', '{"from":"\uD800"}'];
-const formBodies = ['To=%2B15557650001&From=%2B15551230001&Body=hi', 'To=%2B15557650001&To=%2B15557650002&From=%2B15551230001&Body=hi', 'To[]=1&From[a]=2', 'Body=%ff%fe', 'Body=%zz', 'To=%00', 'StatusCallback=javascript:alert(1)&To=%2B15557650001&From=%2B15551230001&Body=x', 'MediaUrl=' + 'a'.repeat(5000), '=&&&==', 'Status=canceled', 'Body=', 'SmsUrl=file:///etc/passwd'];
+const jsonBodies = [...['0', '1.5', '"60"', '1e3', '172801', 'null', '[]', '9007199254740993'].map((v) => `{"from":"+15551230001","to":"+15557650001","body":"v","validity_period":${v}}`), '{', '[]', 'null', '1', '"x"', '{"from":1,"to":[],"body":{}}', '{"from":"+15551230001","to":"+15557650001","body":"' + 'x'.repeat(20000) + '"}', '{"body":"\u0000"}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', '{"name":' + '['.repeat(200) + ']'.repeat(200) + '}', '{"name":"g","name":"h"}', '{"status":"canceled"}', '{"body":""}', '{"number":"+15551230001"}', '{"to":"+15557650001","from":"+15551230001","body":"hi","media":["ftp://x"]}', '{"a":1e999}', '{"from":"\uD800"}'];
+const formBodies = [...['0', '1.5', '', '%00', '60&ValidityPeriod=70', '1e3'].map((v) => `To=%2B15557650001&From=%2B15551230001&Body=v&ValidityPeriod=${v}`), 'To=%2B15557650001&From=%2B15551230001&Body=hi', 'To=%2B15557650001&To=%2B15557650002&From=%2B15551230001&Body=hi', 'To[]=1&From[a]=2', 'Body=%ff%fe', 'Body=%zz', 'To=%00', 'StatusCallback=javascript:alert(1)&To=%2B15557650001&From=%2B15551230001&Body=x', 'MediaUrl=' + 'a'.repeat(5000), '=&&&==', 'Status=canceled', 'Body=', 'SmsUrl=file:///etc/passwd'];
 const contentTypes = ['application/json', 'application/x-www-form-urlencoded', 'text/plain', 'application/json; charset=latin1', 'multipart/form-data; boundary=x', 'application/xml', '', 'application/json, text/plain', 'application/x-www-form-urlencoded; charset=utf-16'];
 const authOptions = [AUTH, AUTH, AUTH, otherAuth, null, 'Basic !!!', `Basic ${Buffer.from(`${PROJECT}:`).toString('base64')}`, 'Bearer ' + TOKEN];
 
