@@ -204,7 +204,8 @@ export class SharedResumeStore implements RelayResumeStore {
     if (rows.length === 0) return;
     const touched = [...new Set(rows.map((r) => r.protocol))];
     await Promise.all(touched.map((p) => this.parking.get(p)?.catch(() => undefined)));
-    for (const chunk of chunkRows(rows, 5, this.opts.maxParameters)) {
+    // Six parameters a row: the five columns and the row's place (`ord`).
+    for (const chunk of chunkRows(rows, 6, this.opts.maxParameters)) {
       // Only for sessions still parked: one claimed meanwhile (here or on another node) takes nothing more.
       await this.db
         .insertInto('relay_parked_events')
