@@ -1,4 +1,9 @@
-/** Helpers of the fuzz scripts: a seeded random source, free loopback ports (bench/lib/ports.mjs), one raw request. */
+/**
+ * Helpers of the fuzz scripts: a seeded random source, free loopback ports (bench/lib/ports.mjs), one raw request.
+ * Every fuzzer runs the built server through bench/lib/bench-server.mjs: set BENCH_SERVER_LOG=<file>
+ * to keep its log and look for errors afterwards (`grep '"level":50'`), and SWITCHBOARD_DATABASE_URL
+ * with SWITCHBOARD_NATS_URL to run it on PostgreSQL + NATS.
+ */
 
 /** mulberry32: the same sequence for the same seed. */
 export function rng(seed) {
