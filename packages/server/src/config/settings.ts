@@ -483,7 +483,7 @@ export const SETTINGS = {
     key: 'console.sessionTtlMs',
     env: 'SWITCHBOARD_CONSOLE_SESSION_TTL_MS',
     flag: null,
-    description: 'How long a console session lasts without being used (it is extended while in use).',
+    description: 'How long a console session lasts without being used (it is extended while in use, up to 7 days after login, or this long when it is longer).',
     default: 43_200_000,
     parse: parsers.int(60_000, 30 * 86_400_000),
   },
