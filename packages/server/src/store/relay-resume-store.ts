@@ -11,13 +11,21 @@
  * A project keeps at most `maxPerProject` sessions parked by this node (its oldest is forgotten for
  * a new one), so a client that connects and drops over and over cannot pile them up.
  *
- * No event is lost to a claim racing an append: a claim first waits for this node's appends in
- * flight; an append locks the session's row (`for share`), so it either lands before another node's
- * claim deletes the row (and that claim takes it) or finds the session gone; and the claiming node
- * keeps what its project's events arrive while its claim runs, for the session it takes back.
+ * No event is lost to a claim racing an append: a claim first waits for this node's appends queued
+ * before it; an append locks the session's row (`for share`), so it either lands before another
+ * node's claim deletes the row (and that claim takes it) or finds the session gone; and the claiming
+ * node keeps what its project's events arrive while its claim runs, for the session it takes back.
+ *
+ * Appends go through one writer per node that coalesces what is pending into multi-row statements:
+ * an event is written once per parked session it addresses, so appends in parallel piled up
+ * statements (and their SQL text) without bound. Pending events count against the node's RELAY
+ * memory budget like parked events in memory, and a session whose event does not fit is dropped
+ * (`overflow`) as in memory. Locks are always taken in one order, so writers never deadlock
+ * (40P01): a session's row before its events, and several sessions' rows sorted by protocol.
+ * Shutdown waits for the writes in flight and discards what is still pending.
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { ParkedRelaySession, ParkedSessionEnd, RelayEventDelivery, RelayResumeStore } from '../domain/ports/relay-resume.js';
 import { chunkRows, num } from './rows.js';
 import type { Database } from './schema.js';
@@ -41,6 +49,34 @@ interface Mine {
   readonly contexts: ReadonlySet<string>;
 }
 
+/** A missed event waiting to be written for one parked session; `cost` is held in the budget until then. */
+interface PendingRow {
+  readonly protocol: string;
+  readonly projectId: string;
+  readonly event_id: string;
+  readonly key: string;
+  readonly at: number;
+  readonly params: string;
+  readonly cost: number;
+}
+
+/** Appends written together; `done` settles once they are in the database (or failed). */
+interface Batch {
+  readonly rows: PendingRow[];
+  readonly done: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  // Settled even when no caller waits for it (a claim waits with its own catch).
+  done.catch(() => undefined);
+  return { rows: [], done, resolve, reject };
+}
+
 export class SharedResumeStore implements RelayResumeStore {
   /** Sessions this node parked, whose missed events it appends. */
   private readonly mine = new Map<string, Mine>();
@@ -48,8 +84,14 @@ export class SharedResumeStore implements RelayResumeStore {
   private readonly parking = new Map<string, Promise<void>>();
   /** Claims running here, by protocol: the project's deliveries that arrive meanwhile. */
   private readonly claiming = new Map<string, { readonly projectId: string; readonly held: RelayEventDelivery[] }>();
-  /** Appends running here: a claim waits for those that began before it. */
-  private readonly appending = new Set<Promise<void>>();
+  /** Appends not yet taken by the writer, and the batch it is writing: a claim waits for both. */
+  private pending: Batch | null = null;
+  private inflight: Batch | null = null;
+  /** The writer, while it runs. */
+  private writing: Promise<void> | null = null;
+  /** Other work on the database (claims, expiries, forgets): shutdown waits for it. */
+  private readonly running = new Set<Promise<unknown>>();
+  private closed = false;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -57,6 +99,13 @@ export class SharedResumeStore implements RelayResumeStore {
   ) {}
 
   park(session: ParkedRelaySession): Promise<void> {
+    if (this.closed) {
+      // Stopping: nobody would append its events; the live session's budget is freed.
+      let bytes = 0;
+      for (const e of session.events) bytes += this.opts.eventCost(e.params);
+      this.opts.budget.give(session.projectId, bytes);
+      return Promise.resolve();
+    }
     const crowded = this.crowdOut(session);
     // Known as parked at once, so events that arrive while the rows are written are appended after them.
     this.mine.set(session.protocol, { projectId: session.projectId, contexts: new Set(session.contexts) });
@@ -105,8 +154,9 @@ export class SharedResumeStore implements RelayResumeStore {
       return;
     }
     await this.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('relay_parked_events').where('protocol', '=', session.protocol).execute();
+      // The session's row before its events, as everywhere (one lock order: no deadlock).
       await tx.deleteFrom('relay_parked_sessions').where('protocol', '=', session.protocol).execute();
+      await tx.deleteFrom('relay_parked_events').where('protocol', '=', session.protocol).execute();
       await tx
         .insertInto('relay_parked_sessions')
         .values({
@@ -132,7 +182,11 @@ export class SharedResumeStore implements RelayResumeStore {
     });
   }
 
-  async claim(projectId: string, protocol: string, now: number): Promise<ParkedRelaySession | undefined> {
+  claim(projectId: string, protocol: string, now: number): Promise<ParkedRelaySession | undefined> {
+    return this.track(this.take(projectId, protocol, now));
+  }
+
+  private async take(projectId: string, protocol: string, now: number): Promise<ParkedRelaySession | undefined> {
     const claim = { projectId, held: [] as RelayEventDelivery[] };
     this.claiming.set(protocol, claim);
     let taken;
@@ -140,7 +194,8 @@ export class SharedResumeStore implements RelayResumeStore {
       // A client that comes straight back to the node it left waits for its session to be written,
       // and for the events this node began appending before the claim.
       await this.parking.get(protocol)?.catch(() => undefined);
-      await Promise.allSettled([...this.appending]);
+      // Batches are written in order: the last one queued covers every append before the claim.
+      await (this.pending ?? this.inflight)?.done.catch(() => undefined);
       taken = await this.db.transaction().execute(async (tx) => {
         const row = await tx.deleteFrom('relay_parked_sessions').where('protocol', '=', protocol).where('project_id', '=', projectId).returningAll().executeTakeFirst();
         if (!row) return undefined;
@@ -179,65 +234,100 @@ export class SharedResumeStore implements RelayResumeStore {
     };
   }
 
-  async deliver(deliveries: readonly RelayEventDelivery[]): Promise<void> {
+  deliver(deliveries: readonly RelayEventDelivery[]): Promise<void> {
     // A claim running here keeps its project's events; its session's rows are being taken.
     for (const c of this.claiming.values()) for (const d of deliveries) if (d.projectId === c.projectId) c.held.push(d);
-    if (this.mine.size === 0) return;
-    const appended = this.append(deliveries);
-    this.appending.add(appended);
-    try {
-      await appended;
-    } finally {
-      this.appending.delete(appended);
-    }
-  }
-
-  private async append(deliveries: readonly RelayEventDelivery[]): Promise<void> {
-    const rows: Array<{ protocol: string; event_id: string; key: string; at: number; params: string }> = [];
+    if (this.closed || this.mine.size === 0) return Promise.resolve();
+    let batch: Batch | null = null;
     for (const d of deliveries) {
       for (const [protocol, s] of this.mine) {
-        if (s.projectId === d.projectId && !this.claiming.has(protocol) && addresses(d, protocol, s.contexts)) {
-          rows.push({ protocol, event_id: randomUUID(), key: d.key, at: d.at, params: d.params });
+        if (s.projectId !== d.projectId || this.claiming.has(protocol) || !addresses(d, protocol, s.contexts)) continue;
+        const cost = this.opts.eventCost(d.params);
+        // As in memory: a parked session whose next event does not fit the budget is dropped whole.
+        if (!this.opts.budget.take(s.projectId, cost)) {
+          this.drop(protocol, 'overflow');
+          continue;
         }
+        batch = this.pending ??= newBatch();
+        batch.rows.push({ protocol, projectId: s.projectId, event_id: randomUUID(), key: d.key, at: d.at, params: d.params, cost });
       }
     }
-    if (rows.length === 0) return;
-    const touched = [...new Set(rows.map((r) => r.protocol))];
-    await Promise.all(touched.map((p) => this.parking.get(p)?.catch(() => undefined)));
-    // Six parameters a row: the five columns and the row's place (`ord`).
-    for (const chunk of chunkRows(rows, 6, this.opts.maxParameters)) {
-      // Only for sessions still parked: one claimed meanwhile (here or on another node) takes nothing more.
-      await this.db
-        .insertInto('relay_parked_events')
-        .columns(['protocol', 'event_id', 'key', 'at', 'params'])
-        .expression((eb) =>
-          eb
-            .selectFrom(
-              sql<{ protocol: string; event_id: string; key: string; at: number; params: string; ord: number }>`(values ${sql.join(
-                chunk.map((r, i) => sql`(${r.protocol}, ${r.event_id}, ${r.key}, cast(${r.at} as bigint), ${r.params}, cast(${i} as integer))`),
-              )})`.as(sql`v(protocol, event_id, key, at, params, ord)`),
-            )
-            .select(['v.protocol', 'v.event_id', 'v.key', 'v.at', 'v.params'])
-            // Locked: a claim deleting the session waits for this insert, or this insert for it (and then finds no session).
-            .where(({ exists, selectFrom }) => exists(selectFrom('relay_parked_sessions as s').select(sql`1`.as('one')).whereRef('s.protocol', '=', sql.ref('v.protocol')).forShare()))
-            // Parked in the order given (one message's events arrive together): the replay follows `seq`.
-            .orderBy(sql.ref('v.ord')),
-        )
-        .onConflict((oc) => oc.columns(['protocol', 'key']).doNothing())
-        .execute();
-    }
-    const over = await this.db
-      .selectFrom('relay_parked_events')
-      .select(['protocol', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('protocol', 'in', touched)
-      .groupBy('protocol')
-      .having((eb) => eb.fn.countAll(), '>', this.opts.maxEvents)
-      .execute();
-    for (const o of over) await this.forget(o.protocol, 'overflow');
+    if (!batch) return Promise.resolve();
+    this.writing ??= this.drain();
+    return batch.done;
   }
 
-  async expire(now: number): Promise<number> {
-    const gone = await this.db.deleteFrom('relay_parked_sessions').where('expires_at', '<=', now).returning('protocol').execute();
+  /** The writer: one batch at a time, each holding every append queued while the previous one was written. */
+  private async drain(): Promise<void> {
+    for (let batch = this.pending; batch; batch = this.pending) {
+      this.pending = null;
+      this.inflight = batch;
+      try {
+        await this.append(batch.rows);
+        batch.resolve();
+      } catch (err) {
+        batch.reject(err);
+      }
+    }
+    this.inflight = null;
+    // Cleared in the same turn as the last look at `pending`, so a later append starts a new writer.
+    this.writing = null;
+  }
+
+  private async append(rows: readonly PendingRow[]): Promise<void> {
+    let held = rows;
+    try {
+      // Rows of sessions dropped or claimed since they were queued are not written.
+      held = rows.filter((r) => {
+        if (this.mine.has(r.protocol)) return true;
+        this.opts.budget.give(r.projectId, r.cost);
+        return false;
+      });
+      if (held.length === 0) return;
+      const touched = [...new Set(held.map((r) => r.protocol))];
+      await Promise.all(touched.map((p) => this.parking.get(p)?.catch(() => undefined)));
+      for (const chunk of chunkRows(held, 5, this.opts.maxParameters)) {
+        await this.db.transaction().execute(async (tx) => {
+          // Locked in protocol order, as every statement locking several sessions: a claim deleting a
+          // session waits for this insert, or this insert for it (and then finds no session).
+          const parked = await tx
+            .selectFrom('relay_parked_sessions')
+            .select('protocol')
+            .where('protocol', 'in', [...new Set(chunk.map((r) => r.protocol))])
+            .orderBy('protocol')
+            .forShare()
+            .execute();
+          const here = new Set(parked.map((p) => p.protocol));
+          const values = chunk.filter((r) => here.has(r.protocol)).map((r) => ({ protocol: r.protocol, event_id: r.event_id, key: r.key, at: r.at, params: r.params }));
+          // Inserted in the order given (one message's events arrive together): the replay follows `seq`.
+          if (values.length > 0) await tx.insertInto('relay_parked_events').values(values).onConflict((oc) => oc.columns(['protocol', 'key']).doNothing()).execute();
+        });
+      }
+      const over = await this.db
+        .selectFrom('relay_parked_events')
+        .select(['protocol', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('protocol', 'in', touched)
+        .groupBy('protocol')
+        .having((eb) => eb.fn.countAll(), '>', this.opts.maxEvents)
+        .execute();
+      for (const o of over) await this.forget(o.protocol, 'overflow');
+    } finally {
+      // The events are in the database now (or lost with the error): their budget is freed.
+      for (const r of held) this.opts.budget.give(r.projectId, r.cost);
+    }
+  }
+
+  expire(now: number): Promise<number> {
+    if (this.closed) return Promise.resolve(0);
+    return this.track(this.expireNow(now));
+  }
+
+  private async expireNow(now: number): Promise<number> {
+    const gone = await this.db
+      .deleteFrom('relay_parked_sessions')
+      .where('protocol', 'in', (eb) => eb.selectFrom('relay_parked_sessions').select('protocol').where('expires_at', '<=', now).orderBy('protocol').forUpdate())
+      .returning('protocol')
+      .execute();
     if (gone.length === 0) return 0;
     for (const chunk of chunkRows(gone.map((g) => g.protocol), 1, this.opts.maxParameters)) {
       await this.db.deleteFrom('relay_parked_events').where('protocol', 'in', chunk).execute();
@@ -248,19 +338,50 @@ export class SharedResumeStore implements RelayResumeStore {
     return gone.length;
   }
 
-  /** Shutdown: forget the sessions this node parked (nobody would append their missed events). */
+  /**
+   * Shutdown: wait for the writes in flight (the database closes next), discard the appends still
+   * pending and forget the sessions this node parked (nobody would append their missed events).
+   */
   async clear(): Promise<void> {
+    this.closed = true;
+    const pending = this.pending;
+    this.pending = null;
+    if (pending) {
+      for (const r of pending.rows) this.opts.budget.give(r.projectId, r.cost);
+      pending.resolve();
+    }
+    await this.writing;
+    await Promise.allSettled([...this.parking.values(), ...this.running]);
     await this.forgetInstance(this.opts.instanceId);
     this.mine.clear();
   }
 
   /** Forget the sessions a dead instance parked: their missed events were not appended since it died. */
   async forgetInstance(instanceId: string): Promise<number> {
-    const gone = await this.db.deleteFrom('relay_parked_sessions').where('instance_id', '=', instanceId).returning('protocol').execute();
+    const gone = await this.db
+      .deleteFrom('relay_parked_sessions')
+      .where('protocol', 'in', (eb) => eb.selectFrom('relay_parked_sessions').select('protocol').where('instance_id', '=', instanceId).orderBy('protocol').forUpdate())
+      .returning('protocol')
+      .execute();
     for (const chunk of chunkRows(gone.map((g) => g.protocol), 1, this.opts.maxParameters)) {
       await this.db.deleteFrom('relay_parked_events').where('protocol', 'in', chunk).execute();
     }
     return gone.length;
+  }
+
+  /** Stop appending to a session at once and delete its rows in the background (shutdown waits for them). */
+  private drop(protocol: string, why: ParkedSessionEnd): void {
+    if (!this.mine.delete(protocol)) return;
+    this.opts.onDropped?.(protocol, why);
+    // Rows not deleted expire with their window; nothing appends to them any more.
+    this.track(this.forgetRows(protocol)).catch(() => undefined);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.running.add(work);
+    const done = () => this.running.delete(work);
+    work.then(done, done);
+    return work;
   }
 
   private async forget(protocol: string, why: ParkedSessionEnd): Promise<void> {
