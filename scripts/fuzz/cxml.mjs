@@ -7,18 +7,18 @@
  * `npm run build && node scripts/fuzz/cxml.mjs`. Not part of the test suite.
  */
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBenchServer, PROJECT, TOKEN, AUTH, FROM, sleep } from '../../bench/lib/bench-server.mjs';
-import { freePorts } from './lib.mjs';
+import { freePorts, rssMb } from './lib.mjs';
 
 const [port, hookPort] = await freePorts(2);
 const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-fuzz-'));
 const server = await startBenchServer({ port, dataDir, capSeconds: 600, env: { SWITCHBOARD_WEBHOOK_BREAKER_FAILURES: '1000' } });
 const base = `http://127.0.0.1:${port}`;
 const hook = `http://127.0.0.1:${hookPort}`;
-const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
+const rss = () => rssMb(server.pid);
 const rssStart = rss();
 
 const laughs = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><Response><Message>&lol3;</Message></Response>';

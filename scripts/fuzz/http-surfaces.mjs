@@ -9,11 +9,11 @@
 import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBenchServer, PROJECT, TOKEN, AUTH, FROM, sleep } from '../../bench/lib/bench-server.mjs';
-import { freePorts, rng, send } from './lib.mjs';
+import { PROJECT, TOKEN, AUTH, FROM, sleep } from '../../bench/lib/bench-server.mjs';
+import { freePorts, ipv6, rng, send, startFuzzServer } from './lib.mjs';
 
 const seed = Number(process.argv[2] ?? 1);
 const count = Number(process.argv[3] ?? 4000);
@@ -23,9 +23,7 @@ const pick = (a) => a[Math.floor(random() * a.length)];
 
 const [port, httpsPort] = await freePorts(2);
 const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-fuzz-'));
-// Listening on :: (when the machine has IPv6): clients come from 127.0.0.1 (mapped) and ::1.
-const ipv6 = Object.values(networkInterfaces()).flat().some((a) => a?.address === '::1');
-const server = await startBenchServer({ port, dataDir, env: { SWITCHBOARD_HOST: ipv6 ? '::' : '127.0.0.1', SWITCHBOARD_HTTPS: 'true', SWITCHBOARD_HTTPS_PORT: String(httpsPort), SWITCHBOARD_NUMBERS: `${FROM},+15551230002` }, capSeconds: 600 });
+const { server, rss } = await startFuzzServer({ port, httpsPort, dataDir, env: { SWITCHBOARD_NUMBERS: `${FROM},+15551230002` }, capSeconds: 600 });
 const cli = new URL('../../packages/server/dist/cli/main.js', import.meta.url).pathname;
 const created = execFileSync(process.execPath, [cli, 'project', 'create', 'fuzz-b'], { env: { ...process.env, SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_LOG_LEVEL: 'warn' } }).toString();
 const other = { project: /[0-9a-f-]{36}/.exec(created)[0], token: /PT[A-Za-z0-9]+/.exec(created)[0] };
@@ -134,7 +132,6 @@ function shapeOk(path, status, text, method) {
   if (Array.isArray(b.errors)) return b.errors.length > 0 && b.errors.every((e) => typeof e.code === 'string' && (typeof e.message === 'string' || typeof e.detail === 'string'));
   return typeof b.error === 'string' && typeof b.message === 'string';
 }
-const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
 const rssStart = rss();
 let rssMax = rssStart;
 const rssTimeline = [];

@@ -1,9 +1,14 @@
 /**
- * Helpers of the fuzz scripts: a seeded random source, free loopback ports (bench/lib/ports.mjs), one raw request.
+ * Helpers of the fuzz scripts: a seeded random source, free loopback ports (bench/lib/ports.mjs),
+ * the server they fuzz (HTTP and HTTPS, on :: when the machine has IPv6) with its RSS, one raw request.
  * Every fuzzer runs the built server through bench/lib/bench-server.mjs: set BENCH_SERVER_LOG=<file>
  * to keep its log and look for errors afterwards (`grep '"level":50'`), and SWITCHBOARD_DATABASE_URL
  * with SWITCHBOARD_NATS_URL to run it on PostgreSQL + NATS.
  */
+
+import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { startBenchServer } from '../../bench/lib/bench-server.mjs';
 
 /** mulberry32: the same sequence for the same seed. */
 export function rng(seed) {
@@ -18,6 +23,23 @@ export function rng(seed) {
 }
 
 export { freePorts } from '../../bench/lib/ports.mjs';
+
+/** Whether the machine has IPv6 loopback: the server then listens on :: and clients come from 127.0.0.1 (mapped) and ::1. */
+export const ipv6 = Object.values(networkInterfaces()).flat().some((a) => a?.address === '::1');
+
+/**
+ * The built server on HTTP `port` and HTTPS `httpsPort` (bench/lib/bench-server.mjs), on :: when the
+ * machine has IPv6; `rss()` reads its resident memory in MB.
+ */
+export async function startFuzzServer({ port, httpsPort, dataDir, env = {}, capSeconds }) {
+  const server = await startBenchServer({ port, dataDir, capSeconds, env: { SWITCHBOARD_HOST: ipv6 ? '::' : '127.0.0.1', SWITCHBOARD_HTTPS: 'true', SWITCHBOARD_HTTPS_PORT: String(httpsPort), ...env } });
+  return { server, rss: () => rssMb(server.pid) };
+}
+
+/** A process's resident memory in MB. */
+export function rssMb(pid) {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+}
 
 /** One request through node's client, as sent (no normalising of the path), with a 10 s cap. */
 export function send(request, options, body) {

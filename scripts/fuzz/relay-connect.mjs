@@ -9,25 +9,17 @@
  * Loopback; bounded in sockets and time; not part of the test suite.
  * `npm run build && node scripts/fuzz/relay-connect.mjs [seed] [sockets]` (FUZZ_SECONDS caps the time).
  */
-import { readFileSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import WebSocket from 'ws';
-import { startBenchServer, PROJECT, TOKEN, FROM, sleep } from '../../bench/lib/bench-server.mjs';
-import { freePorts, rng } from './lib.mjs';
+import { PROJECT, TOKEN, FROM, sleep } from '../../bench/lib/bench-server.mjs';
+import { freePorts, ipv6, rng, startFuzzServer } from './lib.mjs';
 
 const seed = Number(process.argv[2] ?? 1);
 const sockets = Number(process.argv[3] ?? 600);
 const deadline = Date.now() + Number(process.env.FUZZ_SECONDS ?? 300) * 1000;
 const random = rng(seed);
 const pick = (a) => a[Math.floor(random() * a.length)];
-const ipv6 = Object.values(networkInterfaces()).flat().some((a) => a?.address === '::1');
 const [port, httpsPort] = await freePorts(2);
-const server = await startBenchServer({
-  port,
-  capSeconds: 900,
-  env: { SWITCHBOARD_HOST: ipv6 ? '::' : '127.0.0.1', SWITCHBOARD_HTTPS: 'true', SWITCHBOARD_HTTPS_PORT: String(httpsPort) },
-});
-const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
+const { server, rss } = await startFuzzServer({ port, httpsPort, capSeconds: 900 });
 const rssStart = rss();
 let rssMax = rssStart;
 const KNOWN = new Set([-32000, -32001, -32002, -32003, -32005, -32600, -32601, -32602, -32700]);

@@ -6,12 +6,12 @@
  * and time; loopback.
  * `npm run build && node scripts/fuzz/relay.mjs [seed] [sockets]`. Not part of the test suite.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startBenchServer, PROJECT, TOKEN, FROM } from '../../bench/lib/bench-server.mjs';
-import { freePorts, rng } from './lib.mjs';
+import { freePorts, rng, rssMb } from './lib.mjs';
 
 const seed = Number(process.argv[2] ?? 1);
 const sockets = Number(process.argv[3] ?? 40);
@@ -23,7 +23,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-fuzz-'));
 const server = await startBenchServer({ port, dataDir, capSeconds: 600, env: { SWITCHBOARD_HTTPS: 'true', SWITCHBOARD_HTTPS_PORT: String(httpsPort) } });
 // Half the sockets over TLS (wss://, the HTTPS listener), as the Python SDK only connects.
 const url = () => (random() < 0.5 ? `ws://127.0.0.1:${port}/` : `wss://127.0.0.1:${httpsPort}/`);
-const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
+const rss = () => rssMb(server.pid);
 const rssStart = rss();
 let rssMax = rssStart;
 

@@ -11,27 +11,19 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { networkInterfaces } from 'node:os';
-import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { startBenchServer, PROJECT, TOKEN, AUTH, FROM, sleep } from '../../bench/lib/bench-server.mjs';
-import { freePorts, rng } from './lib.mjs';
+import { PROJECT, TOKEN, AUTH, FROM, sleep } from '../../bench/lib/bench-server.mjs';
+import { freePorts, ipv6, rng, startFuzzServer } from './lib.mjs';
 
 const seed = Number(process.argv[2] ?? 1);
 const rounds = Number(process.argv[3] ?? 20);
 const deadline = Date.now() + Number(process.env.FUZZ_SECONDS ?? 300) * 1000;
 const random = rng(seed);
 const PER_PROJECT = 128;
-const ipv6 = Object.values(networkInterfaces()).flat().some((a) => a?.address === '::1');
 const hosts = ipv6 ? ['127.0.0.1', '::1'] : ['127.0.0.1'];
 
 const [port, httpsPort] = await freePorts(2);
-const server = await startBenchServer({
-  port,
-  capSeconds: 900,
-  env: { SWITCHBOARD_HOST: ipv6 ? '::' : '127.0.0.1', SWITCHBOARD_HTTPS: 'true', SWITCHBOARD_HTTPS_PORT: String(httpsPort) },
-});
-const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
+const { server, rss } = await startFuzzServer({ port, httpsPort, capSeconds: 900 });
 const rssStart = rss();
 let rssMax = rssStart;
 const failures = [];

@@ -72,15 +72,6 @@ describe('switchboard send', () => {
       await new Promise((r) => fake.close(r));
     }
   });
-
-  // It waited its minute and said only "still not final", on a server where nothing moves until a test advances the clock.
-  it('--wait that runs out on a server with a manual simulator clock says that the clock must be advanced', async () => {
-    const fake = createHttpServer((req, res) => {
-      res.setHeader('content-type', 'application/json');
-      if (req.method === 'POST') return void res.writeHead(201).end(JSON.stringify({ id: 'm2', status: 'queued' }));
-      if (req.url === '/api/simulator/clock') return void res.end(JSON.stringify({ now: '2026-12-03T13:37:00.000Z', mode: 'manual' }));
-      res.end(JSON.stringify({ id: 'm2', status: 'initiated' }));
-    });
     await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
     try {
       const settings = loadSettings({ env: {}, flags: { 'data-dir': dataDir } });
