@@ -91,6 +91,8 @@ export class SharedResumeStore implements RelayResumeStore {
   private writing: Promise<void> | null = null;
   /** Other work on the database (claims, expiries, forgets): shutdown waits for it. */
   private readonly running = new Set<Promise<unknown>>();
+  /** Sessions dropped on this node whose rows are being deleted: a claim meanwhile finds none. */
+  private readonly dropping = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(
@@ -187,6 +189,13 @@ export class SharedResumeStore implements RelayResumeStore {
   }
 
   private async take(projectId: string, protocol: string, now: number): Promise<ParkedRelaySession | undefined> {
+    // Dropped here a moment ago (its events overflowed the budget) and its rows still being deleted:
+    // the client starts afresh, as from the in-memory store, rather than resuming without them.
+    const dropping = this.dropping.get(protocol);
+    if (dropping) {
+      await dropping;
+      return undefined;
+    }
     const claim = { projectId, held: [] as RelayEventDelivery[] };
     this.claiming.set(protocol, claim);
     let taken;
@@ -374,7 +383,12 @@ export class SharedResumeStore implements RelayResumeStore {
     if (!this.mine.delete(protocol)) return;
     this.opts.onDropped?.(protocol, why);
     // Rows not deleted expire with their window; nothing appends to them any more.
-    this.track(this.forgetRows(protocol)).catch(() => undefined);
+    const forgetting: Promise<void> = this.track(this.forgetRows(protocol))
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.dropping.get(protocol) === forgetting) this.dropping.delete(protocol);
+      });
+    this.dropping.set(protocol, forgetting);
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
