@@ -30,8 +30,7 @@ import { numberGroupPlugin } from '../http/native/number-group-routes.js';
 import { carriersOpsRoutes } from '../http/ops/carriers-routes.js';
 import type { OpsDeps } from '../http/ops/plugin.js';
 import { answerPlainHttp } from '../http/plain-http-on-https.js';
-import { ListSlots } from '../http/list-slots.js';
-import { SendSlots } from '../util/send-slots.js';
+import { ProjectSlots } from '../util/project-slots.js';
 import { ServerLimits } from '../http/server-limits.js';
 import { smscRoutes } from '../http/simulator/smsc-routes.js';
 import { certificateHostnames, ensureLocalCertificates, tlsDir, type TlsMaterial } from '../http/tls.js';
@@ -63,7 +62,7 @@ export interface Surfaces {
   /** Failed authentications per client address and project id, shared by the REST surfaces and RELAY. */
   readonly authThrottle: AuthThrottle;
   /** Sends in progress per project, shared by the REST surfaces and RELAY. */
-  readonly sendSlots: SendSlots;
+  readonly sendSlots: ProjectSlots;
   readonly consoleSessions: ConsoleSessions | null;
   readonly consoleFeed: ConsoleFeed | null;
 }
@@ -78,7 +77,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
   // and a lockout (its Retry-After in real seconds) lasted until someone moved the clock.
   const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(p.consoleSessionRepository, systemClock, { ttlMs: settings.consoleSessionTtlMs }, engine.bus) : null;
   const consoleFeed = settings.consoleEnabled ? new ConsoleFeed(engine.bus) : null;
-  const sendSlots = new SendSlots(settings.maxSendRequestsPerProject);
+  const sendSlots = new ProjectSlots(settings.maxSendRequestsPerProject);
   const authThrottle = new AuthThrottle({
     perAddress: { burst: settings.authFailureBurstPerAddress, perMinute: settings.authFailuresPerMinutePerAddress },
     perProject: { burst: settings.authFailureBurstPerProject, perMinute: settings.authFailuresPerMinutePerProject },
@@ -114,7 +113,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
     ],
     ...(consoleSessions ? { sessionAuth: consoleSessions } : {}),
     authThrottle,
-    listSlots: new ListSlots(settings.maxListRequestsPerProject),
+    listSlots: new ProjectSlots(settings.maxListRequestsPerProject, 0),
     sendSlots,
   });
   const serverLimits = new ServerLimits(

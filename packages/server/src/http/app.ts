@@ -16,8 +16,8 @@ import { resourceNotFound, sendCompatError } from './compat/error-format.js';
 import { COMPAT_PREFIXES } from './compat/plugin.js';
 import type { HttpDeps } from './deps.js';
 import { toAppError } from './fastify-errors.js';
-import { type ListSlots, useListSlots } from './list-slots.js';
-import type { SendSlots } from '../util/send-slots.js';
+import { useListSlots } from './list-slots.js';
+import type { ProjectSlots } from '../util/project-slots.js';
 import { useSendSlots } from './send-slots.js';
 import { METHODS, methodNotAllowed } from './method-not-allowed.js';
 import { sendNativeError, type NativeFlavour } from './native/error-format.js';
@@ -43,9 +43,9 @@ export interface HttpAppOptions {
   /** Counts failed authentications per client address and project id (429 past their budget). */
   readonly authThrottle?: AuthThrottle;
   /** Lists in progress per project (429 past the bound); unset: not limited. */
-  readonly listSlots?: ListSlots;
+  readonly listSlots?: ProjectSlots;
   /** Sends in progress per project (429 past the bound); unset: not limited. */
-  readonly sendSlots?: SendSlots;
+  readonly sendSlots?: ProjectSlots;
   /** Extra surfaces (Compatibility API, RELAY, console) registered by the composition root. */
   readonly surfaces?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }

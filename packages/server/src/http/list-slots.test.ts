@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ListSlots } from './list-slots.js';
+import { ProjectSlots } from '../util/project-slots.js';
 
-describe('ListSlots', () => {
+describe('ProjectSlots without a waiting room (lists)', () => {
   it("counts each project's lists on its own and forgets a project with none running", () => {
-    const slots = new ListSlots(2);
+    const slots = new ProjectSlots(2, 0);
     expect([slots.tryTake('a'), slots.tryTake('a'), slots.tryTake('a')]).toEqual([true, true, false]);
     expect(slots.tryTake('b')).toBe(true);
     slots.release('a');
@@ -12,6 +12,6 @@ describe('ListSlots', () => {
     slots.release('a');
     slots.release('b');
     expect([slots.inProgress('a'), slots.inProgress('b')]).toEqual([0, 0]);
-    expect((slots as unknown as { running: Map<string, number> }).running.size).toBe(0);
+    expect((slots as unknown as { projects: Map<string, unknown> }).projects.size).toBe(0);
   });
 });

@@ -2,7 +2,8 @@
  * Lists in progress per project on this node. A list page (up to 1,000 messages) costs a query, the
  * rows and their serialisation: one project running many at once, over many connections, would
  * take the node's CPU (and, on PostgreSQL, its pool of connections) from every other project's
- * sends. So each project runs at most `perProject` lists at once; one more is answered 429 in its
+ * sends. So each project runs at most `perProject` lists at once (`util/project-slots.ts`, with no
+ * waiting room); one more is answered 429 in its
  * surface's shape (Compatibility API 20429, as Twilio answers an account's excess concurrent
  * requests) with `Retry-After`, at once and without touching storage.
  *
@@ -12,46 +13,21 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/app-error.js';
+import type { ProjectSlots } from '../util/project-slots.js';
 import { principalOf } from './auth.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Lists in progress per project (see `ListSlots`); null: not limited. */
-    listSlots: ListSlots | null;
+    /** Lists in progress per project (`ProjectSlots` with no waiting room); null: not limited. */
+    listSlots: ProjectSlots | null;
   }
 }
 
 /** What a refused list is told to wait, in seconds: a list takes milliseconds to a few seconds. */
 const RETRY_AFTER_SECONDS = 1;
 
-export class ListSlots {
-  private readonly running = new Map<string, number>();
-
-  constructor(readonly perProject: number) {}
-
-  /** Take one of the project's slots: false when all are taken. */
-  tryTake(projectId: string): boolean {
-    const n = this.running.get(projectId) ?? 0;
-    if (n >= this.perProject) return false;
-    this.running.set(projectId, n + 1);
-    return true;
-  }
-
-  release(projectId: string): void {
-    const n = this.running.get(projectId) ?? 0;
-    // The map holds only projects with lists running: a burst of projects leaves nothing behind.
-    if (n <= 1) this.running.delete(projectId);
-    else this.running.set(projectId, n - 1);
-  }
-
-  /** Lists of the project in progress (for tests). */
-  inProgress(projectId: string): number {
-    return this.running.get(projectId) ?? 0;
-  }
-}
-
 /** Limit the lists of every surface of `app` (call before registering them). */
-export function useListSlots(app: FastifyInstance, slots: ListSlots | null): void {
+export function useListSlots(app: FastifyInstance, slots: ProjectSlots | null): void {
   app.decorate('listSlots', slots);
 }
 

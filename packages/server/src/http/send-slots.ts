@@ -1,17 +1,17 @@
 /**
  * Sends (message creates) of the REST surfaces run in their project's send slots
- * (`util/send-slots.ts`, shared with RELAY's `messaging.send`); past the waiting room a send is
+ * (`util/project-slots.ts`, shared with RELAY's `messaging.send`); past the waiting room a send is
  * refused 429 (Compatibility API 20429) with `Retry-After`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/app-error.js';
-import type { SendSlots } from '../util/send-slots.js';
+import type { ProjectSlots } from '../util/project-slots.js';
 import { principalOf } from './auth.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Sends in progress per project (see `SendSlots`); null: not limited. */
-    sendSlots: SendSlots | null;
+    /** Sends in progress per project (see `ProjectSlots`); null: not limited. */
+    sendSlots: ProjectSlots | null;
   }
 }
 
@@ -19,7 +19,7 @@ declare module 'fastify' {
 const RETRY_AFTER_SECONDS = 1;
 
 /** Limit the sends of every surface of `app` (call before registering them). */
-export function useSendSlots(app: FastifyInstance, slots: SendSlots | null): void {
+export function useSendSlots(app: FastifyInstance, slots: ProjectSlots | null): void {
   app.decorate('sendSlots', slots);
 }
 

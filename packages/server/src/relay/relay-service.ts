@@ -20,7 +20,7 @@ import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
 import type { AuthThrottle } from '../util/auth-throttle.js';
-import type { SendSlots } from '../util/send-slots.js';
+import type { ProjectSlots } from '../util/project-slots.js';
 import { AddressByteBudgets, type ByteShare } from './address-bytes.js';
 import { BufferBudget } from './buffer-budget.js';
 import { RelayConnection, type ConnectionHost, type Reply } from './connection.js';
@@ -49,7 +49,7 @@ export interface RelayServiceDeps {
   /** Counts failed `signalwire.connect` credentials per client address and project id (shared with the REST surfaces). */
   readonly authThrottle?: AuthThrottle;
   /** Sends in progress per project, shared with the REST surfaces; unset: not limited. */
-  readonly sendSlots?: SendSlots;
+  readonly sendSlots?: ProjectSlots;
 }
 
 export class RelayService implements ConnectionHost {

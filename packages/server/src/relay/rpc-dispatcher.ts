@@ -33,7 +33,7 @@ import { authorizationState, newSessionName, verifyAuthorizationState, verifySes
 import { RelaySession } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
 import { CLOSE } from './transport.js';
-import type { SendSlots } from '../util/send-slots.js';
+import type { ProjectSlots } from '../util/project-slots.js';
 
 export interface DispatcherDeps {
   readonly verifier: CredentialVerifier;
@@ -47,7 +47,7 @@ export interface DispatcherDeps {
   readonly limits: RelayLimits;
   readonly nodeId: string;
   /** Sends in progress per project, shared with the REST surfaces: a send waits its project's turn. */
-  readonly sendSlots: SendSlots | null;
+  readonly sendSlots: ProjectSlots | null;
   now(): number;
   /** Park or end the session of a connection that closed while its connect was running. */
   retire(conn: RelayConnection): void;

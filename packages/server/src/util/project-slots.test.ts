@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SendSlots } from './send-slots.js';
+import { ProjectSlots } from './project-slots.js';
 
-describe('SendSlots', () => {
+describe('ProjectSlots', () => {
   it('runs two at once per project, queues two more in order, refuses the next, and hands each freed slot on', async () => {
-    const slots = new SendSlots(2);
+    const slots = new ProjectSlots(2);
     const started: string[] = [];
     const take = (name: string, project = 'p') => slots.take(project)?.then(() => void started.push(name)) ?? null;
     const turns = [take('a'), take('b'), take('c'), take('d')];
