@@ -22,6 +22,13 @@ describe('the strict form parser', () => {
     expect(parseForm('Body=100%25+%zz')).toEqual({ Body: '100% %zz' });
   });
 
+  it('decodes the same with and without the native fast path', () => {
+    // Escapes decodeURIComponent takes, and mixes of them with what only the byte loop takes.
+    expect(parseForm('StatusCallback=http%3A%2F%2F127.0.0.1%3A9%2Fcb%3Fa%3D1%2B2&Body=caf%C3%A9+%2B+%25')).toEqual({ StatusCallback: 'http://127.0.0.1:9/cb?a=1+2', Body: 'café + %' });
+    expect(parseForm('Body=%E2%82%AC+100%+%E2%82%AC')).toEqual({ Body: '€ 100% €' });
+    expect(() => parseForm('Body=%41%FF+%zz')).toThrow(/UTF-8/);
+  });
+
   it('refuses percent-escaped bytes that are not UTF-8', () => {
     expect(() => parseForm('Body=%FF')).toThrow(/UTF-8/);
     expect(() => parseForm('Body=%C3')).toThrow(/UTF-8/);

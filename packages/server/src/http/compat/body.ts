@@ -23,6 +23,13 @@ function decodeComponent(raw: string): string {
   // A NUL (raw or %00) becomes U+FFFD, as everywhere input enters (`domain/clean-text.ts`); text
   // decoded from UTF-8 has no lone surrogates.
   if (!raw.includes('%') && !raw.includes('+')) return withoutNul(raw);
+  // The common case, in native code: well-formed escapes of UTF-8. decodeURIComponent refuses a
+  // malformed escape and bytes that are not UTF-8 alike; the loop below tells those apart.
+  try {
+    return withoutNul(decodeURIComponent(raw.includes('+') ? raw.replaceAll('+', ' ') : raw));
+  } catch {
+    // Decoded byte by byte below.
+  }
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i]!;
