@@ -1,13 +1,19 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { JobKind, JobRecord, NewJob } from '../../domain/jobs.js';
 import type { JobClaimOptions, JobRepository } from '../../domain/ports/store.js';
 import type { HotInserts } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
-import { WRITE_ONLY } from '../write-only.js';
+import { writeOnly } from '../write-only.js';
 import { chunkRows, jobFromRow, num } from '../rows.js';
 import { caseById } from './case-by-id.js';
 import { dueProjects, fairShareIds, MAX_PROJECTS, type FairQueue } from './fair-claim.js';
+
+/** Finished jobs, by id: the ids as one parameter (a JSON array on SQLite, an array on PostgreSQL). */
+const DELETE_JOBS_SQL = {
+  sqlite: writeOnly('delete from jobs where id in (select value from json_each(?))'),
+  postgres: writeOnly('delete from jobs where id = any($1::bigint[])'),
+} as const;
 
 export class KyselyJobRepository implements JobRepository {
   constructor(
@@ -61,9 +67,10 @@ export class KyselyJobRepository implements JobRepository {
   }
 
   async deleteMany(ids: readonly number[]): Promise<void> {
-    for (const chunk of chunkRows(ids, 1, this.traits.maxParameters)) {
-      await this.db.deleteFrom('jobs').where('id', 'in', chunk).modifyEnd(sql.raw(WRITE_ONLY)).execute();
-    }
+    if (ids.length === 0) return;
+    // One text for any number of ids (nothing compiled per batch, one prepared statement).
+    const params = this.traits.name === 'postgres' ? [ids] : [JSON.stringify(ids)];
+    await this.db.executeQuery(CompiledQuery.raw(DELETE_JOBS_SQL[this.traits.name], params));
   }
 
   async reschedule(items: ReadonlyArray<{ id: number; runAt: number; carrier?: string | null }>): Promise<void> {
