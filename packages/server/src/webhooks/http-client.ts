@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { PRIVATE_NETWORKS } from '../domain/urls.js';
+import type { SignatureScheme } from '../domain/webhooks.js';
 import { HTTP_WORKER_SOURCE } from './http-worker-source.js';
 import type { WebhookTimeouts } from './timeouts.js';
 
@@ -16,6 +17,18 @@ export interface WebhookRequest {
   readonly headers: Record<string, string>;
   readonly body: string | null;
   readonly timeouts: WebhookTimeouts;
+  /**
+   * Send the wire form of a delivery (`wireRequest`, signing.ts), built and signed by the worker:
+   * `url` and `body` are then the delivery's (the configured URL, the stored body), and `headers`
+   * are added to the wire form's.
+   */
+  readonly sign?: { readonly key: string; readonly scheme: SignatureScheme; readonly contentType: string | null };
+}
+
+/** What went on the wire, known whether or not the exchange succeeded: the URL requested and its signature ('' unsigned). */
+export interface WireSent {
+  readonly requestUrl: string;
+  readonly signature: string;
 }
 
 export interface WebhookResponse {
@@ -28,20 +41,21 @@ export interface WebhookResponse {
 
 /** An answer from the worker: the response, or the error the request failed with. */
 type WorkerAnswer =
-  | { readonly id: number; readonly ok: true; readonly response: WebhookResponse }
-  | { readonly id: number; readonly ok: false; readonly name: string; readonly code?: string; readonly message: string };
+  | { readonly id: number; readonly ok: true; readonly response: WebhookResponse; readonly sent: WireSent }
+  | { readonly id: number; readonly ok: false; readonly name: string; readonly code?: string; readonly message: string; readonly sent: WireSent };
 
 /**
  * Sends webhook requests from a worker thread (`http-worker-source.ts`): undici's connection
  * pools, HTTP parsing and response reading run off the thread that owns the database, which the
  * Compatibility path's four status callbacks per message kept busy. The worker starts with the
- * first request. A request that fails rejects with an `Error` carrying the original's name, code
- * and message (what the runner reports); should the worker die, its requests in flight reject and
- * the next request starts a new one.
+ * first request. An answer carries what was sent (`WireSent`); a request that fails rejects with an
+ * `Error` carrying the original's name, code and message (what the runner reports) and, as `sent`,
+ * what was sent; should the worker die, its requests in flight reject and the next request starts a
+ * new one.
  */
 export class WebhookHttpClient {
   private worker: Worker | null = null;
-  private readonly pending = new Map<number, { resolve(r: WebhookResponse): void; reject(err: Error): void }>();
+  private readonly pending = new Map<number, { resolve(r: WebhookResponse & WireSent): void; reject(err: Error): void }>();
   private nextId = 1;
   /** Requests of this turn of the event loop, posted together. */
   private outbox: Array<WebhookRequest & { readonly id: number }> = [];
@@ -55,12 +69,12 @@ export class WebhookHttpClient {
     } = {},
   ) {}
 
-  send(req: WebhookRequest): Promise<WebhookResponse> {
+  send(req: WebhookRequest): Promise<WebhookResponse & WireSent> {
     if (this.closed) return Promise.reject(new Error('the webhook HTTP client was closed'));
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
-      this.outbox.push({ id, project: req.project, url: req.url, method: req.method, headers: req.headers, body: req.body, timeouts: req.timeouts });
+      this.outbox.push({ id, project: req.project, url: req.url, method: req.method, headers: req.headers, body: req.body, timeouts: req.timeouts, sign: req.sign });
       if (this.outbox.length === 1) queueMicrotask(() => this.flush());
     });
   }
@@ -105,8 +119,8 @@ export class WebhookHttpClient {
         const p = this.pending.get(a.id);
         if (!p) continue;
         this.pending.delete(a.id);
-        if (a.ok) p.resolve(a.response);
-        else p.reject(Object.assign(new Error(a.message), { name: a.name, code: a.code }));
+        if (a.ok) p.resolve({ ...a.response, ...a.sent });
+        else p.reject(Object.assign(new Error(a.message), { name: a.name, code: a.code, sent: a.sent }));
       }
     });
     // An end it was not asked for (`close` fails what is left itself).

@@ -12,7 +12,7 @@ import { StoreUnavailableError } from '../domain/ports/store/errors.js';
 import type { NewWebhookDelivery, WebhookDeliveryRecord } from '../domain/webhooks.js';
 import { openSqliteStore } from '../store/dialects/sqlite.js';
 import { deliveryRow } from '../../test/helpers/records.js';
-import type { WebhookHttpClient, WebhookRequest, WebhookResponse } from './http-client.js';
+import type { WebhookHttpClient, WebhookRequest, WebhookResponse, WireSent } from './http-client.js';
 import { SigningKeys } from './signing-keys.js';
 import { MAX_ERROR_CHARS } from './failure-log.js';
 import { DEFAULT_TIMEOUTS } from './timeouts.js';
@@ -41,10 +41,10 @@ async function start(script: Script, opts: Partial<WebhookRunnerOptions> = {}, c
   const bus = new InProcessBus();
   const requests: WebhookRequest[] = [];
   const http = {
-    async send(req: WebhookRequest): Promise<WebhookResponse> {
+    async send(req: WebhookRequest): Promise<WebhookResponse & WireSent> {
       requests.push(req);
       const statusCode = await script(req);
-      return { statusCode, contentType: null, body: '', truncated: false };
+      return { statusCode, contentType: null, body: '', truncated: false, requestUrl: req.url, signature: req.sign ? 'signed' : '' };
     },
     async close() {},
   } as unknown as WebhookHttpClient;

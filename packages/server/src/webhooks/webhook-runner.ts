@@ -20,8 +20,8 @@ import { Batcher } from '../util/batcher.js';
 import { WorkLoop } from '../util/work-loop.js';
 import { DestinationGate } from './destination-gate.js';
 import { boundedError, WebhookFailureLog } from './failure-log.js';
-import type { WebhookHttpClient, WebhookResponse } from './http-client.js';
-import { buildRequest, describeFailure } from './webhook-request.js';
+import type { WebhookHttpClient, WebhookRequest, WebhookResponse, WireSent } from './http-client.js';
+import { describeFailure } from './webhook-request.js';
 import type { SigningKeys } from './signing-keys.js';
 import { timeoutsFromUrl, type WebhookTimeouts } from './timeouts.js';
 import { splitCredentials } from './url-credentials.js';
@@ -105,6 +105,7 @@ interface Exchange {
   readonly error: string | null;
   readonly excerpt: string | null;
   readonly retryable: boolean;
+  readonly sent: WireSent;
 }
 
 export class WebhookRunner {
@@ -382,24 +383,22 @@ export class WebhookRunner {
     const { clock, keys, metrics } = this.deps;
     const destination = d.destination;
     const attempt = d.attempts + 1;
-    const target = nextAttemptTarget(d);
-    const method = target.method;
-    const { url: configured, timeouts } = timeoutsFromUrl(target.url, this.opts.timeouts);
+    const { method, url: targetUrl } = nextAttemptTarget(d);
+    const { url: configured, timeouts } = timeoutsFromUrl(targetUrl, this.opts.timeouts);
     // Credentials in the URL ask for Basic authentication; the URL requested, signed and logged is without them.
     const { url, authorization } = splitCredentials(configured);
-    let request: ReturnType<typeof buildRequest>;
-    try {
-      request = buildRequest(d, url, method, (await keys.get(d.projectId)) ?? '');
-    } catch (err) {
+    const key = await keys.get(d.projectId).catch((err: unknown) => {
       this.gate.release(destination);
       throw err;
-    }
-    const { requestUrl, signature } = request;
-    request.headers['User-Agent'] = this.opts.userAgent;
-    if (authorization !== null) request.headers['Authorization'] = authorization;
+    });
+    const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent };
+    if (authorization !== null) headers['Authorization'] = authorization;
     const started = clock.now();
     const t0 = performance.now();
-    const { statusCode, excerpt, retryable, ...outcome } = await this.exchange(d, request, method, timeouts);
+    // The HTTP worker builds the wire form and signs it (signing.ts).
+    const sign = { key: key ?? '', scheme: d.signature, contentType: d.contentType };
+    const { statusCode, excerpt, retryable, sent, ...outcome } = await this.exchange(d, { project: d.projectId, url, method, headers, body: d.body, timeouts, sign });
+    const { requestUrl, signature } = sent;
     const error = boundedError(outcome.error);
     const durationMs = Math.round(performance.now() - t0);
     // The destination's slot is free once the exchange is over, whatever the bookkeeping does.
@@ -449,17 +448,19 @@ export class WebhookRunner {
   }
 
   /** Send the request and judge the answer (a handler reads it for kinds that have one); never throws. */
-  private async exchange(d: WebhookDeliveryRecord, request: ReturnType<typeof buildRequest>, method: 'GET' | 'POST', timeouts: WebhookTimeouts): Promise<Exchange> {
+  private async exchange(d: WebhookDeliveryRecord, request: WebhookRequest): Promise<Exchange> {
     let statusCode: number | null = null;
+    let sent: WireSent = { requestUrl: request.url, signature: '' };
     try {
-      const res = await this.deps.http.send({ project: d.projectId, url: request.requestUrl, method, headers: request.headers, body: request.body, timeouts });
+      const res = await this.deps.http.send(request);
       statusCode = res.statusCode;
+      sent = { requestUrl: res.requestUrl, signature: res.signature };
       const excerpt = res.body.slice(0, 512) || null;
-      if (res.statusCode < 200 || res.statusCode >= 300) return { statusCode, error: `${WEBHOOK_FAILED}: HTTP ${res.statusCode}`, excerpt, retryable: true };
+      if (res.statusCode < 200 || res.statusCode >= 300) return { statusCode, error: `${WEBHOOK_FAILED}: HTTP ${res.statusCode}`, excerpt, retryable: true, sent };
       const verdict = (await this.handlers.get(d.kind)?.(d, res)) ?? { ok: true };
-      return verdict.ok ? { statusCode, error: null, excerpt, retryable: true } : { statusCode, error: verdict.error, excerpt, retryable: verdict.retryable };
+      return verdict.ok ? { statusCode, error: null, excerpt, retryable: true, sent } : { statusCode, error: verdict.error, excerpt, retryable: verdict.retryable, sent };
     } catch (err) {
-      return { statusCode, error: `${WEBHOOK_FAILED}: ${describeFailure(err)}`, excerpt: null, retryable: true };
+      return { statusCode, error: `${WEBHOOK_FAILED}: ${describeFailure(err)}`, excerpt: null, retryable: true, sent: (err as { sent?: WireSent }).sent ?? sent };
     }
   }
 
