@@ -21,6 +21,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { AUTH, FROM, PROJECT, sleep, startBenchServer } from './lib/bench-server.mjs';
+import { procMainThreadCpuSeconds } from './lib/proc.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -68,6 +69,7 @@ for (let last = -1; callbacks !== last; ) {
 const d0 = await delivered();
 const c0 = callbacks;
 const cpu0 = server.cpuSeconds();
+const main0 = procMainThreadCpuSeconds(server.pid);
 const t0 = performance.now();
 const run = await autocannon({ url, connections, duration, ...(rate ? { overallRate: rate } : {}), ...request });
 const sendEnd = performance.now();
@@ -83,6 +85,7 @@ for (;;) {
 }
 const t1 = performance.now();
 const cpu1 = server.cpuSeconds();
+const main1 = procMainThreadCpuSeconds(server.pid);
 const result = {
   date: new Date().toISOString(),
   node: process.version,
@@ -99,6 +102,7 @@ const result = {
   callbacksDrainAfterSendsS: +((t1 - sendEnd) / 1000).toFixed(2),
   createLatencyMs: { p50: run.latency.p50, p99: run.latency.p99, max: run.latency.max },
   serverCpuUsPerMessage: Math.round(((cpu1 - cpu0) / accepted) * 1e6),
+  mainThreadCpuUsPerMessage: Math.round(((main1 - main0) / accepted) * 1e6),
 };
 console.log(`
 ${connections} connections, ${duration} s of form-encoded creates with a StatusCallback each${rate ? `, offered at ${rate}/s` : ''}
@@ -106,7 +110,8 @@ ${connections} connections, ${duration} s of form-encoded creates with a StatusC
   delivered          end to end ${result.endToEndDeliveredPerS} msgs/s
   status callbacks   ${result.callbacks} (${result.callbacksPerS}/s), all in ${result.callbacksDrainAfterSendsS} s after the last send
   create latency     p50 ${result.createLatencyMs.p50} ms, p99 ${result.createLatencyMs.p99} ms, max ${result.createLatencyMs.max} ms
-  server CPU         ${result.serverCpuUsPerMessage} µs per message (create, dispatch, receipt, 4 callbacks)`);
+  server CPU         ${result.serverCpuUsPerMessage} µs per message (create, dispatch, receipt, 4 callbacks)
+  main thread        ${result.mainThreadCpuUsPerMessage} µs per message (the thread that owns the database; its limit)`);
 if (opts.json) writeFileSync(opts.json, JSON.stringify(result, null, 2));
 await server.stop();
 process.exit(0);

@@ -12,6 +12,11 @@ export function procCpuSeconds(pid) {
   return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
+/** utime + stime of a live process's main thread (the one whose id is the process's), seconds. */
+export function procMainThreadCpuSeconds(pid) {
+  return statCpuSeconds(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+}
+
 /** utime + stime of each thread of a live process, seconds: `${comm}/${tid}` → seconds. */
 export function procThreadCpuSeconds(pid) {
   const out = new Map();
