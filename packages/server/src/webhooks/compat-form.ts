@@ -6,11 +6,36 @@ import { COMPAT_API_VERSION, toCompatStatus, type CompatInboundParams, type Comp
 import type { MessageRecord } from '../domain/message.js';
 import { contentTypeOfUrl } from '../domain/media.js';
 
+/** Characters the form encoding escapes (all but ASCII letters, digits and `*-._`). */
+const FORM_ESCAPED = /[^A-Za-z0-9*\-._]/;
+/** What `encodeURIComponent` leaves that the form encoding escapes, and its escaped space. */
+const URI_NOT_FORM = /[!'()~]|%20/g;
+
+/**
+ * One name or value as `application/x-www-form-urlencoded` writes it (WHATWG URL, as
+ * `URLSearchParams` does): UTF-8 percent-escapes in upper case, a space as `+`. Written with
+ * `encodeURIComponent` (native) and a fix-up, as one callback body is a dozen of these.
+ */
+function formComponent(s: string): string {
+  if (!FORM_ESCAPED.test(s)) return s;
+  return encodeURIComponent(s).replace(URI_NOT_FORM, (c) => (c === '%20' ? '+' : `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
+}
+
 /** Encode parameters as a form body (names are unique, so the signature is unambiguous). */
 export function formBody(params: Readonly<Record<string, string | undefined>>): string {
-  const out = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) out.append(k, v);
-  return out.toString();
+  let out = '';
+  try {
+    for (const k in params) {
+      const v = params[k];
+      if (v !== undefined) out += `${out ? '&' : ''}${formComponent(k)}=${formComponent(v)}`;
+    }
+    return out;
+  } catch {
+    // A lone surrogate (encodeURIComponent refuses it; the form encoding writes U+FFFD).
+    const form = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) form.append(k, v);
+    return form.toString();
+  }
 }
 
 /**
