@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SmppConnector } from '../src/carriers/smpp/connector.js';
+import { rejection, twilioClient } from './compat/clients.js';
 import { freePort } from './helpers/built-server.js';
 import { waitForEnd } from './helpers/messages.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
@@ -182,6 +183,26 @@ describe('an SMPP connector against the simulator SMSC', () => {
     expect(inbound.a).toMatchObject({ body: single, status: 'received', carrier: 'smsc', segments: 1 });
     expect(inbound.b.body).toBe(multi);
     expect(inbound.b.segments).toBeGreaterThan(1);
+  });
+
+  it('keys a STOP from a handset written without + (TON 0 or 2) by its E.164 number: the next send is refused until START', async () => {
+    const client = twilioClient(server.url);
+    const optedOut = async (handset: string) => (await server.store.optOuts.list(PROJECT_ID, { handset }, { limit: 5 })).length > 0;
+    for (const [i, ton] of [0, 2].entries()) {
+      const handset = `+1555700030${i}`;
+      expect(server.smsc!.injectMo({ from: handset.slice(1), fromTon: ton, to: NUMBERS[0]!, text: 'STOP' })).toBe(1);
+      await eventually(async () => ((await optedOut(handset)) ? true : undefined), 5000, `the opt-out of ${handset}`);
+      const inbound = await server.store.messages.list(PROJECT_ID, { direction: 'inbound', to: NUMBERS[0] }, { limit: 50 });
+      expect(inbound.find((m) => m.body === 'STOP' && m.from === handset)).toBeDefined();
+      expect(await rejection(client.messages.create({ from: NUMBERS[0]!, to: handset, body: 'x' }))).toMatchObject({ status: 400, code: 21610 });
+      const native = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: handset, body: 'x' } });
+      expect(native.status).toBe(422);
+      expect(native.body.errors).toEqual([expect.objectContaining({ code: 'recipient_opted_out' })]);
+
+      expect(server.smsc!.injectMo({ from: handset.slice(1), fromTon: ton, to: NUMBERS[0]!, text: 'unstop' })).toBe(1);
+      await eventually(async () => ((await optedOut(handset)) ? undefined : true), 5000, `${handset} back in`);
+      expect((await client.messages.create({ from: NUMBERS[0]!, to: handset, body: 'Welcome back' })).status).toBe('queued');
+    }
   });
 
   it('delivers an incomplete multipart MO after the reassembly timeout, and counts it', async () => {

@@ -36,6 +36,8 @@ export interface SmppConnectorConfig {
   readonly source: { readonly ton: number | null; readonly npi: number | null };
   readonly destination: { readonly ton: number; readonly npi: number };
   readonly addressRange: string;
+  /** Calling code (digits) for national-format numbers on MOs; null: national numbers are not placed. */
+  readonly nationalCountryCode: string | null;
   readonly gsmEncoding: GsmWireEncoding;
   readonly split: SplitMethod;
   /** registered_delivery: receipts on final outcome, on failure only, or none. */
@@ -132,7 +134,7 @@ function deliveryError(v: unknown, path: string): ErrorKey {
 const ID_FORMATS = ['text', 'hex', 'decimal'] as const;
 const KNOWN_KEYS = new Set([
   'id', 'host', 'port', 'tls', 'systemId', 'password', 'systemType', 'bindMode', 'binds', 'receivers', 'window', 'throughput', 'source', 'destination', 'addressRange',
-  'gsmEncoding', 'split', 'registeredDelivery', 'receiptPolicy', 'idFormat', 'serviceType', 'enquireLinkMs', 'responseTimeoutMs', 'connectTimeoutMs', 'reconnectMinMs',
+  'nationalCountryCode', 'gsmEncoding', 'split', 'registeredDelivery', 'receiptPolicy', 'idFormat', 'serviceType', 'enquireLinkMs', 'responseTimeoutMs', 'connectTimeoutMs', 'reconnectMinMs',
   'reconnectMaxMs', 'earlyReceiptHoldMs', 'moReassemblyMs', 'maxSubmitAttempts', 'errors', 'partRetentionHours', 'receiptStats',
 ]);
 const READINGS = ['delivered', 'undelivered', 'expired', 'rejected', 'intermediate'] as const;
@@ -145,6 +147,12 @@ function receiptStats(v: unknown, path: string): Map<string, ReceiptReading> {
     out.set(k.toUpperCase(), reading as ReceiptReading);
   }
   return out;
+}
+
+function countryCode(v: unknown, path: string): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string' || !/^[1-9]\d{0,2}$/.test(v)) fail(path, `must be a country calling code such as "1" or "44" (got ${JSON.stringify(v)})`);
+  return v;
 }
 
 function parseConnector(raw: unknown, path: string): SmppConnectorConfig {
@@ -196,6 +204,7 @@ function parseConnector(raw: unknown, path: string): SmppConnectorConfig {
     source: { ton: nullableByte(source, 'ton', `${path}.source`), npi: nullableByte(source, 'npi', `${path}.source`) },
     destination: { ton: int(destination, 'ton', `${path}.destination`, 0, 255, 1), npi: int(destination, 'npi', `${path}.destination`, 0, 255, 1) },
     addressRange: str(o, 'addressRange', path, 40, ''),
+    nationalCountryCode: countryCode(o.nationalCountryCode, `${path}.nationalCountryCode`),
     gsmEncoding: oneOf(o, 'gsmEncoding', path, ['gsm7', 'gsm7-packed', 'latin1'] as const, 'gsm7'),
     split: oneOf(o, 'split', path, ['udh8', 'udh16', 'sar', 'payload'] as const, 'udh8'),
     registeredDelivery: oneOf(o, 'registeredDelivery', path, ['final', 'failure', 'none'] as const, 'final'),

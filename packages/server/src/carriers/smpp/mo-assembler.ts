@@ -38,8 +38,8 @@ export class MoAssembler {
       { shortMessage: pdu.command === 'deliver_sm' ? pdu.shortMessage : Buffer.alloc(0), dataCoding: pdu.dataCoding, esmClass: pdu.esmClass, tlvs: pdu.tlvs },
       this.ctx.config.gsmEncoding === 'gsm7-packed',
     );
-    const from = inboundAddress(pdu.source);
-    const to = inboundAddress(pdu.destination);
+    const from = inboundAddress(pdu.source, this.ctx.config.nationalCountryCode);
+    const to = inboundAddress(pdu.destination, this.ctx.config.nationalCountryCode);
     if (!decoded.concat) {
       await this.deliver({ from, to, body: decoded.text, segments: 1 });
       return STATUS.ESME_ROK;
@@ -106,10 +106,29 @@ export class MoAssembler {
   }
 }
 
-/** An SMPP address as we write numbers: international ones get their +. */
-function inboundAddress(a: Address): string {
+/** Digits an SMSC may put on a handset's number without saying it is international. */
+const SHORT_NUMBER = /^\d{1,8}$/;
+
+/**
+ * An SMPP address as we write numbers, so a handset has one key whatever the SMSC's habits (its
+ * opt-outs are looked up by the E.164 number later sends go to): international ones (TON 1, or
+ * written with 00 or +) get their +; a national one (TON 2, or TON 0 with a trunk 0) gets
+ * `+nationalCountryCode` instead of its trunk prefix (0, or NANP's 1) when that is configured; other
+ * digits longer than a short code (TON 0, or TON 2 with no country code configured) are read as
+ * international written without the +. Short codes, alphanumerics and national numbers that
+ * cannot be placed stay as they came.
+ */
+export function inboundAddress(a: Address, nationalCountryCode: string | null = null): string {
   const addr = a.addr.trim();
-  if (a.ton === 1 && /^\d+$/.test(addr)) return `+${addr}`;
+  if (/^\+\d+$/.test(addr)) return addr;
   if (/^00\d{6,}$/.test(addr)) return `+${addr.slice(2)}`;
-  return addr;
+  if (!/^\d+$/.test(addr)) return addr;
+  if (a.ton === 1) return `+${addr}`;
+  if ((a.ton !== 0 && a.ton !== 2) || SHORT_NUMBER.test(addr)) return addr;
+  const cc = nationalCountryCode;
+  if (cc !== null && (a.ton === 2 || addr.startsWith('0'))) {
+    const trunk = cc === '1' && addr.length === 11 ? '1' : '0';
+    return `+${cc}${addr.startsWith(trunk) ? addr.slice(1) : addr}`;
+  }
+  return addr.startsWith('0') ? addr : `+${addr}`;
 }

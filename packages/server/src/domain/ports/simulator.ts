@@ -87,6 +87,8 @@ export interface MoInjection {
   readonly systemId?: string;
   /** Part numbers (1-based) to lose on the way. */
   readonly loseParts?: readonly number[];
+  /** Type of number on `from`, as SMSCs that write handsets without a + send it (automatic by default). */
+  readonly fromTon?: number;
 }
 
 /** The simulator's SMSC, as the simulator API inspects and steers it. */

@@ -141,13 +141,14 @@ export class DeliverQueue {
   }
 }
 
-/** A deliver_sm from `from` to `to` with the given payload. */
-export function deliverSm(from: string, to: string, esmClass: number, dataCoding: number, shortMessage: Buffer, tlvs: readonly Tlv[]): DeliverSm {
+/** A deliver_sm from `from` (with type of number `fromTon` when given) to `to` with the given payload. */
+export function deliverSm(from: string, to: string, esmClass: number, dataCoding: number, shortMessage: Buffer, tlvs: readonly Tlv[], fromTon?: number): DeliverSm {
+  const source = addressOf(from);
   return {
     command: 'deliver_sm',
     status: 0,
     serviceType: '',
-    source: addressOf(from),
+    source: fromTon === undefined ? source : { ...source, ton: fromTon },
     destination: addressOf(to),
     esmClass,
     protocolId: 0,

@@ -209,7 +209,7 @@ export class SimulatorSmsc implements SmscControl {
         systemId: mo.systemId ?? this.settings.systemId,
         kind: 'mo',
         attempts: 0,
-        pdu: deliverSm(mo.from, mo.to, p.esmClassBits, p.dataCoding, p.shortMessage, p.tlvs),
+        pdu: deliverSm(mo.from, mo.to, p.esmClassBits, p.dataCoding, p.shortMessage, p.tlvs, mo.fromTon),
       });
     }
     this.stats.moSent += parts.length;

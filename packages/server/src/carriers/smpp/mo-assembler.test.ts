@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { inboundAddress } from './mo-assembler.js';
+
+const at = (ton: number, addr: string, cc: string | null = null) => inboundAddress({ ton, npi: 1, addr }, cc);
+
+describe('inboundAddress: one key per handset whatever TON the SMSC writes', () => {
+  it('writes international numbers as E.164 whether the SMSC says TON 1, 0 or 2, with 00 or a +', () => {
+    for (const ton of [0, 1, 2]) expect(at(ton, '15551234567')).toBe('+15551234567');
+    expect(at(0, '0015551234567')).toBe('+15551234567');
+    expect(at(0, '+15551234567')).toBe('+15551234567');
+    expect(at(1, ' 447700900123 ')).toBe('+447700900123');
+  });
+
+  it('places national numbers with the configured country code, trunk prefix dropped', () => {
+    expect(at(2, '07700900123', '44')).toBe('+447700900123');
+    expect(at(0, '07700900123', '44')).toBe('+447700900123');
+    expect(at(2, '5551234567', '1')).toBe('+15551234567');
+    expect(at(2, '15551234567', '1')).toBe('+15551234567');
+    // Unknown TON without a trunk 0 is international even when a country code is configured.
+    expect(at(0, '447700900123', '1')).toBe('+447700900123');
+  });
+
+  it('leaves short codes, alphanumerics and national numbers it cannot place as they came', () => {
+    expect(at(0, '12345')).toBe('12345');
+    expect(at(3, '15551234567')).toBe('15551234567');
+    expect(at(5, 'ACME')).toBe('ACME');
+    expect(at(0, '07700900123')).toBe('07700900123');
+    expect(at(2, '07700900123')).toBe('07700900123');
+  });
+});
