@@ -1,9 +1,11 @@
 /**
  * An SMSC that accepts binds but never answers submit_sm must not hold up other carriers for long:
- * its dispatch batches hold the node's slots until it answers, so after 5 s with no answer its
- * connector gives every message back, those in a window too (not only when `responseTimeoutMs`
- * has ended `maxSubmitAttempts` binds). Once an SMSC can take messages again, what its connector
- * gave back goes out promptly rather than at the retries' backoff times.
+ * its dispatch batches hold the node's slots until it answers, so after `stalledAfterMs` (its
+ * response timeout unless set) with no answer its connector gives every message back, those in a
+ * window too (not only when `responseTimeoutMs` has ended `maxSubmitAttempts` binds). One that is
+ * only slow, answering within its response timeout, is not taken for stalled: its messages are not
+ * given back, so none is sent twice. Once an SMSC can take messages again, what its connector gave
+ * back goes out promptly rather than at the retries' backoff times.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,12 +18,15 @@ import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } fro
 let server: TestServer | undefined;
 let smsc: Server | undefined;
 const sockets = new Set<Socket>();
-/** What the fake SMSC does now: swallow submit_sm, refuse binds, or answer. */
-let mode: 'swallow' | 'refuse' | 'answer' = 'answer';
+/** What the fake SMSC does now: swallow submit_sm, refuse binds, answer, or answer after `SLOW_MS`. */
+let mode: 'swallow' | 'refuse' | 'answer' | 'slow' = 'answer';
 let accepted = 0;
+let submits = 0;
+const SLOW_MS = 6500;
 
-async function start(): Promise<TestServer> {
+async function start(responseTimeoutMs = 8000): Promise<TestServer> {
   accepted = 0;
+  submits = 0;
   smsc = createServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => {});
@@ -35,9 +40,14 @@ async function start(): Promise<TestServer> {
         if (pdu.command.startsWith('bind_')) {
           socket.write(encodePdu({ command: `${pdu.command}_resp` as 'bind_transceiver_resp', sequence: pdu.sequence, status: mode === 'refuse' ? STATUS.ESME_RBINDFAIL : 0, systemId: '', tlvs: [] }));
         } else if (pdu.command === 'enquire_link') socket.write(encodePdu({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 }));
-        else if (pdu.command === 'submit_sm' && mode === 'answer') {
-          accepted++;
-          socket.write(encodePdu({ command: 'submit_sm_resp', sequence: pdu.sequence, status: 0, messageId: `m${accepted}`, tlvs: [] }));
+        else if (pdu.command === 'submit_sm') {
+          submits++;
+          const answer = () => {
+            accepted++;
+            if (!socket.destroyed) socket.write(encodePdu({ command: 'submit_sm_resp', sequence: pdu.sequence, status: 0, messageId: `m${accepted}`, tlvs: [] }));
+          };
+          if (mode === 'answer') answer();
+          else if (mode === 'slow') setTimeout(answer, SLOW_MS);
         }
       }
     });
@@ -52,7 +62,7 @@ async function start(): Promise<TestServer> {
       file: {
         smpp: {
           connectors: [
-            { id: 'stalled', host: '127.0.0.1', port, systemId: 'sw', password: 'pw', throughput: 0, window: 10, responseTimeoutMs: 8000, enquireLinkMs: 60_000, reconnectMinMs: 100, reconnectMaxMs: 400 },
+            { id: 'stalled', host: '127.0.0.1', port, systemId: 'sw', password: 'pw', throughput: 0, window: 10, responseTimeoutMs, enquireLinkMs: 60_000, reconnectMinMs: 100, reconnectMaxMs: 400 },
             { id: 'healthy', host: '127.0.0.1', port: simPort, systemId: 'switchboard', password: 'secret', throughput: 0, reconnectMinMs: 50, reconnectMaxMs: 200 },
           ],
           routes: [
@@ -82,21 +92,37 @@ const status = async (id: string) => (await server!.store.messages.get(PROJECT_I
 describe('an SMSC that binds but never answers submit_sm', () => {
   it("does not hold up another carrier's messages, and sends its own once it answers", async () => {
     mode = 'swallow';
-    server = await start();
+    server = await start(4000);
     const stuck = [];
     for (let i = 0; i < 50; i++) stuck.push(await send(`+4477009000${String(i).padStart(2, '0')}`, `stalled ${i}`));
     // Its first batches are in the connector, taking the dispatcher's slots.
     await new Promise((r) => setTimeout(r, 500));
     const healthy = await send('+15557770001', 'through the healthy carrier');
-    // The stalled connector gives its messages back 5 s after its first unanswered submit (and its
-    // sweep, once a second, sees it); its slots held until maxSubmitAttempts (5) binds had each
-    // ended at the response timeout (8 s) before: 40 s.
+    // The stalled connector gives its messages back 4 s (its response timeout) after its first
+    // unanswered submit (and its sweep, once a second, sees it), though that timeout ends its bind
+    // and the parts are sent again on the next: otherwise its slots are held until maxSubmitAttempts
+    // (5) binds have each ended at the response timeout: 20 s.
     await eventually(async () => ((await status(healthy)) === 'delivered' ? true : undefined), 10_000, 'the healthy carrier delivering');
     for (const id of stuck) expect(['queued', 'initiated']).toContain(await status(id));
     // The SMSC answers again: every message of its goes out, none lost or failed.
     mode = 'answer';
     await eventually(async () => ((await Promise.all(stuck.map(status))).every((s) => s === 'sent') ? true : undefined), 30_000, 'the stalled carrier sending');
   }, 60_000);
+});
+
+describe('an SMSC that answers every submit_sm slowly, within its response timeout', () => {
+  it('is not taken for stalled: each message is submitted once, and none is answered late', async () => {
+    mode = 'slow';
+    server = await start(10_000);
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push(await send(`+4477009200${i}`, `slow ${i}`));
+    await eventually(async () => ((await Promise.all(ids.map(status))).every((s) => s === 'sent') ? true : undefined), 20_000, 'the slow carrier sending');
+    // A re-sent copy would be answered SLOW_MS later: wait for it.
+    await new Promise((r) => setTimeout(r, SLOW_MS + 500));
+    expect(submits).toBe(5);
+    const connector = server.carriers.find((c) => c.descriptor.id === 'stalled')!;
+    expect(connector.status().counters).toMatchObject({ late_answers: 0, submitted: 5 });
+  }, 40_000);
 });
 
 describe('an SMSC back after an outage', () => {

@@ -47,6 +47,12 @@ export interface SmppConnectorConfig {
   readonly serviceType: string;
   readonly enquireLinkMs: number;
   readonly responseTimeoutMs: number;
+  /**
+   * No submit_sm answered for this long (across rebinds) and the connector gives back every message
+   * it holds, those in a window too; `responseTimeoutMs` unless set, so an SMSC that answers within
+   * its response timeout is never taken for stalled (and its messages sent twice).
+   */
+  readonly stalledAfterMs: number;
   readonly connectTimeoutMs: number;
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
@@ -134,7 +140,7 @@ function deliveryError(v: unknown, path: string): ErrorKey {
 const ID_FORMATS = ['text', 'hex', 'decimal'] as const;
 const KNOWN_KEYS = new Set([
   'id', 'host', 'port', 'tls', 'systemId', 'password', 'systemType', 'bindMode', 'binds', 'receivers', 'window', 'throughput', 'source', 'destination', 'addressRange',
-  'nationalCountryCode', 'gsmEncoding', 'split', 'registeredDelivery', 'receiptPolicy', 'idFormat', 'serviceType', 'enquireLinkMs', 'responseTimeoutMs', 'connectTimeoutMs', 'reconnectMinMs',
+  'nationalCountryCode', 'gsmEncoding', 'split', 'registeredDelivery', 'receiptPolicy', 'idFormat', 'serviceType', 'enquireLinkMs', 'responseTimeoutMs', 'stalledAfterMs', 'connectTimeoutMs', 'reconnectMinMs',
   'reconnectMaxMs', 'earlyReceiptHoldMs', 'moReassemblyMs', 'maxSubmitAttempts', 'errors', 'partRetentionHours', 'receiptStats',
 ]);
 const READINGS = ['delivered', 'undelivered', 'expired', 'rejected', 'intermediate'] as const;
@@ -187,6 +193,7 @@ function parseConnector(raw: unknown, path: string): SmppConnectorConfig {
   const reconnectMinMs = int(o, 'reconnectMinMs', path, 10, 600_000, 1000);
   const reconnectMaxMs = int(o, 'reconnectMaxMs', path, 10, 3_600_000, 30_000);
   if (reconnectMaxMs < reconnectMinMs) fail(`${path}.reconnectMaxMs`, 'must not be below reconnectMinMs');
+  const responseTimeoutMs = int(o, 'responseTimeoutMs', path, 100, 600_000, 30_000);
   const nullableByte = (x: Obj, key: string, p: string): number | null => (x[key] === undefined || x[key] === null ? null : int(x, key, p, 0, 255));
   return {
     id,
@@ -212,7 +219,8 @@ function parseConnector(raw: unknown, path: string): SmppConnectorConfig {
     idFormat: { submit: oneOf(idFormat, 'submit', `${path}.idFormat`, ID_FORMATS, 'text'), receipt: oneOf(idFormat, 'receipt', `${path}.idFormat`, ID_FORMATS, 'text') },
     serviceType: str(o, 'serviceType', path, 5, ''),
     enquireLinkMs: int(o, 'enquireLinkMs', path, 100, 3_600_000, 30_000),
-    responseTimeoutMs: int(o, 'responseTimeoutMs', path, 100, 600_000, 30_000),
+    responseTimeoutMs,
+    stalledAfterMs: int(o, 'stalledAfterMs', path, 100, 600_000, responseTimeoutMs),
     connectTimeoutMs: int(o, 'connectTimeoutMs', path, 100, 600_000, 10_000),
     reconnectMinMs,
     reconnectMaxMs,

@@ -23,10 +23,12 @@ import { ReceiptLedger } from './receipt-ledger.js';
 
 /**
  * How long the connector may have no bind able to send, or be paused by ESME_RTHROTTLED, before it
- * gives what waits outside the windows back to the dispatcher, or have submits in a window with no
- * answer to any (an SMSC that binds but swallows submit_sm) before it gives everything back, those
- * in a window too; meanwhile it answers new messages "transient" at once. Messages waiting here
- * hold dispatch slots, so such an SMSC would otherwise hold up other carriers.
+ * gives what waits outside the windows back to the dispatcher; meanwhile it answers new messages
+ * "transient" at once. Messages waiting here hold dispatch slots, so such an SMSC would otherwise
+ * hold up other carriers. Submits with no answer to any (an SMSC that binds but swallows submit_sm)
+ * wait `stalledAfterMs` (the response timeout unless set) before everything goes back, those in a
+ * window too: those may be sent twice, so an SMSC that is slow but answers must not be taken for one
+ * that swallows.
  */
 export const DOWN_HAND_BACK_MS = 5_000;
 
@@ -151,8 +153,8 @@ export class SmppConnector implements Carrier {
   }
 
   /**
-   * Why messages should not wait here now (no bind, throttled, or no submit answered, for
-   * DOWN_HAND_BACK_MS), if so; `stalled`: the SMSC answers nothing, so what is in its windows may
+   * Why messages should not wait here now (no bind or throttled for DOWN_HAND_BACK_MS, or no submit
+   * answered for `stalledAfterMs`), if so; `stalled`: the SMSC answers nothing, so what is in its windows may
    * never be answered either.
    */
   private heldBack(now: number): { detail: string; stalled: boolean } | undefined {
@@ -161,7 +163,7 @@ export class SmppConnector implements Carrier {
     const throttled = this.parts.throttledFor(now);
     if (throttled >= DOWN_HAND_BACK_MS) return { detail: `SMSC throttling for ${Math.round(throttled / 1000)} s; retried by the dispatcher`, stalled: false };
     const unanswered = this.parts.unansweredFor(now);
-    if (unanswered >= DOWN_HAND_BACK_MS) return { detail: `SMSC answered no submit_sm for ${Math.round(unanswered / 1000)} s; retried by the dispatcher`, stalled: true };
+    if (unanswered >= this.config.stalledAfterMs) return { detail: `SMSC answered no submit_sm for ${Math.round(unanswered / 1000)} s; retried by the dispatcher`, stalled: true };
     return undefined;
   }
 

@@ -87,7 +87,8 @@ describe('the SMPP connector against hostile SMSCs', () => {
       // Accepted, but answered under a sequence number nothing waits for.
       reply({ command: 'submit_sm_resp', sequence: pdu.sequence + 1000, status: 0, messageId: `id${submits}`, tlvs: [] });
     });
-    const ctx = context(port, { responseTimeoutMs: 150, reconnectMinMs: 10, reconnectMaxMs: 20, maxSubmitAttempts: 3 });
+    // Not taken for stalled meanwhile (stalledAfterMs is the response timeout unless set).
+    const ctx = context(port, { responseTimeoutMs: 150, stalledAfterMs: 60_000, reconnectMinMs: 10, reconnectMaxMs: 20, maxSubmitAttempts: 3 });
     const connector = new SmppConnector(ctx.config, ctx.deps);
     await connector.start({ report() {}, inbound: async () => undefined } as never);
     try {
@@ -107,7 +108,7 @@ describe('the SMPP connector against hostile SMSCs', () => {
 });
 
 describe('an SMSC that binds and answers no submit_sm', () => {
-  it('has the message in its window given back after DOWN_HAND_BACK_MS, and its late answer counted and recorded, not settled again', async () => {
+  it('has the message in its window given back after stalledAfterMs, and its late answer counted and recorded, not settled again', async () => {
     let held: Pdu | undefined;
     let reply: ((p: Pdu) => void) | undefined;
     const port = await smsc((pdu, r) => {
@@ -118,7 +119,7 @@ describe('an SMSC that binds and answers no submit_sm', () => {
       held = pdu; // swallowed, for now
       reply = r;
     });
-    const ctx = context(port, { responseTimeoutMs: 60_000, enquireLinkMs: 60_000 });
+    const ctx = context(port, { responseTimeoutMs: 60_000, stalledAfterMs: 3000, enquireLinkMs: 60_000 });
     const recorded: Array<{ messageId: string; carrierMessageId: string }> = [];
     const store = { transaction: async (fn: (tx: unknown) => unknown) => fn({ carrierParts: { insertMany: async (rows: typeof recorded) => void recorded.push(...rows) } }) };
     const available: string[] = [];

@@ -65,7 +65,12 @@ export class PartQueue {
   private throttledSince: number | undefined;
   /** Parts sent and not answered yet (in a bind's window). */
   private inWindow = 0;
-  /** Since when parts have been in a window with no answer to any submit; undefined while none waits. */
+  /**
+   * Since when parts have been in a window with no answer to any submit; undefined while none waits.
+   * Kept when a bind ends with parts unanswered and they are sent again: the SMSC has still not
+   * answered them (an SMSC that swallows submits is stalled after `stalledAfterMs` however often
+   * `responseTimeoutMs` ends its binds).
+   */
   private unansweredSince: number | undefined;
   private pumpTimer: NodeJS.Timeout | undefined;
   private pumpAt = Infinity;
@@ -217,7 +222,8 @@ export class PartQueue {
    */
   handBack(parts: readonly PartJob[], reason: string): void {
     this.inWindow = Math.max(0, this.inWindow - parts.length);
-    if (this.inWindow === 0) this.unansweredSince = undefined;
+    const resending = parts.some((p) => !p.job.settled && p.attempts < this.ctx.config.maxSubmitAttempts);
+    if (this.inWindow === 0 && !resending) this.unansweredSince = undefined;
     if (this.stopping) {
       for (const p of parts) this.settleTransient(p.job, `SMPP bind closed before the SMSC answered: ${reason}`);
       return;
@@ -348,6 +354,7 @@ export class PartQueue {
     if (job.settled) return;
     job.settled = true;
     this.jobs.delete(job);
+    if (this.inWindow === 0 && this.jobs.size === 0) this.unansweredSince = undefined;
     job.resolve(result);
   }
 }
