@@ -175,7 +175,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     optOuts,
     settings: messagingSettings,
   });
-  const inbound = new InboundRouter({ ids, numbers: directory, journal, optOuts: { service: optOuts, acceptor, logger } });
+  const inbound = new InboundRouter({ ids, numbers: directory, journal, optOuts: { service: optOuts, acceptor, logger, metrics } });
   const inFlight = new SubmissionsInFlight();
   const sink = new EngineCarrierSink(journal, inbound, logger, inFlight, options.inferSentFromReceipts, (id) => dispatcher.carrierAvailable(id));
 

@@ -7,6 +7,8 @@ export interface EngineMetrics {
   dispatchLatency(seconds: number): void;
   carrierSubmitted(carrier: string, outcome: 'accepted' | 'rejected' | 'throttled' | 'transient', count: number): void;
   webhookOutcome(kind: string, outcome: 'delivered' | 'retry' | 'failed'): void;
+  /** The automatic reply to a STOP/START/HELP (`action`) could not be queued and was dropped. */
+  optOutReplyDropped(action: string): void;
 }
 
 /** Metrics that go nowhere (tests, CLI). */
@@ -15,6 +17,7 @@ export const noopMetrics: EngineMetrics = {
   dispatchLatency: () => {},
   carrierSubmitted: () => {},
   webhookOutcome: () => {},
+  optOutReplyDropped: () => {},
 };
 
 /** What the RELAY surface reports for monitoring. */

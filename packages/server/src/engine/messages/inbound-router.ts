@@ -11,6 +11,7 @@ import { relayContextOf } from '../../domain/number-rules.js';
 import type { InboundMessage, InboundResult } from '../../domain/ports/carrier.js';
 import type { NumberDirectory } from '../routing/number-directory.js';
 import type { Logger } from '../../domain/ports/logger.js';
+import type { EngineMetrics } from '../../domain/ports/metrics.js';
 import type { MessageJournal } from './journal.js';
 import type { MessageAcceptor } from './message-acceptor.js';
 import type { OptOutService } from './opt-outs.js';
@@ -22,7 +23,7 @@ export class InboundRouter {
       readonly numbers: NumberDirectory;
       readonly journal: MessageJournal;
       /** Opt-out keywords (opt-outs.ts), and the acceptor that sends their replies. */
-      readonly optOuts?: { readonly service: OptOutService; readonly acceptor: MessageAcceptor; readonly logger: Logger };
+      readonly optOuts?: { readonly service: OptOutService; readonly acceptor: MessageAcceptor; readonly logger: Logger; readonly metrics?: EngineMetrics };
     },
   ) {}
 
@@ -54,8 +55,16 @@ export class InboundRouter {
         carrierMessageId: m.carrierMessageId ?? null,
       }),
     );
-    // After the inbound is stored: a reply that cannot be sent must not make the carrier deliver it again.
-    if (reply) await opt!.acceptor.accept(owner.projectId, reply).catch((err: unknown) => opt!.logger.warn({ err, projectId: owner.projectId, to: m.from }, 'opt-out reply not sent'));
+    // After the inbound is stored: a reply that cannot be sent must not make the carrier deliver it
+    // again. It is not refused for a full sender queue (message-acceptor.ts), so what fails here is
+    // storage or the reply itself: logged as an error and counted, never silent.
+    if (reply) {
+      await opt!.acceptor.accept(owner.projectId, reply).catch((err: unknown) => {
+        const action = reply.tags?.[0]?.slice('opt-out:'.length) ?? 'unknown';
+        opt!.metrics?.optOutReplyDropped(action);
+        opt!.logger.error({ err, projectId: owner.projectId, from: m.to, to: m.from, action }, 'opt-out confirmation reply not sent (dropped)');
+      });
+    }
     return { routed: true, messageId: stored.id, projectId: stored.projectId };
   }
 }

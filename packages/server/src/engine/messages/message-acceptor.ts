@@ -19,7 +19,7 @@ import type { MessageJournal } from './journal.js';
 import type { SenderResolver } from '../routing/sender-resolver.js';
 import { checkSendAt, DEFAULT_SCHEDULE_WINDOW } from '../../domain/schedule.js';
 import type { SenderQueues } from './sender-queues.js';
-import type { OptOutService } from './opt-outs.js';
+import { isKeywordReply, type OptOutService } from './opt-outs.js';
 import type { MessagingSettingsCache } from './opt-outs-settings.js';
 
 export class MessageAcceptor {
@@ -112,8 +112,9 @@ export class MessageAcceptor {
     // Opt-outs (opt-outs.ts): nothing to wait for while the project has none.
     const optedOut = this.deps.optOuts?.check(projectId, from, input.to as string, numberGroupId, input);
     if (optedOut) await optedOut;
-    // A message sent later joins its sender's queue then; one sent now is refused while the queue is full.
-    if (schedule.at === undefined) this.deps.senderQueues?.checkRoom(projectId, from);
+    // A message sent later joins its sender's queue then; one sent now is refused while the queue is
+    // full — but not the reply to a STOP/START/HELP, which goes out ahead of the backlog.
+    if (schedule.at === undefined && !isKeywordReply(input)) this.deps.senderQueues?.checkRoom(projectId, from);
 
     let c = content.value;
     // Smart encoding only ever changes a UCS-2 SMS (opt-outs-settings.ts).

@@ -36,6 +36,16 @@ export const HELP_KEYWORDS: readonly string[] = ['HELP', 'INFO'];
 
 export type KeywordAction = 'stop' | 'start' | 'help';
 
+/**
+ * Whether a message is the automatic reply to STOP/START/HELP (`OptOutService.inbound` tags it
+ * `opt-out:<action>`). Such a reply is never refused for a full sender queue and does not wait behind
+ * its sender's backlog (sender-queues.ts): a confirmation that waited hours, or expired, would be no
+ * confirmation.
+ */
+export function isKeywordReply(m: { readonly origin: string; readonly tags?: readonly string[] | null }): boolean {
+  return m.origin === 'reply' && !!m.tags?.some((t) => t === 'opt-out:stop' || t === 'opt-out:start' || t === 'opt-out:help');
+}
+
 const ACTIONS = new Map<string, KeywordAction>([
   ...OPT_OUT_KEYWORDS.map((k) => [k, 'stop'] as const),
   ...OPT_IN_KEYWORDS.map((k) => [k, 'start'] as const),

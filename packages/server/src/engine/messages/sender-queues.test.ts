@@ -13,7 +13,8 @@ import type { JobRecord } from '../../domain/jobs.js';
 import type { MessageRecord } from '../../domain/message.js';
 import { openSqliteStore } from '../../store/dialects/sqlite.js';
 import type { KyselyStore } from '../../store/kysely-store.js';
-import { buildTestEngine, TEST_NUMBERS, type TestEngine } from '../testing/test-engine.js';
+import { buildTestEngine, HANDSET, TEST_NUMBERS, type TestEngine } from '../testing/test-engine.js';
+import { InboundRouter } from './inbound-router.js';
 import { planSlots, senderKey, type RatedJob } from './sender-queues.js';
 
 const inMemory = async () => ({ store: await openSqliteStore({ file: ':memory:' }), bus: new InProcessBus() });
@@ -143,6 +144,34 @@ describe('queue overflow', () => {
     t.engine.wake();
     await t.statuses.reached(queued[3]!.id, 'sent');
     expect((await t.send()).status).toBe('queued');
+  });
+
+  it('still queues the reply to STOP/START/HELP, and sends it ahead of the backlog, while the queue is full', async () => {
+    const queued = [];
+    for (let i = 0; i < 4; i++) queued.push(await t.send());
+    await t.engine.start();
+    await t.carrier.submitted(1);
+    await expect(t.send()).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.details[0]!.key === 'QUEUE_OVERFLOW');
+    for (const [body, action] of [['HELP', 'help'], ['STOP', 'stop'], ['START', 'start']] as const) {
+      const [routed] = await t.engine.inbound.receive([{ from: HANDSET, to: TEST_NUMBERS[0], body, media: [], carrier: 'scripted', receivedAt: t.clock.now() }]);
+      expect(routed).toMatchObject({ routed: true });
+      const reply = (await t.engine.reads.messages.list(t.project.id, { to: HANDSET }, { limit: 50 })).find((m) => m.tags.includes(`opt-out:${action}`));
+      expect(reply, `the ${body} reply`).toBeDefined();
+      // Sent now, not at a slot after the four queued (the clock does not move).
+      await t.statuses.reached(reply!.id, 'sent');
+    }
+    expect(t.metrics.repliesDropped).toEqual({});
+    // The backlog keeps its slots.
+    expect(await t.message(queued[3]!.id)).toMatchObject({ status: 'queued' });
+  });
+
+  it('counts and logs as an error a reply that cannot be queued', async () => {
+    const router = t.engine.inbound as unknown as { deps: ConstructorParameters<typeof InboundRouter>[0] };
+    const failing = new InboundRouter({ ...router.deps, optOuts: { ...router.deps.optOuts!, acceptor: { accept: () => Promise.reject(new Error('disk full')) } as never } });
+    const [routed] = await failing.receive([{ from: HANDSET, to: TEST_NUMBERS[0], body: 'stop', media: [], carrier: 'scripted', receivedAt: t.clock.now() }]);
+    expect(routed).toMatchObject({ routed: true });
+    expect(t.metrics.repliesDropped).toEqual({ stop: 1 });
+    expect(t.logger.messages('error')).toContain('opt-out confirmation reply not sent (dropped)');
   });
 });
 

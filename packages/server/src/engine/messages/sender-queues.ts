@@ -19,6 +19,7 @@ import type { SenderRateDefaults } from '../../domain/sender-rates.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { JobRepository, PhoneNumberRepository } from '../../domain/ports/store.js';
 import { AppError } from '../../domain/app-error.js';
+import { isKeywordReply } from './opt-outs.js';
 
 export { DEFAULT_SENDER_RATES } from '../../domain/sender-rates.js';
 
@@ -145,9 +146,11 @@ export class SenderQueues {
   /**
    * Segments per second this message's sender may send through a carrier of `carrierKind`, or
    * null for no limit: the number's own rate (0: none), else its type's default — except through
-   * the simulator, where a number without its own rate is not limited.
+   * the simulator, where a number without its own rate is not limited, and for the reply to a
+   * STOP/START/HELP, which takes no slot (it would wait behind the backlog, perhaps until it expired).
    */
-  rateOf(m: Pick<MessageRecord, 'projectId' | 'from'>, carrierKind: string): number | null {
+  rateOf(m: Pick<MessageRecord, 'projectId' | 'from' | 'origin' | 'tags'>, carrierKind: string): number | null {
+    if (isKeywordReply(m)) return null;
     const own = this.own.get(m.projectId)?.get(m.from)?.rate;
     if (own !== null && own !== undefined) return own > 0 ? own : null;
     if (carrierKind === 'simulator') return null;

@@ -58,6 +58,11 @@ export class CountingMetrics implements EngineMetrics {
     this.submitted[`${carrier}:${outcome}`] = (this.submitted[`${carrier}:${outcome}`] ?? 0) + count;
   }
   webhookOutcome(): void {}
+  /** Opt-out confirmation replies dropped, by action. */
+  readonly repliesDropped: Record<string, number> = {};
+  optOutReplyDropped(action: string): void {
+    this.repliesDropped[action] = (this.repliesDropped[action] ?? 0) + 1;
+  }
 }
 
 /** A logger that keeps what it was told. */

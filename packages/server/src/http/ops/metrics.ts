@@ -11,6 +11,7 @@ export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
   private readonly latency: Histogram;
   private readonly submissions: Counter<'carrier' | 'outcome'>;
   private readonly webhooks: Counter<'kind' | 'outcome'>;
+  private readonly repliesDropped: Counter<'action'>;
   private readonly http: Histogram<'method' | 'route' | 'status_code'>;
   private readonly relay: {
     connections: Gauge;
@@ -45,6 +46,7 @@ export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
     });
     this.submissions = new Counter({ name: 'switchboard_carrier_submissions_total', help: 'Carrier answers to submissions.', labelNames: ['carrier', 'outcome'], registers: [this.registry] });
     this.webhooks = new Counter({ name: 'switchboard_webhook_deliveries_total', help: 'Webhook attempts by outcome.', labelNames: ['kind', 'outcome'], registers: [this.registry] });
+    this.repliesDropped = new Counter({ name: 'switchboard_opt_out_replies_dropped_total', help: 'Automatic replies to STOP/START/HELP that could not be queued.', labelNames: ['action'], registers: [this.registry] });
     const registers = [this.registry];
     this.relay = {
       connections: new Gauge({ name: 'switchboard_relay_connections', help: 'Open RELAY WebSocket connections.', registers }),
@@ -106,6 +108,9 @@ export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
   }
   webhookOutcome(kind: string, outcome: string): void {
     this.webhooks.inc({ kind, outcome });
+  }
+  optOutReplyDropped(action: string): void {
+    this.repliesDropped.inc({ action });
   }
 
   relayConnections(delta: number): void {
