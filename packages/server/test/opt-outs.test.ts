@@ -71,6 +71,9 @@ describe('STOP → 21610 → START → delivered, through the twilio client', ()
     expect(inbound.map((m) => [m.body, m.direction, m.status])).toEqual([['stop', 'inbound', 'received']]);
 
     await handsetSays(handset, ' START ');
+    // The START confirmation and the next send are two messages dispatched independently: wait for
+    // the confirmation so the order of the inbox below is decided.
+    await eventually(async () => ((await inbox(handset)).some((b) => b.includes('re-subscribed')) ? true : undefined), 10_000, 'the START confirmation');
     const again = await client.messages.create({ from: FROM, to: handset, body: 'Welcome back' });
     await delivered(again.sid);
     expect(await inbox(handset)).toEqual(['Your order shipped', STOP_REPLY, expect.stringContaining('re-subscribed'), 'Welcome back']);
