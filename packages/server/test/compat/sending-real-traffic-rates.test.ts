@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { waitForEnd } from '../helpers/messages.js';
 import { phoneNumberId } from '../helpers/projects.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
@@ -38,6 +39,7 @@ async function setRate(number: string, rate: number | null): Promise<void> {
 }
 
 const stored = async (sid: string) => (await server.store.messages.get(PROJECT_ID, sid))!;
+const db = () => (server.store as KyselyStore).db;
 
 describe('per-sender rates', () => {
   it('spreads six messages of a 2 msgs/s sender over at least 2.5 s while another sender is not held behind them', async () => {
@@ -80,6 +82,46 @@ describe('per-sender rates', () => {
       const res = await server.api(`/api/relay/rest/phone_numbers/${await phoneNumberId(server, NUMBERS[0]!)}`, { method: 'PUT', body: { messages_per_second: rate } });
       expect(res.status, String(rate)).toBe(422);
       expect(res.body.errors[0]).toMatchObject({ code: 'invalid_attribute', detail: expect.stringMatching(/messages_per_second must be a number of segments per second: 0 \(no limit\), or from 0.0001 to 10000/) });
+    }
+  });
+
+  it('plans the messages already given slots again when the sender’s rate changes', async () => {
+    // One segment every 100 s: the second and third are held for slots 100 and 200 s away.
+    await setRate(NUMBERS[0]!, 0.01);
+    try {
+      const msgs = await Promise.all([1, 2, 3].map((i) => client.messages.create({ from: NUMBERS[0], to: `+1555700090${i}`, body: `crawl ${i}` })));
+      await waitForEnd(server, msgs[0]!.sid);
+      await eventually(async () => ((await db().selectFrom('jobs').select('id').where('slot_at', 'is not', null).execute()).length === 2 ? true : undefined), 5000, 'two jobs holding slots');
+      await setRate(NUMBERS[0]!, 10);
+      for (const m of msgs.slice(1)) expect(await waitForEnd(server, m.sid, 5000)).toMatchObject({ status: 'delivered' });
+    } finally {
+      await setRate(NUMBERS[0]!, null);
+    }
+  });
+
+  it('does not block a sender for good with a slot or a rate stored before rates were bounded', async () => {
+    const key = `${PROJECT_ID} ${NUMBERS[0]}`;
+    await setRate(NUMBERS[0]!, 5);
+    try {
+      // A next free time 30 years away, as a 1e-12/s rate left it (SQLite also held Infinity).
+      await db().insertInto('sender_slots').values({ sender_key: key, next_at: Date.now() + 1e12 }).onConflict((oc) => oc.column('sender_key').doUpdateSet({ next_at: Date.now() + 1e12 })).execute();
+      const m = await client.messages.create({ from: NUMBERS[0], to: '+15557000911', body: 'not blocked' });
+      expect(await waitForEnd(server, m.sid, 5000)).toMatchObject({ status: 'delivered' });
+      const row = await db().selectFrom('sender_slots').select('next_at').where('sender_key', '=', key).executeTakeFirstOrThrow();
+      expect(Number(row.next_at) - Date.now()).toBeLessThan(60_000);
+
+      // A rate the API no longer accepts, written before it was bounded, counts as the lowest rate
+      // (one segment every 10,000 s), not as a next slot at Infinity (which PostgreSQL cannot store:
+      // every claim with that sender failed, other senders' messages too).
+      await db().updateTable('phone_numbers').set({ messages_per_second: 1e-300 }).where('number', '=', NUMBERS[0]!).execute();
+      await server.api(`/api/relay/rest/phone_numbers/${await phoneNumberId(server, NUMBERS[1]!)}`, { method: 'PUT', body: { name: 'refresh the rate caches' } });
+      const crawl = await client.messages.create({ from: NUMBERS[0], to: '+15557000912', body: 'first at the lowest rate' });
+      const other = await client.messages.create({ from: NUMBERS[1], to: '+15557000913', body: 'another sender' });
+      for (const x of [crawl, other]) expect(await waitForEnd(server, x.sid, 5000)).toMatchObject({ status: 'delivered' });
+      const after = await db().selectFrom('sender_slots').select('next_at').where('sender_key', '=', key).executeTakeFirstOrThrow();
+      expect(Number(after.next_at) - Date.now()).toBeLessThanOrEqual(10_000_000);
+    } finally {
+      await setRate(NUMBERS[0]!, null);
     }
   });
 });

@@ -9,6 +9,7 @@ import type { Bus } from '../../domain/ports/bus.js';
 import type { Store } from '../../domain/ports/store.js';
 import { DEFAULT_CAPABILITIES, type PhoneNumberRecord } from '../../domain/project.js';
 import type { NumberDirectory } from '../routing/number-directory.js';
+import { senderKey } from '../messages/sender-queues.js';
 
 export class NumberService {
   constructor(
@@ -67,7 +68,15 @@ export class NumberService {
   async update(projectId: string, id: string, body: Record<string, unknown>): Promise<PhoneNumberRecord | undefined> {
     const { patch, errors } = checkNumberPatch(body);
     if (errors.length) throw new AppError(errors);
-    const updated = await this.deps.store.numbers.update(projectId, id, patch, this.deps.clock.now());
+    const before = patch.messagesPerSecond === undefined ? undefined : await this.deps.store.numbers.get(projectId, id);
+    const now = this.deps.clock.now();
+    const updated = await this.deps.store.numbers.update(projectId, id, patch, now);
+    // A new rate applies to the messages already given slots at the old one too: they are planned again.
+    if (updated && before && (before.messagesPerSecond ?? null) !== (updated.messagesPerSecond ?? null)) {
+      const key = senderKey(projectId, updated.number);
+      const released = await this.deps.store.transaction((tx) => tx.jobs.releaseSenderSlots(key, projectId, updated.number, now));
+      if (released) this.deps.bus.publish('work.available', { queue: 'dispatch' });
+    }
     if (updated) this.changed(projectId);
     return updated;
   }

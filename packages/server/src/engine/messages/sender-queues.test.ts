@@ -15,7 +15,7 @@ import { openSqliteStore } from '../../store/dialects/sqlite.js';
 import type { KyselyStore } from '../../store/kysely-store.js';
 import { buildTestEngine, HANDSET, TEST_NUMBERS, type TestEngine } from '../testing/test-engine.js';
 import { InboundRouter } from './inbound-router.js';
-import { planSlots, senderKey, type RatedJob } from './sender-queues.js';
+import { MAX_SLOT_AHEAD_MS, planSlots, senderKey, type RatedJob } from './sender-queues.js';
 
 const inMemory = async () => ({ store: await openSqliteStore({ file: ':memory:' }), bus: new InProcessBus() });
 
@@ -25,6 +25,18 @@ function rated(id: number, from: string, rate: number, extra: Partial<MessageRec
 }
 
 describe('planSlots', () => {
+  it('takes a next free time that is Infinity or further than any rate allows (stored before rates were bounded) as free now', () => {
+    for (const stored of [Infinity, 10_000 + MAX_SLOT_AHEAD_MS + 1]) {
+      const plan = planSlots([rated(1, '+15550000001', 2), rated(2, '+15550000001', 2)], new Map([[senderKey('p', '+15550000001'), stored]]), 10_000);
+      expect(plan.now.map((j) => j.job.id)).toEqual([1]);
+      expect(plan.later).toEqual([{ id: 2, slotAt: 10_500 }]);
+      expect(plan.next.get(senderKey('p', '+15550000001'))).toBe(11_000);
+    }
+    // The furthest a rate allows still stands.
+    const far = planSlots([rated(1, '+15550000001', 2, { expiresAt: Number.MAX_SAFE_INTEGER })], new Map([[senderKey('p', '+15550000001'), 10_000 + MAX_SLOT_AHEAD_MS]]), 10_000);
+    expect(far.later).toEqual([{ id: 1, slotAt: 10_000 + MAX_SLOT_AHEAD_MS }]);
+  });
+
   it('gives a sender one slot per segment at its rate, starting at its next free time', () => {
     const jobs = [1, 2, 3, 4, 5, 6].map((i) => rated(i, '+15550000001', 2));
     const plan = planSlots(jobs, new Map(), 10_000);

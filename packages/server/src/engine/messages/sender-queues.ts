@@ -15,7 +15,9 @@ import type { Clock } from '../../domain/clock.js';
 import type { JobRecord } from '../../domain/jobs.js';
 import type { MessageRecord } from '../../domain/message.js';
 import { classifyNumber } from '../../domain/phone-numbers.js';
-import type { SenderRateDefaults } from '../../domain/sender-rates.js';
+import { MAX_SENDER_RATE, MIN_SENDER_RATE, type SenderRateDefaults } from '../../domain/sender-rates.js';
+import { MAX_VALIDITY_PERIOD } from '../../domain/message.js';
+import { MAX_BODY_LENGTH } from '@switchboard/protocol';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { JobRepository, PhoneNumberRepository } from '../../domain/ports/store.js';
 import { AppError } from '../../domain/app-error.js';
@@ -57,6 +59,15 @@ export function senderKey(projectId: string, sender: string): string {
 }
 
 /**
+ * The furthest a sender's next free time can be with today's rules: the longest validity period
+ * (a job whose slot would come later takes none) plus the longest message (at most 25 segments of
+ * MAX_BODY_LENGTH characters; 1 for MMS) at the lowest rate. A stored time beyond it — Infinity or
+ * years away, left by a rate below MIN_SENDER_RATE before rates were bounded — would block its
+ * sender for good (every message refused or expired), so it is taken as free now and overwritten.
+ */
+export const MAX_SLOT_AHEAD_MS = (MAX_VALIDITY_PERIOD + Math.ceil(MAX_BODY_LENGTH / 66) / MIN_SENDER_RATE) * 1000;
+
+/**
  * Give each job the next slot of its sender, in job order; pure, so it is tested on its own.
  * A job whose slot would come after its message expires takes no slot: it is released to run at
  * its expiry, when the dispatcher fails it (validity expired), and leaves the slot to the next one.
@@ -70,7 +81,8 @@ export function planSlots(jobs: readonly RatedJob[], free: ReadonlyMap<string, n
   const plan: SlotPlan = { now: [], later: [], next: new Map() };
   for (const j of jobs) {
     const key = senderKey(j.message.projectId, j.message.from);
-    const wait = Math.max(0, after.get(key) ?? (free.get(key) ?? now) - now);
+    const stored = free.get(key) ?? now;
+    const wait = Math.max(0, after.get(key) ?? (Number.isFinite(stored) && stored - now <= MAX_SLOT_AHEAD_MS ? stored - now : 0));
     if (now + wait >= j.message.expiresAt) {
       plan.later.push({ id: j.job.id, slotAt: j.message.expiresAt });
       if (!after.has(key)) after.set(key, wait);
@@ -152,7 +164,8 @@ export class SenderQueues {
   rateOf(m: Pick<MessageRecord, 'projectId' | 'from' | 'origin' | 'tags'>, carrierKind: string): number | null {
     if (isKeywordReply(m)) return null;
     const own = this.own.get(m.projectId)?.get(m.from)?.rate;
-    if (own !== null && own !== undefined) return own > 0 ? own : null;
+    // A rate stored before rates were bounded (5e-324/s) counts as the nearest bound.
+    if (own !== null && own !== undefined) return own > 0 ? Math.min(MAX_SENDER_RATE, Math.max(MIN_SENDER_RATE, own)) : null;
     if (carrierKind === 'simulator') return null;
     const type = classifyNumber(m.from)?.type;
     const rate = type ? this.opts.defaults[type] : 0;

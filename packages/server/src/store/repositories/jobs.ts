@@ -150,6 +150,22 @@ export class KyselyJobRepository implements JobRepository {
     }
   }
 
+  async releaseSenderSlots(senderKey: string, projectId: string, sender: string, now: number): Promise<number> {
+    // The sender's row first: on PostgreSQL this waits for a claim reserving its slots, so the jobs
+    // that claim held are committed, and released below, before the row is gone.
+    await this.db.deleteFrom('sender_slots').where('sender_key', '=', senderKey).execute();
+    const r = await this.db
+      .updateTable('jobs')
+      .set({ run_at: now, slot_at: null })
+      .where('kind', '=', 'dispatch')
+      .where('project_id', '=', projectId)
+      .where('slot_at', 'is not', null)
+      .where('lease_owner', 'is', null)
+      .where('message_id', 'in', (eb) => eb.selectFrom('messages').select('messages.id').where('messages.project_id', '=', projectId).where('messages.from_number', '=', sender))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
   async count(kind: JobKind): Promise<number> {
     const row = await this.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', kind).executeTakeFirstOrThrow();
     return num(row.n);

@@ -57,4 +57,10 @@ export interface JobRepository {
   putSenderSlots(next: ReadonlyMap<string, number>): Promise<void>;
   /** Release leased jobs to run at the sender slots they now hold (they are not charged again). */
   holdSlots(items: ReadonlyArray<{ id: number; slotAt: number }>): Promise<void>;
+  /**
+   * A sender's rate changed: forget its next free time (its row of `sender_slots`, `senderKey`) and
+   * make the dispatch jobs of its messages that hold a slot not yet due runnable at `now` without
+   * one, so they are planned again at the new rate. Returns how many jobs were released.
+   */
+  releaseSenderSlots(senderKey: string, projectId: string, sender: string, now: number): Promise<number>;
 }
