@@ -277,6 +277,12 @@ describe('queue overflow', () => {
       expect(native.body.errors[0]).toMatchObject({ code: 'queue_overflow' });
       // Another sender is not affected.
       expect((await client.messages.create({ from: NUMBERS[0], to: '+15557000607', body: 'other' })).status).toBe('queued');
+      // The reply to a handset's STOP is not refused with the full queue, nor held behind it: it is delivered now.
+      const handset = '+15557000608';
+      const stop = await server.api('/api/simulator/inbound', { body: { from: handset, to: NUMBERS[1], body: 'STOP' } });
+      expect(stop.status).toBe(201);
+      const reply = await eventually(async () => (await client.messages.list({ from: NUMBERS[1], to: handset })).find((m) => m.body.includes('unsubscribed')), 5000, 'the STOP confirmation');
+      expect(await waitForEnd(server, reply.sid, 5000)).toMatchObject({ status: 'delivered' });
     } finally {
       await setRate(NUMBERS[1]!, null);
     }
