@@ -8,7 +8,7 @@ const base = { id: 'uk', host: '127.0.0.1', port: 2775, systemId: 'me', password
 describe('the smpp section of the config file', () => {
   it('fills sane defaults: a window of 10, 100 parts/s queued (not rejected), receipts on every part', () => {
     const { connectors, routes } = parseSmppSection({ connectors: [base], routes: [{ prefix: '+44', connector: 'uk' }] });
-    expect(connectors[0]).toMatchObject({ bindMode: 'transceiver', binds: 1, window: 10, throughput: 100, split: 'udh8', gsmEncoding: 'gsm7', registeredDelivery: 'final', receiptPolicy: 'all', idFormat: { submit: 'text', receipt: 'text' }, nationalCountryCode: null });
+    expect(connectors[0]).toMatchObject({ bindMode: 'transceiver', binds: 1, window: 10, throughput: 100, split: 'udh8', gsmEncoding: 'gsm7', registeredDelivery: 'final', receiptPolicy: 'all', idFormat: { submit: 'text', receipt: 'text' }, nationalCountryCode: null, unknownTon: 'international' });
     expect(routes).toEqual([{ prefix: '+44', carrier: 'uk' }]);
   });
 
@@ -29,6 +29,7 @@ describe('the smpp section of the config file', () => {
     [{ connectors: [{ ...base, receiptStats: { FAILD: 'failed' } }] }, /receiptStats\.FAILD must be one of delivered, undelivered, expired, rejected, intermediate/],
     [{ connectors: [{ ...base, receiptStats: { 'stat word': 'undelivered' } }] }, /receiptStats keys must be stat words/],
     [{ connectors: [{ ...base, nationalCountryCode: '+44' }] }, /nationalCountryCode must be a country calling code such as "1" or "44"/],
+    [{ connectors: [{ ...base, unknownTon: 'national' }] }, /unknownTon "national" needs nationalCountryCode/],
   ])('rejects a bad value naming the setting: %#', (raw, message) => {
     expect(() => parseSmppSection(raw)).toThrow(message);
   });

@@ -38,6 +38,8 @@ export interface SmppConnectorConfig {
   readonly addressRange: string;
   /** Calling code (digits) for national-format numbers on MOs; null: national numbers are not placed. */
   readonly nationalCountryCode: string | null;
+  /** How MO numbers with TON 0 (unknown) are read: international without the +, or national (needs `nationalCountryCode`). */
+  readonly unknownTon: 'international' | 'national';
   readonly gsmEncoding: GsmWireEncoding;
   readonly split: SplitMethod;
   /** registered_delivery: receipts on final outcome, on failure only, or none. */
@@ -140,7 +142,7 @@ function deliveryError(v: unknown, path: string): ErrorKey {
 const ID_FORMATS = ['text', 'hex', 'decimal'] as const;
 const KNOWN_KEYS = new Set([
   'id', 'host', 'port', 'tls', 'systemId', 'password', 'systemType', 'bindMode', 'binds', 'receivers', 'window', 'throughput', 'source', 'destination', 'addressRange',
-  'nationalCountryCode', 'gsmEncoding', 'split', 'registeredDelivery', 'receiptPolicy', 'idFormat', 'serviceType', 'enquireLinkMs', 'responseTimeoutMs', 'stalledAfterMs', 'connectTimeoutMs', 'reconnectMinMs',
+  'nationalCountryCode', 'unknownTon', 'gsmEncoding', 'split', 'registeredDelivery', 'receiptPolicy', 'idFormat', 'serviceType', 'enquireLinkMs', 'responseTimeoutMs', 'stalledAfterMs', 'connectTimeoutMs', 'reconnectMinMs',
   'reconnectMaxMs', 'earlyReceiptHoldMs', 'moReassemblyMs', 'maxSubmitAttempts', 'errors', 'partRetentionHours', 'receiptStats',
 ]);
 const READINGS = ['delivered', 'undelivered', 'expired', 'rejected', 'intermediate'] as const;
@@ -194,6 +196,9 @@ function parseConnector(raw: unknown, path: string): SmppConnectorConfig {
   const reconnectMaxMs = int(o, 'reconnectMaxMs', path, 10, 3_600_000, 30_000);
   if (reconnectMaxMs < reconnectMinMs) fail(`${path}.reconnectMaxMs`, 'must not be below reconnectMinMs');
   const responseTimeoutMs = int(o, 'responseTimeoutMs', path, 100, 600_000, 30_000);
+  const nationalCountryCode = countryCode(o.nationalCountryCode, `${path}.nationalCountryCode`);
+  const unknownTon = oneOf(o, 'unknownTon', path, ['international', 'national'] as const, 'international');
+  if (unknownTon === 'national' && nationalCountryCode === null) fail(`${path}.unknownTon`, '"national" needs nationalCountryCode (the country those numbers are in)');
   const nullableByte = (x: Obj, key: string, p: string): number | null => (x[key] === undefined || x[key] === null ? null : int(x, key, p, 0, 255));
   return {
     id,
@@ -211,7 +216,8 @@ function parseConnector(raw: unknown, path: string): SmppConnectorConfig {
     source: { ton: nullableByte(source, 'ton', `${path}.source`), npi: nullableByte(source, 'npi', `${path}.source`) },
     destination: { ton: int(destination, 'ton', `${path}.destination`, 0, 255, 1), npi: int(destination, 'npi', `${path}.destination`, 0, 255, 1) },
     addressRange: str(o, 'addressRange', path, 40, ''),
-    nationalCountryCode: countryCode(o.nationalCountryCode, `${path}.nationalCountryCode`),
+    nationalCountryCode,
+    unknownTon,
     gsmEncoding: oneOf(o, 'gsmEncoding', path, ['gsm7', 'gsm7-packed', 'latin1'] as const, 'gsm7'),
     split: oneOf(o, 'split', path, ['udh8', 'udh16', 'sar', 'payload'] as const, 'udh8'),
     registeredDelivery: oneOf(o, 'registeredDelivery', path, ['final', 'failure', 'none'] as const, 'final'),

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { inboundAddress } from './mo-assembler.js';
 
-const at = (ton: number, addr: string, cc: string | null = null) => inboundAddress({ ton, npi: 1, addr }, cc);
+const at = (ton: number, addr: string, cc: string | null = null, unknownTon: 'international' | 'national' = 'international') =>
+  inboundAddress({ ton, npi: 1, addr }, { nationalCountryCode: cc, unknownTon });
 
 describe('inboundAddress: one key per handset whatever TON the SMSC writes', () => {
   it('writes international numbers as E.164 whether the SMSC says TON 1, 0 or 2, with 00 or a +', () => {
@@ -16,6 +17,11 @@ describe('inboundAddress: one key per handset whatever TON the SMSC writes', () 
     expect(at(0, '07700900123', '44')).toBe('+447700900123');
     expect(at(2, '5551234567', '1')).toBe('+15551234567');
     expect(at(2, '15551234567', '1')).toBe('+15551234567');
+    // An SMSC whose unknown TON means national (a country with no trunk prefix, or NANP's ten digits).
+    expect(at(0, '612345678', '34', 'national')).toBe('+34612345678');
+    expect(at(0, '5551234567', '1', 'national')).toBe('+15551234567');
+    expect(at(0, '15551234567', '1', 'national')).toBe('+15551234567');
+    expect(at(0, '5551234567', '1')).toBe('+5551234567');
     // Unknown TON without a trunk 0 is international even when a country code is configured.
     expect(at(0, '447700900123', '1')).toBe('+447700900123');
   });

@@ -38,8 +38,8 @@ export class MoAssembler {
       { shortMessage: pdu.command === 'deliver_sm' ? pdu.shortMessage : Buffer.alloc(0), dataCoding: pdu.dataCoding, esmClass: pdu.esmClass, tlvs: pdu.tlvs },
       this.ctx.config.gsmEncoding === 'gsm7-packed',
     );
-    const from = inboundAddress(pdu.source, this.ctx.config.nationalCountryCode);
-    const to = inboundAddress(pdu.destination, this.ctx.config.nationalCountryCode);
+    const from = inboundAddress(pdu.source, this.ctx.config);
+    const to = inboundAddress(pdu.destination, this.ctx.config);
     if (!decoded.concat) {
       await this.deliver({ from, to, body: decoded.text, segments: 1 });
       return STATUS.ESME_ROK;
@@ -109,26 +109,33 @@ export class MoAssembler {
 /** Digits an SMSC may put on a handset's number without saying it is international. */
 const SHORT_NUMBER = /^\d{1,8}$/;
 
+/** How a connector reads numbers on MOs (`nationalCountryCode`, `unknownTon` in its config). */
+export interface InboundNumbering {
+  readonly nationalCountryCode: string | null;
+  readonly unknownTon: 'international' | 'national';
+}
+
 /**
  * An SMPP address as we write numbers, so a handset has one key whatever the SMSC's habits (its
- * opt-outs are looked up by the E.164 number later sends go to): international ones (TON 1, or
- * written with 00 or +) get their +; a national one (TON 2, or TON 0 with a trunk 0) gets
- * `+nationalCountryCode` instead of its trunk prefix (0, or NANP's 1) when that is configured; other
- * digits longer than a short code (TON 0, or TON 2 with no country code configured) are read as
- * international written without the +. Short codes, alphanumerics and national numbers that
- * cannot be placed stay as they came.
+ * opt-outs are looked up by the E.164 number later sends go to). International numbers (TON 1, or
+ * written with 00 or +) get their +. National ones — TON 2, or TON 0 that starts with a trunk 0 or
+ * that `unknownTon` says is national — get `+nationalCountryCode` in place of their trunk prefix
+ * (0, or NANP's 1) when that is configured. Other digits longer than a short code (TON 0, or TON 2
+ * with no country code configured) are read as international written without the +. Short codes,
+ * alphanumerics, other TONs and national numbers that cannot be placed stay as they came.
  */
-export function inboundAddress(a: Address, nationalCountryCode: string | null = null): string {
+export function inboundAddress(a: Address, n: InboundNumbering = { nationalCountryCode: null, unknownTon: 'international' }): string {
   const addr = a.addr.trim();
   if (/^\+\d+$/.test(addr)) return addr;
   if (/^00\d{6,}$/.test(addr)) return `+${addr.slice(2)}`;
   if (!/^\d+$/.test(addr)) return addr;
   if (a.ton === 1) return `+${addr}`;
   if ((a.ton !== 0 && a.ton !== 2) || SHORT_NUMBER.test(addr)) return addr;
-  const cc = nationalCountryCode;
-  if (cc !== null && (a.ton === 2 || addr.startsWith('0'))) {
-    const trunk = cc === '1' && addr.length === 11 ? '1' : '0';
-    return `+${cc}${addr.startsWith(trunk) ? addr.slice(1) : addr}`;
+  const cc = n.nationalCountryCode;
+  const national = a.ton === 2 || addr.startsWith('0') || n.unknownTon === 'national';
+  if (cc !== null && national) {
+    const trunk = addr.startsWith('0') ? '0' : cc === '1' && addr.length === 11 ? '1' : '';
+    return `+${cc}${addr.slice(trunk.length)}`;
   }
   return addr.startsWith('0') ? addr : `+${addr}`;
 }
