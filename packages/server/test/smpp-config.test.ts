@@ -12,6 +12,13 @@ describe('the smpp section of the config file', () => {
     expect(routes).toEqual([{ prefix: '+44', carrier: 'uk' }]);
   });
 
+  it('takes an SMSC for stalled after its response timeout, but after 10 s at most unless told otherwise', () => {
+    const stalled = (c: object) => parseSmppSection({ connectors: [{ ...base, ...c }] }).connectors[0]!.stalledAfterMs;
+    expect(stalled({})).toBe(10_000);
+    expect(stalled({ responseTimeoutMs: 4000 })).toBe(4000);
+    expect(stalled({ responseTimeoutMs: 60_000, stalledAfterMs: 45_000 })).toBe(45_000);
+  });
+
   it('reads a carrier\'s own receipt stat words, in upper case', () => {
     const [c] = parseSmppSection({ connectors: [{ ...base, receiptStats: { faild: 'undelivered', Sent: 'intermediate' } }] }).connectors;
     expect([...c!.receiptStats]).toEqual([['FAILD', 'undelivered'], ['SENT', 'intermediate']]);

@@ -10,6 +10,9 @@ import type { IdFormat } from './message-ids.js';
 import type { ReceiptReading } from './receipt.js';
 import type { GsmWireEncoding, SplitMethod } from './text.js';
 
+/** The default of `stalledAfterMs` when the response timeout is longer. */
+const DEFAULT_STALLED_AFTER_MS = 10_000;
+
 /** Which part's receipt decides a multipart message's final state. */
 export type ReceiptPolicy = 'all' | 'first' | 'last';
 
@@ -226,7 +229,8 @@ function parseConnector(raw: unknown, path: string): SmppConnectorConfig {
     serviceType: str(o, 'serviceType', path, 5, ''),
     enquireLinkMs: int(o, 'enquireLinkMs', path, 100, 3_600_000, 30_000),
     responseTimeoutMs,
-    stalledAfterMs: int(o, 'stalledAfterMs', path, 100, 600_000, responseTimeoutMs),
+    // A hung SMSC holds the node's dispatch slots this long: at most 10 s unless set (a slower one is rare; see docs/carriers/smpp.md).
+    stalledAfterMs: int(o, 'stalledAfterMs', path, 100, 600_000, Math.min(responseTimeoutMs, DEFAULT_STALLED_AFTER_MS)),
     connectTimeoutMs: int(o, 'connectTimeoutMs', path, 100, 600_000, 10_000),
     reconnectMinMs,
     reconnectMaxMs,
