@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formBody } from './compat-form.js';
+import { formBody, rawDlrDoneDate } from './compat-form.js';
 
 /** The reference: what `URLSearchParams` writes. */
 function reference(params: Record<string, string | undefined>): string {
@@ -24,5 +24,16 @@ describe('formBody', () => {
       { numRuns: 500 },
     );
     expect(formBody({ Body: 'a\uD800b' })).toBe('Body=a%EF%BF%BDb');
+  });
+});
+
+describe('rawDlrDoneDate', () => {
+  it('writes the minute as YYMMDDhhmm in UTC, kept while the minute lasts', () => {
+    const at = Date.UTC(2026, 11, 6, 7, 41, 59, 999);
+    expect(rawDlrDoneDate(at)).toBe('2612060741');
+    expect(rawDlrDoneDate(at - 59_999)).toBe('2612060741');
+    expect(rawDlrDoneDate(at + 1)).toBe('2612060742');
+    expect(rawDlrDoneDate(Date.UTC(1999, 0, 1, 0, 0))).toBe('9901010000');
+    expect(rawDlrDoneDate(at)).toBe('2612060741');
   });
 });

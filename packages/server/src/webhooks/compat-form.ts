@@ -43,8 +43,16 @@ export function formBody(params: Readonly<Record<string, string | undefined>>): 
  * carrier receipt's done date through; ours is the minute the outcome was recorded, in UTC.
  */
 export function rawDlrDoneDate(at: number): string {
-  return new Date(at).toISOString().replace(/^\d\d(\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d).*$/, '$1$2$3$4$5');
+  // One text per minute, and receipts come in bursts within one: the last is kept.
+  const minute = Math.floor(at / 60_000);
+  if (minute !== lastDoneMinute) {
+    lastDoneMinute = minute;
+    lastDoneDate = new Date(minute * 60_000).toISOString().replace(/^\d\d(\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d).*$/, '$1$2$3$4$5');
+  }
+  return lastDoneDate;
 }
+let lastDoneMinute = NaN;
+let lastDoneDate = '';
 
 /** The fields of a status callback for a message entering `status` at `at`. */
 export function statusCallbackParams(m: MessageRecord, status: MessageStatus, errorCode: string | null, at: number): CompatStatusCallbackParams {
