@@ -20,7 +20,7 @@ export const SETTINGS = {
     key: 'publicUrl',
     env: 'SWITCHBOARD_PUBLIC_URL',
     flag: 'public-url',
-    description: 'Base URL clients reach this server at, used in absolute links (paging). Defaults to the request\'s own host.',
+    description: 'Base URL clients reach this server at, used in absolute links (paging); an https one also makes the console\'s cookie Secure behind a TLS proxy. Defaults to the request\'s own host.',
     default: null as string | null,
     parse: optionalBaseUrl,
   },

@@ -70,6 +70,19 @@ describe('logging in', () => {
     expect((await c.call('/api/console/login', { body: [] })).status).toBe(400);
   });
 
+  it('marks the session cookie Secure behind a TLS proxy (an https public URL), not on plain HTTP alone', async () => {
+    const login = { body: { project_id: PROJECT_ID, api_token: API_TOKEN } };
+    expect((await consoleClient(server).call('/api/console/login', login)).headers.get('set-cookie')).not.toMatch(/Secure/);
+    const proxied = await startTestServer({ publicUrl: 'https://sms.example.com' });
+    try {
+      const res = await consoleClient(proxied).call('/api/console/login', login);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('set-cookie')).toMatch(/; Secure$/);
+    } finally {
+      await proxied.stop();
+    }
+  });
+
   it('refuses a login posted from another origin', async () => {
     const res = await consoleClient(server).call('/api/console/login', { body: { project_id: PROJECT_ID, api_token: API_TOKEN }, headers: { origin: 'https://evil.example' } });
     expect(res.status).toBe(403);

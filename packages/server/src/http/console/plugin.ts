@@ -35,8 +35,11 @@ export interface ConsoleDeps {
   readonly relaySessions?: RelaySessionSource;
 }
 
-/** True when the request reached us over TLS (then the cookie is Secure). */
-const secure = (request: FastifyRequest) => request.protocol === 'https';
+/**
+ * True when the browser reaches us over TLS (then the cookie is Secure): the request came over it,
+ * or the public URL is https (a proxy in front ends TLS and talks plain HTTP to us).
+ */
+const secure = (request: FastifyRequest, publicUrl: string | null) => request.protocol === 'https' || (publicUrl?.startsWith('https:') ?? false);
 
 /** A request that sets a cookie must not come from another site's page: its Origin, when sent, names this host. */
 function checkOrigin(request: FastifyRequest): void {
@@ -79,7 +82,7 @@ export function consoleSurface(deps: ConsoleDeps) {
   }
 
   function setCookie(request: FastifyRequest, reply: FastifyReply, live: LiveSession): void {
-    reply.header('Set-Cookie', sessionCookie(live.id, sessions.secondsLeft(live.record), secure(request)));
+    reply.header('Set-Cookie', sessionCookie(live.id, sessions.secondsLeft(live.record), secure(request, http.publicUrl)));
   }
 
   return async (app: FastifyInstance): Promise<void> => {
@@ -136,7 +139,7 @@ export function consoleSurface(deps: ConsoleDeps) {
           // Its open live feeds end now, not at their next check.
           feed.recheck(live.record.projectId);
         }
-        reply.header('Set-Cookie', clearedSessionCookie(secure(request)));
+        reply.header('Set-Cookie', clearedSessionCookie(secure(request, http.publicUrl)));
         return { authenticated: false, dev_login: devLoginAllowed(deps.devLogin, request) } satisfies ConsoleNoSession;
       });
 
