@@ -41,7 +41,7 @@ export interface WebhookResponse {
 
 /** An answer from the worker: the response, or the error the request failed with. */
 type WorkerAnswer =
-  | { readonly id: number; readonly ok: true; readonly response: WebhookResponse; readonly sent: WireSent }
+  | { readonly id: number; readonly ok: true; readonly response: WebhookResponse & WireSent }
   | { readonly id: number; readonly ok: false; readonly name: string; readonly code?: string; readonly message: string; readonly sent: WireSent };
 
 /**
@@ -119,7 +119,7 @@ export class WebhookHttpClient {
         const p = this.pending.get(a.id);
         if (!p) continue;
         this.pending.delete(a.id);
-        if (a.ok) p.resolve({ ...a.response, ...a.sent });
+        if (a.ok) p.resolve(a.response);
         else p.reject(Object.assign(new Error(a.message), { name: a.name, code: a.code, sent: a.sent }));
       }
     });

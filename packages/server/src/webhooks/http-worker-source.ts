@@ -10,8 +10,8 @@
  *
  * Protocol: the client posts arrays of `{ id, project, url, method, headers, body, timeouts, sign? }`,
  * and the string 'close' to end (the worker closes its pools, letting requests in flight finish, and
- * exits); the worker posts arrays of `{ id, ok: true, response, sent }` or
- * `{ id, ok: false, name, code, message, sent }`, `sent` being `{ requestUrl, signature }`.
+ * exits); the worker posts arrays of `{ id, ok: true, response }` (with what was sent: `requestUrl`
+ * and `signature`) or `{ id, ok: false, name, code, message, sent: { requestUrl, signature } }`.
  */
 import { lookupSlots } from './lookup-slots.js';
 import { signFormRequest, signJsonRequest, wireRequest, wireUrl } from './signing.js';
@@ -192,7 +192,7 @@ async function exchange(r) {
     }
     const ct = res.headers['content-type'];
     const contentType = Array.isArray(ct) ? (ct[0] ?? null) : (ct ?? null);
-    return { id: r.id, ok: true, response: { statusCode: res.statusCode, contentType, body: decodeBody(Buffer.concat(chunks), contentType), truncated }, sent };
+    return { id: r.id, ok: true, response: { statusCode: res.statusCode, contentType, body: decodeBody(Buffer.concat(chunks), contentType), truncated, requestUrl: sent.requestUrl, signature: sent.signature } };
   } catch (err) {
     const e = err && typeof err === 'object' ? err : { message: String(err) };
     return { id: r.id, ok: false, name: typeof e.name === 'string' ? e.name : 'Error', code: typeof e.code === 'string' ? e.code : undefined, message: String(e.message), sent };
