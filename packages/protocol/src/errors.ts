@@ -88,6 +88,9 @@ export const ERRORS = {
   // --- sending: destination -----------------------------------------------------------
   TO_REQUIRED: def('invalid_to_number', 21604, "A 'To' phone number is required.", { attribute: 'to' }),
   TO_INVALID: def('invalid_to_number', 21211, "The 'To' number is not a valid phone number (E.164: + followed by 5 to 17 digits).", { attribute: 'to' }),
+  // Twilio's 21266 (twilio.com/docs/api/errors/21266): a number texting itself would loop back to
+  // itself (and to its own webhook's replies).
+  TO_SAME_AS_FROM: def('invalid_to_number', 21266, "'To' and 'From' numbers cannot be the same.", { attribute: 'to' }),
 
   // --- sending: sender ----------------------------------------------------------------
   FROM_REQUIRED: def('invalid_from_number', 21705, "A 'From' number (or a number group) is required.", { attribute: 'from' }),

@@ -6,7 +6,7 @@
  * retry of the same request within 24 hours gets the original message back and sends nothing.
  */
 import type { ErrorDetail } from '@switchboard/protocol';
-import { AppError } from '../../domain/app-error.js';
+import { AppError, detail } from '../../domain/app-error.js';
 import type { Clock } from '../../domain/clock.js';
 import { asAccepted, parseIdempotencyKey, requestFingerprint } from '../../domain/idempotency.js';
 import type { IdGenerator } from '../../domain/ids.js';
@@ -103,6 +103,8 @@ export class MessageAcceptor {
       });
       if ('errors' in resolved) errors.push(...resolved.errors);
       else ({ from, numberGroupId } = resolved);
+      // A number sending to itself (given as From or chosen from a group) is refused, as on Twilio (21266).
+      if (from !== null && from === input.to) errors.push(detail('TO_SAME_AS_FROM', { message: `'To' and 'From' numbers cannot be the same (${from}).` }));
     }
     errors.push(...content.errors);
     const now = this.deps.clock.now();
