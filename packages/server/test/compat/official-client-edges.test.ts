@@ -4,7 +4,7 @@
  */
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NUMBERS, startTestServer, type TestServer } from '../helpers/server.js';
+import { NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
 import { rejection, twilioClient } from './clients.js';
 
 let server: TestServer;
@@ -30,5 +30,18 @@ describe('the twilio client at the edges of the Messages API', () => {
     expect(native.status).toBe(422);
     expect(native.body.errors).toMatchObject([{ code: 'invalid_to_number', attribute: 'to' }]);
     expect((await client.messages.create({ to: NUMBERS[1]!, from: NUMBERS[0]!, body: 'hello you' })).status).toBe('queued');
+  });
+
+  it("acknowledges Feedback (Twilio's subresource for ProvideFeedback) with 201, and refuses a bad Outcome or an unknown message", async () => {
+    const m = await client.messages.create({ to: '+15557651201', from: NUMBERS[0]!, body: 'Your code is 1234', provideFeedback: true });
+    const feedback = await client.messages(m.sid).feedback.create({ outcome: 'confirmed' });
+    expect(feedback).toMatchObject({ accountSid: PROJECT_ID, messageSid: m.sid, outcome: 'confirmed', uri: `/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/${m.sid}/Feedback.json` });
+    expect(feedback.dateCreated).toBeInstanceOf(Date);
+    expect(Number.isNaN(feedback.dateCreated.getTime())).toBe(false);
+    expect((await client.messages(m.sid).feedback.create()).outcome).toBe('confirmed');
+    expect((await client.messages(m.sid).feedback.create({ outcome: 'unconfirmed' })).outcome).toBe('unconfirmed');
+    const bad = await rejection(client.messages(m.sid).feedback.create({ outcome: 'maybe' as 'confirmed' }));
+    expect(bad).toMatchObject({ status: 400, code: 10000, message: expect.stringContaining('Outcome') });
+    expect(await rejection(client.messages('00000000-0000-4000-8000-000000000000').feedback.create({ outcome: 'confirmed' }))).toMatchObject({ status: 404, code: 20404 });
   });
 });

@@ -17,8 +17,8 @@ import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
 import { boolParam, dateBounds, mediaParam, messageListFilter, paramsOf, scheduleParams, sidOf, textParam } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
-import { accountUri, toCompatMedia, toCompatMessage } from './presenters.js';
-import { createMessageSchema, deleteMediaSchema, deleteMessageSchema, fetchMediaSchema, fetchMessageSchema, listMediaSchema, listMessagesSchema, updateMessageSchema } from './schemas.js';
+import { accountUri, rfc2822, toCompatMedia, toCompatMessage } from './presenters.js';
+import { createFeedbackSchema, createMessageSchema, deleteMediaSchema, deleteMessageSchema, fetchMediaSchema, fetchMessageSchema, listMediaSchema, listMessagesSchema, updateMessageSchema } from './schemas.js';
 
 const MAX_PRICE = /^\d+\.?\d{0,4}$/;
 
@@ -142,6 +142,19 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     await messages.delete(projectId, m.id);
     return reply.code(204).send();
   });
+
+  // Feedback (Twilio's subresource, sent after `ProvideFeedback=true` when the recipient acted on
+  // the message, e.g. entered a one-time code): acknowledged as Twilio answers it, 201, and not kept,
+  // as ProvideFeedback is ignored; an Outcome other than confirmed/unconfirmed is refused.
+  const createFeedback = async (request: FastifyRequest<{ Params: AccountParams & { MessageSid: string } }>, reply: FastifyReply) => {
+    const { projectId } = principalOf(request);
+    const m = await liveMessage(request, projectId, request.params.MessageSid);
+    const outcome = textParam(paramsOf(request.body).Outcome) ?? 'confirmed';
+    if (outcome !== 'confirmed' && outcome !== 'unconfirmed') throw AppError.of('INVALID_PARAMETER', { attribute: 'Outcome', message: `Outcome ${preview(outcome)} must be confirmed or unconfirmed.` });
+    const now = rfc2822(deps.clock.now());
+    return reply.code(201).send({ account_sid: projectId, message_sid: m.id, outcome, date_created: now, date_updated: now, uri: `${accountUri(projectId)}/Messages/${m.id}/Feedback.json` });
+  };
+  for (const path of ['/Accounts/:AccountSid/Messages/:MessageSid/Feedback', '/Accounts/:AccountSid/Messages/:MessageSid/Feedback.json']) app.post(path, { schema: createFeedbackSchema }, createFeedback);
 
   const listMedia = async (request: FastifyRequest<{ Params: AccountParams & { MessageSid: string } }>): Promise<CompatMediaPage> => {
     const { projectId } = principalOf(request);

@@ -156,6 +156,20 @@ export const listMediaSchema = {
   response: { 200: compatPageOf('media_list', compatMedia), ...errors },
 } as const;
 export const fetchMediaSchema = { summary: 'Fetch a media item (its record with `.json`; without, a redirect to the media)', tags, params: mediaParams, response: { 200: compatMedia, 302: { type: 'null', description: 'Without `.json`: a redirect to the media URL.' }, ...errors } } as const;
+/** Twilio's Feedback subresource (twilio.com/docs/messaging/api/message-feedback-resource): accepted, not kept. */
+export const compatFeedback = {
+  type: 'object',
+  required: ['account_sid', 'message_sid', 'outcome', 'date_created', 'date_updated', 'uri'],
+  properties: { account_sid: str, message_sid: str, outcome: { type: 'string', enum: ['confirmed', 'unconfirmed'] }, date_created: rfc2822, date_updated: rfc2822, uri: str },
+} as const;
+export const createFeedbackSchema = {
+  summary: 'Report that the recipient acted on a message (accepted and acknowledged; Switchboard keeps no deliverability statistics)',
+  tags,
+  consumes: FORM,
+  params: sidParams('MessageSid', 'The message sid.'),
+  body: { type: 'object', properties: { Outcome: { type: 'string', enum: ['confirmed', 'unconfirmed'], description: 'Default confirmed.' } } },
+  response: { 201: compatFeedback, ...errors },
+} as const;
 export const deleteMediaSchema = { summary: 'Delete a media item', tags, params: mediaParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errors } } as const;
 
 export const compatApplication = {
