@@ -103,8 +103,10 @@ export class MessageAcceptor {
       });
       if ('errors' in resolved) errors.push(...resolved.errors);
       else ({ from, numberGroupId } = resolved);
-      // A number sending to itself (given as From or chosen from a group) is refused, as on Twilio (21266).
-      if (from !== null && from === input.to) errors.push(detail('TO_SAME_AS_FROM', { message: `'To' and 'From' numbers cannot be the same (${from}).` }));
+      // On the Compatibility API a number sending to itself (given as From or chosen from a group) is
+      // refused, as Twilio does (21266). SignalWire documents no such rule for its own APIs, where a
+      // self-addressed message comes back in by loopback (a sandbox's way to test receiving).
+      if (input.origin === 'compat' && from !== null && from === input.to) errors.push(detail('TO_SAME_AS_FROM', { message: `'To' and 'From' numbers cannot be the same (${from}).` }));
     }
     errors.push(...content.errors);
     const now = this.deps.clock.now();
