@@ -120,3 +120,22 @@ describe('WebhookHttpClient building and signing deliveries', () => {
     expect(err.sent).toEqual({ requestUrl: closed, signature: signFormRequest(key, closed, [...new URLSearchParams(body)]) });
   });
 });
+
+describe('WebhookHttpClient when the worker dies', () => {
+  it('fails the requests in flight saying what was sent (the wire URL and its signature), as the attempt records it', async () => {
+    const base = await receiver();
+    const client = new WebhookHttpClient();
+    cleanups.push(() => client.close());
+    const timeouts = { connectMs: 1000, readMs: 10_000, totalMs: 10_000 };
+    const key = 'PSK_test';
+    const body = 'MessageStatus=sent&To=%2B15557654321';
+    const sign = { key, scheme: 'form-base64' as const, contentType: null };
+    const get = client.send({ project: 'p', url: `${base}/hang?name=a b`, method: 'GET', headers: {}, body, timeouts, sign }).catch((e: unknown) => e);
+    const post = client.send({ project: 'p', url: `${base}/hang`, method: 'POST', headers: {}, body, timeouts, sign }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await (client as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    const getUrl = `${base}/hang?name=a%20b&${body}`;
+    expect(((await get) as Error & { sent?: unknown }).sent).toEqual({ requestUrl: getUrl, signature: signFormRequest(key, getUrl, []) });
+    expect(((await post) as Error & { sent?: unknown }).sent).toEqual({ requestUrl: `${base}/hang`, signature: signFormRequest(key, `${base}/hang`, [...new URLSearchParams(body)]) });
+  });
+});

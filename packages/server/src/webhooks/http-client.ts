@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { PRIVATE_NETWORKS } from '../domain/urls.js';
 import type { SignatureScheme } from '../domain/webhooks.js';
 import { HTTP_WORKER_SOURCE } from './http-worker-source.js';
+import { wireRequest } from './signing.js';
 import type { WebhookTimeouts } from './timeouts.js';
 
 export interface WebhookRequest {
@@ -55,7 +56,7 @@ type WorkerAnswer =
  */
 export class WebhookHttpClient {
   private worker: Worker | null = null;
-  private readonly pending = new Map<number, { resolve(r: WebhookResponse & WireSent): void; reject(err: Error): void }>();
+  private readonly pending = new Map<number, { req: WebhookRequest; resolve(r: WebhookResponse & WireSent): void; reject(err: Error): void }>();
   private nextId = 1;
   /** Requests of this turn of the event loop, posted together. */
   private outbox: Array<WebhookRequest & { readonly id: number }> = [];
@@ -73,7 +74,7 @@ export class WebhookHttpClient {
     if (this.closed) return Promise.reject(new Error('the webhook HTTP client was closed'));
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { req, resolve, reject });
       this.outbox.push({ id, project: req.project, url: req.url, method: req.method, headers: req.headers, body: req.body, timeouts: req.timeouts, sign: req.sign });
       if (this.outbox.length === 1) queueMicrotask(() => this.flush());
     });
@@ -135,8 +136,24 @@ export class WebhookHttpClient {
     return worker;
   }
 
+  /**
+   * Fail the requests left (the worker died, or the client closed): each error says, as `sent`, what
+   * the worker sent or would have sent for it (the wire form built here: a rare path), so the attempt
+   * records the same URL and signature as had the worker answered.
+   */
   private failAll(err: Error): void {
-    for (const p of this.pending.values()) p.reject(err);
+    for (const { req, reject } of this.pending.values()) reject(Object.assign(new Error(err.message), { name: err.name, sent: sentOf(req) }));
     this.pending.clear();
+  }
+}
+
+/** What the worker sends for a request: the wire URL and signature of a delivery, else its URL unsigned. */
+function sentOf(req: WebhookRequest): WireSent {
+  if (!req.sign) return { requestUrl: req.url, signature: '' };
+  try {
+    const { requestUrl, signature } = wireRequest({ signature: req.sign.scheme, contentType: req.sign.contentType, body: req.body ?? '' }, req.url, req.method, req.sign.key);
+    return { requestUrl, signature };
+  } catch {
+    return { requestUrl: req.url, signature: '' };
   }
 }
