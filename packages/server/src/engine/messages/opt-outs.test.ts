@@ -8,7 +8,7 @@ import { isAppError } from '../../domain/app-error.js';
 import { InProcessBus } from '../../bus/in-process-bus.js';
 import { openSqliteStore } from '../../store/dialects/sqlite.js';
 import { buildTestEngine, HANDSET, TEST_NUMBERS, type TestEngine } from '../testing/test-engine.js';
-import { keywordAction } from './opt-outs.js';
+import { KEYWORD_REPLY_EVERY_MS, keywordAction } from './opt-outs.js';
 import { DEFAULT_REPLIES } from './opt-outs-settings.js';
 
 let t: TestEngine;
@@ -96,6 +96,7 @@ describe('opt-outs', () => {
     await t.engine.messagingSettings.update(t.project.id, '', { helpReply: 'Project help. Reply STOP to stop.' });
     await handsetSays('help');
     await t.engine.messagingSettings.update(t.project.id, TEST_NUMBERS[0], { helpReply: 'Number help.' });
+    t.clock.advance(KEYWORD_REPLY_EVERY_MS);
     await handsetSays('INFO');
     await t.engine.messagingSettings.update(t.project.id, '', { replies: false });
     await handsetSays('HELP');
@@ -103,6 +104,19 @@ describe('opt-outs', () => {
     expect((await outboundTo(HANDSET)).map((m) => m.body)).toEqual(['Project help. Reply STOP to stop.', 'Number help.']);
     // Switched off, the opt-out still holds.
     expect(isAppError(await refusal(t.send()), 'TO_OPTED_OUT')).toBe(true);
+  });
+
+  it('answers a handset repeating a keyword once a minute (replies take no rate slot and no queue room)', async () => {
+    for (let i = 0; i < 5; i++) await handsetSays('HELP');
+    await handsetSays('HELP', TEST_NUMBERS[1]);
+    t.clock.advance(KEYWORD_REPLY_EVERY_MS - 1);
+    await handsetSays('HELP');
+    expect((await outboundTo(HANDSET)).map((m) => m.from)).toEqual([TEST_NUMBERS[0], TEST_NUMBERS[1]]);
+    t.clock.advance(1);
+    await handsetSays('HELP');
+    // Another keyword is answered at once: a STOP right after HELP gets its confirmation.
+    await handsetSays('STOP');
+    expect(await outboundTo(HANDSET)).toHaveLength(4);
   });
 
   it('sends no help text to a handset that opted out', async () => {

@@ -62,9 +62,18 @@ export function keywordAction(body: string): { readonly action: KeywordAction; r
   return action ? { action, keyword } : undefined;
 }
 
+/**
+ * A handset repeating a keyword gets one reply to it per this time. Replies are never refused for a
+ * full sender queue and take no rate slot (`isKeywordReply`): without this, a handset sending HELP
+ * over and over would have its sender answer every one, at no rate.
+ */
+export const KEYWORD_REPLY_EVERY_MS = 60_000;
+
 export class OptOutService {
   /** Projects known to have opt-outs (for good) or to have none (since `at`). */
   private readonly known = new Map<string, { readonly any: boolean; readonly at: number }>();
+  /** When each (project, number, handset, action) was last replied to, oldest first (bounded by `maxEntries`). */
+  private readonly replied = new Map<string, number>();
   private generation = 0;
 
   constructor(
@@ -132,8 +141,19 @@ export class OptOutService {
     const s = effectiveSettings(await this.deps.settings.own(projectId), [number, ...groups]);
     if (!s.replies) return undefined;
     const text = k.action === 'stop' ? s.stopReply : k.action === 'start' ? s.startReply : s.helpReply;
-    if (!text) return undefined;
+    if (!text || !this.mayReply(`${projectId}\u0000${number}\u0000${handset}\u0000${k.action}`)) return undefined;
     return { to: handset, from: number, body: text, media: undefined, callbackFormat: 'json', origin: 'reply', tags: [`opt-out:${k.action}`], optOutReply: k.action !== 'help' };
+  }
+
+  /** Whether the keyword `key` names may be answered now (`KEYWORD_REPLY_EVERY_MS`); if so, it is answered now. */
+  private mayReply(key: string): boolean {
+    const now = this.deps.clock.now();
+    const last = this.replied.get(key);
+    if (last !== undefined && now - last < KEYWORD_REPLY_EVERY_MS) return false;
+    this.replied.delete(key);
+    this.replied.set(key, now);
+    if (this.replied.size > this.maxEntries) this.replied.delete(this.replied.keys().next().value!);
+    return true;
   }
 
   /** Put handsets on senders' lists (the API, or a keyword). */
