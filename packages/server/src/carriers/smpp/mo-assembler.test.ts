@@ -14,6 +14,10 @@ describe('inboundAddress: one key per handset whatever TON the SMSC writes', () 
 
   it('places national numbers with the configured country code, trunk prefix dropped', () => {
     expect(at(2, '07700900123', '44')).toBe('+447700900123');
+    // Italy and San Marino have no trunk prefix: a landline's leading 0 is part of the number.
+    expect(at(2, '0612345678', '39')).toBe('+390612345678');
+    expect(at(2, '3123456789', '39')).toBe('+393123456789');
+    expect(at(2, '0549123456', '378')).toBe('+3780549123456');
     expect(at(0, '07700900123', '44')).toBe('+447700900123');
     expect(at(2, '5551234567', '1')).toBe('+15551234567');
     expect(at(2, '15551234567', '1')).toBe('+15551234567');

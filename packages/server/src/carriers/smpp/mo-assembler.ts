@@ -106,6 +106,12 @@ export class MoAssembler {
   }
 }
 
+/**
+ * Country codes whose national numbers keep their leading 0 in E.164 (no trunk prefix to drop):
+ * Italy's landlines (+39 06…) and San Marino's (+378 0549…), ITU-T E.164 national plans.
+ */
+const KEEPS_LEADING_ZERO: ReadonlySet<string> = new Set(['39', '378']);
+
 /** Digits an SMSC may put on a handset's number without saying it is international. */
 const SHORT_NUMBER = /^\d{1,8}$/;
 
@@ -134,7 +140,7 @@ export function inboundAddress(a: Address, n: InboundNumbering = { nationalCount
   const cc = n.nationalCountryCode;
   const national = a.ton === 2 || addr.startsWith('0') || n.unknownTon === 'national';
   if (cc !== null && national) {
-    const trunk = addr.startsWith('0') ? '0' : cc === '1' && addr.length === 11 ? '1' : '';
+    const trunk = addr.startsWith('0') && !KEEPS_LEADING_ZERO.has(cc) ? '0' : cc === '1' && addr.length === 11 ? '1' : '';
     return `+${cc}${addr.slice(trunk.length)}`;
   }
   return addr.startsWith('0') ? addr : `+${addr}`;
