@@ -73,7 +73,7 @@ describe('logging in', () => {
   it('marks the session cookie Secure behind a TLS proxy (an https public URL), not on plain HTTP alone', async () => {
     const login = { body: { project_id: PROJECT_ID, api_token: API_TOKEN } };
     expect((await consoleClient(server).call('/api/console/login', login)).headers.get('set-cookie')).not.toMatch(/Secure/);
-    const proxied = await startTestServer({ publicUrl: 'https://sms.example.com' });
+    const proxied = await startTestServer({ publicUrl: 'HTTPS://sms.example.com' });
     try {
       const res = await consoleClient(proxied).call('/api/console/login', login);
       expect(res.status).toBe(200);

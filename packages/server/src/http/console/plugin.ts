@@ -39,7 +39,7 @@ export interface ConsoleDeps {
  * True when the browser reaches us over TLS (then the cookie is Secure): the request came over it,
  * or the public URL is https (a proxy in front ends TLS and talks plain HTTP to us).
  */
-const secure = (request: FastifyRequest, publicUrl: string | null) => request.protocol === 'https' || (publicUrl?.startsWith('https:') ?? false);
+const secure = (request: FastifyRequest, publicUrl: string | null) => request.protocol === 'https' || /^https:/i.test(publicUrl ?? '');
 
 /** A request that sets a cookie must not come from another site's page: its Origin, when sent, names this host. */
 function checkOrigin(request: FastifyRequest): void {
