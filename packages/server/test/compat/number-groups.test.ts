@@ -135,6 +135,26 @@ describe('sending through a number group (MessagingServiceSid)', () => {
     expect(delivered.from).toBe(next.from);
   });
 
+  it("sends to one of the group's own numbers from another member (not refused with 21266 by the choice)", async () => {
+    const client = twilioClient(server.url);
+    for (const sticky of [false, true]) {
+      const group = await server.api('/api/relay/rest/number_groups', { body: { name: `self ${sticky}`, sticky_sender: sticky } });
+      for (const n of extra) await server.api(`/api/relay/rest/number_groups/${group.body.id}/number_group_memberships`, { body: { phone_number_id: await idOf(n) } });
+      for (const to of extra) {
+        for (let i = 0; i < 4; i++) {
+          const m = await client.messages.create({ to, messagingServiceSid: group.body.id, body: `to a member ${i}` });
+          expect(extra.filter((n) => n !== to)).toContain(m.from);
+        }
+      }
+    }
+    // A group whose one member is the destination has no other sender: 21266, and nothing stored.
+    const alone = await server.api('/api/relay/rest/number_groups', { body: { name: 'alone', sticky_sender: true } });
+    await server.api(`/api/relay/rest/number_groups/${alone.body.id}/number_group_memberships`, { body: { phone_number_id: await idOf(extra[0]!) } });
+    const before = (await server.store.messages.list(PROJECT_ID, { to: extra[0]!, from: extra[0]! }, { limit: 10 })).length;
+    await expect(client.messages.create({ to: extra[0]!, messagingServiceSid: alone.body.id, body: 'me' })).rejects.toMatchObject({ status: 400, code: 21266 });
+    expect((await server.store.messages.list(PROJECT_ID, { to: extra[0]!, from: extra[0]! }, { limit: 10 })).length).toBe(before);
+  });
+
   it('skips members that cannot send the kind of message', async () => {
     const smsOnly = await server.api('/api/relay/rest/phone_numbers', { body: { number: '+15551231009', capabilities: ['sms'] } });
     const group = await server.api('/api/relay/rest/number_groups', { body: { name: 'mixed' } });

@@ -2,7 +2,8 @@
  * Sender resolution with number groups (compat `MessagingServiceSid`, rest-apis §A.7): a message
  * sent through a group goes out from a member number capable of its kind. With `sticky_sender`
  * a destination keeps hearing from the number it first heard from; the first choice is a hash of
- * the destination, so concurrent first messages to one recipient agree on the sender.
+ * the destination, so concurrent first messages to one recipient agree on the sender. A message
+ * to one of the group's own numbers goes out from another member when there is one.
  */
 import { detail } from '../../domain/app-error.js';
 import type { Clock } from '../../domain/clock.js';
@@ -42,10 +43,14 @@ export class NumberGroupSenderResolver implements SenderResolver {
       return 'errors' in r ? r : { from: r.from, numberGroupId: group.id };
     }
 
-    const members = (await this.groups.allMembers(q.projectId, group.id)).filter((m) => m.number.capabilities.includes(q.kind));
-    if (members.length === 0) {
+    const capable = (await this.groups.allMembers(q.projectId, group.id)).filter((m) => m.number.capabilities.includes(q.kind));
+    if (capable.length === 0) {
       return { errors: [detail('NUMBER_GROUP_NO_CAPABLE_NUMBER', { message: `The number group ${group.id} has no ${q.kind.toUpperCase()}-capable number.` })] };
     }
+    // A member is not chosen to send to itself while another can (the Compatibility API refuses a
+    // self-send, 21266): only a group whose one capable member is the destination picks it.
+    const others = capable.filter((m) => m.number.number !== q.to);
+    const members = others.length > 0 ? others : capable;
     if (!group.stickySender) return { from: members[Math.floor(this.random() * members.length)]!.number.number, numberGroupId: group.id };
 
     const sticky = await this.groups.stickyNumber(q.projectId, group.id, q.to);
