@@ -74,6 +74,9 @@ const routes = [
   ['GET', `${ACC}/Messages/{id}.json`],
   ['POST', `${ACC}/Messages/{id}.json`],
   ['DELETE', `${ACC}/Messages/{id}.json`],
+  ['POST', `${ACC}/Messages/{id}/Feedback.json`],
+  ['POST', `${ACC}/Messages/{id}/Feedback`],
+  ['POST', `${ACC2}/Messages/{id}/Feedback.json`],
   ['GET', `${ACC}/Messages/{id}/Media.json`],
   ['GET', `${ACC2}/Messages.json`],
   ['POST', `${ACC2}/Messages.json`],
@@ -112,7 +115,10 @@ function query() {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 const jsonBodies = [...['0', '1.5', '"60"', '1e3', '172801', 'null', '[]', '9007199254740993'].map((v) => `{"from":"+15551230001","to":"+15557650001","body":"v","validity_period":${v}}`), '{', '[]', 'null', '1', '"x"', '{"from":1,"to":[],"body":{}}', '{"from":"+15551230001","to":"+15557650001","body":"' + 'x'.repeat(20000) + '"}', '{"body":"\u0000"}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', '{"name":' + '['.repeat(200) + ']'.repeat(200) + '}', '{"name":"g","name":"h"}', '{"status":"canceled"}', '{"body":""}', '{"number":"+15551230001"}', '{"to":"+15557650001","from":"+15551230001","body":"hi","media":["ftp://x"]}', '{"a":1e999}', '{"from":"\uD800"}'];
-const formBodies = [...['0', '1.5', '', '%00', '60&ValidityPeriod=70', '1e3'].map((v) => `To=%2B15557650001&From=%2B15551230001&Body=v&ValidityPeriod=${v}`), 'To=%2B15557650001&From=%2B15551230001&Body=hi', 'To=%2B15557650001&To=%2B15557650002&From=%2B15551230001&Body=hi', 'To[]=1&From[a]=2', 'Body=%ff%fe', 'Body=%zz', 'To=%00', 'StatusCallback=javascript:alert(1)&To=%2B15557650001&From=%2B15551230001&Body=x', 'MediaUrl=' + 'a'.repeat(5000), '=&&&==', 'Status=canceled', 'Body=', 'SmsUrl=file:///etc/passwd'];
+const formBodies = [...['0', '1.5', '', '%00', '60&ValidityPeriod=70', '1e3'].map((v) => `To=%2B15557650001&From=%2B15551230001&Body=v&ValidityPeriod=${v}`), 'To=%2B15557650001&From=%2B15551230001&Body=hi', 'To=%2B15557650001&To=%2B15557650002&From=%2B15551230001&Body=hi', 'To[]=1&From[a]=2', 'Body=%ff%fe', 'Body=%zz', 'To=%00', 'StatusCallback=javascript:alert(1)&To=%2B15557650001&From=%2B15551230001&Body=x', 'MediaUrl=' + 'a'.repeat(5000), '=&&&==', 'Status=canceled', 'Body=', 'SmsUrl=file:///etc/passwd',
+  // Odd percent-escapes (well-formed ones are decoded natively, the rest byte by byte).
+  ...['%', '%2', '%%41', '%2B%2b+', '%C3%A9%zz', '%E2%82%AC%', '%F0%9F%98%80', '%F0%9F%98', '%ED%A0%80', '%C0%80', '%EF%BF%BF', '%f4%90%80%80', '%u00e9', '😀%41', '%2541'].map((e) => `To=%2B15557650001&From=%2B15551230001&Body=${e}`),
+  '%54o=%2B15557650001&%46rom=%2B15551230001&Body=esc', 'To=%2B15551230001&From=%2B15551230001&Body=self', 'Outcome=confirmed', 'Outcome=%63onfirmed', 'Outcome=unconfirmed&Outcome=confirmed', 'Outcome=%ff', 'Outcome=' + '%41'.repeat(3000)];
 const contentTypes = ['application/json', 'application/x-www-form-urlencoded', 'text/plain', 'application/json; charset=latin1', 'multipart/form-data; boundary=x', 'application/xml', '', 'application/json, text/plain', 'application/x-www-form-urlencoded; charset=utf-16'];
 const authOptions = [AUTH, AUTH, AUTH, otherAuth, null, 'Basic !!!', `Basic ${Buffer.from(`${PROJECT}:`).toString('base64')}`, 'Bearer ' + TOKEN];
 
