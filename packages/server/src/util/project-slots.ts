@@ -2,10 +2,10 @@
  * Requests of one kind in progress per project on this node, a few at a time each: the project's
  * sends (with a waiting room) and its lists (`maxWaiting` 0: refused at once, `tryTake`).
  *
- * Sends (message creates) in progress per project on this node. Requests are served in arrival
- * order, so another project's send waited behind every send of a project that kept hundreds in
- * flight (measured on PostgreSQL: another project's median send 27 ms alone, 160 ms behind 250 in
- * flight, 95 ms behind 128, 62 ms behind 64; the greedy project sent no fewer a second).
+ * Why sends: requests are served in arrival order, so another project's send waited behind every
+ * send of a project that kept hundreds in flight (measured on PostgreSQL: another project's median
+ * send 27 ms alone, 160 ms behind 250 in flight, 95 ms behind 128, 62 ms behind 64; the greedy
+ * project sent no fewer a second).
  *
  * A project runs at most `perProject` sends at once; the next ones wait in the project's queue,
  * costing nothing but their connection, and start as its sends finish. Refusing them instead
@@ -14,13 +14,14 @@
  * refused (REST 429, `http/send-slots.ts`). RELAY's `messaging.send` shares the slots and always
  * waits (a connection already has a bound on its requests in flight), never refused.
  */
-interface ProjectSends {
+/** One project's requests running, and those waiting for a slot (in arrival order). */
+interface ProjectQueue {
   running: number;
   readonly waiting: Array<() => void>;
 }
 
 export class ProjectSlots {
-  private readonly projects = new Map<string, ProjectSends>();
+  private readonly projects = new Map<string, ProjectQueue>();
 
   constructor(
     readonly perProject: number,
@@ -57,13 +58,13 @@ export class ProjectSlots {
     return this.projects.get(projectId)?.running ?? 0;
   }
 
-  /** Give a slot back: to the project's next waiting send, if any. */
+  /** Give a slot back: to the project's next waiting request, if any. */
   release(projectId: string): void {
     const p = this.projects.get(projectId);
     if (!p) return;
     const next = p.waiting.shift();
     if (next) return next();
-    // The map holds only projects with sends running: a burst of projects leaves nothing behind.
+    // The map holds only projects with requests running: a burst of projects leaves nothing behind.
     if (--p.running <= 0) this.projects.delete(projectId);
   }
 }

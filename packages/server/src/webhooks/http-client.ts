@@ -5,9 +5,8 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { PRIVATE_NETWORKS } from '../domain/urls.js';
-import type { SignatureScheme } from '../domain/webhooks.js';
 import { HTTP_WORKER_SOURCE } from './http-worker-source.js';
-import { wireRequest } from './signing.js';
+import { wireOf, type WireSigning } from './signing.js';
 import type { WebhookTimeouts } from './timeouts.js';
 
 export interface WebhookRequest {
@@ -19,11 +18,11 @@ export interface WebhookRequest {
   readonly body: string | null;
   readonly timeouts: WebhookTimeouts;
   /**
-   * Send the wire form of a delivery (`wireRequest`, signing.ts), built and signed by the worker:
+   * Send the wire form of a delivery (`wireOf`, signing.ts), built and signed by the worker:
    * `url` and `body` are then the delivery's (the configured URL, the stored body), and `headers`
    * are added to the wire form's.
    */
-  readonly sign?: { readonly key: string; readonly scheme: SignatureScheme; readonly contentType: string | null };
+  readonly sign?: WireSigning;
 }
 
 /** What went on the wire, known whether or not the exchange succeeded: the URL requested and its signature ('' unsigned). */
@@ -147,11 +146,10 @@ export class WebhookHttpClient {
   }
 }
 
-/** What the worker sends for a request: the wire URL and signature of a delivery, else its URL unsigned. */
+/** What the worker sends for a request (`wireOf`, as it does): the URL and its signature. */
 function sentOf(req: WebhookRequest): WireSent {
-  if (!req.sign) return { requestUrl: req.url, signature: '' };
   try {
-    const { requestUrl, signature } = wireRequest({ signature: req.sign.scheme, contentType: req.sign.contentType, body: req.body ?? '' }, req.url, req.method, req.sign.key);
+    const { requestUrl, signature } = wireOf(req);
     return { requestUrl, signature };
   } catch {
     return { requestUrl: req.url, signature: '' };

@@ -5,7 +5,7 @@
  * per turn of either event loop). Written as plain CommonJS so it runs from sources and builds
  * alike (as the SQLite checkpointer). Host names are looked up through `lookupSlots`.
  *
- * A request with `sign` is a delivery: the worker builds its wire form and signs it (`wireRequest`,
+ * A request with `sign` is a delivery: the worker builds its wire form and signs it (`wireOf`,
  * signing.ts), work that costs the thread owning the database about 9 µs a callback.
  *
  * Protocol: the client posts arrays of `{ id, project, url, method, headers, body, timeouts, sign? }`,
@@ -14,7 +14,7 @@
  * and `signature`) or `{ id, ok: false, name, code, message, sent: { requestUrl, signature } }`.
  */
 import { lookupSlots } from './lookup-slots.js';
-import { signFormRequest, signJsonRequest, wireRequest, wireUrl } from './signing.js';
+import { signFormRequest, signJsonRequest, wireOf, wireRequest, wireUrl } from './signing.js';
 
 export const HTTP_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -71,6 +71,7 @@ ${wireUrl.toString()}
 ${signJsonRequest.toString()}
 ${signFormRequest.toString()}
 ${wireRequest.toString()}
+${wireOf.toString()}
 
 // Lookups bounded so that receivers whose DNS hangs cannot hold the process's thread pool (lookup-slots.ts).
 const lookup = (${lookupSlots.toString()})(dns.lookup, { slots: 2, maxWaiting: 1000, ttlMs: 30000, negativeTtlMs: 5000, maxCached: 1000, now: Date.now, projectOf: projectOfHost });
@@ -161,17 +162,12 @@ async function exchange(r) {
   const releaseHost = holdHost(r);
   let sent = { requestUrl: r.url, signature: '' };
   try {
-    let { url, headers, body } = r;
-    if (r.sign) {
-      const wire = wireRequest({ signature: r.sign.scheme, contentType: r.sign.contentType, body: r.body }, r.url, r.method, r.sign.key);
-      ({ requestUrl: url, body } = wire);
-      headers = Object.assign(wire.headers, r.headers);
-      sent = { requestUrl: wire.requestUrl, signature: wire.signature };
-    }
-    const res = await request(url, {
+    const wire = wireOf(r);
+    sent = { requestUrl: wire.requestUrl, signature: wire.signature };
+    const res = await request(wire.requestUrl, {
       method: r.method,
-      headers,
-      body,
+      headers: wire.headers,
+      body: wire.body,
       dispatcher: agentFor(r.timeouts),
       signal: controller.signal,
       headersTimeout: r.timeouts.readMs,

@@ -80,3 +80,20 @@ export function wireRequest(d: WireSource, configuredUrl: string, method: 'GET' 
   headers['X-Twilio-Signature'] = signature;
   return { requestUrl: url, body: d.body, signature, headers };
 }
+
+/** A delivery to build and sign (`WebhookRequest.sign`): the project's key, and the delivery's scheme and content type. */
+export interface WireSigning {
+  readonly key: string;
+  readonly scheme: SignatureScheme;
+  readonly contentType: string | null;
+}
+
+/**
+ * A request as it goes on the wire: a delivery (`sign`) in its signed wire form (`url` and `body`
+ * the delivery's, `headers` added to the form's), any other request as given, unsigned.
+ */
+export function wireOf(r: { readonly url: string; readonly method: 'GET' | 'POST'; readonly headers: Record<string, string>; readonly body: string | null; readonly sign?: WireSigning }): WireRequest {
+  if (!r.sign) return { requestUrl: r.url, body: r.body, signature: '', headers: r.headers };
+  const wire = wireRequest({ signature: r.sign.scheme, contentType: r.sign.contentType, body: r.body ?? '' }, r.url, r.method, r.sign.key);
+  return { requestUrl: wire.requestUrl, body: wire.body, signature: wire.signature, headers: Object.assign(wire.headers, r.headers) };
+}

@@ -1,0 +1,43 @@
+/**
+ * A route's handler run in one of its project's slots (`util/project-slots.ts`): the lists and the
+ * sends of every surface (`list-slots.ts`, `send-slots.ts`). Authenticated routes only (the project
+ * is the principal's). A request the slots refuse is answered 429 in its surface's shape
+ * (Compatibility API 20429) with `Retry-After`, at once and without touching storage; a slot taken
+ * is held until the handler settles — answered, failed, or its client gone — never until the
+ * answer is read.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../domain/app-error.js';
+import type { ProjectSlots } from '../util/project-slots.js';
+import { principalOf } from './auth.js';
+
+/** What a refused request is told to wait, in seconds: lists and sends take milliseconds to seconds. */
+const RETRY_AFTER_SECONDS = 1;
+
+export interface SlotRule {
+  /** The slots of the request's server; null: not limited. */
+  slotsOf(request: FastifyRequest): ProjectSlots | null;
+  /** Take a slot for the project: a promise of one, or null when refused. */
+  take(slots: ProjectSlots, projectId: string): Promise<void> | null;
+  /** Why a request was refused (the 429's message). */
+  refusal(slots: ProjectSlots): string;
+}
+
+export function boundedBy<R extends FastifyRequest, T>(rule: SlotRule, handler: (request: R, reply: FastifyReply) => Promise<T>): (request: R, reply: FastifyReply) => Promise<T> {
+  return async (request, reply) => {
+    const slots = rule.slotsOf(request);
+    if (!slots) return handler(request, reply);
+    const { projectId } = principalOf(request);
+    const turn = rule.take(slots, projectId);
+    if (!turn) {
+      request.retryAfterSeconds = RETRY_AFTER_SECONDS;
+      throw AppError.of('RATE_LIMITED', { message: rule.refusal(slots) });
+    }
+    await turn;
+    try {
+      return await handler(request, reply);
+    } finally {
+      slots.release(projectId);
+    }
+  };
+}
