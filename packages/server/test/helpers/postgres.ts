@@ -82,6 +82,35 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 /**
+ * One database, and a store on it, for the tests of a file: opened before them (then `opened`, to
+ * set up what they share), closed and dropped after. Call at module or `describe` level; read
+ * `store` inside the tests.
+ */
+export function postgresStoreForFile(
+  hooks: { beforeAll(fn: () => Promise<void>): void; afterAll(fn: () => Promise<void>): void },
+  poolSize: number,
+  opened: (store: KyselyStore) => Promise<void> = async () => {},
+): { readonly store: KyselyStore } {
+  let db: TestDatabase | undefined;
+  let store: KyselyStore | undefined;
+  hooks.beforeAll(async () => {
+    db = await createTestDatabase();
+    store = await openPostgresStore({ url: db.url, poolSize });
+    await opened(store);
+  });
+  hooks.afterAll(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+  return {
+    get store() {
+      if (!store) throw new Error('the store opens before the tests (postgresStoreForFile)');
+      return store;
+    },
+  };
+}
+
+/**
  * Stores for a contract suite: one database for the test file, emptied after every test (copying
  * and dropping a database per test would cost ten times the tests themselves). Call at module level.
  */

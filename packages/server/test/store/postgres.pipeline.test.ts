@@ -6,30 +6,20 @@
  */
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresStore } from '../../src/store/dialects/postgres.js';
-import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { writeOnly } from '../../src/store/write-only.js';
-import { createTestDatabase, servicesOff, type TestDatabase } from '../helpers/postgres.js';
+import { postgresStoreForFile, servicesOff } from '../helpers/postgres.js';
 
 describe.skipIf(servicesOff)('pipelined transactions on PostgreSQL', () => {
-  let db: TestDatabase;
-  let store: KyselyStore;
   const insert = (id: number, name: string) => CompiledQuery.raw(writeOnly('insert into gadgets (id, name) values ($1, $2)'), [id, name]);
-  const names = async () => (await sql<{ name: string }>`select name from gadgets order by id`.execute(store.db)).rows.map((r) => r.name);
+  const names = async () => (await sql<{ name: string }>`select name from gadgets order by id`.execute(suite.store.db)).rows.map((r) => r.name);
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = await openPostgresStore({ url: db.url, poolSize: 2 });
+  const suite = postgresStoreForFile({ beforeAll, afterAll }, 2, async (store) => {
     await sql`create table gadgets (id int primary key, name text not null)`.execute(store.db);
     await sql`create sequence gadget_tickets`.execute(store.db);
   });
-  afterAll(async () => {
-    await store?.close();
-    await db?.drop();
-  });
 
   it('commits held statements, which the transaction’s own reads see', async () => {
-    const seen = await store.db.transaction().execute(async (tx) => {
+    const seen = await suite.store.db.transaction().execute(async (tx) => {
       await tx.executeQuery(insert(1, 'one'));
       await tx.executeQuery(insert(2, 'two'));
       return (await sql<{ n: string }>`select count(*) as n from gadgets`.execute(tx)).rows[0]!.n;
@@ -39,7 +29,7 @@ describe.skipIf(servicesOff)('pipelined transactions on PostgreSQL', () => {
   });
 
   it('fails the transaction when a held statement fails, and keeps nothing of it', async () => {
-    const failed = await store.db
+    const failed = await suite.store.db
       .transaction()
       .execute(async (tx) => {
         await sql`insert into gadgets (id, name) values (3, 'three')`.execute(tx);
@@ -52,21 +42,21 @@ describe.skipIf(servicesOff)('pipelined transactions on PostgreSQL', () => {
     expect(failed).toBe('23505');
     expect(await names()).toEqual(['one', 'two']);
     // The connection is usable afterwards.
-    await store.db.transaction().execute((tx) => tx.executeQuery(insert(4, 'four')));
+    await suite.store.db.transaction().execute((tx) => tx.executeQuery(insert(4, 'four')));
     expect(await names()).toEqual(['one', 'two', 'four']);
   });
 
   it('never sends what a rolled-back transaction held', async () => {
-    const before = (await sql<{ v: string }>`select nextval('gadget_tickets') as v`.execute(store.db)).rows[0]!.v;
+    const before = (await sql<{ v: string }>`select nextval('gadget_tickets') as v`.execute(suite.store.db)).rows[0]!.v;
     // A sequence is not rolled back: had the held statement run, the next value would have moved by two.
-    await store.db
+    await suite.store.db
       .transaction()
       .execute(async (tx) => {
         await tx.executeQuery(CompiledQuery.raw(writeOnly("select nextval('gadget_tickets') where $1::int > 0"), [1]));
         throw new Error('changed my mind');
       })
       .catch(() => undefined);
-    const after = (await sql<{ v: string }>`select nextval('gadget_tickets') as v`.execute(store.db)).rows[0]!.v;
+    const after = (await sql<{ v: string }>`select nextval('gadget_tickets') as v`.execute(suite.store.db)).rows[0]!.v;
     expect(Number(after)).toBe(Number(before) + 1);
   });
 });

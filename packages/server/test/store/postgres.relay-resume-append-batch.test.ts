@@ -8,28 +8,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParkedRelaySession, RelayEventDelivery } from '../../src/domain/ports/relay-resume.js';
-import { openPostgresStore } from '../../src/store/dialects/postgres.js';
-import type { KyselyStore } from '../../src/store/kysely-store.js';
-import { createTestDatabase, servicesOff, type TestDatabase } from '../helpers/postgres.js';
+import { postgresStoreForFile, servicesOff } from '../helpers/postgres.js';
 
 describe.skipIf(servicesOff)('RELAY missed events for many parked sessions on PostgreSQL', () => {
-  let db: TestDatabase;
-  let store: KyselyStore;
   const budget = { take: () => true, give: () => {} };
   const session = (protocol: string): ParkedRelaySession => ({ protocol, projectId: 'p1', contexts: ['office'], eventAcks: false, parkedAt: 1_000, expiresAt: Date.now() + 60_000, events: [] });
   const event = (key: string): RelayEventDelivery => ({ projectId: 'p1', contexts: ['office'], protocols: [], key, at: 2_000, params: '{}' });
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = await openPostgresStore({ url: db.url, poolSize: 4 });
-  });
-  afterAll(async () => {
-    await store?.close();
-    await db?.drop();
-  });
+  const suite = postgresStoreForFile({ beforeAll, afterAll }, 4);
 
   it('stores a batch whose rows need more than 65,535 parameters in one statement, and each session claims all of it', async () => {
-    const resume = store.relayResumeStore({ instanceId: 'node-a', maxEvents: 2_000, budget, eventCost: (p) => p.length });
+    const resume = suite.store.relayResumeStore({ instanceId: 'node-a', maxEvents: 2_000, budget, eventCost: (p) => p.length });
     const sessions = Array.from({ length: 11 }, (_, i) => `signalwire_many_${i}`);
     for (const p of sessions) await resume.park(session(p));
     // 11 sessions × 1,001 events: 11,011 rows, 66,066 parameters at 6 a row.

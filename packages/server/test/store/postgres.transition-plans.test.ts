@@ -8,9 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresStore } from '../../src/store/dialects/postgres.js';
-import type { KyselyStore } from '../../src/store/kysely-store.js';
-import { createTestDatabase, servicesOff, type TestDatabase } from '../helpers/postgres.js';
+import { postgresStoreForFile, servicesOff } from '../helpers/postgres.js';
 import { messageRow } from '../helpers/records.js';
 
 const P1 = randomUUID();
@@ -18,27 +16,19 @@ const ROWS = 20_000;
 const CHANGED = 100;
 
 describe.skipIf(servicesOff)('state changes on PostgreSQL without statistics', () => {
-  let db: TestDatabase;
-  let store: KyselyStore;
   let ids: string[];
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = await openPostgresStore({ url: db.url, poolSize: 1 });
+  const suite = postgresStoreForFile({ beforeAll, afterAll }, 1, async (store) => {
     await store.projects.create({ id: P1, name: 'plans', signingKey: 'PSK_plans', createdAt: Date.now() });
     // Thousands of rows and no statistics: a table in its first minute, before autovacuum's first ANALYZE.
     const rows = Array.from({ length: ROWS }, () => messageRow(P1, { status: 'initiated' }));
     for (let i = 0; i < rows.length; i += 2_000) await store.messages.insertMany(rows.slice(i, i + 2_000));
     ids = rows.map((r) => r.id);
   });
-  afterAll(async () => {
-    await store?.close();
-    await db?.drop();
-  });
 
   /** Rows of `messages` read by scans and by index fetches in the current transaction. */
   const readsSoFar = async () => {
-    const r = await sql<{ seq: string; idx: string }>`select seq_tup_read as seq, coalesce(idx_tup_fetch, 0) as idx from pg_stat_xact_user_tables where relname = 'messages'`.execute(store.db);
+    const r = await sql<{ seq: string; idx: string }>`select seq_tup_read as seq, coalesce(idx_tup_fetch, 0) as idx from pg_stat_xact_user_tables where relname = 'messages'`.execute(suite.store.db);
     return Number(r.rows[0]!.seq) + Number(r.rows[0]!.idx);
   };
 
@@ -47,9 +37,9 @@ describe.skipIf(servicesOff)('state changes on PostgreSQL without statistics', (
     const singles = ids.slice(0, CHANGED);
     const pairs = ids.slice(CHANGED, 2 * CHANGED);
     // One connection: BEGIN here holds the statements below in one transaction, whose counters are read.
-    await sql`begin`.execute(store.db);
+    await sql`begin`.execute(suite.store.db);
     const before = await readsSoFar();
-    const changed = await store.messages.transitionMany([
+    const changed = await suite.store.messages.transitionMany([
       ...singles.map((id) => ({ projectId: P1, id, to: 'sent' as const, at, carrierMessageId: `S-${id}` })),
       ...pairs.flatMap((id) => [
         { projectId: P1, id, to: 'sent' as const, at, carrierMessageId: `P-${id}` },
@@ -57,11 +47,11 @@ describe.skipIf(servicesOff)('state changes on PostgreSQL without statistics', (
       ]),
     ]);
     const read = (await readsSoFar()) - before;
-    await sql`commit`.execute(store.db);
+    await sql`commit`.execute(suite.store.db);
     expect(changed).toHaveLength(3 * CHANGED);
     // One fetch per changed row (and a few more for row versions); a project or table scan reads thousands.
     expect(read).toBeLessThan(4 * CHANGED);
-    const states = await store.messages.statesOf(P1, [singles[0]!, pairs[0]!]);
+    const states = await suite.store.messages.statesOf(P1, [singles[0]!, pairs[0]!]);
     expect(new Map(states.map((s) => [s.id, [s.status, s.carrierMessageId]]))).toEqual(
       new Map([
         [singles[0]!, ['sent', `S-${singles[0]!}`]],
