@@ -13,13 +13,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT, TOKEN, AUTH, FROM, sleep } from '../../bench/lib/bench-server.mjs';
-import { freePorts, ipv6, rng, send, startFuzzServer } from './lib.mjs';
+import { freePorts, fuzzRun, ipv6, send, startFuzzServer } from './lib.mjs';
 
-const seed = Number(process.argv[2] ?? 1);
-const count = Number(process.argv[3] ?? 4000);
-const deadline = Date.now() + Number(process.env.FUZZ_SECONDS ?? 240) * 1000;
-const random = rng(seed);
-const pick = (a) => a[Math.floor(random() * a.length)];
+const { seed, size: count, deadline, random, pick } = fuzzRun({ size: 4000, seconds: 240 });
 
 const [port, httpsPort] = await freePorts(2);
 const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-fuzz-'));

@@ -11,6 +11,23 @@ import { networkInterfaces } from 'node:os';
 import { startBenchServer } from '../../bench/lib/bench-server.mjs';
 
 /** mulberry32: the same sequence for the same seed. */
+/**
+ * A run's settings from its command line and environment: `[seed] [size]` (the size is what the
+ * script counts: requests, sockets, rounds), the deadline from FUZZ_SECONDS, and the seeded random
+ * numbers with `pick` (one element of an array).
+ */
+export function fuzzRun({ size, seconds }) {
+  const seed = Number(process.argv[2] ?? 1);
+  const random = rng(seed);
+  return {
+    seed,
+    size: Number(process.argv[3] ?? size),
+    deadline: Date.now() + Number(process.env.FUZZ_SECONDS ?? seconds) * 1000,
+    random,
+    pick: (a) => a[Math.floor(random() * a.length)],
+  };
+}
+
 export function rng(seed) {
   let a = seed >>> 0;
   return () => {

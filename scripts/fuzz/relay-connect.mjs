@@ -11,13 +11,9 @@
  */
 import WebSocket from 'ws';
 import { PROJECT, TOKEN, FROM, sleep } from '../../bench/lib/bench-server.mjs';
-import { freePorts, ipv6, rng, startFuzzServer } from './lib.mjs';
+import { freePorts, fuzzRun, ipv6, startFuzzServer } from './lib.mjs';
 
-const seed = Number(process.argv[2] ?? 1);
-const sockets = Number(process.argv[3] ?? 600);
-const deadline = Date.now() + Number(process.env.FUZZ_SECONDS ?? 300) * 1000;
-const random = rng(seed);
-const pick = (a) => a[Math.floor(random() * a.length)];
+const { seed, size: sockets, deadline, random, pick } = fuzzRun({ size: 600, seconds: 300 });
 const [port, httpsPort] = await freePorts(2);
 const { server, rss } = await startFuzzServer({ port, httpsPort, capSeconds: 900 });
 const rssStart = rss();

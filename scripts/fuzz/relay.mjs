@@ -11,13 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startBenchServer, PROJECT, TOKEN, FROM } from '../../bench/lib/bench-server.mjs';
-import { freePorts, rng, rssMb } from './lib.mjs';
+import { freePorts, fuzzRun, rssMb } from './lib.mjs';
 
-const seed = Number(process.argv[2] ?? 1);
-const sockets = Number(process.argv[3] ?? 40);
-const deadline = Date.now() + Number(process.env.FUZZ_SECONDS ?? 180) * 1000;
-const random = rng(seed);
-const pick = (a) => a[Math.floor(random() * a.length)];
+const { seed, size: sockets, deadline, random, pick } = fuzzRun({ size: 40, seconds: 180 });
 const [port, httpsPort] = await freePorts(2);
 const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-fuzz-'));
 const server = await startBenchServer({ port, dataDir, capSeconds: 600, env: { SWITCHBOARD_HTTPS: 'true', SWITCHBOARD_HTTPS_PORT: String(httpsPort) } });

@@ -13,12 +13,9 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import WebSocket from 'ws';
 import { PROJECT, TOKEN, AUTH, FROM, sleep } from '../../bench/lib/bench-server.mjs';
-import { freePorts, ipv6, rng, startFuzzServer } from './lib.mjs';
+import { freePorts, fuzzRun, ipv6, startFuzzServer } from './lib.mjs';
 
-const seed = Number(process.argv[2] ?? 1);
-const rounds = Number(process.argv[3] ?? 20);
-const deadline = Date.now() + Number(process.env.FUZZ_SECONDS ?? 300) * 1000;
-const random = rng(seed);
+const { seed, size: rounds, deadline, random } = fuzzRun({ size: 20, seconds: 300 });
 const PER_PROJECT = 128;
 const hosts = ipv6 ? ['127.0.0.1', '::1'] : ['127.0.0.1'];
 
