@@ -72,14 +72,12 @@ export class NumberService {
     const now = this.deps.clock.now();
     const updated = await this.deps.store.numbers.update(projectId, id, patch, now);
     // A new rate applies to the messages already given slots at the old one too: they are planned again.
-    let released = 0;
     if (updated && before && (before.messagesPerSecond ?? null) !== (updated.messagesPerSecond ?? null)) {
       const key = senderKey(projectId, updated.number);
-      released = await this.deps.store.transaction((tx) => tx.jobs.releaseSenderSlots(key, projectId, updated.number, now));
+      const released = await this.deps.store.transaction((tx) => tx.jobs.releaseSenderSlots(key, projectId, updated.number, now));
+      if (released) this.deps.bus.publish('work.available', { queue: 'dispatch' });
     }
-    // The change first (nodes drop the old rate), then the work: a claim it wakes plans at the new rate.
     if (updated) this.changed(projectId);
-    if (released) this.deps.bus.publish('work.available', { queue: 'dispatch' });
     return updated;
   }
 
