@@ -284,7 +284,7 @@ export class Dispatcher implements LocalDispatch {
           break;
         case 'rated':
           // A job already holding its slot is `ready`; others of a rated sender take the next slots.
-          plan.rated.push({ job, message: m, rate: v.rate, carrier: v.carrier, price: v.price });
+          plan.rated.push({ job, message: m, rate: v.rate, carrierKind: v.carrier.descriptor.kind, carrier: v.carrier, price: v.price });
           break;
         case 'ready':
           if (m.status !== 'initiated') plan.changes.push(initiated(m, job));
@@ -301,7 +301,7 @@ export class Dispatcher implements LocalDispatch {
     const changes = [...plan.changes];
     let nextSlotAt: number | undefined;
     if (plan.rated.length && senderQueues) {
-      const slots = await senderQueues.reserve(tx.jobs, plan.rated, now);
+      const slots = await senderQueues.reserve(tx, plan.rated, now);
       for (const r of slots.now as typeof plan.rated) {
         if (r.message.status !== 'initiated') changes.push(initiated(r.message, r.job));
         ready.push({ job: r.job, message: r.message, carrier: r.carrier, price: r.price });

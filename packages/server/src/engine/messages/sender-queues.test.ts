@@ -21,7 +21,7 @@ const inMemory = async () => ({ store: await openSqliteStore({ file: ':memory:' 
 
 function rated(id: number, from: string, rate: number, extra: Partial<MessageRecord> = {}): RatedJob {
   const message = { id: `m${id}`, projectId: 'p', from, kind: 'sms', segments: 1, expiresAt: 1_000_000, ...extra } as MessageRecord;
-  return { job: { id } as JobRecord, message, rate };
+  return { job: { id } as JobRecord, message, rate, carrierKind: 'smpp' };
 }
 
 describe('planSlots', () => {
@@ -122,6 +122,37 @@ describe('per-sender rates in the dispatcher', () => {
     const rated = await t.send();
     await t.statuses.reached(rated.id, 'sent');
     expect(await slotRows()).toBe(1);
+  });
+
+  it('plans jobs released by a rate change made on another node at the new rate, before the news of it arrives', async () => {
+    await setRate(TEST_NUMBERS[0], 0.01);
+    const msgs = [await t.send(), await t.send(), await t.send()];
+    await t.engine.start();
+    await t.carrier.submitted(1);
+    expect((await t.message(msgs[1]!.id)).status).toBe('queued');
+    // What another node's NumberService writes; this node's bus never hears of it (its cache still says 0.01/s).
+    const key = senderKey(t.project.id, TEST_NUMBERS[0]);
+    await raw.db.updateTable('phone_numbers').set({ messages_per_second: 10 }).where('number', '=', TEST_NUMBERS[0]).execute();
+    expect(await raw.transaction((tx) => tx.jobs.releaseSenderSlots(key, t.project.id, TEST_NUMBERS[0], t.clock.now()))).toBe(2);
+    t.engine.wake();
+    await t.carrier.submitted(2);
+    // The third goes one slot (100 ms at 10/s) later, not 100 s.
+    t.clock.advance(100);
+    t.engine.wake();
+    await t.carrier.submitted(3);
+    expect(t.carrier.submissions.map((s) => s.messageId)).toEqual(msgs.map((m) => m.id));
+  });
+
+  it('sends at once the released jobs of a sender whose rate was removed on another node', async () => {
+    await setRate(TEST_NUMBERS[0], 0.01);
+    const msgs = [await t.send(), await t.send(), await t.send()];
+    await t.engine.start();
+    await t.carrier.submitted(1);
+    await raw.db.updateTable('phone_numbers').set({ messages_per_second: null }).where('number', '=', TEST_NUMBERS[0]).execute();
+    await raw.transaction((tx) => tx.jobs.releaseSenderSlots(senderKey(t.project.id, TEST_NUMBERS[0]), t.project.id, TEST_NUMBERS[0], t.clock.now()));
+    t.engine.wake();
+    // Both at once, the clock not moving.
+    expect((await t.carrier.submitted(3)).map((s) => s.messageId)).toEqual(msgs.map((m) => m.id));
   });
 
   it('a message whose slot comes after its validity period fails expired (30036) and sends nothing', async () => {

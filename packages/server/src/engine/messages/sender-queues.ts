@@ -43,6 +43,8 @@ export interface RatedJob {
   readonly message: MessageRecord;
   /** Segments per second of its sender. */
   readonly rate: number;
+  /** The kind of carrier it goes through (a sender without a rate of its own is not limited through the simulator). */
+  readonly carrierKind: string;
 }
 
 /** What a claim does with its rated jobs: send these now, hold the others for their slots. */
@@ -172,15 +174,48 @@ export class SenderQueues {
     return rate > 0 ? rate : null;
   }
 
-  /** Reserve slots for the rated jobs of one claim, inside its transaction. */
-  async reserve(jobs: JobRepository, rated: readonly RatedJob[], now: number): Promise<SlotPlan> {
-    const free = await jobs.takeSenderSlots(rated.map((r) => senderKey(r.message.projectId, r.message.from)), now);
-    const plan = planSlots(rated, free, now);
-    await jobs.putSenderSlots(plan.next);
-    if (plan.later.length) await jobs.holdSlots(plan.later);
+  /**
+   * Reserve slots for the rated jobs of one claim, inside its transaction. Their rates are read
+   * again here, not taken from the cache: jobs released by a rate change may be claimed (on any
+   * node) before the news of the change has reached it, and must be planned at the new rate. A job
+   * whose sender has no rate now goes at once.
+   */
+  async reserve(tx: { readonly jobs: JobRepository; readonly numbers: PhoneNumberRepository }, rated: readonly RatedJob[], now: number): Promise<SlotPlan> {
+    const current = await this.refresh(tx.numbers, rated, now);
+    const unlimited: RatedJob[] = [];
+    const still: RatedJob[] = [];
+    for (const r of current) (r.rate > 0 ? still : unlimited).push(r);
+    const free = still.length ? await tx.jobs.takeSenderSlots(still.map((r) => senderKey(r.message.projectId, r.message.from)), now) : new Map<string, number>();
+    const plan = planSlots(still, free, now);
+    plan.now.unshift(...unlimited);
+    await tx.jobs.putSenderSlots(plan.next);
+    if (plan.later.length) await tx.jobs.holdSlots(plan.later);
     if (this.reservedUntil.size >= 100_000) this.reservedUntil.clear();
     for (const [key, at] of plan.next) this.reservedUntil.set(key, at);
     return plan;
+  }
+
+  /** The rated jobs with their senders' rates as stored now (0: none any more); the cache takes them too. */
+  private async refresh(numbers: PhoneNumberRepository, rated: readonly RatedJob[], now: number): Promise<RatedJob[]> {
+    const byProject = new Map<string, string[]>();
+    for (const r of rated) {
+      const senders = byProject.get(r.message.projectId);
+      if (senders) senders.push(r.message.from);
+      else byProject.set(r.message.projectId, [r.message.from]);
+    }
+    for (const [projectId, senders] of byProject) {
+      const rates = await numbers.ratesOf(projectId, senders);
+      let project = this.own.get(projectId);
+      if (!project) this.own.set(projectId, (project = new Map()));
+      for (const sender of new Set(senders)) {
+        if (!project.has(sender)) this.cached++;
+        project.set(sender, { rate: rates.get(sender) ?? null, at: now });
+      }
+    }
+    return rated.map((r) => {
+      const rate = this.rateOf(r.message, r.carrierKind) ?? 0;
+      return rate === r.rate ? r : { ...r, rate };
+    });
   }
 
   /**

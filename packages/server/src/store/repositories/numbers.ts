@@ -3,7 +3,7 @@ import type { NumberListFilter, PhoneNumberPatch, PhoneNumberRepository, SeqPage
 import type { PhoneNumberRecord } from '../../domain/project.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, PhoneNumbersTable } from '../schema.js';
-import { num, numberFromRow, numberToRow } from '../rows.js';
+import { chunkRows, num, numberFromRow, numberToRow } from '../rows.js';
 import { containsDigitPattern, containsText } from './like.js';
 
 const PATCH_COLUMNS: Record<keyof PhoneNumberPatch, keyof PhoneNumbersTable> = {
@@ -39,6 +39,16 @@ export class KyselyPhoneNumberRepository implements PhoneNumberRepository {
   async getByNumber(projectId: string, number: string): Promise<PhoneNumberRecord | undefined> {
     const row = await this.db.selectFrom('phone_numbers').selectAll().where(this.traits.keyLookupInProject(projectId)).where('number', '=', number).executeTakeFirst();
     return row && numberFromRow(row);
+  }
+
+  async ratesOf(projectId: string, numbers: readonly string[]): Promise<Map<string, number | null>> {
+    const out = new Map<string, number | null>();
+    // Numbers are unique on the server: looked up by number, kept when the project's.
+    for (const chunk of chunkRows([...new Set(numbers)], 1, this.traits.maxParameters)) {
+      const rows = await this.db.selectFrom('phone_numbers').select(['number', 'project_id', 'messages_per_second']).where('number', 'in', chunk).execute();
+      for (const r of rows) if (r.project_id === projectId) out.set(r.number, r.messages_per_second === null ? null : Number(r.messages_per_second));
+    }
+    return out;
   }
 
   async resolveOwner(number: string): Promise<PhoneNumberRecord | undefined> {

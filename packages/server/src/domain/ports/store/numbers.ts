@@ -33,6 +33,8 @@ export interface PhoneNumberRepository {
   create(number: PhoneNumberRecord): Promise<void>;
   get(projectId: string, id: string): Promise<PhoneNumberRecord | undefined>;
   getByNumber(projectId: string, number: string): Promise<PhoneNumberRecord | undefined>;
+  /** The own rates (`messagesPerSecond`) of these numbers of the project, as stored now; a number not the project's is absent. */
+  ratesOf(projectId: string, numbers: readonly string[]): Promise<Map<string, number | null>>;
   /** Cross-project by nature: which project (if any) owns this number. Used only to route inbound messages. */
   resolveOwner(number: string): Promise<PhoneNumberRecord | undefined>;
   list(projectId: string, filter: NumberListFilter, page: SeqPage): Promise<Array<PhoneNumberRecord & { seq: number }>>;
