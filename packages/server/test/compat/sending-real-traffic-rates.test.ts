@@ -196,6 +196,28 @@ describe('scheduled messages', () => {
     expect(await rejection(client.messages(now.sid).update({ status: 'canceled' }))).toMatchObject({ status: 400, code: 30409 });
   });
 
+  it('cancels and redacts a scheduled message in one update (Status=canceled with Body=""), checking both before changing anything', async () => {
+    const later = () => client.messages.create({ from: NUMBERS[0], to: '+15557000404', body: 'a secret for later', scheduleType: 'fixed', sendAt: new Date(Date.now() + 60_000) });
+    const m = await later();
+    // Redaction alone cannot touch a message that is still to be sent, and says so.
+    expect(await rejection(client.messages(m.sid).update({ body: '' }))).toMatchObject({ status: 400, code: 10000, message: expect.stringContaining('scheduled') });
+    // Twilio's update takes both parameters: canceled first, then redacted.
+    const both = await client.messages(m.sid).update({ status: 'canceled', body: '' });
+    expect(both).toMatchObject({ sid: m.sid, status: 'canceled', body: '' });
+    expect(await client.messages(m.sid).fetch()).toMatchObject({ status: 'canceled', body: '' });
+
+    // A bad Status or a non-empty Body is refused whatever comes with it, and nothing changes.
+    const other = await later();
+    expect(await rejection(client.messages(other.sid).update({ body: '', status: 'delivered' as 'canceled' }))).toMatchObject({ status: 400, code: 10000, message: expect.stringContaining('Status') });
+    expect(await rejection(client.messages(other.sid).update({ body: 'x', status: 'canceled' }))).toMatchObject({ status: 400, code: 50509 });
+    expect(await client.messages(other.sid).fetch()).toMatchObject({ status: 'scheduled', body: 'a secret for later' });
+    // A message already sent cannot be canceled: the request fails (30409) and its body is kept.
+    const now = await client.messages.create({ from: NUMBERS[0], to: '+15557000405', body: 'sent now' });
+    await waitForEnd(server, now.sid);
+    expect(await rejection(client.messages(now.sid).update({ status: 'canceled', body: '' }))).toMatchObject({ status: 400, code: 30409 });
+    expect((await client.messages(now.sid).fetch()).body).toBe('sent now');
+  });
+
   it('sends a scheduled message at its time after a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-schedule-'));
     let first: TestServer | null = await startTestServer({ scheduleMinLeadSeconds: 1 }, { dataDir });

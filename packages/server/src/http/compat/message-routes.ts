@@ -127,13 +127,13 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, sidOf(request.params.Sid));
     const p = paramsOf(request.body);
-    if (p.Status !== undefined && p.Body === undefined) {
-      if (p.Status !== 'canceled') throw AppError.of('INVALID_PARAMETER', { attribute: 'Status', message: `Status ${preview(p.Status)} cannot be set: only 'canceled' (to cancel a scheduled message).` });
-      return toCompatMessage((await deps.scheduled.cancel(projectId, m.id)) ?? m);
-    }
-    if (p.Body === undefined) throw AppError.of('INVALID_PARAMETER', { attribute: 'Body', message: "Send Body with an empty value to redact, or Status=canceled to cancel a scheduled message." });
-    if (p.Body !== '') throw AppError.of('REDACT_BODY_NOT_EMPTY');
-    return toCompatMessage(await messages.redact(projectId, m.id));
+    if (p.Status === undefined && p.Body === undefined) throw AppError.of('INVALID_PARAMETER', { attribute: 'Body', message: "Send Body with an empty value to redact, or Status=canceled to cancel a scheduled message." });
+    // Both checked before anything changes; given together (Twilio's update takes both), the
+    // message is canceled first, so a scheduled message can be canceled and redacted in one call.
+    if (p.Status !== undefined && p.Status !== 'canceled') throw AppError.of('INVALID_PARAMETER', { attribute: 'Status', message: `Status ${preview(p.Status)} cannot be set: only 'canceled' (to cancel a scheduled message).` });
+    if (p.Body !== undefined && p.Body !== '') throw AppError.of('REDACT_BODY_NOT_EMPTY');
+    const canceled = p.Status === undefined ? m : ((await deps.scheduled.cancel(projectId, m.id)) ?? m);
+    return toCompatMessage(p.Body === undefined ? canceled : await messages.redact(projectId, m.id));
   });
 
   app.delete<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', { schema: deleteMessageSchema }, async (request, reply) => {
