@@ -458,7 +458,7 @@ export const SETTINGS = {
     key: 'pricing',
     env: 'SWITCHBOARD_PRICING',
     flag: null,
-    description: 'Price table filling `price` when a message is sent (an object in the config file, JSON in the environment), e.g. `{"unit":"USD","rules":[{"prefix":"+1","kind":"sms","perSegment":0.0079}]}`; see docs/api/compat.md. Unset: messages stay unpriced.',
+    description: 'Price table filling `price` when a message is sent, or received (`"direction": "inbound"` rules) (an object in the config file, JSON in the environment), e.g. `{"unit":"USD","rules":[{"prefix":"+1","kind":"sms","perSegment":0.0079}]}`; see docs/api/compat.md. Unset: messages stay unpriced.',
     default: null as PriceTable | null,
     parse: (raw: unknown): PriceTable | null => {
       if (raw === null || raw === '') return null;

@@ -20,7 +20,13 @@ export type OutboundFields = Common &
   };
 
 /** An inbound message a carrier delivered to one of our numbers, `received`. */
-export type InboundFields = Common & Pick<NewMessage, 'context' | 'carrierMessageId'> & { readonly carrier: string };
+export type InboundFields = Common &
+  Pick<NewMessage, 'context' | 'carrierMessageId'> & {
+    readonly carrier: string;
+    /** What receiving it costs, from the price table's inbound rules (null when unpriced). */
+    readonly price?: number | null;
+    readonly priceUnit?: string;
+  };
 
 /** A new `queued` outbound message, written out as one object literal in the stored order (see `withSeq` in message.ts): every record has one shape. */
 export function newOutboundMessage(f: OutboundFields): NewMessage {
@@ -127,8 +133,8 @@ export function newInboundMessage(f: InboundFields): NewMessage {
     tags: [],
     numberGroupId: null,
     applicationId: null,
-    price: null,
-    priceUnit: 'USD',
+    price: f.price ?? null,
+    priceUnit: f.priceUnit ?? 'USD',
     maxPrice: null,
     validityPeriod: DEFAULT_VALIDITY_PERIOD,
     // An inbound message never waits to be sent: it "expires" when it arrives.

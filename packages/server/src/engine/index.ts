@@ -175,7 +175,8 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     optOuts,
     settings: messagingSettings,
   });
-  const inbound = new InboundRouter({ ids, numbers: directory, journal, optOuts: { service: optOuts, acceptor, logger, metrics } });
+  const pricing = options.pricing ? new TablePricing(options.pricing) : unpriced;
+  const inbound = new InboundRouter({ ids, numbers: directory, journal, optOuts: { service: optOuts, acceptor, logger, metrics }, pricing });
   const inFlight = new SubmissionsInFlight();
   const sink = new EngineCarrierSink(journal, inbound, logger, inFlight, options.inferSentFromReceipts, (id) => dispatcher.carrierAvailable(id));
 
@@ -225,7 +226,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
       bus,
       router,
       journal,
-      pricing: options.pricing ? new TablePricing(options.pricing) : unpriced,
+      pricing,
       metrics,
       logger,
       inFlight,

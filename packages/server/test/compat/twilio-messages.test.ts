@@ -15,7 +15,7 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = dataDirTrustedByTests();
   server = await startTestServer(
-    { httpsEnabled: true, pricing: { unit: 'USD', rules: [{ prefix: '+1', kind: 'sms', direction: 'outbound', perSegment: 0.0079 }, { prefix: '+1', kind: 'mms', direction: 'outbound', perSegment: 0.02 }] } },
+    { httpsEnabled: true, pricing: { unit: 'USD', rules: [{ prefix: '+1', kind: 'sms', direction: 'outbound', perSegment: 0.0079 }, { prefix: '+1', kind: 'mms', direction: 'outbound', perSegment: 0.02 }, { prefix: '+15551230001', kind: 'sms', direction: 'inbound', perSegment: 0.0075 }] } },
     { dataDir },
   );
   receiver = await startWebhookReceiver();
@@ -103,6 +103,21 @@ describe('the twilio npm client against the Compatibility API', () => {
     });
     expect(f).toMatchObject({ numSegments: 2, price: 0.0158, errorCode: null, direction: 'outbound-api' });
     expect(f.dateSent!.getTime()).toBeGreaterThanOrEqual(f.dateCreated.getTime() - 1000);
+  });
+
+  it('reads a received message as Twilio shows one: date_sent set (when it came in) and priced by the inbound rules', async () => {
+    const from = '+15557650020';
+    expect((await server.api('/api/simulator/inbound', { body: { from, to: NUMBERS[0], body: 'x'.repeat(200) } })).status).toBe(201);
+    const [m] = await client.messages.list({ from, to: NUMBERS[0]! });
+    // Twilio's date_sent: "For an incoming message, this is when Twilio sent the HTTP request to your incoming message webhook URL."
+    expect(m).toMatchObject({ direction: 'inbound', status: 'received', numSegments: 2, price: 0.015, priceUnit: 'USD' });
+    expect(m!.dateSent).toBeInstanceOf(Date);
+    expect(m!.dateSent!.getTime()).toBe(m!.dateCreated.getTime());
+    expect((await client.messages(m!.sid).fetch()).dateSent).toEqual(m!.dateSent);
+    expect((await client.messages.list({ from, dateSentAfter: m!.dateSent!, dateSentBefore: m!.dateSent! })).map((x) => x.sid)).toEqual([m!.sid]);
+    // No inbound rule for the number it came to: unpriced.
+    expect((await server.api('/api/simulator/inbound', { body: { from, to: NUMBERS[1], body: 'unpriced' } })).status).toBe(201);
+    expect((await client.messages.list({ from, to: NUMBERS[1]! }))[0]).toMatchObject({ direction: 'inbound', price: null });
   });
 
   it('lists across pages with list({limit}) and each(), following next_page_uri to the /api/laml prefix', async () => {

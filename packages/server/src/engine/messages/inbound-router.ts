@@ -2,7 +2,8 @@
  * `routeInbound`: a handset sent a message to one of our numbers. The journal stores it as
  * `received` for the project that owns the number, with the webhooks its handler asks for, and
  * announces it on the bus, where RELAY sessions pick it up. Messages to numbers nobody owns are
- * not ours and are reported back as not routed.
+ * not ours and are reported back as not routed. It is priced when it arrives, by the price table's
+ * `inbound` rules for the number it came to (Twilio prices received messages too).
  */
 import { planMessage } from '@switchboard/protocol';
 import type { IdGenerator } from '../../domain/ids.js';
@@ -11,6 +12,7 @@ import { relayContextOf } from '../../domain/number-rules.js';
 import type { InboundMessage, InboundResult } from '../../domain/ports/carrier.js';
 import type { NumberDirectory } from '../routing/number-directory.js';
 import type { Logger } from '../../domain/ports/logger.js';
+import { unpriced, type Pricing } from '../../domain/pricing.js';
 import type { EngineMetrics } from '../../domain/ports/metrics.js';
 import type { MessageJournal } from './journal.js';
 import type { MessageAcceptor } from './message-acceptor.js';
@@ -24,6 +26,7 @@ export class InboundRouter {
       readonly journal: MessageJournal;
       /** Opt-out keywords (opt-outs.ts), and the acceptor that sends their replies. */
       readonly optOuts?: { readonly service: OptOutService; readonly acceptor: MessageAcceptor; readonly logger: Logger; readonly metrics?: EngineMetrics };
+      readonly pricing?: Pricing;
     },
   ) {}
 
@@ -38,6 +41,8 @@ export class InboundRouter {
     const plan = planMessage({ body: m.body, mediaCount: m.media.length });
     const opt = this.deps.optOuts;
     const reply = opt ? await opt.service.inbound(owner.projectId, m.to, m.from, m.body) : undefined;
+    const segments = m.segments ?? plan.segments;
+    const quote = (this.deps.pricing ?? unpriced).quote({ to: m.to, kind: plan.kind, segments, direction: 'inbound' });
     const stored = await this.deps.journal.create(
       newInboundMessage({
         id: this.deps.ids.uuid(),
@@ -48,11 +53,13 @@ export class InboundRouter {
         media: m.media,
         kind: plan.kind,
         encoding: plan.encoding,
-        segments: m.segments ?? plan.segments,
+        segments,
         at: m.receivedAt,
         context: relayContextOf(owner),
         carrier: m.carrier,
         carrierMessageId: m.carrierMessageId ?? null,
+        price: quote.price,
+        priceUnit: quote.unit,
       }),
     );
     // After the inbound is stored: a reply that cannot be sent must not make the carrier deliver it

@@ -36,7 +36,9 @@ export function toCompatMessage(m: MessageRecord): CompatMessage {
     num_media: m.media.length,
     date_created: rfc2822(m.createdAt),
     date_updated: rfc2822(m.updatedAt),
-    date_sent: m.sentAt === null ? null : rfc2822(m.sentAt),
+    // Twilio: "For an incoming message, this is when Twilio sent the HTTP request to your incoming
+    // message webhook URL" — here, when it was received (the webhook and RELAY event follow at once).
+    date_sent: m.sentAt !== null ? rfc2822(m.sentAt) : m.direction === 'inbound' ? rfc2822(m.createdAt) : null,
     direction: toCompatDirection(m.direction, m.origin),
     error_code: m.errorCode,
     error_message: m.errorMessage,
