@@ -45,6 +45,13 @@ describe.skipIf('missing' in setup)("SignalWire's Python SDK REST client", () =>
     expect(results.get_group_after).toMatchObject({ status: 404 });
   });
 
+  it('redacts with messages.update (a PATCH with a JSON body) once the message is final, and raises the native error shapes', async () => {
+    expect(results.redact).toEqual({ ok: { id: expect.any(String), body: '' } });
+    expect(await server.store.messages.get(PROJECT_ID, results.redact.ok.id)).toMatchObject({ body: '', statusCallback: 'https://example.com/status', customVariables: { order: '42' } });
+    expect(results.redact_not_empty).toMatchObject({ status: 422, body: { errors: [expect.objectContaining({ attribute: 'body' })] } });
+    expect(results.get_unknown).toMatchObject({ status: 404 });
+  });
+
   it('sends a message, lists the logs with include_deleted=True, and raises SignalWireRestError with the native 422 shape for a refused one', () => {
     expect(results.send).toEqual({ ok: 'queued' });
     expect(results.logs_with_deleted).toEqual({ ok: 1 });
