@@ -32,6 +32,19 @@ describe('the twilio client at the edges of the Messages API', () => {
     expect(native.status).toBe(201);
   });
 
+  it('says that ContentSid (a Twilio content template) is not supported when it is given instead of a Body, storing nothing', async () => {
+    const to = '+15557651202';
+    const err = await rejection(client.messages.create({ to, from: NUMBERS[0]!, contentSid: `HX${'0'.repeat(32)}`, contentVariables: JSON.stringify({ 1: '12:00' }) }));
+    expect(err).toBeInstanceOf(twilio.RestException);
+    expect(err).toMatchObject({ status: 400, code: 21602, message: expect.stringContaining('ContentSid') });
+    // Without ContentSid, the usual message; with a Body too, ContentSid is ignored as before.
+    expect((await rejection(client.messages.create({ to, from: NUMBERS[0]! }))).message).not.toContain('ContentSid');
+    // Other problems are still reported first, in the documented order.
+    expect(await rejection(client.messages.create({ to: 'nope', from: NUMBERS[0]!, contentSid: `HX${'0'.repeat(32)}` }))).toMatchObject({ code: 21211 });
+    expect(await client.messages.list({ to })).toEqual([]);
+    expect((await client.messages.create({ to, from: NUMBERS[0]!, body: 'plain text', contentSid: `HX${'0'.repeat(32)}` })).body).toBe('plain text');
+  });
+
   it("acknowledges Feedback (Twilio's subresource for ProvideFeedback) with 201, and refuses a bad Outcome or an unknown message", async () => {
     const m = await client.messages.create({ to: '+15557651201', from: NUMBERS[0]!, body: 'Your code is 1234', provideFeedback: true });
     const feedback = await client.messages(m.sid).feedback.create({ outcome: 'confirmed' });
