@@ -59,7 +59,8 @@ export interface CompatMessage {
   /** The number group the sender was picked from, if any. */
   messaging_service_sid: string | null;
   uri: string;
-  subresource_uris: { media: string };
+  /** Twilio lists both subresources of a message: its media and its feedback. */
+  subresource_uris: { media: string; feedback: string };
 }
 
 /** Filters and paging of `GET /Accounts/{AccountSid}/Messages` (query parameters). */

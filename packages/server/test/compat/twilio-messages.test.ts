@@ -77,7 +77,11 @@ describe('the twilio npm client against the Compatibility API', () => {
     expect(m.dateCreated).toBeInstanceOf(Date);
     expect(Number.isNaN(m.dateCreated.getTime())).toBe(false);
     expect(m.uri).toBe(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/${m.sid}.json`);
-    expect(m.subresourceUris).toEqual({ media: `/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/${m.sid}/Media.json` });
+    // Both subresources, as Twilio's Message resource lists them; the feedback URI is where feedback.create() posts.
+    expect(m.subresourceUris).toEqual({
+      media: `/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/${m.sid}/Media.json`,
+      feedback: `/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/${m.sid}/Feedback.json`,
+    });
 
     // The request's status callback receives the updates, not the application's; an MMS ends `delivered` (simulator.mmsReceipts defaults to true).
     const got = await receiver.waitFor(4, 10_000, (r) => r.form?.get('MessageSid') === m.sid);

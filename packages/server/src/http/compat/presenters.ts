@@ -50,7 +50,7 @@ export function toCompatMessage(m: MessageRecord): CompatMessage {
     status: toCompatStatus(m.status),
     messaging_service_sid: m.numberGroupId,
     uri: messageUri(m.projectId, m.id),
-    subresource_uris: { media: `${accountUri(m.projectId)}/Messages/${m.id}/Media.json` },
+    subresource_uris: { media: `${accountUri(m.projectId)}/Messages/${m.id}/Media.json`, feedback: `${accountUri(m.projectId)}/Messages/${m.id}/Feedback.json` },
   };
 }
 

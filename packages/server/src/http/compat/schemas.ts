@@ -42,7 +42,7 @@ export const compatMessage = {
     status: str,
     messaging_service_sid: { type: ['string', 'null'], description: 'The number group the sender was picked from.' },
     uri: str,
-    subresource_uris: { type: 'object', properties: { media: str } },
+    subresource_uris: { type: 'object', properties: { media: str, feedback: str } },
   },
 } as const;
 
