@@ -55,7 +55,9 @@ describe('one message store behind both REST surfaces', () => {
     const inbound = await server.api('/api/simulator/inbound', { body: { from: '+15557700003', to: NUMBERS[1], body: 'a phone writes' } });
     const seen = await server.api(`${compat}/Messages.json?From=${encodeURIComponent('+15557700003')}`);
     expect(seen.body.messages).toHaveLength(1);
-    expect(seen.body.messages[0]).toMatchObject({ sid: inbound.body.id, direction: 'inbound', status: 'received', price: null, date_sent: null });
+    expect(seen.body.messages[0]).toMatchObject({ sid: inbound.body.id, direction: 'inbound', status: 'received', price: null });
+    // A received message's date_sent is when it came in (Twilio's definition of the field for an incoming message).
+    expect(seen.body.messages[0].date_sent).toBe(seen.body.messages[0].date_created);
     // Exactly the documented keys: paging keys plus one record key.
     expect(Object.keys(seen.body).sort()).toEqual(['end', 'first_page_uri', 'messages', 'next_page_uri', 'page', 'page_size', 'previous_page_uri', 'start', 'uri']);
     expect(seen.body.messages[0].date_created).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$/);
