@@ -156,6 +156,25 @@ describe('the twilio npm client against the Compatibility API', () => {
     expect(back!.instances.map((m) => m.sid)).toEqual(newestFirst.slice(2, 4));
   });
 
+  it("goes back to page 0 with a PB token, as Twilio writes previous_page_uri: a message that arrived meanwhile does not shift the page", async () => {
+    const to = '+15557659998';
+    const sids: string[] = [];
+    for (let i = 0; i < 6; i++) sids.push((await client.messages.create({ to, from: NUMBERS[0]!, body: `back ${i}` })).sid);
+    const newestFirst = [...sids].reverse();
+    const page0 = await client.messages.page({ to, pageSize: 2 });
+    const page1 = await page0.nextPage();
+    expect(page1!.instances.map((m) => m.sid)).toEqual(newestFirst.slice(2, 4));
+    expect(page1!.previousPageUrl).toMatch(/[?&]Page=0&PageSize=2&PageToken=PBS[A-Za-z0-9_-]{22}$/);
+    // A new message arrives at the head of the list; going back answers the page seen before.
+    const newer = await client.messages.create({ to, from: NUMBERS[0]!, body: 'newer' });
+    const back = await page1!.previousPage();
+    expect(back!.instances.map((m) => m.sid)).toEqual(newestFirst.slice(0, 2));
+    expect(back!.previousPageUrl).toBeUndefined();
+    expect((await back!.nextPage())!.instances.map((m) => m.sid)).toEqual(newestFirst.slice(2, 4));
+    // The first page itself is the head of the list as it is now.
+    expect((await client.messages.page({ to, pageSize: 2 })).instances.map((m) => m.sid)).toEqual([newer.sid, newestFirst[0]]);
+  });
+
   it('filters the list by To, From, DateSent and Status', async () => {
     const to = '+15557658888';
     const m = await client.messages.create({ to, from: NUMBERS[1]!, body: 'filter me' });

@@ -114,7 +114,9 @@ export function compatPage<T extends { seq: number }>(rows: T[], req: CompatPage
       uri: uri(req.page, req.token?.text ?? null),
       first_page_uri: uri(0, null),
       next_page_uri: hasNext ? uri(req.page + 1, `PAS${list.seal(items[items.length - 1]!.seq)}`) : null,
-      previous_page_uri: req.page > 0 && items.length ? uri(req.page - 1, req.page === 1 ? null : `PBS${list.seal(items[0]!.seq)}`) : null,
+      // Back to page 0 too with a token, as Twilio writes it (`Page=0&PageToken=PB…`): the page before
+      // this one's first record, not the list's head, which may have moved on since.
+      previous_page_uri: req.page > 0 && items.length ? uri(req.page - 1, `PBS${list.seal(items[0]!.seq)}`) : null,
       page: req.page,
       page_size: req.size,
       start,
