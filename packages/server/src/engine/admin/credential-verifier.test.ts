@@ -52,6 +52,32 @@ describe('CredentialVerifier', () => {
     expect(await verifier.verify(P, GOOD)).toBeNull();
   });
 
+  it('does not cache tokens read before a revocation announced while they were read', async () => {
+    const active = [token('t1', GOOD)];
+    let answer!: () => void;
+    const projects = { get: async () => ({ id: P, name: 'p', signingKey: 'PSK_x', createdAt: 0 }) } as unknown as ProjectRepository;
+    const tokens = {
+      listActive: async () => {
+        const seen = [...active];
+        await new Promise<void>((resolve) => (answer = resolve));
+        return seen;
+      },
+    } as unknown as TokenRepository;
+    const bus = new InProcessBus();
+    const verifier = new CredentialVerifier(projects, tokens, new ManualClock(), bus, 5_000);
+    const during = verifier.verify(P, GOOD);
+    await new Promise((resolve) => setImmediate(resolve));
+    active.splice(0);
+    bus.publish('credentials.changed', { projectId: P });
+    answer();
+    expect(await during).not.toBeNull();
+    // Read again, not answered from what the lookup before the revocation saw.
+    const after = verifier.verify(P, GOOD);
+    await new Promise((resolve) => setImmediate(resolve));
+    answer();
+    expect(await after).toBeNull();
+  });
+
   it('refuses a token revoked elsewhere (no announcement here) once the cache entry is older than its ttl', async () => {
     const { verifier, clock, revoke } = setup();
     expect(await verifier.verify(P, GOOD)).not.toBeNull();

@@ -41,6 +41,12 @@ const MAX_MATCHED = 64;
 
 export class CredentialVerifier {
   private readonly cache = new Map<string, Entry>();
+  /**
+   * Bumped by every `credentials.changed`: a load that read the tokens before a revocation is not
+   * cached after it (the revoked token would pass for another `ttlMs`, and the RELAY connections
+   * and console feeds checked at once on the announcement would be kept open by that stale entry).
+   */
+  private generation = 0;
 
   constructor(
     private readonly projects: ProjectRepository,
@@ -49,7 +55,10 @@ export class CredentialVerifier {
     bus: Bus,
     private readonly ttlMs = 5_000,
   ) {
-    bus.subscribe('credentials.changed', ({ projectId }) => this.cache.delete(projectId));
+    bus.subscribe('credentials.changed', ({ projectId }) => {
+      this.generation++;
+      this.cache.delete(projectId);
+    });
   }
 
   /** The principal for valid credentials, or null; a test token counts only with `allowTest`. */
@@ -79,9 +88,11 @@ export class CredentialVerifier {
     const now = this.clock.now();
     const hit = this.cache.get(projectId);
     if (hit && now - hit.at < this.ttlMs) return hit;
+    const generation = this.generation;
     const project = await this.projects.get(projectId);
     const tokens = project ? await this.tokens.listActive(projectId) : [];
     const entry: Entry = { tokens: tokens.map((t) => ({ id: t.id, hash: t.tokenHash, scopes: t.scopes, test: t.test })), at: now, matched: new Map() };
+    if (generation !== this.generation) return entry;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(projectId, entry);
     return entry;

@@ -16,6 +16,13 @@ interface Entry {
 export class NumberDirectory {
   private readonly byNumber = new Map<string, Entry>();
   /**
+   * Bumped by every invalidation: a lookup that read the store before a change must not cache
+   * what it read after the change cleared the map (a released number would stay its old owner's
+   * for the whole TTL on this node: its inbound messages delivered to the old owner, its new
+   * owner's sends refused).
+   */
+  private generation = 0;
+  /**
    * The operator project (the startup project), set at bootstrap: its numbers are the only ones
    * other projects' loopback traffic reaches.
    */
@@ -28,7 +35,7 @@ export class NumberDirectory {
     private readonly ttlMs = 10_000,
     private readonly maxEntries = 100_000,
   ) {
-    bus.subscribe('numbers.changed', () => this.byNumber.clear());
+    bus.subscribe('numbers.changed', () => this.invalidate());
   }
 
   /** The registered number record, whichever project owns it, or null. */
@@ -36,7 +43,9 @@ export class NumberDirectory {
     const now = this.clock.now();
     const hit = this.byNumber.get(number);
     if (hit && now - hit.at < this.ttlMs) return hit.value;
+    const generation = this.generation;
     const value = (await this.numbers.resolveOwner(number)) ?? null;
+    if (generation !== this.generation) return value;
     if (this.byNumber.size >= this.maxEntries) this.byNumber.clear();
     this.byNumber.set(number, { value, at: now });
     return value;
@@ -62,6 +71,7 @@ export class NumberDirectory {
 
   /** Forget everything (after a local change; remote nodes hear it on the bus). */
   invalidate(): void {
+    this.generation++;
     this.byNumber.clear();
   }
 }
