@@ -59,4 +59,28 @@ describe('console sessions', () => {
     clock.advance(12 * HOUR);
     expect(await sessions.resolve(requestWith(live.id))).toBeNull();
   });
+
+  it('do not keep a session a lookup read just before its logout', async () => {
+    const clock = new ManualClock(0);
+    const repo = memoryRepo();
+    let answer: (() => void) | undefined;
+    const find = repo.find.bind(repo);
+    // The store's answer is held until the test lets it through, as a slow database would.
+    repo.find = async (idHash, now) => {
+      const found = await find(idHash, now);
+      await new Promise<void>((resolve) => (answer = resolve));
+      return found;
+    };
+    const sessions = new ConsoleSessions(repo, clock, { ttlMs: 12 * HOUR, cacheMs: 5_000 });
+    const live = await sessions.open('p1', { tokenId: null, scopes: ['messaging'], dev: false });
+    const during = sessions.resolve(requestWith(live.id));
+    await new Promise((resolve) => setImmediate(resolve));
+    await sessions.close(live.id);
+    answer!();
+    expect(await during).not.toBeNull();
+    const after = sessions.resolve(requestWith(live.id));
+    await new Promise((resolve) => setImmediate(resolve));
+    answer!();
+    expect(await after).toBeNull();
+  });
 });

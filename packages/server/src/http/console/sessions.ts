@@ -48,6 +48,11 @@ export function csrfTokenFor(id: string): string {
 export class ConsoleSessions implements SessionAuthenticator {
   /** Recently checked sessions: most requests cost no database read (revocation shows within `cacheMs`). */
   private readonly cache = new Map<string, CacheEntry>();
+  /**
+   * Bumped by every logout and credentials change: a lookup that read a session before it ended
+   * is not cached after it (the ended cookie would pass on this node for `cacheMs` more).
+   */
+  private generation = 0;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -58,6 +63,7 @@ export class ConsoleSessions implements SessionAuthenticator {
   ) {
     // A token revoked on this node ends its sessions at once (elsewhere within `cacheMs`).
     bus?.subscribe('credentials.changed', ({ projectId }) => {
+      this.generation++;
       for (const [id, entry] of this.cache) if (entry.session?.projectId === projectId) this.cache.delete(id);
     });
   }
@@ -96,8 +102,12 @@ export class ConsoleSessions implements SessionAuthenticator {
 
   /** End a session. */
   async close(id: string): Promise<void> {
+    this.generation++;
     this.cache.delete(id);
     await this.repo.delete(digest(id));
+    // A lookup that began before the delete and finished after the line above: not kept either.
+    this.generation++;
+    this.cache.delete(id);
   }
 
   /** `SessionAuthenticator`: the principal of a request's session cookie, checking CSRF on writes. */
@@ -114,6 +124,7 @@ export class ConsoleSessions implements SessionAuthenticator {
     const now = this.clock.now();
     const hit = this.cache.get(id);
     if (hit && now - hit.at < (this.opts.cacheMs ?? 5_000) && (hit.session === null || hit.session.expiresAt > now)) return hit.session;
+    const generation = this.generation;
     let session = (await this.repo.find(digest(id), now)) ?? null;
     // Slide the expiry, writing at most once per half lifetime, never past the session's maximum age.
     if (session && session.expiresAt - now < this.opts.ttlMs / 2) {
@@ -123,6 +134,7 @@ export class ConsoleSessions implements SessionAuthenticator {
         session = { ...session, expiresAt };
       }
     }
+    if (generation !== this.generation) return session;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(id, { session, at: now });
     return session;
