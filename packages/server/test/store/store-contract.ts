@@ -1509,6 +1509,37 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(await store.webhooks.redrive(P2, {}, T0 + 400)).toBe(1);
       });
 
+      it('re-drives more failed deliveries than one batch, every one once, a message’s oldest first', async () => {
+        // Batches of 1,000 by id: the message's two deliveries straddle the first boundary.
+        const m = randomUUID();
+        const made = [
+          ...Array.from({ length: 999 }, (_, i) => delivery(P1, null, { body: `a${i}`, nextAttemptAt: T0 })),
+          delivery(P1, m, { body: 'm1', nextAttemptAt: T0 }),
+          delivery(P1, m, { body: 'm2', nextAttemptAt: T0 }),
+          ...Array.from({ length: 1_500 }, (_, i) => delivery(P1, null, { body: `b${i}`, nextAttemptAt: T0 })),
+          delivery(P2, null, { body: 'p2', nextAttemptAt: T0 }),
+        ];
+        for (let i = 0; i < made.length; i += 500) await store.webhooks.enqueueMany(made.slice(i, i + 500));
+        for (let claimed = await store.webhooks.claimDue(T0, 5_000, 1000, 'node-a'); claimed.length > 0; claimed = await store.webhooks.claimDue(T0, 5_000, 1000, 'node-a')) {
+          await store.transaction((tx) => tx.webhooks.settleMany(claimed.map((d) => ({ id: d.id, ...failed(T0 + 1) }))));
+        }
+        expect(await store.webhooks.countByStatus(P1)).toMatchObject({ failed: 2_501 });
+
+        // Another project's write asked for once the re-drive began is not held until it ends.
+        const order: string[] = [];
+        const redriven = store.webhooks.redrive(P1, {}, T0 + 10).then((n) => (order.push('redrive'), n));
+        await new Promise((resolve) => setImmediate(resolve));
+        await store.webhooks.enqueueMany([delivery(P2, null, { body: 'p2-new', nextAttemptAt: T0 + 1_000 })]).then(() => order.push('other'));
+        expect(await redriven).toBe(2_501);
+        expect(order).toEqual(['other', 'redrive']);
+        expect(await store.webhooks.countByStatus(P1)).toMatchObject({ pending: 2_501, failed: 0 });
+        expect(await store.webhooks.countByStatus(P2)).toMatchObject({ failed: 1, pending: 1 });
+        const heads = await store.webhooks.claimDue(T0 + 10, 5_000, 1000, 'node-a');
+        expect(heads).toHaveLength(2_500);
+        expect(heads.filter((d) => d.messageId === m).map((d) => d.body)).toEqual(['m1']);
+        expect(await store.webhooks.redrive(P1, {}, T0 + 20)).toBe(0);
+      });
+
       it('settles a batch and records its attempts at once, handing each finished message’s head on', async () => {
         const [m, n] = [randomUUID(), randomUUID()];
         await store.webhooks.enqueueMany([delivery(P1, m, { body: 'm1' }), delivery(P1, m, { body: 'm2' }), delivery(P1, n, { body: 'n1' }), delivery(P1, n, { body: 'n2' })]);
