@@ -454,19 +454,19 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async countByStatus(projectId: string): Promise<{ pending: number; retrying: number; delivered: number; failed: number }> {
-    const rows = await this.db
+    // Counted from the index (project_id, status, id) alone; `attempts` is read for pending rows
+    // only: read for every row, a project's delivered history (400,000 rows) cost SQLite — the
+    // node — 300 ms a count.
+    const rows = await this.db.selectFrom('webhook_deliveries').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('project_id', '=', projectId).groupBy('status').execute();
+    const retrying = await this.db
       .selectFrom('webhook_deliveries')
-      .select(['status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>(sql<number>`case when attempts > 0 then 1 else 0 end`).as('retrying')])
+      .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('project_id', '=', projectId)
-      .groupBy('status')
-      .execute();
-    const out = { pending: 0, retrying: 0, delivered: 0, failed: 0 };
-    for (const r of rows) {
-      if (r.status === 'pending') {
-        out.pending = num(r.n);
-        out.retrying = num(r.retrying ?? 0);
-      } else if (r.status === 'delivered' || r.status === 'failed') out[r.status] = num(r.n);
-    }
+      .where(PENDING)
+      .where('attempts', '>', 0)
+      .executeTakeFirst();
+    const out = { pending: 0, retrying: num(retrying?.n ?? 0), delivered: 0, failed: 0 };
+    for (const r of rows) if (r.status === 'pending' || r.status === 'delivered' || r.status === 'failed') out[r.status] = num(r.n);
     return out;
   }
 
