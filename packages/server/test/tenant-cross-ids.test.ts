@@ -1,0 +1,183 @@
+/**
+ * Another project's ids on every route (tenancy, docs/architecture.md): tenant B, with its own
+ * credentials (every scope), names tenant A's message, media, phone number, number group,
+ * membership, opt-out, cXML application and webhook delivery on the native API, the Compatibility
+ * API (its own AccountSid and A's), the console API and RELAY. Each is answered as if the id did
+ * not exist (404, or 422/400 naming the parameter), and A's resources are as they were after.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForStatus } from './helpers/messages.js';
+import { createProject, type TestProject } from './helpers/projects.js';
+import { RawRelay } from './helpers/raw-relay.js';
+import { eventually, startTestServer, type TestServer } from './helpers/server.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
+
+const A_NUMBER = '+15551239901';
+const B_NUMBER = '+15551239902';
+const A_HANDSET = '+15557002222';
+
+let server: TestServer;
+let a: TestProject;
+let b: TestProject;
+let hook: WebhookReceiver;
+/** A's resources. */
+const ids = { message: '', media: '', number: '', group: '', membership: '', optOut: '', application: '', delivery: '' };
+let bNumberId = '';
+
+/** A Compatibility API request as a form post (or a GET/DELETE without a body). */
+async function compat(auth: string, method: string, path: string, form?: Record<string, string>): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${server.url}/api/laml/2010-04-01${path}`, {
+    method,
+    redirect: 'manual',
+    headers: { authorization: auth, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+    ...(form ? { body: new URLSearchParams(form).toString() } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ webhookMaxAttempts: 1 });
+  a = await createProject(server, { name: 'Tenant A', number: A_NUMBER });
+  b = await createProject(server, { name: 'Tenant B', number: B_NUMBER });
+  hook = await startWebhookReceiver();
+  const sent = await server.api('/api/messaging/messages', { auth: a.auth, body: { from: A_NUMBER, to: '+15557001111', body: 'secret of A', media: ['https://example.com/a.png'], status_callback: `${hook.url}/a` } });
+  expect(sent.status, sent.text).toBe(201);
+  ids.message = sent.body.id;
+  await waitForStatus(server, ids.message, 'delivered', { projectId: a.projectId });
+  ids.number = (await server.api(`/api/relay/rest/phone_numbers?filter_number=${encodeURIComponent(A_NUMBER)}`, { auth: a.auth })).body.data[0].id;
+  bNumberId = (await server.api(`/api/relay/rest/phone_numbers?filter_number=${encodeURIComponent(B_NUMBER)}`, { auth: b.auth })).body.data[0].id;
+  ids.group = (await server.api('/api/relay/rest/number_groups', { auth: a.auth, body: { name: 'A group' } })).body.id;
+  ids.membership = (await server.api(`/api/relay/rest/number_groups/${ids.group}/number_group_memberships`, { auth: a.auth, body: { phone_number_id: ids.number } })).body.id;
+  ids.optOut = (await server.api('/api/messaging/opt_outs', { auth: a.auth, body: { sender: A_NUMBER, handset: A_HANDSET } })).body.id;
+  ids.application = (await compat(a.auth, 'POST', `/Accounts/${a.projectId}/Applications.json`, { FriendlyName: 'A app', SmsUrl: 'https://example.com/sms' })).body.sid;
+  ids.media = (await compat(a.auth, 'GET', `/Accounts/${a.projectId}/Messages/${ids.message}/Media.json`)).body.media_list[0].sid;
+  const deliveries = await eventually(async () => {
+    const d = await server.store.webhooks.listForMessage(a.projectId, ids.message);
+    return d.length === 4 && d.every((x) => x.status === 'delivered') ? d : undefined;
+  });
+  ids.delivery = String(deliveries[0]!.id);
+  for (const [name, id] of Object.entries(ids)) expect(id, name).toMatch(/\S/);
+});
+afterAll(async () => {
+  await server?.stop();
+  await hook?.close();
+});
+
+describe("B naming A's ids", () => {
+  it('gets 404 on the native API, console API and outbox controls, as for an unknown id', async () => {
+    const routes: Array<[string, string, unknown?]> = [
+      ['GET', `/api/messaging/logs/${ids.message}`],
+      ['PATCH', `/api/messaging/messages/${ids.message}`, { body: '' }],
+      ['GET', `/api/relay/rest/phone_numbers/${ids.number}`],
+      ['PUT', `/api/relay/rest/phone_numbers/${ids.number}`, { name: 'mine now' }],
+      ['DELETE', `/api/relay/rest/phone_numbers/${ids.number}`],
+      ['GET', `/api/relay/rest/number_groups/${ids.group}`],
+      ['PUT', `/api/relay/rest/number_groups/${ids.group}`, { name: 'mine now' }],
+      ['GET', `/api/relay/rest/number_groups/${ids.group}/number_group_memberships`],
+      ['POST', `/api/relay/rest/number_groups/${ids.group}/number_group_memberships`, { phone_number_id: bNumberId }],
+      ['GET', `/api/relay/rest/number_group_memberships/${ids.membership}`],
+      ['DELETE', `/api/relay/rest/number_group_memberships/${ids.membership}`],
+      ['DELETE', `/api/relay/rest/number_groups/${ids.group}`],
+      ['GET', `/api/messaging/opt_outs/${ids.optOut}`],
+      ['DELETE', `/api/messaging/opt_outs/${ids.optOut}`],
+      ['GET', `/api/console/messages/${ids.message}`],
+      ['POST', `/api/console/outbox/${ids.delivery}/retry`],
+      ['POST', `/api/console/outbox/${ids.delivery}/replay`],
+    ];
+    for (const [method, path, body] of routes) {
+      const res = await server.api(path, { method, auth: b.auth, ...(body ? { body } : {}) });
+      expect(res.status, `${method} ${path}: ${res.text}`).toBe(404);
+    }
+  });
+
+  it("refuses A's number and group as B's senders and opt-out scopes, naming the parameter", async () => {
+    const a1 = encodeURIComponent(A_NUMBER);
+    const refusals: Array<[string, string, unknown?]> = [
+      ['POST', '/api/messaging/messages', { from: A_NUMBER, to: '+15557004444', body: 'x' }],
+      ['POST', '/api/messaging/opt_outs', { sender: A_NUMBER, handset: '+15557003333' }],
+      ['POST', '/api/messaging/opt_outs', { sender: ids.group, handset: '+15557003333' }],
+      ['GET', `/api/messaging/opt_outs?sender=${a1}`],
+      ['DELETE', `/api/messaging/opt_outs?sender=${a1}&handset=${encodeURIComponent(A_HANDSET)}`],
+      ['GET', `/api/messaging/settings/${a1}`],
+      ['PUT', `/api/messaging/settings/${a1}`, { opt_out_replies: false }],
+      ['PUT', `/api/messaging/settings/${ids.group}`, { opt_out_replies: false }],
+    ];
+    for (const [method, path, body] of refusals) {
+      const res = await server.api(path, { method, auth: b.auth, ...(body ? { body } : {}) });
+      expect(res.status, `${method} ${path}: ${res.text}`).toBe(422);
+    }
+  });
+
+  it("answers the Compatibility API under A's AccountSid 20003, and under B's own as if A's sids did not exist", async () => {
+    expect((await compat(b.auth, 'GET', `/Accounts/${a.projectId}/Messages/${ids.message}.json`)).body.code).toBe(20003);
+    expect((await compat(b.auth, 'GET', `/Accounts/${a.projectId}/Messages.json`)).body.code).toBe(20003);
+    const mine = `/Accounts/${b.projectId}`;
+    const message = `${mine}/Messages/${ids.message}`;
+    for (const [method, path, form] of [
+      ['GET', `${message}.json`],
+      ['POST', `${message}.json`, { Body: '' }],
+      ['DELETE', `${message}.json`],
+      ['POST', `${message}/Feedback.json`, { Outcome: 'confirmed' }],
+      ['GET', `${message}/Media.json`],
+      ['GET', `${message}/Media/${ids.media}`],
+      ['DELETE', `${message}/Media/${ids.media}`],
+      ['GET', `${mine}/IncomingPhoneNumbers/${ids.number}.json`],
+      ['POST', `${mine}/IncomingPhoneNumbers/${ids.number}.json`, { FriendlyName: 'mine now' }],
+      ['DELETE', `${mine}/IncomingPhoneNumbers/${ids.number}.json`],
+      ['GET', `${mine}/Applications/${ids.application}.json`],
+      ['POST', `${mine}/Applications/${ids.application}.json`, { FriendlyName: 'mine now' }],
+      ['DELETE', `${mine}/Applications/${ids.application}.json`],
+    ] as Array<[string, string, Record<string, string>?]>) {
+      const res = await compat(b.auth, method, path, form);
+      expect([res.status, res.body?.code], `${method} ${path}`).toEqual([404, 20404]);
+    }
+    for (const [form, code] of [
+      [{ From: A_NUMBER, To: '+15557004444', Body: 'x' }, 21210],
+      [{ MessagingServiceSid: ids.group, To: '+15557004444', Body: 'x' }, 21701],
+      [{ From: B_NUMBER, To: '+15557004444', Body: 'x', ApplicationSid: ids.application }, 21218],
+    ] as const) {
+      expect((await compat(b.auth, 'POST', `${mine}/Messages.json`, form)).body.code).toBe(code);
+    }
+    expect((await compat(b.auth, 'POST', `${mine}/IncomingPhoneNumbers/${bNumberId}.json`, { SmsApplicationSid: ids.application })).body.code).toBe(21218);
+  });
+
+  it("gets no RELAY session of A's, no send from A's number and none of A's events in the same context", async () => {
+    const { relay: ra, result: sessionA } = await RawRelay.connected(server.url, a.projectId, a.token, { contexts: ['office'] });
+    const { relay: rb } = await RawRelay.connected(server.url, b.projectId, b.token, { contexts: ['office'] });
+    const { relay: resumer, result: resumed } = await RawRelay.connected(server.url, b.projectId, b.token, { protocol: sessionA.protocol });
+    try {
+      // A's protocol with B's credentials is a new session of B's; A's stays where it was.
+      expect(resumed).toMatchObject({ session_restored: false, authorization: { project: b.projectId } });
+      expect(resumed.protocol).not.toBe(sessionA.protocol);
+      expect(ra.closeCode).toBeUndefined();
+      const fromA = await rb.call('messaging.send', { context: 'office', from_number: A_NUMBER, to_number: '+15557005555', body: 'x' });
+      expect(fromA.result).toMatchObject({ code: '403' });
+      const own = await ra.call('messaging.send', { context: 'office', from_number: A_NUMBER, to_number: '+15557005556', body: 'for A only' });
+      const id = own.result.message_id;
+      await ra.waitFor((f) => f.method === 'signalwire.event' && f.params?.params?.message_id === id && f.params?.params?.message_state === 'delivered', 10_000);
+      const aEvents = [...rb.frames, ...resumer.frames].filter((f) => f.method === 'signalwire.event' && JSON.stringify(f.params).includes(a.projectId));
+      expect(aEvents).toEqual([]);
+      const wrongPair = await RawRelay.open(server.url);
+      const res = await wrongPair.call('signalwire.connect', { version: { major: 2, minor: 0, revision: 0 }, agent: 'test', authentication: { project: a.projectId, token: b.token } });
+      expect(res.error?.code).toBe(-32002);
+      wrongPair.ws.close();
+    } finally {
+      for (const r of [ra, rb, resumer]) r.ws.close();
+    }
+  });
+
+  it("leaves every resource of A's as it was", async () => {
+    const detail = await server.api(`/api/console/messages/${ids.message}`, { auth: a.auth });
+    expect(detail.body.message).toMatchObject({ id: ids.message, body: 'secret of A' });
+    expect((await server.api(`/api/relay/rest/phone_numbers/${ids.number}`, { auth: a.auth })).body).toMatchObject({ number: A_NUMBER, name: null });
+    expect((await server.api(`/api/relay/rest/number_groups/${ids.group}`, { auth: a.auth })).body).toMatchObject({ name: 'A group', phone_number_count: 1 });
+    expect((await server.api(`/api/relay/rest/number_group_memberships/${ids.membership}`, { auth: a.auth })).status).toBe(200);
+    expect((await server.api(`/api/messaging/opt_outs/${ids.optOut}`, { auth: a.auth })).body).toMatchObject({ handset: A_HANDSET });
+    expect((await server.api(`/api/messaging/settings/${encodeURIComponent(A_NUMBER)}`, { auth: a.auth })).body).toMatchObject({ opt_out_replies: null });
+    expect((await compat(a.auth, 'GET', `/Accounts/${a.projectId}/Applications/${ids.application}.json`)).body).toMatchObject({ friendly_name: 'A app' });
+    expect((await compat(a.auth, 'GET', `/Accounts/${a.projectId}/Messages/${ids.message}/Media.json`)).body.media_list).toHaveLength(1);
+    // Neither retried nor replayed.
+    expect((await server.store.webhooks.listForMessage(a.projectId, ids.message)).map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+  });
+});
