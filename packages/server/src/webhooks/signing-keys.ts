@@ -5,6 +5,8 @@ import type { ProjectRepository } from '../domain/ports/store.js';
 
 export class SigningKeys {
   private readonly cache = new Map<string, { key: string | null; at: number }>();
+  /** Bumped by every change heard: a read that began before a key was replaced does not cache the old key. */
+  private generation = 0;
 
   constructor(
     private readonly projects: ProjectRepository,
@@ -12,15 +14,19 @@ export class SigningKeys {
     bus: Bus,
     private readonly ttlMs = 30_000,
   ) {
-    bus.subscribe('credentials.changed', ({ projectId }) => this.cache.delete(projectId));
+    bus.subscribe('credentials.changed', ({ projectId }) => {
+      this.generation++;
+      this.cache.delete(projectId);
+    });
   }
 
   async get(projectId: string): Promise<string | null> {
     const now = this.clock.now();
     const hit = this.cache.get(projectId);
     if (hit && now - hit.at < this.ttlMs) return hit.key;
+    const generation = this.generation;
     const key = (await this.projects.get(projectId))?.signingKey ?? null;
-    this.cache.set(projectId, { key, at: now });
+    if (generation === this.generation) this.cache.set(projectId, { key, at: now });
     return key;
   }
 }
