@@ -226,6 +226,13 @@ describe('console API: messages', () => {
       expect(bad.status, path).toBe(422);
       expect(bad.body.errors.map((e: any) => [e.code, e.attribute]), path).toEqual([['invalid_filter', 'include_deleted']]);
     }
+    // A parameter a list does not take is refused, not ignored into the whole list.
+    for (const path of ['/api/console/messages?statuss=failed', '/api/console/messages?status[]=failed', '/api/console/conversations?limit=5&other=%2B15557650001', '/api/console/outbox?state=failed', '/api/console/messages/not-a-message?includeDeleted=true']) {
+      const unknown = await c.call(path);
+      expect(unknown.status, path).toBe(422);
+      expect(unknown.body.errors[0], path).toMatchObject({ code: 'invalid_filter', message: expect.stringMatching(/^Unknown query parameter '.+'.*\. This list takes: /) });
+    }
+    expect((await c.call('/api/console/messages?statuss=failed&limit=0')).body.errors.map((e: any) => e.attribute).sort()).toEqual(['limit', 'statuss']);
     expect((await c.call('/api/console/messages?include_deleted=false')).status).toBe(200);
     // Read as the native logs read it: Python's True/False too.
     expect((await c.call('/api/console/messages?include_deleted=True')).status).toBe(200);

@@ -60,6 +60,7 @@ function flag(q: Query, name: string, errors: ErrorDetail[]): boolean {
 /** `include_deleted` of `GET /api/console/messages/{id}`: a bad value is refused, not read as false. */
 export function includeDeletedQuery(q: Query): boolean {
   const errors: ErrorDetail[] = [];
+  unknownNames(q, ['include_deleted'], errors);
   const includeDeleted = flag(q, 'include_deleted', errors);
   throwIfAny(errors);
   return includeDeleted;
@@ -88,6 +89,22 @@ function list<T extends string>(q: Query, name: string, allowed: (v: string) => 
   return items as T[];
 }
 
+/**
+ * A parameter the list does not take, refused with the others as the public lists refuse it
+ * (http/query-params.ts): ignoring a misspelt filter (`statuss=failed`, `status[]=failed`) would
+ * answer the whole list as if it were the filtered one.
+ */
+function unknownNames(q: Query, known: readonly string[], errors: ErrorDetail[]): void {
+  for (const name of Object.keys(q)) {
+    if (known.includes(name)) continue;
+    errors.push(detail('FILTER_INVALID', { attribute: name, message: `Unknown query parameter '${clip(name, 40)}'${didYouMean(name, known).replace(/"/g, "'")}. This list takes: ${known.join(', ')}.` }));
+  }
+}
+
+const MESSAGE_PARAMS = ['number', 'from', 'to', 'ours', 'other', 'status', 'surface', 'direction', 'q', 'since', 'until', 'limit', 'before', 'include_deleted'] as const;
+const CONVERSATION_PARAMS = ['ours', 'limit', 'before'] as const;
+const OUTBOX_PARAMS = ['status', 'limit', 'before'] as const;
+
 /** Throw the collected problems, all of them at once. */
 export function throwIfAny(errors: ErrorDetail[]): void {
   if (errors.length) throw new AppError(errors);
@@ -96,6 +113,7 @@ export function throwIfAny(errors: ErrorDetail[]): void {
 /** The message list filter and page of `GET /api/console/messages`. */
 export function messageQuery(q: Query): { filter: MessageListFilter; limit: number; beforeSeq: number | undefined } {
   const errors: ErrorDetail[] = [];
+  unknownNames(q, MESSAGE_PARAMS, errors);
   const party = phone(q, 'number', errors);
   const from = phone(q, 'from', errors);
   const to = phone(q, 'to', errors);
@@ -136,6 +154,7 @@ export function messageQuery(q: Query): { filter: MessageListFilter; limit: numb
 /** `GET /api/console/conversations`. */
 export function conversationQuery(q: Query): { ours: string | undefined; limit: number; beforeSeq: number | undefined } {
   const errors: ErrorDetail[] = [];
+  unknownNames(q, CONVERSATION_PARAMS, errors);
   const ours = phone(q, 'ours', errors);
   const limit = wholeNumber(q, 'limit', 1, 200, 50, errors)!;
   const beforeSeq = wholeNumber(q, 'before', 1, Number.MAX_SAFE_INTEGER, undefined, errors);
@@ -146,6 +165,7 @@ export function conversationQuery(q: Query): { ours: string | undefined; limit: 
 /** `GET /api/console/outbox`. */
 export function outboxQuery(q: Query): { status: 'pending' | 'delivered' | 'failed' | undefined; limit: number; beforeId: number | undefined } {
   const errors: ErrorDetail[] = [];
+  unknownNames(q, OUTBOX_PARAMS, errors);
   const status = q.status;
   if (status !== undefined && status !== '' && status !== 'pending' && status !== 'delivered' && status !== 'failed') {
     errors.push(detail('FILTER_INVALID', { attribute: 'status', message: 'status must be pending, delivered or failed.' }));
