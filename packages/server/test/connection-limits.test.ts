@@ -1,8 +1,9 @@
 /**
  * Limits of the HTTP servers themselves, on the plain and the HTTPS listener: header and request
  * timeouts (slowloris), open connections per client address (127.0.0.2 plays a second client),
- * answers with a JSON body for requests the HTTP parser refuses (431, 400, 408), and an oversized
- * body read to the end so its sender sees the 413.
+ * answers with a JSON body for requests the HTTP parser refuses (431, 400, 408), an oversized
+ * body read to the end so its sender sees the 413, and one announced with Expect: 100-continue
+ * refused before it is sent.
  */
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -190,6 +191,39 @@ describe('answers before any surface', () => {
     const compat = await postLarge(https, 12 * 1024 * 1024, `/2010-04-01/Accounts/${server.bootstrap.project.id}/Messages.json`);
     expect(compat).toMatchObject({ status: 413 });
     expect(JSON.parse((compat as { body: string }).body)).toMatchObject({ code: 10000, status: 413 });
+  });
+
+  it.each([false, true])('answers Expect: 100-continue with the 413 instead of the 100 when the declared body is over the limit, so it is never sent (https: %s)', async (https) => {
+    // Node's client waits for the 100 before it writes the body ('continue'), as curl does.
+    const expecting = (length: number, body: string, path = '/api/messaging/messages') =>
+      new Promise<{ status: number; body: string; continued: boolean }>((resolve, reject) => {
+        let continued = false;
+        const req = (https ? httpsRequest : httpRequest)(
+          { host: '127.0.0.1', port: https ? httpsPort : httpPort, servername: 'localhost', method: 'POST', path, agent: false, headers: { authorization: server.auth, 'content-type': 'application/json', 'content-length': String(length), expect: '100-continue' } } as RequestOptions,
+          (res) => {
+            let text = '';
+            res.on('data', (d) => (text += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, continued }));
+          },
+        );
+        req.on('continue', () => {
+          continued = true;
+          req.end(body);
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+    const over = await expecting(8 * 1024 * 1024, '');
+    expect(over).toMatchObject({ status: 413, continued: false });
+    expect(JSON.parse(over.body)).toMatchObject({ error: 'Payload Too Large' });
+    const compat = await expecting(8 * 1024 * 1024, '', `/2010-04-01/Accounts/${server.bootstrap.project.id}/Messages.json`);
+    expect(compat).toMatchObject({ status: 413, continued: false });
+    expect(JSON.parse(compat.body)).toMatchObject({ code: 10000, status: 413 });
+    // Within the limit: the 100, then the body, then its answer.
+    const body = '{"to":"+15557650077"}';
+    const within = await expecting(Buffer.byteLength(body), body);
+    expect(within).toMatchObject({ status: 422, continued: true });
+    expect(await health()).toBe(200);
   });
 
   it('answers headers over 16 KB with 431 and a JSON body, on HTTPS as on HTTP', async () => {

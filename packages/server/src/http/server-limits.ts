@@ -10,7 +10,8 @@
  * - one answer for requests the HTTP parser refuses (timeout 408, headers too large 431, not
  *   HTTP 400): a JSON body both REST shapes can read, on HTTP and HTTPS alike;
  * - an oversized body is read and dropped (up to a bound) after its 413, so the client, still
- *   sending, reads the answer instead of a reset connection;
+ *   sending, reads the answer instead of a reset connection; one announced with
+ *   `Expect: 100-continue` gets the 413 instead of the 100, before it is sent;
  * - answers a client does not read: pipelined requests served one at a time, connections whose
  *   answer stalls closed (unread-answers.ts).
  */
@@ -117,6 +118,13 @@ export class ServerLimits {
     // proxy) gets the JSON error instead of a closed socket.
     (server as { requireHostHeader?: boolean }).requireHostHeader = false;
     server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
+    // Expect: 100-continue asks whether to send the body at all: one declared over the limit gets
+    // its 413 instead of the 100 (RFC 9110 §10.1.1), so a client that waits never uploads it; any
+    // other gets the 100 node would send.
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (!(Number(req.headers['content-length']) > o.bodyLimitBytes)) res.writeContinue();
+      server.emit('request', req, res);
+    });
     server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
       socket.on('error', () => {});
       socket.end(rawErrorResponse('MALFORMED_REQUEST', 'CONNECT is not supported: this server is not a proxy.'));
