@@ -29,6 +29,7 @@ import { createEngine, type BootstrapReport } from './engine/index.js';
 import type { ClusterCoordinator } from './engine/cluster/cluster-coordinator.js';
 import { registerCarrierMetrics } from './http/ops/carrier-metrics.js';
 import { PrometheusMetrics } from './http/ops/metrics.js';
+import { rawErrorResponse } from './http/raw-error-response.js';
 import { eventCost, type BufferBudget } from './relay/buffer-budget.js';
 import { attachRelayTransport, RelayService } from './relay/index.js';
 import type { SharedResumeStore } from './store/relay-resume-store.js';
@@ -72,7 +73,7 @@ export interface SwitchboardHandle {
   readonly instanceId: string;
   /** The cluster coordinator (PostgreSQL mode only). */
   readonly cluster: ClusterCoordinator | null;
-  /** The RELAY surface; attach it to further listeners with `attachRelayTransport(server, relay)`. */
+  /** The RELAY surface; attach it to further listeners with `attachRelayTransport(server, relay, rawErrorResponse)`. */
   readonly relay: RelayService;
   /** Graceful shutdown: stop taking requests, finish work in flight, close the database. */
   close(): Promise<void>;
@@ -207,7 +208,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
         }))
     : undefined;
   const relay = new RelayService({ bus, clock, verifier: engine.verifier, projects: engine.reads.projects, acceptor: engine.acceptor, metrics, logger, nodeId, authThrottle, sendSlots, ...(resume ? { resume } : {}) }, limits);
-  if (roles.has('relay')) attachRelayTransport(app.server, relay);
+  if (roles.has('relay')) attachRelayTransport(app.server, relay, rawErrorResponse);
 
   // Start: work first, then the door. The simulator's SMSC first, so connectors pointed at it bind at once.
   if (smsc) await smsc.start();
@@ -219,7 +220,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   const { port, url, hostPart } = await listenHttp(app, settings);
   accepting = true;
   const https = tls ? await listenHttps(app, tls, settings, serverLimits) : null;
-  if (https && roles.has('relay')) attachRelayTransport(https.server, relay);
+  if (https && roles.has('relay')) attachRelayTransport(https.server, relay, rawErrorResponse);
   const httpsUrl = https ? `https://${hostPart}:${https.port}` : null;
   logger.info({ url, httpsUrl, project: bootstrap.project.id }, 'Switchboard is listening');
 

@@ -322,6 +322,10 @@ describe('plain HTTP on /', () => {
     const post = await exchange(`POST /api/messaging/messages HTTP/1.1\r\nHost: x\r\n${upgrade}Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
     expect(post).toMatch(/^HTTP\/1\.1 400 /);
     expect(post).toContain('without an Upgrade header');
+    // Aimed at either REST surface: the body both shapes read, as for the server's other raw answers.
+    const compat = await exchange(`POST /api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages.json HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 4\r\n\r\nTo=1`);
+    expect(compat).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(compat.slice(compat.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'Bad Request', code: 10000, message: expect.stringContaining('without an Upgrade header'), more_info: expect.stringContaining('#10000'), status: 400 });
   });
 
   it('refuses a malformed WebSocket handshake at / in JSON, as the server refuses other requests', async () => {
@@ -334,7 +338,7 @@ describe('plain HTTP on /', () => {
     const noKey = split(await exchange(`GET / HTTP/1.1\r\nHost: x\r\n${ws}Sec-WebSocket-Version: 13\r\n\r\n`));
     expect(noKey.head).toMatch(/^HTTP\/1\.1 400 /);
     expect(noKey.head).toMatch(/content-type: application\/json/i);
-    expect(noKey.body).toEqual({ error: 'Bad Request', message: expect.stringContaining('Sec-WebSocket-Key') });
+    expect(noKey.body).toEqual({ error: 'Bad Request', code: 10000, message: expect.stringContaining('Sec-WebSocket-Key'), more_info: expect.stringContaining('#10000'), status: 400 });
     const version = split(await exchange(`GET / HTTP/1.1\r\nHost: x\r\n${ws}${key}Sec-WebSocket-Version: 99\r\n\r\n`));
     expect(version.head).toMatch(/^HTTP\/1\.1 400 /);
     expect(version.head).toMatch(/sec-websocket-version: 13, 8/i);
@@ -342,7 +346,7 @@ describe('plain HTTP on /', () => {
     const post = split(await exchange(`POST / HTTP/1.1\r\nHost: x\r\n${ws}${key}Sec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n`));
     expect(post.head).toMatch(/^HTTP\/1\.1 405 /);
     expect(post.head).toMatch(/allow: GET/i);
-    expect(post.body.error).toBe('Method Not Allowed');
+    expect(post.body).toMatchObject({ error: 'Method Not Allowed', code: 20004, status: 405 });
     await assertHealthy();
   });
 });

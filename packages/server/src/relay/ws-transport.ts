@@ -10,6 +10,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { ErrorKey } from '@switchboard/protocol';
 import { clientAddressKey } from '../util/client-address.js';
 import { hardFrameBytes } from './limits.js';
 import type { RelayService } from './relay-service.js';
@@ -40,11 +41,13 @@ class WsTransport implements RelayTransport {
   }
 }
 
-function refuse(socket: Duplex, status: number, text: string, message: string, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify({ error: text, message });
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-}
+/**
+ * A whole HTTP/1.1 error answer that closes its connection, for a catalogue entry with this
+ * message: the server's raw answer (http/raw-error-response.ts), one JSON body both REST shapes
+ * can read, since a refused upgrade may be aimed at either surface. Given by the composition root,
+ * as RELAY does not import the HTTP surface.
+ */
+export type RawRefusal = (key: ErrorKey, message: string, headers?: Record<string, string>) => string;
 
 /**
  * A WebSocket handshake at / that `ws` refuses (another method than GET, a missing or malformed
@@ -52,15 +55,15 @@ function refuse(socket: Duplex, status: number, text: string, message: string, h
  * the server's other refusals rather than `ws`'s own text/html. `ws` calls this instead of writing
  * its answer once the server listens for 'wsClientError'; `err.message` is its description.
  */
-function refuseHandshake(err: Error, socket: Duplex, req: IncomingMessage): void {
+function refuseHandshake(refusal: RawRefusal, err: Error, socket: Duplex, req: IncomingMessage): void {
   const message = `Not a valid WebSocket handshake for RELAY: ${err.message}.`;
   if (req.method !== 'GET') {
-    refuse(socket, 405, 'Method Not Allowed', `A RELAY WebSocket is opened with GET, not ${String(req.method).slice(0, 20)}.`, { Allow: 'GET' });
+    socket.end(refusal('METHOD_NOT_ALLOWED', `A RELAY WebSocket is opened with GET, not ${String(req.method).slice(0, 20)}.`, { Allow: 'GET' }));
     return;
   }
   const version = Number(req.headers['sec-websocket-version']);
   // RFC 6455 §4.2.2: a refused version names the versions the server speaks.
-  refuse(socket, 400, 'Bad Request', message, version === 13 || version === 8 ? {} : { 'Sec-WebSocket-Version': '13, 8' });
+  socket.end(refusal('MALFORMED_REQUEST', message, version === 13 || version === 8 ? {} : { 'Sec-WebSocket-Version': '13, 8' }));
 }
 
 /**
@@ -88,21 +91,21 @@ function serveWithoutUpgrade(server: HttpServer | HttpsServer, req: IncomingMess
  * Upgrades on other paths are left to other listeners or, when there are none, answered as plain
  * requests (`serveWithoutUpgrade`).
  */
-export function attachRelayTransport(server: HttpServer | HttpsServer, relay: RelayService): () => void {
+export function attachRelayTransport(server: HttpServer | HttpsServer, relay: RelayService, refusal: RawRefusal): () => void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: hardFrameBytes(relay.limits), perMessageDeflate: false, clientTracking: false });
-  wss.on('wsClientError', refuseHandshake);
+  wss.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => refuseHandshake(refusal, err, socket, req));
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0];
     const websocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
     if (path !== '/' || !websocket) {
       if (server.listenerCount('upgrade') > 1) return;
       socket.on('error', () => socket.destroy());
-      if (!serveWithoutUpgrade(server, req, socket)) refuse(socket, 400, 'Bad Request', 'Only a RELAY WebSocket upgrade at / is supported: send this request without an Upgrade header.');
+      if (!serveWithoutUpgrade(server, req, socket)) socket.end(refusal('MALFORMED_REQUEST', 'Only a RELAY WebSocket upgrade at / is supported: send this request without an Upgrade header.'));
       return;
     }
     socket.on('error', () => socket.destroy());
     if (relay.isClosing) {
-      refuse(socket, 503, 'Service Unavailable', 'The server is shutting down: connect again shortly.', { 'Retry-After': '1' });
+      socket.end(refusal('UNAVAILABLE', 'The server is shutting down: connect again shortly.', { 'Retry-After': '1' }));
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
