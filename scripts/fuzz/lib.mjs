@@ -7,6 +7,8 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { networkInterfaces } from 'node:os';
 import { startBenchServer } from '../../bench/lib/bench-server.mjs';
 
@@ -69,5 +71,34 @@ export function send(request, options, body) {
     req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
     req.on('error', reject);
     req.end(body);
+  });
+}
+
+/**
+ * Bytes written as they are on one new connection (plain or TLS, `parts` one write each), and what
+ * came back before the server closed it or `timeoutMs` passed: `{status, text, body, closed}`
+ * (`status` 0 when no answer arrived).
+ */
+export function rawExchange({ tls: useTls = false, host = '127.0.0.1', port, parts, timeoutMs = 5_000 }) {
+  return new Promise((resolve) => {
+    const socket = useTls ? tlsConnect({ host, port, rejectUnauthorized: false }) : netConnect({ host, port });
+    const chunks = [];
+    let done = false;
+    const finish = (closed) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      const text = Buffer.concat(chunks).toString('latin1');
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      resolve({ status, text, body: text.slice(text.indexOf('\r\n\r\n') + 4), closed });
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    socket.once(useTls ? 'secureConnect' : 'connect', () => {
+      for (const p of parts) socket.write(p);
+    });
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('error', () => finish(true));
+    socket.on('close', () => finish(true));
   });
 }
