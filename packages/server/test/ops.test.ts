@@ -119,6 +119,32 @@ describe('operations endpoints', () => {
     expect((await server.api(`${base}/Nope.json`, { method: 'DELETE' })).body).toMatchObject({ code: 20404, status: 404 });
   });
 
+  it('answers 404 or 405 for a request no route serves whatever its body, not an error about the body', async () => {
+    // Fastify reads the body before its not-found handler: a malformed one was a 400 (or a 415),
+    // and the same request with the body fixed a 405.
+    const base = `/2010-04-01/Accounts/${PROJECT_ID}`;
+    const bodies: Array<[string, string, Record<string, string>?]> = [
+      ['application/json', '{bad'],
+      ['application/json', ''],
+      ['application/json; charset=utf-16', '{}'],
+      ['application/json', '{}', { 'content-encoding': 'gzip' }],
+      ['application/x-www-form-urlencoded', 'To=%ED%A0%80'],
+    ];
+    for (const [type, body, extra] of bodies) {
+      const headers = { 'content-type': type, ...extra };
+      const health = await server.api('/health', { method: 'POST', body, headers, auth: null });
+      expect(health.status, `${type} ${body}`).toBe(405);
+      expect(health.body).toEqual({ error: 'Method Not Allowed', message: 'POST is not supported on /health; it takes GET, HEAD.' });
+      expect((await server.api('/api/messaging/messages', { method: 'PUT', body, headers })).status, `${type} ${body}`).toBe(405);
+      expect((await server.api('/api/messaging/nope', { method: 'POST', body, headers })).body).toEqual({ error: 'Not Found', message: 'No route POST /api/messaging/nope' });
+      const compat = await server.api(`${base}/Messages.json`, { method: 'PUT', body, headers });
+      expect(compat.body, `${type} ${body}`).toMatchObject({ code: 20004, status: 405 });
+      expect((await server.api(`${base}/Nope.json`, { method: 'POST', body, headers })).body, `${type} ${body}`).toMatchObject({ code: 20404, status: 404 });
+    }
+    // A route that exists still refuses the body as before.
+    expect((await server.api('/api/messaging/messages', { method: 'POST', body: '{bad', headers: { 'content-type': 'application/json' } })).status).toBe(400);
+  });
+
   it('refuses connections after a graceful close, and what it accepted before finishes after a restart', async () => {
     const other = await startTestServer({ simulatorDelayMs: 50 });
     const ids: string[] = [];

@@ -19,7 +19,7 @@ import { toAppError } from './fastify-errors.js';
 import { useListSlots } from './list-slots.js';
 import type { ProjectSlots } from '../util/project-slots.js';
 import { useSendSlots } from './send-slots.js';
-import { METHODS, methodNotAllowed } from './method-not-allowed.js';
+import { bodyRefusedWithoutRoute, METHODS, methodNotAllowed } from './method-not-allowed.js';
 import { sendNativeError, type NativeFlavour } from './native/error-format.js';
 import { nativePlugin } from './native/plugin.js';
 import { openApiPlugin } from './openapi/plugin.js';
@@ -81,11 +81,22 @@ function setSafetyHeaders(reply: FastifyReply): void {
 function sendSurfaceError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const surface = surfaceOf(request.url);
   let appError = toAppError(err);
+  if (bodyRefusedWithoutRoute(request, appError)) return sendNotFound(request.server, request, reply);
   if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error');
   if (surface !== 'compat') return sendNativeError(reply, appError, surface);
   // Twilio's wording for a path that names no resource.
   if (appError.key === 'NOT_FOUND' || appError.key === 'PATH_SEGMENT_TOO_LONG') appError = resourceNotFound(request.url);
   return sendCompatError(reply, appError);
+}
+
+/** The answer for a request no route serves, in the shape of the path's surface. */
+function sendNotFound(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const surface = surfaceOf(request.url);
+  // A path some route serves, with a method none of them takes: 405 naming the methods it does.
+  const notAllowed = methodNotAllowed(app, request, reply);
+  if (surface === 'compat') return sendCompatError(reply, notAllowed ?? resourceNotFound(request.url));
+  if (notAllowed) return sendNativeError(reply, notAllowed, surface);
+  return reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${requestPath(request.url)}` });
 }
 
 export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
@@ -112,14 +123,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   useSendSlots(app, opts.sendSlots ?? null);
   observeRequests(app, opts.ops.metrics);
 
-  app.setNotFoundHandler((request, reply) => {
-    const surface = surfaceOf(request.url);
-    // A path some route serves, with a method none of them takes: 405 naming the methods it does.
-    const notAllowed = methodNotAllowed(app, request, reply);
-    if (surface === 'compat') return sendCompatError(reply, notAllowed ?? resourceNotFound(request.url));
-    if (notAllowed) return sendNativeError(reply, notAllowed, surface);
-    return reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${requestPath(request.url)}` });
-  });
+  app.setNotFoundHandler((request, reply) => sendNotFound(app, request, reply));
   app.setErrorHandler((err, request, reply) => sendSurfaceError(err, request, reply));
   app.addHook('onSend', (_request, reply, payload, done) => {
     setSafetyHeaders(reply);

@@ -22,3 +22,13 @@ export function methodNotAllowed(app: FastifyInstance, request: FastifyRequest, 
   reply.header('Allow', allowed.join(', '));
   return AppError.of('METHOD_NOT_ALLOWED', { message: `${request.method} is not supported on ${path}; it takes ${allowed.join(', ')}.` });
 }
+
+/**
+ * Whether an error is a refusal of a request's body (not JSON, not UTF-8, a content type, coding or
+ * charset no parser takes) on a request no route serves. Fastify reads a body before its not-found
+ * handler runs, so `POST /health` with a malformed JSON body was a 400 about the body, and the same
+ * request with the body fixed a 405: the path and method come first, as they do without a body.
+ */
+export function bodyRefusedWithoutRoute(request: FastifyRequest, err: AppError): boolean {
+  return request.is404 && (err.key === 'MALFORMED_BODY' || err.key === 'UNSUPPORTED_CONTENT_TYPE');
+}

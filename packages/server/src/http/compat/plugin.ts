@@ -10,7 +10,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { authenticate } from '../auth.js';
 import { toAppError } from '../fastify-errors.js';
-import { methodNotAllowed } from '../method-not-allowed.js';
+import { bodyRefusedWithoutRoute, methodNotAllowed } from '../method-not-allowed.js';
 import { accountRoutes } from './account-routes.js';
 import { applicationRoutes } from './application-routes.js';
 import { useCompatBodies } from './body.js';
@@ -36,6 +36,7 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
       appError = AppError.of('UNSUPPORTED_CONTENT_TYPE', { message: 'Unsupported Content-Type; send application/x-www-form-urlencoded or application/json.' });
     }
     if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the Compatibility API');
+    if (bodyRefusedWithoutRoute(request, appError)) return sendCompatError(reply, methodNotAllowed(app, request, reply) ?? resourceNotFound(request.url));
     return sendCompatError(reply, appError);
   });
   // A known path with a method it does not take is Twilio's 20004 (405, with Allow); any other is 20404.
