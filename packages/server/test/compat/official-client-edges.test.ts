@@ -57,4 +57,30 @@ describe('the twilio client at the edges of the Messages API', () => {
     expect(bad).toMatchObject({ status: 400, code: 10000, message: expect.stringContaining('Outcome') });
     expect(await rejection(client.messages('00000000-0000-4000-8000-000000000000').feedback.create({ outcome: 'confirmed' }))).toMatchObject({ status: 404, code: 20404 });
   });
+
+  it('gives every class of bad input the client can send a RestException with a numeric code, its message and more_info, and stores nothing', async () => {
+    const to = '+15557651301';
+    const cases: Array<[string, () => Promise<unknown>, number, number]> = [
+      ['a body over the server limit', () => client.messages.create({ to, from: NUMBERS[0]!, body: 'x'.repeat(300_000) }), 413, 10000],
+      ['an emoji To', () => client.messages.create({ to: '\u{1F600}', from: NUMBERS[0]!, body: 'x' }), 400, 21211],
+      ['a right-to-left mark before From', () => client.messages.create({ to, from: `\u202e${NUMBERS[0]}`, body: 'x' }), 400, 21212],
+      ['a NaN ValidityPeriod', () => client.messages.create({ to, from: NUMBERS[0]!, body: 'x', validityPeriod: Number.NaN }), 400, 21624],
+      ['an Invalid Date SendAt', () => client.messages.create({ to, from: NUMBERS[0]!, body: 'x', sendAt: new Date('nope'), scheduleType: 'fixed' }), 400, 35114],
+      ['a MediaUrl that is not http', () => client.messages.create({ to, from: NUMBERS[0]!, mediaUrl: ['ftp://example.com/a.png'] }), 400, 21620],
+      ['an Invalid Date filter', () => client.messages.list({ dateSent: new Date('nope'), limit: 1 }), 400, 10000],
+      ['a date filter past year 9999', () => client.messages.list({ dateSentBefore: new Date(8.64e15), limit: 1 }), 400, 10000],
+      ['a PageSize of 0', () => client.messages.page({ pageSize: 0 }), 400, 54454],
+      ['a sid with a NUL', () => client.messages('SM\u0000x').fetch(), 404, 20404],
+      ['a 5000-character sid', () => client.messages(`SM${'a'.repeat(5000)}`).fetch(), 404, 20404],
+      ['a wrong token', () => twilioClient(server.url, {}, 'PTwrong').messages.list({ limit: 1 }), 401, 20003],
+    ];
+    for (const [what, call, status, code] of cases) {
+      const err = await rejection(call());
+      expect(err, what).toBeInstanceOf(twilio.RestException);
+      expect(err, what).toMatchObject({ status, code, message: expect.any(String) });
+      expect(err.message, what).not.toBe('');
+      expect(err.moreInfo, what).toContain(`#${code}`);
+    }
+    expect(await client.messages.list({ to })).toEqual([]);
+  });
 });
