@@ -86,6 +86,12 @@ for (const [path, type, body] of [[`${ACC}/Messages.json`, FORM, sendCompat], ['
     probe(`${kind} pipelined ${name} hiding a request`, path, request('POST', path, { headers: { ...h, connection: 'keep-alive' }, body: hidden, auth }), { smuggle: true, create: true, timeoutMs: 2_000 });
   }
 }
+// A request no route serves: its 404 or 405 comes first, whatever its body.
+for (const [method, path, status] of [['POST', '/health', 405], ['PUT', '/api/messaging/messages', 405], ['POST', '/api/messaging/nope', 404], ['PUT', `${ACC}/Messages.json`, 405], ['POST', `${ACC}/Nope.json`, 404]]) {
+  for (const [type, body, coding] of [[JSON_TYPE, '{bad'], [`${JSON_TYPE}; charset=utf-16`, '{}'], [JSON_TYPE, '{}', 'gzip']]) {
+    probe(`${method} ${path.slice(-16)} ${type.slice(-8)} ${body}`, path, request(method, path, { headers: { 'content-type': type, 'content-encoding': coding }, body }), { status });
+  }
+}
 for (const q of ['statuss=failed', 'status[]=failed', 'limit=0', 'before=-1', 'q=' + 'x'.repeat(300), 'since=2026-02-30']) probe(`console messages ${q.slice(0, 20)}`, '/api/console/messages', request('GET', `/api/console/messages?${q}`), { status: 422 });
 for (const q of ['state=failed', 'status=lost']) probe(`console outbox ${q}`, '/api/console/outbox', request('GET', `/api/console/outbox?${q}`), { status: 422 });
 
