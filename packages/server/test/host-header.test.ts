@@ -51,6 +51,18 @@ describe('list links without a usable Host header', () => {
     });
   }
 
+  it('builds no link on a Host that carries more than an authority (a path, query, fragment, user or an overlong name), nor the RELAY endpoint of /', async () => {
+    const own = `127.0.0.1:${new URL(server.url).port}`;
+    for (const host of ['sms.example.com/evil', 'sms.example.com?x=1', 'sms.example.com#x', 'user@sms.example.com', `${'a'.repeat(60)}.`.repeat(5)]) {
+      const res = await raw('/api/messaging/logs?page_size=1', host);
+      expect(res.status, host).toBe(200);
+      expect(res.body, host).toContain(`"self":"http://${own}/api/messaging/logs?page_size=1"`);
+      const banner = await raw('/', host);
+      expect(banner.body, host).toContain(`"relay":"ws://${own}/"`);
+    }
+    expect((await raw('/', 'sms.example.com:8080')).body).toContain('"relay":"ws://sms.example.com:8080/"');
+  });
+
   it('still builds links on a good Host header', async () => {
     const res = await raw('/api/messaging/logs', 'sms.example.com:8080');
     expect(res.status).toBe(200);

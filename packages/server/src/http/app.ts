@@ -12,6 +12,7 @@ import { cleanStringValues } from '../domain/clean-text.js';
 import type { SimulatorControl } from '../domain/ports/simulator.js';
 import type { AuthThrottle } from '../util/auth-throttle.js';
 import { useAuthThrottle, type SessionAuthenticator } from './auth.js';
+import { baseUrl } from './base-url.js';
 import { resourceNotFound, sendCompatError } from './compat/error-format.js';
 import { COMPAT_PREFIXES } from './compat/plugin.js';
 import type { HttpDeps } from './deps.js';
@@ -161,7 +162,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     docs: 'README.md and docs/ in the Switchboard repository',
     endpoints: {
       // The same path upgraded to a WebSocket speaks RELAY (JSON-RPC); see docs/api/relay.md.
-      relay: `${request.protocol === 'https' ? 'wss' : 'ws'}://${request.headers.host ?? 'localhost'}/`,
+      relay: `${baseUrl(request, null).replace(/^http/, 'ws')}/`,
       native: '/api/messaging/messages, /api/messaging/logs, /api/relay/rest/phone_numbers, /api/relay/rest/number_groups',
       compatibility: '/api/laml/2010-04-01/Accounts/{project}/Messages (also /2010-04-01/...)',
       simulator: '/api/simulator/messages',

@@ -3,16 +3,27 @@ import { originForm } from './request-path.js';
 
 /**
  * The URL clients reach this server at: the configured public URL, else the request's own host —
- * or, with no Host header (HTTP/1.0) or one that is no URL authority (`[::1`, `a:99999`), the
- * address the request came in on, so links built on it never fail the request.
+ * or, with no Host header (HTTP/1.0) or one that is no bare URL authority (`[::1`, `a:99999`, or
+ * more than one: `x/y`, `x?y`, `x#y`, `user@x`), the address the request came in on, so links built
+ * on it never fail the request nor point at a path, query or fragment the client's Host smuggled in.
  */
 export function baseUrl(request: FastifyRequest, publicUrl: string | null): string {
   if (publicUrl) return publicUrl.replace(/\/+$/, '');
-  const own = `${request.protocol}://${request.host}`;
-  if (request.host && URL.canParse(own)) return own;
+  const own = request.host ? authorityOrigin(request.protocol, request.host) : null;
+  if (own !== null) return own;
   const { localAddress, localPort } = request.socket;
   const address = localAddress === undefined ? 'localhost' : localAddress.includes(':') ? `[${localAddress}]` : localAddress;
   return `${request.protocol}://${address}:${localPort}`;
+}
+
+/** `scheme://host[:port]` for a Host that is a URL authority and nothing else (RFC 9110 §7.2: uri-host [":" port]), else null. */
+function authorityOrigin(protocol: string, host: string): string | null {
+  const text = `${protocol}://${host}`;
+  if (!URL.canParse(text)) return null;
+  const url = new URL(text);
+  // A DNS name is at most 253 characters (RFC 1035 §2.3.4, in its dotted form).
+  if (url.username !== '' || url.password !== '' || url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.hostname.length > 253) return null;
+  return url.origin;
 }
 
 /**
