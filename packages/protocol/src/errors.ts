@@ -103,9 +103,9 @@ export const ERRORS = {
   BODY_INVALID: def('invalid_message_body', 10000, 'The message body must be a string.', { attribute: 'body' }),
   BODY_TOO_LONG: def('character_limit_exceeded', 21617, 'The message body exceeds the 1600 character limit.', { attribute: 'body' }),
   MEDIA_LIMIT_EXCEEDED: def('media_limit_exceeded', 21623, 'Too many media URLs: the limit is currently 8.', { attribute: 'media' }),
-  MEDIA_URL_INVALID: def('invalid_media_url', 21620, 'Every media URL must be an absolute http or https URL of at most 2048 characters, its host name at most 253.', { attribute: 'media' }),
+  MEDIA_URL_INVALID: def('invalid_media_url', 21620, 'Every media URL must be an absolute http or https URL of at most 2048 characters, its host name at most 253 characters in labels of at most 63.', { attribute: 'media' }),
   SEND_AS_MMS_INVALID: def('invalid_parameter', 10000, 'send_as_mms must be a boolean.', { attribute: 'send_as_mms' }),
-  STATUS_CALLBACK_INVALID: def('not_an_http_url', 21456, 'The status callback must be an absolute http or https URL of at most 2048 characters, its host name at most 253.', { attribute: 'status_callback' }),
+  STATUS_CALLBACK_INVALID: def('not_an_http_url', 21456, 'The status callback must be an absolute http or https URL of at most 2048 characters, its host name at most 253 characters in labels of at most 63.', { attribute: 'status_callback' }),
   URL_UNSAFE: def('url_is_unsafe', 21402, 'The URL points at a private or internal network, which this server is configured to refuse.', { attribute: 'status_callback' }),
   VALIDITY_PERIOD_INVALID: def('invalid_validity_period', 21624, 'The validity period must be a whole number of seconds from 1 to 172800.', { attribute: 'validity_period' }),
 

@@ -277,6 +277,13 @@ describe('the send_as_mms and status_callback rules', () => {
     await expectInvalid({ ...base, media: [url] }, { code: 'invalid_media_url', attribute: 'media', mentions: '253' });
   });
 
+  it('refuses a status callback or media URL on a host no DNS name can be, or on port 0', async () => {
+    for (const url of [`https://${'a'.repeat(64)}.example/cb`, `https://${'\u00fc'.repeat(60)}.example/cb`, 'https://a..example/cb', 'https://example.com:0/cb']) {
+      await expectInvalid({ ...base, status_callback: url }, { code: 'not_an_http_url', attribute: 'status_callback', mentions: '63' });
+      await expectInvalid({ ...base, media: [url] }, { code: 'invalid_media_url', attribute: 'media', mentions: '63' });
+    }
+  });
+
   it('accepts an http status callback and echoes it', async () => {
     // Nothing listens on port 9 of loopback: the callbacks fail and are retried in the background,
     // which changes no row counts the other tests compare.

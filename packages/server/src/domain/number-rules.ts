@@ -57,7 +57,7 @@ export function checkNumberPatch(body: Record<string, unknown>, label: (wire: st
     if (!has(wire)) continue;
     const v = body[wire];
     if (v === null || v === '') patch[field] = null;
-    else if (!parseHttpUrl(v)) errors.push(invalid(wire, `${label(wire)} must be an absolute http or https URL of at most 2048 characters, its host name at most 253.`));
+    else if (!parseHttpUrl(v)) errors.push(invalid(wire, `${label(wire)} must be an absolute http or https URL of at most 2048 characters, its host name at most 253 characters in labels of at most 63.`));
     else patch[field] = v as string;
   }
   for (const [wire, field] of [

@@ -110,7 +110,7 @@ export function checkContent(input: SendInput, rules: SendRules): { errors: Erro
   } else {
     for (const url of media) {
       if (!parseHttpUrl(url)) {
-        errors.push(detail('MEDIA_URL_INVALID', { message: `Media URL ${preview(url)} is not an absolute http or https URL of at most 2048 characters, its host name at most 253.` }));
+        errors.push(detail('MEDIA_URL_INVALID', { message: `Media URL ${preview(url)} is not an absolute http or https URL of at most 2048 characters, its host name at most 253 characters in labels of at most 63.` }));
         break;
       }
     }

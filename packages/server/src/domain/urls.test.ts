@@ -33,6 +33,17 @@ describe('parseHttpUrl', () => {
     expect(new URL(cjk).hostname.length).toBeGreaterThan(2704);
     expect(parseHttpUrl(cjk)).toBeUndefined();
   });
+
+  it('refuses a host no DNS name can be (a label over 63 characters, also in its punycode form, or an empty one) and port 0', () => {
+    expect(parseHttpUrl(`https://${'a'.repeat(63)}.example/`)).toBeDefined();
+    expect(parseHttpUrl(`https://${'a'.repeat(64)}.example/`)).toBeUndefined();
+    // 60 characters whose punycode label is 66.
+    expect(parseHttpUrl(`https://${'\u00fc'.repeat(60)}.example/`)).toBeUndefined();
+    expect(parseHttpUrl(`https://${'\u00fc'.repeat(20)}.example/`)).toBeDefined();
+    for (const v of ['https://a..example/', 'https://.example/', 'https://example..', 'https://example.com:0/']) expect(parseHttpUrl(v), v).toBeUndefined();
+    // A fully qualified name's trailing dot, IP literals and explicit ports stay.
+    for (const v of ['https://example.com./cb', 'http://192.0.2.1:8080/', 'http://[2001:db8::1]:80/', 'https://example.com:1/']) expect(parseHttpUrl(v), v).toBeDefined();
+  });
 });
 
 describe('isPrivateHost', () => {

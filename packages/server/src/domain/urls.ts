@@ -15,7 +15,21 @@ export const MAX_URL_LENGTH = 2048;
  */
 export const MAX_HOSTNAME_LENGTH = 253;
 
-/** Parse an absolute http(s) URL of at most MAX_URL_LENGTH characters whose host name is at most MAX_HOSTNAME_LENGTH; `undefined` for anything else. */
+/** Longest label of a host name (RFC 1035 §2.3.4): a longer one, or an empty one (`a..b`), cannot be resolved. */
+export const MAX_LABEL_LENGTH = 63;
+
+/** Whether a URL's host can name something: an IP literal, or a name of labels of 1 to 63 characters (a trailing dot aside). */
+function isNameableHost(hostname: string): boolean {
+  if (hostname.startsWith('[') || IPV4.test(hostname)) return true;
+  const name = hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
+  return name.split('.').every((label) => label.length >= 1 && label.length <= MAX_LABEL_LENGTH);
+}
+
+/**
+ * Parse an absolute http(s) URL of at most MAX_URL_LENGTH characters whose host name is at most
+ * MAX_HOSTNAME_LENGTH, of labels of at most MAX_LABEL_LENGTH, on a port other than 0 (none of
+ * those can be reached: refused here, not failing every delivery later); `undefined` for anything else.
+ */
 export function parseHttpUrl(value: unknown): URL | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_URL_LENGTH) return undefined;
   let url: URL;
@@ -25,7 +39,7 @@ export function parseHttpUrl(value: unknown): URL | undefined {
     return undefined;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  if (!url.hostname || url.hostname.length > MAX_HOSTNAME_LENGTH) return undefined;
+  if (!url.hostname || url.hostname.length > MAX_HOSTNAME_LENGTH || !isNameableHost(url.hostname) || url.port === '0') return undefined;
   return url;
 }
 

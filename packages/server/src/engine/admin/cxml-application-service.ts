@@ -27,7 +27,7 @@ function checkParams(p: ApplicationParams): CxmlApplicationPatch {
     const v = p[name];
     if (v === undefined) continue;
     if (v === '' || v === null) patch[field] = null;
-    else if (!parseHttpUrl(v)) throw new AppError(detail(name === 'SmsStatusCallback' || name === 'MessageStatusCallback' ? 'STATUS_CALLBACK_INVALID' : 'INVALID_PARAMETER', { attribute: name, message: `${name} must be an absolute http or https URL of at most 2048 characters, its host name at most 253.` }));
+    else if (!parseHttpUrl(v)) throw new AppError(detail(name === 'SmsStatusCallback' || name === 'MessageStatusCallback' ? 'STATUS_CALLBACK_INVALID' : 'INVALID_PARAMETER', { attribute: name, message: `${name} must be an absolute http or https URL of at most 2048 characters, its host name at most 253 characters in labels of at most 63.` }));
     else patch[field] = v as string;
   }
   for (const [name, field] of [

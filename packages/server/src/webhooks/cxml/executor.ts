@@ -136,7 +136,7 @@ export class CxmlExecutor {
   /** Queue the request for the next document: null, 'over the limit' (of documents), or why not. */
   private async redirect(d: WebhookDeliveryRecord, url: string, method: 'GET' | 'POST', atDocumentLimit: () => Promise<boolean>): Promise<string | null> {
     const { webhookOutbox, clock } = this.deps.engine;
-    if (!parseHttpUrl(url)) return `${ERRORS.CXML_PARSE_ERROR.compat}: <Redirect> URL ${JSON.stringify(url.slice(0, 200))} is not an http(s) URL (of at most 2048 characters, its host name at most 253)`;
+    if (!parseHttpUrl(url)) return `${ERRORS.CXML_PARSE_ERROR.compat}: <Redirect> URL ${JSON.stringify(url.slice(0, 200))} is not an http(s) URL (of at most 2048 characters, its host name at most 253 characters in labels of at most 63)`;
     if (await atDocumentLimit()) return 'over the limit';
     await webhookOutbox.schedule([
       {
