@@ -5,10 +5,12 @@
  * message and the same answer; a different request under the key is refused (422); concurrent
  * requests with one key create one message; keys belong to their project.
  */
+import { request as httpRequest } from 'node:http';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection, twilioClient } from './compat/clients.js';
 import { createProject } from './helpers/projects.js';
+import { requestText } from './helpers/raw-http.js';
 import { RawRelay } from './helpers/raw-relay.js';
 import { API_TOKEN, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -77,6 +79,24 @@ describe('Idempotency-Key on the native API', () => {
     expect(bad.status).toBe(422);
     expect(bad.body.errors[0]).toMatchObject({ code: 'invalid_idempotency_key' });
     expect(await messagesTo('+15557000005')).toBe(0);
+  });
+});
+
+describe('Idempotency-Key given more than once', () => {
+  it('is refused on both surfaces (node joined the lines into one key "a, b"), sending nothing', async () => {
+    const to = '+15557000009';
+    const { port } = new URL(server.url);
+    const send = (path: string, type: string, body: string) =>
+      requestText(httpRequest, { host: '127.0.0.1', port, method: 'POST', path, headers: { authorization: server.auth, 'content-type': type, 'idempotency-key': ['twice-a', 'twice-b'] } }, body);
+    const native = await send('/api/messaging/messages', 'application/json', JSON.stringify({ from: NUMBERS[0], to, body: 'hello' }));
+    expect(native.status, native.body).toBe(422);
+    expect(JSON.parse(native.body).errors[0]).toMatchObject({ code: 'invalid_idempotency_key', message: expect.stringContaining('once') });
+    const compat = await send(`/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`, 'application/x-www-form-urlencoded', `To=${encodeURIComponent(to)}&From=${encodeURIComponent(NUMBERS[0]!)}&Body=hello`);
+    expect(compat.status, compat.body).toBe(400);
+    expect(JSON.parse(compat.body)).toMatchObject({ code: 10000, message: expect.stringContaining('once') });
+    expect(await messagesTo(to)).toBe(0);
+    // One line holding a comma is one key, as before.
+    expect((await nativeSend('one, line', { to, body: 'hello' })).status).toBe(201);
   });
 });
 

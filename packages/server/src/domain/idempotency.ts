@@ -18,10 +18,13 @@ export const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /**
- * The key as a client sent it: 1 to 255 printable ASCII characters. A value written as a
- * structured-field string (`"…"`, as the IETF draft's examples do) is unquoted first.
+ * The key as a client sent it: 1 to 255 printable ASCII characters, in one header field (every
+ * value is passed when it was repeated). A value written as a structured-field string (`"…"`, as
+ * the IETF draft's examples do) is unquoted first.
  */
 export function parseIdempotencyKey(raw: unknown): string {
+  // The header given more than once: which key was meant cannot be told.
+  if (Array.isArray(raw)) throw AppError.of('IDEMPOTENCY_KEY_INVALID', { message: 'The idempotency key must be given once (one Idempotency-Key header).' });
   let key = typeof raw === 'string' ? raw.trim() : raw;
   if (typeof key === 'string' && key.length >= 2 && key.startsWith('"') && key.endsWith('"')) key = key.slice(1, -1);
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x20-\x7e]+$/.test(key)) throw AppError.of('IDEMPOTENCY_KEY_INVALID');

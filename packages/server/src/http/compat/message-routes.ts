@@ -19,6 +19,7 @@ import { boolParam, dateBounds, mediaParam, messageListFilter, paramsOf, schedul
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, rfc2822, toCompatMedia, toCompatMessage } from './presenters.js';
 import { createFeedbackSchema, createMessageSchema, deleteMediaSchema, deleteMessageSchema, fetchMediaSchema, fetchMessageSchema, listMediaSchema, listMessagesSchema, updateMessageSchema } from './schemas.js';
+import { idempotencyKeyHeader } from '../idempotency-header.js';
 
 const MAX_PRICE = /^\d+\.?\d{0,4}$/;
 
@@ -101,7 +102,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
       return AppError.of('BODY_OR_MEDIA_REQUIRED', { message: `${err.details[0]!.message} ContentSid (Twilio's content templates) is not supported here: send the text as Body.` });
     };
     // Idempotency-Key (our extension): a retry within 24 hours answers the original message.
-    const { message, replayed } = await acceptor.acceptOnce(projectId, input, request.headers['idempotency-key']).catch((err: unknown) => {
+    const { message, replayed } = await acceptor.acceptOnce(projectId, input, idempotencyKeyHeader(request)).catch((err: unknown) => {
       throw noTemplates(err);
     });
     if (replayed) void reply.header('idempotent-replayed', 'true');

@@ -19,6 +19,7 @@ import { boundedSend } from '../send-slots.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { toMessageLog, toNativeMessage } from './presenters.js';
 import { messageLogResponse, messageResponse, pageOf, redactMessageBody, sendMessageBody } from './schemas.js';
+import { idempotencyKeyHeader } from '../idempotency-header.js';
 
 /** Query parameters of `GET /api/messaging/logs` besides paging (status, from, to, direction: our extension). */
 const LOG_FILTERS = ['created_before', 'created_on', 'created_after', 'include_deleted', 'status', 'from', 'to', 'direction'];
@@ -87,7 +88,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
         origin: via === 'console' ? 'console' : 'rest',
       } as const;
       if (test) return reply.code(201).send(toNativeMessage(deps.testSends.accept(projectId, input)));
-      const { message, replayed } = await deps.acceptor.acceptOnce(projectId, input, request.headers['idempotency-key']);
+      const { message, replayed } = await deps.acceptor.acceptOnce(projectId, input, idempotencyKeyHeader(request));
       if (replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(toNativeMessage(message));
     }),
