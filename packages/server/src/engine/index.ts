@@ -176,7 +176,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     settings: messagingSettings,
   });
   const pricing = options.pricing ? new TablePricing(options.pricing) : unpriced;
-  const inbound = new InboundRouter({ ids, numbers: directory, journal, optOuts: { service: optOuts, acceptor, logger, metrics }, pricing });
+  const inbound = new InboundRouter({ ids, numbers: directory, journal, messages: store.messages, optOuts: { service: optOuts, acceptor, logger, metrics }, pricing });
   const inFlight = new SubmissionsInFlight();
   const sink = new EngineCarrierSink(journal, inbound, logger, inFlight, options.inferSentFromReceipts, (id) => dispatcher.carrierAvailable(id));
 

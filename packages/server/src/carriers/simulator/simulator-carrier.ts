@@ -49,6 +49,8 @@ interface PendingReceipt {
   readonly outcome: SimulatedOutcome;
   /** The sending project's choice, when it was submitted. */
   readonly mmsReceipts: boolean;
+  /** Re-armed by `recover`: the handset may have received it before the server went down. */
+  readonly recovered?: boolean;
 }
 
 export const SIMULATOR_ID = 'simulator';
@@ -185,7 +187,7 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
         for (const m of awaiting) {
           const tuning = tunings.get(m.projectId) ?? this.profiles.defaults;
           const outcome = decideOutcome(m.to, tuning.rules);
-          this.receipts.schedule(now + receiptDelay(outcome, tuning), { m, outcome, mmsReceipts: tuning.mmsReceipts });
+          this.receipts.schedule(now + receiptDelay(outcome, tuning), { m, outcome, mmsReceipts: tuning.mmsReceipts, recovered: true });
         }
       });
   }
@@ -207,6 +209,23 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
     if (dueNow.length) void this.deliver(dueNow);
   }
 
+  /**
+   * Which recovered receipts' messages a handset already has: a server killed after the handset
+   * received a message and before its receipt was written re-arms the receipt at its next start,
+   * and the handset must not receive the message a second time.
+   */
+  private async alreadyReceived(recovered: readonly PendingReceipt[]): Promise<Set<string>> {
+    const received = new Set<string>();
+    const byProject = new Map<string, string[]>();
+    for (const { m } of recovered) {
+      const ids = byProject.get(m.projectId) ?? [];
+      ids.push(m.messageId);
+      byProject.set(m.projectId, ids);
+    }
+    for (const [projectId, ids] of byProject) for (const id of await this.deps.inbox.receivedOf(projectId, ids)) received.add(id);
+    return received;
+  }
+
   /** Handsets receive their messages (or the server's own numbers do, by loopback); receipts follow. */
   private async deliver(due: PendingReceipt[], answer?: () => void): Promise<void> {
     const sink = this.sink;
@@ -214,11 +233,15 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
     const now = this.deps.now();
     try {
       const reaching = due.filter((p) => p.outcome.kind !== 'undelivered');
+      // A loopback is known by the outbound message's id, so a recovered receipt finds it stored.
       const routed = reaching.length
-        ? await sink.inbound(reaching.map(({ m }) => ({ from: m.from, to: m.to, body: m.body, media: m.media, segments: m.segments, carrier: SIMULATOR_ID, receivedAt: now, loopbackFrom: m.projectId })))
+        ? await sink.inbound(
+            reaching.map(({ m, recovered }) => ({ from: m.from, to: m.to, body: m.body, media: m.media, segments: m.segments, carrier: SIMULATOR_ID, carrierMessageId: m.messageId, receivedAt: now, loopbackFrom: m.projectId, ...(recovered ? { redelivery: true } : {}) })),
+          )
         : [];
+      const received = await this.alreadyReceived(reaching.filter((p, i) => p.recovered && !routed[i]?.routed));
       const inboxRows = reaching
-        .filter((_, i) => !routed[i]?.routed)
+        .filter(({ m }, i) => !routed[i]?.routed && !received.has(m.messageId))
         .map(({ m }) => ({ projectId: m.projectId, messageId: m.messageId, from: m.from, to: m.to, body: m.body, media: m.media, segments: m.segments, receivedAt: now }));
       if (inboxRows.length) {
         const stored = await this.deps.inbox.insertMany(inboxRows);

@@ -69,6 +69,12 @@ export interface InboundMessage {
    * (`NumberDirectory.loopbackOwner`).
    */
   readonly loopbackFrom?: string;
+  /**
+   * The carrier may have handed this very message (same `carrierMessageId`) over before: a
+   * simulator re-arming its receipts after a restart cannot tell whether the handover happened
+   * before the process died. It is then stored only if it is not stored yet.
+   */
+  readonly redelivery?: boolean;
 }
 
 /** What routing an inbound message gave. */

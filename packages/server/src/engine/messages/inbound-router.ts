@@ -14,6 +14,7 @@ import type { NumberDirectory } from '../routing/number-directory.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import { unpriced, type Pricing } from '../../domain/pricing.js';
 import type { EngineMetrics } from '../../domain/ports/metrics.js';
+import type { MessageRepository } from '../../domain/ports/store.js';
 import type { MessageJournal } from './journal.js';
 import type { MessageAcceptor } from './message-acceptor.js';
 import type { OptOutService } from './opt-outs.js';
@@ -24,6 +25,8 @@ export class InboundRouter {
       readonly ids: IdGenerator;
       readonly numbers: NumberDirectory;
       readonly journal: MessageJournal;
+      /** Finds a redelivered message stored before (`InboundMessage.redelivery`). */
+      readonly messages: Pick<MessageRepository, 'findInbound'>;
       /** Opt-out keywords (opt-outs.ts), and the acceptor that sends their replies. */
       readonly optOuts?: { readonly service: OptOutService; readonly acceptor: MessageAcceptor; readonly logger: Logger; readonly metrics?: EngineMetrics };
       readonly pricing?: Pricing;
@@ -38,6 +41,12 @@ export class InboundRouter {
   private async receiveOne(m: InboundMessage): Promise<InboundResult> {
     const owner = m.loopbackFrom === undefined ? await this.deps.numbers.owner(m.to) : await this.deps.numbers.loopbackOwner(m.to, m.loopbackFrom);
     if (!owner) return { routed: false };
+    if (m.redelivery && m.carrierMessageId !== undefined) {
+      // Handed over before the carrier lost track of it: the first copy stands (its opt-out and
+      // webhooks were handled then), so the application gets the message once.
+      const earlier = await this.deps.messages.findInbound(owner.projectId, m.from, m.to, m.carrier, m.carrierMessageId);
+      if (earlier) return { routed: true, messageId: earlier.id, projectId: earlier.projectId };
+    }
     const plan = planMessage({ body: m.body, mediaCount: m.media.length });
     const opt = this.deps.optOuts;
     const reply = opt ? await opt.service.inbound(owner.projectId, m.to, m.from, m.body) : undefined;

@@ -3,7 +3,7 @@ import type { HandsetFilter, HandsetInboxRepository, HandsetMessageRecord } from
 import type { HotInserts } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
-import { handsetFromRow, num } from '../rows.js';
+import { chunkRows, handsetFromRow, num } from '../rows.js';
 import { containsText } from './like.js';
 
 export class KyselyHandsetInboxRepository implements HandsetInboxRepository {
@@ -34,6 +34,15 @@ export class KyselyHandsetInboxRepository implements HandsetInboxRepository {
   async clear(projectId: string): Promise<number> {
     const result = await this.db.deleteFrom('handset_messages').where('project_id', '=', projectId).executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  async receivedOf(projectId: string, messageIds: readonly string[]): Promise<Set<string>> {
+    const received = new Set<string>();
+    for (const chunk of chunkRows(messageIds, 1, this.traits.maxParameters - 1)) {
+      const rows = await this.db.selectFrom('handset_messages').select('message_id').where('project_id', '=', projectId).where('message_id', 'in', chunk).execute();
+      for (const r of rows) received.add(r.message_id);
+    }
+    return received;
   }
 
   async prune(keep: number, maxRows: number): Promise<number> {

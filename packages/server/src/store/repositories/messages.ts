@@ -394,6 +394,21 @@ export class KyselyMessageRepository implements MessageRepository {
     return row ? messageFromRow(row) : undefined;
   }
 
+  async findInbound(projectId: string, from: string, to: string, carrier: string, carrierMessageId: string): Promise<MessageRecord | undefined> {
+    const row = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('from_number', '=', from)
+      .where('to_number', '=', to)
+      .where('direction', '=', 'inbound')
+      .where('carrier', '=', carrier)
+      .where('carrier_message_id', '=', carrierMessageId)
+      .limit(1)
+      .executeTakeFirst();
+    return row ? messageFromRow(row) : undefined;
+  }
+
   async listAwaitingReceipt(carrier: string, afterSeq: number, limit: number): Promise<MessageRecord[]> {
     const rows = await this.db
       .selectFrom('messages')

@@ -23,6 +23,8 @@ export interface HandsetInboxRepository {
   insertMany(rows: ReadonlyArray<Omit<HandsetMessageRecord, 'seq'>>): Promise<HandsetMessageRecord[]>;
   list(projectId: string, filter: HandsetFilter, limit: number): Promise<HandsetMessageRecord[]>;
   clear(projectId: string): Promise<number>;
+  /** Which of `messageIds` (outbound messages of `projectId`) a handset already received. */
+  receivedOf(projectId: string, messageIds: readonly string[]): Promise<Set<string>>;
   /** Delete the oldest messages beyond `keep` per project, at most `maxRows` of them; returns how many. */
   prune(keep: number, maxRows: number): Promise<number>;
 }

@@ -85,6 +85,11 @@ export interface MessageRepository {
   markDeleted(projectId: string, id: string, at: number): Promise<boolean>;
   /** Conversations of the project, most recently active first; `page.beforeSeq` continues after a `lastSeq`. */
   listConversations(projectId: string, filter: ConversationFilter, page: { readonly limit: number; readonly beforeSeq?: number }): Promise<ConversationRecord[]>;
+  /**
+   * The inbound message `carrier` handed over as `carrierMessageId` from `from` to `to` of the
+   * project, if it was stored (a carrier handing a message over again). Served by `messages_parties`.
+   */
+  findInbound(projectId: string, from: string, to: string, carrier: string, carrierMessageId: string): Promise<MessageRecord | undefined>;
   /** Engine internal, all projects: messages a carrier accepted that still await a receipt (restart recovery). */
   listAwaitingReceipt(carrier: string, afterSeq: number, limit: number): Promise<MessageRecord[]>;
   /**
