@@ -886,6 +886,18 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(ids(await store.messages.list(P1, { includeDeleted: true }, { limit: 10 }))).toEqual([m!.id]);
       });
 
+      it('finds an inbound message by its carrier id between two parties, in its own project', async () => {
+        const [m] = await insert(
+          message(P1, { direction: 'inbound', status: 'received', from: '+15550000001', to: '+15551230000', carrier: 'sim', carrierMessageId: 'c-1' }),
+          message(P1, { direction: 'outbound', from: '+15550000001', to: '+15551230000', carrier: 'sim', carrierMessageId: 'c-2' }),
+        );
+        expect((await store.messages.findInbound(P1, '+15550000001', '+15551230000', 'sim', 'c-1'))?.id).toBe(m!.id);
+        expect(await store.messages.findInbound(P2, '+15550000001', '+15551230000', 'sim', 'c-1')).toBeUndefined();
+        expect(await store.messages.findInbound(P1, '+15550000001', '+15551230000', 'smpp', 'c-1')).toBeUndefined();
+        expect(await store.messages.findInbound(P1, '+15550000009', '+15551230000', 'sim', 'c-1')).toBeUndefined();
+        expect(await store.messages.findInbound(P1, '+15550000001', '+15551230000', 'sim', 'c-2')).toBeUndefined();
+      });
+
       it('lists messages awaiting a receipt from one carrier, across projects, oldest first, after a cursor', async () => {
         const ms = await insert(
           message(P1, { status: 'sent', carrier: 'sim' }),
@@ -1609,6 +1621,14 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(new Set(stored.map((s) => s.seq)).size).toBe(9000);
         const [newest] = await store.handsets.list(P1, {}, 1);
         expect(newest).toEqual(stored[8999]);
+      });
+
+      it('tells which of a project’s messages a handset already received', async () => {
+        const [a, b] = [randomUUID(), randomUUID()];
+        await store.handsets.insertMany([handset(P1, { messageId: a }), handset(P2, { messageId: b })]);
+        expect(await store.handsets.receivedOf(P1, [a, b, randomUUID()])).toEqual(new Set([a]));
+        expect(await store.handsets.receivedOf(P2, [a])).toEqual(new Set());
+        expect(await store.handsets.receivedOf(P1, [])).toEqual(new Set());
       });
 
       it('clears one project’s inbox and reports how many it removed', async () => {

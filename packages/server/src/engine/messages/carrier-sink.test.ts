@@ -87,6 +87,22 @@ describe('messages from handsets', () => {
   });
 });
 
+describe('a message a carrier hands over again (redelivery)', () => {
+  it('is stored once when marked as a redelivery of a stored carrier id; only then', async () => {
+    await t.engine.start();
+    const mo = { from: HANDSET, to: TEST_NUMBERS[1]!, body: 'once', carrierMessageId: 'mo-7' };
+    const [first] = await t.carrier.inbound(mo);
+    const [again] = await t.carrier.inbound({ ...mo, redelivery: true });
+    expect(again).toEqual(first);
+    // Another id, or the same id not marked as a redelivery, is a message of its own.
+    const [other] = await t.carrier.inbound({ ...mo, carrierMessageId: 'mo-8', redelivery: true });
+    const [unmarked] = await t.carrier.inbound(mo);
+    const ids = [first, other, unmarked].map((r) => (r as { messageId: string }).messageId);
+    expect(new Set(ids).size).toBe(3);
+    expect((await t.engine.reads.messages.list(t.project.id, {}, { limit: 10 })).map((m) => m.id).sort()).toEqual([...ids].sort());
+  });
+});
+
 describe('receipts that overtook their submit answer, with sent inferred from receipts (several nodes, SMPP)', () => {
   it('infer sent only for messages whose answer is not in the same write (a third change would keep the pair from one row write)', () => {
     const sink = new EngineCarrierSink(null as never, null as never, t.logger, null as never, true);
