@@ -49,8 +49,11 @@ interface PendingReceipt {
   readonly outcome: SimulatedOutcome;
   /** The sending project's choice, when it was submitted. */
   readonly mmsReceipts: boolean;
-  /** Re-armed by `recover`: the handset may have received it before the server went down. */
-  readonly recovered?: boolean;
+  /**
+   * The handset may have received it before the server went down: re-armed by `recover`, or sent
+   * again (a later attempt: the job of a node killed before the answer was written runs again).
+   */
+  readonly repeat?: boolean;
 }
 
 export const SIMULATOR_ID = 'simulator';
@@ -187,7 +190,7 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
         for (const m of awaiting) {
           const tuning = tunings.get(m.projectId) ?? this.profiles.defaults;
           const outcome = decideOutcome(m.to, tuning.rules);
-          this.receipts.schedule(now + receiptDelay(outcome, tuning), { m, outcome, mmsReceipts: tuning.mmsReceipts, recovered: true });
+          this.receipts.schedule(now + receiptDelay(outcome, tuning), { m, outcome, mmsReceipts: tuning.mmsReceipts, repeat: true });
         }
       });
   }
@@ -200,7 +203,7 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
     const dueNow: PendingReceipt[] = [];
     for (const { s, outcome, tuning } of p.accepted) {
       const at = Math.max(now, p.submittedAt + tuning.delayMs) + receiptDelay(outcome, tuning);
-      const receipt = { m: s, outcome, mmsReceipts: tuning.mmsReceipts };
+      const receipt = { m: s, outcome, mmsReceipts: tuning.mmsReceipts, repeat: 'attempt' in s && s.attempt > 1 };
       if (at <= now) dueNow.push(receipt);
       else this.receipts.schedule(at, receipt);
     }
@@ -210,14 +213,14 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
   }
 
   /**
-   * Which recovered receipts' messages a handset already has: a server killed after the handset
-   * received a message and before its receipt was written re-arms the receipt at its next start,
-   * and the handset must not receive the message a second time.
+   * Which repeated messages a handset already has: a server killed after the handset received a
+   * message and before its receipt (or the submission's answer) was written re-arms the receipt (or
+   * sends the message again) at its next start, and the handset must not receive it a second time.
    */
-  private async alreadyReceived(recovered: readonly PendingReceipt[]): Promise<Set<string>> {
+  private async alreadyReceived(repeated: readonly PendingReceipt[]): Promise<Set<string>> {
     const received = new Set<string>();
     const byProject = new Map<string, string[]>();
-    for (const { m } of recovered) {
+    for (const { m } of repeated) {
       const ids = byProject.get(m.projectId) ?? [];
       ids.push(m.messageId);
       byProject.set(m.projectId, ids);
@@ -233,13 +236,13 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
     const now = this.deps.now();
     try {
       const reaching = due.filter((p) => p.outcome.kind !== 'undelivered');
-      // A loopback is known by the outbound message's id, so a recovered receipt finds it stored.
+      // A loopback is known by the outbound message's id, so a repeat finds it stored.
       const routed = reaching.length
         ? await sink.inbound(
-            reaching.map(({ m, recovered }) => ({ from: m.from, to: m.to, body: m.body, media: m.media, segments: m.segments, carrier: SIMULATOR_ID, carrierMessageId: m.messageId, receivedAt: now, loopbackFrom: m.projectId, ...(recovered ? { redelivery: true } : {}) })),
+            reaching.map(({ m, repeat }) => ({ from: m.from, to: m.to, body: m.body, media: m.media, segments: m.segments, carrier: SIMULATOR_ID, carrierMessageId: m.messageId, receivedAt: now, loopbackFrom: m.projectId, ...(repeat ? { redelivery: true } : {}) })),
           )
         : [];
-      const received = await this.alreadyReceived(reaching.filter((p, i) => p.recovered && !routed[i]?.routed));
+      const received = await this.alreadyReceived(reaching.filter((p, i) => p.repeat && !routed[i]?.routed));
       const inboxRows = reaching
         .filter(({ m }, i) => !routed[i]?.routed && !received.has(m.messageId))
         .map(({ m }) => ({ projectId: m.projectId, messageId: m.messageId, from: m.from, to: m.to, body: m.body, media: m.media, segments: m.segments, receivedAt: now }));
