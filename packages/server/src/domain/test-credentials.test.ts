@@ -22,6 +22,11 @@ describe('testSendError (Twilio test credentials)', () => {
     expect(compat(TEST_VALID_SENDER, '+447700900123')).toBeNull();
   });
 
+  it('answers 21606 for a number group even beside the valid sender', () => {
+    const key = testSendError(TEST_VALID_SENDER, '+15557650000', true);
+    expect(key === null ? null : ERRORS[key].compat).toBe(21606);
+  });
+
   it('checks the sender first', () => {
     expect(compat('+15005550001', '+15005550002')).toBe(21212);
   });

@@ -28,10 +28,12 @@ export const TEST_TO_NUMBERS: Readonly<Record<string, ErrorKey>> = {
  * The error a test send gets for its sender and destination (already syntax-checked), or null when
  * it passes. The sender is checked first: with a bad sender the destination does not matter. A
  * number group (MessagingServiceSid) is a live resource a test token cannot use, so sending
- * through one is a sender the test account does not own.
+ * through one is a sender the test account does not own — with a `From` too, since a live send
+ * would use the group (Twilio: every parameter works with test credentials "except for
+ * MessagingServiceSid").
  */
-export function testSendError(from: string | null, to: string): ErrorKey | null {
-  if (from === null) return 'TEST_FROM_NOT_OWNED';
+export function testSendError(from: string | null, to: string, viaGroup = false): ErrorKey | null {
+  if (from === null || viaGroup) return 'TEST_FROM_NOT_OWNED';
   if (from !== TEST_VALID_SENDER) return TEST_FROM_NUMBERS[from] ?? 'TEST_FROM_NOT_OWNED';
   return TEST_TO_NUMBERS[to] ?? null;
 }

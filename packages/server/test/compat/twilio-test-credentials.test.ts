@@ -79,6 +79,17 @@ describe('Twilio test credentials through the twilio client', () => {
     expect(garbage.body.code, garbage.text).toBe(35114);
   });
 
+  it('refuses a MessagingServiceSid with 21606 even beside the valid From, and the valid sender texting itself with 21266', async () => {
+    // A live send would use the group and ignore From; a test token has no group to use, so the
+    // request must not pass as if the group were not there (it was answered 201).
+    const before = await rowCounts(server);
+    const viaGroup = await rejection(client.messages.create({ from: VALID_FROM, messagingServiceSid: 'MG0123456789abcdef0123456789abcdef', to: SOME_HANDSET, body: 'x' }));
+    expect(viaGroup.code).toBe(21606);
+    // As a live Compatibility API send from a number to itself.
+    expect((await rejection(client.messages.create({ from: VALID_FROM, to: VALID_FROM, body: 'x' }))).code).toBe(21266);
+    expect(await rowCounts(server)).toEqual(before);
+  });
+
   it('answers a valid scheduled send as scheduled, like a live one, and stores nothing', async () => {
     const before = await rowCounts(server);
     const sendAt = new Date(Date.now() + 3_600_000);

@@ -23,8 +23,10 @@ export class TestCredentialSends {
     const errors: ErrorDetail[] = [...checkDestination(input.to), ...checkSenderSyntax(input.from, !!input.numberGroupId)];
     if (errors.length === 0) {
       const from = typeof input.from === 'string' && input.from !== '' ? input.from : null;
-      const magic = testSendError(from, input.to as string);
+      const magic = testSendError(from, input.to as string, !!input.numberGroupId);
       if (magic !== null) errors.push(detail(magic));
+      // As a live send on the Compatibility API: the valid sender texting itself is 21266.
+      else if (input.origin === 'compat' && from === input.to) errors.push(detail('TO_SAME_AS_FROM', { message: `'To' and 'From' numbers cannot be the same (${from}).` }));
     }
     const content = checkContent(input, this.deps.rules);
     errors.push(...content.errors);
