@@ -94,6 +94,29 @@ describe('the other native lists and the handset inbox', () => {
     }
   });
 
+  it('refuse a number filter that is no address, telling to write a "+" as %2B (a raw one reads as a space)', async () => {
+    // `?to=+1555…` arrives as " 1555…", which matches nothing: the logs answered empty and a wait timed out.
+    for (const [path, name] of [
+      [`${LOGS}?to=+15557650002`, 'to'],
+      [`${LOGS}?from=+15557650003`, 'from'],
+      ['/api/simulator/messages?to=+15557650002', 'to'],
+      ['/api/simulator/messages?from=+15551230001', 'from'],
+      ['/api/simulator/messages/wait?to=+15557650002&timeout=5', 'to'],
+    ] as const) {
+      const res = await server.api(path);
+      expect(res.status, path).toBe(422);
+      expect(res.body.errors[0]).toMatchObject({ code: 'invalid_filter', attribute: name });
+      expect(res.body.errors[0].message, path).toBe(
+        `${name} must be a phone number such as +15557654321 (got " ${path.split(`${name}=+`)[1]!.split('&')[0]}"): a "+" in a URL's query string reads as a space, so write it %2B (${name}=%2B${path.split(`${name}=+`)[1]!.split('&')[0]}).`,
+      );
+    }
+    const junk = await server.api(`${LOGS}?to=${encodeURIComponent('+1 555 765')}`);
+    expect(junk.body.errors[0].message).toBe('to must be a phone number such as +15557654321 (got "+1 555 765").');
+    // Short codes and alphanumeric senders are addresses too.
+    expect((await server.api(`${LOGS}?from=12345`)).status).toBe(200);
+    expect((await server.api('/api/simulator/messages?from=ACME')).status).toBe(200);
+  });
+
   it('refuse a parameter they do not know, naming the closest one', async () => {
     const numbers = await server.api('/api/relay/rest/phone_numbers?filter_nmae=x');
     expect(numbers.status).toBe(422);

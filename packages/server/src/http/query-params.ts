@@ -4,6 +4,8 @@
  * are catalogue `FILTER_INVALID`s, rendered in each surface's own shape by its formatter.
  */
 import { AppError } from '../domain/app-error.js';
+import { parsePhoneNumber } from '../domain/phone-numbers.js';
+import { preview } from '../domain/preview.js';
 import { didYouMean } from '../util/closest-name.js';
 
 /** One value of a query parameter given at most once, or undefined when absent or empty. */
@@ -33,4 +35,17 @@ export function checkParamNames(query: Record<string, unknown>, known: readonly 
     if (known.includes(name)) continue;
     throw AppError.of('FILTER_INVALID', { attribute: name, message: `Unknown query parameter '${name}'${didYouMean(name, known).replace(/"/g, "'")}. This list takes: ${known.join(', ')}.` });
   }
+}
+
+/**
+ * A number filter (`to`, `from`) given at most once, refused when it is no address a message can
+ * have: such a filter matches nothing, so the list would answer empty — and a wait time out —
+ * with no hint why. The usual cause is a `+` written as is in a URL, which a query string reads as
+ * a space (`?to=+1555…` arrives as " 1555…"): the error says to write it %2B.
+ */
+export function addressParam(query: Record<string, unknown>, name: string): string | undefined {
+  const value = singleParam(query, name);
+  if (value === undefined || parsePhoneNumber(value) !== undefined) return value;
+  const hint = /^ \d/.test(value) ? `: a "+" in a URL's query string reads as a space, so write it %2B (${name}=%2B${value.slice(1)})` : '';
+  throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be a phone number such as +15557654321 (got ${preview(value)})${hint}.` });
 }

@@ -13,7 +13,7 @@ import type { MessageListFilter } from '../../domain/ports/store.js';
 import { authenticate, principalOf } from '../auth.js';
 import { baseUrl, requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
-import { booleanText, singleParam } from '../query-params.js';
+import { addressParam, booleanText, singleParam } from '../query-params.js';
 import { boundedList } from '../list-slots.js';
 import { boundedSend } from '../send-slots.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
@@ -45,8 +45,8 @@ function logFilters(q: Record<string, unknown>): MessageListFilter {
   if (direction !== undefined && direction !== 'inbound' && direction !== 'outbound') {
     throw AppError.of('FILTER_INVALID', { attribute: 'direction', message: `direction must be inbound or outbound (got ${preview(direction)}).` });
   }
-  const from = singleParam(q, 'from');
-  const to = singleParam(q, 'to');
+  const from = addressParam(q, 'from');
+  const to = addressParam(q, 'to');
   return {
     includeDeleted: deleted,
     ...(statuses ? { statuses: statuses as MessageStatus[] } : {}),

@@ -22,7 +22,7 @@ import { useStrictJson } from '../json-body.js';
 import { clockRoutes } from './clock-routes.js';
 import { codeFinder } from './code-finder.js';
 import { useNativeErrors } from '../native/error-format.js';
-import { checkParamNames, singleParam } from '../query-params.js';
+import { addressParam, checkParamNames, singleParam } from '../query-params.js';
 import { isoSeconds, toNativeMessage } from '../native/presenters.js';
 import { boundedList } from '../list-slots.js';
 import { clearHandsetSchema, inboundSchema, listHandsetSchema, settingsSchema, waitHandsetSchema } from './schemas.js';
@@ -70,8 +70,8 @@ function filterFrom(q: Record<string, unknown>): HandsetFilter {
     throw AppError.of('FILTER_INVALID', { attribute: 'since', message: 'since must be a handset message id (a whole number up to 9007199254740991).' });
   }
   const f: { -readonly [K in keyof HandsetFilter]: HandsetFilter[K] } = {};
-  const to = text('to');
-  const from = text('from');
+  const to = addressParam(q, 'to');
+  const from = addressParam(q, 'from');
   const contains = text('contains');
   if (to) f.to = to;
   if (from) f.from = from;
