@@ -152,7 +152,7 @@ describe.skipIf(!BUILT)(`a refused start ${BUILT ? '' : NOT_BUILT}`, { timeout: 
   it('send names a mistyped flag with the right one, before asking for the options it needs', async () => {
     const run = await cli(['send', '--form', '+15551230001', '--to', '+15557654321', '--body', 'hi']);
     expect(run.code, run.stderr).toBe(2);
-    expect(run.stderr).toMatch(/^switchboard: unknown option '--form'\n\(Did you mean --from\?\)/);
+    expect(run.stderr).toMatch(/^switchboard: unknown option '--form' \(did you mean --from\?\) \(run "switchboard help" .*\)\n$/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expectRefused(await cli(['send', '--to', '+15557654321', '--body', 'hi']), /^switchboard: give --from \(the sender: a number of the project, E\.164, or a short code\)$/m);
   });

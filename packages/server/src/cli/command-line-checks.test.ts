@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
+import { oneLineError, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
 
 /** A program shaped like switchboard's: a default `start` with a switch and its negation, `send` with a plain switch. */
 function program(): Command {
@@ -40,4 +40,13 @@ describe('command-line checks', () => {
     expect(refusal(refuseUnknownCommand, ['help', 'sned'])).toMatch(/^unknown command 'sned' \(did you mean "send"\?\)/);
     expect(refusal(refuseUnknownCommand, ['--port', '1'])).toBeNull();
   });
+
+  // Commander wrote "error: unknown option '--prot'", "(Did you mean --port?)" and the pointer to help on three lines.
+  it("puts commander's errors, its suggestion and the pointer to help on one line", () => {
+    const hint = '(run "switchboard help" or "switchboard <command> --help" for usage)';
+    expect(oneLineError("error: unknown option '--prot'\n(Did you mean --port?)\n")).toBe(`unknown option '--prot' (did you mean --port?) ${hint}`);
+    expect(oneLineError("error: unknown command 'lst'\n(Did you mean list?)\n")).toBe(`unknown command 'lst' (did you mean list?) ${hint}`);
+    expect(oneLineError("error: option '--port <port>' argument missing\n")).toBe(`option '--port <port>' argument missing ${hint}`);
+  });
 });
+

@@ -51,3 +51,19 @@ export function refuseSwitchValues(program: Command, args: readonly string[], re
     refuse(`option '${flag}' is a switch and takes no value (got "${flag === arg ? `${arg} ${value}` : arg}"): give ${ways}`);
   }
 }
+
+/** Where to read the usage, the end of every command-line error. */
+export const USAGE_HINT = 'run "switchboard help" or "switchboard <command> --help" for usage';
+
+/**
+ * One of commander's own errors as one line: "error: unknown option '--prot'\n(Did you mean
+ * --port?)" and the pointer to help after it were three lines, unlike every other mistake, which
+ * is one line saying what is wrong and what to do.
+ */
+export function oneLineError(text: string): string {
+  const lines = text.replace(/^error: /, '').trim().split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const [first = '', ...rest] = lines;
+  const suggestion = rest.map((l) => /^\(Did you mean (.+)\?\)$/.exec(l)?.[1]).find((s) => s !== undefined);
+  const others = rest.filter((l) => !/^\(Did you mean .+\?\)$/.test(l));
+  return [`${first}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`, ...others].join('; ') + ` (${USAGE_HINT})`;
+}

@@ -21,7 +21,7 @@ import { openStore, settingsFromEnvironment, startSwitchboard, VERSION, type Res
 import { startupBanner } from './banner.js';
 import { bannerCredentials } from './local-credentials.js';
 import { SendError, sendFromTerminal } from './send.js';
-import { refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
+import { oneLineError, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
 import { refuseRepeatedOptions } from './once-options.js';
 import { guardedStart } from './start-guard.js';
 import { startupFailureLine } from './startup-errors.js';
@@ -153,8 +153,7 @@ function buildProgram(): Command {
     .version(VERSION, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help (of a command: switchboard <command> --help)')
     .showSuggestionAfterError(true)
-    .showHelpAfterError('(run "switchboard help" or "switchboard <command> --help" for usage)')
-    .configureOutput({ outputError: (text, write) => write(`switchboard: ${text.replace(/^error: /, '')}`) })
+    .configureOutput({ outputError: (text, write) => write(`switchboard: ${oneLineError(text)}\n`) })
     .exitOverride()
     .addHelpText(
       'after',
