@@ -80,6 +80,13 @@ describe('on the manual clock', () => {
       expect(res.status).toBe(422);
       expect(res.body.errors[0]).toMatchObject({ code: 'invalid_parameter', attribute: 'ms' });
     }
+    // A field beside ms was ignored (the step taken, the rest dropped): refused, and the clock stays.
+    for (const body of [{ ms: 1000, to: '2030-01-01T00:00:00Z' }, { now: '2030-01-01T00:00:00Z' }]) {
+      const res = await server.api(ADVANCE, { body });
+      expect(res.status, res.text).toBe(422);
+      expect(res.body.errors[0]).toMatchObject({ code: 'invalid_parameter', attribute: Object.keys(body).find((k) => k !== 'ms') });
+      expect(res.body.errors[0].message).toMatch(/^Unknown field '(to|now)': the clock takes \{"ms": N\}/);
+    }
     const messagingOnly = await createProject(server, { scopes: ['messaging'] });
     expect((await server.api(CLOCK, { auth: messagingOnly.auth })).status).toBe(200);
     expect((await server.api(ADVANCE, { auth: messagingOnly.auth, body: { ms: 1 } })).status).toBe(403);

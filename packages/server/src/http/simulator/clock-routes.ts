@@ -35,7 +35,13 @@ export function clockRoutes(clock: Clock, operatorProjectId: string) {
       if (!principal.scopes.has('management')) throw AppError.of('FORBIDDEN', { message: 'This API token lacks the "management" scope.' });
       if (!isOperator(principal, operatorProjectId)) throw AppError.of('FORBIDDEN', { message: 'Only the operator project may move the clock: it is shared by every project.' });
       const c = manual(clock);
-      const ms = (request.body as Record<string, unknown>).ms;
+      const body = request.body as Record<string, unknown>;
+      // `{"ms": 1000, "to": "…"}` would move by ms and ignore the rest: the clock takes a step, no other field.
+      const unknown = Object.keys(body).find((k) => k !== 'ms');
+      if (unknown !== undefined) {
+        throw AppError.of('INVALID_PARAMETER', { attribute: unknown, message: `Unknown field '${unknown}': the clock takes {"ms": N}, a step forward in milliseconds (it never moves backward or to a set time).` });
+      }
+      const ms = body.ms;
       if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_ADVANCE_MS) {
         throw AppError.of('INVALID_PARAMETER', { attribute: 'ms', message: `ms must be a whole number of milliseconds from 0 to ${MAX_ADVANCE_MS}.` });
       }
