@@ -40,6 +40,24 @@ export function readLocalCredentials(dataDir: string): LocalCredentials | null {
   }
 }
 
+/**
+ * Why the kept credentials of a data folder cannot be used, or null when they can or there are
+ * none: `send` said only "no credentials" of a file that is there but is not this user's (it is
+ * the owner's only, and a server started with sudo owns it) or not what a start writes.
+ */
+export function localCredentialsProblem(dataDir: string): string | null {
+  const file = credentialsPath(dataDir);
+  try {
+    readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'EACCES' || code === 'EPERM') return `${file} is there but this user may not read it (${code}; it is readable by the user who started the server only): run this command as that user`;
+    return `${file} cannot be read (${code ?? String(err)})`;
+  }
+  return readLocalCredentials(dataDir) === null ? `${file} is not the credentials a start writes (JSON with projectId and apiToken): delete it and start the server again to write it anew` : null;
+}
+
 function writeLocalCredentials(dataDir: string, creds: LocalCredentials): string {
   const file = credentialsPath(dataDir);
   writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });

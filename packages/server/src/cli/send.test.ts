@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { loadSettings } from '../config/load.js';
 import { ensureLocalCertificates, tlsDir } from '../http/tls.js';
 import { sendFromTerminal } from './send.js';
@@ -72,4 +72,23 @@ describe('switchboard send', () => {
       await new Promise((r) => fake.close(r));
     }
   });
+
+  // It said "no credentials … credentials.json holds them after a start" of a file that is there
+  // but cannot be used (another user's, or not what a start writes): say what is wrong with it.
+  it('without credentials, names what is wrong with a credentials.json that is there but cannot be used', async () => {
+    const send = (dir: string) => sendFromTerminal({ from: '+15551230001', to: '+15557654321', body: 'hi', url }, loadSettings({ env: {}, flags: { 'data-dir': dir } }), {});
+    const broken = mkdtempSync(join(tmpdir(), 'switchboard-send-creds-'));
+    onTestFinished(() => rmSync(broken, { recursive: true, force: true }));
+    writeFileSync(join(broken, 'credentials.json'), '{"projectId": 1}');
+    await expect(send(broken)).rejects.toThrow(/^no credentials: \S+credentials\.json is not the credentials a start writes \(JSON with projectId and apiToken\): delete it and start the server again/);
+    const unreadable = mkdtempSync(join(tmpdir(), 'switchboard-send-creds-'));
+    onTestFinished(() => rmSync(unreadable, { recursive: true, force: true }));
+    mkdirSync(join(unreadable, 'credentials.json'));
+    await expect(send(unreadable)).rejects.toThrow(/^no credentials: \S+credentials\.json cannot be read \(EISDIR\), or give --project and --token/);
+    // No file at all: the hint that a start writes one.
+    const empty = mkdtempSync(join(tmpdir(), 'switchboard-send-creds-'));
+    onTestFinished(() => rmSync(empty, { recursive: true, force: true }));
+    await expect(send(empty)).rejects.toThrow(/credentials\.json holds them after a start on SQLite$/);
+  });
 });
+

@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import type { SwitchboardSettings } from '../config/settings.js';
 import { tlsDir } from '../http/tls.js';
-import { credentialsPath, readLocalCredentials } from './local-credentials.js';
+import { credentialsPath, localCredentialsProblem, readLocalCredentials } from './local-credentials.js';
 
 export interface SendOptions {
   readonly from?: string;
@@ -36,6 +36,8 @@ function credentials(opts: SendOptions, s: SwitchboardSettings, env: NodeJS.Proc
   const project = opts.project ?? env.SIGNALWIRE_PROJECT_ID ?? kept?.projectId;
   const token = opts.token ?? env.SIGNALWIRE_API_TOKEN ?? kept?.apiToken;
   if (!project || !token) {
+    const problem = kept ? null : localCredentialsProblem(s.dataDir);
+    if (problem) throw new SendError(`no credentials: ${problem}, or give --project and --token (or set SIGNALWIRE_PROJECT_ID and SIGNALWIRE_API_TOKEN)`);
     throw new SendError(`no credentials: give --project and --token (or set SIGNALWIRE_PROJECT_ID and SIGNALWIRE_API_TOKEN); ${credentialsPath(s.dataDir)} holds them after a start on SQLite`);
   }
   return { project, token };
