@@ -72,6 +72,18 @@ describe('examples', () => {
     expect((await run('wait-with-timeout', { TO_NUMBER: '+12015550107', WAIT_SECONDS: '0.5' })).out).toBe('Timed out waiting for delivery confirmation\n');
   });
 
+  // They ended in a stack trace of the SDK: a developer who had not run the export line saw 10 lines of it.
+  it('the runner reports a failure in one line, with where the credentials come from', async () => {
+    const unset = await run('send-sms', { SIGNALWIRE_PROJECT_ID: '', SIGNALWIRE_API_TOKEN: '' });
+    expect(unset.code).toBe(1);
+    expect(unset.err).toBe(
+      'send-sms: project and token are required: pass them as options or set SIGNALWIRE_PROJECT_ID and SIGNALWIRE_API_TOKEN: SIGNALWIRE_PROJECT_ID and SIGNALWIRE_API_TOKEN are not set — run the export line `npm start` printed, in this shell\n',
+    );
+    const refused = await run('send-sms', { SIGNALWIRE_API_TOKEN: 'not-the-token' });
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^send-sms: .*Authentication failed.* \(SIGNALWIRE_SPACE=127\.0\.0\.1:\d+\): check the export line `npm start` printed, and that the server runs\n$/);
+  });
+
   it('the runner lists the examples when given no name', async () => {
     const r = await run('');
     expect(r.code).toBe(2);
