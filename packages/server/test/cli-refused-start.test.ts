@@ -157,6 +157,13 @@ describe.skipIf(!BUILT)(`a refused start ${BUILT ? '' : NOT_BUILT}`, { timeout: 
     expectRefused(await cli(['send', '--to', '+15557654321', '--body', 'hi']), /^switchboard: give --from \(the sender: a number of the project, E\.164, or a short code\)$/m);
   });
 
+  // `npm start --port 9000` hands --port to npm (npm_config_port) and 9000 on as an argument: it said
+  // "too many arguments for 'start'", and `npm start --port=9000` started on the default port.
+  it('a flag npm kept for itself is named, with the command that passes it on', async () => {
+    expectRefused(await cli(['start', '9000'], { npm_lifecycle_event: 'start', npm_config_port: 'true' }), /^switchboard: npm kept --port for itself \(flags before -- go to npm, not to switchboard\): write npm start -- --port 9000$/m);
+    expectRefused(await cli(['start'], { npm_lifecycle_event: 'start', npm_config_port: '9000' }), /^switchboard: npm kept --port for itself .*: write npm start -- --port 9000$/m);
+  });
+
   // commander read `false` as an argument of start: "too many arguments for 'start'".
   it('a switch given a value, as its environment variable takes one, is named with how to give it', async () => {
     expectRefused(await cli(['start', '--https', 'false']), /^switchboard: option '--https' is a switch and takes no value \(got "--https false"\): give --https or --no-https$/m);

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { oneLineError, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
+import { oneLineError, refuseFlagsNpmKept, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
 
 /** A program shaped like switchboard's: a default `start` with a switch and its negation, `send` with a plain switch. */
 function program(): Command {
@@ -47,6 +47,28 @@ describe('command-line checks', () => {
     expect(oneLineError("error: unknown option '--prot'\n(Did you mean --port?)\n")).toBe(`unknown option '--prot' (did you mean --port?) ${hint}`);
     expect(oneLineError("error: unknown command 'lst'\n(Did you mean list?)\n")).toBe(`unknown command 'lst' (did you mean list?) ${hint}`);
     expect(oneLineError("error: option '--port <port>' argument missing\n")).toBe(`option '--port <port>' argument missing ${hint}`);
+  });
+
+  // `npm start --port 9000` said "too many arguments for 'start'"; `npm start --port=9000` started on the default port.
+  it('names a flag npm kept for itself under an npm script, with the command that passes it on', () => {
+    const kept = (args: string[], env: Record<string, string>) => {
+      try {
+        refuseFlagsNpmKept(program(), args, env, (message) => {
+          throw new Error(message);
+        });
+        return null;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    const npmStart = { npm_lifecycle_event: 'start' };
+    expect(kept(['start', '9000'], { ...npmStart, npm_config_port: 'true' })).toBe('npm kept --port for itself (flags before -- go to npm, not to switchboard): write npm start -- --port 9000');
+    expect(kept(['start'], { ...npmStart, npm_config_port: '9000' })).toBe('npm kept --port for itself (flags before -- go to npm, not to switchboard): write npm start -- --port 9000');
+    expect(kept(['start'], { npm_lifecycle_event: 'serve', npm_config_https: 'true' })).toBe('npm kept --https for itself (flags before -- go to npm, not to switchboard): write npm run serve -- --https');
+    // Not under an npm script, under npx (which passes flags on), or with none of our flags among npm's settings.
+    expect(kept(['start'], { npm_config_port: '9000' })).toBeNull();
+    expect(kept(['start'], { npm_lifecycle_event: 'npx', npm_config_port: '9000' })).toBeNull();
+    expect(kept(['start', '--port', '9000'], { ...npmStart, npm_config_cache: '/somewhere' })).toBeNull();
   });
 });
 

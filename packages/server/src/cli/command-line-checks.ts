@@ -67,3 +67,26 @@ export function oneLineError(text: string): string {
   const others = rest.filter((l) => !/^\(Did you mean .+\?\)$/.test(l));
   return [`${first}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`, ...others].join('; ') + ` (${USAGE_HINT})`;
 }
+
+/**
+ * `npm start --port 9000` gives `--port` to npm, not to us: npm keeps it as its own setting
+ * (`npm_config_port` in the script's environment) and passes `9000` on as a stray argument, so
+ * the server said "too many arguments for 'start'" — or, with `--port=9000`, started on the default
+ * port as if nothing had been asked. Under an npm script, one of our flags among npm's settings
+ * is named, with the command that passes it through.
+ */
+export function refuseFlagsNpmKept(program: Command, args: readonly string[], env: NodeJS.ProcessEnv, refuse: Refuse): void {
+  const event = env.npm_lifecycle_event;
+  if (!event || event === 'npx') return;
+  const cmd = commandOf(program, args);
+  for (const option of cmd.options as readonly Option[]) {
+    if (!option.long || option.negate) continue;
+    const kept = env[`npm_config_${option.long.slice(2).replace(/-/g, '_')}`];
+    if (kept === undefined) continue;
+    // `--port 9000`: npm read --port as a switch (true) and passed 9000 on; `--port=9000`: npm kept the value.
+    const stray = args.find((a) => !a.startsWith('-') && a !== cmd.name());
+    const value = option.required || option.optional ? ` ${kept === 'true' && stray !== undefined ? stray : kept}` : '';
+    const script = event === 'start' || event === 'test' ? `npm ${event}` : `npm run ${event}`;
+    refuse(`npm kept ${option.long} for itself (flags before -- go to npm, not to switchboard): write ${script} -- ${option.long}${value}`);
+  }
+}
