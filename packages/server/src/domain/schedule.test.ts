@@ -37,6 +37,13 @@ describe('checkSendAt', () => {
   ])('refuses a time %s (SEND_AT_INVALID)', (_what, raw) => {
     expect(checkSendAt(raw, NOW, DEFAULT_SCHEDULE_WINDOW).errors.map((e) => e.key)).toEqual(['SEND_AT_INVALID']);
   });
+
+  // On a manual simulator clock advanced past the caller's time, "it is -168367 seconds ahead" did not say of what.
+  it("names the server's time when a send time is out of the window", () => {
+    expect(checkSendAt('2029-12-31T23:00:00Z', NOW, DEFAULT_SCHEDULE_WINDOW).errors[0]!.message).toBe(
+      "SendAt 2029-12-31T23:00:00Z must be from 300 seconds to 35 days ahead of the request (it is -3600 seconds ahead of the server's time, 2030-01-01T00:00:00.000Z).",
+    );
+  });
 });
 
 describe('sendAtOf', () => {

@@ -39,7 +39,8 @@ export function checkSendAt(raw: unknown, now: number, window: ScheduleWindow): 
     return {
       errors: [
         detail('SEND_AT_INVALID', {
-          message: `SendAt ${raw} must be from ${Math.round(window.minLeadMs / 1000)} seconds to ${Math.round(window.maxLeadMs / 86_400_000)} days ahead of the request (it is ${Math.round(lead / 1000)} seconds ahead).`,
+          // The server's time is named: on a manual simulator clock (or a skewed host) it is not the caller's.
+          message: `SendAt ${raw} must be from ${Math.round(window.minLeadMs / 1000)} seconds to ${Math.round(window.maxLeadMs / 86_400_000)} days ahead of the request (it is ${Math.round(lead / 1000)} seconds ahead of the server's time, ${new Date(now).toISOString()}).`,
         }),
       ],
     };
