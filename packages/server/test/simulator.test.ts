@@ -352,6 +352,12 @@ describe('the handset inbox API', () => {
     await eventually(async () => ((await handsetCopy(theirs.id, other.projectId)) ? true : undefined));
     const before = (await inbox('?limit=1000')).body.data.length;
     expect(before).toBeGreaterThan(0);
+    // A filter is refused, not ignored: `?to=` emptied every phone's messages, not that one's.
+    const filtered = await server.api(`${INBOX}?to=${encodeURIComponent('+15557670005')}`, { method: 'DELETE', auth: phone.auth });
+    expect(filtered.status, filtered.text).toBe(422);
+    expect(filtered.body.errors[0]).toMatchObject({ code: 'invalid_filter', attribute: 'to' });
+    expect(filtered.body.errors[0].message).toMatch(/^DELETE \/api\/simulator\/messages empties the whole inbox and takes no filter \(got 'to'\); nothing was deleted/);
+    expect((await inbox('?limit=1000')).body.data.length).toBe(before);
     const res = await server.api(INBOX, { method: 'DELETE', auth: phone.auth });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ deleted: before });

@@ -124,6 +124,11 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
 
   app.delete('/api/simulator/messages', { schema: clearHandsetSchema }, async (request) => {
     const { projectId } = principalOf(request);
+    // It empties the whole inbox: `?to=…` was ignored and every phone's messages went, not that one's.
+    const filter = Object.keys(request.query as Record<string, unknown>)[0];
+    if (filter !== undefined) {
+      throw AppError.of('FILTER_INVALID', { attribute: filter, message: `DELETE /api/simulator/messages empties the whole inbox and takes no filter (got '${filter}'); nothing was deleted. Read what you need with the list's filters, then empty it.` });
+    }
     return { deleted: await deps.reads.handsets.clear(projectId) };
   });
 
