@@ -372,6 +372,18 @@ describe('the handset inbox API', () => {
 describe('injecting a message from a phone (POST /api/simulator/inbound)', () => {
   const inject = (body: unknown, auth?: string) => server.api('/api/simulator/inbound', { body, ...(auth ? { auth } : {}) });
 
+  // `media_url` (or `mediaUrl`) was dropped without a word: the phone's picture arrived as a text without it.
+  it('refuses a field it does not take, naming the closest one, and stores nothing', async () => {
+    const before = (await server.api('/api/messaging/logs?direction=inbound&page_size=1000')).body.data.length;
+    for (const field of ['media_url', 'mediaUrl']) {
+      const res = await inject({ from: '+15557680009', to: FROM, body: 'a picture', [field]: ['https://example.com/cat.jpg'] });
+      expect(res.status, res.text).toBe(422);
+      expect(res.body.errors[0]).toMatchObject({ code: 'invalid_parameter', attribute: field });
+      expect(res.body.errors[0].message).toBe(`Unknown field '${field}' (did you mean 'media'?). A phone's message takes from, to, body, media.`);
+    }
+    expect((await server.api('/api/messaging/logs?direction=inbound&page_size=1000')).body.data.length).toBe(before);
+  });
+
   it('stores it as received for our number and answers 201 with the native Message', async () => {
     const res = await inject({ from: '+15557680001', to: FROM, body: 'STOP' });
     expect(res.status).toBe(201);

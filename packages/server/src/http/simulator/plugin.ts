@@ -90,6 +90,9 @@ function matches(h: HandsetMessageRecord, projectId: string, f: HandsetFilter): 
   );
 }
 
+/** The fields of `POST /api/simulator/inbound`. */
+const INBOUND_FIELDS = ['from', 'to', 'body', 'media'] as const;
+
 /** The fields `PUT /api/simulator/settings` changes. */
 const SETTABLE = ['delay_ms', 'delayed_receipt_ms', 'mms_receipts', 'rules'] as const;
 
@@ -164,6 +167,11 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
   app.post('/api/simulator/inbound', { schema: { ...inboundSchema, body: { type: 'object' } } }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const b = request.body as Record<string, unknown>;
+    // A misnamed field was dropped: `media_url` or `mediaUrl` made the picture an SMS without it.
+    const unknown = Object.keys(b).find((k) => !(INBOUND_FIELDS as readonly string[]).includes(k));
+    if (unknown !== undefined) {
+      throw AppError.of('INVALID_PARAMETER', { attribute: unknown, message: `Unknown field '${unknown}'${didYouMean(unknown, INBOUND_FIELDS).replace(/"/g, "'")}. A phone's message takes ${INBOUND_FIELDS.join(', ')}.` });
+    }
     const errors: ErrorDetail[] = checkDestination(b.from).map(() =>
       detail('FROM_INVALID', { message: `From must be the phone's number in E.164 (got ${preview(b.from)}).` }),
     );
