@@ -209,6 +209,15 @@ describe('loadSettings', () => {
       expect(loadError(() => load({ SWITCHBOARD_TLS_KEY: 'key.pem' })).message).toMatch(/^https.certFile and https.keyFile must be given together/);
     });
 
+    // It started, kept the one token live and only logged a warning: sends "with test credentials" went out.
+    it('refuses a test token that is the live token', () => {
+      const same = 'PTsameSecretForBothTokens0123456789';
+      expect(loadError(() => load({ SWITCHBOARD_API_TOKEN: same, SWITCHBOARD_TEST_API_TOKEN: same })).message).toBe(
+        'SWITCHBOARD_TEST_API_TOKEN (bootstrap.testApiToken) is the same secret as SWITCHBOARD_API_TOKEN (bootstrap.apiToken, --api-token): a test token must differ from the live one, whose requests are sent for real',
+      );
+      expect(load({ SWITCHBOARD_API_TOKEN: same, SWITCHBOARD_TEST_API_TOKEN: `${same}-test` }).testApiToken).toBe(`${same}-test`);
+    });
+
     it('leaves code overrides (tests, embedding) to the caller', () => {
       expect(load({}, { natsUrl: 'nats://127.0.0.1:4222' }).natsUrl).toBe('nats://127.0.0.1:4222');
     });

@@ -115,6 +115,11 @@ function checkCombinations(s: SwitchboardSettings): void {
   if (!!s.tlsCertFile !== !!s.tlsKeyFile) {
     throw new ConfigError(`https.certFile and https.keyFile must be given together (${SETTINGS.tlsCertFile.env}, ${SETTINGS.tlsKeyFile.env}): set both, or neither for a generated local certificate`);
   }
+  // One secret cannot be both: the start kept it live and only logged a warning, so a suite "on
+  // test credentials" sent, stored and called back for real.
+  if (s.testApiToken && s.testApiToken === s.apiToken) {
+    throw new ConfigError(`${SETTINGS.testApiToken.env} (bootstrap.testApiToken) is the same secret as ${SETTINGS.apiToken.env} (bootstrap.apiToken, --api-token): a test token must differ from the live one, whose requests are sent for real`);
+  }
   if (s.databaseUrl) return;
   if (s.natsUrl) {
     throw new ConfigError(
