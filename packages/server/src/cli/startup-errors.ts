@@ -4,6 +4,7 @@
  * it. Anything else is a bug and keeps its stack trace.
  */
 import { ConfigError } from '../config/load.js';
+import { StartupTokenConflict } from '../engine/admin/bootstrap.js';
 import { DataDirError } from '../composition/data-dir.js';
 import type { SwitchboardSettings } from '../config/settings.js';
 import { isStoreUnavailable } from '../domain/ports/store.js';
@@ -28,7 +29,7 @@ function portSetting(port: unknown, s: Partial<SwitchboardSettings>): string {
 
 /** The one line for a failure the operator can fix, or null for anything else (a bug: keep the stack). */
 export function startupFailureLine(err: unknown, settings: Partial<SwitchboardSettings> = {}): string | null {
-  if (err instanceof ConfigError) return `configuration error: ${err.message}`;
+  if (err instanceof ConfigError || err instanceof StartupTokenConflict) return `configuration error: ${err.message}`;
   if (err instanceof SchemaBehindError || err instanceof DataDirError || err instanceof DataDirInUseError) return err.message;
   // Migrations wrap the database's failure; the cause is what the operator must fix.
   let unavailable: unknown = err;

@@ -9,6 +9,15 @@ import type { Store } from '../../domain/ports/store.js';
 import type { NumberService } from './number-service.js';
 import type { ProjectService } from './project-service.js';
 
+/**
+ * A configured token whose secret the startup project already has as the other kind (live or
+ * test): the verifier answers with the first it finds, so one of the two never works, and a suite
+ * "on test credentials" could be sending for real. The start stops, naming what to change.
+ */
+export class StartupTokenConflict extends Error {
+  override readonly name = 'StartupTokenConflict';
+}
+
 /** Numbers registered at first start when none are configured. */
 export const BUILT_IN_NUMBERS = ['+15551230001', '+15551230002'];
 
@@ -49,6 +58,9 @@ export async function ensureStartupProject(
 
   let apiToken: string | null = null;
   if (s.apiToken) {
+    if (await deps.projects.hasToken(project.id, s.apiToken, { test: true })) {
+      throw new StartupTokenConflict(`SWITCHBOARD_API_TOKEN (--api-token) is the secret of a test token of project ${project.id}, so it could only answer as test credentials; give the live token a secret of its own, or revoke that test token (switchboard token list, token revoke)`);
+    }
     if (!(await deps.projects.hasToken(project.id, s.apiToken))) await deps.projects.issueToken(project.id, { name: 'configured', token: s.apiToken });
     apiToken = s.apiToken;
   } else if (created) {
@@ -58,7 +70,9 @@ export async function ensureStartupProject(
   if (s.testApiToken) {
     // One secret cannot be both kinds: the live token would shadow the test one.
     if (s.testApiToken === s.apiToken) warnings.push('The test API token is the same secret as the API token; it stays a live token.');
-    else if (!(await deps.projects.hasToken(project.id, s.testApiToken, { test: true }))) await deps.projects.issueToken(project.id, { name: 'configured test', token: s.testApiToken, test: true });
+    else if (await deps.projects.hasToken(project.id, s.testApiToken, { test: false })) {
+      throw new StartupTokenConflict(`SWITCHBOARD_TEST_API_TOKEN is the secret of a live token of project ${project.id} (one a start printed, or one token create made), so requests with it would be sent for real; give the test token a secret of its own, or revoke that live token (switchboard token list, token revoke)`);
+    } else if (!(await deps.projects.hasToken(project.id, s.testApiToken, { test: true }))) await deps.projects.issueToken(project.id, { name: 'configured test', token: s.testApiToken, test: true });
   }
 
   const wanted = s.numbers ?? (created ? BUILT_IN_NUMBERS : []);
