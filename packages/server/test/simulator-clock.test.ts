@@ -6,6 +6,7 @@
  * here sleeps: the tests move the clock and wait only for the work it made due.
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { runBuiltCli, serverIsBuilt } from './helpers/built-server.js';
 import { waitForEnd } from './helpers/messages.js';
 import { createProject } from './helpers/projects.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
@@ -91,6 +92,31 @@ describe('on the manual clock', () => {
     expect((await server.api(CLOCK, { auth: messagingOnly.auth })).status).toBe(200);
     expect((await server.api(ADVANCE, { auth: messagingOnly.auth, body: { ms: 1 } })).status).toBe(403);
     expect(await now()).toBe(before + 1500);
+  });
+
+  // The number and token caches timed their entries on the simulator clock: what the CLI (another
+  // process, no bus message) added stayed unknown — "From must be registered", 401 — until the clock
+  // was advanced past the caches' life. They are on the wall clock: a few seconds at most.
+  it.skipIf(!serverIsBuilt)('sees a number and a token the CLI adds, though the clock stands still', async () => {
+    const number = '+15551230031';
+    const sendFrom = (auth?: string) => server.api('/api/messaging/messages', { body: { from: number, to: '+15557650031', body: 'new number' }, ...(auth ? { auth } : {}) });
+    // Looked up once before it exists, so the directory holds "not registered".
+    expect((await sendFrom()).status).toBe(422);
+    const before = await now();
+    const env = { PATH: process.env.PATH, HOME: server.dataDir, SWITCHBOARD_LOG_LEVEL: 'warn', ...(server.settings.databaseUrl ? { SWITCHBOARD_DATABASE_URL: server.settings.databaseUrl } : {}) };
+    const cli = (args: string[]) => runBuiltCli([...args, '--data-dir', server.dataDir], { cwd: server.dataDir, env, timeoutMs: 60_000 });
+    const added = await cli(['number', 'add', number, '--project', PROJECT_ID]);
+    expect(added.code, added.stderr).toBe(0);
+    const created = await cli(['token', 'create', '--project', PROJECT_ID, '--scopes', 'messaging']);
+    expect(created.code, created.stderr).toBe(0);
+    const token = /PT[A-Za-z0-9]+/.exec(created.stdout)![0];
+    const auth = `Basic ${Buffer.from(`${PROJECT_ID}:${token}`).toString('base64')}`;
+    const sent = await eventually(async () => {
+      const res = await sendFrom(auth);
+      return res.status === 201 ? res : undefined;
+    }, 30_000, 'a send from the CLI-added number with the CLI-made token');
+    expect(sent.body.from).toBe(number);
+    expect(await now()).toBe(before);
   });
 
   it("lets only the operator move the clock: another project's management token would fire every project's schedules", async () => {

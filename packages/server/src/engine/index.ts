@@ -6,7 +6,7 @@
  * this object and nothing else of the server; tests build it on an in-memory SQLite store with a
  * manual clock and no network port.
  */
-import type { Clock } from '../domain/clock.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 import type { NodeRecord, NodeRole } from '../domain/cluster.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { ALL_CARRIERS_LOCAL } from '../domain/ports/carrier-availability.js';
@@ -157,10 +157,13 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
   const dispatching = options.roles.includes('dispatch');
   const recent = new RecentMessages();
   const journal = new MessageJournal({ store, clock, ids, bus, metrics, planners: ports.planners, recent, logger });
-  const directory = new NumberDirectory(store.numbers, clock, bus);
+  // These caches bound how stale a node sees numbers and tokens that another process wrote (the
+  // CLI, another node): wall time, whatever the simulator clock. On the manual clock a number or
+  // token the CLI added was unknown until the clock was advanced past the cache's life.
+  const directory = new NumberDirectory(store.numbers, systemClock, bus);
   const senderQueues = new SenderQueues({ clock, bus }, options.senderRates ?? { defaults: DEFAULT_SENDER_RATES, queueLimitSeconds: DEFAULT_QUEUE_LIMIT_SECONDS });
   const isUniqueViolation = (err: unknown) => store.isUniqueViolation(err);
-  const verifier = new CredentialVerifier(store.projects, store.tokens, clock, bus);
+  const verifier = new CredentialVerifier(store.projects, store.tokens, systemClock, bus);
   const messagingSettings = new MessagingSettingsCache({ repository: store.optOuts, bus, now: () => clock.now() });
   const optOuts = new OptOutService({ repository: store.optOuts, settings: messagingSettings, bus, clock, ids });
   const acceptor = new MessageAcceptor({
