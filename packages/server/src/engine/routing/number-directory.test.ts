@@ -22,6 +22,16 @@ function slowNumbers() {
   return { repo, setOwner: (o: PhoneNumberRecord | undefined) => (owner = o), answerAll: () => waiting.splice(0).forEach((r) => r()) };
 }
 
+/** A repository holding what another process (the CLI) registers, counting the lookups. */
+function repository() {
+  const rows = new Map<string, PhoneNumberRecord>();
+  let lookups = 0;
+  const repo = { resolveOwner: async (n: string) => (lookups++, rows.get(n)) } as unknown as PhoneNumberRepository;
+  return { repo, rows, lookups: () => lookups };
+}
+
+const registered = (number: string, projectId: string) => ({ number, projectId, capabilities: ['sms'] }) as unknown as PhoneNumberRecord;
+
 describe('NumberDirectory', () => {
   it('does not cache an owner read before the number changed hands (the new owner gets its inbound at once)', async () => {
     const numbers = slowNumbers();
@@ -50,5 +60,23 @@ describe('NumberDirectory', () => {
     numbers.setOwner(record('tenant-b'));
     // Answered from the cache: no lookup is left waiting.
     expect((await directory.owner(NUMBER))?.projectId).toBe('tenant-a');
+  });
+
+  // `switchboard number add` writes from another process, which no bus message announces: a send
+  // from the new number was refused for the cache's 10 s (for ever on a manual clock standing still).
+  it('looks a sender up again when the cache says "not registered", and keeps caching destinations', async () => {
+    const r = repository();
+    const directory = new NumberDirectory(r.repo, new ManualClock(), new InProcessBus());
+    expect(await directory.senderOwnedBy('p1', '+15551230031')).toBeNull();
+    r.rows.set('+15551230031', registered('+15551230031', 'p1'));
+    // A destination lookup still answers from the cache ...
+    expect(await directory.owner('+15551230031')).toBeNull();
+    // ... a sender's does not.
+    expect(await directory.senderOwnedBy('p1', '+15551230031')).toMatchObject({ number: '+15551230031' });
+    expect(await directory.senderOwnedBy('p2', '+15551230031')).toBeNull();
+    // A known number is served from the cache.
+    const before = r.lookups();
+    expect(await directory.senderOwnedBy('p1', '+15551230031')).not.toBeNull();
+    expect(r.lookups()).toBe(before);
   });
 });

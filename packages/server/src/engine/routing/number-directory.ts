@@ -58,6 +58,16 @@ export class NumberDirectory {
   }
 
   /**
+   * `ownedBy` for a sender, where a cached "not registered" is looked up again: the number may have
+   * been added a moment ago by another process (`switchboard number add`), which no bus message
+   * announces, and a refused send is rare enough to afford the query.
+   */
+  async senderOwnedBy(projectId: string, number: string): Promise<PhoneNumberRecord | null> {
+    if (this.byNumber.get(number)?.value === null) this.byNumber.delete(number);
+    return this.ownedBy(projectId, number);
+  }
+
+  /**
    * Where a message `senderProjectId` sent to `number` loops back (the simulator): the sender's
    * own number, or the operator project's. Any project may register any free number, so a
    * number another tenant registered does not receive the sender's traffic — that would let a

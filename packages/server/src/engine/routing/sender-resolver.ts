@@ -29,7 +29,7 @@ export class OwnedNumberResolver implements SenderResolver {
 
   async resolve(q: SenderQuery): Promise<SenderResolution> {
     if (q.from === null) return { errors: [detail('FROM_REQUIRED')] };
-    const owned = await this.numbers.ownedBy(q.projectId, q.from);
+    const owned = await this.numbers.senderOwnedBy(q.projectId, q.from);
     if (!owned) {
       return { errors: [detail('FROM_NOT_OWNED', { message: `From ${q.from} must be a phone number or short code registered with your project.` })] };
     }
