@@ -64,7 +64,22 @@ describe('command-line checks', () => {
     const npmStart = { npm_lifecycle_event: 'start' };
     expect(kept(['start', '9000'], { ...npmStart, npm_config_port: 'true' })).toBe('npm kept --port for itself (flags before -- go to npm, not to switchboard): write npm start -- --port 9000');
     expect(kept(['start'], { ...npmStart, npm_config_port: '9000' })).toBe('npm kept --port for itself (flags before -- go to npm, not to switchboard): write npm start -- --port 9000');
-    expect(kept(['start'], { npm_lifecycle_event: 'serve', npm_config_https: 'true' })).toBe('npm kept --https for itself (flags before -- go to npm, not to switchboard): write npm run serve -- --https');
+    expect(kept(['start'], { npm_lifecycle_event: 'serve', npm_config_https: 'true' })).toBe('npm kept --https for itself (flags before -- go to npm, not to switchboard): write npm run serve -- start --https');
+    // The command's words go after the `--` with the flag (and are not taken for its value).
+    const tokenProgram = program();
+    tokenProgram.command('token').command('create').option('--scopes <list>').option('--test');
+    const tokenKept = (env: Record<string, string>) => {
+      try {
+        refuseFlagsNpmKept(tokenProgram, ['token', 'create', 'messaging'], env, (m) => {
+          throw new Error(m);
+        });
+        return null;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(tokenKept({ npm_lifecycle_event: 'switchboard', npm_config_scopes: 'true' })).toMatch(/write npm run switchboard -- token create --scopes messaging$/);
+    expect(kept(['send', 'extra'], { npm_lifecycle_event: 'switchboard', npm_config_body: 'true' })).toBe('npm kept --body for itself (flags before -- go to npm, not to switchboard): write npm run switchboard -- send --body extra');
     // Not under an npm script, under npx (which passes flags on), or with none of our flags among npm's settings.
     expect(kept(['start'], { npm_config_port: '9000' })).toBeNull();
     expect(kept(['start'], { npm_lifecycle_event: 'npx', npm_config_port: '9000' })).toBeNull();

@@ -84,9 +84,15 @@ export function refuseFlagsNpmKept(program: Command, args: readonly string[], en
     const kept = env[`npm_config_${option.long.slice(2).replace(/-/g, '_')}`];
     if (kept === undefined) continue;
     // `--port 9000`: npm read --port as a switch (true) and passed 9000 on; `--port=9000`: npm kept the value.
-    const stray = args.find((a) => !a.startsWith('-') && a !== cmd.name());
+    const words: string[] = [];
+    for (let c: Command | null = cmd; c?.parent; c = c.parent) words.unshift(c.name());
+    const stray = args.find((a) => !a.startsWith('-') && !words.includes(a));
     const value = option.required || option.optional ? ` ${kept === 'true' && stray !== undefined ? stray : kept}` : '';
     const script = event === 'start' || event === 'test' ? `npm ${event}` : `npm run ${event}`;
-    refuse(`npm kept ${option.long} for itself (flags before -- go to npm, not to switchboard): write ${script} -- ${option.long}${value}`);
+    // The command's words go after `--` too (`npm run switchboard -- token create --test`), but not
+    // the `start` that `npm start`'s own script already gives.
+    const given = args.includes(words[0] ?? '') ? words : [];
+    const path = event === 'start' && given.join(' ') === 'start' ? [] : given;
+    refuse(`npm kept ${option.long} for itself (flags before -- go to npm, not to switchboard): write ${script} -- ${[...path, `${option.long}${value}`].join(' ')}`);
   }
 }
