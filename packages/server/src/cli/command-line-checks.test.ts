@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { oneLineError, refuseFlagsNpmKept, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
+import { oneLineError, refuseFlagsNpmKept, refuseOptionsOfDisabled, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
 
 /** A program shaped like switchboard's: a default `start` with a switch and its negation, `send` with a plain switch. */
 function program(): Command {
@@ -84,6 +84,29 @@ describe('command-line checks', () => {
     expect(kept(['start'], { npm_config_port: '9000' })).toBeNull();
     expect(kept(['start'], { npm_lifecycle_event: 'npx', npm_config_port: '9000' })).toBeNull();
     expect(kept(['start', '--port', '9000'], { ...npmStart, npm_config_cache: '/somewhere' })).toBeNull();
+  });
+
+  // `--no-https --https-port 9443` started without HTTPS, the port dropped without a word.
+  it('names a setting of a listener the same command line turns off', () => {
+    const p = () => {
+      const prog = program();
+      prog.commands.find((c) => c.name() === 'start')!.option('--https-port <port>');
+      return prog;
+    };
+    const refused = (args: string[]) => {
+      try {
+        refuseOptionsOfDisabled(p(), args, (m) => {
+          throw new Error(m);
+        });
+        return null;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(refused(['start', '--no-https', '--https-port', '9443'])).toBe('--https-port is given with --no-https, which turns that off; drop one of them');
+    expect(refused(['--https-port=9443', '--no-https'])).toBe('--https-port is given with --no-https, which turns that off; drop one of them');
+    expect(refused(['start', '--https', '--https-port', '9443'])).toBeNull();
+    expect(refused(['start', '--no-https', '--port', '8080'])).toBeNull();
   });
 });
 

@@ -96,3 +96,19 @@ export function refuseFlagsNpmKept(program: Command, args: readonly string[], en
     refuse(`npm kept ${option.long} for itself (flags before -- go to npm, not to switchboard): write ${script} -- ${[...path, `${option.long}${value}`].join(' ')}`);
   }
 }
+
+/**
+ * `--no-https --https-port 9443` (or `--no-smsc --smsc-port 2776`): a setting of a listener the
+ * same command line turns off was dropped without a word. Both are on the command line, so one of
+ * them is a mistake; only flags are compared (an environment variable may be set for every run).
+ */
+export function refuseOptionsOfDisabled(program: Command, args: readonly string[], refuse: Refuse): void {
+  const cmd = commandOf(program, args);
+  const given = args.slice(0, args.includes('--') ? args.indexOf('--') : undefined).map((a) => (a.includes('=') ? a.slice(0, a.indexOf('=')) : a));
+  for (const option of cmd.options as readonly Option[]) {
+    if (!option.negate || !option.long || !given.includes(option.long)) continue;
+    const feature = option.long.slice('--no-'.length);
+    const setting = given.find((a) => a.startsWith(`--${feature}-`) && (cmd.options as readonly Option[]).some((o) => o.long === a));
+    if (setting) refuse(`${setting} is given with ${option.long}, which turns that off; drop one of them`);
+  }
+}

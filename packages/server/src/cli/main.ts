@@ -21,7 +21,7 @@ import { openStore, settingsFromEnvironment, startSwitchboard, VERSION, type Res
 import { startupBanner } from './banner.js';
 import { bannerCredentials } from './local-credentials.js';
 import { SendError, sendFromTerminal } from './send.js';
-import { oneLineError, refuseFlagsNpmKept, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
+import { oneLineError, refuseFlagsNpmKept, refuseOptionsOfDisabled, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
 import { refuseRepeatedOptions } from './once-options.js';
 import { guardedStart } from './start-guard.js';
 import { startupFailureLine } from './startup-errors.js';
@@ -282,6 +282,7 @@ refuseRepeatedOptions(program);
 refuseFlagsNpmKept(program, process.argv.slice(2), process.env, fail);
 refuseUnknownCommand(program, process.argv.slice(2), fail);
 refuseSwitchValues(program, process.argv.slice(2), fail);
+refuseOptionsOfDisabled(program, process.argv.slice(2), fail);
 program
   .parseAsync(process.argv.slice(2), { from: 'user' })
   .catch((err: unknown) => {
