@@ -20,11 +20,13 @@ let smsc: Server | undefined;
 const sockets = new Set<Socket>();
 /** What the fake SMSC does now: swallow submit_sm, refuse binds, answer, or answer after `SLOW_MS`. */
 let mode: 'swallow' | 'refuse' | 'answer' | 'slow' = 'answer';
+/** How long the fake SMSC takes to answer in `slow` mode. */
+let slowMs = 6500;
 let accepted = 0;
 let submits = 0;
 const SLOW_MS = 6500;
 
-async function start(responseTimeoutMs = 8000): Promise<TestServer> {
+async function start(responseTimeoutMs = 8000, stalled: Record<string, number> = {}): Promise<TestServer> {
   accepted = 0;
   submits = 0;
   smsc = createServer((socket) => {
@@ -47,7 +49,7 @@ async function start(responseTimeoutMs = 8000): Promise<TestServer> {
             if (!socket.destroyed) socket.write(encodePdu({ command: 'submit_sm_resp', sequence: pdu.sequence, status: 0, messageId: `m${accepted}`, tlvs: [] }));
           };
           if (mode === 'answer') answer();
-          else if (mode === 'slow') setTimeout(answer, SLOW_MS);
+          else if (mode === 'slow') setTimeout(answer, slowMs);
         }
       }
     });
@@ -62,7 +64,7 @@ async function start(responseTimeoutMs = 8000): Promise<TestServer> {
       file: {
         smpp: {
           connectors: [
-            { id: 'stalled', host: '127.0.0.1', port, systemId: 'sw', password: 'pw', throughput: 0, window: 10, responseTimeoutMs, enquireLinkMs: 60_000, reconnectMinMs: 100, reconnectMaxMs: 400 },
+            { id: 'stalled', host: '127.0.0.1', port, systemId: 'sw', password: 'pw', throughput: 0, window: 10, responseTimeoutMs, enquireLinkMs: 60_000, reconnectMinMs: 100, reconnectMaxMs: 400, ...stalled },
             { id: 'healthy', host: '127.0.0.1', port: simPort, systemId: 'switchboard', password: 'secret', throughput: 0, reconnectMinMs: 50, reconnectMaxMs: 200 },
           ],
           routes: [
@@ -75,6 +77,7 @@ async function start(responseTimeoutMs = 8000): Promise<TestServer> {
   );
 }
 afterEach(async () => {
+  slowMs = SLOW_MS;
   await server?.stop();
   server = undefined;
   for (const s of sockets) s.destroy();
@@ -122,6 +125,25 @@ describe('an SMSC that answers every submit_sm slowly, within its response timeo
     expect(submits).toBe(5);
     const connector = server.carriers.find((c) => c.descriptor.id === 'stalled')!;
     expect(connector.status().counters).toMatchObject({ late_answers: 0, submitted: 5 });
+  }, 40_000);
+});
+
+describe('an SMSC that answers every submit_sm after stalledAfterMs, within its response timeout', () => {
+  it("has its messages given back, and their retries take the late answers: each message is submitted once", async () => {
+    mode = 'slow';
+    slowMs = 3000;
+    server = await start(10_000, { stalledAfterMs: 1000 });
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push(await send(`+4477009300${i}`, `slower ${i}`));
+    await eventually(async () => ((await Promise.all(ids.map(status))).every((s) => s === 'sent') ? true : undefined), 20_000, 'the slow carrier sending');
+    // A copy sent by a retry would be answered slowMs later: wait for it.
+    await new Promise((r) => setTimeout(r, slowMs + 500));
+    expect(submits).toBe(5);
+    const connector = server.carriers.find((c) => c.descriptor.id === 'stalled')!;
+    expect(connector.status().counters).toMatchObject({ submitted: 5, adopted: 5 });
+    // Each message's carrier id is the one its only copy was given.
+    const carrierIds = await Promise.all(ids.map(async (id) => (await server!.store.messages.get(PROJECT_ID, id))?.carrierMessageId));
+    expect(new Set(carrierIds).size).toBe(5);
   }, 40_000);
 });
 

@@ -54,8 +54,8 @@ export interface SmppConnectorConfig {
   readonly responseTimeoutMs: number;
   /**
    * No submit_sm answered for this long (across rebinds) and the connector gives back every message
-   * it holds, those in a window too; `responseTimeoutMs` unless set, so an SMSC that answers within
-   * its response timeout is never taken for stalled (and its messages sent twice).
+   * it holds, those in a window too (their retries wait for those parts' answers rather than send
+   * them again); `responseTimeoutMs` unless set, at most DEFAULT_STALLED_AFTER_MS.
    */
   readonly stalledAfterMs: number;
   readonly connectTimeoutMs: number;

@@ -27,8 +27,8 @@ import { ReceiptLedger } from './receipt-ledger.js';
  * "transient" at once. Messages waiting here hold dispatch slots, so such an SMSC would otherwise
  * hold up other carriers. Submits with no answer to any (an SMSC that binds but swallows submit_sm)
  * wait `stalledAfterMs` (the response timeout unless set) before everything goes back, those in a
- * window too: those may be sent twice, so an SMSC that is slow but answers must not be taken for one
- * that swallows.
+ * window too: those are in doubt, and their retries wait for the parts' answers (`PartQueue.adopt`)
+ * rather than send them again unless the bind ends first.
  */
 export const DOWN_HAND_BACK_MS = 5_000;
 
@@ -195,7 +195,7 @@ export class SmppConnector implements Carrier {
     const now = this.deps.now();
     // Messages go back to the dispatch queue, where they hold no dispatch slot that other carriers'
     // messages need: those not in a window, or all of them when the SMSC answers nothing (those in
-    // a window may be sent twice: at-least-once, bounded by the windows).
+    // a window are in doubt: their retries take over their parts rather than send them again).
     const held = this.heldBack(now);
     if (held && (held.stalled ? this.parts.giveBackAll(held.detail) : this.parts.handBackWaiting(held.detail))) this.gaveBack = true;
     this.checkRecovered();

@@ -26,6 +26,8 @@ export function newCounters() {
     resent: 0,
     /** submit_sm_resp for parts whose message had already gone back to the dispatcher (a stalled SMSC answering late). */
     late_answers: 0,
+    /** Retries of messages given back with parts in a window that took those parts over instead of sending them again. */
+    adopted: 0,
     binds: 0,
     bind_failures: 0,
     disconnects: 0,

@@ -108,13 +108,15 @@ describe('the SMPP connector against hostile SMSCs', () => {
 });
 
 describe('an SMSC that binds and answers no submit_sm', () => {
-  it('has the message in its window given back after stalledAfterMs, and its late answer counted and recorded, not settled again', async () => {
+  it('has the message in its window given back after stalledAfterMs, and its late answer counted and recorded, and taken by the retry instead of a second copy', async () => {
     let held: Pdu | undefined;
     let reply: ((p: Pdu) => void) | undefined;
+    let submits = 0;
     const port = await smsc((pdu, r) => {
       if (pdu.command.startsWith('bind_')) return r(bindResp(pdu));
       if (pdu.command === 'enquire_link') return r({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 });
       if (pdu.command !== 'submit_sm') return;
+      submits++;
       if (held) return r({ command: 'submit_sm_resp', sequence: pdu.sequence, status: 0, messageId: 'again', tlvs: [] });
       held = pdu; // swallowed, for now
       reply = r;
@@ -135,11 +137,94 @@ describe('an SMSC that binds and answers no submit_sm', () => {
       reply!({ command: 'submit_sm_resp', sequence: held!.sequence, status: 0, messageId: 'late', tlvs: [] });
       await until(() => connector.status().counters.late_answers === 1 && recorded.length === 1);
       expect(recorded[0]).toMatchObject({ messageId: 'm1', carrierMessageId: 'late' });
-      expect(ctx.warnings).toContain('SMSC answered a submit_sm after its message went back to the dispatcher (it may be sent twice)');
-      // It answers again: the engine is told, and the dispatcher's retry goes through.
+      expect(ctx.warnings).toContain('SMSC answered a submit_sm after its message went back to the dispatcher');
+      // It answers again: the engine is told, and the dispatcher's retry takes the late answer
+      // rather than sending the message a second time.
       await until(() => available.length > 0);
       expect(available).toEqual(['hostile']);
-      expect(await connector.submit([{ ...message, attempt: 2 }])).toEqual([{ outcome: 'accepted', carrierMessageId: 'again', parts: 1 }]);
+      expect(await connector.submit([{ ...message, attempt: 2 }])).toEqual([{ outcome: 'accepted', carrierMessageId: 'late', parts: 1 }]);
+      expect(submits).toBe(1);
+      expect(connector.status().counters.adopted).toBe(1);
+      // Taken once: a later retry (a new message's would be too) is sent.
+      expect(await connector.submit([{ ...message, attempt: 3 }])).toEqual([{ outcome: 'accepted', carrierMessageId: 'again', parts: 1 }]);
+    } finally {
+      await connector.stop();
+    }
+  }, 20_000);
+});
+
+describe('an SMSC that answers submit_sm after stalledAfterMs but within responseTimeoutMs', () => {
+  const message = (id: string, body = 'hello') =>
+    ({ messageId: id, projectId: 'p1', from: '+15551230001', to: '+447700900001', body, media: [], kind: 'sms', encoding: 'GSM-7', segments: body.length > 160 ? 2 : 1, attempt: 1, expiresAt: Date.now() + 60_000 }) as const;
+
+  async function slowSmsc(answerOf: (pdu: Pdu, n: number) => { delay: number; id: string } | undefined) {
+    const seen: Pdu[] = [];
+    const port = await smsc((pdu, r) => {
+      if (pdu.command.startsWith('bind_')) return r(bindResp(pdu));
+      if (pdu.command === 'enquire_link') return r({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 });
+      if (pdu.command !== 'submit_sm') return;
+      seen.push(pdu);
+      const a = answerOf(pdu, seen.length);
+      if (a) setTimeout(() => r({ command: 'submit_sm_resp', sequence: pdu.sequence, status: 0, messageId: a.id, tlvs: [] }), a.delay);
+    });
+    return { port, seen };
+  }
+
+  async function started(port: number, extra: Record<string, unknown>) {
+    const ctx = context(port, { enquireLinkMs: 60_000, ...extra });
+    const store = { transaction: async (fn: (tx: unknown) => unknown) => fn({ carrierParts: { insertMany: async () => undefined } }) };
+    const available: string[] = [];
+    const connector = new SmppConnector(ctx.config, { ...ctx.deps, store: store as never });
+    await connector.start({ report() {}, inbound: async () => undefined, available: (id: string) => void available.push(id) } as never);
+    return { connector, available };
+  }
+
+  it('has the retry of a message still in a window wait for its answer rather than send it again', async () => {
+    // The first message is answered after 1.5 s, the second after 2.5 s; stalled at 1 s.
+    const { port, seen } = await slowSmsc((_p, n) => (n <= 2 ? { delay: n === 1 ? 1500 : 2500, id: `slow${n}` } : { delay: 0, id: `copy${n}` }));
+    const { connector, available } = await started(port, { responseTimeoutMs: 10_000, stalledAfterMs: 1000 });
+    try {
+      const first = await connector.submit([message('m1'), message('m2')]);
+      expect(first.map((r) => r.outcome)).toEqual(['transient', 'transient']);
+      await until(() => available.length > 0);
+      // Retried as the dispatcher does once told: m1 has its answer, m2 is still in the window.
+      const retried = await connector.submit([{ ...message('m1'), attempt: 2 }, { ...message('m2'), attempt: 2 }]);
+      expect(retried).toEqual([
+        { outcome: 'accepted', carrierMessageId: 'slow1', parts: 1 },
+        { outcome: 'accepted', carrierMessageId: 'slow2', parts: 1 },
+      ]);
+      expect(seen).toHaveLength(2);
+      expect(connector.status().counters).toMatchObject({ adopted: 2, late_answers: 1, submitted: 2 });
+    } finally {
+      await connector.stop();
+    }
+  }, 20_000);
+
+  it('takes over a multipart message whose first part was accepted and whose second was answered late: no part is sent twice', async () => {
+    const { port, seen } = await slowSmsc((pdu, n) => (n === 1 ? { delay: 0, id: 'part1' } : n === 2 ? { delay: 1800, id: 'part2' } : { delay: 0, id: `copy${n}` }));
+    const { connector, available } = await started(port, { responseTimeoutMs: 10_000, stalledAfterMs: 800 });
+    try {
+      const [first] = await connector.submit([message('m1', 'x'.repeat(200))]);
+      expect(first).toMatchObject({ outcome: 'transient' });
+      await until(() => available.length > 0);
+      expect(await connector.submit([{ ...message('m1', 'x'.repeat(200)), attempt: 2 }])).toEqual([{ outcome: 'accepted', carrierMessageId: 'part1', parts: 2 }]);
+      expect(seen).toHaveLength(2);
+    } finally {
+      await connector.stop();
+    }
+  }, 20_000);
+
+  it('sends the message again when the bind ends before the SMSC answered (at least once)', async () => {
+    // Never answered on the first bind; the response timeout ends it.
+    const { port, seen } = await slowSmsc((_p, n) => (n === 1 ? undefined : { delay: 0, id: `copy${n}` }));
+    const { connector } = await started(port, { responseTimeoutMs: 1500, stalledAfterMs: 500, reconnectMinMs: 50, reconnectMaxMs: 100 });
+    try {
+      const [first] = await connector.submit([message('m1')]);
+      expect(first).toMatchObject({ outcome: 'transient' });
+      await until(() => connector.status().counters.disconnects > 0 && connector.status().state === 'up');
+      expect(await connector.submit([{ ...message('m1'), attempt: 2 }])).toEqual([{ outcome: 'accepted', carrierMessageId: 'copy2', parts: 1 }]);
+      expect(connector.status().counters.adopted).toBe(0);
+      expect(seen).toHaveLength(2);
     } finally {
       await connector.stop();
     }

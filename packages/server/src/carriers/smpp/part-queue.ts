@@ -26,7 +26,8 @@ export interface MessageJob {
   givenBack: boolean;
   anyAccepted: boolean;
   rejected?: { error: ErrorKey; detail: string };
-  resolve(r: SubmitResult): void;
+  /** Replaced when the dispatcher's retry adopts the message (`enqueue`, in doubt). */
+  resolve: (r: SubmitResult) => void;
 }
 
 /** One submit_sm of a message. */
@@ -39,6 +40,8 @@ export interface PartJob {
   carrierId: string | null;
   /** It was in a window when a bind dropped, and is being sent again. */
   resent: boolean;
+  /** Sent on a bind and not answered yet. */
+  inWindow: boolean;
 }
 
 /** What the queue needs from the rest of the connector. */
@@ -49,6 +52,9 @@ export interface PartQueueDeps {
   accepted(part: PartJob, carrierId: string): void;
 }
 
+/** Most messages remembered as in doubt (given back with parts in a window), oldest forgotten first. */
+export const MAX_IN_DOUBT = 10_000;
+
 /** The pause after an SMSC says "throttled": doubling while it keeps saying so. */
 const THROTTLE_PAUSE: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
 
@@ -57,6 +63,14 @@ export class PartQueue {
   private queue: PartJob[] = [];
   private head = 0;
   private readonly jobs = new Set<MessageJob>();
+  /**
+   * Messages given back to the dispatcher while parts of theirs were in a window on a bind still up
+   * (`giveBackAll`), by project and message id: the SMSC may have them. The dispatcher's retry of
+   * one takes over its parts (`enqueue`) — their answers, late or still to come — instead of sending
+   * them again. Forgotten when a bind ends with one of their parts unanswered or a part is refused
+   * (the retry then sends the message again), or when their validity runs out.
+   */
+  private readonly inDoubt = new Map<string, MessageJob>();
   private readonly bucket: TokenBucket | null;
   private throttledUntil = 0;
   /** Throttle pauses in a row since the last accepted part. */
@@ -103,6 +117,8 @@ export class PartQueue {
   enqueue(s: CarrierSubmission): Promise<SubmitResult> {
     const c = this.ctx.config;
     if (s.kind === 'mms' || s.media.length) return Promise.resolve({ outcome: 'rejected', error: 'MMS_FAILED', detail: `carrier ${c.id} (SMPP) carries SMS only` });
+    const doubt = this.inDoubt.get(doubtKey(s));
+    if (doubt) return this.adopt(doubt);
     let fields: SubmitFields[];
     try {
       this.reference = (this.reference + 1) % 65536;
@@ -112,7 +128,7 @@ export class PartQueue {
     }
     return new Promise<SubmitResult>((resolve) => {
       const job: MessageJob = { s, parts: [], answered: 0, settled: false, givenBack: false, anyAccepted: false, resolve };
-      fields.forEach((f, i) => job.parts.push({ job, index: i + 1, fields: f, attempts: 0, carrierId: null, resent: false }));
+      fields.forEach((f, i) => job.parts.push({ job, index: i + 1, fields: f, attempts: 0, carrierId: null, resent: false, inWindow: false }));
       this.jobs.add(job);
       for (const p of job.parts) this.queue.push(p);
     });
@@ -152,6 +168,7 @@ export class PartQueue {
         this.inWindow++;
         this.unansweredSince ??= now;
         part.attempts++;
+        part.inWindow = true;
         this.ctx.counters.submitted++;
         this.sentThisSecond++;
         session.submit(part.fields, part);
@@ -168,11 +185,14 @@ export class PartQueue {
   /** The SMSC answered a part's submit_sm. */
   onSubmitAnswered(part: PartJob, resp: MessageIdRespPdu): void {
     const job = part.job;
+    part.inWindow = false;
     this.inWindow = Math.max(0, this.inWindow - 1);
     this.unansweredSince = this.inWindow ? this.ctx.deps.now() : undefined;
     const counters = this.ctx.counters;
     if (job.givenBack) this.lateAnswer(part, resp);
     if (resp.status === STATUS.ESME_ROK) {
+      // Counted for the retry that will adopt it (in doubt), as for a message still here.
+      if (job.settled && this.inDoubt.has(doubtKey(job.s))) job.answered++;
       counters.accepted++;
       this.throttleStreak = 0;
       this.throttledSince = undefined;
@@ -184,7 +204,11 @@ export class PartQueue {
       return;
     }
     const cls = classifySubmitStatus(resp.status, this.ctx.config.errors.submit);
-    if (job.settled) return this.pump();
+    // Refused after all: its retry sends the message again (this part was not taken).
+    if (job.settled) {
+      this.inDoubt.delete(doubtKey(job.s));
+      return this.pump();
+    }
     switch (cls.kind) {
       case 'throttle': {
         counters.throttled++;
@@ -222,6 +246,11 @@ export class PartQueue {
    */
   handBack(parts: readonly PartJob[], reason: string): void {
     this.inWindow = Math.max(0, this.inWindow - parts.length);
+    for (const p of parts) {
+      p.inWindow = false;
+      // Its answer will never come: its retry sends the message again (at least once).
+      if (p.job.settled) this.inDoubt.delete(doubtKey(p.job.s));
+    }
     const resending = parts.some((p) => !p.job.settled && p.attempts < this.ctx.config.maxSubmitAttempts);
     if (this.inWindow === 0 && !resending) this.unansweredSince = undefined;
     if (this.stopping) {
@@ -279,12 +308,16 @@ export class PartQueue {
    * Give back to the engine every message still here, those with parts in a window (sent, not
    * answered) too, and empty the queue; `detail` says why. For an SMSC that answers no submit_sm:
    * what it holds in its windows may never be answered, and would hold dispatch slots until
-   * `responseTimeoutMs` ends the bind. It may have taken those parts, so they may go out twice (at
-   * most the windows' parts; their answers, if they come, are late: `lateAnswer`). Returns how many.
+   * `responseTimeoutMs` ends the bind. It may have taken those parts: such messages are kept in
+   * doubt, and their retries wait for those parts' answers rather than send them again; only if the
+   * bind ends first are they sent again (at most the windows' parts). Returns how many.
    */
   giveBackAll(detail: string): number {
     const jobs = [...this.jobs];
-    for (const job of jobs) this.settleTransient(job, detail);
+    for (const job of jobs) {
+      this.settleTransient(job, detail);
+      if (job.parts.some((p) => p.inWindow)) this.remember(job);
+    }
     this.queue = [];
     this.head = 0;
     return jobs.length;
@@ -292,18 +325,44 @@ export class PartQueue {
 
   /**
    * An answer for a part whose message already went back to the dispatcher. Its message's state is
-   * left to the dispatcher's retry: an accepted part is still recorded (as for any answer), so the
-   * receipt of the copy the SMSC took is correlated, and the guarded transitions apply whichever of
-   * the two copies' reports comes first.
+   * left to the dispatcher's retry, which takes the answer over when the message is in doubt
+   * (`adopt`); an accepted part is recorded (as for any answer), so its receipt is correlated, and the
+   * guarded transitions apply whichever report comes first.
    */
   private lateAnswer(part: PartJob, resp: MessageIdRespPdu): void {
     this.ctx.counters.late_answers++;
     const { config, deps } = this.ctx;
-    deps.logger.warn({ carrier: config.id, messageId: part.job.s.messageId, part: part.index, status: statusName(resp.status) }, 'SMSC answered a submit_sm after its message went back to the dispatcher (it may be sent twice)');
+    deps.logger.warn({ carrier: config.id, messageId: part.job.s.messageId, part: part.index, status: statusName(resp.status) }, 'SMSC answered a submit_sm after its message went back to the dispatcher');
+  }
+
+  /**
+   * The dispatcher's retry of a message in doubt: it takes over the message's parts instead of
+   * sending them again — those answered meanwhile keep their answers, those still in a window
+   * their wait, and those never sent go to the head of the queue.
+   */
+  private adopt(job: MessageJob): Promise<SubmitResult> {
+    this.inDoubt.delete(doubtKey(job.s));
+    this.ctx.counters.adopted++;
+    return new Promise<SubmitResult>((resolve) => {
+      job.resolve = resolve;
+      job.settled = false;
+      job.givenBack = false;
+      this.jobs.add(job);
+      if (job.answered === job.parts.length) return this.settleAnswered(job);
+      const unsent = job.parts.filter((p) => !p.inWindow && p.carrierId === null);
+      if (unsent.length) this.requeueFront(unsent);
+    });
+  }
+
+  private remember(job: MessageJob): void {
+    this.inDoubt.set(doubtKey(job.s), job);
+    if (this.inDoubt.size > MAX_IN_DOUBT) this.inDoubt.delete(this.inDoubt.keys().next().value!);
   }
 
   /** Close the throughput gauge's current second (called once a second). */
   tick(): void {
+    const now = this.ctx.deps.now();
+    for (const [key, job] of this.inDoubt) if (now >= job.s.expiresAt) this.inDoubt.delete(key);
     this.sentRing.shift();
     this.sentRing.push(this.sentThisSecond);
     this.sentThisSecond = 0;
@@ -320,6 +379,7 @@ export class PartQueue {
 
   /** Give every message still waiting for an answer back to the engine. */
   abandon(detail: string): void {
+    this.inDoubt.clear();
     for (const job of [...this.jobs]) this.settleTransient(job, detail);
   }
 
@@ -357,4 +417,9 @@ export class PartQueue {
     if (this.inWindow === 0 && this.jobs.size === 0) this.unansweredSince = undefined;
     job.resolve(result);
   }
+}
+
+/** A message's key among those in doubt. */
+function doubtKey(s: CarrierSubmission): string {
+  return `${s.projectId}\u0000${s.messageId}`;
 }
