@@ -95,6 +95,28 @@ describe('message text on the SMPP wire', () => {
     }
   });
 
+  it('reads the data_coding values SMPP reserves as the GSM 03.38 DCS an SMSC passed through', () => {
+    const read = (dataCoding: number, bytes: Buffer) => decodeInbound({ shortMessage: bytes, dataCoding, esmClass: 0, tlvs: [] }, false).text;
+    const ucs2 = Buffer.from([0x04, 0x1f, 0x04, 0x40, 0x04, 0x38, 0x00, 0x20, 0xd8, 0x3d, 0xde, 0x00]); // "При 😀"
+    const gsm = Buffer.from([0x00, 0x48, 0x69, 0x11, 0x1b, 0x65]); // "@Hi_€" in GSM-7, unpacked
+    // General group with a message class (0x18: UCS-2 flash), automatic deletion group, UCS-2 message waiting.
+    for (const dc of [0x0b, 0x18, 0x19, 0x48, 0x58, 0xe0, 0xe8]) expect(read(dc, ucs2)).toBe('При 😀');
+    // GSM-7 with a class (0x10 flash, 0x11), message waiting groups, reserved groups.
+    for (const dc of [0x10, 0x11, 0x13, 0x40, 0xc0, 0xd3, 0x80, 0xf1]) expect(read(dc, gsm)).toBe('@Hi_€');
+    // 8-bit with a class: octets as they came.
+    expect(read(0x14, Buffer.from([0xe9, 0x41]))).toBe('éA');
+    expect(read(0xf4, Buffer.from([0xe9, 0x41]))).toBe('éA');
+    // SMPP's own values keep their meaning.
+    expect(read(0x03, Buffer.from([0xe9, 0x41]))).toBe('éA');
+    expect(read(0x08, ucs2)).toBe('При 😀');
+  });
+
+  it('decodes SMPP v3.4 Cyrillic (ISO-8859-5) and Hebrew (ISO-8859-8) texts', () => {
+    const read = (dataCoding: number, bytes: number[]) => decodeInbound({ shortMessage: Buffer.from(bytes), dataCoding, esmClass: 0, tlvs: [] }, false).text;
+    expect(read(0x06, [0xbf, 0xe0, 0xd8, 0xd2, 0xd5, 0xe2])).toBe('Привет');
+    expect(read(0x07, [0xf9, 0xec, 0xe5, 0xed])).toBe('שלום');
+  });
+
   it('decodes hostile inbound bytes without throwing', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 254 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), (bytes, dc, esm) => {

@@ -141,9 +141,33 @@ function readUdh(bytes: Buffer): { length: number; concat?: Concatenation } | un
   return { length: udhl + 1, ...(concat && concat.total > 0 && concat.seq > 0 && concat.seq <= concat.total ? { concat } : {}) };
 }
 
+/** data_coding values SMPP v3.4 defines (§5.2.19); the others are GSM 03.38 DCS values some SMSCs pass through. */
+const SMPP_CODINGS: ReadonlySet<number> = new Set([0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0d, 0x0e]);
+
+/** Single-byte codings TextDecoder knows, by data_coding. */
+const ISO_8859: Readonly<Record<number, string>> = { 0x06: 'iso-8859-5', 0x07: 'iso-8859-8' };
+
+/**
+ * The alphabet of a data_coding: SMPP's own values as they are; values SMPP reserves read as the
+ * GSM 03.38 (3GPP TS 23.038 §4) data coding scheme they are, as SMSCs pass MOs' DCS through (a
+ * flash message in UCS-2 arrives as 0x18): groups 00xx and 01xx (bits 3-2: GSM-7, 8-bit, UCS-2),
+ * message waiting groups 1100/1101 (GSM-7) and 1110 (UCS-2), 1111 (bit 2: 8-bit, else GSM-7).
+ * Kannel reads them the same way (`dcs_to_fields` in gw/sms.c, called for every deliver_sm).
+ */
+function alphabetOf(dataCoding: number): number {
+  if (SMPP_CODINGS.has(dataCoding)) return dataCoding;
+  const group = dataCoding & 0xf0;
+  if (group === 0xf0) return dataCoding & 0x04 ? DATA_CODING.BINARY_8BIT : DATA_CODING.DEFAULT;
+  if (group === 0xe0) return DATA_CODING.UCS2;
+  if ((dataCoding & 0x80) === 0) {
+    const alphabet = (dataCoding & 0x0c) >> 2;
+    return alphabet === 1 ? DATA_CODING.BINARY_8BIT : alphabet === 2 ? DATA_CODING.UCS2 : DATA_CODING.DEFAULT;
+  }
+  return DATA_CODING.DEFAULT;
+}
+
 function decodeBytes(bytes: Buffer, dataCoding: number, gsmPacked: boolean, udhOctets: number): string {
-  // Data coding groups 0xF0..0xFF: bit 2 says 8-bit data, otherwise the default alphabet.
-  const dc = (dataCoding & 0xf0) === 0xf0 ? (dataCoding & 0x04 ? DATA_CODING.BINARY_8BIT : DATA_CODING.DEFAULT) : dataCoding;
+  const dc = alphabetOf(dataCoding);
   try {
     switch (dc) {
       case DATA_CODING.UCS2:
@@ -164,6 +188,9 @@ function decodeBytes(bytes: Buffer, dataCoding: number, gsmPacked: boolean, udhO
       }
       case DATA_CODING.IA5:
         return bytes.toString('ascii');
+      case 0x06:
+      case 0x07:
+        return new TextDecoder(ISO_8859[dc]).decode(bytes);
       default:
         // Latin-1 and the 8-bit codings: every octet is one character, nothing is lost.
         return bytes.toString('latin1');
