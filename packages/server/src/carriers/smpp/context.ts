@@ -45,6 +45,8 @@ export function newCounters() {
     mo_received: 0,
     mo_unrouted: 0,
     mo_incomplete: 0,
+    /** Parts of a multipart MO received again (the SMSC resent one we had): acknowledged, not buffered twice. */
+    mo_duplicate_parts: 0,
     protocol_errors: 0,
     /** Times our answers backed up (the SMSC did not read them) and we stopped reading it until they drained. */
     writes_backed_up: 0,

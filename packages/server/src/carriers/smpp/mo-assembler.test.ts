@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { inboundAddress } from './mo-assembler.js';
+import type { InboundMessage } from '../../domain/ports/carrier.js';
+import type { Store } from '../../domain/ports/store.js';
+import { parseSmppSection } from './config.js';
+import { newCounters, type SmppContext } from './context.js';
+import { inboundAddress, MoAssembler } from './mo-assembler.js';
+import type { ShortMessagePdu } from './pdu/codec.js';
+import { ESM_CLASS } from './pdu/constants.js';
 
 const at = (ton: number, addr: string, cc: string | null = null, unknownTon: 'international' | 'national' = 'international') =>
   inboundAddress({ ton, npi: 1, addr }, { nationalCountryCode: cc, unknownTon });
@@ -36,5 +42,75 @@ describe('inboundAddress: one key per handset whatever TON the SMSC writes', () 
     expect(at(5, 'ACME')).toBe('ACME');
     expect(at(0, '07700900123')).toBe('07700900123');
     expect(at(2, '07700900123')).toBe('07700900123');
+  });
+});
+
+describe('MoAssembler: multipart MOs from an SMSC that resends, reuses references, or meets a failing database', () => {
+  function assembler(inbound: (m: InboundMessage) => void | Promise<void>) {
+    const config = parseSmppSection({ connectors: [{ id: 'mo', host: '127.0.0.1', port: 1, systemId: 'sw', password: 'pw' }], routes: [] }).connectors[0]!;
+    let now = 1_000_000;
+    const ctx: SmppContext = {
+      config,
+      deps: { store: {} as Store, logger: { info() {}, warn() {}, error() {} }, now: () => now },
+      counters: newCounters(),
+      sink: () => ({ report() {}, inbound: async (ms: readonly InboundMessage[]) => (await inbound(ms[0]!), [{ routed: true }]) }) as never,
+    };
+    return { mo: new MoAssembler(ctx), ctx, advance: (ms: number) => (now += ms), now: () => now };
+  }
+  /** Part `seq` of `total` under 8-bit reference `ref`, GSM-7 unpacked. */
+  const part = (ref: number, total: number, seq: number, text: string): ShortMessagePdu => ({
+    command: 'deliver_sm', sequence: seq, status: 0, serviceType: '', source: { ton: 1, npi: 1, addr: '447700900001' }, destination: { ton: 1, npi: 1, addr: '15551230001' },
+    esmClass: ESM_CLASS.UDHI, protocolId: 0, priorityFlag: 0, scheduleDeliveryTime: '', validityPeriod: '', registeredDelivery: 0, replaceIfPresent: 0, dataCoding: 0, smDefaultMsgId: 0,
+    shortMessage: Buffer.concat([Buffer.from([0x05, 0x00, 0x03, ref, total, seq]), Buffer.from(text, 'latin1')]), tlvs: [],
+  });
+
+  it('keeps the parts it acknowledged when storing the whole message fails, so the resent last part completes it', async () => {
+    const got: string[] = [];
+    let fail = true;
+    const { mo } = assembler((m) => {
+      if (fail) throw new Error('database down');
+      got.push(m.body);
+    });
+    expect(await mo.onMo(part(7, 2, 1, 'Hello '))).toBe(0);
+    await expect(mo.onMo(part(7, 2, 2, 'world'))).rejects.toThrow('database down');
+    fail = false;
+    // The session answered ESME_RX_T_APPN; the SMSC sends the last part again.
+    expect(await mo.onMo(part(7, 2, 2, 'world'))).toBe(0);
+    expect(got).toEqual(['Hello world']);
+  });
+
+  it('acknowledges a part sent again after its message was delivered, without delivering it again as a fragment', async () => {
+    const got: string[] = [];
+    const { mo, ctx, advance, now } = assembler((m) => void got.push(m.body));
+    await mo.onMo(part(9, 2, 1, 'one '));
+    await mo.onMo(part(9, 2, 2, 'two'));
+    await mo.onMo(part(9, 2, 2, 'two'));
+    advance(ctx.config.moReassemblyMs + 1000);
+    mo.flushStale(now());
+    await mo.flushAll();
+    expect(got).toEqual(['one two']);
+    expect(ctx.counters).toMatchObject({ mo_duplicate_parts: 1, mo_incomplete: 0 });
+  });
+
+  it('does not mix two messages that share a reference when the first lost a part', async () => {
+    const got: string[] = [];
+    const { mo, ctx } = assembler((m) => void got.push(m.body));
+    await mo.onMo(part(3, 2, 1, 'first A, '));
+    // Its part 2 never comes; the handset's next message reuses reference 3.
+    await mo.onMo(part(3, 2, 1, 'second A, '));
+    await mo.onMo(part(3, 2, 2, 'second B'));
+    await new Promise((r) => setImmediate(r));
+    expect(got.sort()).toEqual(['first A, ', 'second A, second B']);
+    expect(ctx.counters.mo_incomplete).toBe(1);
+  });
+
+  it('reassembles parts that arrive out of order, once each', async () => {
+    const got: string[] = [];
+    const { mo } = assembler((m) => void got.push(m.body));
+    await mo.onMo(part(5, 3, 3, 'c'));
+    await mo.onMo(part(5, 3, 1, 'a'));
+    await mo.onMo(part(5, 3, 1, 'a'));
+    await mo.onMo(part(5, 3, 2, 'b'));
+    expect(got).toEqual(['abc']);
   });
 });

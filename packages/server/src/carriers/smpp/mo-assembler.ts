@@ -23,11 +23,20 @@ interface MoGroup {
 /** MO parts buffered are bounded. */
 const MAX_MO_PARTS = 20_000;
 
+/** Multipart MOs remembered after they were delivered, to recognise parts the SMSC sends again. */
+const MAX_DONE = 10_000;
+
 /** Multipart MOs being reassembled, for one connector. */
 export class MoAssembler {
   /** Insertion order is age order. */
   private readonly groups = new Map<string, MoGroup>();
   private parts = 0;
+  /**
+   * Multipart MOs delivered in the last `moReassemblyMs`, by key (insertion order is age order): a
+   * part the SMSC sends again (our deliver_sm_resp lost or late) is recognised by its text and
+   * acknowledged, not buffered as the start of a new message delivered later as a fragment.
+   */
+  private readonly done = new Map<string, { at: number; texts: ReadonlyArray<string | undefined> }>();
 
   constructor(private readonly ctx: SmppContext) {}
 
@@ -47,6 +56,17 @@ export class MoAssembler {
     const { reference, total, seq } = decoded.concat;
     const key = `${from}\u0000${to}\u0000${reference}\u0000${total}`;
     let group = this.groups.get(key);
+    if (!group && this.done.get(key)?.texts[seq - 1] === decoded.text) {
+      this.ctx.counters.mo_duplicate_parts++;
+      return STATUS.ESME_ROK;
+    }
+    const held = group?.texts[seq - 1];
+    if (group && held !== undefined && held !== decoded.text) {
+      // The reference was reused by a new message while the last one with it still missed parts:
+      // that one goes out with what came, rather than the two being mixed.
+      this.flushInBackground(key);
+      group = undefined;
+    } else if (held !== undefined) this.ctx.counters.mo_duplicate_parts++;
     if (!group) {
       group = { first: this.ctx.deps.now(), from, to, total, texts: new Array<string | undefined>(total).fill(undefined), received: 0 };
       this.groups.set(key, group);
@@ -67,6 +87,10 @@ export class MoAssembler {
 
   /** Deliver the messages incomplete for longer than `moReassemblyMs` (called once a second). */
   flushStale(now: number): void {
+    for (const [key, d] of this.done) {
+      if (now - d.at < this.ctx.config.moReassemblyMs) break;
+      this.done.delete(key);
+    }
     for (const [key, g] of this.groups) {
       if (now - g.first < this.ctx.config.moReassemblyMs) break;
       this.flushInBackground(key);
@@ -91,7 +115,21 @@ export class MoAssembler {
       this.ctx.counters.mo_incomplete++;
       this.ctx.deps.logger.warn({ carrier: this.ctx.config.id, from: g.from, to: g.to, received: g.received, total: g.total }, 'multipart MO incomplete; delivering the parts that came');
     }
-    await this.deliver({ from: g.from, to: g.to, body: g.texts.map((t) => t ?? '').join(''), segments: g.total });
+    try {
+      await this.deliver({ from: g.from, to: g.to, body: g.texts.map((t) => t ?? '').join(''), segments: g.total });
+    } catch (err) {
+      // Not stored: the earlier parts were acknowledged, so they are kept for the SMSC's resend of
+      // the last one (answered ESME_RX_T_APPN) — or, when incomplete, for the next sweep.
+      if (!this.groups.has(key)) {
+        this.groups.set(key, g);
+        this.parts += g.received;
+      }
+      throw err;
+    }
+    if (!incomplete) {
+      this.done.set(key, { at: this.ctx.deps.now(), texts: g.texts });
+      if (this.done.size > MAX_DONE) this.done.delete(this.done.keys().next().value!);
+    }
   }
 
   private async deliver(m: { from: string; to: string; body: string; segments: number }): Promise<void> {
