@@ -3,9 +3,9 @@ import type { InboundMessage } from '../../domain/ports/carrier.js';
 import type { Store } from '../../domain/ports/store.js';
 import { parseSmppSection } from './config.js';
 import { newCounters, type SmppContext } from './context.js';
-import { inboundAddress, MoAssembler } from './mo-assembler.js';
-import type { ShortMessagePdu } from './pdu/codec.js';
-import { ESM_CLASS } from './pdu/constants.js';
+import { inboundAddress, MAX_MO_CHARS, MoAssembler } from './mo-assembler.js';
+import { intTlv, type ShortMessagePdu } from './pdu/codec.js';
+import { ESM_CLASS, TLV } from './pdu/constants.js';
 
 const at = (ton: number, addr: string, cc: string | null = null, unknownTon: 'international' | 'national' = 'international') =>
   inboundAddress({ ton, npi: 1, addr }, { nationalCountryCode: cc, unknownTon });
@@ -113,4 +113,22 @@ describe('MoAssembler: multipart MOs from an SMSC that resends, reuses reference
     await mo.onMo(part(5, 3, 2, 'b'));
     expect(got).toEqual(['abc']);
   });
+
+  it('holds a bounded number of characters of incomplete messages, however large their parts (message_payload)', async () => {
+    const got: string[] = [];
+    const { mo, ctx } = assembler((m) => void got.push(m.body));
+    // Part 1 of 2 of 200 messages, each 60,000 characters in message_payload with SAR TLVs; no part 2 ever comes.
+    const payload = Buffer.alloc(60_000, 0x41);
+    for (let ref = 0; ref < 200; ref++) {
+      const p = part(0, 2, 1, '');
+      await mo.onMo({ ...p, esmClass: 0, shortMessage: Buffer.alloc(0), tlvs: [{ tag: TLV.message_payload, value: payload }, intTlv(TLV.sar_msg_ref_num, ref, 2), intTlv(TLV.sar_total_segments, 2, 1), intTlv(TLV.sar_segment_seqnum, 1, 1)] });
+    }
+    await new Promise((r) => setImmediate(r));
+    // The oldest went out as they were, so that no more than MAX_MO_CHARS wait.
+    const held = 200 - got.length;
+    expect(held * 60_000).toBeLessThanOrEqual(MAX_MO_CHARS);
+    expect(held).toBeGreaterThan(0);
+    expect(ctx.counters.mo_incomplete).toBe(got.length);
+  });
 });
+

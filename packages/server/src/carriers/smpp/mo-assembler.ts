@@ -4,6 +4,7 @@
  * coming is delivered with what came after `moReassemblyMs`, or when the buffer is full, rather
  * than lost.
  */
+import { createHash } from 'node:crypto';
 import type { InboundMessage } from '../../domain/ports/carrier.js';
 import type { SmppContext } from './context.js';
 import type { Address, DataSmPdu, ShortMessagePdu } from './pdu/codec.js';
@@ -20,8 +21,9 @@ interface MoGroup {
   received: number;
 }
 
-/** MO parts buffered are bounded. */
+/** MO parts buffered are bounded, in number and in characters (a part's message_payload may hold 64 KB). */
 const MAX_MO_PARTS = 20_000;
+export const MAX_MO_CHARS = 4_000_000;
 
 /** Multipart MOs remembered after they were delivered, to recognise parts the SMSC sends again. */
 const MAX_DONE = 10_000;
@@ -31,12 +33,14 @@ export class MoAssembler {
   /** Insertion order is age order. */
   private readonly groups = new Map<string, MoGroup>();
   private parts = 0;
+  private chars = 0;
   /**
    * Multipart MOs delivered in the last `moReassemblyMs`, by key (insertion order is age order): a
    * part the SMSC sends again (our deliver_sm_resp lost or late) is recognised by its text and
-   * acknowledged, not buffered as the start of a new message delivered later as a fragment.
+   * acknowledged, not buffered as the start of a new message delivered later as a fragment. Parts
+   * are kept as digests: a part may hold 64 KB.
    */
-  private readonly done = new Map<string, { at: number; texts: ReadonlyArray<string | undefined> }>();
+  private readonly done = new Map<string, { at: number; digests: ReadonlyArray<string | undefined> }>();
 
   constructor(private readonly ctx: SmppContext) {}
 
@@ -56,7 +60,7 @@ export class MoAssembler {
     const { reference, total, seq } = decoded.concat;
     const key = `${from}\u0000${to}\u0000${reference}\u0000${total}`;
     let group = this.groups.get(key);
-    if (!group && this.done.get(key)?.texts[seq - 1] === decoded.text) {
+    if (!group && this.done.get(key)?.digests[seq - 1] === digest(decoded.text)) {
       this.ctx.counters.mo_duplicate_parts++;
       return STATUS.ESME_ROK;
     }
@@ -75,12 +79,15 @@ export class MoAssembler {
       group.texts[seq - 1] = decoded.text;
       group.received++;
       this.parts++;
+      this.chars += decoded.text.length;
     }
     if (group.received === group.total) await this.flush(key, false);
-    else if (this.parts > MAX_MO_PARTS) {
-      // Bounded memory: the oldest incomplete message goes out with what it has.
-      const oldest = this.groups.keys().next().value;
-      if (oldest !== undefined && oldest !== key) this.flushInBackground(oldest);
+    else {
+      // Bounded memory: the oldest incomplete messages go out with what they have.
+      for (const oldest of this.groups.keys()) {
+        if (this.parts <= MAX_MO_PARTS && this.chars <= MAX_MO_CHARS) break;
+        if (oldest !== key) this.flushInBackground(oldest);
+      }
     }
     return STATUS.ESME_ROK;
   }
@@ -111,6 +118,7 @@ export class MoAssembler {
     if (!g) return;
     this.groups.delete(key);
     this.parts -= g.received;
+    this.chars -= charsOf(g);
     if (incomplete) {
       this.ctx.counters.mo_incomplete++;
       this.ctx.deps.logger.warn({ carrier: this.ctx.config.id, from: g.from, to: g.to, received: g.received, total: g.total }, 'multipart MO incomplete; delivering the parts that came');
@@ -119,15 +127,16 @@ export class MoAssembler {
       await this.deliver({ from: g.from, to: g.to, body: g.texts.map((t) => t ?? '').join(''), segments: g.total });
     } catch (err) {
       // Not stored: the earlier parts were acknowledged, so they are kept for the SMSC's resend of
-      // the last one (answered ESME_RX_T_APPN) — or, when incomplete, for the next sweep.
-      if (!this.groups.has(key)) {
+      // the last part, which was answered ESME_RX_T_APPN (an incomplete one is not resent: logged).
+      if (!incomplete && !this.groups.has(key)) {
         this.groups.set(key, g);
         this.parts += g.received;
+        this.chars += charsOf(g);
       }
       throw err;
     }
     if (!incomplete) {
-      this.done.set(key, { at: this.ctx.deps.now(), texts: g.texts });
+      this.done.set(key, { at: this.ctx.deps.now(), digests: g.texts.map((t) => t && digest(t)) });
       if (this.done.size > MAX_DONE) this.done.delete(this.done.keys().next().value!);
     }
   }
@@ -142,6 +151,16 @@ export class MoAssembler {
       this.ctx.deps.logger.warn({ carrier: this.ctx.config.id, to: m.to }, 'MO for a number no project owns; dropped');
     }
   }
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64');
+}
+
+function charsOf(g: MoGroup): number {
+  let n = 0;
+  for (const t of g.texts) n += t?.length ?? 0;
+  return n;
 }
 
 /**
