@@ -34,6 +34,8 @@ beforeAll(async () => {
               reconnectMaxMs: 200,
               earlyReceiptHoldMs: 1500,
               moReassemblyMs: 500,
+              // National (TON 2) numbers on MOs are placed only with this (kept as they came otherwise).
+              nationalCountryCode: '1',
             },
           ],
           routes: [
@@ -185,7 +187,7 @@ describe('an SMPP connector against the simulator SMSC', () => {
     expect(inbound.b.segments).toBeGreaterThan(1);
   });
 
-  it('keys a STOP from a handset written without + (TON 0 or 2) by its E.164 number: the next send is refused until START', async () => {
+  it('keys a STOP from a handset written without + (TON 0, or TON 2 with nationalCountryCode) by its E.164 number: the next send is refused until START', async () => {
     const client = twilioClient(server.url);
     const optedOut = async (handset: string) => (await server.store.optOuts.list(PROJECT_ID, { handset }, { limit: 5 })).length > 0;
     for (const [i, ton] of [0, 2].entries()) {

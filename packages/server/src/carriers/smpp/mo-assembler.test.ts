@@ -12,7 +12,8 @@ const at = (ton: number, addr: string, cc: string | null = null, unknownTon: 'in
 
 describe('inboundAddress: one key per handset whatever TON the SMSC writes', () => {
   it('writes international numbers as E.164 whether the SMSC says TON 1, 0 or 2, with 00 or a +', () => {
-    for (const ton of [0, 1, 2]) expect(at(ton, '15551234567')).toBe('+15551234567');
+    for (const ton of [0, 1]) expect(at(ton, '15551234567')).toBe('+15551234567');
+    expect(at(2, '0015551234567')).toBe('+15551234567');
     expect(at(0, '0015551234567')).toBe('+15551234567');
     expect(at(0, '+15551234567')).toBe('+15551234567');
     expect(at(1, ' 447700900123 ')).toBe('+447700900123');
@@ -42,16 +43,20 @@ describe('inboundAddress: one key per handset whatever TON the SMSC writes', () 
     expect(at(5, 'ACME')).toBe('ACME');
     expect(at(0, '07700900123')).toBe('07700900123');
     expect(at(2, '07700900123')).toBe('07700900123');
+    // National (TON 2) with no country code configured: a + would make it another country's number
+    // (+7700900123 is Russian), and a reply would go to a stranger.
+    expect(at(2, '7700900123')).toBe('7700900123');
+    expect(at(2, '5551234567')).toBe('5551234567');
   });
 });
 
 describe('MoAssembler: multipart MOs from an SMSC that resends, reuses references, or meets a failing database', () => {
-  function assembler(inbound: (m: InboundMessage) => void | Promise<void>) {
+  function assembler(inbound: (m: InboundMessage) => void | Promise<void>, warnings: string[] = []) {
     const config = parseSmppSection({ connectors: [{ id: 'mo', host: '127.0.0.1', port: 1, systemId: 'sw', password: 'pw' }], routes: [] }).connectors[0]!;
     let now = 1_000_000;
     const ctx: SmppContext = {
       config,
-      deps: { store: {} as Store, logger: { info() {}, warn() {}, error() {} }, now: () => now },
+      deps: { store: {} as Store, logger: { info() {}, warn: (_f: unknown, m: string) => void warnings.push(m), error() {} }, now: () => now },
       counters: newCounters(),
       sink: () => ({ report() {}, inbound: async (ms: readonly InboundMessage[]) => (await inbound(ms[0]!), [{ routed: true }]) }) as never,
     };
@@ -129,6 +134,17 @@ describe('MoAssembler: multipart MOs from an SMSC that resends, reuses reference
     expect(held * 60_000).toBeLessThanOrEqual(MAX_MO_CHARS);
     expect(held).toBeGreaterThan(0);
     expect(ctx.counters.mo_incomplete).toBe(got.length);
+  });
+
+  it('keeps a national (TON 2) sender as it came when no nationalCountryCode is set, and says so once', async () => {
+    const got: InboundMessage[] = [];
+    const warnings: string[] = [];
+    const { mo } = assembler((m) => void got.push(m), warnings);
+    const single = { ...part(0, 2, 1, 'hi'), esmClass: 0, shortMessage: Buffer.from('hi'), source: { ton: 2, npi: 1, addr: '7700900123' } };
+    await mo.onMo(single);
+    await mo.onMo(single);
+    expect(got.map((m) => m.from)).toEqual(['7700900123', '7700900123']);
+    expect(warnings.filter((w) => /TON 2/.test(w))).toHaveLength(1);
   });
 });
 

@@ -34,6 +34,8 @@ export class MoAssembler {
   private readonly groups = new Map<string, MoGroup>();
   private parts = 0;
   private chars = 0;
+  /** Told once per connector: national numbers cannot be placed without `nationalCountryCode`. */
+  private warnedNational = false;
   /**
    * Multipart MOs delivered in the last `moReassemblyMs`, by key (insertion order is age order): a
    * part the SMSC sends again (our deliver_sm_resp lost or late) is recognised by its text and
@@ -53,6 +55,10 @@ export class MoAssembler {
     );
     const from = inboundAddress(pdu.source, this.ctx.config);
     const to = inboundAddress(pdu.destination, this.ctx.config);
+    if (!this.warnedNational && this.ctx.config.nationalCountryCode === null && (unplaced(pdu.source, from) || unplaced(pdu.destination, to))) {
+      this.warnedNational = true;
+      this.ctx.deps.logger.warn({ carrier: this.ctx.config.id, from, to }, 'MO with a national number (TON 2) and no nationalCountryCode: kept as it came; set nationalCountryCode to write it as E.164');
+    }
     if (!decoded.concat) {
       await this.deliver({ from, to, body: decoded.text, segments: 1 });
       return STATUS.ESME_ROK;
@@ -153,6 +159,11 @@ export class MoAssembler {
   }
 }
 
+/** A national number (TON 2) `inboundAddress` kept as it came, for want of a country code. */
+function unplaced(a: Address, read: string): boolean {
+  return a.ton === 2 && !read.startsWith('+') && !SHORT_NUMBER.test(read) && /^\d+$/.test(read);
+}
+
 function digest(text: string): string {
   return createHash('sha256').update(text).digest('base64');
 }
@@ -183,9 +194,10 @@ export interface InboundNumbering {
  * opt-outs are looked up by the E.164 number later sends go to). International numbers (TON 1, or
  * written with 00 or +) get their +. National ones — TON 2, or TON 0 that starts with a trunk 0 or
  * that `unknownTon` says is national — get `+nationalCountryCode` in place of their trunk prefix
- * (0, or NANP's 1) when that is configured. Other digits longer than a short code (TON 0, or TON 2
- * with no country code configured) are read as international written without the +. Short codes,
- * alphanumerics, other TONs and national numbers that cannot be placed stay as they came.
+ * (0, or NANP's 1) when that is configured. Other digits of TON 0 longer than a short code are read
+ * as international written without the +. Short codes, alphanumerics, other TONs and national
+ * numbers that cannot be placed (TON 2 with no country code configured: a + would make them another
+ * country's number, and a reply would go to a stranger) stay as they came.
  */
 export function inboundAddress(a: Address, n: InboundNumbering = { nationalCountryCode: null, unknownTon: 'international' }): string {
   const addr = a.addr.trim();
@@ -200,5 +212,5 @@ export function inboundAddress(a: Address, n: InboundNumbering = { nationalCount
     const trunk = addr.startsWith('0') && !KEEPS_LEADING_ZERO.has(cc) ? '0' : cc === '1' && addr.length === 11 ? '1' : '';
     return `+${cc}${addr.slice(trunk.length)}`;
   }
-  return addr.startsWith('0') ? addr : `+${addr}`;
+  return a.ton === 2 || addr.startsWith('0') ? addr : `+${addr}`;
 }
