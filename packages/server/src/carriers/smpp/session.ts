@@ -8,7 +8,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { decodePdu, encodePdu, EncodeError, type Address, type DataSmPdu, type MessageIdRespPdu, type Pdu, type ShortMessagePdu } from './pdu/codec.js';
-import { INTERFACE_VERSION_34, STATUS, statusName } from './pdu/constants.js';
+import { COMMAND_IDS, INTERFACE_VERSION_34, STATUS, statusName } from './pdu/constants.js';
 import { PduFramer } from './pdu/framer.js';
 
 /** How a bind is made. */
@@ -281,8 +281,14 @@ export class SmppSession<T> {
       this.handlers.protocolError?.(this, decoded.reason);
       // A response we cannot read still ends its request, or it would hold the window forever.
       if (decoded.sequence !== undefined && decoded.commandId !== undefined && decoded.commandId & 0x80000000) {
-        // Reported once above, as unreadable, even when nothing awaits it.
-        if (this.outstanding.has(decoded.sequence)) this.answer(decoded.sequence, { command: 'generic_nack', sequence: decoded.sequence, status: decoded.status });
+        // Reported once above, as unreadable, even when nothing awaits it. Its header's status is
+        // what the SMSC answered: a submit_sm_resp saying ESME_ROK is an acceptance whatever its
+        // body (the SMSC will deliver the part, so it must not be failed or sent again for an id we
+        // cannot read), and an error status is that error, not our reading problem.
+        const o = this.outstanding.get(decoded.sequence);
+        if (o?.command === 'submit_sm' && decoded.commandId === COMMAND_IDS.submit_sm_resp && decoded.commandStatus === STATUS.ESME_ROK) {
+          this.answer(decoded.sequence, { command: 'submit_sm_resp', sequence: decoded.sequence, status: STATUS.ESME_ROK, messageId: '', tlvs: [] });
+        } else if (o) this.answer(decoded.sequence, { command: 'generic_nack', sequence: decoded.sequence, status: decoded.commandStatus || decoded.status });
       } else {
         this.reply({ command: 'generic_nack', sequence: decoded.sequence ?? 0, status: decoded.status });
       }

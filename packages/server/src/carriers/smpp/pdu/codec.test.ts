@@ -101,6 +101,20 @@ describe('the SMPP PDU codec', () => {
     expect(decodePdu(noNul)).toMatchObject({ ok: false, sequence: 1 });
   });
 
+  it("reads a response's message_id that ends the PDU without its NUL, and reports the header's status of a response it cannot read", () => {
+    const resp = (body: Buffer, status = 0) => {
+      const head = Buffer.alloc(16);
+      head.writeUInt32BE(16 + body.length, 0);
+      head.writeUInt32BE(0x80000004, 4);
+      head.writeUInt32BE(status, 8);
+      head.writeUInt32BE(9, 12);
+      return Buffer.concat([head, body]);
+    };
+    expect(decodePdu(resp(Buffer.from('0A1F')))).toEqual({ ok: true, pdu: { command: 'submit_sm_resp', sequence: 9, status: 0, messageId: '0A1F', tlvs: [] } });
+    expect(decodePdu(resp(Buffer.from('x'.repeat(80))))).toMatchObject({ ok: false, sequence: 9, commandStatus: 0 });
+    expect(decodePdu(resp(Buffer.from(`${'x'.repeat(80)}\0`), STATUS.ESME_RTHROTTLED))).toMatchObject({ ok: false, sequence: 9, commandStatus: STATUS.ESME_RTHROTTLED });
+  });
+
   it('refuses to encode values the wire cannot carry', () => {
     expect(() => encodePdu({ ...(submit as any), shortMessage: Buffer.alloc(255) })).toThrow(/254/);
     expect(() => encodePdu({ command: 'bind_transmitter', sequence: 1, status: 0, systemId: 'x'.repeat(16), password: '', systemType: '', interfaceVersion: 0x34, addrTon: 0, addrNpi: 0, addressRange: '' })).toThrow(/system_id/);

@@ -15,6 +15,8 @@ export interface DecodeFailure {
   readonly status: number;
   readonly commandId?: number;
   readonly sequence?: number;
+  /** The header's own command_status, when the header was readable (what the peer answered, for a response). */
+  readonly commandStatus?: number;
 }
 
 /** Result of decoding one frame. */
@@ -41,6 +43,19 @@ class Reader {
   u8(field: string): number {
     if (this.offset + 1 > this.buf.length) throw new DecodeError(`${field}: frame ends early`);
     return this.buf[this.offset++]!;
+  }
+
+  /**
+   * A NUL-terminated string that is the last field of the PDU, whose NUL a peer may leave out: the
+   * rest of the frame is then the string (when it fits in `max` octets with its NUL).
+   */
+  lastCstring(field: string, max: number): string {
+    if (this.buf.indexOf(0, this.offset) < 0 && this.remaining < max) {
+      const s = this.buf.toString('latin1', this.offset);
+      this.offset = this.buf.length;
+      return s;
+    }
+    return this.cstring(field, max);
   }
 
   /** NUL-terminated string of at most `max` octets including the NUL. */
@@ -105,8 +120,8 @@ export function decodePdu(frame: Buffer): DecodeResult {
   try {
     return { ok: true, pdu: decodeBody(command, frame, sequence, status) };
   } catch (err) {
-    if (err instanceof DecodeError) return { ok: false, reason: `${command}: ${err.message}`, status: err.status, commandId, sequence };
-    return { ok: false, reason: `${command}: ${(err as Error).message}`, status: STATUS.ESME_RSYSERR, commandId, sequence };
+    if (err instanceof DecodeError) return { ok: false, reason: `${command}: ${err.message}`, status: err.status, commandId, sequence, commandStatus: status };
+    return { ok: false, reason: `${command}: ${(err as Error).message}`, status: STATUS.ESME_RSYSERR, commandId, sequence, commandStatus: status };
   }
 }
 
@@ -205,8 +220,9 @@ function decodeBody(command: CommandName, frame: Buffer, sequence: number, statu
     case 'submit_sm_resp':
     case 'data_sm_resp':
     case 'deliver_sm_resp': {
-      // deliver_sm_resp's message_id is unused and often absent entirely.
-      const messageId = r.remaining === 0 ? '' : r.cstring('message_id', FIELD_MAX.messageId);
+      // deliver_sm_resp's message_id is unused and often absent entirely; an id at the very end of
+      // the PDU without its NUL is still the SMSC's id (the submit was accepted under it).
+      const messageId = r.remaining === 0 ? '' : r.lastCstring('message_id', FIELD_MAX.messageId);
       return { command, ...h, messageId, tlvs: r.tlvs() };
     }
     case 'query_sm': {
