@@ -250,7 +250,8 @@ describe('an SMSC whose submit_sm_resp body cannot be read', () => {
   };
 
   it('takes an id without its NUL, and an ESME_ROK whose id cannot be read, as acceptances, not failures', async () => {
-    const bodies = [Buffer.from('ABC123'), Buffer.from(`${'x'.repeat(80)}\0`)];
+    // An id without its NUL; an id too long to read; a good id followed by a TLV that overruns the PDU.
+    const bodies = [Buffer.from('ABC123'), Buffer.from(`${'x'.repeat(80)}\0`), Buffer.from([0x47, 0x44, 0x00, 0x04, 0x27, 0x00, 0x09, 0x01])];
     let n = 0;
     const port = await smsc((pdu, reply, socket) => {
       if (pdu.command.startsWith('bind_')) return reply(bindResp(pdu));
@@ -267,9 +268,11 @@ describe('an SMSC whose submit_sm_resp body cannot be read', () => {
       expect(await connector.submit([message('m1')])).toEqual([{ outcome: 'accepted', carrierMessageId: 'ABC123', parts: 1 }]);
       // Accepted by its header: not failed, not sent again; its receipts cannot be correlated (logged).
       expect(await connector.submit([message('m2')])).toEqual([{ outcome: 'accepted', carrierMessageId: '', parts: 1 }]);
-      expect(n).toBe(2);
-      expect(connector.status().counters).toMatchObject({ accepted: 2, rejected: 0, protocol_errors: 1 });
-      await until(() => recorded.length === 1);
+      expect(await connector.submit([message('m3')])).toEqual([{ outcome: 'accepted', carrierMessageId: 'GD', parts: 1 }]);
+      expect(n).toBe(3);
+      expect(connector.status().counters).toMatchObject({ accepted: 3, rejected: 0, protocol_errors: 2 });
+      await until(() => recorded.length === 2);
+      expect(recorded).toEqual(['abc123', 'gd']);
       expect(ctx.warnings).toContain('SMSC message id cannot be read in the configured idFormat.submit; receipts for it will not correlate');
     } finally {
       await connector.stop();

@@ -287,7 +287,7 @@ export class SmppSession<T> {
         // cannot read), and an error status is that error, not our reading problem.
         const o = this.outstanding.get(decoded.sequence);
         if (o?.command === 'submit_sm' && decoded.commandId === COMMAND_IDS.submit_sm_resp && decoded.commandStatus === STATUS.ESME_ROK) {
-          this.answer(decoded.sequence, { command: 'submit_sm_resp', sequence: decoded.sequence, status: STATUS.ESME_ROK, messageId: '', tlvs: [] });
+          this.answer(decoded.sequence, { command: 'submit_sm_resp', sequence: decoded.sequence, status: STATUS.ESME_ROK, messageId: decoded.messageId ?? '', tlvs: [] });
         } else if (o) this.answer(decoded.sequence, { command: 'generic_nack', sequence: decoded.sequence, status: decoded.commandStatus || decoded.status });
       } else {
         this.reply({ command: 'generic_nack', sequence: decoded.sequence ?? 0, status: decoded.status });

@@ -113,6 +113,8 @@ describe('the SMPP PDU codec', () => {
     expect(decodePdu(resp(Buffer.from('0A1F')))).toEqual({ ok: true, pdu: { command: 'submit_sm_resp', sequence: 9, status: 0, messageId: '0A1F', tlvs: [] } });
     expect(decodePdu(resp(Buffer.from('x'.repeat(80))))).toMatchObject({ ok: false, sequence: 9, commandStatus: 0 });
     expect(decodePdu(resp(Buffer.from(`${'x'.repeat(80)}\0`), STATUS.ESME_RTHROTTLED))).toMatchObject({ ok: false, sequence: 9, commandStatus: STATUS.ESME_RTHROTTLED });
+    // A readable id followed by a TLV that overruns the PDU: the id is still reported.
+    expect(decodePdu(resp(Buffer.from([0x41, 0x42, 0x00, 0x04, 0x27, 0x00, 0x09, 0x01])))).toMatchObject({ ok: false, sequence: 9, commandStatus: 0, messageId: 'AB' });
   });
 
   it('refuses to encode values the wire cannot carry', () => {

@@ -17,6 +17,8 @@ export interface DecodeFailure {
   readonly sequence?: number;
   /** The header's own command_status, when the header was readable (what the peer answered, for a response). */
   readonly commandStatus?: number;
+  /** A submit_sm_resp's or data_sm_resp's message_id, when it could be read though what follows could not. */
+  readonly messageId?: string;
 }
 
 /** Result of decoding one frame. */
@@ -120,8 +122,18 @@ export function decodePdu(frame: Buffer): DecodeResult {
   try {
     return { ok: true, pdu: decodeBody(command, frame, sequence, status) };
   } catch (err) {
-    if (err instanceof DecodeError) return { ok: false, reason: `${command}: ${err.message}`, status: err.status, commandId, sequence, commandStatus: status };
+    if (err instanceof DecodeError) return { ok: false, reason: `${command}: ${err.message}`, status: err.status, commandId, sequence, commandStatus: status, ...leadingMessageId(command, frame) };
     return { ok: false, reason: `${command}: ${(err as Error).message}`, status: STATUS.ESME_RSYSERR, commandId, sequence, commandStatus: status };
+  }
+}
+
+/** The message_id that opens a response whose later fields (TLVs) cannot be read. */
+function leadingMessageId(command: CommandName, frame: Buffer): { messageId?: string } {
+  if (command !== 'submit_sm_resp' && command !== 'data_sm_resp') return {};
+  try {
+    return { messageId: new Reader(frame).cstring('message_id', FIELD_MAX.messageId) };
+  } catch {
+    return {};
   }
 }
 
