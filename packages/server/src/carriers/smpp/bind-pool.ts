@@ -12,6 +12,7 @@ import type { CarrierLinkStatus } from '../../domain/ports/carrier.js';
 import type { SmppContext } from './context.js';
 import type { DataSmPdu, MessageIdRespPdu, ShortMessagePdu } from './pdu/codec.js';
 import { SmppSession, type BindMode } from './session.js';
+import { warnLimited } from './warn-limited.js';
 
 /** What the pool tells its owner; `T` is the token a submit carries. */
 export interface BindPoolEvents<T> {
@@ -158,7 +159,7 @@ export class BindPool<T> {
         closed: (s, reason, unanswered) => this.onClosed(slot, s, reason, unanswered),
         protocolError: (_s, reason) => {
           counters.protocol_errors++;
-          deps.logger.warn({ carrier: c.id, bind: slot.name, reason }, 'unreadable or unexpected PDU from the SMSC');
+          warnLimited(this.ctx, { carrier: c.id, bind: slot.name, reason }, 'unreadable or unexpected PDU from the SMSC');
         },
         backedUp: (_s, unsentOctets) => {
           counters.writes_backed_up++;

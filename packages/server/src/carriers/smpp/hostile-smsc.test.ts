@@ -15,6 +15,7 @@ import { decodePdu, encodePdu, type Pdu } from './pdu/codec.js';
 import { STATUS } from './pdu/constants.js';
 import { PduFramer } from './pdu/framer.js';
 import { MAX_PENDING_DELIVERS, WRITE_HIGH_WATER } from './session.js';
+import { WARNINGS_PER_MINUTE } from './warn-limited.js';
 
 const servers: Server[] = [];
 const sockets = new Set<Socket>();
@@ -236,6 +237,34 @@ describe('an SMSC that answers submit_sm after stalledAfterMs but within respons
       await connector.stop();
     }
   }, 20_000);
+});
+
+describe('an SMSC that floods us with PDUs we cannot use', () => {
+  it('has them counted, every one, but logged at most WARNINGS_PER_MINUTE times a minute', async () => {
+    const flood = 500;
+    const port = await smsc((pdu, reply, socket) => {
+      if (!pdu.command.startsWith('bind_')) return;
+      reply(bindResp(pdu));
+      // Answers to nothing we asked, and unreadable requests (a command id SMPP does not have).
+      for (let i = 0; i < flood; i++) reply({ command: 'enquire_link_resp', sequence: 100_000 + i, status: 0 });
+      const unknown = Buffer.alloc(16 * flood);
+      for (let i = 0; i < flood; i++) {
+        unknown.writeUInt32BE(16, i * 16);
+        unknown.writeUInt32BE(0x00000077, i * 16 + 4);
+        unknown.writeUInt32BE(200_000 + i, i * 16 + 12);
+      }
+      socket.write(unknown);
+    });
+    const ctx = context(port);
+    const pool = new BindPool(ctx, { submitAnswered() {}, deliver: async () => 0, bound() {}, unanswered() {} });
+    pool.start();
+    try {
+      await until(() => ctx.counters.protocol_errors === 2 * flood);
+      expect(ctx.warnings.filter((w) => w === 'unreadable or unexpected PDU from the SMSC')).toHaveLength(WARNINGS_PER_MINUTE);
+    } finally {
+      await pool.stop(0);
+    }
+  });
 });
 
 describe('an SMSC whose submit_sm_resp body cannot be read', () => {

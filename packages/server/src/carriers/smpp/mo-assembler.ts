@@ -10,6 +10,7 @@ import type { SmppContext } from './context.js';
 import type { Address, DataSmPdu, ShortMessagePdu } from './pdu/codec.js';
 import { STATUS } from './pdu/constants.js';
 import { decodeInbound } from './text.js';
+import { warnLimited } from './warn-limited.js';
 
 /** The parts of one multipart MO received so far. */
 interface MoGroup {
@@ -127,7 +128,7 @@ export class MoAssembler {
     this.chars -= charsOf(g);
     if (incomplete) {
       this.ctx.counters.mo_incomplete++;
-      this.ctx.deps.logger.warn({ carrier: this.ctx.config.id, from: g.from, to: g.to, received: g.received, total: g.total }, 'multipart MO incomplete; delivering the parts that came');
+      warnLimited(this.ctx, { carrier: this.ctx.config.id, from: g.from, to: g.to, received: g.received, total: g.total }, 'multipart MO incomplete; delivering the parts that came');
     }
     try {
       await this.deliver({ from: g.from, to: g.to, body: g.texts.map((t) => t ?? '').join(''), segments: g.total });
@@ -154,7 +155,7 @@ export class MoAssembler {
     const [result] = await sink.inbound([message]);
     if (!result?.routed) {
       this.ctx.counters.mo_unrouted++;
-      this.ctx.deps.logger.warn({ carrier: this.ctx.config.id, to: m.to }, 'MO for a number no project owns; dropped');
+      warnLimited(this.ctx, { carrier: this.ctx.config.id, to: m.to.slice(0, 32) }, 'MO for a number no project owns; dropped');
     }
   }
 }

@@ -17,6 +17,7 @@ import type { DataSmPdu, ShortMessagePdu } from './pdu/codec.js';
 import { STATUS } from './pdu/constants.js';
 import { parseReceipt, receiptText } from './receipt.js';
 import { decide } from './receipt-policy.js';
+import { warnLimited } from './warn-limited.js';
 
 /** A part the SMSC accepted, as the ledger records it. */
 export interface AcceptedPart {
@@ -72,7 +73,7 @@ export class ReceiptLedger {
     const { config, deps } = this.ctx;
     const carrierMessageId = normaliseId(rawCarrierId, config.idFormat.submit);
     if (!carrierMessageId) {
-      deps.logger.warn({ carrier: config.id, messageId: part.messageId, carrierId: rawCarrierId }, 'SMSC message id cannot be read in the configured idFormat.submit; receipts for it will not correlate');
+      warnLimited(this.ctx, { carrier: config.id, messageId: part.messageId, carrierId: rawCarrierId.slice(0, 100) }, 'SMSC message id cannot be read in the configured idFormat.submit; receipts for it will not correlate');
       return;
     }
     const now = deps.now();
@@ -107,7 +108,7 @@ export class ReceiptLedger {
     const id = parsed ? normaliseId(parsed.carrierId, config.idFormat.receipt) : null;
     if (!parsed || !id) {
       counters.receipts_unreadable++;
-      deps.logger.warn({ carrier: config.id, text: text.slice(0, 200) }, 'unreadable delivery receipt ignored');
+      warnLimited(this.ctx, { carrier: config.id, text: text.slice(0, 200) }, 'unreadable delivery receipt ignored');
       return STATUS.ESME_ROK; // asking for it again would not make it readable
     }
     if (parsed.unknownStat) {
