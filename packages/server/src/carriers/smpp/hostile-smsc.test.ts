@@ -78,6 +78,22 @@ describe('the SMPP connector against hostile SMSCs', () => {
     expect(ctx.counters.disconnects).toBeGreaterThanOrEqual(binds - 1);
   });
 
+  it('does not take a generic_nack with status 0 for a bind', async () => {
+    const port = await smsc((pdu, reply) => {
+      if (pdu.command.startsWith('bind_')) reply({ command: 'generic_nack', sequence: pdu.sequence, status: 0 });
+    });
+    const ctx = context(port, { reconnectMinMs: 50, reconnectMaxMs: 100 });
+    const pool = new BindPool(ctx, { submitAnswered() {}, deliver: async () => 0, bound() {}, unanswered() {} });
+    pool.start();
+    try {
+      await until(() => ctx.counters.bind_failures >= 2);
+      expect(ctx.counters.binds).toBe(0);
+      expect(pool.links()[0]!.lastError).toBe('bind answered with generic_nack');
+    } finally {
+      await pool.stop(0);
+    }
+  });
+
   it('gives a message back to the dispatcher after maxSubmitAttempts binds ended with it unanswered, and counts the stray answers', async () => {
     let submits = 0;
     const port = await smsc((pdu, reply) => {

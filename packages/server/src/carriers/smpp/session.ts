@@ -160,6 +160,8 @@ export class SmppSession<T> {
         addressRange: this.opts.addressRange,
       });
       if (resp.status !== 0) throw new Error(`bind refused: ${statusName(resp.status)}`);
+      // Only a bind_…_resp binds: a generic_nack (the SMSC could not read our bind) says ESME_ROK by mistake at most.
+      if (resp.command !== `bind_${this.opts.mode}_resp`) throw new Error(`bind answered with ${resp.command}`);
       if (this.state !== 'connecting') throw new Error(this.closeReason || 'closed while binding');
       this.state = 'bound';
       this.boundAt = this.now();
