@@ -12,9 +12,9 @@ import { parseSmppSection } from './config.js';
 import { SmppConnector } from './connector.js';
 import { newCounters, type SmppContext } from './context.js';
 import { decodePdu, encodePdu, type Pdu } from './pdu/codec.js';
-import { STATUS } from './pdu/constants.js';
+import { STATUS, TLV } from './pdu/constants.js';
 import { PduFramer } from './pdu/framer.js';
-import { MAX_PENDING_DELIVERS, WRITE_HIGH_WATER } from './session.js';
+import { MAX_PENDING_DELIVER_BYTES, MAX_PENDING_DELIVERS, WRITE_HIGH_WATER } from './session.js';
 import { WARNINGS_PER_MINUTE } from './warn-limited.js';
 
 const servers: Server[] = [];
@@ -368,6 +368,35 @@ describe('an SMSC that sends deliver_sm without a window', () => {
       });
       expect(handed).toBe(MAX_PENDING_DELIVERS);
       expect(answers).toEqual(Array(extra).fill(STATUS.ESME_RX_T_APPN));
+    } finally {
+      await pool.stop(0);
+    }
+  });
+});
+
+describe('an SMSC that sends large deliver_sm without a window', () => {
+  it('has at most MAX_PENDING_DELIVER_BYTES of them waiting for the database', async () => {
+    const count = 200;
+    const payload = Buffer.alloc(60_000, 0x41);
+    const answers: number[] = [];
+    const port = await smsc((pdu, reply) => {
+      if (pdu.command.startsWith('bind_')) {
+        reply(bindResp(pdu));
+        for (let i = 1; i <= count; i++) reply({ ...receiptPdu, esmClass: 0, sequence: i, tlvs: [{ tag: TLV.message_payload, value: payload }] });
+        return;
+      }
+      if (pdu.command === 'deliver_sm_resp') answers.push(pdu.status);
+    });
+    let handed = 0;
+    const ctx = context(port);
+    const pool = new BindPool(ctx, { submitAnswered() {}, deliver: () => (handed++, new Promise<number>(() => {})), bound() {}, unanswered() {} });
+    pool.start();
+    try {
+      await until(() => handed + answers.length === count);
+      // About 4 MiB of 60 KB MOs held (not 200: 12 MB), the rest asked to come again later.
+      expect(handed).toBeGreaterThan(0);
+      expect(handed * payload.length).toBeLessThanOrEqual(MAX_PENDING_DELIVER_BYTES);
+      expect(answers).toEqual(Array(count - handed).fill(STATUS.ESME_RX_T_APPN));
     } finally {
       await pool.stop(0);
     }

@@ -68,6 +68,9 @@ interface Outstanding<T> {
  */
 export const MAX_PENDING_DELIVERS = 1000;
 
+/** Most octets of deliver_sm/data_sm awaiting their answer: one may carry a 64 KB message_payload. */
+export const MAX_PENDING_DELIVER_BYTES = 4 * 1024 * 1024;
+
 /**
  * Most octets waiting to be written before we stop reading the SMSC. Our own requests are bounded
  * by the window, but every enquire_link and deliver_sm it sends gets an answer: an SMSC that sends
@@ -90,8 +93,9 @@ export class SmppSession<T> {
   private corked = false;
   private closeReason = '';
   private enquiring = false;
-  /** deliver_sm/data_sm read and not answered yet. */
+  /** deliver_sm/data_sm read and not answered yet, and their octets. */
   private pendingDelivers = 0;
+  private pendingDeliverBytes = 0;
   /** Reading stopped until what waits to be written drains (`WRITE_HIGH_WATER`). */
   private readPaused = false;
   /** When the bind succeeded (ms), 0 when not bound. */
@@ -313,16 +317,19 @@ export class SmppSession<T> {
           return;
         }
         const command = pdu.command;
-        if (this.pendingDelivers >= MAX_PENDING_DELIVERS) {
+        const size = frame.length;
+        if (this.pendingDelivers >= MAX_PENDING_DELIVERS || (this.pendingDelivers > 0 && this.pendingDeliverBytes + size > MAX_PENDING_DELIVER_BYTES)) {
           this.reply({ command: `${command}_resp`, sequence: pdu.sequence, status: STATUS.ESME_RX_T_APPN, messageId: '', tlvs: [] });
           return;
         }
         this.pendingDelivers++;
+        this.pendingDeliverBytes += size;
         this.handlers
           .deliver(this, pdu)
           .catch(() => STATUS.ESME_RX_T_APPN)
           .then((status) => {
             this.pendingDelivers--;
+            this.pendingDeliverBytes -= size;
             if (this.state !== 'closed') this.reply({ command: `${command}_resp`, sequence: pdu.sequence, status, messageId: '', tlvs: [] });
           });
         return;
