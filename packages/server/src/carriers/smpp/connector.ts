@@ -186,7 +186,9 @@ export class SmppConnector implements Carrier {
 
   private onDeliver(pdu: ShortMessagePdu | DataSmPdu): Promise<number> {
     const type = pdu.esmClass & ESM_CLASS.TYPE_MASK;
-    if (type === ESM_CLASS.DELIVERY_RECEIPT || type === ESM_CLASS.INTERMEDIATE) return this.receipts.onReceipt(pdu);
+    // An SME delivery acknowledgement is a report too, never a handset's message (Kannel reads it
+    // as a receipt: esm_class & (0x04|0x08|0x20) in gw/smsc/smsc_smpp.c).
+    if (type === ESM_CLASS.DELIVERY_RECEIPT || type === ESM_CLASS.INTERMEDIATE || type === ESM_CLASS.SME_DELIVERY_ACK) return this.receipts.onReceipt(pdu);
     return this.mo.onMo(pdu);
   }
 

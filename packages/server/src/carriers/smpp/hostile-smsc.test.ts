@@ -255,6 +255,27 @@ describe('an SMSC that answers submit_sm after stalledAfterMs but within respons
   }, 20_000);
 });
 
+describe('an SMSC that sends an SME delivery acknowledgement', () => {
+  it('reads it as a report, not as a message from a handset', async () => {
+    const port = await smsc((pdu, reply) => {
+      if (!pdu.command.startsWith('bind_')) return;
+      reply(bindResp(pdu));
+      reply({ ...receiptPdu, esmClass: 0x08, sequence: 1, shortMessage: Buffer.from('ack from the recipient application') });
+    });
+    const ctx = context(port);
+    const inbound: unknown[] = [];
+    const connector = new SmppConnector(ctx.config, ctx.deps);
+    await connector.start({ report() {}, inbound: async (ms: unknown[]) => (inbound.push(...ms), ms.map(() => ({ routed: true }))) } as never);
+    try {
+      await until(() => connector.status().counters.receipts === 1);
+      expect(connector.status().counters).toMatchObject({ receipts_unreadable: 1, mo_received: 0 });
+      expect(inbound).toEqual([]);
+    } finally {
+      await connector.stop();
+    }
+  });
+});
+
 describe('an SMSC that floods us with PDUs we cannot use', () => {
   it('has them counted, every one, but logged at most WARNINGS_PER_MINUTE times a minute', async () => {
     const flood = 500;

@@ -113,6 +113,8 @@ export const ESM_CLASS = {
   DELIVERY_RECEIPT: 0x04,
   /** Intermediate delivery notification. */
   INTERMEDIATE: 0x20,
+  /** SME delivery acknowledgement (from the recipient's application, not a message of the user's). */
+  SME_DELIVERY_ACK: 0x08,
   /** short_message starts with a User Data Header. */
   UDHI: 0x40,
 } as const;
