@@ -66,8 +66,29 @@ describe('switchboard send', () => {
     try {
       const settings = loadSettings({ env: {}, flags: { 'data-dir': dataDir } });
       const fakeUrl = `http://127.0.0.1:${(fake.address() as { port: number }).port}`;
-      const lines = await sendFromTerminal({ from: '+15551230001', to: '+15557654321', body: 'hi', url: fakeUrl, project: 'p', token: 't', wait: true, waitTimeoutMs: -1 }, settings, {});
+      const { lines, exitCode } = await sendFromTerminal({ from: '+15551230001', to: '+15557654321', body: 'hi', url: fakeUrl, project: 'p', token: 't', wait: true, waitTimeoutMs: -1 }, settings, {});
+      expect(exitCode).toBe(1);
       expect(lines).toEqual(['m2  queued', expect.stringMatching(/^m2 {2}initiated {2}\(still not final; stopped waiting: the server's simulator clock is manual, .*POST \/api\/simulator\/clock\/advance\)$/)]);
+    } finally {
+      await new Promise((r) => fake.close(r));
+    }
+  });
+
+  // It exited 0 whatever the message became, so a script could not tell a failed send from a delivered one.
+  it('--wait exits 0 for a delivered message and 1 for one that ends undelivered or failed', async () => {
+    let final = 'delivered';
+    const fake = createHttpServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.method === 'POST') return void res.writeHead(201).end(JSON.stringify({ id: 'm3', status: 'queued' }));
+      res.end(JSON.stringify({ id: 'm3', status: final, error_code: final === 'delivered' ? null : '30003', error_message: final === 'delivered' ? null : 'Unreachable destination handset' }));
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    try {
+      const settings = loadSettings({ env: {}, flags: { 'data-dir': dataDir } });
+      const fakeUrl = `http://127.0.0.1:${(fake.address() as { port: number }).port}`;
+      const send = () => sendFromTerminal({ from: '+15551230001', to: '+15557654321', body: 'hi', url: fakeUrl, project: 'p', token: 't', wait: true }, settings, {});
+      expect(await send()).toEqual({ lines: ['m3  queued', 'm3  delivered'], exitCode: 0 });
+      for (final of ['undelivered', 'failed']) expect(await send()).toEqual({ lines: ['m3  queued', `m3  ${final}  30003 Unreachable destination handset`], exitCode: 1 });
     } finally {
       await new Promise((r) => fake.close(r));
     }

@@ -80,8 +80,18 @@ async function manualClockHint(call: (path: string) => Promise<Response>): Promi
   }
 }
 
-/** Send; returns the lines to print (the message id and its status, and the final status with --wait). */
-export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+/**
+ * What `send` prints (the message id and its status, and the final status with --wait), and its
+ * exit code: 1 when --wait saw the message end other than delivered, or stopped waiting first, so a
+ * script can tell.
+ */
+export interface SendOutcome {
+  readonly lines: string[];
+  readonly exitCode: 0 | 1;
+}
+
+/** Send, and with --wait follow the message to its final state. */
+export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings, env: NodeJS.ProcessEnv = process.env): Promise<SendOutcome> {
   // Required, but checked here rather than by commander, which checks required options before
   // unknown ones: a mistyped `--form` was reported as a missing --from instead of "did you mean --from?".
   if (!opts.from) throw new SendError('give --from (the sender: a number of the project, E.164, or a short code)');
@@ -109,15 +119,17 @@ export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings
   if (!res.ok) throw new SendError(`the server refused the message: ${await problem(res)}`);
   const sent = (await res.json()) as { id: string; status: string };
   const lines = [`${sent.id}  ${sent.status}`];
-  if (!opts.wait) return lines;
+  if (!opts.wait) return { lines, exitCode: 0 };
   const deadline = Date.now() + (opts.waitTimeoutMs ?? 60_000);
   for (;;) {
     const log = await call(`/api/messaging/logs/${encodeURIComponent(sent.id)}`);
     // The message was sent: say so with its id (a test token's message, for one, has no log to read).
     if (!log.ok) throw new SendError(`sent ${sent.id} (${sent.status}), but cannot read its log to wait for it: ${await problem(log)}`);
     const m = (await log.json()) as { status: string; error_code?: string | null; error_message?: string | null };
-    if (FINAL.has(m.status)) return [...lines, `${sent.id}  ${m.status}${m.error_code ? `  ${m.error_code} ${m.error_message ?? ''}`.trimEnd() : ''}`];
-    if (Date.now() > deadline) return [...lines, `${sent.id}  ${m.status}  (still not final; stopped waiting${await manualClockHint(call)})`];
+    if (FINAL.has(m.status)) {
+      return { lines: [...lines, `${sent.id}  ${m.status}${m.error_code ? `  ${m.error_code} ${m.error_message ?? ''}`.trimEnd() : ''}`], exitCode: m.status === 'delivered' ? 0 : 1 };
+    }
+    if (Date.now() > deadline) return { lines: [...lines, `${sent.id}  ${m.status}  (still not final; stopped waiting${await manualClockHint(call)})`], exitCode: 1 };
     await new Promise((r) => setTimeout(r, 200));
   }
 }
