@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PROJECT, AUTH, FROM } from '../../bench/lib/bench-server.mjs';
-import { freePorts, fuzzRun, rawExchange, startFuzzServer } from './lib.mjs';
+import { freePorts, fuzzRun, rawExchange, printDistinct, startFuzzServer } from './lib.mjs';
 
 const { seed, size: count, deadline, random, pick } = fuzzRun({ size: 600, seconds: 240 });
 const LIMIT = 262_144;
@@ -144,13 +144,7 @@ for (const p of all) {
   if (n % 100 === 0) rssMax = Math.max(rssMax, rss());
 }
 console.log(JSON.stringify({ seed, probes: n, of: all.length, failures: failures.length, rssStartMb: Math.round(rssStart), rssMaxMb: Math.round(Math.max(rssMax, rss())) }));
-const seen = new Set();
-for (const f of failures) {
-  const key = `${f.probe.replace(/ .*$/, '')} ${f.status} ${f.problems.join(',')}`;
-  if (seen.has(key)) continue;
-  seen.add(key);
-  console.log(JSON.stringify(f));
-}
+printDistinct(failures, (f) => `${f.probe.replace(/ .*$/, '')} ${f.status} ${f.problems.join(',')}`);
 await server.stop();
 rmSync(dataDir, { recursive: true, force: true });
 process.exit(0);

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT, TOKEN, AUTH, FROM, sleep } from '../../bench/lib/bench-server.mjs';
-import { freePorts, fuzzRun, ipv6, send, startFuzzServer } from './lib.mjs';
+import { freePorts, fuzzRun, ipv6, printDistinct, send, startFuzzServer } from './lib.mjs';
 
 const { seed, size: count, deadline, random, pick } = fuzzRun({ size: 4000, seconds: 240 });
 
@@ -188,13 +188,7 @@ while (n < count && Date.now() < deadline) {
   }
 }
 console.log(JSON.stringify({ seed, requests: n, failures: failures.length, slowestMs: slowest, rssStartMb: Math.round(rssStart), rssMaxMb: Math.round(rssMax), rssEndMb: Math.round(rss()), rssEvery2000: rssTimeline }));
-const seen = new Set();
-for (const f of failures) {
-  const key = `${f.method} ${f.status} ${(f.path ?? '').split('?')[0].replace(/[0-9a-f-]{36}/g, '{uuid}')} ${f.answer?.slice(0, 60)}`;
-  if (seen.has(key)) continue;
-  seen.add(key);
-  console.log(JSON.stringify(f));
-}
+printDistinct(failures, (f) => `${f.method} ${f.status} ${(f.path ?? '').split('?')[0].replace(/[0-9a-f-]{36}/g, '{uuid}')} ${f.answer?.slice(0, 60)}`);
 await server.stop();
 rmSync(dataDir, { recursive: true, force: true });
 process.exit(0);

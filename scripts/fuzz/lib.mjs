@@ -102,3 +102,14 @@ export function rawExchange({ tls: useTls = false, host = '127.0.0.1', port, par
     socket.on('close', () => finish(true));
   });
 }
+
+/** Print each failure whose `keyOf` was not seen yet (one line per distinct failure, JSON). */
+export function printDistinct(failures, keyOf) {
+  const seen = new Set();
+  for (const f of failures) {
+    const key = keyOf(f);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    console.log(JSON.stringify(f));
+  }
+}
