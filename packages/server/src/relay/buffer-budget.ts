@@ -2,10 +2,13 @@
  * One memory budget for every buffered RELAY event on this node (live sessions' unacknowledged
  * events and parked sessions' missed ones), so the total stays bounded whatever clients do.
  *
- * Each project may hold at most half of it: a session that cannot keep an event is dropped, so
- * without a share one project whose sessions never acknowledge (or that parks sessions full of
- * missed events) could spend the whole budget and have every other project's sessions dropped at
- * their next event, their resumes failing (`session_restored: false`).
+ * Each project may hold at most half of what the other projects leave: a session that cannot keep
+ * an event is dropped, so without a share one project whose sessions never acknowledge (or that
+ * parks sessions full of missed events) could spend the whole budget and have every other project's
+ * sessions dropped at their next event, their resumes failing (`session_restored: false`). Half of
+ * the whole budget each was not enough: two such projects spent it all, and a third was left none.
+ * Alone a project may hold half the budget; a second greedy one a quarter, a third an eighth, so
+ * some room is always left for the others.
  */
 export class BufferBudget {
   private usedBytes = 0;
@@ -22,10 +25,11 @@ export class BufferBudget {
     return this.byProject.get(projectId) ?? 0;
   }
 
-  /** Reserve room for an event of `projectId`; false (nothing reserved) when the budget or the project's half of it is spent. */
+  /** Reserve room for an event of `projectId`; false (nothing reserved) when the budget or the project's share of it is spent. */
   take(projectId: string, bytes: number): boolean {
     const mine = this.usedBy(projectId);
-    if (this.usedBytes + bytes > this.maxBytes || mine + bytes > this.maxBytes / 2) return false;
+    const leftByOthers = this.maxBytes - (this.usedBytes - mine);
+    if (this.usedBytes + bytes > this.maxBytes || mine + bytes > leftByOthers / 2) return false;
     this.usedBytes += bytes;
     this.byProject.set(projectId, mine + bytes);
     return true;

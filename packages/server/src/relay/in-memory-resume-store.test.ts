@@ -59,19 +59,36 @@ describe('InMemoryResumeStore', () => {
     expect(budget.used).toBe(0);
   });
 
-  it('drops a session when the node-wide budget is spent, and gives the budget back when sessions go', async () => {
+  it('drops a session when its project’s share of the node-wide budget is spent, and gives the budget back when sessions go', async () => {
     const one = eventCost(delivery('x').params);
     const budget = new BufferBudget(one * 6);
     const dropped: string[] = [];
     const store = new InMemoryResumeStore({ maxEvents: 100, budget, onDropped: (p) => dropped.push(p) });
     await store.park(parked('a'));
     await store.park(parked('b', { projectId: 'p2' }));
-    await store.deliver(['x', 'y', 'z'].flatMap((k) => [delivery(k), delivery(k, { projectId: 'p2' })]));
-    expect(budget.used).toBe(one * 6);
+    // Two projects side by side: each may hold half of what the other leaves, two events here.
+    await store.deliver(['x', 'y'].flatMap((k) => [delivery(k), delivery(k, { projectId: 'p2' })]));
+    expect(budget.used).toBe(one * 4);
     await store.deliver([delivery('w')]);
     expect(dropped).toEqual(['a']);
-    expect(budget.used).toBe(one * 3);
+    expect(budget.used).toBe(one * 2);
     expect(store.size).toBe(1);
+  });
+
+  it('leaves a third project room when two projects spend their shares (half of what the others leave, each)', () => {
+    const budget = new BufferBudget(800);
+    // The first greedy project: half of the budget.
+    while (budget.take('p1', 100));
+    expect(budget.usedBy('p1')).toBe(400);
+    // The second: half of the 400 the first left (with half of the whole each, it took 400 and left nothing).
+    while (budget.take('p2', 100));
+    expect(budget.usedBy('p2')).toBe(200);
+    // A third still keeps its events.
+    expect(budget.take('p3', 100)).toBe(true);
+    expect(budget.used).toBe(700);
+    // What a project gives back is room for the others again.
+    budget.give('p1', 400);
+    expect(budget.take('p3', 100)).toBe(true);
   });
 
   it("keeps a project to half of the budget: its missed events cannot have another project's sessions dropped", async () => {
