@@ -49,7 +49,7 @@ class FakeTransport implements RelayTransport {
 }
 
 /** A connection on the manual clock; `node` shares the clock and the address budgets between connections. */
-function setup(dispatch: ConnectionHost['dispatch'], address?: string, node = { now: 1_000_000, budgets: new AddressByteBudgets(limits.bytesPerSecondPerAddress, limits.bytesPerSecondPerAddress) }) {
+function setup(dispatch: ConnectionHost['dispatch'], address?: string, node: { now: number; budgets: AddressByteBudgets; socketsOver?: boolean } = { now: 1_000_000, budgets: new AddressByteBudgets(limits.bytesPerSecondPerAddress, limits.bytesPerSecondPerAddress) }) {
   const transport = new FakeTransport(address);
   const warnings: Array<{ facts: Record<string, unknown>; what: string }> = [];
   const host: ConnectionHost = {
@@ -61,6 +61,7 @@ function setup(dispatch: ConnectionHost['dispatch'], address?: string, node = { 
     joinBytes: (a, project) => node.budgets.join(a, project, node.now),
     leaveBytes: (share) => node.budgets.leave(share, node.now),
     warn: () => {},
+    socketsOverNodeCap: () => node.socketsOver ?? false,
     limited: (facts, what) => warnings.push({ facts, what }),
   };
   const conn = new RelayConnection(transport, host);
@@ -225,6 +226,22 @@ describe('RelayConnection', () => {
         conn.drained();
       }
       expect(transport.sent.map((f) => f.id)).toEqual(Array.from({ length: answered + 20 }, (_, i) => i + 1));
+    });
+
+    // 256 sockets an address, each under its own 8 MiB cap, held about 2 GiB from one address (more from several).
+    it("closes (1013) a client past its read pause while the node's sockets together queue more than bufferMemoryBytes, and only such a client", () => {
+      const node = { now: 1_000_000, budgets: new AddressByteBudgets(limits.bytesPerSecondPerAddress, limits.bytesPerSecondPerAddress), socketsOver: true };
+      const reading = setup(echo, '192.0.2.8', node);
+      // A client whose queue stays short is not touched, whatever the node holds.
+      reading.conn.receive(request(1), false);
+      expect(reading.transport.closedWith).toBeUndefined();
+      const { conn, transport, warnings } = setup(echo, '192.0.2.7', node);
+      let id = 0;
+      while (!transport.closedWith && id < 1000) conn.receive(request(++id), false);
+      expect(transport.closedWith?.[0]).toBe(1013);
+      // Closed at the read pause, long before its own cap.
+      expect(transport.bufferedAmount).toBeLessThan(limits.maxSocketBufferBytes / 8 + 1100);
+      expect(warnings).toEqual([{ facts: expect.objectContaining({ limitBytes: limits.bufferMemoryBytes, closeCode: 1013 }), what: expect.stringContaining('relay.bufferMemoryBytes') }]);
     });
 
     it('closes (1013) a client whose queue passes the cap, writes nothing more, logs once, and drops it if the close cannot get out', async () => {

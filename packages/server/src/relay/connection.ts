@@ -67,6 +67,12 @@ export interface ConnectionHost {
   /** Stop drawing on a budget joined with `joinBytes` (the connection authenticated). */
   leaveBytes(share: ByteShare): void;
   warn(err: unknown, what: string): void;
+  /**
+   * Whether the RELAY sockets of this node together queue more than `bufferMemoryBytes`: then a
+   * connection whose own queue is past the read pause is closed as not reading, so many sockets
+   * each under its own cap (from many addresses) cannot hold the node's memory.
+   */
+  socketsOverNodeCap(): boolean;
   /** A client crossed a limit that closes it: one warning line with these facts. */
   limited(facts: Record<string, unknown>, what: string): void;
 }
@@ -228,21 +234,24 @@ export class RelayConnection implements SessionLink {
     const queued = this.transport.bufferedAmount;
     if (queued > this.peakBufferedBytes) this.peakBufferedBytes = queued;
     const cap = this.host.limits.maxSocketBufferBytes;
-    if (queued > cap) this.overflow(queued, cap);
-    else if (!this.paused && queued > readPauseBytes(this.host.limits)) {
-      this.paused = true;
-      this.transport.pause();
+    if (queued > cap) this.overflow(queued, cap, 'socket buffer over its cap');
+    else if (queued > readPauseBytes(this.host.limits)) {
+      if (this.host.socketsOverNodeCap()) return this.overflow(queued, this.host.limits.bufferMemoryBytes, "the node's sockets together over relay.bufferMemoryBytes");
+      if (!this.paused) {
+        this.paused = true;
+        this.transport.pause();
+      }
     }
   }
 
   /** The client lets what we write pile up: close it, and drop it if the close cannot get out. */
-  private overflow(queued: number, cap: number): void {
+  private overflow(queued: number, limit: number, which: string): void {
     this.overflowAt = this.host.now();
     this.held.length = 0;
     this.host.metrics.relayLimited('slow_consumer');
     this.host.limited(
-      { address: this.remoteAddress, project: this.session?.projectId ?? null, queuedBytes: queued, limitBytes: cap, closeCode: CLOSE.TRY_AGAIN_LATER },
-      'RELAY client closed: it does not read what the server writes (socket buffer over its cap)',
+      { address: this.remoteAddress, project: this.session?.projectId ?? null, queuedBytes: queued, limitBytes: limit, closeCode: CLOSE.TRY_AGAIN_LATER },
+      `RELAY client closed: it does not read what the server writes (${which})`,
     );
     this.transport.close(CLOSE.TRY_AGAIN_LATER, 'the client does not read what the server writes');
   }

@@ -163,6 +163,16 @@ export class RelayService implements ConnectionHost {
     this.deps.logger.warn(facts, what);
   }
 
+  /** The last sum of the sockets' queues (`socketsOverNodeCap`), and when it was taken (wall clock). */
+  private nodeSockets = { at: -Infinity, over: false };
+
+  socketsOverNodeCap(): boolean {
+    // Summed over every connection, so at most every 100 ms (it is asked only by sockets past their read pause).
+    const at = performance.now();
+    if (at - this.nodeSockets.at >= 100) this.nodeSockets = { at, over: this.socketBufferedBytes > this.limits.bufferMemoryBytes };
+    return this.nodeSockets.over;
+  }
+
   /** Bytes queued on every RELAY socket of this node together (each is capped by `maxSocketBufferBytes`). */
   get socketBufferedBytes(): number {
     let total = 0;
