@@ -193,6 +193,14 @@ describe('the twilio npm client against the Compatibility API', () => {
     expect(delivered.map((x) => x.status)).toEqual(['delivered']);
     const byStatus = await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/Messages.json?To=${encodeURIComponent(to)}&Status=sending`);
     expect(byStatus.body.messages).toEqual([]);
+    // Twilio statuses no message here has (Messaging Services, group MMS, WhatsApp) list nothing rather than a 400.
+    for (const status of ['accepted', 'partially_delivered', 'read']) {
+      const none = await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/Messages.json?To=${encodeURIComponent(to)}&Status=${status}`);
+      expect(none.status, status).toBe(200);
+      expect(none.body.messages).toEqual([]);
+    }
+    const stillChecked = await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/Messages.json?Status=read&DateSent=yesterday`);
+    expect(stillChecked.status).toBe(400);
   });
 
   it('redacts and deletes a finished message', async () => {

@@ -59,6 +59,19 @@ export function dateBounds(query: Record<string, unknown>, name: string): { from
   return { ...(from !== -Infinity ? { from } : {}), ...(to !== Infinity ? { to } : {}) };
 }
 
+/**
+ * Statuses of Twilio's Message resource no message here ever has (`accepted` and
+ * `partially_delivered` belong to Messaging Services and group MMS, `read` to WhatsApp): a list
+ * filtered by one is empty, not refused, as on Twilio.
+ */
+const NEVER_HELD = new Set(['accepted', 'partially_delivered', 'read']);
+
+/** Whether the `Status` filter of `GET /Messages` names a Twilio status no message here has. */
+export function filtersNothing(query: Record<string, unknown>): boolean {
+  const status = singleParam(query, 'Status');
+  return status !== undefined && NEVER_HELD.has(status);
+}
+
 /** The message list filters of `GET /Messages`. */
 export function messageListFilter(query: Record<string, unknown>): MessageListFilter {
   const one = (name: string) => singleParam(query, name);
