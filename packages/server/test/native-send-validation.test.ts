@@ -96,6 +96,16 @@ async function accepted(body: Record<string, unknown>): Promise<any> {
 
 const base = { from: FROM, to: TO, body: 'Hello' };
 
+describe('a send field spelt another way', () => {
+  // media_url (a Twilio habit, passed through as written by SignalWire's Python SDK) was ignored: the picture message went as a plain SMS.
+  it('refuses media_url, MediaUrl and statusCallback naming the field meant, and still ignores unrelated extras', async () => {
+    await expectInvalid({ ...base, media_url: ['https://example.com/cat.png'] }, { code: 'invalid_parameter', attribute: 'media_url', mentions: /did you mean 'media'/ });
+    await expectInvalid({ ...base, MediaUrl: 'https://example.com/cat.png' }, { code: 'invalid_parameter', attribute: 'MediaUrl', mentions: /did you mean 'media'/ });
+    await expectInvalid({ ...base, statusCallback: 'https://example.com/cb' }, { code: 'invalid_parameter', attribute: 'statusCallback', mentions: /'status_callback'/ });
+    await accepted({ ...base, region: 'us', tags: ['x'] });
+  });
+});
+
 describe('the "to" rule', () => {
   it('refuses a missing destination with invalid_to_number on "to"', async () => {
     await expectInvalid({ from: FROM, body: 'x' }, { code: 'invalid_to_number', attribute: 'to' });

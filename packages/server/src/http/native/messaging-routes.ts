@@ -19,6 +19,7 @@ import { boundedSend } from '../send-slots.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { toMessageLog, toNativeMessage } from './presenters.js';
 import { messageLogResponse, messageResponse, pageOf, redactMessageBody, sendMessageBody } from './schemas.js';
+import { refuseMisnamedFields } from './misnamed-fields.js';
 import { idempotencyKeyHeader } from '../idempotency-header.js';
 
 /** Query parameters of `GET /api/messaging/logs` besides paging (status, from, to, direction: our extension). */
@@ -69,6 +70,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     boundedSend(async (request, reply) => {
       const { projectId, test, via } = principalOf(request);
       const b = request.body as Record<string, unknown>;
+      refuseMisnamedFields(b);
       const input = {
         to: b.to,
         from: b.from,
