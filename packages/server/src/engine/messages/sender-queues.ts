@@ -60,6 +60,17 @@ export function senderKey(projectId: string, sender: string): string {
   return `${projectId} ${sender}`;
 }
 
+/** The distinct senders of these messages, by project. */
+function sendersByProject(messages: ReadonlyArray<Pick<MessageRecord, 'projectId' | 'from'>>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const m of messages) {
+    const senders = out.get(m.projectId);
+    if (senders) senders.add(m.from);
+    else out.set(m.projectId, new Set([m.from]));
+  }
+  return out;
+}
+
 /**
  * The furthest a sender's next free time can be with today's rules: the longest validity period
  * (a job whose slot would come later takes none) plus the longest message (at most 25 segments of
@@ -138,22 +149,28 @@ export class SenderQueues {
   }
 
   /**
-   * Load the own rates of these senders that are not cached (one lookup per sender not seen
-   * lately), through `numbers` (a claim's transaction, or the store for messages taken without one).
+   * Load the own rates of these senders that are not cached (one statement per project with senders
+   * not seen lately), through `numbers` (a claim's transaction, or the store for messages taken without one).
    */
   async prime(numbers: PhoneNumberRepository, messages: Iterable<MessageRecord>): Promise<void> {
+    await this.load(numbers, sendersByProject([...messages].filter((m) => !this.knows(m))));
+  }
+
+  /** Read these senders' own rates into the cache. */
+  private async load(numbers: PhoneNumberRepository, senders: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
     const now = this.deps.clock.now();
-    for (const m of messages) {
-      if (this.knows(m)) continue;
-      const rec = await numbers.getByNumber(m.projectId, m.from);
+    for (const [projectId, numbersOfProject] of senders) {
+      const rates = await numbers.ratesOf(projectId, [...numbersOfProject]);
       if (this.cached >= 100_000) {
         this.own.clear();
         this.cached = 0;
       }
-      let project = this.own.get(m.projectId);
-      if (!project) this.own.set(m.projectId, (project = new Map()));
-      if (!project.has(m.from)) this.cached++;
-      project.set(m.from, { rate: rec?.messagesPerSecond ?? null, at: now });
+      let project = this.own.get(projectId);
+      if (!project) this.own.set(projectId, (project = new Map()));
+      for (const sender of numbersOfProject) {
+        if (!project.has(sender)) this.cached++;
+        project.set(sender, { rate: rates.get(sender) ?? null, at: now });
+      }
     }
   }
 
@@ -181,7 +198,7 @@ export class SenderQueues {
    * whose sender has no rate now goes at once.
    */
   async reserve(tx: { readonly jobs: JobRepository; readonly numbers: PhoneNumberRepository }, rated: readonly RatedJob[], now: number): Promise<SlotPlan> {
-    const current = await this.refresh(tx.numbers, rated, now);
+    const current = await this.refresh(tx.numbers, rated);
     const unlimited: RatedJob[] = [];
     const still: RatedJob[] = [];
     for (const r of current) (r.rate > 0 ? still : unlimited).push(r);
@@ -196,22 +213,8 @@ export class SenderQueues {
   }
 
   /** The rated jobs with their senders' rates as stored now (0: none any more); the cache takes them too. */
-  private async refresh(numbers: PhoneNumberRepository, rated: readonly RatedJob[], now: number): Promise<RatedJob[]> {
-    const byProject = new Map<string, string[]>();
-    for (const r of rated) {
-      const senders = byProject.get(r.message.projectId);
-      if (senders) senders.push(r.message.from);
-      else byProject.set(r.message.projectId, [r.message.from]);
-    }
-    for (const [projectId, senders] of byProject) {
-      const rates = await numbers.ratesOf(projectId, senders);
-      let project = this.own.get(projectId);
-      if (!project) this.own.set(projectId, (project = new Map()));
-      for (const sender of new Set(senders)) {
-        if (!project.has(sender)) this.cached++;
-        project.set(sender, { rate: rates.get(sender) ?? null, at: now });
-      }
-    }
+  private async refresh(numbers: PhoneNumberRepository, rated: readonly RatedJob[]): Promise<RatedJob[]> {
+    await this.load(numbers, sendersByProject(rated.map((r) => r.message)));
     return rated.map((r) => {
       const rate = this.rateOf(r.message, r.carrierKind) ?? 0;
       return rate === r.rate ? r : { ...r, rate };
