@@ -1,3 +1,4 @@
+import { MAX_HOSTNAME_LENGTH } from '../domain/urls.js';
 import type { FastifyRequest } from 'fastify';
 import { originForm } from './request-path.js';
 
@@ -21,8 +22,7 @@ function authorityOrigin(protocol: string, host: string): string | null {
   const text = `${protocol}://${host}`;
   if (!URL.canParse(text)) return null;
   const url = new URL(text);
-  // A DNS name is at most 253 characters (RFC 1035 §2.3.4, in its dotted form).
-  if (url.username !== '' || url.password !== '' || url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.hostname.length > 253) return null;
+  if (url.username !== '' || url.password !== '' || url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.hostname.length > MAX_HOSTNAME_LENGTH) return null;
   return url.origin;
 }
 

@@ -7,11 +7,6 @@
 import type { FastifyRequest } from 'fastify';
 
 export function idempotencyKeyHeader(request: FastifyRequest): string | string[] | undefined {
-  const joined = request.headers['idempotency-key'];
-  // Most sends have no key: no scan of the raw headers for them.
-  if (joined === undefined) return undefined;
-  const raw = request.raw.rawHeaders;
-  const values: string[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'idempotency-key') values.push(raw[i + 1]!);
-  return values.length > 1 ? values : joined;
+  const lines = request.raw.headersDistinct['idempotency-key'];
+  return lines && lines.length > 1 ? lines : request.headers['idempotency-key'];
 }

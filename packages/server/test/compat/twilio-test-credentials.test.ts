@@ -69,6 +69,8 @@ describe('Twilio test credentials through the twilio client', () => {
   it('validates everything else as a live request would', async () => {
     expect((await rejection(client.messages.create({ from: VALID_FROM, to: 'not a number', body: 'x' }))).code).toBe(21211);
     expect((await rejection(client.messages.create({ from: VALID_FROM, to: SOME_HANDSET }))).code).toBe(21602);
+    // A ContentSid instead of a Body is told that templates are not offered, as with a live token.
+    expect(await rejection(client.messages.create({ from: VALID_FROM, to: SOME_HANDSET, contentSid: `HX${'0'.repeat(32)}` }))).toMatchObject({ code: 21602, message: expect.stringContaining('ContentSid') });
     expect((await rejection(client.messages.create({ from: VALID_FROM, to: SOME_HANDSET, body: 'x', statusCallback: 'not a url' }))).code).toBe(21456);
     // SendAt as well: in the past, too soon, not a date (it was answered `queued` unchecked).
     for (const sendAt of [new Date(Date.now() - 60_000), new Date(Date.now() + 10_000)]) {

@@ -36,6 +36,15 @@ type AccountParams = { AccountSid: string };
 type MessageParams = AccountParams & { Sid: string };
 type MediaParams = AccountParams & { MessageSid: string; Sid: string };
 
+/**
+ * Twilio's ContentSid (a content template) stands for the body; templates are not offered, so a
+ * request with only a ContentSid is told so, rather than only that it has no body.
+ */
+function noTemplates(err: unknown): unknown {
+  if (!(err instanceof AppError) || err.key !== 'BODY_OR_MEDIA_REQUIRED') return err;
+  return AppError.of('BODY_OR_MEDIA_REQUIRED', { message: `${err.details[0]!.message} ContentSid (Twilio's content templates) is not supported here: send the text as Body.` });
+}
+
 export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
   const { reads, acceptor, testSends, messages } = deps;
 
@@ -93,20 +102,16 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
       smartEncoded,
       sendAt: schedule,
     } as const;
-    // A test token's send is answered by the magic numbers and never sent (test-credentials.ts).
-    if (test) return reply.code(201).send(toCompatMessage(testSends.accept(projectId, input)));
-    // Twilio's ContentSid (a content template) stands for the body; templates are not offered, so a
-    // request with only a ContentSid is told so, rather than only that it has no body.
-    const noTemplates = (err: unknown) => {
-      if (!(err instanceof AppError) || err.key !== 'BODY_OR_MEDIA_REQUIRED' || !textParam(p.ContentSid)) return err;
-      return AppError.of('BODY_OR_MEDIA_REQUIRED', { message: `${err.details[0]!.message} ContentSid (Twilio's content templates) is not supported here: send the text as Body.` });
-    };
-    // Idempotency-Key (our extension): a retry within 24 hours answers the original message.
-    const { message, replayed } = await acceptor.acceptOnce(projectId, input, idempotencyKeyHeader(request)).catch((err: unknown) => {
-      throw noTemplates(err);
-    });
-    if (replayed) void reply.header('idempotent-replayed', 'true');
-    return reply.code(201).send(toCompatMessage(message));
+    try {
+      // A test token's send is answered by the magic numbers and never sent (test-credentials.ts).
+      if (test) return reply.code(201).send(toCompatMessage(testSends.accept(projectId, input)));
+      // Idempotency-Key (our extension): a retry within 24 hours answers the original message.
+      const { message, replayed } = await acceptor.acceptOnce(projectId, input, idempotencyKeyHeader(request));
+      if (replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.code(201).send(toCompatMessage(message));
+    } catch (err) {
+      throw textParam(p.ContentSid) ? noTemplates(err) : err;
+    }
   };
 
   const list = async (request: FastifyRequest<{ Params: AccountParams }>): Promise<CompatMessagePage> => {

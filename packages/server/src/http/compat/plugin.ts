@@ -6,7 +6,7 @@
  * project) and its own error formatter (Twilio's flat shape with SignalWire's codes).
  */
 import { COMPAT_API_VERSION } from '@switchboard/protocol';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { authenticate } from '../auth.js';
 import { toAppError } from '../fastify-errors.js';
@@ -29,6 +29,8 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
   // routes (Twilio's order and codes) and answers are what the presenters build, as JSON.stringify writes them.
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // A known path with a method it does not take is Twilio's 20004 (405, with Allow); any other is 20404.
+  const notFound = (request: FastifyRequest, reply: FastifyReply) => sendCompatError(reply, methodNotAllowed(app, request, reply) ?? resourceNotFound(request.url));
   app.setErrorHandler((err, request, reply) => {
     let appError = toAppError(err);
     // A content type no parser takes; a refused Content-Encoding or charset keeps its own message.
@@ -36,11 +38,10 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
       appError = AppError.of('UNSUPPORTED_CONTENT_TYPE', { message: 'Unsupported Content-Type; send application/x-www-form-urlencoded or application/json.' });
     }
     if (appError.key === 'INTERNAL') request.log.error({ err }, 'unhandled error in the Compatibility API');
-    if (bodyRefusedWithoutRoute(request, appError)) return sendCompatError(reply, methodNotAllowed(app, request, reply) ?? resourceNotFound(request.url));
+    if (bodyRefusedWithoutRoute(request, appError)) return notFound(request, reply);
     return sendCompatError(reply, appError);
   });
-  // A known path with a method it does not take is Twilio's 20004 (405, with Allow); any other is 20404.
-  app.setNotFoundHandler((request, reply) => sendCompatError(reply, methodNotAllowed(app, request, reply) ?? resourceNotFound(request.url)));
+  app.setNotFoundHandler(notFound);
   app.addHook('onRequest', async (request) => {
     // Numbers need the `numbers` scope, as on the native API; everything else `messaging`.
     const scope = request.routeOptions.url?.includes('/IncomingPhoneNumbers') ? 'numbers' : 'messaging';

@@ -6,12 +6,13 @@
  * through as they are written).
  */
 import { AppError } from '../../domain/app-error.js';
+import { sendMessageBody } from './schemas.js';
 
-/** The fields of `POST /api/messaging/messages`. */
-export const SEND_FIELDS = ['to', 'from', 'body', 'media', 'send_as_mms', 'status_callback', 'custom_variables', 'smart_encoded', 'send_at', 'validity_period'] as const;
+/** The fields of `POST /api/messaging/messages`, as its schema has them. */
+const SEND_FIELDS = Object.keys(sendMessageBody.properties);
 
 const squash = (name: string) => name.toLowerCase().replace(/[_-]/g, '');
-const KNOWN = new Set<string>(SEND_FIELDS);
+const KNOWN = new Set(SEND_FIELDS);
 const MEANT = new Map<string, string>([...SEND_FIELDS.map((f) => [squash(f), f] as const), ['mediaurl', 'media'], ['mediaurls', 'media'], ['statuscallbackurl', 'status_callback']]);
 
 /** Refuse (422) a body field that is a known one spelt otherwise, naming the field meant. */
