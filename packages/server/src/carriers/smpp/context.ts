@@ -39,6 +39,8 @@ export function newCounters() {
     receipts_orphaned: 0,
     receipts_duplicate: 0,
     receipts_unreadable: 0,
+    /** Accepted parts whose SMSC message id cannot be read in idFormat.submit (their receipts cannot correlate). */
+    ids_unreadable: 0,
     /** query_sm sent for overdue receipts, and those the SMSC could not answer. */
     queries: 0,
     queries_failed: 0,

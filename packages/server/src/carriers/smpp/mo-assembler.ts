@@ -67,7 +67,9 @@ export class MoAssembler {
     const { reference, total, seq } = decoded.concat;
     const key = `${from}\u0000${to}\u0000${reference}\u0000${total}`;
     let group = this.groups.get(key);
-    if (!group && this.done.get(key)?.digests[seq - 1] === digest(decoded.text)) {
+    // A part resent after its message went out: hashed only when such a message is remembered.
+    const done = group ? undefined : this.done.get(key);
+    if (done && done.digests[seq - 1] === digest(decoded.text)) {
       this.ctx.counters.mo_duplicate_parts++;
       return STATUS.ESME_ROK;
     }

@@ -191,15 +191,14 @@ export class PartQueue {
     const counters = this.ctx.counters;
     if (job.givenBack) this.lateAnswer(part, resp);
     if (resp.status === STATUS.ESME_ROK) {
-      // Counted for the retry that will adopt it (in doubt), as for a message still here.
-      if (job.settled && this.inDoubt.has(doubtKey(job.s))) job.answered++;
       counters.accepted++;
       this.throttleStreak = 0;
       this.throttledSince = undefined;
       part.carrierId = resp.messageId;
       job.anyAccepted = true;
       this.deps.accepted(part, resp.messageId);
-      if (!job.settled && ++job.answered === job.parts.length) this.settleAnswered(job);
+      // Counted settled too: a message in doubt is adopted by its retry with the answers it has.
+      if (++job.answered === job.parts.length && !job.settled) this.settleAnswered(job);
       this.pump();
       return;
     }

@@ -73,6 +73,7 @@ export class ReceiptLedger {
     const { config, deps } = this.ctx;
     const carrierMessageId = normaliseId(rawCarrierId, config.idFormat.submit);
     if (!carrierMessageId) {
+      this.ctx.counters.ids_unreadable++;
       warnLimited(this.ctx, { carrier: config.id, messageId: part.messageId, carrierId: rawCarrierId.slice(0, 100) }, 'SMSC message id cannot be read in the configured idFormat.submit; receipts for it will not correlate');
       return;
     }
