@@ -26,7 +26,7 @@ import { ReceiptLedger } from './receipt-ledger.js';
  * gives what waits outside the windows back to the dispatcher; meanwhile it answers new messages
  * "transient" at once. Messages waiting here hold dispatch slots, so such an SMSC would otherwise
  * hold up other carriers. Submits with no answer to any (an SMSC that binds but swallows submit_sm)
- * wait `stalledAfterMs` (the response timeout unless set) before everything goes back, those in a
+ * wait `stalledAfterMs` (unless set, the response timeout but at most 10 s) before everything goes back, those in a
  * window too: those are in doubt, and their retries wait for the parts' answers (`PartQueue.adopt`)
  * rather than send them again unless the bind ends first.
  */

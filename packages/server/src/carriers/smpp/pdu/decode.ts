@@ -17,7 +17,7 @@ export interface DecodeFailure {
   readonly sequence?: number;
   /** The header's own command_status, when the header was readable (what the peer answered, for a response). */
   readonly commandStatus?: number;
-  /** A submit_sm_resp's or data_sm_resp's message_id, when it could be read though what follows could not. */
+  /** A submit_sm_resp's message_id, when it could be read though what follows could not. */
   readonly messageId?: string;
 }
 
@@ -129,7 +129,8 @@ export function decodePdu(frame: Buffer): DecodeResult {
 
 /** The message_id that opens a response whose later fields (TLVs) cannot be read. */
 function leadingMessageId(command: CommandName, frame: Buffer): { messageId?: string } {
-  if (command !== 'submit_sm_resp' && command !== 'data_sm_resp') return {};
+  // Only submit_sm is sent (data_sm only comes in), so only its answer is read this way.
+  if (command !== 'submit_sm_resp') return {};
   try {
     return { messageId: new Reader(frame).cstring('message_id', FIELD_MAX.messageId) };
   } catch {
