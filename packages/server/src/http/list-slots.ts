@@ -27,7 +27,6 @@ export function useListSlots(app: FastifyInstance, slots: ProjectSlots | null): 
 
 const LISTS: SlotRule = {
   slotsOf: (request) => request.server.listSlots,
-  take: (slots, projectId) => (slots.tryTake(projectId) ? Promise.resolve() : null),
   refusal: (slots) => `Too Many Requests: this project already has ${slots.perProject} list requests in progress on this server; retry when one has finished.`,
 };
 

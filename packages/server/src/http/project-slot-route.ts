@@ -17,8 +17,6 @@ const RETRY_AFTER_SECONDS = 1;
 export interface SlotRule {
   /** The slots of the request's server; null: not limited. */
   slotsOf(request: FastifyRequest): ProjectSlots | null;
-  /** Take a slot for the project: a promise of one, or null when refused. */
-  take(slots: ProjectSlots, projectId: string): Promise<void> | null;
   /** Why a request was refused (the 429's message). */
   refusal(slots: ProjectSlots): string;
 }
@@ -28,7 +26,8 @@ export function boundedBy<R extends FastifyRequest, T>(rule: SlotRule, handler: 
     const slots = rule.slotsOf(request);
     if (!slots) return handler(request, reply);
     const { projectId } = principalOf(request);
-    const turn = rule.take(slots, projectId);
+    // Null when the project's slots and their waiting room are full (lists have no waiting room).
+    const turn = slots.take(projectId);
     if (!turn) {
       request.retryAfterSeconds = RETRY_AFTER_SECONDS;
       throw AppError.of('RATE_LIMITED', { message: rule.refusal(slots) });

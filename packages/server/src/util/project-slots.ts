@@ -1,6 +1,6 @@
 /**
  * Requests of one kind in progress per project on this node, a few at a time each: the project's
- * sends (with a waiting room) and its lists (`maxWaiting` 0: refused at once, `tryTake`).
+ * sends (with a waiting room) and its lists (`maxWaiting` 0: refused at once when all are taken).
  *
  * Why sends: requests are served in arrival order, so another project's send waited behind every
  * send of a project that kept hundreds in flight (measured on PostgreSQL: another project's median
@@ -42,15 +42,6 @@ export class ProjectSlots {
     if (p.waiting.length >= this.maxWaiting && !alwaysWait) return null;
     const queue = p.waiting;
     return new Promise((resolve) => queue.push(resolve));
-  }
-
-  /** Take one of the project's slots if one is free now, never waiting: false when all are taken. */
-  tryTake(projectId: string): boolean {
-    const p = this.projects.get(projectId);
-    if (p && p.running >= this.perProject) return false;
-    if (p) p.running++;
-    else this.projects.set(projectId, { running: 1, waiting: [] });
-    return true;
   }
 
   /** The project's requests in progress (for tests). */
