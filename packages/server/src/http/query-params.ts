@@ -3,7 +3,8 @@
  * not know, is an error rather than ignored (ignoring it would answer the whole list). The errors
  * are catalogue `FILTER_INVALID`s, rendered in each surface's own shape by its formatter.
  */
-import { AppError } from '../domain/app-error.js';
+import type { ErrorDetail } from '@switchboard/protocol';
+import { AppError, detail } from '../domain/app-error.js';
 import { parsePhoneNumber } from '../domain/phone-numbers.js';
 import { preview } from '../domain/preview.js';
 import { didYouMean } from '../util/closest-name.js';
@@ -31,10 +32,12 @@ export function booleanText(value: string): boolean | undefined {
 
 /** Refuse a query parameter not among `known`, naming the closest known one and all of them. */
 export function checkParamNames(query: Record<string, unknown>, known: readonly string[]): void {
-  for (const name of Object.keys(query)) {
-    if (known.includes(name)) continue;
-    throw AppError.of('FILTER_INVALID', { attribute: name, message: `Unknown query parameter '${name}'${didYouMean(name, known).replace(/"/g, "'")}. This list takes: ${known.join(', ')}.` });
-  }
+  for (const name of Object.keys(query)) if (!known.includes(name)) throw new AppError([unknownParamDetail(name, known)]);
+}
+
+/** The error of a query parameter not among `known` (`shown`: the name as the message quotes it). */
+export function unknownParamDetail(name: string, known: readonly string[], shown = name): ErrorDetail {
+  return detail('FILTER_INVALID', { attribute: name, message: `Unknown query parameter '${shown}'${didYouMean(name, known, "'")}. This list takes: ${known.join(', ')}.` });
 }
 
 /**

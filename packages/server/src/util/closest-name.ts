@@ -43,8 +43,8 @@ export function closestName(given: string, valid: Iterable<string>): string | nu
   return best;
 }
 
-/** ` (did you mean "x"?)`, or the empty string when nothing is close. */
-export function didYouMean(given: string, valid: Iterable<string>): string {
+/** ` (did you mean "x"?)` (or with `quote` around the name), or the empty string when nothing is close. */
+export function didYouMean(given: string, valid: Iterable<string>, quote = '"'): string {
   const near = closestName(given, valid);
-  return near === null ? '' : ` (did you mean "${near}"?)`;
+  return near === null ? '' : ` (did you mean ${quote}${near}${quote}?)`;
 }

@@ -9,7 +9,7 @@ import { dateErrorDetail, parseDate } from '../../domain/dates.js';
 import { parsePhoneNumber } from '../../domain/phone-numbers.js';
 import { clip, preview } from '../../domain/preview.js';
 import { didYouMean } from '../../util/closest-name.js';
-import { booleanText } from '../query-params.js';
+import { booleanText, unknownParamDetail } from '../query-params.js';
 import type { MessageListFilter, WebhookRedriveFilter } from '../../domain/ports/store.js';
 
 const ORIGINS: readonly MessageOrigin[] = ['rest', 'compat', 'relay', 'reply', 'console', 'inbound'];
@@ -97,7 +97,7 @@ function list<T extends string>(q: Query, name: string, allowed: (v: string) => 
 function unknownNames(q: Query, known: readonly string[], errors: ErrorDetail[]): void {
   for (const name of Object.keys(q)) {
     if (known.includes(name)) continue;
-    errors.push(detail('FILTER_INVALID', { attribute: name, message: `Unknown query parameter '${clip(name, 40)}'${didYouMean(name, known).replace(/"/g, "'")}. This list takes: ${known.join(', ')}.` }));
+    errors.push(unknownParamDetail(name, known, clip(name, 40)));
   }
 }
 
@@ -185,7 +185,7 @@ export function redriveQuery(q: Query): WebhookRedriveFilter {
   // A misspelt field must not widen the redrive to every failed delivery.
   const known = ['url', 'url_prefix', 'since', 'until'];
   for (const name of Object.keys(q)) {
-    if (!known.includes(name)) errors.push(detail('FILTER_INVALID', { attribute: name, message: `Unknown field '${clip(name, 40)}'${didYouMean(name, known).replace(/"/g, "'")}: a redrive takes ${known.join(', ')}.` }));
+    if (!known.includes(name)) errors.push(detail('FILTER_INVALID', { attribute: name, message: `Unknown field '${clip(name, 40)}'${didYouMean(name, known, "'")}: a redrive takes ${known.join(', ')}.` }));
   }
   const url = text(q, 'url', 2000, errors);
   const urlPrefix = text(q, 'url_prefix', 2000, errors);

@@ -170,7 +170,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     // A misnamed field was dropped: `media_url` or `mediaUrl` made the picture an SMS without it.
     const unknown = Object.keys(b).find((k) => !(INBOUND_FIELDS as readonly string[]).includes(k));
     if (unknown !== undefined) {
-      throw AppError.of('INVALID_PARAMETER', { attribute: unknown, message: `Unknown field '${unknown}'${didYouMean(unknown, INBOUND_FIELDS).replace(/"/g, "'")}. A phone's message takes ${INBOUND_FIELDS.join(', ')}.` });
+      throw AppError.of('INVALID_PARAMETER', { attribute: unknown, message: `Unknown field '${unknown}'${didYouMean(unknown, INBOUND_FIELDS, "'")}. A phone's message takes ${INBOUND_FIELDS.join(', ')}.` });
     }
     const errors: ErrorDetail[] = checkDestination(b.from).map(() =>
       detail('FROM_INVALID', { message: `From must be the phone's number in E.164 (got ${preview(b.from)}).` }),
@@ -196,7 +196,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     // magic_numbers is what GET adds (read-only): a GET, edit, PUT round trip stays valid.
     const unknown = Object.keys(b).find((k) => !(SETTABLE as readonly string[]).includes(k) && k !== 'magic_numbers');
     if (unknown !== undefined) {
-      throw AppError.of('INVALID_PARAMETER', { attribute: unknown, message: `Unknown simulator setting '${unknown}'${didYouMean(unknown, SETTABLE).replace(/"/g, "'")}. The settings are ${SETTABLE.join(', ')}.` });
+      throw AppError.of('INVALID_PARAMETER', { attribute: unknown, message: `Unknown simulator setting '${unknown}'${didYouMean(unknown, SETTABLE, "'")}. The settings are ${SETTABLE.join(', ')}.` });
     }
     // null returns a field to the server's default (the config file).
     const ms = (v: unknown, name: string, max: number) => {
