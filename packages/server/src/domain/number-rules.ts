@@ -6,7 +6,7 @@ import { detail } from './app-error.js';
 import type { PhoneNumberRecord } from './project.js';
 import type { PhoneNumberPatch } from './ports/store.js';
 import { isSenderRate, SENDER_RATE_RULE } from './sender-rates.js';
-import { parseHttpUrl } from './urls.js';
+import { HTTP_URL_RULE, parseHttpUrl } from './urls.js';
 
 const CAPABILITIES: readonly NumberCapability[] = ['voice', 'sms', 'mms', 'fax'];
 
@@ -57,7 +57,7 @@ export function checkNumberPatch(body: Record<string, unknown>, label: (wire: st
     if (!has(wire)) continue;
     const v = body[wire];
     if (v === null || v === '') patch[field] = null;
-    else if (!parseHttpUrl(v)) errors.push(invalid(wire, `${label(wire)} must be an absolute http or https URL of at most 2048 characters, its host name at most 253 characters in labels of at most 63.`));
+    else if (!parseHttpUrl(v)) errors.push(invalid(wire, `${label(wire)} must be ${HTTP_URL_RULE}.`));
     else patch[field] = v as string;
   }
   for (const [wire, field] of [

@@ -12,7 +12,7 @@ import { clip, preview } from './preview.js';
 import { validateCustomVariables } from './custom-variables.js';
 import { DEFAULT_VALIDITY_PERIOD, MAX_MEDIA, MAX_VALIDITY_PERIOD, type CallbackFormat } from './message.js';
 import { isValidDestination, isValidSender } from './phone-numbers.js';
-import { isPrivateHost, parseHttpUrl } from './urls.js';
+import { HTTP_URL_RULE, isPrivateHost, parseHttpUrl } from './urls.js';
 import type { ScheduleWindow } from './schedule.js';
 
 /** A send request as a surface received it, values not yet checked. */
@@ -110,7 +110,7 @@ export function checkContent(input: SendInput, rules: SendRules): { errors: Erro
   } else {
     for (const url of media) {
       if (!parseHttpUrl(url)) {
-        errors.push(detail('MEDIA_URL_INVALID', { message: `Media URL ${preview(url)} is not an absolute http or https URL of at most 2048 characters, its host name at most 253 characters in labels of at most 63.` }));
+        errors.push(detail('MEDIA_URL_INVALID', { message: `Media URL ${preview(url)} is not ${HTTP_URL_RULE}.` }));
         break;
       }
     }

@@ -18,6 +18,9 @@ export const MAX_HOSTNAME_LENGTH = 253;
 /** Longest label of a host name (RFC 1035 §2.3.4): a longer one, or an empty one (`a..b`), cannot be resolved. */
 export const MAX_LABEL_LENGTH = 63;
 
+/** What `parseHttpUrl` takes, said in the errors of every field it checks. */
+export const HTTP_URL_RULE = `an absolute http or https URL of at most ${MAX_URL_LENGTH} characters, its host name at most ${MAX_HOSTNAME_LENGTH} characters in labels of at most ${MAX_LABEL_LENGTH}`;
+
 /** Whether a URL's host can name something: an IP literal, or a name of labels of 1 to 63 characters (a trailing dot aside). */
 function isNameableHost(hostname: string): boolean {
   if (hostname.startsWith('[') || IPV4.test(hostname)) return true;

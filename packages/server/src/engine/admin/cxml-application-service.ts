@@ -4,7 +4,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { CxmlApplicationPatch, CxmlApplicationRecord } from '../../domain/cxml-applications.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import type { Store } from '../../domain/ports/store.js';
-import { parseHttpUrl } from '../../domain/urls.js';
+import { HTTP_URL_RULE, parseHttpUrl } from '../../domain/urls.js';
 
 /** Parameters as the Compatibility API names them. */
 export type ApplicationParams = Readonly<Record<string, unknown>>;
@@ -27,7 +27,7 @@ function checkParams(p: ApplicationParams): CxmlApplicationPatch {
     const v = p[name];
     if (v === undefined) continue;
     if (v === '' || v === null) patch[field] = null;
-    else if (!parseHttpUrl(v)) throw new AppError(detail(name === 'SmsStatusCallback' || name === 'MessageStatusCallback' ? 'STATUS_CALLBACK_INVALID' : 'INVALID_PARAMETER', { attribute: name, message: `${name} must be an absolute http or https URL of at most 2048 characters, its host name at most 253 characters in labels of at most 63.` }));
+    else if (!parseHttpUrl(v)) throw new AppError(detail(name === 'SmsStatusCallback' || name === 'MessageStatusCallback' ? 'STATUS_CALLBACK_INVALID' : 'INVALID_PARAMETER', { attribute: name, message: `${name} must be ${HTTP_URL_RULE}.` }));
     else patch[field] = v as string;
   }
   for (const [name, field] of [

@@ -17,7 +17,7 @@ import type { Engine } from '../../engine/index.js';
 import type { WebhookResponse } from '../http-client.js';
 import { timeoutsFromUrl } from '../timeouts.js';
 import type { ResponseVerdict } from '../webhook-runner.js';
-import { parseHttpUrl } from '../../domain/urls.js';
+import { HTTP_URL_RULE, parseHttpUrl } from '../../domain/urls.js';
 import { parseCxml, type MessageVerb } from './document.js';
 
 /**
@@ -136,7 +136,7 @@ export class CxmlExecutor {
   /** Queue the request for the next document: null, 'over the limit' (of documents), or why not. */
   private async redirect(d: WebhookDeliveryRecord, url: string, method: 'GET' | 'POST', atDocumentLimit: () => Promise<boolean>): Promise<string | null> {
     const { webhookOutbox, clock } = this.deps.engine;
-    if (!parseHttpUrl(url)) return `${ERRORS.CXML_PARSE_ERROR.compat}: <Redirect> URL ${JSON.stringify(url.slice(0, 200))} is not an http(s) URL (of at most 2048 characters, its host name at most 253 characters in labels of at most 63)`;
+    if (!parseHttpUrl(url)) return `${ERRORS.CXML_PARSE_ERROR.compat}: <Redirect> URL ${JSON.stringify(url.slice(0, 200))} is not ${HTTP_URL_RULE}`;
     if (await atDocumentLimit()) return 'over the limit';
     await webhookOutbox.schedule([
       {
