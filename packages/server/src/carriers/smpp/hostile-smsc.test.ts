@@ -363,31 +363,38 @@ describe('an SMSC whose submit_sm_resp body cannot be read', () => {
   });
 });
 
+/**
+ * An SMSC that sends `pdus` at once after the bind, without a window, to a pool whose database never
+ * answers a deliver: how many were handed over (and held pending), and the SMSC's answers to the rest.
+ */
+async function floodAfterBind(pdus: Pdu[]): Promise<{ handed: () => number; answers: number[]; pool: BindPool }> {
+  const answers: number[] = [];
+  const port = await smsc((pdu, reply) => {
+    if (pdu.command.startsWith('bind_')) {
+      reply(bindResp(pdu));
+      for (const p of pdus) reply(p);
+      return;
+    }
+    if (pdu.command === 'deliver_sm_resp') answers.push(pdu.status);
+  });
+  let handed = 0;
+  const pool = new BindPool(context(port), { submitAnswered() {}, deliver: () => (handed++, new Promise<number>(() => {})), bound() {}, unanswered() {} });
+  pool.start();
+  return { handed: () => handed, answers, pool };
+}
+
 describe('an SMSC that sends deliver_sm without a window', () => {
   it('has at most MAX_PENDING_DELIVERS waiting for the database; the rest are answered ESME_RX_T_APPN to be sent again', async () => {
     const extra = 200;
-    const answers: number[] = [];
-    const port = await smsc((pdu, reply) => {
-      if (pdu.command.startsWith('bind_')) {
-        reply(bindResp(pdu));
-        for (let i = 1; i <= MAX_PENDING_DELIVERS + extra; i++) {
-          const text = Buffer.from(`id:${i} sub:001 dlvrd:001 submit date:2401011200 done date:2401011201 stat:DELIVRD err:000 text:`, 'latin1');
-          reply({ ...receiptPdu, sequence: i, shortMessage: text });
-        }
-        return;
-      }
-      if (pdu.command === 'deliver_sm_resp') answers.push(pdu.status);
+    const receipts = Array.from({ length: MAX_PENDING_DELIVERS + extra }, (_, n) => {
+      const text = Buffer.from(`id:${n + 1} sub:001 dlvrd:001 submit date:2401011200 done date:2401011201 stat:DELIVRD err:000 text:`, 'latin1');
+      return { ...receiptPdu, sequence: n + 1, shortMessage: text };
     });
-    let handed = 0;
-    const ctx = context(port);
     // A database that never answers: every receipt handed over stays pending.
-    const pool = new BindPool(ctx, { submitAnswered() {}, deliver: () => (handed++, new Promise<number>(() => {})), bound() {}, unanswered() {} });
-    pool.start();
+    const { handed, answers, pool } = await floodAfterBind(receipts);
     try {
-      await new Promise<void>((resolve) => {
-        const check = setInterval(() => answers.length >= extra && (clearInterval(check), resolve()), 10);
-      });
-      expect(handed).toBe(MAX_PENDING_DELIVERS);
+      await until(() => answers.length >= extra);
+      expect(handed()).toBe(MAX_PENDING_DELIVERS);
       expect(answers).toEqual(Array(extra).fill(STATUS.ESME_RX_T_APPN));
     } finally {
       await pool.stop(0);
@@ -399,25 +406,14 @@ describe('an SMSC that sends large deliver_sm without a window', () => {
   it('has at most MAX_PENDING_DELIVER_BYTES of them waiting for the database', async () => {
     const count = 200;
     const payload = Buffer.alloc(60_000, 0x41);
-    const answers: number[] = [];
-    const port = await smsc((pdu, reply) => {
-      if (pdu.command.startsWith('bind_')) {
-        reply(bindResp(pdu));
-        for (let i = 1; i <= count; i++) reply({ ...receiptPdu, esmClass: 0, sequence: i, tlvs: [{ tag: TLV.message_payload, value: payload }] });
-        return;
-      }
-      if (pdu.command === 'deliver_sm_resp') answers.push(pdu.status);
-    });
-    let handed = 0;
-    const ctx = context(port);
-    const pool = new BindPool(ctx, { submitAnswered() {}, deliver: () => (handed++, new Promise<number>(() => {})), bound() {}, unanswered() {} });
-    pool.start();
+    const mos = Array.from({ length: count }, (_, n) => ({ ...receiptPdu, esmClass: 0, sequence: n + 1, tlvs: [{ tag: TLV.message_payload, value: payload }] }));
+    const { handed, answers, pool } = await floodAfterBind(mos);
     try {
-      await until(() => handed + answers.length === count);
+      await until(() => handed() + answers.length === count);
       // About 4 MiB of 60 KB MOs held (not 200: 12 MB), the rest asked to come again later.
-      expect(handed).toBeGreaterThan(0);
-      expect(handed * payload.length).toBeLessThanOrEqual(MAX_PENDING_DELIVER_BYTES);
-      expect(answers).toEqual(Array(count - handed).fill(STATUS.ESME_RX_T_APPN));
+      expect(handed()).toBeGreaterThan(0);
+      expect(handed() * payload.length).toBeLessThanOrEqual(MAX_PENDING_DELIVER_BYTES);
+      expect(answers).toEqual(Array(count - handed()).fill(STATUS.ESME_RX_T_APPN));
     } finally {
       await pool.stop(0);
     }
