@@ -7,6 +7,9 @@
 import type { FastifyRequest } from 'fastify';
 
 export function idempotencyKeyHeader(request: FastifyRequest): string | string[] | undefined {
+  const joined = request.headers['idempotency-key'];
+  // Most sends have none: Node builds headersDistinct (every header as a list) when first read.
+  if (joined === undefined) return undefined;
   const lines = request.raw.headersDistinct['idempotency-key'];
-  return lines && lines.length > 1 ? lines : request.headers['idempotency-key'];
+  return lines && lines.length > 1 ? lines : joined;
 }
