@@ -17,6 +17,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { Carrier, CarrierDescriptor } from '../domain/ports/carrier.js';
 import type { Store } from '../domain/ports/store.js';
+import type { EngineOptions } from '../engine/index.js';
 import type { RelayLimits } from '../relay/index.js';
 import { openPostgresStore } from '../store/dialects/postgres.js';
 import { openSqliteStore } from '../store/dialects/sqlite.js';
@@ -137,5 +138,18 @@ export function relayLimits(settings: SwitchboardSettings): RelayLimits {
     pingIntervalMs: settings.relayPingIntervalMs,
     maxSocketBufferBytes: settings.relayMaxSocketBufferBytes,
     stateEventGapMs: settings.relayStateEventGapMs,
+  };
+}
+
+/** The engine's periodic passes from settings: receipt reconciliation, and retention of settled webhooks. */
+export function periodicWork(settings: SwitchboardSettings): Pick<EngineOptions, 'receipts' | 'retention'> {
+  return {
+    receipts: { reconcileAfterMs: settings.receiptsReconcileAfterMs, giveUpAfterMs: settings.receiptsGiveUpAfterMs },
+    retention: {
+      deliveredWebhooksMs: settings.retentionDeliveredWebhookHours * 3_600_000,
+      failedWebhooksMs: settings.retentionFailedWebhookHours * 3_600_000,
+      intervalMs: settings.retentionIntervalMs,
+      batchSize: settings.retentionBatchSize,
+    },
   };
 }

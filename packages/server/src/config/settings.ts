@@ -7,6 +7,7 @@
 import { NODE_ROLES, type NodeRole } from '../domain/cluster.js';
 import { parsePriceTable, type PriceTable } from '../domain/pricing.js';
 import { DEFAULT_SENDER_RATES, parseSenderRates } from '../domain/sender-rates.js';
+import { RETENTION_SETTINGS } from './retention-settings.js';
 import { hostnameList, InvalidSetting, numberList, optionalBaseUrl, optionalProjectId, parsers, smppString, type SettingSpec } from './setting-parsers.js';
 
 export { InvalidSetting, parsers, type SettingSource, type SettingSpec } from './setting-parsers.js';
@@ -487,6 +488,7 @@ export const SETTINGS = {
     default: 43_200_000,
     parse: parsers.int(60_000, 30 * 86_400_000),
   },
+  ...RETENTION_SETTINGS,
 } satisfies Record<string, SettingSpec<unknown>>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -34,6 +34,7 @@ import { MessageAcceptor } from './messages/message-acceptor.js';
 import { TestCredentialSends } from './messages/test-credentials.js';
 import { MessageService } from './messages/message-service.js';
 import { IdempotencyKeySweeper } from './messages/idempotency.js';
+import { DEFAULT_RETENTION, WebhookRetention, type RetentionOptions, type RetentionSummary } from './messages/webhook-retention.js';
 import { recoverAwaitingReceipts } from './messages/receipt-recovery.js';
 import { DEFAULT_GIVE_UP_AFTER_MS, DEFAULT_RECONCILE_AFTER_MS, ReceiptReconciler, type ReceiptReconcilerOptions, type ReconcileSummary } from './messages/receipt-reconciler.js';
 import { RecentMessages } from './messages/recent-messages.js';
@@ -101,6 +102,8 @@ export interface EngineOptions {
    * ids start with a per-instance prefix): re-armed on this node when that instance is adopted.
    */
   readonly adoptReceipts?: { readonly carrier: Carrier; readonly prefixOf: (instanceId: string) => string };
+  /** How long settled webhook deliveries are kept, and the passes that delete them (default `DEFAULT_RETENTION`). */
+  readonly retention?: RetentionOptions;
   /** Further clean-up of dead instances (their parked RELAY sessions). */
   readonly onInstancesDead?: (dead: readonly NodeRecord[]) => Promise<void>;
 }
@@ -128,6 +131,8 @@ export interface Engine {
   readonly webhookOutbox: WebhookOutbox;
   /** Receipt reconciliation (`dispatch` role): its timer runs passes; `reconcile` runs one now. */
   readonly receipts: { reconcile(): Promise<ReconcileSummary> };
+  /** Retention of settled webhook deliveries: its timer runs passes; `prune` runs one now. */
+  readonly retention: { prune(): Promise<RetentionSummary> };
   readonly reads: EngineReads;
   /** Every carrier, the simulator first. */
   readonly carriers: readonly Carrier[];
@@ -258,6 +263,8 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     options.receipts ?? { reconcileAfterMs: DEFAULT_RECONCILE_AFTER_MS, giveUpAfterMs: DEFAULT_GIVE_UP_AFTER_MS },
   );
   const keySweeper = new IdempotencyKeySweeper({ keys: store.idempotency, clock, logger });
+  const lease = cluster ? { repository: store.leases, owner: options.instanceId } : null;
+  const retention = new WebhookRetention({ webhooks: store.webhooks, clock, logger, metrics, lease }, options.retention ?? DEFAULT_RETENTION);
 
   const projects = new ProjectService({ store, clock, ids, bus });
   const numbers = new NumberService({ store, clock, ids, bus, directory, isUniqueViolation });
@@ -279,6 +286,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     projects,
     webhookOutbox: new WebhookOutbox({ webhooks: store.webhooks, clock, bus }),
     receipts: { reconcile: () => reconciler.reconcile() },
+    retention: { prune: () => retention.prune() },
     reads: readsOf(store, clock),
     carriers,
     cluster,
@@ -310,6 +318,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
       if (dispatching) await dispatcher.start(!cluster);
       if (dispatching) reconciler.start();
       keySweeper.start();
+      retention.start();
     },
     async stop() {
       // Changes that still cannot be written are given up after a few attempts, so stopping ends;
@@ -319,6 +328,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
       await dispatcher.stop();
       await reconciler.stop();
       await keySweeper.stop();
+      await retention.stop();
       await cluster?.stop();
       for (const c of carriers) await c.stop();
       await journal.drain();

@@ -9,6 +9,8 @@ export interface EngineMetrics {
   webhookOutcome(kind: string, outcome: 'delivered' | 'retry' | 'failed'): void;
   /** The automatic reply to a STOP/START/HELP (`action`) could not be queued and was dropped. */
   optOutReplyDropped(action: string): void;
+  /** Rows of `table` deleted by retention (settled webhook deliveries, their attempts). */
+  rowsPruned(table: string, count: number): void;
 }
 
 /** Metrics that go nowhere (tests, CLI). */
@@ -18,6 +20,7 @@ export const noopMetrics: EngineMetrics = {
   carrierSubmitted: () => {},
   webhookOutcome: () => {},
   optOutReplyDropped: () => {},
+  rowsPruned: () => {},
 };
 
 /** What the RELAY surface reports for monitoring. */

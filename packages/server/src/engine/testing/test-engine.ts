@@ -63,6 +63,11 @@ export class CountingMetrics implements EngineMetrics {
   optOutReplyDropped(action: string): void {
     this.repliesDropped[action] = (this.repliesDropped[action] ?? 0) + 1;
   }
+  /** Rows deleted by retention, by table. */
+  readonly pruned: Record<string, number> = {};
+  rowsPruned(table: string, count: number): void {
+    this.pruned[table] = (this.pruned[table] ?? 0) + count;
+  }
 }
 
 /** A logger that keeps what it was told. */

@@ -12,6 +12,7 @@ export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
   private readonly submissions: Counter<'carrier' | 'outcome'>;
   private readonly webhooks: Counter<'kind' | 'outcome'>;
   private readonly repliesDropped: Counter<'action'>;
+  private readonly pruned: Counter<'table'>;
   private readonly http: Histogram<'method' | 'route' | 'status_code'>;
   private readonly relay: {
     connections: Gauge;
@@ -47,6 +48,7 @@ export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
     this.submissions = new Counter({ name: 'switchboard_carrier_submissions_total', help: 'Carrier answers to submissions.', labelNames: ['carrier', 'outcome'], registers: [this.registry] });
     this.webhooks = new Counter({ name: 'switchboard_webhook_deliveries_total', help: 'Webhook attempts by outcome.', labelNames: ['kind', 'outcome'], registers: [this.registry] });
     this.repliesDropped = new Counter({ name: 'switchboard_opt_out_replies_dropped_total', help: 'Automatic replies to STOP/START/HELP that could not be queued.', labelNames: ['action'], registers: [this.registry] });
+    this.pruned = new Counter({ name: 'switchboard_retention_rows_deleted_total', help: 'Rows deleted by retention (settled webhook deliveries past their retention, their attempts), by table.', labelNames: ['table'], registers: [this.registry] });
     const registers = [this.registry];
     this.relay = {
       connections: new Gauge({ name: 'switchboard_relay_connections', help: 'Open RELAY WebSocket connections.', registers }),
@@ -111,6 +113,9 @@ export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
   }
   optOutReplyDropped(action: string): void {
     this.repliesDropped.inc({ action });
+  }
+  rowsPruned(table: string, count: number): void {
+    this.pruned.inc({ table }, count);
   }
 
   relayConnections(delta: number): void {

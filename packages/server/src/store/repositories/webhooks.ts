@@ -1,11 +1,12 @@
 import { CompiledQuery, sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
-import type { WebhookClaimLimits, WebhookHandOnClaim, WebhookRedriveFilter, WebhookRepository, WebhookSettlement } from '../../domain/ports/store.js';
+import type { WebhookClaimLimits, WebhookHandOnClaim, WebhookPruneCutoffs, WebhookPrunePage, WebhookRedriveFilter, WebhookRepository, WebhookSettlement } from '../../domain/ports/store.js';
 import { destinationOf, type NewWebhookDelivery, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookDeliveryStatus } from '../../domain/webhooks.js';
 import { BatchInsert } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, WebhookDeliveriesTable } from '../schema.js';
 import { attemptFromRow, chunkRows, deliveryFromRow, num } from '../rows.js';
 import { dueProjects, fairShares, MAX_PROJECTS, type FairQueue } from './fair-claim.js';
+import { pruneSettledDeliveries } from './webhook-retention.js';
 
 /** The rows a claim may take: written as literals so PostgreSQL matches the partial indexes. */
 const PENDING_HEAD = sql<boolean>`status = 'pending' and head = 1`;
@@ -468,6 +469,10 @@ export class KyselyWebhookRepository implements WebhookRepository {
     const out = { pending: 0, retrying: num(retrying?.n ?? 0), delivered: 0, failed: 0 };
     for (const r of rows) if (r.status === 'pending' || r.status === 'delivered' || r.status === 'failed') out[r.status] = num(r.n);
     return out;
+  }
+
+  pruneSettled(cutoffs: WebhookPruneCutoffs, afterId: number, limit: number): Promise<WebhookPrunePage> {
+    return pruneSettledDeliveries(this.db, this.traits, cutoffs, afterId, limit);
   }
 
   async countPending(): Promise<number> {

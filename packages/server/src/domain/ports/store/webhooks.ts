@@ -58,6 +58,20 @@ export interface WebhookHandOnClaim {
   readonly leaseMs: number;
 }
 
+/** Settled deliveries older than these (ms; `updated_at`) may be deleted; null keeps that state for good. */
+export interface WebhookPruneCutoffs {
+  readonly deliveredBefore: number | null;
+  readonly failedBefore: number | null;
+}
+
+/** One page of `pruneSettled`: where it ended, whether the walk is over, and what it deleted. */
+export interface WebhookPrunePage {
+  readonly lastId: number;
+  readonly done: boolean;
+  readonly deliveries: number;
+  readonly attempts: number;
+}
+
 export interface WebhookRepository {
   enqueueMany(deliveries: readonly NewWebhookDelivery[]): Promise<void>;
   /**
@@ -113,6 +127,14 @@ export interface WebhookRepository {
   /** When the next head delivery is due, leaving out the destinations in `skip`. */
   nextDueAt(skip?: readonly string[]): Promise<number | undefined>;
   countPending(): Promise<number>;
+  /**
+   * Engine internal, all projects (retention): in the `limit` deliveries after id `afterId`, delete
+   * those settled before their cutoff, with their attempts, in one transaction — except deliveries
+   * of a message still in flight, and an inbound message's cXML request while a reply of its
+   * exchange is. `done` when no later delivery can be due (the page reached the later cutoff's
+   * creation time, or the table's end).
+   */
+  pruneSettled(cutoffs: WebhookPruneCutoffs, afterId: number, limit: number): Promise<WebhookPrunePage>;
   /** A project's deliveries, newest first (keyset on id: `beforeId`), optionally of one status. */
   listForProject(projectId: string, filter: { readonly status?: WebhookDeliveryStatus }, page: { readonly limit: number; readonly beforeId?: number }): Promise<WebhookDeliveryRecord[]>;
   /** How many of a project's deliveries are in each state; `retrying` counts pending ones that already failed at least once. */
