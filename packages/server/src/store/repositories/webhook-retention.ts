@@ -18,7 +18,7 @@ const FINAL = sql.join(TERMINAL_STATUSES.map((s) => sql.lit(s)));
  * since `staleBefore` (an MMS without receipts stays `sent` for good). Its deliveries are kept.
  */
 const inFlight = (m: string, staleBefore: number) =>
-  sql<boolean>`${sql.ref(`${m}.status`)} not in (${FINAL}) and not (${sql.ref(`${m}.status`)} = 'sent' and ${sql.ref(`${m}.updated_at`)} < ${staleBefore})`;
+  sql<boolean>`${sql.ref(`${m}.status`)} not in (${FINAL}) and not (${sql.ref(`${m}.status`)} = 'sent' and ${sql.ref(`${m}.updated_at`)} <= ${staleBefore})`;
 
 export async function pruneSettledDeliveries(db: Kysely<Database>, traits: DialectTraits, cutoffs: WebhookPruneCutoffs, afterId: number, limit: number): Promise<WebhookPrunePage> {
   const { deliveredBefore, failedBefore } = cutoffs;
@@ -29,8 +29,8 @@ export async function pruneSettledDeliveries(db: Kysely<Database>, traits: Diale
   const staleBefore = Math.min(deliveredBefore ?? Infinity, failedBefore ?? Infinity);
   const settled = sql<boolean>`(${sql.join(
     [
-      ...(deliveredBefore !== null ? [sql`(d.status = 'delivered' and d.updated_at < ${deliveredBefore})`] : []),
-      ...(failedBefore !== null ? [sql`(d.status = 'failed' and d.updated_at < ${failedBefore})`] : []),
+      ...(deliveredBefore !== null ? [sql`(d.status = 'delivered' and d.updated_at <= ${deliveredBefore})`] : []),
+      ...(failedBefore !== null ? [sql`(d.status = 'failed' and d.updated_at <= ${failedBefore})`] : []),
     ],
     sql` or `,
   )})`;
@@ -55,7 +55,7 @@ export async function pruneSettledDeliveries(db: Kysely<Database>, traits: Diale
       const result = await tx.deleteFrom('webhook_attempts').where('delivery_id', 'in', chunk).executeTakeFirst();
       attempts += Number(result.numDeletedRows);
     }
-    const done = page.length < limit || num(last.created_at) >= latest;
+    const done = page.length < limit || num(last.created_at) > latest;
     return { lastId, done, deliveries: rows.length, attempts };
   };
   return db.isTransaction ? work(db) : db.transaction().execute(work);

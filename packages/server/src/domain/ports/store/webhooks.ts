@@ -58,7 +58,7 @@ export interface WebhookHandOnClaim {
   readonly leaseMs: number;
 }
 
-/** Settled deliveries older than these (ms; `updated_at`) may be deleted; null keeps that state for good. */
+/** Settled deliveries last changed (`updated_at`) at or before these (ms) may be deleted; null keeps that state for good. */
 export interface WebhookPruneCutoffs {
   readonly deliveredBefore: number | null;
   readonly failedBefore: number | null;
