@@ -1729,10 +1729,18 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect((await store.carrierParts.listForMessages([m1, m2])).map((p) => p.carrierMessageId).sort()).toEqual(['x1', 'x2', 'y1']);
       });
 
-      it('prunes parts created before a time', async () => {
-        await store.carrierParts.insertMany([part({ carrierMessageId: 'old', messageId: randomUUID(), createdAt: T0 }), part({ carrierMessageId: 'new', messageId: randomUUID(), createdAt: T0 + 100 })]);
-        expect(await store.carrierParts.pruneOlderThan(T0 + 50)).toBe(1);
-        expect((await store.carrierParts.findByCarrierIds('smsc-a', ['old', 'new'])).map((p) => p.carrierMessageId)).toEqual(['new']);
+      it('prunes one carrier’s parts created before a time, oldest first, at most a page per call', async () => {
+        await store.carrierParts.insertMany([
+          ...['old1', 'old2', 'old3'].map((id, i) => part({ carrierMessageId: id, messageId: randomUUID(), createdAt: T0 + i })),
+          part({ carrierMessageId: 'new', messageId: randomUUID(), createdAt: T0 + 100 }),
+          part({ carrier: 'smsc-b', carrierMessageId: 'other', messageId: randomUUID(), createdAt: T0 }),
+        ]);
+        expect(await store.carrierParts.pruneOlderThan('smsc-a', T0 + 50, 2)).toBe(2);
+        expect((await store.carrierParts.findByCarrierIds('smsc-a', ['old1', 'old2', 'old3', 'new'])).map((p) => p.carrierMessageId).sort()).toEqual(['new', 'old3']);
+        expect(await store.carrierParts.pruneOlderThan('smsc-a', T0 + 50, 2)).toBe(1);
+        expect(await store.carrierParts.pruneOlderThan('smsc-a', T0 + 50, 2)).toBe(0);
+        // Another carrier's parts keep their own retention.
+        expect((await store.carrierParts.findByCarrierIds('smsc-b', ['other'])).map((p) => p.carrierMessageId)).toEqual(['other']);
       });
     });
 

@@ -37,6 +37,8 @@ const MAX_LOGGED_STAT_WORDS = 100;
 /** Receipts waiting for their part's submit_sm_resp are bounded. */
 const MAX_EARLY_RECEIPTS = 100_000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** Part records deleted per statement; the event loop gets a turn between statements. */
+const PRUNE_STEP = 1000;
 
 /** Accepted parts and their receipts, for one connector. */
 export class ReceiptLedger {
@@ -47,24 +49,46 @@ export class ReceiptLedger {
   private readonly recordedWhileLooking = new Set<string>();
   private readonly loggedStatWords = new Set<string>();
   private pruneTimer: NodeJS.Timeout | undefined;
+  private pruning: Promise<number> | undefined;
+  private stopped = false;
 
   constructor(private readonly ctx: SmppContext) {
     this.ledger = new Batcher((ops) => this.flush(ops), 2000);
   }
 
-  /** Forget part records older than the retention, every hour. */
+  /** Forget this connector's part records older than the retention, every hour. */
   start(): void {
     const { config, deps } = this.ctx;
-    this.pruneTimer = setInterval(() => {
-      const before = deps.now() - config.partRetentionHours * 3_600_000;
-      deps.store.carrierParts.pruneOlderThan(before).catch((err) => deps.logger.warn({ err, carrier: config.id }, 'pruning SMPP part records failed'));
-    }, PRUNE_EVERY_MS);
+    this.stopped = false;
+    this.pruneTimer = setInterval(() => void this.prune().catch((err: unknown) => deps.logger.warn({ err, carrier: config.id }, 'pruning SMPP part records failed')), PRUNE_EVERY_MS);
     this.pruneTimer.unref();
+  }
+
+  /**
+   * Delete this connector's part records older than `partRetentionHours`, `PRUNE_STEP` rows per
+   * statement, yielding between them; returns how many. Other carriers' records keep their own retention.
+   */
+  prune(): Promise<number> {
+    return (this.pruning ??= this.pruneAll().finally(() => (this.pruning = undefined)));
+  }
+
+  private async pruneAll(): Promise<number> {
+    const { config, deps } = this.ctx;
+    const before = deps.now() - config.partRetentionHours * 3_600_000;
+    let total = 0;
+    for (;;) {
+      const n = await deps.store.carrierParts.pruneOlderThan(config.id, before, PRUNE_STEP);
+      total += n;
+      if (n < PRUNE_STEP || this.stopped) return total;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Stop pruning and wait for every queued write. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    await this.pruning?.catch(() => undefined);
     await this.ledger.drain();
   }
 

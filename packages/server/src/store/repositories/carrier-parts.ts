@@ -117,8 +117,10 @@ export class KyselyCarrierPartRepository implements CarrierPartRepository {
     return rows.map(fromRow);
   }
 
-  async pruneOlderThan(before: number): Promise<number> {
-    const result = await this.db.deleteFrom('carrier_parts').where('created_at', '<', before).executeTakeFirst();
+  async pruneOlderThan(carrier: string, before: number, limit: number): Promise<number> {
+    // A page at a time (carrier_parts_created), so no statement deletes an hour of a busy link's parts at once.
+    const oldest = this.db.selectFrom('carrier_parts').select('carrier_message_id').where('carrier', '=', carrier).where('created_at', '<', before).orderBy('created_at').limit(limit);
+    const result = await this.db.deleteFrom('carrier_parts').where('carrier', '=', carrier).where('carrier_message_id', 'in', oldest).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 }

@@ -41,6 +41,6 @@ export interface CarrierPartRepository {
   listForMessages(messageIds: readonly string[]): Promise<CarrierPartRecord[]>;
   /** The parts of one message, in part order. */
   listForMessage(projectId: string, messageId: string): Promise<CarrierPartRecord[]>;
-  /** Forget parts created before `before` (ms); returns how many. */
-  pruneOlderThan(before: number): Promise<number>;
+  /** Forget at most `limit` of `carrier`'s parts created before `before` (ms), oldest first; returns how many. */
+  pruneOlderThan(carrier: string, before: number, limit: number): Promise<number>;
 }
