@@ -166,6 +166,19 @@ describe.each(backends)('webhook retention on %s', (_name, open) => {
     expect(await t.engine.reads.webhooks.listForMessage(t.project.id, id)).toHaveLength(30);
   });
 
+  it('is safe when two passes run at once (a lease that ran out mid-pass): each row deleted once, nothing else', async () => {
+    await build({ deliveredWebhooksMs: DAY });
+    const id = await received();
+    for (const d of await queue(id, 40)) await settle(d, 'delivered');
+    const [pending] = await queue(id);
+    t.clock.advance(DAY);
+    const cutoffs = { deliveredBefore: t.clock.now() - DAY, failedBefore: null };
+    const pages = await Promise.all([t.store.webhooks.pruneSettled(cutoffs, 0, 100), t.store.webhooks.pruneSettled(cutoffs, 0, 100)]);
+    expect(pages[0]!.deliveries + pages[1]!.deliveries).toBe(40);
+    expect(pages[0]!.attempts + pages[1]!.attempts).toBe(40);
+    expect(await t.engine.reads.webhooks.listForMessage(t.project.id, id)).toEqual([expect.objectContaining({ id: pending!.id })]);
+  });
+
   it('with several nodes, prunes only on the node holding the retention lease', async () => {
     await build({ deliveredWebhooksMs: DAY }, true);
     const id = await received();

@@ -29,8 +29,8 @@ export async function pruneSettledDeliveries(db: Kysely<Database>, traits: Diale
   const staleBefore = Math.min(deliveredBefore ?? Infinity, failedBefore ?? Infinity);
   const settled = sql<boolean>`(${sql.join(
     [
-      ...(deliveredBefore !== null ? [sql`(d.status = 'delivered' and d.updated_at <= ${deliveredBefore})`] : []),
-      ...(failedBefore !== null ? [sql`(d.status = 'failed' and d.updated_at <= ${failedBefore})`] : []),
+      ...(deliveredBefore !== null ? [sql`(webhook_deliveries.status = 'delivered' and webhook_deliveries.updated_at <= ${deliveredBefore})`] : []),
+      ...(failedBefore !== null ? [sql`(webhook_deliveries.status = 'failed' and webhook_deliveries.updated_at <= ${failedBefore})`] : []),
     ],
     sql` or `,
   )})`;
@@ -41,15 +41,17 @@ export async function pruneSettledDeliveries(db: Kysely<Database>, traits: Diale
     const lastId = num(last.id);
     // Kept: a delivery of a message still in flight (its console history), and an inbound
     // message's cXML request while a reply of its exchange is in flight (the exchange's document
-    // count, Twilio's 14106, reads it).
+    // count, Twilio's 14106, reads it). The conditions are the DELETE's own, not a subquery's, so
+    // PostgreSQL checks them again on a row another transaction changed meanwhile (a failed
+    // delivery re-driven to pending is left alone).
     const { rows } = await sql<{ id: number | string }>`
-      delete from webhook_deliveries where id in (
-        select d.id from webhook_deliveries d
-        where d.id > ${afterId} and d.id <= ${lastId} and ${settled}
-          and (d.message_id is null or not exists (select 1 from messages m where m.id = d.message_id and ${inFlight('m', staleBefore)}))
-          and (d.kind <> 'inbound_message' or not exists (
-            select 1 from messages r where r.project_id = d.project_id and r.cxml_session = d.message_id and ${inFlight('r', staleBefore)})))
-      returning id`.execute(tx);
+      delete from webhook_deliveries
+      where webhook_deliveries.id > ${afterId} and webhook_deliveries.id <= ${lastId} and ${settled}
+        and (webhook_deliveries.message_id is null
+          or not exists (select 1 from messages m where m.id = webhook_deliveries.message_id and ${inFlight('m', staleBefore)}))
+        and (webhook_deliveries.kind <> 'inbound_message' or not exists (
+          select 1 from messages r where r.project_id = webhook_deliveries.project_id and r.cxml_session = webhook_deliveries.message_id and ${inFlight('r', staleBefore)}))
+      returning webhook_deliveries.id`.execute(tx);
     let attempts = 0;
     for (const chunk of chunkRows(rows.map((r) => num(r.id)), 1, traits.maxParameters)) {
       const result = await tx.deleteFrom('webhook_attempts').where('delivery_id', 'in', chunk).executeTakeFirst();
