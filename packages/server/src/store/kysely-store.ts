@@ -22,6 +22,7 @@ import { KyselyMessageMediaRepository } from './repositories/media.js';
 import { KyselyNumberGroupRepository } from './repositories/number-groups.js';
 import { KyselyOptOutRepository } from './repositories/opt-outs.js';
 import { KyselyServerKeyRepository } from './repositories/server-keys.js';
+import { KyselySimulatorClockRepository } from './repositories/simulator-clock.js';
 import { KyselySimulatorSettingsRepository } from './repositories/simulator-settings.js';
 import type { Database } from './schema.js';
 
@@ -46,6 +47,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotI
     simulatorSettings: new KyselySimulatorSettingsRepository(db),
     optOuts: new KyselyOptOutRepository(db),
     serverKeys: new KyselyServerKeyRepository(db),
+    simulatorClock: new KyselySimulatorClockRepository(db),
   };
 }
 
@@ -70,6 +72,7 @@ export class KyselyStore implements Store {
   readonly simulatorSettings;
   readonly optOuts;
   readonly serverKeys;
+  readonly simulatorClock;
   /** Batch inserts of the hot tables, compiled once per chunk size and shared by every transaction. */
   private readonly inserts: HotInserts;
 
@@ -101,6 +104,7 @@ export class KyselyStore implements Store {
     this.simulatorSettings = repos.simulatorSettings;
     this.optOuts = repos.optOuts;
     this.serverKeys = repos.serverKeys;
+    this.simulatorClock = repos.simulatorClock;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

@@ -343,6 +343,13 @@ export interface ServerKeysTable {
   created_at: number;
 }
 
+/** The manual simulator clock's position, one row (id 1) shared by the nodes (migration 0018). */
+export interface SimulatorClockTable {
+  id: number;
+  now_ms: number;
+  updated_at: number;
+}
+
 /** The whole schema. */
 export interface Database {
   projects: ProjectsTable;
@@ -371,4 +378,5 @@ export interface Database {
   messaging_settings: MessagingSettingsTable;
   sender_slots: SenderSlotsTable;
   server_keys: ServerKeysTable;
+  simulator_clock: SimulatorClockTable;
 }

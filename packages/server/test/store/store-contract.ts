@@ -1998,6 +1998,24 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
       });
     });
 
+    describe('simulator clock', () => {
+      it('keeps the first position stored; advances made at once add up', async () => {
+        expect(await store.simulatorClock.get()).toBeUndefined();
+        const [a, b] = await Promise.all([store.simulatorClock.getOrStart(T0, T0), store.simulatorClock.getOrStart(T0 + 5, T0)]);
+        expect(a).toBe(b);
+        expect([T0, T0 + 5]).toContain(a);
+        expect(await store.simulatorClock.getOrStart(T0 + 99, T0)).toBe(a);
+        const moved = await Promise.all([store.simulatorClock.advance(1_000, 0, T0), store.simulatorClock.advance(2_000, 0, T0), store.simulatorClock.advance(172_800_000, 0, T0)]);
+        expect(Math.max(...moved)).toBe(a + 172_803_000);
+        expect(await store.simulatorClock.get()).toBe(a + 172_803_000);
+      });
+
+      it('starts an advance with none stored from the position given', async () => {
+        expect(await store.simulatorClock.advance(500, T0, T0)).toBe(T0 + 500);
+        expect(await store.simulatorClock.get()).toBe(T0 + 500);
+      });
+    });
+
     describe('transactions', () => {
       it('commits everything written through the transaction’s repositories and returns the result', async () => {
         await store.projects.create(project(P1));

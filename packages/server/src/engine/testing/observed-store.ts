@@ -37,6 +37,7 @@ export class ObservedStore implements Store {
   readonly simulatorSettings: Repositories['simulatorSettings'];
   readonly optOuts: Repositories['optOuts'];
   readonly serverKeys: Repositories['serverKeys'];
+  readonly simulatorClock: Repositories['simulatorClock'];
   /** Transactions begun through this store. */
   transactions = 0;
   private failNext: Error | null = null;
@@ -63,6 +64,7 @@ export class ObservedStore implements Store {
     this.simulatorSettings = this.observe('simulatorSettings');
     this.optOuts = this.observe('optOuts');
     this.serverKeys = this.observe('serverKeys');
+    this.simulatorClock = this.observe('simulatorClock');
   }
 
   /**

@@ -19,6 +19,7 @@ import { fairClaimsSchema } from './0013-fair-claims.js';
 import { fairOutboxSchema } from './0014-fair-outbox.js';
 import { cxmlSessionsSchema } from './0015-cxml-sessions.js';
 import { serverKeysSchema } from './0017-server-keys.js';
+import { simulatorClockSchema } from './0018-simulator-clock.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -37,6 +38,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0014-fair-outbox': fairOutboxSchema(dialect),
     '0015-cxml-sessions': cxmlSessionsSchema(dialect),
     '0017-server-keys': serverKeysSchema(dialect),
+    '0018-simulator-clock': simulatorClockSchema(dialect),
   };
 }
 

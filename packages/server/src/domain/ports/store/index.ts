@@ -19,6 +19,7 @@ import type { PhoneNumberRepository } from './numbers.js';
 import type { OptOutRepository } from './opt-outs.js';
 import type { ProjectRepository } from './projects.js';
 import type { ServerKeyRepository } from './server-keys.js';
+import type { SimulatorClockRepository } from './simulator-clock.js';
 import type { SimulatorSettingsRepository } from './simulator-settings.js';
 import type { TokenRepository } from './tokens.js';
 import type { WebhookRepository } from './webhooks.js';
@@ -40,6 +41,7 @@ export * from './opt-outs.js';
 export * from './paging.js';
 export * from './projects.js';
 export * from './server-keys.js';
+export * from './simulator-clock.js';
 export * from './simulator-settings.js';
 export * from './tokens.js';
 export * from './webhooks.js';
@@ -68,6 +70,7 @@ export interface Repositories {
   readonly simulatorSettings: SimulatorSettingsRepository;
   readonly optOuts: OptOutRepository;
   readonly serverKeys: ServerKeyRepository;
+  readonly simulatorClock: SimulatorClockRepository;
 }
 
 /** The store: repositories plus transactions and lifecycle. */
