@@ -102,8 +102,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
 
   // Adapters.
   const store = storeFollowedBy(await openStore(settings, { dataDirChecked: true, onPoolError: (err) => logger.warn({ err }, 'a pooled database connection failed; it will be replaced') }), clock);
-  // Several nodes share a PostgreSQL database; SQLite is one node's own.
-  const clustered = store.dialect === 'postgres';
+  const clustered = store.dialect === 'postgres'; // Several nodes share a PostgreSQL database; SQLite is one node's own.
   const bus = await openBus(settings, nodeId, logger, clock).catch(async (err: unknown) => {
     await store.close();
     throw err;
@@ -147,6 +146,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       onInstancesDead: async (dead) => {
         for (const d of dead) await sharedResume?.forgetInstance(d.instanceId);
       },
+      sharedClock: settings.simulatorClock === 'manual' ? { onMoved: () => webhooks.wake() } : null,
     },
   );
   metrics.watchBacklog(() => engine.backlog());

@@ -128,6 +128,16 @@ describe('ManualClock.advanceInSteps', () => {
     expect(() => clock.advanceInSteps(-1, quick)).toThrow(RangeError);
   });
 
+  it('moves to a time in steps after the advances under way, and never back', async () => {
+    const clock = new ManualClock(0);
+    const fired: number[] = [];
+    for (const at of [500, 1_500, 2_500]) clock.setTimer(at, () => fired.push(clock.now()));
+    const [, steps, back] = await Promise.all([clock.advanceInSteps(1_000, quick), clock.advanceToInSteps(2_000, quick), clock.advanceToInSteps(1_200, quick)]);
+    expect([steps, back, clock.now()]).toEqual([1, 0, 2_000]);
+    expect(await clock.advanceToInSteps(3_000, quick)).toBe(1);
+    expect(fired).toEqual([500, 1_500, 2_500]);
+  });
+
   it('jumps the rest once it has spent its wall-clock time, however long work takes to settle', async () => {
     const clock = new ManualClock(0);
     let ticks = 0;

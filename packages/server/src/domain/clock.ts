@@ -105,8 +105,21 @@ export class ManualClock implements Clock {
    */
   advanceInSteps(ms: number, settle: SettleOptions = DEFAULT_SETTLE, maxSteps = MAX_CLOCK_STEPS): Promise<number> {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`a manual clock moves forward only (got ${ms} ms)`);
+    return this.stepTo(() => this.current + ms, settle, maxSteps);
+  }
+
+  /**
+   * Move forward to `at` as `advanceInSteps` does (after the advances already under way); nothing
+   * when the clock reads `at` or later by then: it never moves backward. Resolves with the stops made.
+   */
+  advanceToInSteps(at: number, settle: SettleOptions = DEFAULT_SETTLE, maxSteps = MAX_CLOCK_STEPS): Promise<number> {
+    if (!Number.isFinite(at)) throw new RangeError(`a manual clock moves to a finite time (got ${at})`);
+    return this.stepTo(() => Math.max(this.current, at), settle, maxSteps);
+  }
+
+  private stepTo(targetOf: () => number, settle: SettleOptions, maxSteps: number): Promise<number> {
     const run = this.stepping.then(async () => {
-      const target = this.current + ms;
+      const target = targetOf();
       const giveUpAt = Date.now() + settle.totalMs;
       // Work under way before the advance (a send just answered, whose job the dispatcher is still
       // reading on its way to arm the send time) arms its timers first, or the first stop misses them.

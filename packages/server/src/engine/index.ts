@@ -6,7 +6,7 @@
  * this object and nothing else of the server; tests build it on an in-memory SQLite store with a
  * manual clock and no network port.
  */
-import { systemClock, type Clock } from '../domain/clock.js';
+import { ManualClock, systemClock, type Clock } from '../domain/clock.js';
 import type { NodeRecord, NodeRole } from '../domain/cluster.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { ALL_CARRIERS_LOCAL } from '../domain/ports/carrier-availability.js';
@@ -25,6 +25,7 @@ import { NumberService } from './admin/number-service.js';
 import { ProjectService } from './admin/project-service.js';
 import { ClusterCoordinator } from './cluster/cluster-coordinator.js';
 import { LeasedCarrier } from './cluster/leased-carrier.js';
+import { SharedClock } from './cluster/shared-clock.js';
 import { EngineCarrierSink } from './messages/carrier-sink.js';
 import { Dispatcher, type DispatcherOptions } from './messages/dispatcher.js';
 import { InboundRouter } from './messages/inbound-router.js';
@@ -106,11 +107,19 @@ export interface EngineOptions {
   readonly retention?: RetentionOptions;
   /** Further clean-up of dead instances (their parked RELAY sessions). */
   readonly onInstancesDead?: (dead: readonly NodeRecord[]) => Promise<void>;
+  /**
+   * Keep a manual clock's position in the database, shared by the nodes and kept across restarts
+   * (`simulator.clock: "manual"`; see cluster/shared-clock.ts). `onMoved` wakes work loops outside
+   * the engine (the webhook runner) after the clock moved; `refreshMs` how often it is read again.
+   */
+  readonly sharedClock?: { readonly onMoved?: () => void; readonly refreshMs?: number } | null;
 }
 
 /** The running engine, as every surface sees it. */
 export interface Engine {
   readonly clock: Clock;
+  /** The manual clock kept in the database (with `sharedClock` and a ManualClock), else null. */
+  readonly sharedClock: SharedClock | null;
   /** Committed changes and other engine events (RELAY, the console feed and waits subscribe). */
   readonly bus: Bus;
   readonly verifier: CredentialVerifier;
@@ -267,10 +276,15 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
   const retention = new WebhookRetention({ webhooks: store.webhooks, clock, logger, metrics, lease }, options.retention ?? DEFAULT_RETENTION);
 
   const projects = new ProjectService({ store, clock, ids, bus });
+  const sharedClock =
+    options.sharedClock && clock instanceof ManualClock
+      ? new SharedClock({ clock, repository: store.simulatorClock, bus, logger, onMoved: () => (dispatcher.wake(), options.sharedClock?.onMoved?.()) }, options.sharedClock.refreshMs)
+      : null;
   const numbers = new NumberService({ store, clock, ids, bus, directory, isUniqueViolation });
 
   return {
     clock,
+    sharedClock,
     bus,
     verifier,
     acceptor,
@@ -305,8 +319,11 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     wake: () => {
       dispatcher.wake();
       directory.invalidate();
+      sharedClock?.refresh().catch((err: unknown) => logger.warn({ err }, 'reading the simulator clock failed'));
     },
     async start() {
+      // The clock first: everything started below arms its timers on it.
+      await sharedClock?.start();
       if (dispatching) {
         for (const c of carriers) await c.start(sink);
         // One node: everything awaiting a receipt was this node's. Several: each node adopts the
@@ -324,6 +341,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
       // Changes that still cannot be written are given up after a few attempts, so stopping ends;
       // receipts still owed are re-armed at the next start (recoverAwaitingReceipts).
       journal.stopRetrying();
+      await sharedClock?.stop();
       await journal.drain();
       await dispatcher.stop();
       await reconciler.stop();

@@ -2,13 +2,13 @@
 import type { Engine } from '../engine/index.js';
 
 /** The engine's services and reads every HTTP surface uses, plus the configured public base URL. */
-export type HttpDeps = Pick<Engine, 'bus' | 'clock' | 'verifier' | 'acceptor' | 'testSends' | 'messages' | 'numbers' | 'groups' | 'applications' | 'inbound' | 'reads' | 'webhookOutbox' | 'scheduled' | 'optOuts' | 'messagingSettings'> & {
+export type HttpDeps = Pick<Engine, 'bus' | 'clock' | 'sharedClock' | 'verifier' | 'acceptor' | 'testSends' | 'messages' | 'numbers' | 'groups' | 'applications' | 'inbound' | 'reads' | 'webhookOutbox' | 'scheduled' | 'optOuts' | 'messagingSettings'> & {
   /** Configured public base URL, or null to use each request's host. */
   readonly publicUrl: string | null;
 };
 
 /** The surfaces' dependencies from an engine. */
 export function httpDeps(engine: Engine, publicUrl: string | null): HttpDeps {
-  const { bus, clock, verifier, acceptor, testSends, messages, numbers, groups, applications, inbound, reads, webhookOutbox, scheduled, optOuts, messagingSettings } = engine;
-  return { bus, clock, verifier, acceptor, testSends, messages, numbers, groups, applications, inbound, reads, webhookOutbox, scheduled, optOuts, messagingSettings, publicUrl };
+  const { bus, clock, sharedClock, verifier, acceptor, testSends, messages, numbers, groups, applications, inbound, reads, webhookOutbox, scheduled, optOuts, messagingSettings } = engine;
+  return { bus, clock, sharedClock, verifier, acceptor, testSends, messages, numbers, groups, applications, inbound, reads, webhookOutbox, scheduled, optOuts, messagingSettings, publicUrl };
 }

@@ -7,11 +7,14 @@
  * every project (moving it fires every project's scheduled sends, expiries and retry windows), so
  * only operator credentials may move it; any project may read it. On the wall clock both answer
  * 409, naming the setting. Registered inside the simulator plugin (its hook has already
- * authenticated the caller with the `messaging` scope).
+ * authenticated the caller with the `messaging` scope). With `simulator.clock: "manual"` the clock's
+ * position lives in the database (engine/cluster/shared-clock.ts): a read answers it (this node
+ * follows it first), an advance moves it for every node sharing the database and survives a restart.
  */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { ManualClock, type Clock } from '../../domain/clock.js';
+import type { SharedClock } from '../../engine/cluster/shared-clock.js';
 import { isOperator, principalOf } from '../auth.js';
 
 /** The longest single step: a year, far past any delay, retry window or validity period. */
@@ -22,13 +25,17 @@ function manual(clock: Clock): ManualClock {
   return clock;
 }
 
-function view(clock: ManualClock) {
-  return { now: new Date(clock.now()).toISOString(), mode: 'manual' as const };
+function view(now: number) {
+  return { now: new Date(now).toISOString(), mode: 'manual' as const };
 }
 
-export function clockRoutes(clock: Clock, operatorProjectId: string) {
+export function clockRoutes(clock: Clock, shared: SharedClock | null, operatorProjectId: string) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.get('/api/simulator/clock', async () => view(manual(clock)));
+    app.get('/api/simulator/clock', async () => {
+      const c = manual(clock);
+      await shared?.refresh();
+      return view(c.now());
+    });
 
     app.post('/api/simulator/clock/advance', { schema: { body: { type: 'object' } } }, async (request) => {
       const principal = principalOf(request);
@@ -45,8 +52,7 @@ export function clockRoutes(clock: Clock, operatorProjectId: string) {
       if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_ADVANCE_MS) {
         throw AppError.of('INVALID_PARAMETER', { attribute: 'ms', message: `ms must be a whole number of milliseconds from 0 to ${MAX_ADVANCE_MS}.` });
       }
-      await c.advanceInSteps(ms);
-      return view(c);
+      return view(shared ? await shared.advance(ms) : (await c.advanceInSteps(ms), c.now()));
     });
   };
 }

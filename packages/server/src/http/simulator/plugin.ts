@@ -112,7 +112,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     const write = request.method !== 'GET' && request.routeOptions.url === '/api/simulator/settings';
     await authenticate(deps.verifier, request, write ? 'management' : 'messaging');
   });
-  await app.register(clockRoutes(deps.clock, opts.operatorProjectId));
+  await app.register(clockRoutes(deps.clock, deps.sharedClock, opts.operatorProjectId));
 
   app.get('/api/simulator/messages', { schema: listHandsetSchema }, boundedList(async (request) => {
     const { projectId } = principalOf(request);
