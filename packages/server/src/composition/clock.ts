@@ -1,7 +1,9 @@
 /**
  * The server's clock: the wall clock, or with `simulator.clock: "manual"` the same ManualClock
- * the engine tests use, starting at the time of start-up and moved only through the simulator
- * API (`POST /api/simulator/clock/advance`). Work loops and timer heaps arm their timers on it.
+ * the engine tests use, moved only through the simulator API (`POST /api/simulator/clock/advance`).
+ * It is built at the time of start-up; the engine's start then sets it to the time kept in the
+ * database, shared by the nodes (engine/cluster/shared-clock.ts). Work loops and timer heaps arm
+ * their timers on it.
  */
 import { ManualClock, systemClock, type Clock } from '../domain/clock.js';
 import type { ResolvedSettings } from './settings.js';

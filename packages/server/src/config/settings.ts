@@ -204,7 +204,7 @@ export const SETTINGS = {
     parse: parsers.int(0, 3_600_000),
   },
   simulatorMmsReceipts: { key: 'simulator.mmsReceipts', env: 'SWITCHBOARD_SIMULATOR_MMS_RECEIPTS', flag: null, description: "Give MMS delivery receipts, so an MMS ends `delivered` like an SMS (`false`: it stops at `sent`, as on real networks); every project's default.", default: true, parse: parsers.bool },
-  simulatorClock: { key: 'simulator.clock', env: 'SWITCHBOARD_SIMULATOR_CLOCK', flag: null, description: '`manual`: time stands still until `POST /api/simulator/clock/advance` moves it (delays, receipts, retries, expiry, schedules follow it; for tests). `system`: the wall clock.', default: 'system', parse: parsers.oneOf('system', 'manual') },
+  simulatorClock: { key: 'simulator.clock', env: 'SWITCHBOARD_SIMULATOR_CLOCK', flag: null, description: '`manual`: time stands still until `POST /api/simulator/clock/advance` moves it (delays, receipts, retries, expiry, schedules follow it; for tests). Its time is kept in the database: a restart resumes at it, and every node sharing the database follows an advance. `system`: the wall clock.', default: 'system', parse: parsers.oneOf('system', 'manual') },
   simulatorInboxLimit: { key: 'simulator.inboxLimit', env: 'SWITCHBOARD_SIMULATOR_INBOX_LIMIT', flag: null, description: 'Messages kept per project in the handset inbox.', default: 10_000, parse: parsers.int(10, 10_000_000) },
 
   simulatorSmscEnabled: {
