@@ -87,6 +87,7 @@ export function simulatorCarrier(settings: ResolvedSettings, deps: { store: Stor
       rules: simulatorRules(settings),
       ...(deps.clustered ? { idPrefix: simulatedIdPrefix(deps.instanceId) } : {}),
       answerAfterHandsets: deps.store.dialect === 'postgres',
+      dispatchSlots: settings.dispatchConcurrency,
     },
     { inbox: deps.store.handsets, settings: deps.store.simulatorSettings, bus: deps.bus, logger: deps.logger, now: () => deps.clock.now(), clock: deps.clock },
   );

@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InProcessBus } from '../../bus/in-process-bus.js';
-import type { CarrierSubmission, InboundMessage, StatusReport } from '../../domain/ports/carrier.js';
+import type { CarrierSubmission, InboundMessage, StatusReport, SubmitResult } from '../../domain/ports/carrier.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import { parseOutcomeRules } from '../../domain/simulator/rules.js';
 import { openSqliteStore } from '../../store/dialects/sqlite.js';
@@ -67,6 +67,34 @@ describe('the simulator carrier, per project', () => {
     expect(reports.map((r) => r.messageId)).toEqual(['m-a-1']);
     await vi.advanceTimersByTimeAsync(1);
     expect(reports.map((r) => r.messageId)).toEqual(['m-a-1', 'm-b-1']);
+  });
+
+  it('throttles a project holding every slot it may until its first answer; the others in its batch are answered at their delay', async () => {
+    await carrier.stop();
+    carrier = new SimulatorCarrier(
+      { delayMs: 0, delayedReceiptMs: 200, mmsReceipts: false, rules: [], inboxLimit: 100, dispatchSlots: 3 },
+      { inbox: store.handsets, settings: store.simulatorSettings, bus: new InProcessBus(), logger: quiet, now: () => Date.now() },
+    );
+    await carrier.start({ report: (r) => reports.push(...r), inbound: async (ms) => ms.map(() => ({ routed: false })) });
+    await carrier.updateSettings(A, { delayMs: 10_000 });
+    await carrier.settingsOf(B);
+    const outcomes = (answer: Promise<SubmitResult[]>) => answer.then((rs) => rs.map((r) => r.outcome));
+    const held = [outcomes(carrier.submit([submission(A, '+15557700004', 1)]))];
+    await vi.advanceTimersByTimeAsync(4_000);
+    held.push(outcomes(carrier.submit([submission(A, '+15557700004', 2)])));
+    // Two of the three slots held: a third batch of A's waits for the first answer, 6 s from now.
+    const third = carrier.submit([submission(A, '+15557700004', 3), submission(B, '+15557700004', 3)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await third).toEqual([{ outcome: 'throttled', retryAfterMs: 6_000 }, expect.objectContaining({ outcome: 'accepted' })]);
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect(await held[0]).toEqual(['accepted']);
+    // The first answer freed a slot: the next batch is taken (and answered 10 s on); one more is not.
+    held.push(outcomes(carrier.submit([submission(A, '+15557700004', 4)])));
+    const fifth = outcomes(carrier.submit([submission(A, '+15557700004', 5)]));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await fifth).toEqual(['throttled']);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await Promise.all(held.slice(1))).toEqual([['accepted'], ['accepted']]);
   });
 
   it('names the sending project of a loopback, so routing can apply the tenancy rule', async () => {

@@ -17,6 +17,7 @@ import { decideOutcome, type SimulatedOutcome } from '../../domain/simulator/out
 import { OPERATOR_MAX_DELAY_MS, receiptDelay, TENANT_MAX_DELAY_MS, type SimulatorOverridesPatch, type SimulatorTuning } from '../../domain/simulator/tuning.js';
 import { SimulatorProfiles } from './profiles.js';
 import { simulatedView } from './queries.js';
+import { ProjectWindows } from './project-windows.js';
 
 /** How the simulator behaves: every project's default tuning (the config file) plus what is fixed at start. */
 export interface SimulatorSettings extends SimulatorTuning {
@@ -35,6 +36,12 @@ export interface SimulatorSettings extends SimulatorTuning {
    * transactions, holding the dispatcher's batch slot meanwhile.
    */
   readonly answerAfterHandsets?: boolean;
+  /**
+   * The dispatcher's batches in flight at once on this node (`dispatcher.concurrency`): a project's
+   * delayed batches hold at most one fewer, so another project's messages always find a slot
+   * (`project-windows.ts`). Omitted: no limit.
+   */
+  readonly dispatchSlots?: number;
 }
 
 interface PendingSubmit {
@@ -42,6 +49,8 @@ interface PendingSubmit {
   accepted: Array<{ s: CarrierSubmission | AwaitingReceipt; outcome: SimulatedOutcome; tuning: SimulatorTuning }>;
   resolve: (results: SubmitResult[]) => void;
   submittedAt: number;
+  /** The projects whose window this answer holds until it is given (`ProjectWindows`), and when it is due. */
+  holds?: { readonly projects: readonly string[]; readonly at: number };
 }
 
 interface PendingReceipt {
@@ -72,6 +81,7 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
   private operatorProjectId: string | null = null;
   private readonly submits: TimerQueue<PendingSubmit>;
   private readonly receipts: TimerQueue<PendingReceipt>;
+  private readonly windows: ProjectWindows;
   private counter = 0;
   private pruneTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -82,6 +92,7 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
     private readonly deps: { readonly inbox: HandsetInboxRepository; readonly settings: SimulatorSettingsRepository; readonly bus: Bus; readonly logger: Logger; readonly now: () => number; readonly clock?: Clock },
   ) {
     this.settings = settings;
+    this.windows = ProjectWindows.forSlots(settings.dispatchSlots);
     this.profiles = new SimulatorProfiles(settings, { settings: deps.settings, bus: deps.bus, logger: deps.logger, now: deps.now });
     this.submits = new TimerQueue((due) => due.forEach((p) => this.answer(p)), deps.clock ?? deps.now);
     // A manual clock moved in steps waits for the handsets and receipts before its next stop.
@@ -145,11 +156,23 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
   async submit(batch: readonly CarrierSubmission[]): Promise<SubmitResult[]> {
     const tunings = this.stopped ? null : await this.profiles.ofEach(batch.map((s) => s.projectId));
     if (!tunings || this.stopped) return batch.map(() => ({ outcome: 'transient', detail: 'simulator stopped' }));
+    const now = this.deps.now();
+    // A project holding all the slots it may (`ProjectWindows`) is throttled until its first answer.
+    const full = new Map<string, number>();
+    for (const [projectId, tuning] of tunings) {
+      const until = tuning.delayMs > 0 ? this.windows.fullUntil(projectId) : undefined;
+      if (until !== undefined) full.set(projectId, until);
+    }
     const results: SubmitResult[] = [];
     const accepted: PendingSubmit['accepted'] = [];
     for (const s of batch) {
       const tuning = tunings.get(s.projectId)!;
       const retryAfterMs = Math.max(50, tuning.delayMs);
+      const fullUntil = full.get(s.projectId);
+      if (fullUntil !== undefined) {
+        results.push({ outcome: 'throttled', retryAfterMs: Math.max(1, fullUntil - now) });
+        continue;
+      }
       const outcome = decideOutcome(s.to, tuning.rules);
       if (outcome.kind === 'failed') {
         results.push({ outcome: 'rejected', error: outcome.error, detail: 'simulated carrier rejection' });
@@ -163,12 +186,16 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
       }
     }
     // The batch has one answer: at the shortest delay among its projects, so no project's delay
-    // holds another's messages. A longer delay still times its own receipts (see `answer`).
-    const delayMs = Math.min(...[...tunings.values()].map((t) => t.delayMs));
+    // holds another's messages. A longer delay still times its own receipts (see `answer`). The
+    // throttled projects' messages wait for nothing: all of them throttled, the answer is at once.
+    const holding = [...tunings.keys()].filter((p) => !full.has(p));
+    const delayMs = holding.length ? Math.min(...holding.map((p) => tunings.get(p)!.delayMs)) : 0;
     return new Promise((resolve) => {
-      const pending: PendingSubmit = { results, accepted, resolve, submittedAt: this.deps.now() };
-      if (delayMs <= 0) this.answer(pending);
-      else this.submits.schedule(pending.submittedAt + delayMs, pending);
+      const pending: PendingSubmit = { results, accepted, resolve, submittedAt: now };
+      if (delayMs <= 0) return this.answer(pending);
+      pending.holds = { projects: holding, at: now + delayMs };
+      this.windows.hold(holding, pending.holds.at);
+      this.submits.schedule(pending.holds.at, pending);
     });
   }
 
@@ -196,6 +223,7 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
   }
 
   private answer(p: PendingSubmit): void {
+    if (p.holds) this.windows.release(p.holds.projects, p.holds.at);
     const now = this.deps.now();
     // Receipts due at once (no delays) come in the turn of the answer, as a carrier answering both
     // at once would send them, so the engine writes `sent` and `delivered` together, one row write

@@ -11,6 +11,7 @@ import { ManualClock } from '../../domain/clock.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import type { MessageRecord } from '../../domain/message.js';
 import type { Bus, MessageStatusEvent } from '../../domain/ports/bus.js';
+import type { Carrier } from '../../domain/ports/carrier.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { EngineMetrics } from '../../domain/ports/metrics.js';
 import type { Store } from '../../domain/ports/store.js';
@@ -146,6 +147,8 @@ export interface TestEngineSettings {
   readonly clock?: ManualClock;
   readonly ids?: SequentialIds;
   readonly carrier?: ScriptedCarrier;
+  /** More carriers beside the scripted one (route to one with `options.defaultCarrier` or `options.routes`). */
+  readonly carriers?: readonly Carrier[];
   readonly planners?: readonly WebhookPlanner[];
   readonly options?: Partial<EngineOptions>;
 }
@@ -161,7 +164,7 @@ export async function buildTestEngine(adapters: { readonly store: Store; readonl
   const logger = new RecordingLogger();
   const statuses = new StatusLog(bus);
   const engine = createEngine(
-    { store, bus, clock, ids, logger, metrics, carriers: [carrier], planners: settings.planners ?? [] },
+    { store, bus, clock, ids, logger, metrics, carriers: [carrier, ...(settings.carriers ?? [])], planners: settings.planners ?? [] },
     {
       nodeId: 'test-node',
       instanceId: 'TEST',
