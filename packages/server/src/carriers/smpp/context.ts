@@ -49,6 +49,8 @@ export function newCounters() {
     mo_incomplete: 0,
     /** Parts of a multipart MO received again (the SMSC resent one we had): acknowledged, not buffered twice. */
     mo_duplicate_parts: 0,
+    /** Multipart MOs dropped for being longer than a handset can send (`MAX_MO_MESSAGE_CHARS`); their parts answered ESME_RX_P_APPN. */
+    mo_too_long: 0,
     protocol_errors: 0,
     /** Times our answers backed up (the SMSC did not read them) and we stopped reading it until they drained. */
     writes_backed_up: 0,

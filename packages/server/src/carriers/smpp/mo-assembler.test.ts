@@ -5,7 +5,7 @@ import { parseSmppSection } from './config.js';
 import { newCounters, type SmppContext } from './context.js';
 import { inboundAddress, MAX_MO_CHARS, MoAssembler } from './mo-assembler.js';
 import { intTlv, type ShortMessagePdu } from './pdu/codec.js';
-import { ESM_CLASS, TLV } from './pdu/constants.js';
+import { ESM_CLASS, STATUS, TLV } from './pdu/constants.js';
 
 const at = (ton: number, addr: string, cc: string | null = null, unknownTon: 'international' | 'national' = 'international') =>
   inboundAddress({ ton, npi: 1, addr }, { nationalCountryCode: cc, unknownTon });
@@ -134,6 +134,40 @@ describe('MoAssembler: multipart MOs from an SMSC that resends, reuses reference
     expect(held * 60_000).toBeLessThanOrEqual(MAX_MO_CHARS);
     expect(held).toBeGreaterThan(0);
     expect(ctx.counters.mo_incomplete).toBe(got.length);
+  });
+
+  it('delivers the longest concatenated SMS a handset can send (255 parts of 160 characters) whole', async () => {
+    const got: string[] = [];
+    const { mo, ctx } = assembler((m) => void got.push(m.body));
+    for (let seq = 1; seq <= 255; seq++) expect(await mo.onMo(part(11, 255, seq, String.fromCharCode(0x40 + (seq % 26)).repeat(160)))).toBe(STATUS.ESME_ROK);
+    expect(got.map((b) => b.length)).toEqual([255 * 160]);
+    expect(ctx.counters.mo_too_long).toBe(0);
+  });
+
+  it('drops a multipart MO longer than MAX_MO_MESSAGE_CHARS, refusing its parts from there on, with a count and a warning', async () => {
+    const got: string[] = [];
+    const warnings: string[] = [];
+    const { mo, ctx, advance, now } = assembler((m) => void got.push(m.body), warnings);
+    // 255 parts of 60,000 characters each in message_payload (SAR TLVs): some 15 MB if assembled.
+    const payload = Buffer.alloc(60_000, 0x41);
+    const big = (seq: number): ShortMessagePdu => ({ ...part(0, 255, seq, ''), esmClass: 0, shortMessage: Buffer.alloc(0), tlvs: [{ tag: TLV.message_payload, value: payload }, intTlv(TLV.sar_msg_ref_num, 77, 2), intTlv(TLV.sar_total_segments, 255, 1), intTlv(TLV.sar_segment_seqnum, seq, 1)] });
+    const answers = [];
+    for (let seq = 1; seq <= 255; seq++) answers.push(await mo.onMo(big(seq)));
+    expect(answers[0]).toBe(STATUS.ESME_ROK);
+    expect(answers.slice(1)).toEqual(Array(254).fill(STATUS.ESME_RX_P_APPN));
+    expect(ctx.counters.mo_too_long).toBe(1);
+    expect(warnings.filter((w) => /longer than any a handset sends/.test(w))).toHaveLength(1);
+    // Nothing of it is delivered, not even as an incomplete message once its time is up.
+    advance(ctx.config.moReassemblyMs + 1000);
+    mo.flushStale(now());
+    await mo.flushAll();
+    await new Promise((r) => setImmediate(r));
+    expect(got).toEqual([]);
+    expect(ctx.counters.mo_incomplete).toBe(0);
+    // Another message of the same handset is reassembled as usual.
+    await mo.onMo(part(12, 2, 1, 'still '));
+    await mo.onMo(part(12, 2, 2, 'here'));
+    expect(got).toEqual(['still here']);
   });
 
   it('keeps a national (TON 2) sender as it came when no nationalCountryCode is set, and says so once', async () => {

@@ -18,13 +18,24 @@ interface MoGroup {
   readonly from: string;
   readonly to: string;
   readonly total: number;
-  readonly texts: Array<string | undefined>;
+  texts: Array<string | undefined>;
   received: number;
+  /** Characters of the parts held. */
+  chars: number;
+  /** Longer than `MAX_MO_MESSAGE_CHARS`: its parts were dropped, and the rest are refused until it would be complete or stale. */
+  tooLong?: true;
 }
 
 /** MO parts buffered are bounded, in number and in characters (a part's message_payload may hold 64 KB). */
 const MAX_MO_PARTS = 20_000;
 export const MAX_MO_CHARS = 4_000_000;
+/**
+ * One multipart MO's text at most, in characters: a concatenated SMS has at most 255 parts (the
+ * UDH's and SAR's one-octet total) of at most 160 GSM-7 characters (140 octets), 40,800; one
+ * message_payload holds at most 65,535 octets. Past this an SMSC's parts (each may carry 64 KB of
+ * message_payload: 255 of them, some 16 MB) are not a message a handset sent: dropped.
+ */
+export const MAX_MO_MESSAGE_CHARS = 65_535;
 
 /** Multipart MOs remembered after they were delivered, to recognise parts the SMSC sends again. */
 const MAX_DONE = 10_000;
@@ -81,12 +92,18 @@ export class MoAssembler {
       group = undefined;
     } else if (held !== undefined) this.ctx.counters.mo_duplicate_parts++;
     if (!group) {
-      group = { first: this.ctx.deps.now(), from, to, total, texts: new Array<string | undefined>(total).fill(undefined), received: 0 };
+      group = { first: this.ctx.deps.now(), from, to, total, texts: new Array<string | undefined>(total).fill(undefined), received: 0, chars: 0 };
       this.groups.set(key, group);
     }
+    if (group.tooLong) return STATUS.ESME_RX_P_APPN;
     if (group.texts[seq - 1] === undefined) {
+      if (group.chars + decoded.text.length > MAX_MO_MESSAGE_CHARS) {
+        this.dropTooLong(group, seq);
+        return STATUS.ESME_RX_P_APPN;
+      }
       group.texts[seq - 1] = decoded.text;
       group.received++;
+      group.chars += decoded.text.length;
       this.parts++;
       this.chars += decoded.text.length;
     }
@@ -118,6 +135,22 @@ export class MoAssembler {
     for (const key of [...this.groups.keys()]) await this.flush(key, true).catch(() => undefined);
   }
 
+  /**
+   * A part would take its message past `MAX_MO_MESSAGE_CHARS`: the parts held are dropped, this part
+   * and the rest of the message are answered ESME_RX_P_APPN (permanent: not to be sent again) until
+   * it is forgotten, `moReassemblyMs` after its first part (as an incomplete one would be delivered).
+   */
+  private dropTooLong(g: MoGroup, seq: number): void {
+    this.ctx.counters.mo_too_long++;
+    warnLimited(this.ctx, { carrier: this.ctx.config.id, from: g.from, to: g.to, total: g.total, seq, chars: g.chars, max: MAX_MO_MESSAGE_CHARS }, 'multipart MO longer than any a handset sends; dropped');
+    this.parts -= g.received;
+    this.chars -= g.chars;
+    g.tooLong = true;
+    g.texts = [];
+    g.chars = 0;
+    g.received = 0;
+  }
+
   private flushInBackground(key: string): void {
     void this.flush(key, true).catch((err) => this.ctx.deps.logger.error({ err }, 'delivering an incomplete MO failed'));
   }
@@ -126,8 +159,9 @@ export class MoAssembler {
     const g = this.groups.get(key);
     if (!g) return;
     this.groups.delete(key);
+    if (g.tooLong) return;
     this.parts -= g.received;
-    this.chars -= charsOf(g);
+    this.chars -= g.chars;
     if (incomplete) {
       this.ctx.counters.mo_incomplete++;
       warnLimited(this.ctx, { carrier: this.ctx.config.id, from: g.from, to: g.to, received: g.received, total: g.total }, 'multipart MO incomplete; delivering the parts that came');
@@ -140,7 +174,7 @@ export class MoAssembler {
       if (!incomplete && !this.groups.has(key)) {
         this.groups.set(key, g);
         this.parts += g.received;
-        this.chars += charsOf(g);
+        this.chars += g.chars;
       }
       throw err;
     }
@@ -169,12 +203,6 @@ function unplaced(a: Address, read: string): boolean {
 
 function digest(text: string): string {
   return createHash('sha256').update(text).digest('base64');
-}
-
-function charsOf(g: MoGroup): number {
-  let n = 0;
-  for (const t of g.texts) n += t?.length ?? 0;
-  return n;
 }
 
 /**
