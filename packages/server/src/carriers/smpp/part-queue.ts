@@ -8,6 +8,7 @@
  */
 import { backoffDelay, type BackoffPolicy, type ErrorKey } from '@switchboard/protocol';
 import type { CarrierSubmission, SubmitResult } from '../../domain/ports/carrier.js';
+import { DeadlineHeap } from '../../util/deadline-heap.js';
 import { TokenBucket } from '../../util/token-bucket.js';
 import type { SmppContext } from './context.js';
 import { classifySubmitStatus } from './error-codes.js';
@@ -71,6 +72,12 @@ export class PartQueue {
    * (the retry then sends the message again), or when their validity runs out.
    */
   private readonly inDoubt = new Map<string, MessageJob>();
+  /**
+   * The messages in doubt by the end of their validity, so the sweep each second costs what ran
+   * out, not all that is held. An entry whose message left `inDoubt` since (adopted, refused,
+   * evicted, or remembered again) is skipped when it comes due.
+   */
+  private readonly doubtDeadlines = new DeadlineHeap<{ readonly key: string; readonly job: MessageJob }>();
   private readonly bucket: TokenBucket | null;
   private throttledUntil = 0;
   /** Throttle pauses in a row since the last accepted part. */
@@ -354,14 +361,21 @@ export class PartQueue {
   }
 
   private remember(job: MessageJob): void {
-    this.inDoubt.set(doubtKey(job.s), job);
+    const key = doubtKey(job.s);
+    this.inDoubt.set(key, job);
     if (this.inDoubt.size > MAX_IN_DOUBT) this.inDoubt.delete(this.inDoubt.keys().next().value!);
+    // Entries of messages gone from `inDoubt` wait for their deadlines: rebuilt from what is left
+    // when they outnumber it (after at least as many changes as it holds: amortised, once each).
+    if (this.doubtDeadlines.size >= 2 * this.inDoubt.size + 64) {
+      this.doubtDeadlines.clear();
+      for (const [k, j] of this.inDoubt) this.doubtDeadlines.push(j.s.expiresAt, { key: k, job: j });
+    } else this.doubtDeadlines.push(job.s.expiresAt, { key, job });
   }
 
   /** Close the throughput gauge's current second (called once a second). */
   tick(): void {
     const now = this.ctx.deps.now();
-    for (const [key, job] of this.inDoubt) if (now >= job.s.expiresAt) this.inDoubt.delete(key);
+    for (const { key, job } of this.doubtDeadlines.popDue(now)) if (this.inDoubt.get(key) === job) this.inDoubt.delete(key);
     this.sentRing.shift();
     this.sentRing.push(this.sentThisSecond);
     this.sentThisSecond = 0;
@@ -379,6 +393,7 @@ export class PartQueue {
   /** Give every message still waiting for an answer back to the engine. */
   abandon(detail: string): void {
     this.inDoubt.clear();
+    this.doubtDeadlines.clear();
     for (const job of [...this.jobs]) this.settleTransient(job, detail);
   }
 

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { DeadlineHeap } from './deadline-heap.js';
+
+describe('DeadlineHeap', () => {
+  it('gives the values due, earliest first, and keeps the rest', () => {
+    const heap = new DeadlineHeap<number>();
+    // A fixed shuffle of 0..999 (no randomness in tests): 7 is coprime with 1000.
+    for (let i = 0; i < 1000; i++) heap.push((i * 7) % 1000, (i * 7) % 1000);
+    expect(heap.popDue(-1)).toEqual([]);
+    expect(heap.popDue(99)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(heap.size).toBe(900);
+    heap.push(5, 5);
+    expect(heap.popDue(100)).toEqual([5, 100]);
+    expect(heap.popDue(Infinity)).toEqual(Array.from({ length: 899 }, (_, i) => i + 101));
+    expect(heap.size).toBe(0);
+  });
+});
