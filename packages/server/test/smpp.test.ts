@@ -125,7 +125,7 @@ describe('an SMPP connector against the simulator SMSC', () => {
   });
 
   it('slows down when the SMSC throttles a burst, and every message still arrives once', async () => {
-    server.smsc!.setBehaviour({ maxSubmitsPerSecond: 40 });
+    server.smsc!.setBehaviour({ maxSubmitsPerSecond: 15 });
     try {
       const before = connector.status().counters.throttled!;
       const ids = await Promise.all(Array.from({ length: 60 }, (_, i) => send(`+4477009011${String(i).padStart(2, '0')}`, `burst ${i}`)));
