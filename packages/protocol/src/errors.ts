@@ -154,6 +154,10 @@ export const ERRORS = {
   NUMBER_INVALID: def('invalid_number', 21421, 'The phone number must be E.164 (+ followed by digits) or a 5 to 6 digit short code.', { attribute: 'number' }),
   NUMBER_TAKEN: def('number_already_registered', 21422, 'This phone number is already registered on this server.', { attribute: 'number' }),
   NUMBER_FIELD_INVALID: def('invalid_attribute', 10000, 'A phone number field has an invalid value.'),
+  // A number's application must be one of the project's own: another project's answers as an unknown
+  // one. Twilio's code for configuring a number with an Application SID that does not exist or does
+  // not belong to the account: https://www.twilio.com/docs/api/errors/22108
+  NUMBER_APPLICATION_INVALID: def('invalid_application', 22108, 'The application is not a cXML application of your project.', { attribute: 'message_laml_application_id' }),
 
   // --- delivery outcomes (asynchronous: reported in a message's error_code) -------------
   // Twilio's code for a message still in its queue when ValidityPeriod ran out (its 30001 is queue overflow).

@@ -13,10 +13,14 @@ const NUMS = '/api/relay/rest/phone_numbers';
 
 let server: TestServer;
 let other: TestProject;
+/** A cXML application of the default project: what a number's application fields may name. */
+let appId = '';
 
 beforeAll(async () => {
   server = await startTestServer();
   other = await createProject(server, { name: 'Other tenant' });
+  appId = (await server.api(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Applications.json`, { body: { FriendlyName: 'numbers app' } })).body.sid;
+  expect(appId).toMatch(/\S/);
 });
 afterAll(async () => {
   await server.stop();
@@ -278,13 +282,15 @@ describe('reading, updating and releasing a number', () => {
     ['message_request_method', 'get', 'GET'],
     ['message_fallback_url', 'http://example.com/fallback', 'http://example.com/fallback'],
     ['message_fallback_method', 'GET', 'GET'],
-    ['message_laml_application_id', 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', 'a1b2c3d4-e5f6-7890-abcd-ef1234567890'],
+    ['message_laml_application_id', 'APP', 'APP'],
     ['message_relay_topic', 'office', 'office'],
     ['message_relay_context', 'support', 'support'],
-    ['messaging_handler_resource_id', 'b2c3d4e5-f6a7-8901-bcde-f12345678901', 'b2c3d4e5-f6a7-8901-bcde-f12345678901'],
+    ['messaging_handler_resource_id', 'APP', 'APP'],
     ['messages_per_second', 2.5, 2.5],
     ['messages_per_second', 0, 0],
-  ])('PUT changes only %s (to %j)', async (field, value, shown) => {
+  ])('PUT changes only %s (to %j)', async (field, given, expected) => {
+    // APP stands for the project's application (the only ids the application fields take).
+    const [value, shown] = [given, expected].map((v) => (v === 'APP' ? appId : v));
     const n = await register({ number: freshNumber('+1555333'), name: 'Before' });
     const res = await server.api(`${NUMS}/${n.id}`, { method: 'PUT', body: { [field]: value } });
     expect(res.status, res.text).toBe(200);
@@ -328,6 +334,8 @@ describe('reading, updating and releasing a number', () => {
     [{ message_fallback_method: 5 }, ['invalid_attribute']],
     [{ message_relay_topic: 'x'.repeat(256) }, ['invalid_attribute']],
     [{ message_laml_application_id: 7 }, ['invalid_attribute']],
+    [{ message_laml_application_id: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890' }, ['invalid_application']],
+    [{ messaging_handler_resource_id: 'not an application' }, ['invalid_application']],
     [{ message_request_url: 'ftp://x', message_request_method: 'PATCH', message_handler: 'x' }, ['invalid_attribute', 'invalid_attribute', 'invalid_attribute']],
   ])('PUT %j answers the listed errors and changes nothing', async (body, codes) => {
     const n = await register({ number: freshNumber('+1555444'), name: 'Unchanged' });

@@ -5,6 +5,7 @@
  * API (its own AccountSid and A's), the console API and RELAY. Each is answered as if the id did
  * not exist (404, or 422/400 naming the parameter), and A's resources are as they were after.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForStatus } from './helpers/messages.js';
 import { createProject, type TestProject } from './helpers/projects.js';
@@ -33,7 +34,19 @@ async function compat(auth: string, method: string, path: string, form?: Record<
     ...(form ? { body: new URLSearchParams(form).toString() } : {}),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
+}
+
+/**
+ * Names A's `foreignId` in a request of B's, then an id that exists nowhere: the two answers must be
+ * the same (status and body, the id aside), so B cannot tell A's id from a made-up one.
+ */
+async function sameAsUnknown(request: (id: string) => Promise<{ status: number; text: string }>, foreignId: string): Promise<{ status: number; text: string }> {
+  const foreign = await request(foreignId);
+  const unknown = randomUUID();
+  const made = await request(unknown);
+  expect({ status: foreign.status, text: foreign.text.replaceAll(foreignId, unknown) }).toEqual({ status: made.status, text: made.text });
+  return foreign;
 }
 
 beforeAll(async () => {
@@ -139,7 +152,36 @@ describe("B naming A's ids", () => {
     ] as const) {
       expect((await compat(b.auth, 'POST', `${mine}/Messages.json`, form)).body.code).toBe(code);
     }
-    expect((await compat(b.auth, 'POST', `${mine}/IncomingPhoneNumbers/${bNumberId}.json`, { SmsApplicationSid: ids.application })).body.code).toBe(21218);
+  });
+
+  it("refuses A's cXML application on B's number on both APIs (22108 on the Compatibility API), as an unknown one", async () => {
+    for (const field of ['message_laml_application_id', 'messaging_handler_resource_id']) {
+      const res = await sameAsUnknown((id) => server.api(`/api/relay/rest/phone_numbers/${bNumberId}`, { method: 'PUT', auth: b.auth, body: { message_handler: 'laml_application', [field]: id } }), ids.application);
+      expect([res.status, JSON.parse(res.text).errors], field).toEqual([422, [{ code: 'invalid_application', status: '422', title: 'Invalid Attribute', detail: `${field} "${ids.application}" is not a cXML application of your project.` }]]);
+    }
+    const registered = await sameAsUnknown((id) => server.api('/api/relay/rest/phone_numbers', { auth: b.auth, body: { number: '+15551239903', message_handler: 'laml_application', message_laml_application_id: id } }), ids.application);
+    expect(registered.status).toBe(422);
+    const mine = `/Accounts/${b.projectId}/IncomingPhoneNumbers`;
+    const updated = await sameAsUnknown((id) => compat(b.auth, 'POST', `${mine}/${bNumberId}.json`, { SmsApplicationSid: id }), ids.application);
+    expect([updated.status, JSON.parse(updated.text).code]).toEqual([400, 22108]);
+    const created = await sameAsUnknown((id) => compat(b.auth, 'POST', `${mine}.json`, { PhoneNumber: '+15551239903', SmsApplicationSid: id }), ids.application);
+    expect([created.status, JSON.parse(created.text).code]).toEqual([400, 22108]);
+    // Nothing was attached or registered.
+    expect((await server.api(`/api/relay/rest/phone_numbers/${bNumberId}`, { auth: b.auth })).body).toMatchObject({ message_handler: null, message_laml_application_id: null, messaging_handler_resource_id: null });
+    expect((await server.api('/api/relay/rest/phone_numbers?filter_number=%2B15551239903', { auth: b.auth })).body.data).toEqual([]);
+  });
+
+  it("refuses A's number as a member of B's group, A's group and application on B's sends, as unknown ones", async () => {
+    const group = (await server.api('/api/relay/rest/number_groups', { auth: b.auth, body: { name: 'B group' } })).body.id;
+    const member = await sameAsUnknown((id) => server.api(`/api/relay/rest/number_groups/${group}/number_group_memberships`, { auth: b.auth, body: { phone_number_id: id } }), ids.number);
+    expect(member.status).toBe(422);
+    const messages = `/Accounts/${b.projectId}/Messages.json`;
+    const viaGroup = await sameAsUnknown((id) => compat(b.auth, 'POST', messages, { MessagingServiceSid: id, To: '+15557004444', Body: 'x' }), ids.group);
+    expect(JSON.parse(viaGroup.text).code).toBe(21701);
+    const withApp = await sameAsUnknown((id) => compat(b.auth, 'POST', messages, { From: B_NUMBER, To: '+15557004444', Body: 'x', ApplicationSid: id }), ids.application);
+    expect(JSON.parse(withApp.text).code).toBe(21218);
+    const optOutScope = await sameAsUnknown((id) => server.api('/api/messaging/opt_outs', { auth: b.auth, body: { sender: id, handset: '+15557003333' } }), ids.group);
+    expect(optOutScope.status).toBe(422);
   });
 
   it("gets no RELAY session of A's, no send from A's number and none of A's events in the same context", async () => {

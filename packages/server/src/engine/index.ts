@@ -188,6 +188,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     journal,
     keys: store.idempotency,
     messages: store.messages,
+    applications: store.applications,
     senderQueues,
     optOuts,
     settings: messagingSettings,

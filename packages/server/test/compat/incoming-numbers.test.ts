@@ -42,7 +42,7 @@ describe('IncomingPhoneNumbers through the twilio client', () => {
     await server.api('/api/simulator/inbound', { body: { from: '+15557720001', to: '+15551232001', body: 'to the app' } });
     await receiver.waitFor(1, 10_000, (r) => r.path === '/app');
 
-    expect(await rejection(client.incomingPhoneNumbers(created.sid).update({ smsApplicationSid: '3f1c2b7a-0000-4000-8000-00000000000a' }))).toMatchObject({ code: 21218 });
+    expect(await rejection(client.incomingPhoneNumbers(created.sid).update({ smsApplicationSid: '3f1c2b7a-0000-4000-8000-00000000000a' }))).toMatchObject({ code: 22108 });
     expect(await rejection(client.incomingPhoneNumbers.create({ phoneNumber: 'not-a-number' }))).toMatchObject({ code: 21421 });
     expect(await rejection(client.incomingPhoneNumbers.create({ phoneNumber: NUMBERS[0]! }))).toMatchObject({ code: 21422 });
 

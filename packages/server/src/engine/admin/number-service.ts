@@ -1,4 +1,5 @@
 /** Registering, changing and releasing a project's phone numbers (there is no purchasing). */
+import type { ErrorDetail } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { Clock } from '../../domain/clock.js';
 import type { IdGenerator } from '../../domain/ids.js';
@@ -7,9 +8,19 @@ import { preview } from '../../domain/preview.js';
 import { classifyNumber } from '../../domain/phone-numbers.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { Store } from '../../domain/ports/store.js';
+import type { PhoneNumberPatch } from '../../domain/ports/store.js';
 import { DEFAULT_CAPABILITIES, type PhoneNumberRecord } from '../../domain/project.js';
 import type { NumberDirectory } from '../routing/number-directory.js';
 import { senderKey } from '../messages/sender-queues.js';
+
+/** How a surface names a number's fields in its error messages (the Compatibility API's `SmsApplicationSid`). */
+export type FieldLabel = (wire: string) => string;
+
+/** The fields that name one of the project's cXML applications (the inbound planner reads either). */
+const APPLICATION_FIELDS = [
+  ['message_laml_application_id', 'messageLamlApplicationId'],
+  ['messaging_handler_resource_id', 'messagingHandlerResourceId'],
+] as const;
 
 export class NumberService {
   constructor(
@@ -25,11 +36,11 @@ export class NumberService {
   ) {}
 
   /** Register a number with a project, with optional handler settings in wire (snake_case) form. */
-  async register(projectId: string, body: Record<string, unknown>): Promise<PhoneNumberRecord> {
+  async register(projectId: string, body: Record<string, unknown>, label?: FieldLabel): Promise<PhoneNumberRecord> {
     const number = body.number;
     const kind = typeof number === 'string' ? classifyNumber(number.trim()) : undefined;
     if (!kind) throw AppError.of('NUMBER_INVALID', { message: `The number ${preview(number)} must be E.164 (+ followed by digits) or a 5 to 6 digit short code.` });
-    const { patch, errors } = checkNumberPatch(body);
+    const { patch, errors } = await this.checkPatch(projectId, body, label);
     const capabilities = patch.capabilities ?? (kind.type === 'shortcode' ? ['sms', 'mms'] : [...DEFAULT_CAPABILITIES]);
     if (errors.length) throw new AppError(errors);
     const now = this.deps.clock.now();
@@ -65,14 +76,16 @@ export class NumberService {
   }
 
   /** Apply a partial update in wire form; undefined when the number is not the project's. */
-  async update(projectId: string, id: string, body: Record<string, unknown>): Promise<PhoneNumberRecord | undefined> {
-    const { patch, errors } = checkNumberPatch(body);
+  async update(projectId: string, id: string, body: Record<string, unknown>, label?: FieldLabel): Promise<PhoneNumberRecord | undefined> {
+    // Another project's number (or none) is not found, whatever the body says.
+    const before = await this.deps.store.numbers.get(projectId, id);
+    if (!before) return undefined;
+    const { patch, errors } = await this.checkPatch(projectId, body, label);
     if (errors.length) throw new AppError(errors);
-    const before = patch.messagesPerSecond === undefined ? undefined : await this.deps.store.numbers.get(projectId, id);
     const now = this.deps.clock.now();
     const updated = await this.deps.store.numbers.update(projectId, id, patch, now);
     // A new rate applies to the messages already given slots at the old one too: they are planned again.
-    if (updated && before && (before.messagesPerSecond ?? null) !== (updated.messagesPerSecond ?? null)) {
+    if (updated && patch.messagesPerSecond !== undefined && (before.messagesPerSecond ?? null) !== (updated.messagesPerSecond ?? null)) {
       const key = senderKey(projectId, updated.number);
       const released = await this.deps.store.transaction((tx) => tx.jobs.releaseSenderSlots(key, projectId, updated.number, now));
       if (released) this.deps.bus.publish('work.available', { queue: 'dispatch' });
@@ -85,6 +98,28 @@ export class NumberService {
     const removed = await this.deps.store.numbers.delete(projectId, id);
     if (removed) this.changed(projectId);
     return removed;
+  }
+
+  /**
+   * The wire body as a patch, or its problems. An application named by id must be one of the
+   * project's own: another project's is refused exactly as an unknown id is (same error, same
+   * message), so the answer tells nothing about other projects. The stored id is the application's.
+   */
+  private async checkPatch(projectId: string, body: Record<string, unknown>, label?: FieldLabel): Promise<{ patch: PhoneNumberPatch; errors: ErrorDetail[] }> {
+    const checked = checkNumberPatch(body, label);
+    const patch: { -readonly [K in keyof PhoneNumberPatch]: PhoneNumberPatch[K] } = { ...checked.patch };
+    const errors = [...checked.errors];
+    for (const [wire, field] of APPLICATION_FIELDS) {
+      const id = patch[field];
+      if (id === undefined || id === null) continue;
+      const app = await this.deps.store.applications.get(projectId, id.toLowerCase());
+      if (app) patch[field] = app.id;
+      else {
+        const name = label ? label(wire) : wire;
+        errors.push(detail('NUMBER_APPLICATION_INVALID', { attribute: name, message: `${name} ${preview(id)} is not a cXML application of your project.` }));
+      }
+    }
+    return { patch, errors };
   }
 
   private changed(projectId: string): void {

@@ -11,7 +11,7 @@ import type { Clock } from '../../domain/clock.js';
 import { asAccepted, parseIdempotencyKey, requestFingerprint } from '../../domain/idempotency.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import type { MessageRecord } from '../../domain/message.js';
-import type { IdempotencyRepository, MessageRepository } from '../../domain/ports/store.js';
+import type { CxmlApplicationRepository, IdempotencyRepository, MessageRepository } from '../../domain/ports/store.js';
 import { outboundFromRequest } from '../../domain/new-message.js';
 import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type SendRules } from '../../domain/send-request.js';
 import { IdempotencyKeyTaken, type IdempotencyClaim } from './idempotency.js';
@@ -33,6 +33,8 @@ export class MessageAcceptor {
       /** Idempotency keys and the messages they name (reads; keys are written by the journal). */
       readonly keys: IdempotencyRepository;
       readonly messages: MessageRepository;
+      /** The project's cXML applications: a message's `applicationId` must name one of them. */
+      readonly applications?: Pick<CxmlApplicationRepository, 'get'>;
       /** Per-sender queues: a send is refused while its sender's queue is over the limit. */
       readonly senderQueues?: SenderQueues;
       /** Opt-out lists and per-sender messaging settings (smart encoding). */
@@ -109,6 +111,10 @@ export class MessageAcceptor {
       if (input.origin === 'compat' && from !== null && from === input.to) errors.push(detail('TO_SAME_AS_FROM', { message: `'To' and 'From' numbers cannot be the same (${from}).` }));
     }
     errors.push(...content.errors);
+    // Another project's application is refused as an unknown one is (the same error and text).
+    if (input.applicationId && this.deps.applications && !(await this.deps.applications.get(projectId, input.applicationId))) {
+      errors.push(detail('APPLICATION_INVALID', { message: `ApplicationSid ${input.applicationId} is not a cXML application of your project.` }));
+    }
     const now = this.deps.clock.now();
     const schedule = checkSendAt(input.sendAt, now, this.deps.rules.schedule ?? DEFAULT_SCHEDULE_WINDOW);
     errors.push(...schedule.errors);

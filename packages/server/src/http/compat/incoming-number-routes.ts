@@ -10,7 +10,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { checkNumberPatch } from '../../domain/number-rules.js';
 import type { PhoneNumberRecord } from '../../domain/project.js';
-import { preview } from '../../domain/preview.js';
 import { principalOf } from '../auth.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
@@ -52,6 +51,8 @@ const COMPAT_NAMES: Record<string, string> = {
   message_laml_application_id: 'SmsApplicationSid',
 };
 
+const compatName = (wire: string): string => COMPAT_NAMES[wire] ?? wire;
+
 /** A sid as stored (lower case): sids are case-insensitive on this surface, as for Messages and Applications. */
 function storedSid(raw: unknown): unknown {
   return typeof raw === 'string' ? raw.toLowerCase() : raw;
@@ -64,7 +65,7 @@ function storedSid(raw: unknown): unknown {
  */
 function nativeBody(p: Record<string, unknown>, current: PhoneNumberRecord | null): Record<string, unknown> {
   const body = nativeFields(p, current);
-  const { errors } = checkNumberPatch(body, (wire) => COMPAT_NAMES[wire] ?? wire);
+  const { errors } = checkNumberPatch(body, compatName);
   if (errors.length) throw new AppError(errors);
   return body;
 }
@@ -96,12 +97,6 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
     if (!n) throw resourceNotFound(request.url);
     return n;
   };
-  const checkApplication = async (projectId: string, p: Record<string, unknown>) => {
-    const sid = p.SmsApplicationSid;
-    if (sid === undefined || sid === '') return;
-    if (typeof sid !== 'string' || !(await reads.applications.get(projectId, sid.toLowerCase()))) throw AppError.of('APPLICATION_INVALID', { message: `SmsApplicationSid ${preview(sid)} is not a cXML application of your project.` });
-  };
-
   for (const path of ['/Accounts/:AccountSid/IncomingPhoneNumbers', '/Accounts/:AccountSid/IncomingPhoneNumbers.json']) {
     app.get(path, { schema: listIncomingNumbersSchema }, boundedList(async (request): Promise<CompatIncomingPhoneNumberPage> => {
       const { projectId } = principalOf(request);
@@ -119,8 +114,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
       const { projectId } = principalOf(request);
       const p = paramsOf(request.body);
       if (p.PhoneNumber === undefined || p.PhoneNumber === '') throw AppError.of('NUMBER_INVALID', { attribute: 'PhoneNumber', message: 'PhoneNumber is required: the number to register, in E.164.' });
-      await checkApplication(projectId, p);
-      const n = await numbers.register(projectId, { number: p.PhoneNumber, ...nativeBody(p, null) });
+      const n = await numbers.register(projectId, { number: p.PhoneNumber, ...nativeBody(p, null) }, compatName);
       return reply.code(201).send(toIncomingPhoneNumber(n));
     });
   }
@@ -134,8 +128,8 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
     const { projectId } = principalOf(request);
     const current = await owned(request, projectId);
     const p = paramsOf(request.body);
-    await checkApplication(projectId, p);
-    const updated = await numbers.update(projectId, current.id, nativeBody(p, current));
+    // The number service checks SmsApplicationSid: one of the project's applications, or 22108.
+    const updated = await numbers.update(projectId, current.id, nativeBody(p, current), compatName);
     if (!updated) throw resourceNotFound(request.url);
     return toIncomingPhoneNumber(updated);
   });
