@@ -184,6 +184,29 @@ describe("B naming A's ids", () => {
     expect(optOutScope.status).toBe(422);
   });
 
+  it("cannot make a cXML answer of B's send from A's number: the reply is refused as from an unregistered one", async () => {
+    const path = '/b-inbound';
+    hook.respond((req) => (req.path === path ? { status: 200, headers: { 'content-type': 'text/xml' }, body: `<Response><Message from="${A_NUMBER}" to="+15557006666">from A?</Message></Response>` } : { status: 200 }));
+    try {
+      const set = await server.api(`/api/relay/rest/phone_numbers/${bNumberId}`, { method: 'PUT', auth: b.auth, body: { message_handler: 'laml_webhooks', message_request_url: `${hook.url}${path}` } });
+      expect(set.status, set.text).toBe(200);
+      const inbound = await server.api('/api/simulator/inbound', { auth: b.auth, body: { from: '+15557006666', to: B_NUMBER, body: 'hello B' } });
+      expect(inbound.status, inbound.text).toBe(201);
+      const [delivery] = await eventually(async () => {
+        const d = await server.store.webhooks.listForMessage(b.projectId, inbound.body.id);
+        return d.length === 1 && d[0]!.status !== 'pending' && d[0]!.lastError ? d : undefined;
+      });
+      expect(delivery!.lastError).toContain(`21210: <Message> refused: From ${A_NUMBER} must be a phone number or short code registered with your project.`);
+      for (const p of [a, b]) {
+        const sent = await server.api(`/api/messaging/logs?to=${encodeURIComponent('+15557006666')}`, { auth: p.auth });
+        expect(sent.body.data.filter((m: { direction: string }) => m.direction !== 'inbound'), p.projectId).toEqual([]);
+      }
+    } finally {
+      hook.respond(() => ({ status: 200 }));
+      await server.api(`/api/relay/rest/phone_numbers/${bNumberId}`, { method: 'PUT', auth: b.auth, body: { message_handler: null, message_request_url: null } });
+    }
+  });
+
   it("gets no RELAY session of A's, no send from A's number and none of A's events in the same context", async () => {
     const { relay: ra, result: sessionA } = await RawRelay.connected(server.url, a.projectId, a.token, { contexts: ['office'] });
     const { relay: rb } = await RawRelay.connected(server.url, b.projectId, b.token, { contexts: ['office'] });
