@@ -221,8 +221,23 @@ describe("B naming A's ids", () => {
       const own = await ra.call('messaging.send', { context: 'office', from_number: A_NUMBER, to_number: '+15557005556', body: 'for A only' });
       const id = own.result.message_id;
       await ra.waitFor((f) => f.method === 'signalwire.event' && f.params?.params?.message_id === id && f.params?.params?.message_state === 'delivered', 10_000);
+      // A message received on A's number, handed to A's context 'office': A's session only.
+      const handler = await server.api(`/api/relay/rest/phone_numbers/${ids.number}`, { method: 'PUT', auth: a.auth, body: { message_handler: 'relay_context', message_relay_context: 'office' } });
+      expect(handler.status, handler.text).toBe(200);
+      const inbound = await server.api('/api/simulator/inbound', { auth: a.auth, body: { from: '+15557005557', to: A_NUMBER, body: 'inbound for A only' } });
+      expect(inbound.status, inbound.text).toBe(201);
+      await ra.waitForEvents('messaging.receive', (p) => p.body === 'inbound for A only', 1, 10_000);
+      // B's own message, received after A's, reaches B: so A's would have arrived by now.
+      const bHandler = await server.api(`/api/relay/rest/phone_numbers/${bNumberId}`, { method: 'PUT', auth: b.auth, body: { message_handler: 'relay_context', message_relay_context: 'office' } });
+      expect(bHandler.status, bHandler.text).toBe(200);
+      expect((await server.api('/api/simulator/inbound', { auth: b.auth, body: { from: '+15557005557', to: B_NUMBER, body: 'inbound for B' } })).status).toBe(201);
+      await rb.waitForEvents('messaging.receive', (p) => p.body === 'inbound for B', 1, 10_000);
+      expect([...rb.events('messaging.receive'), ...resumer.events('messaging.receive')].map((p) => p.body)).toEqual(['inbound for B']);
       const aEvents = [...rb.frames, ...resumer.frames].filter((f) => f.method === 'signalwire.event' && JSON.stringify(f.params).includes(a.projectId));
       expect(aEvents).toEqual([]);
+      for (const [p, id] of [[a, ids.number], [b, bNumberId]] as const) {
+        await server.api(`/api/relay/rest/phone_numbers/${id}`, { method: 'PUT', auth: p.auth, body: { message_handler: null, message_relay_context: null } });
+      }
       const wrongPair = await RawRelay.open(server.url);
       const res = await wrongPair.call('signalwire.connect', { version: { major: 2, minor: 0, revision: 0 }, agent: 'test', authentication: { project: a.projectId, token: b.token } });
       expect(res.error?.code).toBe(-32002);
