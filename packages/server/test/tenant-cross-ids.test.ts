@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForStatus } from './helpers/messages.js';
-import { createProject, type TestProject } from './helpers/projects.js';
+import { createProject, projectService, type TestProject } from './helpers/projects.js';
 import { RawRelay } from './helpers/raw-relay.js';
 import { eventually, startTestServer, type TestServer } from './helpers/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
@@ -41,9 +41,8 @@ async function compat(auth: string, method: string, path: string, form?: Record<
  * Names A's `foreignId` in a request of B's, then an id that exists nowhere: the two answers must be
  * the same (status and body, the id aside), so B cannot tell A's id from a made-up one.
  */
-async function sameAsUnknown(request: (id: string) => Promise<{ status: number; text: string }>, foreignId: string): Promise<{ status: number; text: string }> {
+async function sameAsUnknown(request: (id: string) => Promise<{ status: number; text: string }>, foreignId: string, unknown: string = randomUUID()): Promise<{ status: number; text: string }> {
   const foreign = await request(foreignId);
-  const unknown = randomUUID();
   const made = await request(unknown);
   expect({ status: foreign.status, text: foreign.text.replaceAll(foreignId, unknown) }).toEqual({ status: made.status, text: made.text });
   return foreign;
@@ -182,6 +181,23 @@ describe("B naming A's ids", () => {
     expect(JSON.parse(withApp.text).code).toBe(21218);
     const optOutScope = await sameAsUnknown((id) => server.api('/api/messaging/opt_outs', { auth: b.auth, body: { sender: id, handset: '+15557003333' } }), ids.group);
     expect(optOutScope.status).toBe(422);
+  });
+
+  it("gets the same answers with B's test token for A's ids as for unknown ones", async () => {
+    const { token } = await projectService(server).issueToken(b.projectId, { name: 'B test', test: true });
+    const testAuth = `Basic ${Buffer.from(`${b.projectId}:${token}`).toString('base64')}`;
+    const messages = `/Accounts/${b.projectId}/Messages.json`;
+    const magicFrom = '+15005550006';
+    const cases: Array<[string, (id: string) => Promise<{ status: number; text: string }>, string, string?]> = [
+      ['MessagingServiceSid', (id) => compat(testAuth, 'POST', messages, { MessagingServiceSid: id, To: '+15557004444', Body: 'x' }), ids.group],
+      ['ApplicationSid', (id) => compat(testAuth, 'POST', messages, { From: magicFrom, To: '+15557004444', Body: 'x', ApplicationSid: id }), ids.application],
+      ['From', (n) => compat(testAuth, 'POST', messages, { From: n, To: '+15557004444', Body: 'x' }), A_NUMBER, '+15551239999'],
+      ['native from', (n) => server.api('/api/messaging/messages', { auth: testAuth, body: { from: n, to: '+15557004444', body: 'x' } }), A_NUMBER, '+15551239999'],
+    ];
+    for (const [name, request, foreign, unknown] of cases) {
+      const res = await sameAsUnknown(request, foreign, unknown);
+      expect(res.status, name).toBeGreaterThanOrEqual(400);
+    }
   });
 
   it("cannot make a cXML answer of B's send from A's number: the reply is refused as from an unregistered one", async () => {
