@@ -234,6 +234,8 @@ describe("B naming A's ids", () => {
       expect(ra.closeCode).toBeUndefined();
       const fromA = await rb.call('messaging.send', { context: 'office', from_number: A_NUMBER, to_number: '+15557005555', body: 'x' });
       expect(fromA.result).toMatchObject({ code: '403' });
+      const fromNowhere = await rb.call('messaging.send', { context: 'office', from_number: '+15551239999', to_number: '+15557005555', body: 'x' });
+      expect(JSON.parse(JSON.stringify(fromA.result).replaceAll(A_NUMBER, '+15551239999'))).toEqual(fromNowhere.result);
       const own = await ra.call('messaging.send', { context: 'office', from_number: A_NUMBER, to_number: '+15557005556', body: 'for A only' });
       const id = own.result.message_id;
       await ra.waitFor((f) => f.method === 'signalwire.event' && f.params?.params?.message_id === id && f.params?.params?.message_state === 'delivered', 10_000);
