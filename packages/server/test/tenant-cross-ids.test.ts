@@ -97,9 +97,15 @@ describe("B naming A's ids", () => {
       ['POST', `/api/console/outbox/${ids.delivery}/retry`],
       ['POST', `/api/console/outbox/${ids.delivery}/replay`],
     ];
+    // Each of A's ids swapped for one that exists nowhere: the same answer, the id aside.
+    // (The delivery id is a small number, so it is swapped where it stands in the path only.)
+    const unknowns = [...Object.entries(ids).filter(([name]) => name !== 'delivery').map(([, id]) => [id, randomUUID()] as const), [`/outbox/${ids.delivery}/`, '/outbox/987654321/'] as const, [` ${ids.delivery} `, ' 987654321 '] as const];
+    const swap = (text: string, back = false) => unknowns.reduce((t, [id, unknown]) => (back ? t.replaceAll(unknown, id) : t.replaceAll(id, unknown)), text);
     for (const [method, path, body] of routes) {
       const res = await server.api(path, { method, auth: b.auth, ...(body ? { body } : {}) });
       expect(res.status, `${method} ${path}: ${res.text}`).toBe(404);
+      const unknown = await server.api(swap(path), { method, auth: b.auth, ...(body ? { body: JSON.parse(swap(JSON.stringify(body))) } : {}) });
+      expect([res.status, res.text], `${method} ${path}`).toEqual([unknown.status, swap(unknown.text, true)]);
     }
   });
 
@@ -115,9 +121,17 @@ describe("B naming A's ids", () => {
       ['PUT', `/api/messaging/settings/${a1}`, { opt_out_replies: false }],
       ['PUT', `/api/messaging/settings/${ids.group}`, { opt_out_replies: false }],
     ];
+    // The same requests with a number and a group id that exist nowhere get the same answers.
+    const unknownNumber = '+15551239999';
+    const unknownGroup = randomUUID();
+    const swap = (text: string, [number, group]: [string, string], [toNumber, toGroup]: [string, string]) =>
+      text.replaceAll(number, toNumber).replaceAll(encodeURIComponent(number), encodeURIComponent(toNumber)).replaceAll(group, toGroup);
     for (const [method, path, body] of refusals) {
       const res = await server.api(path, { method, auth: b.auth, ...(body ? { body } : {}) });
       expect(res.status, `${method} ${path}: ${res.text}`).toBe(422);
+      const toUnknown = (text: string) => swap(text, [A_NUMBER, ids.group], [unknownNumber, unknownGroup]);
+      const unknown = await server.api(toUnknown(path), { method, auth: b.auth, ...(body ? { body: JSON.parse(toUnknown(JSON.stringify(body))) } : {}) });
+      expect([res.status, toUnknown(res.text)], `${method} ${path}`).toEqual([unknown.status, unknown.text]);
     }
   });
 
