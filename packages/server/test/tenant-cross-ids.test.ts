@@ -197,6 +197,18 @@ describe("B naming A's ids", () => {
     expect(optOutScope.status).toBe(422);
   });
 
+  it("cannot inject a phone's message to A's number, nor empty A's handset inbox, through the simulator", async () => {
+    const inbound = await sameAsUnknown((n) => server.api('/api/simulator/inbound', { auth: b.auth, body: { from: '+15557006667', to: n, body: 'x' } }), A_NUMBER, '+15551239999');
+    expect(inbound.status).toBe(422);
+    const aInbox = (await server.api('/api/simulator/messages?to=%2B15557001111', { auth: a.auth })).body.data;
+    expect(aInbox.map((h: { message_id: string }) => h.message_id)).toEqual([ids.message]);
+    expect((await server.api('/api/simulator/messages?to=%2B15557001111', { auth: b.auth })).body.data).toEqual([]);
+    expect((await server.api('/api/simulator/messages', { method: 'DELETE', auth: b.auth })).status).toBe(200);
+    expect((await server.api('/api/simulator/messages?to=%2B15557001111', { auth: a.auth })).body.data).toEqual(aInbox);
+    // Nothing reached A: no inbound message of A's from that phone.
+    expect((await server.api(`/api/messaging/logs?from=${encodeURIComponent('+15557006667')}`, { auth: a.auth })).body.data).toEqual([]);
+  });
+
   it("gets the same answers with B's test token for A's ids as for unknown ones", async () => {
     const { token } = await projectService(server).issueToken(b.projectId, { name: 'B test', test: true });
     const testAuth = `Basic ${Buffer.from(`${b.projectId}:${token}`).toString('base64')}`;
