@@ -249,6 +249,25 @@ describe("B naming A's ids", () => {
     }
   });
 
+  it("cannot tell A's project id from one that does not exist: AccountSid, Basic auth, console login, RELAY connect", async () => {
+    const bToken = b.token;
+    const basic = (project: string) => `Basic ${Buffer.from(`${project}:${bToken}`).toString('base64')}`;
+    await sameAsUnknown((project) => compat(b.auth, 'GET', `/Accounts/${project}/Messages.json`), a.projectId);
+    await sameAsUnknown((project) => compat(basic(project), 'GET', `/Accounts/${project}/Messages.json`), a.projectId);
+    await sameAsUnknown((project) => server.api('/api/messaging/logs', { auth: basic(project) }), a.projectId);
+    await sameAsUnknown((project) => server.api('/api/console/login', { auth: null, headers: { origin: server.url }, body: { project_id: project, api_token: bToken } }), a.projectId);
+    const connect = async (project: string) => {
+      const relay = await RawRelay.open(server.url);
+      try {
+        const res = await relay.call('signalwire.connect', { version: { major: 2, minor: 0, revision: 0 }, agent: 'test', authentication: { project, token: bToken } });
+        return { status: 0, text: JSON.stringify(res.error) };
+      } finally {
+        relay.ws.close();
+      }
+    };
+    await sameAsUnknown(connect, a.projectId);
+  });
+
   it("gets no RELAY session of A's, no send from A's number and none of A's events in the same context", async () => {
     const { relay: ra, result: sessionA } = await RawRelay.connected(server.url, a.projectId, a.token, { contexts: ['office'] });
     const { relay: rb } = await RawRelay.connected(server.url, b.projectId, b.token, { contexts: ['office'] });
