@@ -80,7 +80,7 @@ export class NumberService {
     // Another project's number (or none) is not found, whatever the body says.
     const before = await this.deps.store.numbers.get(projectId, id);
     if (!before) return undefined;
-    const { patch, errors } = await this.checkPatch(projectId, body, label);
+    const { patch, errors } = await this.checkPatch(projectId, body, label, before);
     if (errors.length) throw new AppError(errors);
     const now = this.deps.clock.now();
     const updated = await this.deps.store.numbers.update(projectId, id, patch, now);
@@ -104,14 +104,16 @@ export class NumberService {
    * The wire body as a patch, or its problems. An application named by id must be one of the
    * project's own: another project's is refused exactly as an unknown id is (same error, same
    * message), so the answer tells nothing about other projects. The stored id is the application's.
+   * The value the number has already passes unchecked (`before`): a GET, edit, PUT round trip of a
+   * number whose application was deleted since still saves (the number keeps the id, as before).
    */
-  private async checkPatch(projectId: string, body: Record<string, unknown>, label?: FieldLabel): Promise<{ patch: PhoneNumberPatch; errors: ErrorDetail[] }> {
+  private async checkPatch(projectId: string, body: Record<string, unknown>, label?: FieldLabel, before?: PhoneNumberRecord): Promise<{ patch: PhoneNumberPatch; errors: ErrorDetail[] }> {
     const checked = checkNumberPatch(body, label);
     const patch: { -readonly [K in keyof PhoneNumberPatch]: PhoneNumberPatch[K] } = { ...checked.patch };
     const errors = [...checked.errors];
     for (const [wire, field] of APPLICATION_FIELDS) {
       const id = patch[field];
-      if (id === undefined || id === null) continue;
+      if (id === undefined || id === null || id === before?.[field]) continue;
       const app = await this.deps.store.applications.get(projectId, id.toLowerCase());
       if (app) patch[field] = app.id;
       else {

@@ -69,6 +69,15 @@ describe("project A naming project B's ids in the engine", () => {
     expect(n).toMatchObject({ messageHandler: 'laml_application', messageLamlApplicationId: app.id });
   });
 
+  it("saves a round trip of a number whose own application was deleted since, and refuses changing to another unknown id", async () => {
+    const app = await t.engine.applications.create(t.project.id, { FriendlyName: 'A app', SmsUrl: 'https://a.example.com/sms' });
+    await t.engine.numbers.update(t.project.id, aNumberId, { message_handler: 'laml_application', message_laml_application_id: app.id });
+    await t.engine.applications.delete(t.project.id, app.id);
+    const n = await t.engine.numbers.update(t.project.id, aNumberId, { name: 'renamed', message_handler: 'laml_application', message_laml_application_id: app.id });
+    expect(n).toMatchObject({ name: 'renamed', messageLamlApplicationId: app.id });
+    await expect(t.engine.numbers.update(t.project.id, aNumberId, { message_laml_application_id: '00000000-0000-4000-8000-0000000000ff' })).rejects.toMatchObject({ key: 'NUMBER_APPLICATION_INVALID' });
+  });
+
   it("answers A's update of B's number as not found, whatever the body", async () => {
     const before = await t.engine.reads.numbers.get(b.id, bNumberId);
     expect(await t.engine.numbers.update(t.project.id, bNumberId, { name: 'mine now', message_laml_application_id: 'no such app' })).toBeUndefined();
