@@ -120,6 +120,9 @@ describe("B naming A's ids", () => {
       ['GET', `/api/messaging/settings/${a1}`],
       ['PUT', `/api/messaging/settings/${a1}`, { opt_out_replies: false }],
       ['PUT', `/api/messaging/settings/${ids.group}`, { opt_out_replies: false }],
+      ['GET', `/api/messaging/opt_outs?sender=${ids.group}`],
+      ['DELETE', `/api/messaging/opt_outs?sender=${ids.group}&handset=${encodeURIComponent(A_HANDSET)}`],
+      ['GET', `/api/messaging/settings/${ids.group}`],
     ];
     // The same requests with a number and a group id that exist nowhere get the same answers.
     const unknownNumber = '+15551239999';
