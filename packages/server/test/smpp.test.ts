@@ -194,8 +194,12 @@ describe('an SMPP connector against the simulator SMSC', () => {
       const handset = `+1555700030${i}`;
       expect(server.smsc!.injectMo({ from: handset.slice(1), fromTon: ton, to: NUMBERS[0]!, text: 'STOP' })).toBe(1);
       await eventually(async () => ((await optedOut(handset)) ? true : undefined), 5000, `the opt-out of ${handset}`);
-      const inbound = await server.store.messages.list(PROJECT_ID, { direction: 'inbound', to: NUMBERS[0] }, { limit: 50 });
-      expect(inbound.find((m) => m.body === 'STOP' && m.from === handset)).toBeDefined();
+      // The opt-out is recorded before the inbound message's own row is committed (inbound-receiver.ts).
+      await eventually(
+        async () => (await server.store.messages.list(PROJECT_ID, { direction: 'inbound', from: handset }, { limit: 5 })).find((m) => m.body === 'STOP'),
+        5000,
+        `the STOP from ${handset}`,
+      );
       expect(await rejection(client.messages.create({ from: NUMBERS[0]!, to: handset, body: 'x' }))).toMatchObject({ status: 400, code: 21610 });
       const native = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: handset, body: 'x' } });
       expect(native.status).toBe(422);
