@@ -3,8 +3,9 @@
  * a pump sends parts while a bind has window space and the token bucket has a token, otherwise it
  * waits on one timer (it never rejects for rate). `ESME_RTHROTTLED` and `ESME_RMSGQFUL` put the
  * part back at the head of the queue and pause sending with a growing backoff. A message is
- * answered to the engine once every part is answered; parts a dropped bind left unanswered go back
- * to the head of the queue, so no accepted message is lost.
+ * answered to the engine once every part is answered (and, when accepted, its parts recorded);
+ * parts a dropped bind left unanswered go back to the head of the queue, so no accepted message is
+ * lost.
  */
 import { backoffDelay, type BackoffPolicy, type ErrorKey } from '@switchboard/protocol';
 import type { CarrierSubmission, SubmitResult } from '../../domain/ports/carrier.js';
@@ -27,6 +28,11 @@ export interface MessageJob {
   givenBack: boolean;
   anyAccepted: boolean;
   rejected?: { error: ErrorKey; detail: string };
+  /**
+   * The records of its accepted parts (`PartQueueDeps.accepted`), each settling once committed or
+   * failed: the message is answered accepted only after them (see `settle`).
+   */
+  readonly recorded: Promise<void>[];
   /** Replaced when the dispatcher's retry adopts the message (`enqueue`, in doubt). */
   resolve: (r: SubmitResult) => void;
 }
@@ -49,8 +55,11 @@ export interface PartJob {
 export interface PartQueueDeps {
   /** The bind to send the next part on, if any has window space. */
   sessionWithRoom(): SmppSession<PartJob> | undefined;
-  /** The SMSC accepted `part` under the id `carrierId`. */
-  accepted(part: PartJob, carrierId: string): void;
+  /**
+   * The SMSC accepted `part` under the id `carrierId`: record it. Resolves once the record is
+   * committed (or has failed, which the recorder logs); never rejects.
+   */
+  accepted(part: PartJob, carrierId: string): Promise<void>;
 }
 
 /** Most messages remembered as in doubt (given back with parts in a window), oldest forgotten first. */
@@ -134,7 +143,7 @@ export class PartQueue {
       return Promise.resolve({ outcome: 'rejected', error: 'UNKNOWN_DELIVERY_ERROR', detail: `cannot encode for SMPP: ${(err as Error).message}` });
     }
     return new Promise<SubmitResult>((resolve) => {
-      const job: MessageJob = { s, parts: [], answered: 0, settled: false, givenBack: false, anyAccepted: false, resolve };
+      const job: MessageJob = { s, parts: [], answered: 0, settled: false, givenBack: false, anyAccepted: false, recorded: [], resolve };
       fields.forEach((f, i) => job.parts.push({ job, index: i + 1, fields: f, attempts: 0, carrierId: null, resent: false, inWindow: false }));
       this.jobs.add(job);
       for (const p of job.parts) this.queue.push(p);
@@ -203,7 +212,7 @@ export class PartQueue {
       this.throttledSince = undefined;
       part.carrierId = resp.messageId;
       job.anyAccepted = true;
-      this.deps.accepted(part, resp.messageId);
+      job.recorded.push(this.deps.accepted(part, resp.messageId));
       // Counted settled too: a message in doubt is adopted by its retry with the answers it has.
       if (++job.answered === job.parts.length && !job.settled) this.settleAnswered(job);
       this.pump();
@@ -424,12 +433,22 @@ export class PartQueue {
     this.settle(job, { outcome: 'transient', detail });
   }
 
+  /**
+   * The message is done here; its answer goes to the engine now, or, when accepted, once its parts'
+   * records are committed. The engine then records the message `sent` in its own transaction: were
+   * that committed first and this node to die before the parts' records, the message would stay
+   * `sent` with no part its receipt could find (the SMSC delivers the receipt to whichever node binds
+   * next). A message `sent` always has its parts recorded; a node dying in between leaves the message
+   * `initiated`, sent again by its retry (at least once).
+   */
   private settle(job: MessageJob, result: SubmitResult): void {
     if (job.settled) return;
     job.settled = true;
     this.jobs.delete(job);
     if (this.inWindow === 0 && this.jobs.size === 0) this.unansweredSince = undefined;
-    job.resolve(result);
+    const resolve = job.resolve;
+    if (result.outcome !== 'accepted' || job.recorded.length === 0) return resolve(result);
+    void Promise.all(job.recorded).then(() => resolve(result));
   }
 }
 

@@ -92,14 +92,17 @@ export class ReceiptLedger {
     await this.ledger.drain();
   }
 
-  /** The SMSC accepted `part` and called it `rawCarrierId`: record it, and apply a receipt that came first. */
-  recordAccepted(part: AcceptedPart, rawCarrierId: string): void {
+  /**
+   * The SMSC accepted `part` and called it `rawCarrierId`: record it, and apply a receipt that came
+   * first. Resolves once the record is committed, or has failed (logged); never rejects.
+   */
+  recordAccepted(part: AcceptedPart, rawCarrierId: string): Promise<void> {
     const { config, deps } = this.ctx;
     const carrierMessageId = normaliseId(rawCarrierId, config.idFormat.submit);
     if (!carrierMessageId) {
       this.ctx.counters.ids_unreadable++;
       warnLimited(this.ctx, { carrier: config.id, messageId: part.messageId, carrierId: rawCarrierId.slice(0, 100) }, 'SMSC message id cannot be read in the configured idFormat.submit; receipts for it will not correlate');
-      return;
+      return Promise.resolve();
     }
     const now = deps.now();
     const record: CarrierPartRecord = {
@@ -115,13 +118,17 @@ export class ReceiptLedger {
       createdAt: now,
       updatedAt: now,
     };
-    this.ledger.add({ kind: 'insert', part: record }).catch((err) => deps.logger.error({ err, carrier: config.id }, 'recording an SMPP part failed'));
+    const recorded = this.ledger.add({ kind: 'insert', part: record }).then(
+      () => undefined,
+      (err: unknown) => deps.logger.error({ err, carrier: config.id }, 'recording an SMPP part failed'),
+    );
     if (this.looking.has(carrierMessageId)) this.recordedWhileLooking.add(carrierMessageId);
     const waiting = this.early.get(carrierMessageId);
     if (waiting) {
       this.early.delete(carrierMessageId);
       void this.apply(waiting.outcome).catch((err) => deps.logger.error({ err, carrier: config.id }, 'recording an early receipt failed'));
     }
+    return recorded;
   }
 
   /** A delivery receipt (or intermediate notification) arrived; resolves with the command_status to answer. */
