@@ -7,48 +7,29 @@ import type { Bus } from '../../domain/ports/bus.js';
 import type { PhoneNumberRepository } from '../../domain/ports/store.js';
 import type { PhoneNumberRecord } from '../../domain/project.js';
 import type { Clock } from '../../domain/clock.js';
-
-interface Entry {
-  value: PhoneNumberRecord | null;
-  at: number;
-}
+import { GuardedCache } from '../../util/guarded-cache.js';
 
 export class NumberDirectory {
-  private readonly byNumber = new Map<string, Entry>();
   /**
-   * Bumped by every invalidation: a lookup that read the store before a change must not cache
-   * what it read after the change cleared the map (a released number would stay its old owner's
-   * for the whole TTL on this node: its inbound messages delivered to the old owner, its new
-   * owner's sends refused).
+   * Owners by number. A lookup that read the store before a change is not cached (a released
+   * number would stay its old owner's for the whole TTL on this node: its inbound messages
+   * delivered to the old owner, its new owner's sends refused).
    */
-  private generation = 0;
+  private readonly byNumber: GuardedCache<PhoneNumberRecord | null>;
   /**
    * The operator project (the startup project), set at bootstrap: its numbers are the only ones
    * other projects' loopback traffic reaches.
    */
   operatorProjectId: string | null = null;
 
-  constructor(
-    private readonly numbers: PhoneNumberRepository,
-    private readonly clock: Clock,
-    bus: Bus,
-    private readonly ttlMs = 10_000,
-    private readonly maxEntries = 100_000,
-  ) {
+  constructor(numbers: PhoneNumberRepository, clock: Clock, bus: Bus, ttlMs = 10_000, maxEntries = 100_000) {
+    this.byNumber = new GuardedCache({ load: async (number) => (await numbers.resolveOwner(number)) ?? null, now: () => clock.now(), ttlMs, maxEntries });
     bus.subscribe('numbers.changed', () => this.invalidate());
   }
 
   /** The registered number record, whichever project owns it, or null. */
-  async owner(number: string): Promise<PhoneNumberRecord | null> {
-    const now = this.clock.now();
-    const hit = this.byNumber.get(number);
-    if (hit && now - hit.at < this.ttlMs) return hit.value;
-    const generation = this.generation;
-    const value = (await this.numbers.resolveOwner(number)) ?? null;
-    if (generation !== this.generation) return value;
-    if (this.byNumber.size >= this.maxEntries) this.byNumber.clear();
-    this.byNumber.set(number, { value, at: now });
-    return value;
+  owner(number: string): Promise<PhoneNumberRecord | null> {
+    return this.byNumber.get(number);
   }
 
   /** The number if the given project owns it, else null. */
@@ -63,7 +44,7 @@ export class NumberDirectory {
    * announces, and a refused send is rare enough to afford the query.
    */
   async senderOwnedBy(projectId: string, number: string): Promise<PhoneNumberRecord | null> {
-    if (this.byNumber.get(number)?.value === null) this.byNumber.delete(number);
+    if (this.byNumber.last(number) === null) this.byNumber.invalidate(number);
     return this.ownedBy(projectId, number);
   }
 
@@ -81,7 +62,6 @@ export class NumberDirectory {
 
   /** Forget everything (after a local change; remote nodes hear it on the bus). */
   invalidate(): void {
-    this.generation++;
-    this.byNumber.clear();
+    this.byNumber.invalidateAll();
   }
 }
