@@ -11,6 +11,7 @@ import type { Clock } from '../../domain/clock.js';
 import { hashToken, tokenDigestMatches, type TokenScope } from '../../domain/credentials.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { ProjectRepository, TokenRepository } from '../../domain/ports/store.js';
+import { GuardedCache } from '../../util/guarded-cache.js';
 
 /** Who a request acts for. */
 export interface Principal {
@@ -28,7 +29,6 @@ export interface Principal {
 
 interface Entry {
   tokens: Array<{ id: string; hash: Buffer; scopes: readonly TokenScope[]; test: boolean }>;
-  at: number;
   /**
    * Tokens presented and found among `tokens`, with their principal: lives and dies with the entry
    * (`ttlMs`, or `credentials.changed`). Only matches are kept, at most `MAX_MATCHED` per project.
@@ -40,31 +40,31 @@ interface Entry {
 const MAX_MATCHED = 64;
 
 export class CredentialVerifier {
-  private readonly cache = new Map<string, Entry>();
   /**
-   * Bumped by every `credentials.changed`: a load that read the tokens before a revocation is not
+   * Each project's active tokens. A load that read them before a `credentials.changed` is not
    * cached after it (the revoked token would pass for another `ttlMs`, and the RELAY connections
    * and console feeds checked at once on the announcement would be kept open by that stale entry).
    */
-  private generation = 0;
+  private readonly cache: GuardedCache<Entry>;
 
-  constructor(
-    private readonly projects: ProjectRepository,
-    private readonly tokens: TokenRepository,
-    private readonly clock: Clock,
-    bus: Bus,
-    private readonly ttlMs = 5_000,
-  ) {
-    bus.subscribe('credentials.changed', ({ projectId }) => {
-      this.generation++;
-      this.cache.delete(projectId);
+  constructor(projects: ProjectRepository, tokens: TokenRepository, clock: Clock, bus: Bus, ttlMs = 5_000) {
+    this.cache = new GuardedCache({
+      load: async (projectId) => {
+        const project = await projects.get(projectId);
+        const active = project ? await tokens.listActive(projectId) : [];
+        return { tokens: active.map((t) => ({ id: t.id, hash: t.tokenHash, scopes: t.scopes, test: t.test })), matched: new Map() };
+      },
+      now: () => clock.now(),
+      ttlMs,
+      maxEntries: 10_000,
     });
+    bus.subscribe('credentials.changed', ({ projectId }) => this.cache.invalidate(projectId));
   }
 
   /** The principal for valid credentials, or null; a test token counts only with `allowTest`. */
   async verify(projectId: string, token: string, opts: { readonly allowTest?: boolean } = {}): Promise<Principal | null> {
     if (!projectId || !token || projectId.length > 64 || token.length > 256) return null;
-    const entry = await this.load(projectId);
+    const entry = await this.cache.get(projectId);
     // Only a token that matched before is found here; any other is checked against all digests below.
     const known = entry.matched.get(token);
     if (known) return known.test && !opts.allowTest ? null : known;
@@ -81,20 +81,6 @@ export class CredentialVerifier {
 
   /** Whether a token of the project is still active (not revoked or removed), as of the cache's lifetime. */
   async isActive(projectId: string, tokenId: string): Promise<boolean> {
-    return (await this.load(projectId)).tokens.some((t) => t.id === tokenId);
-  }
-
-  private async load(projectId: string): Promise<Entry> {
-    const now = this.clock.now();
-    const hit = this.cache.get(projectId);
-    if (hit && now - hit.at < this.ttlMs) return hit;
-    const generation = this.generation;
-    const project = await this.projects.get(projectId);
-    const tokens = project ? await this.tokens.listActive(projectId) : [];
-    const entry: Entry = { tokens: tokens.map((t) => ({ id: t.id, hash: t.tokenHash, scopes: t.scopes, test: t.test })), at: now, matched: new Map() };
-    if (generation !== this.generation) return entry;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(projectId, entry);
-    return entry;
+    return (await this.cache.get(projectId)).tokens.some((t) => t.id === tokenId);
   }
 }
