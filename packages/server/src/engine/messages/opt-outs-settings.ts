@@ -8,6 +8,7 @@ import { planMessage, smartEncode } from '@switchboard/protocol';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { MessagingSettings, MessagingSettingsPatch, OptOutRepository } from '../../domain/ports/store.js';
 import type { CheckedSend } from '../../domain/send-request.js';
+import { GuardedCache } from '../../util/guarded-cache.js';
 
 declare module '../../domain/ports/bus.js' {
   interface BusTopics {
@@ -58,32 +59,21 @@ export function effectiveSettings(own: ReadonlyMap<string, MessagingSettings>, s
 type Content = Omit<CheckedSend, 'to' | 'from'>;
 
 export class MessagingSettingsCache {
-  private readonly cache = new Map<string, { readonly own: Map<string, MessagingSettings>; readonly at: number }>();
-  /** Bumped by every change heard: a load that began before one must not cache what it read. */
-  private generation = 0;
+  /** Every scope's own settings by project; a load that began before a change heard is not kept. */
+  private readonly cache: GuardedCache<Map<string, MessagingSettings>>;
 
   constructor(
     private readonly deps: { readonly repository: OptOutRepository; readonly bus: Bus; readonly now: () => number },
-    private readonly ttlMs = 30_000,
-    private readonly maxEntries = 10_000,
+    ttlMs = 30_000,
+    maxEntries = 10_000,
   ) {
-    deps.bus.subscribe('messaging.settings.changed', ({ projectId }) => {
-      this.generation++;
-      this.cache.delete(projectId);
-    });
+    this.cache = new GuardedCache({ load: (projectId) => deps.repository.settings(projectId), now: deps.now, ttlMs, maxEntries });
+    deps.bus.subscribe('messaging.settings.changed', ({ projectId }) => this.cache.invalidate(projectId));
   }
 
   /** Every scope's own settings of a project. */
-  async own(projectId: string): Promise<ReadonlyMap<string, MessagingSettings>> {
-    const hit = this.cache.get(projectId);
-    if (hit && this.deps.now() - hit.at < this.ttlMs) return hit.own;
-    const generation = this.generation;
-    const own = await this.deps.repository.settings(projectId);
-    if (generation === this.generation) {
-      if (this.cache.size >= this.maxEntries) this.cache.clear();
-      this.cache.set(projectId, { own, at: this.deps.now() });
-    }
-    return own;
+  own(projectId: string): Promise<ReadonlyMap<string, MessagingSettings>> {
+    return this.cache.get(projectId);
   }
 
   async update(projectId: string, scope: string, patch: MessagingSettingsPatch): Promise<MessagingSettings> {
