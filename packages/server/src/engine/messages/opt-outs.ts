@@ -17,6 +17,7 @@ import type { IdGenerator } from '../../domain/ids.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { OptOutRecord, OptOutRepository, SeqPage } from '../../domain/ports/store.js';
 import type { SendInput } from '../../domain/send-request.js';
+import { GuardedCache } from '../../util/guarded-cache.js';
 import { effectiveSettings, type MessagingSettingsCache } from './opt-outs-settings.js';
 
 declare module '../../domain/ports/bus.js' {
@@ -70,11 +71,10 @@ export function keywordAction(body: string): { readonly action: KeywordAction; r
 export const KEYWORD_REPLY_EVERY_MS = 60_000;
 
 export class OptOutService {
-  /** Projects known to have opt-outs (for good) or to have none (since `at`). */
-  private readonly known = new Map<string, { readonly any: boolean; readonly at: number }>();
+  /** Whether each project has opt-outs: a `true` is kept for good, a `false` for `ttlMs` (both until a change is heard). */
+  private readonly known: GuardedCache<boolean>;
   /** When each (project, number, handset, action) was last replied to, oldest first (bounded by `maxEntries`). */
   private readonly replied = new Map<string, number>();
-  private generation = 0;
 
   constructor(
     private readonly deps: {
@@ -84,13 +84,16 @@ export class OptOutService {
       readonly clock: Clock;
       readonly ids: IdGenerator;
     },
-    private readonly ttlMs = 30_000,
+    ttlMs = 30_000,
     private readonly maxEntries = 10_000,
   ) {
-    deps.bus.subscribe('opt_outs.changed', ({ projectId }) => {
-      this.generation++;
-      this.known.delete(projectId);
+    this.known = new GuardedCache({
+      load: (projectId) => deps.repository.any(projectId),
+      now: () => deps.clock.now(),
+      expiresAt: (any, at) => (any ? Infinity : at + ttlMs),
+      maxEntries,
     });
+    deps.bus.subscribe('opt_outs.changed', ({ projectId }) => this.known.invalidate(projectId));
   }
 
   /**
@@ -99,18 +102,16 @@ export class OptOutService {
    */
   check(projectId: string, from: string, to: string, numberGroupId: string | null, input: SendInput): Promise<void> | undefined {
     if (input.optOutReply === true) return undefined;
-    const k = this.known.get(projectId);
-    if (k && !k.any && this.deps.clock.now() - k.at < this.ttlMs) return undefined;
-    return this.lookup(projectId, from, to, numberGroupId, k?.any === true);
+    const any = this.known.peek(projectId);
+    if (any === false) return undefined;
+    return this.lookup(projectId, from, to, numberGroupId, any === true);
   }
 
   private async lookup(projectId: string, from: string, to: string, numberGroupId: string | null, any: boolean): Promise<void> {
     if (!any) {
-      const generation = this.generation;
-      any = await this.deps.repository.any(projectId);
-      if (generation === this.generation) this.remember(projectId, any);
+      const read = await this.known.read(projectId);
       // A change heard meanwhile may be an opt-out: look it up rather than trust the count.
-      else any = true;
+      any = read.current ? read.value : true;
       if (!any) return;
     }
     if (await this.deps.repository.blocks(projectId, to, from, numberGroupId)) {
@@ -160,7 +161,7 @@ export class OptOutService {
   async add(projectId: string, rows: readonly OptOutRecord[]): Promise<void> {
     await this.deps.repository.add(rows);
     this.deps.bus.publish('opt_outs.changed', { projectId });
-    this.remember(projectId, true);
+    this.known.set(projectId, true);
   }
 
   /** Put one handset on one sender's list through the API; one already listed keeps its first entry, which is returned. */
@@ -195,10 +196,5 @@ export class OptOutService {
 
   get(projectId: string, id: string): Promise<OptOutRecord | undefined> {
     return this.deps.repository.get(projectId, id);
-  }
-
-  private remember(projectId: string, any: boolean): void {
-    if (this.known.size >= this.maxEntries) this.known.clear();
-    this.known.set(projectId, { any, at: this.deps.clock.now() });
   }
 }
