@@ -8,35 +8,26 @@ import type { Bus } from '../../domain/ports/bus.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { SimulatorSettingsRepository } from '../../domain/ports/store.js';
 import { effectiveTuning, type SimulatorOverridesPatch, type SimulatorTuning } from '../../domain/simulator/tuning.js';
-
-interface Entry {
-  readonly tuning: SimulatorTuning;
-  readonly at: number;
-}
+import { GuardedCache } from '../../util/guarded-cache.js';
 
 export class SimulatorProfiles {
-  private readonly cache = new Map<string, Entry>();
-  private readonly loading = new Map<string, Promise<SimulatorTuning>>();
-  /** Bumped by every change heard: a load that began before one must not cache what it read. */
-  private generation = 0;
+  /** Each project's behaviour; a load that began before a change heard is not kept. */
+  private readonly cache: GuardedCache<SimulatorTuning>;
 
   constructor(
     /** What a project that changed nothing gets. */
     readonly defaults: SimulatorTuning,
     private readonly deps: { readonly settings: SimulatorSettingsRepository; readonly bus: Bus; readonly logger: Logger; readonly now: () => number },
-    private readonly ttlMs = 30_000,
-    private readonly maxEntries = 10_000,
+    ttlMs = 30_000,
+    maxEntries = 10_000,
   ) {
-    deps.bus.subscribe('simulator.settings.changed', ({ projectId }) => {
-      this.generation++;
-      this.cache.delete(projectId);
-    });
+    this.cache = new GuardedCache({ load: async (projectId) => effectiveTuning(defaults, await deps.settings.get(projectId)), now: deps.now, ttlMs, maxEntries });
+    deps.bus.subscribe('simulator.settings.changed', ({ projectId }) => this.cache.invalidate(projectId));
   }
 
   /** The behaviour `projectId`'s messages get. */
   of(projectId: string): Promise<SimulatorTuning> {
-    const hit = this.fresh(projectId);
-    return hit ? Promise.resolve(hit) : this.load(projectId);
+    return this.cache.get(projectId);
   }
 
   /** The behaviour of several projects at once. */
@@ -51,10 +42,10 @@ export class SimulatorProfiles {
    * read), for callers that cannot wait (the SMSC answering a PDU); refreshed in the background.
    */
   peek(projectId: string): SimulatorTuning {
-    const hit = this.fresh(projectId);
+    const hit = this.cache.peek(projectId);
     if (hit) return hit;
-    this.load(projectId).catch((err: unknown) => this.deps.logger.warn({ err, projectId }, 'reading simulator settings failed'));
-    return this.cache.get(projectId)?.tuning ?? this.defaults;
+    this.cache.get(projectId).catch((err: unknown) => this.deps.logger.warn({ err, projectId }, 'reading simulator settings failed'));
+    return this.cache.last(projectId) ?? this.defaults;
   }
 
   /** Change a project's own behaviour; every node forgets its copy. */
@@ -63,33 +54,7 @@ export class SimulatorProfiles {
     const tuning = effectiveTuning(this.defaults, own);
     // Local subscribers hear this at once (and drop the entry), so the new value is stored after.
     this.deps.bus.publish('simulator.settings.changed', { projectId });
-    this.remember(projectId, tuning);
+    this.cache.set(projectId, tuning);
     return tuning;
-  }
-
-  private fresh(projectId: string): SimulatorTuning | undefined {
-    const hit = this.cache.get(projectId);
-    return hit && this.deps.now() - hit.at < this.ttlMs ? hit.tuning : undefined;
-  }
-
-  private load(projectId: string): Promise<SimulatorTuning> {
-    let pending = this.loading.get(projectId);
-    if (pending) return pending;
-    const generation = this.generation;
-    pending = this.deps.settings
-      .get(projectId)
-      .then((own) => {
-        const tuning = effectiveTuning(this.defaults, own);
-        if (generation === this.generation) this.remember(projectId, tuning);
-        return tuning;
-      })
-      .finally(() => this.loading.delete(projectId));
-    this.loading.set(projectId, pending);
-    return pending;
-  }
-
-  private remember(projectId: string, tuning: SimulatorTuning): void {
-    if (this.cache.size >= this.maxEntries) this.cache.clear();
-    this.cache.set(projectId, { tuning, at: this.deps.now() });
   }
 }
