@@ -1,6 +1,7 @@
 /** Console sessions' lifetimes: idle expiry that slides with use, and a maximum age it never slides past. */
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { InProcessBus } from '../../bus/in-process-bus.js';
 import { ManualClock } from '../../domain/clock.js';
 import type { ConsoleSessionRecord, ConsoleSessionRepository } from '../../domain/ports/store.js';
 import { ConsoleSessions, MAX_SESSION_AGE_MS } from './sessions.js';
@@ -82,5 +83,44 @@ describe('console sessions', () => {
     await new Promise((resolve) => setImmediate(resolve));
     answer!();
     expect(await after).toBeNull();
+  });
+
+  it('drop the cached sessions of a project whose credentials changed, and do not keep one read while they changed', async () => {
+    const clock = new ManualClock(0);
+    const repo = memoryRepo();
+    const bus = new InProcessBus();
+    const sessions = new ConsoleSessions(repo, clock, { ttlMs: 12 * HOUR, cacheMs: 5_000 }, bus);
+    const cached = await sessions.open('p1', { tokenId: 't1', scopes: ['messaging'], dev: false });
+    const loading = await sessions.open('p1', { tokenId: 't1', scopes: ['messaging'], dev: false });
+    const other = await sessions.open('p2', { tokenId: 't2', scopes: ['messaging'], dev: false });
+    expect(await sessions.resolve(requestWith(cached.id))).not.toBeNull();
+    expect(await sessions.resolve(requestWith(other.id))).not.toBeNull();
+    let answer: (() => void) | undefined;
+    const find = repo.find.bind(repo);
+    const finds: string[] = [];
+    repo.find = async (idHash, now) => {
+      finds.push(idHash.toString('hex'));
+      const found = await find(idHash, now);
+      await new Promise<void>((resolve) => (answer = resolve));
+      return found;
+    };
+    const during = sessions.resolve(requestWith(loading.id));
+    await new Promise((resolve) => setImmediate(resolve));
+    // The token is revoked: the store ends its sessions, the announcement drops this node's copies.
+    await repo.delete(cached.record.idHash);
+    await repo.delete(loading.record.idHash);
+    bus.publish('credentials.changed', { projectId: 'p1' });
+    answer!();
+    expect(await during).not.toBeNull();
+    for (const ended of [cached, loading]) {
+      const again = sessions.resolve(requestWith(ended.id));
+      await new Promise((resolve) => setImmediate(resolve));
+      answer!();
+      expect(await again).toBeNull();
+    }
+    // Another project's session is still served from the cache.
+    const before = finds.length;
+    expect(await sessions.resolve(requestWith(other.id))).not.toBeNull();
+    expect(finds).toHaveLength(before);
   });
 });

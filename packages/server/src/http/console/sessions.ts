@@ -15,6 +15,7 @@ import type { Bus } from '../../domain/ports/bus.js';
 import { TOKEN_SCOPES, type TokenScope } from '../../domain/credentials.js';
 import type { ConsoleSessionRecord, ConsoleSessionRepository } from '../../domain/ports/store.js';
 import type { Principal } from '../../engine/admin/credential-verifier.js';
+import { GuardedCache } from '../../util/guarded-cache.js';
 import { CSRF_HEADER, type SessionAuthenticator } from '../auth.js';
 import { sessionCookieOf } from './cookies.js';
 
@@ -31,11 +32,6 @@ export interface LiveSession {
   readonly csrfToken: string;
 }
 
-interface CacheEntry {
-  readonly session: ConsoleSessionRecord | null;
-  readonly at: number;
-}
-
 function digest(id: string): Buffer {
   return createHash('sha256').update(id, 'utf8').digest();
 }
@@ -46,13 +42,12 @@ export function csrfTokenFor(id: string): string {
 }
 
 export class ConsoleSessions implements SessionAuthenticator {
-  /** Recently checked sessions: most requests cost no database read (revocation shows within `cacheMs`). */
-  private readonly cache = new Map<string, CacheEntry>();
   /**
-   * Bumped by every logout and credentials change: a lookup that read a session before it ended
-   * is not cached after it (the ended cookie would pass on this node for `cacheMs` more).
+   * Recently checked sessions by id: most requests cost no database read (revocation shows within
+   * `cacheMs`). A lookup that read a session before a logout or credentials change is not cached
+   * after it (the ended cookie would pass on this node for `cacheMs` more).
    */
-  private generation = 0;
+  private readonly cache: GuardedCache<ConsoleSessionRecord | null>;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -61,11 +56,16 @@ export class ConsoleSessions implements SessionAuthenticator {
     private readonly opts: { readonly ttlMs: number; readonly cacheMs?: number },
     bus?: Bus,
   ) {
-    // A token revoked on this node ends its sessions at once (elsewhere within `cacheMs`).
-    bus?.subscribe('credentials.changed', ({ projectId }) => {
-      this.generation++;
-      for (const [id, entry] of this.cache) if (entry.session?.projectId === projectId) this.cache.delete(id);
+    const cacheMs = opts.cacheMs ?? 5_000;
+    this.cache = new GuardedCache({
+      load: (id) => this.read(id),
+      now: () => clock.now(),
+      // Never past the session's own end.
+      expiresAt: (session, at) => Math.min(at + cacheMs, session?.expiresAt ?? Infinity),
+      maxEntries: 10_000,
     });
+    // A token revoked on this node ends its sessions at once (elsewhere within `cacheMs`).
+    bus?.subscribe('credentials.changed', ({ projectId }) => this.cache.invalidateWhere((session) => session?.projectId === projectId));
   }
 
   /** Start forgetting expired sessions hourly. */
@@ -96,35 +96,31 @@ export class ConsoleSessions implements SessionAuthenticator {
   async resolve(request: FastifyRequest): Promise<LiveSession | null> {
     const id = sessionCookieOf(request);
     if (!id) return null;
-    const record = await this.lookup(id);
+    const record = await this.cache.get(id);
     return record ? { id, record, csrfToken: csrfTokenFor(id) } : null;
   }
 
   /** End a session. */
   async close(id: string): Promise<void> {
-    this.generation++;
-    this.cache.delete(id);
+    this.cache.invalidate(id);
     await this.repo.delete(digest(id));
     // A lookup that began before the delete and finished after the line above: not kept either.
-    this.generation++;
-    this.cache.delete(id);
+    this.cache.invalidate(id);
   }
 
   /** `SessionAuthenticator`: the principal of a request's session cookie, checking CSRF on writes. */
   async authenticate(request: FastifyRequest): Promise<Principal | null> {
     const id = sessionCookieOf(request);
     if (!id) return null;
-    const record = await this.lookup(id);
+    const record = await this.cache.get(id);
     if (!record) throw AppError.of('UNAUTHORIZED', { message: 'Your console session has expired or was ended; log in again.' });
     if (!SAFE_METHODS.has(request.method) && !csrfMatches(request.headers[CSRF_HEADER], csrfTokenFor(id))) throw AppError.of('CONSOLE_CSRF');
     return { projectId: record.projectId, scopes: new Set(record.scopes.filter((s) => (TOKEN_SCOPES as readonly string[]).includes(s))), via: 'console', ...(record.tokenId ? { tokenId: record.tokenId } : {}) };
   }
 
-  private async lookup(id: string): Promise<ConsoleSessionRecord | null> {
+  /** A session as stored, its expiry slid on. */
+  private async read(id: string): Promise<ConsoleSessionRecord | null> {
     const now = this.clock.now();
-    const hit = this.cache.get(id);
-    if (hit && now - hit.at < (this.opts.cacheMs ?? 5_000) && (hit.session === null || hit.session.expiresAt > now)) return hit.session;
-    const generation = this.generation;
     let session = (await this.repo.find(digest(id), now)) ?? null;
     // Slide the expiry, writing at most once per half lifetime, never past the session's maximum age.
     if (session && session.expiresAt - now < this.opts.ttlMs / 2) {
@@ -134,9 +130,6 @@ export class ConsoleSessions implements SessionAuthenticator {
         session = { ...session, expiresAt };
       }
     }
-    if (generation !== this.generation) return session;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(id, { session, at: now });
     return session;
   }
 }
