@@ -126,6 +126,11 @@ export class SenderQueues {
   /** Own rates by project, then sender (no key string built per message: this runs for every message claimed). */
   private readonly own = new Map<string, Map<string, CachedRate>>();
   private cached = 0;
+  /**
+   * Bumped by every `numbers.changed`: rates read before a change heard meanwhile serve the claim
+   * that read them (its reservation reads them again) but are not fresh, so the next claim does too.
+   */
+  private generation = 0;
   /** Each rated sender's next free time as this node last reserved it. */
   private readonly reservedUntil = new Map<string, number>();
 
@@ -136,6 +141,7 @@ export class SenderQueues {
   ) {
     // A changed number may have a new rate: its queue is judged again once it is next reserved.
     deps.bus.subscribe('numbers.changed', () => {
+      this.generation++;
       this.own.clear();
       this.cached = 0;
       this.reservedUntil.clear();
@@ -160,7 +166,9 @@ export class SenderQueues {
   private async load(numbers: PhoneNumberRepository, senders: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
     const now = this.deps.clock.now();
     for (const [projectId, numbersOfProject] of senders) {
+      const generation = this.generation;
       const rates = await numbers.ratesOf(projectId, [...numbersOfProject]);
+      const at = generation === this.generation ? now : -Infinity;
       if (this.cached >= 100_000) {
         this.own.clear();
         this.cached = 0;
@@ -169,7 +177,7 @@ export class SenderQueues {
       if (!project) this.own.set(projectId, (project = new Map()));
       for (const sender of numbersOfProject) {
         if (!project.has(sender)) this.cached++;
-        project.set(sender, { rate: rates.get(sender) ?? null, at: now });
+        project.set(sender, { rate: rates.get(sender) ?? null, at });
       }
     }
   }
