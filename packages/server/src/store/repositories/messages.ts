@@ -2,7 +2,7 @@ import type { MessageStatus } from '@switchboard/protocol';
 import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
 import { predecessorsOf } from '../../domain/lifecycle.js';
 import { withSeq, type MessageEventRecord, type MessageRecord, type MessageState, type NewMessage, type NewMessageEvent } from '../../domain/message.js';
-import type { CarrierSelector, ConversationFilter, ConversationRecord, MessageEventRepository, MessageListFilter, MessageRepository, SentCursor, SeqPage, TransitionUpdate } from '../../domain/ports/store.js';
+import type { CarrierSelector, ConversationFilter, ConversationRecord, MessageEventRepository, MessageListFilter, MessageRepository, ScannedPage, SentCursor, SeqPage, TransitionUpdate } from '../../domain/ports/store.js';
 import type { HotInserts } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, MessagesTable } from '../schema.js';
@@ -196,6 +196,26 @@ export class KyselyMessageRepository implements MessageRepository {
   }
 
   async list(projectId: string, f: MessageListFilter, page: SeqPage): Promise<MessageRecord[]> {
+    return this.page(projectId, f, page, undefined);
+  }
+
+  async listScanned(projectId: string, f: MessageListFilter, page: SeqPage, scanRows: number): Promise<ScannedPage<MessageRecord>> {
+    // The window: the project's next `scanRows` messages in the page's direction, found on the
+    // (project_id, seq) index alone. Its far edge bounds the page's query, so a filter few
+    // messages match (or none: a body search, a status nobody has) examines at most that many.
+    // A list with no filter fills its page from the newest rows and never reaches the edge.
+    const ascending = page.afterSeq !== undefined;
+    let window = this.db.selectFrom('messages').select('seq').where('project_id', '=', projectId);
+    if (ascending) window = window.where('seq', '>', page.afterSeq!).orderBy('seq', 'asc');
+    else window = (page.beforeSeq !== undefined ? window.where('seq', '<', page.beforeSeq) : window).orderBy('seq', 'desc');
+    const edge = await window.limit(1).offset(Math.max(0, Math.floor(scanRows) - 1)).executeTakeFirst();
+    const bound = edge ? num(edge.seq) : undefined;
+    const rows = await this.page(projectId, f, page, bound);
+    return { rows, resumeSeq: bound !== undefined && rows.length < page.limit ? bound : null };
+  }
+
+  /** One page of the list; `bound` (inclusive) is the far edge of the window scanned, if any. */
+  private async page(projectId: string, f: MessageListFilter, page: SeqPage, bound: number | undefined): Promise<MessageRecord[]> {
     let q = this.db.selectFrom('messages').selectAll().where('project_id', '=', projectId);
     if (!f.includeDeleted) q = q.where('deleted_at', 'is', null);
     if (f.createdFrom !== undefined) q = q.where('created_at', '>=', f.createdFrom);
@@ -223,9 +243,11 @@ export class KyselyMessageRepository implements MessageRepository {
     if (f.origins && f.origins.length) q = q.where('origin', 'in', [...f.origins]);
     if (page.beforeSeq !== undefined) q = q.where('seq', '<', page.beforeSeq);
     if (page.afterSeq !== undefined) {
+      if (bound !== undefined) q = q.where('seq', '<=', bound);
       const rows = await q.where('seq', '>', page.afterSeq).orderBy('seq', 'asc').limit(page.limit).execute();
       return rows.reverse().map(messageFromRow);
     }
+    if (bound !== undefined) q = q.where('seq', '>=', bound);
     const rows = await q.orderBy('seq', 'desc').limit(page.limit).execute();
     return rows.map(messageFromRow);
   }

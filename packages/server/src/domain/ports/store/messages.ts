@@ -1,6 +1,6 @@
 import type { MessageOrigin, MessageStatus } from '@switchboard/protocol';
 import type { MessageRecord, MessageState, NewMessage } from '../../message.js';
-import type { SeqPage } from './paging.js';
+import type { ScannedPage, SeqPage } from './paging.js';
 
 /** Filters of the message list (native logs, compat list, console). Times are ms, bounds inclusive. */
 export interface MessageListFilter {
@@ -73,6 +73,12 @@ export interface MessageRepository {
   /** How many replies cXML documents sent in the exchange an inbound message began (`MessageRecord.cxmlSession`). */
   countInCxmlSession(projectId: string, session: string): Promise<number>;
   list(projectId: string, filter: MessageListFilter, page: SeqPage): Promise<MessageRecord[]>;
+  /**
+   * One page of `list` that examines at most `scanRows` of the project's messages (deleted ones
+   * included), the next ones in the page's direction: a filter few messages match answers a short
+   * (even empty) page and where it stopped, rather than reading the project's whole history.
+   */
+  listScanned(projectId: string, filter: MessageListFilter, page: SeqPage, scanRows: number): Promise<ScannedPage<MessageRecord>>;
   /** The changing part of messages (cheap to read): status, errors, carrier facts, times. */
   statesOf(projectId: string, ids: readonly string[]): Promise<MessageState[]>;
   /**
