@@ -71,7 +71,7 @@ export interface Surfaces {
 export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
   const { engine, settings } = p;
   const api = settings.roles.includes('api');
-  const deps = httpDeps(engine, settings.publicUrl);
+  const deps = httpDeps(engine, settings.publicUrl, settings.listScanRows);
   // Console sessions and failed-login limits are the people and clients at the door, on wall time
   // like other network timers: on the simulator clock, a test's advance logged the developer out,
   // and a lockout (its Retry-After in real seconds) lasted until someone moved the clock.

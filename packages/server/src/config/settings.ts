@@ -7,6 +7,7 @@
 import { NODE_ROLES, type NodeRole } from '../domain/cluster.js';
 import { parsePriceTable, type PriceTable } from '../domain/pricing.js';
 import { DEFAULT_SENDER_RATES, parseSenderRates } from '../domain/sender-rates.js';
+import { LIST_SETTINGS } from './list-settings.js';
 import { RETENTION_SETTINGS } from './retention-settings.js';
 import { hostnameList, InvalidSetting, numberList, optionalBaseUrl, optionalProjectId, parsers, smppString, type SettingSpec } from './setting-parsers.js';
 
@@ -68,6 +69,7 @@ export const SETTINGS = {
     default: 4,
     parse: parsers.int(1, 10_000),
   },
+  ...LIST_SETTINGS,
   maxSendRequestsPerProject: { key: 'http.maxSendRequestsPerProject', env: 'SWITCHBOARD_MAX_SEND_REQUESTS_PER_PROJECT', flag: null, description: 'Sends (native and Compatibility API message creates) one project may have in progress at once on this node; the next ones wait their turn, and one more than as many again waiting gets 429 (Compatibility API 20429) with Retry-After. A project sending on hundreds of connections made every other project wait behind its requests.', default: 128, parse: parsers.int(1, 10_000) },
   authFailureBurstPerAddress: {
     key: 'auth.failureBurstPerAddress',

@@ -5,10 +5,12 @@ import type { Engine } from '../engine/index.js';
 export type HttpDeps = Pick<Engine, 'bus' | 'clock' | 'sharedClock' | 'verifier' | 'acceptor' | 'testSends' | 'messages' | 'numbers' | 'groups' | 'applications' | 'inbound' | 'reads' | 'webhookOutbox' | 'scheduled' | 'optOuts' | 'messagingSettings'> & {
   /** Configured public base URL, or null to use each request's host. */
   readonly publicUrl: string | null;
+  /** Messages one page of a message list examines at most (`http.listScanRows`; docs/api-coverage.md "Lists over a long history"). */
+  readonly listScanRows: number;
 };
 
 /** The surfaces' dependencies from an engine. */
-export function httpDeps(engine: Engine, publicUrl: string | null): HttpDeps {
+export function httpDeps(engine: Engine, publicUrl: string | null, listScanRows: number): HttpDeps {
   const { bus, clock, sharedClock, verifier, acceptor, testSends, messages, numbers, groups, applications, inbound, reads, webhookOutbox, scheduled, optOuts, messagingSettings } = engine;
-  return { bus, clock, sharedClock, verifier, acceptor, testSends, messages, numbers, groups, applications, inbound, reads, webhookOutbox, scheduled, optOuts, messagingSettings, publicUrl };
+  return { bus, clock, sharedClock, verifier, acceptor, testSends, messages, numbers, groups, applications, inbound, reads, webhookOutbox, scheduled, optOuts, messagingSettings, publicUrl, listScanRows };
 }

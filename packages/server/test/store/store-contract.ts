@@ -612,6 +612,52 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
       });
     });
 
+    describe('messages: lists within a scan budget', () => {
+      /** 60 messages of P1 (3 with "needle", i = 0, 30 and 39), each followed by one of P2 that also matches. */
+      async function history(): Promise<MessageRecord[]> {
+        const rows = Array.from({ length: 60 }, (_, i) => [message(P1, { body: [0, 30, 39].includes(i) ? `needle ${i}` : `hay ${i}` }), message(P2, { body: 'needle elsewhere' })]).flat();
+        return (await insert(...rows)).filter((m) => m.projectId === P1);
+      }
+      const needle: MessageListFilter = { bodyContains: 'needle' };
+
+      it("examines the project's next scanRows messages and no more, answering where it stopped, newest first", async () => {
+        const all = await history();
+        // The 10 newest (59…50) hold no match: an empty page, continued from the 10th.
+        expect(await store.messages.listScanned(P1, needle, { limit: 4 }, 10)).toEqual({ rows: [], resumeSeq: all[50]!.seq });
+        const found: string[] = [];
+        const resumes: number[] = [];
+        let cursor: number | undefined;
+        for (let pages = 0; pages < 20; pages++) {
+          const page = await store.messages.listScanned(P1, needle, cursor === undefined ? { limit: 4 } : { limit: 4, beforeSeq: cursor }, 10);
+          found.push(...page.rows.map((m) => m.body));
+          if (page.resumeSeq === null) break;
+          resumes.push(page.resumeSeq);
+          cursor = page.resumeSeq;
+        }
+        // Every window is exactly ten of P1's messages (P2's between them are not counted), the
+        // last one ends the list, and paging through finds every match.
+        expect(resumes).toEqual([50, 40, 30, 20, 10].map((i) => all[i]!.seq));
+        expect(found).toEqual(['needle 39', 'needle 30', 'needle 0']);
+      });
+
+      it('going towards the newest (afterSeq) too, and stops at a full page as the unbounded list does', async () => {
+        const all = await history();
+        const walk: Array<[string[], number | null]> = [];
+        let after = all[5]!.seq;
+        for (let pages = 0; pages < 20; pages++) {
+          const page = await store.messages.listScanned(P1, needle, { limit: 4, afterSeq: after }, 10);
+          walk.push([page.rows.map((m) => m.body), page.resumeSeq === null ? null : all.findIndex((m) => m.seq === page.resumeSeq)]);
+          if (page.resumeSeq === null) break;
+          after = page.resumeSeq;
+        }
+        expect(walk).toEqual([[[], 15], [[], 25], [['needle 30'], 35], [['needle 39'], 45], [[], 55], [[], null]]);
+        // A page filled within the window needs no continuation: the caller pages on its last row.
+        const full = await store.messages.listScanned(P1, {}, { limit: 4 }, 10);
+        expect(full).toEqual({ rows: await store.messages.list(P1, {}, { limit: 4 }), resumeSeq: null });
+        expect(full.rows.map((m) => m.body)).toEqual(['hay 59', 'hay 58', 'hay 57', 'hay 56']);
+      });
+    });
+
     describe('messages: guarded transitions', () => {
       it('applies exactly the transitions the lifecycle allows, from every state to every state', async () => {
         const pairs = MESSAGE_STATUSES.flatMap((from) => MESSAGE_STATUSES.map((to) => ({ from, to })));

@@ -123,8 +123,9 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const filter = messageListFilter(nothing ? { ...query, Status: undefined } : query);
     const list = await reads.pageTokens.list(projectId, 'messages', (sid) => reads.messages.seqOf(projectId, sid));
     const seqPage = await compatSeqPage(page, 'newest-first', list);
-    const rows = nothing ? [] : await reads.messages.list(projectId, filter, seqPage);
-    const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages.json`, filterParams(query), list);
+    // At most `listScanRows` messages examined: a short or empty page links to where the scan stopped.
+    const { rows, resumeSeq } = nothing ? { rows: [], resumeSeq: null } : await reads.messages.listScanned(projectId, filter, seqPage, deps.listScanRows);
+    const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/Messages.json`, filterParams(query), list, { page: seqPage, resumeSeq });
     return { ...meta, messages: items.map(toCompatMessage) };
   };
 

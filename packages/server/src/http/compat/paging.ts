@@ -13,6 +13,7 @@ import { AppError, detail } from '../../domain/app-error.js';
 import { preview } from '../../domain/preview.js';
 import type { SeqPage } from '../../domain/ports/store.js';
 import type { PagedList, PageTokenTarget } from '../../engine/page-tokens.js';
+import { pageEdges, type PageScan } from '../page-edges.js';
 import { checkParamNames } from '../query-params.js';
 
 export interface CompatPageRequest {
@@ -94,8 +95,12 @@ export function filterParams(query: Record<string, unknown>): URLSearchParams {
   return out;
 }
 
-/** Trim the extra row and build the paging keys. `path` is the list's URI path (with `.json`). */
-export function compatPage<T extends { seq: number }>(rows: T[], req: CompatPageRequest, path: string, filters: URLSearchParams, list: PagedList): { items: T[]; meta: CompatPageMeta } {
+/**
+ * Trim the extra row and build the paging keys. `path` is the list's URI path (with `.json`).
+ * `scan`: how a message list page was read within its scan budget (`page-edges.ts`): a short or
+ * empty page still has a `next_page_uri` when the scan stopped before the end of the list.
+ */
+export function compatPage<T extends { seq: number }>(rows: T[], req: CompatPageRequest, path: string, filters: URLSearchParams, list: PagedList, scan?: PageScan): { items: T[]; meta: CompatPageMeta } {
   const backwards = req.token?.direction === 'before';
   const more = rows.length > req.size;
   const items = more ? (backwards ? rows.slice(1) : rows.slice(0, req.size)) : rows;
@@ -106,17 +111,17 @@ export function compatPage<T extends { seq: number }>(rows: T[], req: CompatPage
     if (token) q.set('PageToken', token);
     return `${path}?${q.toString()}`;
   };
-  const hasNext = (backwards || more) && items.length > 0;
+  const { older, newer } = pageEdges(items, backwards, more, scan);
   const start = req.page * req.size;
   return {
     items,
     meta: {
       uri: uri(req.page, req.token?.text ?? null),
       first_page_uri: uri(0, null),
-      next_page_uri: hasNext ? uri(req.page + 1, `PAS${list.seal(items[items.length - 1]!.seq)}`) : null,
+      next_page_uri: older !== null ? uri(req.page + 1, `PAS${list.seal(older)}`) : null,
       // Back to page 0 too with a token, as Twilio writes it (`Page=0&PageToken=PB…`): the page before
       // this one's first record, not the list's head, which may have moved on since.
-      previous_page_uri: req.page > 0 && items.length ? uri(req.page - 1, `PBS${list.seal(items[0]!.seq)}`) : null,
+      previous_page_uri: req.page > 0 && newer !== null ? uri(req.page - 1, `PBS${list.seal(newer)}`) : null,
       page: req.page,
       page_size: req.size,
       start,

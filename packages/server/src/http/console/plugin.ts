@@ -147,9 +147,12 @@ export function consoleSurface(deps: ConsoleDeps) {
       api.get('/api/console/messages', boundedList(async (request): Promise<ConsolePage<ConsoleMessageSummary>> => {
         const { projectId } = principalOf(request);
         const { filter, limit, beforeSeq } = messageQuery(request.query as Record<string, unknown>);
-        const rows = await http.reads.messages.list(projectId, filter, { limit: limit + 1, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
+        // At most `listScanRows` messages examined (a search `q` over a long history too): a short
+        // or empty page's `next` continues where the scan stopped.
+        const { rows, resumeSeq } = await http.reads.messages.listScanned(projectId, filter, { limit: limit + 1, ...(beforeSeq !== undefined ? { beforeSeq } : {}) }, http.listScanRows);
         const page = rows.slice(0, limit);
-        return { data: page.map(toSummary), next: rows.length > limit ? String(page[page.length - 1]!.seq) : null };
+        const next = rows.length > limit ? page[page.length - 1]!.seq : resumeSeq;
+        return { data: page.map(toSummary), next: next !== null ? String(next) : null };
       }));
 
       api.get<{ Params: { id: string } }>('/api/console/messages/:id', async (request): Promise<ConsoleMessageDetail> => {

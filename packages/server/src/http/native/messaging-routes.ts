@@ -129,9 +129,10 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     const page = parsePageRequest(q);
     const list = await deps.reads.pageTokens.list(projectId, 'messages', (id) => deps.reads.messages.seqOf(projectId, id));
     const seqPage = await toSeqPage(page, list);
-    const rows = await deps.reads.messages.list(projectId, filter, seqPage);
+    // At most `listScanRows` messages examined: a short or empty page links to where the scan stopped.
+    const { rows, resumeSeq } = await deps.reads.messages.listScanned(projectId, filter, seqPage, deps.listScanRows);
     const base = baseUrl(request, deps.publicUrl);
-    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list);
+    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list, { page: seqPage, resumeSeq });
     return { links, data: items.map((m) => toMessageLog(m, base)) };
   }));
 

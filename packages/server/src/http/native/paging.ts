@@ -10,6 +10,7 @@ import type { PageLinks } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { SeqPage } from '../../domain/ports/store.js';
 import type { PagedList, PageTokenTarget } from '../../engine/page-tokens.js';
+import { pageEdges, type PageScan } from '../page-edges.js';
 import { checkParamNames } from '../query-params.js';
 
 /** The paging parameters every native list takes. */
@@ -60,8 +61,12 @@ export async function toSeqPage(req: PageRequest, list: PagedList): Promise<SeqP
   return req.token.direction === 'after' ? { limit: req.size + 1, beforeSeq: seq } : { limit: req.size + 1, afterSeq: seq };
 }
 
-/** Trim the extra row fetched to detect more pages, and build the links. */
-export function finishPage<T extends { seq: number }>(rows: T[], req: PageRequest, selfUrl: URL, list: PagedList): { items: T[]; links: PageLinks } {
+/**
+ * Trim the extra row fetched to detect more pages, and build the links. `scan`: how a message list
+ * page was read within its scan budget (`page-edges.ts`): a short or empty page still links to
+ * the next one when the scan stopped before the end of the list.
+ */
+export function finishPage<T extends { seq: number }>(rows: T[], req: PageRequest, selfUrl: URL, list: PagedList, scan?: PageScan): { items: T[]; links: PageLinks } {
   const backwards = req.token?.direction === 'before';
   const more = rows.length > req.size;
   // Going backwards the extra row is the newest one (first); otherwise the oldest (last).
@@ -75,8 +80,8 @@ export function finishPage<T extends { seq: number }>(rows: T[], req: PageReques
     return u.toString();
   };
   const links: PageLinks = { self: selfUrl.toString(), first: link(null, null) };
-  const hasOlder = backwards || more;
-  if (hasOlder && items.length) links.next = link(req.number + 1, `PAS${list.seal(items[items.length - 1]!.seq)}`);
-  if (req.number > 0 && items.length) links.prev = req.number === 1 ? link(0, null) : link(req.number - 1, `PBS${list.seal(items[0]!.seq)}`);
+  const { older, newer } = pageEdges(items, backwards, more, scan);
+  if (older !== null) links.next = link(req.number + 1, `PAS${list.seal(older)}`);
+  if (req.number > 0 && newer !== null) links.prev = req.number === 1 ? link(0, null) : link(req.number - 1, `PBS${list.seal(newer)}`);
   return { items, links };
 }

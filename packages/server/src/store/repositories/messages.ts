@@ -208,10 +208,11 @@ export class KyselyMessageRepository implements MessageRepository {
     let window = this.db.selectFrom('messages').select('seq').where('project_id', '=', projectId);
     if (ascending) window = window.where('seq', '>', page.afterSeq!).orderBy('seq', 'asc');
     else window = (page.beforeSeq !== undefined ? window.where('seq', '<', page.beforeSeq) : window).orderBy('seq', 'desc');
-    const edge = await window.limit(1).offset(Math.max(0, Math.floor(scanRows) - 1)).executeTakeFirst();
-    const bound = edge ? num(edge.seq) : undefined;
+    // The edge, and the message after it: none after it means the window reaches the list's end.
+    const edge = await window.limit(2).offset(Math.max(0, Math.floor(scanRows) - 1)).execute();
+    const bound = edge[0] ? num(edge[0].seq) : undefined;
     const rows = await this.page(projectId, f, page, bound);
-    return { rows, resumeSeq: bound !== undefined && rows.length < page.limit ? bound : null };
+    return { rows, resumeSeq: bound !== undefined && edge.length > 1 && rows.length < page.limit ? bound : null };
   }
 
   /** One page of the list; `bound` (inclusive) is the far edge of the window scanned, if any. */
