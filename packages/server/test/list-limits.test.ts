@@ -27,9 +27,10 @@ let holding = true;
 beforeAll(async () => {
   server = await startTestServer({ maxListRequestsPerProject: LIMIT });
   other = await createProject(server, { name: 'Another tenant', number: SECOND_NUMBER });
-  const repo = server.store.messages as unknown as { list: (projectId: string, ...rest: unknown[]) => Promise<unknown> };
-  const list = repo.list.bind(repo);
-  repo.list = async (projectId, ...rest) => {
+  // The message lists of every surface read through `listScanned` (within the scan budget).
+  const repo = server.store.messages as unknown as { listScanned: (projectId: string, ...rest: unknown[]) => Promise<unknown> };
+  const list = repo.listScanned.bind(repo);
+  repo.listScanned = async (projectId, ...rest) => {
     if (holding && projectId === PROJECT_ID) {
       await new Promise<void>((release, fail) => held.push({ release, fail }));
     }
