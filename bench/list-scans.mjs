@@ -5,7 +5,7 @@
  * body search `q`), timed in the store, with N messages of one project inserted in bulk (not
  * through HTTP). A filter few messages match (Status=canceled, a party that never wrote, a body
  * search with no match) reads the project's history until it has a page or the history ends; the
- * scan budget (`SWITCHBOARD_LIST_SCAN_ROWS`, docs/api-coverage.md "Lists over a long history")
+ * scan budget (`SWITCHBOARD_LIST_SCAN_ROWS`, docs/api/compat.md "Lists over a long history")
  * stops it after that many of the project's messages and hands back a cursor instead.
  *
  * Each query runs 3 times; the table shows the median, the rows returned and whether the answer

@@ -247,7 +247,10 @@ export function Messages({ query: routeQuery, session }: { query: URLSearchParam
       <ErrorBox error={error} />
       {rows.length === 0 && !loading ? (
         <Empty>
-          {Object.keys(filters).length ? (
+          {next ? (
+            // A page reads a bounded number of messages (http.listScanRows): older ones are searched on "Load older".
+            'No match among the most recent messages. “Load older” searches further back.'
+          ) : Object.keys(filters).length ? (
             'No message matches these filters.'
           ) : noNumbers ? (
             <>

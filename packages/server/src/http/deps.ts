@@ -5,7 +5,7 @@ import type { Engine } from '../engine/index.js';
 export type HttpDeps = Pick<Engine, 'bus' | 'clock' | 'sharedClock' | 'verifier' | 'acceptor' | 'testSends' | 'messages' | 'numbers' | 'groups' | 'applications' | 'inbound' | 'reads' | 'webhookOutbox' | 'scheduled' | 'optOuts' | 'messagingSettings'> & {
   /** Configured public base URL, or null to use each request's host. */
   readonly publicUrl: string | null;
-  /** Messages one page of a message list examines at most (`http.listScanRows`; docs/api-coverage.md "Lists over a long history"). */
+  /** Messages one page of a message list examines at most (`http.listScanRows`; docs/api/compat.md "Lists over a long history"). */
   readonly listScanRows: number;
 };
 
