@@ -92,9 +92,21 @@ for (const budget of [undefined, Number(opts.budget)]) {
     console.log(`| ${name} | ${answer.rows.length} | ${answer.resumeSeq ?? ''} | ${times[1].toFixed(1)} |`);
   }
 }
-t = performance.now();
-await store.messages.listConversations(PROJECT, {}, { limit: 51 });
-console.log(`\nconsole conversations (GROUP BY over the project, not budgeted): ${(performance.now() - t).toFixed(1)} ms`);
+// The console's conversations: a GROUP BY over the whole project, or over the window of the budget
+// (a page deep in the list, below the newest 1,000 messages, so the older threads are checked too).
+const cursor = (await store.messages.list(PROJECT, {}, { limit: 1000 })).at(-1).seq;
+for (const [name, read] of [
+  ['whole history', (page) => store.messages.listConversations(PROJECT, {}, page)],
+  [`scan budget ${Number(opts.budget).toLocaleString()}`, (page) => store.messages.listConversationsScanned(PROJECT, {}, page, Number(opts.budget))],
+]) {
+  const times = [];
+  for (const page of [{ limit: 51 }, { limit: 51, beforeSeq: cursor }]) {
+    t = performance.now();
+    await read(page);
+    times.push((performance.now() - t).toFixed(1));
+  }
+  console.log(`\nconsole conversations, ${name}: newest page ${times[0]} ms, a page below the newest 1,000 messages ${times[1]} ms`);
+}
 
 await store.close();
 if (dataDir) rmSync(dataDir, { recursive: true, force: true });

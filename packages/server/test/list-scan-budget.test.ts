@@ -4,7 +4,8 @@
  * status few messages have), a party that never wrote or a console search no message matches
  * does not read the whole history in one request. A page that ran out of budget is short or
  * empty and links to where it stopped; following the links finds every match, and the official
- * clients (twilio, @signalwire/compatibility-api) follow them across empty pages.
+ * clients (twilio, @signalwire/compatibility-api) follow them across empty pages. The console's
+ * conversations group the same window.
  *
  * The history is written straight into the store; the budget is small so it is a few pages long.
  */
@@ -121,6 +122,18 @@ describe('a selective filter over a history longer than the scan budget', () => 
       return { ids: body.data.map((m) => m.id), next: body.next === null ? null : `/api/console/messages?q=needle&limit=2&before=${body.next}` };
     });
     expect(pages).toEqual([[], [], [sids[44], sids[41]], [], [sids[0]]]);
+  });
+
+  it('console conversations: each page groups only the budget; next leads through every thread once', async () => {
+    const pages = await follow('/api/console/conversations?limit=1', async (path) => {
+      const res = await console_.call(path);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const body = res.body as { data: Array<{ other: string }>; next: string | null };
+      return { ids: body.data.map((t) => t.other), next: body.next === null ? null : `/api/console/conversations?limit=1&before=${body.next}` };
+    });
+    // The thread of 97 messages (newest 99) first; the other (newest 44) from the window holding
+    // it; the windows after hold only messages of threads already listed.
+    expect(pages).toEqual([['+15557650001'], [], [RARE_TO], [], []]);
   });
 
   it('a filter most messages match fills its pages as before', async () => {

@@ -78,7 +78,7 @@ export function Conversations({ session, ours, other }: { session: ConsoleSessio
             </li>
           ))}
         </ul>
-        {threads.length === 0 && session.numbers.length ? <Empty>No conversations yet: start one above.</Empty> : null}
+        {threads.length === 0 && session.numbers.length ? <Empty>{next ? 'None among the most recent messages: “Load older” looks further back.' : 'No conversations yet: start one above.'}</Empty> : null}
         {next ? (
           <button class="more" onClick={() => void loadOlder()}>
             Load older
@@ -156,6 +156,9 @@ function SegmentMeter({ body }: { body: string }) {
   );
 }
 
+/** Pages read at most to show a conversation's newest messages (each reads a bounded part of the history). */
+const MAX_THREAD_PAGES = 50;
+
 function Thread({ session, ours, other }: { session: ConsoleSession; ours: string; other: string }) {
   const [messages, setMessages] = useState<ConsoleMessageSummary[]>([]);
   const [error, setError] = useState<unknown>(null);
@@ -166,9 +169,21 @@ function Thread({ session, ours, other }: { session: ConsoleSession; ours: strin
   useEffect(() => {
     let live = true;
     setMessages([]);
-    api<ConsolePage<ConsoleMessageSummary>>(`/api/console/messages${query({ ours, other, limit: 200 })}`)
-      .then((p) => live && (setMessages(p.data.reverse()), setError(null)))
-      .catch((err) => live && setError(err));
+    // A page reads a bounded number of the project's messages (http.listScanRows), so the newest
+    // 200 of a quiet conversation may take several: read on while `next` says there is more.
+    void (async () => {
+      const found: ConsoleMessageSummary[] = [];
+      let before: string | null = null;
+      for (let pages = 0; pages < MAX_THREAD_PAGES && live; pages++) {
+        const p: ConsolePage<ConsoleMessageSummary> = await api<ConsolePage<ConsoleMessageSummary>>(`/api/console/messages${query({ ours, other, limit: 200 - found.length, before })}`);
+        found.push(...p.data);
+        before = p.next;
+        if (before === null || found.length >= 200) break;
+      }
+      if (!live) return;
+      setMessages(found.reverse());
+      setError(null);
+    })().catch((err: unknown) => live && setError(err));
     return () => {
       live = false;
     };

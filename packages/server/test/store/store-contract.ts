@@ -1948,6 +1948,43 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
       });
     });
 
+    describe('console: conversations within a scan budget', () => {
+      it("groups only the project's next scanRows messages per page, and paging lists every thread once, in order", async () => {
+        const A = '+15557770001';
+        const others = Array.from({ length: 30 }, (_, i) => `+155577720${String(i).padStart(2, '0')}`);
+        // Three rounds of one message per party (inbound and outbound alternating), P2's between them.
+        for (let round = 0; round < 3; round++) {
+          await insert(
+            ...others.flatMap((o, i) => [
+              i % 2 ? message(P1, { from: A, to: o }) : message(P1, { direction: 'inbound', origin: 'inbound', from: o, to: A, status: 'received' }),
+              message(P2, { from: A, to: o }),
+            ]),
+          );
+        }
+        const p1Seqs = (await store.messages.list(P1, {}, { limit: 1000 })).map((m) => m.seq); // newest first
+        const seen: string[] = [];
+        let cursor: number | undefined;
+        let short = 0;
+        for (let pages = 0; pages < 40; pages++) {
+          const page = await store.messages.listConversationsScanned(P1, {}, cursor === undefined ? { limit: 7 } : { limit: 7, beforeSeq: cursor }, 20);
+          seen.push(...page.rows.map((t) => t.other));
+          if (page.resumeSeq !== null) {
+            // The window: exactly the 20 messages of P1 below the cursor.
+            const below = cursor === undefined ? p1Seqs : p1Seqs.filter((seq) => seq < cursor!);
+            expect(page.resumeSeq).toBe(below[19]);
+            expect(page.rows.length).toBeLessThan(7);
+            short++;
+            cursor = page.resumeSeq;
+          } else if (page.rows.length === 7) cursor = page.rows[6]!.lastSeq;
+          else break;
+        }
+        // Every thread once, most recently active first, as the unbounded grouping lists them.
+        expect(seen).toEqual((await store.messages.listConversations(P1, {}, { limit: 100 })).map((t) => t.other));
+        expect(seen).toEqual([...others].reverse());
+        expect(short).toBeGreaterThan(0);
+      });
+    });
+
     describe('console: webhook outbox by project', () => {
       it('lists a project’s deliveries newest first by status with an id cursor, and counts them by state', async () => {
         await store.webhooks.enqueueMany([delivery(P1, 'm1'), delivery(P1, 'm2'), delivery(P1, 'm3'), delivery(P2, 'm4')]);

@@ -171,9 +171,11 @@ export function consoleSurface(deps: ConsoleDeps) {
       api.get('/api/console/conversations', boundedList(async (request): Promise<ConsolePage<ConsoleConversation>> => {
         const { projectId } = principalOf(request);
         const { ours, limit, beforeSeq } = conversationQuery(request.query as Record<string, unknown>);
-        const rows = await http.reads.messages.listConversations(projectId, ours !== undefined ? { ours } : {}, { limit: limit + 1, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
+        // Threads whose newest message is among the next `listScanRows` messages: `next` continues from there.
+        const { rows, resumeSeq } = await http.reads.messages.listConversationsScanned(projectId, ours !== undefined ? { ours } : {}, { limit: limit + 1, ...(beforeSeq !== undefined ? { beforeSeq } : {}) }, http.listScanRows);
         const page = rows.slice(0, limit);
-        return { data: page.map(toConsoleConversation), next: rows.length > limit ? String(page[page.length - 1]!.lastSeq) : null };
+        const next = rows.length > limit ? page[page.length - 1]!.lastSeq : resumeSeq;
+        return { data: page.map(toConsoleConversation), next: next !== null ? String(next) : null };
       }));
 
       // --- webhook outbox ------------------------------------------------------------------

@@ -7,6 +7,7 @@ import type { HotInserts } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, MessagesTable } from '../schema.js';
 import { chunkRows, eventFromRow, MESSAGE_STATE_COLUMNS, messageFromRow, messageStateFromRow, num } from '../rows.js';
+import { ConversationReads, scanEdge } from './conversations.js';
 import { containsText } from './like.js';
 
 /** Rows per guarded UPDATE (they travel as one JSON parameter). */
@@ -148,11 +149,15 @@ function stateBetween(after: MessageState, first: TransitionUpdate): MessageStat
 }
 
 export class KyselyMessageRepository implements MessageRepository {
+  private readonly conversations: ConversationReads;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
     private readonly inserts: HotInserts,
-  ) {}
+  ) {
+    this.conversations = new ConversationReads(db, traits);
+  }
 
   async insertMany(rows: readonly NewMessage[]): Promise<MessageRecord[]> {
     const inserted = await this.inserts.messages.run(this.db, rows);
@@ -204,15 +209,9 @@ export class KyselyMessageRepository implements MessageRepository {
     // (project_id, seq) index alone. Its far edge bounds the page's query, so a filter few
     // messages match (or none: a body search, a status nobody has) examines at most that many.
     // A list with no filter fills its page from the newest rows and never reaches the edge.
-    const ascending = page.afterSeq !== undefined;
-    let window = this.db.selectFrom('messages').select('seq').where('project_id', '=', projectId);
-    if (ascending) window = window.where('seq', '>', page.afterSeq!).orderBy('seq', 'asc');
-    else window = (page.beforeSeq !== undefined ? window.where('seq', '<', page.beforeSeq) : window).orderBy('seq', 'desc');
-    // The edge, and the message after it: none after it means the window reaches the list's end.
-    const edge = await window.limit(2).offset(Math.max(0, Math.floor(scanRows) - 1)).execute();
-    const bound = edge[0] ? num(edge[0].seq) : undefined;
+    const { bound, beyond } = await scanEdge(this.db, projectId, page, scanRows);
     const rows = await this.page(projectId, f, page, bound);
-    return { rows, resumeSeq: bound !== undefined && edge.length > 1 && rows.length < page.limit ? bound : null };
+    return { rows, resumeSeq: bound !== undefined && beyond && rows.length < page.limit ? bound : null };
   }
 
   /** One page of the list; `bound` (inclusive) is the far edge of the window scanned, if any. */
@@ -346,75 +345,11 @@ export class KyselyMessageRepository implements MessageRepository {
   }
 
   async listConversations(projectId: string, filter: ConversationFilter, page: { readonly limit: number; readonly beforeSeq?: number }): Promise<ConversationRecord[]> {
-    // A deleted message (the Compatibility API's DELETE) is not shown: a thread whose newest message
-    // is deleted shows its newest other one, and a thread with nothing else is left out, the
-    // threads after it read in its place. Deletions are rare: the common page is one grouping.
-    const out: ConversationRecord[] = [];
-    let beforeSeq = page.beforeSeq;
-    while (out.length < page.limit) {
-      const want = page.limit - out.length;
-      const threads = await this.threads(projectId, filter, want, beforeSeq);
-      for (const t of threads) {
-        const last = t.last && t.last.deletedAt === null ? t.last : await this.newestShown(projectId, t.ours, t.other, t.lastSeq);
-        if (last) out.push({ ours: t.ours, other: t.other, lastSeq: t.lastSeq, last });
-      }
-      if (threads.length < want) break;
-      beforeSeq = threads[threads.length - 1]!.lastSeq;
-    }
-    return out;
+    return (await this.conversations.list(projectId, filter, page, undefined)).rows;
   }
 
-  /** One page of threads with the message of their highest seq, deleted or not (undefined if purged meanwhile). */
-  private async threads(projectId: string, filter: ConversationFilter, limit: number, beforeSeq: number | undefined): Promise<Array<Omit<ConversationRecord, 'last'> & { readonly last: MessageRecord | undefined }>> {
-    // One thread per (our number, other party): outbound messages are ours → theirs, inbound ones
-    // theirs → ours. The grouping reads only the messages_parties index.
-    const ours = sql<string>`case when direction = 'inbound' then to_number else from_number end`;
-    const other = sql<string>`case when direction = 'inbound' then from_number else to_number end`;
-    let q = this.db
-      .selectFrom('messages')
-      .select([ours.as('ours'), other.as('other'), (eb) => eb.fn.max('seq').as('last_seq')])
-      .where('project_id', '=', projectId);
-    if (filter.ours !== undefined) {
-      const n = filter.ours;
-      q = q.where((eb) => eb.or([eb.and([eb('from_number', '=', n), eb('direction', '=', 'outbound')]), eb.and([eb('to_number', '=', n), eb('direction', '=', 'inbound')])]));
-    }
-    let grouped = q.groupBy([ours, other]);
-    if (beforeSeq !== undefined) grouped = grouped.having((eb) => eb.fn.max('seq'), '<', beforeSeq);
-    const threads = await grouped.orderBy('last_seq', 'desc').limit(limit).execute();
-    if (threads.length === 0) return [];
-    const lastRows = await this.db
-      .selectFrom('messages')
-      .selectAll()
-      .where(this.traits.keyLookupInProject(projectId))
-      .where(
-        'seq',
-        'in',
-        threads.map((t) => num(t.last_seq)),
-      )
-      .execute();
-    const bySeq = new Map(lastRows.map((r) => [num(r.seq), messageFromRow(r)]));
-    // Every thread is returned: the caller pages on their count.
-    return threads.map((t) => ({ ours: t.ours, other: t.other, lastSeq: num(t.last_seq), last: bySeq.get(num(t.last_seq)) }));
-  }
-
-  /** The newest message of a thread below `beforeSeq` that is not deleted. */
-  private async newestShown(projectId: string, ours: string, other: string, beforeSeq: number): Promise<MessageRecord | undefined> {
-    const row = await this.db
-      .selectFrom('messages')
-      .selectAll()
-      .where('project_id', '=', projectId)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('from_number', '=', ours), eb('to_number', '=', other), eb('direction', '!=', 'inbound')]),
-          eb.and([eb('from_number', '=', other), eb('to_number', '=', ours), eb('direction', '=', 'inbound')]),
-        ]),
-      )
-      .where('seq', '<', beforeSeq)
-      .where('deleted_at', 'is', null)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row ? messageFromRow(row) : undefined;
+  listConversationsScanned(projectId: string, filter: ConversationFilter, page: { readonly limit: number; readonly beforeSeq?: number }, scanRows: number): Promise<ScannedPage<ConversationRecord>> {
+    return this.conversations.list(projectId, filter, page, scanRows);
   }
 
   async findInbound(projectId: string, from: string, to: string, carrier: string, carrierMessageId: string): Promise<MessageRecord | undefined> {

@@ -91,6 +91,8 @@ export interface MessageRepository {
   markDeleted(projectId: string, id: string, at: number): Promise<boolean>;
   /** Conversations of the project, most recently active first; `page.beforeSeq` continues after a `lastSeq`. */
   listConversations(projectId: string, filter: ConversationFilter, page: { readonly limit: number; readonly beforeSeq?: number }): Promise<ConversationRecord[]>;
+  /** `listConversations` grouping only the project's next `scanRows` messages below the cursor (see `listScanned`). */
+  listConversationsScanned(projectId: string, filter: ConversationFilter, page: { readonly limit: number; readonly beforeSeq?: number }, scanRows: number): Promise<ScannedPage<ConversationRecord>>;
   /**
    * The inbound message `carrier` handed over as `carrierMessageId` from `from` to `to` of the
    * project, if it was stored (a carrier handing a message over again). Served by `messages_parties`.
