@@ -8,11 +8,11 @@
  * It never blocks the message pipeline: deliveries are rows, not promises, so a restart continues
  * every schedule where it was.
  */
-import { backoffDelay, ERRORS, type BackoffPolicy } from '@switchboard/protocol';
+import { backoffDelay, ERRORS } from '@switchboard/protocol';
 import type { Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { EngineMetrics } from '../domain/ports/metrics.js';
-import { isStoreUnavailable, type Store, type WebhookClaimLimits, type WebhookSettlement } from '../domain/ports/store.js';
+import { isStoreUnavailable, STORAGE_RETRY, type Store, type WebhookClaimLimits, type WebhookSettlement } from '../domain/ports/store.js';
 import { destinationOf, nextAttemptTarget, nextRetryAt, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookKind, type WebhookRetryPolicy } from '../domain/webhooks.js';
 import type { Logger } from '../domain/ports/logger.js';
 import { lastServed, servesSeveralProjects } from '../domain/claim-cursor.js';
@@ -71,13 +71,6 @@ interface Settlement {
 const PREFETCH_PER_DESTINATION = 8;
 /** A buffered delivery is dropped (its lease lapses and it is claimed again) this close to its lease's end. */
 const LEASE_MARGIN_MS = 1_000;
-/**
- * A finished attempt whose bookkeeping storage refuses (a full disk, the database unreachable) is
- * written again on this schedule while its lease lasts, as the journal retries state changes: given
- * up, it would be sent again when the lease ends (30 s later), and its message's next callbacks
- * would wait behind it meanwhile.
- */
-const STORAGE_RETRY: BackoffPolicy = { initialMs: 200, maxMs: 5_000, jitter: 0.2 };
 /**
  * A claim looks past full destinations' backlogs (a read over all of it) at most this often, so a
  * saturated receiver delays others' first deliveries by up to this much instead of making every
@@ -192,6 +185,9 @@ export class WebhookRunner {
         return items.map(() => undefined);
       },
       500,
+      // A finished attempt whose bookkeeping storage refuses (a full disk, the database unreachable)
+      // is written again while its lease lasts, as the journal retries state changes: given up, it
+      // would be sent again when the lease ends (30 s later), its message's next callbacks behind it.
       (err, attempt) => {
         if (!isStoreUnavailable(err) || this.loop.stopped) return null;
         const delay = backoffDelay(STORAGE_RETRY, attempt - 1);

@@ -5,10 +5,17 @@
  * Part inserts and receipt updates go through one ordered batcher, so a receipt queued after its
  * part's insert always finds it; a receipt that overtakes its `submit_sm_resp` waits, bounded, for
  * `earlyReceiptHoldMs`.
+ *
+ * While storage is unavailable (a full disk, the database unreachable) the two fail differently. A
+ * receipt's write is tried once: the SMSC is answered ESME_RX_T_APPN and delivers the receipt again
+ * later, so its deliver_sm_resp never waits for storage to come back. A part's record is tried
+ * again (`STORAGE_RETRY`) until it commits, outside the batcher, so receipts queued meanwhile are not
+ * held behind it: its message is answered accepted only after it (part-queue.ts), and a message
+ * `sent` with no part recorded would never be matched to its receipt.
  */
-import { ERRORS } from '@switchboard/protocol';
+import { backoffDelay, ERRORS } from '@switchboard/protocol';
 import type { AwaitingReceipt, StatusReport } from '../../domain/ports/carrier.js';
-import type { CarrierPartOutcome, CarrierPartRecord } from '../../domain/ports/store.js';
+import { isStoreUnavailable, STORAGE_RETRY, type CarrierPartOutcome, type CarrierPartRecord } from '../../domain/ports/store.js';
 import { Batcher } from '../../util/batcher.js';
 import type { SmppContext } from './context.js';
 import { receiptOutcome } from './error-codes.js';
@@ -39,6 +46,8 @@ const MAX_EARLY_RECEIPTS = 100_000;
 const PRUNE_EVERY_MS = 3_600_000;
 /** Part records deleted per statement; the event loop gets a turn between statements. */
 const PRUNE_STEP = 1000;
+/** Once the connector stops, a part record storage still refuses gets this many attempts in all, so stopping ends. */
+const ATTEMPTS_WHILE_STOPPING = 3;
 
 /** Accepted parts and their receipts, for one connector. */
 export class ReceiptLedger {
@@ -50,6 +59,8 @@ export class ReceiptLedger {
   private readonly loggedStatWords = new Set<string>();
   private pruneTimer: NodeJS.Timeout | undefined;
   private pruning: Promise<number> | undefined;
+  /** Part records waiting for storage to come back, each until it commits or is given up. */
+  private readonly retrying = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(private readonly ctx: SmppContext) {
@@ -89,12 +100,14 @@ export class ReceiptLedger {
     this.stopped = true;
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.pruning?.catch(() => undefined);
+    await Promise.all(this.retrying);
     await this.ledger.drain();
   }
 
   /**
    * The SMSC accepted `part` and called it `rawCarrierId`: record it, and apply a receipt that came
-   * first. Resolves once the record is committed, or has failed (logged); never rejects.
+   * first. Resolves once the record is committed, or has failed (logged); never rejects. While
+   * storage is unavailable it waits, trying again, until storage is back (or the connector stops).
    */
   recordAccepted(part: AcceptedPart, rawCarrierId: string): Promise<void> {
     const { config, deps } = this.ctx;
@@ -118,17 +131,49 @@ export class ReceiptLedger {
       createdAt: now,
       updatedAt: now,
     };
-    const recorded = this.ledger.add({ kind: 'insert', part: record }).then(
+    const first = this.insert(record);
+    return first.then(
       () => undefined,
-      (err: unknown) => deps.logger.error({ err, carrier: config.id }, 'recording an SMPP part failed'),
+      (err: unknown) => {
+        if (!isStoreUnavailable(err)) return this.givenUp(record, err);
+        const retry = this.retryInsert(record, err);
+        this.retrying.add(retry);
+        return retry.finally(() => this.retrying.delete(retry));
+      },
     );
-    if (this.looking.has(carrierMessageId)) this.recordedWhileLooking.add(carrierMessageId);
-    const waiting = this.early.get(carrierMessageId);
+  }
+
+  /** Queue `record`'s insert, and after it a receipt for it that came first; resolves on the commit. */
+  private insert(record: CarrierPartRecord): Promise<unknown> {
+    const id = record.carrierMessageId;
+    const written = this.ledger.add({ kind: 'insert', part: record });
+    if (this.looking.has(id)) this.recordedWhileLooking.add(id);
+    const waiting = this.early.get(id);
     if (waiting) {
-      this.early.delete(carrierMessageId);
-      void this.apply(waiting.outcome).catch((err) => deps.logger.error({ err, carrier: config.id }, 'recording an early receipt failed'));
+      this.early.delete(id);
+      void this.apply(waiting.outcome).catch((err) => this.ctx.deps.logger.error({ err, carrier: this.ctx.config.id }, 'recording an early receipt failed'));
     }
-    return recorded;
+    return written;
+  }
+
+  /** Storage refused `record`: insert it again, with backoff, until it commits (see the file's comment). */
+  private async retryInsert(record: CarrierPartRecord, first: unknown): Promise<void> {
+    const { config, deps } = this.ctx;
+    deps.logger.warn({ err: first, carrier: config.id, messageId: record.messageId, part: record.partIndex }, 'recording an SMPP part waits for storage: tried again until storage is back; its message is answered accepted once it is recorded');
+    for (let attempt = 1; ; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(STORAGE_RETRY, attempt - 1)));
+      try {
+        await this.insert(record);
+        deps.logger.info({ carrier: config.id, messageId: record.messageId, part: record.partIndex, attempts: attempt + 1 }, 'SMPP part recorded after storage came back');
+        return;
+      } catch (err) {
+        if (!isStoreUnavailable(err) || (this.stopped && attempt + 1 >= ATTEMPTS_WHILE_STOPPING)) return this.givenUp(record, err);
+      }
+    }
+  }
+
+  private givenUp(record: CarrierPartRecord, err: unknown): void {
+    this.ctx.deps.logger.error({ err, carrier: this.ctx.config.id, messageId: record.messageId, part: record.partIndex }, 'recording an SMPP part failed: its receipt will not be matched to the message');
   }
 
   /** A delivery receipt (or intermediate notification) arrived; resolves with the command_status to answer. */

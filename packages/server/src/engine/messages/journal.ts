@@ -10,7 +10,7 @@
  * engine runs. What its writes found is kept for readiness (`storageHealth`).
  */
 import type { ErrorKey, MessageStatus } from '@switchboard/protocol';
-import { backoffDelay, ERRORS, type BackoffPolicy } from '@switchboard/protocol';
+import { backoffDelay, ERRORS } from '@switchboard/protocol';
 import type { Clock } from '../../domain/clock.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import { mediaRecordsFor } from '../../domain/media.js';
@@ -19,7 +19,7 @@ import { restated, withSeq, withState, type MessageRecord, type NewMessage, type
 import type { Bus } from '../../domain/ports/bus.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { EngineMetrics } from '../../domain/ports/metrics.js';
-import { isStoreUnavailable, type Repositories, type Store, type TransitionUpdate } from '../../domain/ports/store.js';
+import { isStoreUnavailable, STORAGE_RETRY, type Repositories, type Store, type TransitionUpdate } from '../../domain/ports/store.js';
 import type { NewWebhookDelivery } from '../../domain/webhooks.js';
 import { Batcher } from '../../util/batcher.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../../domain/idempotency.js';
@@ -88,13 +88,8 @@ export interface TransactionWork<T> {
 }
 
 /**
- * Wait while storage is unavailable (unreachable, full, read-only): capped doubling from 200 ms to
- * 5 s with jitter, for as long as the engine runs — a state change held in memory is not given up
- * while it can still be written.
- */
-const STORAGE_RETRY: BackoffPolicy = { initialMs: 200, maxMs: 5_000, jitter: 0.2 };
-/**
- * Once the engine stops, a state change that still cannot be written gets this many attempts in
+ * While the engine runs, a state change held in memory waits out unavailable storage
+ * (`STORAGE_RETRY`) and is never given up. Once the engine stops, a state change that still cannot be written gets this many attempts in
  * all, so shutdown ends; receipts given up are re-armed at the next start (receipt-recovery.ts).
  */
 const ATTEMPTS_WHILE_STOPPING = 3;

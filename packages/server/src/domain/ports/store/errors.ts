@@ -1,3 +1,5 @@
+import type { BackoffPolicy } from '@switchboard/protocol';
+
 /**
  * The database cannot be used now: it cannot be reached (connection refused or lost, server shutting
  * down) or it cannot store data (disk full, read-only, I/O error; each dialect maps its engine's
@@ -15,3 +17,10 @@ export class StoreUnavailableError extends Error {
 export function isStoreUnavailable(err: unknown): err is StoreUnavailableError {
   return err instanceof StoreUnavailableError;
 }
+
+/**
+ * How work that must not be given up waits while storage is unavailable (the journal's state
+ * changes, webhook attempts' bookkeeping, SMPP part records): capped doubling from 200 ms to 5 s,
+ * with jitter so nodes and loops do not retry in step.
+ */
+export const STORAGE_RETRY: BackoffPolicy = { initialMs: 200, maxMs: 5_000, jitter: 0.2 };

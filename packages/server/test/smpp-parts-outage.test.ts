@@ -1,0 +1,168 @@
+/**
+ * An SMPP message the SMSC accepts while storage is unavailable (SQLite: a read-only database, as a
+ * full or failing disk; PostgreSQL: the link to it down). Its part's record is written again until
+ * storage is back, and only then is the message answered accepted: answered at once (the record
+ * tried once and logged), the engine would write the message `sent` as soon as storage returned,
+ * with no part its receipt could find, and the message would stay `sent` for good. A receipt that
+ * comes during the outage is answered ESME_RX_T_APPN at once (the SMSC sends it again), not held
+ * until storage is back. On SQLite and PostgreSQL.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { parseSmppSection } from '../src/carriers/smpp/config.js';
+import { SmppConnector } from '../src/carriers/smpp/connector.js';
+import { decodePdu, encodePdu, type Pdu } from '../src/carriers/smpp/pdu/codec.js';
+import { STATUS } from '../src/carriers/smpp/pdu/constants.js';
+import { PduFramer } from '../src/carriers/smpp/pdu/framer.js';
+import type { CarrierSubmission, StatusReport, SubmitResult } from '../src/domain/ports/carrier.js';
+import { isStoreUnavailable, type Store } from '../src/domain/ports/store.js';
+import { openPostgresStore } from '../src/store/dialects/postgres.js';
+import { openSqliteStore } from '../src/store/dialects/sqlite.js';
+import type { KyselyStore } from '../src/store/kysely-store.js';
+import { createTestDatabase, servicesOff } from './helpers/postgres.js';
+import { eventually } from './helpers/server.js';
+import { TcpLink } from './helpers/tcp-link.js';
+
+const servers: Server[] = [];
+const sockets = new Set<Socket>();
+afterEach(async () => {
+  for (const s of sockets) s.destroy();
+  sockets.clear();
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+/** An SMSC that accepts every submit_sm under `S1`, `S2`…, and sends receipts on request (their answers kept). */
+async function smsc() {
+  let accepted = 0;
+  let bound: Socket | undefined;
+  let sequence = 1000;
+  const answers = new Map<number, number>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    const framer = new PduFramer();
+    const reply = (p: Pdu) => socket.destroyed || socket.write(encodePdu(p));
+    socket.on('data', (chunk) => {
+      for (const f of framer.push(chunk).frames) {
+        const r = decodePdu(f);
+        if (!r.ok) continue;
+        const pdu = r.pdu;
+        if (pdu.command.startsWith('bind_')) {
+          bound = socket;
+          reply({ command: `${pdu.command}_resp` as 'bind_transceiver_resp', sequence: pdu.sequence, status: 0, systemId: 'SMSC', tlvs: [] });
+        } else if (pdu.command === 'enquire_link') reply({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 });
+        else if (pdu.command === 'unbind') reply({ command: 'unbind_resp', sequence: pdu.sequence, status: 0 });
+        else if (pdu.command === 'submit_sm') reply({ command: 'submit_sm_resp', sequence: pdu.sequence, status: 0, messageId: `S${++accepted}`, tlvs: [] });
+        else if (pdu.command === 'deliver_sm_resp') answers.set(pdu.sequence, pdu.status);
+      }
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as { port: number }).port,
+    get accepted() {
+      return accepted;
+    },
+    /** Send a final "delivered" receipt for `id`; resolves with the command_status it was answered. */
+    async receipt(id: string): Promise<number> {
+      const seq = ++sequence;
+      const text = Buffer.from(`id:${id} sub:001 dlvrd:001 submit date:2401011200 done date:2401011201 stat:DELIVRD err:000 text:`, 'latin1');
+      bound!.write(
+        encodePdu({
+          command: 'deliver_sm', sequence: seq, status: 0, serviceType: '', source: { ton: 1, npi: 1, addr: '447700900001' }, destination: { ton: 1, npi: 1, addr: '15551230001' },
+          esmClass: 0x04, protocolId: 0, priorityFlag: 0, scheduleDeliveryTime: '', validityPeriod: '', registeredDelivery: 0, replaceIfPresent: 0, dataCoding: 0, smDefaultMsgId: 0, shortMessage: text, tlvs: [],
+        }),
+      );
+      return eventually(async () => answers.get(seq), 10_000, `the answer to the receipt for ${id}`);
+    },
+  };
+}
+
+const message = (messageId: string): CarrierSubmission => ({ messageId, projectId: 'p1', from: '+15551230001', to: '+447700900001', body: 'during the outage', media: [], kind: 'sms', encoding: 'GSM-7', segments: 1, attempt: 1, expiresAt: Date.now() + 120_000 });
+
+interface Outage {
+  readonly store: Store;
+  /** Make every write fail with StoreUnavailableError. */
+  fail(): Promise<void>;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function describeOutage(dialect: string, open: () => Promise<Outage>) {
+  describe(`an SMPP part accepted while storage is unavailable (${dialect})`, () => {
+    it('is recorded once storage is back before its message is answered accepted, and its receipt then delivers it', async () => {
+      const outage = await open();
+      const { store } = outage;
+      const smscServer = await smsc();
+      const config = parseSmppSection({ connectors: [{ id: 'smsc', host: '127.0.0.1', port: smscServer.port, systemId: 'sw', password: 'pw', throughput: 0, reconnectMinMs: 10, reconnectMaxMs: 20 }], routes: [] }).connectors[0]!;
+      let storageFailed = false;
+      const noteFailure = (obj: unknown) => {
+        if (isStoreUnavailable((obj as { err?: unknown })?.err)) storageFailed = true;
+      };
+      const logger = { info() {}, debug() {}, warn: noteFailure, error: noteFailure };
+      const reports: StatusReport[] = [];
+      const connector = new SmppConnector(config, { store, logger: logger as never, now: Date.now });
+      await connector.start({ report: (r: readonly StatusReport[]) => reports.push(...r), inbound: async () => [] } as never);
+      try {
+        await eventually(async () => (connector.health().ok ? true : undefined), 10_000, 'the bind');
+        await outage.fail();
+        let result: SubmitResult | undefined;
+        const submitted = connector.submit([message('m1')]).then((r) => (result = r[0]));
+        await eventually(async () => (smscServer.accepted === 1 && storageFailed ? true : undefined), 10_000, 'the SMSC accepting the part and its record failing');
+
+        // A receipt during the outage is answered at once, asking the SMSC to send it again.
+        expect(await smscServer.receipt('S1')).toBe(STATUS.ESME_RX_T_APPN);
+        expect(result).toBeUndefined();
+
+        await outage.restore();
+        await submitted;
+        // The engine would record the message `sent` now: its part must be there for the receipt.
+        const parts = await store.carrierParts.listForMessages(['m1']);
+        expect(result).toMatchObject({ outcome: 'accepted' });
+        expect(parts.map((p) => `${p.messageId}/${p.partIndex}:${p.carrierMessageId}`)).toEqual(['m1/1:s1']);
+
+        expect(await smscServer.receipt('S1')).toBe(STATUS.ESME_ROK);
+        await eventually(async () => (reports.some((r) => r.messageId === 'm1' && r.status === 'delivered') ? true : undefined), 10_000, 'the delivered report');
+      } finally {
+        await outage.restore();
+        await connector.stop();
+        await outage.close();
+      }
+    }, 30_000);
+  });
+}
+
+const root = mkdtempSync(join(tmpdir(), 'switchboard-smpp-parts-outage-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describeOutage('sqlite', async () => {
+  const store = await openSqliteStore({ file: join(root, randomUUID(), 'switchboard.sqlite') });
+  // A read-only database fails every write with SQLITE_READONLY, one of the storage failures (as a full disk's SQLITE_FULL).
+  const readOnly = (on: boolean) => sql.raw(`PRAGMA query_only = ${on ? 1 : 0}`).execute(store.db).then(() => undefined);
+  return { store, fail: () => readOnly(true), restore: () => readOnly(false), close: () => store.close() };
+});
+
+describe.skipIf(servicesOff)('PostgreSQL', () => {
+  describeOutage('postgres', async () => {
+    const db = await createTestDatabase();
+    const link = TcpLink.to(db.url);
+    await link.up();
+    const store: KyselyStore = await openPostgresStore({ url: link.via(db.url), poolSize: 2 });
+    return {
+      store,
+      fail: () => link.down(),
+      restore: () => link.up(),
+      close: async () => {
+        await store.close();
+        await link.down();
+        await db.drop();
+      },
+    };
+  });
+});
