@@ -13,14 +13,17 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { parseSmppSection } from '../src/carriers/smpp/config.js';
 import { SmppConnector } from '../src/carriers/smpp/connector.js';
+import { newCounters } from '../src/carriers/smpp/context.js';
 import { decodePdu, encodePdu, type Pdu } from '../src/carriers/smpp/pdu/codec.js';
 import { STATUS } from '../src/carriers/smpp/pdu/constants.js';
 import { PduFramer } from '../src/carriers/smpp/pdu/framer.js';
+import { ReceiptLedger } from '../src/carriers/smpp/receipt-ledger.js';
 import type { CarrierSubmission, StatusReport, SubmitResult } from '../src/domain/ports/carrier.js';
 import { isStoreUnavailable, type Store } from '../src/domain/ports/store.js';
+import { ObservedStore } from '../src/engine/testing/observed-store.js';
 import { openPostgresStore } from '../src/store/dialects/postgres.js';
 import { openSqliteStore } from '../src/store/dialects/sqlite.js';
 import type { KyselyStore } from '../src/store/kysely-store.js';
@@ -166,3 +169,50 @@ describe.skipIf(servicesOff)('PostgreSQL', () => {
     };
   });
 });
+
+describe('a receipt that came while its part waited for storage (sqlite)', () => {
+  it('is applied with the part when storage fails again under the part\'s next try', async () => {
+    const inner = await openSqliteStore({ file: join(root, randomUUID(), 'switchboard.sqlite') });
+    const store = new ObservedStore(inner);
+    const readOnly = (on: boolean) => sql.raw(`PRAGMA query_only = ${on ? 1 : 0}`).execute(inner.db).then(() => undefined);
+    const config = parseSmppSection({ connectors: [{ id: 'smsc', host: '127.0.0.1', port: 2775, systemId: 'sw', password: 'pw' }], routes: [] }).connectors[0]!;
+    const warnings: string[] = [];
+    const logger = { info() {}, debug() {}, warn: (_f: unknown, m: string) => void warnings.push(m), error() {} };
+    const reports: StatusReport[] = [];
+    const ledger = new ReceiptLedger({ config, deps: { store, logger: logger as never, now: Date.now }, counters: newCounters(), sink: () => ({ report: (r: StatusReport[]) => void reports.push(...r) }) as never });
+    // Only the retry's pause is driven by the test; the store and the ledger's batcher run as they do.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await readOnly(true);
+      const recorded = ledger.recordAccepted({ projectId: 'p1', messageId: 'm1', partIndex: 1, partCount: 1 }, 'S1');
+      await vi.waitFor(() => expect(vi.getTimerCount()).toBe(1)); // its first try failed; it waits to try again
+      await readOnly(false);
+      // Its receipt, while the part waits: not known yet, held (answered ESME_ROK: the SMSC will not send it again).
+      expect(await ledger.onReceipt(deliverSm('S1'))).toBe(STATUS.ESME_ROK);
+      expect(reports).toEqual([]);
+
+      await readOnly(true);
+      const before = store.transactions;
+      vi.advanceTimersByTime(10_000);
+      await vi.waitFor(() => expect(store.transactions).toBeGreaterThan(before)); // the part's next try, with the receipt
+      await readOnly(false); // after that transaction failed (one connection)
+      await vi.waitFor(() => expect(vi.getTimerCount()).toBe(1));
+      vi.advanceTimersByTime(10_000);
+      await recorded;
+      await vi.waitFor(() => expect(reports).toMatchObject([{ messageId: 'm1', status: 'delivered' }]));
+      expect(warnings.filter((w) => /waits for storage/.test(w))).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+      await ledger.stop();
+      await inner.close();
+    }
+  });
+});
+
+function deliverSm(id: string) {
+  return {
+    command: 'deliver_sm', sequence: 1, status: 0, serviceType: '', source: { ton: 1, npi: 1, addr: '447700900001' }, destination: { ton: 1, npi: 1, addr: '15551230001' },
+    esmClass: 0x04, protocolId: 0, priorityFlag: 0, scheduleDeliveryTime: '', validityPeriod: '', registeredDelivery: 0, replaceIfPresent: 0, dataCoding: 0, smDefaultMsgId: 0,
+    shortMessage: Buffer.from(`id:${id} sub:001 dlvrd:001 submit date:2401011200 done date:2401011201 stat:DELIVRD err:000 text:`, 'latin1'), tlvs: [],
+  } as never;
+}

@@ -151,7 +151,12 @@ export class ReceiptLedger {
     const waiting = this.early.get(id);
     if (waiting) {
       this.early.delete(id);
-      void this.apply(waiting.outcome).catch((err) => this.ctx.deps.logger.error({ err, carrier: this.ctx.config.id }, 'recording an early receipt failed'));
+      void this.apply(waiting.outcome).catch((err: unknown) => {
+        // It failed with the insert (one transaction), which is tried again: so is the receipt,
+        // already answered to the SMSC, which would not send it again.
+        if (isStoreUnavailable(err) && !this.stopped && !this.early.has(id)) this.early.set(id, waiting);
+        else this.ctx.deps.logger.error({ err, carrier: this.ctx.config.id }, 'recording an early receipt failed');
+      });
     }
     return written;
   }
