@@ -138,6 +138,7 @@ export function relayLimits(settings: SwitchboardSettings): RelayLimits {
     bufferMemoryBytes: settings.relayBufferMemoryBytes,
     pingIntervalMs: settings.relayPingIntervalMs,
     maxSocketBufferBytes: settings.relayMaxSocketBufferBytes,
+    socketMemoryPerAddressBytes: settings.relaySocketMemoryPerAddressBytes,
     stateEventGapMs: settings.relayStateEventGapMs,
   };
 }

@@ -8,6 +8,7 @@ import { NODE_ROLES, type NodeRole } from '../domain/cluster.js';
 import { parsePriceTable, type PriceTable } from '../domain/pricing.js';
 import { DEFAULT_SENDER_RATES, parseSenderRates } from '../domain/sender-rates.js';
 import { LIST_SETTINGS } from './list-settings.js';
+import { RELAY_MEMORY_SETTINGS } from './relay-memory-settings.js';
 import { RETENTION_SETTINGS } from './retention-settings.js';
 import { hostnameList, InvalidSetting, numberList, optionalBaseUrl, optionalProjectId, parsers, smppString, type SettingSpec } from './setting-parsers.js';
 
@@ -368,6 +369,7 @@ export const SETTINGS = {
     default: 8 * 1024 * 1024,
     parse: parsers.int(65_536, 1024 * 1024 * 1024),
   },
+  ...RELAY_MEMORY_SETTINGS,
 
   webhookConcurrency: { key: 'webhooks.concurrency', env: 'SWITCHBOARD_WEBHOOK_CONCURRENCY', flag: null, description: 'Webhook requests in flight at once.', default: 64, parse: parsers.int(1, 1024) },
   webhookMaxAttempts: {

@@ -17,6 +17,7 @@ const limits: RelayLimits = {
   bufferMemoryBytes: 1 << 20,
   pingIntervalMs: 5000,
   maxSocketBufferBytes: 80_000,
+  socketMemoryPerAddressBytes: 1 << 30,
   stateEventGapMs: 5,
 };
 
@@ -26,6 +27,7 @@ class FakeTransport implements RelayTransport {
   closedWith: [number, string] | undefined;
   terminated = false;
   bufferedAmount = 0;
+  receivingBytes = 0;
   paused = false;
   constructor(readonly remoteAddress = '192.0.2.7') {}
   /** The client reads everything at once: nothing stays queued. */
@@ -49,7 +51,7 @@ class FakeTransport implements RelayTransport {
 }
 
 /** A connection on the manual clock; `node` shares the clock and the address budgets between connections. */
-function setup(dispatch: ConnectionHost['dispatch'], address?: string, node: { now: number; budgets: AddressByteBudgets; socketsOver?: boolean } = { now: 1_000_000, budgets: new AddressByteBudgets(limits.bytesPerSecondPerAddress, limits.bytesPerSecondPerAddress) }) {
+function setup(dispatch: ConnectionHost['dispatch'], address?: string, node: { now: number; budgets: AddressByteBudgets; socketsOver?: boolean; addressOver?: boolean } = { now: 1_000_000, budgets: new AddressByteBudgets(limits.bytesPerSecondPerAddress, limits.bytesPerSecondPerAddress) }) {
   const transport = new FakeTransport(address);
   const warnings: Array<{ facts: Record<string, unknown>; what: string }> = [];
   const host: ConnectionHost = {
@@ -62,6 +64,7 @@ function setup(dispatch: ConnectionHost['dispatch'], address?: string, node: { n
     leaveBytes: (share) => node.budgets.leave(share, node.now),
     warn: () => {},
     socketsOverNodeCap: () => node.socketsOver ?? false,
+    addressOverMemory: () => node.addressOver ?? false,
     limited: (facts, what) => warnings.push({ facts, what }),
   };
   const conn = new RelayConnection(transport, host);
@@ -242,6 +245,47 @@ describe('RelayConnection', () => {
       // Closed at the read pause, long before its own cap.
       expect(transport.bufferedAmount).toBeLessThan(limits.maxSocketBufferBytes / 8 + 1100);
       expect(warnings).toEqual([{ facts: expect.objectContaining({ limitBytes: limits.bufferMemoryBytes, closeCode: 1013 }), what: expect.stringContaining('relay.bufferMemoryBytes') }]);
+    });
+
+    // 256 sockets of one address, each under its read pause, held 256 MiB: the node's whole cap.
+    it("closes (1013) a client holding 64 KiB or more while its address's sockets together hold more than socketMemoryPerAddressBytes, as it writes or on a tick", async () => {
+      const node = { now: 1_000_000, budgets: new AddressByteBudgets(limits.bytesPerSecondPerAddress, limits.bytesPerSecondPerAddress), addressOver: true };
+      const short = setup(echo, '192.0.2.7', node);
+      // A client whose queue stays short is not touched.
+      short.conn.receive(request(1), false);
+      expect(short.transport.closedWith).toBeUndefined();
+      const finishers: Array<() => void> = [];
+      const { conn, transport, warnings } = setup((_conn, _method, params) => new Promise<Reply>((r) => finishers.push(() => r({ result: params }))), '192.0.2.7', node);
+      for (let id = 1; id <= 100; id++) conn.receive(request(id), false);
+      for (const finish of finishers) finish();
+      await new Promise((r) => setImmediate(r));
+      expect(transport.closedWith?.[0]).toBe(1013);
+      // Closed at 64 KiB, before its own cap.
+      expect(transport.bufferedAmount).toBeLessThan(64 * 1024 + 1100);
+      expect(warnings).toEqual([{ facts: expect.objectContaining({ address: '192.0.2.7', limitBytes: limits.socketMemoryPerAddressBytes, closeCode: 1013 }), what: expect.stringContaining('relay.socketMemoryPerAddressBytes') }]);
+      // One that stopped writing is found by the housekeeping tick.
+      short.transport.bufferedAmount = 70_000;
+      short.conn.tick(node.now);
+      expect(short.transport.closedWith?.[0]).toBe(1013);
+      // And one with a large frame partly received, as more of it arrives.
+      const receiving = setup(echo, '192.0.2.7', node);
+      receiving.transport.receivingBytes = 70_000;
+      receiving.conn.receiving();
+      expect(receiving.transport.closedWith?.[0]).toBe(1013);
+    });
+
+    it("closes (1013) a client partway through a frame larger than maxFrameBytes while the node's sockets are over bufferMemoryBytes, and only such a client", () => {
+      const node = { now: 1_000_000, budgets: new AddressByteBudgets(limits.bytesPerSecondPerAddress, limits.bytesPerSecondPerAddress), socketsOver: true };
+      const fits = setup(echo, '192.0.2.8', node);
+      // Under 64 KiB a partial frame is not looked at.
+      fits.transport.receivingBytes = 64 * 1024 - 1;
+      fits.conn.receiving();
+      expect(fits.transport.closedWith).toBeUndefined();
+      const big = setup(echo, '192.0.2.9', node);
+      big.transport.receivingBytes = 64 * 1024;
+      big.conn.receiving();
+      expect(big.transport.closedWith?.[0]).toBe(1013);
+      expect(big.warnings).toEqual([{ facts: expect.objectContaining({ limitBytes: limits.bufferMemoryBytes, heldBytes: big.transport.receivingBytes }), what: expect.stringContaining('relay.bufferMemoryBytes') }]);
     });
 
     it('closes (1013) a client whose queue passes the cap, writes nothing more, logs once, and drops it if the close cannot get out', async () => {

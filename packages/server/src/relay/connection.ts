@@ -47,6 +47,9 @@ export interface Reply {
   readonly after?: () => void;
 }
 
+/** Bytes a socket must hold (queued, or of a frame partly received) before its address's memory is looked at. */
+export const MEMORY_CHECK_BYTES = 64 * 1024;
+
 /** A refused frame's first 512 bytes, where its `id` is looked for (read only when refusing: no cost per frame). */
 function frameHead(data: Buffer | string): string {
   return typeof data === 'string' ? data.slice(0, 512) : data.subarray(0, 512).toString('utf8');
@@ -73,6 +76,12 @@ export interface ConnectionHost {
    * each under its own cap (from many addresses) cannot hold the node's memory.
    */
   socketsOverNodeCap(): boolean;
+  /**
+   * Whether the RELAY sockets of `address` together hold more than `socketMemoryPerAddressBytes`
+   * (queued to send and frames partly received): then a connection of that address holding at least
+   * `MEMORY_CHECK_BYTES` is closed, so one address's many sockets cannot hold the node's memory.
+   */
+  addressOverMemory(address: string): boolean;
   /** A client crossed a limit that closes it: one warning line with these facts. */
   limited(facts: Record<string, unknown>, what: string): void;
 }
@@ -139,6 +148,28 @@ export class RelayConnection implements SessionLink {
 
   get bufferedAmount(): number {
     return this.transport.bufferedAmount;
+  }
+
+  /** Bytes its socket holds: queued to send, and of a frame partly received. */
+  get memoryBytes(): number {
+    return this.transport.bufferedAmount + this.transport.receivingBytes;
+  }
+
+  /**
+   * Bytes arrived from the client (a frame may be incomplete). A frame partly received past the
+   * largest frame (it will be refused anyway) while the node's sockets are over their cap, or a
+   * large one while its address's sockets are over theirs, closes the connection (1013): a client
+   * that sends large frames slowly over many sockets cannot hold the node's memory.
+   */
+  receiving(): void {
+    if (this.state === 'closed' || this.overflowAt !== null) return;
+    const partial = this.transport.receivingBytes;
+    if (partial < MEMORY_CHECK_BYTES) return;
+    if (this.host.addressOverMemory(this.remoteAddress)) {
+      this.overflow(partial, this.host.limits.socketMemoryPerAddressBytes, "its address's sockets together over relay.socketMemoryPerAddressBytes", 'socket_memory');
+    } else if (partial > this.host.limits.maxFrameBytes && this.host.socketsOverNodeCap()) {
+      this.overflow(partial, this.host.limits.bufferMemoryBytes, "the node's sockets together over relay.bufferMemoryBytes", 'socket_memory');
+    }
   }
 
   get remoteAddress(): string {
@@ -235,7 +266,9 @@ export class RelayConnection implements SessionLink {
     if (queued > this.peakBufferedBytes) this.peakBufferedBytes = queued;
     const cap = this.host.limits.maxSocketBufferBytes;
     if (queued > cap) this.overflow(queued, cap, 'socket buffer over its cap');
-    else if (queued > readPauseBytes(this.host.limits)) {
+    else if (queued >= MEMORY_CHECK_BYTES && this.host.addressOverMemory(this.remoteAddress)) {
+      this.overflow(queued, this.host.limits.socketMemoryPerAddressBytes, "its address's sockets together over relay.socketMemoryPerAddressBytes", 'socket_memory');
+    } else if (queued > readPauseBytes(this.host.limits)) {
       if (this.host.socketsOverNodeCap()) return this.overflow(queued, this.host.limits.bufferMemoryBytes, "the node's sockets together over relay.bufferMemoryBytes");
       if (!this.paused) {
         this.paused = true;
@@ -244,16 +277,23 @@ export class RelayConnection implements SessionLink {
     }
   }
 
-  /** The client lets what we write pile up: close it, and drop it if the close cannot get out. */
-  private overflow(queued: number, limit: number, which: string): void {
+  /**
+   * The client lets what we write pile up (`slow_consumer`), or its address's sockets hold too much
+   * (`address_memory`: `bytes` queued or partly received on this one): close it, and drop it if the
+   * close cannot get out.
+   */
+  private overflow(bytes: number, limit: number, which: string, metric: 'slow_consumer' | 'socket_memory' = 'slow_consumer'): void {
     this.overflowAt = this.host.now();
     this.held.length = 0;
-    this.host.metrics.relayLimited('slow_consumer');
-    this.host.limited(
-      { address: this.remoteAddress, project: this.session?.projectId ?? null, queuedBytes: queued, limitBytes: limit, closeCode: CLOSE.TRY_AGAIN_LATER },
-      `RELAY client closed: it does not read what the server writes (${which})`,
-    );
-    this.transport.close(CLOSE.TRY_AGAIN_LATER, 'the client does not read what the server writes');
+    this.host.metrics.relayLimited(metric);
+    const facts = { address: this.remoteAddress, project: this.session?.projectId ?? null, limitBytes: limit, closeCode: CLOSE.TRY_AGAIN_LATER };
+    if (metric === 'slow_consumer') {
+      this.host.limited({ ...facts, queuedBytes: bytes }, `RELAY client closed: it does not read what the server writes (${which})`);
+      this.transport.close(CLOSE.TRY_AGAIN_LATER, 'the client does not read what the server writes');
+    } else {
+      this.host.limited({ ...facts, heldBytes: bytes }, `RELAY client closed: ${which}`);
+      this.transport.close(CLOSE.TRY_AGAIN_LATER, 'too much memory held by the sockets of your address');
+    }
   }
 
   slow(reason: string): void {
@@ -296,6 +336,14 @@ export class RelayConnection implements SessionLink {
       // A client that does not read will not read the close frame either.
       if (now - this.overflowAt >= RELAY_CONSTANTS.closeGraceMs) this.terminate();
       return;
+    }
+    // A client that sent its share and stopped is looked at here, with no write or frame to trigger it.
+    if (this.memoryBytes >= MEMORY_CHECK_BYTES) {
+      this.receiving();
+      if (this.overflowAt === null && this.transport.bufferedAmount >= MEMORY_CHECK_BYTES && this.host.addressOverMemory(this.remoteAddress)) {
+        this.overflow(this.transport.bufferedAmount, this.host.limits.socketMemoryPerAddressBytes, "its address's sockets together over relay.socketMemoryPerAddressBytes", 'socket_memory');
+      }
+      if (this.overflowAt !== null) return;
     }
     if (this.throttledUntil !== null && now >= this.throttledUntil) {
       this.throttledUntil = null;

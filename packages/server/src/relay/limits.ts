@@ -28,6 +28,11 @@ export interface RelayLimits {
    */
   readonly maxSocketBufferBytes: number;
   /**
+   * Bytes the RELAY sockets of one client address may hold together on this node (queued to send,
+   * and frames partly received); past it, the address's connections holding much are closed (1013).
+   */
+  readonly socketMemoryPerAddressBytes: number;
+  /**
    * Least time (ms) between a `messaging.send` answer and the first state events of that message
    * on the sending connection, which go out in a later write: SignalWire's Python SDK (and its
    * TypeScript port) register a sent message only once the answer has been handled, and drop

@@ -22,6 +22,7 @@ import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
 import type { AuthThrottle } from '../util/auth-throttle.js';
 import type { ProjectSlots } from '../util/project-slots.js';
 import { AddressByteBudgets, type ByteShare } from './address-bytes.js';
+import { AddressMemory } from './address-memory.js';
 import { BufferBudget } from './buffer-budget.js';
 import { RelayConnection, type ConnectionHost, type Reply } from './connection.js';
 import { RelayEventRouter } from './event-router.js';
@@ -66,6 +67,7 @@ export class RelayService implements ConnectionHost {
   private readonly unsubscribeCredentials: () => void;
   private lastTokenCheck = 0;
   private readonly addressBudgets: AddressByteBudgets;
+  private readonly addressMemory: AddressMemory;
 
   constructor(
     private readonly deps: RelayServiceDeps,
@@ -73,6 +75,7 @@ export class RelayService implements ConnectionHost {
   ) {
     this.budget = new BufferBudget(limits.bufferMemoryBytes);
     this.addressBudgets = new AddressByteBudgets(limits.bytesPerSecondPerAddress, byteBurst(limits, limits.bytesPerSecondPerAddress));
+    this.addressMemory = new AddressMemory(limits.socketMemoryPerAddressBytes);
     this.resume =
       (typeof deps.resume === 'function' ? deps.resume(this.budget) : deps.resume) ??
       new InMemoryResumeStore({
@@ -169,8 +172,24 @@ export class RelayService implements ConnectionHost {
   socketsOverNodeCap(): boolean {
     // Summed over every connection, so at most every 100 ms (it is asked only by sockets past their read pause).
     const at = performance.now();
-    if (at - this.nodeSockets.at >= 100) this.nodeSockets = { at, over: this.socketBufferedBytes > this.limits.bufferMemoryBytes };
+    if (at - this.nodeSockets.at >= 100) this.nodeSockets = { at, over: this.socketMemoryBytes > this.limits.bufferMemoryBytes };
     return this.nodeSockets.over;
+  }
+
+  addressOverMemory(address: string): boolean {
+    return this.addressMemory.isOver(address, performance.now());
+  }
+
+  /** Bytes the RELAY sockets of this node hold together: queued to send, and of frames partly received. */
+  get socketMemoryBytes(): number {
+    let total = 0;
+    for (const conn of this.connections) total += conn.memoryBytes;
+    return total;
+  }
+
+  /** Bytes the RELAY sockets of one client address hold together (`relay.socketMemoryPerAddressBytes`). */
+  socketMemoryOf(address: string): number {
+    return this.addressMemory.bytesOf(address);
   }
 
   /** Bytes queued on every RELAY socket of this node together (each is capped by `maxSocketBufferBytes`). */
@@ -198,6 +217,7 @@ export class RelayService implements ConnectionHost {
   open(transport: RelayTransport): RelayConnection {
     const conn = new RelayConnection(transport, this);
     this.connections.add(conn);
+    this.addressMemory.add(conn);
     this.deps.metrics.relayConnections(1);
     return conn;
   }
@@ -237,6 +257,7 @@ export class RelayService implements ConnectionHost {
 
   connectionClosed(conn: RelayConnection): void {
     if (this.connections.delete(conn)) {
+      this.addressMemory.remove(conn);
       this.deps.metrics.relayConnections(-1);
       this.addressBudgets.leave(conn.byteShare, this.now());
     }

@@ -4,6 +4,8 @@ export interface RelayTransport {
   send(frame: string): void;
   /** Bytes queued and not yet written to the network. */
   readonly bufferedAmount: number;
+  /** Bytes received of frames not yet whole (a frame the client is still sending). */
+  readonly receivingBytes: number;
   /** The peer's address (IPv4-mapped IPv6 addresses in their IPv4 form), for limits and logs. */
   readonly remoteAddress: string;
   /** Stop reading from the peer (frames already received may still arrive), until `resume`. */

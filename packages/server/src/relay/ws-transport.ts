@@ -16,7 +16,15 @@ import { hardFrameBytes } from './limits.js';
 import type { RelayService } from './relay-service.js';
 import type { RelayTransport } from './transport.js';
 
+/** Bytes a client frame of `payload` bytes takes on the wire: header, masking key, payload (RFC 6455 §5.2). */
+function clientFrameBytes(payload: number): number {
+  return 6 + (payload > 65_535 ? 8 : payload > 125 ? 2 : 0) + payload;
+}
+
 class WsTransport implements RelayTransport {
+  /** Bytes read from the socket less those of the frames `ws` has handed over (a fragmented message's extra headers stay counted). */
+  private unframed = 0;
+
   constructor(
     private readonly ws: WebSocket,
     readonly remoteAddress: string,
@@ -26,6 +34,17 @@ class WsTransport implements RelayTransport {
   }
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
+  }
+  get receivingBytes(): number {
+    return Math.max(0, this.unframed);
+  }
+  /** Bytes read from the socket. */
+  read(bytes: number): void {
+    this.unframed += bytes;
+  }
+  /** A whole frame (a message, or a ping or pong) of `payload` bytes was handed over. */
+  framed(payload: number): void {
+    this.unframed -= clientFrameBytes(payload);
   }
   pause(): void {
     this.ws.pause();
@@ -109,8 +128,20 @@ export function attachRelayTransport(server: HttpServer | HttpsServer, relay: Re
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = relay.open(new WsTransport(ws, clientAddressKey((socket as Partial<Socket>).remoteAddress)));
-      ws.on('message', (data, isBinary) => conn.receive(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data), isBinary));
+      const transport = new WsTransport(ws, clientAddressKey((socket as Partial<Socket>).remoteAddress));
+      const conn = relay.open(transport);
+      ws.on('message', (data, isBinary) => {
+        const frame = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+        transport.framed(frame.length);
+        conn.receive(frame, isBinary);
+      });
+      ws.on('ping', (data) => transport.framed(data.length));
+      ws.on('pong', (data) => transport.framed(data.length));
+      // After ws's own listener (it feeds the frame parser): what is still unframed is a frame partly received.
+      socket.on('data', (chunk: Buffer) => {
+        transport.read(chunk.length);
+        conn.receiving();
+      });
       // Without permessage-deflate, everything ws queues is the socket's own write buffer.
       socket.on('drain', () => conn.drained());
       ws.on('close', () => conn.closed());

@@ -1,0 +1,75 @@
+/**
+ * What the RELAY sockets of one client address may hold together (`relay.socketMemoryPerAddressBytes`):
+ * 127.0.0.2 plays a greedy client with many sockets, 127.0.0.1 another client. Frames sent slowly
+ * (partly received) and writes the client does not read both count; past the cap the greedy
+ * address's connections holding much are closed (1013) while the other client's are untouched.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { captureLogs } from './helpers/log-capture.js';
+import { eventually, startTestServer, type TestServer } from './helpers/server.js';
+
+const CAP = 1024 * 1024;
+const logs = captureLogs();
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer(
+    { relaySocketMemoryPerAddressBytes: CAP, relayRequestsPerSecond: 1_000_000, relayRequestBurst: 1_000_000, relayBytesPerSecond: 1 << 30, relayBytesPerSecondPerAddress: 1 << 30 },
+    { logger: logs.logger },
+  );
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const LINE = "sockets together over relay.socketMemoryPerAddressBytes";
+
+/** The header of a masked text frame (masking key zero: the payload goes as is) announcing `length` bytes. */
+function frameHeader(length: number): Buffer {
+  const h = Buffer.alloc(14);
+  h[0] = 0x81;
+  h[1] = 0x80 | 127;
+  h.writeBigUInt64BE(BigInt(length), 2);
+  return h; // the last 4 bytes: the masking key, zero
+}
+
+/** A WebSocket from `localAddress` that has sent `sent` bytes of a frame announcing `length` bytes. */
+async function partialFrame(localAddress: string, length: number, sent: number): Promise<{ ws: WebSocket; code: Promise<number>; rest: Buffer }> {
+  const ws = new WebSocket(server.url.replace(/^http/, 'ws'), { localAddress });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const code = new Promise<number>((resolve) => ws.once('close', (c) => resolve(c)));
+  ws.on('error', () => {});
+  const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 'big', method: 'signalwire.ping', params: { payload: 'x'.repeat(length) } }));
+  const whole = Buffer.concat([frameHeader(body.length), body]);
+  (ws as unknown as { _socket: import('node:net').Socket })._socket.write(whole.subarray(0, 14 + sent));
+  return { ws, code, rest: whole.subarray(14 + sent) };
+}
+
+describe('RELAY socket memory per client address', () => {
+  it('closes (1013) the sockets of an address whose partly received frames pass its cap, not another address\'s', async () => {
+    // Another client, mid-frame too (160 kB of a 200 kB request), but alone on its address.
+    const other = await partialFrame('127.0.0.1', 200_000, 160_000);
+    // The greedy address: 10 sockets each 160 kB into a frame, 1.6 MB together, over the 1 MiB cap.
+    const greedy = await Promise.all(Array.from({ length: 10 }, () => partialFrame('127.0.0.2', 200_000, 160_000)));
+    const closed = await eventually(async () => {
+      const codes = await Promise.all(greedy.map((g) => Promise.race([g.code, new Promise<number>((r) => setTimeout(() => r(0), 20))])));
+      return codes.filter((c) => c !== 0).length >= 4 ? codes : undefined;
+    }, 5_000, 'the greedy address\'s sockets to be closed');
+    expect(closed.filter((c) => c !== 0).every((c) => c === 1013 || c === 1006)).toBe(true);
+    // What is left of the address fits its cap, and the node has logged it.
+    await eventually(() => (server.relay.socketMemoryOf('127.0.0.2') <= CAP ? true : undefined), 5_000, 'the address to fit its cap');
+    expect(logs.matching(LINE)[0]).toMatchObject({ level: 40, address: '127.0.0.2', limitBytes: CAP, closeCode: 1013 });
+    expect(logs.matching(LINE).every((l) => l.address === '127.0.0.2')).toBe(true);
+    // The other client finishes its frame and is answered.
+    let answer = '';
+    other.ws.on('message', (d) => (answer = d.toString()));
+    (other.ws as unknown as { _socket: import('node:net').Socket })._socket.write(other.rest);
+    await eventually(() => (answer.includes('"id":"big"') ? true : undefined), 5_000, 'the other client\'s answer');
+    expect(JSON.parse(answer)).toMatchObject({ id: 'big', error: { code: -32002 } });
+    other.ws.terminate();
+    for (const g of greedy) g.ws.terminate();
+  });
+});
