@@ -24,10 +24,11 @@ import type { CredentialVerifier } from '../engine/admin/credential-verifier.js'
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
 import type { BufferBudget } from './buffer-budget.js';
 import { RelayConnection, type Reply } from './connection.js';
+import { exceedsContexts, readContexts, tooManyContexts } from './contexts.js';
 import { authorizationStateParams } from './event-payloads.js';
 import type { RelayEventRouter } from './event-router.js';
 import { eventFrame, RpcError } from './frames.js';
-import { RELAY_CONSTANTS, type RelayLimits } from './limits.js';
+import type { RelayLimits } from './limits.js';
 import { toSendFailure, toSendInput } from './send-mapping.js';
 import { authorizationState, newSessionName, verifyAuthorizationState, verifySessionName, type SessionName } from './session-names.js';
 import { RelaySession } from './session.js';
@@ -63,33 +64,6 @@ function paramsObject(params: unknown, method: string, required = true): Record<
   }
   if (typeof params !== 'object' || Array.isArray(params)) throw new RpcError(RPC_ERRORS.INVALID_PARAMS, `Invalid params: the params of ${method} must be an object.`);
   return params as Record<string, unknown>;
-}
-
-/** Contexts from `contexts` (and the deprecated `context`); throws -32602 on bad values. */
-function readContexts(p: Record<string, unknown>, allowSingle: boolean): string[] {
-  const out: string[] = [];
-  const bad = () =>
-    new RpcError(RPC_ERRORS.INVALID_PARAMS, `Invalid params: contexts must be an array of non-empty strings of at most ${RELAY_CONSTANTS.maxContextLength} characters.`);
-  const check = (c: unknown) => {
-    if (typeof c !== 'string' || c === '' || c.length > RELAY_CONSTANTS.maxContextLength) throw bad();
-    if (!out.includes(c)) out.push(c);
-  };
-  if (p.contexts !== undefined && p.contexts !== null) {
-    if (!Array.isArray(p.contexts)) throw bad();
-    p.contexts.forEach(check);
-  }
-  if (allowSingle && p.context !== undefined && p.context !== null) check(p.context);
-  return out;
-}
-
-/** -32602 for a session that would listen to more contexts than it may. */
-function tooManyContexts(): RpcError {
-  return new RpcError(RPC_ERRORS.INVALID_PARAMS, `Invalid params: at most ${RELAY_CONSTANTS.maxContexts} contexts per session.`);
-}
-
-/** True when a session with `current` contexts would pass the cap by adding `added`. */
-function exceedsContexts(current: Iterable<string>, added: readonly string[]): boolean {
-  return new Set([...current, ...added]).size > RELAY_CONSTANTS.maxContexts;
 }
 
 function isVersion(v: unknown): v is { major: number; minor: number; revision: number } {
@@ -142,7 +116,6 @@ export class RpcDispatcher {
       throw new RpcError(RPC_ERRORS.AUTHENTICATION_FAILED, 'JWT authentication is not supported by this server: use project and token.', undefined, true);
     }
     const contexts = readContexts(p, false);
-    if (contexts.length > RELAY_CONSTANTS.maxContexts) throw tooManyContexts();
 
     conn.state = 'connecting';
     try {
