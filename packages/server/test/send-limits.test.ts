@@ -11,7 +11,7 @@ import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection, twilioClient } from './compat/clients.js';
 import { createProject, type TestProject } from './helpers/projects.js';
-import { RawRelay } from './helpers/raw-relay.js';
+import { RawRelay, type Frame } from './helpers/raw-relay.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 const LIMIT = 2;
@@ -77,5 +77,28 @@ describe('sends in progress per project', () => {
     expect((await relaySend).result).toMatchObject({ code: '200' });
     await relay.close();
     expect((await send(server.auth, NUMBERS[0]!)).status).toBe(201);
+  });
+
+  it('queues a project\'s RELAY sends up to 64 per slot, refuses the next (-32005) and sends every queued one once slots free', async () => {
+    const running = Array.from({ length: LIMIT }, (_, i) => send(server.auth, NUMBERS[0]!, { 'idempotency-key': `hold-r${i}` }));
+    await eventually(() => held.length === LIMIT || undefined, 5_000, `${LIMIT} sends held`);
+    // A client that reconnects keeps its earlier sends waiting: the queue is the project's, over its connections.
+    const queue = LIMIT * 64;
+    const first = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
+    const params = { from_number: NUMBERS[0], to_number: '+15557654321', body: 'queued over RELAY', context: 'default' };
+    for (let i = 0; i < queue / 2; i++) first.relay.sendRaw(JSON.stringify({ jsonrpc: '2.0', id: `a${i}`, method: 'messaging.send', params }));
+    // Requests are handled in order: once the ping is answered, every send before it waits for a slot.
+    expect((await first.relay.call('signalwire.ping', {})).result).toBeDefined();
+    await first.relay.cut();
+    const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
+    const answers = Array.from({ length: queue / 2 }, (_, i) => relay.call('messaging.send', params, `b${i}`).then((f) => f, (err: Error) => ({ error: err.message }) as Frame));
+    const refused = await relay.call('messaging.send', params, 'over');
+    expect(refused.error).toMatchObject({ code: -32005, message: expect.stringContaining(`${queue} sends waiting`), data: { retry_after_ms: 1000 } });
+    // Another project sends meanwhile.
+    expect((await send(other.auth, OTHER_NUMBER)).status).toBe(201);
+    for (const release of held.splice(0)) release();
+    for (const r of await Promise.all(running)) expect(r.status).toBe(201);
+    for (const a of await Promise.all(answers)) expect(a.result).toMatchObject({ code: '200' });
+    await relay.close();
   });
 });

@@ -113,6 +113,34 @@ describe('RelayConnection', () => {
     expect(transport.sent).toHaveLength(1);
   });
 
+  it('counts a request answered -32000 at the deadline against the requests in flight until its work ends', async () => {
+    // Sends waiting for their project's turn: the client is told -32000, the work goes on.
+    const finishers: Array<() => void> = [];
+    const { conn, transport, advance, now } = setup(() => new Promise<Reply>((r) => finishers.push(() => r({ result: { code: '200' } }))));
+    transport.writesOut = true;
+    // Past the connect deadline: as if connected.
+    conn.state = 'open';
+    const send = (id: string) => conn.receive(frame({ jsonrpc: '2.0', id, method: 'messaging.send', params: {} }), false);
+    for (let i = 0; i < RELAY_CONSTANTS.maxInFlight; i++) {
+      if (i % limits.requestBurst === 0) advance(1000);
+      send(`s${i}`);
+    }
+    advance(RELAY_CONSTANTS.requestTimeoutMs);
+    conn.tick(now());
+    expect(transport.sent.filter((f) => f.error?.code === -32000)).toHaveLength(RELAY_CONSTANTS.maxInFlight);
+    // Their work still runs: no room for more.
+    send('more');
+    expect(transport.sent.at(-1)).toEqual({ jsonrpc: '2.0', id: 'more', error: { code: -32005, message: expect.stringContaining('in flight') } });
+    expect(finishers).toHaveLength(RELAY_CONSTANTS.maxInFlight);
+    // Once one ends (its late answer dropped), there is room for one.
+    finishers[0]!();
+    await new Promise((r) => setImmediate(r));
+    const written = transport.sent.length;
+    send('room');
+    expect(transport.sent).toHaveLength(written);
+    expect(finishers).toHaveLength(RELAY_CONSTANTS.maxInFlight + 1);
+  });
+
   it('closes (1013) a connection whose signalwire.connect is still running at the deadline', () => {
     const { conn, transport, advance, now } = setup(() => new Promise<Reply>(() => {}));
     conn.receive(frame({ jsonrpc: '2.0', id: 'c', method: 'signalwire.connect', params: {} }), false);

@@ -92,6 +92,12 @@ interface InFlight {
   readonly id: EchoId;
   readonly method: string;
   readonly startedAt: number;
+  /**
+   * Answered -32000 at the deadline while its work goes on: it still counts against `maxInFlight`
+   * until that work ends, or a client whose sends wait (its project's turn) could add a thousand
+   * more every 8 s, piling up work and memory with no bound.
+   */
+  timedOut?: boolean;
 }
 
 /** Methods counted by name in metrics; any other is counted as `other`. */
@@ -360,9 +366,9 @@ export class RelayConnection implements SessionLink {
       this.lastPingAt = now;
       this.send(requestFrame(id, METHOD_PING, { timestamp: now / 1000 }));
     }
-    for (const [key, f] of this.inFlight) {
-      if (now - f.startedAt < RELAY_CONSTANTS.requestTimeoutMs) continue;
-      this.inFlight.delete(key);
+    for (const f of this.inFlight.values()) {
+      if (f.timedOut || now - f.startedAt < RELAY_CONSTANTS.requestTimeoutMs) continue;
+      f.timedOut = true;
       this.host.metrics.relayRequest(f.method, 'rpc_error');
       this.sendError(f.id, new RpcError(RPC_ERRORS.TIMEOUT, 'The request took too long; its outcome is unknown.'));
       // A connect that ends after its answer would leave a session whose result, and so its
@@ -477,6 +483,7 @@ export class RelayConnection implements SessionLink {
     const f = this.inFlight.get(key);
     if (!f) return;
     this.inFlight.delete(key);
+    if (f.timedOut) return;
     const code = (reply.result as { code?: unknown } | null)?.code;
     this.host.metrics.relayRequest(f.method, typeof code === 'string' && !/^2\d\d$/.test(code) ? 'app_error' : 'ok');
     this.send(resultFrame(f.id, reply.result));
@@ -487,6 +494,7 @@ export class RelayConnection implements SessionLink {
     const f = this.inFlight.get(key);
     if (!f) return;
     this.inFlight.delete(key);
+    if (f.timedOut) return;
     this.host.metrics.relayRequest(f.method, 'rpc_error');
     if (err instanceof RpcError) {
       this.sendError(f.id, err);

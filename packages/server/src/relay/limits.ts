@@ -53,6 +53,12 @@ export const RELAY_CONSTANTS = {
   maxInFlight: 1_000,
   /** After closing a client over its socket buffer cap, how long the close frame may take before the socket is dropped (ms). */
   closeGraceMs: 1_000,
+  /**
+   * `messaging.send`s of one project that may wait for a send slot (`http.maxSendRequestsPerProject`),
+   * per slot; past them -32005. A send keeps waiting when its answer times out or its connection
+   * closes, so the requests in flight per connection do not bound them.
+   */
+  sendsWaitingPerSlot: 64,
   /** Contexts one session may subscribe to, and the longest context name. */
   maxContexts: 100,
   maxContextLength: 128,

@@ -28,7 +28,7 @@ import { exceedsContexts, readContexts, tooManyContexts } from './contexts.js';
 import { authorizationStateParams } from './event-payloads.js';
 import type { RelayEventRouter } from './event-router.js';
 import { eventFrame, RpcError } from './frames.js';
-import type { RelayLimits } from './limits.js';
+import { RELAY_CONSTANTS, type RelayLimits } from './limits.js';
 import { toSendFailure, toSendInput } from './send-mapping.js';
 import { authorizationState, newSessionName, verifyAuthorizationState, verifySessionName, type SessionName } from './session-names.js';
 import { RelaySession } from './session.js';
@@ -262,8 +262,15 @@ export class RpcDispatcher {
     requireScope(session, 'messaging');
     const p = paramsObject(params, METHOD_MESSAGING_SEND);
     const slots = this.deps.sendSlots;
-    // Always waits: the connection bounds its own requests in flight.
-    if (slots) await slots.take(session.projectId, true);
+    if (slots) {
+      // Waits in a queue far longer than the REST surfaces' (their clients retry at once; SDKs do not).
+      const turn = slots.take(session.projectId, slots.perProject * RELAY_CONSTANTS.sendsWaitingPerSlot);
+      if (!turn) {
+        this.deps.metrics.relayLimited('sends');
+        throw new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, `This project already has ${slots.perProject * RELAY_CONSTANTS.sendsWaitingPerSlot} sends waiting their turn on this server; slow down.`, { retry_after_ms: 1000 });
+      }
+      await turn;
+    }
     try {
       // `idempotency_key` (our extension): a retry within 24 hours answers the original message_id.
       const { message: record } = await this.deps.acceptor.acceptOnce(session.projectId, toSendInput(p), p.idempotency_key);

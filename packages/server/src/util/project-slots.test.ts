@@ -22,4 +22,13 @@ describe('ProjectSlots', () => {
     for (let i = 0; i < 5; i++) slots.release('p');
     expect((slots as unknown as { projects: Map<string, unknown> }).projects.has('p')).toBe(false);
   });
+
+  it('queues as many as the caller allows (RELAY sends wait in a longer queue), then refuses', () => {
+    const slots = new ProjectSlots(1);
+    expect(slots.take('p')).not.toBeNull();
+    const waiting = Array.from({ length: 5 }, () => slots.take('p', 5));
+    expect(waiting.every((w) => w !== null)).toBe(true);
+    expect(slots.take('p', 5)).toBeNull();
+    expect(slots.take('p')).toBeNull();
+  });
 });

@@ -11,8 +11,11 @@
  * costing nothing but their connection, and start as its sends finish. Refusing them instead
  * (429) did not help: a client that retries at once kept the node busy answering its refusals
  * (measured: the other project's median 300 ms). Only past as many waiting again is a send
- * refused (REST 429, `http/send-slots.ts`). RELAY's `messaging.send` shares the slots and always
- * waits (a connection already has a bound on its requests in flight), never refused.
+ * refused (REST 429, `http/send-slots.ts`). RELAY's `messaging.send` shares the slots and waits in
+ * a longer queue (its clients do not retry at once: a connection's requests in flight are bounded),
+ * refused (-32005) only past `RELAY_CONSTANTS.sendsWaitingPerSlot` per slot: closing a connection
+ * leaves its sends waiting, so without that bound a client reconnecting over and over queued sends
+ * without end.
  */
 /** One project's requests running, and those waiting for a slot (in arrival order). */
 interface ProjectQueue {
@@ -29,17 +32,17 @@ export class ProjectSlots {
   ) {}
 
   /**
-   * Resolves once the project has a slot for the caller; null when its queue is full too, unless
-   * `alwaysWait` (the caller bounds its own waiting).
+   * Resolves once the project has a slot for the caller; null when `maxWaiting` of its requests
+   * wait already (RELAY's sends wait in a longer queue than the REST surfaces').
    */
-  take(projectId: string, alwaysWait = false): Promise<void> | null {
+  take(projectId: string, maxWaiting = this.maxWaiting): Promise<void> | null {
     let p = this.projects.get(projectId);
     if (!p) this.projects.set(projectId, (p = { running: 0, waiting: [] }));
     if (p.running < this.perProject) {
       p.running++;
       return Promise.resolve();
     }
-    if (p.waiting.length >= this.maxWaiting && !alwaysWait) return null;
+    if (p.waiting.length >= maxWaiting) return null;
     const queue = p.waiting;
     return new Promise((resolve) => queue.push(resolve));
   }
