@@ -424,6 +424,29 @@ export class RelayConnection implements SessionLink {
     return false;
   }
 
+  /**
+   * A WebSocket ping (control frame) from the client, which the transport answers with a pong by
+   * itself: it draws on the request rate and the byte budgets like a request (the server answers it),
+   * with no JSON-RPC answer of its own; over either, nothing more is read until a tick with room. A
+   * flood of pings otherwise went around every budget, costing a write each (official clients send
+   * one every 20 s at most, or none).
+   */
+  pinged(size: number): void {
+    if (this.state === 'closed' || this.closing || this.overflowAt !== null) return;
+    const now = this.host.now();
+    const shared = this.shared.bucket;
+    const bytesAt = Math.max(this.bytes.nextAt(now, size), shared.nextAt(now, size));
+    this.bytes.charge(now, size);
+    shared.charge(now, size);
+    if (bytesAt > now) {
+      this.host.metrics.relayLimited('bytes');
+      this.throttle(Math.max(this.bytes.nextAt(now, 0), shared.nextAt(now, 0)));
+    } else if (!this.bucket.take(now)) {
+      this.host.metrics.relayLimited('rate');
+      this.throttle(this.bucket.nextAt(now));
+    }
+  }
+
   /** Read nothing more until a tick at or after `until`. */
   private throttle(until: number): void {
     if (this.throttledUntil !== null) return;

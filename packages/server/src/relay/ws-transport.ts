@@ -135,7 +135,10 @@ export function attachRelayTransport(server: HttpServer | HttpsServer, relay: Re
         transport.framed(frame.length);
         conn.receive(frame, isBinary);
       });
-      ws.on('ping', (data) => transport.framed(data.length));
+      ws.on('ping', (data) => {
+        transport.framed(data.length);
+        conn.pinged(data.length + 6);
+      });
       ws.on('pong', (data) => transport.framed(data.length));
       // After ws's own listener (it feeds the frame parser): what is still unframed is a frame partly received.
       socket.on('data', (chunk: Buffer) => {

@@ -1,8 +1,10 @@
 /**
- * What the RELAY sockets of one client address may hold together (`relay.socketMemoryPerAddressBytes`):
- * 127.0.0.2 plays a greedy client with many sockets, 127.0.0.1 another client. Frames sent slowly
- * (partly received) and writes the client does not read both count; past the cap the greedy
- * address's connections holding much are closed (1013) while the other client's are untouched.
+ * Greedy RELAY clients on real sockets. What the RELAY sockets of one client address may hold
+ * together (`relay.socketMemoryPerAddressBytes`): 127.0.0.2 plays a greedy client with many
+ * sockets, 127.0.0.1 another client. Frames sent slowly (partly received) and writes the client
+ * does not read both count; past the cap the greedy address's connections holding much are closed
+ * (1013) while the other client's are untouched. WebSocket pings, answered by the transport itself,
+ * draw on the request rate like requests.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -14,7 +16,7 @@ const logs = captureLogs();
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer(
-    { relaySocketMemoryPerAddressBytes: CAP, relayRequestsPerSecond: 1_000_000, relayRequestBurst: 1_000_000, relayBytesPerSecond: 1 << 30, relayBytesPerSecondPerAddress: 1 << 30 },
+    { relaySocketMemoryPerAddressBytes: CAP, relayRequestsPerSecond: 10, relayRequestBurst: 20, relayBytesPerSecond: 1 << 30, relayBytesPerSecondPerAddress: 1 << 30 },
     { logger: logs.logger },
   );
 });
@@ -48,7 +50,7 @@ async function partialFrame(localAddress: string, length: number, sent: number):
   return { ws, code, rest: whole.subarray(14 + sent) };
 }
 
-describe('RELAY socket memory per client address', () => {
+describe('greedy RELAY clients', () => {
   it('closes (1013) the sockets of an address whose partly received frames pass its cap, not another address\'s', async () => {
     // Another client, mid-frame too (160 kB of a 200 kB request), but alone on its address.
     const other = await partialFrame('127.0.0.1', 200_000, 160_000);
@@ -71,5 +73,23 @@ describe('RELAY socket memory per client address', () => {
     expect(JSON.parse(answer)).toMatchObject({ id: 'big', error: { code: -32002 } });
     other.ws.terminate();
     for (const g of greedy) g.ws.terminate();
+  });
+
+  it('counts WebSocket pings on the request rate: a ping flood stops being read, and the connection goes on', async () => {
+    const limited = async () => Number(/switchboard_relay_limited_total\{limit="rate"\} (\d+)/.exec((await server.api('/metrics', { auth: null })).text)?.[1] ?? 0);
+    const before = await limited();
+    const ws = new WebSocket(server.url.replace(/^http/, 'ws'));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    let pongs = 0;
+    ws.on('pong', () => void pongs++);
+    // Fewer than ws's 60 pongs pending at once, past which it drops a client that does not read them.
+    for (let i = 0; i < 40; i++) ws.ping(Buffer.alloc(125));
+    await eventually(async () => ((await limited()) > before ? true : undefined), 5_000, 'the ping flood to be limited');
+    // Read again within the rate: every ping is answered in the end.
+    await eventually(() => (pongs === 40 ? true : undefined), 10_000, 'every pong');
+    ws.terminate();
   });
 });
