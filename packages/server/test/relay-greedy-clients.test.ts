@@ -6,6 +6,7 @@
  * (1013) while the other client's are untouched. WebSocket pings, answered by the transport itself,
  * draw on the request rate like requests.
  */
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { captureLogs } from './helpers/log-capture.js';
@@ -35,6 +36,11 @@ function frameHeader(length: number): Buffer {
   return h; // the last 4 bytes: the masking key, zero
 }
 
+/** The TCP socket under a client WebSocket, to write a frame's bytes as they are, unfinished. */
+function rawSocket(ws: WebSocket): Socket {
+  return (ws as unknown as { _socket: Socket })._socket;
+}
+
 /** A WebSocket from `localAddress` that has sent `sent` bytes of a frame announcing `length` bytes. */
 async function partialFrame(localAddress: string, length: number, sent: number): Promise<{ ws: WebSocket; code: Promise<number>; rest: Buffer }> {
   const ws = new WebSocket(server.url.replace(/^http/, 'ws'), { localAddress });
@@ -46,7 +52,7 @@ async function partialFrame(localAddress: string, length: number, sent: number):
   ws.on('error', () => {});
   const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 'big', method: 'signalwire.ping', params: { payload: 'x'.repeat(length) } }));
   const whole = Buffer.concat([frameHeader(body.length), body]);
-  (ws as unknown as { _socket: import('node:net').Socket })._socket.write(whole.subarray(0, 14 + sent));
+  rawSocket(ws).write(whole.subarray(0, 14 + sent));
   return { ws, code, rest: whole.subarray(14 + sent) };
 }
 
@@ -68,7 +74,7 @@ describe('greedy RELAY clients', () => {
     // The other client finishes its frame and is answered.
     let answer = '';
     other.ws.on('message', (d) => (answer = d.toString()));
-    (other.ws as unknown as { _socket: import('node:net').Socket })._socket.write(other.rest);
+    rawSocket(other.ws).write(other.rest);
     await eventually(() => (answer.includes('"id":"big"') ? true : undefined), 5_000, 'the other client\'s answer');
     expect(JSON.parse(answer)).toMatchObject({ id: 'big', error: { code: -32002 } });
     other.ws.terminate();
