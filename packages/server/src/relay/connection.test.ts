@@ -141,6 +141,25 @@ describe('RelayConnection', () => {
     expect(finishers).toHaveLength(RELAY_CONSTANTS.maxInFlight + 1);
   });
 
+  it('charges WebSocket pings on the request rate and the byte budgets, pongs on the byte budgets only, pausing reads when over', () => {
+    const { conn, transport, advance, now } = setup(() => ({ result: {} }));
+    for (let i = 0; i < limits.requestBurst; i++) conn.controlFrame(131, true);
+    expect(conn.isPaused).toBe(false);
+    conn.controlFrame(131, true);
+    expect(conn.isPaused).toBe(true);
+    expect(transport.paused).toBe(true);
+    // Unanswered by JSON-RPC: nothing written.
+    expect(transport.sent).toEqual([]);
+    advance(1000);
+    conn.tick(now());
+    expect(conn.isPaused).toBe(false);
+    // Pongs need no answer: only their bytes count.
+    for (let i = 0; i < 2 * limits.requestBurst; i++) conn.controlFrame(131, false);
+    expect(conn.isPaused).toBe(false);
+    conn.controlFrame(limits.bytesPerSecond, false);
+    expect(conn.isPaused).toBe(true);
+  });
+
   it('closes (1013) a connection whose signalwire.connect is still running at the deadline', () => {
     const { conn, transport, advance, now } = setup(() => new Promise<Reply>(() => {}));
     conn.receive(frame({ jsonrpc: '2.0', id: 'c', method: 'signalwire.connect', params: {} }), false);

@@ -425,13 +425,13 @@ export class RelayConnection implements SessionLink {
   }
 
   /**
-   * A WebSocket ping (control frame) from the client, which the transport answers with a pong by
-   * itself: it draws on the request rate and the byte budgets like a request (the server answers it),
-   * with no JSON-RPC answer of its own; over either, nothing more is read until a tick with room. A
-   * flood of pings otherwise went around every budget, costing a write each (official clients send
-   * one every 20 s at most, or none).
+   * A WebSocket ping or pong (control frame) from the client; the transport answers a ping with a
+   * pong by itself. Its bytes draw on the byte budgets like any frame's, and a ping on the request
+   * rate too, as a request (the server answers it), with no JSON-RPC answer of its own; over either,
+   * nothing more is read until a tick with room. A flood of pings otherwise went around every
+   * budget, costing a write each (official clients send one every 20 s at most, or none).
    */
-  pinged(size: number): void {
+  controlFrame(size: number, answered: boolean): void {
     if (this.state === 'closed' || this.closing || this.overflowAt !== null) return;
     const now = this.host.now();
     const shared = this.shared.bucket;
@@ -441,7 +441,7 @@ export class RelayConnection implements SessionLink {
     if (bytesAt > now) {
       this.host.metrics.relayLimited('bytes');
       this.throttle(Math.max(this.bytes.nextAt(now, 0), shared.nextAt(now, 0)));
-    } else if (!this.bucket.take(now)) {
+    } else if (answered && !this.bucket.take(now)) {
       this.host.metrics.relayLimited('rate');
       this.throttle(this.bucket.nextAt(now));
     }

@@ -137,9 +137,12 @@ export function attachRelayTransport(server: HttpServer | HttpsServer, relay: Re
       });
       ws.on('ping', (data) => {
         transport.framed(data.length);
-        conn.pinged(data.length + 6);
+        conn.controlFrame(data.length + 6, true);
       });
-      ws.on('pong', (data) => transport.framed(data.length));
+      ws.on('pong', (data) => {
+        transport.framed(data.length);
+        conn.controlFrame(data.length + 6, false);
+      });
       // After ws's own listener (it feeds the frame parser): what is still unframed is a frame partly received.
       socket.on('data', (chunk: Buffer) => {
         transport.read(chunk.length);
