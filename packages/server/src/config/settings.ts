@@ -348,7 +348,7 @@ export const SETTINGS = {
     key: 'relay.bufferMemoryBytes',
     env: 'SWITCHBOARD_RELAY_BUFFER_MEMORY_BYTES',
     flag: null,
-    description: 'Bytes of buffered RELAY events on this node, all sessions together (parked ones too; with PostgreSQL, their missed events until written); also the bound of all RELAY sockets\' queues together.',
+    description: 'Bytes of buffered RELAY events on this node, all sessions together (parked ones too; with PostgreSQL, their missed events until written); also the bound of what all RELAY sockets hold together (queued to send, and frames partly received).',
     default: 268_435_456,
     parse: parsers.int(1_048_576, 64 * 1024 * 1024 * 1024),
   },

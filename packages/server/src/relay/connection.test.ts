@@ -321,7 +321,7 @@ describe('RelayConnection', () => {
       expect(receiving.transport.closedWith?.[0]).toBe(1013);
     });
 
-    it("closes (1013) a client partway through a frame larger than maxFrameBytes while the node's sockets are over bufferMemoryBytes, and only such a client", () => {
+    it("closes (1013) a client 64 KiB or more into a frame while the node's sockets are over bufferMemoryBytes, and only such a client", () => {
       const node = { now: 1_000_000, budgets: new AddressByteBudgets(limits.bytesPerSecondPerAddress, limits.bytesPerSecondPerAddress), socketsOver: true };
       const fits = setup(echo, '192.0.2.8', node);
       // Under 64 KiB a partial frame is not looked at.

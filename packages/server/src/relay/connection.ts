@@ -162,10 +162,10 @@ export class RelayConnection implements SessionLink {
   }
 
   /**
-   * Bytes arrived from the client (a frame may be incomplete). A frame partly received past the
-   * largest frame (it will be refused anyway) while the node's sockets are over their cap, or a
-   * large one while its address's sockets are over theirs, closes the connection (1013): a client
-   * that sends large frames slowly over many sockets cannot hold the node's memory.
+   * Bytes arrived from the client (a frame may be incomplete). A frame partly received past
+   * `MEMORY_CHECK_BYTES` (an SDK's requests are a few kB) while its address's sockets, or the node's,
+   * are over their cap closes the connection (1013): clients that send large frames slowly over many
+   * sockets, from one address or many, cannot hold the node's memory.
    */
   receiving(): void {
     if (this.state === 'closed' || this.overflowAt !== null) return;
@@ -173,7 +173,7 @@ export class RelayConnection implements SessionLink {
     if (partial < MEMORY_CHECK_BYTES) return;
     if (this.host.addressOverMemory(this.remoteAddress)) {
       this.overflow(partial, this.host.limits.socketMemoryPerAddressBytes, "its address's sockets together over relay.socketMemoryPerAddressBytes", 'socket_memory');
-    } else if (partial > this.host.limits.maxFrameBytes && this.host.socketsOverNodeCap()) {
+    } else if (this.host.socketsOverNodeCap()) {
       this.overflow(partial, this.host.limits.bufferMemoryBytes, "the node's sockets together over relay.bufferMemoryBytes", 'socket_memory');
     }
   }
