@@ -32,58 +32,21 @@ import {
   RPC_ERRORS,
   type JsonRpcId,
 } from '@switchboard/protocol';
-import type { RelayMetrics } from '../domain/ports/metrics.js';
 import { isStoreUnavailable } from '../domain/ports/store.js';
 import { classifyFrame, errorFrame, requestFrame, resultFrame, RpcError, sniffId, type EchoId } from './frames.js';
-import { byteBurst, readPauseBytes, RELAY_CONSTANTS, type RelayLimits } from './limits.js';
+import { byteBurst, readPauseBytes, RELAY_CONSTANTS } from './limits.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import type { ByteShare } from './address-bytes.js';
+import { MEMORY_CHECK_BYTES, type ConnectionHostOf, type Reply } from './connection-host.js';
 import type { RelaySession, SessionLink } from './session.js';
 import { CLOSE, type RelayTransport } from './transport.js';
 
-/** A handler's answer: the result, and what to do once it is written (e.g. send the first events). */
-export interface Reply {
-  readonly result: unknown;
-  readonly after?: () => void;
-}
-
-/** Bytes a socket must hold (queued, or of a frame partly received) before its address's memory is looked at. */
-export const MEMORY_CHECK_BYTES = 64 * 1024;
+export { MEMORY_CHECK_BYTES, type Reply } from './connection-host.js';
+export type ConnectionHost = ConnectionHostOf<RelayConnection>;
 
 /** A refused frame's first 512 bytes, where its `id` is looked for (read only when refusing: no cost per frame). */
 function frameHead(data: Buffer | string): string {
   return typeof data === 'string' ? data.slice(0, 512) : data.subarray(0, 512).toString('utf8');
-}
-
-/** What a connection asks of the service around it. */
-export interface ConnectionHost {
-  dispatch(conn: RelayConnection, method: string, params: unknown): Promise<Reply> | Reply;
-  connectionClosed(conn: RelayConnection): void;
-  readonly limits: RelayLimits;
-  readonly metrics: RelayMetrics;
-  now(): number;
-  /**
-   * Join the byte budget (`relay.bytesPerSecondPerAddress`) shared by the connections of a client
-   * address (`project` null: not authenticated yet), or of an address and a project.
-   */
-  joinBytes(address: string, project: string | null): ByteShare;
-  /** Stop drawing on a budget joined with `joinBytes` (the connection authenticated). */
-  leaveBytes(share: ByteShare): void;
-  warn(err: unknown, what: string): void;
-  /**
-   * Whether the RELAY sockets of this node together queue more than `bufferMemoryBytes`: then a
-   * connection whose own queue is past the read pause is closed as not reading, so many sockets
-   * each under its own cap (from many addresses) cannot hold the node's memory.
-   */
-  socketsOverNodeCap(): boolean;
-  /**
-   * Whether the RELAY sockets of `address` together hold more than `socketMemoryPerAddressBytes`
-   * (queued to send and frames partly received): then a connection of that address holding at least
-   * `MEMORY_CHECK_BYTES` is closed, so one address's many sockets cannot hold the node's memory.
-   */
-  addressOverMemory(address: string): boolean;
-  /** A client crossed a limit that closes it: one warning line with these facts. */
-  limited(facts: Record<string, unknown>, what: string): void;
 }
 
 type State = 'awaiting' | 'connecting' | 'open' | 'closed';
@@ -92,11 +55,7 @@ interface InFlight {
   readonly id: EchoId;
   readonly method: string;
   readonly startedAt: number;
-  /**
-   * Answered -32000 at the deadline while its work goes on: it still counts against `maxInFlight`
-   * until that work ends, or a client whose sends wait (its project's turn) could add a thousand
-   * more every 8 s, piling up work and memory with no bound.
-   */
+  /** Answered -32000 at the deadline, its work going on: it counts against `maxInFlight` until that ends (else a thousand more every 8 s). */
   timedOut?: boolean;
 }
 
@@ -162,20 +121,21 @@ export class RelayConnection implements SessionLink {
   }
 
   /**
-   * Bytes arrived from the client (a frame may be incomplete). A frame partly received past
-   * `MEMORY_CHECK_BYTES` (an SDK's requests are a few kB) while its address's sockets, or the node's,
-   * are over their cap closes the connection (1013): clients that send large frames slowly over many
-   * sockets, from one address or many, cannot hold the node's memory.
+   * Bytes arrived (a frame may be incomplete). 64 KiB of a frame partly received while its address's
+   * sockets, or the node's, are over their cap closes the connection (1013), so large frames sent
+   * slowly over many sockets cannot hold the node's memory (an SDK's requests are a few kB).
    */
   receiving(): void {
-    if (this.state === 'closed' || this.overflowAt !== null) return;
     const partial = this.transport.receivingBytes;
-    if (partial < MEMORY_CHECK_BYTES) return;
-    if (this.host.addressOverMemory(this.remoteAddress)) {
-      this.overflow(partial, this.host.limits.socketMemoryPerAddressBytes, "its address's sockets together over relay.socketMemoryPerAddressBytes", 'socket_memory');
-    } else if (this.host.socketsOverNodeCap()) {
-      this.overflow(partial, this.host.limits.bufferMemoryBytes, "the node's sockets together over relay.bufferMemoryBytes", 'socket_memory');
-    }
+    if (this.state !== 'closed' && this.overflowAt === null && partial >= MEMORY_CHECK_BYTES) this.memoryOverflow(partial, true);
+  }
+
+  /** Close (1013) when its address's sockets, or (`node`) the node's, hold more than their cap; true once closing. */
+  private memoryOverflow(bytes: number, node: boolean): boolean {
+    const { limits } = this.host;
+    if (this.host.addressOverMemory(this.remoteAddress)) this.overflow(bytes, limits.socketMemoryPerAddressBytes, "its address's sockets together over relay.socketMemoryPerAddressBytes", 'socket_memory');
+    else if (node && this.host.socketsOverNodeCap()) this.overflow(bytes, limits.bufferMemoryBytes, "the node's sockets together over relay.bufferMemoryBytes", 'socket_memory');
+    return this.overflowAt !== null;
   }
 
   get remoteAddress(): string {
@@ -272,9 +232,8 @@ export class RelayConnection implements SessionLink {
     if (queued > this.peakBufferedBytes) this.peakBufferedBytes = queued;
     const cap = this.host.limits.maxSocketBufferBytes;
     if (queued > cap) this.overflow(queued, cap, 'socket buffer over its cap');
-    else if (queued >= MEMORY_CHECK_BYTES && this.host.addressOverMemory(this.remoteAddress)) {
-      this.overflow(queued, this.host.limits.socketMemoryPerAddressBytes, "its address's sockets together over relay.socketMemoryPerAddressBytes", 'socket_memory');
-    } else if (queued > readPauseBytes(this.host.limits)) {
+    else if (queued >= MEMORY_CHECK_BYTES && this.memoryOverflow(queued, false)) return;
+    else if (queued > readPauseBytes(this.host.limits)) {
       if (this.host.socketsOverNodeCap()) return this.overflow(queued, this.host.limits.bufferMemoryBytes, "the node's sockets together over relay.bufferMemoryBytes");
       if (!this.paused) {
         this.paused = true;
@@ -283,11 +242,7 @@ export class RelayConnection implements SessionLink {
     }
   }
 
-  /**
-   * The client lets what we write pile up (`slow_consumer`), or its address's sockets hold too much
-   * (`address_memory`: `bytes` queued or partly received on this one): close it, and drop it if the
-   * close cannot get out.
-   */
+  /** The client lets what we write pile up, or its sockets hold too much (`socket_memory`): close it, dropped if the close cannot get out. */
   private overflow(bytes: number, limit: number, which: string, metric: 'slow_consumer' | 'socket_memory' = 'slow_consumer'): void {
     this.overflowAt = this.host.now();
     this.held.length = 0;
@@ -343,14 +298,10 @@ export class RelayConnection implements SessionLink {
       if (now - this.overflowAt >= RELAY_CONSTANTS.closeGraceMs) this.terminate();
       return;
     }
-    // A client that sent its share and stopped is looked at here, with no write or frame to trigger it.
-    if (this.memoryBytes >= MEMORY_CHECK_BYTES) {
-      this.receiving();
-      if (this.overflowAt === null && this.transport.bufferedAmount >= MEMORY_CHECK_BYTES && this.host.addressOverMemory(this.remoteAddress)) {
-        this.overflow(this.transport.bufferedAmount, this.host.limits.socketMemoryPerAddressBytes, "its address's sockets together over relay.socketMemoryPerAddressBytes", 'socket_memory');
-      }
-      if (this.overflowAt !== null) return;
-    }
+    // A client holding its share and sending nothing more is looked at here.
+    this.receiving();
+    const queued = this.transport.bufferedAmount;
+    if (this.overflowAt !== null || (queued >= MEMORY_CHECK_BYTES && this.memoryOverflow(queued, false))) return;
     if (this.throttledUntil !== null && now >= this.throttledUntil) {
       this.throttledUntil = null;
       this.readAgain();
@@ -425,11 +376,9 @@ export class RelayConnection implements SessionLink {
   }
 
   /**
-   * A WebSocket ping or pong (control frame) from the client; the transport answers a ping with a
-   * pong by itself. Its bytes draw on the byte budgets like any frame's, and a ping on the request
-   * rate too, as a request (the server answers it), with no JSON-RPC answer of its own; over either,
-   * nothing more is read until a tick with room. A flood of pings otherwise went around every
-   * budget, costing a write each (official clients send one every 20 s at most, or none).
+   * A WebSocket ping or pong from the client (the transport pongs a ping itself): its bytes draw on
+   * the byte budgets, a ping's on the request rate too; over either, nothing more is read until a
+   * tick with room. Ping floods went around every budget (SDKs send one every 20 s at most).
    */
   controlFrame(size: number, answered: boolean): void {
     if (this.state === 'closed' || this.closing || this.overflowAt !== null) return;
