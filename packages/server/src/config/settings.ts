@@ -7,6 +7,7 @@
 import { NODE_ROLES, type NodeRole } from '../domain/cluster.js';
 import { parsePriceTable, type PriceTable } from '../domain/pricing.js';
 import { DEFAULT_SENDER_RATES, parseSenderRates } from '../domain/sender-rates.js';
+import { CONSOLE_SETTINGS } from './console-settings.js';
 import { LIST_SETTINGS } from './list-settings.js';
 import { RELAY_MEMORY_SETTINGS } from './relay-memory-settings.js';
 import { RETENTION_SETTINGS } from './retention-settings.js';
@@ -475,23 +476,7 @@ export const SETTINGS = {
     },
   },
 
-  consoleEnabled: { key: 'console.enabled', env: 'SWITCHBOARD_CONSOLE_ENABLED', flag: null, description: 'Serve the web console at /console and its API under /api/console.', default: true, parse: parsers.bool },
-  consoleDevLogin: {
-    key: 'console.devLogin',
-    env: 'SWITCHBOARD_CONSOLE_DEV_LOGIN',
-    flag: null,
-    description: 'Offer the one-click dev login when the server runs on its zero-config defaults (bound to loopback, no configured API token). It is never offered on any other bind.',
-    default: true,
-    parse: parsers.bool,
-  },
-  consoleSessionTtlMs: {
-    key: 'console.sessionTtlMs',
-    env: 'SWITCHBOARD_CONSOLE_SESSION_TTL_MS',
-    flag: null,
-    description: 'How long a console session lasts without being used (it is extended while in use, up to 7 days after login, or this long when it is longer).',
-    default: 43_200_000,
-    parse: parsers.int(60_000, 30 * 86_400_000),
-  },
+  ...CONSOLE_SETTINGS,
   ...RETENTION_SETTINGS,
 } satisfies Record<string, SettingSpec<unknown>>;
 
