@@ -108,6 +108,24 @@ describe('WebhookRunner', () => {
     expect(attempts.at(-1)!.at).toBeGreaterThanOrEqual(d!.retryFrom + 250);
   });
 
+  it('sends one I-Twilio-Idempotency-Token per delivery, the same on every attempt of it', async () => {
+    // The first attempt of each delivery fails: its retry (as its send again after a crash) must carry the same token.
+    const tried = new Set<string>();
+    const h = await start(async (req) => {
+      const token = req.headers['I-Twilio-Idempotency-Token']!;
+      if (tried.has(token)) return 200;
+      tried.add(token);
+      return 500;
+    });
+    await h.enqueue({}, {});
+    await settled(h, 2);
+    const tokens = h.requests.map((r) => r.headers['I-Twilio-Idempotency-Token']);
+    expect(tokens).toHaveLength(4);
+    expect(new Set(tokens).size).toBe(2);
+    for (const t of tokens) expect(t).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect((await h.deliveries()).every((d) => d.status === 'delivered' && d.attempts === 2)).toBe(true);
+  });
+
   it('sends what it claimed even when the lease is shorter than the request timeout', async () => {
     // Claimed deliveries wait in memory only while their lease lasts; a 1 s lease (below the 15 s
     // request timeout) must still leave room to send them.

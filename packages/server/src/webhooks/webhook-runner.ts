@@ -21,7 +21,7 @@ import { WorkLoop } from '../util/work-loop.js';
 import { DestinationGate } from './destination-gate.js';
 import { boundedError, WebhookFailureLog } from './failure-log.js';
 import type { WebhookHttpClient, WebhookRequest, WebhookResponse, WireSent } from './http-client.js';
-import { describeFailure } from './webhook-request.js';
+import { describeFailure, idempotencyToken } from './webhook-request.js';
 import type { SigningKeys } from './signing-keys.js';
 import { timeoutsFromUrl, type WebhookTimeouts } from './timeouts.js';
 import { splitCredentials } from './url-credentials.js';
@@ -387,7 +387,8 @@ export class WebhookRunner {
       this.gate.release(destination);
       throw err;
     });
-    const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent };
+    // One token per delivery, the same on each attempt: what a receiver dedupes on (at least once).
+    const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent, 'I-Twilio-Idempotency-Token': idempotencyToken(d) };
     if (authorization !== null) headers['Authorization'] = authorization;
     const started = clock.now();
     const t0 = performance.now();
