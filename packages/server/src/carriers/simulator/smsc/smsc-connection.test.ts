@@ -1,13 +1,14 @@
 /**
  * One ESME connection of the simulator's SMSC over a stand-in socket whose write backlog the test
  * sets: an ESME that sends requests and never reads the answers stops being read, instead of
- * making the SMSC hold every answer.
+ * making the SMSC hold every answer; and a data_sm, which the SMSC does not take, is refused as such.
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { SmscStats } from '../../../domain/ports/simulator.js';
 import { decodePdu, encodePdu } from '../../smpp/pdu/codec.js';
+import { STATUS } from '../../smpp/pdu/constants.js';
 import { SmscConnection, WRITE_HIGH_WATER, type ConnectionHost } from './smsc-connection.js';
 
 class FakeSocket extends EventEmitter {
@@ -76,5 +77,19 @@ describe('an SMSC connection whose ESME does not read', () => {
     expect(socket.paused).toBe(false);
     expect(c.hasDeliverRoom).toBe(true);
     expect(h.rooms).toBe(1);
+  });
+});
+
+describe('a data_sm to the SMSC', () => {
+  it('is answered ESME_RINVCMDID once bound (not supported, not to be retried), ESME_RINVBNDSTS before', () => {
+    const socket = new FakeSocket();
+    new SmscConnection(socket as unknown as Socket, host(), { bindMs: 60_000, idleMs: 60_000 });
+    const dataSm = (sequence: number) =>
+      encodePdu({ command: 'data_sm', sequence, status: 0, serviceType: '', source: { ton: 1, npi: 1, addr: '15557650001' }, destination: { ton: 1, npi: 1, addr: '15557650002' }, esmClass: 0, registeredDelivery: 0, dataCoding: 0, tlvs: [] });
+    socket.emit('data', dataSm(1));
+    socket.emit('data', encodePdu({ command: 'bind_transceiver', sequence: 2, status: 0, systemId: 'a', password: 'b', systemType: '', interfaceVersion: 0x34, addrTon: 0, addrNpi: 0, addressRange: '' }));
+    socket.emit('data', dataSm(3));
+    const answers = socket.written.map((b) => decodePdu(b)).map((r) => r.ok && [r.pdu.command, r.pdu.sequence, r.pdu.status]);
+    expect(answers).toEqual([['data_sm_resp', 1, STATUS.ESME_RINVBNDSTS], ['bind_transceiver_resp', 2, 0], ['data_sm_resp', 3, STATUS.ESME_RINVCMDID]]);
   });
 });

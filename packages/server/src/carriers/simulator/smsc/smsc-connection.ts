@@ -257,7 +257,9 @@ export class SmscConnection implements DeliverTarget {
       case 'submit_sm':
         return this.host.submit(this, pdu);
       case 'data_sm':
-        return this.send({ command: 'data_sm_resp', sequence: pdu.sequence, status: this.mode ? STATUS.ESME_RSYSERR : STATUS.ESME_RINVBNDSTS, messageId: '', tlvs: [] });
+        // Not supported: ESME_RINVCMDID, which an ESME does not retry. ESME_RSYSERR (a passing
+        // system error) made it send the same data_sm again and again.
+        return this.send({ command: 'data_sm_resp', sequence: pdu.sequence, status: this.mode ? STATUS.ESME_RINVCMDID : STATUS.ESME_RINVBNDSTS, messageId: '', tlvs: [] });
       case 'query_sm':
         if (this.mode === 'transmitter' || this.mode === 'transceiver') return this.host.query(this, pdu);
         return this.send({ command: 'query_sm_resp', sequence: pdu.sequence, status: STATUS.ESME_RINVBNDSTS, messageId: '', finalDate: '', messageState: 0, errorCode: 0 });
