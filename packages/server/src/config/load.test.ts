@@ -50,6 +50,12 @@ describe('loadSettings', () => {
     expect(s.numbers).toEqual(['+15550001111']);
   });
 
+  it('names a number too large for a double as Infinity, not null', () => {
+    const file = configFile('{"retention":{"deliveredWebhookHours":1e309}}');
+    expect(loadError(() => loadSettings({ env: {}, configFile: file })).message).toBe(`"retention.deliveredWebhookHours" in ${file} must be a whole number from 0 to 87600 (got Infinity)`);
+    expect(loadError(() => loadSettings({ env: {}, configFile: configFile('{"retention":{"failedWebhookHours":-1e309}}') })).message).toMatch(/\(got -Infinity\)$/);
+  });
+
   it('parses environment strings into numbers, booleans and lists', () => {
     const s = loadSettings({
       configFile: configFile({}),

@@ -157,7 +157,7 @@ export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings &
       try {
         value = spec.parse(raw as never);
       } catch (err) {
-        if (err instanceof InvalidSetting) throw new ConfigError(`${label} ${err.message} (got ${JSON.stringify(raw)})`);
+        if (err instanceof InvalidSetting) throw new ConfigError(`${label} ${err.message} (got ${shown(raw)})`);
         throw err;
       }
     }
@@ -183,4 +183,9 @@ export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings &
     );
   }
   return { ...settings, configFile, rawFile: file };
+}
+
+/** A refused value as given: a number too large for a double (1e309 in the file) is Infinity, which JSON.stringify writes as null. */
+function shown(raw: unknown): string {
+  return typeof raw === 'number' && !Number.isFinite(raw) ? String(raw) : JSON.stringify(raw);
 }
