@@ -90,6 +90,34 @@ const routes = [
   ['POST', '/api/simulator/inbound'],
   ['POST', '/api/simulator/clock/advance'],
   ['PUT', '/api/simulator/settings'],
+  // Added later: the clock (409 on the wall clock), settings, the SMSC (off: 404), ops, applications, sender settings.
+  ['GET', '/api/simulator/clock'],
+  ['GET', '/api/simulator/settings'],
+  ['GET', '/api/simulator/messages/wait'],
+  ['DELETE', '/api/simulator/messages'],
+  ['GET', '/api/simulator/smsc'],
+  ['PUT', '/api/simulator/smsc/behaviour'],
+  ['POST', '/api/simulator/smsc/mo'],
+  ['GET', '/api/ops/carriers'],
+  ['GET', '/api/relay/rest/phone_numbers/search'],
+  ['DELETE', '/api/relay/rest/phone_numbers/{id}'],
+  ['GET', '/api/messaging/opt_outs/{id}'],
+  ['PUT', '/api/messaging/settings'],
+  ['GET', '/api/messaging/settings/{id}'],
+  ['POST', `${ACC}/Applications.json`],
+  ['GET', `${ACC}/Applications/{id}.json`],
+  ['POST', `${ACC}/Applications/{id}.json`],
+  ['DELETE', `${ACC}/Applications/{id}.json`],
+  ['POST', `${ACC}/IncomingPhoneNumbers.json`],
+  ['GET', `${ACC}/IncomingPhoneNumbers/{id}.json`],
+  ['DELETE', `${ACC}/IncomingPhoneNumbers/{id}.json`],
+  ['GET', '/2010-04-01/Accounts.json'],
+  ['GET', `${ACC2}.json`],
+  ['POST', '/api/console/login'],
+  ['POST', '/api/console/logout'],
+  ['GET', '/api/console/session'],
+  ['GET', '/api/console/connections'],
+  ['POST', '/api/console/outbox/redrive'],
   ['GET', '/health'],
   ['GET', '/ready'],
   ['GET', '/metrics'],
@@ -110,11 +138,11 @@ function query() {
   }
   return parts.length ? `?${parts.join('&')}` : '';
 }
-const jsonBodies = [...['0', '1.5', '"60"', '1e3', '172801', 'null', '[]', '9007199254740993'].map((v) => `{"from":"+15551230001","to":"+15557650001","body":"v","validity_period":${v}}`), '{', '[]', 'null', '1', '"x"', '{"from":1,"to":[],"body":{}}', '{"from":"+15551230001","to":"+15557650001","body":"' + 'x'.repeat(20000) + '"}', '{"body":"\u0000"}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', '{"name":' + '['.repeat(200) + ']'.repeat(200) + '}', '{"name":"g","name":"h"}', '{"status":"canceled"}', '{"body":""}', '{"number":"+15551230001"}', '{"to":"+15557650001","from":"+15551230001","body":"hi","media":["ftp://x"]}', '{"a":1e999}', '{"from":"\uD800"}'];
+const jsonBodies = ['{"ms":1e309}', '{"ms":-0}', '{"delay_ms":-1}', '{"delay_ms":[]}', '{"rules":[{"prefix":"+1","outcome":"failed","error":{}}]}', '{"message_laml_application_id":["a"]}', '{"message_laml_application_id":"\u0000"}', '{"from":"+15557650001","to":"+15551230001","body":"\u0000","split":"sar"}', '{"max_submits_per_second":1e309}', ...['0', '1.5', '"60"', '1e3', '172801', 'null', '[]', '9007199254740993'].map((v) => `{"from":"+15551230001","to":"+15557650001","body":"v","validity_period":${v}}`), '{', '[]', 'null', '1', '"x"', '{"from":1,"to":[],"body":{}}', '{"from":"+15551230001","to":"+15557650001","body":"' + 'x'.repeat(20000) + '"}', '{"body":"\u0000"}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', '{"name":' + '['.repeat(200) + ']'.repeat(200) + '}', '{"name":"g","name":"h"}', '{"status":"canceled"}', '{"body":""}', '{"number":"+15551230001"}', '{"to":"+15557650001","from":"+15551230001","body":"hi","media":["ftp://x"]}', '{"a":1e999}', '{"from":"\uD800"}'];
 const formBodies = [...['0', '1.5', '', '%00', '60&ValidityPeriod=70', '1e3'].map((v) => `To=%2B15557650001&From=%2B15551230001&Body=v&ValidityPeriod=${v}`), 'To=%2B15557650001&From=%2B15551230001&Body=hi', 'To=%2B15557650001&To=%2B15557650002&From=%2B15551230001&Body=hi', 'To[]=1&From[a]=2', 'Body=%ff%fe', 'Body=%zz', 'To=%00', 'StatusCallback=javascript:alert(1)&To=%2B15557650001&From=%2B15551230001&Body=x', 'MediaUrl=' + 'a'.repeat(5000), '=&&&==', 'Status=canceled', 'Body=', 'SmsUrl=file:///etc/passwd',
   // Odd percent-escapes (well-formed ones are decoded natively, the rest byte by byte).
   ...['%', '%2', '%%41', '%2B%2b+', '%C3%A9%zz', '%E2%82%AC%', '%F0%9F%98%80', '%F0%9F%98', '%ED%A0%80', '%C0%80', '%EF%BF%BF', '%f4%90%80%80', '%u00e9', '😀%41', '%2541'].map((e) => `To=%2B15557650001&From=%2B15551230001&Body=${e}`),
-  '%54o=%2B15557650001&%46rom=%2B15551230001&Body=esc', 'To=%2B15551230001&From=%2B15551230001&Body=self', 'Outcome=confirmed', 'Outcome=%63onfirmed', 'Outcome=unconfirmed&Outcome=confirmed', 'Outcome=%ff', 'Outcome=' + '%41'.repeat(3000)];
+  '%54o=%2B15557650001&%46rom=%2B15551230001&Body=esc', 'To=%2B15551230001&From=%2B15551230001&Body=self', 'Outcome=confirmed', 'Outcome=%63onfirmed', 'Outcome=unconfirmed&Outcome=confirmed', 'SmsApplicationSid=%00', 'SmsApplicationSid[]=x', 'SmsApplicationSid=a&SmsApplicationSid=b', 'FriendlyName=' + '%F0%9F%98%80'.repeat(100), 'PhoneNumber=%2B15551230003&SmsUrl=https://example.com/x', 'Outcome=%ff', 'Outcome=' + '%41'.repeat(3000)];
 const contentTypes = ['application/json', 'application/x-www-form-urlencoded', 'text/plain', 'application/json; charset=latin1', 'multipart/form-data; boundary=x', 'application/xml', '', 'application/json, text/plain', 'application/x-www-form-urlencoded; charset=utf-16'];
 const authOptions = [AUTH, AUTH, AUTH, otherAuth, null, 'Basic !!!', `Basic ${Buffer.from(`${PROJECT}:`).toString('base64')}`, 'Bearer ' + TOKEN];
 
@@ -146,7 +174,9 @@ while (n < count && Date.now() < deadline) {
   if (r < 0.08) method = 'HEAD';
   else if (r < 0.14) method = 'OPTIONS';
   else if (r < 0.17) method = pick(['PUT', 'DELETE', 'PATCH', 'TRACE', 'PROPFIND']);
-  const path = template.replace('{id}', pick(ids)) + query();
+  // The handset wait is a long poll (10 s by default): a short or odd timeout first, so it answers within the cap.
+  const wait = template.endsWith('/wait') ? `?timeout=${pick(['0', '1', '0.5', '-1', '1e309', 'NaN', '%00'])}` : '';
+  const path = template.replace('{id}', pick(ids)) + (wait ? wait + query().replace('?', '&') : query());
   const headers = {};
   let body;
   if (method !== 'GET' && method !== 'HEAD' && random() < 0.9) {
