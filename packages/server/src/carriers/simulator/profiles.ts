@@ -51,10 +51,12 @@ export class SimulatorProfiles {
   /** Change a project's own behaviour; every node forgets its copy. */
   async update(projectId: string, patch: SimulatorOverridesPatch): Promise<SimulatorTuning> {
     const own = await this.deps.settings.update(projectId, patch, this.deps.now());
-    const tuning = effectiveTuning(this.defaults, own);
-    // Local subscribers hear this at once (and drop the entry), so the new value is stored after.
+    // Local subscribers hear this at once (and drop the entry). What is cached is the row read
+    // after it, not what this write returned: two changes at once may return in the other order
+    // than they were written, and the older row (without the other's field) would stay cached for
+    // ttlMs. A change heard during the read leaves the entry to the read after that one.
     this.deps.bus.publish('simulator.settings.changed', { projectId });
-    this.cache.set(projectId, tuning);
-    return tuning;
+    await this.cache.get(projectId);
+    return effectiveTuning(this.defaults, own);
   }
 }
