@@ -10,7 +10,7 @@
  * surrogates, long strings; bodies come as JSON, forms (fields repeated and bracketed), gzip,
  * charsets, a BOM, or the other surface's content type. Every answer must be under 500, in its
  * surface's error shape; the settings, the clock and /health must read back afterwards (nothing
- * half-written). Over HTTP and HTTPS. Not part of the test suite:
+ * half-written), and changes of different settings made at once all hold. Over HTTP and HTTPS. Not part of the test suite:
  * `npm run build && node scripts/fuzz/settings-fields.mjs [seed] [count]` (FUZZ_SECONDS caps the time).
  */
 import { execFileSync } from 'node:child_process';
@@ -182,6 +182,15 @@ while (n < count && Date.now() < deadline) {
       if (!ok) failures.push({ note: `read-back ${path} ${r.status} after ${n}`, answer: r.body.slice(0, 300) });
     }
   }
+}
+// Changes of different fields at once: each must hold in what is read afterwards (a node cached the
+// row of whichever write answered last, losing the other's field).
+await call('http', 'PUT', '/api/simulator/settings', { body: '{"delay_ms":null,"delayed_receipt_ms":null,"mms_receipts":null,"rules":null}', headers: { 'content-type': 'application/json' } });
+for (let round = 0; round < 20 && Date.now() < deadline + 30_000; round++) {
+  const want = { delay_ms: 100 + round, delayed_receipt_ms: 200 + round, mms_receipts: round % 2 === 0 };
+  await Promise.all(Object.entries(want).map(([k, v]) => call(pick(['http', 'https']), 'PUT', '/api/simulator/settings', { body: JSON.stringify({ [k]: v }), headers: { 'content-type': 'application/json' } })));
+  const got = JSON.parse((await call('http', 'GET', '/api/simulator/settings')).body);
+  if (Object.entries(want).some(([k, v]) => got[k] !== v)) failures.push({ note: 'a setting changed at once with another was lost', want, got: { delay_ms: got.delay_ms, delayed_receipt_ms: got.delayed_receipt_ms, mms_receipts: got.mms_receipts } });
 }
 console.log(JSON.stringify({ seed, requests: n, failures: failures.length, statuses, slowestMs: slowest, rssStartMb: Math.round(rssStart), rssMaxMb: Math.round(Math.max(rssMax, rss())) }));
 printDistinct(failures, (f) => f.note ?? `${f.method} ${f.status} ${f.path.replace(/[0-9a-f-]{36}/g, '{uuid}')} ${f.answer?.slice(0, 60)}`);
