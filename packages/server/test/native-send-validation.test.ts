@@ -3,8 +3,11 @@
  * error, the request-level failures (parsing, content type, size, auth, scope) in their §A.5 shapes,
  * nothing written for any refused request, and the segment/kind facts of accepted ones (§C).
  */
+import { request as httpRequest } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForStatus } from './helpers/messages.js';
+import { requestText } from './helpers/raw-http.js';
 import { createProject, projectService, type TestProject } from './helpers/projects.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 import { rowCounts } from './helpers/store-counts.js';
@@ -459,6 +462,21 @@ describe('a request the API cannot read', () => {
     const res = await refusedWithoutWrites(() => raw({ headers: { 'content-type': 'application/json', 'content-encoding': coding }, body: JSON.stringify(base) }));
     expect(res.status).toBe(415);
     expect(res.body).toEqual({ error: 'Unsupported Media Type', message: expect.stringMatching(/^Content-Encoding .* is not supported: send the body uncompressed\.$/) });
+  });
+
+  it.each([['gzip, chunked'], ['deflate,chunked']])('answers Transfer-Encoding: %s with 415 and writes nothing, on both surfaces (the gzip bytes are not read as the body)', async (coding) => {
+    const port = Number(new URL(server.url).port);
+    const send = (path: string, type: string, body: string) =>
+      refusedWithoutWrites(async () => {
+        const res = await requestText(httpRequest, { host: '127.0.0.1', port, method: 'POST', path, headers: { authorization: server.auth, 'content-type': type, 'transfer-encoding': coding } }, gzipSync(body));
+        return { status: res.status, headers: new Headers({ 'content-type': String(res.headers['content-type']) }), text: res.body, body: JSON.parse(res.body) };
+      });
+    const native = await send(SEND, 'application/json', JSON.stringify(base));
+    expect(native.status).toBe(415);
+    expect(native.body).toEqual({ error: 'Unsupported Media Type', message: expect.stringMatching(/^Transfer-Encoding .* is not supported: send the body uncompressed/) });
+    const compat = await send(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`, 'application/x-www-form-urlencoded', `From=${encodeURIComponent(base.from)}&To=${encodeURIComponent(base.to)}&Body=x`);
+    expect(compat.status).toBe(415);
+    expect(compat.body).toMatchObject({ code: 10000, status: 415, message: expect.stringMatching(/^Transfer-Encoding /) });
   });
 
   it('accepts Content-Encoding: identity', async () => {

@@ -43,11 +43,26 @@ export function parseJsonBody(body: Buffer): unknown {
  * taken as plain). 415, as RFC 9110 §15.5.16 gives for a content coding the server does not take.
  */
 export function checkContentEncoding(request: FastifyRequest): void {
+  checkTransferCoding(request);
   const coding = request.headers['content-encoding'];
   if (coding === undefined) return;
   const codings = coding.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
   if (codings.length) {
     throw AppError.of('UNSUPPORTED_CONTENT_TYPE', { message: `Content-Encoding ${preview(coding, 40)} is not supported: send the body uncompressed.` });
+  }
+}
+
+/**
+ * A transfer coding before `chunked` (`Transfer-Encoding: gzip, chunked`): Node's parser takes the
+ * chunks and leaves the coding to the server, which would read gzip bytes as text. Refused as a
+ * compressed body is (415, with the same advice); only `chunked` alone is taken.
+ */
+function checkTransferCoding(request: FastifyRequest): void {
+  const coding = request.headers['transfer-encoding'];
+  if (coding === undefined) return;
+  const codings = coding.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'chunked');
+  if (codings.length) {
+    throw AppError.of('UNSUPPORTED_CONTENT_TYPE', { message: `Transfer-Encoding ${preview(coding, 40)} is not supported: send the body uncompressed (chunked or with a Content-Length).` });
   }
 }
 
