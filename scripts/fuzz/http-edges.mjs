@@ -2,7 +2,7 @@
  * Black-box probes of the HTTP surfaces at their edges, where http-surfaces.mjs (random routes,
  * queries and bodies) does not go: the framing of a request (Expect: 100-continue, bodies that stop
  * mid-way, Content-Length and Transfer-Encoding lies, a pipelined request hidden in a refused one's
- * body), content codings and charsets, malformed Basic auth, repeated and bracketed form fields,
+ * body), content and transfer codings and charsets, malformed Basic auth, repeated and bracketed form fields,
  * unicode and number edge cases in each field of a send, bodies at and one byte over the limit,
  * Upgrade headers on REST paths, and the console API's parameters; over HTTP and HTTPS. Every probe
  * must be answered (or its connection closed, for one that never finishes), never with a 5xx, in
@@ -67,6 +67,10 @@ for (const [path, type, body] of [[`${ACC}/Messages.json`, FORM, sendCompat], ['
   probe(`${kind} body stops mid-way`, path, request('POST', path, { headers: { 'content-type': type, 'content-length': '500' }, body: body.slice(0, 10) }), { stalls: true, create: true, timeoutMs: 2_000 });
   probe(`${kind} chunked body stops mid-way`, path, [...request('POST', path, { headers: { 'content-type': type, 'transfer-encoding': 'chunked' } }), Buffer.from(`40\r\n${body.slice(0, 10)}`)], { stalls: true, create: true, timeoutMs: 2_000 });
   for (const coding of ['gzip', 'deflate', 'br', 'gzip, identity']) probe(`${kind} Content-Encoding ${coding}`, path, request('POST', path, { headers: { 'content-type': type, 'content-encoding': coding }, body: gzipSync(body) }), { status: 415, create: true });
+  for (const coding of ['gzip, chunked', 'deflate,chunked']) {
+    const z = gzipSync(body);
+    probe(`${kind} Transfer-Encoding ${coding}`, path, [...request('POST', path, { headers: { 'content-type': type, 'transfer-encoding': coding } }), Buffer.from(`${z.length.toString(16)}\r\n`), z, Buffer.from('\r\n0\r\n\r\n')], { status: 415, create: true });
+  }
   probe(`${kind} gzip bomb`, path, request('POST', path, { headers: { 'content-type': type, 'content-encoding': 'gzip' }, body: gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x61)) }), { status: 415, create: true });
   for (const charset of ['iso-8859-1', 'utf-16', '"utf-7"']) probe(`${kind} charset ${charset}`, path, request('POST', path, { headers: { 'content-type': `${type}; charset=${charset}` }, body }), { status: 415, create: true });
   for (const t of ['text/plain', 'multipart/form-data; boundary=x', 'application/xml', null]) probe(`${kind} Content-Type ${t}`, path, request('POST', path, { headers: { 'content-type': t }, body }), { status: 415, create: true });
