@@ -187,6 +187,34 @@ describe('an SMPP connector against the simulator SMSC', () => {
     expect(inbound.b.segments).toBeGreaterThan(1);
   });
 
+  it('refuses an MO whose from or to an SMPP address cannot carry (422 naming it), and the bind delivers the next MO', async () => {
+    const inbound = () => server.store.messages.list(PROJECT_ID, { direction: 'inbound', to: NUMBERS[0] }, { limit: 200 });
+    const before = (await inbound()).length;
+    for (const [from, to, field] of [
+      ['x'.repeat(21), NUMBERS[0], 'from'],
+      ['é'.repeat(20), NUMBERS[0], 'from'],
+      ['\ud800', NUMBERS[0], 'from'],
+      ['😀', NUMBERS[0], 'from'],
+      ['a\u0000b', NUMBERS[0], 'from'],
+      ['+447700900557', '1'.repeat(21), 'to'],
+      ['+447700900557', 'Ā'.repeat(5), 'to'],
+    ] as const) {
+      const r = await server.api('/api/simulator/smsc/mo', { body: { from, to, body: 'odd address' } });
+      expect(r.status, `${JSON.stringify(from)} -> ${JSON.stringify(to)}: ${r.text}`).toBe(422);
+      expect(r.body.errors[0]).toMatchObject({ code: 'invalid_parameter', attribute: field, message: expect.stringContaining('SMPP address') });
+    }
+    // The longest address there is, and an alphanumeric one, still go through, and nothing else went.
+    for (const from of ['+' + '4'.repeat(20), 'Alpha Name']) {
+      const r = await server.api('/api/simulator/smsc/mo', { body: { from, to: NUMBERS[0], body: 'fine address' } });
+      expect(r.status, r.text).toBe(202);
+    }
+    const after = await eventually(async () => {
+      const list = await inbound();
+      return list.length >= before + 2 ? list : undefined;
+    });
+    expect(after.slice(0, after.length - before).map((m) => m.from).sort()).toEqual(['+' + '4'.repeat(20), 'Alpha Name'].sort());
+  });
+
   it('keys a STOP from a handset written without + (TON 0, or TON 2 with nationalCountryCode) by its E.164 number: the next send is refused until START', async () => {
     const client = twilioClient(server.url);
     const optedOut = async (handset: string) => (await server.store.optOuts.list(PROJECT_ID, { handset }, { limit: 5 })).length > 0;

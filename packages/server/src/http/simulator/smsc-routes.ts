@@ -75,8 +75,18 @@ export function smscRoutes(deps: { verifier: CredentialVerifier; numbers: Engine
         if (typeof v !== 'string' || v === '' || v.length > max) throw AppError.of('INVALID_PARAMETER', { attribute: name, message: `${name} must be a string of 1 to ${max} characters.` });
         return v;
       };
-      const from = text(b.from, 'from', 21);
-      const to = text(b.to, 'to', 21);
+      // What a deliver_sm address carries: at most 20 octets of ASCII (v3.4's C-Octet String of 21
+      // with its NUL); a leading + is the TON, not written. Others could not be encoded (500) or, a
+      // character outside Latin-1 written as its low byte, put a NUL mid-address and broke the PDU.
+      const address = (v: unknown, name: string) => {
+        const a = text(v, name, 21);
+        if (!/^[\x20-\x7e]{1,20}$/.test(a.startsWith('+') ? a.slice(1) : a)) {
+          throw AppError.of('INVALID_PARAMETER', { attribute: name, message: `${name} must be an SMPP address: 1 to 20 printable ASCII characters after an optional + (got ${JSON.stringify(a.slice(0, 40))}).` });
+        }
+        return a;
+      };
+      const from = address(b.from, 'from');
+      const to = address(b.to, 'to');
       const body = text(b.body, 'body', 1600);
       const split = b.split === undefined ? 'udh8' : b.split;
       if (split !== 'udh8' && split !== 'udh16' && split !== 'sar') throw AppError.of('INVALID_PARAMETER', { attribute: 'split', message: 'split must be udh8, udh16 or sar.' });
