@@ -16,7 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -26,12 +26,15 @@ import { freePorts, fuzzRun, ipv6, printDistinct, send, startFuzzServer } from '
 const { seed, size: count, deadline, random, pick } = fuzzRun({ size: 3000, seconds: 180 });
 const [port, httpsPort, smscPort] = await freePorts(3);
 const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-fuzz-'));
+// A connector bound to the server's own SMSC: injected MOs are encoded and read back for real.
+const configPath = join(dataDir, 'switchboard.json');
+writeFileSync(configPath, JSON.stringify({ smpp: { connectors: [{ id: 'self', host: '127.0.0.1', port: smscPort, systemId: 'switchboard', password: 'secret', reconnectMinMs: 50, reconnectMaxMs: 500 }], routes: [{ prefix: '+4477', connector: 'self' }] } }));
 const { server, rss } = await startFuzzServer({
   port,
   httpsPort,
   dataDir,
   capSeconds: 600,
-  env: { SWITCHBOARD_SIMULATOR_CLOCK: 'manual', SWITCHBOARD_SIMULATOR_SMSC_ENABLED: 'true', SWITCHBOARD_SIMULATOR_SMSC_PORT: String(smscPort), SWITCHBOARD_NUMBERS: `${FROM},+15551230002` },
+  env: { SWITCHBOARD_CONFIG: configPath, SWITCHBOARD_SIMULATOR_CLOCK: 'manual', SWITCHBOARD_SIMULATOR_SMSC_ENABLED: 'true', SWITCHBOARD_SIMULATOR_SMSC_PORT: String(smscPort), SWITCHBOARD_NUMBERS: `${FROM},+15551230002` },
 });
 const cli = new URL('../../packages/server/dist/cli/main.js', import.meta.url).pathname;
 const created = execFileSync(process.execPath, [cli, 'project', 'create', 'fuzz-b'], { env: { ...process.env, SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_LOG_LEVEL: 'warn' } }).toString();
@@ -61,7 +64,7 @@ const ids = [appA, appA?.toUpperCase(), appGone, appB, numberId, '00000000-0000-
 const RAW = [
   '-1', '-0', '0', '1', '0.5', '1e3', '1e309', '-1e309', 'NaN', 'Infinity', '9007199254740993', '99999999999999999999999', '600001', '10001', '31622400001',
   'true', 'false', 'null', '[]', '[1]', '["a","b"]', '{}', '{"a":{"b":{}}}', '[' .repeat(300) + ']'.repeat(300),
-  '""', '"10"', '"x"', '"\\u0000"', '"a\\u0000b"', '"\\ud800"', '"\\u202e+1555"', JSON.stringify('😀'.repeat(2000)), JSON.stringify('x'.repeat(100_000)), '"https://example.com/h"', '"javascript:alert(1)"',
+  '""', '"10"', '"x"', '"\\u0000"', '"a\\u0000b"', '"\\ud800"', '"\\u202e+1555"', JSON.stringify('😀'.repeat(2000)), JSON.stringify('x'.repeat(100_000)), '"https://example.com/h"', '"javascript:alert(1)"', JSON.stringify('x'.repeat(21)), JSON.stringify('+' + '4'.repeat(20)), '"😀"', '"Ā"', '"Alpha Name"',
   ...ids.map((id) => JSON.stringify(id)),
   '[{"prefix":"+1555","outcome":"failed","error":30007}]', '[{"prefix":"+1555","outcome":"throttled","times":-1}]', '[{"prefix":"","outcome":"delivered"}]', '[{"prefix":"+1","outcome":"nope"}]',
   '[{"prefix":"+1","outcome":"failed","error":1e309}]', '[{"prefix":"\\u0000","outcome":"delayed"}]', JSON.stringify(Array.from({ length: 1001 }, (_, i) => ({ prefix: `+1${i}`, outcome: 'delivered' }))),
@@ -183,6 +186,12 @@ while (n < count && Date.now() < deadline) {
     }
   }
 }
+// The connector's bind to the SMSC outlived every MO (none broke a PDU).
+const carriers = JSON.parse((await call('http', 'GET', '/api/ops/carriers')).body).data;
+if (carriers.find((c) => c.id === 'self')?.state !== 'up') failures.push({ note: 'the connector to the SMSC is not up', carriers: JSON.stringify(carriers).slice(0, 300) });
+const protocolErrors = carriers.find((c) => c.id === 'self')?.counters?.protocol_errors;
+if (protocolErrors) failures.push({ note: `the connector read ${protocolErrors} PDUs it could not decode` });
+
 // Changes of different fields at once: each must hold in what is read afterwards (a node cached the
 // row of whichever write answered last, losing the other's field).
 await call('http', 'PUT', '/api/simulator/settings', { body: '{"delay_ms":null,"delayed_receipt_ms":null,"mms_receipts":null,"rules":null}', headers: { 'content-type': 'application/json' } });
