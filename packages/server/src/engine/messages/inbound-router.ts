@@ -6,6 +6,7 @@
  * `inbound` rules for the number it came to (Twilio prices received messages too).
  */
 import { planMessage } from '@switchboard/protocol';
+import { AppError } from '../../domain/app-error.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import { newInboundMessage } from '../../domain/new-message.js';
 import { relayContextOf } from '../../domain/number-rules.js';
@@ -73,10 +74,16 @@ export class InboundRouter {
     );
     // After the inbound is stored: a reply that cannot be sent must not make the carrier deliver it
     // again. It is not refused for a full sender queue (message-acceptor.ts), so what fails here is
-    // storage or the reply itself: logged as an error and counted, never silent.
+    // storage or the reply itself: logged as an error and counted, never silent. A reply refused
+    // for its address (a keyword from a source no message can go to, such as an SMSC's empty or
+    // malformed source_addr) is no failure of the server: logged at info, not counted.
     if (reply) {
       await opt!.acceptor.accept(owner.projectId, reply).catch((err: unknown) => {
         const action = reply.tags?.[0]?.slice('opt-out:'.length) ?? 'unknown';
+        if (err instanceof AppError && err.key === 'TO_INVALID') {
+          opt!.logger.info({ projectId: owner.projectId, from: m.to, to: m.from, action, reason: err.message }, 'opt-out confirmation reply not sent: the handset address takes no message');
+          return;
+        }
         opt!.metrics?.optOutReplyDropped(action);
         opt!.logger.error({ err, projectId: owner.projectId, from: m.to, to: m.from, action }, 'opt-out confirmation reply not sent (dropped)');
       });

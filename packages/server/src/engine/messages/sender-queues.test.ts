@@ -208,6 +208,15 @@ describe('queue overflow', () => {
     expect(await t.message(queued[3]!.id)).toMatchObject({ status: 'queued' });
   });
 
+  it('neither counts nor logs as an error a reply to a handset address no message can go to', async () => {
+    await t.engine.start();
+    const [routed] = await t.engine.inbound.receive([{ from: '+', to: TEST_NUMBERS[0], body: 'HELP', media: [], carrier: 'scripted', receivedAt: t.clock.now() }]);
+    expect(routed).toMatchObject({ routed: true });
+    expect(t.metrics.repliesDropped).toEqual({});
+    expect(t.logger.messages('error')).toEqual([]);
+    expect(t.logger.messages('info')).toContain('opt-out confirmation reply not sent: the handset address takes no message');
+  });
+
   it('counts and logs as an error a reply that cannot be queued', async () => {
     const router = t.engine.inbound as unknown as { deps: ConstructorParameters<typeof InboundRouter>[0] };
     const failing = new InboundRouter({ ...router.deps, optOuts: { ...router.deps.optOuts!, acceptor: { accept: () => Promise.reject(new Error('disk full')) } as never } });
