@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAs, type ConsoleClient } from './console/console-client.js';
 import { signalwireClient, twilioClient } from './compat/clients.js';
 import { insertMessages } from './helpers/messages.js';
-import { messageRow } from './helpers/records.js';
+import { deliveryRow, messageRow } from './helpers/records.js';
 import { API_TOKEN, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 import { dataDirTrustedByTests } from './helpers/tls.js';
 
@@ -142,5 +142,28 @@ describe('a selective filter over a history longer than the scan budget', () => 
     const compat = await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/Messages.json?To=%2B15557650001&PageSize=5`);
     expect(compat.body.messages).toHaveLength(5);
     expect(compat.body.end).toBe(4);
+  });
+});
+
+describe('the console outbox over more deliveries than the budget', () => {
+  it('counts each state up to the budget, flagged "more than", and lists every delivery through next', async () => {
+    // Not due for a day: the outbox does not send them while the test reads them.
+    const later = Date.now() + 86_400_000;
+    await server.store.webhooks.enqueueMany(Array.from({ length: BUDGET + 5 }, () => deliveryRow(PROJECT_ID, { nextAttemptAt: later })));
+    const first = await console_.call('/api/console/outbox?limit=200');
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.counts).toEqual({ pending: BUDGET, retrying: 0, delivered: 0, failed: 0 });
+    expect(first.body.capped).toEqual({ pending: true, retrying: true, delivered: false, failed: false });
+    expect(first.body.count_cap).toBe(BUDGET);
+    // The list is not capped: every delivery, newest first, through next.
+    const ids: number[] = [];
+    let next: string | null = '';
+    while (next !== null) {
+      const res = await console_.call(`/api/console/outbox?limit=10${next ? `&before=${next}` : ''}`);
+      ids.push(...res.body.data.map((d: { id: number }) => d.id));
+      next = res.body.next;
+    }
+    expect(ids).toHaveLength(BUDGET + 5);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
   });
 });

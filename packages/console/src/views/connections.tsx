@@ -170,6 +170,8 @@ function Outbox({ tick }: { tick: number }) {
     }
   };
   const c = data?.counts;
+  // A count past the server's cap is "N+", not a total.
+  const n = (k: keyof ConsoleOutbox['counts']) => (data ? `${data.counts[k]}${data.capped?.[k] ? '+' : ''}` : '');
   return (
     <Card
       title="Webhook outbox"
@@ -177,9 +179,9 @@ function Outbox({ tick }: { tick: number }) {
         <div class="tabs" data-tabs="outbox">
           {[
             ['', 'All'],
-            ['pending', `Pending${c ? ` (${c.pending}${c.retrying ? `, ${c.retrying} retrying` : ''})` : ''}`],
-            ['failed', `Failed${c ? ` (${c.failed})` : ''}`],
-            ['delivered', `Delivered${c ? ` (${c.delivered})` : ''}`],
+            ['pending', `Pending${c ? ` (${n('pending')}${c.retrying ? `, ${n('retrying')} retrying` : ''})` : ''}`],
+            ['failed', `Failed${c ? ` (${n('failed')})` : ''}`],
+            ['delivered', `Delivered${c ? ` (${n('delivered')})` : ''}`],
           ].map(([k, label]) => (
             <button key={k} class={status === k ? 'active' : ''} aria-pressed={status === k} onClick={() => setStatus(k!)}>
               {label}

@@ -177,9 +177,14 @@ export interface ConsoleConversation {
   last: ConsoleMessageSummary;
 }
 
-/** `GET /api/console/outbox`. */
+/**
+ * `GET /api/console/outbox`. Each count stops at `count_cap` (the server's `http.listScanRows`):
+ * a count flagged in `capped` is "`count_cap` or more" (shown as "N+"), not a total.
+ */
 export interface ConsoleOutbox extends ConsolePage<ConsoleWebhookDelivery> {
   counts: { pending: number; retrying: number; delivered: number; failed: number };
+  capped: { pending: boolean; retrying: boolean; delivered: boolean; failed: boolean };
+  count_cap: number;
 }
 
 /**

@@ -5,6 +5,7 @@ export type WebhookKind = 'status_callback' | 'inbound_message' | 'message_actio
 
 /** Outcome state of a webhook delivery in the outbox. */
 export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+export const WEBHOOK_DELIVERY_STATUSES: readonly WebhookDeliveryStatus[] = ['pending', 'delivered', 'failed'];
 
 /** How the request is signed: hex HMAC over URL+raw body (JSON), or Base64 over URL+sorted params (form). */
 export type SignatureScheme = 'json-hex' | 'form-base64';

@@ -318,7 +318,7 @@ describe('WebhookRunner', () => {
     const b = '55555555-5555-4555-8555-555555555555';
     try {
       await h.enqueue(...Array.from({ length: 5 }, () => ({ projectId: b, url: 'http://b.test/cb' })));
-      await until(async () => (await h.store.webhooks.countByStatus(b)).delivered === 5);
+      await until(async () => (await h.store.webhooks.countByStatus(b, 1000)).counts.delivered === 5);
       await h.enqueue(...Array.from({ length: 50 }, (_, i) => ({ url: `http://a${i}.test/cb` })));
       await until(async () => held.length >= 7);
       expect(held).toHaveLength(7);

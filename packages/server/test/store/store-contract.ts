@@ -1581,7 +1581,7 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         for (let claimed = await store.webhooks.claimDue(T0, 5_000, 1000, 'node-a'); claimed.length > 0; claimed = await store.webhooks.claimDue(T0, 5_000, 1000, 'node-a')) {
           await store.transaction((tx) => tx.webhooks.settleMany(claimed.map((d) => ({ id: d.id, ...failed(T0 + 1) }))));
         }
-        expect(await store.webhooks.countByStatus(P1)).toMatchObject({ failed: 2_501 });
+        expect((await store.webhooks.countByStatus(P1, 100_000)).counts).toMatchObject({ failed: 2_501 });
 
         // Another project's write asked for once the re-drive began is not held until it ends.
         const order: string[] = [];
@@ -1590,8 +1590,8 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         await store.webhooks.enqueueMany([delivery(P2, null, { body: 'p2-new', nextAttemptAt: T0 + 1_000 })]).then(() => order.push('other'));
         expect(await redriven).toBe(2_501);
         expect(order).toEqual(['other', 'redrive']);
-        expect(await store.webhooks.countByStatus(P1)).toMatchObject({ pending: 2_501, failed: 0 });
-        expect(await store.webhooks.countByStatus(P2)).toMatchObject({ failed: 1, pending: 1 });
+        expect((await store.webhooks.countByStatus(P1, 100_000)).counts).toMatchObject({ pending: 2_501, failed: 0 });
+        expect((await store.webhooks.countByStatus(P2, 100_000)).counts).toMatchObject({ failed: 1, pending: 1 });
         const heads = await store.webhooks.claimDue(T0 + 10, 5_000, 1000, 'node-a');
         expect(heads).toHaveLength(2_500);
         expect(heads.filter((d) => d.messageId === m).map((d) => d.body)).toEqual(['m1']);
@@ -1996,9 +1996,37 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect((await store.webhooks.listForProject(P1, { status: 'failed' }, { limit: 10 })).map((d) => d.id)).toEqual([d1!.id]);
         expect((await store.webhooks.listForProject(P1, { status: 'pending' }, { limit: 10 })).map((d) => d.id)).toEqual([d3!.id, d2!.id]);
         expect((await store.webhooks.listForProject(P1, {}, { limit: 1, beforeId: d3!.id })).map((d) => d.id)).toEqual([d2!.id]);
-        expect(await store.webhooks.countByStatus(P1)).toEqual({ pending: 2, retrying: 1, delivered: 0, failed: 1 });
-        expect(await store.webhooks.countByStatus(P2)).toEqual({ pending: 1, retrying: 0, delivered: 0, failed: 0 });
-        expect(await store.webhooks.countByStatus(randomUUID())).toEqual({ pending: 0, retrying: 0, delivered: 0, failed: 0 });
+        expect((await store.webhooks.countByStatus(P1, 100_000)).counts).toEqual({ pending: 2, retrying: 1, delivered: 0, failed: 1 });
+        expect((await store.webhooks.countByStatus(P2, 100_000)).counts).toEqual({ pending: 1, retrying: 0, delivered: 0, failed: 0 });
+        expect((await store.webhooks.countByStatus(randomUUID(), 100_000)).counts).toEqual({ pending: 0, retrying: 0, delivered: 0, failed: 0 });
+      });
+
+      it('counts each state up to a cap, flagging the counts past it; lists every state newest first without sorting the outbox', async () => {
+        // 7 deliveries: 4 pending (the oldest 2 retrying), 2 failed, 1 delivered; cap 3.
+        await store.webhooks.enqueueMany(Array.from({ length: 7 }, (_, i) => delivery(P1, `c${i}`)));
+        const all = await store.webhooks.listForProject(P1, {}, { limit: 10 });
+        const [d6, d5, d4, d3, d2, d1, d0] = all;
+        await store.webhooks.settle(d0!.id, { status: 'pending', attempts: 1, nextAttemptAt: T0 + 1000, lastStatusCode: 503, lastError: 'HTTP 503', at: T0 + 1 });
+        await store.webhooks.settle(d1!.id, { status: 'pending', attempts: 1, nextAttemptAt: T0 + 1000, lastStatusCode: 503, lastError: 'HTTP 503', at: T0 + 1 });
+        await store.webhooks.settle(d2!.id, { status: 'failed', attempts: 6, nextAttemptAt: T0, lastStatusCode: 500, lastError: 'HTTP 500', at: T0 + 1 });
+        await store.webhooks.settle(d4!.id, { status: 'failed', attempts: 6, nextAttemptAt: T0, lastStatusCode: 500, lastError: 'HTTP 500', at: T0 + 1 });
+        await store.webhooks.settle(d5!.id, { status: 'delivered', attempts: 1, nextAttemptAt: T0, lastStatusCode: 200, lastError: null, at: T0 + 1 });
+        const capped = await store.webhooks.countByStatus(P1, 3);
+        expect(capped).toEqual({
+          counts: { pending: 3, retrying: 2, delivered: 1, failed: 2 },
+          capped: { pending: true, retrying: true, delivered: false, failed: false },
+          cap: 3,
+        });
+        expect(await store.webhooks.countByStatus(P1, 4)).toEqual({
+          counts: { pending: 4, retrying: 2, delivered: 1, failed: 2 },
+          capped: { pending: false, retrying: false, delivered: false, failed: false },
+          cap: 4,
+        });
+        // All states merged newest first, across the cursor.
+        expect(all.map((d) => d.messageId)).toEqual(['c6', 'c5', 'c4', 'c3', 'c2', 'c1', 'c0']);
+        expect((await store.webhooks.listForProject(P1, {}, { limit: 3 })).map((d) => d.id)).toEqual([d6!.id, d5!.id, d4!.id]);
+        expect((await store.webhooks.listForProject(P1, {}, { limit: 3, beforeId: d4!.id })).map((d) => d.id)).toEqual([d3!.id, d2!.id, d1!.id]);
+        expect((await store.webhooks.listForProject(P1, {}, { limit: 3, beforeId: d1!.id })).map((d) => d.id)).toEqual([d0!.id]);
       });
     });
 

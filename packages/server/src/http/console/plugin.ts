@@ -182,12 +182,13 @@ export function consoleSurface(deps: ConsoleDeps) {
       api.get('/api/console/outbox', boundedList(async (request): Promise<ConsoleOutbox> => {
         const { projectId } = principalOf(request);
         const { status, limit, beforeId } = outboxQuery(request.query as Record<string, unknown>);
-        const [rows, counts] = await Promise.all([
+        // Counts stop at `listScanRows` each (flagged "more than"): a full count grew with the history.
+        const [rows, { counts, capped, cap }] = await Promise.all([
           http.reads.webhooks.listForProject(projectId, status ? { status } : {}, { limit: limit + 1, ...(beforeId !== undefined ? { beforeId } : {}) }),
-          http.reads.webhooks.countByStatus(projectId),
+          http.reads.webhooks.countByStatus(projectId, http.listScanRows),
         ]);
         const page = rows.slice(0, limit);
-        return { counts, data: page.map((d) => toConsoleDelivery(d)), next: rows.length > limit ? String(page[page.length - 1]!.id) : null };
+        return { counts: { ...counts }, capped: { ...capped }, count_cap: cap, data: page.map((d) => toConsoleDelivery(d)), next: rows.length > limit ? String(page[page.length - 1]!.id) : null };
       }));
 
       api.post<{ Params: { id: string } }>('/api/console/outbox/:id/retry', async (request) => {

@@ -1,6 +1,6 @@
 import { CompiledQuery, sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
-import type { WebhookClaimLimits, WebhookHandOnClaim, WebhookPruneCutoffs, WebhookPrunePage, WebhookRedriveFilter, WebhookRepository, WebhookSettlement } from '../../domain/ports/store.js';
-import { destinationOf, type NewWebhookDelivery, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookDeliveryStatus } from '../../domain/webhooks.js';
+import type { WebhookClaimLimits, WebhookHandOnClaim, WebhookPruneCutoffs, WebhookPrunePage, WebhookRedriveFilter, WebhookRepository, WebhookSettlement, WebhookStatusCounts } from '../../domain/ports/store.js';
+import { destinationOf, WEBHOOK_DELIVERY_STATUSES, type NewWebhookDelivery, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookDeliveryStatus } from '../../domain/webhooks.js';
 import { BatchInsert } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, WebhookDeliveriesTable } from '../schema.js';
@@ -447,28 +447,45 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async listForProject(projectId: string, filter: { readonly status?: WebhookDeliveryStatus }, page: { readonly limit: number; readonly beforeId?: number }): Promise<WebhookDeliveryRecord[]> {
-    let q = this.db.selectFrom('webhook_deliveries').selectAll().where('project_id', '=', projectId);
-    if (filter.status) q = q.where('status', '=', filter.status);
-    if (page.beforeId !== undefined) q = q.where('id', '<', page.beforeId);
-    const rows = await q.orderBy('id', 'desc').limit(page.limit).execute();
-    return rows.map(deliveryFromRow);
+    // One status is a range of the index (project_id, status, id). All of them are the newest
+    // `limit` of each status's range, merged: ordered by id over the project alone, SQLite sorted
+    // the project's whole outbox for each page (680 ms for 300,000 deliveries; bench/outbox-scans.mjs).
+    const statuses = filter.status ? [filter.status] : WEBHOOK_DELIVERY_STATUSES;
+    const ranges = await Promise.all(
+      statuses.map((status) => {
+        let q = this.db.selectFrom('webhook_deliveries').selectAll().where('project_id', '=', projectId).where('status', '=', status);
+        if (page.beforeId !== undefined) q = q.where('id', '<', page.beforeId);
+        return q.orderBy('id', 'desc').limit(page.limit).execute();
+      }),
+    );
+    return ranges
+      .flat()
+      .sort((a, b) => num(b.id) - num(a.id))
+      .slice(0, page.limit)
+      .map(deliveryFromRow);
   }
 
-  async countByStatus(projectId: string): Promise<{ pending: number; retrying: number; delivered: number; failed: number }> {
-    // Counted from the index (project_id, status, id) alone; `attempts` is read for pending rows
-    // only: read for every row, a project's delivered history (400,000 rows) cost SQLite — the
-    // node — 300 ms a count.
-    const rows = await this.db.selectFrom('webhook_deliveries').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('project_id', '=', projectId).groupBy('status').execute();
-    const retrying = await this.db
-      .selectFrom('webhook_deliveries')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('project_id', '=', projectId)
-      .where(PENDING)
-      .where('attempts', '>', 0)
-      .executeTakeFirst();
-    const out = { pending: 0, retrying: num(retrying?.n ?? 0), delivered: 0, failed: 0 };
-    for (const r of rows) if (r.status === 'pending' || r.status === 'delivered' || r.status === 'failed') out[r.status] = num(r.n);
-    return out;
+  async countByStatus(projectId: string, cap: number): Promise<WebhookStatusCounts> {
+    // Each status counted on the index (project_id, status, id) alone, up to `cap` + 1 entries: an
+    // uncapped count grew with the delivered history, which is never pruned (80 ms for 300,000
+    // deliveries, on every console load). `retrying` reads the rows (attempts) of the oldest `cap`
+    // pending deliveries only: a lower bound when more are pending.
+    const upTo = Math.max(1, Math.floor(cap));
+    const count = async (status: WebhookDeliveryStatus): Promise<number> => {
+      const window = this.db.selectFrom('webhook_deliveries').select('id').where('project_id', '=', projectId).where('status', '=', status).limit(upTo + 1);
+      const row = await this.db.selectFrom(window.as('w')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+      return num(row?.n ?? 0);
+    };
+    const oldestPending = this.db.selectFrom('webhook_deliveries').select('attempts').where('project_id', '=', projectId).where(PENDING).orderBy('id').limit(upTo);
+    const [pending, delivered, failed, retryingRow] = await Promise.all([
+      count('pending'),
+      count('delivered'),
+      count('failed'),
+      this.db.selectFrom(oldestPending.as('p')).select((eb) => eb.fn.countAll<number>().as('n')).where('p.attempts', '>', 0).executeTakeFirst(),
+    ]);
+    const capped = { pending: pending > upTo, retrying: pending > upTo, delivered: delivered > upTo, failed: failed > upTo };
+    const at = (n: number) => Math.min(n, upTo);
+    return { counts: { pending: at(pending), retrying: at(num(retryingRow?.n ?? 0)), delivered: at(delivered), failed: at(failed) }, capped, cap: upTo };
   }
 
   pruneSettled(cutoffs: WebhookPruneCutoffs, afterId: number, limit: number): Promise<WebhookPrunePage> {

@@ -137,6 +137,17 @@ export interface WebhookRepository {
   pruneSettled(cutoffs: WebhookPruneCutoffs, afterId: number, limit: number): Promise<WebhookPrunePage>;
   /** A project's deliveries, newest first (keyset on id: `beforeId`), optionally of one status. */
   listForProject(projectId: string, filter: { readonly status?: WebhookDeliveryStatus }, page: { readonly limit: number; readonly beforeId?: number }): Promise<WebhookDeliveryRecord[]>;
-  /** How many of a project's deliveries are in each state; `retrying` counts pending ones that already failed at least once. */
-  countByStatus(projectId: string): Promise<{ pending: number; retrying: number; delivered: number; failed: number }>;
+  /**
+   * How many of a project's deliveries are in each state, each counted up to `cap` (a count past
+   * it is `cap`, flagged in `capped`); `retrying` counts pending ones that already failed at least
+   * once, among the oldest `cap` pending ones (a lower bound, flagged, when more are pending).
+   */
+  countByStatus(projectId: string, cap: number): Promise<WebhookStatusCounts>;
+}
+
+/** `WebhookRepository.countByStatus`: counts capped at `cap`; `capped` says which are "more than". */
+export interface WebhookStatusCounts {
+  readonly counts: { readonly pending: number; readonly retrying: number; readonly delivered: number; readonly failed: number };
+  readonly capped: { readonly pending: boolean; readonly retrying: boolean; readonly delivered: boolean; readonly failed: boolean };
+  readonly cap: number;
 }
