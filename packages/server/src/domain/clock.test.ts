@@ -59,8 +59,10 @@ describe('ManualClock', () => {
   it('drives a WorkLoop: a pass armed for later runs once the clock reaches it', async () => {
     const clock = new ManualClock(0);
     let passes = 0;
-    const loop = new WorkLoop(async () => void passes++, clock, (err) => {
-      throw err;
+    const loop = new WorkLoop(async () => void passes++, clock, {
+      failed: (err) => {
+        throw err;
+      },
     });
     loop.start();
     await turn();

@@ -320,7 +320,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     wake: () => {
       dispatcher.wake();
       directory.invalidate();
-      sharedClock?.refresh().catch((err: unknown) => logger.warn({ err }, 'reading the simulator clock failed'));
+      void sharedClock?.refreshLogged();
     },
     async start() {
       // The clock first: everything started below arms its timers on it.

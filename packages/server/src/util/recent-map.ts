@@ -19,6 +19,10 @@ export class RecentMap<V> {
     this.newest = key;
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
   }
+  delete(key: string): void {
+    this.map.delete(key);
+    if (key === this.newest) this.newest = undefined;
+  }
   get size(): number {
     return this.map.size;
   }

@@ -1,6 +1,12 @@
 import { ManualClock, type Clock, type TimerOptions } from '../domain/clock.js';
 import { armTimer } from './timer-queue.js';
 
+/** Where a `WorkLoop` reports its passes: each failure, and (optionally) each success. */
+export interface PassReports {
+  failed(err: unknown): void;
+  succeeded?(): void;
+}
+
 /**
  * The scheduling shared by the background runners (dispatcher, webhook runner): wake-ups are
  * coalesced into one pass per turn of the event loop, one timer waits for the next due item, at
@@ -22,12 +28,13 @@ export class WorkLoop {
   /**
    * @param pass looks for work and starts it (tracking it with `track`); runs again when woken
    * @param clock the clock due times are read on (a bare `now` function: wall-clock timers)
-   * @param onPassError a failed pass is reported and retried a second later
+   * @param passes a failed pass is reported and retried a second later; a pass that succeeds is
+   *   reported too (`succeeded`), so a run of failures can be logged once and its end with it
    */
   constructor(
     private readonly pass: () => Promise<void>,
     clock: Clock | (() => number),
-    private readonly onPassError: (err: unknown) => void,
+    private readonly passes: PassReports,
     /** Told when an armed due time is reached, before the pass it wakes. */
     private readonly onDue: () => void = () => {},
     /**
@@ -120,8 +127,9 @@ export class WorkLoop {
       const pass = this.pass();
       this.clock.track?.(pass);
       await pass;
+      this.passes.succeeded?.();
     } catch (err) {
-      this.onPassError(err);
+      this.passes.failed(err);
       this.armAt(this.now() + 1000);
     } finally {
       this.passing = false;

@@ -18,6 +18,7 @@ import type { Logger } from '../domain/ports/logger.js';
 import { lastServed, servesSeveralProjects } from '../domain/claim-cursor.js';
 import { Batcher } from '../util/batcher.js';
 import { WorkLoop } from '../util/work-loop.js';
+import { RepeatedFailure } from '../util/log-limiter.js';
 import { DestinationGate } from './destination-gate.js';
 import { boundedError, WebhookFailureLog } from './failure-log.js';
 import type { WebhookHttpClient, WebhookRequest, WebhookResponse, WireSent } from './http-client.js';
@@ -151,7 +152,7 @@ export class WebhookRunner {
     this.loop = new WorkLoop(
       () => this.pass(),
       deps.clock,
-      (err) => deps.logger.error({ err }, 'claiming webhooks failed; retrying shortly'),
+      new RepeatedFailure(deps.logger, 'error', 'claiming webhooks failed; retrying shortly', 'claiming webhooks succeeds again'),
       undefined,
       true,
     );

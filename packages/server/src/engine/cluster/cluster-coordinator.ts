@@ -16,6 +16,7 @@ import type { Store } from '../../domain/ports/store.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { CarrierAvailability } from '../../domain/ports/carrier-availability.js';
 import type { LeasedCarrier } from './leased-carrier.js';
+import { LogLimiter, OUTAGE_LOG_LIMITS, RepeatedFailure } from '../../util/log-limiter.js';
 
 export interface ClusterOptions {
   readonly instanceId: string;
@@ -41,6 +42,10 @@ export class ClusterCoordinator implements CarrierAvailability {
    * for dead and released their job and callback leases while they were working on them.
    */
   private healthySince: number | undefined;
+  /** Each round while storage is out: the first failure, one line a minute, and the end. */
+  private readonly heartbeats: RepeatedFailure;
+  private readonly deadNodeLooks: RepeatedFailure;
+  private readonly leaseRenewals: LogLimiter;
 
   constructor(
     private readonly deps: {
@@ -57,6 +62,9 @@ export class ClusterCoordinator implements CarrierAvailability {
     private readonly opts: ClusterOptions,
   ) {
     this.startedAt = deps.clock.now();
+    this.heartbeats = new RepeatedFailure(deps.logger, 'warn', 'cluster heartbeat failed', 'cluster heartbeat succeeds again');
+    this.deadNodeLooks = new RepeatedFailure(deps.logger, 'warn', 'looking for dead nodes failed', 'looking for dead nodes succeeds again');
+    this.leaseRenewals = new LogLimiter(deps.logger, OUTAGE_LOG_LIMITS);
   }
 
   private get self(): Omit<NodeRecord, 'heartbeatAt'> {
@@ -113,15 +121,17 @@ export class ClusterCoordinator implements CarrierAvailability {
         this.healthySince = now;
       }
       this.healthySince ??= now;
+      this.heartbeats.succeeded();
     } catch (err) {
       this.healthySince = undefined;
-      this.deps.logger.warn({ err }, 'cluster heartbeat failed');
+      this.heartbeats.failed(err);
     }
     await this.renewLeases(now);
     try {
       if (this.healthySince !== undefined && now - this.healthySince >= this.opts.nodeTimeoutMs) await this.adoptDead(now, false);
+      this.deadNodeLooks.succeeded();
     } catch (err) {
-      this.deps.logger.warn({ err }, 'looking for dead nodes failed');
+      this.deadNodeLooks.failed(err);
     }
   }
 
@@ -132,8 +142,9 @@ export class ClusterCoordinator implements CarrierAvailability {
       let mine: boolean | undefined;
       try {
         mine = await this.deps.store.leases.acquire(leaseName(id), this.opts.instanceId, now, ttl);
+        this.leaseRenewals.recovered(id, { carrier: id }, 'renewing a carrier lease succeeds again');
       } catch (err) {
-        this.deps.logger.warn({ err, carrier: id }, 'renewing a carrier lease failed');
+        this.leaseRenewals.warn(id, { err, carrier: id }, 'renewing a carrier lease failed');
       }
       const renewedAt = this.held.get(id);
       if (mine === true) {

@@ -18,6 +18,7 @@ import { systemClock, type ManualClock } from '../../domain/clock.js';
 import type { Bus, Unsubscribe } from '../../domain/ports/bus.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { SimulatorClockRepository } from '../../domain/ports/store.js';
+import { RepeatedFailure } from '../../util/log-limiter.js';
 
 declare module '../../domain/ports/bus.js' {
   interface BusTopics {
@@ -43,11 +44,15 @@ export class SharedClock {
   private cancelRefresh: (() => void) | undefined;
   private running = false;
   private refreshing: Promise<void> = Promise.resolve();
+  /** Every 5 s while storage is out: the first failure, one line a minute, and the end. */
+  private readonly refreshFailures: RepeatedFailure;
 
   constructor(
     private readonly deps: SharedClockDeps,
     private readonly refreshMs = DEFAULT_CLOCK_REFRESH_MS,
-  ) {}
+  ) {
+    this.refreshFailures = new RepeatedFailure(deps.logger, 'warn', 'reading the simulator clock failed; retrying', 'reading the simulator clock succeeds again');
+  }
 
   /** This node's time. */
   now(): number {
@@ -96,6 +101,14 @@ export class SharedClock {
     if (at !== undefined) await this.follow(at);
   }
 
+  /** `refresh` in the background (its timer, a wake-up): a run of failures logged once, a line a minute, and its end. */
+  refreshLogged(): Promise<void> {
+    return this.refresh().then(
+      () => this.refreshFailures.succeeded(),
+      (err: unknown) => this.refreshFailures.failed(err),
+    );
+  }
+
   private async follow(at: number): Promise<void> {
     const { clock, logger } = this.deps;
     if (at <= clock.now()) return;
@@ -110,9 +123,7 @@ export class SharedClock {
   private armRefresh(): void {
     this.cancelRefresh = systemClock.setTimer!(systemClock.now() + this.refreshMs, () => {
       if (!this.running) return;
-      this.refreshing = this.refresh()
-        .catch((err: unknown) => this.deps.logger.warn({ err }, 'reading the simulator clock failed; retrying'))
-        .finally(() => {
+      this.refreshing = this.refreshLogged().finally(() => {
           if (this.running) this.armRefresh();
         });
     });

@@ -32,6 +32,7 @@ import type { PriceQuote, Pricing } from '../../domain/pricing.js';
 import type { RecentMessages } from './recent-messages.js';
 import type { SubmissionsInFlight } from './submissions-in-flight.js';
 import { WorkLoop } from '../../util/work-loop.js';
+import { RepeatedFailure } from '../../util/log-limiter.js';
 import type { RatedJob, SenderQueues } from './sender-queues.js';
 import { ProjectLanes } from './project-lanes.js';
 import { lastServed } from '../../domain/claim-cursor.js';
@@ -88,7 +89,8 @@ export class Dispatcher implements LocalDispatch {
     this.loop = new WorkLoop(
       () => this.pass(),
       deps.clock,
-      (err) => deps.logger.error({ err }, 'claiming dispatch jobs failed; retrying shortly'),
+      // Once a second while storage is out: the first failure, one line a minute, and the end.
+      new RepeatedFailure(deps.logger, 'error', 'claiming dispatch jobs failed; retrying shortly', 'claiming dispatch jobs succeeds again'),
       // A due time came (a retry, a rate slot, a scheduled send, a lease's end): look in the queue.
       () => (this.queueMayHaveWork = true),
     );

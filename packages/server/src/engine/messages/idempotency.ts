@@ -8,6 +8,7 @@
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { IdempotencyRepository } from '../../domain/ports/store.js';
+import { RepeatedFailure } from '../../util/log-limiter.js';
 
 /** The key a new message's request carried, and that request's fingerprint. */
 export interface IdempotencyClaim {
@@ -40,7 +41,15 @@ export class IdempotencyKeySweeper {
 
   start(): void {
     this.stopped = false;
-    this.timer = setInterval(() => void this.sweep().catch((err: unknown) => this.deps.logger.warn({ err }, 'deleting expired idempotency keys failed')), SWEEP_EVERY_MS);
+    const failures = new RepeatedFailure(this.deps.logger, 'warn', 'deleting expired idempotency keys failed', 'deleting expired idempotency keys succeeds again');
+    this.timer = setInterval(
+      () =>
+        void this.sweep().then(
+          () => failures.succeeded(),
+          (err: unknown) => failures.failed(err),
+        ),
+      SWEEP_EVERY_MS,
+    );
     this.timer.unref();
   }
 

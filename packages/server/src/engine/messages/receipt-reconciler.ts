@@ -25,6 +25,7 @@ import type { Carrier, CarrierQuery, CarrierView } from '../../domain/ports/carr
 import type { Logger } from '../../domain/ports/logger.js';
 import type { CarrierSelector, LeaseRepository, MessageRepository, SentCursor } from '../../domain/ports/store.js';
 import { WorkLoop } from '../../util/work-loop.js';
+import { RepeatedFailure } from '../../util/log-limiter.js';
 import type { ChangeRequest, MessageJournal } from './journal.js';
 
 export interface ReceiptReconcilerOptions {
@@ -92,7 +93,7 @@ export class ReceiptReconciler {
         this.loop.armAt(startedAt + this.tickMs, { poll: true });
       },
       deps.clock,
-      (err) => deps.logger.error({ err }, 'receipt reconciliation failed; retrying shortly'),
+      new RepeatedFailure(deps.logger, 'error', 'receipt reconciliation failed; retrying shortly', 'receipt reconciliation succeeds again'),
     );
   }
 

@@ -19,16 +19,19 @@ describe('StorageHealth', () => {
     health.failed(readOnly, 'new messages', 'refused');
     health.failed(readOnly, 'new messages', 'refused');
     health.failed(terminated, 'new messages', 'refused');
-    expect(logger.messages('error')).toEqual([`${terminated.message}; refused`, `storage still failing, now: ${readOnly.message}; refused`]);
+    // The lines left out are written at debug, and counted on the next line written.
+    expect(logger.messages('error')).toEqual([`${terminated.message}; refused`, `storage still failing, now: ${readOnly.message}; refused (1 more not logged)`]);
+    expect(logger.messages('debug')).toHaveLength(3);
     expect(health.report(0).detail).toMatch(/^database unavailable: Connection terminated/);
 
     clock.advance(60_000);
     health.failed(readOnly, 'new messages', 'refused');
     expect(logger.messages('error')).toHaveLength(3);
-    expect(logger.messages('error')[2]).toBe(`storage still failing: ${readOnly.message}; refused`);
+    expect(logger.messages('error')[2]).toBe(`storage still failing: ${readOnly.message}; refused (2 more not logged)`);
 
     health.succeeded();
     expect(logger.messages('info')).toEqual(['storage writes succeed again']);
+    expect(logger.entries.at(-1)!.obj).toMatchObject({ failures: 6, suppressed: 0, lastCause: readOnly.message });
     expect(health.report(0)).toEqual({ ok: true });
   });
 

@@ -2,10 +2,12 @@
  * What the journal's last writes said about storage, for readiness: failing from the first write
  * that failed with `StoreUnavailableError` until a write succeeds again. The first failure of an
  * outage is logged with its cause, each cause it had not shown yet when it first appears, again every
- * minute while it lasts, and its end once.
+ * minute while it lasts (the other failures at debug), and its end once with how many there were
+ * (`util/log-limiter.ts`, as the loops that retry through an outage log theirs).
  */
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../domain/ports/logger.js';
+import { LogLimiter, OUTAGE_LOG_LIMITS } from '../../util/log-limiter.js';
 
 /** A readiness check's answer. */
 export interface HealthReport {
@@ -13,7 +15,6 @@ export interface HealthReport {
   readonly detail?: string;
 }
 
-const REMIND_EVERY_MS = 60_000;
 /**
  * Distinct causes of one outage logged as they appear. An outage often starts as one thing and goes
  * on as another: an administrator makes the database read-only and ends its sessions, and the log
@@ -21,11 +22,12 @@ const REMIND_EVERY_MS = 60_000;
  * but in /ready). Bounded, for causes whose text varies.
  */
 const CAUSES_LOGGED = 10;
+/** The limiter's key for the journal's writes. */
+const WRITES = 'storage writes';
 
 interface Outage {
   readonly since: number;
   lastAt: number;
-  loggedAt: number;
   failures: number;
   cause: string;
   /** The causes logged so far. */
@@ -34,11 +36,15 @@ interface Outage {
 
 export class StorageHealth {
   private outage: Outage | null = null;
+  /** The first failure, each new cause, a reminder a minute (`OUTAGE_LOG_LIMITS`), and the end. */
+  private readonly log: LogLimiter | undefined;
 
   constructor(
     private readonly clock: Clock,
-    private readonly logger: Logger | undefined,
-  ) {}
+    logger: Logger | undefined,
+  ) {
+    this.log = logger && new LogLimiter(logger, { ...OUTAGE_LOG_LIMITS, now: () => clock.now() });
+  }
 
   /** Storage is failing now. */
   get failing(): boolean {
@@ -56,20 +62,19 @@ export class StorageHealth {
     const cause = err instanceof Error ? err.message : String(err);
     const o = this.outage;
     if (!o) {
-      this.outage = { since: now, lastAt: now, loggedAt: now, failures: 1, cause, shown: new Set([cause]) };
-      this.logger?.error({ err, write: what }, `${cause}; ${consequence}`);
+      this.outage = { since: now, lastAt: now, failures: 1, cause, shown: new Set([cause]) };
+      this.log?.error(WRITES, { err, write: what }, `${cause}; ${consequence}`);
       return;
     }
     o.lastAt = now;
     o.failures++;
     o.cause = cause;
+    const since = new Date(o.since).toISOString();
     if (!o.shown.has(cause) && o.shown.size < CAUSES_LOGGED) {
       o.shown.add(cause);
-      o.loggedAt = now;
-      this.logger?.error({ err, write: what, failures: o.failures, since: new Date(o.since).toISOString() }, `storage still failing, now: ${cause}; ${consequence}`);
-    } else if (now - o.loggedAt >= REMIND_EVERY_MS) {
-      o.loggedAt = now;
-      this.logger?.error({ err, write: what, failures: o.failures, since: new Date(o.since).toISOString() }, `storage still failing: ${cause}; ${consequence}`);
+      this.log?.error(WRITES, { err, write: what, failures: o.failures, since }, `storage still failing, now: ${cause}; ${consequence}`, true);
+    } else {
+      this.log?.error(WRITES, { err, write: what, failures: o.failures, since }, `storage still failing: ${cause}; ${consequence}`);
     }
   }
 
@@ -78,7 +83,7 @@ export class StorageHealth {
     const o = this.outage;
     if (!o) return;
     this.outage = null;
-    this.logger?.info({ failures: o.failures, since: new Date(o.since).toISOString(), lastCause: o.cause }, 'storage writes succeed again');
+    this.log?.recovered(WRITES, { lastCause: o.cause }, 'storage writes succeed again');
   }
 
   /** For readiness: ok, or the last cause with how long and what waits. */

@@ -15,6 +15,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { EngineMetrics } from '../../domain/ports/metrics.js';
 import type { LeaseRepository, WebhookRepository } from '../../domain/ports/store.js';
+import { RepeatedFailure } from '../../util/log-limiter.js';
 
 export interface RetentionOptions {
   /** How long a delivered webhook is kept after it was delivered (ms); 0 keeps them for good. */
@@ -60,7 +61,15 @@ export class WebhookRetention {
   start(): void {
     this.stopped = false;
     if (this.options.deliveredWebhooksMs === 0 && this.options.failedWebhooksMs === 0) return;
-    this.timer = setInterval(() => void this.prune().catch((err: unknown) => this.deps.logger.warn({ err }, 'deleting old webhook deliveries failed')), this.options.intervalMs);
+    const failures = new RepeatedFailure(this.deps.logger, 'warn', 'deleting old webhook deliveries failed', 'deleting old webhook deliveries succeeds again');
+    this.timer = setInterval(
+      () =>
+        void this.prune().then(
+          () => failures.succeeded(),
+          (err: unknown) => failures.failed(err),
+        ),
+      this.options.intervalMs,
+    );
     this.timer.unref();
   }
 

@@ -73,7 +73,10 @@ export class CountingMetrics implements EngineMetrics {
 
 /** A logger that keeps what it was told. */
 export class RecordingLogger implements Logger {
-  readonly entries: Array<{ readonly level: 'info' | 'warn' | 'error'; readonly obj: object; readonly msg: string | undefined }> = [];
+  readonly entries: Array<{ readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly obj: object; readonly msg: string | undefined }> = [];
+  debug(obj: object, msg?: string): void {
+    this.entries.push({ level: 'debug', obj, msg });
+  }
   info(obj: object, msg?: string): void {
     this.entries.push({ level: 'info', obj, msg });
   }
@@ -84,7 +87,7 @@ export class RecordingLogger implements Logger {
     this.entries.push({ level: 'error', obj, msg });
   }
   /** Messages logged at `level`. */
-  messages(level: 'info' | 'warn' | 'error'): Array<string | undefined> {
+  messages(level: 'debug' | 'info' | 'warn' | 'error'): Array<string | undefined> {
     return this.entries.filter((e) => e.level === level).map((e) => e.msg);
   }
 }
