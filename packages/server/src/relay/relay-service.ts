@@ -32,6 +32,7 @@ import { byteBurst, RELAY_CONSTANTS, type RelayLimits } from './limits.js';
 import { RpcDispatcher } from './rpc-dispatcher.js';
 import { SessionRegistry } from './session-registry.js';
 import { CLOSE, type RelayTransport } from './transport.js';
+import { RepeatedFailure } from '../util/log-limiter.js';
 
 export interface RelayServiceDeps {
   readonly bus: Bus;
@@ -66,6 +67,8 @@ export class RelayService implements ConnectionHost {
   private closedPeakBufferedBytes = 0;
   private readonly unsubscribeCredentials: () => void;
   private lastTokenCheck = 0;
+  /** Each second while storage is out (parked sessions kept in the database): the first failure, one line a minute, and the end. */
+  private readonly expiries: RepeatedFailure;
   private readonly addressBudgets: AddressByteBudgets;
   private readonly addressMemory: AddressMemory;
 
@@ -74,6 +77,7 @@ export class RelayService implements ConnectionHost {
     readonly limits: RelayLimits,
   ) {
     this.budget = new BufferBudget(limits.bufferMemoryBytes);
+    this.expiries = new RepeatedFailure(deps.logger, 'error', 'expiring parked RELAY sessions failed', 'expiring parked RELAY sessions succeeds again');
     this.addressBudgets = new AddressByteBudgets(limits.bytesPerSecondPerAddress, byteBurst(limits, limits.bytesPerSecondPerAddress));
     this.addressMemory = new AddressMemory(limits.socketMemoryPerAddressBytes);
     this.resume =
@@ -334,7 +338,10 @@ export class RelayService implements ConnectionHost {
       this.lastTokenCheck = now;
       this.checkTokens();
     }
-    this.resume.expire(now).catch((err: unknown) => this.deps.logger.error({ err }, 'expiring parked RELAY sessions failed'));
+    this.resume.expire(now).then(
+      () => this.expiries.succeeded(),
+      (err: unknown) => this.expiries.failed(err),
+    );
   }
 }
 

@@ -18,6 +18,7 @@ import { OPERATOR_MAX_DELAY_MS, receiptDelay, TENANT_MAX_DELAY_MS, type Simulato
 import { SimulatorProfiles } from './profiles.js';
 import { simulatedView } from './queries.js';
 import { ProjectWindows } from './project-windows.js';
+import { RepeatedFailure } from '../../util/log-limiter.js';
 
 /** How the simulator behaves: every project's default tuning (the config file) plus what is fixed at start. */
 export interface SimulatorSettings extends SimulatorTuning {
@@ -85,6 +86,8 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
   private counter = 0;
   private pruneTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Each batch of handsets while storage is out: the first failure, one line a minute, and the end. */
+  private readonly handsetFailures: RepeatedFailure;
 
   constructor(
     settings: SimulatorSettings,
@@ -92,6 +95,7 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
     private readonly deps: { readonly inbox: HandsetInboxRepository; readonly settings: SimulatorSettingsRepository; readonly bus: Bus; readonly logger: Logger; readonly now: () => number; readonly clock?: Clock },
   ) {
     this.settings = settings;
+    this.handsetFailures = new RepeatedFailure(deps.logger, 'error', 'simulated handset delivery failed; receipts still follow', 'simulated handset delivery succeeds again');
     this.windows = ProjectWindows.forSlots(settings.dispatchSlots);
     this.profiles = new SimulatorProfiles(settings, { settings: deps.settings, bus: deps.bus, logger: deps.logger, now: deps.now });
     this.submits = new TimerQueue((due) => due.forEach((p) => this.answer(p)), deps.clock ?? deps.now);
@@ -278,8 +282,9 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
         const stored = await this.deps.inbox.insertMany(inboxRows);
         for (const r of stored) this.deps.bus.publish('handset.received', r);
       }
+      this.handsetFailures.succeeded();
     } catch (err) {
-      this.deps.logger.error({ err, messages: due.length }, 'simulated handset delivery failed; receipts still follow');
+      this.handsetFailures.failed(err, { messages: due.length });
     }
     const reports: StatusReport[] = [];
     for (const { m, outcome, mmsReceipts } of due) {
