@@ -1,34 +1,19 @@
 import { CompiledQuery, sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { WebhookClaimLimits, WebhookHandOnClaim, WebhookPruneCutoffs, WebhookPrunePage, WebhookRedriveFilter, WebhookRepository, WebhookSettlement, WebhookStatusCounts } from '../../domain/ports/store.js';
-import { destinationOf, WEBHOOK_DELIVERY_STATUSES, type NewWebhookDelivery, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookDeliveryStatus } from '../../domain/webhooks.js';
+import { destinationOf, type NewWebhookDelivery, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookDeliveryStatus } from '../../domain/webhooks.js';
 import { BatchInsert } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, WebhookDeliveriesTable } from '../schema.js';
 import { attemptFromRow, chunkRows, deliveryFromRow, num } from '../rows.js';
 import { dueProjects, fairShares, MAX_PROJECTS, type FairQueue } from './fair-claim.js';
 import { pruneSettledDeliveries } from './webhook-retention.js';
+import { countProjectDeliveries, listProjectDeliveries } from './webhook-console-reads.js';
 
 /** The rows a claim may take: written as literals so PostgreSQL matches the partial indexes. */
 const PENDING_HEAD = sql<boolean>`status = 'pending' and head = 1`;
 /** Literals, not parameters, also for SQLite: see the hot statements below. */
 const PENDING = sql<boolean>`status = 'pending'`;
 
-/**
- * One status (below id `beforeId`), for reads ordered by (status, id) on the index (project_id,
- * status, id). PostgreSQL: a range of (status, id), the order only that index gives — with
- * `status = ?` it drops the constant from the order and may walk the primary key backwards
- * instead, filtering each row, through every newer delivery of other projects (3,000 read for a
- * page of 51 in postgres.outbox-scans.test.ts); the cursor a row comparison, which the index seeks
- * to. SQLite: `status = ? and id < ?`, which it seeks to on that index (a range it would not).
- */
-function inStatusRange<O>(q: SelectQueryBuilder<Database, 'webhook_deliveries', O>, dialect: DialectTraits['name'], status: WebhookDeliveryStatus, beforeId?: number): SelectQueryBuilder<Database, 'webhook_deliveries', O> {
-  if (dialect !== 'postgres') {
-    const one = q.where('status', '=', status);
-    return beforeId === undefined ? one : one.where('id', '<', beforeId);
-  }
-  const from = q.where('status', '>=', status);
-  return beforeId === undefined ? from.where('status', '<=', status) : from.where(sql<boolean>`(status, id) < (${status}, ${beforeId})`);
-}
 /** The outbox as a fair queue: claimable heads (`webhook_deliveries_project_due`), due by `now`. */
 const outboxQueue = (now: number): FairQueue => ({
   table: 'webhook_deliveries',
@@ -463,45 +448,12 @@ export class KyselyWebhookRepository implements WebhookRepository {
     return row ? num(row.next_attempt_at) : undefined;
   }
 
-  async listForProject(projectId: string, filter: { readonly status?: WebhookDeliveryStatus }, page: { readonly limit: number; readonly beforeId?: number }): Promise<WebhookDeliveryRecord[]> {
-    // One status is a range of the index (project_id, status, id). All of them are the newest
-    // `limit` of each status's range, merged: ordered by id over the project alone, SQLite sorted
-    // the project's whole outbox for each page (680 ms for 300,000 deliveries; bench/outbox-scans.mjs).
-    const statuses = filter.status ? [filter.status] : WEBHOOK_DELIVERY_STATUSES;
-    const ranges = await Promise.all(
-      statuses.map((status) => {
-        const q = inStatusRange(this.db.selectFrom('webhook_deliveries').selectAll().where('project_id', '=', projectId), this.traits.name, status, page.beforeId);
-        return q.orderBy('status', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
-      }),
-    );
-    return ranges
-      .flat()
-      .sort((a, b) => num(b.id) - num(a.id))
-      .slice(0, page.limit)
-      .map(deliveryFromRow);
+  listForProject(projectId: string, filter: { readonly status?: WebhookDeliveryStatus }, page: { readonly limit: number; readonly beforeId?: number }): Promise<WebhookDeliveryRecord[]> {
+    return listProjectDeliveries(this.db, this.traits, projectId, filter, page);
   }
 
-  async countByStatus(projectId: string, cap: number): Promise<WebhookStatusCounts> {
-    // Each status counted on the index (project_id, status, id) alone, up to `cap` + 1 entries: an
-    // uncapped count grew with the delivered history, which is never pruned (80 ms for 300,000
-    // deliveries, on every console load). `retrying` reads the rows (attempts) of the oldest `cap`
-    // pending deliveries only: a lower bound when more are pending.
-    const upTo = Math.max(1, Math.floor(cap));
-    const count = async (status: WebhookDeliveryStatus): Promise<number> => {
-      const window = inStatusRange(this.db.selectFrom('webhook_deliveries').select('id').where('project_id', '=', projectId), this.traits.name, status).orderBy('status').orderBy('id').limit(upTo + 1);
-      const row = await this.db.selectFrom(window.as('w')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-      return num(row?.n ?? 0);
-    };
-    const oldestPending = inStatusRange(this.db.selectFrom('webhook_deliveries').select('attempts').where('project_id', '=', projectId), this.traits.name, 'pending').orderBy('status').orderBy('id').limit(upTo);
-    const [pending, delivered, failed, retryingRow] = await Promise.all([
-      count('pending'),
-      count('delivered'),
-      count('failed'),
-      this.db.selectFrom(oldestPending.as('p')).select((eb) => eb.fn.countAll<number>().as('n')).where('p.attempts', '>', 0).executeTakeFirst(),
-    ]);
-    const capped = { pending: pending > upTo, retrying: pending > upTo, delivered: delivered > upTo, failed: failed > upTo };
-    const at = (n: number) => Math.min(n, upTo);
-    return { counts: { pending: at(pending), retrying: at(num(retryingRow?.n ?? 0)), delivered: at(delivered), failed: at(failed) }, capped, cap: upTo };
+  countByStatus(projectId: string, cap: number): Promise<WebhookStatusCounts> {
+    return countProjectDeliveries(this.db, this.traits, projectId, cap);
   }
 
   pruneSettled(cutoffs: WebhookPruneCutoffs, afterId: number, limit: number): Promise<WebhookPrunePage> {
