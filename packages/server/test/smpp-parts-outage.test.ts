@@ -9,7 +9,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -17,9 +16,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { parseSmppSection } from '../src/carriers/smpp/config.js';
 import { SmppConnector } from '../src/carriers/smpp/connector.js';
 import { newCounters } from '../src/carriers/smpp/context.js';
-import { decodePdu, encodePdu, type Pdu } from '../src/carriers/smpp/pdu/codec.js';
 import { STATUS } from '../src/carriers/smpp/pdu/constants.js';
-import { PduFramer } from '../src/carriers/smpp/pdu/framer.js';
 import { ReceiptLedger } from '../src/carriers/smpp/receipt-ledger.js';
 import type { CarrierSubmission, StatusReport, SubmitResult } from '../src/domain/ports/carrier.js';
 import { isStoreUnavailable, type Store } from '../src/domain/ports/store.js';
@@ -28,64 +25,11 @@ import { openPostgresStore } from '../src/store/dialects/postgres.js';
 import { openSqliteStore } from '../src/store/dialects/sqlite.js';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import { createTestDatabase, servicesOff } from './helpers/postgres.js';
+import { closeSmscs, deliveredReceipt, scriptedSmsc } from './helpers/scripted-smsc.js';
 import { eventually } from './helpers/server.js';
 import { TcpLink } from './helpers/tcp-link.js';
 
-const servers: Server[] = [];
-const sockets = new Set<Socket>();
-afterEach(async () => {
-  for (const s of sockets) s.destroy();
-  sockets.clear();
-  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
-});
-
-/** An SMSC that accepts every submit_sm under `S1`, `S2`…, and sends receipts on request (their answers kept). */
-async function smsc() {
-  let accepted = 0;
-  let bound: Socket | undefined;
-  let sequence = 1000;
-  const answers = new Map<number, number>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    const framer = new PduFramer();
-    const reply = (p: Pdu) => socket.destroyed || socket.write(encodePdu(p));
-    socket.on('data', (chunk) => {
-      for (const f of framer.push(chunk).frames) {
-        const r = decodePdu(f);
-        if (!r.ok) continue;
-        const pdu = r.pdu;
-        if (pdu.command.startsWith('bind_')) {
-          bound = socket;
-          reply({ command: `${pdu.command}_resp` as 'bind_transceiver_resp', sequence: pdu.sequence, status: 0, systemId: 'SMSC', tlvs: [] });
-        } else if (pdu.command === 'enquire_link') reply({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 });
-        else if (pdu.command === 'unbind') reply({ command: 'unbind_resp', sequence: pdu.sequence, status: 0 });
-        else if (pdu.command === 'submit_sm') reply({ command: 'submit_sm_resp', sequence: pdu.sequence, status: 0, messageId: `S${++accepted}`, tlvs: [] });
-        else if (pdu.command === 'deliver_sm_resp') answers.set(pdu.sequence, pdu.status);
-      }
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as { port: number }).port,
-    get accepted() {
-      return accepted;
-    },
-    /** Send a final "delivered" receipt for `id`; resolves with the command_status it was answered. */
-    async receipt(id: string): Promise<number> {
-      const seq = ++sequence;
-      const text = Buffer.from(`id:${id} sub:001 dlvrd:001 submit date:2401011200 done date:2401011201 stat:DELIVRD err:000 text:`, 'latin1');
-      bound!.write(
-        encodePdu({
-          command: 'deliver_sm', sequence: seq, status: 0, serviceType: '', source: { ton: 1, npi: 1, addr: '447700900001' }, destination: { ton: 1, npi: 1, addr: '15551230001' },
-          esmClass: 0x04, protocolId: 0, priorityFlag: 0, scheduleDeliveryTime: '', validityPeriod: '', registeredDelivery: 0, replaceIfPresent: 0, dataCoding: 0, smDefaultMsgId: 0, shortMessage: text, tlvs: [],
-        }),
-      );
-      return eventually(async () => answers.get(seq), 10_000, `the answer to the receipt for ${id}`);
-    },
-  };
-}
+afterEach(closeSmscs);
 
 const message = (messageId: string): CarrierSubmission => ({ messageId, projectId: 'p1', from: '+15551230001', to: '+447700900001', body: 'during the outage', media: [], kind: 'sms', encoding: 'GSM-7', segments: 1, attempt: 1, expiresAt: Date.now() + 120_000 });
 
@@ -102,7 +46,7 @@ function describeOutage(dialect: string, open: () => Promise<Outage>) {
     it('is recorded once storage is back before its message is answered accepted, and its receipt then delivers it', async () => {
       const outage = await open();
       const { store } = outage;
-      const smscServer = await smsc();
+      const smscServer = await scriptedSmsc();
       const config = parseSmppSection({ connectors: [{ id: 'smsc', host: '127.0.0.1', port: smscServer.port, systemId: 'sw', password: 'pw', throughput: 0, reconnectMinMs: 10, reconnectMaxMs: 20 }], routes: [] }).connectors[0]!;
       let storageFailed = false;
       const noteFailure = (obj: unknown) => {
@@ -188,7 +132,7 @@ describe('a receipt that came while its part waited for storage (sqlite)', () =>
       await vi.waitFor(() => expect(vi.getTimerCount()).toBe(1)); // its first try failed; it waits to try again
       await readOnly(false);
       // Its receipt, while the part waits: not known yet, held (answered ESME_ROK: the SMSC will not send it again).
-      expect(await ledger.onReceipt(deliverSm('S1'))).toBe(STATUS.ESME_ROK);
+      expect(await ledger.onReceipt(deliveredReceipt('S1'))).toBe(STATUS.ESME_ROK);
       expect(reports).toEqual([]);
 
       await readOnly(true);
@@ -208,11 +152,3 @@ describe('a receipt that came while its part waited for storage (sqlite)', () =>
     }
   });
 });
-
-function deliverSm(id: string) {
-  return {
-    command: 'deliver_sm', sequence: 1, status: 0, serviceType: '', source: { ton: 1, npi: 1, addr: '447700900001' }, destination: { ton: 1, npi: 1, addr: '15551230001' },
-    esmClass: 0x04, protocolId: 0, priorityFlag: 0, scheduleDeliveryTime: '', validityPeriod: '', registeredDelivery: 0, replaceIfPresent: 0, dataCoding: 0, smDefaultMsgId: 0,
-    shortMessage: Buffer.from(`id:${id} sub:001 dlvrd:001 submit date:2401011200 done date:2401011201 stat:DELIVRD err:000 text:`, 'latin1'), tlvs: [],
-  } as never;
-}

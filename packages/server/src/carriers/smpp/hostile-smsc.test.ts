@@ -4,44 +4,20 @@
  * number nothing awaits. Neither may make the connector loop without bound. And one that sends
  * deliver_sm without a window may not make it hold them all.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../domain/ports/store.js';
 import { BindPool } from './bind-pool.js';
 import { parseSmppSection } from './config.js';
 import { SmppConnector } from './connector.js';
 import { newCounters, type SmppContext } from './context.js';
-import { decodePdu, encodePdu, type Pdu } from './pdu/codec.js';
+import type { Pdu } from './pdu/codec.js';
 import { STATUS, TLV } from './pdu/constants.js';
-import { PduFramer } from './pdu/framer.js';
 import { MAX_PENDING_DELIVER_BYTES, MAX_PENDING_DELIVERS, WRITE_HIGH_WATER } from './session.js';
 import { WARNINGS_PER_MINUTE } from './warn-limited.js';
+import { closeSmscs, smscServer as smsc } from '../../../test/helpers/scripted-smsc.js';
 
-const servers: Server[] = [];
-const sockets = new Set<Socket>();
-afterEach(async () => {
-  for (const s of sockets) s.destroy();
-  sockets.clear();
-  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
-});
-
-/** An SMSC that runs `onPdu` for each PDU it reads; resolves with its port. */
-async function smsc(onPdu: (pdu: Pdu, reply: (p: Pdu) => void, socket: Socket) => void): Promise<number> {
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    const framer = new PduFramer();
-    socket.on('data', (chunk) => {
-      for (const f of framer.push(chunk).frames) {
-        const r = decodePdu(f);
-        if (r.ok) onPdu(r.pdu, (p) => socket.destroyed || socket.write(encodePdu(p)), socket);
-      }
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return (server.address() as { port: number }).port;
-}
+afterEach(closeSmscs);
 
 function context(port: number, extra: Record<string, unknown> = {}): SmppContext & { warnings: string[] } {
   const config = parseSmppSection({ connectors: [{ id: 'hostile', host: '127.0.0.1', port, systemId: 'sw', password: 'pw', throughput: 0, ...extra }], routes: [] }).connectors[0]!;
