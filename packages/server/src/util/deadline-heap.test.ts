@@ -14,4 +14,16 @@ describe('DeadlineHeap', () => {
     expect(heap.popDue(Infinity)).toEqual(Array.from({ length: 899 }, (_, i) => i + 101));
     expect(heap.size).toBe(0);
   });
+
+  it('gives values with the same deadline in the order pushed, tells the next deadline, and gives back what it held when cleared', () => {
+    const heap = new DeadlineHeap<string>();
+    expect(heap.nextAt).toBeUndefined();
+    for (const [at, v] of [[20, 'a'], [10, 'b'], [20, 'c'], [10, 'd'], [20, 'e'], [30, 'f']] as const) heap.push(at, v);
+    expect(heap.nextAt).toBe(10);
+    expect(heap.popDue(20)).toEqual(['b', 'd', 'a', 'c', 'e']);
+    expect(heap.nextAt).toBe(30);
+    heap.push(40, 'g');
+    expect(heap.clear().sort()).toEqual(['f', 'g']);
+    expect(heap.size).toBe(0);
+  });
 });

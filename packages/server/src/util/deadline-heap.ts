@@ -1,22 +1,35 @@
 /**
- * Values by deadline, earliest first (a binary min-heap): for sweeps that should cost what is due,
- * not what is held. No removal: a caller whose values can go away otherwise checks each one it pops
- * (and rebuilds the heap from what it holds when stale entries pile up).
+ * Values by deadline, earliest first (a binary min-heap; values with the same deadline in the order
+ * they were pushed): for sweeps that should cost what is due, not what is held, and for TimerQueue.
+ * No removal: a caller whose values can go away otherwise checks each one it pops (and rebuilds the
+ * heap from what it holds when stale entries pile up).
  */
+interface Entry<T> {
+  readonly at: number;
+  readonly order: number;
+  readonly value: T;
+}
+
 export class DeadlineHeap<T> {
-  private heap: Array<{ readonly at: number; readonly value: T }> = [];
+  private heap: Entry<T>[] = [];
+  private counter = 0;
 
   get size(): number {
     return this.heap.length;
   }
 
+  /** The earliest deadline held, if any. */
+  get nextAt(): number | undefined {
+    return this.heap[0]?.at;
+  }
+
   push(at: number, value: T): void {
     const h = this.heap;
-    h.push({ at, value });
+    h.push({ at, order: this.counter++, value });
     let i = h.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (h[parent]!.at <= h[i]!.at) break;
+      if (!less(h[i]!, h[parent]!)) break;
       [h[parent], h[i]] = [h[i]!, h[parent]!];
       i = parent;
     }
@@ -29,8 +42,11 @@ export class DeadlineHeap<T> {
     return due;
   }
 
-  clear(): void {
+  /** Remove everything; returns what was held, in no particular order. */
+  clear(): T[] {
+    const held = this.heap.map((e) => e.value);
     this.heap = [];
+    return held;
   }
 
   private popTop(): T {
@@ -44,8 +60,8 @@ export class DeadlineHeap<T> {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
-        if (l < h.length && h[l]!.at < h[m]!.at) m = l;
-        if (r < h.length && h[r]!.at < h[m]!.at) m = r;
+        if (l < h.length && less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && less(h[r]!, h[m]!)) m = r;
         if (m === i) break;
         [h[m], h[i]] = [h[i]!, h[m]!];
         i = m;
@@ -54,3 +70,5 @@ export class DeadlineHeap<T> {
     return top.value;
   }
 }
+
+const less = <T>(a: Entry<T>, b: Entry<T>): boolean => a.at < b.at || (a.at === b.at && a.order < b.order);

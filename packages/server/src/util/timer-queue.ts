@@ -1,9 +1,10 @@
 /**
- * Many future callbacks on one timer: a binary min-heap ordered by due time. Used where a naive
+ * Many future callbacks on one timer: a DeadlineHeap ordered by due time (ties in schedule order). Used where a naive
  * design would start one `setTimeout` per message (simulator receipts, delays). Given a `Clock`,
  * its one timer is armed on that clock, so a manual clock moved forward fires what came due.
  */
 import { systemClock, type Clock, type TimerOptions } from '../domain/clock.js';
+import { DeadlineHeap } from './deadline-heap.js';
 
 /** A timer at `at` on `clock`: its own when it has timers, else a wall-clock timeout measured by its `now`. */
 export function armTimer(clock: Clock, at: number, fn: () => void, opts?: TimerOptions): () => void {
@@ -13,18 +14,11 @@ export function armTimer(clock: Clock, at: number, fn: () => void, opts?: TimerO
   return () => clearTimeout(t);
 }
 
-interface Entry<T> {
-  at: number;
-  order: number;
-  value: T;
-}
-
 export class TimerQueue<T> {
-  private heap: Entry<T>[] = [];
+  private readonly heap = new DeadlineHeap<T>();
   private cancelTimer: (() => void) | undefined;
   private readonly clock: Clock;
   private timerAt = Infinity;
-  private counter = 0;
   private stopped = false;
 
   /**
@@ -43,13 +37,13 @@ export class TimerQueue<T> {
   }
 
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   /** Run `value` at time `at` (ms). */
   schedule(at: number, value: T): void {
     if (this.stopped) return;
-    this.push({ at, order: this.counter++, value });
+    this.heap.push(at, value);
     this.arm();
   }
 
@@ -58,64 +52,23 @@ export class TimerQueue<T> {
     this.stopped = true;
     this.cancelTimer?.();
     this.cancelTimer = undefined;
-    const pending = this.heap.map((e) => e.value);
-    this.heap = [];
-    return pending;
+    return this.heap.clear();
   }
 
   private arm(): void {
-    const head = this.heap[0];
-    if (!head || this.stopped) return;
-    if (this.cancelTimer && this.timerAt <= head.at) return;
+    const at = this.heap.nextAt;
+    if (at === undefined || this.stopped) return;
+    if (this.cancelTimer && this.timerAt <= at) return;
     this.cancelTimer?.();
-    this.timerAt = head.at;
-    this.cancelTimer = armTimer(this.clock, head.at, () => this.run());
+    this.timerAt = at;
+    this.cancelTimer = armTimer(this.clock, at, () => this.run());
   }
 
   private run(): void {
     this.cancelTimer = undefined;
     this.timerAt = Infinity;
-    const now = this.now();
-    const due: T[] = [];
-    while (this.heap.length && this.heap[0]!.at <= now) due.push(this.pop()!.value);
+    const due = this.heap.popDue(this.now());
     this.arm();
     if (due.length) this.fire(due);
-  }
-
-  private less(a: Entry<T>, b: Entry<T>): boolean {
-    return a.at < b.at || (a.at === b.at && a.order < b.order);
-  }
-
-  private push(e: Entry<T>): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  private pop(): Entry<T> | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length && last) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
   }
 }
