@@ -4,47 +4,30 @@
  * DOWN_HAND_BACK_MS the connector gives them back to the dispatch queue and answers new ones
  * "transient" at once.
  */
-import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DOWN_HAND_BACK_MS } from '../src/carriers/smpp/connector.js';
-import { decodePdu, encodePdu } from '../src/carriers/smpp/pdu/codec.js';
 import { STATUS } from '../src/carriers/smpp/pdu/constants.js';
-import { PduFramer } from '../src/carriers/smpp/pdu/framer.js';
 import { freePort } from './helpers/built-server.js';
+import { closeSmscs, scriptedSmsc } from './helpers/scripted-smsc.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer | undefined;
-let refusing: Server | undefined;
-const sockets = new Set<Socket>();
 let refused = 0;
 
 /** A server whose `+44` route goes to an SMSC that refuses binds, or binds and throttles everything. */
 async function start(behaviour: 'refuse' | 'throttle'): Promise<TestServer> {
   refused = 0;
-  refusing = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-    const framer = new PduFramer();
-    socket.on('data', (chunk) => {
-      for (const f of framer.push(chunk).frames) {
-        const r = decodePdu(f);
-        if (!r.ok) continue;
-        const pdu = r.pdu;
-        if (pdu.command.startsWith('bind_')) {
-          if (behaviour === 'refuse') refused++;
-          const status = behaviour === 'refuse' ? STATUS.ESME_RBINDFAIL : 0;
-          socket.write(encodePdu({ command: `${pdu.command}_resp` as 'bind_transceiver_resp', sequence: pdu.sequence, status, systemId: '', tlvs: [] }));
-        } else if (pdu.command === 'enquire_link') socket.write(encodePdu({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 }));
-        else if (pdu.command === 'submit_sm') {
-          refused++;
-          socket.write(encodePdu({ command: 'submit_sm_resp', sequence: pdu.sequence, status: STATUS.ESME_RTHROTTLED, messageId: '', tlvs: [] }));
-        }
-      }
-    });
+  const { port: downPort } = await scriptedSmsc({
+    bindStatus: () => {
+      if (behaviour !== 'refuse') return 0;
+      refused++;
+      return STATUS.ESME_RBINDFAIL;
+    },
+    submit: (pdu, _accept, reply) => {
+      refused++;
+      reply({ command: 'submit_sm_resp', sequence: pdu.sequence, status: STATUS.ESME_RTHROTTLED, messageId: '', tlvs: [] });
+    },
   });
-  await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
-  const downPort = (refusing!.address() as { port: number }).port;
   const simPort = await freePort();
   return startTestServer(
     // One batch slot of 10: without the hand-back, the down carrier's first batch holds it for good.
@@ -67,8 +50,7 @@ async function start(behaviour: 'refuse' | 'throttle'): Promise<TestServer> {
 }
 afterEach(async () => {
   await server?.stop();
-  for (const s of sockets) s.destroy();
-  await new Promise((r) => refusing?.close(r));
+  await closeSmscs();
 });
 
 async function send(to: string, body: string): Promise<string> {

@@ -7,55 +7,30 @@
  * given back, so none is sent twice. Once an SMSC can take messages again, what its connector gave
  * back goes out promptly rather than at the retries' backoff times.
  */
-import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodePdu, encodePdu } from '../src/carriers/smpp/pdu/codec.js';
 import { STATUS } from '../src/carriers/smpp/pdu/constants.js';
-import { PduFramer } from '../src/carriers/smpp/pdu/framer.js';
 import { freePort } from './helpers/built-server.js';
+import { closeSmscs, scriptedSmsc } from './helpers/scripted-smsc.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer | undefined;
-let smsc: Server | undefined;
-const sockets = new Set<Socket>();
 /** What the fake SMSC does now: swallow submit_sm, refuse binds, answer, or answer after `SLOW_MS`. */
 let mode: 'swallow' | 'refuse' | 'answer' | 'slow' = 'answer';
 /** How long the fake SMSC takes to answer in `slow` mode. */
 let slowMs = 6500;
-let accepted = 0;
 let submits = 0;
 const SLOW_MS = 6500;
 
 async function start(responseTimeoutMs = 8000, stalled: Record<string, number> = {}): Promise<TestServer> {
-  accepted = 0;
   submits = 0;
-  smsc = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-    const framer = new PduFramer();
-    socket.on('data', (chunk) => {
-      for (const f of framer.push(chunk).frames) {
-        const r = decodePdu(f);
-        if (!r.ok) continue;
-        const pdu = r.pdu;
-        if (pdu.command.startsWith('bind_')) {
-          socket.write(encodePdu({ command: `${pdu.command}_resp` as 'bind_transceiver_resp', sequence: pdu.sequence, status: mode === 'refuse' ? STATUS.ESME_RBINDFAIL : 0, systemId: '', tlvs: [] }));
-        } else if (pdu.command === 'enquire_link') socket.write(encodePdu({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 }));
-        else if (pdu.command === 'submit_sm') {
-          submits++;
-          const answer = () => {
-            accepted++;
-            if (!socket.destroyed) socket.write(encodePdu({ command: 'submit_sm_resp', sequence: pdu.sequence, status: 0, messageId: `m${accepted}`, tlvs: [] }));
-          };
-          if (mode === 'answer') answer();
-          else if (mode === 'slow') setTimeout(answer, slowMs);
-        }
-      }
-    });
+  const { port } = await scriptedSmsc({
+    bindStatus: () => (mode === 'refuse' ? STATUS.ESME_RBINDFAIL : 0),
+    submit: (_pdu, accept) => {
+      submits++;
+      if (mode === 'answer') accept();
+      else if (mode === 'slow') setTimeout(accept, slowMs);
+    },
   });
-  await new Promise<void>((r) => smsc!.listen(0, '127.0.0.1', r));
-  const port = (smsc!.address() as { port: number }).port;
   const simPort = await freePort();
   return startTestServer(
     // Four slots of 10 messages: the stalled carrier's messages fill all four.
@@ -80,8 +55,7 @@ afterEach(async () => {
   slowMs = SLOW_MS;
   await server?.stop();
   server = undefined;
-  for (const s of sockets) s.destroy();
-  await new Promise((r) => smsc?.close(r));
+  await closeSmscs();
 });
 
 async function send(to: string, body: string): Promise<string> {
