@@ -11,7 +11,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { parseSmppSection } from '../src/carriers/smpp/config.js';
 import { SmppConnector } from '../src/carriers/smpp/connector.js';
@@ -19,29 +18,19 @@ import { newCounters } from '../src/carriers/smpp/context.js';
 import { STATUS } from '../src/carriers/smpp/pdu/constants.js';
 import { ReceiptLedger } from '../src/carriers/smpp/receipt-ledger.js';
 import type { CarrierSubmission, StatusReport, SubmitResult } from '../src/domain/ports/carrier.js';
-import { isStoreUnavailable, type Store } from '../src/domain/ports/store.js';
+import { isStoreUnavailable } from '../src/domain/ports/store.js';
 import { ObservedStore } from '../src/engine/testing/observed-store.js';
-import { openPostgresStore } from '../src/store/dialects/postgres.js';
 import { openSqliteStore } from '../src/store/dialects/sqlite.js';
-import type { KyselyStore } from '../src/store/kysely-store.js';
-import { createTestDatabase, servicesOff } from './helpers/postgres.js';
+import { servicesOff } from './helpers/postgres.js';
 import { closeSmscs, deliveredReceipt, scriptedSmsc } from './helpers/scripted-smsc.js';
 import { eventually } from './helpers/server.js';
-import { TcpLink } from './helpers/tcp-link.js';
+import { postgresOutage, sqliteOutage, sqliteReadOnly, type StoreOutage } from './helpers/store-outage.js';
 
 afterEach(closeSmscs);
 
 const message = (messageId: string): CarrierSubmission => ({ messageId, projectId: 'p1', from: '+15551230001', to: '+447700900001', body: 'during the outage', media: [], kind: 'sms', encoding: 'GSM-7', segments: 1, attempt: 1, expiresAt: Date.now() + 120_000 });
 
-interface Outage {
-  readonly store: Store;
-  /** Make every write fail with StoreUnavailableError. */
-  fail(): Promise<void>;
-  restore(): Promise<void>;
-  close(): Promise<void>;
-}
-
-function describeOutage(dialect: string, open: () => Promise<Outage>) {
+function describeOutage(dialect: string, open: () => Promise<StoreOutage>) {
   describe(`an SMPP part accepted while storage is unavailable (${dialect})`, () => {
     it('is recorded once storage is back before its message is answered accepted, and its receipt then delivers it', async () => {
       const outage = await open();
@@ -88,37 +77,17 @@ function describeOutage(dialect: string, open: () => Promise<Outage>) {
 const root = mkdtempSync(join(tmpdir(), 'switchboard-smpp-parts-outage-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describeOutage('sqlite', async () => {
-  const store = await openSqliteStore({ file: join(root, randomUUID(), 'switchboard.sqlite') });
-  // A read-only database fails every write with SQLITE_READONLY, one of the storage failures (as a full disk's SQLITE_FULL).
-  const readOnly = (on: boolean) => sql.raw(`PRAGMA query_only = ${on ? 1 : 0}`).execute(store.db).then(() => undefined);
-  return { store, fail: () => readOnly(true), restore: () => readOnly(false), close: () => store.close() };
-});
+describeOutage('sqlite', () => sqliteOutage(join(root, randomUUID(), 'switchboard.sqlite')));
 
 describe.skipIf(servicesOff)('PostgreSQL', () => {
-  describeOutage('postgres', async () => {
-    const db = await createTestDatabase();
-    const link = TcpLink.to(db.url);
-    await link.up();
-    const store: KyselyStore = await openPostgresStore({ url: link.via(db.url), poolSize: 2 });
-    return {
-      store,
-      fail: () => link.down(),
-      restore: () => link.up(),
-      close: async () => {
-        await store.close();
-        await link.down();
-        await db.drop();
-      },
-    };
-  });
+  describeOutage('postgres', postgresOutage);
 });
 
 describe('a receipt that came while its part waited for storage (sqlite)', () => {
   it('is applied with the part when storage fails again under the part\'s next try', async () => {
     const inner = await openSqliteStore({ file: join(root, randomUUID(), 'switchboard.sqlite') });
     const store = new ObservedStore(inner);
-    const readOnly = (on: boolean) => sql.raw(`PRAGMA query_only = ${on ? 1 : 0}`).execute(inner.db).then(() => undefined);
+    const readOnly = (on: boolean) => sqliteReadOnly(inner, on);
     const config = parseSmppSection({ connectors: [{ id: 'smsc', host: '127.0.0.1', port: 2775, systemId: 'sw', password: 'pw' }], routes: [] }).connectors[0]!;
     const warnings: string[] = [];
     const logger = { info() {}, debug() {}, warn: (_f: unknown, m: string) => void warnings.push(m), error() {} };

@@ -17,23 +17,11 @@ import { InProcessBus } from '../src/bus/in-process-bus.js';
 import { isStoreUnavailable } from '../src/domain/ports/store.js';
 import { DEFAULT_RETENTION } from '../src/engine/messages/webhook-retention.js';
 import { buildTestEngine } from '../src/engine/testing/test-engine.js';
-import { openPostgresStore } from '../src/store/dialects/postgres.js';
-import { openSqliteStore } from '../src/store/dialects/sqlite.js';
-import type { KyselyStore } from '../src/store/kysely-store.js';
-import { createTestDatabase, servicesOff } from './helpers/postgres.js';
+import { servicesOff } from './helpers/postgres.js';
 import { eventually } from './helpers/server.js';
-import { TcpLink } from './helpers/tcp-link.js';
+import { postgresOutage, sqliteOutage, type StoreOutage } from './helpers/store-outage.js';
 
 const MINUTE = 60_000;
-
-interface Outage {
-  readonly store: KyselyStore;
-  /** Reads fail too (PostgreSQL out of reach), not only writes (a read-only SQLite database). */
-  readonly readsFail: boolean;
-  fail(): Promise<void>;
-  restore(): Promise<void>;
-  close(): Promise<void>;
-}
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   return p.then(
@@ -44,7 +32,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
   );
 }
 
-function describeOutage(dialect: string, open: () => Promise<Outage>) {
+function describeOutage(dialect: string, open: () => Promise<StoreOutage>) {
   describe(`the shared simulator clock and webhook retention while storage is unavailable (${dialect})`, () => {
     it('fail clearly, keep their timers going, and work again once storage is back', async () => {
       const outage = await open();
@@ -86,28 +74,8 @@ function describeOutage(dialect: string, open: () => Promise<Outage>) {
 const root = mkdtempSync(join(tmpdir(), 'switchboard-outage-timers-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describeOutage('sqlite', async () => {
-  const store = await openSqliteStore({ file: join(root, randomUUID(), 'switchboard.sqlite') });
-  const readOnly = (on: boolean) => sql.raw(`PRAGMA query_only = ${on ? 1 : 0}`).execute(store.db).then(() => undefined);
-  return { store, readsFail: false, fail: () => readOnly(true), restore: () => readOnly(false), close: () => store.close() };
-});
+describeOutage('sqlite', () => sqliteOutage(join(root, randomUUID(), 'switchboard.sqlite')));
 
 describe.skipIf(servicesOff)('PostgreSQL', () => {
-  describeOutage('postgres', async () => {
-    const db = await createTestDatabase();
-    const link = TcpLink.to(db.url);
-    await link.up();
-    const store = await openPostgresStore({ url: link.via(db.url), poolSize: 2 });
-    return {
-      store,
-      readsFail: true,
-      fail: () => link.down(),
-      restore: () => link.up(),
-      close: async () => {
-        await store.close();
-        await link.down();
-        await db.drop();
-      },
-    };
-  });
+  describeOutage('postgres', postgresOutage);
 });
