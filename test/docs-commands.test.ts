@@ -119,7 +119,10 @@ describe('every shell block of README.md and docs/ is accounted for', () => {
 });
 
 /** Run a shell script to completion with bash; curl fails on an HTTP error and is bounded in time. */
-function bash(script: string, opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number; detached?: boolean }): Promise<{ code: number | null; stdout: string; stderr: string; pid: number }> {
+function bash(
+  script: string,
+  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number; detached?: boolean },
+): Promise<{ code: number | null; stdout: string; stderr: string; pid: number; output: () => string }> {
   // A command that chose its own failure mode (`curl -sf` in a wait loop) keeps it; curl refuses both.
   const prelude = `set -e -o pipefail
 curl() {
@@ -140,7 +143,8 @@ curl() {
     // 'exit', not 'close': processes the script leaves in the background keep its output pipes open.
     child.on('exit', (code) => {
       clearTimeout(timer);
-      setTimeout(() => resolve({ code, stdout, stderr, pid: child.pid! }), 200);
+      // `output` reads on after the exit: what the background processes wrote since.
+      setTimeout(() => resolve({ code, stdout, stderr, pid: child.pid!, output: () => `stdout: ${stdout}\nstderr: ${stderr}` }), 200);
     });
   });
 }
@@ -284,7 +288,7 @@ describe.skipIf(!BUILT || !serversOnPostgres)(`docs/deploy.md's recipe: three no
         ready = await fetch(`http://127.0.0.1:${ports.get(doc)}/ready`).catch(() => undefined);
         if (!ready?.ok) await new Promise((r) => setTimeout(r, 1_000));
       }
-      expect(ready?.status, `node ${node}`).toBe(200);
+      expect(ready?.status, `node ${node} is not ready; the terminal:\n${run.output().slice(-4000)}`).toBe(200);
       expect(JSON.stringify(await ready!.json())).toContain(`"${node}"`);
     }
   });
