@@ -6,22 +6,13 @@
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../src/bus/in-process-bus.js';
-import type { Store } from '../src/domain/ports/store.js';
 import type { WebhookDeliveryRecord } from '../src/domain/webhooks.js';
 import { buildTestEngine, HANDSET, TEST_NUMBERS, type TestEngine } from '../src/engine/testing/test-engine.js';
-import { openSqliteStore } from '../src/store/dialects/sqlite.js';
 import { cxmlDelivery } from '../src/webhooks/cxml-inbound-planner.js';
 import { CxmlExecutor, MAX_DOCUMENTS } from '../src/webhooks/cxml/executor.js';
-import { perTestPostgresStores, servicesOff } from './helpers/postgres.js';
+import { storeBackends } from './helpers/postgres.js';
 
-const postgres = perTestPostgresStores(afterAll);
-const backends: Array<[string, () => Promise<{ store: Store; close(): Promise<void> }>]> = [
-  ['SQLite', async () => {
-    const store = await openSqliteStore({ file: ':memory:' });
-    return { store, close: () => store.close() };
-  }],
-  ...(servicesOff ? [] : [['PostgreSQL', postgres] as [string, typeof postgres]]),
-];
+const backends = storeBackends(afterAll);
 
 const XML = { statusCode: 200, contentType: 'text/xml', truncated: false };
 const document = (verbs: string) => ({ ...XML, body: `<Response>${verbs}</Response>` });

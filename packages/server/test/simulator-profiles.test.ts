@@ -7,20 +7,12 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../src/bus/in-process-bus.js';
 import { SimulatorProfiles } from '../src/carriers/simulator/profiles.js';
-import type { SimulatorSettingsRepository, Store } from '../src/domain/ports/store.js';
+import type { SimulatorSettingsRepository } from '../src/domain/ports/store.js';
 import type { SimulatorOverridesPatch } from '../src/domain/simulator/tuning.js';
 import { buildTestEngine, RecordingLogger, type TestEngine } from '../src/engine/testing/test-engine.js';
-import { openSqliteStore } from '../src/store/dialects/sqlite.js';
-import { perTestPostgresStores, servicesOff } from './helpers/postgres.js';
+import { storeBackends } from './helpers/postgres.js';
 
-const postgres = perTestPostgresStores(afterAll);
-const backends: Array<[string, () => Promise<{ store: Store; close(): Promise<void> }>]> = [
-  ['SQLite', async () => {
-    const store = await openSqliteStore({ file: ':memory:' });
-    return { store, close: () => store.close() };
-  }],
-  ...(servicesOff ? [] : [['PostgreSQL', postgres] as [string, typeof postgres]]),
-];
+const backends = storeBackends(afterAll);
 
 /** The real repository, with the answer of its first update held back until `release()`. */
 class FirstAnswerHeld implements SimulatorSettingsRepository {

@@ -10,7 +10,6 @@
  * The dispatcher's retries run on the engine's manual clock, moved a second at a time; the refresh
  * and retention timers here run every 5 ms of real time.
  */
-import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,28 +18,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../src/bus/in-process-bus.js';
 import { DEFAULT_RETENTION } from '../src/engine/messages/webhook-retention.js';
 import { buildTestEngine, type RecordingLogger } from '../src/engine/testing/test-engine.js';
-import { openPostgresStore } from '../src/store/dialects/postgres.js';
-import { openSqliteStore } from '../src/store/dialects/sqlite.js';
-import type { KyselyStore } from '../src/store/kysely-store.js';
-import { createTestDatabase, servicesOff } from './helpers/postgres.js';
+import { servicesOff } from './helpers/postgres.js';
 import { eventually } from './helpers/server.js';
-import { TcpLink } from './helpers/tcp-link.js';
+import { postgresOutage, sqliteOutage, type StoreOutage } from './helpers/store-outage.js';
 
 const MINUTE = 60_000;
-
-interface Outage {
-  readonly store: KyselyStore;
-  /** Reads fail too (PostgreSQL out of reach), not only writes (a read-only SQLite database). */
-  readonly readsFail: boolean;
-  fail(): Promise<void>;
-  restore(): Promise<void>;
-  close(): Promise<void>;
-}
 
 /** Lines whose message starts with `text`, at `level`. */
 const lines = (logger: RecordingLogger, level: 'debug' | 'info' | 'warn' | 'error', text: string) => logger.entries.filter((e) => e.level === level && e.msg?.startsWith(text));
 
-function describeOutage(dialect: string, open: () => Promise<Outage>) {
+function describeOutage(dialect: string, open: () => Promise<StoreOutage>) {
   describe(`the log while storage is unavailable (${dialect})`, () => {
     it('has each loop’s first failure, not its repeats, and its recovery with the count left out', async () => {
       const outage = await open();
@@ -92,28 +79,8 @@ function describeOutage(dialect: string, open: () => Promise<Outage>) {
 const root = mkdtempSync(join(tmpdir(), 'switchboard-outage-logs-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describeOutage('sqlite', async () => {
-  const store = await openSqliteStore({ file: join(root, randomUUID(), 'switchboard.sqlite') });
-  const readOnly = (on: boolean) => sql.raw(`PRAGMA query_only = ${on ? 1 : 0}`).execute(store.db).then(() => undefined);
-  return { store, readsFail: false, fail: () => readOnly(true), restore: () => readOnly(false), close: () => store.close() };
-});
+describeOutage('sqlite', () => sqliteOutage(join(root, randomUUID(), 'switchboard.sqlite')));
 
 describe.skipIf(servicesOff)('PostgreSQL', () => {
-  describeOutage('postgres', async () => {
-    const db = await createTestDatabase();
-    const link = TcpLink.to(db.url);
-    await link.up();
-    const store = await openPostgresStore({ url: link.via(db.url), poolSize: 2 });
-    return {
-      store,
-      readsFail: true,
-      fail: () => link.down(),
-      restore: () => link.up(),
-      close: async () => {
-        await store.close();
-        await link.down();
-        await db.drop();
-      },
-    };
-  });
+  describeOutage('postgres', postgresOutage);
 });

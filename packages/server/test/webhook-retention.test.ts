@@ -7,22 +7,13 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../src/bus/in-process-bus.js';
-import type { Store } from '../src/domain/ports/store.js';
 import type { WebhookDeliveryRecord } from '../src/domain/webhooks.js';
 import { DEFAULT_RETENTION, RETENTION_LEASE, type RetentionOptions } from '../src/engine/messages/webhook-retention.js';
 import { buildTestEngine, HANDSET, TEST_NUMBERS, type TestEngine } from '../src/engine/testing/test-engine.js';
-import { openSqliteStore } from '../src/store/dialects/sqlite.js';
-import { perTestPostgresStores, servicesOff } from './helpers/postgres.js';
+import { storeBackends } from './helpers/postgres.js';
 import { deliveryRow } from './helpers/records.js';
 
-const postgres = perTestPostgresStores(afterAll);
-const backends: Array<[string, () => Promise<{ store: Store; close(): Promise<void> }>]> = [
-  ['SQLite', async () => {
-    const store = await openSqliteStore({ file: ':memory:' });
-    return { store, close: () => store.close() };
-  }],
-  ...(servicesOff ? [] : [['PostgreSQL', postgres] as [string, typeof postgres]]),
-];
+const backends = storeBackends(afterAll);
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { openPostgresStore } from '../../src/store/dialects/postgres.js';
+import { openSqliteStore } from '../../src/store/dialects/sqlite.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 
 /**
@@ -132,4 +133,13 @@ export function perTestPostgresStores(afterAll: (fn: () => Promise<void>) => voi
       },
     };
   };
+}
+
+/** The stores a test runs on: in-memory SQLite, and PostgreSQL (`perTestPostgresStores`) unless the services are off. */
+export function storeBackends(afterAll: (fn: () => Promise<void>) => void): Array<[string, () => Promise<{ store: KyselyStore; close(): Promise<void> }>]> {
+  const sqlite = async () => {
+    const store = await openSqliteStore({ file: ':memory:' });
+    return { store, close: () => store.close() };
+  };
+  return [['SQLite', sqlite], ...(servicesOff ? [] : [['PostgreSQL', perTestPostgresStores(afterAll)] as [string, typeof sqlite]])];
 }
