@@ -15,26 +15,15 @@
  *
  * Needs `npm run build`. With --postgres the database is used as given (create an empty one).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { openBenchStore, timeCap } from './lib/bench-store.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({ options: { messages: { type: 'string', default: '300000' }, postgres: { type: 'string' }, budget: { type: 'string', default: '20000' } } });
 const total = Math.min(1_000_000, Number(opts.messages));
-const hardStop = setTimeout(() => {
-  console.error('benchmark exceeded its time cap; stopping');
-  process.exit(1);
-}, 900_000);
-hardStop.unref();
+timeCap(900_000);
 
-const { openSqliteStore } = await import(join(root, 'packages/server/dist/store/dialects/sqlite.js'));
-const { openPostgresStore } = await import(join(root, 'packages/server/dist/store/dialects/postgres.js'));
-const dataDir = opts.postgres ? null : mkdtempSync(join(tmpdir(), 'switchboard-scan-bench-'));
-const store = opts.postgres ? await openPostgresStore({ url: opts.postgres }) : await openSqliteStore({ file: join(dataDir, 'switchboard.db') });
+const { store, close } = await openBenchStore({ postgres: opts.postgres, name: 'scan' });
 
 const PROJECT = randomUUID();
 const OURS = '+15551230001';
@@ -108,5 +97,4 @@ for (const [name, read] of [
   console.log(`\nconsole conversations, ${name}: newest page ${times[0]} ms, a page below the newest 1,000 messages ${times[1]} ms`);
 }
 
-await store.close();
-if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+await close();

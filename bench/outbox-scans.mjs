@@ -11,27 +11,16 @@
  *
  * Needs `npm run build`. With --postgres the database is used as given (create an empty one).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { openBenchStore, timeCap } from './lib/bench-store.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({ options: { deliveries: { type: 'string', default: '300000' }, postgres: { type: 'string' }, cap: { type: 'string', default: '20000' } } });
 const total = Math.min(1_000_000, Number(opts.deliveries));
 const cap = Number(opts.cap);
-const hardStop = setTimeout(() => {
-  console.error('benchmark exceeded its time cap; stopping');
-  process.exit(1);
-}, 600_000);
-hardStop.unref();
+timeCap(600_000);
 
-const { openSqliteStore } = await import(join(root, 'packages/server/dist/store/dialects/sqlite.js'));
-const { openPostgresStore } = await import(join(root, 'packages/server/dist/store/dialects/postgres.js'));
-const dataDir = opts.postgres ? null : mkdtempSync(join(tmpdir(), 'switchboard-outbox-bench-'));
-const store = opts.postgres ? await openPostgresStore({ url: opts.postgres }) : await openSqliteStore({ file: join(dataDir, 'switchboard.db') });
+const { store, close } = await openBenchStore({ postgres: opts.postgres, name: 'outbox' });
 
 const PROJECT = randomUUID();
 const T0 = Date.now() - total * 1000;
@@ -68,5 +57,4 @@ await time('counts', () => store.webhooks.countByStatus(PROJECT, cap));
 await time('list, all statuses, 51', async () => (await store.webhooks.listForProject(PROJECT, {}, { limit: 51 })).length);
 await time('list, failed, 51', async () => (await store.webhooks.listForProject(PROJECT, { status: 'failed' }, { limit: 51 })).length);
 await time('list, all statuses, 51, deep cursor', async () => (await store.webhooks.listForProject(PROJECT, {}, { limit: 51, beforeId: 1000 })).length);
-await store.close();
-if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+await close();

@@ -5,11 +5,11 @@
  * database, the path of a full or failing disk) and PostgreSQL (the link to it down). The engine's
  * side (timers through the outage) is test/storage-outage-timers.test.ts.
  */
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import { createTestDatabase, serversOnPostgres, servicesOff, type TestDatabase } from './helpers/postgres.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { sqliteReadOnly } from './helpers/store-outage.js';
 import { TcpLink } from './helpers/tcp-link.js';
 
 const CLOCK = '/api/simulator/clock';
@@ -40,8 +40,8 @@ describe.skipIf(serversOnPostgres)('advancing the manual clock while SQLite cann
   });
 
   it('answers 503 and moves nothing; works again once storage is back', async () => {
-    const readOnly = (on: boolean) => sql.raw(`PRAGMA query_only = ${on ? 1 : 0}`).execute((server.store as KyselyStore).db).then(() => undefined);
-    await advanceDuringOutage(server, () => readOnly(true), () => readOnly(false));
+    const store = server.store as KyselyStore;
+    await advanceDuringOutage(server, () => sqliteReadOnly(store, true), () => sqliteReadOnly(store, false));
   });
 });
 
