@@ -9,6 +9,7 @@ import { insertMessages, sendMessage, waitForStatus } from './helpers/messages.j
 import { createProject, type TestProject } from './helpers/projects.js';
 import { messageRow } from './helpers/records.js';
 import { NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 
 const SEND = '/api/messaging/messages';
 const LOGS = '/api/messaging/logs';
@@ -170,6 +171,45 @@ function follow(link: string): string {
   expect(u.origin).toBe(server.url);
   return `${u.pathname}${u.search}`;
 }
+
+describe('redacting a message whose status callbacks are still retrying', () => {
+  it('erases the text from the stored callbacks, and those sent later carry none (native JSON and Compatibility form)', async () => {
+    // Retries every 100-200 ms, so the callbacks held back by a failing receiver go out soon after it answers.
+    const quick = await startTestServer({ webhookRetryBaseMs: 100, webhookRetryMaxMs: 200 });
+    const receiver = await startWebhookReceiver();
+    receiver.respond(() => ({ status: 503 }));
+    try {
+      const native = await sendMessage(quick, { from: FROM, to: '+15557650031', body: 'native secret 4711', status_callback: `${receiver.url}/native` });
+      const compat = await quick.api(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`, {
+        body: new URLSearchParams({ From: FROM, To: '+15557650032', Body: 'compat secret 4711', StatusCallback: `${receiver.url}/compat` }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(compat.status).toBe(201);
+      const ids = [native.id as string, compat.body.sid as string];
+      for (const id of ids) await waitForStatus(quick, id, 'delivered', { timeoutMs: 10_000 });
+      // Each message's first callback keeps failing, so the later ones (delivered among them) wait behind it, unsent.
+      await receiver.waitFor(2, 10_000, (r) => r.path === '/native' || r.path === '/compat');
+      expect((await quick.api(`${SEND}/${ids[0]}`, { method: 'PATCH', body: { body: '' } })).status).toBe(200);
+      const redacted = await quick.api(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages/${ids[1]}.json`, { body: 'Body=', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(redacted.status).toBe(200);
+
+      for (const id of ids) {
+        const stored = await quick.store.webhooks.listForMessage(PROJECT_ID, id);
+        expect(stored.length).toBeGreaterThanOrEqual(4);
+        for (const d of stored) expect(d.body).not.toContain('secret');
+      }
+      receiver.respond(() => ({ status: 200 }));
+      const [nativeDelivered] = await receiver.waitFor(1, 20_000, (r) => r.json?.status === 'delivered');
+      expect(nativeDelivered!.json).toMatchObject({ id: ids[0], body: '' });
+      const [compatDelivered] = await receiver.waitFor(1, 20_000, (r) => r.form?.get('MessageStatus') === 'delivered');
+      expect(compatDelivered!.form?.get('MessageSid')).toBe(ids[1]);
+      expect(compatDelivered!.form?.get('Body')).toBe('');
+    } finally {
+      await receiver.close();
+      await quick.stop();
+    }
+  });
+});
 
 describe('paging through the logs', () => {
   let pager: TestProject;

@@ -1288,6 +1288,24 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(await store.webhooks.listForMessage(P2, mid)).toEqual([]);
       });
 
+      it('erases a message’s text from its stored requests (form and JSON), in its project only', async () => {
+        const mid = randomUUID();
+        const otherMid = randomUUID();
+        await store.webhooks.enqueueMany([
+          delivery(P1, mid, { contentType: 'application/x-www-form-urlencoded', body: 'MessageSid=m&Body=my+secret&NumMedia=0', signature: 'form-base64' }),
+          delivery(P1, mid, { body: '{"id":"m","status":"sent","body":"my secret"}' }),
+          delivery(P1, mid, { method: 'GET', contentType: null, body: 'MessageSid=m&Body=', signature: 'form-base64', kind: 'inbound_message' }),
+          delivery(P2, mid, { body: '{"id":"m","body":"my secret"}' }),
+          delivery(P1, otherMid, { body: '{"id":"o","body":"my secret"}' }),
+        ]);
+        expect(await store.webhooks.eraseMessageText(P2, randomUUID())).toBe(0);
+        expect(await store.webhooks.eraseMessageText(P1, mid)).toBe(2);
+        expect((await store.webhooks.listForMessage(P1, mid)).map((d) => d.body)).toEqual(['MessageSid=m&Body=&NumMedia=0', '{"id":"m","status":"sent","body":""}', 'MessageSid=m&Body=']);
+        expect((await store.webhooks.listForMessage(P2, mid)).map((d) => d.body)).toEqual(['{"id":"m","body":"my secret"}']);
+        expect((await store.webhooks.listForMessage(P1, otherMid)).map((d) => d.body)).toEqual(['{"id":"o","body":"my secret"}']);
+        expect(await store.webhooks.eraseMessageText(P1, mid)).toBe(0);
+      });
+
       it('counts the cXML documents of an exchange up to a delivery: its inbound requests and its replies’ action requests', async () => {
         const session = randomUUID();
         const [reply, stranger] = await insert(message(P1, { origin: 'reply', cxmlSession: session }), message(P1, { origin: 'reply', cxmlSession: randomUUID() }));

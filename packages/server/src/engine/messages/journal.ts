@@ -200,10 +200,20 @@ export class MessageJournal {
     return value;
   }
 
-  /** Empty the body of a message; the caller has checked that it may be redacted. */
+  /**
+   * Empty the body of a message, and the text its stored webhook requests carry in the same
+   * transaction (a callback still retrying is sent without it); the caller has checked that it may
+   * be redacted.
+   */
   redact(projectId: string, id: string): Promise<MessageRecord | undefined> {
     this.deps.recent.forget(id);
-    return this.observe('a redaction', 'redactions are refused (503) until storage is back', () => this.deps.store.messages.redact(projectId, id, this.deps.clock.now()), (r) => r !== undefined);
+    const write = () =>
+      this.deps.store.transaction(async (tx) => {
+        const m = await tx.messages.redact(projectId, id, this.deps.clock.now());
+        if (m) await tx.webhooks.eraseMessageText(projectId, id);
+        return m;
+      });
+    return this.observe('a redaction', 'redactions are refused (503) until storage is back', write, (r) => r !== undefined);
   }
 
   /** Hide a message from listings (kept for `include_deleted`). */

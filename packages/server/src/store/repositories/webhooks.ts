@@ -1,6 +1,7 @@
 import { CompiledQuery, sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { WebhookClaimLimits, WebhookHandOnClaim, WebhookPruneCutoffs, WebhookPrunePage, WebhookRedriveFilter, WebhookRepository, WebhookSettlement, WebhookStatusCounts } from '../../domain/ports/store.js';
-import { destinationOf, type NewWebhookDelivery, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookDeliveryStatus } from '../../domain/webhooks.js';
+import { withoutMessageText } from '../../domain/webhook-redaction.js';
+import { destinationOf, type NewWebhookDelivery, type SignatureScheme, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookDeliveryStatus } from '../../domain/webhooks.js';
 import { BatchInsert } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, WebhookDeliveriesTable } from '../schema.js';
@@ -320,6 +321,18 @@ export class KyselyWebhookRepository implements WebhookRepository {
       .orderBy('id')
       .execute();
     return rows.map(deliveryFromRow);
+  }
+
+  async eraseMessageText(projectId: string, messageId: string): Promise<number> {
+    const rows = await this.db.selectFrom('webhook_deliveries').select(['id', 'body', 'signature']).where('message_id', '=', messageId).where('project_id', '=', projectId).execute();
+    let changed = 0;
+    for (const row of rows) {
+      const body = withoutMessageText(row.signature as SignatureScheme, row.body);
+      if (body === row.body) continue;
+      await this.db.updateTable('webhook_deliveries').set({ body }).where('id', '=', row.id).where('project_id', '=', projectId).execute();
+      changed++;
+    }
+    return changed;
   }
 
   async countCxmlDocuments(projectId: string, session: string, upToId: number): Promise<number> {

@@ -109,6 +109,8 @@ export interface WebhookRepository {
   settleMany(results: ReadonlyArray<WebhookSettlement & { readonly id: number }>, claim?: WebhookHandOnClaim): Promise<WebhookDeliveryRecord[]>;
   get(projectId: string, id: number): Promise<WebhookDeliveryRecord | undefined>;
   listForMessage(projectId: string, messageId: string): Promise<WebhookDeliveryRecord[]>;
+  /** Empty the message's text in every stored request of the message (`withoutMessageText`), for its redaction; returns how many changed. */
+  eraseMessageText(projectId: string, messageId: string): Promise<number>;
   /**
    * How many cXML documents the exchange an inbound message began had requested up to delivery
    * `upToId` (included): the inbound message's requests (its redirects too) and the action requests
