@@ -98,6 +98,26 @@ describe('redacting a message', () => {
     expectOneError(await patch(sent.id, body), 'body_must_be_empty', 'body');
   });
 
+  it('checks status and body together before changing anything, and given both cancels a scheduled message, then redacts it', async () => {
+    const delivered = await sendAndWait({ to: '+15557650021', body: 'keep me whole' }, 'delivered');
+    // A status beside the body is not ignored: a bad one refuses the whole request.
+    expectOneError(await patch(delivered.id, { status: 'bogus', body: '' }), 'invalid_parameter', 'status');
+    expect((await server.store.messages.get(PROJECT_ID, delivered.id))?.body).toBe('keep me whole');
+    const later = () => send({ to: '+15557650022', body: 'a secret for later', send_at: new Date(Date.now() + 3_600_000).toISOString() });
+    const scheduled = await later();
+    expectOneError(await patch(scheduled.id, { status: 'canceled', body: 'x' }), 'body_must_be_empty', 'body');
+    expectOneError(await patch(scheduled.id, { status: 'canceled', body: null }), 'body_must_be_empty', 'body');
+    expect(await server.store.messages.get(PROJECT_ID, scheduled.id)).toMatchObject({ status: 'scheduled', body: 'a secret for later' });
+    const both = await patch(scheduled.id, { status: 'canceled', body: '' });
+    expect(both.status, both.text).toBe(200);
+    expect(both.body).toMatchObject({ id: scheduled.id, status: 'canceled', body: '' });
+    // A message already sent cannot be canceled: refused, and its body kept.
+    const refused = await patch(delivered.id, { status: 'canceled', body: '' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors[0].code).toBe('message_not_cancelable');
+    expect((await server.store.messages.get(PROJECT_ID, delivered.id))?.body).toBe('keep me whole');
+  });
+
   it('still refuses a non-string body with a 422 and changes nothing', async () => {
     const sent = await sendAndWait({ to: '+15557650005', body: 'keep me' }, 'delivered');
     const res = await patch(sent.id, { body: null });

@@ -102,14 +102,17 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     async (request) => {
       const { projectId } = principalOf(request);
       const body = (request.body ?? {}) as { body?: unknown; status?: unknown };
-      // Our extension: `{"status": "canceled"}` cancels a scheduled message.
-      if (body.status !== undefined && body.body === undefined) {
-        if (body.status !== 'canceled') throw AppError.of('INVALID_PARAMETER', { attribute: 'status', message: "status can only be set to 'canceled' (to cancel a scheduled message)." });
+      // Our extension: `{"status": "canceled"}` cancels a scheduled message. Both fields are checked
+      // before anything changes; given together, as the Compatibility API's update takes them, the
+      // message is canceled first, then redacted (a status beside a body was ignored, so
+      // `{"status": "bogus", "body": ""}` redacted a message without a word about its status).
+      if (body.status !== undefined && body.status !== 'canceled') throw AppError.of('INVALID_PARAMETER', { attribute: 'status', message: "status can only be set to 'canceled' (to cancel a scheduled message)." });
+      if ((body.status === undefined || body.body !== undefined) && body.body !== '') throw AppError.of('REDACT_BODY_NOT_EMPTY');
+      if (body.status !== undefined) {
         const canceled = await deps.scheduled.cancel(projectId, request.params.id);
         if (!canceled) throw AppError.of('NOT_FOUND', { message: `Message ${request.params.id} was not found.` });
-        return toNativeMessage(canceled);
+        if (body.body === undefined) return toNativeMessage(canceled);
       }
-      if (body.body !== '') throw AppError.of('REDACT_BODY_NOT_EMPTY');
       return toNativeMessage(await deps.messages.redact(projectId, request.params.id));
     },
   );
