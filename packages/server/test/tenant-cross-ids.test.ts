@@ -6,9 +6,11 @@
  * not exist (404, or 422/400 naming the parameter), and A's resources are as they were after.
  */
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForStatus } from './helpers/messages.js';
 import { createProject, projectService, type TestProject } from './helpers/projects.js';
+import { requestText } from './helpers/raw-http.js';
 import { RawRelay } from './helpers/raw-relay.js';
 import { eventually, startTestServer, type TestServer } from './helpers/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
@@ -325,5 +327,24 @@ describe("B naming A's ids", () => {
     expect((await compat(a.auth, 'GET', `/Accounts/${a.projectId}/Messages/${ids.message}/Media.json`)).body.media_list).toHaveLength(1);
     // Neither retried nor replayed.
     expect((await server.store.webhooks.listForMessage(a.projectId, ids.message)).map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+  });
+});
+
+describe('a request carrying two projects’ credentials', () => {
+  it('is refused on each surface instead of being served as the first project (Authorization is a singleton field)', async () => {
+    const { port } = new URL(server.url);
+    const get = (path: string, authorization: string[]) => requestText(httpRequest, { host: '127.0.0.1', port, method: 'GET', path, headers: { authorization } });
+    for (const authorization of [[a.auth, b.auth], [b.auth, a.auth], [a.auth, a.auth]]) {
+      const native = await get('/api/messaging/logs', authorization);
+      expect(native.status).toBe(401);
+      expect(JSON.parse(native.body)).toEqual({ error: 'Unauthorized', message: 'Authorization was given more than once: send one set of credentials.' });
+      for (const p of [a, b]) {
+        const answer = await get(`/2010-04-01/Accounts/${p.projectId}/Messages.json`, authorization);
+        expect(answer.status).toBe(401);
+        expect(JSON.parse(answer.body)).toMatchObject({ code: 20003, status: 401, message: expect.stringContaining('more than once') });
+      }
+    }
+    // One line of credentials is served as before.
+    expect((await get('/api/messaging/logs', [a.auth])).status).toBe(200);
   });
 });
