@@ -84,3 +84,17 @@ describe('a request target in absolute form', () => {
     });
   }
 });
+
+describe('a request with more than one Host', () => {
+  it('is answered 400 in the shape of its API (RFC 9112 §3.2), not served with links on the first', async () => {
+    const native = await raw('/api/messaging/logs', 'a.example\r\nHost: b.example');
+    expect(native.status).toBe(400);
+    expect(JSON.parse(native.body)).toEqual({ error: 'Bad Request', message: 'Host was given more than once: a request names one host (RFC 9112 §3.2).' });
+    const compat = await raw(`/2010-04-01/Accounts/${server.projectId}/Messages.json`, 'a.example\r\nhost: a.example');
+    expect(compat.status).toBe(400);
+    expect(JSON.parse(compat.body)).toMatchObject({ code: 10000, status: 400, message: expect.stringContaining('Host was given more than once') });
+    // One Host, or none, is served as before.
+    expect((await raw('/api/messaging/logs', 'a.example')).status).toBe(200);
+    expect((await raw('/api/messaging/logs', null)).status).toBe(200);
+  });
+});

@@ -26,6 +26,7 @@ import { nativePlugin } from './native/plugin.js';
 import { openApiPlugin } from './openapi/plugin.js';
 import { opsPlugin, type OpsDeps } from './ops/plugin.js';
 import { observeRequests } from './ops/request-observer.js';
+import { givenMoreThanOnce } from './repeated-fields.js';
 import { decodedRequestPath, requestPath } from './request-path.js';
 import { simulatorPlugin } from './simulator/plugin.js';
 
@@ -151,6 +152,8 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     // A fragment is never sent to a server (RFC 9110 §4.2.4); the query parser would read a raw `#`
     // into a parameter (`?PageSize=1#x` is "1#x", `/logs#x` a parameter `x`).
     if (request.url.includes('#')) return done(AppError.of('URL_MALFORMED', { message: "The request target has a '#': a fragment is not sent to a server; percent-encode it as %23." }));
+    // A server must answer 400 to more than one Host (RFC 9112 §3.2); Node kept the first for the links.
+    if (givenMoreThanOnce(request.raw.rawHeaders, 'host')) return done(AppError.of('MALFORMED_REQUEST', { message: 'Host was given more than once: a request names one host (RFC 9112 §3.2).' }));
     if (!closing) return done();
     reply.header('Connection', 'close');
     done(AppError.of('UNAVAILABLE', { message: 'This server is shutting down; retry on another node or shortly.' }));

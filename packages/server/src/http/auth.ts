@@ -11,6 +11,7 @@ import type { TokenScope } from '../domain/credentials.js';
 import type { CredentialVerifier, Principal } from '../engine/admin/credential-verifier.js';
 import type { AuthThrottle } from '../util/auth-throttle.js';
 import { clientAddressKey } from '../util/client-address.js';
+import { givenMoreThanOnce } from './repeated-fields.js';
 import { decodedRequestPath } from './request-path.js';
 
 declare module 'fastify' {
@@ -89,23 +90,6 @@ export function wantsBasicChallenge(request: FastifyRequest): boolean {
   return request.headers[CSRF_HEADER] === undefined && !decodedRequestPath(request.url).startsWith('/api/console/');
 }
 
-/**
- * Whether a header field `name` (lower case) came on more than one line. Authorization is a
- * singleton field (RFC 9110 §11.6.2): Node keeps the first of repeated lines and drops the rest
- * unseen, so a request naming two projects' credentials was served as the first, whichever one a
- * proxy in front had checked or logged.
- */
-export function givenMoreThanOnce(rawHeaders: readonly string[], name: string): boolean {
-  let seen = false;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const field = rawHeaders[i]!;
-    if (field.length !== name.length || field.toLowerCase() !== name) continue;
-    if (seen) return true;
-    seen = true;
-  }
-  return false;
-}
-
 /** Parse an `Authorization: Basic …` header. */
 export function parseBasicAuth(header: string | undefined): { user: string; password: string } | null {
   if (!header || header.length > 1024) return null;
@@ -123,6 +107,7 @@ export function parseBasicAuth(header: string | undefined): { user: string; pass
  */
 export async function authenticate(verifier: CredentialVerifier, request: FastifyRequest, scope: TokenScope, opts: { readonly allowTest?: boolean } = {}): Promise<Principal> {
   const header = request.headers.authorization;
+  // Authorization is a singleton field (RFC 9110 §11.6.2): two lines of it are refused (repeated-fields.ts).
   if (header !== undefined && givenMoreThanOnce(request.raw.rawHeaders, 'authorization')) throw AppError.of('UNAUTHORIZED', { message: 'Authorization was given more than once: send one set of credentials.' });
   const viaSession = header === undefined && request.server.sessionAuth ? await request.server.sessionAuth.authenticate(request) : null;
   const creds = viaSession ? null : parseBasicAuth(header);
