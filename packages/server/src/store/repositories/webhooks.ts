@@ -324,7 +324,8 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async eraseMessageText(projectId: string, messageId: string): Promise<number> {
-    const rows = await this.db.selectFrom('webhook_deliveries').select(['id', 'body', 'signature']).where('message_id', '=', messageId).where('project_id', '=', projectId).execute();
+    // Rows are written in id order, the order every bulk update of the outbox locks them in.
+    const rows = await this.db.selectFrom('webhook_deliveries').select(['id', 'body', 'signature']).where('message_id', '=', messageId).where('project_id', '=', projectId).orderBy('id').execute();
     let changed = 0;
     for (const row of rows) {
       const body = withoutMessageText(row.signature as SignatureScheme, row.body);
