@@ -53,15 +53,3 @@ export function notJsonHint(path: string): string {
   if (/\.(toml|ini|env|conf)$/i.test(path)) return ' (config files are JSON; write the same keys as JSON)';
   return '';
 }
-
-/**
- * `JSON.parse`'s message with the line and column of the offset it names: Node 20 says only
- * "at position 1234". Node 22 names the line itself, and its message is kept as is.
- */
-export function withLineAndColumn(message: string, text: string): string {
-  const at = /at position (\d+)/.exec(message);
-  if (!at || /\bline\b/.test(message)) return message;
-  const before = text.slice(0, Number(at[1]));
-  const line = before.split('\n').length;
-  return `${message} (line ${line}, column ${before.length - before.lastIndexOf('\n')})`;
-}

@@ -14,6 +14,13 @@ describe('parseJsonBody', () => {
     expect(() => parseJsonBody(Buffer.from([0x7b, 0xff, 0x7d]))).toThrow(/not valid UTF-8/);
     expect(() => parseJsonBody(Buffer.from('{"a":'))).toThrow(/not valid JSON/);
   });
+
+  // Node 20 names only the offset, Node 22 and later add "(line 2 column 8)": one answer on each.
+  it('says where a syntax error is, by line and column, in the same words on every Node version', () => {
+    expect(() => parseJsonBody(Buffer.from('{"to": "+15557654321",\n "n": 01}'))).toThrow(
+      'The request body is not valid JSON: Unexpected number in JSON at position 30 (line 2, column 8)',
+    );
+  });
 });
 
 describe('checkCharset', () => {

@@ -11,6 +11,7 @@ import { AppError } from '../domain/app-error.js';
 import { clip, preview } from '../domain/preview.js';
 import { cleanJson, jsonMayNeedCleaning } from '../domain/clean-text.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../util/json-depth.js';
+import { jsonSyntaxMessage } from '../util/json-syntax-error.js';
 
 /** Decode a raw body as UTF-8, refusing invalid byte sequences. */
 export function decodeUtf8Body(body: Buffer): string {
@@ -32,7 +33,7 @@ export function parseJsonBody(body: Buffer): unknown {
     value = JSON.parse(text);
   } catch (err) {
     // V8's message quotes the text around the error; keep it short.
-    throw AppError.of('MALFORMED_BODY', { message: `The request body is not valid JSON: ${clip((err as Error).message, 200)}` });
+    throw AppError.of('MALFORMED_BODY', { message: `The request body is not valid JSON: ${clip(jsonSyntaxMessage((err as Error).message, text), 200)}` });
   }
   return jsonMayNeedCleaning(text) ? cleanJson(value) : value;
 }
