@@ -266,6 +266,10 @@ describe('RelayConnection', () => {
       // Frames the transport still delivers are held, not processed.
       for (let i = 0; i < 20; i++) conn.receive(request(++id), false);
       expect(transport.sent).toHaveLength(answered);
+      // Written out only up to an earlier point, the rest still over the mark: still paused.
+      conn.drained();
+      expect(conn.isPaused).toBe(true);
+      expect(transport.sent).toHaveLength(answered);
       // Each drain lets through what fits before the queue passes the mark again.
       transport.bufferedAmount = 0;
       conn.drained();

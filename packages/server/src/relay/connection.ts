@@ -180,9 +180,10 @@ export class RelayConnection implements SessionLink {
     this.handle(data, isBinary);
   }
 
-  /** The socket wrote out everything queued: read again, starting with the frames held meanwhile. */
+  /** The socket wrote out what was queued before some point: read again, starting with the frames held meanwhile, unless what was queued since is over the mark. */
   drained(): void {
     if (!this.paused || this.state === 'closed' || this.overflowAt !== null) return;
+    if (this.transport.bufferedAmount > readPauseBytes(this.host.limits)) return this.transport.pause();
     this.paused = false;
     this.readAgain();
   }

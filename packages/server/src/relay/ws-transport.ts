@@ -21,6 +21,8 @@ function clientFrameBytes(payload: number): number {
   return 6 + (payload > 65_535 ? 8 : payload > 125 ? 2 : 0) + payload;
 }
 
+const NOTHING = Buffer.alloc(0);
+
 class WsTransport implements RelayTransport {
   /** Bytes read from the socket less those of the frames `ws` has handed over (a fragmented message's extra headers stay counted). */
   private unframed = 0;
@@ -28,6 +30,9 @@ class WsTransport implements RelayTransport {
   constructor(
     private readonly ws: WebSocket,
     readonly remoteAddress: string,
+    private readonly socket: Duplex,
+    /** Everything queued on the socket has been written out. */
+    private readonly onDrained: () => void,
   ) {}
   send(frame: string): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame);
@@ -48,6 +53,12 @@ class WsTransport implements RelayTransport {
   }
   pause(): void {
     this.ws.pause();
+    // Reading resumes once the socket's queue is written out. The socket's 'drain' does not say so
+    // here: it follows only a write that found the queue over its high-water mark (16 KiB on Node 20,
+    // 64 KiB from Node 22), and reading stops from an eighth of relay.maxSocketBufferBytes, which can
+    // be less, so the connection would stay paused. An empty write's callback runs once everything
+    // queued before it is written.
+    if (this.socket.writable) this.socket.write(NOTHING, () => this.onDrained());
   }
   resume(): void {
     this.ws.resume();
@@ -128,7 +139,7 @@ export function attachRelayTransport(server: HttpServer | HttpsServer, relay: Re
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const transport = new WsTransport(ws, clientAddressKey((socket as Partial<Socket>).remoteAddress));
+      const transport = new WsTransport(ws, clientAddressKey((socket as Partial<Socket>).remoteAddress), socket, () => conn.drained());
       const conn = relay.open(transport);
       ws.on('message', (data, isBinary) => {
         const frame = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
@@ -148,8 +159,6 @@ export function attachRelayTransport(server: HttpServer | HttpsServer, relay: Re
         transport.read(chunk.length);
         conn.receiving();
       });
-      // Without permessage-deflate, everything ws queues is the socket's own write buffer.
-      socket.on('drain', () => conn.drained());
       ws.on('close', () => conn.closed());
       // Oversized frames (1009) and protocol errors end in 'close'; nothing else to do here.
       ws.on('error', () => {});
