@@ -212,8 +212,8 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
 
   // Start: work first, then the door. The simulator's SMSC first, so connectors pointed at it bind at once.
   if (smsc) await smsc.start();
-  // Events other nodes sent while NATS was away are lost: look for work and reload caches.
-  if (bus instanceof NatsBus) bus.onReconnect(() => (engine.wake(), webhooks.wake()));
+  // Events other nodes sent while NATS was away are lost: look for work (caches drop their own).
+  bus.onMissed(() => (engine.wake(), webhooks.wake()));
   await engine.start();
   if (roles.has('webhooks')) await webhooks.start(!clustered);
 

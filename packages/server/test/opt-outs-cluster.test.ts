@@ -1,13 +1,16 @@
 /**
  * Opt-outs across two nodes sharing PostgreSQL and NATS: a node that has remembered "this project
  * has no opt-outs" forgets it when another node records a STOP (the bus tells it), so it refuses
- * the next send to that handset; and settings changed on one node apply on the other.
+ * the next send to that handset; and settings changed on one node apply on the other. A node cut
+ * off from NATS while the STOP is recorded misses that message: it forgets what it cached once it
+ * is back, rather than sending to the handset until the cache expires.
  * PostgreSQL-and-NATS pass only.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, NATS_TEST_URL, serversOnNats, serversOnPostgres, type TestDatabase } from './helpers/postgres.js';
 import { eventually, NUMBERS, startTestServer, type TestServer } from './helpers/server.js';
+import { TcpLink } from './helpers/tcp-link.js';
 
 describe.runIf(serversOnPostgres && serversOnNats)('opt-outs on two nodes', () => {
   let db: TestDatabase;
@@ -45,5 +48,48 @@ describe.runIf(serversOnPostgres && serversOnNats)('opt-outs on two nodes', () =
     expect((await send(b, '+15557100002', body)).body.number_of_segments).toBe(2);
     expect((await a.api('/api/messaging/settings', { method: 'PUT', body: { smart_encoding: true } })).status).toBe(200);
     await eventually(async () => ((await send(b, '+15557100002', body)).body.number_of_segments === 1 ? true : undefined), 3_000, 'node b to smart-encode');
+  });
+});
+
+describe.runIf(serversOnPostgres && serversOnNats)('opt-outs on two nodes, one of them cut off from NATS', () => {
+  let db: TestDatabase;
+  /** Node b's way to NATS. */
+  let link: TcpLink;
+  const nodes: TestServer[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    link = TcpLink.to(NATS_TEST_URL);
+    await link.up();
+    const prefix = `sboptout-${randomBytes(4).toString('hex')}`;
+    nodes.push(await startTestServer({ databaseUrl: db.url, databasePoolSize: 4, nodeId: 'optout-gap-a', natsUrl: NATS_TEST_URL, natsSubjectPrefix: prefix }));
+    nodes.push(await startTestServer({ databaseUrl: db.url, databasePoolSize: 4, nodeId: 'optout-gap-b', natsUrl: link.via(NATS_TEST_URL), natsSubjectPrefix: prefix }));
+  });
+  afterAll(async () => {
+    await link?.up();
+    for (const n of nodes) await n.stop();
+    await link?.down();
+    await db?.drop();
+  });
+
+  const send = (node: TestServer, to: string) => node.api('/api/messaging/messages', { body: { from: NUMBERS[0], to, body: 'hello' } });
+  const natsUp = async (node: TestServer) => ((await (await fetch(`${node.url}/ready`)).json()) as { checks: { nats?: { ok: boolean } } }).checks.nats?.ok;
+
+  it('a STOP recorded while a node was away from NATS is honoured by it once it is back', async () => {
+    const [a, b] = nodes as [TestServer, TestServer];
+    const handset = '+15557100101';
+    // Node b reads (and remembers, for 30 s) that the project has no opt-outs.
+    expect((await send(b, handset)).status).toBe(201);
+    await link.down();
+    await eventually(async () => ((await natsUp(b)) === false ? true : undefined), 10_000, 'node b to see NATS gone');
+    // The STOP goes through node a; the bus message announcing it never reaches b.
+    expect((await a.api('/api/simulator/inbound', { body: { from: handset, to: NUMBERS[0], body: 'STOP' } })).status).toBe(201);
+    await eventually(async () => ((await a.api('/api/messaging/opt_outs')).body.data?.length ? true : undefined), 5_000, 'the opt-out recorded');
+    await link.up();
+    await eventually(async () => ((await natsUp(b)) === true ? true : undefined), 10_000, 'node b back on NATS');
+    // Events may have been missed: b no longer trusts what it cached.
+    const res = await send(b, handset);
+    expect(res.status).toBe(422);
+    expect(res.body.errors[0]).toMatchObject({ code: 'recipient_opted_out' });
   });
 });

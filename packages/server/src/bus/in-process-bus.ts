@@ -35,6 +35,11 @@ export class InProcessBus implements Bus {
     };
   }
 
+  /** Nothing published in this process is ever missed. */
+  onMissed(): Unsubscribe {
+    return () => {};
+  }
+
   async close(): Promise<void> {
     this.handlers.clear();
   }

@@ -10,7 +10,7 @@
  * NATS keeps a subject's messages in order, so one project's events arrive in the order they were
  * published; one message's events published by different nodes are put in order by `StatusOrder`.
  * While NATS is unreachable the client buffers and reconnects by itself; `health()` reports it and
- * `onReconnect` lets the composition root catch up (wake runners, drop caches).
+ * `onMissed` lets runners and caches catch up (look for work, drop what they cached).
  */
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Bus, BusTopic, BusTopics, Unsubscribe } from '../domain/ports/bus.js';
@@ -130,7 +130,7 @@ export class NatsBus implements Bus {
   }
 
   /** Run `handler` after the connection comes back (events published meanwhile by others may be lost). */
-  onReconnect(handler: () => void): Unsubscribe {
+  onMissed(handler: () => void): Unsubscribe {
     this.reconnectHandlers.add(handler);
     return () => this.reconnectHandlers.delete(handler);
   }

@@ -20,6 +20,7 @@ export function loggingStateChanges(bus: Bus, logger: Logger): Bus {
       bus.publish(topic, event);
     },
     subscribe: (topic, handler) => bus.subscribe(topic, handler),
+    onMissed: (handler) => bus.onMissed(handler),
     close: () => bus.close(),
   };
 }

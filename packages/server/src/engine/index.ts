@@ -319,7 +319,6 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     },
     wake: () => {
       dispatcher.wake();
-      directory.invalidate();
       void sharedClock?.refreshLogged();
     },
     async start() {

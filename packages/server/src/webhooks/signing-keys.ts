@@ -11,6 +11,7 @@ export class SigningKeys {
   constructor(projects: ProjectRepository, clock: Clock, bus: Bus, ttlMs = 30_000) {
     this.cache = new GuardedCache({ load: async (projectId) => (await projects.get(projectId))?.signingKey ?? null, now: () => clock.now(), ttlMs, maxEntries: 10_000 });
     bus.subscribe('credentials.changed', ({ projectId }) => this.cache.invalidate(projectId));
+    bus.onMissed(() => this.cache.invalidateAll());
   }
 
   get(projectId: string): Promise<string | null> {

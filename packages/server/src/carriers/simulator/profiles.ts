@@ -23,6 +23,7 @@ export class SimulatorProfiles {
   ) {
     this.cache = new GuardedCache({ load: async (projectId) => effectiveTuning(defaults, await deps.settings.get(projectId)), now: deps.now, ttlMs, maxEntries });
     deps.bus.subscribe('simulator.settings.changed', ({ projectId }) => this.cache.invalidate(projectId));
+    deps.bus.onMissed(() => this.cache.invalidateAll());
   }
 
   /** The behaviour `projectId`'s messages get. */

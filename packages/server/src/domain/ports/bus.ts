@@ -35,5 +35,11 @@ export type Unsubscribe = () => void;
 export interface Bus {
   publish<T extends BusTopic>(topic: T, event: BusTopics[T]): void;
   subscribe<T extends BusTopic>(topic: T, handler: (event: BusTopics[T]) => void): Unsubscribe;
+  /**
+   * Run `handler` when events from other nodes may have been missed (NATS reconnected after an
+   * outage): work loops look for work, and caches kept fresh by the bus drop what they hold, since
+   * the change that would have invalidated it may be among the lost. Never, in process.
+   */
+  onMissed(handler: () => void): Unsubscribe;
   close(): Promise<void>;
 }

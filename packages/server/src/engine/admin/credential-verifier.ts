@@ -59,6 +59,7 @@ export class CredentialVerifier {
       maxEntries: 10_000,
     });
     bus.subscribe('credentials.changed', ({ projectId }) => this.cache.invalidate(projectId));
+    bus.onMissed(() => this.cache.invalidateAll());
   }
 
   /** The principal for valid credentials, or null; a test token counts only with `allowTest`. */

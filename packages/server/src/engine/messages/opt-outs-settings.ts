@@ -69,6 +69,7 @@ export class MessagingSettingsCache {
   ) {
     this.cache = new GuardedCache({ load: (projectId) => deps.repository.settings(projectId), now: deps.now, ttlMs, maxEntries });
     deps.bus.subscribe('messaging.settings.changed', ({ projectId }) => this.cache.invalidate(projectId));
+    deps.bus.onMissed(() => this.cache.invalidateAll());
   }
 
   /** Every scope's own settings of a project. */

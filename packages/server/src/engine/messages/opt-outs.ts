@@ -94,6 +94,8 @@ export class OptOutService {
       maxEntries,
     });
     deps.bus.subscribe('opt_outs.changed', ({ projectId }) => this.known.invalidate(projectId));
+    // A STOP recorded by another node meanwhile may be among the missed: look the project up again.
+    deps.bus.onMissed(() => this.known.invalidateAll());
   }
 
   /**

@@ -140,12 +140,14 @@ export class SenderQueues {
     private readonly ttlMs = 10_000,
   ) {
     // A changed number may have a new rate: its queue is judged again once it is next reserved.
-    deps.bus.subscribe('numbers.changed', () => {
+    const forget = () => {
       this.generation++;
       this.own.clear();
       this.cached = 0;
       this.reservedUntil.clear();
-    });
+    };
+    deps.bus.subscribe('numbers.changed', forget);
+    deps.bus.onMissed(forget);
   }
 
   /** Whether the sender's own rate is cached and fresh (`prime` loads it). */

@@ -25,6 +25,7 @@ export class NumberDirectory {
   constructor(numbers: PhoneNumberRepository, clock: Clock, bus: Bus, ttlMs = 10_000, maxEntries = 100_000) {
     this.byNumber = new GuardedCache({ load: async (number) => (await numbers.resolveOwner(number)) ?? null, now: () => clock.now(), ttlMs, maxEntries });
     bus.subscribe('numbers.changed', () => this.invalidate());
+    bus.onMissed(() => this.invalidate());
   }
 
   /** The registered number record, whichever project owns it, or null. */

@@ -66,6 +66,7 @@ export class ConsoleSessions implements SessionAuthenticator {
     });
     // A token revoked on this node ends its sessions at once (elsewhere within `cacheMs`).
     bus?.subscribe('credentials.changed', ({ projectId }) => this.cache.invalidateWhere((session) => session?.projectId === projectId));
+    bus?.onMissed(() => this.cache.invalidateAll());
   }
 
   /** Start forgetting expired sessions hourly. */
