@@ -312,7 +312,15 @@ export class Dispatcher implements LocalDispatch {
     }
     if (plan.finished.length) await tx.jobs.deleteMany(plan.finished);
     if (plan.handOff.length) await tx.jobs.reschedule(plan.handOff);
-    return { value: { claimed, ready, handedOff: plan.handOff.length, ...(nextSlotAt !== undefined ? { nextSlotAt } : {}) }, changes };
+    const value: ClaimOutcome = { claimed, ready, handedOff: plan.handOff.length, ...(nextSlotAt !== undefined ? { nextSlotAt } : {}) };
+    // A message whose move to `initiated` the guard refused changed state since it was read (a
+    // scheduled one canceled meanwhile, on a store whose transactions run side by side): not sent.
+    // Its job stays leased; the claim after the lease finds the message's state and ends the job.
+    const settle = (applied: readonly boolean[]): ClaimOutcome => {
+      const refused = new Set(changes.filter((c, i) => c.to === 'initiated' && !applied[i]).map((c) => c.messageId));
+      return refused.size ? { ...value, ready: ready.filter((r) => !refused.has(r.message.id)) } : value;
+    };
+    return { value, changes, settle };
   }
 
   /** After a claim's commit: wake the nodes jobs were handed to. */

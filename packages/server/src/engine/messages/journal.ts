@@ -85,6 +85,11 @@ export interface TransactionWork<T> {
   readonly value: T;
   /** State changes to write in the same transaction. */
   readonly changes: readonly ChangeRequest[];
+  /**
+   * The value once the changes are written, from whether each was (`applied[i]` for `changes[i]`;
+   * the guard refuses a change its message's state no longer allows, as after a concurrent cancel).
+   */
+  readonly settle?: (applied: readonly boolean[]) => T;
 }
 
 /**
@@ -191,8 +196,9 @@ export class MessageJournal {
       'it is tried again later',
       () =>
         this.deps.store.transaction(async (tx) => {
-          const { value, changes } = await work(tx, now);
-          return { value, applied: await this.applyChanges(tx, changes, now) };
+          const { value, changes, settle } = await work(tx, now);
+          const applied = await this.applyChanges(tx, changes, now);
+          return { value: settle ? settle(applied.applied) : value, applied };
         }),
       (r) => r.applied.changes.length > 0,
     );
