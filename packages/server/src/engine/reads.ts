@@ -19,7 +19,7 @@ import type { Clock } from '../domain/clock.js';
 import { PageTokens } from './page-tokens.js';
 
 export interface EngineReads {
-  readonly messages: Pick<MessageRepository, 'get' | 'list' | 'listScanned' | 'seqOf' | 'listConversations' | 'listConversationsScanned' | 'countInCxmlSession'>;
+  readonly messages: Pick<MessageRepository, 'get' | 'getMany' | 'list' | 'listScanned' | 'seqOf' | 'listConversations' | 'listConversationsScanned' | 'countInCxmlSession'>;
   readonly events: Pick<MessageEventRepository, 'listForMessage'>;
   readonly media: Pick<MessageMediaRepository, 'get' | 'listForMessage' | 'seqOf'>;
   readonly numbers: Pick<PhoneNumberRepository, 'get' | 'getByNumber' | 'list' | 'seqOf'>;

@@ -28,6 +28,7 @@ import { RelayConnection, type ConnectionHost, type Reply } from './connection.j
 import { RelayEventRouter } from './event-router.js';
 import { RpcError } from './frames.js';
 import { InMemoryResumeStore } from './in-memory-resume-store.js';
+import type { RedactionReads } from './redacted-replay.js';
 import { byteBurst, RELAY_CONSTANTS, type RelayLimits } from './limits.js';
 import { RpcDispatcher } from './rpc-dispatcher.js';
 import { SessionRegistry } from './session-registry.js';
@@ -39,6 +40,8 @@ export interface RelayServiceDeps {
   readonly clock: Clock;
   readonly verifier: CredentialVerifier;
   readonly projects: EngineReads['projects'];
+  /** Stored messages: a resume's replay leaves out the text of those redacted since. */
+  readonly messages: RedactionReads;
   readonly acceptor: MessageAcceptor;
   readonly metrics: RelayMetrics;
   readonly logger: Logger;
@@ -96,6 +99,7 @@ export class RelayService implements ConnectionHost {
     this.dispatcher = new RpcDispatcher({
       verifier: deps.verifier,
       projects: deps.projects,
+      messages: deps.messages,
       acceptor: deps.acceptor,
       registry: this.registry,
       resume: this.resume,

@@ -19,6 +19,7 @@ import { isAppError } from '../domain/app-error.js';
 import type { TokenScope } from '../domain/credentials.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import type { BufferedRelayEvent, RelayResumeStore } from '../domain/ports/relay-resume.js';
+import { withoutRedactedText, type RedactionReads } from './redacted-replay.js';
 import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
@@ -39,6 +40,7 @@ import type { ProjectSlots } from '../util/project-slots.js';
 export interface DispatcherDeps {
   readonly verifier: CredentialVerifier;
   readonly projects: EngineReads['projects'];
+  readonly messages: RedactionReads;
   readonly acceptor: MessageAcceptor;
   readonly registry: SessionRegistry;
   readonly resume: RelayResumeStore;
@@ -196,6 +198,7 @@ export class RpcDispatcher {
       }
     }
     deps.registry.subscribe(session, contexts);
+    if (replay.length > 0) replay = await withoutRedactedText(replay, projectId, deps.messages, deps.budget);
     if ((conn.state as string) === 'closed') {
       // Gone while the session was looked up: park what it has for the next attempt.
       conn.session = session;
