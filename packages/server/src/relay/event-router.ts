@@ -15,6 +15,13 @@ import { contextOf, messagingEventParams } from './event-payloads.js';
 import type { RelaySession } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
 
+declare module '../domain/ports/bus.js' {
+  interface BusTopics {
+    /** A RELAY session sent a message: every node routes its state events to that session, wherever it resumes. */
+    'relay.sender': { readonly projectId: string; readonly messageId: string; readonly protocol: string };
+  }
+}
+
 /** Senders remembered for messages still in flight (oldest forgotten first beyond this). */
 const MAX_TRACKED_SENDERS = 200_000;
 
@@ -23,18 +30,29 @@ export class RelayEventRouter {
   private scheduled = false;
   private readonly senders = new Map<string, string>();
   private readonly unsubscribe: Unsubscribe;
+  private readonly unsubscribeSenders: Unsubscribe;
 
   constructor(
-    bus: Bus,
+    private readonly bus: Bus,
     private readonly registry: SessionRegistry,
     private readonly resume: RelayResumeStore,
     private readonly onError: (err: unknown) => void,
   ) {
     this.unsubscribe = bus.subscribe('message.status', (e) => this.enqueue(e));
+    this.unsubscribeSenders = bus.subscribe('relay.sender', (e) => this.remember(e.messageId, e.protocol));
   }
 
-  /** Remember which session sent a message, so its state events reach it whatever the context. */
-  trackSender(messageId: string, protocol: string): void {
+  /**
+   * Remember which session sent a message, so its state events reach it whatever the context.
+   * Every node is told: a session whose connection drops may resume on another node before the
+   * message's last state, and that node must know the message is its.
+   */
+  trackSender(projectId: string, messageId: string, protocol: string): void {
+    this.remember(messageId, protocol);
+    this.bus.publish('relay.sender', { projectId, messageId, protocol });
+  }
+
+  private remember(messageId: string, protocol: string): void {
     if (this.senders.size >= MAX_TRACKED_SENDERS) {
       const oldest = this.senders.keys().next().value;
       if (oldest !== undefined) this.senders.delete(oldest);
@@ -44,6 +62,7 @@ export class RelayEventRouter {
 
   stop(): void {
     this.unsubscribe();
+    this.unsubscribeSenders();
     this.queue = [];
   }
 
