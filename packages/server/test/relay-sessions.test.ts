@@ -130,6 +130,30 @@ describe('resume', () => {
     await back.relay.close();
   });
 
+  it('gives a token without the messaging scope no inbound messages: contexts at connect are refused (-32003), and a session it resumes replays and receives none', async () => {
+    server = await startTestServer();
+    const numbersOnly = (await projectService(server).issueToken(PROJECT_ID, { name: 'numbers only', scopes: ['numbers'] })).token;
+    const refused = await RawRelay.open(server.url);
+    const res = await refused.call('signalwire.connect', { version: { major: 2, minor: 0, revision: 0 }, agent: 'test', authentication: { project: PROJECT_ID, token: numbersOnly }, contexts: ['default'] });
+    expect(res.error).toMatchObject({ code: -32003, message: expect.stringContaining('messaging') });
+    await refused.close();
+
+    const full = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { contexts: ['default'] });
+    await full.relay.cut();
+    await eventually(() => (server!.relay.registry.get(full.result.protocol) ? undefined : true));
+    await inject(server, 'parked secret');
+    const taken = await RawRelay.connected(server.url, PROJECT_ID, numbersOnly, { protocol: full.result.protocol });
+    expect(taken.result).toMatchObject({ session_restored: true, authorization: { scopes: ['numbers'] } });
+    await inject(server, 'live secret');
+    // A full token taking the session back receives again: the contexts were kept.
+    const back = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { protocol: full.result.protocol });
+    await inject(server, 'for the full token');
+    await back.relay.waitForEvents('messaging.receive', (p) => p.body === 'for the full token', 1);
+    expect(taken.relay.events('messaging.receive')).toEqual([]);
+    expect(back.relay.events('messaging.receive').map((p) => p.body)).toEqual(['for the full token']);
+    await back.relay.close();
+  });
+
   it('caps the contexts of a resumed session at 100, its own and the given ones together, whether it was parked or live', async () => {
     server = await startTestServer();
     const contexts = (prefix: string) => Array.from({ length: 100 }, (_, i) => `${prefix}-${i}`);

@@ -135,6 +135,8 @@ export class RpcDispatcher {
       deps.metrics.relayLimited('auth');
       throw new RpcError(RPC_ERRORS.AUTHENTICATION_FAILED, 'Authentication failed: check the project ID and API token.', undefined, true);
     }
+    // Receiving needs the messaging scope, whether asked for here or by signalwire.receive.
+    if (contexts.length > 0 && !principal.scopes.has('messaging')) throw new RpcError(RPC_ERRORS.NOT_ALLOWED, 'Not allowed: this API token lacks the "messaging" scope, which contexts need.');
     const key = project.signingKey;
     let name: SessionName | undefined = p.protocol !== undefined ? verifySessionName(p.protocol, projectId, key) : undefined;
     const stateGiven = p.authorization_state !== undefined && p.authorization_state !== null && p.authorization_state !== '';

@@ -92,6 +92,14 @@ export class RelaySession {
     this.spacing.answered(messageId);
   }
 
+  /**
+   * Whether the token acting for the session may receive messaging events: one without the
+   * `messaging` scope that resumed a session subscribed to contexts gets none of them.
+   */
+  private get receives(): boolean {
+    return this.scopes.has('messaging');
+  }
+
   /** Events not acknowledged yet. */
   get unackedCount(): number {
     return this.unacked.size;
@@ -151,6 +159,11 @@ export class RelaySession {
     for (const e of restored) {
       seen.add(e.key);
       if (!this.link) continue;
+      if (!this.receives) {
+        // Resumed by a token that may not receive: what the session collected is not for it.
+        this.opts.budget.give(this.projectId, eventCost(e.params));
+        continue;
+      }
       const type = eventTypeOf(e.params);
       if (this.eventAcks) this.unacked.set(e.id, { ...e, type });
       else this.opts.budget.give(this.projectId, eventCost(e.params));
@@ -168,7 +181,7 @@ export class RelaySession {
       this.held.push({ key, at, params, type });
       return;
     }
-    if (!this.link || this.lost) return;
+    if (!this.link || this.lost || !this.receives) return;
     const id = randomUUID();
     if (this.eventAcks) {
       const cost = eventCost(params);
