@@ -76,7 +76,7 @@ export function consoleSurface(deps: ConsoleDeps) {
 
   /** What keeps a live feed open: the session it was opened with, or its Basic credentials, still valid. */
   function stillAllowed(request: FastifyRequest, principal: Principal): StillAllowed {
-    if (principal.via === 'console') return async () => (await sessions.resolve(request)) !== null;
+    if (principal.via === 'console') return () => sessions.stillOpen(request);
     const creds = parseBasicAuth(request.headers.authorization);
     return async () => !!creds && (await http.verifier.verify(creds.user, creds.password)) !== null;
   }

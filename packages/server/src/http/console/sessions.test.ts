@@ -61,6 +61,25 @@ describe('console sessions', () => {
     expect(await sessions.resolve(requestWith(live.id))).toBeNull();
   });
 
+  it('are not extended by a live feed\'s checks: a session only a feed looks at ends at its idle lifetime', async () => {
+    const clock = new ManualClock();
+    for (const cacheMs of [0, 5_000]) {
+      const sessions = new ConsoleSessions(memoryRepo(), clock, { ttlMs: 12 * HOUR, cacheMs });
+      const live = await sessions.open('p1', { tokenId: null, scopes: ['messaging'], dev: true });
+      // Used 7 hours in (which slides its expiry to 12 hours on), then only the feed checks it (each minute here).
+      clock.advance(7 * HOUR);
+      expect(await sessions.resolve(requestWith(live.id))).not.toBeNull();
+      let open = 0;
+      for (let t = 0; t < 14 * HOUR; t += 60_000) {
+        clock.advance(60_000);
+        if (await sessions.stillOpen(requestWith(live.id))) open = t + 60_000;
+      }
+      expect(open).toBe(12 * HOUR - 60_000);
+      expect(await sessions.resolve(requestWith(live.id))).toBeNull();
+      expect(await sessions.stillOpen(requestWith('unknown'))).toBe(false);
+    }
+  });
+
   it('do not keep a session a lookup read just before its logout', async () => {
     const clock = new ManualClock(0);
     const repo = memoryRepo();

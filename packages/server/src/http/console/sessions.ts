@@ -101,6 +101,20 @@ export class ConsoleSessions implements SessionAuthenticator {
     return record ? { id, record, csrfToken: csrfTokenFor(id) } : null;
   }
 
+  /**
+   * Whether a request's session is still open, without extending it. A live feed asks this every
+   * few seconds: were it use, an unattended tab would keep its session from ever idling out (and
+   * streaming for up to `MAX_SESSION_AGE_MS`, long after the cookie it was opened with expired).
+   */
+  async stillOpen(request: FastifyRequest): Promise<boolean> {
+    const id = sessionCookieOf(request);
+    if (!id) return false;
+    const now = this.clock.now();
+    const cached = this.cache.peek(id);
+    if (cached !== undefined) return cached !== null && cached.expiresAt > now;
+    return (await this.repo.find(digest(id), now)) !== undefined;
+  }
+
   /** End a session. */
   async close(id: string): Promise<void> {
     this.cache.invalidate(id);
