@@ -76,11 +76,11 @@ export class InboundRouter {
     // again. It is not refused for a full sender queue (message-acceptor.ts), so what fails here is
     // storage or the reply itself: logged as an error and counted, never silent. A reply refused
     // for its address (a keyword from a source no message can go to, such as an SMSC's empty or
-    // malformed source_addr) is no failure of the server: logged at info, not counted.
+    // malformed source_addr: TO_REQUIRED or TO_INVALID) is no failure of the server: logged at info, not counted.
     if (reply) {
       await opt!.acceptor.accept(owner.projectId, reply).catch((err: unknown) => {
         const action = reply.tags?.[0]?.slice('opt-out:'.length) ?? 'unknown';
-        if (err instanceof AppError && err.key === 'TO_INVALID') {
+        if (err instanceof AppError && (err.key === 'TO_INVALID' || err.key === 'TO_REQUIRED')) {
           opt!.logger.info({ projectId: owner.projectId, from: m.to, to: m.from, action, reason: err.message }, 'opt-out confirmation reply not sent: the handset address takes no message');
           return;
         }

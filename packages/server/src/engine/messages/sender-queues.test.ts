@@ -210,8 +210,9 @@ describe('queue overflow', () => {
 
   it('neither counts nor logs as an error a reply to a handset address no message can go to', async () => {
     await t.engine.start();
-    const [routed] = await t.engine.inbound.receive([{ from: '+', to: TEST_NUMBERS[0], body: 'HELP', media: [], carrier: 'scripted', receivedAt: t.clock.now() }]);
-    expect(routed).toMatchObject({ routed: true });
+    // A malformed source and an empty one (an SMSC's empty source_addr): TO_INVALID and TO_REQUIRED.
+    const routed = await t.engine.inbound.receive(['+', ''].map((from) => ({ from, to: TEST_NUMBERS[0], body: 'HELP', media: [], carrier: 'scripted', receivedAt: t.clock.now() })));
+    expect(routed).toMatchObject([{ routed: true }, { routed: true }]);
     expect(t.metrics.repliesDropped).toEqual({});
     expect(t.logger.messages('error')).toEqual([]);
     expect(t.logger.messages('info')).toContain('opt-out confirmation reply not sent: the handset address takes no message');
