@@ -107,11 +107,25 @@ export class WorkLoop {
   }
 
   /** Start nothing new; wait for the pass and the work in flight to finish. */
-  async stop(): Promise<void> {
+  /**
+   * Start nothing new and wait for the work in flight, for at most `graceMs` of wall-clock time
+   * (never the runner's clock: a manual clock nobody moves while the server stops would make a
+   * wait on it endless). Work still running after that goes on in the background.
+   */
+  async stop(graceMs = Infinity): Promise<void> {
     this.stopping = true;
     this.cancelTimer?.();
     this.cancelTimer = undefined;
-    while (this.inFlight.size || this.passing) await Promise.all([...this.inFlight, new Promise((r) => setImmediate(r))]);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = Number.isFinite(graceMs) ? new Promise<'over'>((r) => (timer = setTimeout(() => r('over'), graceMs))) : null;
+    try {
+      while (this.inFlight.size || this.passing) {
+        const round = Promise.all([...this.inFlight, new Promise((r) => setImmediate(r))]);
+        if ((await (graceOver ? Promise.race([round, graceOver]) : round)) === 'over') break;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
     this.running = false;
   }
 

@@ -85,8 +85,9 @@ export class BindPool<T> {
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     for (const s of this.slots) if (s.timer) clearTimeout(s.timer);
-    const deadline = this.ctx.deps.now() + graceMs;
-    while (this.slots.some((s) => (s.session?.inFlight ?? 0) > 0) && this.ctx.deps.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // Wall-clock time, not the connector's clock: a manual clock nobody moves while the server stops.
+    const deadline = performance.now() + graceMs;
+    while (this.slots.some((s) => (s.session?.inFlight ?? 0) > 0) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     await Promise.all(this.slots.map((s) => s.session?.unbind()));
     for (const s of this.slots) s.state = 'stopped';
   }

@@ -38,6 +38,9 @@ import { ProjectLanes } from './project-lanes.js';
 import { lastServed } from '../../domain/claim-cursor.js';
 import { initiated, sentIn, submission, submitSafely } from './carrier-submission.js';
 
+/** How long stopping waits for batches in flight before the carriers are stopped under them (wall-clock ms). */
+const STOP_GRACE_MS = 10_000;
+
 export interface DispatcherOptions {
   /** Node identity recorded on leases. */
   readonly nodeId: string;
@@ -107,10 +110,14 @@ export class Dispatcher implements LocalDispatch {
     this.loop.start();
   }
 
-  /** Stop claiming, and wait for batches in flight to be recorded. */
+  /**
+   * Stop claiming, and wait for batches in flight to be recorded, for at most `STOP_GRACE_MS`: a
+   * carrier that does not answer then is stopped by the engine, which ends its submissions (and
+   * a message left `initiated` is sent again at the next start, its lease released).
+   */
   async stop(): Promise<void> {
     this.unsubscribe?.();
-    await this.loop.stop();
+    await this.loop.stop(STOP_GRACE_MS);
   }
 
   /**
