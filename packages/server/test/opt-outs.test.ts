@@ -245,3 +245,43 @@ describe('smart encoding, through the twilio client', () => {
     expect(compat).toMatchObject({ status: 400, code: 10000 });
   });
 });
+
+// The 1600-character limit is on Body as given (Twilio errors 21617, 21658); `…` → `...` can triple
+// it. A replaced body past the limit is not sent: the body goes as given, in UCS-2.
+describe('smart encoding within the 1600-character body limit', () => {
+  const ellipses = '\u2026'.repeat(600); // 600 characters; replaced, 1800
+  const atLimit = `${'\u2026'.repeat(500)}${'x'.repeat(100)}`; // replaced, exactly 1600
+
+  it('the Compatibility API sends a body whose replacement would pass the limit as given (UCS-2), and still replaces up to it', async () => {
+    const long = await client.messages.create({ from: FROM, to: '+15557000311', body: ellipses, smartEncoded: true });
+    expect(long).toMatchObject({ body: ellipses, numSegments: 9 });
+    const fits = await client.messages.create({ from: FROM, to: '+15557000311', body: atLimit, smartEncoded: true });
+    expect(fits).toMatchObject({ body: `${'...'.repeat(500)}${'x'.repeat(100)}`, numSegments: 11 });
+    const tooLong = await rejection(client.messages.create({ from: FROM, to: '+15557000311', body: `${ellipses}${'x'.repeat(1001)}`, smartEncoded: true }));
+    expect(tooLong).toMatchObject({ status: 400, code: 21617 });
+  });
+
+  it('the native API does the same, and checks the limit on the body as given', async () => {
+    const res = await server.api('/api/messaging/messages', { body: { from: FROM, to: '+15557000312', body: ellipses, smart_encoded: true } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ body: ellipses, number_of_segments: 9 });
+    // 1601 characters given, 1600 once the zero-width space is dropped: refused all the same.
+    const given = await server.api('/api/messaging/messages', { body: { from: FROM, to: '+15557000312', body: `\u200b${'a'.repeat(1600)}`, smart_encoded: true } });
+    expect(given.status).toBe(422);
+    expect(given.body.errors).toEqual([expect.objectContaining({ code: 'character_limit_exceeded', attribute: 'body' })]);
+  });
+
+  it('RELAY, following the sender setting, sends it as given too, and refuses a body past the limit with a result', async () => {
+    expect((await server.api(`/api/messaging/settings/${encodeURIComponent(OTHER)}`, { method: 'PUT', body: { smart_encoding: true } })).status).toBe(200);
+    const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
+    try {
+      const sent = await relay.call('messaging.send', { from_number: OTHER, to_number: '+15557000313', body: ellipses, context: 'office' });
+      expect(sent.result).toMatchObject({ code: '200', message_id: expect.any(String) });
+      expect(await server.store.messages.get(PROJECT_ID, sent.result.message_id)).toMatchObject({ body: ellipses, encoding: 'UCS-2', segments: 9 });
+      const tooLong = await relay.call('messaging.send', { from_number: OTHER, to_number: '+15557000313', body: 'a'.repeat(1601), context: 'office' });
+      expect(tooLong.result).toMatchObject({ code: '400', message: expect.stringContaining('1600') });
+    } finally {
+      relay.ws.close();
+    }
+  });
+});

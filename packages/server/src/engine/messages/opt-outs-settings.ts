@@ -4,7 +4,7 @@
  * field wins (number → group → project → default). Cached per project because a UCS-2 send asks;
  * a change drops every node's copy through the bus, and entries expire anyway after `ttlMs`.
  */
-import { planMessage, smartEncode } from '@switchboard/protocol';
+import { MAX_BODY_LENGTH, planMessage, smartEncode } from '@switchboard/protocol';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { MessagingSettings, MessagingSettingsPatch, OptOutRepository } from '../../domain/ports/store.js';
 import type { CheckedSend } from '../../domain/send-request.js';
@@ -86,12 +86,14 @@ export class MessagingSettingsCache {
   /**
    * A UCS-2 SMS with its GSM-7 look-alikes replaced, when the request (`requested`) or else the
    * sender's setting asks for it: re-planned, so `segments` and `encoding` are what the carrier gets.
+   * The 1600-character limit was checked on the body as given; a replacement can lengthen it (`…` →
+   * `...`), and a replaced body past the limit is not sent: the body goes as given, in UCS-2.
    */
   async smartEncode(projectId: string, content: Content, from: string, numberGroupId: string | null, requested: boolean | undefined): Promise<Content> {
     const wanted = requested ?? effectiveSettings(await this.own(projectId), numberGroupId ? [from, numberGroupId] : [from]).smartEncoding;
     if (!wanted) return content;
     const { body } = smartEncode(content.body);
-    if (body === content.body) return content;
+    if (body === content.body || body.length > MAX_BODY_LENGTH) return content;
     const plan = planMessage({ body, mediaCount: 0 });
     return { ...content, body, encoding: plan.encoding, segments: plan.segments };
   }
