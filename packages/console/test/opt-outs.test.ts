@@ -68,4 +68,15 @@ describe.skipIf(skipReason !== null)('console: opt-outs and smart encoding', () 
     expect(text).toContain('\u2019');
     expect(text).toContain('GSM-7, 1 segment');
   });
+
+  it('says smart encoding would not apply to a body it would take past 1600 characters', async () => {
+    const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: PHONE, body: '\u2026'.repeat(600) } });
+    expect(sent.body.number_of_segments).toBe(9);
+    await page.goto(`${server.url}/console/#/messages/${sent.body.id}`);
+    const hint = await page.waitForSelector('[data-field="smart-encoding"]');
+    const text = (await hint.textContent()) ?? '';
+    expect(text).toContain('would not apply');
+    expect(text).toContain('1800 characters');
+    expect(text).not.toContain('segments');
+  });
 });

@@ -1,10 +1,18 @@
 /** What smart encoding would change in a UCS-2 body (the message's UCS-2 explainer shows it). */
-import { analyzeBody, smartEncode } from '@switchboard/protocol';
+import { analyzeBody, MAX_BODY_LENGTH, smartEncode } from '@switchboard/protocol';
 
 export function SmartEncodingHint({ body }: { body: string }) {
   const { body: encoded, replaced } = smartEncode(body);
   if (!replaced.length) {
     return <div data-field="smart-encoding">Smart encoding would not help: none of these characters has a GSM-7 look-alike.</div>;
+  }
+  // The server sends such a body as given rather than past the limit (opt-outs-settings.ts).
+  if (encoded.length > MAX_BODY_LENGTH) {
+    return (
+      <div data-field="smart-encoding">
+        Smart encoding would not apply: replacing these characters would make the body {encoded.length} characters long, past the {MAX_BODY_LENGTH}-character limit, so it is sent as given.
+      </div>
+    );
   }
   const after = analyzeBody(encoded);
   return (
