@@ -127,8 +127,13 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
 
   app.setNotFoundHandler((request, reply) => sendNotFound(app, request, reply));
   app.setErrorHandler((err, request, reply) => sendSurfaceError(err, request, reply));
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  const sessionAuth = opts.sessionAuth;
+  app.addHook('onSend', (request, reply, payload, done) => {
     setSafetyHeaders(reply);
+    // A console session this request extended: its cookie follows, on every surface the console
+    // calls (unless the answer sets the cookie itself: a login, a logout).
+    const renewed = sessionAuth?.renewedCookie(request);
+    if (renewed && !reply.hasHeader('Set-Cookie')) reply.header('Set-Cookie', renewed);
     done(null, payload);
   });
   // What Fastify's return503OnClosing does, with each surface's error shape instead of Fastify's.

@@ -77,6 +77,8 @@ export interface SessionAuthenticator {
    * UNAUTHORIZED for an unknown or expired session and FORBIDDEN for a write without the CSRF token.
    */
   authenticate(request: FastifyRequest): Promise<Principal | null>;
+  /** Set-Cookie renewing the session cookie when authenticating `request` extended its session, else null. */
+  renewedCookie(request: FastifyRequest): string | null;
 }
 
 /** Header the console sends its CSRF token in (see `ConsoleSessions`). */

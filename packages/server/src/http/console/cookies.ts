@@ -28,6 +28,12 @@ export function sessionCookie(id: string, maxAgeSeconds: number, secure: boolean
   return `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`;
 }
 
+/**
+ * True when the browser reaches us over TLS (then the cookie is Secure): the request came over it,
+ * or the public URL is https (a proxy in front ends TLS and talks plain HTTP to us).
+ */
+export const cookieSecure = (request: FastifyRequest, publicUrl: string | null): boolean => request.protocol === 'https' || /^https:/i.test(publicUrl ?? '');
+
 /** Set-Cookie that removes the session cookie. */
 export function clearedSessionCookie(secure: boolean): string {
   return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure ? '; Secure' : ''}`;

@@ -14,7 +14,7 @@ import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { useNativeErrors } from '../native/error-format.js';
 import { boundedList } from '../list-slots.js';
-import { clearedSessionCookie, sessionCookie } from './cookies.js';
+import { clearedSessionCookie, cookieSecure as secure, sessionCookie } from './cookies.js';
 import { devLoginAllowed, type DevLoginPolicy } from './dev-login.js';
 import type { ConsoleFeed, StillAllowed } from './feed.js';
 import { conversationQuery, includeDeletedQuery, messageQuery, outboxQuery, redriveQuery } from './query.js';
@@ -34,12 +34,6 @@ export interface ConsoleDeps {
   readonly staticDir: string | null;
   readonly relaySessions?: RelaySessionSource;
 }
-
-/**
- * True when the browser reaches us over TLS (then the cookie is Secure): the request came over it,
- * or the public URL is https (a proxy in front ends TLS and talks plain HTTP to us).
- */
-const secure = (request: FastifyRequest, publicUrl: string | null) => request.protocol === 'https' || /^https:/i.test(publicUrl ?? '');
 
 /** A request that sets a cookie must not come from another site's page: its Origin, when sent, names this host. */
 function checkOrigin(request: FastifyRequest): void {
@@ -240,6 +234,9 @@ export function consoleSurface(deps: ConsoleDeps) {
         // connection (and a feed slot) with not even the headers sent.
         if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
         if (!feed.canAccept(projectId)) throw AppError.of('RATE_LIMITED', { message: 'Too many live feeds are open for this project; close a console tab.' });
+        // Written with the stream's headers: a hijacked reply skips the hook that re-issues the cookie.
+        const renewed = sessions.renewedCookie(request);
+        if (renewed) reply.raw.setHeader('Set-Cookie', renewed);
         reply.hijack();
         feed.attach(projectId, reply.raw, stillAllowed(request, principal));
       });

@@ -80,6 +80,35 @@ describe('console sessions', () => {
     }
   });
 
+  it('renew the cookie with the request that slides them, with their time left, never past their maximum age', async () => {
+    const clock = new ManualClock();
+    const sessions = new ConsoleSessions(memoryRepo(), clock, { ttlMs: 12 * HOUR, cacheMs: 5_000, publicUrl: 'https://sms.example.com' });
+    const live = await sessions.open('p1', { tokenId: null, scopes: ['messaging'], dev: false });
+    const login = clock.now();
+    const maxAges: number[] = [];
+    // Used every 7 hours (each use after the first slides the session), twice within the cache's 5 s.
+    for (let used = 7 * HOUR; used < MAX_SESSION_AGE_MS; used += 7 * HOUR) {
+      clock.advance(login + used - clock.now());
+      const first = requestWith(live.id);
+      expect(await sessions.authenticate(first)).not.toBeNull();
+      const cookie = sessions.renewedCookie(first);
+      expect(cookie).toMatch(new RegExp(`^switchboard_console=${live.id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=\\d+; Secure$`));
+      const maxAge = Number(/Max-Age=(\d+)/.exec(cookie!)![1]);
+      expect(maxAge).toBe(Math.min(12 * 3600, (MAX_SESSION_AGE_MS - used) / 1000));
+      maxAges.push(maxAge);
+      clock.advance(1_000);
+      const next = requestWith(live.id);
+      expect(await sessions.resolve(next)).not.toBeNull();
+      expect(sessions.renewedCookie(next)).toBeNull();
+    }
+    // The last renewals end at the maximum age, not 12 hours on.
+    expect(maxAges.at(-1)).toBeLessThan(12 * 3600);
+    clock.advance(login + MAX_SESSION_AGE_MS - clock.now());
+    const late = requestWith(live.id);
+    expect(await sessions.resolve(late)).toBeNull();
+    expect(sessions.renewedCookie(late)).toBeNull();
+  });
+
   it('do not keep a session a lookup read just before its logout', async () => {
     const clock = new ManualClock(0);
     const repo = memoryRepo();

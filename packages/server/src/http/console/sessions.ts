@@ -4,7 +4,9 @@
  * the project, the token's scopes and an expiry that slides while the console is used. A session
  * opened with a token ends when that token is revoked, and any session ends `MAX_SESSION_AGE_MS`
  * after login however much it is used (a stolen cookie, or a dev login, which no token revocation
- * ends, does not live for ever). The CSRF token is derived from the session id, so it needs no
+ * ends, does not live for ever). The cookie follows the session: its Max-Age is the session's time
+ * left, and a request that slides the expiry gets the cookie again with the new time left (see
+ * `renewedCookie`). The CSRF token is derived from the session id, so it needs no
  * storage and cannot be guessed without the cookie.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -17,7 +19,7 @@ import type { ConsoleSessionRecord, ConsoleSessionRepository } from '../../domai
 import type { Principal } from '../../engine/admin/credential-verifier.js';
 import { GuardedCache } from '../../util/guarded-cache.js';
 import { CSRF_HEADER, type SessionAuthenticator } from '../auth.js';
-import { sessionCookieOf } from './cookies.js';
+import { cookieSecure, sessionCookie, sessionCookieOf } from './cookies.js';
 
 /** Methods that change nothing, so they need no CSRF token. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -48,12 +50,16 @@ export class ConsoleSessions implements SessionAuthenticator {
    * after it (the ended cookie would pass on this node for `cacheMs` more).
    */
   private readonly cache: GuardedCache<ConsoleSessionRecord | null>;
+  /** Records whose expiry a read just slid, until a request takes them to re-issue its cookie. */
+  private readonly slid = new WeakSet<ConsoleSessionRecord>();
+  /** The session whose cookie a request re-issues (it took the slide). */
+  private readonly renewals = new WeakMap<FastifyRequest, LiveSession>();
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly repo: ConsoleSessionRepository,
     private readonly clock: Clock,
-    private readonly opts: { readonly ttlMs: number; readonly cacheMs?: number },
+    private readonly opts: { readonly ttlMs: number; readonly cacheMs?: number; /** Tells whether cookies are Secure behind a TLS proxy (see `cookieSecure`). */ readonly publicUrl?: string | null },
     bus?: Bus,
   ) {
     const cacheMs = opts.cacheMs ?? 5_000;
@@ -96,9 +102,18 @@ export class ConsoleSessions implements SessionAuthenticator {
   /** The live session of a request's cookie, or null (no cookie, unknown, expired or revoked). */
   async resolve(request: FastifyRequest): Promise<LiveSession | null> {
     const id = sessionCookieOf(request);
-    if (!id) return null;
-    const record = await this.cache.get(id);
-    return record ? { id, record, csrfToken: csrfTokenFor(id) } : null;
+    return id ? this.lookup(request, id) : null;
+  }
+
+  /**
+   * Set-Cookie carrying the request's session on with its new time left, when the request slid its
+   * expiry (else null). Only the request that takes a slide gets it, so the browser's copy is
+   * renewed as often as the session is (at most once per half idle lifetime), never past its maximum
+   * age; a slide made on another node is renewed by that node's answer.
+   */
+  renewedCookie(request: FastifyRequest): string | null {
+    const live = this.renewals.get(request);
+    return live ? sessionCookie(live.id, this.secondsLeft(live.record), cookieSecure(request, this.opts.publicUrl ?? null)) : null;
   }
 
   /**
@@ -127,10 +142,22 @@ export class ConsoleSessions implements SessionAuthenticator {
   async authenticate(request: FastifyRequest): Promise<Principal | null> {
     const id = sessionCookieOf(request);
     if (!id) return null;
-    const record = await this.cache.get(id);
-    if (!record) throw AppError.of('UNAUTHORIZED', { message: 'Your console session has expired or was ended; log in again.' });
-    if (!SAFE_METHODS.has(request.method) && !csrfMatches(request.headers[CSRF_HEADER], csrfTokenFor(id))) throw AppError.of('CONSOLE_CSRF');
+    const live = await this.lookup(request, id);
+    if (!live) throw AppError.of('UNAUTHORIZED', { message: 'Your console session has expired or was ended; log in again.' });
+    const { record } = live;
+    if (!SAFE_METHODS.has(request.method) && !csrfMatches(request.headers[CSRF_HEADER], live.csrfToken)) throw AppError.of('CONSOLE_CSRF');
     return { projectId: record.projectId, scopes: new Set(record.scopes.filter((s) => (TOKEN_SCOPES as readonly string[]).includes(s))), via: 'console', ...(record.tokenId ? { tokenId: record.tokenId } : {}) };
+  }
+
+  /** The live session of a cookie's id; the request takes a slide its read made (see `renewedCookie`). */
+  private async lookup(request: FastifyRequest, id: string): Promise<LiveSession | null> {
+    const record = await this.cache.get(id);
+    if (!record) return null;
+    const live = { id, record, csrfToken: csrfTokenFor(id) };
+    // Taken even by a request refused after this (a write without the CSRF token): the slide is
+    // made, and a cookie not renewed now would end at its old time, before the session.
+    if (this.slid.delete(record)) this.renewals.set(request, live);
+    return live;
   }
 
   /** A session as stored, its expiry slid on. */
@@ -143,6 +170,7 @@ export class ConsoleSessions implements SessionAuthenticator {
       if (expiresAt > session.expiresAt) {
         await this.repo.extend(session.idHash, expiresAt);
         session = { ...session, expiresAt };
+        this.slid.add(session);
       }
     }
     return session;
