@@ -32,6 +32,7 @@ import { PrometheusMetrics } from './http/ops/metrics.js';
 import { rawErrorResponse } from './http/raw-error-response.js';
 import { eventCost, type BufferBudget } from './relay/buffer-budget.js';
 import { attachRelayTransport, RelayService } from './relay/index.js';
+import { parkedSessionDropped } from './relay/parked-drops.js';
 import type { SharedResumeStore } from './store/relay-resume-store.js';
 import { CompatStatusCallbackPlanner } from './webhooks/compat-status-planner.js';
 import { CxmlInboundPlanner } from './webhooks/cxml-inbound-planner.js';
@@ -200,11 +201,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
           budget,
           eventCost,
           maxPerProject: limits.maxSessionsPerProject,
-          onDropped: (protocol, why) => {
-            metrics.relaySessionEvent(why === 'expired' ? 'expired' : 'lost');
-            if (why === 'overflow') logger.info({ protocol }, 'RELAY session dropped: its buffer of missed events is full');
-            if (why === 'crowded') logger.info({ protocol }, 'RELAY session dropped: its project parked more sessions than relay.maxSessionsPerProject');
-          },
+          onDropped: parkedSessionDropped(metrics, logger),
         }))
     : undefined;
   const relay = new RelayService({ bus, clock, verifier: engine.verifier, projects: engine.reads.projects, messages: engine.reads.messages, acceptor: engine.acceptor, metrics, logger, nodeId, authThrottle, sendSlots, ...(resume ? { resume } : {}) }, limits);

@@ -4,7 +4,7 @@ import { BufferBudget, eventCost } from './buffer-budget.js';
 import { InMemoryResumeStore } from './in-memory-resume-store.js';
 
 function parked(protocol: string, over: Partial<ParkedRelaySession> = {}): ParkedRelaySession {
-  return { protocol, projectId: 'p1', contexts: ['office'], eventAcks: true, parkedAt: 0, expiresAt: 10_000, events: [], ...over };
+  return { protocol, projectId: 'p1', tokenId: 't1', contexts: ['office'], eventAcks: true, parkedAt: 0, expiresAt: 10_000, events: [], ...over };
 }
 
 function delivery(key: string, over: Partial<RelayEventDelivery> = {}): RelayEventDelivery {
@@ -104,5 +104,31 @@ describe('InMemoryResumeStore', () => {
     expect(dropped).toEqual(['greedy']);
     expect((await store.claim('p2', 'other', 5))!.events.map((e) => e.key)).toEqual(['mine']);
     expect(budget.usedBy('p1')).toBe(0);
+  });
+
+  it('ends the parked sessions whose token is no longer active, of one project or all', async () => {
+    const budget = new BufferBudget(1_000_000);
+    const dropped: Array<[string, string]> = [];
+    const store = new InMemoryResumeStore({ maxEvents: 100, budget, onDropped: (p, why) => dropped.push([p, why]) });
+    await store.park(parked('revoked'));
+    await store.park(parked('kept', { tokenId: 't2' }));
+    await store.park(parked('unknown', { tokenId: null }));
+    await store.park(parked('elsewhere', { projectId: 'p2' }));
+    await store.deliver([delivery('x')]);
+    const active = async (_project: string, tokenId: string) => tokenId !== 't1';
+    // p2 gone: none of its tokens is active.
+    expect(await store.revoke(async (project) => project === 'p1', 'p2')).toBe(1);
+    expect(await store.revoke(active, 'p1')).toBe(1);
+    expect(dropped).toEqual([
+      ['elsewhere', 'revoked'],
+      ['revoked', 'revoked'],
+    ]);
+    // No longer collecting, nor claimable.
+    await store.deliver([delivery('y')]);
+    expect(await store.claim('p1', 'revoked', 5)).toBeUndefined();
+    expect((await store.claim('p1', 'kept', 5))!.events.map((e) => e.key)).toEqual(['x', 'y']);
+    // A session parked without a known token is kept for its window.
+    expect((await store.claim('p1', 'unknown', 5))!.events.map((e) => e.key)).toEqual(['x', 'y']);
+    expect(store.size).toBe(0);
   });
 });

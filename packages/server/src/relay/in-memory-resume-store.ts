@@ -7,7 +7,7 @@
  * over and over cannot pile up sessions, and their share of every event, for a whole resume window.
  */
 import { randomUUID } from 'node:crypto';
-import type { BufferedRelayEvent, ParkedRelaySession, ParkedSessionEnd, RelayEventDelivery, RelayResumeStore } from '../domain/ports/relay-resume.js';
+import type { BufferedRelayEvent, ParkedRelaySession, ParkedSessionEnd, RelayEventDelivery, RelayResumeStore, TokenCheck } from '../domain/ports/relay-resume.js';
 import { eventCost, type BufferBudget } from './buffer-budget.js';
 
 interface Parked {
@@ -38,6 +38,11 @@ export class InMemoryResumeStore implements RelayResumeStore {
   /** Parked sessions now. */
   get size(): number {
     return this.byProtocol.size;
+  }
+
+  /** Whether a session is parked here now. */
+  has(protocol: string): boolean {
+    return this.byProtocol.has(protocol);
   }
 
   async park(session: ParkedRelaySession): Promise<void> {
@@ -96,6 +101,18 @@ export class InMemoryResumeStore implements RelayResumeStore {
       }
       for (const protocol of targets) this.append(protocol, d);
     }
+  }
+
+  async revoke(isActive: TokenCheck, projectId?: string): Promise<number> {
+    const checks = [...this.byProtocol].map(async ([protocol, p]) => {
+      const { tokenId } = p.session;
+      if (tokenId === null || (projectId !== undefined && p.session.projectId !== projectId)) return false;
+      // Claimed or replaced while the token was checked: that one is not this session any more.
+      if ((await isActive(p.session.projectId, tokenId)) || this.byProtocol.get(protocol) !== p) return false;
+      this.drop(protocol, 'revoked');
+      return true;
+    });
+    return (await Promise.all(checks)).filter(Boolean).length;
   }
 
   async expire(now: number): Promise<number> {

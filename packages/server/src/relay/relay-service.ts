@@ -30,6 +30,7 @@ import { RpcError } from './frames.js';
 import { InMemoryResumeStore } from './in-memory-resume-store.js';
 import type { RedactionReads } from './redacted-replay.js';
 import { byteBurst, RELAY_CONSTANTS, type RelayLimits } from './limits.js';
+import { parkedSessionDropped } from './parked-drops.js';
 import { RpcDispatcher } from './rpc-dispatcher.js';
 import { SessionRegistry } from './session-registry.js';
 import { CLOSE, type RelayTransport } from './transport.js';
@@ -89,11 +90,7 @@ export class RelayService implements ConnectionHost {
         maxEvents: limits.eventBufferSize,
         budget: this.budget,
         maxPerProject: limits.maxSessionsPerProject,
-        onDropped: (protocol, why) => {
-          deps.metrics.relaySessionEvent(why === 'expired' ? 'expired' : 'lost');
-          if (why === 'overflow') deps.logger.info({ protocol }, 'RELAY session dropped: its buffer of missed events is full');
-          if (why === 'crowded') deps.logger.info({ protocol }, 'RELAY session dropped: its project parked more sessions than relay.maxSessionsPerProject');
-        },
+        onDropped: parkedSessionDropped(deps.metrics, deps.logger),
       });
     this.router = new RelayEventRouter(deps.bus, this.registry, this.resume, (err) => deps.logger.error({ err }, 'RELAY event routing failed'));
     this.dispatcher = new RpcDispatcher({
@@ -123,11 +120,16 @@ export class RelayService implements ConnectionHost {
   /**
    * Close (1008) the open connections whose token is no longer active, ending their sessions (no
    * resume): a session is authorised by its connect, so without this a revoked token's session
-   * went on sending and receiving for as long as its client kept the socket. Every project's
-   * connections on the housekeeping tick (`credentialCheckMs`; the verifier's cache bounds the
-   * cost), one project's at once when its credentials change.
+   * went on sending and receiving for as long as its client kept the socket. Sessions parked here
+   * end too: they would otherwise collect the project's events (texts included) for a revoked
+   * credential until their window ends. Every project's sessions on the housekeeping tick
+   * (`credentialCheckMs`; the verifier's cache bounds the cost), one project's at once when its
+   * credentials change.
    */
   private checkTokens(projectId?: string): void {
+    this.resume
+      .revoke((project, tokenId) => this.deps.verifier.isActive(project, tokenId), projectId)
+      .catch((err: unknown) => this.deps.logger.warn({ err }, 'checking the tokens of parked RELAY sessions failed'));
     for (const conn of this.connections) {
       const session = conn.session;
       const tokenId = conn.tokenId;
@@ -287,6 +289,7 @@ export class RelayService implements ConnectionHost {
       .park({
         protocol: session.protocol,
         projectId: session.projectId,
+        tokenId: conn.tokenId,
         contexts: [...session.contexts],
         eventAcks: session.eventAcks,
         parkedAt: now,

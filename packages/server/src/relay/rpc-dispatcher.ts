@@ -18,12 +18,12 @@ import {
 import { isAppError } from '../domain/app-error.js';
 import type { TokenScope } from '../domain/credentials.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
-import type { BufferedRelayEvent, RelayResumeStore } from '../domain/ports/relay-resume.js';
+import type { BufferedRelayEvent, ParkedRelaySession, RelayResumeStore } from '../domain/ports/relay-resume.js';
 import { withoutRedactedText, type RedactionReads } from './redacted-replay.js';
 import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
-import type { BufferBudget } from './buffer-budget.js';
+import { eventCost, type BufferBudget } from './buffer-budget.js';
 import { RelayConnection, type Reply } from './connection.js';
 import { exceedsContexts, readContexts, tooManyContexts } from './contexts.js';
 import { authorizationStateParams } from './event-payloads.js';
@@ -178,7 +178,7 @@ export class RpcDispatcher {
       deps.registry.add(session);
       deps.metrics.relaySessions(1);
       if (name) {
-        const parked = await deps.resume.claim(projectId, name.protocol, deps.now());
+        const parked = await this.unlessRevoked(await deps.resume.claim(projectId, name.protocol, deps.now()));
         if (parked && exceedsContexts(parked.contexts, contexts)) {
           // Refused as a live session's resume is: put it back as it was, for a resume that fits.
           deps.registry.remove(session);
@@ -230,6 +230,19 @@ export class RpcDispatcher {
         session.open(replay);
       },
     };
+  }
+
+  /**
+   * A claimed session whose token was revoked since it parked is ended, not resumed (by another
+   * token of its project): the node that parked it may not have heard of the revocation yet.
+   */
+  private async unlessRevoked(parked: ParkedRelaySession | undefined): Promise<ParkedRelaySession | undefined> {
+    if (!parked || parked.tokenId === null || (await this.deps.verifier.isActive(parked.projectId, parked.tokenId))) return parked;
+    let bytes = 0;
+    for (const e of parked.events) bytes += eventCost(e.params);
+    this.deps.budget.give(parked.projectId, bytes);
+    this.deps.metrics.relaySessionEvent('ended');
+    return undefined;
   }
 
   private receive(session: RelaySession, params: unknown, subscribe: boolean): Reply {

@@ -26,7 +26,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { ParkedRelaySession, ParkedSessionEnd, RelayEventDelivery, RelayResumeStore } from '../domain/ports/relay-resume.js';
+import type { ParkedRelaySession, ParkedSessionEnd, RelayEventDelivery, RelayResumeStore, TokenCheck } from '../domain/ports/relay-resume.js';
 import { chunkRows, num } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -46,6 +46,7 @@ export interface SharedResumeStoreOptions {
 
 interface Mine {
   readonly projectId: string;
+  readonly tokenId: string | null;
   readonly contexts: ReadonlySet<string>;
 }
 
@@ -110,7 +111,7 @@ export class SharedResumeStore implements RelayResumeStore {
     }
     const crowded = this.crowdOut(session);
     // Known as parked at once, so events that arrive while the rows are written are appended after them.
-    this.mine.set(session.protocol, { projectId: session.projectId, contexts: new Set(session.contexts) });
+    this.mine.set(session.protocol, { projectId: session.projectId, tokenId: session.tokenId, contexts: new Set(session.contexts) });
     // A crowded-out session whose rows could not be deleted is no longer appended to and expires with its window.
     const done = Promise.all(crowded.map((p) => this.forgetRows(p)))
       .catch(() => undefined)
@@ -164,6 +165,7 @@ export class SharedResumeStore implements RelayResumeStore {
         .values({
           protocol: session.protocol,
           project_id: session.projectId,
+          token_id: session.tokenId,
           contexts: JSON.stringify(session.contexts),
           event_acks: session.eventAcks ? 1 : 0,
           instance_id: this.opts.instanceId,
@@ -235,6 +237,7 @@ export class SharedResumeStore implements RelayResumeStore {
     return {
       protocol,
       projectId,
+      tokenId: row.token_id ?? null,
       contexts: JSON.parse(row.contexts) as string[],
       eventAcks: row.event_acks === 1,
       parkedAt: num(row.parked_at),
@@ -324,6 +327,20 @@ export class SharedResumeStore implements RelayResumeStore {
       // The events are in the database now (or lost with the error): their budget is freed.
       for (const r of held) this.opts.budget.give(r.projectId, r.cost);
     }
+  }
+
+  /**
+   * Revocation reaches every node over the bus, and each ends the sessions it parked (the ones it
+   * appends to); a claim on another node meanwhile checks the stored token itself.
+   */
+  async revoke(isActive: TokenCheck, projectId?: string): Promise<number> {
+    const checks = [...this.mine].map(async ([protocol, s]) => {
+      if (s.tokenId === null || (projectId !== undefined && s.projectId !== projectId)) return false;
+      if ((await isActive(s.projectId, s.tokenId)) || this.mine.get(protocol) !== s) return false;
+      this.drop(protocol, 'revoked');
+      return true;
+    });
+    return (await Promise.all(checks)).filter(Boolean).length;
   }
 
   expire(now: number): Promise<number> {

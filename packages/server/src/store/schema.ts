@@ -282,6 +282,8 @@ export interface IdempotencyKeysTable {
 export interface RelayParkedSessionsTable {
   protocol: string;
   project_id: string;
+  /** The API token that authorised the session; null in rows parked before 0019. */
+  token_id: string | null;
   /** JSON array of contexts. */
   contexts: string;
   event_acks: number;

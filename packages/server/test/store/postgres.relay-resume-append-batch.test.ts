@@ -12,7 +12,7 @@ import { postgresStoreForFile, servicesOff } from '../helpers/postgres.js';
 
 describe.skipIf(servicesOff)('RELAY missed events for many parked sessions on PostgreSQL', () => {
   const budget = { take: () => true, give: () => {} };
-  const session = (protocol: string): ParkedRelaySession => ({ protocol, projectId: 'p1', contexts: ['office'], eventAcks: false, parkedAt: 1_000, expiresAt: Date.now() + 60_000, events: [] });
+  const session = (protocol: string): ParkedRelaySession => ({ protocol, projectId: 'p1', tokenId: null, contexts: ['office'], eventAcks: false, parkedAt: 1_000, expiresAt: Date.now() + 60_000, events: [] });
   const event = (key: string): RelayEventDelivery => ({ projectId: 'p1', contexts: ['office'], protocols: [], key, at: 2_000, params: '{}' });
 
   const suite = postgresStoreForFile({ beforeAll, afterAll }, 4);

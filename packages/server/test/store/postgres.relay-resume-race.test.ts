@@ -16,7 +16,7 @@ describe.skipIf(servicesOff)('RELAY resume racing missed events on PostgreSQL', 
   let stores: KyselyStore[] = [];
   const budget = { take: () => true, give: () => {} };
   const resumeStore = (store: KyselyStore, instanceId: string): SharedResumeStore => store.relayResumeStore({ instanceId, maxEvents: 1_000, budget, eventCost: (p) => p.length });
-  const session = (protocol: string): ParkedRelaySession => ({ protocol, projectId: 'p1', contexts: ['office'], eventAcks: false, parkedAt: 1_000, expiresAt: Date.now() + 60_000, events: [] });
+  const session = (protocol: string): ParkedRelaySession => ({ protocol, projectId: 'p1', tokenId: null, contexts: ['office'], eventAcks: false, parkedAt: 1_000, expiresAt: Date.now() + 60_000, events: [] });
   const event = (key: string): RelayEventDelivery => ({ projectId: 'p1', contexts: ['office'], protocols: [], key, at: 2_000, params: JSON.stringify({ key }) });
 
   beforeAll(async () => {

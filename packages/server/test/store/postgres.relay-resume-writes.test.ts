@@ -15,7 +15,7 @@ import { createTestDatabase, servicesOff, type TestDatabase } from '../helpers/p
 
 describe.skipIf(servicesOff)('RELAY missed events written on PostgreSQL', () => {
   let db: TestDatabase;
-  const session = (protocol: string, expiresAt: number, contexts = ['office']): ParkedRelaySession => ({ protocol, projectId: 'p1', contexts, eventAcks: false, parkedAt: 1_000, expiresAt, events: [] });
+  const session = (protocol: string, expiresAt: number, contexts = ['office']): ParkedRelaySession => ({ protocol, projectId: 'p1', tokenId: null, contexts, eventAcks: false, parkedAt: 1_000, expiresAt, events: [] });
   const event = (key: string, contexts: string[], params = JSON.stringify({ key })): RelayEventDelivery => ({ projectId: 'p1', contexts, protocols: [], key, at: 2_000, params });
   const rows = async (store: KyselyStore) => {
     const s = await store.db.selectFrom('relay_parked_sessions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();

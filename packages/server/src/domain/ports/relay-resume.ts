@@ -24,6 +24,11 @@ export interface BufferedRelayEvent {
 export interface ParkedRelaySession {
   readonly protocol: string;
   readonly projectId: string;
+  /**
+   * The API token its connect was authorised by: revoking it ends the session parked too. Null when
+   * unknown (a session parked by a node older than the column): it is kept for its window as before.
+   */
+  readonly tokenId: string | null;
   readonly contexts: readonly string[];
   readonly eventAcks: boolean;
   readonly parkedAt: number;
@@ -45,12 +50,15 @@ export interface RelayEventDelivery {
   readonly params: string;
 }
 
-/** Why a parked session was dropped. */
 /**
- * Why a parked session ended before a resume: its window passed, its missed events overflowed, or
- * its project parked more sessions than it may have (`maxPerProject`; the oldest goes first).
+ * Why a parked session ended before a resume: its window passed, its missed events overflowed, its
+ * project parked more sessions than it may have (`maxPerProject`; the oldest goes first), or the
+ * API token it was authorised by is no longer active (revoked, or its project gone).
  */
-export type ParkedSessionEnd = 'expired' | 'overflow' | 'crowded';
+export type ParkedSessionEnd = 'expired' | 'overflow' | 'crowded' | 'revoked';
+
+/** Whether a project's API token is still active. */
+export type TokenCheck = (projectId: string, tokenId: string) => Promise<boolean>;
 
 export interface RelayResumeStore {
   /** Keep a session that lost its connection until `expiresAt`. Replaces one with the same protocol. */
@@ -59,6 +67,11 @@ export interface RelayResumeStore {
   claim(projectId: string, protocol: string, now: number): Promise<ParkedRelaySession | undefined>;
   /** Append events to the parked sessions they address. */
   deliver(deliveries: readonly RelayEventDelivery[]): Promise<void>;
+  /**
+   * End the sessions this node keeps parked (of one project, or all) whose token `isActive` denies:
+   * they stop collecting their project's events at once. Returns how many.
+   */
+  revoke(isActive: TokenCheck, projectId?: string): Promise<number>;
   /** Forget sessions whose window has passed; returns how many. */
   expire(now: number): Promise<number>;
   /** Forget everything (shutdown). */

@@ -20,6 +20,7 @@ import { fairOutboxSchema } from './0014-fair-outbox.js';
 import { cxmlSessionsSchema } from './0015-cxml-sessions.js';
 import { serverKeysSchema } from './0017-server-keys.js';
 import { simulatorClockSchema } from './0018-simulator-clock.js';
+import { parkedSessionTokensSchema } from './0019-parked-session-tokens.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -39,6 +40,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0015-cxml-sessions': cxmlSessionsSchema(dialect),
     '0017-server-keys': serverKeysSchema(dialect),
     '0018-simulator-clock': simulatorClockSchema(dialect),
+    '0019-parked-session-tokens': parkedSessionTokensSchema(dialect),
   };
 }
 
