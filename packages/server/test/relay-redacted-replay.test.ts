@@ -1,8 +1,12 @@
 /**
  * A message redacted while its events wait to be replayed: a parked session's missed events and
- * a live session's unacknowledged ones are replayed without the erased text.
+ * a live session's unacknowledged ones are replayed without the erased text. On PostgreSQL the
+ * text also leaves the stored resume buffer at the redaction, rather than staying at rest there
+ * until the session is claimed or its window ends.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { KyselyStore } from '../src/store/kysely-store.js';
+import { serversOnPostgres } from './helpers/postgres.js';
 import { RawRelay } from './helpers/raw-relay.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -66,6 +70,32 @@ describe('a message redacted while its events wait for a resume', () => {
     expect(back.result).toMatchObject({ session_restored: true });
     const [again] = await back.relay.waitForEvents('messaging.receive', () => true, 1);
     expect(again).toMatchObject({ message_id: secret, body: '' });
+    await back.relay.close();
+  });
+});
+
+describe.runIf(serversOnPostgres)('a message redacted while a session parked in the database keeps its event', () => {
+  it('is erased from the stored buffer at once, and replayed without its text', async () => {
+    server = await startTestServer();
+    const db = (server.store as KyselyStore).db;
+    const stored = async () => (await db.selectFrom('relay_parked_events').select('params').execute()).map((r) => r.params).join('\n');
+    const first = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { contexts: ['default'] });
+    await first.relay.cut();
+    await eventually(() => (server!.relay.registry.get(first.result.protocol) ? undefined : true));
+    const secret = await inject(server, 'secret at rest 5');
+    await inject(server, 'kept 6');
+    await eventually(async () => ((await stored()).includes('kept 6') ? true : undefined), 5_000, 'the events stored');
+    expect(await stored()).toContain('secret at rest 5');
+    await redact(server, secret);
+    expect(await stored()).not.toContain('secret at rest 5');
+    expect(await stored()).toContain('kept 6');
+    const back = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { protocol: first.result.protocol });
+    expect(back.result).toMatchObject({ session_restored: true });
+    const replayed = await back.relay.waitForEvents('messaging.receive', () => true, 2);
+    expect(replayed.map((p) => [p.message_id, p.body])).toEqual([
+      [secret, ''],
+      [expect.any(String), 'kept 6'],
+    ]);
     await back.relay.close();
   });
 });

@@ -6,8 +6,8 @@
  * When storage cannot be read the events are replayed as they are: a resume is not refused for it,
  * and redactions are refused (503) while storage is out, so only one made before the outage shows.
  */
-import { EVENT_MESSAGING_RECEIVE, EVENT_MESSAGING_STATE } from '@switchboard/protocol';
 import type { BufferedRelayEvent } from '../domain/ports/relay-resume.js';
+import { relayEventWithText, type RelayEventWithText } from '../domain/relay-event-redaction.js';
 import type { MessageRepository } from '../domain/ports/store/messages.js';
 import { eventCost, type BufferBudget } from './buffer-budget.js';
 
@@ -16,14 +16,14 @@ export type RedactionReads = Pick<MessageRepository, 'getMany'>;
 
 interface Parsed {
   readonly event: BufferedRelayEvent;
-  readonly params: { params: { message_id: string; body: string } };
+  readonly params: RelayEventWithText;
 }
 
 /** `events` with the text of redacted messages erased; the budget they hold shrinks with them. */
 export async function withoutRedactedText(events: readonly BufferedRelayEvent[], projectId: string, messages: RedactionReads, budget: BufferBudget): Promise<BufferedRelayEvent[]> {
   const withText: Parsed[] = [];
   for (const event of events) {
-    const parsed = messagingEvent(event.params);
+    const parsed = relayEventWithText(event.params);
     if (parsed) withText.push({ event, params: parsed });
   }
   if (withText.length === 0) return [...events];
@@ -44,13 +44,4 @@ export async function withoutRedactedText(events: readonly BufferedRelayEvent[],
     erased.set(event, { ...event, params: text });
   }
   return events.map((e) => erased.get(e) ?? e);
-}
-
-/** The parsed params of a messaging event that carries text, else undefined. */
-function messagingEvent(raw: string): Parsed['params'] | undefined {
-  if (!raw.startsWith(`{"event_type":"${EVENT_MESSAGING_STATE}"`) && !raw.startsWith(`{"event_type":"${EVENT_MESSAGING_RECEIVE}"`)) return undefined;
-  const parsed = JSON.parse(raw) as { params?: { message_id?: unknown; body?: unknown } };
-  const inner = parsed.params;
-  if (!inner || typeof inner.message_id !== 'string' || typeof inner.body !== 'string' || inner.body === '') return undefined;
-  return parsed as Parsed['params'];
 }

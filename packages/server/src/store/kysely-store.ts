@@ -17,6 +17,7 @@ import { KyselyMessageEventRepository, KyselyMessageRepository } from './reposit
 import { KyselyPhoneNumberRepository } from './repositories/numbers.js';
 import { KyselyProjectRepository, KyselyTokenRepository } from './repositories/projects.js';
 import { KyselyWebhookRepository } from './repositories/webhooks.js';
+import { KyselyRelayParkedRepository } from './repositories/relay-parked.js';
 import { KyselyCxmlApplicationRepository } from './repositories/applications.js';
 import { KyselyMessageMediaRepository } from './repositories/media.js';
 import { KyselyNumberGroupRepository } from './repositories/number-groups.js';
@@ -48,6 +49,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotI
     optOuts: new KyselyOptOutRepository(db),
     serverKeys: new KyselyServerKeyRepository(db),
     simulatorClock: new KyselySimulatorClockRepository(db),
+    relayParked: new KyselyRelayParkedRepository(db, traits),
   };
 }
 
@@ -73,6 +75,7 @@ export class KyselyStore implements Store {
   readonly optOuts;
   readonly serverKeys;
   readonly simulatorClock;
+  readonly relayParked;
   /** Batch inserts of the hot tables, compiled once per chunk size and shared by every transaction. */
   private readonly inserts: HotInserts;
 
@@ -105,6 +108,7 @@ export class KyselyStore implements Store {
     this.optOuts = repos.optOuts;
     this.serverKeys = repos.serverKeys;
     this.simulatorClock = repos.simulatorClock;
+    this.relayParked = repos.relayParked;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

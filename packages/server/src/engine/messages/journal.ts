@@ -207,16 +207,20 @@ export class MessageJournal {
   }
 
   /**
-   * Empty the body of a message, and the text its stored webhook requests carry in the same
-   * transaction (a callback still retrying is sent without it); the caller has checked that it may
-   * be redacted.
+   * Empty the body of a message, and the text its stored webhook requests and the RELAY events kept
+   * for parked sessions in the database carry, in the same transaction (a callback still retrying is
+   * sent without it; a replay would erase it too, but it does not stay at rest until then); the
+   * caller has checked that it may be redacted.
    */
   redact(projectId: string, id: string): Promise<MessageRecord | undefined> {
     this.deps.recent.forget(id);
     const write = () =>
       this.deps.store.transaction(async (tx) => {
         const m = await tx.messages.redact(projectId, id, this.deps.clock.now());
-        if (m) await tx.webhooks.eraseMessageText(projectId, id);
+        if (m) {
+          await tx.webhooks.eraseMessageText(projectId, id);
+          await tx.relayParked.eraseMessageText(projectId, id);
+        }
         return m;
       });
     return this.observe('a redaction', 'redactions are refused (503) until storage is back', write, (r) => r !== undefined);

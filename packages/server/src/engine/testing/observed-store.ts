@@ -38,6 +38,7 @@ export class ObservedStore implements Store {
   readonly optOuts: Repositories['optOuts'];
   readonly serverKeys: Repositories['serverKeys'];
   readonly simulatorClock: Repositories['simulatorClock'];
+  readonly relayParked: Repositories['relayParked'];
   /** Transactions begun through this store. */
   transactions = 0;
   private failNext: Error | null = null;
@@ -65,6 +66,7 @@ export class ObservedStore implements Store {
     this.optOuts = this.observe('optOuts');
     this.serverKeys = this.observe('serverKeys');
     this.simulatorClock = this.observe('simulatorClock');
+    this.relayParked = this.observe('relayParked');
   }
 
   /**

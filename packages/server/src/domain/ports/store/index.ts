@@ -18,6 +18,7 @@ import type { NumberGroupRepository } from './number-groups.js';
 import type { PhoneNumberRepository } from './numbers.js';
 import type { OptOutRepository } from './opt-outs.js';
 import type { ProjectRepository } from './projects.js';
+import type { RelayParkedRepository } from './relay-parked.js';
 import type { ServerKeyRepository } from './server-keys.js';
 import type { SimulatorClockRepository } from './simulator-clock.js';
 import type { SimulatorSettingsRepository } from './simulator-settings.js';
@@ -40,6 +41,7 @@ export * from './numbers.js';
 export * from './opt-outs.js';
 export * from './paging.js';
 export * from './projects.js';
+export * from './relay-parked.js';
 export * from './server-keys.js';
 export * from './simulator-clock.js';
 export * from './simulator-settings.js';
@@ -71,6 +73,7 @@ export interface Repositories {
   readonly optOuts: OptOutRepository;
   readonly serverKeys: ServerKeyRepository;
   readonly simulatorClock: SimulatorClockRepository;
+  readonly relayParked: RelayParkedRepository;
 }
 
 /** The store: repositories plus transactions and lifecycle. */
