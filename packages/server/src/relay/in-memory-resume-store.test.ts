@@ -118,7 +118,7 @@ describe('InMemoryResumeStore', () => {
     const active = async (_project: string, tokenId: string) => tokenId !== 't1';
     // p2 gone: none of its tokens is active.
     expect(await store.revoke(async (project) => project === 'p1', 'p2')).toBe(1);
-    expect(await store.revoke(active, 'p1')).toBe(1);
+    expect(await store.revoke(active)).toBe(1);
     expect(dropped).toEqual([
       ['elsewhere', 'revoked'],
       ['revoked', 'revoked'],
