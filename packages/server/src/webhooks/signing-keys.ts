@@ -3,6 +3,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { ProjectRepository } from '../domain/ports/store.js';
 import { GuardedCache } from '../util/guarded-cache.js';
+import { dropOnChange } from '../domain/bus-freshness.js';
 
 export class SigningKeys {
   /** A read that began before a key was replaced does not cache the old key. */
@@ -10,8 +11,7 @@ export class SigningKeys {
 
   constructor(projects: ProjectRepository, clock: Clock, bus: Bus, ttlMs = 30_000) {
     this.cache = new GuardedCache({ load: async (projectId) => (await projects.get(projectId))?.signingKey ?? null, now: () => clock.now(), ttlMs, maxEntries: 10_000 });
-    bus.subscribe('credentials.changed', ({ projectId }) => this.cache.invalidate(projectId));
-    bus.onMissed(() => this.cache.invalidateAll());
+    dropOnChange(bus, 'credentials.changed', ({ projectId }) => this.cache.invalidate(projectId), () => this.cache.invalidateAll());
   }
 
   get(projectId: string): Promise<string | null> {

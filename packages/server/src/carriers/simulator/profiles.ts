@@ -9,6 +9,7 @@ import type { Logger } from '../../domain/ports/logger.js';
 import type { SimulatorSettingsRepository } from '../../domain/ports/store.js';
 import { effectiveTuning, type SimulatorOverridesPatch, type SimulatorTuning } from '../../domain/simulator/tuning.js';
 import { GuardedCache } from '../../util/guarded-cache.js';
+import { dropOnChange } from '../../domain/bus-freshness.js';
 
 export class SimulatorProfiles {
   /** Each project's behaviour; a load that began before a change heard is not kept. */
@@ -22,8 +23,7 @@ export class SimulatorProfiles {
     maxEntries = 10_000,
   ) {
     this.cache = new GuardedCache({ load: async (projectId) => effectiveTuning(defaults, await deps.settings.get(projectId)), now: deps.now, ttlMs, maxEntries });
-    deps.bus.subscribe('simulator.settings.changed', ({ projectId }) => this.cache.invalidate(projectId));
-    deps.bus.onMissed(() => this.cache.invalidateAll());
+    dropOnChange(deps.bus, 'simulator.settings.changed', ({ projectId }) => this.cache.invalidate(projectId), () => this.cache.invalidateAll());
   }
 
   /** The behaviour `projectId`'s messages get. */

@@ -12,6 +12,7 @@ import { hashToken, tokenDigestMatches, type TokenScope } from '../../domain/cre
 import type { Bus } from '../../domain/ports/bus.js';
 import type { ProjectRepository, TokenRepository } from '../../domain/ports/store.js';
 import { GuardedCache } from '../../util/guarded-cache.js';
+import { dropOnChange } from '../../domain/bus-freshness.js';
 
 /** Who a request acts for. */
 export interface Principal {
@@ -58,8 +59,7 @@ export class CredentialVerifier {
       ttlMs,
       maxEntries: 10_000,
     });
-    bus.subscribe('credentials.changed', ({ projectId }) => this.cache.invalidate(projectId));
-    bus.onMissed(() => this.cache.invalidateAll());
+    dropOnChange(bus, 'credentials.changed', ({ projectId }) => this.cache.invalidate(projectId), () => this.cache.invalidateAll());
   }
 
   /** The principal for valid credentials, or null; a test token counts only with `allowTest`. */

@@ -9,6 +9,7 @@ import type { Bus } from '../../domain/ports/bus.js';
 import type { MessagingSettings, MessagingSettingsPatch, OptOutRepository } from '../../domain/ports/store.js';
 import type { CheckedSend } from '../../domain/send-request.js';
 import { GuardedCache } from '../../util/guarded-cache.js';
+import { dropOnChange } from '../../domain/bus-freshness.js';
 
 declare module '../../domain/ports/bus.js' {
   interface BusTopics {
@@ -68,8 +69,7 @@ export class MessagingSettingsCache {
     maxEntries = 10_000,
   ) {
     this.cache = new GuardedCache({ load: (projectId) => deps.repository.settings(projectId), now: deps.now, ttlMs, maxEntries });
-    deps.bus.subscribe('messaging.settings.changed', ({ projectId }) => this.cache.invalidate(projectId));
-    deps.bus.onMissed(() => this.cache.invalidateAll());
+    dropOnChange(deps.bus, 'messaging.settings.changed', ({ projectId }) => this.cache.invalidate(projectId), () => this.cache.invalidateAll());
   }
 
   /** Every scope's own settings of a project. */

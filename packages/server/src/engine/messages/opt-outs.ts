@@ -19,6 +19,7 @@ import type { OptOutRecord, OptOutRepository, SeqPage } from '../../domain/ports
 import type { SendInput } from '../../domain/send-request.js';
 import { GuardedCache } from '../../util/guarded-cache.js';
 import { effectiveSettings, type MessagingSettingsCache } from './opt-outs-settings.js';
+import { dropOnChange } from '../../domain/bus-freshness.js';
 
 declare module '../../domain/ports/bus.js' {
   interface BusTopics {
@@ -93,9 +94,7 @@ export class OptOutService {
       expiresAt: (any, at) => (any ? Infinity : at + ttlMs),
       maxEntries,
     });
-    deps.bus.subscribe('opt_outs.changed', ({ projectId }) => this.known.invalidate(projectId));
-    // A STOP recorded by another node meanwhile may be among the missed: look the project up again.
-    deps.bus.onMissed(() => this.known.invalidateAll());
+    dropOnChange(deps.bus, 'opt_outs.changed', ({ projectId }) => this.known.invalidate(projectId), () => this.known.invalidateAll());
   }
 
   /**

@@ -22,6 +22,7 @@ import type { Bus } from '../../domain/ports/bus.js';
 import type { JobRepository, PhoneNumberRepository } from '../../domain/ports/store.js';
 import { AppError } from '../../domain/app-error.js';
 import { isKeywordReply } from './opt-outs.js';
+import { dropOnChange } from '../../domain/bus-freshness.js';
 
 export { DEFAULT_SENDER_RATES } from '../../domain/sender-rates.js';
 
@@ -146,8 +147,7 @@ export class SenderQueues {
       this.cached = 0;
       this.reservedUntil.clear();
     };
-    deps.bus.subscribe('numbers.changed', forget);
-    deps.bus.onMissed(forget);
+    dropOnChange(deps.bus, 'numbers.changed', forget, forget);
   }
 
   /** Whether the sender's own rate is cached and fresh (`prime` loads it). */

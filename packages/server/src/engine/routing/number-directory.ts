@@ -8,6 +8,7 @@ import type { PhoneNumberRepository } from '../../domain/ports/store.js';
 import type { PhoneNumberRecord } from '../../domain/project.js';
 import type { Clock } from '../../domain/clock.js';
 import { GuardedCache } from '../../util/guarded-cache.js';
+import { dropOnChange } from '../../domain/bus-freshness.js';
 
 export class NumberDirectory {
   /**
@@ -24,8 +25,7 @@ export class NumberDirectory {
 
   constructor(numbers: PhoneNumberRepository, clock: Clock, bus: Bus, ttlMs = 10_000, maxEntries = 100_000) {
     this.byNumber = new GuardedCache({ load: async (number) => (await numbers.resolveOwner(number)) ?? null, now: () => clock.now(), ttlMs, maxEntries });
-    bus.subscribe('numbers.changed', () => this.invalidate());
-    bus.onMissed(() => this.invalidate());
+    dropOnChange(bus, 'numbers.changed', () => this.invalidate(), () => this.invalidate());
   }
 
   /** The registered number record, whichever project owns it, or null. */

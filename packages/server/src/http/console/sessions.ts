@@ -20,6 +20,7 @@ import type { Principal } from '../../engine/admin/credential-verifier.js';
 import { GuardedCache } from '../../util/guarded-cache.js';
 import { CSRF_HEADER, type SessionAuthenticator } from '../auth.js';
 import { cookieSecure, sessionCookie, sessionCookieOf } from './cookies.js';
+import { dropOnChange } from '../../domain/bus-freshness.js';
 
 /** Methods that change nothing, so they need no CSRF token. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -71,8 +72,7 @@ export class ConsoleSessions implements SessionAuthenticator {
       maxEntries: 10_000,
     });
     // A token revoked on this node ends its sessions at once (elsewhere within `cacheMs`).
-    bus?.subscribe('credentials.changed', ({ projectId }) => this.cache.invalidateWhere((session) => session?.projectId === projectId));
-    bus?.onMissed(() => this.cache.invalidateAll());
+    if (bus) dropOnChange(bus, 'credentials.changed', ({ projectId }) => this.cache.invalidateWhere((session) => session?.projectId === projectId), () => this.cache.invalidateAll());
   }
 
   /** Start forgetting expired sessions hourly. */
