@@ -20,8 +20,11 @@ afterAll(async () => {
 
 const CLOSED_LINE = 'RELAY client closed: it does not read';
 
-/** A client that sends `frames` requests while it reads nothing, then reads: every one is answered, and no socket held more than `cap`. */
-async function pausedThenRead(server: TestServer, cap: number, frames: number): Promise<void> {
+/**
+ * A client that sends `frames` requests while it reads nothing, then reads: every one is answered,
+ * and no socket held more than `cap`; `whilePaused` checks the moment the server stopped reading.
+ */
+async function pausedThenRead(server: TestServer, cap: number, frames: number, whilePaused: (relay: RawRelay) => void = () => {}): Promise<void> {
   const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
   try {
     let replies = 0;
@@ -30,8 +33,9 @@ async function pausedThenRead(server: TestServer, cap: number, frames: number): 
     const payload = 'p'.repeat(1000);
     for (let i = 0; i < frames; i++) relay.ws.send(`{"jsonrpc":"2.0","id":${i},"method":"signalwire.ping","params":{"payload":"${payload}"}}`);
     await eventually(() => (server.relay.pausedConnectionCount > 0 ? true : undefined), 15_000, 'the server to stop reading');
+    whilePaused(relay);
     relay.ws.resume();
-    await eventually(() => (replies >= frames ? true : undefined), 20_000, 'every reply');
+    await eventually(() => (replies >= frames ? true : undefined), 30_000, 'every reply');
     expect(server.relay.peakSocketBufferedBytes).toBeGreaterThan(cap / 8);
     expect(server.relay.peakSocketBufferedBytes).toBeLessThanOrEqual(cap);
   } finally {
@@ -53,27 +57,12 @@ describe('RELAY socket buffer cap', () => {
   });
 
   it('stops reading a client that sends requests and never reads the replies, then answers every request once it reads again', async () => {
-    const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
-    try {
-      let replies = 0;
-      relay.ws.on('message', () => void replies++);
-      relay.ws.pause();
-      const payload = 'p'.repeat(1000);
-      const frames = 20_000;
-      for (let i = 0; i < frames; i++) relay.ws.send(`{"jsonrpc":"2.0","id":${i},"method":"signalwire.ping","params":{"payload":"${payload}"}}`);
-      // 20 MB of replies nobody reads: the server stops reading this client before queueing more than the cap.
-      await eventually(() => (server.relay.pausedConnectionCount > 0 ? true : undefined), 15_000, 'the server to stop reading');
+    // 20 MB of replies nobody reads: the server stops reading this client before queueing more than the cap.
+    await pausedThenRead(server, CAP, 20_000, (relay) => {
       expect(server.relay.socketBufferedBytes).toBeLessThanOrEqual(CAP);
       expect(relay.ws.bufferedAmount).toBeGreaterThan(0);
-      // Reading again: every request is answered, and no socket ever held more than the cap.
-      relay.ws.resume();
-      await eventually(() => (replies >= frames ? true : undefined), 30_000, 'every reply');
-      expect(server.relay.peakSocketBufferedBytes).toBeGreaterThan(CAP / 8);
-      expect(server.relay.peakSocketBufferedBytes).toBeLessThanOrEqual(CAP);
-      expect(logs.matching(CLOSED_LINE)).toEqual([]);
-    } finally {
-      await relay.cut();
-    }
+    });
+    expect(logs.matching(CLOSED_LINE)).toEqual([]);
   });
 
   it('closes (1013) a client whose events pile up past the cap, logs it once, and the node forgets the connection', async () => {

@@ -18,10 +18,14 @@ export function relayEventWithText(raw: string): RelayEventWithText | undefined 
   return parsed as RelayEventWithText;
 }
 
+/** A parsed event written again with its text erased. */
+export function textErased(parsed: RelayEventWithText): string {
+  parsed.params.body = '';
+  return JSON.stringify(parsed);
+}
+
 /** `raw` without the text of message `messageId`, or undefined when it carries none of it. */
 export function relayEventWithoutText(raw: string, messageId: string): string | undefined {
   const parsed = relayEventWithText(raw);
-  if (!parsed || parsed.params.message_id !== messageId) return undefined;
-  parsed.params.body = '';
-  return JSON.stringify(parsed);
+  return parsed && parsed.params.message_id === messageId ? textErased(parsed) : undefined;
 }

@@ -47,3 +47,10 @@ export class BufferBudget {
 export function eventCost(params: string): number {
   return params.length + 96;
 }
+
+/** What a run of kept events holds of the budget together. */
+export function eventsCost(events: Iterable<{ readonly params: string }>): number {
+  let bytes = 0;
+  for (const e of events) bytes += eventCost(e.params);
+  return bytes;
+}

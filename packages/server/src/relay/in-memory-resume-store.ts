@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BufferedRelayEvent, ParkedRelaySession, ParkedSessionEnd, RelayEventDelivery, RelayResumeStore, TokenCheck } from '../domain/ports/relay-resume.js';
-import { eventCost, type BufferBudget } from './buffer-budget.js';
+import { endRevokedSessions } from '../domain/relay-revocation.js';
+import { eventCost, eventsCost, type BufferBudget } from './buffer-budget.js';
 
 interface Parked {
   session: ParkedRelaySession;
@@ -48,8 +49,7 @@ export class InMemoryResumeStore implements RelayResumeStore {
   async park(session: ParkedRelaySession): Promise<void> {
     this.remove(session.protocol);
     const events = [...session.events];
-    let bytes = 0;
-    for (const e of events) bytes += eventCost(e.params);
+    const bytes = eventsCost(events);
     // The live session already holds budget for these events; parking moves it, it does not add to it.
     if (events.length > this.opts.maxEvents) {
       this.opts.budget.give(session.projectId, bytes);
@@ -103,16 +103,8 @@ export class InMemoryResumeStore implements RelayResumeStore {
     }
   }
 
-  async revoke(isActive: TokenCheck, projectId?: string): Promise<number> {
-    const checks = [...this.byProtocol].map(async ([protocol, p]) => {
-      const { tokenId } = p.session;
-      if (tokenId === null || (projectId !== undefined && p.session.projectId !== projectId)) return false;
-      // Claimed or replaced while the token was checked: that one is not this session any more.
-      if ((await isActive(p.session.projectId, tokenId)) || this.byProtocol.get(protocol) !== p) return false;
-      this.drop(protocol, 'revoked');
-      return true;
-    });
-    return (await Promise.all(checks)).filter(Boolean).length;
+  revoke(isActive: TokenCheck, projectId?: string): Promise<number> {
+    return endRevokedSessions(this.byProtocol, (p) => p.session, isActive, projectId, (protocol) => this.drop(protocol, 'revoked'));
   }
 
   async expire(now: number): Promise<number> {

@@ -7,7 +7,7 @@
  * and redactions are refused (503) while storage is out, so only one made before the outage shows.
  */
 import type { BufferedRelayEvent } from '../domain/ports/relay-resume.js';
-import { relayEventWithText, type RelayEventWithText } from '../domain/relay-event-redaction.js';
+import { relayEventWithText, textErased, type RelayEventWithText } from '../domain/relay-event-redaction.js';
 import type { MessageRepository } from '../domain/ports/store/messages.js';
 import { eventCost, type BufferBudget } from './buffer-budget.js';
 
@@ -38,8 +38,7 @@ export async function withoutRedactedText(events: readonly BufferedRelayEvent[],
   const erased = new Map<BufferedRelayEvent, BufferedRelayEvent>();
   for (const { event, params } of withText) {
     if (!redacted.has(params.params.message_id)) continue;
-    params.params.body = '';
-    const text = JSON.stringify(params);
+    const text = textErased(params);
     budget.give(projectId, eventCost(event.params) - eventCost(text));
     erased.set(event, { ...event, params: text });
   }

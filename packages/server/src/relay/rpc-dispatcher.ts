@@ -23,7 +23,7 @@ import { withoutRedactedText, type RedactionReads } from './redacted-replay.js';
 import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
-import { eventCost, type BufferBudget } from './buffer-budget.js';
+import { eventsCost, type BufferBudget } from './buffer-budget.js';
 import { RelayConnection, type Reply } from './connection.js';
 import { exceedsContexts, readContexts, tooManyContexts } from './contexts.js';
 import { authorizationStateParams } from './event-payloads.js';
@@ -238,9 +238,7 @@ export class RpcDispatcher {
    */
   private async unlessRevoked(parked: ParkedRelaySession | undefined): Promise<ParkedRelaySession | undefined> {
     if (!parked || parked.tokenId === null || (await this.deps.verifier.isActive(parked.projectId, parked.tokenId))) return parked;
-    let bytes = 0;
-    for (const e of parked.events) bytes += eventCost(e.params);
-    this.deps.budget.give(parked.projectId, bytes);
+    this.deps.budget.give(parked.projectId, eventsCost(parked.events));
     this.deps.metrics.relaySessionEvent('ended');
     return undefined;
   }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { TokenScope } from '../domain/credentials.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import type { BufferedRelayEvent } from '../domain/ports/relay-resume.js';
-import { eventCost, type BufferBudget } from './buffer-budget.js';
+import { eventCost, eventsCost, type BufferBudget } from './buffer-budget.js';
 import { METHOD_PING } from '@switchboard/protocol';
 import { eventFrame, requestFrame } from './frames.js';
 import { StateEventSpacing } from './state-spacing.js';
@@ -145,7 +145,7 @@ export class RelaySession {
 
   /** Give back the budget of everything held (the session ends). */
   release(events: readonly BufferedRelayEvent[]): void {
-    for (const e of events) this.opts.budget.give(this.projectId, eventCost(e.params));
+    this.opts.budget.give(this.projectId, eventsCost(events));
   }
 
   /**

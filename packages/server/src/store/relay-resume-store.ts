@@ -27,6 +27,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { ParkedRelaySession, ParkedSessionEnd, RelayEventDelivery, RelayResumeStore, TokenCheck } from '../domain/ports/relay-resume.js';
+import { endRevokedSessions } from '../domain/relay-revocation.js';
 import { chunkRows, num } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -333,14 +334,8 @@ export class SharedResumeStore implements RelayResumeStore {
    * Revocation reaches every node over the bus, and each ends the sessions it parked (the ones it
    * appends to); a claim on another node meanwhile checks the stored token itself.
    */
-  async revoke(isActive: TokenCheck, projectId?: string): Promise<number> {
-    const checks = [...this.mine].map(async ([protocol, s]) => {
-      if (s.tokenId === null || (projectId !== undefined && s.projectId !== projectId)) return false;
-      if ((await isActive(s.projectId, s.tokenId)) || this.mine.get(protocol) !== s) return false;
-      this.drop(protocol, 'revoked');
-      return true;
-    });
-    return (await Promise.all(checks)).filter(Boolean).length;
+  revoke(isActive: TokenCheck, projectId?: string): Promise<number> {
+    return endRevokedSessions(this.mine, (s) => s, isActive, projectId, (protocol) => this.drop(protocol, 'revoked'));
   }
 
   expire(now: number): Promise<number> {
