@@ -143,6 +143,39 @@ describe('test tokens on the native API', () => {
     expect(await rowCounts(server)).toEqual(before);
   });
 
+  it('answers a retry under the same Idempotency-Key with the same sid, and checks the key as a live send does', async () => {
+    const send = (key: string, body: string, path = '/api/messaging/messages') =>
+      server.api(path, { auth: TEST_AUTH, headers: { 'idempotency-key': key }, body: { from: VALID_FROM, to: SOME_HANDSET, body } });
+    const first = await send('retry-1', 'same request');
+    const again = await send('retry-1', 'same request');
+    expect(first.status, first.text).toBe(201);
+    expect(again.body.id).toBe(first.body.id);
+    // Another key, or another request under the key: another sid (nothing is stored to refuse it with).
+    expect((await send('retry-2', 'same request')).body.id).not.toBe(first.body.id);
+    expect((await send('retry-1', 'another request')).body.id).not.toBe(first.body.id);
+    // Without a key, every send is new.
+    const plain = () => server.api('/api/messaging/messages', { auth: TEST_AUTH, body: { from: VALID_FROM, to: SOME_HANDSET, body: 'same request' } });
+    expect((await plain()).body.id).not.toBe((await plain()).body.id);
+    // A malformed key: the live token's answer.
+    const bad = await send('x'.repeat(256), 'same request');
+    const live = await server.api('/api/messaging/messages', { headers: { 'idempotency-key': 'x'.repeat(256) }, body: { from: VALID_FROM, to: SOME_HANDSET, body: 'x' } });
+    expect(bad.body.errors[0]).toMatchObject({ code: 'invalid_idempotency_key', attribute: 'idempotency_key' });
+    expect([bad.status, bad.body]).toEqual([live.status, live.body]);
+    // The Compatibility API: the same sid for the same key and request.
+    const form = (key: string) =>
+      fetch(`${server.url}/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`, {
+        method: 'POST',
+        headers: { authorization: TEST_AUTH, 'idempotency-key': key, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ From: VALID_FROM, To: SOME_HANDSET, Body: 'compat retry' }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { sid: string; code?: number } }));
+    const c1 = await form('compat-1');
+    expect(c1.status).toBe(201);
+    expect((await form('compat-1')).body.sid).toBe(c1.body.sid);
+    const badCompat = await form('k'.repeat(256));
+    expect(badCompat.status).toBe(400);
+    expect(badCompat.body.code).toBe(10000);
+  });
+
   it('refuses the logs, numbers and simulator with 403', async () => {
     for (const path of ['/api/messaging/logs', '/api/relay/rest/phone_numbers', '/api/simulator/messages']) {
       const res = await server.api(path, { auth: TEST_AUTH });

@@ -3,8 +3,11 @@
  * would be, then the magic numbers decide (domain/test-credentials.ts): a documented error at
  * once, or an answer shaped like a created message — `queued` (`scheduled` with a send time), with a sid — that is never
  * journaled, sent, charged or called back, so it cannot be fetched or listed afterwards (Twilio:
- * test credentials reach no other resource). Idempotency keys are not kept for them: nothing is.
+ * test credentials reach no other resource). Idempotency keys are not kept for them (nothing is),
+ * but a keyed send's sid is derived from the project, the key and the request, so a retry of the
+ * same request under the same key is answered with the same sid, as a live retry would be.
  */
+import { createHash } from 'node:crypto';
 import type { ErrorDetail } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { Clock } from '../../domain/clock.js';
@@ -14,12 +17,18 @@ import { outboundFromRequest } from '../../domain/new-message.js';
 import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type SendRules } from '../../domain/send-request.js';
 import { checkSendAt, DEFAULT_SCHEDULE_WINDOW } from '../../domain/schedule.js';
 import { testSendError } from '../../domain/test-credentials.js';
+import { parseIdempotencyKey, requestFingerprint } from '../../domain/idempotency.js';
 
 export class TestCredentialSends {
   constructor(private readonly deps: { readonly clock: Clock; readonly ids: IdGenerator; readonly rules: SendRules }) {}
 
-  /** The answer to a send made with a test token; throws `AppError` as a live send would, or with the magic numbers' errors. */
-  accept(projectId: string, input: SendInput): MessageRecord {
+  /**
+   * The answer to a send made with a test token; throws `AppError` as a live send would, or with the
+   * magic numbers' errors. `rawKey` is the request's idempotency key as the client sent it (undefined
+   * or null for none): checked as a live send checks it, and the sid follows from it.
+   */
+  accept(projectId: string, input: SendInput, rawKey?: unknown): MessageRecord {
+    const key = rawKey === undefined || rawKey === null ? null : parseIdempotencyKey(rawKey);
     const errors: ErrorDetail[] = [...checkDestination(input.to), ...checkSenderSyntax(input.from, !!input.numberGroupId)];
     if (errors.length === 0) {
       const from = typeof input.from === 'string' && input.from !== '' ? input.from : null;
@@ -36,8 +45,23 @@ export class TestCredentialSends {
     errors.push(...schedule.errors);
     if (errors.length || !content.value) throw new AppError(errors);
 
-    const row = outboundFromRequest(input, content.value, { id: this.deps.ids.uuid(), projectId, from: input.from as string, at: now, sendAt: schedule.at });
+    const id = key === null ? this.deps.ids.uuid() : keyedId(projectId, key, requestFingerprint(input));
+    const row = outboundFromRequest(input, content.value, { id, projectId, from: input.from as string, at: now, sendAt: schedule.at });
     // Never stored, so it has no place in the project's order of messages.
     return { ...row, seq: 0 };
   }
+}
+
+/**
+ * The id of a keyed test send: the first 128 bits of SHA-256 over the project, the key and the
+ * request's fingerprint, shaped as a UUID of version 8 (RFC 9562's custom layout). The same
+ * request under the same key always gets the same id; another request under it gets another (a
+ * live send would refuse it with 422, which needs the key stored: nothing is).
+ */
+function keyedId(projectId: string, key: string, fingerprint: string): string {
+  const h = createHash('sha256').update(`${projectId}\u0000${key}\u0000${fingerprint}`, 'utf8').digest();
+  h[6] = (h[6]! & 0x0f) | 0x80;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.toString('hex', 0, 16);
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }

@@ -104,7 +104,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     } as const;
     try {
       // A test token's send is answered by the magic numbers and never sent (test-credentials.ts).
-      if (test) return reply.code(201).send(toCompatMessage(testSends.accept(projectId, input)));
+      if (test) return reply.code(201).send(toCompatMessage(testSends.accept(projectId, input, idempotencyKeyHeader(request))));
       // Idempotency-Key (our extension): a retry within 24 hours answers the original message.
       const { message, replayed } = await acceptor.acceptOnce(projectId, input, idempotencyKeyHeader(request));
       if (replayed) void reply.header('idempotent-replayed', 'true');

@@ -89,7 +89,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
         // Sent from the web console (its session cookie): shown as the console surface.
         origin: via === 'console' ? 'console' : 'rest',
       } as const;
-      if (test) return reply.code(201).send(toNativeMessage(deps.testSends.accept(projectId, input)));
+      if (test) return reply.code(201).send(toNativeMessage(deps.testSends.accept(projectId, input, idempotencyKeyHeader(request))));
       const { message, replayed } = await deps.acceptor.acceptOnce(projectId, input, idempotencyKeyHeader(request));
       if (replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(toNativeMessage(message));
