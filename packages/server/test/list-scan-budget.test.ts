@@ -145,6 +145,38 @@ describe('a selective filter over a history longer than the scan budget', () => 
   });
 });
 
+describe('walking back with previous_page_uri over a history longer than the scan budget', () => {
+  it("twilio: previousPage() from the last page reaches every match, the newest window's too", async () => {
+    // Matches in the newest window as well: walking back, the windows are cut from the other end,
+    // so it takes more pages than forward; the page number reaching 0 did not end the walk early.
+    const hits = [0, 41, 44, 95];
+    const local = await startTestServer({ listScanRows: BUDGET });
+    try {
+      const rows = Array.from({ length: HISTORY }, (_, i) => messageRow(PROJECT_ID, { status: 'delivered', body: `m ${i}`, to: hits.includes(i) ? RARE_TO : '+15557650001' }));
+      const ids = (await insertMessages(local, rows)).map((m) => m.id);
+      const client = twilioClient(local.url);
+      const forward: string[][] = [];
+      let page: Awaited<ReturnType<typeof client.messages.page>> | undefined = await client.messages.page({ to: RARE_TO, pageSize: 2 });
+      let last = page;
+      while (page) {
+        forward.push(page.instances.map((m) => m.sid));
+        last = page;
+        page = await page.nextPage();
+      }
+      expect(forward).toEqual([[ids[95]], [], [ids[44], ids[41]], [], [ids[0]]]);
+      const backward: string[] = [];
+      page = await last.previousPage();
+      for (let n = 0; page && n < 20; n++) {
+        backward.push(...page.instances.map((m) => m.sid));
+        page = await page.previousPage();
+      }
+      expect(backward).toEqual([ids[44], ids[41], ids[95]]);
+    } finally {
+      await local.stop();
+    }
+  });
+});
+
 describe('the console outbox over more deliveries than the budget', () => {
   it('counts each state up to the budget, flagged "more than", and lists every delivery through next', async () => {
     // Not due for a day: the outbox does not send them while the test reads them.

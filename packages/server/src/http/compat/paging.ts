@@ -112,6 +112,10 @@ export function compatPage<T extends { seq: number }>(rows: T[], req: CompatPage
     return `${path}?${q.toString()}`;
   };
   const { older, newer } = pageEdges(items, backwards, more, scan);
+  // Going back, a page the scan budget cut short has newer rows still to look at, whatever its
+  // number: the windows are cut from the other end, so the walk back can take more pages than the
+  // walk forward did, and stopping at Page=0 would skip the newest matches.
+  const cutGoingBack = backwards && scan?.resumeSeq != null;
   const start = req.page * req.size;
   return {
     items,
@@ -121,7 +125,7 @@ export function compatPage<T extends { seq: number }>(rows: T[], req: CompatPage
       next_page_uri: older !== null ? uri(req.page + 1, `PAS${list.seal(older)}`) : null,
       // Back to page 0 too with a token, as Twilio writes it (`Page=0&PageToken=PB…`): the page before
       // this one's first record, not the list's head, which may have moved on since.
-      previous_page_uri: req.page > 0 && newer !== null ? uri(req.page - 1, `PBS${list.seal(newer)}`) : null,
+      previous_page_uri: (req.page > 0 || cutGoingBack) && newer !== null ? uri(Math.max(0, req.page - 1), `PBS${list.seal(newer)}`) : null,
       page: req.page,
       page_size: req.size,
       start,
