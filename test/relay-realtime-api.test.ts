@@ -1,6 +1,7 @@
 /**
  * SignalWire's own `@signalwire/realtime-api` v4 is the judge of RELAY compatibility: pointed at
- * ws://127.0.0.1:<port>, it must send messages and receive inbound messages and state updates.
+ * ws://127.0.0.1:<port>, it must send messages and receive inbound messages and state updates
+ * (every outcome, on every client listening on the topic).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,41 @@ describe('@signalwire/realtime-api v4 against Switchboard', () => {
     expect(mine.map((m) => m.state)).toEqual(['queued', 'initiated', 'sent', 'undelivered']);
     expect(mine[3]).toMatchObject({ context: 'office', from: NUMBERS[0], to: '+12015550101', body: 'Track me', direction: 'outbound', media: [], segments: 1, reason: 'unreachable_destination_handset' });
     await unsubscribe();
+  });
+
+  it('onMessageUpdated through every outcome, seen alike by a second client on the topic; an MMS keeps its media and tags', async () => {
+    const second = await SignalWire({ project: PROJECT_ID, token: API_TOKEN, host: `ws://127.0.0.1:${server.port}`, logLevel: 'silent' } as any);
+    const updates: any[] = [];
+    const seenBySecond: any[] = [];
+    const unsubscribe = await client.messaging.listen({ topics: ['outcomes', 'pictures'], onMessageUpdated: (m) => updates.push(m) });
+    const unsubscribeSecond = await second.messaging.listen({ topics: ['outcomes'], onMessageUpdated: (m) => seenBySecond.push(m) });
+    try {
+      // The simulator's numbers for each outcome (docs/simulator.md): failed at submission never reaches sent.
+      const expected: Record<string, string[]> = {
+        '+12015550104': ['queued', 'initiated', 'failed'],
+        '+12015550102': ['queued', 'initiated', 'sent', 'undelivered'],
+        '+15557651010': ['queued', 'initiated', 'sent', 'delivered'],
+      };
+      const ids: Record<string, string> = {};
+      for (const to of Object.keys(expected)) ids[to] = (await client.messaging.send({ from: NUMBERS[0]!, to, body: `outcome for ${to}`, context: 'outcomes' })).messageId;
+      const mms = await client.messaging.send({ from: NUMBERS[0]!, to: '+15557651011', media: ['https://example.com/a.png'], tags: ['album'], context: 'pictures' });
+      const states = (seen: any[], id: string) => seen.filter((m) => m.id === id).map((m) => m.state);
+      const done = () => Object.entries(ids).every(([to, id]) => states(updates, id).length === expected[to]!.length && states(seenBySecond, id).length === expected[to]!.length) && states(updates, mms.messageId).length === 4;
+      await eventually(() => (done() ? true : undefined), 10_000, 'every state of every message');
+      for (const [to, id] of Object.entries(ids)) {
+        expect(states(updates, id), to).toEqual(expected[to]);
+        expect(states(seenBySecond, id), to).toEqual(expected[to]);
+      }
+      expect(updates.find((m) => m.id === ids['+12015550104'] && m.state === 'failed')).toMatchObject({ reason: 'unrouteable_message', context: 'outcomes' });
+      expect(states(updates, mms.messageId)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+      expect(updates.filter((m) => m.id === mms.messageId).at(-1)).toMatchObject({ context: 'pictures', body: '', media: ['https://example.com/a.png'], tags: ['album'], direction: 'outbound' });
+      // The second client listens on "outcomes" only.
+      expect(seenBySecond.some((m) => m.id === mms.messageId)).toBe(false);
+    } finally {
+      await unsubscribe();
+      await unsubscribeSecond();
+      await second.disconnect();
+    }
   });
 
   it('receives inbound messages with onMessageReceived', async () => {
