@@ -173,4 +173,25 @@ describe('@signalwire/realtime-api v4 across a server restart', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 40_000);
+
+  it('gets the last states of a message in flight across the restart, reached before it reconnected', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-rt-inflight-'));
+    let local = await startTestServer({ simulatorDelayMs: 1000 }, { dataDir });
+    const port = local.port;
+    const rt = await SignalWire({ project: PROJECT_ID, token: API_TOKEN, host: `ws://127.0.0.1:${port}`, logLevel: 'silent' } as any);
+    try {
+      const updates: any[] = [];
+      await rt.messaging.listen({ topics: ['inflight-rt'], onMessageUpdated: (m) => updates.push(m) });
+      const sent = await rt.messaging.send({ from: NUMBERS[0]!, to: '+15557651007', body: 'In flight across a restart', context: 'inflight-rt' });
+      await eventually(() => (updates.some((m) => m.id === sent.messageId) ? true : undefined), 10_000, 'a first update');
+      await local.close();
+      // The new process delivers it at once, before the client is back (it reconnects after 1-4 s).
+      local = await startTestServer({ port, simulatorDelayMs: 0 }, { dataDir });
+      await eventually(() => (updates.some((m) => m.id === sent.messageId && m.state === 'delivered') ? true : undefined), 20_000, 'delivered, replayed after the reconnect');
+    } finally {
+      await rt.disconnect();
+      await local.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 40_000);
 });

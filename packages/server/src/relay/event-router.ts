@@ -14,6 +14,7 @@ import { EVENT_MESSAGING_RECEIVE, EVENT_MESSAGING_STATE, isTerminalStatus } from
 import { contextOf, messagingEventParams } from './event-payloads.js';
 import type { RelaySession } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
+import type { StartupEvent, StartupEvents } from './startup-events.js';
 
 declare module '../domain/ports/bus.js' {
   interface BusTopics {
@@ -37,6 +38,8 @@ export class RelayEventRouter {
     private readonly registry: SessionRegistry,
     private readonly resume: RelayResumeStore,
     private readonly onError: (err: unknown) => void,
+    /** The events of the node's first minutes, for sessions adopted again after a restart. */
+    private readonly startup?: StartupEvents,
   ) {
     this.unsubscribe = bus.subscribe('message.status', (e) => this.enqueue(e));
     this.unsubscribeSenders = bus.subscribe('relay.sender', (e) => this.remember(e.messageId, e.protocol));
@@ -86,6 +89,7 @@ export class RelayEventRouter {
     const batch = this.queue;
     this.queue = [];
     const parked: RelayEventDelivery[] = [];
+    const kept: StartupEvent[] | null = this.startup?.open ? [] : null;
     for (const e of batch) {
       const m = e.message;
       const inbound = m.direction === 'inbound';
@@ -110,8 +114,11 @@ export class RelayEventRouter {
         }
       }
       for (const s of targets) s.deliver(key, e.at, params, type, inbound ? undefined : m.id);
-      parked.push({ projectId: m.projectId, contexts: [context], protocols, key, at: e.at, params });
+      const delivery = { projectId: m.projectId, contexts: [context], protocols, key, at: e.at, params };
+      parked.push(delivery);
+      kept?.push({ ...delivery, type });
     }
+    if (kept?.length) this.startup!.record(kept);
     if (parked.length) this.resume.deliver(parked).catch(this.onError);
   }
 }

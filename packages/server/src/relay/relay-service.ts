@@ -33,6 +33,7 @@ import { byteBurst, RELAY_CONSTANTS, type RelayLimits } from './limits.js';
 import { parkedSessionDropped } from './parked-drops.js';
 import { RpcDispatcher } from './rpc-dispatcher.js';
 import { SessionRegistry } from './session-registry.js';
+import { StartupEvents } from './startup-events.js';
 import { CLOSE, type RelayTransport } from './transport.js';
 import { RepeatedFailure } from '../util/log-limiter.js';
 
@@ -57,6 +58,9 @@ export interface RelayServiceDeps {
   /** Sends in progress per project, shared with the REST surfaces; unset: not limited. */
   readonly sendSlots?: ProjectSlots;
 }
+
+/** Most events kept from a node's start for sessions adopted again (besides an eighth of `bufferMemoryBytes`). */
+const STARTUP_EVENTS_MAX = 50_000;
 
 export class RelayService implements ConnectionHost {
   readonly registry = new SessionRegistry();
@@ -92,7 +96,9 @@ export class RelayService implements ConnectionHost {
         maxPerProject: limits.maxSessionsPerProject,
         onDropped: parkedSessionDropped(deps.metrics, deps.logger),
       });
-    this.router = new RelayEventRouter(deps.bus, this.registry, this.resume, (err) => deps.logger.error({ err }, 'RELAY event routing failed'));
+    // The events of the first resume window, for clients of the process before this one (startup-events.ts).
+    const startup = new StartupEvents(this.now() + limits.resumeWindowMs, STARTUP_EVENTS_MAX, Math.floor(limits.bufferMemoryBytes / 8), () => this.now());
+    this.router = new RelayEventRouter(deps.bus, this.registry, this.resume, (err) => deps.logger.error({ err }, 'RELAY event routing failed'), startup);
     this.dispatcher = new RpcDispatcher({
       verifier: deps.verifier,
       projects: deps.projects,
@@ -101,6 +107,7 @@ export class RelayService implements ConnectionHost {
       registry: this.registry,
       resume: this.resume,
       router: this.router,
+      startup,
       budget: this.budget,
       metrics: deps.metrics,
       limits,

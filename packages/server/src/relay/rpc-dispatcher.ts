@@ -23,7 +23,7 @@ import { withoutRedactedText, type RedactionReads } from './redacted-replay.js';
 import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
-import { eventsCost, type BufferBudget } from './buffer-budget.js';
+import { eventCost, eventsCost, type BufferBudget } from './buffer-budget.js';
 import { RelayConnection, type Reply } from './connection.js';
 import { exceedsContexts, readContexts, tooManyContexts } from './contexts.js';
 import { authorizationStateParams } from './event-payloads.js';
@@ -34,6 +34,7 @@ import { toSendFailure, toSendInput } from './send-mapping.js';
 import { authorizationState, newSessionName, verifyAuthorizationState, verifySessionName, type SessionName } from './session-names.js';
 import { RelaySession } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
+import type { StartupEvents } from './startup-events.js';
 import { CLOSE } from './transport.js';
 import type { ProjectSlots } from '../util/project-slots.js';
 
@@ -45,6 +46,8 @@ export interface DispatcherDeps {
   readonly registry: SessionRegistry;
   readonly resume: RelayResumeStore;
   readonly router: RelayEventRouter;
+  /** The events of the node's start, replayed to sessions adopted again (startup-events.ts). */
+  readonly startup?: StartupEvents;
   readonly budget: BufferBudget;
   readonly metrics: RelayMetrics;
   readonly limits: RelayLimits;
@@ -194,12 +197,15 @@ export class RpcDispatcher {
           deps.metrics.relaySessionEvent('resumed');
         } else {
           deps.metrics.relaySessionEvent('readopted');
+          // A client of the process before this one: what the start produced for it is replayed.
+          if (deps.startup?.open) session.startupKeys = new Set();
         }
       } else {
         deps.metrics.relaySessionEvent('created');
       }
     }
     deps.registry.subscribe(session, contexts);
+    if (session.startupKeys) replay = this.startupEvents(session, session.contexts);
     if (replay.length > 0) replay = await withoutRedactedText(replay, projectId, deps.messages, deps.budget);
     if ((conn.state as string) === 'closed') {
       // Gone while the session was looked up: park what it has for the next attempt.
@@ -243,19 +249,54 @@ export class RpcDispatcher {
     return undefined;
   }
 
-  private receive(session: RelaySession, params: unknown, subscribe: boolean): Reply {
+  private receive(session: RelaySession, params: unknown, subscribe: boolean): Reply | Promise<Reply> {
     const method = subscribe ? METHOD_RECEIVE : METHOD_UNRECEIVE;
     if (session.versionMajor >= 4) throw new RpcError(RPC_ERRORS.VERSION_INCOMPATIBLE, `${method} is not offered to protocol version 4 sessions.`);
     requireScope(session, 'messaging');
     const contexts = readContexts(paramsObject(params, method), true);
     if (contexts.length === 0) throw new RpcError(RPC_ERRORS.INVALID_PARAMS, `Invalid params: ${method} needs at least one context.`);
-    if (subscribe) {
-      if (exceedsContexts(session.contexts, contexts)) throw tooManyContexts();
-      this.deps.registry.subscribe(session, contexts);
-    } else {
+    const result = { code: '200', message: subscribe ? RECEIVING : NOT_RECEIVING };
+    if (!subscribe) {
       this.deps.registry.unsubscribe(session, contexts);
+      return { result };
     }
-    return { result: { code: '200', message: subscribe ? RECEIVING : NOT_RECEIVING } };
+    if (exceedsContexts(session.contexts, contexts)) throw tooManyContexts();
+    if (session.startupKeys && !this.deps.startup?.open) session.startupKeys = null;
+    if (!session.startupKeys) {
+      this.deps.registry.subscribe(session, contexts);
+      return { result };
+    }
+    return this.receiveWithStartup(session, contexts, result);
+  }
+
+  /**
+   * A session adopted again after the start subscribes to contexts: the start's events for them
+   * that it has not had are replayed after the answer (their text erased if redacted since), then
+   * live ones follow. The subscription starts once the replay is read, with what came meanwhile.
+   */
+  private async receiveWithStartup(session: RelaySession, contexts: string[], result: Record<string, unknown>): Promise<Reply> {
+    const { deps } = this;
+    const first = await withoutRedactedText(this.startupEvents(session, contexts), session.projectId, deps.messages, deps.budget);
+    deps.registry.subscribe(session, contexts);
+    const meanwhile = this.startupEvents(session, contexts, new Set(first.map((e) => e.key)));
+    const replay = [...first, ...meanwhile];
+    return { result, after: () => session.replay(replay) };
+  }
+
+  /**
+   * The start's events for `session` (by its protocol or one of `contexts`) that it has not had,
+   * as events to replay: each holds its share of the buffer budget, as a parked one does (the
+   * replay gives it back once written, or keeps it until acked); past the budget the rest is left.
+   */
+  private startupEvents(session: RelaySession, contexts: Iterable<string>, alsoSkip?: ReadonlySet<string>): BufferedRelayEvent[] {
+    const out: BufferedRelayEvent[] = [];
+    const had = session.startupKeys ?? new Set<string>();
+    const seen = alsoSkip ? new Set([...had, ...alsoSkip]) : had;
+    for (const e of this.deps.startup?.addressedTo(session.projectId, session.protocol, contexts, seen) ?? []) {
+      if (!this.deps.budget.take(session.projectId, eventCost(e.params))) break;
+      out.push({ id: randomUUID(), key: e.key, at: e.at, params: e.params });
+    }
+    return out;
   }
 
   /** The answer to a client's ping: its `timestamp` and `payload` echoed; -32602 when they are not a number and a string. */

@@ -50,6 +50,12 @@ export class RelaySession {
   eventsSent = 0;
   /** Holds a sent message's first state events until its answer has had time to be read. */
   private readonly spacing: StateEventSpacing<Spaced>;
+  /**
+   * A session adopted again after the node started (startup-events.ts): the keys of the events it
+   * got, so the events of the start replayed for a context it subscribes to later skip them. Null
+   * for any other session.
+   */
+  startupKeys: Set<string> | null = null;
 
   constructor(
     readonly protocol: string,
@@ -155,9 +161,19 @@ export class RelaySession {
   open(restored: readonly BufferedRelayEvent[] = []): void {
     const held = this.held ?? [];
     this.held = null;
+    const seen = this.replay(restored);
+    for (const h of held) if (!seen.has(h.key)) this.deliver(h.key, h.at, h.params, h.type);
+  }
+
+  /**
+   * Write events kept for this session (budget already held, ids kept) before anything newer;
+   * returns their keys.
+   */
+  replay(restored: readonly BufferedRelayEvent[]): Set<string> {
     const seen = new Set<string>();
     for (const e of restored) {
       seen.add(e.key);
+      this.startupKeys?.add(e.key);
       if (!this.link) continue;
       if (!this.receives) {
         // Resumed by a token that may not receive: what the session collected is not for it.
@@ -169,7 +185,7 @@ export class RelaySession {
       else this.opts.budget.give(this.projectId, eventCost(e.params));
       this.write(e.id, e.params, type, e.at);
     }
-    for (const h of held) if (!seen.has(h.key)) this.deliver(h.key, h.at, h.params, h.type);
+    return seen;
   }
 
   /**
@@ -177,6 +193,7 @@ export class RelaySession {
    * a state event is about, so it keeps its distance from that message's `messaging.send` answer.
    */
   deliver(key: string, at: number, params: string, type: string, messageId?: string): void {
+    this.startupKeys?.add(key);
     if (this.held) {
       this.held.push({ key, at, params, type });
       return;
@@ -220,7 +237,7 @@ export class RelaySession {
 }
 
 /** The event type inside serialized params (they always start with it). */
-function eventTypeOf(params: string): string {
+export function eventTypeOf(params: string): string {
   const m = /^\{"event_type":"([^"]+)"/.exec(params);
   return m ? m[1]! : 'unknown';
 }
