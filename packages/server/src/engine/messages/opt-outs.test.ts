@@ -138,6 +138,23 @@ describe('opt-outs', () => {
     expect(calls).toEqual([]);
   });
 
+  it('applies a STOP and a START from one handset in the order they came, however their writes finish', async () => {
+    // The opt-out insert is slow (a busy database); the START that follows must not overtake it,
+    // or the handset that said START last would stay opted out. An SMSC hands several messages
+    // over at once (its window), and each is received on its own.
+    const repository = t.store.inner.optOuts;
+    const insert = repository.add.bind(repository);
+    repository.add = async (rows) => {
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      return insert(rows);
+    };
+    const at = t.clock.now();
+    const results = await t.engine.inbound.receive(['STOP', 'START'].map((body) => ({ from: HANDSET, to: TEST_NUMBERS[0], body, media: [], carrier: 'scripted', receivedAt: at })));
+    expect(results.map((r) => r.routed)).toEqual([true, true]);
+    expect(await t.engine.optOuts.list(t.project.id, {}, { limit: 10 })).toEqual([]);
+    expect((await t.send()).status).toBe('queued');
+  });
+
   it('opt-outs added through the service are honoured by a project that had none', async () => {
     await t.send();
     await t.engine.optOuts.add(t.project.id, [{ id: t.ids.uuid(), projectId: t.project.id, sender: TEST_NUMBERS[0], handset: HANDSET, keyword: null, createdAt: t.clock.now() }]);

@@ -76,6 +76,8 @@ export class OptOutService {
   private readonly known: GuardedCache<boolean>;
   /** When each (project, number, handset, action) was last replied to, oldest first (bounded by `maxEntries`). */
   private readonly replied = new Map<string, number>();
+  /** Each handset's keyword being applied (by project and handset), so the next waits for it. */
+  private readonly applying = new Map<string, Promise<void>>();
 
   constructor(
     private readonly deps: {
@@ -125,9 +127,26 @@ export class OptOutService {
    * return the reply to send once the inbound message is stored (undefined: none). Recorded
    * before the message is stored, so a failure leaves the carrier to deliver it again.
    */
-  async inbound(projectId: string, number: string, handset: string, body: string): Promise<SendInput | undefined> {
+  inbound(projectId: string, number: string, handset: string, body: string): Promise<SendInput | undefined> {
     const k = keywordAction(body);
-    if (!k) return undefined;
+    if (!k) return Promise.resolve(undefined);
+    // One handset's keywords apply in the order they came: a STOP and the START right after it
+    // (an SMSC hands several over at once) race otherwise, and the START's delete may run before
+    // the STOP's insert, leaving opted out a handset whose last word was START.
+    const key = `${projectId}\u0000${handset}`;
+    const run = (this.applying.get(key) ?? Promise.resolve()).then(() => this.apply(projectId, number, handset, k));
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.applying.set(key, settled);
+    void settled.then(() => {
+      if (this.applying.get(key) === settled) this.applying.delete(key);
+    });
+    return run;
+  }
+
+  private async apply(projectId: string, number: string, handset: string, k: { readonly action: KeywordAction; readonly keyword: string }): Promise<SendInput | undefined> {
     const groups = await this.deps.repository.groupsOf(projectId, number);
     const senders = groups.length ? groups : [number];
     if (k.action === 'stop') {
