@@ -21,9 +21,11 @@ export class ScheduledMessages {
     if (!m || m.deletedAt !== null) return undefined;
     if (m.status === 'canceled') return m;
     if (m.status !== 'scheduled') throw notCancelable(m.status);
-    // The guarded update loses to a dispatcher that moved it to `queued` meanwhile.
+    // The guarded update loses to a dispatcher that moved it to `queued` meanwhile, or to another
+    // cancel of it (answered as canceling a canceled message is).
     if (!(await this.deps.journal.record({ projectId, messageId: id, to: 'canceled' }))) {
       const now = await this.deps.messages.get(projectId, id);
+      if (now?.status === 'canceled' && now.deletedAt === null) return now;
       throw notCancelable(now?.status ?? 'queued');
     }
     return this.deps.messages.get(projectId, id);

@@ -262,6 +262,13 @@ describe('scheduled messages in the engine', () => {
     expect(await t.timeline(canceled.id)).toEqual(['scheduled', 'canceled']);
   });
 
+  it('answers two cancels of one message sent together both canceled: the second is not refused by the first', async () => {
+    const m = await t.send({ sendAt: inSeconds(600) });
+    const both = await Promise.allSettled([t.engine.scheduled.cancel(t.project.id, m.id), t.engine.scheduled.cancel(t.project.id, m.id)]);
+    expect(both.map((r) => (r.status === 'fulfilled' ? r.value?.status : (r.reason as AppError).details[0]!.key))).toEqual(['canceled', 'canceled']);
+    expect(await t.timeline(m.id)).toEqual(['scheduled', 'canceled']);
+  });
+
   it('fails at its send time, sending nothing, when its number was released meanwhile', async () => {
     const m = await t.send({ sendAt: inSeconds(600) });
     const number = (await t.store.numbers.getByNumber(t.project.id, m.from))!;
