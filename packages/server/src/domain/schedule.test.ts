@@ -43,6 +43,8 @@ describe('checkSendAt', () => {
     expect(checkSendAt('2029-12-31T23:00:00Z', NOW, DEFAULT_SCHEDULE_WINDOW).errors[0]!.message).toBe(
       "SendAt 2029-12-31T23:00:00Z must be from 300 seconds to 35 days ahead of the request (it is -3600 seconds ahead of the server's time, 2030-01-01T00:00:00.000Z).",
     );
+    // A millisecond short of the window was "300 seconds ahead" of a window from 300 seconds.
+    expect(checkSendAt('2030-01-01T00:04:59.999Z', NOW, DEFAULT_SCHEDULE_WINDOW).errors[0]!.message).toContain('(it is 299.999 seconds ahead');
   });
 });
 

@@ -40,12 +40,17 @@ export function checkSendAt(raw: unknown, now: number, window: ScheduleWindow): 
       errors: [
         detail('SEND_AT_INVALID', {
           // The server's time is named: on a manual simulator clock (or a skewed host) it is not the caller's.
-          message: `SendAt ${raw} must be from ${Math.round(window.minLeadMs / 1000)} seconds to ${Math.round(window.maxLeadMs / 86_400_000)} days ahead of the request (it is ${Math.round(lead / 1000)} seconds ahead of the server's time, ${new Date(now).toISOString()}).`,
+          message: `SendAt ${raw} must be from ${Math.round(window.minLeadMs / 1000)} seconds to ${Math.round(window.maxLeadMs / 86_400_000)} days ahead of the request (it is ${secondsOf(lead)} seconds ahead of the server's time, ${new Date(now).toISOString()}).`,
         }),
       ],
     };
   }
   return { errors: [], at };
+}
+
+/** Whole seconds as such, else to the millisecond: 299.999 s rounded to "300" read as inside a window starting at 300. */
+function secondsOf(ms: number): string {
+  return ms % 1000 === 0 ? String(ms / 1000) : (ms / 1000).toFixed(3);
 }
 
 /**
