@@ -33,5 +33,7 @@ export class ScheduledMessages {
 }
 
 function notCancelable(status: string): AppError {
-  return AppError.of('MESSAGE_NOT_CANCELABLE', { message: `Only a scheduled message can be canceled; this one is ${status}.` });
+  // `initiated` is the native API's word; the Compatibility API calls that state `sending`.
+  const state = status === 'initiated' ? 'being sent' : status;
+  return AppError.of('MESSAGE_NOT_CANCELABLE', { message: `Only a scheduled message can be canceled; this one is ${state}.` });
 }

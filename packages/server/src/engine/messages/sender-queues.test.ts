@@ -262,6 +262,19 @@ describe('scheduled messages in the engine', () => {
     expect(await t.timeline(canceled.id)).toEqual(['scheduled', 'canceled']);
   });
 
+  it('refuses to cancel a message in its carrier\'s hands in words both surfaces share (the Compatibility API has no `initiated`)', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    t.carrier.answer((s) => held.then(() => t.carrier.accept(s)));
+    await t.engine.start();
+    const m = await t.send();
+    await t.carrier.submitted(1);
+    const refused = await t.engine.scheduled.cancel(t.project.id, m.id).catch((err: unknown) => err);
+    release();
+    await t.statuses.reached(m.id, 'sent');
+    expect((refused as Error).message).toBe('Only a scheduled message can be canceled; this one is being sent.');
+  });
+
   it('answers two cancels of one message sent together both canceled: the second is not refused by the first', async () => {
     const m = await t.send({ sendAt: inSeconds(600) });
     const both = await Promise.allSettled([t.engine.scheduled.cancel(t.project.id, m.id), t.engine.scheduled.cancel(t.project.id, m.id)]);
