@@ -41,6 +41,9 @@ describe('keywords', () => {
     for (const k of ['START', 'yes', 'Unstop']) expect(keywordAction(k)?.action).toBe('start');
     for (const k of ['HELP', 'info']) expect(keywordAction(k)?.action).toBe('help');
     for (const k of ['STOP please', 'please stop', 'STOP!', '', 'stopp']) expect(keywordAction(k)).toBeUndefined();
+    // Other letters that upper-case to a keyword's are not it: a handset that wrote "ﬆart" did not opt in.
+    for (const k of ['\u017Ftop', 'qu\u0131t', '\uFB06art', '\u0131nfo', '\uFF33\uFF34\uFF2F\uFF30']) expect(keywordAction(k)).toBeUndefined();
+    expect(keywordAction('\u00A0Stop\u2028')).toEqual({ action: 'stop', keyword: 'STOP' });
   });
 });
 

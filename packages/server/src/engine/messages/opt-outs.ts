@@ -59,7 +59,10 @@ const LONGEST = Math.max(...[...ACTIONS.keys()].map((k) => k.length));
 /** What a handset's message asks for: only a whole body that is one keyword counts ("STOP please" does not). */
 export function keywordAction(body: string): { readonly action: KeywordAction; readonly keyword: string } | undefined {
   if (body.length > LONGEST + 16) return undefined;
-  const keyword = body.trim().toUpperCase();
+  const word = body.trim();
+  // Letters compared as ASCII: toUpperCase turns some other letters into keywords (ſtop → STOP, ﬆart → START).
+  if (!/^[A-Za-z]+$/.test(word)) return undefined;
+  const keyword = word.toUpperCase();
   const action = ACTIONS.get(keyword);
   return action ? { action, keyword } : undefined;
 }
