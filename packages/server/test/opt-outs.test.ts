@@ -164,6 +164,27 @@ describe('the native opt-out list API', () => {
     expect((await rejection(client.messages.create({ from: OTHER, to: '+15557000102', body: 'x' }))).code).toBe(21610);
   });
 
+  it('keeps refusing a handset from the number it told STOP once that number left the group; the group\'s entry, taken off, frees the rest', async () => {
+    const handset = '+15557000103';
+    const group = await server.api('/api/relay/rest/number_groups', { body: { name: 'leaving pool' } });
+    const numbers = await server.api('/api/relay/rest/phone_numbers');
+    const memberships: Record<string, string> = {};
+    for (const n of [FROM, OTHER]) {
+      const id = numbers.body.data.find((x: { number: string }) => x.number === n).id;
+      memberships[n] = (await server.api(`/api/relay/rest/number_groups/${group.body.id}/number_group_memberships`, { body: { phone_number_id: id } })).body.id;
+    }
+    await handsetSays(handset, 'STOP');
+    expect((await server.api(`/api/relay/rest/number_group_memberships/${memberships[FROM]}`, { method: 'DELETE' })).status).toBe(204);
+    // FROM left the group: the handset told it STOP, so it still may not write.
+    expect((await rejection(client.messages.create({ from: FROM, to: handset, body: 'x' }))).code).toBe(21610);
+    expect((await rejection(client.messages.create({ from: OTHER, to: handset, body: 'x' }))).code).toBe(21610);
+    const q = `sender=${encodeURIComponent(group.body.id)}&handset=${encodeURIComponent(handset)}`;
+    expect((await server.api(`/api/messaging/opt_outs?${q}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await client.messages.create({ from: OTHER, to: handset, body: 'x' })).status).toBe('queued');
+    expect((await rejection(client.messages.create({ from: FROM, to: handset, body: 'x' }))).code).toBe(21610);
+    expect((await server.api(`/api/relay/rest/number_groups/${group.body.id}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
   it.each([
     [{ sender: FROM, handset: 'nope' }, 'handset'],
     [{ sender: '+15550009999', handset: h }, 'sender'],

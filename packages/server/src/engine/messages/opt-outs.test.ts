@@ -88,11 +88,34 @@ describe('opt-outs', () => {
     }
     await handsetSays('QUIT', TEST_NUMBERS[1]);
     const list = await t.engine.optOuts.list(t.project.id, {}, { limit: 10 });
-    expect(list.map((o) => [o.sender, o.handset, o.keyword])).toEqual([[group.id, HANDSET, 'QUIT']]);
+    // The number written to is listed too: it keeps the handset's word if it leaves the group.
+    expect(list.map((o) => [o.sender, o.handset, o.keyword])).toEqual([
+      [group.id, HANDSET, 'QUIT'],
+      [TEST_NUMBERS[1], HANDSET, 'QUIT'],
+    ]);
     expect(isAppError(await refusal(t.send({ from: TEST_NUMBERS[0] })), 'TO_OPTED_OUT')).toBe(true);
     expect(isAppError(await refusal(t.send({ from: undefined, numberGroupId: group.id })), 'TO_OPTED_OUT')).toBe(true);
     await handsetSays('UNSTOP', TEST_NUMBERS[0]);
     expect((await t.send({ from: undefined, numberGroupId: group.id })).status).toBe('queued');
+  });
+
+  it('a number that leaves its group still refuses a handset that told it STOP; a START to the group then does not cover it', async () => {
+    const group = await t.engine.groups.create(t.project.id, { name: 'pool', sticky_sender: false });
+    const memberships: string[] = [];
+    for (const n of TEST_NUMBERS) {
+      const number = await t.engine.reads.numbers.getByNumber(t.project.id, n);
+      memberships.push((await t.engine.groups.addMember(t.project.id, group.id, { phone_number_id: number!.id })).membership.id);
+    }
+    await handsetSays('STOP', TEST_NUMBERS[0]);
+    await t.engine.groups.removeMember(t.project.id, memberships[0]!);
+    expect(isAppError(await refusal(t.send({ from: TEST_NUMBERS[0] })), 'TO_OPTED_OUT')).toBe(true);
+    expect(isAppError(await refusal(t.send({ from: undefined, numberGroupId: group.id })), 'TO_OPTED_OUT')).toBe(true);
+    // Back into the group through the member left in it: not into the number that left.
+    await handsetSays('START', TEST_NUMBERS[1]);
+    expect((await t.send({ from: undefined, numberGroupId: group.id })).status).toBe('queued');
+    expect(isAppError(await refusal(t.send({ from: TEST_NUMBERS[0] })), 'TO_OPTED_OUT')).toBe(true);
+    await handsetSays('START', TEST_NUMBERS[0]);
+    expect((await t.send({ from: TEST_NUMBERS[0] })).status).toBe('queued');
   });
 
   it('HELP gets the help text; replies follow the number, then the group, then the project, and can be switched off', async () => {

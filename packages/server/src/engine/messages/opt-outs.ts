@@ -151,12 +151,14 @@ export class OptOutService {
 
   private async apply(projectId: string, number: string, handset: string, k: { readonly action: KeywordAction; readonly keyword: string }): Promise<SendInput | undefined> {
     const groups = await this.deps.repository.groupsOf(projectId, number);
-    const senders = groups.length ? groups : [number];
     if (k.action === 'stop') {
       const at = this.deps.clock.now();
+      // The number's groups, and the number itself: it was told STOP, and still refuses the
+      // handset if it leaves the groups (which do not, then, answer for it any more).
+      const senders = [number, ...groups];
       await this.add(projectId, senders.map((sender): OptOutRecord => ({ id: this.deps.ids.uuid(), projectId, sender, handset, keyword: k.keyword, createdAt: at })));
     } else if (k.action === 'start') {
-      // The number itself too: it may have been listed alone before it joined a group.
+      // The number and its groups, and with the groups what a STOP to another member listed for it.
       await this.remove(projectId, handset, [number, ...groups]);
     } else if (await this.deps.repository.blocks(projectId, handset, number, null)) {
       // No help text to a handset that opted out (it gets only what it asks to stop or start).
@@ -202,10 +204,11 @@ export class OptOutService {
     return n;
   }
 
+  /** Take one entry off; a group's takes what keywords listed for its members with it, as `remove`. */
   async removeById(projectId: string, id: string): Promise<boolean> {
-    const gone = await this.deps.repository.removeById(projectId, id);
-    if (gone) this.deps.bus.publish('opt_outs.changed', { projectId });
-    return gone;
+    const entry = await this.deps.repository.get(projectId, id);
+    if (!entry) return false;
+    return (await this.remove(projectId, entry.handset, [entry.sender])) > 0;
   }
 
   /** The project's opt-out list, newest first (the native list API). */

@@ -40,13 +40,31 @@ export class KyselyOptOutRepository implements OptOutRepository {
 
   async remove(projectId: string, handset: string, senders: readonly string[]): Promise<number> {
     if (!senders.length) return 0;
-    const r = await this.db.deleteFrom('opt_outs').where('project_id', '=', projectId).where('handset', '=', handset).where('sender', 'in', [...senders]).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom('opt_outs')
+      .where('project_id', '=', projectId)
+      .where('handset', '=', handset)
+      .where((eb) =>
+        eb.or([
+          eb('sender', 'in', [...senders]),
+          // What a keyword put on the list of a number now in one of these groups (the port says why).
+          eb.and([
+            eb('keyword', 'is not', null),
+            eb(
+              'sender',
+              'in',
+              eb
+                .selectFrom('number_group_memberships as m')
+                .innerJoin('phone_numbers as p', 'p.id', 'm.phone_number_id')
+                .select('p.number')
+                .where('m.group_id', 'in', [...senders])
+                .where('p.project_id', '=', projectId),
+            ),
+          ]),
+        ]),
+      )
+      .executeTakeFirst();
     return Number(r.numDeletedRows);
-  }
-
-  async removeById(projectId: string, id: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('opt_outs').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
   }
 
   async get(projectId: string, id: string): Promise<OptOutRecord | undefined> {

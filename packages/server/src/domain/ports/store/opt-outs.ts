@@ -30,9 +30,13 @@ export type MessagingSettingsPatch = { readonly [K in keyof MessagingSettings]?:
 export interface OptOutRepository {
   /** Record opt-outs; one already on the list is kept as it was. */
   add(rows: readonly OptOutRecord[]): Promise<void>;
-  /** Take a handset off the lists of these senders; returns how many entries went. */
+  /**
+   * Take a handset off the lists of these senders; returns how many entries went. A sender that is
+   * a number group takes with it what a keyword put on its current members' own lists (a STOP to a
+   * member lists the member too, so that it still refuses the handset if it leaves the group): a
+   * handset back in a group is back with every member of it.
+   */
   remove(projectId: string, handset: string, senders: readonly string[]): Promise<number>;
-  removeById(projectId: string, id: string): Promise<boolean>;
   get(projectId: string, id: string): Promise<OptOutRecord | undefined>;
   /**
    * Whether a send from `from` to `handset` is refused: the handset opted out of `from`, of the
