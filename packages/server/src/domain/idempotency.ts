@@ -66,3 +66,17 @@ function canonicalJson(value: unknown, depth = 0): string {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, depth + 1)}`).join(',')}}`;
 }
+
+/**
+ * The id of a keyed send that keeps nothing (a test token's): the first 128 bits of SHA-256 over the project, the key and the
+ * request's fingerprint, shaped as a UUID of version 8 (RFC 9562's custom layout). The same
+ * request under the same key always gets the same id; another request under it gets another (a
+ * live send would refuse it with 422, which needs the key stored: nothing is).
+ */
+export function keyedMessageId(projectId: string, key: string, fingerprint: string): string {
+  const h = createHash('sha256').update(`${projectId}\u0000${key}\u0000${fingerprint}`, 'utf8').digest();
+  h[6] = (h[6]! & 0x0f) | 0x80;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.toString('hex', 0, 16);
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}

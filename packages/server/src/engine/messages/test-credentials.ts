@@ -7,7 +7,6 @@
  * but a keyed send's sid is derived from the project, the key and the request, so a retry of the
  * same request under the same key is answered with the same sid, as a live retry would be.
  */
-import { createHash } from 'node:crypto';
 import type { ErrorDetail } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { Clock } from '../../domain/clock.js';
@@ -17,7 +16,7 @@ import { outboundFromRequest } from '../../domain/new-message.js';
 import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type SendRules } from '../../domain/send-request.js';
 import { checkSendAt, DEFAULT_SCHEDULE_WINDOW } from '../../domain/schedule.js';
 import { testSendError } from '../../domain/test-credentials.js';
-import { parseIdempotencyKey, requestFingerprint } from '../../domain/idempotency.js';
+import { keyedMessageId, parseIdempotencyKey, requestFingerprint } from '../../domain/idempotency.js';
 
 export class TestCredentialSends {
   constructor(private readonly deps: { readonly clock: Clock; readonly ids: IdGenerator; readonly rules: SendRules }) {}
@@ -45,23 +44,9 @@ export class TestCredentialSends {
     errors.push(...schedule.errors);
     if (errors.length || !content.value) throw new AppError(errors);
 
-    const id = key === null ? this.deps.ids.uuid() : keyedId(projectId, key, requestFingerprint(input));
+    const id = key === null ? this.deps.ids.uuid() : keyedMessageId(projectId, key, requestFingerprint(input));
     const row = outboundFromRequest(input, content.value, { id, projectId, from: input.from as string, at: now, sendAt: schedule.at });
     // Never stored, so it has no place in the project's order of messages.
     return { ...row, seq: 0 };
   }
-}
-
-/**
- * The id of a keyed test send: the first 128 bits of SHA-256 over the project, the key and the
- * request's fingerprint, shaped as a UUID of version 8 (RFC 9562's custom layout). The same
- * request under the same key always gets the same id; another request under it gets another (a
- * live send would refuse it with 422, which needs the key stored: nothing is).
- */
-function keyedId(projectId: string, key: string, fingerprint: string): string {
-  const h = createHash('sha256').update(`${projectId}\u0000${key}\u0000${fingerprint}`, 'utf8').digest();
-  h[6] = (h[6]! & 0x0f) | 0x80;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.toString('hex', 0, 16);
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
