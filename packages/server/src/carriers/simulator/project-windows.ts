@@ -1,14 +1,18 @@
 /**
- * How many of the dispatcher's batch slots each project's delayed submissions hold on this node.
+ * How many of the dispatcher's batch slots delayed submissions hold on this node.
  * The simulator answers a batch after its delay, and the dispatcher's slot stays taken until then;
  * a project allowed every slot (a tenant with `delay_ms` 10000 sending a few batches) would make
- * every other project's messages wait for its delay. So a project holds at most `limit` of them
- * (one fewer than the slots), and its further submissions are answered `throttled` until its first
- * held answer is given, as a carrier answers a client past its window.
+ * every other project's messages wait for its delay. So delayed answers hold at most `limit` of
+ * them (one fewer than the slots) — per project, and all projects together: two tenants each within
+ * its own window filled every slot between them. A submission past either is answered `throttled`
+ * until the first held answer that counts against it is given, as a carrier answers a client past
+ * its window.
  */
 export class ProjectWindows {
   /** Each project's held answers, by the time each is due. */
   private readonly held = new Map<string, number[]>();
+  /** Every held answer (one per delayed batch, whichever projects it holds), by the time each is due. */
+  private readonly all: number[] = [];
 
   constructor(
     /** Delayed answers one project may hold at once (Infinity: no limit). */
@@ -20,14 +24,16 @@ export class ProjectWindows {
     return new ProjectWindows(slots !== undefined && slots >= 2 ? slots - 1 : Infinity);
   }
 
-  /** When `projectId`'s first held answer is due, if it holds all it may; undefined when it may submit now. */
+  /** When `projectId`'s first held answer is due if it holds all it may, else the first of all if they hold all they may; undefined when it may submit now. */
   fullUntil(projectId: string): number | undefined {
     const held = this.held.get(projectId);
-    return held && held.length >= this.limit ? Math.min(...held) : undefined;
+    if (held && held.length >= this.limit) return Math.min(...held);
+    return this.all.length >= this.limit ? Math.min(...this.all) : undefined;
   }
 
   /** Each of `projects` holds an answer due at `at`. */
-  hold(projects: Iterable<string>, at: number): void {
+  hold(projects: readonly string[], at: number): void {
+    if (projects.length > 0) this.all.push(at);
     for (const p of projects) {
       const held = this.held.get(p);
       if (held) held.push(at);
@@ -36,7 +42,9 @@ export class ProjectWindows {
   }
 
   /** The answer due at `at` was given: `projects` hold it no more. */
-  release(projects: Iterable<string>, at: number): void {
+  release(projects: readonly string[], at: number): void {
+    const i = projects.length > 0 ? this.all.indexOf(at) : -1;
+    if (i >= 0) this.all.splice(i, 1);
     for (const p of projects) {
       const held = this.held.get(p);
       if (!held) continue;

@@ -1,6 +1,7 @@
 /**
- * A tenant's simulator delay must not hold every dispatch slot of the node: with `delay_ms` 10000
- * and enough messages to fill every slot, another project's message still goes at once. The engine
+ * Tenants' simulator delays must not hold every dispatch slot of the node: with `delay_ms` 10000
+ * and enough messages to fill every slot (from one project, or from several together), another
+ * project's message still goes at once. The engine
  * on in-memory SQLite and a manual clock, the simulator as the only route; nothing here sleeps.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,9 +13,10 @@ import { buildTestEngine, HANDSET, RecordingLogger, type TestEngine } from '../.
 import { openSqliteStore } from '../../store/dialects/sqlite.js';
 import { SIMULATOR_ID, SimulatorCarrier } from './simulator-carrier.js';
 
-const SLOTS = 2;
+const SLOTS = 3;
 const BATCH = 5;
 const OTHER_NUMBER = '+15550000099';
+const SECOND_SLOW_NUMBER = '+15550000098';
 
 /** The simulator, keeping every answer it gave. */
 class WatchedSimulator extends SimulatorCarrier {
@@ -49,6 +51,7 @@ afterEach(async () => {
 });
 
 const sendOther = () => t.engine.acceptor.accept(other.id, { to: HANDSET, from: OTHER_NUMBER, body: 'not behind the slow one', media: undefined, callbackFormat: 'json', origin: 'rest' });
+const sendAs = (project: ProjectRecord, from: string) => t.engine.acceptor.accept(project.id, { to: HANDSET, from, body: 'slow', media: undefined, callbackFormat: 'json', origin: 'rest' });
 
 describe("a project's long simulator delay", () => {
   it("keeps a slot for another project's messages, and still sends all of its own", async () => {
@@ -70,5 +73,31 @@ describe("a project's long simulator delay", () => {
     for (const m of slow) expect((await t.message(m.id)).status).toBe('delivered');
     // Never sooner than its delay after it was written.
     for (const m of slow) expect((await t.message(m.id)).sentAt! - m.createdAt).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it("keeps a slot for another project's messages when several projects' delays fill the others", async () => {
+    await t.engine.start();
+    const second = await t.engine.projects.createProject({ name: 'Second slow project' });
+    await t.engine.numbers.register(second.id, { number: SECOND_SLOW_NUMBER });
+    await sim.updateSettings(t.project.id, { delayMs: 10_000 });
+    await sim.updateSettings(second.id, { delayMs: 10_000 });
+    const t0 = t.clock.now();
+    // Each slow project alone keeps within its window (SLOTS - 1); together they would hold every slot.
+    const slow = [];
+    for (let i = 0; i < 2 * SLOTS * BATCH; i++) {
+      slow.push(await t.send());
+      slow.push(await sendAs(second, SECOND_SLOW_NUMBER));
+    }
+    const mine = await sendOther();
+    const mineSentAt = t.statuses.reached(mine.id, 'sent').then(() => t.clock.now());
+
+    await t.clock.advanceInSteps(180_000);
+
+    expect(await mineSentAt).toBe(t0);
+    for (const m of slow) {
+      const stored = (await t.engine.reads.messages.get(m.projectId, m.id))!;
+      expect(stored.status).toBe('delivered');
+      expect(stored.sentAt! - m.createdAt).toBeGreaterThanOrEqual(10_000);
+    }
   });
 });
