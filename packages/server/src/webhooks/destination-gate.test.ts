@@ -81,6 +81,24 @@ describe('DestinationGate share of the pool per project', () => {
     expect(gate.projectHasRoom(A)).toBe(true);
   });
 
+  it('holds every project with requests in flight, together, to the same cap: the rest is for projects with none', () => {
+    const gate = new DestinationGate({ perDestination: 2, breakerFailures: 5, breakerCooldownMs: 1000, pool: 8 });
+    const C = 'cccc c.test:80';
+    for (let i = 0; i < 5; i++) gate.begin(A);
+    gate.begin(B);
+    // 6 of 8 in flight, the cap of one project: neither A nor B may start another, C may.
+    expect([gate.projectHasRoom(A), gate.projectHasRoom(B), gate.projectHasRoom(C)]).toEqual([false, false, true]);
+    expect(gate.busyProjects()).toEqual(['aaaa', 'bbbb']);
+    gate.begin(C);
+    expect(gate.projectHasRoom(C)).toBe(false);
+    gate.release(B);
+    // 6 again, but B has nothing in flight now: B may start one, A and C may not.
+    expect([gate.projectHasRoom(A), gate.projectHasRoom(B), gate.projectHasRoom(C)]).toEqual([false, true, false]);
+    gate.release(A);
+    expect([gate.projectHasRoom(A), gate.projectHasRoom(C)]).toEqual([true, true]);
+    expect(gate.busyProjects()).toEqual([]);
+  });
+
   it('answers as a walk over every waiting destination did, through any sequence of begins, ends and waits', () => {
     // The reference: the rule computed from scratch from the destinations that have deliveries waiting.
     const projectOf = (d: string) => d.slice(0, d.indexOf(' '));
@@ -97,7 +115,8 @@ describe('DestinationGate share of the pool per project', () => {
       const expected = (d: string) => {
         const project = projectOf(d);
         const n = inFlight.get(project) ?? 0;
-        if (n >= cap) return false;
+        const total = [...inFlight.values()].reduce((a, b) => a + b, 0);
+        if (n >= cap || (n > 0 && total >= cap)) return false;
         const competing = new Set([...inFlight].filter(([, k]) => k > 0).map(([p]) => p));
         let othersWait = false;
         for (const [w, k] of waiting) {

@@ -19,9 +19,11 @@
  * name) could fill the whole pool and hold every other project's callbacks back by a request
  * timeout per wave for as long as it names new receivers (56 s for one callback behind 40 hanging
  * receivers). With `pool` set, `projectHasRoom` keeps a project below the pool less one
- * destination's share (or two destinations' shares, whichever is more), and, while another
- * project's deliveries wait (the runner reports them: `addWaiting`), below an equal share of the
- * pool. It is asked before every request a runner starts, so it reads counts kept per project as
+ * destination's share (or two destinations' shares, whichever is more) — and every project with
+ * requests in flight together below the same, so the rest of the pool is left to projects with
+ * none (two projects hanging, each within its own cap, filled the pool between them) — and, while
+ * another project's deliveries wait (the runner reports them: `addWaiting`), below an equal share
+ * of the pool. It is asked before every request a runner starts, so it reads counts kept per project as
  * requests begin and end and deliveries come to wait and leave, instead of walking what waits.
  */
 import type { WebhookClaimLimits } from '../domain/ports/store.js';
@@ -73,6 +75,8 @@ export class DestinationGate {
   private readonly projects = new Map<string, ProjectLoad>();
   /** How many of `projects` have deliveries waiting. */
   private projectsWaiting = 0;
+  /** Requests in flight, all projects together. */
+  private totalInFlight = 0;
   private readonly breakers = new Map<string, Breaker>();
   /** Destinations whose cap was raised above `perDestination`, and that cap. */
   private readonly raised = new Map<string, number>();
@@ -118,8 +122,10 @@ export class DestinationGate {
   /** The projects at their cap of the pool (`projectHasRoom`). */
   busyProjects(): string[] {
     const cap = this.projectCap();
+    // At the cap all together, every project with a request in flight is at its own.
+    const least = this.totalInFlight >= cap ? 1 : cap;
     const busy: string[] = [];
-    for (const [p, load] of this.projects) if (load.inFlight >= cap) busy.push(p);
+    for (const [p, load] of this.projects) if (load.inFlight >= least) busy.push(p);
     return busy;
   }
 
@@ -129,16 +135,18 @@ export class DestinationGate {
   }
 
   /**
-   * Whether `destination`'s project may start one more request: below its cap of the pool, and,
-   * while another project has deliveries waiting (`addWaiting`), below an equal share of the pool
-   * among the projects with requests in flight or deliveries waiting.
+   * Whether `destination`'s project may start one more request: below its cap of the pool (a
+   * project with requests in flight: and all such projects together below it), and, while another
+   * project has deliveries waiting (`addWaiting`), below an equal share of the pool among the
+   * projects with requests in flight or deliveries waiting.
    */
   projectHasRoom(destination: string): boolean {
     const pool = this.opts.pool;
     if (pool === undefined) return true;
     const load = this.projects.get(projectOf(destination));
     const n = load?.inFlight ?? 0;
-    if (n >= this.projectCap()) return false;
+    const cap = this.projectCap();
+    if (n >= cap || (n > 0 && this.totalInFlight >= cap)) return false;
     const othersWait = this.projectsWaiting > (load !== undefined && load.waiting > 0 ? 1 : 0);
     return !othersWait || n < Math.max(1, Math.floor(pool / this.projects.size));
   }
@@ -166,7 +174,9 @@ export class DestinationGate {
       this.projects.set(project, load);
     }
     const wasWaiting = load.waiting > 0;
-    load[kind] = Math.max(0, load[kind] + by);
+    const before = load[kind];
+    load[kind] = Math.max(0, before + by);
+    if (kind === 'inFlight') this.totalInFlight += load.inFlight - before;
     this.projectsWaiting += Number(load.waiting > 0) - Number(wasWaiting);
     if (load.inFlight === 0 && load.waiting === 0) this.projects.delete(project);
   }

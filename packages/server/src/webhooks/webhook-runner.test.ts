@@ -310,6 +310,29 @@ describe('WebhookRunner', () => {
     }
   });
 
+  it('keeps part of the pool for a third project while two projects’ receivers on many hosts all hang', async () => {
+    // Each hanging project alone keeps within its cap (the pool less one destination's share), but
+    // together they filled the pool: a third project's callback waited a request timeout per wave.
+    const held: Array<() => void> = [];
+    const h = await start((req) => (req.url.startsWith('http://b.test') ? Promise.resolve(200) : new Promise((resolve) => held.push(() => resolve(200)))), { concurrency: 8, perDestination: 2 });
+    const c = '66666666-6666-4666-8666-666666666666';
+    try {
+      await h.enqueue(...Array.from({ length: 50 }, (_, i) => ({ url: `http://a${i}.test/cb` })));
+      await until(async () => held.length >= 6);
+      await h.enqueue(...Array.from({ length: 50 }, (_, i) => ({ projectId: c, url: `http://c${i}.test/cb` })));
+      await until(async () => held.length >= 7);
+      await h.enqueue({ projectId: '55555555-5555-4555-8555-555555555555', url: 'http://b.test/cb' });
+      await until(async () => h.requests.some((r) => r.url.startsWith('http://b.test')));
+      // The hanging projects together kept to the first one's cap, and one more of the newcomer's.
+      expect(held).toHaveLength(7);
+    } finally {
+      while (held.length) {
+        held.splice(0).forEach((answer) => answer());
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  });
+
   it('gives a project its cap of the pool again once another project’s waiting callbacks were all sent', async () => {
     // The gate counts each project's waiting deliveries as the runner's buffer changes: one left
     // counted after it was sent would hold every other project to an equal share (4 of 8) for good.
