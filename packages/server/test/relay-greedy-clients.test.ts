@@ -3,14 +3,17 @@
  * together (`relay.socketMemoryPerAddressBytes`): 127.0.0.2 plays a greedy client with many
  * sockets, 127.0.0.1 another client. Frames sent slowly (partly received) and writes the client
  * does not read both count; past the cap the greedy address's connections holding much are closed
- * (1013) while the other client's are untouched. WebSocket pings, answered by the transport itself,
- * draw on the request rate like requests.
+ * (1013) while the other client's are untouched; once a connection has authenticated it counts
+ * with its address and project only, so a tenant behind a shared address is not closed for another
+ * client's memory. WebSocket pings, answered by the transport itself, draw on the request rate like
+ * requests.
  */
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { captureLogs } from './helpers/log-capture.js';
-import { eventually, startTestServer, type TestServer } from './helpers/server.js';
+import { RawRelay } from './helpers/raw-relay.js';
+import { API_TOKEN, eventually, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 const CAP = 1024 * 1024;
 const logs = captureLogs();
@@ -79,6 +82,28 @@ describe('greedy RELAY clients', () => {
     expect(JSON.parse(answer)).toMatchObject({ id: 'big', error: { code: -32002 } });
     other.ws.terminate();
     for (const g of greedy) g.ws.terminate();
+  });
+
+  it("does not close a tenant's connection for what other clients of its address hold", async () => {
+    // Behind one address (a NAT): a client holds 20 sockets each 60 kB into a frame, 1.2 MB together,
+    // over the 1 MiB cap, each under the 64 KiB a socket must hold before it is looked at.
+    const greedy = await Promise.all(Array.from({ length: 20 }, () => partialFrame('127.0.0.3', 200_000, 60_000)));
+    await eventually(() => (server.relay.socketMemoryOf('127.0.0.3') > CAP ? true : undefined), 5_000, 'the greedy sockets to hold their frames');
+    // A tenant on the same address sends one large request, slowly.
+    const { relay } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, {}, { localAddress: '127.0.0.3' });
+    try {
+      const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 'large', method: 'signalwire.ping', params: { payload: 'y'.repeat(200_000) } }));
+      const whole = Buffer.concat([frameHeader(body.length), body]);
+      rawSocket(relay.ws).write(whole.subarray(0, 14 + 160_000));
+      await eventually(() => (server.relay.socketMemoryOf('127.0.0.3', PROJECT_ID) > 100_000 || relay.closeCode !== undefined ? true : undefined), 5_000, 'the large frame to arrive');
+      rawSocket(relay.ws).write(whole.subarray(14 + 160_000));
+      const answer = await relay.waitFor((f) => f.id === 'large');
+      expect(answer.result?.payload).toHaveLength(1024);
+      expect(relay.closeCode).toBeUndefined();
+    } finally {
+      relay.ws.terminate();
+      for (const g of greedy) g.ws.terminate();
+    }
   });
 
   it('counts WebSocket pings on the request rate: a ping flood stops being read, and the connection goes on', async () => {

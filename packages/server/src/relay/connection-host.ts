@@ -34,11 +34,14 @@ export interface ConnectionHostOf<C> {
    */
   socketsOverNodeCap(): boolean;
   /**
-   * Whether the RELAY sockets of `address` together hold more than `socketMemoryPerAddressBytes`
-   * (queued to send and frames partly received): then a connection of that address holding at least
-   * `MEMORY_CHECK_BYTES` is closed, so one address's many sockets cannot hold the node's memory.
+   * Whether the RELAY sockets of `key` (an address, or an address and project: its `byteShare` key) together
+   * hold more than `socketMemoryPerAddressBytes` (queued to send and frames partly received): then a
+   * connection of that key holding at least `MEMORY_CHECK_BYTES` is closed, so one address's many
+   * sockets cannot hold the node's memory.
    */
-  addressOverMemory(address: string): boolean;
+  addressOverMemory(key: string): boolean;
+  /** The connection's `byteShare` key, which its socket memory counts against too, changed from `from` (it authenticated). */
+  memoryMoved(conn: C, from: string): void;
   /** A client crossed a limit that closes it: one warning line with these facts. */
   limited(facts: Record<string, unknown>, what: string): void;
 }

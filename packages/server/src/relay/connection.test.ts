@@ -65,6 +65,7 @@ function setup(dispatch: ConnectionHost['dispatch'], address?: string, node: { n
     warn: () => {},
     socketsOverNodeCap: () => node.socketsOver ?? false,
     addressOverMemory: () => node.addressOver ?? false,
+    memoryMoved: () => {},
     limited: (facts, what) => warnings.push({ facts, what }),
   };
   const conn = new RelayConnection(transport, host);

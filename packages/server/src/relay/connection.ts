@@ -133,7 +133,7 @@ export class RelayConnection implements SessionLink {
   /** Close (1013) when its address's sockets, or (`node`) the node's, hold more than their cap; true once closing. */
   private memoryOverflow(bytes: number, node: boolean): boolean {
     const { limits } = this.host;
-    if (this.host.addressOverMemory(this.remoteAddress)) this.overflow(bytes, limits.socketMemoryPerAddressBytes, "its address's sockets together over relay.socketMemoryPerAddressBytes", 'socket_memory');
+    if (this.host.addressOverMemory(this.shared.key)) this.overflow(bytes, limits.socketMemoryPerAddressBytes, "its address's sockets together over relay.socketMemoryPerAddressBytes", 'socket_memory');
     else if (node && this.host.socketsOverNodeCap()) this.overflow(bytes, limits.bufferMemoryBytes, "the node's sockets together over relay.bufferMemoryBytes", 'socket_memory');
     return this.overflowAt !== null;
   }
@@ -142,21 +142,21 @@ export class RelayConnection implements SessionLink {
     return this.transport.remoteAddress;
   }
 
-  /** The address budget this connection draws on now (the host leaves it when the connection closes). */
+  /** The address budget this connection draws on now (the host leaves it when the connection closes); its key is its socket memory's too. */
   get byteShare(): ByteShare {
     return this.shared;
   }
 
   /**
-   * `signalwire.connect` succeeded for `projectId`: from now on its frames draw on the budget of its
-   * address and that project, so another tenant behind the same address cannot spend it. Frames
-   * before this (and those of connections not authenticated) draw on the address's own.
+   * `signalwire.connect` succeeded for `projectId`: from now on its frames and socket memory count
+   * with its address and that project, so no other client behind the address can spend its budgets.
    */
   authenticated(projectId: string): void {
     if (this.state === 'closed') return;
-    const next = this.host.joinBytes(this.remoteAddress, projectId);
-    this.host.leaveBytes(this.shared);
-    this.shared = next;
+    const before = this.shared;
+    this.shared = this.host.joinBytes(this.remoteAddress, projectId);
+    this.host.leaveBytes(before);
+    this.host.memoryMoved(this, before.key);
   }
 
   /** True while reading is stopped: the socket's queue is over the high-water mark, or the client is over its request rate. */

@@ -193,8 +193,12 @@ export class RelayService implements ConnectionHost {
     return this.nodeSockets.over;
   }
 
-  addressOverMemory(address: string): boolean {
-    return this.addressMemory.isOver(address, performance.now());
+  addressOverMemory(key: string): boolean {
+    return this.addressMemory.isOver(key, performance.now());
+  }
+
+  memoryMoved(conn: RelayConnection, from: string): void {
+    if (this.connections.has(conn)) this.addressMemory.moved(conn, from);
   }
 
   /** Bytes the RELAY sockets of this node hold together: queued to send, and of frames partly received. */
@@ -204,9 +208,9 @@ export class RelayService implements ConnectionHost {
     return total;
   }
 
-  /** Bytes the RELAY sockets of one client address hold together (`relay.socketMemoryPerAddressBytes`). */
-  socketMemoryOf(address: string): number {
-    return this.addressMemory.bytesOf(address);
+  /** Bytes the RELAY sockets of one client address (with `project`: those authenticated as it) hold together (`relay.socketMemoryPerAddressBytes`). */
+  socketMemoryOf(address: string, project?: string): number {
+    return this.addressMemory.bytesOf(project === undefined ? address : `${address} ${project}`);
   }
 
   /** Bytes queued on every RELAY socket of this node together (each is capped by `maxSocketBufferBytes`). */
