@@ -124,3 +124,42 @@ describe('greedy RELAY clients', () => {
     ws.terminate();
   });
 });
+
+describe('a client flooding the byte budget of its address before it authenticates', () => {
+  it("does not keep a tenant behind the same address from connecting", async () => {
+    // The address budget before authentication is the address's alone: frames sent by sockets that
+    // never authenticate kept it in debt, and every signalwire.connect from that address (a NAT, a
+    // shared egress) was refused -32005 for as long as they went on.
+    const small = await startTestServer({ relayBytesPerSecond: 1 << 20, relayBytesPerSecondPerAddress: 65_536, relayMaxFrameBytes: 65_536 });
+    const greedy: WebSocket[] = [];
+    let flooding = true;
+    try {
+      const frame = JSON.stringify({ jsonrpc: '2.0', id: 'flood', method: 'signalwire.ping', params: { payload: 'z'.repeat(60_000) } });
+      let refused = 0;
+      for (let i = 0; i < 4; i++) {
+        const ws = new WebSocket(small.url.replace(/^http/, 'ws'), { localAddress: '127.0.0.5' });
+        await new Promise<void>((resolve, reject) => {
+          ws.once('open', () => resolve());
+          ws.once('error', reject);
+        });
+        ws.on('error', () => {});
+        ws.on('message', (d) => void (d.toString().includes('Too many bytes') && refused++));
+        greedy.push(ws);
+        void (async () => {
+          while (flooding && ws.readyState === WebSocket.OPEN) {
+            if (ws.bufferedAmount < 256 * 1024) ws.send(frame);
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        })();
+      }
+      await eventually(() => (refused >= 4 ? true : undefined), 10_000, "the address's budget to be spent");
+      const { relay, result } = await RawRelay.connected(small.url, PROJECT_ID, API_TOKEN, {}, { localAddress: '127.0.0.5' });
+      expect(result.authorization.project).toBe(PROJECT_ID);
+      relay.ws.terminate();
+    } finally {
+      flooding = false;
+      for (const ws of greedy) ws.terminate();
+      await small.stop();
+    }
+  });
+});

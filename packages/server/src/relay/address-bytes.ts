@@ -16,6 +16,30 @@ export interface ByteShare {
   connections: number;
 }
 
+/** The largest `signalwire.connect` (100 contexts of 128 characters) with room to spare. */
+export const CONNECT_FRAME_BYTES = 16 * 1024;
+
+/**
+ * Take a frame of `n` bytes from a connection's own budget and its address's share; when either
+ * lacks room, charge both all the same (into debt) and return when there is room again (0: taken).
+ * A connection's first frame (`first`) no larger than a connect is taken from its own budget only:
+ * before they authenticate, every client of an address draws on the address's share, and clients
+ * that never authenticate, flooding it, kept every other client of the address (tenants behind one
+ * NAT) from sending its `signalwire.connect`. One frame per connection costs the node no more than
+ * the WebSocket upgrade that opened it.
+ */
+export function takeFrame(own: TokenBucket, shared: TokenBucket, now: number, n: number, first: boolean): number {
+  if (first && n <= CONNECT_FRAME_BYTES && own.take(now, n)) return 0;
+  if (Math.max(own.nextAt(now, n), shared.nextAt(now, n)) <= now) {
+    own.take(now, n);
+    shared.take(now, n);
+    return 0;
+  }
+  own.charge(now, n);
+  shared.charge(now, n);
+  return Math.max(own.nextAt(now, 0), shared.nextAt(now, 0));
+}
+
 export class AddressByteBudgets {
   private readonly byKey = new Map<string, ByteShare>();
 

@@ -457,11 +457,12 @@ describe('RelayConnection: floods of garbage and of requests', () => {
       const b = setup(() => ({ result: {} }), undefined, a.node);
       const other = setup(() => ({ result: {} }), '198.51.100.9', a.node);
       b.transport.writesOut = other.transport.writesOut = true;
-      // 300,000 bytes for the address: 50 frames on the first connection, 25 on the second.
+      // 300,000 bytes for the address: 49 frames of the first connection, 26 of the second (each
+      // connection's first frame, connect-sized, goes on its own budget alone).
       for (let i = 0; i < 50; i++) a.conn.receive(big(i), false);
       for (let i = 0; i < 30; i++) b.conn.receive(big(i), false);
       expect(limited(a.transport)).toHaveLength(0);
-      expect(b.transport.sent.filter((f) => f.result)).toHaveLength(25);
+      expect(b.transport.sent.filter((f) => f.result)).toHaveLength(27);
       expect(limited(b.transport)).toHaveLength(1);
       for (let i = 0; i < 50; i++) other.conn.receive(big(i), false);
       expect(limited(other.transport)).toHaveLength(0);
@@ -471,14 +472,15 @@ describe('RelayConnection: floods of garbage and of requests', () => {
       const a = reading();
       const [b, c] = [setup(() => ({ result: {} }), undefined, a.node), setup(() => ({ result: {} }), undefined, a.node)];
       b.transport.writesOut = c.transport.writesOut = true;
-      // a: 50 frames, its own budget; the 51st is refused and charged (address: 300,000 - 204,000).
+      // a: 50 frames, its own budget (49 on the address's); the 51st is refused and charged (address: 300,000 - 200,000).
       for (let i = 0; i < 51; i++) a.conn.receive(big(i), false);
       expect(limited(a.transport)[0].error.data).toEqual({ retry_after_ms: 20 });
-      // b: 24 frames spend the address; the 25th is refused, 4,000 bytes of debt at 300,000/s.
-      for (let i = 0; i < 25; i++) b.conn.receive(big(i), false);
+      // b: its first frame and 25 more spend the address; the 27th is refused, 4,000 bytes of debt at 300,000/s.
+      for (let i = 0; i < 27; i++) b.conn.receive(big(i), false);
       expect(limited(b.transport)[0].error.data).toEqual({ retry_after_ms: 14 });
-      // c's first frame: refused behind b's, 8,000 bytes of debt.
+      // c's second frame (its first is its own): refused behind b's, 8,000 bytes of debt.
       c.conn.receive(big(0), false);
+      c.conn.receive(big(1), false);
       expect(limited(c.transport)[0].error.data).toEqual({ retry_after_ms: 27 });
     });
 
@@ -489,7 +491,8 @@ describe('RelayConnection: floods of garbage and of requests', () => {
       const again = setup(() => ({ result: {} }), undefined, a.node);
       again.transport.writesOut = true;
       for (let i = 0; i < 30; i++) again.conn.receive(big(i), false);
-      expect(again.transport.sent.filter((f) => f.result)).toHaveLength(25);
+      // The 104,000 bytes the address had left, and the new connection's first frame.
+      expect(again.transport.sent.filter((f) => f.result)).toHaveLength(27);
       expect(limited(again.transport)).toHaveLength(1);
     });
 
@@ -528,7 +531,7 @@ describe('RelayConnection: floods of garbage and of requests', () => {
         connect(b, 'project-a');
         for (let i = 0; i < 40; i++) a.conn.receive(big(i), false);
         for (let i = 0; i < 40; i++) b.conn.receive(big(i), false);
-        // The connects drew on the address's budget: the project's 300,000 bytes are 75 frames.
+        // The connects drew on their connections' own budgets: the project's 300,000 bytes are 75 frames.
         expect([answered(a), answered(b)]).toEqual([40, 35]);
         expect(limited(b.transport)).toHaveLength(1);
       });
@@ -537,15 +540,18 @@ describe('RelayConnection: floods of garbage and of requests', () => {
         const a = tenant();
         connect(a, 'project-a');
         const [c, d] = [tenant(a.node), tenant(a.node)];
-        // Unauthenticated: 50 frames on c, the address's rest (300,000 less a's connect) on d.
+        // Unauthenticated: 50 frames on c, the address's rest on d (each one's first frame on its own budget).
         for (let i = 0; i < 50; i++) c.conn.receive(big(i), false);
         for (let i = 0; i < 30; i++) d.conn.receive(big(i), false);
-        expect([answered(c), answered(d)]).toEqual([50, 24]);
+        expect([answered(c), answered(d)]).toEqual([50, 27]);
         expect(limited(d.transport)).toHaveLength(1);
-        // A new connection's connect waits for the address's budget, as any unauthenticated frame does.
+        // A new connection's connect, its first frame, goes on its own budget: the flood does not keep it out.
         const late = tenant(a.node);
         connect(late, 'project-b');
-        expect(late.transport.sent).toEqual([expect.objectContaining({ id: 'c', error: expect.objectContaining({ code: -32005 }) })]);
+        expect(late.transport.sent).toEqual([expect.objectContaining({ id: 'c', result: {} })]);
+        // Its next frame would wait, unauthenticated; authenticated it draws on its project's budget.
+        for (let i = 0; i < 10; i++) late.conn.receive(big(i), false);
+        expect(answered(late)).toBe(10);
         // The authenticated connection is not affected.
         for (let i = 0; i < 40; i++) a.conn.receive(big(i), false);
         expect(answered(a)).toBe(40);
@@ -556,7 +562,8 @@ describe('RelayConnection: floods of garbage and of requests', () => {
         const a = tenant();
         connect(a, 'project-a');
         for (let i = 0; i < 40; i++) a.conn.receive(big(i), false);
-        expect(a.node.budgets.size).toBe(2);
+        // The connect, its first frame, left the address's bucket full: it went when the connection left it.
+        expect(a.node.budgets.size).toBe(1);
         a.node.budgets.leave(a.conn.byteShare, a.node.now);
         a.advance(1);
         a.node.budgets.sweep(a.node.now);

@@ -36,7 +36,7 @@ import { isStoreUnavailable } from '../domain/ports/store.js';
 import { classifyFrame, errorFrame, requestFrame, resultFrame, RpcError, sniffId, type EchoId } from './frames.js';
 import { byteBurst, readPauseBytes, RELAY_CONSTANTS } from './limits.js';
 import { TokenBucket } from '../util/token-bucket.js';
-import type { ByteShare } from './address-bytes.js';
+import { takeFrame, type ByteShare } from './address-bytes.js';
 import { MEMORY_CHECK_BYTES, type ConnectionHostOf, type Reply } from './connection-host.js';
 import type { RelaySession, SessionLink } from './session.js';
 import { CLOSE, type RelayTransport } from './transport.js';
@@ -89,8 +89,7 @@ export class RelayConnection implements SessionLink {
   /**
    * A `signalwire.connect` is running: later frames wait for its answer. SignalWire's SDKs send
    * requests as soon as the socket is open, before the connect's answer (BaseSession.execute), so
-   * after every reconnect (a node restarted, a socket dropped) the requests the application made
-   * meanwhile arrived during the connect and were refused "Not authenticated".
+   * after a reconnect the application's requests arrived during the connect, refused "Not authenticated".
    */
   private connectPending = false;
   private readonly held: Array<{ data: Buffer | string; isBinary: boolean }> = [];
@@ -98,6 +97,8 @@ export class RelayConnection implements SessionLink {
   private overflowAt: number | null = null;
   /** Most bytes seen queued on the socket right after a write. */
   peakBufferedBytes = 0;
+  /** No frame was read yet: the first, a connect, may go on the connection's own budget (`takeFrame`). */
+  private firstFrame = true;
 
   constructor(
     private readonly transport: RelayTransport,
@@ -351,7 +352,8 @@ export class RelayConnection implements SessionLink {
 
   /**
    * Charge a frame's size (at most one largest frame: a larger one is refused unread) to the
-   * connection's and its address's (or address and project's) byte budgets, before it is parsed. Over either: -32005 (with the
+   * connection's and its address's (or address and project's) byte budgets, before it is parsed
+   * (the first frame, a connect, to the connection's alone when it has room: `takeFrame`). Over either: -32005 (with the
    * `id` when it shows in the first 512 bytes), and nothing more is read until a tick finds room.
    * A refused frame is charged too (it was received all the same), into debt: an address's
    * connections refused one after another wait one after another, instead of all coming back on the
@@ -359,16 +361,9 @@ export class RelayConnection implements SessionLink {
    */
   private admitBytes(size: number, data: Buffer | string): boolean {
     const now = this.host.now();
-    const n = Math.min(size, this.host.limits.maxFrameBytes);
-    const shared = this.shared.bucket;
-    if (Math.max(this.bytes.nextAt(now, n), shared.nextAt(now, n)) <= now) {
-      this.bytes.take(now, n);
-      shared.take(now, n);
-      return true;
-    }
-    this.bytes.charge(now, n);
-    shared.charge(now, n);
-    const next = Math.max(this.bytes.nextAt(now, 0), shared.nextAt(now, 0));
+    const next = takeFrame(this.bytes, this.shared.bucket, now, Math.min(size, this.host.limits.maxFrameBytes), this.firstFrame);
+    this.firstFrame = false;
+    if (next === 0) return true;
     this.host.metrics.relayLimited('bytes');
     this.host.metrics.relayRequest('other', 'rpc_error');
     this.sendError(sniffId(frameHead(data)), new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, 'Too many bytes sent on this connection or from this address; slow down.', { retry_after_ms: next - now }));
