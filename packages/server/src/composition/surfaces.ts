@@ -122,6 +122,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
       requestTimeoutMs: settings.requestTimeoutMs,
       maxConnections: settings.maxConnections,
       maxConnectionsPerAddress: settings.maxConnectionsPerAddress,
+      maxConnectionsPerNetwork: settings.maxConnectionsPerNetwork,
       bodyLimitBytes: settings.bodyLimitBytes,
     },
     p.logger,

@@ -7,6 +7,7 @@
 import { NODE_ROLES, type NodeRole } from '../domain/cluster.js';
 import { parsePriceTable, type PriceTable } from '../domain/pricing.js';
 import { DEFAULT_SENDER_RATES, parseSenderRates } from '../domain/sender-rates.js';
+import { CONNECTION_SETTINGS } from './connection-settings.js';
 import { CONSOLE_SETTINGS } from './console-settings.js';
 import { LIST_SETTINGS } from './list-settings.js';
 import { RELAY_MEMORY_SETTINGS } from './relay-memory-settings.js';
@@ -47,6 +48,7 @@ export const SETTINGS = {
     default: 256,
     parse: parsers.int(1, 1_000_000),
   },
+  ...CONNECTION_SETTINGS,
   headersTimeoutMs: {
     key: 'http.headersTimeoutMs',
     env: 'SWITCHBOARD_HEADERS_TIMEOUT_MS',

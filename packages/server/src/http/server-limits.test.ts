@@ -5,6 +5,7 @@
  * made the node keep every answer in memory.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { EventEmitter } from 'node:events';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -125,5 +126,44 @@ describe('an answer the client does not read', () => {
     stuck.socket.resume();
     await stuck.closed;
     expect(got).toBeLessThan(big.length);
+  });
+});
+
+describe('open connections per IPv6 network', () => {
+  /** A socket as the connection listener sees it; `destroy` closes it. */
+  class FakeSocket extends EventEmitter {
+    destroyed = false;
+    writable = true;
+    constructor(readonly remoteAddress: string) {
+      super();
+    }
+    write(): boolean {
+      return true;
+    }
+    destroy(): void {
+      if (this.destroyed) return;
+      this.destroyed = true;
+      this.emit('close');
+    }
+  }
+
+  it('caps the /64s of one /48 together: one site with many /64s cannot take the whole node', () => {
+    const server = createServer();
+    new ServerLimits({ headersTimeoutMs: 10_000, requestTimeoutMs: 10_000, maxConnections: 10_000, maxConnectionsPerAddress: 2, maxConnectionsPerNetwork: 5, bodyLimitBytes: 1024 }, pino({ level: 'silent' })).apply(server, { tls: false });
+    const admit = server.listeners('connection')[0] as (s: FakeSocket) => void;
+    const open = (address: string) => {
+      const s = new FakeSocket(address);
+      admit(s);
+      return s;
+    };
+    // One /48, a /64 after another: two connections each (the per-address cap), five in all.
+    const site = Array.from({ length: 4 }, (_, i) => [open(`2001:db8:1:${i}::1`), open(`2001:db8:1:${i}::2`)]).flat();
+    expect(site.map((s) => s.destroyed)).toEqual([false, false, false, false, false, true, true, true]);
+    // Another /48, IPv4 clients and loopback are not held back by it.
+    expect([open('2001:db8:2:0::1'), open('203.0.113.7'), open('::1')].map((s) => s.destroyed)).toEqual([false, false, false]);
+    // One closes: the site may open one more.
+    site[0]!.destroy();
+    expect(open('2001:db8:1:9::1').destroyed).toBe(false);
+    expect(open('2001:db8:1:a::1').destroyed).toBe(true);
   });
 });

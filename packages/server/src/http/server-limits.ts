@@ -21,7 +21,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ErrorKey } from '@switchboard/protocol';
 import type { Logger } from 'pino';
-import { clientAddressKey } from '../util/client-address.js';
+import { clientAddressKey, clientNetworkKey } from '../util/client-address.js';
 import { rawErrorResponse } from './raw-error-response.js';
 import { UnreadAnswers } from './unread-answers.js';
 import { AddressWarnings } from '../util/address-warnings.js';
@@ -35,6 +35,8 @@ export interface ServerLimitOptions {
   readonly maxConnections: number;
   /** Open connections from one client address, all listeners together. */
   readonly maxConnectionsPerAddress: number;
+  /** Open connections from the /64s of one IPv6 /48 together (`clientNetworkKey`); unlimited when not given. */
+  readonly maxConnectionsPerNetwork?: number;
   /** The request body limit (larger bodies get 413 and are drained). */
   readonly bodyLimitBytes: number;
   /** How long a connection's unwritten answer may make no progress before the connection is closed (ms); default 30 s. */
@@ -69,6 +71,7 @@ function clientErrorKey(code: string | undefined): ErrorKey {
  * them all). `apply` each server before it listens.
  */
 export class ServerLimits {
+  /** Open connections by client address (`clientAddressKey`) and by IPv6 network (`clientNetworkKey`). */
   private readonly perAddress = new Map<string, number>();
   /** Addresses at their cap, logged at most once a minute each. */
   private readonly warnings: AddressWarnings;
@@ -133,23 +136,29 @@ export class ServerLimits {
 
   private admit(socket: Socket, tls: boolean): void {
     const address = clientAddressKey(socket.remoteAddress);
-    const open = this.perAddress.get(address) ?? 0;
-    if (open >= this.options.maxConnectionsPerAddress) {
-      this.warnings.warn('connections', address, { limit: this.options.maxConnectionsPerAddress }, 'refusing connections from an address at its limit of open connections (http.maxConnectionsPerAddress)');
+    // An IPv6 client's /64s together too: one holding a /48 (or a /56) had the per-address share from each.
+    const network = clientNetworkKey(socket.remoteAddress);
+    const keys = network !== undefined ? [address, network] : [address];
+    const full = keys.findIndex((k, i) => (this.perAddress.get(k) ?? 0) >= (i === 0 ? this.options.maxConnectionsPerAddress : (this.options.maxConnectionsPerNetwork ?? Infinity)));
+    if (full >= 0) {
+      const [limit, setting, what] = full === 0 ? [this.options.maxConnectionsPerAddress, 'maxConnectionsPerAddress', 'address'] : [this.options.maxConnectionsPerNetwork, 'maxConnectionsPerNetwork', 'network'];
+      this.warnings.warn('connections', keys[full]!, { limit }, `refusing connections from ${full === 0 ? 'an address' : 'an IPv6 network'} at its limit of open connections (http.${setting})`);
       socket.on('error', () => {});
       // Over TLS nothing readable can be said before a handshake: just close.
       if (!tls && socket.writable) {
-        socket.write(rawErrorResponse('RATE_LIMITED', `Too many open connections from your address (limit ${this.options.maxConnectionsPerAddress}); close some and retry.`, { 'Retry-After': '1' }));
+        socket.write(rawErrorResponse('RATE_LIMITED', `Too many open connections from your ${what} (limit ${limit}); close some and retry.`, { 'Retry-After': '1' }));
       }
       socket.destroy();
       return;
     }
-    this.perAddress.set(address, open + 1);
+    for (const k of keys) this.perAddress.set(k, (this.perAddress.get(k) ?? 0) + 1);
     if (!tls) this.unread.track(socket);
     socket.once('close', () => {
-      const left = (this.perAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.perAddress.set(address, left);
-      else this.perAddress.delete(address);
+      for (const k of keys) {
+        const left = (this.perAddress.get(k) ?? 1) - 1;
+        if (left > 0) this.perAddress.set(k, left);
+        else this.perAddress.delete(k);
+      }
     });
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddressKey } from './client-address.js';
+import { clientAddressKey, clientNetworkKey } from './client-address.js';
 
 describe('clientAddressKey', () => {
   it('counts an IPv4 address as itself, also mapped into IPv6', () => {
@@ -21,5 +21,12 @@ describe('clientAddressKey', () => {
     expect(clientAddressKey('fe80::1')).toBe('fe80::1');
     expect(clientAddressKey('fe80::2%eth0')).toBe('fe80::2%eth0');
     expect(clientAddressKey('64:ff9b::192.0.2.1')).toBe('64:ff9b::192.0.2.1');
+  });
+
+  it('gives a global IPv6 address its /48 as its network, and IPv4, loopback and link-local none', () => {
+    expect(clientNetworkKey('2001:db8:1:2::1')).toBe('2001:db8:1::/48');
+    for (const other of ['2001:db8:1:ffff::9', '2001:0DB8:0001:0000:1::1']) expect(clientNetworkKey(other)).toBe('2001:db8:1::/48');
+    expect(clientNetworkKey('2001:db8:2::1')).toBe('2001:db8:2::/48');
+    for (const none of ['203.0.113.7', '::ffff:203.0.113.7', '::1', 'fe80::1', '64:ff9b::192.0.2.1', undefined]) expect(clientNetworkKey(none)).toBeUndefined();
   });
 });
