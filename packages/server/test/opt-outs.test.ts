@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import type twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection, signalwireClient, twilioClient } from './compat/clients.js';
+import { phoneNumberId } from './helpers/projects.js';
 import { RawRelay } from './helpers/raw-relay.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 import { rowCounts } from './helpers/store-counts.js';
@@ -97,6 +98,31 @@ describe('STOP → 21610 → START → delivered, through the twilio client', ()
     const other = await client.messages.create({ from: OTHER, to: h, body: 'From another number' });
     expect(other.status).toBe('queued');
   });
+});
+
+describe('a STOP while messages wait for their sender\'s rate', () => {
+  it('fails those still waiting with 21610 when their slot comes, and sends none of them', async () => {
+    const h = '+15557000009';
+    const numberPath = `/api/relay/rest/phone_numbers/${await phoneNumberId(server, FROM)}`;
+    expect((await server.api(numberPath, { method: 'PUT', body: { messages_per_second: 0.5 } })).status).toBe(200);
+    try {
+      const sids: string[] = [];
+      for (let i = 0; i < 3; i++) sids.push((await client.messages.create({ from: FROM, to: h, body: `queued ${i}` })).sid);
+      // The first goes at once; the others wait two seconds each for their slots.
+      await delivered(sids[0]!);
+      await handsetSays(h, 'STOP');
+      const ends = await Promise.all(
+        sids.slice(1).map((sid) => eventually(async () => {
+          const m = await client.messages(sid).fetch();
+          return ['delivered', 'undelivered', 'failed'].includes(m.status) ? m : undefined;
+        }, 15_000, `${sid} to end`)),
+      );
+      expect(ends.map((m) => [m.status, m.errorCode])).toEqual([['failed', 21610], ['failed', 21610]]);
+      expect(await inbox(h)).toEqual(['queued 0', STOP_REPLY]);
+    } finally {
+      await server.api(numberPath, { method: 'PUT', body: { messages_per_second: null } });
+    }
+  }, 30_000);
 });
 
 describe('through @signalwire/compatibility-api', () => {

@@ -274,11 +274,12 @@ export class Dispatcher implements LocalDispatch {
           plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'FROM_NOT_OWNED', completesJob: job.id });
           continue;
         }
-        // The handset may have replied STOP since it was scheduled (checked at create time only otherwise).
-        if (await reads.optOuts.blocks(m.projectId, m.to, m.from, m.numberGroupId)) {
-          plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'TO_OPTED_OUT', completesJob: job.id });
-          continue;
-        }
+      }
+      // The handset may have replied STOP since a scheduled message was created, or while one waited
+      // for its sender's rate slot (a queue can hold it for hours); others were checked at create time.
+      if ((m.status === 'scheduled' || job.slotAt != null) && v.kind !== 'elsewhere' && (await reads.optOuts.blocks(m.projectId, m.to, m.from, m.numberGroupId))) {
+        plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'TO_OPTED_OUT', completesJob: job.id });
+        continue;
       }
       switch (v.kind) {
         case 'elsewhere':
