@@ -39,6 +39,11 @@ describe('checkSendAt', () => {
   });
 
   // On a manual simulator clock advanced past the caller's time, "it is -168367 seconds ahead" did not say of what.
+  it('takes a send time equal to now, where the window starts at 0, as a send now', () => {
+    expect(checkSendAt(new Date(NOW).toISOString(), NOW, { minLeadMs: 0, maxLeadMs: 86_400_000 })).toEqual({ errors: [] });
+    expect(checkSendAt(new Date(NOW + 1).toISOString(), NOW, { minLeadMs: 0, maxLeadMs: 86_400_000 })).toEqual({ errors: [], at: NOW + 1 });
+  });
+
   it("names the server's time when a send time is out of the window", () => {
     expect(checkSendAt('2029-12-31T23:00:00Z', NOW, DEFAULT_SCHEDULE_WINDOW).errors[0]!.message).toBe(
       "SendAt 2029-12-31T23:00:00Z must be from 300 seconds to 35 days ahead of the request (it is -3600 seconds ahead of the server's time, 2030-01-01T00:00:00.000Z).",

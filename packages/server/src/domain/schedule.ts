@@ -45,7 +45,9 @@ export function checkSendAt(raw: unknown, now: number, window: ScheduleWindow): 
       ],
     };
   }
-  return { errors: [], at };
+  // Only a window that starts at 0 lets the time be now: that is a send now, not a scheduled message
+  // (whose send time, kept as its validity's start, must come after its creation: sendAtOf).
+  return lead === 0 ? { errors: [] } : { errors: [], at };
 }
 
 /** Whole seconds as such, else to the millisecond: 299.999 s rounded to "300" read as inside a window starting at 300. */
