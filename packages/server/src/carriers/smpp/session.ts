@@ -136,7 +136,13 @@ export class SmppSession<T> {
     const framer = new PduFramer();
     let connectTimer: NodeJS.Timeout | undefined;
     const ready = new Promise<void>((resolve, reject) => {
-      connectTimer = setTimeout(() => reject(new Error(`no bind within ${this.opts.connectTimeoutMs} ms`)), this.opts.connectTimeoutMs);
+      // Covers the bind too: an SMSC that accepts the connection and never answers the bind (the
+      // sweep starts only once bound) would otherwise hold this slot "connecting" for good.
+      connectTimer = setTimeout(() => {
+        const reason = `no bind within ${this.opts.connectTimeoutMs} ms`;
+        reject(new Error(reason));
+        this.close(reason);
+      }, this.opts.connectTimeoutMs);
       socket.once(tls ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);
       socket.once('close', () => reject(new Error('connection closed while binding')));
@@ -163,10 +169,11 @@ export class SmppSession<T> {
         addrNpi: this.opts.addrNpi,
         addressRange: this.opts.addressRange,
       });
+      // Closed meanwhile (timed out, dropped, unbound): the bind was answered by `close`, not the SMSC.
+      if (this.state !== 'connecting') throw new Error(this.closeReason || 'closed while binding');
       if (resp.status !== 0) throw new Error(`bind refused: ${statusName(resp.status)}`);
       // Only a bind_…_resp binds: a generic_nack (the SMSC could not read our bind) says ESME_ROK by mistake at most.
       if (resp.command !== `bind_${this.opts.mode}_resp`) throw new Error(`bind answered with ${resp.command}`);
-      if (this.state !== 'connecting') throw new Error(this.closeReason || 'closed while binding');
       this.state = 'bound';
       this.boundAt = this.now();
       this.lastHeard = this.now();
