@@ -11,6 +11,7 @@
  * Receipts that never came are asked for with `query_sm` (`query.ts`) by the engine's reconciler.
  */
 import type { AwaitingReceipt, Carrier, CarrierDescriptor, CarrierQuery, CarrierSink, CarrierStatus, CarrierSubmission, CarrierView, SubmitResult } from '../../domain/ports/carrier.js';
+import { acceptedBefore, type AcceptedBefore } from './accepted-before.js';
 import { BindPool } from './bind-pool.js';
 import type { SmppConnectorConfig } from './config.js';
 import { newCounters, type SmppConnectorDeps, type SmppContext } from './context.js';
@@ -136,7 +137,21 @@ export class SmppConnector implements Carrier {
       this.gaveBack = true;
       return Promise.resolve(batch.map(() => ({ outcome: 'transient', detail: held.detail }) as const));
     }
-    const results = batch.map((s) => this.parts.enqueue(s));
+    // Retries first look for parts the SMSC already took (the previous try's node died before `sent`).
+    const retried = batch.filter((s) => s.attempt > 1 && s.kind === 'sms' && !this.parts.isInDoubt(s));
+    if (retried.length === 0) return this.enqueue(batch, new Map());
+    return acceptedBefore(this.ctx, retried, (parts) => this.receipts.reportsFor(parts)).then((found) => this.enqueue(batch, found));
+  }
+
+  private enqueue(batch: readonly CarrierSubmission[], acceptedBefore: ReadonlyMap<string, AcceptedBefore>): Promise<SubmitResult[]> {
+    // Stopped during the lookup: the queue would never answer.
+    if (this.stopping) return Promise.resolve(batch.map(() => ({ outcome: 'transient', detail: 'SMPP connector not running' }) as const));
+    const results = batch.map((s): Promise<SubmitResult> | SubmitResult => {
+      const before = acceptedBefore.get(s.messageId);
+      if (!before) return this.parts.enqueue(s);
+      this.counters.already_accepted++;
+      return { outcome: 'accepted', ...before };
+    });
     this.parts.pump();
     return Promise.all(results);
   }

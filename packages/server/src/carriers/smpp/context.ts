@@ -28,6 +28,8 @@ export function newCounters() {
     late_answers: 0,
     /** Retries of messages given back with parts in a window that took those parts over instead of sending them again. */
     adopted: 0,
+    /** Retries answered accepted without sending, every part having been accepted before (`accepted-before.ts`). */
+    already_accepted: 0,
     binds: 0,
     bind_failures: 0,
     disconnects: 0,

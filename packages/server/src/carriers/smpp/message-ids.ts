@@ -34,3 +34,8 @@ export function normaliseId(raw: string, format: IdFormat): string | null {
     }
   }
 }
+
+/** An id in the form the SMSC writes it in `format`, rebuilt from its canonical form (hex ids in upper case). */
+export function idAsWritten(canonical: string, format: IdFormat): string {
+  return format === 'hex' ? BigInt(canonical).toString(16).toUpperCase() : canonical;
+}

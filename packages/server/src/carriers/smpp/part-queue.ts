@@ -150,6 +150,11 @@ export class PartQueue {
     });
   }
 
+  /** Whether `s` went back to the dispatcher with parts in a window: its retry takes them over (`enqueue`). */
+  isInDoubt(s: CarrierSubmission): boolean {
+    return this.inDoubt.has(doubtKey(s));
+  }
+
   /** Send what can be sent now; otherwise arm one timer for when it can. */
   pump(): void {
     if (this.pumping || this.stopping) return;

@@ -13,7 +13,7 @@ import type { CarrierQuery, CarrierView } from '../../domain/ports/carrier.js';
 import type { CarrierPartOutcome, CarrierPartRecord } from '../../domain/ports/store.js';
 import type { SmppContext } from './context.js';
 import { receiptOutcome } from './error-codes.js';
-import { normaliseId, type IdFormat } from './message-ids.js';
+import { idAsWritten, normaliseId, type IdFormat } from './message-ids.js';
 import type { Address, Pdu } from './pdu/codec.js';
 import { MESSAGE_STATE, STATUS, statusName } from './pdu/constants.js';
 import type { ParsedReceipt } from './receipt.js';
@@ -52,8 +52,7 @@ function answerOf(resp: Pdu, ctx: SmppContext, at: number): PartAnswer {
 /** The id to name a part by in query_sm: as the SMSC wrote it when we have that, else rebuilt from its canonical form. */
 function queryId(part: CarrierPartRecord, raw: string | null, format: IdFormat): string {
   if (raw !== null && normaliseId(raw, format) === part.carrierMessageId) return raw;
-  if (format === 'hex') return BigInt(part.carrierMessageId).toString(16).toUpperCase();
-  return part.carrierMessageId;
+  return idAsWritten(part.carrierMessageId, format);
 }
 
 /** Ask the SMSC about each message's parts still awaiting a receipt; one view per message. */

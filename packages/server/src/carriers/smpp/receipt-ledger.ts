@@ -220,7 +220,7 @@ export class ReceiptLedger {
     void deps.store.carrierParts
       .listForMessages(awaiting.map((a) => a.messageId))
       .then((parts) => {
-        const reports = this.decidedReports(parts);
+        const reports = this.reportsFor(parts);
         if (reports.length) this.ctx.sink()?.report(reports);
       })
       .catch((err: unknown) => deps.logger.error({ err, carrier: config.id }, 'recovering decided SMPP messages failed'));
@@ -309,14 +309,14 @@ export class ReceiptLedger {
       // while it is not yet `sent` again, and only a later receipt can then complete it. The
       // engine's guarded transitions apply a repeated report once.
       const all = await tx.carrierParts.listForMessages([...new Set(changed.map((p) => p.messageId))]);
-      return { results, reports: this.decidedReports(all) };
+      return { results, reports: this.reportsFor(all) };
     });
     if (reports.length) this.ctx.sink()?.report(reports);
     return results;
   }
 
   /** A report for each message that its parts (all of them, of any number of messages) leave decided. */
-  private decidedReports(parts: readonly CarrierPartRecord[]): StatusReport[] {
+  reportsFor(parts: readonly CarrierPartRecord[]): StatusReport[] {
     const byMessage = new Map<string, CarrierPartRecord[]>();
     for (const p of parts) {
       const list = byMessage.get(p.messageId);
