@@ -79,6 +79,9 @@ export const MAX_PENDING_DELIVER_BYTES = 4 * 1024 * 1024;
  */
 export const WRITE_HIGH_WATER = 256 * 1024;
 
+/** alert_notification, which this codec does not read (nothing here uses it). */
+const ALERT_NOTIFICATION = 0x00000102;
+
 let sessionCounter = 0;
 
 export class SmppSession<T> {
@@ -290,6 +293,9 @@ export class SmppSession<T> {
   private onFrame(frame: Buffer): void {
     if (this.state === 'closed') return;
     const decoded = decodePdu(frame);
+    // The one request with no response (v3.4 §4.12): a generic_nack would answer a PDU the SMSC
+    // awaits nothing for. It tells of a handset back in reach after `set_dpf`, which we never set.
+    if (!decoded.ok && decoded.commandId === ALERT_NOTIFICATION) return;
     if (!decoded.ok) {
       this.handlers.protocolError?.(this, decoded.reason);
       // A response we cannot read still ends its request, or it would hold the window forever.

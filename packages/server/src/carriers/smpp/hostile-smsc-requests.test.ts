@@ -1,0 +1,77 @@
+/**
+ * The connector against SMSCs that bend the protocol's rules on requests: one that accepts the
+ * connection and never answers the bind, one that sends the request v3.4 gives no response.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../domain/ports/store.js';
+import { BindPool } from './bind-pool.js';
+import { parseSmppSection } from './config.js';
+import { newCounters, type SmppContext } from './context.js';
+import type { Pdu } from './pdu/codec.js';
+import { closeSmscs, smscServer as smsc } from '../../../test/helpers/scripted-smsc.js';
+
+afterEach(closeSmscs);
+
+function context(port: number, extra: Record<string, unknown> = {}): SmppContext {
+  const config = parseSmppSection({ connectors: [{ id: 'hostile', host: '127.0.0.1', port, systemId: 'sw', password: 'pw', throughput: 0, ...extra }], routes: [] }).connectors[0]!;
+  const logger = { info() {}, warn() {}, error() {} };
+  return { config, deps: { store: {} as Store, logger, now: Date.now }, counters: newCounters(), sink: () => undefined };
+}
+
+const bindResp = (pdu: Pdu): Pdu => ({ command: `${pdu.command}_resp` as 'bind_transceiver_resp', sequence: pdu.sequence, status: 0, systemId: 'HOSTILE', tlvs: [] });
+
+function until(done: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = setInterval(() => done() && (clearInterval(check), resolve()), 10);
+  });
+}
+
+describe('an SMSC that accepts the connection and never answers the bind', () => {
+  it('is bound again after connectTimeoutMs, not waited for for good', async () => {
+    let binds = 0;
+    const port = await smsc((pdu) => {
+      if (pdu.command.startsWith('bind_')) binds++;
+    });
+    const ctx = context(port, { connectTimeoutMs: 100, reconnectMinMs: 10, reconnectMaxMs: 20 });
+    const pool = new BindPool(ctx, { submitAnswered() {}, deliver: async () => 0, bound() {}, unanswered() {} });
+    pool.start();
+    try {
+      // Before, the first bind waited for its answer for good: one bind, the slot "connecting" for ever.
+      await until(() => binds >= 3);
+      expect(ctx.counters.bind_failures).toBeGreaterThanOrEqual(2);
+      expect(pool.links()[0]!.lastError).toBe('no bind within 100 ms');
+    } finally {
+      await pool.stop(0);
+    }
+  });
+
+});
+
+describe('an SMSC that sends alert_notification', () => {
+  it('is not answered: v3.4 gives it no response, and a generic_nack would be one', async () => {
+    const answers: string[] = [];
+    const port = await smsc((pdu, reply, socket) => {
+      if (pdu.command.startsWith('bind_')) {
+        reply(bindResp(pdu));
+        // alert_notification: source 1/1 447700900001, esme 1/1 15551230001, no TLVs.
+        const body = Buffer.concat([Buffer.from([1, 1]), Buffer.from('447700900001\0'), Buffer.from([1, 1]), Buffer.from('15551230001\0')]);
+        const header = Buffer.alloc(16);
+        header.writeUInt32BE(16 + body.length, 0);
+        header.writeUInt32BE(0x00000102, 4);
+        header.writeUInt32BE(7, 12);
+        socket.write(Buffer.concat([header, body]));
+        reply({ command: 'enquire_link', sequence: 8, status: 0 });
+      } else answers.push(`${pdu.command} ${pdu.sequence}`);
+    });
+    const ctx = context(port);
+    const pool = new BindPool(ctx, { submitAnswered() {}, deliver: async () => 0, bound() {}, unanswered() {} });
+    pool.start();
+    try {
+      await until(() => answers.includes('enquire_link_resp 8'));
+      expect(answers).toEqual(['enquire_link_resp 8']);
+      expect(ctx.counters.protocol_errors).toBe(0);
+    } finally {
+      await pool.stop(0);
+    }
+  });
+});
