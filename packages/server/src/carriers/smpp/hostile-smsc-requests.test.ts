@@ -1,13 +1,16 @@
 /**
- * The connector against SMSCs that bend the protocol's rules on requests: one that accepts the
- * connection and never answers the bind, one that sends the request v3.4 gives no response.
+ * The connector against SMSCs that bend the protocol's rules on binds and requests: one that
+ * accepts the connection and never answers the bind, one that answers submit_sm as if we were not
+ * bound, one that sends the request v3.4 gives no response.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../domain/ports/store.js';
 import { BindPool } from './bind-pool.js';
+import { SmppConnector } from './connector.js';
 import { parseSmppSection } from './config.js';
 import { newCounters, type SmppContext } from './context.js';
 import type { Pdu } from './pdu/codec.js';
+import { STATUS } from './pdu/constants.js';
 import { closeSmscs, smscServer as smsc } from '../../../test/helpers/scripted-smsc.js';
 
 afterEach(closeSmscs);
@@ -45,6 +48,32 @@ describe('an SMSC that accepts the connection and never answers the bind', () =>
     }
   });
 
+});
+
+describe('an SMSC that answers submit_sm ESME_RINVBNDSTS on a bind it accepted', () => {
+  it('has the bind ended and the message sent on a new one, not retried on the bind the SMSC forgot', async () => {
+    let binds = 0;
+    const port = await smsc((pdu, reply) => {
+      if (pdu.command.startsWith('bind_')) return void (binds++, reply(bindResp(pdu)));
+      if (pdu.command === 'enquire_link') return reply({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 });
+      // The first bind is forgotten at once (enquire_link still answered); the second one works.
+      if (pdu.command === 'submit_sm') reply({ command: 'submit_sm_resp', sequence: pdu.sequence, status: binds === 1 ? STATUS.ESME_RINVBNDSTS : 0, messageId: binds === 1 ? '' : 'ok', tlvs: [] });
+    });
+    const ctx = context(port, { reconnectMinMs: 10, reconnectMaxMs: 20, maxSubmitAttempts: 3 });
+    const tx = { carrierParts: { insertMany: async () => undefined } };
+    const connector = new SmppConnector(ctx.config, { ...ctx.deps, store: { transaction: async (fn: (t: typeof tx) => unknown) => fn(tx) } as never });
+    await connector.start({ report() {}, inbound: async () => [] } as never);
+    try {
+      const [result] = await connector.submit([
+        { messageId: 'm1', projectId: 'p1', from: '+15551230001', to: '+447700900001', body: 'hello', media: [], kind: 'sms', encoding: 'GSM-7', segments: 1, attempt: 1, expiresAt: Date.now() + 60_000 },
+      ]);
+      // Before, the bind stayed up and took the part maxSubmitAttempts times, each answered ESME_RINVBNDSTS.
+      expect(result).toEqual({ outcome: 'accepted', carrierMessageId: 'ok', parts: 1 });
+      expect(binds).toBe(2);
+    } finally {
+      await connector.stop();
+    }
+  });
 });
 
 describe('an SMSC that sends alert_notification', () => {

@@ -371,6 +371,10 @@ export class SmppSession<T> {
     if (o.command === 'submit_sm') {
       this.submitsInFlight--;
       const resp: MessageIdRespPdu = pdu.command === 'submit_sm_resp' ? pdu : { command: 'submit_sm_resp', sequence, status: pdu.status || STATUS.ESME_RSYSERR, messageId: '', tlvs: [] };
+      // The SMSC does not count this link as bound (it lost our bind, say behind a proxy that kept
+      // the connection): nothing sent on it will be taken, so it ends, before the part is queued
+      // again, and the part goes out on a new bind.
+      if (resp.status === STATUS.ESME_RINVBNDSTS && this.state === 'bound') this.close('SMSC answered ESME_RINVBNDSTS: it does not count this bind as bound');
       this.handlers.submitAnswered(this, o.token as T, resp);
     } else {
       o.resolve?.(pdu);
