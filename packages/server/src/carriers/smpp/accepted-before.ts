@@ -41,9 +41,11 @@ export async function acceptedBefore(
     deps.logger.warn({ err, carrier: config.id, messages: subs.length }, 'looking up the parts of retried SMPP messages failed; they are sent again');
     return found;
   }
+  const byMessage = new Map<string, CarrierPartRecord[]>();
+  for (const p of records) if (p.carrier === config.id) (byMessage.get(p.messageId) ?? byMessage.set(p.messageId, []).get(p.messageId)!).push(p);
   const decided: CarrierPartRecord[] = [];
   for (const s of subs) {
-    const own = records.filter((p) => p.carrier === config.id && p.projectId === s.projectId && p.messageId === s.messageId);
+    const own = (byMessage.get(s.messageId) ?? []).filter((p) => p.projectId === s.projectId);
     if (own.length === 0) continue;
     let count: number;
     try {
