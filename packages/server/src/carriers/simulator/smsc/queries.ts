@@ -3,7 +3,8 @@
  * ENROUTE until the message's receipt time, then DELIVERED, or UNDELIVERABLE with the network
  * error code its receipt carries (also for messages whose receipt it never sends: the `no_receipt`
  * outcome delivers the message and loses only the receipt). Ids it no longer remembers — it keeps
- * the last 100,000, and nothing across a restart — get ESME_RQUERYFAIL. Bounded, no timers.
+ * the last 100,000, and nothing across a restart (its ids are not reused after one) — get
+ * ESME_RQUERYFAIL. Bounded, no timers.
  */
 import type { SimulatedOutcome } from '../../../domain/simulator/outcomes.js';
 import { receiptErrFor } from '../../smpp/error-codes.js';
@@ -34,7 +35,8 @@ export class AcceptedMessages {
   /** The query_sm_resp for `pdu` at `now`. */
   answer(pdu: QuerySmPdu, now: number): QuerySmRespPdu {
     const id = pdu.messageId.trim();
-    const n = this.idFormat === 'hex' ? (/^[0-9a-f]{1,12}$/i.test(id) ? parseInt(id, 16) : NaN) : /^\d{1,15}$/.test(id) ? Number(id) : NaN;
+    // Ids are the wall clock in ms × 100 and up (`smsc-server.ts`): 15 digits, 12 or 13 in hex.
+    const n = this.idFormat === 'hex' ? (/^[0-9a-f]{1,13}$/i.test(id) ? parseInt(id, 16) : NaN) : /^\d{1,16}$/.test(id) ? Number(id) : NaN;
     const m = this.byNumber.get(n);
     const base = { command: 'query_sm_resp', sequence: pdu.sequence, messageId: pdu.messageId } as const;
     // The source address must be the one the message was submitted with (SMPP v3.4 §4.8.1).

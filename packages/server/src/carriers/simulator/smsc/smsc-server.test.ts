@@ -6,7 +6,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodePdu, encodePdu, type BindPdu, type Pdu, type ShortMessagePdu } from '../../smpp/pdu/codec.js';
+import { decodePdu, encodePdu, type BindPdu, type MessageIdRespPdu, type Pdu, type ShortMessagePdu } from '../../smpp/pdu/codec.js';
 import { STATUS, TLV } from '../../smpp/pdu/constants.js';
 import { PduFramer } from '../../smpp/pdu/framer.js';
 import { DELIVER_WINDOW } from './smsc-connection.js';
@@ -224,12 +224,13 @@ describe('hostile ESMEs and the simulator SMSC', () => {
   });
 });
 
+const submit = (sequence: number, shortMessage: string, payload?: string): ShortMessagePdu => ({
+  command: 'submit_sm', sequence, status: 0, serviceType: '', source: { ton: 1, npi: 1, addr: '15551230001' }, destination: { ton: 1, npi: 1, addr: '15557650001' },
+  esmClass: 0, protocolId: 0, priorityFlag: 0, scheduleDeliveryTime: '', validityPeriod: '', registeredDelivery: 0, replaceIfPresent: 0, dataCoding: 0, smDefaultMsgId: 0,
+  shortMessage: Buffer.from(shortMessage, 'latin1'), tlvs: payload === undefined ? [] : [{ tag: TLV.message_payload, value: Buffer.from(payload, 'latin1') }],
+});
+
 describe('submit_sm text fields at the simulator SMSC', () => {
-  const submit = (sequence: number, shortMessage: string, payload?: string): ShortMessagePdu => ({
-    command: 'submit_sm', sequence, status: 0, serviceType: '', source: { ton: 1, npi: 1, addr: '15551230001' }, destination: { ton: 1, npi: 1, addr: '15557650001' },
-    esmClass: 0, protocolId: 0, priorityFlag: 0, scheduleDeliveryTime: '', validityPeriod: '', registeredDelivery: 0, replaceIfPresent: 0, dataCoding: 0, smDefaultMsgId: 0,
-    shortMessage: Buffer.from(shortMessage, 'latin1'), tlvs: payload === undefined ? [] : [{ tag: TLV.message_payload, value: Buffer.from(payload, 'latin1') }],
-  });
 
   // SMPP v3.4 §5.3.2.32: the text goes in short_message or in message_payload, never both.
   it('refuses short_message and message_payload together with submit_sm_resp ESME_RINVMSGLEN, and takes either alone', async () => {
@@ -249,5 +250,30 @@ describe('submit_sm text fields at the simulator SMSC', () => {
     expect(seen.some((p) => p.command === 'generic_nack')).toBe(false);
     expect(smsc!.submissions().map((x) => x.text)).toEqual(['payload only', 'short only']);
     expect(smsc!.stats).toMatchObject({ submits: 4, accepted: 2, rejected: 2 });
+  });
+});
+
+describe('message ids of the simulator SMSC', () => {
+  it('are not given again after a restart, and query_sm finds them in either format', async () => {
+    const ids: string[] = [];
+    for (const format of ['decimal', 'hex', 'decimal'] as const) {
+      const { port } = await start({ submitIdFormat: format });
+      const s = await open(port);
+      const seen = pdus(s);
+      s.write(encodePdu(bindPdu(1)));
+      s.write(encodePdu(submit(2, 'one')));
+      const resp = await expect.poll(() => seen.find((p) => p.command === 'submit_sm_resp')).toBeDefined().then(() => seen.find((p) => p.command === 'submit_sm_resp') as MessageIdRespPdu);
+      expect(resp.status).toBe(STATUS.ESME_ROK);
+      s.write(encodePdu({ command: 'query_sm', sequence: 3, status: 0, messageId: resp.messageId, source: { ton: 1, npi: 1, addr: '15551230001' } }));
+      await expect.poll(() => seen.find((p) => p.command === 'query_sm_resp')?.status).toBe(STATUS.ESME_ROK);
+      ids.push(format === 'hex' ? String(parseInt(resp.messageId, 16)) : resp.messageId);
+      s.destroy();
+      await smsc!.stop();
+      smsc = undefined;
+      // A restart comes at least a millisecond later.
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    // Before, every start began again at 1: a restarted SMSC gave the ids of the messages before it.
+    expect(new Set(ids).size).toBe(3);
   });
 });

@@ -60,6 +60,8 @@ export interface SmscRulesSource {
 
 const DEFAULT_BEHAVIOUR: SmscBehaviour = { maxSubmitsPerSecond: 0, throttleNext: 0, responseDelayMs: 0, dropAfterSubmits: null, refuseBinds: false };
 
+/** Ids a run may give per ms since its start before it reaches those of a run started that much later (100,000 a second). */
+const ID_BLOCK = 100;
 const MAX_KEPT_SUBMISSIONS = 10_000;
 const MAX_ATTEMPT_KEYS = 10_000;
 const DELIVER_RESP_TIMEOUT_MS = 10_000;
@@ -90,7 +92,14 @@ export class SimulatorSmsc implements SmscControl {
   private readonly kept: SmscSubmission[] = [];
   /** What it accepted, to answer query_sm. */
   private readonly accepted: AcceptedMessages;
-  private counter = 0;
+  /**
+   * The last message number given. It starts from the wall clock (ms × ID_BLOCK), not 0: ids are
+   * unique across restarts, as a real SMSC's are. From 1 at every start, the ids after a restart
+   * were those of the messages before it, whose part records (`carrier_parts`, keyed by carrier
+   * and id) the ESME's new ones then took over: a message still `sent` at a kill -9 lost its parts,
+   * and its query_sm was answered with the state of whichever new message had its id.
+   */
+  private counter = Date.now() * ID_BLOCK;
   private behaviour: SmscBehaviour = DEFAULT_BEHAVIOUR;
   private sweep: NodeJS.Timeout | undefined;
   private readonly passwordDigest: Buffer;
