@@ -110,7 +110,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   });
   const metrics = new PrometheusMetrics();
   const simulator = simulatorCarrier(settings, { store, bus, logger, clock, instanceId, clustered });
-  const smsc = simulatorSmsc(settings, { simulator, logger, clock });
+  const smsc = simulatorSmsc(settings, { simulator, store, logger, clock });
   // Several nodes: parked RELAY sessions live in the database, so a client may resume on any node.
   let sharedResume: SharedResumeStore | null = null;
 

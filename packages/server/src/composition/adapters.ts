@@ -99,7 +99,7 @@ export function simulatedIdPrefix(instanceId: string): string {
 }
 
 /** The simulator's SMSC, when enabled. */
-export function simulatorSmsc(settings: ResolvedSettings, deps: { simulator: SimulatorCarrier; logger: Logger; clock: Clock }): SimulatorSmsc | null {
+export function simulatorSmsc(settings: ResolvedSettings, deps: { simulator: SimulatorCarrier; store: Store; logger: Logger; clock: Clock }): SimulatorSmsc | null {
   if (!settings.simulatorSmscEnabled) return null;
   return new SimulatorSmsc(
     {
@@ -112,7 +112,8 @@ export function simulatorSmsc(settings: ResolvedSettings, deps: { simulator: Sim
       submitIdFormat: settings.simulatorSmscSubmitIdFormat,
       receiptIdFormat: settings.simulatorSmscReceiptIdFormat,
     },
-    { rules: deps.simulator, logger: deps.logger, now: () => deps.clock.now(), clock: deps.clock },
+    // The receipts it owes are kept in the server's database, so a restart does not lose them.
+    { rules: deps.simulator, logger: deps.logger, now: () => deps.clock.now(), clock: deps.clock, receipts: deps.store.smscReceipts },
   );
 }
 

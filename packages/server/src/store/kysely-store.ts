@@ -25,6 +25,7 @@ import { KyselyOptOutRepository } from './repositories/opt-outs.js';
 import { KyselyServerKeyRepository } from './repositories/server-keys.js';
 import { KyselySimulatorClockRepository } from './repositories/simulator-clock.js';
 import { KyselySimulatorSettingsRepository } from './repositories/simulator-settings.js';
+import { KyselySmscReceiptRepository } from './repositories/smsc-receipts.js';
 import type { Database } from './schema.js';
 
 function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotInserts): Repositories {
@@ -50,6 +51,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotI
     serverKeys: new KyselyServerKeyRepository(db),
     simulatorClock: new KyselySimulatorClockRepository(db),
     relayParked: new KyselyRelayParkedRepository(db, traits),
+    smscReceipts: new KyselySmscReceiptRepository(db, traits),
   };
 }
 
@@ -76,6 +78,7 @@ export class KyselyStore implements Store {
   readonly serverKeys;
   readonly simulatorClock;
   readonly relayParked;
+  readonly smscReceipts;
   /** Batch inserts of the hot tables, compiled once per chunk size and shared by every transaction. */
   private readonly inserts: HotInserts;
 
@@ -109,6 +112,7 @@ export class KyselyStore implements Store {
     this.serverKeys = repos.serverKeys;
     this.simulatorClock = repos.simulatorClock;
     this.relayParked = repos.relayParked;
+    this.smscReceipts = repos.smscReceipts;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

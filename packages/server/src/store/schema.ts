@@ -352,6 +352,18 @@ export interface SimulatorClockTable {
   updated_at: number;
 }
 
+/** Receipts the simulator's SMSC owes, by its address and message number (migration 0020). */
+export interface SmscReceiptsTable {
+  smsc: string;
+  seq: number;
+  system_id: string;
+  source_addr: string;
+  outcome: string;
+  due_at: number;
+  receipt: Buffer;
+  created_at: number;
+}
+
 /** The whole schema. */
 export interface Database {
   projects: ProjectsTable;
@@ -381,4 +393,5 @@ export interface Database {
   sender_slots: SenderSlotsTable;
   server_keys: ServerKeysTable;
   simulator_clock: SimulatorClockTable;
+  smsc_receipts: SmscReceiptsTable;
 }

@@ -37,6 +37,7 @@ export class ObservedStore implements Store {
   readonly simulatorSettings: Repositories['simulatorSettings'];
   readonly optOuts: Repositories['optOuts'];
   readonly serverKeys: Repositories['serverKeys'];
+  readonly smscReceipts: Repositories['smscReceipts'];
   readonly simulatorClock: Repositories['simulatorClock'];
   readonly relayParked: Repositories['relayParked'];
   /** Transactions begun through this store. */
@@ -65,6 +66,7 @@ export class ObservedStore implements Store {
     this.simulatorSettings = this.observe('simulatorSettings');
     this.optOuts = this.observe('optOuts');
     this.serverKeys = this.observe('serverKeys');
+    this.smscReceipts = this.observe('smscReceipts');
     this.simulatorClock = this.observe('simulatorClock');
     this.relayParked = this.observe('relayParked');
   }

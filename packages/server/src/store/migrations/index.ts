@@ -21,6 +21,7 @@ import { cxmlSessionsSchema } from './0015-cxml-sessions.js';
 import { serverKeysSchema } from './0017-server-keys.js';
 import { simulatorClockSchema } from './0018-simulator-clock.js';
 import { parkedSessionTokensSchema } from './0019-parked-session-tokens.js';
+import { smscReceiptsSchema } from './0020-smsc-receipts.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -41,6 +42,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0017-server-keys': serverKeysSchema(dialect),
     '0018-simulator-clock': simulatorClockSchema(dialect),
     '0019-parked-session-tokens': parkedSessionTokensSchema(dialect),
+    '0020-smsc-receipts': smscReceiptsSchema(dialect),
   };
 }
 

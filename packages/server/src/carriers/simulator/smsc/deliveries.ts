@@ -19,6 +19,8 @@ export interface PendingDeliver {
   readonly systemId: string;
   readonly pdu: DeliverSm;
   readonly kind: 'receipt' | 'mo';
+  /** A receipt's message number, by which the SMSC forgets it once acknowledged (`owed-receipts.ts`). */
+  readonly seq?: number;
   attempts: number;
 }
 
@@ -36,6 +38,8 @@ export interface DeliverQueueDeps {
   readonly now: () => number;
   /** Times redeliveries when given (a manual clock moves them). */
   readonly clock?: Clock | undefined;
+  /** A deliver_sm given up after `MAX_REDELIVERIES`. */
+  gaveUp?(item: PendingDeliver): void;
 }
 
 const MAX_WAITING_DELIVERS = 100_000;
@@ -108,6 +112,7 @@ export class DeliverQueue {
     this.deps.stats.delivers_retried++;
     if (item.attempts > MAX_REDELIVERIES) {
       this.deps.logger.warn({ kind: item.kind }, `simulator SMSC gave up a deliver_sm after ${MAX_REDELIVERIES + 1} attempts (the first and ${MAX_REDELIVERIES} redeliveries)`);
+      this.deps.gaveUp?.(item);
       return;
     }
     this.timers.schedule(this.deps.now() + redeliveryDelay(item.attempts), item);

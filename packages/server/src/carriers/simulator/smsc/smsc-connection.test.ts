@@ -45,6 +45,7 @@ function host(): ConnectionHost & { rooms: number } {
     bound: () => {},
     submit: () => {},
     query: () => {},
+    delivered: () => {},
     redeliver: () => {},
     room: () => void h.rooms++,
     closed: () => {},

@@ -38,6 +38,8 @@ export interface ConnectionHost {
   submit(c: SmscConnection, pdu: ShortMessagePdu): void;
   /** A query_sm from a bind that may send: the host answers it. */
   query(c: SmscConnection, pdu: QuerySmPdu): void;
+  /** The ESME acknowledged a deliver_sm (ESME_ROK). */
+  delivered(item: PendingDeliver): void;
   /** A deliver_sm the ESME refused or will never answer: send it again. */
   redeliver(item: PendingDeliver): void;
   /** The connection has room for deliver_sm again (an answer freed its window, or its writes drained). */
@@ -269,6 +271,7 @@ export class SmscConnection implements DeliverTarget {
         if (!o) return;
         this.outstanding.delete(pdu.sequence);
         if (pdu.status !== 0) this.host.redeliver(o.item);
+        else this.host.delivered(o.item);
         if (this.hasDeliverRoom) this.host.room(this);
         return;
       }

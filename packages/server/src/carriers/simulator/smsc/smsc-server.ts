@@ -8,13 +8,15 @@
  * timer per PDU.
  *
  * This file listens and holds the binds; `smsc-connection.ts` handles one ESME's PDUs,
- * `deliveries.ts` sends deliver_sm to receiving binds, `receipts.ts` writes the receipts and
+ * `deliveries.ts` sends deliver_sm to receiving binds, `receipts.ts` writes the receipts,
+ * `owed-receipts.ts` keeps those not yet acknowledged across restarts (given a repository) and
  * `bind-throttle.ts` counts failed binds per client address.
  */
 import { systemClock, type Clock } from '../../../domain/clock.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../../domain/ports/logger.js';
+import type { SmscReceiptRepository } from '../../../domain/ports/store.js';
 import type { MoInjection, SimulatorTuning, SmscBehaviour, SmscBind, SmscControl, SmscStats, SmscSubmission } from '../../../domain/ports/simulator.js';
 import { decideOutcome } from '../../../domain/simulator/outcomes.js';
 import { receiptDelay } from '../../../domain/simulator/tuning.js';
@@ -26,7 +28,8 @@ import { STATUS, TLV } from '../../smpp/pdu/constants.js';
 import { decodeInbound, encodeOutbound } from '../../smpp/text.js';
 import { numberOf } from './addresses.js';
 import { BIND_FAILURE_DELAY_MS, BIND_FAILURES, BindThrottle } from './bind-throttle.js';
-import { DeliverQueue, deliverSm } from './deliveries.js';
+import { DeliverQueue, deliverSm, type PendingDeliver } from './deliveries.js';
+import { OwedReceipts } from './owed-receipts.js';
 import { AcceptedMessages } from './queries.js';
 import { receiptFor } from './receipts.js';
 import { BIND_DEADLINE_MS, IDLE_TIMEOUT_MS, SmscConnection, type BindAnswer, type ConnectionHost } from './smsc-connection.js';
@@ -92,6 +95,8 @@ export class SimulatorSmsc implements SmscControl {
   private readonly kept: SmscSubmission[] = [];
   /** What it accepted, to answer query_sm. */
   private readonly accepted: AcceptedMessages;
+  /** The receipts owed, in the database (none without a repository: they die with the process). */
+  private readonly owed: OwedReceipts | null;
   /**
    * The last message number given. It starts from the wall clock (ms × ID_BLOCK), not 0: ids are
    * unique across restarts, as a real SMSC's are. From 1 at every start, the ids after a restart
@@ -115,6 +120,7 @@ export class SimulatorSmsc implements SmscControl {
     },
     submit: (c, pdu) => this.onSubmit(c, pdu),
     query: (c, pdu) => c.send(this.accepted.answer(pdu, this.deps.now())),
+    delivered: (item) => this.settled(item),
     redeliver: (item) => this.deliveries.retry(item),
     room: (c) => this.deliveries.flushWaiting(c.systemId),
     closed: (c) => this.connections.delete(c),
@@ -123,7 +129,8 @@ export class SimulatorSmsc implements SmscControl {
   constructor(
     private readonly settings: SmscSettings,
     /** `clock`, when given, times the late answers and redeliveries (a manual clock moves them). */
-    private readonly deps: { readonly rules: SmscRulesSource; readonly logger: Logger; readonly now: () => number; readonly clock?: Clock },
+    /** `receipts`, when given, keeps the receipts owed across restarts (`owed-receipts.ts`). */
+    private readonly deps: { readonly rules: SmscRulesSource; readonly logger: Logger; readonly now: () => number; readonly clock?: Clock; readonly receipts?: SmscReceiptRepository },
   ) {
     this.deliveries = new DeliverQueue({
       receivers: (systemId) => [...this.connections].filter((c) => c.hasDeliverRoom && c.systemId === systemId),
@@ -131,7 +138,10 @@ export class SimulatorSmsc implements SmscControl {
       logger: deps.logger,
       now: deps.now,
       clock: deps.clock,
+      gaveUp: (item) => this.settled(item),
     });
+    // Its configured address names it: a restart (on an ephemeral port too) finds its receipts again.
+    this.owed = deps.receipts ? new OwedReceipts(deps.receipts, `${settings.host}:${settings.port}`, deps) : null;
     this.lateAnswers = new TimerQueue((due) => due.forEach((a) => a.conn.write(a.frame)), deps.clock ?? deps.now);
     this.accepted = new AcceptedMessages(settings.submitIdFormat);
     this.passwordDigest = digest(settings.password);
@@ -150,6 +160,7 @@ export class SimulatorSmsc implements SmscControl {
   }
 
   async start(): Promise<void> {
+    await this.rearm();
     // No server.maxConnections: it refuses the newcomer, so sockets that never bind kept every ESME
     // out (see `makeRoom`, which bounds the connections instead).
     const server = createServer((socket) => this.accept(socket));
@@ -172,6 +183,34 @@ export class SimulatorSmsc implements SmscControl {
     this.heldBindAnswers.stop();
     for (const c of this.connections) c.shutdown();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.owed?.drain().catch(() => undefined);
+  }
+
+  /**
+   * The receipts owed from before a restart go out again, at their time (or now, if it passed) to
+   * the first receiving bind of their account, and `query_sm` answers for their messages.
+   */
+  private async rearm(): Promise<void> {
+    if (!this.owed) return;
+    let n = 0;
+    try {
+      for await (const page of this.owed.load()) {
+        const now = this.deps.now();
+        for (const r of page) {
+          this.accepted.remember(r.seq, r.sourceAddr, r.outcome, r.dueAt);
+          this.deliveries.schedule(Math.max(now, r.dueAt), { systemId: r.systemId, kind: 'receipt', seq: r.seq, attempts: 0, pdu: r.pdu });
+        }
+        n += page.length;
+      }
+    } catch (err) {
+      this.deps.logger.error({ err, receipts: n }, 'reading the receipts the simulator SMSC owes failed; those not read are not sent');
+    }
+    if (n) this.deps.logger.info({ receipts: n }, 'simulator SMSC re-armed the receipts it owed before its restart');
+  }
+
+  /** A receipt acknowledged or given up is owed no more. */
+  private settled(item: PendingDeliver): void {
+    if (item.seq !== undefined) this.owed?.settled(item.seq);
   }
 
   getBehaviour(): SmscBehaviour {
@@ -319,21 +358,32 @@ export class SimulatorSmsc implements SmscControl {
     }
     const seq = ++this.counter;
     const id = formatId(seq, this.settings.submitIdFormat);
-    this.stats.accepted++;
-    this.keep({ id, systemId: c.systemId, from, to, text: decoded.text, dataCoding: pdu.dataCoding, concat: decoded.concat ?? null, registeredDelivery: pdu.registeredDelivery, at: now });
-    this.accepted.remember(seq, pdu.source.addr, outcome, now + receiptDelay(outcome, sim));
+    const doneAt = now + receiptDelay(outcome, sim);
     const receipt = receiptFor({ pdu, receiptId: formatId(seq, this.settings.receiptIdFormat), text: decoded.text, acceptedAt: now }, outcome, sim);
-    if (receipt) this.deliveries.schedule(receipt.at, { systemId: c.systemId, kind: 'receipt', attempts: 0, pdu: receipt.pdu });
-    if (b.dropAfterSubmits !== null) {
-      if (b.dropAfterSubmits <= 1) {
-        // Accepted, receipt on its way, but the answer never leaves: the classic duplicate maker.
-        this.behaviour = { ...this.behaviour, dropAfterSubmits: null };
-        this.dropBinds();
-        return;
+    const accept = () => {
+      this.stats.accepted++;
+      this.keep({ id, systemId: c.systemId, from, to, text: decoded.text, dataCoding: pdu.dataCoding, concat: decoded.concat ?? null, registeredDelivery: pdu.registeredDelivery, at: now });
+      this.accepted.remember(seq, pdu.source.addr, outcome, doneAt);
+      if (receipt) this.deliveries.schedule(receipt.at, { systemId: c.systemId, kind: 'receipt', seq, attempts: 0, pdu: receipt.pdu });
+      const d = this.behaviour.dropAfterSubmits;
+      if (d !== null) {
+        if (d <= 1) {
+          // Accepted, receipt on its way, but the answer never leaves: the classic duplicate maker.
+          this.behaviour = { ...this.behaviour, dropAfterSubmits: null };
+          this.dropBinds();
+          return;
+        }
+        this.behaviour = { ...this.behaviour, dropAfterSubmits: d - 1 };
       }
-      this.behaviour = { ...this.behaviour, dropAfterSubmits: b.dropAfterSubmits - 1 };
-    }
-    answer(STATUS.ESME_ROK, id);
+      answer(STATUS.ESME_ROK, id);
+    };
+    if (!receipt || !this.owed) return accept();
+    // As a real SMSC: the receipt it owes is on disk before the message is acknowledged.
+    this.owed.record({ seq, systemId: c.systemId, sourceAddr: pdu.source.addr, outcome, dueAt: doneAt, pdu: receipt.pdu }).then(accept, (err: unknown) => {
+      this.stats.rejected++;
+      this.deps.logger.warn({ err }, 'the simulator SMSC could not store a receipt it would owe; the submit_sm is answered ESME_RSYSERR (the ESME tries again)');
+      answer(STATUS.ESME_RSYSERR);
+    });
   }
 
   private keep(s: SmscSubmission): void {

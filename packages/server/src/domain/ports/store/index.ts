@@ -22,6 +22,7 @@ import type { RelayParkedRepository } from './relay-parked.js';
 import type { ServerKeyRepository } from './server-keys.js';
 import type { SimulatorClockRepository } from './simulator-clock.js';
 import type { SimulatorSettingsRepository } from './simulator-settings.js';
+import type { SmscReceiptRepository } from './smsc-receipts.js';
 import type { TokenRepository } from './tokens.js';
 import type { WebhookRepository } from './webhooks.js';
 
@@ -45,6 +46,7 @@ export * from './relay-parked.js';
 export * from './server-keys.js';
 export * from './simulator-clock.js';
 export * from './simulator-settings.js';
+export * from './smsc-receipts.js';
 export * from './tokens.js';
 export * from './webhooks.js';
 
@@ -74,6 +76,7 @@ export interface Repositories {
   readonly serverKeys: ServerKeyRepository;
   readonly simulatorClock: SimulatorClockRepository;
   readonly relayParked: RelayParkedRepository;
+  readonly smscReceipts: SmscReceiptRepository;
 }
 
 /** The store: repositories plus transactions and lifecycle. */
