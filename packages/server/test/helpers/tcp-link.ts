@@ -1,13 +1,18 @@
 /**
  * A loopback TCP relay to a server (PostgreSQL in the outage tests) that can be taken down
- * (refusing new connections and dropping those open), brought back, or cut (open connections
- * dropped, new ones still accepted: a blip that lands inside whatever is in flight).
+ * (refusing new connections and dropping those open), brought back, cut (open connections
+ * dropped, new ones still accepted: a blip that lands inside whatever is in flight), or silenced
+ * (a partition: nothing closes, no byte passes, new connections are accepted and go nowhere, until
+ * `heal` lets through what waited, as TCP would once the network is back).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export class TcpLink {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  private silent = false;
+  /** Connections accepted while silent, joined to the target when it heals. */
+  private waiting: Socket[] = [];
   port = 0;
   constructor(private readonly target: { host: string; port: number }) {}
 
@@ -28,6 +33,36 @@ export class TcpLink {
   async up(): Promise<void> {
     if (this.server) return;
     const server = createServer((client) => {
+      if (this.silent) {
+        client.pause();
+        this.sockets.add(client);
+        client.on('close', () => this.sockets.delete(client));
+        client.on('error', () => client.destroy());
+        this.waiting.push(client);
+        return;
+      }
+      this.join(client);
+    });
+    await new Promise<void>((r) => server.listen(this.port, '127.0.0.1', () => r()));
+    this.port = (server.address() as { port: number }).port;
+    this.server = server;
+  }
+
+  /** Pass no byte either way and close nothing, on open connections and new ones alike. */
+  silence(): void {
+    this.silent = true;
+    for (const s of this.sockets) s.pause();
+  }
+
+  /** End a silence: what waited passes, connections accepted meanwhile reach the target. */
+  heal(): void {
+    this.silent = false;
+    for (const s of this.sockets) if (!this.waiting.includes(s)) s.resume();
+    for (const client of this.waiting.splice(0)) if (!client.destroyed) this.join(client);
+  }
+
+  private join(client: Socket): void {
+    {
       const upstream = connect(this.target);
       for (const [s, other] of [[client, upstream], [upstream, client]] as const) {
         this.sockets.add(s);
@@ -38,10 +73,8 @@ export class TcpLink {
         s.on('error', () => other.destroy());
       }
       client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((r) => server.listen(this.port, '127.0.0.1', () => r()));
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
+      client.resume();
+    }
   }
 
   /** Drop every open connection; new ones are still accepted. Returns how many sockets were dropped. */
@@ -54,6 +87,8 @@ export class TcpLink {
   async down(): Promise<void> {
     const server = this.server;
     this.server = null;
+    this.silent = false;
+    this.waiting = [];
     this.cut();
     if (server) await new Promise<void>((r) => server.close(() => r()));
   }

@@ -24,6 +24,8 @@ export interface PostgresStoreOptions {
   readonly statementTimeoutMs?: number;
   /** How long a statement waits for a lock before PostgreSQL gives it up (ms; default below); 0 for ever. */
   readonly lockTimeoutMs?: number;
+  /** How long a statement may go unanswered before its connection is taken for dead (ms; default below); 0 for ever. */
+  readonly queryTimeoutMs?: number;
   /** Bring the schema up to date (default), or only check it is current and refuse to start otherwise. */
   readonly migrate?: boolean;
   /** Told when the pool reports a broken idle connection (the store itself recovers). */
@@ -47,7 +49,7 @@ export function isConnectionError(err: unknown): boolean {
   if (code !== undefined && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_NODE_CODES.has(code))) return true;
   const message = (err as { message?: unknown }).message;
   // node-postgres reports these without a code.
-  return typeof message === 'string' && /^(Connection terminated|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated unexpectedly)/i.test(message);
+  return typeof message === 'string' && /^(Connection terminated|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated unexpectedly|Query read timeout)/i.test(message);
 }
 
 /**
@@ -256,9 +258,21 @@ export const postgresTraits: DialectTraits = {
  */
 const LOCK_TIMEOUT_MS = 5_000;
 
+/**
+ * How long a statement may wait for its answer before the connection is taken for dead. TCP
+ * keepalive finds a peer that is gone, not one that keeps the connection open and never answers: a
+ * stopped or hung server, a proxy or load balancer in front of one. A request on such a connection
+ * waited for ever (RELAY answered "outcome unknown" after 8 s, HTTP clients gave up), and a stopping
+ * node waited for it too. Past this the statement fails as a connection error (503, state changes
+ * retried) and node-postgres destroys its connection. Well above the lock timeout and anything the
+ * node's own statements take; migrations wait without it (their own pool).
+ */
+const QUERY_TIMEOUT_MS = 20_000;
+
 /** A node-postgres pool for a URL with Switchboard's settings. */
 export function createPool(opts: PostgresStoreOptions): pg.Pool {
   const lockTimeoutMs = opts.lockTimeoutMs ?? LOCK_TIMEOUT_MS;
+  const queryTimeoutMs = opts.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
@@ -279,6 +293,7 @@ export function createPool(opts: PostgresStoreOptions): pg.Pool {
     // project, a console list on a big table) would spend 10 ms and more compiling it.
     options: `-c plan_cache_mode=force_custom_plan -c jit=off${lockTimeoutMs > 0 ? ` -c lock_timeout=${Math.round(lockTimeoutMs)}` : ''}`,
     ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    ...(queryTimeoutMs > 0 ? { query_timeout: queryTimeoutMs } : {}),
     types,
   });
   // An idle connection that breaks (server restart) is reported here; without a listener it would crash the process.
@@ -289,8 +304,8 @@ export function createPool(opts: PostgresStoreOptions): pg.Pool {
 /** Open a PostgreSQL store, migrating it (or checking it is current when `migrate` is false). */
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<KyselyStore> {
   if (opts.migrate !== false) {
-    // Migrations wait for the migration lock without a lock timeout, on one connection of their own.
-    const migrations = kyselyOn(createPool({ ...opts, poolSize: 1, lockTimeoutMs: 0 }), opts);
+    // Migrations wait for the migration lock without a lock or query timeout, on one connection of their own.
+    const migrations = kyselyOn(createPool({ ...opts, poolSize: 1, lockTimeoutMs: 0, queryTimeoutMs: 0 }), opts);
     try {
       await migrateToLatest(migrations as Kysely<unknown>, 'postgres');
     } finally {
