@@ -5,6 +5,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineMetrics, RelayMetrics } from '../../domain/ports/metrics.js';
 
+/** How long a scrape waits for the queue depths from the database before answering their last values. */
+const BACKLOG_WAIT_MS = 5_000;
+
 export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
   readonly registry = new Registry();
   private readonly transitions: Counter<'status'>;
@@ -65,12 +68,29 @@ export class PrometheusMetrics implements EngineMetrics, RelayMetrics {
       requests: new Counter({ name: 'switchboard_relay_requests_total', help: 'RELAY requests answered, by method and outcome.', labelNames: ['method', 'outcome'], registers }),
       limited: new Counter({ name: 'switchboard_relay_limited_total', help: 'RELAY requests or connections refused by a limit.', labelNames: ['limit'], registers }),
     };
-    // Both gauges are collected at once on a scrape: they share one read of the backlog.
-    let reading: Promise<{ dispatch: number; webhooks: number }> | null = null;
-    const backlog = () =>
-      (reading ??= this.backlog().finally(() => {
-        reading = null;
-      }));
+    // Both gauges are collected at once on a scrape: they share one read of the backlog. The read
+    // is the only part of a scrape that needs the database: while it fails or is slower than
+    // BACKLOG_WAIT_MS (an outage, a silent server), both gauges keep their last value and the
+    // scrape answers with every other metric. A failed read failed the whole scrape (503), so an
+    // outage hid the carrier, RELAY and process metrics for exactly as long as it lasted.
+    let reading: Promise<void> | null = null;
+    let last = { dispatch: 0, webhooks: 0 };
+    const read = () =>
+      (reading ??= this.backlog().then(
+        (b) => {
+          last = b;
+          reading = null;
+        },
+        () => {
+          reading = null;
+        },
+      ));
+    const backlog = async () => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([read(), new Promise<void>((r) => (timer = setTimeout(r, BACKLOG_WAIT_MS)))]);
+      clearTimeout(timer);
+      return last;
+    };
     new Gauge({
       name: 'switchboard_dispatch_queue_depth',
       help: 'Messages waiting to be handed to a carrier (including ones being retried).',
