@@ -36,6 +36,9 @@ export interface NatsBusOptions {
   readonly now?: () => number;
 }
 
+/** How long closing waits for NATS to take what is buffered before it drops the connection. */
+const DRAIN_TIMEOUT_MS = 2_000;
+
 /** Largest payload we put in one NATS message (the server's default limit is 1 MiB). */
 const MAX_PAYLOAD_CHARS = 256 * 1024;
 const encoder = new TextEncoder();
@@ -159,12 +162,19 @@ export class NatsBus implements Bus {
     this.closed = true;
     this.subscriptions.clear();
     await this.local.close();
-    try {
-      // Drain: unsubscribe, deliver what is in flight, send what is buffered, then close.
-      await this.nc.drain();
-    } catch {
-      await this.nc.close().catch(() => {});
-    }
+    // Drain: unsubscribe, deliver what is in flight, send what is buffered, then close. Draining
+    // waits for the server's answer: on a silent link (a partition, a stopped server) that came only
+    // when the client's pings gave the link up, 20–30 s, and the node took that long to stop.
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.nc.drain().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<false>((r) => (timer = setTimeout(() => r(false), DRAIN_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!drained) await this.nc.close().catch(() => {});
   }
 
   private deliverLocally<T extends BusTopic>(topic: T, event: BusTopics[T]): void {
