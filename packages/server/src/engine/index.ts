@@ -170,6 +170,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
   const { store, bus, clock, ids, logger, metrics } = ports;
   const dispatching = options.roles.includes('dispatch');
   const recent = new RecentMessages();
+  const reads = readsOf(store, clock);
   const journal = new MessageJournal({ store, clock, ids, bus, metrics, planners: ports.planners, recent, logger });
   // These caches bound how stale a node sees numbers and tokens that another process wrote (the
   // CLI, another node): wall time, whatever the simulator clock. On the manual clock a number or
@@ -302,11 +303,12 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     webhookOutbox: new WebhookOutbox({ webhooks: store.webhooks, clock, bus }),
     receipts: { reconcile: () => reconciler.reconcile() },
     retention: { prune: () => retention.prune() },
-    reads: readsOf(store, clock),
+    reads,
     carriers,
     cluster,
     bootstrap: async (settings) => {
       const report = await ensureStartupProject({ store, projects, numbers }, settings);
+      await reads.pageTokens.prepare();
       // The startup project is the operator's: see "Tenancy" in docs/architecture.md.
       directory.operatorProjectId = report.project.id;
       return report;

@@ -45,6 +45,15 @@ export class PageTokens {
     };
   }
 
+  /**
+   * Read the key, or create it: done at start, with the other startup writes, so that lists never
+   * write. Made by the first list instead, every list answered 503 on a node whose storage stopped
+   * taking writes (a full disk, a read-only standby) before anyone had listed.
+   */
+  async prepare(): Promise<void> {
+    await this.loadKeys();
+  }
+
   private loadKeys(): Promise<SealKeys> {
     this.keys ??= this.deps.keys.getOrCreate(KEY_NAME, newSealKey(), this.deps.clock.now()).then(sealKeys, (err: unknown) => {
       // Storage did not answer: the next request asks again.
