@@ -3,8 +3,9 @@
  * - heartbeat: its `cluster_nodes` row says it is alive;
  * - carrier leases: it takes or renews the lease of each single-owner carrier (SMPP connector),
  *   opening the connection when it wins one and closing it when it loses one. A lease it cannot
- *   renew in time (database unreachable) is given up before it expires, so two nodes never hold
- *   one connection at once (as long as the nodes' clocks agree to well within a heartbeat);
+ *   renew in time (database unreachable, or silent: a round stuck on it) is given up before it
+ *   expires, so two nodes never hold one connection at once (as long as the nodes' clocks agree
+ *   to well within a heartbeat);
  * - adoption: instances silent for `nodeTimeoutMs` (and this node's own earlier instances, at once)
  *   are removed, each by exactly one surviving node, which takes over their unfinished work: it
  *   releases their job and webhook leases and re-arms their pending simulated receipts. A node
@@ -93,6 +94,10 @@ export class ClusterCoordinator implements CarrierAvailability {
 
   /** One round (also run by tests to avoid waiting for the timer). */
   tick(): Promise<void> {
+    // A round still waiting for the database (one that keeps the connection open and never answers)
+    // cannot give up the leases it was to renew: do that here, on time, or another node takes the
+    // lease when it expires while this one still holds the connection.
+    if (this.ticking) void this.giveUpUnrenewed(this.deps.clock.now());
     return (this.ticking ??= this.round().finally(() => (this.ticking = undefined)));
   }
 
@@ -160,13 +165,30 @@ export class ClusterCoordinator implements CarrierAvailability {
             await this.deps.store.leases.release(leaseName(id), this.opts.instanceId).catch(() => undefined);
           }
         }
-      } else if (renewedAt !== undefined && (mine === false || now - renewedAt >= ttl - this.opts.heartbeatMs)) {
+      } else if (renewedAt !== undefined && (mine === false || this.expiring(renewedAt, now))) {
         // Lost it, or could not renew and it is about to expire: stop before another node may start.
-        this.held.delete(id);
-        this.deps.logger.warn({ carrier: id, lost: mine === false }, 'giving up the carrier connection');
-        await c.deactivate();
+        await this.giveUp(c, mine === false);
       }
     }
+  }
+
+  /** A lease renewed at `renewedAt` expires within a heartbeat of `now`. */
+  private expiring(renewedAt: number, now: number): boolean {
+    return now - renewedAt >= this.opts.nodeTimeoutMs - this.opts.heartbeatMs;
+  }
+
+  private async giveUpUnrenewed(now: number): Promise<void> {
+    for (const c of this.deps.leased) {
+      const renewedAt = this.held.get(c.descriptor.id);
+      if (renewedAt !== undefined && this.expiring(renewedAt, now)) await this.giveUp(c, false);
+    }
+  }
+
+  private async giveUp(c: LeasedCarrier, lost: boolean): Promise<void> {
+    const id = c.descriptor.id;
+    if (!this.held.delete(id)) return;
+    this.deps.logger.warn({ carrier: id, lost }, 'giving up the carrier connection');
+    await c.deactivate();
   }
 
   private async adoptDead(now: number, ownPredecessors: boolean): Promise<void> {
