@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, serverIsBuilt, startBuiltServer } from './helpers/built-server.js';
-import { createTestDatabase, NATS_TEST_URL, serversOnNats, serversOnPostgres, type TestDatabase } from './helpers/postgres.js';
+import { crashTestEnv, freePort, serverIsBuilt, startBuiltServer } from './helpers/built-server.js';
+import { createTestDatabase, serversOnPostgres, type TestDatabase } from './helpers/postgres.js';
 import { basicAuth, eventually } from './helpers/server.js';
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
@@ -34,23 +34,15 @@ async function start(dataDir: string, port: number): Promise<ChildProcess> {
     port,
     timeoutMs: 15_000,
     env: {
-      SWITCHBOARD_HTTPS: 'false',
-      SWITCHBOARD_DATA_DIR: dataDir,
-      SWITCHBOARD_PROJECT_ID: PROJECT,
-      SWITCHBOARD_API_TOKEN: TOKEN,
-      SWITCHBOARD_NUMBERS: '+15551230001',
+      ...crashTestEnv({ dataDir, project: PROJECT, token: TOKEN, database }),
       // Slow enough that a kill lands with messages at every stage of their lifecycle.
       SWITCHBOARD_SIMULATOR_DELAY_MS: '150',
-      SWITCHBOARD_LOG_LEVEL: 'error',
       // The checks below read hundreds of messages at once from loopback, one connection each.
       SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS: '5000',
       SWITCHBOARD_WEBHOOK_RETRY_BASE_MS: '50',
       SWITCHBOARD_WEBHOOK_RETRY_MAX_MS: '200',
       // The at-least-once window of callbacks is the requests in flight at the kill: at most this many.
       SWITCHBOARD_WEBHOOK_CONCURRENCY: String(WEBHOOK_CONCURRENCY),
-      // The suite's PostgreSQL (+ NATS) pass runs it there too.
-      ...(database ? { SWITCHBOARD_DATABASE_URL: database.url } : {}),
-      ...(serversOnNats ? { SWITCHBOARD_NATS_URL: NATS_TEST_URL } : {}),
     },
   });
   return child;

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatorSmsc } from '../src/carriers/simulator/smsc/smsc-server.js';
-import { freePort, serverIsBuilt, startBuiltServer } from './helpers/built-server.js';
-import { createTestDatabase, NATS_TEST_URL, serversOnNats, serversOnPostgres, type TestDatabase } from './helpers/postgres.js';
+import { crashTestEnv, freePort, serverIsBuilt, startBuiltServer } from './helpers/built-server.js';
+import { createTestDatabase, serversOnPostgres, type TestDatabase } from './helpers/postgres.js';
 import { basicAuth, eventually } from './helpers/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
@@ -36,19 +36,12 @@ async function start(): Promise<ChildProcess> {
     timeoutMs: 15_000,
     args: ['--config', join(dataDir, 'switchboard.json')],
     env: {
-      SWITCHBOARD_HTTPS: 'false',
-      SWITCHBOARD_DATA_DIR: join(dataDir, 'data'),
-      SWITCHBOARD_PROJECT_ID: PROJECT,
-      SWITCHBOARD_API_TOKEN: TOKEN,
-      SWITCHBOARD_NUMBERS: '+15551230001',
-      SWITCHBOARD_LOG_LEVEL: 'error',
+      ...crashTestEnv({ dataDir: join(dataDir, 'data'), project: PROJECT, token: TOKEN, database }),
       SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS: '5000',
       SWITCHBOARD_WEBHOOK_RETRY_BASE_MS: '50',
       SWITCHBOARD_WEBHOOK_RETRY_MAX_MS: '200',
       // At full speed: a long code's default rate is 1 segment/s.
       SWITCHBOARD_SENDER_RATES: 'longcode=0,toll-free=0,shortcode=0',
-      ...(database ? { SWITCHBOARD_DATABASE_URL: database.url } : {}),
-      ...(serversOnNats ? { SWITCHBOARD_NATS_URL: NATS_TEST_URL } : {}),
     },
   });
   return child;

@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, serverIsBuilt, startBuiltServer } from './helpers/built-server.js';
-import { createTestDatabase, NATS_TEST_URL, serversOnNats, serversOnPostgres, type TestDatabase } from './helpers/postgres.js';
+import { crashTestEnv, freePort, serverIsBuilt, startBuiltServer } from './helpers/built-server.js';
+import { createTestDatabase, serversOnPostgres, type TestDatabase } from './helpers/postgres.js';
 import { basicAuth, eventually } from './helpers/server.js';
 
 const PROJECT = 'c0ffee00-3333-4444-8555-66667777abcd';
@@ -35,18 +35,11 @@ async function start(): Promise<ChildProcess> {
     timeoutMs: 15_000,
     args: ['--config', join(dataDir, 'switchboard.json')],
     env: {
-      SWITCHBOARD_HTTPS: 'false',
-      SWITCHBOARD_DATA_DIR: join(dataDir, 'data'),
-      SWITCHBOARD_PROJECT_ID: PROJECT,
-      SWITCHBOARD_API_TOKEN: TOKEN,
-      SWITCHBOARD_NUMBERS: '+15551230001',
-      SWITCHBOARD_LOG_LEVEL: 'error',
+      ...crashTestEnv({ dataDir: join(dataDir, 'data'), project: PROJECT, token: TOKEN, database }),
       SWITCHBOARD_SENDER_RATES: 'longcode=0,toll-free=0,shortcode=0',
       SWITCHBOARD_SIMULATOR_SMSC_ENABLED: 'true',
       SWITCHBOARD_SIMULATOR_SMSC_PORT: String(smscPort),
       SWITCHBOARD_SIMULATOR_DELAY_MS: String(RECEIPT_DELAY_MS),
-      ...(database ? { SWITCHBOARD_DATABASE_URL: database.url } : {}),
-      ...(serversOnNats ? { SWITCHBOARD_NATS_URL: NATS_TEST_URL } : {}),
     },
   });
   return child;

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { NATS_TEST_URL, serversOnNats, type TestDatabase } from './postgres.js';
 
 export const BUILT_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -19,6 +20,23 @@ export async function freePort(): Promise<number> {
   const port = (srv.address() as { port: number }).port;
   await new Promise<void>((r) => srv.close(() => r()));
   return port;
+}
+
+/**
+ * The environment a crash test's server starts with: plain HTTP, one project with one number,
+ * errors only on the log, and the suite's PostgreSQL database (and NATS) on its PostgreSQL pass.
+ */
+export function crashTestEnv(o: { dataDir: string; project: string; token: string; database: TestDatabase | undefined }): Record<string, string> {
+  return {
+    SWITCHBOARD_HTTPS: 'false',
+    SWITCHBOARD_DATA_DIR: o.dataDir,
+    SWITCHBOARD_PROJECT_ID: o.project,
+    SWITCHBOARD_API_TOKEN: o.token,
+    SWITCHBOARD_NUMBERS: '+15551230001',
+    SWITCHBOARD_LOG_LEVEL: 'error',
+    ...(o.database ? { SWITCHBOARD_DATABASE_URL: o.database.url } : {}),
+    ...(serversOnNats ? { SWITCHBOARD_NATS_URL: NATS_TEST_URL } : {}),
+  };
 }
 
 export interface BuiltServer {
