@@ -3,6 +3,7 @@
  * retry window and the optional attempt cap for status callbacks, the fixed attempts of cXML
  * fetches, the per-destination cap, the circuit breaker, and fairness between projects.
  */
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../bus/in-process-bus.js';
 import { ManualClock, systemClock, type Clock } from '../domain/clock.js';
@@ -17,6 +18,7 @@ import { SigningKeys } from './signing-keys.js';
 import { MAX_ERROR_CHARS } from './failure-log.js';
 import { DEFAULT_TIMEOUTS } from './timeouts.js';
 import { WebhookRunner, type WebhookRunnerOptions } from './webhook-runner.js';
+import { idempotencyToken } from './webhook-request.js';
 
 const PROJECT = '44444444-4444-4444-8444-444444444444';
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
@@ -124,6 +126,20 @@ describe('WebhookRunner', () => {
     expect(new Set(tokens).size).toBe(2);
     for (const t of tokens) expect(t).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect((await h.deliveries()).every((d) => d.status === 'delivered' && d.attempts === 2)).toBe(true);
+  });
+
+  it('keys the idempotency token with a server key: its receiver cannot find the delivery id (which counts every project) from it', async () => {
+    const h = await start(async () => 200);
+    await h.enqueue({});
+    await settled(h, 1);
+    const [d] = await h.deliveries();
+    const token = h.requests[0]!.headers['I-Twilio-Idempotency-Token']!;
+    // What a receiver knows (its project, the creation time to the second or so) and every id it could try.
+    const plain = (id: number, at: number) => createHash('sha256').update(`${PROJECT}:${id}:${at}`).digest('hex').slice(0, 8);
+    for (let id = 1; id <= 50; id++) for (let at = d!.createdAt - 5; at <= d!.createdAt + 5; at++) expect(token.startsWith(plain(id, at))).toBe(false);
+    // The key is the server's, kept in server_keys: every node (and a restart) sends the same token.
+    const key = Buffer.from(await h.store.serverKeys.getOrCreate('webhook-idempotency', 'unused', 0), 'base64');
+    expect(token).toBe(idempotencyToken(key, d!));
   });
 
   it('sends what it claimed even when the lease is shorter than the request timeout', async () => {

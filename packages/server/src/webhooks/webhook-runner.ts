@@ -22,7 +22,7 @@ import { RepeatedFailure } from '../util/log-limiter.js';
 import { DestinationGate } from './destination-gate.js';
 import { boundedError, WebhookFailureLog } from './failure-log.js';
 import type { WebhookHttpClient, WebhookRequest, WebhookResponse, WireSent } from './http-client.js';
-import { describeFailure, idempotencyToken } from './webhook-request.js';
+import { describeFailure, IdempotencyTokens } from './webhook-request.js';
 import type { SigningKeys } from './signing-keys.js';
 import { timeoutsFromUrl, type WebhookTimeouts } from './timeouts.js';
 import { splitCredentials } from './url-credentials.js';
@@ -136,6 +136,7 @@ export class WebhookRunner {
   private readonly failures: WebhookFailureLog;
   /** The batch of settlements being written may be retried until then (the earliest `retryUntil` in it). */
   private settlingUntil = 0;
+  private readonly tokens: IdempotencyTokens;
 
   constructor(
     private readonly deps: {
@@ -157,6 +158,7 @@ export class WebhookRunner {
       true,
     );
     this.failures = new WebhookFailureLog(deps.logger);
+    this.tokens = new IdempotencyTokens({ keys: deps.store.serverKeys, clock: deps.clock });
     this.gate = new DestinationGate({
       perDestination: opts.perDestination,
       // A destination answering fast may grow to half the pool: the other half stays for the rest.
@@ -384,12 +386,12 @@ export class WebhookRunner {
     const { url: configured, timeouts } = timeoutsFromUrl(targetUrl, this.opts.timeouts);
     // Credentials in the URL ask for Basic authentication; the URL requested, signed and logged is without them.
     const { url, authorization } = splitCredentials(configured);
-    const key = await keys.get(d.projectId).catch((err: unknown) => {
+    // One token per delivery, the same on each attempt: what a receiver dedupes on (at least once).
+    const [key, token] = await Promise.all([keys.get(d.projectId), this.tokens.of(d)]).catch((err: unknown) => {
       this.gate.release(destination);
       throw err;
     });
-    // One token per delivery, the same on each attempt: what a receiver dedupes on (at least once).
-    const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent, 'I-Twilio-Idempotency-Token': idempotencyToken(d) };
+    const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent, 'I-Twilio-Idempotency-Token': token };
     if (authorization !== null) headers['Authorization'] = authorization;
     const started = clock.now();
     const t0 = performance.now();
