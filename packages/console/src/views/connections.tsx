@@ -212,7 +212,7 @@ function Outbox({ tick }: { tick: number }) {
             </tr>
           </thead>
           <tbody>
-            {data.data.map((d) => (
+            {data.data.map((d, i) => (
               <tr key={d.id} data-webhook-id={d.id} data-status={d.status}>
                 <td>
                   <Time iso={d.created_at} />
@@ -229,11 +229,11 @@ function Outbox({ tick }: { tick: number }) {
                 <td>{d.next_attempt_at && d.status === 'pending' ? <Time iso={d.next_attempt_at} /> : '—'}</td>
                 <td>
                   {d.status !== 'delivered' ? (
-                    <button class="small" onClick={() => void act(d, 'retry')} data-action="retry-webhook" aria-label={`Retry ${describe(d)} #${d.id} now`}>
+                    <button class="small" onClick={() => void act(d, 'retry')} data-action="retry-webhook" aria-label={`Retry ${describe(d)}, row ${i + 1}, now`}>
                       Retry now
                     </button>
                   ) : d.kind === 'status_callback' ? (
-                    <button class="small" onClick={() => void act(d, 'replay')} data-action="replay-webhook" aria-label={`Replay ${describe(d)} #${d.id}`} title="Send this callback again, as a new delivery">
+                    <button class="small" onClick={() => void act(d, 'replay')} data-action="replay-webhook" aria-label={`Replay ${describe(d)}, row ${i + 1}`} title="Send this callback again, as a new delivery">
                       Replay
                     </button>
                   ) : null}

@@ -8,6 +8,7 @@ import { api, query } from '../api';
 import { Empty, ErrorBox, Field, StatusBadge, Time, fieldError } from '../components';
 import { useFeed } from '../feed';
 import { codePoint, sides } from '../format';
+import { placeNewestFirst, placeOldestFirst } from '../order';
 import { usePagedList } from '../paged';
 import { href, navigate } from '../router';
 
@@ -25,18 +26,18 @@ export function Conversations({ session, ours, other }: { session: ConsoleSessio
       if (!b.messages.length) return;
       setThreads((current) => {
         const byKey = new Map(current.map((t) => [key(t.ours, t.other), t]));
-        let changed = false;
+        const moved = new Map<string, ConsoleConversation>();
         for (const m of b.messages) {
           const s = sides(m);
           if (filterRef.current && s.ours !== filterRef.current) continue;
           const k = key(s.ours, s.other);
-          const t = byKey.get(k);
-          if (!t || t.last.seq <= m.seq) {
-            byKey.set(k, { ...s, last: m });
-            changed = true;
-          }
+          const t = moved.get(k) ?? byKey.get(k);
+          // Its newest message changed state, or a message at least as new arrived (docs/console.md: order by creation time).
+          if (!t || t.last.id === m.id || t.last.created_at <= m.created_at) moved.set(k, { ...s, last: m });
         }
-        return changed ? [...byKey.values()].sort((a, b) => b.last.seq - a.last.seq) : current;
+        if (!moved.size) return current;
+        const stay = current.filter((t) => !moved.has(key(t.ours, t.other)));
+        return placeNewestFirst(stay, [...moved.values()], (t) => t.last.created_at);
       });
     },
     () => setReloadKey((k) => k + 1),
@@ -197,9 +198,15 @@ function Thread({ session, ours, other }: { session: ConsoleSession; ours: strin
       });
       if (!mine.length) return;
       setMessages((current) => {
-        const byId = new Map(current.map((m) => [m.id, m]));
-        for (const m of mine) byId.set(m.id, m);
-        return [...byId.values()].sort((a, b) => a.seq - b.seq);
+        const byId = new Map(current.map((m, i) => [m.id, i]));
+        const out = current.slice();
+        const added: ConsoleMessageSummary[] = [];
+        for (const m of mine) {
+          const i = byId.get(m.id);
+          if (i !== undefined) out[i] = m;
+          else added.push(m);
+        }
+        return placeOldestFirst(out, added, (m) => m.created_at);
       });
     },
     () => setReloadKey((k) => k + 1),

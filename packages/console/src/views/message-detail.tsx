@@ -244,7 +244,8 @@ function Segments({ body, segments: s, redacted }: { body: string; segments: Con
 
 /** The earlier delivery `w` repeats (same kind, URL and body), when it is a replay or a duplicate. */
 function replayOf(all: ConsoleWebhookDelivery[], w: ConsoleWebhookDelivery): number | null {
-  const i = all.findIndex((d) => d.id !== w.id && d.id < w.id && d.kind === w.kind && d.url === w.url && d.body === w.body);
+  // `all` is oldest first (ids are opaque: they show no order).
+  const i = all.slice(0, all.indexOf(w)).findIndex((d) => d.kind === w.kind && d.url === w.url && d.body === w.body);
   return i < 0 ? null : i + 1;
 }
 

@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Empty, ErrorBox, StatusBadge, Time, fieldError } from '../components';
 import { useFeed } from '../feed';
 import { SURFACES } from '../format';
+import { placeNewestFirst } from '../order';
 import { usePagedList } from '../paged';
 import { href, navigate } from '../router';
 
@@ -107,6 +108,8 @@ export function Messages({ query: routeQuery, session }: { query: URLSearchParam
   filtersRef.current = filters;
   const rowsRef = useRef(rows);
   rowsRef.current = rows;
+  const nextRef = useRef(next);
+  nextRef.current = next;
 
   // The URL changed under us (a link, back, Clear): show its filters. Not while our own typing is
   // being applied, which would put back what the user has typed since.
@@ -139,7 +142,9 @@ export function Messages({ query: routeQuery, session }: { query: URLSearchParam
       if (!batch.messages.length) return;
       const current = rowsRef.current;
       const index = new Map(current.map((m, i) => [m.id, i]));
-      const newestSeq = current[0]?.seq ?? 0;
+      // A message not shown belongs to the list when it is as new as the oldest row shown (or the
+      // whole list is shown): an older one changing state (a late receipt) is not new.
+      const oldest = nextRef.current === null ? '' : (current[current.length - 1]?.created_at ?? '');
       let out: ConsoleMessageSummary[] | null = null;
       const added: ConsoleMessageSummary[] = [];
       for (const m of batch.messages) {
@@ -147,13 +152,13 @@ export function Messages({ query: routeQuery, session }: { query: URLSearchParam
         if (i !== undefined) {
           out ??= current.slice();
           out[i] = m;
-        } else if (m.seq > newestSeq && matches(m, filtersRef.current)) added.push(m);
+        } else if (m.created_at >= oldest && matches(m, filtersRef.current)) added.push(m);
       }
       if (!out && !added.length) return;
-      let merged = added.length ? [...added.sort((a, b) => b.seq - a.seq), ...(out ?? current)] : out!;
+      let merged = added.length ? placeNewestFirst(out ?? current, added, (m) => m.created_at) : out!;
       if (merged.length > MAX_ROWS) {
         merged = merged.slice(0, MAX_ROWS);
-        setNext(String(merged[MAX_ROWS - 1]!.seq));
+        setNext(merged[MAX_ROWS - 1]!.cursor);
       }
       rowsRef.current = merged;
       setRows(merged);

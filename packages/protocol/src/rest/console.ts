@@ -46,8 +46,11 @@ export interface ConsoleSession {
 /** A message in lists and in the live feed (body cut to 280 characters). */
 export interface ConsoleMessageSummary {
   id: string;
-  /** Insertion order; the list cursor. */
-  seq: number;
+  /**
+   * The message's place in the list, sealed: give it as `before` to list what came before it. It
+   * shows no order (sort by `created_at`): the server's own order counts every project's messages.
+   */
+  cursor: string;
   direction: MessageDirection;
   /** The surface it came through: rest, compat, relay, reply, console or inbound. */
   origin: MessageOrigin;
@@ -99,7 +102,8 @@ export interface ConsoleMessage extends ConsoleMessageSummary {
 
 /** One state change of a message (`message_events`). */
 export interface ConsoleMessageEvent {
-  id: number;
+  /** Opaque (a sealed position). */
+  id: string;
   status: MessageStatus;
   at: string;
   error_code: string | null;
@@ -140,7 +144,8 @@ export interface ConsoleWebhookAttempt {
 
 /** A webhook request in the outbox, with its attempts when asked for. */
 export interface ConsoleWebhookDelivery {
-  id: number;
+  /** Opaque (a sealed position): for the retry and replay paths; shows no order. */
+  id: string;
   message_id: string | null;
   kind: string;
   url: string;
@@ -213,7 +218,8 @@ export interface ConsoleConnections {
 
 /** A message a simulated handset received, in the live feed. */
 export interface ConsoleHandsetMessage {
-  id: number;
+  /** Opaque, the same as the simulator's inbox `id` (its `since`). */
+  id: string;
   message_id: string;
   from: string;
   to: string;

@@ -54,6 +54,11 @@ export class PageTokens {
     await this.loadKeys();
   }
 
+  /** The keys the tokens are sealed with, for other positions shown sealed (http/sealed-positions.ts). */
+  sealKeys(): Promise<SealKeys> {
+    return this.loadKeys();
+  }
+
   private loadKeys(): Promise<SealKeys> {
     this.keys ??= this.deps.keys.getOrCreate(KEY_NAME, newSealKey(), this.deps.clock.now()).then(sealKeys, (err: unknown) => {
       // Storage did not answer: the next request asks again.

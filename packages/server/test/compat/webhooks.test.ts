@@ -1,7 +1,9 @@
 import { RestClient } from '@signalwire/compatibility-api';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newSealKey, sealKeys } from '../../src/domain/position-seal.js';
 import { toConsoleDelivery } from '../../src/http/console/presenters.js';
+import { projectSeals } from '../../src/http/sealed-positions.js';
 import { phoneNumberId } from '../helpers/projects.js';
 import { eventually, NUMBERS, PROJECT_ID, SIGNING_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -101,7 +103,7 @@ describe('compat status callbacks', () => {
     const attempts = await server.store.webhooks.listAttempts(PROJECT_ID, delivery!.id);
     expect(attempts.map((a) => a.url)).toEqual([bare]);
     // The console shows the delivery's URL with the password masked.
-    expect(toConsoleDelivery(delivery!).url).toBe(bare.replace('http://', 'http://alice:***@'));
+    expect(toConsoleDelivery(delivery!, projectSeals(sealKeys(newSealKey()), PROJECT_ID)).url).toBe(bare.replace('http://', 'http://alice:***@'));
   });
 
   it('signs a StatusCallback whose query has spaces and non-ASCII over the URL as requested (percent-encoded), which the validators rebuild', async () => {

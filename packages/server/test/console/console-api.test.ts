@@ -205,7 +205,9 @@ describe('console API: messages', () => {
     await eventually(async () => ((await q(`number=${encodeURIComponent(to)}&status=delivered`)).data.length === 3 ? true : undefined));
     const first = await q(`number=${encodeURIComponent(to)}&limit=2`);
     expect(first.data).toHaveLength(2);
-    expect(first.next).toMatch(/^\d+$/);
+    // Sealed, and the cursor of the page's last row.
+    expect(first.next).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(first.next).toBe(first.data[1].cursor);
     const second = await q(`number=${encodeURIComponent(to)}&limit=2&before=${first.next}`);
     expect(second.data.map((m: any) => m.body)).toEqual(['alpha one']);
     expect(second.next).toBeNull();
@@ -273,7 +275,7 @@ describe('console API: webhook outbox', () => {
     expect(retried.status).toBe(200);
     expect(retried.body.status).toBe('pending');
     await hook.waitFor(before + 1);
-    await eventually(async () => ((await server.store.webhooks.get(PROJECT_ID, failed.id))?.status === 'delivered' ? true : undefined));
+    await eventually(async () => ((await server.store.webhooks.listForMessage(PROJECT_ID, sent.body.id))[0]?.status === 'delivered' ? true : undefined));
     const again = await c.call(`/api/console/outbox/${failed.id}/retry`, { method: 'POST' });
     expect(again.status).toBe(409);
     expect(again.body.message).toContain('can be retried');

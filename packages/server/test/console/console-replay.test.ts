@@ -39,6 +39,14 @@ async function settled(projectId: string, id: string, count: number) {
   });
 }
 
+/** The id the console API shows for a stored delivery of a message (sealed, in its message's detail). */
+async function shownId(projectId: string, messageId: string, deliveryId: number, auth?: string): Promise<string> {
+  const stored = await server.store.webhooks.listForMessage(projectId, messageId);
+  const detail = await server.api(`/api/console/messages/${messageId}`, auth ? { auth } : {});
+  // Both oldest first.
+  return detail.body.webhooks[stored.findIndex((d) => d.id === deliveryId)].id;
+}
+
 describe('console API: replay of a delivered callback', () => {
   it('sends a delivered status callback again, with the same body, as a new delivery shown in the message detail', async () => {
     hook.respond(() => ({ status: 204 }));
@@ -48,11 +56,12 @@ describe('console API: replay of a delivered callback', () => {
     expect(final.status).toBe('delivered');
 
     const c = await loginAs(server, PROJECT_ID, API_TOKEN);
+    const shown = await shownId(PROJECT_ID, id, final.id);
     const before = hook.requests.length;
-    const res = await c.call(`/api/console/outbox/${final.id}/replay`, { method: 'POST' });
+    const res = await c.call(`/api/console/outbox/${shown}/replay`, { method: 'POST' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ kind: 'status_callback', url: `${hook.url}/replay`, message_id: id, body: final.body });
-    expect(res.body.id).not.toBe(final.id);
+    expect(res.body.id).not.toBe(shown);
     await hook.waitFor(before + 1);
     const replayed = hook.requests.slice(before);
     expect(replayed).toHaveLength(1);
@@ -78,14 +87,18 @@ describe('console API: replay of a delivered callback', () => {
     expect(theirs.status).toBe('delivered');
 
     const c = await loginAs(server, PROJECT_ID, API_TOKEN);
-    const refused = await c.call(`/api/console/outbox/${failed.id}/replay`, { method: 'POST' });
+    const failedShown = await shownId(PROJECT_ID, failedId, failed.id);
+    const theirsShown = await shownId(other.projectId, theirsId, theirs.id, other.auth);
+    const refused = await c.call(`/api/console/outbox/${failedShown}/replay`, { method: 'POST' });
     expect(refused.status).toBe(409);
     expect(refused.body).toEqual({ error: 'Conflict', message: expect.stringContaining('Only a delivered status callback can be replayed') });
-    expect((await c.call(`/api/console/outbox/${theirs.id}/replay`, { method: 'POST' })).status).toBe(404);
+    expect((await c.call(`/api/console/outbox/${theirsShown}/replay`, { method: 'POST' })).status).toBe(404);
     expect((await c.call('/api/console/outbox/not-a-number/replay', { method: 'POST' })).status).toBe(404);
-    expect((await c.call(`/api/console/outbox/${theirs.id}/replay`, { method: 'POST', csrf: false })).status).toBe(403);
+    // The stored id is no id on the console API (it counts every project's deliveries).
+    expect((await c.call(`/api/console/outbox/${failed.id}/replay`, { method: 'POST' })).status).toBe(404);
+    expect((await c.call(`/api/console/outbox/${theirsShown}/replay`, { method: 'POST', csrf: false })).status).toBe(403);
     // The owner of the delivery can replay it, with its API token as well as a session.
-    const own = await server.api(`/api/console/outbox/${theirs.id}/replay`, { auth: other.auth, method: 'POST' });
+    const own = await server.api(`/api/console/outbox/${theirsShown}/replay`, { auth: other.auth, method: 'POST' });
     expect(own.status).toBe(201);
     expect((await settled(other.projectId, theirsId, 5)).length).toBe(5);
   });

@@ -4,6 +4,8 @@ import type { ConsoleFeedBatch } from '@switchboard/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../../bus/in-process-bus.js';
 import type { MessageRecord } from '../../domain/message.js';
+import { newSealKey, sealKeys } from '../../domain/position-seal.js';
+import { projectSeals } from '../sealed-positions.js';
 import { ConsoleFeed, DEFAULT_FEED_LIMITS, type FeedLimits } from './feed.js';
 
 /** A response that records what is written and can pretend its socket is full. */
@@ -40,6 +42,7 @@ function message(projectId: string, id: string, status: MessageRecord['status'])
 }
 
 const LIMITS: FeedLimits = { ...DEFAULT_FEED_LIMITS, flushMs: 10, maxPendingMessages: 50, maxClientsPerProject: 2, maxClients: 3 };
+const SEALS = projectSeals(sealKeys(newSealKey()), 'p1');
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('ConsoleFeed', () => {
@@ -55,8 +58,8 @@ describe('ConsoleFeed', () => {
     feed = new ConsoleFeed(bus, LIMITS);
     const mine = new FakeResponse();
     const theirs = new FakeResponse();
-    feed.attach('p1', mine as unknown as ServerResponse);
-    feed.attach('p2', theirs as unknown as ServerResponse);
+    feed.attach('p1', mine as unknown as ServerResponse, SEALS);
+    feed.attach('p2', theirs as unknown as ServerResponse, SEALS);
     for (const s of ['queued', 'initiated', 'sent', 'delivered'] as const) publish(message('p1', 'm1', s));
     publish(message('p1', 'm2', 'queued'));
     await wait(40);
@@ -73,7 +76,7 @@ describe('ConsoleFeed', () => {
   it('leaves out a message deleted through the Compatibility API, also when its earlier state is pending', async () => {
     feed = new ConsoleFeed(bus, LIMITS);
     const res = new FakeResponse();
-    feed.attach('p1', res as unknown as ServerResponse);
+    feed.attach('p1', res as unknown as ServerResponse, SEALS);
     publish(message('p1', 'm1', 'sent'));
     publish({ ...message('p1', 'm1', 'delivered'), deletedAt: 5 });
     publish(message('p1', 'm2', 'queued'));
@@ -84,7 +87,7 @@ describe('ConsoleFeed', () => {
   it('resets a client that falls behind instead of buffering without bound', async () => {
     feed = new ConsoleFeed(bus, LIMITS);
     const slow = new FakeResponse();
-    feed.attach('p1', slow as unknown as ServerResponse);
+    feed.attach('p1', slow as unknown as ServerResponse, SEALS);
     publish(message('p1', 'first', 'queued'));
     slow.full = true;
     await wait(30); // The first batch is written and fills the socket.
@@ -106,8 +109,8 @@ describe('ConsoleFeed', () => {
     feed = new ConsoleFeed(bus, { ...LIMITS, maxStallMs: 30_000 }, () => now);
     const stuck = new FakeResponse();
     const reading = new FakeResponse();
-    feed.attach('p1', stuck as unknown as ServerResponse);
-    feed.attach('p1', reading as unknown as ServerResponse);
+    feed.attach('p1', stuck as unknown as ServerResponse, SEALS);
+    feed.attach('p1', reading as unknown as ServerResponse, SEALS);
     expect(feed.canAccept('p1')).toBe(false);
     stuck.full = true;
     publish(message('p1', 'm1', 'queued'));
@@ -127,11 +130,11 @@ describe('ConsoleFeed', () => {
 
   it('limits connections per project and in all', () => {
     feed = new ConsoleFeed(bus, LIMITS);
-    feed.attach('p1', new FakeResponse() as unknown as ServerResponse);
-    feed.attach('p1', new FakeResponse() as unknown as ServerResponse);
+    feed.attach('p1', new FakeResponse() as unknown as ServerResponse, SEALS);
+    feed.attach('p1', new FakeResponse() as unknown as ServerResponse, SEALS);
     expect(feed.canAccept('p1')).toBe(false);
     expect(feed.canAccept('p2')).toBe(true);
-    feed.attach('p2', new FakeResponse() as unknown as ServerResponse);
+    feed.attach('p2', new FakeResponse() as unknown as ServerResponse, SEALS);
     expect(feed.canAccept('p3')).toBe(false);
   });
 
@@ -139,8 +142,8 @@ describe('ConsoleFeed', () => {
     feed = new ConsoleFeed(bus, LIMITS);
     const a = new FakeResponse();
     const b = new FakeResponse();
-    feed.attach('p1', a as unknown as ServerResponse);
-    feed.attach('p1', b as unknown as ServerResponse);
+    feed.attach('p1', a as unknown as ServerResponse, SEALS);
+    feed.attach('p1', b as unknown as ServerResponse, SEALS);
     a.emit('close');
     expect(feed.clientsOf('p1')).toBe(1);
     feed.close();
@@ -155,9 +158,9 @@ describe('ConsoleFeed', () => {
     const watched = new FakeResponse();
     const failing = new FakeResponse();
     const other = new FakeResponse();
-    feed.attach('p1', watched as unknown as ServerResponse, async () => (checks++, allowed));
-    feed.attach('p1', failing as unknown as ServerResponse, () => Promise.reject(new Error('storage down')));
-    feed.attach('p2', other as unknown as ServerResponse, async () => false);
+    feed.attach('p1', watched as unknown as ServerResponse, SEALS, async () => (checks++, allowed));
+    feed.attach('p1', failing as unknown as ServerResponse, SEALS, () => Promise.reject(new Error('storage down')));
+    feed.attach('p2', other as unknown as ServerResponse, SEALS, async () => false);
     await wait(60);
     // Checked in time; a check that fails ends its stream like a refusal.
     expect(checks).toBeGreaterThan(0);
@@ -166,7 +169,7 @@ describe('ConsoleFeed', () => {
 
     feed = new ConsoleFeed(bus, { ...LIMITS, recheckMs: 60_000 });
     const revoked = new FakeResponse();
-    feed.attach('p1', revoked as unknown as ServerResponse, async () => allowed);
+    feed.attach('p1', revoked as unknown as ServerResponse, SEALS, async () => allowed);
     allowed = false;
     await wait(30);
     expect(revoked.ended).toBe(false);

@@ -18,6 +18,7 @@ import type { MessageRecord } from '../../domain/message.js';
 import type { Bus, Unsubscribe } from '../../domain/ports/bus.js';
 import type { HandsetMessageRecord } from '../../domain/ports/store.js';
 import { toConsoleHandset, toSummary } from './presenters.js';
+import type { ProjectSeals } from '../sealed-positions.js';
 
 export interface FeedLimits {
   /** How often pending updates are written (ms). */
@@ -56,6 +57,7 @@ class FeedClient {
   constructor(
     readonly projectId: string,
     readonly res: ServerResponse,
+    readonly seals: ProjectSeals,
     readonly stillAllowed: StillAllowed | null,
   ) {}
 }
@@ -104,8 +106,8 @@ export class ConsoleFeed {
    * Start streaming to a response (headers not yet sent); ends when the connection closes, or when
    * `stillAllowed` (checked every `recheckMs` and on `recheck`) answers false or fails.
    */
-  attach(projectId: string, res: ServerResponse, stillAllowed: StillAllowed | null = null): void {
-    const client = new FeedClient(projectId, res, stillAllowed);
+  attach(projectId: string, res: ServerResponse, seals: ProjectSeals, stillAllowed: StillAllowed | null = null): void {
+    const client = new FeedClient(projectId, res, seals, stillAllowed);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -205,7 +207,7 @@ export class ConsoleFeed {
           if (now - c.lastWrite >= this.limits.heartbeatMs) this.write(c, ': keep-alive\n\n', now);
           continue;
         }
-        const batch: ConsoleFeedBatch = { messages: [...c.pending.values()].map(toSummary), handset: c.handset.map(toConsoleHandset), reset: c.reset };
+        const batch: ConsoleFeedBatch = { messages: [...c.pending.values()].map((m) => toSummary(m, c.seals)), handset: c.handset.map((h) => toConsoleHandset(h, c.seals)), reset: c.reset };
         this.stats.batches++;
         this.stats.messages += batch.messages.length;
         c.pending.clear();

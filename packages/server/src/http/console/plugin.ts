@@ -21,6 +21,7 @@ import { conversationQuery, includeDeletedQuery, messageQuery, outboxQuery, redr
 import { segmentsOf, toConsoleConversation, toConsoleDelivery, toConsoleEvent, toConsoleMessage, toSummary } from './presenters.js';
 import type { ConsoleSessions, LiveSession } from './sessions.js';
 import { registerStaticFiles } from './static-files.js';
+import { sealsOf } from '../sealed-positions.js';
 
 /** Live RELAY sessions of a project, when the RELAY surface is part of this server. */
 export type RelaySessionSource = (projectId: string) => ConsoleRelaySession[];
@@ -140,13 +141,14 @@ export function consoleSurface(deps: ConsoleDeps) {
       // --- messages ------------------------------------------------------------------------
       api.get('/api/console/messages', boundedList(async (request): Promise<ConsolePage<ConsoleMessageSummary>> => {
         const { projectId } = principalOf(request);
-        const { filter, limit, beforeSeq } = messageQuery(request.query as Record<string, unknown>);
+        const seals = await sealsOf(http.reads.pageTokens, projectId);
+        const { filter, limit, beforeSeq } = messageQuery(request.query as Record<string, unknown>, seals.messages.open);
         // At most `listScanRows` messages examined (a search `q` over a long history too): a short
         // or empty page's `next` continues where the scan stopped.
         const { rows, resumeSeq } = await http.reads.messages.listScanned(projectId, filter, { limit: limit + 1, ...(beforeSeq !== undefined ? { beforeSeq } : {}) }, http.listScanRows);
         const page = rows.slice(0, limit);
         const next = rows.length > limit ? page[page.length - 1]!.seq : resumeSeq;
-        return { data: page.map(toSummary), next: next !== null ? String(next) : null };
+        return { data: page.map((m) => toSummary(m, seals)), next: next !== null ? seals.messages.seal(next) : null };
       }));
 
       api.get<{ Params: { id: string } }>('/api/console/messages/:id', async (request): Promise<ConsoleMessageDetail> => {
@@ -156,42 +158,45 @@ export function consoleSurface(deps: ConsoleDeps) {
         const includeDeleted = includeDeletedQuery(request.query as Record<string, unknown>);
         const m = id.length <= 64 ? await http.reads.messages.get(projectId, id) : undefined;
         if (!m || (m.deletedAt !== null && !includeDeleted)) throw AppError.of('NOT_FOUND', { message: `Message ${id} was not found.` });
-        const [events, deliveries] = await Promise.all([http.reads.events.listForMessage(projectId, m.id), http.reads.webhooks.listForMessage(projectId, m.id)]);
-        const webhooks = await Promise.all(deliveries.map(async (d) => toConsoleDelivery(d, await http.reads.webhooks.listAttempts(projectId, d.id))));
-        return { message: toConsoleMessage(m), events: events.map(toConsoleEvent), segments: segmentsOf(m.body), webhooks };
+        const [events, deliveries, seals] = await Promise.all([http.reads.events.listForMessage(projectId, m.id), http.reads.webhooks.listForMessage(projectId, m.id), sealsOf(http.reads.pageTokens, projectId)]);
+        const webhooks = await Promise.all(deliveries.map(async (d) => toConsoleDelivery(d, seals, await http.reads.webhooks.listAttempts(projectId, d.id))));
+        return { message: toConsoleMessage(m, seals), events: events.map((e) => toConsoleEvent(e, seals)), segments: segmentsOf(m.body), webhooks };
       });
 
       // --- conversations -------------------------------------------------------------------
       api.get('/api/console/conversations', boundedList(async (request): Promise<ConsolePage<ConsoleConversation>> => {
         const { projectId } = principalOf(request);
-        const { ours, limit, beforeSeq } = conversationQuery(request.query as Record<string, unknown>);
+        const seals = await sealsOf(http.reads.pageTokens, projectId);
+        const { ours, limit, beforeSeq } = conversationQuery(request.query as Record<string, unknown>, seals.messages.open);
         // Threads whose newest message is among the next `listScanRows` messages: `next` continues from there.
         const { rows, resumeSeq } = await http.reads.messages.listConversationsScanned(projectId, ours !== undefined ? { ours } : {}, { limit: limit + 1, ...(beforeSeq !== undefined ? { beforeSeq } : {}) }, http.listScanRows);
         const page = rows.slice(0, limit);
         const next = rows.length > limit ? page[page.length - 1]!.lastSeq : resumeSeq;
-        return { data: page.map(toConsoleConversation), next: next !== null ? String(next) : null };
+        return { data: page.map((c) => toConsoleConversation(c, seals)), next: next !== null ? seals.messages.seal(next) : null };
       }));
 
       // --- webhook outbox ------------------------------------------------------------------
       api.get('/api/console/outbox', boundedList(async (request): Promise<ConsoleOutbox> => {
         const { projectId } = principalOf(request);
-        const { status, limit, beforeId } = outboxQuery(request.query as Record<string, unknown>);
+        const seals = await sealsOf(http.reads.pageTokens, projectId);
+        const { status, limit, beforeId } = outboxQuery(request.query as Record<string, unknown>, seals.deliveries.open);
         // Counts stop at `listScanRows` each (flagged "more than"): a full count grew with the history.
         const [rows, { counts, capped, cap }] = await Promise.all([
           http.reads.webhooks.listForProject(projectId, status ? { status } : {}, { limit: limit + 1, ...(beforeId !== undefined ? { beforeId } : {}) }),
           http.reads.webhooks.countByStatus(projectId, http.listScanRows),
         ]);
         const page = rows.slice(0, limit);
-        return { counts: { ...counts }, capped: { ...capped }, count_cap: cap, data: page.map((d) => toConsoleDelivery(d)), next: rows.length > limit ? String(page[page.length - 1]!.id) : null };
+        return { counts: { ...counts }, capped: { ...capped }, count_cap: cap, data: page.map((d) => toConsoleDelivery(d, seals)), next: rows.length > limit ? seals.deliveries.seal(page[page.length - 1]!.id) : null };
       }));
 
       api.post<{ Params: { id: string } }>('/api/console/outbox/:id/retry', async (request) => {
         const { projectId } = principalOf(request);
-        const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : NaN;
-        const existing = Number.isNaN(id) ? undefined : await http.reads.webhooks.get(projectId, id);
+        const seals = await sealsOf(http.reads.pageTokens, projectId);
+        const id = seals.deliveries.open(request.params.id);
+        const existing = id === undefined ? undefined : await http.reads.webhooks.get(projectId, id);
         if (!existing) throw AppError.of('NOT_FOUND', { message: `Webhook delivery ${request.params.id} was not found.` });
-        if (!(await http.webhookOutbox.retryNow(projectId, id))) throw AppError.of('WEBHOOK_NOT_RETRYABLE');
-        return toConsoleDelivery((await http.reads.webhooks.get(projectId, id))!);
+        if (!(await http.webhookOutbox.retryNow(projectId, existing.id))) throw AppError.of('WEBHOOK_NOT_RETRYABLE');
+        return toConsoleDelivery((await http.reads.webhooks.get(projectId, existing.id))!, seals);
       });
 
       // A delivered status callback sent again, as a new delivery through the outbox: same URL and
@@ -199,8 +204,9 @@ export function consoleSurface(deps: ConsoleDeps) {
       // receiver can be tested for duplicates without re-sending the message. The original is kept.
       api.post<{ Params: { id: string } }>('/api/console/outbox/:id/replay', async (request, reply) => {
         const { projectId } = principalOf(request);
-        const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : NaN;
-        const original = Number.isNaN(id) ? undefined : await http.reads.webhooks.get(projectId, id);
+        const seals = await sealsOf(http.reads.pageTokens, projectId);
+        const id = seals.deliveries.open(request.params.id);
+        const original = id === undefined ? undefined : await http.reads.webhooks.get(projectId, id);
         if (!original) throw AppError.of('NOT_FOUND', { message: `Webhook delivery ${request.params.id} was not found.` });
         if (original.status !== 'delivered' || original.kind !== 'status_callback' || original.messageId === null) throw AppError.of('WEBHOOK_NOT_REPLAYABLE');
         const { messageId, kind, url, method, contentType, body, signature, fallbackUrl, fallbackMethod, maxAttempts } = original;
@@ -208,7 +214,7 @@ export function consoleSurface(deps: ConsoleDeps) {
         const all = await http.reads.webhooks.listForMessage(projectId, messageId);
         const replay = all.reduce((newest, d) => (d.id > newest.id ? d : newest));
         reply.code(201);
-        return toConsoleDelivery(replay);
+        return toConsoleDelivery(replay, seals);
       });
 
       // Failed deliveries of the caller's project only, by URL and creation time. Every field is
@@ -234,11 +240,12 @@ export function consoleSurface(deps: ConsoleDeps) {
         // connection (and a feed slot) with not even the headers sent.
         if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
         if (!feed.canAccept(projectId)) throw AppError.of('RATE_LIMITED', { message: 'Too many live feeds are open for this project; close a console tab.' });
+        const seals = await sealsOf(http.reads.pageTokens, projectId);
         // Written with the stream's headers: a hijacked reply skips the hook that re-issues the cookie.
         const renewed = sessions.renewedCookie(request);
         if (renewed) reply.raw.setHeader('Set-Cookie', renewed);
         reply.hijack();
-        feed.attach(projectId, reply.raw, stillAllowed(request, principal));
+        feed.attach(projectId, reply.raw, seals, stillAllowed(request, principal));
       });
     });
   };

@@ -16,6 +16,7 @@ import type { MessageEventRecord, MessageRecord } from '../../domain/message.js'
 import type { ConversationRecord, HandsetMessageRecord } from '../../domain/ports/store.js';
 import type { WebhookAttemptRecord, WebhookDeliveryRecord } from '../../domain/webhooks.js';
 import { maskPassword } from '../../domain/urls.js';
+import type { ProjectSeals } from '../sealed-positions.js';
 
 /** Characters of a body shown in lists and the live feed. */
 const SUMMARY_BODY = 280;
@@ -25,10 +26,11 @@ const summaryBody = (body: string) => (body.length > SUMMARY_BODY ? `${body.slic
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-export function toSummary(m: MessageRecord): ConsoleMessageSummary {
+/** Positions are shown sealed (http/sealed-positions.ts): they count every project's rows. */
+export function toSummary(m: MessageRecord, seals: ProjectSeals): ConsoleMessageSummary {
   return {
     id: m.id,
-    seq: m.seq,
+    cursor: seals.messages.seal(m.seq),
     direction: m.direction,
     origin: m.origin,
     from: m.from,
@@ -46,9 +48,9 @@ export function toSummary(m: MessageRecord): ConsoleMessageSummary {
   };
 }
 
-export function toConsoleMessage(m: MessageRecord): ConsoleMessage {
+export function toConsoleMessage(m: MessageRecord, seals: ProjectSeals): ConsoleMessage {
   return {
-    ...toSummary(m),
+    ...toSummary(m, seals),
     body: m.body,
     media: [...m.media],
     error_message: m.errorMessage,
@@ -73,8 +75,8 @@ export function toConsoleMessage(m: MessageRecord): ConsoleMessage {
   };
 }
 
-export function toConsoleEvent(e: MessageEventRecord): ConsoleMessageEvent {
-  return { id: e.id, status: e.status, at: iso(e.at), error_code: e.errorCode, error_message: e.errorMessage, detail: e.detail ? { ...e.detail } : null };
+export function toConsoleEvent(e: MessageEventRecord, seals: ProjectSeals): ConsoleMessageEvent {
+  return { id: seals.events.seal(e.id), status: e.status, at: iso(e.at), error_code: e.errorCode, error_message: e.errorMessage, detail: e.detail ? { ...e.detail } : null };
 }
 
 /** Encoding, segments, the split, and which characters force UCS-2 (and what leaving them out would save). */
@@ -107,9 +109,9 @@ export function toConsoleAttempt(a: WebhookAttemptRecord): ConsoleWebhookAttempt
   return { attempt: a.attempt, url: a.url, at: iso(a.at), duration_ms: a.durationMs, status_code: a.statusCode, error: a.error, signature: a.signature, response_excerpt: a.responseExcerpt };
 }
 
-export function toConsoleDelivery(d: WebhookDeliveryRecord, attempts?: readonly WebhookAttemptRecord[]): ConsoleWebhookDelivery {
+export function toConsoleDelivery(d: WebhookDeliveryRecord, seals: ProjectSeals, attempts?: readonly WebhookAttemptRecord[]): ConsoleWebhookDelivery {
   return {
-    id: d.id,
+    id: seals.deliveries.seal(d.id),
     message_id: d.messageId,
     kind: d.kind,
     url: maskPassword(d.url),
@@ -130,10 +132,10 @@ export function toConsoleDelivery(d: WebhookDeliveryRecord, attempts?: readonly 
   };
 }
 
-export function toConsoleConversation(c: ConversationRecord): ConsoleConversation {
-  return { ours: c.ours, other: c.other, last: toSummary(c.last) };
+export function toConsoleConversation(c: ConversationRecord, seals: ProjectSeals): ConsoleConversation {
+  return { ours: c.ours, other: c.other, last: toSummary(c.last, seals) };
 }
 
-export function toConsoleHandset(h: HandsetMessageRecord): ConsoleHandsetMessage {
-  return { id: h.seq, message_id: h.messageId, from: h.from, to: h.to, body: summaryBody(h.body), received_at: iso(h.receivedAt) };
+export function toConsoleHandset(h: HandsetMessageRecord, seals: ProjectSeals): ConsoleHandsetMessage {
+  return { id: seals.handset.seal(h.seq), message_id: h.messageId, from: h.from, to: h.to, body: summaryBody(h.body), received_at: iso(h.receivedAt) };
 }

@@ -101,6 +101,21 @@ function unknownNames(q: Query, known: readonly string[], errors: ErrorDetail[])
   }
 }
 
+/**
+ * A list's position from the `next` of a previous page: sealed (http/sealed-positions.ts), never a
+ * number, which would let a project probe where its rows stand among every project's.
+ */
+function cursor(q: Query, name: string, open: (sealed: string) => number | undefined, errors: ErrorDetail[]): number | undefined {
+  const v = text(q, name, 40, errors);
+  if (v === undefined) return undefined;
+  const position = open(v);
+  if (position === undefined) errors.push(detail('FILTER_INVALID', { attribute: name, message: `${name} must be the next cursor of a previous page of this list (got ${preview(v)}).` }));
+  return position;
+}
+
+/** Opens the sealed positions of one list of the caller's project. */
+export type OpenCursor = (sealed: string) => number | undefined;
+
 const MESSAGE_PARAMS = ['number', 'from', 'to', 'ours', 'other', 'status', 'surface', 'direction', 'q', 'since', 'until', 'limit', 'before', 'include_deleted'] as const;
 const CONVERSATION_PARAMS = ['ours', 'limit', 'before'] as const;
 const OUTBOX_PARAMS = ['status', 'limit', 'before'] as const;
@@ -111,7 +126,7 @@ export function throwIfAny(errors: ErrorDetail[]): void {
 }
 
 /** The message list filter and page of `GET /api/console/messages`. */
-export function messageQuery(q: Query): { filter: MessageListFilter; limit: number; beforeSeq: number | undefined } {
+export function messageQuery(q: Query, open: OpenCursor): { filter: MessageListFilter; limit: number; beforeSeq: number | undefined } {
   const errors: ErrorDetail[] = [];
   unknownNames(q, MESSAGE_PARAMS, errors);
   const party = phone(q, 'number', errors);
@@ -132,7 +147,7 @@ export function messageQuery(q: Query): { filter: MessageListFilter; limit: numb
   const createdFrom = time(q, 'since', false, errors);
   const createdTo = time(q, 'until', true, errors);
   const limit = wholeNumber(q, 'limit', 1, 200, 50, errors)!;
-  const beforeSeq = wholeNumber(q, 'before', 1, Number.MAX_SAFE_INTEGER, undefined, errors);
+  const beforeSeq = cursor(q, 'before', open, errors);
   const includeDeleted = flag(q, 'include_deleted', errors);
   throwIfAny(errors);
   const filter: MessageListFilter = {
@@ -152,18 +167,18 @@ export function messageQuery(q: Query): { filter: MessageListFilter; limit: numb
 }
 
 /** `GET /api/console/conversations`. */
-export function conversationQuery(q: Query): { ours: string | undefined; limit: number; beforeSeq: number | undefined } {
+export function conversationQuery(q: Query, open: OpenCursor): { ours: string | undefined; limit: number; beforeSeq: number | undefined } {
   const errors: ErrorDetail[] = [];
   unknownNames(q, CONVERSATION_PARAMS, errors);
   const ours = phone(q, 'ours', errors);
   const limit = wholeNumber(q, 'limit', 1, 200, 50, errors)!;
-  const beforeSeq = wholeNumber(q, 'before', 1, Number.MAX_SAFE_INTEGER, undefined, errors);
+  const beforeSeq = cursor(q, 'before', open, errors);
   throwIfAny(errors);
   return { ours, limit, beforeSeq };
 }
 
 /** `GET /api/console/outbox`. */
-export function outboxQuery(q: Query): { status: 'pending' | 'delivered' | 'failed' | undefined; limit: number; beforeId: number | undefined } {
+export function outboxQuery(q: Query, open: OpenCursor): { status: 'pending' | 'delivered' | 'failed' | undefined; limit: number; beforeId: number | undefined } {
   const errors: ErrorDetail[] = [];
   unknownNames(q, OUTBOX_PARAMS, errors);
   const status = q.status;
@@ -171,7 +186,7 @@ export function outboxQuery(q: Query): { status: 'pending' | 'delivered' | 'fail
     errors.push(detail('FILTER_INVALID', { attribute: 'status', message: 'status must be pending, delivered or failed.' }));
   }
   const limit = wholeNumber(q, 'limit', 1, 200, 50, errors)!;
-  const beforeId = wholeNumber(q, 'before', 1, Number.MAX_SAFE_INTEGER, undefined, errors);
+  const beforeId = cursor(q, 'before', open, errors);
   throwIfAny(errors);
   return { status: status === 'pending' || status === 'delivered' || status === 'failed' ? status : undefined, limit, beforeId };
 }

@@ -27,11 +27,13 @@ import { isoSeconds, toNativeMessage } from '../native/presenters.js';
 import { boundedList } from '../list-slots.js';
 import { clearHandsetSchema, inboundSchema, listHandsetSchema, settingsSchema, waitHandsetSchema } from './schemas.js';
 import { didYouMean } from '../../util/closest-name.js';
+import { sealsOf, type ProjectSeals } from '../sealed-positions.js';
 
 const MAX_WAIT_MS = 120_000;
 
-function present(h: HandsetMessageRecord, code: (body: string) => string | null) {
-  return { id: h.seq, message_id: h.messageId, from: h.from, to: h.to, body: h.body, media: h.media, segments: h.segments, received_at: isoSeconds(h.receivedAt), code: code(h.body) };
+/** `id` is the inbox position sealed (http/sealed-positions.ts): it counts every project's handset messages. */
+function present(h: HandsetMessageRecord, code: (body: string) => string | null, seals: ProjectSeals) {
+  return { id: seals.handset.seal(h.seq), message_id: h.messageId, from: h.from, to: h.to, body: h.body, media: h.media, segments: h.segments, received_at: isoSeconds(h.receivedAt), code: code(h.body) };
 }
 
 /** The caller's `code_pattern` (a regular expression), or undefined for the default (4–8 digits). */
@@ -61,13 +63,14 @@ function secondsParam(raw: unknown, name: string, max: number, fallback: number)
 /** The query parameters of the inbox list; waiting takes `timeout` too. */
 const INBOX_PARAMS = ['to', 'from', 'contains', 'since', 'limit', 'code_pattern'];
 
-function filterFrom(q: Record<string, unknown>): HandsetFilter {
+function filterFrom(q: Record<string, unknown>, seals: ProjectSeals): HandsetFilter {
   // A filter given twice is an error: ignoring it would answer (or wait for) any number's message.
   const text = (name: string) => singleParam(q, name)?.slice(0, 200);
   const since = text('since');
-  // Ids are database integers: a number past 2^53 − 1 is no id (and past 2^63 − 1 PostgreSQL refuses to compare it).
-  if (since !== undefined && (!/^\d+$/.test(since) || !Number.isSafeInteger(Number(since)))) {
-    throw AppError.of('FILTER_INVALID', { attribute: 'since', message: 'since must be a handset message id (a whole number up to 9007199254740991).' });
+  // An `id` of this project's inbox; a number would let a project probe where its messages stand among every project's.
+  const sinceSeq = since === undefined ? undefined : seals.handset.open(since);
+  if (since !== undefined && sinceSeq === undefined) {
+    throw AppError.of('FILTER_INVALID', { attribute: 'since', message: `since must be the id of a message of this inbox (got ${preview(since)}).` });
   }
   const f: { -readonly [K in keyof HandsetFilter]: HandsetFilter[K] } = {};
   const to = addressParam(q, 'to');
@@ -76,7 +79,7 @@ function filterFrom(q: Record<string, unknown>): HandsetFilter {
   if (to) f.to = to;
   if (from) f.from = from;
   if (contains) f.bodyContains = contains;
-  if (since) f.sinceSeq = Number(since);
+  if (sinceSeq !== undefined) f.sinceSeq = sinceSeq;
   return f;
 }
 
@@ -120,9 +123,10 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     checkParamNames(q, INBOX_PARAMS);
     const limit = wholeNumberParam(q.limit, 'limit', 1, 1000, 100);
     const pattern = codePatternOf(q);
-    const rows = await deps.reads.handsets.list(projectId, filterFrom(q), limit);
+    const seals = await sealsOf(deps.reads.pageTokens, projectId);
+    const rows = await deps.reads.handsets.list(projectId, filterFrom(q, seals), limit);
     const code = codeFinder(pattern);
-    return { data: rows.map((h) => present(h, code)) };
+    return { data: rows.map((h) => present(h, code, seals)) };
   }));
 
   app.delete('/api/simulator/messages', { schema: clearHandsetSchema }, async (request) => {
@@ -139,7 +143,8 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     checkParamNames(q, [...INBOX_PARAMS.filter((p) => p !== 'limit'), 'timeout']);
-    const filter = filterFrom(q);
+    const seals = await sealsOf(deps.reads.pageTokens, projectId);
+    const filter = filterFrom(q, seals);
     const pattern = codePatternOf(q);
     const timeoutMs = secondsParam(q.timeout, 'timeout', MAX_WAIT_MS / 1000, 10) * 1000;
     // Subscribe before looking, so a message arriving in between is not missed.
@@ -156,7 +161,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
       if (existing[0]) resolveHit(existing[0]);
       const found = await hit;
       if (!found) return reply.code(408).send({ error: 'Request Timeout', message: `No matching message reached a handset within ${timeoutMs / 1000} s.` });
-      return present(found, codeFinder(pattern));
+      return present(found, codeFinder(pattern), seals);
     } finally {
       clearTimeout(timer);
       unsubscribe();

@@ -19,7 +19,7 @@ export const handsetMessage = {
   type: 'object',
   required: ['id', 'message_id', 'from', 'to', 'body', 'media', 'segments', 'received_at', 'code'],
   properties: {
-    id: { type: 'integer', description: 'Position in the inbox; pass it as `since` to see only later messages.' },
+    id: { type: 'string', description: 'Position in the inbox, sealed (it opens only in this project\'s inbox); pass it as `since` to see only later messages.' },
     message_id: str,
     from: str,
     to: str,
@@ -33,7 +33,7 @@ export const handsetMessage = {
 
 export const listHandsetSchema = {
   summary: 'Messages the simulated handsets received, newest first',
-  description: 'Query: `to`, `from`, `contains` (case-insensitive), `since` (a handset message id), `limit` (1–1000, default 100), `code_pattern` (a regular expression for `code`).',
+  description: 'Query: `to`, `from`, `contains` (case-insensitive), `since` (the `id` of a message of the inbox: only later ones), `limit` (1–1000, default 100), `code_pattern` (a regular expression for `code`).',
   tags,
   response: { 200: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: handsetMessage } } }, 401: plainError, 422: problems },
 } as const;
