@@ -40,11 +40,18 @@ await sleep(500);
 const deleted = await call('http', 'DELETE', `/api/laml/2010-04-01/Accounts/${PROJECT}/Messages/${msgA}.json`);
 const group = JSON.parse((await call('http', 'POST', '/api/relay/rest/number_groups', { body: '{"name":"g"}', headers: { 'content-type': 'application/json' } })).body).id;
 const groupB = JSON.parse((await call('http', 'POST', '/api/relay/rest/number_groups', { auth: otherAuth, body: '{"name":"g"}', headers: { 'content-type': 'application/json' } })).body).id;
-console.log(`seeded: A ${msgA} (deleted ${deleted.status}), B ${msgB}, groups ${group} ${groupB}`);
+// An MMS (its media sid), a membership of the group, an opt-out: the routes that take their ids.
+const mms = JSON.parse((await call('http', 'POST', `/api/laml/2010-04-01/Accounts/${PROJECT}/Messages.json`, { body: `From=${encodeURIComponent(FROM)}&To=%2B15557650003&Body=m&MediaUrl=https%3A%2F%2Fexample.com%2Fa.png`, headers: { 'content-type': 'application/x-www-form-urlencoded' } })).body);
+await sleep(300);
+const mediaSid = JSON.parse((await call('http', 'GET', `/api/laml/2010-04-01/Accounts/${PROJECT}/Messages/${mms.sid}/Media.json`)).body).media_list?.[0]?.sid ?? 'none';
+const numberId = JSON.parse((await call('http', 'GET', '/api/relay/rest/phone_numbers')).body).data?.[0]?.id ?? 'none';
+const membership = JSON.parse((await call('http', 'POST', `/api/relay/rest/number_groups/${group}/number_group_memberships`, { body: JSON.stringify({ phone_number_id: numberId }), headers: { 'content-type': 'application/json' } })).body).id ?? 'none';
+const optOut = JSON.parse((await call('http', 'POST', '/api/messaging/opt_outs', { body: JSON.stringify({ sender: FROM, handset: '+15557650004' }), headers: { 'content-type': 'application/json' } })).body).id ?? 'none';
+console.log(`seeded: A ${msgA} (deleted ${deleted.status}), B ${msgB}, groups ${group} ${groupB}, MMS ${mms.sid} media ${mediaSid}, membership ${membership}, opt-out ${optOut}`);
 
 const ACC = `/api/laml/2010-04-01/Accounts/${PROJECT}`;
 const ACC2 = `/2010-04-01/Accounts/${PROJECT}`;
-const ids = [msgA, msgB, group, groupB, other.project, 'x'.repeat(5000), '%00', '%ff%fe', '%zz', '..%2f..', '%E2%82', '0', '-1', '1e309', 'SM' + 'a'.repeat(32), encodeURIComponent('😀'.repeat(40))];
+const ids = [msgA, msgB, group, groupB, other.project, mms.sid, mediaSid, membership, optOut, numberId, '__proto__', 'constructor', '%C0%AF', '%ED%A0%80', 'x'.repeat(5000), '%00', '%ff%fe', '%zz', '..%2f..', '%E2%82', '0', '-1', '1e309', 'SM' + 'a'.repeat(32), encodeURIComponent('😀'.repeat(40))];
 const routes = [
   ['GET', '/api/messaging/logs'],
   ['GET', '/api/messaging/logs/{id}'],
@@ -118,6 +125,23 @@ const routes = [
   ['GET', '/api/console/session'],
   ['GET', '/api/console/connections'],
   ['POST', '/api/console/outbox/redrive'],
+  // Added later: memberships, a group's deletion, Media by sid, an opt-out by id, accounts, the console's replay and dev login, the OpenAPI document.
+  ['GET', '/api/relay/rest/number_group_memberships/{id}'],
+  ['DELETE', '/api/relay/rest/number_group_memberships/{id}'],
+  ['DELETE', '/api/relay/rest/number_groups/{id}'],
+  ['GET', `${ACC}/Messages/${mms.sid}/Media/{id}.json`],
+  ['GET', `${ACC}/Messages/{id}/Media/${mediaSid}.json`],
+  ['DELETE', `${ACC}/Messages/${mms.sid}/Media/{id}.json`],
+  ['DELETE', '/api/messaging/opt_outs/{id}'],
+  ['GET', '/api/laml/2010-04-01/Accounts.json'],
+  ['GET', '/api/laml/2010-04-01/Accounts'],
+  ['GET', ACC],
+  ['GET', '/api/laml/2010-04-01/Accounts/{id}.json'],
+  ['POST', '/api/laml/2010-04-01/Accounts/{id}.json'],
+  ['POST', '/api/console/outbox/{id}/replay'],
+  ['GET', '/api/console/messages/{id}'],
+  ['POST', '/api/console/dev-login'],
+  ['GET', '/api/openapi.json'],
   ['GET', '/health'],
   ['GET', '/ready'],
   ['GET', '/metrics'],
@@ -139,6 +163,11 @@ function query() {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 const jsonBodies = ['{"ms":1e309}', '{"ms":-0}', '{"delay_ms":-1}', '{"delay_ms":[]}', '{"rules":[{"prefix":"+1","outcome":"failed","error":{}}]}', '{"message_laml_application_id":["a"]}', '{"message_laml_application_id":"\u0000"}', '{"from":"+15557650001","to":"+15551230001","body":"\u0000","split":"sar"}', '{"max_submits_per_second":1e309}', ...['0', '1.5', '"60"', '1e3', '172801', 'null', '[]', '9007199254740993'].map((v) => `{"from":"+15551230001","to":"+15557650001","body":"v","validity_period":${v}}`), '{', '[]', 'null', '1', '"x"', '{"from":1,"to":[],"body":{}}', '{"from":"+15551230001","to":"+15557650001","body":"' + 'x'.repeat(20000) + '"}', '{"body":"\u0000"}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', '{"name":' + '['.repeat(200) + ']'.repeat(200) + '}', '{"name":"g","name":"h"}', '{"status":"canceled"}', '{"body":""}', '{"number":"+15551230001"}', '{"to":"+15557650001","from":"+15551230001","body":"hi","media":["ftp://x"]}', '{"a":1e999}', '{"from":"\uD800"}'];
+// Odd encodings: BOMs, overlong and surrogate UTF-8, lone surrogates as \u escapes, duplicate keys,
+// numbers past every range, nesting at and over the cap (32), prototype keys (raw bytes, so as sent).
+const oddJson = ['\ufeff{"name":"bom"}', '{"name":"\\ud800"}', '{"name":"\\udc00\\ud800"}', '{"name":"a\\u0000b"}', '{"name":"g","name":{"x":1}}', '{"number":1e400}', '{"number":-1e-400}', '{"number":18446744073709551617}', '{"number":-0.0e0}', '{"name":' + '['.repeat(31) + ']'.repeat(31) + '}', '{"name":' + '['.repeat(33) + ']'.repeat(33) + '}', '{"__proto__":{"name":"p"}}', '{"name":"c","constructor":{"name":"x"},"prototype":1,"__proto__":[]}', '{"sender":"+15551230001","handset":"+15557650005","__proto__":{"handset":"+1"}}'];
+const oddBytes = [[0xfe, 0xff, 0x00, 0x7b, 0x00, 0x7d], [0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00], [0x00, 0x00, 0xfe, 0xff], [0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d], [0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d], [0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xf4, 0x90, 0x80, 0x80, 0x22, 0x7d], [0x7b, 0x00, 0x7d]].map((b) => Buffer.from(b));
+jsonBodies.push(...oddJson);
 const formBodies = [...['0', '1.5', '', '%00', '60&ValidityPeriod=70', '1e3'].map((v) => `To=%2B15557650001&From=%2B15551230001&Body=v&ValidityPeriod=${v}`), 'To=%2B15557650001&From=%2B15551230001&Body=hi', 'To=%2B15557650001&To=%2B15557650002&From=%2B15551230001&Body=hi', 'To[]=1&From[a]=2', 'Body=%ff%fe', 'Body=%zz', 'To=%00', 'StatusCallback=javascript:alert(1)&To=%2B15557650001&From=%2B15551230001&Body=x', 'MediaUrl=' + 'a'.repeat(5000), '=&&&==', 'Status=canceled', 'Body=', 'SmsUrl=file:///etc/passwd',
   // Odd percent-escapes (well-formed ones are decoded natively, the rest byte by byte).
   ...['%', '%2', '%%41', '%2B%2b+', '%C3%A9%zz', '%E2%82%AC%', '%F0%9F%98%80', '%F0%9F%98', '%ED%A0%80', '%C0%80', '%EF%BF%BF', '%f4%90%80%80', '%u00e9', '😀%41', '%2541'].map((e) => `To=%2B15557650001&From=%2B15551230001&Body=${e}`),
@@ -162,6 +191,25 @@ function shapeOk(path, status, text, method) {
   if (Array.isArray(b.errors)) return b.errors.length > 0 && b.errors.every((e) => typeof e.code === 'string' && (typeof e.message === 'string' || typeof e.detail === 'string'));
   return typeof b.error === 'string' && typeof b.message === 'string';
 }
+// Every operation the served OpenAPI document lists: which no route template above reaches (printed,
+// so a route added later is seen to be missed), and HEAD and OPTIONS on each path over both schemes.
+const documented = Object.entries(JSON.parse((await call('http', 'GET', '/api/openapi.json', { auth: null })).body).paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => [m.toUpperCase(), p]));
+const concrete = (template) => template.replace(/\{[^}]+\}/g, 'ID');
+const uncovered = documented.filter(([m, p]) => {
+  const re = new RegExp(`^${p.replace('{AccountSid}', PROJECT).replace(/\./g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`);
+  return !routes.some(([rm, t]) => rm === m && re.test(concrete(t)));
+});
+const sweepFailures = [];
+for (const [, p] of documented) {
+  const path = p.replace('{AccountSid}', PROJECT).replace(/\{[^}]+\}/g, msgA);
+  for (const scheme of ['http', 'https']) for (const method of ['HEAD', 'OPTIONS']) {
+    const res = await call(scheme, method, path).catch((err) => ({ status: 0, body: err.message }));
+    if (res.status === 0 || res.status >= 500 || (method === 'HEAD' && res.body !== '') || !shapeOk(path, res.status, res.body, method)) sweepFailures.push({ scheme, method, path, status: res.status, answer: res.body.slice(0, 200) });
+  }
+}
+console.log(JSON.stringify({ documentedOperations: documented.length, notReached: uncovered.map(([m, p]) => `${m} ${p}`), headOptionsFailures: sweepFailures.length }));
+failures.push(...sweepFailures);
+
 const rssStart = rss();
 let rssMax = rssStart;
 const rssTimeline = [];
@@ -184,7 +232,10 @@ while (n < count && Date.now() < deadline) {
     body = compat && random() < 0.7 ? pick(formBodies) : pick(jsonBodies);
     const ct = random() < 0.6 ? (compat ? 'application/x-www-form-urlencoded' : 'application/json') : pick(contentTypes);
     if (ct) headers['content-type'] = ct;
-    if (random() < 0.05) body = Buffer.concat([Buffer.from(body), Buffer.from([0xff, 0xfe, 0x00, 0xc3])]);
+    const mangle = random();
+    if (mangle < 0.05) body = Buffer.concat([Buffer.from(body), Buffer.from([0xff, 0xfe, 0x00, 0xc3])]);
+    else if (mangle < 0.1) body = pick(oddBytes);
+    else if (mangle < 0.13) body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)]);
   }
   // Always framed: node's client sends an OPTIONS/DELETE body with neither header, which the server rightly reads as a second request.
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
