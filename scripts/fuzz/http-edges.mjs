@@ -4,7 +4,9 @@
  * mid-way, Content-Length and Transfer-Encoding lies, a pipelined request hidden in a refused one's
  * body), content and transfer codings and charsets, malformed Basic auth, repeated and bracketed form fields,
  * unicode and number edge cases in each field of a send, bodies at and one byte over the limit,
- * Upgrade headers on REST paths, and the console API's parameters; over HTTP and HTTPS. Every probe
+ * Upgrade headers on REST paths, request targets in absolute form and `OPTIONS *`, pipelined requests,
+ * chunk sizes that are not hex or overflow, chunk extensions and trailers, repeated Content-Length,
+ * obs-fold and NULs in headers, and the console API's parameters; over HTTP and HTTPS. Every probe
  * must be answered (or its connection closed, for one that never finishes), never with a 5xx, in
  * its surface's error shape; a refused send must leave no message behind; /health must answer after
  * each. The fixed probes always run; `count` seeded field probes are drawn from the rest. Not part
@@ -96,6 +98,32 @@ for (const [method, path, status] of [['POST', '/health', 405], ['PUT', '/api/me
     probe(`${method} ${path.slice(-16)} ${type.slice(-8)} ${body}`, path, request(method, path, { headers: { 'content-type': type, 'content-encoding': coding }, body }), { status });
   }
 }
+// Request targets and framing as clients and proxies get them wrong: absolute form (RFC 9112 §3.2.2),
+// `OPTIONS *`, pipelined requests (answered in order), chunk sizes that are not hex or overflow,
+// chunk extensions and trailers, repeated Content-Length, obs-fold, a NUL in a header, HTTP/1.0.
+const raw = (text) => [Buffer.from(text, 'latin1')];
+const LOGS = '/api/messaging/logs?page_size=1';
+for (const [name, target, status] of [['absolute http', `http://elsewhere.example${LOGS}`, 200], ['absolute https and a port', `https://elsewhere.example:1${LOGS}`, 200], ['absolute ws scheme', `ws://elsewhere.example${LOGS}`, 404], ['absolute with userinfo', `http://u:p@elsewhere.example${LOGS}`, 200], ['absolute no path', 'http://elsewhere.example', 200], ['absolute compat', `http://elsewhere.example${ACC}/Messages.json?PageSize=1`, 200]]) {
+  probe(`target ${name}`, target.replace(/^[a-z]+:\/\/[^/]*/, '') || '/', request('GET', target), { status });
+}
+probe('OPTIONS *', '/', raw('OPTIONS * HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n'), { notStatus: 500 });
+probe('three pipelined', LOGS, raw(`GET /health HTTP/1.1\r\nhost: x\r\n\r\nGET ${LOGS} HTTP/1.1\r\nhost: x\r\nauthorization: ${AUTH}\r\n\r\nGET /ready HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`), { answers: 3 });
+const chunked = (path, type, chunks) => [...request('POST', path, { headers: { 'content-type': type, 'transfer-encoding': 'chunked' } }), Buffer.from(chunks, 'latin1')];
+for (const [path, type, body] of [[`${ACC}/Messages.json`, FORM, sendCompat], ['/api/messaging/messages', JSON_TYPE, sendNative]]) {
+  const kind = path.includes('laml') ? 'compat' : 'native';
+  const size = body.length.toString(16);
+  for (const [name, chunks] of [['not hex', `zz\r\n${body}\r\n0\r\n\r\n`], ['past 2^64', `1${'0'.repeat(17)}\r\n${body}\r\n0\r\n\r\n`], ['negative', `-${size}\r\n${body}\r\n0\r\n\r\n`], ['0x', `0x${size}\r\n${body}\r\n0\r\n\r\n`], ['leading space', ` ${size}\r\n${body}\r\n0\r\n\r\n`], ['bare LF', `${size}\n${body}\n0\n\n`], ['longer than said', `${(body.length - 4).toString(16)}\r\n${body}\r\n0\r\n\r\n`]]) {
+    probe(`${kind} chunk size ${name}`, path, chunked(path, type, chunks), { status: 400, create: true });
+  }
+  probe(`${kind} chunk extension`, path, chunked(path, type, `${size};a=b;c\r\n${body}\r\n0\r\n\r\n`), { notStatus: 400 });
+  probe(`${kind} trailer`, path, chunked(path, type, `${size}\r\n${body}\r\n0\r\nx-t: 1\r\n\r\n`), { notStatus: 500 });
+  for (const [name, lines] of [['Content-Length twice', `content-length: ${body.length}\r\ncontent-length: ${body.length}`], ['Content-Length list', `content-length: ${body.length}, ${body.length}`], ['obs-fold', 'x-a: a\r\n b'], ['NUL in a header', 'x-a: a\u0000b'], ['no colon', 'x-a']]) {
+    const extra = lines.includes('content-length') ? lines : `${lines}\r\ncontent-length: ${body.length}`;
+    probe(`${kind} ${name}`, path, raw(`POST ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\nauthorization: ${AUTH}\r\ncontent-type: ${type}\r\n${extra}\r\n\r\n${body}`), { status: 400, create: true });
+  }
+}
+probe('HTTP/1.0 without Host', LOGS, raw(`GET ${LOGS} HTTP/1.0\r\nauthorization: ${AUTH}\r\n\r\n`), { status: 200 });
+for (const method of ['get', 'FOO', 'PRI']) probe(`method ${method}`, '/health', raw(`${method} /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`), { notStatus: 200 });
 for (const q of ['statuss=failed', 'status[]=failed', 'limit=0', 'before=-1', 'q=' + 'x'.repeat(300), 'since=2026-02-30']) probe(`console messages ${q.slice(0, 20)}`, '/api/console/messages', request('GET', `/api/console/messages?${q}`), { status: 422 });
 for (const q of ['state=failed', 'status=lost']) probe(`console outbox ${q}`, '/api/console/outbox', request('GET', `/api/console/outbox?${q}`), { status: 422 });
 
@@ -141,6 +169,7 @@ for (const p of all) {
   if (p.notStatus !== undefined && res.status === p.notStatus) problems.push(`got ${p.notStatus}`);
   if (p.no100 && /^HTTP\/1\.1 100 /.test(res.text)) problems.push('100 Continue before the refusal');
   if (p.smuggle && res.text.includes('smuggled-marker')) problems.push('served the request hidden in the body');
+  if (p.answers !== undefined && (res.text.match(/HTTP\/1\.1 \d{3} /g) ?? []).length !== p.answers) problems.push(`expected ${p.answers} answers`);
   if (p.create && (res.status >= 400 || res.status === 0) && (await newestMessage()) !== before) problems.push('a refused send left a message');
   const health = await exchange(p.tls, request('GET', '/health', { auth: null }));
   if (health.status !== 200) problems.push(`health ${health.status} after it`);
