@@ -1,6 +1,8 @@
 /**
- * Seeded black-box fuzzer of RELAY (JSON-RPC over WebSocket): malformed frames, batches, odd ids,
- * wrong params for every method, binary, fragmented and oversized frames. Every answer must be a
+ * Seeded black-box fuzzer of RELAY (JSON-RPC over WebSocket): malformed frames, batches (of good and
+ * bad), ids of every JSON type (and as raw text: past 2^64, -0, lone surrogates), responses nobody
+ * asked for, a BOM, methods named after Object.prototype, `__proto__` params, wrong params for every
+ * method, binary, fragmented and oversized frames. Every answer must be a
  * JSON-RPC error object of the documented codes (docs/api/relay.md), never -32603; the socket must
  * stay open except where the documentation says it closes. Over ws:// and wss://. Bounded in frames
  * and time; loopback.
@@ -52,6 +54,15 @@ function frame(id) {
   if (r < 0.17) return { text: '{"jsonrpc":"2.0","id":', id: null };
   if (r < 0.19) return { text: JSON.stringify({ ...obj, id: pick([1e308, -0, 1.5, 'y'.repeat(257), true, {}, [], null]) }), id: 'any' };
   if (r < 0.21) return { text: '[' .repeat(40) + ']'.repeat(40), id: null };
+  // Ids as raw JSON text: past 2^64, -0, past a double, a lone surrogate escape (answered with some id).
+  if (r < 0.23) return { text: `{"jsonrpc":"2.0","id":${pick(['123456789012345678901234567890', '-0', '1e400', '"\\ud800"', '"\\u0000"', '0.1e-400'])},"method":"signalwire.ping","params":{}}`, id: 'any' };
+  // Responses from the client nobody asked for, or malformed: never answered with -32603.
+  if (r < 0.25) return { text: pick([`{"jsonrpc":"2.0","id":"${id}","result":{}}`, `{"jsonrpc":"2.0","id":"${id}","error":5}`, `{"jsonrpc":"2.0","id":"${id}","result":{},"error":{"code":1,"message":"x"}}`, '{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"x","data":{"__proto__":{"a":1}}}}']), id: 'none' };
+  // A BOM before the JSON, a method named after Object.prototype, a batch of good and bad.
+  if (r < 0.26) return { text: `\ufeff${JSON.stringify(obj)}`, id: null };
+  if (r < 0.28) return { text: JSON.stringify({ jsonrpc: '2.0', id, method: pick(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'messaging.__proto__']), params: {} }), id };
+  if (r < 0.29) return { text: JSON.stringify([{ jsonrpc: '2.0', id, method: 'signalwire.ping', params: {} }, 1, null]), id: null };
+  if (r < 0.31) return { text: `{"jsonrpc":"2.0","id":"${id}","method":"${method}","params":{"__proto__":{"context":"office"},"constructor":{"prototype":{"body":"x"}}}}`, id };
   return { text: JSON.stringify(obj), id };
 }
 
