@@ -2,7 +2,9 @@
  * Seeded black-box fuzzer of RELAY (JSON-RPC over WebSocket): malformed frames, batches (of good and
  * bad), ids of every JSON type (and as raw text: past 2^64, -0, lone surrogates), responses nobody
  * asked for, a BOM, methods named after Object.prototype, `__proto__` params, wrong params for every
- * method, binary, fragmented and oversized frames. Every answer must be a
+ * method, binary, fragmented and oversized frames; then frames that break RFC 6455 itself (unmasked,
+ * RSV bits, reserved opcodes, long or fragmented control frames, bad close frames, invalid UTF-8,
+ * lengths past 2^32), each of which must end in its close code, and a ping flood. Every answer must be a
  * JSON-RPC error object of the documented codes (docs/api/relay.md), never -32603; the socket must
  * stay open except where the documentation says it closes. Over ws:// and wss://. Bounded in frames
  * and time; loopback.
@@ -13,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startBenchServer, PROJECT, TOKEN, FROM } from '../../bench/lib/bench-server.mjs';
-import { freePorts, fuzzRun, rssMb } from './lib.mjs';
+import { freePorts, fuzzRun, rawExchange, rssMb } from './lib.mjs';
 
 const { seed, size: sockets, deadline, random, pick } = fuzzRun({ size: 40, seconds: 180 });
 const [port, httpsPort] = await freePorts(2);
@@ -187,6 +189,44 @@ for (let k = 0; k < sockets && Date.now() < deadline; k++) {
     ws.send('x'.repeat(2 * 1024 * 1024));
   });
   if (code !== 1009) failures.push({ note: `2 MiB frame closed with ${code}` });
+}
+// Frames that break the WebSocket protocol itself, written raw after the upgrade, over ws:// and
+// wss://: each must end in a close frame with the code RFC 6455 gives it (1002 protocol error, 1007
+// bad UTF-8, 1009 too big), never a hang; a ping flood is answered (pongs) until its byte budget.
+function wsFrame(opcode, payload, { fin = true, rsv = 0, length } = {}) {
+  const n = length ?? payload.length;
+  const head = n < 126 ? Buffer.from([0, 0x80 | n]) : n < 65536 ? Buffer.from([0, 0x80 | 126, n >> 8, n & 255]) : Buffer.concat([Buffer.from([0, 0x80 | 127]), Buffer.from(BigInt(n).toString(16).padStart(16, '0'), 'hex')]);
+  head[0] = (fin ? 0x80 : 0) | (rsv << 4) | opcode;
+  const mask = Buffer.from([1, 2, 3, 4]);
+  return Buffer.concat([head, mask, Buffer.from(payload.map((b, i) => b ^ mask[i % 4]))]);
+}
+const UPGRADE = Buffer.from('GET / HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+const bytes = (text) => Buffer.from(text, 'latin1');
+const rawCases = [
+  ['unmasked', [Buffer.from([0x81, 0x02, 0x7b, 0x7d])], 1002],
+  ['RSV1 without an extension', [wsFrame(1, bytes('{}'), { rsv: 4 })], 1002],
+  ['reserved opcode', [wsFrame(3, bytes('{}'))], 1002],
+  ['ping over 125 bytes', [wsFrame(9, bytes('x'.repeat(200)))], 1002],
+  ['fragmented ping', [wsFrame(9, bytes('x'), { fin: false })], 1002],
+  ['continuation first', [wsFrame(0, bytes('{}'))], 1002],
+  ['text inside a fragmented text', [wsFrame(1, bytes('{"a"'), { fin: false }), wsFrame(1, bytes('{}'))], 1002],
+  ['close of one byte', [wsFrame(8, bytes('\x03'))], 1002],
+  ['close code 999', [wsFrame(8, bytes('\x03\xe7'))], 1002],
+  ['close reason not UTF-8', [wsFrame(8, bytes('\x03\xe8\xff'))], 1007],
+  ['text not UTF-8', [wsFrame(1, bytes('{"a":"\xff"}'))], 1007],
+  ['length 2^63', [wsFrame(1, bytes(''), { length: 2 ** 63 })], 1009],
+  ['length 2^32', [wsFrame(1, bytes(''), { length: 2 ** 32 })], 1009],
+];
+for (const tls of [false, true]) {
+  for (const [name, frames, code] of rawCases) {
+    const res = await rawExchange({ tls, port: tls ? httpsPort : port, parts: [UPGRADE, ...frames], timeoutMs: 5_000 });
+    const raw = Buffer.from(res.text, 'latin1');
+    const at = raw.indexOf('\r\n\r\n') + 4;
+    const got = raw[at] === 0x88 ? raw.readUInt16BE(at + 2) : null;
+    if (got !== code || !res.closed) failures.push({ note: `raw frame ${name}${tls ? ' (TLS)' : ''}: closed ${res.closed} with ${got}, expected ${code}` });
+  }
+  const flood = await rawExchange({ tls, port: tls ? httpsPort : port, parts: [UPGRADE, Buffer.concat(Array.from({ length: 5000 }, () => wsFrame(9, bytes('p'))))], timeoutMs: 8_000 });
+  if (!flood.closed && !flood.text.includes('\x8a\x01p')) failures.push({ note: `ping flood${tls ? ' (TLS)' : ''}: neither answered nor closed` });
 }
 const health = await fetch(`http://127.0.0.1:${port}/health`);
 if (health.status !== 200) failures.push({ note: `health ${health.status}` });
