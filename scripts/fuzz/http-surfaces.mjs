@@ -213,6 +213,9 @@ failures.push(...sweepFailures);
 const rssStart = rss();
 let rssMax = rssStart;
 const rssTimeline = [];
+// The heap in use (MB) from /metrics: RSS alone does not shrink after a burst, so growth shows here.
+const heapMb = async () => Math.round(Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec((await call('http', 'GET', '/metrics', { auth: null })).body)?.[1]) / 1048576);
+const heapTimeline = [await heapMb()];
 
 while (n < count && Date.now() < deadline) {
   n++;
@@ -263,12 +266,15 @@ while (n < count && Date.now() < deadline) {
   if (n % 250 === 0) {
     const now = rss();
     rssMax = Math.max(rssMax, now);
-    if (n % 2000 === 0) rssTimeline.push(Math.round(now));
+    if (n % 2000 === 0) {
+      rssTimeline.push(Math.round(now));
+      heapTimeline.push(await heapMb());
+    }
     const health = await call('http', 'GET', '/health', { auth: null });
     if (health.status !== 200) failures.push({ note: `health ${health.status} after ${n}` });
   }
 }
-console.log(JSON.stringify({ seed, requests: n, failures: failures.length, slowestMs: slowest, rssStartMb: Math.round(rssStart), rssMaxMb: Math.round(rssMax), rssEndMb: Math.round(rss()), rssEvery2000: rssTimeline }));
+console.log(JSON.stringify({ seed, requests: n, failures: failures.length, slowestMs: slowest, rssStartMb: Math.round(rssStart), rssMaxMb: Math.round(rssMax), rssEndMb: Math.round(rss()), rssEvery2000: rssTimeline, heapMbEvery2000: heapTimeline }));
 printDistinct(failures, (f) => `${f.method} ${f.status} ${(f.path ?? '').split('?')[0].replace(/[0-9a-f-]{36}/g, '{uuid}')} ${f.answer?.slice(0, 60)}`);
 await server.stop();
 rmSync(dataDir, { recursive: true, force: true });
