@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { signFormRequest, signJsonRequest } from './signing.js';
+import { signFormRequest, signJsonRequest, wireRequest } from './signing.js';
 
 // Test vectors of rest-apis §B.10.
 const FORM_KEY = '12345';
@@ -81,5 +81,19 @@ describe('JSON request signatures (native and RELAY)', () => {
 
   it('are 40 lower-case hex digits', () => {
     fc.assert(fc.property(fc.string(), fc.string(), fc.string(), (key, url, body) => /^[0-9a-f]{40}$/.test(signJsonRequest(key || 'k', url, body))));
+  });
+});
+
+describe('the wire form of a configured URL', () => {
+  it('leaves a #fragment out, of the signature and of the request: a GET\'s parameters do not land in it', () => {
+    const form = { signature: 'form-base64' as const, contentType: null, body: 'MessageSid=SM1&MessageStatus=sent' };
+    const get = wireRequest(form, 'https://example.com/cb?x=1#frag', 'GET', FORM_KEY);
+    expect(get.requestUrl).toBe('https://example.com/cb?x=1&MessageSid=SM1&MessageStatus=sent');
+    expect(get.signature).toBe(wireRequest(form, 'https://example.com/cb?x=1', 'GET', FORM_KEY).signature);
+    const post = wireRequest(form, 'https://example.com/cb#frag', 'POST', FORM_KEY);
+    expect(post.requestUrl).toBe('https://example.com/cb');
+    expect(post.signature).toBe(signFormRequest(FORM_KEY, 'https://example.com/cb', [['MessageSid', 'SM1'], ['MessageStatus', 'sent']]));
+    const json = wireRequest({ signature: 'json-hex', contentType: 'application/json', body: '{}' }, 'https://example.com/cb#frag', 'POST', JSON_KEY);
+    expect([json.requestUrl, json.signature]).toEqual(['https://example.com/cb', signJsonRequest(JSON_KEY, 'https://example.com/cb', '{}')]);
   });
 });

@@ -30,12 +30,15 @@ export function signFormRequest(signingKey: string, url: string, params: Readonl
 /**
  * The URL as it goes on the wire: the HTTP client percent-encodes what a configured URL leaves raw
  * (`?name=José Ñ` is requested as `?name=Jos%C3%A9%20%C3%91`), lower-cases the host and writes an
- * IDN host in punycode. The signature must cover that form — the only one the receiver sees, and
- * what twilio's `validateRequest`/`webhook()` rebuild from the request — not the text as given.
+ * IDN host in punycode, and a `#fragment` never leaves the client. The signature must cover that
+ * form — the only one the receiver sees, and what twilio's `validateRequest`/`webhook()` rebuild
+ * from the request — not the text as given (and a GET's parameters must not land in a fragment).
  */
 export function wireUrl(url: string): string {
   try {
-    return new URL(url).href;
+    const u = new URL(url);
+    u.hash = '';
+    return u.href;
   } catch {
     return url;
   }
