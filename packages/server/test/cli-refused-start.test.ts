@@ -11,6 +11,7 @@
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +111,45 @@ describe.skipIf(!BUILT)(`a refused start ${BUILT ? '' : NOT_BUILT}`, { timeout: 
     const dataDir = join(workDir, 'pg-down');
     expectRefused(await cli(['start', '--data-dir', dataDir, '--database-url', 'postgres://nobody@127.0.0.1:1/none']), /^switchboard: database unavailable: .*ECONNREFUSED/);
     expect(existsSync(dataDir)).toBe(false);
+  });
+
+  // A URL asking for TLS of a server without it, or with a certificate this process does not trust,
+  // printed "Error: Database migration failed: The server does not support SSL connections" and a stack trace (exit 1).
+  it('a PostgreSQL URL whose TLS the server refuses: one line saying what to change, for start and the commands', async () => {
+    const tlsFiles = ensureLocalCertificates(join(workDir, 'tls-pg'), ['127.0.0.1']);
+    // Just enough of PostgreSQL to answer the client's SSLRequest: 'N' (no TLS here), or 'S' and a certificate of a CA the client does not know.
+    const fakePostgres = async (answer: 'N' | 'S') => {
+      const server = createServer((socket) => {
+        socket.on('error', () => undefined);
+        socket.once('data', () => {
+          if (answer === 'N') return void socket.end('N');
+          socket.write('S');
+          new TLSSocket(socket, { isServer: true, key: tlsFiles.key, cert: tlsFiles.cert }).on('error', () => undefined);
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      return { server, url: `postgres://u@127.0.0.1:${(server.address() as { port: number }).port}/d?sslmode=verify-full` };
+    };
+    // verify-full: node-postgres itself warns on stderr of what sslmode=require means.
+    const noTls = await fakePostgres('N');
+    const untrusted = await fakePostgres('S');
+    try {
+      const dataDir = join(workDir, 'pg-tls');
+      for (const args of [['start'], ['migrate'], ['token', 'list']]) {
+        expectRefused(
+          await cli([...args, '--data-dir', dataDir, '--database-url', noTls.url]),
+          /^switchboard: database refuses the connection: The server does not support SSL connections, but the database URL asks for TLS \(its sslmode\): remove sslmode, or turn TLS on in PostgreSQL\. Check that PostgreSQL runs/,
+        );
+      }
+      expectRefused(
+        await cli(['start', '--data-dir', dataDir, '--database-url', untrusted.url]),
+        /^switchboard: database refuses the connection: its TLS certificate is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE: .*\): name its CA with sslrootcert=<file> in the database URL\. Check that PostgreSQL runs/,
+      );
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      noTls.server.close();
+      untrusted.server.close();
+    }
   });
 
   // A running PostgreSQL that refuses the URL's role or database printed a stack trace (exit 1).

@@ -115,8 +115,26 @@ function outage(code: string): string | null {
   return null;
 }
 
+/** Node's codes for a server certificate it does not trust (unknown CA, self-signed, expired, another name). */
+const UNTRUSTED_CERTIFICATE = /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+/**
+ * The URL asks for TLS (`sslmode`, `ssl=true`) and the server has none, or its certificate is not
+ * trusted: the URL or the server's TLS setup is at fault, as with a refused role, so it is an outage
+ * (503 later, one line at start) rather than a bug's stack trace. node-postgres gives the first no code.
+ */
+function tlsRefusal(err: unknown): string | null {
+  const message = (err as { message?: unknown }).message;
+  if (message === 'The server does not support SSL connections') return `${message}, but the database URL asks for TLS (its sslmode): remove sslmode, or turn TLS on in PostgreSQL`;
+  const code = errorCode(err);
+  if (code !== undefined && UNTRUSTED_CERTIFICATE.test(code)) return `its TLS certificate is not trusted (${code}: ${String(message)}): name its CA with sslrootcert=<file> in the database URL`;
+  return null;
+}
+
 function unavailable(err: unknown): unknown {
   if (isConnectionError(err)) return new StoreUnavailableError(`database unavailable: ${(err as Error).message}`, { cause: err });
+  const tls = typeof err === 'object' && err !== null ? tlsRefusal(err) : null;
+  if (tls) return new StoreUnavailableError(`database refuses the connection: ${tls}`, { cause: err });
   const code = errorCode(err);
   if (code === undefined) return err;
   const what = outage(code);
