@@ -74,6 +74,30 @@ describe('switchboard send', () => {
     }
   });
 
+  // It printed nothing until the wait was over (a minute on a manual clock): the message's id was not
+  // on the terminal while it waited, and a Ctrl-C lost it.
+  it('--wait prints the id and first status before it starts waiting, then the final status', async () => {
+    const printed: string[] = [];
+    let printedAtFirstLook: string[] | undefined;
+    const fake = createHttpServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.method === 'POST') return void res.writeHead(201).end(JSON.stringify({ id: 'm4', status: 'queued' }));
+      printedAtFirstLook ??= [...printed];
+      res.end(JSON.stringify({ id: 'm4', status: 'delivered' }));
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    try {
+      const settings = loadSettings({ env: {}, flags: { 'data-dir': dataDir } });
+      const fakeUrl = `http://127.0.0.1:${(fake.address() as { port: number }).port}`;
+      const sent = await sendFromTerminal({ from: '+15551230001', to: '+15557654321', body: 'hi', url: fakeUrl, project: 'p', token: 't', wait: true }, settings, {}, (line) => printed.push(line));
+      expect(printedAtFirstLook).toEqual(['m4  queued']);
+      expect(printed).toEqual(['m4  queued', 'm4  delivered']);
+      expect(sent).toEqual({ lines: printed, exitCode: 0 });
+    } finally {
+      await new Promise((r) => fake.close(r));
+    }
+  });
+
   // It exited 0 whatever the message became, so a script could not tell a failed send from a delivered one.
   it('--wait exits 0 for a delivered message and 1 for one that ends undelivered or failed', async () => {
     let final = 'delivered';

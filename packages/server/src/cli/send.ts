@@ -90,8 +90,12 @@ export interface SendOutcome {
   readonly exitCode: 0 | 1;
 }
 
-/** Send, and with --wait follow the message to its final state. */
-export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings, env: NodeJS.ProcessEnv = process.env): Promise<SendOutcome> {
+/**
+ * Send, and with --wait follow the message to its final state. Each line is given to `print` as soon
+ * as it is known: the id must be on the terminal while the command waits (a minute at most, or
+ * interrupted), not only once the wait is over.
+ */
+export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings, env: NodeJS.ProcessEnv = process.env, print: (line: string) => void = () => undefined): Promise<SendOutcome> {
   // Required, but checked here rather than by commander, which checks required options before
   // unknown ones: a mistyped `--form` was reported as a missing --from instead of "did you mean --from?".
   if (!opts.from) throw new SendError('give --from (the sender: a number of the project, E.164, or a short code)');
@@ -118,7 +122,9 @@ export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings
   }
   if (!res.ok) throw new SendError(`the server refused the message: ${await problem(res)}`);
   const sent = (await res.json()) as { id: string; status: string };
-  const lines = [`${sent.id}  ${sent.status}`];
+  const lines: string[] = [];
+  const say = (line: string) => (lines.push(line), print(line));
+  say(`${sent.id}  ${sent.status}`);
   if (!opts.wait) return { lines, exitCode: 0 };
   const deadline = Date.now() + (opts.waitTimeoutMs ?? 60_000);
   for (;;) {
@@ -127,9 +133,13 @@ export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings
     if (!log.ok) throw new SendError(`sent ${sent.id} (${sent.status}), but cannot read its log to wait for it: ${await problem(log)}`);
     const m = (await log.json()) as { status: string; error_code?: string | null; error_message?: string | null };
     if (FINAL.has(m.status)) {
-      return { lines: [...lines, `${sent.id}  ${m.status}${m.error_code ? `  ${m.error_code} ${m.error_message ?? ''}`.trimEnd() : ''}`], exitCode: m.status === 'delivered' ? 0 : 1 };
+      say(`${sent.id}  ${m.status}${m.error_code ? `  ${m.error_code} ${m.error_message ?? ''}`.trimEnd() : ''}`);
+      return { lines, exitCode: m.status === 'delivered' ? 0 : 1 };
     }
-    if (Date.now() > deadline) return { lines: [...lines, `${sent.id}  ${m.status}  (still not final; stopped waiting${await manualClockHint(call)})`], exitCode: 1 };
+    if (Date.now() > deadline) {
+      say(`${sent.id}  ${m.status}  (still not final; stopped waiting${await manualClockHint(call)})`);
+      return { lines, exitCode: 1 };
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
