@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { shellWord } from './banner.js';
+import { loadSettings } from '../config/load.js';
+import type { SwitchboardHandle } from '../main.js';
+import { shellWord, startupBanner } from './banner.js';
 
 describe('shellWord (the paths in the banner\'s commands)', () => {
   it('leaves a plain path as it is and quotes one a shell would split or expand', () => {
@@ -11,5 +13,29 @@ describe('shellWord (the paths in the banner\'s commands)', () => {
 
   it.each(['with space/d', "it's here", '$HOME/x', 'a"b', '*', 'a;b'])('a shell reads %j back as that one word', (word) => {
     expect(execFileSync('sh', ['-c', `printf %s ${shellWord(word)}`], { encoding: 'utf8' })).toBe(word);
+  });
+});
+
+describe('startupBanner', () => {
+  const banner = (env: Record<string, string>) => {
+    const settings = loadSettings({ env: { SWITCHBOARD_HTTPS: 'false', ...env }, flags: {} });
+    const handle = { url: 'http://127.0.0.1:8080', settings, bootstrap: { project: { id: 'p1', signingKey: 'PSK_x' }, numbers: ['+15551230001'] }, smsc: null, httpsUrl: null, caFile: null };
+    return startupBanner(handle as unknown as SwitchboardHandle, { kind: 'local', apiToken: 'PTtoken', file: 'data/credentials.json' });
+  };
+
+  it('on the wall clock, suggests a send that waits for delivery', () => {
+    const text = banner({});
+    expect(text).toContain('--body "Hello from Switchboard" --wait\n');
+    expect(text).not.toMatch(/manual/);
+  });
+
+  // It suggested `send … --wait` as on the wall clock: that waited its minute and failed, since nothing
+  // moves on the manual clock until it is advanced, and the banner did not say the clock was manual.
+  it('on the manual clock, says so, sends without --wait and gives the command that moves the clock', () => {
+    const text = banner({ SWITCHBOARD_SIMULATOR_CLOCK: 'manual' });
+    expect(text).toMatch(/simulator delay 1000 ms, manual clock\n/);
+    expect(text).toContain('--body "Hello from Switchboard"\n');
+    expect(text).not.toContain('--wait');
+    expect(text).toContain(`curl -s -u 'p1:PTtoken' -H 'Content-Type: application/json' -d '{"ms":60000}' http://127.0.0.1:8080/api/simulator/clock/advance`);
   });
 });

@@ -33,6 +33,8 @@ export function startupBanner(h: SwitchboardHandle, creds: BannerCredentials): s
   const quote = creds.kind === 'local' ? "'" : '"';
   const from = numbers[0] ?? '+15551230001';
   const wsUrl = h.url.replace(/^http/, 'ws');
+  // On the manual clock nothing moves until a test advances it: `send --wait` would wait its minute for nothing.
+  const manualClock = s.simulatorClock === 'manual';
   const tokenLine =
     creds.kind === 'local'
       ? `${creds.apiToken}   (kept in ${shortPath(creds.file)}, owner-only)`
@@ -49,7 +51,7 @@ export function startupBanner(h: SwitchboardHandle, creds: BannerCredentials): s
     `  Numbers        ${numbers.join(', ') || '(none; add one with: npx switchboard number add +15551230001)'}`,
     `  Config file    ${s.configFile ? shortPath(s.configFile) : '(none: defaults, environment and flags)'}`,
     `  Store          ${s.databaseUrl ? `PostgreSQL ${withoutPassword(s.databaseUrl)}` : `SQLite ${shortPath(resolve(sqliteFile(s.dataDir)))}`}`,
-    `  Bus            ${s.natsUrl ? `NATS ${s.natsUrl}` : 'in-process (one node)'}   simulator delay ${s.simulatorDelayMs} ms`,
+    `  Bus            ${s.natsUrl ? `NATS ${s.natsUrl}` : 'in-process (one node)'}   simulator delay ${s.simulatorDelayMs} ms${manualClock ? ', manual clock' : ''}`,
     ...(s.consoleEnabled
       ? [`  Web console    ${h.url}/console/   ${devLoginPolicy(s, project.id).enabled ? '(one-click dev login)' : '(log in with the project ID and an API token)'}`]
       : []),
@@ -58,10 +60,16 @@ export function startupBanner(h: SwitchboardHandle, creds: BannerCredentials): s
     '',
     ...(creds.kind === 'local' ? [] : ['  Set a token of this project in your shell first:  export SIGNALWIRE_API_TOKEN=<token>', '']),
     '  Send a message:',
-    `    npx switchboard send${sendTarget(h)} --from ${from} --to +15557654321 --body "Hello from Switchboard" --wait`,
+    `    npx switchboard send${sendTarget(h)} --from ${from} --to +15557654321 --body "Hello from Switchboard"${manualClock ? '' : ' --wait'}`,
     `    curl -s -u ${quote}${project.id}:${token}${quote} -H 'Content-Type: application/json' \\`,
     `      -d '{"from":"${from}","to":"+15557654321","body":"Hello from Switchboard"}' \\`,
     `      ${h.url}/api/messaging/messages`,
+    ...(manualClock
+      ? [
+          '  The simulator clock is manual: it stands still until it is moved forward, here by a minute (operator project):',
+          `    curl -s -u ${quote}${project.id}:${token}${quote} -H 'Content-Type: application/json' -d '{"ms":60000}' ${h.url}/api/simulator/clock/advance`,
+        ]
+      : []),
     '',
     // SignalWire's @signalwire/realtime-api reads a bare host as wss://: the ws:// URL works for it and for our SDK.
     '  Or over RELAY (WebSocket, JSON-RPC) with the SDK examples (SIGNALWIRE_SPACE is also the `host` of @signalwire/realtime-api):',
