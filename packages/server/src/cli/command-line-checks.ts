@@ -3,7 +3,7 @@
  * wrong: these checks run on the arguments first and name the mistake instead.
  */
 import type { Command, Option } from 'commander';
-import { didYouMean } from '../util/closest-name.js';
+import { didYouMean } from '../domain/closest-name.js';
 
 export type Refuse = (message: string) => never;
 

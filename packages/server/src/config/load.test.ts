@@ -56,6 +56,12 @@ describe('loadSettings', () => {
     expect(loadError(() => loadSettings({ env: {}, configFile: configFile('{"retention":{"failedWebhookHours":-1e309}}') })).message).toMatch(/\(got -Infinity\)$/);
   });
 
+  // It ended "(got {"unit":"USD","rules":[…]})": the whole table, after a message that already named the field.
+  it('names the bad field of a price table in the file without repeating the whole table', () => {
+    const file = configFile({ pricing: { unit: 'USD', rules: [{ prefix: '+1', kind: 'sms', perSegment: 'x' }] } });
+    expect(loadError(() => loadSettings({ env: {}, configFile: file })).message).toBe(`"pricing" in ${file} rule 0: "perSegment" must be a number of 0 or more (got "x")`);
+  });
+
   it('parses environment strings into numbers, booleans and lists', () => {
     const s = loadSettings({
       configFile: configFile({}),

@@ -3,7 +3,7 @@
  * (later wins). Only the composition root calls this with the real `process.env` and `argv`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { didYouMean } from '../util/closest-name.js';
+import { didYouMean } from '../domain/closest-name.js';
 import { jsonSyntaxMessage } from '../util/json-syntax-error.js';
 import { duplicateKey, notJsonHint } from './json-file.js';
 import { SETTINGS, InvalidSetting, type SettingName, type SwitchboardSettings } from './settings.js';
@@ -158,7 +158,8 @@ export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings &
       try {
         value = spec.parse(raw as never);
       } catch (err) {
-        if (err instanceof InvalidSetting) throw new ConfigError(`${label} ${err.message} (got ${shown(raw)})`);
+        // A section (an object: the price table) is not repeated whole: its parser names the field at fault.
+        if (err instanceof InvalidSetting) throw new ConfigError(`${label} ${err.message}${isSection(raw) ? '' : ` (got ${shown(raw)})`}`);
         throw err;
       }
     }
@@ -187,6 +188,10 @@ export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings &
 }
 
 /** A refused value as given: a number too large for a double (1e309 in the file) is Infinity, which JSON.stringify writes as null. */
+function isSection(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && !Array.isArray(raw);
+}
+
 function shown(raw: unknown): string {
   return typeof raw === 'number' && !Number.isFinite(raw) ? String(raw) : JSON.stringify(raw);
 }

@@ -37,4 +37,13 @@ describe('the price table', () => {
     expect(() => parsePriceTable({ rules: [{ kind: 'fax', perSegment: 1 }] })).toThrow(/kind/);
     expect(() => parsePriceTable({ rules: [{ perSegment: -1 }] })).toThrow(/perSegment/);
   });
+
+  // A misspelt optional field was dropped: "drection": "inbound" made an outbound rule, pricing
+  // messages it was not meant for; a misspelt perSegment was reported as a bad perSegment.
+  it('refuses an unknown field of the table or a rule, naming the one probably meant', () => {
+    expect(() => parsePriceTable({ rules: [{ prefix: '+1', drection: 'inbound', perSegment: 0.01 }] })).toThrow('rule 0: unknown field "drection" (did you mean "direction"?); a rule has prefix, kind, direction, perSegment');
+    expect(() => parsePriceTable({ rules: [{ prefix: '+1', perSegmnt: 0.01 }] })).toThrow('rule 0: unknown field "perSegmnt" (did you mean "perSegment"?)');
+    expect(() => parsePriceTable({ unit: 'USD', rule: [] })).toThrow('the table: unknown field "rule" (did you mean "rules"?); a price table has unit, rules');
+    expect(() => parsePriceTable({ rules: [{ prefix: '+1', perSegment: 'x' }] })).toThrow('rule 0: "perSegment" must be a number of 0 or more (got "x")');
+  });
 });

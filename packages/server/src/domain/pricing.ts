@@ -1,4 +1,6 @@
+import { didYouMean } from './closest-name.js';
 import { parseNumberPrefix } from './phone-numbers.js';
+import { preview } from './preview.js';
 import type { MessageKind } from '@switchboard/protocol';
 
 /** What a message costs to send, per the operator's price table. */
@@ -68,6 +70,7 @@ export function parsePriceTable(raw: unknown): PriceTable {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('must be an object with "rules"');
   const v = value as Record<string, unknown>;
+  unknownField(v, TABLE_KEYS, 'the table');
   const unit = v.unit === undefined ? 'USD' : v.unit;
   // Messages carry USD as their price unit (as SignalWire reports it); other currencies are not modelled.
   if (unit !== 'USD') throw new Error('"unit" must be USD');
@@ -75,6 +78,8 @@ export function parsePriceTable(raw: unknown): PriceTable {
   const rules = v.rules.map((r: unknown, i: number): PriceRule => {
     if (r === null || typeof r !== 'object') throw new Error(`rule ${i} must be an object`);
     const rule = r as Record<string, unknown>;
+    // A misspelt optional field ("drection") would otherwise be dropped, and the rule price other messages.
+    unknownField(rule, RULE_KEYS, `rule ${i}`);
     const prefix = parseNumberPrefix(rule.prefix ?? '');
     if (prefix === undefined) throw new Error(`rule ${i}: "prefix" must be up to 17 digits, optionally after +`);
     const kind = rule.kind ?? null;
@@ -82,8 +87,16 @@ export function parsePriceTable(raw: unknown): PriceTable {
     const direction = rule.direction ?? 'outbound';
     if (direction !== 'inbound' && direction !== 'outbound') throw new Error(`rule ${i}: "direction" must be inbound or outbound`);
     const perSegment = rule.perSegment;
-    if (typeof perSegment !== 'number' || !Number.isFinite(perSegment) || perSegment < 0) throw new Error(`rule ${i}: "perSegment" must be a number of 0 or more`);
+    if (typeof perSegment !== 'number' || !Number.isFinite(perSegment) || perSegment < 0) throw new Error(`rule ${i}: "perSegment" must be a number of 0 or more (got ${preview(perSegment)})`);
     return { prefix, kind, direction, perSegment };
   });
   return { unit, rules };
+}
+
+const TABLE_KEYS = ['unit', 'rules'];
+const RULE_KEYS = ['prefix', 'kind', 'direction', 'perSegment'];
+
+function unknownField(o: Record<string, unknown>, known: readonly string[], where: string): void {
+  const unknown = Object.keys(o).find((k) => !known.includes(k));
+  if (unknown !== undefined) throw new Error(`${where}: unknown field ${preview(unknown)}${didYouMean(unknown, known)}; ${where === 'the table' ? 'a price table has' : 'a rule has'} ${known.join(', ')}`);
 }

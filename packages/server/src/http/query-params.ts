@@ -7,7 +7,7 @@ import type { ErrorDetail } from '@switchboard/protocol';
 import { AppError, detail } from '../domain/app-error.js';
 import { parsePhoneNumber } from '../domain/phone-numbers.js';
 import { preview } from '../domain/preview.js';
-import { didYouMean } from '../util/closest-name.js';
+import { didYouMean } from '../domain/closest-name.js';
 
 /** One value of a query parameter given at most once, or undefined when absent or empty. */
 export function singleParam(query: Record<string, unknown>, name: string): string | undefined {

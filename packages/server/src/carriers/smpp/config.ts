@@ -4,6 +4,7 @@
  * (`smpp.connectors[0].window must be a whole number from 1 to 1000`). docs/carriers/smpp.md
  * documents every key; keep the two in step.
  */
+import { didYouMean } from '../../domain/closest-name.js';
 import { parseNumberPrefix } from '../../domain/phone-numbers.js';
 import { errorKeyForCompatCode, ERRORS, type ErrorKey } from '@switchboard/protocol';
 import type { IdFormat } from './message-ids.js';
@@ -168,7 +169,7 @@ function countryCode(v: unknown, path: string): string | null {
 
 function parseConnector(raw: unknown, path: string): SmppConnectorConfig {
   const o = obj(raw, path);
-  for (const k of Object.keys(o)) if (!KNOWN_KEYS.has(k)) fail(`${path}.${k}`, 'is not a connector setting (see docs/carriers/smpp.md)');
+  for (const k of Object.keys(o)) if (!KNOWN_KEYS.has(k)) fail(`${path}.${k}`, `is not a connector setting${didYouMean(k, KNOWN_KEYS)} (see docs/carriers/smpp.md)`);
   const id = str(o, 'id', path, 64);
   if (!/^[a-z0-9][a-z0-9_-]*$/i.test(id)) fail(`${path}.id`, 'must be letters, digits, - and _');
   if (id === 'simulator') fail(`${path}.id`, 'must not be "simulator" (that is the built-in carrier)');
@@ -247,7 +248,7 @@ function parseConnector(raw: unknown, path: string): SmppConnectorConfig {
 export function parseSmppSection(raw: unknown): SmppSection {
   if (raw === undefined || raw === null) return { connectors: [], routes: [] };
   const o = obj(raw, 'smpp');
-  for (const k of Object.keys(o)) if (k !== 'connectors' && k !== 'routes') fail(`smpp.${k}`, 'is not a setting (expected "connectors" and "routes")');
+  for (const k of Object.keys(o)) if (k !== 'connectors' && k !== 'routes') fail(`smpp.${k}`, `is not a setting${didYouMean(k, ['connectors', 'routes'])} (expected "connectors" and "routes")`);
   const list = o.connectors === undefined ? [] : o.connectors;
   if (!Array.isArray(list)) fail('smpp.connectors', 'must be a list');
   const connectors = list.map((c, i) => parseConnector(c, `smpp.connectors[${i}]`));
@@ -261,6 +262,7 @@ export function parseSmppSection(raw: unknown): SmppSection {
   const routes = routesRaw.map((r, i) => {
     const p = `smpp.routes[${i}]`;
     const ro = obj(r, p);
+    for (const k of Object.keys(ro)) if (k !== 'prefix' && k !== 'connector') fail(`${p}.${k}`, `is not a route setting${didYouMean(k, ['prefix', 'connector'])} (a route has "prefix" and "connector")`);
     const prefix = parseNumberPrefix(ro.prefix);
     if (prefix === undefined) fail(`${p}.prefix`, `must be up to 17 digits, optionally after + (got ${JSON.stringify(ro.prefix)})`);
     const carrier = ro.connector;

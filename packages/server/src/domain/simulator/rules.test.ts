@@ -85,6 +85,14 @@ describe('parseOutcomeRuleSet (rules being set)', () => {
     expect(refusal([{ prefix: '+1555', outcome: 'delivered', error: 30003 }])).toMatch(/"error" is for undelivered and failed/);
     expect(refusal([{ prefix: '+1555', outcome: 'failed', error: 30007, times: 3 }])).toMatch(/"times" is for throttled and transient/);
     expect(refusal([{ prefix: '+1555', outcome: 'delivered', prefx: '+1' }])).toMatch(/unknown field "prefx"/);
+  });
+
+  // A misspelt "prefix" was reported as a missing one ("prefix" must be digits … (got null)), and an
+  // unknown field or outcome was named without the one probably meant.
+  it('names a misspelt field, before the field it stands for is found missing, with the one probably meant', () => {
+    expect(refusal([{ prefx: '+4477', outcome: 'undelivered' }])).toBe('rule 0: unknown field "prefx" (did you mean "prefix"?); a rule has prefix, outcome, error, times, description');
+    expect(refusal([{ prefix: '+4477', outcome: 'undelivered', eror: 30003 }])).toMatch(/^rule 0: unknown field "eror" \(did you mean "error"\?\)/);
+    expect(refusal([{ prefix: '+4477', outcome: 'undelivred' }])).toBe('rule 0: "outcome" must be one of delivered, delayed, undelivered, failed, no_receipt, throttled, transient (got "undelivred") (did you mean "undelivered"?)');
     expect(refusal([{ prefix: '+1555', outcome: 'delivered' }, { prefix: '+1555', outcome: 'failed' }])).toMatch(/rule 1: prefix \+1555 is already rule 0's/);
     expect(refusal([{ prefix: '+1555', outcome: 'delivered', description: 'x'.repeat(201) }])).toMatch(/at most 200 characters/);
     expect(refusal(Array.from({ length: 1001 }, (_, i) => ({ prefix: `+1${i}`, outcome: 'delivered' })))).toMatch(/at most 1000 rules/);

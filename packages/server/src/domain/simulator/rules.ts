@@ -3,6 +3,7 @@
  * `[{ "prefix": "+4477", "outcome": "undelivered", "error": 30003 }, …]`.
  */
 import { errorKeyForCompatCode, ERRORS, type ErrorKey } from '@switchboard/protocol';
+import { didYouMean } from '../closest-name.js';
 import { parseNumberPrefix } from '../phone-numbers.js';
 import { preview } from '../preview.js';
 import type { OutcomeRule, SimulatedOutcome } from './outcomes.js';
@@ -24,7 +25,7 @@ export function parseOutcomeRules(raw: unknown): OutcomeRule[] {
     // A configuration prefix, here with at least one digit ("" and "+" are refused).
     const prefix = parseNumberPrefix(rawPrefix);
     if (!prefix?.replace('+', '')) throw new Error(`rule ${i}: "prefix" must be digits, optionally starting with + (got ${preview(rawPrefix)})`);
-    if (typeof outcome !== 'string' || !(OUTCOMES as readonly string[]).includes(outcome)) throw new Error(`rule ${i}: "outcome" must be one of ${OUTCOMES.join(', ')}`);
+    if (typeof outcome !== 'string' || !(OUTCOMES as readonly string[]).includes(outcome)) throw new Error(`rule ${i}: "outcome" must be one of ${OUTCOMES.join(', ')} (got ${preview(outcome)})${typeof outcome === 'string' ? didYouMean(outcome, OUTCOMES) : ''}`);
     const count = times === undefined ? 1 : Number(times);
     if (!Number.isInteger(count) || count < 1 || count > 100) throw new Error(`rule ${i}: "times" must be a whole number from 1 to 100`);
     let o: SimulatedOutcome;
@@ -70,12 +71,18 @@ const TAKES_TIMES = ['throttled', 'transient'];
 export function parseOutcomeRuleSet(raw: unknown): OutcomeRule[] {
   // Counted before any rule is parsed: an oversized list is refused without the work.
   if (Array.isArray(raw) && raw.length > MAX_OUTCOME_RULES) throw new Error(`at most ${MAX_OUTCOME_RULES} rules (got ${raw.length})`);
+  // Unknown fields first: a misspelt "prefix" is named as one, not reported as a missing prefix.
+  if (Array.isArray(raw)) {
+    raw.forEach((r: unknown, i) => {
+      if (r === null || typeof r !== 'object' || Array.isArray(r)) return;
+      const unknown = Object.keys(r).find((k) => !RULE_KEYS.includes(k));
+      if (unknown !== undefined) throw new Error(`rule ${i}: unknown field ${preview(unknown)}${didYouMean(unknown, RULE_KEYS)}; a rule has ${RULE_KEYS.join(', ')}`);
+    });
+  }
   const rules = parseOutcomeRules(raw);
   const list = raw as Array<Record<string, unknown>>;
   const seen = new Map<string, number>();
   list.forEach((r, i) => {
-    const unknown = Object.keys(r).find((k) => !RULE_KEYS.includes(k));
-    if (unknown !== undefined) throw new Error(`rule ${i}: unknown field ${preview(unknown)}; a rule has ${RULE_KEYS.join(', ')}`);
     const outcome = r.outcome as string;
     if (r.error !== undefined && !TAKES_ERROR.includes(outcome)) throw new Error(`rule ${i}: "error" is for undelivered and failed outcomes, not ${outcome}`);
     if (r.times !== undefined && !TAKES_TIMES.includes(outcome)) throw new Error(`rule ${i}: "times" is for throttled and transient outcomes, not ${outcome}`);

@@ -8,7 +8,7 @@ import { AppError, detail } from '../../domain/app-error.js';
 import { dateErrorDetail, parseDate } from '../../domain/dates.js';
 import { parsePhoneNumber } from '../../domain/phone-numbers.js';
 import { clip, preview } from '../../domain/preview.js';
-import { didYouMean } from '../../util/closest-name.js';
+import { didYouMean } from '../../domain/closest-name.js';
 import { booleanText, unknownParamDetail } from '../query-params.js';
 import type { MessageListFilter, WebhookRedriveFilter } from '../../domain/ports/store.js';
 

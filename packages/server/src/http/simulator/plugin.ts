@@ -26,7 +26,7 @@ import { addressParam, checkParamNames, singleParam } from '../query-params.js';
 import { isoSeconds, toNativeMessage } from '../native/presenters.js';
 import { boundedList } from '../list-slots.js';
 import { clearHandsetSchema, inboundSchema, listHandsetSchema, settingsSchema, waitHandsetSchema } from './schemas.js';
-import { didYouMean } from '../../util/closest-name.js';
+import { didYouMean } from '../../domain/closest-name.js';
 import { sealsOf, type ProjectSeals } from '../sealed-positions.js';
 
 const MAX_WAIT_MS = 120_000;
