@@ -19,6 +19,7 @@ import { NumberService } from '../engine/admin/number-service.js';
 import { ProjectService } from '../engine/admin/project-service.js';
 import { openStore, settingsFromEnvironment, startSwitchboard, VERSION, type ResolvedSettings } from '../main.js';
 import { startupBanner } from './banner.js';
+import { handleClosedOutput } from './closed-output.js';
 import { bannerCredentials } from './local-credentials.js';
 import { SendError, sendFromTerminal } from './send.js';
 import { oneLineError, refuseFlagsNpmKept, refuseOptionsOfDisabled, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
@@ -121,11 +122,14 @@ async function projectIdOf(store: Store, given: string | undefined): Promise<str
 
 const out = (text: string) => void process.stdout.write(text);
 
+let serving = false;
+
 async function start(settings: ResolvedSettings): Promise<void> {
   // The config file's sections first: a bad one is a configuration error, reported before any port is tried.
   smppSection(settings);
   simulatorRules(settings);
   const { value: handle, lock } = await guardedStart(settings, () => startSwitchboard(settings));
+  serving = true;
   out(startupBanner(handle, await bannerCredentials(handle)) + '\n');
   let stopping = false;
   const stop = (signal: string) => {
@@ -278,6 +282,7 @@ function buildProgram(): Command {
   return program;
 }
 
+handleClosedOutput(process.stdout, { serving: () => serving, fail });
 const program = buildProgram();
 refuseRepeatedOptions(program);
 refuseFlagsNpmKept(program, process.argv.slice(2), process.env, fail);
