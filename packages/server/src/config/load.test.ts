@@ -276,6 +276,12 @@ describe('loadSettings refuses names that are no setting, suggesting the closest
     expect(loadError(() => loadSettings({ env: {}, configFile: configFile({ nonsenseWithNoNeighbour: 1 }) })).message).toMatch(/^unknown key "nonsenseWithNoNeighbour" in \S+; see/);
   });
 
+  // "SIMULATOR" was answered with (did you mean "simulator.clock"?): only settings were candidates, not sections.
+  it('a misspelt section, with the section meant', () => {
+    expect(loadError(() => loadSettings({ env: {}, configFile: configFile({ SIMULATOR: { delayMs: 5 } }) })).message).toMatch(/^unknown key "SIMULATOR" in \S+ \(did you mean "simulator"\?\)/);
+    expect(loadError(() => loadSettings({ env: {}, configFile: configFile({ simulator: { smcs: { enabled: true } } }) })).message).toMatch(/^unknown key "simulator\.smcs" in \S+ \(did you mean "simulator\.smsc"\?\)/);
+  });
+
   it('a section given as a value', () => {
     expect(loadError(() => loadSettings({ env: {}, configFile: configFile({ simulator: 5 }) })).message).toMatch(/^"simulator" in \S+ must be an object of settings/);
   });

@@ -105,7 +105,7 @@ function checkFileKeys(file: Record<string, unknown>, path: string): void {
         walk(value as Record<string, unknown>, `${key}.`);
         continue;
       }
-      throw new ConfigError(`unknown key "${key}" in ${path}${didYouMean(key, leaves)}; see docs/configuration.md for the settings`);
+      throw new ConfigError(`unknown key "${key}" in ${path}${didYouMean(key, [...leaves, ...sections])}; see docs/configuration.md for the settings`);
     }
   };
   walk(file, '');
