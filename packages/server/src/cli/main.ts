@@ -130,7 +130,6 @@ async function start(settings: ResolvedSettings): Promise<void> {
   simulatorRules(settings);
   const { value: handle, lock } = await guardedStart(settings, () => startSwitchboard(settings));
   serving = true;
-  out(startupBanner(handle, await bannerCredentials(handle)) + '\n');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -147,8 +146,14 @@ async function start(settings: ResolvedSettings): Promise<void> {
       },
     );
   };
+  // Before the banner: whoever waits for it may stop the server at once, and is to get a graceful stop.
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // A stop that came first closes the store under the credentials' read: no banner then.
+  const creds = await bannerCredentials(handle).catch((err: unknown) => {
+    if (!stopping) throw err;
+  });
+  if (creds && !stopping) out(startupBanner(handle, creds) + '\n');
 }
 
 function buildProgram(): Command {
