@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock } from './clock.js';
-import { checkSendAt, DEFAULT_SCHEDULE_WINDOW, sendAtOf } from './schedule.js';
+import { checkSendAt, DEFAULT_SCHEDULE_WINDOW, sendAtField, sendAtOf } from './schedule.js';
 
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 
@@ -39,6 +39,12 @@ describe('checkSendAt', () => {
   });
 
   // On a manual simulator clock advanced past the caller's time, "it is -168367 seconds ahead" did not say of what.
+  it('names the parameter as the surface does', () => {
+    expect(checkSendAt('soon', NOW, DEFAULT_SCHEDULE_WINDOW, 'send_at').errors[0]!.message).toMatch(/^send_at "soon" must be an ISO-8601/);
+    expect(checkSendAt('soon', NOW, DEFAULT_SCHEDULE_WINDOW).errors[0]!.message).toMatch(/^SendAt "soon"/);
+    expect([sendAtField('compat'), sendAtField('rest'), sendAtField('console')]).toEqual(['SendAt', 'send_at', 'send_at']);
+  });
+
   it('takes a send time equal to now, where the window starts at 0, as a send now', () => {
     expect(checkSendAt(new Date(NOW).toISOString(), NOW, { minLeadMs: 0, maxLeadMs: 86_400_000 })).toEqual({ errors: [] });
     expect(checkSendAt(new Date(NOW + 1).toISOString(), NOW, { minLeadMs: 0, maxLeadMs: 86_400_000 })).toEqual({ errors: [], at: NOW + 1 });

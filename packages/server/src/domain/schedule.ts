@@ -25,12 +25,12 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-
  * in ms, or the error to report. A time without a zone is refused rather than guessed, and so is an
  * impossible one (February 30th, hour 24), which Date.parse would roll over into another day.
  */
-export function checkSendAt(raw: unknown, now: number, window: ScheduleWindow): { errors: ErrorDetail[]; at?: number } {
+export function checkSendAt(raw: unknown, now: number, window: ScheduleWindow, field: 'SendAt' | 'send_at' = 'SendAt'): { errors: ErrorDetail[]; at?: number } {
   if (raw === undefined || raw === null || raw === '') return { errors: [] };
   // The one date reader (dates.ts) wants upper case and an offset with a colon.
   const parsed = typeof raw === 'string' && ISO_DATE_TIME.test(raw) ? parseDate(raw.toUpperCase().replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : undefined;
   if (!parsed?.ok) {
-    const message = parsed?.failure === 'impossible' ? `SendAt ${preview(raw)} is not a real date and time.` : `SendAt ${preview(raw)} must be an ISO-8601 date-time with a time zone, such as 2030-01-31T09:00:00Z.`;
+    const message = parsed?.failure === 'impossible' ? `${field} ${preview(raw)} is not a real date and time.` : `${field} ${preview(raw)} must be an ISO-8601 date-time with a time zone, such as 2030-01-31T09:00:00Z.`;
     return { errors: [detail('SEND_AT_INVALID', { message })] };
   }
   const at = parsed.span.start;
@@ -40,7 +40,7 @@ export function checkSendAt(raw: unknown, now: number, window: ScheduleWindow): 
       errors: [
         detail('SEND_AT_INVALID', {
           // The server's time is named: on a manual simulator clock (or a skewed host) it is not the caller's.
-          message: `SendAt ${raw} must be from ${Math.round(window.minLeadMs / 1000)} seconds to ${Math.round(window.maxLeadMs / 86_400_000)} days ahead of the request (it is ${secondsOf(lead)} seconds ahead of the server's time, ${new Date(now).toISOString()}).`,
+          message: `${field} ${raw} must be from ${Math.round(window.minLeadMs / 1000)} seconds to ${Math.round(window.maxLeadMs / 86_400_000)} days ahead of the request (it is ${secondsOf(lead)} seconds ahead of the server's time, ${new Date(now).toISOString()}).`,
         }),
       ],
     };
@@ -48,6 +48,11 @@ export function checkSendAt(raw: unknown, now: number, window: ScheduleWindow): 
   // Only a window that starts at 0 lets the time be now: that is a send now, not a scheduled message
   // (whose send time, kept as its validity's start, must come after its creation: sendAtOf).
   return lead === 0 ? { errors: [] } : { errors: [], at };
+}
+
+/** The send time's parameter as the request's surface names it (the Compatibility API's `SendAt`, the native `send_at`). */
+export function sendAtField(origin: string): 'SendAt' | 'send_at' {
+  return origin === 'compat' ? 'SendAt' : 'send_at';
 }
 
 /** Whole seconds as such, else to the millisecond: 299.999 s rounded to "300" read as inside a window starting at 300. */

@@ -17,7 +17,7 @@ import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type
 import { IdempotencyKeyTaken, type IdempotencyClaim } from './idempotency.js';
 import type { MessageJournal } from './journal.js';
 import type { SenderResolver } from '../routing/sender-resolver.js';
-import { checkSendAt, DEFAULT_SCHEDULE_WINDOW } from '../../domain/schedule.js';
+import { checkSendAt, DEFAULT_SCHEDULE_WINDOW, sendAtField } from '../../domain/schedule.js';
 import type { SenderQueues } from './sender-queues.js';
 import { isKeywordReply, type OptOutService } from './opt-outs.js';
 import type { MessagingSettingsCache } from './opt-outs-settings.js';
@@ -116,7 +116,7 @@ export class MessageAcceptor {
       errors.push(detail('APPLICATION_INVALID', { message: `ApplicationSid ${input.applicationId} is not a cXML application of your project.` }));
     }
     const now = this.deps.clock.now();
-    const schedule = checkSendAt(input.sendAt, now, this.deps.rules.schedule ?? DEFAULT_SCHEDULE_WINDOW);
+    const schedule = checkSendAt(input.sendAt, now, this.deps.rules.schedule ?? DEFAULT_SCHEDULE_WINDOW, sendAtField(input.origin));
     errors.push(...schedule.errors);
     if (errors.length || !content.value || from === null) throw new AppError(errors);
     // Opt-outs (opt-outs.ts): nothing to wait for while the project has none.

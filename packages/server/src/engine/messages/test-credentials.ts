@@ -14,7 +14,7 @@ import type { IdGenerator } from '../../domain/ids.js';
 import type { MessageRecord } from '../../domain/message.js';
 import { outboundFromRequest } from '../../domain/new-message.js';
 import { checkContent, checkDestination, checkSenderSyntax, type SendInput, type SendRules } from '../../domain/send-request.js';
-import { checkSendAt, DEFAULT_SCHEDULE_WINDOW } from '../../domain/schedule.js';
+import { checkSendAt, DEFAULT_SCHEDULE_WINDOW, sendAtField } from '../../domain/schedule.js';
 import { testSendError } from '../../domain/test-credentials.js';
 import { keyedMessageId, parseIdempotencyKey, requestFingerprint } from '../../domain/idempotency.js';
 
@@ -40,7 +40,7 @@ export class TestCredentialSends {
     errors.push(...content.errors);
     // SendAt too, as a live send checks it (35114), and a scheduled answer says `scheduled`.
     const now = this.deps.clock.now();
-    const schedule = checkSendAt(input.sendAt, now, this.deps.rules.schedule ?? DEFAULT_SCHEDULE_WINDOW);
+    const schedule = checkSendAt(input.sendAt, now, this.deps.rules.schedule ?? DEFAULT_SCHEDULE_WINDOW, sendAtField(input.origin));
     errors.push(...schedule.errors);
     if (errors.length || !content.value) throw new AppError(errors);
 
