@@ -244,6 +244,15 @@ describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, { ti
     expect(run.stderr).toMatch(/unknown scope\(s\) everything/);
   });
 
+  it('token create refuses no scopes and an empty name, and project create an empty name', async () => {
+    const noScopes = await admin(['token', 'create', '--scopes', '']);
+    expect([noScopes.code, noScopes.stderr]).toEqual([2, expect.stringContaining('--scopes needs at least one of messaging')]);
+    const noName = await admin(['token', 'create', '--name', ' ']);
+    expect([noName.code, noName.stderr]).toEqual([2, expect.stringContaining('--name must not be empty')]);
+    const project = await admin(['project', 'create', '']);
+    expect([project.code, project.stderr]).toEqual([2, expect.stringContaining('the project name must not be empty')]);
+  });
+
   it('token revoke revokes by id, and refuses an id that is not an active token', async () => {
     const list = await admin(['token', 'list']);
     const id = list.stdout.split('\n').find((l) => l.includes('doomed'))!.split(' ')[0]!;

@@ -205,12 +205,14 @@ function buildProgram(): Command {
     }),
   );
   withSettingOptions(project.command('create').description('create a project and print its ID, an API token and its signing key (once)').argument('[name]', 'project name', 'Project')).action(
-    (name: string, _o, cmd: Command) =>
-      withAdmin(settingsOf(cmd), async ({ projects }) => {
+    (name: string, _o, cmd: Command) => {
+      if (!name.trim()) fail('the project name must not be empty');
+      return withAdmin(settingsOf(cmd), async ({ projects }) => {
         const p = await projects.createProject({ name });
         const t = await projects.issueToken(p.id, { name: 'cli' });
         out(`project ${p.id}\napi token ${t.token}\nsigning key ${p.signingKey}\n`);
-      }, { mayCreate: true }),
+      }, { mayCreate: true });
+    },
   );
 
   const token = program.command('token').description('manage API tokens');
@@ -231,9 +233,11 @@ function buildProgram(): Command {
       .option('--scopes <list>', `comma-separated scopes: ${TOKEN_SCOPES.join(', ')}`, TOKEN_SCOPES.join(','))
       .option('--test', "a test token (Twilio's test credentials): its sends are answered by the magic numbers, never sent or stored; see docs/api/compat.md"),
   ).action((o: { project?: string; name: string; scopes: string; test?: boolean }, cmd: Command) => {
-    const scopes = o.scopes.split(',').map((s) => s.trim());
+    const scopes = o.scopes.split(',').map((s) => s.trim()).filter((s) => s !== '');
     const bad = scopes.filter((s) => !isTokenScope(s));
     if (bad.length) fail(`unknown scope(s) ${bad.join(', ')}; use ${TOKEN_SCOPES.join(', ')}`);
+    if (scopes.length === 0) fail(`--scopes needs at least one of ${TOKEN_SCOPES.join(', ')}`);
+    if (!o.name.trim()) fail('--name must not be empty (it labels the token in token list)');
     return withAdmin(settingsOf(cmd), async ({ store, projects }) => {
       const t = await projects.issueToken(await projectIdOf(store, o.project), { name: o.name, scopes: scopes as TokenScope[], test: o.test === true });
       out(`${t.token}\n`);
