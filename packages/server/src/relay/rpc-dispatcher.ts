@@ -198,7 +198,7 @@ export class RpcDispatcher {
         } else {
           deps.metrics.relaySessionEvent('readopted');
           // A client of the process before this one: what the start produced for it is replayed.
-          if (deps.startup?.open) session.startupKeys = new Set();
+          if (deps.startup?.open) session.trackStartupKeys(deps.startup.until);
         }
       } else {
         deps.metrics.relaySessionEvent('created');
@@ -261,8 +261,7 @@ export class RpcDispatcher {
       return { result };
     }
     if (exceedsContexts(session.contexts, contexts)) throw tooManyContexts();
-    if (session.startupKeys && !this.deps.startup?.open) session.startupKeys = null;
-    if (!session.startupKeys) {
+    if (!session.startupKeys || !this.deps.startup?.open) {
       this.deps.registry.subscribe(session, contexts);
       return { result };
     }

@@ -52,10 +52,11 @@ export class RelaySession {
   private readonly spacing: StateEventSpacing<Spaced>;
   /**
    * A session adopted again after the node started (startup-events.ts): the keys of the events it
-   * got, so the events of the start replayed for a context it subscribes to later skip them. Null
-   * for any other session.
+   * got until the start's window ends (`trackStartupKeys`), so the events of the start replayed for
+   * a context it subscribes to later skip them. Null for any other session, and once the window ended.
    */
-  startupKeys: Set<string> | null = null;
+  private keysUntil = 0;
+  private keys: Set<string> | null = null;
 
   constructor(
     readonly protocol: string,
@@ -86,6 +87,18 @@ export class RelaySession {
         }
       },
     });
+  }
+
+  /** Keep the keys of the events this session gets until `until` (ms, the node's clock). */
+  trackStartupKeys(until: number): void {
+    this.keys = new Set();
+    this.keysUntil = until;
+  }
+
+  /** The keys kept by `trackStartupKeys`, or null (never asked, or its window has ended: then let go). */
+  get startupKeys(): Set<string> | null {
+    if (this.keys && this.opts.now() > this.keysUntil) this.keys = null;
+    return this.keys;
   }
 
   /** A `messaging.send` of this session was accepted: space its state events from the answer. */
@@ -173,7 +186,7 @@ export class RelaySession {
     const seen = new Set<string>();
     for (const e of restored) {
       seen.add(e.key);
-      this.startupKeys?.add(e.key);
+      this.keys?.add(e.key);
       if (!this.link) continue;
       if (!this.receives) {
         // Resumed by a token that may not receive: what the session collected is not for it.
@@ -193,7 +206,8 @@ export class RelaySession {
    * a state event is about, so it keeps its distance from that message's `messaging.send` answer.
    */
   deliver(key: string, at: number, params: string, type: string, messageId?: string): void {
-    this.startupKeys?.add(key);
+    // Kept only while the start's window lasts (checked once per event: no timer per session).
+    if (this.keys) this.startupKeys?.add(key);
     if (this.held) {
       this.held.push({ key, at, params, type });
       return;

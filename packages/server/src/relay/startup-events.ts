@@ -27,7 +27,7 @@ export class StartupEvents {
 
   constructor(
     /** When the window ends (ms, the node's clock): nothing is kept or replayed after it. */
-    private readonly until: number,
+    readonly until: number,
     private readonly maxEvents: number,
     private readonly maxBytes: number,
     private readonly now: () => number,
