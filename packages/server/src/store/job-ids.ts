@@ -2,7 +2,7 @@
  * Ids for dispatch jobs born leased (`JobRepository.enqueueLeased`), taken from the jobs table's
  * identity sequence in blocks, on PostgreSQL. With its ids known before the insert, the insert
  * needs no answer: it is write-only and travels with the transaction's COMMIT
- * (`dialects/postgres-pipeline.ts`), so a create batch is three writes instead of four. A job's id
+ * (`dialects/postgres-pipeline.ts`), one round trip fewer per create batch. A job's id
  * only names it (claims go by `run_at`), so ids handed out out of order, or lost with a node or a
  * rolled-back transaction, are harmless gaps. One block per store, shared by its transactions.
  */

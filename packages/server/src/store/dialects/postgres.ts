@@ -9,7 +9,8 @@ import { withoutNul } from '../../domain/clean-text.js';
 import { StoreUnavailableError } from '../../domain/ports/store.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import { KyselyStore } from '../kysely-store.js';
-import { TransactionPipeline } from './postgres-pipeline.js';
+import { runBatch } from './postgres-batch.js';
+import { TransactionPipeline, type Held } from './postgres-pipeline.js';
 import { migrateToLatest, pendingMigrations } from '../migrations/index.js';
 import type { Database } from '../schema.js';
 
@@ -197,7 +198,22 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool
           throw unavailable(err);
         });
       };
-      const pipeline = new TransactionPipeline(run, (client as unknown as pg.Client).connection.stream);
+      const runMany = (statements: readonly Held[]) => {
+        const batch = statements.map(({ text, params }) => ({
+          text,
+          // Every statement of a batch is named, BEGIN and COMMIT too: each is parsed once per connection.
+          name: statementNames.of(text),
+          values: params && params.length ? paramsWithoutNul(params) : undefined,
+        }));
+        return runBatch(client, batch, types).then(
+          (results) => results[results.length - 1]!,
+          (err: unknown) => {
+            if (retiresConnection(err)) broken = true;
+            throw unavailable(err);
+          },
+        );
+      };
+      const pipeline = new TransactionPipeline(run, runMany);
       return {
         query: ((text: unknown, params?: readonly unknown[]) => {
           if (typeof text !== 'string') return client.query(text as never);
