@@ -10,8 +10,12 @@
  * be compared. Uses the local PostgreSQL (a database of its own, dropped at the end) and NATS.
  * Loopback only, bounded in count and time, stops everything it started.
  *
- *   node bench/scaleout.mjs [--duration 10] [--connections 48] [--only pg-nats-3,sqlite-1] [--json out.json]
+ * `--db-delay-ms 0.5` puts a proxy between the nodes and PostgreSQL that holds each chunk that long in
+ * each direction (bench/lib/delay-proxy.mjs): a database on another host, where round trips count.
+ *
+ *   node bench/scaleout.mjs [--duration 10] [--connections 48] [--only pg-nats-3,sqlite-1] [--db-delay-ms 0.5] [--json out.json]
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -28,6 +32,7 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     json: { type: 'string' },
     'postgres-url': { type: 'string', default: process.env.SWITCHBOARD_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'db-delay-ms': { type: 'string', default: '0' },
     'nats-url': { type: 'string', default: process.env.SWITCHBOARD_BENCH_NATS_URL ?? 'nats://127.0.0.1:4222' },
   },
 });
@@ -52,10 +57,26 @@ async function admin(text) {
     await c.end();
   }
 }
-function dbUrl(name) {
+function dbUrl(name, port) {
   const u = new URL(opts['postgres-url']);
   u.pathname = `/${name}`;
+  if (port) u.port = String(port);
   return u.toString();
+}
+
+/** The proxy's port when `--db-delay-ms` asks for one (the nodes reach PostgreSQL through it; the benchmark's own statements do not). */
+async function startDelayProxy() {
+  const delayMs = Number(opts['db-delay-ms']);
+  if (!(delayMs > 0)) return undefined;
+  const u = new URL(opts['postgres-url']);
+  const child = spawn(process.execPath, [new URL('./lib/delay-proxy.mjs', import.meta.url).pathname, '--target', `${u.hostname}:${u.port || 5432}`, '--delay-ms', String(delayMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  process.on('exit', () => child.kill());
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(Number(String(d).trim())));
+    child.once('exit', () => reject(new Error('the delay proxy stopped')));
+  });
+  console.log(`PostgreSQL reached through a proxy holding each chunk ${delayMs} ms each way (port ${port})`);
+  return port;
 }
 
 /** utime+stime (s) of processes: by pid, or every process whose command name matches. */
@@ -157,6 +178,7 @@ console.log(`Switchboard scale-out benchmark — ${cpus().length} CPUs, node ${p
 const results = [];
 const database = `sbbench_${randomBytes(4).toString('hex')}`;
 const prefix = `sbbench-${randomBytes(4).toString('hex')}`;
+const proxyPort = wanted && !['pg-1', 'pg-nats-1', 'pg-nats-3'].some(want) ? undefined : await startDelayProxy();
 if (want('sqlite-1')) results.push(await scenario('sqlite-1', 1, {}));
 for (const [label, n, nats] of [
   ['pg-1', 1, false],
@@ -168,7 +190,7 @@ for (const [label, n, nats] of [
   try {
     results.push(
       await scenario(label, n, {
-        SWITCHBOARD_DATABASE_URL: dbUrl(`${database}_${n}${nats ? 'n' : ''}`),
+        SWITCHBOARD_DATABASE_URL: dbUrl(`${database}_${n}${nats ? 'n' : ''}`, proxyPort),
         SWITCHBOARD_DATABASE_POOL_SIZE: '10',
         ...(nats ? { SWITCHBOARD_NATS_URL: opts['nats-url'], SWITCHBOARD_NATS_SUBJECT_PREFIX: prefix } : {}),
       }),
