@@ -140,6 +140,8 @@ export const ERRORS = {
   // --- Compatibility API: request-level checks ----------------------------------------
   ACCOUNT_MISMATCH: def('account_sid_mismatch', 20003, 'The AccountSid in the URL is not the project you authenticated as.', { nativeHttp: 401, compatHttp: 401, relay: '401', category: 'auth', attribute: 'AccountSid' }),
   APPLICATION_INVALID: def('invalid_application', 21218, 'The ApplicationSid is not a cXML application of your project.', { attribute: 'application_sid' }),
+  // Twilio's code for an account at its limit of (1,000) applications: https://www.twilio.com/docs/api/errors/21301
+  APPLICATION_LIMIT_REACHED: def('application_limit_reached', 21301, 'The project already has the most cXML applications a project may have.', { attribute: 'base', nativeType: 'account_error' }),
   MAX_PRICE_INVALID: def('invalid_max_price', 10000, 'MaxPrice must be a decimal amount in USD with at most 4 decimals, such as 0.05.', { attribute: 'max_price' }),
 
   // --- number groups (compat MessagingServiceSid) --------------------------------------
@@ -149,11 +151,15 @@ export const ERRORS = {
   NUMBER_ALREADY_IN_GROUP: def('number_already_in_group', 10000, 'This phone number is already a member of the number group.', { attribute: 'phone_number_id' }),
   // Twilio's limit of a Messaging Service's sender pool, and its code: https://www.twilio.com/docs/api/errors/21714
   NUMBER_GROUP_FULL: def('number_group_full', 21714, 'The number group already has the most members a group may have.', { attribute: 'phone_number_id' }),
+  // Twilio's code for an account at its limit of Messaging Services: https://www.twilio.com/docs/api/errors/30995
+  NUMBER_GROUP_LIMIT_REACHED: def('number_group_limit_reached', 30995, 'The project already has the most number groups a project may have.', { attribute: 'base', nativeType: 'account_error' }),
 
   // --- phone numbers ------------------------------------------------------------------
   NUMBER_INVALID: def('invalid_number', 21421, 'The phone number must be E.164 (+ followed by digits) or a 5 to 6 digit short code.', { attribute: 'number' }),
   NUMBER_TAKEN: def('number_already_registered', 21422, 'This phone number is already registered on this server.', { attribute: 'number' }),
   NUMBER_FIELD_INVALID: def('invalid_attribute', 10000, 'A phone number field has an invalid value.'),
+  // Twilio and SignalWire document no limit on an account's numbers, so no code of theirs: the generic one.
+  NUMBER_LIMIT_REACHED: def('phone_number_limit_reached', 10000, 'The project already has the most phone numbers a project may have.', { attribute: 'base', nativeType: 'account_error' }),
   // A number's application must be one of the project's own: another project's answers as an unknown
   // one. Twilio's code for configuring a number with an Application SID that does not exist or does
   // not belong to the account: https://www.twilio.com/docs/api/errors/22108

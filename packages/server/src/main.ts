@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { NatsBus } from './bus/nats-bus.js';
 import type { SimulatorCarrier } from './carriers/simulator/simulator-carrier.js';
 import type { SimulatorSmsc } from './carriers/simulator/smsc/smsc-server.js';
-import { openBus, openStore, periodicWork, relayLimits, simulatedIdPrefix, simulatorCarrier, simulatorRules, simulatorSmsc, smppConnections, smppSection } from './composition/adapters.js';
+import { openBus, openStore, periodicWork, projectLimits, relayLimits, simulatedIdPrefix, simulatorCarrier, simulatorRules, simulatorSmsc, smppConnections, smppSection } from './composition/adapters.js';
 import { serverClock, storeFollowedBy } from './composition/clock.js';
 import { checkDataDir, usesDataDir, withinDataDir } from './composition/data-dir.js';
 import { createLogger } from './composition/logger.js';
@@ -141,6 +141,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       // SMPP (whose receipts outlive a crash of the node that sent the message).
       inferSentFromReceipts: clustered || smpp.connectors.length > 0,
       ...periodicWork(settings),
+      projectLimits: projectLimits(settings),
       cluster: clustered ? { heartbeatMs: settings.clusterHeartbeatMs, nodeTimeoutMs: settings.clusterNodeTimeoutMs } : null,
       adoptReceipts: { carrier: simulator, prefixOf: simulatedIdPrefix },
       // Sessions a dead node parked missed events nobody appended: they cannot resume whole.

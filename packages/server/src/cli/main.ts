@@ -103,7 +103,7 @@ async function withAdmin<T>(settings: ResolvedSettings, work: (ctx: { projects: 
     return await work({
       store,
       projects: new ProjectService({ store, clock: systemClock, ids: randomIds, bus }),
-      numbers: new NumberService({ store, clock: systemClock, ids: randomIds, bus, directory, isUniqueViolation: (e) => store.isUniqueViolation(e) }),
+      numbers: new NumberService({ store, clock: systemClock, ids: randomIds, bus, directory, isUniqueViolation: (e) => store.isUniqueViolation(e), maxPerProject: settings.maxNumbersPerProject }),
     });
   } finally {
     await store.close();

@@ -14,6 +14,7 @@ import { SmppConnector } from '../carriers/smpp/connector.js';
 import { ConfigError, getPath } from '../config/load.js';
 import type { SwitchboardSettings } from '../config/settings.js';
 import type { Clock } from '../domain/clock.js';
+import type { ProjectLimits } from '../domain/project-limits.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { Carrier, CarrierDescriptor } from '../domain/ports/carrier.js';
 import type { Store } from '../domain/ports/store.js';
@@ -155,4 +156,9 @@ export function periodicWork(settings: SwitchboardSettings): Pick<EngineOptions,
       batchSize: settings.retentionBatchSize,
     },
   };
+}
+
+/** The most objects of each kind one project may keep, from settings. */
+export function projectLimits(settings: SwitchboardSettings): ProjectLimits {
+  return { numbers: settings.maxNumbersPerProject, numberGroups: settings.maxNumberGroupsPerProject, applications: settings.maxApplicationsPerProject };
 }

@@ -38,4 +38,13 @@ describe('resource limits by default', () => {
     expect(s.relayBytesPerSecondPerAddress).toBeLessThanOrEqual(8 * 1024 * 1024);
     expect(load({ SWITCHBOARD_RELAY_BYTES_PER_SECOND_PER_ADDRESS: '16777216' }).relayBytesPerSecondPerAddress).toBe(16_777_216);
   });
+
+  it("bounds one project's numbers, number groups and cXML applications, at Twilio's documented account limits where it has one", () => {
+    const s = load();
+    expect(s.maxNumbersPerProject).toBe(10_000);
+    expect(s.maxNumberGroupsPerProject).toBe(10_000);
+    expect(s.maxApplicationsPerProject).toBe(1_000);
+    expect(load({ SWITCHBOARD_MAX_APPLICATIONS_PER_PROJECT: '5000' }).maxApplicationsPerProject).toBe(5_000);
+    expect(() => load({ SWITCHBOARD_MAX_NUMBERS_PER_PROJECT: '0' })).toThrow(ConfigError);
+  });
 });

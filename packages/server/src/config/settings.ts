@@ -10,6 +10,7 @@ import { DEFAULT_SENDER_RATES, parseSenderRates } from '../domain/sender-rates.j
 import { CONNECTION_SETTINGS } from './connection-settings.js';
 import { CONSOLE_SETTINGS } from './console-settings.js';
 import { LIST_SETTINGS } from './list-settings.js';
+import { PROJECT_LIMIT_SETTINGS } from './project-limit-settings.js';
 import { RELAY_MEMORY_SETTINGS } from './relay-memory-settings.js';
 import { RETENTION_SETTINGS } from './retention-settings.js';
 import { hostnameList, InvalidSetting, numberList, optionalBaseUrl, optionalProjectId, parsers, smppString, type SettingSpec } from './setting-parsers.js';
@@ -480,6 +481,7 @@ export const SETTINGS = {
 
   ...CONSOLE_SETTINGS,
   ...RETENTION_SETTINGS,
+  ...PROJECT_LIMIT_SETTINGS,
 } satisfies Record<string, SettingSpec<unknown>>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -16,6 +16,7 @@ import type { Logger } from '../domain/ports/logger.js';
 import type { EngineMetrics } from '../domain/ports/metrics.js';
 import type { Store } from '../domain/ports/store.js';
 import { TablePricing, unpriced, type PriceTable } from '../domain/pricing.js';
+import { DEFAULT_PROJECT_LIMITS, type ProjectLimits } from '../domain/project-limits.js';
 import type { SendRules } from '../domain/send-request.js';
 import { ensureStartupProject, type BootstrapReport, type BootstrapSettings } from './admin/bootstrap.js';
 import { CredentialVerifier } from './admin/credential-verifier.js';
@@ -105,6 +106,8 @@ export interface EngineOptions {
   readonly adoptReceipts?: { readonly carrier: Carrier; readonly prefixOf: (instanceId: string) => string };
   /** How long settled webhook deliveries are kept, and the passes that delete them (default `DEFAULT_RETENTION`). */
   readonly retention?: RetentionOptions;
+  /** The most numbers, number groups and cXML applications one project may have (default `DEFAULT_PROJECT_LIMITS`). */
+  readonly projectLimits?: ProjectLimits;
   /** Further clean-up of dead instances (their parked RELAY sessions). */
   readonly onInstancesDead?: (dead: readonly NodeRecord[]) => Promise<void>;
   /**
@@ -282,7 +285,8 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     options.sharedClock && clock instanceof ManualClock
       ? new SharedClock({ clock, repository: store.simulatorClock, bus, logger, onMoved: () => (dispatcher.wake(), options.sharedClock?.onMoved?.()) }, options.sharedClock.refreshMs)
       : null;
-  const numbers = new NumberService({ store, clock, ids, bus, directory, isUniqueViolation });
+  const limits = options.projectLimits ?? DEFAULT_PROJECT_LIMITS;
+  const numbers = new NumberService({ store, clock, ids, bus, directory, isUniqueViolation, maxPerProject: limits.numbers });
 
   return {
     clock,
@@ -297,8 +301,8 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     optOuts,
     messagingSettings,
     numbers,
-    groups: new NumberGroupService({ store, clock, ids, isUniqueViolation }),
-    applications: new CxmlApplicationService({ store, clock, ids }),
+    groups: new NumberGroupService({ store, clock, ids, isUniqueViolation, maxPerProject: limits.numberGroups }),
+    applications: new CxmlApplicationService({ store, clock, ids, maxPerProject: limits.applications }),
     projects,
     webhookOutbox: new WebhookOutbox({ webhooks: store.webhooks, clock, bus }),
     receipts: { reconcile: () => reconciler.reconcile() },

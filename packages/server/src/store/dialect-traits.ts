@@ -12,6 +12,11 @@ export interface DialectTraits {
   /** Make a select wait for and hold the rows it reads until commit (`FOR UPDATE` on PostgreSQL; SQLite has one writer). */
   lockForUpdate<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
   /**
+   * Like `lockForUpdate`, for a row other tables refer to: inserts that refer to it still go on
+   * (`FOR NO KEY UPDATE` on PostgreSQL, which their foreign-key checks' `FOR KEY SHARE` does not wait for).
+   */
+  lockReferenced<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
+  /**
    * The project filter of a lookup by a unique key (id, number). Written per engine so the planner
    * uses the key's index instead of scanning all of the project's rows.
    */

@@ -39,7 +39,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotI
     webhooks: new KyselyWebhookRepository(db, traits),
     handsets: new KyselyHandsetInboxRepository(db, traits, inserts),
     numberGroups: new KyselyNumberGroupRepository(db, traits),
-    applications: new KyselyCxmlApplicationRepository(db),
+    applications: new KyselyCxmlApplicationRepository(db, traits),
     media: new KyselyMessageMediaRepository(db, traits),
     idempotency: new KyselyIdempotencyRepository(db, traits),
     carrierParts: new KyselyCarrierPartRepository(db, traits),

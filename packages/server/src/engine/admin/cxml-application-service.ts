@@ -48,7 +48,15 @@ function notFound(id: string): AppError {
 }
 
 export class CxmlApplicationService {
-  constructor(private readonly deps: { readonly store: Store; readonly clock: Clock; readonly ids: IdGenerator }) {}
+  constructor(
+    private readonly deps: {
+      readonly store: Store;
+      readonly clock: Clock;
+      readonly ids: IdGenerator;
+      /** The most applications one project may have (`projects.maxApplications`); none when absent. */
+      readonly maxPerProject?: number;
+    },
+  ) {}
 
   async create(projectId: string, params: ApplicationParams): Promise<CxmlApplicationRecord> {
     const patch = checkParams(params);
@@ -65,7 +73,10 @@ export class CxmlApplicationService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.deps.store.applications.create(app);
+    const max = this.deps.maxPerProject ?? Infinity;
+    if (!(await this.deps.store.transaction((tx) => tx.applications.create(app, max)))) {
+      throw new AppError(detail('APPLICATION_LIMIT_REACHED', { message: `This project already has ${max} cXML applications, the most a project may have; delete one first.` }));
+    }
     return app;
   }
 

@@ -29,6 +29,8 @@ export class NumberGroupService {
       readonly clock: Clock;
       readonly ids: IdGenerator;
       readonly isUniqueViolation: (err: unknown) => boolean;
+      /** The most groups one project may have (`projects.maxNumberGroups`); none when absent. */
+      readonly maxPerProject?: number;
     },
   ) {}
 
@@ -36,7 +38,10 @@ export class NumberGroupService {
     const checked = checkGroupBody(body);
     const now = this.deps.clock.now();
     const group: NumberGroupRecord = { id: this.deps.ids.uuid(), projectId, name: checked.name, stickySender: checked.stickySender ?? false, createdAt: now, updatedAt: now };
-    await this.deps.store.numberGroups.create(group);
+    const max = this.deps.maxPerProject ?? Infinity;
+    if (!(await this.deps.store.transaction((tx) => tx.numberGroups.create(group, max)))) {
+      throw new AppError(detail('NUMBER_GROUP_LIMIT_REACHED', { message: `This project already has ${max} number groups, the most a project may have; delete one first.` }));
+    }
     return group;
   }
 

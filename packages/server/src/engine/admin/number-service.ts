@@ -32,6 +32,8 @@ export class NumberService {
       readonly directory: NumberDirectory;
       /** Tells whether a database error is a unique-constraint violation. */
       readonly isUniqueViolation: (err: unknown) => boolean;
+      /** The most numbers one project may have (`projects.maxNumbers`); none when absent. */
+      readonly maxPerProject?: number;
     },
   ) {}
 
@@ -65,12 +67,15 @@ export class NumberService {
       createdAt: now,
       updatedAt: now,
     };
+    const max = this.deps.maxPerProject ?? Infinity;
+    let added: boolean;
     try {
-      await this.deps.store.numbers.create(record);
+      added = await this.deps.store.transaction((tx) => tx.numbers.create(record, max));
     } catch (err) {
       if (this.deps.isUniqueViolation(err)) throw new AppError(detail('NUMBER_TAKEN', { message: `${record.number} is already registered on this server.` }));
       throw err;
     }
+    if (!added) throw new AppError(detail('NUMBER_LIMIT_REACHED', { message: `This project already has ${max} phone numbers, the most a project may have; release one first.` }));
     this.changed(projectId);
     return record;
   }

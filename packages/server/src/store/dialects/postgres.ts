@@ -270,6 +270,7 @@ export const postgresTraits: DialectTraits = {
   name: 'postgres',
   lockForClaim: (query) => query.forUpdate().skipLocked(),
   lockForUpdate: (query) => query.forUpdate(),
+  lockReferenced: (query) => query.forNoKeyUpdate(),
   // An expression no index serves, as SQLite's unary +: with no statistics yet (a table's first
   // minute, before autovacuum's first ANALYZE) the planner read the whole project through
   // (project_id, seq) for `id IN (…)` instead of looking the ids up.

@@ -36,6 +36,7 @@ const sqliteTraits: DialectTraits = {
   // Without statistics SQLite prefers the (project_id, seq) index for `project_id = ? AND id IN (…)`
   // and scans the whole project; the unary + keeps project_id out of index selection.
   lockForUpdate: (query) => query,
+  lockReferenced: (query) => query,
   keyLookupInProject: (projectId) => sql<boolean>`+${sql.ref('project_id')} = ${projectId}`,
   isUniqueViolation: (err) => typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT_UNIQUE'),
   // SQLite's default limit is 32766 bound parameters per statement.

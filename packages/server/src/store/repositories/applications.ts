@@ -2,8 +2,10 @@ import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { CxmlApplicationPatch, CxmlApplicationRecord } from '../../domain/cxml-applications.js';
 import type { WebhookMethod } from '../../domain/project.js';
 import type { CxmlApplicationRepository, SeqPage } from '../../domain/ports/store.js';
+import type { DialectTraits } from '../dialect-traits.js';
 import type { CxmlApplicationsTable, Database } from '../schema.js';
 import { num, withoutSeq } from '../rows.js';
+import { projectHasRoom } from './project-room.js';
 
 function appFromRow(row: Selectable<CxmlApplicationsTable>): CxmlApplicationRecord & { seq: number } {
   return {
@@ -31,9 +33,13 @@ const PATCH_COLUMNS: Record<keyof CxmlApplicationPatch, keyof CxmlApplicationsTa
 };
 
 export class KyselyCxmlApplicationRepository implements CxmlApplicationRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly traits: DialectTraits,
+  ) {}
 
-  async create(a: CxmlApplicationRecord): Promise<void> {
+  async create(a: CxmlApplicationRecord, maxPerProject = Infinity): Promise<boolean> {
+    if (!(await projectHasRoom(this.db, this.traits, 'cxml_applications', a.projectId, maxPerProject))) return false;
     await this.db
       .insertInto('cxml_applications')
       .values({
@@ -49,6 +55,7 @@ export class KyselyCxmlApplicationRepository implements CxmlApplicationRepositor
         updated_at: a.updatedAt,
       })
       .execute();
+    return true;
   }
 
   async get(projectId: string, id: string): Promise<CxmlApplicationRecord | undefined> {

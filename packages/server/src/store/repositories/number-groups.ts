@@ -5,6 +5,7 @@ import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, NumberGroupsTable, PhoneNumbersTable } from '../schema.js';
 import { num, numberFromRow, withoutSeq } from '../rows.js';
 import { containsText } from './like.js';
+import { projectHasRoom } from './project-room.js';
 
 function groupFromRow(row: Selectable<NumberGroupsTable>): NumberGroupRecord & { seq: number } {
   return {
@@ -39,11 +40,13 @@ export class KyselyNumberGroupRepository implements NumberGroupRepository {
     private readonly traits: DialectTraits,
   ) {}
 
-  async create(g: NumberGroupRecord): Promise<void> {
+  async create(g: NumberGroupRecord, maxPerProject = Infinity): Promise<boolean> {
+    if (!(await projectHasRoom(this.db, this.traits, 'number_groups', g.projectId, maxPerProject))) return false;
     await this.db
       .insertInto('number_groups')
       .values({ id: g.id, project_id: g.projectId, name: g.name, sticky_sender: g.stickySender ? 1 : 0, created_at: g.createdAt, updated_at: g.updatedAt })
       .execute();
+    return true;
   }
 
   async get(projectId: string, id: string): Promise<NumberGroupRecord | undefined> {

@@ -5,6 +5,7 @@ import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, PhoneNumbersTable } from '../schema.js';
 import { chunkRows, num, numberFromRow, numberToRow } from '../rows.js';
 import { containsDigitPattern, containsText } from './like.js';
+import { projectHasRoom } from './project-room.js';
 
 const PATCH_COLUMNS: Record<keyof PhoneNumberPatch, keyof PhoneNumbersTable> = {
   name: 'name',
@@ -27,8 +28,10 @@ export class KyselyPhoneNumberRepository implements PhoneNumberRepository {
     private readonly traits: DialectTraits,
   ) {}
 
-  async create(n: PhoneNumberRecord): Promise<void> {
+  async create(n: PhoneNumberRecord, maxPerProject = Infinity): Promise<boolean> {
+    if (!(await projectHasRoom(this.db, this.traits, 'phone_numbers', n.projectId, maxPerProject))) return false;
     await this.db.insertInto('phone_numbers').values(numberToRow(n)).execute();
+    return true;
   }
 
   async get(projectId: string, id: string): Promise<PhoneNumberRecord | undefined> {

@@ -2,7 +2,8 @@ import type { CxmlApplicationPatch, CxmlApplicationRecord } from '../../cxml-app
 import type { SeqPage } from './paging.js';
 
 export interface CxmlApplicationRepository {
-  create(app: CxmlApplicationRecord): Promise<void>;
+  /** With `maxPerProject` (inside a transaction): false, and nothing stored, when the project already has that many. */
+  create(app: CxmlApplicationRecord, maxPerProject?: number): Promise<boolean>;
   get(projectId: string, id: string): Promise<CxmlApplicationRecord | undefined>;
   list(projectId: string, filter: { readonly friendlyName?: string }, page: SeqPage): Promise<Array<CxmlApplicationRecord & { seq: number }>>;
   seqOf(projectId: string, id: string): Promise<number | undefined>;

@@ -9,7 +9,8 @@ export interface GroupMember {
 }
 
 export interface NumberGroupRepository {
-  create(group: NumberGroupRecord): Promise<void>;
+  /** With `maxPerProject` (inside a transaction): false, and nothing stored, when the project already has that many. */
+  create(group: NumberGroupRecord, maxPerProject?: number): Promise<boolean>;
   get(projectId: string, id: string): Promise<NumberGroupRecord | undefined>;
   list(projectId: string, filter: { readonly nameContains?: string }, page: SeqPage): Promise<Array<NumberGroupRecord & { seq: number }>>;
   seqOf(projectId: string, id: string): Promise<number | undefined>;

@@ -29,8 +29,11 @@ export type PhoneNumberPatch = Partial<
 >;
 
 export interface PhoneNumberRepository {
-  /** Throws a unique-constraint error (see `isUniqueViolation`) when the number is already registered. */
-  create(number: PhoneNumberRecord): Promise<void>;
+  /**
+   * Throws a unique-constraint error (see `isUniqueViolation`) when the number is already registered.
+   * With `maxPerProject` (inside a transaction): false, and nothing stored, when the project already has that many.
+   */
+  create(number: PhoneNumberRecord, maxPerProject?: number): Promise<boolean>;
   get(projectId: string, id: string): Promise<PhoneNumberRecord | undefined>;
   getByNumber(projectId: string, number: string): Promise<PhoneNumberRecord | undefined>;
   /** The own rates (`messagesPerSecond`) of these numbers of the project, as stored now; a number not the project's is absent. */

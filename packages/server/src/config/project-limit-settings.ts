@@ -1,0 +1,38 @@
+/**
+ * How many phone numbers, number groups and cXML applications one project may keep. Their own file
+ * because settings.ts is at its size limit; spread into the settings table there.
+ */
+import { DEFAULT_PROJECT_LIMITS } from '../domain/project-limits.js';
+import { parsers, type SettingSpec } from './setting-parsers.js';
+
+const MAX = 10_000_000;
+
+export const PROJECT_LIMIT_SETTINGS = {
+  maxNumbersPerProject: {
+    key: 'projects.maxNumbers',
+    env: 'SWITCHBOARD_MAX_NUMBERS_PER_PROJECT',
+    flag: null,
+    description:
+      'Phone numbers one project may have registered. One more (native API, Compatibility API IncomingPhoneNumbers, console, CLI) answers 422 `phone_number_limit_reached` (Compatibility API 400, code 10000) until one is released. Concurrent registrations count one after the other.',
+    default: DEFAULT_PROJECT_LIMITS.numbers,
+    parse: parsers.int(1, MAX),
+  },
+  maxNumberGroupsPerProject: {
+    key: 'projects.maxNumberGroups',
+    env: 'SWITCHBOARD_MAX_NUMBER_GROUPS_PER_PROJECT',
+    flag: null,
+    description:
+      "Number groups one project may have (Twilio's default limit of Messaging Services). One more answers 422 `number_group_limit_reached` (Compatibility code 30995, Twilio's) until one is deleted. A group's members are limited apart (400).",
+    default: DEFAULT_PROJECT_LIMITS.numberGroups,
+    parse: parsers.int(1, MAX),
+  },
+  maxApplicationsPerProject: {
+    key: 'projects.maxApplications',
+    env: 'SWITCHBOARD_MAX_APPLICATIONS_PER_PROJECT',
+    flag: null,
+    description:
+      "cXML applications one project may have (Twilio's limit of TwiML applications). One more answers 400 with Twilio's code 21301 until one is deleted.",
+    default: DEFAULT_PROJECT_LIMITS.applications,
+    parse: parsers.int(1, MAX),
+  },
+} satisfies Record<string, SettingSpec<unknown>>;

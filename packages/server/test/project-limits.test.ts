@@ -1,0 +1,90 @@
+/**
+ * The most phone numbers, number groups and cXML applications one project may have
+ * (`projects.maxNumbers`, `projects.maxNumberGroups`, `projects.maxApplications`): without them any
+ * valid credentials could fill the node's storage. Small limits here; each test uses its own
+ * project, and creates more at once than fit, so the count must be taken with the insert.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProject, type TestProject } from './helpers/projects.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const MAX_NUMBERS = 3;
+const MAX_GROUPS = 2;
+const MAX_APPLICATIONS = 2;
+/** Creates sent at once: more than any limit above, and each answered on its own. */
+const AT_ONCE = 8;
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer({ maxNumbersPerProject: MAX_NUMBERS, maxNumberGroupsPerProject: MAX_GROUPS, maxApplicationsPerProject: MAX_APPLICATIONS });
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+const NUMS = '/api/relay/rest/phone_numbers';
+const GROUPS = '/api/relay/rest/number_groups';
+const compat = (p: TestProject, resource: string) => `/api/laml/2010-04-01/Accounts/${p.projectId}/${resource}.json`;
+
+/** Send `count` requests at once; their answers in order. */
+function atOnce(count: number, request: (i: number) => ReturnType<TestServer['api']>) {
+  return Promise.all(Array.from({ length: count }, (_, i) => request(i)));
+}
+
+describe('phone numbers per project', () => {
+  it(`keeps ${MAX_NUMBERS} of ${AT_ONCE} concurrent registrations, refuses the rest in each surface's shape, and takes one again after a release`, async () => {
+    const p = await createProject(server, { name: 'numbers' });
+    const answers = await atOnce(AT_ONCE, (i) => server.api(NUMS, { auth: p.auth, body: { number: `+1555741${String(i).padStart(4, '0')}` } }));
+    const kept = answers.filter((a) => a.status === 200);
+    expect(kept).toHaveLength(MAX_NUMBERS);
+    for (const a of answers.filter((x) => x.status !== 200)) {
+      expect(a.status, a.text).toBe(422);
+      expect(a.body).toEqual({ errors: [{ code: 'phone_number_limit_reached', status: '422', title: 'Invalid Attribute', detail: expect.stringContaining(`${MAX_NUMBERS} phone numbers`) }] });
+    }
+    expect((await server.api(`${NUMS}?page_size=100`, { auth: p.auth })).body.data).toHaveLength(MAX_NUMBERS);
+
+    // The Compatibility API's IncomingPhoneNumbers: Twilio's flat shape, a 400.
+    const refused = await server.api(compat(p, 'IncomingPhoneNumbers'), { auth: p.auth, body: { PhoneNumber: '+15557419999' } });
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body).toEqual({ code: 10000, message: expect.stringContaining(`${MAX_NUMBERS} phone numbers`), more_info: expect.stringContaining('#10000'), status: 400 });
+
+    expect((await server.api(`${NUMS}/${kept[0]!.body.id}`, { method: 'DELETE', auth: p.auth })).status).toBe(204);
+    expect((await server.api(compat(p, 'IncomingPhoneNumbers'), { auth: p.auth, body: { PhoneNumber: '+15557419999' } })).status).toBe(201);
+
+    // Per project: another project is not affected by this one's numbers.
+    const other = await createProject(server, { name: 'numbers, other' });
+    expect((await server.api(NUMS, { auth: other.auth, body: { number: '+15557429999' } })).status).toBe(200);
+  });
+});
+
+describe('number groups per project', () => {
+  it(`keeps ${MAX_GROUPS} of ${AT_ONCE} concurrent creates and refuses the rest with number_group_limit_reached`, async () => {
+    const p = await createProject(server, { name: 'groups' });
+    const answers = await atOnce(AT_ONCE, (i) => server.api(GROUPS, { auth: p.auth, body: { name: `group ${i}` } }));
+    const kept = answers.filter((a) => a.status === 200);
+    expect(kept).toHaveLength(MAX_GROUPS);
+    for (const a of answers.filter((x) => x.status !== 200)) {
+      expect(a.status, a.text).toBe(422);
+      expect(a.body).toEqual({ errors: [{ code: 'number_group_limit_reached', status: '422', title: 'Invalid Attribute', detail: expect.stringContaining(`${MAX_GROUPS} number groups`) }] });
+    }
+    expect((await server.api(`${GROUPS}/${kept[0]!.body.id}`, { method: 'DELETE', auth: p.auth })).status).toBe(204);
+    expect((await server.api(GROUPS, { auth: p.auth, body: { name: 'again' } })).status).toBe(200);
+  });
+});
+
+describe('cXML applications per project', () => {
+  it(`keeps ${MAX_APPLICATIONS} of ${AT_ONCE} concurrent creates and refuses the rest with Twilio's 21301`, async () => {
+    const p = await createProject(server, { name: 'applications' });
+    const answers = await atOnce(AT_ONCE, (i) => server.api(compat(p, 'Applications'), { auth: p.auth, body: { FriendlyName: `app ${i}` } }));
+    const kept = answers.filter((a) => a.status === 201);
+    expect(kept).toHaveLength(MAX_APPLICATIONS);
+    for (const a of answers.filter((x) => x.status !== 201)) {
+      expect(a.status, a.text).toBe(400);
+      expect(a.body).toEqual({ code: 21301, message: expect.stringContaining(`${MAX_APPLICATIONS} cXML applications`), more_info: expect.stringContaining('#21301'), status: 400 });
+    }
+    const one = `/api/laml/2010-04-01/Accounts/${p.projectId}/Applications/${kept[0]!.body.sid}.json`;
+    expect((await server.api(one, { method: 'DELETE', auth: p.auth })).status).toBe(204);
+    expect((await server.api(compat(p, 'Applications'), { auth: p.auth, body: { FriendlyName: 'again' } })).status).toBe(201);
+  });
+});
