@@ -5,6 +5,7 @@
  * project, and creates more at once than fit, so the count must be taken with the insert.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loginAs } from './console/console-client.js';
 import { createProject, type TestProject } from './helpers/projects.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -48,6 +49,12 @@ describe('phone numbers per project', () => {
     const refused = await server.api(compat(p, 'IncomingPhoneNumbers'), { auth: p.auth, body: { PhoneNumber: '+15557419999' } });
     expect(refused.status, refused.text).toBe(400);
     expect(refused.body).toEqual({ code: 10000, message: expect.stringContaining(`${MAX_NUMBERS} phone numbers`), more_info: expect.stringContaining('#10000'), status: 400 });
+
+    // The console adds numbers through the native route with its session: the same answer, which it shows.
+    const session = await loginAs(server, p.projectId, p.token);
+    const fromConsole = await session.call(NUMS, { body: { number: '+15557419998' } });
+    expect(fromConsole.status).toBe(422);
+    expect(fromConsole.body.errors[0]).toMatchObject({ code: 'phone_number_limit_reached', detail: expect.stringContaining('release one first') });
 
     expect((await server.api(`${NUMS}/${kept[0]!.body.id}`, { method: 'DELETE', auth: p.auth })).status).toBe(204);
     expect((await server.api(compat(p, 'IncomingPhoneNumbers'), { auth: p.auth, body: { PhoneNumber: '+15557419999' } })).status).toBe(201);
