@@ -73,7 +73,8 @@ function Shell({ session, feedState, onLogout, onNumbersChanged }: { session: Co
       view = <Simulator session={session} />;
       break;
     default:
-      view = rest[0] ? <MessageDetail id={rest[0]} /> : <Messages query={route.query} session={session} />;
+      // Keyed by id: another message's link starts from "Loading…", not from the last message's details.
+      view = rest[0] ? <MessageDetail key={rest[0]} id={rest[0]} /> : <Messages query={route.query} session={session} />;
   }
   const current = NAV.some(([k]) => k === section) ? section : 'messages';
   const path = route.parts.join('/');

@@ -145,6 +145,17 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     hook.respond(() => ({ status: 200 }));
   });
 
+  it('opens a missing message from another message’s page and says it was not found', async () => {
+    const shown = await server.api('/api/messaging/messages', { auth: basic(), body: { from: NUMBERS[0], to: PHONE, body: 'Shown first' } });
+    await page.goto(`${server.url}/console/#/messages/${shown.body.id}`);
+    await page.waitForSelector(`[data-view="message-detail"][data-message-id="${shown.body.id}"]`);
+    // Only the hash changes: the last message's details must give way to the error.
+    const missing = '01890000-0000-7000-8000-000000000000';
+    await page.goto(`${server.url}/console/#/messages/${missing}`);
+    await page.waitForSelector(`main .error-box >> text=${missing} was not found`, { timeout: 10_000 });
+    expect(await page.$('[data-view="message-detail"]')).toBeNull();
+  });
+
   it('shows the API’s own validation errors next to form fields', async () => {
     await page.goto(`${server.url}/console/#/numbers`);
     await page.fill('[data-form="add-number"] input[name="number"]', '12');
