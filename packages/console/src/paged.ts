@@ -7,7 +7,8 @@ type Params = Record<string, string | number | undefined | null>;
 
 /**
  * The newest page of `path` with `params`, loaded again when they or `reloadKey` change, and
- * `loadOlder` to append the next page. `setRows`/`setNext` let live updates change what is shown.
+ * `loadOlder` to append the next page. `setRows`/`setNext` let live updates change what is shown;
+ * `loaded` says the rows are those of the current params (false while a new filter loads).
  */
 export function usePagedList<T>(path: string, params: Params, reloadKey: number) {
   const q = query(params);
@@ -15,6 +16,8 @@ export function usePagedList<T>(path: string, params: Params, reloadKey: number)
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
+  // The query the rows were read for: until it is `q`, the rows are those of the last filters.
+  const [loadedQuery, setLoadedQuery] = useState<string | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -25,6 +28,7 @@ export function usePagedList<T>(path: string, params: Params, reloadKey: number)
         setRows(page.data);
         setNext(page.next);
         setError(null);
+        setLoadedQuery(q);
       })
       .catch((err) => live && setError(err))
       .finally(() => live && setLoading(false));
@@ -44,5 +48,5 @@ export function usePagedList<T>(path: string, params: Params, reloadKey: number)
     }
   }
 
-  return { rows, setRows, next, setNext, error, loading, loadOlder };
+  return { rows, setRows, next, setNext, error, loading, loaded: loadedQuery === q, loadOlder };
 }

@@ -164,6 +164,8 @@ function Thread({ session, ours, other }: { session: ConsoleSession; ours: strin
   const [messages, setMessages] = useState<ConsoleMessageSummary[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [reloadKey, setReloadKey] = useState(0);
+  // The conversation whose messages have loaded: until then an empty thread and a loading one look alike.
+  const [loadedFor, setLoadedFor] = useState<string | null>(null);
   const bottom = useRef<HTMLDivElement>(null);
   const ownNumber = session.numbers.includes(ours);
 
@@ -183,6 +185,7 @@ function Thread({ session, ours, other }: { session: ConsoleSession; ours: strin
       }
       if (!live) return;
       setMessages(found.reverse());
+      setLoadedFor(key(ours, other));
       setError(null);
     })().catch((err: unknown) => live && setError(err));
     return () => {
@@ -216,7 +219,7 @@ function Thread({ session, ours, other }: { session: ConsoleSession; ours: strin
   useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [messages.length]);
 
   return (
-    <div class="thread-inner" data-view="thread">
+    <div class="thread-inner" data-view="thread" data-loaded-for={loadedFor === key(ours, other) ? href(['conversations', ours, other]) : undefined}>
       <div class="thread-head">
         <a class="back" href={href(['conversations'])} aria-label="Back to conversations">
           ←

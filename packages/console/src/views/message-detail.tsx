@@ -53,7 +53,7 @@ export function MessageDetail({ id }: { id: string }) {
   const m = detail.message;
   const { ours, other } = sides(m);
   return (
-    <div class="view detail" data-view="message-detail" data-message-id={m.id}>
+    <div class="view detail" data-view="message-detail" data-message-id={m.id} data-loaded-for={href(['messages', id])}>
       <div class="view-head">
         <div>
           <a href={href(['messages'])}>← Messages</a>

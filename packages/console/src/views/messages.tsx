@@ -103,7 +103,7 @@ export function Messages({ query: routeQuery, session }: { query: URLSearchParam
   const filters = useMemo(() => filtersOf(routeQuery), [routeQuery.toString()]);
   const [draft, setDraft] = useState<Filters>(filters);
   const [reloadKey, setReloadKey] = useState(0);
-  const { rows, setRows, next, setNext, error, loading, loadOlder } = usePagedList<ConsoleMessageSummary>('/api/console/messages', { ...filters, limit: 100 }, reloadKey);
+  const { rows, setRows, next, setNext, error, loading, loaded, loadOlder } = usePagedList<ConsoleMessageSummary>('/api/console/messages', { ...filters, limit: 100 }, reloadKey);
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
   const rowsRef = useRef(rows);
@@ -194,7 +194,8 @@ export function Messages({ query: routeQuery, session }: { query: URLSearchParam
   const [moreFilters, setMoreFilters] = useState(false);
 
   return (
-    <div class="view">
+    // data-loaded-for: the address whose list is shown (absent while new filters load), for tests and tools.
+    <div class="view" data-view="messages" data-loaded-for={loaded ? href(['messages'], { ...filters }) : undefined}>
       <div class="view-head">
         <h1>Messages</h1>
         <a class="button primary" href={href(['conversations'])} data-action="compose">

@@ -3,13 +3,15 @@ import { MESSAGE_HANDLERS, type NativePage, type NumberGroup, type NumberGroupMe
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { Card, Empty, ErrorBox, Field, Time, fieldError } from '../components';
+import { href } from '../router';
 
 const NUMBERS = '/api/relay/rest/phone_numbers';
 
 const GROUPS = '/api/relay/rest/number_groups';
 
 export function Numbers({ onChanged }: { onChanged: () => void }) {
-  const [numbers, setNumbers] = useState<PhoneNumber[]>([]);
+  // null until the first answer: "No numbers yet" is not shown to a project whose numbers are loading.
+  const [numbers, setNumbers] = useState<PhoneNumber[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
@@ -25,19 +27,19 @@ export function Numbers({ onChanged }: { onChanged: () => void }) {
   }, [tick]);
 
   return (
-    <div class="view">
+    <div class="view" data-view="numbers" data-loaded-for={numbers ? href(['numbers']) : undefined}>
       <div class="view-head">
         <h1>Numbers</h1>
       </div>
       <AddNumber onAdded={reload} />
       <ErrorBox error={error} />
-      {numbers.length === 0 && !error ? (
+      {numbers?.length === 0 && !error ? (
         <Empty>
           No numbers yet. Add one above to send from it and receive on it: with the simulator any E.164 number works (<code>+15551230003</code>). Scripts use <code>POST /api/relay/rest/phone_numbers</code>.
         </Empty>
       ) : null}
       <div class="number-list" data-list="numbers">
-        {numbers.map((n) =>
+        {(numbers ?? []).map((n) =>
           editing === n.id ? (
             <EditNumber key={n.id} n={n} onDone={() => (setEditing(null), reload())} onCancel={() => setEditing(null)} />
           ) : (
@@ -58,7 +60,7 @@ export function Numbers({ onChanged }: { onChanged: () => void }) {
           ),
         )}
       </div>
-      <NumberGroups numbers={numbers} />
+      <NumberGroups numbers={numbers ?? []} />
     </div>
   );
 }

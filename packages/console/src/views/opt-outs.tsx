@@ -7,6 +7,7 @@ import type { NativePage } from '@switchboard/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { Card, Empty, ErrorBox, Field, Time, fieldError } from '../components';
+import { href } from '../router';
 
 const OPT_OUTS = '/api/messaging/opt_outs';
 const SETTINGS = '/api/messaging/settings';
@@ -26,7 +27,8 @@ interface Settings {
 }
 
 export function OptOuts() {
-  const [rows, setRows] = useState<OptOut[]>([]);
+  // null until the first answer: "Nobody has opted out" is not shown while the list loads.
+  const [rows, setRows] = useState<OptOut[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [tick, setTick] = useState(0);
   const reload = () => setTick((t) => t + 1);
@@ -38,19 +40,19 @@ export function OptOuts() {
   }, [tick]);
 
   return (
-    <div class="view">
+    <div class="view" data-view="opt-outs" data-loaded-for={rows ? href(['opt-outs']) : undefined}>
       <div class="view-head">
         <h1>Opt-outs</h1>
       </div>
       <AddOptOut onAdded={reload} />
       <ErrorBox error={error} />
-      {rows.length === 0 && !error ? (
+      {rows?.length === 0 && !error ? (
         <Empty>
           Nobody has opted out. A handset that texts STOP (or STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT, REVOKE) to one of your numbers is listed here, and sends to it from that number — or its number group — are refused until it texts START. Try it from the Simulator: send “STOP” from a phone.
         </Empty>
       ) : null}
       <div class="number-list" data-list="opt-outs">
-        {rows.map((o) => (
+        {(rows ?? []).map((o) => (
           <div class="number-row" key={o.id} data-opt-out={o.handset}>
             <div>
               <strong class="mono">{o.handset}</strong>
