@@ -62,7 +62,7 @@ describe.skipIf(skipReason !== null)('console: opt-outs and smart encoding', () 
     const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: PHONE, body: `It\u2019s ready \u2014 ${'z'.repeat(70)}` } });
     expect(sent.body.number_of_segments).toBe(2);
     await page.goto(`${server.url}/console/#/messages/${sent.body.id}`);
-    const hint = await page.waitForSelector('[data-field="smart-encoding"]');
+    const hint = await page.waitForSelector(`[data-view="message-detail"][data-message-id="${sent.body.id}"] [data-field="smart-encoding"]`);
     const text = (await hint.textContent()) ?? '';
     expect(text).toContain('would replace');
     expect(text).toContain('\u2019');
