@@ -100,4 +100,39 @@ describe.skipIf(servicesOff)('statement batches on PostgreSQL', () => {
     expect(await rows('select id from gadgets where id = 20')).toEqual([]);
     expect(await rows('select 1 as ok')).toEqual([{ ok: 1 }]);
   });
+
+  it('keeps names right for a statement twice in a batch, failing at its first use, and between batches and statements alone', async () => {
+    const twice = 'select $1::int * 2 as d';
+    // The first use fails at Bind, after its Parse: the second, skipped, binds to it without a Parse of its own.
+    await expect(runBatch(client, [st(twice, ['x'], 'tw'), st(twice, [2], 'tw')], types)).rejects.toMatchObject({ code: '22P02' });
+    expect((await client.query({ name: 'tw', text: twice, values: [3] })).rows).toEqual([{ d: 6 }]);
+    // A statement whose first use, alone, failed while running is not parsed again by a batch, twice in it.
+    const alone = 'select 10 / $1::int as q';
+    await expect(client.query({ name: 'al', text: alone, values: [0] })).rejects.toMatchObject({ code: '22012' });
+    const results = await runBatch(client, [st(alone, [5], 'al'), st(twice, [4], 'tw'), st(alone, [2], 'al')], types);
+    expect(results.map((r) => r.rows)).toEqual([[{ q: 2 }], [{ d: 8 }], [{ q: 5 }]]);
+    // One skipped after a failure, first used here: parsed by the statement alone that uses it next.
+    const skipped = 'select $1::text || $1::text as dd';
+    await expect(runBatch(client, [st(alone, [0], 'al'), st(skipped, ['a'], 'sk')], types)).rejects.toMatchObject({ code: '22012' });
+    expect((await client.query({ name: 'sk', text: skipped, values: ['b'] })).rows).toEqual([{ dd: 'bb' }]);
+    expect(await rows("select name from pg_prepared_statements where name in ('tw', 'al', 'sk') order by name")).toEqual([{ name: 'al' }, { name: 'sk' }, { name: 'tw' }]);
+  });
+
+  it('reports a row it cannot parse after the batch has run, and the connection goes on in step', async () => {
+    const picky = {
+      getTypeParser(oid: number, format?: 'text' | 'binary') {
+        if (oid === 25)
+          return (value: string) => {
+            if (value === 'bad') throw new Error('unparseable row');
+            return value;
+          };
+        return types.getTypeParser(oid, format);
+      },
+    };
+    const batch = (word: string) => [st('select $1::text as w', ['ok'], 'w1'), st('select $1::text as w', [word], 'w1'), st('select $1::int + 1 as n', [41], 'n1')];
+    await expect(runBatch(client, batch('bad'), picky)).rejects.toThrow('unparseable row');
+    const again = await runBatch(client, batch('fine'), picky);
+    expect(again.map((r) => r.rows)).toEqual([[{ w: 'ok' }], [{ w: 'fine' }], [{ n: 42 }]]);
+    expect(await rows('select 1 as ok')).toEqual([{ ok: 1 }]);
+  });
 });
