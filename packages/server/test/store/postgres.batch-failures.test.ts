@@ -1,7 +1,7 @@
 /**
  * Transactions sent as batches (`store/dialects/postgres-batch.ts`, `postgres-pipeline.ts`) meeting
  * what a server does to them: its backend terminated while a batch waits or between two batches, a
- * lock timeout in the middle of a batch, a client-side query timeout on a silent link, an error
+ * lock or statement timeout in the middle of a batch, a client-side query timeout on a silent link, an error
  * reported at the COMMIT. Nothing of a failed transaction may be committed, and the pool's next
  * user must get a connection that works, with its prepared statements' names right.
  */
@@ -22,7 +22,7 @@ describe.skipIf(servicesOff)('batched transactions on PostgreSQL meeting failure
   let db: TestDatabase;
   let admin: pg.Client;
   const stores: KyselyStore[] = [];
-  const open = async (opts: { url?: string; lockTimeoutMs?: number; queryTimeoutMs?: number } = {}) => {
+  const open = async (opts: { url?: string; lockTimeoutMs?: number; statementTimeoutMs?: number; queryTimeoutMs?: number } = {}) => {
     const store = await openPostgresStore({ url: opts.url ?? db.url, poolSize: 1, migrate: false, ...opts });
     stores.push(store);
     return store;
@@ -118,8 +118,11 @@ describe.skipIf(servicesOff)('batched transactions on PostgreSQL meeting failure
     expect(await ids()).toEqual([1, 2, 100]);
   });
 
-  it('fails a transaction whose held statement meets the lock timeout in the middle of a batch, and the pool works on', async () => {
-    const store = await open({ lockTimeoutMs: 50 });
+  it.each([
+    ['lock timeout', { lockTimeoutMs: 50 }, '55P03'],
+    ['statement timeout', { lockTimeoutMs: 0, statementTimeoutMs: 50 }, '57014'],
+  ])('fails a transaction whose held statement meets the %s in the middle of a batch, and the pool works on', async (_, timeouts, code) => {
+    const store = await open(timeouts);
     const locker = new pg.Client({ connectionString: db.url });
     await locker.connect();
     try {
@@ -133,7 +136,7 @@ describe.skipIf(servicesOff)('batched transactions on PostgreSQL meeting failure
         }),
       );
       expect(result).toBeInstanceOf(StoreUnavailableError);
-      expect(((result as Error).cause as { code?: string }).code).toBe('55P03');
+      expect(((result as Error).cause as { code?: string }).code).toBe(code);
     } finally {
       await locker.query('rollback');
       await locker.end();
