@@ -215,6 +215,9 @@ export const ERRORS = {
   // Twilio's 21610 (HTTP 400) for a handset that replied STOP: nothing is queued or sent.
   TO_OPTED_OUT: def('recipient_opted_out', 21610, "The 'To' number has opted out of messages from this sender (it replied STOP); nothing was sent. It opts back in by replying START.", { attribute: 'to', relay: '422' }),
   SMART_ENCODED_INVALID: def('invalid_parameter', 10000, 'smart_encoded must be a boolean.', { attribute: 'smart_encoded' }),
+  // Only adds through the API are refused: a handset's STOP is recorded however long the list. Twilio
+  // and SignalWire document no limit on an opt-out list, so no code of theirs: the generic one.
+  OPT_OUT_LIMIT_REACHED: def('opt_out_limit_reached', 10000, 'The project already has the most opt-out entries a project may add through the API.', { attribute: 'base', nativeType: 'account_error' }),
 
   // --- web console ----------------------------------------------------------------------
   CONSOLE_CSRF: def('csrf_token_missing', 20003, 'Changes made with a console session must carry its CSRF token in the X-Switchboard-CSRF header.', { nativeHttp: 403, compatHttp: 403, relay: '403', category: 'auth', nativeType: 'account_error' }),

@@ -160,5 +160,5 @@ export function periodicWork(settings: SwitchboardSettings): Pick<EngineOptions,
 
 /** The most objects of each kind one project may keep, from settings. */
 export function projectLimits(settings: SwitchboardSettings): ProjectLimits {
-  return { numbers: settings.maxNumbersPerProject, numberGroups: settings.maxNumberGroupsPerProject, applications: settings.maxApplicationsPerProject };
+  return { numbers: settings.maxNumbersPerProject, numberGroups: settings.maxNumberGroupsPerProject, applications: settings.maxApplicationsPerProject, optOuts: settings.maxOptOutsPerProject };
 }

@@ -47,4 +47,10 @@ describe('resource limits by default', () => {
     expect(load({ SWITCHBOARD_MAX_APPLICATIONS_PER_PROJECT: '5000' }).maxApplicationsPerProject).toBe(5_000);
     expect(() => load({ SWITCHBOARD_MAX_NUMBERS_PER_PROJECT: '0' })).toThrow(ConfigError);
   });
+
+  it("bounds the opt-out entries a project's API may add, generously (a handset's STOP is recorded past it)", () => {
+    expect(load().maxOptOutsPerProject).toBe(1_000_000);
+    expect(load({ SWITCHBOARD_MAX_OPT_OUTS_PER_PROJECT: '5000000' }).maxOptOutsPerProject).toBe(5_000_000);
+    expect(() => load({ SWITCHBOARD_MAX_OPT_OUTS_PER_PROJECT: '0' })).toThrow(ConfigError);
+  });
 });

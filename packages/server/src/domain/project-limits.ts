@@ -9,6 +9,12 @@ export interface ProjectLimits {
   readonly numbers: number;
   readonly numberGroups: number;
   readonly applications: number;
+  /**
+   * Entries of the project's opt-out lists past which the API adds no more (a handset's STOP is
+   * recorded however many there are). Neither Twilio nor SignalWire documents a limit on an
+   * opt-out list; a million is more than a sender's real list and bounds a project's rows.
+   */
+  readonly optOuts: number;
 }
 
-export const DEFAULT_PROJECT_LIMITS: ProjectLimits = { numbers: 10_000, numberGroups: 10_000, applications: 1_000 };
+export const DEFAULT_PROJECT_LIMITS: ProjectLimits = { numbers: 10_000, numberGroups: 10_000, applications: 1_000, optOuts: 1_000_000 };

@@ -106,7 +106,7 @@ export interface EngineOptions {
   readonly adoptReceipts?: { readonly carrier: Carrier; readonly prefixOf: (instanceId: string) => string };
   /** How long settled webhook deliveries are kept, and the passes that delete them (default `DEFAULT_RETENTION`). */
   readonly retention?: RetentionOptions;
-  /** The most numbers, number groups and cXML applications one project may have (default `DEFAULT_PROJECT_LIMITS`). */
+  /** The most numbers, number groups, cXML applications and opt-out entries one project may have (default `DEFAULT_PROJECT_LIMITS`). */
   readonly projectLimits?: ProjectLimits;
   /** Further clean-up of dead instances (their parked RELAY sessions). */
   readonly onInstancesDead?: (dead: readonly NodeRecord[]) => Promise<void>;
@@ -183,7 +183,8 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
   const isUniqueViolation = (err: unknown) => store.isUniqueViolation(err);
   const verifier = new CredentialVerifier(store.projects, store.tokens, systemClock, bus);
   const messagingSettings = new MessagingSettingsCache({ repository: store.optOuts, bus, now: () => clock.now() });
-  const optOuts = new OptOutService({ repository: store.optOuts, settings: messagingSettings, bus, clock, ids });
+  const limits = options.projectLimits ?? DEFAULT_PROJECT_LIMITS;
+  const optOuts = new OptOutService({ repository: store.optOuts, settings: messagingSettings, bus, clock, ids, maxOptOuts: limits.optOuts });
   const acceptor = new MessageAcceptor({
     clock,
     ids,
@@ -285,7 +286,6 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
     options.sharedClock && clock instanceof ManualClock
       ? new SharedClock({ clock, repository: store.simulatorClock, bus, logger, onMoved: () => (dispatcher.wake(), options.sharedClock?.onMoved?.()) }, options.sharedClock.refreshMs)
       : null;
-  const limits = options.projectLimits ?? DEFAULT_PROJECT_LIMITS;
   const numbers = new NumberService({ store, clock, ids, bus, directory, isUniqueViolation, maxPerProject: limits.numbers });
 
   return {

@@ -323,6 +323,12 @@ export interface OptOutsTable {
   created_at: number;
 }
 
+/** How many `opt_outs` entries a project has, kept with each insert and delete (migration 0021). */
+export interface OptOutCountsTable {
+  project_id: string;
+  entries: number;
+}
+
 /** Smart encoding and opt-out replies per project (`scope` ''), number group (its id) or number (migration 0010). */
 export interface MessagingSettingsTable {
   project_id: string;
@@ -389,6 +395,7 @@ export interface Database {
   console_sessions: ConsoleSessionsTable;
   simulator_settings: SimulatorSettingsTable;
   opt_outs: OptOutsTable;
+  opt_out_counts: OptOutCountsTable;
   messaging_settings: MessagingSettingsTable;
   sender_slots: SenderSlotsTable;
   server_keys: ServerKeysTable;

@@ -89,6 +89,11 @@ export class OptOutService {
       readonly bus: Bus;
       readonly clock: Clock;
       readonly ids: IdGenerator;
+      /**
+       * The most entries a project's lists may hold for the API to add one more
+       * (`projects.maxOptOuts`); none when absent. A handset's keyword is recorded past it.
+       */
+      readonly maxOptOuts?: number;
     },
     ttlMs = 30_000,
     private readonly maxEntries = 10_000,
@@ -182,16 +187,28 @@ export class OptOutService {
     return true;
   }
 
-  /** Put handsets on senders' lists (the API, or a keyword). */
+  /** Put handsets on senders' lists, however many the project has: what a handset asked for is always recorded. */
   async add(projectId: string, rows: readonly OptOutRecord[]): Promise<void> {
     await this.deps.repository.add(rows);
+    this.added(projectId);
+  }
+
+  private added(projectId: string): void {
     this.deps.bus.publish('opt_outs.changed', { projectId });
     this.known.set(projectId, true);
   }
 
-  /** Put one handset on one sender's list through the API; one already listed keeps its first entry, which is returned. */
+  /**
+   * Put one handset on one sender's list through the API; one already listed keeps its first entry,
+   * which is returned. A new one is refused once the project has `maxOptOuts` (`OPT_OUT_LIMIT_REACHED`).
+   */
   async addOne(projectId: string, sender: string, handset: string): Promise<OptOutRecord> {
-    await this.add(projectId, [{ id: this.deps.ids.uuid(), projectId, sender, handset, keyword: null, createdAt: this.deps.clock.now() }]);
+    const max = this.deps.maxOptOuts ?? Infinity;
+    const entry: OptOutRecord = { id: this.deps.ids.uuid(), projectId, sender, handset, keyword: null, createdAt: this.deps.clock.now() };
+    if (!(await this.deps.repository.add([entry], max))) {
+      throw AppError.of('OPT_OUT_LIMIT_REACHED', { message: `This project's opt-out lists already hold ${max} entries or more, the most the API may add to; remove one first. Handsets that text STOP are still listed.` });
+    }
+    this.added(projectId);
     const [row] = await this.deps.repository.list(projectId, { sender, handset }, { limit: 1 });
     const { seq: _seq, ...record } = row!;
     return record;

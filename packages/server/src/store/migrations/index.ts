@@ -22,6 +22,7 @@ import { serverKeysSchema } from './0017-server-keys.js';
 import { simulatorClockSchema } from './0018-simulator-clock.js';
 import { parkedSessionTokensSchema } from './0019-parked-session-tokens.js';
 import { smscReceiptsSchema } from './0020-smsc-receipts.js';
+import { optOutCountsSchema } from './0021-opt-out-counts.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -43,6 +44,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0018-simulator-clock': simulatorClockSchema(dialect),
     '0019-parked-session-tokens': parkedSessionTokensSchema(dialect),
     '0020-smsc-receipts': smscReceiptsSchema(dialect),
+    '0021-opt-out-counts': optOutCountsSchema(dialect),
   };
 }
 

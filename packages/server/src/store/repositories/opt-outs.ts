@@ -26,45 +26,88 @@ function columnsOf(patch: MessagingSettingsPatch): SettingsColumns {
   return c;
 }
 
+/** Thrown in an add's transaction to roll it back: the project's list would pass its limit. */
+class OverLimit extends Error {}
+
+/**
+ * Count `n` entries added to the project's list, in the transaction that added them; returns the
+ * new count. The upsert holds the count's row until commit, so concurrent adds of one project
+ * count one after the other (on PostgreSQL the second waits and adds to the first's result).
+ */
+async function countAdded(db: Kysely<Database>, projectId: string, n: number): Promise<number> {
+  const row = await db
+    .insertInto('opt_out_counts')
+    .values({ project_id: projectId, entries: n })
+    .onConflict((oc) => oc.column('project_id').doUpdateSet((eb) => ({ entries: eb('opt_out_counts.entries', '+', eb.ref('excluded.entries')) })))
+    .returning('entries')
+    .executeTakeFirstOrThrow();
+  return num(row.entries);
+}
+
 export class KyselyOptOutRepository implements OptOutRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async add(rows: readonly OptOutRecord[]): Promise<void> {
-    if (!rows.length) return;
-    await this.db
-      .insertInto('opt_outs')
-      .values(rows.map((r) => ({ id: r.id, project_id: r.projectId, sender: r.sender, handset: r.handset, keyword: r.keyword, created_at: r.createdAt })))
-      .onConflict((oc) => oc.columns(['project_id', 'handset', 'sender']).doNothing())
-      .execute();
+  async add(rows: readonly OptOutRecord[], maxEntries = Infinity): Promise<boolean> {
+    if (!rows.length) return true;
+    // Past the limit the whole add is rolled back; in a caller's transaction that would be the caller's.
+    if (maxEntries !== Infinity && this.db.isTransaction) throw new Error('An opt-out add with a limit runs in its own transaction.');
+    try {
+      await this.atomically(async (db) => {
+        const added = await db
+          .insertInto('opt_outs')
+          .values(rows.map((r) => ({ id: r.id, project_id: r.projectId, sender: r.sender, handset: r.handset, keyword: r.keyword, created_at: r.createdAt })))
+          .onConflict((oc) => oc.columns(['project_id', 'handset', 'sender']).doNothing())
+          .returning('project_id')
+          .execute();
+        const perProject = new Map<string, number>();
+        for (const { project_id } of added) perProject.set(project_id, (perProject.get(project_id) ?? 0) + 1);
+        for (const [projectId, n] of perProject) {
+          if ((await countAdded(db, projectId, n)) > maxEntries) throw new OverLimit();
+        }
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof OverLimit) return false;
+      throw err;
+    }
   }
 
   async remove(projectId: string, handset: string, senders: readonly string[]): Promise<number> {
     if (!senders.length) return 0;
-    const r = await this.db
-      .deleteFrom('opt_outs')
-      .where('project_id', '=', projectId)
-      .where('handset', '=', handset)
-      .where((eb) =>
-        eb.or([
-          eb('sender', 'in', [...senders]),
-          // What a keyword put on the list of a number now in one of these groups (the port says why).
-          eb.and([
-            eb('keyword', 'is not', null),
-            eb(
-              'sender',
-              'in',
-              eb
-                .selectFrom('number_group_memberships as m')
-                .innerJoin('phone_numbers as p', 'p.id', 'm.phone_number_id')
-                .select('p.number')
-                .where('m.group_id', 'in', [...senders])
-                .where('p.project_id', '=', projectId),
-            ),
+    return this.atomically(async (db) => {
+      const r = await db
+        .deleteFrom('opt_outs')
+        .where('project_id', '=', projectId)
+        .where('handset', '=', handset)
+        .where((eb) =>
+          eb.or([
+            eb('sender', 'in', [...senders]),
+            // What a keyword put on the list of a number now in one of these groups (the port says why).
+            eb.and([
+              eb('keyword', 'is not', null),
+              eb(
+                'sender',
+                'in',
+                eb
+                  .selectFrom('number_group_memberships as m')
+                  .innerJoin('phone_numbers as p', 'p.id', 'm.phone_number_id')
+                  .select('p.number')
+                  .where('m.group_id', 'in', [...senders])
+                  .where('p.project_id', '=', projectId),
+              ),
+            ]),
           ]),
-        ]),
-      )
-      .executeTakeFirst();
-    return Number(r.numDeletedRows);
+        )
+        .executeTakeFirst();
+      const n = Number(r.numDeletedRows);
+      if (n) await db.updateTable('opt_out_counts').set((eb) => ({ entries: eb('entries', '-', n) })).where('project_id', '=', projectId).execute();
+      return n;
+    });
+  }
+
+  /** Run `work` in a transaction, or in the caller's when there is one. */
+  private atomically<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.isTransaction ? work(this.db) : this.db.transaction().execute(work);
   }
 
   async get(projectId: string, id: string): Promise<OptOutRecord | undefined> {

@@ -28,13 +28,19 @@ export interface MessagingSettings {
 export type MessagingSettingsPatch = { readonly [K in keyof MessagingSettings]?: MessagingSettings[K] };
 
 export interface OptOutRepository {
-  /** Record opt-outs; one already on the list is kept as it was. */
-  add(rows: readonly OptOutRecord[]): Promise<void>;
+  /**
+   * Record opt-outs; one already on the list is kept as it was. The project's count of entries is
+   * kept in the same transaction. With `maxEntries` (the API's adds; never a handset's keyword),
+   * an add that would leave the project more entries than that adds none and returns false, and
+   * concurrent adds count one after the other; it then runs in its own transaction, not a caller's.
+   */
+  add(rows: readonly OptOutRecord[], maxEntries?: number): Promise<boolean>;
   /**
    * Take a handset off the lists of these senders; returns how many entries went. A sender that is
    * a number group takes with it what a keyword put on its current members' own lists (a STOP to a
    * member lists the member too, so that it still refuses the handset if it leaves the group): a
-   * handset back in a group is back with every member of it.
+   * handset back in a group is back with every member of it. The project's count goes down with
+   * them, in the same transaction.
    */
   remove(projectId: string, handset: string, senders: readonly string[]): Promise<number>;
   get(projectId: string, id: string): Promise<OptOutRecord | undefined>;
