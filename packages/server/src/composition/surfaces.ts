@@ -75,7 +75,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
   // Console sessions and failed-login limits are the people and clients at the door, on wall time
   // like other network timers: on the simulator clock, a test's advance logged the developer out,
   // and a lockout (its Retry-After in real seconds) lasted until someone moved the clock.
-  const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(p.consoleSessionRepository, systemClock, { ttlMs: settings.consoleSessionTtlMs, publicUrl: settings.publicUrl }, engine.bus) : null;
+  const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(p.consoleSessionRepository, systemClock, { ttlMs: settings.consoleSessionTtlMs, publicUrl: settings.publicUrl, maxPerCredential: settings.consoleMaxSessionsPerToken }, engine.bus) : null;
   const consoleFeed = settings.consoleEnabled ? new ConsoleFeed(engine.bus) : null;
   const sendSlots = new ProjectSlots(settings.maxSendRequestsPerProject);
   const authThrottle = new AuthThrottle({

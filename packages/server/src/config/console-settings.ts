@@ -22,4 +22,13 @@ export const CONSOLE_SETTINGS = {
     default: 43_200_000,
     parse: parsers.int(60_000, 30 * 86_400_000),
   },
+  consoleMaxSessionsPerToken: {
+    key: 'console.maxSessionsPerToken',
+    env: 'SWITCHBOARD_CONSOLE_MAX_SESSIONS_PER_TOKEN',
+    flag: null,
+    description:
+      "Console sessions one API token keeps open (a project's dev logins count as one token). A login past it ends the token's oldest session, whose browser is asked to log in again; the new login is never refused. Each session is a stored row until it expires (up to 7 days), so without it a client logging in in a loop would fill the table.",
+    default: 50,
+    parse: parsers.int(1, 10_000),
+  },
 } satisfies Record<string, SettingSpec<unknown>>;

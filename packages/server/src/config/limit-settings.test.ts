@@ -53,4 +53,10 @@ describe('resource limits by default', () => {
     expect(load({ SWITCHBOARD_MAX_OPT_OUTS_PER_PROJECT: '5000000' }).maxOptOutsPerProject).toBe(5_000_000);
     expect(() => load({ SWITCHBOARD_MAX_OPT_OUTS_PER_PROJECT: '0' })).toThrow(ConfigError);
   });
+
+  it('keeps 50 console sessions per API token by default', () => {
+    expect(load().consoleMaxSessionsPerToken).toBe(50);
+    expect(load({ SWITCHBOARD_CONSOLE_MAX_SESSIONS_PER_TOKEN: '5' }).consoleMaxSessionsPerToken).toBe(5);
+    expect(() => load({ SWITCHBOARD_CONSOLE_MAX_SESSIONS_PER_TOKEN: '0' })).toThrow(ConfigError);
+  });
 });

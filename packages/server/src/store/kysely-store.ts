@@ -45,7 +45,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotI
     carrierParts: new KyselyCarrierPartRepository(db, traits),
     leases: new KyselyLeaseRepository(db),
     nodes: new KyselyNodeRepository(db),
-    consoleSessions: new KyselyConsoleSessionRepository(db),
+    consoleSessions: new KyselyConsoleSessionRepository(db, traits),
     simulatorSettings: new KyselySimulatorSettingsRepository(db),
     optOuts: new KyselyOptOutRepository(db),
     serverKeys: new KyselyServerKeyRepository(db),

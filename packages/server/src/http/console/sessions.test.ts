@@ -12,6 +12,7 @@ function memoryRepo(): ConsoleSessionRepository {
   return {
     async create(s) {
       rows.set(s.idHash.toString('hex'), s);
+      return [];
     },
     async find(idHash, now) {
       const s = rows.get(idHash.toString('hex'));

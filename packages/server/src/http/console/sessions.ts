@@ -7,7 +7,10 @@
  * ends, does not live for ever). The cookie follows the session: its Max-Age is the session's time
  * left, and a request that slides the expiry gets the cookie again with the new time left (see
  * `renewedCookie`). The CSRF token is derived from the session id, so it needs no
- * storage and cannot be guessed without the cookie.
+ * storage and cannot be guessed without the cookie. Each login stores a row until it expires, so
+ * one API token (or a project's dev logins) keeps at most `maxPerCredential` sessions: a login past
+ * it ends the credential's oldest session, as most products do, rather than refusing the newest
+ * login — a client logging in in a loop cannot fill the table, nor lock out the token's users.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
@@ -60,7 +63,14 @@ export class ConsoleSessions implements SessionAuthenticator {
   constructor(
     private readonly repo: ConsoleSessionRepository,
     private readonly clock: Clock,
-    private readonly opts: { readonly ttlMs: number; readonly cacheMs?: number; /** Tells whether cookies are Secure behind a TLS proxy (see `cookieSecure`). */ readonly publicUrl?: string | null },
+    private readonly opts: {
+      readonly ttlMs: number;
+      readonly cacheMs?: number;
+      /** Tells whether cookies are Secure behind a TLS proxy (see `cookieSecure`). */
+      readonly publicUrl?: string | null;
+      /** Sessions one API token (or a project's dev logins) keeps open; a login past it ends the oldest. */
+      readonly maxPerCredential?: number;
+    },
     bus?: Bus,
   ) {
     const cacheMs = opts.cacheMs ?? 5_000;
@@ -90,7 +100,9 @@ export class ConsoleSessions implements SessionAuthenticator {
     const id = randomBytes(32).toString('base64url');
     const now = this.clock.now();
     const record: ConsoleSessionRecord = { idHash: digest(id), projectId, tokenId: opts.tokenId, scopes: [...opts.scopes], dev: opts.dev, createdAt: now, expiresAt: now + this.opts.ttlMs };
-    await this.repo.create(record);
+    const evicted = await this.repo.create(record, this.opts.maxPerCredential ?? Infinity);
+    // Ended here at once; on other nodes within `cacheMs`, as a revoked token's.
+    if (evicted.length) this.cache.invalidateWhere((session) => session !== null && evicted.some((h) => h.equals(session.idHash)));
     return { id, record, csrfToken: csrfTokenFor(id) };
   }
 

@@ -23,6 +23,7 @@ import { simulatorClockSchema } from './0018-simulator-clock.js';
 import { parkedSessionTokensSchema } from './0019-parked-session-tokens.js';
 import { smscReceiptsSchema } from './0020-smsc-receipts.js';
 import { optOutCountsSchema } from './0021-opt-out-counts.js';
+import { consoleSessionCredentialsSchema } from './0022-console-session-credentials.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -45,6 +46,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0019-parked-session-tokens': parkedSessionTokensSchema(dialect),
     '0020-smsc-receipts': smscReceiptsSchema(dialect),
     '0021-opt-out-counts': optOutCountsSchema(dialect),
+    '0022-console-session-credentials': consoleSessionCredentialsSchema(dialect),
   };
 }
 

@@ -1,17 +1,51 @@
 import type { Kysely } from 'kysely';
 import type { TokenScope } from '../../domain/credentials.js';
 import type { ConsoleSessionRecord, ConsoleSessionRepository } from '../../domain/ports/store.js';
+import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
 import { num } from '../rows.js';
 
-export class KyselyConsoleSessionRepository implements ConsoleSessionRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+/** How many sessions beyond the limit one login removes at most (more only after the limit was lowered). */
+const EVICT_BATCH = 100;
 
-  async create(s: ConsoleSessionRecord): Promise<void> {
-    await this.db
-      .insertInto('console_sessions')
-      .values({ id_hash: s.idHash, project_id: s.projectId, token_id: s.tokenId, scopes: JSON.stringify(s.scopes), dev: s.dev ? 1 : 0, created_at: s.createdAt, expires_at: s.expiresAt })
-      .execute();
+export class KyselyConsoleSessionRepository implements ConsoleSessionRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly traits: DialectTraits,
+  ) {}
+
+  async create(s: ConsoleSessionRecord, maxPerCredential = Infinity): Promise<Buffer[]> {
+    const insert = (db: Kysely<Database>) =>
+      db
+        .insertInto('console_sessions')
+        .values({ id_hash: s.idHash, project_id: s.projectId, token_id: s.tokenId, scopes: JSON.stringify(s.scopes), dev: s.dev ? 1 : 0, created_at: s.createdAt, expires_at: s.expiresAt })
+        .execute();
+    if (maxPerCredential === Infinity) {
+      await insert(this.db);
+      return [];
+    }
+    return this.db.transaction().execute(async (db) => {
+      // Logins of one project one after the other (SQLite's one writer does it there), so two at
+      // once cannot both keep the limit and leave one more; inserts that refer to the project go on.
+      await this.traits.lockReferenced(db.selectFrom('projects').select('id').where('id', '=', s.projectId)).execute();
+      await insert(db);
+      // The one just opened stays, with the newest others up to `maxPerCredential`; older ones go
+      // (the new one is left out by id: others may have been opened in the same millisecond).
+      const older = await db
+        .selectFrom('console_sessions')
+        .select('id_hash')
+        .where('project_id', '=', s.projectId)
+        .where('token_id', s.tokenId === null ? 'is' : '=', s.tokenId)
+        .where('id_hash', '!=', s.idHash)
+        .orderBy('created_at', 'desc')
+        .orderBy('id_hash', 'desc')
+        .limit(EVICT_BATCH)
+        .offset(maxPerCredential - 1)
+        .execute();
+      const evicted = older.map((r) => (Buffer.isBuffer(r.id_hash) ? r.id_hash : Buffer.from(r.id_hash as Uint8Array)));
+      if (evicted.length) await db.deleteFrom('console_sessions').where('id_hash', 'in', evicted).execute();
+      return evicted;
+    });
   }
 
   async find(idHash: Buffer, now: number): Promise<ConsoleSessionRecord | undefined> {

@@ -17,7 +17,12 @@ export interface ConsoleSessionRecord {
  * an API token): the session says which project it acts for.
  */
 export interface ConsoleSessionRepository {
-  create(session: ConsoleSessionRecord): Promise<void>;
+  /**
+   * Store a new session. With `maxPerCredential`, the credential's (its API token's, or the
+   * project's dev logins') oldest sessions beyond that many, the new one counted, are deleted in
+   * the same transaction; returns their digests. Logins of one project count one after the other.
+   */
+  create(session: ConsoleSessionRecord, maxPerCredential?: number): Promise<Buffer[]>;
   /** The session if it exists, has not expired at `now`, and its API token (if any) is not revoked. */
   find(idHash: Buffer, now: number): Promise<ConsoleSessionRecord | undefined>;
   /** Push the expiry of a live session later. */
