@@ -205,7 +205,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
           onDropped: parkedSessionDropped(metrics, logger),
         }))
     : undefined;
-  const relay = new RelayService({ bus, clock, verifier: engine.verifier, projects: engine.reads.projects, messages: engine.reads.messages, acceptor: engine.acceptor, metrics, logger, nodeId, authThrottle, sendSlots, ...(resume ? { resume } : {}) }, limits);
+  const relay = new RelayService({ bus, clock, verifier: engine.verifier, projects: engine.reads.projects, messages: engine.reads.messages, events: engine.reads.events, acceptor: engine.acceptor, metrics, logger, nodeId, authThrottle, sendSlots, ...(resume ? { resume } : {}) }, limits);
   if (roles.has('relay')) attachRelayTransport(app.server, relay, rawErrorResponse);
 
   // Start: work first, then the door. The simulator's SMSC first, so connectors pointed at it bind at once.

@@ -136,6 +136,7 @@ export function relayLimits(settings: SwitchboardSettings): RelayLimits {
     bytesPerSecond: settings.relayBytesPerSecond,
     bytesPerSecondPerAddress: settings.relayBytesPerSecondPerAddress,
     resumeWindowMs: settings.relayResumeWindowMs,
+    catchUpWindowMs: settings.relayCatchUpWindowMs,
     eventBufferSize: settings.relayEventBufferSize,
     bufferMemoryBytes: settings.relayBufferMemoryBytes,
     pingIntervalMs: settings.relayPingIntervalMs,

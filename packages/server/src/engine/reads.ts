@@ -20,7 +20,7 @@ import { PageTokens } from './page-tokens.js';
 
 export interface EngineReads {
   readonly messages: Pick<MessageRepository, 'get' | 'getMany' | 'list' | 'listScanned' | 'seqOf' | 'listConversations' | 'listConversationsScanned' | 'countInCxmlSession'>;
-  readonly events: Pick<MessageEventRepository, 'listForMessage'>;
+  readonly events: Pick<MessageEventRepository, 'listForMessage' | 'listRecentForContexts'>;
   readonly media: Pick<MessageMediaRepository, 'get' | 'listForMessage' | 'seqOf'>;
   readonly numbers: Pick<PhoneNumberRepository, 'get' | 'getByNumber' | 'list' | 'seqOf'>;
   readonly numberGroups: Pick<NumberGroupRepository, 'get' | 'list' | 'seqOf' | 'countMembers' | 'listMembers' | 'membershipSeqOf'>;

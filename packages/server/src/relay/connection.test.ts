@@ -13,6 +13,7 @@ const limits: RelayLimits = {
   bytesPerSecond: 200_000,
   bytesPerSecondPerAddress: 300_000,
   resumeWindowMs: 1000,
+  catchUpWindowMs: 0,
   eventBufferSize: 10,
   bufferMemoryBytes: 1 << 20,
   pingIntervalMs: 5000,

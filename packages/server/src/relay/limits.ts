@@ -15,6 +15,8 @@ export interface RelayLimits {
   readonly bytesPerSecondPerAddress: number;
   /** How long a disconnected session can be resumed (ms). */
   readonly resumeWindowMs: number;
+  /** How far back (ms) a session adopted again is caught up from the stored events (relay/catch-up.ts); 0: not. */
+  readonly catchUpWindowMs: number;
   /** Events a session may hold unacknowledged (live) or missed (parked). */
   readonly eventBufferSize: number;
   /** Bytes of buffered events on this node, all sessions together. */

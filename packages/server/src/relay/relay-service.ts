@@ -24,6 +24,7 @@ import type { ProjectSlots } from '../util/project-slots.js';
 import { AddressByteBudgets, type ByteShare } from './address-bytes.js';
 import { AddressMemory } from './address-memory.js';
 import { BufferBudget } from './buffer-budget.js';
+import type { CatchUpReads } from './catch-up.js';
 import { RelayConnection, type ConnectionHost, type Reply } from './connection.js';
 import { RelayEventRouter } from './event-router.js';
 import { RpcError } from './frames.js';
@@ -44,6 +45,8 @@ export interface RelayServiceDeps {
   readonly projects: EngineReads['projects'];
   /** Stored messages: a resume's replay leaves out the text of those redacted since. */
   readonly messages: RedactionReads;
+  /** Stored message events: a resumed or re-adopted session gets what it missed from them (catch-up.ts). */
+  readonly events: CatchUpReads;
   readonly acceptor: MessageAcceptor;
   readonly metrics: RelayMetrics;
   readonly logger: Logger;
@@ -103,6 +106,7 @@ export class RelayService implements ConnectionHost {
       verifier: deps.verifier,
       projects: deps.projects,
       messages: deps.messages,
+      events: deps.events,
       acceptor: deps.acceptor,
       registry: this.registry,
       resume: this.resume,
@@ -114,6 +118,7 @@ export class RelayService implements ConnectionHost {
       nodeId: deps.nodeId,
       sendSlots: deps.sendSlots ?? null,
       now: () => this.now(),
+      messageNow: () => deps.clock.now(),
       retire: (conn) => this.connectionClosed(conn),
     });
     this.timer = setInterval(() => this.tick(), RELAY_CONSTANTS.tickMs);

@@ -24,6 +24,7 @@ import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
 import { eventCost, eventsCost, type BufferBudget } from './buffer-budget.js';
+import { catchUpEvents, type CatchUpReads } from './catch-up.js';
 import { RelayConnection, type Reply } from './connection.js';
 import { exceedsContexts, readContexts, tooManyContexts } from './contexts.js';
 import { authorizationStateParams } from './event-payloads.js';
@@ -42,6 +43,8 @@ export interface DispatcherDeps {
   readonly verifier: CredentialVerifier;
   readonly projects: EngineReads['projects'];
   readonly messages: RedactionReads;
+  /** Stored message events: what a resumed or re-adopted session missed (catch-up.ts). */
+  readonly events: CatchUpReads;
   readonly acceptor: MessageAcceptor;
   readonly registry: SessionRegistry;
   readonly resume: RelayResumeStore;
@@ -55,6 +58,8 @@ export interface DispatcherDeps {
   /** Sends in progress per project, shared with the REST surfaces: a send waits its project's turn. */
   readonly sendSlots: ProjectSlots | null;
   now(): number;
+  /** Message time (the engine's clock), which stored events are in. */
+  messageNow(): number;
   /** Park or end the session of a connection that closed while its connect was running. */
   retire(conn: RelayConnection): void;
 }
@@ -157,6 +162,8 @@ export class RpcDispatcher {
     let session: RelaySession;
     let replay: BufferedRelayEvent[] = [];
     let restored = false;
+    /** Where the session's catch-up from the stored events starts (message time), if it gets one. */
+    let catchUp: { since: number; receives: boolean } | null = null;
     if (existing) {
       // A resume adds the given contexts to the session's: the sum is capped like a receive's.
       if (exceedsContexts(existing.contexts, contexts)) throw tooManyContexts();
@@ -195,10 +202,21 @@ export class RpcDispatcher {
           replay = [...parked.events];
           deps.registry.subscribe(session, parked.contexts);
           deps.metrics.relaySessionEvent('resumed');
+          // What was committed while it was parked but never reached the bus: since its park (in message time).
+          const window = deps.limits.catchUpWindowMs;
+          if (window > 0) catchUp = { since: deps.messageNow() - Math.min(window, deps.now() - parked.parkedAt), receives: true };
         } else {
           deps.metrics.relaySessionEvent('readopted');
-          // A client of the process before this one: what the start produced for it is replayed.
-          if (deps.startup?.open) session.trackStartupKeys(deps.startup.until);
+          // A client of the process before this one, or of a node gone: what the start produced for
+          // it is replayed, and what the database holds for it since the catch-up window began (also
+          // for the contexts it subscribes to within that window after its connect).
+          const window = deps.limits.catchUpWindowMs;
+          const until = Math.max(deps.startup?.open ? deps.startup.until : 0, window > 0 ? deps.now() + window : 0);
+          if (until > 0) session.trackStartupKeys(until);
+          if (window > 0) {
+            session.catchUpSince = deps.messageNow() - window;
+            catchUp = { since: session.catchUpSince, receives: false };
+          }
         }
       } else {
         deps.metrics.relaySessionEvent('created');
@@ -206,6 +224,7 @@ export class RpcDispatcher {
     }
     deps.registry.subscribe(session, contexts);
     if (session.startupKeys) replay = this.startupEvents(session, session.contexts);
+    if (catchUp) replay = [...replay, ...(await this.caughtUp(session, session.contexts, catchUp.since, catchUp.receives, replay))];
     if (replay.length > 0) replay = await withoutRedactedText(replay, projectId, deps.messages, deps.budget);
     if ((conn.state as string) === 'closed') {
       // Gone while the session was looked up: park what it has for the next attempt.
@@ -261,7 +280,7 @@ export class RpcDispatcher {
       return { result };
     }
     if (exceedsContexts(session.contexts, contexts)) throw tooManyContexts();
-    if (!session.startupKeys || !this.deps.startup?.open) {
+    if (!session.startupKeys) {
       this.deps.registry.subscribe(session, contexts);
       return { result };
     }
@@ -269,17 +288,28 @@ export class RpcDispatcher {
   }
 
   /**
-   * A session adopted again after the start subscribes to contexts: the start's events for them
-   * that it has not had are replayed after the answer (their text erased if redacted since), then
-   * live ones follow. The subscription starts once the replay is read, with what came meanwhile.
+   * A session adopted again subscribes to contexts soon after (realtime-api restores its topics
+   * so): the start's events for them and the stored ones of its catch-up window that it has not
+   * had are replayed after the answer (their text erased if redacted since), then live ones follow.
+   * The subscription starts once the start's replay is read, with what came meanwhile; the stored
+   * events are read after it, so one committed in between is either read or delivered live.
    */
   private async receiveWithStartup(session: RelaySession, contexts: string[], result: Record<string, unknown>): Promise<Reply> {
     const { deps } = this;
     const first = await withoutRedactedText(this.startupEvents(session, contexts), session.projectId, deps.messages, deps.budget);
     deps.registry.subscribe(session, contexts);
     const meanwhile = this.startupEvents(session, contexts, new Set(first.map((e) => e.key)));
-    const replay = [...first, ...meanwhile];
+    let replay = [...first, ...meanwhile];
+    if (session.catchUpSince !== null) replay = [...replay, ...(await this.caughtUp(session, contexts, session.catchUpSince, false, replay))];
     return { result, after: () => session.replay(replay) };
+  }
+
+  /** The stored events of `contexts` since `since` that `session` has had neither live nor in `replay`. */
+  private caughtUp(session: RelaySession, contexts: Iterable<string>, since: number, receives: boolean, replay: readonly BufferedRelayEvent[]): Promise<BufferedRelayEvent[]> {
+    const replayed = new Set(replay.map((e) => e.key));
+    // Asked once the read is done: what arrived live meanwhile counts too.
+    const seen = (key: string) => replayed.has(key) || session.startupKeys?.has(key) === true;
+    return catchUpEvents(this.deps.events, this.deps.budget, { projectId: session.projectId, protocol: session.protocol, contexts, since, seen, receives, limit: this.deps.limits.eventBufferSize });
   }
 
   /**

@@ -57,6 +57,8 @@ export class RelaySession {
    */
   private keysUntil = 0;
   private keys: Set<string> | null = null;
+  /** Adopted again: where its catch-up from the stored events starts (message time; catch-up.ts), for contexts it subscribes to later. */
+  catchUpSince: number | null = null;
 
   constructor(
     readonly protocol: string,

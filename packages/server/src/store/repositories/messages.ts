@@ -2,7 +2,7 @@ import type { MessageStatus } from '@switchboard/protocol';
 import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
 import { predecessorsOf } from '../../domain/lifecycle.js';
 import { withSeq, type MessageEventRecord, type MessageRecord, type MessageState, type NewMessage, type NewMessageEvent } from '../../domain/message.js';
-import type { CarrierSelector, ConversationFilter, ConversationRecord, MessageEventRepository, MessageListFilter, MessageRepository, ScannedPage, SentCursor, SeqPage, TransitionUpdate } from '../../domain/ports/store.js';
+import type { CarrierSelector, ConversationFilter, ConversationRecord, MessageEventRepository, MessageEventWithMessage, RecentEventsBounds, MessageListFilter, MessageRepository, ScannedPage, SentCursor, SeqPage, TransitionUpdate } from '../../domain/ports/store.js';
 import type { HotInserts } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, MessagesTable } from '../schema.js';
@@ -416,5 +416,29 @@ export class KyselyMessageEventRepository implements MessageEventRepository {
       .orderBy('id')
       .execute();
     return rows.map(eventFromRow);
+  }
+
+  async listRecentForContexts(projectId: string, contexts: readonly string[], bounds: RecentEventsBounds): Promise<MessageEventWithMessage[]> {
+    if (contexts.length === 0 || bounds.limit <= 0) return [];
+    // Event ids grow with time: the last `scanRows` of them are a range of the primary key.
+    const top = await this.db.selectFrom('message_events').select((eb) => eb.fn.max('id').as('top')).executeTakeFirst();
+    const floor = num(top?.top ?? 0) - bounds.scanRows;
+    const rows = await this.db
+      .selectFrom('message_events as e')
+      .innerJoin('messages as m', 'm.id', 'e.message_id')
+      .selectAll('m')
+      .select(['e.id as e_id', 'e.message_id as e_message_id', 'e.project_id as e_project_id', 'e.status as e_status', 'e.at as e_at', 'e.error_code as e_error_code', 'e.error_message as e_error_message', 'e.detail as e_detail'])
+      .where('e.id', '>', floor)
+      .where('e.project_id', '=', projectId)
+      .where('m.project_id', '=', projectId)
+      .where('e.at', '>=', bounds.since)
+      .where((eb) => (contexts.includes('default') ? eb.or([eb('m.context', 'in', contexts), eb('m.context', 'is', null)]) : eb('m.context', 'in', contexts)))
+      .orderBy('e.id', 'desc')
+      .limit(bounds.limit)
+      .execute();
+    return rows.reverse().map((r) => ({
+      message: messageFromRow(r),
+      event: eventFromRow({ id: r.e_id, message_id: r.e_message_id, project_id: r.e_project_id, status: r.e_status, at: r.e_at, error_code: r.e_error_code, error_message: r.e_error_message, detail: r.e_detail }),
+    }));
   }
 }

@@ -1,0 +1,71 @@
+/**
+ * Catching a session up from the database, the truth. The bus is not durable: a node killed
+ * between committing a message's state and publishing it loses that event, and a client whose node
+ * went away gets nothing of what was published until it is back (on any node: no session was
+ * parked for it). When a session is resumed or adopted again, the stored events of the messages it
+ * follows (by its contexts and its protocol, the Python SDK's default context) are read once, and
+ * each message's last state it has not had is sent: the state a client waits for, and at most one
+ * repeat per message of what the client may have had from the node that died (the SDKs pass a
+ * repeated state on to the application as it is).
+ *
+ * Bounded: the events since a parked session's park, or of the last `relay.catchUpWindowMs` for a
+ * session adopted again, among the store's last `CATCH_UP_SCAN_ROWS` events, at most `limit` of
+ * them (the newest), each holding its share of the node's buffer budget. Only the session's project's.
+ */
+import { randomUUID } from 'node:crypto';
+import type { MessageEventWithMessage, MessageEventRepository } from '../domain/ports/store.js';
+import type { BufferedRelayEvent } from '../domain/ports/relay-resume.js';
+import { eventCost, type BufferBudget } from './buffer-budget.js';
+import { messagingEventParams } from './event-payloads.js';
+
+/** Stored events (of every project) one catch-up looks through at most: a bounded range of the primary key. */
+export const CATCH_UP_SCAN_ROWS = 100_000;
+
+export type CatchUpReads = Pick<MessageEventRepository, 'listRecentForContexts'>;
+
+export interface CatchUpRequest {
+  readonly projectId: string;
+  readonly protocol: string;
+  readonly contexts: Iterable<string>;
+  /** Events before this (ms, message time) are not read. */
+  readonly since: number;
+  /** Whether the session already has the event of this key (`<message id>:<state>`), asked once the events are read: not sent again. */
+  readonly seen: (key: string) => boolean;
+  /**
+   * Whether `messaging.receive` events are caught up too: only from a known position (a parked
+   * session's park). Repeating an inbound message a client already handled would make it handle
+   * it twice, so a session adopted again without one gets states only.
+   */
+  readonly receives: boolean;
+  /** Most events read. */
+  readonly limit: number;
+}
+
+/** The events to replay to a session (budget taken; past the budget the rest is left); none when storage cannot be read. */
+export async function catchUpEvents(reads: CatchUpReads, budget: BufferBudget, req: CatchUpRequest): Promise<BufferedRelayEvent[]> {
+  const contexts = [...new Set([...req.contexts, req.protocol])];
+  let rows: MessageEventWithMessage[];
+  try {
+    rows = await reads.listRecentForContexts(req.projectId, contexts, { since: req.since, limit: req.limit, scanRows: CATCH_UP_SCAN_ROWS });
+  } catch {
+    // A resume is not refused for it; the session gets what the bus brings.
+    return [];
+  }
+  // Each message's last event, in the order of those last events.
+  const last = new Map<string, MessageEventWithMessage>();
+  for (const row of rows) {
+    const inbound = row.message.direction === 'inbound';
+    if (inbound && (!req.receives || row.event.status !== 'received')) continue;
+    last.delete(row.message.id);
+    last.set(row.message.id, row);
+  }
+  const out: BufferedRelayEvent[] = [];
+  for (const { message, event } of last.values()) {
+    const key = `${message.id}:${event.status}`;
+    if (req.seen(key)) continue;
+    const params = messagingEventParams({ ...message, status: event.status, errorCode: event.errorCode ?? message.errorCode }, event.at);
+    if (!budget.take(req.projectId, eventCost(params))) break;
+    out.push({ id: randomUUID(), key, at: event.at, params });
+  }
+  return out;
+}
