@@ -11,6 +11,8 @@
  * Bounded: the events since a parked session's park, or of the last `relay.catchUpWindowMs` for a
  * session adopted again, among the store's last `CATCH_UP_SCAN_ROWS` events, at most `limit` of
  * them (the newest), each holding its share of the node's buffer budget. Only the session's project's.
+ * Batched: after a restart every client comes back within seconds, so the reads of one project
+ * wait for the one running and are made together (`CatchUpReader`), one read per project at a time.
  */
 import { randomUUID } from 'node:crypto';
 import type { MessageEventWithMessage, MessageEventRepository } from '../domain/ports/store.js';
@@ -20,8 +22,74 @@ import { messagingEventParams } from './event-payloads.js';
 
 /** Stored events (of every project) one catch-up looks through at most: a bounded range of the primary key. */
 export const CATCH_UP_SCAN_ROWS = 100_000;
+/** Most events one batched read returns (the newest), whatever the number of sessions it serves. */
+const MAX_BATCH_ROWS = 50_000;
 
 export type CatchUpReads = Pick<MessageEventRepository, 'listRecentForContexts'>;
+
+interface Waiting {
+  readonly contexts: ReadonlySet<string>;
+  readonly since: number;
+  readonly limit: number;
+  resolve(rows: MessageEventWithMessage[]): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Reads for catch-ups, one project's at a time: the reads asked while one runs are made together
+ * next (their contexts joined, from the earliest `since`), and each gets its own rows back.
+ */
+export class CatchUpReader {
+  private readonly waiting = new Map<string, Waiting[]>();
+  private readonly running = new Set<string>();
+
+  constructor(private readonly reads: CatchUpReads) {}
+
+  /** Rows of `projectId` for `contexts` since `since`, oldest first, at most `limit` (the newest). */
+  read(projectId: string, contexts: readonly string[], since: number, limit: number): Promise<MessageEventWithMessage[]> {
+    return new Promise((resolve, reject) => {
+      const list = this.waiting.get(projectId) ?? [];
+      list.push({ contexts: new Set(contexts), since, limit, resolve, reject });
+      this.waiting.set(projectId, list);
+      if (!this.running.has(projectId)) this.run(projectId);
+    });
+  }
+
+  private run(projectId: string): void {
+    this.running.add(projectId);
+    // After this turn: the connects of a reconnecting crowd arrive together.
+    setImmediate(() => {
+      const batch = this.waiting.get(projectId) ?? [];
+      this.waiting.delete(projectId);
+      this.readFor(projectId, batch).finally(() => {
+        if (this.waiting.has(projectId)) this.run(projectId);
+        else this.running.delete(projectId);
+      });
+    });
+  }
+
+  private async readFor(projectId: string, batch: readonly Waiting[]): Promise<void> {
+    const contexts = new Set<string>();
+    let since = Infinity;
+    let limit = 0;
+    for (const w of batch) {
+      for (const c of w.contexts) contexts.add(c);
+      since = Math.min(since, w.since);
+      limit += w.limit;
+    }
+    let rows: MessageEventWithMessage[];
+    try {
+      rows = await this.reads.listRecentForContexts(projectId, [...contexts], { since, limit: Math.min(limit, MAX_BATCH_ROWS), scanRows: CATCH_UP_SCAN_ROWS });
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    for (const w of batch) {
+      const mine = rows.filter((r) => r.event.at >= w.since && w.contexts.has(r.message.context ?? 'default'));
+      w.resolve(mine.slice(Math.max(0, mine.length - w.limit)));
+    }
+  }
+}
 
 export interface CatchUpRequest {
   readonly projectId: string;
@@ -42,11 +110,11 @@ export interface CatchUpRequest {
 }
 
 /** The events to replay to a session (budget taken; past the budget the rest is left); none when storage cannot be read. */
-export async function catchUpEvents(reads: CatchUpReads, budget: BufferBudget, req: CatchUpRequest): Promise<BufferedRelayEvent[]> {
+export async function catchUpEvents(reader: CatchUpReader, budget: BufferBudget, req: CatchUpRequest): Promise<BufferedRelayEvent[]> {
   const contexts = [...new Set([...req.contexts, req.protocol])];
   let rows: MessageEventWithMessage[];
   try {
-    rows = await reads.listRecentForContexts(req.projectId, contexts, { since: req.since, limit: req.limit, scanRows: CATCH_UP_SCAN_ROWS });
+    rows = await reader.read(req.projectId, contexts, req.since, req.limit);
   } catch {
     // A resume is not refused for it; the session gets what the bus brings.
     return [];

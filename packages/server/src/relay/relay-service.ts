@@ -24,7 +24,7 @@ import type { ProjectSlots } from '../util/project-slots.js';
 import { AddressByteBudgets, type ByteShare } from './address-bytes.js';
 import { AddressMemory } from './address-memory.js';
 import { BufferBudget } from './buffer-budget.js';
-import type { CatchUpReads } from './catch-up.js';
+import { CatchUpReader, type CatchUpReads } from './catch-up.js';
 import { RelayConnection, type ConnectionHost, type Reply } from './connection.js';
 import { RelayEventRouter } from './event-router.js';
 import { RpcError } from './frames.js';
@@ -106,7 +106,7 @@ export class RelayService implements ConnectionHost {
       verifier: deps.verifier,
       projects: deps.projects,
       messages: deps.messages,
-      events: deps.events,
+      catchUp: new CatchUpReader(deps.events),
       acceptor: deps.acceptor,
       registry: this.registry,
       resume: this.resume,

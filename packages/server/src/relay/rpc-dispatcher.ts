@@ -24,7 +24,7 @@ import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
 import { eventCost, eventsCost, type BufferBudget } from './buffer-budget.js';
-import { catchUpEvents, type CatchUpReads } from './catch-up.js';
+import { catchUpEvents, type CatchUpReader } from './catch-up.js';
 import { RelayConnection, type Reply } from './connection.js';
 import { exceedsContexts, readContexts, tooManyContexts } from './contexts.js';
 import { authorizationStateParams } from './event-payloads.js';
@@ -44,7 +44,7 @@ export interface DispatcherDeps {
   readonly projects: EngineReads['projects'];
   readonly messages: RedactionReads;
   /** Stored message events: what a resumed or re-adopted session missed (catch-up.ts). */
-  readonly events: CatchUpReads;
+  readonly catchUp: CatchUpReader;
   readonly acceptor: MessageAcceptor;
   readonly registry: SessionRegistry;
   readonly resume: RelayResumeStore;
@@ -309,7 +309,7 @@ export class RpcDispatcher {
     const replayed = new Set(replay.map((e) => e.key));
     // Asked once the read is done: what arrived live meanwhile counts too.
     const seen = (key: string) => replayed.has(key) || session.startupKeys?.has(key) === true;
-    return catchUpEvents(this.deps.events, this.deps.budget, { projectId: session.projectId, protocol: session.protocol, contexts, since, seen, receives, limit: this.deps.limits.eventBufferSize });
+    return catchUpEvents(this.deps.catchUp, this.deps.budget, { projectId: session.projectId, protocol: session.protocol, contexts, since, seen, receives, limit: this.deps.limits.eventBufferSize });
   }
 
   /**
