@@ -147,6 +147,9 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       // Sessions a dead node parked missed events nobody appended: they cannot resume whole.
       onInstancesDead: async (dead) => {
         for (const d of dead) await sharedResume?.forgetInstance(d.instanceId);
+        // A node killed may have committed states it never published (relay/lost-events.ts); one stopped (heartbeat 0) published all.
+        const crashed = dead.filter((d) => d.heartbeatAt > 0);
+        if (crashed.length) bus.publish('relay.nodes.dead', { since: Math.min(...crashed.map((d) => d.heartbeatAt)) });
       },
       sharedClock: settings.simulatorClock === 'manual' ? { onMoved: () => webhooks.wake() } : null,
     },

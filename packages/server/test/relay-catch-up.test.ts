@@ -14,13 +14,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Bus, MessageStatusEvent } from '../src/domain/ports/bus.js';
 import { createTestDatabase, NATS_TEST_URL, serversOnPostgres, servicesOff, type TestDatabase } from './helpers/postgres.js';
 import { RawRelay } from './helpers/raw-relay.js';
+import { TcpLink } from './helpers/tcp-link.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 const servers: TestServer[] = [];
 let dataDir: string | undefined;
 let db: TestDatabase | undefined;
+let link: TcpLink | undefined;
 
 afterEach(async () => {
+  // A node cut from its database stops once it can reach it again.
+  await link?.up();
+  link = undefined;
   for (const s of servers.splice(0)) await s.stop().catch(() => undefined);
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   dataDir = undefined;
@@ -162,6 +167,38 @@ describe.skipIf(!serversOnPostgres || servicesOff)('RELAY states published while
     await back.relay.call('signalwire.ping', {});
     expect(statesOf(back.relay, id)).toEqual(['delivered']);
     await back.relay.close();
+    await sender.relay.close();
+  });
+});
+
+describe.skipIf(!serversOnPostgres || servicesOff)('RELAY states a node committed but never published before it died', () => {
+  it('reach the sessions connected to another node once that node finds it dead', async () => {
+    db = await createTestDatabase();
+    const prefix = `sblost-${randomBytes(4).toString('hex')}`;
+    const common = { databasePoolSize: 4, natsUrl: NATS_TEST_URL, natsSubjectPrefix: prefix, clusterHeartbeatMs: 250 };
+    // B does not dispatch (A commits every state) and takes A for dead a second after its last heartbeat.
+    const b = await startTestServer({ ...common, databaseUrl: db.url, nodeId: 'lost-b', roles: ['api', 'relay', 'webhooks'], clusterNodeTimeoutMs: 1000 });
+    servers.push(b);
+    // A reaches the database through a link the test takes down: it dies for the others (heartbeats stop, no goodbye).
+    link = TcpLink.to(db.url);
+    await link.up();
+    const a = await startTestServer({ ...common, databaseUrl: link.via(db.url), nodeId: 'lost-a', clusterNodeTimeoutMs: 600_000 });
+    servers.push(a);
+    dropPublishes(a.bus, (e) => e.status === 'delivered');
+    const live = await RawRelay.connected(b.url, PROJECT_ID, API_TOKEN, { contexts: ['live'] });
+    const sender = await RawRelay.connected(a.url, PROJECT_ID, API_TOKEN);
+    const sent = await sender.relay.call('messaging.send', { to_number: '+15557654004', from_number: NUMBERS[0], body: 'committed, not published', context: 'live' });
+    const id = sent.result.message_id as string;
+    await live.relay.waitForEvents('messaging.state', (p) => p.message_id === id && p.message_state === 'sent', 1);
+    await delivered(b, id);
+    await live.relay.call('signalwire.ping', {});
+    expect(statesOf(live.relay, id)).not.toContain('delivered');
+    // A is silent from now on: B's round takes it for dead and every node reads back what it committed.
+    await link.down();
+    await eventually(async () => (statesOf(live.relay, id).includes('delivered') ? true : undefined), 15_000, 'the delivered state on node B');
+    await live.relay.call('signalwire.ping', {});
+    expect(statesOf(live.relay, id)).toEqual(['queued', 'initiated', 'sent', 'delivered']);
+    await live.relay.close();
     await sender.relay.close();
   });
 });

@@ -10,7 +10,8 @@
  */
 import type { Bus, MessageStatusEvent, Unsubscribe } from '../domain/ports/bus.js';
 import type { RelayEventDelivery, RelayResumeStore } from '../domain/ports/relay-resume.js';
-import { EVENT_MESSAGING_RECEIVE, EVENT_MESSAGING_STATE, isTerminalStatus } from '@switchboard/protocol';
+import { EVENT_MESSAGING_RECEIVE, EVENT_MESSAGING_STATE, isTerminalStatus, MESSAGE_STATUSES, type MessageStatus } from '@switchboard/protocol';
+import { canTransition } from '../domain/lifecycle.js';
 import { contextOf, messagingEventParams } from './event-payloads.js';
 import type { RelaySession } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
@@ -25,11 +26,14 @@ declare module '../domain/ports/bus.js' {
 
 /** Senders remembered for messages still in flight (oldest forgotten first beyond this). */
 const MAX_TRACKED_SENDERS = 200_000;
+/** Keys of the events routed lately, so a replay of stored events sends none twice (oldest forgotten first beyond this). */
+const MAX_HEARD_KEYS = 100_000;
 
 export class RelayEventRouter {
   private queue: MessageStatusEvent[] = [];
   private scheduled = false;
   private readonly senders = new Map<string, string>();
+  private readonly heard = new Set<string>();
   private readonly unsubscribe: Unsubscribe;
   private readonly unsubscribeSenders: Unsubscribe;
 
@@ -61,6 +65,16 @@ export class RelayEventRouter {
       if (oldest !== undefined) this.senders.delete(oldest);
     }
     this.senders.set(messageId, protocol);
+  }
+
+  /** Whether this node routed the event of `key` (`<message id>:<state>`) lately. */
+  hasRouted(key: string): boolean {
+    return this.heard.has(key);
+  }
+
+  /** Route changes read back from storage that the bus never brought (lost-events.ts), as if heard. */
+  inject(events: readonly MessageStatusEvent[]): void {
+    for (const e of events) this.enqueue(e);
   }
 
   stop(): void {
@@ -97,6 +111,10 @@ export class RelayEventRouter {
       if (inbound && e.status !== 'received') continue;
       const context = contextOf(m);
       const key = `${m.id}:${e.status}`;
+      // Heard twice (a replay of stored events racing the bus): routed once; and never after a later state.
+      if (this.heard.has(key) || laterStates(e.status).some((s) => this.heard.has(`${m.id}:${s}`))) continue;
+      this.heard.add(key);
+      if (this.heard.size > MAX_HEARD_KEYS) this.heard.delete(this.heard.values().next().value!);
       const params = messagingEventParams(m, e.at);
       const type = inbound ? EVENT_MESSAGING_RECEIVE : EVENT_MESSAGING_STATE;
       const targets = new Set<RelaySession>();
@@ -121,4 +139,24 @@ export class RelayEventRouter {
     if (kept?.length) this.startup!.record(kept);
     if (parked.length) this.resume.deliver(parked).catch(this.onError);
   }
+}
+
+/** The states a message in `status` may still reach (each a direct successor or further). */
+const LATER = new Map<MessageStatus, MessageStatus[]>();
+function laterStates(status: MessageStatus): MessageStatus[] {
+  let later = LATER.get(status);
+  if (!later) {
+    later = [];
+    const queue = [status];
+    while (queue.length) {
+      const from = queue.shift()!;
+      for (const to of MESSAGE_STATUSES) {
+        if (!canTransition(from, to) || later.includes(to)) continue;
+        later.push(to);
+        queue.push(to);
+      }
+    }
+    LATER.set(status, later);
+  }
+  return later;
 }

@@ -25,6 +25,7 @@ import { AddressByteBudgets, type ByteShare } from './address-bytes.js';
 import { AddressMemory } from './address-memory.js';
 import { BufferBudget } from './buffer-budget.js';
 import { CatchUpReader, type CatchUpReads } from './catch-up.js';
+import { routeLostEvents } from './lost-events.js';
 import { RelayConnection, type ConnectionHost, type Reply } from './connection.js';
 import { RelayEventRouter } from './event-router.js';
 import { RpcError } from './frames.js';
@@ -77,6 +78,7 @@ export class RelayService implements ConnectionHost {
   private closedWaiters: Array<() => void> = [];
   private closedPeakBufferedBytes = 0;
   private readonly unsubscribeCredentials: () => void;
+  private readonly unsubscribeDeaths: () => void;
   private lastTokenCheck = 0;
   /** Each second while storage is out (parked sessions kept in the database): the first failure, one line a minute, and the end. */
   private readonly expiries: RepeatedFailure;
@@ -101,12 +103,13 @@ export class RelayService implements ConnectionHost {
       });
     // The events of the first resume window, for clients of the process before this one (startup-events.ts).
     const startup = new StartupEvents(this.now() + limits.resumeWindowMs, STARTUP_EVENTS_MAX, Math.floor(limits.bufferMemoryBytes / 8), () => this.now());
+    const catchUp = new CatchUpReader(deps.events);
     this.router = new RelayEventRouter(deps.bus, this.registry, this.resume, (err) => deps.logger.error({ err }, 'RELAY event routing failed'), startup);
     this.dispatcher = new RpcDispatcher({
       verifier: deps.verifier,
       projects: deps.projects,
       messages: deps.messages,
-      catchUp: new CatchUpReader(deps.events),
+      catchUp,
       acceptor: deps.acceptor,
       registry: this.registry,
       resume: this.resume,
@@ -126,6 +129,13 @@ export class RelayService implements ConnectionHost {
     // A token revoked: check the project's connections once the verifier dropped its cache.
     this.unsubscribeCredentials = deps.bus.subscribe('credentials.changed', ({ projectId }) => {
       setImmediate(() => this.checkTokens(projectId));
+    });
+    // A node died: what it committed and never published reaches this node's live sessions (lost-events.ts).
+    this.unsubscribeDeaths = deps.bus.subscribe('relay.nodes.dead', ({ since }) => {
+      if (limits.catchUpWindowMs <= 0) return;
+      routeLostEvents({ registry: this.registry, router: this.router, reader: catchUp, limit: limits.eventBufferSize }, Math.max(since, deps.clock.now() - limits.catchUpWindowMs))
+        .then((n) => n > 0 && deps.logger.info({ events: n }, 'routed RELAY events a dead node committed but never published'))
+        .catch((err: unknown) => deps.logger.warn({ err }, 'reading back the RELAY events of a dead node failed'));
     });
   }
 
@@ -335,6 +345,7 @@ export class RelayService implements ConnectionHost {
     return (this.closing ??= (async () => {
       clearInterval(this.timer);
       this.unsubscribeCredentials();
+      this.unsubscribeDeaths();
       this.router.stop();
       for (const conn of this.connections) conn.disconnect(false);
       if (this.connections.size > 0) {

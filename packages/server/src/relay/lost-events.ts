@@ -1,0 +1,55 @@
+/**
+ * States a dead node committed but never published. A node killed between a commit and its
+ * publish (the bus batches publishes for a moment) takes the event with it: sessions connected to
+ * other nodes never hear it, and since they stay connected no resume catches them up. When a node
+ * is found dead (by the one node that adopts its work, which tells every node over the bus), each
+ * node reads back the stored events of its live sessions' projects and contexts since shortly
+ * before the dead node's last heartbeat, and routes the last state of each message that its router
+ * has not routed, as if the bus had brought it: its live sessions get it once.
+ *
+ * Bounded as every catch-up (catch-up.ts): one batched read per project, within
+ * `relay.catchUpWindowMs`, at most `relay.eventBufferSize` events per project. Exact only while the
+ * router still remembers the keys it routed since then (the last 100,000).
+ */
+import type { MessageStatusEvent } from '../domain/ports/bus.js';
+import type { CatchUpReader } from './catch-up.js';
+import type { RelayEventRouter } from './event-router.js';
+import type { SessionRegistry } from './session-registry.js';
+
+declare module '../domain/ports/bus.js' {
+  interface BusTopics {
+    /** Nodes were found dead: what they committed since `since` (message time) may never have been published. */
+    'relay.nodes.dead': { readonly since: number };
+  }
+}
+
+/** Read back from before the last heartbeat: publishes still batched then, or on their way. */
+export const LOST_EVENTS_MARGIN_MS = 5_000;
+
+/** Route what the dead nodes may have committed since `since` without publishing it; returns how many events. */
+export async function routeLostEvents(deps: { readonly registry: SessionRegistry; readonly router: RelayEventRouter; readonly reader: CatchUpReader; readonly limit: number }, since: number): Promise<number> {
+  const followed = new Map<string, Set<string>>();
+  for (const s of deps.registry.all()) {
+    if (s.connectedAt === null) continue;
+    const contexts = followed.get(s.projectId) ?? new Set<string>();
+    for (const c of s.contexts) contexts.add(c);
+    contexts.add(s.protocol);
+    followed.set(s.projectId, contexts);
+  }
+  let routed = 0;
+  await Promise.all(
+    [...followed].map(async ([projectId, contexts]) => {
+      const rows = await deps.reader.read(projectId, [...contexts], since - LOST_EVENTS_MARGIN_MS, deps.limit);
+      const last = new Map<string, MessageStatusEvent>();
+      for (const { message, event } of rows) {
+        if (message.direction === 'inbound' && event.status !== 'received') continue;
+        last.delete(message.id);
+        last.set(message.id, { projectId, message: { ...message, status: event.status }, status: event.status, at: event.at, event });
+      }
+      const lost = [...last.values()].filter((e) => !deps.router.hasRouted(`${e.message.id}:${e.status}`));
+      deps.router.inject(lost);
+      routed += lost.length;
+    }),
+  );
+  return routed;
+}
