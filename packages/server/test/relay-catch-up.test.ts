@@ -57,8 +57,8 @@ function statesOf(relay: RawRelay, id: string): string[] {
 }
 
 /**
- * A session on context `crash` sends a message; the node commits `delivered` and "dies" before
- * publishing it, then a new process starts on the same data.
+ * A session on context `crash` follows a message another session sends there; the node commits
+ * `delivered` and "dies" before publishing it, then a new process starts on the same data.
  */
 async function deliveredUnpublished(): Promise<{ protocol: string; id: string; first: RawRelay }> {
   dataDir = mkdtempSync(join(tmpdir(), 'switchboard-catch-up-'));
@@ -66,12 +66,14 @@ async function deliveredUnpublished(): Promise<{ protocol: string; id: string; f
   servers.push(node);
   dropPublishes(node.bus, (e) => e.status === 'delivered');
   const { relay: first, result } = await RawRelay.connected(node.url, PROJECT_ID, API_TOKEN, { contexts: ['crash'] });
-  const sent = await first.call('messaging.send', { to_number: '+15557654001', from_number: NUMBERS[0], body: 'lost at the crash', context: 'crash' });
+  const sender = await RawRelay.connected(node.url, PROJECT_ID, API_TOKEN);
+  const sent = await sender.relay.call('messaging.send', { to_number: '+15557654001', from_number: NUMBERS[0], body: 'lost at the crash', context: 'crash' });
   const id = sent.result.message_id as string;
   await first.waitForEvents('messaging.state', (p) => p.message_id === id && p.message_state === 'sent', 1);
   await delivered(node, id);
   expect(statesOf(first, id)).not.toContain('delivered');
   await first.cut();
+  await sender.relay.cut();
   // close, not stop: the data (and on PostgreSQL its database) stays for the next process.
   await node.close();
   servers.splice(servers.indexOf(node), 1);
@@ -105,6 +107,26 @@ describe('RELAY states committed but never published, after a crash', () => {
     await relay.call('signalwire.receive', { contexts: ['crash', 'other'] });
     await relay.call('signalwire.ping', {});
     expect(statesOf(relay, id)).toEqual(['delivered']);
+    await relay.close();
+  });
+
+  it('reach the session that sent the message, whatever the context it sent it to', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-catch-up-'));
+    const node = await startTestServer({}, { dataDir });
+    servers.push(node);
+    dropPublishes(node.bus, (e) => e.status === 'delivered');
+    const { relay: first, result } = await RawRelay.connected(node.url, PROJECT_ID, API_TOKEN);
+    const sent = await first.call('messaging.send', { to_number: '+15557654005', from_number: NUMBERS[0], body: 'sent elsewhere', context: 'elsewhere' });
+    const id = sent.result.message_id as string;
+    await first.waitForEvents('messaging.state', (p) => p.message_id === id && p.message_state === 'sent', 1);
+    await delivered(node, id);
+    await first.cut();
+    await node.close();
+    servers.splice(0);
+    servers.push(await startTestServer({}, { dataDir }));
+    const { relay } = await RawRelay.connected(servers[0]!.url, PROJECT_ID, API_TOKEN, { protocol: result.protocol });
+    const [state] = await relay.waitForEvents('messaging.state', (p) => p.message_id === id && p.message_state === 'delivered', 1);
+    expect(state).toMatchObject({ context: 'elsewhere' });
     await relay.close();
   });
 

@@ -23,14 +23,16 @@ afterEach(async () => {
 });
 
 /**
- * A message sent by a RELAY session on context `boot`, left in flight by a restart (the simulator
- * answers after a second), then delivered by the new process while no client is connected.
+ * A message sent on context `boot`, which a RELAY session follows, left in flight by a restart (the
+ * simulator answers after a second), then delivered by the new process while no client is connected.
+ * Another session sends it: the sender gets its states by its protocol, whatever it subscribes to.
  */
-async function deliveredAcrossRestart(resumeWindowMs = 120_000, catchUpWindowMs = 120_000): Promise<{ protocol: string; messageId: string }> {
+async function deliveredAcrossRestart(resumeWindowMs = 120_000, catchUpWindowMs = 120_000): Promise<{ protocol: string; sender: string; messageId: string }> {
   dataDir = mkdtempSync(join(tmpdir(), 'switchboard-startup-replay-'));
   server = await startTestServer({ simulatorDelayMs: 1000 }, { dataDir });
   const { relay, result } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { contexts: ['boot'] });
-  const sent = await relay.call('messaging.send', { to_number: '+15557653001', from_number: NUMBERS[0], body: 'across a restart', context: 'boot' });
+  const sender = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
+  const sent = await sender.relay.call('messaging.send', { to_number: '+15557653001', from_number: NUMBERS[0], body: 'across a restart', context: 'boot' });
   const messageId = sent.result.message_id as string;
   await relay.waitForEvents('messaging.state', (p) => p.message_id === messageId, 1);
   // close, not stop: the data (and on PostgreSQL its database) stays for the next process.
@@ -38,7 +40,7 @@ async function deliveredAcrossRestart(resumeWindowMs = 120_000, catchUpWindowMs 
   server = await startTestServer({ simulatorDelayMs: 0, relayResumeWindowMs: resumeWindowMs, relayCatchUpWindowMs: catchUpWindowMs }, { dataDir });
   const local = server;
   await eventually(async () => ((await local.api(`/api/messaging/logs/${messageId}`)).body?.status === 'delivered' ? true : undefined), 20_000, 'delivered after the restart');
-  return { protocol: result.protocol, messageId };
+  return { protocol: result.protocol, sender: sender.result.protocol, messageId };
 }
 
 describe('RELAY events of a restart, for the clients of the process before it', () => {
@@ -62,6 +64,14 @@ describe('RELAY events of a restart, for the clients of the process before it', 
     await relay.call('signalwire.receive', { contexts: ['boot', 'other'] });
     const seen = relay.events('messaging.state').filter((p) => p.message_id === messageId).map((p) => p.message_state);
     expect(new Set(seen).size).toBe(seen.length);
+    await relay.close();
+  });
+
+  it('replays the session that sent a message its states by its protocol, as the message stores its sender', async () => {
+    // Without the catch-up from stored events: the start's events alone.
+    const { sender, messageId } = await deliveredAcrossRestart(120_000, 0);
+    const { relay } = await RawRelay.connected(server!.url, PROJECT_ID, API_TOKEN, { protocol: sender });
+    await relay.waitForEvents('messaging.state', (p) => p.message_id === messageId && p.message_state === 'delivered', 1);
     await relay.close();
   });
 

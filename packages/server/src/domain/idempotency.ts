@@ -34,12 +34,12 @@ export function parseIdempotencyKey(raw: unknown): string {
 /**
  * The fingerprint of a send request: SHA-256 of its surface-neutral parameters as canonical JSON —
  * keys sorted, absent fields dropped — so the same request retried matches whatever order or extra
- * fields its JSON had. Every field of `SendInput` counts but the origin and the RELAY context: a
- * RELAY client retrying from a new session sends its new session's context (the SDKs default to
- * the session's protocol), and the retry is still the same message.
+ * fields its JSON had. Every field of `SendInput` counts but the origin and the RELAY context and
+ * sender: a RELAY client retrying from a new session sends its new session's context (the SDKs
+ * default to the session's protocol) from that session, and the retry is still the same message.
  */
 export function requestFingerprint(input: SendInput): string {
-  const { origin: _origin, context: _context, ...rest } = input;
+  const { origin: _origin, context: _context, relaySender: _relaySender, ...rest } = input;
   return createHash('sha256').update(canonicalJson(rest), 'utf8').digest('hex');
 }
 

@@ -29,3 +29,24 @@ export function predecessorsOf(to: MessageStatus): readonly MessageStatus[] {
 export function canTransition(from: MessageStatus, to: MessageStatus): boolean {
   return ALLOWED_PREDECESSORS[to].includes(from);
 }
+
+const LATER = new Map<MessageStatus, readonly MessageStatus[]>();
+
+/** The states a message in `status` may still reach (directly or further on). */
+export function laterStatesOf(status: MessageStatus): readonly MessageStatus[] {
+  let later = LATER.get(status);
+  if (!later) {
+    const found: MessageStatus[] = [];
+    const queue = [status];
+    while (queue.length) {
+      const from = queue.shift()!;
+      for (const to of Object.keys(ALLOWED_PREDECESSORS) as MessageStatus[]) {
+        if (!canTransition(from, to) || found.includes(to)) continue;
+        found.push(to);
+        queue.push(to);
+      }
+    }
+    LATER.set(status, (later = found));
+  }
+  return later;
+}

@@ -56,6 +56,8 @@ export interface MessageRecord {
    * exchange, which redirects and `<Message action>` documents continue; null on every other message.
    */
   readonly cxmlSession: string | null;
+  /** On a message a RELAY session sent: that session's protocol, so its state events find it after a restart or on another node (0021). */
+  readonly relaySender: string | null;
 }
 
 /** A state change of a message, as kept in `message_events`. */
@@ -121,6 +123,7 @@ export function withState(base: MessageRecord, state: MessageState): MessageReco
     redactedAt: state.redactedAt,
     deletedAt: state.deletedAt,
     cxmlSession: base.cxmlSession,
+    relaySender: base.relaySender,
   };
 }
 
@@ -182,6 +185,7 @@ export function withSeq(m: NewMessage, seq: number): MessageRecord {
     redactedAt: m.redactedAt,
     deletedAt: m.deletedAt,
     cxmlSession: m.cxmlSession,
+    relaySender: m.relaySender,
   };
 }
 

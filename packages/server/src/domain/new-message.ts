@@ -14,7 +14,7 @@ type Common = Pick<NewMessage, 'id' | 'projectId' | 'from' | 'to' | 'body' | 'me
  */
 export type OutboundFields = Common &
   Pick<NewMessage, 'origin'> &
-  Partial<Pick<NewMessage, 'statusCallback' | 'callbackFormat' | 'customVariables' | 'context' | 'tags' | 'numberGroupId' | 'applicationId' | 'maxPrice' | 'validityPeriod' | 'cxmlSession'>> & {
+  Partial<Pick<NewMessage, 'statusCallback' | 'callbackFormat' | 'customVariables' | 'context' | 'tags' | 'numberGroupId' | 'applicationId' | 'maxPrice' | 'validityPeriod' | 'cxmlSession' | 'relaySender'>> & {
     /** Send at this time (ms) instead of now: the message is born `scheduled`, its validity runs from then. */
     readonly sendAt?: number;
   };
@@ -68,6 +68,7 @@ export function newOutboundMessage(f: OutboundFields): NewMessage {
     redactedAt: null,
     deletedAt: null,
     cxmlSession: f.cxmlSession ?? null,
+    relaySender: f.relaySender ?? null,
   };
 }
 
@@ -105,6 +106,7 @@ export function outboundFromRequest(
     maxPrice: input.maxPrice,
     validityPeriod: c.validityPeriod,
     cxmlSession: input.cxmlSession,
+    relaySender: input.relaySender,
   });
 }
 
@@ -147,5 +149,6 @@ export function newInboundMessage(f: InboundFields): NewMessage {
     redactedAt: null,
     deletedAt: null,
     cxmlSession: null,
+    relaySender: null,
   };
 }

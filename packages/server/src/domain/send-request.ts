@@ -45,6 +45,8 @@ export interface SendInput {
   readonly sendAt?: unknown;
   /** A reply of a cXML document: the inbound message whose exchange it belongs to (`MessageRecord.cxmlSession`). */
   readonly cxmlSession?: string | null;
+  /** A RELAY `messaging.send`: the sending session's protocol (`MessageRecord.relaySender`). */
+  readonly relaySender?: string | null;
 }
 
 /** Options of the checks that depend on configuration. */

@@ -30,13 +30,13 @@ describe('CatchUpReader', () => {
     await store.events.insertMany([ev(a!.id, 'queued', T0), ev(b!.id, 'queued', T0 + 1), ev(none!.id, 'queued', T0 + 2), ev(a!.id, 'sent', T0 + 3), ev(b!.id, 'sent', T0 + 4)]);
     const asked: Array<{ contexts: readonly string[]; since: number }> = [];
     const reader = new CatchUpReader({
-      listRecentForContexts: (projectId: string, contexts: readonly string[], bounds: RecentEventsBounds) => {
+      listRecentForContexts: (projectId: string, contexts: readonly string[], senders: readonly string[], bounds: RecentEventsBounds) => {
         asked.push({ contexts, since: bounds.since });
-        return store.events.listRecentForContexts(projectId, contexts, bounds);
+        return store.events.listRecentForContexts(projectId, contexts, senders, bounds);
       },
     });
     const seen = (rows: Awaited<ReturnType<CatchUpReader['read']>>) => rows.map((r) => `${r.message.context ?? 'null'}:${r.event.status}`);
-    const [onlyA, bSince, defaults, lastA] = await Promise.all([reader.read(P, ['a'], T0, 10), reader.read(P, ['b'], T0 + 2, 10), reader.read(P, ['default'], T0, 10), reader.read(P, ['a'], T0, 1)]);
+    const [onlyA, bSince, defaults, lastA] = await Promise.all([reader.read(P, ['a'], [], T0, 10), reader.read(P, ['b'], [], T0 + 2, 10), reader.read(P, ['default'], [], T0, 10), reader.read(P, ['a'], [], T0, 1)]);
     expect(asked).toHaveLength(1);
     expect(new Set(asked[0]!.contexts)).toEqual(new Set(['a', 'b', 'default']));
     expect(asked[0]!.since).toBe(T0);
@@ -45,7 +45,7 @@ describe('CatchUpReader', () => {
     expect(seen(defaults)).toEqual(['null:queued']);
     expect(seen(lastA)).toEqual(['a:sent']);
     // Later, on its own.
-    expect(seen(await reader.read(P, ['b'], T0, 10))).toEqual(['b:queued', 'b:sent']);
+    expect(seen(await reader.read(P, ['b'], [], T0, 10))).toEqual(['b:queued', 'b:sent']);
     expect(asked).toHaveLength(2);
   });
 });

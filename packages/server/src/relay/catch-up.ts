@@ -3,7 +3,8 @@
  * between committing a message's state and publishing it loses that event, and a client whose node
  * went away gets nothing of what was published until it is back (on any node: no session was
  * parked for it). When a session is resumed or adopted again, the stored events of the messages it
- * follows (by its contexts and its protocol, the Python SDK's default context) are read once, and
+ * follows (by its contexts and its protocol, the Python SDK's default context, and those it sent:
+ * `MessageRecord.relaySender`) are read once, and
  * each message's last state it has not had is sent: the state a client waits for, and at most one
  * repeat per message of what the client may have had from the node that died (the SDKs pass a
  * repeated state on to the application as it is).
@@ -29,6 +30,7 @@ export type CatchUpReads = Pick<MessageEventRepository, 'listRecentForContexts'>
 
 interface Waiting {
   readonly contexts: ReadonlySet<string>;
+  readonly senders: ReadonlySet<string>;
   readonly since: number;
   readonly limit: number;
   resolve(rows: MessageEventWithMessage[]): void;
@@ -45,11 +47,11 @@ export class CatchUpReader {
 
   constructor(private readonly reads: CatchUpReads) {}
 
-  /** Rows of `projectId` for `contexts` since `since`, oldest first, at most `limit` (the newest). */
-  read(projectId: string, contexts: readonly string[], since: number, limit: number): Promise<MessageEventWithMessage[]> {
+  /** Rows of `projectId` for `contexts` or sent by `senders` since `since`, oldest first, at most `limit` (the newest). */
+  read(projectId: string, contexts: readonly string[], senders: readonly string[], since: number, limit: number): Promise<MessageEventWithMessage[]> {
     return new Promise((resolve, reject) => {
       const list = this.waiting.get(projectId) ?? [];
-      list.push({ contexts: new Set(contexts), since, limit, resolve, reject });
+      list.push({ contexts: new Set(contexts), senders: new Set(senders), since, limit, resolve, reject });
       this.waiting.set(projectId, list);
       if (!this.running.has(projectId)) this.run(projectId);
     });
@@ -70,22 +72,24 @@ export class CatchUpReader {
 
   private async readFor(projectId: string, batch: readonly Waiting[]): Promise<void> {
     const contexts = new Set<string>();
+    const senders = new Set<string>();
     let since = Infinity;
     let limit = 0;
     for (const w of batch) {
       for (const c of w.contexts) contexts.add(c);
+      for (const s of w.senders) senders.add(s);
       since = Math.min(since, w.since);
       limit += w.limit;
     }
     let rows: MessageEventWithMessage[];
     try {
-      rows = await this.reads.listRecentForContexts(projectId, [...contexts], { since, limit: Math.min(limit, MAX_BATCH_ROWS), scanRows: CATCH_UP_SCAN_ROWS });
+      rows = await this.reads.listRecentForContexts(projectId, [...contexts], [...senders], { since, limit: Math.min(limit, MAX_BATCH_ROWS), scanRows: CATCH_UP_SCAN_ROWS });
     } catch (err) {
       for (const w of batch) w.reject(err);
       return;
     }
     for (const w of batch) {
-      const mine = rows.filter((r) => r.event.at >= w.since && w.contexts.has(r.message.context ?? 'default'));
+      const mine = rows.filter((r) => r.event.at >= w.since && (w.contexts.has(r.message.context ?? 'default') || (r.message.relaySender !== null && w.senders.has(r.message.relaySender))));
       w.resolve(mine.slice(Math.max(0, mine.length - w.limit)));
     }
   }
@@ -114,7 +118,7 @@ export async function catchUpEvents(reader: CatchUpReader, budget: BufferBudget,
   const contexts = [...new Set([...req.contexts, req.protocol])];
   let rows: MessageEventWithMessage[];
   try {
-    rows = await reader.read(req.projectId, contexts, req.since, req.limit);
+    rows = await reader.read(req.projectId, contexts, [req.protocol], req.since, req.limit);
   } catch {
     // A resume is not refused for it; the session gets what the bus brings.
     return [];

@@ -10,8 +10,8 @@
  */
 import type { Bus, MessageStatusEvent, Unsubscribe } from '../domain/ports/bus.js';
 import type { RelayEventDelivery, RelayResumeStore } from '../domain/ports/relay-resume.js';
-import { EVENT_MESSAGING_RECEIVE, EVENT_MESSAGING_STATE, isTerminalStatus, MESSAGE_STATUSES, type MessageStatus } from '@switchboard/protocol';
-import { canTransition } from '../domain/lifecycle.js';
+import { EVENT_MESSAGING_RECEIVE, EVENT_MESSAGING_STATE, isTerminalStatus } from '@switchboard/protocol';
+import { laterStatesOf } from '../domain/lifecycle.js';
 import { contextOf, messagingEventParams } from './event-payloads.js';
 import type { RelaySession } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
@@ -112,7 +112,7 @@ export class RelayEventRouter {
       const context = contextOf(m);
       const key = `${m.id}:${e.status}`;
       // Heard twice (a replay of stored events racing the bus): routed once; and never after a later state.
-      if (this.heard.has(key) || laterStates(e.status).some((s) => this.heard.has(`${m.id}:${s}`))) continue;
+      if (this.heard.has(key) || laterStatesOf(e.status).some((s) => this.heard.has(`${m.id}:${s}`))) continue;
       this.heard.add(key);
       if (this.heard.size > MAX_HEARD_KEYS) this.heard.delete(this.heard.values().next().value!);
       const params = messagingEventParams(m, e.at);
@@ -123,7 +123,8 @@ export class RelayEventRouter {
       const protocols: string[] = [];
       if (!inbound) {
         protocols.push(context);
-        const sender = this.senders.get(m.id);
+        // Remembered here, or stored with the message (after a restart, or from before this node started).
+        const sender = this.senders.get(m.id) ?? m.relaySender ?? undefined;
         if (sender !== undefined && sender !== context) protocols.push(sender);
         if (isTerminalStatus(e.status)) this.senders.delete(m.id);
         for (const p of protocols) {
@@ -139,24 +140,4 @@ export class RelayEventRouter {
     if (kept?.length) this.startup!.record(kept);
     if (parked.length) this.resume.deliver(parked).catch(this.onError);
   }
-}
-
-/** The states a message in `status` may still reach (each a direct successor or further). */
-const LATER = new Map<MessageStatus, MessageStatus[]>();
-function laterStates(status: MessageStatus): MessageStatus[] {
-  let later = LATER.get(status);
-  if (!later) {
-    later = [];
-    const queue = [status];
-    while (queue.length) {
-      const from = queue.shift()!;
-      for (const to of MESSAGE_STATUSES) {
-        if (!canTransition(from, to) || later.includes(to)) continue;
-        later.push(to);
-        queue.push(to);
-      }
-    }
-    LATER.set(status, later);
-  }
-  return later;
 }

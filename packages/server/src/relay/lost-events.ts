@@ -3,7 +3,7 @@
  * publish (the bus batches publishes for a moment) takes the event with it: sessions connected to
  * other nodes never hear it, and since they stay connected no resume catches them up. When a node
  * is found dead (by the one node that adopts its work, which tells every node over the bus), each
- * node reads back the stored events of its live sessions' projects and contexts since shortly
+ * node reads back the stored events of its live sessions' contexts and sent messages since shortly
  * before the dead node's last heartbeat, and routes the last state of each message that its router
  * has not routed, as if the bus had brought it: its live sessions get it once.
  *
@@ -28,18 +28,19 @@ export const LOST_EVENTS_MARGIN_MS = 5_000;
 
 /** Route what the dead nodes may have committed since `since` without publishing it; returns how many events. */
 export async function routeLostEvents(deps: { readonly registry: SessionRegistry; readonly router: RelayEventRouter; readonly reader: CatchUpReader; readonly limit: number }, since: number): Promise<number> {
-  const followed = new Map<string, Set<string>>();
+  const followed = new Map<string, { contexts: Set<string>; senders: Set<string> }>();
   for (const s of deps.registry.all()) {
     if (s.connectedAt === null) continue;
-    const contexts = followed.get(s.projectId) ?? new Set<string>();
-    for (const c of s.contexts) contexts.add(c);
-    contexts.add(s.protocol);
-    followed.set(s.projectId, contexts);
+    const f = followed.get(s.projectId) ?? { contexts: new Set<string>(), senders: new Set<string>() };
+    for (const c of s.contexts) f.contexts.add(c);
+    f.contexts.add(s.protocol);
+    f.senders.add(s.protocol);
+    followed.set(s.projectId, f);
   }
   let routed = 0;
   await Promise.all(
-    [...followed].map(async ([projectId, contexts]) => {
-      const rows = await deps.reader.read(projectId, [...contexts], since - LOST_EVENTS_MARGIN_MS, deps.limit);
+    [...followed].map(async ([projectId, f]) => {
+      const rows = await deps.reader.read(projectId, [...f.contexts], [...f.senders], since - LOST_EVENTS_MARGIN_MS, deps.limit);
       const last = new Map<string, MessageStatusEvent>();
       for (const { message, event } of rows) {
         if (message.direction === 'inbound' && event.status !== 'received') continue;

@@ -359,7 +359,7 @@ export class RpcDispatcher {
     }
     try {
       // `idempotency_key` (our extension): a retry within 24 hours answers the original message_id.
-      const { message: record } = await this.deps.acceptor.acceptOnce(session.projectId, toSendInput(p), p.idempotency_key);
+      const { message: record } = await this.deps.acceptor.acceptOnce(session.projectId, { ...toSendInput(p), relaySender: session.protocol }, p.idempotency_key);
       this.deps.router.trackSender(session.projectId, record.id, session.protocol);
       session.expectAnswer(record.id);
       const result: MessagingSendResult = { code: '200', message: 'Message accepted', message_id: record.id };

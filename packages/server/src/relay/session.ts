@@ -8,9 +8,11 @@ import type { TokenScope } from '../domain/credentials.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import type { BufferedRelayEvent } from '../domain/ports/relay-resume.js';
 import { eventCost, eventsCost, type BufferBudget } from './buffer-budget.js';
-import { METHOD_PING } from '@switchboard/protocol';
+import { MESSAGE_STATUSES, METHOD_PING } from '@switchboard/protocol';
 import { eventFrame, requestFrame } from './frames.js';
 import { StateEventSpacing } from './state-spacing.js';
+import { laterStatesOf } from '../domain/lifecycle.js';
+import type { MessageStatus } from '@switchboard/protocol';
 
 /** The connection a session writes to (it caps the bytes queued on its socket, events included). */
 export interface SessionLink {
@@ -177,7 +179,7 @@ export class RelaySession {
     const held = this.held ?? [];
     this.held = null;
     const seen = this.replay(restored);
-    for (const h of held) if (!seen.has(h.key)) this.deliver(h.key, h.at, h.params, h.type);
+    for (const h of held) if (!seen.has(h.key) && !this.hadLater(h.key)) this.send(h.key, h.at, h.params, h.type);
   }
 
   /**
@@ -187,6 +189,12 @@ export class RelaySession {
   replay(restored: readonly BufferedRelayEvent[]): Set<string> {
     const seen = new Set<string>();
     for (const e of restored) {
+      // Adopted again: an event of a message the session has had a state of since is not written: the
+      // message's states come live, in order (one held during the connect goes out after the replay).
+      if (this.startupKeys && this.hadAny(e.key)) {
+        this.opts.budget.give(this.projectId, eventCost(e.params));
+        continue;
+      }
       seen.add(e.key);
       this.keys?.add(e.key);
       if (!this.link) continue;
@@ -208,12 +216,39 @@ export class RelaySession {
    * a state event is about, so it keeps its distance from that message's `messaging.send` answer.
    */
   deliver(key: string, at: number, params: string, type: string, messageId?: string): void {
-    // Kept only while the start's window lasts (checked once per event: no timer per session).
-    if (this.keys) this.startupKeys?.add(key);
+    // Kept only while the start's window lasts (checked once per event: no timer per session). An
+    // event replayed from the start or the stored events may come live too: written once, never
+    // after a later state of its message.
+    const keys = this.keys ? this.startupKeys : null;
+    if (keys) {
+      if (keys.has(key) || this.hadLater(key)) return;
+      keys.add(key);
+    }
     if (this.held) {
       this.held.push({ key, at, params, type });
       return;
     }
+    this.send(key, at, params, type, messageId);
+  }
+
+  /** Adopted again: whether the session had a later state of the message of `key` (`<message id>:<state>`). */
+  private hadLater(key: string): boolean {
+    const keys = this.startupKeys;
+    if (!keys) return false;
+    const at = key.lastIndexOf(':');
+    const id = key.slice(0, at);
+    return laterStatesOf(key.slice(at + 1) as MessageStatus).some((s) => keys.has(`${id}:${s}`));
+  }
+
+  /** Adopted again: whether the session had any state of the message of `key`. */
+  private hadAny(key: string): boolean {
+    const keys = this.startupKeys;
+    if (!keys) return false;
+    const id = key.slice(0, key.lastIndexOf(':'));
+    return MESSAGE_STATUSES.some((s) => keys.has(`${id}:${s}`));
+  }
+
+  private send(key: string, at: number, params: string, type: string, messageId?: string): void {
     if (!this.link || this.lost || !this.receives) return;
     const id = randomUUID();
     if (this.eventAcks) {

@@ -155,6 +155,7 @@ export function messageFromRow(row: Selectable<MessagesTable>): MessageRecord {
     redactedAt: numOrNull(row.redacted_at),
     deletedAt: numOrNull(row.deleted_at),
     cxmlSession: row.cxml_session,
+    relaySender: row.relay_sender,
   };
 }
 
@@ -230,6 +231,7 @@ export function messageToRow(m: NewMessage): Omit<MessagesTable, 'seq'> {
     redacted_at: m.redactedAt,
     deleted_at: m.deletedAt,
     cxml_session: m.cxmlSession,
+    relay_sender: m.relaySender,
   };
 }
 

@@ -388,6 +388,7 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
           redactedAt: T0 + 4,
           deletedAt: T0 + 5,
           cxmlSession: 'inbound-1',
+          relaySender: 'signalwire_abc_def',
         });
         const plain = message(P1);
         const inserted = await insert(full, plain);
@@ -1109,12 +1110,12 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
       });
 
       it('lists a project’s recent events of messages in given contexts, oldest first, the newest within the limit and the scan', async () => {
-        const [a, b, c] = await insert(message(P1, { context: 'c1' }), message(P1, { context: null }), message(P1, { context: 'c2' }));
+        const [a, b, c] = await insert(message(P1, { context: 'c1' }), message(P1, { context: null }), message(P1, { context: 'c2', relaySender: 'proto-1' }));
         const [d] = await insert(message(P2, { context: 'c1' }));
         const ev = (m: MessageRecord, status: MessageStatus, at: number): NewMessageEvent => ({ messageId: m.id, projectId: m.projectId, status, at, errorCode: null, errorMessage: null, detail: null });
         await store.events.insertMany([ev(a!, 'queued', T0), ev(b!, 'queued', T0 + 5), ev(c!, 'queued', T0 + 6), ev(d!, 'queued', T0 + 7), ev(a!, 'sent', T0 + 10), ev(a!, 'delivered', T0 + 20)]);
-        const list = async (projectId: string, contexts: string[], since = T0, limit = 10, scanRows = 1000) =>
-          (await store.events.listRecentForContexts(projectId, contexts, { since, limit, scanRows })).map((r) => `${r.message.id === r.event.messageId ? r.message.context : 'wrong'}:${r.event.status}:${r.event.at - T0}`);
+        const list = async (projectId: string, contexts: string[], since = T0, limit = 10, scanRows = 1000, senders: string[] = []) =>
+          (await store.events.listRecentForContexts(projectId, contexts, senders, { since, limit, scanRows })).map((r) => `${r.message.id === r.event.messageId ? r.message.context : 'wrong'}:${r.event.status}:${r.event.at - T0}`);
         expect(await list(P1, ['c1'])).toEqual(['c1:queued:0', 'c1:sent:10', 'c1:delivered:20']);
         // `default` names a message without a context too.
         expect(await list(P1, ['c1', 'default'])).toEqual(['c1:queued:0', 'null:queued:5', 'c1:sent:10', 'c1:delivered:20']);
@@ -1125,6 +1126,10 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(await list(P1, ['c2'], T0, 10, 4)).toEqual(['c2:queued:6']);
         expect(await list(P2, ['c1'])).toEqual(['c1:queued:7']);
         expect(await list(P1, [])).toEqual([]);
+        // Or sent by one of the given RELAY sessions, whatever their context.
+        expect(await list(P1, [], T0, 10, 1000, ['proto-1'])).toEqual(['c2:queued:6']);
+        expect(await list(P1, ['c1'], T0 + 10, 10, 1000, ['proto-1', 'proto-2'])).toEqual(['c1:sent:10', 'c1:delivered:20']);
+        expect(await list(P2, [], T0, 10, 1000, ['proto-1'])).toEqual([]);
       });
     });
 

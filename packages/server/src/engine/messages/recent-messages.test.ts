@@ -18,7 +18,7 @@ function message(): NewMessage {
     id: randomUUID(), projectId: P, direction: 'outbound', origin: 'rest', from: '+15550000001', to: '+15551230000', body: 'hi', media: [], kind: 'sms', encoding: 'GSM-7', segments: 1,
     status: 'initiated', errorCode: null, errorMessage: null, reason: null, statusCallback: null, callbackFormat: null, customVariables: null, context: null, tags: [], numberGroupId: null,
     applicationId: null, price: null, priceUnit: 'USD', maxPrice: null, validityPeriod: 14_400, expiresAt: T0 + 14_400_000, carrier: null, carrierMessageId: null, createdAt: T0, updatedAt: T0,
-    sentAt: null, redactedAt: null, deletedAt: null, cxmlSession: null,
+    sentAt: null, redactedAt: null, deletedAt: null, cxmlSession: null, relaySender: null,
   };
 }
 

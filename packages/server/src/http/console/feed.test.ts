@@ -37,7 +37,7 @@ function message(projectId: string, id: string, status: MessageRecord['status'])
   return {
     id, projectId, seq: 1, direction: 'outbound', origin: 'rest', from: '+15551230001', to: '+15557654321', body: 'x'.repeat(400), media: [], kind: 'sms', encoding: 'GSM-7', segments: 3, status,
     errorCode: null, errorMessage: null, reason: null, statusCallback: null, callbackFormat: null, customVariables: null, context: null, tags: [], numberGroupId: null, applicationId: null,
-    price: null, priceUnit: 'USD', maxPrice: null, validityPeriod: 1, expiresAt: 0, carrier: null, carrierMessageId: null, createdAt: 0, updatedAt: 0, sentAt: null, redactedAt: null, deletedAt: null, cxmlSession: null,
+    price: null, priceUnit: 'USD', maxPrice: null, validityPeriod: 1, expiresAt: 0, carrier: null, carrierMessageId: null, createdAt: 0, updatedAt: 0, sentAt: null, redactedAt: null, deletedAt: null, cxmlSession: null, relaySender: null,
   };
 }
 

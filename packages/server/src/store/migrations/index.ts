@@ -24,6 +24,7 @@ import { parkedSessionTokensSchema } from './0019-parked-session-tokens.js';
 import { smscReceiptsSchema } from './0020-smsc-receipts.js';
 import { optOutCountsSchema } from './0021-opt-out-counts.js';
 import { consoleSessionCredentialsSchema } from './0022-console-session-credentials.js';
+import { relaySendersSchema } from './0023-relay-senders.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -47,6 +48,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0020-smsc-receipts': smscReceiptsSchema(dialect),
     '0021-opt-out-counts': optOutCountsSchema(dialect),
     '0022-console-session-credentials': consoleSessionCredentialsSchema(dialect),
+    '0023-relay-senders': relaySendersSchema(dialect),
   };
 }
 

@@ -418,8 +418,8 @@ export class KyselyMessageEventRepository implements MessageEventRepository {
     return rows.map(eventFromRow);
   }
 
-  async listRecentForContexts(projectId: string, contexts: readonly string[], bounds: RecentEventsBounds): Promise<MessageEventWithMessage[]> {
-    if (contexts.length === 0 || bounds.limit <= 0) return [];
+  async listRecentForContexts(projectId: string, contexts: readonly string[], senders: readonly string[], bounds: RecentEventsBounds): Promise<MessageEventWithMessage[]> {
+    if ((contexts.length === 0 && senders.length === 0) || bounds.limit <= 0) return [];
     // Event ids grow with time: the last `scanRows` of them are a range of the primary key.
     const top = await this.db.selectFrom('message_events').select((eb) => eb.fn.max('id').as('top')).executeTakeFirst();
     const floor = num(top?.top ?? 0) - bounds.scanRows;
@@ -432,7 +432,13 @@ export class KyselyMessageEventRepository implements MessageEventRepository {
       .where('e.project_id', '=', projectId)
       .where('m.project_id', '=', projectId)
       .where('e.at', '>=', bounds.since)
-      .where((eb) => (contexts.includes('default') ? eb.or([eb('m.context', 'in', contexts), eb('m.context', 'is', null)]) : eb('m.context', 'in', contexts)))
+      .where((eb) =>
+        eb.or([
+          ...(contexts.length ? [eb('m.context', 'in', contexts)] : []),
+          ...(contexts.includes('default') ? [eb('m.context', 'is', null)] : []),
+          ...(senders.length ? [eb('m.relay_sender', 'in', senders)] : []),
+        ]),
+      )
       .orderBy('e.id', 'desc')
       .limit(bounds.limit)
       .execute();

@@ -18,8 +18,9 @@ export interface MessageEventRepository {
   listForMessage(projectId: string, messageId: string): Promise<MessageEventRecord[]>;
   /**
    * A project's recent events of messages whose context is one of `contexts` (`default` also
-   * matches a message without one), oldest first: what a RELAY session following those contexts
-   * should have had. The scan is bounded by the store's last `scanRows` events, whatever the project.
+   * matches a message without one) or that one of `senders` sent (`MessageRecord.relaySender`),
+   * oldest first: what RELAY sessions following those contexts, with those protocols, should have
+   * had. The scan is bounded by the store's last `scanRows` events, whatever the project.
    */
-  listRecentForContexts(projectId: string, contexts: readonly string[], bounds: RecentEventsBounds): Promise<MessageEventWithMessage[]>;
+  listRecentForContexts(projectId: string, contexts: readonly string[], senders: readonly string[], bounds: RecentEventsBounds): Promise<MessageEventWithMessage[]>;
 }
