@@ -8,8 +8,10 @@
  * has not routed, as if the bus had brought it: its live sessions get it once.
  *
  * Bounded as every catch-up (catch-up.ts): one batched read per project, within
- * `relay.catchUpWindowMs`, at most `relay.eventBufferSize` events per project. Exact only while the
- * router still remembers the keys it routed since then (the last 100,000).
+ * `relay.catchUpWindowMs`, at most `LOST_EVENTS_MAX_ROWS` events per project (the newest: the read
+ * runs to now, and a node is found dead `cluster.nodeTimeoutMs` after it went silent, so a busy
+ * project needs room past its own session buffers). Exact only while the router still remembers
+ * the keys it routed since then (the last 100,000).
  */
 import type { MessageStatusEvent } from '../domain/ports/bus.js';
 import type { CatchUpReader } from './catch-up.js';
@@ -25,6 +27,8 @@ declare module '../domain/ports/bus.js' {
 
 /** Read back from before the last heartbeat: publishes still batched then, or on their way. */
 export const LOST_EVENTS_MARGIN_MS = 5_000;
+/** Most stored events read back per project when a node dies (a rare event: one read per project and node). */
+export const LOST_EVENTS_MAX_ROWS = 50_000;
 
 /** Route what the dead nodes may have committed since `since` without publishing it; returns how many events. */
 export async function routeLostEvents(deps: { readonly registry: SessionRegistry; readonly router: RelayEventRouter; readonly reader: CatchUpReader; readonly limit: number }, since: number): Promise<number> {

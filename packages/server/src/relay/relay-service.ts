@@ -25,7 +25,7 @@ import { AddressByteBudgets, type ByteShare } from './address-bytes.js';
 import { AddressMemory } from './address-memory.js';
 import { BufferBudget } from './buffer-budget.js';
 import { CatchUpReader, type CatchUpReads } from './catch-up.js';
-import { routeLostEvents } from './lost-events.js';
+import { LOST_EVENTS_MAX_ROWS, routeLostEvents } from './lost-events.js';
 import { RelayConnection, type ConnectionHost, type Reply } from './connection.js';
 import { RelayEventRouter } from './event-router.js';
 import { RpcError } from './frames.js';
@@ -133,7 +133,7 @@ export class RelayService implements ConnectionHost {
     // A node died: what it committed and never published reaches this node's live sessions (lost-events.ts).
     this.unsubscribeDeaths = deps.bus.subscribe('relay.nodes.dead', ({ since }) => {
       if (limits.catchUpWindowMs <= 0) return;
-      routeLostEvents({ registry: this.registry, router: this.router, reader: catchUp, limit: limits.eventBufferSize }, Math.max(since, deps.clock.now() - limits.catchUpWindowMs))
+      routeLostEvents({ registry: this.registry, router: this.router, reader: catchUp, limit: LOST_EVENTS_MAX_ROWS }, Math.max(since, deps.clock.now() - limits.catchUpWindowMs))
         .then((n) => n > 0 && deps.logger.info({ events: n }, 'routed RELAY events a dead node committed but never published'))
         .catch((err: unknown) => deps.logger.warn({ err }, 'reading back the RELAY events of a dead node failed'));
     });
