@@ -56,7 +56,7 @@ export interface MessageRecord {
    * exchange, which redirects and `<Message action>` documents continue; null on every other message.
    */
   readonly cxmlSession: string | null;
-  /** On a message a RELAY session sent: that session's protocol, so its state events find it after a restart or on another node (0021). */
+  /** On a message a RELAY session sent: that session's protocol, so its state events find it after a restart or on another node (0023). */
   readonly relaySender: string | null;
 }
 

@@ -86,7 +86,7 @@ export interface MessagesTable {
   deleted_at: number | null;
   /** On a reply a cXML document sent: the inbound message whose webhook began the exchange (0015). */
   cxml_session: string | null;
-  /** On a message a RELAY session sent: its protocol (0021). */
+  /** On a message a RELAY session sent: its protocol (0023). */
   relay_sender: string | null;
 }
 
