@@ -44,6 +44,20 @@ describe.skipIf(servicesOff)('batched transactions on PostgreSQL meeting failure
     }
   };
 
+  /** Run `during` while another connection holds row 100 locked; the lock goes when it ends. */
+  const whileRowLocked = async (during: () => Promise<void>): Promise<void> => {
+    const locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('select * from gadgets where id = 100 for update');
+      await during();
+    } finally {
+      await locker.query('rollback');
+      await locker.end();
+    }
+  };
+
   beforeAll(async () => {
     db = await createTestDatabase();
     admin = new pg.Client({ connectionString: db.url });
@@ -63,11 +77,7 @@ describe.skipIf(servicesOff)('batched transactions on PostgreSQL meeting failure
   it('fails a transaction whose backend is terminated while a batch waits, commits nothing of it, and hands out a working connection', async () => {
     const store = await open({ lockTimeoutMs: 0 });
     const before = await pid(store.db);
-    const locker = new pg.Client({ connectionString: db.url });
-    await locker.connect();
-    try {
-      await locker.query('begin');
-      await locker.query('select * from gadgets where id = 100 for update');
+    await whileRowLocked(async () => {
       const tx = outcome(
         store.db.transaction().execute(async (t) => {
           await t.executeQuery(insert(1, 'one'));
@@ -80,10 +90,7 @@ describe.skipIf(servicesOff)('batched transactions on PostgreSQL meeting failure
       await admin.query('select pg_terminate_backend($1)', [waiting]);
       const result = await tx;
       expect(result).toBeInstanceOf(StoreUnavailableError);
-    } finally {
-      await locker.query('rollback');
-      await locker.end();
-    }
+    });
     expect(await ids()).toEqual([100]);
     // The next user gets another connection, on which the same statements are parsed anew.
     expect(await pid(store.db)).not.toBe(before);
@@ -123,11 +130,7 @@ describe.skipIf(servicesOff)('batched transactions on PostgreSQL meeting failure
     ['statement timeout', { lockTimeoutMs: 0, statementTimeoutMs: 50 }, '57014'],
   ])('fails a transaction whose held statement meets the %s in the middle of a batch, and the pool works on', async (_, timeouts, code) => {
     const store = await open(timeouts);
-    const locker = new pg.Client({ connectionString: db.url });
-    await locker.connect();
-    try {
-      await locker.query('begin');
-      await locker.query('select * from gadgets where id = 100 for update');
+    await whileRowLocked(async () => {
       const result = await outcome(
         store.db.transaction().execute(async (t) => {
           await t.executeQuery(insert(1, 'one'));
@@ -137,10 +140,7 @@ describe.skipIf(servicesOff)('batched transactions on PostgreSQL meeting failure
       );
       expect(result).toBeInstanceOf(StoreUnavailableError);
       expect(((result as Error).cause as { code?: string }).code).toBe(code);
-    } finally {
-      await locker.query('rollback');
-      await locker.end();
-    }
+    });
     expect(await ids()).toEqual([100]);
     await store.db.transaction().execute(async (t) => {
       await t.executeQuery(insert(1, 'one'));
@@ -283,11 +283,7 @@ describe.skipIf(servicesOff)('batched transactions on PostgreSQL meeting failure
       writeOnly(`insert into gadgets (id, name) values ${Array.from({ length: rows }, (_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')}`),
       Array.from({ length: rows }, (_, i) => [1_000 + i, 'x'.repeat(200)]).flat(),
     );
-    const locker = new pg.Client({ connectionString: db.url });
-    await locker.connect();
-    try {
-      await locker.query('begin');
-      await locker.query('select * from gadgets where id = 100 for update');
+    await whileRowLocked(async () => {
       const tx = outcome(
         store.db.transaction().execute(async (t) => {
           await t.executeQuery(CompiledQuery.raw(writeOnly('update gadgets set name = $1 where id = $2'), ['mine', 100]));
@@ -296,10 +292,7 @@ describe.skipIf(servicesOff)('batched transactions on PostgreSQL meeting failure
       );
       await admin.query('select pg_terminate_backend($1)', [await waitingBackend()]);
       expect(await tx).toBeInstanceOf(StoreUnavailableError);
-    } finally {
-      await locker.query('rollback');
-      await locker.end();
-    }
+    });
     expect(await ids()).toEqual([100]);
     expect(await pid(store.db)).not.toBe(before);
   });

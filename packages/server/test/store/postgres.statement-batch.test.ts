@@ -7,14 +7,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBatch, type BatchStatement } from '../../src/store/dialects/postgres-batch.js';
+import { postgresTypes } from '../../src/store/dialects/postgres.js';
 import { createTestDatabase, servicesOff, type TestDatabase } from '../helpers/postgres.js';
 
-const types = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === 20) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
-  },
-};
+const types = postgresTypes;
 
 const st = (text: string, values?: unknown[], name?: string): BatchStatement => ({ text, values, name });
 

@@ -189,14 +189,15 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool
         throw unavailable(err);
       }
       let broken = false;
+      const failed = (err: unknown): never => {
+        if (retiresConnection(err)) broken = true;
+        throw unavailable(err);
+      };
       const run = (text: string, params?: readonly unknown[]) => {
         const name = params && params.length ? statementNames.of(text) : undefined;
         const values = params && params.length ? paramsWithoutNul(params) : (params as unknown[] | undefined);
         const sent = name ? client.query({ name, text, values }) : client.query(text, values);
-        return sent.catch((err: unknown) => {
-          if (retiresConnection(err)) broken = true;
-          throw unavailable(err);
-        });
+        return sent.catch(failed);
       };
       const runMany = (statements: readonly Held[]) => {
         const batch = statements.map(({ text, params }) => ({
@@ -205,13 +206,7 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool
           name: statementNames.of(text),
           values: params && params.length ? paramsWithoutNul(params) : undefined,
         }));
-        return runBatch(client, batch, types).then(
-          (results) => results[results.length - 1]!,
-          (err: unknown) => {
-            if (retiresConnection(err)) broken = true;
-            throw unavailable(err);
-          },
-        );
+        return runBatch(client, batch, postgresTypes).then((results) => results[results.length - 1]!, failed);
       };
       const pipeline = new TransactionPipeline(run, runMany);
       return {
@@ -259,7 +254,7 @@ function postgresJson(value: unknown): string {
 }
 
 /** BIGINT (int8, OID 20) as a JavaScript number: ids, sequence numbers and ms times all fit in 2^53. */
-const types = {
+export const postgresTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === 20) return (value: string) => Number(value);
     return pg.types.getTypeParser(oid, format);
@@ -329,7 +324,7 @@ export function createPool(opts: PostgresStoreOptions): pg.Pool {
     options: `-c plan_cache_mode=force_custom_plan -c jit=off${lockTimeoutMs > 0 ? ` -c lock_timeout=${Math.round(lockTimeoutMs)}` : ''}`,
     ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
     ...(queryTimeoutMs > 0 ? { query_timeout: queryTimeoutMs } : {}),
-    types,
+    types: postgresTypes,
   });
   // An idle connection that breaks (server restart) is reported here; without a listener it would crash the process.
   pool.on('error', (err) => opts.onPoolError?.(err));
