@@ -123,16 +123,8 @@ export async function catchUpEvents(reader: CatchUpReader, budget: BufferBudget,
     // A resume is not refused for it; the session gets what the bus brings.
     return [];
   }
-  // Each message's last event, in the order of those last events.
-  const last = new Map<string, MessageEventWithMessage>();
-  for (const row of rows) {
-    const inbound = row.message.direction === 'inbound';
-    if (inbound && (!req.receives || row.event.status !== 'received')) continue;
-    last.delete(row.message.id);
-    last.set(row.message.id, row);
-  }
   const out: BufferedRelayEvent[] = [];
-  for (const { message, event } of last.values()) {
+  for (const { message, event } of lastEventPerMessage(rows, req.receives)) {
     const key = `${message.id}:${event.status}`;
     if (req.seen(key)) continue;
     const params = messagingEventParams({ ...message, status: event.status, errorCode: event.errorCode ?? message.errorCode }, event.at);
@@ -140,4 +132,18 @@ export async function catchUpEvents(reader: CatchUpReader, budget: BufferBudget,
     out.push({ id: randomUUID(), key, at: event.at, params });
   }
   return out;
+}
+
+/**
+ * Each message's last event among `rows` (oldest first), in the order of those last events. Of an
+ * inbound message only its arrival counts, and only when `receives`.
+ */
+export function lastEventPerMessage(rows: readonly MessageEventWithMessage[], receives: boolean): IterableIterator<MessageEventWithMessage> {
+  const last = new Map<string, MessageEventWithMessage>();
+  for (const row of rows) {
+    if (row.message.direction === 'inbound' && (!receives || row.event.status !== 'received')) continue;
+    last.delete(row.message.id);
+    last.set(row.message.id, row);
+  }
+  return last.values();
 }

@@ -14,7 +14,7 @@
  * the keys it routed since then (the last 100,000).
  */
 import type { MessageStatusEvent } from '../domain/ports/bus.js';
-import type { CatchUpReader } from './catch-up.js';
+import { lastEventPerMessage, type CatchUpReader } from './catch-up.js';
 import type { RelayEventRouter } from './event-router.js';
 import type { SessionRegistry } from './session-registry.js';
 
@@ -45,13 +45,10 @@ export async function routeLostEvents(deps: { readonly registry: SessionRegistry
   await Promise.all(
     [...followed].map(async ([projectId, f]) => {
       const rows = await deps.reader.read(projectId, [...f.contexts], [...f.senders], since - LOST_EVENTS_MARGIN_MS, deps.limit);
-      const last = new Map<string, MessageStatusEvent>();
-      for (const { message, event } of rows) {
-        if (message.direction === 'inbound' && event.status !== 'received') continue;
-        last.delete(message.id);
-        last.set(message.id, { projectId, message: { ...message, status: event.status }, status: event.status, at: event.at, event });
+      const lost: MessageStatusEvent[] = [];
+      for (const { message, event } of lastEventPerMessage(rows, true)) {
+        if (!deps.router.hasRouted(`${message.id}:${event.status}`)) lost.push({ projectId, message: { ...message, status: event.status }, status: event.status, at: event.at, event });
       }
-      const lost = [...last.values()].filter((e) => !deps.router.hasRouted(`${e.message.id}:${e.status}`));
       deps.router.inject(lost);
       routed += lost.length;
     }),
