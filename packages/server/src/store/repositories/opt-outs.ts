@@ -26,6 +26,18 @@ function columnsOf(patch: MessagingSettingsPatch): SettingsColumns {
   return c;
 }
 
+/**
+ * Rows of one opt-out insert, senders of one delete: a STOP lists the handset for its number and
+ * each of the number's groups (up to `projects.maxNumberGroups`), more than one statement may bind
+ * (SQLite takes 32,766 parameters, PostgreSQL 65,535), so they go in parts, in one transaction.
+ */
+const ROWS_PER_INSERT = 1_000;
+const SENDERS_PER_DELETE = 5_000;
+
+function* chunks<T>(items: readonly T[], size: number): Generator<readonly T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
 /** Thrown in an add's transaction to roll it back: the project's list would pass its limit. */
 class OverLimit extends Error {}
 
@@ -53,14 +65,16 @@ export class KyselyOptOutRepository implements OptOutRepository {
     if (maxEntries !== Infinity && this.db.isTransaction) throw new Error('An opt-out add with a limit runs in its own transaction.');
     try {
       await this.atomically(async (db) => {
-        const added = await db
-          .insertInto('opt_outs')
-          .values(rows.map((r) => ({ id: r.id, project_id: r.projectId, sender: r.sender, handset: r.handset, keyword: r.keyword, created_at: r.createdAt })))
-          .onConflict((oc) => oc.columns(['project_id', 'handset', 'sender']).doNothing())
-          .returning('project_id')
-          .execute();
         const perProject = new Map<string, number>();
-        for (const { project_id } of added) perProject.set(project_id, (perProject.get(project_id) ?? 0) + 1);
+        for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
+          const added = await db
+            .insertInto('opt_outs')
+            .values(chunk.map((r) => ({ id: r.id, project_id: r.projectId, sender: r.sender, handset: r.handset, keyword: r.keyword, created_at: r.createdAt })))
+            .onConflict((oc) => oc.columns(['project_id', 'handset', 'sender']).doNothing())
+            .returning('project_id')
+            .execute();
+          for (const { project_id } of added) perProject.set(project_id, (perProject.get(project_id) ?? 0) + 1);
+        }
         for (const [projectId, n] of perProject) {
           if ((await countAdded(db, projectId, n)) > maxEntries) throw new OverLimit();
         }
@@ -75,34 +89,40 @@ export class KyselyOptOutRepository implements OptOutRepository {
   async remove(projectId: string, handset: string, senders: readonly string[]): Promise<number> {
     if (!senders.length) return 0;
     return this.atomically(async (db) => {
-      const r = await db
-        .deleteFrom('opt_outs')
-        .where('project_id', '=', projectId)
-        .where('handset', '=', handset)
-        .where((eb) =>
-          eb.or([
-            eb('sender', 'in', [...senders]),
-            // What a keyword put on the list of a number now in one of these groups (the port says why).
-            eb.and([
-              eb('keyword', 'is not', null),
-              eb(
-                'sender',
-                'in',
-                eb
-                  .selectFrom('number_group_memberships as m')
-                  .innerJoin('phone_numbers as p', 'p.id', 'm.phone_number_id')
-                  .select('p.number')
-                  .where('m.group_id', 'in', [...senders])
-                  .where('p.project_id', '=', projectId),
-              ),
-            ]),
-          ]),
-        )
-        .executeTakeFirst();
-      const n = Number(r.numDeletedRows);
+      let n = 0;
+      // Each part of the senders deletes what it names: together, what all of them name.
+      for (const part of chunks(senders, SENDERS_PER_DELETE)) n += await this.removeOf(db, projectId, handset, part);
       if (n) await db.updateTable('opt_out_counts').set((eb) => ({ entries: eb('entries', '-', n) })).where('project_id', '=', projectId).execute();
       return n;
     });
+  }
+
+  private async removeOf(db: Kysely<Database>, projectId: string, handset: string, senders: readonly string[]): Promise<number> {
+    const r = await db
+      .deleteFrom('opt_outs')
+      .where('project_id', '=', projectId)
+      .where('handset', '=', handset)
+      .where((eb) =>
+        eb.or([
+          eb('sender', 'in', [...senders]),
+          // What a keyword put on the list of a number now in one of these groups (the port says why).
+          eb.and([
+            eb('keyword', 'is not', null),
+            eb(
+              'sender',
+              'in',
+              eb
+                .selectFrom('number_group_memberships as m')
+                .innerJoin('phone_numbers as p', 'p.id', 'm.phone_number_id')
+                .select('p.number')
+                .where('m.group_id', 'in', [...senders])
+                .where('p.project_id', '=', projectId),
+            ),
+          ]),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   /** Run `work` in a transaction, or in the caller's when there is one. */
