@@ -1131,6 +1131,24 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(await list(P1, ['c1'], T0 + 10, 10, 1000, ['proto-1', 'proto-2'])).toEqual(['c1:sent:10', 'c1:delivered:20']);
         expect(await list(P2, [], T0, 10, 1000, ['proto-1'])).toEqual([]);
       });
+
+      it('lists the events of more contexts and senders than one statement binds: a project’s sessions caught up together', async () => {
+        // 1,000 sessions of 100 contexts each, read in one batch (relay/catch-up.ts): past SQLite's 32,766 parameters and PostgreSQL's 65,535.
+        const contexts = [...Array.from({ length: 70_000 }, (_, i) => `ctx-${i}`), 'default'];
+        const senders = Array.from({ length: 40_000 }, (_, i) => `proto-${i}`);
+        const [a, b, c, d, e] = await insert(
+          message(P1, { context: 'ctx-0' }),
+          message(P1, { context: 'ctx-69999' }),
+          message(P1, { context: 'elsewhere', relaySender: 'proto-39999' }),
+          message(P1, { context: null }),
+          message(P2, { context: 'ctx-0' }),
+        );
+        const ev = (m: MessageRecord, status: MessageStatus, at: number): NewMessageEvent => ({ messageId: m.id, projectId: m.projectId, status, at, errorCode: null, errorMessage: null, detail: null });
+        await store.events.insertMany([ev(a!, 'queued', T0), ev(b!, 'queued', T0 + 1), ev(c!, 'queued', T0 + 2), ev(d!, 'queued', T0 + 3), ev(e!, 'queued', T0 + 4), ev(a!, 'sent', T0 + 5)]);
+        const list = async (limit: number) => (await store.events.listRecentForContexts(P1, contexts, senders, { since: T0, limit, scanRows: 1000 })).map((r) => `${r.message.context}:${r.event.status}:${r.event.at - T0}`);
+        expect(await list(10)).toEqual(['ctx-0:queued:0', 'ctx-69999:queued:1', 'elsewhere:queued:2', 'null:queued:3', 'ctx-0:sent:5']);
+        expect(await list(2)).toEqual(['null:queued:3', 'ctx-0:sent:5']);
+      });
     });
 
     describe('jobs', () => {

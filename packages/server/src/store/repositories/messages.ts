@@ -12,6 +12,8 @@ import { containsText } from './like.js';
 
 /** Rows per guarded UPDATE (they travel as one JSON parameter). */
 const TRANSITION_CHUNK = 500;
+/** Context or sender names one catch-up read binds (SQLite takes 32,766 parameters, PostgreSQL 65,535). */
+const NAMES_PER_READ = 10_000;
 /** States after which a carrier has taken the message, so it has a sent time. */
 const CARRIED: ReadonlySet<MessageStatus> = new Set(['sent', 'delivered', 'undelivered']);
 
@@ -423,7 +425,21 @@ export class KyselyMessageEventRepository implements MessageEventRepository {
     // Event ids grow with time: the last `scanRows` of them are a range of the primary key.
     const top = await this.db.selectFrom('message_events').select((eb) => eb.fn.max('id').as('top')).executeTakeFirst();
     const floor = num(top?.top ?? 0) - bounds.scanRows;
-    const rows = await this.db
+    // A project's sessions read together may follow more names than one statement binds (1,000
+    // sessions of 100 contexts): read in parts, each its newest `limit`, and keep the newest of all.
+    const parts = [...chunkRows(contexts, 1, NAMES_PER_READ).map((c) => [c, []] as const), ...chunkRows(senders, 1, NAMES_PER_READ).map((s) => [[], s] as const)];
+    const byId = new Map<number, Awaited<ReturnType<typeof this.recentOf>>[number]>();
+    for (const [c, s] of parts) for (const r of await this.recentOf(projectId, c, s, floor, bounds)) byId.set(num(r.e_id), r);
+    const rows = [...byId.values()].sort((x, y) => num(y.e_id) - num(x.e_id)).slice(0, bounds.limit);
+    return rows.reverse().map((r) => ({
+      message: messageFromRow(r),
+      event: eventFromRow({ id: r.e_id, message_id: r.e_message_id, project_id: r.e_project_id, status: r.e_status, at: r.e_at, error_code: r.e_error_code, error_message: r.e_error_message, detail: r.e_detail }),
+    }));
+  }
+
+  /** The newest `limit` events of `projectId` past `floor` of messages in `contexts` or sent by `senders`. */
+  private recentOf(projectId: string, contexts: readonly string[], senders: readonly string[], floor: number, bounds: RecentEventsBounds) {
+    return this.db
       .selectFrom('message_events as e')
       .innerJoin('messages as m', 'm.id', 'e.message_id')
       .selectAll('m')
@@ -442,9 +458,6 @@ export class KyselyMessageEventRepository implements MessageEventRepository {
       .orderBy('e.id', 'desc')
       .limit(bounds.limit)
       .execute();
-    return rows.reverse().map((r) => ({
-      message: messageFromRow(r),
-      event: eventFromRow({ id: r.e_id, message_id: r.e_message_id, project_id: r.e_project_id, status: r.e_status, at: r.e_at, error_code: r.e_error_code, error_message: r.e_error_message, detail: r.e_detail }),
-    }));
   }
+
 }

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { MessagingSettings, MessagingSettingsPatch, OptOutRecord, OptOutRepository, SeqPage } from '../../domain/ports/store.js';
 import type { Database, MessagingSettingsTable, OptOutsTable } from '../schema.js';
-import { num } from '../rows.js';
+import { chunkRows, num } from '../rows.js';
 
 function recordOf(row: Selectable<OptOutsTable>): OptOutRecord & { seq: number } {
   return { seq: num(row.seq), id: row.id, projectId: row.project_id, sender: row.sender, handset: row.handset, keyword: row.keyword, createdAt: num(row.created_at) };
@@ -34,10 +34,6 @@ function columnsOf(patch: MessagingSettingsPatch): SettingsColumns {
 const ROWS_PER_INSERT = 1_000;
 const SENDERS_PER_DELETE = 5_000;
 
-function* chunks<T>(items: readonly T[], size: number): Generator<readonly T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
-
 /** Thrown in an add's transaction to roll it back: the project's list would pass its limit. */
 class OverLimit extends Error {}
 
@@ -66,7 +62,7 @@ export class KyselyOptOutRepository implements OptOutRepository {
     try {
       await this.atomically(async (db) => {
         const perProject = new Map<string, number>();
-        for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
+        for (const chunk of chunkRows(rows, 1, ROWS_PER_INSERT)) {
           const added = await db
             .insertInto('opt_outs')
             .values(chunk.map((r) => ({ id: r.id, project_id: r.projectId, sender: r.sender, handset: r.handset, keyword: r.keyword, created_at: r.createdAt })))
@@ -91,7 +87,7 @@ export class KyselyOptOutRepository implements OptOutRepository {
     return this.atomically(async (db) => {
       let n = 0;
       // Each part of the senders deletes what it names: together, what all of them name.
-      for (const part of chunks(senders, SENDERS_PER_DELETE)) n += await this.removeOf(db, projectId, handset, part);
+      for (const part of chunkRows(senders, 1, SENDERS_PER_DELETE)) n += await this.removeOf(db, projectId, handset, part);
       if (n) await db.updateTable('opt_out_counts').set((eb) => ({ entries: eb('entries', '-', n) })).where('project_id', '=', projectId).execute();
       return n;
     });
