@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject, type TestProject } from '../helpers/projects.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { MAX_REPLAYABLE_DELIVERIES } from '../../src/http/console/plugin.js';
 import { loginAs } from './console-client.js';
 
 let server: TestServer;
@@ -102,4 +103,29 @@ describe('console API: replay of a delivered callback', () => {
     expect(own.status).toBe(201);
     expect((await settled(other.projectId, theirsId, 5)).length).toBe(5);
   });
+});
+
+describe('console API: replaying one callback over and over', () => {
+  it(`stops at ${MAX_REPLAYABLE_DELIVERIES} deliveries of the message (409), so its detail stays bounded; another message and project replay on`, async () => {
+    hook.respond(() => ({ status: 204 }));
+    const id = await send(other.auth, OTHER_NUMBER, '+15557662011', '/loop');
+    const first = (await settled(other.projectId, id, 4)).find((d) => d.body.includes('"delivered"'))!;
+    const shown = await shownId(other.projectId, id, first.id, other.auth);
+    const replay = (path: string, auth: string) => server.api(`/api/console/outbox/${path}/replay`, { auth, method: 'POST' });
+    for (let n = 4; n < MAX_REPLAYABLE_DELIVERIES; n++) {
+      const res = await replay(shown, other.auth);
+      expect(res.status, res.text).toBe(201);
+    }
+    const refused = await replay(shown, other.auth);
+    expect([refused.status, refused.body]).toEqual([409, { error: 'Conflict', message: `This message already has ${MAX_REPLAYABLE_DELIVERIES} webhook deliveries, the most a replay may add to.` }]);
+    expect((await server.store.webhooks.listForMessage(other.projectId, id)).length).toBe(MAX_REPLAYABLE_DELIVERIES);
+    expect((await server.api(`/api/console/messages/${id}`, { auth: other.auth })).body.webhooks).toHaveLength(MAX_REPLAYABLE_DELIVERIES);
+    // Another message of the same project, and another project, are not held to that message's count.
+    const next = await send(other.auth, OTHER_NUMBER, '+15557662012', '/loop');
+    const nextFirst = (await settled(other.projectId, next, 4)).find((d) => d.body.includes('"delivered"'))!;
+    expect((await replay(await shownId(other.projectId, next, nextFirst.id, other.auth), other.auth)).status).toBe(201);
+    const mine = await send(undefined, NUMBERS[0]!, '+15557662013', '/loop');
+    const mineFirst = (await settled(PROJECT_ID, mine, 4)).find((d) => d.body.includes('"delivered"'))!;
+    expect((await replay(await shownId(PROJECT_ID, mine, mineFirst.id), server.auth)).status).toBe(201);
+  }, 60_000);
 });

@@ -23,6 +23,13 @@ import type { ConsoleSessions, LiveSession } from './sessions.js';
 import { registerStaticFiles } from './static-files.js';
 import { sealsOf } from '../sealed-positions.js';
 
+/**
+ * A delivered status callback is replayed only while its message has fewer webhook deliveries than
+ * this: each replay is a new one, and a message's detail lists them all with their attempts, so a
+ * replay loop grew that answer without end (3,000 replays: 2.4 MB, 3,000 reads of attempts).
+ */
+export const MAX_REPLAYABLE_DELIVERIES = 100;
+
 /** Live RELAY sessions of a project, when the RELAY surface is part of this server. */
 export type RelaySessionSource = (projectId: string) => ConsoleRelaySession[];
 
@@ -210,6 +217,10 @@ export function consoleSurface(deps: ConsoleDeps) {
         if (!original) throw AppError.of('NOT_FOUND', { message: `Webhook delivery ${request.params.id} was not found.` });
         if (original.status !== 'delivered' || original.kind !== 'status_callback' || original.messageId === null) throw AppError.of('WEBHOOK_NOT_REPLAYABLE');
         const { messageId, kind, url, method, contentType, body, signature, fallbackUrl, fallbackMethod, maxAttempts } = original;
+        // Bounded: each replay is one more delivery that the message's detail lists with its attempts.
+        if ((await http.reads.webhooks.listForMessage(projectId, messageId)).length >= MAX_REPLAYABLE_DELIVERIES) {
+          throw AppError.of('WEBHOOK_NOT_REPLAYABLE', { message: `This message already has ${MAX_REPLAYABLE_DELIVERIES} webhook deliveries, the most a replay may add to.` });
+        }
         await http.webhookOutbox.schedule([{ projectId, messageId, kind, url, method, contentType, body, signature, fallbackUrl, fallbackMethod, maxAttempts, nextAttemptAt: http.clock.now() }]);
         const all = await http.reads.webhooks.listForMessage(projectId, messageId);
         const replay = all.reduce((newest, d) => (d.id > newest.id ? d : newest));
