@@ -427,7 +427,8 @@ export class KyselyMessageEventRepository implements MessageEventRepository {
     const floor = num(top?.top ?? 0) - bounds.scanRows;
     // A project's sessions read together may follow more names than one statement binds (1,000
     // sessions of 100 contexts): read in parts, each its newest `limit`, and keep the newest of all.
-    const parts = [...chunkRows(contexts, 1, NAMES_PER_READ).map((c) => [c, []] as const), ...chunkRows(senders, 1, NAMES_PER_READ).map((s) => [[], s] as const)];
+    const parts: Array<readonly [readonly string[], readonly string[]]> =
+      contexts.length + senders.length <= NAMES_PER_READ ? [[contexts, senders]] : [...chunkRows(contexts, 1, NAMES_PER_READ).map((c) => [c, []] as const), ...chunkRows(senders, 1, NAMES_PER_READ).map((s) => [[], s] as const)];
     const byId = new Map<number, Awaited<ReturnType<typeof this.recentOf>>[number]>();
     for (const [c, s] of parts) for (const r of await this.recentOf(projectId, c, s, floor, bounds)) byId.set(num(r.e_id), r);
     const rows = [...byId.values()].sort((x, y) => num(y.e_id) - num(x.e_id)).slice(0, bounds.limit);
