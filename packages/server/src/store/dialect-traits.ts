@@ -17,10 +17,11 @@ export interface DialectTraits {
    */
   lockReferenced<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
   /**
-   * The project filter of a lookup by a unique key (id, number). Written per engine so the planner
-   * uses the key's index instead of scanning all of the project's rows.
+   * The project filter of a lookup by a unique key (id, number), or of rows a join reaches by their
+   * key (`column` names the joined table's project column). Written per engine so the planner uses
+   * the key's index instead of scanning all of the project's rows.
    */
-  keyLookupInProject(projectId: string): RawBuilder<boolean>;
+  keyLookupInProject(projectId: string, column?: string): RawBuilder<boolean>;
   /** True when an error is a unique-constraint violation. */
   isUniqueViolation(err: unknown): boolean;
   /** Largest number of bound parameters one statement may carry. */

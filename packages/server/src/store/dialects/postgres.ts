@@ -269,7 +269,7 @@ export const postgresTraits: DialectTraits = {
   // An expression no index serves, as SQLite's unary +: with no statistics yet (a table's first
   // minute, before autovacuum's first ANALYZE) the planner read the whole project through
   // (project_id, seq) for `id IN (…)` instead of looking the ids up.
-  keyLookupInProject: (projectId) => sql<boolean>`(${sql.ref('project_id')} || '') = ${projectId}`,
+  keyLookupInProject: (projectId, column = 'project_id') => sql<boolean>`(${sql.ref(column)} || '') = ${projectId}`,
   isUniqueViolation: (err) => errorCode(err) === '23505',
   // The wire protocol counts bind parameters in 16 bits.
   maxParameters: 65_000,

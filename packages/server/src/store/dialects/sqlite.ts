@@ -37,7 +37,7 @@ const sqliteTraits: DialectTraits = {
   // and scans the whole project; the unary + keeps project_id out of index selection.
   lockForUpdate: (query) => query,
   lockReferenced: (query) => query,
-  keyLookupInProject: (projectId) => sql<boolean>`+${sql.ref('project_id')} = ${projectId}`,
+  keyLookupInProject: (projectId, column = 'project_id') => sql<boolean>`+${sql.ref(column)} = ${projectId}`,
   isUniqueViolation: (err) => typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT_UNIQUE'),
   // SQLite's default limit is 32766 bound parameters per statement.
   maxParameters: 32_000,

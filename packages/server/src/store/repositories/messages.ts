@@ -447,7 +447,8 @@ export class KyselyMessageEventRepository implements MessageEventRepository {
       .select(['e.id as e_id', 'e.message_id as e_message_id', 'e.project_id as e_project_id', 'e.status as e_status', 'e.at as e_at', 'e.error_code as e_error_code', 'e.error_message as e_error_message', 'e.detail as e_detail'])
       .where('e.id', '>', floor)
       .where('e.project_id', '=', projectId)
-      .where('m.project_id', '=', projectId)
+      // Not through (project_id, seq): the last event ids lead, each message looked up by its id.
+      .where(this.traits.keyLookupInProject(projectId, 'm.project_id'))
       .where('e.at', '>=', bounds.since)
       .where((eb) =>
         eb.or([
