@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject, type TestProject } from '../helpers/projects.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
-import { MAX_REPLAYABLE_DELIVERIES } from '../../src/http/console/plugin.js';
+import { ATTEMPTS_SHOWN, MAX_REPLAYABLE_DELIVERIES } from '../../src/http/console/plugin.js';
 import { loginAs } from './console-client.js';
 
 let server: TestServer;
@@ -128,4 +128,30 @@ describe('console API: replaying one callback over and over', () => {
     const mineFirst = (await settled(PROJECT_ID, mine, 4)).find((d) => d.body.includes('"delivered"'))!;
     expect((await replay(await shownId(PROJECT_ID, mine, mineFirst.id), server.auth)).status).toBe(201);
   }, 60_000);
+});
+
+describe('console API: retrying one failing callback over and over', () => {
+  it(`shows the newest ${ATTEMPTS_SHOWN} attempts of a delivery in its message's detail, and counts them all`, async () => {
+    hook.respond((req) => (req.path === '/down' ? { status: 500, body: 'still down' } : { status: 204 }));
+    try {
+      const id = await send(other.auth, OTHER_NUMBER, '+15557662021', '/down');
+      const failed = (await settled(other.projectId, id, 4))[0]!;
+      expect(failed.status).toBe('failed');
+      const shown = await shownId(other.projectId, id, failed.id, other.auth);
+      const total = ATTEMPTS_SHOWN + 5;
+      for (let n = 1; n < total; n++) {
+        const retried = await server.api(`/api/console/outbox/${shown}/retry`, { auth: other.auth, method: 'POST' });
+        expect(retried.status, retried.text).toBe(200);
+        await eventually(async () => ((await server.store.webhooks.listAttempts(other.projectId, failed.id)).length === n + 1 && (await server.store.webhooks.get(other.projectId, failed.id))?.status === 'failed' ? true : undefined));
+      }
+      const all = await server.store.webhooks.listAttempts(other.projectId, failed.id);
+      expect(all).toHaveLength(total);
+      const detail = (await server.api(`/api/console/messages/${id}`, { auth: other.auth })).body.webhooks.find((w: { id: string }) => w.id === shown);
+      expect(detail.attempts).toBe(total);
+      expect(detail.attempt_log).toHaveLength(ATTEMPTS_SHOWN);
+      expect(detail.attempt_log.map((a: { attempt: number }) => a.attempt)).toEqual(all.slice(-ATTEMPTS_SHOWN).map((a) => a.attempt));
+    } finally {
+      hook.respond(() => ({ status: 204 }));
+    }
+  }, 120_000);
 });

@@ -30,6 +30,13 @@ import { sealsOf } from '../sealed-positions.js';
  */
 export const MAX_REPLAYABLE_DELIVERIES = 100;
 
+/**
+ * The attempts of a delivery a message's detail shows, the newest: a failing callback retried over
+ * and over (each retry one more attempt, with up to 512 bytes of its answer) grew that answer
+ * without end. The delivery's `attempts` still counts them all.
+ */
+export const ATTEMPTS_SHOWN = 50;
+
 /** Live RELAY sessions of a project, when the RELAY surface is part of this server. */
 export type RelaySessionSource = (projectId: string) => ConsoleRelaySession[];
 
@@ -166,7 +173,7 @@ export function consoleSurface(deps: ConsoleDeps) {
         const m = id.length <= 64 ? await http.reads.messages.get(projectId, id) : undefined;
         if (!m || (m.deletedAt !== null && !includeDeleted)) throw AppError.of('NOT_FOUND', { message: `Message ${id} was not found.` });
         const [events, deliveries, seals] = await Promise.all([http.reads.events.listForMessage(projectId, m.id), http.reads.webhooks.listForMessage(projectId, m.id), sealsOf(http.reads.pageTokens, projectId)]);
-        const webhooks = await Promise.all(deliveries.map(async (d) => toConsoleDelivery(d, seals, await http.reads.webhooks.listAttempts(projectId, d.id))));
+        const webhooks = await Promise.all(deliveries.map(async (d) => toConsoleDelivery(d, seals, await http.reads.webhooks.listAttempts(projectId, d.id, ATTEMPTS_SHOWN))));
         return { message: toConsoleMessage(m, seals), events: events.map((e) => toConsoleEvent(e, seals)), segments: segmentsOf(m.body), webhooks };
       });
 

@@ -349,15 +349,10 @@ export class KyselyWebhookRepository implements WebhookRepository {
     return num(row?.n ?? 0);
   }
 
-  async listAttempts(projectId: string, deliveryId: number): Promise<WebhookAttemptRecord[]> {
-    const rows = await this.db
-      .selectFrom('webhook_attempts')
-      .selectAll()
-      .where('delivery_id', '=', deliveryId)
-      .where('project_id', '=', projectId)
-      .orderBy('id')
-      .execute();
-    return rows.map(attemptFromRow);
+  async listAttempts(projectId: string, deliveryId: number, limit?: number): Promise<WebhookAttemptRecord[]> {
+    let q = this.db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).where('project_id', '=', projectId).orderBy('id', 'desc');
+    if (limit !== undefined) q = q.limit(limit);
+    return (await q.execute()).reverse().map(attemptFromRow);
   }
 
   async retryNow(projectId: string, id: number, now: number): Promise<boolean> {

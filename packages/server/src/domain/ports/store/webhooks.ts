@@ -118,7 +118,8 @@ export interface WebhookRepository {
    * not another). Twilio's 14106 limit counts these.
    */
   countCxmlDocuments(projectId: string, session: string, upToId: number): Promise<number>;
-  listAttempts(projectId: string, deliveryId: number): Promise<WebhookAttemptRecord[]>;
+  /** A delivery's attempts, oldest first; with `limit`, its newest `limit` of them. */
+  listAttempts(projectId: string, deliveryId: number, limit?: number): Promise<WebhookAttemptRecord[]>;
   /**
    * Make a failed delivery, or a pending one not being sent right now, due now (console "retry
    * now"); a failed one gets a fresh retry window.
