@@ -9,6 +9,7 @@ import { planMessage } from '@switchboard/protocol';
 import { AppError } from '../../domain/app-error.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import { newInboundMessage } from '../../domain/new-message.js';
+import { cleanText } from '../../domain/clean-text.js';
 import { relayContextOf } from '../../domain/number-rules.js';
 import type { InboundMessage, InboundResult } from '../../domain/ports/carrier.js';
 import type { NumberDirectory } from '../routing/number-directory.js';
@@ -48,9 +49,14 @@ export class InboundRouter {
       const earlier = await this.deps.messages.findInbound(owner.projectId, m.from, m.to, m.carrier, m.carrierMessageId);
       if (earlier) return { routed: true, messageId: earlier.id, projectId: earlier.projectId };
     }
-    const plan = planMessage({ body: m.body, mediaCount: m.media.length });
+    // A carrier's text enters as every surface's does: an SMSC's UCS-2 or Latin-1 can carry a NUL
+    // or a lone surrogate, which each database would keep differently (domain/clean-text.ts).
+    // Cleaned once the message is whole, so a surrogate pair split across two parts is kept.
+    const body = cleanText(m.body);
+    const media = m.media.map(cleanText);
+    const plan = planMessage({ body, mediaCount: media.length });
     const opt = this.deps.optOuts;
-    const reply = opt ? await opt.service.inbound(owner.projectId, m.to, m.from, m.body) : undefined;
+    const reply = opt ? await opt.service.inbound(owner.projectId, m.to, m.from, body) : undefined;
     const segments = m.segments ?? plan.segments;
     const quote = (this.deps.pricing ?? unpriced).quote({ to: m.to, kind: plan.kind, segments, direction: 'inbound' });
     const stored = await this.deps.journal.create(
@@ -59,8 +65,8 @@ export class InboundRouter {
         projectId: owner.projectId,
         from: m.from,
         to: m.to,
-        body: m.body,
-        media: m.media,
+        body,
+        media,
         kind: plan.kind,
         encoding: plan.encoding,
         segments,
