@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
+import { didYouMean } from '../../domain/closest-name.js';
 import type { SmscBehaviour, SmscControl } from '../../domain/ports/simulator.js';
 import type { CredentialVerifier } from '../../engine/admin/credential-verifier.js';
 import type { EngineReads } from '../../engine/reads.js';
@@ -22,6 +23,21 @@ function behaviourView(b: SmscBehaviour) {
     drop_after_submits: b.dropAfterSubmits,
     refuse_binds: b.refuseBinds,
   };
+}
+
+const BEHAVIOUR_FIELDS = ['max_submits_per_second', 'throttle_next', 'response_delay_ms', 'drop_after_submits', 'refuse_binds'] as const;
+const MO_FIELDS = ['from', 'to', 'body', 'split'] as const;
+
+/**
+ * Refuse a field the route does not take, naming the closest: a misspelt one was dropped, so
+ * `{"response_delay":5000}` answered 200 and changed nothing, and an MO's `Split` went as udh8 (as
+ * the simulator's other routes refuse theirs).
+ */
+function refuseUnknownFields(b: Record<string, unknown>, fields: readonly string[], what: string): void {
+  const unknown = Object.keys(b).find((k) => !fields.includes(k));
+  if (unknown !== undefined) {
+    throw AppError.of('INVALID_PARAMETER', { attribute: unknown, message: `Unknown field '${unknown}'${didYouMean(unknown, fields, "'")}. ${what} ${fields.join(', ')}.` });
+  }
 }
 
 function wholeNumber(v: unknown, name: string, max: number, min = 0, note = ''): number {
@@ -57,6 +73,7 @@ export function smscRoutes(deps: { verifier: CredentialVerifier; numbers: Engine
 
     app.put('/api/simulator/smsc/behaviour', { schema: { body: { type: 'object' } } }, async (request) => {
       const b = request.body as Record<string, unknown>;
+      refuseUnknownFields(b, BEHAVIOUR_FIELDS, "The SMSC's behaviour takes");
       const p: { -readonly [K in keyof SmscBehaviour]?: SmscBehaviour[K] } = {};
       if (b.max_submits_per_second !== undefined) p.maxSubmitsPerSecond = wholeNumber(b.max_submits_per_second, 'max_submits_per_second', 1_000_000);
       if (b.throttle_next !== undefined) p.throttleNext = wholeNumber(b.throttle_next, 'throttle_next', 1_000_000);
@@ -71,6 +88,7 @@ export function smscRoutes(deps: { verifier: CredentialVerifier; numbers: Engine
 
     app.post(MO_PATH, { schema: { body: { type: 'object' } } }, async (request, reply) => {
       const b = request.body as Record<string, unknown>;
+      refuseUnknownFields(b, MO_FIELDS, 'A mobile-originated message takes');
       const text = (v: unknown, name: string, max: number) => {
         if (typeof v !== 'string' || v === '' || v.length > max) throw AppError.of('INVALID_PARAMETER', { attribute: name, message: `${name} must be a string of 1 to ${max} characters.` });
         return v;
