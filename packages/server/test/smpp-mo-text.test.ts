@@ -4,7 +4,7 @@
  * can carry both (octets `00 00`, or half of a surrogate pair such as `D8 3D` alone), and Latin-1 a
  * NUL: the body was kept as decoded, so SQLite stored the NUL where PostgreSQL stored a U+FFFD, a
  * lone surrogate came back from SQLite as three U+FFFD (its UTF-8 form is three invalid octets) and
- * from PostgreSQL as one, and the message's events and webhook carried text neither database shows.
+ * from PostgreSQL as one, and the message's events and webhook carried the NUL on either database.
  * The text is cleaned once the message is whole: a surrogate pair split across two parts stays.
  */
 import type { Socket } from 'node:net';
@@ -13,8 +13,10 @@ import type { ShortMessagePdu } from '../src/carriers/smpp/pdu/codec.js';
 import { encodePdu } from '../src/carriers/smpp/pdu/codec.js';
 import { closeSmscs, smscServer } from './helpers/scripted-smsc.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
 let server: TestServer;
+let receiver: WebhookReceiver;
 let bound: Socket | undefined;
 let sequence = 100;
 
@@ -38,8 +40,15 @@ beforeAll(async () => {
     },
   );
   await eventually(() => bound, 5000, 'the bind');
+  // The number's inbound messages also go to a cXML webhook, which shows the text as it was handed over.
+  receiver = await startWebhookReceiver();
+  const numbers = await server.api('/api/relay/rest/phone_numbers');
+  const id = numbers.body.data.find((n: { number: string }) => n.number === NUMBERS[0]).id as string;
+  const put = await server.api(`/api/relay/rest/phone_numbers/${id}`, { method: 'PUT', body: { message_handler: 'laml_webhooks', message_request_url: `${receiver.url}/sms`, message_request_method: 'POST' } });
+  expect(put.status, put.text).toBe(200);
 });
 afterAll(async () => {
+  await receiver?.close();
   await server?.stop();
   await closeSmscs();
 });
@@ -70,6 +79,8 @@ describe('text of mobile-originated messages from an SMPP carrier', () => {
   ])('keeps %s as U+FFFD', async (_what, from, dataCoding, bytes, expected) => {
     bound!.write(encodePdu(mo(from, dataCoding, bytes)));
     expect(await inboundBody(from)).toBe(expected);
+    const [hook] = await receiver.waitFor(1, 10_000, (r) => r.form?.get('From') === `+${from}`);
+    expect(hook!.form!.get('Body')).toBe(expected);
   });
 
   it('keeps a surrogate pair split across two UCS-2 parts whole', async () => {
