@@ -224,12 +224,12 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   if (https && roles.has('relay')) attachRelayTransport(https.server, relay, rawErrorResponse);
   const httpsUrl = https ? `https://${hostPart}:${https.port}` : null;
   logger.info({ url, httpsUrl, project: bootstrap.project.id }, 'Switchboard is listening');
-
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       accepting = false;
       logger.info('shutting down: finishing work in flight');
+      store.stopping();
       // RELAY first: its upgraded sockets would keep the HTTP server from closing.
       await relay.close();
       // Live console streams never go idle: end them first, or the servers would wait for them.

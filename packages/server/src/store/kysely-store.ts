@@ -90,6 +90,7 @@ export class KyselyStore implements Store {
     readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
     private readonly onClose: () => Promise<void> = async () => {},
+    private readonly onStopping: () => void = () => {},
   ) {
     this.dialect = traits.name;
     this.inserts = hotInserts(traits.name, traits.maxParameters);
@@ -126,6 +127,10 @@ export class KyselyStore implements Store {
 
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
+  }
+
+  stopping(): void {
+    this.onStopping();
   }
 
   async close(): Promise<void> {

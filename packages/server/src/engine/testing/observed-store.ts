@@ -105,6 +105,10 @@ export class ObservedStore implements Store {
     return this.inner.isUniqueViolation(err);
   }
 
+  stopping(): void {
+    this.inner.stopping();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

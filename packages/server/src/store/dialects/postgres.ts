@@ -11,6 +11,7 @@ import type { DialectTraits } from '../dialect-traits.js';
 import { KyselyStore } from '../kysely-store.js';
 import { runBatch } from './postgres-batch.js';
 import { TransactionPipeline, type Held } from './postgres-pipeline.js';
+import { StopSilence } from './postgres-stop.js';
 import { migrateToLatest, pendingMigrations } from '../migrations/index.js';
 import type { Database } from '../schema.js';
 
@@ -132,6 +133,15 @@ function tlsRefusal(err: unknown): string | null {
   return null;
 }
 
+/** node-postgres gave up waiting for the server: to connect (`connectionTimeoutMillis`) or for an answer (`query_timeout`). */
+function timedOut(err: unknown): boolean {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && /^(Connection terminated due to connection timeout|timeout expired|timeout exceeded when trying to connect|Query read timeout)/i.test(message)) return true;
+  }
+  return false;
+}
+
 function unavailable(err: unknown): unknown {
   if (isConnectionError(err)) return new StoreUnavailableError(`database unavailable: ${(err as Error).message}`, { cause: err });
   const tls = typeof err === 'object' && err !== null ? tlsRefusal(err) : null;
@@ -176,15 +186,23 @@ export function watchClientErrors(pool: pg.Pool, onError: (err: Error) => void):
   });
 }
 
-/** The pool as Kysely sees it, with connection failures turned into `StoreUnavailableError`. */
-function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool {
+/**
+ * The pool as Kysely sees it, with connection failures turned into `StoreUnavailableError`, and
+ * connections and statements given up on once the node is stopping and the database is silent
+ * (`postgres-stop.ts`).
+ */
+function guardedPool(pool: pg.Pool, onError: (err: Error) => void, silence: StopSilence): PostgresPool {
   watchClientErrors(pool, onError);
   const statementNames = new StatementNames();
   return {
     async connect(): Promise<PostgresPoolClient> {
       let client: pg.PoolClient;
       try {
-        client = await pool.connect();
+        // A connection that comes after it was given up on goes back, closed, rather than staying checked out.
+        client = await silence.guard(
+          () => pool.connect(),
+          (late) => void late.then((c) => c.release(true), () => undefined),
+        );
       } catch (err) {
         throw unavailable(err);
       }
@@ -212,7 +230,10 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void): PostgresPool
       return {
         query: ((text: unknown, params?: readonly unknown[]) => {
           if (typeof text !== 'string') return client.query(text as never);
-          return pipeline.query(text, params);
+          return silence.guard(
+            () => pipeline.query(text, params),
+            () => (broken = true),
+          );
         }) as unknown as PostgresPoolClient['query'],
         // A connection that failed is destroyed rather than handed to the next caller.
         release: () => client.release(broken ? true : undefined),
@@ -342,7 +363,8 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Kys
       await migrations.destroy();
     }
   }
-  const db = kyselyOn(createPool(opts), opts);
+  const silence = new StopSilence(timedOut);
+  const db = kyselyOn(createPool(opts), opts, silence);
   try {
     if (opts.migrate === false) {
       const pending = await pendingMigrations(db as Kysely<unknown>, 'postgres');
@@ -352,11 +374,11 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Kys
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db, postgresTraits);
+  return new KyselyStore(db, postgresTraits, undefined, () => silence.begin());
 }
 
-function kyselyOn(pool: pg.Pool, opts: PostgresStoreOptions): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool, (err) => opts.onPoolError?.(err)) }) });
+function kyselyOn(pool: pg.Pool, opts: PostgresStoreOptions, silence = new StopSilence(timedOut)): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool, (err) => opts.onPoolError?.(err), silence) }) });
 }
 
 /** The database needs migrations this node may not run (`database.migrate` is false). */

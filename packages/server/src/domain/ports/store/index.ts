@@ -88,5 +88,11 @@ export interface Store extends Repositories {
   ping(): Promise<void>;
   /** Whether a database error is a unique-constraint violation (a duplicate the caller may report). */
   isUniqueViolation(err: unknown): boolean;
+  /**
+   * The node is stopping: a database that stops answering may hold the stop only so long
+   * (PostgreSQL: `STOP_SILENCE_MS` in all, see `store/dialects/postgres-stop.ts`), and from then on
+   * what the stop writes fails as unavailable at once. Call before the stop's first write.
+   */
+  stopping(): void;
   close(): Promise<void>;
 }
