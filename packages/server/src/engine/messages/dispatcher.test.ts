@@ -92,6 +92,32 @@ describe('carrier answers', () => {
     ]);
   });
 
+  it('logs answers asking for a retry once per carrier, not once per message and retry, and says when it accepts again', async () => {
+    const down = { outcome: 'transient', detail: 'no SMPP bind up for 5 s' } as const;
+    t.carrier.answer(...Array.from({ length: 10 }, () => down));
+    const sent = await Promise.all([1, 2, 3, 4, 5].map(() => t.send()));
+    const rescheduled = idleUntilAfter(t.clock.now());
+    await t.engine.start();
+    await rescheduled;
+    // Their retries, answered the same way.
+    const again = idleUntilAfter(t.clock.now() + firstRetry);
+    t.clock.advance(firstRetry);
+    t.engine.wake();
+    await again;
+    expect(t.carrier.submissions).toHaveLength(10);
+    const warned = t.logger.entries.filter((e) => e.level === 'warn' && e.msg?.startsWith('carrier failed transiently'));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]!.obj).toMatchObject({ carrier: 'scripted', messages: 5, detail: 'no SMPP bind up for 5 s' });
+    // The rest went to debug, and the carrier's recovery ends the run with one line.
+    expect(t.logger.entries.filter((e) => e.level === 'debug' && e.msg === 'carrier failed transiently; will retry')).toHaveLength(1);
+    t.clock.advance(backoffDelay(TEST_RETRY, 1));
+    t.engine.wake();
+    for (const m of sent) await t.statuses.reached(m.id, 'sent');
+    const recovered = t.logger.entries.filter((e) => e.msg === 'carrier accepts messages again');
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]!.obj).toMatchObject({ carrier: 'scripted', failures: 2, suppressed: 1 });
+  });
+
   it('a retry that would come after the validity period fails the message expired instead', async () => {
     t.carrier.answer({ outcome: 'transient', detail: 'link down' });
     const m = await t.send({ validityPeriod: 30 });

@@ -1,20 +1,18 @@
 /**
- * The job runner that hands queued messages to carriers. It takes jobs in batches — those this
- * node just wrote, handed over by the journal already leased to it (`adopt`), or due jobs it claims
- * (a lease that expires if this node dies) — prices them, submits them to their carrier outside any
- * transaction, and records the answers. A claimed message is moved `queued → initiated` in its
- * claim's transaction; an adopted one was written `initiated`.
- * It runs when woken (new work on the bus) or at the next due time — never by polling in a loop.
+ * The job runner that hands queued messages to carriers. It takes jobs in batches — those this node just
+ * wrote, handed over by the journal already leased to it (`adopt`), or due jobs it claims (a lease that
+ * expires if this node dies) — prices them, submits them to their carrier outside any transaction, and
+ * records the answers. A claimed message is moved `queued → initiated` in its claim's transaction; an
+ * adopted one was written `initiated`. It runs when woken or at the next due time — never by polling.
  *
- * Senders with a rate (sender-queues.ts) are released at that rate: their claimed jobs take the
- * sender's next slots and wait for them. A scheduled message's job comes due at its send time; the
- * claim moves it `scheduled → queued` and on like any other.
+ * Senders with a rate (sender-queues.ts) are released at that rate: their claimed jobs take the sender's
+ * next slots and wait for them. A scheduled message's job comes due at its send time; its claim moves it `scheduled → queued`.
  *
- * Delivery to carriers is at-least-once: a crash between a carrier's acceptance and the record of
- * `sent` re-submits that message after restart. The window is one batch in flight per slot.
- * Each carrier's answers are recorded as they come; a batch holds its slot until every carrier in
- * it has answered, so a carrier must answer within a bounded time (an SMPP connector gives back what
- * a stalled SMSC holds: docs/carriers/smpp.md).
+ * Delivery to carriers is at-least-once: a crash between a carrier's acceptance and the record of `sent`
+ * re-submits that message after restart. The window is one batch in flight per slot. Each carrier's
+ * answers are recorded as they come; a batch holds its slot until every carrier in it has answered, so a
+ * carrier must answer within a bounded time (an SMPP connector gives back what a stalled SMSC holds).
+ * Answers asking for a retry are logged per carrier, not per message (`transient-answers.ts`).
  */
 import { backoffDelay, type BackoffPolicy } from '@switchboard/protocol';
 import type { Clock } from '../../domain/clock.js';
@@ -33,6 +31,7 @@ import type { RecentMessages } from './recent-messages.js';
 import type { SubmissionsInFlight } from './submissions-in-flight.js';
 import { WorkLoop } from '../../util/work-loop.js';
 import { RepeatedFailure } from '../../util/log-limiter.js';
+import { TransientAnswers, type TransientAnswer } from './transient-answers.js';
 import type { RatedJob, SenderQueues } from './sender-queues.js';
 import { ProjectLanes } from './project-lanes.js';
 import { lastServed } from '../../domain/claim-cursor.js';
@@ -67,6 +66,7 @@ export class Dispatcher implements LocalDispatch {
   private claimCursor = '';
   /** Carriers that said they can send again: their handed-back retries come forward as they answer. */
   private readonly recovering = new Set<string>();
+  private readonly transientAnswers: TransientAnswers;
 
   constructor(
     private readonly deps: {
@@ -89,6 +89,7 @@ export class Dispatcher implements LocalDispatch {
     },
     private readonly opts: DispatcherOptions,
   ) {
+    this.transientAnswers = new TransientAnswers(deps.logger);
     this.loop = new WorkLoop(
       () => this.pass(),
       deps.clock,
@@ -402,6 +403,7 @@ export class Dispatcher implements LocalDispatch {
       const results = await submitSafely(carrier, items.map((i) => submission(i.job, i.message)));
       answered = true;
       const counts = { accepted: 0, rejected: 0, throttled: 0, transient: 0 };
+      const transient: TransientAnswer[] = [];
       const at = clock.now();
       results.forEach((res, idx) => {
         const { job, message, price } = items[idx]!;
@@ -421,12 +423,13 @@ export class Dispatcher implements LocalDispatch {
             // Pinned to the carrier: when it says it can send again, `carrierAvailable` brings it forward.
             const delay = backoffDelay(this.opts.retry, job.attempts - 1);
             retry.push({ id: job.id, runAt: Math.min(at + delay, message.expiresAt), carrier: pin });
-            this.deps.logger.warn({ carrier: carrierId, messageId: message.id, detail: res.detail, retryInMs: delay }, 'carrier failed transiently; will retry');
+            transient.push({ messageId: message.id, detail: res.detail, retryInMs: delay });
             break;
           }
         }
       });
       for (const [outcome, n] of Object.entries(counts)) if (n) this.deps.metrics.carrierSubmitted(carrierId, outcome as keyof typeof counts, n);
+      this.transientAnswers.report(carrierId, counts.accepted, transient);
       // A recovering carrier that failed again stops pulling its retries forward.
       if (counts.transient || counts.throttled) this.recovering.delete(carrierId);
       // Outcomes and the end of their jobs are recorded together: a crash before this re-runs the
