@@ -144,11 +144,11 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
       projectLimits: projectLimits(settings),
       cluster: clustered ? { heartbeatMs: settings.clusterHeartbeatMs, nodeTimeoutMs: settings.clusterNodeTimeoutMs } : null,
       adoptReceipts: { carrier: simulator, prefixOf: simulatedIdPrefix },
-      // Sessions a dead node parked missed events nobody appended: they cannot resume whole.
+      // A killed node's parked sessions missed events nobody appended; a stopped one (heartbeat 0) handed its over (RelayService.close).
       onInstancesDead: async (dead) => {
-        for (const d of dead) await sharedResume?.forgetInstance(d.instanceId);
-        // A node killed may have committed states it never published (relay/lost-events.ts); one stopped (heartbeat 0) published all.
         const crashed = dead.filter((d) => d.heartbeatAt > 0);
+        for (const d of crashed) await sharedResume?.forgetInstance(d.instanceId);
+        // A node killed may have committed states it never published (relay/lost-events.ts); one stopped published all.
         if (crashed.length) bus.publish('relay.nodes.dead', { since: Math.min(...crashed.map((d) => d.heartbeatAt)) });
       },
       sharedClock: settings.simulatorClock === 'manual' ? { onMoved: () => webhooks.wake() } : null,
@@ -197,18 +197,11 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   });
   consoleSessions?.start();
   const limits = relayLimits(settings);
-  const resume = clustered
-    ? (budget: BufferBudget) =>
-        (sharedResume = store.relayResumeStore({
-          instanceId,
-          maxEvents: limits.eventBufferSize,
-          budget,
-          eventCost,
-          maxPerProject: limits.maxSessionsPerProject,
-          onDropped: parkedSessionDropped(metrics, logger),
-        }))
-    : undefined;
-  const relay = new RelayService({ bus, clock, verifier: engine.verifier, projects: engine.reads.projects, messages: engine.reads.messages, events: engine.reads.events, acceptor: engine.acceptor, metrics, logger, nodeId, authThrottle, sendSlots, ...(resume ? { resume } : {}) }, limits);
+  // In the database: several nodes' parked sessions; on SQLite, those handed over to the next process at a stop.
+  const stored = (budget: BufferBudget) =>
+    store.relayResumeStore({ instanceId, maxEvents: limits.eventBufferSize, budget, eventCost, maxPerProject: limits.maxSessionsPerProject, onDropped: parkedSessionDropped(metrics, logger) });
+  const resume = clustered ? { resume: (budget: BufferBudget) => (sharedResume = stored(budget)) } : { handOff: stored };
+  const relay = new RelayService({ bus, clock, verifier: engine.verifier, projects: engine.reads.projects, messages: engine.reads.messages, events: engine.reads.events, acceptor: engine.acceptor, metrics, logger, nodeId, authThrottle, sendSlots, ...resume }, limits);
   if (roles.has('relay')) attachRelayTransport(app.server, relay, rawErrorResponse);
 
   // Start: work first, then the door. The simulator's SMSC first, so connectors pointed at it bind at once.

@@ -29,7 +29,8 @@ afterEach(async () => {
  */
 async function deliveredAcrossRestart(resumeWindowMs = 120_000, catchUpWindowMs = 120_000): Promise<{ protocol: string; sender: string; messageId: string }> {
   dataDir = mkdtempSync(join(tmpdir(), 'switchboard-startup-replay-'));
-  server = await startTestServer({ simulatorDelayMs: 1000 }, { dataDir });
+  // No catch-up on the first process: its stop hands no session over, as a killed process's would.
+  server = await startTestServer({ simulatorDelayMs: 1000, relayCatchUpWindowMs: 0 }, { dataDir });
   const { relay, result } = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { contexts: ['boot'] });
   const sender = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN);
   const sent = await sender.relay.call('messaging.send', { to_number: '+15557653001', from_number: NUMBERS[0], body: 'across a restart', context: 'boot' });

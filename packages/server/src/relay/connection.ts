@@ -33,7 +33,7 @@ import {
   type JsonRpcId,
 } from '@switchboard/protocol';
 import { isStoreUnavailable } from '../domain/ports/store.js';
-import { classifyFrame, errorFrame, requestFrame, resultFrame, RpcError, sniffId, type EchoId } from './frames.js';
+import { classifyFrame, errorFrame, frameHead, requestFrame, resultFrame, RpcError, sniffId, type EchoId } from './frames.js';
 import { byteBurst, readPauseBytes, RELAY_CONSTANTS } from './limits.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import { takeFrame, type ByteShare } from './address-bytes.js';
@@ -43,11 +43,6 @@ import { CLOSE, type RelayTransport } from './transport.js';
 
 export { MEMORY_CHECK_BYTES, type Reply } from './connection-host.js';
 export type ConnectionHost = ConnectionHostOf<RelayConnection>;
-
-/** A refused frame's first 512 bytes, where its `id` is looked for (read only when refusing: no cost per frame). */
-function frameHead(data: Buffer | string): string {
-  return typeof data === 'string' ? data.slice(0, 512) : data.subarray(0, 512).toString('utf8');
-}
 
 type State = 'awaiting' | 'connecting' | 'open' | 'closed';
 
@@ -99,6 +94,8 @@ export class RelayConnection implements SessionLink {
   peakBufferedBytes = 0;
   /** No frame was read yet: the first, a connect, may go on the connection's own budget (`takeFrame`). */
   private firstFrame = true;
+  /** The id of the `signalwire.disconnect` whose answer closes the connection (`disconnect`). */
+  private goodbye: string | null = null;
 
   constructor(
     private readonly transport: RelayTransport,
@@ -273,10 +270,17 @@ export class RelayConnection implements SessionLink {
     this.transport.close(code, reason.slice(0, 120));
   }
 
-  /** Ask the client to reconnect later (shutdown), then close. */
-  disconnect(restart: boolean): void {
-    if (this.state === 'open') this.send(requestFrame(randomUUID(), METHOD_DISCONNECT, { restart }));
-    this.close(CLOSE.GOING_AWAY, 'server shutting down');
+  /**
+   * Ask the client to reconnect later (shutdown). Handing the session over (`handOff`), its events
+   * stop being written and the connection closes once the client answers: its acks, sent before
+   * that answer, are read first, so the session parks with exactly the events it has not had.
+   */
+  disconnect(restart: boolean, handOff = false): void {
+    const id = randomUUID();
+    if (this.state === 'open') this.send(requestFrame(id, METHOD_DISCONNECT, { restart }));
+    if (this.state !== 'open' || !handOff || !this.session) return this.close(CLOSE.GOING_AWAY, 'server shutting down');
+    this.session.quiet = true;
+    this.goodbye = id;
   }
 
   terminate(): void {
@@ -486,6 +490,7 @@ export class RelayConnection implements SessionLink {
       this.ping = null;
       return;
     }
+    if (id === this.goodbye) return this.close(CLOSE.GOING_AWAY, 'server shutting down');
     this.session?.ack(id);
   }
 

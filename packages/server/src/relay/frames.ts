@@ -141,3 +141,8 @@ export function sniffId(head: string): EchoId | null {
   for (const { name, value } of topLevelMembers(head).members) if (name === 'id') given = echoOf(value);
   return given !== undefined && given.length <= MAX_ID_LENGTH ? given.echo : null;
 }
+
+/** A refused frame's first 512 bytes, where its `id` is looked for (read only when refusing: no cost per frame). */
+export function frameHead(data: Buffer | string): string {
+  return typeof data === 'string' ? data.slice(0, 512) : data.subarray(0, 512).toString('utf8');
+}

@@ -5,11 +5,18 @@
  * dropped whole and reported, never silently thinned. A project keeps at most `maxPerProject`
  * parked sessions (its oldest is dropped for a new one), so a client that connects and drops
  * over and over cannot pile up sessions, and their share of every event, for a whole resume window.
+ *
+ * A stop hands the parked sessions over (`clear(true)`) to `handOff`, a store in the database, and a
+ * claim this store cannot answer asks it: a client of the process before this one resumes from
+ * where it left, its catch-up covering what came after its park.
  */
 import { randomUUID } from 'node:crypto';
 import type { BufferedRelayEvent, ParkedRelaySession, ParkedSessionEnd, RelayEventDelivery, RelayResumeStore, TokenCheck } from '../domain/ports/relay-resume.js';
 import { endRevokedSessions } from '../domain/relay-revocation.js';
 import { eventCost, eventsCost, type BufferBudget } from './buffer-budget.js';
+
+/** How often sessions handed over by an earlier process are looked at for expiry. */
+const HAND_OFF_EXPIRY_MS = 60_000;
 
 interface Parked {
   session: ParkedRelaySession;
@@ -33,8 +40,13 @@ export class InMemoryResumeStore implements RelayResumeStore {
       readonly maxPerProject?: number;
       /** Told when a session is dropped before it could resume. */
       readonly onDropped?: (protocol: string, why: ParkedSessionEnd) => void;
+      /** Where the parked sessions go at a stop, and where a claim not found here looks. */
+      readonly handOff?: RelayResumeStore;
     },
   ) {}
+
+  /** When the sessions handed over by an earlier process are next looked at for expiry (ms). */
+  private handOffExpiry = 0;
 
   /** Parked sessions now. */
   get size(): number {
@@ -77,7 +89,8 @@ export class InMemoryResumeStore implements RelayResumeStore {
 
   async claim(projectId: string, protocol: string, now: number): Promise<ParkedRelaySession | undefined> {
     const p = this.byProtocol.get(protocol);
-    if (!p || p.session.projectId !== projectId) return undefined;
+    if (!p) return this.opts.handOff?.claim(projectId, protocol, now);
+    if (p.session.projectId !== projectId) return undefined;
     if (p.session.expiresAt <= now) {
       this.drop(protocol, 'expired');
       return undefined;
@@ -108,6 +121,11 @@ export class InMemoryResumeStore implements RelayResumeStore {
   }
 
   async expire(now: number): Promise<number> {
+    if (this.opts.handOff && now >= this.handOffExpiry) {
+      // Rarely: those sessions are few (one stop's), and a claim checks its own expiry.
+      this.handOffExpiry = now + HAND_OFF_EXPIRY_MS;
+      await this.opts.handOff.expire(now);
+    }
     let n = 0;
     for (const [protocol, p] of this.byProtocol) {
       if (p.session.expiresAt <= now) {
@@ -118,8 +136,16 @@ export class InMemoryResumeStore implements RelayResumeStore {
     return n;
   }
 
-  async clear(): Promise<void> {
-    for (const protocol of [...this.byProtocol.keys()]) this.remove(protocol);
+  async clear(handOff = false): Promise<void> {
+    const to = handOff ? this.opts.handOff : undefined;
+    const parked = [...this.byProtocol.values()];
+    // Handed over, the events' budget goes with them (the store in the database gives it back once written).
+    for (const p of parked) this.remove(p.session.protocol, !to);
+    if (!to) return;
+    // Storage down: those sessions are lost (their clients start afresh); the first failure is reported.
+    const failed = (await Promise.allSettled(parked.map((p) => to.park({ ...p.session, events: p.events })))).find((r) => r.status === 'rejected');
+    await to.clear(true);
+    if (failed) throw failed.reason;
   }
 
   private append(protocol: string, d: RelayEventDelivery): void {

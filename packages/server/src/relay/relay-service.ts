@@ -57,6 +57,8 @@ export interface RelayServiceDeps {
    * that budget (the store shared by several nodes moves events between it and the database).
    */
   readonly resume?: RelayResumeStore | ((budget: BufferBudget) => RelayResumeStore);
+  /** With the in-memory store: where its sessions are handed over at a stop, for the next process (given this service's budget). */
+  readonly handOff?: (budget: BufferBudget) => RelayResumeStore;
   /** Counts failed `signalwire.connect` credentials per client address and project id (shared with the REST surfaces). */
   readonly authThrottle?: AuthThrottle;
   /** Sends in progress per project, shared with the REST surfaces; unset: not limited. */
@@ -100,6 +102,7 @@ export class RelayService implements ConnectionHost {
         budget: this.budget,
         maxPerProject: limits.maxSessionsPerProject,
         onDropped: parkedSessionDropped(deps.metrics, deps.logger),
+        ...(deps.handOff ? { handOff: deps.handOff(this.budget) } : {}),
       });
     // The events of the first resume window, for clients of the process before this one (startup-events.ts).
     const startup = new StartupEvents(this.now() + limits.resumeWindowMs, STARTUP_EVENTS_MAX, Math.floor(limits.bufferMemoryBytes / 8), () => this.now());
@@ -305,7 +308,8 @@ export class RelayService implements ConnectionHost {
     this.registry.remove(session);
     this.deps.metrics.relaySessions(-1);
     const events = session.detach();
-    if (session.lost || conn.ending || this.closing) {
+    // Stopping: the session is handed over (parked, and left parked by `close`) when a catch-up can fill in what follows.
+    if (session.lost || conn.ending || (this.closing && !this.handsOff)) {
       session.release(events);
       this.deps.metrics.relaySessionEvent(session.lost ? 'lost' : 'ended');
       return;
@@ -340,21 +344,33 @@ export class RelayService implements ConnectionHost {
       }));
   }
 
+  /**
+   * Whether stopping hands the sessions over: each live one is parked as a dropped connection's is,
+   * and the parked ones stay in the resume store, so a client coming back (on another node, or to
+   * this node's next process) resumes from where it left; the claiming node's catch-up covers what
+   * came after the park. Without a catch-up they are forgotten (nothing would fill the gap).
+   */
+  private get handsOff(): boolean {
+    return this.limits.catchUpWindowMs > 0;
+  }
+
   /** Say goodbye to every client (`signalwire.disconnect`, then close), wait briefly, drop the rest. */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       clearInterval(this.timer);
       this.unsubscribeCredentials();
       this.unsubscribeDeaths();
-      this.router.stop();
-      for (const conn of this.connections) conn.disconnect(false);
+      // Handing off: events keep reaching the sessions until they are parked, and then their parks.
+      if (!this.handsOff) this.router.stop();
+      for (const conn of this.connections) conn.disconnect(false, this.handsOff);
       if (this.connections.size > 0) {
         await Promise.race([new Promise<void>((r) => this.closedWaiters.push(r)), new Promise((r) => setTimeout(r, 2_000).unref())]);
       }
       for (const conn of [...this.connections]) conn.terminate();
+      this.router.stop();
       // Storage down at shutdown: the sessions parked here stay stored, and are forgotten as a dead
       // instance's by the next node to look (or this one's next start); the rest of the shutdown goes on.
-      await this.resume.clear().catch((err: unknown) => this.deps.logger.warn({ err }, 'could not forget the RELAY sessions parked here at shutdown'));
+      await this.resume.clear(this.handsOff).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not forget the RELAY sessions parked here at shutdown'));
     })());
   }
 

@@ -46,6 +46,11 @@ export class RelaySession {
   private held: Held[] | null = [];
   /** An event could not be kept: a resume would miss it, so this session must not be parked. */
   lost = false;
+  /**
+   * Being handed over (the node stops): events are kept, not written, until the connection closes
+   * and they park with the session, so the client gets each once, from wherever it resumes.
+   */
+  quiet = false;
   /** When the current connection took the session (ms), or null while it has none. */
   connectedAt: number | null = null;
   /** Event frames written to clients over the session's life (replays included). */
@@ -86,7 +91,7 @@ export class RelaySession {
       write: (events) => {
         for (const e of events) {
           // Only if still on the connection it was meant for (a move replays the unacknowledged ones).
-          if (!this.link || this.lost || (this.eventAcks && !this.unacked.has(e.id))) continue;
+          if (!this.link || this.lost || this.quiet || (this.eventAcks && !this.unacked.has(e.id))) continue;
           this.write(e.id, e.params, e.type, e.at);
         }
       },
@@ -251,7 +256,7 @@ export class RelaySession {
   private send(key: string, at: number, params: string, type: string, messageId?: string): void {
     if (!this.link || this.lost || !this.receives) return;
     const id = randomUUID();
-    if (this.eventAcks) {
+    if (this.eventAcks || this.quiet) {
       const cost = eventCost(params);
       if (this.unacked.size >= this.opts.maxEvents || !this.opts.budget.take(this.projectId, cost)) {
         this.lost = true;
@@ -260,6 +265,7 @@ export class RelaySession {
         return;
       }
       this.unacked.set(id, { id, key, at, params, type });
+      if (this.quiet) return;
     }
     if (messageId === undefined || !this.spacing.hold(messageId, { id, params, type, at })) this.write(id, params, type, at);
     if (this.link && this.unacked.size >= this.opts.maxEvents) {

@@ -144,7 +144,7 @@ export class KyselyStore implements Store {
   }
 
   /** Parked RELAY sessions kept in this database, so a client may resume on any node sharing it. */
-  relayResumeStore(opts: Omit<SharedResumeStoreOptions, 'maxParameters'>): SharedResumeStore {
-    return new SharedResumeStore(this.db, { ...opts, maxParameters: this.traits.maxParameters });
+  relayResumeStore(opts: Omit<SharedResumeStoreOptions, 'maxParameters' | 'rowLocks'>): SharedResumeStore {
+    return new SharedResumeStore(this.db, { ...opts, maxParameters: this.traits.maxParameters, rowLocks: this.traits.name === 'postgres' });
   }
 }

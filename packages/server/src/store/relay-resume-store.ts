@@ -6,8 +6,11 @@
  *
  * As in memory, bounds drop a session whole rather than thinning it: one that misses more than
  * `maxEvents`, or whose events do not fit the claiming node's memory budget, is forgotten and
- * the client starts afresh (`session_restored: false`). A node that stops forgets the sessions
- * it parked (nobody would append their events any more); so does the node that adopts a dead one's.
+ * the client starts afresh (`session_restored: false`). A node that stops hands the sessions it
+ * parked over (`clear(true)`: they stay, and the claiming node's catch-up covers what follows their
+ * park), or forgets them when there is no catch-up; the node that adopts a killed one's forgets them
+ * (nobody appended their events since it died). On SQLite it is the single node's hand-over store:
+ * the sessions parked in memory are written here at a stop, for the next process to resume.
  * A project keeps at most `maxPerProject` sessions parked by this node (its oldest is forgotten for
  * a new one), so a client that connects and drops over and over cannot pile them up.
  *
@@ -43,6 +46,8 @@ export interface SharedResumeStoreOptions {
   readonly maxPerProject?: number;
   /** Bound parameters per statement (dialect limit). */
   readonly maxParameters: number;
+  /** Whether statements lock the rows they read (PostgreSQL; SQLite has one writer and no such clause). */
+  readonly rowLocks: boolean;
 }
 
 interface Mine {
@@ -308,7 +313,7 @@ export class SharedResumeStore implements RelayResumeStore {
             .select('protocol')
             .where('protocol', 'in', [...new Set(chunk.map((r) => r.protocol))])
             .orderBy('protocol')
-            .forShare()
+            .$if(this.opts.rowLocks, (q) => q.forShare())
             .execute();
           const here = new Set(parked.map((p) => p.protocol));
           const values = chunk.filter((r) => here.has(r.protocol)).map((r) => ({ protocol: r.protocol, event_id: r.event_id, key: r.key, at: r.at, params: r.params }));
@@ -346,7 +351,7 @@ export class SharedResumeStore implements RelayResumeStore {
   private async expireNow(now: number): Promise<number> {
     const gone = await this.db
       .deleteFrom('relay_parked_sessions')
-      .where('protocol', 'in', (eb) => eb.selectFrom('relay_parked_sessions').select('protocol').where('expires_at', '<=', now).orderBy('protocol').forUpdate())
+      .where('protocol', 'in', (eb) => eb.selectFrom('relay_parked_sessions').select('protocol').where('expires_at', '<=', now).orderBy('protocol').$if(this.opts.rowLocks, (q) => q.forUpdate()))
       .returning('protocol')
       .execute();
     if (gone.length === 0) return 0;
@@ -362,18 +367,20 @@ export class SharedResumeStore implements RelayResumeStore {
   /**
    * Shutdown: wait for the writes in flight (the database closes next), discard the appends still
    * pending and forget the sessions this node parked (nobody would append their missed events).
+   * Handing off: the pending appends are written too and the sessions stay, for a claim on another
+   * node (or this node's next process), whose catch-up covers what follows their park.
    */
-  async clear(): Promise<void> {
+  async clear(handOff = false): Promise<void> {
     this.closed = true;
-    const pending = this.pending;
-    this.pending = null;
+    const pending = handOff ? null : this.pending;
     if (pending) {
+      this.pending = null;
       for (const r of pending.rows) this.opts.budget.give(r.projectId, r.cost);
       pending.resolve();
     }
     await this.writing;
     await Promise.allSettled([...this.parking.values(), ...this.running]);
-    await this.forgetInstance(this.opts.instanceId);
+    if (!handOff) await this.forgetInstance(this.opts.instanceId);
     this.mine.clear();
   }
 
@@ -381,7 +388,7 @@ export class SharedResumeStore implements RelayResumeStore {
   async forgetInstance(instanceId: string): Promise<number> {
     const gone = await this.db
       .deleteFrom('relay_parked_sessions')
-      .where('protocol', 'in', (eb) => eb.selectFrom('relay_parked_sessions').select('protocol').where('instance_id', '=', instanceId).orderBy('protocol').forUpdate())
+      .where('protocol', 'in', (eb) => eb.selectFrom('relay_parked_sessions').select('protocol').where('instance_id', '=', instanceId).orderBy('protocol').$if(this.opts.rowLocks, (q) => q.forUpdate()))
       .returning('protocol')
       .execute();
     for (const chunk of chunkRows(gone.map((g) => g.protocol), 1, this.opts.maxParameters)) {

@@ -74,6 +74,10 @@ export interface RelayResumeStore {
   revoke(isActive: TokenCheck, projectId?: string): Promise<number>;
   /** Forget sessions whose window has passed; returns how many. */
   expire(now: number): Promise<number>;
-  /** Forget everything (shutdown). */
-  clear(): Promise<void>;
+  /**
+   * Shutdown: forget everything, or (`handOff`) leave the parked sessions, with the events appended
+   * so far, for a resume on another node or the next process. Nothing is appended to them after
+   * this; the node that claims one catches it up from the stored events since its park (catch-up.ts).
+   */
+  clear(handOff?: boolean): Promise<void>;
 }
