@@ -18,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageEventWithMessage, MessageEventRepository } from '../domain/ports/store.js';
 import type { BufferedRelayEvent } from '../domain/ports/relay-resume.js';
+import { eventKey } from '../domain/relay-event-keys.js';
 import { eventCost, type BufferBudget } from './buffer-budget.js';
 import { messagingEventParams } from './event-payloads.js';
 
@@ -101,7 +102,7 @@ export interface CatchUpRequest {
   readonly contexts: Iterable<string>;
   /** Events before this (ms, message time) are not read. */
   readonly since: number;
-  /** Whether the session already has the event of this key (`<message id>:<state>`), asked once the events are read: not sent again. */
+  /** Whether the session already has the event of this key (`eventKey`), asked once the events are read: not sent again. */
   readonly seen: (key: string) => boolean;
   /**
    * Whether `messaging.receive` events are caught up too: only from a known position (a parked
@@ -125,7 +126,7 @@ export async function catchUpEvents(reader: CatchUpReader, budget: BufferBudget,
   }
   const out: BufferedRelayEvent[] = [];
   for (const { message, event } of lastEventPerMessage(rows, req.receives)) {
-    const key = `${message.id}:${event.status}`;
+    const key = eventKey(message.id, event.status);
     if (req.seen(key)) continue;
     const params = messagingEventParams({ ...message, status: event.status, errorCode: event.errorCode ?? message.errorCode }, event.at);
     if (!budget.take(req.projectId, eventCost(params))) break;

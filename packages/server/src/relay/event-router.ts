@@ -11,7 +11,7 @@
 import type { Bus, MessageStatusEvent, Unsubscribe } from '../domain/ports/bus.js';
 import type { RelayEventDelivery, RelayResumeStore } from '../domain/ports/relay-resume.js';
 import { EVENT_MESSAGING_RECEIVE, EVENT_MESSAGING_STATE, isTerminalStatus } from '@switchboard/protocol';
-import { laterStatesOf } from '../domain/lifecycle.js';
+import { eventKey, laterKeysOf } from '../domain/relay-event-keys.js';
 import { contextOf, messagingEventParams } from './event-payloads.js';
 import type { RelaySession } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
@@ -67,7 +67,7 @@ export class RelayEventRouter {
     this.senders.set(messageId, protocol);
   }
 
-  /** Whether this node routed the event of `key` (`<message id>:<state>`) lately. */
+  /** Whether this node routed the event of `key` (`eventKey`) lately. */
   hasRouted(key: string): boolean {
     return this.heard.has(key);
   }
@@ -110,9 +110,9 @@ export class RelayEventRouter {
       // Of an inbound message only its arrival is an event.
       if (inbound && e.status !== 'received') continue;
       const context = contextOf(m);
-      const key = `${m.id}:${e.status}`;
+      const key = eventKey(m.id, e.status);
       // Heard twice (a replay of stored events racing the bus): routed once; and never after a later state.
-      if (this.heard.has(key) || laterStatesOf(e.status).some((s) => this.heard.has(`${m.id}:${s}`))) continue;
+      if (this.heard.has(key) || laterKeysOf(key).some((k) => this.heard.has(k))) continue;
       this.heard.add(key);
       if (this.heard.size > MAX_HEARD_KEYS) this.heard.delete(this.heard.values().next().value!);
       const params = messagingEventParams(m, e.at);

@@ -14,6 +14,7 @@
  * the keys it routed since then (the last 100,000).
  */
 import type { MessageStatusEvent } from '../domain/ports/bus.js';
+import { eventKey } from '../domain/relay-event-keys.js';
 import { lastEventPerMessage, type CatchUpReader } from './catch-up.js';
 import type { RelayEventRouter } from './event-router.js';
 import type { SessionRegistry } from './session-registry.js';
@@ -47,7 +48,7 @@ export async function routeLostEvents(deps: { readonly registry: SessionRegistry
       const rows = await deps.reader.read(projectId, [...f.contexts], [...f.senders], since - LOST_EVENTS_MARGIN_MS, deps.limit);
       const lost: MessageStatusEvent[] = [];
       for (const { message, event } of lastEventPerMessage(rows, true)) {
-        if (!deps.router.hasRouted(`${message.id}:${event.status}`)) lost.push({ projectId, message: { ...message, status: event.status }, status: event.status, at: event.at, event });
+        if (!deps.router.hasRouted(eventKey(message.id, event.status))) lost.push({ projectId, message: { ...message, status: event.status }, status: event.status, at: event.at, event });
       }
       deps.router.inject(lost);
       routed += lost.length;

@@ -8,11 +8,10 @@ import type { TokenScope } from '../domain/credentials.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import type { BufferedRelayEvent } from '../domain/ports/relay-resume.js';
 import { eventCost, eventsCost, type BufferBudget } from './buffer-budget.js';
-import { MESSAGE_STATUSES, METHOD_PING } from '@switchboard/protocol';
+import { METHOD_PING } from '@switchboard/protocol';
 import { eventFrame, requestFrame } from './frames.js';
 import { StateEventSpacing } from './state-spacing.js';
-import { laterStatesOf } from '../domain/lifecycle.js';
-import type { MessageStatus } from '@switchboard/protocol';
+import { keysOfMessage, laterKeysOf } from '../domain/relay-event-keys.js';
 
 /** The connection a session writes to (it caps the bytes queued on its socket, events included). */
 export interface SessionLink {
@@ -240,17 +239,14 @@ export class RelaySession {
   private hadLater(key: string): boolean {
     const keys = this.startupKeys;
     if (!keys) return false;
-    const at = key.lastIndexOf(':');
-    const id = key.slice(0, at);
-    return laterStatesOf(key.slice(at + 1) as MessageStatus).some((s) => keys.has(`${id}:${s}`));
+    return laterKeysOf(key).some((k) => keys.has(k));
   }
 
   /** Adopted again: whether the session had any state of the message of `key`. */
   private hadAny(key: string): boolean {
     const keys = this.startupKeys;
     if (!keys) return false;
-    const id = key.slice(0, key.lastIndexOf(':'));
-    return MESSAGE_STATUSES.some((s) => keys.has(`${id}:${s}`));
+    return keysOfMessage(key).some((k) => keys.has(k));
   }
 
   private send(key: string, at: number, params: string, type: string, messageId?: string): void {
