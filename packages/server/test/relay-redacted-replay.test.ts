@@ -2,8 +2,12 @@
  * A message redacted while its events wait to be replayed: a parked session's missed events and
  * a live session's unacknowledged ones are replayed without the erased text. On PostgreSQL the
  * text also leaves the stored resume buffer at the redaction, rather than staying at rest there
- * until the session is claimed or its window ends.
+ * until the session is claimed or its window ends; so it does, on SQLite too, from the sessions a
+ * stop handed over to the next process.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import { serversOnPostgres } from './helpers/postgres.js';
@@ -11,9 +15,12 @@ import { RawRelay } from './helpers/raw-relay.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer | undefined;
+let dataDir: string | undefined;
 afterEach(async () => {
   await server?.stop();
   server = undefined;
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
 });
 
 async function inject(s: TestServer, body: string): Promise<string> {
@@ -95,6 +102,38 @@ describe.runIf(serversOnPostgres)('a message redacted while a session parked in 
     expect(replayed.map((p) => [p.message_id, p.body])).toEqual([
       [secret, ''],
       [expect.any(String), 'kept 6'],
+    ]);
+    await back.relay.close();
+  });
+});
+
+describe('a message redacted while a session handed over at a stop keeps its event', () => {
+  it('is erased from the stored buffer at once, and replayed without its text by the next process', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-redacted-handoff-'));
+    server = await startTestServer({}, { dataDir });
+    const first = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { contexts: ['default'] });
+    await first.relay.cut();
+    await eventually(() => (server!.relay.registry.get(first.result.protocol) ? undefined : true));
+    const watcher = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { contexts: ['default'] });
+    const secret = await inject(server, 'secret handed over 7');
+    await inject(server, 'kept 8');
+    // Routed to the parked session in the same turn as to the live one.
+    await watcher.relay.waitForEvents('messaging.receive', (p) => p.body === 'kept 8', 1);
+    // The stop hands the parked session over, with both events, to the next process.
+    await server.close();
+    server = await startTestServer({}, { dataDir });
+    const db = (server.store as KyselyStore).db;
+    const stored = async () => (await db.selectFrom('relay_parked_events').select('params').execute()).map((r) => r.params).join('\n');
+    expect(await stored()).toContain('secret handed over 7');
+    await redact(server, secret);
+    expect(await stored()).not.toContain('secret handed over 7');
+    expect(await stored()).toContain('kept 8');
+    const back = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, { protocol: first.result.protocol });
+    expect(back.result).toMatchObject({ session_restored: true });
+    const replayed = await back.relay.waitForEvents('messaging.receive', () => true, 2);
+    expect(replayed.map((p) => [p.message_id, p.body])).toEqual([
+      [secret, ''],
+      [expect.any(String), 'kept 8'],
     ]);
     await back.relay.close();
   });

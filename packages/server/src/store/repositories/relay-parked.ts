@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { RelayParkedRepository } from '../../domain/ports/store/relay-parked.js';
+import { keyPrefixOf } from '../../domain/relay-event-keys.js';
 import { relayEventWithoutText } from '../../domain/relay-event-redaction.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
@@ -11,10 +12,9 @@ export class KyselyRelayParkedRepository implements RelayParkedRepository {
   ) {}
 
   async eraseMessageText(projectId: string, messageId: string): Promise<number> {
-    // One node on SQLite: its parked sessions are kept in memory, and replays erase the text.
-    if (this.traits.name !== 'postgres') return 0;
+    // On SQLite only the sessions handed over at a stop are here (relay-resume-store.ts), few; replays erase the text too.
     // Event keys are `<message id>:<state>`; the params are checked for the message id below.
-    const keys = `${messageId}:%`;
+    const keys = `${keyPrefixOf(messageId)}%`;
     // The sessions' rows before their events, in protocol order, as every writer of parked sessions
     // locks them (store/relay-resume-store.ts): a claim deleting one waits, or has taken it.
     const sessions = await this.db
@@ -23,7 +23,7 @@ export class KyselyRelayParkedRepository implements RelayParkedRepository {
       .where('project_id', '=', projectId)
       .where('protocol', 'in', (eb) => eb.selectFrom('relay_parked_events').select('protocol').where('key', 'like', keys))
       .orderBy('protocol')
-      .forShare()
+      .$if(this.traits.name === 'postgres', (q) => q.forShare())
       .execute();
     if (sessions.length === 0) return 0;
     const events = await this.db
