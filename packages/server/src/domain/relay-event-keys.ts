@@ -4,7 +4,7 @@
  * events are merged by it, so each state reaches a session once, and never after a later state of
  * its message. Built and read here only.
  */
-import { MESSAGE_STATUSES, type MessageStatus } from '@switchboard/protocol';
+import type { MessageStatus } from '@switchboard/protocol';
 import { laterStatesOf } from './lifecycle.js';
 
 export function eventKey(messageId: string, state: MessageStatus): string {
@@ -26,10 +26,4 @@ export function laterKeysOf(key: string): string[] {
   const at = key.lastIndexOf(':');
   const id = key.slice(0, at);
   return laterStatesOf(key.slice(at + 1) as MessageStatus).map((s) => eventKey(id, s));
-}
-
-/** The keys of every state of the message of `key`. */
-export function keysOfMessage(key: string): string[] {
-  const id = messageOfKey(key);
-  return MESSAGE_STATUSES.map((s) => eventKey(id, s));
 }

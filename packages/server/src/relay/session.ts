@@ -11,7 +11,7 @@ import { eventCost, eventsCost, type BufferBudget } from './buffer-budget.js';
 import { METHOD_PING } from '@switchboard/protocol';
 import { eventFrame, requestFrame } from './frames.js';
 import { StateEventSpacing } from './state-spacing.js';
-import { keysOfMessage, laterKeysOf } from '../domain/relay-event-keys.js';
+import { laterKeysOf, messageOfKey } from '../domain/relay-event-keys.js';
 
 /** The connection a session writes to (it caps the bytes queued on its socket, events included). */
 export interface SessionLink {
@@ -192,10 +192,14 @@ export class RelaySession {
    */
   replay(restored: readonly BufferedRelayEvent[]): Set<string> {
     const seen = new Set<string>();
-    for (const e of restored) {
-      // Adopted again: an event of a message the session has had a state of since is not written: the
-      // message's states come live, in order (one held during the connect goes out after the replay).
-      if (this.startupKeys && this.hadAny(e.key)) {
+    // Adopted again: nothing of a message the session had a state of before this replay (live, or by an
+    // earlier replay): its states come live, in order (one held during the connect goes out after the
+    // replay). Of the others, their last state here only: what it missed, not their history again.
+    const had = this.startupKeys && restored.length > 0 ? new Set([...this.startupKeys].map(messageOfKey)) : null;
+    const last = new Map<string, number>();
+    if (had) restored.forEach((e, i) => last.set(messageOfKey(e.key), i));
+    for (const [i, e] of restored.entries()) {
+      if (had && (had.has(messageOfKey(e.key)) || last.get(messageOfKey(e.key)) !== i)) {
         this.opts.budget.give(this.projectId, eventCost(e.params));
         continue;
       }
@@ -240,13 +244,6 @@ export class RelaySession {
     const keys = this.startupKeys;
     if (!keys) return false;
     return laterKeysOf(key).some((k) => keys.has(k));
-  }
-
-  /** Adopted again: whether the session had any state of the message of `key`. */
-  private hadAny(key: string): boolean {
-    const keys = this.startupKeys;
-    if (!keys) return false;
-    return keysOfMessage(key).some((k) => keys.has(k));
   }
 
   private send(key: string, at: number, params: string, type: string, messageId?: string): void {
