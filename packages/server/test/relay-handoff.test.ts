@@ -127,3 +127,29 @@ describe('RELAY sessions of a node that restarts', () => {
     await sender.relay.close();
   });
 });
+
+describe('RELAY sessions of a node that stops, whose client does not answer', () => {
+  it('are handed over all the same once their connection is cut, their unacknowledged events kept', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-handoff-'));
+    const node = await startTestServer({}, { dataDir });
+    servers.push(node);
+    const first = await RawRelay.connected(node.url, PROJECT_ID, API_TOKEN, { contexts: ['default'] });
+    const protocol = first.result.protocol as string;
+    // From now on the client answers nothing: no ack, and not the server's signalwire.disconnect.
+    first.relay.autoAck = false;
+    const sent = await first.relay.call('messaging.send', { to_number: '+15557654105', from_number: NUMBERS[0], body: 'never acked', context: 'default' });
+    const id = sent.result.message_id as string;
+    await first.relay.waitForEvents('messaging.state', (p) => p.message_id === id && p.message_state === 'delivered', 1, 20_000);
+    // The stop waits 2 s for the answer, then cuts the connection.
+    await node.close();
+    servers.splice(0);
+    const next = await startTestServer({}, { dataDir });
+    servers.push(next);
+    const back = await RawRelay.connected(next.url, PROJECT_ID, API_TOKEN, { protocol });
+    expect(back.result).toMatchObject({ protocol, session_restored: true });
+    // Replayed as kept (the client may have them: their frame ids tell), ending with the last state.
+    const replayed = await back.relay.waitForEvents('messaging.state', (p) => p.message_id === id && p.message_state === 'delivered', 1);
+    expect(replayed).toHaveLength(1);
+    await back.relay.close();
+  });
+});

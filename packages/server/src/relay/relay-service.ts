@@ -363,15 +363,21 @@ export class RelayService implements ConnectionHost {
       // Handing off: events keep reaching the sessions until they are parked, and then their parks.
       if (!this.handsOff) this.router.stop();
       for (const conn of this.connections) conn.disconnect(false, this.handsOff);
-      if (this.connections.size > 0) {
-        await Promise.race([new Promise<void>((r) => this.closedWaiters.push(r)), new Promise((r) => setTimeout(r, 2_000).unref())]);
-      }
+      await this.allClosed(2_000);
       for (const conn of [...this.connections]) conn.terminate();
+      // The sockets report their end on a later turn: their sessions are parked before the hand-over.
+      if (this.handsOff) await this.allClosed(200);
       this.router.stop();
       // Storage down at shutdown: the sessions parked here stay stored, and are forgotten as a dead
       // instance's by the next node to look (or this one's next start); the rest of the shutdown goes on.
       await this.resume.clear(this.handsOff).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not forget the RELAY sessions parked here at shutdown'));
     })());
+  }
+
+  /** Wait until no connection is open, for at most `ms`. */
+  private async allClosed(ms: number): Promise<void> {
+    if (this.connections.size === 0) return;
+    await Promise.race([new Promise<void>((r) => this.closedWaiters.push(r)), new Promise((r) => setTimeout(r, ms).unref())]);
   }
 
   private notifyClosed(): void {
