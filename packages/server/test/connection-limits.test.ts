@@ -2,8 +2,8 @@
  * Limits of the HTTP servers themselves, on the plain and the HTTPS listener: header and request
  * timeouts (slowloris), open connections per client address (127.0.0.2 plays a second client),
  * answers with a JSON body for requests the HTTP parser refuses (431, 400, 408), an oversized
- * body read to the end so its sender sees the 413, and one announced with Expect: 100-continue
- * refused before it is sent.
+ * body read while its sender still sends so it sees the 413, the connection closed soon once it
+ * stops, and one announced with Expect: 100-continue refused before it is sent.
  */
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -191,6 +191,39 @@ describe('answers before any surface', () => {
     const compat = await postLarge(https, 12 * 1024 * 1024, `/2010-04-01/Accounts/${server.bootstrap.project.id}/Messages.json`);
     expect(compat).toMatchObject({ status: 413 });
     expect(JSON.parse((compat as { body: string }).body)).toMatchObject({ code: 10000, status: 413 });
+  });
+
+  it.each([false, true])('closes the connection soon after answering a body declared far over the limit, once the client stops sending (https: %s)', async (https) => {
+    // Headers declaring 100 MB and the first bytes of the body, then nothing more (or a byte now
+    // and then): the server held such a connection, reading, until the request timeout (30 s).
+    const declareHuge = (path: string, auth: string | null, trickle: boolean) =>
+      new Promise<string>((resolve, reject) => {
+        const s: Socket = https ? tlsConnect({ host: '127.0.0.1', port: httpsPort, servername: 'localhost' }) : netConnect({ host: '127.0.0.1', port: httpPort });
+        sockets.push(s);
+        let data = '';
+        let drip: NodeJS.Timeout | undefined;
+        s.on('data', (d) => (data += d.toString('latin1')));
+        s.on('error', reject);
+        s.on('close', () => (clearInterval(drip), resolve(data)));
+        s.once(https ? 'secureConnect' : 'connect', () => {
+          s.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\n${auth === null ? '' : `Authorization: ${auth}\r\n`}Content-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{"to":"` + ' '.repeat(4096));
+          if (trickle) drip = setInterval(() => s.write(' '), 200);
+        });
+      });
+    const tooLarge = await declareHuge('/api/messaging/messages', server.auth, false);
+    expect(tooLarge).toMatch(/^HTTP\/1\.1 413 /);
+    expect(tooLarge).toMatch(/\r\nconnection: close\r\n/i);
+    expect(jsonBody(tooLarge)).toMatchObject({ error: 'Payload Too Large' });
+    // Any answer given before such a body is read closes the connection too (node read the body to keep it).
+    const unauthenticated = await declareHuge('/api/messaging/messages', null, false);
+    expect(unauthenticated).toMatch(/^HTTP\/1\.1 401 /);
+    expect(unauthenticated).toMatch(/\r\nconnection: close\r\n/i);
+    expect(jsonBody(unauthenticated)).toMatchObject({ error: 'Unauthorized' });
+    // A client sending a byte now and then is not kept either.
+    const compat = await declareHuge(`/2010-04-01/Accounts/${server.bootstrap.project.id}/Messages.json`, server.auth, true);
+    expect(compat).toMatch(/^HTTP\/1\.1 413 /);
+    expect(jsonBody(compat)).toMatchObject({ code: 10000, status: 413 });
+    expect(await health()).toBe(200);
   });
 
   it.each([false, true])('answers Expect: 100-continue with the 413 instead of the 100 when the declared body is over the limit, so it is never sent (https: %s)', async (https) => {

@@ -9,9 +9,11 @@
  *   included), so one client cannot hold every slot of `http.maxConnections`;
  * - one answer for requests the HTTP parser refuses (timeout 408, headers too large 431, not
  *   HTTP 400): a JSON body both REST shapes can read, on HTTP and HTTPS alike;
- * - an oversized body is read and dropped (up to a bound) after its 413, so the client, still
- *   sending, reads the answer instead of a reset connection; one announced with
- *   `Expect: 100-continue` gets the 413 instead of the 100, before it is sent;
+ * - a body over the limit is not read to keep its connection: the answer (413, or any given before
+ *   the body arrived) closes it, after a short linger reading and dropping what the client still
+ *   sends, so the client, still sending, reads the answer instead of a reset connection, and one
+ *   that has stopped sending does not hold the connection (see `lingerUntilRead`); one announced
+ *   with `Expect: 100-continue` gets the 413 instead of the 100, before it is sent;
  * - answers a client does not read: pipelined requests served one at a time, connections whose
  *   answer stalls closed (unread-answers.ts).
  */
@@ -37,7 +39,7 @@ export interface ServerLimitOptions {
   readonly maxConnectionsPerAddress: number;
   /** Open connections from the /64s of one IPv6 /48 together (`clientNetworkKey`); unlimited when not given. */
   readonly maxConnectionsPerNetwork?: number;
-  /** The request body limit (larger bodies get 413 and are drained). */
+  /** The request body limit (larger bodies get 413, their connection closed after a short linger). */
   readonly bodyLimitBytes: number;
   /** How long a connection's unwritten answer may make no progress before the connection is closed (ms); default 30 s. */
   readonly answerStallMs?: number;
@@ -47,6 +49,14 @@ export interface ServerLimitOptions {
 function drainLimitBytes(bodyLimitBytes: number): number {
   return Math.max(16 * 1024 * 1024, 4 * bodyLimitBytes);
 }
+
+/**
+ * A connection closing after an answer to a body not read lingers, reading and dropping, while the
+ * client keeps sending: it is closed once nothing arrived for LINGER_IDLE_MS, and at the latest
+ * LINGER_MAX_MS after the answer was written (as Apache's lingering close, which reads for 2 s).
+ */
+const LINGER_IDLE_MS = 1_000;
+const LINGER_MAX_MS = 5_000;
 
 /** An address kept at its connection cap is logged at most this often. */
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
@@ -183,15 +193,16 @@ export class ServerLimits {
   }
 
   /**
-   * A request that may carry a body over the limit. If it is answered 413 before its body has
-   * arrived, node would close the connection as soon as the answer is out, resetting it under a
-   * client still sending (EPIPE, and the answer never read). Instead the connection is half-closed
-   * after the answer, the rest of the body read and dropped (up to `drainLimitBytes`, within
-   * `http.requestTimeoutMs`), and only then closed.
+   * A request that may carry a body over the limit. Answered before its body has arrived (413, or
+   * any answer to a body declared over the limit, which node would otherwise read to the end to
+   * keep the connection), the connection is closed after the answer. Not at once: node would close
+   * it as soon as the answer is out, resetting it under a client still sending (EPIPE, and the
+   * answer never read). It lingers instead (`lingerUntilRead`).
    */
   private watchBody(req: IncomingMessage, res: ServerResponse): void {
     const declared = Number(req.headers['content-length']);
-    if (!(declared > this.options.bodyLimitBytes) && req.headers['transfer-encoding'] === undefined) return;
+    const overLimit = declared > this.options.bodyLimitBytes;
+    if (!overLimit && req.headers['transfer-encoding'] === undefined) return;
     const socket = req.socket;
     const bound = drainLimitBytes(this.options.bodyLimitBytes);
     // Counted from the start: a 'data' listener added after node paused the socket leaves it paused.
@@ -206,29 +217,54 @@ export class ServerLimits {
     const writeHead = res.writeHead;
     const linger = () => this.lingerUntilRead(req, socket);
     res.writeHead = function (this: ServerResponse, statusCode: number, ...rest: unknown[]) {
-      if (statusCode === 413 && !req.complete && !draining) {
+      if ((statusCode === 413 || overLimit) && !req.complete && !draining) {
         draining = true;
+        // Sent as `Connection: close`, and the connection closed once the answer is written.
+        this.shouldKeepAlive = false;
         linger();
       }
       return (writeHead as (...args: unknown[]) => ServerResponse).call(this, statusCode, ...rest);
     } as ServerResponse['writeHead'];
   }
 
-  /** Close the connection of an answered request only once its body has been read (node drops what it reads). */
+  /**
+   * Close the connection of an answered request once the answer is written and the client has
+   * stopped sending its body: what arrives meanwhile is read and dropped (node drops a body no one
+   * reads), and the connection is closed when the body is whole, when nothing arrived for
+   * LINGER_IDLE_MS, or LINGER_MAX_MS after the answer, whichever comes first (and at once past
+   * `drainLimitBytes`). Closed as node closes it, the answer flushed first.
+   */
   private lingerUntilRead(req: IncomingMessage, socket: Socket): void {
     this.draining.add(socket);
     const destroySoon = socket.destroySoon;
-    let closeWhenRead = false;
-    // Node calls this once the last answer on the connection is written: close only after the body.
+    let lingering = false;
+    let idle: NodeJS.Timeout | undefined;
+    let latest: NodeJS.Timeout | undefined;
+    const stillSending = () => idle?.refresh();
+    const close = () => {
+      clearTimeout(idle);
+      clearTimeout(latest);
+      socket.off('data', stillSending);
+      this.draining.delete(socket);
+      destroySoon.call(socket);
+    };
+    // Node calls this once the last answer on the connection is written.
     socket.destroySoon = function (this: Socket) {
       if (req.complete) return destroySoon.call(this);
-      closeWhenRead = true;
+      lingering = true;
+      idle = setTimeout(close, LINGER_IDLE_MS);
+      latest = setTimeout(close, LINGER_MAX_MS);
+      socket.on('data', stillSending);
       req.resume();
     };
     req.once('end', () => {
       this.draining.delete(socket);
-      if (closeWhenRead) destroySoon.call(socket);
+      if (lingering) close();
     });
-    req.once('close', () => this.draining.delete(socket));
+    socket.once('close', () => {
+      clearTimeout(idle);
+      clearTimeout(latest);
+      this.draining.delete(socket);
+    });
   }
 }
