@@ -54,11 +54,12 @@ export interface HttpAppOptions {
 
 /** The surface a request belongs to, by the prefix of its path as the router reads it (`http/request-path.ts`). */
 function surfaceOf(url: string): 'compat' | NativeFlavour {
-  // A path beginning with more than one slash (`//2010-04-01/…`: a base URL ending in "/" joined by
-  // hand; the official clients trim it) is served by no route, but is answered in the shape of the
-  // surface it meant: Twilio's 20404 for a Compatibility API path. Only the shape is chosen so;
-  // routing, and so auth and scopes, still see the path as sent.
-  const path = decodedRequestPath(url).replace(/^\/{2,}/, '/');
+  // A path with a doubled slash (`//2010-04-01/…`, `/api//laml/…`: a base URL ending in "/" joined
+  // by hand; the official clients trim it) is served by no route, as the router takes slashes as
+  // sent, but is answered in the shape of the surface it meant, wherever the slashes are doubled:
+  // Twilio's 20404 for a Compatibility API path. Only the shape is chosen so; routing, and so auth
+  // and scopes, still see the path as sent.
+  const path = decodedRequestPath(url).replace(/\/{2,}/g, '/');
   // SignalWire's LaML API lives under /api/laml, whatever follows.
   if (path === '/api/laml' || path.startsWith('/api/laml/') || COMPAT_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return 'compat';
   if (path === '/api/relay/rest' || path.startsWith('/api/relay/rest/')) return 'relay-rest';

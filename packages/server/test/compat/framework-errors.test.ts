@@ -147,7 +147,8 @@ describe('a path beginning with a doubled slash (a hand-made join of a base URL 
   });
 
   it('is answered as an unknown resource of the Compatibility API (20404, naming the path as sent), not served', async () => {
-    for (const prefix of ['//2010-04-01', '//api/laml/2010-04-01', '///2010-04-01']) {
+    // Doubled anywhere in the prefix, not only at the start.
+    for (const prefix of ['//2010-04-01', '//api/laml/2010-04-01', '///2010-04-01', '/api//laml/2010-04-01', '//api//laml//2010-04-01', '/api/laml//2010-04-01', '/2010-04-01/']) {
       const path = `${prefix}/Accounts/${PROJECT_ID}/Messages.json`;
       const sent = await server.api(path, { method: 'POST', body: `From=${encodeURIComponent(NUMBERS[0])}&To=%2B15557650102&Body=x`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       expect(sent.status, path).toBe(404);
@@ -156,6 +157,8 @@ describe('a path beginning with a doubled slash (a hand-made join of a base URL 
     }
     // Other surfaces keep their own shape.
     expect(await server.api('//api/messaging/messages')).toMatchObject({ status: 404, body: { error: 'Not Found', message: 'No route GET //api/messaging/messages' } });
+    expect(await server.api('/api//messaging/messages')).toMatchObject({ status: 404, body: { error: 'Not Found', message: 'No route GET /api//messaging/messages' } });
+    expect(await server.api('/api//relay/rest/phone_numbers')).toMatchObject({ status: 404, body: { error: 'Not Found', message: 'No route GET /api//relay/rest/phone_numbers' } });
   });
 });
 
