@@ -234,6 +234,12 @@ describe('console API: messages', () => {
       expect(unknown.status, path).toBe(422);
       expect(unknown.body.errors[0], path).toMatchObject({ code: 'invalid_filter', message: expect.stringMatching(/^Unknown query parameter '.+'.*\. This list takes: /) });
     }
+    // The live feed takes none: one is refused before the stream starts, not ignored.
+    for (const method of ['HEAD', 'GET']) {
+      const feed = await c.call('/api/console/events?status=failed', { method });
+      expect(feed.status, method).toBe(422);
+      if (method === 'GET') expect(feed.body.errors).toEqual([expect.objectContaining({ code: 'invalid_filter', attribute: 'status', message: "Unknown query parameter 'status'. The live feed takes no query parameters." })]);
+    }
     expect((await c.call('/api/console/messages?statuss=failed&limit=0')).body.errors.map((e: any) => e.attribute).sort()).toEqual(['limit', 'statuss']);
     expect((await c.call('/api/console/messages?include_deleted=false')).status).toBe(200);
     // Read as the native logs read it: Python's True/False too.

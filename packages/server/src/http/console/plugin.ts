@@ -17,7 +17,7 @@ import { boundedList } from '../list-slots.js';
 import { clearedSessionCookie, cookieSecure as secure, sessionCookie } from './cookies.js';
 import { devLoginAllowed, type DevLoginPolicy } from './dev-login.js';
 import type { ConsoleFeed, StillAllowed } from './feed.js';
-import { conversationQuery, includeDeletedQuery, messageQuery, outboxQuery, redriveQuery } from './query.js';
+import { conversationQuery, includeDeletedQuery, messageQuery, noQuery, outboxQuery, redriveQuery } from './query.js';
 import { segmentsOf, toConsoleConversation, toConsoleDelivery, toConsoleEvent, toConsoleMessage, toSummary } from './presenters.js';
 import type { ConsoleSessions, LiveSession } from './sessions.js';
 import { registerStaticFiles } from './static-files.js';
@@ -254,6 +254,7 @@ export function consoleSurface(deps: ConsoleDeps) {
       api.get('/api/console/events', async (request, reply) => {
         const principal = principalOf(request);
         const { projectId } = principal;
+        noQuery(request.query as Record<string, unknown>, 'The live feed');
         // HEAD gets the stream's headers and ends: a stream it never writes to would hold its
         // connection (and a feed slot) with not even the headers sent.
         if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();

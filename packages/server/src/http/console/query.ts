@@ -120,6 +120,14 @@ const MESSAGE_PARAMS = ['number', 'from', 'to', 'ours', 'other', 'status', 'surf
 const CONVERSATION_PARAMS = ['ours', 'limit', 'before'] as const;
 const OUTBOX_PARAMS = ['status', 'limit', 'before'] as const;
 
+/**
+ * The query of `GET /api/console/events`, which takes none: a parameter is refused as the lists
+ * refuse one they do not take (a filter the feed would silently ignore).
+ */
+export function noQuery(q: Query, what: string): void {
+  throwIfAny(Object.keys(q).map((name) => detail('FILTER_INVALID', { attribute: name, message: `Unknown query parameter '${clip(name, 40)}'. ${what} takes no query parameters.` })));
+}
+
 /** Throw the collected problems, all of them at once. */
 export function throwIfAny(errors: ErrorDetail[]): void {
   if (errors.length) throw new AppError(errors);
