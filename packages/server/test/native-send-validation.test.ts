@@ -266,6 +266,10 @@ describe('the body and media rules', () => {
     expect(m).toMatchObject({ kind: 'mms', body: '', media: ['http://example.com/a.jpg'] });
   });
 
+  it.each([[' https://example.com/a.png'], ['https://example.com/a.png '], ['\thttps://example.com/a.png\n'], ['https://exam\nple.com/a.png']])('refuses the media URL %j, with spaces or controls a URL parser would drop, and stores nothing', async (url) => {
+    await expectInvalid({ ...base, media: [url] }, { code: 'invalid_media_url', attribute: 'media', mentions: 'send the URL alone' });
+  });
+
   it.each([['ftp://example.com/a.png'], ['/relative/a.png'], ['javascript:alert(1)'], ['example.com/a.png'], ['']])('refuses the media URL %j, which is not http(s)', async (url) => {
     await expectInvalid({ ...base, media: ['https://example.com/ok.png', url] }, { code: 'invalid_media_url', attribute: 'media' });
   });

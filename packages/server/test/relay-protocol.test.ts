@@ -230,6 +230,9 @@ describe('messaging.send', () => {
     expect(notOwned.result).toMatchObject({ code: '403', data: { from_number: [expect.any(String)] } });
     const badTags = await relay.call('messaging.send', { to_number: '+15557650002', from_number: NUMBERS[0], body: 'x', tags: 'x' });
     expect(badTags.result).toMatchObject({ code: '400', data: { tags: [expect.any(String)] } });
+    // A media URL with a space around it, which a URL parser would drop, as on the other surfaces.
+    const spaced = await relay.call('messaging.send', { to_number: '+15557650002', from_number: NUMBERS[0], media: [' https://example.com/a.png'] });
+    expect(spaced.result).toMatchObject({ code: '400', data: { media: [expect.stringContaining('send the URL alone')] } });
     await relay.close();
   });
 

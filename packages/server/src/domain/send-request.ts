@@ -90,6 +90,11 @@ export function checkSenderSyntax(from: unknown, hasNumberGroup: boolean): Error
   return [];
 }
 
+/** What a URL parser would silently drop from a URL: spaces and controls around it, tabs and line breaks in it. */
+function untrimmedUrl(url: string): boolean {
+  return url.length > 0 && (url[0]! <= ' ' || url[url.length - 1]! <= ' ' || /[\t\n\r]/.test(url));
+}
+
 /** Check content, media, callback, custom variables and validity; returns the normalised values when clean. */
 export function checkContent(input: SendInput, rules: SendRules): { errors: ErrorDetail[]; value?: Omit<CheckedSend, 'to' | 'from'> } {
   const errors: ErrorDetail[] = [];
@@ -111,6 +116,13 @@ export function checkContent(input: SendInput, rules: SendRules): { errors: Erro
     errors.push(detail('MEDIA_LIMIT_EXCEEDED', { message: `Too many media URLs (${media.length}): the limit is currently ${MAX_MEDIA}.` }));
   } else {
     for (const url of media) {
+      // A URL parser drops spaces and controls around a URL and tabs and line breaks inside it, so
+      // " http://x/" would pass and be kept, and sent on, as given: refused, on every surface, as
+      // Twilio refuses a MediaUrl that does not begin with http:// or https:// (21620).
+      if (typeof url === 'string' && untrimmedUrl(url)) {
+        errors.push(detail('MEDIA_URL_INVALID', { message: `Media URL ${preview(url)} has spaces or control characters around it (or a tab or line break in it): send the URL alone.` }));
+        break;
+      }
       if (!parseHttpUrl(url)) {
         errors.push(detail('MEDIA_URL_INVALID', { message: `Media URL ${preview(url)} is not ${HTTP_URL_RULE}.` }));
         break;

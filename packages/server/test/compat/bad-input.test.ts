@@ -60,6 +60,8 @@ describe('bad input to POST /Messages gets its documented code and stores nothin
     ['Body over 1600 characters', { ...ok, Body: 'a'.repeat(1601) }, 21617],
     ['MediaUrl that is not http(s)', { ...ok, MediaUrl: 'ftp://files.example.com/a.jpg' }, 21620],
     ['MediaUrl that is not a URL', { ...ok, MediaUrl: 'picture.jpg' }, 21620],
+    ['MediaUrl with a space before it', { ...ok, MediaUrl: ' https://cdn.example.com/a.jpg' }, 21620],
+    ['MediaUrl with a line break after it', { ...ok, MediaUrl: ['https://cdn.example.com/a.jpg', 'https://cdn.example.com/b.jpg\n'] }, 21620],
     ['nine media', { ...ok, MediaUrl: Array.from({ length: 9 }, (_, i) => `https://cdn.example.com/${i}.jpg`) }, 21623],
     ['ValidityPeriod 0', { ...ok, ValidityPeriod: '0' }, 21624],
     ['ValidityPeriod 172801', { ...ok, ValidityPeriod: '172801' }, 21624],
