@@ -222,6 +222,22 @@ describe('the native opt-out list API', () => {
     expect(res.body.errors).toEqual([expect.objectContaining({ code: 'invalid_parameter', attribute })]);
   });
 
+  it('refuses sender or handset given more than once, saying so, on the list and on removal', async () => {
+    const s = encodeURIComponent(OTHER);
+    const hs = encodeURIComponent(h);
+    for (const [method, query, attribute] of [
+      ['DELETE', `sender=${s}&sender=${s}&handset=${hs}`, 'sender'],
+      ['DELETE', `sender=${s}&handset=${hs}&handset=${hs}`, 'handset'],
+      ['GET', `sender=${s}&sender=${s}`, 'sender'],
+      ['GET', `handset=${hs}&handset=${hs}`, 'handset'],
+    ] as const) {
+      // Fastify's schema said "sender must be string." for a value given twice.
+      const res = await server.api(`/api/messaging/opt_outs?${query}`, { method });
+      expect(res.status, `${method} ${query}`).toBe(422);
+      expect(res.body.errors, `${method} ${query}`).toEqual([expect.objectContaining({ code: 'invalid_parameter', attribute, message: `${attribute} must be given once.` })]);
+    }
+  });
+
   it('answers 404 for an unknown id and 401 without credentials', async () => {
     expect((await server.api('/api/messaging/opt_outs/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await server.api('/api/messaging/opt_outs/not-an-id', { method: 'DELETE' })).status).toBe(404);

@@ -16,7 +16,7 @@ export function toAppError(err: unknown, validationMap: ValidationMap = {}): App
   if (err instanceof AppError) return err;
   // The database is unreachable: a retryable 503 in the surface's own shape, never a 500.
   if (isStoreUnavailable(err)) return AppError.of('UNAVAILABLE');
-  const e = err as FastifyError & { validation?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> };
+  const e = err as FastifyError & { validation?: Array<{ instancePath: string; keyword?: string; message?: string; params?: Record<string, unknown> }>; validationContext?: string };
   switch (e?.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return AppError.of('BODY_TOO_LARGE');
@@ -32,7 +32,7 @@ export function toAppError(err: unknown, validationMap: ValidationMap = {}): App
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return AppError.of('PATH_SEGMENT_TOO_LONG');
   }
-  if (e?.validation) return new AppError(validationDetails(e.validation, validationMap));
+  if (e?.validation) return new AppError(validationDetails(e.validation, validationMap, e.validationContext === 'querystring'));
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     if (e.statusCode === 404) return AppError.of('NOT_FOUND');
     return AppError.of(e.statusCode === 413 ? 'BODY_TOO_LARGE' : e.statusCode === 415 ? 'UNSUPPORTED_CONTENT_TYPE' : 'MALFORMED_BODY', { message: e.message });
@@ -42,7 +42,7 @@ export function toAppError(err: unknown, validationMap: ValidationMap = {}): App
   return AppError.of('INTERNAL');
 }
 
-function validationDetails(list: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }>, map: ValidationMap): ErrorDetail[] {
+function validationDetails(list: Array<{ instancePath: string; keyword?: string; message?: string; params?: Record<string, unknown> }>, map: ValidationMap, query: boolean): ErrorDetail[] {
   const out: ErrorDetail[] = [];
   const seen = new Set<string>();
   for (const v of list) {
@@ -51,6 +51,9 @@ function validationDetails(list: Array<{ instancePath: string; message?: string;
     seen.add(property);
     const key = map[property];
     if (!property) out.push(detail('MALFORMED_BODY', { message: v.message === 'must be object' ? 'The request body must be a JSON object.' : `The request body ${v.message ?? 'is malformed'}.` }));
+    // A query string's values are text, or a list of them when the parameter is repeated: said as
+    // the routes that read their parameters themselves say it (`singleParam`), not "must be string".
+    else if (query && v.keyword === 'type' && v.params?.type === 'string') out.push(detail(key ?? 'INVALID_PARAMETER', { attribute: property, message: `${property} must be given once.` }));
     else if (key) out.push(detail(key, { attribute: property }));
     else out.push(detail('INVALID_PARAMETER', { attribute: property, message: `${property} ${v.message ?? 'is invalid'}.` }));
   }
