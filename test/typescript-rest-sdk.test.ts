@@ -50,6 +50,18 @@ describe.skipIf('missing' in setup)("SignalWire's TypeScript SDK REST client", (
     expect(await outcome(client.phoneNumbers.search({ area_code: '512' }))).toMatchObject({ status: 422, body: { errors: [{ code: 'invalid_filter' }] } });
   });
 
+  it('compat.phoneNumbers: searches for numbers to buy (empty: there is no inventory), then purchases, updates and releases one', async () => {
+    expect(await client.compat.phoneNumbers.listAvailableCountries()).toMatchObject({ countries: [], next_page_uri: null });
+    expect(await client.compat.phoneNumbers.searchLocal('US', { AreaCode: '512', SmsEnabled: true })).toMatchObject({ available_phone_numbers: [], next_page_uri: null });
+    expect(await client.compat.phoneNumbers.searchTollFree('US', { Contains: '888' })).toMatchObject({ available_phone_numbers: [] });
+    const bought = await client.compat.phoneNumbers.purchase({ PhoneNumber: '+15551236601', FriendlyName: 'ts', SmsUrl: 'https://example.com/in' });
+    expect(bought).toMatchObject({ phone_number: '+15551236601', friendly_name: 'ts', sms_url: 'https://example.com/in' });
+    expect(await client.compat.phoneNumbers.update(bought.sid, { SmsMethod: 'GET' })).toMatchObject({ sms_method: 'GET' });
+    expect((await client.compat.phoneNumbers.list({ PhoneNumber: '+15551236601' })).incoming_phone_numbers.map((n: any) => n.sid)).toEqual([bought.sid]);
+    expect(await outcome(client.compat.phoneNumbers.delete(bought.sid))).toEqual({ ok: {} });
+    expect(await outcome(client.compat.phoneNumbers.get(bought.sid))).toMatchObject({ status: 404, body: { code: 20404 } });
+  });
+
   it('manages number groups and their memberships, deletes included', async () => {
     const number = (await client.phoneNumbers.list()).data[0];
     const group = await client.numberGroups.create({ name: 'typescript sdk group', sticky_sender: true });

@@ -89,6 +89,24 @@ describe('IncomingPhoneNumbers through the twilio client', () => {
     expect(await rejection(client.incomingPhoneNumbers(created.sid).fetch())).toMatchObject({ status: 404, code: 20404 });
   });
 
+  it("answers a search for numbers to buy with an empty list (there is no inventory), as the first step of Twilio's buy-a-number flow does it", async () => {
+    const client = twilioClient(server.url);
+    // twilio's quickstart: search, then create the number found. Without the search answering, a
+    // ported program ends on a 404 before it registers anything.
+    expect(await client.availablePhoneNumbers('US').local.list({ areaCode: 510, smsEnabled: true, limit: 20 })).toEqual([]);
+    expect(await client.availablePhoneNumbers('US').tollFree.list({ contains: '800' })).toEqual([]);
+    expect(await client.availablePhoneNumbers('GB').mobile.list()).toEqual([]);
+    expect(await client.availablePhoneNumbers.list()).toEqual([]);
+    const page = await client.availablePhoneNumbers('US').local.page({ inRegion: 'CA', pageSize: 5 });
+    expect(page.instances).toEqual([]);
+    expect(page.nextPageUrl).toBeUndefined();
+    // A misspelt parameter is refused as on the other lists; an unknown type or country is no resource.
+    const raw = await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/AvailablePhoneNumbers/US/Local.json?Areacode=510`);
+    expect(raw).toMatchObject({ status: 400, body: { code: 10000, message: expect.stringContaining('AreaCode') } });
+    expect(await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/AvailablePhoneNumbers/US/Premium.json`)).toMatchObject({ status: 404, body: { code: 20404 } });
+    expect((await server.api(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/AvailablePhoneNumbers/USA/Local.json`)).status).toBe(404);
+  });
+
   it('needs the numbers scope', async () => {
     // A server of its own, so the new token is read fresh (credentials are cached briefly).
     const own = await startTestServer();
@@ -100,6 +118,7 @@ describe('IncomingPhoneNumbers through the twilio client', () => {
       expect(numbers.status).toBe(401);
       expect(numbers.body.code).toBe(20003);
       expect(numbers.body.message).toMatch(/numbers/);
+      expect((await own.api(`/2010-04-01/Accounts/${PROJECT_ID}/AvailablePhoneNumbers/US/Local.json`, { auth })).body.code).toBe(20003);
       const messages = await own.api(`/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`, { auth });
       expect(messages.status).toBe(200);
     } finally {

@@ -72,6 +72,11 @@ describe('@signalwire/compatibility-api over HTTPS with the generated CA', () =>
     expect(await rejection(client.messages(m.sid).fetch())).toMatchObject({ status: 404, code: 20404 });
   });
 
+  it('searches for numbers to buy: an empty list, as there is no inventory', async () => {
+    expect(await client.availablePhoneNumbers('US').local.list({ areaCode: 512 })).toEqual([]);
+    expect(await client.availablePhoneNumbers('US').tollFree.list()).toEqual([]);
+  });
+
   it('surfaces errors as its RestException with our codes', async () => {
     const err = await rejection(client.messages.create({ to: '+15557660003', from: NUMBERS[0] }));
     expect(err.constructor.name).toBe('RestException');

@@ -2,7 +2,7 @@
  * The Compatibility API as one Fastify plugin, served under both `/api/laml/2010-04-01` (SignalWire's
  * documented prefix) and `/2010-04-01` (what the Twilio-derived SDKs call), each path with and
  * without `.json`. Its own body parsers (form with repeated keys, JSON; strict UTF-8), its own
- * auth hook (Basic project:token, `messaging` scope — `numbers` for IncomingPhoneNumbers — and the path's AccountSid must be that
+ * auth hook (Basic project:token, `messaging` scope — `numbers` for IncomingPhoneNumbers and AvailablePhoneNumbers — and the path's AccountSid must be that
  * project) and its own error formatter (Twilio's flat shape with SignalWire's codes).
  */
 import { COMPAT_API_VERSION } from '@switchboard/protocol';
@@ -13,6 +13,7 @@ import { toAppError } from '../fastify-errors.js';
 import { bodyRefusedWithoutRoute, methodNotAllowed } from '../method-not-allowed.js';
 import { accountRoutes } from './account-routes.js';
 import { applicationRoutes } from './application-routes.js';
+import { availableNumberRoutes } from './available-number-routes.js';
 import { useCompatBodies } from './body.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound, sendCompatError } from './error-format.js';
@@ -43,8 +44,8 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
   });
   app.setNotFoundHandler(notFound);
   app.addHook('onRequest', async (request) => {
-    // Numbers need the `numbers` scope, as on the native API; everything else `messaging`.
-    const scope = request.routeOptions.url?.includes('/IncomingPhoneNumbers') ? 'numbers' : 'messaging';
+    // Numbers (and the search for numbers to buy) need the `numbers` scope, as on the native API; everything else `messaging`.
+    const scope = /\/(IncomingPhoneNumbers|AvailablePhoneNumbers)/.test(request.routeOptions.url ?? '') ? 'numbers' : 'messaging';
     // Test tokens (Twilio's test credentials) may only create messages; anything else is 20008.
     const allowTest = request.method === 'POST' && /\/Messages(\.json)?$/.test(request.routeOptions.url ?? '');
     const principal = await authenticate(deps.verifier, request, scope, { allowTest });
@@ -59,6 +60,7 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
   await messageRoutes(app, deps);
   await applicationRoutes(app, deps);
   await incomingNumberRoutes(app, deps);
+  await availableNumberRoutes(app);
 }
 
 /** The surface to hand to `buildHttpApp({ surfaces })`. */

@@ -286,3 +286,8 @@ export const compatAccount = {
 
 export const listAccountsSchema = { summary: 'List accounts: the project you authenticate as', tags, querystring: { type: 'object', properties: { FriendlyName: str, Status: str, ...pagingOnly } }, response: { 200: compatPageOf('accounts', compatAccount), ...errors } } as const;
 export const fetchAccountSchema = { summary: 'Fetch your account (the project)', tags, params: accountParams, response: { 200: compatAccount, ...errors } } as const;
+
+/** Searches for numbers to buy: there is no inventory, so their lists are always empty. */
+const availableParams = { type: 'object', properties: { AccountSid: accountParams.properties.AccountSid, CountryCode: { type: 'string', description: 'ISO 3166-1 alpha-2 country code, e.g. `US`.' }, Type: { type: 'string', enum: ['Local', 'TollFree', 'Mobile', 'National', 'Voip', 'SharedCost', 'MachineToMachine'] } }, required: ['AccountSid', 'CountryCode', 'Type'] } as const;
+export const listAvailableCountriesSchema = { summary: 'List the countries with numbers to buy: none (there is no inventory)', tags, params: accountParams, querystring: pagingQuery({}), response: { 200: compatPageOf('countries', { type: 'object' }), ...errors } } as const;
+export const searchAvailableNumbersSchema = { summary: 'Search for numbers to buy: always an empty list (there is no inventory; register the numbers you own)', tags, params: availableParams, querystring: pagingQuery({ AreaCode: { type: 'string', description: 'Accepted, not applied (as every other search parameter Twilio and SignalWire document).' }, Contains: str, SmsEnabled: str, MmsEnabled: str }), response: { 200: compatPageOf('available_phone_numbers', { type: 'object' }), ...errors } } as const;
