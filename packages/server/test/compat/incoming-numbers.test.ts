@@ -107,6 +107,32 @@ describe('IncomingPhoneNumbers through the twilio client', () => {
     expect((await server.api(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/AvailablePhoneNumbers/USA/Local.json`)).status).toBe(404);
   });
 
+  it("lists and registers numbers of one type through Twilio's Local and TollFree subresources", async () => {
+    const client = twilioClient(server.url);
+    const local = await client.incomingPhoneNumbers.local.create({ phoneNumber: '+15551233001', friendlyName: 'local one', smsUrl: `${receiver.url}/local` });
+    expect(local).toMatchObject({ phoneNumber: '+15551233001', friendlyName: 'local one', smsUrl: `${receiver.url}/local`, accountSid: PROJECT_ID });
+    const tollFree = await client.incomingPhoneNumbers.tollFree.create({ phoneNumber: '+18885550123' });
+    expect(tollFree.phoneNumber).toBe('+18885550123');
+    // Each subresource lists its own type; the resource itself lists them all, with the same sids.
+    const locals = await client.incomingPhoneNumbers.local.list({ pageSize: 1 });
+    expect(locals.map((n) => n.phoneNumber)).toContain('+15551233001');
+    expect(locals.map((n) => n.phoneNumber)).not.toContain('+18885550123');
+    expect((await client.incomingPhoneNumbers.tollFree.list()).map((n) => n.sid)).toEqual([tollFree.sid]);
+    expect((await client.incomingPhoneNumbers.local.list({ phoneNumber: '+15551233001' })).map((n) => n.sid)).toEqual([local.sid]);
+    expect((await client.incomingPhoneNumbers.list({ phoneNumber: '+18885550123' })).map((n) => n.sid)).toEqual([tollFree.sid]);
+    const page = await client.incomingPhoneNumbers.local.page({ pageSize: 1 });
+    expect(page.nextPageUrl).toMatch(new RegExp(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/IncomingPhoneNumbers/Local\\.json\\?Page=1&PageSize=1&PageToken=PAS`));
+    // A number of the other type is refused there, naming where it belongs; nothing is registered.
+    const wrong = await rejection(client.incomingPhoneNumbers.local.create({ phoneNumber: '+18885550124' }));
+    expect(wrong).toMatchObject({ status: 400, code: 21421, message: expect.stringContaining('IncomingPhoneNumbers/TollFree') });
+    expect(await rejection(client.incomingPhoneNumbers.tollFree.create({ phoneNumber: '+15551233002' }))).toMatchObject({ status: 400, code: 21421 });
+    expect(await client.incomingPhoneNumbers.list({ phoneNumber: '+18885550124' })).toEqual([]);
+    // Mobile numbers are not modelled (Switchboard knows long codes, toll-free numbers and short codes).
+    expect(await rejection(client.incomingPhoneNumbers.mobile.list())).toMatchObject({ status: 404, code: 20404 });
+    expect(await client.incomingPhoneNumbers(local.sid).remove()).toBe(true);
+    expect(await client.incomingPhoneNumbers(tollFree.sid).remove()).toBe(true);
+  });
+
   it('needs the numbers scope', async () => {
     // A server of its own, so the new token is read fresh (credentials are cached briefly).
     const own = await startTestServer();

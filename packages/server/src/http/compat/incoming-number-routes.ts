@@ -9,6 +9,8 @@ import { COMPAT_API_VERSION, type CompatIncomingPhoneNumber, type CompatIncoming
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { checkNumberPatch } from '../../domain/number-rules.js';
+import { classifyNumber } from '../../domain/phone-numbers.js';
+import { preview } from '../../domain/preview.js';
 import type { PhoneNumberRecord } from '../../domain/project.js';
 import { principalOf } from '../auth.js';
 import type { CompatDeps } from './deps.js';
@@ -97,26 +99,34 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
     if (!n) throw resourceNotFound(request.url);
     return n;
   };
-  for (const path of ['/Accounts/:AccountSid/IncomingPhoneNumbers', '/Accounts/:AccountSid/IncomingPhoneNumbers.json']) {
-    app.get(path, { schema: listIncomingNumbersSchema }, boundedList(async (request): Promise<CompatIncomingPhoneNumberPage> => {
-      const { projectId } = principalOf(request);
-      const query = request.query as Record<string, unknown>;
-      const page = parseCompatPage(query, ['PhoneNumber', 'FriendlyName', 'Beta', 'Origin']);
-      const list = await reads.pageTokens.list(projectId, 'phone_numbers', (s) => reads.numbers.seqOf(projectId, s));
-      const seqPage = await compatSeqPage(page, 'newest-first', list);
-      const number = singleParam(query, 'PhoneNumber')?.slice(0, 64);
-      const name = singleParam(query, 'FriendlyName')?.slice(0, 64);
-      const rows = await reads.numbers.list(projectId, { ...(number ? { numberPattern: number } : {}), ...(name ? { nameContains: name } : {}) }, seqPage);
-      const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/IncomingPhoneNumbers.json`, filterParams(query), list);
-      return { ...meta, incoming_phone_numbers: items.map(toIncomingPhoneNumber) };
-    }));
-    app.post(path, { schema: createIncomingNumberSchema }, async (request, reply) => {
-      const { projectId } = principalOf(request);
-      const p = paramsOf(request.body);
-      if (p.PhoneNumber === undefined || p.PhoneNumber === '') throw AppError.of('NUMBER_INVALID', { attribute: 'PhoneNumber', message: 'PhoneNumber is required: the number to register, in E.164.' });
-      const n = await numbers.register(projectId, { number: p.PhoneNumber, ...nativeBody(p, null) }, compatName);
-      return reply.code(201).send(toIncomingPhoneNumber(n));
-    });
+  // The list and create, and Twilio's subresources of one number type: `Local` (long codes) and
+  // `TollFree` (twilio's `incomingPhoneNumbers.local.list()`, `.tollFree.create({ phoneNumber })`).
+  for (const [sub, type] of [['', undefined], ['/Local', 'longcode'], ['/TollFree', 'toll-free']] as const) {
+    for (const path of [`/Accounts/:AccountSid/IncomingPhoneNumbers${sub}`, `/Accounts/:AccountSid/IncomingPhoneNumbers${sub}.json`]) {
+      app.get(path, { schema: listIncomingNumbersSchema }, boundedList(async (request): Promise<CompatIncomingPhoneNumberPage> => {
+        const { projectId } = principalOf(request);
+        const query = request.query as Record<string, unknown>;
+        const page = parseCompatPage(query, ['PhoneNumber', 'FriendlyName', 'Beta', 'Origin']);
+        const list = await reads.pageTokens.list(projectId, `phone_numbers${sub}`, (s) => reads.numbers.seqOf(projectId, s));
+        const seqPage = await compatSeqPage(page, 'newest-first', list);
+        const number = singleParam(query, 'PhoneNumber')?.slice(0, 64);
+        const name = singleParam(query, 'FriendlyName')?.slice(0, 64);
+        const rows = await reads.numbers.list(projectId, { ...(number ? { numberPattern: number } : {}), ...(name ? { nameContains: name } : {}), ...(type ? { numberType: type } : {}) }, seqPage);
+        const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/IncomingPhoneNumbers${sub}.json`, filterParams(query), list);
+        return { ...meta, incoming_phone_numbers: items.map(toIncomingPhoneNumber) };
+      }));
+      app.post(path, { schema: createIncomingNumberSchema }, async (request, reply) => {
+        const { projectId } = principalOf(request);
+        const p = paramsOf(request.body);
+        if (p.PhoneNumber === undefined || p.PhoneNumber === '') throw AppError.of('NUMBER_INVALID', { attribute: 'PhoneNumber', message: 'PhoneNumber is required: the number to register, in E.164.' });
+        const kind = typeof p.PhoneNumber === 'string' ? classifyNumber(p.PhoneNumber.trim()) : undefined;
+        if (type && kind && kind.type !== type) {
+          throw AppError.of('NUMBER_INVALID', { attribute: 'PhoneNumber', message: `PhoneNumber ${preview(p.PhoneNumber)} is not a ${sub === '/Local' ? 'local' : 'toll-free'} number; register it with IncomingPhoneNumbers${kind.type === 'toll-free' ? '/TollFree' : kind.type === 'longcode' ? '/Local' : ''}.` });
+        }
+        const n = await numbers.register(projectId, { number: p.PhoneNumber, ...nativeBody(p, null) }, compatName);
+        return reply.code(201).send(toIncomingPhoneNumber(n));
+      });
+    }
   }
 
   app.get<{ Params: Params }>('/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid', { schema: fetchIncomingNumberSchema }, async (request) => {

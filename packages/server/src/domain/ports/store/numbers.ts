@@ -1,3 +1,4 @@
+import type { NumberType } from '../../phone-numbers.js';
 import type { PhoneNumberRecord } from '../../project.js';
 import type { SeqPage } from './paging.js';
 
@@ -7,6 +8,8 @@ export interface NumberListFilter {
   readonly numberContains?: string;
   /** Like `numberContains`, with `*` standing for any one digit (the Compatibility API's `PhoneNumber`). */
   readonly numberPattern?: string;
+  /** Only numbers of this type (the Compatibility API's `IncomingPhoneNumbers/Local` and `/TollFree`). */
+  readonly numberType?: NumberType;
 }
 
 /** Fields of a number that may be changed after registration. */
