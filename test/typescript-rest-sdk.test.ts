@@ -106,6 +106,17 @@ describe.skipIf('missing' in setup)("SignalWire's TypeScript SDK REST client", (
     expect((await client.logs.messages.list({ to })).data).toHaveLength(2);
     expect((await client.logs.messages.list({ to, include_deleted: true })).data).toHaveLength(3);
     expect(await outcome(client.compat.messages.create({ To: 'not a number', From: NUMBERS[0], Body: 'x' }))).toMatchObject({ status: 400, body: { code: 21211 } });
+    // The direction a log shows is a filter too: outbound-api picks the Compatibility API's sends,
+    // outbound every message sent, whichever way.
+    const compatIds = (await client.logs.messages.list({ to })).data.map((l: any) => l.id);
+    const native = await http.post('/api/messaging/messages', { to, from: NUMBERS[0], body: 'from the native API' });
+    expect((await client.logs.messages.get(native.id)).direction).toBe('outbound');
+    const byDirection = async (direction: string) => (await client.logs.messages.list({ to, direction })).data.map((l: any) => l.id);
+    expect(await byDirection('outbound-api')).toEqual(compatIds);
+    expect(await byDirection('outbound')).toEqual([native.id, ...compatIds]);
+    expect(await byDirection('outbound-reply')).toEqual([]);
+    expect(await byDirection('inbound')).toEqual([]);
+    expect(await outcome(client.logs.messages.list({ to, direction: 'sideways' }))).toMatchObject({ status: 422, body: { errors: [{ code: 'invalid_filter', attribute: 'direction' }] } });
   });
 
   it('compat.messages media: listMedia and deleteMedia on a sent MMS (JSON MediaUrl array)', async () => {

@@ -56,7 +56,7 @@ describe('native message logs', () => {
   });
 
   it('a bad direction or include_deleted is a 422 naming the valid values', async () => {
-    expect((await server.api(`${LOGS}?direction=out`)).body.errors[0].message).toBe('direction must be inbound or outbound (got "out").');
+    expect((await server.api(`${LOGS}?direction=out`)).body.errors[0].message).toBe('direction must be inbound, outbound, outbound-api or outbound-reply (got "out").');
     expect((await server.api(`${LOGS}?include_deleted=yes`)).body.errors[0].message).toBe('include_deleted must be true or false (got "yes").');
   });
 

@@ -5,7 +5,7 @@
  * `Idempotent-Replayed: true`) and sends nothing.
  */
 import type { FastifyInstance } from 'fastify';
-import { isMessageStatus, MESSAGE_STATUSES, type MessageStatus } from '@switchboard/protocol';
+import { isMessageStatus, MESSAGE_STATUSES, type MessageOrigin, type MessageStatus } from '@switchboard/protocol';
 import { AppError } from '../../domain/app-error.js';
 import { preview } from '../../domain/preview.js';
 import { parseDateFilter } from '../../domain/dates.js';
@@ -25,6 +25,9 @@ import { idempotencyKeyHeader } from '../idempotency-header.js';
 /** Query parameters of `GET /api/messaging/logs` besides paging (status, from, to, direction: our extension). */
 const LOG_FILTERS = ['created_before', 'created_on', 'created_after', 'include_deleted', 'status', 'from', 'to', 'direction'];
 
+/** The log directions a filter takes, each with the origin it needs besides its direction ('' for any). */
+const LOG_DIRECTION_ORIGINS: Record<string, MessageOrigin | ''> = { inbound: '', outbound: '', 'outbound-api': 'compat', 'outbound-reply': 'reply' };
+
 /** `include_deleted` of the log list and (our extension) of one log: false when absent. */
 function includeDeletedOf(q: Record<string, unknown>): boolean {
   const includeDeleted = singleParam(q, 'include_deleted');
@@ -42,16 +45,21 @@ function logFilters(q: Record<string, unknown>): MessageListFilter {
   const statuses = status?.split(',').map((v) => v.trim());
   const bad = statuses?.find((v) => !isMessageStatus(v));
   if (bad !== undefined) throw AppError.of('FILTER_INVALID', { attribute: 'status', message: `status ${preview(bad)} is not a message status; use one or more of ${MESSAGE_STATUSES.join(', ')}, separated by commas.` });
-  const direction = singleParam(q, 'direction');
-  if (direction !== undefined && direction !== 'inbound' && direction !== 'outbound') {
-    throw AppError.of('FILTER_INVALID', { attribute: 'direction', message: `direction must be inbound or outbound (got ${preview(direction)}).` });
+  const given = singleParam(q, 'direction');
+  // The values a log's `direction` shows: `outbound` matches every outbound message, `outbound-api`
+  // and `outbound-reply` those sent through the Compatibility API and cXML replies.
+  const origin = given !== undefined && Object.hasOwn(LOG_DIRECTION_ORIGINS, given) ? LOG_DIRECTION_ORIGINS[given] : undefined;
+  if (given !== undefined && origin === undefined) {
+    throw AppError.of('FILTER_INVALID', { attribute: 'direction', message: `direction must be inbound, outbound, outbound-api or outbound-reply (got ${preview(given)}).` });
   }
+  const direction = given === 'inbound' ? 'inbound' : given === undefined ? undefined : 'outbound';
   const from = addressParam(q, 'from');
   const to = addressParam(q, 'to');
   return {
     includeDeleted: deleted,
     ...(statuses ? { statuses: statuses as MessageStatus[] } : {}),
     ...(direction ? { direction } : {}),
+    ...(origin ? { origin } : {}),
     ...(from ? { from } : {}),
     ...(to ? { to } : {}),
   };

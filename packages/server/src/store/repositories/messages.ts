@@ -228,6 +228,7 @@ export class KyselyMessageRepository implements MessageRepository {
     if (f.from !== undefined) q = q.where('from_number', '=', f.from);
     if (f.statuses && f.statuses.length) q = q.where('status', 'in', [...f.statuses]);
     if (f.direction) q = q.where('direction', '=', f.direction);
+    if (f.origin) q = q.where('origin', '=', f.origin);
     if (f.conversation) {
       const { ours, other } = f.conversation;
       q = q.where((eb) =>

@@ -14,6 +14,8 @@ export interface MessageListFilter {
   readonly from?: string;
   readonly statuses?: readonly MessageStatus[];
   readonly direction?: 'inbound' | 'outbound';
+  /** Only messages made this way (the logs' `outbound-api`: `compat`, `outbound-reply`: `reply`). */
+  readonly origin?: MessageOrigin;
   /** Messages between one of our numbers and another party, either direction. */
   readonly conversation?: { readonly ours: string; readonly other: string };
   /** Case-insensitive substring of the body. */
