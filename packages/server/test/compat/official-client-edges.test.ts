@@ -58,6 +58,30 @@ describe('the twilio client at the edges of the Messages API', () => {
     expect(await rejection(client.messages('00000000-0000-4000-8000-000000000000').feedback.create({ outcome: 'confirmed' }))).toMatchObject({ status: 404, code: 20404 });
   });
 
+  it('follows a page URL with getPage() (messages and media), and answers the *WithHttpInfo calls of twilio 6 with their status and headers', async () => {
+    const to = '+15557651401';
+    const sids: string[] = [];
+    for (let i = 0; i < 3; i++) sids.push((await client.messages.create({ to, from: NUMBERS[0]!, body: `page ${i}` })).sid);
+    const first = await client.messages.page({ to, pageSize: 2 });
+    // getPage(url): what code keeping a page URL between requests (a "load more" button) calls.
+    const second = await client.messages.getPage(first.nextPageUrl!);
+    expect(second.instances.map((m) => m.sid)).toEqual([sids[0]]);
+    expect((await client.messages.getPage(second.previousPageUrl!)).instances.map((m) => m.sid)).toEqual([sids[2], sids[1]]);
+    const mms = await client.messages.create({ to, from: NUMBERS[0]!, mediaUrl: ['https://cdn.example.com/1.jpg', 'https://cdn.example.com/2.jpg'] });
+    const mediaPage = await client.messages(mms.sid).media.page({ pageSize: 1 });
+    expect((await client.messages(mms.sid).media.getPage(mediaPage.nextPageUrl!)).instances).toHaveLength(1);
+
+    const created = await client.messages.createWithHttpInfo({ to, from: NUMBERS[0]!, body: 'with info' });
+    expect(created.statusCode).toBe(201);
+    expect(created.body.status).toBe('queued');
+    const listed = await client.messages.listWithHttpInfo({ to, limit: 2 });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.body.map((m) => m.sid)).toEqual([created.body.sid, mms.sid]);
+    const fetched = await client.messages(created.body.sid).fetchWithHttpInfo();
+    expect(fetched).toMatchObject({ statusCode: 200, body: { sid: created.body.sid } });
+    expect(String(fetched.headers['content-type'])).toContain('application/json');
+  });
+
   it('gives every class of bad input the client can send a RestException with a numeric code, its message and more_info, and stores nothing', async () => {
     const to = '+15557651301';
     const cases: Array<[string, () => Promise<unknown>, number, number]> = [
