@@ -8,7 +8,6 @@ import { InProcessBus } from '../bus/in-process-bus.js';
 import { NatsBus } from '../bus/nats-bus.js';
 import { parseOutcomeRuleSet } from '../domain/simulator/rules.js';
 import { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.js';
-import { sharedCommitInbox } from '../carriers/simulator/shared-commit-inbox.js';
 import { SimulatorSmsc } from '../carriers/simulator/smsc/smsc-server.js';
 import { parseSmppSection, SmppConfigError, type SmppSection } from '../carriers/smpp/config.js';
 import { SmppConnector } from '../carriers/smpp/connector.js';
@@ -91,7 +90,7 @@ export function simulatorCarrier(settings: ResolvedSettings, deps: { store: Stor
       answerAfterHandsets: deps.store.dialect === 'postgres',
       dispatchSlots: settings.dispatchConcurrency,
     },
-    { inbox: deps.store.dialect === 'sqlite' ? sharedCommitInbox(deps.store) : deps.store.handsets, settings: deps.store.simulatorSettings, bus: deps.bus, logger: deps.logger, now: () => deps.clock.now(), clock: deps.clock },
+    { inbox: deps.store.handsets, settings: deps.store.simulatorSettings, bus: deps.bus, logger: deps.logger, now: () => deps.clock.now(), clock: deps.clock },
   );
 }
 

@@ -27,7 +27,6 @@ import { KyselySimulatorClockRepository } from './repositories/simulator-clock.j
 import { KyselySimulatorSettingsRepository } from './repositories/simulator-settings.js';
 import { KyselySmscReceiptRepository } from './repositories/smsc-receipts.js';
 import type { Database } from './schema.js';
-import { TransactionGroups } from './transaction-groups.js';
 
 function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotInserts): Repositories {
   return {
@@ -82,8 +81,6 @@ export class KyselyStore implements Store {
   readonly smscReceipts;
   /** Batch inserts of the hot tables, compiled once per chunk size and shared by every transaction. */
   private readonly inserts: HotInserts;
-  /** SQLite's one writer: transactions asked for in one turn share a COMMIT (see transaction-groups.ts). */
-  private readonly groups: TransactionGroups<Database> | null;
 
   constructor(
     /** The underlying Kysely instance, for dialect files and tests. */
@@ -94,7 +91,6 @@ export class KyselyStore implements Store {
   ) {
     this.dialect = traits.name;
     this.inserts = hotInserts(traits.name, traits.maxParameters);
-    this.groups = traits.name === 'sqlite' ? new TransactionGroups(db) : null;
     const repos = repositories(db, traits, this.inserts);
     this.projects = repos.projects;
     this.tokens = repos.tokens;
@@ -121,8 +117,7 @@ export class KyselyStore implements Store {
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    const run = (trx: Kysely<Database>) => work(repositories(trx, this.traits, this.inserts));
-    return this.groups ? this.groups.run(run) : this.db.transaction().execute(run);
+    return this.db.transaction().execute((trx) => work(repositories(trx, this.traits, this.inserts)));
   }
 
   async ping(): Promise<void> {
