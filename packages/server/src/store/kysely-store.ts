@@ -47,7 +47,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotI
     nodes: new KyselyNodeRepository(db),
     consoleSessions: new KyselyConsoleSessionRepository(db, traits),
     simulatorSettings: new KyselySimulatorSettingsRepository(db),
-    optOuts: new KyselyOptOutRepository(db),
+    optOuts: new KyselyOptOutRepository(db, traits),
     serverKeys: new KyselyServerKeyRepository(db),
     simulatorClock: new KyselySimulatorClockRepository(db),
     relayParked: new KyselyRelayParkedRepository(db, traits),

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { MessagingSettings, MessagingSettingsPatch, OptOutRecord, OptOutRepository, SeqPage } from '../../domain/ports/store.js';
+import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, MessagingSettingsTable, OptOutsTable } from '../schema.js';
 import { chunkRows, num } from '../rows.js';
 
@@ -27,12 +28,12 @@ function columnsOf(patch: MessagingSettingsPatch): SettingsColumns {
 }
 
 /**
- * Rows of one opt-out insert, senders of one delete: a STOP lists the handset for its number and
- * each of the number's groups (up to `projects.maxNumberGroups`), more than one statement may bind
- * (SQLite takes 32,766 parameters, PostgreSQL 65,535), so they go in parts, in one transaction.
+ * A STOP lists the handset for its number and each of the number's groups (up to
+ * `projects.maxNumberGroups`): more than one statement may bind, so inserts and deletes go in
+ * parts of the dialect's `maxParameters`, in one transaction. An insert binds these per row; a
+ * delete binds each sender twice (its list and its groups' numbers) beside the project (twice) and the handset.
  */
-const ROWS_PER_INSERT = 1_000;
-const SENDERS_PER_DELETE = 5_000;
+const PARAMETERS_PER_ROW = 6;
 
 /** Thrown in an add's transaction to roll it back: the project's list would pass its limit. */
 class OverLimit extends Error {}
@@ -53,7 +54,10 @@ async function countAdded(db: Kysely<Database>, projectId: string, n: number): P
 }
 
 export class KyselyOptOutRepository implements OptOutRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly traits: DialectTraits,
+  ) {}
 
   async add(rows: readonly OptOutRecord[], maxEntries = Infinity): Promise<boolean> {
     if (!rows.length) return true;
@@ -62,7 +66,7 @@ export class KyselyOptOutRepository implements OptOutRepository {
     try {
       await this.atomically(async (db) => {
         const perProject = new Map<string, number>();
-        for (const chunk of chunkRows(rows, 1, ROWS_PER_INSERT)) {
+        for (const chunk of chunkRows(rows, PARAMETERS_PER_ROW, this.traits.maxParameters)) {
           const added = await db
             .insertInto('opt_outs')
             .values(chunk.map((r) => ({ id: r.id, project_id: r.projectId, sender: r.sender, handset: r.handset, keyword: r.keyword, created_at: r.createdAt })))
@@ -87,7 +91,7 @@ export class KyselyOptOutRepository implements OptOutRepository {
     return this.atomically(async (db) => {
       let n = 0;
       // Each part of the senders deletes what it names: together, what all of them name.
-      for (const part of chunkRows(senders, 1, SENDERS_PER_DELETE)) n += await this.removeOf(db, projectId, handset, part);
+      for (const part of chunkRows(senders, 2, this.traits.maxParameters - 3)) n += await this.removeOf(db, projectId, handset, part);
       if (n) await db.updateTable('opt_out_counts').set((eb) => ({ entries: eb('entries', '-', n) })).where('project_id', '=', projectId).execute();
       return n;
     });
