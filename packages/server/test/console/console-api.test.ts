@@ -240,6 +240,16 @@ describe('console API: messages', () => {
       expect(feed.status, method).toBe(422);
       if (method === 'GET') expect(feed.body.errors).toEqual([expect.objectContaining({ code: 'invalid_filter', attribute: 'status', message: "Unknown query parameter 'status'. The live feed takes no query parameters." })]);
     }
+    // So do the session check and the connections view, the same way: every parameter named.
+    for (const [path, what] of [['/api/console/session?project=x&verbose=1', 'The session check'], ['/api/console/connections?context=office&verbose=1', 'The connections view']] as const) {
+      const refused = await c.call(path);
+      expect(refused.status, path).toBe(422);
+      const names = path.split('?')[1]!.split('&').map((kv) => kv.split('=')[0]);
+      expect(refused.body.errors, path).toEqual(names.map((name) => expect.objectContaining({ code: 'invalid_filter', attribute: name, message: `Unknown query parameter '${name}'. ${what} takes no query parameters.` })));
+    }
+    expect((await consoleClient(server).call('/api/console/session?x=1')).status).toBe(422);
+    expect((await c.call('/api/console/session')).status).toBe(200);
+    expect((await c.call('/api/console/connections')).status).toBe(200);
     expect((await c.call('/api/console/messages?statuss=failed&limit=0')).body.errors.map((e: any) => e.attribute).sort()).toEqual(['limit', 'statuss']);
     expect((await c.call('/api/console/messages?include_deleted=false')).status).toBe(200);
     // Read as the native logs read it: Python's True/False too.

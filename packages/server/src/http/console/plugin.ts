@@ -109,6 +109,7 @@ export function consoleSurface(deps: ConsoleDeps) {
 
       // --- session -----------------------------------------------------------------------
       api.get('/api/console/session', async (request): Promise<ConsoleSession | ConsoleNoSession> => {
+        noQuery(request.query as Record<string, unknown>, 'The session check');
         const live = await sessions.resolve(request);
         if (live) return sessionBody(live);
         return { authenticated: false, dev_login: devLoginAllowed(deps.devLogin, request) };
@@ -247,6 +248,7 @@ export function consoleSurface(deps: ConsoleDeps) {
       // --- connections ---------------------------------------------------------------------
       api.get('/api/console/connections', async (request): Promise<ConsoleConnections> => {
         const { projectId } = principalOf(request);
+        noQuery(request.query as Record<string, unknown>, 'The connections view');
         return { relay: deps.relaySessions ? { available: true, sessions: deps.relaySessions(projectId) } : { available: false } };
       });
 

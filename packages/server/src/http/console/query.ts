@@ -121,8 +121,9 @@ const CONVERSATION_PARAMS = ['ours', 'limit', 'before'] as const;
 const OUTBOX_PARAMS = ['status', 'limit', 'before'] as const;
 
 /**
- * The query of `GET /api/console/events`, which takes none: a parameter is refused as the lists
- * refuse one they do not take (a filter the feed would silently ignore).
+ * The query of an endpoint that takes none (`GET /api/console/events`, `/session`,
+ * `/connections`): a parameter is refused as the lists refuse one they do not take (a filter the
+ * endpoint would silently ignore).
  */
 export function noQuery(q: Query, what: string): void {
   throwIfAny(Object.keys(q).map((name) => detail('FILTER_INVALID', { attribute: name, message: `Unknown query parameter '${clip(name, 40)}'. ${what} takes no query parameters.` })));
