@@ -158,6 +158,10 @@ export const ERRORS = {
   NUMBER_INVALID: def('invalid_number', 21421, 'The phone number must be E.164 (+ followed by digits) or a 5 to 6 digit short code.', { attribute: 'number' }),
   NUMBER_TAKEN: def('number_already_registered', 21422, 'This phone number is already registered on this server.', { attribute: 'number' }),
   NUMBER_FIELD_INVALID: def('invalid_attribute', 10000, 'A phone number field has an invalid value.'),
+  // A number's or a cXML application's SmsUrl / SmsFallbackUrl (native message_request_url,
+  // message_fallback_url) that is not a URL a webhook could be sent to. Twilio's code for a phone
+  // number's URL handler that is not a valid URL ("Invalid Url"): https://www.twilio.com/docs/api/errors/21402
+  WEBHOOK_URL_INVALID: def('invalid_attribute', 21402, 'A webhook URL must be an absolute http or https URL of at most 2048 characters, its host name at most 253 characters in labels of at most 63.'),
   // Twilio and SignalWire document no limit on an account's numbers, so no code of theirs: the generic one.
   NUMBER_LIMIT_REACHED: def('phone_number_limit_reached', 10000, 'The project already has the most phone numbers a project may have.', { attribute: 'base', nativeType: 'account_error' }),
   // A number's application must be one of the project's own: another project's answers as an unknown

@@ -284,6 +284,10 @@ describe('the send_as_mms and status_callback rules', () => {
     await expectInvalid({ ...base, status_callback: url }, { code: 'not_an_http_url', attribute: 'status_callback' });
   });
 
+  it.each([[' https://example.com/status'], ['https://example.com/status '], ['\thttps://example.com/status\n'], ['https://exam\nple.com/status']])('refuses the status callback %j, with spaces or controls a URL parser would drop, as media URLs are', async (url) => {
+    await expectInvalid({ ...base, status_callback: url }, { code: 'not_an_http_url', attribute: 'status_callback', mentions: 'send the URL alone' });
+  });
+
   it('refuses a status callback or media URL whose host name is over 253 characters, though the URL is within 2048', async () => {
     // Each CJK character of a host is several letters of punycode: some 6,000 here, which
     // PostgreSQL could not index as the callback's destination (it answered 500).

@@ -163,6 +163,11 @@ describe('registering a number (POST)', () => {
     await expectRelayErrors(() => server.api(NUMS, { body: { number: '+15558675313', ...extra } }), ['invalid_attribute']);
   });
 
+  it.each([[' https://example.com/sms'], ['https://example.com/sms\n'], ['https://exam\tple.com/sms']])('refuses a registration whose message_request_url %j has spaces or controls a URL parser would drop (refused, not trimmed, as media URLs are)', async (url) => {
+    await expectRelayErrors(() => server.api(NUMS, { body: { number: '+15558675313', message_request_url: url } }), ['invalid_attribute'], /message_request_url .*send the URL alone/);
+    await expectRelayErrors(() => server.api(NUMS, { body: { number: '+15558675313', message_fallback_url: url } }), ['invalid_attribute'], /message_fallback_url .*send the URL alone/);
+  });
+
   it('answers a body that is not a JSON object with 400 and wrong content types with 415', async () => {
     const arr = await server.api(NUMS, { body: '[]' });
     expect(arr.status).toBe(400);
@@ -330,6 +335,8 @@ describe('reading, updating and releasing a number', () => {
     [{ message_handler: 'bogus' }, ['invalid_attribute']],
     [{ message_request_url: 'not a url' }, ['invalid_attribute']],
     [{ message_fallback_url: 'javascript:alert(1)' }, ['invalid_attribute']],
+    [{ message_request_url: 'https://example.com/sms ' }, ['invalid_attribute']],
+    [{ message_fallback_url: '\rhttps://example.com/fallback' }, ['invalid_attribute']],
     [{ message_request_method: 'DELETE' }, ['invalid_attribute']],
     [{ message_fallback_method: 5 }, ['invalid_attribute']],
     [{ message_relay_topic: 'x'.repeat(256) }, ['invalid_attribute']],

@@ -233,6 +233,8 @@ describe('messaging.send', () => {
     // A media URL with a space around it, which a URL parser would drop, as on the other surfaces.
     const spaced = await relay.call('messaging.send', { to_number: '+15557650002', from_number: NUMBERS[0], media: [' https://example.com/a.png'] });
     expect(spaced.result).toMatchObject({ code: '400', data: { media: [expect.stringContaining('send the URL alone')] } });
+    const spacedCallback = await relay.call('messaging.send', { to_number: '+15557650002', from_number: NUMBERS[0], body: 'x', status_callback: 'https://example.com/status\n' });
+    expect(spacedCallback.result).toMatchObject({ code: '400', data: { status_callback: [expect.stringContaining('send the URL alone')] } });
     await relay.close();
   });
 

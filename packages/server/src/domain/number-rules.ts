@@ -6,7 +6,8 @@ import { detail } from './app-error.js';
 import type { PhoneNumberRecord } from './project.js';
 import type { PhoneNumberPatch } from './ports/store.js';
 import { isSenderRate, SENDER_RATE_RULE } from './sender-rates.js';
-import { HTTP_URL_RULE, parseHttpUrl } from './urls.js';
+import { preview } from './preview.js';
+import { HTTP_URL_RULE, parseHttpUrl, UNTRIMMED_URL_PROBLEM, untrimmedUrl } from './urls.js';
 
 const CAPABILITIES: readonly NumberCapability[] = ['voice', 'sms', 'mms', 'fax'];
 
@@ -57,7 +58,9 @@ export function checkNumberPatch(body: Record<string, unknown>, label: (wire: st
     if (!has(wire)) continue;
     const v = body[wire];
     if (v === null || v === '') patch[field] = null;
-    else if (!parseHttpUrl(v)) errors.push(invalid(wire, `${label(wire)} must be ${HTTP_URL_RULE}.`));
+    // Refused, not trimmed, as media URLs and status callbacks are (urls.ts).
+    else if (untrimmedUrl(v)) errors.push(detail('WEBHOOK_URL_INVALID', { attribute: wire, message: `${label(wire)} ${preview(v)} ${UNTRIMMED_URL_PROBLEM}.` }));
+    else if (!parseHttpUrl(v)) errors.push(detail('WEBHOOK_URL_INVALID', { attribute: wire, message: `${label(wire)} must be ${HTTP_URL_RULE}.` }));
     else patch[field] = v as string;
   }
   for (const [wire, field] of [

@@ -12,7 +12,7 @@ import { clip, preview } from './preview.js';
 import { validateCustomVariables } from './custom-variables.js';
 import { DEFAULT_VALIDITY_PERIOD, MAX_MEDIA, MAX_VALIDITY_PERIOD, type CallbackFormat } from './message.js';
 import { isValidDestination, isValidSender } from './phone-numbers.js';
-import { HTTP_URL_RULE, isPrivateHost, parseHttpUrl } from './urls.js';
+import { HTTP_URL_RULE, isPrivateHost, parseHttpUrl, UNTRIMMED_URL_PROBLEM, untrimmedUrl } from './urls.js';
 import type { ScheduleWindow } from './schedule.js';
 
 /** A send request as a surface received it, values not yet checked. */
@@ -90,11 +90,6 @@ export function checkSenderSyntax(from: unknown, hasNumberGroup: boolean): Error
   return [];
 }
 
-/** What a URL parser would silently drop from a URL: spaces and controls around it, tabs and line breaks in it. */
-function untrimmedUrl(url: string): boolean {
-  return url.length > 0 && (url[0]! <= ' ' || url[url.length - 1]! <= ' ' || /[\t\n\r]/.test(url));
-}
-
 /** Check content, media, callback, custom variables and validity; returns the normalised values when clean. */
 export function checkContent(input: SendInput, rules: SendRules): { errors: ErrorDetail[]; value?: Omit<CheckedSend, 'to' | 'from'> } {
   const errors: ErrorDetail[] = [];
@@ -119,8 +114,8 @@ export function checkContent(input: SendInput, rules: SendRules): { errors: Erro
       // A URL parser drops spaces and controls around a URL and tabs and line breaks inside it, so
       // " http://x/" would pass and be kept, and sent on, as given: refused, on every surface, as
       // Twilio refuses a MediaUrl that does not begin with http:// or https:// (21620).
-      if (typeof url === 'string' && untrimmedUrl(url)) {
-        errors.push(detail('MEDIA_URL_INVALID', { message: `Media URL ${preview(url)} has spaces or control characters around it (or a tab or line break in it): send the URL alone.` }));
+      if (untrimmedUrl(url)) {
+        errors.push(detail('MEDIA_URL_INVALID', { message: `Media URL ${preview(url)} ${UNTRIMMED_URL_PROBLEM}.` }));
         break;
       }
       if (!parseHttpUrl(url)) {
@@ -142,7 +137,10 @@ export function checkContent(input: SendInput, rules: SendRules): { errors: Erro
   let statusCallback: string | null = null;
   if (input.statusCallback !== undefined && input.statusCallback !== null && input.statusCallback !== '') {
     const url = parseHttpUrl(input.statusCallback);
-    if (!url) {
+    if (untrimmedUrl(input.statusCallback)) {
+      // As for media URLs: refused, not trimmed (urls.ts).
+      errors.push(detail('STATUS_CALLBACK_INVALID', { message: `The status callback ${preview(input.statusCallback)} ${UNTRIMMED_URL_PROBLEM}.` }));
+    } else if (!url) {
       errors.push(detail('STATUS_CALLBACK_INVALID'));
     } else if (rules.refusePrivateCallbacks && isPrivateHost(url)) {
       errors.push(detail('URL_UNSAFE'));

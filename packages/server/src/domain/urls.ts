@@ -21,6 +21,19 @@ export const MAX_LABEL_LENGTH = 63;
 /** What `parseHttpUrl` takes, said in the errors of every field it checks. */
 export const HTTP_URL_RULE = `an absolute http or https URL of at most ${MAX_URL_LENGTH} characters, its host name at most ${MAX_HOSTNAME_LENGTH} characters in labels of at most ${MAX_LABEL_LENGTH}`;
 
+/**
+ * What a URL parser would silently drop from a URL: spaces and controls around it, tabs and line
+ * breaks in it (WHATWG URL). Refused wherever a URL is taken (media, status callbacks, a number's
+ * or a cXML application's webhooks), not trimmed: " http://x/" would pass `parseHttpUrl` and be
+ * kept and shown as given, and Twilio refuses a URL that does not begin with http:// or https://.
+ */
+export function untrimmedUrl(value: unknown): boolean {
+  return typeof value === 'string' && value.length > 0 && (value[0]! <= ' ' || value[value.length - 1]! <= ' ' || /[\t\n\r]/.test(value));
+}
+
+/** How every field's error says `untrimmedUrl`, after the field's name and value. */
+export const UNTRIMMED_URL_PROBLEM = 'has spaces or control characters around it (or a tab or line break in it): send the URL alone';
+
 /** Whether a URL's host can name something: an IP literal, or a name of labels of 1 to 63 characters (a trailing dot aside). */
 function isNameableHost(hostname: string): boolean {
   if (hostname.startsWith('[') || IPV4.test(hostname)) return true;

@@ -67,6 +67,8 @@ describe('bad input to POST /Messages gets its documented code and stores nothin
     ['ValidityPeriod 172801', { ...ok, ValidityPeriod: '172801' }, 21624],
     ['ValidityPeriod not a number', { ...ok, ValidityPeriod: 'soon' }, 21624],
     ['StatusCallback not a URL', { ...ok, StatusCallback: 'callback-me' }, 21456],
+    ['StatusCallback with a space after it', { ...ok, StatusCallback: 'https://hooks.example.com/status ' }, 21456],
+    ['StatusCallback with a tab before it', { ...ok, StatusCallback: '\thttps://hooks.example.com/status' }, 21456],
     ['unknown ApplicationSid', { ...ok, ApplicationSid: '3f1c2b7a-0000-4000-8000-000000000000' }, 21218],
     ['garbage ApplicationSid', { ...ok, ApplicationSid: 'AP123' }, 21218],
     ['unknown MessagingServiceSid', { To: ok.To, Body: 'x', MessagingServiceSid: '3f1c2b7a-0000-4000-8000-000000000001' }, 21701],

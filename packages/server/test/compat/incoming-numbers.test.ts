@@ -68,17 +68,29 @@ describe('IncomingPhoneNumbers through the twilio client', () => {
     const created = await client.incomingPhoneNumbers.create({ phoneNumber: '+15551232002' });
     const number = client.incomingPhoneNumbers(created.sid.toUpperCase());
     expect((await number.fetch()).sid).toBe(created.sid);
-    for (const [params, name] of [
-      [{ smsUrl: 'not a url' }, 'SmsUrl'],
-      [{ smsFallbackUrl: 'ftp://example.com/x' }, 'SmsFallbackUrl'],
-      [{ smsMethod: 'PUT' }, 'SmsMethod'],
-      [{ smsFallbackMethod: 'DELETE' }, 'SmsFallbackMethod'],
-      [{ friendlyName: 'n'.repeat(256) }, 'FriendlyName'],
+    // A URL that is not one is Twilio's 21402 ("Invalid Url", for a phone number's URL handler).
+    for (const [params, name, code] of [
+      [{ smsUrl: 'not a url' }, 'SmsUrl', 21402],
+      [{ smsFallbackUrl: 'ftp://example.com/x' }, 'SmsFallbackUrl', 21402],
+      [{ smsMethod: 'PUT' }, 'SmsMethod', 10000],
+      [{ smsFallbackMethod: 'DELETE' }, 'SmsFallbackMethod', 10000],
+      [{ friendlyName: 'n'.repeat(256) }, 'FriendlyName', 10000],
     ] as const) {
       const err = await rejection(number.update(params));
-      expect(err).toMatchObject({ status: 400, code: 10000 });
+      expect(err).toMatchObject({ status: 400, code });
       expect(err.message.startsWith(`${name} must be`), err.message).toBe(true);
     }
+    // So is one with spaces or controls around it (or a tab or line break in it), which a URL
+    // parser would drop: refused, not trimmed, as MediaUrl and StatusCallback are.
+    for (const [params, name] of [
+      [{ smsUrl: ' https://example.com/sms' }, 'SmsUrl'],
+      [{ smsFallbackUrl: 'https://example.com/fallback\n' }, 'SmsFallbackUrl'],
+    ] as const) {
+      const err = await rejection(number.update(params));
+      expect(err).toMatchObject({ status: 400, code: 21402, message: expect.stringMatching(new RegExp(`^${name} ".*send the URL alone`)) });
+      expect(await rejection(client.incomingPhoneNumbers.create({ phoneNumber: '+15551232003', ...params }))).toMatchObject({ status: 400, code: 21402 });
+    }
+    expect((await number.fetch()).smsUrl).toBeNull();
     const missing = await rejection(client.incomingPhoneNumbers.create({ friendlyName: 'no number' } as never));
     expect(missing).toMatchObject({ status: 400, code: 21421, message: expect.stringContaining('PhoneNumber is required') });
 

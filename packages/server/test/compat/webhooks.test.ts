@@ -133,6 +133,16 @@ describe('compat status callbacks', () => {
     expect(updated.messageStatusCallback).toBe(`${receiver.url}/via-sms-name`);
     const err = await client.applications(app.sid).update({ messageStatusCallback: 'not a url' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 400, code: 21456 });
+    // With spaces or controls a URL parser would drop: refused, not trimmed, as MediaUrl is.
+    for (const params of [{ messageStatusCallback: ' https://example.com/status' }, { smsStatusCallback: 'https://example.com/status\t' }]) {
+      expect(await client.applications(app.sid).update(params).catch((e: unknown) => e)).toMatchObject({ status: 400, code: 21456, message: expect.stringContaining('send the URL alone') });
+    }
+    // The application's cXML URLs: Twilio's 21402 ("Invalid Url") for a URL handler that is not one.
+    for (const params of [{ smsUrl: 'https://example.com/sms ' }, { smsFallbackUrl: '\nhttps://example.com/fallback' }, { smsUrl: 'not a url' }]) {
+      expect(await client.applications(app.sid).update(params).catch((e: unknown) => e), JSON.stringify(params)).toMatchObject({ status: 400, code: 21402 });
+      expect(await client.applications.create({ friendlyName: 'refused', ...params }).catch((e: unknown) => e)).toMatchObject({ status: 400, code: 21402 });
+    }
+    expect((await client.applications(app.sid).fetch()).smsUrl).toBeNull();
     expect((await client.applications(app.sid).update({ messageStatusCallback: '' })).smsStatusCallback).toBeNull();
   });
 

@@ -4,7 +4,8 @@ import type { Clock } from '../../domain/clock.js';
 import type { CxmlApplicationPatch, CxmlApplicationRecord } from '../../domain/cxml-applications.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import type { Store } from '../../domain/ports/store.js';
-import { HTTP_URL_RULE, parseHttpUrl } from '../../domain/urls.js';
+import { preview } from '../../domain/preview.js';
+import { HTTP_URL_RULE, parseHttpUrl, UNTRIMMED_URL_PROBLEM, untrimmedUrl } from '../../domain/urls.js';
 
 /** Parameters as the Compatibility API names them. */
 export type ApplicationParams = Readonly<Record<string, unknown>>;
@@ -27,7 +28,11 @@ function checkParams(p: ApplicationParams): CxmlApplicationPatch {
     const v = p[name];
     if (v === undefined) continue;
     if (v === '' || v === null) patch[field] = null;
-    else if (!parseHttpUrl(v)) throw new AppError(detail(name === 'SmsStatusCallback' || name === 'MessageStatusCallback' ? 'STATUS_CALLBACK_INVALID' : 'INVALID_PARAMETER', { attribute: name, message: `${name} must be ${HTTP_URL_RULE}.` }));
+    else if (untrimmedUrl(v) || !parseHttpUrl(v)) {
+      // Refused, not trimmed, as media URLs and status callbacks are (urls.ts).
+      const message = untrimmedUrl(v) ? `${name} ${preview(v)} ${UNTRIMMED_URL_PROBLEM}.` : `${name} must be ${HTTP_URL_RULE}.`;
+      throw new AppError(detail(name === 'SmsStatusCallback' || name === 'MessageStatusCallback' ? 'STATUS_CALLBACK_INVALID' : 'WEBHOOK_URL_INVALID', { attribute: name, message }));
+    }
     else patch[field] = v as string;
   }
   for (const [name, field] of [
