@@ -217,6 +217,33 @@ export interface CompatIncomingPhoneNumber {
   date_created: string;
   date_updated: string;
   uri: string;
+  /**
+   * Twilio's other fields, with what is true of a number here: every number is the operator's own,
+   * registered rather than bought (`origin` `hosted`, never `twilio`), in use until it is released
+   * (deleted), and has no voice, emergency, address, identity, bundle or trunk configuration.
+   */
+  origin: 'hosted';
+  status: 'in-use';
+  beta: false;
+  /** `local` or `toll-free`, as the `/Local` and `/TollFree` subresources list them; `short-code` for a short code. */
+  type: 'local' | 'toll-free' | 'short-code';
+  address_requirements: 'none';
+  address_sid: null;
+  identity_sid: null;
+  bundle_sid: null;
+  trunk_sid: null;
+  emergency_status: 'Inactive';
+  emergency_address_sid: null;
+  emergency_address_status: 'unregistered';
+  voice_url: null;
+  voice_method: null;
+  voice_fallback_url: null;
+  voice_fallback_method: null;
+  voice_application_sid: null;
+  voice_caller_id_lookup: false;
+  voice_receive_mode: null;
+  status_callback: null;
+  status_callback_method: null;
 }
 
 /** `GET /IncomingPhoneNumbers`. */

@@ -63,6 +63,33 @@ describe('IncomingPhoneNumbers through the twilio client', () => {
     expect(await list('%')).toEqual([]);
   });
 
+  it("gives every field of twilio's IncomingPhoneNumberInstance, with what is true of a number registered here", async () => {
+    const client = twilioClient(server.url);
+    const local = await client.incomingPhoneNumbers.local.create({ phoneNumber: '+15551232004' });
+    const tollFree = await client.incomingPhoneNumbers.tollFree.create({ phoneNumber: '+18005551234' });
+    // Twilio's fields beyond the messaging ones: the operator's own number, registered rather than
+    // bought (origin hosted), in use until released, with no voice, emergency, address or trunk setup.
+    const fixed = {
+      origin: 'hosted', status: 'in-use', beta: false, addressRequirements: 'none',
+      addressSid: null, identitySid: null, bundleSid: null, trunkSid: null,
+      emergencyStatus: 'Inactive', emergencyAddressSid: null, emergencyAddressStatus: 'unregistered',
+      voiceUrl: null, voiceMethod: null, voiceFallbackUrl: null, voiceFallbackMethod: null, voiceApplicationSid: null,
+      voiceCallerIdLookup: false, voiceReceiveMode: null, statusCallback: null, statusCallbackMethod: null,
+    };
+    // (The Local subresource's instance, twilio's LocalInstance, has no `type`.)
+    expect(local).toMatchObject(fixed);
+    expect(await client.incomingPhoneNumbers(local.sid).fetch()).toMatchObject({ ...fixed, type: 'local' });
+    expect((await client.incomingPhoneNumbers.list({ phoneNumber: '+15551232004' }))[0]).toMatchObject({ ...fixed, type: 'local' });
+    expect(await client.incomingPhoneNumbers(tollFree.sid).fetch()).toMatchObject({ ...fixed, type: 'toll-free' });
+    // Every property the client's instance has is one the answer gave (none left undefined).
+    const instance = (await client.incomingPhoneNumbers(local.sid).fetch()) as unknown as Record<string, unknown>;
+    const fields = Object.keys(instance).filter((k) => !k.startsWith('_') && typeof instance[k] !== 'function');
+    expect(fields.filter((k) => instance[k] === undefined)).toEqual([]);
+    expect(fields).toEqual(expect.arrayContaining(['origin', 'status', 'beta', 'type', 'voiceUrl', 'emergencyStatus', 'bundleSid']));
+    await client.incomingPhoneNumbers(local.sid).remove();
+    await client.incomingPhoneNumbers(tollFree.sid).remove();
+  });
+
   it('names its own parameters in errors, and takes sids in any case as the other resources do', async () => {
     const client = twilioClient(server.url);
     const created = await client.incomingPhoneNumbers.create({ phoneNumber: '+15551232002' });

@@ -40,8 +40,34 @@ export function toIncomingPhoneNumber(n: PhoneNumberRecord): CompatIncomingPhone
     date_created: rfc2822(n.createdAt),
     date_updated: rfc2822(n.updatedAt),
     uri: `${accountUri(n.projectId)}/IncomingPhoneNumbers/${n.id}.json`,
+    // Twilio's other fields, with what is true here (docs/api/compat.md): the operator's own number,
+    // registered not bought ("hosted"), in use until released, with no voice or regulatory setup.
+    origin: 'hosted',
+    status: 'in-use',
+    beta: false,
+    type: NUMBER_TYPES[n.numberType],
+    address_requirements: 'none',
+    address_sid: null,
+    identity_sid: null,
+    bundle_sid: null,
+    trunk_sid: null,
+    emergency_status: 'Inactive',
+    emergency_address_sid: null,
+    emergency_address_status: 'unregistered',
+    voice_url: null,
+    voice_method: null,
+    voice_fallback_url: null,
+    voice_fallback_method: null,
+    voice_application_sid: null,
+    voice_caller_id_lookup: false,
+    voice_receive_mode: null,
+    status_callback: null,
+    status_callback_method: null,
   };
 }
+
+/** A number's type as the resource names it: Twilio's subresources `/Local` and `/TollFree`. */
+const NUMBER_TYPES: Record<PhoneNumberRecord['numberType'], CompatIncomingPhoneNumber['type']> = { longcode: 'local', 'toll-free': 'toll-free', shortcode: 'short-code' };
 
 /** The compat parameter behind each native field the number rules may complain about. */
 const COMPAT_NAMES: Record<string, string> = {

@@ -213,9 +213,36 @@ export const fetchApplicationSchema = { summary: 'Fetch a cXML application', tag
 export const updateApplicationSchema = { summary: 'Update a cXML application', tags, consumes: FORM, params: applicationParams, body: applicationForm, response: { 200: compatApplication, ...errors } } as const;
 export const deleteApplicationSchema = { summary: 'Delete a cXML application', tags, params: applicationParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errors } } as const;
 
+/** Twilio's IncomingPhoneNumber fields that say the same of every number here (docs/api/compat.md). */
+const nullField = (description: string) => ({ type: 'null', description }) as const;
+const noVoice = nullField('Always null: Switchboard handles messaging only.');
+const INCOMING_NUMBER_FIXED = {
+  origin: { type: 'string', enum: ['hosted'], description: "Always `hosted`: the operator's own number, registered rather than bought (Twilio's `twilio` is a number from its inventory)." },
+  status: { type: 'string', enum: ['in-use'], description: 'Always `in-use`: a released number is deleted.' },
+  beta: { type: 'boolean', enum: [false] },
+  type: { type: 'string', enum: ['local', 'toll-free', 'short-code'] },
+  address_requirements: { type: 'string', enum: ['none'] },
+  address_sid: nullField('Always null: no addresses.'),
+  identity_sid: nullField('Always null: no identities.'),
+  bundle_sid: nullField('Always null: no regulatory bundles.'),
+  trunk_sid: noVoice,
+  emergency_status: { type: 'string', enum: ['Inactive'], description: 'Always `Inactive`: no voice, so no emergency calling.' },
+  emergency_address_sid: noVoice,
+  emergency_address_status: { type: 'string', enum: ['unregistered'] },
+  voice_url: noVoice,
+  voice_method: noVoice,
+  voice_fallback_url: noVoice,
+  voice_fallback_method: noVoice,
+  voice_application_sid: noVoice,
+  voice_caller_id_lookup: { type: 'boolean', enum: [false] },
+  voice_receive_mode: noVoice,
+  status_callback: nullField("Always null: Twilio's number status_callback is for calls; a message's status callback is its own StatusCallback."),
+  status_callback_method: noVoice,
+} as const;
+
 export const compatIncomingPhoneNumber = {
   type: 'object',
-  required: ['sid', 'account_sid', 'api_version', 'friendly_name', 'phone_number', 'capabilities', 'sms_url', 'sms_method', 'sms_fallback_url', 'sms_fallback_method', 'sms_application_sid', 'date_created', 'date_updated', 'uri'],
+  required: ['sid', 'account_sid', 'api_version', 'friendly_name', 'phone_number', 'capabilities', 'sms_url', 'sms_method', 'sms_fallback_url', 'sms_fallback_method', 'sms_application_sid', 'date_created', 'date_updated', 'uri', ...(Object.keys(INCOMING_NUMBER_FIXED) as Array<keyof typeof INCOMING_NUMBER_FIXED>)],
   properties: {
     sid: str,
     account_sid: str,
@@ -231,6 +258,7 @@ export const compatIncomingPhoneNumber = {
     date_created: rfc2822,
     date_updated: rfc2822,
     uri: str,
+    ...INCOMING_NUMBER_FIXED,
   },
 } as const;
 
