@@ -83,7 +83,8 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
       // The application's status callback is used when the request gives none: a request's
       // StatusCallback takes priority (twilio-node's ApplicationSid documentation: "if both are
       // included application_sid is ignored").
-      if (application.smsStatusCallback && statusCallback === undefined) statusCallback = application.smsStatusCallback;
+      // Trimmed: an application saved before URLs with spaces around them were refused keeps working.
+      if (application.smsStatusCallback && statusCallback === undefined) statusCallback = application.smsStatusCallback.trim();
     }
 
     const input = {
