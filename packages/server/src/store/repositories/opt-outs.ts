@@ -3,6 +3,7 @@ import type { MessagingSettings, MessagingSettingsPatch, OptOutRecord, OptOutRep
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, MessagingSettingsTable, OptOutsTable } from '../schema.js';
 import { chunkRows, num } from '../rows.js';
+import { atomically } from './atomically.js';
 
 function recordOf(row: Selectable<OptOutsTable>): OptOutRecord & { seq: number } {
   return { seq: num(row.seq), id: row.id, projectId: row.project_id, sender: row.sender, handset: row.handset, keyword: row.keyword, createdAt: num(row.created_at) };
@@ -64,7 +65,7 @@ export class KyselyOptOutRepository implements OptOutRepository {
     // Past the limit the whole add is rolled back; in a caller's transaction that would be the caller's.
     if (maxEntries !== Infinity && this.db.isTransaction) throw new Error('An opt-out add with a limit runs in its own transaction.');
     try {
-      await this.atomically(async (db) => {
+      await atomically(this.db, async (db) => {
         const perProject = new Map<string, number>();
         for (const chunk of chunkRows(rows, PARAMETERS_PER_ROW, this.traits.maxParameters)) {
           const added = await db
@@ -88,7 +89,7 @@ export class KyselyOptOutRepository implements OptOutRepository {
 
   async remove(projectId: string, handset: string, senders: readonly string[]): Promise<number> {
     if (!senders.length) return 0;
-    return this.atomically(async (db) => {
+    return atomically(this.db, async (db) => {
       let n = 0;
       // Each part of the senders deletes what it names: together, what all of them name.
       for (const part of chunkRows(senders, 2, this.traits.maxParameters - 3)) n += await this.removeOf(db, projectId, handset, part);
@@ -123,11 +124,6 @@ export class KyselyOptOutRepository implements OptOutRepository {
       )
       .executeTakeFirst();
     return Number(r.numDeletedRows);
-  }
-
-  /** Run `work` in a transaction, or in the caller's when there is one. */
-  private atomically<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-    return this.db.isTransaction ? work(this.db) : this.db.transaction().execute(work);
   }
 
   async get(projectId: string, id: string): Promise<OptOutRecord | undefined> {

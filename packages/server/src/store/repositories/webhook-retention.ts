@@ -8,6 +8,7 @@ import { TERMINAL_STATUSES } from '@switchboard/protocol';
 import type { WebhookPruneCutoffs, WebhookPrunePage } from '../../domain/ports/store.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import { chunkRows, num } from '../rows.js';
+import { atomically } from './atomically.js';
 import type { Database } from '../schema.js';
 
 /** Final message states, as literals (the statement's text is the same on every call). */
@@ -60,5 +61,5 @@ export async function pruneSettledDeliveries(db: Kysely<Database>, traits: Diale
     const done = page.length < limit || num(last.created_at) > latest;
     return { lastId, done, deliveries: rows.length, attempts };
   };
-  return db.isTransaction ? work(db) : db.transaction().execute(work);
+  return atomically(db, work);
 }

@@ -6,6 +6,7 @@ import { BatchInsert } from '../batch-insert.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import type { Database, WebhookDeliveriesTable } from '../schema.js';
 import { attemptFromRow, chunkRows, deliveryFromRow, num } from '../rows.js';
+import { atomically } from './atomically.js';
 import { dueProjects, fairShares, MAX_PROJECTS, type FairQueue } from './fair-claim.js';
 import { pruneSettledDeliveries } from './webhook-retention.js';
 import { countProjectDeliveries, listProjectDeliveries } from './webhook-console-reads.js';
@@ -356,7 +357,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async retryNow(projectId: string, id: number, now: number): Promise<boolean> {
-    return this.atomically(async (db) => {
+    return atomically(this.db, async (db) => {
       const row = await db
         .updateTable('webhook_deliveries')
         .set({
@@ -384,7 +385,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
     // synchronous, the node — from every project's requests for seconds per 100,000 rows.
     let total = 0;
     for (let after = 0; ; ) {
-      const { selected, last, redriven } = await this.atomically((db) => this.redriveBatch(db, projectId, filter, now, after));
+      const { selected, last, redriven } = await atomically(this.db, (db) => this.redriveBatch(db, projectId, filter, now, after));
       total += redriven;
       if (selected < REDRIVE_BATCH) return total;
       after = last;
@@ -425,11 +426,6 @@ export class KyselyWebhookRepository implements WebhookRepository {
     const { rows } = await db.executeQuery<Selectable<WebhookDeliveriesTable>>(CompiledQuery.raw(HAND_ON_SQL[this.traits.name], params));
     if (!claim) return [];
     return rows.filter((r) => r.lease_owner === claim.owner && num(r.next_attempt_at) === claim.now + claim.leaseMs).map(deliveryFromRow);
-  }
-
-  /** Run `work` in a transaction, or in the caller's when there is one. */
-  private atomically<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-    return this.db.isTransaction ? work(this.db) : this.db.transaction().execute(work);
   }
 
   async releaseClaimed(ids: readonly number[], owner: string, runAt: number): Promise<number> {
