@@ -160,10 +160,12 @@ export class StatementBatch extends QueryBase {
   }
 }
 
-/** Send `statements` on `client` under one Sync; their results in order, or the first error. */
+/** Send `statements` on `client` under one Sync; `callback` gets their results in order, or the first error. */
+export function sendBatch(client: pg.ClientBase, statements: readonly BatchStatement[], types: Types, callback: Callback): void {
+  client.query(new StatementBatch(statements, types, callback) as unknown as pg.QueryConfig);
+}
+
+/** `sendBatch` as a promise. */
 export function runBatch(client: pg.ClientBase, statements: readonly BatchStatement[], types: Types): Promise<pg.QueryResult[]> {
-  return new Promise((resolve, reject) => {
-    const batch = new StatementBatch(statements, types, (err, results) => (err ? reject(err) : resolve(results!)));
-    client.query(batch as unknown as pg.QueryConfig);
-  });
+  return new Promise((resolve, reject) => sendBatch(client, statements, types, (err, results) => (err ? reject(err) : resolve(results!))));
 }

@@ -20,14 +20,35 @@ import { StoreUnavailableError } from '../../domain/ports/store.js';
 /** How long a stopping node waits for a database that does not answer. Above the lock timeout (5 s), whose answer comes on time. */
 export const STOP_SILENCE_MS = 6_000;
 
-interface Waiting {
-  arm(): void;
+/** How an operation reports its outcome: node-postgres's callbacks take this shape. */
+export type Done<T> = (err: unknown, value?: T) => void;
+
+/**
+ * One operation waiting for the database. The waiting form a list through themselves, so the
+ * running node pays no timer, no set entry and no promise of its own per operation: the promise
+ * the caller awaits is the one the operation needs anyway (node-postgres is called with a
+ * callback), and a timer is made only once the node is stopping.
+ */
+class Waiting<T> {
+  prev: Waiting<unknown> | undefined;
+  next: Waiting<unknown> | undefined;
+  timer: NodeJS.Timeout | undefined;
+  /** Given up on (or answered): no longer in the list. */
+  over = false;
+
+  constructor(
+    readonly resolve: (value: T) => void,
+    readonly reject: (err: unknown) => void,
+    readonly abandon: (() => void) | undefined,
+    readonly late: ((value: T) => void) | undefined,
+  ) {}
 }
 
 export class StopSilence {
   private stopping = false;
   private silent = false;
-  private readonly waiting = new Set<Waiting>();
+  /** What waits for the database now, newest first. */
+  private head: Waiting<unknown> | undefined;
 
   constructor(
     /** Whether an error says the database did not answer in time (rather than that it answered). */
@@ -35,50 +56,80 @@ export class StopSilence {
     private readonly silenceMs = STOP_SILENCE_MS,
   ) {}
 
-  /** The node is stopping: from now on, a statement unanswered for the silence fails, and so does everything after it. */
+  /**
+   * The node is stopping: from now on, a statement unanswered for the silence fails, and so does
+   * everything after it. What already waits is timed from now.
+   */
   begin(): void {
     if (this.stopping) return;
     this.stopping = true;
-    for (const w of this.waiting) w.arm();
+    for (let w = this.head; w; w = w.next) this.arm(w);
+  }
+
+  /** Once the database was silent through a stop, everything after fails at once. */
+  get refused(): boolean {
+    return this.silent;
   }
 
   /**
-   * The outcome of what `start` starts, or (once the node is stopping) a `StoreUnavailableError`
-   * when it has no answer within the silence; `abandon` is then given it, to clean up after it.
+   * The outcome of what `start` starts (it reports it to `done`), or (once the node is stopping) a
+   * `StoreUnavailableError` when it has no answer within the silence. When it is given up on,
+   * `abandon` is called, and `late` is given a value that arrives afterwards, to clean up after it.
    */
-  guard<T>(start: () => Promise<T>, abandon: (started: Promise<T>) => void): Promise<T> {
+  guard<T>(start: (done: Done<T>) => void, abandon?: () => void, late?: (value: T) => void): Promise<T> {
     if (this.silent) return Promise.reject(this.error());
-    const started = start();
     return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const entry: Waiting = {
-        arm: () => {
-          timer ??= setTimeout(() => {
-            this.waiting.delete(entry);
-            this.silent = true;
-            abandon(started);
-            reject(this.error());
-          }, this.silenceMs);
-        },
-      };
-      this.waiting.add(entry);
-      if (this.stopping) entry.arm();
-      const settle = () => {
-        this.waiting.delete(entry);
-        if (timer) clearTimeout(timer);
-      };
-      started.then(
-        (value) => (settle(), resolve(value)),
-        (err: unknown) => {
-          settle();
-          if (this.stopping && this.isTimeout(err)) this.silent = true;
-          reject(err);
-        },
-      );
+      const w = new Waiting<T>(resolve, reject, abandon, late);
+      this.link(w as Waiting<unknown>);
+      if (this.stopping) this.arm(w as Waiting<unknown>);
+      try {
+        start((err, value) => this.settle(w, err, value as T));
+      } catch (err) {
+        this.settle(w, err, undefined as T);
+      }
     });
   }
 
-  private error(): StoreUnavailableError {
+  /** The error of a stop the database was silent through. */
+  error(): StoreUnavailableError {
     return new StoreUnavailableError(`database unavailable: no answer for ${this.silenceMs / 1000} s while the node is stopping; stopping without it`);
+  }
+
+  private settle<T>(w: Waiting<T>, err: unknown, value: T): void {
+    if (w.over) {
+      if (!err) w.late?.(value);
+      return;
+    }
+    this.unlink(w as Waiting<unknown>);
+    if (err) {
+      if (this.stopping && this.isTimeout(err)) this.silent = true;
+      w.reject(err);
+    } else {
+      w.resolve(value);
+    }
+  }
+
+  private arm(w: Waiting<unknown>): void {
+    w.timer ??= setTimeout(() => {
+      this.unlink(w);
+      this.silent = true;
+      w.abandon?.();
+      w.reject(this.error());
+    }, this.silenceMs);
+  }
+
+  private link(w: Waiting<unknown>): void {
+    w.next = this.head;
+    if (this.head) this.head.prev = w;
+    this.head = w;
+  }
+
+  private unlink(w: Waiting<unknown>): void {
+    w.over = true;
+    if (w.timer) clearTimeout(w.timer);
+    if (w.prev) w.prev.next = w.next;
+    else this.head = w.next;
+    if (w.next) w.next.prev = w.prev;
+    w.prev = w.next = undefined;
   }
 }

@@ -9,7 +9,7 @@ import { withoutNul } from '../../domain/clean-text.js';
 import { StoreUnavailableError } from '../../domain/ports/store.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import { KyselyStore } from '../kysely-store.js';
-import { runBatch } from './postgres-batch.js';
+import { sendBatch } from './postgres-batch.js';
 import { TransactionPipeline, type Held } from './postgres-pipeline.js';
 import { StopSilence } from './postgres-stop.js';
 import { migrateToLatest, pendingMigrations } from '../migrations/index.js';
@@ -199,23 +199,28 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void, silence: Stop
       let client: pg.PoolClient;
       try {
         // A connection that comes after it was given up on goes back, closed, rather than staying checked out.
-        client = await silence.guard(
-          () => pool.connect(),
-          (late) => void late.then((c) => c.release(true), () => undefined),
+        client = await silence.guard<pg.PoolClient>(
+          (done) => pool.connect(done),
+          undefined,
+          (late) => late.release(true),
         );
       } catch (err) {
         throw unavailable(err);
       }
       let broken = false;
-      const failed = (err: unknown): never => {
+      const failure = (err: unknown): unknown => {
         if (retiresConnection(err)) broken = true;
-        throw unavailable(err);
+        return unavailable(err);
       };
+      // A statement given up on (the stop's silence) retires its connection.
+      const abandon = () => (broken = true);
       const run = (text: string, params?: readonly unknown[]) => {
         const name = params && params.length ? statementNames.of(text) : undefined;
         const values = params && params.length ? paramsWithoutNul(params) : (params as unknown[] | undefined);
-        const sent = name ? client.query({ name, text, values }) : client.query(text, values);
-        return sent.catch(failed);
+        return silence.guard<pg.QueryResult>((done) => {
+          const answered = (err: Error | null, result: pg.QueryResult) => (err ? done(failure(err)) : done(null, result));
+          client.query(name ? { name, text, values } : { text, values }, answered);
+        }, abandon);
       };
       const runMany = (statements: readonly Held[]) => {
         const batch = statements.map(({ text, params }) => ({
@@ -224,16 +229,18 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void, silence: Stop
           name: statementNames.of(text),
           values: params && params.length ? paramsWithoutNul(params) : undefined,
         }));
-        return runBatch(client, batch, postgresTypes).then((results) => results[results.length - 1]!, failed);
+        return silence.guard<pg.QueryResult>(
+          (done) => sendBatch(client, batch, postgresTypes, (err, results) => (err ? done(failure(err)) : done(null, results![results!.length - 1]!))),
+          abandon,
+        );
       };
       const pipeline = new TransactionPipeline(run, runMany);
       return {
         query: ((text: unknown, params?: readonly unknown[]) => {
           if (typeof text !== 'string') return client.query(text as never);
-          return silence.guard(
-            () => pipeline.query(text, params),
-            () => (broken = true),
-          );
+          // Once the database was silent through the stop, a statement the pipeline would hold fails at once too.
+          if (silence.refused) return Promise.reject(silence.error());
+          return pipeline.query(text, params);
         }) as unknown as PostgresPoolClient['query'],
         // A connection that failed is destroyed rather than handed to the next caller.
         release: () => client.release(broken ? true : undefined),
