@@ -8,13 +8,12 @@
  * the other project's 3,000 (see `inStatusRange`); counted in full, the counts read all 3,000.
  * (SQLite's side: sqlite.outbox-counts.test.ts checks the plans.)
  */
-import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresStore } from '../../src/store/dialects/postgres.js';
+import { mostRowsExamined, planProject, seedInBatches } from '../helpers/plans.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import type { Database } from '../../src/store/schema.js';
+import { postgresStoreForFile, servicesOff } from '../helpers/postgres.js';
 import { deliveryRow } from '../helpers/records.js';
-import { createTestDatabase, servicesOff, type TestDatabase } from '../helpers/postgres.js';
 
 const P = '11111111-1111-4111-8111-111111111111';
 const OTHER = '22222222-2222-4222-8222-222222222222';
@@ -22,69 +21,20 @@ const OUTBOX = 3000;
 const LIMIT = 51;
 const CAP = 100;
 
-interface PlanNode {
-  'Node Type': string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Rows Removed by Filter'?: number;
-  Plans?: PlanNode[];
-}
-
-/** The statements `work` runs through the store's database. */
-async function statementsOf(db: Kysely<Database>, work: () => Promise<unknown>): Promise<CompiledQuery[]> {
-  const executor = db.getExecutor();
-  const original = executor.executeQuery.bind(executor);
-  const seen: CompiledQuery[] = [];
-  executor.executeQuery = ((query: CompiledQuery, id: unknown) => {
-    seen.push(query);
-    return (original as (q: CompiledQuery, i: unknown) => Promise<unknown>)(query, id);
-  }) as typeof executor.executeQuery;
-  try {
-    await work();
-  } finally {
-    executor.executeQuery = original;
-  }
-  return seen;
-}
-
-/** The most rows any node of the statements' plans handled (returned or filtered out), as run. */
-async function mostRowsExamined(db: Kysely<Database>, work: () => Promise<unknown>): Promise<number> {
-  let most = 0;
-  const visit = (n: PlanNode) => {
-    most = Math.max(most, (n['Actual Rows'] + (n['Rows Removed by Filter'] ?? 0)) * n['Actual Loops']);
-    for (const c of n.Plans ?? []) visit(c);
-  };
-  const statements = await statementsOf(db, work);
-  expect(statements.length).toBeGreaterThan(0);
-  for (const s of statements) {
-    const { rows } = await db.executeQuery<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(CompiledQuery.raw(`EXPLAIN (ANALYZE, FORMAT JSON) ${s.sql}`, [...s.parameters]));
-    visit(rows[0]!['QUERY PLAN'][0]!.Plan);
-  }
-  return most;
-}
-
 describe.skipIf(servicesOff)('the console outbox on PostgreSQL over a long outbox', () => {
-  let db: TestDatabase;
   let store: KyselyStore;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = await openPostgresStore({ url: db.url });
-    await store.projects.create({ id: P, name: 'Outbox', signingKey: 'PSK_outbox', createdAt: 0 });
+  postgresStoreForFile({ beforeAll, afterAll }, 10, async (opened) => {
+    store = opened;
+    await planProject(store, P, 'Outbox');
     const later = Date.now() + 86_400_000;
-    await store.projects.create({ id: OTHER, name: 'Other', signingKey: 'PSK_other', createdAt: 0 });
-    for (let i = 0; i < OUTBOX; i += 500) await store.webhooks.enqueueMany(Array.from({ length: 500 }, () => deliveryRow(P, { nextAttemptAt: later })));
+    await planProject(store, OTHER, 'Other');
+    await seedInBatches(OUTBOX, 500, (n) => store.webhooks.enqueueMany(Array.from({ length: n }, () => deliveryRow(P, { nextAttemptAt: later }))));
     // Another project's outbox, newer: what a walk of the primary key from the newest would read first.
-    for (let i = 0; i < OUTBOX; i += 500) await store.webhooks.enqueueMany(Array.from({ length: 500 }, () => deliveryRow(OTHER, { nextAttemptAt: later })));
+    await seedInBatches(OUTBOX, 500, (n) => store.webhooks.enqueueMany(Array.from({ length: n }, () => deliveryRow(OTHER, { nextAttemptAt: later }))));
     // A third of each state, interleaved.
     await sql`update webhook_deliveries set status = case id % 3 when 0 then 'delivered' when 1 then 'failed' else 'pending' end, attempts = case when id % 6 = 2 then 1 else 0 end`.execute(store.db);
     await sql`analyze webhook_deliveries`.execute(store.db);
   });
-  afterAll(async () => {
-    await store?.close();
-    await db?.drop();
-  });
-
   it('lists every state, and one, examining at most a page of each state’s range', async () => {
     const all = await store.webhooks.listForProject(P, {}, { limit: LIMIT });
     expect(all).toHaveLength(LIMIT);

@@ -6,11 +6,10 @@
  * of one of its sessions, and SQLite being synchronous no other project was served meanwhile.
  * (PostgreSQL's side: postgres.catch-up-reads.test.ts.)
  */
-import { CompiledQuery } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/dialects/sqlite.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import { messageRow } from '../helpers/records.js';
+import { messagesWithEvents, sqlitePlan, statementsOf } from '../helpers/plans.js';
 
 const P = '11111111-1111-4111-8111-111111111111';
 let store: KyselyStore;
@@ -22,22 +21,11 @@ afterEach(async () => {
 });
 
 it("reads the last event ids first and looks each event's message up by id, never the project's messages in full", async () => {
-  const messages = await store.messages.insertMany(Array.from({ length: 200 }, () => messageRow(P, { context: 'office' })));
-  await store.events.insertMany(messages.map((m) => ({ messageId: m.id, projectId: P, status: 'delivered' as const, at: 1, errorCode: null, errorMessage: null, detail: null })));
-  const executor = store.db.getExecutor();
-  const original = executor.executeQuery.bind(executor);
-  const seen: CompiledQuery[] = [];
-  executor.executeQuery = ((query: CompiledQuery, id: unknown) => {
-    seen.push(query);
-    return (original as (q: CompiledQuery, i: unknown) => Promise<unknown>)(query, id);
-  }) as typeof executor.executeQuery;
-  try {
+  await messagesWithEvents(store, P, 200, { context: 'office' });
+  const seen = await statementsOf(store.db, async () => {
     expect(await store.events.listRecentForContexts(P, ['office', 'default'], ['signalwire_x'], { since: 0, limit: 10, scanRows: 50 })).toHaveLength(10);
-  } finally {
-    executor.executeQuery = original;
-  }
+  });
   const join = seen.filter((s) => /join/i.test(s.sql));
   expect(join).toHaveLength(1);
-  const { rows } = await store.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${join[0]!.sql}`, [...join[0]!.parameters]));
-  expect(rows.map((r) => r.detail)).toEqual([expect.stringMatching(/^SEARCH e USING INTEGER PRIMARY KEY \(rowid>\?\)$/), expect.stringMatching(/^SEARCH m USING INDEX \S+ \(id=\?\)$/)]);
+  expect(await sqlitePlan(store.db, join[0]!)).toEqual([expect.stringMatching(/^SEARCH e USING INTEGER PRIMARY KEY \(rowid>\?\)$/), expect.stringMatching(/^SEARCH m USING INDEX \S+ \(id=\?\)$/)]);
 });

@@ -3,11 +3,10 @@
  * row, a project's delivered history (400,000 deliveries) cost the node — SQLite being
  * synchronous — 300 ms a count, and four lists at once held every project's requests for a second.
  */
-import { CompiledQuery, type Kysely } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/dialects/sqlite.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import type { Database } from '../../src/store/schema.js';
+import { sqlitePlan, statementsOf } from '../helpers/plans.js';
 
 const P = '11111111-1111-4111-8111-111111111111';
 let store: KyselyStore;
@@ -18,31 +17,9 @@ afterEach(async () => {
   await store.close();
 });
 
-/** The statements `work` runs through the store's database. */
-async function statementsOf(db: Kysely<Database>, work: () => Promise<unknown>): Promise<CompiledQuery[]> {
-  const executor = db.getExecutor();
-  const original = executor.executeQuery.bind(executor);
-  const seen: CompiledQuery[] = [];
-  executor.executeQuery = ((query: CompiledQuery, id: unknown) => {
-    seen.push(query);
-    return (original as (q: CompiledQuery, i: unknown) => Promise<unknown>)(query, id);
-  }) as typeof executor.executeQuery;
-  try {
-    await work();
-  } finally {
-    executor.executeQuery = original;
-  }
-  return seen;
-}
-
 it('counts a project’s deliveries by status from the index, reading only its pending rows', async () => {
-  const statements = await statementsOf(store.db, () => store.webhooks.countByStatus(P, 1000));
-  expect(statements.length).toBeGreaterThan(0);
-  const plans: string[] = [];
-  for (const s of statements) {
-    const { rows } = await store.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${s.sql}`, [...s.parameters]));
-    plans.push(rows.map((r) => r.detail).join('; '));
-  }
+  const plans = await plansOf(() => store.webhooks.countByStatus(P, 1000));
+  expect(plans.length).toBeGreaterThan(0);
   // Every status (the delivered history too) from the index alone; the rows read only for the
   // pending ones, the only ones whose attempts are counted.
   expect(plans.some((p) => /COVERING INDEX webhook_deliveries_project \(project_id=\? AND status=\?/.test(p))).toBe(true);
@@ -52,10 +29,7 @@ it('counts a project’s deliveries by status from the index, reading only its p
 /** The query plans of the statements `work` runs. */
 async function plansOf(work: () => Promise<unknown>): Promise<string[]> {
   const plans: string[] = [];
-  for (const s of await statementsOf(store.db, work)) {
-    const { rows } = await store.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${s.sql}`, [...s.parameters]));
-    plans.push(rows.map((r) => r.detail).join('; '));
-  }
+  for (const s of await statementsOf(store.db, work)) plans.push((await sqlitePlan(store.db, s)).join('; '));
   return plans;
 }
 
