@@ -5,29 +5,18 @@
  * `X-Twilio-Signature`. Retried under the outbox's policy like native callbacks (a window, optionally
  * capped in attempts to mimic a provider); timeouts from the URL's `#ot=&rt=&tt=` fragment.
  */
-import { OUTBOX_RETRY_POLICY, type NewWebhookDelivery } from '../domain/webhooks.js';
+import type { NewWebhookDelivery } from '../domain/webhooks.js';
 import type { StateChange, WebhookPlanner } from '../engine/messages/state-change.js';
 import { formBody, statusCallbackParams } from './compat-form.js';
+import { statusCallbackDelivery } from './status-callback.js';
 
 export class CompatStatusCallbackPlanner implements WebhookPlanner {
   plan(changes: readonly StateChange[]): NewWebhookDelivery[] {
     const out: NewWebhookDelivery[] = [];
     for (const { message: m, event } of changes) {
       if (!m.statusCallback || m.callbackFormat !== 'form') continue;
-      out.push({
-        projectId: m.projectId,
-        messageId: m.id,
-        kind: 'status_callback',
-        url: m.statusCallback,
-        method: 'POST',
-        contentType: 'application/x-www-form-urlencoded',
-        body: formBody({ ...statusCallbackParams(m, event.status, event.errorCode ?? m.errorCode, event.at) }),
-        signature: 'form-base64',
-        fallbackUrl: null,
-        fallbackMethod: null,
-        maxAttempts: OUTBOX_RETRY_POLICY,
-        nextAttemptAt: event.at,
-      });
+      const body = formBody({ ...statusCallbackParams(m, event.status, event.errorCode ?? m.errorCode, event.at) });
+      out.push(statusCallbackDelivery(m, m.statusCallback, event.at, { contentType: 'application/x-www-form-urlencoded', body, signature: 'form-base64' }));
     }
     return out;
   }

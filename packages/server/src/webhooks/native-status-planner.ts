@@ -4,8 +4,9 @@
  * Retried under the outbox's policy (`webhooks.retryWindowMs`, optionally `webhooks.maxAttempts`).
  */
 import type { NativeStatusCallback } from '@switchboard/protocol';
-import { OUTBOX_RETRY_POLICY, type NewWebhookDelivery } from '../domain/webhooks.js';
+import type { NewWebhookDelivery } from '../domain/webhooks.js';
 import type { StateChange, WebhookPlanner } from '../engine/messages/state-change.js';
+import { statusCallbackDelivery } from './status-callback.js';
 
 export class NativeStatusCallbackPlanner implements WebhookPlanner {
   plan(changes: readonly StateChange[]): NewWebhookDelivery[] {
@@ -25,20 +26,7 @@ export class NativeStatusCallbackPlanner implements WebhookPlanner {
         error_message: event.errorMessage,
         ...(m.customVariables ? { custom_variables: { ...m.customVariables } } : {}),
       };
-      out.push({
-        projectId: m.projectId,
-        messageId: m.id,
-        kind: 'status_callback',
-        url: m.statusCallback,
-        method: 'POST',
-        contentType: 'application/json',
-        body: JSON.stringify(payload),
-        signature: 'json-hex',
-        fallbackUrl: null,
-        fallbackMethod: null,
-        maxAttempts: OUTBOX_RETRY_POLICY,
-        nextAttemptAt: event.at,
-      });
+      out.push(statusCallbackDelivery(m, m.statusCallback, event.at, { contentType: 'application/json', body: JSON.stringify(payload), signature: 'json-hex' }));
     }
     return out;
   }
