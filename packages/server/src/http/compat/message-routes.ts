@@ -54,6 +54,16 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     return m;
   };
 
+  /** The media the request names, of a live message of the caller's project, or 404. */
+  const namedMedia = async (request: FastifyRequest<{ Params: MediaParams }>) => {
+    const { projectId } = principalOf(request);
+    const m = await liveMessage(request, projectId, request.params.MessageSid);
+    const sid = sidOf(request.params.Sid);
+    const media = isUuid(sid) ? await reads.media.get(projectId, m.id, sid.toLowerCase()) : undefined;
+    if (!media) throw resourceNotFound(request.url);
+    return { projectId, m, media };
+  };
+
   const create = async (request: FastifyRequest<{ Params: AccountParams }>, reply: FastifyReply) => {
     const { projectId, test } = principalOf(request);
     const p = paramsOf(request.body);
@@ -190,11 +200,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
   for (const path of ['/Accounts/:AccountSid/Messages/:MessageSid/Media', '/Accounts/:AccountSid/Messages/:MessageSid/Media.json']) app.get(path, { schema: listMediaSchema }, boundedList(listMedia));
 
   app.get<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', { schema: fetchMediaSchema }, async (request, reply) => {
-    const { projectId } = principalOf(request);
-    const m = await liveMessage(request, projectId, request.params.MessageSid);
-    const sid = sidOf(request.params.Sid);
-    const media = isUuid(sid) ? await reads.media.get(projectId, m.id, sid.toLowerCase()) : undefined;
-    if (!media) throw resourceNotFound(request.url);
+    const { media } = await namedMedia(request);
     // Without an extension the media itself, with `.json` its record (SignalWire's "Retrieve a media
     // object", compatibility-api/client-sdks/methods/media/retrieve; Twilio's Media resource, which
     // redirects to its storage). Switchboard keeps URLs, not files: it redirects to the URL.
@@ -204,11 +210,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
   });
 
   app.delete<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', { schema: deleteMediaSchema }, async (request, reply) => {
-    const { projectId } = principalOf(request);
-    const m = await liveMessage(request, projectId, request.params.MessageSid);
-    const sid = sidOf(request.params.Sid);
-    const media = isUuid(sid) ? await reads.media.get(projectId, m.id, sid.toLowerCase()) : undefined;
-    if (!media) throw resourceNotFound(request.url);
+    const { projectId, m, media } = await namedMedia(request);
     await deps.messages.deleteMedia(projectId, m, media.id);
     return reply.code(204).send();
   });
