@@ -9,6 +9,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { IdempotencyRepository } from '../../domain/ports/store.js';
 import { RepeatedFailure } from '../../util/log-limiter.js';
+import { PeriodicPass } from '../../util/periodic-pass.js';
 
 /** The key a new message's request carried, and that request's fingerprint. */
 export interface IdempotencyClaim {
@@ -33,35 +34,24 @@ const SWEEP_EVERY_MS = 10 * 60_000;
 
 /** Deletes expired keys on one timer per node, at most `SWEEP_STEP` rows per statement. */
 export class IdempotencyKeySweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<number> | undefined;
+  private readonly passes = new PeriodicPass(() => this.run());
   private stopped = false;
 
   constructor(private readonly deps: { readonly keys: IdempotencyRepository; readonly clock: Clock; readonly logger: Logger }) {}
 
   start(): void {
     this.stopped = false;
-    const failures = new RepeatedFailure(this.deps.logger, 'warn', 'deleting expired idempotency keys failed', 'deleting expired idempotency keys succeeds again');
-    this.timer = setInterval(
-      () =>
-        void this.sweep().then(
-          () => failures.succeeded(),
-          (err: unknown) => failures.failed(err),
-        ),
-      SWEEP_EVERY_MS,
-    );
-    this.timer.unref();
+    this.passes.start(SWEEP_EVERY_MS, new RepeatedFailure(this.deps.logger, 'warn', 'deleting expired idempotency keys failed', 'deleting expired idempotency keys succeeds again'));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.sweeping?.catch(() => undefined);
+    await this.passes.stop();
   }
 
   /** Delete every key expired now, step by step, yielding between steps; returns how many. */
   sweep(): Promise<number> {
-    return (this.sweeping ??= this.run().finally(() => (this.sweeping = undefined)));
+    return this.passes.now();
   }
 
   private async run(): Promise<number> {

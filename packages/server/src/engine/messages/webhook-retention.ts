@@ -16,6 +16,7 @@ import type { Logger } from '../../domain/ports/logger.js';
 import type { EngineMetrics } from '../../domain/ports/metrics.js';
 import type { LeaseRepository, WebhookRepository } from '../../domain/ports/store.js';
 import { RepeatedFailure } from '../../util/log-limiter.js';
+import { PeriodicPass } from '../../util/periodic-pass.js';
 
 export interface RetentionOptions {
   /** How long a delivered webhook is kept after it was delivered (ms); 0 keeps them for good. */
@@ -42,8 +43,7 @@ export interface RetentionSummary {
 }
 
 export class WebhookRetention {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<RetentionSummary> | undefined;
+  private readonly passes = new PeriodicPass(() => this.run());
   private stopped = false;
 
   constructor(
@@ -61,27 +61,17 @@ export class WebhookRetention {
   start(): void {
     this.stopped = false;
     if (this.options.deliveredWebhooksMs === 0 && this.options.failedWebhooksMs === 0) return;
-    const failures = new RepeatedFailure(this.deps.logger, 'warn', 'deleting old webhook deliveries failed', 'deleting old webhook deliveries succeeds again');
-    this.timer = setInterval(
-      () =>
-        void this.prune().then(
-          () => failures.succeeded(),
-          (err: unknown) => failures.failed(err),
-        ),
-      this.options.intervalMs,
-    );
-    this.timer.unref();
+    this.passes.start(this.options.intervalMs, new RepeatedFailure(this.deps.logger, 'warn', 'deleting old webhook deliveries failed', 'deleting old webhook deliveries succeeds again'));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.passes.stop();
   }
 
   /** One pass now (one at a time: a call during a pass gets that pass). */
   prune(): Promise<RetentionSummary> {
-    return (this.running ??= this.run().finally(() => (this.running = undefined)));
+    return this.passes.now();
   }
 
   private async run(): Promise<RetentionSummary> {
