@@ -80,4 +80,15 @@ describe.skipIf(skipReason !== null)('console: opt-outs and smart encoding', () 
     expect(text).toContain('1800 characters');
     expect(text).not.toContain('segments');
   });
+
+  it('says smart encoding would not apply to a body it would make longer in segments', async () => {
+    const body = '\u00bd'.repeat(70);
+    const sent = await server.api('/api/messaging/messages', { body: { from: NUMBERS[0], to: PHONE, body, smart_encoded: true } });
+    expect(sent.body).toMatchObject({ number_of_segments: 1, body });
+    await page.goto(`${server.url}/console/#/messages/${sent.body.id}`);
+    await page.waitForFunction(() => document.querySelector('[data-field="smart-encoding"]')?.textContent?.includes('instead of'));
+    const text = (await page.textContent('[data-field="smart-encoding"]')) ?? '';
+    expect(text).toContain('would not apply');
+    expect(text).toContain('2 segments instead of 1');
+  });
 });

@@ -313,13 +313,16 @@ describe('smart encoding, through the twilio client', () => {
 // it. A replaced body past the limit is not sent: the body goes as given, in UCS-2.
 describe('smart encoding within the 1600-character body limit', () => {
   const ellipses = '\u2026'.repeat(600); // 600 characters; replaced, 1800
-  const atLimit = `${'\u2026'.repeat(500)}${'x'.repeat(100)}`; // replaced, exactly 1600
+  const atLimit = `${'\u2026'.repeat(400)}${'x'.repeat(400)}`; // 12 UCS-2 segments; replaced, exactly 1600: 11 GSM-7 segments
 
   it('the Compatibility API sends a body whose replacement would pass the limit as given (UCS-2), and still replaces up to it', async () => {
     const long = await client.messages.create({ from: FROM, to: '+15557000311', body: ellipses, smartEncoded: true });
     expect(long).toMatchObject({ body: ellipses, numSegments: 9 });
     const fits = await client.messages.create({ from: FROM, to: '+15557000311', body: atLimit, smartEncoded: true });
-    expect(fits).toMatchObject({ body: `${'...'.repeat(500)}${'x'.repeat(100)}`, numSegments: 11 });
+    expect(fits).toMatchObject({ body: `${'...'.repeat(400)}${'x'.repeat(400)}`, numSegments: 11 });
+    // 500 ellipses and 100 x are 9 UCS-2 segments; replaced, 1600 characters would be 11: sent as given.
+    const longer = `${'\u2026'.repeat(500)}${'x'.repeat(100)}`;
+    expect(await client.messages.create({ from: FROM, to: '+15557000311', body: longer, smartEncoded: true })).toMatchObject({ body: longer, numSegments: 9 });
     const tooLong = await rejection(client.messages.create({ from: FROM, to: '+15557000311', body: `${ellipses}${'x'.repeat(1001)}`, smartEncoded: true }));
     expect(tooLong).toMatchObject({ status: 400, code: 21617 });
   });

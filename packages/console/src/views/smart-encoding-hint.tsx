@@ -15,6 +15,15 @@ export function SmartEncodingHint({ body }: { body: string }) {
     );
   }
   const after = analyzeBody(encoded);
+  // Nor a body it would make longer in segments (opt-outs-settings.ts): it is there to save them.
+  const before = analyzeBody(body).segments;
+  if (after.segments > before) {
+    return (
+      <div data-field="smart-encoding">
+        Smart encoding would not apply: replacing these characters would take {after.segments} segments instead of {before}, so it is sent as given.
+      </div>
+    );
+  }
   return (
     <div data-field="smart-encoding">
       Smart encoding (<code>SmartEncoded=true</code>, or the sender's <code>smart_encoding</code> setting) would replace{' '}

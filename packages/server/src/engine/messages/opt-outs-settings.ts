@@ -88,6 +88,9 @@ export class MessagingSettingsCache {
    * sender's setting asks for it: re-planned, so `segments` and `encoding` are what the carrier gets.
    * The 1600-character limit was checked on the body as given; a replacement can lengthen it (`…` →
    * `...`), and a replaced body past the limit is not sent: the body goes as given, in UCS-2.
+   * Nor is one that would need more segments than the body as given (an emoji keeps it UCS-2 while
+   * `…` became three characters; 70 `½` are one UCS-2 segment, 210 GSM-7 characters two): smart
+   * encoding is there to save segments, never to cost one.
    */
   async smartEncode(projectId: string, content: Content, from: string, numberGroupId: string | null, requested: boolean | undefined): Promise<Content> {
     const wanted = requested ?? effectiveSettings(await this.own(projectId), numberGroupId ? [from, numberGroupId] : [from]).smartEncoding;
@@ -95,6 +98,7 @@ export class MessagingSettingsCache {
     const { body } = smartEncode(content.body);
     if (body === content.body || body.length > MAX_BODY_LENGTH) return content;
     const plan = planMessage({ body, mediaCount: 0 });
+    if (plan.segments > content.segments) return content;
     return { ...content, body, encoding: plan.encoding, segments: plan.segments };
   }
 }

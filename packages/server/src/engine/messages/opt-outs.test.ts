@@ -198,6 +198,18 @@ describe('smart encoding', () => {
     expect(smart).toMatchObject({ encoding: 'GSM-7', segments: 1, body: `It's "ready" - ${'x'.repeat(60)}...` });
   });
 
+  it('never costs a segment: a body it would lengthen into more segments goes as given', async () => {
+    // An emoji keeps the body UCS-2, and each `…` would become three characters: 2 segments, not 1.
+    const emoji = `\u{1F389} ${'\u2026'.repeat(30)} ${'y'.repeat(30)}`;
+    expect(await t.send({ body: emoji, smartEncoded: true })).toMatchObject({ encoding: 'UCS-2', segments: 1, body: emoji });
+    // 70 `½` are one UCS-2 segment; as `1/2` they would be 210 GSM-7 characters, two segments.
+    const halves = '\u00bd'.repeat(70);
+    expect(await t.send({ body: halves, smartEncoded: true })).toMatchObject({ encoding: 'UCS-2', segments: 1, body: halves });
+    // When the segments do not grow, it still replaces, even if the body stays UCS-2.
+    const mixed = `\u{1F389} Don\u2019t ${'z'.repeat(20)}`;
+    expect(await t.send({ body: mixed, smartEncoded: true })).toMatchObject({ encoding: 'UCS-2', segments: 1, body: `\u{1F389} Don't ${'z'.repeat(20)}` });
+  });
+
   it('follows the sender setting (number over project), and an explicit false wins over it', async () => {
     await t.engine.messagingSettings.update(t.project.id, '', { smartEncoding: true });
     expect(await t.send({ body: curly })).toMatchObject({ encoding: 'GSM-7' });
