@@ -52,6 +52,13 @@ describe.skipIf('missing' in setup)("SignalWire's Python SDK REST client", () =>
     expect(results.get_unknown).toMatchObject({ status: 404 });
   });
 
+  it('lists, gets and updates short codes with client.short_codes (a long code is not one: 404)', () => {
+    expect(results.short_codes).toEqual({ ok: ['24680'] });
+    expect(results.short_code_get).toEqual({ ok: { number: '24680', number_type: 'shortcode', code_type: 'random' } });
+    expect(results.short_code_update).toEqual({ ok: { name: 'renamed', message_handler: 'laml_webhooks', message_request_url: 'https://example.com/sc' } });
+    expect(results.short_code_of_long_code).toMatchObject({ status: 404 });
+  });
+
   it('sends a message, lists the logs with include_deleted=True, and raises SignalWireRestError with the native 422 shape for a refused one', () => {
     expect(results.send).toEqual({ ok: 'queued' });
     expect(results.logs_with_deleted).toEqual({ ok: 1 });

@@ -119,6 +119,32 @@ describe.skipIf('missing' in setup)("SignalWire's TypeScript SDK REST client", (
     expect(await outcome(client.logs.messages.list({ to, direction: 'sideways' }))).toMatchObject({ status: 422, body: { errors: [{ code: 'invalid_filter', attribute: 'direction' }] } });
   });
 
+  it('shortCodes: lists, gets and updates the short codes registered with the project, not its other numbers', async () => {
+    // Short codes are registered as numbers are (POST /phone_numbers); SignalWire lists them apart.
+    const registered = await http.post('/api/relay/rest/phone_numbers', { number: '24680', name: 'promo' });
+    expect(registered).toMatchObject({ number: '24680', number_type: 'shortcode' });
+    await http.post('/api/relay/rest/phone_numbers', { number: '13579' });
+    const listed = await client.shortCodes.list();
+    expect(listed.data.map((c: any) => c.number)).toEqual(['13579', '24680']);
+    expect(listed.data[1]).toMatchObject({ id: registered.id, name: 'promo', number: '24680', number_type: 'shortcode', code_type: 'random', capabilities: ['sms', 'mms'], lease_duration: null, message_handler: null });
+    expect((await client.shortCodes.list({ filter_number: '468' })).data.map((c: any) => c.id)).toEqual([registered.id]);
+    expect((await client.shortCodes.list({ filter_name: 'promo' })).data.map((c: any) => c.id)).toEqual([registered.id]);
+    const paged = await sdk.rest.paginateAll(http, '/api/relay/rest/short_codes', { page_size: 1 });
+    expect(paged.map((c: any) => c.number)).toEqual(['13579', '24680']);
+    expect(await client.shortCodes.get(registered.id)).toMatchObject({ id: registered.id, number: '24680' });
+    // The update takes SignalWire's whole set of fields (replace semantics in the port's words).
+    const updated = await client.shortCodes.update(registered.id, { name: 'renamed', message_handler: 'laml_webhooks', message_request_url: 'https://example.com/sc', message_request_method: 'GET' });
+    expect(updated).toMatchObject({ id: registered.id, name: 'renamed', message_handler: 'laml_webhooks', message_request_url: 'https://example.com/sc', message_request_method: 'GET', number_type: 'shortcode' });
+    expect(await client.phoneNumbers.get(registered.id)).toMatchObject({ name: 'renamed', message_request_url: 'https://example.com/sc' });
+    expect(await outcome(client.shortCodes.update(registered.id, { name: 'x', message_handler: 'laml_webhooks', message_request_url: 'not a url' }))).toMatchObject({ status: 422 });
+    // A long code is not a short code: 404 here, as an unknown id.
+    const longCode = (await client.phoneNumbers.list({ filter_number: NUMBERS[0] })).data[0];
+    expect(await outcome(client.shortCodes.get(longCode.id))).toMatchObject({ status: 404 });
+    expect(await outcome(client.shortCodes.update(longCode.id, { name: 'x', message_handler: 'relay_context' }))).toMatchObject({ status: 404 });
+    expect(await outcome(client.shortCodes.get('00000000-0000-4000-8000-000000000000'))).toMatchObject({ status: 404 });
+    expect(await outcome(client.shortCodes.list({ filter_numbr: '1' }))).toMatchObject({ status: 422, body: { errors: [{ code: 'invalid_filter' }] } });
+  });
+
   it('compat.messages media: listMedia and deleteMedia on a sent MMS (JSON MediaUrl array)', async () => {
     const mms = await client.compat.messages.create({ To: '+15557650702', From: NUMBERS[0], Body: 'a picture', MediaUrl: ['https://example.com/a.png'] });
     expect(mms).toMatchObject({ num_media: 1 });

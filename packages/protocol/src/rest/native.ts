@@ -168,6 +168,17 @@ export interface PhoneNumber {
   messages_per_second: number | null;
 }
 
+/**
+ * A short code as `/api/relay/rest/short_codes` shows it: the phone number record of a number whose
+ * `number_type` is `shortcode`, with SignalWire's two short-code fields.
+ */
+export interface ShortCode extends PhoneNumber {
+  /** Whether the digits were chosen (`vanity`) or assigned (`random`); not known here, so `random`. */
+  code_type: 'random' | 'vanity';
+  /** The lease of a bought short code; always null (nothing is leased). */
+  lease_duration: string | null;
+}
+
 /** Body of `POST /api/relay/rest/phone_numbers` (registration; there is no purchasing). */
 export interface RegisterPhoneNumberRequest {
   number: string;

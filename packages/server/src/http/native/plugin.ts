@@ -11,6 +11,7 @@ import { useNativeErrors, type NativeFlavour } from './error-format.js';
 import { messagingRoutes } from './messaging-routes.js';
 import { optOutRoutes } from './opt-out-routes.js';
 import { phoneNumberRoutes } from './phone-number-routes.js';
+import { shortCodeRoutes } from './short-code-routes.js';
 
 /** Which catalogue entry a structural (schema) failure of each body property is (send requests). */
 const VALIDATION: ValidationMap = {
@@ -38,4 +39,5 @@ export async function nativePlugin(app: FastifyInstance, deps: HttpDeps): Promis
   await app.register(surface('messaging', messagingRoutes), deps);
   await app.register(surface('messaging', optOutRoutes), deps);
   await app.register(surface('relay-rest', phoneNumberRoutes), deps);
+  await app.register(surface('relay-rest', shortCodeRoutes), deps);
 }

@@ -97,6 +97,12 @@ export const phoneNumberResponse = {
   },
 } as const;
 
+/** A short code: the phone number record with SignalWire's `code_type` and `lease_duration`. */
+export const shortCodeResponse = {
+  type: 'object',
+  properties: { ...phoneNumberResponse.properties, code_type: str, lease_duration: nullableStr },
+} as const;
+
 export function pageOf(item: object) {
   return { type: 'object', properties: { links: linksSchema, data: { type: 'array', items: item } } } as const;
 }
