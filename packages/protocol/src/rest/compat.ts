@@ -251,6 +251,27 @@ export interface CompatIncomingPhoneNumberPage extends CompatPageMeta {
   incoming_phone_numbers: CompatIncomingPhoneNumber[];
 }
 
+/** A short code as Twilio's ShortCode resource (`/SMS/ShortCodes`) shows it. */
+export interface CompatShortCode {
+  sid: string;
+  account_sid: string;
+  api_version: typeof COMPAT_API_VERSION;
+  friendly_name: string;
+  short_code: string;
+  sms_url: string | null;
+  sms_method: 'GET' | 'POST';
+  sms_fallback_url: string | null;
+  sms_fallback_method: 'GET' | 'POST';
+  date_created: string;
+  date_updated: string;
+  uri: string;
+}
+
+/** `GET /SMS/ShortCodes`. */
+export interface CompatShortCodePage extends CompatPageMeta {
+  short_codes: CompatShortCode[];
+}
+
 /**
  * The account (`/Accounts/{sid}`): the project itself, as the SDKs read it to check credentials
  * (`client.api.accounts(sid).fetch()`). `auth_token` is always null: tokens are stored hashed.

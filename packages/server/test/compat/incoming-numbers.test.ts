@@ -172,6 +172,37 @@ describe('IncomingPhoneNumbers through the twilio client', () => {
     expect(await client.incomingPhoneNumbers(tollFree.sid).remove()).toBe(true);
   });
 
+  it("lists, fetches and configures short codes through Twilio's SMS/ShortCodes resource, and an inbound message reaches the SmsUrl set there", async () => {
+    const client = twilioClient(server.url);
+    // Short codes are registered as numbers are (natively, or with IncomingPhoneNumbers).
+    const registered = (await server.api('/api/relay/rest/phone_numbers', { body: { number: '24680', name: 'promo' } })).body;
+    await server.api('/api/relay/rest/phone_numbers', { body: { number: '135791' } });
+    const codes = await client.shortCodes.list();
+    expect(codes.map((c) => c.shortCode)).toEqual(['135791', '24680']);
+    expect(codes[1]).toMatchObject({ sid: registered.id, accountSid: PROJECT_ID, apiVersion: '2010-04-01', friendlyName: 'promo', shortCode: '24680', smsUrl: null, smsMethod: 'POST', uri: `/api/laml/2010-04-01/Accounts/${PROJECT_ID}/SMS/ShortCodes/${registered.id}.json` });
+    expect(codes[1]!.dateCreated).toBeInstanceOf(Date);
+    expect((await client.shortCodes.list({ shortCode: '2468*' })).map((c) => c.sid)).toEqual([registered.id]);
+    expect((await client.shortCodes.list({ friendlyName: 'promo' })).map((c) => c.sid)).toEqual([registered.id]);
+    const page = await client.shortCodes.page({ pageSize: 1 });
+    expect(page.nextPageUrl).toMatch(new RegExp(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/SMS/ShortCodes\\.json\\?Page=1&PageSize=1&PageToken=PAS`));
+    expect((await client.shortCodes.list({ pageSize: 1 })).map((c) => c.shortCode)).toEqual(['135791', '24680']);
+    expect((await client.shortCodes(registered.id).fetch()).shortCode).toBe('24680');
+    const updated = await client.shortCodes(registered.id).update({ friendlyName: 'renamed', smsUrl: `${receiver.url}/short`, smsMethod: 'GET', apiVersion: '2010-04-01' });
+    expect(updated).toMatchObject({ friendlyName: 'renamed', smsUrl: `${receiver.url}/short`, smsMethod: 'GET' });
+    expect(await rejection(client.shortCodes(registered.id).update({ smsUrl: 'not a url' }))).toMatchObject({ status: 400, code: 10000, message: expect.stringContaining('SmsUrl') });
+    // The SmsUrl set there answers inbound messages to the short code.
+    await server.api('/api/simulator/inbound', { body: { from: '+15557652001', to: '24680', body: 'JOIN' } });
+    const [request] = await receiver.waitFor(1, 10_000, (r) => r.path === '/short');
+    expect(request!.method).toBe('GET');
+    expect(new URLSearchParams(request!.url.split('?')[1]).get('Body')).toBe('JOIN');
+    // A number that is not a short code is not found here; IncomingPhoneNumbers lists long codes and toll-free numbers.
+    const longCode = (await client.incomingPhoneNumbers.list({ phoneNumber: NUMBERS[0]! }))[0]!;
+    expect(await rejection(client.shortCodes(longCode.sid).fetch())).toMatchObject({ status: 404, code: 20404 });
+    expect(await rejection(client.shortCodes(longCode.sid).update({ friendlyName: 'x' }))).toMatchObject({ status: 404, code: 20404 });
+    // A filter of IncomingPhoneNumbers is not one here (ShortCode is).
+    expect(await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/SMS/ShortCodes.json?PhoneNumber=1`)).toMatchObject({ status: 400, body: { code: 10000 } });
+  });
+
   it('needs the numbers scope', async () => {
     // A server of its own, so the new token is read fresh (credentials are cached briefly).
     const own = await startTestServer();

@@ -77,6 +77,13 @@ describe('@signalwire/compatibility-api over HTTPS with the generated CA', () =>
     expect(await client.availablePhoneNumbers('US').tollFree.list()).toEqual([]);
   });
 
+  it('lists, fetches and updates short codes (SMS/ShortCodes), which are registered as numbers are', async () => {
+    const registered = (await server.api('/api/relay/rest/phone_numbers', { body: { number: '97531' } })).body;
+    expect((await client.shortCodes.list()).map((c: any) => [c.sid, c.shortCode])).toEqual([[registered.id, '97531']]);
+    expect(await client.shortCodes(registered.id).update({ smsUrl: 'https://example.com/sc', friendlyName: 'sw' })).toMatchObject({ shortCode: '97531', smsUrl: 'https://example.com/sc', friendlyName: 'sw' });
+    expect((await client.shortCodes(registered.id).fetch()).smsUrl).toBe('https://example.com/sc');
+  });
+
   it('surfaces errors as its RestException with our codes', async () => {
     const err = await rejection(client.messages.create({ to: '+15557660003', from: NUMBERS[0] }));
     expect(err.constructor.name).toBe('RestException');

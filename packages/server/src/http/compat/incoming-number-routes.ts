@@ -79,7 +79,7 @@ const COMPAT_NAMES: Record<string, string> = {
   message_laml_application_id: 'SmsApplicationSid',
 };
 
-const compatName = (wire: string): string => COMPAT_NAMES[wire] ?? wire;
+export const compatName = (wire: string): string => COMPAT_NAMES[wire] ?? wire;
 
 /** A sid as stored (lower case): sids are case-insensitive on this surface, as for Messages and Applications. */
 function storedSid(raw: unknown): unknown {
@@ -91,7 +91,7 @@ function storedSid(raw: unknown): unknown {
  * with the compat names in the messages (a Twilio client sent `SmsUrl`, not `message_request_url`);
  * the number service checks again.
  */
-function nativeBody(p: Record<string, unknown>, current: PhoneNumberRecord | null): Record<string, unknown> {
+export function nativeBody(p: Record<string, unknown>, current: PhoneNumberRecord | null): Record<string, unknown> {
   const body = nativeFields(p, current);
   const { errors } = checkNumberPatch(body, compatName);
   if (errors.length) throw new AppError(errors);

@@ -2,7 +2,7 @@
  * The Compatibility API as one Fastify plugin, served under both `/api/laml/2010-04-01` (SignalWire's
  * documented prefix) and `/2010-04-01` (what the Twilio-derived SDKs call), each path with and
  * without `.json`. Its own body parsers (form with repeated keys, JSON; strict UTF-8), its own
- * auth hook (Basic project:token, `messaging` scope — `numbers` for IncomingPhoneNumbers and AvailablePhoneNumbers — and the path's AccountSid must be that
+ * auth hook (Basic project:token, `messaging` scope — `numbers` for IncomingPhoneNumbers, AvailablePhoneNumbers and SMS/ShortCodes — and the path's AccountSid must be that
  * project) and its own error formatter (Twilio's flat shape with SignalWire's codes).
  */
 import { COMPAT_API_VERSION } from '@switchboard/protocol';
@@ -20,6 +20,7 @@ import { resourceNotFound, sendCompatError } from './error-format.js';
 import { incomingNumberRoutes } from './incoming-number-routes.js';
 import { messageRoutes } from './message-routes.js';
 import { sidOf } from './params.js';
+import { shortCodeRoutes } from './short-code-routes.js';
 
 /** Both prefixes the API answers on. */
 export const COMPAT_PREFIXES = [`/api/laml/${COMPAT_API_VERSION}`, `/${COMPAT_API_VERSION}`] as const;
@@ -45,7 +46,7 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
   app.setNotFoundHandler(notFound);
   app.addHook('onRequest', async (request) => {
     // Numbers (and the search for numbers to buy) need the `numbers` scope, as on the native API; everything else `messaging`.
-    const scope = /\/(IncomingPhoneNumbers|AvailablePhoneNumbers)/.test(request.routeOptions.url ?? '') ? 'numbers' : 'messaging';
+    const scope = /\/(IncomingPhoneNumbers|AvailablePhoneNumbers|SMS\/ShortCodes)/.test(request.routeOptions.url ?? '') ? 'numbers' : 'messaging';
     // Test tokens (Twilio's test credentials) may only create messages; anything else is 20008.
     const allowTest = request.method === 'POST' && /\/Messages(\.json)?$/.test(request.routeOptions.url ?? '');
     const principal = await authenticate(deps.verifier, request, scope, { allowTest });
@@ -61,6 +62,7 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
   await applicationRoutes(app, deps);
   await incomingNumberRoutes(app, deps);
   await availableNumberRoutes(app);
+  await shortCodeRoutes(app, deps);
 }
 
 /** The surface to hand to `buildHttpApp({ surfaces })`. */

@@ -295,6 +295,41 @@ export const fetchIncomingNumberSchema = { summary: 'Fetch a phone number', tags
 export const updateIncomingNumberSchema = { summary: "Update a phone number's messaging settings", tags, consumes: FORM, params: numberParams, body: incomingNumberForm, response: { 200: compatIncomingPhoneNumber, ...errors } } as const;
 export const releaseIncomingNumberSchema = { summary: 'Release (delete) a phone number', tags, params: numberParams, response: { 204: { type: 'null', description: 'Released.' }, ...errors } } as const;
 
+export const compatShortCode = {
+  type: 'object',
+  required: ['sid', 'account_sid', 'api_version', 'friendly_name', 'short_code', 'sms_url', 'sms_method', 'sms_fallback_url', 'sms_fallback_method', 'date_created', 'date_updated', 'uri'],
+  properties: {
+    sid: str,
+    account_sid: str,
+    api_version: { type: 'string', enum: ['2010-04-01'] },
+    friendly_name: str,
+    short_code: str,
+    sms_url: nullableStr,
+    sms_method: method,
+    sms_fallback_url: nullableStr,
+    sms_fallback_method: method,
+    date_created: rfc2822,
+    date_updated: rfc2822,
+    uri: str,
+  },
+} as const;
+
+const shortCodeForm = {
+  type: 'object',
+  properties: { FriendlyName: str, ApiVersion: { type: 'string', enum: ['2010-04-01'] }, SmsUrl: incomingNumberForm.properties.SmsUrl, SmsMethod: method, SmsFallbackUrl: str, SmsFallbackMethod: method },
+} as const;
+const shortCodeParams = sidParams('Sid', 'The short code sid (its phone number id).');
+
+export const listShortCodesSchema = {
+  summary: 'List your short codes',
+  tags,
+  params: accountParams,
+  querystring: pagingQuery({ ShortCode: { type: 'string', description: "Part of the code ('*' for any one digit)." }, FriendlyName: { type: 'string', description: 'Part of the name.' } }),
+  response: { 200: compatPageOf('short_codes', compatShortCode), ...errors },
+} as const;
+export const fetchShortCodeSchema = { summary: 'Fetch a short code', tags, params: shortCodeParams, response: { 200: compatShortCode, ...errors } } as const;
+export const updateShortCodeSchema = { summary: "Update a short code's messaging settings", tags, consumes: FORM, params: shortCodeParams, body: shortCodeForm, response: { 200: compatShortCode, ...errors } } as const;
+
 export const compatAccount = {
   type: 'object',
   required: ['sid', 'owner_account_sid', 'friendly_name', 'status', 'type', 'auth_token', 'date_created', 'date_updated', 'uri', 'subresource_uris'],

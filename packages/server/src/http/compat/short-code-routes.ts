@@ -1,0 +1,85 @@
+/**
+ * Short codes (`/Accounts/{AccountSid}/SMS/ShortCodes`), Twilio's ShortCode resource
+ * (twilio.com/docs/messaging/api/short-code-resource; `client.shortCodes` in twilio-node and
+ * @signalwire/compatibility-api): list, fetch, and update their messaging URLs. A short code is
+ * registered as any number is and is the same record (its sid is the number's id); these routes
+ * show the numbers whose type is `shortcode`, another number's sid is not found here. Needs the
+ * `numbers` scope, as IncomingPhoneNumbers does.
+ */
+import { COMPAT_API_VERSION, type CompatShortCode, type CompatShortCodePage } from '@switchboard/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../../domain/app-error.js';
+import type { PhoneNumberRecord } from '../../domain/project.js';
+import { principalOf } from '../auth.js';
+import { boundedList } from '../list-slots.js';
+import { singleParam } from '../query-params.js';
+import type { CompatDeps } from './deps.js';
+import { resourceNotFound } from './error-format.js';
+import { compatName, nativeBody } from './incoming-number-routes.js';
+import { paramsOf, sidOf } from './params.js';
+import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
+import { accountUri, rfc2822 } from './presenters.js';
+import { fetchShortCodeSchema, listShortCodesSchema, updateShortCodeSchema } from './schemas.js';
+
+type Params = { AccountSid: string; Sid: string };
+
+export function toShortCode(n: PhoneNumberRecord): CompatShortCode {
+  return {
+    sid: n.id,
+    account_sid: n.projectId,
+    api_version: COMPAT_API_VERSION,
+    friendly_name: n.name ?? n.number,
+    short_code: n.number,
+    sms_url: n.messageRequestUrl,
+    sms_method: n.messageRequestMethod,
+    sms_fallback_url: n.messageFallbackUrl,
+    sms_fallback_method: n.messageFallbackMethod,
+    date_created: rfc2822(n.createdAt),
+    date_updated: rfc2822(n.updatedAt),
+    uri: `${accountUri(n.projectId)}/SMS/ShortCodes/${n.id}.json`,
+  };
+}
+
+/** The parameters Twilio's update takes; the others (SmsApplicationSid…) are IncomingPhoneNumbers'. */
+const UPDATABLE = ['FriendlyName', 'SmsUrl', 'SmsMethod', 'SmsFallbackUrl', 'SmsFallbackMethod'] as const;
+
+export async function shortCodeRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
+  const { reads, numbers } = deps;
+  const owned = async (request: FastifyRequest<{ Params: Params }>, projectId: string) => {
+    const n = await reads.numbers.get(projectId, sidOf(request.params.Sid).toLowerCase());
+    if (!n || n.numberType !== 'shortcode') throw resourceNotFound(request.url);
+    return n;
+  };
+
+  const list = boundedList(async (request): Promise<CompatShortCodePage> => {
+    const { projectId } = principalOf(request);
+    const query = request.query as Record<string, unknown>;
+    const page = parseCompatPage(query, ['ShortCode', 'FriendlyName']);
+    const tokens = await reads.pageTokens.list(projectId, 'short_codes', (s) => reads.numbers.seqOf(projectId, s));
+    const seqPage = await compatSeqPage(page, 'newest-first', tokens);
+    const code = singleParam(query, 'ShortCode')?.slice(0, 64);
+    const name = singleParam(query, 'FriendlyName')?.slice(0, 64);
+    const rows = await reads.numbers.list(projectId, { numberType: 'shortcode', ...(code ? { numberPattern: code } : {}), ...(name ? { nameContains: name } : {}) }, seqPage);
+    const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/SMS/ShortCodes.json`, filterParams(query), tokens);
+    return { ...meta, short_codes: items.map(toShortCode) };
+  });
+  for (const path of ['/Accounts/:AccountSid/SMS/ShortCodes', '/Accounts/:AccountSid/SMS/ShortCodes.json']) app.get(path, { schema: listShortCodesSchema }, list);
+
+  app.get<{ Params: Params }>('/Accounts/:AccountSid/SMS/ShortCodes/:Sid', { schema: fetchShortCodeSchema }, async (request) => {
+    const { projectId } = principalOf(request);
+    return toShortCode(await owned(request, projectId));
+  });
+
+  app.post<{ Params: Params }>('/Accounts/:AccountSid/SMS/ShortCodes/:Sid', { schema: updateShortCodeSchema }, async (request) => {
+    const { projectId } = principalOf(request);
+    const current = await owned(request, projectId);
+    const p = paramsOf(request.body);
+    if (p.ApiVersion !== undefined && p.ApiVersion !== COMPAT_API_VERSION) {
+      throw AppError.of('INVALID_PARAMETER', { attribute: 'ApiVersion', message: `ApiVersion must be ${COMPAT_API_VERSION}.` });
+    }
+    const given = Object.fromEntries(UPDATABLE.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
+    const updated = await numbers.update(projectId, current.id, nativeBody(given, current), compatName);
+    if (!updated) throw resourceNotFound(request.url);
+    return toShortCode(updated);
+  });
+}
