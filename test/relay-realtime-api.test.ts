@@ -122,6 +122,51 @@ describe('@signalwire/realtime-api v4 against Switchboard', () => {
     }
   });
 
+  it('changes its topics while connected: listen() adds one, the unsubscribe it returns removes it once no other listener has it', async () => {
+    const sender = await SignalWire({ project: PROJECT_ID, token: API_TOKEN, host: `ws://127.0.0.1:${server.port}`, logLevel: 'silent' } as any);
+    const listener = await SignalWire({ project: PROJECT_ID, token: API_TOKEN, host: `ws://127.0.0.1:${server.port}`, logLevel: 'silent' } as any);
+    const seen: string[] = [];
+    const sessions = () => new Set([...server.relay.registry.all()].map((s) => s.protocol));
+    const before = sessions();
+    const un1 = await listener.messaging.listen({ topics: ['topic-a'], onMessageUpdated: (m) => seen.push(`1 ${m.body} ${m.state}`) });
+    const un2 = await listener.messaging.listen({ topics: ['topic-b'], onMessageUpdated: (m) => seen.push(`2 ${m.body} ${m.state}`) });
+    const un3 = await listener.messaging.listen({ topics: ['topic-b'], onMessageUpdated: (m) => seen.push(`3 ${m.body} ${m.state}`) });
+    // The listener's session on the server: the one whose contexts the listens set.
+    const session = [...server.relay.registry.all()].find((s) => s.contexts.has('topic-a'))!;
+    expect(before.has(session.protocol)).toBe(true);
+    expect([...session.contexts].sort()).toEqual(['topic-a', 'topic-b']);
+    const delivered = async (body: string, listenerTag: string) => {
+      await eventually(() => (seen.includes(`${listenerTag} ${body} delivered`) ? true : undefined), 10_000, `${body} delivered to listener ${listenerTag}`);
+    };
+    try {
+      await sender.messaging.send({ from: NUMBERS[0]!, to: '+15557651020', body: 'one', context: 'topic-a' });
+      await sender.messaging.send({ from: NUMBERS[0]!, to: '+15557651021', body: 'two', context: 'topic-b' });
+      await delivered('one', '1');
+      await delivered('two', '2');
+      await delivered('two', '3');
+      // Unsubscribing sends signalwire.unreceive for topic-a only: topic-b still has a listener.
+      await un1();
+      await un2();
+      expect([...session.contexts]).toEqual(['topic-b']);
+      await sender.messaging.send({ from: NUMBERS[0]!, to: '+15557651022', body: 'four', context: 'topic-b' });
+      await delivered('four', '3');
+      await un3();
+      expect(session.contexts.size).toBe(0);
+      // Listening again subscribes again.
+      const un4 = await listener.messaging.listen({ topics: ['topic-a'], onMessageUpdated: (m) => seen.push(`4 ${m.body} ${m.state}`) });
+      expect([...session.contexts]).toEqual(['topic-a']);
+      await sender.messaging.send({ from: NUMBERS[0]!, to: '+15557651023', body: 'six', context: 'topic-a' });
+      await delivered('six', '4');
+      await un4();
+      expect(seen.filter((e) => e.startsWith('1 ')).map((e) => e.split(' ')[1])).toEqual(['one', 'one', 'one', 'one']);
+      expect(seen.filter((e) => e.startsWith('2 ')).map((e) => e.split(' ')[1])).toEqual(['two', 'two', 'two', 'two']);
+      expect(seen.filter((e) => e.startsWith('3 ') && e.endsWith(' delivered'))).toEqual(['3 two delivered', '3 four delivered']);
+    } finally {
+      await listener.disconnect();
+      await sender.disconnect();
+    }
+  });
+
   it('resumes its session after the connection drops, getting the state events it missed', async () => {
     const updates: any[] = [];
     const unsubscribe = await client.messaging.listen({ topics: ['resume-rt'], onMessageUpdated: (m) => updates.push(m) });
