@@ -24,7 +24,7 @@ let a: TestProject;
 let b: TestProject;
 let hook: WebhookReceiver;
 /** A's resources. */
-const ids = { message: '', media: '', number: '', group: '', membership: '', optOut: '', application: '', delivery: '' };
+const ids = { message: '', media: '', number: '', group: '', membership: '', optOut: '', application: '', shortCode: '', delivery: '' };
 let bNumberId = '';
 
 /** A Compatibility API request as a form post (or a GET/DELETE without a body). */
@@ -60,6 +60,7 @@ beforeAll(async () => {
   ids.message = sent.body.id;
   await waitForStatus(server, ids.message, 'delivered', { projectId: a.projectId });
   ids.number = (await server.api(`/api/relay/rest/phone_numbers?filter_number=${encodeURIComponent(A_NUMBER)}`, { auth: a.auth })).body.data[0].id;
+  ids.shortCode = (await server.api('/api/relay/rest/phone_numbers', { auth: a.auth, body: { number: '24680' } })).body.id;
   bNumberId = (await server.api(`/api/relay/rest/phone_numbers?filter_number=${encodeURIComponent(B_NUMBER)}`, { auth: b.auth })).body.data[0].id;
   ids.group = (await server.api('/api/relay/rest/number_groups', { auth: a.auth, body: { name: 'A group' } })).body.id;
   ids.membership = (await server.api(`/api/relay/rest/number_groups/${ids.group}/number_group_memberships`, { auth: a.auth, body: { phone_number_id: ids.number } })).body.id;
@@ -87,6 +88,8 @@ describe("B naming A's ids", () => {
       ['GET', `/api/relay/rest/phone_numbers/${ids.number}`],
       ['PUT', `/api/relay/rest/phone_numbers/${ids.number}`, { name: 'mine now' }],
       ['DELETE', `/api/relay/rest/phone_numbers/${ids.number}`],
+      ['GET', `/api/relay/rest/short_codes/${ids.shortCode}`],
+      ['PUT', `/api/relay/rest/short_codes/${ids.shortCode}`, { name: 'mine now' }],
       ['GET', `/api/relay/rest/number_groups/${ids.group}`],
       ['PUT', `/api/relay/rest/number_groups/${ids.group}`, { name: 'mine now' }],
       ['GET', `/api/relay/rest/number_groups/${ids.group}/number_group_memberships`],
@@ -156,6 +159,8 @@ describe("B naming A's ids", () => {
       ['GET', `${mine}/IncomingPhoneNumbers/${ids.number}.json`],
       ['POST', `${mine}/IncomingPhoneNumbers/${ids.number}.json`, { FriendlyName: 'mine now' }],
       ['DELETE', `${mine}/IncomingPhoneNumbers/${ids.number}.json`],
+      ['GET', `${mine}/SMS/ShortCodes/${ids.shortCode}.json`],
+      ['POST', `${mine}/SMS/ShortCodes/${ids.shortCode}.json`, { FriendlyName: 'mine now' }],
       ['GET', `${mine}/Applications/${ids.application}.json`],
       ['POST', `${mine}/Applications/${ids.application}.json`, { FriendlyName: 'mine now' }],
       ['DELETE', `${mine}/Applications/${ids.application}.json`],
