@@ -1,6 +1,7 @@
 /**
  * Catch-up reads are made per project, together: after a restart every client comes back at once,
- * and one read of the stored events per connect would be as many reads of up to 100,000 rows.
+ * and one read of the stored events per connect would be as many walks through the stored events.
+ * And paced per project: a client reconnecting in a loop waits for its project's turn.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageStatus } from '@switchboard/protocol';
@@ -9,7 +10,8 @@ import type { RecentEventsBounds } from '../domain/ports/store.js';
 import { openSqliteStore } from '../store/dialects/sqlite.js';
 import type { KyselyStore } from '../store/kysely-store.js';
 import { messageRow } from '../../test/helpers/records.js';
-import { CatchUpReader } from './catch-up.js';
+import { ManualClock } from '../domain/clock.js';
+import { CATCH_UP_READ_BURST, CATCH_UP_READS_PER_SECOND, CatchUpReader } from './catch-up.js';
 
 const P = '11111111-1111-4111-8111-111111111111';
 const T0 = Date.UTC(2026, 0, 1);
@@ -34,7 +36,7 @@ describe('CatchUpReader', () => {
         asked.push({ contexts, since: bounds.since });
         return store.events.listRecentForContexts(projectId, contexts, senders, bounds);
       },
-    });
+    }, new ManualClock(T0));
     const seen = (rows: Awaited<ReturnType<CatchUpReader['read']>>) => rows.map((r) => `${r.message.context ?? 'null'}:${r.event.status}`);
     const [onlyA, bSince, defaults, lastA] = await Promise.all([reader.read(P, ['a'], [], T0, 10), reader.read(P, ['b'], [], T0 + 2, 10), reader.read(P, ['default'], [], T0, 10), reader.read(P, ['a'], [], T0, 1)]);
     expect(asked).toHaveLength(1);
@@ -47,5 +49,36 @@ describe('CatchUpReader', () => {
     // Later, on its own.
     expect(seen(await reader.read(P, ['b'], [], T0, 10))).toEqual(['b:queued', 'b:sent']);
     expect(asked).toHaveLength(2);
+  });
+
+  it("keeps a project's reconnect loop to its pace, its requests waiting and read together, while another project's read goes on", async () => {
+    const Q = '22222222-2222-4222-8222-222222222222';
+    await store.projects.create({ id: Q, name: 'Q', signingKey: 'PSK_q', createdAt: T0 });
+    const [mine, theirs] = await store.messages.insertMany([messageRow(P, { context: 'a', createdAt: T0 }), messageRow(Q, { context: 'a', createdAt: T0 })]);
+    await store.events.insertMany([mine!, theirs!].map((m) => ({ messageId: m.id, projectId: m.projectId, status: 'delivered' as const, at: T0, errorCode: null, errorMessage: null, detail: null })));
+    const clock = new ManualClock(T0 + 1_000);
+    const reads: string[] = [];
+    const reader = new CatchUpReader({
+      listRecentForContexts: (projectId: string, contexts: readonly string[], senders: readonly string[], bounds: RecentEventsBounds) => {
+        reads.push(projectId);
+        return store.events.listRecentForContexts(projectId, contexts, senders, bounds);
+      },
+    }, clock);
+    // A client reconnects again as soon as its connect is answered: its first reads are made at once ...
+    for (let i = 0; i < CATCH_UP_READ_BURST; i++) expect(await reader.read(P, ['a'], [], T0, 10)).toHaveLength(1);
+    // ... then its next connects wait for the project's turn (however many come meanwhile) ...
+    let answered = 0;
+    const waiting = Array.from({ length: 20 }, () => reader.read(P, ['a'], [], T0, 10).then((rows) => ((answered += 1), rows)));
+    // ... while another project's read is made now.
+    expect(await reader.read(Q, ['a'], [], T0, 10)).toHaveLength(1);
+    // (A read starts on the turn after it is asked: this one is queued behind any the loop's connects started.)
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toBe(0);
+    expect(reads.filter((p) => p === P)).toHaveLength(CATCH_UP_READ_BURST);
+    // The turn comes: the waiting requests are read together, once.
+    clock.advance(Math.ceil(1_000 / CATCH_UP_READS_PER_SECOND));
+    for (const rows of await Promise.all(waiting)) expect(rows).toHaveLength(1);
+    expect(reads.filter((p) => p === P)).toHaveLength(CATCH_UP_READ_BURST + 1);
+    expect(reads.filter((p) => p === Q)).toHaveLength(1);
   });
 });

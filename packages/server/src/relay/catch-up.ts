@@ -10,20 +10,39 @@
  * repeated state on to the application as it is).
  *
  * Bounded: the events since a parked session's park, or of the last `relay.catchUpWindowMs` for a
- * session adopted again, among the store's last `CATCH_UP_SCAN_ROWS` events, at most `limit` of
- * them (the newest), each holding its share of the node's buffer budget. Only the session's project's.
+ * session adopted again, at most `limit` of them (the newest), each holding its share of the node's
+ * buffer budget. Only the session's project's. The read walks the stored event ids of every
+ * project down to the window's start (no index leads with the project: one would cost every
+ * message's four event inserts), `CATCH_UP_SCAN_ROWS` ids a statement with the event loop turning
+ * between them, at most `CATCH_UP_MAX_SCAN_ROWS` ids: how many other projects wrote meanwhile does
+ * not decide what a project's session gets back, only how long the read takes.
  * Batched: after a restart every client comes back within seconds, so the reads of one project
  * wait for the one running and are made together (`CatchUpReader`), one read per project at a time.
+ * Paced: at most `CATCH_UP_READ_BURST` reads of one project at once and `CATCH_UP_READS_PER_SECOND`
+ * after, so a client reconnecting in a loop waits for its project's turn (its requests asked
+ * meanwhile are read together) instead of keeping the store busy; other projects' reads go on.
  */
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../domain/clock.js';
 import type { MessageEventWithMessage, MessageEventRepository } from '../domain/ports/store.js';
 import type { BufferedRelayEvent } from '../domain/ports/relay-resume.js';
 import { eventKey } from '../domain/relay-event-keys.js';
 import { eventCost, type BufferBudget } from './buffer-budget.js';
 import { messagingEventParams } from './event-payloads.js';
+import { TokenBucket } from '../util/token-bucket.js';
 
-/** Stored events (of every project) one catch-up looks through at most: a bounded range of the primary key. */
-export const CATCH_UP_SCAN_ROWS = 100_000;
+/** Stored event ids (of every project) one statement of a catch-up looks through: a few milliseconds of SQLite. */
+export const CATCH_UP_SCAN_ROWS = 20_000;
+/**
+ * Stored event ids (of every project) one catch-up looks through at most: the default window's
+ * events at about twice the most one SQLite node writes (5,000 messages, 20,000 events a second).
+ */
+export const CATCH_UP_MAX_SCAN_ROWS = 5_000_000;
+/** How far before its start a catch-up's walk goes on: events of different nodes and batches are stored slightly out of time order. */
+export const CATCH_UP_SKEW_MS = 10_000;
+/** Reads of one project's catch-ups at once, and how many more a second. */
+export const CATCH_UP_READ_BURST = 4;
+export const CATCH_UP_READS_PER_SECOND = 2;
 /** Most events one batched read returns (the newest), whatever the number of sessions it serves. */
 const MAX_BATCH_ROWS = 50_000;
 
@@ -45,8 +64,14 @@ interface Waiting {
 export class CatchUpReader {
   private readonly waiting = new Map<string, Waiting[]>();
   private readonly running = new Set<string>();
+  /** Each project's pace (one small entry per project that read lately; those refilled are dropped as more come). */
+  private readonly paces = new Map<string, TokenBucket>();
 
-  constructor(private readonly reads: CatchUpReads) {}
+  /** @param clock network time (the pace), with the timer a read waiting for its turn is armed on */
+  constructor(
+    private readonly reads: CatchUpReads,
+    private readonly clock: Clock,
+  ) {}
 
   /** Rows of `projectId` for `contexts` or sent by `senders` since `since`, oldest first, at most `limit` (the newest). */
   read(projectId: string, contexts: readonly string[], senders: readonly string[], since: number, limit: number): Promise<MessageEventWithMessage[]> {
@@ -60,13 +85,26 @@ export class CatchUpReader {
 
   private run(projectId: string): void {
     this.running.add(projectId);
+    const now = this.clock.now();
+    let pace = this.paces.get(projectId);
+    if (!pace) {
+      if (this.paces.size >= 1_024) for (const [p, b] of this.paces) if (!this.running.has(p) && b.isFull(now)) this.paces.delete(p);
+      this.paces.set(projectId, (pace = new TokenBucket(CATCH_UP_READS_PER_SECOND, CATCH_UP_READ_BURST, now)));
+    }
+    if (!pace.take(now)) {
+      // Not its turn yet: what it asks meanwhile waits, and is read together then.
+      const at = pace.nextAt(now);
+      if (this.clock.setTimer) this.clock.setTimer(at, () => this.run(projectId));
+      else setTimeout(() => this.run(projectId), at - now).unref();
+      return;
+    }
     // After this turn: the connects of a reconnecting crowd arrive together.
     setImmediate(() => {
       const batch = this.waiting.get(projectId) ?? [];
       this.waiting.delete(projectId);
       this.readFor(projectId, batch).finally(() => {
-        if (this.waiting.has(projectId)) this.run(projectId);
-        else this.running.delete(projectId);
+        if (this.waiting.has(projectId)) return this.run(projectId);
+        this.running.delete(projectId);
       });
     });
   }
@@ -84,7 +122,13 @@ export class CatchUpReader {
     }
     let rows: MessageEventWithMessage[];
     try {
-      rows = await this.reads.listRecentForContexts(projectId, [...contexts], [...senders], { since, limit: Math.min(limit, MAX_BATCH_ROWS), scanRows: CATCH_UP_SCAN_ROWS });
+      rows = await this.reads.listRecentForContexts(projectId, [...contexts], [...senders], {
+        since,
+        limit: Math.min(limit, MAX_BATCH_ROWS),
+        scanRows: CATCH_UP_SCAN_ROWS,
+        scanSince: since - CATCH_UP_SKEW_MS,
+        maxScanRows: CATCH_UP_MAX_SCAN_ROWS,
+      });
     } catch (err) {
       for (const w of batch) w.reject(err);
       return;

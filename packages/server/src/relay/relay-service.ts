@@ -12,7 +12,7 @@
  */
 import { METHOD_CONNECT, RPC_ERRORS, type ConsoleRelaySession } from '@switchboard/protocol';
 import type { Logger } from 'pino';
-import { ManualClock, type Clock } from '../domain/clock.js';
+import { ManualClock, systemClock, type Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import type { RelayResumeStore } from '../domain/ports/relay-resume.js';
@@ -106,7 +106,8 @@ export class RelayService implements ConnectionHost {
       });
     // The events of the first resume window, for clients of the process before this one (startup-events.ts).
     const startup = new StartupEvents(this.now() + limits.resumeWindowMs, STARTUP_EVENTS_MAX, Math.floor(limits.bufferMemoryBytes / 8), () => this.now());
-    const catchUp = new CatchUpReader(deps.events);
+    // Paced in network time (`now`): the manual simulator clock does not hold a reconnecting client back.
+    const catchUp = new CatchUpReader(deps.events, deps.clock instanceof ManualClock ? systemClock : deps.clock);
     this.router = new RelayEventRouter(deps.bus, this.registry, this.resume, (err) => deps.logger.error({ err }, 'RELAY event routing failed'), startup);
     this.dispatcher = new RpcDispatcher({
       verifier: deps.verifier,

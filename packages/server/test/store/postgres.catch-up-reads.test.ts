@@ -1,28 +1,80 @@
 /**
- * A RELAY catch-up's read of stored events (relay/catch-up.ts) on PostgreSQL examines the last
- * `scanRows` event ids at most, not the project's history: checked with EXPLAIN ANALYZE over a
- * project of 30,000 messages read with a scan of 50 ids, before any ANALYZE (a new database, or a
- * table's first minute) and after one. (SQLite's side, and what the other plan cost there:
- * sqlite.catch-up-reads.test.ts.)
+ * A RELAY catch-up's read of stored events (relay/catch-up.ts) on PostgreSQL examines at most
+ * `scanRows` event ids a statement, not the project's history: checked with EXPLAIN ANALYZE over a
+ * project of 30,000 messages read with parts of 50 ids, before any ANALYZE (a new database, or a
+ * table's first minute) and after one; and past another project's burst, the walk ends at the
+ * window's start. (SQLite's side, and what the other plan cost there: sqlite.catch-up-reads.test.ts.)
  */
-import { sql } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messagesWithEvents, mostRowsExamined, planProject, seedInBatches } from '../helpers/plans.js';
+import { openPostgresStore } from '../../src/store/dialects/postgres.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import { postgresStoreForFile, servicesOff } from '../helpers/postgres.js';
+import type { Database } from '../../src/store/schema.js';
+import { messageRow } from '../helpers/records.js';
+import { createTestDatabase, servicesOff, type TestDatabase } from '../helpers/postgres.js';
 
 const P = '11111111-1111-4111-8111-111111111111';
 const MESSAGES = 30_000;
 const SCAN = 50;
 
+interface PlanNode {
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}
+
+/** The most rows any node of the plans of the statements `work` runs handled (returned or filtered out), as run; and how many statements. */
+async function examined(db: Kysely<Database>, work: () => Promise<unknown>): Promise<{ most: number; statements: number }> {
+  const executor = db.getExecutor();
+  const original = executor.executeQuery.bind(executor);
+  const seen: CompiledQuery[] = [];
+  executor.executeQuery = ((query: CompiledQuery, id: unknown) => {
+    seen.push(query);
+    return (original as (q: CompiledQuery, i: unknown) => Promise<unknown>)(query, id);
+  }) as typeof executor.executeQuery;
+  try {
+    await work();
+  } finally {
+    executor.executeQuery = original;
+  }
+  expect(seen.length).toBeGreaterThan(0);
+  let most = 0;
+  const visit = (n: PlanNode) => {
+    most = Math.max(most, (n['Actual Rows'] + (n['Rows Removed by Filter'] ?? 0)) * n['Actual Loops']);
+    for (const c of n.Plans ?? []) visit(c);
+  };
+  for (const s of seen) {
+    const { rows } = await db.executeQuery<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(CompiledQuery.raw(`EXPLAIN (ANALYZE, FORMAT JSON) ${s.sql}`, [...s.parameters]));
+    visit(rows[0]!['QUERY PLAN'][0]!.Plan);
+  }
+  return { most, statements: seen.length };
+}
+
+async function mostRowsExamined(db: Kysely<Database>, work: () => Promise<unknown>): Promise<number> {
+  return (await examined(db, work)).most;
+}
+
 describe.skipIf(servicesOff)('a RELAY catch-up read on PostgreSQL over a long history', () => {
+  let db: TestDatabase;
   let store: KyselyStore;
-  postgresStoreForFile({ beforeAll, afterAll }, 10, async (opened) => {
-    store = opened;
-    await planProject(store, P, 'History');
-    await seedInBatches(MESSAGES, 1_000, (n) => messagesWithEvents(store, P, n, { context: 'office' }));
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = await openPostgresStore({ url: db.url });
+    await store.projects.create({ id: P, name: 'History', signingKey: 'PSK_history', createdAt: 0 });
+    for (let i = 0; i < MESSAGES; i += 1_000) {
+      const messages = await store.messages.insertMany(Array.from({ length: 1_000 }, () => messageRow(P, { context: 'office' })));
+      await store.events.insertMany(messages.map((m) => ({ messageId: m.id, projectId: P, status: 'delivered' as const, at: 1, errorCode: null, errorMessage: null, detail: null })));
+    }
   });
-  const read = () => store.events.listRecentForContexts(P, ['office', 'default'], ['signalwire_x'], { since: 0, limit: 10, scanRows: SCAN });
+  afterAll(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  const read = () => store.events.listRecentForContexts(P, ['office', 'default'], ['signalwire_x'], { since: 0, limit: 10, scanRows: SCAN, scanSince: 0, maxScanRows: MESSAGES });
 
   it('examines at most the scanned ids, before the tables are analyzed and after', async () => {
     expect(await read()).toHaveLength(10);
@@ -30,5 +82,17 @@ describe.skipIf(servicesOff)('a RELAY catch-up read on PostgreSQL over a long hi
     await sql`analyze messages`.execute(store.db);
     await sql`analyze message_events`.execute(store.db);
     expect(await mostRowsExamined(store.db, read)).toBeLessThanOrEqual(SCAN);
+  });
+
+  it("walks past another project's burst a part a statement, and stops at the window's start", async () => {
+    const Q = '22222222-2222-4222-8222-222222222222';
+    await store.projects.create({ id: Q, name: 'Busy', signingKey: 'PSK_busy', createdAt: 0 });
+    const busy = randomUUID();
+    await store.events.insertMany(Array.from({ length: 10 * SCAN }, () => ({ messageId: busy, projectId: Q, status: 'sent' as const, at: 1_000, errorCode: null, errorMessage: null, detail: null })));
+    const windowed = () => store.events.listRecentForContexts(P, ['office', 'default'], ['signalwire_x'], { since: 1_000, limit: 10, scanRows: SCAN, scanSince: 1_000, maxScanRows: MESSAGES * 2 });
+    expect(await windowed()).toEqual([]);
+    // The top, then ten parts of the burst, each with a look at the event below it (P's, older: the end).
+    expect(await examined(store.db, windowed)).toEqual({ most: expect.any(Number), statements: 1 + 10 + 10 });
+    expect(await mostRowsExamined(store.db, windowed)).toBeLessThanOrEqual(SCAN);
   });
 });

@@ -1114,16 +1114,19 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         const [d] = await insert(message(P2, { context: 'c1' }));
         const ev = (m: MessageRecord, status: MessageStatus, at: number): NewMessageEvent => ({ messageId: m.id, projectId: m.projectId, status, at, errorCode: null, errorMessage: null, detail: null });
         await store.events.insertMany([ev(a!, 'queued', T0), ev(b!, 'queued', T0 + 5), ev(c!, 'queued', T0 + 6), ev(d!, 'queued', T0 + 7), ev(a!, 'sent', T0 + 10), ev(a!, 'delivered', T0 + 20)]);
-        const list = async (projectId: string, contexts: string[], since = T0, limit = 10, scanRows = 1000, senders: string[] = []) =>
-          (await store.events.listRecentForContexts(projectId, contexts, senders, { since, limit, scanRows })).map((r) => `${r.message.id === r.event.messageId ? r.message.context : 'wrong'}:${r.event.status}:${r.event.at - T0}`);
+        const list = async (projectId: string, contexts: string[], since = T0, limit = 10, scanRows = 1000, senders: string[] = [], maxScanRows = 1000) =>
+          (await store.events.listRecentForContexts(projectId, contexts, senders, { since, limit, scanRows, scanSince: since, maxScanRows })).map((r) => `${r.message.id === r.event.messageId ? r.message.context : 'wrong'}:${r.event.status}:${r.event.at - T0}`);
         expect(await list(P1, ['c1'])).toEqual(['c1:queued:0', 'c1:sent:10', 'c1:delivered:20']);
         // `default` names a message without a context too.
         expect(await list(P1, ['c1', 'default'])).toEqual(['c1:queued:0', 'null:queued:5', 'c1:sent:10', 'c1:delivered:20']);
         expect(await list(P1, ['c1'], T0 + 10)).toEqual(['c1:sent:10', 'c1:delivered:20']);
         expect(await list(P1, ['c1'], T0, 1)).toEqual(['c1:delivered:20']);
-        // Only the store's last events are looked at, whatever their project.
-        expect(await list(P1, ['c2'], T0, 10, 3)).toEqual([]);
-        expect(await list(P1, ['c2'], T0, 10, 4)).toEqual(['c2:queued:6']);
+        // The ids are walked down in parts of `scanRows` to `since`, whatever project wrote them ...
+        expect(await list(P1, ['c2'], T0, 10, 1)).toEqual(['c2:queued:6']);
+        expect(await list(P1, ['c1', 'default'], T0, 10, 2)).toEqual(['c1:queued:0', 'null:queued:5', 'c1:sent:10', 'c1:delivered:20']);
+        // ... at most `maxScanRows` of them.
+        expect(await list(P1, ['c2'], T0, 10, 1, [], 3)).toEqual([]);
+        expect(await list(P1, ['c2'], T0, 10, 1, [], 4)).toEqual(['c2:queued:6']);
         expect(await list(P2, ['c1'])).toEqual(['c1:queued:7']);
         expect(await list(P1, [])).toEqual([]);
         // Or sent by one of the given RELAY sessions, whatever their context.
@@ -1145,7 +1148,7 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         );
         const ev = (m: MessageRecord, status: MessageStatus, at: number): NewMessageEvent => ({ messageId: m.id, projectId: m.projectId, status, at, errorCode: null, errorMessage: null, detail: null });
         await store.events.insertMany([ev(a!, 'queued', T0), ev(b!, 'queued', T0 + 1), ev(c!, 'queued', T0 + 2), ev(d!, 'queued', T0 + 3), ev(e!, 'queued', T0 + 4), ev(a!, 'sent', T0 + 5)]);
-        const list = async (limit: number) => (await store.events.listRecentForContexts(P1, contexts, senders, { since: T0, limit, scanRows: 1000 })).map((r) => `${r.message.context}:${r.event.status}:${r.event.at - T0}`);
+        const list = async (limit: number) => (await store.events.listRecentForContexts(P1, contexts, senders, { since: T0, limit, scanRows: 1000, scanSince: T0, maxScanRows: 1000 })).map((r) => `${r.message.context}:${r.event.status}:${r.event.at - T0}`);
         expect(await list(10)).toEqual(['ctx-0:queued:0', 'ctx-69999:queued:1', 'elsewhere:queued:2', 'null:queued:3', 'ctx-0:sent:5']);
         expect(await list(2)).toEqual(['null:queued:3', 'ctx-0:sent:5']);
       });

@@ -423,15 +423,28 @@ export class KyselyMessageEventRepository implements MessageEventRepository {
 
   async listRecentForContexts(projectId: string, contexts: readonly string[], senders: readonly string[], bounds: RecentEventsBounds): Promise<MessageEventWithMessage[]> {
     if ((contexts.length === 0 && senders.length === 0) || bounds.limit <= 0) return [];
-    // Event ids grow with time: the last `scanRows` of them are a range of the primary key.
+    // Event ids grow with time: the events since `scanSince` are a range of the primary key, walked
+    // down from the top in parts. Not a count of the newest ids: another project's burst would push
+    // this project's events out of it.
     const top = await this.db.selectFrom('message_events').select((eb) => eb.fn.max('id').as('top')).executeTakeFirst();
-    const floor = num(top?.top ?? 0) - bounds.scanRows;
     // A project's sessions read together may follow more names than one statement binds (1,000
     // sessions of 100 contexts): read in parts, each its newest `limit`, and keep the newest of all.
     const parts: Array<readonly [readonly string[], readonly string[]]> =
       contexts.length + senders.length <= NAMES_PER_READ ? [[contexts, senders]] : [...chunkRows(contexts, 1, NAMES_PER_READ).map((c) => [c, []] as const), ...chunkRows(senders, 1, NAMES_PER_READ).map((s) => [[], s] as const)];
     const byId = new Map<number, Awaited<ReturnType<typeof this.recentOf>>[number]>();
-    for (const [c, s] of parts) for (const r of await this.recentOf(projectId, c, s, floor, bounds)) byId.set(num(r.e_id), r);
+    let ceiling = num(top?.top ?? 0);
+    for (let scanned = 0; ceiling > 0 && scanned < bounds.maxScanRows; ) {
+      const floor = Math.max(0, ceiling - Math.min(bounds.scanRows, bounds.maxScanRows - scanned));
+      for (const [c, s] of parts) for (const r of await this.recentOf(projectId, c, s, floor, ceiling, bounds)) byId.set(num(r.e_id), r);
+      scanned += ceiling - floor;
+      // Every event further down is older than those found.
+      if (byId.size >= bounds.limit || floor === 0) break;
+      const below = await this.db.selectFrom('message_events').select('at').where('id', '<=', floor).orderBy('id', 'desc').limit(1).executeTakeFirst();
+      if (!below || num(below.at) < bounds.scanSince) break;
+      ceiling = floor;
+      // One part at a time: SQLite answers nothing else while a statement runs.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const rows = [...byId.values()].sort((x, y) => num(y.e_id) - num(x.e_id)).slice(0, bounds.limit);
     return rows.reverse().map((r) => ({
       message: messageFromRow(r),
@@ -439,14 +452,15 @@ export class KyselyMessageEventRepository implements MessageEventRepository {
     }));
   }
 
-  /** The newest `limit` events of `projectId` past `floor` of messages in `contexts` or sent by `senders`. */
-  private recentOf(projectId: string, contexts: readonly string[], senders: readonly string[], floor: number, bounds: RecentEventsBounds) {
+  /** The newest `limit` events of `projectId` in (`floor`, `ceiling`] of messages in `contexts` or sent by `senders`. */
+  private recentOf(projectId: string, contexts: readonly string[], senders: readonly string[], floor: number, ceiling: number, bounds: RecentEventsBounds) {
     return this.db
       .selectFrom('message_events as e')
       .innerJoin('messages as m', 'm.id', 'e.message_id')
       .selectAll('m')
       .select(['e.id as e_id', 'e.message_id as e_message_id', 'e.project_id as e_project_id', 'e.status as e_status', 'e.at as e_at', 'e.error_code as e_error_code', 'e.error_message as e_error_message', 'e.detail as e_detail'])
       .where('e.id', '>', floor)
+      .where('e.id', '<=', ceiling)
       .where('e.project_id', '=', projectId)
       // Not through (project_id, seq): the last event ids lead, each message looked up by its id.
       .where(this.traits.keyLookupInProject(projectId, 'm.project_id'))

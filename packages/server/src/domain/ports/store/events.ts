@@ -6,11 +6,19 @@ export interface MessageEventWithMessage {
   readonly message: MessageRecord;
 }
 
-/** Bounds of a read of recent events: no older than `since` (ms), at most `limit` (the newest), among the last `scanRows` events of the store. */
+/**
+ * Bounds of a read of recent events: no older than `since` (ms), at most `limit` (the newest). The
+ * read walks the store's event ids down from the newest, whatever their project, `scanRows` ids a
+ * statement (the event loop turns between statements), until it has `limit` rows, or the event
+ * below the ids it looked through is older than `scanSince` (ids grow with time: a little before
+ * `since`, for events stored slightly out of order), or it looked through `maxScanRows` ids.
+ */
 export interface RecentEventsBounds {
   readonly since: number;
   readonly limit: number;
   readonly scanRows: number;
+  readonly scanSince: number;
+  readonly maxScanRows: number;
 }
 
 export interface MessageEventRepository {
@@ -20,7 +28,8 @@ export interface MessageEventRepository {
    * A project's recent events of messages whose context is one of `contexts` (`default` also
    * matches a message without one) or that one of `senders` sent (`MessageRecord.relaySender`),
    * oldest first: what RELAY sessions following those contexts, with those protocols, should have
-   * had. The scan is bounded by the store's last `scanRows` events, whatever the project.
+   * had. The walk through the store's events is bounded by time (`bounds.scanSince`), not by the
+   * other projects' volume, and at most `bounds.maxScanRows` ids.
    */
   listRecentForContexts(projectId: string, contexts: readonly string[], senders: readonly string[], bounds: RecentEventsBounds): Promise<MessageEventWithMessage[]>;
 }
