@@ -340,7 +340,7 @@ export const SETTINGS = {
     default: 120_000,
     parse: parsers.int(0, 86_400_000),
   },
-  relayCatchUpWindowMs: { key: 'relay.catchUpWindowMs', env: 'SWITCHBOARD_RELAY_CATCH_UP_WINDOW_MS', flag: null, description: 'How far back a RELAY session resumed or adopted again (after a restart, or on another node) is sent, from the stored message events, the last state of each message it follows that it has not had (at most `relay.eventBufferSize` events). 0: none, and a node that stops forgets its sessions instead of handing them over.', default: 120_000, parse: parsers.int(0, 86_400_000) },
+  relayCatchUpWindowMs: { key: 'relay.catchUpWindowMs', env: 'SWITCHBOARD_RELAY_CATCH_UP_WINDOW_MS', flag: null, description: 'How far back a RELAY session resumed or adopted again (after a restart, or on another node) is sent, from the stored message events, the last state of each message it follows that it has not had (at most `relay.eventBufferSize` events; the read walks the stored events of every project within the window). 0: none, and a node that stops forgets its sessions instead of handing them over.', default: 120_000, parse: parsers.int(0, 86_400_000) },
   relayEventBufferSize: {
     key: 'relay.eventBufferSize',
     env: 'SWITCHBOARD_RELAY_EVENT_BUFFER_SIZE',
