@@ -434,7 +434,7 @@ export class KyselyMessageEventRepository implements MessageEventRepository {
     const byId = new Map<number, Awaited<ReturnType<typeof this.recentOf>>[number]>();
     let ceiling = num(top?.top ?? 0);
     for (let scanned = 0; ceiling > 0 && scanned < bounds.maxScanRows; ) {
-      const floor = Math.max(0, ceiling - Math.min(bounds.scanRows, bounds.maxScanRows - scanned));
+      const floor = Math.max(0, ceiling - Math.max(1, Math.min(bounds.scanRows, bounds.maxScanRows - scanned)));
       for (const [c, s] of parts) for (const r of await this.recentOf(projectId, c, s, floor, ceiling, bounds)) byId.set(num(r.e_id), r);
       scanned += ceiling - floor;
       // Every event further down is older than those found.
