@@ -81,4 +81,23 @@ describe('CatchUpReader', () => {
     expect(reads.filter((p) => p === P)).toHaveLength(CATCH_UP_READ_BURST + 1);
     expect(reads.filter((p) => p === Q)).toHaveLength(1);
   });
+
+  it('refuses past the requests that may wait for a project’s next read, saying when its turn comes, and other projects not', async () => {
+    const Q = '22222222-2222-4222-8222-222222222222';
+    const clock = new ManualClock(T0);
+    const reader = new CatchUpReader(store.events, clock, 3);
+    // The project's burst of reads spent ...
+    for (let i = 0; i < CATCH_UP_READ_BURST; i++) await reader.read(P, ['a'], [], T0, 10);
+    expect(reader.waitFor(P)).toBeNull();
+    // ... three requests wait for its next turn: a fourth would be refused until it comes.
+    const waiting = [0, 1, 2].map(() => reader.read(P, ['a'], [], T0, 10));
+    expect(reader.waitFor(P)).toBe(Math.ceil(1_000 / CATCH_UP_READS_PER_SECOND));
+    expect(reader.waitFor(Q)).toBeNull();
+    // Asked anyway by more than twice as many (a race past waitFor): they fail, the others stay.
+    const more = [0, 1, 2].map(() => reader.read(P, ['a'], [], T0, 10));
+    await expect(reader.read(P, ['a'], [], T0, 10)).rejects.toThrow(/wait already/);
+    clock.advance(Math.ceil(1_000 / CATCH_UP_READS_PER_SECOND));
+    expect(await Promise.all([...waiting, ...more])).toHaveLength(6);
+    expect(reader.waitFor(P)).toBeNull();
+  });
 });

@@ -43,6 +43,13 @@ export const CATCH_UP_SKEW_MS = 10_000;
 /** Reads of one project's catch-ups at once, and how many more a second. */
 export const CATCH_UP_READ_BURST = 4;
 export const CATCH_UP_READS_PER_SECOND = 2;
+/**
+ * Requests of one project that may wait for its next read (they are read together then): past
+ * them a connect or subscription needing one is refused (`waitFor`). A crowd reconnecting after a
+ * restart is at most `relay.maxSessionsPerProject` (1,000) connects and their subscriptions; a
+ * session's `signalwire.receive`s in flight are not bounded by its sessions.
+ */
+export const CATCH_UP_MAX_WAITING = 4_096;
 /** Most events one batched read returns (the newest), whatever the number of sessions it serves. */
 const MAX_BATCH_ROWS = 50_000;
 
@@ -67,16 +74,33 @@ export class CatchUpReader {
   /** Each project's pace (one small entry per project that read lately; those refilled are dropped as more come). */
   private readonly paces = new Map<string, TokenBucket>();
 
-  /** @param clock network time (the pace), with the timer a read waiting for its turn is armed on */
+  /**
+   * @param clock network time (the pace), with the timer a read waiting for its turn is armed on
+   * @param maxWaiting requests of one project waiting for its next read, past which `waitFor` refuses and `read` fails
+   */
   constructor(
     private readonly reads: CatchUpReads,
     private readonly clock: Clock,
+    private readonly maxWaiting = CATCH_UP_MAX_WAITING,
   ) {}
+
+  /**
+   * Null when a catch-up of `projectId` may be asked now; else how long (ms) to wait before asking
+   * again: as many of its requests wait for its next read as may. Asked before a connect or a
+   * subscription starts one, so that it is refused rather than caught up with nothing.
+   */
+  waitFor(projectId: string): number | null {
+    if ((this.waiting.get(projectId)?.length ?? 0) < this.maxWaiting) return null;
+    const now = this.clock.now();
+    return Math.max(Math.ceil(1_000 / CATCH_UP_READS_PER_SECOND), (this.paces.get(projectId)?.nextAt(now) ?? now) - now);
+  }
 
   /** Rows of `projectId` for `contexts` or sent by `senders` since `since`, oldest first, at most `limit` (the newest). */
   read(projectId: string, contexts: readonly string[], senders: readonly string[], since: number, limit: number): Promise<MessageEventWithMessage[]> {
     return new Promise((resolve, reject) => {
       const list = this.waiting.get(projectId) ?? [];
+      // Asked past `waitFor` (requests that checked it together): not kept without end.
+      if (list.length >= this.maxWaiting * 2) return reject(new Error(`${list.length} catch-up reads of project ${projectId} wait already`));
       list.push({ contexts: new Set(contexts), senders: new Set(senders), since, limit, resolve, reject });
       this.waiting.set(projectId, list);
       if (!this.running.has(projectId)) this.run(projectId);

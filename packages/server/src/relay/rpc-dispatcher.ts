@@ -157,6 +157,8 @@ export class RpcDispatcher {
       deps.metrics.relayLimited('sessions');
       throw new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, `This project already has ${deps.limits.maxSessionsPerProject} RELAY sessions, the most this server allows.`, undefined, true);
     }
+    // A session resumed or adopted again is caught up from the stored events: not while its project's catch-ups queue is full.
+    if (!existing && name && deps.limits.catchUpWindowMs > 0) this.unlessCatchUpsWait(projectId, true);
     if (conn.state === 'closed') throw new RpcError(RPC_ERRORS.INTERNAL_ERROR, 'The connection closed.');
 
     let session: RelaySession;
@@ -296,12 +298,21 @@ export class RpcDispatcher {
    */
   private async receiveWithStartup(session: RelaySession, contexts: string[], result: Record<string, unknown>): Promise<Reply> {
     const { deps } = this;
+    if (session.catchUpSince !== null) this.unlessCatchUpsWait(session.projectId, false);
     const first = await withoutRedactedText(this.startupEvents(session, contexts), session.projectId, deps.messages, deps.budget);
     deps.registry.subscribe(session, contexts);
     const meanwhile = this.startupEvents(session, contexts, new Set(first.map((e) => e.key)));
     let replay = [...first, ...meanwhile];
     if (session.catchUpSince !== null) replay = [...replay, ...(await this.caughtUp(session, contexts, session.catchUpSince, false, replay))];
     return { result, after: () => session.replay(replay) };
+  }
+
+  /** Refuse (-32005, with when to retry) a request that needs a catch-up while as many of its project's wait as may (catch-up.ts). */
+  private unlessCatchUpsWait(projectId: string, closeAfter: boolean): void {
+    const retryAfterMs = this.deps.catchUp.waitFor(projectId);
+    if (retryAfterMs === null) return;
+    this.deps.metrics.relayLimited('catch_up');
+    throw new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, 'This project has as many RELAY catch-ups waiting their turn on this server as it may; retry later.', { retry_after_ms: retryAfterMs }, closeAfter);
   }
 
   /** The stored events of `contexts` since `since` that `session` has had neither live nor in `replay`. */

@@ -39,7 +39,7 @@ export interface RelayMetrics {
   /** Requests answered, by method (unknown methods as `other`) and outcome. */
   relayRequest(method: string, outcome: 'ok' | 'app_error' | 'rpc_error'): void;
   /** Requests or connections refused by a limit. */
-  relayLimited(limit: 'rate' | 'bytes' | 'frame' | 'invalid' | 'sessions' | 'in_flight' | 'slow_consumer' | 'socket_memory' | 'sends' | 'auth'): void;
+  relayLimited(limit: 'rate' | 'bytes' | 'frame' | 'invalid' | 'sessions' | 'in_flight' | 'slow_consumer' | 'socket_memory' | 'sends' | 'auth' | 'catch_up'): void;
 }
 
 /** RELAY metrics that go nowhere. */
