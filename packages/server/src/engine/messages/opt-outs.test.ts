@@ -44,6 +44,10 @@ describe('keywords', () => {
     // Other letters that upper-case to a keyword's are not it: a handset that wrote "ﬆart" did not opt in.
     for (const k of ['\u017Ftop', 'qu\u0131t', '\uFB06art', '\u0131nfo', '\uFF33\uFF34\uFF2F\uFF30']) expect(keywordAction(k)).toBeUndefined();
     expect(keywordAction('\u00A0Stop\u2028')).toEqual({ action: 'stop', keyword: 'STOP' });
+    // However much whitespace pads it (a length bound taken before trimming dismissed these).
+    expect(keywordAction(`STOP${' '.repeat(30)}`)).toEqual({ action: 'stop', keyword: 'STOP' });
+    expect(keywordAction(`\n\n${'\u00A0'.repeat(40)}unsubscribe${'\r\n'.repeat(20)}`)).toEqual({ action: 'stop', keyword: 'UNSUBSCRIBE' });
+    expect(keywordAction(`${' '.repeat(40)}STOP please`)).toBeUndefined();
   });
 });
 

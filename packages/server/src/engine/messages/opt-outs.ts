@@ -53,13 +53,17 @@ const ACTIONS = new Map<string, KeywordAction>([
   ...OPT_IN_KEYWORDS.map((k) => [k, 'start'] as const),
   ...HELP_KEYWORDS.map((k) => [k, 'help'] as const),
 ]);
-/** Longest keyword, so ordinary messages are dismissed without trimming or upper-casing them. */
+/** Longest keyword, so ordinary messages are dismissed without upper-casing them. */
 const LONGEST = Math.max(...[...ACTIONS.keys()].map((k) => k.length));
 
-/** What a handset's message asks for: only a whole body that is one keyword counts ("STOP please" does not). */
+/**
+ * What a handset's message asks for: only a whole body that is one keyword counts ("STOP please"
+ * does not). The length is judged after trimming: "STOP" padded with more whitespace than a guess
+ * allowed for (an SMSC's trailing spaces, a phone's newlines) is still the handset's STOP.
+ */
 export function keywordAction(body: string): { readonly action: KeywordAction; readonly keyword: string } | undefined {
-  if (body.length > LONGEST + 16) return undefined;
   const word = body.trim();
+  if (word.length > LONGEST) return undefined;
   // Letters compared as ASCII: toUpperCase turns some other letters into keywords (ſtop → STOP, ﬆart → START).
   if (!/^[A-Za-z]+$/.test(word)) return undefined;
   const keyword = word.toUpperCase();
