@@ -241,6 +241,15 @@ describe('loadSettings', () => {
       /SWITCHBOARD_WEBHOOK_RETRY_MAX_MS \(1000\) must not be smaller than SWITCHBOARD_WEBHOOK_RETRY_BASE_MS \(5000\)/,
     );
   });
+
+  it('refuses a scheduling window that closes before it opens, naming both settings, from the file or the environment', () => {
+    expect(loadError(() => loadSettings({ env: { SWITCHBOARD_SCHEDULE_MIN_LEAD_SECONDS: '1000', SWITCHBOARD_SCHEDULE_MAX_LEAD_SECONDS: '10' } })).message).toMatch(
+      /SWITCHBOARD_SCHEDULE_MAX_LEAD_SECONDS \(scheduling.maxLeadSeconds, 10\) must be greater than SWITCHBOARD_SCHEDULE_MIN_LEAD_SECONDS \(scheduling.minLeadSeconds, 1000\)/,
+    );
+    const file = configFile({ scheduling: { minLeadSeconds: 600, maxLeadSeconds: 600 } });
+    expect(loadError(() => loadSettings({ configFile: file })).message).toMatch(/must be greater than SWITCHBOARD_SCHEDULE_MIN_LEAD_SECONDS \(scheduling.minLeadSeconds, 600\)/);
+    expect(loadSettings({ env: { SWITCHBOARD_SCHEDULE_MIN_LEAD_SECONDS: '0', SWITCHBOARD_SCHEDULE_MAX_LEAD_SECONDS: '1' } }).scheduleMaxLeadSeconds).toBe(1);
+  });
 });
 
 describe('scale-out settings', () => {

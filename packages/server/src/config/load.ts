@@ -184,6 +184,12 @@ export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings &
       `${SETTINGS.clusterNodeTimeoutMs.env} (${settings.clusterNodeTimeoutMs}) must be at least twice ${SETTINGS.clusterHeartbeatMs.env} (${settings.clusterHeartbeatMs})`,
     );
   }
+  // A window that closes before it opens refuses every SendAt/send_at, with an error no request can satisfy.
+  if (settings.scheduleMaxLeadSeconds <= settings.scheduleMinLeadSeconds) {
+    throw new ConfigError(
+      `${SETTINGS.scheduleMaxLeadSeconds.env} (${SETTINGS.scheduleMaxLeadSeconds.key}, ${settings.scheduleMaxLeadSeconds}) must be greater than ${SETTINGS.scheduleMinLeadSeconds.env} (${SETTINGS.scheduleMinLeadSeconds.key}, ${settings.scheduleMinLeadSeconds}): no send time could be scheduled`,
+    );
+  }
   return { ...settings, configFile, rawFile: file };
 }
 
