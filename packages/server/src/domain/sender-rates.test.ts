@@ -24,6 +24,8 @@ describe('parseSenderRates', () => {
     ['longcode=0x10', /the rate "0x10"/],
     ['longcode=1=2', /the rate "1=2"/],
     [[1, 2], /must be an object/],
+    // A type named twice: the last one silently won.
+    ['longcode=1,toll-free=3,longcode=20', /gives longcode a rate twice; give it once/],
   ])('refuses %j', (raw, message) => {
     expect(() => parseSenderRates(raw)).toThrow(message);
   });

@@ -34,7 +34,7 @@ export const SENDER_RATE_RULE = `a number of segments per second: 0 (no limit), 
 /**
  * Read `{ "longcode": 1, "toll-free": 3, "shortcode": 100 }` (config file) or
  * `longcode=1,toll-free=3` (environment); types left out keep their default. Throws an Error
- * naming the problem: an unknown number type, or a rate that is not one (isSenderRate).
+ * naming the problem: an unknown number type, a type given twice, or a rate that is not one (isSenderRate).
  */
 export function parseSenderRates(raw: unknown): SenderRateDefaults {
   let entries: Array<[string, unknown]>;
@@ -55,8 +55,12 @@ export function parseSenderRates(raw: unknown): SenderRateDefaults {
     throw new Error('must be an object of rates by number type, like { "longcode": 1, "toll-free": 3, "shortcode": 100 }');
   }
   const out: Record<NumberType, number> = { ...DEFAULT_SENDER_RATES };
+  const seen = new Set<string>();
   for (const [type, value] of entries) {
     if (!(TYPES as readonly string[]).includes(type)) throw new Error(`has an unknown number type '${type}' (known: ${TYPES.join(', ')})`);
+    // The environment form can name a type twice (`longcode=1,longcode=20`); the last silently winning hid the typo.
+    if (seen.has(type)) throw new Error(`gives ${type} a rate twice; give it once`);
+    seen.add(type);
     if (!isSenderRate(value)) {
       throw new Error(`gives ${type} the rate ${typeof value === 'number' ? String(value) : JSON.stringify(value ?? null)}: a rate is ${SENDER_RATE_RULE}`);
     }
