@@ -14,9 +14,49 @@ export const DEFAULT_SEND_CONTEXT = 'default';
 /** RELAY field names of the surface-neutral attributes. */
 const FIELD_NAMES: Readonly<Record<string, string>> = { to: 'to_number', from: 'from_number' };
 
-/** Map checked params to `SendInput`; throws `AppError` for RELAY-specific fields (context, tags, region). */
-export function toSendInput(params: Record<string, unknown>): SendInput {
+/** The params `messaging.send` takes. */
+const SEND_PARAMS = ['to_number', 'from_number', 'body', 'media', 'context', 'tags', 'tag', 'region', 'status_callback', 'send_as_mms', 'idempotency_key'];
+const squash = (name: string) => name.toLowerCase().replace(/[_-]/g, '');
+const KNOWN = new Set(SEND_PARAMS);
+/** Known params spelt another way (the REST APIs' names, camelCase): dropped, `media_url` sent a picture message as a plain SMS. */
+const MEANT = new Map<string, string>([
+  ...SEND_PARAMS.map((f) => [squash(f), f] as const),
+  ['to', 'to_number'],
+  ['from', 'from_number'],
+  ['mediaurl', 'media'],
+  ['mediaurls', 'media'],
+  ['statuscallbackurl', 'status_callback'],
+]);
+/** The REST APIs' scheduling and expiry fields, which RELAY does not take: dropped, a message meant for later went out at once. */
+const REST_ONLY = new Set(['sendat', 'validityperiod', 'scheduletype']);
+
+/** Params that are a known one misspelt, or a REST-only field, each with why it is refused. */
+function misnamedParams(params: Record<string, unknown>) {
   const problems = [];
+  for (const name of Object.keys(params)) {
+    if (KNOWN.has(name)) continue;
+    const key = squash(name);
+    const meant = MEANT.get(key);
+    if (meant) {
+      problems.push(detail('INVALID_PARAMETER', { attribute: name, message: `Unknown param '${name}': did you mean '${meant}'? messaging.send takes ${SEND_PARAMS.join(', ')}.` }));
+    } else if (REST_ONLY.has(key)) {
+      problems.push(
+        detail('INVALID_PARAMETER', {
+          attribute: name,
+          message: `messaging.send does not take '${name}': RELAY sends at once and does not schedule or expire messages; use send_at or validity_period of POST /api/messaging/messages.`,
+        }),
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * Map checked params to `SendInput`; throws `AppError` for RELAY-specific fields (context, tags, region)
+ * and for params that would otherwise be dropped unseen (misnamedParams). Other unknown params are ignored.
+ */
+export function toSendInput(params: Record<string, unknown>): SendInput {
+  const problems = misnamedParams(params);
   let context = DEFAULT_SEND_CONTEXT;
   if (params.context !== undefined && params.context !== null && params.context !== '') {
     if (typeof params.context !== 'string' || params.context.length > RELAY_CONSTANTS.maxContextLength) {
