@@ -121,7 +121,7 @@ export const ERRORS = {
   QUEUE_OVERFLOW: def('queue_overflow', 21611, "The sender's queue already holds more than its limit (the messages it can send at its rate in the queue window); try again later or send from another number.", { attribute: 'from', retryable: true }),
   SCHEDULE_TYPE_INVALID: def('invalid_schedule_type', 35126, "ScheduleType must be 'fixed'.", { attribute: 'schedule_type' }),
   SEND_AT_REQUIRED: def('send_at_required', 35111, "SendAt is required when ScheduleType is 'fixed'.", { attribute: 'send_at' }),
-  SEND_AT_INVALID: def('invalid_send_at', 35114, 'SendAt must be an ISO-8601 date-time within the scheduling window (by default from 300 seconds to 35 days ahead).', { attribute: 'send_at' }),
+  SEND_AT_INVALID: def('invalid_send_at', 35114, 'send_at must be an ISO-8601 date-time with a time zone, such as 2030-01-31T09:00:00Z, within the scheduling window (by default from 300 seconds to 35 days ahead).', { attribute: 'send_at' }),
   MESSAGE_NOT_CANCELABLE: def('message_not_cancelable', 30409, 'Only a scheduled message can be canceled; this one has already left the schedule.', { attribute: 'status' }),
 
   // --- redaction and deletion ---------------------------------------------------------

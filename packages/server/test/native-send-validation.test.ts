@@ -411,13 +411,15 @@ describe('several problems at once', () => {
   });
 
   it('of type are reported together too', async () => {
-    await expectInvalid({ from: FROM, to: 15557654321, body: 42, send_as_mms: 'yes', send_at: 1796430999 }, [
+    const errors = await expectInvalid({ from: FROM, to: 15557654321, body: 42, send_as_mms: 'yes', send_at: 1796430999 }, [
       { code: 'invalid_to_number', attribute: 'to' },
       { code: 'invalid_message_body', attribute: 'body' },
       { code: 'invalid_parameter', attribute: 'send_as_mms' },
       // Its own code, as a string that is no date-time gets (not invalid_parameter "send_at must be string,null.").
       { code: 'invalid_send_at', attribute: 'send_at' },
     ]);
+    // In the native API's words: the Compatibility API's name (SendAt) meant nothing to this caller.
+    expect(errors.find((e) => e.attribute === 'send_at').message).toMatch(/^send_at must be an ISO-8601 date-time with a time zone/);
   });
 });
 
