@@ -7,6 +7,12 @@ describe('preview', () => {
     expect(preview(undefined)).toBe('null');
   });
 
+  it('names a number too large for a double (JSON reads 1e999 so) as Infinity, not null', () => {
+    expect(preview(JSON.parse('1e999'))).toBe('Infinity');
+    expect(preview(JSON.parse('{"a":[-1e999]}'))).toBe('{"a":[-Infinity]}');
+    expect(preview(Number.NaN)).toBe('NaN');
+  });
+
   it('cuts long strings and large objects at the limit', () => {
     expect(preview('x'.repeat(100_000))).toBe(`"${'x'.repeat(63)}…`);
     const wide = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, i]));

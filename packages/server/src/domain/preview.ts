@@ -21,7 +21,9 @@ export function preview(value: unknown, max: number = PREVIEW_LENGTH): string {
   const walk = (v: unknown, level: number): void => {
     if (full()) return;
     if (typeof v === 'string') out += JSON.stringify(v.length > max ? v.slice(0, max) : v);
-    else if (typeof v === 'number' || typeof v === 'boolean') out += JSON.stringify(v);
+    // JSON reads 1e999 as Infinity, which JSON.stringify writes as null: the error would quote another value.
+    else if (typeof v === 'number') out += Number.isFinite(v) ? JSON.stringify(v) : String(v);
+    else if (typeof v === 'boolean') out += JSON.stringify(v);
     else if (v === null || typeof v !== 'object') out += 'null';
     else if (level >= MAX_LEVELS) out += Array.isArray(v) ? '[…]' : '{…}';
     else if (Array.isArray(v)) {

@@ -34,6 +34,8 @@ describe('the price table', () => {
     expect(() => parsePriceTable({ rules: 'x' })).toThrow(/rules/);
     expect(() => parsePriceTable({ unit: 'EUR', rules: [] })).toThrow(/USD/);
     expect(() => parsePriceTable({ rules: [{ prefix: 'abc', perSegment: 1 }] })).toThrow(/prefix/);
+    // A price too large for a double is quoted as such, not as the null JSON.stringify makes of it.
+    expect(() => parsePriceTable('{"rules":[{"prefix":"+1","perSegment":1e999}]}')).toThrow('rule 0: "perSegment" must be a number of 0 or more (got Infinity)');
     expect(() => parsePriceTable({ rules: [{ kind: 'fax', perSegment: 1 }] })).toThrow(/kind/);
     expect(() => parsePriceTable({ rules: [{ perSegment: -1 }] })).toThrow(/perSegment/);
   });
