@@ -91,6 +91,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   simulatorRules(settings);
   // The operator's own certificate first: a bad one stops the start before anything is written.
   const operatorTls = settings.httpsEnabled && (settings.tlsCertFile || settings.tlsKeyFile) ? tlsMaterial(settings) : null;
+  if (operatorTls?.expiresAt !== undefined && operatorTls.expiresAt < Date.now()) logger.warn({ certFile: settings.tlsCertFile, expiredAt: new Date(operatorTls.expiresAt).toISOString() }, 'the operator certificate (https.certFile) has expired: HTTPS clients refuse it until it is renewed');
   // The data folder (database, generated certificates) is checked before anything opens in it (once: openStore is told).
   if (usesDataDir(settings)) {
     const room = checkDataDir(settings.dataDir);

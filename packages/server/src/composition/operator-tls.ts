@@ -42,5 +42,7 @@ export function operatorCertificate(certFile: string, keyFile: string): TlsMater
   if (!x509.checkPrivateKey(privateKey)) {
     throw new ConfigError(`${KEY}: ${keyFile} is not the key of the certificate ${certFile} (https.certFile); give the key the certificate was issued for`);
   }
-  return { cert, key, caFile: null, generated: false };
+  // An expired certificate is not refused: a lapsed renewal would otherwise take HTTP, RELAY and
+  // SMPP down at the next restart too. The start warns instead (main.ts).
+  return { cert, key, caFile: null, generated: false, expiresAt: Date.parse(x509.validTo) };
 }

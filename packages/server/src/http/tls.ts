@@ -25,6 +25,8 @@ export interface TlsMaterial {
   readonly caFile: string | null;
   /** True when something was generated during this call (first start, renewal). */
   readonly generated: boolean;
+  /** When an operator's certificate expires (ms); absent for a generated one, which is renewed at start. */
+  readonly expiresAt?: number;
 }
 
 /** Where the generated files live inside the data folder. */
