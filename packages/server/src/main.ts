@@ -32,7 +32,7 @@ import { PrometheusMetrics } from './http/ops/metrics.js';
 import { rawErrorResponse } from './http/raw-error-response.js';
 import { eventCost, type BufferBudget } from './relay/buffer-budget.js';
 import { attachRelayTransport, RelayService } from './relay/index.js';
-import { parkedSessionDropped } from './relay/parked-drops.js';
+import type { ParkedSessionEnd } from './domain/ports/relay-resume.js';
 import type { SharedResumeStore } from './store/relay-resume-store.js';
 import { CompatStatusCallbackPlanner } from './webhooks/compat-status-planner.js';
 import { CxmlInboundPlanner } from './webhooks/cxml-inbound-planner.js';
@@ -199,10 +199,10 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   consoleSessions?.start();
   const limits = relayLimits(settings);
   // In the database: several nodes' parked sessions; on SQLite, those handed over to the next process at a stop.
-  const stored = (budget: BufferBudget) =>
-    store.relayResumeStore({ instanceId, maxEvents: limits.eventBufferSize, budget, eventCost, maxPerProject: limits.maxSessionsPerProject, onDropped: parkedSessionDropped(metrics, logger) });
-  const resume = clustered ? { resume: (budget: BufferBudget) => (sharedResume = stored(budget)) } : { handOff: stored };
-  const relay = new RelayService({ bus, clock, verifier: engine.verifier, projects: engine.reads.projects, messages: engine.reads.messages, events: engine.reads.events, acceptor: engine.acceptor, metrics, logger, nodeId, authThrottle, sendSlots, ...resume }, limits);
+  const stored = (budget: BufferBudget, onDropped: (protocol: string, why: ParkedSessionEnd) => void) =>
+    store.relayResumeStore({ instanceId, maxEvents: limits.eventBufferSize, budget, eventCost, maxPerProject: limits.maxSessionsPerProject, onDropped });
+  const resume = clustered ? { resume: (...args: Parameters<typeof stored>) => (sharedResume = stored(...args)) } : { handOff: stored };
+  const relay = new RelayService({ bus, clock, verifier: engine.verifier, projects: engine.reads.projects, messages: engine.reads.messages, events: engine.reads.events, acceptor: engine.acceptor, metrics, logger, nodeId, authThrottle, sendSlots, checkpoints: store.relayCheckpoints(instanceId), ...resume }, limits);
   if (roles.has('relay')) attachRelayTransport(app.server, relay, rawErrorResponse);
 
   // Start: work first, then the door. The simulator's SMSC first, so connectors pointed at it bind at once.

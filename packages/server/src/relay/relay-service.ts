@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { ManualClock, systemClock, type Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
-import type { RelayResumeStore } from '../domain/ports/relay-resume.js';
+import type { ParkedSessionEnd, RelayCheckpointStore, RelayResumeStore } from '../domain/ports/relay-resume.js';
 import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
@@ -25,6 +25,7 @@ import { AddressByteBudgets, type ByteShare } from './address-bytes.js';
 import { AddressMemory } from './address-memory.js';
 import { BufferBudget } from './buffer-budget.js';
 import { CatchUpReader, type CatchUpReads } from './catch-up.js';
+import { SessionCheckpoints, type LiveSession } from './checkpoints.js';
 import { LOST_EVENTS_MAX_ROWS, routeLostEvents } from './lost-events.js';
 import { RelayConnection, type ConnectionHost, type Reply } from './connection.js';
 import { RelayEventRouter } from './event-router.js';
@@ -56,14 +57,19 @@ export interface RelayServiceDeps {
    * Defaults to the in-memory store, sharing this service's buffer budget; a function is given
    * that budget (the store shared by several nodes moves events between it and the database).
    */
-  readonly resume?: RelayResumeStore | ((budget: BufferBudget) => RelayResumeStore);
+  readonly resume?: RelayResumeStore | ((budget: BufferBudget, onDropped: ParkedDrop) => RelayResumeStore);
   /** With the in-memory store: where its sessions are handed over at a stop, for the next process (given this service's budget). */
-  readonly handOff?: (budget: BufferBudget) => RelayResumeStore;
+  readonly handOff?: (budget: BufferBudget, onDropped: ParkedDrop) => RelayResumeStore;
+  /** Where live sessions' positions are saved, for their clients after a crash (checkpoints.ts; kept only with a catch-up). */
+  readonly checkpoints?: RelayCheckpointStore;
   /** Counts failed `signalwire.connect` credentials per client address and project id (shared with the REST surfaces). */
   readonly authThrottle?: AuthThrottle;
   /** Sends in progress per project, shared with the REST surfaces; unset: not limited. */
   readonly sendSlots?: ProjectSlots;
 }
+
+/** Told when a parked session is dropped before a resume. */
+type ParkedDrop = (protocol: string, why: ParkedSessionEnd) => void;
 
 /** Most events kept from a node's start for sessions adopted again (besides an eighth of `bufferMemoryBytes`). */
 const STARTUP_EVENTS_MAX = 50_000;
@@ -84,8 +90,10 @@ export class RelayService implements ConnectionHost {
   private lastTokenCheck = 0;
   /** Each second while storage is out (parked sessions kept in the database): the first failure, one line a minute, and the end. */
   private readonly expiries: RepeatedFailure;
+  private readonly checkpointFailures: RepeatedFailure;
   private readonly addressBudgets: AddressByteBudgets;
   private readonly addressMemory: AddressMemory;
+  private readonly checkpoints: SessionCheckpoints | null;
 
   constructor(
     private readonly deps: RelayServiceDeps,
@@ -95,14 +103,25 @@ export class RelayService implements ConnectionHost {
     this.expiries = new RepeatedFailure(deps.logger, 'error', 'expiring parked RELAY sessions failed', 'expiring parked RELAY sessions succeeds again');
     this.addressBudgets = new AddressByteBudgets(limits.bytesPerSecondPerAddress, byteBurst(limits, limits.bytesPerSecondPerAddress));
     this.addressMemory = new AddressMemory(limits.socketMemoryPerAddressBytes);
+    const checkpoints = limits.catchUpWindowMs > 0 ? deps.checkpoints : undefined;
+    this.checkpoints = checkpoints
+      ? new SessionCheckpoints(checkpoints, { resumeWindowMs: limits.resumeWindowMs, catchUpWindowMs: limits.catchUpWindowMs, now: () => this.now(), messageNow: () => deps.clock.now(), onError: (err) => this.checkpointFailures.failed(err), onSaved: () => this.checkpointFailures.succeeded() })
+      : null;
+    this.checkpointFailures = new RepeatedFailure(deps.logger, 'warn', 'saving RELAY session checkpoints failed', 'saving RELAY session checkpoints succeeds again');
+    // A parked session dropped (overflowed, crowded out, expired, revoked) resumes afresh: its checkpoint goes too.
+    const reported = parkedSessionDropped(deps.metrics, deps.logger);
+    const onDropped: ParkedDrop = (protocol, why) => {
+      reported(protocol, why);
+      this.checkpoints?.end(protocol);
+    };
     this.resume =
-      (typeof deps.resume === 'function' ? deps.resume(this.budget) : deps.resume) ??
+      (typeof deps.resume === 'function' ? deps.resume(this.budget, onDropped) : deps.resume) ??
       new InMemoryResumeStore({
         maxEvents: limits.eventBufferSize,
         budget: this.budget,
         maxPerProject: limits.maxSessionsPerProject,
-        onDropped: parkedSessionDropped(deps.metrics, deps.logger),
-        ...(deps.handOff ? { handOff: deps.handOff(this.budget) } : {}),
+        onDropped,
+        ...(deps.handOff ? { handOff: deps.handOff(this.budget, onDropped) } : {}),
       });
     // The events of the first resume window, for clients of the process before this one (startup-events.ts).
     const startup = new StartupEvents(this.now() + limits.resumeWindowMs, STARTUP_EVENTS_MAX, Math.floor(limits.bufferMemoryBytes / 8), () => this.now());
@@ -117,6 +136,7 @@ export class RelayService implements ConnectionHost {
       acceptor: deps.acceptor,
       registry: this.registry,
       resume: this.resume,
+      checkpoints: this.checkpoints,
       router: this.router,
       startup,
       budget: this.budget,
@@ -308,13 +328,17 @@ export class RelayService implements ConnectionHost {
     conn.session = null;
     this.registry.remove(session);
     this.deps.metrics.relaySessions(-1);
+    // Where it stands, before its unacknowledged events leave it.
+    const point = this.checkpoints?.of({ session, tokenId: conn.tokenId });
     const events = session.detach();
     // Stopping: the session is handed over (parked, and left parked by `close`) when a catch-up can fill in what follows.
     if (session.lost || conn.ending || (this.closing && !this.handsOff)) {
       session.release(events);
+      this.checkpoints?.end(session.protocol);
       this.deps.metrics.relaySessionEvent(session.lost ? 'lost' : 'ended');
       return;
     }
+    if (point) this.checkpoints!.park(point);
     const now = this.now();
     this.resume
       .park({
@@ -372,6 +396,8 @@ export class RelayService implements ConnectionHost {
       // Storage down at shutdown: the sessions parked here stay stored, and are forgotten as a dead
       // instance's by the next node to look (or this one's next start); the rest of the shutdown goes on.
       await this.resume.clear(this.handsOff).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not forget the RELAY sessions parked here at shutdown'));
+      // The database closes next; the sessions were handed over (or ended): their checkpoints are not needed.
+      await this.checkpoints?.idle();
     })());
   }
 
@@ -399,6 +425,15 @@ export class RelayService implements ConnectionHost {
       () => this.expiries.succeeded(),
       (err: unknown) => this.expiries.failed(err),
     );
+    this.checkpoints?.save(this.live());
+  }
+
+  /** The sessions connected here, with the token acting for each. */
+  private *live(): Iterable<LiveSession> {
+    for (const conn of this.connections) {
+      const session = conn.session;
+      if (conn.state === 'open' && session?.isLinkedTo(conn)) yield { session, tokenId: conn.tokenId };
+    }
   }
 }
 

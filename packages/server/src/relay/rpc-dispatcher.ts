@@ -18,7 +18,8 @@ import {
 import { isAppError } from '../domain/app-error.js';
 import type { TokenScope } from '../domain/credentials.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
-import type { BufferedRelayEvent, ParkedRelaySession, RelayResumeStore } from '../domain/ports/relay-resume.js';
+import type { BufferedRelayEvent, ParkedRelaySession, RelayResumeStore, RelaySessionCheckpoint } from '../domain/ports/relay-resume.js';
+import type { SessionCheckpoints } from './checkpoints.js';
 import { withoutRedactedText, type RedactionReads } from './redacted-replay.js';
 import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
@@ -51,6 +52,8 @@ export interface DispatcherDeps {
   readonly router: RelayEventRouter;
   /** The events of the node's start, replayed to sessions adopted again (startup-events.ts). */
   readonly startup?: StartupEvents;
+  /** Where live sessions stood, for their clients after a crash (checkpoints.ts); null when not kept. */
+  readonly checkpoints: SessionCheckpoints | null;
   readonly budget: BufferBudget;
   readonly metrics: RelayMetrics;
   readonly limits: RelayLimits;
@@ -63,6 +66,9 @@ export interface DispatcherDeps {
   /** Park or end the session of a connection that closed while its connect was running. */
   retire(conn: RelayConnection): void;
 }
+
+/** How long a resumed session drops an event it had, or one after a later state of its message (a late publish). */
+const RESUMED_KEYS_MS = 30_000;
 
 const RECEIVING = 'Receiving all inbound related to the requested relay contexts and available scopes';
 const NOT_RECEIVING = 'No longer receiving inbound related to the requested relay contexts';
@@ -187,34 +193,48 @@ export class RpcDispatcher {
         stateEventGapMs: deps.limits.stateEventGapMs,
       });
       session.attach(conn);
+      if (deps.checkpoints) session.keepHad();
       deps.registry.add(session);
       deps.metrics.relaySessions(1);
       if (name) {
         const parked = await this.unlessRevoked(await deps.resume.claim(projectId, name.protocol, deps.now()));
-        if (parked && exceedsContexts(parked.contexts, contexts)) {
+        // Else where it stood when its node last saved it (checkpoints.ts): what a killed node leaves.
+        const point = parked || !deps.checkpoints ? undefined : await this.checkpointOf(projectId, name.protocol);
+        if ((parked ?? point) && exceedsContexts((parked ?? point)!.contexts, contexts)) {
           // Refused as a live session's resume is: put it back as it was, for a resume that fits.
           deps.registry.remove(session);
           deps.metrics.relaySessions(-1);
           session.detach();
-          await deps.resume.park(parked);
+          if (parked) await deps.resume.park(parked);
+          else deps.checkpoints!.park(point!);
           throw tooManyContexts();
         }
+        const window = deps.limits.catchUpWindowMs;
         if (parked) {
           restored = true;
           replay = [...parked.events];
           deps.registry.subscribe(session, parked.contexts);
           deps.metrics.relaySessionEvent('resumed');
           // What was committed while it was parked but never reached the bus: since its park (in message time).
-          const window = deps.limits.catchUpWindowMs;
           if (window > 0) catchUp = { since: deps.messageNow() - Math.min(window, deps.now() - parked.parkedAt), receives: true };
+          // An event published after the catch-up read it is not written again, nor one after a later state.
+          session.trackKeys(deps.now() + RESUMED_KEYS_MS);
+        } else if (point) {
+          // Its node was killed: caught up from where it stood (states and inbound messages), minus what it had then.
+          restored = true;
+          deps.registry.subscribe(session, point.contexts);
+          deps.metrics.relaySessionEvent('resumed');
+          session.keepHad(point.had, deps.messageNow());
+          session.trackKeys(deps.now() + RESUMED_KEYS_MS, point.had);
+          catchUp = { since: Math.max(point.since, deps.messageNow() - window), receives: true };
         } else {
           deps.metrics.relaySessionEvent('readopted');
           // A client of the process before this one, or of a node gone: what the start produced for
           // it is replayed, and what the database holds for it since the catch-up window began (also
           // for the contexts it subscribes to within that window after its connect).
-          const window = deps.limits.catchUpWindowMs;
           const until = Math.max(deps.startup?.open ? deps.startup.until : 0, window > 0 ? deps.now() + window : 0);
-          if (until > 0) session.trackStartupKeys(until);
+          session.adopted = true;
+          if (until > 0) session.trackKeys(until);
           if (window > 0) {
             session.catchUpSince = deps.messageNow() - window;
             catchUp = { since: session.catchUpSince, receives: false };
@@ -225,7 +245,7 @@ export class RpcDispatcher {
       }
     }
     deps.registry.subscribe(session, contexts);
-    if (session.startupKeys) replay = this.startupEvents(session, session.contexts);
+    if (session.adopted && session.trackedKeys) replay = this.startupEvents(session, session.contexts);
     if (catchUp) replay = [...replay, ...(await this.caughtUp(session, session.contexts, catchUp.since, catchUp.receives, replay))];
     if (replay.length > 0) replay = await withoutRedactedText(replay, projectId, deps.messages, deps.budget);
     if ((conn.state as string) === 'closed') {
@@ -260,6 +280,16 @@ export class RpcDispatcher {
   }
 
   /**
+   * The checkpoint of a session whose node was killed, unless its token was revoked since (then it
+   * is adopted again, as without one) or storage cannot be read (the same).
+   */
+  private async checkpointOf(projectId: string, protocol: string): Promise<RelaySessionCheckpoint | undefined> {
+    const point = await this.deps.checkpoints!.take(projectId, protocol, this.deps.now()).catch(() => undefined);
+    if (!point || (point.tokenId !== null && !(await this.deps.verifier.isActive(projectId, point.tokenId)))) return undefined;
+    return point;
+  }
+
+  /**
    * A claimed session whose token was revoked since it parked is ended, not resumed (by another
    * token of its project): the node that parked it may not have heard of the revocation yet.
    */
@@ -282,7 +312,7 @@ export class RpcDispatcher {
       return { result };
     }
     if (exceedsContexts(session.contexts, contexts)) throw tooManyContexts();
-    if (!session.startupKeys) {
+    if (!session.adopted || !session.trackedKeys) {
       this.deps.registry.subscribe(session, contexts);
       return { result };
     }
@@ -319,7 +349,7 @@ export class RpcDispatcher {
   private caughtUp(session: RelaySession, contexts: Iterable<string>, since: number, receives: boolean, replay: readonly BufferedRelayEvent[]): Promise<BufferedRelayEvent[]> {
     const replayed = new Set(replay.map((e) => e.key));
     // Asked once the read is done: what arrived live meanwhile counts too.
-    const seen = (key: string) => replayed.has(key) || session.startupKeys?.has(key) === true;
+    const seen = (key: string) => replayed.has(key) || session.trackedKeys?.has(key) === true;
     return catchUpEvents(this.deps.catchUp, this.deps.budget, { projectId: session.projectId, protocol: session.protocol, contexts, since, seen, receives, limit: this.deps.limits.eventBufferSize });
   }
 
@@ -330,7 +360,7 @@ export class RpcDispatcher {
    */
   private startupEvents(session: RelaySession, contexts: Iterable<string>, alsoSkip?: ReadonlySet<string>): BufferedRelayEvent[] {
     const out: BufferedRelayEvent[] = [];
-    const had = session.startupKeys ?? new Set<string>();
+    const had = session.trackedKeys ?? new Set<string>();
     const seen = alsoSkip ? new Set([...had, ...alsoSkip]) : had;
     for (const e of this.deps.startup?.addressedTo(session.projectId, session.protocol, contexts, seen) ?? []) {
       if (!this.deps.budget.take(session.projectId, eventCost(e.params))) break;

@@ -32,6 +32,7 @@ interface Held {
 /** An event written later, by the state-event spacing. */
 interface Spaced {
   readonly id: string;
+  readonly key: string;
   readonly params: string;
   readonly type: string;
   readonly at: number;
@@ -57,12 +58,22 @@ export class RelaySession {
   /** Holds a sent message's first state events until its answer has had time to be read. */
   private readonly spacing: StateEventSpacing<Spaced>;
   /**
-   * A session adopted again after the node started (startup-events.ts): the keys of the events it
-   * got until the start's window ends (`trackStartupKeys`), so the events of the start replayed for
-   * a context it subscribes to later skip them. Null for any other session, and once the window ended.
+   * A session that came back (adopted again, resumed, restored from a checkpoint): the keys of the
+   * events it got until `trackKeys`' end, so an event it had (replayed, caught up, or live) is not
+   * written again, nor one after a later state of its message (a publish that reaches this node
+   * after the catch-up read its commit). Null for any other session, and once that time is over.
    */
   private keysUntil = 0;
   private keys: Set<string> | null = null;
+  /**
+   * Adopted again without a known position (after a crash, no checkpoint): a replay gives each
+   * message's last state only, and contexts it subscribes to later get the start's events and a catch-up.
+   */
+  adopted = false;
+  /** Keys the client had (acknowledged, or written when it does not ack) and when they happened, for its checkpoint (checkpoints.ts); null when none are kept. */
+  private had: Map<string, number> | null = null;
+  /** Its acknowledgements changed since its last checkpoint. */
+  checkpointDirty = true;
   /** Adopted again: where its catch-up from the stored events starts (message time; catch-up.ts), for contexts it subscribes to later. */
   catchUpSince: number | null = null;
 
@@ -91,22 +102,52 @@ export class RelaySession {
         for (const e of events) {
           // Only if still on the connection it was meant for (a move replays the unacknowledged ones).
           if (!this.link || this.lost || this.quiet || (this.eventAcks && !this.unacked.has(e.id))) continue;
-          this.write(e.id, e.params, e.type, e.at);
+          this.write(e.id, e.key, e.params, e.type, e.at);
         }
       },
     });
   }
 
-  /** Keep the keys of the events this session gets until `until` (ms, the node's clock). */
-  trackStartupKeys(until: number): void {
-    this.keys = new Set();
-    this.keysUntil = until;
+  /** Keep the keys of the events this session gets (and those in `had`) until `until` (ms, the node's clock). */
+  trackKeys(until: number, had: Iterable<string> = []): void {
+    const kept = this.trackedKeys;
+    this.keys = new Set([...(kept ?? []), ...had]);
+    this.keysUntil = kept ? Math.max(this.keysUntil, until) : until;
   }
 
-  /** The keys kept by `trackStartupKeys`, or null (never asked, or its window has ended: then let go). */
-  get startupKeys(): Set<string> | null {
+  /** The keys kept by `trackKeys`, or null (never asked, or its time is over: then let go). */
+  get trackedKeys(): Set<string> | null {
     if (this.keys && this.opts.now() > this.keysUntil) this.keys = null;
     return this.keys;
+  }
+
+  /** Keep what the client has had, for its checkpoints; `had`: what an earlier one said it had. */
+  keepHad(had: readonly string[] = [], at = 0): void {
+    this.had ??= new Map();
+    for (const k of had) this.had.set(k, at);
+  }
+
+  /**
+   * Where the session stands now (`now` in message time): every event before `since` the client
+   * had, and of those since, the keys it had. `since` is `margin` back (publishes on their way then)
+   * or at its oldest unacknowledged event, not before `floor`; older keys are let go.
+   */
+  position(now: number, margin: number, floor: number): { since: number; had: string[] } {
+    let since = now - margin;
+    for (const e of this.unacked.values()) if (e.at < since) since = e.at;
+    since = Math.max(since, floor);
+    const had: string[] = [];
+    for (const [key, at] of this.had ?? []) {
+      if (at < since) this.had!.delete(key);
+      else had.push(key);
+    }
+    return { since, had };
+  }
+
+  private noteHad(key: string, at: number): void {
+    if (!this.had) return;
+    this.had.set(key, at);
+    this.checkpointDirty = true;
   }
 
   /** A `messaging.send` of this session was accepted: space its state events from the answer. */
@@ -195,7 +236,7 @@ export class RelaySession {
     // Adopted again: nothing of a message the session had a state of before this replay (live, or by an
     // earlier replay): its states come live, in order (one held during the connect goes out after the
     // replay). Of the others, their last state here only: what it missed, not their history again.
-    const had = this.startupKeys && restored.length > 0 ? new Set([...this.startupKeys].map(messageOfKey)) : null;
+    const had = this.adopted && this.trackedKeys && restored.length > 0 ? new Set([...this.trackedKeys].map(messageOfKey)) : null;
     const last = new Map<string, number>();
     if (had) restored.forEach((e, i) => last.set(messageOfKey(e.key), i));
     for (const [i, e] of restored.entries()) {
@@ -214,7 +255,7 @@ export class RelaySession {
       const type = eventTypeOf(e.params);
       if (this.eventAcks) this.unacked.set(e.id, { ...e, type });
       else this.opts.budget.give(this.projectId, eventCost(e.params));
-      this.write(e.id, e.params, type, e.at);
+      this.write(e.id, e.key, e.params, type, e.at);
     }
     return seen;
   }
@@ -227,7 +268,7 @@ export class RelaySession {
     // Kept only while the start's window lasts (checked once per event: no timer per session). An
     // event replayed from the start or the stored events may come live too: written once, never
     // after a later state of its message.
-    const keys = this.keys ? this.startupKeys : null;
+    const keys = this.keys ? this.trackedKeys : null;
     if (keys) {
       if (keys.has(key) || this.hadLater(key)) return;
       keys.add(key);
@@ -239,9 +280,9 @@ export class RelaySession {
     this.send(key, at, params, type, messageId);
   }
 
-  /** Adopted again: whether the session had a later state of the message of `key` (`<message id>:<state>`). */
+  /** Came back: whether the session had a later state of the message of `key` (`<message id>:<state>`). */
   private hadLater(key: string): boolean {
-    const keys = this.startupKeys;
+    const keys = this.trackedKeys;
     if (!keys) return false;
     return laterKeysOf(key).some((k) => keys.has(k));
   }
@@ -260,7 +301,7 @@ export class RelaySession {
       this.unacked.set(id, { id, key, at, params, type });
       if (this.quiet) return;
     }
-    if (messageId === undefined || !this.spacing.hold(messageId, { id, params, type, at })) this.write(id, params, type, at);
+    if (messageId === undefined || !this.spacing.hold(messageId, { id, key, params, type, at })) this.write(id, key, params, type, at);
     if (this.link && this.unacked.size >= this.opts.maxEvents) {
       this.opts.metrics.relayLimited('slow_consumer');
       this.link.slow('the client acknowledges events too slowly');
@@ -273,13 +314,15 @@ export class RelaySession {
     const e = this.unacked.get(id);
     if (!e) return false;
     this.unacked.delete(id);
+    this.noteHad(e.key, e.at);
     this.opts.budget.give(this.projectId, eventCost(e.params));
     this.opts.metrics.relayEventsAcked(1);
     return true;
   }
 
-  private write(id: string, params: string, type: string, at: number): void {
+  private write(id: string, key: string, params: string, type: string, at: number): void {
     this.link!.send(eventFrame(id, params));
+    if (!this.eventAcks) this.noteHad(key, at);
     this.eventsSent++;
     this.opts.metrics.relayEventsSent(type, 1);
     this.opts.metrics.relayEventLatency(Math.max(0, this.opts.now() - at) / 1000);

@@ -2,6 +2,7 @@
  * The Store port on Kysely: the same repositories for every dialect; the dialect file supplies the
  * Kysely instance and the few engine-specific traits.
  */
+import { SqlRelayCheckpoints } from './relay-checkpoints.js';
 import { SharedResumeStore, type SharedResumeStoreOptions } from './relay-resume-store.js';
 import { sql, type Kysely } from 'kysely';
 import type { Repositories, Store, StoreDialect } from '../domain/ports/store.js';
@@ -141,5 +142,10 @@ export class KyselyStore implements Store {
   /** Parked RELAY sessions kept in this database, so a client may resume on any node sharing it. */
   relayResumeStore(opts: Omit<SharedResumeStoreOptions, 'maxParameters' | 'rowLocks'>): SharedResumeStore {
     return new SharedResumeStore(this.db, { ...opts, maxParameters: this.traits.maxParameters, rowLocks: this.traits.name === 'postgres' });
+  }
+
+  /** Where live RELAY sessions stand, so a client of a node that was killed resumes from there. */
+  relayCheckpoints(instanceId: string): SqlRelayCheckpoints {
+    return new SqlRelayCheckpoints(this.db, { instanceId, maxParameters: this.traits.maxParameters });
   }
 }

@@ -31,6 +31,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { ParkedRelaySession, ParkedSessionEnd, RelayEventDelivery, RelayResumeStore, TokenCheck } from '../domain/ports/relay-resume.js';
 import { endRevokedSessions } from '../domain/relay-revocation.js';
+import { CHECKPOINT_PREFIX } from './relay-checkpoints.js';
 import { chunkRows, num } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -146,9 +147,11 @@ export class SharedResumeStore implements RelayResumeStore {
   /** Delete a session's rows once any write of them has finished. */
   private async forgetRows(protocol: string): Promise<void> {
     await this.parking.get(protocol)?.catch(() => undefined);
+    // Its checkpoint too (relay-checkpoints.ts): a session dropped resumes afresh on every node.
+    const both = [protocol, CHECKPOINT_PREFIX + protocol].sort();
     await this.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('relay_parked_sessions').where('protocol', '=', protocol).execute();
-      await tx.deleteFrom('relay_parked_events').where('protocol', '=', protocol).execute();
+      await tx.deleteFrom('relay_parked_sessions').where('protocol', 'in', both).execute();
+      await tx.deleteFrom('relay_parked_events').where('protocol', 'in', both).execute();
     });
   }
 
@@ -388,7 +391,16 @@ export class SharedResumeStore implements RelayResumeStore {
   async forgetInstance(instanceId: string): Promise<number> {
     const gone = await this.db
       .deleteFrom('relay_parked_sessions')
-      .where('protocol', 'in', (eb) => eb.selectFrom('relay_parked_sessions').select('protocol').where('instance_id', '=', instanceId).orderBy('protocol').$if(this.opts.rowLocks, (q) => q.forUpdate()))
+      .where('protocol', 'in', (eb) =>
+        eb
+          .selectFrom('relay_parked_sessions')
+          .select('protocol')
+          .where('instance_id', '=', instanceId)
+          // Its sessions' checkpoints stay: a client of the dead node resumes from them (relay-checkpoints.ts).
+          .where('protocol', 'not like', `${CHECKPOINT_PREFIX}%`)
+          .orderBy('protocol')
+          .$if(this.opts.rowLocks, (q) => q.forUpdate()),
+      )
       .returning('protocol')
       .execute();
     for (const chunk of chunkRows(gone.map((g) => g.protocol), 1, this.opts.maxParameters)) {

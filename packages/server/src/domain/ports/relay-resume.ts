@@ -81,3 +81,31 @@ export interface RelayResumeStore {
    */
   clear(handOff?: boolean): Promise<void>;
 }
+
+/**
+ * Where a live RELAY session stands, saved now and then (one write per node and interval for the
+ * sessions whose acknowledgements changed, never one per event), so a client whose node was killed
+ * resumes from about where it left: what it had then is not sent again, what it had not is caught
+ * up from the stored events. A stop needs none (it hands its sessions over, exactly).
+ */
+export interface RelaySessionCheckpoint {
+  readonly protocol: string;
+  readonly projectId: string;
+  /** The API token acting for the session (a claim checks it is still active); null when unknown. */
+  readonly tokenId: string | null;
+  readonly contexts: readonly string[];
+  readonly eventAcks: boolean;
+  /** Message time (ms): the client had every event addressed to it before this; its catch-up starts here. */
+  readonly since: number;
+  /** The keys (`<message id>:<state>`) of the events at or after `since` that the client had: acknowledged, or written to a client that does not ack. */
+  readonly had: readonly string[];
+  /** After this time (ms, the node's clock) the checkpoint is forgotten. */
+  readonly expiresAt: number;
+}
+
+export interface RelayCheckpointStore {
+  /** Replace the checkpoints of `write`'s sessions and forget those of `forget` (sessions that ended), in one transaction. */
+  save(write: readonly RelaySessionCheckpoint[], forget: readonly string[]): Promise<void>;
+  /** Take a session's checkpoint (it leaves the store), if it belongs to the project and has not expired. */
+  take(projectId: string, protocol: string, now: number): Promise<RelaySessionCheckpoint | undefined>;
+}

@@ -1,0 +1,76 @@
+/**
+ * Checkpoints of live RELAY sessions in the database (relay/checkpoints.ts writes them), on both
+ * dialects: a node killed with its sessions live (or parked in memory, on SQLite) leaves where each
+ * stood, and the node the client comes back to resumes it from there.
+ *
+ * Kept in the parked-session tables under a protocol of their own (`checkpoint:<protocol>`), so a
+ * claim of a parked session never takes one: the session's row (project, token, contexts,
+ * `event_acks`, the node, `parked_at` holding its position in message time, `expires_at`) and one
+ * event row, key `had`, whose params list the keys of the events the client had since that position.
+ * They expire with the parked sessions (SharedResumeStore.expire), and are not forgotten with a
+ * dead node's parked sessions (SharedResumeStore.forgetInstance): that is what they are for.
+ */
+import type { Kysely } from 'kysely';
+import type { RelayCheckpointStore, RelaySessionCheckpoint } from '../domain/ports/relay-resume.js';
+import { chunkRows, num } from './rows.js';
+import type { Database } from './schema.js';
+
+/** What a checkpoint's protocol starts with in the parked-session tables. */
+export const CHECKPOINT_PREFIX = 'checkpoint:';
+/** The key of the event row listing what the client had. */
+const HAD = 'had';
+
+export class SqlRelayCheckpoints implements RelayCheckpointStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly opts: { readonly instanceId: string; readonly maxParameters: number },
+  ) {}
+
+  async save(write: readonly RelaySessionCheckpoint[], forget: readonly string[]): Promise<void> {
+    if (write.length === 0 && forget.length === 0) return;
+    // Sorted: two nodes writing the same sessions lock their rows in one order.
+    const gone = [...new Set([...write.map((c) => c.protocol), ...forget])].sort().map((p) => CHECKPOINT_PREFIX + p);
+    await this.db.transaction().execute(async (tx) => {
+      for (const chunk of chunkRows(gone, 1, this.opts.maxParameters)) {
+        // The session's rows before its events, as everywhere (relay-resume-store.ts).
+        await tx.deleteFrom('relay_parked_sessions').where('protocol', 'in', chunk).execute();
+        await tx.deleteFrom('relay_parked_events').where('protocol', 'in', chunk).execute();
+      }
+      const sessions = write.map((c) => ({
+        protocol: CHECKPOINT_PREFIX + c.protocol,
+        project_id: c.projectId,
+        token_id: c.tokenId,
+        contexts: JSON.stringify(c.contexts),
+        event_acks: c.eventAcks ? 1 : 0,
+        instance_id: this.opts.instanceId,
+        parked_at: Math.floor(c.since),
+        expires_at: c.expiresAt,
+      }));
+      for (const chunk of chunkRows(sessions, 8, this.opts.maxParameters)) await tx.insertInto('relay_parked_sessions').values(chunk).execute();
+      const had = write.map((c) => ({ protocol: CHECKPOINT_PREFIX + c.protocol, event_id: HAD, key: HAD, at: Math.floor(c.since), params: JSON.stringify(c.had) }));
+      for (const chunk of chunkRows(had, 5, this.opts.maxParameters)) await tx.insertInto('relay_parked_events').values(chunk).execute();
+    });
+  }
+
+  async take(projectId: string, protocol: string, now: number): Promise<RelaySessionCheckpoint | undefined> {
+    const stored = CHECKPOINT_PREFIX + protocol;
+    const taken = await this.db.transaction().execute(async (tx) => {
+      const row = await tx.deleteFrom('relay_parked_sessions').where('protocol', '=', stored).where('project_id', '=', projectId).returningAll().executeTakeFirst();
+      if (!row) return undefined;
+      const events = await tx.deleteFrom('relay_parked_events').where('protocol', '=', stored).returningAll().execute();
+      return { row, had: events.find((e) => e.key === HAD)?.params };
+    });
+    if (!taken || num(taken.row.expires_at) <= now) return undefined;
+    const { row } = taken;
+    return {
+      protocol,
+      projectId,
+      tokenId: row.token_id ?? null,
+      contexts: JSON.parse(row.contexts) as string[],
+      eventAcks: row.event_acks === 1,
+      since: num(row.parked_at),
+      had: taken.had ? (JSON.parse(taken.had) as string[]) : [],
+      expiresAt: num(row.expires_at),
+    };
+  }
+}
