@@ -5,7 +5,8 @@
  * takes it and catches the session up from the stored events: what it had is not sent again, what
  * it missed (a message's last state, an inbound message) comes once. Without the checkpoints the
  * session was adopted again with no position: the last state it had came a second time (a), and
- * the inbound message received while it was away never came (b).
+ * the inbound message received while it was away never came (b). One it got but had not
+ * acknowledged when its node died comes again (at least once).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -112,6 +113,11 @@ describe.skipIf(!serverIsBuilt || (serversOnPostgres && servicesOff))('a RELAY c
     // Acknowledged (the client acks at once) and saved with the session's next checkpoint.
     await eventually(async () => ((await checkpointed(protocol))?.includes(`${inbound.message_id}:received`) && (await checkpointed(protocol))?.includes(`${had}:delivered`) ? true : undefined), 10_000, 'the checkpoint');
 
+    // One more comes in, and the client gets it but has not acknowledged it when the node dies.
+    first.relay.autoAck = false;
+    await api(a.base, '/api/simulator/inbound', { from: '+15557659003', to: NUMBER, body: 'not acknowledged' });
+    await first.relay.waitForEvents('messaging.receive', (p) => p.body === 'not acknowledged', 1, 20_000);
+
     await kill(a.child);
     await first.relay.closed();
     await sender.relay.closed();
@@ -148,7 +154,8 @@ describe.skipIf(!serverIsBuilt || (serversOnPostgres && servicesOff))('a RELAY c
     await back.relay.call('signalwire.ping', {});
     expect(statesOf(back.relay, had)).toEqual([]);
     expect(statesOf(back.relay, missed)).toEqual(['delivered']);
-    expect(back.relay.events('messaging.receive').map((p) => p.body)).toEqual(['came in while away']);
+    // What it had not acknowledged comes again, before what it missed.
+    expect(back.relay.events('messaging.receive').map((p) => p.body)).toEqual(['not acknowledged', 'came in while away']);
     await back.relay.close();
     await other.relay.close();
   }, 90_000);
