@@ -23,20 +23,29 @@ const HAD = 'had';
 export class SqlRelayCheckpoints implements RelayCheckpointStore {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly opts: { readonly instanceId: string; readonly maxParameters: number },
+    private readonly opts: { readonly instanceId: string; readonly maxParameters: number; readonly rowLocks: boolean },
   ) {}
 
   async save(write: readonly RelaySessionCheckpoint[], forget: readonly string[]): Promise<void> {
     if (write.length === 0 && forget.length === 0) return;
     // Sorted: two nodes writing the same sessions lock their rows in one order.
-    const gone = [...new Set([...write.map((c) => c.protocol), ...forget])].sort().map((p) => CHECKPOINT_PREFIX + p);
+    const touched = [...new Set([...write.map((c) => c.protocol), ...forget])].sort().map((p) => CHECKPOINT_PREFIX + p);
     await this.db.transaction().execute(async (tx) => {
+      // A checkpoint saved since by another node (its client resumed there, and this node's write of
+      // its park came late) is newer: its expiry is later, and an older one does not replace it.
+      const expiries = new Map<string, number>();
+      for (const chunk of chunkRows(touched, 1, this.opts.maxParameters)) {
+        const rows = await tx.selectFrom('relay_parked_sessions').select(['protocol', 'expires_at']).where('protocol', 'in', chunk).orderBy('protocol').$if(this.opts.rowLocks, (q) => q.forUpdate()).execute();
+        for (const r of rows) expiries.set(r.protocol, num(r.expires_at));
+      }
+      const kept = write.filter((c) => (expiries.get(CHECKPOINT_PREFIX + c.protocol) ?? -Infinity) <= c.expiresAt);
+      const gone = [...new Set([...kept.map((c) => c.protocol), ...forget])].sort().map((p) => CHECKPOINT_PREFIX + p);
       for (const chunk of chunkRows(gone, 1, this.opts.maxParameters)) {
         // The session's rows before its events, as everywhere (relay-resume-store.ts).
         await tx.deleteFrom('relay_parked_sessions').where('protocol', 'in', chunk).execute();
         await tx.deleteFrom('relay_parked_events').where('protocol', 'in', chunk).execute();
       }
-      const sessions = write.map((c) => ({
+      const sessions = kept.map((c) => ({
         protocol: CHECKPOINT_PREFIX + c.protocol,
         project_id: c.projectId,
         token_id: c.tokenId,
@@ -47,7 +56,7 @@ export class SqlRelayCheckpoints implements RelayCheckpointStore {
         expires_at: c.expiresAt,
       }));
       for (const chunk of chunkRows(sessions, 8, this.opts.maxParameters)) await tx.insertInto('relay_parked_sessions').values(chunk).execute();
-      const had = write.map((c) => ({ protocol: CHECKPOINT_PREFIX + c.protocol, event_id: HAD, key: HAD, at: Math.floor(c.since), params: JSON.stringify(c.had) }));
+      const had = kept.map((c) => ({ protocol: CHECKPOINT_PREFIX + c.protocol, event_id: HAD, key: HAD, at: Math.floor(c.since), params: JSON.stringify(c.had) }));
       for (const chunk of chunkRows(had, 5, this.opts.maxParameters)) await tx.insertInto('relay_parked_events').values(chunk).execute();
     });
   }

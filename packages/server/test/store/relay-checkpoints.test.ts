@@ -1,0 +1,74 @@
+/**
+ * RELAY session checkpoints in the database (store/relay-checkpoints.ts), on SQLite and, with the
+ * test services, PostgreSQL: taken once, forgotten, expired, and never replaced by an older one. A
+ * node whose client moved on writes the checkpoint of its park a tick later; had it replaced the
+ * newer one the other node saved meanwhile, a crash there would resume the session from the old
+ * position (its contexts since then missing).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RelaySessionCheckpoint } from '../../src/domain/ports/relay-resume.js';
+import { openPostgresStore } from '../../src/store/dialects/postgres.js';
+import { openSqliteStore } from '../../src/store/dialects/sqlite.js';
+import type { KyselyStore } from '../../src/store/kysely-store.js';
+import { createTestDatabase, servicesOff, type TestDatabase } from '../helpers/postgres.js';
+
+const P = '11111111-1111-4111-8111-111111111111';
+
+function point(protocol: string, expiresAt: number, had: string[], contexts = ['office']): RelaySessionCheckpoint {
+  return { protocol, projectId: P, tokenId: null, contexts, eventAcks: true, since: 5_000, had, expiresAt };
+}
+
+const dialects: Array<{ name: string; skip: boolean; open(): Promise<KyselyStore>; done?: () => Promise<void> }> = [];
+let pg: TestDatabase | undefined;
+dialects.push({ name: 'SQLite', skip: false, open: async () => (await openSqliteStore({ file: ':memory:' })) as KyselyStore });
+dialects.push({ name: 'PostgreSQL', skip: servicesOff, open: async () => openPostgresStore({ url: (pg ??= await createTestDatabase()).url, poolSize: 2 }) as Promise<KyselyStore> });
+
+afterAll(async () => {
+  await pg?.drop();
+});
+
+for (const d of dialects) {
+  describe.skipIf(d.skip)(`RELAY checkpoints on ${d.name}`, () => {
+    let store: KyselyStore;
+    beforeAll(async () => {
+      store = await d.open();
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    it('are taken once, by their project, before they expire', async () => {
+      const a = store.relayCheckpoints('node-a');
+      await a.save([point('signalwire_take', 10_000, ['m1:delivered', 'm2:received'])], []);
+      expect(await a.take('22222222-2222-4222-8222-222222222222', 'signalwire_take', 1_000)).toBeUndefined();
+      expect(await a.take(P, 'signalwire_take', 1_000)).toEqual(point('signalwire_take', 10_000, ['m1:delivered', 'm2:received']));
+      expect(await a.take(P, 'signalwire_take', 1_000)).toBeUndefined();
+      await a.save([point('signalwire_old', 10_000, [])], []);
+      expect(await a.take(P, 'signalwire_old', 10_000)).toBeUndefined();
+    });
+
+    it('are forgotten when their session ends, and not replaced by an older one from another node', async () => {
+      const [a, b] = [store.relayCheckpoints('node-a'), store.relayCheckpoints('node-b')];
+      await a.save([point('signalwire_gone', 10_000, [])], []);
+      await a.save([], ['signalwire_gone']);
+      expect(await a.take(P, 'signalwire_gone', 1_000)).toBeUndefined();
+
+      // Resumed on node B, which saved it; node A's write of the park comes after.
+      await b.save([point('signalwire_moved', 20_000, ['m1:sent'], ['office', 'sales'])], []);
+      await a.save([point('signalwire_moved', 15_000, [])], []);
+      expect(await b.take(P, 'signalwire_moved', 1_000)).toEqual(point('signalwire_moved', 20_000, ['m1:sent'], ['office', 'sales']));
+      // A later save of its own replaces it.
+      await b.save([point('signalwire_live', 20_000, ['m1:sent'])], []);
+      await b.save([point('signalwire_live', 21_000, ['m1:delivered'])], []);
+      expect((await b.take(P, 'signalwire_live', 1_000))?.had).toEqual(['m1:delivered']);
+    });
+
+    it('stay when a dead node\'s parked sessions are forgotten', async () => {
+      const a = store.relayCheckpoints('node-dead');
+      await a.save([point('signalwire_dead', Date.now() + 60_000, ['m1:delivered'])], []);
+      const resume = store.relayResumeStore({ instanceId: 'node-adopting', maxEvents: 100, budget: { take: () => true, give: () => undefined }, eventCost: (p) => p.length });
+      await resume.forgetInstance('node-dead');
+      expect((await a.take(P, 'signalwire_dead', Date.now()))?.had).toEqual(['m1:delivered']);
+    });
+  });
+}
