@@ -38,8 +38,8 @@ export class SessionCheckpoints {
   private readonly ended = new Set<string>();
   /** Forgotten by the save in flight. */
   private forgetting = new Set<string>();
-  /** Live sessions saved: when (ms, the node's clock) and with which contexts. */
-  private readonly saved = new Map<string, { readonly at: number; readonly contexts: string }>();
+  /** When each live session was last saved (ms, the node's clock). */
+  private readonly saved = new Map<string, number>();
 
   constructor(
     private readonly store: RelayCheckpointStore,
@@ -93,13 +93,13 @@ export class SessionCheckpoints {
     const forget = [...this.ended];
     const mine: RelaySession[] = [];
     for (const l of live) {
-      const contexts = [...l.session.contexts].sort().join('\n');
+      // Acknowledgements or contexts changed (the registry marks the latter), or its expiry is half gone.
       const last = this.saved.get(l.session.protocol);
-      if (!l.session.checkpointDirty && last && last.contexts === contexts && now - last.at < this.opts.resumeWindowMs / 2) continue;
+      if (!l.session.checkpointDirty && last !== undefined && now - last < this.opts.resumeWindowMs / 2) continue;
       l.session.checkpointDirty = false;
       write.push(this.of(l));
       mine.push(l.session);
-      this.saved.set(l.session.protocol, { at: now, contexts });
+      this.saved.set(l.session.protocol, now);
     }
     if (write.length === 0 && forget.length === 0) return;
     this.parked.clear();

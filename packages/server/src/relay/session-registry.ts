@@ -49,12 +49,15 @@ export class SessionRegistry {
         added.push(c);
       }
     }
+    // Its checkpoint names its contexts (checkpoints.ts).
+    if (added.length > 0) session.checkpointDirty = true;
     if (this.byProtocol.get(session.protocol) === session) this.index(session, added);
   }
 
   unsubscribe(session: RelaySession, contexts: Iterable<string>): void {
     const removed: string[] = [];
     for (const c of contexts) if (session.contexts.delete(c)) removed.push(c);
+    if (removed.length > 0) session.checkpointDirty = true;
     if (this.byProtocol.get(session.protocol) === session) this.unindex(session, removed);
   }
 
