@@ -189,7 +189,7 @@ describe('IncomingPhoneNumbers through the twilio client', () => {
     expect((await client.shortCodes(registered.id).fetch()).shortCode).toBe('24680');
     const updated = await client.shortCodes(registered.id).update({ friendlyName: 'renamed', smsUrl: `${receiver.url}/short`, smsMethod: 'GET', apiVersion: '2010-04-01' });
     expect(updated).toMatchObject({ friendlyName: 'renamed', smsUrl: `${receiver.url}/short`, smsMethod: 'GET' });
-    expect(await rejection(client.shortCodes(registered.id).update({ smsUrl: 'not a url' }))).toMatchObject({ status: 400, code: 10000, message: expect.stringContaining('SmsUrl') });
+    expect(await rejection(client.shortCodes(registered.id).update({ smsUrl: 'not a url' }))).toMatchObject({ status: 400, code: 21402, message: expect.stringContaining('SmsUrl') });
     // The SmsUrl set there answers inbound messages to the short code.
     await server.api('/api/simulator/inbound', { body: { from: '+15557652001', to: '24680', body: 'JOIN' } });
     const [request] = await receiver.waitFor(1, 10_000, (r) => r.path === '/short');

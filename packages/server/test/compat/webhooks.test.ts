@@ -145,10 +145,10 @@ describe('compat status callbacks', () => {
     expect((await client.applications(app.sid).fetch()).smsUrl).toBeNull();
     // An application saved before such URLs were refused keeps working: its callback is used trimmed.
     const lid = app.sid.toLowerCase();
-    await server.store.applications.update(PROJECT_ID, lid, { smsStatusCallback: ` ${receiver.url}/legacy-status\n` }, Date.now());
-    const legacy = await client.messages.create({ to: '+15557670007', from: NUMBERS[0]!, body: 'Legacy application', applicationSid: app.sid });
-    const legacyGot = await receiver.waitFor(4, 10_000, (r) => r.form?.get('MessageSid') === legacy.sid);
-    expect(legacyGot.map((r) => r.path)).toEqual(['/legacy-status', '/legacy-status', '/legacy-status', '/legacy-status']);
+    await server.store.applications.update(PROJECT_ID, lid, { smsStatusCallback: ` ${receiver.url}/stored-app-status\n` }, Date.now());
+    const stored = await client.messages.create({ to: '+15557670007', from: NUMBERS[0]!, body: 'Stored application', applicationSid: app.sid });
+    const storedGot = await receiver.waitFor(4, 10_000, (r) => r.form?.get('MessageSid') === stored.sid);
+    expect(storedGot.map((r) => r.path)).toEqual(['/stored-app-status', '/stored-app-status', '/stored-app-status', '/stored-app-status']);
     expect((await client.applications(app.sid).update({ messageStatusCallback: '' })).smsStatusCallback).toBeNull();
   });
 
