@@ -4,9 +4,8 @@ import { AppError } from '../../domain/app-error.js';
 import { authenticate, principalOf } from '../auth.js';
 import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
-import { checkParamNames, singleParam } from '../query-params.js';
-import { boundedList } from '../list-slots.js';
-import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
+import { checkParamNames } from '../query-params.js';
+import { numberList } from './number-list.js';
 import { toPhoneNumber } from './presenters.js';
 import { pageOf, phoneNumberResponse } from './schemas.js';
 
@@ -22,23 +21,7 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
 
   const notFound = (id: string) => AppError.of('NOT_FOUND', { message: `Phone number ${id} was not found.` });
 
-  app.get('/api/relay/rest/phone_numbers', { schema: { summary: 'List your phone numbers', response: { 200: pageOf(phoneNumberResponse) } } }, boundedList(async (request) => {
-    const { projectId } = principalOf(request);
-    const q = request.query as Record<string, unknown>;
-    checkQueryNames(q, ['filter_name', 'filter_number']);
-    const name = singleParam(q, 'filter_name');
-    const number = singleParam(q, 'filter_number');
-    const page = parsePageRequest(q);
-    const list = await deps.reads.pageTokens.list(projectId, 'phone_numbers', (id) => deps.reads.numbers.seqOf(projectId, id));
-    const seqPage = await toSeqPage(page, list);
-    const filter = {
-      ...(name ? { nameContains: name.slice(0, 255) } : {}),
-      ...(number ? { numberContains: number.slice(0, 32) } : {}),
-    };
-    const rows = await deps.reads.numbers.list(projectId, filter, seqPage);
-    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list);
-    return { links, data: items.map(toPhoneNumber) };
-  }));
+  app.get('/api/relay/rest/phone_numbers', { schema: { summary: 'List your phone numbers', response: { 200: pageOf(phoneNumberResponse) } } }, numberList(deps, 'phone_numbers', undefined, toPhoneNumber));
 
   // Nothing is for sale here (numbers are registered, not bought): every search finds none. It still
   // answers, as SignalWire's Python SDK example starts with a search outside any error handling.

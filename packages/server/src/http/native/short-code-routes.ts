@@ -10,11 +10,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import type { PhoneNumberRecord } from '../../domain/project.js';
 import { authenticate, principalOf } from '../auth.js';
-import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
-import { singleParam } from '../query-params.js';
-import { boundedList } from '../list-slots.js';
-import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
+import { numberList } from './number-list.js';
 import { toPhoneNumber } from './presenters.js';
 import { pageOf, shortCodeResponse } from './schemas.js';
 
@@ -35,24 +32,7 @@ export async function shortCodeRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     return n;
   };
 
-  app.get('/api/relay/rest/short_codes', { schema: { summary: 'List your short codes', response: { 200: pageOf(shortCodeResponse) } } }, boundedList(async (request) => {
-    const { projectId } = principalOf(request);
-    const q = request.query as Record<string, unknown>;
-    checkQueryNames(q, ['filter_name', 'filter_number']);
-    const name = singleParam(q, 'filter_name');
-    const number = singleParam(q, 'filter_number');
-    const page = parsePageRequest(q);
-    const list = await deps.reads.pageTokens.list(projectId, 'short_codes', (id) => deps.reads.numbers.seqOf(projectId, id));
-    const seqPage = await toSeqPage(page, list);
-    const filter = {
-      numberType: 'shortcode' as const,
-      ...(name ? { nameContains: name.slice(0, 255) } : {}),
-      ...(number ? { numberContains: number.slice(0, 32) } : {}),
-    };
-    const rows = await deps.reads.numbers.list(projectId, filter, seqPage);
-    const { items, links } = finishPage(rows, page, requestUrl(request, deps.publicUrl), list);
-    return { links, data: items.map(toShortCode) };
-  }));
+  app.get('/api/relay/rest/short_codes', { schema: { summary: 'List your short codes', response: { 200: pageOf(shortCodeResponse) } } }, numberList(deps, 'short_codes', 'shortcode', toShortCode));
 
   app.get<{ Params: { id: string } }>('/api/relay/rest/short_codes/:id', { schema: { summary: 'Fetch a short code', response: { 200: shortCodeResponse } } }, async (request) => {
     const { projectId } = principalOf(request);
