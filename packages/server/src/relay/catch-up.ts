@@ -15,7 +15,9 @@
  * project down to the window's start (no index leads with the project: one would cost every
  * message's four event inserts), `CATCH_UP_SCAN_ROWS` ids a statement with the event loop turning
  * between them, at most `CATCH_UP_MAX_SCAN_ROWS` ids: how many other projects wrote meanwhile does
- * not decide what a project's session gets back, only how long the read takes.
+ * not decide what a project's session gets back, only how long the read takes. Reads of different
+ * projects running at the same time share the walk (store/repositories/event-walk.ts): after a
+ * crash the projects with sessions adopted again walk the window's ids about once, not once each.
  * Batched: after a restart every client comes back within seconds, so the reads of one project
  * wait for the one running and are made together (`CatchUpReader`), one read per project at a time.
  * Paced: at most `CATCH_UP_READ_BURST` reads of one project at once and `CATCH_UP_READS_PER_SECOND`

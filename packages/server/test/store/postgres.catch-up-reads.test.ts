@@ -77,11 +77,15 @@ describe.skipIf(servicesOff)('a RELAY catch-up read on PostgreSQL over a long hi
   const read = () => store.events.listRecentForContexts(P, ['office', 'default'], ['signalwire_x'], { since: 0, limit: 10, scanRows: SCAN, scanSince: 0, maxScanRows: MESSAGES });
 
   it('examines at most the scanned ids, before the tables are analyzed and after', async () => {
+    // Also with another project's read at the same time (one statement a part for both: `project_id in (...)`).
+    const withAnother = () => Promise.all([read(), store.events.listRecentForContexts('22222222-2222-4222-8222-222222222222', ['office'], [], { since: 0, limit: 10, scanRows: SCAN, scanSince: 0, maxScanRows: MESSAGES })]);
     expect(await read()).toHaveLength(10);
     expect(await mostRowsExamined(store.db, read)).toBeLessThanOrEqual(SCAN);
+    expect(await mostRowsExamined(store.db, withAnother)).toBeLessThanOrEqual(SCAN);
     await sql`analyze messages`.execute(store.db);
     await sql`analyze message_events`.execute(store.db);
     expect(await mostRowsExamined(store.db, read)).toBeLessThanOrEqual(SCAN);
+    expect(await mostRowsExamined(store.db, withAnother)).toBeLessThanOrEqual(SCAN);
   });
 
   it("walks past another project's burst a part a statement, and stops at the window's start", async () => {
@@ -94,5 +98,11 @@ describe.skipIf(servicesOff)('a RELAY catch-up read on PostgreSQL over a long hi
     // The top, then ten parts of the burst, each with a look at the event below it (P's, older: the end).
     expect(await examined(store.db, windowed)).toEqual({ most: expect.any(Number), statements: 1 + 10 + 10 });
     expect(await mostRowsExamined(store.db, windowed)).toBeLessThanOrEqual(SCAN);
+    // Reads of several projects at once: one walk, each part one statement for all of them, as bounded.
+    const R = '33333333-3333-4333-8333-333333333333';
+    const together = () => Promise.all([P, Q, R].map((p) => store.events.listRecentForContexts(p, ['office', 'default'], ['signalwire_x'], { since: 1_000, limit: 10, scanRows: SCAN, scanSince: 1_000, maxScanRows: MESSAGES * 2 })));
+    expect(await together()).toEqual([[], [], []]);
+    expect(await examined(store.db, together)).toEqual({ most: expect.any(Number), statements: 1 + 10 + 10 });
+    expect(await mostRowsExamined(store.db, together)).toBeLessThanOrEqual(SCAN);
   });
 });

@@ -32,8 +32,8 @@ async function history(): Promise<void> {
   await store.events.insertMany(messages.map((m) => ({ messageId: m.id, projectId: P, status: 'delivered' as const, at: 1, errorCode: null, errorMessage: null, detail: null })));
 }
 
-/** The statements a read of P's events runs, and its rows. */
-async function statementsOf(bounds: RecentEventsBounds): Promise<{ statements: CompiledQuery[]; rows: number }> {
+/** The statements a read of P's events runs (with reads of `others` at the same time: one walk), and its rows. */
+async function statementsOf(bounds: RecentEventsBounds, others: readonly string[] = []): Promise<{ statements: CompiledQuery[]; rows: number }> {
   const executor = store.db.getExecutor();
   const original = executor.executeQuery.bind(executor);
   const statements: CompiledQuery[] = [];
@@ -42,7 +42,8 @@ async function statementsOf(bounds: RecentEventsBounds): Promise<{ statements: C
     return (original as (q: CompiledQuery, i: unknown) => Promise<unknown>)(query, id);
   }) as typeof executor.executeQuery;
   try {
-    return { statements, rows: (await store.events.listRecentForContexts(P, ['office', 'default'], ['signalwire_x'], bounds)).length };
+    const [rows] = await Promise.all([P, ...others].map((p) => store.events.listRecentForContexts(p, ['office', 'default'], ['signalwire_x'], bounds)));
+    return { statements, rows: rows!.length };
   } finally {
     executor.executeQuery = original;
   }
@@ -72,5 +73,21 @@ it("walks past another project's burst by key, a part a statement, and stops at 
   // Ten parts of the burst; the event below the tenth is P's, older than the window: the walk ends there.
   expect(statements.filter((s) => /join/i.test(s.sql))).toHaveLength(10);
   expect(statements.length).toBe(1 + 10 + 10);
+  for (const s of statements) for (const step of await planOf(s)) expect(step).not.toMatch(/^SCAN/);
+});
+
+it("serves reads of several projects at once with one statement a part, still a search by key", async () => {
+  await history();
+  const busy = randomUUID();
+  await store.events.insertMany(Array.from({ length: 1_000 }, () => ({ messageId: busy, projectId: Q, status: 'sent' as const, at: 1_000, errorCode: null, errorMessage: null, detail: null })));
+  const others = ['33333333-3333-4333-8333-333333333333', '44444444-4444-4444-8444-444444444444'];
+  const { statements, rows } = await statementsOf({ since: 1_000, limit: 10, scanRows: 100, scanSince: 1_000, maxScanRows: 1_000_000 }, [Q, ...others]);
+  expect(rows).toBe(0);
+  // Four projects' reads, one walk: the top, ten parts (each for all four), a look below each.
+  expect(statements.length).toBe(1 + 10 + 10);
+  const join = statements.filter((s) => /join/i.test(s.sql));
+  expect(join).toHaveLength(10);
+  expect(join[0]!.parameters).toEqual(expect.arrayContaining([P, Q, ...others]));
+  expect(await planOf(join[0]!)).toEqual([expect.stringMatching(/^SEARCH e USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)$/), expect.stringMatching(/^SEARCH m USING INDEX \S+ \(id=\?\)$/)]);
   for (const s of statements) for (const step of await planOf(s)) expect(step).not.toMatch(/^SCAN/);
 });

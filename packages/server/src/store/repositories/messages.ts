@@ -9,11 +9,10 @@ import type { Database, MessagesTable } from '../schema.js';
 import { chunkRows, eventFromRow, MESSAGE_STATE_COLUMNS, messageFromRow, messageStateFromRow, num } from '../rows.js';
 import { ConversationReads, scanEdge } from './conversations.js';
 import { containsText } from './like.js';
+import { SharedEventWalk } from './event-walk.js';
 
 /** Rows per guarded UPDATE (they travel as one JSON parameter). */
 const TRANSITION_CHUNK = 500;
-/** Context or sender names one catch-up read binds (SQLite takes 32,766 parameters, PostgreSQL 65,535). */
-const NAMES_PER_READ = 10_000;
 /** States after which a carrier has taken the message, so it has a sent time. */
 const CARRIED: ReadonlySet<MessageStatus> = new Set(['sent', 'delivered', 'undelivered']);
 
@@ -400,6 +399,9 @@ export class KyselyMessageRepository implements MessageRepository {
 
 
 export class KyselyMessageEventRepository implements MessageEventRepository {
+  /** The shared walks of recent-event reads, one for each part size (reads of one size stop to look at the same ids). */
+  private readonly walks = new Map<number, SharedEventWalk>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
@@ -425,56 +427,9 @@ export class KyselyMessageEventRepository implements MessageEventRepository {
     if ((contexts.length === 0 && senders.length === 0) || bounds.limit <= 0) return [];
     // Event ids grow with time: the events since `scanSince` are a range of the primary key, walked
     // down from the top in parts. Not a count of the newest ids: another project's burst would push
-    // this project's events out of it.
-    const top = await this.db.selectFrom('message_events').select((eb) => eb.fn.max('id').as('top')).executeTakeFirst();
-    // A project's sessions read together may follow more names than one statement binds (1,000
-    // sessions of 100 contexts): read in parts, each its newest `limit`, and keep the newest of all.
-    const parts: Array<readonly [readonly string[], readonly string[]]> =
-      contexts.length + senders.length <= NAMES_PER_READ ? [[contexts, senders]] : [...chunkRows(contexts, 1, NAMES_PER_READ).map((c) => [c, []] as const), ...chunkRows(senders, 1, NAMES_PER_READ).map((s) => [[], s] as const)];
-    const byId = new Map<number, Awaited<ReturnType<typeof this.recentOf>>[number]>();
-    let ceiling = num(top?.top ?? 0);
-    for (let scanned = 0; ceiling > 0 && scanned < bounds.maxScanRows; ) {
-      const floor = Math.max(0, ceiling - Math.max(1, Math.min(bounds.scanRows, bounds.maxScanRows - scanned)));
-      for (const [c, s] of parts) for (const r of await this.recentOf(projectId, c, s, floor, ceiling, bounds)) byId.set(num(r.e_id), r);
-      scanned += ceiling - floor;
-      // Every event further down is older than those found.
-      if (byId.size >= bounds.limit || floor === 0) break;
-      const below = await this.db.selectFrom('message_events').select('at').where('id', '<=', floor).orderBy('id', 'desc').limit(1).executeTakeFirst();
-      if (!below || num(below.at) < bounds.scanSince) break;
-      ceiling = floor;
-      // One part at a time: SQLite answers nothing else while a statement runs.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    const rows = [...byId.values()].sort((x, y) => num(y.e_id) - num(x.e_id)).slice(0, bounds.limit);
-    return rows.reverse().map((r) => ({
-      message: messageFromRow(r),
-      event: eventFromRow({ id: r.e_id, message_id: r.e_message_id, project_id: r.e_project_id, status: r.e_status, at: r.e_at, error_code: r.e_error_code, error_message: r.e_error_message, detail: r.e_detail }),
-    }));
+    // this project's events out of it. Reads at the same time share the walk (event-walk.ts).
+    let walk = this.walks.get(bounds.scanRows);
+    if (!walk) this.walks.set(bounds.scanRows, (walk = new SharedEventWalk(this.db, this.traits, bounds.scanRows)));
+    return walk.read(projectId, contexts, senders, bounds);
   }
-
-  /** The newest `limit` events of `projectId` in (`floor`, `ceiling`] of messages in `contexts` or sent by `senders`. */
-  private recentOf(projectId: string, contexts: readonly string[], senders: readonly string[], floor: number, ceiling: number, bounds: RecentEventsBounds) {
-    return this.db
-      .selectFrom('message_events as e')
-      .innerJoin('messages as m', 'm.id', 'e.message_id')
-      .selectAll('m')
-      .select(['e.id as e_id', 'e.message_id as e_message_id', 'e.project_id as e_project_id', 'e.status as e_status', 'e.at as e_at', 'e.error_code as e_error_code', 'e.error_message as e_error_message', 'e.detail as e_detail'])
-      .where('e.id', '>', floor)
-      .where('e.id', '<=', ceiling)
-      .where('e.project_id', '=', projectId)
-      // Not through (project_id, seq): the last event ids lead, each message looked up by its id.
-      .where(this.traits.keyLookupInProject(projectId, 'm.project_id'))
-      .where('e.at', '>=', bounds.since)
-      .where((eb) =>
-        eb.or([
-          ...(contexts.length ? [eb('m.context', 'in', contexts)] : []),
-          ...(contexts.includes('default') ? [eb('m.context', 'is', null)] : []),
-          ...(senders.length ? [eb('m.relay_sender', 'in', senders)] : []),
-        ]),
-      )
-      .orderBy('e.id', 'desc')
-      .limit(bounds.limit)
-      .execute();
-  }
-
 }

@@ -12,6 +12,8 @@ export interface MessageEventWithMessage {
  * statement (the event loop turns between statements), until it has `limit` rows, or the event
  * below the ids it looked through is older than `scanSince` (ids grow with time: a little before
  * `since`, for events stored slightly out of order), or it looked through `maxScanRows` ids.
+ * Parts are aligned on multiples of `scanRows` (the first from the newest id down to one), and
+ * reads at the same time with the same `scanRows` share the walk, each getting what it would alone.
  */
 export interface RecentEventsBounds {
   readonly since: number;

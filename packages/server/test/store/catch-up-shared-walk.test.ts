@@ -1,0 +1,124 @@
+/**
+ * After a crash every project with RELAY sessions adopted again reads the last minutes of the
+ * stored events (relay/catch-up.ts): each read walks every project's event ids down to its window's
+ * start, so 100 projects once cost 100 walks through the same ids. Reads running at the same time
+ * now share the walk (store/repositories/event-walk.ts): one statement per part serves them all,
+ * and each gets exactly what its own read gets, including a read asked while the walk is under way
+ * (it joins below, and the ids above where it joined are read for it after). (That each statement
+ * stays a search by key: sqlite/postgres.catch-up-reads.test.ts.)
+ */
+import type { CompiledQuery } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { NewMessageEvent, MessageRecord } from '../../src/domain/message.js';
+import type { MessageEventWithMessage, RecentEventsBounds } from '../../src/domain/ports/store.js';
+import type { KyselyStore } from '../../src/store/kysely-store.js';
+import { messageRow } from '../helpers/records.js';
+import { storeBackends } from '../helpers/postgres.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const PROJECTS = Array.from({ length: 9 }, (_, i) => `${String(i + 1).repeat(8)}-0000-4000-8000-000000000000`);
+/** Events stored, one a millisecond, round the projects' messages in turn. */
+const EVENTS = 3_000;
+const SCAN = 100;
+
+interface Ask {
+  readonly projectId: string;
+  readonly since: number;
+  readonly limit: number;
+}
+
+const bounds = (a: Ask): RecentEventsBounds => ({ since: a.since, limit: a.limit, scanRows: SCAN, scanSince: a.since, maxScanRows: 1_000_000 });
+const read = (store: KyselyStore, a: Ask) => store.events.listRecentForContexts(a.projectId, ['office', 'default'], ['signalwire_x'], bounds(a));
+const seen = (rows: readonly MessageEventWithMessage[]) => rows.map((r) => `${r.event.messageId}:${r.event.status}:${r.event.at - T0}`);
+
+/** Counts the statements run meanwhile; `onPart` is told of each part's statement as it starts. */
+async function counting<T>(store: KyselyStore, work: () => Promise<T>, onPart: (n: number) => void = () => {}): Promise<{ value: T; statements: number; parts: number }> {
+  const executor = store.db.getExecutor();
+  const original = executor.executeQuery.bind(executor);
+  let statements = 0;
+  let parts = 0;
+  executor.executeQuery = ((query: CompiledQuery, id: unknown) => {
+    statements += 1;
+    if (/join/i.test(query.sql)) onPart((parts += 1));
+    return (original as (q: CompiledQuery, i: unknown) => Promise<unknown>)(query, id);
+  }) as typeof executor.executeQuery;
+  try {
+    return { value: await work(), statements, parts };
+  } finally {
+    executor.executeQuery = original;
+  }
+}
+
+describe.each(storeBackends(afterAll))('catch-up reads of many projects at once on %s', (_name, open) => {
+  it('share one walk, each project getting exactly its own events, one joining mid-walk too', async () => {
+    const { store, close } = await open();
+    try {
+      for (const id of PROJECTS) await store.projects.create({ id, name: id.slice(0, 4), signingKey: `PSK_${id.slice(0, 4)}`, createdAt: T0 });
+      // Each project: a message in its session's context, one without a context, one its session sent elsewhere, one of a context it does not follow.
+      const messages: MessageRecord[] = await store.messages.insertMany(
+        PROJECTS.flatMap((p) => [messageRow(p, { context: 'office' }), messageRow(p, { context: null }), messageRow(p, { context: 'elsewhere', relaySender: 'signalwire_x' }), messageRow(p, { context: 'elsewhere' })]),
+      );
+      const statuses = ['queued', 'sent', 'delivered'] as const;
+      const events: NewMessageEvent[] = Array.from({ length: EVENTS }, (_, i) => {
+        const m = messages[(i * 7) % messages.length]!;
+        return { messageId: m.id, projectId: m.projectId, status: statuses[i % 3]!, at: T0 + i, errorCode: null, errorMessage: null, detail: null };
+      });
+      // One stored out of time order, long after its time: within the late reads' windows, just below where they join, and below where the shorter one's walk ends.
+      const stray = messages.find((m) => m.projectId === PROJECTS[8] && m.context === 'office')!;
+      events[2_450] = { ...events[2_450]!, messageId: stray.id, projectId: stray.projectId, at: T0 + 2_950 };
+      await store.events.insertMany(events);
+      const followed = new Set(messages.filter((m) => m.context !== 'elsewhere' || m.relaySender === 'signalwire_x').map((m) => m.id));
+      /** What a read gets: its project's events of messages it follows, in its window, the newest within its limit; from the `from`th stored (where its walk ends). */
+      const expected = (a: Ask, from = 0) =>
+        events
+          .slice(from)
+          .filter((e) => e.projectId === a.projectId && followed.has(e.messageId) && e.at >= a.since)
+          .slice(-a.limit)
+          .map((e) => `${e.messageId}:${e.status}:${e.at - T0}`);
+
+      // Eight projects, windows of different lengths; one of them with a limit it reaches.
+      const asks: Ask[] = PROJECTS.slice(0, 8).map((projectId, i) => ({ projectId, since: T0 + 1_000 + 100 * i, limit: i === 3 ? 5 : 10_000 }));
+      const alone: number[] = [];
+      for (const a of asks) {
+        const { value, statements } = await counting(store, () => read(store, a));
+        expect(seen(value)).toEqual(expected(a));
+        alone.push(statements);
+      }
+      // The longest window walks 2,000 ids: the top, 20 parts, a look below each.
+      expect(Math.max(...alone)).toBe(1 + 20 + 20);
+      const together = await counting(store, () => Promise.all(asks.map((a) => read(store, a))));
+      asks.forEach((a, i) => expect(seen(together.value[i]!)).toEqual(expected(a)));
+      expect(together.statements).toBe(Math.max(...alone));
+      expect(alone.reduce((x, y) => x + y)).toBeGreaterThan(5 * together.statements);
+
+      // A project asks while the walk is under way (its window reaching below where it joins), and
+      // another whose window starts above where it joins: both get what their own reads get.
+      const late: Ask = { projectId: PROJECTS[8]!, since: T0 + 500, limit: 10_000 };
+      const lateShort: Ask = { projectId: PROJECTS[8]!, since: T0 + 2_550, limit: 10_000 };
+      let lateRead: Promise<MessageEventWithMessage[][]> | undefined;
+      const joined = await counting(
+        store,
+        async () => {
+          const rows = await Promise.all(asks.map((a) => read(store, a)));
+          return { rows, late: await lateRead! };
+        },
+        (n) => {
+          // As the walk's fifth part (ids 2,500 to 2,600) is read.
+          if (n === 5) lateRead = Promise.all([read(store, late), read(store, lateShort)]);
+        },
+      );
+      asks.forEach((a, i) => expect(seen(joined.value.rows[i]!)).toEqual(expected(a)));
+      expect(seen(joined.value.late[0]!)).toEqual(expected(late));
+      // (The shorter window's walk ends at id 2,500, where the reads joined: the event stored out of order is not its.)
+      expect(seen(joined.value.late[1]!)).toEqual(expected(lateShort, 2_500));
+      expect(seen(await read(store, lateShort))).toEqual(expected(lateShort, 2_500));
+      expect(expected(lateShort)).toContain(`${stray.id}:${events[2_450]!.status}:2950`);
+      expect(expected(late).length).toBeGreaterThan(200);
+      expect(seen(await read(store, late))).toEqual(expected(late));
+      // The walk goes on to the late window's start (25 parts), then the five parts above where the reads joined are read again for them.
+      expect(joined.parts).toBe(25 + 5);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+});
