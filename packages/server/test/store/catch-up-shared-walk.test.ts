@@ -121,4 +121,73 @@ describe.each(storeBackends(afterAll))('catch-up reads of many projects at once 
       await close();
     }
   }, 120_000);
+
+  it('gives every read what its own read gives, whatever its window, limit, budget and names, asked together or mid-walk', async () => {
+    const { store, close } = await open();
+    try {
+      for (const id of PROJECTS) await store.projects.create({ id, name: id.slice(0, 4), signingKey: `PSK_${id.slice(0, 4)}`, createdAt: T0 });
+      const contextsOf = ['office', 'front', null] as const;
+      const messages: MessageRecord[] = await store.messages.insertMany(PROJECTS.flatMap((p) => [...contextsOf.map((context) => messageRow(p, { context })), messageRow(p, { context: 'elsewhere', relaySender: 'signalwire_x' })]));
+      // A fixed sequence of pseudo-random numbers (a linear congruential generator): the same reads each run.
+      let seed = 42;
+      const next = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), Math.floor((seed / 2 ** 31) * n));
+      // Some events stored out of time order, up to 300 ms late.
+      const events: NewMessageEvent[] = Array.from({ length: EVENTS }, (_, i) => {
+        const m = messages[next(messages.length)]!;
+        return { messageId: m.id, projectId: m.projectId, status: 'sent' as const, at: T0 + i - (next(10) === 0 ? next(300) : 0), errorCode: null, errorMessage: null, detail: null };
+      });
+      await store.events.insertMany(events);
+      const names = [['office'], ['front', 'default'], ['office', 'front'], []] as const;
+      const asks = Array.from({ length: 40 }, () => {
+        const since = T0 + next(3_000);
+        const bounds: RecentEventsBounds = { since, limit: [1, 7, 60, 10_000][next(4)]!, scanRows: SCAN, scanSince: since - next(200), maxScanRows: [150, 650, 1_000_000][next(3)]! };
+        return { projectId: PROJECTS[next(PROJECTS.length)]!, contexts: names[next(names.length)]!, senders: next(2) ? ['signalwire_x'] : [], bounds, atPart: next(3) === 0 ? 0 : 1 + next(20) };
+      });
+      // One read asked first walks the whole history: the others asked mid-walk join it.
+      asks.unshift({ projectId: PROJECTS[0]!, contexts: ['office'], senders: [], bounds: { since: T0, limit: 10_000, scanRows: SCAN, scanSince: T0, maxScanRows: 1_000_000 }, atPart: 0 });
+      const ask = (a: (typeof asks)[number]) => store.events.listRecentForContexts(a.projectId, a.contexts, a.senders, a.bounds);
+      const alone: string[][] = [];
+      for (const a of asks) alone.push(seen(await ask(a)));
+      expect(alone.filter((rows) => rows.length > 0).length).toBeGreaterThan(20);
+      // A third asked together, the others as the walk reaches one of its parts.
+      const pending: Array<Promise<MessageEventWithMessage[]>> = [];
+      const shared = await counting(
+        store,
+        async () => {
+          asks.forEach((a, i) => a.atPart === 0 && (pending[i] = ask(a)));
+          for (let asked = 0; asked < pending.filter(Boolean).length; ) {
+            asked = pending.filter(Boolean).length;
+            await Promise.all(pending.filter(Boolean));
+          }
+          // Those whose part no walk reached, asked after.
+          asks.forEach((a, i) => (pending[i] ??= ask(a)));
+          return Promise.all(pending);
+        },
+        (n) => asks.forEach((a, i) => a.atPart === n && (pending[i] ??= ask(a))),
+      );
+      asks.forEach((a, i) => expect(seen(shared.value[i]!), JSON.stringify({ ...a, i })).toEqual(alone[i]));
+      expect(asks.filter((a) => a.atPart > 0).length).toBeGreaterThan(20);
+      expect(shared.statements).toBeLessThan(alone.length * 10);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+
+  it("goes on below a shared statement's last row for the reads it left short of their limit", async () => {
+    const { store, close } = await open();
+    try {
+      const [a, b] = PROJECTS;
+      for (const id of [a!, b!]) await store.projects.create({ id, name: id.slice(0, 4), signingKey: `PSK_${id.slice(0, 4)}`, createdAt: T0 });
+      const [ma, mb] = await store.messages.insertMany([messageRow(a!, { context: 'office' }), messageRow(b!, { context: 'office' })]);
+      const ev = (m: MessageRecord, at: number): NewMessageEvent => ({ messageId: m.id, projectId: m.projectId, status: 'sent', at, errorCode: null, errorMessage: null, detail: null });
+      // B's one event, then 50 of A's, all in one part: a statement for both, of at most 1 + 1 rows, is filled by A's.
+      await store.events.insertMany([ev(mb!, T0), ...Array.from({ length: 50 }, (_, i) => ev(ma!, T0 + 1 + i))]);
+      const one: Ask = { projectId: a!, since: T0, limit: 1 };
+      const [ofA, ofB] = await Promise.all([read(store, one), read(store, { ...one, projectId: b! })]);
+      expect(seen(ofA)).toEqual([`${ma!.id}:sent:50`]);
+      expect(seen(ofB)).toEqual([`${mb!.id}:sent:0`]);
+    } finally {
+      await close();
+    }
+  });
 });

@@ -247,7 +247,8 @@ function take(segment: Segment, row: Row): void {
   const { read } = segment;
   const id = num(row.e_id);
   if (row.e_project_id !== read.projectId || row.project_id !== read.projectId || num(row.e_at) < read.bounds.since) return;
-  if (id <= segment.budgetFloor || (read.top !== null && id > read.top)) return;
+  // (Every read walked from the top of a pass has that top as its own: nothing above it is read.)
+  if (id <= segment.budgetFloor) return;
   if (!(read.contexts.has(row.context ?? 'default') || (row.relay_sender !== null && read.senders.has(row.relay_sender)))) return;
   segment.rows.set(id, row);
 }
