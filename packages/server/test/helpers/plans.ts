@@ -41,9 +41,10 @@ interface PlanNode {
 
 /**
  * PostgreSQL: the most rows any node of the plans of the statements `work` runs handled (returned
- * or filtered out), as run (EXPLAIN ANALYZE, each statement run again). `work` must run one at least.
+ * or filtered out), as run (EXPLAIN ANALYZE, each statement run again), and how many statements it
+ * ran. `work` must run one at least.
  */
-export async function mostRowsExamined(db: Kysely<Database>, work: () => Promise<unknown>): Promise<number> {
+export async function rowsExamined(db: Kysely<Database>, work: () => Promise<unknown>): Promise<{ most: number; statements: number }> {
   let most = 0;
   const visit = (n: PlanNode) => {
     most = Math.max(most, (n['Actual Rows'] + (n['Rows Removed by Filter'] ?? 0)) * n['Actual Loops']);
@@ -55,7 +56,12 @@ export async function mostRowsExamined(db: Kysely<Database>, work: () => Promise
     const { rows } = await db.executeQuery<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(CompiledQuery.raw(`EXPLAIN (ANALYZE, FORMAT JSON) ${s.sql}`, [...s.parameters]));
     visit(rows[0]!['QUERY PLAN'][0]!.Plan);
   }
-  return most;
+  return { most, statements: statements.length };
+}
+
+/** PostgreSQL: `rowsExamined`'s most rows. */
+export async function mostRowsExamined(db: Kysely<Database>, work: () => Promise<unknown>): Promise<number> {
+  return (await rowsExamined(db, work)).most;
 }
 
 /** Create project `id` (named `name`) in `store`. */

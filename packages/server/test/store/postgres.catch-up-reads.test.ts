@@ -6,55 +6,16 @@
  * window's start. (SQLite's side, and what the other plan cost there: sqlite.catch-up-reads.test.ts.)
  */
 import { randomUUID } from 'node:crypto';
-import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/dialects/postgres.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import type { Database } from '../../src/store/schema.js';
-import { messageRow } from '../helpers/records.js';
+import { messagesWithEvents, mostRowsExamined, planProject, rowsExamined as examined, seedInBatches } from '../helpers/plans.js';
 import { createTestDatabase, servicesOff, type TestDatabase } from '../helpers/postgres.js';
 
 const P = '11111111-1111-4111-8111-111111111111';
 const MESSAGES = 30_000;
 const SCAN = 50;
-
-interface PlanNode {
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Rows Removed by Filter'?: number;
-  Plans?: PlanNode[];
-}
-
-/** The most rows any node of the plans of the statements `work` runs handled (returned or filtered out), as run; and how many statements. */
-async function examined(db: Kysely<Database>, work: () => Promise<unknown>): Promise<{ most: number; statements: number }> {
-  const executor = db.getExecutor();
-  const original = executor.executeQuery.bind(executor);
-  const seen: CompiledQuery[] = [];
-  executor.executeQuery = ((query: CompiledQuery, id: unknown) => {
-    seen.push(query);
-    return (original as (q: CompiledQuery, i: unknown) => Promise<unknown>)(query, id);
-  }) as typeof executor.executeQuery;
-  try {
-    await work();
-  } finally {
-    executor.executeQuery = original;
-  }
-  expect(seen.length).toBeGreaterThan(0);
-  let most = 0;
-  const visit = (n: PlanNode) => {
-    most = Math.max(most, (n['Actual Rows'] + (n['Rows Removed by Filter'] ?? 0)) * n['Actual Loops']);
-    for (const c of n.Plans ?? []) visit(c);
-  };
-  for (const s of seen) {
-    const { rows } = await db.executeQuery<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(CompiledQuery.raw(`EXPLAIN (ANALYZE, FORMAT JSON) ${s.sql}`, [...s.parameters]));
-    visit(rows[0]!['QUERY PLAN'][0]!.Plan);
-  }
-  return { most, statements: seen.length };
-}
-
-async function mostRowsExamined(db: Kysely<Database>, work: () => Promise<unknown>): Promise<number> {
-  return (await examined(db, work)).most;
-}
 
 describe.skipIf(servicesOff)('a RELAY catch-up read on PostgreSQL over a long history', () => {
   let db: TestDatabase;
@@ -63,11 +24,8 @@ describe.skipIf(servicesOff)('a RELAY catch-up read on PostgreSQL over a long hi
   beforeAll(async () => {
     db = await createTestDatabase();
     store = await openPostgresStore({ url: db.url });
-    await store.projects.create({ id: P, name: 'History', signingKey: 'PSK_history', createdAt: 0 });
-    for (let i = 0; i < MESSAGES; i += 1_000) {
-      const messages = await store.messages.insertMany(Array.from({ length: 1_000 }, () => messageRow(P, { context: 'office' })));
-      await store.events.insertMany(messages.map((m) => ({ messageId: m.id, projectId: P, status: 'delivered' as const, at: 1, errorCode: null, errorMessage: null, detail: null })));
-    }
+    await planProject(store, P, 'History');
+    await seedInBatches(MESSAGES, 1_000, (n) => messagesWithEvents(store, P, n, { context: 'office' }));
   });
   afterAll(async () => {
     await store?.close();

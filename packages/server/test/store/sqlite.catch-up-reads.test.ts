@@ -9,12 +9,12 @@
  * wrote after it. (PostgreSQL's side: postgres.catch-up-reads.test.ts.)
  */
 import { randomUUID } from 'node:crypto';
-import { CompiledQuery } from 'kysely';
+import type { CompiledQuery } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { RecentEventsBounds } from '../../src/domain/ports/store.js';
 import { openSqliteStore } from '../../src/store/dialects/sqlite.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import { messageRow } from '../helpers/records.js';
+import { messagesWithEvents, sqlitePlan, statementsOf } from '../helpers/plans.js';
 
 const P = '11111111-1111-4111-8111-111111111111';
 const Q = '22222222-2222-4222-8222-222222222222';
@@ -27,36 +27,23 @@ afterEach(async () => {
 });
 
 /** P's 200 messages in `office`, each delivered at 1. */
-async function history(): Promise<void> {
-  const messages = await store.messages.insertMany(Array.from({ length: 200 }, () => messageRow(P, { context: 'office' })));
-  await store.events.insertMany(messages.map((m) => ({ messageId: m.id, projectId: P, status: 'delivered' as const, at: 1, errorCode: null, errorMessage: null, detail: null })));
-}
+const history = () => messagesWithEvents(store, P, 200, { context: 'office' });
 
 /** The statements a read of P's events runs (with reads of `others` at the same time: one walk), and its rows. */
-async function statementsOf(bounds: RecentEventsBounds, others: readonly string[] = []): Promise<{ statements: CompiledQuery[]; rows: number }> {
-  const executor = store.db.getExecutor();
-  const original = executor.executeQuery.bind(executor);
-  const statements: CompiledQuery[] = [];
-  executor.executeQuery = ((query: CompiledQuery, id: unknown) => {
-    statements.push(query);
-    return (original as (q: CompiledQuery, i: unknown) => Promise<unknown>)(query, id);
-  }) as typeof executor.executeQuery;
-  try {
-    const [rows] = await Promise.all([P, ...others].map((p) => store.events.listRecentForContexts(p, ['office', 'default'], ['signalwire_x'], bounds)));
-    return { statements, rows: rows!.length };
-  } finally {
-    executor.executeQuery = original;
-  }
+async function readOf(bounds: RecentEventsBounds, others: readonly string[] = []): Promise<{ statements: CompiledQuery[]; rows: number }> {
+  let rows = 0;
+  const statements = await statementsOf(store.db, async () => {
+    const [mine] = await Promise.all([P, ...others].map((p) => store.events.listRecentForContexts(p, ['office', 'default'], ['signalwire_x'], bounds)));
+    rows = mine!.length;
+  });
+  return { statements, rows };
 }
 
-async function planOf(s: CompiledQuery): Promise<string[]> {
-  const { rows } = await store.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${s.sql}`, [...s.parameters]));
-  return rows.map((r) => r.detail);
-}
+const planOf = (s: CompiledQuery) => sqlitePlan(store.db, s);
 
 it("reads the last event ids first and looks each event's message up by id, never the project's messages in full", async () => {
   await history();
-  const { statements, rows } = await statementsOf({ since: 0, limit: 10, scanRows: 50, scanSince: 0, maxScanRows: 1_000 });
+  const { statements, rows } = await readOf({ since: 0, limit: 10, scanRows: 50, scanSince: 0, maxScanRows: 1_000 });
   expect(rows).toBe(10);
   const join = statements.filter((s) => /join/i.test(s.sql));
   expect(join).toHaveLength(1);
@@ -68,7 +55,7 @@ it("walks past another project's burst by key, a part a statement, and stops at 
   // Another project then writes 1,000 events, all after P's window starts (at 1,000).
   const busy = randomUUID();
   await store.events.insertMany(Array.from({ length: 1_000 }, () => ({ messageId: busy, projectId: Q, status: 'sent' as const, at: 1_000, errorCode: null, errorMessage: null, detail: null })));
-  const { statements, rows } = await statementsOf({ since: 1_000, limit: 10, scanRows: 100, scanSince: 1_000, maxScanRows: 1_000_000 });
+  const { statements, rows } = await readOf({ since: 1_000, limit: 10, scanRows: 100, scanSince: 1_000, maxScanRows: 1_000_000 });
   expect(rows).toBe(0);
   // Ten parts of the burst; the event below the tenth is P's, older than the window: the walk ends there.
   expect(statements.filter((s) => /join/i.test(s.sql))).toHaveLength(10);
@@ -81,7 +68,7 @@ it("serves reads of several projects at once with one statement a part, still a 
   const busy = randomUUID();
   await store.events.insertMany(Array.from({ length: 1_000 }, () => ({ messageId: busy, projectId: Q, status: 'sent' as const, at: 1_000, errorCode: null, errorMessage: null, detail: null })));
   const others = ['33333333-3333-4333-8333-333333333333', '44444444-4444-4444-8444-444444444444'];
-  const { statements, rows } = await statementsOf({ since: 1_000, limit: 10, scanRows: 100, scanSince: 1_000, maxScanRows: 1_000_000 }, [Q, ...others]);
+  const { statements, rows } = await readOf({ since: 1_000, limit: 10, scanRows: 100, scanSince: 1_000, maxScanRows: 1_000_000 }, [Q, ...others]);
   expect(rows).toBe(0);
   // Four projects' reads, one walk: the top, ten parts (each for all four), a look below each.
   expect(statements.length).toBe(1 + 10 + 10);
