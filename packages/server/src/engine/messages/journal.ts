@@ -19,7 +19,7 @@ import { restated, withSeq, withState, type MessageRecord, type NewMessage, type
 import type { Bus } from '../../domain/ports/bus.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { EngineMetrics } from '../../domain/ports/metrics.js';
-import { isStoreUnavailable, STORAGE_RETRY, type Repositories, type Store, type TransitionUpdate } from '../../domain/ports/store.js';
+import { isStoreUnavailable, STORAGE_RETRY, StoreSilentAtStopError, type Repositories, type Store, type TransitionUpdate } from '../../domain/ports/store.js';
 import type { NewWebhookDelivery } from '../../domain/webhooks.js';
 import { Batcher } from '../../util/batcher.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../../domain/idempotency.js';
@@ -98,6 +98,19 @@ export interface TransactionWork<T> {
  * all, so shutdown ends; receipts given up are re-armed at the next start (receipt-recovery.ts).
  */
 const ATTEMPTS_WHILE_STOPPING = 3;
+
+/**
+ * How long a batch of state changes that storage refused waits before it is written again, or null
+ * to give it up. Once stopping, a store silent through the stop refuses everything at once
+ * (`StoreSilentAtStopError`): its further attempts would only wait out their backoff (200 ms, then
+ * 400 ms, for each batch, one batch after another), adding 1–3 s to a stop that the silence had
+ * already given its 6 s.
+ */
+export function retryDelay(err: unknown, attempt: number, stopping: boolean): number | null {
+  if (!isStoreUnavailable(err)) return null;
+  if (stopping && (attempt >= ATTEMPTS_WHILE_STOPPING || err instanceof StoreSilentAtStopError)) return null;
+  return backoffDelay(STORAGE_RETRY, attempt - 1);
+}
 /** With a failure on record and nothing else writing, readiness checks storage with a write of its own at most this often. */
 const PROBE_INTERVAL_MS = 1_000;
 
@@ -135,7 +148,7 @@ export class MessageJournal {
     this.changes = new Batcher(
       (items) => this.observe('state changes', 'state changes wait in memory and are retried until storage is back', () => this.writeChanges(items), (r) => r.some(Boolean)),
       2000,
-      (err, attempt) => (isStoreUnavailable(err) && !(this.stopping && attempt >= ATTEMPTS_WHILE_STOPPING) ? backoffDelay(STORAGE_RETRY, attempt - 1) : null),
+      (err, attempt) => retryDelay(err, attempt, this.stopping),
     );
   }
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { StoreUnavailableError } from '../../domain/ports/store.js';
+import { StoreSilentAtStopError, StoreUnavailableError } from '../../domain/ports/store.js';
 import { StopSilence, type Done } from './postgres-stop.js';
 
 const SILENCE_MS = 6_000;
@@ -58,6 +58,8 @@ describe('StopSilence', () => {
     const outcome = result.outcome;
     expect(outcome).toMatchObject({ err: expect.any(StoreUnavailableError) });
     expect(((outcome as { err: Error }).err).message).toMatch(/while the node is stopping/);
+    // Of the kind whose retries give up at once (the journal's `retryDelay`): nothing will answer.
+    expect(outcome).toMatchObject({ err: expect.any(StoreSilentAtStopError) });
     expect(abandon).toHaveBeenCalledTimes(1);
     expect(silence.refused).toBe(true);
 
@@ -66,7 +68,7 @@ describe('StopSilence', () => {
     expect(late).toHaveBeenCalledWith('too late');
     // Everything after fails at once, without being started.
     const next = vi.fn();
-    await expect(silence.guard(next)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(silence.guard(next)).rejects.toBeInstanceOf(StoreSilentAtStopError);
     expect(next).not.toHaveBeenCalled();
   });
 

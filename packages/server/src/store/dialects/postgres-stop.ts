@@ -15,7 +15,7 @@
  * recovered at the next start or by another node, as after a crash). A database that answers is
  * not cut short: only a statement that has had no answer for the whole silence is given up.
  */
-import { StoreUnavailableError } from '../../domain/ports/store.js';
+import { StoreSilentAtStopError } from '../../domain/ports/store.js';
 
 /** How long a stopping node waits for a database that does not answer. Above the lock timeout (5 s), whose answer comes on time. */
 export const STOP_SILENCE_MS = 6_000;
@@ -73,7 +73,7 @@ export class StopSilence {
 
   /**
    * The outcome of what `start` starts (it reports it to `done`), or (once the node is stopping) a
-   * `StoreUnavailableError` when it has no answer within the silence. When it is given up on,
+   * `StoreSilentAtStopError` when it has no answer within the silence. When it is given up on,
    * `abandon` is called, and `late` is given a value that arrives afterwards, to clean up after it.
    */
   guard<T>(start: (done: Done<T>) => void, abandon?: () => void, late?: (value: T) => void): Promise<T> {
@@ -90,9 +90,9 @@ export class StopSilence {
     });
   }
 
-  /** The error of a stop the database was silent through. */
-  error(): StoreUnavailableError {
-    return new StoreUnavailableError(`database unavailable: no answer for ${this.silenceMs / 1000} s while the node is stopping; stopping without it`);
+  /** The error of a stop the database was silent through (a `StoreUnavailableError`: nothing gained by waiting to retry). */
+  error(): StoreSilentAtStopError {
+    return new StoreSilentAtStopError(`database unavailable: no answer for ${this.silenceMs / 1000} s while the node is stopping; stopping without it`);
   }
 
   private settle<T>(w: Waiting<T>, err: unknown, value: T): void {

@@ -13,6 +13,13 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * The database was silent through the node's stop (`store.stopping()`): from now on every statement of
+ * this process fails at once with this error, so waiting to try a write again gains nothing and only
+ * makes the stop longer. Work that retries while stopping gives up at once on it.
+ */
+export class StoreSilentAtStopError extends StoreUnavailableError {}
+
 /** True for errors that mean the database is unreachable or cannot store data, rather than that the request was wrong. */
 export function isStoreUnavailable(err: unknown): err is StoreUnavailableError {
   return err instanceof StoreUnavailableError;
