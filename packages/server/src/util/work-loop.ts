@@ -137,11 +137,15 @@ export class WorkLoop {
     }
     this.passing = true;
     this.wokenWhilePassing = false;
+    // A pass that starts once the loop is stopping looks for no work (runners check `stopped`), so
+    // its success says nothing: reported, it logged "claiming dispatch jobs succeeds again" in the
+    // middle of a stop whose database had been silent all along.
+    const startedStopping = this.stopping;
     try {
       const pass = this.pass();
       this.clock.track?.(pass);
       await pass;
-      this.passes.succeeded?.();
+      if (!startedStopping) this.passes.succeeded?.();
     } catch (err) {
       this.passes.failed(err);
       this.armAt(this.now() + 1000);
