@@ -13,9 +13,9 @@
  * held behind it: its message is answered accepted only after it (part-queue.ts), and a message
  * `sent` with no part recorded would never be matched to its receipt.
  */
-import { backoffDelay, ERRORS } from '@switchboard/protocol';
+import { ERRORS } from '@switchboard/protocol';
 import type { AwaitingReceipt, StatusReport } from '../../domain/ports/carrier.js';
-import { isStoreUnavailable, STORAGE_RETRY, type CarrierPartOutcome, type CarrierPartRecord } from '../../domain/ports/store.js';
+import { isStoreUnavailable, storageRetryDelay, type CarrierPartOutcome, type CarrierPartRecord } from '../../domain/ports/store.js';
 import { Batcher } from '../../util/batcher.js';
 import type { SmppContext } from './context.js';
 import { receiptOutcome } from './error-codes.js';
@@ -46,8 +46,6 @@ const MAX_EARLY_RECEIPTS = 100_000;
 const PRUNE_EVERY_MS = 3_600_000;
 /** Part records deleted per statement; the event loop gets a turn between statements. */
 const PRUNE_STEP = 1000;
-/** Once the connector stops, a part record storage still refuses gets this many attempts in all, so stopping ends. */
-const ATTEMPTS_WHILE_STOPPING = 3;
 
 /** Accepted parts and their receipts, for one connector. */
 export class ReceiptLedger {
@@ -135,7 +133,7 @@ export class ReceiptLedger {
     return first.then(
       () => undefined,
       (err: unknown) => {
-        if (!isStoreUnavailable(err)) return this.givenUp(record, err);
+        if (storageRetryDelay(err, 1, this.stopped) === null) return this.givenUp(record, err);
         const retry = this.retryInsert(record, err);
         this.retrying.add(retry);
         return retry.finally(() => this.retrying.delete(retry));
@@ -165,14 +163,18 @@ export class ReceiptLedger {
   private async retryInsert(record: CarrierPartRecord, first: unknown): Promise<void> {
     const { config, deps } = this.ctx;
     deps.logger.warn({ err: first, carrier: config.id, messageId: record.messageId, part: record.partIndex }, 'recording an SMPP part waits for storage: tried again until storage is back; its message is answered accepted once it is recorded');
+    let err = first;
     for (let attempt = 1; ; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, backoffDelay(STORAGE_RETRY, attempt - 1)));
+      // The node's storage retry policy: never given up while running; once stopping, a few attempts, none on a store silent through the stop.
+      const delay = storageRetryDelay(err, attempt, this.stopped);
+      if (delay === null) return this.givenUp(record, err);
+      await new Promise((resolve) => setTimeout(resolve, delay));
       try {
         await this.insert(record);
         deps.logger.info({ carrier: config.id, messageId: record.messageId, part: record.partIndex, attempts: attempt + 1 }, 'SMPP part recorded after storage came back');
         return;
-      } catch (err) {
-        if (!isStoreUnavailable(err) || (this.stopped && attempt + 1 >= ATTEMPTS_WHILE_STOPPING)) return this.givenUp(record, err);
+      } catch (next) {
+        err = next;
       }
     }
   }

@@ -10,7 +10,7 @@
  * engine runs. What its writes found is kept for readiness (`storageHealth`).
  */
 import type { ErrorKey, MessageStatus } from '@switchboard/protocol';
-import { backoffDelay, ERRORS } from '@switchboard/protocol';
+import { ERRORS } from '@switchboard/protocol';
 import type { Clock } from '../../domain/clock.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import { mediaRecordsFor } from '../../domain/media.js';
@@ -19,7 +19,7 @@ import { restated, withSeq, withState, type MessageRecord, type NewMessage, type
 import type { Bus } from '../../domain/ports/bus.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { EngineMetrics } from '../../domain/ports/metrics.js';
-import { isStoreUnavailable, STORAGE_RETRY, StoreSilentAtStopError, type Repositories, type Store, type TransitionUpdate } from '../../domain/ports/store.js';
+import { isStoreUnavailable, storageRetryDelay, type Repositories, type Store, type TransitionUpdate } from '../../domain/ports/store.js';
 import type { NewWebhookDelivery } from '../../domain/webhooks.js';
 import { Batcher } from '../../util/batcher.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../../domain/idempotency.js';
@@ -92,25 +92,6 @@ export interface TransactionWork<T> {
   readonly settle?: (applied: readonly boolean[]) => T;
 }
 
-/**
- * While the engine runs, a state change held in memory waits out unavailable storage
- * (`STORAGE_RETRY`) and is never given up. Once the engine stops, a state change that still cannot be written gets this many attempts in
- * all, so shutdown ends; receipts given up are re-armed at the next start (receipt-recovery.ts).
- */
-const ATTEMPTS_WHILE_STOPPING = 3;
-
-/**
- * How long a batch of state changes that storage refused waits before it is written again, or null
- * to give it up. Once stopping, a store silent through the stop refuses everything at once
- * (`StoreSilentAtStopError`): its further attempts would only wait out their backoff (200 ms, then
- * 400 ms, for each batch, one batch after another), adding 1–3 s to a stop that the silence had
- * already given its 6 s.
- */
-export function retryDelay(err: unknown, attempt: number, stopping: boolean): number | null {
-  if (!isStoreUnavailable(err)) return null;
-  if (stopping && (attempt >= ATTEMPTS_WHILE_STOPPING || err instanceof StoreSilentAtStopError)) return null;
-  return backoffDelay(STORAGE_RETRY, attempt - 1);
-}
 /** With a failure on record and nothing else writing, readiness checks storage with a write of its own at most this often. */
 const PROBE_INTERVAL_MS = 1_000;
 
@@ -148,7 +129,7 @@ export class MessageJournal {
     this.changes = new Batcher(
       (items) => this.observe('state changes', 'state changes wait in memory and are retried until storage is back', () => this.writeChanges(items), (r) => r.some(Boolean)),
       2000,
-      (err, attempt) => retryDelay(err, attempt, this.stopping),
+      (err, attempt) => storageRetryDelay(err, attempt, this.stopping),
     );
   }
 

@@ -1,4 +1,4 @@
-import type { BackoffPolicy } from '@switchboard/protocol';
+import { backoffDelay, type BackoffPolicy } from '@switchboard/protocol';
 
 /**
  * The database cannot be used now: it cannot be reached (connection refused or lost, server shutting
@@ -31,3 +31,24 @@ export function isStoreUnavailable(err: unknown): err is StoreUnavailableError {
  * with jitter so nodes and loops do not retry in step.
  */
 export const STORAGE_RETRY: BackoffPolicy = { initialMs: 200, maxMs: 5_000, jitter: 0.2 };
+
+/**
+ * Once the node stops, a write that storage still refuses gets this many attempts in all, so the
+ * stop ends (the journal's state changes are re-armed at the next start by receipt recovery; SMPP
+ * part records are logged as given up).
+ */
+export const ATTEMPTS_WHILE_STOPPING = 3;
+
+/**
+ * How long a write that storage refused (`attempt` attempts so far) waits before it is tried again,
+ * or null to give it up: never while the node runs (`STORAGE_RETRY`); once stopping, after
+ * `ATTEMPTS_WHILE_STOPPING` attempts, and at once on a store silent through the stop
+ * (`StoreSilentAtStopError`), whose further attempts would only wait out their backoff (200 ms,
+ * then 400 ms, each batch after another: 1-3 s added to a stop the silence had given its 6 s).
+ * Errors other than unavailability are never retried.
+ */
+export function storageRetryDelay(err: unknown, attempt: number, stopping: boolean): number | null {
+  if (!isStoreUnavailable(err)) return null;
+  if (stopping && (attempt >= ATTEMPTS_WHILE_STOPPING || err instanceof StoreSilentAtStopError)) return null;
+  return backoffDelay(STORAGE_RETRY, attempt - 1);
+}

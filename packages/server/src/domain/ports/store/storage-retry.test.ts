@@ -1,11 +1,11 @@
 /**
- * How the journal retries a batch of state changes that storage refused (`retryDelay`). A node
+ * How a write that storage refused is retried (`storageRetryDelay`): the journal's batches of state
+ * changes and SMPP part records. A node
  * stopped while PostgreSQL was silent spent 1–3 s after the silence's 6 s waiting out the backoff
  * of attempts every one of which failed at once (measured 7.2–8.9 s stops instead of about 6 s).
  */
 import { describe, expect, it } from 'vitest';
-import { StoreSilentAtStopError, StoreUnavailableError } from '../../domain/ports/store.js';
-import { retryDelay } from './journal.js';
+import { storageRetryDelay as retryDelay, StoreSilentAtStopError, StoreUnavailableError } from './errors.js';
 
 const unavailable = new StoreUnavailableError('database unavailable: connection refused');
 const silentAtStop = new StoreSilentAtStopError('database unavailable: no answer for 6 s while the node is stopping; stopping without it');
