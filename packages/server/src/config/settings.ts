@@ -181,7 +181,7 @@ export const SETTINGS = {
 
   projectId: { key: 'bootstrap.projectId', env: 'SWITCHBOARD_PROJECT_ID', flag: 'project-id', description: 'Project created (or ensured) at start, the operator project (see docs/architecture.md, Tenancy); random when unset.', default: null as string | null, parse: optionalProjectId },
   projectName: { key: 'bootstrap.projectName', env: 'SWITCHBOARD_PROJECT_NAME', flag: null, description: 'Name of the project created at first start.', default: 'Default project', parse: parsers.string },
-  apiToken: { key: 'bootstrap.apiToken', env: 'SWITCHBOARD_API_TOKEN', flag: 'api-token', description: 'API token ensured for that project (all scopes); random at first start when unset.', default: null as string | null, parse: parsers.optionalString },
+  apiToken: { key: 'bootstrap.apiToken', env: 'SWITCHBOARD_API_TOKEN', flag: 'api-token', description: 'API token ensured for that project (all scopes); random at first start when unset. One under 20 characters is taken, with a warning at start (short enough to guess).', default: null as string | null, parse: parsers.optionalString },
   testApiToken: { key: 'bootstrap.testApiToken', env: 'SWITCHBOARD_TEST_API_TOKEN', flag: null, description: "Test API token ensured for that project: Twilio's test credentials (magic numbers answer at once; nothing is sent or stored; see docs/api/compat.md). None when unset.", default: null as string | null, parse: parsers.optionalString },
   signingKey: { key: 'bootstrap.signingKey', env: 'SWITCHBOARD_SIGNING_KEY', flag: 'signing-key', description: 'Webhook signing key of that project; random at first start when unset.', default: null as string | null, parse: parsers.optionalString },
   numbers: {

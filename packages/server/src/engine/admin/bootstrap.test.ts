@@ -31,4 +31,10 @@ describe('the startup project with configured tokens', () => {
     expect(await t.engine.projects.hasToken(t.project.id, 'PTliveTokenOfItsOwn0123456789', { test: false })).toBe(true);
     expect(await t.engine.projects.hasToken(t.project.id, 'PTtestTokenOfItsOwn0123456789', { test: true })).toBe(true);
   });
+
+  it('takes a short configured token, and warns that it can be guessed', async () => {
+    const report = await t.engine.bootstrap({ ...settings, projectId: t.project.id, apiToken: 'x' });
+    expect(report.warnings).toEqual([expect.stringMatching(/^SWITCHBOARD_API_TOKEN \(--api-token\) is 1 characters long: short enough to guess/)]);
+    expect(await t.engine.projects.hasToken(t.project.id, 'x', { test: false })).toBe(true);
+  });
 });

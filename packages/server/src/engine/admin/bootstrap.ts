@@ -9,6 +9,9 @@ import type { Store } from '../../domain/ports/store.js';
 import type { NumberService } from './number-service.js';
 import type { ProjectService } from './project-service.js';
 
+/** Shorter configured live tokens are taken with a warning at start. */
+const MIN_CONFIGURED_TOKEN_LENGTH = 20;
+
 /**
  * A configured token whose secret the startup project already has as the other kind (live or
  * test): the verifier answers with the first it finds, so one of the two never works, and a suite
@@ -63,6 +66,10 @@ export async function ensureStartupProject(
     }
     if (!(await deps.projects.hasToken(project.id, s.apiToken))) await deps.projects.issueToken(project.id, { name: 'configured', token: s.apiToken });
     apiToken = s.apiToken;
+    // Taken (an operator may have clients using it), but said: failed logins are throttled, not stopped.
+    if (s.apiToken.length < MIN_CONFIGURED_TOKEN_LENGTH) {
+      warnings.push(`SWITCHBOARD_API_TOKEN (--api-token) is ${s.apiToken.length} characters long: short enough to guess. Give it at least ${MIN_CONFIGURED_TOKEN_LENGTH} random characters (a generated token has 50).`);
+    }
   } else if (created) {
     apiToken = (await deps.projects.issueToken(project.id, { name: 'first start' })).token;
   }
