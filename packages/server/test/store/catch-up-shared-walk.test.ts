@@ -173,6 +173,38 @@ describe.each(storeBackends(afterAll))('catch-up reads of many projects at once 
     }
   }, 120_000);
 
+  it("gives no read another project's rows in a shared statement, even of the contexts or senders it names", async () => {
+    const { store, close } = await open();
+    try {
+      const [a, b] = PROJECTS;
+      for (const id of [a!, b!]) await store.projects.create({ id, name: id.slice(0, 4), signingKey: `PSK_${id.slice(0, 4)}`, createdAt: T0 });
+      // A's session follows 'office' and its protocol (as context and as sender); B's messages use the same names.
+      const protocolA = 'signalwire_a';
+      const [aOffice, aSent, bOffice, ...bOthers] = await store.messages.insertMany([
+        messageRow(a!, { context: 'office' }),
+        messageRow(a!, { context: 'elsewhere', relaySender: protocolA }),
+        messageRow(b!, { context: 'office' }),
+        messageRow(b!, { context: protocolA }),
+        messageRow(b!, { context: 'elsewhere', relaySender: protocolA }),
+        messageRow(b!, { context: null }),
+      ]);
+      const all = [aOffice!, aSent!, bOffice!, ...bOthers];
+      await store.events.insertMany(all.map((m, i): NewMessageEvent => ({ messageId: m.id, projectId: m.projectId, status: 'sent', at: T0 + i, errorCode: null, errorMessage: null, detail: null })));
+      const ofA = () => store.events.listRecentForContexts(a!, ['office', protocolA], [protocolA], bounds({ projectId: a!, since: T0, limit: 100 }));
+      const ofB = () => store.events.listRecentForContexts(b!, ['office'], ['signalwire_b'], bounds({ projectId: b!, since: T0, limit: 100 }));
+      const alone = await counting(store, ofA);
+      const together = await counting(store, () => Promise.all([ofA(), ofB()]));
+      // One walk served both: as many statements as one read alone.
+      expect(together.statements).toBe(alone.statements);
+      const ids = (rows: readonly MessageEventWithMessage[]) => rows.map((r) => r.message.id);
+      expect(ids(together.value[0])).toEqual([aOffice!.id, aSent!.id]);
+      expect(ids(together.value[1])).toEqual([bOffice!.id]);
+      expect(ids(alone.value)).toEqual([aOffice!.id, aSent!.id]);
+    } finally {
+      await close();
+    }
+  });
+
   it("goes on below a shared statement's last row for the reads it left short of their limit", async () => {
     const { store, close } = await open();
     try {
