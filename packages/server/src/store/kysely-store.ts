@@ -146,6 +146,6 @@ export class KyselyStore implements Store {
 
   /** Where live RELAY sessions stand, so a client of a node that was killed resumes from there. */
   relayCheckpoints(instanceId: string): SqlRelayCheckpoints {
-    return new SqlRelayCheckpoints(this.db, { instanceId, maxParameters: this.traits.maxParameters, rowLocks: this.traits.name === 'postgres' });
+    return new SqlRelayCheckpoints(this.db, { instanceId, maxParameters: this.traits.maxParameters, rowLocks: this.traits.name === 'postgres', isUniqueViolation: (err) => this.traits.isUniqueViolation(err) });
   }
 }

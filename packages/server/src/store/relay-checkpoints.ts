@@ -19,15 +19,34 @@ import type { Database } from './schema.js';
 export const CHECKPOINT_PREFIX = 'checkpoint:';
 /** The key of the event row listing what the client had. */
 const HAD = 'had';
+/** Transactions of one save: a retry after another node inserted one of its checkpoints first. */
+const SAVE_ATTEMPTS = 3;
 
 export class SqlRelayCheckpoints implements RelayCheckpointStore {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly opts: { readonly instanceId: string; readonly maxParameters: number; readonly rowLocks: boolean },
+    private readonly opts: { readonly instanceId: string; readonly maxParameters: number; readonly rowLocks: boolean; isUniqueViolation(err: unknown): boolean },
   ) {}
 
+  /**
+   * Writes `write` and deletes `forget`, in one transaction. A checkpoint no node had stored is
+   * locked by none: two nodes saving it at once (a session a few seconds old moved from one to the
+   * other, or taken meanwhile) both insert it, and the second insert fails, with it the whole
+   * transaction, the node's other sessions of every project. Tried again then, it finds the row
+   * and keeps the newer (a checkpoint of its project's session: what the others lose is a tick).
+   */
   async save(write: readonly RelaySessionCheckpoint[], forget: readonly string[]): Promise<void> {
     if (write.length === 0 && forget.length === 0) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.saveOnce(write, forget);
+      } catch (err) {
+        if (attempt >= SAVE_ATTEMPTS || !this.opts.isUniqueViolation(err)) throw err;
+      }
+    }
+  }
+
+  private async saveOnce(write: readonly RelaySessionCheckpoint[], forget: readonly string[]): Promise<void> {
     // Sorted: two nodes writing the same sessions lock their rows in one order.
     const touched = [...new Set([...write.map((c) => c.protocol), ...forget])].sort().map((p) => CHECKPOINT_PREFIX + p);
     await this.db.transaction().execute(async (tx) => {

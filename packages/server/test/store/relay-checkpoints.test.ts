@@ -13,6 +13,7 @@ import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { createTestDatabase, servicesOff, type TestDatabase } from '../helpers/postgres.js';
 
 const P = '11111111-1111-4111-8111-111111111111';
+const Q = '22222222-2222-4222-8222-222222222222';
 
 function point(protocol: string, expiresAt: number, had: string[], contexts = ['office']): RelaySessionCheckpoint {
   return { protocol, projectId: P, tokenId: null, contexts, eventAcks: true, since: 5_000, had, expiresAt };
@@ -61,6 +62,21 @@ for (const d of dialects) {
       await b.save([point('signalwire_live', 20_000, ['m1:sent'])], []);
       await b.save([point('signalwire_live', 21_000, ['m1:delivered'])], []);
       expect((await b.take(P, 'signalwire_live', 1_000))?.had).toEqual(['m1:delivered']);
+    });
+
+    it("are saved when two nodes save a new one at once, another project's with them", async () => {
+      // A session of P a few seconds old moved from node A to node B: both save it in the same tick,
+      // node A with a session of another project. On PostgreSQL neither had a row to lock, the
+      // second insert failed, and node A's whole save with it (the other project's checkpoint too).
+      const [a, b] = [store.relayCheckpoints('node-a'), store.relayCheckpoints('node-b')];
+      const other: RelaySessionCheckpoint = { ...point('signalwire_other', 10_000, ['m9:sent']), projectId: Q };
+      for (let i = 0; i < 10; i++) {
+        const moved = `signalwire_racing${i}`;
+        const saved = await Promise.allSettled([a.save([point(moved, 10_000, []), { ...other, protocol: `signalwire_other${i}` }], []), b.save([point(moved, 20_000, ['m1:sent'])], [])]);
+        expect(saved.map((s) => (s.status === 'rejected' ? String(s.reason) : 'saved'))).toEqual(['saved', 'saved']);
+        expect(await a.take(Q, `signalwire_other${i}`, 1_000)).toEqual({ ...other, protocol: `signalwire_other${i}` });
+        expect((await b.take(P, moved, 1_000))?.had).toEqual(['m1:sent']);
+      }
     });
 
     it('stay when a dead node\'s parked sessions are forgotten', async () => {
