@@ -58,11 +58,20 @@ export class SqlRelayCheckpoints implements RelayCheckpointStore {
         for (const r of rows) expiries.set(r.protocol, num(r.expires_at));
       }
       const kept = write.filter((c) => (expiries.get(CHECKPOINT_PREFIX + c.protocol) ?? -Infinity) <= c.expiresAt);
-      const gone = [...new Set([...kept.map((c) => c.protocol), ...forget])].sort().map((p) => CHECKPOINT_PREFIX + p);
-      for (const chunk of chunkRows(gone, 1, this.opts.maxParameters)) {
-        // The session's rows before its events, as everywhere (relay-resume-store.ts).
+      // The session's rows before its events, as everywhere (relay-resume-store.ts); the rows were
+      // locked above, in protocol order.
+      const replaced = kept.map((c) => CHECKPOINT_PREFIX + c.protocol).sort();
+      for (const chunk of chunkRows(replaced, 1, this.opts.maxParameters)) {
         await tx.deleteFrom('relay_parked_sessions').where('protocol', 'in', chunk).execute();
         await tx.deleteFrom('relay_parked_events').where('protocol', 'in', chunk).execute();
+      }
+      // A checkpoint only forgotten goes when this node wrote it: one another node saved since is of
+      // the session live there (its client resumed there while this node still listed its park).
+      const written = new Set(replaced);
+      const forgotten = [...new Set(forget.map((p) => CHECKPOINT_PREFIX + p))].filter((p) => !written.has(p)).sort();
+      for (const chunk of chunkRows(forgotten, 1, this.opts.maxParameters - 1)) {
+        const deleted = await tx.deleteFrom('relay_parked_sessions').where('protocol', 'in', chunk).where('instance_id', '=', this.opts.instanceId).returning('protocol').execute();
+        if (deleted.length > 0) await tx.deleteFrom('relay_parked_events').where('protocol', 'in', deleted.map((d) => d.protocol)).execute();
       }
       const sessions = kept.map((c) => ({
         protocol: CHECKPOINT_PREFIX + c.protocol,

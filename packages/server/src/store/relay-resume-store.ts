@@ -147,11 +147,18 @@ export class SharedResumeStore implements RelayResumeStore {
   /** Delete a session's rows once any write of them has finished. */
   private async forgetRows(protocol: string): Promise<void> {
     await this.parking.get(protocol)?.catch(() => undefined);
-    // Its checkpoint too (relay-checkpoints.ts): a session dropped resumes afresh on every node.
-    const both = [protocol, CHECKPOINT_PREFIX + protocol].sort();
+    // Its checkpoint too (relay-checkpoints.ts): a session dropped resumes afresh on every node. Only
+    // one this node wrote: another node's is of the session live there (its client resumed there,
+    // and this node, which still listed it, crowds it out or drops it now).
+    const checkpoint = CHECKPOINT_PREFIX + protocol;
     await this.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('relay_parked_sessions').where('protocol', 'in', both).execute();
-      await tx.deleteFrom('relay_parked_events').where('protocol', 'in', both).execute();
+      const deleted = await tx
+        .deleteFrom('relay_parked_sessions')
+        .where((eb) => eb.or([eb('protocol', '=', protocol), eb.and([eb('protocol', '=', checkpoint), eb('instance_id', '=', this.opts.instanceId)])]))
+        .returning('protocol')
+        .execute();
+      const gone = [protocol, ...(deleted.some((d) => d.protocol === checkpoint) ? [checkpoint] : [])];
+      await tx.deleteFrom('relay_parked_events').where('protocol', 'in', gone).execute();
     });
   }
 

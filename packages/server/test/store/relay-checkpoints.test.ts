@@ -3,7 +3,8 @@
  * test services, PostgreSQL: taken once, forgotten, expired, and never replaced by an older one. A
  * node whose client moved on writes the checkpoint of its park a tick later; had it replaced the
  * newer one the other node saved meanwhile, a crash there would resume the session from the old
- * position (its contexts since then missing).
+ * position (its contexts since then missing). Nor does that node, forgetting the park it still
+ * lists (crowded out, dropped), delete the checkpoint of the session live on the other node.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelaySessionCheckpoint } from '../../src/domain/ports/relay-resume.js';
@@ -77,6 +78,33 @@ for (const d of dialects) {
         expect(await a.take(Q, `signalwire_other${i}`, 1_000)).toEqual({ ...other, protocol: `signalwire_other${i}` });
         expect((await b.take(P, moved, 1_000))?.had).toEqual(['m1:sent']);
       }
+    });
+
+    it('of a session live on another node are not forgotten by the node it left', async () => {
+      // Node A parked the session, its client resumed on node B (which saved its checkpoint), and
+      // node A forgets the session later (its stale entry crowded out, say): B's checkpoint stays.
+      const [a, b] = [store.relayCheckpoints('node-a'), store.relayCheckpoints('node-b')];
+      await a.save([point('signalwire_left', 10_000, [])], []);
+      await b.save([point('signalwire_left', 20_000, ['m1:sent'])], []);
+      await a.save([], ['signalwire_left']);
+      expect((await b.take(P, 'signalwire_left', 1_000))?.had).toEqual(['m1:sent']);
+    });
+
+    it('of a session live on another node stay when the node it left crowds out its parked session', async () => {
+      const now = Date.now();
+      const budget = { take: () => true, give: () => undefined };
+      const resumeA = store.relayResumeStore({ instanceId: 'node-a', maxEvents: 100, budget, eventCost: (p) => p.length, maxPerProject: 1 });
+      const resumeB = store.relayResumeStore({ instanceId: 'node-b', maxEvents: 100, budget, eventCost: (p) => p.length });
+      const parked = (protocol: string) => ({ protocol, projectId: P, tokenId: null, contexts: ['office'], eventAcks: true, parkedAt: now, expiresAt: now + 60_000, events: [] });
+      await resumeA.park(parked('signalwire_crowd_1'));
+      // Its client resumes on node B, whose live session saves a checkpoint.
+      expect(await resumeB.claim(P, 'signalwire_crowd_1', now)).toBeDefined();
+      await store.relayCheckpoints('node-b').save([point('signalwire_crowd_1', now + 60_000, ['m1:sent'])], []);
+      // Node A parks another session of the project: the first (still listed there) is crowded out.
+      await resumeA.park(parked('signalwire_crowd_2'));
+      expect((await store.relayCheckpoints('node-b').take(P, 'signalwire_crowd_1', now))?.had).toEqual(['m1:sent']);
+      await resumeA.clear(true);
+      await resumeB.clear(true);
     });
 
     it('stay when a dead node\'s parked sessions are forgotten', async () => {
