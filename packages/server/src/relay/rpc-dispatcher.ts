@@ -197,9 +197,9 @@ export class RpcDispatcher {
       deps.registry.add(session);
       deps.metrics.relaySessions(1);
       if (name) {
-        const parked = await this.unlessRevoked(await deps.resume.claim(projectId, name.protocol, deps.now()));
+        const parked = await this.registeredUntilFailure(session, () => deps.resume.claim(projectId, name.protocol, deps.now()).then((p) => this.unlessRevoked(p)));
         // Else where it stood when its node last saved it (checkpoints.ts): what a killed node leaves.
-        const point = parked || !deps.checkpoints ? undefined : await this.checkpointOf(projectId, name.protocol);
+        const point = parked || !deps.checkpoints ? undefined : await this.registeredUntilFailure(session, () => this.checkpointOf(projectId, name.protocol));
         if ((parked ?? point) && exceedsContexts((parked ?? point)!.contexts, contexts)) {
           // Refused as a live session's resume is: put it back as it was, for a resume that fits.
           deps.registry.remove(session);
@@ -277,6 +277,21 @@ export class RpcDispatcher {
         session.open(replay);
       },
     };
+  }
+
+  /**
+   * `work` for a session just registered (a connect's resume look-up): should it fail (storage out),
+   * the session leaves the registry before the connect is refused, as no connection holds it.
+   */
+  private async registeredUntilFailure<T>(session: RelaySession, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      this.deps.registry.remove(session);
+      this.deps.metrics.relaySessions(-1);
+      session.release(session.detach());
+      throw err;
+    }
   }
 
   /**
