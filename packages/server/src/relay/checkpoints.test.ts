@@ -82,4 +82,24 @@ describe('checkpoints of a node\'s sessions', () => {
     await checkpoints.idle();
     expect(await stored('signalwire_cp')).toBeUndefined();
   });
+
+  it('save a session that parked and resumed here within one tick (its park and its live session) without failing', async () => {
+    const now = 1_000_000;
+    const registry = new SessionRegistry();
+    const session = new RelaySession('signalwire_back', 'sig', 'sid', P, new Set(['messaging']), true, 3, { maxEvents: 100, budget: new BufferBudget(1 << 20), metrics: noopRelayMetrics, now: () => now });
+    session.attach({ send: () => undefined, slow: () => undefined, close: () => undefined });
+    session.keepHad();
+    registry.add(session);
+    registry.subscribe(session, ['office']);
+    session.open();
+    const failures: unknown[] = [];
+    const checkpoints = new SessionCheckpoints(store.relayCheckpoints('node-a'), { resumeWindowMs: 120_000, catchUpWindowMs: 120_000, now: () => now, messageNow: () => now, onError: (err) => failures.push(err), onSaved: () => undefined });
+    // Its connection dropped (the park's checkpoint taken), and the client came straight back.
+    checkpoints.park(checkpoints.of({ session, tokenId: null }));
+    registry.subscribe(session, ['sales']);
+    checkpoints.save([{ session, tokenId: null }]);
+    await checkpoints.idle();
+    expect(failures).toEqual([]);
+    expect(await stored('signalwire_back')).toMatchObject({ contexts: '["office","sales"]' });
+  });
 });

@@ -29,14 +29,20 @@ export class SqlRelayCheckpoints implements RelayCheckpointStore {
   ) {}
 
   /**
-   * Writes `write` and deletes `forget`, in one transaction. A checkpoint no node had stored is
-   * locked by none: two nodes saving it at once (a session a few seconds old moved from one to the
-   * other, or taken meanwhile) both insert it, and the second insert fails, with it the whole
-   * transaction, the node's other sessions of every project. Tried again then, it finds the row
-   * and keeps the newer (a checkpoint of its project's session: what the others lose is a tick).
+   * Writes `given` (one per session: the later expiry) and deletes `forget`, in one transaction. A
+   * checkpoint no node had stored is locked by none: two nodes saving it at once (a session a few
+   * seconds old moved from one to the other, or taken meanwhile) both insert it, and the second
+   * insert fails, with it the whole transaction, the node's other sessions of every project. Tried
+   * again then, it finds the row and keeps the newer (a checkpoint of its project's session: what
+   * the others lose is a tick).
    */
-  async save(write: readonly RelaySessionCheckpoint[], forget: readonly string[]): Promise<void> {
-    if (write.length === 0 && forget.length === 0) return;
+  async save(given: readonly RelaySessionCheckpoint[], forget: readonly string[]): Promise<void> {
+    if (given.length === 0 && forget.length === 0) return;
+    // One per session, the later expiry (of equals, the last given): a client back within a tick has
+    // both the checkpoint of its park and that of its live session saved together.
+    const latest = new Map<string, RelaySessionCheckpoint>();
+    for (const c of given) if (c.expiresAt >= (latest.get(c.protocol)?.expiresAt ?? -Infinity)) latest.set(c.protocol, c);
+    const write = [...latest.values()];
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.saveOnce(write, forget);

@@ -107,6 +107,14 @@ for (const d of dialects) {
       await resumeB.clear(true);
     });
 
+    it('saved twice in one save (its park, then the session resumed here) keep the later one', async () => {
+      // A client that drops and comes straight back within a housekeeping tick: the node saves the
+      // checkpoint of its park and that of its live session together.
+      const a = store.relayCheckpoints('node-a');
+      await a.save([point('signalwire_back', 10_000, []), point('signalwire_back', 12_000, ['m1:sent'], ['office', 'sales'])], []);
+      expect(await a.take(P, 'signalwire_back', 1_000)).toEqual(point('signalwire_back', 12_000, ['m1:sent'], ['office', 'sales']));
+    });
+
     it('stay when a dead node\'s parked sessions are forgotten', async () => {
       const a = store.relayCheckpoints('node-dead');
       await a.save([point('signalwire_dead', Date.now() + 60_000, ['m1:delivered'])], []);
