@@ -12,6 +12,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { RelayCheckpointStore, RelaySessionCheckpoint } from '../domain/ports/relay-resume.js';
+import { parkedSessionFields, takeParkedRows } from './parked-rows.js';
 import { chunkRows, num } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -96,24 +97,9 @@ export class SqlRelayCheckpoints implements RelayCheckpointStore {
   }
 
   async take(projectId: string, protocol: string, now: number): Promise<RelaySessionCheckpoint | undefined> {
-    const stored = CHECKPOINT_PREFIX + protocol;
-    const taken = await this.db.transaction().execute(async (tx) => {
-      const row = await tx.deleteFrom('relay_parked_sessions').where('protocol', '=', stored).where('project_id', '=', projectId).returningAll().executeTakeFirst();
-      if (!row) return undefined;
-      const events = await tx.deleteFrom('relay_parked_events').where('protocol', '=', stored).returningAll().execute();
-      return { row, had: events.find((e) => e.key === HAD)?.params };
-    });
+    const taken = await takeParkedRows(this.db, projectId, CHECKPOINT_PREFIX + protocol);
     if (!taken || num(taken.row.expires_at) <= now) return undefined;
-    const { row } = taken;
-    return {
-      protocol,
-      projectId,
-      tokenId: row.token_id ?? null,
-      contexts: JSON.parse(row.contexts) as string[],
-      eventAcks: row.event_acks === 1,
-      since: num(row.parked_at),
-      had: taken.had ? (JSON.parse(taken.had) as string[]) : [],
-      expiresAt: num(row.expires_at),
-    };
+    const had = taken.events.find((e) => e.key === HAD)?.params;
+    return { protocol, projectId, ...parkedSessionFields(taken.row), since: num(taken.row.parked_at), had: had ? (JSON.parse(had) as string[]) : [] };
   }
 }

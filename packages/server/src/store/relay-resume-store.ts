@@ -32,6 +32,7 @@ import type { Kysely } from 'kysely';
 import type { ParkedRelaySession, ParkedSessionEnd, RelayEventDelivery, RelayResumeStore, TokenCheck } from '../domain/ports/relay-resume.js';
 import { endRevokedSessions } from '../domain/relay-revocation.js';
 import { CHECKPOINT_PREFIX } from './relay-checkpoints.js';
+import { parkedSessionFields, takeParkedRows } from './parked-rows.js';
 import { chunkRows, num } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -223,19 +224,14 @@ export class SharedResumeStore implements RelayResumeStore {
       await this.parking.get(protocol)?.catch(() => undefined);
       // Batches are written in order: the last one queued covers every append before the claim.
       await (this.pending ?? this.inflight)?.done.catch(() => undefined);
-      taken = await this.db.transaction().execute(async (tx) => {
-        const row = await tx.deleteFrom('relay_parked_sessions').where('protocol', '=', protocol).where('project_id', '=', projectId).returningAll().executeTakeFirst();
-        if (!row) return undefined;
-        const events = await tx.deleteFrom('relay_parked_events').where('protocol', '=', protocol).returningAll().execute();
-        return { row, events: events.sort((a, b) => num(a.seq) - num(b.seq)) };
-      });
+      taken = await takeParkedRows(this.db, projectId, protocol);
     } finally {
       this.claiming.delete(protocol);
     }
     this.mine.delete(protocol);
     if (!taken) return undefined;
     const { row } = taken;
-    const events = withHeld(taken.events, claim.held, protocol, new Set(JSON.parse(row.contexts) as string[]));
+    const events = withHeld(taken.events.sort((a, b) => num(a.seq) - num(b.seq)), claim.held, protocol, new Set(JSON.parse(row.contexts) as string[]));
     if (num(row.expires_at) <= now) {
       this.opts.onDropped?.(protocol, 'expired');
       return undefined;
@@ -253,11 +249,8 @@ export class SharedResumeStore implements RelayResumeStore {
     return {
       protocol,
       projectId,
-      tokenId: row.token_id ?? null,
-      contexts: JSON.parse(row.contexts) as string[],
-      eventAcks: row.event_acks === 1,
+      ...parkedSessionFields(row),
       parkedAt: num(row.parked_at),
-      expiresAt: num(row.expires_at),
       events: events.map((e) => ({ id: e.event_id, key: e.key, at: num(e.at), params: e.params })),
     };
   }
