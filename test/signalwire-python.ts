@@ -37,12 +37,14 @@ export async function runPythonFixture(setup: { python: string; sdk: string }, s
 
 /** A fixture script run step by step: wait for a line it prints, then tell it to go on. */
 export interface PythonSteps {
-  /** Resolves once the script has printed a line equal to `line` (rejects if it exits first). */
-  printed(line: string): Promise<void>;
+  /** Resolves with the first line the script printed equal to `line`, or matching it (rejects if it exits first). */
+  printed(line: string | RegExp): Promise<string>;
   /** Write a line to its stdin. */
   next(): void;
   /** Its exit code and whole output, once it has exited. */
   done: Promise<{ code: number | null; out: string; err: string }>;
+  /** End it at once (a test's clean-up after a failure). */
+  kill(): void;
 }
 
 export function startPythonFixture(setup: { python: string; sdk: string }, script: string, env: Record<string, string>): PythonSteps {
@@ -61,12 +63,17 @@ export function startPythonFixture(setup: { python: string; sdk: string }, scrip
   return {
     printed: (line) =>
       new Promise((resolve, reject) => {
-        const check = () => (out.split('\n').includes(line) ? resolve() : waiters.push(check));
+        const check = () => {
+          const found = out.split('\n').find((l) => (typeof line === 'string' ? l === line : line.test(l)));
+          if (found === undefined) waiters.push(check);
+          else resolve(found);
+        };
         check();
         void done.then(({ code }) => reject(new Error(`the script exited (${code}) before printing ${line}:\n${out}\n${err}`)));
       }),
     next: () => child.stdin.write('\n'),
     done,
+    kill: () => child.kill('SIGKILL'),
   };
 }
 
