@@ -100,4 +100,41 @@ describe('CatchUpReader', () => {
     expect(await Promise.all([...waiting, ...more])).toHaveLength(6);
     expect(reader.waitFor(P)).toBeNull();
   });
+
+  it('at a stop, cancels the timer of a project waiting for its turn, answers its requests with nothing, and waits for the read under way', async () => {
+    const clock = new ManualClock(T0);
+    const reads: string[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const reader = new CatchUpReader({
+      listRecentForContexts: async (projectId: string, contexts: readonly string[], senders: readonly string[], bounds: RecentEventsBounds) => {
+        reads.push(projectId);
+        if (reads.length === CATCH_UP_READ_BURST + 1) await held;
+        return store.events.listRecentForContexts(projectId, contexts, senders, bounds);
+      },
+    }, clock);
+    const Q = '22222222-2222-4222-8222-222222222222';
+    for (let i = 0; i < CATCH_UP_READ_BURST; i++) await reader.read(P, ['a'], [], T0, 10);
+    // P's next read waits for its turn (a timer), Q's is under way.
+    const waiting = reader.read(P, ['a'], [], T0, 10);
+    const underWay = reader.read(Q, ['a'], [], T0, 10);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(clock.pendingTimers).toBe(1);
+    expect(reads).toHaveLength(CATCH_UP_READ_BURST + 1);
+    let stopped = false;
+    const stopping = reader.stop().then(() => (stopped = true));
+    await expect(waiting).rejects.toThrow(/stopping/);
+    expect(clock.pendingTimers).toBe(0);
+    // The read under way is waited for (the store closes after the stop).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(await underWay).toEqual([]);
+    // Nothing more is read: not at P's turn, nor when asked.
+    clock.advance(10_000);
+    await expect(reader.read(P, ['a'], [], T0, 10)).rejects.toThrow(/stopping/);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(reads).toHaveLength(CATCH_UP_READ_BURST + 1);
+  });
 });

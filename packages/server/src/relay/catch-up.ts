@@ -75,6 +75,11 @@ export class CatchUpReader {
   private readonly running = new Set<string>();
   /** Each project's pace (one small entry per project that read lately; those refilled are dropped as more come). */
   private readonly paces = new Map<string, TokenBucket>();
+  /** The timer of each project waiting for its turn: cancelled at `stop`. */
+  private readonly turns = new Map<string, () => void>();
+  /** Reads being made: `stop` waits for them (the store closes after it). */
+  private readonly reading = new Set<Promise<void>>();
+  private stopped: Error | null = null;
 
   /**
    * @param clock network time (the pace), with the timer a read waiting for its turn is armed on
@@ -84,6 +89,8 @@ export class CatchUpReader {
     private readonly reads: CatchUpReads,
     private readonly clock: Clock,
     private readonly maxWaiting = CATCH_UP_MAX_WAITING,
+    /** Told of a read that failed (its requests get nothing: catchUpEvents). */
+    private readonly onFailed: (err: unknown, projectId: string) => void = () => {},
   ) {}
 
   /**
@@ -100,6 +107,7 @@ export class CatchUpReader {
   /** Rows of `projectId` for `contexts` or sent by `senders` since `since`, oldest first, at most `limit` (the newest). */
   read(projectId: string, contexts: readonly string[], senders: readonly string[], since: number, limit: number): Promise<MessageEventWithMessage[]> {
     return new Promise((resolve, reject) => {
+      if (this.stopped) return reject(this.stopped);
       const list = this.waiting.get(projectId) ?? [];
       // Asked past `waitFor` (requests that checked it together): not kept without end.
       if (list.length >= this.maxWaiting * 2) return reject(new Error(`${list.length} catch-up reads of project ${projectId} wait already`));
@@ -120,19 +128,49 @@ export class CatchUpReader {
     if (!pace.take(now)) {
       // Not its turn yet: what it asks meanwhile waits, and is read together then.
       const at = pace.nextAt(now);
-      if (this.clock.setTimer) this.clock.setTimer(at, () => this.run(projectId));
-      else setTimeout(() => this.run(projectId), at - now).unref();
+      const turn = () => {
+        this.turns.delete(projectId);
+        this.run(projectId);
+      };
+      if (this.clock.setTimer) this.turns.set(projectId, this.clock.setTimer(at, turn));
+      else {
+        const t = setTimeout(turn, at - now).unref();
+        this.turns.set(projectId, () => clearTimeout(t));
+      }
       return;
     }
     // After this turn: the connects of a reconnecting crowd arrive together.
     setImmediate(() => {
       const batch = this.waiting.get(projectId) ?? [];
       this.waiting.delete(projectId);
-      this.readFor(projectId, batch).finally(() => {
-        if (this.waiting.has(projectId)) return this.run(projectId);
+      if (this.stopped) {
+        for (const w of batch) w.reject(this.stopped);
+        this.running.delete(projectId);
+        return;
+      }
+      const read = this.readFor(projectId, batch).finally(() => {
+        this.reading.delete(read);
+        if (this.waiting.has(projectId) && !this.stopped) return this.run(projectId);
         this.running.delete(projectId);
       });
+      this.reading.add(read);
     });
+  }
+
+  /**
+   * The node stops: the requests waiting for their project's turn get nothing (their timers are
+   * cancelled: none fires after the store closed), later ones fail at once; resolves once the
+   * reads under way are done.
+   */
+  async stop(): Promise<void> {
+    this.stopped ??= new Error('the RELAY service is stopping');
+    for (const cancel of this.turns.values()) cancel();
+    this.turns.clear();
+    for (const [projectId, list] of this.waiting) {
+      this.waiting.delete(projectId);
+      for (const w of list) w.reject(this.stopped);
+    }
+    while (this.reading.size > 0) await Promise.allSettled([...this.reading]);
   }
 
   private async readFor(projectId: string, batch: readonly Waiting[]): Promise<void> {
@@ -156,6 +194,7 @@ export class CatchUpReader {
         maxScanRows: CATCH_UP_MAX_SCAN_ROWS,
       });
     } catch (err) {
+      this.onFailed(err, projectId);
       for (const w of batch) w.reject(err);
       return;
     }
