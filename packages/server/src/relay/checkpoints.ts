@@ -124,8 +124,22 @@ export class SessionCheckpoints {
       });
   }
 
-  /** Wait for the save in flight (shutdown). */
+  /** Wait for the save in flight. */
   async idle(): Promise<void> {
+    await this.saving;
+  }
+
+  /**
+   * At a clean stop, once every session parked or ended: what changed since the last save is
+   * written (the parks' positions, the ended sessions' checkpoints gone), after the save in flight.
+   * Else a session ended in the stop's last second kept its previous checkpoint, and a client
+   * naming its protocol later resumed it from there (`session_restored: true`, events it had again);
+   * a handed-over session's checkpoint was a tick old, the fallback should its next node be killed
+   * before saving it.
+   */
+  async flush(): Promise<void> {
+    await this.saving;
+    this.save([]);
     await this.saving;
   }
 }

@@ -94,6 +94,7 @@ export class RelayService implements ConnectionHost {
   private readonly addressBudgets: AddressByteBudgets;
   private readonly addressMemory: AddressMemory;
   private readonly checkpoints: SessionCheckpoints | null;
+  private readonly catchUp: CatchUpReader;
 
   constructor(
     private readonly deps: RelayServiceDeps,
@@ -126,7 +127,9 @@ export class RelayService implements ConnectionHost {
     // The events of the first resume window, for clients of the process before this one (startup-events.ts).
     const startup = new StartupEvents(this.now() + limits.resumeWindowMs, STARTUP_EVENTS_MAX, Math.floor(limits.bufferMemoryBytes / 8), () => this.now());
     // Paced in network time (`now`): the manual simulator clock does not hold a reconnecting client back.
-    const catchUp = new CatchUpReader(deps.events, deps.clock instanceof ManualClock ? systemClock : deps.clock);
+    const catchUp = (this.catchUp = new CatchUpReader(deps.events, deps.clock instanceof ManualClock ? systemClock : deps.clock, undefined, (err, project) =>
+      deps.logger.warn({ err, project }, 'reading the stored events of RELAY catch-ups failed: their sessions get only live events'),
+    ));
     this.router = new RelayEventRouter(deps.bus, this.registry, this.resume, (err) => deps.logger.error({ err }, 'RELAY event routing failed'), startup);
     this.dispatcher = new RpcDispatcher({
       verifier: deps.verifier,
@@ -393,11 +396,13 @@ export class RelayService implements ConnectionHost {
       // The sockets report their end on a later turn: their sessions are parked before the hand-over.
       if (this.handsOff) await this.allClosed(200);
       this.router.stop();
+      // No catch-up waits for its turn past the stop (its timer would fire once the store closed).
+      await this.catchUp.stop();
+      // What changed since the last tick (sessions that parked or ended) is written before the store closes.
+      await this.checkpoints?.flush();
       // Storage down at shutdown: the sessions parked here stay stored, and are forgotten as a dead
       // instance's by the next node to look (or this one's next start); the rest of the shutdown goes on.
       await this.resume.clear(this.handsOff).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not forget the RELAY sessions parked here at shutdown'));
-      // The database closes next; the sessions were handed over (or ended): their checkpoints are not needed.
-      await this.checkpoints?.idle();
     })());
   }
 
