@@ -7,7 +7,7 @@
  * (it joins below, and the ids above where it joined are read for it after). (That each statement
  * stays a search by key: sqlite/postgres.catch-up-reads.test.ts.)
  */
-import type { CompiledQuery } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NewMessageEvent, MessageRecord } from '../../src/domain/message.js';
 import type { MessageEventWithMessage, RecentEventsBounds } from '../../src/domain/ports/store.js';
@@ -218,6 +218,42 @@ describe.each(storeBackends(afterAll))('catch-up reads of many projects at once 
       const [ofA, ofB] = await Promise.all([read(store, one), read(store, { ...one, projectId: b! })]);
       expect(seen(ofA)).toEqual([`${ma!.id}:sent:50`]);
       expect(seen(ofB)).toEqual([`${mb!.id}:sent:0`]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("fails only the reads of a project whose rows the database cannot read, not the others' sharing its statements", async () => {
+    const { store, close } = await open();
+    try {
+      const [a, b, c] = PROJECTS;
+      for (const id of [a!, b!, c!]) await store.projects.create({ id, name: id.slice(0, 4), signingKey: `PSK_${id.slice(0, 4)}`, createdAt: T0 });
+      const messages = await store.messages.insertMany([a!, b!, c!].map((p) => messageRow(p, { context: 'office' })));
+      await store.events.insertMany(
+        Array.from({ length: 300 }, (_, i): NewMessageEvent => {
+          const m = messages[i % 3]!;
+          return { messageId: m.id, projectId: m.projectId, status: 'sent', at: T0 + i, errorCode: null, errorMessage: null, detail: null };
+        }),
+      );
+      // A fault in the database: B's messages come out of a view that fails on reading their text
+      // (malformed JSON), as a damaged page of one project's rows would; the other projects' rows read as before.
+      const sqlite = _name === 'SQLite';
+      const columns = sqlite
+        ? (await sql<{ name: string }>`select name from pragma_table_info('messages')`.execute(store.db)).rows.map((r) => r.name)
+        : (await sql<{ name: string }>`select column_name as name from information_schema.columns where table_name = 'messages' and table_schema = current_schema()`.execute(store.db)).rows.map((r) => r.name);
+      const broken = sqlite ? `json('{' || body)` : `('{' || body)::json::text`;
+      const select = columns.map((col) => (col === 'body' ? `case when project_id = '${b!}' then ${broken} else body end as body` : `"${col}"`)).join(', ');
+      await sql.raw('alter table messages rename to messages_stored').execute(store.db);
+      await sql.raw(`create view messages as select ${select} from messages_stored`).execute(store.db);
+
+      const ask = (projectId: string) => read(store, { projectId, since: T0, limit: 1_000 }).then(seen, (err: Error) => err);
+      // Asked together: one walk, its statements shared by the three projects.
+      const [ofA, ofB, ofC] = await Promise.all([a!, b!, c!].map(ask));
+      // B's read fails with the database's own error; A's and C's get all their rows, as alone.
+      expect(String(ofB)).toMatch(/json/i);
+      expect(ofA).toHaveLength(100);
+      expect(ofC).toHaveLength(100);
+      expect(ofA).toEqual((await ask(a!)) as string[]);
     } finally {
       await close();
     }

@@ -13,6 +13,11 @@
  * segment, down to where it joined): its rows are those of its own read started with that pass.
  * Where its own read would have stopped within the upper segment (its limit, its window's start,
  * its budget of ids), what the lower segment found is dropped.
+ *
+ * A statement shared by several projects that fails is run again for each project on its own:
+ * a fault in one project's rows fails that project's reads only (with the database's error), and
+ * the others walk on; a fault that passed is read through. A failure of what every read needs (the
+ * newest id, the time below a part) fails the pass's reads.
  */
 import type { Kysely } from 'kysely';
 import type { MessageEventWithMessage, RecentEventsBounds } from '../../domain/ports/store.js';
@@ -36,6 +41,8 @@ interface Read {
   readonly upper: Map<number, Row>;
   /** Whether its own read would have gone on below `joinedAt`: set once the upper segment is read. */
   upperPassed: boolean;
+  /** Why its project's statement failed (it is walked no further, and rejected at the end of the pass). */
+  failure: { readonly err: unknown } | null;
   resolve(rows: MessageEventWithMessage[]): void;
   reject(err: unknown): void;
 }
@@ -85,7 +92,7 @@ export class SharedEventWalk {
 
   read(projectId: string, contexts: readonly string[], senders: readonly string[], bounds: RecentEventsBounds): Promise<MessageEventWithMessage[]> {
     return new Promise((resolve, reject) => {
-      const read: Read = { projectId, contexts: new Set(contexts), senders: new Set(senders), bounds, top: null, joinedAt: null, lower: new Map(), upper: new Map(), upperPassed: false, resolve, reject };
+      const read: Read = { projectId, contexts: new Set(contexts), senders: new Set(senders), bounds, top: null, joinedAt: null, lower: new Map(), upper: new Map(), upperPassed: false, failure: null, resolve, reject };
       if (this.pass) this.joining.push(read);
       else this.fresh.push(read);
       if (!this.running) {
@@ -105,8 +112,11 @@ export class SharedEventWalk {
       this.carried = [];
       try {
         await this.walk(fresh, carried);
-        // Those that joined this pass below its top are carried to the next.
-        for (const r of [...fresh, ...carried]) r.resolve(result(r));
+        // Those that joined this pass below its top are carried to the next (unless their project's statement failed).
+        for (const r of [...fresh, ...carried]) settle(r);
+        const carriedOn = this.carried.filter((r) => !r.failure);
+        for (const r of this.carried) if (r.failure) settle(r);
+        this.carried = carriedOn;
       } catch (err) {
         for (const r of [...fresh, ...carried, ...this.carried]) r.reject(err);
         this.carried = [];
@@ -150,6 +160,7 @@ export class SharedEventWalk {
       }
       const floor = partFloor(ceiling, this.scanRows);
       await this.readPart(active, floor, ceiling);
+      active = active.filter((s) => !s.read.failure);
       pass.ceiling = floor;
       pass.belowAt = null;
       const next: Segment[] = [];
@@ -195,18 +206,38 @@ export class SharedEventWalk {
       groups[groups.length - 1]!.push(u);
       names += size;
     }
-    for (let group of groups) {
-      for (let top = ceiling; group.length && top > floor; ) {
-        const limit = group.reduce((n, u) => n + u.segment.read.bounds.limit, 0);
-        const rows = await partOf(this.db, this.traits, group, floor, top, limit);
-        const byProject = new Map<string, Set<Segment>>();
-        for (const u of group) byProject.set(u.segment.read.projectId, (byProject.get(u.segment.read.projectId) ?? new Set()).add(u.segment));
-        for (const row of rows) for (const segment of byProject.get(row.e_project_id) ?? []) take(segment, row);
-        if (rows.length < limit) break;
-        // Full: the rows above the last one are all read; below it, for the segments short of their limit.
-        top = num(rows[rows.length - 1]!.e_id) - 1;
-        group = group.filter((u) => u.segment.rows.size < u.segment.read.bounds.limit);
+    for (const group of groups) {
+      try {
+        await this.readGroup(group, floor, ceiling);
+      } catch (err) {
+        const projects = new Set(group.map((u) => u.segment.read.projectId));
+        if (projects.size === 1) {
+          failed(group, err);
+          continue;
+        }
+        // A statement shared by several projects failed: each project's part is read again on its
+        // own (a fault of one project's rows fails its reads only; a passing fault is read through).
+        for (const projectId of projects) {
+          const own = group.filter((u) => u.segment.read.projectId === projectId);
+          await this.readGroup(own, floor, ceiling).catch((e: unknown) => failed(own, e));
+        }
       }
+    }
+  }
+
+  /** Reads (`floor`, `ceiling`] for the units of one group of names, going on below a statement's limit where one is reached. */
+  private async readGroup(units: readonly Unit[], floor: number, ceiling: number): Promise<void> {
+    let group = units;
+    for (let top = ceiling; group.length && top > floor; ) {
+      const limit = group.reduce((n, u) => n + u.segment.read.bounds.limit, 0);
+      const rows = await partOf(this.db, this.traits, group, floor, top, limit);
+      const byProject = new Map<string, Set<Segment>>();
+      for (const u of group) byProject.set(u.segment.read.projectId, (byProject.get(u.segment.read.projectId) ?? new Set()).add(u.segment));
+      for (const row of rows) for (const segment of byProject.get(row.e_project_id) ?? []) take(segment, row);
+      if (rows.length < limit) break;
+      // Full: the rows above the last one are all read; below it, for the segments short of their limit.
+      top = num(rows[rows.length - 1]!.e_id) - 1;
+      group = group.filter((u) => u.segment.rows.size < u.segment.read.bounds.limit);
     }
   }
 }
@@ -240,6 +271,17 @@ function partOf(db: Kysely<Database>, traits: DialectTraits, units: readonly Uni
     .orderBy('e.id', 'desc')
     .limit(limit)
     .execute();
+}
+
+/** The units' reads failed with `err` (the first failure of each is kept). */
+function failed(units: readonly Unit[], err: unknown): void {
+  for (const u of units) u.segment.read.failure ??= { err };
+}
+
+/** A read's answer at the end of its pass: its rows, or its project's statement's failure. */
+function settle(read: Read): void {
+  if (read.failure) read.reject(read.failure.err);
+  else read.resolve(result(read));
 }
 
 /** `row` into `segment` when it is one its own read would return. */
