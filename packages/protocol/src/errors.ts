@@ -93,7 +93,10 @@ export const ERRORS = {
   TO_SAME_AS_FROM: def('invalid_to_number', 21266, "'To' and 'From' numbers cannot be the same.", { attribute: 'to' }),
 
   // --- sending: sender ----------------------------------------------------------------
-  FROM_REQUIRED: def('invalid_from_number', 21705, "A 'From' number (or a number group) is required.", { attribute: 'from' }),
+  // Twilio's 21603, "A 'From' or 'MessagingServiceSid' parameter is required to send a message"
+  // (twilio.com/docs/api/errors/21603); SignalWire lists 21603 for a missing From too. Twilio's 21705
+  // is a MessagingServiceSid of the wrong pattern, which code written for Twilio would not look for here.
+  FROM_REQUIRED: def('invalid_from_number', 21603, "A 'From' number (or a number group) is required.", { attribute: 'from' }),
   FROM_INVALID: def('invalid_from_number', 21212, "The 'From' number is not a valid E.164 phone number or short code.", { attribute: 'from' }),
   FROM_NOT_OWNED: def('invalid_from_number', 21210, 'From must be a valid purchased phone number or short code of your project.', { attribute: 'from', relay: '403' }),
   FROM_MISSING_CAPABILITY: def('missing_messaging_capability', 21601, "The 'From' number is not capable of sending this kind of message (SMS/MMS).", { attribute: 'from' }),
@@ -105,7 +108,9 @@ export const ERRORS = {
   MEDIA_LIMIT_EXCEEDED: def('media_limit_exceeded', 21623, 'Too many media URLs: the limit is currently 8.', { attribute: 'media' }),
   MEDIA_URL_INVALID: def('invalid_media_url', 21620, 'Every media URL must be an absolute http or https URL of at most 2048 characters, its host name at most 253 characters in labels of at most 63.', { attribute: 'media' }),
   SEND_AS_MMS_INVALID: def('invalid_parameter', 10000, 'send_as_mms must be a boolean.', { attribute: 'send_as_mms' }),
-  STATUS_CALLBACK_INVALID: def('not_an_http_url', 21456, 'The status callback must be an absolute http or https URL of at most 2048 characters, its host name at most 253 characters in labels of at most 63.', { attribute: 'status_callback' }),
+  // Twilio's 21609, "Invalid 'StatusCallback'" (twilio.com/docs/api/errors/21609); its 21456 is the
+  // callback URL of a caller ID validation, not of a message.
+  STATUS_CALLBACK_INVALID: def('not_an_http_url', 21609, 'The status callback must be an absolute http or https URL of at most 2048 characters, its host name at most 253 characters in labels of at most 63.', { attribute: 'status_callback' }),
   URL_UNSAFE: def('url_is_unsafe', 21402, 'The URL points at a private or internal network, which this server is configured to refuse.', { attribute: 'status_callback' }),
   VALIDITY_PERIOD_INVALID: def('invalid_validity_period', 21624, 'The validity period must be a whole number of seconds from 1 to 172800.', { attribute: 'validity_period' }),
 

@@ -82,6 +82,26 @@ describe('the twilio client at the edges of the Messages API', () => {
     expect(String(fetched.headers['content-type'])).toContain('application/json');
   });
 
+  it("refuses a message with neither From nor MessagingServiceSid with Twilio's 21603", async () => {
+    const to = '+15557651501';
+    // twilio.com/docs/api/errors/21603: "A 'From' or 'MessagingServiceSid' parameter is required to send a message".
+    const err = await rejection(client.messages.create({ to, body: 'x' }));
+    expect(err).toBeInstanceOf(twilio.RestException);
+    expect(err).toMatchObject({ status: 400, code: 21603, message: expect.stringContaining("'From'") });
+    expect(err.moreInfo).toContain('#21603');
+    expect(await client.messages.list({ to })).toEqual([]);
+  });
+
+  it("refuses an invalid StatusCallback with Twilio's 21609", async () => {
+    const to = '+15557651502';
+    // twilio.com/docs/api/errors/21609: "Invalid 'StatusCallback'" (Twilio's 21456 is a caller ID validation's callback).
+    const err = await rejection(client.messages.create({ to, from: NUMBERS[0]!, body: 'x', statusCallback: 'callback-me' }));
+    expect(err).toBeInstanceOf(twilio.RestException);
+    expect(err).toMatchObject({ status: 400, code: 21609, message: expect.stringContaining('status callback') });
+    expect(err.moreInfo).toContain('#21609');
+    expect(await client.messages.list({ to })).toEqual([]);
+  });
+
   it('gives every class of bad input the client can send a RestException with a numeric code, its message and more_info, and stores nothing', async () => {
     const to = '+15557651301';
     const cases: Array<[string, () => Promise<unknown>, number, number]> = [

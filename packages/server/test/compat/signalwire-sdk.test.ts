@@ -88,7 +88,7 @@ describe('@signalwire/compatibility-api over HTTPS with the generated CA', () =>
     const err = await rejection(client.messages.create({ to: '+15557660003', from: NUMBERS[0] }));
     expect(err.constructor.name).toBe('RestException');
     expect(err).toMatchObject({ status: 400, code: 21602 });
-    expect(await rejection(client.messages.create({ to: '+15557660003', body: 'x' }))).toMatchObject({ status: 400, code: 21705 });
+    expect(await rejection(client.messages.create({ to: '+15557660003', body: 'x' }))).toMatchObject({ status: 400, code: 21603 });
     expect(await rejection(client.messages.create({ to: '+15557660003', from: NUMBERS[0], body: 'x', validityPeriod: 172801 }))).toMatchObject({ code: 21624 });
     const wrong = RestClient(PROJECT_ID, 'PTwrongToken', { signalwireSpaceUrl: server.httpsUrl!.replace(/^https:\/\//, '') });
     expect(await rejection(wrong.messages.list())).toMatchObject({ status: 401, code: 20003 });

@@ -71,7 +71,7 @@ describe('Twilio test credentials through the twilio client', () => {
     expect((await rejection(client.messages.create({ from: VALID_FROM, to: SOME_HANDSET }))).code).toBe(21602);
     // A ContentSid instead of a Body is told that templates are not offered, as with a live token.
     expect(await rejection(client.messages.create({ from: VALID_FROM, to: SOME_HANDSET, contentSid: `HX${'0'.repeat(32)}` }))).toMatchObject({ code: 21602, message: expect.stringContaining('ContentSid') });
-    expect((await rejection(client.messages.create({ from: VALID_FROM, to: SOME_HANDSET, body: 'x', statusCallback: 'not a url' }))).code).toBe(21456);
+    expect((await rejection(client.messages.create({ from: VALID_FROM, to: SOME_HANDSET, body: 'x', statusCallback: 'not a url' }))).code).toBe(21609);
     // SendAt as well: in the past, too soon, not a date (it was answered `queued` unchecked).
     for (const sendAt of [new Date(Date.now() - 60_000), new Date(Date.now() + 10_000)]) {
       expect((await rejection(client.messages.create({ from: VALID_FROM, to: SOME_HANDSET, body: 'x', sendAt, scheduleType: 'fixed' }))).code).toBe(35114);

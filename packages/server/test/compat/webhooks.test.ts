@@ -128,14 +128,14 @@ describe('compat status callbacks', () => {
     const own = await client.messages.create({ to: '+15557670007', from: NUMBERS[0]!, body: 'Own callback', applicationSid: app.sid, statusCallback: `${receiver.url}/own-status` });
     const ownGot = await receiver.waitFor(4, 10_000, (r) => r.form?.get('MessageSid') === own.sid);
     expect(ownGot.map((r) => r.path)).toEqual(['/own-status', '/own-status', '/own-status', '/own-status']);
-    // Either name updates the one callback; an invalid URL is 21456 under both.
+    // Either name updates the one callback; an invalid URL is 21609 under both.
     const updated = await client.applications(app.sid).update({ smsStatusCallback: `${receiver.url}/via-sms-name` });
     expect(updated.messageStatusCallback).toBe(`${receiver.url}/via-sms-name`);
     const err = await client.applications(app.sid).update({ messageStatusCallback: 'not a url' }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ status: 400, code: 21456 });
+    expect(err).toMatchObject({ status: 400, code: 21609 });
     // With spaces or controls a URL parser would drop: refused, not trimmed, as MediaUrl is.
     for (const params of [{ messageStatusCallback: ' https://example.com/status' }, { smsStatusCallback: 'https://example.com/status\t' }]) {
-      expect(await client.applications(app.sid).update(params).catch((e: unknown) => e)).toMatchObject({ status: 400, code: 21456, message: expect.stringContaining('send the URL alone') });
+      expect(await client.applications(app.sid).update(params).catch((e: unknown) => e)).toMatchObject({ status: 400, code: 21609, message: expect.stringContaining('send the URL alone') });
     }
     // The application's cXML URLs: Twilio's 21402 ("Invalid Url") for a URL handler that is not one.
     for (const params of [{ smsUrl: 'https://example.com/sms ' }, { smsFallbackUrl: '\nhttps://example.com/fallback' }, { smsUrl: 'not a url' }]) {
