@@ -102,6 +102,14 @@ describe('the twilio client at the edges of the Messages API', () => {
     expect(await client.messages.list({ to })).toEqual([]);
   });
 
+  it('names an unknown application by the path as sent in its 20404, as an unknown message', async () => {
+    const sid = '3f1c2b7a-0000-4000-8000-0000000000ab';
+    const path = `/2010-04-01/Accounts/${PROJECT_ID}/Applications/${sid}.json`;
+    for (const call of [() => client.applications(sid).fetch(), () => client.applications(sid).update({ friendlyName: 'x' }), () => client.applications(sid).remove()]) {
+      expect(await rejection(call())).toMatchObject({ status: 404, code: 20404, message: `The requested resource ${path} was not found` });
+    }
+  });
+
   it('gives every class of bad input the client can send a RestException with a numeric code, its message and more_info, and stores nothing', async () => {
     const to = '+15557651301';
     const cases: Array<[string, () => Promise<unknown>, number, number]> = [

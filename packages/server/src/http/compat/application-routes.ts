@@ -6,6 +6,7 @@
  */
 import type { CompatApplicationPage } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../../domain/app-error.js';
 import { isUuid } from '../../domain/ids.js';
 import { principalOf } from '../auth.js';
 import type { CompatDeps } from './deps.js';
@@ -25,6 +26,14 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
     const s = sidOf(request.params.Sid);
     if (!isUuid(s)) throw resourceNotFound(request.url);
     return s.toLowerCase();
+  };
+  /** An unknown application is Twilio's 20404 naming the path as sent, as for every other resource. */
+  const orNotFound = async <T>(request: FastifyRequest, work: Promise<T>): Promise<T> => {
+    try {
+      return await work;
+    } catch (err) {
+      throw err instanceof AppError && err.key === 'NOT_FOUND' ? resourceNotFound(request.url) : err;
+    }
   };
 
   for (const path of ['/Accounts/:AccountSid/Applications', '/Accounts/:AccountSid/Applications.json']) {
@@ -47,17 +56,17 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
 
   app.get<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', { schema: fetchApplicationSchema }, async (request) => {
     const { projectId } = principalOf(request);
-    return toCompatApplication(await applications.get(projectId, sid(request)));
+    return toCompatApplication(await orNotFound(request, applications.get(projectId, sid(request))));
   });
 
   app.post<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', { schema: updateApplicationSchema }, async (request) => {
     const { projectId } = principalOf(request);
-    return toCompatApplication(await applications.update(projectId, sid(request), paramsOf(request.body)));
+    return toCompatApplication(await orNotFound(request, applications.update(projectId, sid(request), paramsOf(request.body))));
   });
 
   app.delete<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', { schema: deleteApplicationSchema }, async (request, reply) => {
     const { projectId } = principalOf(request);
-    await applications.delete(projectId, sid(request));
+    await orNotFound(request, applications.delete(projectId, sid(request)));
     return reply.code(204).send();
   });
 }
