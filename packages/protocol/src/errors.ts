@@ -151,6 +151,9 @@ export const ERRORS = {
 
   // --- number groups (compat MessagingServiceSid) --------------------------------------
   NUMBER_GROUP_INVALID: def('invalid_number_group', 21701, 'The number group (MessagingServiceSid) does not exist in your project.', { attribute: 'messaging_service_sid' }),
+  // A MessagingServiceSid that cannot be a group id (not a UUID, such as Twilio's MG…): Twilio's 21705,
+  // "The Messaging Service is invalid" for a sid not matching the pattern (twilio.com/docs/api/errors/21705).
+  NUMBER_GROUP_ID_MALFORMED: def('invalid_number_group', 21705, 'The number group id (MessagingServiceSid) is not a number group id: those are UUIDs.', { attribute: 'messaging_service_sid' }),
   NUMBER_GROUP_NO_CAPABLE_NUMBER: def('no_capable_number_in_group', 21703, 'The number group has no number capable of sending this kind of message.', { attribute: 'messaging_service_sid' }),
   NUMBER_GROUP_FIELD_INVALID: def('invalid_attribute', 10000, 'A number group field has an invalid value.'),
   NUMBER_ALREADY_IN_GROUP: def('number_already_in_group', 10000, 'This phone number is already a member of the number group.', { attribute: 'phone_number_id' }),

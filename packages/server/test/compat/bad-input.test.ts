@@ -73,12 +73,18 @@ describe('bad input to POST /Messages gets its documented code and stores nothin
     ['unknown ApplicationSid', { ...ok, ApplicationSid: '3f1c2b7a-0000-4000-8000-000000000000' }, 21218],
     ['garbage ApplicationSid', { ...ok, ApplicationSid: 'AP123' }, 21218],
     ['unknown MessagingServiceSid', { To: ok.To, Body: 'x', MessagingServiceSid: '3f1c2b7a-0000-4000-8000-000000000001' }, 21701],
-    ['garbage MessagingServiceSid', { To: ok.To, Body: 'x', MessagingServiceSid: 'MG123' }, 21701],
+    ['garbage MessagingServiceSid', { To: ok.To, Body: 'x', MessagingServiceSid: 'MG123' }, 21705],
     ['garbage MaxPrice', { ...ok, MaxPrice: 'cheap' }, 10000],
     ['garbage SendAsMms', { ...ok, SendAsMms: 'maybe' }, 10000],
     ['To and From both missing: To is reported first', { Body: 'x' }, 21604],
   ] as Array<[string, Record<string, string | string[]>, number]>)('%s → %i', async (_name, params, code) => {
     await expectRefused(form(params), 400, code);
+  });
+
+  it("refuses a MessagingServiceSid that is not text (a JSON number or list) as one of the wrong pattern, Twilio's 21705", async () => {
+    for (const sid of [5, ['3f1c2b7a-0000-4000-8000-000000000001']]) {
+      await expectRefused(JSON.stringify({ To: ok.To, Body: 'x', MessagingServiceSid: sid }), 400, 21705, { 'content-type': 'application/json' });
+    }
   });
 
   it('refuses a From that cannot send SMS with 21601', async () => {

@@ -259,8 +259,10 @@ describe('the twilio npm client against the Compatibility API', () => {
     expect(await rejection(client.messages.create({ to: '+15557650005', from: '+15559990000', body: 'x' }))).toMatchObject({ status: 400, code: 21210 });
     expect(await rejection(client.messages.create({ to: '+15557650005', messagingServiceSid: '5b0b1c1e-0000-4000-8000-000000000000', body: 'x' }))).toMatchObject({ code: 21701 });
     // Messages name the parameter and the value as the request wrote them, not the native API's names.
+    // A sid of the wrong pattern (Twilio's MG…) is Twilio's 21705, an unknown one 21701 (twilio.com/docs/api/errors/21705).
     const mg = await rejection(client.messages.create({ to: '+15557650005', messagingServiceSid: `MG${'A'.repeat(32)}`, body: 'x' }));
-    expect(mg).toMatchObject({ code: 21701, message: expect.stringContaining(`MG${'A'.repeat(32)}`) });
+    expect(mg).toMatchObject({ status: 400, code: 21705, message: expect.stringContaining(`MG${'A'.repeat(32)}`) });
+    expect(mg.message).toContain('MessagingServiceSid');
     const mms = await rejection(client.messages.create({ to: '+15557650005', from: NUMBERS[0]!, body: 'x', sendAsMms: 'maybe' as unknown as boolean }));
     expect(mms).toMatchObject({ status: 400, code: 10000, message: expect.stringContaining('SendAsMms') });
     expect(await rejection(client.messages('00000000-0000-4000-8000-000000000000').fetch())).toMatchObject({ status: 404, code: 20404 });

@@ -9,6 +9,7 @@ import { detail } from '../../domain/app-error.js';
 import type { Clock } from '../../domain/clock.js';
 import { isUuid } from '../../domain/ids.js';
 import { isValidDestination } from '../../domain/phone-numbers.js';
+import { preview } from '../../domain/preview.js';
 import type { GroupMember, NumberGroupRepository } from '../../domain/ports/store.js';
 import type { SenderQuery, SenderResolution, SenderResolver } from './sender-resolver.js';
 
@@ -33,8 +34,10 @@ export class NumberGroupSenderResolver implements SenderResolver {
 
   async resolve(q: SenderQuery): Promise<SenderResolution> {
     if (!q.numberGroupId) return this.owned.resolve(q);
+    // An id of the wrong pattern (a Twilio MG… sid) is told apart from an unknown one, as Twilio does (21705 / 21701).
+    if (!isUuid(q.numberGroupId)) return { errors: [detail('NUMBER_GROUP_ID_MALFORMED', { message: `The number group ${preview(q.numberGroupId)} (MessagingServiceSid) is not a number group id: those are UUIDs.` })] };
     // Ids are stored lower-case; the error names the group as the request wrote it.
-    const group = isUuid(q.numberGroupId) ? await this.groups.get(q.projectId, q.numberGroupId.toLowerCase()) : undefined;
+    const group = await this.groups.get(q.projectId, q.numberGroupId.toLowerCase());
     if (!group) return { errors: [detail('NUMBER_GROUP_INVALID', { message: `The number group ${q.numberGroupId} does not exist in your project.` })] };
 
     // An explicit From wins; the message still records the group it was sent through.

@@ -68,7 +68,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const { projectId, test } = principalOf(request);
     const p = paramsOf(request.body);
     const groupId = textParam(p.MessagingServiceSid);
-    if (groupId !== undefined && typeof groupId !== 'string') throw new AppError(detail('NUMBER_GROUP_INVALID'));
+    if (groupId !== undefined && typeof groupId !== 'string') throw new AppError(detail('NUMBER_GROUP_ID_MALFORMED'));
     // Checks in the documented order: To, then From/group; the engine repeats them with the rest.
     const early = [...checkDestination(textParam(p.To)), ...checkSenderSyntax(textParam(p.From), groupId !== undefined)];
     if (early.length) throw new AppError(early);
