@@ -53,6 +53,11 @@ describe('bad input to POST /Messages gets its documented code and stores nothin
     ['missing To', { From: ok.From, Body: 'x' }, 21604],
     ['garbage To', { ...ok, To: 'not-a-number' }, 21211],
     ['To given twice', { ...ok, To: ['+15557690001', '+15557690002'] }, 21211],
+    // A parameter other than MediaUrl given twice is refused with its own invalid-value code, never half-read.
+    ['From given twice', { ...ok, From: [NUMBERS[0]!, NUMBERS[1]!] }, 21212],
+    ['Body given twice', { ...ok, Body: ['a', 'b'] }, 10000],
+    ['StatusCallback given twice', { ...ok, StatusCallback: ['https://a.example.com/s', 'https://b.example.com/s'] }, 21609],
+    ['ValidityPeriod given twice', { ...ok, ValidityPeriod: ['60', '70'] }, 21624],
     ['neither From nor MessagingServiceSid', { To: ok.To, Body: 'x' }, 21603],
     ['an empty From and no MessagingServiceSid', { To: ok.To, From: '', Body: 'x' }, 21603],
     ['garbage From', { ...ok, From: 'sender' }, 21212],
