@@ -105,7 +105,10 @@ describe('the twilio client at the edges of the Messages API', () => {
   it('names an unknown application by the path as sent in its 20404, as an unknown message', async () => {
     const sid = '3f1c2b7a-0000-4000-8000-0000000000ab';
     const path = `/2010-04-01/Accounts/${PROJECT_ID}/Applications/${sid}.json`;
-    for (const call of [() => client.applications(sid).fetch(), () => client.applications(sid).update({ friendlyName: 'x' }), () => client.applications(sid).remove()]) {
+    const calls = [() => client.applications(sid).fetch(), () => client.applications(sid).update({ friendlyName: 'x' }), () => client.applications(sid).remove()];
+    // With a bad parameter too: the sid is looked up first, as for a number.
+    calls.push(() => client.applications(sid).update({ smsUrl: 'not a url' }));
+    for (const call of calls) {
       expect(await rejection(call())).toMatchObject({ status: 404, code: 20404, message: `The requested resource ${path} was not found` });
     }
   });

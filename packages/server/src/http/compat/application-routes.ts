@@ -61,7 +61,9 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
 
   app.post<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', { schema: updateApplicationSchema }, async (request) => {
     const { projectId } = principalOf(request);
-    return toCompatApplication(await orNotFound(request, applications.update(projectId, sid(request), paramsOf(request.body))));
+    // An unknown sid is 20404 whatever the parameters, as for a number (Twilio finds the resource first).
+    const id = (await orNotFound(request, applications.get(projectId, sid(request)))).id;
+    return toCompatApplication(await orNotFound(request, applications.update(projectId, id, paramsOf(request.body))));
   });
 
   app.delete<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', { schema: deleteApplicationSchema }, async (request, reply) => {
