@@ -3,7 +3,8 @@
  *
  * Every error the platform can report is defined here once, with how each surface names it:
  * the native REST code string (`invalid_to_number`), the Compatibility API numeric code
- * (SignalWire's meanings, which differ from Twilio's for some numbers), the HTTP status each
+ * (SignalWire's meanings, which differ from Twilio's for some numbers; Twilio's where SignalWire's
+ * list leaves the choice open and Twilio documents one code), the HTTP status each
  * REST surface answers with, and the RELAY result code. Each surface has exactly one
  * formatter that reads this table; nothing else invents error codes or texts.
  */
@@ -21,7 +22,7 @@ export interface ErrorDefinition {
   readonly nativeType: 'validation_error' | 'account_error';
   /** HTTP status on the native REST surface. */
   readonly nativeHttp: number;
-  /** Compatibility API numeric code (SignalWire meaning). */
+  /** Compatibility API numeric code (SignalWire meaning, or Twilio's where SignalWire's list leaves it open). */
   readonly compat: number;
   /** HTTP status on the Compatibility API. */
   readonly compatHttp: number;
