@@ -4,7 +4,8 @@
  * is the principal's). A request the slots refuse is answered 429 in its surface's shape
  * (Compatibility API 20429) with `Retry-After`, at once and without touching storage; a slot taken
  * is held until the handler settles — answered, failed, or its client gone — never until the
- * answer is read.
+ * answer is read — and across one turn of the event loop at least, so the bound holds for a burst
+ * of requests read in the same turn even where the handler's work is synchronous (SQLite).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/app-error.js';
@@ -21,6 +22,11 @@ export interface SlotRule {
   refusal(slots: ProjectSlots): string;
 }
 
+/** Resolves after the event loop has gone round once (its I/O polled), not within the current turn. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export function boundedBy<R extends FastifyRequest, T>(rule: SlotRule, handler: (request: R, reply: FastifyReply) => Promise<T>): (request: R, reply: FastifyReply) => Promise<T> {
   return async (request, reply) => {
     const slots = rule.slotsOf(request);
@@ -34,6 +40,12 @@ export function boundedBy<R extends FastifyRequest, T>(rule: SlotRule, handler: 
     }
     await turn;
     try {
+      // Held across a turn of the event loop at least: a handler that completes synchronously (a
+      // list on SQLite, whose queries block) gave its slot back within the turn that read it, so
+      // every request of a burst found a slot free and the bound never applied — one client's
+      // pipelined lists on a hundred connections were all served back to back, and the node
+      // accepted no other client's connection for seconds.
+      await nextTurn();
       return await handler(request, reply);
     } finally {
       slots.release(projectId);

@@ -1,0 +1,127 @@
+/**
+ * One client's burst of lists or sends, all arriving in the same turn of the event loop, on
+ * connections already open: the per-project bounds (`http.maxListRequestsPerProject`,
+ * `http.maxSendRequestsPerProject`) hold for it as for requests that overlap in time. On SQLite a
+ * list's query is synchronous, so each list used to be answered within the turn that read it and
+ * never held its slot while the next arrived: a client pipelining lists on a hundred connections
+ * (each far under the per-address cap) had every one served, back to back, and the node accepted
+ * no other client's connection for seconds. Another project's requests in the same burst are
+ * served. Nothing here is timed: the requests are written together, then their answers read.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProject, type TestProject } from './helpers/projects.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const LISTS = 2;
+const SENDS = 1;
+const A_NUMBER = '+15551239701';
+const B_NUMBER = '+15551239702';
+let server: TestServer;
+let a: TestProject;
+let b: TestProject;
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ maxListRequestsPerProject: LISTS, maxSendRequestsPerProject: SENDS });
+  a = await createProject(server, { name: 'Greedy tenant', number: A_NUMBER });
+  b = await createProject(server, { name: 'Other tenant', number: B_NUMBER });
+  for (let i = 0; i < 3; i++) {
+    const sent = await server.api('/api/messaging/messages', { auth: a.auth, body: { from: A_NUMBER, to: '+15557001111', body: `A ${i}` } });
+    expect(sent.status, sent.text).toBe(201);
+  }
+});
+afterAll(async () => {
+  for (const s of sockets) s.destroy();
+  await server?.stop();
+});
+
+interface Answer {
+  status: number;
+  retryAfter: string | undefined;
+  body: any;
+}
+
+/** A keep-alive connection that has been answered once (so the server has accepted it), and a reader of its next answer. */
+async function openConnection(localAddress: string): Promise<{ socket: Socket; next: () => Promise<Answer> }> {
+  const socket = netConnect({ host: '127.0.0.1', port: server.port, localAddress });
+  sockets.push(socket);
+  socket.on('error', () => {});
+  let data = '';
+  let waiting: (() => void) | undefined;
+  socket.on('data', (d) => {
+    data += d.toString('latin1');
+    waiting?.();
+  });
+  const next = async (): Promise<Answer> => {
+    for (;;) {
+      const head = data.indexOf('\r\n\r\n');
+      if (head >= 0) {
+        const headers = data.slice(0, head);
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(headers)?.[1] ?? 0);
+        if (data.length >= head + 4 + length) {
+          const body = data.slice(head + 4, head + 4 + length);
+          data = data.slice(head + 4 + length);
+          return { status: Number(headers.split(' ')[1]), retryAfter: /\r\nretry-after: *(\S+)/i.exec(headers)?.[1], body: JSON.parse(Buffer.from(body, 'latin1').toString()) };
+        }
+      }
+      await new Promise<void>((resolve) => (waiting = resolve));
+    }
+  };
+  socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+  expect((await next()).status).toBe(200);
+  return { socket, next };
+}
+
+function request(method: string, path: string, auth: string, body?: unknown): string {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  const type = body === undefined ? '' : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n`;
+  return `${method} ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\n${type}\r\n${text}`;
+}
+
+/** Write each connection's request in one go (the same turn of the server's loop), then read every answer. */
+async function burst(requests: Array<{ from: string; text: string }>): Promise<Answer[]> {
+  const connections = await Promise.all(requests.map((r) => openConnection(r.from)));
+  connections.forEach((c, i) => c.socket.write(requests[i]!.text));
+  return Promise.all(connections.map((c) => c.next()));
+}
+
+describe("one client's burst", () => {
+  it(`runs at most ${LISTS} of a project's lists, refuses the rest (429) and serves another project's list`, async () => {
+    const list = '/api/messaging/logs?page_size=50';
+    const answers = await burst([
+      ...Array.from({ length: 12 }, () => ({ from: '127.0.0.2', text: request('GET', list, a.auth) })),
+      { from: '127.0.0.3', text: request('GET', list, b.auth) },
+    ]);
+    const mine = answers.slice(0, 12);
+    const served = mine.filter((x) => x.status === 200);
+    const refused = mine.filter((x) => x.status !== 200);
+    expect(served.length).toBeLessThanOrEqual(LISTS);
+    expect(served.every((x) => x.body.data.length === 3)).toBe(true);
+    expect(refused.length).toBeGreaterThanOrEqual(12 - LISTS);
+    for (const x of refused) {
+      expect(x.status).toBe(429);
+      expect(x.retryAfter).toBe('1');
+      expect(x.body).toEqual({ error: 'Too Many Requests', message: expect.stringContaining(`already has ${LISTS} list requests in progress`) });
+    }
+    expect(answers[12]!.status).toBe(200);
+    expect(answers[12]!.body.data).toEqual([]);
+  });
+
+  it(`runs ${SENDS} of a project's sends, lets ${SENDS} wait, refuses the rest (429) and sends another project's message`, async () => {
+    const send = (from: string, i: number) => ({ from: from === A_NUMBER ? '127.0.0.2' : '127.0.0.3', text: request('POST', '/api/messaging/messages', from === A_NUMBER ? a.auth : b.auth, { from, to: `+155570020${String(i).padStart(2, '0')}`, body: 'burst' }) });
+    const answers = await burst([...Array.from({ length: 8 }, (_, i) => send(A_NUMBER, i)), send(B_NUMBER, 99)]);
+    const mine = answers.slice(0, 8);
+    const sent = mine.filter((x) => x.status === 201);
+    const refused = mine.filter((x) => x.status !== 201);
+    expect(sent.length).toBeLessThanOrEqual(2 * SENDS);
+    expect(refused.length).toBeGreaterThanOrEqual(8 - 2 * SENDS);
+    for (const x of refused) {
+      expect(x.status).toBe(429);
+      expect(x.retryAfter).toBe('1');
+      expect(x.body).toEqual({ error: 'Too Many Requests', message: expect.stringContaining(`already has ${SENDS} sends in progress and ${SENDS} waiting`) });
+    }
+    expect(answers[8]!.status).toBe(201);
+    expect(answers[8]!.body).toMatchObject({ from: B_NUMBER, status: expect.any(String) });
+  });
+});
