@@ -125,6 +125,25 @@ describe('registering a number (POST)', () => {
     }
   });
 
+  it('lists, reads and updates short codes only under /short_codes, as SignalWire keeps them apart; they are released here', async () => {
+    const code = await register({ number: '97530', name: 'apart' });
+    const all = await server.api(`${NUMS}?page_size=1000`);
+    expect(all.status).toBe(200);
+    expect(all.body.data.length).toBeGreaterThan(0);
+    expect(all.body.data.map((n: any) => n.id)).not.toContain(code.id);
+    expect(all.body.data.map((n: any) => n.number_type)).not.toContain('shortcode');
+    expect((await server.api(`${NUMS}?filter_number=97530`)).body.data).toEqual([]);
+    expect((await server.api(`${NUMS}?filter_name=apart`)).body.data).toEqual([]);
+    const read = await server.api(`${NUMS}/${code.id}`);
+    expect(read.status).toBe(404);
+    expect(read.body.message).toContain(`/api/relay/rest/short_codes/${code.id}`);
+    expect((await server.api(`${NUMS}/${code.id}`, { method: 'PUT', body: { name: 'renamed' } })).status).toBe(404);
+    expect((await server.api(`/api/relay/rest/short_codes/${code.id}`)).body).toMatchObject({ id: code.id, name: 'apart' });
+    expect((await server.api(`/api/relay/rest/short_codes?filter_number=97530`)).body.data.map((n: any) => n.id)).toEqual([code.id]);
+    expect((await server.api(`${NUMS}/${code.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await server.api(`/api/relay/rest/short_codes/${code.id}`)).status).toBe(404);
+  });
+
   it('takes a name, capabilities and handler settings at registration', async () => {
     const n = await register({
       number: '+15558675310',

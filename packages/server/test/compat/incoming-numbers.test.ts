@@ -203,6 +203,25 @@ describe('IncomingPhoneNumbers through the twilio client', () => {
     expect(await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/SMS/ShortCodes.json?PhoneNumber=1`)).toMatchObject({ status: 400, body: { code: 10000 } });
   });
 
+  it('keeps short codes to SMS/ShortCodes: IncomingPhoneNumbers neither lists, fetches nor updates them, and releases them', async () => {
+    const client = twilioClient(server.url);
+    const code = (await server.api('/api/relay/rest/phone_numbers', { body: { number: '86420', name: 'apart' } })).body;
+    expect((await client.shortCodes.list({ shortCode: '86420' })).map((c) => c.sid)).toEqual([code.id]);
+    // Twilio's IncomingPhoneNumbers are phone numbers (sids PN…), its short codes another resource (SC…).
+    const listed = await client.incomingPhoneNumbers.list();
+    expect(listed.length).toBeGreaterThanOrEqual(NUMBERS.length);
+    expect(listed.map((n) => n.sid)).not.toContain(code.id);
+    expect(listed.map((n) => n.phoneNumber)).not.toContain('86420');
+    expect(await client.incomingPhoneNumbers.list({ phoneNumber: '86420' })).toEqual([]);
+    expect(await client.incomingPhoneNumbers.list({ friendlyName: 'apart' })).toEqual([]);
+    expect(await rejection(client.incomingPhoneNumbers(code.id).fetch())).toMatchObject({ status: 404, code: 20404 });
+    expect(await rejection(client.incomingPhoneNumbers(code.id).update({ friendlyName: 'x' }))).toMatchObject({ status: 404, code: 20404 });
+    expect((await client.shortCodes(code.id).fetch()).friendlyName).toBe('apart');
+    // Registered as numbers are, and released the same way (Twilio releases neither here).
+    expect(await client.incomingPhoneNumbers(code.id).remove()).toBe(true);
+    expect(await rejection(client.shortCodes(code.id).fetch())).toMatchObject({ status: 404, code: 20404 });
+  });
+
   it('needs the numbers scope', async () => {
     // A server of its own, so the new token is read fresh (credentials are cached briefly).
     const own = await startTestServer();

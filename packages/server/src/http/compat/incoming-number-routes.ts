@@ -125,6 +125,12 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
     if (!n) throw resourceNotFound(request.url);
     return n;
   };
+  /** As `owned`, for the reads and updates: a short code is Twilio's ShortCode resource (`SMS/ShortCodes`), not found here. */
+  const ownedPhoneNumber = async (request: FastifyRequest<{ Params: Params }>, projectId: string) => {
+    const n = await owned(request, projectId);
+    if (n.numberType === 'shortcode') throw resourceNotFound(request.url);
+    return n;
+  };
   // The list and create, and Twilio's subresources of one number type: `Local` (long codes) and
   // `TollFree` (twilio's `incomingPhoneNumbers.local.list()`, `.tollFree.create({ phoneNumber })`).
   for (const [sub, type] of [['', undefined], ['/Local', 'longcode'], ['/TollFree', 'toll-free']] as const) {
@@ -137,7 +143,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
         const seqPage = await compatSeqPage(page, 'newest-first', list);
         const number = singleParam(query, 'PhoneNumber')?.slice(0, 64);
         const name = singleParam(query, 'FriendlyName')?.slice(0, 64);
-        const rows = await reads.numbers.list(projectId, { ...(number ? { numberPattern: number } : {}), ...(name ? { nameContains: name } : {}), ...(type ? { numberType: type } : {}) }, seqPage);
+        const rows = await reads.numbers.list(projectId, { ...(number ? { numberPattern: number } : {}), ...(name ? { nameContains: name } : {}), ...(type ? { numberType: type } : { notNumberType: 'shortcode' }) }, seqPage);
         const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/IncomingPhoneNumbers${sub}.json`, filterParams(query), list);
         return { ...meta, incoming_phone_numbers: items.map(toIncomingPhoneNumber) };
       }));
@@ -157,12 +163,12 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
 
   app.get<{ Params: Params }>('/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid', { schema: fetchIncomingNumberSchema }, async (request) => {
     const { projectId } = principalOf(request);
-    return toIncomingPhoneNumber(await owned(request, projectId));
+    return toIncomingPhoneNumber(await ownedPhoneNumber(request, projectId));
   });
 
   app.post<{ Params: Params }>('/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid', { schema: updateIncomingNumberSchema }, async (request) => {
     const { projectId } = principalOf(request);
-    const current = await owned(request, projectId);
+    const current = await ownedPhoneNumber(request, projectId);
     const p = paramsOf(request.body);
     // The number service checks SmsApplicationSid: one of the project's applications, or 22108.
     const updated = await numbers.update(projectId, current.id, nativeBody(p, current), compatName);

@@ -1,9 +1,11 @@
 /**
- * The native list of a project's numbers, all of them (`/api/relay/rest/phone_numbers`) or one
- * type (`/api/relay/rest/short_codes`): the same record, filters (`filter_name`, `filter_number`)
- * and paging, each route presenting the rows its own way.
+ * The native list of a project's numbers: its phone numbers (`/api/relay/rest/phone_numbers`: long
+ * codes and toll-free numbers) or its short codes (`/api/relay/rest/short_codes`), each only under
+ * its own resource, as SignalWire lists them. The same record, filters (`filter_name`,
+ * `filter_number`) and paging, each route presenting the rows its own way.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { NumberListFilter } from '../../domain/ports/store.js';
 import type { PhoneNumberRecord } from '../../domain/project.js';
 import { principalOf } from '../auth.js';
 import { requestUrl } from '../base-url.js';
@@ -16,7 +18,8 @@ export function numberList<T>(
   deps: HttpDeps,
   /** Whose page tokens these are (one list's token is refused by another). */
   tokens: 'phone_numbers' | 'short_codes',
-  numberType: PhoneNumberRecord['numberType'] | undefined,
+  /** Which numbers: `{ numberType: 'shortcode' }` or `{ notNumberType: 'shortcode' }`. */
+  types: Pick<NumberListFilter, 'numberType' | 'notNumberType'>,
   present: (n: PhoneNumberRecord) => T,
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<{ links: unknown; data: T[] }> {
   return boundedList(async (request: FastifyRequest) => {
@@ -29,7 +32,7 @@ export function numberList<T>(
     const list = await deps.reads.pageTokens.list(projectId, tokens, (id) => deps.reads.numbers.seqOf(projectId, id));
     const seqPage = await toSeqPage(page, list);
     const filter = {
-      ...(numberType ? { numberType } : {}),
+      ...types,
       ...(name ? { nameContains: name.slice(0, 255) } : {}),
       ...(number ? { numberContains: number.slice(0, 32) } : {}),
     };

@@ -1,4 +1,8 @@
-/** Native phone-numbers API (`/api/relay/rest/phone_numbers`): register, list, get, update, release, search. */
+/**
+ * Native phone-numbers API (`/api/relay/rest/phone_numbers`): register, list, get, update, release,
+ * search. Short codes are registered and released here too (neither is offered elsewhere), but are
+ * listed, read and updated only under `/api/relay/rest/short_codes`, as SignalWire keeps them apart.
+ */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { authenticate, principalOf } from '../auth.js';
@@ -20,8 +24,15 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
   });
 
   const notFound = (id: string) => AppError.of('NOT_FOUND', { message: `Phone number ${id} was not found.` });
+  /** The project's phone number of that id; a short code's id is not found here (it has its own resource). */
+  const phoneNumber = async (projectId: string, id: string) => {
+    const n = await deps.reads.numbers.get(projectId, id);
+    if (!n) throw notFound(id);
+    if (n.numberType === 'shortcode') throw AppError.of('NOT_FOUND', { message: `Phone number ${id} was not found: it is a short code, at /api/relay/rest/short_codes/${id}.` });
+    return n;
+  };
 
-  app.get('/api/relay/rest/phone_numbers', { schema: { summary: 'List your phone numbers', response: { 200: pageOf(phoneNumberResponse) } } }, numberList(deps, 'phone_numbers', undefined, toPhoneNumber));
+  app.get('/api/relay/rest/phone_numbers', { schema: { summary: 'List your phone numbers', response: { 200: pageOf(phoneNumberResponse) } } }, numberList(deps, 'phone_numbers', { notNumberType: 'shortcode' }, toPhoneNumber));
 
   // Nothing is for sale here (numbers are registered, not bought): every search finds none. It still
   // answers, as SignalWire's Python SDK example starts with a search outside any error handling.
@@ -38,9 +49,7 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
 
   app.get<{ Params: { id: string } }>('/api/relay/rest/phone_numbers/:id', { schema: { summary: 'Fetch a phone number', response: { 200: phoneNumberResponse } } }, async (request) => {
     const { projectId } = principalOf(request);
-    const n = await deps.reads.numbers.get(projectId, request.params.id);
-    if (!n) throw notFound(request.params.id);
-    return toPhoneNumber(n);
+    return toPhoneNumber(await phoneNumber(projectId, request.params.id));
   });
 
   app.put<{ Params: { id: string } }>(
@@ -48,7 +57,8 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
     { schema: { summary: 'Update a phone number', body: objectBody, response: { 200: phoneNumberResponse } } },
     async (request) => {
       const { projectId } = principalOf(request);
-      const n = await deps.numbers.update(projectId, request.params.id, request.body as Record<string, unknown>);
+      const current = await phoneNumber(projectId, request.params.id);
+      const n = await deps.numbers.update(projectId, current.id, request.body as Record<string, unknown>);
       if (!n) throw notFound(request.params.id);
       return toPhoneNumber(n);
     },

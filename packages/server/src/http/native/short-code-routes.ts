@@ -32,7 +32,7 @@ export async function shortCodeRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     return n;
   };
 
-  app.get('/api/relay/rest/short_codes', { schema: { summary: 'List your short codes', response: { 200: pageOf(shortCodeResponse) } } }, numberList(deps, 'short_codes', 'shortcode', toShortCode));
+  app.get('/api/relay/rest/short_codes', { schema: { summary: 'List your short codes', response: { 200: pageOf(shortCodeResponse) } } }, numberList(deps, 'short_codes', { numberType: 'shortcode' }, toShortCode));
 
   app.get<{ Params: { id: string } }>('/api/relay/rest/short_codes/:id', { schema: { summary: 'Fetch a short code', response: { 200: shortCodeResponse } } }, async (request) => {
     const { projectId } = principalOf(request);

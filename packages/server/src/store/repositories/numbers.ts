@@ -65,6 +65,7 @@ export class KyselyPhoneNumberRepository implements PhoneNumberRepository {
     if (filter.numberContains) q = q.where(containsText('number', filter.numberContains));
     if (filter.numberPattern) q = q.where(containsDigitPattern('number', filter.numberPattern));
     if (filter.numberType) q = q.where('number_type', '=', filter.numberType);
+    if (filter.notNumberType) q = q.where('number_type', '<>', filter.notNumberType);
     if (page.beforeSeq !== undefined) q = q.where('seq', '<', page.beforeSeq);
     if (page.afterSeq !== undefined) {
       const rows = await q.where('seq', '>', page.afterSeq).orderBy('seq', 'asc').limit(page.limit).execute();

@@ -10,6 +10,8 @@ export interface NumberListFilter {
   readonly numberPattern?: string;
   /** Only numbers of this type (the Compatibility API's `IncomingPhoneNumbers/Local` and `/TollFree`). */
   readonly numberType?: NumberType;
+  /** Every type but this one: the phone-number lists leave short codes to their own resource. */
+  readonly notNumberType?: NumberType;
 }
 
 /** Fields of a number that may be changed after registration. */
