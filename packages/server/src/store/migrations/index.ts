@@ -25,6 +25,7 @@ import { smscReceiptsSchema } from './0020-smsc-receipts.js';
 import { optOutCountsSchema } from './0021-opt-out-counts.js';
 import { consoleSessionCredentialsSchema } from './0022-console-session-credentials.js';
 import { relaySendersSchema } from './0023-relay-senders.js';
+import { trimmedUrlsSchema } from './0024-trimmed-urls.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -49,6 +50,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0021-opt-out-counts': optOutCountsSchema(dialect),
     '0022-console-session-credentials': consoleSessionCredentialsSchema(dialect),
     '0023-relay-senders': relaySendersSchema(dialect),
+    '0024-trimmed-urls': trimmedUrlsSchema(dialect),
   };
 }
 
