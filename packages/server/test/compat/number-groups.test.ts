@@ -45,6 +45,26 @@ describe('the native number groups API', () => {
     expect((await server.api(`/api/relay/rest/number_groups/${id}`)).status).toBe(404);
   });
 
+  it('refuses a known field spelt otherwise (422 invalid_parameter, nothing created) and ignores other extras, as the native send does', async () => {
+    const before = (await server.api('/api/relay/rest/number_groups?page_size=1000')).body.data.length;
+    for (const [field, meant] of [['stickySender', 'sticky_sender'], ['StickySender', 'sticky_sender'], ['Name', 'name'], ['FriendlyName', 'name']] as const) {
+      const refused = await server.api('/api/relay/rest/number_groups', { body: { name: 'misnamed', [field]: true } });
+      expect(refused.status, field).toBe(422);
+      expect(refused.body).toEqual({ errors: [{ detail: `Unknown field '${field}': did you mean '${meant}'? A number group takes name, sticky_sender.`, status: '422', title: 'Invalid Attribute', code: 'invalid_parameter' }] });
+    }
+    expect((await server.api('/api/relay/rest/number_groups?page_size=1000')).body.data.length).toBe(before);
+    // Other extras pass, so a group read and written back whole (its read-only fields too) is taken.
+    const group = await server.api('/api/relay/rest/number_groups', { body: { name: 'extras', sticky_sender: true, region: 'us' } });
+    expect(group.status).toBe(200);
+    const put = await server.api(`/api/relay/rest/number_groups/${group.body.id}`, { method: 'PUT', body: { ...group.body, name: 'extras 2' } });
+    expect(put.status, put.text).toBe(200);
+    expect(put.body).toMatchObject({ name: 'extras 2', sticky_sender: true });
+    const misnamedPut = await server.api(`/api/relay/rest/number_groups/${group.body.id}`, { method: 'PUT', body: { name: 'extras 3', stickySender: false } });
+    expect(misnamedPut.status).toBe(422);
+    expect(misnamedPut.body.errors[0]).toMatchObject({ code: 'invalid_parameter' });
+    expect((await server.api(`/api/relay/rest/number_groups/${group.body.id}`)).body).toMatchObject({ name: 'extras 2', sticky_sender: true });
+  });
+
   it('answers bad input in the relay-rest error shape', async () => {
     const blank = await server.api('/api/relay/rest/number_groups', { body: { sticky_sender: true } });
     expect(blank.status).toBe(422);

@@ -12,6 +12,7 @@ import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { useNativeErrors } from './error-format.js';
+import { refuseMisnamedGroupFields } from './misnamed-fields.js';
 import { singleParam } from '../query-params.js';
 import { boundedList } from '../list-slots.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
@@ -61,6 +62,7 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
 
   app.post('/api/relay/rest/number_groups', objectBody, async (request) => {
     const { projectId } = principalOf(request);
+    refuseMisnamedGroupFields(request.body as Record<string, unknown>);
     return toNumberGroup(await groups.create(projectId, request.body as Record<string, unknown>), 0);
   });
 
@@ -71,6 +73,7 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
 
   app.put<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id', objectBody, async (request) => {
     const { projectId } = principalOf(request);
+    refuseMisnamedGroupFields(request.body as Record<string, unknown>);
     return withCount(projectId, await groups.update(projectId, request.params.id, request.body as Record<string, unknown>));
   });
 
