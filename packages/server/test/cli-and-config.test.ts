@@ -76,6 +76,17 @@ describe.skipIf(!BUILT)(`a bad setting stops the command with exit code 2, namin
     expect(run.stderr).toContain(`configuration error: "http.bodyLimitBytes" in ${file} must be a whole number`);
   });
 
+  it('refuses a number quoted in the config file, and one with letters in an environment variable, before starting', async () => {
+    const file = writeConfig('quoted-port.json', { port: '8080' });
+    const quoted = await cli(['start', '--config', file, '--data-dir', freshDataDir()]);
+    expect(quoted.code).toBe(2);
+    expect(quoted.stderr).toBe(`switchboard: configuration error: "port" in ${file} must be a JSON number, not a string: write 8080 without quotes (got "8080")\n`);
+    expect(quoted.stdout).not.toMatch(/running at/);
+    const letters = await cli(['start', '--data-dir', freshDataDir()], { SWITCHBOARD_DISPATCH_BATCH_SIZE: '12abc' });
+    expect(letters.code).toBe(2);
+    expect(letters.stderr).toBe('switchboard: configuration error: SWITCHBOARD_DISPATCH_BATCH_SIZE must be a whole number from 1 to 5000 (got "12abc")\n');
+  });
+
   it('reports a config file named by SWITCHBOARD_CONFIG that does not exist', async () => {
     const missing = join(workDir, 'nope.json');
     const run = await cli(['start'], { SWITCHBOARD_CONFIG: missing });

@@ -148,6 +148,32 @@ describe('loadSettings', () => {
       expect(loadError(() => loadSettings({ configFile: configFile({}), env: { [name]: value } })).message).toContain(name);
     });
 
+    it('refuses a number or switch written as a string in the config file, naming the key and what to write', () => {
+      const port = loadError(() => loadSettings({ env: {}, configFile: configFile({ port: '8080' }) }));
+      expect(port.message).toContain('"port"');
+      expect(port.message).toContain('must be a JSON number, not a string: write 8080 without quotes (got "8080")');
+      expect(loadError(() => loadSettings({ env: {}, configFile: configFile({ webhooks: { maxAttempts: '5' } }) })).message).toContain('"webhooks.maxAttempts"');
+      expect(loadError(() => loadSettings({ env: {}, configFile: configFile({ simulator: { delayMs: ' 0 ' } }) })).message).toContain('"simulator.delayMs"');
+      const smsc = loadError(() => loadSettings({ env: {}, configFile: configFile({ simulator: { mmsReceipts: 'true' } }) }));
+      expect(smsc.message).toContain('"simulator.mmsReceipts"');
+      expect(smsc.message).toContain('must be true or false, not a string: write true without quotes');
+      // Refused even when the environment would override it, as any bad file value is.
+      expect(loadError(() => loadSettings({ env: { SWITCHBOARD_PORT: '9000' }, configFile: configFile({ port: '8080' }) })).message).toContain('"port"');
+      // The same values as JSON numbers and booleans, and every text form in the environment, are taken.
+      const file = loadSettings({ env: {}, configFile: configFile({ port: 8080, webhooks: { maxAttempts: 5 }, simulator: { mmsReceipts: true } }) });
+      expect([file.port, file.webhookMaxAttempts, file.simulatorMmsReceipts]).toEqual([8080, 5, true]);
+      const env = loadSettings({ configFile: configFile({}), env: { SWITCHBOARD_PORT: ' 8080 ', SWITCHBOARD_WEBHOOK_MAX_ATTEMPTS: '5', SWITCHBOARD_SIMULATOR_MMS_RECEIPTS: 'true' } });
+      expect([env.port, env.webhookMaxAttempts, env.simulatorMmsReceipts]).toEqual([8080, 5, true]);
+      // Strings stay strings where the setting is text, digits or not (a project id, a short code).
+      expect(loadSettings({ env: {}, configFile: configFile({ bootstrap: { projectId: '12345', numbers: ['24680'] } }) })).toMatchObject({ projectId: '12345', numbers: ['24680'] });
+    });
+
+    it('refuses a number with anything else in it in the environment, naming the variable', () => {
+      const err = loadError(() => loadSettings({ configFile: configFile({}), env: { SWITCHBOARD_PORT: '12abc' } }));
+      expect(err.message).toBe('SWITCHBOARD_PORT must be a whole number from 0 to 65535 (got "12abc")');
+      expect(loadError(() => loadSettings({ configFile: configFile({}), env: { SWITCHBOARD_SENDER_RATES: 'longcode=1x' } })).message).toContain('SWITCHBOARD_SENDER_RATES');
+    });
+
     it('refuses a config-file value of the wrong JSON type', () => {
       expect(loadError(() => loadSettings({ env: {}, configFile: configFile({ simulator: { mmsReceipts: 'perhaps' } }) })).message).toContain('"simulator.mmsReceipts"');
       expect(loadError(() => loadSettings({ env: {}, configFile: configFile({ host: 42 }) })).message).toContain('"host"');

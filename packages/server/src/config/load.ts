@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { didYouMean } from '../domain/closest-name.js';
 import { jsonSyntaxMessage } from '../util/json-syntax-error.js';
+import { quotedInFile } from './file-values.js';
 import { duplicateKey, notJsonHint } from './json-file.js';
 import { SETTINGS, InvalidSetting, type SettingName, type SwitchboardSettings } from './settings.js';
 
@@ -148,12 +149,12 @@ export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings &
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(SETTINGS) as Array<[SettingName, (typeof SETTINGS)[SettingName]]>) {
     let value: unknown = spec.default;
-    const candidates: Array<[unknown, string]> = [
-      [getPath(file, spec.key), `"${spec.key}" in ${configFile}`],
-      [env[spec.env], spec.env],
-      [spec.flag ? flags[spec.flag] : undefined, `--${spec.flag}`],
+    const candidates: Array<[unknown, string, boolean]> = [
+      [getPath(file, spec.key), `"${spec.key}" in ${configFile}`, true],
+      [env[spec.env], spec.env, false],
+      [spec.flag ? flags[spec.flag] : undefined, `--${spec.flag}`, false],
     ];
-    for (const [raw, label] of candidates) {
+    for (const [raw, label, inFile] of candidates) {
       if (raw === undefined) continue;
       try {
         value = spec.parse(raw as never);
@@ -162,6 +163,9 @@ export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings &
         if (err instanceof InvalidSetting) throw new ConfigError(`${label} ${err.message}${isSection(raw) ? '' : ` (got ${shown(raw)})`}`);
         throw err;
       }
+      // A number or switch written as a string in the file ("port": "8080"); text is their form only in the environment and flags.
+      const quoted = inFile ? quotedInFile(raw, value) : null;
+      if (quoted !== null) throw new ConfigError(`${label} ${quoted} (got ${shown(raw)})`);
     }
     out[name] = value;
   }
