@@ -185,6 +185,21 @@ describe.skipIf(skipReason !== null)('web console in Chromium', () => {
     await shot('numbers');
   });
 
+  it('lists short codes with the numbers and saves their settings where the API keeps them', async () => {
+    await page.goto(`${server.url}/console/#/numbers`);
+    await page.waitForSelector('[data-view="numbers"][data-loaded-for]');
+    await page.fill('[data-form="add-number"] input[name="number"]', '24681');
+    await page.click('[data-action="add-number"]');
+    // The phone-numbers API does not list short codes (SignalWire keeps them apart): the view reads both.
+    await page.waitForSelector('[data-number="24681"]');
+    await page.click('[data-number="24681"] [data-action="edit-number"]');
+    await page.fill('[data-form="edit-number"] input[name="name"]', 'promo code');
+    await page.click('[data-action="save-number"]');
+    await page.waitForSelector('[data-number="24681"] >> text=promo code');
+    const codes = await server.api('/api/relay/rest/short_codes?filter_number=24681', { auth: basic() });
+    expect(codes.body.data.map((c: any) => c.name)).toEqual(['promo code']);
+  });
+
   it('shows carriers, the webhook outbox and the simulator controls', async () => {
     await page.goto(`${server.url}/console/#/connections`);
     await page.waitForSelector('[data-carrier="simulator"]');

@@ -6,6 +6,11 @@ import { Card, Empty, ErrorBox, Field, Time, fieldError } from '../components';
 import { href } from '../router';
 
 const NUMBERS = '/api/relay/rest/phone_numbers';
+/** Short codes are listed, read and updated under their own resource (registered and released as numbers). */
+const SHORT_CODES = '/api/relay/rest/short_codes';
+
+/** Where a number is read and updated: a short code under its own resource. */
+const resourceOf = (n: PhoneNumber) => `${n.number_type === 'shortcode' ? SHORT_CODES : NUMBERS}/${n.id}`;
 
 const GROUPS = '/api/relay/rest/number_groups';
 
@@ -21,8 +26,9 @@ export function Numbers({ onChanged }: { onChanged: () => void }) {
   };
 
   useEffect(() => {
-    api<NativePage<PhoneNumber>>(`${NUMBERS}?page_size=1000`)
-      .then((p) => (setNumbers(p.data), setError(null)))
+    Promise.all([api<NativePage<PhoneNumber>>(`${NUMBERS}?page_size=1000`), api<NativePage<PhoneNumber>>(`${SHORT_CODES}?page_size=1000`)])
+      // Newest first, as each list is.
+      .then(([numbers, codes]) => (setNumbers([...numbers.data, ...codes.data].sort((a, b) => b.created_at.localeCompare(a.created_at))), setError(null)))
       .catch(setError);
   }, [tick]);
 
@@ -141,7 +147,7 @@ function EditNumber({ n, onDone, onCancel }: { n: PhoneNumber; onDone: () => voi
         e.preventDefault();
         setError(null);
         try {
-          await api(`${NUMBERS}/${n.id}`, {
+          await api(resourceOf(n), {
             method: 'PUT',
             body: {
               ...form,
