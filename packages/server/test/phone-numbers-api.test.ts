@@ -125,6 +125,25 @@ describe('registering a number (POST)', () => {
     }
   });
 
+  it('refuses a field spelt another way (422 invalid_parameter, nothing registered or changed), as the native send and number groups do, and ignores other extras', async () => {
+    const number = freshNumber('+1555860');
+    const refused = await server.api(NUMS, { body: { number, messageRequestUrl: 'https://example.com/in' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual([{ detail: expect.stringMatching(/^Unknown field 'messageRequestUrl': did you mean 'message_request_url'\? A phone number takes number, name, /), status: '422', title: 'Invalid Attribute', code: 'invalid_parameter' }]);
+    expect((await server.api(NUMS, { body: { number, SmsUrl: 'https://example.com/in' } })).body.errors[0].detail).toContain("did you mean 'message_request_url'");
+    expect((await server.api(`${NUMS}?filter_number=${encodeURIComponent(number)}`)).body.data).toEqual([]);
+    // Extras (SignalWire's voice fields, a read-only field written back) pass.
+    const n = await register({ number, call_handler: 'relay_context', region: 'us' });
+    const put = await server.api(`${NUMS}/${n.id}`, { method: 'PUT', body: { ...n, name: 'whole' } });
+    expect(put.status, put.text).toBe(200);
+    const misnamed = await server.api(`${NUMS}/${n.id}`, { method: 'PUT', body: { Name: 'typo' } });
+    expect(misnamed.status).toBe(422);
+    expect(misnamed.body.errors[0]).toMatchObject({ code: 'invalid_parameter', detail: expect.stringContaining("did you mean 'name'") });
+    const code = await register({ number: '97531' });
+    expect((await server.api(`/api/relay/rest/short_codes/${code.id}`, { method: 'PUT', body: { messageHandler: 'laml_webhooks' } })).body.errors[0]).toMatchObject({ code: 'invalid_parameter' });
+    expect((await server.api(`${NUMS}/${n.id}`)).body.name).toBe('whole');
+  });
+
   it('lists, reads and updates short codes only under /short_codes, as SignalWire keeps them apart; they are released here', async () => {
     const code = await register({ number: '97530', name: 'apart' });
     const all = await server.api(`${NUMS}?page_size=1000`);

@@ -5,7 +5,8 @@
  * whole, carries read-only fields), but these meant a known field: ignored, `media_url` sent a
  * picture message as a plain SMS without a word, and `stickySender: true` made a group that is not
  * sticky (SignalWire's Python SDK passes unknown keyword arguments through as they are written).
- * Used by the native creates and updates that take a fixed set of fields: messages, number groups.
+ * Used by the native creates and updates that take a fixed set of fields: messages, phone numbers
+ * and short codes, number groups.
  */
 import { AppError } from '../../domain/app-error.js';
 import { sendMessageBody } from './schemas.js';
@@ -44,3 +45,36 @@ const GROUP_FIELDS = ['name', 'sticky_sender'] as const;
 
 /** Refuse (422) a number-group field spelt otherwise (`stickySender`, `Name`, `FriendlyName`). */
 export const refuseMisnamedGroupFields = misnamedFieldsCheck(GROUP_FIELDS, { friendlyname: 'name', sticky: 'sticky_sender' }, `A number group takes ${GROUP_FIELDS.join(', ')}`);
+
+/** The fields of a phone number's registration and update (and a short code's update). */
+const NUMBER_FIELDS = [
+  'number',
+  'name',
+  'capabilities',
+  'message_handler',
+  'message_request_url',
+  'message_request_method',
+  'message_fallback_url',
+  'message_fallback_method',
+  'message_laml_application_id',
+  'message_relay_topic',
+  'message_relay_context',
+  'message_relay_application',
+  'messaging_handler_resource_id',
+  'messages_per_second',
+] as const;
+
+/** Refuse (422) a phone-number field spelt otherwise (`messageRequestUrl`, the Compatibility API's `SmsUrl`). */
+export const refuseMisnamedNumberFields = misnamedFieldsCheck(
+  NUMBER_FIELDS,
+  {
+    phonenumber: 'number',
+    friendlyname: 'name',
+    smsurl: 'message_request_url',
+    smsmethod: 'message_request_method',
+    smsfallbackurl: 'message_fallback_url',
+    smsfallbackmethod: 'message_fallback_method',
+    smsapplicationsid: 'message_laml_application_id',
+  },
+  `A phone number takes ${NUMBER_FIELDS.join(', ')}`,
+);

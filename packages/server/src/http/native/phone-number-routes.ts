@@ -9,6 +9,7 @@ import { authenticate, principalOf } from '../auth.js';
 import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { checkParamNames } from '../query-params.js';
+import { refuseMisnamedNumberFields } from './misnamed-fields.js';
 import { numberList } from './number-list.js';
 import { toPhoneNumber } from './presenters.js';
 import { pageOf, phoneNumberResponse } from './schemas.js';
@@ -44,6 +45,7 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
 
   app.post('/api/relay/rest/phone_numbers', { schema: { summary: 'Add a phone number', body: objectBody, response: { 200: phoneNumberResponse } } }, async (request) => {
     const { projectId } = principalOf(request);
+    refuseMisnamedNumberFields(request.body as Record<string, unknown>);
     return toPhoneNumber(await deps.numbers.register(projectId, request.body as Record<string, unknown>));
   });
 
@@ -57,6 +59,7 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
     { schema: { summary: 'Update a phone number', body: objectBody, response: { 200: phoneNumberResponse } } },
     async (request) => {
       const { projectId } = principalOf(request);
+      refuseMisnamedNumberFields(request.body as Record<string, unknown>);
       const current = await phoneNumber(projectId, request.params.id);
       const n = await deps.numbers.update(projectId, current.id, request.body as Record<string, unknown>);
       if (!n) throw notFound(request.params.id);

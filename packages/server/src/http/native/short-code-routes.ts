@@ -11,6 +11,7 @@ import { AppError } from '../../domain/app-error.js';
 import type { PhoneNumberRecord } from '../../domain/project.js';
 import { authenticate, principalOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
+import { refuseMisnamedNumberFields } from './misnamed-fields.js';
 import { numberList } from './number-list.js';
 import { toPhoneNumber } from './presenters.js';
 import { pageOf, shortCodeResponse } from './schemas.js';
@@ -44,6 +45,7 @@ export async function shortCodeRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     { schema: { summary: 'Update a short code', body: { type: 'object' }, response: { 200: shortCodeResponse } } },
     async (request) => {
       const { projectId } = principalOf(request);
+      refuseMisnamedNumberFields(request.body as Record<string, unknown>);
       const current = await shortCode(request, projectId);
       const n = await deps.numbers.update(projectId, current.id, request.body as Record<string, unknown>);
       if (!n) throw notFound(request.params.id);
