@@ -135,7 +135,10 @@ describe.skipIf('missing' in setup)("SignalWire's TypeScript SDK REST client", (
     // The update takes SignalWire's whole set of fields (replace semantics in the port's words).
     const updated = await client.shortCodes.update(registered.id, { name: 'renamed', message_handler: 'laml_webhooks', message_request_url: 'https://example.com/sc', message_request_method: 'GET' });
     expect(updated).toMatchObject({ id: registered.id, name: 'renamed', message_handler: 'laml_webhooks', message_request_url: 'https://example.com/sc', message_request_method: 'GET', number_type: 'shortcode' });
-    expect(await client.phoneNumbers.get(registered.id)).toMatchObject({ name: 'renamed', message_request_url: 'https://example.com/sc' });
+    expect(await client.shortCodes.get(registered.id)).toMatchObject({ name: 'renamed', message_request_url: 'https://example.com/sc' });
+    // Read only under its own resource, as SignalWire lists short codes apart from phone numbers.
+    expect(await outcome(client.phoneNumbers.get(registered.id))).toMatchObject({ status: 404 });
+    expect((await client.phoneNumbers.list()).data.map((n: any) => n.number)).not.toContain('24680');
     expect(await outcome(client.shortCodes.update(registered.id, { name: 'x', message_handler: 'laml_webhooks', message_request_url: 'not a url' }))).toMatchObject({ status: 422 });
     // A long code is not a short code: 404 here, as an unknown id.
     const longCode = (await client.phoneNumbers.list({ filter_number: NUMBERS[0] })).data[0];
