@@ -24,6 +24,7 @@ import { bodyRefusedWithoutRoute, METHODS, methodNotAllowed } from './method-not
 import { sendNativeError, type NativeFlavour } from './native/error-format.js';
 import { nativePlugin } from './native/plugin.js';
 import { openApiPlugin } from './openapi/plugin.js';
+import { redecodeQuery } from './percent-decoding.js';
 import { opsPlugin, type OpsDeps } from './ops/plugin.js';
 import { observeRequests } from './ops/request-observer.js';
 import { givenMoreThanOnce } from './repeated-fields.js';
@@ -144,6 +145,10 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   });
   // A callback hook, not an async one: every request passes here, and most only read the flag.
   app.addHook('onRequest', (request, reply, done) => {
+    // A query is percent-decoded as a form body is: bytes that are not UTF-8 are refused, not read
+    // as the literal text of their escapes (percent-decoding.ts). A '#' is refused below.
+    const badQuery = request.url.includes('#') ? undefined : redecodeQuery(request.url, request.query as Record<string, unknown>);
+    if (badQuery) return done(badQuery);
     // Query strings and path parameters are input like bodies: a NUL or a lone surrogate becomes
     // U+FFFD, so a filter or an id means the same on SQLite and PostgreSQL (domain/clean-text.ts).
     cleanStringValues(request.query as Record<string, unknown>);
