@@ -139,7 +139,7 @@ export const ERRORS = {
   PAGE_TOKEN_REQUIRED: def('page_token_required_for_next_page', 54453, 'A page token is required to fetch a page after the first.', { attribute: 'page_token' }),
   PAGE_TOKEN_INVALID: def('page_token_is_invalid', 21481, 'The page token is not valid.', { attribute: 'page_token' }),
   PAGE_SIZE_INVALID: def('invalid_page_size', 54454, 'The page size must be a whole number from 1 to 1000.', { attribute: 'page_size' }),
-  PAGE_NUMBER_INVALID: def('invalid_page_number', 10000, 'The page number must be a whole number of 0 or more.', { attribute: 'page_number' }),
+  PAGE_NUMBER_INVALID: def('invalid_page_number', 10000, 'The page number must be a whole number from 0 to 1000000000.', { attribute: 'page_number' }),
   DATETIME_REQUIRED: def('datetime_required', 10000, 'The value must be a date (YYYY-MM-DD) or an ISO-8601 date-time.', { attribute: 'created_at' }),
   FILTER_INVALID: def('invalid_filter', 10000, 'A filter has an invalid value.'),
 

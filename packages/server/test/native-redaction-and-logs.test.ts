@@ -330,8 +330,13 @@ describe('paging through the logs', () => {
     expectOneError(res, 'invalid_page_size', 'page_size');
   });
 
-  it.each([['-1'], ['abc'], ['1.5']])('answers page_number=%s with a 422 about page_number', async (n) => {
+  it.each([['-1'], ['abc'], ['1.5'], ['1000000001']])('answers page_number=%s with a 422 about page_number', async (n) => {
     expectOneError(await list(`?page_number=${n}`), 'invalid_page_number', 'page_number');
+  });
+
+  it('names the largest page number it takes, not "0 or more" (which 99999999999999 is)', async () => {
+    const res = await list('?page_number=99999999999999');
+    expect(res.body.errors[0].message).toBe('The page number must be a whole number from 0 to 1000000000.');
   });
 });
 

@@ -11,6 +11,9 @@
  */
 import type { SeqPage } from '../domain/ports/store.js';
 
+/** The largest page number either API takes (its error message says so, both APIs alike). */
+export const MAX_PAGE_NUMBER = 1_000_000_000;
+
 /** How a page was read, for the lists read within a scan budget. */
 export interface PageScan {
   /** The window the page was read with. */

@@ -209,6 +209,9 @@ describe('other synchronous codes of the Messages resource', () => {
       const res = await server.api(`${base}/Messages.json?${query}`);
       expect([query, res.status, res.body.code]).toEqual([query, 400, code]);
     }
+    // A Page past the largest one taken is named as such, not as "0 or more" (which it is).
+    const far = await server.api(`${base}/Messages.json?Page=99999999999999`);
+    expect([far.status, far.body.code, far.body.message]).toEqual([400, 10000, 'Page must be a whole number from 0 to 1000000000 (got "99999999999999").']);
     // Above 1000 (what the SDKs send for a large `limit`), pages of 1000.
     const large = await server.api(`${base}/Messages.json?PageSize=1001`);
     expect([large.status, large.body.page_size]).toEqual([200, 1000]);

@@ -13,7 +13,7 @@ import { AppError, detail } from '../../domain/app-error.js';
 import { preview } from '../../domain/preview.js';
 import type { SeqPage } from '../../domain/ports/store.js';
 import type { PagedList, PageTokenTarget } from '../../engine/page-tokens.js';
-import { pageEdges, type PageScan } from '../page-edges.js';
+import { MAX_PAGE_NUMBER, pageEdges, type PageScan } from '../page-edges.js';
 import { checkParamNames } from '../query-params.js';
 
 export interface CompatPageRequest {
@@ -57,8 +57,8 @@ export function parseCompatPage(query: Record<string, unknown>, filters?: readon
   }
   let page = 0;
   if (query.Page !== undefined && query.Page !== '') {
-    const n = wholeNumber(query.Page, 0, 1_000_000_000);
-    if (n === undefined) throw new AppError(detail('PAGE_NUMBER_INVALID', { attribute: 'Page', message: `Page must be a whole number of 0 or more (got ${preview(query.Page)}).` }));
+    const n = wholeNumber(query.Page, 0, MAX_PAGE_NUMBER);
+    if (n === undefined) throw new AppError(detail('PAGE_NUMBER_INVALID', { attribute: 'Page', message: `Page must be a whole number from 0 to ${MAX_PAGE_NUMBER} (got ${preview(query.Page)}).` }));
     page = n;
   }
   const raw = query.PageToken;

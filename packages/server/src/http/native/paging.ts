@@ -10,7 +10,7 @@ import type { PageLinks } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { SeqPage } from '../../domain/ports/store.js';
 import type { PagedList, PageTokenTarget } from '../../engine/page-tokens.js';
-import { pageEdges, type PageScan } from '../page-edges.js';
+import { MAX_PAGE_NUMBER, pageEdges, type PageScan } from '../page-edges.js';
 import { checkParamNames } from '../query-params.js';
 
 /** The paging parameters every native list takes. */
@@ -41,7 +41,7 @@ function intParam(raw: unknown, name: string, min: number, max: number, fallback
 /** Read and check the paging query parameters. */
 export function parsePageRequest(query: Record<string, unknown>): PageRequest {
   const size = intParam(query.page_size, 'page_size', 1, 1000, 50, 'PAGE_SIZE_INVALID');
-  const number = intParam(query.page_number, 'page_number', 0, 1_000_000_000, 0, 'PAGE_NUMBER_INVALID');
+  const number = intParam(query.page_number, 'page_number', 0, MAX_PAGE_NUMBER, 0, 'PAGE_NUMBER_INVALID');
   const raw = query.page_token;
   if (raw === undefined || raw === '') {
     if (number > 0) throw AppError.of('PAGE_TOKEN_REQUIRED');
