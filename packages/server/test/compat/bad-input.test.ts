@@ -215,6 +215,12 @@ describe('other synchronous codes of the Messages resource', () => {
     // Above 1000 (what the SDKs send for a large `limit`), pages of 1000.
     const large = await server.api(`${base}/Messages.json?PageSize=1001`);
     expect([large.status, large.body.page_size]).toEqual([200, 1000]);
+    // However many digits: twilio-node sends `list({ limit: Number.MAX_SAFE_INTEGER })` as that PageSize.
+    for (const size of [String(Number.MAX_SAFE_INTEGER), '99999999999999999999999']) {
+      const all = await server.api(`${base}/Messages.json?PageSize=${size}`);
+      expect([size, all.status, all.body.page_size]).toEqual([size, 200, 1000]);
+    }
+    expect((await server.api(`${base}/Messages.json?PageSize=00000000000`)).body.code).toBe(54454);
   });
 
   it('10000 for an unknown or repeated filter on every list, rather than the whole list', async () => {

@@ -34,6 +34,16 @@ function wholeNumber(raw: unknown, min: number, max: number): number | undefined
 }
 
 /**
+ * A PageSize: a whole number of 1 or more, however many digits (twilio-node sends the `limit` of
+ * `list({ limit: Number.MAX_SAFE_INTEGER })` as it is), as the page size it gets (at most 1000).
+ */
+function pageSizeParam(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return Number.isInteger(raw) && raw >= 1 ? Math.min(raw, MAX_PAGE_SIZE) : undefined;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || !/[1-9]/.test(raw)) return undefined;
+  return Math.min(Number(raw), MAX_PAGE_SIZE);
+}
+
+/**
  * Refuse a query parameter the list does not know, naming the closest known one: a misspelt filter
  * (`status=` for `Status=`) would otherwise be ignored and the whole list returned. Twilio's names
  * are case-sensitive, so a name that differs only in case is refused too.
@@ -47,13 +57,13 @@ export function parseCompatPage(query: Record<string, unknown>, filters?: readon
   if (filters) checkCompatFilterNames(query, filters);
   let size = 50;
   if (query.PageSize !== undefined && query.PageSize !== '') {
-    const n = wholeNumber(query.PageSize, 1, Number.MAX_SAFE_INTEGER);
+    const n = pageSizeParam(query.PageSize);
     if (n === undefined) throw new AppError(detail('PAGE_SIZE_INVALID', { attribute: 'PageSize', message: `PageSize must be a whole number of 1 or more; pages hold at most 1000 (got ${preview(query.PageSize)}).` }));
     // A larger PageSize gets pages of 1000: given only a `limit`, twilio-node and
     // @signalwire/compatibility-api send it as the PageSize (`Version.readLimits`), so
     // `messages.list({ limit: 5000 })` asks for PageSize=5000 (Twilio serves `list(limit: 10_000)`,
     // github.com/twilio/twilio-ruby/issues/494).
-    size = Math.min(n, MAX_PAGE_SIZE);
+    size = n;
   }
   let page = 0;
   if (query.Page !== undefined && query.Page !== '') {
