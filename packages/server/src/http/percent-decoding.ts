@@ -96,6 +96,7 @@ export function redecodeQuery(target: string, query: Record<string, unknown>): A
     return AppError.of('INVALID_PARAMETER', { attribute: name, message: `The query parameter '${name}' is not valid UTF-8 once percent-decoded: escape each byte of its UTF-8 (é is %C3%A9), and a % itself as %25.` });
   }
   for (const key of Object.keys(query)) delete query[key];
-  Object.assign(query, decoded.params);
+  // Defined, not assigned: a parameter named __proto__ stays a parameter whatever `query`'s prototype.
+  for (const [key, value] of Object.entries(decoded.params)) Object.defineProperty(query, key, { value, enumerable: true, writable: true, configurable: true });
   return undefined;
 }
