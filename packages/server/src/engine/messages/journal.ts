@@ -174,6 +174,16 @@ export class MessageJournal {
     return this.changes.add(change);
   }
 
+  /**
+   * Apply one state change its caller waits for (a cancel asked for over the API) in a transaction
+   * of its own. A storage failure refuses it (503) instead of keeping it in memory to retry: the
+   * caller is not held until storage is back, and a change it was told failed is not applied later.
+   */
+  async recordOrRefuse(change: ChangeRequest): Promise<boolean> {
+    const [applied] = await this.observe('a requested state change', 'cancels are refused (503) until storage is back', () => this.writeChanges([change]), (r) => r.some(Boolean));
+    return applied === true;
+  }
+
   /** Apply many state changes; one result per change, in order. */
   recordMany(changes: readonly ChangeRequest[]): Promise<boolean[]> {
     return this.changes.addMany(changes);

@@ -22,8 +22,9 @@ export class ScheduledMessages {
     if (m.status === 'canceled') return m;
     if (m.status !== 'scheduled') throw notCancelable(m.status);
     // The guarded update loses to a dispatcher that moved it to `queued` meanwhile, or to another
-    // cancel of it (answered as canceling a canceled message is).
-    if (!(await this.deps.journal.record({ projectId, messageId: id, to: 'canceled' }))) {
+    // cancel of it (answered as canceling a canceled message is). Storage that takes no writes
+    // refuses the cancel (503) rather than holding the request until it is back.
+    if (!(await this.deps.journal.recordOrRefuse({ projectId, messageId: id, to: 'canceled' }))) {
       const now = await this.deps.messages.get(projectId, id);
       if (now?.status === 'canceled' && now.deletedAt === null) return now;
       throw notCancelable(now?.status ?? 'queued');
