@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, sql, SqliteDialect, type Driver, type SqliteStatement } from 'kysely';
+import { Kysely, sql, SqliteAdapter, SqliteDialect, type DialectAdapter, type Driver, type SqliteStatement } from 'kysely';
 import { StoreUnavailableError } from '../../domain/ports/store.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import { KyselyStore } from '../kysely-store.js';
@@ -179,6 +179,18 @@ function configure(raw: BetterSqlite3.Database): void {
   raw.pragma('optimize = 0x10002');
 }
 
+/**
+ * SQLite's DDL is transactional, though Kysely's adapter says it is not: said, its migrator runs the
+ * pending migrations in one transaction. Without it each statement committed alone, and a migration
+ * whose record failed (a full disk, a kill between the two) stayed applied but unrecorded: every
+ * later start failed running it again ("duplicate column name").
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 /** Kysely's SQLite dialect on the lock-waiting driver. */
 class LockWaitingSqliteDialect extends SqliteDialect {
   constructor(
@@ -190,6 +202,10 @@ class LockWaitingSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new LockWaitingSqliteDriver(this.connection, this.lockWaitMs);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
   }
 }
 
