@@ -10,10 +10,13 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIST_WAITING_PER_SLOT } from '../src/http/list-slots.js';
 import { createProject, type TestProject } from './helpers/projects.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const LISTS = 2;
+/** The lists that may wait for a slot by default: `LIST_WAITING_PER_SLOT` per slot. */
+const WAITING = LISTS * LIST_WAITING_PER_SLOT;
 const SENDS = 1;
 const A_NUMBER = '+15551239701';
 const B_NUMBER = '+15551239702';
@@ -87,25 +90,32 @@ async function burst(requests: Array<{ from: string; text: string }>): Promise<A
 }
 
 describe("one client's burst", () => {
-  it(`runs at most ${LISTS} of a project's lists, refuses the rest (429) and serves another project's list`, async () => {
+  it(`runs ${LISTS} of a project's lists, lets ${WAITING} wait, refuses the rest (429) and serves another project's list`, async () => {
     const list = '/api/messaging/logs?page_size=50';
+    const n = LISTS + WAITING + 4;
     const answers = await burst([
-      ...Array.from({ length: 12 }, () => ({ from: '127.0.0.2', text: request('GET', list, a.auth) })),
+      ...Array.from({ length: n }, () => ({ from: '127.0.0.2', text: request('GET', list, a.auth) })),
       { from: '127.0.0.3', text: request('GET', list, b.auth) },
     ]);
-    const mine = answers.slice(0, 12);
+    const mine = answers.slice(0, n);
     const served = mine.filter((x) => x.status === 200);
     const refused = mine.filter((x) => x.status !== 200);
-    expect(served.length).toBeLessThanOrEqual(LISTS);
+    expect(served.length).toBeLessThanOrEqual(LISTS + WAITING);
     expect(served.every((x) => x.body.data.length === 3)).toBe(true);
-    expect(refused.length).toBeGreaterThanOrEqual(12 - LISTS);
+    expect(refused.length).toBeGreaterThanOrEqual(n - LISTS - WAITING);
     for (const x of refused) {
       expect(x.status).toBe(429);
       expect(x.retryAfter).toBe('1');
-      expect(x.body).toEqual({ error: 'Too Many Requests', message: expect.stringContaining(`already has ${LISTS} list requests in progress`) });
+      expect(x.body).toEqual({ error: 'Too Many Requests', message: expect.stringContaining(`already has ${LISTS} list requests in progress and ${WAITING} waiting`) });
     }
-    expect(answers[12]!.status).toBe(200);
-    expect(answers[12]!.body.data).toEqual([]);
+    expect(answers[n]!.status).toBe(200);
+    expect(answers[n]!.body.data).toEqual([]);
+  });
+
+  it(`serves every list of a burst that fits the slots and their waiting room (${LISTS + WAITING}), in turn`, async () => {
+    const list = '/api/messaging/logs?page_size=50';
+    const answers = await burst(Array.from({ length: LISTS + WAITING }, () => ({ from: '127.0.0.2', text: request('GET', list, a.auth) })));
+    expect(answers.map((x) => x.status)).toEqual(Array.from({ length: LISTS + WAITING }, () => 200));
   });
 
   it(`runs ${SENDS} of a project's sends, lets ${SENDS} wait, refuses the rest (429) and sends another project's message`, async () => {

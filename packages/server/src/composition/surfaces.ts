@@ -31,6 +31,7 @@ import { carriersOpsRoutes } from '../http/ops/carriers-routes.js';
 import type { OpsDeps } from '../http/ops/plugin.js';
 import { answerPlainHttp } from '../http/plain-http-on-https.js';
 import { ProjectSlots } from '../util/project-slots.js';
+import { LIST_WAITING_PER_SLOT } from '../http/list-slots.js';
 import { ServerLimits } from '../http/server-limits.js';
 import { smscRoutes } from '../http/simulator/smsc-routes.js';
 import { certificateHostnames, ensureLocalCertificates, tlsDir, type TlsMaterial } from '../http/tls.js';
@@ -53,6 +54,8 @@ export interface SurfaceParts {
   readonly consoleSessionRepository: ConsoleSessionRepository;
   /** RELAY sessions per project, for the console (the RELAY service is built after the app). */
   readonly relaySessions: RelaySessionSource;
+  /** Lists that may wait for a slot per project; undefined: `LIST_WAITING_PER_SLOT` per slot. */
+  readonly listWaitingRoom?: number | undefined;
 }
 
 export interface Surfaces {
@@ -113,7 +116,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
     ],
     ...(consoleSessions ? { sessionAuth: consoleSessions } : {}),
     authThrottle,
-    listSlots: new ProjectSlots(settings.maxListRequestsPerProject, 0),
+    listSlots: new ProjectSlots(settings.maxListRequestsPerProject, p.listWaitingRoom ?? settings.maxListRequestsPerProject * LIST_WAITING_PER_SLOT),
     sendSlots,
   });
   const serverLimits = new ServerLimits(
