@@ -90,7 +90,7 @@ describe('cXML applications per project', () => {
     expect(kept).toHaveLength(MAX_APPLICATIONS);
     for (const a of answers.filter((x) => x.status !== 201)) {
       expect(a.status, a.text).toBe(400);
-      expect(a.body).toEqual({ code: 21301, message: expect.stringContaining(`${MAX_APPLICATIONS} cXML applications`), more_info: expect.stringContaining('#21301'), status: 400 });
+      expect(a.body).toEqual({ code: 21301, message: expect.stringContaining(`${MAX_APPLICATIONS} cXML applications`), more_info: 'https://www.twilio.com/docs/errors/21301', status: 400 });
     }
     const one = `/api/laml/2010-04-01/Accounts/${p.projectId}/Applications/${kept[0]!.body.sid}.json`;
     expect((await server.api(one, { method: 'DELETE', auth: p.auth })).status).toBe(204);

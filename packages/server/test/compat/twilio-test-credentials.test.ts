@@ -20,6 +20,14 @@ const TEST_AUTH = basicAuth(PROJECT_ID, TEST_TOKEN);
 const VALID_FROM = '+15005550006';
 const SOME_HANDSET = '+15557651234';
 
+/**
+ * The magic numbers' codes are Twilio's, so `more_info` is Twilio's page of the code, as Twilio's API
+ * answers it; 21211 and 21212 (a number that is not valid) are SignalWire's too, and link its list.
+ */
+function moreInfoOf(code: number): string {
+  return code === 21211 || code === 21212 ? `https://developer.signalwire.com/compatibility-api/reference/error-codes#${code}` : `https://www.twilio.com/docs/errors/${code}`;
+}
+
 let server: TestServer;
 let receiver: WebhookReceiver;
 let client: twilio.Twilio;
@@ -50,6 +58,7 @@ describe('Twilio test credentials through the twilio client', () => {
     expect(err).toBeInstanceOf(twilio.RestException);
     expect(err.code).toBe(code);
     expect(err.status).toBe(400);
+    expect(err.moreInfo).toBe(moreInfoOf(code));
   });
 
   // To side, from the valid sender.
@@ -64,6 +73,7 @@ describe('Twilio test credentials through the twilio client', () => {
     expect(err.code).toBe(code);
     expect(err.status).toBe(400);
     expect(err.message).toBeTruthy();
+    expect(err.moreInfo).toBe(moreInfoOf(code));
   });
 
   it('validates everything else as a live request would', async () => {
@@ -118,6 +128,7 @@ describe('Twilio test credentials through the twilio client', () => {
       const err = await rejection(call);
       expect(err.status).toBe(403);
       expect(err.code).toBe(20008);
+      expect(err.moreInfo).toBe(moreInfoOf(20008));
     }
   });
 

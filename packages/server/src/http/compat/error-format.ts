@@ -1,6 +1,7 @@
 /**
  * The Compatibility API's one error formatter: Twilio's flat shape `{code, message, more_info,
- * status}` with SignalWire's numeric codes (rest-apis §B.6); `status` equals the HTTP status.
+ * status}` with SignalWire's numeric codes (rest-apis §B.6); `status` equals the HTTP status;
+ * `more_info` is SignalWire's page of the code, or Twilio's for a code used in Twilio's meaning.
  * Always a JSON object — the compat SDK dereferences `.message` of whatever it parses.
  */
 import { ERRORS, type CompatError } from '@switchboard/protocol';
@@ -10,13 +11,17 @@ import { setRetryAfter } from '../auth.js';
 import { requestPath } from '../request-path.js';
 
 const MORE_INFO = 'https://developer.signalwire.com/compatibility-api/reference/error-codes';
+/** Twilio's page of one code, the `more_info` Twilio's API answers (`https://www.twilio.com/docs/errors/21211`). */
+const TWILIO_MORE_INFO = 'https://www.twilio.com/docs/errors/';
 /** When a client may retry a 503 (storage unavailable): soon, the server recovers by itself. */
 const RETRY_AFTER_SECONDS = '1';
 
 export function compatErrorBody(err: AppError): CompatError {
   const first = err.details[0]!;
   const entry = ERRORS[first.key];
-  return { code: entry.compat, message: first.message, more_info: `${MORE_INFO}#${entry.compat}`, status: entry.compatHttp };
+  // A code used in Twilio's meaning is explained on Twilio's page; SignalWire's list lacks it or means another thing.
+  const moreInfo = entry.twilioMeaning ? `${TWILIO_MORE_INFO}${entry.compat}` : `${MORE_INFO}#${entry.compat}`;
+  return { code: entry.compat, message: first.message, more_info: moreInfo, status: entry.compatHttp };
 }
 
 /** Twilio's 404 for a path that names no resource (an unknown route, or a sid that is not there). */
