@@ -86,6 +86,41 @@ describe('bad input to POST /Messages gets its documented code and stores nothin
     await expectRefused(form(params), 400, code);
   });
 
+  // Two valid values of each: the only fault is that the parameter came twice.
+  const later = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+  const uuid = (n: number) => `3f1c2b7a-0000-4000-8000-00000000000${n}`;
+  it.each([
+    ['To', { ...ok, To: ['+15557690001', '+15557690002'] }, 21211],
+    ['From', { ...ok, From: [NUMBERS[0]!, NUMBERS[1]!] }, 21212],
+    ['Body', { ...ok, Body: ['a', 'b'] }, 10000],
+    ['MessagingServiceSid', { ...ok, MessagingServiceSid: [uuid(1), uuid(2)] }, 21705],
+    ['StatusCallback', { ...ok, StatusCallback: ['https://a.example.com/s', 'https://b.example.com/s'] }, 21609],
+    ['ValidityPeriod', { ...ok, ValidityPeriod: ['60', '70'] }, 21624],
+    ['MaxPrice', { ...ok, MaxPrice: ['0.05', '0.05'] }, 10000],
+    ['SendAsMms', { ...ok, SendAsMms: ['true', 'true'] }, 10000],
+    ['SmartEncoded', { ...ok, SmartEncoded: ['true', 'false'] }, 10000],
+    ['ApplicationSid', { ...ok, ApplicationSid: [uuid(3), uuid(4)] }, 21218],
+    ['ScheduleType', { ...ok, ScheduleType: ['fixed', 'fixed'], SendAt: later(2) }, 35126],
+    ['SendAt', { ...ok, ScheduleType: 'fixed', SendAt: [later(2), later(3)] }, 35114],
+  ] as Array<[string, Record<string, string | string[]>, number]>)('says that %s was given more than once, with its own code (%#)', async (name, params, code) => {
+    const body = await expectRefused(form(params), 400, code);
+    expect(body.message).toBe(`The '${name}' parameter was given more than once; give it once.`);
+  });
+
+  it('tells a repeated parameter only where it is the first problem, and only of a form: a JSON list keeps its message', async () => {
+    // Checks keep their order: a missing To is reported before a repeated Body.
+    expect((await expectRefused(form({ From: ok.From, Body: ['a', 'b'] }), 400, 21604)).message).not.toMatch(/more than once/);
+    // A JSON body cannot repeat a key: a list there is a value of the wrong type, said as before.
+    const json = { 'content-type': 'application/json' };
+    expect((await expectRefused(JSON.stringify({ ...ok, Body: ['a', 'b'] }), 400, 10000, json)).message).toBe('The message body must be a string.');
+    expect((await expectRefused(JSON.stringify({ ...ok, To: ['+15557690001', '+15557690002'] }), 400, 21211, json)).message).not.toMatch(/more than once/);
+    // The native API is untouched: its own shape and texts.
+    const native = await server.api('/api/messaging/messages', { body: { from: ok.From, to: ok.To, body: ['a', 'b'] } });
+    expect(native.status).toBe(422);
+    expect(native.text).not.toMatch(/more than once/);
+    expect(native.body.errors[0]).toMatchObject({ code: 'invalid_message_body', attribute: 'body' });
+  });
+
   it("refuses a MessagingServiceSid that is not text (a JSON number or list) as one of the wrong pattern, Twilio's 21705", async () => {
     for (const sid of [5, ['3f1c2b7a-0000-4000-8000-000000000001']]) {
       await expectRefused(JSON.stringify({ To: ok.To, Body: 'x', MessagingServiceSid: sid }), 400, 21705, { 'content-type': 'application/json' });

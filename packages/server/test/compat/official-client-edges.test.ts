@@ -110,6 +110,29 @@ describe('the twilio client at the edges of the Messages API', () => {
     expect(await client.messages.list({ to })).toEqual([]);
   });
 
+  it('says which parameter was given more than once, in its own code, when a list reaches the client where it takes one value', async () => {
+    // twilio-node writes a list as repeated keys (qs `arrayFormat: 'repeat'`), as for MediaUrl: a
+    // program without types that passes a list for `body` sends Body twice.
+    const twice = (a: string, b: string) => [a, b] as unknown as string;
+    const to = '+15557651601';
+    const cases: Array<[string, Promise<unknown>, number]> = [
+      ['To', client.messages.create({ to: twice(to, '+15557651602'), from: NUMBERS[0]!, body: 'x' }), 21211],
+      ['From', client.messages.create({ to, from: twice(NUMBERS[0]!, NUMBERS[1]!), body: 'x' }), 21212],
+      ['Body', client.messages.create({ to, from: NUMBERS[0]!, body: twice('first', 'second') }), 10000],
+    ];
+    for (const [name, call, code] of cases) {
+      const err = await rejection(call);
+      expect(err, name).toBeInstanceOf(twilio.RestException);
+      expect(err, name).toMatchObject({ status: 400, code, message: `The '${name}' parameter was given more than once; give it once.` });
+    }
+    expect(await client.messages.list({ to })).toEqual([]);
+    // An update too: a redaction's Body, a cancel's Status.
+    const sent = await client.messages.create({ to, from: NUMBERS[0]!, body: 'to redact' });
+    expect(await rejection(client.messages(sent.sid).update({ body: twice('', '') }))).toMatchObject({ status: 400, code: 50509, message: "The 'Body' parameter was given more than once; give it once." });
+    expect(await rejection(client.messages(sent.sid).update({ status: twice('canceled', 'canceled') as 'canceled' }))).toMatchObject({ status: 400, code: 10000, message: "The 'Status' parameter was given more than once; give it once." });
+    expect((await client.messages(sent.sid).fetch()).body).toBe('to redact');
+  });
+
   it('names an unknown application by the path as sent in its 20404, as an unknown message', async () => {
     const sid = '3f1c2b7a-0000-4000-8000-0000000000ab';
     const path = `/2010-04-01/Accounts/${PROJECT_ID}/Applications/${sid}.json`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseForm } from './body.js';
+import { parseForm, repeatedFormKeys } from './body.js';
 
 describe('the strict form parser', () => {
   it('decodes + and percent escapes and collects repeated keys', () => {
@@ -12,6 +12,13 @@ describe('the strict form parser', () => {
     });
     expect(parseForm('DateSent%3C=2024-01-15&Body=%E2%82%AC%20%F0%9F%98%80')).toEqual({ 'DateSent<': '2024-01-15', Body: '€ 😀' });
     expect(parseForm('')).toEqual({});
+  });
+
+  it('remembers which keys a form gave more than once; a JSON body has none', () => {
+    expect([...repeatedFormKeys(parseForm('To=a&Body=x&MediaUrl=1&Body=y&MediaUrl=2&MediaUrl=3'))].sort()).toEqual(['Body', 'MediaUrl']);
+    expect(repeatedFormKeys(parseForm('To=a&Body=x')).size).toBe(0);
+    expect(repeatedFormKeys({ Body: ['x', 'y'] }).size).toBe(0);
+    expect(repeatedFormKeys(undefined).size).toBe(0);
   });
 
   it('keeps unescaped characters outside the BMP whole beside escapes', () => {

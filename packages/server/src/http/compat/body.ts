@@ -11,10 +11,23 @@ import { checkBodyCoding, decodeUtf8Body, isEmptyDeleteBody, parseJsonBody } fro
 
 export type { FormParams } from '../percent-decoding.js';
 
+/** The keys each parsed form gave more than once; a JSON body has none (its lists are values). */
+const repeatedKeys = new WeakMap<object, Set<string>>();
+const NONE: ReadonlySet<string> = new Set();
+
+/** The parameters a form body gave more than once (`Body=a&Body=b`); none for a JSON body. */
+export function repeatedFormKeys(body: unknown): ReadonlySet<string> {
+  return (body !== null && typeof body === 'object' ? repeatedKeys.get(body) : undefined) ?? NONE;
+}
+
 /** Parse a form body strictly: escaped bytes that are not UTF-8 are refused (percent-decoding.ts). */
 export function parseForm(text: string): FormParams {
   const decoded = decodeForm(text);
   if ('badName' in decoded) throw AppError.of('MALFORMED_BODY', { message: 'The request body is not valid UTF-8 (after percent-decoding).' });
+  // A form's values are text; a list is a key given more than once.
+  const repeated = new Set<string>();
+  for (const [name, value] of Object.entries(decoded.params)) if (Array.isArray(value)) repeated.add(name);
+  if (repeated.size > 0) repeatedKeys.set(decoded.params, repeated);
   return decoded.params;
 }
 

@@ -3,7 +3,7 @@
  * delete, and the Media subresource. Sending goes through the one send use case, so messages are
  * the same records the native API shows.
  */
-import type { CompatMediaPage, CompatMessagePage } from '@switchboard/protocol';
+import type { CompatMediaPage, CompatMessagePage, ErrorKey } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { MessageRecord } from '../../domain/message.js';
@@ -15,7 +15,7 @@ import { boundedList } from '../list-slots.js';
 import { boundedSend } from '../send-slots.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
-import { boolParam, dateBounds, filtersNothing, mediaParam, messageListFilter, paramsOf, scheduleParams, sidOf, textParam } from './params.js';
+import { boolParam, dateBounds, filtersNothing, givenOnce, mediaParam, messageListFilter, paramsOf, scheduleParams, sidOf, textParam } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, rfc2822, toCompatMedia, toCompatMessage } from './presenters.js';
 import { createFeedbackSchema, createMessageSchema, deleteMediaSchema, deleteMessageSchema, fetchMediaSchema, fetchMessageSchema, listMediaSchema, listMessagesSchema, updateMessageSchema } from './schemas.js';
@@ -31,6 +31,27 @@ function mediaLocation(url: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * The parameter each error of a message create is about. Any of them but MediaUrl given more than
+ * once is refused with its own code (never half-read), and the message says so.
+ */
+const CREATE_PARAMS: Partial<Record<ErrorKey, string>> = {
+  TO_INVALID: 'To',
+  FROM_INVALID: 'From',
+  NUMBER_GROUP_ID_MALFORMED: 'MessagingServiceSid',
+  MAX_PRICE_INVALID: 'MaxPrice',
+  SCHEDULE_TYPE_INVALID: 'ScheduleType',
+  SEND_AT_INVALID: 'SendAt',
+  SMART_ENCODED_INVALID: 'SmartEncoded',
+  SEND_AS_MMS_INVALID: 'SendAsMms',
+  APPLICATION_INVALID: 'ApplicationSid',
+  BODY_INVALID: 'Body',
+  STATUS_CALLBACK_INVALID: 'StatusCallback',
+  VALIDITY_PERIOD_INVALID: 'ValidityPeriod',
+};
+/** The same for an update: a redaction's Body, a cancel's Status. */
+const UPDATE_PARAMS: Partial<Record<ErrorKey, string>> = { REDACT_BODY_NOT_EMPTY: 'Body', INVALID_PARAMETER: 'Status' };
 
 type AccountParams = { AccountSid: string };
 type MessageParams = AccountParams & { Sid: string };
@@ -64,7 +85,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     return { projectId, m, media };
   };
 
-  const create = async (request: FastifyRequest<{ Params: AccountParams }>, reply: FastifyReply) => {
+  const send = async (request: FastifyRequest<{ Params: AccountParams }>, reply: FastifyReply) => {
     const { projectId, test } = principalOf(request);
     const p = paramsOf(request.body);
     const groupId = textParam(p.MessagingServiceSid);
@@ -124,6 +145,10 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
       throw textParam(p.ContentSid) ? noTemplates(err) : err;
     }
   };
+  const create = (request: FastifyRequest<{ Params: AccountParams }>, reply: FastifyReply) =>
+    send(request, reply).catch((err: unknown) => {
+      throw givenOnce(err, request.body, CREATE_PARAMS);
+    });
 
   const list = async (request: FastifyRequest<{ Params: AccountParams }>): Promise<CompatMessagePage> => {
     const { projectId } = principalOf(request);
@@ -151,7 +176,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
   });
 
   // Update: redaction (Body="", as on SignalWire) and canceling a scheduled message (Status=canceled, as on Twilio).
-  app.post<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', { schema: updateMessageSchema }, async (request) => {
+  const update = async (request: FastifyRequest<{ Params: MessageParams }>) => {
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, sidOf(request.params.Sid));
     const p = paramsOf(request.body);
@@ -162,7 +187,12 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     if (p.Body !== undefined && p.Body !== '') throw AppError.of('REDACT_BODY_NOT_EMPTY');
     const canceled = p.Status === undefined ? m : ((await deps.scheduled.cancel(projectId, m.id)) ?? m);
     return toCompatMessage(p.Body === undefined ? canceled : await messages.redact(projectId, m.id));
-  });
+  };
+  app.post<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', { schema: updateMessageSchema }, (request) =>
+    update(request).catch((err: unknown) => {
+      throw givenOnce(err, request.body, UPDATE_PARAMS);
+    }),
+  );
 
   app.delete<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', { schema: deleteMessageSchema }, async (request, reply) => {
     const { projectId } = principalOf(request);

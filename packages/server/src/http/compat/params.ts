@@ -4,7 +4,8 @@ import { DAY_MS, parseDateFilter } from '../../domain/dates.js';
 import { preview } from '../../domain/preview.js';
 import type { MessageListFilter } from '../../domain/ports/store.js';
 import { singleParam } from '../query-params.js';
-import { fromCompatStatus, type MessageStatus } from '@switchboard/protocol';
+import { fromCompatStatus, type ErrorKey, type MessageStatus } from '@switchboard/protocol';
+import { repeatedFormKeys } from './body.js';
 
 /** A path sid without the optional `.json` suffix. */
 export function sidOf(raw: string): string {
@@ -14,6 +15,18 @@ export function sidOf(raw: string): string {
 /** The body as a parameter map (an absent body has no parameters). */
 export function paramsOf(body: unknown): Record<string, unknown> {
   return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+/**
+ * An error about a parameter a form gave more than once (`Body=a&Body=b`), told so with the
+ * parameter's own code; otherwise its message would say the value is not text, or show the values
+ * as a list. `paramOf` names the parameter each error key of the route is about.
+ */
+export function givenOnce(err: unknown, body: unknown, paramOf: Partial<Record<ErrorKey, string>>): unknown {
+  if (!(err instanceof AppError)) return err;
+  const name = paramOf[err.key];
+  if (name === undefined || !repeatedFormKeys(body).has(name)) return err;
+  return AppError.of(err.key, { attribute: err.details[0]!.attribute, message: `The '${name}' parameter was given more than once; give it once.` });
 }
 
 /** `MediaUrl` given once, repeated, or as a JSON list; an empty value means none. */
