@@ -72,7 +72,8 @@ const THROTTLE_PAUSE: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
 export class PartQueue {
   private queue: PartJob[] = [];
   private head = 0;
-  private readonly jobs = new Set<MessageJob>();
+  /** Messages here and not answered yet, by project and message id (`doubtKey`). */
+  private readonly jobs = new Map<string, MessageJob>();
   /**
    * Messages given back to the dispatcher while parts of theirs were in a window on a bind still up
    * (`giveBackAll`), by project and message id: the SMSC may have them. The dispatcher's retry of
@@ -135,6 +136,8 @@ export class PartQueue {
     if (s.kind === 'mms' || s.media.length) return Promise.resolve({ outcome: 'rejected', error: 'MMS_FAILED', detail: `carrier ${c.id} (SMPP) carries SMS only` });
     const doubt = this.inDoubt.get(doubtKey(s));
     if (doubt) return this.adopt(doubt);
+    const live = this.jobs.get(doubtKey(s));
+    if (live) return this.join(live);
     let fields: SubmitFields[];
     try {
       this.reference = (this.reference + 1) % 65536;
@@ -145,7 +148,7 @@ export class PartQueue {
     return new Promise<SubmitResult>((resolve) => {
       const job: MessageJob = { s, parts: [], answered: 0, settled: false, givenBack: false, anyAccepted: false, recorded: [], resolve };
       fields.forEach((f, i) => job.parts.push({ job, index: i + 1, fields: f, attempts: 0, carrierId: null, resent: false, inWindow: false }));
-      this.jobs.add(job);
+      this.jobs.set(doubtKey(s), job);
       for (const p of job.parts) this.queue.push(p);
     });
   }
@@ -333,7 +336,7 @@ export class PartQueue {
    * bind ends first are they sent again (at most the windows' parts). Returns how many.
    */
   giveBackAll(detail: string): number {
-    const jobs = [...this.jobs];
+    const jobs = [...this.jobs.values()];
     for (const job of jobs) {
       this.settleTransient(job, detail);
       if (job.parts.some((p) => p.inWindow)) this.remember(job);
@@ -367,10 +370,26 @@ export class PartQueue {
       job.resolve = resolve;
       job.settled = false;
       job.givenBack = false;
-      this.jobs.add(job);
+      this.jobs.set(doubtKey(job.s), job);
       if (job.answered === job.parts.length) return this.settleAnswered(job);
       const unsent = job.parts.filter((p) => !p.inWindow && p.carrierId === null);
       if (unsent.length) this.requeueFront(unsent);
+    });
+  }
+
+  /**
+   * A retry of a message still here, not answered yet: its dispatch lease ran out while it waited
+   * (behind `throughput`, say) and the dispatcher claimed it again. It gets the same answer as the
+   * submission it retries, rather than sending the message a second time.
+   */
+  private join(job: MessageJob): Promise<SubmitResult> {
+    this.ctx.counters.adopted++;
+    return new Promise<SubmitResult>((resolve) => {
+      const earlier = job.resolve;
+      job.resolve = (r) => {
+        earlier(r);
+        resolve(r);
+      };
     });
   }
 
@@ -408,7 +427,7 @@ export class PartQueue {
   abandon(detail: string): void {
     this.inDoubt.clear();
     this.doubtDeadlines.clear();
-    for (const job of [...this.jobs]) this.settleTransient(job, detail);
+    for (const job of [...this.jobs.values()]) this.settleTransient(job, detail);
   }
 
   private requeueFront(parts: PartJob[]): void {
@@ -449,7 +468,7 @@ export class PartQueue {
   private settle(job: MessageJob, result: SubmitResult): void {
     if (job.settled) return;
     job.settled = true;
-    this.jobs.delete(job);
+    if (this.jobs.get(doubtKey(job.s)) === job) this.jobs.delete(doubtKey(job.s));
     if (this.inWindow === 0 && this.jobs.size === 0) this.unansweredSince = undefined;
     const resolve = job.resolve;
     if (result.outcome !== 'accepted' || job.recorded.length === 0) return resolve(result);
