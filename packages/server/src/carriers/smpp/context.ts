@@ -53,6 +53,8 @@ export function newCounters() {
     mo_duplicate_parts: 0,
     /** Multipart MOs dropped for being longer than a handset can send (`MAX_MO_MESSAGE_CHARS`); their parts answered ESME_RX_P_APPN. */
     mo_too_long: 0,
+    /** Parts of multipart MOs answered ESME_RX_T_APPN because the incomplete messages flushed to make room are not stored yet. */
+    mo_deferred: 0,
     protocol_errors: 0,
     /** Times our answers backed up (the SMSC did not read them) and we stopped reading it until they drained. */
     writes_backed_up: 0,

@@ -136,6 +136,25 @@ describe('MoAssembler: multipart MOs from an SMSC that resends, reuses reference
     expect(ctx.counters.mo_incomplete).toBe(got.length);
   });
 
+  it('holds a bounded number of characters while the incomplete messages it flushes wait for storage; parts past that are to be sent again', async () => {
+    const pending: Array<{ body: string; done: () => void }> = [];
+    const { mo, ctx } = assembler((m) => new Promise<void>((done) => void pending.push({ body: m.body, done })));
+    // Part 1 of 2 of 400 messages, 60,000 characters each; storage takes none of them meanwhile.
+    const payload = Buffer.alloc(60_000, 0x41);
+    const first = (ref: number): ShortMessagePdu => ({ ...part(0, 2, 1, ''), esmClass: 0, shortMessage: Buffer.alloc(0), tlvs: [{ tag: TLV.message_payload, value: payload }, intTlv(TLV.sar_msg_ref_num, ref, 2), intTlv(TLV.sar_total_segments, 2, 1), intTlv(TLV.sar_segment_seqnum, 1, 1)] });
+    const answers: number[] = [];
+    for (let ref = 0; ref < 400; ref++) answers.push(await mo.onMo(first(ref)));
+    const waiting = pending.reduce((n, p) => n + p.body.length, 0);
+    // Before, all 400 were acknowledged and some 20 million characters waited in memory for storage.
+    expect(waiting).toBeLessThanOrEqual(MAX_MO_CHARS + 60_000);
+    expect(answers).toContain(STATUS.ESME_RX_T_APPN);
+    expect(ctx.counters.mo_deferred).toBe(answers.filter((a) => a === STATUS.ESME_RX_T_APPN).length);
+    // Once storage has taken them, parts are taken again.
+    for (const p of pending.splice(0)) p.done();
+    await new Promise((r) => setImmediate(r));
+    expect(await mo.onMo(first(1000))).toBe(STATUS.ESME_ROK);
+  });
+
   it('delivers the longest concatenated SMS a handset can send (255 parts of 160 characters) whole', async () => {
     const got: string[] = [];
     const { mo, ctx } = assembler((m) => void got.push(m.body));

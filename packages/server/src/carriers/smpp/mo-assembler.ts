@@ -46,6 +46,14 @@ export class MoAssembler {
   private readonly groups = new Map<string, MoGroup>();
   private parts = 0;
   private chars = 0;
+  /**
+   * Incomplete MOs handed to the engine in the background (to make room, stale, or superseded) and
+   * not stored yet: their parts, and characters. Counted against the same bounds, since the
+   * deliver_sm that made them were answered already: with storage slow, more parts are refused with
+   * ESME_RX_T_APPN (the SMSC sends them again later) rather than held in memory without end.
+   */
+  private flushingParts = 0;
+  private flushingChars = 0;
   /** Told once per connector: national numbers cannot be placed without `nationalCountryCode`. */
   private warnedNational = false;
   /**
@@ -76,6 +84,10 @@ export class MoAssembler {
       return STATUS.ESME_ROK;
     }
     const { reference, total, seq } = decoded.concat;
+    if (this.flushingParts > MAX_MO_PARTS || this.flushingChars > MAX_MO_CHARS) {
+      this.ctx.counters.mo_deferred++;
+      return STATUS.ESME_RX_T_APPN;
+    }
     const key = `${from}\u0000${to}\u0000${reference}\u0000${total}`;
     let group = this.groups.get(key);
     // A part resent after its message went out: hashed only when such a message is remembered.
@@ -166,6 +178,10 @@ export class MoAssembler {
       this.ctx.counters.mo_incomplete++;
       warnLimited(this.ctx, { carrier: this.ctx.config.id, from: g.from, to: g.to, received: g.received, total: g.total }, 'multipart MO incomplete; delivering the parts that came');
     }
+    if (incomplete) {
+      this.flushingParts += g.received;
+      this.flushingChars += g.chars;
+    }
     try {
       await this.deliver({ from: g.from, to: g.to, body: g.texts.map((t) => t ?? '').join(''), segments: g.total });
     } catch (err) {
@@ -177,6 +193,11 @@ export class MoAssembler {
         this.chars += g.chars;
       }
       throw err;
+    } finally {
+      if (incomplete) {
+        this.flushingParts -= g.received;
+        this.flushingChars -= g.chars;
+      }
     }
     if (!incomplete) {
       this.done.set(key, { at: this.ctx.deps.now(), digests: g.texts.map((t) => t && digest(t)) });
