@@ -104,3 +104,46 @@ describe('an SMSC that sends alert_notification', () => {
     }
   });
 });
+
+describe('an SMSC that answers submit_sm ESME_ROK with a response we cannot read as a submit_sm_resp', () => {
+  /** A response frame: `commandId`, header status 0, `sequence`, then `body`. */
+  const raw = (commandId: number, sequence: number, body: Buffer) => {
+    const head = Buffer.alloc(16);
+    head.writeUInt32BE(16 + body.length, 0);
+    head.writeUInt32BE(commandId, 4);
+    head.writeUInt32BE(0, 8);
+    head.writeUInt32BE(sequence, 12);
+    return Buffer.concat([head, body]);
+  };
+
+  it('sends the part again, as for such an answer it can read, rather than failing the message for our reading problem', async () => {
+    // An unknown response command, then a generic_nack with octets after its header; then a real answer.
+    const odd = [raw(0x80000099, 0, Buffer.alloc(0)), raw(0x80000000, 0, Buffer.from([1, 2, 3]))];
+    let submits = 0;
+    const port = await smsc((pdu, reply, socket) => {
+      if (pdu.command.startsWith('bind_')) return reply(bindResp(pdu));
+      if (pdu.command === 'enquire_link') return reply({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 });
+      if (pdu.command !== 'submit_sm') return;
+      const frame = odd[submits++];
+      if (frame) {
+        frame.writeUInt32BE(pdu.sequence, 12);
+        socket.write(frame);
+      } else reply({ command: 'submit_sm_resp', sequence: pdu.sequence, status: 0, messageId: 'ok', tlvs: [] });
+    });
+    const ctx = context(port, { maxSubmitAttempts: 3 });
+    const tx = { carrierParts: { insertMany: async () => undefined } };
+    const connector = new SmppConnector(ctx.config, { ...ctx.deps, store: { transaction: async (fn: (t: typeof tx) => unknown) => fn(tx) } as never });
+    await connector.start({ report() {}, inbound: async () => [] } as never);
+    try {
+      const [result] = await connector.submit([
+        { messageId: 'm1', projectId: 'p1', from: '+15551230001', to: '+447700900001', body: 'hello', media: [], kind: 'sms', encoding: 'GSM-7', segments: 1, attempt: 1, expiresAt: Date.now() + 60_000 },
+      ]);
+      // Before, the first answer failed the message for good: ESME_RINVCMDID, our own reading problem, as if the SMSC had said it.
+      expect(result).toEqual({ outcome: 'accepted', carrierMessageId: 'ok', parts: 1 });
+      expect(submits).toBe(3);
+      expect(connector.status().counters).toMatchObject({ rejected: 0, transient_errors: 2, protocol_errors: 2 });
+    } finally {
+      await connector.stop();
+    }
+  });
+});

@@ -303,11 +303,13 @@ export class SmppSession<T> {
         // Reported once above, as unreadable, even when nothing awaits it. Its header's status is
         // what the SMSC answered: a submit_sm_resp saying ESME_ROK is an acceptance whatever its
         // body (the SMSC will deliver the part, so it must not be failed or sent again for an id we
-        // cannot read), and an error status is that error, not our reading problem.
+        // cannot read), and an error status is that error, not our reading problem. Any other answer
+        // saying ESME_ROK (an unknown or wrong response) says nothing we can act on: a submit it
+        // answers is tried again (`answer`), as when such an answer can be read, not failed for good.
         const o = this.outstanding.get(decoded.sequence);
         if (o?.command === 'submit_sm' && decoded.commandId === COMMAND_IDS.submit_sm_resp && decoded.commandStatus === STATUS.ESME_ROK) {
           this.answer(decoded.sequence, { command: 'submit_sm_resp', sequence: decoded.sequence, status: STATUS.ESME_ROK, messageId: decoded.messageId ?? '', tlvs: [] });
-        } else if (o) this.answer(decoded.sequence, { command: 'generic_nack', sequence: decoded.sequence, status: decoded.commandStatus || decoded.status });
+        } else if (o) this.answer(decoded.sequence, { command: 'generic_nack', sequence: decoded.sequence, status: decoded.commandStatus ?? decoded.status });
       } else {
         this.reply({ command: 'generic_nack', sequence: decoded.sequence ?? 0, status: decoded.status });
       }

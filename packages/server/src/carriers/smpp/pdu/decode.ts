@@ -116,9 +116,9 @@ export function decodePdu(frame: Buffer): DecodeResult {
   const commandId = frame.readUInt32BE(4);
   const status = frame.readUInt32BE(8);
   const sequence = frame.readUInt32BE(12);
-  if (length !== frame.length) return { ok: false, reason: `command_length ${length} does not match the frame (${frame.length})`, status: STATUS.ESME_RINVCMDLEN, commandId, sequence };
+  if (length !== frame.length) return { ok: false, reason: `command_length ${length} does not match the frame (${frame.length})`, status: STATUS.ESME_RINVCMDLEN, commandId, sequence, commandStatus: status };
   const command = COMMAND_NAMES.get(commandId);
-  if (!command) return { ok: false, reason: `unknown command id 0x${commandId.toString(16)}`, status: STATUS.ESME_RINVCMDID, commandId, sequence };
+  if (!command) return { ok: false, reason: `unknown command id 0x${commandId.toString(16)}`, status: STATUS.ESME_RINVCMDID, commandId, sequence, commandStatus: status };
   try {
     return { ok: true, pdu: decodeBody(command, frame, sequence, status) };
   } catch (err) {
