@@ -52,6 +52,7 @@ describe('SMPP messages that outwait their dispatch lease in the connector', () 
     for (const id of ids) {
       const events = (await server.store.events.listForMessage(PROJECT_ID, id)).map((e) => e.status);
       expect(events.filter((s) => s === 'delivered')).toHaveLength(1);
+      expect(events.filter((s) => s === 'sent')).toHaveLength(1);
     }
   });
 });
