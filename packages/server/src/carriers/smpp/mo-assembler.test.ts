@@ -155,6 +155,17 @@ describe('MoAssembler: multipart MOs from an SMSC that resends, reuses reference
     expect(await mo.onMo(first(1000))).toBe(STATUS.ESME_ROK);
   });
 
+  it('reads SAR TLVs naming more parts than one octet holds as no concatenation: delivered at once, nothing held for the parts', async () => {
+    const got: string[] = [];
+    const { mo } = assembler((m) => void got.push(m.body));
+    // sar_total_segments is one octet; written in four it could name 2^28 parts (a slot each: the
+    // server ran out of memory for one deliver_sm). A million is enough to see it held.
+    const p = part(0, 2, 1, 'alone');
+    const wide = (tag: number, value: number): { tag: number; value: Buffer } => ({ tag, value: Buffer.from([value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff]) });
+    expect(await mo.onMo({ ...p, esmClass: 0, shortMessage: Buffer.from('alone', 'latin1'), tlvs: [intTlv(TLV.sar_msg_ref_num, 9, 2), wide(TLV.sar_total_segments, 1_000_000), wide(TLV.sar_segment_seqnum, 1)] })).toBe(STATUS.ESME_ROK);
+    expect(got).toEqual(['alone']);
+  });
+
   it('delivers the longest concatenated SMS a handset can send (255 parts of 160 characters) whole', async () => {
     const got: string[] = [];
     const { mo, ctx } = assembler((m) => void got.push(m.body));

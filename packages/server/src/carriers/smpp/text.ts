@@ -220,7 +220,9 @@ export function decodeInbound(input: { shortMessage: Buffer; dataCoding: number;
     const reference = tlvInt(input.tlvs, TLV.sar_msg_ref_num);
     const total = tlvInt(input.tlvs, TLV.sar_total_segments);
     const seq = tlvInt(input.tlvs, TLV.sar_segment_seqnum);
-    if (reference !== undefined && total !== undefined && seq !== undefined && total > 0 && seq > 0 && seq <= total) concat = { reference, total, seq };
+    // One octet each (v3.4 §5.3.2.23-24), as in a UDH: a wider TLV naming millions of parts is no
+    // concatenation (its reassembly would hold a slot per part).
+    if (reference !== undefined && total !== undefined && seq !== undefined && total > 0 && total <= 255 && seq > 0 && seq <= total) concat = { reference, total, seq };
   }
   const text = decodeBytes(bytes, input.dataCoding, gsmPacked, udhOctets);
   return concat && concat.total > 1 ? { text, concat } : { text };
