@@ -5,7 +5,8 @@
  * tried once and logged), the engine would write the message `sent` as soon as storage returned,
  * with no part its receipt could find, and the message would stay `sent` for good. A receipt that
  * comes during the outage is answered ESME_RX_T_APPN at once (the SMSC sends it again), not held
- * until storage is back. On SQLite and PostgreSQL.
+ * until storage is back. A retry of the message meanwhile waits for the same answer rather than
+ * sending it again. On SQLite and PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -55,9 +56,17 @@ function describeOutage(dialect: string, open: () => Promise<StoreOutage>) {
         // A receipt during the outage is answered at once, asking the SMSC to send it again.
         expect(await smscServer.receipt('S1')).toBe(STATUS.ESME_RX_T_APPN);
         expect(result).toBeUndefined();
+        // The dispatcher's retry of it meanwhile (its lease ran out while the record waited) joins
+        // this answer. Before, it sent the message a second time.
+        let retried: SubmitResult | undefined;
+        const retry = connector.submit([{ ...message('m1'), attempt: 2 }]).then((r) => (retried = r[0]));
+        await new Promise((r) => setTimeout(r, 300));
 
         await outage.restore();
         await submitted;
+        await retry;
+        expect(retried).toEqual(result);
+        expect(smscServer.accepted).toBe(1);
         // The engine would record the message `sent` now: its part must be there for the receipt.
         const parts = await store.carrierParts.listForMessages(['m1']);
         expect(result).toMatchObject({ outcome: 'accepted' });

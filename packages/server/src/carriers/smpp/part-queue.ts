@@ -74,6 +74,8 @@ export class PartQueue {
   private head = 0;
   /** Messages here and not answered yet, by project and message id (`doubtKey`). */
   private readonly jobs = new Map<string, MessageJob>();
+  /** Messages accepted whose answer waits for their parts' records (`settle`), by the same key. */
+  private readonly recording = new Map<string, MessageJob>();
   /**
    * Messages given back to the dispatcher while parts of theirs were in a window on a bind still up
    * (`giveBackAll`), by project and message id: the SMSC may have them. The dispatcher's retry of
@@ -136,7 +138,7 @@ export class PartQueue {
     if (s.kind === 'mms' || s.media.length) return Promise.resolve({ outcome: 'rejected', error: 'MMS_FAILED', detail: `carrier ${c.id} (SMPP) carries SMS only` });
     const doubt = this.inDoubt.get(doubtKey(s));
     if (doubt) return this.adopt(doubt);
-    const live = this.jobs.get(doubtKey(s));
+    const live = this.jobs.get(doubtKey(s)) ?? this.recording.get(doubtKey(s));
     if (live) return this.join(live);
     let fields: SubmitFields[];
     try {
@@ -379,7 +381,7 @@ export class PartQueue {
 
   /**
    * A retry of a message still here, not answered yet: its dispatch lease ran out while it waited
-   * (behind `throughput`, say) and the dispatcher claimed it again. It gets the same answer as the
+   * (behind `throughput`, or for its parts' records) and the dispatcher claimed it again. It gets the same answer as the
    * submission it retries, rather than sending the message a second time.
    */
   private join(job: MessageJob): Promise<SubmitResult> {
@@ -470,9 +472,14 @@ export class PartQueue {
     job.settled = true;
     if (this.jobs.get(doubtKey(job.s)) === job) this.jobs.delete(doubtKey(job.s));
     if (this.inWindow === 0 && this.jobs.size === 0) this.unansweredSince = undefined;
-    const resolve = job.resolve;
-    if (result.outcome !== 'accepted' || job.recorded.length === 0) return resolve(result);
-    void Promise.all(job.recorded).then(() => resolve(result));
+    if (result.outcome !== 'accepted' || job.recorded.length === 0) return job.resolve(result);
+    // Its retry meanwhile (storage slow, the dispatch lease ran out) joins this answer.
+    const key = doubtKey(job.s);
+    this.recording.set(key, job);
+    void Promise.all(job.recorded).then(() => {
+      if (this.recording.get(key) === job) this.recording.delete(key);
+      job.resolve(result);
+    });
   }
 }
 
