@@ -18,7 +18,7 @@
  * died. The position lies `CHECKPOINT_MARGIN_MS` back (events committed then may still be on their
  * way to this node) or at the session's oldest unacknowledged event, within the catch-up window.
  */
-import type { RelayCheckpointStore, RelaySessionCheckpoint } from '../domain/ports/relay-resume.js';
+import type { RelayCheckpointStore, RelaySessionCheckpoint, TokenCheck } from '../domain/ports/relay-resume.js';
 import type { RelaySession } from './session.js';
 
 /** How far back a position lies from its save: publishes of states committed earlier may still be on their way. */
@@ -80,9 +80,9 @@ export class SessionCheckpoints {
    * The checkpoint of a session to resume, unless it ended here and its checkpoint is still being
    * forgotten (a parked session dropped for overflowing resumes afresh, as without checkpoints).
    */
-  take(projectId: string, protocol: string, now: number): Promise<RelaySessionCheckpoint | undefined> {
+  take(projectId: string, protocol: string, now: number, isActive?: TokenCheck): Promise<RelaySessionCheckpoint | undefined> {
     if (this.ended.has(protocol) || this.forgetting.has(protocol)) return Promise.resolve(undefined);
-    return this.store.take(projectId, protocol, now);
+    return this.store.take(projectId, protocol, now, isActive);
   }
 
   /** Write what changed since the last save, in one transaction (none when nothing did; skipped while one runs). */

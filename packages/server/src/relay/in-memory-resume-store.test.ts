@@ -131,4 +131,20 @@ describe('InMemoryResumeStore', () => {
     expect((await store.claim('p1', 'unknown', 5))!.events.map((e) => e.key)).toEqual(['x', 'y']);
     expect(store.size).toBe(0);
   });
+
+  it("checks a claimed session's token before it leaves: a failed check leaves it parked, a revoked token ends it", async () => {
+    const budget = new BufferBudget(1_000_000);
+    const dropped: Array<[string, string]> = [];
+    const store = new InMemoryResumeStore({ maxEvents: 100, budget, onDropped: (p, why) => dropped.push([p, why]) });
+    await store.park(parked('a'));
+    await store.park(parked('b', { tokenId: 't2' }));
+    await store.deliver([delivery('x')]);
+    // The credential read fails: the connect is refused, and the session is there for its next attempt.
+    await expect(store.claim('p1', 'a', 5, async () => Promise.reject(new Error('storage out')))).rejects.toThrow('storage out');
+    await store.deliver([delivery('y')]);
+    expect((await store.claim('p1', 'a', 5, async () => true))!.events.map((e) => e.key)).toEqual(['x', 'y']);
+    expect(await store.claim('p1', 'b', 5, async (_project, tokenId) => tokenId !== 't2')).toBeUndefined();
+    expect(dropped).toEqual([['b', 'revoked']]);
+    expect(store.size).toBe(0);
+  });
 });

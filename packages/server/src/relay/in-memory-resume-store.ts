@@ -87,13 +87,24 @@ export class InMemoryResumeStore implements RelayResumeStore {
     }
   }
 
-  async claim(projectId: string, protocol: string, now: number): Promise<ParkedRelaySession | undefined> {
+  async claim(projectId: string, protocol: string, now: number, isActive?: TokenCheck): Promise<ParkedRelaySession | undefined> {
     const p = this.byProtocol.get(protocol);
-    if (!p) return this.opts.handOff?.claim(projectId, protocol, now);
+    if (!p) return this.opts.handOff?.claim(projectId, protocol, now, isActive);
     if (p.session.projectId !== projectId) return undefined;
     if (p.session.expiresAt <= now) {
       this.drop(protocol, 'expired');
       return undefined;
+    }
+    // Its token checked before it leaves: a check that fails (throws) leaves it parked, events and all.
+    const { tokenId } = p.session;
+    if (isActive && tokenId !== null) {
+      const active = await isActive(projectId, tokenId);
+      // Claimed or replaced meanwhile (another connect of the same protocol): that one's turn.
+      if (this.byProtocol.get(protocol) !== p) return this.claim(projectId, protocol, now, isActive);
+      if (!active) {
+        this.drop(protocol, 'revoked');
+        return undefined;
+      }
     }
     this.remove(protocol, false);
     return { ...p.session, events: p.events };

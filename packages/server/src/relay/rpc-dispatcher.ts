@@ -18,13 +18,13 @@ import {
 import { isAppError } from '../domain/app-error.js';
 import type { TokenScope } from '../domain/credentials.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
-import type { BufferedRelayEvent, ParkedRelaySession, RelayResumeStore, RelaySessionCheckpoint } from '../domain/ports/relay-resume.js';
+import type { BufferedRelayEvent, RelayResumeStore, RelaySessionCheckpoint } from '../domain/ports/relay-resume.js';
 import type { SessionCheckpoints } from './checkpoints.js';
 import { withoutRedactedText, type RedactionReads } from './redacted-replay.js';
 import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
-import { eventCost, eventsCost, type BufferBudget } from './buffer-budget.js';
+import { eventCost, type BufferBudget } from './buffer-budget.js';
 import { catchUpEvents, type CatchUpReader } from './catch-up.js';
 import { RelayConnection, type Reply } from './connection.js';
 import { exceedsContexts, readContexts, tooManyContexts } from './contexts.js';
@@ -197,7 +197,9 @@ export class RpcDispatcher {
       deps.registry.add(session);
       deps.metrics.relaySessions(1);
       if (name) {
-        const parked = await this.registeredUntilFailure(session, () => deps.resume.claim(projectId, name.protocol, deps.now()).then((p) => this.unlessRevoked(p)));
+        // The parked session's token is checked before it is taken (revoked since: ended, not resumed by
+        // another token of the project; the check failing: the connect is refused and the session stays).
+        const parked = await this.registeredUntilFailure(session, () => deps.resume.claim(projectId, name.protocol, deps.now(), this.isActive));
         // Else where it stood when its node last saved it (checkpoints.ts): what a killed node leaves.
         const point = parked || !deps.checkpoints ? undefined : await this.registeredUntilFailure(session, () => this.checkpointOf(projectId, name.protocol));
         if ((parked ?? point) && exceedsContexts((parked ?? point)!.contexts, contexts)) {
@@ -294,25 +296,16 @@ export class RpcDispatcher {
     }
   }
 
-  /**
-   * The checkpoint of a session whose node was killed, unless its token was revoked since (then it
-   * is adopted again, as without one) or storage cannot be read (the same).
-   */
-  private async checkpointOf(projectId: string, protocol: string): Promise<RelaySessionCheckpoint | undefined> {
-    const point = await this.deps.checkpoints!.take(projectId, protocol, this.deps.now()).catch(() => undefined);
-    if (!point || (point.tokenId !== null && !(await this.deps.verifier.isActive(projectId, point.tokenId)))) return undefined;
-    return point;
-  }
+  /** Whether a project's API token is still active (the credential cache's view). */
+  private readonly isActive = (projectId: string, tokenId: string): Promise<boolean> => this.deps.verifier.isActive(projectId, tokenId);
 
   /**
-   * A claimed session whose token was revoked since it parked is ended, not resumed (by another
-   * token of its project): the node that parked it may not have heard of the revocation yet.
+   * The checkpoint of a session whose node was killed, unless its token was revoked since (then it
+   * is adopted again, as without one) or storage cannot be read (the same; the checkpoint, not
+   * taken, stays for the client's next connect).
    */
-  private async unlessRevoked(parked: ParkedRelaySession | undefined): Promise<ParkedRelaySession | undefined> {
-    if (!parked || parked.tokenId === null || (await this.deps.verifier.isActive(parked.projectId, parked.tokenId))) return parked;
-    this.deps.budget.give(parked.projectId, eventsCost(parked.events));
-    this.deps.metrics.relaySessionEvent('ended');
-    return undefined;
+  private checkpointOf(projectId: string, protocol: string): Promise<RelaySessionCheckpoint | undefined> {
+    return this.deps.checkpoints!.take(projectId, protocol, this.deps.now(), this.isActive).catch(() => undefined);
   }
 
   private receive(session: RelaySession, params: unknown, subscribe: boolean): Reply | Promise<Reply> {

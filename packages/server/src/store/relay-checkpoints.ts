@@ -11,13 +11,12 @@
  * dead node's parked sessions (SharedResumeStore.forgetInstance): that is what they are for.
  */
 import type { Kysely } from 'kysely';
-import type { RelayCheckpointStore, RelaySessionCheckpoint } from '../domain/ports/relay-resume.js';
-import { parkedSessionFields, takeParkedRows } from './parked-rows.js';
+import type { RelayCheckpointStore, RelaySessionCheckpoint, TokenCheck } from '../domain/ports/relay-resume.js';
+import { CHECKPOINT_PREFIX, parkedSessionFields, takeCheckedRows } from './parked-rows.js';
 import { chunkRows, num } from './rows.js';
 import type { Database } from './schema.js';
 
-/** What a checkpoint's protocol starts with in the parked-session tables. */
-export const CHECKPOINT_PREFIX = 'checkpoint:';
+export { CHECKPOINT_PREFIX };
 /** The key of the event row listing what the client had. */
 const HAD = 'had';
 /** Transactions of one save: a retry after another node inserted one of its checkpoints first. */
@@ -96,9 +95,9 @@ export class SqlRelayCheckpoints implements RelayCheckpointStore {
     });
   }
 
-  async take(projectId: string, protocol: string, now: number): Promise<RelaySessionCheckpoint | undefined> {
-    const taken = await takeParkedRows(this.db, projectId, CHECKPOINT_PREFIX + protocol);
-    if (!taken || num(taken.row.expires_at) <= now) return undefined;
+  async take(projectId: string, protocol: string, now: number, isActive?: TokenCheck): Promise<RelaySessionCheckpoint | undefined> {
+    const { taken, revoked } = await takeCheckedRows(this.db, projectId, CHECKPOINT_PREFIX + protocol, isActive);
+    if (!taken || revoked || num(taken.row.expires_at) <= now) return undefined;
     const had = taken.events.find((e) => e.key === HAD)?.params;
     return { protocol, projectId, ...parkedSessionFields(taken.row), since: num(taken.row.parked_at), had: had ? (JSON.parse(had) as string[]) : [] };
   }

@@ -14,6 +14,9 @@
  * A project keeps at most `maxPerProject` sessions parked by this node (its oldest is forgotten for
  * a new one), so a client that connects and drops over and over cannot pile them up.
  *
+ * A claim checks the session's token before it takes the rows (parked-rows.ts): a connect refused
+ * because that check failed leaves the session, and its events, for the client's next attempt.
+ *
  * No event is lost to a claim racing an append: a claim first waits for this node's appends queued
  * before it; an append locks the session's row (`for share`), so it either lands before another
  * node's claim deletes the row (and that claim takes it) or finds the session gone; and the claiming
@@ -31,8 +34,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { ParkedRelaySession, ParkedSessionEnd, RelayEventDelivery, RelayResumeStore, TokenCheck } from '../domain/ports/relay-resume.js';
 import { endRevokedSessions } from '../domain/relay-revocation.js';
-import { CHECKPOINT_PREFIX } from './relay-checkpoints.js';
-import { parkedSessionFields, takeParkedRows } from './parked-rows.js';
+import { CHECKPOINT_PREFIX, forgetCheckpointOf, parkedSessionFields, takeCheckedRows } from './parked-rows.js';
 import { chunkRows, num } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -203,11 +205,11 @@ export class SharedResumeStore implements RelayResumeStore {
     });
   }
 
-  claim(projectId: string, protocol: string, now: number): Promise<ParkedRelaySession | undefined> {
-    return this.track(this.take(projectId, protocol, now));
+  claim(projectId: string, protocol: string, now: number, isActive?: TokenCheck): Promise<ParkedRelaySession | undefined> {
+    return this.track(this.take(projectId, protocol, now, isActive));
   }
 
-  private async take(projectId: string, protocol: string, now: number): Promise<ParkedRelaySession | undefined> {
+  private async take(projectId: string, protocol: string, now: number, isActive?: TokenCheck): Promise<ParkedRelaySession | undefined> {
     // Dropped here a moment ago (its events overflowed the budget) and its rows still being deleted:
     // the client starts afresh, as from the in-memory store, rather than resuming without them.
     const dropping = this.dropping.get(protocol);
@@ -217,14 +219,19 @@ export class SharedResumeStore implements RelayResumeStore {
     }
     const claim = { projectId, held: [] as RelayEventDelivery[] };
     this.claiming.set(protocol, claim);
-    let taken;
+    let taken, revoked;
     try {
       // A client that comes straight back to the node it left waits for its session to be written,
       // and for the events this node began appending before the claim.
       await this.parking.get(protocol)?.catch(() => undefined);
       // Batches are written in order: the last one queued covers every append before the claim.
       await (this.pending ?? this.inflight)?.done.catch(() => undefined);
-      taken = await takeParkedRows(this.db, projectId, protocol);
+      ({ taken, revoked } = await takeCheckedRows(this.db, projectId, protocol, isActive));
+    } catch (err) {
+      // Nothing taken (the token check or storage failed): still parked here, it gets what arrived meanwhile.
+      this.claiming.delete(protocol);
+      void this.queue(claim.held, [protocol]);
+      throw err;
     } finally {
       this.claiming.delete(protocol);
     }
@@ -232,19 +239,12 @@ export class SharedResumeStore implements RelayResumeStore {
     if (!taken) return undefined;
     const { row } = taken;
     const events = withHeld(taken.events.sort((a, b) => num(a.seq) - num(b.seq)), claim.held, protocol, new Set(JSON.parse(row.contexts) as string[]));
-    if (num(row.expires_at) <= now) {
-      this.opts.onDropped?.(protocol, 'expired');
+    const why = revoked ? 'revoked' : num(row.expires_at) <= now ? 'expired' : this.overBudget(projectId, events) ? 'overflow' : null;
+    if (why) {
+      // Its checkpoint goes with it, whichever node wrote it: the client starts afresh on every node.
+      await forgetCheckpointOf(this.db, row).catch(() => undefined);
+      this.opts.onDropped?.(protocol, why);
       return undefined;
-    }
-    let bytes = 0;
-    for (const e of events) {
-      const cost = this.opts.eventCost(e.params);
-      if (!this.opts.budget.take(projectId, cost)) {
-        this.opts.budget.give(projectId, bytes);
-        this.opts.onDropped?.(protocol, 'overflow');
-        return undefined;
-      }
-      bytes += cost;
     }
     return {
       protocol,
@@ -255,14 +255,35 @@ export class SharedResumeStore implements RelayResumeStore {
     };
   }
 
+  /** Takes the budget of a claimed session's events; false (nothing taken) when they do not fit. */
+  private overBudget(projectId: string, events: ReadonlyArray<{ params: string }>): boolean {
+    let bytes = 0;
+    for (const e of events) {
+      const cost = this.opts.eventCost(e.params);
+      if (!this.opts.budget.take(projectId, cost)) {
+        this.opts.budget.give(projectId, bytes);
+        return true;
+      }
+      bytes += cost;
+    }
+    return false;
+  }
+
   deliver(deliveries: readonly RelayEventDelivery[]): Promise<void> {
     // A claim running here keeps its project's events; its session's rows are being taken.
     for (const c of this.claiming.values()) for (const d of deliveries) if (d.projectId === c.projectId) c.held.push(d);
-    if (this.closed || this.mine.size === 0) return Promise.resolve();
+    return this.queue(deliveries, this.mine.keys());
+  }
+
+  /** Queue the appends of `deliveries` to the sessions among `protocols` parked here that they address. */
+  private queue(deliveries: readonly RelayEventDelivery[], protocols: Iterable<string>): Promise<void> {
+    if (this.closed || this.mine.size === 0 || deliveries.length === 0) return Promise.resolve();
+    const targets = [...protocols];
     let batch: Batch | null = null;
     for (const d of deliveries) {
-      for (const [protocol, s] of this.mine) {
-        if (s.projectId !== d.projectId || this.claiming.has(protocol) || !addresses(d, protocol, s.contexts)) continue;
+      for (const protocol of targets) {
+        const s = this.mine.get(protocol);
+        if (!s || s.projectId !== d.projectId || this.claiming.has(protocol) || !addresses(d, protocol, s.contexts)) continue;
         const cost = this.opts.eventCost(d.params);
         // As in memory: a parked session whose next event does not fit the budget is dropped whole.
         if (!this.opts.budget.take(s.projectId, cost)) {

@@ -63,8 +63,12 @@ export type TokenCheck = (projectId: string, tokenId: string) => Promise<boolean
 export interface RelayResumeStore {
   /** Keep a session that lost its connection until `expiresAt`. Replaces one with the same protocol. */
   park(session: ParkedRelaySession): Promise<void>;
-  /** Take a parked session back (it leaves the store), if it exists, belongs to the project and has not expired. */
-  claim(projectId: string, protocol: string, now: number): Promise<ParkedRelaySession | undefined>;
+  /**
+   * Take a parked session back (it leaves the store), if it exists, belongs to the project and has
+   * not expired. With `isActive`, the session's token is checked before it is taken: a check that
+   * fails (throws) leaves it parked, a revoked token ends it (dropped, `revoked`: undefined).
+   */
+  claim(projectId: string, protocol: string, now: number, isActive?: TokenCheck): Promise<ParkedRelaySession | undefined>;
   /** Append events to the parked sessions they address. */
   deliver(deliveries: readonly RelayEventDelivery[]): Promise<void>;
   /**
@@ -106,6 +110,9 @@ export interface RelaySessionCheckpoint {
 export interface RelayCheckpointStore {
   /** Replace the checkpoints of `write`'s sessions and forget those of `forget` (sessions that ended), in one transaction. */
   save(write: readonly RelaySessionCheckpoint[], forget: readonly string[]): Promise<void>;
-  /** Take a session's checkpoint (it leaves the store), if it belongs to the project and has not expired. */
-  take(projectId: string, protocol: string, now: number): Promise<RelaySessionCheckpoint | undefined>;
+  /**
+   * Take a session's checkpoint (it leaves the store), if it belongs to the project and has not
+   * expired. With `isActive`, as a claim checks a parked session's token: a failed check takes nothing.
+   */
+  take(projectId: string, protocol: string, now: number, isActive?: TokenCheck): Promise<RelaySessionCheckpoint | undefined>;
 }
