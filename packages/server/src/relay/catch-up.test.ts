@@ -124,17 +124,56 @@ describe('CatchUpReader', () => {
     let stopped = false;
     const stopping = reader.stop().then(() => (stopped = true));
     await expect(waiting).rejects.toThrow(/stopping/);
-    expect(clock.pendingTimers).toBe(0);
+    // P's turn is cancelled; what is left is the bound of the stop's wait.
+    expect(clock.pendingTimers).toBe(1);
     // The read under way is waited for (the store closes after the stop).
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(stopped).toBe(false);
     release();
     await stopping;
+    expect(clock.pendingTimers).toBe(0);
     expect(await underWay).toEqual([]);
     // Nothing more is read: not at P's turn, nor when asked.
     clock.advance(10_000);
     await expect(reader.read(P, ['a'], [], T0, 10)).rejects.toThrow(/stopping/);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(reads).toHaveLength(CATCH_UP_READ_BURST + 1);
+  });
+
+  it('at a stop, gives up on a read under way past its bound: its requests get nothing, and the stop goes on', async () => {
+    const clock = new ManualClock(T0);
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const failures: unknown[] = [];
+    // A read as long as a walk of the whole window: it ends only when released (the store closing).
+    const reader = new CatchUpReader({
+      listRecentForContexts: async () => {
+        await held;
+        throw new Error('the store closed');
+      },
+    }, clock, undefined, (err) => failures.push(err));
+    const order: string[] = [];
+    const underWay = reader.read(P, ['a'], [], T0, 10).then(
+      () => order.push('read answered'),
+      (err: Error) => order.push(`read refused: ${err.message}`),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    const stopping = reader.stop(500).then(() => order.push('stopped'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual([]);
+    // Not at the bound yet.
+    clock.advance(499);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual([]);
+    clock.advance(1);
+    await stopping;
+    await underWay;
+    expect(order).toEqual(['read refused: the RELAY service is stopping', 'stopped']);
+    expect(clock.pendingTimers).toBe(0);
+    // The read ends later, its store closed: nothing more is answered, nor reported.
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(order).toHaveLength(2);
+    expect(failures).toEqual([]);
   });
 });

@@ -54,6 +54,13 @@ export const CATCH_UP_READS_PER_SECOND = 2;
 export const CATCH_UP_MAX_WAITING = 4_096;
 /** Most events one batched read returns (the newest), whatever the number of sessions it serves. */
 const MAX_BATCH_ROWS = 50_000;
+/**
+ * How long (ms, the reader's clock) a stop waits for the reads under way: one can walk the whole
+ * window (up to `CATCH_UP_MAX_SCAN_ROWS` ids). Past it they are abandoned, their requests answered
+ * as a failed read's (their sessions get no catch-up); their walk ends at its next statement, once
+ * the store is closed.
+ */
+export const CATCH_UP_STOP_WAIT_MS = 1_000;
 
 export type CatchUpReads = Pick<MessageEventRepository, 'listRecentForContexts'>;
 
@@ -77,9 +84,11 @@ export class CatchUpReader {
   private readonly paces = new Map<string, TokenBucket>();
   /** The timer of each project waiting for its turn: cancelled at `stop`. */
   private readonly turns = new Map<string, () => void>();
-  /** Reads being made: `stop` waits for them (the store closes after it). */
-  private readonly reading = new Set<Promise<void>>();
+  /** Reads being made, with their requests: `stop` waits for them (the store closes after it), for a while. */
+  private readonly reading = new Map<Promise<void>, readonly Waiting[]>();
   private stopped: Error | null = null;
+  /** Reads a stop gave up waiting for: their failure (the store closed under them) is not reported. */
+  private abandoned = false;
 
   /**
    * @param clock network time (the pace), with the timer a read waiting for its turn is armed on
@@ -153,24 +162,45 @@ export class CatchUpReader {
         if (this.waiting.has(projectId) && !this.stopped) return this.run(projectId);
         this.running.delete(projectId);
       });
-      this.reading.add(read);
+      this.reading.set(read, batch);
     });
   }
 
   /**
    * The node stops: the requests waiting for their project's turn get nothing (their timers are
    * cancelled: none fires after the store closed), later ones fail at once; resolves once the
-   * reads under way are done.
+   * reads under way are done, or `waitMs` later (this reader's clock): then their requests get
+   * nothing, as from a failed read, and the stop goes on without them.
    */
-  async stop(): Promise<void> {
-    this.stopped ??= new Error('the RELAY service is stopping');
+  async stop(waitMs = CATCH_UP_STOP_WAIT_MS): Promise<void> {
+    const stopped = (this.stopped ??= new Error('the RELAY service is stopping'));
     for (const cancel of this.turns.values()) cancel();
     this.turns.clear();
     for (const [projectId, list] of this.waiting) {
       this.waiting.delete(projectId);
-      for (const w of list) w.reject(this.stopped);
+      for (const w of list) w.reject(stopped);
     }
-    while (this.reading.size > 0) await Promise.allSettled([...this.reading]);
+    if (this.reading.size === 0) return;
+    let cancel = () => {};
+    const waited = new Promise<'late'>((resolve) => {
+      const at = this.clock.now() + waitMs;
+      if (this.clock.setTimer) cancel = this.clock.setTimer(at, () => resolve('late'));
+      else {
+        const t = setTimeout(() => resolve('late'), waitMs).unref();
+        cancel = () => clearTimeout(t);
+      }
+    });
+    try {
+      while (this.reading.size > 0) {
+        if ((await Promise.race([Promise.allSettled([...this.reading.keys()]), waited])) !== 'late') continue;
+        // Abandoned: answered now (a request settles once: the read's late rows go nowhere).
+        this.abandoned = true;
+        for (const batch of this.reading.values()) for (const w of batch) w.reject(stopped);
+        return;
+      }
+    } finally {
+      cancel();
+    }
   }
 
   private async readFor(projectId: string, batch: readonly Waiting[]): Promise<void> {
@@ -194,7 +224,8 @@ export class CatchUpReader {
         maxScanRows: CATCH_UP_MAX_SCAN_ROWS,
       });
     } catch (err) {
-      this.onFailed(err, projectId);
+      // Abandoned by a stop, its store closing under it: not a fault to report.
+      if (!this.abandoned) this.onFailed(err, projectId);
       for (const w of batch) w.reject(err);
       return;
     }
