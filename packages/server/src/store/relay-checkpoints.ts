@@ -34,7 +34,8 @@ export class SqlRelayCheckpoints implements RelayCheckpointStore {
    * seconds old moved from one to the other, or taken meanwhile) both insert it, and the second
    * insert fails, with it the whole transaction, the node's other sessions of every project. Tried
    * again then, it finds the row and keeps the newer (a checkpoint of its project's session: what
-   * the others lose is a tick).
+   * the others lose is a tick). So too when the other node's insert commits after this one's read:
+   * only the rows read (and locked) are replaced, never one committed since.
    */
   async save(given: readonly RelaySessionCheckpoint[], forget: readonly string[]): Promise<void> {
     if (given.length === 0 && forget.length === 0) return;
@@ -65,15 +66,17 @@ export class SqlRelayCheckpoints implements RelayCheckpointStore {
       }
       const kept = write.filter((c) => (expiries.get(CHECKPOINT_PREFIX + c.protocol) ?? -Infinity) <= c.expiresAt);
       // The session's rows before its events, as everywhere (relay-resume-store.ts); the rows were
-      // locked above, in protocol order.
-      const replaced = kept.map((c) => CHECKPOINT_PREFIX + c.protocol).sort();
+      // locked above, in protocol order. Only those read there: one another node inserted since (none
+      // to lock then) may be newer, and deleting it here let an older checkpoint replace it; left, it
+      // makes this insert fail, and the next attempt reads it.
+      const replaced = kept.map((c) => CHECKPOINT_PREFIX + c.protocol).filter((p) => expiries.has(p)).sort();
       for (const chunk of chunkRows(replaced, 1, this.opts.maxParameters)) {
         await tx.deleteFrom('relay_parked_sessions').where('protocol', 'in', chunk).execute();
         await tx.deleteFrom('relay_parked_events').where('protocol', 'in', chunk).execute();
       }
       // A checkpoint only forgotten goes when this node wrote it: one another node saved since is of
       // the session live there (its client resumed there while this node still listed its park).
-      const written = new Set(replaced);
+      const written = new Set(kept.map((c) => CHECKPOINT_PREFIX + c.protocol));
       const forgotten = [...new Set(forget.map((p) => CHECKPOINT_PREFIX + p))].filter((p) => !written.has(p)).sort();
       for (const chunk of chunkRows(forgotten, 1, this.opts.maxParameters - 1)) {
         const deleted = await tx.deleteFrom('relay_parked_sessions').where('protocol', 'in', chunk).where('instance_id', '=', this.opts.instanceId).returning('protocol').execute();
