@@ -147,21 +147,22 @@ export class SharedResumeStore implements RelayResumeStore {
     return crowded;
   }
 
-  /** Delete a session's rows once any write of them has finished. */
+  /**
+   * Delete a session's rows once any write of them has finished: this node's park only (and its
+   * checkpoint, if this node wrote it: relay-checkpoints.ts). A session this node still lists may
+   * have been claimed on another node, and parked again there (its client dropped there too): that
+   * park, and the checkpoint of a session live there, are the other node's.
+   */
   private async forgetRows(protocol: string): Promise<void> {
     await this.parking.get(protocol)?.catch(() => undefined);
-    // Its checkpoint too (relay-checkpoints.ts): a session dropped resumes afresh on every node. Only
-    // one this node wrote: another node's is of the session live there (its client resumed there,
-    // and this node, which still listed it, crowds it out or drops it now).
-    const checkpoint = CHECKPOINT_PREFIX + protocol;
     await this.db.transaction().execute(async (tx) => {
       const deleted = await tx
         .deleteFrom('relay_parked_sessions')
-        .where((eb) => eb.or([eb('protocol', '=', protocol), eb.and([eb('protocol', '=', checkpoint), eb('instance_id', '=', this.opts.instanceId)])]))
+        .where('protocol', 'in', [protocol, CHECKPOINT_PREFIX + protocol])
+        .where('instance_id', '=', this.opts.instanceId)
         .returning('protocol')
         .execute();
-      const gone = [protocol, ...(deleted.some((d) => d.protocol === checkpoint) ? [checkpoint] : [])];
-      await tx.deleteFrom('relay_parked_events').where('protocol', 'in', gone).execute();
+      if (deleted.length > 0) await tx.deleteFrom('relay_parked_events').where('protocol', 'in', deleted.map((d) => d.protocol)).execute();
     });
   }
 
@@ -328,27 +329,34 @@ export class SharedResumeStore implements RelayResumeStore {
       if (held.length === 0) return;
       const touched = [...new Set(held.map((r) => r.protocol))];
       await Promise.all(touched.map((p) => this.parking.get(p)?.catch(() => undefined)));
+      const gone = new Set<string>();
       for (const chunk of chunkRows(held, 5, this.opts.maxParameters)) {
         await this.db.transaction().execute(async (tx) => {
           // Locked in protocol order, as every statement locking several sessions: a claim deleting a
           // session waits for this insert, or this insert for it (and then finds no session).
           const parked = await tx
             .selectFrom('relay_parked_sessions')
-            .select('protocol')
+            .select(['protocol', 'instance_id'])
             .where('protocol', 'in', [...new Set(chunk.map((r) => r.protocol))])
             .orderBy('protocol')
             .$if(this.opts.rowLocks, (q) => q.forShare())
             .execute();
-          const here = new Set(parked.map((p) => p.protocol));
+          // This node's parks only: one claimed elsewhere is gone, or parked again by the other node.
+          const here = new Set(parked.filter((p) => p.instance_id === this.opts.instanceId).map((p) => p.protocol));
+          for (const r of chunk) if (!here.has(r.protocol)) gone.add(r.protocol);
           const values = chunk.filter((r) => here.has(r.protocol)).map((r) => ({ protocol: r.protocol, event_id: r.event_id, key: r.key, at: r.at, params: r.params }));
           // Inserted in the order given (one message's events arrive together): the replay follows `seq`.
           if (values.length > 0) await tx.insertInto('relay_parked_events').values(values).onConflict((oc) => oc.columns(['protocol', 'key']).doNothing()).execute();
         });
       }
+      // No longer listed here (unless parked here again meanwhile): nothing more is queued for them.
+      for (const p of gone) if (!this.parking.has(p)) this.mine.delete(p);
+      const mineLeft = touched.filter((p) => !gone.has(p));
+      if (mineLeft.length === 0) return;
       const over = await this.db
         .selectFrom('relay_parked_events')
         .select(['protocol', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('protocol', 'in', touched)
+        .where('protocol', 'in', mineLeft)
         .groupBy('protocol')
         .having((eb) => eb.fn.countAll(), '>', this.opts.maxEvents)
         .execute();

@@ -51,9 +51,9 @@ for (const d of dialects) {
     });
 
     /** A node's resume store; `fits` says whether its budget takes a claimed session's events. */
-    function node(instanceId: string, fits = true) {
+    function node(instanceId: string, fits = true, more: { maxPerProject?: number; maxEvents?: number } = {}) {
       const dropped: Array<[string, ParkedSessionEnd]> = [];
-      const resume = store.relayResumeStore({ instanceId, maxEvents: 100, budget: { take: () => fits, give: () => {} }, eventCost: (p) => p.length, onDropped: (p, why) => dropped.push([p, why]) });
+      const resume = store.relayResumeStore({ instanceId, maxEvents: more.maxEvents ?? 100, ...(more.maxPerProject ? { maxPerProject: more.maxPerProject } : {}), budget: { take: () => fits, give: () => {} }, eventCost: (p) => p.length, onDropped: (p, why) => dropped.push([p, why]) });
       return { resume, dropped, checkpoints: store.relayCheckpoints(instanceId) };
     }
 
@@ -107,6 +107,29 @@ for (const d of dialects) {
       await node('node-c').checkpoints.save([point('signalwire_later', expiresAt + 5_000)], []);
       expect(await b.resume.claim(P, 'signalwire_later', Date.now(), active)).toBeUndefined();
       expect(await b.checkpoints.take(P, 'signalwire_later', Date.now(), active)).toMatchObject({ protocol: 'signalwire_later', expiresAt: expiresAt + 5_000 });
+    });
+
+    it('of a session parked again on another node are not undone by the node that first parked it', async () => {
+      // Node A parked the session; its client resumed on node B, and dropped again there: B parked it.
+      // Node A, still listing its own park, crowds it out (a new park of the project) or finds it
+      // over its buffer: it deleted B's park, whose client then found nothing.
+      const a = node('node-a', true, { maxPerProject: 1, maxEvents: 3 });
+      const b = node('node-b');
+      const expiresAt = Date.now() + 60_000;
+      for (const protocol of ['signalwire_crowded', 'signalwire_over_b']) {
+        await a.resume.park(session(protocol, expiresAt));
+        const resumed = await b.resume.claim(P, protocol, Date.now(), active);
+        expect(resumed?.events).toHaveLength(2);
+        await b.resume.park({ ...resumed!, parkedAt: 2_000 });
+      }
+      // Events for the project's sessions, heard by every node: over node A's bound of 3 for its old park.
+      const event = (key: string) => ({ projectId: P, contexts: ['office'], protocols: [], key, at: 3_000, params: JSON.stringify({ key }) });
+      await Promise.all([a.resume.deliver([event('m3:delivered'), event('m4:delivered')]), b.resume.deliver([event('m3:delivered'), event('m4:delivered')])]);
+      await a.resume.park(session('signalwire_new', expiresAt));
+      for (const protocol of ['signalwire_crowded', 'signalwire_over_b']) {
+        const back = await b.resume.claim(P, protocol, Date.now(), active);
+        expect(back?.events.map((e) => e.key), protocol).toEqual(['m1:delivered', 'm2:received', 'm3:delivered', 'm4:delivered']);
+      }
     });
   });
 }
