@@ -301,8 +301,8 @@ export class RpcDispatcher {
 
   /**
    * The checkpoint of a session whose node was killed, unless its token was revoked since (then it
-   * is adopted again, as without one) or storage cannot be read (the same; the checkpoint, not
-   * taken, stays for the client's next connect).
+   * is adopted again, as without one) or storage (or the token check) cannot be read: the same,
+   * the checkpoint not taken (the session adopted again here saves its own at the next tick).
    */
   private checkpointOf(projectId: string, protocol: string): Promise<RelaySessionCheckpoint | undefined> {
     return this.deps.checkpoints!.take(projectId, protocol, this.deps.now(), this.isActive).catch(() => undefined);
