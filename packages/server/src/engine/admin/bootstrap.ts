@@ -1,11 +1,12 @@
 /**
  * The project a server starts with. On first start it creates a project, an API token, a signing
- * key and two numbers (inbound routed to the default RELAY context) and reports them once; with
- * configured credentials it ensures exactly those exist, so tests and scripts get repeatable ones,
+ * key and two numbers (inbound routed to the default RELAY context), all in one transaction, and
+ * reports them once; with configured credentials it ensures exactly those exist, so tests and scripts get repeatable ones,
  * and a configured test token (Twilio's test credentials) likewise.
  */
 import type { ProjectRecord } from '../../domain/project.js';
 import type { Store } from '../../domain/ports/store.js';
+import { inOneTransaction, storeWithin } from './in-transaction.js';
 import type { NumberService } from './number-service.js';
 import type { ProjectService } from './project-service.js';
 
@@ -44,17 +45,34 @@ export interface BootstrapReport {
   readonly warnings: string[];
 }
 
-export async function ensureStartupProject(
-  deps: { readonly store: Store; readonly projects: ProjectService; readonly numbers: NumberService },
-  s: BootstrapSettings,
-): Promise<BootstrapReport> {
+interface BootstrapDeps {
+  readonly store: Store;
+  readonly projects: ProjectService;
+  readonly numbers: NumberService;
+}
+
+export async function ensureStartupProject(deps: BootstrapDeps, s: BootstrapSettings): Promise<BootstrapReport> {
+  const found = s.projectId ? await deps.store.projects.get(s.projectId) : (await deps.store.projects.list())[0];
+  if (found) return ensureContents(deps, s, found, false);
+  // A first start writes its project, tokens and numbers in one transaction: one stopped half-way
+  // (killed, a full disk) left a project without its numbers, and the next start, finding a
+  // project, took it for one whose numbers had been released and added none. Now it leaves nothing,
+  // and the next start is a first start again.
+  return inOneTransaction(
+    deps.store,
+    (tx, after): BootstrapDeps => ({ store: storeWithin(deps.store, tx), projects: deps.projects.within(tx, after), numbers: deps.numbers.within(tx, after) }),
+    async (within) => {
+      const project = await within.projects.createProject({ ...(s.projectId ? { id: s.projectId } : {}), name: s.projectName, ...(s.signingKey ? { signingKey: s.signingKey } : {}) });
+      return ensureContents(within, s, project, true);
+    },
+  );
+}
+
+/** The startup project's tokens and numbers: those of a first start (`created`), and the configured ones. */
+async function ensureContents(deps: BootstrapDeps, s: BootstrapSettings, found: ProjectRecord, created: boolean): Promise<BootstrapReport> {
   const warnings: string[] = [];
-  let project = s.projectId ? await deps.store.projects.get(s.projectId) : (await deps.store.projects.list())[0];
-  let created = false;
-  if (!project) {
-    project = await deps.projects.createProject({ ...(s.projectId ? { id: s.projectId } : {}), name: s.projectName, ...(s.signingKey ? { signingKey: s.signingKey } : {}) });
-    created = true;
-  } else if (s.signingKey && project.signingKey !== s.signingKey) {
+  let project = found;
+  if (!created && s.signingKey && project.signingKey !== s.signingKey) {
     await deps.projects.setSigningKey(project.id, s.signingKey);
     project = { ...project, signingKey: s.signingKey };
   }

@@ -7,11 +7,11 @@ import { checkNumberPatch } from '../../domain/number-rules.js';
 import { preview } from '../../domain/preview.js';
 import { classifyNumber } from '../../domain/phone-numbers.js';
 import type { Bus } from '../../domain/ports/bus.js';
-import type { Store } from '../../domain/ports/store.js';
-import type { PhoneNumberPatch } from '../../domain/ports/store.js';
+import type { PhoneNumberPatch, Repositories, Store } from '../../domain/ports/store.js';
 import { DEFAULT_CAPABILITIES, type PhoneNumberRecord } from '../../domain/project.js';
 import type { NumberDirectory } from '../routing/number-directory.js';
 import { senderKey } from '../messages/sender-queues.js';
+import { storeWithin, type AfterCommit } from './in-transaction.js';
 
 /** How a surface names a number's fields in its error messages (the Compatibility API's `SmsApplicationSid`). */
 export type FieldLabel = (wire: string) => string;
@@ -34,8 +34,15 @@ export class NumberService {
       readonly isUniqueViolation: (err: unknown) => boolean;
       /** The most numbers one project may have (`projects.maxNumbers`); none when absent. */
       readonly maxPerProject?: number;
+      /** Set by `within`: the notices of changes wait for the caller's commit. */
+      readonly afterCommit?: AfterCommit;
     },
   ) {}
+
+  /** This service writing in the caller's transaction `tx`; its notices wait for `afterCommit`. */
+  within(tx: Repositories, afterCommit: AfterCommit): NumberService {
+    return new NumberService({ ...this.deps, store: storeWithin(this.deps.store, tx), afterCommit });
+  }
 
   /** Register a number with a project, with optional handler settings in wire (snake_case) form. */
   async register(projectId: string, body: Record<string, unknown>, label?: FieldLabel): Promise<PhoneNumberRecord> {
@@ -93,7 +100,7 @@ export class NumberService {
     if (updated && patch.messagesPerSecond !== undefined && (before.messagesPerSecond ?? null) !== (updated.messagesPerSecond ?? null)) {
       const key = senderKey(projectId, updated.number);
       const released = await this.deps.store.transaction((tx) => tx.jobs.releaseSenderSlots(key, projectId, updated.number, now));
-      if (released) this.deps.bus.publish('work.available', { queue: 'dispatch' });
+      if (released) this.notify(() => this.deps.bus.publish('work.available', { queue: 'dispatch' }));
     }
     if (updated) this.changed(projectId);
     return updated;
@@ -130,7 +137,15 @@ export class NumberService {
   }
 
   private changed(projectId: string): void {
-    this.deps.directory.invalidate();
-    this.deps.bus.publish('numbers.changed', { projectId });
+    this.notify(() => {
+      this.deps.directory.invalidate();
+      this.deps.bus.publish('numbers.changed', { projectId });
+    });
+  }
+
+  /** Tell others of a change now, or (`within` a transaction) once it committed. */
+  private notify(effect: () => void): void {
+    if (this.deps.afterCommit) this.deps.afterCommit.add(effect);
+    else effect();
   }
 }

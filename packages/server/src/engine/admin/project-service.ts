@@ -3,8 +3,9 @@ import type { Clock } from '../../domain/clock.js';
 import { generateApiToken, generateSigningKey, hashToken, tokenPrefix, TOKEN_SCOPES, type TokenScope } from '../../domain/credentials.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import type { Bus } from '../../domain/ports/bus.js';
-import type { Store } from '../../domain/ports/store.js';
+import type { Repositories, Store } from '../../domain/ports/store.js';
 import type { ApiTokenRecord, ProjectRecord } from '../../domain/project.js';
+import { storeWithin, type AfterCommit } from './in-transaction.js';
 
 /** A token as created: the only time its secret is visible. */
 export interface IssuedToken {
@@ -14,8 +15,13 @@ export interface IssuedToken {
 
 export class ProjectService {
   constructor(
-    private readonly deps: { readonly store: Store; readonly clock: Clock; readonly ids: IdGenerator; readonly bus: Bus },
+    private readonly deps: { readonly store: Store; readonly clock: Clock; readonly ids: IdGenerator; readonly bus: Bus; readonly afterCommit?: AfterCommit },
   ) {}
+
+  /** This service writing in the caller's transaction `tx`; its notices wait for `afterCommit`. */
+  within(tx: Repositories, afterCommit: AfterCommit): ProjectService {
+    return new ProjectService({ ...this.deps, store: storeWithin(this.deps.store, tx), afterCommit });
+  }
 
   async createProject(opts: { id?: string; name: string; signingKey?: string }): Promise<ProjectRecord> {
     const project: ProjectRecord = {
@@ -46,7 +52,7 @@ export class ProjectService {
       test: opts.test ?? false,
     };
     await this.deps.store.tokens.create(record);
-    this.deps.bus.publish('credentials.changed', { projectId });
+    this.changed(projectId);
     return { record, token };
   }
 
@@ -58,14 +64,20 @@ export class ProjectService {
 
   async revokeToken(projectId: string, tokenId: string): Promise<boolean> {
     const revoked = await this.deps.store.tokens.revoke(projectId, tokenId, this.deps.clock.now());
-    if (revoked) this.deps.bus.publish('credentials.changed', { projectId });
+    if (revoked) this.changed(projectId);
     return revoked;
   }
 
   /** Replace the signing key (a given one, or a new random one). */
   async setSigningKey(projectId: string, signingKey: string = generateSigningKey()): Promise<string> {
     await this.deps.store.projects.setSigningKey(projectId, signingKey);
-    this.deps.bus.publish('credentials.changed', { projectId });
+    this.changed(projectId);
     return signingKey;
+  }
+
+  private changed(projectId: string): void {
+    const notify = () => this.deps.bus.publish('credentials.changed', { projectId });
+    if (this.deps.afterCommit) this.deps.afterCommit.add(notify);
+    else notify();
   }
 }
