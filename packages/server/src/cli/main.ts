@@ -93,10 +93,11 @@ function requireDatabase(dataDir: string): void {
 /**
  * Open the database for an admin command. Only `migrate` and `project create` may make a new SQLite
  * database; the others refuse a data folder without one rather than leave an empty one behind.
+ * The lists (`reads`) write nothing, so they work on a full disk: the folder is not write-checked.
  */
-async function withAdmin<T>(settings: ResolvedSettings, work: (ctx: { projects: ProjectService; numbers: NumberService; store: Store }) => Promise<T>, opts: { mayCreate?: boolean } = {}): Promise<T> {
+async function withAdmin<T>(settings: ResolvedSettings, work: (ctx: { projects: ProjectService; numbers: NumberService; store: Store }) => Promise<T>, opts: { mayCreate?: boolean; reads?: boolean } = {}): Promise<T> {
   if (!settings.databaseUrl && !opts.mayCreate) requireDatabase(settings.dataDir);
-  const store = await openStore(settings);
+  const store = await openStore(settings, { readsOnly: opts.reads === true });
   const bus = new InProcessBus();
   const directory = new NumberDirectory(store.numbers, systemClock, bus);
   try {
@@ -202,7 +203,7 @@ function buildProgram(): Command {
   withSettingOptions(project.command('list').description('list projects')).action((_o, cmd: Command) =>
     withAdmin(settingsOf(cmd), async ({ store }) => {
       for (const p of await store.projects.list()) out(`${p.id}  ${p.name}\n`);
-    }),
+    }, { reads: true }),
   );
   withSettingOptions(project.command('create').description('create a project and print its ID, an API token and its signing key (once)').argument('[name]', 'project name', 'Project')).action(
     (name: string, _o, cmd: Command) => {
@@ -222,7 +223,7 @@ function buildProgram(): Command {
       for (const t of await store.tokens.list(await projectIdOf(store, o.project))) {
         out(`${t.id}  ${t.tokenPrefix}…  ${t.name}  [${t.scopes.join(',')}]${t.test ? '  test' : ''}${t.revokedAt ? '  revoked' : ''}\n`);
       }
-    }),
+    }, { reads: true }),
   );
   withSettingOptions(
     token
@@ -258,7 +259,7 @@ function buildProgram(): Command {
       for (const n of await store.numbers.list(await projectIdOf(store, o.project), {}, { limit: 1000 })) {
         out(`${n.number}  ${n.numberType}  [${n.capabilities.join(',')}]  ${n.messageHandler ?? '-'} ${n.messageRelayContext ?? n.messageRequestUrl ?? ''}\n`);
       }
-    }),
+    }, { reads: true }),
   );
   withSettingOptions(
     number

@@ -28,14 +28,15 @@ import type { ResolvedSettings } from './settings.js';
 
 /**
  * Open the configured store: PostgreSQL when `database.url` is set, else SQLite in the data folder,
- * which is checked first (unless `dataDirChecked`: the caller just did); a file system failure there
- * is a `DataDirError` naming the folder and cause.
+ * which is checked first with a test write (unless `dataDirChecked`: the caller just did; or
+ * `readsOnly`: the caller only reads an existing database, as on a full disk it still may); a file
+ * system failure there is a `DataDirError` naming the folder and cause.
  */
-export async function openStore(settings: SwitchboardSettings, opts: { migrate?: boolean; dataDirChecked?: boolean; onPoolError?: (err: Error) => void } = {}): Promise<KyselyStore> {
+export async function openStore(settings: SwitchboardSettings, opts: { migrate?: boolean; dataDirChecked?: boolean; readsOnly?: boolean; onPoolError?: (err: Error) => void } = {}): Promise<KyselyStore> {
   if (settings.databaseUrl) {
     return openPostgresStore({ url: settings.databaseUrl, poolSize: settings.databasePoolSize, migrate: opts.migrate ?? settings.databaseMigrate, onPoolError: opts.onPoolError });
   }
-  if (!opts.dataDirChecked) checkDataDir(settings.dataDir);
+  if (!opts.dataDirChecked && !opts.readsOnly) checkDataDir(settings.dataDir);
   const file = sqliteFile(settings.dataDir);
   try {
     return await openSqliteStore({ file });

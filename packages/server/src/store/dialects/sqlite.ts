@@ -13,7 +13,7 @@ import { Kysely, sql, SqliteAdapter, SqliteDialect, type DialectAdapter, type Dr
 import { StoreUnavailableError } from '../../domain/ports/store.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import { KyselyStore } from '../kysely-store.js';
-import { migrateToLatest } from '../migrations/index.js';
+import { migrateToLatest, pendingMigrations } from '../migrations/index.js';
 import type { Database } from '../schema.js';
 import { LockWaitingSqliteDriver, type SqliteConnectionHandle } from './sqlite-driver.js';
 import { DatabaseFileWatch } from './sqlite-file-watch.js';
@@ -175,8 +175,19 @@ function configure(raw: BetterSqlite3.Database): void {
   // The large automatic threshold is only a backstop should that thread fall behind.
   raw.pragma('wal_autocheckpoint = 100000');
   raw.pragma('journal_size_limit = 67108864');
-  // Planner statistics: fresh now, refreshed hourly (cheap when little changed).
-  raw.pragma('optimize = 0x10002');
+}
+
+/**
+ * Planner statistics: fresh at open (after the migrations), refreshed hourly (cheap when little
+ * changed). It writes (ANALYZE), so it needs the write lock and room on the disk: without either
+ * (a server busy writing while the CLI reads, a full disk) it is skipped, and the next round does it.
+ */
+function optimize(raw: BetterSqlite3.Database): void {
+  try {
+    raw.pragma('optimize = 0x10002');
+  } catch {
+    // Busy or unwritable: skipped.
+  }
 }
 
 /**
@@ -234,13 +245,17 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<KyselyS
   const connection = guardedConnection(raw, opts.file === ':memory:' ? ':memory:' : resolve(opts.file), watch);
   const db = new Kysely<Database>({ dialect: new LockWaitingSqliteDialect(connection, opts.lockWaitMs ?? LOCK_WAIT_MS) });
   try {
-    await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+    // The migrator writes in a transaction (BEGIN IMMEDIATE, the write lock) even with nothing to
+    // run: only a database with pending migrations gets one, so an open that only reads (the CLI's
+    // lists) needs no lock another process may hold, and no room on a full disk.
+    if ((await pendingMigrations(db as Kysely<unknown>, 'sqlite')).length > 0) await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   } catch (err) {
     clearInterval(optimizer);
     watch?.stop();
     await db.destroy();
     throw err;
   }
+  optimize(raw);
   const checkpointer = watch ? await startCheckpointer(resolve(opts.file), watch.opened, opts.checkpoints) : undefined;
   return new KyselyStore(db, sqliteTraits, async () => {
     clearInterval(optimizer);
