@@ -61,6 +61,12 @@ export const RELAY_CONSTANTS = {
    * closes, so the requests in flight per connection do not bound them.
    */
   sendsWaitingPerSlot: 64,
+  /**
+   * Event frames one project's sessions may write together per turn of the event loop; the rest
+   * wait in their sessions (counted as unacknowledged) for the next turns (delivery-pacer.ts), so a
+   * project fanning events out to hundreds of sessions cannot hold the node's thread.
+   */
+  eventWritesPerTurn: 128,
   /** Contexts one session may subscribe to, and the longest context name. */
   maxContexts: 100,
   maxContextLength: 128,

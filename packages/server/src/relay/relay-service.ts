@@ -25,6 +25,7 @@ import { AddressByteBudgets, type ByteShare } from './address-bytes.js';
 import { AddressMemory } from './address-memory.js';
 import { BufferBudget } from './buffer-budget.js';
 import { CatchUpReader, type CatchUpReads } from './catch-up.js';
+import { DeliveryPacer } from './delivery-pacer.js';
 import { SessionCheckpoints, type LiveSession } from './checkpoints.js';
 import { LOST_EVENTS_MAX_ROWS, routeLostEvents } from './lost-events.js';
 import { RelayConnection, type ConnectionHost, type Reply } from './connection.js';
@@ -143,6 +144,7 @@ export class RelayService implements ConnectionHost {
       router: this.router,
       startup,
       budget: this.budget,
+      pacer: new DeliveryPacer(RELAY_CONSTANTS.eventWritesPerTurn, (err) => deps.logger.error({ err }, 'writing RELAY events failed')),
       metrics: deps.metrics,
       limits,
       nodeId: deps.nodeId,

@@ -25,6 +25,7 @@ import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
 import { eventCost, type BufferBudget } from './buffer-budget.js';
+import type { DeliveryPacer } from './delivery-pacer.js';
 import { catchUpEvents, type CatchUpReader } from './catch-up.js';
 import { RelayConnection, type Reply } from './connection.js';
 import { exceedsContexts, readContexts, tooManyContexts } from './contexts.js';
@@ -55,6 +56,8 @@ export interface DispatcherDeps {
   /** Where live sessions stood, for their clients after a crash (checkpoints.ts); null when not kept. */
   readonly checkpoints: SessionCheckpoints | null;
   readonly budget: BufferBudget;
+  /** Spreads each project's event writes over turns of the event loop (delivery-pacer.ts). */
+  readonly pacer?: DeliveryPacer;
   readonly metrics: RelayMetrics;
   readonly limits: RelayLimits;
   readonly nodeId: string;
@@ -191,6 +194,7 @@ export class RpcDispatcher {
         metrics: deps.metrics,
         now: deps.now,
         stateEventGapMs: deps.limits.stateEventGapMs,
+        ...(deps.pacer ? { pacer: deps.pacer } : {}),
       });
       session.attach(conn);
       if (deps.checkpoints) session.keepHad();

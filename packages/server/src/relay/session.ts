@@ -12,6 +12,7 @@ import { METHOD_PING } from '@switchboard/protocol';
 import { eventFrame, requestFrame } from './frames.js';
 import { StateEventSpacing } from './state-spacing.js';
 import { laterKeysOf, messageOfKey } from '../domain/relay-event-keys.js';
+import type { DeliveryPacer, PacedSession } from './delivery-pacer.js';
 
 /** The connection a session writes to (it caps the bytes queued on its socket, events included). */
 export interface SessionLink {
@@ -38,10 +39,16 @@ interface Spaced {
   readonly at: number;
 }
 
-export class RelaySession {
+export class RelaySession implements PacedSession {
   readonly contexts = new Set<string>();
-  /** Sent, not yet acknowledged, in send order. */
+  /** Sent (or waiting for the pacer), not yet acknowledged, in send order. */
   private readonly unacked = new Map<string, BufferedRelayEvent & { type: string }>();
+  /**
+   * Events kept in `unacked` (with their budget, whether the client acks or not) and not written
+   * yet: the project's writes of this turn were spent (delivery-pacer.ts). Written in order on the
+   * pacer's next turns; they leave with the session when it parks.
+   */
+  private pending: { readonly id: string; readonly messageId: string | undefined }[] = [];
   private link: SessionLink | null = null;
   private held: Held[] | null = [];
   /** An event could not be kept: a resume would miss it, so this session must not be parked. */
@@ -94,6 +101,8 @@ export class RelaySession {
       readonly now: () => number;
       /** Least time (ms) between a `messaging.send` answer and that message's first state events. */
       readonly stateEventGapMs?: number;
+      /** Spreads the project's event writes over turns of the event loop; none: written at once. */
+      readonly pacer?: DeliveryPacer;
     },
   ) {
     this.spacing = new StateEventSpacing<Spaced>(opts.stateEventGapMs ?? 0, {
@@ -206,6 +215,7 @@ export class RelaySession {
     this.link = null;
     this.spacing.clear();
     this.connectedAt = null;
+    this.pending = [];
     const events = [...this.unacked.values()].map(({ id, key, at, params }) => ({ id, key, at, params }));
     this.unacked.clear();
     return events;
@@ -253,9 +263,11 @@ export class RelaySession {
         continue;
       }
       const type = eventTypeOf(e.params);
-      if (this.eventAcks) this.unacked.set(e.id, { ...e, type });
+      const now = this.mayWrite();
+      if (this.eventAcks || !now) this.unacked.set(e.id, { ...e, type });
       else this.opts.budget.give(this.projectId, eventCost(e.params));
-      this.write(e.id, e.key, e.params, type, e.at);
+      if (now) this.write(e.id, e.key, e.params, type, e.at);
+      else this.queue(e.id, undefined);
     }
     return seen;
   }
@@ -290,9 +302,11 @@ export class RelaySession {
   private send(key: string, at: number, params: string, type: string, messageId?: string): void {
     if (!this.link || this.lost || !this.receives) return;
     const id = randomUUID();
-    if (this.eventAcks || this.quiet) {
+    // Not written now: the project's writes of this turn are spent, or earlier events still wait.
+    const now = this.quiet || this.mayWrite();
+    if (this.eventAcks || this.quiet || !now) {
       const cost = eventCost(params);
-      if (this.unacked.size >= this.opts.maxEvents || !this.opts.budget.take(this.projectId, cost)) {
+      if (this.writtenUnacked >= this.opts.maxEvents || !this.opts.budget.take(this.projectId, cost)) {
         this.lost = true;
         this.opts.metrics.relayLimited('slow_consumer');
         this.link.slow('too many unacknowledged events');
@@ -301,11 +315,54 @@ export class RelaySession {
       this.unacked.set(id, { id, key, at, params, type });
       if (this.quiet) return;
     }
-    if (messageId === undefined || !this.spacing.hold(messageId, { id, key, params, type, at })) this.write(id, key, params, type, at);
-    if (this.link && this.unacked.size >= this.opts.maxEvents) {
+    if (!now) this.queue(id, messageId);
+    else if (messageId === undefined || !this.spacing.hold(messageId, { id, key, params, type, at })) this.write(id, key, params, type, at);
+    if (this.link && this.writtenUnacked >= this.opts.maxEvents) {
       this.opts.metrics.relayLimited('slow_consumer');
       this.link.slow('the client acknowledges events too slowly');
     }
+  }
+
+  /**
+   * Events written to the client and not acknowledged: what `maxEvents` bounds (the client's pace).
+   * Those waiting for the pacer are the node's: bounded by the buffer budget, as parked ones are.
+   */
+  private get writtenUnacked(): number {
+    return this.unacked.size - this.pending.length;
+  }
+
+  /** Whether an event may be written now: none waits, and the pacer allows one more of the project's. */
+  private mayWrite(): boolean {
+    return this.pending.length === 0 && (this.opts.pacer?.take(this.projectId) ?? true);
+  }
+
+  /** Keep an event (already in `unacked`) for the pacer's next turns. */
+  private queue(id: string, messageId: string | undefined): void {
+    this.pending.push({ id, messageId });
+    this.opts.pacer!.wait(this);
+  }
+
+  /** The pacer's turn: write waiting events while it allows; true once none wait. */
+  drain(): boolean {
+    const queue = this.pending;
+    let n = 0;
+    // No connection to write to (the session parks or ends with them), or being handed over: they stay kept.
+    while (n < queue.length && this.link && !this.lost && !this.quiet && this.pending === queue) {
+      if (!this.opts.pacer!.take(this.projectId)) break;
+      const { id, messageId } = queue[n++]!;
+      const e = this.unacked.get(id);
+      if (!e) continue;
+      if (!this.eventAcks) {
+        this.unacked.delete(id);
+        this.opts.budget.give(this.projectId, eventCost(e.params));
+      }
+      if (messageId === undefined || !this.spacing.hold(messageId, e)) this.write(id, e.key, e.params, e.type, e.at);
+    }
+    // Detached while writing (and maybe taken up again): what waits now is another queue.
+    if (this.pending !== queue) return this.drain();
+    if (!this.link || this.lost || this.quiet) n = queue.length;
+    queue.splice(0, n);
+    return queue.length === 0;
   }
 
   /** The client acknowledged an event; false when the id is not one of ours. */
