@@ -46,8 +46,8 @@ export interface StartOptions {
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
   readonly logger?: Logger;
-  /** Lists that may wait for a slot per project (default: `LIST_WAITING_PER_SLOT` per slot); 0 in tests of the bound itself. */
-  readonly listWaitingRoom?: number;
+  /** Lists and fetches that may wait per slot of a project (default `WAITING_PER_SLOT`); 0 in tests of the bound itself. */
+  readonly waitingPerSlot?: number;
 }
 
 /** A running server. */
@@ -187,7 +187,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
     defaultProjectId: bootstrap.project.id,
     consoleSessionRepository: store.consoleSessions,
     relaySessions: (projectId) => relay.sessionsOf(projectId),
-    listWaitingRoom: options.listWaitingRoom,
+    waitingPerSlot: options.waitingPerSlot,
     ops: {
       ping: () => engine.ping(),
       storage: () => engine.storageHealth(),

@@ -1,5 +1,5 @@
 /**
- * One client's burst of lists or sends, all arriving in the same turn of the event loop, on
+ * One client's burst of lists, single fetches or sends, all arriving in the same turn of the event loop, on
  * connections already open: the per-project bounds (`http.maxListRequestsPerProject`,
  * `http.maxSendRequestsPerProject`) hold for it as for requests that overlap in time. On SQLite a
  * list's query is synchronous, so each list used to be answered within the turn that read it and
@@ -10,14 +10,17 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIST_WAITING_PER_SLOT } from '../src/http/list-slots.js';
+import { FETCHES_PER_LIST_SLOT } from '../src/http/fetch-slots.js';
+import { WAITING_PER_SLOT } from '../src/http/project-slot-route.js';
 import { createProject, type TestProject } from './helpers/projects.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const LISTS = 2;
-/** The lists that may wait for a slot by default: `LIST_WAITING_PER_SLOT` per slot. */
-const WAITING = LISTS * LIST_WAITING_PER_SLOT;
+/** The lists that may wait for a slot by default: `WAITING_PER_SLOT` per slot. */
+const WAITING = LISTS * WAITING_PER_SLOT;
 const SENDS = 1;
+const FETCHES = LISTS * FETCHES_PER_LIST_SLOT;
+const FETCHES_WAITING = FETCHES * WAITING_PER_SLOT;
 const A_NUMBER = '+15551239701';
 const B_NUMBER = '+15551239702';
 let server: TestServer;
@@ -116,6 +119,29 @@ describe("one client's burst", () => {
     const list = '/api/messaging/logs?page_size=50';
     const answers = await burst(Array.from({ length: LISTS + WAITING }, () => ({ from: '127.0.0.2', text: request('GET', list, a.auth) })));
     expect(answers.map((x) => x.status)).toEqual(Array.from({ length: LISTS + WAITING }, () => 200));
+  });
+
+  it(`runs ${FETCHES} of a project's single fetches, lets ${FETCHES_WAITING} wait, refuses the rest (429) and serves another project's fetch`, async () => {
+    const logs = await server.api('/api/messaging/logs?page_size=1', { auth: a.auth });
+    const id = logs.body.data[0].id as string;
+    const n = FETCHES + FETCHES_WAITING + 8;
+    const answers = await burst([
+      ...Array.from({ length: n }, () => ({ from: '127.0.0.2', text: request('GET', `/api/messaging/logs/${id}`, a.auth) })),
+      { from: '127.0.0.3', text: request('GET', `/api/messaging/logs/${id}`, b.auth) },
+    ]);
+    const mine = answers.slice(0, n);
+    const served = mine.filter((x) => x.status === 200);
+    const refused = mine.filter((x) => x.status !== 200);
+    expect(served.length).toBeLessThanOrEqual(FETCHES + FETCHES_WAITING);
+    expect(served.every((x) => x.body.id === id)).toBe(true);
+    expect(refused.length).toBeGreaterThanOrEqual(n - FETCHES - FETCHES_WAITING);
+    for (const x of refused) {
+      expect(x.status).toBe(429);
+      expect(x.retryAfter).toBe('1');
+      expect(x.body).toEqual({ error: 'Too Many Requests', message: expect.stringContaining(`already has ${FETCHES} fetches in progress and ${FETCHES_WAITING} waiting`) });
+    }
+    // Another project's fetch is served (its answer: the message is not its own).
+    expect(answers[n]!.status).toBe(404);
   });
 
   it(`runs ${SENDS} of a project's sends, lets ${SENDS} wait, refuses the rest (429) and sends another project's message`, async () => {

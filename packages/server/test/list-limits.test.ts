@@ -26,7 +26,7 @@ let holding = true;
 
 beforeAll(async () => {
   // No waiting room: the bound itself, each list over it refused at once (greedy-bursts.test.ts has the waiting room).
-  server = await startTestServer({ maxListRequestsPerProject: LIMIT }, { listWaitingRoom: 0 });
+  server = await startTestServer({ maxListRequestsPerProject: LIMIT }, { waitingPerSlot: 0 });
   other = await createProject(server, { name: 'Another tenant', number: SECOND_NUMBER });
   // The message lists of every surface read through `listScanned` (within the scan budget).
   const repo = server.store.messages as unknown as { listScanned: (projectId: string, ...rest: unknown[]) => Promise<unknown> };

@@ -20,6 +20,7 @@ import type { ConsoleSessionRepository } from '../domain/ports/store.js';
 import type { Engine } from '../engine/index.js';
 import { AuthThrottle } from '../util/auth-throttle.js';
 import { buildHttpApp } from '../http/app.js';
+import { FETCHES_PER_LIST_SLOT } from '../http/fetch-slots.js';
 import { compatPlugin } from '../http/compat/plugin.js';
 import { devLoginPolicy } from '../http/console/dev-login.js';
 import { ConsoleFeed } from '../http/console/feed.js';
@@ -31,7 +32,7 @@ import { carriersOpsRoutes } from '../http/ops/carriers-routes.js';
 import type { OpsDeps } from '../http/ops/plugin.js';
 import { answerPlainHttp } from '../http/plain-http-on-https.js';
 import { ProjectSlots } from '../util/project-slots.js';
-import { LIST_WAITING_PER_SLOT } from '../http/list-slots.js';
+import { WAITING_PER_SLOT } from '../http/project-slot-route.js';
 import { ServerLimits } from '../http/server-limits.js';
 import { smscRoutes } from '../http/simulator/smsc-routes.js';
 import { certificateHostnames, ensureLocalCertificates, tlsDir, type TlsMaterial } from '../http/tls.js';
@@ -54,8 +55,8 @@ export interface SurfaceParts {
   readonly consoleSessionRepository: ConsoleSessionRepository;
   /** RELAY sessions per project, for the console (the RELAY service is built after the app). */
   readonly relaySessions: RelaySessionSource;
-  /** Lists that may wait for a slot per project; undefined: `LIST_WAITING_PER_SLOT` per slot. */
-  readonly listWaitingRoom?: number | undefined;
+  /** Lists and single fetches that may wait per slot of a project; undefined: `WAITING_PER_SLOT`. */
+  readonly waitingPerSlot?: number | undefined;
 }
 
 export interface Surfaces {
@@ -81,6 +82,8 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
   const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(p.consoleSessionRepository, systemClock, { ttlMs: settings.consoleSessionTtlMs, publicUrl: settings.publicUrl, maxPerCredential: settings.consoleMaxSessionsPerToken }, engine.bus) : null;
   const consoleFeed = settings.consoleEnabled ? new ConsoleFeed(engine.bus) : null;
   const sendSlots = new ProjectSlots(settings.maxSendRequestsPerProject);
+  const lists = settings.maxListRequestsPerProject;
+  const waiting = p.waitingPerSlot ?? WAITING_PER_SLOT;
   const authThrottle = new AuthThrottle({
     perAddress: { burst: settings.authFailureBurstPerAddress, perMinute: settings.authFailuresPerMinutePerAddress },
     perProject: { burst: settings.authFailureBurstPerProject, perMinute: settings.authFailuresPerMinutePerProject },
@@ -116,7 +119,8 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
     ],
     ...(consoleSessions ? { sessionAuth: consoleSessions } : {}),
     authThrottle,
-    listSlots: new ProjectSlots(settings.maxListRequestsPerProject, p.listWaitingRoom ?? settings.maxListRequestsPerProject * LIST_WAITING_PER_SLOT),
+    listSlots: new ProjectSlots(lists, lists * waiting),
+    fetchSlots: new ProjectSlots(lists * FETCHES_PER_LIST_SLOT, lists * FETCHES_PER_LIST_SLOT * waiting),
     sendSlots,
   });
   const serverLimits = new ServerLimits(

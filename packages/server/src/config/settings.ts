@@ -70,7 +70,7 @@ export const SETTINGS = {
     key: 'http.maxListRequestsPerProject',
     env: 'SWITCHBOARD_MAX_LIST_REQUESTS_PER_PROJECT',
     flag: null,
-    description: 'List requests (pages of messages, media, numbers, groups, applications, opt-outs, the simulator\'s inbox; the console\'s lists) one project may have in progress at once on this node; four times as many more wait for a slot, and one more than those gets 429 (Compatibility API 20429) with Retry-After. Sends and single fetches are not counted.',
+    description: 'List requests (pages of messages, media, numbers, groups, applications, opt-outs, the simulator\'s inbox; the console\'s lists) one project may have in progress at once on this node; four times as many more wait for a slot, and one more than those gets 429 (Compatibility API 20429) with Retry-After. Sends are not counted; single fetches of a message (its media, the console\'s message detail) have 8 times as many slots of their own (32), with their waiting room.',
     default: 4,
     parse: parsers.int(1, 10_000),
   },

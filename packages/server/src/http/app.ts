@@ -17,6 +17,7 @@ import { resourceNotFound, sendCompatError } from './compat/error-format.js';
 import { COMPAT_PREFIXES } from './compat/plugin.js';
 import type { HttpDeps } from './deps.js';
 import { toAppError } from './fastify-errors.js';
+import { useFetchSlots } from './fetch-slots.js';
 import { useListSlots } from './list-slots.js';
 import type { ProjectSlots } from '../util/project-slots.js';
 import { useSendSlots } from './send-slots.js';
@@ -49,6 +50,8 @@ export interface HttpAppOptions {
   readonly listSlots?: ProjectSlots;
   /** Sends in progress per project (429 past the bound); unset: not limited. */
   readonly sendSlots?: ProjectSlots;
+  /** Single fetches (a message by id) in progress per project (429 past the bound); unset: not limited. */
+  readonly fetchSlots?: ProjectSlots;
   /** Extra surfaces (Compatibility API, RELAY, console) registered by the composition root. */
   readonly surfaces?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }
@@ -125,6 +128,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   useAuthThrottle(app, opts.authThrottle ?? null);
   useListSlots(app, opts.listSlots ?? null);
   useSendSlots(app, opts.sendSlots ?? null);
+  useFetchSlots(app, opts.fetchSlots ?? null);
   observeRequests(app, opts.ops.metrics);
 
   app.setNotFoundHandler((request, reply) => sendNotFound(app, request, reply));

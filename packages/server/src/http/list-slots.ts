@@ -3,7 +3,7 @@
  * rows and their serialisation: one project running many at once, over many connections, would
  * take the node's CPU (and, on PostgreSQL, its pool of connections) from every other project's
  * sends. So each project runs at most `perProject` lists at once (`util/project-slots.ts`); up to
- * `LIST_WAITING_PER_SLOT` times as many more wait for a slot, holding no connection of the pool
+ * `WAITING_PER_SLOT` (project-slot-route.ts) times as many more wait for a slot, holding no connection of the pool
  * and costing nothing but their parsed request (a client reading several lists at once, as
  * `Promise.all` does, is served rather than refused), and one more is answered 429
  * (`project-slot-route.ts`; Compatibility API 20429, as Twilio answers an account's excess
@@ -27,9 +27,6 @@ declare module 'fastify' {
 export function useListSlots(app: FastifyInstance, slots: ProjectSlots | null): void {
   app.decorate('listSlots', slots);
 }
-
-/** Lists that may wait per slot of a project. */
-export const LIST_WAITING_PER_SLOT = 4;
 
 const LISTS: SlotRule = {
   slotsOf: (request) => request.server.listSlots,

@@ -1,6 +1,6 @@
 /**
- * A route's handler run in one of its project's slots (`util/project-slots.ts`): the lists and the
- * sends of every surface (`list-slots.ts`, `send-slots.ts`). Authenticated routes only (the project
+ * A route's handler run in one of its project's slots (`util/project-slots.ts`): the lists, the
+ * single fetches and the sends of every surface (`list-slots.ts`, `fetch-slots.ts`, `send-slots.ts`). Authenticated routes only (the project
  * is the principal's). A request the slots refuse is answered 429 in its surface's shape
  * (Compatibility API 20429) with `Retry-After`, at once and without touching storage; a slot taken
  * is held until the handler settles — answered, failed, or its client gone — never until the
@@ -11,6 +11,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/app-error.js';
 import type { ProjectSlots } from '../util/project-slots.js';
 import { principalOf } from './auth.js';
+
+/**
+ * Requests of a project that may wait for a slot, per slot, where a surface gives its slots a
+ * waiting room (lists, single fetches): waiting, they hold no pool connection and cost only their
+ * parsed request, and a client reading a few at once (`Promise.all`, several test files against one
+ * project) is served in turn rather than refused.
+ */
+export const WAITING_PER_SLOT = 4;
 
 /** What a refused request is told to wait, in seconds: lists and sends take milliseconds to seconds. */
 const RETRY_AFTER_SECONDS = 1;

@@ -11,6 +11,7 @@ import { isUuid } from '../../domain/ids.js';
 import { preview } from '../../domain/preview.js';
 import { checkDestination, checkSenderSyntax } from '../../domain/send-request.js';
 import { principalOf } from '../auth.js';
+import { boundedFetch } from '../fetch-slots.js';
 import { boundedList } from '../list-slots.js';
 import { boundedSend } from '../send-slots.js';
 import type { CompatDeps } from './deps.js';
@@ -170,10 +171,10 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     app.get<{ Params: AccountParams }>(path, { schema: listMessagesSchema }, boundedList(list));
   }
 
-  app.get<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', { schema: fetchMessageSchema }, async (request) => {
+  app.get<{ Params: MessageParams }>('/Accounts/:AccountSid/Messages/:Sid', { schema: fetchMessageSchema }, boundedFetch(async (request) => {
     const { projectId } = principalOf(request);
     return toCompatMessage(await liveMessage(request, projectId, sidOf(request.params.Sid)));
-  });
+  }));
 
   // Update: redaction (Body="", as on SignalWire) and canceling a scheduled message (Status=canceled, as on Twilio).
   const update = async (request: FastifyRequest<{ Params: MessageParams }>) => {
@@ -229,7 +230,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
   };
   for (const path of ['/Accounts/:AccountSid/Messages/:MessageSid/Media', '/Accounts/:AccountSid/Messages/:MessageSid/Media.json']) app.get(path, { schema: listMediaSchema }, boundedList(listMedia));
 
-  app.get<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', { schema: fetchMediaSchema }, async (request, reply) => {
+  app.get<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', { schema: fetchMediaSchema }, boundedFetch(async (request, reply) => {
     const { media } = await namedMedia(request);
     // Without an extension the media itself, with `.json` its record (SignalWire's "Retrieve a media
     // object", compatibility-api/client-sdks/methods/media/retrieve; Twilio's Media resource, which
@@ -237,7 +238,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const location = request.params.Sid.endsWith('.json') ? undefined : mediaLocation(media.url);
     if (location !== undefined) return reply.redirect(location, 302);
     return toCompatMedia(media);
-  });
+  }));
 
   app.delete<{ Params: MediaParams }>('/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid', { schema: deleteMediaSchema }, async (request, reply) => {
     const { projectId, m, media } = await namedMedia(request);

@@ -13,6 +13,7 @@ import { authenticate, parseBasicAuth, principalOf, verifyCredentials } from '..
 import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { useNativeErrors } from '../native/error-format.js';
+import { boundedFetch } from '../fetch-slots.js';
 import { boundedList } from '../list-slots.js';
 import { clearedSessionCookie, cookieSecure as secure, sessionCookie } from './cookies.js';
 import { devLoginAllowed, type DevLoginPolicy } from './dev-login.js';
@@ -166,7 +167,7 @@ export function consoleSurface(deps: ConsoleDeps) {
         return { data: page.map((m) => toSummary(m, seals)), next: next !== null ? seals.messages.seal(next) : null };
       }));
 
-      api.get<{ Params: { id: string } }>('/api/console/messages/:id', async (request): Promise<ConsoleMessageDetail> => {
+      api.get<{ Params: { id: string } }>('/api/console/messages/:id', boundedFetch(async (request): Promise<ConsoleMessageDetail> => {
         const { projectId } = principalOf(request);
         const id = request.params.id;
         // Deleted through the Compatibility API: gone, as from the list, unless include_deleted=true.
@@ -176,7 +177,7 @@ export function consoleSurface(deps: ConsoleDeps) {
         const [events, deliveries, seals] = await Promise.all([http.reads.events.listForMessage(projectId, m.id), http.reads.webhooks.listForMessage(projectId, m.id), sealsOf(http.reads.pageTokens, projectId)]);
         const webhooks = await Promise.all(deliveries.map(async (d) => toConsoleDelivery(d, seals, await http.reads.webhooks.listAttempts(projectId, d.id, ATTEMPTS_SHOWN))));
         return { message: toConsoleMessage(m, seals), events: events.map((e) => toConsoleEvent(e, seals)), segments: segmentsOf(m.body), webhooks };
-      });
+      }));
 
       // --- conversations -------------------------------------------------------------------
       api.get('/api/console/conversations', boundedList(async (request): Promise<ConsolePage<ConsoleConversation>> => {

@@ -14,6 +14,7 @@ import { authenticate, principalOf } from '../auth.js';
 import { baseUrl, requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { addressParam, booleanText, singleParam } from '../query-params.js';
+import { boundedFetch } from '../fetch-slots.js';
 import { boundedList } from '../list-slots.js';
 import { boundedSend } from '../send-slots.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
@@ -147,11 +148,11 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     return { links, data: items.map((m) => toMessageLog(m, base)) };
   }));
 
-  app.get<{ Params: { id: string } }>('/api/messaging/logs/:id', { schema: { summary: 'Fetch a message log', response: { 200: messageLogResponse } } }, async (request) => {
+  app.get<{ Params: { id: string } }>('/api/messaging/logs/:id', { schema: { summary: 'Fetch a message log', response: { 200: messageLogResponse } } }, boundedFetch(async (request) => {
     const { projectId } = principalOf(request);
     // A message deleted through the Compatibility API is gone here too, as from the list, unless asked for.
     const includeDeleted = includeDeletedOf(request.query as Record<string, unknown>);
     const m = await deps.messages.get(projectId, request.params.id, { includeDeleted });
     return toMessageLog(m, baseUrl(request, deps.publicUrl));
-  });
+  }));
 }
