@@ -345,7 +345,7 @@ export const SETTINGS = {
     key: 'relay.eventBufferSize',
     env: 'SWITCHBOARD_RELAY_EVENT_BUFFER_SIZE',
     flag: null,
-    description: 'Events a RELAY session may hold unacknowledged (connected) or missed (disconnected); reaching it closes a slow connection, exceeding it drops the session.',
+    description: 'Events a RELAY session may hold written and unacknowledged (connected; those waiting for their project\'s turn to be written count against `relay.bufferMemoryBytes` only) or missed (disconnected); reaching it closes a slow connection, exceeding it drops the session.',
     default: 1000,
     parse: parsers.int(10, 1_000_000),
   },
