@@ -34,6 +34,7 @@ export function useFetchSlots(app: FastifyInstance, slots: ProjectSlots | null):
 
 const FETCHES: SlotRule = {
   slotsOf: (request) => request.server.fetchSlots,
+  holdAcrossTurn: true,
   refusal: (slots) => `Too Many Requests: this project already has ${slots.perProject} fetches in progress${slots.maxWaiting ? ` and ${slots.maxWaiting} waiting` : ''} on this server; retry when one has finished.`,
 };
 

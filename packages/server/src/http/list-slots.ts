@@ -30,6 +30,7 @@ export function useListSlots(app: FastifyInstance, slots: ProjectSlots | null): 
 
 const LISTS: SlotRule = {
   slotsOf: (request) => request.server.listSlots,
+  holdAcrossTurn: true,
   refusal: (slots) => `Too Many Requests: this project already has ${slots.perProject} list requests in progress${slots.maxWaiting ? ` and ${slots.maxWaiting} waiting` : ''} on this server; retry when one has finished.`,
 };
 

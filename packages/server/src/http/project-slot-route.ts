@@ -28,6 +28,12 @@ export interface SlotRule {
   slotsOf(request: FastifyRequest): ProjectSlots | null;
   /** Why a request was refused (the 429's message). */
   refusal(slots: ProjectSlots): string;
+  /**
+   * Whether a slot is held across a turn of the event loop at least, for handlers that may finish
+   * within the turn that read them (a list or a fetch on SQLite, whose queries block). A send
+   * always waits for its commit, so it holds its slot past the turn anyway: it is not delayed.
+   */
+  readonly holdAcrossTurn: boolean;
 }
 
 /** Resolves after the event loop has gone round once (its I/O polled), not within the current turn. */
@@ -40,7 +46,7 @@ export function boundedBy<R extends FastifyRequest, T>(rule: SlotRule, handler: 
     const slots = rule.slotsOf(request);
     if (!slots) return handler(request, reply);
     const { projectId } = principalOf(request);
-    // Null when the project's slots and their waiting room are full (lists have no waiting room).
+    // Null when the project's slots and their waiting room are full.
     const turn = slots.take(projectId);
     if (!turn) {
       request.retryAfterSeconds = RETRY_AFTER_SECONDS;
@@ -53,7 +59,7 @@ export function boundedBy<R extends FastifyRequest, T>(rule: SlotRule, handler: 
       // every request of a burst found a slot free and the bound never applied — one client's
       // pipelined lists on a hundred connections were all served back to back, and the node
       // accepted no other client's connection for seconds.
-      await nextTurn();
+      if (rule.holdAcrossTurn) await nextTurn();
       return await handler(request, reply);
     } finally {
       slots.release(projectId);

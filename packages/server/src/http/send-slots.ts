@@ -21,6 +21,7 @@ export function useSendSlots(app: FastifyInstance, slots: ProjectSlots | null): 
 
 const SENDS: SlotRule = {
   slotsOf: (request) => request.server.sendSlots,
+  holdAcrossTurn: false,
   refusal: (slots) => `Too Many Requests: this project already has ${slots.perProject} sends in progress and ${slots.maxWaiting} waiting on this server; retry when one has finished.`,
 };
 
