@@ -9,7 +9,8 @@
  * The lock: another connection holds SQLite's write lock while the commands run. The full disk: a
  * 2 MiB tmpfs filled up, where this machine lets the tests mount one (root); skipped elsewhere.
  * PostgreSQL (when SWITCHBOARD_TEST_DATABASE_URL is set): a database whose transactions are
- * read-only. Runs `packages/server/dist/cli/main.js`; skipped when absent.
+ * read-only; a write there is refused as such ("takes no writes"), not with the advice to check that
+ * PostgreSQL runs and the URL points at it, which fits an unreachable database only. Runs `packages/server/dist/cli/main.js`; skipped when absent.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -151,6 +152,9 @@ describe.skipIf(!BUILT || !serversOnPostgres)(`the read commands on PostgreSQL (
       const add = await cli(['number', 'add', '+15551230010'], dataDir, db.url);
       expect(add.code).not.toBe(0);
       expect(add.stderr).toMatch(/read-only transaction/);
+      // Said as what it is: the database answers (it just listed), so its URL and credentials are not at fault.
+      expect(add.stderr).toMatch(/^switchboard: database takes no writes .*\(SQLSTATE 25006\)\. Point SWITCHBOARD_DATABASE_URL \(--database-url\) at the primary rather than a standby, or turn default_transaction_read_only off/);
+      expect(add.stderr).not.toMatch(/Check that PostgreSQL runs/);
     } finally {
       await db.drop();
     }

@@ -35,9 +35,13 @@ export function startupFailureLine(err: unknown, settings: Partial<SwitchboardSe
   let unavailable: unknown = err;
   for (let depth = 0; unavailable && !isStoreUnavailable(unavailable) && depth < 4; depth++) unavailable = (unavailable as { cause?: unknown }).cause;
   if (isStoreUnavailable(unavailable)) {
-    const hint = settings.databaseUrl
-      ? 'Check that PostgreSQL runs and SWITCHBOARD_DATABASE_URL (--database-url) points at it, with a user, password and database it accepts; unset it to use SQLite in the data folder.'
-      : 'Check the data folder (SWITCHBOARD_DATA_DIR).';
+    // A read-only database answers: its address and credentials are fine, it takes no writes.
+    const hint =
+      unavailable.reason === 'read-only'
+        ? 'Point SWITCHBOARD_DATABASE_URL (--database-url) at the primary rather than a standby, or turn default_transaction_read_only off for its database or role (ALTER DATABASE … RESET default_transaction_read_only).'
+        : settings.databaseUrl
+          ? 'Check that PostgreSQL runs and SWITCHBOARD_DATABASE_URL (--database-url) points at it, with a user, password and database it accepts; unset it to use SQLite in the data folder.'
+          : 'Check the data folder (SWITCHBOARD_DATA_DIR).';
     return `${unavailable.message}. ${hint}`;
   }
   const e = (err ?? {}) as SystemError;

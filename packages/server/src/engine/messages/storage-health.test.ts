@@ -9,7 +9,7 @@ describe('StorageHealth', () => {
     const logger = new RecordingLogger();
     const health = new StorageHealth(clock, logger);
     const terminated = new Error('database unavailable: Connection terminated unexpectedly');
-    const readOnly = new Error('database cannot store data: cannot execute INSERT in a read-only transaction (SQLSTATE 25006)');
+    const readOnly = new Error('database takes no writes (a read-only transaction: a standby, or default_transaction_read_only): cannot execute INSERT in a read-only transaction (SQLSTATE 25006)');
 
     // An administrator makes the database read-only and ends its sessions: the first failures say "terminated"…
     health.failed(terminated, 'new messages', 'refused');

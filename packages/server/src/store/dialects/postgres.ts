@@ -56,10 +56,17 @@ export function isConnectionError(err: unknown): boolean {
 
 /**
  * SQLSTATEs that mean the server cannot store anything now, on a connection that is still fine:
- * insufficient resources (class 53: disk full 53100, out of memory 53200), an I/O error (58030),
- * or a read-only server (25006: a standby after failover, `default_transaction_read_only`).
+ * insufficient resources (class 53: disk full 53100, out of memory 53200), or an I/O error (58030).
  */
-const STORAGE_SQLSTATE = /^(53...|58030|25006)$/;
+const STORAGE_SQLSTATE = /^(53...|58030)$/;
+
+/**
+ * A read-only transaction (25006): the server answers, reads too, but takes no writes: a standby
+ * (after a failover, or a URL naming a replica), or `default_transaction_read_only` set on the
+ * database or role. Said as such: reported as "cannot store data", a CLI command's refusal came
+ * with the advice to check that PostgreSQL runs and the URL points at it, which it did.
+ */
+const READ_ONLY_SQLSTATE = '25006';
 
 /**
  * SQLSTATEs that mean the server gave up on a statement that may well succeed when tried again, not
@@ -110,6 +117,7 @@ const CONNECTION_REFUSED_SQLSTATE = /^(28...|3D000)$/;
 
 /** What an error with SQLSTATE `code` says of the database as an outage, or null when the statement is at fault. */
 function outage(code: string): string | null {
+  if (code === READ_ONLY_SQLSTATE) return 'database takes no writes (a read-only transaction: a standby, or default_transaction_read_only)';
   if (STORAGE_SQLSTATE.test(code)) return 'database cannot store data';
   if (TRANSIENT_SQLSTATE.test(code)) return 'database gave up on a statement';
   if (code === PRIVILEGE_SQLSTATE) return "database refuses this node's role";
@@ -149,7 +157,7 @@ function unavailable(err: unknown): unknown {
   const code = errorCode(err);
   if (code === undefined) return err;
   const what = outage(code);
-  return what ? new StoreUnavailableError(`${what}: ${(err as Error).message} (SQLSTATE ${code})`, { cause: err }) : err;
+  return what ? new StoreUnavailableError(`${what}: ${(err as Error).message} (SQLSTATE ${code})`, { cause: err, ...(code === READ_ONLY_SQLSTATE ? { reason: 'read-only' as const } : {}) }) : err;
 }
 
 /**

@@ -7,9 +7,16 @@ import { backoffDelay, type BackoffPolicy } from '@switchboard/protocol';
  * nothing behind; one cut off during the commit itself may or may not have been committed.
  */
 export class StoreUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * `read-only`: the database answers, reads too, but takes no writes (a PostgreSQL standby, or
+   * `default_transaction_read_only`): its address and credentials are fine, so advice to check them misleads.
+   */
+  readonly reason: 'read-only' | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; reason?: 'read-only' }) {
     super(message, options);
     this.name = 'StoreUnavailableError';
+    this.reason = options?.reason;
   }
 }
 
