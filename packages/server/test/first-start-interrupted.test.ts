@@ -5,6 +5,9 @@
  * added none: the banner said "Numbers (none ...)" for good. The first start's writes now commit
  * together, so an interrupted one leaves nothing and the next start is a first start again.
  *
+ * `switchboard project create` likewise wrote its project, then its token: stopped between the two,
+ * it left a project without a token (none to print, none to log in with). Both now commit together.
+ *
  * The interruption is a storage failure injected in the database itself (a trigger refusing an
  * insert, as SQLITE_FULL or PostgreSQL's 53100 would), on the built server (`packages/server/dist`;
  * skipped when absent): at the token, and at the second number. SQLite always; PostgreSQL (and NATS)
@@ -68,6 +71,17 @@ async function counts(b: Backend): Promise<{ projects: number; numbers: string[]
   }
 }
 
+/** Each project with how many tokens it has. */
+async function tokensByProject(b: Backend): Promise<number[]> {
+  const store = await b.open();
+  try {
+    const rows = await sql<{ n: number | string }>`select (select count(*) from api_tokens t where t.project_id = p.id) as n from projects p`.execute(store.db as Kysely<any>);
+    return rows.rows.map((r) => Number(r.n));
+  } finally {
+    await store.close();
+  }
+}
+
 function interruptedFirstStart(name: string, backend: (dataDir: string) => Promise<Backend>) {
   describe.skipIf(!BUILT)(`a first start stopped half-way (${name}) ${BUILT ? '' : NOT_BUILT}`, { timeout: SLOW }, () => {
     it.each(INTERRUPTIONS)('at $at leaves nothing, and the next start makes the project with its numbers', async ({ table, after }) => {
@@ -92,7 +106,35 @@ function interruptedFirstStart(name: string, backend: (dataDir: string) => Promi
   });
 }
 
-interruptedFirstStart('SQLite', async (dataDir) => {
+function interruptedProjectCreate(name: string, backend: (dataDir: string) => Promise<Backend>) {
+  describe.skipIf(!BUILT)(`switchboard project create stopped half-way (${name}) ${BUILT ? '' : NOT_BUILT}`, { timeout: SLOW }, () => {
+    it('at its API token leaves no project, and the next one makes the project with its token', async () => {
+      const dataDir = mkdtempSync(join(workDir, 'data-'));
+      const b = await backend(dataDir);
+      const args = ['project', 'create', 'Interrupted', '--data-dir', dataDir, ...b.args];
+      await b.refuse(true, 'api_tokens', 0);
+      const failed = await runBuiltCli(args, { cwd: workDir, env: env(b), timeoutMs: 60_000 });
+      expect(failed.code, failed.stdout).not.toBe(0);
+      expect(failed.stderr).toMatch(/disk is full|No space left on device/);
+      expect(failed.stdout).toBe('');
+      // No project without a token.
+      expect(await tokensByProject(b)).toEqual([]);
+
+      await b.refuse(false, 'api_tokens', 0);
+      const created = await runBuiltCli(args, { cwd: workDir, env: env(b), timeoutMs: 60_000 });
+      expect(created.code, created.stderr).toBe(0);
+      expect(created.stdout).toMatch(/^project \S+\napi token PT\w+\nsigning key \S+\n$/);
+      expect(await tokensByProject(b)).toEqual([1]);
+    });
+  });
+}
+
+function onBothCommands(name: string, backend: (dataDir: string) => Promise<Backend>) {
+  interruptedFirstStart(name, backend);
+  interruptedProjectCreate(name, backend);
+}
+
+onBothCommands('SQLite', async (dataDir) => {
   const file = join(dataDir, 'switchboard.db');
   // The database exists (migrated) before the first start, so the trigger can be in place.
   await (await openSqliteStore({ file })).close();
@@ -112,7 +154,7 @@ interruptedFirstStart('SQLite', async (dataDir) => {
 });
 
 describe.skipIf(!serversOnPostgres)('on PostgreSQL (SWITCHBOARD_TEST_DATABASE_URL)', () => {
-  interruptedFirstStart('PostgreSQL', async () => {
+  onBothCommands('PostgreSQL', async () => {
     const db = await createTestDatabase();
     databases.push(db);
     const admin = async (text: string) => {

@@ -15,6 +15,7 @@ import { systemClock } from '../domain/clock.js';
 import { isTokenScope, TOKEN_SCOPES, type TokenScope } from '../domain/credentials.js';
 import { randomIds } from '../domain/ids.js';
 import { NumberDirectory } from '../engine/routing/number-directory.js';
+import { inOneTransaction } from '../engine/admin/in-transaction.js';
 import { NumberService } from '../engine/admin/number-service.js';
 import { ProjectService } from '../engine/admin/project-service.js';
 import { openStore, settingsFromEnvironment, startSwitchboard, VERSION, type ResolvedSettings } from '../main.js';
@@ -208,9 +209,12 @@ function buildProgram(): Command {
   withSettingOptions(project.command('create').description('create a project and print its ID, an API token and its signing key (once)').argument('[name]', 'project name', 'Project')).action(
     (name: string, _o, cmd: Command) => {
       if (!name.trim()) fail('the project name must not be empty');
-      return withAdmin(settingsOf(cmd), async ({ projects }) => {
-        const p = await projects.createProject({ name });
-        const t = await projects.issueToken(p.id, { name: 'cli' });
+      return withAdmin(settingsOf(cmd), async ({ store, projects }) => {
+        // One transaction: stopped between the two writes (a full disk), it left a project without a token.
+        const { p, t } = await inOneTransaction(store, (tx, after) => projects.within(tx, after), async (inTx) => {
+          const p = await inTx.createProject({ name });
+          return { p, t: await inTx.issueToken(p.id, { name: 'cli' }) };
+        });
         out(`project ${p.id}\napi token ${t.token}\nsigning key ${p.signingKey}\n`);
       }, { mayCreate: true });
     },
