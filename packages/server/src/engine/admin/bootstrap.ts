@@ -4,6 +4,7 @@
  * reports them once; with configured credentials it ensures exactly those exist, so tests and scripts get repeatable ones,
  * and a configured test token (Twilio's test credentials) likewise.
  */
+import { isAppError } from '../../domain/app-error.js';
 import type { ProjectRecord } from '../../domain/project.js';
 import type { Store } from '../../domain/ports/store.js';
 import { inOneTransaction, storeWithin } from './in-transaction.js';
@@ -51,7 +52,32 @@ interface BootstrapDeps {
   readonly numbers: NumberService;
 }
 
+/**
+ * Ensure the startup project (see the top of this file). Nodes of a cluster started together on an
+ * empty database each find no project and each write a first start: the one whose transaction
+ * commits second fails on a unique key (the built-in numbers, or the configured project id) and
+ * has written nothing. That start is made once more, and finds the project the other node made;
+ * a failure of the second attempt (a unique key no other start explains) stops the start as before.
+ */
 export async function ensureStartupProject(deps: BootstrapDeps, s: BootstrapSettings): Promise<BootstrapReport> {
+  try {
+    return await startupProject(deps, s);
+  } catch (err) {
+    if (!lostToAnotherStart(deps.store, err)) throw err;
+    return startupProject(deps, s);
+  }
+}
+
+/**
+ * A write of the start refused because another start wrote the same key first: a unique violation,
+ * or the number service's NUMBER_TAKEN for one (a number found free a moment before, registered by
+ * another node since; one another project had is skipped with a warning before any write).
+ */
+function lostToAnotherStart(store: Store, err: unknown): boolean {
+  return store.isUniqueViolation(err) || isAppError(err, 'NUMBER_TAKEN');
+}
+
+async function startupProject(deps: BootstrapDeps, s: BootstrapSettings): Promise<BootstrapReport> {
   const found = s.projectId ? await deps.store.projects.get(s.projectId) : (await deps.store.projects.list())[0];
   if (found) return ensureContents(deps, s, found, false);
   // A first start writes its project, tokens and numbers in one transaction: one stopped half-way
