@@ -51,16 +51,16 @@ export interface ScriptedSmsc {
   readonly port: number;
   /** submit_sm answered accepted so far. */
   readonly accepted: number;
-  /** Send a final "delivered" receipt for `id` on the last bind; resolves with the command_status it was answered. */
-  receipt(id: string): Promise<number>;
+  /** Send a final "delivered" receipt for `id` (with `text` as its text, if given) on the last bind; resolves with the command_status it was answered. */
+  receipt(id: string, text?: string): Promise<number>;
 }
 
 /** A final "delivered" receipt (deliver_sm) for the carrier id `id`. */
-export function deliveredReceipt(id: string, sequence = 1): ShortMessagePdu {
+export function deliveredReceipt(id: string, sequence = 1, text?: string): ShortMessagePdu {
   return {
     command: 'deliver_sm', sequence, status: 0, serviceType: '', source: { ton: 1, npi: 1, addr: '447700900001' }, destination: { ton: 1, npi: 1, addr: '15551230001' },
     esmClass: 0x04, protocolId: 0, priorityFlag: 0, scheduleDeliveryTime: '', validityPeriod: '', registeredDelivery: 0, replaceIfPresent: 0, dataCoding: 0, smDefaultMsgId: 0,
-    shortMessage: Buffer.from(`id:${id} sub:001 dlvrd:001 submit date:2401011200 done date:2401011201 stat:DELIVRD err:000 text:`, 'latin1'), tlvs: [],
+    shortMessage: Buffer.from(text ?? `id:${id} sub:001 dlvrd:001 submit date:2401011200 done date:2401011201 stat:DELIVRD err:000 text:`, 'latin1'), tlvs: [],
   };
 }
 
@@ -88,7 +88,7 @@ export async function scriptedSmsc(script: SmscScript = {}): Promise<ScriptedSms
     get accepted() {
       return accepted;
     },
-    receipt(id: string): Promise<number> {
+    receipt(id: string, text?: string): Promise<number> {
       const seq = ++sequence;
       if (!bound || bound.destroyed) return Promise.reject(new Error(`no bind to send the receipt for ${id} on`));
       const socket = bound;
@@ -98,7 +98,7 @@ export async function scriptedSmsc(script: SmscScript = {}): Promise<ScriptedSms
           clearTimeout(timer);
           resolve(status);
         });
-        socket.write(encodePdu(deliveredReceipt(id, seq)));
+        socket.write(encodePdu(deliveredReceipt(id, seq, text)));
       });
     },
   };

@@ -1796,10 +1796,19 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(await store.carrierParts.findByCarrierIds('smsc-a', [])).toEqual([]);
       });
 
-      it('lets a reused carrier id replace the old mapping', async () => {
+      it('keeps every record of a carrier id the carrier reused; a part recorded again replaces its own', async () => {
         const [old, fresh] = [randomUUID(), randomUUID()];
         await store.carrierParts.insertMany([part({ carrierMessageId: 'r1', messageId: old })]);
-        await store.carrierParts.insertMany([part({ carrierMessageId: 'r1', messageId: fresh, createdAt: T0 + 5, updatedAt: T0 + 5 })]);
+        await store.carrierParts.insertMany([part({ carrierMessageId: 'r1', messageId: fresh, projectId: P2, createdAt: T0 + 5, updatedAt: T0 + 5 })]);
+        await store.carrierParts.insertMany([part({ carrierMessageId: 'r1', messageId: fresh, projectId: P2, createdAt: T0 + 6, updatedAt: T0 + 6 })]);
+        const found = await store.carrierParts.findByCarrierIds('smsc-a', ['r1']);
+        expect(found.map((p) => [p.messageId, p.createdAt]).sort()).toEqual([[old, T0], [fresh, T0 + 6]].sort());
+        // A receipt's outcome changes the part it is for, not the other record of the id.
+        const changed = await store.carrierParts.applyOutcomes('smsc-a', [{ carrierMessageId: 'r1', messageId: old, partIndex: 1, status: 'delivered', error: null, errorDetail: null, at: T0 + 10 }]);
+        expect(changed.map((p) => [p.projectId, p.messageId, p.status])).toEqual([[P1, old, 'delivered']]);
+        expect((await store.carrierParts.listForMessage(P2, fresh)).map((p) => p.status)).toEqual(['sent']);
+        // Pruning forgets the old record, not the newer one of the same id.
+        expect(await store.carrierParts.pruneOlderThan('smsc-a', T0 + 3, 10)).toBe(1);
         expect((await store.carrierParts.findByCarrierIds('smsc-a', ['r1'])).map((p) => p.messageId)).toEqual([fresh]);
       });
 
@@ -1810,16 +1819,16 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
           part({ carrierMessageId: 'p2', messageId: m, partIndex: 2, partCount: 2 }),
         ]);
         const changed = await store.carrierParts.applyOutcomes('smsc-a', [
-          { carrierMessageId: 'p1', status: 'delivered', error: null, errorDetail: null, at: T0 + 10 },
-          { carrierMessageId: 'p2', status: 'undelivered', error: 'HANDSET_UNREACHABLE', errorDetail: 'err:001', at: T0 + 10 },
-          { carrierMessageId: 'unknown', status: 'delivered', error: null, errorDetail: null, at: T0 + 10 },
+          { carrierMessageId: 'p1', messageId: m, partIndex: 1, status: 'delivered', error: null, errorDetail: null, at: T0 + 10 },
+          { carrierMessageId: 'p2', messageId: m, partIndex: 2, status: 'undelivered', error: 'HANDSET_UNREACHABLE', errorDetail: 'err:001', at: T0 + 10 },
+          { carrierMessageId: 'unknown', messageId: m, partIndex: 1, status: 'delivered', error: null, errorDetail: null, at: T0 + 10 },
         ]);
         expect(changed.map((p) => [p.carrierMessageId, p.status, p.error, p.errorDetail, p.updatedAt]).sort()).toEqual([
           ['p1', 'delivered', null, null, T0 + 10],
           ['p2', 'undelivered', 'HANDSET_UNREACHABLE', 'err:001', T0 + 10],
         ]);
         // A duplicate receipt changes nothing.
-        expect(await store.carrierParts.applyOutcomes('smsc-a', [{ carrierMessageId: 'p1', status: 'undelivered', error: null, errorDetail: null, at: T0 + 20 }])).toEqual([]);
+        expect(await store.carrierParts.applyOutcomes('smsc-a', [{ carrierMessageId: 'p1', messageId: m, partIndex: 1, status: 'undelivered', error: null, errorDetail: null, at: T0 + 20 }])).toEqual([]);
         expect((await store.carrierParts.listForMessage(P1, m)).map((p) => [p.partIndex, p.status])).toEqual([
           [1, 'delivered'],
           [2, 'undelivered'],

@@ -74,6 +74,8 @@ export interface SmppConnectorConfig {
   readonly receiptStats: ReadonlyMap<string, ReceiptReading>;
   /** Part records are kept this long for receipt correlation (hours). */
   readonly partRetentionHours: number;
+  /** The SMSC's receipt dates are this many minutes ahead of UTC (its local time); 0 for UTC. */
+  readonly receiptDateOffsetMinutes: number;
 }
 
 /** A destination prefix and the connector that takes it. */
@@ -148,6 +150,7 @@ const KNOWN_KEYS = new Set([
   'id', 'host', 'port', 'tls', 'systemId', 'password', 'systemType', 'bindMode', 'binds', 'receivers', 'window', 'throughput', 'source', 'destination', 'addressRange',
   'nationalCountryCode', 'unknownTon', 'gsmEncoding', 'split', 'registeredDelivery', 'receiptPolicy', 'idFormat', 'serviceType', 'enquireLinkMs', 'responseTimeoutMs', 'stalledAfterMs', 'connectTimeoutMs', 'reconnectMinMs',
   'reconnectMaxMs', 'earlyReceiptHoldMs', 'moReassemblyMs', 'maxSubmitAttempts', 'errors', 'partRetentionHours', 'receiptStats',
+  'receiptDateOffsetMinutes',
 ]);
 const READINGS = ['delivered', 'undelivered', 'expired', 'rejected', 'intermediate'] as const;
 
@@ -241,6 +244,7 @@ function parseConnector(raw: unknown, path: string): SmppConnectorConfig {
     errors: { submit: submitErrors, receipt: receiptErrors },
     receiptStats: receiptStats(o.receiptStats, `${path}.receiptStats`),
     partRetentionHours: int(o, 'partRetentionHours', path, 1, 24 * 365, 72),
+    receiptDateOffsetMinutes: int(o, 'receiptDateOffsetMinutes', path, -14 * 60, 14 * 60, 0),
   };
 }
 

@@ -40,6 +40,8 @@ export function newCounters() {
     receipts_early: 0,
     receipts_orphaned: 0,
     receipts_duplicate: 0,
+    /** Receipts for an id the SMSC reused that its dates could not tie to one of the id's parts: applied to none (receipt-match.ts). */
+    receipts_ambiguous: 0,
     receipts_unreadable: 0,
     /** Accepted parts whose SMSC message id cannot be read in idFormat.submit (their receipts cannot correlate). */
     ids_unreadable: 0,

@@ -23,7 +23,7 @@ import type { SmppSession } from './session.js';
 import { sourceAddress } from './submit-parts.js';
 
 /** What the SMSC said about one part. */
-type PartAnswer = { readonly kind: 'final'; readonly outcome: Omit<CarrierPartOutcome, 'carrierMessageId'> } | { readonly kind: 'enroute' } | { readonly kind: 'unknown'; readonly detail: string };
+type PartAnswer = { readonly kind: 'final'; readonly outcome: Omit<CarrierPartOutcome, 'carrierMessageId' | 'messageId' | 'partIndex'> } | { readonly kind: 'enroute' } | { readonly kind: 'unknown'; readonly detail: string };
 
 /** Final message_states and how a receipt with that state reads. */
 const FINAL_STATES: ReadonlyMap<number, ParsedReceipt['outcome']> = new Map([
@@ -92,7 +92,7 @@ export async function queryMessages(ctx: SmppContext, senders: () => SmppSession
 
   // Final answers become the parts' outcomes, as a receipt's would.
   const finals: CarrierPartOutcome[] = [];
-  for (const { part, answer } of asks) if (part && answer?.kind === 'final') finals.push({ carrierMessageId: part.carrierMessageId, ...answer.outcome });
+  for (const { part, answer } of asks) if (part && answer?.kind === 'final') finals.push({ carrierMessageId: part.carrierMessageId, messageId: part.messageId, partIndex: part.partIndex, ...answer.outcome });
   if (finals.length) await deps.store.transaction((tx) => tx.carrierParts.applyOutcomes(config.id, finals));
 
   return messages.map((m): CarrierView => {

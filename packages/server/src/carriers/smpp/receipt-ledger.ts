@@ -23,6 +23,7 @@ import { normaliseId } from './message-ids.js';
 import type { DataSmPdu, ShortMessagePdu } from './pdu/codec.js';
 import { STATUS } from './pdu/constants.js';
 import { parseReceipt, receiptText } from './receipt.js';
+import { matchReceipt, type ReceiptOutcome } from './receipt-match.js';
 import { decide } from './receipt-policy.js';
 import { warnLimited } from './warn-limited.js';
 
@@ -35,8 +36,8 @@ export interface AcceptedPart {
   readonly partCount: number;
 }
 
-type LedgerOp = { readonly kind: 'insert'; readonly part: CarrierPartRecord } | { readonly kind: 'receipt'; readonly outcome: CarrierPartOutcome };
-type LedgerResult = 'ok' | 'applied' | 'duplicate' | 'unknown';
+type LedgerOp = { readonly kind: 'insert'; readonly part: CarrierPartRecord } | { readonly kind: 'receipt'; readonly outcome: ReceiptOutcome };
+type LedgerResult = 'ok' | 'applied' | 'duplicate' | 'unknown' | 'ambiguous';
 
 /** Unknown stat words already logged, per connector (bounded: a hostile SMSC could send endless new ones). */
 const MAX_LOGGED_STAT_WORDS = 100;
@@ -50,11 +51,12 @@ const PRUNE_STEP = 1000;
 /** Accepted parts and their receipts, for one connector. */
 export class ReceiptLedger {
   private readonly ledger: Batcher<LedgerOp, LedgerResult>;
-  private readonly early = new Map<string, { outcome: CarrierPartOutcome; expires: number }>();
+  private readonly early = new Map<string, { outcome: ReceiptOutcome; expires: number }>();
   /** Receipts whose lookup is in the ledger now, by carrier id; and the ids recorded meanwhile (see `apply`). */
   private readonly looking = new Map<string, number>();
   private readonly recordedWhileLooking = new Set<string>();
   private readonly loggedStatWords = new Set<string>();
+  private loggedAmbiguous = false;
   private pruneTimer: NodeJS.Timeout | undefined;
   private pruning: Promise<number> | undefined;
   /** Part records waiting for storage to come back, each until it commits or is given up. */
@@ -206,7 +208,8 @@ export class ReceiptLedger {
     }
     const mapped = receiptOutcome(parsed, config.errors.receipt);
     // Throws when the database write fails: the session then answers ESME_RX_T_APPN and the SMSC retries.
-    await this.apply({ carrierMessageId: id, status: mapped.status, error: mapped.error ?? null, errorDetail: mapped.detail ?? null, at: deps.now() });
+    const dates = { ...(parsed.submitted !== undefined ? { submitted: parsed.submitted } : {}), ...(parsed.done !== undefined ? { done: parsed.done } : {}) };
+    await this.apply({ carrierMessageId: id, status: mapped.status, error: mapped.error ?? null, errorDetail: mapped.detail ?? null, at: deps.now(), ...dates });
     return STATUS.ESME_ROK;
   }
 
@@ -251,7 +254,18 @@ export class ReceiptLedger {
     deps.logger.warn({ carrier: config.id, stat: word, carrierId: carrierId.slice(0, 64) }, 'delivery receipt with a stat word this connector does not know: read as intermediate (the message stays sent until a final receipt or receipt reconciliation decides it); counted in receipts_unknown_stat, logged once per word');
   }
 
-  private async apply(outcome: CarrierPartOutcome): Promise<void> {
+  /** One warning per connector for receipts a reused id left ambiguous (the counter has them all). */
+  private logAmbiguous(outcome: ReceiptOutcome): void {
+    if (this.loggedAmbiguous) return;
+    this.loggedAmbiguous = true;
+    const { config, deps } = this.ctx;
+    deps.logger.warn(
+      { carrier: config.id, carrierId: outcome.carrierMessageId.slice(0, 64), submitDate: outcome.submitted, doneDate: outcome.done },
+      'delivery receipt for a message id the SMSC reused, whose dates do not tell which of its messages it is for: applied to none (receipt reconciliation may still resolve them); counted in receipts_ambiguous, logged once. Check receiptDateOffsetMinutes if the SMSC writes local time',
+    );
+  }
+
+  private async apply(outcome: ReceiptOutcome): Promise<void> {
     const counters = this.ctx.counters;
     const id = outcome.carrierMessageId;
     this.looking.set(id, (this.looking.get(id) ?? 0) + 1);
@@ -268,6 +282,10 @@ export class ReceiptLedger {
       }
     }
     if (result === 'duplicate') counters.receipts_duplicate++;
+    if (result === 'ambiguous') {
+      counters.receipts_ambiguous++;
+      return this.logAmbiguous(outcome);
+    }
     if (result !== 'unknown') return;
     // Its submit_sm_resp came while the lookup was in the database: the part's insert is queued
     // behind it, and `recordAccepted` found nothing waiting in `early`. Look again (it is there now).
@@ -289,18 +307,25 @@ export class ReceiptLedger {
       if (inserts.length) await tx.carrierParts.insertMany(inserts);
       const results: LedgerResult[] = ops.map(() => 'ok');
       if (receiptIds.length === 0) return { results, reports: [] as StatusReport[] };
-      const found = new Map((await tx.carrierParts.findByCarrierIds(carrier, receiptIds)).map((p) => [p.carrierMessageId, p]));
+      // Every record of each id: an id the SMSC reused has several (receipt-match.ts chooses).
+      const found = new Map<string, CarrierPartRecord[]>();
+      for (const p of await tx.carrierParts.findByCarrierIds(carrier, receiptIds)) (found.get(p.carrierMessageId) ?? found.set(p.carrierMessageId, []).get(p.carrierMessageId)!).push(p);
       const seen = new Set<string>();
       const apply: CarrierPartOutcome[] = [];
       ops.forEach((o, i) => {
         if (o.kind !== 'receipt') return;
-        const id = o.outcome.carrierMessageId;
-        const part = found.get(id);
-        if (!part) results[i] = 'unknown';
-        else if (part.status !== 'sent' || seen.has(id)) results[i] = 'duplicate';
+        const { submitted, done, ...outcome } = o.outcome;
+        const match = matchReceipt(found.get(outcome.carrierMessageId) ?? [], { submitted, done }, this.ctx.config.receiptDateOffsetMinutes);
+        if (match.kind !== 'part') {
+          results[i] = match.kind === 'none' ? 'unknown' : 'ambiguous';
+          return;
+        }
+        const part = match.part;
+        const key = `${part.carrierMessageId}\u0000${part.messageId}\u0000${part.partIndex}`;
+        if (part.status !== 'sent' || seen.has(key)) results[i] = 'duplicate';
         else {
-          seen.add(id);
-          apply.push(o.outcome);
+          seen.add(key);
+          apply.push({ ...outcome, messageId: part.messageId, partIndex: part.partIndex });
           results[i] = 'applied';
         }
       });

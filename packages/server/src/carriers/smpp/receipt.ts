@@ -30,6 +30,13 @@ export interface ParsedReceipt {
   readonly err: string | null;
   /** Set when the stat word is not one of the table's (then `outcome` is `intermediate`). */
   readonly unknownStat?: true;
+  /**
+   * The text's `submit date:` and `done date:` (YYMMDDhhmm, or with seconds), read as UTC and cut
+   * to the minute, in ms; absent when the text has none or they are not dates. Used to tell apart
+   * the messages of an id the SMSC reused (receipt-ledger.ts).
+   */
+  readonly submitted?: number;
+  readonly done?: number;
 }
 
 /** SMPP v3.4 Appendix B, Table B-2, and the spelled-out forms some SMSCs write. */
@@ -102,7 +109,22 @@ export function receiptText(pdu: ShortMessagePdu | DataSmPdu): string {
   return payload ? payload.toString('latin1', 0, Math.min(payload.length, 512)) : '';
 }
 
-const FIELDS = { id: /(?:^|\s)id:(\S*)/i, stat: /(?:^|\s)stat:(\S*)/i, err: /(?:^|\s)err:(\S*)/i } as const;
+const FIELDS = {
+  id: /(?:^|\s)id:(\S*)/i,
+  stat: /(?:^|\s)stat:(\S*)/i,
+  err: /(?:^|\s)err:(\S*)/i,
+  submitted: /(?:^|\s)submit[ _]date:(\d{10}(?:\d{2})?)(?!\d)/i,
+  done: /(?:^|\s)done[ _]date:(\d{10}(?:\d{2})?)(?!\d)/i,
+} as const;
+
+/** A receipt date, YYMMDDhhmm[ss], as ms since the epoch (UTC, to the minute); undefined when not a date. */
+export function receiptDate(text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  const [yy, mo, dd, hh, mi] = [0, 2, 4, 6, 8].map((i) => Number(text.slice(i, i + 2))) as [number, number, number, number, number];
+  if (mo < 1 || mo > 12 || dd < 1 || dd > 31 || hh > 23 || mi > 59) return undefined;
+  const ms = Date.UTC((yy < 70 ? 2000 : 1900) + yy, mo - 1, dd, hh, mi);
+  return new Date(ms).getUTCDate() === dd ? ms : undefined;
+}
 
 function field(text: string, name: keyof typeof FIELDS): string | undefined {
   return FIELDS[name].exec(text)?.[1];
@@ -129,7 +151,17 @@ export function parseReceipt(text: string, tlvs: readonly Tlv[], words: Readonly
     const e = field(head, 'err');
     if (e && /^[0-9A-Za-z]{1,10}$/.test(e) && !/^0+$/.test(e)) err = e;
   }
-  return { carrierId, outcome: outcome ?? 'intermediate', stat, err, ...(outcome ? {} : { unknownStat: true as const }) };
+  const submitted = receiptDate(field(head, 'submitted'));
+  const done = receiptDate(field(head, 'done'));
+  return {
+    carrierId,
+    outcome: outcome ?? 'intermediate',
+    stat,
+    err,
+    ...(outcome ? {} : { unknownStat: true as const }),
+    ...(submitted !== undefined ? { submitted } : {}),
+    ...(done !== undefined ? { done } : {}),
+  };
 }
 
 /** Write a receipt text in the Appendix B layout. */

@@ -128,9 +128,23 @@ describe('message text on the SMPP wire', () => {
 });
 
 describe('delivery receipts', () => {
+  /** The dates of the receipts below (submit date:2401011200 done date:2401011201). */
+  const DATES = { submitted: Date.UTC(2024, 0, 1, 12, 0), done: Date.UTC(2024, 0, 1, 12, 1) };
+
+  it('reads the submit and done dates, to the minute, as UTC; ones that are not dates are left out', () => {
+    const r = (dates: string) => parseReceipt(`id:7 sub:001 dlvrd:001 ${dates} stat:DELIVRD err:000 text:hi`, []);
+    expect(r('submit date:2401011200 done date:240101120159')).toMatchObject(DATES);
+    expect(r('submit_date:2401011200 done_date:2401011201')).toMatchObject(DATES);
+    for (const bad of ['submit date:2413011200 done date:2402301201', 'submit date:24010112 done date:2401011201999', 'submit date: done date:x']) {
+      const parsed = r(bad)!;
+      expect(parsed.outcome).toBe('delivered');
+      expect('submitted' in parsed || 'done' in parsed).toBe(false);
+    }
+  });
+
   it('reads the Appendix B text and prefers TLVs when present', () => {
     const text = formatReceiptText({ id: '0A1F', submitted: new Date(0), done: new Date(0), stat: 'UNDELIV', err: '027', text: 'hello', delivered: false });
-    expect(parseReceipt(text, [])).toEqual({ carrierId: '0A1F', outcome: 'undelivered', stat: 'UNDELIV', err: '027' });
+    expect(parseReceipt(text, [])).toEqual({ carrierId: '0A1F', outcome: 'undelivered', stat: 'UNDELIV', err: '027', submitted: 0, done: 0 });
     expect(parseReceipt('id:5 sub:001 dlvrd:001 submit date:2401011200 done date:2401011201 stat:DELIVRD err:000 text:hi', [])).toMatchObject({ carrierId: '5', outcome: 'delivered', err: null });
     expect(parseReceipt('garbage', [stringTlv(TLV.receipted_message_id, 'abc'), intTlv(TLV.message_state, 3, 1)])).toMatchObject({ carrierId: 'abc', outcome: 'expired' });
     expect(parseReceipt('no id here', [])).toBeUndefined();
@@ -142,19 +156,19 @@ describe('delivery receipts', () => {
     expect(r('SENT')).toMatchObject({ unknownStat: true });
     expect(r('ACKED')!.unknownStat).toBeUndefined();
     for (const [stat, outcome] of [['DELIVRD', 'delivered'], ['UNDELIV', 'undelivered'], ['DELETED', 'undelivered'], ['UNKNOWN', 'undelivered'], ['REJECTD', 'rejected'], ['EXPIRED', 'expired']] as const) {
-      expect(r(stat)).toEqual({ carrierId: '7', outcome, stat, err: null });
+      expect(r(stat)).toEqual({ carrierId: '7', outcome, stat, err: null, ...DATES });
     }
   });
 
   it('reads the final words SMSCs use beyond Table B-2 as final, and the connector\'s own words first', () => {
     const r = (stat: string, words?: ReadonlyMap<string, 'delivered' | 'undelivered' | 'intermediate'>) =>
       parseReceipt(`id:7 sub:001 dlvrd:000 submit date:2401011200 done date:2401011201 stat:${stat} err:000 text:hi`, [], words);
-    for (const stat of ['FAILED', 'SYSERR', 'NOCRED', 'NOROUTE', 'SKIPPED']) expect(r(stat)).toEqual({ carrierId: '7', outcome: 'undelivered', stat, err: null });
+    for (const stat of ['FAILED', 'SYSERR', 'NOCRED', 'NOROUTE', 'SKIPPED']) expect(r(stat)).toEqual({ carrierId: '7', outcome: 'undelivered', stat, err: null, ...DATES });
     for (const stat of ['BARRED', 'BLIST']) expect(r(stat)).toMatchObject({ outcome: 'rejected' });
     expect(r('failed')).toMatchObject({ outcome: 'undelivered', stat: 'FAILED' });
-    for (const stat of ['SUBMITD', 'SCHEDULED']) expect(r(stat)).toEqual({ carrierId: '7', outcome: 'intermediate', stat, err: null });
+    for (const stat of ['SUBMITD', 'SCHEDULED']) expect(r(stat)).toEqual({ carrierId: '7', outcome: 'intermediate', stat, err: null, ...DATES });
     const own = new Map([['FAILD', 'undelivered'], ['ACCEPTD', 'delivered']] as const);
-    expect(r('FAILD', own)).toEqual({ carrierId: '7', outcome: 'undelivered', stat: 'FAILD', err: null });
+    expect(r('FAILD', own)).toEqual({ carrierId: '7', outcome: 'undelivered', stat: 'FAILD', err: null, ...DATES });
     expect(r('ACCEPTD', own)).toMatchObject({ outcome: 'delivered' });
     expect(receiptOutcome(r('FAILED')!, new Map())).toEqual({ status: 'undelivered', error: 'UNKNOWN_DELIVERY_ERROR', detail: 'stat FAILED' });
   });

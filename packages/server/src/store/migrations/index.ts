@@ -26,6 +26,7 @@ import { optOutCountsSchema } from './0021-opt-out-counts.js';
 import { consoleSessionCredentialsSchema } from './0022-console-session-credentials.js';
 import { relaySendersSchema } from './0023-relay-senders.js';
 import { trimmedUrlsSchema } from './0024-trimmed-urls.js';
+import { reusedCarrierIdsSchema } from './0026-reused-carrier-ids.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -51,6 +52,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0022-console-session-credentials': consoleSessionCredentialsSchema(dialect),
     '0023-relay-senders': relaySendersSchema(dialect),
     '0024-trimmed-urls': trimmedUrlsSchema(dialect),
+    '0026-reused-carrier-ids': reusedCarrierIdsSchema(dialect),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CarrierPartOutcome, CarrierPartRecord, CarrierPartRepository, CarrierPartStatus } from '../../domain/ports/store.js';
 import type { DialectTraits } from '../dialect-traits.js';
 import { chunkRows, num } from '../rows.js';
@@ -29,8 +29,8 @@ export class KyselyCarrierPartRepository implements CarrierPartRepository {
   ) {}
 
   async insertMany(parts: readonly CarrierPartRecord[]): Promise<void> {
-    // One statement cannot touch the same key twice on PostgreSQL: keep the last mapping of an id.
-    const unique = [...new Map(parts.map((p) => [`${p.carrier}\u0000${p.carrierMessageId}`, p])).values()];
+    // One statement cannot touch the same key twice on PostgreSQL: keep the last record of a part.
+    const unique = [...new Map(parts.map((p) => [`${p.carrier}\u0000${p.carrierMessageId}\u0000${p.messageId}\u0000${p.partIndex}`, p])).values()];
     for (const chunk of chunkRows(unique, COLUMNS, this.traits.maxParameters)) {
       await this.db
         .insertInto('carrier_parts')
@@ -50,10 +50,10 @@ export class KyselyCarrierPartRepository implements CarrierPartRepository {
           })),
         )
         .onConflict((oc) =>
-          oc.columns(['carrier', 'carrier_message_id']).doUpdateSet((eb) => ({
+          // The same part recorded again (a retried insert, an SMSC answering a resent part with its
+          // old id). Another part with the same carrier id has a record of its own (the SMSC reuses ids).
+          oc.columns(['carrier', 'carrier_message_id', 'message_id', 'part_index']).doUpdateSet((eb) => ({
             project_id: eb.ref('excluded.project_id'),
-            message_id: eb.ref('excluded.message_id'),
-            part_index: eb.ref('excluded.part_index'),
             part_count: eb.ref('excluded.part_count'),
             status: eb.ref('excluded.status'),
             error: eb.ref('excluded.error'),
@@ -77,23 +77,26 @@ export class KyselyCarrierPartRepository implements CarrierPartRepository {
 
   async applyOutcomes(carrier: string, outcomes: readonly CarrierPartOutcome[]): Promise<CarrierPartRecord[]> {
     // Receipts mostly say the same thing ("delivered"): one guarded UPDATE per distinct outcome.
-    const groups = new Map<string, { o: CarrierPartOutcome; ids: Set<string>; at: number }>();
+    // Each outcome is for one part (its carrier id, message and part): a reused id's other parts are not touched.
+    const groups = new Map<string, { o: CarrierPartOutcome; keys: Map<string, CarrierPartOutcome>; at: number }>();
     for (const o of outcomes) {
       const key = `${o.status}\u0000${o.error ?? ''}\u0000${o.errorDetail ?? ''}`;
+      const part = `${o.carrierMessageId}\u0000${o.messageId}\u0000${o.partIndex}`;
       const g = groups.get(key);
       if (g) {
-        g.ids.add(o.carrierMessageId);
+        g.keys.set(part, o);
         g.at = Math.max(g.at, o.at);
-      } else groups.set(key, { o, ids: new Set([o.carrierMessageId]), at: o.at });
+      } else groups.set(key, { o, keys: new Map([[part, o]]), at: o.at });
     }
     const changed: CarrierPartRecord[] = [];
-    for (const { o, ids, at } of groups.values()) {
-      for (const chunk of chunkRows([...ids], 1, this.traits.maxParameters - 8)) {
+    for (const { o, keys, at } of groups.values()) {
+      for (const chunk of chunkRows([...keys.values()], 3, this.traits.maxParameters - 8)) {
         const rows = await this.db
           .updateTable('carrier_parts')
           .set({ status: o.status, error: o.error, error_detail: o.errorDetail, updated_at: at })
           .where('carrier', '=', carrier)
-          .where('carrier_message_id', 'in', chunk)
+          // A row value against a VALUES list: both dialects read it (SQLite takes no list of row values).
+          .where(sql<boolean>`(carrier_message_id, message_id, part_index) in (values ${sql.join(chunk.map((p) => sql`(${p.carrierMessageId}, ${p.messageId}, cast(${p.partIndex} as integer))`))})`)
           .where('status', '=', 'sent')
           .returningAll()
           .execute();
@@ -119,8 +122,9 @@ export class KyselyCarrierPartRepository implements CarrierPartRepository {
 
   async pruneOlderThan(carrier: string, before: number, limit: number): Promise<number> {
     // A page at a time (carrier_parts_created), so no statement deletes an hour of a busy link's parts at once.
+    // `created_at` again in the delete: a reused id's newer records are not old.
     const oldest = this.db.selectFrom('carrier_parts').select('carrier_message_id').where('carrier', '=', carrier).where('created_at', '<', before).orderBy('created_at').limit(limit);
-    const result = await this.db.deleteFrom('carrier_parts').where('carrier', '=', carrier).where('carrier_message_id', 'in', oldest).executeTakeFirst();
+    const result = await this.db.deleteFrom('carrier_parts').where('carrier', '=', carrier).where('carrier_message_id', 'in', oldest).where('created_at', '<', before).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 }

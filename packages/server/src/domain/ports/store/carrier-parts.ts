@@ -1,7 +1,11 @@
 /** Where one part of a message stands at a carrier that answers per part (SMPP). */
 export type CarrierPartStatus = 'sent' | 'delivered' | 'undelivered';
 
-/** One part of a message as a carrier accepted it, keyed by the carrier's (normalised) message id. */
+/**
+ * One part of a message as a carrier accepted it, found by the carrier's (normalised) message id.
+ * Keyed by that id with the message and part: carriers reuse ids, and every record is kept (the
+ * receipt ledger chooses among the records of an id by the receipt's dates).
+ */
 export interface CarrierPartRecord {
   readonly carrier: string;
   /** The carrier's message id in the connector's canonical (normalised) form. */
@@ -20,9 +24,12 @@ export interface CarrierPartRecord {
   readonly updatedAt: number;
 }
 
-/** A part's final outcome from a receipt. */
+/** A part's final outcome from a receipt (or a query_sm answer), for the part it was matched to. */
 export interface CarrierPartOutcome {
   readonly carrierMessageId: string;
+  /** The part it is for: several parts may have had the same carrier id. */
+  readonly messageId: string;
+  readonly partIndex: number;
   readonly status: Exclude<CarrierPartStatus, 'sent'>;
   readonly error: string | null;
   readonly errorDetail: string | null;
@@ -31,11 +38,11 @@ export interface CarrierPartOutcome {
 
 /** Parts of messages handed to per-part carriers, for receipt correlation across restarts. */
 export interface CarrierPartRepository {
-  /** Record accepted parts; an id the carrier reuses replaces the old mapping. */
+  /** Record accepted parts; a part recorded again replaces its record, other parts' records of a reused id are kept. */
   insertMany(parts: readonly CarrierPartRecord[]): Promise<void>;
-  /** Engine internal, all projects (receipts carry no project): parts by carrier id. */
+  /** Engine internal, all projects (receipts carry no project): parts by carrier id, every record of a reused id. */
   findByCarrierIds(carrier: string, carrierMessageIds: readonly string[]): Promise<CarrierPartRecord[]>;
-  /** Engine internal: apply receipt outcomes to parts still `sent`; returns the parts that changed. */
+  /** Engine internal: apply receipt outcomes to their parts (carrier id, message, part) still `sent`; returns the parts that changed. */
   applyOutcomes(carrier: string, outcomes: readonly CarrierPartOutcome[]): Promise<CarrierPartRecord[]>;
   /** Engine internal: every part of the given messages (to apply a receipt policy). */
   listForMessages(messageIds: readonly string[]): Promise<CarrierPartRecord[]>;
