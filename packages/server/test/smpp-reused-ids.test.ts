@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { parseSmppSection } from '../src/carriers/smpp/config.js';
 import { SmppConnector } from '../src/carriers/smpp/connector.js';
 import type { CarrierSubmission, StatusReport } from '../src/domain/ports/carrier.js';
@@ -37,14 +37,16 @@ function describeReusedIds(dialect: string, open: () => Promise<{ store: Store; 
     async function setUp() {
       const { store, close } = await open();
       // The SMSC calls every message 7 (as one that restarted would, message after message).
+      // `hook.beforeAnswer`, when set, runs before a submit_sm is answered.
+      const hook: { beforeAnswer?: () => Promise<unknown> } = {};
       const smsc = await scriptedSmsc({
         submit(pdu, _accept, reply) {
-          reply({ command: 'submit_sm_resp', sequence: pdu.sequence, status: 0, messageId: '7', tlvs: [] });
+          void (hook.beforeAnswer?.() ?? Promise.resolve()).then(() => reply({ command: 'submit_sm_resp', sequence: pdu.sequence, status: 0, messageId: '7', tlvs: [] }));
         },
       });
       let shift = 0;
       const now = () => Date.now() + shift;
-      const config = parseSmppSection({ connectors: [{ id: 'smsc', host: '127.0.0.1', port: smsc.port, systemId: 'sw', password: 'pw', throughput: 0, reconnectMinMs: 10, reconnectMaxMs: 20, earlyReceiptHoldMs: 0 }], routes: [] }).connectors[0]!;
+      const config = parseSmppSection({ connectors: [{ id: 'smsc', host: '127.0.0.1', port: smsc.port, systemId: 'sw', password: 'pw', throughput: 0, reconnectMinMs: 10, reconnectMaxMs: 20, earlyReceiptHoldMs: 60_000 }], routes: [] }).connectors[0]!;
       const connector = new SmppConnector(config, { store, logger: { info() {}, debug() {}, warn() {}, error() {} } as never, now });
       const reports: StatusReport[] = [];
       await connector.start({ report: (r: StatusReport[]) => reports.push(...r), inbound: async () => [] } as never);
@@ -61,7 +63,7 @@ function describeReusedIds(dialect: string, open: () => Promise<{ store: Store; 
         await connector.stop();
         await close();
       };
-      return { store, smsc, connector, reports, firstAt, secondAt, stop };
+      return { store, smsc, connector, reports, firstAt, secondAt, stop, hook, message, later: (ms: number) => (shift += ms) };
     }
 
     it('keeps both parts, and a late receipt for the earlier message is applied to it, not to the other project\'s', async () => {
@@ -98,6 +100,21 @@ function describeReusedIds(dialect: string, open: () => Promise<{ store: Store; 
         // A done date only, before the second message was submitted: the first message's.
         expect(await smsc.receipt('7', receiptText('7', undefined, firstAt + 60_000))).toBe(0);
         expect(reports.map((r) => [r.projectId, r.messageId])).toEqual([['p1', 'm1']]);
+      } finally {
+        await stop();
+      }
+    });
+
+    it('holds a receipt that overtakes its submit_sm_resp, though the id has records, and applies it to its own message', async () => {
+      const { smsc, connector, reports, hook, message, later, stop } = await setUp();
+      try {
+        later(HOUR);
+        const thirdAt = Date.now() + 4 * HOUR;
+        // The SMSC sends the third message's receipt before answering its submit_sm.
+        hook.beforeAnswer = () => smsc.receipt('7', receiptText('7', thirdAt, thirdAt));
+        expect(await connector.submit([message('p1', 'm3')])).toEqual([{ outcome: 'accepted', carrierMessageId: '7', parts: 1 }]);
+        await vi.waitFor(() => expect(reports.map((r) => [r.projectId, r.messageId, r.status])).toEqual([['p1', 'm3', 'delivered']]));
+        expect(connector.status().counters).toMatchObject({ receipts_early: 1, receipts_duplicate: 0, receipts_ambiguous: 0 });
       } finally {
         await stop();
       }
