@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { crashTestEnv, freePort, serverIsBuilt, startBuiltServer } from '../packages/server/test/helpers/built-server.js';
+import { crashTestEnv, freePort, killNow, serverIsBuilt, startBuiltServer } from '../packages/server/test/helpers/built-server.js';
 import { createTestDatabase, serversOnPostgres, servicesOff, type TestDatabase } from '../packages/server/test/helpers/postgres.js';
 import { eventually } from '../packages/server/test/helpers/server.js';
 import { TcpLink } from '../packages/server/test/helpers/tcp-link.js';
@@ -37,11 +37,7 @@ const dir = mkdtempSync(join(tmpdir(), 'switchboard-py-crash-'));
 afterAll(async () => {
   script?.kill();
   await link?.down();
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
+  await killNow(child);
   await db?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -98,9 +94,7 @@ describe.skipIf('missing' in setup || !serverIsBuilt || (serversOnPostgres && se
     // The node saves its sessions' checkpoints once a second: wait for one to hold this session.
     await eventually(async () => ((await checkpointed(protocol)) ? true : undefined), 10_000, 'the checkpoint');
 
-    const exited = new Promise((r) => child!.once('exit', r));
-    child!.kill('SIGKILL');
-    await exited;
+    await killNow(child);
     await link.down();
     const restarted = await start();
     expect((await api(restarted, '/api/simulator/inbound', { body: { from: PHONE, to: NUMBER, body: 'came in while away' } })).status).toBe(201);

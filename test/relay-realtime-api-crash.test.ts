@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SignalWire } from '@signalwire/realtime-api';
-import { crashTestEnv, freePort, serverIsBuilt, startBuiltServer } from '../packages/server/test/helpers/built-server.js';
+import { crashTestEnv, freePort, killNow, serverIsBuilt, startBuiltServer } from '../packages/server/test/helpers/built-server.js';
 import { createTestDatabase, serversOnPostgres, servicesOff, type TestDatabase } from '../packages/server/test/helpers/postgres.js';
 import { RawRelay } from '../packages/server/test/helpers/raw-relay.js';
 import { eventually } from '../packages/server/test/helpers/server.js';
@@ -33,11 +33,7 @@ const dir = mkdtempSync(join(tmpdir(), 'switchboard-rt-crash-'));
 afterAll(async () => {
   await client?.disconnect().catch(() => undefined);
   await link?.down();
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
+  await killNow(child);
   await db?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -91,9 +87,7 @@ describe.skipIf(!serverIsBuilt || (serversOnPostgres && servicesOff))('@signalwi
     await eventually(async () => ((await checkpointed()).includes(`${had}:delivered`) && (await checkpointed()).some((k) => k.endsWith(':received')) ? true : undefined), 10_000, 'the checkpoint');
 
     // Killed; the client cannot reach the restarted server until the link is back.
-    const exited = new Promise((r) => child!.once('exit', r));
-    child!.kill('SIGKILL');
-    await exited;
+    await killNow(child);
     await link.down();
     const restarted = await start();
     const other = await RawRelay.connected(restarted, PROJECT, TOKEN);

@@ -76,6 +76,14 @@ export async function startBuiltServer(opts: { port: number; env: Record<string,
   }
 }
 
+/** Kill `child` with SIGKILL (a crash) if it still runs, and wait until it has exited. */
+export async function killNow(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
 /** What a finished run of the command printed and how it ended. */
 export interface CliRun {
   code: number | null;
