@@ -6,7 +6,8 @@
  * adopted one was written `initiated`. It runs when woken or at the next due time — never by polling.
  *
  * Senders with a rate (sender-queues.ts) are released at that rate: their claimed jobs take the sender's
- * next slots and wait for them. A scheduled message's job comes due at its send time; its claim moves it `scheduled → queued`.
+ * next slots and wait for them. A carrier with a rate is handed what it sends within half a lease,
+ * and its submissions hold no slot (carrier-pace.ts). A scheduled message's job comes due at its send time; its claim moves it `scheduled → queued`.
  *
  * Delivery to carriers is at-least-once: a crash between a carrier's acceptance and the record of `sent`
  * re-submits that message after restart. The window is one batch in flight per slot. Each carrier's
@@ -26,16 +27,18 @@ import type { Repositories, Store } from '../../domain/ports/store.js';
 import type { CarrierRouter } from '../routing/carrier-router.js';
 import { ALL_CARRIERS_LOCAL, type CarrierAvailability } from '../../domain/ports/carrier-availability.js';
 import type { ChangeRequest, LocalDispatch, MessageJournal, TransactionWork } from './journal.js';
-import type { PriceQuote, Pricing } from '../../domain/pricing.js';
+import type { Pricing } from '../../domain/pricing.js';
 import type { RecentMessages } from './recent-messages.js';
 import type { SubmissionsInFlight } from './submissions-in-flight.js';
 import { WorkLoop } from '../../util/work-loop.js';
 import { RepeatedFailure } from '../../util/log-limiter.js';
 import { TransientAnswers, type TransientAnswer } from './transient-answers.js';
-import type { RatedJob, SenderQueues } from './sender-queues.js';
+import type { SenderQueues } from './sender-queues.js';
 import { ProjectLanes } from './project-lanes.js';
 import { lastServed } from '../../domain/claim-cursor.js';
 import { initiated, sentIn, submission, submitSafely } from './carrier-submission.js';
+import type { Adopted, Claimed, ClaimOutcome, Plan, Ready, Verdict } from './dispatch-records.js';
+import { CarrierPace, declaredRate } from './carrier-pace.js';
 
 /** How long stopping waits for batches in flight before the carriers are stopped under them (wall-clock ms). */
 const STOP_GRACE_MS = 10_000;
@@ -67,6 +70,7 @@ export class Dispatcher implements LocalDispatch {
   /** Carriers that said they can send again: their handed-back retries come forward as they answer. */
   private readonly recovering = new Set<string>();
   private readonly transientAnswers: TransientAnswers;
+  private readonly pace: CarrierPace;
 
   constructor(
     private readonly deps: {
@@ -90,6 +94,7 @@ export class Dispatcher implements LocalDispatch {
     private readonly opts: DispatcherOptions,
   ) {
     this.transientAnswers = new TransientAnswers(deps.logger);
+    this.pace = new CarrierPace(opts.leaseMs / 2);
     this.loop = new WorkLoop(
       () => this.pass(),
       deps.clock,
@@ -154,7 +159,12 @@ export class Dispatcher implements LocalDispatch {
    */
   room(): number {
     if (this.loop.stopped || !this.unsubscribe) return 0;
-    return Math.max(0, Math.max(1, this.opts.concurrency - this.loop.active) * this.opts.batchSize - this.adopted.size);
+    return Math.max(0, Math.max(1, this.opts.concurrency - this.slotsBusy) * this.opts.batchSize - this.adopted.size);
+  }
+
+  /** Batches in flight holding a slot: those waiting for a carrier without a rate (see carrier-pace.ts). */
+  private get slotsBusy(): number {
+    return this.loop.active - this.pace.active;
   }
 
   /**
@@ -193,7 +203,7 @@ export class Dispatcher implements LocalDispatch {
 
   /** Claim and start batches while there is room; then wait for the next due job or a wake-up. */
   private async pass(): Promise<void> {
-    while (!this.loop.stopped && this.loop.active < this.opts.concurrency) {
+    while (!this.loop.stopped && this.slotsBusy < this.opts.concurrency) {
       // Adopted messages, and the queue when something may be due there (a wake-up from the bus or
       // from outside, a due time reached, a full claim before), in turns: a project writing faster
       // than its carrier sends keeps adopted messages waiting, and the queue — where another
@@ -210,8 +220,11 @@ export class Dispatcher implements LocalDispatch {
         if (next !== undefined) this.loop.armAt(next);
         continue;
       }
-      this.launch(batch.ready);
+      const launched = this.launch(batch.ready);
       if (batch.nextSlotAt !== undefined) this.loop.armAt(batch.nextSlotAt);
+      // Every ready job waits for its rated carrier's room: no claim until then (armed by `launch`),
+      // or the next claims would take the carrier's whole backlog only to put it back.
+      if (fromQueue && launched === 0 && batch.ready.length > 0) continue;
       // After a claim that found work, look again: more may be due, and the claim that finds none
       // arms the timer for the next due time.
       if (fromQueue) this.queueMayHaveWork = true;
@@ -353,16 +366,42 @@ export class Dispatcher implements LocalDispatch {
     return out;
   }
 
-  /** Start a batch: each carrier gets its messages at once, and the batch's slot frees when all have answered. */
-  private launch(ready: Ready[]): void {
+  /**
+   * Start a batch: each carrier gets its messages at once, and the batch's slot frees when all
+   * carriers without a rate have answered. A carrier with a rate takes what fits its window, the
+   * rest going back to the queue for its room (carrier-pace.ts). Returns how many were handed over.
+   */
+  private launch(ready: Ready[]): number {
     const byCarrier = new Map<Carrier, Ready[]>();
     for (const r of ready) {
       const list = byCarrier.get(r.carrier);
       if (list) list.push(r);
       else byCarrier.set(r.carrier, [r]);
     }
-    const work = [...byCarrier].map(([carrier, items]) => this.submit(carrier, items));
-    this.loop.track(Promise.all(work), (err) => this.deps.logger.error({ err, messages: ready.length }, 'dispatch batch failed; its jobs retry when their lease expires'));
+    const work: Array<Promise<void>> = [];
+    let handed = 0;
+    for (const [carrier, items] of byCarrier) {
+      const rate = declaredRate(carrier);
+      if (rate === null) {
+        handed += items.length;
+        work.push(this.submit(carrier, items));
+        continue;
+      }
+      const { go, later, retryAt } = this.pace.admit(carrier, rate, items, this.deps.clock.now());
+      handed += go.length;
+      if (later.length) this.loop.armAt(Math.ceil(retryAt));
+      this.pace.begin();
+      const paced = Promise.all([go.length ? this.submit(carrier, go) : undefined, later.length ? this.putBack(carrier, later, Math.ceil(retryAt)) : undefined]).finally(() => this.pace.done(carrier, go));
+      this.loop.track(paced, (err) => this.deps.logger.error({ err, carrier: carrier.descriptor.id, messages: items.length }, 'dispatch to a rated carrier failed; its jobs retry when their lease expires'));
+    }
+    if (work.length) this.loop.track(Promise.all(work), (err) => this.deps.logger.error({ err, messages: ready.length }, 'dispatch batch failed; its jobs retry when their lease expires'));
+    return handed;
+  }
+
+  /** Jobs a rated carrier has no room for: back to the queue, pinned to it, for when it will (at their expiry at the latest). */
+  private async putBack(carrier: Carrier, items: readonly Ready[], at: number): Promise<void> {
+    const pin = this.pin(carrier);
+    await this.deps.store.jobs.reschedule(items.map((r) => ({ id: r.job.id, runAt: Math.min(at, r.message.expiresAt), carrier: pin })));
   }
 
   /**
@@ -454,47 +493,4 @@ export class Dispatcher implements LocalDispatch {
       this.loop.armAt(Math.min(...retry.map((r) => r.runAt)));
     }
   }
-}
-
-/** What a claim or an adoption produced: jobs taken, what is ready to submit, the earliest slot a held job waits for. */
-interface Claimed {
-  readonly claimed: number;
-  readonly ready: Ready[];
-  readonly nextSlotAt?: number;
-}
-
-/** A claim's result inside its transaction, with how many jobs it handed to other nodes. */
-interface ClaimOutcome extends Claimed {
-  readonly handedOff: number;
-}
-
-/** Where a message stands at dispatch (`Dispatcher.verdict`). */
-type Verdict =
-  | { readonly kind: 'elsewhere' | 'expired'; readonly carrier: Carrier }
-  | { readonly kind: 'overpriced'; readonly carrier: Carrier; readonly quote: PriceQuote }
-  | { readonly kind: 'rated'; readonly carrier: Carrier; readonly price: number | null; readonly rate: number }
-  | { readonly kind: 'ready'; readonly carrier: Carrier; readonly price: number | null };
-
-/** What the jobs of one claim or adoption need (`Dispatcher.plan`). */
-interface Plan {
-  readonly changes: ChangeRequest[];
-  readonly ready: Ready[];
-  readonly rated: Array<RatedJob & { carrier: Carrier; price: number | null }>;
-  readonly finished: number[];
-  readonly handOff: Array<{ id: number; runAt: number; carrier: string }>;
-}
-
-/** A message handed over by the journal with its leased job, and when (ms). */
-interface Adopted {
-  readonly job: JobRecord;
-  readonly message: MessageRecord;
-  readonly at: number;
-}
-
-interface Ready {
-  readonly job: JobRecord;
-  readonly message: MessageRecord;
-  /** Where the message's destination routes, and what it costs there (decided once, at claim time). */
-  readonly carrier: Carrier;
-  readonly price: number | null;
 }
