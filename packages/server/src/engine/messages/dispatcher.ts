@@ -390,11 +390,14 @@ export class Dispatcher implements LocalDispatch {
       const { go, later, retryAt } = this.pace.admit(carrier, rate, items, this.deps.clock.now());
       handed += go.length;
       if (later.length) this.loop.armAt(Math.ceil(retryAt));
+      // A lease ending while the carrier still holds its message: claimed again then, joining it.
+      if (go.length) this.loop.armAt(Math.min(...go.map((r) => r.job.runAt)));
       this.pace.begin();
       const paced = Promise.all([go.length ? this.submit(carrier, go) : undefined, later.length ? this.putBack(carrier, later, Math.ceil(retryAt)) : undefined]).finally(() => this.pace.done(carrier, go));
       this.loop.track(paced, (err) => this.deps.logger.error({ err, carrier: carrier.descriptor.id, messages: items.length }, 'dispatch to a rated carrier failed; its jobs retry when their lease expires'));
     }
-    if (work.length) this.loop.track(Promise.all(work), (err) => this.deps.logger.error({ err, messages: ready.length }, 'dispatch batch failed; its jobs retry when their lease expires'));
+    // Tracked even empty, as always: its end wakes the loop for another look.
+    if (work.length || byCarrier.size === 0) this.loop.track(Promise.all(work), (err) => this.deps.logger.error({ err, messages: ready.length }, 'dispatch batch failed; its jobs retry when their lease expires'));
     return handed;
   }
 
