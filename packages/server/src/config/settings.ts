@@ -261,7 +261,7 @@ export const SETTINGS = {
   },
 
   dispatchBatchSize: { key: 'dispatcher.batchSize', env: 'SWITCHBOARD_DISPATCH_BATCH_SIZE', flag: null, description: 'Messages claimed per dispatch batch.', default: 500, parse: parsers.int(1, 5000) },
-  dispatchConcurrency: { key: 'dispatcher.concurrency', env: 'SWITCHBOARD_DISPATCH_CONCURRENCY', flag: null, description: 'Dispatch batches in flight at once.', default: 4, parse: parsers.int(1, 64) },
+  dispatchConcurrency: { key: 'dispatcher.concurrency', env: 'SWITCHBOARD_DISPATCH_CONCURRENCY', flag: null, description: 'Dispatch batches in flight at once, waiting for carriers without a rate (one with a rate, an SMPP connector with a throughput, is handed what it sends in half dispatcher.leaseMs and holds none).', default: 4, parse: parsers.int(1, 64) },
   senderRates: {
     key: 'senders.rates',
     env: 'SWITCHBOARD_SENDER_RATES',
