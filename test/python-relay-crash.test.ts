@@ -10,10 +10,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { crashTestEnv, freePort, killNow, serverIsBuilt, startBuiltServer } from '../packages/server/test/helpers/built-server.js';
+import { crashTestEnv, freePort, killNow, readServerRows, serverIsBuilt, startBuiltServer } from '../packages/server/test/helpers/built-server.js';
 import { createTestDatabase, serversOnPostgres, servicesOff, type TestDatabase } from '../packages/server/test/helpers/postgres.js';
 import { eventually } from '../packages/server/test/helpers/server.js';
 import { TcpLink } from '../packages/server/test/helpers/tcp-link.js';
@@ -53,22 +51,8 @@ async function api(base: string, path: string, init: { method?: string; body?: u
 
 /** Whether a checkpoint of the session `protocol` is saved. */
 async function checkpointed(protocol: string): Promise<boolean> {
-  const q = 'select count(*) as n from relay_parked_sessions where protocol = $1';
-  if (db) {
-    const c = new pg.Client({ connectionString: db.url });
-    await c.connect();
-    try {
-      return Number((await c.query(q, [`checkpoint:${protocol}`])).rows[0].n) > 0;
-    } finally {
-      await c.end();
-    }
-  }
-  const sqlite = new Database(join(dir, 'switchboard.db'), { readonly: true, fileMustExist: true });
-  try {
-    return (sqlite.prepare(q.replace('$1', '?')).get(`checkpoint:${protocol}`) as { n: number }).n > 0;
-  } finally {
-    sqlite.close();
-  }
+  const rows = await readServerRows<{ n: number | string }>({ dataDir: dir, database: db }, 'select count(*) as n from relay_parked_sessions where protocol = $1', [`checkpoint:${protocol}`]);
+  return Number(rows[0]!.n) > 0;
 }
 
 describe.skipIf('missing' in setup || !serverIsBuilt || (serversOnPostgres && servicesOff))("SignalWire's Python SDK when its server is killed", () => {

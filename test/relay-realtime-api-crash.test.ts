@@ -9,11 +9,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SignalWire } from '@signalwire/realtime-api';
-import { crashTestEnv, freePort, killNow, serverIsBuilt, startBuiltServer } from '../packages/server/test/helpers/built-server.js';
+import { crashTestEnv, freePort, killNow, readServerRows, serverIsBuilt, startBuiltServer } from '../packages/server/test/helpers/built-server.js';
 import { createTestDatabase, serversOnPostgres, servicesOff, type TestDatabase } from '../packages/server/test/helpers/postgres.js';
 import { RawRelay } from '../packages/server/test/helpers/raw-relay.js';
 import { eventually } from '../packages/server/test/helpers/server.js';
@@ -45,22 +43,8 @@ async function api(base: string, path: string, body?: unknown): Promise<any> {
 
 /** The keys the one saved checkpoint says its client had (there is one RELAY session). */
 async function checkpointed(): Promise<string[]> {
-  const q = "select params from relay_parked_events where protocol like 'checkpoint:%' and key = 'had'";
-  if (db) {
-    const c = new pg.Client({ connectionString: db.url });
-    await c.connect();
-    try {
-      return (await c.query(q)).rows.flatMap((r: { params: string }) => JSON.parse(r.params) as string[]);
-    } finally {
-      await c.end();
-    }
-  }
-  const sqlite = new Database(join(dir, 'switchboard.db'), { readonly: true, fileMustExist: true });
-  try {
-    return (sqlite.prepare(q).all() as Array<{ params: string }>).flatMap((r) => JSON.parse(r.params) as string[]);
-  } finally {
-    sqlite.close();
-  }
+  const rows = await readServerRows<{ params: string }>({ dataDir: dir, database: db }, "select params from relay_parked_events where protocol like 'checkpoint:%' and key = 'had'");
+  return rows.flatMap((r) => JSON.parse(r.params) as string[]);
 }
 
 describe.skipIf(!serverIsBuilt || (serversOnPostgres && servicesOff))('@signalwire/realtime-api when its server is killed', () => {

@@ -9,9 +9,7 @@
  * read-only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KyselyStore } from '../src/store/kysely-store.js';
-import { adminQuery, serversOnPostgres } from './helpers/postgres.js';
-import { sqliteReadOnly } from './helpers/store-outage.js';
+import { storageReadOnly } from './helpers/store-outage.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 /** Longer than any refusal takes (PostgreSQL's first statements may meet a connection just ended); far shorter than "until storage is back". */
@@ -19,13 +17,8 @@ const ANSWER_BOUND_MS = 8_000;
 
 describe('canceling a scheduled message while storage takes no writes', () => {
   let server: TestServer;
-  let database: string | undefined;
 
-  async function readOnly(on: boolean): Promise<void> {
-    if (!database) return sqliteReadOnly(server.store as KyselyStore, on);
-    await adminQuery(`alter database "${database}" ${on ? 'set default_transaction_read_only = on' : 'reset default_transaction_read_only'}`);
-    await adminQuery(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${database}' and pid <> pg_backend_pid()`);
-  }
+  const readOnly = (on: boolean) => storageReadOnly(server, on);
 
   /** The request's answer, or 'no answer' after `ANSWER_BOUND_MS`. */
   async function answered<T>(request: Promise<T>): Promise<T | 'no answer'> {
@@ -42,7 +35,6 @@ describe('canceling a scheduled message while storage takes no writes', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    if (serversOnPostgres) database = new URL(server.settings.databaseUrl!).pathname.slice(1);
   });
   afterAll(async () => {
     await readOnly(false).catch(() => undefined);

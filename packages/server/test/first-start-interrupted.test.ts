@@ -18,14 +18,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_NUMBERS } from '../src/engine/admin/bootstrap.js';
 import { openPostgresStore } from '../src/store/dialects/postgres.js';
 import { openSqliteStore } from '../src/store/dialects/sqlite.js';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import { runBuiltCli, serverIsBuilt as BUILT, startBuiltCli } from './helpers/built-server.js';
-import { createTestDatabase, NATS_TEST_URL, serversOnNats, serversOnPostgres, type TestDatabase } from './helpers/postgres.js';
+import { createTestDatabase, databaseQuery, NATS_TEST_URL, serversOnNats, serversOnPostgres, type TestDatabase } from './helpers/postgres.js';
 
 const SLOW = 120_000;
 const NOT_BUILT = 'skipped: packages/server/dist is missing — run `npm run build`';
@@ -157,15 +156,7 @@ describe.skipIf(!serversOnPostgres)('on PostgreSQL (SWITCHBOARD_TEST_DATABASE_UR
   onBothCommands('PostgreSQL', async () => {
     const db = await createTestDatabase();
     databases.push(db);
-    const admin = async (text: string) => {
-      const client = new pg.Client({ connectionString: db.url });
-      await client.connect();
-      try {
-        await client.query(text);
-      } finally {
-        await client.end();
-      }
-    };
+    const admin = (text: string) => databaseQuery(db.url, text);
     return {
       args: ['--database-url', db.url],
       env: serversOnNats ? { SWITCHBOARD_NATS_URL: NATS_TEST_URL } : {},

@@ -6,25 +6,16 @@
  * message worked. The key is now made at start, with the other startup writes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KyselyStore } from '../src/store/kysely-store.js';
-import { adminQuery, serversOnPostgres } from './helpers/postgres.js';
-import { sqliteReadOnly } from './helpers/store-outage.js';
+import { storageReadOnly } from './helpers/store-outage.js';
 import { eventually, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 describe('lists while storage takes no writes', () => {
   let server: TestServer;
-  let database: string | undefined;
 
-  /** Read-only storage: SQLite's `query_only`, or PostgreSQL's sessions started read-only. */
-  async function readOnly(on: boolean): Promise<void> {
-    if (!database) return sqliteReadOnly(server.store as KyselyStore, on);
-    await adminQuery(`alter database "${database}" ${on ? 'set default_transaction_read_only = on' : 'reset default_transaction_read_only'}`);
-    await adminQuery(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${database}' and pid <> pg_backend_pid()`);
-  }
+  const readOnly = (on: boolean) => storageReadOnly(server, on);
 
   beforeAll(async () => {
     server = await startTestServer();
-    if (serversOnPostgres) database = new URL(server.settings.databaseUrl!).pathname.slice(1);
   });
   afterAll(async () => {
     await readOnly(false).catch(() => undefined);

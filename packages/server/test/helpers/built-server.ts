@@ -5,8 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NATS_TEST_URL, serversOnNats, type TestDatabase } from './postgres.js';
+import Database from 'better-sqlite3';
+import { databaseQuery, NATS_TEST_URL, serversOnNats, type TestDatabase } from './postgres.js';
 
 export const BUILT_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -73,6 +75,21 @@ export async function startBuiltServer(opts: { port: number; env: Record<string,
       throw new Error(`${name} was not ready after ${timeoutMs} ms: ${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The rows of a read on the database of a built server started with `crashTestEnv`: its PostgreSQL
+ * database when it has one, else the SQLite file of `dataDir`, opened read-only beside the server.
+ * `text` numbers its parameters `$1`, `$2`… (read as `?` on SQLite).
+ */
+export async function readServerRows<T>(o: { dataDir: string; database: TestDatabase | undefined }, text: string, values: unknown[] = []): Promise<T[]> {
+  if (o.database) return (await databaseQuery(o.database.url, text, values)).rows as T[];
+  const sqlite = new Database(join(o.dataDir, 'switchboard.db'), { readonly: true, fileMustExist: true });
+  try {
+    return sqlite.prepare(text.replace(/\$\d+/g, '?')).all(...values) as T[];
+  } finally {
+    sqlite.close();
   }
 }
 

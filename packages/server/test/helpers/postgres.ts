@@ -39,11 +39,16 @@ export function databaseUrl(name: string, base = POSTGRES_ADMIN_URL): string {
 }
 
 /** Run one statement on the admin connection. */
-export async function adminQuery(text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 5_000 });
+export function adminQuery(text: string): Promise<pg.QueryResult> {
+  return databaseQuery(POSTGRES_ADMIN_URL, text);
+}
+
+/** Run one statement on a connection of its own to the database at `url` (a test's, beside its servers' pools). */
+export async function databaseQuery(url: string, text: string, values?: unknown[]): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
-    return await client.query(text);
+    return await client.query(text, values);
   } finally {
     await client.end();
   }

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { openPostgresStore } from '../../src/store/dialects/postgres.js';
 import { openSqliteStore } from '../../src/store/dialects/sqlite.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import { createTestDatabase } from './postgres.js';
+import { adminQuery, createTestDatabase } from './postgres.js';
 import { TcpLink } from './tcp-link.js';
 
 export interface StoreOutage {
@@ -23,6 +23,18 @@ export interface StoreOutage {
 /** Make a SQLite store's database read-only, or writable again. */
 export function sqliteReadOnly(store: KyselyStore, on: boolean): Promise<void> {
   return sql.raw(`PRAGMA query_only = ${on ? 1 : 0}`).execute(store.db).then(() => undefined);
+}
+
+/**
+ * A test server's storage taking no writes, or writes again: SQLite's `query_only` (SQLITE_READONLY,
+ * as a full disk's SQLITE_FULL: reads still work) on its store, or its PostgreSQL database's
+ * sessions started read-only (the sessions open now are ended so the pool opens new ones).
+ */
+export async function storageReadOnly(server: { readonly store: unknown; readonly settings: { readonly databaseUrl?: string | null } }, on: boolean): Promise<void> {
+  if (!server.settings.databaseUrl) return sqliteReadOnly(server.store as KyselyStore, on);
+  const database = new URL(server.settings.databaseUrl).pathname.slice(1);
+  await adminQuery(`alter database "${database}" ${on ? 'set default_transaction_read_only = on' : 'reset default_transaction_read_only'}`);
+  await adminQuery(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${database}' and pid <> pg_backend_pid()`);
 }
 
 /** A SQLite store in `file` (a new one) whose outage is a read-only database. */

@@ -15,12 +15,11 @@ import { sql, type Kysely } from 'kysely';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/dialects/postgres.js';
 import { openSqliteStore } from '../../src/store/dialects/sqlite.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import { createTestDatabase, servicesOff, type TestDatabase } from '../helpers/postgres.js';
+import { createTestDatabase, databaseQuery, servicesOff, type TestDatabase } from '../helpers/postgres.js';
 
 /** The last migration: one `ALTER TABLE` adding a column. */
 const LAST = '0023-relay-senders';
@@ -95,15 +94,7 @@ describe.skipIf(servicesOff)('on PostgreSQL', () => {
   interruptedMigration('PostgreSQL', async () => {
     const db = await createTestDatabase();
     databases.push(db);
-    const admin = async (text: string) => {
-      const client = new pg.Client({ connectionString: db.url });
-      await client.connect();
-      try {
-        await client.query(text);
-      } finally {
-        await client.end();
-      }
-    };
+    const admin = (text: string) => databaseQuery(db.url, text);
     return {
       open: () => openPostgresStore({ url: db.url, poolSize: 1 }),
       refuseRecords: (on) =>
