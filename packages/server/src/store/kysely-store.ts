@@ -31,7 +31,7 @@ import type { Database } from './schema.js';
 
 function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotInserts): Repositories {
   return {
-    projects: new KyselyProjectRepository(db),
+    projects: new KyselyProjectRepository(db, traits),
     tokens: new KyselyTokenRepository(db),
     numbers: new KyselyPhoneNumberRepository(db, traits),
     messages: new KyselyMessageRepository(db, traits, inserts),

@@ -54,10 +54,11 @@ interface BootstrapDeps {
 
 /**
  * Ensure the startup project (see the top of this file). Nodes of a cluster started together on an
- * empty database each find no project and each write a first start: the one whose transaction
- * commits second fails on a unique key (the built-in numbers, or the configured project id) and
- * has written nothing. That start is made once more, and finds the project the other node made;
- * a failure of the second attempt (a unique key no other start explains) stops the start as before.
+ * empty database each find no project and each begin a first start. Inside its transaction a first
+ * start waits for any other to end (`holdFirstStart`) and looks again, so the later one takes the
+ * project the earlier made, even when no key of theirs collides (different numbers, no project id).
+ * A start that still loses on a unique key (the built-in numbers, or the configured project id) has
+ * written nothing, and is made once more; a failure of the second attempt stops the start as before.
  */
 export async function ensureStartupProject(deps: BootstrapDeps, s: BootstrapSettings): Promise<BootstrapReport> {
   try {
@@ -77,8 +78,13 @@ function lostToAnotherStart(store: Store, err: unknown): boolean {
   return store.isUniqueViolation(err) || isAppError(err, 'NUMBER_TAKEN');
 }
 
+/** The configured project, or the first there is. */
+async function existingProject(store: Store, s: BootstrapSettings): Promise<ProjectRecord | undefined> {
+  return s.projectId ? store.projects.get(s.projectId) : (await store.projects.list())[0];
+}
+
 async function startupProject(deps: BootstrapDeps, s: BootstrapSettings): Promise<BootstrapReport> {
-  const found = s.projectId ? await deps.store.projects.get(s.projectId) : (await deps.store.projects.list())[0];
+  const found = await existingProject(deps.store, s);
   if (found) return ensureContents(deps, s, found, false);
   // A first start writes its project, tokens and numbers in one transaction: one stopped half-way
   // (killed, a full disk) left a project without its numbers, and the next start, finding a
@@ -88,6 +94,10 @@ async function startupProject(deps: BootstrapDeps, s: BootstrapSettings): Promis
     deps.store,
     (tx, after): BootstrapDeps => ({ store: storeWithin(deps.store, tx), projects: deps.projects.within(tx, after), numbers: deps.numbers.within(tx, after) }),
     async (within) => {
+      // Another node's first start may have committed since the read above, with keys that did not collide with ours.
+      await within.store.projects.holdFirstStart();
+      const made = await existingProject(within.store, s);
+      if (made) return ensureContents(within, s, made, false);
       const project = await within.projects.createProject({ ...(s.projectId ? { id: s.projectId } : {}), name: s.projectName, ...(s.signingKey ? { signingKey: s.signingKey } : {}) });
       return ensureContents(within, s, project, true);
     },

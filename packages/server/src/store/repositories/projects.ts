@@ -1,11 +1,18 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ProjectRepository, TokenRepository } from '../../domain/ports/store.js';
 import type { ApiTokenRecord, ProjectRecord } from '../../domain/project.js';
+import type { DialectTraits } from '../dialect-traits.js';
 import type { Database } from '../schema.js';
 import { projectFromRow, tokenFromRow } from '../rows.js';
 
+/** The advisory lock key that serializes first starts on PostgreSQL (any constant no other lock uses). */
+const FIRST_START_LOCK = 0x5342_0001;
+
 export class KyselyProjectRepository implements ProjectRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly traits: DialectTraits,
+  ) {}
 
   async create(p: ProjectRecord): Promise<void> {
     await this.db.insertInto('projects').values({ id: p.id, name: p.name, signing_key: p.signingKey, created_at: p.createdAt }).execute();
@@ -19,6 +26,10 @@ export class KyselyProjectRepository implements ProjectRepository {
   async list(): Promise<ProjectRecord[]> {
     const rows = await this.db.selectFrom('projects').selectAll().orderBy('created_at').execute();
     return rows.map(projectFromRow);
+  }
+
+  async holdFirstStart(): Promise<void> {
+    if (this.traits.name === 'postgres') await sql`select pg_advisory_xact_lock(${FIRST_START_LOCK})`.execute(this.db);
   }
 
   async setSigningKey(projectId: string, signingKey: string): Promise<void> {
