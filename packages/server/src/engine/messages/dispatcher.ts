@@ -39,6 +39,7 @@ import { lastServed } from '../../domain/claim-cursor.js';
 import { initiated, sentIn, submission, submitSafely } from './carrier-submission.js';
 import type { Adopted, Claimed, ClaimOutcome, Plan, Ready, Verdict } from './dispatch-records.js';
 import { CarrierPace, declaredRate } from './carrier-pace.js';
+import { recheckWaited, type SenderHolds } from './waited-checks.js';
 
 /** How long stopping waits for batches in flight before the carriers are stopped under them (wall-clock ms). */
 const STOP_GRACE_MS = 10_000;
@@ -272,6 +273,7 @@ export class Dispatcher implements LocalDispatch {
     const { senderQueues } = this.deps;
     if (senderQueues) await senderQueues.prime(reads.numbers, messages.values());
     const plan: Plan = { changes: [], ready: [], rated: [], finished: [], handOff: [] };
+    const holds: SenderHolds = new Map();
     for (const job of jobs) {
       const m = messages.get(job.messageId);
       if (!m || (m.status !== 'queued' && m.status !== 'initiated' && m.status !== 'scheduled')) {
@@ -280,19 +282,12 @@ export class Dispatcher implements LocalDispatch {
         continue;
       }
       const v = this.verdict(m, now, job.slotAt != null);
-      if (m.status === 'scheduled' && v.kind !== 'elsewhere') {
-        // Its send time came: from here on it is an ordinary queued message.
-        plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'queued', detail: { scheduled: true } });
-        // Its number may have been released since (and registered by another project): not sent from it.
-        if (!(await reads.numbers.getByNumber(m.projectId, m.from))) {
-          plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'FROM_NOT_OWNED', completesJob: job.id });
-          continue;
-        }
-      }
-      // The handset may have replied STOP since a scheduled message was created, or while one waited
-      // for its sender's rate slot (a queue can hold it for hours); others were checked at create time.
-      if ((m.status === 'scheduled' || job.slotAt != null) && v.kind !== 'elsewhere' && (await reads.optOuts.blocks(m.projectId, m.to, m.from, m.numberGroupId))) {
-        plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: 'TO_OPTED_OUT', completesJob: job.id });
+      // Its send time came: from here on it is an ordinary queued message.
+      if (m.status === 'scheduled' && v.kind !== 'elsewhere') plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'queued', detail: { scheduled: true } });
+      // One that waited may have lost its number (to another project since) or its handset (STOP).
+      const failure = v.kind === 'elsewhere' ? null : await recheckWaited(reads, m, job, holds);
+      if (failure) {
+        plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: failure, completesJob: job.id });
         continue;
       }
       switch (v.kind) {

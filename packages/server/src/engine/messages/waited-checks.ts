@@ -1,0 +1,33 @@
+/**
+ * What is checked again, before it is sent, of a message that waited after it was accepted: for its
+ * send time (scheduled), for its sender's rate slot (sender-queues.ts; a queue can hold it for
+ * hours), or for another turn (a retry after a carrier asked for one, a lease that expired, a hand-off
+ * between nodes). Others were checked when they were accepted, a moment before.
+ *
+ * - Its `From` must still be one of its project's numbers: one released meanwhile may have been
+ *   registered since by another project, and the message would go out from that project's number,
+ *   its replies going there too (tenancy, docs/architecture.md). It fails with 21210.
+ * - Its handset must not have replied STOP to it meanwhile (checked for the scheduled and the rated,
+ *   as before): it fails with 21610.
+ */
+import type { JobRecord } from '../../domain/jobs.js';
+import type { MessageRecord } from '../../domain/message.js';
+import type { Repositories } from '../../domain/ports/store.js';
+
+/** Why a waited message is not sent after all, or null when it may be. */
+export type WaitedFailure = 'FROM_NOT_OWNED' | 'TO_OPTED_OUT';
+
+/** Whether each project still holds each sender, looked up once per plan (a batch is mostly a few senders). */
+export type SenderHolds = Map<string, boolean>;
+
+export async function recheckWaited(reads: Pick<Repositories, 'numbers' | 'optOuts'>, m: MessageRecord, job: JobRecord, holds: SenderHolds): Promise<WaitedFailure | null> {
+  const timed = m.status === 'scheduled' || job.slotAt != null;
+  // A first claim (or adoption) counts 1: more is another turn.
+  if (!timed && job.attempts <= 1) return null;
+  const key = `${m.projectId} ${m.from}`;
+  let held = holds.get(key);
+  if (held === undefined) holds.set(key, (held = (await reads.numbers.getByNumber(m.projectId, m.from)) !== undefined));
+  if (!held) return 'FROM_NOT_OWNED';
+  if (timed && (await reads.optOuts.blocks(m.projectId, m.to, m.from, m.numberGroupId))) return 'TO_OPTED_OUT';
+  return null;
+}
