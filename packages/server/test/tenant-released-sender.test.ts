@@ -2,9 +2,9 @@
  * A number released by one project and registered by another (tenancy, docs/architecture.md): the
  * first project's messages still waiting to be sent from it — for their sender's rate slot, or for
  * a retry after the carrier throttled them — must not go out from the number now another
- * project's. Each fails with 21210 (`invalid_from_number`) when its turn comes, as a scheduled
- * message does (compat/sending-real-traffic-rates.test.ts). The simulator clock is manual: nothing
- * here waits for time to pass.
+ * project's. Each fails with 21210 (`invalid_from_number`), as a scheduled message does at its send
+ * time (compat/sending-real-traffic-rates.test.ts); those waiting for rate slots at once, not when
+ * their slots come. The simulator clock is manual: nothing here waits for time to pass.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForEnd } from './helpers/messages.js';
@@ -58,17 +58,19 @@ async function inboxes(to: string): Promise<{ a: string[]; b: string[] }> {
 }
 
 describe("A's messages waiting to be sent from a number A released and B registered", () => {
-  it("fail with 21210 when their sender's rate slot comes, instead of going out from B's number", async () => {
+  it("fail with 21210 at once, not at their sender's rate slots, and none goes out from B's number", async () => {
     const number = '+15551238801';
     const handset = '+15557708801';
     // One message every 100 s.
     const id = await register(a, number, { messages_per_second: 0.01 });
     const ids = [await send(a, number, handset, 'A 0'), await send(a, number, handset, 'A 1'), await send(a, number, handset, 'A 2')];
     expect((await waitForEnd(server, ids[0]!, undefined, a.auth)).status).toBe('delivered');
-    // The others wait for slots 100 s and 200 s away: the clock stands still until it is moved.
+    // The others wait for slots 100 s and 200 s away: the clock stands still, and is not moved here.
     await handOver(number, id);
-    await advance(5 * MINUTE);
     for (const later of ids.slice(1)) expect(await waitForEnd(server, later, undefined, a.auth)).toMatchObject({ status: 'failed', error_code: '21210' });
+    expect(await inboxes(handset)).toEqual({ a: ['A 0'], b: [] });
+    // Nothing is left to go out from it when the slots come.
+    await advance(5 * MINUTE);
     expect(await inboxes(handset)).toEqual({ a: ['A 0'], b: [] });
   });
 

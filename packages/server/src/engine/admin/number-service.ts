@@ -107,9 +107,18 @@ export class NumberService {
   }
 
   async release(projectId: string, id: string): Promise<boolean> {
+    const number = await this.deps.store.numbers.get(projectId, id);
     const removed = await this.deps.store.numbers.delete(projectId, id);
-    if (removed) this.changed(projectId);
-    return removed;
+    if (!removed) return false;
+    this.changed(projectId);
+    // Its messages waiting for rate slots (perhaps hours away) are claimed now, and fail there
+    // (engine/messages/waited-checks.ts): the number may be another project's by their slots.
+    if (number) {
+      const now = this.deps.clock.now();
+      const released = await this.deps.store.transaction((tx) => tx.jobs.releaseSenderSlots(senderKey(projectId, number.number), projectId, number.number, now));
+      if (released) this.notify(() => this.deps.bus.publish('work.available', { queue: 'dispatch' }));
+    }
+    return true;
   }
 
   /**
