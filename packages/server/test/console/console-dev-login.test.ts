@@ -1,20 +1,22 @@
 /**
  * The dev login through a real zero-config server (loopback bind, no configured API token): on for
- * requests to a loopback host name, refused for any other Host (DNS rebinding) or another origin,
- * and giving a session that works like any other, with every scope, for the startup project.
+ * the console's requests to a loopback host name, refused for any other Host (DNS rebinding),
+ * another origin or none (a program on the machine: another project's status callback pointed at
+ * it), and giving a session that works like any other, with every scope, for the startup project.
  */
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { createProject } from '../helpers/projects.js';
+import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 import { consoleClient } from './console-client.js';
 
 let server: TestServer;
 
-/** A request with a Host header of our choosing (fetch does not let a caller set Host). */
+/** A request with a Host header of our choosing (fetch does not let a caller set Host), from a page of that host. */
 function withHost(method: string, path: string, host: string): Promise<{ status: number; body: any; setCookie: string | undefined }> {
   const url = new URL(server.url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: { host, 'content-length': 0 } }, (res) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: { host, origin: `http://${host}`, 'content-length': 0 } }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), setCookie: res.headers['set-cookie']?.[0] }));
@@ -35,7 +37,7 @@ describe('dev login on a zero-config server', () => {
   it('is offered, and opens a session with every scope for the startup project', async () => {
     const c = consoleClient(server);
     expect((await c.call('/api/console/session')).body).toEqual({ authenticated: false, dev_login: true });
-    const res = await c.call('/api/console/dev-login', { method: 'POST' });
+    const res = await c.call('/api/console/dev-login', { method: 'POST', headers: { origin: server.url } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ authenticated: true, dev: true, project_id: server.bootstrap.project.id, scopes: ['messaging', 'numbers', 'management'] });
     expect(c.setCookie).toMatch(/HttpOnly; SameSite=Strict/);
@@ -55,6 +57,28 @@ describe('dev login on a zero-config server', () => {
   it('is refused from another origin', async () => {
     const res = await consoleClient(server).call('/api/console/dev-login', { method: 'POST', headers: { origin: 'http://evil.example' } });
     expect(res.status).toBe(403);
+  });
+
+  it('is refused to a request naming no origin: a program on this machine, not the console in a browser', async () => {
+    const c = consoleClient(server);
+    const res = await c.call('/api/console/dev-login', { method: 'POST' });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ error: 'Forbidden', message: 'The dev login is the console’s: open the console in a browser (this request named no Origin).' });
+    expect(c.setCookie).toBeNull();
+  });
+
+  it("gives another project's status callback pointed at it no session of the startup project's, nor anything of it in its attempt log", async () => {
+    const other = await createProject(server, { name: 'Another tenant', number: '+15551239961' });
+    const sent = await server.api('/api/messaging/messages', { auth: other.auth, body: { from: '+15551239961', to: '+15557009961', body: 'x', status_callback: `${server.url}/api/console/dev-login` } });
+    expect(sent.status, sent.text).toBe(201);
+    // The first callback's first attempt, as the other project's console shows it.
+    const [attempt] = await eventually(async () => {
+      const detail = await server.api(`/api/console/messages/${sent.body.id}`, { auth: other.auth });
+      return detail.body.webhooks?.[0]?.attempt_log?.length ? detail.body.webhooks[0].attempt_log : undefined;
+    });
+    expect(attempt.status_code).toBe(403);
+    expect(attempt.response_excerpt).not.toContain(server.bootstrap.project.id);
+    expect(attempt.response_excerpt).not.toContain('csrf_token');
   });
 
   it('does not stop the normal login with the generated token', async () => {

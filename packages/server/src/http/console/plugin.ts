@@ -133,6 +133,11 @@ export function consoleSurface(deps: ConsoleDeps) {
       api.post('/api/console/dev-login', async (request, reply) => {
         checkOrigin(request);
         if (!devLoginAllowed(deps.devLogin, request)) throw AppError.of('DEV_LOGIN_UNAVAILABLE');
+        // The console, in a browser, names its origin on every POST. A request naming none came
+        // from a program on this machine: another project's status callback or cXML URL pointed
+        // here (loopback is not refused by default) opened the startup project's session, and its
+        // attempt log showed the answer: that project's id, name and numbers.
+        if (request.headers.origin === undefined) throw AppError.of('DEV_LOGIN_UNAVAILABLE', { message: 'The dev login is the console’s: open the console in a browser (this request named no Origin).' });
         const live = await sessions.open(deps.devLogin.projectId!, { tokenId: null, scopes: TOKEN_SCOPES, dev: true });
         setCookie(request, reply, live);
         return sessionBody(live);
