@@ -1,7 +1,7 @@
 /**
  * A number released by one project and registered by another (tenancy, docs/architecture.md): the
  * first project's messages still waiting to be sent from it — for their sender's rate slot, or for
- * a retry after the carrier throttled them — must not go out from the number now another
+ * a retry after the carrier throttled them, or for a dispatching node — must not go out from the number now another
  * project's. Each fails with 21210 (`invalid_from_number`), as a scheduled message does at its send
  * time (compat/sending-real-traffic-rates.test.ts); those waiting for rate slots at once, not when
  * their slots come. The simulator clock is manual: nothing here waits for time to pass.
@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForEnd } from './helpers/messages.js';
 import { createProject, type TestProject } from './helpers/projects.js';
+import { messageRow } from './helpers/records.js';
 import { eventually, startTestServer, type TestServer } from './helpers/server.js';
 
 const MINUTE = 60_000;
@@ -86,6 +87,26 @@ describe("A's messages waiting to be sent from a number A released and B registe
     await handOver(number, id);
     await advance(MINUTE);
     expect(await waitForEnd(server, msg, undefined, a.auth)).toMatchObject({ status: 'failed', error_code: '21210' });
+    expect(await inboxes(handset)).toEqual({ a: [], b: [] });
+  });
+
+  it('fail with 21210 when first claimed minutes after they were written (no node dispatched meanwhile), instead of going out from B’s number', async () => {
+    const number = '+15551238803';
+    const handset = '+15557708803';
+    const id = await register(a, number);
+    // A message of A's accepted 5 minutes ago, its job never claimed since: as a node that only
+    // takes API requests writes them while no dispatching node runs.
+    const at = Date.parse((await server.api('/api/simulator/clock')).body.now) - 5 * MINUTE;
+    const [waiting] = await server.store.messages.insertMany([messageRow(a.projectId, { from: number, to: handset, body: 'A late', status: 'queued', createdAt: at })]);
+    await handOver(number, id);
+    await server.store.jobs.enqueueMany([{ kind: 'dispatch', projectId: a.projectId, messageId: waiting!.id, runAt: at }]);
+    server.bus.publish('work.available', { queue: 'dispatch' });
+    // Claimed: failed, not handed to the carrier.
+    const claimed = await eventually(async () => {
+      const m = await server.store.messages.get(a.projectId, waiting!.id);
+      return m && m.status !== 'queued' ? m : undefined;
+    });
+    expect([claimed.status, claimed.errorCode]).toEqual(['failed', '21210']);
     expect(await inboxes(handset)).toEqual({ a: [], b: [] });
   });
 });

@@ -285,7 +285,7 @@ export class Dispatcher implements LocalDispatch {
       // Its send time came: from here on it is an ordinary queued message.
       if (m.status === 'scheduled' && v.kind !== 'elsewhere') plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'queued', detail: { scheduled: true } });
       // One that waited may have lost its number (to another project since) or its handset (STOP).
-      const failure = v.kind === 'elsewhere' ? null : await recheckWaited(reads, m, job, holds);
+      const failure = v.kind === 'elsewhere' ? null : await recheckWaited(reads, m, job, holds, now);
       if (failure) {
         plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: failure, completesJob: job.id });
         continue;

@@ -1,8 +1,9 @@
 /**
  * What is checked again, before it is sent, of a message that waited after it was accepted: for its
  * send time (scheduled), for its sender's rate slot (sender-queues.ts; a queue can hold it for
- * hours), or for another turn (a retry after a carrier asked for one, a lease that expired, a hand-off
- * between nodes). Others were checked when they were accepted, a moment before.
+ * hours), for another turn (a retry after a carrier asked for one, a lease that expired, a hand-off
+ * between nodes), or for its first claim longer than `LATE_CLAIM_MS` (a backlog, or no node
+ * dispatching for a while). Others were checked when they were accepted, a moment before.
  *
  * - Its `From` must still be one of its project's numbers: one released meanwhile may have been
  *   registered since by another project, and the message would go out from that project's number,
@@ -20,10 +21,13 @@ export type WaitedFailure = 'FROM_NOT_OWNED' | 'TO_OPTED_OUT';
 /** Whether each project still holds each sender, looked up once per plan (a batch is mostly a few senders). */
 export type SenderHolds = Map<string, boolean>;
 
-export async function recheckWaited(reads: Pick<Repositories, 'numbers' | 'optOuts'>, m: MessageRecord, job: JobRecord, holds: SenderHolds): Promise<WaitedFailure | null> {
+/** A first claim this long (ms) after the job was written is a wait too; sooner, the accept's check stands. */
+export const LATE_CLAIM_MS = 60_000;
+
+export async function recheckWaited(reads: Pick<Repositories, 'numbers' | 'optOuts'>, m: MessageRecord, job: JobRecord, holds: SenderHolds, now: number): Promise<WaitedFailure | null> {
   const timed = m.status === 'scheduled' || job.slotAt != null;
   // A first claim (or adoption) counts 1: more is another turn.
-  if (!timed && job.attempts <= 1) return null;
+  if (!timed && job.attempts <= 1 && now - job.createdAt < LATE_CLAIM_MS) return null;
   const key = `${m.projectId} ${m.from}`;
   let held = holds.get(key);
   if (held === undefined) holds.set(key, (held = (await reads.numbers.getByNumber(m.projectId, m.from)) !== undefined));
