@@ -1,8 +1,8 @@
 /**
  * A number released by one project and registered by another (tenancy, docs/architecture.md): the
- * first project's messages still waiting to be sent from it — for their sender's rate slot, or for
- * a retry after the carrier throttled them, or for a dispatching node — must not go out from the number now another
- * project's. Each fails with 21210 (`invalid_from_number`), as a scheduled message does at its send
+ * first project's messages still waiting to be sent from it — for their sender's rate slot, for a
+ * retry after the carrier throttled them, or for a dispatching node — must not go out from the
+ * number now another project's. Each fails with 21210 (`invalid_from_number`), as a scheduled message does at its send
  * time (compat/sending-real-traffic-rates.test.ts); those waiting for rate slots at once, not when
  * their slots come. The simulator clock is manual: nothing here waits for time to pass.
  */
