@@ -8,8 +8,8 @@
  * - Its `From` must still be one of its project's numbers: one released meanwhile may have been
  *   registered since by another project, and the message would go out from that project's number,
  *   its replies going there too (tenancy, docs/architecture.md). It fails with 21210.
- * - Its handset must not have replied STOP to it meanwhile (checked for the scheduled and the rated,
- *   as before): it fails with 21610.
+ * - Its handset must not have replied STOP to it meanwhile: it fails with 21610. A STOP is honoured
+ *   for every message not yet handed to the carrier, whatever it waited for.
  */
 import type { JobRecord } from '../../domain/jobs.js';
 import type { MessageRecord } from '../../domain/message.js';
@@ -32,6 +32,6 @@ export async function recheckWaited(reads: Pick<Repositories, 'numbers' | 'optOu
   let held = holds.get(key);
   if (held === undefined) holds.set(key, (held = (await reads.numbers.getByNumber(m.projectId, m.from)) !== undefined));
   if (!held) return 'FROM_NOT_OWNED';
-  if (timed && (await reads.optOuts.blocks(m.projectId, m.to, m.from, m.numberGroupId))) return 'TO_OPTED_OUT';
+  if (await reads.optOuts.blocks(m.projectId, m.to, m.from, m.numberGroupId)) return 'TO_OPTED_OUT';
   return null;
 }
