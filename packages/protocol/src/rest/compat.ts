@@ -131,6 +131,19 @@ export interface CompatApplication {
   date_created: string;
   date_updated: string;
   uri: string;
+  /**
+   * The voice fields of SignalWire's and Twilio's Application resource, with what is true here
+   * (messaging only): null, `voice_caller_id_lookup` and `public_application_connect_enabled` false.
+   * The clients read them (twilio's ApplicationInstance), so they are given rather than left out.
+   */
+  voice_url: null;
+  voice_method: null;
+  voice_fallback_url: null;
+  voice_fallback_method: null;
+  voice_caller_id_lookup: false;
+  status_callback: null;
+  status_callback_method: null;
+  public_application_connect_enabled: false;
 }
 
 /** `GET /Applications`. */

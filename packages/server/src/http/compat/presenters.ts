@@ -81,6 +81,15 @@ export function toCompatApplication(a: CxmlApplicationRecord): CompatApplication
     date_created: rfc2822(a.createdAt),
     date_updated: rfc2822(a.updatedAt),
     uri: `${accountUri(a.projectId)}/Applications/${a.id}.json`,
+    // The voice fields the clients read, as what is true here: no voice (docs/api/compat.md).
+    voice_url: null,
+    voice_method: null,
+    voice_fallback_url: null,
+    voice_fallback_method: null,
+    voice_caller_id_lookup: false,
+    status_callback: null,
+    status_callback_method: null,
+    public_application_connect_enabled: false,
   };
 }
 

@@ -172,9 +172,24 @@ export const createFeedbackSchema = {
 } as const;
 export const deleteMediaSchema = { summary: 'Delete a media item', tags, params: mediaParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errors } } as const;
 
+const nullField = (description: string) => ({ type: 'null', description }) as const;
+const noVoice = nullField('Always null: Switchboard handles messaging only.');
+
+/** The voice fields of an application, the same for every one: there is no voice (docs/api/compat.md). */
+const APPLICATION_NO_VOICE = {
+  voice_url: noVoice,
+  voice_method: noVoice,
+  voice_fallback_url: noVoice,
+  voice_fallback_method: noVoice,
+  voice_caller_id_lookup: { type: 'boolean', enum: [false] },
+  status_callback: nullField("Always null: an application's status_callback is for calls; messages report to message_status_callback."),
+  status_callback_method: noVoice,
+  public_application_connect_enabled: { type: 'boolean', enum: [false] },
+} as const;
+
 export const compatApplication = {
   type: 'object',
-  required: ['sid', 'account_sid', 'api_version', 'friendly_name', 'sms_url', 'sms_method', 'sms_fallback_url', 'sms_fallback_method', 'sms_status_callback', 'message_status_callback', 'date_created', 'date_updated', 'uri'],
+  required: ['sid', 'account_sid', 'api_version', 'friendly_name', 'sms_url', 'sms_method', 'sms_fallback_url', 'sms_fallback_method', 'sms_status_callback', 'message_status_callback', 'date_created', 'date_updated', 'uri', ...(Object.keys(APPLICATION_NO_VOICE) as Array<keyof typeof APPLICATION_NO_VOICE>)],
   properties: {
     sid: str,
     account_sid: str,
@@ -189,6 +204,7 @@ export const compatApplication = {
     date_created: rfc2822,
     date_updated: rfc2822,
     uri: str,
+    ...APPLICATION_NO_VOICE,
   },
 } as const;
 
@@ -214,8 +230,6 @@ export const updateApplicationSchema = { summary: 'Update a cXML application', t
 export const deleteApplicationSchema = { summary: 'Delete a cXML application', tags, params: applicationParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errors } } as const;
 
 /** Twilio's IncomingPhoneNumber fields that say the same of every number here (docs/api/compat.md). */
-const nullField = (description: string) => ({ type: 'null', description }) as const;
-const noVoice = nullField('Always null: Switchboard handles messaging only.');
 const INCOMING_NUMBER_FIXED = {
   origin: { type: 'string', enum: ['hosted'], description: "Always `hosted`: the operator's own number, registered rather than bought (Twilio's `twilio` is a number from its inventory)." },
   status: { type: 'string', enum: ['in-use'], description: 'Always `in-use`: a released number is deleted.' },
