@@ -3,7 +3,8 @@
  * everywhere it can be: an inbound message's body and media URL, a configured URL's query, a
  * reply built with twilio's `twiml.MessagingResponse` (a `<Message action>` with `<Body>` and
  * `<Media>`, then a `<Redirect method="GET">`), and a status callback. Each request must pass
- * twilio's Express middleware (`twilio.webhook()`, which rebuilds the URL from the request it got),
+ * the clients' Express middleware (`twilio.webhook()` and `RestClient.webhook()`, which rebuild the
+ * URL from the request they got),
  * `twilio.validateRequest` and `RestClient.validateRequest` (X-SignalWire-Signature), on URLs with
  * and without a query, by POST and GET.
  */
@@ -31,8 +32,10 @@ afterAll(async () => {
   await receiver.close();
 });
 
-/** What `twilio.webhook()` answers for a request as an Express app would see it: 'next' when it lets it through. */
-function throughTwilioMiddleware(r: ReceivedRequest, token: string): string {
+type Middleware = (request: never, response: never, next: () => void) => void;
+
+/** What an SDK's Express middleware answers for a request as an Express app would see it: 'next' when it lets it through. */
+function throughMiddleware(middleware: Middleware, r: ReceivedRequest): string {
   const host = new URL(receiver.url).host;
   const headers = r.headers as Record<string, string>;
   const request = {
@@ -52,7 +55,7 @@ function throughTwilioMiddleware(r: ReceivedRequest, token: string): string {
     send: () => response,
   };
   expect(host).toBe(headers.host);
-  twilio.webhook(token)(request as never, response as never, () => {
+  middleware(request as never, response as never, () => {
     outcome = 'next';
   });
   return outcome;
@@ -63,8 +66,11 @@ function expectAccepted(r: ReceivedRequest): void {
   const url = `${receiver.url}${r.url}`;
   const params = r.method === 'POST' ? Object.fromEntries(r.form!) : {};
   expect(r.headers['x-twilio-signature']).toBe(r.headers['x-signalwire-signature']);
-  expect(throughTwilioMiddleware(r, SIGNING_KEY)).toBe('next');
-  expect(throughTwilioMiddleware(r, 'PSK_wrong')).toBe('403');
+  expect(throughMiddleware(twilio.webhook(SIGNING_KEY), r)).toBe('next');
+  expect(throughMiddleware(twilio.webhook('PSK_wrong'), r)).toBe('403');
+  // @signalwire/compatibility-api's middleware reads X-SignalWire-Signature first.
+  expect(throughMiddleware((RestClient as unknown as { webhook: (token: string) => Middleware }).webhook(SIGNING_KEY), r)).toBe('next');
+  expect(throughMiddleware((RestClient as unknown as { webhook: (token: string) => Middleware }).webhook('PSK_wrong'), r)).toBe('403');
   expect(twilio.validateRequest(SIGNING_KEY, r.headers['x-twilio-signature'] as string, url, params)).toBe(true);
   expect(RestClient.validateRequest(SIGNING_KEY, r.headers['x-signalwire-signature'] as string, url, params)).toBe(true);
 }
