@@ -17,7 +17,7 @@ import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
 import { singleParam } from '../query-params.js';
 import { boundedList } from '../list-slots.js';
-import { paramsOf, sidOf } from './params.js';
+import { boolParam, paramsOf, sidOf } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, rfc2822 } from './presenters.js';
 import { createIncomingNumberSchema, fetchIncomingNumberSchema, listIncomingNumbersSchema, releaseIncomingNumberSchema, updateIncomingNumberSchema } from './schemas.js';
@@ -118,6 +118,27 @@ function nativeFields(p: Record<string, unknown>, current: PhoneNumberRecord | n
   return body;
 }
 
+/** The origins of Twilio's own numbers (`twilio`) and SignalWire's (`signalwire`): no number here has one. */
+const OTHER_ORIGINS = new Set(['twilio', 'signalwire']);
+
+/**
+ * Whether the list's `Origin` and `Beta` filters (twilio's IncomingPhoneNumberListInstanceOptions)
+ * leave no number. Every number here is `hosted` and none is new to the platform: `Origin=hosted`
+ * keeps them all, Twilio's and SignalWire's own origins none; `Beta` ("whether to include phone
+ * numbers new to the platform", default true) hides none, true or false. Another value is refused,
+ * as a misspelt filter is, rather than answering every number.
+ */
+function originLeavesNone(query: Record<string, unknown>): boolean {
+  const beta = singleParam(query, 'Beta');
+  if (beta !== undefined && beta !== '' && typeof boolParam(beta) !== 'boolean') {
+    throw AppError.of('FILTER_INVALID', { attribute: 'Beta', message: `Beta ${preview(beta)} must be true or false.` });
+  }
+  const origin = singleParam(query, 'Origin');
+  if (origin === undefined || origin === '' || origin === 'hosted') return false;
+  if (OTHER_ORIGINS.has(origin)) return true;
+  throw AppError.of('FILTER_INVALID', { attribute: 'Origin', message: `Origin ${preview(origin)} is not an origin: hosted (every number here), or twilio or signalwire (the providers' own numbers, none here).` });
+}
+
 export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
   const { reads, numbers } = deps;
   const owned = async (request: FastifyRequest<{ Params: Params }>, projectId: string) => {
@@ -139,11 +160,12 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
         const { projectId } = principalOf(request);
         const query = request.query as Record<string, unknown>;
         const page = parseCompatPage(query, ['PhoneNumber', 'FriendlyName', 'Beta', 'Origin']);
+        const none = originLeavesNone(query);
         const list = await reads.pageTokens.list(projectId, `phone_numbers${sub}`, (s) => reads.numbers.seqOf(projectId, s));
         const seqPage = await compatSeqPage(page, 'newest-first', list);
         const number = singleParam(query, 'PhoneNumber')?.slice(0, 64);
         const name = singleParam(query, 'FriendlyName')?.slice(0, 64);
-        const rows = await reads.numbers.list(projectId, { ...(number ? { numberPattern: number } : {}), ...(name ? { nameContains: name } : {}), ...(type ? { numberType: type } : { notNumberType: 'shortcode' }) }, seqPage);
+        const rows = none ? [] : await reads.numbers.list(projectId, { ...(number ? { numberPattern: number } : {}), ...(name ? { nameContains: name } : {}), ...(type ? { numberType: type } : { notNumberType: 'shortcode' }) }, seqPage);
         const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/IncomingPhoneNumbers${sub}.json`, filterParams(query), list);
         return { ...meta, incoming_phone_numbers: items.map(toIncomingPhoneNumber) };
       }));

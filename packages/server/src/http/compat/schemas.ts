@@ -302,7 +302,12 @@ export const listIncomingNumbersSchema = {
   summary: 'List your phone numbers',
   tags,
   params: accountParams,
-  querystring: pagingQuery({ PhoneNumber: { type: 'string', description: 'Part of the number.' }, FriendlyName: { type: 'string', description: 'Part of the name.' } }),
+  querystring: pagingQuery({
+    PhoneNumber: { type: 'string', description: 'Part of the number.' },
+    FriendlyName: { type: 'string', description: 'Part of the name.' },
+    Origin: { type: 'string', description: '`hosted` (every number here) lists all; `twilio` or `signalwire` (the providers’ own numbers) none; another value 10000.' },
+    Beta: { type: 'string', description: '`true` or `false` (include numbers new to the platform): no number here is, so neither hides any; another value 10000.' },
+  }),
   response: { 200: compatPageOf('incoming_phone_numbers', compatIncomingPhoneNumber), ...errors },
 } as const;
 export const fetchIncomingNumberSchema = { summary: 'Fetch a phone number', tags, params: numberParams, response: { 200: compatIncomingPhoneNumber, ...errors } } as const;

@@ -1,0 +1,69 @@
+/**
+ * The IncomingPhoneNumbers list filters the official clients send besides PhoneNumber and
+ * FriendlyName: `Origin` and `Beta` (twilio-node's IncomingPhoneNumberListInstanceOptions, the
+ * same on `/Local` and `/TollFree`). Every number here is `origin` `hosted` and `beta` false, and
+ * the filters must say so: Origin "twilio or hosted" (Twilio; SignalWire's own numbers are
+ * `signalwire`) keeps the numbers of that origin only; Beta ("whether to include phone numbers new
+ * to the platform", default true) hides none, as none is new.
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
+import { dataDirTrustedByTests } from '../helpers/tls.js';
+import { rejection, signalwireClient, twilioClient } from './clients.js';
+
+let server: TestServer;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = dataDirTrustedByTests();
+  server = await startTestServer({ httpsEnabled: true }, { dataDir });
+});
+afterAll(async () => {
+  await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const numbersOf = (list: Array<{ phoneNumber: string }>) => list.map((n) => n.phoneNumber).sort();
+
+describe('IncomingPhoneNumbers Origin and Beta filters', () => {
+  it('twilio: Origin=hosted lists every number (all are hosted), Origin=twilio none, on the list and its Local and TollFree subresources', async () => {
+    const client = twilioClient(server.url);
+    const tollFree = await client.incomingPhoneNumbers.tollFree.create({ phoneNumber: '+18005550177' });
+    try {
+      const all = [...NUMBERS, '+18005550177'].sort();
+      expect(numbersOf(await client.incomingPhoneNumbers.list())).toEqual(all);
+      expect(numbersOf(await client.incomingPhoneNumbers.list({ origin: 'hosted' }))).toEqual(all);
+      expect(await client.incomingPhoneNumbers.list({ origin: 'twilio' })).toEqual([]);
+      expect(numbersOf(await client.incomingPhoneNumbers.local.list({ origin: 'hosted' }))).toEqual([...NUMBERS].sort());
+      expect(await client.incomingPhoneNumbers.local.list({ origin: 'twilio' })).toEqual([]);
+      expect(await client.incomingPhoneNumbers.tollFree.list({ origin: 'twilio' })).toEqual([]);
+      // With the other filters, the same.
+      expect(await client.incomingPhoneNumbers.list({ origin: 'twilio', phoneNumber: NUMBERS[0]! })).toEqual([]);
+      expect(numbersOf(await client.incomingPhoneNumbers.list({ origin: 'hosted', phoneNumber: NUMBERS[0]! }))).toEqual([NUMBERS[0]]);
+    } finally {
+      await client.incomingPhoneNumbers(tollFree.sid).remove();
+    }
+  });
+
+  it('twilio: Beta, true or false, hides no number (none is new to the platform)', async () => {
+    const client = twilioClient(server.url);
+    expect(numbersOf(await client.incomingPhoneNumbers.list({ beta: true }))).toEqual([...NUMBERS].sort());
+    expect(numbersOf(await client.incomingPhoneNumbers.list({ beta: false }))).toEqual([...NUMBERS].sort());
+  });
+
+  it("@signalwire/compatibility-api: Origin=signalwire (SignalWire's own numbers) lists none, Origin=hosted every number", async () => {
+    const client = signalwireClient(server.httpsUrl!);
+    expect(await client.incomingPhoneNumbers.list({ origin: 'signalwire' })).toEqual([]);
+    expect(numbersOf(await client.incomingPhoneNumbers.list({ origin: 'hosted' }))).toEqual([...NUMBERS].sort());
+  });
+
+  it('refuses an Origin that is no origin, or a Beta that is not true or false, with 10000 naming the parameter', async () => {
+    const client = twilioClient(server.url);
+    const origin = await rejection(client.incomingPhoneNumbers.list({ origin: 'elsewhere' }));
+    expect(origin).toMatchObject({ status: 400, code: 10000, message: expect.stringContaining('Origin') });
+    const beta = await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/IncomingPhoneNumbers.json?Beta=maybe`);
+    expect(beta.status).toBe(400);
+    expect(beta.body).toMatchObject({ code: 10000, status: 400, message: expect.stringContaining('Beta') });
+  });
+});
