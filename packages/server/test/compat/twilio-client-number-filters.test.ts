@@ -4,7 +4,8 @@
  * same on `/Local` and `/TollFree`). Every number here is `origin` `hosted` and `beta` false, and
  * the filters must say so: Origin "twilio or hosted" (Twilio; SignalWire's own numbers are
  * `signalwire`) keeps the numbers of that origin only; Beta ("whether to include phone numbers new
- * to the platform", default true) hides none, as none is new.
+ * to the platform", default true) hides none, as none is new. FriendlyName matches the whole
+ * `friendly_name`, on numbers and short codes alike.
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +27,7 @@ afterAll(async () => {
 
 const numbersOf = (list: Array<{ phoneNumber: string }>) => list.map((n) => n.phoneNumber).sort();
 
-describe('IncomingPhoneNumbers Origin and Beta filters', () => {
+describe('IncomingPhoneNumbers and ShortCodes list filters', () => {
   it('twilio: Origin=hosted lists every number (all are hosted), Origin=twilio none, on the list and its Local and TollFree subresources', async () => {
     const client = twilioClient(server.url);
     const tollFree = await client.incomingPhoneNumbers.tollFree.create({ phoneNumber: '+18005550177' });
@@ -65,5 +66,28 @@ describe('IncomingPhoneNumbers Origin and Beta filters', () => {
     const beta = await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/IncomingPhoneNumbers.json?Beta=maybe`);
     expect(beta.status).toBe(400);
     expect(beta.body).toMatchObject({ code: 10000, status: 400, message: expect.stringContaining('Beta') });
+  });
+
+  it('FriendlyName matches the whole friendly_name, as SignalWire documents ("exactly match") and Twilio answers, on numbers and short codes', async () => {
+    const client = twilioClient(server.url);
+    const sales = await client.incomingPhoneNumbers.create({ phoneNumber: '+15551239101', friendlyName: 'Sales' });
+    const east = await client.incomingPhoneNumbers.create({ phoneNumber: '+15551239102', friendlyName: 'Sales East' });
+    // A number registered without a name shows its number as friendly_name, and is found by it.
+    const unnamed = await server.api('/api/relay/rest/phone_numbers', { body: { number: '+15551239103' } });
+    const code = await server.api('/api/relay/rest/phone_numbers', { body: { number: '97531', name: 'Sales' } });
+    const code2 = await server.api('/api/relay/rest/phone_numbers', { body: { number: '97532', name: 'Sales East' } });
+    try {
+      expect((await client.incomingPhoneNumbers.list({ friendlyName: 'Sales' })).map((n) => n.sid)).toEqual([sales.sid]);
+      expect((await client.incomingPhoneNumbers.list({ friendlyName: 'Sales East' })).map((n) => n.sid)).toEqual([east.sid]);
+      expect(await client.incomingPhoneNumbers.list({ friendlyName: 'Sal' })).toEqual([]);
+      expect(await client.incomingPhoneNumbers.list({ friendlyName: 'sales' })).toEqual([]);
+      expect((await client.incomingPhoneNumbers.local.list({ friendlyName: 'Sales' })).map((n) => n.sid)).toEqual([sales.sid]);
+      const byNumber = await client.incomingPhoneNumbers.list({ friendlyName: '+15551239103' });
+      expect(byNumber.map((n) => [n.sid, n.friendlyName])).toEqual([[unnamed.body.id, '+15551239103']]);
+      expect((await client.shortCodes.list({ friendlyName: 'Sales' })).map((c) => c.sid)).toEqual([code.body.id]);
+      expect(await client.shortCodes.list({ friendlyName: 'East' })).toEqual([]);
+    } finally {
+      for (const sid of [sales.sid, east.sid, unnamed.body.id, code.body.id, code2.body.id]) await client.incomingPhoneNumbers(sid).remove();
+    }
   });
 });

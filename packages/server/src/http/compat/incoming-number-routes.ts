@@ -164,8 +164,9 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
         const list = await reads.pageTokens.list(projectId, `phone_numbers${sub}`, (s) => reads.numbers.seqOf(projectId, s));
         const seqPage = await compatSeqPage(page, 'newest-first', list);
         const number = singleParam(query, 'PhoneNumber')?.slice(0, 64);
-        const name = singleParam(query, 'FriendlyName')?.slice(0, 64);
-        const rows = none ? [] : await reads.numbers.list(projectId, { ...(number ? { numberPattern: number } : {}), ...(name ? { nameContains: name } : {}), ...(type ? { numberType: type } : { notNumberType: 'shortcode' }) }, seqPage);
+        // Matched whole: cut past the longest name (255), so a longer value still matches none.
+        const name = singleParam(query, 'FriendlyName')?.slice(0, 256);
+        const rows = none ? [] : await reads.numbers.list(projectId, { ...(number ? { numberPattern: number } : {}), ...(name ? { friendlyName: name } : {}), ...(type ? { numberType: type } : { notNumberType: 'shortcode' }) }, seqPage);
         const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/IncomingPhoneNumbers${sub}.json`, filterParams(query), list);
         return { ...meta, incoming_phone_numbers: items.map(toIncomingPhoneNumber) };
       }));

@@ -58,8 +58,9 @@ export async function shortCodeRoutes(app: FastifyInstance, deps: CompatDeps): P
     const tokens = await reads.pageTokens.list(projectId, 'short_codes', (s) => reads.numbers.seqOf(projectId, s));
     const seqPage = await compatSeqPage(page, 'newest-first', tokens);
     const code = singleParam(query, 'ShortCode')?.slice(0, 64);
-    const name = singleParam(query, 'FriendlyName')?.slice(0, 64);
-    const rows = await reads.numbers.list(projectId, { numberType: 'shortcode', ...(code ? { numberPattern: code } : {}), ...(name ? { nameContains: name } : {}) }, seqPage);
+    // Matched whole: cut past the longest name (255), so a longer value still matches none.
+    const name = singleParam(query, 'FriendlyName')?.slice(0, 256);
+    const rows = await reads.numbers.list(projectId, { numberType: 'shortcode', ...(code ? { numberPattern: code } : {}), ...(name ? { friendlyName: name } : {}) }, seqPage);
     const { items, meta } = compatPage(rows, page, `${accountUri(projectId)}/SMS/ShortCodes.json`, filterParams(query), tokens);
     return { ...meta, short_codes: items.map(toShortCode) };
   });

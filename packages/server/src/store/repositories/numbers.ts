@@ -62,6 +62,8 @@ export class KyselyPhoneNumberRepository implements PhoneNumberRepository {
   async list(projectId: string, filter: NumberListFilter, page: SeqPage): Promise<Array<PhoneNumberRecord & { seq: number }>> {
     let q = this.db.selectFrom('phone_numbers').selectAll().where('project_id', '=', projectId);
     if (filter.nameContains) q = q.where(containsText('name', filter.nameContains));
+    const friendlyName = filter.friendlyName;
+    if (friendlyName !== undefined) q = q.where((eb) => eb.or([eb('name', '=', friendlyName), eb.and([eb('name', 'is', null), eb('number', '=', friendlyName)])]));
     if (filter.numberContains) q = q.where(containsText('number', filter.numberContains));
     if (filter.numberPattern) q = q.where(containsDigitPattern('number', filter.numberPattern));
     if (filter.numberType) q = q.where('number_type', '=', filter.numberType);

@@ -5,6 +5,11 @@ import type { SeqPage } from './paging.js';
 /** Filters of the phone-number list. */
 export interface NumberListFilter {
   readonly nameContains?: string;
+  /**
+   * The whole name as the Compatibility API's `friendly_name` shows it: the name, or the number of
+   * one registered without a name (its `FriendlyName` filter, an exact match as SignalWire and Twilio answer it).
+   */
+  readonly friendlyName?: string;
   readonly numberContains?: string;
   /** Like `numberContains`, with `*` standing for any one digit (the Compatibility API's `PhoneNumber`). */
   readonly numberPattern?: string;
