@@ -209,6 +209,8 @@ export interface CompatInboundParams {
   SmsStatus: 'received';
   ApiVersion: typeof COMPAT_API_VERSION;
   MessagingServiceSid?: string;
+  /** The keyword a message that is one opt-out, opt-in or help keyword is (Twilio's Advanced Opt-Out parameter). */
+  OptOutType?: 'STOP' | 'START' | 'HELP';
   [media: `MediaUrl${number}` | `MediaContentType${number}`]: string;
 }
 

@@ -5,6 +5,7 @@
 import { COMPAT_API_VERSION, toCompatStatus, type CompatInboundParams, type CompatStatusCallbackParams, type MessageStatus } from '@switchboard/protocol';
 import type { MessageRecord } from '../domain/message.js';
 import { contentTypeOfUrl } from '../domain/media.js';
+import { keywordAction } from '../engine/messages/opt-outs.js';
 
 /** Characters the form encoding escapes (all but ASCII letters, digits and `*-._`). */
 const FORM_ESCAPED = /[^A-Za-z0-9*\-._]/;
@@ -76,8 +77,18 @@ export function statusCallbackParams(m: MessageRecord, status: MessageStatus, er
   };
 }
 
+/**
+ * Twilio's `OptOutType` of an inbound message that is one keyword (STOP, START, HELP): the keywords
+ * are always applied here as Twilio's Advanced Opt-Out applies them, which adds it to the webhook.
+ */
+function optOutType(m: MessageRecord): CompatInboundParams['OptOutType'] {
+  const keyword = m.direction === 'inbound' ? keywordAction(m.body) : undefined;
+  return keyword ? (keyword.action.toUpperCase() as 'STOP' | 'START' | 'HELP') : undefined;
+}
+
 /** The fields of an inbound-message webhook. */
 export function inboundParams(m: MessageRecord): CompatInboundParams {
+  const keyword = optOutType(m);
   const params: CompatInboundParams = {
     MessageSid: m.id,
     SmsSid: m.id,
@@ -91,6 +102,7 @@ export function inboundParams(m: MessageRecord): CompatInboundParams {
     SmsStatus: 'received',
     ApiVersion: COMPAT_API_VERSION,
     ...(m.numberGroupId ? { MessagingServiceSid: m.numberGroupId } : {}),
+    ...(keyword ? { OptOutType: keyword } : {}),
   };
   m.media.forEach((url, i) => {
     params[`MediaUrl${i}`] = url;
