@@ -130,11 +130,11 @@ const OTHER_ORIGINS = new Set(['twilio', 'signalwire']);
  */
 function originLeavesNone(query: Record<string, unknown>): boolean {
   const beta = singleParam(query, 'Beta');
-  if (beta !== undefined && beta !== '' && typeof boolParam(beta) !== 'boolean') {
+  if (beta !== undefined && typeof boolParam(beta) !== 'boolean') {
     throw AppError.of('FILTER_INVALID', { attribute: 'Beta', message: `Beta ${preview(beta)} must be true or false.` });
   }
   const origin = singleParam(query, 'Origin');
-  if (origin === undefined || origin === '' || origin === 'hosted') return false;
+  if (origin === undefined || origin === 'hosted') return false;
   if (OTHER_ORIGINS.has(origin)) return true;
   throw AppError.of('FILTER_INVALID', { attribute: 'Origin', message: `Origin ${preview(origin)} is not an origin: hosted (every number here), or twilio or signalwire (the providers' own numbers, none here).` });
 }
