@@ -7,6 +7,8 @@
  */
 import { COMPAT_URI_PREFIX, type CompatAccount, type CompatAccountPage } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../../domain/app-error.js';
+import { preview } from '../../domain/preview.js';
 import type { ProjectRecord } from '../../domain/project.js';
 import { principalOf } from '../auth.js';
 import { singleParam } from '../query-params.js';
@@ -15,6 +17,9 @@ import { resourceNotFound } from './error-format.js';
 import { compatPage, filterParams, parseCompatPage } from './paging.js';
 import { toCompatAccount } from './presenters.js';
 import { fetchAccountSchema, listAccountsSchema } from './schemas.js';
+
+/** An account's statuses (twilio-node's AccountStatus); the project is always `active`. */
+const ACCOUNT_STATUSES = new Set(['active', 'suspended', 'closed']);
 
 export async function accountRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
   const project = async (request: FastifyRequest): Promise<ProjectRecord> => {
@@ -29,6 +34,10 @@ export async function accountRoutes(app: FastifyInstance, deps: CompatDeps): Pro
       const page = parseCompatPage(query, ['FriendlyName', 'Status']);
       const friendlyName = singleParam(query, 'FriendlyName');
       const status = singleParam(query, 'Status');
+      // A value that is no status is refused, as on Messages, not answered as a status no account has.
+      if (status !== undefined && !ACCOUNT_STATUSES.has(status)) {
+        throw AppError.of('FILTER_INVALID', { attribute: 'Status', message: `Status ${preview(status)} is not an account status (active, suspended, closed).` });
+      }
       const p = await project(request);
       // One record: a page token (after or before it) names an empty page.
       const matches = (friendlyName === undefined || friendlyName === p.name) && (status === undefined || status === 'active');
