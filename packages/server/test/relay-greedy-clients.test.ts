@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { captureLogs } from './helpers/log-capture.js';
 import { RawRelay } from './helpers/raw-relay.js';
-import { API_TOKEN, eventually, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+import { createProject } from './helpers/projects.js';
+import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
 const CAP = 1024 * 1024;
 const logs = captureLogs();
@@ -122,6 +123,37 @@ describe('greedy RELAY clients', () => {
     // Read again within the rate: every ping is answered in the end.
     await eventually(() => (pongs === 40 ? true : undefined), 10_000, 'every pong');
     ws.terminate();
+  });
+});
+
+describe("a client flooding requests over many connections of its address", () => {
+  it("shares the request rate among the address's connections; another address, and another project at the same address, are answered", async () => {
+    // Each connection has a burst of 20 requests (its connect takes one), the address's connections
+    // of one project 4 × 20 together. 8 connections each sending 19 pings at once stayed within
+    // their own rates: all 152 were answered, and 50 connections doing so kept the node's thread.
+    const CONNECTIONS = 8;
+    const PINGS = 19;
+    const other = await createProject(server, { name: 'Tenant behind the same address' });
+    const greedy = await Promise.all(Array.from({ length: CONNECTIONS }, () => RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, {}, { localAddress: '127.0.0.6' })));
+    try {
+      for (const [c, { relay }] of greedy.entries()) for (let i = 0; i < PINGS; i++) relay.sendRaw(JSON.stringify({ jsonrpc: '2.0', id: `g${c}-${i}`, method: 'signalwire.ping', params: {} }));
+      const answers = await Promise.all(greedy.map(({ relay }, c) => Promise.all(Array.from({ length: PINGS }, (_, i) => relay.waitFor((f) => f.id === `g${c}-${i}`, 15_000)))));
+      const refused = answers.flat().filter((f) => f.error);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused[0]!.error).toMatchObject({ code: -32005, message: expect.stringContaining('from this address'), data: { retry_after_ms: expect.any(Number) } });
+      expect(answers.flat().filter((f) => f.result).length).toBeGreaterThan(0);
+      expect(greedy.every(({ relay }) => relay.closeCode === undefined)).toBe(true);
+      // The same project from another address, and another project behind the greedy address, are answered.
+      const elsewhere = await RawRelay.connected(server.url, PROJECT_ID, API_TOKEN, {}, { localAddress: '127.0.0.1' });
+      const neighbour = await RawRelay.connected(server.url, other.projectId, other.token, {}, { localAddress: '127.0.0.6' });
+      for (const { relay } of [elsewhere, neighbour]) for (let i = 0; i < 10; i++) expect((await relay.call('signalwire.ping', {})).result).toBeDefined();
+      const sent = await elsewhere.relay.call('messaging.send', { context: 'default', from_number: NUMBERS[0], to_number: '+15557001236', body: 'beside the flood' });
+      expect(sent.result?.message_id).toEqual(expect.any(String));
+      elsewhere.relay.ws.terminate();
+      neighbour.relay.ws.terminate();
+    } finally {
+      for (const { relay } of greedy) relay.ws.terminate();
+    }
   });
 });
 

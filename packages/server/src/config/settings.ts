@@ -318,7 +318,7 @@ export const SETTINGS = {
     key: 'relay.requestsPerSecond',
     env: 'SWITCHBOARD_RELAY_REQUESTS_PER_SECOND',
     flag: null,
-    description: 'Sustained frames per second one RELAY connection may send for the server to answer (token bucket; acks and pongs do not count); the first above it gets -32005 and the socket is read no further until there is room.',
+    description: 'Sustained frames per second one RELAY connection may send for the server to answer (token bucket; acks and pongs do not count); the first above it gets -32005 and the socket is read no further until there is room. The connections of one client address together (once authenticated, those of one project at that address) may send four times this, and four times `relay.requestBurst` at once: one client opening many connections does not multiply its rate.',
     default: 1000,
     parse: parsers.int(1, 1_000_000),
   },

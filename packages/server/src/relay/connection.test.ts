@@ -52,7 +52,7 @@ class FakeTransport implements RelayTransport {
 }
 
 /** A connection on the manual clock; `node` shares the clock and the address budgets between connections. */
-function setup(dispatch: ConnectionHost['dispatch'], address?: string, node: { now: number; budgets: AddressByteBudgets; socketsOver?: boolean; addressOver?: boolean } = { now: 1_000_000, budgets: new AddressByteBudgets(limits.bytesPerSecondPerAddress, limits.bytesPerSecondPerAddress) }) {
+function setup(dispatch: ConnectionHost['dispatch'], address?: string, node: { now: number; budgets: AddressByteBudgets; socketsOver?: boolean; addressOver?: boolean } = { now: 1_000_000, budgets: new AddressByteBudgets({ bytesPerSecond: limits.bytesPerSecondPerAddress, byteBurst: limits.bytesPerSecondPerAddress }) }) {
   const transport = new FakeTransport(address);
   const warnings: Array<{ facts: Record<string, unknown>; what: string }> = [];
   const host: ConnectionHost = {
@@ -286,7 +286,7 @@ describe('RelayConnection', () => {
 
     // 256 sockets an address, each under its own 8 MiB cap, held about 2 GiB from one address (more from several).
     it("closes (1013) a client past its read pause while the node's sockets together queue more than bufferMemoryBytes, and only such a client", () => {
-      const node = { now: 1_000_000, budgets: new AddressByteBudgets(limits.bytesPerSecondPerAddress, limits.bytesPerSecondPerAddress), socketsOver: true };
+      const node = { now: 1_000_000, budgets: new AddressByteBudgets({ bytesPerSecond: limits.bytesPerSecondPerAddress, byteBurst: limits.bytesPerSecondPerAddress }), socketsOver: true };
       const reading = setup(echo, '192.0.2.8', node);
       // A client whose queue stays short is not touched, whatever the node holds.
       reading.conn.receive(request(1), false);
@@ -302,7 +302,7 @@ describe('RelayConnection', () => {
 
     // 256 sockets of one address, each under its read pause, held 256 MiB: the node's whole cap.
     it("closes (1013) a client holding 64 KiB or more while its address's sockets together hold more than socketMemoryPerAddressBytes, as it writes or on a tick", async () => {
-      const node = { now: 1_000_000, budgets: new AddressByteBudgets(limits.bytesPerSecondPerAddress, limits.bytesPerSecondPerAddress), addressOver: true };
+      const node = { now: 1_000_000, budgets: new AddressByteBudgets({ bytesPerSecond: limits.bytesPerSecondPerAddress, byteBurst: limits.bytesPerSecondPerAddress }), addressOver: true };
       const short = setup(echo, '192.0.2.7', node);
       // A client whose queue stays short is not touched.
       short.conn.receive(request(1), false);
@@ -328,7 +328,7 @@ describe('RelayConnection', () => {
     });
 
     it("closes (1013) a client 64 KiB or more into a frame while the node's sockets are over bufferMemoryBytes, and only such a client", () => {
-      const node = { now: 1_000_000, budgets: new AddressByteBudgets(limits.bytesPerSecondPerAddress, limits.bytesPerSecondPerAddress), socketsOver: true };
+      const node = { now: 1_000_000, budgets: new AddressByteBudgets({ bytesPerSecond: limits.bytesPerSecondPerAddress, byteBurst: limits.bytesPerSecondPerAddress }), socketsOver: true };
       const fits = setup(echo, '192.0.2.8', node);
       // Under 64 KiB a partial frame is not looked at.
       fits.transport.receivingBytes = 64 * 1024 - 1;

@@ -10,15 +10,15 @@
  * close frame cannot get out, dropped. A client that sends requests and never reads its replies
  * therefore costs a bounded amount of memory.
  *
- * Every frame the server answers (requests, and frames it refuses: not JSON-RPC, binary, too
- * large) draws on the request rate; the client's answers (acks, pongs) do not. The first frame over
- * the rate is answered -32005 and nothing more is read until the next tick with room, so a flood
- * costs the rate's worth of work, not the network's. Every frame, answers included, also draws its
- * size on byte budgets (the connection's, and its address's shared by all its connections: once
- * authenticated, its address's for its project, so tenants behind one address keep apart), checked
- * before it is parsed: past them the same -32005 and pause, so large frames cost the node a bounded
- * number of bytes to parse a second, not the rate times the frame size. Frames refused as invalid also draw on a
- * small budget of their own (official clients send none): a client past it is closed (1008).
+ * Every frame the server answers (requests, and frames it refuses: not JSON-RPC, binary, too large)
+ * draws on request rates, the connection's and its address's (shared by all its connections: once
+ * authenticated, its address's for its project, so tenants behind one address keep apart); the
+ * client's answers (acks, pongs) do not. The first frame over a rate is answered -32005 and nothing
+ * more is read until the next tick with room, so a flood costs the rate's worth of work, not the
+ * network's. Every frame, answers included, also draws its size on byte budgets (shared alike),
+ * checked before it is parsed: past them the same -32005 and pause, so large frames cost the node a
+ * bounded number of bytes to parse a second, not the rate times the frame size. Frames refused as
+ * invalid also draw on a small budget of their own (official clients send none): past it, closed (1008).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -36,7 +36,7 @@ import { isStoreUnavailable } from '../domain/ports/store.js';
 import { classifyFrame, errorFrame, frameHead, requestFrame, resultFrame, RpcError, sniffId, type EchoId } from './frames.js';
 import { byteBurst, readPauseBytes, RELAY_CONSTANTS } from './limits.js';
 import { TokenBucket } from '../util/token-bucket.js';
-import { takeFrame, type ByteShare } from './address-bytes.js';
+import { takeFrame, takeRequest, type ByteShare } from './address-bytes.js';
 import { MEMORY_CHECK_BYTES, type ConnectionHostOf, type Reply } from './connection-host.js';
 import type { RelaySession, SessionLink } from './session.js';
 import { CLOSE, type RelayTransport } from './transport.js';
@@ -376,23 +376,23 @@ export class RelayConnection implements SessionLink {
   }
 
   /**
-   * A WebSocket ping or pong from the client (the transport pongs a ping itself): its bytes draw on
-   * the byte budgets, a ping's on the request rate too; over either, nothing more is read until a
-   * tick with room. Ping floods went around every budget (SDKs send one every 20 s at most).
+   * A WebSocket ping or pong from the client (the transport pongs a ping itself): its bytes draw on the byte budgets, a
+   * ping on the request rates too; over either, nothing is read until a tick with room (SDKs ping every 20 s at most).
    */
   controlFrame(size: number, answered: boolean): void {
     if (this.state === 'closed' || this.closing || this.overflowAt !== null) return;
     const now = this.host.now();
     const shared = this.shared.bucket;
     const bytesAt = Math.max(this.bytes.nextAt(now, size), shared.nextAt(now, size));
+    let next = 0;
     this.bytes.charge(now, size);
     shared.charge(now, size);
     if (bytesAt > now) {
       this.host.metrics.relayLimited('bytes');
       this.throttle(Math.max(this.bytes.nextAt(now, 0), shared.nextAt(now, 0)));
-    } else if (answered && !this.bucket.take(now)) {
+    } else if (answered && (next = takeRequest(this.bucket, this.shared, now, false)) > 0) {
       this.host.metrics.relayLimited('rate');
-      this.throttle(this.bucket.nextAt(now));
+      this.throttle(next);
     }
   }
 
@@ -404,15 +404,15 @@ export class RelayConnection implements SessionLink {
   }
 
   /**
-   * Take one from the request rate. Over it: -32005, and nothing more is read until a tick finds
-   * room again (frames the transport still delivers are held), so a flood costs the rate's work.
+   * Take one from the request rates (`takeRequest`; the first request, a connect, from the connection's
+   * alone). Over either: -32005, and nothing is read until a tick finds room (frames still delivered are held).
    */
   private admit(id: EchoId | null, metric: string, now: number): boolean {
-    if (this.bucket.take(now)) return true;
+    const next = takeRequest(this.bucket, this.shared, now, this.seq === 0);
+    if (next === 0) return true;
     this.host.metrics.relayLimited('rate');
     this.host.metrics.relayRequest(metric, 'rpc_error');
-    const next = this.bucket.nextAt(now);
-    this.sendError(id, new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, 'Too many requests on this connection; slow down.', { retry_after_ms: next - now }));
+    this.sendError(id, new RpcError(RPC_ERRORS.CAPACITY_EXCEEDED, 'Too many requests on this connection or from this address; slow down.', { retry_after_ms: next - now }));
     this.throttle(next);
     return false;
   }

@@ -51,6 +51,14 @@ export const RELAY_CONSTANTS = {
   pingTimeoutMs: 10_000,
   /** Every request is answered within this, with -32000 if the work is still running (ms). */
   requestTimeoutMs: 8_000,
+  /**
+   * The request rate all RELAY connections of one client address (once authenticated, of one project
+   * at that address) share: this many connections' worth of `relay.requestsPerSecond` and
+   * `relay.requestBurst`. Without it, each of the `http.maxConnectionsPerAddress` connections had the
+   * whole rate: 50 connections flooding pings were answered 50,000 a second, and other clients'
+   * REST requests waited seconds for the node's thread.
+   */
+  requestSharesPerAddress: 4,
   /** Requests of one connection being processed at once. */
   maxInFlight: 1_000,
   /** After closing a client over its socket buffer cap, how long the close frame may take before the socket is dropped (ms). */

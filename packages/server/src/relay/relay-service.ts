@@ -103,7 +103,13 @@ export class RelayService implements ConnectionHost {
   ) {
     this.budget = new BufferBudget(limits.bufferMemoryBytes);
     this.expiries = new RepeatedFailure(deps.logger, 'error', 'expiring parked RELAY sessions failed', 'expiring parked RELAY sessions succeeds again');
-    this.addressBudgets = new AddressByteBudgets(limits.bytesPerSecondPerAddress, byteBurst(limits, limits.bytesPerSecondPerAddress));
+    const shares = RELAY_CONSTANTS.requestSharesPerAddress;
+    this.addressBudgets = new AddressByteBudgets({
+      bytesPerSecond: limits.bytesPerSecondPerAddress,
+      byteBurst: byteBurst(limits, limits.bytesPerSecondPerAddress),
+      requestsPerSecond: limits.requestsPerSecond * shares,
+      requestBurst: limits.requestBurst * shares,
+    });
     this.addressMemory = new AddressMemory(limits.socketMemoryPerAddressBytes);
     const checkpoints = limits.catchUpWindowMs > 0 ? deps.checkpoints : undefined;
     this.checkpoints = checkpoints
