@@ -3,7 +3,8 @@
  * timeouts (slowloris), open connections per client address (127.0.0.2 plays a second client),
  * answers with a JSON body for requests the HTTP parser refuses (431, 400, 408), an oversized
  * body read while its sender still sends so it sees the 413, the connection closed soon once it
- * stops, and one announced with Expect: 100-continue refused before it is sent.
+ * stops, one announced with Expect: 100-continue refused before it is sent, and pipelined requests
+ * served a turn of the event loop apart, so other clients are served between them.
  */
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -294,5 +295,29 @@ describe('answers before any surface', () => {
       expect(raw).toMatch(/^HTTP\/1\.1 400 /);
       expect(jsonBody(raw)).toMatchObject({ error: 'Bad Request', status: 400, message: expect.any(String) });
     }
+  });
+});
+
+describe('pipelined requests', () => {
+  it("serves a connection's pipelined requests one per turn of the event loop, so another client's request is answered between them", async () => {
+    // Node hands a connection's next pipelined request over as soon as the answer before it is out,
+    // within the same turn: 200 connections of one client pipelining 20 requests each were served
+    // chain after chain, and a new connection of another client waited 4 to 10 s for the node.
+    use(defaults);
+    const PIPELINED = 30;
+    const request = 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n';
+    const answers = (raw: string) => raw.split('HTTP/1.1 200 ').length - 1;
+    const greedy = await rawSocket('127.0.0.2');
+    const other = await rawSocket('127.0.0.1');
+    let greedyAnsweredBeforeOther = -1;
+    other.socket.once('data', () => (greedyAnsweredBeforeOther = answers(greedy.received())));
+    const first = new Promise<void>((resolve) => greedy.socket.once('data', () => resolve()));
+    greedy.socket.write(request.repeat(PIPELINED));
+    await first;
+    // Sent once the first of the pipelined requests is answered.
+    other.socket.write(request);
+    await eventually(() => (answers(other.received()) === 1 && answers(greedy.received()) === PIPELINED ? true : undefined), 10_000, 'every answer');
+    expect(jsonBody(other.received())).toMatchObject({ status: 'ok' });
+    expect(greedyAnsweredBeforeOther).toBeLessThan(PIPELINED);
   });
 });

@@ -6,7 +6,11 @@
  *   an earlier one in memory — a client pipelining list requests and never reading made the node
  *   hold 3 GB from 200 connections, and work for minutes after it left. Node gives a waiting
  *   answer its socket (`'socket'`) only once the answers before it are out; the request is served
- *   then. A request whose answer has its socket already (the usual case, no pipelining) is served
+ *   then, on the next turn of the event loop: node hands the socket over within the turn that
+ *   wrote the answer before, so a connection's whole pipeline was served in one go, and 200
+ *   connections of one client pipelining 20 requests each kept a new connection of another client
+ *   waiting 4 to 10 s (afterwards 0.3 to 0.7 s a request; served a turn apart, 0.6 s, then 10 to
+ *   40 ms). A request whose answer has its socket already (the usual case, no pipelining) is served
  *   at once, with nothing else to do. At most `MAX_PIPELINED_REQUESTS` wait per connection; a
  *   client sending more is disconnected. Requests still waiting when a connection closes are
  *   never served.
@@ -69,7 +73,10 @@ export class UnreadAnswers {
     this.waiting.set(socket, waiting);
     res.once('socket', () => {
       this.waiting.set(socket, this.waiting.get(socket)! - 1);
-      handle(req, res);
+      // On the next turn: other connections' I/O (new ones accepted too) goes between a pipeline's requests.
+      setImmediate(() => {
+        if (!socket.destroyed) handle(req, res);
+      });
     });
   }
 
