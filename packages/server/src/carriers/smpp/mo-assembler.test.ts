@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { InboundMessage } from '../../domain/ports/carrier.js';
-import type { Store } from '../../domain/ports/store.js';
+import { StoreUnavailableError, type Store } from '../../domain/ports/store.js';
 import { parseSmppSection } from './config.js';
 import { newCounters, type SmppContext } from './context.js';
-import { inboundAddress, MAX_MO_CHARS, MoAssembler } from './mo-assembler.js';
+import { DEFER_PARTS_AFTER_STORAGE_FAILURE_MS, inboundAddress, MAX_MO_CHARS, MoAssembler } from './mo-assembler.js';
 import { intTlv, type ShortMessagePdu } from './pdu/codec.js';
 import { ESM_CLASS, STATUS, TLV } from './pdu/constants.js';
 
@@ -82,6 +82,37 @@ describe('MoAssembler: multipart MOs from an SMSC that resends, reuses reference
     // The session answered ESME_RX_T_APPN; the SMSC sends the last part again.
     expect(await mo.onMo(part(7, 2, 2, 'world'))).toBe(0);
     expect(got).toEqual(['Hello world']);
+  });
+
+  it('does not acknowledge parts it would only hold in memory while storage is failing; the SMSC sends them again', async () => {
+    const got: string[] = [];
+    let failing = true;
+    const { mo, ctx, advance } = assembler((m) => {
+      if (failing) throw new StoreUnavailableError('database or disk is full');
+      got.push(m.body);
+    });
+    // Message 7's first part came before anything failed: taken. Storing it whole fails.
+    expect(await mo.onMo(part(7, 2, 1, 'Hello '))).toBe(STATUS.ESME_ROK);
+    await expect(mo.onMo(part(7, 2, 2, 'world'))).rejects.toThrow('disk is full');
+    // Storage is known to fail now: a new message's first part is not taken (a crash would lose it
+    // after the SMSC was told it had been), nor a second one of a message not complete with it.
+    expect(await mo.onMo(part(8, 3, 1, 'one '))).toBe(STATUS.ESME_RX_T_APPN);
+    expect(await mo.onMo(part(8, 3, 2, 'two '))).toBe(STATUS.ESME_RX_T_APPN);
+    expect(ctx.counters.mo_deferred).toBe(2);
+    // Message 7's resent last part completes it: tried, and still failing.
+    await expect(mo.onMo(part(7, 2, 2, 'world'))).rejects.toThrow('disk is full');
+    // Storage is back: the resent last part stores message 7, and parts are taken again.
+    failing = false;
+    expect(await mo.onMo(part(7, 2, 2, 'world'))).toBe(STATUS.ESME_ROK);
+    for (const [seq, text] of ['one ', 'two ', 'three'].entries()) expect(await mo.onMo(part(8, 3, seq + 1, text))).toBe(STATUS.ESME_ROK);
+    expect(got).toEqual(['Hello world', 'one two three']);
+
+    // A one-part MO that fails starts it again; without another failure it ends by itself.
+    failing = true;
+    await expect(mo.onMo({ ...part(0, 1, 1, ''), esmClass: 0, shortMessage: Buffer.from('hi', 'latin1') })).rejects.toThrow('disk is full');
+    expect(await mo.onMo(part(9, 2, 1, 'a'))).toBe(STATUS.ESME_RX_T_APPN);
+    advance(DEFER_PARTS_AFTER_STORAGE_FAILURE_MS);
+    expect(await mo.onMo(part(9, 2, 1, 'a'))).toBe(STATUS.ESME_ROK);
   });
 
   it('acknowledges a part sent again after its message was delivered, without delivering it again as a fragment', async () => {

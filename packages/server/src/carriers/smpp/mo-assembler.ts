@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { InboundMessage } from '../../domain/ports/carrier.js';
+import { isStoreUnavailable } from '../../domain/ports/store.js';
 import type { SmppContext } from './context.js';
 import type { Address, DataSmPdu, ShortMessagePdu } from './pdu/codec.js';
 import { STATUS } from './pdu/constants.js';
@@ -40,6 +41,15 @@ export const MAX_MO_MESSAGE_CHARS = 65_535;
 /** Multipart MOs remembered after they were delivered, to recognise parts the SMSC sends again. */
 const MAX_DONE = 10_000;
 
+/**
+ * How long after storing an MO failed for want of storage (a full disk, the database out of reach)
+ * parts that do not complete their message are answered ESME_RX_T_APPN rather than acknowledged and
+ * held in memory, where a crash or a stop before storage came back would lose them (the SMSC, told
+ * they were taken, never sends them again). Each MO that fails again meanwhile (one part, or the
+ * last part of a message held) starts it again, and one stored ends it.
+ */
+export const DEFER_PARTS_AFTER_STORAGE_FAILURE_MS = 10_000;
+
 /** Multipart MOs being reassembled, for one connector. */
 export class MoAssembler {
   /** Insertion order is age order. */
@@ -63,6 +73,8 @@ export class MoAssembler {
    * are kept as digests: a part may hold 64 KB.
    */
   private readonly done = new Map<string, { at: number; digests: ReadonlyArray<string | undefined> }>();
+  /** When storing an MO last failed for want of storage; null once one was stored since. */
+  private storageFailedAt: number | null = null;
 
   constructor(private readonly ctx: SmppContext) {}
 
@@ -103,11 +115,18 @@ export class MoAssembler {
       this.flushInBackground(key);
       group = undefined;
     } else if (held !== undefined) this.ctx.counters.mo_duplicate_parts++;
+    if (group?.tooLong) return STATUS.ESME_RX_P_APPN;
+    // Storage is failing: a part that does not complete its message is not taken (nothing stores it
+    // before a crash could lose it); the SMSC sends it again later. One that completes a message held
+    // is tried, and so finds out whether storage is back.
+    if (group?.texts[seq - 1] === undefined && (group?.received ?? 0) + 1 < total && this.storageFailing()) {
+      this.ctx.counters.mo_deferred++;
+      return STATUS.ESME_RX_T_APPN;
+    }
     if (!group) {
       group = { first: this.ctx.deps.now(), from, to, total, texts: new Array<string | undefined>(total).fill(undefined), received: 0, chars: 0 };
       this.groups.set(key, group);
     }
-    if (group.tooLong) return STATUS.ESME_RX_P_APPN;
     if (group.texts[seq - 1] === undefined) {
       if (group.chars + decoded.text.length > MAX_MO_MESSAGE_CHARS) {
         this.dropTooLong(group, seq);
@@ -205,11 +224,22 @@ export class MoAssembler {
     }
   }
 
+  private storageFailing(): boolean {
+    return this.storageFailedAt !== null && this.ctx.deps.now() - this.storageFailedAt < DEFER_PARTS_AFTER_STORAGE_FAILURE_MS;
+  }
+
   private async deliver(m: { from: string; to: string; body: string; segments: number }): Promise<void> {
     const sink = this.ctx.sink();
     if (!sink) throw new Error('not started');
     const message: InboundMessage = { from: m.from, to: m.to, body: m.body, media: [], segments: m.segments, carrier: this.ctx.config.id, receivedAt: this.ctx.deps.now() };
-    const [result] = await sink.inbound([message]);
+    let result: { readonly routed: boolean } | undefined;
+    try {
+      [result] = await sink.inbound([message]);
+      this.storageFailedAt = null;
+    } catch (err) {
+      if (isStoreUnavailable(err)) this.storageFailedAt = this.ctx.deps.now();
+      throw err;
+    }
     if (!result?.routed) {
       this.ctx.counters.mo_unrouted++;
       warnLimited(this.ctx, { carrier: this.ctx.config.id, to: m.to.slice(0, 32) }, 'MO for a number no project owns; dropped');
