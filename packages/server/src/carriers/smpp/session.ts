@@ -217,6 +217,12 @@ export class SmppSession<T> {
       return;
     }
     this.state = 'unbinding';
+    // deliver_sm and data_sm being stored are answered before the unbind: closed on them unanswered,
+    // the SMSC sends them again, and an MO stored already is stored twice. Those that arrive from now
+    // on are answered ESME_RX_T_APPN, to come again on the next bind. Wall-clock time, bounded.
+    const drained = performance.now() + Math.min(2000, this.opts.responseTimeoutMs);
+    while (this.pendingDelivers > 0 && this.state === 'unbinding' && performance.now() < drained) await new Promise((r) => setTimeout(r, 10));
+    if (this.state !== 'unbinding') return;
     try {
       await Promise.race([this.request({ command: 'unbind', sequence: 0, status: 0 }), new Promise((r) => setTimeout(r, Math.min(2000, this.opts.responseTimeoutMs)).unref())]);
     } catch {
@@ -333,7 +339,7 @@ export class SmppSession<T> {
         }
         const command = pdu.command;
         const size = frame.length;
-        if (this.pendingDelivers >= MAX_PENDING_DELIVERS || (this.pendingDelivers > 0 && this.pendingDeliverBytes + size > MAX_PENDING_DELIVER_BYTES)) {
+        if (this.state === 'unbinding' || this.pendingDelivers >= MAX_PENDING_DELIVERS || (this.pendingDelivers > 0 && this.pendingDeliverBytes + size > MAX_PENDING_DELIVER_BYTES)) {
           this.reply({ command: `${command}_resp`, sequence: pdu.sequence, status: STATUS.ESME_RX_T_APPN, messageId: '', tlvs: [] });
           return;
         }
