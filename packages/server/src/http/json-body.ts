@@ -90,8 +90,24 @@ export function checkCharset(request: FastifyRequest): void {
   }
 }
 
-/** The checks of a body's declared coding before it is read: no content coding, no charset but UTF-8. */
+/**
+ * Refuse a body whose Content-Type came on more than one line with different values
+ * (`application/json` and `application/x-www-form-urlencoded`): Node keeps the first line and drops
+ * the rest without a word, so the body would be parsed as one type while a proxy in front may
+ * have read it as the other (as `repeated-fields.ts` says of Host). 400, as for two Hosts; the
+ * same value repeated names one type and is taken.
+ */
+function checkContentTypeOnce(request: FastifyRequest): void {
+  const lines = request.raw.headersDistinct['content-type'];
+  if (!lines || lines.length < 2) return;
+  const first = lines[0]!.trim().toLowerCase();
+  if (lines.every((line) => line.trim().toLowerCase() === first)) return;
+  throw AppError.of('MALFORMED_REQUEST', { message: 'Content-Type was given more than once with different values: send one, naming the type of the body.' });
+}
+
+/** The checks of a body's declared coding before it is read: one Content-Type, no content coding, no charset but UTF-8. */
 export function checkBodyCoding(request: FastifyRequest): void {
+  checkContentTypeOnce(request);
   checkContentEncoding(request);
   checkCharset(request);
 }
