@@ -318,6 +318,12 @@ export class SimulatorSmsc implements SmscControl {
     };
     if (c.mode !== 'transmitter' && c.mode !== 'transceiver') return answer(STATUS.ESME_RINVBNDSTS);
     this.stats.submits++;
+    // destination_addr is mandatory (v3.4 §4.4.1; source_addr may be NULL): an SMSC refuses a
+    // submit without one, where accepting it hid the ESME's bug behind a receipt to nobody.
+    if (pdu.destination.addr === '') {
+      this.stats.rejected++;
+      return answer(STATUS.ESME_RINVDSTADR);
+    }
     // The text travels in short_message or in message_payload, never both (SMPP v3.4 §5.3.2.32;
     // sm_length must then be 0). Which one a carrier would show is anyone's guess, so the submit is
     // refused, with the status for a bad message length, rather than one of the two picked.
