@@ -3,7 +3,7 @@ import { AppError } from '../../domain/app-error.js';
 import { DAY_MS, parseDateFilter } from '../../domain/dates.js';
 import { preview } from '../../domain/preview.js';
 import type { MessageListFilter } from '../../domain/ports/store.js';
-import { singleParam } from '../query-params.js';
+import { addressParam, singleParam } from '../query-params.js';
 import { fromCompatStatus, type ErrorKey, type MessageStatus } from '@switchboard/protocol';
 import { repeatedFormKeys } from './body.js';
 
@@ -88,8 +88,10 @@ export function filtersNothing(query: Record<string, unknown>): boolean {
 /** The message list filters of `GET /Messages`. */
 export function messageListFilter(query: Record<string, unknown>): MessageListFilter {
   const one = (name: string) => singleParam(query, name);
-  const to = one('To');
-  const from = one('From');
+  // Exact matches, read as the native logs read `to` and `from`: one that is no address a message
+  // can have (`From=+1555…`, its "+" read as a space) is a 400 saying to write %2B, not an empty list.
+  const to = addressParam(query, 'To');
+  const from = addressParam(query, 'From');
   const status = one('Status');
   let statuses: MessageStatus[] | undefined;
   if (status !== undefined) {

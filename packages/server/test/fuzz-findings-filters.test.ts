@@ -1,0 +1,37 @@
+/**
+ * Found by a black-box fuzz campaign: the Compatibility API's message list answered an empty page
+ * to `From=+1555…` (a `+` written as is, which a query string reads as a space), where the native
+ * logs refuse the same filter with a hint. Its `To` and `From` are now read as the native `to`
+ * and `from` are: a value that is no address a message can have is a 400 in Twilio's shape saying
+ * to write `%2B`; the escaped number still lists the messages.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+const list = `/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Messages.json`;
+beforeAll(async () => {
+  server = await startTestServer();
+  const sent = await server.api('/api/messaging/messages', { body: { to: '+15551239999', from: NUMBERS[0], body: 'filter me' } });
+  expect(sent.status, sent.text).toBe(201);
+});
+afterAll(() => server?.stop());
+
+describe("the Compatibility API's To and From list filters", () => {
+  for (const [name, value] of [['From', NUMBERS[0]!], ['To', '+15551239999']] as const) {
+    it(`${name} with its + unescaped is a 400 saying to write %2B, not an empty page`, async () => {
+      const raw = await server.api(`${list}?${name}=${value}`);
+      expect(raw.status, raw.text).toBe(400);
+      expect(raw.body).toMatchObject({ code: 10000, status: 400, message: expect.stringContaining(`write it %2B (${name}=%2B${value.slice(1)})`) });
+      const escaped = await server.api(`${list}?${name}=${encodeURIComponent(value)}`);
+      expect(escaped.status, escaped.text).toBe(200);
+      expect(escaped.body.messages.map((m: { body: string }) => m.body)).toContain('filter me');
+    });
+  }
+
+  it('still takes an address that is no phone number (an alphanumeric sender), matching nothing here', async () => {
+    const res = await server.api(`${list}?From=ACME`);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.messages).toEqual([]);
+  });
+});
