@@ -3,7 +3,10 @@
  * to `From=+1555…` (a `+` written as is, which a query string reads as a space), where the native
  * logs refuse the same filter with a hint. Its `To` and `From` are now read as the native `to`
  * and `from` are: a value that is no address a message can have is a 400 in Twilio's shape saying
- * to write `%2B`; the escaped number still lists the messages.
+ * to write `%2B`; the escaped number still lists the messages. The number searches
+ * (`filter_number` of the native number lists, `PhoneNumber` of IncomingPhoneNumbers) answered
+ * empty the same way to `+1555`: a space before the first digit matches no number, and is refused
+ * with the same hint in each surface's shape.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
@@ -33,5 +36,28 @@ describe("the Compatibility API's To and From list filters", () => {
     const res = await server.api(`${list}?From=ACME`);
     expect(res.status, res.text).toBe(200);
     expect(res.body.messages).toEqual([]);
+  });
+});
+
+describe('the number searches, given a + written as is', () => {
+  it('filter_number of the native phone numbers: 422 in the relay-rest shape with the %2B hint, the escaped one finds the number', async () => {
+    const raw = await server.api('/api/relay/rest/phone_numbers?filter_number=+1555123');
+    expect(raw.status, raw.text).toBe(422);
+    expect(raw.body.errors[0]).toMatchObject({ status: '422', code: 'invalid_filter', detail: expect.stringContaining('write it %2B (filter_number=%2B1555123)') });
+    const escaped = await server.api('/api/relay/rest/phone_numbers?filter_number=%2B1555123');
+    expect(escaped.status, escaped.text).toBe(200);
+    expect(escaped.body.data.map((n: { number: string }) => n.number)).toContain(NUMBERS[0]);
+  });
+
+  it("PhoneNumber of IncomingPhoneNumbers: 400 in Twilio's shape with the %2B hint, the escaped one (and digits alone) find the number", async () => {
+    const path = `/api/laml/2010-04-01/Accounts/${PROJECT_ID}/IncomingPhoneNumbers.json`;
+    const raw = await server.api(`${path}?PhoneNumber=+1555123`);
+    expect(raw.status, raw.text).toBe(400);
+    expect(raw.body).toMatchObject({ code: 10000, status: 400, message: expect.stringContaining('write it %2B (PhoneNumber=%2B1555123)') });
+    for (const q of ['PhoneNumber=%2B1555123', 'PhoneNumber=1555123']) {
+      const found = await server.api(`${path}?${q}`);
+      expect(found.status, found.text).toBe(200);
+      expect(found.body.incoming_phone_numbers.map((n: { phone_number: string }) => n.phone_number)).toContain(NUMBERS[0]);
+    }
   });
 });

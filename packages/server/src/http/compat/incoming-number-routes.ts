@@ -15,7 +15,7 @@ import type { PhoneNumberRecord } from '../../domain/project.js';
 import { principalOf } from '../auth.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
-import { singleParam } from '../query-params.js';
+import { numberFragmentParam, singleParam } from '../query-params.js';
 import { boundedList } from '../list-slots.js';
 import { boolParam, paramsOf, sidOf } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
@@ -163,7 +163,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
         const none = originLeavesNone(query);
         const list = await reads.pageTokens.list(projectId, `phone_numbers${sub}`, (s) => reads.numbers.seqOf(projectId, s));
         const seqPage = await compatSeqPage(page, 'newest-first', list);
-        const number = singleParam(query, 'PhoneNumber')?.slice(0, 64);
+        const number = numberFragmentParam(query, 'PhoneNumber')?.slice(0, 64);
         // Matched whole: cut past the longest name (255), so a longer value still matches none.
         const name = singleParam(query, 'FriendlyName')?.slice(0, 256);
         const rows = none ? [] : await reads.numbers.list(projectId, { ...(number ? { numberPattern: number } : {}), ...(name ? { friendlyName: name } : {}), ...(type ? { numberType: type } : { notNumberType: 'shortcode' }) }, seqPage);

@@ -11,7 +11,7 @@ import { principalOf } from '../auth.js';
 import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { boundedList } from '../list-slots.js';
-import { singleParam } from '../query-params.js';
+import { numberFragmentParam, singleParam } from '../query-params.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 
 export function numberList<T>(
@@ -27,7 +27,7 @@ export function numberList<T>(
     const q = request.query as Record<string, unknown>;
     checkQueryNames(q, ['filter_name', 'filter_number']);
     const name = singleParam(q, 'filter_name');
-    const number = singleParam(q, 'filter_number');
+    const number = numberFragmentParam(q, 'filter_number');
     const page = parsePageRequest(q);
     const list = await deps.reads.pageTokens.list(projectId, tokens, (id) => deps.reads.numbers.seqOf(projectId, id));
     const seqPage = await toSeqPage(page, list);
