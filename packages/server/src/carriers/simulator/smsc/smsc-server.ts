@@ -33,6 +33,7 @@ import { OwedReceipts } from './owed-receipts.js';
 import { AcceptedMessages } from './queries.js';
 import { receiptFor } from './receipts.js';
 import { BIND_DEADLINE_MS, IDLE_TIMEOUT_MS, SmscConnection, type BindAnswer, type ConnectionHost } from './smsc-connection.js';
+import { isSmppTime } from './times.js';
 
 export type { SmscBehaviour, SmscSubmission } from '../../../domain/ports/simulator.js';
 
@@ -323,6 +324,12 @@ export class SimulatorSmsc implements SmscControl {
     if (pdu.destination.addr === '') {
       this.stats.rejected++;
       return answer(STATUS.ESME_RINVDSTADR);
+    }
+    // Times it cannot read (v3.4 §7.1.1) are refused as an SMSC refuses them, so an ESME's
+    // malformed validity or schedule does not pass here to fail at a carrier.
+    if (!isSmppTime(pdu.scheduleDeliveryTime) || !isSmppTime(pdu.validityPeriod)) {
+      this.stats.rejected++;
+      return answer(isSmppTime(pdu.scheduleDeliveryTime) ? STATUS.ESME_RINVEXPIRY : STATUS.ESME_RINVSCHED);
     }
     // The text travels in short_message or in message_payload, never both (SMPP v3.4 §5.3.2.32;
     // sm_length must then be 0). Which one a carrier would show is anyone's guess, so the submit is
