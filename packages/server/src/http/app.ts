@@ -31,6 +31,7 @@ import { observeRequests } from './ops/request-observer.js';
 import { givenMoreThanOnce } from './repeated-fields.js';
 import { decodedRequestPath, requestPath } from './request-path.js';
 import { simulatorPlugin } from './simulator/plugin.js';
+import { lowerUuidParams } from './uuid-params.js';
 
 export interface HttpAppOptions {
   readonly logger: Logger;
@@ -157,6 +158,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     // U+FFFD, so a filter or an id means the same on SQLite and PostgreSQL (domain/clean-text.ts).
     cleanStringValues(request.query as Record<string, unknown>);
     cleanStringValues(request.params as Record<string, unknown>);
+    lowerUuidParams(request.params as Record<string, unknown>);
     // A target in asterisk form is only for a server-wide OPTIONS (RFC 9112 §3.2.4): `OPTIONS *` is
     // told every method the server takes; any other (`GET *`, `GET *api/…`, which the router would
     // read as `/` and `/api/…`) names no path.

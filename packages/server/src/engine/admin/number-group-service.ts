@@ -67,7 +67,8 @@ export class NumberGroupService {
   async addMember(projectId: string, groupId: string, body: Record<string, unknown>): Promise<GroupMember> {
     await this.get(projectId, groupId);
     const phoneNumberId = body.phone_number_id;
-    const number = typeof phoneNumberId === 'string' && phoneNumberId.length <= 64 ? await this.deps.store.numbers.get(projectId, phoneNumberId) : undefined;
+    // Ids are stored in lower case; a UUID is case-insensitive on input (RFC 9562 §4).
+    const number = typeof phoneNumberId === 'string' && phoneNumberId.length <= 64 ? await this.deps.store.numbers.get(projectId, phoneNumberId.toLowerCase()) : undefined;
     if (!number) throw invalid('phone_number_id', `phone_number_id ${preview(phoneNumberId)} is not a phone number of your project`);
     const now = this.deps.clock.now();
     const membership = { id: this.deps.ids.uuid(), projectId, groupId, phoneNumberId: number.id, createdAt: now, updatedAt: now };

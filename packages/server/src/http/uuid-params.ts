@@ -1,0 +1,15 @@
+/**
+ * Ids in paths as they are stored: every id is a UUID written in lower case, and a UUID is
+ * case-insensitive on input (RFC 9562 §4), so `/api/messaging/logs/01A2…` names the message
+ * `01a2…`. The Compatibility API's routes lowered their sids one by one; the native and console
+ * routes answered 404 to an id in capitals. Lowered here, for every surface, before any route reads
+ * its parameters.
+ */
+import { isUuid } from '../domain/ids.js';
+
+/** Lower the path parameters that are UUIDs (whole values only; `x.json` sids are the compat routes' own). */
+export function lowerUuidParams(params: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value === 'string' && isUuid(value)) params[name] = value.toLowerCase();
+  }
+}
