@@ -25,11 +25,12 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Start the server and wait until it is ready.
- * @param {{ port: number, env?: Record<string, string>, capSeconds?: number, dataDir?: string }} opts
+ * @param {{ port: number, env?: Record<string, string>, capSeconds?: number, dataDir?: string, wrapper?: string[], readySeconds?: number }} opts
  *   the process exits with an error if the benchmark runs longer than `capSeconds` (when given);
- *   a given `dataDir` is the caller's (kept, so a restart finds its data), otherwise a temporary one is made
+ *   a given `dataDir` is the caller's (kept, so a restart finds its data), otherwise a temporary one is made;
+ *   `wrapper` runs the server under another program (valgrind), which then needs more than the default 20 `readySeconds`
  */
-export async function startBenchServer({ port, env = {}, capSeconds, dataDir: givenDataDir }) {
+export async function startBenchServer({ port, env = {}, capSeconds, dataDir: givenDataDir, wrapper = [], readySeconds = 20 }) {
   if (!existsSync(cli)) {
     console.error('Build first: npm run build');
     process.exit(2);
@@ -41,7 +42,8 @@ export async function startBenchServer({ port, env = {}, capSeconds, dataDir: gi
   // BENCH_SERVER_NODE_ARGS: extra Node flags for the server only, e.g. "--cpu-prof --cpu-prof-dir=prof"
   // (Node refuses --cpu-prof in NODE_OPTIONS).
   const nodeArgs = [...LAUNCHER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const child = spawn(process.execPath, [...nodeArgs, cli, 'start'], {
+  const argv = [...wrapper, process.execPath, ...nodeArgs, cli, 'start'];
+  const child = spawn(argv[0], argv.slice(1), {
     env: {
       ...process.env,
       SWITCHBOARD_PORT: String(port),
@@ -85,7 +87,7 @@ export async function startBenchServer({ port, env = {}, capSeconds, dataDir: gi
     } catch {
       // not listening yet
     }
-    if (i > 400 || child.exitCode !== null) throw new Error('server did not become ready');
+    if (i > readySeconds * 20 || child.exitCode !== null) throw new Error('server did not become ready');
     await sleep(50);
   }
 
