@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { phoneNumberId } from '../helpers/projects.js';
+import { createProject, phoneNumberId } from '../helpers/projects.js';
 import { eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
 import { dataDirTrustedByTests } from '../helpers/tls.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -278,7 +278,28 @@ describe('the twilio npm client against the Compatibility API', () => {
     expect((await client.api.accounts.list({ status: 'active', friendlyName: 'Default project' })).length).toBe(1);
     expect((await client.api.accounts.list({ status: 'closed' })).length).toBe(0);
     expect(await rejection(client.api.accounts('00000000-0000-4000-8000-000000000000').fetch())).toMatchObject({ status: 401, code: 20003 });
-    expect(await rejection(client.api.accounts(PROJECT_ID).update({ friendlyName: 'renamed' }))).toMatchObject({ status: 405, code: 20004 });
+  });
+
+  it("renames the account (the project) with FriendlyName, SignalWire's Update an Account; needs the management scope", async () => {
+    try {
+      expect(await client.api.accounts(PROJECT_ID).update({ friendlyName: 'renamed' })).toMatchObject({ sid: PROJECT_ID, friendlyName: 'renamed', status: 'active' });
+      expect((await client.api.v2010.account.fetch()).friendlyName).toBe('renamed');
+      expect((await client.api.accounts.list({ friendlyName: 'renamed' })).map((a) => a.sid)).toEqual([PROJECT_ID]);
+      // The path with .json, status active (what it is) and no name at all are fine too.
+      const same = await server.api(`/2010-04-01/Accounts/${PROJECT_ID}.json`, { body: 'Status=active', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(same).toMatchObject({ status: 200, body: { friendly_name: 'renamed' } });
+      expect(await rejection(client.api.accounts(PROJECT_ID).update({ status: 'suspended' }))).toMatchObject({ status: 400, code: 10000, message: expect.stringContaining('Status') });
+      expect(await rejection(client.api.accounts(PROJECT_ID).update({ friendlyName: 'x'.repeat(65) }))).toMatchObject({ status: 400, code: 10000, message: expect.stringContaining('FriendlyName') });
+      expect(await rejection(client.api.accounts(PROJECT_ID).update({ friendlyName: ' ' }))).toMatchObject({ status: 400, code: 10000 });
+      // Another project's sid is refused before anything changes; a token without `management` may not rename.
+      expect(await rejection(client.api.accounts('00000000-0000-4000-8000-000000000000').update({ friendlyName: 'theirs' }))).toMatchObject({ status: 401, code: 20003 });
+      const limited = await createProject(server, { name: 'messaging only', scopes: ['messaging'] });
+      const rename = await server.api(`/2010-04-01/Accounts/${limited.projectId}`, { auth: limited.auth, body: 'FriendlyName=limited', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(rename).toMatchObject({ status: 401, body: { code: 20003, message: expect.stringContaining('"management" scope') } });
+      expect((await server.api(`/2010-04-01/Accounts/${limited.projectId}.json`, { auth: limited.auth })).body.friendly_name).toBe('messaging only');
+    } finally {
+      await client.api.accounts(PROJECT_ID).update({ friendlyName: 'Default project' });
+    }
   });
 
   it('works over plain HTTP and on the /api/laml base too', async () => {

@@ -68,6 +68,11 @@ export class ProjectService {
     return revoked;
   }
 
+  /** Rename the project (the Compatibility API's account FriendlyName); false when there is no such project. */
+  async rename(projectId: string, name: string): Promise<boolean> {
+    return this.deps.store.projects.rename(projectId, name);
+  }
+
   /** Replace the signing key (a given one, or a new random one). */
   async setSigningKey(projectId: string, signingKey: string = generateSigningKey()): Promise<string> {
     await this.deps.store.projects.setSigningKey(projectId, signingKey);

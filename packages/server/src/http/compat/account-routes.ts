@@ -3,7 +3,9 @@
  * project you authenticate as. Code written for Twilio or SignalWire fetches it to check its
  * credentials (`client.api.accounts(sid).fetch()`, `client.api.v2010.account.fetch()`,
  * `@signalwire/sdk`'s `compat.accounts.get(sid)`); another sid is refused by the plugin's auth hook.
- * Sub-accounts are not modelled: creating or updating one is 405.
+ * Its update renames the project (SignalWire's "Update an Account" takes FriendlyName; the
+ * TypeScript SDK's `compat.accounts.update(sid, { FriendlyName })`), with the `management` scope.
+ * Sub-accounts are not modelled: creating one is 405.
  */
 import { COMPAT_URI_PREFIX, type CompatAccount, type CompatAccountPage } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -16,10 +18,29 @@ import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
 import { compatPage, filterParams, parseCompatPage } from './paging.js';
 import { toCompatAccount } from './presenters.js';
-import { fetchAccountSchema, listAccountsSchema } from './schemas.js';
+import { paramsOf } from './params.js';
+import { fetchAccountSchema, listAccountsSchema, updateAccountSchema } from './schemas.js';
 
 /** An account's statuses (twilio-node's AccountStatus); the project is always `active`. */
 const ACCOUNT_STATUSES = new Set(['active', 'suspended', 'closed']);
+
+/** The longest account name (SignalWire: "up to 64 characters"; Twilio's FriendlyName likewise). */
+const MAX_FRIENDLY_NAME = 64;
+
+/** The new name an account update asks for, if any; its parameters refused in the Compatibility API's shape. */
+function accountUpdate(body: unknown): { name?: string } {
+  const p = paramsOf(body);
+  const status = p.Status;
+  if (status !== undefined && status !== 'active') {
+    throw AppError.of('INVALID_PARAMETER', { attribute: 'Status', message: `Status ${preview(status)} cannot be set: the project is always active (it is never suspended or closed here).` });
+  }
+  const name = p.FriendlyName;
+  if (name === undefined) return {};
+  if (typeof name !== 'string' || name.trim() === '' || [...name].length > MAX_FRIENDLY_NAME) {
+    throw AppError.of('INVALID_PARAMETER', { attribute: 'FriendlyName', message: `FriendlyName must be text of 1 to ${MAX_FRIENDLY_NAME} characters.` });
+  }
+  return { name };
+}
 
 export async function accountRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
   const project = async (request: FastifyRequest): Promise<ProjectRecord> => {
@@ -50,4 +71,9 @@ export async function accountRoutes(app: FastifyInstance, deps: CompatDeps): Pro
   }
 
   app.get('/Accounts/:AccountSid', { schema: fetchAccountSchema }, async (request): Promise<CompatAccount> => toCompatAccount(await project(request)));
+  app.post('/Accounts/:AccountSid', { schema: updateAccountSchema }, async (request): Promise<CompatAccount> => {
+    const { name } = accountUpdate(request.body);
+    if (name !== undefined && !(await deps.projects.rename(principalOf(request).projectId, name))) throw resourceNotFound(request.url);
+    return toCompatAccount(await project(request));
+  });
 }

@@ -45,8 +45,10 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
   });
   app.setNotFoundHandler(notFound);
   app.addHook('onRequest', async (request) => {
-    // Numbers (and the search for numbers to buy) need the `numbers` scope, as on the native API; everything else `messaging`.
-    const scope = /\/(IncomingPhoneNumbers|AvailablePhoneNumbers|SMS\/ShortCodes)/.test(request.routeOptions.url ?? '') ? 'numbers' : 'messaging';
+    // Numbers (and the search for numbers to buy) need the `numbers` scope, as on the native API;
+    // renaming the account `management`; everything else `messaging`.
+    const route = request.routeOptions.url ?? '';
+    const scope = /\/(IncomingPhoneNumbers|AvailablePhoneNumbers|SMS\/ShortCodes)/.test(route) ? 'numbers' : request.method === 'POST' && /\/Accounts\/:AccountSid$/.test(route) ? 'management' : 'messaging';
     // Test tokens (Twilio's test credentials) may only create messages; anything else is 20008.
     const allowTest = request.method === 'POST' && /\/Messages(\.json)?$/.test(request.routeOptions.url ?? '');
     const principal = await authenticate(deps.verifier, request, scope, { allowTest });

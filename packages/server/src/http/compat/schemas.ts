@@ -368,6 +368,14 @@ export const compatAccount = {
 
 export const listAccountsSchema = { summary: 'List accounts: the project you authenticate as', tags, querystring: { type: 'object', properties: { FriendlyName: str, Status: str, ...pagingOnly } }, response: { 200: compatPageOf('accounts', compatAccount), ...errors } } as const;
 export const fetchAccountSchema = { summary: 'Fetch your account (the project)', tags, params: accountParams, response: { 200: compatAccount, ...errors } } as const;
+export const updateAccountSchema = {
+  summary: 'Rename your account (the project); needs the `management` scope',
+  tags,
+  consumes: FORM,
+  params: accountParams,
+  body: { type: 'object', properties: { FriendlyName: { type: 'string', description: 'The new name, 1 to 64 characters.' }, Status: { type: 'string', description: 'Only `active`: the project is never suspended or closed here.' } } },
+  response: { 200: compatAccount, ...errors },
+} as const;
 
 /** Searches for numbers to buy: there is no inventory, so their lists are always empty. */
 const availableParams = { type: 'object', properties: { AccountSid: accountParams.properties.AccountSid, CountryCode: { type: 'string', description: 'ISO 3166-1 alpha-2 country code, e.g. `US`.' }, Type: { type: 'string', enum: ['Local', 'TollFree', 'Mobile', 'National', 'Voip', 'SharedCost', 'MachineToMachine'] } }, required: ['AccountSid', 'CountryCode', 'Type'] } as const;

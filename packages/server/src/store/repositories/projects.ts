@@ -35,6 +35,11 @@ export class KyselyProjectRepository implements ProjectRepository {
   async setSigningKey(projectId: string, signingKey: string): Promise<void> {
     await this.db.updateTable('projects').set({ signing_key: signingKey }).where('id', '=', projectId).execute();
   }
+
+  async rename(projectId: string, name: string): Promise<boolean> {
+    const result = await this.db.updateTable('projects').set({ name }).where('id', '=', projectId).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
 }
 
 export class KyselyTokenRepository implements TokenRepository {

@@ -12,4 +12,6 @@ export interface ProjectRepository {
    */
   holdFirstStart(): Promise<void>;
   setSigningKey(projectId: string, signingKey: string): Promise<void>;
+  /** Give the project another name; false when there is no such project. */
+  rename(projectId: string, name: string): Promise<boolean>;
 }
