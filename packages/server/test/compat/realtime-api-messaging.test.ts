@@ -133,14 +133,18 @@ describe('@signalwire/realtime-api messaging', () => {
       const during = await inbound('+15557693001', NUMBERS[0]!, 'while away');
       await link.up();
       await eventually(() => (received.seen.some((m) => m.id === during) ? true : undefined), 20_000, 'the message that came while away');
-      expect(received.seen.map((m) => m.id)).toEqual([before, during]);
+      // Delivery is at least once (docs/api/relay.md): the link went down right after `before`
+      // arrived, so its acknowledgement may not have reached the server, which then sends it again
+      // on the resume. Nothing else may come twice.
+      const once = (ids: string[]) => ids.filter((id, i) => !(id === before && ids.indexOf(id) < i));
+      expect(once(received.seen.map((m) => m.id))).toEqual([before, during]);
 
       const sent = await client.messaging.send({ from: NUMBERS[0], to: '+15557693002', body: 'after the drop' });
       await eventually(() => (updates.seen.some((m) => m.id === sent.messageId && m.state === 'delivered') ? true : undefined));
       const after = await inbound('+15557693001', NUMBERS[0]!, 'after the drop');
       await eventually(() => (received.seen.some((m) => m.id === after) ? true : undefined));
-      // Each inbound message once: none replayed twice by the resumed session and the new subscription.
-      expect(received.seen.map((m) => m.id)).toEqual([before, during, after]);
+      // Each inbound message once but `before` (above): none replayed twice by the resumed session and the new subscription.
+      expect(once(received.seen.map((m) => m.id))).toEqual([before, during, after]);
     } finally {
       await link.down();
     }
