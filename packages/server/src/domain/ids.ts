@@ -13,6 +13,16 @@ export function isUuid(text: string): boolean {
   return UUID_SHAPE.test(text);
 }
 
+/**
+ * An id as it is stored: a UUID in lower case (a UUID is case-insensitive on input, RFC 9562 §4),
+ * anything else as given. Project ids presented as credentials are read through this, so
+ * `8A7C…:token` is the project `8a7c…` and the failed-login throttle counts one project, not one
+ * per way of writing it.
+ */
+export function canonicalId(text: string): string {
+  return isUuid(text) ? text.toLowerCase() : text;
+}
+
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const POOL_SIZE = 16 * 256;
 

@@ -10,6 +10,7 @@ import { AppError } from '../domain/app-error.js';
 import type { TokenScope } from '../domain/credentials.js';
 import type { CredentialVerifier, Principal } from '../engine/admin/credential-verifier.js';
 import type { AuthThrottle } from '../util/auth-throttle.js';
+import { canonicalId } from '../domain/ids.js';
 import { clientAddressKey } from '../util/client-address.js';
 import { givenMoreThanOnce } from './repeated-fields.js';
 import { decodedRequestPath } from './request-path.js';
@@ -45,7 +46,9 @@ export function setRetryAfter(reply: FastifyReply): void {
  * are wrong, RATE_LIMITED (429, with `Retry-After`) when the client address or the project id has
  * failed too often.
  */
-export async function verifyCredentials(verifier: CredentialVerifier, request: FastifyRequest, projectId: string, token: string, opts: { readonly allowTest?: boolean } = {}): Promise<Principal | null> {
+export async function verifyCredentials(verifier: CredentialVerifier, request: FastifyRequest, presentedProjectId: string, token: string, opts: { readonly allowTest?: boolean } = {}): Promise<Principal | null> {
+  // One project however its id is written: failures in capitals count against it too.
+  const projectId = canonicalId(presentedProjectId);
   const throttle = request.server.authThrottle;
   if (!throttle) return verifier.verify(projectId, token, opts);
   const address = clientAddressKey(request.ip);

@@ -13,6 +13,7 @@
 import { METHOD_CONNECT, RPC_ERRORS, type ConsoleRelaySession } from '@switchboard/protocol';
 import type { Logger } from 'pino';
 import { ManualClock, systemClock, type Clock } from '../domain/clock.js';
+import { canonicalId } from '../domain/ids.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import type { ParkedSessionEnd, RelayCheckpointStore, RelayResumeStore } from '../domain/ports/relay-resume.js';
@@ -455,7 +456,7 @@ function credentialsOf(params: unknown): { project: string; token: string } | nu
   const auth = params && typeof params === 'object' ? (params as { authentication?: unknown }).authentication : undefined;
   if (!auth || typeof auth !== 'object') return null;
   const { project, token } = auth as Record<string, unknown>;
-  return typeof project === 'string' && typeof token === 'string' ? { project, token } : null;
+  return typeof project === 'string' && typeof token === 'string' ? { project: canonicalId(project), token } : null;
 }
 
 function tooManyFailures(retryAfterMs: number): RpcError {

@@ -17,6 +17,7 @@ import {
 } from '@switchboard/protocol';
 import { isAppError } from '../domain/app-error.js';
 import type { TokenScope } from '../domain/credentials.js';
+import { canonicalId } from '../domain/ids.js';
 import type { RelayMetrics } from '../domain/ports/metrics.js';
 import type { BufferedRelayEvent, RelayResumeStore, RelaySessionCheckpoint } from '../domain/ports/relay-resume.js';
 import type { SessionCheckpoints } from './checkpoints.js';
@@ -138,7 +139,8 @@ export class RpcDispatcher {
 
     conn.state = 'connecting';
     try {
-      return await this.openSession(conn, p, typeof project === 'string' ? project : '', typeof token === 'string' ? token : '', major, contexts);
+      // A project id in capitals names its project (a UUID is case-insensitive on input), as on the REST surfaces.
+      return await this.openSession(conn, p, typeof project === 'string' ? canonicalId(project) : '', typeof token === 'string' ? token : '', major, contexts);
     } finally {
       if (conn.state === 'connecting') conn.state = 'awaiting';
     }

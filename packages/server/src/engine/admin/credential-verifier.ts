@@ -13,6 +13,7 @@ import type { Bus } from '../../domain/ports/bus.js';
 import type { ProjectRepository, TokenRepository } from '../../domain/ports/store.js';
 import { GuardedCache } from '../../util/guarded-cache.js';
 import { dropOnChange } from '../../domain/bus-freshness.js';
+import { canonicalId } from '../../domain/ids.js';
 
 /** Who a request acts for. */
 export interface Principal {
@@ -62,9 +63,13 @@ export class CredentialVerifier {
     dropOnChange(bus, 'credentials.changed', ({ projectId }) => this.cache.invalidate(projectId), () => this.cache.invalidateAll());
   }
 
-  /** The principal for valid credentials, or null; a test token counts only with `allowTest`. */
-  async verify(projectId: string, token: string, opts: { readonly allowTest?: boolean } = {}): Promise<Principal | null> {
-    if (!projectId || !token || projectId.length > 64 || token.length > 256) return null;
+  /**
+   * The principal for valid credentials, or null; a test token counts only with `allowTest`. A
+   * project id in capitals names its project (`canonicalId`); the token is matched exactly.
+   */
+  async verify(presentedProjectId: string, token: string, opts: { readonly allowTest?: boolean } = {}): Promise<Principal | null> {
+    if (!presentedProjectId || !token || presentedProjectId.length > 64 || token.length > 256) return null;
+    const projectId = canonicalId(presentedProjectId);
     const entry = await this.cache.get(projectId);
     // Only a token that matched before is found here; any other is checked against all digests below.
     const known = entry.matched.get(token);
