@@ -38,6 +38,24 @@ function toSettings(scope: string, s: MessagingSettings | undefined) {
 
 const invalid = (attribute: string, message: string) => AppError.of('INVALID_PARAMETER', { attribute, message });
 
+/** The hint for a number read from a query string with a space before its digits: mostly a `+` written as is. */
+function plusHint(name: string, raw: string): string {
+  return /^ \d/.test(raw) ? `: a "+" in a URL's query string reads as a space, so write it %2B (${name}=%2B${raw.slice(1, 33)})` : '';
+}
+
+/**
+ * `DELETE /api/messaging/opt_outs` takes its sender and handset in the query, as documented: a
+ * body with fields (`{"sender", "handset"}`, as `POST` takes them) is refused saying so, rather
+ * than answered "sender is required" as if nothing had been sent. An empty object is no fields.
+ */
+function refuseBody(body: unknown): void {
+  if (body === undefined || body === null) return;
+  const fields = typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : [''];
+  if (fields.length === 0) return;
+  const attribute = fields.includes('sender') ? 'sender' : fields.includes('handset') ? 'handset' : 'body';
+  throw invalid(attribute, 'This DELETE reads sender and handset from the query string, not from a body: DELETE /api/messaging/opt_outs?sender=%2B15551230001&handset=%2B15557654321 (write each + as %2B), or DELETE /api/messaging/opt_outs/{id}.');
+}
+
 /** A patch from a settings body: each field a value, null (follow the wider scope) or absent (unchanged). */
 function settingsPatch(body: Record<string, unknown>): MessagingSettingsPatch {
   const known = new Set(['smart_encoding', 'opt_out_replies', 'stop_reply', 'start_reply', 'help_reply']);
@@ -105,19 +123,23 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
   });
   const { optOuts, messagingSettings, reads } = deps;
 
-  /** A sender of the project as the API names it: one of its numbers, or a number group's id. */
-  const senderOf = async (projectId: string, raw: unknown): Promise<string> => {
+  /**
+   * A sender of the project as the API names it: one of its numbers, or a number group's id.
+   * `from`: where it was read; from the query, a number whose `+` was written as is (read as a
+   * space) is refused with the %2B hint the other number filters give.
+   */
+  const senderOf = async (projectId: string, raw: unknown, from: 'query' | 'body' | 'path' = 'body'): Promise<string> => {
     if (typeof raw !== 'string' || raw === '') throw invalid('sender', 'sender is required: one of your phone numbers or a number group id.');
     if (UUID.test(raw)) {
       if (await reads.numberGroups.get(projectId, raw.toLowerCase())) return raw.toLowerCase();
     } else if (await reads.numbers.getByNumber(projectId, raw)) {
       return raw;
     }
-    throw invalid('sender', `sender ${preview(raw)} is neither one of your phone numbers nor one of your number groups.`);
+    throw invalid('sender', `sender ${preview(raw)} is neither one of your phone numbers nor one of your number groups${from === 'query' ? plusHint('sender', raw) : ''}.`);
   };
-  const handsetOf = (raw: unknown): string => {
+  const handsetOf = (raw: unknown, from: 'query' | 'body' = 'body'): string => {
     if (raw === undefined || raw === null || raw === '') throw invalid('handset', 'handset is required: the phone number (E.164) to take off or put on the list.');
-    if (typeof raw !== 'string' || !isValidDestination(raw)) throw invalid('handset', `handset ${preview(raw)} is not a valid phone number (E.164: + followed by 5 to 17 digits).`);
+    if (typeof raw !== 'string' || !isValidDestination(raw)) throw invalid('handset', `handset ${preview(raw)} is not a valid phone number (E.164: + followed by 5 to 17 digits)${from === 'query' && typeof raw === 'string' ? plusHint('handset', raw) : ''}.`);
     return raw;
   };
 
@@ -126,8 +148,8 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
     const q = request.query as Record<string, unknown>;
     checkQueryNames(q, ['sender', 'handset']);
     const filter = {
-      ...(q.sender !== undefined && q.sender !== '' ? { sender: await senderOf(projectId, q.sender) } : {}),
-      ...(q.handset !== undefined && q.handset !== '' ? { handset: handsetOf(q.handset) } : {}),
+      ...(q.sender !== undefined && q.sender !== '' ? { sender: await senderOf(projectId, q.sender, 'query') } : {}),
+      ...(q.handset !== undefined && q.handset !== '' ? { handset: handsetOf(q.handset, 'query') } : {}),
     };
     const page = parsePageRequest(q);
     const list = await deps.reads.pageTokens.list(projectId, 'opt_outs', (id) => optOuts.seqOf(projectId, id));
@@ -162,8 +184,9 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
   app.delete('/api/messaging/opt_outs', { schema: SCHEMAS.removeBySender }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
-    const sender = await senderOf(projectId, q.sender);
-    if (!(await optOuts.remove(projectId, handsetOf(q.handset), [sender]))) throw AppError.of('NOT_FOUND', { message: `${preview(q.handset)} is not on the opt-out list of ${sender}.` });
+    refuseBody(request.body);
+    const sender = await senderOf(projectId, q.sender, 'query');
+    if (!(await optOuts.remove(projectId, handsetOf(q.handset, 'query'), [sender]))) throw AppError.of('NOT_FOUND', { message: `${preview(q.handset)} is not on the opt-out list of ${sender}.` });
     return reply.code(204).send();
   });
 
@@ -180,7 +203,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
     },
   });
   const project = settingsRoute(async () => PROJECT_SCOPE);
-  const sender = settingsRoute((projectId, params) => senderOf(projectId, params.sender));
+  const sender = settingsRoute((projectId, params) => senderOf(projectId, params.sender, 'path'));
   app.get('/api/messaging/settings', { schema: SCHEMAS.getSettings }, project.get);
   app.put('/api/messaging/settings', { schema: SCHEMAS.putSettings }, project.put);
   app.get('/api/messaging/settings/:sender', { schema: withSender(SCHEMAS.getSettings) }, sender.get);
