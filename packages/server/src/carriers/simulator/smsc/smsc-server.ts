@@ -34,6 +34,7 @@ import { AcceptedMessages } from './queries.js';
 import { receiptFor } from './receipts.js';
 import { BIND_DEADLINE_MS, IDLE_TIMEOUT_MS, SmscConnection, type BindAnswer, type ConnectionHost } from './smsc-connection.js';
 import { isSmppTime } from './times.js';
+import { submitFieldsStatus } from './submit-fields.js';
 
 export type { SmscBehaviour, SmscSubmission } from '../../../domain/ports/simulator.js';
 
@@ -324,6 +325,12 @@ export class SimulatorSmsc implements SmscControl {
     if (pdu.destination.addr === '') {
       this.stats.rejected++;
       return answer(STATUS.ESME_RINVDSTADR);
+    }
+    // Reserved values of its one-octet fields, refused as an SMSC refuses them (submit-fields.ts).
+    const fields = submitFieldsStatus(pdu);
+    if (fields !== null) {
+      this.stats.rejected++;
+      return answer(fields);
     }
     // Times it cannot read (v3.4 §7.1.1) are refused as an SMSC refuses them, so an ESME's
     // malformed validity or schedule does not pass here to fail at a carrier.

@@ -77,6 +77,8 @@ export const STATUS = {
   ESME_RINVOPTPARAMVAL: 0xc4,
   ESME_RDELIVERYFAILURE: 0xfe,
   ESME_RUNKNOWNERR: 0xff,
+  /** Invalid data coding scheme: SMPP v5.0's (§4.7.6), which SMSCs speaking v3.4 answer too (v3.4 has none of its own). */
+  ESME_RINVDCS: 0x104,
 } as const;
 
 const STATUS_NAMES = new Map<number, string>(Object.entries(STATUS).map(([k, v]) => [v, k]));
