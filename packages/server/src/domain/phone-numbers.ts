@@ -96,3 +96,11 @@ export function classifyNumber(value: string): { type: NumberType; countryCode: 
   const match = CALLING_CODES_LONGEST_FIRST.find(([code]) => digits.startsWith(code));
   return { type, countryCode: match ? match[1] : null };
 }
+
+/**
+ * The hint for a number refused with a space before its first digit: almost always a `+` sent as is
+ * in a form body or a URL (`curl -d To=+1555…`), which both read as a space. Empty for any other value.
+ */
+export function plusAsSpaceHint(value: unknown): string {
+  return typeof value === 'string' && /^ \d/.test(value) ? ` A "+" sent as is in a form body or a URL reads as a space: write it %2B (curl: --data-urlencode).` : '';
+}

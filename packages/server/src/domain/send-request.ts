@@ -11,7 +11,7 @@ import { detail } from './app-error.js';
 import { clip, preview } from './preview.js';
 import { validateCustomVariables } from './custom-variables.js';
 import { DEFAULT_VALIDITY_PERIOD, MAX_MEDIA, MAX_VALIDITY_PERIOD, type CallbackFormat } from './message.js';
-import { isValidDestination, isValidSender } from './phone-numbers.js';
+import { isValidDestination, isValidSender, plusAsSpaceHint } from './phone-numbers.js';
 import { HTTP_URL_RULE, isPrivateHost, parseHttpUrl, UNTRIMMED_URL_PROBLEM, untrimmedUrl } from './urls.js';
 import type { ScheduleWindow } from './schedule.js';
 
@@ -76,7 +76,7 @@ export interface CheckedSend {
 export function checkDestination(to: unknown): ErrorDetail[] {
   if (to === undefined || to === null || to === '') return [detail('TO_REQUIRED')];
   if (typeof to !== 'string' || !isValidDestination(to)) {
-    return [detail('TO_INVALID', { message: `The 'To' number ${typeof to === 'string' ? clip(to) : preview(to)} is not a valid phone number (E.164: + followed by 5 to 17 digits).` })];
+    return [detail('TO_INVALID', { message: `The 'To' number ${typeof to === 'string' ? clip(to) : preview(to)} is not a valid phone number (E.164: + followed by 5 to 17 digits).${plusAsSpaceHint(to)}` })];
   }
   return [];
 }
@@ -85,7 +85,7 @@ export function checkDestination(to: unknown): ErrorDetail[] {
 export function checkSenderSyntax(from: unknown, hasNumberGroup: boolean): ErrorDetail[] {
   if (from === undefined || from === null || from === '') return hasNumberGroup ? [] : [detail('FROM_REQUIRED')];
   if (typeof from !== 'string' || !isValidSender(from)) {
-    return [detail('FROM_INVALID', { message: `The 'From' number ${typeof from === 'string' ? clip(from) : preview(from)} is not a valid E.164 phone number or short code.` })];
+    return [detail('FROM_INVALID', { message: `The 'From' number ${typeof from === 'string' ? clip(from) : preview(from)} is not a valid E.164 phone number or short code.${plusAsSpaceHint(from)}` })];
   }
   return [];
 }

@@ -5,7 +5,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import { checkNumberPatch } from '../../domain/number-rules.js';
 import { preview } from '../../domain/preview.js';
-import { classifyNumber } from '../../domain/phone-numbers.js';
+import { classifyNumber, plusAsSpaceHint } from '../../domain/phone-numbers.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { PhoneNumberPatch, Repositories, Store } from '../../domain/ports/store.js';
 import { DEFAULT_CAPABILITIES, type PhoneNumberRecord } from '../../domain/project.js';
@@ -48,7 +48,7 @@ export class NumberService {
   async register(projectId: string, body: Record<string, unknown>, label?: FieldLabel): Promise<PhoneNumberRecord> {
     const number = body.number;
     const kind = typeof number === 'string' ? classifyNumber(number.trim()) : undefined;
-    if (!kind) throw AppError.of('NUMBER_INVALID', { message: `The number ${preview(number)} must be E.164 (+ followed by digits) or a 5 to 6 digit short code.` });
+    if (!kind) throw AppError.of('NUMBER_INVALID', { message: `The number ${preview(number)} must be E.164 (+ followed by digits) or a 5 to 6 digit short code.${plusAsSpaceHint(number)}` });
     const { patch, errors } = await this.checkPatch(projectId, body, label);
     const capabilities = patch.capabilities ?? (kind.type === 'shortcode' ? ['sms', 'mms'] : [...DEFAULT_CAPABILITIES]);
     if (errors.length) throw new AppError(errors);
