@@ -6,7 +6,9 @@
  * to write `%2B`; the escaped number still lists the messages. The number searches
  * (`filter_number` of the native number lists, `PhoneNumber` of IncomingPhoneNumbers) answered
  * empty the same way to `+1555`: a space before the first digit matches no number, and is refused
- * with the same hint in each surface's shape.
+ * with the same hint in each surface's shape. A second pass found `ShortCode` of SMS/ShortCodes
+ * answering empty the same way to `+12345`: no short code holds a + or a space, and it is refused
+ * saying so.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
@@ -59,5 +61,19 @@ describe('the number searches, given a + written as is', () => {
       expect(found.status, found.text).toBe(200);
       expect(found.body.incoming_phone_numbers.map((n: { phone_number: string }) => n.phone_number)).toContain(NUMBERS[0]);
     }
+  });
+});
+
+describe('the ShortCode filter of SMS/ShortCodes, given a + written as is', () => {
+  it("is a 400 in Twilio's shape saying a short code has no +; the digits alone find the short code", async () => {
+    const registered = await server.api('/api/relay/rest/phone_numbers', { body: { number: '12345' } });
+    expect(registered.status, registered.text).toBe(200);
+    const path = `/api/laml/2010-04-01/Accounts/${PROJECT_ID}/SMS/ShortCodes.json`;
+    const raw = await server.api(`${path}?ShortCode=+12345`);
+    expect(raw.status, raw.text).toBe(400);
+    expect(raw.body).toMatchObject({ code: 10000, status: 400, message: expect.stringContaining('a short code has neither (ShortCode=12345)') });
+    const digits = await server.api(`${path}?ShortCode=12345`);
+    expect(digits.status, digits.text).toBe(200);
+    expect(digits.body.short_codes.map((c: { short_code: string }) => c.short_code)).toEqual(['12345']);
   });
 });

@@ -9,6 +9,7 @@
 import { COMPAT_API_VERSION, type CompatShortCode, type CompatShortCodePage } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
+import { preview } from '../../domain/preview.js';
 import type { PhoneNumberRecord } from '../../domain/project.js';
 import { principalOf } from '../auth.js';
 import { boundedList } from '../list-slots.js';
@@ -22,6 +23,19 @@ import { accountUri, rfc2822 } from './presenters.js';
 import { fetchShortCodeSchema, listShortCodesSchema, updateShortCodeSchema } from './schemas.js';
 
 type Params = { AccountSid: string; Sid: string };
+
+/**
+ * The `ShortCode` filter, refused when a space comes before its first digit: almost always a `+`
+ * written as is, which a query string reads as a space. No short code holds either, so it matched
+ * nothing and the list answered empty with no word why (`PhoneNumber` gets the same check).
+ */
+function shortCodeParam(query: Record<string, unknown>): string | undefined {
+  const value = singleParam(query, 'ShortCode');
+  if (value !== undefined && /^ \d/.test(value)) {
+    throw AppError.of('FILTER_INVALID', { attribute: 'ShortCode', message: `ShortCode ${preview(value)} matches no short code: a "+" in a URL's query string reads as a space, and a short code has neither (ShortCode=${value.slice(1, 33)}).` });
+  }
+  return value?.slice(0, 64);
+}
 
 export function toShortCode(n: PhoneNumberRecord): CompatShortCode {
   return {
@@ -55,9 +69,9 @@ export async function shortCodeRoutes(app: FastifyInstance, deps: CompatDeps): P
     const { projectId } = principalOf(request);
     const query = request.query as Record<string, unknown>;
     const page = parseCompatPage(query, ['ShortCode', 'FriendlyName']);
+    const code = shortCodeParam(query);
     const tokens = await reads.pageTokens.list(projectId, 'short_codes', (s) => reads.numbers.seqOf(projectId, s));
     const seqPage = await compatSeqPage(page, 'newest-first', tokens);
-    const code = singleParam(query, 'ShortCode')?.slice(0, 64);
     // Matched whole: cut past the longest name (255), so a longer value still matches none.
     const name = singleParam(query, 'FriendlyName')?.slice(0, 256);
     const rows = await reads.numbers.list(projectId, { numberType: 'shortcode', ...(code ? { numberPattern: code } : {}), ...(name ? { friendlyName: name } : {}) }, seqPage);
