@@ -10,7 +10,7 @@ import { decodePdu, encodePdu, type BindPdu, type MessageIdRespPdu, type Pdu, ty
 import { STATUS, TLV } from '../../smpp/pdu/constants.js';
 import { PduFramer } from '../../smpp/pdu/framer.js';
 import { DELIVER_WINDOW } from './smsc-connection.js';
-import { SimulatorSmsc, type SmscSettings } from './smsc-server.js';
+import { bindsPerAddress, SimulatorSmsc, type SmscSettings } from './smsc-server.js';
 
 let smsc: SimulatorSmsc | undefined;
 const sockets: Socket[] = [];
@@ -106,6 +106,38 @@ describe('connection slots of the simulator SMSC', () => {
     expect(again.some((s) => s.destroyed)).toBe(false);
     expect(other.destroyed).toBe(false);
     expect(smsc!.binds()).toHaveLength(1);
+  });
+
+  it('keeps binds for other addresses when one address binds all it can, and frees an unbound one at once', async () => {
+    const { port } = await start({ maxBinds: 16, bindDeadlineMs: 60_000, idleTimeoutMs: 60_000 });
+    // One client binds 20 transceivers from 127.0.0.2: it gets 14 (16 - 2), the rest ESME_RBINDFAIL.
+    const greedy: Array<number | null> = [];
+    for (let i = 0; i < 20; i++) greedy.push(await bindStatus(port, { from: '127.0.0.2' }));
+    expect(greedy.filter((s) => s === STATUS.ESME_ROK)).toHaveLength(bindsPerAddress(16));
+    expect(greedy.slice(bindsPerAddress(16))).toEqual(Array(20 - bindsPerAddress(16)).fill(STATUS.ESME_RBINDFAIL));
+    // Loopback's usual client still binds, twice; then every bind is taken.
+    expect(await bindStatus(port)).toBe(STATUS.ESME_ROK);
+    expect(await bindStatus(port)).toBe(STATUS.ESME_ROK);
+    expect(await bindStatus(port, { from: '127.0.0.3' })).toBe(STATUS.ESME_RBINDFAIL);
+    expect(smsc!.binds()).toHaveLength(16);
+    // One of the greedy client's binds unbinds: its slot is free for the next bind straight away.
+    const first = sockets.find((s) => s.localAddress === '127.0.0.2')!;
+    const unbound = new Promise<void>((resolve) => {
+      const framer = new PduFramer();
+      first.on('data', (chunk) => {
+        for (const f of framer.push(chunk).frames) {
+          const r = decodePdu(f);
+          if (r.ok && r.pdu.command === 'unbind_resp') resolve();
+        }
+      });
+    });
+    first.write(encodePdu({ command: 'unbind', sequence: 2, status: 0 }));
+    await unbound;
+    expect(await bindStatus(port, { from: '127.0.0.3' })).toBe(STATUS.ESME_ROK);
+  });
+
+  it('lets one address hold at most maxBinds - 2 binds, half of them at least', () => {
+    expect([1, 2, 3, 4, 8, 16, 1024].map(bindsPerAddress)).toEqual([1, 1, 2, 2, 6, 14, 1022]);
   });
 
   it('closes a bound connection that stays silent past the idle timeout', async () => {

@@ -44,7 +44,7 @@ export interface SmscSettings {
   readonly port: number;
   readonly systemId: string;
   readonly password: string;
-  /** Most simultaneous binds; further binds get ESME_RBINDFAIL. */
+  /** Most simultaneous binds, one client address at most `bindsPerAddress(maxBinds)`; further binds get ESME_RBINDFAIL. */
   readonly maxBinds: number;
   /** How message ids are written in submit_sm_resp and in receipts (real SMSCs differ: hex vs decimal). */
   readonly submitIdFormat: 'decimal' | 'hex';
@@ -74,6 +74,21 @@ const ADMITTED: BindAnswer = { status: STATUS.ESME_ROK, delayMs: 0, close: false
 const NO_SLOT: BindAnswer = { status: STATUS.ESME_RBINDFAIL, delayMs: 0, close: false };
 /** A locked-out address learns nothing about its credentials: the generic "Bind Failed", and the connection closed. */
 const LOCKED_OUT: BindAnswer = { status: STATUS.ESME_RBINDFAIL, delayMs: 0, close: true };
+
+/**
+ * Binds held back from any one client address, so a client binding as many transceivers as it can
+ * (with the default credentials, which every tester shares) leaves other addresses room.
+ */
+export const BINDS_RESERVED_FOR_OTHERS = 2;
+
+/**
+ * Most binds one client address may hold: `maxBinds - BINDS_RESERVED_FOR_OTHERS`, never below half
+ * of `maxBinds` (and at least 1). Loopback clients share 127.0.0.1 and so its share; a client from
+ * any other address still gets a bind when one address holds all it may.
+ */
+export function bindsPerAddress(maxBinds: number): number {
+  return Math.max(Math.ceil(maxBinds / 2), maxBinds - BINDS_RESERVED_FOR_OTHERS);
+}
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
@@ -308,7 +323,11 @@ export class SimulatorSmsc implements SmscControl {
       this.bindThrottle.failed(address);
       return { status: idOk ? STATUS.ESME_RINVPASWD : STATUS.ESME_RINVSYSID, delayMs: this.settings.bindFailureDelayMs ?? BIND_FAILURE_DELAY_MS, close: false };
     }
-    if (this.behaviour.refuseBinds || this.boundConnections().length >= this.settings.maxBinds) return NO_SLOT;
+    if (this.behaviour.refuseBinds) return NO_SLOT;
+    // Binds being closed (unbound, dropped) hold no slot: theirs is free as soon as they end.
+    const live = this.boundConnections().filter((c) => !c.closed);
+    if (live.length >= this.settings.maxBinds) return NO_SLOT;
+    if (live.filter((c) => c.address === address).length >= bindsPerAddress(this.settings.maxBinds)) return NO_SLOT;
     return ADMITTED;
   }
 
