@@ -8,7 +8,8 @@
  * sessions dropped at their next event, their resumes failing (`session_restored: false`). Half of
  * the whole budget each was not enough: two such projects spent it all, and a third was left none.
  * Alone a project may hold half the budget; a second greedy one a quarter, a third an eighth, so
- * some room is always left for the others.
+ * some room is always left for the others. Within a project, the sessions holding most are shed
+ * to make room (`budget-relief.ts`).
  */
 export class BufferBudget {
   private usedBytes = 0;

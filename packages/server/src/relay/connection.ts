@@ -6,9 +6,8 @@
  *
  * Everything written goes through `send`, which caps the socket's queue: past an eighth of
  * `maxSocketBufferBytes` the connection stops reading (frames the transport still delivers are
- * held, unprocessed) until the socket drains; past the cap the client is closed (1013) and, if its
- * close frame cannot get out, dropped. A client that sends requests and never reads its replies
- * therefore costs a bounded amount of memory.
+ * held, unprocessed) until the socket drains; past the cap, or acking too slowly (`slow`), the client
+ * is closed (1013) and dropped a second later if still there: one that never reads costs bounded memory.
  *
  * Every frame the server answers (requests, and frames it refuses: not JSON-RPC, binary, too large)
  * draws on request rates, the connection's and its address's (shared by all its connections: once
@@ -257,6 +256,7 @@ export class RelayConnection implements SessionLink {
   }
 
   slow(reason: string): void {
+    this.overflowAt ??= this.host.now(); // a client that does not read will not read the close frame either: dropped after closeGraceMs (tick)
     this.close(CLOSE.TRY_AGAIN_LATER, reason);
   }
 

@@ -8,7 +8,8 @@
  * socket queue (replies and events alike) grow past `maxSocketBufferBytes`, is closed (1013) and
  * its session parked with those events; a
  * session that cannot keep an event (buffer or node budget full) is dropped whole, so a resume
- * either replays everything missed, in order, or reports `session_restored: false`.
+ * either replays everything missed, in order, or reports `session_restored: false` (with the
+ * project's share spent, its sessions holding more are dropped first: `budget-relief.ts`).
  */
 import { METHOD_CONNECT, RPC_ERRORS, type ConsoleRelaySession } from '@switchboard/protocol';
 import type { Logger } from 'pino';

@@ -26,6 +26,7 @@ import type { EngineReads } from '../engine/reads.js';
 import type { CredentialVerifier } from '../engine/admin/credential-verifier.js';
 import type { MessageAcceptor } from '../engine/messages/message-acceptor.js';
 import { eventCost, type BufferBudget } from './buffer-budget.js';
+import { relieveBudget } from './budget-relief.js';
 import type { DeliveryPacer } from './delivery-pacer.js';
 import { catchUpEvents, type CatchUpReader } from './catch-up.js';
 import { RelayConnection, type Reply } from './connection.js';
@@ -197,6 +198,7 @@ export class RpcDispatcher {
         now: deps.now,
         stateEventGapMs: deps.limits.stateEventGapMs,
         ...(deps.pacer ? { pacer: deps.pacer } : {}),
+        relieve: (s, bytes) => relieveBudget(deps.registry.all(), s, () => deps.budget.take(projectId, bytes)),
       });
       session.attach(conn);
       if (deps.checkpoints) session.keepHad();

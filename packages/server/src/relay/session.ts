@@ -103,6 +103,8 @@ export class RelaySession implements PacedSession {
       readonly stateEventGapMs?: number;
       /** Spreads the project's event writes over turns of the event loop; none: written at once. */
       readonly pacer?: DeliveryPacer;
+      /** The project's share is spent: take `bytes` for this session by shedding sessions holding more (budget-relief.ts); false if none does. */
+      readonly relieve?: (session: RelaySession, bytes: number) => boolean;
     },
   ) {
     this.spacing = new StateEventSpacing<Spaced>(opts.stateEventGapMs ?? 0, {
@@ -180,6 +182,21 @@ export class RelaySession implements PacedSession {
   /** Events not acknowledged yet. */
   get unackedCount(): number {
     return this.unacked.size;
+  }
+
+  /**
+   * It cannot keep its events: lost (it will not park), and what it holds of the budget given back
+   * now, not when its connection is gone (a client that does not read answers no close frame).
+   */
+  shed(reason: string): void {
+    if (this.lost) return;
+    this.lost = true;
+    this.opts.budget.give(this.projectId, eventsCost(this.unacked.values()));
+    this.unacked.clear();
+    this.pending = [];
+    this.spacing.clear();
+    this.opts.metrics.relayLimited('slow_consumer');
+    this.link?.slow(reason);
   }
 
   /** Bind to a connection; events are held until `open()` (after the connect result is written). */
@@ -306,10 +323,8 @@ export class RelaySession implements PacedSession {
     const now = this.quiet || this.mayWrite();
     if (this.eventAcks || this.quiet || !now) {
       const cost = eventCost(params);
-      if (this.writtenUnacked >= this.opts.maxEvents || !this.opts.budget.take(this.projectId, cost)) {
-        this.lost = true;
-        this.opts.metrics.relayLimited('slow_consumer');
-        this.link.slow('too many unacknowledged events');
+      if (this.writtenUnacked >= this.opts.maxEvents || !(this.opts.budget.take(this.projectId, cost) || this.opts.relieve?.(this, cost))) {
+        this.shed('too many unacknowledged events');
         return;
       }
       this.unacked.set(id, { id, key, at, params, type });
