@@ -131,4 +131,35 @@ describe('RELAY event fan-out, paced per project', () => {
     for (let i = 0; i < 20; i++) await turn();
     expect(written.filter((w) => w.session === sessions[48]!.protocol)).toHaveLength(5);
   });
+
+  it('does not let one session whose queue grows by a turn\'s writes every turn hold the project\'s every turn', async () => {
+    const pacer = new DeliveryPacer(PER_TURN, (err) => {
+      throw err;
+    });
+    // A session always more than a turn's worth behind (a burst per turn), and one with a single event.
+    let bursts = 0;
+    const busy = {
+      projectId: A,
+      waiting: PER_TURN * 2,
+      drain(): boolean {
+        while (this.waiting > 0 && pacer.take(A)) this.waiting--;
+        if (bursts++ < 50) this.waiting += PER_TURN;
+        return this.waiting === 0;
+      },
+    };
+    let quietGot = 0;
+    const quiet = {
+      projectId: A,
+      drain(): boolean {
+        if (!pacer.take(A)) return false;
+        quietGot++;
+        return true;
+      },
+    };
+    pacer.wait(busy);
+    pacer.wait(quiet);
+    for (let i = 0; i < 10 && quietGot === 0; i++) await turn();
+    expect(quietGot).toBe(1);
+    while (pacer.waitingSessions > 0) await turn();
+  });
 });

@@ -25,7 +25,7 @@ export interface PacedSession {
 export class DeliveryPacer {
   /** Writes per project since the pacer's last turn. */
   private readonly used = new Map<string, number>();
-  /** Per project, the sessions with events waiting, in the order they started waiting. */
+  /** Per project, the sessions with events waiting, in turn order: the order they started waiting, one cut short going last. */
   private readonly waiting = new Map<string, Set<PacedSession>>();
   private scheduled = false;
 
@@ -76,8 +76,14 @@ export class DeliveryPacer {
           this.onError(err);
           done = true;
         }
-        // The project's writes of this turn are spent: its other sessions wait for the next.
-        if (!done) break;
+        // The project's writes of this turn are spent: its other sessions wait for the next, and
+        // this one goes behind them. Kept first, a session whose queue grew by a turn's writes every
+        // turn held the project's every turn, and its other sessions got none of their events.
+        if (!done) {
+          sessions.delete(s);
+          sessions.add(s);
+          break;
+        }
         sessions.delete(s);
       }
       if (sessions.size === 0) this.waiting.delete(projectId);
