@@ -23,7 +23,7 @@ describe('the buffer budget of a project with a session that never acknowledges'
         budget,
         metrics: noopRelayMetrics,
         now: () => Date.now(),
-        relieve: (session, bytes) => relieveBudget(sessions, session, () => budget.take(P, bytes)),
+        relieve: (session, bytes) => relieveBudget(() => sessions, session, () => budget.take(P, bytes)),
       });
       const frames: string[] = [];
       s.attach({ send: (f) => frames.push(f), slow: () => slow.add(s), close: () => undefined });

@@ -9,13 +9,16 @@
 import type { RelaySession } from './session.js';
 
 /** Take budget for `session` (`take`), shedding its project's sessions that hold more events than it does, biggest first; false when none is left to shed. */
-export function relieveBudget(sessions: Iterable<RelaySession>, session: RelaySession, take: () => boolean): boolean {
+export function relieveBudget(sessions: () => Iterable<RelaySession>, session: RelaySession, take: () => boolean): boolean {
   const mine = session.unackedCount;
-  const bigger = [...sessions].filter((s) => s !== session && s.projectId === session.projectId && !s.lost && s.unackedCount > mine + 1);
-  bigger.sort((a, b) => b.unackedCount - a.unackedCount);
-  for (const s of bigger) {
-    s.shed('too many unacknowledged events while its project is out of buffer memory');
+  for (;;) {
+    let biggest: RelaySession | undefined;
+    for (const s of sessions()) {
+      if (s === session || s.projectId !== session.projectId || s.lost || s.unackedCount <= mine + 1) continue;
+      if (!biggest || s.unackedCount > biggest.unackedCount) biggest = s;
+    }
+    if (!biggest) return false;
+    biggest.shed('too many unacknowledged events while its project is out of buffer memory');
     if (take()) return true;
   }
-  return false;
 }
