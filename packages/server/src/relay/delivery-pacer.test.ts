@@ -119,6 +119,19 @@ describe('RELAY event fan-out, paced per project', () => {
     expect(slow).toBe(0);
   });
 
+  it('closes a client that acknowledges none of a burst the pacer spread once it has been written its buffer\'s worth', async () => {
+    const { open, inbound, pacer } = setup();
+    let slow = 0;
+    const session = open(A, 'a-0');
+    session.attach({ send: () => undefined, slow: () => void slow++, close: () => undefined });
+    for (let i = 0; i < 1500; i++) inbound(A, `m${i}`);
+    await turn();
+    expect(session.unackedCount).toBe(1500);
+    while (pacer.waitingSessions > 0) await turn();
+    // Written in turns (1000 of them unacknowledged is `maxEvents`), never acknowledged: a slow consumer, once.
+    expect(slow).toBe(1);
+  });
+
   it('a client that does not ack gets every event too, and one that parks while its events wait keeps them for its resume', async () => {
     const { open, inbound, written } = setup();
     const sessions = Array.from({ length: 50 }, (_, i) => open(A, `a-${i}`, false));

@@ -360,6 +360,7 @@ export class RelaySession implements PacedSession {
   /** The pacer's turn: write waiting events while it allows; true once none wait. */
   drain(): boolean {
     const queue = this.pending;
+    const before = this.writtenUnacked;
     let n = 0;
     // No connection to write to (the session parks or ends with them), or being handed over: they stay kept.
     while (n < queue.length && this.link && !this.lost && !this.quiet && this.pending === queue) {
@@ -377,6 +378,12 @@ export class RelaySession implements PacedSession {
     if (this.pending !== queue) return this.drain();
     if (!this.link || this.lost || this.quiet) n = queue.length;
     queue.splice(0, n);
+    // Written now, they count against `maxEvents` as those written at once do: a client that did
+    // not read while its events waited for the pacer got them all and was never closed.
+    if (this.link && !this.lost && !this.quiet && before < this.opts.maxEvents && this.writtenUnacked >= this.opts.maxEvents) {
+      this.opts.metrics.relayLimited('slow_consumer');
+      this.link.slow('the client acknowledges events too slowly');
+    }
     return queue.length === 0;
   }
 
