@@ -30,14 +30,18 @@ export function booleanText(value: string): boolean | undefined {
   return BOOLEAN_TEXT.get(value);
 }
 
-/** Refuse a query parameter not among `known`, naming the closest known one and all of them. */
-export function checkParamNames(query: Record<string, unknown>, known: readonly string[]): void {
-  for (const name of Object.keys(query)) if (!known.includes(name)) throw new AppError([unknownParamDetail(name, known)]);
+/**
+ * Refuse a query parameter not among `known`, naming the closest known one and all of them
+ * (`what`: what the message says takes them, a list unless told).
+ */
+export function checkParamNames(query: Record<string, unknown>, known: readonly string[], what = 'This list'): void {
+  for (const name of Object.keys(query)) if (!known.includes(name)) throw new AppError([unknownParamDetail(name, known, name, what)]);
 }
 
 /** The error of a query parameter not among `known` (`shown`: the name as the message quotes it). */
-export function unknownParamDetail(name: string, known: readonly string[], shown = name): ErrorDetail {
-  return detail('FILTER_INVALID', { attribute: name, message: `Unknown query parameter '${shown}'${didYouMean(name, known, "'")}. This list takes: ${known.join(', ')}.` });
+export function unknownParamDetail(name: string, known: readonly string[], shown = name, what = 'This list'): ErrorDetail {
+  const takes = known.length ? `takes: ${known.join(', ')}` : 'takes no query parameters';
+  return detail('FILTER_INVALID', { attribute: name, message: `Unknown query parameter '${shown}'${didYouMean(name, known, "'")}. ${what} ${takes}.` });
 }
 
 /**

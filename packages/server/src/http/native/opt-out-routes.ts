@@ -13,6 +13,7 @@ import { authenticate, principalOf } from '../auth.js';
 import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { boundedList } from '../list-slots.js';
+import { checkParamNames } from '../query-params.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { isoSeconds } from './presenters.js';
 import { pageOf } from './schemas.js';
@@ -184,6 +185,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
   app.delete('/api/messaging/opt_outs', { schema: SCHEMAS.removeBySender }, async (request, reply) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
+    checkParamNames(q, ['sender', 'handset'], 'This DELETE');
     refuseBody(request.body);
     const sender = await senderOf(projectId, q.sender, 'query');
     if (!(await optOuts.remove(projectId, handsetOf(q.handset, 'query'), [sender]))) throw AppError.of('NOT_FOUND', { message: `${preview(q.handset)} is not on the opt-out list of ${sender}.` });
@@ -193,6 +195,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
   const settingsRoute = (scopeOf: (projectId: string, params: Record<string, string>) => Promise<string>) => ({
     get: async (request: FastifyRequest) => {
       const { projectId } = principalOf(request);
+      checkParamNames(request.query as Record<string, unknown>, [], 'This request');
       const scope = await scopeOf(projectId, request.params as Record<string, string>);
       return { ...toSettings(scope, (await messagingSettings.own(projectId)).get(scope)), defaults: DEFAULTS };
     },
