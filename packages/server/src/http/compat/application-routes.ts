@@ -13,7 +13,7 @@ import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
 import { singleParam } from '../query-params.js';
 import { boundedList } from '../list-slots.js';
-import { paramsOf, sidOf } from './params.js';
+import { checkApiVersion, paramsOf, sidOf } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, toCompatApplication } from './presenters.js';
 import { createApplicationSchema, deleteApplicationSchema, fetchApplicationSchema, listApplicationsSchema, updateApplicationSchema } from './schemas.js';
@@ -39,7 +39,9 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
   for (const path of ['/Accounts/:AccountSid/Applications', '/Accounts/:AccountSid/Applications.json']) {
     app.post(path, { schema: createApplicationSchema }, async (request, reply) => {
       const { projectId } = principalOf(request);
-      return reply.code(201).send(toCompatApplication(await applications.create(projectId, paramsOf(request.body))));
+      const p = paramsOf(request.body);
+      checkApiVersion(p);
+      return reply.code(201).send(toCompatApplication(await applications.create(projectId, p)));
     });
     app.get(path, { schema: listApplicationsSchema }, boundedList(async (request): Promise<CompatApplicationPage> => {
       const { projectId } = principalOf(request);
@@ -63,7 +65,9 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
     const { projectId } = principalOf(request);
     // An unknown sid is 20404 whatever the parameters, as for a number (Twilio finds the resource first).
     const id = (await orNotFound(request, applications.get(projectId, sid(request)))).id;
-    return toCompatApplication(await orNotFound(request, applications.update(projectId, id, paramsOf(request.body))));
+    const p = paramsOf(request.body);
+    checkApiVersion(p);
+    return toCompatApplication(await orNotFound(request, applications.update(projectId, id, p)));
   });
 
   app.delete<{ Params: Params }>('/Accounts/:AccountSid/Applications/:Sid', { schema: deleteApplicationSchema }, async (request, reply) => {

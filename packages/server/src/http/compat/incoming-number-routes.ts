@@ -17,7 +17,7 @@ import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
 import { numberFragmentParam, singleParam } from '../query-params.js';
 import { boundedList } from '../list-slots.js';
-import { boolParam, paramsOf, sidOf } from './params.js';
+import { boolParam, checkApiVersion, paramsOf, sidOf } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, rfc2822 } from './presenters.js';
 import { createIncomingNumberSchema, fetchIncomingNumberSchema, listIncomingNumbersSchema, releaseIncomingNumberSchema, updateIncomingNumberSchema } from './schemas.js';
@@ -173,6 +173,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
       app.post(path, { schema: createIncomingNumberSchema }, async (request, reply) => {
         const { projectId } = principalOf(request);
         const p = paramsOf(request.body);
+        checkApiVersion(p);
         if (p.PhoneNumber === undefined || p.PhoneNumber === '') throw AppError.of('NUMBER_INVALID', { attribute: 'PhoneNumber', message: 'PhoneNumber is required: the number to register, in E.164.' });
         const kind = typeof p.PhoneNumber === 'string' ? classifyNumber(p.PhoneNumber.trim()) : undefined;
         if (type && kind && kind.type !== type) {
@@ -193,6 +194,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
     const { projectId } = principalOf(request);
     const current = await ownedPhoneNumber(request, projectId);
     const p = paramsOf(request.body);
+    checkApiVersion(p);
     // The number service checks SmsApplicationSid: one of the project's applications, or 22108.
     const updated = await numbers.update(projectId, current.id, nativeBody(p, current), compatName);
     if (!updated) throw resourceNotFound(request.url);

@@ -4,7 +4,7 @@ import { DAY_MS, parseDateFilter } from '../../domain/dates.js';
 import { preview } from '../../domain/preview.js';
 import type { MessageListFilter } from '../../domain/ports/store.js';
 import { addressParam, singleParam } from '../query-params.js';
-import { fromCompatStatus, type ErrorKey, type MessageStatus } from '@switchboard/protocol';
+import { COMPAT_API_VERSION, fromCompatStatus, type ErrorKey, type MessageStatus } from '@switchboard/protocol';
 import { repeatedFormKeys } from './body.js';
 
 /** A path sid without the optional `.json` suffix. */
@@ -15,6 +15,17 @@ export function sidOf(raw: string): string {
 /** The body as a parameter map (an absent body has no parameters). */
 export function paramsOf(body: unknown): Record<string, unknown> {
   return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+/**
+ * `ApiVersion` of an application, number or short code (the version of the webhooks it is sent):
+ * absent or 2010-04-01, the only one answered here (Twilio's other, 2008-08-01, is retired: its
+ * 22500). Another value is refused rather than taken and ignored.
+ */
+export function checkApiVersion(p: Record<string, unknown>): void {
+  if (p.ApiVersion !== undefined && p.ApiVersion !== COMPAT_API_VERSION) {
+    throw AppError.of('INVALID_PARAMETER', { attribute: 'ApiVersion', message: `ApiVersion must be ${COMPAT_API_VERSION} (got ${preview(p.ApiVersion)}).` });
+  }
 }
 
 /**

@@ -137,6 +137,8 @@ export const deleteMessageSchema = { summary: 'Delete a message', tags, params: 
 const sidParams = (name: string, what: string) =>
   ({ type: 'object', properties: { AccountSid: accountParams.properties.AccountSid, [name]: { type: 'string', description: what } }, required: ['AccountSid', name] }) as const;
 const method = { type: 'string', enum: ['GET', 'POST'] } as const;
+/** `ApiVersion` of an application, number or short code: 2010-04-01 only (another is 400, 10000). */
+const apiVersion = { type: 'string', enum: ['2010-04-01'] } as const;
 const pagingOnly = { PageSize: listMessagesQuery.properties.PageSize, Page: listMessagesQuery.properties.Page, PageToken: listMessagesQuery.properties.PageToken };
 const pagingQuery = (filters: Record<string, object>) => ({ type: 'object', properties: { ...filters, ...pagingOnly } }) as const;
 
@@ -212,6 +214,7 @@ const applicationForm = {
   type: 'object',
   properties: {
     FriendlyName: str,
+    ApiVersion: apiVersion,
     SmsUrl: { type: 'string', description: 'Where inbound messages of numbers using this application are sent (cXML webhook).' },
     SmsMethod: method,
     SmsFallbackUrl: { type: 'string', description: 'Tried when SmsUrl fails.' },
@@ -280,6 +283,7 @@ const incomingNumberForm = {
   type: 'object',
   properties: {
     FriendlyName: str,
+    ApiVersion: apiVersion,
     SmsUrl: { type: 'string', description: 'cXML webhook for inbound messages (sets the handler to laml_webhooks; "" clears it).' },
     SmsMethod: method,
     SmsFallbackUrl: str,
@@ -335,7 +339,7 @@ export const compatShortCode = {
 
 const shortCodeForm = {
   type: 'object',
-  properties: { FriendlyName: str, ApiVersion: { type: 'string', enum: ['2010-04-01'] }, SmsUrl: incomingNumberForm.properties.SmsUrl, SmsMethod: method, SmsFallbackUrl: str, SmsFallbackMethod: method },
+  properties: { FriendlyName: str, ApiVersion: apiVersion, SmsUrl: incomingNumberForm.properties.SmsUrl, SmsMethod: method, SmsFallbackUrl: str, SmsFallbackMethod: method },
 } as const;
 const shortCodeParams = sidParams('Sid', 'The short code sid (its phone number id).');
 

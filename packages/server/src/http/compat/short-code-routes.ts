@@ -17,7 +17,7 @@ import { singleParam } from '../query-params.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
 import { compatName, nativeBody } from './incoming-number-routes.js';
-import { paramsOf, sidOf } from './params.js';
+import { checkApiVersion, paramsOf, sidOf } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, rfc2822 } from './presenters.js';
 import { fetchShortCodeSchema, listShortCodesSchema, updateShortCodeSchema } from './schemas.js';
@@ -89,9 +89,7 @@ export async function shortCodeRoutes(app: FastifyInstance, deps: CompatDeps): P
     const { projectId } = principalOf(request);
     const current = await owned(request, projectId);
     const p = paramsOf(request.body);
-    if (p.ApiVersion !== undefined && p.ApiVersion !== COMPAT_API_VERSION) {
-      throw AppError.of('INVALID_PARAMETER', { attribute: 'ApiVersion', message: `ApiVersion must be ${COMPAT_API_VERSION}.` });
-    }
+    checkApiVersion(p);
     const given = Object.fromEntries(UPDATABLE.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
     const updated = await numbers.update(projectId, current.id, nativeBody(given, current), compatName);
     if (!updated) throw resourceNotFound(request.url);
