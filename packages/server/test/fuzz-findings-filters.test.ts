@@ -8,7 +8,8 @@
  * empty the same way to `+1555`: a space before the first digit matches no number, and is refused
  * with the same hint in each surface's shape. A second pass found `ShortCode` of SMS/ShortCodes
  * answering empty the same way to `+12345`: no short code holds a + or a space, and it is refused
- * saying so.
+ * saying so. The native short codes' `filter_number` refused the same `+12345` saying to write it
+ * `%2B`, which finds no short code either: it now says a short code is digits only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
@@ -75,5 +76,19 @@ describe('the ShortCode filter of SMS/ShortCodes, given a + written as is', () =
     const digits = await server.api(`${path}?ShortCode=12345`);
     expect(digits.status, digits.text).toBe(200);
     expect(digits.body.short_codes.map((c: { short_code: string }) => c.short_code)).toEqual(['12345']);
+  });
+});
+
+describe('filter_number of the native short codes, given a + written as is', () => {
+  it('is a 422 saying a short code is digits only, not to write %2B; the digits alone find the short code', async () => {
+    const registered = await server.api('/api/relay/rest/phone_numbers', { body: { number: '13579' } });
+    expect(registered.status, registered.text).toBe(200);
+    const raw = await server.api('/api/relay/rest/short_codes?filter_number=+13579');
+    expect(raw.status, raw.text).toBe(422);
+    expect(raw.body.errors[0]).toMatchObject({ status: '422', code: 'invalid_filter', detail: expect.stringContaining('a short code has neither: it is digits only (filter_number=13579)') });
+    expect(raw.body.errors[0].detail).not.toContain('%2B');
+    const digits = await server.api('/api/relay/rest/short_codes?filter_number=13579');
+    expect(digits.status, digits.text).toBe(200);
+    expect(digits.body.data.map((c: { number: string }) => c.number)).toEqual(['13579']);
   });
 });

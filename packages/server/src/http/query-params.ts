@@ -58,14 +58,16 @@ export function addressParam(query: Record<string, unknown>, name: string): stri
 }
 
 /**
- * A part of a number to search for (`filter_number`, `PhoneNumber`: digits, a `+`, `*` for any
- * digit) given at most once, refused when a space comes before its first digit: numbers hold no
- * spaces, so it would match nothing and the list answer empty with no hint why. It is almost
- * always a `+` written as is, which a query string reads as a space: the error says to write it
- * %2B, as `addressParam`'s does.
+ * A part of a number to search for (`filter_number`, `PhoneNumber`, `ShortCode`: digits, a `+`,
+ * `*` for any digit) given at most once, refused when a space comes before its first digit:
+ * numbers hold no spaces, so it would match nothing and the list answer empty with no hint why.
+ * It is almost always a `+` written as is, which a query string reads as a space: the error says
+ * to write it %2B, as `addressParam`'s does; for a list of short codes (`kind`), which have no `+`
+ * either, to give the digits alone.
  */
-export function numberFragmentParam(query: Record<string, unknown>, name: string): string | undefined {
+export function numberFragmentParam(query: Record<string, unknown>, name: string, kind: 'number' | 'short code' = 'number'): string | undefined {
   const value = singleParam(query, name);
   if (value === undefined || !/^ \d/.test(value)) return value;
-  throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} ${preview(value)} matches no number: a "+" in a URL's query string reads as a space, so write it %2B (${name}=%2B${value.slice(1, 33)}).` });
+  const fix = kind === 'number' ? `so write it %2B (${name}=%2B${value.slice(1, 33)})` : `and a short code has neither: it is digits only (${name}=${value.slice(1, 33)})`;
+  throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} ${preview(value)} matches no ${kind}: a "+" in a URL's query string reads as a space, ${fix}.` });
 }

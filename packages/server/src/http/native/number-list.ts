@@ -27,7 +27,7 @@ export function numberList<T>(
     const q = request.query as Record<string, unknown>;
     checkQueryNames(q, ['filter_name', 'filter_number']);
     const name = singleParam(q, 'filter_name');
-    const number = numberFragmentParam(q, 'filter_number');
+    const number = numberFragmentParam(q, 'filter_number', tokens === 'short_codes' ? 'short code' : 'number');
     const page = parsePageRequest(q);
     const list = await deps.reads.pageTokens.list(projectId, tokens, (id) => deps.reads.numbers.seqOf(projectId, id));
     const seqPage = await toSeqPage(page, list);
