@@ -5,6 +5,7 @@
  * and a configured test token (Twilio's test credentials) likewise.
  */
 import { isAppError } from '../../domain/app-error.js';
+import { canonicalId } from '../../domain/ids.js';
 import type { ProjectRecord } from '../../domain/project.js';
 import type { Store } from '../../domain/ports/store.js';
 import { inOneTransaction, storeWithin } from './in-transaction.js';
@@ -60,7 +61,10 @@ interface BootstrapDeps {
  * A start that still loses on a unique key (the built-in numbers, or the configured project id) has
  * written nothing, and is made once more; a failure of the second attempt stops the start as before.
  */
-export async function ensureStartupProject(deps: BootstrapDeps, s: BootstrapSettings): Promise<BootstrapReport> {
+export async function ensureStartupProject(deps: BootstrapDeps, given: BootstrapSettings): Promise<BootstrapReport> {
+  // A UUID in capitals is the project of its id in lower case, as credentials and paths read it
+  // (`canonicalId`): made as written, the project's own credentials were refused everywhere.
+  const s = given.projectId ? { ...given, projectId: canonicalId(given.projectId) } : given;
   try {
     return await startupProject(deps, s);
   } catch (err) {
