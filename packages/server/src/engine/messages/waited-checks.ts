@@ -9,7 +9,9 @@
  *   registered since by another project, and the message would go out from that project's number,
  *   its replies going there too (tenancy, docs/architecture.md). It fails with 21210.
  * - Its handset must not have replied STOP to it meanwhile: it fails with 21610. A STOP is honoured
- *   for every message not yet handed to the carrier, whatever it waited for.
+ *   for every message not yet handed to the carrier, whatever it waited for; but the confirmation of
+ *   a STOP or START is sent past the list, as when it was accepted (it goes to the handset that
+ *   just opted out).
  */
 import type { JobRecord } from '../../domain/jobs.js';
 import type { MessageRecord } from '../../domain/message.js';
@@ -32,6 +34,11 @@ export async function recheckWaited(reads: Pick<Repositories, 'numbers' | 'optOu
   let held = holds.get(key);
   if (held === undefined) holds.set(key, (held = (await reads.numbers.getByNumber(m.projectId, m.from)) !== undefined));
   if (!held) return 'FROM_NOT_OWNED';
-  if (await reads.optOuts.blocks(m.projectId, m.to, m.from, m.numberGroupId)) return 'TO_OPTED_OUT';
+  if (!isOptOutConfirmation(m) && (await reads.optOuts.blocks(m.projectId, m.to, m.from, m.numberGroupId))) return 'TO_OPTED_OUT';
   return null;
+}
+
+/** The reply to a STOP or START (`OptOutService.inbound` tags it), which the accept sends past the opt-out list (`optOutReply`). */
+function isOptOutConfirmation(m: Pick<MessageRecord, 'origin' | 'tags'>): boolean {
+  return m.origin === 'reply' && !!m.tags?.some((t) => t === 'opt-out:stop' || t === 'opt-out:start');
 }
