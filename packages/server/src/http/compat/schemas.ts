@@ -308,7 +308,7 @@ export const listIncomingNumbersSchema = {
   params: accountParams,
   querystring: pagingQuery({
     PhoneNumber: { type: 'string', description: 'Part of the number.' },
-    FriendlyName: { type: 'string', description: 'Part of the name.' },
+    FriendlyName: { type: 'string', description: 'The whole friendly_name (the name, or the number of one registered without a name).' },
     Origin: { type: 'string', description: '`hosted` (every number here) lists all; `twilio` or `signalwire` (the providers’ own numbers) none; another value 10000.' },
     Beta: { type: 'string', description: '`true` or `false` (include numbers new to the platform): no number here is, so neither hides any; another value 10000.' },
   }),
@@ -347,7 +347,7 @@ export const listShortCodesSchema = {
   summary: 'List your short codes',
   tags,
   params: accountParams,
-  querystring: pagingQuery({ ShortCode: { type: 'string', description: "Part of the code ('*' for any one digit)." }, FriendlyName: { type: 'string', description: 'Part of the name.' } }),
+  querystring: pagingQuery({ ShortCode: { type: 'string', description: "Part of the code ('*' for any one digit)." }, FriendlyName: { type: 'string', description: 'The whole friendly_name (the name, or the number of one registered without a name).' } }),
   response: { 200: compatPageOf('short_codes', compatShortCode), ...errors },
 } as const;
 export const fetchShortCodeSchema = { summary: 'Fetch a short code', tags, params: shortCodeParams, response: { 200: compatShortCode, ...errors } } as const;
