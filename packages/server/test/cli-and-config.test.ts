@@ -232,8 +232,9 @@ describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, { ti
     expect(senderToken).toMatch(/^PT\w{48}$/);
     const doomed = await admin(['token', 'create', '--name', 'doomed']); // the first project by default, all scopes
     doomedToken = doomed.stdout.trim();
-    const list = await admin(['token', 'list', '--project', projectId]);
-    expect(list.code).toBe(0);
+    // The project id in capitals names the same project (a UUID, as in credentials and URLs).
+    const list = await admin(['token', 'list', '--project', projectId.toUpperCase()]);
+    expect(list.code, list.stderr).toBe(0);
     expect(list.stdout.trim().split('\n')).toHaveLength(3);
     expect(list.stdout).toContain(`${senderToken.slice(0, 8)}…  sender  [messaging]`);
     expect(list.stdout).toContain(`${doomedToken.slice(0, 8)}…  doomed  [messaging,numbers,management]`);

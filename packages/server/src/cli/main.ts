@@ -13,7 +13,7 @@ import { SETTINGS, parsers, type SettingSpec } from '../config/settings.js';
 import { AppError } from '../domain/app-error.js';
 import { systemClock } from '../domain/clock.js';
 import { isTokenScope, TOKEN_SCOPES, type TokenScope } from '../domain/credentials.js';
-import { randomIds } from '../domain/ids.js';
+import { canonicalId, randomIds } from '../domain/ids.js';
 import { NumberDirectory } from '../engine/routing/number-directory.js';
 import { inOneTransaction } from '../engine/admin/in-transaction.js';
 import { NumberService } from '../engine/admin/number-service.js';
@@ -114,8 +114,10 @@ async function withAdmin<T>(settings: ResolvedSettings, work: (ctx: { projects: 
 
 async function projectIdOf(store: Store, given: string | undefined): Promise<string> {
   if (given) {
-    if (!(await store.projects.get(given))) fail(`no project ${given}`);
-    return given;
+    // A UUID in capitals names its project, as in credentials and URLs.
+    const id = canonicalId(given);
+    if (!(await store.projects.get(id))) fail(`no project ${given}`);
+    return id;
   }
   const first = (await store.projects.list())[0];
   if (!first) fail('no project yet: run `switchboard start` once, or `switchboard project create`');
