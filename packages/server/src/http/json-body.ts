@@ -98,10 +98,18 @@ export function checkCharset(request: FastifyRequest): void {
  * same value repeated names one type and is taken.
  */
 function checkContentTypeOnce(request: FastifyRequest): void {
-  const lines = request.raw.headersDistinct['content-type'];
-  if (!lines || lines.length < 2) return;
-  const first = lines[0]!.trim().toLowerCase();
-  if (lines.every((line) => line.trim().toLowerCase() === first)) return;
+  // The raw lines, not `headersDistinct`: that builds an object of every header on each request.
+  const raw = request.raw.rawHeaders;
+  let first: string | undefined;
+  let differs = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length !== 12 || name.toLowerCase() !== 'content-type') continue;
+    const value = raw[i + 1]!.trim().toLowerCase();
+    if (first === undefined) first = value;
+    else if (value !== first) differs = true;
+  }
+  if (!differs) return;
   throw AppError.of('MALFORMED_REQUEST', { message: 'Content-Type was given more than once with different values: send one, naming the type of the body.' });
 }
 
