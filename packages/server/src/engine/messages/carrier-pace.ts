@@ -20,9 +20,8 @@
 import type { Carrier } from '../../domain/ports/carrier.js';
 import type { MessageRecord } from '../../domain/message.js';
 
-/** What a carrier is handed: a message and its job. */
+/** What a carrier is handed: what is read of it here is its message (the carrier is `admit`'s and `done`'s argument). */
 export interface PacedItem {
-  readonly carrier: Carrier;
   readonly message: MessageRecord;
 }
 
