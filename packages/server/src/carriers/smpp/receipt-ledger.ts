@@ -1,7 +1,8 @@
 /**
- * Receipts, correlated through the `carrier_parts` table by normalised carrier id. Each accepted
- * part is recorded; each final receipt updates its part; whenever the parts of a message decide its
- * final state (by the connector's multipart receipt policy), the engine gets a status report.
+ * Receipts, correlated through the `carrier_parts` table by normalised carrier id (and, for an id
+ * the SMSC reused, by the receipt's dates: receipt-match.ts). Each accepted part is recorded; each
+ * final receipt updates its part; whenever the parts of a message decide its final state (by the
+ * connector's multipart receipt policy), the engine gets a status report.
  * Part inserts and receipt updates go through one ordered batcher, so a receipt queued after its
  * part's insert always finds it; a receipt that overtakes its `submit_sm_resp` waits, bounded, for
  * `earlyReceiptHoldMs`.
