@@ -17,7 +17,7 @@ import type { JobRecord } from '../../domain/jobs.js';
 import type { MessageRecord } from '../../domain/message.js';
 import type { Repositories } from '../../domain/ports/store.js';
 
-/** Why a waited message is not sent after all, or null when it may be. */
+/** Why a waited message is not sent after all. */
 export type WaitedFailure = 'FROM_NOT_OWNED' | 'TO_OPTED_OUT';
 
 /** Whether each project still holds each sender, looked up once per plan (a batch is mostly a few senders). */
@@ -26,6 +26,7 @@ export type SenderHolds = Map<string, boolean>;
 /** A first claim this long (ms) after the job was written is a wait too; sooner, the accept's check stands. */
 export const LATE_CLAIM_MS = 60_000;
 
+/** Why `m` (with its job `job`) is not sent after all, or null when it may be (or did not wait: see above). */
 export async function recheckWaited(reads: Pick<Repositories, 'numbers' | 'optOuts'>, m: MessageRecord, job: JobRecord, holds: SenderHolds, now: number): Promise<WaitedFailure | null> {
   const timed = m.status === 'scheduled' || job.slotAt != null;
   // A first claim (or adoption) counts 1: more is another turn.
