@@ -89,7 +89,7 @@ const TRANSIENT_SQLSTATE = /^(57014|55P03|40001|40P01)$/;
  * answered 503 until it was restarted. A connection that reports one of these is retired; the next
  * one reads the settings as they are now.
  */
-const SESSION_SETTING_SQLSTATE = new Set(['25006', '57014', '55P03']);
+const SESSION_SETTING_SQLSTATE = new Set([READ_ONLY_SQLSTATE, '57014', '55P03']);
 
 /** The connection should not be used again after `err`: it is broken, or may carry stale session settings. */
 export function retiresConnection(err: unknown): boolean {
