@@ -53,8 +53,16 @@ export function unknownParamDetail(name: string, known: readonly string[], shown
 export function addressParam(query: Record<string, unknown>, name: string): string | undefined {
   const value = singleParam(query, name);
   if (value === undefined || parsePhoneNumber(value) !== undefined) return value;
-  const hint = /^ \d/.test(value) ? `: a "+" in a URL's query string reads as a space, so write it %2B (${name}=%2B${value.slice(1)})` : '';
-  throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be a phone number such as +15557654321 (got ${preview(value)})${hint}.` });
+  throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be a phone number such as +15557654321 (got ${preview(value)})${plusHint(name, value)}.` });
+}
+
+/**
+ * The end of an error about a number read from a query string with a space before its digits
+ * (mostly a `+` written as is, which a query string reads as a space): to write it %2B, showing
+ * `name=%2B…` with the value cut at `end`. Empty for any other value.
+ */
+export function plusHint(name: string, value: string, end?: number): string {
+  return /^ \d/.test(value) ? `: a "+" in a URL's query string reads as a space, so write it %2B (${name}=%2B${value.slice(1, end)})` : '';
 }
 
 /**
@@ -68,6 +76,6 @@ export function addressParam(query: Record<string, unknown>, name: string): stri
 export function numberFragmentParam(query: Record<string, unknown>, name: string, kind: 'number' | 'short code' = 'number'): string | undefined {
   const value = singleParam(query, name);
   if (value === undefined || !/^ \d/.test(value)) return value;
-  const fix = kind === 'number' ? `so write it %2B (${name}=%2B${value.slice(1, 33)})` : `and a short code has neither: it is digits only (${name}=${value.slice(1, 33)})`;
-  throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} ${preview(value)} matches no ${kind}: a "+" in a URL's query string reads as a space, ${fix}.` });
+  const why = kind === 'number' ? plusHint(name, value, 33) : `: a "+" in a URL's query string reads as a space, and a short code has neither: it is digits only (${name}=${value.slice(1, 33)})`;
+  throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} ${preview(value)} matches no ${kind}${why}.` });
 }

@@ -13,7 +13,7 @@ import { authenticate, principalOf } from '../auth.js';
 import { requestUrl } from '../base-url.js';
 import type { HttpDeps } from '../deps.js';
 import { boundedList } from '../list-slots.js';
-import { checkParamNames } from '../query-params.js';
+import { checkParamNames, plusHint } from '../query-params.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { isoSeconds } from './presenters.js';
 import { pageOf } from './schemas.js';
@@ -38,11 +38,6 @@ function toSettings(scope: string, s: MessagingSettings | undefined) {
 }
 
 const invalid = (attribute: string, message: string) => AppError.of('INVALID_PARAMETER', { attribute, message });
-
-/** The hint for a number read from a query string with a space before its digits: mostly a `+` written as is. */
-function plusHint(name: string, raw: string): string {
-  return /^ \d/.test(raw) ? `: a "+" in a URL's query string reads as a space, so write it %2B (${name}=%2B${raw.slice(1, 33)})` : '';
-}
 
 /**
  * `DELETE /api/messaging/opt_outs` takes its sender and handset in the query, as documented: a
@@ -136,11 +131,11 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
     } else if (await reads.numbers.getByNumber(projectId, raw)) {
       return raw;
     }
-    throw invalid('sender', `sender ${preview(raw)} is neither one of your phone numbers nor one of your number groups${from === 'query' ? plusHint('sender', raw) : ''}.`);
+    throw invalid('sender', `sender ${preview(raw)} is neither one of your phone numbers nor one of your number groups${from === 'query' ? plusHint('sender', raw, 33) : ''}.`);
   };
   const handsetOf = (raw: unknown, from: 'query' | 'body' = 'body'): string => {
     if (raw === undefined || raw === null || raw === '') throw invalid('handset', 'handset is required: the phone number (E.164) to take off or put on the list.');
-    if (typeof raw !== 'string' || !isValidDestination(raw)) throw invalid('handset', `handset ${preview(raw)} is not a valid phone number (E.164: + followed by 5 to 17 digits)${from === 'query' && typeof raw === 'string' ? plusHint('handset', raw) : ''}.`);
+    if (typeof raw !== 'string' || !isValidDestination(raw)) throw invalid('handset', `handset ${preview(raw)} is not a valid phone number (E.164: + followed by 5 to 17 digits)${from === 'query' && typeof raw === 'string' ? plusHint('handset', raw, 33) : ''}.`);
     return raw;
   };
 
