@@ -50,7 +50,7 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
     const route = request.routeOptions.url ?? '';
     const scope = /\/(IncomingPhoneNumbers|AvailablePhoneNumbers|SMS\/ShortCodes)/.test(route) ? 'numbers' : request.method === 'POST' && /\/Accounts\/:AccountSid$/.test(route) ? 'management' : 'messaging';
     // Test tokens (Twilio's test credentials) may only create messages; anything else is 20008.
-    const allowTest = request.method === 'POST' && /\/Messages(\.json)?$/.test(request.routeOptions.url ?? '');
+    const allowTest = request.method === 'POST' && /\/Messages(\.json)?$/.test(route);
     const principal = await authenticate(deps.verifier, request, scope, { allowTest });
     const rawAccountSid = (request.params as { AccountSid?: string } | undefined)?.AccountSid;
     // `GET /Accounts/{sid}.json` ends in the AccountSid itself.
