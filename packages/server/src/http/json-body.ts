@@ -101,16 +101,13 @@ function checkContentTypeOnce(request: FastifyRequest): void {
   // The raw lines, not `headersDistinct`: that builds an object of every header on each request.
   const raw = request.raw.rawHeaders;
   let first: string | undefined;
-  let differs = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     if (name.length !== 12 || name.toLowerCase() !== 'content-type') continue;
     const value = raw[i + 1]!.trim().toLowerCase();
     if (first === undefined) first = value;
-    else if (value !== first) differs = true;
+    else if (value !== first) throw AppError.of('MALFORMED_REQUEST', { message: 'Content-Type was given more than once with different values: send one, naming the type of the body.' });
   }
-  if (!differs) return;
-  throw AppError.of('MALFORMED_REQUEST', { message: 'Content-Type was given more than once with different values: send one, naming the type of the body.' });
 }
 
 /** The checks of a body's declared coding before it is read: one Content-Type, no content coding, no charset but UTF-8. */
