@@ -66,12 +66,13 @@ export function plusHint(name: string, value: string, end?: number): string {
 }
 
 /**
- * A part of a number to search for (`filter_number`, `PhoneNumber`, `ShortCode`: digits, a `+`,
- * `*` for any digit) given at most once, refused when a space comes before its first digit:
- * numbers hold no spaces, so it would match nothing and the list answer empty with no hint why.
- * It is almost always a `+` written as is, which a query string reads as a space: the error says
- * to write it %2B, as `addressParam`'s does; for a list of short codes (`kind`), which have no `+`
- * either, to give the digits alone.
+ * A part of a number to search for (`filter_number`, `PhoneNumber`: digits, a `+`, `*` for any
+ * digit; the Compatibility API's `ShortCode` has its own check in short-code-routes.ts) given at
+ * most once, refused when a space comes before its first digit: numbers hold no spaces, so it
+ * would match nothing and the list answer empty with no hint why. It is almost always a `+`
+ * written as is, which a query string reads as a space: the error says to write it %2B, as
+ * `addressParam`'s does; for the native list of short codes (`kind`), which have no `+` either,
+ * to give the digits alone.
  */
 export function numberFragmentParam(query: Record<string, unknown>, name: string, kind: 'number' | 'short code' = 'number'): string | undefined {
   const value = singleParam(query, name);
