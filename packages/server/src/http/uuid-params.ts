@@ -5,11 +5,14 @@
  * routes answered 404 to an id in capitals. Lowered here, for every surface, before any route reads
  * its parameters.
  */
-import { isUuid } from '../domain/ids.js';
+import { canonicalId } from '../domain/ids.js';
 
 /** Lower the path parameters that are UUIDs (whole values only; `x.json` sids are the compat routes' own). */
 export function lowerUuidParams(params: Record<string, unknown>): void {
-  for (const [name, value] of Object.entries(params)) {
-    if (typeof value === 'string' && isUuid(value)) params[name] = value.toLowerCase();
+  for (const name of Object.keys(params)) {
+    const value = params[name];
+    if (typeof value !== 'string') continue;
+    const id = canonicalId(value);
+    if (id !== value) params[name] = id;
   }
 }
