@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
+import { isUuid } from '../../domain/ids.js';
 import { isValidDestination } from '../../domain/phone-numbers.js';
 import { clip, preview } from '../../domain/preview.js';
 import type { MessagingSettings, MessagingSettingsPatch, OptOutRecord } from '../../domain/ports/store.js';
@@ -20,7 +21,6 @@ import { pageOf } from './schemas.js';
 
 /** Longest reply text (the longest message body). */
 const MAX_REPLY = 1600;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function toOptOut(o: OptOutRecord) {
   return { id: o.id, sender: o.sender, handset: o.handset, source: o.keyword ? 'keyword' : 'api', keyword: o.keyword, created_at: isoSeconds(o.createdAt) };
@@ -126,7 +126,7 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
    */
   const senderOf = async (projectId: string, raw: unknown, from: 'query' | 'body' | 'path' = 'body'): Promise<string> => {
     if (typeof raw !== 'string' || raw === '') throw invalid('sender', 'sender is required: one of your phone numbers or a number group id.');
-    if (UUID.test(raw)) {
+    if (isUuid(raw)) {
       if (await reads.numberGroups.get(projectId, raw.toLowerCase())) return raw.toLowerCase();
     } else if (await reads.numbers.getByNumber(projectId, raw)) {
       return raw;
@@ -165,14 +165,14 @@ export async function optOutRoutes(app: FastifyInstance, deps: HttpDeps): Promis
 
   app.get<{ Params: { id: string } }>('/api/messaging/opt_outs/:id', { schema: SCHEMAS.get }, async (request) => {
     const { projectId } = principalOf(request);
-    const row = UUID.test(request.params.id) ? await optOuts.get(projectId, request.params.id.toLowerCase()) : undefined;
+    const row = isUuid(request.params.id) ? await optOuts.get(projectId, request.params.id.toLowerCase()) : undefined;
     if (!row) throw AppError.of('NOT_FOUND');
     return toOptOut(row);
   });
 
   app.delete<{ Params: { id: string } }>('/api/messaging/opt_outs/:id', { schema: SCHEMAS.remove }, async (request, reply) => {
     const { projectId } = principalOf(request);
-    if (!UUID.test(request.params.id) || !(await optOuts.removeById(projectId, request.params.id.toLowerCase()))) throw AppError.of('NOT_FOUND');
+    if (!isUuid(request.params.id) || !(await optOuts.removeById(projectId, request.params.id.toLowerCase()))) throw AppError.of('NOT_FOUND');
     return reply.code(204).send();
   });
 
