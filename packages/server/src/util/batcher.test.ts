@@ -189,4 +189,54 @@ describe('Batcher', () => {
     await b.drain();
     expect(await failed).toBe('nope');
   });
+
+  describe('lend', () => {
+    it('hands the queued items to another flush, which settles them; the lender does not flush them itself', async () => {
+      const own: number[][] = [];
+      const lender = new Batcher<number, string>(async (items) => {
+        own.push(items);
+        return items.map((i) => `own${i}`);
+      });
+      const pending = Promise.all([lender.add(1), lender.add(2)]);
+      const loan = lender.lend()!;
+      expect(loan.items).toEqual([1, 2]);
+      expect(lender.lend()).toBeNull();
+      const drained = lender.drain();
+      loan.settle(['lent1', 'lent2']);
+      expect(await pending).toEqual(['lent1', 'lent2']);
+      await drained;
+      await nextTick();
+      expect(own).toEqual([]);
+    });
+
+    it('given back, the items are flushed by their own batcher, before those queued after them', async () => {
+      const own: number[][] = [];
+      const lender = new Batcher<number, string>(async (items) => {
+        own.push(items);
+        return items.map((i) => `own${i}`);
+      });
+      const first = lender.add(1);
+      const loan = lender.lend()!;
+      const later = lender.add(2);
+      await nextTick();
+      expect(own).toEqual([]);
+      loan.giveBack();
+      expect(await Promise.all([first, later])).toEqual(['own1', 'own2']);
+      expect(own).toEqual([[1, 2]]);
+    });
+
+    it('lends nothing while its own flush runs', async () => {
+      const gate = deferred();
+      const lender = new Batcher<number, number>(async (items) => {
+        await gate.promise;
+        return items;
+      });
+      const first = lender.add(1);
+      await nextTick();
+      const second = lender.add(2);
+      expect(lender.lend()).toBeNull();
+      gate.resolve();
+      expect(await Promise.all([first, second])).toEqual([1, 2]);
+    });
+  });
 });
