@@ -9,17 +9,6 @@ interface Pending<I, R> {
   reject: (e: unknown) => void;
 }
 
-/**
- * Queued items lent to another batcher's flush, to be written in its transaction (one commit for
- * both). Exactly one of `settle` (with one result per item, in order) or `giveBack` ends the loan;
- * given back, the items are flushed by their own batcher as if never lent.
- */
-export interface Loan<I, R> {
-  readonly items: readonly I[];
-  settle(results: readonly R[]): void;
-  giveBack(): void;
-}
-
 export class Batcher<I, R> {
   private queue: Pending<I, R>[] = [];
   private scheduled = false;
@@ -68,38 +57,6 @@ export class Batcher<I, R> {
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /**
-   * Lend what is queued to another flush, when this batcher is not flushing itself (so nothing it
-   * writes overtakes an earlier batch of its own). Until the loan ends the items count as this
-   * batcher's flush: it starts no other, and `drain` waits for them.
-   */
-  lend(): Loan<I, R> | null {
-    if (this.running > 0 || this.queue.length === 0) return null;
-    const batch = this.queue.splice(0, this.maxBatch);
-    this.running++;
-    this.flushing += batch.length;
-    let open = true;
-    const end = (): void => {
-      open = false;
-      this.flushing -= batch.length;
-      this.running--;
-      this.afterFlush();
-    };
-    return {
-      items: batch.map((p) => p.item),
-      settle: (results) => {
-        if (!open) return;
-        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
-        end();
-      },
-      giveBack: () => {
-        if (!open) return;
-        this.queue.unshift(...batch);
-        end();
-      },
-    };
-  }
-
   private schedule(): void {
     if (this.scheduled || this.running >= this.concurrency) return;
     this.scheduled = true;
@@ -135,16 +92,12 @@ export class Batcher<I, R> {
       }
     } finally {
       this.running--;
-      this.afterFlush();
-    }
-  }
-
-  private afterFlush(): void {
-    if (this.queue.length) this.schedule();
-    else if (this.running === 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
+      if (this.queue.length) this.schedule();
+      else if (this.running === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
     }
   }
 }

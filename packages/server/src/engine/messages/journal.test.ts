@@ -11,8 +11,6 @@ import { openSqliteStore } from '../../store/dialects/sqlite.js';
 import { buildTestEngine, HANDSET, TEST_NUMBERS, type TestEngine } from '../testing/test-engine.js';
 import { MessageJournal, type ChangeRequest } from './journal.js';
 import { RecentMessages } from './recent-messages.js';
-import type { MessageRecord, NewMessage } from '../../domain/message.js';
-import type { WebhookPlanner } from './state-change.js';
 
 const inMemory = async () => ({ store: await openSqliteStore({ file: ':memory:' }), bus: new InProcessBus() });
 
@@ -45,57 +43,6 @@ describe('group commit', () => {
     const applied = await Promise.all(messages.map((m) => journal.record(change(m.id, 'initiated'))));
     expect(applied).toEqual([true, true, true]);
     expect(t.store.transactions - before).toBe(1);
-  });
-});
-
-// On SQLite one transaction runs at a time: new messages and state changes queued in the same turn
-// are written in one, and commit once (Batcher.lend).
-describe('shared commits (SQLite)', () => {
-  /** A new outbound message like `m`, with its own id, for `journal.create`. */
-  const like = (m: MessageRecord, n: number): NewMessage => {
-    const { seq: _seq, ...row } = m;
-    return { ...row, id: `00000000-0000-4000-8000-0000000001${String(n).padStart(2, '0')}`, body: `shared ${n}` };
-  };
-
-  it('writes new messages and the state changes requested in the same turn in one transaction', async () => {
-    const m = await t.send();
-    const before = t.store.transactions;
-    const [created, applied] = await Promise.all([Promise.all([1, 2, 3].map((n) => journal.create(like(m, n)))), journal.record(change(m.id, 'failed', { error: 'CARRIER_BLOCKED' }))]);
-    expect(t.store.transactions - before).toBe(1);
-    expect(created.map((c) => c.status)).toEqual(['queued', 'queued', 'queued']);
-    expect(applied).toBe(true);
-    for (const c of created) expect(await t.timeline(c.id)).toEqual(['queued']);
-    expect(await t.timeline(m.id)).toEqual(['queued', 'failed']);
-    // The change finished no job: four wait for dispatch.
-    expect(await t.engine.backlog()).toEqual({ dispatch: 4, webhooks: 0 });
-  });
-
-  it('a failed shared transaction writes each side on its own: one failing change does not fail the new messages', async () => {
-    // A planner that fails for a `failed` message: the state change's part of the transaction throws.
-    const faulty: WebhookPlanner = {
-      plan: async (changes) => {
-        if (changes.some((c) => c.message.status === 'failed')) throw new Error('planner fault (test)');
-        return [];
-      },
-    };
-    journal = new MessageJournal({ store: t.store, clock: t.clock, ids: t.ids, bus: t.bus, metrics: t.metrics, planners: [faulty], recent: new RecentMessages() });
-    const m = await t.send();
-    const [created, refused] = await Promise.allSettled([journal.create(like(m, 1)), journal.record(change(m.id, 'failed', { error: 'CARRIER_BLOCKED' }))]);
-    expect(created).toMatchObject({ status: 'fulfilled', value: { status: 'queued' } });
-    expect(refused).toMatchObject({ status: 'rejected', reason: { message: 'planner fault (test)' } });
-    expect(await t.timeline(like(m, 1).id)).toEqual(['queued']);
-    expect(await t.message(m.id)).toMatchObject({ status: 'queued' });
-  });
-
-  it('a shared commit that fails is tried again side by side: both are written, once', async () => {
-    const m = await t.send();
-    const before = t.store.transactions;
-    t.store.failNextCommit();
-    const [created, applied] = await Promise.all([journal.create(like(m, 1)), journal.record(change(m.id, 'failed', { error: 'CARRIER_BLOCKED' }))]);
-    expect(t.store.transactions - before).toBe(3);
-    expect([created.status, applied]).toEqual(['queued', true]);
-    expect(await t.timeline(created.id)).toEqual(['queued']);
-    expect(await t.timeline(m.id)).toEqual(['queued', 'failed']);
   });
 });
 

@@ -73,17 +73,6 @@ export interface LocalDispatch {
   adopt(items: ReadonlyArray<{ readonly job: JobRecord; readonly message: MessageRecord }>): void;
 }
 
-/** What writing a batch of new messages inside a transaction produced. */
-interface CreatedMessages {
-  readonly records: MessageRecord[];
-  /** As accepted (`queued`), whatever the row was written as. */
-  readonly answers: MessageRecord[];
-  readonly changes: StateChange[];
-  readonly webhooks: number;
-  readonly taken: Array<{ readonly job: JobRecord; readonly message: MessageRecord }>;
-  readonly queued: number;
-}
-
 /** What applying a batch of changes inside a transaction produced. */
 interface AppliedChanges {
   readonly changes: StateChange[];
@@ -127,12 +116,9 @@ export class MessageJournal {
   private stopping = false;
   private probing: Promise<void> | null = null;
   private dispatch: LocalDispatch | null = null;
-  /** One connection, one transaction at a time (SQLite): new messages and state changes share commits. */
-  private readonly sharesCommits: boolean;
 
   constructor(private readonly deps: JournalDeps) {
     this.health = new StorageHealth(deps.clock, deps.logger);
-    this.sharesCommits = deps.store.dialect !== 'postgres';
     // New messages are independent of each other: on a store with a pool of connections their
     // transactions may run side by side (each mostly waits on round trips); on SQLite, one at a time.
     this.creates = new Batcher(
@@ -195,7 +181,7 @@ export class MessageJournal {
    * caller is not held until storage is back, and a change it was told failed is not applied later.
    */
   async recordOrRefuse(change: ChangeRequest): Promise<boolean> {
-    const [applied] = await this.observe('a requested state change', 'cancels are refused (503) until storage is back', () => this.writeChanges([change], true), (r) => r.some(Boolean));
+    const [applied] = await this.observe('a requested state change', 'cancels are refused (503) until storage is back', () => this.writeChanges([change]), (r) => r.some(Boolean));
     return applied === true;
   }
 
@@ -285,122 +271,76 @@ export class MessageJournal {
     await this.observe('a storage probe', 'readiness stays red', write, () => true).catch(() => undefined);
   }
 
-  /**
-   * New messages in one transaction; on SQLite (one connection, one transaction at a time) the
-   * state changes queued meanwhile ride in it, so one commit serves both (`Batcher.lend`). A failed
-   * transaction gives them back to be written on their own, as if never lent; when they may be the
-   * cause (the failure is not storage being unavailable) the new messages are tried again alone.
-   */
-  private async writeNew(items: NewWrite[], alone = false): Promise<Array<MessageRecord | null>> {
+  private async writeNew(items: NewWrite[]): Promise<Array<MessageRecord | null>> {
+    const { store, ids, planners } = this.deps;
     const now = this.deps.clock.now();
-    const loan = alone || !this.sharesCommits ? null : this.changes.lend();
-    let written: { created: CreatedMessages; carried: AppliedChanges | null };
-    try {
-      written = await this.deps.store.transaction(async (tx) => ({ created: await this.insertNew(tx, items, now), carried: loan ? await this.applyChanges(tx, loan.items, now) : null }));
-    } catch (err) {
-      if (!loan) throw err;
-      loan.giveBack();
-      if (isStoreUnavailable(err)) throw err;
-      return this.writeNew(items, true);
-    }
-    const answers = this.afterNew(items, written.created);
-    if (written.carried) {
-      this.announce(written.carried.changes, written.carried.webhooks);
-      loan!.settle(written.carried.applied);
-    }
-    return answers;
-  }
-
-  /** State changes in one transaction, with the new messages queued meanwhile riding in it on SQLite (see `writeNew`). */
-  private async writeChanges(items: ChangeRequest[], alone = false): Promise<boolean[]> {
-    const now = this.deps.clock.now();
-    const loan = alone || !this.sharesCommits ? null : this.creates.lend();
-    let written: { applied: AppliedChanges; carried: CreatedMessages | null };
-    try {
-      written = await this.deps.store.transaction(async (tx) => ({ applied: await this.applyChanges(tx, items, now), carried: loan ? await this.insertNew(tx, loan.items, now) : null }));
-    } catch (err) {
-      if (!loan) throw err;
-      loan.giveBack();
-      if (isStoreUnavailable(err)) throw err;
-      return this.writeChanges(items, true);
-    }
-    this.announce(written.applied.changes, written.applied.webhooks);
-    if (written.carried) loan!.settle(this.afterNew(loan!.items, written.carried));
-    return written.applied.applied;
-  }
-
-  /** New messages' rows, events, media, jobs and webhooks, inside `tx`. */
-  private async insertNew(tx: Repositories, items: readonly NewWrite[], now: number): Promise<CreatedMessages> {
-    const { ids, planners } = this.deps;
-    // Keys first: a message whose key another request holds is not written (its caller reads that one).
-    const keyed = items.filter((i) => i.idempotency);
-    const claimed = keyed.length
-      ? new Set(
-          (
-            await tx.idempotency.claimMany(
-              keyed.map(({ row, idempotency }) => ({ projectId: row.projectId, key: idempotency!.key, requestHash: idempotency!.requestHash, messageId: row.id, createdAt: now, expiresAt: now + IDEMPOTENCY_WINDOW_MS })),
-              now,
-            )
-          ).map((k) => k.messageId),
-        )
-      : null;
-    const rows = items.filter((i) => !i.idempotency || claimed!.has(i.row.id)).map((i) => i.row);
-    if (rows.length === 0) return { records: [], answers: [], changes: [], webhooks: 0, taken: [], queued: 0 };
-    // This node's dispatcher takes what it has room for at once: those messages are written
-    // `initiated` (their `queued` event first, then `initiated`), their jobs leased to it, and
-    // handed over after the commit (no claim, no state write before their submission). The others
-    // wait `queued` in the queue for any node's claim.
-    const local = this.dispatch;
-    let room = local ? local.room() : 0;
-    const taking = new Set<string>();
-    if (room > 0) {
-      for (const r of rows) {
-        if (room === 0) break;
-        if (r.status !== 'queued' || !local!.takes(r)) continue;
-        taking.add(r.id);
-        room--;
+    const { records, answers, changes, webhooks, taken, queued } = await store.transaction(async (tx) => {
+      // Keys first: a message whose key another request holds is not written (its caller reads that one).
+      const keyed = items.filter((i) => i.idempotency);
+      const claimed = keyed.length
+        ? new Set(
+            (
+              await tx.idempotency.claimMany(
+                keyed.map(({ row, idempotency }) => ({ projectId: row.projectId, key: idempotency!.key, requestHash: idempotency!.requestHash, messageId: row.id, createdAt: now, expiresAt: now + IDEMPOTENCY_WINDOW_MS })),
+                now,
+              )
+            ).map((k) => k.messageId),
+          )
+        : null;
+      const rows = items.filter((i) => !i.idempotency || claimed!.has(i.row.id)).map((i) => i.row);
+      if (rows.length === 0) return { records: [], answers: [], changes: [], webhooks: 0, taken: [], queued: 0 };
+      // This node's dispatcher takes what it has room for at once: those messages are written
+      // `initiated` (their `queued` event first, then `initiated`), their jobs leased to it, and
+      // handed over after the commit (no claim, no state write before their submission). The others
+      // wait `queued` in the queue for any node's claim.
+      const local = this.dispatch;
+      let room = local ? local.room() : 0;
+      const taking = new Set<string>();
+      if (room > 0) {
+        for (const r of rows) {
+          if (room === 0) break;
+          if (r.status !== 'queued' || !local!.takes(r)) continue;
+          taking.add(r.id);
+          room--;
+        }
       }
-    }
-    // A taken row is written `initiated` (restated as one literal; the store gives it its real seq).
-    const records = await tx.messages.insertMany(taking.size ? rows.map((r) => (taking.has(r.id) ? withState(withSeq(r, 0), restated(r, 'initiated', now)) : r)) : rows);
-    const changes: StateChange[] = [];
-    const answers: MessageRecord[] = [];
-    for (const message of records) {
-      if (!taking.has(message.id)) {
-        changes.push({ message, event: firstEvent(message) });
-        answers.push(message);
-        continue;
+      // A taken row is written `initiated` (restated as one literal; the store gives it its real seq).
+      const records = await tx.messages.insertMany(taking.size ? rows.map((r) => (taking.has(r.id) ? withState(withSeq(r, 0), restated(r, 'initiated', now)) : r)) : rows);
+      const changes: StateChange[] = [];
+      const answers: MessageRecord[] = [];
+      for (const message of records) {
+        if (!taking.has(message.id)) {
+          changes.push({ message, event: firstEvent(message) });
+          answers.push(message);
+          continue;
+        }
+        const asQueued = withState(message, restated(message, 'queued', message.createdAt));
+        changes.push({ message: asQueued, event: firstEvent(asQueued) });
+        changes.push({ message, event: { messageId: message.id, projectId: message.projectId, status: 'initiated', at: now, errorCode: null, errorMessage: null, detail: { attempt: 1 } } });
+        answers.push(asQueued);
       }
-      const asQueued = withState(message, restated(message, 'queued', message.createdAt));
-      changes.push({ message: asQueued, event: firstEvent(asQueued) });
-      changes.push({ message, event: { messageId: message.id, projectId: message.projectId, status: 'initiated', at: now, errorCode: null, errorMessage: null, detail: { attempt: 1 } } });
-      answers.push(asQueued);
-    }
-    await tx.events.insertMany(changes.map((c) => c.event));
-    const media = records.flatMap((m) => mediaRecordsFor(m, () => ids.uuid()));
-    if (media.length) await tx.media.insertMany(media);
-    // Scheduled messages' jobs come due at their send time.
-    const later = items.some((i) => i.runAt !== undefined) ? new Map(items.map((i) => [i.row.id, i.runAt])) : null;
-    const queued: NewJob[] = [];
-    const leased: NewJob[] = [];
-    const leasedMessages: MessageRecord[] = [];
-    for (const m of records) {
-      if (m.status !== 'queued' && m.status !== 'scheduled' && !taking.has(m.id)) continue;
-      const job: NewJob = { kind: 'dispatch', projectId: m.projectId, messageId: m.id, runAt: later?.get(m.id) ?? m.createdAt };
-      if (taking.has(m.id)) {
-        leased.push(job);
-        leasedMessages.push(m);
-      } else queued.push(job);
-    }
-    if (queued.length) await tx.jobs.enqueueMany(queued);
-    const taken = leased.length ? (await tx.jobs.enqueueLeased(leased, local!.owner, now + local!.leaseMs)).map((job, i) => ({ job, message: leasedMessages[i]! })) : [];
-    const webhooks = await planWebhooks(planners, changes, tx, now);
-    if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
-    return { records, answers, changes, webhooks: webhooks.length, taken, queued: queued.length };
-  }
-
-  /** After new messages' commit: remember, publish, hand over to the dispatcher; one answer per item. */
-  private afterNew(items: readonly NewWrite[], { records, answers, changes, webhooks, taken, queued }: CreatedMessages): Array<MessageRecord | null> {
+      await tx.events.insertMany(changes.map((c) => c.event));
+      const media = records.flatMap((m) => mediaRecordsFor(m, () => ids.uuid()));
+      if (media.length) await tx.media.insertMany(media);
+      // Scheduled messages' jobs come due at their send time.
+      const later = items.some((i) => i.runAt !== undefined) ? new Map(items.map((i) => [i.row.id, i.runAt])) : null;
+      const queued: NewJob[] = [];
+      const leased: NewJob[] = [];
+      const leasedMessages: MessageRecord[] = [];
+      for (const m of records) {
+        if (m.status !== 'queued' && m.status !== 'scheduled' && !taking.has(m.id)) continue;
+        const job: NewJob = { kind: 'dispatch', projectId: m.projectId, messageId: m.id, runAt: later?.get(m.id) ?? m.createdAt };
+        if (taking.has(m.id)) {
+          leased.push(job);
+          leasedMessages.push(m);
+        } else queued.push(job);
+      }
+      if (queued.length) await tx.jobs.enqueueMany(queued);
+      const taken = leased.length ? (await tx.jobs.enqueueLeased(leased, local!.owner, now + local!.leaseMs)).map((job, i) => ({ job, message: leasedMessages[i]! })) : [];
+      const webhooks = await planWebhooks(planners, changes, tx, now);
+      if (webhooks.length) await tx.webhooks.enqueueMany(webhooks);
+      return { records, answers, changes, webhooks: webhooks.length, taken, queued: queued.length };
+    });
     for (const r of records) if (r.status === 'queued' || r.status === 'initiated') this.deps.recent.remember(r);
     this.announce(changes, webhooks);
     if (taken.length) this.dispatch!.adopt(taken);
@@ -409,6 +349,13 @@ export class MessageJournal {
     // The caller is answered with the message as accepted (`queued`), whatever happened since.
     const byId = new Map(answers.map((r) => [r.id, r]));
     return items.map((i) => byId.get(i.row.id) ?? null);
+  }
+
+  private async writeChanges(items: ChangeRequest[]): Promise<boolean[]> {
+    const now = this.deps.clock.now();
+    const result = await this.deps.store.transaction((tx) => this.applyChanges(tx, items, now));
+    this.announce(result.changes, result.webhooks);
+    return result.applied;
   }
 
   /** Guarded updates, their event rows, finished jobs and planned webhooks, inside `tx`. */
