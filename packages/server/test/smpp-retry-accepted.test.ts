@@ -3,7 +3,8 @@
  * recorded in `carrier_parts` before the engine records the message `sent`; a node killed between
  * the two left the message `initiated`, and its retry sent every part a second time (a duplicate
  * on the handset, though nothing was lost). Now the retry is answered accepted from the records,
- * with a final state the parts' receipts already decided. On SQLite and PostgreSQL.
+ * with a final state the parts' receipts already decided. A retry not to be sent again (its handset
+ * opted out while it waited) is only looked up the same way (`takenBefore`). On SQLite and PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -63,6 +64,25 @@ function describeRetried(dialect: string, open: () => Promise<{ store: Store; cl
         expect(smsc.accepted).toBe(3);
         expect(reports).toEqual([expect.objectContaining({ messageId: 'done', status: 'delivered' })]);
         expect(connector.status().counters.already_accepted).toBe(2);
+      } finally {
+        await connector.stop();
+        await close();
+      }
+    });
+
+    it('only looks a held-back retry up (its handset opted out): accepted when every part was, null otherwise, nothing sent', async () => {
+      const { store, close } = await open();
+      const smsc = await scriptedSmsc();
+      const config = parseSmppSection({ connectors: [{ id: 'smsc', host: '127.0.0.1', port: smsc.port, systemId: 'sw', password: 'pw', throughput: 0, reconnectMinMs: 10, reconnectMaxMs: 20 }], routes: [] }).connectors[0]!;
+      const reports: StatusReport[] = [];
+      const connector = new SmppConnector(config, { store, logger: { info() {}, debug() {}, warn() {}, error() {} } as never, now: Date.now });
+      await connector.start({ report: (r: StatusReport[]) => reports.push(...r), inbound: async () => [] } as never);
+      try {
+        await store.transaction((tx) => tx.carrierParts.insertMany([part('whole', 1, 2, 'a1'), part('whole', 2, 2, 'a2'), part('done', 1, 1, 'b1', 'delivered'), part('half', 1, 2, 'c1')]));
+        const found = await connector.takenBefore([message('whole', LONG, 2), message('done', 'hello', 3), message('half', LONG, 2), message('never', 'hi', 2)]);
+        expect(found).toEqual([{ outcome: 'accepted', carrierMessageId: 'a1', parts: 2 }, { outcome: 'accepted', carrierMessageId: 'b1', parts: 1 }, null, null]);
+        expect(smsc.accepted).toBe(0);
+        expect(reports).toEqual([expect.objectContaining({ messageId: 'done', status: 'delivered' })]);
       } finally {
         await connector.stop();
         await close();

@@ -203,6 +203,25 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
     });
   }
 
+  /**
+   * Retries not to be sent again (`Carrier.takenBefore`): accepted, with a new id and the receipt
+   * its project's rules decide (the handset is not given it twice), when the handset has it;
+   * otherwise null (what was pending for it died with the node that sent it). Nothing is sent.
+   */
+  async takenBefore(batch: readonly CarrierSubmission[]): Promise<Array<SubmitResult | null>> {
+    const tunings = this.stopped ? null : await this.profiles.ofEach(batch.map((s) => s.projectId));
+    if (!tunings || this.stopped) return batch.map(() => ({ outcome: 'transient', detail: 'simulator stopped' }));
+    const received = await this.alreadyReceived(batch.map((m) => ({ m })));
+    const now = this.deps.now();
+    return batch.map((s): SubmitResult | null => {
+      if (!received.has(s.messageId)) return null;
+      const tuning = tunings.get(s.projectId)!;
+      const outcome = decideOutcome(s.to, tuning.rules);
+      this.receipts.schedule(now + receiptDelay(outcome, tuning), { m: s, outcome, mmsReceipts: tuning.mmsReceipts, repeat: true });
+      return { outcome: 'accepted', carrierMessageId: `${this.settings.idPrefix ?? 'SIM'}${(++this.counter).toString(36).toUpperCase()}`, parts: s.segments };
+    });
+  }
+
   /** Receipt reconciliation: each message's fate by its project's outcome rules (`queries.ts`). */
   async query(messages: readonly CarrierQuery[]): Promise<CarrierView[]> {
     const tunings = await this.profiles.ofEach(messages.map((m) => m.projectId));
@@ -249,7 +268,7 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
    * message and before its receipt (or the submission's answer) was written re-arms the receipt (or
    * sends the message again) at its next start, and the handset must not receive it a second time.
    */
-  private async alreadyReceived(repeated: readonly PendingReceipt[]): Promise<Set<string>> {
+  private async alreadyReceived(repeated: ReadonlyArray<Pick<PendingReceipt, 'm'>>): Promise<Set<string>> {
     const received = new Set<string>();
     const byProject = new Map<string, string[]>();
     for (const { m } of repeated) {

@@ -24,12 +24,14 @@ export interface AcceptedBefore {
 /**
  * The retries in `subs` whose every part this carrier accepted earlier, by message id; the final
  * states their receipts already decide go to `report` (held by the engine until the answer is
- * recorded). A lookup that fails finds none: the messages are sent again (at least once).
+ * recorded). A lookup that fails finds none: the messages are sent again (at least once) — or,
+ * with `failures: 'throw'` (messages that are not to be sent again: `takenBefore`), it throws.
  */
 export async function acceptedBefore(
   ctx: SmppContext,
   subs: readonly CarrierSubmission[],
   reportsFor: (parts: readonly CarrierPartRecord[]) => StatusReport[],
+  failures: 'send again' | 'throw' = 'send again',
 ): Promise<Map<string, AcceptedBefore>> {
   const { config, deps } = ctx;
   const found = new Map<string, AcceptedBefore>();
@@ -38,6 +40,7 @@ export async function acceptedBefore(
   try {
     records = await deps.store.carrierParts.listForMessages(subs.map((s) => s.messageId));
   } catch (err) {
+    if (failures === 'throw') throw err;
     deps.logger.warn({ err, carrier: config.id, messages: subs.length }, 'looking up the parts of retried SMPP messages failed; they are sent again');
     return found;
   }

@@ -143,6 +143,24 @@ export class SmppConnector implements Carrier {
     return acceptedBefore(this.ctx, retried, (parts) => this.receipts.reportsFor(parts)).then((found) => this.enqueue(batch, found));
   }
 
+  /**
+   * Retries not to be sent again (`Carrier.takenBefore`): accepted when the SMSC took every part
+   * before (`acceptedBefore`, with the final state the parts' receipts decide), `transient` while
+   * parts of an earlier try still wait for its answer in a window, else null. Nothing is sent.
+   */
+  async takenBefore(batch: readonly CarrierSubmission[]): Promise<Array<SubmitResult | null>> {
+    if (this.stopping || !this.started) return batch.map(() => ({ outcome: 'transient', detail: 'SMPP connector not running' }));
+    const asked = batch.filter((s) => s.kind === 'sms' && !this.parts.isInDoubt(s));
+    const found = asked.length ? await acceptedBefore(this.ctx, asked, (parts) => this.receipts.reportsFor(parts), 'throw') : new Map<string, AcceptedBefore>();
+    return batch.map((s): SubmitResult | null => {
+      if (this.parts.isInDoubt(s)) return { outcome: 'transient', detail: 'parts of an earlier try still wait for the SMSC' };
+      const before = found.get(s.messageId);
+      if (!before) return null;
+      this.counters.already_accepted++;
+      return { outcome: 'accepted', ...before };
+    });
+  }
+
   private enqueue(batch: readonly CarrierSubmission[], acceptedBefore: ReadonlyMap<string, AcceptedBefore>): Promise<SubmitResult[]> {
     // Stopped during the lookup: the queue would never answer.
     if (this.stopping) return Promise.resolve(batch.map(() => ({ outcome: 'transient', detail: 'SMPP connector not running' }) as const));

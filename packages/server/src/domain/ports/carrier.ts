@@ -163,6 +163,14 @@ export interface Carrier {
   stop(): Promise<void>;
   health(): { readonly ok: boolean; readonly detail?: string };
   submit(batch: readonly CarrierSubmission[]): Promise<SubmitResult[]>;
+  /**
+   * Retries (attempt 2 or more) that must not be sent now (their handset replied STOP, or their
+   * sender left the project, while they waited) but that an earlier attempt may have handed over:
+   * for each, in order, the answer `submit` gave or would give for what this carrier already has
+   * (`accepted`: it took the message before; `transient`/`throttled`: it cannot tell yet), or null
+   * when it never had it. Nothing is sent. A carrier without it has every such message failed.
+   */
+  takenBefore?(batch: readonly CarrierSubmission[]): Promise<Array<SubmitResult | null>>;
   /** After a restart: messages this carrier accepted before that still await a receipt. */
   recover?(awaiting: readonly AwaitingReceipt[]): void;
   /**

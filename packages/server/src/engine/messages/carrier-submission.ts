@@ -1,12 +1,13 @@
 /**
  * A dispatch job as its carrier sees it, the changes that record its handing over, and a carrier's
  * answer read defensively: one that throws or answers the wrong number of results fails its
- * messages transiently, not the process.
+ * messages transiently, not the process. Held-back messages are only looked up (`submitOrAsk`).
  */
 import type { JobRecord } from '../../domain/jobs.js';
 import type { MessageRecord } from '../../domain/message.js';
 import type { Carrier, CarrierSubmission, SubmitResult } from '../../domain/ports/carrier.js';
 import type { ChangeRequest } from './journal.js';
+import type { WaitedFailure } from './waited-checks.js';
 
 export function submission(job: JobRecord, m: MessageRecord): CarrierSubmission {
   return {
@@ -30,6 +31,37 @@ export async function submitSafely(carrier: Carrier, batch: CarrierSubmission[])
     const results = await carrier.submit(batch);
     if (results.length === batch.length) return results;
     return batch.map(() => ({ outcome: 'transient', detail: `carrier ${carrier.descriptor.id} answered ${results.length} results for ${batch.length} messages` }));
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    return batch.map(() => ({ outcome: 'transient', detail }));
+  }
+}
+
+/**
+ * `submitSafely` for a batch some of whose messages are held back (`heldBack[i]`, `Ready.heldBack`):
+ * those are not sent, only looked up (`Carrier.takenBefore`), one the carrier never had answering
+ * `rejected` with the reason it is held back. A lookup that throws or answers the wrong number of
+ * results answers them `transient` (asked again at their retry).
+ */
+export async function submitOrAsk(carrier: Carrier, batch: CarrierSubmission[], heldBack: ReadonlyArray<WaitedFailure | undefined>): Promise<SubmitResult[]> {
+  const asked = batch.filter((_, i) => heldBack[i]);
+  if (asked.length === 0) return submitSafely(carrier, batch);
+  const sent = batch.filter((_, i) => !heldBack[i]);
+  const [answers, found] = await Promise.all([sent.length ? submitSafely(carrier, sent) : [], lookUp(carrier, asked)]);
+  let a = 0;
+  let f = 0;
+  return batch.map((_, i) => {
+    const why = heldBack[i];
+    if (!why) return answers[a++]!;
+    return found[f++] ?? { outcome: 'rejected', error: why };
+  });
+}
+
+async function lookUp(carrier: Carrier, batch: CarrierSubmission[]): Promise<Array<SubmitResult | null>> {
+  try {
+    const found = carrier.takenBefore ? await carrier.takenBefore(batch) : batch.map(() => null);
+    if (found.length === batch.length) return found;
+    return batch.map(() => ({ outcome: 'transient', detail: `carrier ${carrier.descriptor.id} answered ${found.length} results for ${batch.length} messages` }));
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     return batch.map(() => ({ outcome: 'transient', detail }));

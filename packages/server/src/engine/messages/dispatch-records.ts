@@ -5,6 +5,7 @@ import type { Carrier } from '../../domain/ports/carrier.js';
 import type { PriceQuote } from '../../domain/pricing.js';
 import type { ChangeRequest } from './journal.js';
 import type { RatedJob } from './sender-queues.js';
+import type { WaitedFailure } from './waited-checks.js';
 
 /** What a claim or an adoption produced: jobs taken, what is ready to submit, the earliest slot a held job waits for. */
 export interface Claimed {
@@ -47,4 +48,9 @@ export interface Ready {
   /** Where the message's destination routes, and what it costs there (decided once, at claim time). */
   readonly carrier: Carrier;
   readonly price: number | null;
+  /**
+   * Not to be sent now (waited-checks.ts) though an earlier attempt may have handed it over: the
+   * carrier is only asked whether it has it (`takenBefore`), and it fails with this if not.
+   */
+  readonly heldBack?: WaitedFailure;
 }

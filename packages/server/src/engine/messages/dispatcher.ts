@@ -36,10 +36,10 @@ import { TransientAnswers, type TransientAnswer } from './transient-answers.js';
 import type { SenderQueues } from './sender-queues.js';
 import { ProjectLanes } from './project-lanes.js';
 import { lastServed } from '../../domain/claim-cursor.js';
-import { initiated, sentIn, submission, submitSafely } from './carrier-submission.js';
+import { initiated, sentIn, submission, submitOrAsk } from './carrier-submission.js';
 import type { Adopted, Claimed, ClaimOutcome, Plan, Ready, Verdict } from './dispatch-records.js';
 import { CarrierPace, declaredRate } from './carrier-pace.js';
-import { recheckWaited, type SenderHolds } from './waited-checks.js';
+import { mayBeHandedOver, recheckWaited, type SenderHolds } from './waited-checks.js';
 
 /** How long stopping waits for batches in flight before the carriers are stopped under them (wall-clock ms). */
 const STOP_GRACE_MS = 10_000;
@@ -240,7 +240,7 @@ export class Dispatcher implements LocalDispatch {
       const jobs = await tx.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId, carriers ? { carriers, after: this.claimCursor } : { after: this.claimCursor });
       this.claimCursor = lastServed(jobs, this.claimCursor);
       if (jobs.length === 0) return { value: { claimed: 0, ready: [], handedOff: 0 }, changes: [] };
-      const plan = await this.plan(tx, jobs, await this.loadMessages(tx, jobs), now);
+      const plan = await this.plan(tx, jobs, await this.deps.recent.ofJobs(tx, jobs), now);
       return this.write(tx, plan, jobs.length, now);
     });
     return this.afterClaim(out);
@@ -286,10 +286,10 @@ export class Dispatcher implements LocalDispatch {
       if (m.status === 'scheduled' && v.kind !== 'elsewhere') plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'queued', detail: { scheduled: true } });
       // One that waited may have lost its number (to another project since) or its handset (STOP).
       const failure = v.kind === 'elsewhere' ? null : await recheckWaited(reads, m, job, holds, now);
-      if (failure) {
-        plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: failure, completesJob: job.id });
-        continue;
-      }
+      // Unless an earlier attempt may have handed it over (a node died before its answer): its carrier says.
+      if (failure && mayBeHandedOver(m, job) && v.carrier.takenBefore) plan.ready.push({ job, message: m, carrier: v.carrier, price: this.deps.pricing.quote(m).price, heldBack: failure });
+      else if (failure) plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: failure, completesJob: job.id });
+      if (failure) continue;
       switch (v.kind) {
         case 'elsewhere':
           // Another node holds this carrier's connection: pin the job to it and let that node send it.
@@ -346,21 +346,6 @@ export class Dispatcher implements LocalDispatch {
     return out.nextSlotAt === undefined ? { claimed: out.claimed, ready: out.ready } : { claimed: out.claimed, ready: out.ready, nextSlotAt: out.nextSlotAt };
   }
 
-  /** The claimed jobs' messages: their current state read narrowly, completed from recent records. */
-  private async loadMessages(tx: Repositories, jobs: readonly JobRecord[]): Promise<Map<string, MessageRecord>> {
-    const byProject = new Map<string, string[]>();
-    for (const j of jobs) {
-      const ids = byProject.get(j.projectId);
-      if (ids) ids.push(j.messageId);
-      else byProject.set(j.projectId, [j.messageId]);
-    }
-    const out = new Map<string, MessageRecord>();
-    for (const [projectId, ids] of byProject) {
-      for (const m of await this.deps.recent.complete(tx, await tx.messages.statesOf(projectId, ids))) out.set(m.id, m);
-    }
-    return out;
-  }
-
   /**
    * Start a batch: each carrier gets its messages at once, and the batch's slot frees when all
    * carriers without a rate have answered. A carrier with a rate takes what fits its window, the
@@ -377,7 +362,8 @@ export class Dispatcher implements LocalDispatch {
     let handed = 0;
     for (const [carrier, items] of byCarrier) {
       const rate = declaredRate(carrier);
-      if (rate === null) {
+      // Held-back messages are only looked up at the carrier: no room of its rate taken.
+      if (rate === null || items.every((r) => r.heldBack)) {
         handed += items.length;
         work.push(this.submit(carrier, items));
         continue;
@@ -437,13 +423,15 @@ export class Dispatcher implements LocalDispatch {
     let released = false;
     let answered = false;
     try {
-      const results = await submitSafely(carrier, items.map((i) => submission(i.job, i.message)));
+      const results = await submitOrAsk(carrier, items.map((i) => submission(i.job, i.message)), items.map((i) => i.heldBack));
       answered = true;
       const counts = { accepted: 0, rejected: 0, throttled: 0, transient: 0 };
       const transient: TransientAnswer[] = [];
       const at = clock.now();
       results.forEach((res, idx) => {
-        const { job, message, price } = items[idx]!;
+        const { job, message, price, heldBack } = items[idx]!;
+        // Held back and not taken before (or no longer worth asking about): it fails as the claim would have failed it.
+        if (heldBack && res.outcome !== 'accepted' && (res.outcome === 'rejected' || at >= message.expiresAt)) return void outcomes.push({ projectId: message.projectId, messageId: message.id, to: 'failed', error: heldBack, completesJob: job.id });
         counts[res.outcome]++;
         switch (res.outcome) {
           case 'accepted':

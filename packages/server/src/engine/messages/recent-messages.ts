@@ -5,6 +5,7 @@
  * always come from the database, so a stale entry (another node changed the message) cannot show a
  * wrong state; a miss (restart, eviction, another node accepted it) is read from the database.
  */
+import type { JobRecord } from '../../domain/jobs.js';
 import type { MessageRecord, MessageState } from '../../domain/message.js';
 import { withState } from '../../domain/message.js';
 import type { Repositories } from '../../domain/ports/store.js';
@@ -26,6 +27,15 @@ export class RecentMessages {
 
   get size(): number {
     return this.byId.size;
+  }
+
+  /** The messages of jobs just claimed in `tx`, by id: their current state read narrowly, completed from here. */
+  async ofJobs(tx: Repositories, jobs: readonly Pick<JobRecord, 'projectId' | 'messageId'>[]): Promise<Map<string, MessageRecord>> {
+    const byProject = new Map<string, string[]>();
+    for (const j of jobs) (byProject.get(j.projectId) ?? byProject.set(j.projectId, []).get(j.projectId)!).push(j.messageId);
+    const out = new Map<string, MessageRecord>();
+    for (const [projectId, ids] of byProject) for (const m of await this.complete(tx, await tx.messages.statesOf(projectId, ids))) out.set(m.id, m);
+    return out;
   }
 
   /** Whole records for states just read or written in `tx`, in the same order; misses are read from `tx`. */

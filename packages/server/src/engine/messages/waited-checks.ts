@@ -12,6 +12,12 @@
  *   for every message not yet handed to the carrier, whatever it waited for; but the confirmation of
  *   a STOP or START is sent past the list, as when it was accepted (it goes to the handset that
  *   just opted out).
+ *
+ * Neither fails a message an earlier attempt may have handed to its carrier: one claimed again
+ * already `initiated` — its node died before the carrier's answer was written, or a carrier asked
+ * for a retry. Its carrier says whether it has the message (`Carrier.takenBefore`, sending nothing):
+ * if it does the message is recorded `sent`, as its answer would have been; if it never did (a
+ * retry after a throttle) it fails as above. A carrier that cannot tell has it failed.
  */
 import type { JobRecord } from '../../domain/jobs.js';
 import type { MessageRecord } from '../../domain/message.js';
@@ -42,4 +48,9 @@ export async function recheckWaited(reads: Pick<Repositories, 'numbers' | 'optOu
 /** The reply to a STOP or START (`OptOutService.inbound` tags it), which the accept sends past the opt-out list (`optOutReply`). */
 function isOptOutConfirmation(m: Pick<MessageRecord, 'origin' | 'tags'>): boolean {
   return m.origin === 'reply' && !!m.tags?.some((t) => t === 'opt-out:stop' || t === 'opt-out:start');
+}
+
+/** Whether an earlier attempt may have handed `m` to its carrier: claimed again, it was `initiated` already. */
+export function mayBeHandedOver(m: Pick<MessageRecord, 'status'>, job: Pick<JobRecord, 'attempts'>): boolean {
+  return m.status === 'initiated' && job.attempts > 1;
 }

@@ -18,6 +18,10 @@ export class ScriptedCarrier implements Carrier {
   readonly recovered: AwaitingReceipt[] = [];
   /** Every batch handed to `query` (receipt reconciliation), in order. */
   readonly queries: CarrierQuery[][] = [];
+  /** Every batch handed to `takenBefore`, in order (nothing in them was sent). */
+  readonly lookups: CarrierSubmission[][] = [];
+  /** What this carrier has, by message id, as `takenBefore` answers it: every accepted answer, and what a test puts here. */
+  readonly taken = new Map<string, SubmitResult>();
   /** How `query` answers each message (default: it knows nothing); throwing rejects the batch. */
   views: (q: CarrierQuery) => CarrierView = () => ({ state: 'unknown' });
   private readonly script: ScriptedAnswer[] = [];
@@ -93,12 +97,18 @@ export class ScriptedCarrier implements Carrier {
     this.batches.push([...batch]);
     this.notify();
     return Promise.all(
-      batch.map((s) => {
+      batch.map(async (s) => {
         const next = this.script.shift();
-        if (next === undefined) return this.accept(s);
-        return typeof next === 'function' ? next(s) : next;
+        const res = next === undefined ? this.accept(s) : typeof next === 'function' ? await next(s) : next;
+        if (res.outcome === 'accepted') this.taken.set(s.messageId, res);
+        return res;
       }),
     );
+  }
+
+  async takenBefore(batch: readonly CarrierSubmission[]): Promise<Array<SubmitResult | null>> {
+    this.lookups.push([...batch]);
+    return batch.map((s) => this.taken.get(s.messageId) ?? null);
   }
 
   async query(messages: readonly CarrierQuery[]): Promise<CarrierView[]> {
