@@ -17,7 +17,8 @@
  * already `initiated` — its node died before the carrier's answer was written, or a carrier asked
  * for a retry. Its carrier says whether it has the message (`Carrier.takenBefore`, sending nothing):
  * if it does the message is recorded `sent`, as its answer would have been; if it never did (a
- * retry after a throttle) it fails as above. A carrier that cannot tell has it failed.
+ * retry after a throttle) it fails as above. A carrier that cannot tell yet is asked again at the
+ * retry; one without the lookup has it failed.
  */
 import type { JobRecord } from '../../domain/jobs.js';
 import type { MessageRecord } from '../../domain/message.js';
