@@ -147,6 +147,16 @@ export class InMemoryResumeStore implements RelayResumeStore {
     return n;
   }
 
+  relieve(projectId: string, moreThan: number): boolean {
+    let most: Parked | undefined;
+    for (const protocol of this.perProject.get(projectId) ?? []) {
+      const p = this.byProtocol.get(protocol)!;
+      if (p.events.length > moreThan && (!most || p.events.length > most.events.length)) most = p;
+    }
+    if (most) this.drop(most.session.protocol, 'overflow');
+    return most !== undefined;
+  }
+
   async clear(handOff = false): Promise<void> {
     const to = handOff ? this.opts.handOff : undefined;
     const parked = [...this.byProtocol.values()];

@@ -198,7 +198,7 @@ export class RpcDispatcher {
         now: deps.now,
         stateEventGapMs: deps.limits.stateEventGapMs,
         ...(deps.pacer ? { pacer: deps.pacer } : {}),
-        relieve: (s, bytes) => relieveBudget(() => deps.registry.all(), s, () => deps.budget.take(projectId, bytes)),
+        relieve: (s, bytes) => relieveBudget(() => deps.registry.all(), s, () => deps.budget.take(projectId, bytes), deps.resume.relieve?.bind(deps.resume)),
       });
       session.attach(conn);
       if (deps.checkpoints) session.keepHad();

@@ -103,7 +103,7 @@ export class RelaySession implements PacedSession {
       readonly stateEventGapMs?: number;
       /** Spreads the project's event writes over turns of the event loop; none: written at once. */
       readonly pacer?: DeliveryPacer;
-      /** The project's share is spent: take `bytes` for this session by shedding sessions holding more (budget-relief.ts); false if none does. */
+      /** The project's share is spent: take `bytes` for this session by shedding sessions holding more, parked ones too (budget-relief.ts); false if none does. */
       readonly relieve?: (session: RelaySession, bytes: number) => boolean;
     },
   ) {

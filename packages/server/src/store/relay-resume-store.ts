@@ -35,6 +35,7 @@ import type { Kysely } from 'kysely';
 import type { ParkedRelaySession, ParkedSessionEnd, RelayEventDelivery, RelayResumeStore, TokenCheck } from '../domain/ports/relay-resume.js';
 import { endRevokedSessions } from '../domain/relay-revocation.js';
 import { CHECKPOINT_PREFIX, forgetCheckpointOf, parkedSessionFields, takeCheckedRows } from './parked-rows.js';
+import { relievePending } from './pending-relief.js';
 import { chunkRows, num } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -365,6 +366,12 @@ export class SharedResumeStore implements RelayResumeStore {
       // The events are in the database now (or lost with the error): their budget is freed.
       for (const r of held) this.opts.budget.give(r.projectId, r.cost);
     }
+  }
+
+  relieve(projectId: string, moreThan: number): boolean {
+    const protocol = relievePending(this.pending?.rows ?? [], projectId, moreThan, this.opts.budget);
+    if (protocol !== undefined) this.drop(protocol, 'overflow');
+    return protocol !== undefined;
   }
 
   /**

@@ -79,6 +79,12 @@ export interface RelayResumeStore {
   /** Forget sessions whose window has passed; returns how many. */
   expire(now: number): Promise<number>;
   /**
+   * A live session of the project needs room in the node's buffer budget: drop (`overflow`) the
+   * project's parked session holding the most missed events in that budget, if more than
+   * `moreThan`; true if one was dropped. Absent: parked sessions hold no budget for long.
+   */
+  relieve?(projectId: string, moreThan: number): boolean;
+  /**
    * Shutdown: forget everything, or (`handOff`) leave the parked sessions, with the events appended
    * so far, for a resume on another node or the next process. Nothing is appended to them after
    * this; the node that claims one catches it up from the stored events since its park (catch-up.ts).
