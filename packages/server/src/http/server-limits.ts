@@ -184,9 +184,11 @@ export class ServerLimits {
     this.answered.add(socket);
     // Closed once the answer is written, not at once: over TLS it can wait behind a write of TLS's
     // own (the session tickets sent after a handshake) that has not finished, and a destroy then
-    // would drop it. Bounded, for a client that does not read.
+    // would drop it. Bounded, for a client that does not read. Ended with it, so nothing follows
+    // it: the application may still be answering the request whose body the parser refused (a
+    // malformed chunk after the headers), and that answer, written meanwhile, came second.
     const drop = setTimeout(() => socket.destroy(), ANSWER_WRITE_TIMEOUT_MS);
-    socket.write(rawErrorResponse(clientErrorKey(err.code)), () => {
+    socket.end(rawErrorResponse(clientErrorKey(err.code)), () => {
       clearTimeout(drop);
       socket.destroy();
     });
