@@ -2,7 +2,7 @@
  * Hostile and greedy clients on the HTTPS port, held to the same limits as on the plain one:
  * handshakes that never finish (stalled or dripped a byte at a time) are closed after the header
  * timeout and count toward the per-address cap while they last; a TLS client on the plain port, an
- * HTTP/2-only client and garbage handshake records get clear,
+ * HTTP/2-only client, garbage handshake records and client-initiated renegotiation get clear,
  * bounded refusals; the same bad requests get the same answers over HTTPS as over HTTP (exactly
  * one answer each), RELAY over wss the same JSON-RPC errors as over ws; an answer a TLS client
  * does not read is dropped as on HTTP. Plain HTTP on the HTTPS port: plain-http-on-https.test.ts.
@@ -186,6 +186,15 @@ describe('the wrong protocol', () => {
       // Nothing but a TLS alert record (type 21).
       expect(raw.received().length === 0 || raw.received()[0] === 0x15).toBe(true);
     }
+    expect(await healthOverHttps()).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('refuses client-initiated renegotiation (TLS 1.2): the connection is closed, without an HTTP answer', async () => {
+    const c = await tlsSocket({ maxVersion: 'TLSv1.2' });
+    expect(c.socket.getProtocol()).toBe('TLSv1.2');
+    c.socket.renegotiate({}, () => {});
+    await c.closed;
+    expect(c.received()).toBe('');
     expect(await healthOverHttps()).toMatch(/^HTTP\/1\.1 200 /);
   });
 });

@@ -20,6 +20,7 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { ErrorKey } from '@switchboard/protocol';
 import type { Logger } from 'pino';
@@ -124,7 +125,14 @@ export class ServerLimits {
       this.unread.serve(req, res, handle);
     });
     // The socket that carries the answers: over TLS the TLS socket, not the TCP one below it.
-    if (opts.tls) server.on('secureConnection', (socket: Socket) => this.unread.track(socket));
+    // A client asking for a new handshake on it (TLS 1.2 renegotiation; HTTP clients never do)
+    // makes the node do a handshake's work again without a new connection: refused, as nginx does.
+    if (opts.tls) {
+      server.on('secureConnection', (socket: TLSSocket) => {
+        socket.disableRenegotiation();
+        this.unread.track(socket);
+      });
+    }
     // Node's own answers to these carry no body (or none at all); answered here like any request:
     // a request without Host (HTTP/1.0 style) is served (links fall back to the listening address),
     // an Expect other than 100-continue is ignored, as RFC 9110 allows, and CONNECT (this is no
@@ -177,7 +185,9 @@ export class ServerLimits {
     if (err.code === 'ECONNRESET' || socket.destroyed || this.answered.has(socket)) return;
     // As node does: answer only when no answer to this request has started on the socket.
     const current = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-    if (!socket.writable || current?.headersSent || this.draining.has(socket)) {
+    // A TLS failure under the HTTP (a refused renegotiation, a corrupt record) is no request to answer.
+    const tlsFailure = err.code?.startsWith('ERR_TLS_') || err.code?.startsWith('ERR_SSL_');
+    if (tlsFailure || !socket.writable || current?.headersSent || this.draining.has(socket)) {
       socket.destroy();
       return;
     }
