@@ -1,14 +1,24 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
+import { join } from 'node:path';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { answerPlainHttp } from '../http/plain-http-on-https.js';
+import { ServerLimits } from '../http/server-limits.js';
 import { closeApiServers } from './surfaces.js';
 
 let app: FastifyInstance | undefined;
+let https: HttpsServer | undefined;
 const sockets: Socket[] = [];
 
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy();
+  https?.closeAllConnections();
+  if (https?.listening) await new Promise((r) => https!.close(r));
+  https = undefined;
   app?.server.closeAllConnections();
   await app?.close();
   app = undefined;
@@ -58,5 +68,23 @@ describe('closeApiServers', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(await within(closeApiServers(app!, null, 2_000), 5_000)).toBe('closed');
     expect(await answer).toBe(200);
+  });
+
+  it('drops the HTTPS connections that have not finished their handshake at once: no request is in flight on them', async () => {
+    const dir = process.env.SWITCHBOARD_TEST_TLS_DIR!;
+    // Header (and handshake) timeouts far beyond the wait below, as the grace is.
+    const timeoutMs = 60_000;
+    https = createHttpsServer({ key: readFileSync(join(dir, 'server-key.pem')), cert: readFileSync(join(dir, 'server.pem')), handshakeTimeout: timeoutMs });
+    answerPlainHttp(https, { firstBytesTimeoutMs: timeoutMs });
+    new ServerLimits({ headersTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs, maxConnections: 100, maxConnectionsPerAddress: 100, bodyLimitBytes: 1024 }, pino({ level: 'silent' })).apply(https, { tls: true });
+    await new Promise<void>((r) => https!.listen(0, '127.0.0.1', () => r()));
+    const port = (https.address() as AddressInfo).port;
+    app = Fastify();
+    const silent = await open(port);
+    // The first bytes of a ClientHello (a handshake record of 300 bytes), then nothing.
+    const handshaking = await open(port, Buffer.from([0x16, 0x03, 0x01, 0x01, 0x2c, 0x01, 0x00, 0x01, 0x28]).toString('latin1'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await within(closeApiServers(app, https, timeoutMs), 20_000)).toBe('closed');
+    expect(await within(Promise.all([once(silent, 'close'), once(handshaking, 'close')]), 2_000)).toBe('closed');
   });
 });

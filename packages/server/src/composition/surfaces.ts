@@ -33,7 +33,7 @@ import type { OpsDeps } from '../http/ops/plugin.js';
 import { answerPlainHttp } from '../http/plain-http-on-https.js';
 import { ProjectSlots } from '../util/project-slots.js';
 import { WAITING_PER_SLOT } from '../http/project-slot-route.js';
-import { ServerLimits } from '../http/server-limits.js';
+import { closeUnfinishedHandshakes, ServerLimits } from '../http/server-limits.js';
 import { smscRoutes } from '../http/simulator/smsc-routes.js';
 import { certificateHostnames, ensureLocalCertificates, tlsDir, type TlsMaterial } from '../http/tls.js';
 import type { ResolvedSettings } from './settings.js';
@@ -174,11 +174,12 @@ export async function listenHttps(app: FastifyInstance, tls: TlsMaterial, settin
   return { server, port };
 }
 
-/** Stop an HTTPS server: no new connections, idle ones closed. */
+/** Stop an HTTPS server: no new connections, idle ones and those still before their handshake's end closed. */
 function closeHttps(server: HttpsServer): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
+    closeUnfinishedHandshakes(server);
   });
 }
 

@@ -78,6 +78,19 @@ function clientErrorKey(code: string | undefined): ErrorKey {
 }
 
 /**
+ * Connections of each TLS listener that have not finished their handshake (waiting for their first
+ * bytes, or in the handshake): no request can be in flight on them, so a closing server drops them
+ * at once (`closeUnfinishedHandshakes`). Node's `closeIdleConnections` and `closeAllConnections`
+ * know only connections past their handshake; these held a stop for up to twice the header timeout.
+ */
+const unfinishedHandshakes = new WeakMap<HttpsServer, Set<Socket>>();
+
+/** Drop the connections of `server` (a TLS listener given to `ServerLimits.apply`) still before their handshake's end. */
+export function closeUnfinishedHandshakes(server: HttpsServer): void {
+  for (const socket of unfinishedHandshakes.get(server) ?? []) socket.destroy();
+}
+
+/**
  * The node-level limits of one process, shared by its listeners (the per-address count spans
  * them all). `apply` each server before it listens.
  */
@@ -109,7 +122,14 @@ export class ServerLimits {
     (server as unknown as { connectionsCheckingInterval: number }).connectionsCheckingInterval = checkingIntervalMs(o.headersTimeoutMs);
     server.maxConnections = o.maxConnections;
     // Before node's own listener: a refused connection never reaches the HTTP parser's work.
-    server.prependListener('connection', (socket: Socket) => this.admit(socket, opts.tls));
+    const handshaking = new Set<Socket>();
+    if (opts.tls) unfinishedHandshakes.set(server as HttpsServer, handshaking);
+    server.prependListener('connection', (socket: Socket) => {
+      this.admit(socket, opts.tls);
+      if (!opts.tls || socket.destroyed) return;
+      handshaking.add(socket);
+      socket.once('close', () => handshaking.delete(socket));
+    });
     // One answer for both listeners (Fastify installs its own on the plain one; node's default
     // answers HTTPS with an empty body, which the Compatibility SDK cannot parse).
     server.removeAllListeners('clientError');
@@ -129,6 +149,8 @@ export class ServerLimits {
     // makes the node do a handshake's work again without a new connection: refused, as nginx does.
     if (opts.tls) {
       server.on('secureConnection', (socket: TLSSocket) => {
+        // The TCP connection under it (node's own field; the TLS socket has no public one).
+        handshaking.delete((socket as { _parent?: Socket })._parent!);
         socket.disableRenegotiation();
         this.unread.track(socket);
       });
