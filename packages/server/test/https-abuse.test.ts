@@ -1,11 +1,12 @@
 /**
  * Hostile and greedy clients on the HTTPS port, held to the same limits as on the plain one:
  * handshakes that never finish (stalled or dripped a byte at a time) are closed after the header
- * timeout and count toward the per-address cap while they last; a TLS client on the plain port, an
- * HTTP/2-only client, garbage handshake records and client-initiated renegotiation get clear,
- * bounded refusals; the same bad requests get the same answers over HTTPS as over HTTP (exactly
- * one answer each), RELAY over wss the same JSON-RPC errors as over ws; an answer a TLS client
- * does not read is dropped as on HTTP. Plain HTTP on the HTTPS port: plain-http-on-https.test.ts.
+ * timeout and count toward the per-address cap while they last; a TLS client on the plain port,
+ * an HTTP/2-only client, TLS 1.0 and 1.1, garbage handshake records and client-initiated
+ * renegotiation get clear, bounded refusals; the same bad requests get the same answers over
+ * HTTPS as over HTTP (exactly one answer each), RELAY over wss the same JSON-RPC errors as over
+ * ws; an answer a TLS client does not read is dropped as on HTTP. Plain HTTP on the HTTPS port:
+ * plain-http-on-https.test.ts; a stop closing unfinished handshakes: close-api-servers.test.ts.
  */
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -166,6 +167,14 @@ describe('the wrong protocol', () => {
     either.socket.write('GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
     await either.closed;
     expect(either.received()).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('refuses TLS 1.0 and 1.1 in the handshake (protocol_version)', async () => {
+    for (const version of ['TLSv1', 'TLSv1.1'] as const) {
+      const old = await tlsSocket({ minVersion: version, maxVersion: version, ciphers: 'DEFAULT@SECLEVEL=0' });
+      await old.closed;
+      expect(old.error?.message).toMatch(/alert protocol version/);
+    }
   });
 
   it('closes connections whose handshake records are garbage or oversized, and goes on serving', async () => {
