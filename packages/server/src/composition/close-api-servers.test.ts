@@ -1,11 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createHttpsServer, request as httpsRequest, type Server as HttpsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { answerPlainHttp } from '../http/plain-http-on-https.js';
 import { ServerLimits } from '../http/server-limits.js';
 import { closeApiServers } from './surfaces.js';
@@ -24,9 +24,17 @@ afterEach(async () => {
   app = undefined;
 });
 
+/** Resolved when a request reached a handler (it is in flight). */
+let arrived: Promise<void>;
+let arrive: () => void;
+beforeEach(() => {
+  arrived = new Promise((r) => (arrive = r));
+});
+
 async function listening(): Promise<number> {
   app = Fastify({ forceCloseConnections: 'idle' });
   app.get('/slow', async () => {
+    arrive();
     await new Promise((resolve) => setTimeout(resolve, 300));
     return { ok: true };
   });
@@ -65,16 +73,19 @@ describe('closeApiServers', () => {
   it('answers a request in flight before closing', async () => {
     const port = await listening();
     const answer = fetch(`http://127.0.0.1:${port}/slow`).then((r) => r.status);
-    await new Promise((r) => setTimeout(r, 50));
+    await arrived;
     expect(await within(closeApiServers(app!, null, 2_000), 5_000)).toBe('closed');
     expect(await answer).toBe(200);
   });
 
-  it('drops the HTTPS connections that have not finished their handshake at once: no request is in flight on them', async () => {
+  it('drops the HTTPS connections that have not finished their handshake at once (no request is in flight on them), and answers one in flight', async () => {
     const dir = process.env.SWITCHBOARD_TEST_TLS_DIR!;
     // Header (and handshake) timeouts far beyond the wait below, as the grace is.
     const timeoutMs = 60_000;
-    https = createHttpsServer({ key: readFileSync(join(dir, 'server-key.pem')), cert: readFileSync(join(dir, 'server.pem')), handshakeTimeout: timeoutMs });
+    https = createHttpsServer({ key: readFileSync(join(dir, 'server-key.pem')), cert: readFileSync(join(dir, 'server.pem')), handshakeTimeout: timeoutMs }, (_req, res) => {
+      arrive();
+      setTimeout(() => res.end('slow'), 300);
+    });
     answerPlainHttp(https, { firstBytesTimeoutMs: timeoutMs });
     new ServerLimits({ headersTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs, maxConnections: 100, maxConnectionsPerAddress: 100, bodyLimitBytes: 1024 }, pino({ level: 'silent' })).apply(https, { tls: true });
     await new Promise<void>((r) => https!.listen(0, '127.0.0.1', () => r()));
@@ -83,8 +94,19 @@ describe('closeApiServers', () => {
     const silent = await open(port);
     // The first bytes of a ClientHello (a handshake record of 300 bytes), then nothing.
     const handshaking = await open(port, Buffer.from([0x16, 0x03, 0x01, 0x01, 0x2c, 0x01, 0x00, 0x01, 0x28]).toString('latin1'));
-    await new Promise((r) => setTimeout(r, 50));
+    const inFlight = new Promise<string>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port, path: '/slow', servername: 'localhost', agent: false }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await arrived;
+    const dropped = Promise.all([once(silent, 'close'), once(handshaking, 'close')]);
     expect(await within(closeApiServers(app, https, timeoutMs), 20_000)).toBe('closed');
-    expect(await within(Promise.all([once(silent, 'close'), once(handshaking, 'close')]), 2_000)).toBe('closed');
+    expect(await within(dropped, 2_000)).toBe('closed');
+    expect(await inFlight).toBe('slow');
   });
 });
