@@ -15,7 +15,9 @@
  *   that has stopped sending does not hold the connection (see `lingerUntilRead`); one announced
  *   with `Expect: 100-continue` gets the 413 instead of the 100, before it is sent;
  * - answers a client does not read: pipelined requests served one at a time, connections whose
- *   answer stalls closed (unread-answers.ts).
+ *   answer stalls closed (unread-answers.ts);
+ * - over TLS: client-initiated renegotiation refused, and connections that have not finished
+ *   their handshake dropped at once when the server closes (`closeUnfinishedHandshakes`).
  */
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
