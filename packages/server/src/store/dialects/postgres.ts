@@ -150,6 +150,18 @@ function timedOut(err: unknown): boolean {
   return false;
 }
 
+/**
+ * What the server said when it refused a new session: any SQLSTATE then is about the connection, not
+ * a statement. Besides those `outage` names, `ALTER DATABASE … ALLOW_CONNECTIONS false` (a database
+ * being maintained, or about to be dropped) answers 55000, which at a statement means something else:
+ * the surfaces answered 500 "internal error" while it lasted.
+ */
+function refusedSession(err: unknown): unknown {
+  const mapped = unavailable(err);
+  if (mapped !== err || !(err instanceof pg.DatabaseError)) return mapped;
+  return new StoreUnavailableError(`database refuses the connection: ${err.message} (SQLSTATE ${err.code})`, { cause: err });
+}
+
 function unavailable(err: unknown): unknown {
   if (isConnectionError(err)) return new StoreUnavailableError(`database unavailable: ${(err as Error).message}`, { cause: err });
   const tls = typeof err === 'object' && err !== null ? tlsRefusal(err) : null;
@@ -213,7 +225,7 @@ function guardedPool(pool: pg.Pool, onError: (err: Error) => void, silence: Stop
           (late) => late.release(true),
         );
       } catch (err) {
-        throw unavailable(err);
+        throw refusedSession(err);
       }
       let broken = false;
       const failure = (err: unknown): unknown => {
