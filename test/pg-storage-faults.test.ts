@@ -10,10 +10,10 @@
  * handset once. Runs on PostgreSQL only (`SWITCHBOARD_TEST_DATABASE_URL`).
  */
 import pg from 'pg';
-import twilio from 'twilio';
+import type twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { twilioClient } from '../packages/server/test/compat/clients.js';
-import { createTestDatabase, databaseUrl, POSTGRES_ADMIN_URL, serversOnPostgres, type TestDatabase } from '../packages/server/test/helpers/postgres.js';
+import { createTestDatabase, POSTGRES_ADMIN_URL, serversOnPostgres, type TestDatabase } from '../packages/server/test/helpers/postgres.js';
 import { RawRelay } from '../packages/server/test/helpers/raw-relay.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../packages/server/test/helpers/server.js';
 
@@ -23,7 +23,7 @@ const NATIVE_REFUSAL = { error: 'Service Unavailable', message: expect.stringMat
 const RPC_REFUSAL = { code: -32005, message: expect.stringMatching(/temporarily unable/), data: { retry_after_ms: 1000 } };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Answer = { surface: 'native' | 'compat' | 'relay'; ok: boolean; id?: string; status?: number; body?: unknown };
+type Answer = { surface: 'native' | 'compat' | 'relay'; ok: boolean; id?: string; status?: number; body?: unknown; context?: string };
 
 /** One node on a database of its own, a `twilio` client and an admin connection to the server. */
 function nodeOnOwnDatabase() {
@@ -54,10 +54,10 @@ async function terminateSessions(admin: pg.Client, db: string): Promise<number> 
 /** A message through each surface; the answer as the caller sees it. */
 function surfaces(ctx: { server: TestServer; twilio: twilio.Twilio }) {
   return {
-    async native(to: string, body: string): Promise<Answer> {
+    async native(to: string, body: string, idempotencyKey?: string): Promise<Answer> {
       const res = await fetch(`${ctx.server.url}/api/messaging/messages`, {
         method: 'POST',
-        headers: { authorization: ctx.server.auth, 'content-type': 'application/json' },
+        headers: { authorization: ctx.server.auth, 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
         body: JSON.stringify({ from: NUMBERS[0], to, body }),
         signal: AbortSignal.timeout(REQUEST_BOUND_MS),
       });
@@ -73,8 +73,8 @@ function surfaces(ctx: { server: TestServer; twilio: twilio.Twilio }) {
         return { surface: 'compat', ok: false, status: e.status, body: { code: e.code, message: e.message, moreInfo: e.moreInfo } };
       }
     },
-    async relay(relay: RawRelay, to: string, body: string): Promise<Answer> {
-      const f = await relay.call('messaging.send', { to_number: to, from_number: NUMBERS[0], body });
+    async relay(relay: RawRelay, to: string, body: string, context?: string): Promise<Answer> {
+      const f = await relay.call('messaging.send', { to_number: to, from_number: NUMBERS[0], body, ...(context ? { context } : {}) });
       if (f.result) return { surface: 'relay', ok: true, id: f.result.message_id, body: f.result };
       return { surface: 'relay', ok: false, body: f.error };
     },
@@ -132,4 +132,137 @@ describe.skipIf(!serversOnPostgres)('a database that stops taking connections', 
     const logs = await ctx.server.api('/api/messaging/logs?page_size=50');
     expect(logs.body.data.filter((m: { body: string }) => m.body === 'during')).toEqual([]);
   });
+});
+
+describe.skipIf(!serversOnPostgres)("a node whose database sessions are ended again and again under traffic", () => {
+  const ctx = nodeOnOwnDatabase();
+
+  it('keeps every accepted message, from every surface, and refuses the rest in that surface\'s shape', async () => {
+    const send = surfaces(ctx);
+    const answers: Answer[] = [];
+    let loading = true;
+    const relays: Array<{ relay: RawRelay; context: string }> = [];
+    const worker = async (w: number) => {
+      const surface = (['native', 'compat', 'relay'] as const)[w % 3]!;
+      let relay: RawRelay | undefined;
+      for (let i = 0; loading; i++) {
+        const to = `+1555784${String(w).padStart(2, '0')}${String(i % 100).padStart(2, '0')}`;
+        let a: Answer;
+        if (surface === 'relay') {
+          if (!relay) {
+            try {
+              relay = (await RawRelay.connected(ctx.server.url, PROJECT_ID, API_TOKEN, { contexts: [`faults${w}`] })).relay;
+              relays.push({ relay, context: `faults${w}` });
+            } catch (err) {
+              // A refused connect (its token read failed) is a refusal too; the session opens again.
+              const error = /^connect failed: (.*)$/s.exec((err as Error).message)?.[1];
+              answers.push({ surface: 'relay', ok: false, body: error ? JSON.parse(error) : String(err) });
+              await sleep(50);
+              continue;
+            }
+          }
+          a = { ...(await send.relay(relay, to, `fault ${w}/${i}`, `faults${w}`)), context: `faults${w}` };
+          answers.push(a);
+        } else if (surface === 'compat') {
+          answers.push((a = await send.compat(to, `fault ${w}/${i}`)));
+        } else {
+          // Native sends retry a refusal with the same Idempotency-Key, even once the load stops.
+          for (;;) {
+            answers.push((a = await send.native(to, `fault ${w}/${i}`, `k-${w}-${i}`)));
+            if (a.ok) break;
+            await sleep(25);
+          }
+        }
+        if (!a.ok) await sleep(25);
+      }
+    };
+    const load = Array.from({ length: 9 }, (_, w) => worker(w));
+    await eventually(() => (answers.filter((a) => a.ok).length >= 9 ? true : undefined), 10_000, 'the first accepted messages');
+    let terminated = 0;
+    for (let round = 0; round < 12; round++) {
+      await sleep(150 + Math.random() * 150);
+      terminated += await terminateSessions(ctx.admin, ctx.db.name);
+    }
+    await sleep(300);
+    loading = false;
+    await Promise.all(load);
+    expect(terminated).toBeGreaterThan(0);
+
+    // Every refusal was "try again" in its own shape; nothing answered 500 or hung.
+    for (const a of answers.filter((x) => !x.ok)) expectRefusal(a);
+    const accepted = answers.filter((a) => a.ok).map((a) => a.id!);
+    expect(new Set(answers.filter((a) => a.ok).map((a) => a.surface))).toEqual(new Set(['native', 'compat', 'relay']));
+
+    // Back by itself; everything ends, and every accepted message was delivered, once.
+    await eventually(async () => ((await send.native('+15557849999', 'after')).ok ? true : undefined), 10_000, 'acceptance after the faults');
+    const db = new pg.Client({ connectionString: ctx.db.url, connectionTimeoutMillis: 5_000 });
+    await db.connect();
+    try {
+      await eventually(async () => ((await db.query(`select 1 from messages where status not in ('delivered','undelivered','failed','canceled') limit 1`)).rowCount === 0 ? true : undefined), 20_000, 'every message to end');
+      const stored = new Map((await db.query<{ id: string; status: string }>(`select id, status from messages`)).rows.map((m) => [m.id, m.status]));
+      expect(accepted.filter((id) => stored.get(id) !== 'delivered'), 'accepted but not stored or not delivered').toEqual([]);
+      expect((await db.query(`select message_id from handset_messages group by message_id having count(*) > 1`)).rows, 'delivered twice').toEqual([]);
+      // A native send retried with its key was kept once, whether or not a refused attempt had committed.
+      expect((await db.query(`select body from messages where body like 'fault %' group by body having count(*) > 1`)).rows, 'kept twice').toEqual([]);
+      const nativeSends = answers.filter((a) => a.surface === 'native' && a.ok).length;
+      expect(Number((await db.query(`select count(distinct key) as n from idempotency_keys`)).rows[0].n)).toBe(nativeSends);
+      expect((await db.query(`select m.id from messages m where not exists (select 1 from message_events e where e.message_id = m.id and e.status = 'queued')`)).rows).toEqual([]);
+    } finally {
+      await db.end();
+    }
+    // Each RELAY session heard its accepted messages end delivered (at least once; the session stayed open through the faults).
+    for (const { relay, context } of relays) {
+      const ids = answers.filter((a) => a.surface === 'relay' && a.ok && a.context === context).map((a) => a.id!);
+      const missing = () => {
+        const heard = new Set(relay.events('messaging.state').filter((p) => p.message_state === 'delivered').map((p) => p.message_id as string));
+        return ids.filter((id) => !heard.has(id));
+      };
+      await eventually(() => (missing().length === 0 ? true : undefined), 10_000, `'delivered' events on ${context}: missing ${missing().join(', ')}`);
+      await relay.close();
+    }
+    expect((await ctx.server.api('/ready', { auth: null })).status).toBe(200);
+  }, 45_000);
+});
+
+describe.skipIf(!serversOnPostgres)('a database dropped under a running node', () => {
+  const ctx = nodeOnOwnDatabase();
+
+  it('is refused in every shape while it is gone, and served again once a copy is restored under its name', async () => {
+    const send = surfaces(ctx);
+    const { relay } = await RawRelay.connected(ctx.server.url, PROJECT_ID, API_TOKEN);
+    const saved = await send.native('+15557850001', 'in the backup');
+    expect(saved.ok).toBe(true);
+    await eventually(async () => ((await ctx.server.api(`/api/messaging/logs/${saved.id}`)).body.status === 'delivered' ? true : undefined), 10_000, 'delivery');
+    // A backup: a copy made while the database takes no sessions for a moment.
+    const backup = `${ctx.db.name}_bk`;
+    await ctx.admin.query(`alter database "${ctx.db.name}" allow_connections false`);
+    await terminateSessions(ctx.admin, ctx.db.name);
+    await ctx.admin.query(`create database "${backup}" template "${ctx.db.name}"`);
+    await ctx.admin.query(`alter database "${ctx.db.name}" allow_connections true`);
+    try {
+      await eventually(async () => ((await send.native('+15557850002', 'after the backup')).ok ? true : undefined), 10_000, 'acceptance after the backup');
+
+      await ctx.admin.query(`drop database "${ctx.db.name}" with (force)`);
+      const during = [await send.native('+15557850003', 'dropped'), await send.compat('+15557850004', 'dropped'), await send.relay(relay, '+15557850005', 'dropped')];
+      for (const a of during) expectRefusal(a);
+      const ready = await ctx.server.api('/ready', { auth: null });
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks.storage.detail).toMatch(/database refuses the connection: .*SQLSTATE 3D000/);
+
+      await ctx.admin.query(`alter database "${backup}" rename to "${ctx.db.name}"`);
+      const back = await eventually(async () => {
+        const a = await send.native('+15557850006', 'restored');
+        return a.ok ? a : undefined;
+      }, 15_000, 'acceptance once the database is restored');
+      const compat = await send.compat('+15557850007', 'restored');
+      const rpc = await send.relay(relay, '+15557850008', 'restored');
+      for (const id of [back.id, compat.id, rpc.id]) {
+        await eventually(async () => ((await ctx.server.api(`/api/messaging/logs/${id}`)).body.status === 'delivered' ? true : undefined), 10_000, `delivery of ${id}`);
+      }
+      await relay.close();
+      expect((await ctx.server.api('/ready', { auth: null })).status).toBe(200);
+    } finally {
+      await ctx.admin.query(`drop database if exists "${backup}" with (force)`);
+    }
+  }, 45_000);
 });

@@ -18,8 +18,8 @@ export class Batcher<I, R> {
   private idleWaiters: Array<() => void> = [];
 
   constructor(
-    /** Must return one result per item, in order, or throw to fail the whole batch. */
-    private readonly flush: (items: I[]) => Promise<R[]>,
+    /** Must return one result per item, in order, or throw to fail the whole batch; `attempt` counts from 1 (a retry of the same batch is 2 and up). */
+    private readonly flush: (items: I[], attempt: number) => Promise<R[]>,
     private readonly maxBatch = 1000,
     /**
      * For failures worth waiting out (the database is unreachable): the delay before flushing the
@@ -76,7 +76,7 @@ export class Batcher<I, R> {
         const items = batch.map((p) => p.item);
         for (let attempt = 1; ; attempt++) {
           try {
-            const results = await this.flush(items);
+            const results = await this.flush(items, attempt);
             for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
             break;
           } catch (err) {

@@ -6,6 +6,7 @@
 import { ERRORS } from '@switchboard/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../domain/app-error.js';
+import { StoreUnavailableError } from '../../domain/ports/store.js';
 import { InProcessBus } from '../../bus/in-process-bus.js';
 import { openSqliteStore } from '../../store/dialects/sqlite.js';
 import { buildTestEngine, HANDSET, TEST_NUMBERS, type TestEngine } from '../testing/test-engine.js';
@@ -105,6 +106,19 @@ describe('publishing after commit', () => {
     expect(await t.message(m.id)).toMatchObject({ status: 'queued', errorCode: null });
     expect(await t.timeline(m.id)).toEqual(['queued']);
     expect(t.statuses.of(m.id)).toEqual(['queued']);
+  });
+});
+
+describe('a commit whose answer was lost', () => {
+  it('publishes the changes it wrote when the retry finds them stored, and only those', async () => {
+    const m = await t.send();
+    t.store.loseNextCommitAnswer(new StoreUnavailableError('database unavailable: Connection terminated unexpectedly'));
+    // Written by the first attempt; the retry's guard refuses them all, the last one rightly.
+    const applied = await journal.recordMany([change(m.id, 'sent'), change(m.id, 'delivered'), change(m.id, 'undelivered')]);
+    expect(await t.timeline(m.id)).toEqual(['queued', 'sent', 'delivered']);
+    expect(applied).toEqual([true, true, false]);
+    // RELAY sessions and the console hear of them (they heard nothing of the lost attempt).
+    expect(t.statuses.of(m.id)).toEqual(['queued', 'sent', 'delivered']);
   });
 });
 

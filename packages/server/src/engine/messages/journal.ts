@@ -15,7 +15,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { IdGenerator } from '../../domain/ids.js';
 import { mediaRecordsFor } from '../../domain/media.js';
 import type { JobRecord, NewJob } from '../../domain/jobs.js';
-import { restated, withSeq, withState, type MessageRecord, type NewMessage, type NewMessageEvent } from '../../domain/message.js';
+import { restated, withSeq, withState, type MessageEventRecord, type MessageRecord, type NewMessage, type NewMessageEvent } from '../../domain/message.js';
 import type { Bus } from '../../domain/ports/bus.js';
 import type { Logger } from '../../domain/ports/logger.js';
 import type { EngineMetrics } from '../../domain/ports/metrics.js';
@@ -127,7 +127,7 @@ export class MessageJournal {
       deps.store.dialect === 'postgres' ? 4 : 1,
     );
     this.changes = new Batcher(
-      (items) => this.observe('state changes', 'state changes wait in memory and are retried until storage is back', () => this.writeChanges(items), (r) => r.some(Boolean)),
+      (items, attempt) => this.observe('state changes', 'state changes wait in memory and are retried until storage is back', () => this.writeChanges(items, attempt > 1), (r) => r.some(Boolean)),
       2000,
       (err, attempt) => storageRetryDelay(err, attempt, this.stopping),
     );
@@ -350,12 +350,42 @@ export class MessageJournal {
     return items.map((i) => byId.get(i.row.id) ?? null);
   }
 
-  private async writeChanges(items: ChangeRequest[]): Promise<boolean[]> {
+  private async writeChanges(items: ChangeRequest[], retry = false): Promise<boolean[]> {
     const now = this.deps.clock.now();
     const result = await this.deps.store.transaction((tx) => this.applyChanges(tx, items, now));
-    this.announce(result.changes, result.webhooks);
+    const earlier = retry && result.applied.includes(false) ? await this.writtenBefore(items, result.applied) : [];
+    this.announce(earlier.length ? [...earlier, ...result.changes] : result.changes, result.webhooks);
     return result.applied;
   }
+
+  /**
+   * A retried batch whose guard refused changes: an earlier attempt may have written them, its
+   * COMMIT going through while its answer was lost (PostgreSQL's connection ended just then). They
+   * were never published, so RELAY sessions and the console never heard those states. Each refused
+   * change whose state its message's stored timeline has is published now from the stored event,
+   * and counted as applied (in `applied`, the first request per message and state), as the first
+   * attempt would have; a change refused for another reason (a cancel came first) stays refused.
+   */
+  private async writtenBefore(items: readonly ChangeRequest[], applied: boolean[]): Promise<StateChange[]> {
+    const { messages, events } = this.deps.store;
+    const reads = new Map<string, Promise<[MessageRecord | undefined, MessageEventRecord[]]>>();
+    const seen = new Set<string>();
+    const found: StateChange[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const c = items[i]!;
+      const key = `${c.messageId}:${c.to}`;
+      if (seen.has(key) || (seen.add(key), applied[i])) continue;
+      let read = reads.get(c.messageId);
+      if (!read) reads.set(c.messageId, (read = Promise.all([messages.get(c.projectId, c.messageId), events.listForMessage(c.projectId, c.messageId)])));
+      const [message, timeline] = await read;
+      const event = timeline.find((e) => e.status === c.to);
+      if (!message || !event) continue;
+      applied[i] = true;
+      found.push({ message: withState(message, restated(message, c.to, event.at)), event });
+    }
+    return found;
+  }
+
 
   /** Guarded updates, their event rows, finished jobs and planned webhooks, inside `tx`. */
   private async applyChanges(tx: Repositories, items: readonly ChangeRequest[], now: number): Promise<AppliedChanges> {

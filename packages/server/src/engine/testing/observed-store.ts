@@ -43,6 +43,7 @@ export class ObservedStore implements Store {
   /** Transactions begun through this store. */
   transactions = 0;
   private failNext: Error | null = null;
+  private loseNext: Error | null = null;
   private readonly waiters = new Set<CallWaiter>();
 
   constructor(readonly inner: Store) {
@@ -86,8 +87,19 @@ export class ObservedStore implements Store {
     this.failNext = error;
   }
 
+  /**
+   * Make the next transaction commit, then reject with `error`: its COMMIT went through but the
+   * answer was lost (PostgreSQL's connection ended just then), so the caller takes it for failed.
+   */
+  loseNextCommitAnswer(error: Error): void {
+    this.loseNext = error;
+  }
+
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
     this.transactions++;
+    const lost = this.loseNext;
+    this.loseNext = null;
+    if (lost) return this.inner.transaction(work).then(() => Promise.reject(lost));
     const fail = this.failNext;
     this.failNext = null;
     if (!fail) return this.inner.transaction(work);
