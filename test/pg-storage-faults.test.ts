@@ -16,6 +16,7 @@ import { twilioClient } from '../packages/server/test/compat/clients.js';
 import { createTestDatabase, POSTGRES_ADMIN_URL, serversOnPostgres, type TestDatabase } from '../packages/server/test/helpers/postgres.js';
 import { RawRelay } from '../packages/server/test/helpers/raw-relay.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../packages/server/test/helpers/server.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../packages/server/test/helpers/webhook-receiver.js';
 
 /** Longest any one answer may take: a request that hangs is a failure, not a slow answer. */
 const REQUEST_BOUND_MS = 15_000;
@@ -54,19 +55,19 @@ async function terminateSessions(admin: pg.Client, db: string): Promise<number> 
 /** A message through each surface; the answer as the caller sees it. */
 function surfaces(ctx: { server: TestServer; twilio: twilio.Twilio }) {
   return {
-    async native(to: string, body: string, idempotencyKey?: string): Promise<Answer> {
+    async native(to: string, body: string, idempotencyKey?: string, statusCallback?: string): Promise<Answer> {
       const res = await fetch(`${ctx.server.url}/api/messaging/messages`, {
         method: 'POST',
         headers: { authorization: ctx.server.auth, 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
-        body: JSON.stringify({ from: NUMBERS[0], to, body }),
+        body: JSON.stringify({ from: NUMBERS[0], to, body, ...(statusCallback ? { status_callback: statusCallback } : {}) }),
         signal: AbortSignal.timeout(REQUEST_BOUND_MS),
       });
       const json = JSON.parse(await res.text()) as { id?: string };
       return { surface: 'native', ok: res.status === 201, id: json.id, status: res.status, body: json };
     },
-    async compat(to: string, body: string): Promise<Answer> {
+    async compat(to: string, body: string, statusCallback?: string): Promise<Answer> {
       try {
-        const m = await ctx.twilio.messages.create({ from: NUMBERS[0]!, to, body });
+        const m = await ctx.twilio.messages.create({ from: NUMBERS[0]!, to, body, ...(statusCallback ? { statusCallback } : {}) });
         return { surface: 'compat', ok: true, id: m.sid };
       } catch (err) {
         const e = err as { status?: number; code?: number; message?: string; moreInfo?: string };
@@ -134,8 +135,13 @@ describe.skipIf(!serversOnPostgres)('a database that stops taking connections', 
   });
 });
 
-describe.skipIf(!serversOnPostgres)("a node whose database sessions are ended again and again under traffic", () => {
+describe.skipIf(!serversOnPostgres)('a node whose database sessions are ended again and again under traffic', () => {
   const ctx = nodeOnOwnDatabase();
+  let receiver: WebhookReceiver;
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+  });
+  afterAll(() => receiver?.close());
 
   it('keeps every accepted message, from every surface, and refuses the rest in that surface\'s shape', async () => {
     const send = surfaces(ctx);
@@ -164,11 +170,11 @@ describe.skipIf(!serversOnPostgres)("a node whose database sessions are ended ag
           a = { ...(await send.relay(relay, to, `fault ${w}/${i}`, `faults${w}`)), context: `faults${w}` };
           answers.push(a);
         } else if (surface === 'compat') {
-          answers.push((a = await send.compat(to, `fault ${w}/${i}`)));
+          answers.push((a = await send.compat(to, `fault ${w}/${i}`, `${receiver.url}/compat`)));
         } else {
           // Native sends retry a refusal with the same Idempotency-Key, even once the load stops.
           for (;;) {
-            answers.push((a = await send.native(to, `fault ${w}/${i}`, `k-${w}-${i}`)));
+            answers.push((a = await send.native(to, `fault ${w}/${i}`, `k-${w}-${i}`, `${receiver.url}/native`)));
             if (a.ok) break;
             await sleep(25);
           }
@@ -207,6 +213,14 @@ describe.skipIf(!serversOnPostgres)("a node whose database sessions are ended ag
       const nativeSends = answers.filter((a) => a.surface === 'native' && a.ok).length;
       expect(Number((await db.query(`select count(distinct key) as n from idempotency_keys`)).rows[0].n)).toBe(nativeSends);
       expect((await db.query(`select m.id from messages m where not exists (select 1 from message_events e where e.message_id = m.id and e.status = 'queued')`)).rows).toEqual([]);
+      // Every status callback went out, each once (a repeat only after a crash or an outage longer than the lease: docs/deploy.md).
+      await eventually(async () => ((await db.query(`select 1 from webhook_deliveries where status = 'pending' limit 1`)).rowCount === 0 ? true : undefined), 20_000, 'every callback sent');
+      const tokens = new Map<string, number>();
+      for (const r of receiver.requests) tokens.set(String(r.headers['i-twilio-idempotency-token']), (tokens.get(String(r.headers['i-twilio-idempotency-token'])) ?? 0) + 1);
+      expect([...tokens].filter(([, n]) => n > 1), 'callbacks sent twice').toEqual([]);
+      const finalCallbacks = new Set(receiver.requests.map((r) => (r.json ? `${r.json.id}:${r.json.status}` : `${r.form?.get('MessageSid')}:${r.form?.get('MessageStatus')}`)));
+      const withCallback = answers.filter((a) => a.ok && a.surface !== 'relay').map((a) => a.id!);
+      expect(withCallback.filter((id) => !finalCallbacks.has(`${id}:delivered`)), "accepted without a 'delivered' callback").toEqual([]);
     } finally {
       await db.end();
     }
@@ -218,6 +232,8 @@ describe.skipIf(!serversOnPostgres)("a node whose database sessions are ended ag
         return ids.filter((id) => !heard.has(id));
       };
       await eventually(() => (missing().length === 0 ? true : undefined), 10_000, `'delivered' events on ${context}: missing ${missing().join(', ')}`);
+      const heard = relay.events('messaging.state').map((p) => `${p.message_id}:${p.message_state}`);
+      expect(heard.filter((k, i) => heard.indexOf(k) !== i), `events heard twice on ${context}`).toEqual([]);
       await relay.close();
     }
     expect((await ctx.server.api('/ready', { auth: null })).status).toBe(200);
