@@ -9,6 +9,7 @@
  * again by itself, and every message that was accepted is stored, ends delivered and reached the
  * handset once. Runs on PostgreSQL only (`SWITCHBOARD_TEST_DATABASE_URL`).
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,15 +76,21 @@ function surfaces(ctx: { server: TestServer; twilio: twilio.Twilio }) {
       }
     },
     async relay(relay: RawRelay, to: string, body: string, context?: string): Promise<Answer> {
-      const f = await relay.call('messaging.send', { to_number: to, from_number: NUMBERS[0], body, ...(context ? { context } : {}) });
+      // Sent raw: `call` waits 5 s, less than the lock timeout plus the queue behind it.
+      const id = randomUUID();
+      relay.sendRaw(JSON.stringify({ jsonrpc: '2.0', id, method: 'messaging.send', params: { to_number: to, from_number: NUMBERS[0], body, ...(context ? { context } : {}) } }));
+      const f = await relay.waitFor((x) => x.id === id && x.method === undefined, REQUEST_BOUND_MS);
       if (f.result) return { surface: 'relay', ok: true, id: f.result.message_id, body: f.result };
       return { surface: 'relay', ok: false, body: f.error };
     },
   };
 }
 
-/** A refusal in its surface's own shape, meaning "try again". */
-function expectRefusal(a: Answer): void {
+/**
+ * A refusal in its surface's own shape, meaning "try again"; with `unknownOutcome`, RELAY's answer
+ * after its 8 s deadline too (-32000, documented for sends queued behind a held lock).
+ */
+function expectRefusal(a: Answer, unknownOutcome = false): void {
   const what = JSON.stringify(a);
   if (a.surface === 'native') {
     expect(a.status, what).toBe(503);
@@ -91,6 +98,8 @@ function expectRefusal(a: Answer): void {
   } else if (a.surface === 'compat') {
     expect(a.status, what).toBe(503);
     expect(a.body, what).toEqual({ code: 20503, message: expect.stringMatching(/temporarily unable/), moreInfo: expect.stringMatching(/^https:\/\/.*20503$/) });
+  } else if (unknownOutcome && (a.body as { code?: number }).code === -32000) {
+    expect(a.body, what).toEqual({ code: -32000, message: expect.stringMatching(/outcome is unknown/) });
   } else {
     expect(a.body, what).toEqual(RPC_REFUSAL);
   }
@@ -135,7 +144,107 @@ describe.skipIf(!serversOnPostgres)('a database that stops taking connections', 
   });
 });
 
-describe.skipIf(!serversOnPostgres)('a node whose database sessions are ended again and again under traffic', () => {
+/**
+ * Nine clients, three per surface, sending while `fault` runs: native sends carry an
+ * Idempotency-Key and are retried until accepted; Compatibility sends (the `twilio` client) and
+ * RELAY sends are not. Then the faults are over: every refusal was "try again" in its surface's
+ * shape, and every accepted message is stored once, ends delivered, reached the handset once, had
+ * each status callback sent once, and each RELAY session heard it end, once.
+ */
+async function underLoad(ctx: { db: TestDatabase; server: TestServer; twilio: twilio.Twilio }, receiver: WebhookReceiver, run: string, fault: () => Promise<void>, unknownOutcome = false): Promise<Answer[]> {
+  const send = surfaces(ctx);
+  const answers: Answer[] = [];
+  let loading = true;
+  const relays: Array<{ relay: RawRelay; context: string }> = [];
+  const worker = async (w: number) => {
+    const surface = (['native', 'compat', 'relay'] as const)[w % 3]!;
+    const context = `${run}${w}`;
+    let relay: RawRelay | undefined;
+    for (let i = 0; loading; i++) {
+      const to = `+1555784${String(w).padStart(2, '0')}${String(i % 100).padStart(2, '0')}`;
+      const body = `${run} ${w}/${i}`;
+      let a: Answer;
+      if (surface === 'relay') {
+        if (!relay) {
+          try {
+            relay = (await RawRelay.connected(ctx.server.url, PROJECT_ID, API_TOKEN, { contexts: [context] })).relay;
+            relays.push({ relay, context });
+          } catch (err) {
+            // A refused connect (its token read failed) is a refusal too; the session opens again.
+            const error = /^connect failed: (.*)$/s.exec((err as Error).message)?.[1];
+            answers.push({ surface: 'relay', ok: false, body: error ? JSON.parse(error) : String(err) });
+            await sleep(50);
+            continue;
+          }
+        }
+        answers.push((a = { ...(await send.relay(relay, to, body, context)), context }));
+      } else if (surface === 'compat') {
+        answers.push((a = await send.compat(to, body, `${receiver.url}/compat`)));
+      } else {
+        // Retried with the same key until accepted, even once the load stops.
+        for (;;) {
+          answers.push((a = await send.native(to, body, `${run}-${w}-${i}`, `${receiver.url}/native`)));
+          if (a.ok) break;
+          await sleep(25);
+        }
+      }
+      if (!a.ok) await sleep(25);
+    }
+  };
+  const load = Array.from({ length: 9 }, (_, w) => worker(w));
+  await eventually(() => (answers.filter((a) => a.ok).length >= 9 ? true : undefined), 10_000, 'the first accepted messages');
+  await fault();
+  await sleep(300);
+  loading = false;
+  await Promise.all(load);
+
+  // Every refusal was "try again" in its own shape; nothing answered 500 or hung.
+  for (const a of answers.filter((x) => !x.ok)) expectRefusal(a, unknownOutcome);
+  const accepted = answers.filter((a) => a.ok).map((a) => a.id!);
+  expect(new Set(answers.filter((a) => a.ok).map((a) => a.surface))).toEqual(new Set(['native', 'compat', 'relay']));
+
+  // Back by itself; everything ends, and every accepted message was delivered, once.
+  await eventually(async () => ((await send.native('+15557849999', `${run} after`)).ok ? true : undefined), 10_000, 'acceptance after the faults');
+  const db = new pg.Client({ connectionString: ctx.db.url, connectionTimeoutMillis: 5_000 });
+  await db.connect();
+  try {
+    await eventually(async () => ((await db.query(`select 1 from messages where status not in ('delivered','undelivered','failed','canceled') limit 1`)).rowCount === 0 ? true : undefined), 20_000, 'every message to end');
+    const stored = new Map((await db.query<{ id: string; status: string }>(`select id, status from messages`)).rows.map((m) => [m.id, m.status]));
+    expect(accepted.filter((id) => stored.get(id) !== 'delivered'), 'accepted but not stored or not delivered').toEqual([]);
+    expect((await db.query(`select message_id from handset_messages group by message_id having count(*) > 1`)).rows, 'delivered twice').toEqual([]);
+    // A native send retried with its key was kept once, whether or not a refused attempt had committed.
+    expect((await db.query(`select body from messages where body like $1 group by body having count(*) > 1`, [`${run} %`])).rows, 'kept twice').toEqual([]);
+    const nativeSends = answers.filter((a) => a.surface === 'native' && a.ok).length;
+    expect(Number((await db.query(`select count(*) as n from idempotency_keys where key like $1`, [`${run}-%`])).rows[0].n)).toBe(nativeSends);
+    expect((await db.query(`select m.id from messages m where not exists (select 1 from message_events e where e.message_id = m.id and e.status = 'queued')`)).rows).toEqual([]);
+    // Every status callback went out, each once (a repeat only after a crash or an outage longer than the lease: docs/deploy.md).
+    await eventually(async () => ((await db.query(`select 1 from webhook_deliveries where status = 'pending' limit 1`)).rowCount === 0 ? true : undefined), 20_000, 'every callback sent');
+    const tokens = new Map<string, number>();
+    for (const r of receiver.requests) tokens.set(String(r.headers['i-twilio-idempotency-token']), (tokens.get(String(r.headers['i-twilio-idempotency-token'])) ?? 0) + 1);
+    expect([...tokens].filter(([, n]) => n > 1), 'callbacks sent twice').toEqual([]);
+    const callbacks = new Set(receiver.requests.map((r) => (r.json ? `${r.json.id}:${r.json.status}` : `${r.form?.get('MessageSid')}:${r.form?.get('MessageStatus')}`)));
+    const withCallback = answers.filter((a) => a.ok && a.surface !== 'relay').map((a) => a.id!);
+    expect(withCallback.filter((id) => !callbacks.has(`${id}:delivered`)), "accepted without a 'delivered' callback").toEqual([]);
+  } finally {
+    await db.end();
+  }
+  // Each RELAY session (open through the faults) heard its accepted messages end delivered, each state once.
+  for (const { relay, context } of relays) {
+    const ids = answers.filter((a) => a.surface === 'relay' && a.ok && a.context === context).map((a) => a.id!);
+    const missing = () => {
+      const heard = new Set(relay.events('messaging.state').filter((p) => p.message_state === 'delivered').map((p) => p.message_id as string));
+      return ids.filter((id) => !heard.has(id));
+    };
+    await eventually(() => (missing().length === 0 ? true : undefined), 10_000, `'delivered' events on ${context}: missing ${missing().join(', ')}`);
+    const heard = relay.events('messaging.state').map((p) => `${p.message_id}:${p.message_state}`);
+    expect(heard.filter((k, i) => heard.indexOf(k) !== i), `events heard twice on ${context}`).toEqual([]);
+    await relay.close();
+  }
+  expect((await ctx.server.api('/ready', { auth: null })).status).toBe(200);
+  return answers;
+}
+
+describe.skipIf(!serversOnPostgres)('a node under traffic on every surface', () => {
   const ctx = nodeOnOwnDatabase();
   let receiver: WebhookReceiver;
   beforeAll(async () => {
@@ -143,100 +252,32 @@ describe.skipIf(!serversOnPostgres)('a node whose database sessions are ended ag
   });
   afterAll(() => receiver?.close());
 
-  it('keeps every accepted message, from every surface, and refuses the rest in that surface\'s shape', async () => {
-    const send = surfaces(ctx);
-    const answers: Answer[] = [];
-    let loading = true;
-    const relays: Array<{ relay: RawRelay; context: string }> = [];
-    const worker = async (w: number) => {
-      const surface = (['native', 'compat', 'relay'] as const)[w % 3]!;
-      let relay: RawRelay | undefined;
-      for (let i = 0; loading; i++) {
-        const to = `+1555784${String(w).padStart(2, '0')}${String(i % 100).padStart(2, '0')}`;
-        let a: Answer;
-        if (surface === 'relay') {
-          if (!relay) {
-            try {
-              relay = (await RawRelay.connected(ctx.server.url, PROJECT_ID, API_TOKEN, { contexts: [`faults${w}`] })).relay;
-              relays.push({ relay, context: `faults${w}` });
-            } catch (err) {
-              // A refused connect (its token read failed) is a refusal too; the session opens again.
-              const error = /^connect failed: (.*)$/s.exec((err as Error).message)?.[1];
-              answers.push({ surface: 'relay', ok: false, body: error ? JSON.parse(error) : String(err) });
-              await sleep(50);
-              continue;
-            }
-          }
-          a = { ...(await send.relay(relay, to, `fault ${w}/${i}`, `faults${w}`)), context: `faults${w}` };
-          answers.push(a);
-        } else if (surface === 'compat') {
-          answers.push((a = await send.compat(to, `fault ${w}/${i}`, `${receiver.url}/compat`)));
-        } else {
-          // Native sends retry a refusal with the same Idempotency-Key, even once the load stops.
-          for (;;) {
-            answers.push((a = await send.native(to, `fault ${w}/${i}`, `k-${w}-${i}`, `${receiver.url}/native`)));
-            if (a.ok) break;
-            await sleep(25);
-          }
-        }
-        if (!a.ok) await sleep(25);
-      }
-    };
-    const load = Array.from({ length: 9 }, (_, w) => worker(w));
-    await eventually(() => (answers.filter((a) => a.ok).length >= 9 ? true : undefined), 10_000, 'the first accepted messages');
+  it('whose database sessions are ended again and again keeps every accepted message and refuses the rest in each shape', async () => {
     let terminated = 0;
-    for (let round = 0; round < 12; round++) {
-      await sleep(150 + Math.random() * 150);
-      terminated += await terminateSessions(ctx.admin, ctx.db.name);
-    }
-    await sleep(300);
-    loading = false;
-    await Promise.all(load);
+    await underLoad(ctx, receiver, 'term', async () => {
+      for (let round = 0; round < 12; round++) {
+        await sleep(150 + Math.random() * 150);
+        terminated += await terminateSessions(ctx.admin, ctx.db.name);
+      }
+    });
     expect(terminated).toBeGreaterThan(0);
+  }, 45_000);
 
-    // Every refusal was "try again" in its own shape; nothing answered 500 or hung.
-    for (const a of answers.filter((x) => !x.ok)) expectRefusal(a);
-    const accepted = answers.filter((a) => a.ok).map((a) => a.id!);
-    expect(new Set(answers.filter((a) => a.ok).map((a) => a.surface))).toEqual(new Set(['native', 'compat', 'relay']));
-
-    // Back by itself; everything ends, and every accepted message was delivered, once.
-    await eventually(async () => ((await send.native('+15557849999', 'after')).ok ? true : undefined), 10_000, 'acceptance after the faults');
-    const db = new pg.Client({ connectionString: ctx.db.url, connectionTimeoutMillis: 5_000 });
-    await db.connect();
+  it('whose events table another session locks past the lock timeout does the same', async () => {
+    const locker = new pg.Client({ connectionString: ctx.db.url, connectionTimeoutMillis: 5_000 });
+    await locker.connect();
     try {
-      await eventually(async () => ((await db.query(`select 1 from messages where status not in ('delivered','undelivered','failed','canceled') limit 1`)).rowCount === 0 ? true : undefined), 20_000, 'every message to end');
-      const stored = new Map((await db.query<{ id: string; status: string }>(`select id, status from messages`)).rows.map((m) => [m.id, m.status]));
-      expect(accepted.filter((id) => stored.get(id) !== 'delivered'), 'accepted but not stored or not delivered').toEqual([]);
-      expect((await db.query(`select message_id from handset_messages group by message_id having count(*) > 1`)).rows, 'delivered twice').toEqual([]);
-      // A native send retried with its key was kept once, whether or not a refused attempt had committed.
-      expect((await db.query(`select body from messages where body like 'fault %' group by body having count(*) > 1`)).rows, 'kept twice').toEqual([]);
-      const nativeSends = answers.filter((a) => a.surface === 'native' && a.ok).length;
-      expect(Number((await db.query(`select count(distinct key) as n from idempotency_keys`)).rows[0].n)).toBe(nativeSends);
-      expect((await db.query(`select m.id from messages m where not exists (select 1 from message_events e where e.message_id = m.id and e.status = 'queued')`)).rows).toEqual([]);
-      // Every status callback went out, each once (a repeat only after a crash or an outage longer than the lease: docs/deploy.md).
-      await eventually(async () => ((await db.query(`select 1 from webhook_deliveries where status = 'pending' limit 1`)).rowCount === 0 ? true : undefined), 20_000, 'every callback sent');
-      const tokens = new Map<string, number>();
-      for (const r of receiver.requests) tokens.set(String(r.headers['i-twilio-idempotency-token']), (tokens.get(String(r.headers['i-twilio-idempotency-token'])) ?? 0) + 1);
-      expect([...tokens].filter(([, n]) => n > 1), 'callbacks sent twice').toEqual([]);
-      const finalCallbacks = new Set(receiver.requests.map((r) => (r.json ? `${r.json.id}:${r.json.status}` : `${r.form?.get('MessageSid')}:${r.form?.get('MessageStatus')}`)));
-      const withCallback = answers.filter((a) => a.ok && a.surface !== 'relay').map((a) => a.id!);
-      expect(withCallback.filter((id) => !finalCallbacks.has(`${id}:delivered`)), "accepted without a 'delivered' callback").toEqual([]);
+      const answers = await underLoad(ctx, receiver, 'lock', async () => {
+        await locker.query('begin');
+        await locker.query('lock table message_events in access exclusive mode');
+        await sleep(6_000);
+        await locker.query('rollback');
+      }, true);
+      // The lock was felt: sends waiting on it were refused.
+      expect(answers.some((a) => !a.ok)).toBe(true);
     } finally {
-      await db.end();
+      await locker.end();
     }
-    // Each RELAY session heard its accepted messages end delivered (at least once; the session stayed open through the faults).
-    for (const { relay, context } of relays) {
-      const ids = answers.filter((a) => a.surface === 'relay' && a.ok && a.context === context).map((a) => a.id!);
-      const missing = () => {
-        const heard = new Set(relay.events('messaging.state').filter((p) => p.message_state === 'delivered').map((p) => p.message_id as string));
-        return ids.filter((id) => !heard.has(id));
-      };
-      await eventually(() => (missing().length === 0 ? true : undefined), 10_000, `'delivered' events on ${context}: missing ${missing().join(', ')}`);
-      const heard = relay.events('messaging.state').map((p) => `${p.message_id}:${p.message_state}`);
-      expect(heard.filter((k, i) => heard.indexOf(k) !== i), `events heard twice on ${context}`).toEqual([]);
-      await relay.close();
-    }
-    expect((await ctx.server.api('/ready', { auth: null })).status).toBe(200);
   }, 45_000);
 });
 

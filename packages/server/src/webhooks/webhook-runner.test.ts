@@ -177,6 +177,28 @@ describe('WebhookRunner', () => {
     expect(h.requests).toHaveLength(1);
   });
 
+  it('sends a callback whose key reads storage refused once storage is back, instead of when its lease ends', async () => {
+    // The pool is starved (a lock held elsewhere) as a callback is claimed: reading the key of its
+    // idempotency token fails. It used to be dropped ("retries when its lease expires"): sent 30 s
+    // later, its message's next callbacks waiting behind it.
+    let failing = true;
+    setTimeout(() => (failing = false), 300);
+    const unavailable = () => Promise.reject(new StoreUnavailableError('database unavailable: timeout exceeded when trying to connect'));
+    const wrap = (s: Store): Store =>
+      new Proxy(s, {
+        get: (target, key, receiver) => {
+          const value: unknown = Reflect.get(target, key, receiver);
+          if (key !== 'serverKeys') return value;
+          return new Proxy(value as object, { get: (keys, method) => (method === 'getOrCreate' && failing ? unavailable : Reflect.get(keys, method)) });
+        },
+      });
+    const h = await start(async () => 200, {}, systemClock, wrap);
+    await h.enqueue({});
+    const [d] = await settled(h, 1);
+    expect(d).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(h.requests).toHaveLength(1);
+  });
+
   it('gives a status callback up after webhooks.maxAttempts when set', async () => {
     const h = await start(async () => 503, { maxAttempts: 3 });
     await h.enqueue({}, { kind: 'status_callback', signature: 'form-base64', contentType: 'application/x-www-form-urlencoded', body: 'MessageStatus=queued' });

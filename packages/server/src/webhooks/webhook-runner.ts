@@ -12,7 +12,7 @@ import { backoffDelay, ERRORS } from '@switchboard/protocol';
 import type { Clock } from '../domain/clock.js';
 import type { Bus } from '../domain/ports/bus.js';
 import type { EngineMetrics } from '../domain/ports/metrics.js';
-import { isStoreUnavailable, STORAGE_RETRY, type Store, type WebhookClaimLimits, type WebhookSettlement } from '../domain/ports/store.js';
+import { isStoreUnavailable, retryWhileUnavailable, STORAGE_RETRY, type Store, type WebhookClaimLimits, type WebhookSettlement } from '../domain/ports/store.js';
 import { destinationOf, nextAttemptTarget, nextRetryAt, type WebhookAttemptRecord, type WebhookDeliveryRecord, type WebhookKind, type WebhookRetryPolicy } from '../domain/webhooks.js';
 import type { Logger } from '../domain/ports/logger.js';
 import { lastServed, servesSeveralProjects } from '../domain/claim-cursor.js';
@@ -369,7 +369,7 @@ export class WebhookRunner {
         if (this.sending.has(delivery.id)) continue;
         this.sending.add(delivery.id);
         this.gate.begin(destination);
-        const sent = this.deliver(delivery, leaseEnds - LEASE_MARGIN_MS).finally(() => this.sending.delete(delivery.id));
+        const sent = this.deliver(delivery, leaseEnds - LEASE_MARGIN_MS, sendBy).finally(() => this.sending.delete(delivery.id));
         this.loop.track(sent, (err) => logger.error({ err, deliveryId: delivery.id }, 'webhook bookkeeping failed; it retries when its lease expires'));
       }
       // A paused destination's queue is handed back to the store by `pauseDestination`.
@@ -378,7 +378,7 @@ export class WebhookRunner {
     }
   }
 
-  private async deliver(d: WebhookDeliveryRecord, retryUntil: number): Promise<void> {
+  private async deliver(d: WebhookDeliveryRecord, retryUntil: number, sendBy: number): Promise<void> {
     const { clock, keys, metrics } = this.deps;
     const destination = d.destination;
     const attempt = d.attempts + 1;
@@ -386,8 +386,8 @@ export class WebhookRunner {
     const { url: configured, timeouts } = timeoutsFromUrl(targetUrl, this.opts.timeouts);
     // Credentials in the URL ask for Basic authentication; the URL requested, signed and logged is without them.
     const { url, authorization } = splitCredentials(configured);
-    // One token per delivery, the same on each attempt: what a receiver dedupes on (at least once).
-    const [key, token] = await Promise.all([keys.get(d.projectId), this.tokens.of(d)]).catch((err: unknown) => {
+    // One token per delivery, the same on each attempt: what a receiver dedupes on (at least once). Keys storage refuses are asked again while the lease allows a send.
+    const [key, token] = await retryWhileUnavailable(() => Promise.all([keys.get(d.projectId), this.tokens.of(d)]), sendBy, clock, () => this.loop.stopped).catch((err: unknown) => {
       this.gate.release(destination);
       throw err;
     });

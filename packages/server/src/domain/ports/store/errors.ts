@@ -59,3 +59,20 @@ export function storageRetryDelay(err: unknown, attempt: number, stopping: boole
   if (stopping && (attempt >= ATTEMPTS_WHILE_STOPPING || err instanceof StoreSilentAtStopError)) return null;
   return backoffDelay(STORAGE_RETRY, attempt - 1);
 }
+
+/**
+ * Run `work`, and again while storage refuses it (`STORAGE_RETRY`'s waits), as long as the next try
+ * would start before `until` and `stopped()` is false; then the last error goes to the caller. For
+ * reads that claimed work needs before its lease runs out (a callback's signing and token keys).
+ */
+export async function retryWhileUnavailable<T>(work: () => Promise<T>, until: number, clock: { now(): number }, stopped: () => boolean): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      const delay = isStoreUnavailable(err) && !stopped() ? backoffDelay(STORAGE_RETRY, attempt - 1) : null;
+      if (delay === null || clock.now() + delay >= until) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
