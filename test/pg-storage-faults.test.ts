@@ -1,13 +1,15 @@
 /**
  * Storage faults made on a live PostgreSQL server without stopping it (it may be shared): the
- * database stops taking connections, the node's sessions are ended again and again under traffic,
- * and the database is dropped under a running node. Traffic comes through every surface: the native
- * REST API (create and the logs list), the Compatibility API through the official `twilio` client,
- * and RELAY `messaging.send`. While the fault lasts every answer is a refusal in that surface's own
- * shape meaning "try again" (native 503, Compatibility API 20503 with its `more_info`, JSON-RPC
- * -32005), never an internal error or a request left hanging; once it clears the node takes traffic
- * again by itself, and every message that was accepted is stored, ends delivered and reached the
- * handset once. Runs on PostgreSQL only (`SWITCHBOARD_TEST_DATABASE_URL`).
+ * database stops taking connections; under traffic, the node's sessions are ended or its statements
+ * canceled again and again, or a table it writes is locked past the lock timeout; and the database
+ * is dropped under a running node, then a copy restored. Traffic comes through every surface: the
+ * native REST API (create and the logs list), the Compatibility API through the official `twilio`
+ * client, and RELAY `messaging.send`. While the fault lasts every answer is a refusal in that
+ * surface's own shape meaning "try again" (native 503, Compatibility API 20503 with its `more_info`,
+ * JSON-RPC -32005), never an internal error or a request left hanging; once it clears the node
+ * takes traffic again by itself, and every message that was accepted is stored once, ends
+ * delivered, reached the handset once, had each status callback sent once, and each RELAY session
+ * heard it end. Runs on PostgreSQL only (`SWITCHBOARD_TEST_DATABASE_URL`).
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -261,6 +263,19 @@ describe.skipIf(!serversOnPostgres)('a node under traffic on every surface', () 
       }
     });
     expect(terminated).toBeGreaterThan(0);
+  }, 45_000);
+
+  it('whose statements an administrator cancels again and again does the same', async () => {
+    let canceled = 0;
+    await underLoad(ctx, receiver, 'cancel', async () => {
+      for (let round = 0; round < 40; round++) {
+        await sleep(30 + Math.random() * 60);
+        // SQLSTATE 57014 (query_canceled), as a statement_timeout gives, on whatever the node runs now.
+        const r = await ctx.admin.query(`select pg_cancel_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid() and state = 'active'`, [ctx.db.name]);
+        canceled += r.rowCount ?? 0;
+      }
+    });
+    expect(canceled).toBeGreaterThan(0);
   }, 45_000);
 
   it('whose events table another session locks past the lock timeout does the same', async () => {
