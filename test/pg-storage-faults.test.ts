@@ -34,6 +34,8 @@ function nodeOnOwnDatabase() {
   const ctx = {} as { db: TestDatabase; server: TestServer; admin: pg.Client; twilio: twilio.Twilio };
   beforeAll(async () => {
     ctx.db = await createTestDatabase();
+    // A short dispatch lease: a create whose COMMIT went through while its answer was lost (503) left
+    // its job leased to this node without the node knowing; it is sent when the lease ends (30 s by default).
     ctx.server = await startTestServer({ databaseUrl: ctx.db.url, databasePoolSize: 4, dispatchLeaseMs: 1_500 });
     ctx.admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 5_000 });
     ctx.admin.on('error', () => undefined);
