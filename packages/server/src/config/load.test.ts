@@ -221,6 +221,18 @@ describe('loadSettings', () => {
       expect(loadError(() => loadSettings({ env: {}, configFile: yaml })).message).toMatch(/is not valid JSON \(config files are JSON; YAML is not read/);
     });
 
+    // An unquoted string value gave V8's message, which quotes the file around the mistake over
+    // several lines and names no line or column.
+    it('names the line and column of an unquoted value, on one line', () => {
+      const file = configFile('{\n  "port": 8080,\n  "logLevel": info\n}\n');
+      expect(loadError(() => loadSettings({ env: {}, configFile: file })).message).toBe(
+        `Config file ${file} is not valid JSON: Unexpected token 'i' in JSON at position 32 (line 3, column 15)`,
+      );
+      const yaml = join(dir, 'switchboard.yml');
+      writeFileSync(yaml, 'port: 8080\nlogLevel: info\n');
+      expect(loadError(() => loadSettings({ env: {}, configFile: yaml })).message).toMatch(/YAML is not read: write the same keys as JSON\): Unexpected token 'p' in JSON at position 0 \(line 1, column 1\)$/);
+    });
+
     it('refuses a key given twice (JSON.parse would keep the last), naming its path', () => {
       const message = (text: string) => loadError(() => loadSettings({ env: {}, configFile: configFile(text) })).message;
       expect(message('{"port": 1, "port": 2}')).toMatch(/^"port" is given twice in \S+; keep one/);
