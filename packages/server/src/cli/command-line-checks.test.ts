@@ -5,7 +5,7 @@ import { oneLineError, refuseFlagsNpmKept, refuseOptionsOfDisabled, refuseSwitch
 /** A program shaped like switchboard's: a default `start` with a switch and its negation, `send` with a plain switch. */
 function program(): Command {
   const p = new Command('switchboard');
-  p.command('start', { isDefault: true }).option('--https').option('--no-https').option('--port <port>');
+  p.command('start', { isDefault: true }).option('--https').option('--no-https').option('--smsc').option('--no-smsc').option('--port <port>');
   p.command('send').option('--wait').option('--body <text>');
   return p;
 }
@@ -65,6 +65,9 @@ describe('command-line checks', () => {
     expect(kept(['start', '9000'], { ...npmStart, npm_config_port: 'true' })).toBe('npm kept --port for itself (flags before -- go to npm, not to switchboard): write npm start -- --port 9000');
     expect(kept(['start'], { ...npmStart, npm_config_port: '9000' })).toBe('npm kept --port for itself (flags before -- go to npm, not to switchboard): write npm start -- --port 9000');
     expect(kept(['start'], { npm_lifecycle_event: 'serve', npm_config_https: 'true' })).toBe('npm kept --https for itself (flags before -- go to npm, not to switchboard): write npm run serve -- start --https');
+    // `npm start --no-smsc` leaves npm_config_smsc empty: the refusal said to write `-- --smsc`, the opposite.
+    expect(kept(['start'], { ...npmStart, npm_config_smsc: '' })).toBe('npm kept --no-smsc for itself (flags before -- go to npm, not to switchboard): write npm start -- --no-smsc');
+    expect(kept(['start'], { ...npmStart, npm_config_smsc: 'false' })).toMatch(/write npm start -- --no-smsc$/);
     // The command's words go after the `--` with the flag (and are not taken for its value).
     const tokenProgram = program();
     tokenProgram.command('token').command('create').option('--scopes <list>').option('--test');

@@ -87,13 +87,16 @@ export function refuseFlagsNpmKept(program: Command, args: readonly string[], en
     const words: string[] = [];
     for (let c: Command | null = cmd; c?.parent; c = c.parent) words.unshift(c.name());
     const stray = args.find((a) => !a.startsWith('-') && !words.includes(a));
-    const value = option.required || option.optional ? ` ${kept === 'true' && stray !== undefined ? stray : kept}` : '';
+    const takesValue = option.required || option.optional;
+    const value = takesValue ? ` ${kept === 'true' && stray !== undefined ? stray : kept}` : '';
+    // `npm start --no-smsc` leaves npm_config_smsc empty (npm's false): the switch asked for is the negation.
+    const flag = !takesValue && (kept === '' || kept === 'false') ? `--no-${option.long.slice(2)}` : option.long;
     const script = event === 'start' || event === 'test' ? `npm ${event}` : `npm run ${event}`;
     // The command's words go after `--` too (`npm run switchboard -- token create --test`), but not
     // the `start` that `npm start`'s own script already gives.
     const given = args.includes(words[0] ?? '') ? words : [];
     const path = event === 'start' && given.join(' ') === 'start' ? [] : given;
-    refuse(`npm kept ${option.long} for itself (flags before -- go to npm, not to switchboard): write ${script} -- ${[...path, `${option.long}${value}`].join(' ')}`);
+    refuse(`npm kept ${flag} for itself (flags before -- go to npm, not to switchboard): write ${script} -- ${[...path, `${flag}${value}`].join(' ')}`);
   }
 }
 
