@@ -340,6 +340,18 @@ describe('loadSettings refuses names that are no setting, suggesting the closest
 
   it('a SWITCHBOARD_* variable, but not the config path or the test and benchmark tooling', () => {
     expect(loadError(() => loadSettings({ env: { SWITCHBOARD_PROT: '1' } })).message).toBe('unknown environment variable SWITCHBOARD_PROT (did you mean "SWITCHBOARD_PORT"?); see docs/configuration.md for the settings');
+    // The shared SWITCHBOARD_ prefix made unrelated names look near: SWITCHBOARD_TOKEN was asked about
+    // SWITCHBOARD_ROLES, SWITCHBOARD_CLOCK about SWITCHBOARD_HOST, SWITCHBOARD_DB_URL about SWITCHBOARD_NATS_URL.
+    const hint = (name: string) => /\(did you mean "(\w+)"\?\)/.exec(loadError(() => loadSettings({ env: { [name]: '1' } })).message)?.[1] ?? null;
+    expect(hint('SWITCHBOARD_TOKEN')).toBe('SWITCHBOARD_API_TOKEN');
+    expect(hint('SWITCHBOARD_CLOCK')).toBe('SWITCHBOARD_SIMULATOR_CLOCK');
+    expect(hint('SWITCHBOARD_DELAY_MS')).toBe('SWITCHBOARD_SIMULATOR_DELAY_MS');
+    expect(hint('SWITCHBOARD_SMSC')).toBe('SWITCHBOARD_SIMULATOR_SMSC_ENABLED');
+    expect(hint('SWITCHBOARD_HTTPS_ENABLED')).toBe('SWITCHBOARD_HTTPS');
+    expect(hint('SWITCHBOARD_DATABASE')).toBe('SWITCHBOARD_DATABASE_URL');
+    expect(hint('SWITCHBOARD_DB_URL')).toBeNull();
+    expect(hint('SWITCHBOARD_API_KEY')).toBe('SWITCHBOARD_API_TOKEN');
+    expect(hint('SWITCHBOARD_DATADIR')).toBe('SWITCHBOARD_DATA_DIR');
     const tooling = { SWITCHBOARD_TEST_DATABASE_URL: 'postgres://x@h/d', SWITCHBOARD_TEST_NATS_URL: 'nats://h:4222', SWITCHBOARD_BENCH_POSTGRES_URL: 'x', OTHER_PREFIX_IS_FINE: '1' };
     expect(loadSettings({ env: tooling, configFile: configFile({}) }).port).toBe(8080);
   });

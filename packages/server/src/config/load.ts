@@ -3,7 +3,7 @@
  * (later wins). Only the composition root calls this with the real `process.env` and `argv`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { didYouMean } from '../domain/closest-name.js';
+import { closestName, didYouMean } from '../domain/closest-name.js';
 import { jsonSyntaxMessage } from '../util/json-syntax-error.js';
 import { quotedInFile } from './file-values.js';
 import { duplicateKey, notJsonHint } from './json-file.js';
@@ -80,12 +80,28 @@ export const OTHER_ENVIRONMENT_VARIABLES: readonly string[] = [
   'SWITCHBOARD_UPDATE_SCREENSHOTS',
 ];
 
-/** Refuse a `SWITCHBOARD_*` variable that names no setting, suggesting the closest one. */
+/**
+ * Refuse a `SWITCHBOARD_*` variable that names no setting, suggesting the closest one. Names are
+ * compared without the prefix they all share, which made any short name "near" an unrelated one
+ * (`SWITCHBOARD_TOKEN` was asked whether it meant `SWITCHBOARD_ROLES`); a name written after a
+ * setting's config-file key (`SWITCHBOARD_HTTPS_ENABLED` for `https.enabled`), or after the
+ * feature a switch turns on (`SWITCHBOARD_SMSC`), leads to that setting's variable.
+ */
 function checkEnvironmentNames(env: Readonly<Record<string, string | undefined>>): void {
+  const prefix = 'SWITCHBOARD_';
   const known = new Set([...Object.values(SETTINGS).map((s) => s.env), ...OTHER_ENVIRONMENT_VARIABLES]);
+  const byName = new Map<string, string>();
+  const shaped = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase();
+  for (const s of Object.values(SETTINGS)) {
+    byName.set(shaped(s.key), s.env);
+    if (s.key.endsWith('.enabled')) byName.set(shaped(s.key.slice(0, -'.enabled'.length)), s.env);
+  }
+  for (const name of known) byName.set(name.slice(prefix.length), name);
   for (const name of Object.keys(env)) {
-    if (!name.startsWith('SWITCHBOARD_') || known.has(name) || env[name] === undefined) continue;
-    throw new ConfigError(`unknown environment variable ${name}${didYouMean(name, known)}; see docs/configuration.md for the settings`);
+    if (!name.startsWith(prefix) || known.has(name) || env[name] === undefined) continue;
+    const near = closestName(name.slice(prefix.length), byName.keys());
+    const hint = near === null ? '' : ` (did you mean "${byName.get(near)}"?)`;
+    throw new ConfigError(`unknown environment variable ${name}${hint}; see docs/configuration.md for the settings`);
   }
 }
 
