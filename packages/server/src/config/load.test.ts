@@ -338,6 +338,14 @@ describe('loadSettings refuses names that are no setting, suggesting the closest
     expect(s.simulatorDelayMs).toBe(3);
   });
 
+  // A config-file key written without its section was taken for a typo of a name a letter or two away.
+  it('a config-file key written without its section, naming the setting', () => {
+    const fileHint = (json: string) => /\(did you mean "([\w.]+)"\?\)/.exec(loadError(() => loadSettings({ env: {}, configFile: configFile(json) })).message)?.[1] ?? null;
+    expect(fileHint('{"projectId": "x"}')).toBe('bootstrap.projectId');
+    expect(fileHint('{"smsc": {"enabled": true}}')).toBe('simulator.smsc');
+    expect(fileHint('{"simulator": {"delay": 5}}')).toBe('simulator.delayMs');
+  });
+
   it('a SWITCHBOARD_* variable, but not the config path or the test and benchmark tooling', () => {
     expect(loadError(() => loadSettings({ env: { SWITCHBOARD_PROT: '1' } })).message).toBe('unknown environment variable SWITCHBOARD_PROT (did you mean "SWITCHBOARD_PORT"?); see docs/configuration.md for the settings');
     // The shared SWITCHBOARD_ prefix made unrelated names look near: SWITCHBOARD_TOKEN was asked about

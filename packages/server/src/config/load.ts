@@ -122,7 +122,12 @@ function checkFileKeys(file: Record<string, unknown>, path: string): void {
         walk(value as Record<string, unknown>, `${key}.`);
         continue;
       }
-      throw new ConfigError(`unknown key "${key}" in ${path}${didYouMean(key, [...leaves, ...sections])}; see docs/configuration.md for the settings`);
+      // A key written without its section (`"projectId"` for `bootstrap.projectId`, `"smsc"` for
+      // `simulator.smsc`) is that key, not the name a letter or two away (`projects`, `smpp`).
+      const names = [...leaves, ...sections];
+      const placed = names.filter((n) => n.toLowerCase().endsWith(`.${key.toLowerCase()}`));
+      const hint = placed.length === 1 ? ` (did you mean "${placed[0]}"?)` : didYouMean(key, names);
+      throw new ConfigError(`unknown key "${key}" in ${path}${hint}; see docs/configuration.md for the settings`);
     }
   };
   walk(file, '');
