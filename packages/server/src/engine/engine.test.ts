@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../bus/in-process-bus.js';
 import type { SubmitResult } from '../domain/ports/carrier.js';
 import { openSqliteStore } from '../store/dialects/sqlite.js';
-import { buildTestEngine, HANDSET, TEST_NUMBERS, type TestEngine, type TestEngineSettings } from './testing/test-engine.js';
+import { buildTestEngine, HANDSET, TEST_NUMBERS, TEST_RETRY, type TestEngine, type TestEngineSettings } from './testing/test-engine.js';
 
 const inMemory = async () => ({ store: await openSqliteStore({ file: ':memory:' }), bus: new InProcessBus() });
 
@@ -133,5 +133,31 @@ describe('a restart', () => {
     // Recovered, not sent again.
     expect(next.carrier.submissions).toEqual([]);
     await next.engine.stop();
+  });
+});
+
+describe('a stop', () => {
+  // A carrier still holding a batch past the dispatcher's grace (the simulator on a manual clock, or
+  // with a long delay) answers it "transient" as it stops; the engine's stop returned before that
+  // answer was recorded, so the server closed its store under the write and logged an error with
+  // its stack at every Ctrl-C.
+  it('returns once the answers a carrier gave as it stopped are recorded', async () => {
+    await t.close();
+    t = await buildTestEngine(await inMemory(), { options: { dispatch: { batchSize: 100, concurrency: 2, leaseMs: 30_000, retry: TEST_RETRY, stopGraceMs: 50 } } });
+    let answerAtStop!: (r: SubmitResult) => void;
+    t.carrier.answer(() => new Promise<SubmitResult>((resolve) => (answerAtStop = resolve)));
+    const stopCarrier = t.carrier.stop.bind(t.carrier);
+    t.carrier.stop = async () => {
+      answerAtStop({ outcome: 'transient', detail: 'carrier stopping' });
+      await stopCarrier();
+    };
+    await t.send();
+    await t.engine.start();
+    await t.carrier.submitted(1);
+    let rescheduled = false;
+    void t.store.nextCall('jobs.reschedule').then(() => (rescheduled = true));
+    await t.engine.stop();
+    expect(rescheduled).toBe(true);
+    expect(t.logger.messages('error')).toEqual([]);
   });
 });

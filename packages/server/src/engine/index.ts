@@ -355,6 +355,9 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
       await retention.stop();
       await cluster?.stop();
       for (const c of carriers) await c.stop();
+      // A stopped carrier answers what it still held (the simulator: "transient"): wait for those
+      // batches to be recorded, or their writes came after the store closed (an error at every stop).
+      await dispatcher.stop();
       await journal.drain();
     },
   };

@@ -55,6 +55,8 @@ export interface DispatcherOptions {
   readonly leaseMs: number;
   /** Waits between retries of a transient carrier failure, by the job's attempt count. */
   readonly retry: BackoffPolicy;
+  /** How long `stop` waits for batches in flight (default `STOP_GRACE_MS`; tests shorten it). */
+  readonly stopGraceMs?: number;
 }
 
 export class Dispatcher implements LocalDispatch {
@@ -119,12 +121,13 @@ export class Dispatcher implements LocalDispatch {
 
   /**
    * Stop claiming, and wait for batches in flight to be recorded, for at most `STOP_GRACE_MS`: a
-   * carrier that does not answer then is stopped by the engine, which ends its submissions (and
-   * a message left `initiated` is sent again at the next start, its lease released).
+   * carrier that does not answer then is stopped by the engine, which ends its submissions and
+   * calls this again to wait for those answers to be recorded (a message left `initiated` is sent
+   * again at the next start).
    */
   async stop(): Promise<void> {
     this.unsubscribe?.();
-    await this.loop.stop(STOP_GRACE_MS);
+    await this.loop.stop(this.opts.stopGraceMs ?? STOP_GRACE_MS);
   }
 
   /**
