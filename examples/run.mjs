@@ -3,7 +3,9 @@ import { readdirSync } from 'node:fs';
 const name = process.argv[2];
 const available = readdirSync(new URL('./dist/', import.meta.url)).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3));
 if (!name || !available.includes(name)) {
-  console.error(`usage: npm run example <name>\nexamples: ${available.join(', ')}`);
+  // A mistyped name is named, rather than answered with the usage alone as if none had been given.
+  if (name) console.error(`npm run example: no example named "${name}"; the examples are ${available.join(', ')}`);
+  else console.error(`usage: npm run example <name>\nexamples: ${available.join(', ')}`);
   process.exit(2);
 }
 try {

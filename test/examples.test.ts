@@ -89,4 +89,11 @@ describe('examples', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/send-sms/);
   });
+
+  // `npm run example send_sms` printed the same usage as no name at all, without saying the name was unknown.
+  it('the runner names an example it does not have', async () => {
+    const r = await run('send_sms');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('npm run example: no example named "send_sms"; the examples are completion-callback, listen-state-changes, send-mms, send-sms, wait-with-timeout\n');
+  });
 });
