@@ -5,6 +5,7 @@
  */
 import type { ErrorDetail, MessageKind } from '@switchboard/protocol';
 import { detail } from '../../domain/app-error.js';
+import { TEST_VALID_SENDER } from '../../domain/test-credentials.js';
 import type { NumberDirectory } from './number-directory.js';
 
 /** What the sender resolution needs to know about a message. */
@@ -31,7 +32,9 @@ export class OwnedNumberResolver implements SenderResolver {
     if (q.from === null) return { errors: [detail('FROM_REQUIRED')] };
     const owned = await this.numbers.senderOwnedBy(q.projectId, q.from);
     if (!owned) {
-      return { errors: [detail('FROM_NOT_OWNED', { message: `From ${q.from} must be a phone number or short code registered with your project.` })] };
+      // Twilio's test sender with a live token: code written for test credentials, run with the live ones.
+      const hint = q.from === TEST_VALID_SENDER ? ` ${TEST_VALID_SENDER} is the sender of test credentials: send from it with a test token, or from one of your numbers with a live one.` : '';
+      return { errors: [detail('FROM_NOT_OWNED', { message: `From ${q.from} must be a phone number or short code registered with your project.${hint}` })] };
     }
     if (!owned.capabilities.includes(q.kind)) {
       return { errors: [detail('FROM_MISSING_CAPABILITY', { message: `The number ${q.from} is not ${q.kind.toUpperCase()}-capable.` })] };
