@@ -36,6 +36,9 @@ describe('jsonSyntaxMessage', () => {
       ['{"simulator": {"delayMs": TRUE}}', "Unexpected token 'T' in JSON at position 26 (line 1, column 27)"],
       ['port: 8080\nhost: 0.0.0.0\n', "Unexpected token 'p' in JSON at position 0 (line 1, column 1)"],
       ['[1, {"a": [true, null, -2.5e3, "\\u00e9"]}, x]', "Unexpected token 'x' in JSON at position 43 (line 1, column 44)"],
+      // Where the text leaves the literal it began, the character V8 names.
+      ['{"mmsReceipts": nope}', "Unexpected token 'o' in JSON at position 17 (line 1, column 18)"],
+      ['{"mmsReceipts": falsy}', "Unexpected token 'y' in JSON at position 20 (line 1, column 21)"],
     ];
     for (const [text, expected] of cases) {
       let message = '';

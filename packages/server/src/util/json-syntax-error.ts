@@ -68,6 +68,9 @@ export function firstErrorOffset(text: string): number | null {
       }
       i++;
     } else if (!match(STRING) && !match(NUMBER) && !match(LITERAL)) {
+      // `nope`, `tru`: the mistake is where the text leaves the literal it began, as V8 names it.
+      const literal = ['true', 'false', 'null'].find((w) => w[0] === c) ?? '';
+      for (let k = 0; k < literal.length && text[i] === literal[k]; k++) i++;
       return errorAt();
     }
     // After a value: close what it ends, or go on after a comma.
