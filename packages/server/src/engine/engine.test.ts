@@ -160,4 +160,20 @@ describe('a stop', () => {
     expect(rescheduled).toBe(true);
     expect(t.logger.messages('error')).toEqual([]);
   });
+
+  it('does not wait for batches a carrier hands back when told the engine is stopping', async () => {
+    await t.close();
+    // No end to the grace: the stop returns only if the held batch comes back.
+    t = await buildTestEngine(await inMemory(), { options: { dispatch: { batchSize: 100, concurrency: 2, leaseMs: 30_000, retry: TEST_RETRY, stopGraceMs: Infinity } } });
+    let handBack!: (r: SubmitResult) => void;
+    t.carrier.answer(() => new Promise<SubmitResult>((resolve) => (handBack = resolve)));
+    t.carrier.engineStopping = () => handBack({ outcome: 'transient', detail: 'carrier stopping' });
+    await t.send();
+    await t.engine.start();
+    await t.carrier.submitted(1);
+    let rescheduled = false;
+    void t.store.nextCall('jobs.reschedule').then(() => (rescheduled = true));
+    await t.engine.stop();
+    expect(rescheduled).toBe(true);
+  });
 });

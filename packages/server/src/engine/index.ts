@@ -349,6 +349,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
       journal.stopRetrying();
       await sharedClock?.stop();
       await journal.drain();
+      for (const c of carriers) c.engineStopping?.();
       await dispatcher.stop();
       await reconciler.stop();
       await keySweeper.stop();

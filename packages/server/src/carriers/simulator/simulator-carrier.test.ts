@@ -113,6 +113,19 @@ describe('the simulator carrier, per project', () => {
   });
 });
 
+describe('a stopping engine', () => {
+  // The engine waited its dispatcher's 10 s grace for batches the simulator held for their delay,
+  // which a manual clock never ends: every stop of such a server took 10 s.
+  it('gets the batches held for their delay back at once, to be sent again', async () => {
+    await carrier.updateSettings(A, { delayMs: 5000 });
+    const held = carrier.submit([submission(A, '+15557700005', 1)]);
+    await vi.advanceTimersByTimeAsync(0);
+    carrier.engineStopping();
+    expect(await held).toEqual([{ outcome: 'transient', detail: 'simulator stopping' }]);
+    expect(await carrier.submit([submission(A, '+15557700005', 2)])).toEqual([{ outcome: 'transient', detail: 'simulator stopped' }]);
+  });
+});
+
 describe('the answer and the receipts due at once', () => {
   /** Submit one message; what the handset inbox held and the sink had been told when the answer came. */
   async function seenAtAnswer(answerAfterHandsets: boolean): Promise<{ inbox: number; reports: number }> {

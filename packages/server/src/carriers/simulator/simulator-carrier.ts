@@ -145,11 +145,17 @@ export class SimulatorCarrier implements Carrier, SimulatorControl {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Held submissions are only a simulated delay: they go back to the queue at once, not after the engine's grace. */
+  engineStopping(): void {
     this.stopped = true;
-    if (this.pruneTimer) clearInterval(this.pruneTimer);
-    // Unanswered submissions go back to the queue; pending receipts are rebuilt by `recover` at next start.
+    // Unanswered submissions go back to the queue (sent again at the next start).
     for (const p of this.submits.stop()) p.resolve(p.results.map(() => ({ outcome: 'transient', detail: 'simulator stopping' })));
+  }
+
+  async stop(): Promise<void> {
+    this.engineStopping();
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    // Pending receipts are rebuilt by `recover` at next start.
     this.receipts.stop();
   }
 

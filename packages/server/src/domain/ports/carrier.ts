@@ -161,6 +161,12 @@ export interface Carrier {
   start(sink: CarrierSink): Promise<void>;
   /** Stop taking work; finish or hand back what is in flight. */
   stop(): Promise<void>;
+  /**
+   * The engine is stopping and will wait a while for batches in flight before `stop`: a carrier
+   * whose batches wait only on itself (the simulator's delays, which a manual clock never ends)
+   * hands them back now, so the stop does not wait for nothing.
+   */
+  engineStopping?(): void;
   health(): { readonly ok: boolean; readonly detail?: string };
   submit(batch: readonly CarrierSubmission[]): Promise<SubmitResult[]>;
   /**

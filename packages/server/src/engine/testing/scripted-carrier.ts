@@ -24,6 +24,8 @@ export class ScriptedCarrier implements Carrier {
   readonly taken = new Map<string, SubmitResult>();
   /** How `query` answers each message (default: it knows nothing); throwing rejects the batch. */
   views: (q: CarrierQuery) => CarrierView = () => ({ state: 'unknown' });
+  /** What the carrier does when told the engine is stopping (none by default: it keeps what it holds). */
+  engineStopping?: () => void;
   private readonly script: ScriptedAnswer[] = [];
   private readonly waiters: Array<{ count: number; resolve: () => void }> = [];
   private connectedSink: CarrierSink | undefined;
