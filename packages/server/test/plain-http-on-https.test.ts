@@ -11,19 +11,21 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLogs } from './helpers/log-capture.js';
 import { requestText } from './helpers/raw-http.js';
-import { NUMBERS, startTestServer, type TestServer } from './helpers/server.js';
+import { eventually, NUMBERS, startTestServer, type TestServer } from './helpers/server.js';
 import { dataDirTrustedByTests } from './helpers/tls.js';
 
 /** Short enough to wait for here, long enough for a handshake on a busy machine. */
 const HEADERS_TIMEOUT_MS = 1_500;
 const PER_ADDRESS = 8;
+const logs = captureLogs();
 let server: TestServer;
 let httpsPort: number;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({ httpsEnabled: true, httpsPort: 0, headersTimeoutMs: HEADERS_TIMEOUT_MS, maxConnectionsPerAddress: PER_ADDRESS }, { dataDir: dataDirTrustedByTests() });
+  server = await startTestServer({ httpsEnabled: true, httpsPort: 0, headersTimeoutMs: HEADERS_TIMEOUT_MS, maxConnectionsPerAddress: PER_ADDRESS }, { dataDir: dataDirTrustedByTests(), logger: logs.logger });
   httpsPort = server.httpsPort!;
 });
 afterAll(async () => {
@@ -163,6 +165,21 @@ describe('TLS on the same port', () => {
     tls.on('data', (d) => (answer += d.toString()));
     await once(tls, 'end');
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+  });
+});
+
+// An SDK that only speaks HTTPS, given the plain HTTP port, read "wrong version number" and the
+// server said nothing of it.
+describe('TLS on the plain HTTP port', () => {
+  it('is logged once a minute, naming the HTTPS port', async () => {
+    for (let i = 0; i < 2; i++) {
+      const socket = tlsConnect({ host: '127.0.0.1', port: server.port, rejectUnauthorized: false });
+      socket.on('error', () => {});
+      await new Promise((r) => socket.once('close', r));
+    }
+    const warned = await eventually(() => (logs.matching('a TLS handshake came to the plain HTTP port').length ? logs.matching('a TLS handshake came to the plain HTTP port') : undefined));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]!.msg).toMatch(/the HTTPS port \(https\.port/);
   });
 });
 

@@ -64,6 +64,9 @@ const LINGER_MAX_MS = 5_000;
 /** An address kept at its connection cap is logged at most this often. */
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
+/** The first byte of a TLS handshake record (the ClientHello). */
+const TLS_HANDSHAKE_RECORD = 0x16;
+
 /** How long an error answer may take to be written before its connection is dropped anyway. */
 const ANSWER_WRITE_TIMEOUT_MS = 1_000;
 
@@ -106,6 +109,8 @@ export class ServerLimits {
   /** Sockets given their error answer, closing once it is written. */
   private readonly answered = new WeakSet<Duplex>();
   private readonly unread: UnreadAnswers;
+  /** When a TLS handshake on a plain HTTP port was last logged. */
+  private tlsOnPlainLoggedAt = -Infinity;
 
   constructor(
     readonly options: ServerLimitOptions,
@@ -135,7 +140,7 @@ export class ServerLimits {
     // One answer for both listeners (Fastify installs its own on the plain one; node's default
     // answers HTTPS with an empty body, which the Compatibility SDK cannot parse).
     server.removeAllListeners('clientError');
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket, opts.tls));
     // The application's handlers (there when the server is made) run when a request's turn comes (unread-answers.ts).
     const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
     const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -204,9 +209,16 @@ export class ServerLimits {
     });
   }
 
-  private clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  private clientError(err: NodeJS.ErrnoException, socket: Duplex, tls: boolean): void {
     // A socket already answered may report its parser's error again for bytes read before it closes.
     if (err.code === 'ECONNRESET' || socket.destroyed || this.answered.has(socket)) return;
+    // An HTTPS client (a Compatibility API SDK) given the HTTP port sees only "wrong version number":
+    // say in the server's log which port it wanted, at most once a minute.
+    const now = Date.now();
+    if (!tls && (err as { rawPacket?: Buffer }).rawPacket?.[0] === TLS_HANDSHAKE_RECORD && now - this.tlsOnPlainLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
+      this.tlsOnPlainLoggedAt = now;
+      this.logger.warn({}, 'a TLS handshake came to the plain HTTP port: give HTTPS clients (the Compatibility API SDKs) the HTTPS port (https.port, 8443 by default; the start banner names it), or an http:// URL');
+    }
     // As node does: answer only when no answer to this request has started on the socket.
     const current = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
     // A TLS failure under the HTTP (a refused renegotiation, a corrupt record) is no request to answer.
