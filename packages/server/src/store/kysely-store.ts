@@ -2,7 +2,6 @@
  * The Store port on Kysely: the same repositories for every dialect; the dialect file supplies the
  * Kysely instance and the few engine-specific traits.
  */
-import { SharedCommits } from './shared-commits.js';
 import { SqlRelayCheckpoints } from './relay-checkpoints.js';
 import { SharedResumeStore, type SharedResumeStoreOptions } from './relay-resume-store.js';
 import { sql, type Kysely } from 'kysely';
@@ -83,7 +82,6 @@ export class KyselyStore implements Store {
   readonly smscReceipts;
   /** Batch inserts of the hot tables, compiled once per chunk size and shared by every transaction. */
   private readonly inserts: HotInserts;
-  private readonly shared: SharedCommits<Database, Repositories> | null;
 
   constructor(
     /** The underlying Kysely instance, for dialect files and tests. */
@@ -94,8 +92,6 @@ export class KyselyStore implements Store {
   ) {
     this.dialect = traits.name;
     this.inserts = hotInserts(traits.name, traits.maxParameters);
-    // One connection (SQLite): transactions run one after another, so those asked for meanwhile share a commit.
-    this.shared = traits.name === 'sqlite' ? new SharedCommits(db, (trx) => repositories(trx, traits, this.inserts)) : null;
     const repos = repositories(db, traits, this.inserts);
     this.projects = repos.projects;
     this.tokens = repos.tokens;
@@ -122,7 +118,6 @@ export class KyselyStore implements Store {
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    if (this.shared) return this.shared.run(work);
     return this.db.transaction().execute((trx) => work(repositories(trx, this.traits, this.inserts)));
   }
 
