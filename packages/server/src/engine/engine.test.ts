@@ -137,15 +137,21 @@ describe('a restart', () => {
 });
 
 describe('a stop', () => {
+  /** A fresh engine with this stop grace whose carrier holds its first batch; resolves with the function that answers it. */
+  async function engineHoldingABatch(stopGraceMs: number): Promise<(r: SubmitResult) => void> {
+    await t.close();
+    t = await buildTestEngine(await inMemory(), { options: { dispatch: { batchSize: 100, concurrency: 2, leaseMs: 30_000, retry: TEST_RETRY, stopGraceMs } } });
+    let answer!: (r: SubmitResult) => void;
+    t.carrier.answer(() => new Promise<SubmitResult>((resolve) => (answer = resolve)));
+    return (r) => answer(r);
+  }
+
   // A carrier still holding a batch past the dispatcher's grace (the simulator on a manual clock, or
   // with a long delay) answers it "transient" as it stops; the engine's stop returned before that
   // answer was recorded, so the server closed its store under the write and logged an error with
   // its stack at every Ctrl-C.
   it('returns once the answers a carrier gave as it stopped are recorded', async () => {
-    await t.close();
-    t = await buildTestEngine(await inMemory(), { options: { dispatch: { batchSize: 100, concurrency: 2, leaseMs: 30_000, retry: TEST_RETRY, stopGraceMs: 50 } } });
-    let answerAtStop!: (r: SubmitResult) => void;
-    t.carrier.answer(() => new Promise<SubmitResult>((resolve) => (answerAtStop = resolve)));
+    const answerAtStop = await engineHoldingABatch(50);
     const stopCarrier = t.carrier.stop.bind(t.carrier);
     t.carrier.stop = async () => {
       answerAtStop({ outcome: 'transient', detail: 'carrier stopping' });
@@ -162,11 +168,8 @@ describe('a stop', () => {
   });
 
   it('does not wait for batches a carrier hands back when told the engine is stopping', async () => {
-    await t.close();
     // No end to the grace: the stop returns only if the held batch comes back.
-    t = await buildTestEngine(await inMemory(), { options: { dispatch: { batchSize: 100, concurrency: 2, leaseMs: 30_000, retry: TEST_RETRY, stopGraceMs: Infinity } } });
-    let handBack!: (r: SubmitResult) => void;
-    t.carrier.answer(() => new Promise<SubmitResult>((resolve) => (handBack = resolve)));
+    const handBack = await engineHoldingABatch(Infinity);
     t.carrier.engineStopping = () => handBack({ outcome: 'transient', detail: 'carrier stopping' });
     await t.send();
     await t.engine.start();
