@@ -30,6 +30,7 @@ import { httpDeps } from '../http/deps.js';
 import { numberGroupPlugin } from '../http/native/number-group-routes.js';
 import { carriersOpsRoutes } from '../http/ops/carriers-routes.js';
 import type { OpsDeps } from '../http/ops/plugin.js';
+import { paceHandshakes } from '../http/handshake-pacing.js';
 import { answerPlainHttp } from '../http/plain-http-on-https.js';
 import { ProjectSlots } from '../util/project-slots.js';
 import { WAITING_PER_SLOT } from '../http/project-slot-route.js';
@@ -160,6 +161,8 @@ export async function listenHttp(app: FastifyInstance, settings: ResolvedSetting
 /** HTTPS serving the same application: the TLS server hands every request to Fastify's router; plain HTTP on its port gets a 400. */
 export async function listenHttps(app: FastifyInstance, tls: TlsMaterial, settings: ResolvedSettings, limits: ServerLimits): Promise<{ server: HttpsServer; port: number }> {
   const server = createHttpsServer({ key: tls.key, cert: tls.cert, handshakeTimeout: limits.options.headersTimeoutMs }, (req, res) => app.routing(req, res));
+  // Node's TLS wrap waits for its address's turn (handshake-pacing.ts), once the first bytes say TLS.
+  paceHandshakes(server, limits.handshakes);
   // Before the limits, whose admission then runs at accept, ahead of the wait for the first bytes.
   answerPlainHttp(server, { firstBytesTimeoutMs: limits.options.headersTimeoutMs });
   limits.apply(server, { tls: true });

@@ -17,7 +17,8 @@
  * - answers a client does not read: pipelined requests served one at a time, connections whose
  *   answer stalls closed (unread-answers.ts);
  * - over TLS: client-initiated renegotiation refused, and connections that have not finished
- *   their handshake dropped at once when the server closes (`closeUnfinishedHandshakes`).
+ *   their handshake dropped at once when the server closes (`closeUnfinishedHandshakes`); the
+ *   handshakes themselves paced per address (`handshakes`, installed by `paceHandshakes`).
  */
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
@@ -30,6 +31,7 @@ import { clientAddressKey, clientNetworkKey } from '../util/client-address.js';
 import { rawErrorResponse } from './raw-error-response.js';
 import { UnreadAnswers } from './unread-answers.js';
 import { AddressWarnings } from '../util/address-warnings.js';
+import { HandshakePacer } from './handshake-pacing.js';
 
 export interface ServerLimitOptions {
   /** Time to receive a request's headers (and to complete a TLS handshake) (ms). */
@@ -46,6 +48,9 @@ export interface ServerLimitOptions {
   readonly bodyLimitBytes: number;
   /** How long a connection's unwritten answer may make no progress before the connection is closed (ms); default 30 s. */
   readonly answerStallMs?: number;
+  /** TLS handshakes one address may start per second, and at once (handshake-pacing.ts); defaults there. */
+  readonly handshakesPerSecondPerAddress?: number;
+  readonly handshakeBurstPerAddress?: number;
 }
 
 /** The most bytes of a refused body read (and dropped) so its sender sees the 413. */
@@ -111,6 +116,8 @@ export class ServerLimits {
   private readonly unread: UnreadAnswers;
   /** When a TLS handshake on a plain HTTP port was last logged. */
   private tlsOnPlainLoggedAt = -Infinity;
+  /** The TLS listeners' handshakes, paced per address (`paceHandshakes`). */
+  readonly handshakes: HandshakePacer;
 
   constructor(
     readonly options: ServerLimitOptions,
@@ -118,6 +125,7 @@ export class ServerLimits {
   ) {
     this.unread = new UnreadAnswers(options.answerStallMs ?? 30_000, logger);
     this.warnings = new AddressWarnings(logger, REFUSAL_LOG_INTERVAL_MS);
+    this.handshakes = new HandshakePacer(options.handshakesPerSecondPerAddress, options.handshakeBurstPerAddress);
   }
 
   /** Apply the timeouts, the connection caps and the error answers to a server (before it listens). */
