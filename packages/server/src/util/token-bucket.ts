@@ -43,6 +43,12 @@ export class TokenBucket {
     this.tokens -= n;
   }
 
+  /** The tokens there are now (below zero while in debt). */
+  available(now: number): number {
+    this.refill(now);
+    return this.tokens;
+  }
+
   /** True when the bucket has refilled to its burst (nothing taken lately). */
   isFull(now: number): boolean {
     this.refill(now);

@@ -7,7 +7,7 @@
  * carry the one-time code found in their body (`code`; `code_pattern` to say what a code looks like).
  */
 import type { ErrorDetail } from '@switchboard/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { SimulatorControl, SimulatorOverridesPatch, SimulatorTuning } from '../../domain/ports/simulator.js';
 import type { HandsetFilter, HandsetMessageRecord } from '../../domain/ports/store.js';
@@ -20,7 +20,7 @@ import { authenticate, principalOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { useStrictJson } from '../json-body.js';
 import { clockRoutes } from './clock-routes.js';
-import { codeFinder } from './code-finder.js';
+import { CODE_PATTERN_BUDGET_MS, codeFinder, PatternTime } from './code-finder.js';
 import { useNativeErrors } from '../native/error-format.js';
 import { addressParam, checkParamNames, singleParam } from '../query-params.js';
 import { isoSeconds, toNativeMessage } from '../native/presenters.js';
@@ -116,6 +116,13 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     await authenticate(deps.verifier, request, write ? 'management' : 'messaging');
   });
   await app.register(clockRoutes(deps.clock, deps.sharedClock, opts.operatorProjectId));
+  // One project's code patterns share one budget of the thread (code-finder.ts).
+  const patternTime = new PatternTime();
+  const codeOf = (request: FastifyRequest, pattern: RegExp | undefined) =>
+    codeFinder(pattern, patternTime.of(principalOf(request).projectId), () => {
+      request.retryAfterSeconds = 1;
+      throw AppError.of('RATE_LIMITED', { message: `Your project's code_pattern matches used their time on this server (${CODE_PATTERN_BUDGET_MS} ms a second, all requests together); retry in a second, or wait for fewer messages at once.` });
+    });
 
   app.get('/api/simulator/messages', { schema: listHandsetSchema }, boundedList(async (request) => {
     const { projectId } = principalOf(request);
@@ -125,7 +132,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     const pattern = codePatternOf(q);
     const seals = await sealsOf(deps.reads.pageTokens, projectId);
     const rows = await deps.reads.handsets.list(projectId, filterFrom(q, seals), limit);
-    const code = codeFinder(pattern);
+    const code = codeOf(request, pattern);
     return { data: rows.map((h) => present(h, code, seals)) };
   }));
 
@@ -161,7 +168,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
       if (existing[0]) resolveHit(existing[0]);
       const found = await hit;
       if (!found) return reply.code(408).send({ error: 'Request Timeout', message: `No matching message reached a handset within ${timeoutMs / 1000} s.` });
-      return present(found, codeFinder(pattern), seals);
+      return present(found, codeOf(request, pattern), seals);
     } finally {
       clearTimeout(timer);
       unsubscribe();
