@@ -13,6 +13,7 @@
 import type { Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import { clientAddressKey, clientNetworkKey } from '../util/client-address.js';
+import { TokenBucket } from '../util/token-bucket.js';
 
 /** Full handshakes one address may start per second once its burst is spent: a tenth of a core at most. */
 export const HANDSHAKES_PER_SECOND_PER_ADDRESS = 100;
@@ -45,8 +46,7 @@ interface Waiting {
 }
 
 interface Allowance {
-  tokens: number;
-  at: number;
+  readonly bucket: TokenBucket;
   readonly waiting: Waiting[];
   cancel?: (() => void) | undefined;
 }
@@ -66,10 +66,8 @@ export class HandshakePacer {
     if (++this.admitted % SWEEP_EVERY === 0) this.sweep();
     const key = clientNetworkKey(socket.remoteAddress) ?? clientAddressKey(socket.remoteAddress);
     let a = this.allowances.get(key);
-    if (!a) this.allowances.set(key, (a = { tokens: this.burst, at: this.timers.now(), waiting: [] }));
-    this.refill(a);
-    if (a.waiting.length === 0 && a.tokens >= 1) {
-      a.tokens -= 1;
+    if (!a) this.allowances.set(key, (a = { bucket: new TokenBucket(this.ratePerSecond, this.burst, this.timers.now()), waiting: [] }));
+    if (a.waiting.length === 0 && a.bucket.take(this.timers.now())) {
       begin();
       return;
     }
@@ -91,25 +89,18 @@ export class HandshakePacer {
     return n;
   }
 
-  private refill(a: Allowance): void {
-    const now = this.timers.now();
-    a.tokens = Math.min(this.burst, a.tokens + ((now - a.at) * this.ratePerSecond) / 1000);
-    a.at = now;
-  }
-
   private schedule(a: Allowance): void {
     if (a.cancel || a.waiting.length === 0) return;
-    const ms = Math.max(1, Math.ceil(((1 - a.tokens) * 1000) / this.ratePerSecond));
-    a.cancel = this.timers.after(ms, () => {
+    const now = this.timers.now();
+    a.cancel = this.timers.after(Math.max(1, a.bucket.nextAt(now) - now), () => {
       a.cancel = undefined;
-      this.refill(a);
-      while (a.waiting.length > 0 && a.tokens >= 1) {
-        const next = a.waiting.shift()!;
+      while (a.waiting.length > 0) {
+        const next = a.waiting[0]!;
+        if (!next.socket.destroyed && !a.bucket.take(this.timers.now())) break;
+        a.waiting.shift();
         next.socket.off('close', next.leave);
         next.socket.off('error', ignore);
-        if (next.socket.destroyed) continue;
-        a.tokens -= 1;
-        next.begin();
+        if (!next.socket.destroyed) next.begin();
       }
       this.schedule(a);
     });
@@ -117,11 +108,8 @@ export class HandshakePacer {
 
   /** Forget the addresses with nothing waiting whose allowance has refilled: a new one starts the same way. */
   private sweep(): void {
-    for (const [key, a] of this.allowances) {
-      if (a.waiting.length > 0) continue;
-      this.refill(a);
-      if (a.tokens >= this.burst) this.allowances.delete(key);
-    }
+    const now = this.timers.now();
+    for (const [key, a] of this.allowances) if (a.waiting.length === 0 && a.bucket.isFull(now)) this.allowances.delete(key);
   }
 }
 
