@@ -31,7 +31,7 @@ import { observeRequests } from './ops/request-observer.js';
 import { givenMoreThanOnce } from './repeated-fields.js';
 import { decodedRequestPath, requestPath } from './request-path.js';
 import { simulatorPlugin } from './simulator/plugin.js';
-import { lowerUuidParams } from './uuid-params.js';
+import { hasEmptyParam, lowerUuidParams } from './uuid-params.js';
 
 export interface HttpAppOptions {
   readonly logger: Logger;
@@ -98,10 +98,11 @@ function sendSurfaceError(err: unknown, request: FastifyRequest, reply: FastifyR
 }
 
 /** The answer for a request no route serves, in the shape of the path's surface. */
-function sendNotFound(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+function sendNotFound(app: FastifyInstance | null, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const surface = surfaceOf(request.url);
-  // A path some route serves, with a method none of them takes: 405 naming the methods it does.
-  const notAllowed = methodNotAllowed(app, request, reply);
+  // A path some route serves, with a method none of them takes: 405 naming the methods it does
+  // (`app` null: no route serves the path, though the router matched one).
+  const notAllowed = app ? methodNotAllowed(app, request, reply) : undefined;
   if (surface === 'compat') return sendCompatError(reply, notAllowed ?? resourceNotFound(request.url));
   if (notAllowed) return sendNativeError(reply, notAllowed, surface);
   return reply.code(404).send({ error: 'Not Found', message: `No route ${request.method} ${requestPath(request.url)}` });
@@ -159,6 +160,9 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     cleanStringValues(request.query as Record<string, unknown>);
     cleanStringValues(request.params as Record<string, unknown>);
     lowerUuidParams(request.params as Record<string, unknown>);
+    // An empty id (`/logs/`, `/Accounts//Messages.json`): no route serves that path, though the
+    // router matched one with a blank parameter ("Message  was not found").
+    if (hasEmptyParam(request.params as Record<string, unknown>)) return void sendNotFound(null, request, reply);
     // A target in asterisk form is only for a server-wide OPTIONS (RFC 9112 §3.2.4): `OPTIONS *` is
     // told every method the server takes; any other (`GET *`, `GET *api/…`, which the router would
     // read as `/` and `/api/…`) names no path.

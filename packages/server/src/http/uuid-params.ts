@@ -16,3 +16,9 @@ export function lowerUuidParams(params: Record<string, unknown>): void {
     if (id !== value) params[name] = id;
   }
 }
+
+/** Whether a named path parameter is empty (a wildcard's may be: `/console/` is the console's index). */
+export function hasEmptyParam(params: Record<string, unknown>): boolean {
+  for (const name of Object.keys(params)) if (name !== '*' && params[name] === '') return true;
+  return false;
+}
