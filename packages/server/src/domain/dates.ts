@@ -72,6 +72,8 @@ export function dateErrorDetail(attribute: string, failure: DateFailure, raw: un
  */
 export function parseDateFilter(raw: unknown, attribute: string): DateSpan | undefined {
   if (raw === undefined || raw === '') return undefined;
+  // A filter given twice (`DateSent=a&DateSent=b`) arrives as a list: which was meant cannot be told.
+  if (Array.isArray(raw)) throw AppError.of('DATETIME_REQUIRED', { attribute, message: `${attribute} must be given once.` });
   const parsed = parseDate(raw);
   if (!parsed.ok) throw new AppError(dateErrorDetail(attribute, parsed.failure, raw));
   return parsed.span;

@@ -9,11 +9,16 @@ import { parsePhoneNumber } from '../domain/phone-numbers.js';
 import { preview } from '../domain/preview.js';
 import { didYouMean } from '../domain/closest-name.js';
 
+/** The message of a query parameter given more than once: which of its values was meant cannot be told. */
+export function givenOnceMessage(name: string): string {
+  return `${name} must be given once.`;
+}
+
 /** One value of a query parameter given at most once, or undefined when absent or empty. */
 export function singleParam(query: Record<string, unknown>, name: string): string | undefined {
   const v = query[name];
   if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'string') throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be given once.` });
+  if (typeof v !== 'string') throw AppError.of('FILTER_INVALID', { attribute: name, message: givenOnceMessage(name) });
   return v;
 }
 

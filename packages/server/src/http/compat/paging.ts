@@ -14,7 +14,7 @@ import { preview } from '../../domain/preview.js';
 import type { SeqPage } from '../../domain/ports/store.js';
 import type { PagedList, PageTokenTarget } from '../../engine/page-tokens.js';
 import { MAX_PAGE_NUMBER, pageEdges, type PageScan } from '../page-edges.js';
-import { checkParamNames } from '../query-params.js';
+import { checkParamNames, givenOnceMessage } from '../query-params.js';
 
 export interface CompatPageRequest {
   readonly size: number;
@@ -23,6 +23,8 @@ export interface CompatPageRequest {
 }
 
 const PAGING_KEYS = new Set(['Page', 'PageSize', 'PageToken']);
+/** The error of each paging parameter (a value given twice is refused with its parameter's own code). */
+const PAGING_ERRORS = { PageSize: 'PAGE_SIZE_INVALID', Page: 'PAGE_NUMBER_INVALID', PageToken: 'PAGE_TOKEN_INVALID' } as const;
 const MAX_PAGE_SIZE = 1000;
 const TOKEN = /^P([AB])(?:S([A-Za-z0-9_-]{22})|([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}))$/;
 
@@ -56,6 +58,9 @@ export function checkCompatFilterNames(query: Record<string, unknown>, filters: 
 export function parseCompatPage(query: Record<string, unknown>, filters?: readonly string[]): CompatPageRequest {
   if (filters) checkCompatFilterNames(query, filters);
   let size = 50;
+  for (const name of ['PageSize', 'Page', 'PageToken'] as const) {
+    if (Array.isArray(query[name])) throw new AppError(detail(PAGING_ERRORS[name], { attribute: name, message: givenOnceMessage(name) }));
+  }
   if (query.PageSize !== undefined && query.PageSize !== '') {
     const n = pageSizeParam(query.PageSize);
     if (n === undefined) throw new AppError(detail('PAGE_SIZE_INVALID', { attribute: 'PageSize', message: `PageSize must be a whole number of 1 or more; pages hold at most 1000 (got ${preview(query.PageSize)}).` }));

@@ -9,7 +9,7 @@ import { dateErrorDetail, parseDate } from '../../domain/dates.js';
 import { parsePhoneNumber } from '../../domain/phone-numbers.js';
 import { clip, preview } from '../../domain/preview.js';
 import { didYouMean } from '../../domain/closest-name.js';
-import { booleanText, unknownParamDetail } from '../query-params.js';
+import { booleanText, givenOnceMessage, unknownParamDetail } from '../query-params.js';
 import type { MessageListFilter, WebhookRedriveFilter } from '../../domain/ports/store.js';
 
 const ORIGINS: readonly MessageOrigin[] = ['rest', 'compat', 'relay', 'reply', 'console', 'inbound'];
@@ -19,6 +19,10 @@ type Query = Record<string, unknown>;
 function text(q: Query, name: string, max: number, errors: ErrorDetail[]): string | undefined {
   const v = q[name];
   if (v === undefined || v === '') return undefined;
+  if (Array.isArray(v)) {
+    errors.push(detail('FILTER_INVALID', { attribute: name, message: givenOnceMessage(name) }));
+    return undefined;
+  }
   if (typeof v !== 'string' || v.length > max) {
     errors.push(detail('FILTER_INVALID', { attribute: name, message: `${name} must be text of at most ${max} characters.` }));
     return undefined;
@@ -70,6 +74,10 @@ export function includeDeletedQuery(q: Query): boolean {
 export function wholeNumber(q: Query, name: string, min: number, max: number, fallback: number | undefined, errors: ErrorDetail[]): number | undefined {
   const v = q[name];
   if (v === undefined || v === '') return fallback;
+  if (Array.isArray(v)) {
+    errors.push(detail('FILTER_INVALID', { attribute: name, message: givenOnceMessage(name) }));
+    return fallback;
+  }
   if (typeof v !== 'string' || !/^\d{1,16}$/.test(v) || Number(v) < min || Number(v) > max) {
     errors.push(detail('FILTER_INVALID', { attribute: name, message: `${name} must be a whole number from ${min} to ${max}.` }));
     return fallback;

@@ -11,7 +11,7 @@ import { AppError, detail } from '../../domain/app-error.js';
 import type { SeqPage } from '../../domain/ports/store.js';
 import type { PagedList, PageTokenTarget } from '../../engine/page-tokens.js';
 import { MAX_PAGE_NUMBER, pageEdges, type PageScan } from '../page-edges.js';
-import { checkParamNames } from '../query-params.js';
+import { checkParamNames, givenOnceMessage } from '../query-params.js';
 
 /** The paging parameters every native list takes. */
 export const PAGING_PARAMS = ['page_size', 'page_number', 'page_token'] as const;
@@ -32,6 +32,7 @@ export interface PageRequest {
 
 function intParam(raw: unknown, name: string, min: number, max: number, fallback: number, key: 'PAGE_SIZE_INVALID' | 'PAGE_NUMBER_INVALID'): number {
   if (raw === undefined || raw === '') return fallback;
+  if (Array.isArray(raw)) throw new AppError(detail(key, { attribute: name, message: givenOnceMessage(name) }));
   if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
     throw new AppError(detail(key, { attribute: name }));
   }
@@ -47,6 +48,7 @@ export function parsePageRequest(query: Record<string, unknown>): PageRequest {
     if (number > 0) throw AppError.of('PAGE_TOKEN_REQUIRED');
     return { size, number, token: null };
   }
+  if (Array.isArray(raw)) throw new AppError(detail('PAGE_TOKEN_INVALID', { attribute: 'page_token', message: givenOnceMessage('page_token') }));
   // `S` is not a hex digit: a sealed position (PAS…) cannot be read as a record id (PA<id>).
   const m = typeof raw === 'string' ? /^P([AB])(?:S([A-Za-z0-9_-]{22})|([0-9a-fA-F-]{1,64}))$/.exec(raw) : null;
   if (!m) throw AppError.of('PAGE_TOKEN_INVALID');

@@ -22,7 +22,7 @@ import { useStrictJson } from '../json-body.js';
 import { clockRoutes } from './clock-routes.js';
 import { CODE_PATTERN_BUDGET_MS, codeFinder, PatternTime } from './code-finder.js';
 import { useNativeErrors } from '../native/error-format.js';
-import { addressParam, checkParamNames, singleParam } from '../query-params.js';
+import { addressParam, checkParamNames, givenOnceMessage, singleParam } from '../query-params.js';
 import { isoSeconds, toNativeMessage } from '../native/presenters.js';
 import { boundedList } from '../list-slots.js';
 import { clearHandsetSchema, inboundSchema, listHandsetSchema, settingsSchema, waitHandsetSchema } from './schemas.js';
@@ -46,6 +46,7 @@ function codePatternOf(q: Record<string, unknown>): RegExp | undefined {
 
 function wholeNumberParam(raw: unknown, name: string, min: number, max: number, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
+  if (Array.isArray(raw)) throw AppError.of('FILTER_INVALID', { attribute: name, message: givenOnceMessage(name) });
   if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
     throw AppError.of('FILTER_INVALID', { attribute: name, message: `${name} must be a whole number from ${min} to ${max}.` });
   }
