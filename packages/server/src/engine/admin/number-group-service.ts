@@ -12,7 +12,9 @@ function invalid(attribute: string, message: string): AppError {
 
 /** Check a create/update body (wire names); `name` is required, `sticky_sender` optional. */
 function checkGroupBody(body: Record<string, unknown>): { name: string; stickySender?: boolean } {
-  if (typeof body.name !== 'string' || body.name.trim() === '') throw invalid('name', "Name can't be blank");
+  const blank = body.name === undefined || body.name === null || (typeof body.name === 'string' && body.name.trim() === '');
+  if (blank) throw invalid('name', "Name can't be blank");
+  if (typeof body.name !== 'string') throw invalid('name', `Name must be a string (got ${preview(body.name)})`);
   if (body.name.length > MAX_GROUP_NAME) throw invalid('name', `Name must be at most ${MAX_GROUP_NAME} characters`);
   const out: { name: string; stickySender?: boolean } = { name: body.name.trim() };
   if (body.sticky_sender !== undefined) {
@@ -67,6 +69,7 @@ export class NumberGroupService {
   async addMember(projectId: string, groupId: string, body: Record<string, unknown>): Promise<GroupMember> {
     await this.get(projectId, groupId);
     const phoneNumberId = body.phone_number_id;
+    if (phoneNumberId === undefined || phoneNumberId === null || phoneNumberId === '') throw invalid('phone_number_id', 'phone_number_id is required: the id of one of your phone numbers.');
     // Ids are stored in lower case; a UUID is case-insensitive on input (RFC 9562 §4).
     const number = typeof phoneNumberId === 'string' && phoneNumberId.length <= 64 ? await this.deps.store.numbers.get(projectId, phoneNumberId.toLowerCase()) : undefined;
     if (!number) throw invalid('phone_number_id', `phone_number_id ${preview(phoneNumberId)} is not a phone number of your project`);
