@@ -55,7 +55,18 @@ function validationDetails(list: Array<{ instancePath: string; keyword?: string;
     // the routes that read their parameters themselves say it (`singleParam`), not "must be string".
     else if (query && v.keyword === 'type' && v.params?.type === 'string') out.push(detail(key ?? 'INVALID_PARAMETER', { attribute: property, message: `${property} must be given once.` }));
     else if (key) out.push(detail(key, { attribute: property }));
+    else if (v.keyword === 'type' && v.params?.type !== undefined) out.push(detail('INVALID_PARAMETER', { attribute: property, message: `${property} must be ${typesInWords(v.params.type)}.` }));
     else out.push(detail('INVALID_PARAMETER', { attribute: property, message: `${property} ${v.message ?? 'is invalid'}.` }));
   }
   return out.length ? out : [detail('MALFORMED_BODY')];
+}
+
+/** JSON types as words (the validator says "must be boolean,null"). */
+const TYPE_WORDS: Record<string, string[]> = { string: ['a string'], number: ['a number'], integer: ['a whole number'], boolean: ['true', 'false'], object: ['an object'], array: ['a list'], null: ['null'] };
+
+/** `boolean,null` (a list or a comma-separated text) → "true, false or null"; `string` → "a string". */
+function typesInWords(types: unknown): string {
+  const names = Array.isArray(types) ? types.map(String) : String(types).split(',');
+  const words = names.flatMap((t) => TYPE_WORDS[t] ?? [t]);
+  return words.length === 1 ? words[0]! : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
 }
