@@ -70,7 +70,7 @@ export async function retryWhileUnavailable<T>(work: () => Promise<T>, until: nu
     try {
       return await work();
     } catch (err) {
-      const delay = isStoreUnavailable(err) && !stopped() ? backoffDelay(STORAGE_RETRY, attempt - 1) : null;
+      const delay = stopped() ? null : storageRetryDelay(err, attempt, false);
       if (delay === null || clock.now() + delay >= until) throw err;
       await new Promise((r) => setTimeout(r, delay));
     }
