@@ -187,6 +187,10 @@ export const ERRORS = {
   // A number's application must be one of the project's own: another project's answers as an unknown
   // one. Twilio's code for configuring a number with an Application SID that does not exist or does
   // not belong to the account: https://www.twilio.com/docs/api/errors/22108
+  // An IncomingPhoneNumbers update whose AccountSid names another account: Twilio moves the number
+  // there when it is a subaccount or the parent, and answers 21473 when it is neither
+  // (https://www.twilio.com/docs/errors/21473). A project has no related accounts, so every other one is unrelated.
+  NUMBER_TRANSFER_UNRELATED: def('number_transfer_not_supported', 21473, 'The account to move the number to is not related to the project: numbers cannot move to another project.', { attribute: 'account_sid', twilioMeaning: true }),
   NUMBER_APPLICATION_INVALID: def('invalid_application', 22108, 'The application is not a cXML application of your project.', { attribute: 'message_laml_application_id', twilioMeaning: true }),
 
   // --- delivery outcomes (asynchronous: reported in a message's error_code) -------------

@@ -128,6 +128,24 @@ describe('IncomingPhoneNumbers through the twilio client', () => {
     expect(await rejection(client.incomingPhoneNumbers(created.sid).fetch())).toMatchObject({ status: 404, code: 20404 });
   });
 
+  it("refuses to move a number to another account (Twilio's AccountSid transfer) rather than answering 200 and keeping it", async () => {
+    const client = twilioClient(server.url);
+    const created = await client.incomingPhoneNumbers.create({ phoneNumber: '+15551232004', friendlyName: 'stays' });
+    const number = client.incomingPhoneNumbers(created.sid);
+    // Twilio moves a number to the account named by AccountSid (a subaccount or the parent); there
+    // are no other accounts here, so any other one is unrelated: Twilio's 21473, nothing changed.
+    for (const accountSid of [`AC${'1'.repeat(32)}`, '00000000-0000-4000-8000-000000000000']) {
+      const err = await rejection(number.update({ accountSid, friendlyName: 'moved' }));
+      expect(err).toMatchObject({ status: 400, code: 21473, message: expect.stringContaining(accountSid), moreInfo: 'https://www.twilio.com/docs/errors/21473' });
+    }
+    expect(await number.fetch()).toMatchObject({ accountSid: PROJECT_ID, friendlyName: 'stays' });
+    // Its own account, in any case, is no transfer: the update goes ahead.
+    expect((await number.update({ accountSid: PROJECT_ID.toUpperCase(), friendlyName: 'renamed' })).friendlyName).toBe('renamed');
+    // An unknown application is named as it was given, not as it is looked up.
+    const unknownApp = `AP${'A'.repeat(32)}`;
+    expect(await rejection(number.update({ smsApplicationSid: unknownApp }))).toMatchObject({ status: 400, code: 22108, message: expect.stringContaining(`"${unknownApp}"`) });
+  });
+
   it("answers a search for numbers to buy with an empty list (there is no inventory), as the first step of Twilio's buy-a-number flow does it", async () => {
     const client = twilioClient(server.url);
     // twilio's quickstart: search, then create the number found. Without the search answering, a

@@ -81,11 +81,6 @@ const COMPAT_NAMES: Record<string, string> = {
 
 export const compatName = (wire: string): string => COMPAT_NAMES[wire] ?? wire;
 
-/** A sid as stored (lower case): sids are case-insensitive on this surface, as for Messages and Applications. */
-function storedSid(raw: unknown): unknown {
-  return typeof raw === 'string' ? raw.toLowerCase() : raw;
-}
-
 /**
  * Compat parameters as a native number update (the handler follows what was set). Checked here
  * with the compat names in the messages (a Twilio client sent `SmsUrl`, not `message_request_url`);
@@ -111,11 +106,24 @@ function nativeFields(p: Record<string, unknown>, current: PhoneNumberRecord | n
     else if (p.SmsUrl === '' && current?.messageHandler === 'laml_webhooks') body.message_handler = null;
   }
   if (p.SmsApplicationSid !== undefined) {
-    body.message_laml_application_id = storedSid(p.SmsApplicationSid);
+    // As given: the number service finds the application in any case and stores its own sid, and
+    // an unknown one is named in the error as the client wrote it.
+    body.message_laml_application_id = p.SmsApplicationSid;
     if (p.SmsApplicationSid !== '') body.message_handler = 'laml_application';
     else if (current?.messageHandler === 'laml_application') body.message_handler = null;
   }
   return body;
+}
+
+/**
+ * Twilio's update moves a number to the account its `AccountSid` parameter names (a subaccount or
+ * the parent). A project has no related accounts: naming the project itself changes nothing, any
+ * other account is refused (Twilio's 21473) rather than answered 200 with the number kept here.
+ */
+function checkStaysInProject(p: Record<string, unknown>, projectId: string): void {
+  const to = p.AccountSid;
+  if (to === undefined || (typeof to === 'string' && to.toLowerCase() === projectId.toLowerCase())) return;
+  throw AppError.of('NUMBER_TRANSFER_UNRELATED', { attribute: 'AccountSid', message: `AccountSid ${preview(to)} is not this project, and a number cannot move to another account here.` });
 }
 
 /** The origins of Twilio's own numbers (`twilio`) and SignalWire's (`signalwire`): no number here has one. */
@@ -195,6 +203,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
     const current = await ownedPhoneNumber(request, projectId);
     const p = paramsOf(request.body);
     checkApiVersion(p);
+    checkStaysInProject(p, projectId);
     // The number service checks SmsApplicationSid: one of the project's applications, or 22108.
     const updated = await numbers.update(projectId, current.id, nativeBody(p, current), compatName);
     if (!updated) throw resourceNotFound(request.url);
