@@ -18,7 +18,7 @@ import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
 import { compatPage, filterParams, parseCompatPage } from './paging.js';
 import { toCompatAccount } from './presenters.js';
-import { paramsOf } from './params.js';
+import { paramsOf, refuseRepeated } from './params.js';
 import { fetchAccountSchema, listAccountsSchema, updateAccountSchema } from './schemas.js';
 
 /** An account's statuses (twilio-node's AccountStatus); the project is always `active`. */
@@ -29,6 +29,7 @@ const MAX_FRIENDLY_NAME = 64;
 
 /** The new name an account update asks for, if any; its parameters refused in the Compatibility API's shape. */
 function accountUpdate(body: unknown): { name?: string } {
+  refuseRepeated(body, { FriendlyName: 'INVALID_PARAMETER', Status: 'INVALID_PARAMETER' });
   const p = paramsOf(body);
   const status = p.Status;
   if (status !== undefined && status !== 'active') {

@@ -4,7 +4,7 @@
  * message created with `ApplicationSid` reports its status to `MessageStatusCallback` (alias
  * `SmsStatusCallback`).
  */
-import type { CompatApplicationPage } from '@switchboard/protocol';
+import type { CompatApplicationPage, ErrorKey } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { isUuid } from '../../domain/ids.js';
@@ -13,12 +13,24 @@ import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
 import { singleParam } from '../query-params.js';
 import { boundedList } from '../list-slots.js';
-import { checkApiVersion, paramsOf, sidOf } from './params.js';
+import { checkApiVersion, paramsOf, refuseRepeated, sidOf } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, toCompatApplication } from './presenters.js';
 import { createApplicationSchema, deleteApplicationSchema, fetchApplicationSchema, listApplicationsSchema, updateApplicationSchema } from './schemas.js';
 
 type Params = { AccountSid: string; Sid: string };
+
+/** The error of an invalid value of each parameter an application's create or update reads (a repeated one is refused with it). */
+const APPLICATION_PARAM_ERRORS: Readonly<Record<string, ErrorKey>> = {
+  FriendlyName: 'INVALID_PARAMETER',
+  SmsUrl: 'WEBHOOK_URL_INVALID',
+  SmsMethod: 'INVALID_PARAMETER',
+  SmsFallbackUrl: 'WEBHOOK_URL_INVALID',
+  SmsFallbackMethod: 'INVALID_PARAMETER',
+  SmsStatusCallback: 'STATUS_CALLBACK_INVALID',
+  MessageStatusCallback: 'STATUS_CALLBACK_INVALID',
+  ApiVersion: 'INVALID_PARAMETER',
+};
 
 export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
   const { reads, applications } = deps;
@@ -40,6 +52,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
     app.post(path, { schema: createApplicationSchema }, async (request, reply) => {
       const { projectId } = principalOf(request);
       const p = paramsOf(request.body);
+      refuseRepeated(request.body, APPLICATION_PARAM_ERRORS);
       checkApiVersion(p);
       return reply.code(201).send(toCompatApplication(await applications.create(projectId, p)));
     });
@@ -66,6 +79,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: CompatDeps):
     // An unknown sid is 20404 whatever the parameters, as for a number (Twilio finds the resource first).
     const id = (await orNotFound(request, applications.get(projectId, sid(request)))).id;
     const p = paramsOf(request.body);
+    refuseRepeated(request.body, APPLICATION_PARAM_ERRORS);
     checkApiVersion(p);
     return toCompatApplication(await orNotFound(request, applications.update(projectId, id, p)));
   });

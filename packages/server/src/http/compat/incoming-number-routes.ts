@@ -5,7 +5,7 @@
  * (`message_request_url`, `message_handler`, …) under their compat names. "Buying" a number is
  * registering it (there is no carrier inventory); releasing it deletes it. Needs the `numbers` scope.
  */
-import { COMPAT_API_VERSION, type CompatIncomingPhoneNumber, type CompatIncomingPhoneNumberPage } from '@switchboard/protocol';
+import { COMPAT_API_VERSION, type CompatIncomingPhoneNumber, type CompatIncomingPhoneNumberPage, type ErrorKey } from '@switchboard/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { checkNumberPatch } from '../../domain/number-rules.js';
@@ -17,7 +17,7 @@ import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
 import { numberFragmentParam, singleParam } from '../query-params.js';
 import { boundedList } from '../list-slots.js';
-import { boolParam, checkApiVersion, paramsOf, sidOf } from './params.js';
+import { boolParam, checkApiVersion, paramsOf, refuseRepeated, sidOf } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, rfc2822 } from './presenters.js';
 import { createIncomingNumberSchema, fetchIncomingNumberSchema, listIncomingNumbersSchema, releaseIncomingNumberSchema, updateIncomingNumberSchema } from './schemas.js';
@@ -80,6 +80,19 @@ const COMPAT_NAMES: Record<string, string> = {
 };
 
 export const compatName = (wire: string): string => COMPAT_NAMES[wire] ?? wire;
+
+/** The error of an invalid value of each parameter a number's create or update reads (a repeated one is refused with it). */
+export const NUMBER_PARAM_ERRORS: Readonly<Record<string, ErrorKey>> = {
+  PhoneNumber: 'NUMBER_INVALID',
+  FriendlyName: 'NUMBER_FIELD_INVALID',
+  SmsUrl: 'WEBHOOK_URL_INVALID',
+  SmsMethod: 'NUMBER_FIELD_INVALID',
+  SmsFallbackUrl: 'WEBHOOK_URL_INVALID',
+  SmsFallbackMethod: 'NUMBER_FIELD_INVALID',
+  SmsApplicationSid: 'NUMBER_APPLICATION_INVALID',
+  ApiVersion: 'INVALID_PARAMETER',
+  AccountSid: 'NUMBER_TRANSFER_UNRELATED',
+};
 
 /**
  * Compat parameters as a native number update (the handler follows what was set). Checked here
@@ -181,6 +194,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
       app.post(path, { schema: createIncomingNumberSchema }, async (request, reply) => {
         const { projectId } = principalOf(request);
         const p = paramsOf(request.body);
+        refuseRepeated(request.body, NUMBER_PARAM_ERRORS);
         checkApiVersion(p);
         if (p.PhoneNumber === undefined || p.PhoneNumber === '') throw AppError.of('NUMBER_INVALID', { attribute: 'PhoneNumber', message: 'PhoneNumber is required: the number to register, in E.164.' });
         const kind = typeof p.PhoneNumber === 'string' ? classifyNumber(p.PhoneNumber.trim()) : undefined;
@@ -202,6 +216,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
     const { projectId } = principalOf(request);
     const current = await ownedPhoneNumber(request, projectId);
     const p = paramsOf(request.body);
+    refuseRepeated(request.body, NUMBER_PARAM_ERRORS);
     checkApiVersion(p);
     checkStaysInProject(p, projectId);
     // The number service checks SmsApplicationSid: one of the project's applications, or 22108.

@@ -16,7 +16,7 @@ import { boundedList } from '../list-slots.js';
 import { boundedSend } from '../send-slots.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
-import { boolParam, dateBounds, filtersNothing, givenOnce, mediaParam, messageListFilter, paramsOf, scheduleParams, sidOf, textParam } from './params.js';
+import { boolParam, dateBounds, filtersNothing, givenOnce, mediaParam, messageListFilter, paramsOf, refuseRepeated, scheduleParams, sidOf, textParam } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, rfc2822, toCompatMedia, toCompatMessage } from './presenters.js';
 import { createFeedbackSchema, createMessageSchema, deleteMediaSchema, deleteMessageSchema, fetchMediaSchema, fetchMessageSchema, listMediaSchema, listMessagesSchema, updateMessageSchema } from './schemas.js';
@@ -208,6 +208,7 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
   const createFeedback = async (request: FastifyRequest<{ Params: AccountParams & { MessageSid: string } }>, reply: FastifyReply) => {
     const { projectId } = principalOf(request);
     const m = await liveMessage(request, projectId, request.params.MessageSid);
+    refuseRepeated(request.body, { Outcome: 'INVALID_PARAMETER' });
     const outcome = textParam(paramsOf(request.body).Outcome) ?? 'confirmed';
     if (outcome !== 'confirmed' && outcome !== 'unconfirmed') throw AppError.of('INVALID_PARAMETER', { attribute: 'Outcome', message: `Outcome ${preview(outcome)} must be confirmed or unconfirmed.` });
     const now = rfc2822(deps.clock.now());

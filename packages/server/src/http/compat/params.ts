@@ -37,7 +37,23 @@ export function givenOnce(err: unknown, body: unknown, paramOf: Partial<Record<E
   if (!(err instanceof AppError)) return err;
   const name = paramOf[err.key];
   if (name === undefined || !repeatedFormKeys(body).has(name)) return err;
-  return AppError.of(err.key, { attribute: err.details[0]!.attribute, message: `The '${name}' parameter was given more than once; give it once.` });
+  return AppError.of(err.key, { attribute: err.details[0]!.attribute, message: givenTwice(name) });
+}
+
+const givenTwice = (name: string) => `The '${name}' parameter was given more than once; give it once.`;
+
+/**
+ * Refuse, before any of it is used, a parameter a form gave more than once to a create or update
+ * other than a message's (numbers, short codes, applications, the account, feedback): with the
+ * code of an invalid value of it, and a message saying so, as `givenOnce` does for Messages, rather
+ * than one saying that the values are not text or not a URL. `codes` names the route's parameters;
+ * others repeated are ignored, as unknown parameters are.
+ */
+export function refuseRepeated(body: unknown, codes: Readonly<Record<string, ErrorKey>>): void {
+  for (const name of repeatedFormKeys(body)) {
+    const key = codes[name];
+    if (key !== undefined) throw AppError.of(key, { attribute: name, message: givenTwice(name) });
+  }
 }
 
 /**

@@ -16,8 +16,8 @@ import { boundedList } from '../list-slots.js';
 import { singleParam } from '../query-params.js';
 import type { CompatDeps } from './deps.js';
 import { resourceNotFound } from './error-format.js';
-import { compatName, nativeBody } from './incoming-number-routes.js';
-import { checkApiVersion, paramsOf, sidOf } from './params.js';
+import { compatName, nativeBody, NUMBER_PARAM_ERRORS } from './incoming-number-routes.js';
+import { checkApiVersion, paramsOf, refuseRepeated, sidOf } from './params.js';
 import { compatPage, compatSeqPage, filterParams, parseCompatPage } from './paging.js';
 import { accountUri, rfc2822 } from './presenters.js';
 import { fetchShortCodeSchema, listShortCodesSchema, updateShortCodeSchema } from './schemas.js';
@@ -89,6 +89,7 @@ export async function shortCodeRoutes(app: FastifyInstance, deps: CompatDeps): P
     const { projectId } = principalOf(request);
     const current = await owned(request, projectId);
     const p = paramsOf(request.body);
+    refuseRepeated(request.body, Object.fromEntries([...UPDATABLE, 'ApiVersion'].map((k) => [k, NUMBER_PARAM_ERRORS[k]!])));
     checkApiVersion(p);
     const given = Object.fromEntries(UPDATABLE.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
     const updated = await numbers.update(projectId, current.id, nativeBody(given, current), compatName);
