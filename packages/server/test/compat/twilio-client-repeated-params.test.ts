@@ -55,6 +55,21 @@ describe('a parameter given more than once, through the twilio client', () => {
     expect((await client.incomingPhoneNumbers(number.sid).update({ voiceUrl: list('https://a.example.com/v', 'https://b.example.com/v') })).friendlyName).toBe('kept');
   });
 
+  it('SMS/ShortCodes update; a repeated parameter it does not take is ignored there', async () => {
+    const code = await client.incomingPhoneNumbers.create({ phoneNumber: '54321', friendlyName: 'kept' });
+    expect(await refusal(client.shortCodes(code.sid).update({ smsUrl: list('https://a.example.com/sc', 'https://b.example.com/sc') }))).toEqual(twice('SmsUrl', 21402));
+    expect(await refusal(client.shortCodes(code.sid).update({ friendlyName: list('a', 'b') }))).toEqual(twice('FriendlyName', 10000));
+    // SmsApplicationSid is IncomingPhoneNumbers' parameter, not ShortCode's (the client does not
+    // even send it there): repeated in a form, it is ignored, as unknown ones are.
+    const app = await client.applications.create({ friendlyName: 'sc app' });
+    const raw = await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/SMS/ShortCodes/${code.sid}.json`, {
+      body: `SmsApplicationSid=${app.sid}&SmsApplicationSid=${app.sid}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(raw.status).toBe(200);
+    expect(raw.body).toMatchObject({ friendly_name: 'kept', sms_url: null });
+  });
+
   it('Applications create and update', async () => {
     const app = await client.applications.create({ friendlyName: 'kept' });
     for (const [params, name, code] of [

@@ -91,7 +91,6 @@ export const NUMBER_PARAM_ERRORS: Readonly<Record<string, ErrorKey>> = {
   SmsFallbackMethod: 'NUMBER_FIELD_INVALID',
   SmsApplicationSid: 'NUMBER_APPLICATION_INVALID',
   ApiVersion: 'INVALID_PARAMETER',
-  AccountSid: 'NUMBER_TRANSFER_UNRELATED',
 };
 
 /**
@@ -216,7 +215,7 @@ export async function incomingNumberRoutes(app: FastifyInstance, deps: CompatDep
     const { projectId } = principalOf(request);
     const current = await ownedPhoneNumber(request, projectId);
     const p = paramsOf(request.body);
-    refuseRepeated(request.body, NUMBER_PARAM_ERRORS);
+    refuseRepeated(request.body, { ...NUMBER_PARAM_ERRORS, AccountSid: 'NUMBER_TRANSFER_UNRELATED' });
     checkApiVersion(p);
     checkStaysInProject(p, projectId);
     // The number service checks SmsApplicationSid: one of the project's applications, or 22108.
