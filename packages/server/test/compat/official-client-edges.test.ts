@@ -170,4 +170,20 @@ describe('the twilio client at the edges of the Messages API', () => {
     }
     expect(await client.messages.list({ to })).toEqual([]);
   });
+
+  it('says why the next page is not found when the base URL ends in /api/laml: page URIs carry the prefix, so the client doubles it', async () => {
+    // SignalWire documents its paths under /api/laml, and the answers' URIs show it: a base URL
+    // ending there serves the first page, and twilio-node joins the next_page_uri to it.
+    const prefixed = twilioClient(`${server.url}/api/laml`);
+    const to = '+15557651501';
+    for (let i = 0; i < 3; i++) await prefixed.messages.create({ to, from: NUMBERS[0]!, body: `prefixed ${i}` });
+    expect((await prefixed.messages.page({ to, pageSize: 2 })).instances).toHaveLength(2);
+    const err = await rejection(prefixed.messages.list({ to, pageSize: 2 }));
+    expect(err).toBeInstanceOf(twilio.RestException);
+    expect(err).toMatchObject({ status: 404, code: 20404, message: expect.stringMatching(/^The requested resource \/api\/laml\/api\/laml\/2010-04-01\/Accounts\/.+ was not found: .*\/api\/laml.* twice.*base URL/) });
+    // The host alone as the base URL pages through.
+    expect(await client.messages.list({ to, pageSize: 2 })).toHaveLength(3);
+    // Any other unknown path keeps Twilio's sentence as it is.
+    expect((await rejection(client.messages('00000000-0000-4000-8000-000000000000').fetch())).message).toMatch(/was not found$/);
+  });
 });

@@ -26,7 +26,20 @@ export function compatErrorBody(err: AppError): CompatError {
 
 /** Twilio's 404 for a path that names no resource (an unknown route, or a sid that is not there). */
 export function resourceNotFound(target: string): AppError {
-  return AppError.of('NOT_FOUND', { message: `The requested resource ${requestPath(target)} was not found` });
+  const path = requestPath(target);
+  return AppError.of('NOT_FOUND', { message: `The requested resource ${path} was not found${doubledPrefixHint(path)}` });
+}
+
+/**
+ * A client whose base URL ends in `/api/laml` (the prefix SignalWire documents, and that the
+ * answers' URIs show) serves its first requests, then joins a `next_page_uri`, which carries the
+ * prefix too, to it: the second page of every list is this 404. Said so, with the fix, since the
+ * path alone reads like a server fault.
+ */
+function doubledPrefixHint(path: string): string {
+  return /^\/api\/laml\/api\/laml(\/|$)/.test(path)
+    ? ': the /api/laml prefix is in it twice, as a client whose base URL ends in /api/laml builds it from a page URI (which carries the prefix). Set the base URL to the host alone, such as https://localhost:8443'
+    : '';
 }
 
 export function sendCompatError(reply: FastifyReply, err: AppError): FastifyReply {
