@@ -144,7 +144,7 @@ export const ERRORS = {
   // --- redaction and deletion ---------------------------------------------------------
   REDACT_BODY_NOT_EMPTY: def('body_must_be_empty', 50509, 'To redact a message, set its body to the empty string; no other value is accepted.', { attribute: 'body' }),
   REDACT_IN_PROGRESS: def('cannot_redact_in_progress_message', 10000, 'A message that is still scheduled, queued or initiated cannot be redacted (cancel a scheduled message first).', { attribute: 'base' }),
-  DELETE_IN_PROGRESS: def('cannot_delete_in_progress_message', 20009, 'A message that is still queued or in progress cannot be deleted.', { attribute: 'base' }),
+  DELETE_IN_PROGRESS: def('cannot_delete_in_progress_message', 20009, 'A message that is still scheduled, queued or initiated cannot be deleted (cancel a scheduled message first).', { attribute: 'base' }),
 
   // --- listing ------------------------------------------------------------------------
   PAGE_TOKEN_REQUIRED: def('page_token_required_for_next_page', 54453, 'A page token is required to fetch a page after the first.', { attribute: 'page_token' }),

@@ -186,4 +186,18 @@ describe('the twilio client at the edges of the Messages API', () => {
     // Any other unknown path keeps Twilio's sentence as it is.
     expect((await rejection(client.messages('00000000-0000-4000-8000-000000000000').fetch())).message).toMatch(/was not found$/);
   });
+
+  it('tells a client deleting a scheduled message, or its media, to cancel it first, which then lets it go', async () => {
+    const m = await client.messages.create({ to: '+15557651601', from: NUMBERS[0]!, mediaUrl: ['https://cdn.example.com/later.jpg'], sendAt: new Date(Date.now() + 3_600_000), scheduleType: 'fixed' });
+    expect(m.status).toBe('scheduled');
+    const [media] = await client.messages(m.sid).media.list();
+    for (const remove of [() => client.messages(m.sid).remove(), () => client.messages(m.sid).media(media!.sid).remove()]) {
+      const err = await rejection(remove());
+      expect(err).toBeInstanceOf(twilio.RestException);
+      expect(err).toMatchObject({ status: 400, code: 20009, message: expect.stringContaining('cancel a scheduled message first') });
+    }
+    expect((await client.messages(m.sid).update({ status: 'canceled' })).status).toBe('canceled');
+    expect(await client.messages(m.sid).media(media!.sid).remove()).toBe(true);
+    expect(await client.messages(m.sid).remove()).toBe(true);
+  });
 });

@@ -33,7 +33,7 @@ export class MessageService {
 
   /** Delete one media item of a finished message; the caller has found both. */
   async deleteMedia(projectId: string, message: MessageRecord, mediaId: string): Promise<void> {
-    if (isInProgressStatus(message.status)) throw AppError.of('DELETE_IN_PROGRESS', { message: 'Media of a message that is still queued or in progress cannot be deleted.' });
+    if (isInProgressStatus(message.status)) throw AppError.of('DELETE_IN_PROGRESS', { message: 'Media of a message that is still scheduled, queued or initiated cannot be deleted (cancel a scheduled message first).' });
     await this.deps.store.media.delete(projectId, message.id, mediaId);
   }
 }
