@@ -5,7 +5,8 @@
  * not: `FriendlyName=a&FriendlyName=b` on an application, a number or the account was "must be a
  * string of at most 255 characters" (or "text of 1 to 64"), `SmsUrl` twice "must be an absolute
  * http or https URL", `PhoneNumber` twice quoted a JSON list as the number, `Outcome` twice on a
- * Feedback a list. Each now says the parameter was given more than once (400, 10000) and changes
+ * Feedback a list. Each now says the parameter was given more than once (400, with the code of an
+ * invalid value of that parameter, as the Messages routes answer it) and changes
  * nothing; a parameter the route does not take is still ignored, repeated or not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,19 +31,20 @@ function post(path: string, form: string) {
 }
 
 describe('a form parameter given twice on a Compatibility API write', () => {
-  it('is refused naming it, 400 10000, and nothing changes', async () => {
-    for (const [path, form, name] of [
-      [`${ACC}/Applications/${application}.json`, 'FriendlyName=a&FriendlyName=b', 'FriendlyName'],
-      [`${ACC}/Applications/${application}.json`, 'SmsUrl=https://a.example&SmsUrl=https://b.example', 'SmsUrl'],
-      [`${ACC}/Applications.json`, 'FriendlyName=a&SmsMethod=GET&SmsMethod=GET', 'SmsMethod'],
-      [`${ACC}/IncomingPhoneNumbers/${number}.json`, 'FriendlyName=a&FriendlyName=b', 'FriendlyName'],
-      [`${ACC}/IncomingPhoneNumbers.json`, 'PhoneNumber=%2B15551239991&PhoneNumber=%2B15551239992', 'PhoneNumber'],
-      [`${ACC}.json`, 'FriendlyName=a&FriendlyName=b', 'FriendlyName'],
-      [`${ACC}/Messages/${message}/Feedback.json`, 'Outcome=unconfirmed&Outcome=confirmed', 'Outcome'],
+  it('is refused naming it, 400 with its parameter\'s code, and nothing changes', async () => {
+    for (const [path, form, name, code] of [
+      [`${ACC}/Applications/${application}.json`, 'FriendlyName=a&FriendlyName=b', 'FriendlyName', 10000],
+      [`${ACC}/Applications/${application}.json`, 'SmsUrl=https://a.example&SmsUrl=https://b.example', 'SmsUrl', 21402],
+      [`${ACC}/Applications.json`, 'FriendlyName=a&SmsMethod=GET&SmsMethod=GET', 'SmsMethod', 10000],
+      [`${ACC}/IncomingPhoneNumbers/${number}.json`, 'FriendlyName=a&FriendlyName=b', 'FriendlyName', 10000],
+      [`${ACC}/IncomingPhoneNumbers.json`, 'PhoneNumber=%2B15551239991&PhoneNumber=%2B15551239992', 'PhoneNumber', 21421],
+      [`${ACC}.json`, 'FriendlyName=a&FriendlyName=b', 'FriendlyName', 10000],
+      [`${ACC}/Messages/${message}/Feedback.json`, 'Outcome=unconfirmed&Outcome=confirmed', 'Outcome', 10000],
     ] as const) {
       const res = await post(path, form);
       expect(res.status, `${path} ${form}: ${res.text}`).toBe(400);
-      expect(res.body, `${path} ${form}`).toMatchObject({ code: 10000, status: 400, message: `The '${name}' parameter was given more than once; give it once.` });
+      // Each with its parameter's own code (an invalid SmsUrl is 21402, a PhoneNumber 21421), as on Messages.
+      expect(res.body, `${path} ${form}`).toMatchObject({ code, status: 400, message: `The '${name}' parameter was given more than once; give it once.` });
     }
     expect((await server.api(`${ACC}/Applications/${application}.json`)).body).toMatchObject({ friendly_name: 'app', sms_url: null });
     expect((await server.api(`${ACC}/Applications.json`)).body.applications).toHaveLength(1);

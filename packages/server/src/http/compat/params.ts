@@ -56,21 +56,6 @@ export function refuseRepeated(body: unknown, codes: Readonly<Record<string, Err
   }
 }
 
-/**
- * Refuse a parameter of the route's form (its schema's body) given more than once: read as a list,
- * it was refused for what it is not ("FriendlyName must be a string of at most 255 characters") or
- * quoted as JSON. The Messages create and update answer it with each parameter's own code
- * (`givenOnce`); a parameter the route does not take is ignored, repeated or not.
- */
-export function refuseRepeatedParams(body: unknown, schemaBody: unknown): void {
-  const repeated = repeatedFormKeys(body);
-  if (repeated.size === 0) return;
-  const known = (schemaBody as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
-  for (const name of repeated) {
-    if (Object.hasOwn(known, name)) throw AppError.of('INVALID_PARAMETER', { attribute: name, message: `The '${name}' parameter was given more than once; give it once.` });
-  }
-}
-
 /** `MediaUrl` given once, repeated, or as a JSON list; an empty value means none. */
 export function mediaParam(raw: unknown): unknown {
   if (raw === undefined || raw === null || raw === '') return undefined;

@@ -19,7 +19,7 @@ import type { CompatDeps } from './deps.js';
 import { resourceNotFound, sendCompatError } from './error-format.js';
 import { incomingNumberRoutes } from './incoming-number-routes.js';
 import { messageRoutes } from './message-routes.js';
-import { refuseRepeatedParams, sidOf } from './params.js';
+import { sidOf } from './params.js';
 import { shortCodeRoutes } from './short-code-routes.js';
 
 /** Both prefixes the API answers on. */
@@ -58,10 +58,6 @@ async function compatSurface(app: FastifyInstance, deps: CompatDeps): Promise<vo
     if (accountSid !== undefined && accountSid.toLowerCase() !== principal.projectId.toLowerCase()) {
       throw AppError.of('ACCOUNT_MISMATCH', { message: `The AccountSid ${accountSid} in the URL is not the project you authenticated as.` });
     }
-  });
-  app.addHook('preHandler', async (request) => {
-    // The Messages create and update refuse a repeated parameter with its own code; MediaUrl is a list.
-    if (!/\/Messages(\.json)?$|\/Messages\/:Sid$/.test(request.routeOptions.url ?? '')) refuseRepeatedParams(request.body, request.routeOptions.schema?.body);
   });
   await accountRoutes(app, deps);
   await messageRoutes(app, deps);
