@@ -1,15 +1,16 @@
 /**
  * The connector against SMSCs that bend the protocol's rules on binds and requests: one that
  * accepts the connection and never answers the bind, one that answers submit_sm as if we were not
- * bound, one that sends the request v3.4 gives no response.
+ * bound, one that sends the request v3.4 gives no response, one that unbinds while its MO is stored.
  */
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../domain/ports/store.js';
 import { BindPool } from './bind-pool.js';
 import { SmppConnector } from './connector.js';
 import { parseSmppSection } from './config.js';
 import { newCounters, type SmppContext } from './context.js';
-import type { Pdu } from './pdu/codec.js';
+import { encodePdu, type Pdu } from './pdu/codec.js';
 import { STATUS } from './pdu/constants.js';
 import { closeSmscs, smscServer as smsc } from '../../../test/helpers/scripted-smsc.js';
 
@@ -144,6 +145,48 @@ describe('an SMSC that answers submit_sm ESME_ROK with a response we cannot read
       expect(connector.status().counters).toMatchObject({ rejected: 0, transient_errors: 2, protocol_errors: 2 });
     } finally {
       await connector.stop();
+    }
+  });
+});
+
+describe('an SMSC that unbinds while an MO it sent is being stored', () => {
+  it('gets the MO answered before its unbind is, so it does not send the MO again to be stored twice', async () => {
+    const answers: string[] = [];
+    let smscSocket: Socket | undefined;
+    let closed = false;
+    const mo: Pdu = {
+      command: 'deliver_sm', sequence: 1, status: 0, serviceType: '', source: { ton: 1, npi: 1, addr: '447700900001' }, destination: { ton: 1, npi: 1, addr: '15551230001' },
+      esmClass: 0, protocolId: 0, priorityFlag: 0, scheduleDeliveryTime: '', validityPeriod: '', registeredDelivery: 0, replaceIfPresent: 0, dataCoding: 0, smDefaultMsgId: 0, shortMessage: Buffer.from('hello'), tlvs: [],
+    };
+    const port = await smsc((pdu, reply, socket) => {
+      if (pdu.command.startsWith('bind_')) {
+        smscSocket = socket;
+        socket.on('close', () => (closed = true));
+        reply(bindResp(pdu));
+        reply(mo);
+      } else answers.push(`${pdu.command} ${pdu.sequence} ${pdu.status}`);
+    });
+    let storing = false;
+    let stored!: (status: number) => void;
+    const ctx = context(port, { reconnectMinMs: 60_000, reconnectMaxMs: 60_000 });
+    const pool = new BindPool(ctx, {
+      submitAnswered() {},
+      deliver: () => ((storing = true), new Promise<number>((r) => (stored = r))),
+      bound() {},
+      unanswered() {},
+    });
+    pool.start();
+    try {
+      await until(() => storing);
+      // The SMSC's unbind, and an enquire_link whose answer says the unbind was read.
+      smscSocket!.write(Buffer.concat([encodePdu({ command: 'unbind', sequence: 2, status: 0 }), encodePdu({ command: 'enquire_link', sequence: 3, status: 0 })]));
+      await until(() => answers.includes('enquire_link_resp 3 0'));
+      stored(STATUS.ESME_ROK);
+      await until(() => closed);
+      // Before, the bind closed at once on the unbind: the MO stored was never answered, and the SMSC sent it again.
+      expect(answers.filter((a) => !a.startsWith('enquire_link_resp'))).toEqual(['deliver_sm_resp 1 0', 'unbind_resp 2 0']);
+    } finally {
+      await pool.stop(0);
     }
   });
 });

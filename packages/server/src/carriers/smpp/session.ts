@@ -99,6 +99,8 @@ export class SmppSession<T> {
   /** deliver_sm/data_sm read and not answered yet, and their octets. */
   private pendingDelivers = 0;
   private pendingDeliverBytes = 0;
+  /** The sequence number of the SMSC's unbind, while it waits for deliver_sm being stored (`endSmscUnbind`). */
+  private smscUnbind: number | undefined;
   /** Reading stopped until what waits to be written drains (`WRITE_HIGH_WATER`). */
   private readPaused = false;
   /** When the bind succeeded (ms), 0 when not bound. */
@@ -327,9 +329,12 @@ export class SmppSession<T> {
         this.reply({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 });
         return;
       case 'unbind':
-        this.reply({ command: 'unbind_resp', sequence: pdu.sequence, status: 0 });
+        // deliver_sm and data_sm being stored are answered first (as before our own unbind): closed
+        // on them unanswered, the SMSC sends them again, and an MO stored already is stored twice.
         this.state = 'unbinding';
-        setImmediate(() => this.close('the SMSC unbound'));
+        this.smscUnbind = pdu.sequence;
+        if (this.pendingDelivers === 0) this.endSmscUnbind();
+        else setTimeout(() => this.endSmscUnbind(), Math.min(2000, this.opts.responseTimeoutMs)).unref();
         return;
       case 'deliver_sm':
       case 'data_sm': {
@@ -352,6 +357,7 @@ export class SmppSession<T> {
             this.pendingDelivers--;
             this.pendingDeliverBytes -= size;
             if (this.state !== 'closed') this.reply({ command: `${command}_resp`, sequence: pdu.sequence, status, messageId: '', tlvs: [] });
+            if (this.pendingDelivers === 0) this.endSmscUnbind();
           });
         return;
       }
@@ -366,6 +372,14 @@ export class SmppSession<T> {
       default:
         this.answer(pdu.sequence, pdu);
     }
+  }
+
+  /** Answer the SMSC's unbind, once, and close (its deliver_sm being stored were answered, or waited for long enough). */
+  private endSmscUnbind(): void {
+    if (this.smscUnbind === undefined || this.state !== 'unbinding') return;
+    this.reply({ command: 'unbind_resp', sequence: this.smscUnbind, status: 0 });
+    this.smscUnbind = undefined;
+    setImmediate(() => this.close('the SMSC unbound'));
   }
 
   private answer(sequence: number, pdu: Pdu): void {
