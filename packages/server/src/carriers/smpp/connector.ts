@@ -17,8 +17,8 @@ import type { SmppConnectorConfig } from './config.js';
 import { newCounters, type SmppConnectorDeps, type SmppContext } from './context.js';
 import { MoAssembler } from './mo-assembler.js';
 import { PartQueue, type PartJob } from './part-queue.js';
-import type { DataSmPdu, ShortMessagePdu } from './pdu/codec.js';
-import { ESM_CLASS } from './pdu/constants.js';
+import { findTlv, type DataSmPdu, type ShortMessagePdu } from './pdu/codec.js';
+import { ESM_CLASS, TLV } from './pdu/constants.js';
 import { queryMessages } from './query.js';
 import { ReceiptLedger } from './receipt-ledger.js';
 
@@ -222,6 +222,11 @@ export class SmppConnector implements Carrier {
     // An SME delivery acknowledgement is a report too, never a handset's message (Kannel reads it
     // as a receipt: esm_class & (0x04|0x08|0x20) in gw/smsc/smsc_smpp.c).
     if (type === ESM_CLASS.DELIVERY_RECEIPT || type === ESM_CLASS.INTERMEDIATE || type === ESM_CLASS.SME_DELIVERY_ACK) return this.receipts.onReceipt(pdu);
+    // receipted_message_id with message_state is a receipt whatever esm_class says: a handset cannot
+    // set TLVs, and some SMSCs leave esm_class 0 on receipts (Jasmin reads these TLVs first, without
+    // looking at esm_class: isDeliveryReceipt in jasmin/protocols/smpp/operations.py). The receipt's
+    // text alone is not trusted so: a handset can write it.
+    if (findTlv(pdu.tlvs, TLV.receipted_message_id) && findTlv(pdu.tlvs, TLV.message_state)) return this.receipts.onReceipt(pdu);
     return this.mo.onMo(pdu);
   }
 

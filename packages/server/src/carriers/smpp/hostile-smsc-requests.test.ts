@@ -1,7 +1,7 @@
 /**
  * The connector against SMSCs that bend the protocol's rules on binds and requests: one that
  * accepts the connection and never answers the bind, one that answers submit_sm as if we were not
- * bound, one that sends the request v3.4 gives no response, one that unbinds while its MO is stored.
+ * bound, one that sends the request v3.4 gives no response, one that unbinds while its MO is stored, one that leaves esm_class 0 on a receipt.
  */
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,8 +10,8 @@ import { BindPool } from './bind-pool.js';
 import { SmppConnector } from './connector.js';
 import { parseSmppSection } from './config.js';
 import { newCounters, type SmppContext } from './context.js';
-import { encodePdu, type Pdu } from './pdu/codec.js';
-import { STATUS } from './pdu/constants.js';
+import { encodePdu, intTlv, stringTlv, type Pdu } from './pdu/codec.js';
+import { STATUS, TLV } from './pdu/constants.js';
 import { closeSmscs, smscServer as smsc } from '../../../test/helpers/scripted-smsc.js';
 
 afterEach(closeSmscs);
@@ -187,6 +187,34 @@ describe('an SMSC that unbinds while an MO it sent is being stored', () => {
       expect(answers.filter((a) => !a.startsWith('enquire_link_resp'))).toEqual(['deliver_sm_resp 1 0', 'unbind_resp 2 0']);
     } finally {
       await pool.stop(0);
+    }
+  });
+});
+
+describe('an SMSC that sends a receipt in TLVs with esm_class 0', () => {
+  it('has it read as the receipt it is, not delivered to the number as a message from a handset', async () => {
+    const port = await smsc((pdu, reply) => {
+      if (!pdu.command.startsWith('bind_')) return;
+      reply(bindResp(pdu));
+      // receipted_message_id and message_state are receipt fields (v3.4 §5.3.2.12, §5.3.2.35): a handset cannot set them.
+      reply({
+        command: 'deliver_sm', sequence: 1, status: 0, serviceType: '', source: { ton: 1, npi: 1, addr: '447700900001' }, destination: { ton: 1, npi: 1, addr: '15551230001' },
+        esmClass: 0, protocolId: 0, priorityFlag: 0, scheduleDeliveryTime: '', validityPeriod: '', registeredDelivery: 0, replaceIfPresent: 0, dataCoding: 0, smDefaultMsgId: 0,
+        shortMessage: Buffer.alloc(0), tlvs: [stringTlv(TLV.receipted_message_id, 'abc1'), intTlv(TLV.message_state, 2, 1)],
+      });
+    });
+    const ctx = context(port);
+    const tx = { carrierParts: { insertMany: async () => undefined, findByCarrierIds: async () => [], applyOutcomes: async () => [], listForMessages: async () => [] } };
+    const inbound: unknown[] = [];
+    const connector = new SmppConnector(ctx.config, { ...ctx.deps, store: { transaction: async (fn: (t: typeof tx) => unknown) => fn(tx) } as never });
+    await connector.start({ report() {}, inbound: async (ms: unknown[]) => (inbound.push(...ms), ms.map(() => ({ routed: true }))) } as never);
+    try {
+      await until(() => connector.status().counters.receipts + connector.status().counters.mo_received > 0);
+      // Before, it became an empty inbound message to the number, and the receipt was lost.
+      expect(connector.status().counters).toMatchObject({ receipts: 1, receipts_unreadable: 0, mo_received: 0 });
+      expect(inbound).toEqual([]);
+    } finally {
+      await connector.stop();
     }
   });
 });
