@@ -20,6 +20,8 @@ export interface BindPoolEvents<T> {
   submitAnswered(token: T, resp: MessageIdRespPdu): void;
   /** A deliver_sm or data_sm arrived; resolves with the command_status to answer. */
   deliver(pdu: ShortMessagePdu | DataSmPdu): Promise<number>;
+  /** A bind ended while these deliver_sm/data_sm were being handled: their answers are lost (`SessionHandlers.answersLost`). */
+  answersLost?(pdus: Array<ShortMessagePdu | DataSmPdu>): void;
   /** A bind came up: there is window space to fill. */
   bound(): void;
   /** A bind ended with these submits unanswered, in send order. */
@@ -158,6 +160,7 @@ export class BindPool<T> {
         submitAnswered: (_s, token, resp) => this.events.submitAnswered(token, resp),
         deliver: (_s, pdu) => this.events.deliver(pdu),
         closed: (s, reason, unanswered) => this.onClosed(slot, s, reason, unanswered),
+        answersLost: (_s, pdus) => this.events.answersLost?.(pdus),
         protocolError: (_s, reason) => {
           counters.protocol_errors++;
           warnLimited(this.ctx, { carrier: c.id, bind: slot.name, reason }, 'unreadable or unexpected PDU from the SMSC');

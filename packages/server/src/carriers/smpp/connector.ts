@@ -77,6 +77,10 @@ export class SmppConnector implements Carrier {
         if (this.gaveBack) this.checkRecovered();
       },
       deliver: (pdu) => this.onDeliver(pdu),
+      // Receipts sent again are duplicates the ledger recognises; MOs need telling (`MoAssembler.answerLost`).
+      answersLost: (pdus) => {
+        for (const pdu of pdus) if (!isReport(pdu)) this.mo.answerLost(pdu);
+      },
       bound: () => {
         this.parts.pump();
         this.checkRecovered();
@@ -218,16 +222,7 @@ export class SmppConnector implements Carrier {
   }
 
   private onDeliver(pdu: ShortMessagePdu | DataSmPdu): Promise<number> {
-    const type = pdu.esmClass & ESM_CLASS.TYPE_MASK;
-    // An SME delivery acknowledgement is a report too, never a handset's message (Kannel reads it
-    // as a receipt: esm_class & (0x04|0x08|0x20) in gw/smsc/smsc_smpp.c).
-    if (type === ESM_CLASS.DELIVERY_RECEIPT || type === ESM_CLASS.INTERMEDIATE || type === ESM_CLASS.SME_DELIVERY_ACK) return this.receipts.onReceipt(pdu);
-    // receipted_message_id with message_state is a receipt whatever esm_class says: a handset cannot
-    // set TLVs, and some SMSCs leave esm_class 0 on receipts (Jasmin reads these TLVs first, without
-    // looking at esm_class: isDeliveryReceipt in jasmin/protocols/smpp/operations.py). The receipt's
-    // text alone is not trusted so: a handset can write it.
-    if (findTlv(pdu.tlvs, TLV.receipted_message_id) && findTlv(pdu.tlvs, TLV.message_state)) return this.receipts.onReceipt(pdu);
-    return this.mo.onMo(pdu);
+    return isReport(pdu) ? this.receipts.onReceipt(pdu) : this.mo.onMo(pdu);
   }
 
   /** Once a second: the throughput gauge moves on, early receipts and stale MO parts expire. */
@@ -243,4 +238,17 @@ export class SmppConnector implements Carrier {
     this.receipts.expireEarly(now);
     this.mo.flushStale(now);
   }
+}
+
+/** Whether a deliver_sm/data_sm is a receipt or another report, not a handset's message. */
+function isReport(pdu: ShortMessagePdu | DataSmPdu): boolean {
+  const type = pdu.esmClass & ESM_CLASS.TYPE_MASK;
+  // An SME delivery acknowledgement is a report too, never a handset's message (Kannel reads it
+  // as a receipt: esm_class & (0x04|0x08|0x20) in gw/smsc/smsc_smpp.c).
+  if (type === ESM_CLASS.DELIVERY_RECEIPT || type === ESM_CLASS.INTERMEDIATE || type === ESM_CLASS.SME_DELIVERY_ACK) return true;
+  // receipted_message_id with message_state is a receipt whatever esm_class says: a handset cannot
+  // set TLVs, and some SMSCs leave esm_class 0 on receipts (Jasmin reads these TLVs first, without
+  // looking at esm_class: isDeliveryReceipt in jasmin/protocols/smpp/operations.py). The receipt's
+  // text alone is not trusted so: a handset can write it.
+  return findTlv(pdu.tlvs, TLV.receipted_message_id) !== undefined && findTlv(pdu.tlvs, TLV.message_state) !== undefined;
 }

@@ -1,7 +1,8 @@
 /**
  * The connector against SMSCs that bend the protocol's rules on binds and requests: one that
  * accepts the connection and never answers the bind, one that answers submit_sm as if we were not
- * bound, one that sends the request v3.4 gives no response, one that unbinds while its MO is stored, one that leaves esm_class 0 on a receipt.
+ * bound, one that sends the request v3.4 gives no response, one that unbinds while its MO is stored, one that leaves esm_class 0 on a receipt,
+ * one whose bind drops while its MO is stored.
  */
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -213,6 +214,60 @@ describe('an SMSC that sends a receipt in TLVs with esm_class 0', () => {
       // Before, it became an empty inbound message to the number, and the receipt was lost.
       expect(connector.status().counters).toMatchObject({ receipts: 1, receipts_unreadable: 0, mo_received: 0 });
       expect(inbound).toEqual([]);
+    } finally {
+      await connector.stop();
+    }
+  });
+});
+
+describe('an SMSC whose bind drops while an MO it sent is being stored', () => {
+  it('has the MO it sends again recognised and acknowledged, not stored twice; the same text sent again later is a new message', async () => {
+    const text = (s: string): Pdu => ({
+      command: 'deliver_sm', sequence: 1, status: 0, serviceType: '', source: { ton: 1, npi: 1, addr: '447700900001' }, destination: { ton: 1, npi: 1, addr: '15551230001' },
+      esmClass: 0, protocolId: 0, priorityFlag: 0, scheduleDeliveryTime: '', validityPeriod: '', registeredDelivery: 0, replaceIfPresent: 0, dataCoding: 0, smDefaultMsgId: 0, shortMessage: Buffer.from(s), tlvs: [],
+    });
+    let binds = 0;
+    let first: Socket | undefined;
+    const answers: string[] = [];
+    const port = await smsc((pdu, reply, socket) => {
+      if (pdu.command.startsWith('bind_')) {
+        binds++;
+        reply(bindResp(pdu));
+        if (binds === 1) {
+          first = socket;
+          reply(text('yes'));
+        } else {
+          // The MO whose answer the drop lost, sent again; then the handset's next message, the same word.
+          reply({ ...text('yes'), sequence: 7 });
+          reply({ ...text('yes'), sequence: 8 });
+        }
+      } else if (pdu.command === 'deliver_sm_resp') answers.push(`${pdu.sequence} ${pdu.status}`);
+      else if (pdu.command === 'enquire_link') reply({ command: 'enquire_link_resp', sequence: pdu.sequence, status: 0 });
+    });
+    const ctx = context(port, { reconnectMinMs: 10, reconnectMaxMs: 20 });
+    const stored: unknown[] = [];
+    let storing: (() => void) | undefined;
+    const connector = new SmppConnector(ctx.config, ctx.deps);
+    await connector.start({
+      report() {},
+      inbound: async (ms: unknown[]) => {
+        // The first MO is stored once the bind it came on has dropped.
+        if (!storing) await new Promise<void>((r) => (storing = r));
+        stored.push(...ms);
+        return ms.map(() => ({ routed: true }));
+      },
+    } as never);
+    try {
+      await until(() => storing !== undefined);
+      first!.destroy();
+      await until(() => binds === 2);
+      storing!();
+      await until(() => answers.length === 2);
+      // The resend's answer waits for the first copy to be stored; the new message's does not.
+      expect(answers.sort()).toEqual(['7 0', '8 0']);
+      // Before, three: the resend was stored (and its webhook sent) as a second message.
+      expect(stored).toHaveLength(2);
+      expect(connector.status().counters.mo_duplicate_parts).toBe(1);
     } finally {
       await connector.stop();
     }

@@ -10,7 +10,7 @@ import { isStoreUnavailable } from '../../domain/ports/store.js';
 import type { SmppContext } from './context.js';
 import type { Address, DataSmPdu, ShortMessagePdu } from './pdu/codec.js';
 import { STATUS } from './pdu/constants.js';
-import { decodeInbound } from './text.js';
+import { decodeInbound, type DecodedText } from './text.js';
 import { warnLimited } from './warn-limited.js';
 
 /** The parts of one multipart MO received so far. */
@@ -73,6 +73,10 @@ export class MoAssembler {
    * are kept as digests: a part may hold 64 KB.
    */
   private readonly done = new Map<string, { at: number; digests: ReadonlyArray<string | undefined> }>();
+  /** MOs being handled, by their PDU: what `answerLost` marks. */
+  private readonly handling = new Map<ShortMessagePdu | DataSmPdu, { key: string; taken: Promise<boolean> }>();
+  /** MOs whose answer a lost bind took with it, by key (insertion order is age order), and whether each was taken. */
+  private readonly lost = new Map<string, { at: number; taken: Promise<boolean> }>();
   /** When storing an MO last failed for want of storage; null once one was stored since. */
   private storageFailedAt: number | null = null;
 
@@ -91,6 +95,41 @@ export class MoAssembler {
       this.warnedNational = true;
       this.ctx.deps.logger.warn({ carrier: this.ctx.config.id, from, to }, 'MO with a national number (TON 2) and no nationalCountryCode: kept as it came; set nationalCountryCode to write it as E.164');
     }
+    const c = decoded.concat;
+    const key = `${from}\u0000${to}\u0000${c ? `${c.reference}/${c.total}/${c.seq}` : ''}\u0000${digest(decoded.text)}`;
+    // The SMSC sending again an MO whose answer a lost bind took with it: taken once it was (see `answerLost`).
+    const lost = this.lost.get(key);
+    if (lost) {
+      this.lost.delete(key);
+      if (await lost.taken) {
+        this.ctx.counters.mo_duplicate_parts++;
+        return STATUS.ESME_ROK;
+      }
+    }
+    const answer = this.receive(decoded, from, to);
+    this.handling.set(pdu, { key, taken: answer.then((status) => status === STATUS.ESME_ROK, () => false) });
+    try {
+      return await answer;
+    } finally {
+      this.handling.delete(pdu);
+    }
+  }
+
+  /**
+   * The bind `pdu` came on ended while it was being handled: its answer is lost, and the SMSC sends
+   * it again. That copy, when it comes within `moReassemblyMs` with the same addresses and text, is
+   * acknowledged without being stored again once this one was taken (stored, or buffered as a part)
+   * — one copy per lost answer, so a handset sending the same text once more is still a new message.
+   */
+  answerLost(pdu: ShortMessagePdu | DataSmPdu): void {
+    const h = this.handling.get(pdu);
+    if (!h) return;
+    this.lost.delete(h.key);
+    this.lost.set(h.key, { at: this.ctx.deps.now(), taken: h.taken });
+    if (this.lost.size > MAX_DONE) this.lost.delete(this.lost.keys().next().value!);
+  }
+
+  private async receive(decoded: DecodedText, from: string, to: string): Promise<number> {
     if (!decoded.concat) {
       await this.deliver({ from, to, body: decoded.text, segments: 1 });
       return STATUS.ESME_ROK;
@@ -151,9 +190,11 @@ export class MoAssembler {
 
   /** Deliver the messages incomplete for longer than `moReassemblyMs` (called once a second). */
   flushStale(now: number): void {
-    for (const [key, d] of this.done) {
-      if (now - d.at < this.ctx.config.moReassemblyMs) break;
-      this.done.delete(key);
+    for (const map of [this.done, this.lost]) {
+      for (const [key, d] of map) {
+        if (now - d.at < this.ctx.config.moReassemblyMs) break;
+        map.delete(key);
+      }
     }
     for (const [key, g] of this.groups) {
       if (now - g.first < this.ctx.config.moReassemblyMs) break;

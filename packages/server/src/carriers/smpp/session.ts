@@ -47,6 +47,11 @@ export interface SessionHandlers<T> {
   closed(session: SmppSession<T>, reason: string, unanswered: T[]): void;
   /** A peer sent something we could not read (answered with generic_nack), or an answer no request awaits; logged and counted. */
   protocolError?(session: SmppSession<T>, reason: string): void;
+  /**
+   * The link ended with these deliver_sm/data_sm still being handled: whatever they come to, their
+   * answers are lost, and the SMSC sends them again (on this account's next bind).
+   */
+  answersLost?(session: SmppSession<T>, pdus: Array<ShortMessagePdu | DataSmPdu>): void;
   /** What we write backed up past `WRITE_HIGH_WATER` (the SMSC does not read): reading stops until it drains. */
   backedUp?(session: SmppSession<T>, unsentOctets: number): void;
 }
@@ -99,6 +104,8 @@ export class SmppSession<T> {
   /** deliver_sm/data_sm read and not answered yet, and their octets. */
   private pendingDelivers = 0;
   private pendingDeliverBytes = 0;
+  /** Those deliver_sm/data_sm (`pendingDelivers`), for `answersLost`. */
+  private readonly pendingPdus = new Set<ShortMessagePdu | DataSmPdu>();
   /** The sequence number of the SMSC's unbind, while it waits for deliver_sm being stored (`endSmscUnbind`). */
   private smscUnbind: number | undefined;
   /** Reading stopped until what waits to be written drains (`WRITE_HIGH_WATER`). */
@@ -248,6 +255,8 @@ export class SmppSession<T> {
     this.outstanding.clear();
     this.submitsInFlight = 0;
     this.socket?.destroy();
+    if (this.pendingPdus.size) this.handlers.answersLost?.(this, [...this.pendingPdus]);
+    this.pendingPdus.clear();
     this.handlers.closed(this, reason, unanswered);
   }
 
@@ -350,12 +359,14 @@ export class SmppSession<T> {
         }
         this.pendingDelivers++;
         this.pendingDeliverBytes += size;
+        this.pendingPdus.add(pdu);
         this.handlers
           .deliver(this, pdu)
           .catch(() => STATUS.ESME_RX_T_APPN)
           .then((status) => {
             this.pendingDelivers--;
             this.pendingDeliverBytes -= size;
+            this.pendingPdus.delete(pdu);
             if (this.state !== 'closed') this.reply({ command: `${command}_resp`, sequence: pdu.sequence, status, messageId: '', tlvs: [] });
             if (this.pendingDelivers === 0) this.endSmscUnbind();
           });
