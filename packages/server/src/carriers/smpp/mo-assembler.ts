@@ -97,16 +97,7 @@ export class MoAssembler {
     }
     const c = decoded.concat;
     const key = `${from}\u0000${to}\u0000${c ? `${c.reference}/${c.total}/${c.seq}` : ''}\u0000${digest(decoded.text)}`;
-    // The SMSC sending again an MO whose answer a lost bind took with it: taken once it was (see `answerLost`).
-    const lost = this.lost.get(key);
-    if (lost) {
-      this.lost.delete(key);
-      if (await lost.taken) {
-        this.ctx.counters.mo_duplicate_parts++;
-        return STATUS.ESME_ROK;
-      }
-    }
-    const answer = this.receive(decoded, from, to);
+    const answer = this.receiveOnce(key, decoded, from, to);
     this.handling.set(pdu, { key, taken: answer.then((status) => status === STATUS.ESME_ROK, () => false) });
     try {
       return await answer;
@@ -127,6 +118,19 @@ export class MoAssembler {
     this.lost.delete(h.key);
     this.lost.set(h.key, { at: this.ctx.deps.now(), taken: h.taken });
     if (this.lost.size > MAX_DONE) this.lost.delete(this.lost.keys().next().value!);
+  }
+
+  /** `receive`, unless this is the SMSC sending again an MO whose answer a lost bind took with it, and which was taken (`answerLost`). */
+  private async receiveOnce(key: string, decoded: DecodedText, from: string, to: string): Promise<number> {
+    const lost = this.lost.get(key);
+    if (lost) {
+      this.lost.delete(key);
+      if (await lost.taken) {
+        this.ctx.counters.mo_duplicate_parts++;
+        return STATUS.ESME_ROK;
+      }
+    }
+    return this.receive(decoded, from, to);
   }
 
   private async receive(decoded: DecodedText, from: string, to: string): Promise<number> {
