@@ -128,6 +128,44 @@ describe('MoAssembler: multipart MOs from an SMSC that resends, reuses reference
     expect(ctx.counters).toMatchObject({ mo_duplicate_parts: 1, mo_incomplete: 0 });
   });
 
+  it('takes a last part sent again while its message is being stored as the part it has, not the start of a fragment', async () => {
+    const got: string[] = [];
+    let release!: () => void;
+    let fail = false;
+    const { mo, ctx, advance, now } = assembler(async (m) => {
+      if (got.length === 0 && !fail) await new Promise<void>((r) => (release = r));
+      if (fail) throw new Error('database down');
+      got.push(m.body);
+    });
+    await mo.onMo(part(9, 2, 1, 'one '));
+    const first = mo.onMo(part(9, 2, 2, 'two'));
+    // The SMSC's deliver_sm_resp timer ran out while the message was stored: it sends the last part again.
+    const again = mo.onMo(part(9, 2, 2, 'two'));
+    release();
+    expect(await first).toBe(STATUS.ESME_ROK);
+    expect(await again).toBe(STATUS.ESME_ROK);
+    advance(ctx.config.moReassemblyMs + 1000);
+    mo.flushStale(now());
+    await mo.flushAll();
+    // Before, the resent part began a message of its own, delivered later as the fragment 'two'.
+    expect(got).toEqual(['one two']);
+    expect(ctx.counters).toMatchObject({ mo_duplicate_parts: 1, mo_incomplete: 0 });
+
+    // When storing the first copy fails, the copy that waited tries again (failing too, it is to be
+    // sent again); the parts are kept, and the next copy stores the message whole. Before, the copy
+    // began a message of its own and the first part was dropped: 'four' came alone.
+    fail = true;
+    await mo.onMo(part(10, 2, 1, 'three '));
+    const failing = mo.onMo(part(10, 2, 2, 'four'));
+    const waited = mo.onMo(part(10, 2, 2, 'four'));
+    await expect(failing).rejects.toThrow('database down');
+    await expect(waited).rejects.toThrow('database down');
+    fail = false;
+    expect(await mo.onMo(part(10, 2, 2, 'four'))).toBe(STATUS.ESME_ROK);
+    await mo.flushAll();
+    expect(got).toEqual(['one two', 'three four']);
+  });
+
   it('does not mix two messages that share a reference when the first lost a part', async () => {
     const got: string[] = [];
     const { mo, ctx } = assembler((m) => void got.push(m.body));

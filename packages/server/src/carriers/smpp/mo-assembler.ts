@@ -73,6 +73,8 @@ export class MoAssembler {
    * are kept as digests: a part may hold 64 KB.
    */
   private readonly done = new Map<string, { at: number; digests: ReadonlyArray<string | undefined> }>();
+  /** Multipart MOs whose whole text is being stored, by key: parts sent again meanwhile wait for the outcome. */
+  private readonly storing = new Map<string, { digests: ReadonlyArray<string | undefined>; stored: Promise<boolean> }>();
   /** MOs being handled, by their PDU: what `answerLost` marks. */
   private readonly handling = new Map<ShortMessagePdu | DataSmPdu, { key: string; taken: Promise<boolean> }>();
   /** MOs whose answer a lost bind took with it, by key (insertion order is age order), and whether each was taken. */
@@ -144,6 +146,13 @@ export class MoAssembler {
       return STATUS.ESME_RX_T_APPN;
     }
     const key = `${from}\u0000${to}\u0000${reference}\u0000${total}`;
+    // A part sent again while its message is being stored (the SMSC's answer timer ran out): the
+    // store decides. Stored, it is a duplicate; failed, the message's parts are held again below.
+    const storing = this.groups.has(key) ? undefined : this.storing.get(key);
+    if (storing && storing.digests[seq - 1] === digest(decoded.text) && (await storing.stored)) {
+      this.ctx.counters.mo_duplicate_parts++;
+      return STATUS.ESME_ROK;
+    }
     let group = this.groups.get(key);
     // A part resent after its message went out: hashed only when such a message is remembered.
     const done = group ? undefined : this.done.get(key);
@@ -246,6 +255,9 @@ export class MoAssembler {
       this.flushingParts += g.received;
       this.flushingChars += g.chars;
     }
+    const digests = incomplete ? [] : g.texts.map((t) => t && digest(t));
+    let stored: (ok: boolean) => void = () => undefined;
+    if (!incomplete) this.storing.set(key, { digests, stored: new Promise<boolean>((resolve) => (stored = resolve)) });
     try {
       await this.deliver({ from: g.from, to: g.to, body: g.texts.map((t) => t ?? '').join(''), segments: g.total });
     } catch (err) {
@@ -256,16 +268,19 @@ export class MoAssembler {
         this.parts += g.received;
         this.chars += g.chars;
       }
+      stored(false);
       throw err;
     } finally {
+      if (this.storing.get(key)?.digests === digests) this.storing.delete(key);
       if (incomplete) {
         this.flushingParts -= g.received;
         this.flushingChars -= g.chars;
       }
     }
     if (!incomplete) {
-      this.done.set(key, { at: this.ctx.deps.now(), digests: g.texts.map((t) => t && digest(t)) });
+      this.done.set(key, { at: this.ctx.deps.now(), digests });
       if (this.done.size > MAX_DONE) this.done.delete(this.done.keys().next().value!);
+      stored(true);
     }
   }
 
