@@ -70,9 +70,10 @@ function withSettingOptions(cmd: Command): Command {
 function settingsOf(cmd: Command): ResolvedSettings {
   const flags: Record<string, string | boolean | undefined> = {};
   for (const s of FLAGGED) flags[s.flag] = cmd.getOptionValue(attributeOf(s.flag)) as string | boolean | undefined;
-  const configFile = cmd.getOptionValue('config') as string | undefined;
+  // commander also fills --config from SWITCHBOARD_CONFIG: the loader reads that itself (an empty one is unset there, an empty --config an error).
+  const configFile = cmd.getOptionValueSource('config') === 'cli' ? (cmd.getOptionValue('config') as string) : undefined;
   // Errors (ConfigError) are reported by the one failure handler below.
-  resolved = settingsFromEnvironment(flags, configFile ? { configFile } : {});
+  resolved = settingsFromEnvironment(flags, configFile !== undefined ? { configFile } : {});
   return resolved as ResolvedSettings;
 }
 

@@ -214,6 +214,25 @@ describe('loadSettings', () => {
       expect(loadError(() => loadSettings({ env: {}, configFile: dir })).message).toBe(`Config file ${dir} is a folder; give the path of a JSON file`);
     });
 
+    it('says a path through a file is no folder', () => {
+      const file = configFile({});
+      expect(loadError(() => loadSettings({ env: {}, configFile: join(file, 'x.json') })).message).toBe(`Config file ${join(file, 'x.json')} does not exist: a part of its path is a file, not a folder; give the path of a JSON file`);
+    });
+
+    // `--config "$FILE"` with FILE unset started on the defaults, reading no file, not even ./switchboard.json.
+    it('refuses an empty --config, and reads an empty SWITCHBOARD_CONFIG as unset', () => {
+      expect(loadError(() => loadSettings({ env: {}, configFile: '' })).message).toBe('--config is empty: give the path of a JSON file, or leave --config out for ./switchboard.json');
+      const cwd = process.cwd();
+      const here = mkdtempSync(join(dir, 'cwd-'));
+      writeFileSync(join(here, 'switchboard.json'), JSON.stringify({ logLevel: 'warn' }));
+      process.chdir(here);
+      try {
+        expect(loadSettings({ env: { SWITCHBOARD_CONFIG: ' ' } })).toMatchObject({ configFile: 'switchboard.json', logLevel: 'warn' });
+      } finally {
+        process.chdir(cwd);
+      }
+    });
+
     it('says an empty file is empty, and that YAML is not read', () => {
       expect(loadError(() => loadSettings({ env: {}, configFile: configFile(' \n') })).message).toMatch(/is not valid JSON: the file is empty \(write \{\} for no settings\)$/);
       const yaml = join(dir, 'switchboard.yaml');

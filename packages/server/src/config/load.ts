@@ -40,7 +40,7 @@ function readConfigFile(path: string): Record<string, unknown> {
     const code = (err as { code?: unknown }).code;
     if (code === 'ENOENT') throw new ConfigError(`Config file ${path} does not exist (from --config or SWITCHBOARD_CONFIG); give the path of a JSON file, or none for ./switchboard.json`);
     if (code === 'EISDIR') throw new ConfigError(`Config file ${path} is a folder; give the path of a JSON file`);
-    throw new ConfigError(`Cannot read config file ${path}: ${(err as Error).message}`);
+    throw new ConfigError(unreadableFile(path, code, (err as Error).message));
   }
   // A byte order mark (Windows editors write one) is no JSON, but says nothing about the settings.
   if (text.startsWith('\uFEFF')) text = text.slice(1);
@@ -55,6 +55,15 @@ function readConfigFile(path: string): Record<string, unknown> {
   const twice = duplicateKey(text);
   if (twice !== null) throw new ConfigError(`"${twice}" is given twice in ${path}; keep one (JSON would silently use the last)`);
   return parsed as Record<string, unknown>;
+}
+
+/** Why a config file could not be read, and what to do: Node's own message names the call, not the remedy. */
+function unreadableFile(path: string, code: unknown, detail: string): string {
+  if (code === 'EACCES' || code === 'EPERM') {
+    return `Cannot read config file ${path}: permission denied (${code}) to the user running switchboard; make the file (and its folders) readable by that user, e.g. chmod a+r ${path}, or run as its owner`;
+  }
+  if (code === 'ENOTDIR') return `Config file ${path} does not exist: a part of its path is a file, not a folder; give the path of a JSON file`;
+  return `Cannot read config file ${path}: ${detail}`;
 }
 
 /** Config-file sections read whole by their own parsers (SMPP connectors, simulator rules), not key by key. */
@@ -161,7 +170,10 @@ function checkCombinations(s: SwitchboardSettings): void {
 export function loadSettings(sources: ConfigSources = {}): SwitchboardSettings & { configFile: string | null; rawFile: Record<string, unknown> } {
   const env = sources.env ?? {};
   const flags = sources.flags ?? {};
-  let configFile: string | null = sources.configFile ?? env.SWITCHBOARD_CONFIG ?? null;
+  // `--config "$FILE"` with FILE unset read no file at all, not even ./switchboard.json, and started on the defaults.
+  if (sources.configFile !== undefined && sources.configFile.trim() === '') throw new ConfigError('--config is empty: give the path of a JSON file, or leave --config out for ./switchboard.json');
+  // An empty variable is unset, as for every setting.
+  let configFile: string | null = sources.configFile ?? (env.SWITCHBOARD_CONFIG?.trim() ? env.SWITCHBOARD_CONFIG : null);
   if (configFile === null && existsSync('switchboard.json')) configFile = 'switchboard.json';
   const file = configFile ? readConfigFile(configFile) : {};
   if (configFile) checkFileKeys(file, configFile);
