@@ -124,6 +124,13 @@ describe('loadSettings', () => {
       expect(err.message).toContain('from 1 to 50');
     });
 
+    // LOG_LEVEL=DEBUG, as many tools write it, was refused: "must be one of … debug".
+    it('takes a choice in any case, as the value it names', () => {
+      expect(loadSettings({ env: { SWITCHBOARD_LOG_LEVEL: 'DEBUG' }, configFile: configFile({}) }).logLevel).toBe('debug');
+      expect(loadSettings({ env: {}, configFile: configFile({ logLevel: 'Warn' }), flags: { 'log-format': 'JSON' } })).toMatchObject({ logLevel: 'warn', logFormat: 'json' });
+      expect(loadError(() => loadSettings({ env: { SWITCHBOARD_LOG_LEVEL: 'LOUD' }, configFile: configFile({}) })).message).toMatch(/must be one of fatal, error/);
+    });
+
     it('names the flag', () => {
       const err = loadError(() => loadSettings({ env: {}, configFile: configFile({}), flags: { 'log-level': 'loud' } }));
       expect(err.message).toContain('--log-level');

@@ -52,7 +52,9 @@ export const parsers = {
   },
   oneOf<T extends string>(...values: T[]) {
     return (raw: unknown): T => {
-      if (typeof raw === 'string' && (values as string[]).includes(raw.trim())) return raw.trim() as T;
+      // In any case: `LOG_LEVEL=DEBUG` is how many tools spell it, and no two values differ only by case.
+      const found = typeof raw === 'string' ? values.find((v) => v.toLowerCase() === raw.trim().toLowerCase()) : undefined;
+      if (found !== undefined) return found;
       throw new InvalidSetting(`must be one of ${values.join(', ')}`);
     };
   },
