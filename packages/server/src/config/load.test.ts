@@ -394,4 +394,13 @@ describe('loadSettings refuses names that are no setting, suggesting the closest
     expect(loadError(() => loadSettings({ env: { SWITCHBOARD_NUMBERS: '+15551230001,5551234' }, configFile: configFile({}) })).message).toMatch(/^SWITCHBOARD_NUMBERS must list E\.164 numbers .*"5551234" is not/);
     expect(loadSettings({ env: { SWITCHBOARD_NUMBERS: '+15551230001, 24680' }, configFile: configFile({}) }).numbers).toEqual(['+15551230001', '24680']);
   });
+
+  // "15551230001" got only the rule, though the one thing missing was its "+".
+  it('a number written without its + or with spaces, with the E.164 number it meant', () => {
+    const err = (numbers: string) => loadError(() => loadSettings({ env: { SWITCHBOARD_NUMBERS: numbers }, configFile: configFile({}) })).message;
+    expect(err('15551230001,+15551230002')).toMatch(/; "15551230001" \(did you mean "\+15551230001"\?\) is not \(got/);
+    expect(err('+1 555 123-0001')).toMatch(/; "\+1 555 123-0001" \(did you mean "\+15551230001"\?\) is not/);
+    // Ten digits or fewer may lack the country code: no guess.
+    expect(err('5551230001')).toMatch(/; "5551230001" is not \(got/);
+  });
 });

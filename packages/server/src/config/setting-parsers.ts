@@ -69,8 +69,25 @@ export const parsers = {
 export function numberList(raw: unknown): string[] {
   const list = parsers.list(raw);
   const bad = list.filter((n) => classifyNumber(n) === undefined);
-  if (bad.length) throw new InvalidSetting(`must list E.164 numbers (+ and digits, e.g. +15551230001) or 5 to 6 digit short codes, separated by commas; ${bad.map((b) => JSON.stringify(b)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`);
+  if (bad.length) {
+    const named = bad.map((b) => {
+      const meant = e164Meant(b);
+      return meant === null ? JSON.stringify(b) : `${JSON.stringify(b)} (did you mean "${meant}"?)`;
+    });
+    throw new InvalidSetting(`must list E.164 numbers (+ and digits, e.g. +15551230001) or 5 to 6 digit short codes, separated by commas; ${named.join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`);
+  }
   return list;
+}
+
+/**
+ * The E.164 number a refused entry most likely meant: one written without its `+` (11 to 15 digits:
+ * a country code and a national number) or with spaces, dashes, dots or brackets. Null when that is
+ * a guess (10 digits or fewer may lack the country code).
+ */
+function e164Meant(value: string): string | null {
+  const digits = value.replace(/[\s().-]/g, '');
+  const meant = digits.startsWith('+') ? digits : /^\d{11,15}$/.test(digits) ? `+${digits}` : null;
+  return meant !== null && classifyNumber(meant) !== undefined ? meant : null;
 }
 
 /**
