@@ -34,9 +34,28 @@ describe('switchboard send', () => {
     await expect(sent).rejects.not.toThrow(/is `switchboard start` running/);
   });
 
-  // With a test token the message is answered 201 but never stored, so its log answers 403; the
-  // command printed only "cannot read the message's log: 403 Forbidden", without the message's id.
+  // The command printed only "cannot read the message's log: 403 Forbidden", without the message's id.
   it('--wait on a message whose log cannot be read: names the message that was sent and the reason the server gave', async () => {
+    const fake = createHttpServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.method === 'POST') return void res.writeHead(201).end(JSON.stringify({ id: 'm1', status: 'queued' }));
+      res.writeHead(403).end(JSON.stringify({ error: 'Forbidden', message: 'Insufficient scope: this token lacks messaging.' }));
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    try {
+      const settings = loadSettings({ env: {}, flags: { 'data-dir': dataDir } });
+      const fakeUrl = `http://127.0.0.1:${(fake.address() as { port: number }).port}`;
+      await expect(sendFromTerminal({ from: '+15551230001', to: '+15557654321', body: 'hi', url: fakeUrl, project: 'p', token: 't', wait: true }, settings, {})).rejects.toThrow(
+        /^sent m1 \(queued\), but cannot read its log to wait for it: Insufficient scope: this token lacks messaging\. \(403\)$/,
+      );
+    } finally {
+      await new Promise((r) => fake.close(r));
+    }
+  });
+
+  // With a test token the message is answered 201 but never sent or stored, so its log answers 403:
+  // the command said "sent m1 …, but cannot read its log", of a message that was not sent.
+  it('--wait with a test token: says the message was not sent and that there is nothing to wait for', async () => {
     const fake = createHttpServer((req, res) => {
       res.setHeader('content-type', 'application/json');
       if (req.method === 'POST') return void res.writeHead(201).end(JSON.stringify({ id: 'm1', status: 'queued' }));
@@ -46,9 +65,11 @@ describe('switchboard send', () => {
     try {
       const settings = loadSettings({ env: {}, flags: { 'data-dir': dataDir } });
       const fakeUrl = `http://127.0.0.1:${(fake.address() as { port: number }).port}`;
-      await expect(sendFromTerminal({ from: '+15005550006', to: '+15557654321', body: 'hi', url: fakeUrl, project: 'p', token: 't', wait: true }, settings, {})).rejects.toThrow(
-        /^sent m1 \(queued\), but cannot read its log to wait for it: Test credentials can only send messages; use a live API token for this resource\. \(403\)$/,
+      const printed: string[] = [];
+      await expect(sendFromTerminal({ from: '+15005550006', to: '+15557654321', body: 'hi', url: fakeUrl, project: 'p', token: 't', wait: true }, settings, {}, (l) => printed.push(l))).rejects.toThrow(
+        /^m1 was not sent: the token is a test token, whose messages are answered queued but never sent or stored, so there is no status to wait for; leave out --wait, or give a live API token \(--token\) to send for real$/,
       );
+      expect(printed).toEqual(['m1  queued']);
     } finally {
       await new Promise((r) => fake.close(r));
     }

@@ -4,6 +4,7 @@
  * flags, then SIGNALWIRE_PROJECT_ID / SIGNALWIRE_API_TOKEN, then the data folder's kept credentials.
  */
 import { join, resolve } from 'node:path';
+import { ERRORS } from '@switchboard/protocol';
 import type { SwitchboardSettings } from '../config/settings.js';
 import { tlsDir } from '../http/tls.js';
 import { credentialsPath, localCredentialsProblem, readLocalCredentials } from './local-credentials.js';
@@ -129,8 +130,15 @@ export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings
   const deadline = Date.now() + (opts.waitTimeoutMs ?? 60_000);
   for (;;) {
     const log = await call(`/api/messaging/logs/${encodeURIComponent(sent.id)}`);
-    // The message was sent: say so with its id (a test token's message, for one, has no log to read).
-    if (!log.ok) throw new SendError(`sent ${sent.id} (${sent.status}), but cannot read its log to wait for it: ${await problem(log)}`);
+    if (!log.ok) {
+      const why = await problem(log);
+      // A test token's send is answered but never sent or stored: "sent" and a 403 sent the user looking for a missing scope.
+      if (log.status === 403 && why.startsWith(ERRORS.TEST_CREDENTIALS_FORBIDDEN.message)) {
+        throw new SendError(`${sent.id} was not sent: the token is a test token, whose messages are answered ${sent.status} but never sent or stored, so there is no status to wait for; leave out --wait, or give a live API token (--token) to send for real`);
+      }
+      // The message was sent: say so with its id.
+      throw new SendError(`sent ${sent.id} (${sent.status}), but cannot read its log to wait for it: ${why}`);
+    }
     const m = (await log.json()) as { status: string; error_code?: string | null; error_message?: string | null };
     if (FINAL.has(m.status)) {
       say(`${sent.id}  ${m.status}${m.error_code ? `  ${m.error_code} ${m.error_message ?? ''}`.trimEnd() : ''}`);
