@@ -3,6 +3,7 @@
  * word, so a setting written twice (an edit that added a key instead of changing it) would silently
  * lose one value. The file is scanned for such a key after it parsed.
  */
+import { firstErrorOffset } from '../util/json-syntax-error.js';
 
 /**
  * The first key that appears twice in one object of `text`, as a dotted path (`simulator.delayMs`),
@@ -51,5 +52,19 @@ export function duplicateKey(text: string): string | null {
 export function notJsonHint(path: string): string {
   if (/\.ya?ml$/i.test(path)) return ' (config files are JSON; YAML is not read: write the same keys as JSON)';
   if (/\.(toml|ini|env|conf)$/i.test(path)) return ' (config files are JSON; write the same keys as JSON)';
+  return '';
+}
+
+/**
+ * What to change at a syntax error a hand-written file often has, which JSON.parse names only as an
+ * unexpected character: a comma after the last entry, a comment, single quotes. Empty otherwise.
+ */
+export function jsonMistakeHint(text: string): string {
+  const at = firstErrorOffset(text);
+  if (at === null) return '';
+  const c = text[at];
+  if ((c === '}' || c === ']') && /,\s*$/.test(text.slice(0, at))) return '; JSON allows no comma after the last entry: remove it';
+  if (c === '/' && (text[at + 1] === '/' || text[at + 1] === '*')) return '; JSON has no comments: remove them';
+  if (c === "'") return '; JSON takes double quotes around keys and strings';
   return '';
 }

@@ -200,7 +200,18 @@ describe('loadSettings', () => {
     // Node 22 and later add a line and column of their own: the message is the same on each.
     it('says where a syntax error is, by line and column, in the same words on every Node version', () => {
       const err = loadError(() => loadSettings({ env: {}, configFile: configFile('{\n  "port": 8080,\n  "logLevel": "info",\n}\n') }));
-      expect(err.message).toMatch(/not valid JSON: Expected double-quoted property name in JSON at position 40 \(line 4, column 1\)$/);
+      expect(err.message).toMatch(/not valid JSON: Expected double-quoted property name in JSON at position 40 \(line 4, column 1\)(;|$)/);
+    });
+
+    // JSON.parse names only the character: "Expected double-quoted property name", "Unexpected token '/'".
+    it('says what to change for a comma after the last entry, a comment or single quotes', () => {
+      const err = (text: string) => loadError(() => loadSettings({ env: {}, configFile: configFile(text) })).message;
+      expect(err('{\n  "port": 8080,\n}\n')).toMatch(/\(line 3, column 1\); JSON allows no comma after the last entry: remove it$/);
+      expect(err('{"bootstrap": {"numbers": ["+15551230001",]}}')).toMatch(/; JSON allows no comma after the last entry: remove it$/);
+      expect(err('// dev settings\n{"port": 8080}')).toMatch(/\(line 1, column 1\); JSON has no comments: remove them$/);
+      expect(err('{"port": 8080 /* http */}')).toMatch(/; JSON has no comments: remove them$/);
+      expect(err("{'port': 8080}")).toMatch(/; JSON takes double quotes around keys and strings$/);
+      expect(err('{"port": 8080 "host": "0.0.0.0"}')).not.toMatch(/; JSON/);
     });
 
     // Windows editors (Notepad) save UTF-8 with a byte order mark, which JSON.parse refused as "Unexpected token".

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { closestName, didYouMean } from '../domain/closest-name.js';
 import { jsonSyntaxMessage } from '../util/json-syntax-error.js';
 import { quotedInFile } from './file-values.js';
-import { duplicateKey, notJsonHint } from './json-file.js';
+import { duplicateKey, jsonMistakeHint, notJsonHint } from './json-file.js';
 import { SETTINGS, InvalidSetting, type SettingName, type SwitchboardSettings } from './settings.js';
 
 /** A bad configuration value; the message names the setting and where it came from. */
@@ -50,7 +50,7 @@ function readConfigFile(path: string): Record<string, unknown> {
     parsed = JSON.parse(text);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be an object');
   } catch (err) {
-    throw new ConfigError(`Config file ${path} is not valid JSON${notJsonHint(path)}: ${jsonSyntaxMessage((err as Error).message, text)}`);
+    throw new ConfigError(`Config file ${path} is not valid JSON${notJsonHint(path)}: ${jsonSyntaxMessage((err as Error).message, text)}${jsonMistakeHint(text)}`);
   }
   const twice = duplicateKey(text);
   if (twice !== null) throw new ConfigError(`"${twice}" is given twice in ${path}; keep one (JSON would silently use the last)`);
