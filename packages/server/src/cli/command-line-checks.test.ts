@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { oneLineError, refuseFlagsNpmKept, refuseOptionsOfDisabled, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
+import { oneLineError, refuseCommandAfterOptions, refuseFlagsNpmKept, refuseOptionsOfDisabled, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
 
 /** A program shaped like switchboard's: a default `start` with a switch and its negation, `send` with a plain switch. */
 function program(): Command {
@@ -33,6 +33,19 @@ describe('command-line checks', () => {
     expect(refusal(refuseSwitchValues, ['start', '--https', '--port', '1'])).toBeNull();
     expect(refusal(refuseSwitchValues, ['send', '--body', 'true', '--wait'])).toBeNull();
     expect(refusal(refuseSwitchValues, ['start', '--', '--https', 'false'])).toBeNull();
+  });
+
+  // Commander said "too many arguments for 'start'. Expected 0 arguments but got 1.".
+  it('names a command given after options, with the order that works', () => {
+    expect(refusal(refuseCommandAfterOptions, ['--port', '9000', 'send', '--wait'])).toBe('the command goes before its options: write switchboard send --port 9000 --wait');
+    expect(refusal(refuseCommandAfterOptions, ['--https', 'send'])).toBe('the command goes before its options: write switchboard send --https');
+    const withToken = program();
+    withToken.command('token').command('list');
+    expect(() => refuseCommandAfterOptions(withToken, ['--port', '1', 'token', 'list', '--https'], (m) => { throw new Error(m); })).toThrow('the command goes before its options: write switchboard token list --port 1 --https');
+    expect(refusal(refuseCommandAfterOptions, ['--port', 'send'])).toBeNull();
+    expect(refusal(refuseCommandAfterOptions, ['--port', '9000', 'start'])).toBeNull();
+    expect(refusal(refuseCommandAfterOptions, ['send', '--body', 'send'])).toBeNull();
+    expect(refusal(refuseCommandAfterOptions, ['--https', '--', 'send'])).toBeNull();
   });
 
   it('names an unknown command with the closest one', () => {

@@ -19,6 +19,27 @@ export function refuseUnknownCommand(program: Command, args: readonly string[], 
   refuse(`unknown command '${first}'${didYouMean(first, names)}; the commands are ${names.join(', ')} (run "switchboard help" for usage)`);
 }
 
+/**
+ * Options before the command (`switchboard --port 9000 send …`): commander reads them as options
+ * of the default `start` and the command as its argument ("too many arguments for 'start'"). Name
+ * the order instead. A command's name that is the value of an option before it is left alone.
+ */
+export function refuseCommandAfterOptions(program: Command, args: readonly string[], refuse: Refuse): void {
+  if (!args[0]?.startsWith('-')) return;
+  const start = commandOf(program, []);
+  const valued = new Set((start.options as readonly Option[]).filter((o) => (o.required || o.optional) && o.long).map((o) => o.long!));
+  for (const [i, arg] of args.entries()) {
+    if (arg === '--') return;
+    if (i > 0 && valued.has(args[i - 1]!)) continue;
+    let cmd = program.commands.find((c) => c.name() === arg);
+    if (!cmd || cmd === start) continue;
+    // With its subcommand (`token list`), which follows it.
+    let end = i + 1;
+    for (let sub; (sub = cmd.commands.find((c) => c.name() === args[end])); end++) cmd = sub;
+    refuse(`the command goes before its options: write switchboard ${[...args.slice(i, end), ...args.slice(0, i), ...args.slice(end)].join(' ')}`);
+  }
+}
+
 /** The command `args` run: the named subcommands in turn, else the default command (`start`). */
 function commandOf(program: Command, args: readonly string[]): Command {
   let cmd = program;

@@ -23,7 +23,7 @@ import { startupBanner } from './banner.js';
 import { handleClosedOutput } from './closed-output.js';
 import { bannerCredentials } from './local-credentials.js';
 import { SendError, sendFromTerminal } from './send.js';
-import { oneLineError, refuseFlagsNpmKept, refuseOptionsOfDisabled, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
+import { oneLineError, refuseCommandAfterOptions, refuseFlagsNpmKept, refuseOptionsOfDisabled, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
 import { refuseRepeatedOptions } from './once-options.js';
 import { guardedStart } from './start-guard.js';
 import { startupFailureLine } from './startup-errors.js';
@@ -255,7 +255,11 @@ function buildProgram(): Command {
     (id: string, o: { project?: string }, cmd: Command) =>
       withAdmin(settingsOf(cmd), async ({ store, projects }) => {
         const projectId = await projectIdOf(store, o.project);
-        if (!(await projects.revokeToken(projectId, id))) fail(`no active token ${id} in project ${projectId}`);
+        if (!(await projects.revokeToken(projectId, id))) {
+          // The token itself (or the prefix token list shows) is what one has at hand; it is not echoed whole.
+          if (id.startsWith('PT')) fail(`no active token with id ${id.slice(0, 8)}…: that is a token (or its prefix), not its id; give the id, the first column of \`switchboard token list\``);
+          fail(`no active token ${id} in project ${projectId} (\`switchboard token list\` shows the ids)`);
+        }
         out(`revoked ${id}\n`);
       }),
   );
@@ -276,6 +280,8 @@ function buildProgram(): Command {
       .addOption(projectOption())
       .option('--context <name>', 'RELAY context for inbound messages (default: bootstrap.relayContext, "default")'),
   ).action((arg: string, o: { project?: string; context?: string }, cmd: Command) => {
+    // An empty context registered the number with none: its inbound messages reached no client.
+    if (o.context !== undefined && !o.context.trim()) fail('--context must not be empty: name the RELAY context inbound messages go to, or leave it out for the default');
     const settings = settingsOf(cmd);
     return withAdmin(settings, async ({ store, numbers }) => {
       try {
@@ -304,6 +310,7 @@ const program = buildProgram();
 refuseRepeatedOptions(program);
 refuseFlagsNpmKept(program, process.argv.slice(2), process.env, fail);
 refuseUnknownCommand(program, process.argv.slice(2), fail);
+refuseCommandAfterOptions(program, process.argv.slice(2), fail);
 refuseSwitchValues(program, process.argv.slice(2), fail);
 refuseOptionsOfDisabled(program, process.argv.slice(2), fail);
 program
