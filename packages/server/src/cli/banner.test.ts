@@ -20,8 +20,15 @@ describe('startupBanner', () => {
   const banner = (env: Record<string, string>) => {
     const settings = loadSettings({ env: { SWITCHBOARD_HTTPS: 'false', ...env }, flags: {} });
     const handle = { url: 'http://127.0.0.1:8080', settings, bootstrap: { project: { id: 'p1', signingKey: 'PSK_x' }, numbers: ['+15551230001'] }, smsc: null, httpsUrl: null, caFile: null };
-    return startupBanner(handle as unknown as SwitchboardHandle, { kind: 'local', apiToken: 'PTtoken', file: 'data/credentials.json' });
+    return startupBanner(handle as unknown as SwitchboardHandle, settings.databaseUrl ? { kind: 'not-shown' } : { kind: 'local', apiToken: 'PTtoken', file: 'data/credentials.json' });
   };
+
+  // It asked for SIGNALWIRE_API_TOKEN alone, and the `send` below it then had no project: "no credentials".
+  it('on PostgreSQL, asks for the project ID with the token the send line needs', () => {
+    const text = banner({ SWITCHBOARD_DATABASE_URL: 'postgres://u@db/sb' });
+    expect(text).toContain('export SIGNALWIRE_PROJECT_ID=p1 SIGNALWIRE_API_TOKEN=<token>\n');
+    expect(text).not.toContain('PTtoken');
+  });
 
   it('on the wall clock, suggests a send that waits for delivery', () => {
     const text = banner({});

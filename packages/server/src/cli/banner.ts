@@ -58,7 +58,7 @@ export function startupBanner(h: SwitchboardHandle, creds: BannerCredentials): s
     ...(h.smsc ? [`  Simulator SMSC ${s.simulatorSmscHost}:${h.smsc.port}   (SMPP; system_id ${s.simulatorSmscSystemId})`] : []),
     ...httpsLines(h),
     '',
-    ...(creds.kind === 'local' ? [] : ['  Set a token of this project in your shell first:  export SIGNALWIRE_API_TOKEN=<token>', '']),
+    ...(creds.kind === 'local' ? [] : [`  Set a token of this project in your shell first:  export SIGNALWIRE_PROJECT_ID=${project.id} SIGNALWIRE_API_TOKEN=<token>`, '']),
     '  Send a message:',
     `    npx switchboard send${sendTarget(h)} --from ${from} --to +15557654321 --body "Hello from Switchboard"${manualClock ? '' : ' --wait'}`,
     `    curl -s -u ${quote}${project.id}:${token}${quote} -H 'Content-Type: application/json' \\`,

@@ -156,5 +156,23 @@ describe('switchboard send', () => {
     onTestFinished(() => rmSync(empty, { recursive: true, force: true }));
     await expect(send(empty)).rejects.toThrow(/credentials\.json holds them after a start on SQLite$/);
   });
+
+  // On PostgreSQL it took the project from an earlier SQLite run's credentials.json and the token from
+  // SIGNALWIRE_API_TOKEN (as the banner asks), and the server refused that pair as a wrong token (401).
+  it("on PostgreSQL, or for another project, never pairs a token with the data folder's kept credentials", async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'switchboard-send-creds-'));
+    onTestFinished(() => rmSync(folder, { recursive: true, force: true }));
+    writeFileSync(join(folder, 'credentials.json'), JSON.stringify({ projectId: 'sqlite-project', apiToken: 'PTkept' }));
+    const opts = { from: '+15551230001', to: '+15557654321', body: 'hi', url };
+    const onPostgres = loadSettings({ env: { SWITCHBOARD_DATABASE_URL: 'postgres://u@db/sb' }, flags: { 'data-dir': folder } });
+    await expect(sendFromTerminal(opts, onPostgres, { SIGNALWIRE_API_TOKEN: 'PTlive' })).rejects.toThrow(
+      /^no credentials: give --project \(SIGNALWIRE_PROJECT_ID; the start banner prints the project ID\); on PostgreSQL none are kept in the data folder$/,
+    );
+    await expect(sendFromTerminal(opts, onPostgres, {})).rejects.toThrow(/^no credentials: give --project \(.*\) and --token \(SIGNALWIRE_API_TOKEN; make one with `switchboard token create`\);/);
+    const onSqlite = loadSettings({ env: {}, flags: { 'data-dir': folder } });
+    await expect(sendFromTerminal({ ...opts, project: 'other-project' }, onSqlite, {})).rejects.toThrow(
+      /^no token for project other-project: the data folder's credentials \(\S+credentials\.json\) are project sqlite-project's; give --token \(or set SIGNALWIRE_API_TOKEN\)$/,
+    );
+  });
 });
 

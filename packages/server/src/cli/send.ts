@@ -33,10 +33,19 @@ export function localServerUrl(s: Pick<SwitchboardSettings, 'host' | 'port'>): s
 }
 
 function credentials(opts: SendOptions, s: SwitchboardSettings, env: NodeJS.ProcessEnv): { project: string; token: string } {
-  const kept = readLocalCredentials(s.dataDir);
-  const project = opts.project ?? env.SIGNALWIRE_PROJECT_ID ?? kept?.projectId;
-  const token = opts.token ?? env.SIGNALWIRE_API_TOKEN ?? kept?.apiToken;
+  // The kept file is a SQLite data folder's: with PostgreSQL it is another server's (an earlier run
+  // on the defaults), whose project and token this one refuses.
+  const kept = s.databaseUrl ? null : readLocalCredentials(s.dataDir);
+  const givenProject = opts.project ?? env.SIGNALWIRE_PROJECT_ID;
+  const project = givenProject ?? kept?.projectId;
+  // The kept token only with its own project: another project's id with it is refused as a wrong token.
+  const token = opts.token ?? env.SIGNALWIRE_API_TOKEN ?? (givenProject === undefined || givenProject === kept?.projectId ? kept?.apiToken : undefined);
+  if (s.databaseUrl && (!project || !token)) {
+    const missing = [!project && '--project (SIGNALWIRE_PROJECT_ID; the start banner prints the project ID)', !token && '--token (SIGNALWIRE_API_TOKEN; make one with `switchboard token create`)'].filter(Boolean);
+    throw new SendError(`no credentials: give ${missing.join(' and ')}; on PostgreSQL none are kept in the data folder`);
+  }
   if (!project || !token) {
+    if (kept && project) throw new SendError(`no token for project ${project}: the data folder's credentials (${credentialsPath(s.dataDir)}) are project ${kept.projectId}'s; give --token (or set SIGNALWIRE_API_TOKEN)`);
     const problem = kept ? null : localCredentialsProblem(s.dataDir);
     if (problem) throw new SendError(`no credentials: ${problem}, or give --project and --token (or set SIGNALWIRE_PROJECT_ID and SIGNALWIRE_API_TOKEN)`);
     throw new SendError(`no credentials: give --project and --token (or set SIGNALWIRE_PROJECT_ID and SIGNALWIRE_API_TOKEN); ${credentialsPath(s.dataDir)} holds them after a start on SQLite`);
