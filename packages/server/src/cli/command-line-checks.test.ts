@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { oneLineError, refuseCommandAfterOptions, refuseFlagsNpmKept, refuseOptionsOfDisabled, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
+import { oneLineError, refuseCommandAfterOptions, refuseFlagsNpmKept, refuseHttpListenerAliases, refuseOptionsOfDisabled, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
 
 /** A program shaped like switchboard's: a default `start` with a switch and its negation, `send` with a plain switch. */
 function program(): Command {
@@ -46,6 +46,14 @@ describe('command-line checks', () => {
     expect(refusal(refuseCommandAfterOptions, ['--port', '9000', 'start'])).toBeNull();
     expect(refusal(refuseCommandAfterOptions, ['send', '--body', 'send'])).toBeNull();
     expect(refusal(refuseCommandAfterOptions, ['--https', '--', 'send'])).toBeNull();
+  });
+
+  // Commander asked "(Did you mean --https-port?)": following it moved the HTTPS listener.
+  it('names --port for --http-port, and --host for --http-host', () => {
+    const refusalOf = (args: string[]) => refusal((_p, a, r) => refuseHttpListenerAliases(a, r), args);
+    expect(refusalOf(['start', '--http-port', '9000'])).toBe(`unknown option '--http-port' (did you mean --port? the HTTP listener's flags take no http- prefix) (run "switchboard help" or "switchboard <command> --help" for usage)`);
+    expect(refusalOf(['--http-host=0.0.0.0'])).toMatch(/^unknown option '--http-host' \(did you mean --host\?/);
+    expect(refusalOf(['--https-port', '9443', '--http-other'])).toBeNull();
   });
 
   it('names an unknown command with the closest one', () => {

@@ -3,6 +3,8 @@
  * wrong: these checks run on the arguments first and name the mistake instead.
  */
 import type { Command, Option } from 'commander';
+import { HTTP_LISTENER_ALIASES } from '../config/load.js';
+import { SETTINGS } from '../config/settings.js';
 import { didYouMean } from '../domain/closest-name.js';
 
 export type Refuse = (message: string) => never;
@@ -37,6 +39,16 @@ export function refuseCommandAfterOptions(program: Command, args: readonly strin
     let end = i + 1;
     for (let sub; (sub = cmd.commands.find((c) => c.name() === args[end])); end++) cmd = sub;
     refuse(`the command goes before its options: write switchboard ${[...args.slice(i, end), ...args.slice(0, i), ...args.slice(end)].join(' ')}`);
+  }
+}
+
+/** `--http-port`: commander asked whether it meant --https-port, the other listener's (see HTTP_LISTENER_ALIASES). */
+export function refuseHttpListenerAliases(args: readonly string[], refuse: Refuse): void {
+  for (const arg of args) {
+    if (arg === '--') return;
+    const flag = arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
+    const setting = HTTP_LISTENER_ALIASES[flag.replace(/^--http-/, 'http.')];
+    if (flag.startsWith('--http-') && setting) refuse(`unknown option '${flag}' (did you mean --${SETTINGS[setting].flag}? the HTTP listener's flags take no http- prefix) (${USAGE_HINT})`);
   }
 }
 

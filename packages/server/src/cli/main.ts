@@ -23,7 +23,7 @@ import { startupBanner } from './banner.js';
 import { handleClosedOutput } from './closed-output.js';
 import { bannerCredentials } from './local-credentials.js';
 import { SendError, sendFromTerminal } from './send.js';
-import { oneLineError, refuseCommandAfterOptions, refuseFlagsNpmKept, refuseOptionsOfDisabled, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
+import { oneLineError, refuseCommandAfterOptions, refuseFlagsNpmKept, refuseHttpListenerAliases, refuseOptionsOfDisabled, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
 import { refuseRepeatedOptions } from './once-options.js';
 import { guardedStart } from './start-guard.js';
 import { startupFailureLine } from './startup-errors.js';
@@ -311,6 +311,7 @@ refuseRepeatedOptions(program);
 refuseFlagsNpmKept(program, process.argv.slice(2), process.env, fail);
 refuseUnknownCommand(program, process.argv.slice(2), fail);
 refuseCommandAfterOptions(program, process.argv.slice(2), fail);
+refuseHttpListenerAliases(process.argv.slice(2), fail);
 refuseSwitchValues(program, process.argv.slice(2), fail);
 refuseOptionsOfDisabled(program, process.argv.slice(2), fail);
 program

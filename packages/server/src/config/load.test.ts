@@ -376,6 +376,17 @@ describe('loadSettings refuses names that are no setting, suggesting the closest
   });
 
   // A config-file key written without its section was taken for a typo of a name a letter or two away.
+  // "http.port" was asked whether it meant "https.port" (SWITCHBOARD_HTTP_PORT, SWITCHBOARD_HTTPS_PORT): following that moved the HTTPS listener.
+  it("the HTTP listener's port or host written as http.port or SWITCHBOARD_HTTP_PORT, naming the top-level setting", () => {
+    const fileError = (content: object) => loadError(() => loadSettings({ env: {}, configFile: configFile(content) })).message;
+    expect(fileError({ http: { port: 9000 } })).toMatch(/^unknown key "http\.port" in \S+ \(did you mean "port"\?\)/);
+    expect(fileError({ http: { host: '0.0.0.0' } })).toMatch(/^unknown key "http\.host" in \S+ \(did you mean "host"\?\)/);
+    const envError = (name: string) => loadError(() => loadSettings({ env: { [name]: '9000' }, configFile: configFile({}) })).message;
+    expect(envError('SWITCHBOARD_HTTP_PORT')).toMatch(/^unknown environment variable SWITCHBOARD_HTTP_PORT \(did you mean "SWITCHBOARD_PORT"\?\)/);
+    expect(envError('SWITCHBOARD_HTTP_HOST')).toMatch(/\(did you mean "SWITCHBOARD_HOST"\?\)/);
+    expect(envError('SWITCHBOARD_HTTPS_PRT')).toMatch(/\(did you mean "SWITCHBOARD_HTTPS_PORT"\?\)/);
+  });
+
   it('a config-file key written without its section, naming the setting', () => {
     const fileHint = (json: string) => /\(did you mean "([\w.]+)"\?\)/.exec(loadError(() => loadSettings({ env: {}, configFile: configFile(json) })).message)?.[1] ?? null;
     expect(fileHint('{"projectId": "x"}')).toBe('bootstrap.projectId');

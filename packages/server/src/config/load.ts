@@ -66,6 +66,13 @@ function unreadableFile(path: string, code: unknown, detail: string): string {
   return `Cannot read config file ${path}: ${detail}`;
 }
 
+/**
+ * Names of the HTTP listener's settings written after the HTTPS ones (`https.port`): the plain
+ * listener's are top-level (`port`, `host`), so the nearest name by spelling was the HTTPS port, and
+ * following that hint moved the other listener. Each surface's spelling leads to the setting meant.
+ */
+export const HTTP_LISTENER_ALIASES: Readonly<Record<string, SettingName>> = { 'http.port': 'port', 'http.host': 'host' };
+
 /** Config-file sections read whole by their own parsers (SMPP connectors, simulator rules), not key by key. */
 const RAW_SECTIONS = ['smpp', 'simulator.rules'];
 /** Keys a config file may carry that are no setting: an editor's schema pointer. */
@@ -105,6 +112,7 @@ function checkEnvironmentNames(env: Readonly<Record<string, string | undefined>>
     byName.set(shaped(s.key), s.env);
     if (s.key.endsWith('.enabled')) byName.set(shaped(s.key.slice(0, -'.enabled'.length)), s.env);
   }
+  for (const [alias, setting] of Object.entries(HTTP_LISTENER_ALIASES)) byName.set(shaped(alias), SETTINGS[setting].env);
   for (const name of known) byName.set(name.slice(prefix.length), name);
   for (const name of Object.keys(env)) {
     if (!name.startsWith(prefix) || known.has(name) || env[name] === undefined) continue;
@@ -135,7 +143,8 @@ function checkFileKeys(file: Record<string, unknown>, path: string): void {
       // `simulator.smsc`) is that key, not the name a letter or two away (`projects`, `smpp`).
       const names = [...leaves, ...sections];
       const placed = names.filter((n) => n.toLowerCase().endsWith(`.${key.toLowerCase()}`));
-      const hint = placed.length === 1 ? ` (did you mean "${placed[0]}"?)` : didYouMean(key, names);
+      const alias = HTTP_LISTENER_ALIASES[key];
+      const hint = alias ? ` (did you mean "${SETTINGS[alias].key}"?)` : placed.length === 1 ? ` (did you mean "${placed[0]}"?)` : didYouMean(key, names);
       throw new ConfigError(`unknown key "${key}" in ${path}${hint}; see docs/configuration.md for the settings`);
     }
   };
