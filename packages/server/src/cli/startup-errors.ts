@@ -27,6 +27,12 @@ function portSetting(port: unknown, s: Partial<SwitchboardSettings>): string {
   return 'the HTTP port: --port or SWITCHBOARD_PORT';
 }
 
+/** The database a PostgreSQL URL names, for a command that creates it. */
+function databaseName(url: string | null | undefined): string {
+  const name = decodeURIComponent(URL.parse(url ?? '')?.pathname.slice(1) ?? '');
+  return /^[A-Za-z0-9_]+$/.test(name) ? name : '<name>';
+}
+
 /** The one line for a failure the operator can fix, or null for anything else (a bug: keep the stack). */
 export function startupFailureLine(err: unknown, settings: Partial<SwitchboardSettings> = {}): string | null {
   if (err instanceof ConfigError || err instanceof StartupTokenConflict) return `configuration error: ${err.message}`;
@@ -39,9 +45,11 @@ export function startupFailureLine(err: unknown, settings: Partial<SwitchboardSe
     const hint =
       unavailable.reason === 'read-only'
         ? 'Point SWITCHBOARD_DATABASE_URL (--database-url) at the primary rather than a standby, or turn default_transaction_read_only off for its database or role (ALTER DATABASE … RESET default_transaction_read_only).'
-        : settings.databaseUrl
-          ? 'Check that PostgreSQL runs and SWITCHBOARD_DATABASE_URL (--database-url) points at it, with a user, password and database it accepts; unset it to use SQLite in the data folder.'
-          : 'Check the data folder (SWITCHBOARD_DATA_DIR).';
+        : (unavailable.cause as { code?: unknown } | undefined)?.code === '3D000'
+          ? `Create the database first (createdb ${databaseName(settings.databaseUrl)}, see docs/deploy.md): \`switchboard migrate\` makes the schema in it, not the database; or correct the name in SWITCHBOARD_DATABASE_URL (--database-url).`
+          : settings.databaseUrl
+            ? 'Check that PostgreSQL runs and SWITCHBOARD_DATABASE_URL (--database-url) points at it, with a user, password and database it accepts; unset it to use SQLite in the data folder.'
+            : 'Check the data folder (SWITCHBOARD_DATA_DIR).';
     return `${unavailable.message}. ${hint}`;
   }
   const e = (err ?? {}) as SystemError;
