@@ -139,6 +139,13 @@ describe('switchboard send', () => {
     }
   });
 
+  it('says an empty --body is empty, not missing', async () => {
+    const settings = loadSettings({ env: {}, flags: { 'data-dir': dataDir } });
+    const opts = { from: '+15551230001', to: '+15557654321', url, project: 'p', token: 't' };
+    await expect(sendFromTerminal({ ...opts, body: ' ' }, settings, {})).rejects.toThrow(/^--body is empty: give the message text, or --media for a message of media only$/);
+    await expect(sendFromTerminal(opts, settings, {})).rejects.toThrow(/^give --body, --media or both$/);
+  });
+
   // It said "no credentials … credentials.json holds them after a start" of a file that is there
   // but cannot be used (another user's, or not what a start writes): say what is wrong with it.
   it('without credentials, names what is wrong with a credentials.json that is there but cannot be used', async () => {

@@ -110,6 +110,8 @@ export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings
   // unknown ones: a mistyped `--form` was reported as a missing --from instead of "did you mean --from?".
   if (!opts.from) throw new SendError('give --from (the sender: a number of the project, E.164, or a short code)');
   if (!opts.to) throw new SendError('give --to (the recipient, E.164)');
+  // `--body "$TEXT"` with TEXT unset: it was given, so "give --body" read as if the flag had been missed.
+  if (opts.body !== undefined && !opts.body.trim() && !opts.media?.length) throw new SendError('--body is empty: give the message text, or --media for a message of media only');
   if (!opts.body && !opts.media?.length) throw new SendError('give --body, --media or both');
   const base = (opts.url ?? localServerUrl(s)).replace(/\/+$/, '');
   if (opts.url !== undefined && !/^https?:$/.test(URL.parse(opts.url)?.protocol ?? '')) throw new SendError(`--url must be the server's http:// or https:// address, e.g. http://127.0.0.1:8080 (got ${JSON.stringify(opts.url)})`);
