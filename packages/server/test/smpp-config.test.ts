@@ -34,6 +34,8 @@ describe('the smpp section of the config file', () => {
     [{ connectors: [base, base] }, /smpp\.connectors\[1\]\.id "uk" is used twice/],
     [{ connectors: [{ ...base, errors: { receipt: { '027': 12345 } } }] }, /errors\.receipt\["027"\] must be a delivery error code/],
     [{ connectors: [base], routes: [{ prefix: '+44', connector: 'fr' }] }, /smpp\.routes\[0\]\.connector must name a configured connector \(uk\)/],
+    // A number copied without its +: the route matched nothing, and its traffic went to the simulator.
+    [{ connectors: [base], routes: [{ prefix: '447700', connector: 'uk' }, { prefix: '4477009', connector: 'uk' }] }, /smpp\.routes\[1\]\.prefix 4477009 matches no destination: one without \+ matches only short codes \(up to 6 digits\); write \+4477009/],
     [{ connectors: [{ ...base, host: undefined }] }, /smpp\.connectors\[0\]\.host is required/],
     [{ connectors: [{ ...base, receiptStats: { FAILD: 'failed' } }] }, /receiptStats\.FAILD must be one of delivered, undelivered, expired, rejected, intermediate/],
     [{ connectors: [{ ...base, receiptStats: { 'stat word': 'undelivered' } }] }, /receiptStats keys must be stat words/],

@@ -64,6 +64,15 @@ export function parseNumberPrefix(value: unknown): string | undefined {
   return typeof value === 'string' && /^\+?\d{0,17}$/.test(value) ? value : undefined;
 }
 
+/**
+ * Why a prefix `parseNumberPrefix` read can match no destination, or null. Without `+` it matches
+ * only destinations without one (short codes, up to 6 digits), so a longer one (an E.164 number
+ * copied without its `+`) matched nothing, and its rule or route was silently never used.
+ */
+export function unmatchablePrefix(prefix: string): string | null {
+  return !prefix.startsWith('+') && prefix.length > 6 ? `${prefix} matches no destination: one without + matches only short codes (up to 6 digits); write +${prefix}` : null;
+}
+
 /** True for an E.164 number: `+`, a non-zero digit, then 4–16 more digits. */
 export function isE164(value: string): boolean {
   return parsePhoneNumber(value)?.kind === 'e164';

@@ -42,6 +42,10 @@ describe('the price table', () => {
 
   // A misspelt optional field was dropped: "drection": "inbound" made an outbound rule, pricing
   // messages it was not meant for; a misspelt perSegment was reported as a bad perSegment.
+  it('refuses a prefix without + longer than a short code, which matches no destination', () => {
+    expect(() => parsePriceTable({ unit: 'USD', rules: [{ prefix: '4477009', perSegment: 0.04 }] })).toThrow('rule 0: "prefix" 4477009 matches no destination: one without + matches only short codes (up to 6 digits); write +4477009');
+  });
+
   it('refuses an unknown field of the table or a rule, naming the one probably meant', () => {
     expect(() => parsePriceTable({ rules: [{ prefix: '+1', drection: 'inbound', perSegment: 0.01 }] })).toThrow('rule 0: unknown field "drection" (did you mean "direction"?); a rule has prefix, kind, direction, perSegment');
     expect(() => parsePriceTable({ rules: [{ prefix: '+1', perSegmnt: 0.01 }] })).toThrow('rule 0: unknown field "perSegmnt" (did you mean "perSegment"?)');

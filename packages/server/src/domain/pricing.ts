@@ -1,5 +1,5 @@
 import { didYouMean } from './closest-name.js';
-import { parseNumberPrefix } from './phone-numbers.js';
+import { parseNumberPrefix, unmatchablePrefix } from './phone-numbers.js';
 import { preview } from './preview.js';
 import type { MessageKind } from '@switchboard/protocol';
 
@@ -82,6 +82,8 @@ export function parsePriceTable(raw: unknown): PriceTable {
     unknownField(rule, RULE_KEYS, `rule ${i}`);
     const prefix = parseNumberPrefix(rule.prefix ?? '');
     if (prefix === undefined) throw new Error(`rule ${i}: "prefix" must be up to 17 digits, optionally after +`);
+    const unmatchable = unmatchablePrefix(prefix);
+    if (unmatchable) throw new Error(`rule ${i}: "prefix" ${unmatchable}`);
     const kind = rule.kind ?? null;
     if (kind !== null && kind !== 'sms' && kind !== 'mms') throw new Error(`rule ${i}: "kind" must be sms or mms`);
     const direction = rule.direction ?? 'outbound';

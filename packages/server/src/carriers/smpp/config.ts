@@ -5,7 +5,7 @@
  * documents every key; keep the two in step.
  */
 import { didYouMean } from '../../domain/closest-name.js';
-import { parseNumberPrefix } from '../../domain/phone-numbers.js';
+import { parseNumberPrefix, unmatchablePrefix } from '../../domain/phone-numbers.js';
 import { errorKeyForCompatCode, ERRORS, type ErrorKey } from '@switchboard/protocol';
 import type { IdFormat } from './message-ids.js';
 import type { ReceiptReading } from './receipt.js';
@@ -269,6 +269,8 @@ export function parseSmppSection(raw: unknown): SmppSection {
     for (const k of Object.keys(ro)) if (k !== 'prefix' && k !== 'connector') fail(`${p}.${k}`, `is not a route setting${didYouMean(k, ['prefix', 'connector'])} (a route has "prefix" and "connector")`);
     const prefix = parseNumberPrefix(ro.prefix);
     if (prefix === undefined) fail(`${p}.prefix`, `must be up to 17 digits, optionally after + (got ${JSON.stringify(ro.prefix)})`);
+    const unmatchable = unmatchablePrefix(prefix);
+    if (unmatchable) fail(`${p}.prefix`, unmatchable);
     const carrier = ro.connector;
     if (typeof carrier !== 'string' || (!ids.has(carrier) && carrier !== 'simulator')) fail(`${p}.connector`, `must name a configured connector${ids.size ? ` (${[...ids].join(', ')})` : ''} or "simulator" (got ${JSON.stringify(carrier)})`);
     return { prefix, carrier };

@@ -2,6 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { parseOutcomeRules, parseOutcomeRuleSet } from './rules.js';
 
 describe('parseOutcomeRules', () => {
+  // A number copied without its + was accepted, and its rule never applied: destinations without + are short codes.
+  it('refuses a prefix without + longer than a short code, which matches no destination, with the prefix meant', () => {
+    expect(() => parseOutcomeRuleSet([{ prefix: '15557654321', outcome: 'failed' }])).toThrow('rule 0: "prefix" 15557654321 matches no destination: one without + matches only short codes (up to 6 digits); write +15557654321');
+    // Stored rules are read as they were set.
+    expect(parseOutcomeRules([{ prefix: '15557654321', outcome: 'failed' }])).toHaveLength(1);
+    expect(parseOutcomeRuleSet([{ prefix: '246801', outcome: 'delayed' }])).toEqual([{ prefix: '246801', outcome: { kind: 'delivered', receipt: 'delayed' } }]);
+  });
+
   it('parses every outcome', () => {
     expect(
       parseOutcomeRules([

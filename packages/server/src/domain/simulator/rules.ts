@@ -4,7 +4,7 @@
  */
 import { errorKeyForCompatCode, ERRORS, type ErrorKey } from '@switchboard/protocol';
 import { didYouMean } from '../closest-name.js';
-import { parseNumberPrefix } from '../phone-numbers.js';
+import { parseNumberPrefix, unmatchablePrefix } from '../phone-numbers.js';
 import { preview } from '../preview.js';
 import type { OutcomeRule, SimulatedOutcome } from './outcomes.js';
 
@@ -66,7 +66,8 @@ const TAKES_TIMES = ['throttled', 'transient'];
 /**
  * Rules being set (the settings API, the config file), checked more closely than stored ones are
  * read: no unknown field, no `error` or `times` its outcome ignores, no prefix twice (which rule
- * would win?), a description of at most 200 characters, at most 1,000 rules.
+ * would win?), no prefix that matches no destination, a description of at most 200 characters,
+ * at most 1,000 rules.
  */
 export function parseOutcomeRuleSet(raw: unknown): OutcomeRule[] {
   // Counted before any rule is parsed: an oversized list is refused without the work.
@@ -88,6 +89,9 @@ export function parseOutcomeRuleSet(raw: unknown): OutcomeRule[] {
     if (r.times !== undefined && !TAKES_TIMES.includes(outcome)) throw new Error(`rule ${i}: "times" is for throttled and transient outcomes, not ${outcome}`);
     if (r.description !== undefined && (typeof r.description !== 'string' || r.description.length > MAX_RULE_DESCRIPTION)) throw new Error(`rule ${i}: "description" must be text of at most ${MAX_RULE_DESCRIPTION} characters`);
     const prefix = rules[i]!.prefix;
+    // Here, not where stored rules are read: one stored before this check still reads.
+    const unmatchable = unmatchablePrefix(prefix);
+    if (unmatchable) throw new Error(`rule ${i}: "prefix" ${unmatchable}`);
     const earlier = seen.get(prefix);
     if (earlier !== undefined) throw new Error(`rule ${i}: prefix ${prefix} is already rule ${earlier}'s; one rule per prefix`);
     seen.set(prefix, i);
