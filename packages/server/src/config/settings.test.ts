@@ -69,11 +69,13 @@ describe('parsers', () => {
     }
   });
 
-  it('oneOf accepts listed values only and lists them in the error', () => {
+  it('oneOf accepts listed values only, in any case, and lists them in the error', () => {
     const p = parsers.oneOf('a', 'b');
     expect(p(' b ')).toBe('b');
     expect(() => p('c')).toThrow('must be one of a, b');
-    expect(() => p('A')).toThrow(InvalidSetting);
+    expect(() => p('c')).toThrow(InvalidSetting);
+    // LOG_LEVEL=DEBUG, as other tools take it, is the value it names.
+    expect(p('A')).toBe('a');
   });
 
   it('list splits comma-separated text or takes an array, dropping blanks', () => {
