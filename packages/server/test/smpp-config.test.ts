@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseSmppSection } from '../src/carriers/smpp/config.js';
 import { ConfigError } from '../src/config/load.js';
@@ -43,6 +44,16 @@ describe('the smpp section of the config file', () => {
     [{ connectors: [{ ...base, unknownTon: 'national' }] }, /unknownTon "national" needs nationalCountryCode/],
   ])('rejects a bad value naming the setting: %#', (raw, message) => {
     expect(() => parseSmppSection(raw)).toThrow(message);
+  });
+
+  // A CA file that is missing, or no certificate, was read only when the connector was made: a stack trace at start.
+  it("stops the server start naming a connector's CA file that cannot be read or is no certificate", async () => {
+    const tls = (caFile: string) => ({ smpp: { connectors: [{ ...base, tls: { caFile } }] } });
+    const missing = startTestServer({}, { file: tls('/nonexistent/smsc-ca.pem') });
+    await expect(missing).rejects.toBeInstanceOf(ConfigError);
+    await expect(missing).rejects.toThrow(/^smpp\.connectors\[0\]\.tls\.caFile( in \S+)?: cannot read \/nonexistent\/smsc-ca\.pem \(no such file\); give a readable PEM file/);
+    const notPem = startTestServer({}, { file: tls(fileURLToPath(import.meta.url)) });
+    await expect(notPem).rejects.toThrow(/smpp\.connectors\[0\]\.tls\.caFile( in \S+)?: \S+ is not a PEM certificate/);
   });
 
   it('stops the server start with a configuration error naming the setting', async () => {

@@ -3,6 +3,7 @@
  * (in-process or NATS), the carriers (the simulator, its optional SMSC, SMPP connections) and the
  * RELAY limits.
  */
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { InProcessBus } from '../bus/in-process-bus.js';
 import { NatsBus } from '../bus/nats-bus.js';
@@ -61,12 +62,31 @@ export async function openBus(settings: SwitchboardSettings, name: string, logge
 
 /** The `smpp` section of the config file, with errors naming the file. */
 export function smppSection(settings: ResolvedSettings): SmppSection {
+  const inFile = settings.configFile ? ` in ${settings.configFile}` : '';
+  let section: SmppSection;
   try {
-    return parseSmppSection(getPath(settings.rawFile, 'smpp'));
+    section = parseSmppSection(getPath(settings.rawFile, 'smpp'));
   } catch (err) {
-    if (err instanceof SmppConfigError) throw new ConfigError(`${err.message}${settings.configFile ? ` in ${settings.configFile}` : ''}`);
+    if (err instanceof SmppConfigError) throw new ConfigError(`${err.message}${inFile}`);
     throw err;
   }
+  // Read when a connector is made: a missing one was a stack trace at start.
+  section.connectors.forEach((c, i) => {
+    if (c.tls?.caFile) checkCaFile(c.tls.caFile, `smpp.connectors[${i}].tls.caFile${inFile}`);
+  });
+  return section;
+}
+
+function checkCaFile(file: string, setting: string): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : String(code ?? err);
+    throw new ConfigError(`${setting}: cannot read ${file} (${why}); give a readable PEM file of the CA that signed the SMSC's certificate, or leave caFile out to trust the system's CAs`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`${setting}: ${file} is not a PEM certificate (-----BEGIN CERTIFICATE-----)`);
 }
 
 /** The simulator's outcome rules from the config file, checked before anything opens. */
