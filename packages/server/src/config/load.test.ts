@@ -387,6 +387,16 @@ describe('loadSettings refuses names that are no setting, suggesting the closest
     expect(envError('SWITCHBOARD_HTTPS_PRT')).toMatch(/\(did you mean "SWITCHBOARD_HTTPS_PORT"\?\)/);
   });
 
+  // SWITCHBOARD_SIMULATOR_RULES was asked whether it meant SWITCHBOARD_SIMULATOR_CLOCK.
+  it('a section read whole from the config file (smpp, simulator.rules) given in the environment, saying where it goes', () => {
+    const envError = (name: string) => loadError(() => loadSettings({ env: { [name]: '[]' }, configFile: configFile({}) })).message;
+    expect(envError('SWITCHBOARD_SIMULATOR_RULES')).toBe('unknown environment variable SWITCHBOARD_SIMULATOR_RULES: "simulator.rules" is set in the config file only (./switchboard.json or --config); see docs/configuration.md');
+    expect(envError('SWITCHBOARD_SMPP_ROUTES')).toMatch(/: "smpp" is set in the config file only/);
+    expect(envError('SWITCHBOARD_SMPP')).toMatch(/: "smpp" is set in the config file only/);
+    // A name that only begins alike is no section.
+    expect(envError('SWITCHBOARD_SMSC')).toMatch(/\(did you mean "SWITCHBOARD_SIMULATOR_SMSC_ENABLED"\?\)/);
+  });
+
   it('a config-file key written without its section, naming the setting', () => {
     const fileHint = (json: string) => /\(did you mean "([\w.]+)"\?\)/.exec(loadError(() => loadSettings({ env: {}, configFile: configFile(json) })).message)?.[1] ?? null;
     expect(fileHint('{"projectId": "x"}')).toBe('bootstrap.projectId');

@@ -116,6 +116,9 @@ function checkEnvironmentNames(env: Readonly<Record<string, string | undefined>>
   for (const name of known) byName.set(name.slice(prefix.length), name);
   for (const name of Object.keys(env)) {
     if (!name.startsWith(prefix) || known.has(name) || env[name] === undefined) continue;
+    // A section read whole (`SWITCHBOARD_SIMULATOR_RULES`, `SWITCHBOARD_SMPP_ROUTES`) was asked whether it meant a setting of similar spelling.
+    const section = RAW_SECTIONS.find((sec) => `${name.slice(prefix.length)}_`.startsWith(`${shaped(sec)}_`));
+    if (section !== undefined) throw new ConfigError(`unknown environment variable ${name}: "${section}" is set in the config file only (./switchboard.json or --config); see docs/configuration.md`);
     const near = closestName(name.slice(prefix.length), byName.keys());
     const hint = near === null ? '' : ` (did you mean "${byName.get(near)}"?)`;
     throw new ConfigError(`unknown environment variable ${name}${hint}; see docs/configuration.md for the settings`);
