@@ -2,6 +2,7 @@
  * RelayClient against a scripted RELAY peer, for the faults a real server rarely shows on
  * demand: requests never answered, a server-initiated disconnect with restart, a full queue.
  */
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -55,6 +56,24 @@ function client(options: ConstructorParameters<typeof RelayClient>[0] = {}): Rel
 }
 
 describe('RelayClient faults', () => {
+  // SIGNALWIRE_SPACE=127.0.0.1:8443 (a bare host is ws:// to this SDK) said only "Unexpected server response: 400".
+  it('says what a server that refuses the WebSocket upgrade answered, such as an HTTPS port naming its address', async () => {
+    const https = createServer((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ error: 'Bad Request', code: 10000, message: 'This port speaks HTTPS, not plain HTTP: send the request to https://127.0.0.1:8443 instead.' }));
+    });
+    await new Promise<void>((r) => https.listen(0, '127.0.0.1', r));
+    try {
+      const url = `ws://127.0.0.1:${(https.address() as AddressInfo).port}`;
+      const c = new RelayClient({ project: 'p', token: 't', host: url, logger: {} });
+      clients.push(c);
+      await expect(c.connect()).rejects.toThrow(`Cannot reach ${url}/: the server answered 400: This port speaks HTTPS, not plain HTTP: send the request to https://127.0.0.1:8443 instead.`);
+    } finally {
+      https.closeAllConnections();
+      await new Promise((r) => https.close(r));
+    }
+  });
+
   it('fails a request with RelayTimeoutError when no answer comes, then replaces the half-open socket and resumes', async () => {
     peer = await scriptedPeer();
     const c = client({ requestTimeoutMs: 200 });

@@ -167,6 +167,15 @@ export class RelayConnection {
       await new Promise<void>((resolve, reject) => {
         ws.once('open', () => resolve());
         ws.once('error', (err) => reject(new RelayError(-1, `Cannot reach ${url}: ${err.message}`)));
+        // Without this, ws says only "Unexpected server response: 400": the answer says why (a plain
+        // ws:// request to Switchboard's HTTPS port is told the https:// address to use instead).
+        ws.once('unexpected-response', (_req, res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => void (body.length < 2000 && (body += chunk)));
+          res.on('error', () => reject(new RelayError(-1, `Cannot reach ${url}: the server answered ${res.statusCode ?? '?'}`)));
+          res.on('end', () => reject(new RelayError(-1, `Cannot reach ${url}: the server answered ${res.statusCode ?? '?'}${answerReason(body)}`)));
+        });
         ws.once('close', (code) => reject(new RelayError(-1, `The connection closed (${code}) before it opened.`)));
       });
     } catch (err) {
@@ -304,5 +313,15 @@ export class RelayConnection {
     } else if (msg.id !== undefined) {
       this.ws?.send(JSON.stringify({ jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: `Method not found: ${String(msg.method)}` } }));
     }
+  }
+}
+
+/** The `message` of a JSON error answer to the WebSocket upgrade, as `: …`, or nothing. */
+function answerReason(body: string): string {
+  try {
+    const message = (JSON.parse(body) as { message?: unknown }).message;
+    return typeof message === 'string' && message ? `: ${message}` : '';
+  } catch {
+    return '';
   }
 }
