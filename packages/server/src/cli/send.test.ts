@@ -34,6 +34,22 @@ describe('switchboard send', () => {
     await expect(sent).rejects.not.toThrow(/is `switchboard start` running/);
   });
 
+  // It said "cannot reach … (ERR_SSL_WRONG_VERSION_NUMBER): is `switchboard start` running?" of a server that runs.
+  it('to https:// on a plain HTTP port: says the port speaks plain HTTP, not that the server is down', async () => {
+    const plain = createHttpServer((_req, res) => res.end('{}'));
+    await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+    try {
+      const port = (plain.address() as { port: number }).port;
+      const settings = loadSettings({ env: {}, flags: { 'data-dir': dataDir } });
+      await expect(sendFromTerminal({ from: '+15551230001', to: '+15557654321', body: 'hi', url: `https://127.0.0.1:${port}`, project: 'p', token: 't' }, settings, {})).rejects.toThrow(
+        `https://127.0.0.1:${port} did not answer in TLS (ERR_SSL_WRONG_VERSION_NUMBER): that is a plain HTTP port; give it as http://127.0.0.1:${port}, or give the server's HTTPS port (8443 by default) with --url`,
+      );
+    } finally {
+      plain.closeAllConnections();
+      await new Promise((r) => plain.close(r));
+    }
+  });
+
   // The command printed only "cannot read the message's log: 403 Forbidden", without the message's id.
   it('--wait on a message whose log cannot be read: names the message that was sent and the reason the server gave', async () => {
     const fake = createHttpServer((req, res) => {

@@ -61,6 +61,10 @@ function unreachable(base: string, code: string | undefined, detail: string, s: 
   if (code && UNTRUSTED_CERTIFICATE.test(code)) {
     return `${base} answered with a certificate this command does not trust (${code}): set NODE_EXTRA_CA_CERTS=${resolve(join(tlsDir(s.dataDir), 'ca.pem'))} (the server's local CA; its start banner prints the path) before running it, or give the server's http:// address with --url`;
   }
+  // TLS sent to a plain HTTP port (the server's 8080): it runs, and answered in another protocol.
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') {
+    return `${base} did not answer in TLS (${code}): that is a plain HTTP port; give it as http://${base.replace(/^https:\/\//, '')}, or give the server's HTTPS port (8443 by default) with --url`;
+  }
   return `cannot reach ${base} (${detail}): is \`switchboard start\` running? Give its address with --url`;
 }
 
