@@ -302,6 +302,23 @@ describe('WebhookRunner', () => {
     expect(down.reduce((n, d) => n + d.attempts, 0)).toBe(3);
   });
 
+  it("sends a message's next callback, handed on while its destination is paused, when the pause ends with nothing else to wake the runner", async () => {
+    // Found by a fault campaign: a receiver that refuses connections, a callback given up (its
+    // window closed, or maxAttempts) by the attempt that paused the destination. The next callback
+    // of its message comes back leased and waits in memory for the pause; the runner's wake-up at
+    // the pause's end was lost to an earlier one (looking past the full destination), so on a
+    // quiet node it waited for good: 40 s with a 5 s cool-down, still pending.
+    const h = await start(refused, { maxAttempts: 4, breaker: { failures: 2, cooldownMs: 200 }, perDestination: 1 });
+    const messageId = '01a251a3-0000-7000-8000-000000000001';
+    await h.enqueue(...['queued', 'sent', 'delivered'].map((status) => ({ messageId, url: 'http://down.test/cb', body: `{"status":"${status}"}` })));
+    const done = await settled(h, 3);
+    expect(done.map((d) => [d.body, d.status, d.attempts]).sort()).toEqual([
+      ['{"status":"delivered"}', 'failed', 4],
+      ['{"status":"queued"}', 'failed', 4],
+      ['{"status":"sent"}', 'failed', 4],
+    ]);
+  });
+
   it('lets one probe through after the cool-down and, when it answers, sends what waited for the destination at once', async () => {
     let up = false;
     let open = 0;

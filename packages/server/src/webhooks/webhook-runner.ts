@@ -246,7 +246,7 @@ export class WebhookRunner {
       const now = clock.now();
       this.startBuffered(now);
       if (now >= this.claimAgainAt) {
-        this.claimAgainAt = Infinity;
+        this.claimAgainAt = this.buffered > 0 ? (this.gate.nextReopenAt(now) ?? Infinity) : Infinity; // the loop keeps one timer: a paused destination's reopening, which what waits here needs, is not to be lost to an earlier wake-up
         this.mayHaveMore = true;
       }
       // Enough waiting in memory, or nothing new to find: the next finished request wakes the loop.
@@ -281,6 +281,7 @@ export class WebhookRunner {
         }
         this.startBuffered(clock.now());
         if (due.length === 0 && this.buffered === 0) await this.armForNextDue(now);
+        else if (this.claimAgainAt !== Infinity) this.loop.armAt(this.claimAgainAt); // what waits here for a paused destination starts at its reopening
         return;
       }
     }
