@@ -319,6 +319,26 @@ describe('WebhookRunner', () => {
     ]);
   });
 
+  it("retries another destination's callback when due while a callback waits in memory for a paused destination", async () => {
+    // The runner keeps one wake-up time and, with deliveries waiting in memory, did not look up the next due one: up.test's retry, 300 ms away, waited for down.test's 4 s pause.
+    let upFailed = false;
+    const h = await start(
+      async (req) => {
+        if (req.url.startsWith('http://down.test')) return refused();
+        if (upFailed) return 200;
+        upFailed = true;
+        return refused();
+      },
+      { maxAttempts: 2, breaker: { failures: 2, cooldownMs: 4000 }, perDestination: 1, retryBaseMs: 300, retryMaxMs: 300 },
+    );
+    const messageId = '01a251a3-0000-7000-8000-000000000002';
+    await h.enqueue(...['queued', 'sent'].map((status) => ({ messageId, url: 'http://down.test/cb', body: `{"status":"${status}"}` })));
+    await until(async () => (await h.deliveries()).some((d) => d.status === 'failed'));
+    await h.enqueue({ url: 'http://up.test/cb' });
+    await until(async () => (await h.deliveries()).find((d) => d.url === 'http://up.test/cb')?.status === 'delivered', 3000);
+    expect((await h.deliveries()).find((d) => d.body === '{"status":"sent"}')?.attempts).toBe(0);
+  });
+
   it('lets one probe through after the cool-down and, when it answers, sends what waited for the destination at once', async () => {
     let up = false;
     let open = 0;

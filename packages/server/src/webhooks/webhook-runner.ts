@@ -246,7 +246,7 @@ export class WebhookRunner {
       const now = clock.now();
       this.startBuffered(now);
       if (now >= this.claimAgainAt) {
-        this.claimAgainAt = this.buffered > 0 ? (this.gate.nextReopenAt(now) ?? Infinity) : Infinity; // the loop keeps one timer: a paused destination's reopening, which what waits here needs, is not to be lost to an earlier wake-up
+        this.claimAgainAt = Infinity;
         this.mayHaveMore = true;
       }
       // Enough waiting in memory, or nothing new to find: the next finished request wakes the loop.
@@ -280,8 +280,8 @@ export class WebhookRunner {
           this.loop.armAt(this.claimAgainAt);
         }
         this.startBuffered(clock.now());
-        if (due.length === 0 && this.buffered === 0) await this.armForNextDue(now);
-        else if (this.claimAgainAt !== Infinity) this.loop.armAt(this.claimAgainAt); // what waits here for a paused destination starts at its reopening
+        // Nothing in flight to wake the loop: what waits here can only wait for a paused destination, and retries due first must not wait for it.
+        if (due.length === 0 && (this.buffered === 0 || this.loop.active === 0)) await this.armForNextDue(now);
         return;
       }
     }
