@@ -149,6 +149,23 @@ describe('opt-outs', () => {
     expect(await outboundTo(HANDSET)).toHaveLength(4);
   });
 
+  // STOP, START, STOP within a minute left the handset opted out with "re-subscribed" as the last
+  // word it heard: the second STOP was taken for a repeat of the first and not confirmed.
+  it('confirms a STOP or START that reverses the last one at once; only a repeat waits out the minute', async () => {
+    await handsetSays('STOP');
+    await handsetSays('START');
+    await handsetSays('STOP');
+    await handsetSays('stop');
+    expect((await outboundTo(HANDSET)).map((m) => m.body)).toEqual([DEFAULT_REPLIES.stop, DEFAULT_REPLIES.start, DEFAULT_REPLIES.stop]);
+    expect(isAppError(await refusal(t.send()), 'TO_OPTED_OUT')).toBe(true);
+    // A START whose reply is switched off still reverses the STOP: the next STOP is confirmed.
+    await t.engine.messagingSettings.update(t.project.id, '', { startReply: '' });
+    await handsetSays('START');
+    await t.engine.messagingSettings.update(t.project.id, '', { startReply: null });
+    await handsetSays('STOP');
+    expect((await outboundTo(HANDSET)).map((m) => m.body)).toEqual([DEFAULT_REPLIES.stop, DEFAULT_REPLIES.start, DEFAULT_REPLIES.stop, DEFAULT_REPLIES.stop]);
+  });
+
   it('sends no help text to a handset that opted out', async () => {
     await t.engine.messagingSettings.update(t.project.id, '', { replies: false });
     await handsetSays('STOP');

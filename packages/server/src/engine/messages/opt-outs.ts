@@ -74,7 +74,8 @@ export function keywordAction(body: string): { readonly action: KeywordAction; r
 /**
  * A handset repeating a keyword gets one reply to it per this time. Replies are never refused for a
  * full sender queue and take no rate slot (`isKeywordReply`): without this, a handset sending HELP
- * over and over would have its sender answer every one, at no rate.
+ * over and over would have its sender answer every one, at no rate. A STOP after a START (or a
+ * START after a STOP) is no repeat: it changed the list, and is confirmed at once.
  */
 export const KEYWORD_REPLY_EVERY_MS = 60_000;
 
@@ -173,10 +174,14 @@ export class OptOutService {
       // No help text to a handset that opted out (it gets only what it asks to stop or start).
       return undefined;
     }
+    const replyKey = (action: KeywordAction) => `${projectId}\u0000${number}\u0000${handset}\u0000${action}`;
+    // A STOP or START reverses the one before it: the next of that one is no repeat, and is
+    // confirmed at once (STOP, START, STOP within a minute must not end on "re-subscribed").
+    if (k.action !== 'help') this.replied.delete(replyKey(k.action === 'stop' ? 'start' : 'stop'));
     const s = effectiveSettings(await this.deps.settings.own(projectId), [number, ...groups]);
     if (!s.replies) return undefined;
     const text = k.action === 'stop' ? s.stopReply : k.action === 'start' ? s.startReply : s.helpReply;
-    if (!text || !this.mayReply(`${projectId}\u0000${number}\u0000${handset}\u0000${k.action}`)) return undefined;
+    if (!text || !this.mayReply(replyKey(k.action))) return undefined;
     return { to: handset, from: number, body: text, media: undefined, callbackFormat: 'json', origin: 'reply', tags: [`opt-out:${k.action}`], optOutReply: k.action !== 'help' };
   }
 
