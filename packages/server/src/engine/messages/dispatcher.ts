@@ -33,7 +33,7 @@ import type { SubmissionsInFlight } from './submissions-in-flight.js';
 import { WorkLoop } from '../../util/work-loop.js';
 import { RepeatedFailure } from '../../util/log-limiter.js';
 import { TransientAnswers, type TransientAnswer } from './transient-answers.js';
-import type { SenderQueues } from './sender-queues.js';
+import { lateSenders, senderKey, type SenderQueues } from './sender-queues.js';
 import { ProjectLanes } from './project-lanes.js';
 import { lastServed } from '../../domain/claim-cursor.js';
 import { initiated, sentIn, submission, submitOrAsk } from './carrier-submission.js';
@@ -275,7 +275,9 @@ export class Dispatcher implements LocalDispatch {
   private async plan(reads: Pick<Repositories, 'numbers' | 'optOuts'>, jobs: readonly JobRecord[], messages: ReadonlyMap<string, MessageRecord>, now: number): Promise<Plan> {
     const { senderQueues } = this.deps;
     if (senderQueues) await senderQueues.prime(reads.numbers, messages.values());
-    const plan: Plan = { changes: [], ready: [], rated: [], finished: [], handOff: [] };
+    // A sender whose held slots passed long ago is planned again: none of its jobs keeps its slot.
+    const replan = senderQueues ? lateSenders(jobs, messages, now) : new Map<string, never>();
+    const plan: Plan = { changes: [], ready: [], rated: [], finished: [], handOff: [], replan };
     const holds: SenderHolds = new Map();
     for (const job of jobs) {
       const m = messages.get(job.messageId);
@@ -284,7 +286,7 @@ export class Dispatcher implements LocalDispatch {
         plan.finished.push(job.id);
         continue;
       }
-      const v = this.verdict(m, now, job.slotAt != null);
+      const v = this.verdict(m, now, job.slotAt != null && !replan.has(senderKey(m.projectId, m.from)));
       // Its send time came: from here on it is an ordinary queued message.
       if (m.status === 'scheduled' && v.kind !== 'elsewhere') plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'queued', detail: { scheduled: true } });
       // One that waited may have lost its number (to another project since) or its handset (STOP).
@@ -322,6 +324,8 @@ export class Dispatcher implements LocalDispatch {
     const ready = [...plan.ready];
     const changes = [...plan.changes];
     let nextSlotAt: number | undefined;
+    // Forget their next free times and release their other held jobs (not this claim's: leased).
+    for (const [key, { projectId, sender }] of plan.replan ?? []) await tx.jobs.releaseSenderSlots(key, projectId, sender, now);
     if (plan.rated.length && senderQueues) {
       const slots = await senderQueues.reserve(tx, plan.rated, now);
       for (const r of slots.now as typeof plan.rated) {

@@ -155,6 +155,66 @@ describe('per-sender rates in the dispatcher', () => {
     expect((await t.carrier.submitted(3)).map((s) => s.messageId)).toEqual(msgs.map((m) => m.id));
   });
 
+  // Held slots that passed while no node dispatched (a restart, a stalled node) were all sent the
+  // moment the queue was read again: a 1/s long code's backlog went to its carrier in one burst.
+  it('keeps the rate after a pause: held slots that passed while nothing dispatched are planned again from now', async () => {
+    await setRate(TEST_NUMBERS[0], 1);
+    const msgs = [];
+    for (let i = 0; i < 5; i++) msgs.push(await t.send());
+    await t.engine.start();
+    await t.carrier.submitted(1);
+    await t.engine.stop();
+    // Down for 100 s: every held slot (+1 … +4 s) has passed when the next run starts.
+    t.clock.advance(100_000);
+    const restarted = t.clock.now();
+    const next = await buildTestEngine({ store: t.store.inner, bus: new InProcessBus() }, { clock: t.clock, ids: t.ids });
+    await next.engine.start();
+    try {
+      await next.carrier.submitted(1);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(next.carrier.submissions).toHaveLength(1);
+      for (let i = 2; i <= 4; i++) {
+        t.clock.advance(1_000);
+        next.engine.wake();
+        await next.carrier.submitted(i);
+      }
+    } finally {
+      await next.engine.stop();
+    }
+    expect(next.carrier.submissions.map((s) => s.messageId)).toEqual(msgs.slice(1).map((m) => m.id));
+    const sentAt = [];
+    for (const m of msgs.slice(1)) sentAt.push((await t.store.events.listForMessage(t.project.id, m.id)).find((e) => e.status === 'initiated')!.at - restarted);
+    expect(sentAt).toEqual([0, 1_000, 2_000, 3_000]);
+  });
+
+  it('after a pause, plans the held jobs not yet due after the late ones, without a wake-up from outside', async () => {
+    await setRate(TEST_NUMBERS[0], 0.1);
+    const msgs = [];
+    for (let i = 0; i < 4; i++) msgs.push(await t.send());
+    await t.engine.start();
+    await t.carrier.submitted(1);
+    await t.engine.stop();
+    // Slots at +10, +20, +30 s; back at +16 s: only the first has passed (by 6 s).
+    t.clock.advance(16_000);
+    const restarted = t.clock.now();
+    const next = await buildTestEngine({ store: t.store.inner, bus: new InProcessBus() }, { clock: t.clock, ids: t.ids });
+    await next.engine.start();
+    try {
+      await next.carrier.submitted(1);
+      // A second at a time, only the clock moving: each slot's timer must have been armed.
+      for (let s = 0; s < 20; s++) {
+        await new Promise((r) => setTimeout(r, 20));
+        t.clock.advance(1_000);
+      }
+      await next.carrier.submitted(3);
+    } finally {
+      await next.engine.stop();
+    }
+    const sentAt = [];
+    for (const m of msgs.slice(1)) sentAt.push((await t.store.events.listForMessage(t.project.id, m.id)).find((e) => e.status === 'initiated')!.at - restarted);
+    expect(sentAt).toEqual([0, 10_000, 20_000]);
+  });
+
   it('a message whose slot comes after its validity period fails expired (30036) and sends nothing', async () => {
     await setRate(TEST_NUMBERS[0], 1);
     const sent = await t.send();

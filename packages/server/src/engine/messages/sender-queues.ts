@@ -112,6 +112,29 @@ export function planSlots(jobs: readonly RatedJob[], free: ReadonlyMap<string, n
   return plan;
 }
 
+/**
+ * A held slot this far past (ms) when its job is claimed means nothing dispatched its sender for a
+ * while (a restart, a stalled node or store). Sending every slot that passed at once would be a
+ * burst at many times the rate, so the sender's queue is planned again from now, as a rate change
+ * plans it (`JobRepository.releaseSenderSlots`): each message keeps its place and the rate holds.
+ */
+export const LATE_SLOT_MS = 5_000;
+
+/**
+ * The senders of the claimed jobs whose held slot passed more than `LATE_SLOT_MS` ago, by
+ * `senderKey`. Only a message still `queued` counts: one `initiated` was taken at its slot already
+ * and is back for a retry (a carrier that throttled it or had no room, a lease that ran out), which
+ * its slot paid for.
+ */
+export function lateSenders(jobs: readonly JobRecord[], messages: ReadonlyMap<string, Pick<MessageRecord, 'projectId' | 'from' | 'status'>>, now: number): Map<string, { projectId: string; sender: string }> {
+  const late = new Map<string, { projectId: string; sender: string }>();
+  for (const job of jobs) {
+    const m = messages.get(job.messageId);
+    if (m?.status === 'queued' && job.slotAt != null && now - job.slotAt > LATE_SLOT_MS) late.set(senderKey(m.projectId, m.from), { projectId: m.projectId, sender: m.from });
+  }
+  return late;
+}
+
 /** Round up to a whole millisecond, forgiving the float error of summing fractions (1/3 + 1/3 + 1/3). */
 function wholeMs(ms: number): number {
   return Math.ceil(ms - 1e-6);
