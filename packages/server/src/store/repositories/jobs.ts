@@ -154,15 +154,20 @@ export class KyselyJobRepository implements JobRepository {
     // The sender's row first: on PostgreSQL this waits for a claim reserving its slots, so the jobs
     // that claim held are committed, and released below, before the row is gone.
     await this.db.deleteFrom('sender_slots').where('sender_key', '=', senderKey).execute();
-    const r = await this.db
-      .updateTable('jobs')
-      .set({ run_at: now, slot_at: null })
-      .where('kind', '=', 'dispatch')
-      .where('project_id', '=', projectId)
-      .where('slot_at', 'is not', null)
-      .where('lease_owner', 'is', null)
-      .where('message_id', 'in', (eb) => eb.selectFrom('messages').select('messages.id').where('messages.project_id', '=', projectId).where('messages.from_number', '=', sender))
-      .executeTakeFirst();
+    // Jobs another transaction holds are skipped, not waited for: a claim that leased one of them
+    // (its slot came) waits for the row deleted above, so waiting here would deadlock with it; it
+    // sends or plans them itself. A dispatcher replanning a late sender does this inside its claim.
+    const held = this.traits.lockForClaim(
+      this.db
+        .selectFrom('jobs')
+        .select('id')
+        .where('kind', '=', 'dispatch')
+        .where('project_id', '=', projectId)
+        .where('slot_at', 'is not', null)
+        .where('lease_owner', 'is', null)
+        .where('message_id', 'in', (eb) => eb.selectFrom('messages').select('messages.id').where('messages.project_id', '=', projectId).where('messages.from_number', '=', sender)),
+    );
+    const r = await this.db.updateTable('jobs').set({ run_at: now, slot_at: null }).where('id', 'in', held).executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
 
