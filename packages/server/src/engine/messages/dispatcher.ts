@@ -243,7 +243,7 @@ export class Dispatcher implements LocalDispatch {
       const jobs = await tx.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId, carriers ? { carriers, after: this.claimCursor } : { after: this.claimCursor });
       this.claimCursor = lastServed(jobs, this.claimCursor);
       if (jobs.length === 0) return { value: { claimed: 0, ready: [], handedOff: 0 }, changes: [] };
-      const plan = await this.plan(tx, jobs, await this.deps.recent.ofJobs(tx, jobs), now);
+      const plan = await this.plan(tx, jobs, await this.deps.recent.ofJobs(tx, jobs), now, true);
       return this.write(tx, plan, jobs.length, now);
     });
     return this.afterClaim(out);
@@ -272,7 +272,7 @@ export class Dispatcher implements LocalDispatch {
    * node holds to that node, find the rated senders' jobs (they wait for slots), and make the rest
    * ready. Reads only (`reads`: the transaction, or the store for adopted jobs).
    */
-  private async plan(reads: Pick<Repositories, 'numbers' | 'optOuts'>, jobs: readonly JobRecord[], messages: ReadonlyMap<string, MessageRecord>, now: number): Promise<Plan> {
+  private async plan(reads: Pick<Repositories, 'numbers' | 'optOuts'>, jobs: readonly JobRecord[], messages: ReadonlyMap<string, MessageRecord>, now: number, claimed = false): Promise<Plan> {
     const { senderQueues } = this.deps;
     if (senderQueues) await senderQueues.prime(reads.numbers, messages.values());
     // A sender whose held slots passed long ago is planned again: none of its jobs keeps its slot.
@@ -290,7 +290,7 @@ export class Dispatcher implements LocalDispatch {
       // Its send time came: from here on it is an ordinary queued message.
       if (m.status === 'scheduled' && v.kind !== 'elsewhere') plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'queued', detail: { scheduled: true } });
       // One that waited may have lost its number (to another project since) or its handset (STOP).
-      const failure = v.kind === 'elsewhere' ? null : await recheckWaited(reads, m, job, holds, now);
+      const failure = v.kind === 'elsewhere' ? null : await recheckWaited(reads, m, job, holds, now, claimed);
       // Unless an earlier attempt may have handed it over (a node died before its answer): its carrier says.
       if (failure && mayBeHandedOver(m, job) && v.carrier.takenBefore) plan.ready.push({ job, message: m, carrier: v.carrier, price: this.deps.pricing.quote(m).price, heldBack: failure });
       else if (failure) plan.changes.push({ projectId: m.projectId, messageId: m.id, to: 'failed', error: failure, completesJob: job.id });

@@ -13,6 +13,11 @@
  *   a STOP or START is sent past the list, as when it was accepted (it goes to the handset that
  *   just opted out).
  *
+ * A job claimed from the queue has its `From` checked even on its first claim, soon after its
+ * accept (one statement per sender and claim): the release may have come in between. Its
+ * handset's STOP is not (the accept's check stands for that minute), nor anything of a message
+ * the dispatcher adopted as it was written.
+ *
  * Neither fails a message an earlier attempt may have handed to its carrier: one claimed again
  * already `initiated` — its node died before the carrier's answer was written, or a carrier asked
  * for a retry. Its carrier says whether it has the message (`Carrier.takenBefore`, sending nothing):
@@ -34,15 +39,18 @@ export type SenderHolds = Map<string, boolean>;
 export const LATE_CLAIM_MS = 60_000;
 
 /** Why `m` (with its job `job`) is not sent after all, or null when it may be (or did not wait: see above). */
-export async function recheckWaited(reads: Pick<Repositories, 'numbers' | 'optOuts'>, m: MessageRecord, job: JobRecord, holds: SenderHolds, now: number): Promise<WaitedFailure | null> {
+export async function recheckWaited(reads: Pick<Repositories, 'numbers' | 'optOuts'>, m: MessageRecord, job: JobRecord, holds: SenderHolds, now: number, claimed = false): Promise<WaitedFailure | null> {
   const timed = m.status === 'scheduled' || job.slotAt != null;
   // A first claim (or adoption) counts 1: more is another turn.
-  if (!timed && job.attempts <= 1 && now - job.createdAt < LATE_CLAIM_MS) return null;
+  const waited = timed || job.attempts > 1 || now - job.createdAt >= LATE_CLAIM_MS;
+  // A claimed job waited in the queue, however briefly (the clock may not even have moved): its
+  // number may have been released meanwhile and be another project's. One adopted did not wait.
+  if (!waited && !claimed) return null;
   const key = `${m.projectId} ${m.from}`;
   let held = holds.get(key);
   if (held === undefined) holds.set(key, (held = (await reads.numbers.getByNumber(m.projectId, m.from)) !== undefined));
   if (!held) return 'FROM_NOT_OWNED';
-  if (!isOptOutConfirmation(m) && (await reads.optOuts.blocks(m.projectId, m.to, m.from, m.numberGroupId))) return 'TO_OPTED_OUT';
+  if (waited && !isOptOutConfirmation(m) && (await reads.optOuts.blocks(m.projectId, m.to, m.from, m.numberGroupId))) return 'TO_OPTED_OUT';
   return null;
 }
 
