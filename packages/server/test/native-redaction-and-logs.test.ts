@@ -87,9 +87,18 @@ describe('redacting a message', () => {
     expect(res.body).toMatchObject({ id: mo.body.id, direction: 'inbound', status: 'received', body: '' });
   });
 
-  it.each([[{ body: 'x' }], [{ body: ' ' }], [{}], [{ text: '' }]])('answers %j with body_must_be_empty and changes nothing', async (body) => {
+  it.each([[{ body: 'x' }], [{ body: ' ' }]])('answers %j with body_must_be_empty and changes nothing', async (body) => {
     const sent = await sendAndWait({ to: '+15557650003', body: 'keep me' }, 'delivered');
     expectOneError(await patch(sent.id, body), 'body_must_be_empty', 'body');
+    expect((await server.store.messages.get(PROJECT_ID, sent.id))?.body).toBe('keep me');
+  });
+
+  // An empty patch was told its body must be empty: say what a patch can change instead.
+  it.each([[{}], [{ text: '' }]])('says what a patch %j that changes nothing can change, and changes nothing', async (body) => {
+    const sent = await sendAndWait({ to: '+15557650003', body: 'keep me' }, 'delivered');
+    const res = await patch(sent.id, body);
+    expectOneError(res, 'body_must_be_empty', 'body');
+    expect(res.body.errors[0].message).toBe('This request changes nothing: give "body": "" to redact the message, or "status": "canceled" to cancel a scheduled one.');
     expect((await server.store.messages.get(PROJECT_ID, sent.id))?.body).toBe('keep me');
   });
 

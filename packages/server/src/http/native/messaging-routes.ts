@@ -116,6 +116,7 @@ export async function messagingRoutes(app: FastifyInstance, deps: HttpDeps): Pro
       // message is canceled first, then redacted (a status beside a body was ignored, so
       // `{"status": "bogus", "body": ""}` redacted a message without a word about its status).
       if (body.status !== undefined && body.status !== 'canceled') throw AppError.of('INVALID_PARAMETER', { attribute: 'status', message: "status can only be set to 'canceled' (to cancel a scheduled message)." });
+      if (body.status === undefined && body.body === undefined) throw AppError.of('REDACT_BODY_NOT_EMPTY', { message: 'This request changes nothing: give "body": "" to redact the message, or "status": "canceled" to cancel a scheduled one.' });
       if ((body.status === undefined || body.body !== undefined) && body.body !== '') throw AppError.of('REDACT_BODY_NOT_EMPTY');
       if (body.status !== undefined) {
         const canceled = await deps.scheduled.cancel(projectId, request.params.id);
