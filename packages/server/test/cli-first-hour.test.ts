@@ -51,6 +51,20 @@ describe.skipIf(!BUILT)('the first hour with the switchboard command', { timeout
     }
   });
 
+  // With SWITCHBOARD_PROJECT_ID changed on a data folder, the commands worked on the first project,
+  // so the banner's `number add` hint collided with that project's numbers.
+  it('works on the configured operator project (SWITCHBOARD_PROJECT_ID) unless --project says otherwise', async () => {
+    const created = await cli(['project', 'create', 'Second', '--data-dir', dataDir]);
+    expect(created.code, created.stderr).toBe(0);
+    const second = /^project (\S+)$/m.exec(created.stdout)![1]!;
+    const added = await cli(['number', 'add', '+15551239876', '--data-dir', dataDir], { SWITCHBOARD_PROJECT_ID: second.toUpperCase() });
+    expect(added.code, added.stderr).toBe(0);
+    expect((await cli(['number', 'list', '--data-dir', dataDir], { SWITCHBOARD_PROJECT_ID: second })).stdout).toContain('+15551239876');
+    expect((await cli(['number', 'list', '--data-dir', dataDir])).stdout).not.toContain('+15551239876');
+    const absent = await cli(['number', 'list', '--data-dir', dataDir], { SWITCHBOARD_PROJECT_ID: '0190c0de-0000-7000-8000-000000000001' });
+    expect([absent.code, absent.stderr]).toEqual([2, expect.stringContaining('no project 0190c0de-0000-7000-8000-000000000001 (bootstrap.projectId, SWITCHBOARD_PROJECT_ID) yet')]);
+  });
+
   // Commander said "too many arguments for 'start'. Expected 0 arguments but got 1.".
   it('names a command given after its options, with the order that works', async () => {
     const run = await cli(['--data-dir', dataDir, 'token', 'list']);

@@ -113,11 +113,21 @@ async function withAdmin<T>(settings: ResolvedSettings, work: (ctx: { projects: 
   }
 }
 
-async function projectIdOf(store: Store, given: string | undefined): Promise<string> {
+/**
+ * The project a management command works on: `--project`, else the configured operator project
+ * (`bootstrap.projectId`: with it changed on a data folder, the first project is another one, whose
+ * numbers the banner's `number add` hint then collided with), else the first project.
+ */
+async function projectIdOf(store: Store, given: string | undefined, configured: string | null = null): Promise<string> {
   if (given) {
     // A UUID in capitals names its project, as in credentials and URLs.
     const id = canonicalId(given);
     if (!(await store.projects.get(id))) fail(`no project ${given}`);
+    return id;
+  }
+  if (configured) {
+    const id = canonicalId(configured);
+    if (!(await store.projects.get(id))) fail(`no project ${configured} (bootstrap.projectId, SWITCHBOARD_PROJECT_ID) yet: run \`switchboard start\` once with it, or give --project`);
     return id;
   }
   const first = (await store.projects.list())[0];
@@ -224,10 +234,10 @@ function buildProgram(): Command {
   );
 
   const token = program.command('token').description('manage API tokens');
-  const projectOption = () => new Option('--project <id>', 'project ID (default: the first project)');
+  const projectOption = () => new Option('--project <id>', 'project ID (default: bootstrap.projectId when set, else the first project)');
   withSettingOptions(token.command('list').description('list API tokens (prefixes only, never secrets)').addOption(projectOption())).action((o: { project?: string }, cmd: Command) =>
     withAdmin(settingsOf(cmd), async ({ store }) => {
-      for (const t of await store.tokens.list(await projectIdOf(store, o.project))) {
+      for (const t of await store.tokens.list(await projectIdOf(store, o.project, settingsOf(cmd).projectId))) {
         out(`${t.id}  ${t.tokenPrefix}…  ${t.name}  [${t.scopes.join(',')}]${t.test ? '  test' : ''}${t.revokedAt ? '  revoked' : ''}\n`);
       }
     }, { reads: true }),
@@ -247,14 +257,14 @@ function buildProgram(): Command {
     if (scopes.length === 0) fail(`--scopes needs at least one of ${TOKEN_SCOPES.join(', ')}`);
     if (!o.name.trim()) fail('--name must not be empty (it labels the token in token list)');
     return withAdmin(settingsOf(cmd), async ({ store, projects }) => {
-      const t = await projects.issueToken(await projectIdOf(store, o.project), { name: o.name, scopes: scopes as TokenScope[], test: o.test === true });
+      const t = await projects.issueToken(await projectIdOf(store, o.project, settingsOf(cmd).projectId), { name: o.name, scopes: scopes as TokenScope[], test: o.test === true });
       out(`${t.token}\n`);
     });
   });
   withSettingOptions(token.command('revoke').description('revoke a token by its id (see token list)').argument('<token-id>').addOption(projectOption())).action(
     (id: string, o: { project?: string }, cmd: Command) =>
       withAdmin(settingsOf(cmd), async ({ store, projects }) => {
-        const projectId = await projectIdOf(store, o.project);
+        const projectId = await projectIdOf(store, o.project, settingsOf(cmd).projectId);
         if (!(await projects.revokeToken(projectId, id))) {
           // The token itself (or the prefix token list shows) is what one has at hand; it is not echoed whole.
           if (id.startsWith('PT')) fail(`no active token with id ${id.slice(0, 8)}…: that is a token (or its prefix), not its id; give the id, the first column of \`switchboard token list\``);
@@ -267,7 +277,7 @@ function buildProgram(): Command {
   const number = program.command('number').description('manage phone numbers');
   withSettingOptions(number.command('list').description('list phone numbers').addOption(projectOption())).action((o: { project?: string }, cmd: Command) =>
     withAdmin(settingsOf(cmd), async ({ store }) => {
-      for (const n of await store.numbers.list(await projectIdOf(store, o.project), {}, { limit: 1000 })) {
+      for (const n of await store.numbers.list(await projectIdOf(store, o.project, settingsOf(cmd).projectId), {}, { limit: 1000 })) {
         out(`${n.number}  ${n.numberType}  [${n.capabilities.join(',')}]  ${n.messageHandler ?? '-'} ${n.messageRelayContext ?? n.messageRequestUrl ?? ''}\n`);
       }
     }, { reads: true }),
@@ -285,7 +295,7 @@ function buildProgram(): Command {
     const settings = settingsOf(cmd);
     return withAdmin(settings, async ({ store, numbers }) => {
       try {
-        const n = await numbers.register(await projectIdOf(store, o.project), { number: arg, message_handler: 'relay_context', message_relay_context: o.context ?? settings.defaultRelayContext });
+        const n = await numbers.register(await projectIdOf(store, o.project, settingsOf(cmd).projectId), { number: arg, message_handler: 'relay_context', message_relay_context: o.context ?? settings.defaultRelayContext });
         out(`registered ${n.number} (${n.id})\n`);
       } catch (err) {
         if (err instanceof AppError) fail(err.details.map((d) => d.message).join('; '));
@@ -295,7 +305,7 @@ function buildProgram(): Command {
   });
   withSettingOptions(number.command('remove').description('release a number').argument('<number>').addOption(projectOption())).action((arg: string, o: { project?: string }, cmd: Command) =>
     withAdmin(settingsOf(cmd), async ({ store, numbers }) => {
-      const projectId = await projectIdOf(store, o.project);
+      const projectId = await projectIdOf(store, o.project, settingsOf(cmd).projectId);
       const n = await store.numbers.getByNumber(projectId, arg);
       if (!n) fail(`${arg} is not a number of project ${projectId}`);
       await numbers.release(projectId, n.id);
