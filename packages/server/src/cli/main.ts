@@ -200,7 +200,7 @@ function buildProgram(): Command {
       .option('--token <token>', 'API token (default: SIGNALWIRE_API_TOKEN, then the data folder credentials)'),
   ).action(async (opts: { from?: string; to?: string; body?: string; media?: string[]; wait?: boolean; url?: string; project?: string; token?: string }, cmd: Command) => {
     try {
-      const sent = await sendFromTerminal(opts, settingsOf(cmd), process.env, (line) => out(`${line}\n`));
+      const sent = await sendFromTerminal(opts, settingsOf(cmd), process.env, (line) => out(`${line}\n`), (line) => void process.stderr.write(`${line}\n`));
       process.exitCode = sent.exitCode;
     } catch (err) {
       if (err instanceof SendError) fail(err.message);

@@ -92,20 +92,25 @@ describe('switchboard send', () => {
   });
 
   // It waited its minute and said only "still not final", on a server where nothing moves until a test advances the clock.
-  it('--wait that runs out on a server with a manual simulator clock says that the clock must be advanced', async () => {
+  it('--wait on a server with a manual simulator clock says that the clock must be advanced, as it starts waiting and when it runs out', async () => {
+    const notes: string[] = [];
+    let notesAtFirstLook: string[] | undefined;
     const fake = createHttpServer((req, res) => {
       res.setHeader('content-type', 'application/json');
       if (req.method === 'POST') return void res.writeHead(201).end(JSON.stringify({ id: 'm2', status: 'queued' }));
       if (req.url === '/api/simulator/clock') return void res.end(JSON.stringify({ now: '2026-12-03T13:37:00.000Z', mode: 'manual' }));
+      notesAtFirstLook ??= [...notes];
       res.end(JSON.stringify({ id: 'm2', status: 'initiated' }));
     });
     await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
     try {
       const settings = loadSettings({ env: {}, flags: { 'data-dir': dataDir } });
       const fakeUrl = `http://127.0.0.1:${(fake.address() as { port: number }).port}`;
-      const { lines, exitCode } = await sendFromTerminal({ from: '+15551230001', to: '+15557654321', body: 'hi', url: fakeUrl, project: 'p', token: 't', wait: true, waitTimeoutMs: -1 }, settings, {});
+      const { lines, exitCode } = await sendFromTerminal({ from: '+15551230001', to: '+15557654321', body: 'hi', url: fakeUrl, project: 'p', token: 't', wait: true, waitTimeoutMs: -1 }, settings, {}, () => {}, (n) => notes.push(n));
       expect(exitCode).toBe(1);
       expect(lines).toEqual(['m2  queued', expect.stringMatching(/^m2 {2}initiated {2}\(still not final; stopped waiting: the server's simulator clock is manual, .*POST \/api\/simulator\/clock\/advance\)$/)]);
+      // Said before the wait (on stderr), not only once its minute is over.
+      expect(notesAtFirstLook).toEqual([expect.stringMatching(/^waiting for m2: the server's simulator clock is manual, .*POST \/api\/simulator\/clock\/advance$/)]);
     } finally {
       await new Promise((r) => fake.close(r));
     }

@@ -83,7 +83,7 @@ async function problem(res: Response): Promise<string> {
   return `${res.status} ${res.statusText}`;
 }
 
-/** On a server whose simulator clock is manual nothing moves until it is advanced: say so when a wait ran out. */
+/** On a server whose simulator clock is manual nothing moves until it is advanced: say so when a wait starts and when it ran out. */
 async function manualClockHint(call: (path: string) => Promise<Response>): Promise<string> {
   try {
     const res = await call('/api/simulator/clock');
@@ -109,7 +109,14 @@ export interface SendOutcome {
  * as it is known: the id must be on the terminal while the command waits (a minute at most, or
  * interrupted), not only once the wait is over.
  */
-export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings, env: NodeJS.ProcessEnv = process.env, print: (line: string) => void = () => undefined): Promise<SendOutcome> {
+export async function sendFromTerminal(
+  opts: SendOptions,
+  s: SwitchboardSettings,
+  env: NodeJS.ProcessEnv = process.env,
+  print: (line: string) => void = () => undefined,
+  /** Said to the user beside the output (stderr), not part of what a script reads. */
+  note: (line: string) => void = () => undefined,
+): Promise<SendOutcome> {
   // Required, but checked here rather than by commander, which checks required options before
   // unknown ones: a mistyped `--form` was reported as a missing --from instead of "did you mean --from?".
   if (!opts.from) throw new SendError('give --from (the sender: a number of the project, E.164, or a short code)');
@@ -143,6 +150,9 @@ export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings
   say(`${sent.id}  ${sent.status}`);
   if (!opts.wait) return { lines, exitCode: 0 };
   const deadline = Date.now() + (opts.waitTimeoutMs ?? 60_000);
+  // On a manual clock nothing moves until it is advanced: said before the wait, not only after its minute.
+  const manual = await manualClockHint(call);
+  if (manual) note(`waiting for ${sent.id}${manual}`);
   for (;;) {
     const log = await call(`/api/messaging/logs/${encodeURIComponent(sent.id)}`);
     if (!log.ok) {
@@ -160,7 +170,7 @@ export async function sendFromTerminal(opts: SendOptions, s: SwitchboardSettings
       return { lines, exitCode: m.status === 'delivered' ? 0 : 1 };
     }
     if (Date.now() > deadline) {
-      say(`${sent.id}  ${m.status}  (still not final; stopped waiting${await manualClockHint(call)})`);
+      say(`${sent.id}  ${m.status}  (still not final; stopped waiting${manual})`);
       return { lines, exitCode: 1 };
     }
     await new Promise((r) => setTimeout(r, 200));
