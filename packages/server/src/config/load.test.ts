@@ -292,6 +292,14 @@ describe('loadSettings', () => {
       expect(load({ SWITCHBOARD_DATABASE_URL: 'postgres://db/x', SWITCHBOARD_NATS_URL: 'nats://n:4222', SWITCHBOARD_ROLES: 'api' }).roles).toEqual(['api']);
     });
 
+    // `SWITCHBOARD_ROLES=api,dispach` was told only the list of roles.
+    it('names a misspelt role and the one it is near; takes roles in any case, once each', () => {
+      const pg = { SWITCHBOARD_DATABASE_URL: 'postgres://db/x', SWITCHBOARD_NATS_URL: 'nats://n:4222' };
+      expect(loadError(() => load({ ...pg, SWITCHBOARD_ROLES: 'api,dispach' })).message).toContain('must list one or more of api, relay, dispatch, webhooks; "dispach" (did you mean "dispatch"?) is not one');
+      expect(loadError(() => load({ ...pg, SWITCHBOARD_ROLES: ' , ' })).message).toContain('must list one or more of api, relay, dispatch, webhooks');
+      expect(load({ ...pg, SWITCHBOARD_ROLES: 'API,Relay,api' }).roles).toEqual(['api', 'relay']);
+    });
+
     it('refuses a certificate without its key (and the other way round)', () => {
       expect(loadError(() => load({ SWITCHBOARD_TLS_CERT: 'cert.pem' })).message).toMatch(/^https.certFile and https.keyFile must be given together/);
       expect(loadError(() => load({ SWITCHBOARD_TLS_KEY: 'key.pem' })).message).toMatch(/^https.certFile and https.keyFile must be given together/);

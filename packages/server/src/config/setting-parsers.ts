@@ -4,6 +4,7 @@
  * setting and where its value came from.
  */
 import { isIP } from 'node:net';
+import { didYouMean } from '../domain/closest-name.js';
 import { classifyNumber } from '../domain/phone-numbers.js';
 
 /** Where a raw value came from, for error messages. */
@@ -62,6 +63,19 @@ export const parsers = {
     if (Array.isArray(raw)) return raw.map((v) => String(v).trim()).filter(Boolean);
     if (typeof raw === 'string') return raw.split(',').map((v) => v.trim()).filter(Boolean);
     throw new InvalidSetting('must be a comma-separated list');
+  },
+  /** One or more of `values`, comma-separated, in any case, each at most once; a misspelt one is told the value it is near. */
+  someOf<T extends string>(...values: T[]) {
+    return (raw: unknown): T[] => {
+      const list = parsers.list(raw);
+      const found = list.map((r) => values.find((v) => v.toLowerCase() === r.toLowerCase()));
+      const bad = list.filter((_, i) => found[i] === undefined);
+      if (bad.length || list.length === 0) {
+        const named = bad.map((b) => `${JSON.stringify(b)}${didYouMean(b, values)}`).join(', ');
+        throw new InvalidSetting(`must list one or more of ${values.join(', ')}${named ? `; ${named} ${bad.length === 1 ? 'is' : 'are'} not one` : ''}`);
+      }
+      return [...new Set(found as T[])];
+    };
   },
 };
 

@@ -162,12 +162,7 @@ export const SETTINGS = {
     description: 'What this node runs, comma-separated: api (REST surfaces), relay (RELAY WebSocket), dispatch (carriers and sending), webhooks (callback delivery). /health, /ready and /metrics are always served.',
     default: ['api', 'relay', 'dispatch', 'webhooks'] as NodeRole[],
     defaultLabel: 'api,relay,dispatch,webhooks',
-    parse: (raw: unknown): NodeRole[] => {
-      const list = parsers.list(raw);
-      const bad = list.filter((r) => !(NODE_ROLES as readonly string[]).includes(r));
-      if (bad.length || list.length === 0) throw new InvalidSetting(`must list one or more of ${NODE_ROLES.join(', ')}`);
-      return [...new Set(list)] as NodeRole[];
-    },
+    parse: parsers.someOf(...NODE_ROLES),
   },
   clusterHeartbeatMs: { key: 'cluster.heartbeatMs', env: 'SWITCHBOARD_CLUSTER_HEARTBEAT_MS', flag: null, description: 'How often a node on PostgreSQL records that it is alive and renews its carrier leases.', default: 2_000, parse: parsers.int(100, 60_000) },
   clusterNodeTimeoutMs: {
