@@ -20,17 +20,7 @@
  * invalid also draw on a small budget of their own (official clients send none): past it, closed (1008).
  */
 import { randomUUID } from 'node:crypto';
-import {
-  ERRORS,
-  METHOD_CONNECT,
-  METHOD_DISCONNECT,
-  METHOD_MESSAGING_SEND,
-  METHOD_PING,
-  METHOD_RECEIVE,
-  METHOD_UNRECEIVE,
-  RPC_ERRORS,
-  type JsonRpcId,
-} from '@switchboard/protocol';
+import { ERRORS, METHOD_CONNECT, METHOD_DISCONNECT, METHOD_MESSAGING_SEND, METHOD_PING, METHOD_RECEIVE, METHOD_UNRECEIVE, RPC_ERRORS, type JsonRpcId } from '@switchboard/protocol';
 import { isStoreUnavailable } from '../domain/ports/store.js';
 import { classifyFrame, errorFrame, frameHead, requestFrame, resultFrame, RpcError, sniffId, type EchoId } from './frames.js';
 import { byteBurst, readPauseBytes, RELAY_CONSTANTS } from './limits.js';
@@ -93,8 +83,8 @@ export class RelayConnection implements SessionLink {
   peakBufferedBytes = 0;
   /** No frame was read yet: the first, a connect, may go on the connection's own budget (`takeFrame`). */
   private firstFrame = true;
-  /** The id of the `signalwire.disconnect` whose answer closes the connection (`disconnect`). */
-  private goodbye: string | null = null;
+  /** The id of the `signalwire.disconnect` whose answer closes the connection (`disconnect`); true once answered. */
+  private goodbye: string | true | null = null;
 
   constructor(
     private readonly transport: RelayTransport,
@@ -440,7 +430,7 @@ export class RelayConnection implements SessionLink {
       this.succeed(key, reply);
       return;
     }
-    const settled = reply.then((r) => this.succeed(key, r), (err: unknown) => this.fail(key, err));
+    const settled = reply.then((r) => this.succeed(key, r), (err: unknown) => this.fail(key, err)).finally(() => this.leave());
     if (method !== METHOD_CONNECT) return;
     // Frames after a connect are handled once it is answered, in the order they came.
     if (!this.isPaused) this.transport.pause();
@@ -490,8 +480,16 @@ export class RelayConnection implements SessionLink {
       this.ping = null;
       return;
     }
-    if (id === this.goodbye) return this.close(CLOSE.GOING_AWAY, 'server shutting down');
+    if (id === this.goodbye) return this.leave((this.goodbye = true));
     this.session?.ack(id);
+  }
+
+  /**
+   * Once the client answered our goodbye, close when what it asked before is answered: a send
+   * accepted whose answer is lost looks failed to it (an SDK fails it at the close), and is sent again.
+   */
+  private leave(answered = this.goodbye === true): void {
+    if (answered && this.inFlight.size === 0) this.close(CLOSE.GOING_AWAY, 'server shutting down');
   }
 
   private sendError(id: EchoId | null, err: RpcError): void {
