@@ -30,6 +30,17 @@ function conforms(path: string, method: string, res: { status: number; body: unk
   expect(validate(res.body), `${method.toUpperCase()} ${path} ${res.status}: ${ajv.errorsText(validate.errors)}`).toBe(true);
 }
 
+/** `conforms`, and every field of the answer (and of its `data` items) is one the schema names, not a placeholder. */
+function describedFully(path: string, method: string, res: { status: number; body: any }): void {
+  conforms(path, method, res);
+  const schema = doc.paths[path][method].responses[String(res.status)].content['application/json'].schema;
+  const named = (s: any, value: any, where: string) => {
+    for (const key of Object.keys(value)) expect(s.properties ?? {}, `${method.toUpperCase()} ${path} ${res.status}: ${where}${key}`).toHaveProperty([key]);
+  };
+  named(schema, res.body, '');
+  for (const item of Array.isArray(res.body.data) ? res.body.data : []) named(schema.properties.data.items, item, 'data[].');
+}
+
 /** A Compatibility API request with a form body, as the Twilio clients send it. */
 async function form(path: string, fields: Record<string, string>): Promise<{ status: number; body: any }> {
   const res = await fetch(`${server.url}${path}`, {
@@ -118,6 +129,35 @@ describe('real answers match the document', () => {
     const list = await server.api('/api/relay/rest/phone_numbers');
     conforms('/api/relay/rest/phone_numbers', 'get', list);
     conforms('/api/relay/rest/phone_numbers/{id}', 'get', await server.api(`/api/relay/rest/phone_numbers/${list.body.data[0].id}`));
+  });
+
+  it('native numbers: number groups, memberships and search, each field of their answers described; deletes answer 204 with no body', async () => {
+    const group = await server.api('/api/relay/rest/number_groups', { body: { name: 'documented', sticky_sender: true } });
+    describedFully('/api/relay/rest/number_groups', 'post', group);
+    describedFully('/api/relay/rest/number_groups', 'get', await server.api('/api/relay/rest/number_groups'));
+    describedFully('/api/relay/rest/number_groups/{id}', 'get', await server.api(`/api/relay/rest/number_groups/${group.body.id}`));
+    describedFully('/api/relay/rest/number_groups/{id}', 'put', await server.api(`/api/relay/rest/number_groups/${group.body.id}`, { method: 'PUT', body: { name: 'renamed' } }));
+    const number = (await server.api('/api/relay/rest/phone_numbers')).body.data[0];
+    const members = `/api/relay/rest/number_groups/${group.body.id}/number_group_memberships`;
+    const membership = await server.api(members, { body: { phone_number_id: number.id } });
+    describedFully('/api/relay/rest/number_groups/{id}/number_group_memberships', 'post', membership);
+    describedFully('/api/relay/rest/number_groups/{id}/number_group_memberships', 'get', await server.api(members));
+    describedFully('/api/relay/rest/number_group_memberships/{id}', 'get', await server.api(`/api/relay/rest/number_group_memberships/${membership.body.id}`));
+    describedFully('/api/relay/rest/phone_numbers/search', 'get', await server.api('/api/relay/rest/phone_numbers/search?areacode=512'));
+
+    // What a generated client reads from the document: 204 and no body, as the routes answer (SignalWire's spec says 204 too).
+    const added = await server.api('/api/relay/rest/phone_numbers', { body: { number: '+15557650399' } });
+    for (const [path, url] of [
+      ['/api/relay/rest/number_group_memberships/{id}', `/api/relay/rest/number_group_memberships/${membership.body.id}`],
+      ['/api/relay/rest/number_groups/{id}', `/api/relay/rest/number_groups/${group.body.id}`],
+      ['/api/relay/rest/phone_numbers/{id}', `/api/relay/rest/phone_numbers/${added.body.id}`],
+    ] as const) {
+      const res = await server.api(url, { method: 'DELETE' });
+      expect(res.status, url).toBe(204);
+      const success = Object.keys(doc.paths[path].delete.responses).filter((status) => status.startsWith('2'));
+      expect(success, `DELETE ${path}`).toEqual(['204']);
+      expect(doc.paths[path].delete.responses['204'].content, `DELETE ${path}`).toBeUndefined();
+    }
   });
 
   it('Compatibility API: create from a form, fetch, list, redact, and its errors', async () => {

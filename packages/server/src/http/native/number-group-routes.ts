@@ -17,6 +17,7 @@ import { singleParam } from '../query-params.js';
 import { boundedList } from '../list-slots.js';
 import { checkQueryNames, finishPage, parsePageRequest, toSeqPage } from './paging.js';
 import { isoSeconds } from './presenters.js';
+import { membershipResponse, noContent, numberGroupResponse, pageOf } from './schemas.js';
 
 export type NumberGroupDeps = Pick<HttpDeps, 'verifier' | 'reads' | 'groups' | 'publicUrl'>;
 
@@ -34,7 +35,9 @@ export function toMembership(m: GroupMember): NumberGroupMembership {
   };
 }
 
-const objectBody = { schema: { body: { type: 'object' } } } as const;
+const objectBody = { type: 'object' } as const;
+/** A route's schema for the document: what it is, its body, its answers. */
+const route = (summary: string, response: object, body?: object) => ({ schema: { summary, ...(body ? { body } : {}), response } });
 
 export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupDeps): Promise<void> {
   useStrictJson(app);
@@ -45,7 +48,7 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
   const { reads, groups } = deps;
   const withCount = async (projectId: string, g: NumberGroupRecord) => toNumberGroup(g, (await reads.numberGroups.countMembers(projectId, [g.id])).get(g.id) ?? 0);
 
-  app.get('/api/relay/rest/number_groups', boundedList(async (request) => {
+  app.get('/api/relay/rest/number_groups', route('List number groups', { 200: pageOf(numberGroupResponse) }), boundedList(async (request) => {
     const { projectId } = principalOf(request);
     const q = request.query as Record<string, unknown>;
     checkQueryNames(q, ['filter_name']);
@@ -60,30 +63,30 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
     return { links, data: items.map((g) => toNumberGroup(g, counts.get(g.id) ?? 0)) };
   }));
 
-  app.post('/api/relay/rest/number_groups', objectBody, async (request) => {
+  app.post('/api/relay/rest/number_groups', route('Create a number group', { 200: numberGroupResponse }, objectBody), async (request) => {
     const { projectId } = principalOf(request);
     refuseMisnamedGroupFields(request.body as Record<string, unknown>);
     return toNumberGroup(await groups.create(projectId, request.body as Record<string, unknown>), 0);
   });
 
-  app.get<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id', route('Fetch a number group', { 200: numberGroupResponse }), async (request) => {
     const { projectId } = principalOf(request);
     return withCount(projectId, await groups.get(projectId, request.params.id));
   });
 
-  app.put<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id', objectBody, async (request) => {
+  app.put<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id', route('Update a number group', { 200: numberGroupResponse }, objectBody), async (request) => {
     const { projectId } = principalOf(request);
     refuseMisnamedGroupFields(request.body as Record<string, unknown>);
     return withCount(projectId, await groups.update(projectId, request.params.id, request.body as Record<string, unknown>));
   });
 
-  app.delete<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id', async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id', route('Delete a number group', noContent), async (request, reply) => {
     const { projectId } = principalOf(request);
     await groups.delete(projectId, request.params.id);
     return reply.code(204).send();
   });
 
-  app.get<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id/number_group_memberships', boundedList(async (request) => {
+  app.get<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id/number_group_memberships', route("List a number group's memberships", { 200: pageOf(membershipResponse) }), boundedList(async (request) => {
     const { projectId } = principalOf(request);
     await groups.get(projectId, request.params.id);
     const q = request.query as Record<string, unknown>;
@@ -96,17 +99,17 @@ export async function numberGroupPlugin(app: FastifyInstance, deps: NumberGroupD
     return { links, data: items.map(toMembership) };
   }));
 
-  app.post<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id/number_group_memberships', objectBody, async (request) => {
+  app.post<{ Params: { id: string } }>('/api/relay/rest/number_groups/:id/number_group_memberships', route('Add a phone number to a number group', { 200: membershipResponse }, objectBody), async (request) => {
     const { projectId } = principalOf(request);
     return toMembership(await groups.addMember(projectId, request.params.id, request.body as Record<string, unknown>));
   });
 
-  app.get<{ Params: { id: string } }>('/api/relay/rest/number_group_memberships/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/api/relay/rest/number_group_memberships/:id', route('Fetch a number group membership', { 200: membershipResponse }), async (request) => {
     const { projectId } = principalOf(request);
     return toMembership(await groups.getMember(projectId, request.params.id));
   });
 
-  app.delete<{ Params: { id: string } }>('/api/relay/rest/number_group_memberships/:id', async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/api/relay/rest/number_group_memberships/:id', route('Remove a phone number from a number group', noContent), async (request, reply) => {
     const { projectId } = principalOf(request);
     await groups.removeMember(projectId, request.params.id);
     return reply.code(204).send();

@@ -12,7 +12,7 @@ import { checkParamNames } from '../query-params.js';
 import { refuseMisnamedNumberFields } from './misnamed-fields.js';
 import { numberList } from './number-list.js';
 import { toPhoneNumber } from './presenters.js';
-import { pageOf, phoneNumberResponse } from './schemas.js';
+import { availableNumberResponse, noContent, pageOf, phoneNumberResponse } from './schemas.js';
 
 const objectBody = { type: 'object' } as const;
 
@@ -37,7 +37,7 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
 
   // Nothing is for sale here (numbers are registered, not bought): every search finds none. It still
   // answers, as SignalWire's Python SDK example starts with a search outside any error handling.
-  app.get('/api/relay/rest/phone_numbers/search', { schema: { summary: 'Search numbers available to buy (always none)' } }, async (request) => {
+  app.get('/api/relay/rest/phone_numbers/search', { schema: { summary: 'Search numbers available to buy (always none)', response: { 200: pageOf(availableNumberResponse) } } }, async (request) => {
     checkParamNames(request.query as Record<string, unknown>, SEARCH_PARAMS);
     const self = requestUrl(request, deps.publicUrl).toString();
     return { links: { self, first: self }, data: [] };
@@ -67,7 +67,7 @@ export async function phoneNumberRoutes(app: FastifyInstance, deps: HttpDeps): P
     },
   );
 
-  app.delete<{ Params: { id: string } }>('/api/relay/rest/phone_numbers/:id', async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/api/relay/rest/phone_numbers/:id', { schema: { summary: 'Release a phone number', response: noContent } }, async (request, reply) => {
     const { projectId } = principalOf(request);
     if (!(await deps.numbers.release(projectId, request.params.id))) throw notFound(request.params.id);
     return reply.code(204).send();

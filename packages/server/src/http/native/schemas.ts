@@ -103,6 +103,32 @@ export const shortCodeResponse = {
   properties: { ...phoneNumberResponse.properties, code_type: str, lease_duration: nullableStr },
 } as const;
 
+/** A number group (rest-apis §A.7), with the times SignalWire's memberships carry too. */
+export const numberGroupResponse = {
+  type: 'object',
+  properties: { id: str, name: str, sticky_sender: { type: 'boolean' }, phone_number_count: { type: 'integer' }, created_at: str, updated_at: str },
+} as const;
+
+export const membershipResponse = {
+  type: 'object',
+  properties: {
+    id: str,
+    number_group_id: str,
+    phone_number: { type: 'object', properties: { id: str, name: nullableStr, number: str, capabilities: { type: 'array', items: str } } },
+    created_at: str,
+    updated_at: str,
+  },
+} as const;
+
+/** SignalWire's available number (its `relay-rest/phone-numbers` definition); the search here finds none. */
+export const availableNumberResponse = {
+  type: 'object',
+  properties: { number: str, region: str, city: str, rate_center: str, lata: str, capabilities: { type: 'object', additionalProperties: { type: 'boolean' } } },
+} as const;
+
+/** A delete's answer: 204 and no body (also what the document tells generated clients). */
+export const noContent = { 204: { type: 'null' } } as const;
+
 export function pageOf(item: object) {
   return { type: 'object', properties: { links: linksSchema, data: { type: 'array', items: item } } } as const;
 }
