@@ -1,8 +1,8 @@
 /**
  * A strict JSON body parser: the body must be declared uncompressed and, if it names a charset,
- * UTF-8; it must be valid UTF-8 and valid JSON, nested at most `MAX_JSON_DEPTH` levels (checked on
- * the text, before anything walks the value). (Fastify's default would silently replace bad bytes
- * with U+FFFD.) Failures become MALFORMED_BODY (UNSUPPORTED_CONTENT_TYPE for the declarations) in
+ * UTF-8; it must be valid UTF-8 and valid JSON, nested at most `MAX_JSON_DEPTH` levels and
+ * holding at most `MAX_JSON_MEMBERS` object members (both checked on the text, before it is
+ * parsed). (Fastify's default would silently replace bad bytes with U+FFFD.) Failures become MALFORMED_BODY (UNSUPPORTED_CONTENT_TYPE for the declarations) in
  * the surface's shape. Escaped NULs and lone surrogates in strings become U+FFFD (`domain/clean-text.ts`).
  */
 import { isUtf8 } from 'node:buffer';
@@ -11,6 +11,7 @@ import { AppError } from '../domain/app-error.js';
 import { clip, preview } from '../domain/preview.js';
 import { cleanJson, jsonMayNeedCleaning } from '../domain/clean-text.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../util/json-depth.js';
+import { jsonMembersExceed, MAX_JSON_MEMBERS } from '../util/json-members.js';
 import { jsonSyntaxMessage } from '../util/json-syntax-error.js';
 
 /** Decode a raw body as UTF-8, refusing invalid byte sequences. */
@@ -27,6 +28,9 @@ export function parseJsonBody(body: Buffer): unknown {
   if (text.trim() === '') throw AppError.of('MALFORMED_BODY', { message: 'The request body is empty; a JSON object was expected.' });
   if (jsonNestingExceeds(text, MAX_JSON_DEPTH)) {
     throw AppError.of('MALFORMED_BODY', { message: `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.` });
+  }
+  if (jsonMembersExceed(text, MAX_JSON_MEMBERS)) {
+    throw AppError.of('MALFORMED_BODY', { message: `The request body has more than ${MAX_JSON_MEMBERS} object members.` });
   }
   let value: unknown;
   try {

@@ -6,6 +6,7 @@
 import { METHOD_EVENT, RPC_ERRORS, type JsonRpcId } from '@switchboard/protocol';
 import { cleanJson, jsonMayNeedCleaning } from '../domain/clean-text.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../util/json-depth.js';
+import { jsonMembersExceed, MAX_JSON_MEMBERS } from '../util/json-members.js';
 import { topLevelMembers } from './frame-members.js';
 
 /** A protocol-level failure, answered as a JSON-RPC `error`. */
@@ -63,6 +64,10 @@ export function classifyFrame(text: string): InboundFrame {
   // Before parsing: nothing may walk a value nested thousands of levels deep.
   if (jsonNestingExceeds(text, MAX_JSON_DEPTH)) {
     return invalid(sniffId(text.slice(0, 512)), `the frame nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`, { max_depth: MAX_JSON_DEPTH });
+  }
+  // Nor parse tens of thousands of distinct names, far costlier than a frame of their size.
+  if (jsonMembersExceed(text, MAX_JSON_MEMBERS)) {
+    return invalid(sniffId(text.slice(0, 512)), `the frame has more than ${MAX_JSON_MEMBERS} object members.`, { max_members: MAX_JSON_MEMBERS });
   }
   let msg: unknown;
   try {
