@@ -5,11 +5,12 @@
  * costs about 1 ms (every distinct name is a new property): 600 of them sent at once from three
  * addresses, each far under its connection cap, were all parsed before the send slots turned
  * most away, and another client's list waited 19 s for an answer. Refused in each surface's
- * shape; a body at the limit is read as before.
+ * shape (at most 5,000 object members of 1,000 distinct names; 200 form parameters); a body at
+ * the limits is read as before.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_FORM_PARAMETERS } from '../src/http/compat/body.js';
-import { MAX_JSON_MEMBERS } from '../src/util/json-members.js';
+import { MAX_JSON_MEMBERS, MAX_JSON_NAMES } from '../src/util/json-members.js';
 import { RawRelay } from './helpers/raw-relay.js';
 import { API_TOKEN, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -39,7 +40,12 @@ describe('a body naming tens of thousands of members is refused before it is par
     const before = await listCount();
     const res = await post('/api/messaging/messages', jsonWith({ from: NUMBERS[0], to: '+15557001111', body: 'x' }, MANY));
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: 'Bad Request', message: `The request body has more than ${MAX_JSON_MEMBERS} object members.` });
+    expect(res.body).toEqual({ error: 'Bad Request', message: `The request body has object members of more than ${MAX_JSON_NAMES} distinct names.` });
+    // Few names, but more members than that.
+    const pad = Array.from({ length: MAX_JSON_MEMBERS }, () => ({ a: 1 }));
+    const members = await post('/api/messaging/messages', JSON.stringify({ from: NUMBERS[0], to: '+15557001111', body: 'x', pad }));
+    expect(members.status).toBe(400);
+    expect(members.body).toEqual({ error: 'Bad Request', message: `The request body has more than ${MAX_JSON_MEMBERS} object members.` });
     expect(await listCount()).toBe(before);
   });
 
@@ -56,12 +62,12 @@ describe('a body naming tens of thousands of members is refused before it is par
   });
 
   it('bodies at the limits are read as before; a colon or an ampersand inside a value is no member', async () => {
-    const native = await post('/api/messaging/messages', jsonWith({ from: NUMBERS[0], to: '+15557001111', body: ':'.repeat(1000) }, MAX_JSON_MEMBERS - 3));
+    const native = await post('/api/messaging/messages', jsonWith({ from: NUMBERS[0], to: '+15557001111', body: ':'.repeat(1000) }, MAX_JSON_NAMES - 3));
     expect(native.status).toBe(201);
     const params = Array.from({ length: MAX_FORM_PARAMETERS - 3 }, (_, i) => `x${i}=1`).join('&');
     const form = await post(COMPAT, `To=%2B15557001111&From=${encodeURIComponent(NUMBERS[0]!)}&Body=${'%26'.repeat(1000)}&${params}`, 'application/x-www-form-urlencoded');
     expect(form.status).toBe(201);
-    // The simulator's settings take up to 1,000 rules of up to four fields each.
+    // The simulator's settings take up to 1,000 rules of up to four fields each: 4,000 members of four names.
     const rules = Array.from({ length: 1000 }, (_, i) => ({ prefix: `+1444${String(i).padStart(4, '0')}`, outcome: 'failed', error: 30007, description: 'r' }));
     const settings = await post('/api/simulator/settings', JSON.stringify({ rules }), 'application/json', 'PUT');
     expect(settings.status).toBe(200);
@@ -73,7 +79,7 @@ describe('a body naming tens of thousands of members is refused before it is par
       const params = jsonWith({ from_number: NUMBERS[0], to_number: '+15557001111', body: 'x' }, MANY);
       relay.sendRaw(`{"jsonrpc":"2.0","id":"wide-1","method":"messaging.send","params":${params}}`);
       const answer = await relay.waitFor((f) => f.id === 'wide-1');
-      expect(answer.error).toMatchObject({ code: -32600, message: expect.stringContaining('object members'), data: { max_members: MAX_JSON_MEMBERS } });
+      expect(answer.error).toMatchObject({ code: -32600, message: expect.stringContaining('distinct names'), data: { max_names: MAX_JSON_NAMES } });
       const ping = await relay.call('signalwire.ping', {});
       expect(ping.result).toEqual({});
     } finally {

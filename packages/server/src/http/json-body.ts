@@ -1,7 +1,7 @@
 /**
  * A strict JSON body parser: the body must be declared uncompressed and, if it names a charset,
  * UTF-8; it must be valid UTF-8 and valid JSON, nested at most `MAX_JSON_DEPTH` levels and
- * holding at most `MAX_JSON_MEMBERS` object members (both checked on the text, before it is
+ * holding at most `MAX_JSON_MEMBERS` object members of `MAX_JSON_NAMES` names (both checked on the text, before it is
  * parsed). (Fastify's default would silently replace bad bytes with U+FFFD.) Failures become MALFORMED_BODY (UNSUPPORTED_CONTENT_TYPE for the declarations) in
  * the surface's shape. Escaped NULs and lone surrogates in strings become U+FFFD (`domain/clean-text.ts`).
  */
@@ -11,7 +11,7 @@ import { AppError } from '../domain/app-error.js';
 import { clip, preview } from '../domain/preview.js';
 import { cleanJson, jsonMayNeedCleaning } from '../domain/clean-text.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../util/json-depth.js';
-import { jsonMembersExceed, MAX_JSON_MEMBERS } from '../util/json-members.js';
+import { jsonWidthExceeds, jsonWidthText } from '../util/json-members.js';
 import { jsonSyntaxMessage } from '../util/json-syntax-error.js';
 
 /** Decode a raw body as UTF-8, refusing invalid byte sequences. */
@@ -29,9 +29,8 @@ export function parseJsonBody(body: Buffer): unknown {
   if (jsonNestingExceeds(text, MAX_JSON_DEPTH)) {
     throw AppError.of('MALFORMED_BODY', { message: `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.` });
   }
-  if (jsonMembersExceed(text, MAX_JSON_MEMBERS)) {
-    throw AppError.of('MALFORMED_BODY', { message: `The request body has more than ${MAX_JSON_MEMBERS} object members.` });
-  }
+  const wide = jsonWidthExceeds(text);
+  if (wide) throw AppError.of('MALFORMED_BODY', { message: `The request body has ${jsonWidthText(wide)}.` });
   let value: unknown;
   try {
     value = JSON.parse(text);

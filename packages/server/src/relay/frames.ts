@@ -6,7 +6,7 @@
 import { METHOD_EVENT, RPC_ERRORS, type JsonRpcId } from '@switchboard/protocol';
 import { cleanJson, jsonMayNeedCleaning } from '../domain/clean-text.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../util/json-depth.js';
-import { jsonMembersExceed, MAX_JSON_MEMBERS } from '../util/json-members.js';
+import { jsonWidthExceeds, jsonWidthText } from '../util/json-members.js';
 import { topLevelMembers } from './frame-members.js';
 
 /** A protocol-level failure, answered as a JSON-RPC `error`. */
@@ -66,9 +66,8 @@ export function classifyFrame(text: string): InboundFrame {
     return invalid(sniffId(text.slice(0, 512)), `the frame nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`, { max_depth: MAX_JSON_DEPTH });
   }
   // Nor parse tens of thousands of distinct names, far costlier than a frame of their size.
-  if (jsonMembersExceed(text, MAX_JSON_MEMBERS)) {
-    return invalid(sniffId(text.slice(0, 512)), `the frame has more than ${MAX_JSON_MEMBERS} object members.`, { max_members: MAX_JSON_MEMBERS });
-  }
+  const wide = jsonWidthExceeds(text);
+  if (wide) return invalid(sniffId(text.slice(0, 512)), `the frame has ${jsonWidthText(wide)}.`, { [wide.what === 'members' ? 'max_members' : 'max_names']: wide.limit });
   let msg: unknown;
   try {
     msg = JSON.parse(text);

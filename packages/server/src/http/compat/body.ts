@@ -22,10 +22,11 @@ export function repeatedFormKeys(body: unknown): ReadonlySet<string> {
 
 /**
  * The most parameters a form body may hold. A form of a message with its eight media URLs has
- * about 20; one of 20,000 distinct names (under the body limit) took 13 to 30 ms to decode, so a
- * burst of them on many connections kept every other client waiting.
+ * about 20; one of 20,000 distinct names (under the body limit) took 13 to 30 ms to decode, and
+ * 600 of 1,000 still held another client's request for over a second, so a burst of them on many
+ * connections kept every other client waiting.
  */
-export const MAX_FORM_PARAMETERS = 1_000;
+export const MAX_FORM_PARAMETERS = 200;
 
 /** True when `text` holds more than `limit` parameters (`&`-separated pairs, counted before decoding). */
 function formParametersExceed(text: string, limit: number): boolean {
