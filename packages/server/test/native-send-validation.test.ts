@@ -349,8 +349,9 @@ describe('the custom_variables rules', () => {
     expect(JSON.stringify(stored)).toBe('{"__proto__":"a","order":"b"}');
   });
 
-  it('answers thousands of bad variable names briefly (too many, and the first 20 checked)', async () => {
-    const vars = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`${i}`, 'x']));
+  it('answers hundreds of bad variable names briefly (too many, and the first 20 checked)', async () => {
+    // Past 1,000 distinct names a body is refused before it is parsed (test/body-member-limits).
+    const vars = Object.fromEntries(Array.from({ length: 900 }, (_, i) => [`${i}`, 'x']));
     const errors = await expectInvalid({ ...base, custom_variables: vars }, [
       { code: 'too_many_custom_variables', attribute: 'custom_variables' },
       ...Array.from({ length: 20 }, () => ({ code: 'invalid_custom_variable_name', attribute: 'custom_variables' })),
