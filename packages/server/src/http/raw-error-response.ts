@@ -9,11 +9,16 @@ import type { ErrorKey } from '@switchboard/protocol';
 import { AppError } from '../domain/app-error.js';
 import { compatErrorBody } from './compat/error-format.js';
 
-/** A whole HTTP/1.1 answer that closes its connection, for `key` (with `message` instead of the catalogue's text). */
-export function rawErrorResponse(key: ErrorKey, message?: string, headers: Record<string, string> = {}): string {
+/** The status and JSON body of `key`'s answer (with `message` instead of the catalogue's text). */
+export function rawErrorBody(key: ErrorKey, message?: string): { status: number; reason: string; body: string } {
   const compat = compatErrorBody(AppError.of(key, message === undefined ? {} : { message }));
   const reason = STATUS_CODES[compat.status] ?? 'Error';
-  const body = JSON.stringify({ error: reason, ...compat });
+  return { status: compat.status, reason, body: JSON.stringify({ error: reason, ...compat }) };
+}
+
+/** A whole HTTP/1.1 answer that closes its connection, for `key` (with `message` instead of the catalogue's text). */
+export function rawErrorResponse(key: ErrorKey, message?: string, headers: Record<string, string> = {}): string {
+  const { status, reason, body } = rawErrorBody(key, message);
   const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  return `HTTP/1.1 ${compat.status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  return `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
