@@ -210,8 +210,8 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
 
   // Start: work first, then the door. The simulator's SMSC first, so connectors pointed at it bind at once.
   if (smsc) await smsc.start();
-  // Events other nodes sent while NATS was away are lost: look for work (caches drop their own).
-  bus.onMissed(() => (engine.wake(), webhooks.wake()));
+  // Events sent while NATS was away are lost, this node's wake-ups too: look for work, and have the others look (caches drop their own).
+  bus.onMissed(() => (engine.wake(), webhooks.wake(), bus.publish('work.available', { queue: 'dispatch' }), bus.publish('work.available', { queue: 'webhooks' })));
   await engine.start();
   if (roles.has('webhooks')) await webhooks.start(!clustered);
 

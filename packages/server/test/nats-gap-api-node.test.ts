@@ -1,0 +1,74 @@
+/**
+ * Two nodes sharing PostgreSQL and NATS, one of them cut off from NATS for a while. Node a only
+ * takes API and RELAY traffic; node b dispatches, and hears of new work from a over NATS
+ * (`work.available`; dispatchers never poll). A message accepted on a while it was away from NATS
+ * waited until something else woke b, in a quiet cluster for good: a now tells the other nodes to
+ * look for work once it is back, as it looks itself. PostgreSQL-and-NATS pass only.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { createTestDatabase, NATS_TEST_URL, serversOnNats, serversOnPostgres, type TestDatabase } from './helpers/postgres.js';
+import { RawRelay } from './helpers/raw-relay.js';
+import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
+import { TcpLink } from './helpers/tcp-link.js';
+
+describe.runIf(serversOnPostgres && serversOnNats)('an API node cut off from NATS', () => {
+  let db: TestDatabase;
+  /** Node a's way to NATS. */
+  let link: TcpLink;
+  const nodes: TestServer[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    link = TcpLink.to(NATS_TEST_URL);
+    await link.up();
+    const prefix = `sbrelaygap-${randomBytes(4).toString('hex')}`;
+    nodes.push(await startTestServer({ databaseUrl: db.url, databasePoolSize: 4, nodeId: 'relay-gap-a', roles: ['api', 'relay'], natsUrl: link.via(NATS_TEST_URL), natsSubjectPrefix: prefix }));
+    nodes.push(await startTestServer({ databaseUrl: db.url, databasePoolSize: 4, nodeId: 'relay-gap-b', natsUrl: NATS_TEST_URL, natsSubjectPrefix: prefix }));
+  });
+  afterAll(async () => {
+    await link?.up();
+    for (const n of nodes) await n.stop();
+    await link?.down();
+    await db?.drop();
+  });
+
+  const natsUp = async (node: TestServer) => ((await node.api('/ready', { auth: null })).body as { checks: { nats?: { ok: boolean } } }).checks.nats?.ok;
+
+  const cutOff = async (a: TestServer) => {
+    await link.down();
+    await eventually(async () => ((await natsUp(a)) === false ? true : undefined), 10_000, 'node a to see NATS gone');
+  };
+  const backOn = async (a: TestServer) => {
+    await link.up();
+    await eventually(async () => ((await natsUp(a)) === true ? true : undefined), 10_000, 'node a back on NATS');
+  };
+  const relaySession = async (node: TestServer, context: string) => {
+    const { relay } = await RawRelay.connected(node.url, PROJECT_ID, API_TOKEN, { contexts: [context] });
+    const send = async (to: string): Promise<string> => {
+      const id = randomUUID();
+      relay.sendRaw(JSON.stringify({ jsonrpc: '2.0', id, method: 'messaging.send', params: { to_number: to, from_number: NUMBERS[0], body: 'across', context } }));
+      const f = await relay.waitFor((x) => x.id === id && x.method === undefined, 10_000);
+      return f.result.message_id as string;
+    };
+    const delivered = () => relay.events('messaging.state').filter((p) => p.message_state === 'delivered').map((p) => p.message_id as string);
+    return { relay, send, delivered };
+  };
+  const deliveredOn = (node: TestServer, ids: string[]) =>
+    eventually(async () => {
+      for (const id of ids) if ((await node.api(`/api/messaging/logs/${id}`)).body.status !== 'delivered') return undefined;
+      return true;
+    }, 10_000, `${ids.join(', ')} to be delivered`);
+
+  it('sends, once it is back, what it accepted while away (its wake-up to the dispatching node was lost)', async () => {
+    const [a] = nodes as [TestServer, TestServer];
+    const { relay, send, delivered } = await relaySession(a, 'wake');
+    await cutOff(a);
+    const id = await send('+15557120011');
+    await backOn(a);
+    // Nothing else happens in the cluster: node b hears of the job only if node a tells it again.
+    await deliveredOn(a, [id]);
+    await eventually(() => (delivered().includes(id) ? true : undefined), 10_000, `'delivered' heard for ${id}`);
+    await relay.close();
+  });
+});
