@@ -3,10 +3,14 @@
  * takes API and RELAY traffic; node b dispatches, and hears of new work from a over NATS
  * (`work.available`; dispatchers never poll). A message accepted on a while it was away from NATS
  * waited until something else woke b, in a quiet cluster for good: a now tells the other nodes to
- * look for work once it is back, as it looks itself. PostgreSQL-and-NATS pass only.
+ * look for work once it is back, as it looks itself. And the states of a message another client
+ * sends through b, on a context a RELAY session on a follows, reach a over NATS: those b committed
+ * while a was away were lost for that session for good, though it stayed connected; a now reads
+ * back the last state of each message its live sessions follow since it lost NATS, as when a node
+ * dies (relay/lost-events.ts), and the session hears it, once. PostgreSQL-and-NATS pass only.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, NATS_TEST_URL, serversOnNats, serversOnPostgres, type TestDatabase } from './helpers/postgres.js';
 import { RawRelay } from './helpers/raw-relay.js';
 import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
@@ -70,5 +74,25 @@ describe.runIf(serversOnPostgres && serversOnNats)('an API node cut off from NAT
     await deliveredOn(a, [id]);
     await eventually(() => (delivered().includes(id) ? true : undefined), 10_000, `'delivered' heard for ${id}`);
     await relay.close();
+  });
+
+  it('hears, once it is back, each state the other node committed meanwhile, once', async () => {
+    const [a, b] = nodes as [TestServer, TestServer];
+    const { relay, send, delivered } = await relaySession(a, 'gap');
+    // Another client sends through node b, on the context a's session follows; b sends and records every state.
+    const other = await relaySession(b, 'gap');
+    await cutOff(a);
+    const during = [await other.send('+15557120002'), await other.send('+15557120003')];
+    await deliveredOn(b, during);
+    expect(delivered()).toEqual([]);
+    await backOn(a);
+
+    await eventually(() => (during.every((id) => delivered().includes(id)) ? true : undefined), 10_000, `'delivered' heard for ${during.join(', ')}`);
+    const after = await send('+15557120004');
+    await eventually(() => (delivered().includes(after) ? true : undefined), 10_000, 'a message sent after to be heard delivered');
+    const heard = relay.events('messaging.state').map((p) => `${p.message_id}:${p.message_state}`);
+    expect(heard.filter((k, i) => heard.indexOf(k) !== i), 'states heard twice').toEqual([]);
+    await relay.close();
+    await other.relay.close();
   });
 });

@@ -56,6 +56,12 @@ function keyOf(event: unknown): string {
   return token(e.projectId ?? e.queue);
 }
 
+/** A silent link is found by the client's pings: every PING_INTERVAL_MS, MAX_PINGS_OUT unanswered allowed. */
+const PING_INTERVAL_MS = 10_000;
+const MAX_PINGS_OUT = 2;
+/** Longest a link can be silent before the client gives it up (one more interval for the timing of the pings). */
+const MAX_SILENCE_MS = PING_INTERVAL_MS * (MAX_PINGS_OUT + 1);
+
 export class NatsBus implements Bus {
   private readonly local: InProcessBus;
   /** Local delivery of `message.status`, each message's `queued` first (see status-order.ts). */
@@ -66,7 +72,9 @@ export class NatsBus implements Bus {
   private flushScheduled = false;
   private closed = false;
   private connected = true;
-  private readonly reconnectHandlers = new Set<() => void>();
+  private readonly reconnectHandlers = new Set<(awayMs: number) => void>();
+  /** When this connection was found lost (wall clock), until it is back. */
+  private disconnectedAt: number | null = null;
   private published = 0;
   private received = 0;
 
@@ -89,7 +97,8 @@ export class NatsBus implements Bus {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       timeout: opts.connectTimeoutMs ?? 5_000,
-      pingInterval: 10_000,
+      pingInterval: PING_INTERVAL_MS,
+      maxPingOut: MAX_PINGS_OUT,
     });
     return new NatsBus(nc, opts);
   }
@@ -133,7 +142,7 @@ export class NatsBus implements Bus {
   }
 
   /** Run `handler` after the connection comes back (events published meanwhile by others may be lost). */
-  onMissed(handler: () => void): Unsubscribe {
+  onMissed(handler: (awayMs: number) => void): Unsubscribe {
     this.reconnectHandlers.add(handler);
     return () => this.reconnectHandlers.delete(handler);
   }
@@ -216,13 +225,17 @@ export class NatsBus implements Bus {
     for await (const s of this.nc.status()) {
       if (s.type === 'disconnect') {
         this.connected = false;
+        this.disconnectedAt ??= Date.now();
         this.opts.onStatus?.('disconnected', String((s as { server?: string }).server ?? ''));
       } else if (s.type === 'reconnect') {
         this.connected = true;
+        // A link that went silent is given up after up to MAX_SILENCE_MS: events may be lost from then.
+        const awayMs = Date.now() - (this.disconnectedAt ?? Date.now()) + MAX_SILENCE_MS;
+        this.disconnectedAt = null;
         this.opts.onStatus?.('reconnected', String((s as { server?: string }).server ?? ''));
         for (const h of this.reconnectHandlers) {
           try {
-            h();
+            h(awayMs);
           } catch (err) {
             this.opts.onError?.(err, 'reconnect');
           }

@@ -90,6 +90,7 @@ export class RelayService implements ConnectionHost {
   private closedPeakBufferedBytes = 0;
   private readonly unsubscribeCredentials: () => void;
   private readonly unsubscribeDeaths: () => void;
+  private readonly unsubscribeMissed: () => void;
   private lastTokenCheck = 0;
   /** Each second while storage is out (parked sessions kept in the database): the first failure, one line a minute, and the end. */
   private readonly expiries: RepeatedFailure;
@@ -168,12 +169,15 @@ export class RelayService implements ConnectionHost {
       setImmediate(() => this.checkTokens(projectId));
     });
     // A node died: what it committed and never published reaches this node's live sessions (lost-events.ts).
-    this.unsubscribeDeaths = deps.bus.subscribe('relay.nodes.dead', ({ since }) => {
+    const routeLost = (since: number, what: string) => {
       if (limits.catchUpWindowMs <= 0) return;
       routeLostEvents({ registry: this.registry, router: this.router, reader: catchUp, limit: LOST_EVENTS_MAX_ROWS }, Math.max(since, deps.clock.now() - limits.catchUpWindowMs))
-        .then((n) => n > 0 && deps.logger.info({ events: n }, 'routed RELAY events a dead node committed but never published'))
-        .catch((err: unknown) => deps.logger.warn({ err }, 'reading back the RELAY events of a dead node failed'));
-    });
+        .then((n) => n > 0 && deps.logger.info({ events: n }, `routed RELAY events ${what}`))
+        .catch((err: unknown) => deps.logger.warn({ err }, `reading back the RELAY events ${what} failed`));
+    };
+    this.unsubscribeDeaths = deps.bus.subscribe('relay.nodes.dead', ({ since }) => routeLost(since, 'a dead node committed but never published'));
+    // Back on NATS: what other nodes published meanwhile never came; the live sessions get it once.
+    this.unsubscribeMissed = deps.bus.onMissed((awayMs) => routeLost(deps.clock.now() - awayMs, 'missed while NATS was away'));
   }
 
   /**
@@ -398,6 +402,7 @@ export class RelayService implements ConnectionHost {
       clearInterval(this.timer);
       this.unsubscribeCredentials();
       this.unsubscribeDeaths();
+      this.unsubscribeMissed();
       // Handing off: events keep reaching the sessions until they are parked, and then their parks.
       if (!this.handsOff) this.router.stop();
       for (const conn of this.connections) conn.disconnect(false, this.handsOff);

@@ -38,8 +38,10 @@ export interface Bus {
   /**
    * Run `handler` when events from other nodes may have been missed (NATS reconnected after an
    * outage): work loops look for work, and caches kept fresh by the bus drop what they hold, since
-   * the change that would have invalidated it may be among the lost. Never, in process.
+   * the change that would have invalidated it may be among the lost. `awayMs`: how long events
+   * may have been lost for, from when the connection went silent (a silent link is noticed late).
+   * Never, in process.
    */
-  onMissed(handler: () => void): Unsubscribe;
+  onMissed(handler: (awayMs: number) => void): Unsubscribe;
   close(): Promise<void>;
 }
