@@ -6,6 +6,12 @@ import { api, query } from './api';
 type Params = Record<string, string | number | undefined | null>;
 
 /**
+ * Rows a live list keeps on screen: additions from the feed push the oldest out (they stay
+ * reachable through "Load older"), so a tab left open on a busy project does not grow without end.
+ */
+export const MAX_ROWS = 200;
+
+/**
  * The newest page of `path` with `params`, loaded again when they or `reloadKey` change, and
  * `loadOlder` to append the next page. `setRows`/`setNext` let live updates change what is shown;
  * `loaded` says the rows are those of the current params (false while a new filter loads).

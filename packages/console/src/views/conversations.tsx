@@ -9,7 +9,7 @@ import { Empty, ErrorBox, Field, StatusBadge, Time, fieldError } from '../compon
 import { useFeed } from '../feed';
 import { codePoint, sides } from '../format';
 import { placeNewestFirst, placeOldestFirst } from '../order';
-import { usePagedList } from '../paged';
+import { MAX_ROWS, usePagedList } from '../paged';
 import { href, navigate } from '../router';
 
 const key = (ours: string, other: string) => `${ours}|${other}`;
@@ -17,7 +17,7 @@ const key = (ours: string, other: string) => `${ours}|${other}`;
 export function Conversations({ session, ours, other }: { session: ConsoleSession; ours: string | undefined; other: string | undefined }) {
   const [filterOurs, setFilterOurs] = useState('');
   const [reloadKey, setReloadKey] = useState(0);
-  const { rows: threads, setRows: setThreads, next, error, loadOlder } = usePagedList<ConsoleConversation>('/api/console/conversations', { ours: filterOurs, limit: 100 }, reloadKey);
+  const { rows: threads, setRows: setThreads, next, setNext, error, loadOlder } = usePagedList<ConsoleConversation>('/api/console/conversations', { ours: filterOurs, limit: 100 }, reloadKey);
   const filterRef = useRef(filterOurs);
   filterRef.current = filterOurs;
 
@@ -37,7 +37,11 @@ export function Conversations({ session, ours, other }: { session: ConsoleSessio
         }
         if (!moved.size) return current;
         const stay = current.filter((t) => !moved.has(key(t.ours, t.other)));
-        return placeNewestFirst(stay, [...moved.values()], (t) => t.last.created_at);
+        const placed = placeNewestFirst(stay, [...moved.values()], (t) => t.last.created_at);
+        if (placed.length <= MAX_ROWS) return placed;
+        // The threads pushed out are older than the last one kept: "Load older" continues there.
+        setNext(placed[MAX_ROWS - 1]!.last.cursor);
+        return placed.slice(0, MAX_ROWS);
       });
     },
     () => setReloadKey((k) => k + 1),
@@ -178,10 +182,10 @@ function Thread({ session, ours, other }: { session: ConsoleSession; ours: strin
       const found: ConsoleMessageSummary[] = [];
       let before: string | null = null;
       for (let pages = 0; pages < MAX_THREAD_PAGES && live; pages++) {
-        const p: ConsolePage<ConsoleMessageSummary> = await api<ConsolePage<ConsoleMessageSummary>>(`/api/console/messages${query({ ours, other, limit: 200 - found.length, before })}`);
+        const p: ConsolePage<ConsoleMessageSummary> = await api<ConsolePage<ConsoleMessageSummary>>(`/api/console/messages${query({ ours, other, limit: MAX_ROWS - found.length, before })}`);
         found.push(...p.data);
         before = p.next;
-        if (before === null || found.length >= 200) break;
+        if (before === null || found.length >= MAX_ROWS) break;
       }
       if (!live) return;
       setMessages(found.reverse());
@@ -209,7 +213,8 @@ function Thread({ session, ours, other }: { session: ConsoleSession; ours: strin
           if (i !== undefined) out[i] = m;
           else added.push(m);
         }
-        return placeOldestFirst(out, added, (m) => m.created_at);
+        // The newest ones, as the thread loads them: a chatty handset does not grow the page without end.
+        return placeOldestFirst(out, added, (m) => m.created_at).slice(-MAX_ROWS);
       });
     },
     () => setReloadKey((k) => k + 1),

@@ -9,14 +9,11 @@ import { Empty, ErrorBox, StatusBadge, Time, fieldError } from '../components';
 import { useFeed } from '../feed';
 import { SURFACES } from '../format';
 import { placeNewestFirst } from '../order';
-import { usePagedList } from '../paged';
+import { MAX_ROWS, usePagedList } from '../paged';
 import { href, navigate } from '../router';
 
 /** How long typing pauses before the filters apply. */
 const TYPING_PAUSE_MS = 300;
-
-/** Rows kept on screen: live additions push the oldest out (they stay reachable through "Load older"). */
-const MAX_ROWS = 200;
 
 interface Filters {
   number?: string;
