@@ -34,8 +34,9 @@ export function consoleClient(server: { url: string }): ConsoleClient {
       const set = res.headers.get('set-cookie');
       if (set) {
         client.setCookie = set;
-        const value = /^switchboard_console=([^;]*)/.exec(set)?.[1] ?? '';
-        client.cookie = value ? `switchboard_console=${value}` : null;
+        // `__Host-switchboard_console` on HTTPS (http/console/cookies.ts).
+        const [, name = '', value = ''] = /^((?:__Host-)?switchboard_console)=([^;]*)/.exec(set) ?? [];
+        client.cookie = value ? `${name}=${value}` : null;
       }
       if (parsed && typeof parsed === 'object' && 'csrf_token' in parsed) client.csrf = (parsed as { csrf_token: string }).csrf_token;
       return { status: res.status, body: parsed, headers: res.headers };

@@ -32,7 +32,8 @@ function memoryRepo(): ConsoleSessionRepository {
 }
 
 const HOUR = 3_600_000;
-const requestWith = (id: string) => ({ headers: { cookie: `switchboard_console=${id}` }, method: 'GET' }) as unknown as FastifyRequest;
+/** A request with a session cookie; `__Host-switchboard_console` for a server behind TLS. */
+const requestWith = (id: string, name = 'switchboard_console') => ({ headers: { cookie: `${name}=${id}` }, method: 'GET' }) as unknown as FastifyRequest;
 
 describe('console sessions', () => {
   it('slide while used, but end MAX_SESSION_AGE_MS after login however much they are used', async () => {
@@ -90,22 +91,22 @@ describe('console sessions', () => {
     // Used every 7 hours (each use after the first slides the session), twice within the cache's 5 s.
     for (let used = 7 * HOUR; used < MAX_SESSION_AGE_MS; used += 7 * HOUR) {
       clock.advance(login + used - clock.now());
-      const first = requestWith(live.id);
+      const first = requestWith(live.id, '__Host-switchboard_console');
       expect(await sessions.authenticate(first)).not.toBeNull();
       const cookie = sessions.renewedCookie(first);
-      expect(cookie).toMatch(new RegExp(`^switchboard_console=${live.id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=\\d+; Secure$`));
+      expect(cookie).toMatch(new RegExp(`^__Host-switchboard_console=${live.id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=\\d+; Secure$`));
       const maxAge = Number(/Max-Age=(\d+)/.exec(cookie!)![1]);
       expect(maxAge).toBe(Math.min(12 * 3600, (MAX_SESSION_AGE_MS - used) / 1000));
       maxAges.push(maxAge);
       clock.advance(1_000);
-      const next = requestWith(live.id);
+      const next = requestWith(live.id, '__Host-switchboard_console');
       expect(await sessions.resolve(next)).not.toBeNull();
       expect(sessions.renewedCookie(next)).toBeNull();
     }
     // The last renewals end at the maximum age, not 12 hours on.
     expect(maxAges.at(-1)).toBeLessThan(12 * 3600);
     clock.advance(login + MAX_SESSION_AGE_MS - clock.now());
-    const late = requestWith(live.id);
+    const late = requestWith(live.id, '__Host-switchboard_console');
     expect(await sessions.resolve(late)).toBeNull();
     expect(sessions.renewedCookie(late)).toBeNull();
   });

@@ -113,7 +113,7 @@ export class ConsoleSessions implements SessionAuthenticator {
 
   /** The live session of a request's cookie, or null (no cookie, unknown, expired or revoked). */
   async resolve(request: FastifyRequest): Promise<LiveSession | null> {
-    const id = sessionCookieOf(request);
+    const id = sessionCookieOf(request, this.secure(request));
     return id ? this.lookup(request, id) : null;
   }
 
@@ -125,7 +125,7 @@ export class ConsoleSessions implements SessionAuthenticator {
    */
   renewedCookie(request: FastifyRequest): string | null {
     const live = this.renewals.get(request);
-    return live ? sessionCookie(live.id, this.secondsLeft(live.record), cookieSecure(request, this.opts.publicUrl ?? null)) : null;
+    return live ? sessionCookie(live.id, this.secondsLeft(live.record), this.secure(request)) : null;
   }
 
   /**
@@ -134,7 +134,7 @@ export class ConsoleSessions implements SessionAuthenticator {
    * streaming for up to `MAX_SESSION_AGE_MS`, long after the cookie it was opened with expired).
    */
   async stillOpen(request: FastifyRequest): Promise<boolean> {
-    const id = sessionCookieOf(request);
+    const id = sessionCookieOf(request, this.secure(request));
     if (!id) return false;
     const now = this.clock.now();
     const cached = this.cache.peek(id);
@@ -152,13 +152,18 @@ export class ConsoleSessions implements SessionAuthenticator {
 
   /** `SessionAuthenticator`: the principal of a request's session cookie, checking CSRF on writes. */
   async authenticate(request: FastifyRequest): Promise<Principal | null> {
-    const id = sessionCookieOf(request);
+    const id = sessionCookieOf(request, this.secure(request));
     if (!id) return null;
     const live = await this.lookup(request, id);
     if (!live) throw AppError.of('UNAUTHORIZED', { message: 'Your console session has expired or was ended; log in again.' });
     const { record } = live;
     if (!SAFE_METHODS.has(request.method) && !csrfMatches(request.headers[CSRF_HEADER], live.csrfToken)) throw AppError.of('CONSOLE_CSRF');
     return { projectId: record.projectId, scopes: new Set(record.scopes.filter((s) => (TOKEN_SCOPES as readonly string[]).includes(s))), via: 'console', ...(record.tokenId ? { tokenId: record.tokenId } : {}) };
+  }
+
+  /** Whether the browser reaches us over TLS (the cookie is then Secure and `__Host-` named). */
+  private secure(request: FastifyRequest): boolean {
+    return cookieSecure(request, this.opts.publicUrl ?? null);
   }
 
   /** The live session of a cookie's id; the request takes a slide its read made (see `renewedCookie`). */
