@@ -44,8 +44,17 @@ export function App() {
   useEffect(() => {
     void refresh();
     onSessionLost(() => void refresh());
-    return feed.onState(setFeedState);
-  }, [refresh]);
+    // A feed refused because its session ended (a logout in another tab, expiry) shows the login at
+    // once; a server that cannot be reached now (a restart) leaves the view, and the feed retries.
+    const offLost = feed.onLost(() => {
+      api<ConsoleSession | ConsoleNoSession>('/api/console/session', { quiet401: true }).then((s) => !s.authenticated && accept(s), () => undefined);
+    });
+    const offState = feed.onState(setFeedState);
+    return () => {
+      offLost();
+      offState();
+    };
+  }, [refresh, accept]);
 
   if (!session) return <div class="splash">Loading…</div>;
   if (!session.authenticated) return <Login devLogin={session.dev_login} onLogin={accept} />;

@@ -1,0 +1,56 @@
+/**
+ * The live feed after the server answered it with something other than the stream. An
+ * EventSource that gets such an answer (a proxy's 502 while the server restarts, 429, 401) closes
+ * for good: the tab said "Offline" until reloaded, and after a logout in another tab it kept
+ * showing the project. The console now checks its session and opens the feed again.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../server/test/helpers/server.js';
+import { browserUnavailable, ensureConsoleBuilt, launchBrowser } from './browser.js';
+
+const skipReason = browserUnavailable();
+if (skipReason) console.warn(skipReason);
+
+describe.skipIf(skipReason !== null)('the console when its live feed is refused', () => {
+  let server: TestServer;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    server = await startTestServer({ apiToken: null });
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('opens the feed again after a 502, without a reload, and stays logged in', async () => {
+    let refused = 0;
+    // The first attempts get a proxy's answer, as while the server restarts.
+    await page.route('**/api/console/events', (route) => (refused++ < 2 ? route.fulfill({ status: 502, contentType: 'text/html', body: 'Bad Gateway' }) : route.continue()));
+    await page.goto(`${server.url}/console/`);
+    await page.click('[data-action="dev-login"]');
+    await page.waitForSelector('[data-feed-state="offline"]');
+    await page.waitForSelector('[data-feed-state="live"]', { timeout: 15_000 });
+    expect(refused).toBeGreaterThanOrEqual(3);
+    expect(await page.isVisible('[data-action="dev-login"]')).toBe(false);
+    await page.unroute('**/api/console/events');
+  }, 60_000);
+
+  it('shows the login once the session is ended elsewhere, without a click', async () => {
+    await page.goto(`${server.url}/console/#/messages`);
+    await page.waitForSelector('[data-feed-state="live"]');
+    // Another tab logs out: the same cookie, its CSRF token.
+    const cookie = (await browser.context.cookies()).find((c) => c.name === 'switchboard_console')!;
+    const headers = { cookie: `${cookie.name}=${cookie.value}` };
+    const session = await (await fetch(`${server.url}/api/console/session`, { headers })).json();
+    const out = await fetch(`${server.url}/api/console/logout`, { method: 'POST', headers: { ...headers, 'x-switchboard-csrf': session.csrf_token } });
+    expect(out.status).toBe(200);
+    await page.waitForSelector('[data-action="dev-login"]', { timeout: 15_000 });
+  }, 60_000);
+});
