@@ -78,5 +78,14 @@ describe.skipIf(skipReason !== null)('the console under a burst of live updates'
     await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-view="thread"] .bubble')).some((b) => b.textContent!.includes('burst 299')));
     const bubbles = await page.evaluate(() => document.querySelectorAll('[data-view="thread"] .bubble').length);
     expect(bubbles).toBeLessThanOrEqual(MAX_ROWS);
+    // Still scrolled to the newest, though the count stopped changing.
+    await page.waitForFunction(() => {
+      const bubbles = document.querySelectorAll('[data-view="thread"] .bubble');
+      const last = bubbles[bubbles.length - 1]!.getBoundingClientRect();
+      let box = bubbles[0]!.parentElement;
+      while (box && box.scrollHeight <= box.clientHeight) box = box.parentElement;
+      const view = (box ?? document.documentElement).getBoundingClientRect();
+      return last.bottom <= Math.min(view.bottom, innerHeight) + 1;
+    }, undefined, { timeout: 5_000 });
   }, 120_000);
 });

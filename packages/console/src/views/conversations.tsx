@@ -221,7 +221,8 @@ function Thread({ session, ours, other }: { session: ConsoleSession; ours: strin
     [ours, other],
   );
 
-  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [messages.length]);
+  // On the newest message, not the count: a full thread keeps its length as new messages push old ones out.
+  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [messages[messages.length - 1]?.id]);
 
   return (
     <div class="thread-inner" data-view="thread" data-loaded-for={loadedFor === key(ours, other) ? href(['conversations', ours, other]) : undefined}>
