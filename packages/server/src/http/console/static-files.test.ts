@@ -34,6 +34,17 @@ describe('the console’s static files', () => {
     expect(index.body).toContain('<title>console</title>');
   });
 
+  it('keeps its window from other sites’ pages (COOP), and its files from being loaded by them (CORP)', async () => {
+    const a = await app(dir);
+    // A page that opened the console (or one it opens) could otherwise reach it through window.opener.
+    const index = await a.inject('/console/');
+    expect(index.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(index.headers['cross-origin-resource-policy']).toBe('same-origin');
+    const asset = await a.inject('/console/assets/app-1.js');
+    expect(asset.statusCode).toBe(200);
+    expect(asset.headers['cross-origin-resource-policy']).toBe('same-origin');
+  });
+
   it('serves hashed assets as immutable, gzipped when asked, and answers 304 to a matching ETag', async () => {
     const a = await app(dir);
     const plain = await a.inject('/console/assets/app-1.js');

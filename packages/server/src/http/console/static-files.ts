@@ -57,9 +57,10 @@ function loadDir(root: string): Map<string, StaticFile> {
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, f: StaticFile): FastifyReply {
-  reply.header('Content-Type', f.type).header('ETag', f.etag).header('X-Content-Type-Options', 'nosniff').header('Referrer-Policy', 'no-referrer');
+  // CORP: no other site's page loads the console's files; COOP: nor reaches its window (window.opener).
+  reply.header('Content-Type', f.type).header('ETag', f.etag).header('X-Content-Type-Options', 'nosniff').header('Referrer-Policy', 'no-referrer').header('Cross-Origin-Resource-Policy', 'same-origin');
   reply.header('Cache-Control', f.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
-  if (f.type.startsWith('text/html')) reply.header('Content-Security-Policy', CSP).header('X-Frame-Options', 'DENY');
+  if (f.type.startsWith('text/html')) reply.header('Content-Security-Policy', CSP).header('X-Frame-Options', 'DENY').header('Cross-Origin-Opener-Policy', 'same-origin');
   if (request.headers['if-none-match'] === f.etag) return reply.code(304).send();
   reply.header('Vary', 'Accept-Encoding');
   if (f.gzip && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) return reply.header('Content-Encoding', 'gzip').send(f.gzip);
