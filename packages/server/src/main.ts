@@ -25,7 +25,7 @@ import { randomIds, type IdGenerator } from './domain/ids.js';
 import type { Bus } from './domain/ports/bus.js';
 import type { Carrier } from './domain/ports/carrier.js';
 import type { Store } from './domain/ports/store.js';
-import { createEngine, type BootstrapReport } from './engine/index.js';
+import { announceAllWork, createEngine, type BootstrapReport } from './engine/index.js';
 import type { ClusterCoordinator } from './engine/cluster/cluster-coordinator.js';
 import { registerCarrierMetrics } from './http/ops/carrier-metrics.js';
 import { PrometheusMetrics } from './http/ops/metrics.js';
@@ -211,7 +211,7 @@ export async function startSwitchboard(settings: ResolvedSettings, options: Star
   // Start: work first, then the door. The simulator's SMSC first, so connectors pointed at it bind at once.
   if (smsc) await smsc.start();
   // Events sent while NATS was away are lost, this node's wake-ups too: look for work, and have the others look (caches drop their own).
-  bus.onMissed(() => (engine.wake(), webhooks.wake(), bus.publish('work.available', { queue: 'dispatch' }), bus.publish('work.available', { queue: 'webhooks' })));
+  bus.onMissed(() => (engine.wake(), webhooks.wake(), announceAllWork(bus)));
   await engine.start();
   if (roles.has('webhooks')) await webhooks.start(!clustered);
 

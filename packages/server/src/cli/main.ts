@@ -97,7 +97,15 @@ function requireDatabase(dataDir: string): void {
  * database; the others refuse a data folder without one rather than leave an empty one behind.
  * The lists (`reads`) write nothing, so they work on a full disk: the folder is not write-checked.
  */
-async function withAdmin<T>(settings: ResolvedSettings, work: (ctx: { projects: ProjectService; numbers: NumberService; store: Store }) => Promise<T>, opts: { mayCreate?: boolean; reads?: boolean } = {}): Promise<T> {
+/** What an admin command works with; `projectId` resolves its `--project` (`projectIdOf`, with the settings already read). */
+interface AdminContext {
+  readonly projects: ProjectService;
+  readonly numbers: NumberService;
+  readonly store: Store;
+  projectId(given: string | undefined): Promise<string>;
+}
+
+async function withAdmin<T>(settings: ResolvedSettings, work: (ctx: AdminContext) => Promise<T>, opts: { mayCreate?: boolean; reads?: boolean } = {}): Promise<T> {
   if (!settings.databaseUrl && !opts.mayCreate) requireDatabase(settings.dataDir);
   const store = await openStore(settings, { readsOnly: opts.reads === true });
   const bus = new InProcessBus();
@@ -105,6 +113,7 @@ async function withAdmin<T>(settings: ResolvedSettings, work: (ctx: { projects: 
   try {
     return await work({
       store,
+      projectId: (given) => projectIdOf(store, given, settings.projectId),
       projects: new ProjectService({ store, clock: systemClock, ids: randomIds, bus }),
       numbers: new NumberService({ store, clock: systemClock, ids: randomIds, bus, directory, isUniqueViolation: (e) => store.isUniqueViolation(e), maxPerProject: settings.maxNumbersPerProject }),
     });
@@ -118,7 +127,7 @@ async function withAdmin<T>(settings: ResolvedSettings, work: (ctx: { projects: 
  * (`bootstrap.projectId`: with it changed on a data folder, the first project is another one, whose
  * numbers the banner's `number add` hint then collided with), else the first project.
  */
-async function projectIdOf(store: Store, given: string | undefined, configured: string | null = null): Promise<string> {
+async function projectIdOf(store: Store, given: string | undefined, configured: string | null): Promise<string> {
   if (given) {
     // A UUID in capitals names its project, as in credentials and URLs.
     const id = canonicalId(given);
@@ -236,8 +245,8 @@ function buildProgram(): Command {
   const token = program.command('token').description('manage API tokens');
   const projectOption = () => new Option('--project <id>', 'project ID (default: bootstrap.projectId when set, else the first project)');
   withSettingOptions(token.command('list').description('list API tokens (prefixes only, never secrets)').addOption(projectOption())).action((o: { project?: string }, cmd: Command) =>
-    withAdmin(settingsOf(cmd), async ({ store }) => {
-      for (const t of await store.tokens.list(await projectIdOf(store, o.project, settingsOf(cmd).projectId))) {
+    withAdmin(settingsOf(cmd), async ({ store, projectId }) => {
+      for (const t of await store.tokens.list(await projectId(o.project))) {
         out(`${t.id}  ${t.tokenPrefix}…  ${t.name}  [${t.scopes.join(',')}]${t.test ? '  test' : ''}${t.revokedAt ? '  revoked' : ''}\n`);
       }
     }, { reads: true }),
@@ -256,15 +265,15 @@ function buildProgram(): Command {
     if (bad.length) fail(`unknown scope(s) ${bad.join(', ')}; use ${TOKEN_SCOPES.join(', ')}`);
     if (scopes.length === 0) fail(`--scopes needs at least one of ${TOKEN_SCOPES.join(', ')}`);
     if (!o.name.trim()) fail('--name must not be empty (it labels the token in token list)');
-    return withAdmin(settingsOf(cmd), async ({ store, projects }) => {
-      const t = await projects.issueToken(await projectIdOf(store, o.project, settingsOf(cmd).projectId), { name: o.name, scopes: scopes as TokenScope[], test: o.test === true });
+    return withAdmin(settingsOf(cmd), async ({ projects, projectId }) => {
+      const t = await projects.issueToken(await projectId(o.project), { name: o.name, scopes: scopes as TokenScope[], test: o.test === true });
       out(`${t.token}\n`);
     });
   });
   withSettingOptions(token.command('revoke').description('revoke a token by its id (see token list)').argument('<token-id>').addOption(projectOption())).action(
     (id: string, o: { project?: string }, cmd: Command) =>
-      withAdmin(settingsOf(cmd), async ({ store, projects }) => {
-        const projectId = await projectIdOf(store, o.project, settingsOf(cmd).projectId);
+      withAdmin(settingsOf(cmd), async ({ projects, projectId: projectOf }) => {
+        const projectId = await projectOf(o.project);
         if (!(await projects.revokeToken(projectId, id))) {
           // The token itself (or the prefix token list shows) is what one has at hand; it is not echoed whole.
           if (id.startsWith('PT')) fail(`no active token with id ${id.slice(0, 8)}…: that is a token (or its prefix), not its id; give the id, the first column of \`switchboard token list\``);
@@ -276,8 +285,8 @@ function buildProgram(): Command {
 
   const number = program.command('number').description('manage phone numbers');
   withSettingOptions(number.command('list').description('list phone numbers').addOption(projectOption())).action((o: { project?: string }, cmd: Command) =>
-    withAdmin(settingsOf(cmd), async ({ store }) => {
-      for (const n of await store.numbers.list(await projectIdOf(store, o.project, settingsOf(cmd).projectId), {}, { limit: 1000 })) {
+    withAdmin(settingsOf(cmd), async ({ store, projectId }) => {
+      for (const n of await store.numbers.list(await projectId(o.project), {}, { limit: 1000 })) {
         out(`${n.number}  ${n.numberType}  [${n.capabilities.join(',')}]  ${n.messageHandler ?? '-'} ${n.messageRelayContext ?? n.messageRequestUrl ?? ''}\n`);
       }
     }, { reads: true }),
@@ -293,9 +302,9 @@ function buildProgram(): Command {
     // An empty context registered the number with none: its inbound messages reached no client.
     if (o.context !== undefined && !o.context.trim()) fail('--context must not be empty: name the RELAY context inbound messages go to, or leave it out for the default');
     const settings = settingsOf(cmd);
-    return withAdmin(settings, async ({ store, numbers }) => {
+    return withAdmin(settings, async ({ numbers, projectId }) => {
       try {
-        const n = await numbers.register(await projectIdOf(store, o.project, settingsOf(cmd).projectId), { number: arg, message_handler: 'relay_context', message_relay_context: o.context ?? settings.defaultRelayContext });
+        const n = await numbers.register(await projectId(o.project), { number: arg, message_handler: 'relay_context', message_relay_context: o.context ?? settings.defaultRelayContext });
         out(`registered ${n.number} (${n.id})\n`);
       } catch (err) {
         if (err instanceof AppError) fail(err.details.map((d) => d.message).join('; '));
@@ -304,8 +313,8 @@ function buildProgram(): Command {
     });
   });
   withSettingOptions(number.command('remove').description('release a number').argument('<number>').addOption(projectOption())).action((arg: string, o: { project?: string }, cmd: Command) =>
-    withAdmin(settingsOf(cmd), async ({ store, numbers }) => {
-      const projectId = await projectIdOf(store, o.project, settingsOf(cmd).projectId);
+    withAdmin(settingsOf(cmd), async ({ store, numbers, projectId: projectOf }) => {
+      const projectId = await projectOf(o.project);
       const n = await store.numbers.getByNumber(projectId, arg);
       if (!n) fail(`${arg} is not a number of project ${projectId}`);
       await numbers.release(projectId, n.id);

@@ -52,11 +52,13 @@ import { CarrierRouter, type Route } from './routing/carrier-router.js';
 import { NumberDirectory } from './routing/number-directory.js';
 import { NumberGroupSenderResolver } from './routing/number-group-resolver.js';
 import { OwnedNumberResolver } from './routing/sender-resolver.js';
+import { announceAllWork } from './work-available.js';
 
 export type { EngineReads } from './reads.js';
 export type { WebhookPlanner, StateChange } from './messages/state-change.js';
 export type { BootstrapReport, BootstrapSettings } from './admin/bootstrap.js';
 export type { HealthReport } from './messages/storage-health.js';
+export { announceAllWork } from './work-available.js';
 
 /** What the engine is built from: ports, each with an adapter chosen by the composition root. */
 export interface EnginePorts {
@@ -226,8 +228,7 @@ export function createEngine(ports: EnginePorts, options: EngineOptions): Engine
             // Their jobs and callbacks, just released, are due now: a dispatcher or webhook runner
             // idle since before the dead node leased them would wait for the leases to end (here,
             // and on every node: this one may have neither role).
-            bus.publish('work.available', { queue: 'dispatch' });
-            bus.publish('work.available', { queue: 'webhooks' });
+            announceAllWork(bus);
             const adopt = options.adoptReceipts;
             if (adopt) {
               const prefixes = dead.map((d) => adopt.prefixOf(d.instanceId));

@@ -13,6 +13,7 @@
 import type { Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import { clientAddressKey, clientNetworkKey } from '../util/client-address.js';
+import { gateConnections } from './connection-gate.js';
 import { TokenBucket } from '../util/token-bucket.js';
 
 /** Full handshakes one address may start per second once its burst is spent: a tenth of a core at most. */
@@ -119,12 +120,5 @@ export class HandshakePacer {
  * `answerPlainHttp`, so only connections whose first bytes are a TLS handshake wait.
  */
 export function paceHandshakes(server: TlsServer, pacer: HandshakePacer): void {
-  const tlsListeners = server.rawListeners('connection') as Array<(this: TlsServer, socket: Socket) => void>;
-  server.removeAllListeners('connection');
-  server.on('connection', (socket: Socket) => {
-    if (socket.destroyed) return;
-    pacer.admit(socket, () => {
-      for (const listener of tlsListeners) listener.call(server, socket);
-    });
-  });
+  gateConnections(server, (socket, proceed) => pacer.admit(socket, proceed));
 }

@@ -13,6 +13,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
+import { gateConnections } from './connection-gate.js';
 import { rawErrorResponse } from './raw-error-response.js';
 
 /** The first byte of a TLS handshake record (the ClientHello), in every TLS version. */
@@ -50,11 +51,7 @@ export function plainHttpAnswer(firstBytes: Buffer, socket: Pick<Socket, 'localA
 
 /** Answer plain HTTP on `server` (a TLS server, before it listens and before other 'connection' listeners are added). */
 export function answerPlainHttp(server: TlsServer, opts: PlainHttpGuardOptions): void {
-  const tlsListeners = server.rawListeners('connection') as Array<(this: TlsServer, socket: Socket) => void>;
-  server.removeAllListeners('connection');
-  server.on('connection', (socket: Socket) => {
-    // Refused by a listener before this one (the connection caps).
-    if (socket.destroyed) return;
+  gateConnections(server, (socket, proceed) => {
     const ignore = () => {};
     socket.on('error', ignore);
     const silent = setTimeout(() => socket.destroy(), opts.firstBytesTimeoutMs);
@@ -71,7 +68,7 @@ export function answerPlainHttp(server: TlsServer, opts: PlainHttpGuardOptions):
         // Handed over as it came: TLS reads the bytes put back before anything newer.
         socket.off('error', ignore);
         socket.unshift(firstBytes);
-        for (const listener of tlsListeners) listener.call(server, socket);
+        proceed();
       } else {
         refuse(socket, firstBytes, opts.firstBytesTimeoutMs);
       }

@@ -31,6 +31,7 @@ import { clientAddressKey, clientNetworkKey } from '../util/client-address.js';
 import { rawErrorBody, rawErrorResponse } from './raw-error-response.js';
 import { UnreadAnswers } from './unread-answers.js';
 import { AddressWarnings } from '../util/address-warnings.js';
+import { formPairsExceed } from '../util/form-pairs.js';
 import { HandshakePacer } from './handshake-pacing.js';
 
 export interface ServerLimitOptions {
@@ -91,10 +92,7 @@ export const MAX_QUERY_PARAMS = 200;
 /** Whether `url`'s query holds more than MAX_QUERY_PARAMS parameters (counted by their separators, not parsed). */
 export function tooManyQueryParams(url: string | undefined): boolean {
   const q = url?.indexOf('?') ?? -1;
-  if (q === -1) return false;
-  let count = 1;
-  for (let i = url!.indexOf('&', q); i !== -1; i = url!.indexOf('&', i + 1)) if (++count > MAX_QUERY_PARAMS) return true;
-  return false;
+  return q !== -1 && formPairsExceed(url!, MAX_QUERY_PARAMS, q);
 }
 
 /** The answer to a query over the bound: 400 with the body both REST shapes read, the connection closed (the request is not read further). */

@@ -34,7 +34,7 @@ export interface Plan {
   readonly finished: number[];
   readonly handOff: Array<{ id: number; runAt: number; carrier: string }>;
   /** Senders whose held slots passed long ago (`lateSenders`): their queues are planned again from now. */
-  readonly replan?: ReadonlyMap<string, { readonly projectId: string; readonly sender: string }>;
+  readonly replan: ReadonlyMap<string, { readonly projectId: string; readonly sender: string }>;
 }
 
 /** A message handed over by the journal with its leased job, and when (ms). */

@@ -325,7 +325,7 @@ export class Dispatcher implements LocalDispatch {
     const changes = [...plan.changes];
     let nextSlotAt: number | undefined;
     // Forget their next free times and release their other held jobs (not this claim's: leased).
-    for (const [key, { projectId, sender }] of plan.replan ?? []) await tx.jobs.releaseSenderSlots(key, projectId, sender, now);
+    for (const [key, { projectId, sender }] of plan.replan) await tx.jobs.releaseSenderSlots(key, projectId, sender, now);
     if (plan.rated.length && senderQueues) {
       const slots = await senderQueues.reserve(tx, plan.rated, now);
       for (const r of slots.now as typeof plan.rated) {

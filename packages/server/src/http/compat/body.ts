@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/app-error.js';
 import { decodeForm, type FormParams } from '../percent-decoding.js';
 import { checkBodyCoding, decodeUtf8Body, isEmptyDeleteBody, parseJsonBody } from '../json-body.js';
+import { formPairsExceed } from '../../util/form-pairs.js';
 
 export type { FormParams } from '../percent-decoding.js';
 
@@ -28,19 +29,12 @@ export function repeatedFormKeys(body: unknown): ReadonlySet<string> {
  */
 export const MAX_FORM_PARAMETERS = 200;
 
-/** True when `text` holds more than `limit` parameters (`&`-separated pairs, counted before decoding). */
-function formParametersExceed(text: string, limit: number): boolean {
-  let count = 1;
-  for (let i = text.indexOf('&'); i !== -1; i = text.indexOf('&', i + 1)) if (++count > limit) return true;
-  return false;
-}
-
 /**
  * Parse a form body strictly: escaped bytes that are not UTF-8 are refused (percent-decoding.ts),
  * as is a body of more than `MAX_FORM_PARAMETERS` parameters, before it is decoded.
  */
 export function parseForm(text: string): FormParams {
-  if (formParametersExceed(text, MAX_FORM_PARAMETERS)) throw AppError.of('MALFORMED_BODY', { message: `The request body has more than ${MAX_FORM_PARAMETERS} parameters.` });
+  if (formPairsExceed(text, MAX_FORM_PARAMETERS)) throw AppError.of('MALFORMED_BODY', { message: `The request body has more than ${MAX_FORM_PARAMETERS} parameters.` });
   const decoded = decodeForm(text);
   if ('badName' in decoded) throw AppError.of('MALFORMED_BODY', { message: 'The request body is not valid UTF-8 (after percent-decoding).' });
   // A form's values are text; a list is a key given more than once.

@@ -56,6 +56,8 @@ export function toShortCode(n: PhoneNumberRecord): CompatShortCode {
 
 /** The parameters Twilio's update takes; the others (SmsApplicationSid…) are IncomingPhoneNumbers'. */
 const UPDATABLE = ['FriendlyName', 'SmsUrl', 'SmsMethod', 'SmsFallbackUrl', 'SmsFallbackMethod'] as const;
+/** The error each parameter an update reads is refused with when given twice (as on numbers). */
+const SHORT_CODE_PARAM_ERRORS = Object.fromEntries([...UPDATABLE, 'ApiVersion'].map((k) => [k, NUMBER_PARAM_ERRORS[k]!]));
 
 export async function shortCodeRoutes(app: FastifyInstance, deps: CompatDeps): Promise<void> {
   const { reads, numbers } = deps;
@@ -89,7 +91,7 @@ export async function shortCodeRoutes(app: FastifyInstance, deps: CompatDeps): P
     const { projectId } = principalOf(request);
     const current = await owned(request, projectId);
     const p = paramsOf(request.body);
-    refuseRepeated(request.body, Object.fromEntries([...UPDATABLE, 'ApiVersion'].map((k) => [k, NUMBER_PARAM_ERRORS[k]!])));
+    refuseRepeated(request.body, SHORT_CODE_PARAM_ERRORS);
     checkApiVersion(p);
     const given = Object.fromEntries(UPDATABLE.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
     const updated = await numbers.update(projectId, current.id, nativeBody(given, current), compatName);
