@@ -17,20 +17,27 @@ describe('parsePhoneNumber', () => {
     ['07700900123', 'other'],
     ['+0123456', 'other'],
     ['12', 'other'],
+    // Sender IDs as carriers pass them on (Twilio's characters: letters, digits, space, - + _ &).
+    ['DHL Express', 'other'],
+    ['Shop-24', 'other'],
+    ['AT&T', 'other'],
+    ['Go+Fly', 'other'],
+    ['my_bank', 'other'],
   ])('reads %s as %s, unchanged', (value, kind) => {
     expect(parsePhoneNumber(value)).toEqual({ number: value, kind });
   });
 
-  it.each(['', '+', ' +15551234567', '+15551234567 ', '+1 555 123 4567', '+1555-123-4567', '(555) 123-4567', 'a'.repeat(32), 'sender.id', undefined, null, 15551234567, ['+15551234567']])(
+  it.each(['', '+', ' +15551234567', '+15551234567 ', '+1 555 123 4567', '+1555-123-4567', '(555) 123-4567', 'a'.repeat(32), 'sender.id', ' ACME', 'ACME ', '12 34', '+1-555', '<script>', undefined, null, 15551234567, ['+15551234567']])(
     'refuses %j',
     (value) => {
       expect(parsePhoneNumber(value)).toBeUndefined();
     },
   );
 
-  it('reads exactly what the console filters always took: + optional, then 1 to 31 letters or digits (property)', () => {
-    const unit = fc.constantFrom(...'+0123456789AZaz -.');
-    fc.assert(fc.property(fc.string({ unit, maxLength: 34 }), (v) => (parsePhoneNumber(v) !== undefined) === /^\+?[0-9A-Za-z]{1,31}$/.test(v)));
+  it('reads + optional then 1 to 31 letters or digits, or a sender ID of 1 to 31 with a letter, spaces inside and - + _ & (property)', () => {
+    const unit = fc.constantFrom(...'+0123456789AZaz -._&');
+    const senderId = (v: string) => /[A-Za-z]/.test(v) && /^[0-9A-Za-z +\-_&]{1,31}$/.test(v) && !v.startsWith(' ') && !v.endsWith(' ');
+    fc.assert(fc.property(fc.string({ unit, maxLength: 34 }), (v) => (parsePhoneNumber(v) !== undefined) === (/^\+?[0-9A-Za-z]{1,31}$/.test(v) || senderId(v))));
   });
 });
 

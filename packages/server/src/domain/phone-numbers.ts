@@ -13,6 +13,14 @@ const SHORT_CODE = /^\d{5,6}$/;
 const PASSTHROUGH = /^\+?\d{3,4}$/;
 /** Whatever else a carrier may put on a message: alphanumeric sender IDs, national-format numbers. */
 const OTHER_ADDRESS = /^\+?[0-9A-Za-z]{1,31}$/;
+/**
+ * A sender ID with more than letters and digits ("DHL Express", "Shop-24", "AT&T"): the characters
+ * Twilio's sender IDs may hold, "A-Z, a-z, 0-9, space, hyphen -, plus +, underscore _ and ampersand
+ * &", with at least one letter ("This value cannot contain only numbers": twilio-node's
+ * AlphaSender), not beginning or ending with a space. Without a letter it is no sender ID, so
+ * `+1 555 765` (a number with spaces, or a `+` a query string read as a space) is still refused.
+ */
+const SENDER_ID = /^(?=.*[A-Za-z])(?! )(?!.* $)[0-9A-Za-z +\-_&]{1,31}$/;
 
 /** North American toll-free area codes. */
 const NANP_TOLL_FREE = new Set(['800', '833', '844', '855', '866', '877', '888']);
@@ -49,7 +57,7 @@ export function parsePhoneNumber(value: unknown): { readonly number: string; rea
       ? 'shortcode'
       : PASSTHROUGH.test(value)
         ? 'passthrough'
-        : OTHER_ADDRESS.test(value)
+        : OTHER_ADDRESS.test(value) || SENDER_ID.test(value)
           ? 'other'
           : undefined;
   return kind && { number: value, kind };

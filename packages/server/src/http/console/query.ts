@@ -6,7 +6,7 @@ import { isMessageStatus, type MessageOrigin, type MessageStatus } from '@switch
 import type { ErrorDetail } from '@switchboard/protocol';
 import { AppError, detail } from '../../domain/app-error.js';
 import { dateErrorDetail, parseDate } from '../../domain/dates.js';
-import { parsePhoneNumber } from '../../domain/phone-numbers.js';
+import { isValidSender, parsePhoneNumber } from '../../domain/phone-numbers.js';
 import { clip, preview } from '../../domain/preview.js';
 import { didYouMean } from '../../domain/closest-name.js';
 import { booleanText, givenOnceMessage, unknownParamDetail } from '../query-params.js';
@@ -30,10 +30,15 @@ function text(q: Query, name: string, max: number, errors: ErrorDetail[]): strin
   return v;
 }
 
-function phone(q: Query, name: string, errors: ErrorDetail[]): string | undefined {
+/**
+ * A number to filter by: any address a message can have (a sender ID such as "DHL Express" too), or,
+ * for `ours` (`own`), one a project can register: E.164 or a short code.
+ */
+function phone(q: Query, name: string, errors: ErrorDetail[], own = false): string | undefined {
   const v = text(q, name, 32, errors);
-  if (v !== undefined && !parsePhoneNumber(v)) {
-    errors.push(detail('FILTER_INVALID', { attribute: name, message: `${name} must be a phone number (E.164, like +15551230001), a short code or a sender ID.` }));
+  if (v !== undefined && (own ? !isValidSender(v) : !parsePhoneNumber(v))) {
+    const what = own ? 'a phone number of the project (E.164, like +15551230001) or a short code' : 'a phone number (E.164, like +15551230001), a short code or a sender ID';
+    errors.push(detail('FILTER_INVALID', { attribute: name, message: `${name} must be ${what}.` }));
     return undefined;
   }
   return v;
@@ -149,7 +154,7 @@ export function messageQuery(q: Query, open: OpenCursor): { filter: MessageListF
   const party = phone(q, 'number', errors);
   const from = phone(q, 'from', errors);
   const to = phone(q, 'to', errors);
-  const ours = phone(q, 'ours', errors);
+  const ours = phone(q, 'ours', errors, true);
   const other = phone(q, 'other', errors);
   if ((ours === undefined) !== (other === undefined) && !errors.length) {
     errors.push(detail('FILTER_INVALID', { attribute: ours === undefined ? 'ours' : 'other', message: 'ours and other select a conversation together: give both.' }));
@@ -187,7 +192,7 @@ export function messageQuery(q: Query, open: OpenCursor): { filter: MessageListF
 export function conversationQuery(q: Query, open: OpenCursor): { ours: string | undefined; limit: number; beforeSeq: number | undefined } {
   const errors: ErrorDetail[] = [];
   unknownNames(q, CONVERSATION_PARAMS, errors);
-  const ours = phone(q, 'ours', errors);
+  const ours = phone(q, 'ours', errors, true);
   const limit = wholeNumber(q, 'limit', 1, 200, 50, errors)!;
   const beforeSeq = cursor(q, 'before', open, errors);
   throwIfAny(errors);
