@@ -8,10 +8,13 @@
  * of the inbound webhook, was a RestException (400, 10000) and the console could not open the
  * conversation. Junk without a letter (`+1 555 765`) is still refused, with its hint.
  */
+import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SmppConnector } from '../../src/carriers/smpp/connector.js';
 import { freePort } from '../helpers/built-server.js';
-import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from '../helpers/server.js';
+import { phoneNumberId } from '../helpers/projects.js';
+import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, SIGNING_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 import { loginAs } from '../console/console-client.js';
 import { rejection, twilioClient } from './clients.js';
 
@@ -57,6 +60,22 @@ describe('messages from alphanumeric sender IDs', () => {
     for (const from of SENDERS) {
       const thread = await c.call(`/api/console/messages?ours=${encodeURIComponent(NUMBERS[0]!)}&other=${encodeURIComponent(from)}`);
       expect([from, thread.status, thread.body.data?.map((m: { from: string }) => m.from)]).toEqual([from, 200, [from]]);
+    }
+  });
+
+  it("posts them to the number's SmsUrl with From as it came, signed over it", async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const res = await server.api(`/api/relay/rest/phone_numbers/${await phoneNumberId(server, NUMBERS[1]!)}`, { method: 'PUT', body: { message_handler: 'laml_webhooks', message_request_url: `${receiver.url}/sms` } });
+      expect(res.status, res.text).toBe(200);
+      for (const from of ['AT&T Alerts', 'DHL Parcel']) {
+        expect((await server.api('/api/simulator/smsc/mo', { body: { from, to: NUMBERS[1], body: `hook ${from}` } })).status).toBe(202);
+        const [hook] = await receiver.waitFor(1, 10_000, (r) => r.form?.get('From') === from);
+        expect(hook!.form!.get('Body')).toBe(`hook ${from}`);
+        expect(twilio.validateRequest(SIGNING_KEY, hook!.headers['x-twilio-signature'] as string, `${receiver.url}/sms`, Object.fromEntries(hook!.form!))).toBe(true);
+      }
+    } finally {
+      await receiver.close();
     }
   });
 });
