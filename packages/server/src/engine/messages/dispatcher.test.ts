@@ -277,4 +277,21 @@ describe('messages written while the dispatcher runs', () => {
     expect(t.carrier.submissions.slice(1).map((s) => [s.messageId, s.attempt])).toEqual([[m.id, 2]]);
     expect(await t.timeline(m.id)).toEqual(['queued', 'initiated', 'sent']);
   });
+
+  it('one left so is claimed when its lease ends, with nothing else to wake the dispatcher', async () => {
+    const started = t.store.nextCall<number | undefined>('jobs.nextRunAt', (next) => next === undefined);
+    await t.engine.start();
+    await started;
+    const first = await t.send();
+    // The claim after the first message's batch finds the queue empty: the dispatcher is idle, no timer armed.
+    const emptied = t.store.nextCall<number | undefined>('jobs.nextRunAt', (next) => next === undefined);
+    await t.statuses.reached(first.id, 'sent');
+    await emptied;
+    const m = await t.send();
+    t.clock.advance(15_001);
+    // No wake-up from outside and no other message: only the clock moves, to just past the lease.
+    await t.clock.advanceInSteps(30_000 - 15_001 + 1);
+    expect(await t.message(m.id)).toMatchObject({ status: 'sent' });
+    expect(t.carrier.submissions.slice(1).map((s) => [s.messageId, s.attempt])).toEqual([[m.id, 2]]);
+  });
 });

@@ -254,12 +254,13 @@ export class Dispatcher implements LocalDispatch {
    * when one needs a write before its submission (an expired or overpriced message, a rated sender,
    * a carrier held by another node): the usual batch goes to its carrier with no statement at all.
    * One that waited past half its lease is left to the claim that follows the lease's end, so two
-   * nodes never send it at once.
+   * nodes never send it at once: this node's timer wakes for that claim (nothing else may).
    */
   private async takeAdopted(): Promise<Claimed> {
     const batch = this.adopted.take(this.opts.batchSize);
     const now = this.deps.clock.now();
     const live = batch.filter((a) => a.at >= now - this.opts.leaseMs / 2);
+    if (live.length < batch.length) this.loop.armAt(Math.min(...batch.filter((a) => !live.includes(a)).map((a) => a.job.runAt)));
     if (live.length === 0) return { claimed: 0, ready: [] };
     const jobs = live.map((a) => a.job);
     const plan = await this.plan(this.deps.store, jobs, new Map(live.map((a) => [a.message.id, a.message])), now);
