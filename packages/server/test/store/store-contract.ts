@@ -1248,6 +1248,13 @@ export function describeStoreContract(dialectName: string, openStore: () => Prom
         expect(await store.jobs.nextRunAt('dispatch')).toBe(T0 + 300);
       });
 
+      it('tells when the next job a claimer may take is due, as its claim filters by carrier', async () => {
+        await store.jobs.enqueueMany([{ ...dispatchJob(P1, T0), carrier: 'smsc-b' }, { ...dispatchJob(P1, T0 + 100), carrier: 'smsc-a' }, dispatchJob(P2, T0 + 200)]);
+        expect(await store.jobs.nextRunAt('dispatch')).toBe(T0);
+        expect(await store.jobs.nextRunAt('dispatch', { carriers: ['smsc-a'] })).toBe(T0 + 100);
+        expect(await store.jobs.nextRunAt('dispatch', { carriers: [] })).toBe(T0 + 200);
+      });
+
       it('hands jobs pinned to a carrier only to claimers that own it; unpinned jobs to anyone', async () => {
         const free = dispatchJob(P1, T0);
         const pinned = { ...dispatchJob(P1, T0), carrier: 'smsc-a' };

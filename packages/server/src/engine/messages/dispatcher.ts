@@ -220,7 +220,9 @@ export class Dispatcher implements LocalDispatch {
       const batch = fromQueue ? await this.claim() : await this.takeAdopted();
       if (batch.claimed === 0) {
         if (!fromQueue) continue;
-        const next = await this.deps.store.jobs.nextRunAt('dispatch');
+        // Only jobs this node may claim: one due for a carrier another node holds would arm a timer already due, again and again.
+        const carriers = (this.deps.availability ?? ALL_CARRIERS_LOCAL).claimable();
+        const next = await this.deps.store.jobs.nextRunAt('dispatch', carriers ? { carriers } : {});
         if (next !== undefined) this.loop.armAt(next);
         continue;
       }

@@ -106,8 +106,12 @@ export class KyselyJobRepository implements JobRepository {
     return Number(result.numUpdatedRows);
   }
 
-  async nextRunAt(kind: JobKind): Promise<number | undefined> {
-    const row = await this.db.selectFrom('jobs').select('run_at').where('kind', '=', kind).orderBy('run_at').limit(1).executeTakeFirst();
+  async nextRunAt(kind: JobKind, opts: Pick<JobClaimOptions, 'carriers'> = {}): Promise<number | undefined> {
+    const { carriers } = opts;
+    let q = this.db.selectFrom('jobs').select('run_at').where('kind', '=', kind);
+    // As `claim` filters: unpinned, or pinned to one of the claimer's carriers.
+    if (carriers !== undefined) q = q.where((eb) => (carriers.length ? eb.or([eb('carrier', 'is', null), eb('carrier', 'in', carriers)]) : eb('carrier', 'is', null)));
+    const row = await q.orderBy('run_at').limit(1).executeTakeFirst();
     return row ? num(row.run_at) : undefined;
   }
 

@@ -44,8 +44,11 @@ export interface JobRepository {
    * sender's rate slot keeps its time: the slot, not the carrier, sets it.
    */
   pullForward(kind: JobKind, carrier: string, now: number, limit: number): Promise<number>;
-  /** Earliest run time of a kind, or undefined when the queue is empty. */
-  nextRunAt(kind: JobKind): Promise<number | undefined>;
+  /**
+   * Earliest run time of a kind, or undefined when the queue is empty; with `carriers`, of the jobs
+   * a claim with them may take (pinned elsewhere, a job is not this claimer's to wait for).
+   */
+  nextRunAt(kind: JobKind, opts?: Pick<JobClaimOptions, 'carriers'>): Promise<number | undefined>;
   count(kind: JobKind): Promise<number>;
   /**
    * Per-sender throughput (engine internal, all projects). The next free send time of each rated
