@@ -7,7 +7,7 @@
  * carry the one-time code found in their body (`code`; `code_pattern` to say what a code looks like).
  */
 import type { ErrorDetail } from '@switchboard/protocol';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, detail } from '../../domain/app-error.js';
 import type { SimulatorControl, SimulatorOverridesPatch, SimulatorTuning } from '../../domain/ports/simulator.js';
 import type { HandsetFilter, HandsetMessageRecord } from '../../domain/ports/store.js';
@@ -28,6 +28,7 @@ import { boundedList } from '../list-slots.js';
 import { clearHandsetSchema, inboundSchema, listHandsetSchema, settingsSchema, waitHandsetSchema } from './schemas.js';
 import { didYouMean } from '../../domain/closest-name.js';
 import { sealsOf, type ProjectSeals } from '../sealed-positions.js';
+import { OpenWaits } from './waits.js';
 
 const MAX_WAIT_MS = 120_000;
 
@@ -119,6 +120,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
   await app.register(clockRoutes(deps.clock, deps.sharedClock, opts.operatorProjectId));
   // One project's code patterns share one budget of the thread (code-finder.ts).
   const patternTime = new PatternTime();
+  const openWaits = new OpenWaits();
   const codeOf = (request: FastifyRequest, pattern: RegExp | undefined) =>
     codeFinder(pattern, patternTime.of(principalOf(request).projectId), () => {
       request.retryAfterSeconds = 1;
@@ -155,18 +157,37 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
     const filter = filterFrom(q, seals);
     const pattern = codePatternOf(q);
     const timeoutMs = secondsParam(q.timeout, 'timeout', MAX_WAIT_MS / 1000, 10) * 1000;
+    if (!openWaits.take(projectId)) {
+      request.retryAfterSeconds = 1;
+      throw AppError.of('RATE_LIMITED', { message: `Too Many Requests: this project already has ${openWaits.perProject} waits for a handset message open on this server; wait for fewer messages at once, or retry when one has ended.` });
+    }
+    try {
+      return await waitFor(request, reply, projectId, filter, pattern, seals, timeoutMs);
+    } finally {
+      openWaits.release(projectId);
+    }
+  });
+
+  /**
+   * Answer the wait: at once with a message already in the inbox, else with the first to arrive.
+   * The first look is the list's query, so it runs in the project's list slots (`boundedList`).
+   */
+  async function waitFor(request: FastifyRequest, reply: FastifyReply, projectId: string, filter: HandsetFilter, pattern: RegExp | undefined, seals: ProjectSeals, timeoutMs: number) {
     // Subscribe before looking, so a message arriving in between is not missed.
     let resolveHit!: (h: HandsetMessageRecord | null) => void;
     const hit = new Promise<HandsetMessageRecord | null>((r) => (resolveHit = r));
     const unsubscribe = deps.bus.subscribe('handset.received', (h) => {
       if (matches(h, projectId, filter)) resolveHit(h);
     });
-    const timer = setTimeout(() => resolveHit(null), timeoutMs);
     const onClose = () => resolveHit(null);
     request.raw.on('close', onClose);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const existing = await deps.reads.handsets.list(projectId, filter, 1);
+      const existing = await boundedList(async () => deps.reads.handsets.list(projectId, filter, 1))(request, reply);
       if (existing[0]) resolveHit(existing[0]);
+      // The time runs from the look: started before it, a short timeout ended the wait before an
+      // asynchronous look (PostgreSQL) answered, and a message already there was answered 408.
+      timer = setTimeout(() => resolveHit(null), timeoutMs);
       const found = await hit;
       if (!found) return reply.code(408).send({ error: 'Request Timeout', message: `No matching message reached a handset within ${timeoutMs / 1000} s.` });
       return present(found, codeOf(request, pattern), seals);
@@ -175,7 +196,7 @@ export async function simulatorPlugin(app: FastifyInstance, opts: { deps: HttpDe
       unsubscribe();
       request.raw.off('close', onClose);
     }
-  });
+  }
 
   app.post('/api/simulator/inbound', { schema: { ...inboundSchema, body: { type: 'object' } } }, async (request, reply) => {
     const { projectId } = principalOf(request);
