@@ -4,7 +4,7 @@
  * is offered to, for up to 120 s: one project opening them by the thousand over many addresses held
  * the node's connections and made every project's handset messages walk its subscribers. A project
  * has at most `MAX_WAITS_PER_PROJECT` open at once (as the console allows a project 20 live feeds);
- * one more is refused 429 at once. A multiple of nothing: the settings file has no room, and a test
+ * one more is refused 429 at once. A constant, not a setting (the settings file has no room): a test
  * suite waiting for one message per parallel test needs far fewer.
  */
 
