@@ -107,6 +107,37 @@ describe('an SMSC that sends alert_notification', () => {
   });
 });
 
+describe('an SMSC that sends a deliver_sm with a field longer than its maximum', () => {
+  it("is answered deliver_sm_resp with that field's status, not generic_nack (v3.4 §4.3 keeps it for a header it cannot read)", async () => {
+    const answers: string[] = [];
+    const port = await smsc((pdu, reply, socket) => {
+      if (pdu.command.startsWith('bind_')) {
+        reply(bindResp(pdu));
+        // deliver_sm: a source_addr of 30 digits (at most 20 and its NUL), then a good one.
+        const body = (source: string) => Buffer.concat([Buffer.from('\0'), Buffer.from([1, 1]), Buffer.from(`${source}\0`), Buffer.from([1, 1]), Buffer.from('15551230001\0'), Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]), Buffer.from('hi')]);
+        for (const [sequence, source] of [[7, '4'.repeat(30)]] as const) {
+          const b = body(source);
+          const header = Buffer.alloc(16);
+          header.writeUInt32BE(16 + b.length, 0);
+          header.writeUInt32BE(0x00000005, 4);
+          header.writeUInt32BE(sequence, 12);
+          socket.write(Buffer.concat([header, b]));
+        }
+        reply({ command: 'enquire_link', sequence: 8, status: 0 });
+      } else answers.push(`${pdu.command} ${pdu.sequence} ${pdu.status}`);
+    });
+    const ctx = context(port);
+    const pool = new BindPool(ctx, { submitAnswered() {}, deliver: async () => 0, bound() {}, unanswered() {} });
+    pool.start();
+    try {
+      await until(() => answers.includes('enquire_link_resp 8 0'));
+      expect(answers).toEqual([`deliver_sm_resp 7 ${STATUS.ESME_RINVSRCADR}`, 'enquire_link_resp 8 0']);
+    } finally {
+      await pool.stop(0);
+    }
+  });
+});
+
 describe('an SMSC that answers submit_sm ESME_ROK with a response we cannot read as a submit_sm_resp', () => {
   /** A response frame: `commandId`, header status 0, `sequence`, then `body`. */
   const raw = (commandId: number, sequence: number, body: Buffer) => {

@@ -7,7 +7,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { decodePdu, encodePdu, EncodeError, type Address, type DataSmPdu, type MessageIdRespPdu, type Pdu, type ShortMessagePdu } from './pdu/codec.js';
+import { decodePdu, encodePdu, EncodeError, refusalOf, type Address, type DataSmPdu, type MessageIdRespPdu, type Pdu, type ShortMessagePdu } from './pdu/codec.js';
 import { COMMAND_IDS, INTERFACE_VERSION_34, STATUS, statusName } from './pdu/constants.js';
 import { PduFramer } from './pdu/framer.js';
 
@@ -328,7 +328,8 @@ export class SmppSession<T> {
           this.answer(decoded.sequence, { command: 'submit_sm_resp', sequence: decoded.sequence, status: STATUS.ESME_ROK, messageId: decoded.messageId ?? '', tlvs: [] });
         } else if (o) this.answer(decoded.sequence, { command: 'generic_nack', sequence: decoded.sequence, status: decoded.commandStatus ?? decoded.status });
       } else {
-        this.reply({ command: 'generic_nack', sequence: decoded.sequence ?? 0, status: decoded.status });
+        // A deliver_sm or data_sm with a field we cannot read gets its own response with that field's status.
+        this.reply(refusalOf(decoded)!);
       }
       return;
     }

@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import type { SmscStats } from '../../../domain/ports/simulator.js';
 import { clientAddressKey } from '../../../util/client-address.js';
-import { encodePdu, decodePdu, intTlv, type BindPdu, type Pdu, type QuerySmPdu, type ShortMessagePdu } from '../../smpp/pdu/codec.js';
+import { encodePdu, decodePdu, intTlv, refusalOf, type BindPdu, type Pdu, type QuerySmPdu, type ShortMessagePdu } from '../../smpp/pdu/codec.js';
 import { INTERFACE_VERSION_34, STATUS, TLV } from '../../smpp/pdu/constants.js';
 import { PduFramer } from '../../smpp/pdu/framer.js';
 import type { DeliverTarget, PendingDeliver } from './deliveries.js';
@@ -240,7 +240,8 @@ export class SmscConnection implements DeliverTarget {
         }
         return;
       }
-      this.send({ command: 'generic_nack', sequence: decoded.sequence ?? 0, status: decoded.status });
+      // A known request with a field it cannot read gets its own response with that field's status.
+      this.send(refusalOf(decoded)!);
       return;
     }
     const pdu = decoded.pdu;

@@ -285,6 +285,48 @@ describe('submit_sm text fields at the simulator SMSC', () => {
   });
 });
 
+// SMPP v3.4 §4.3: generic_nack answers a PDU whose header cannot be read (its command_length or
+// command_id); a known request whose body holds a bad field gets its own response with that
+// field's status, as carriers answer (OpenMarket: submit_sm_resp 0x15 for a service_type "longer
+// than the allowed length"). A generic_nack there told an ESME nothing of which field was wrong.
+describe('requests with a field the simulator SMSC cannot read', () => {
+  /** A request's frame with `body` as raw octets. */
+  const raw = (commandId: number, sequence: number, body: Buffer): Buffer => {
+    const head = Buffer.alloc(16);
+    head.writeUInt32BE(16 + body.length, 0);
+    head.writeUInt32BE(commandId, 4);
+    head.writeUInt32BE(sequence, 12);
+    return Buffer.concat([head, body]);
+  };
+  const cstr = (s: string): Buffer => Buffer.from(`${s}\0`, 'latin1');
+  const smBody = (serviceType: string, destination: string): Buffer =>
+    Buffer.concat([cstr(serviceType), Buffer.from([1, 1]), cstr('15551230001'), Buffer.from([1, 1]), cstr(destination), Buffer.from([0, 0, 0]), cstr(''), cstr(''), Buffer.from([0, 0, 0, 0, 2]), Buffer.from('hi')]);
+
+  it("answers with the request's own response and the field's status, and stays up", async () => {
+    const { port } = await start({});
+    const s = await open(port);
+    const seen = pdus(s);
+    const bindBody = (systemId: string, password: string) => Buffer.concat([cstr(systemId), cstr(password), cstr(''), Buffer.from([0x34, 0, 0]), cstr('')]);
+    s.write(Buffer.concat([raw(9, 1, bindBody('x'.repeat(40), 'secret')), raw(9, 2, bindBody('switchboard', 'p'.repeat(20)))]));
+    await expect.poll(() => seen.length).toBe(2);
+    s.write(encodePdu(bindPdu(3)));
+    await expect.poll(() => seen.length).toBe(3);
+    s.write(Buffer.concat([raw(4, 4, smBody('', '1'.repeat(30))), raw(4, 5, smBody('x'.repeat(9), '15557650001')), raw(4, 6, smBody('', '15557650001').subarray(0, 20)), raw(0x15, 7, Buffer.from([1]))]));
+    await expect.poll(() => seen.length).toBe(7);
+    expect(seen.map((p) => [p.command, p.sequence, p.status])).toEqual([
+      ['bind_transceiver_resp', 1, STATUS.ESME_RINVSYSID],
+      ['bind_transceiver_resp', 2, STATUS.ESME_RINVPASWD],
+      ['bind_transceiver_resp', 3, STATUS.ESME_ROK],
+      ['submit_sm_resp', 4, STATUS.ESME_RINVDSTADR],
+      ['submit_sm_resp', 5, STATUS.ESME_RINVSERTYP],
+      // A body cut short, and octets after a body that has none: the length is what is wrong.
+      ['submit_sm_resp', 6, STATUS.ESME_RINVCMDLEN],
+      ['enquire_link_resp', 7, STATUS.ESME_RINVCMDLEN],
+    ]);
+    expect(s.destroyed).toBe(false);
+  });
+});
+
 describe('message ids of the simulator SMSC', () => {
   it('are not given again after a restart, and query_sm finds them in either format', async () => {
     const ids: string[] = [];

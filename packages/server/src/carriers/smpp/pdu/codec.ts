@@ -19,6 +19,6 @@ export type {
   Tlv,
 } from './pdus.js';
 export { HEADER_SIZE } from './pdus.js';
-export { decodePdu, type DecodeFailure, type DecodeResult } from './decode.js';
+export { decodePdu, refusalOf, type DecodeFailure, type DecodeResult } from './decode.js';
 export { EncodeError, encodePdu } from './encode.js';
 export { findTlv, intTlv, stringTlv, tlvInt, tlvString } from './tlv.js';

@@ -1,17 +1,30 @@
 /**
  * Decoding SMPP frames into typed PDUs. The decoder never throws: every malformed input becomes a
  * `DecodeFailure` naming the problem and, when the header was readable, the sequence number to
- * answer with `generic_nack`. Field lengths are bounded by the specification, so nothing a peer
+ * answer with (`refusalOf`). Field lengths are bounded by the specification, so nothing a peer
  * sends makes it allocate more than the frame it already holds.
  */
 import { COMMAND_IDS, COMMAND_NAMES, STATUS, isResponseId, type CommandName } from './constants.js';
 import { FIELD_MAX, HEADER_SIZE, type Address, type BindPdu, type Pdu, type QuerySmPdu, type QuerySmRespPdu, type Tlv } from './pdus.js';
 
+/** The command_status of a C-string field longer than its maximum (v3.4 §5.1.3), by field. */
+const TOO_LONG: Readonly<Record<string, number>> = {
+  system_id: STATUS.ESME_RINVSYSID,
+  password: STATUS.ESME_RINVPASWD,
+  system_type: STATUS.ESME_RINVSYSTYP,
+  service_type: STATUS.ESME_RINVSERTYP,
+  source_addr: STATUS.ESME_RINVSRCADR,
+  destination_addr: STATUS.ESME_RINVDSTADR,
+  schedule_delivery_time: STATUS.ESME_RINVSCHED,
+  validity_period: STATUS.ESME_RINVEXPIRY,
+  message_id: STATUS.ESME_RINVMSGID,
+};
+
 /** Why a frame could not be decoded, with what of the header could be read. */
 export interface DecodeFailure {
   readonly ok: false;
   readonly reason: string;
-  /** command_status to answer with (generic_nack). */
+  /** command_status to answer with (in the request's own response, or generic_nack: `refusalOf`). */
   readonly status: number;
   readonly commandId?: number;
   readonly sequence?: number;
@@ -70,7 +83,9 @@ class Reader {
         return s;
       }
     }
-    throw new DecodeError(`${field}: no terminating NUL within ${max} octets`);
+    // Too long (its maximum read, no NUL): that field is wrong; cut short by the frame's end: the length is.
+    if (end - this.offset >= max) throw new DecodeError(`${field}: no terminating NUL within ${max} octets`, TOO_LONG[field] ?? STATUS.ESME_RINVCMDLEN);
+    throw new DecodeError(`${field}: the frame ends before its terminating NUL`);
   }
 
   bytes(field: string, n: number): Buffer {
@@ -255,5 +270,35 @@ function decodeBody(command: CommandName, frame: Buffer, sequence: number, statu
       r.end(command);
       return pdu;
     }
+  }
+}
+
+/**
+ * The answer to a request that could not be decoded: its own response with the failure's status
+ * when the command is known (SMPP v3.4 §4.3 keeps generic_nack for a header it cannot read: an
+ * unknown command_id or a bad command_length), otherwise generic_nack. Undefined for a response,
+ * which is never answered.
+ */
+export function refusalOf(failure: DecodeFailure): Pdu | undefined {
+  const sequence = failure.sequence ?? 0;
+  const status = failure.status;
+  if (failure.commandId !== undefined && isResponseId(failure.commandId)) return undefined;
+  const command = failure.commandId === undefined ? undefined : COMMAND_NAMES.get(failure.commandId);
+  switch (command) {
+    case 'bind_receiver':
+    case 'bind_transmitter':
+    case 'bind_transceiver':
+      return { command: `${command}_resp`, sequence, status, systemId: '', tlvs: [] };
+    case 'submit_sm':
+    case 'deliver_sm':
+    case 'data_sm':
+      return { command: `${command}_resp`, sequence, status, messageId: '', tlvs: [] };
+    case 'query_sm':
+      return { command: 'query_sm_resp', sequence, status, messageId: '', finalDate: '', messageState: 0, errorCode: 0 };
+    case 'unbind':
+    case 'enquire_link':
+      return { command: `${command}_resp`, sequence, status };
+    default:
+      return { command: 'generic_nack', sequence, status };
   }
 }
