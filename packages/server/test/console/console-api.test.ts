@@ -54,6 +54,15 @@ describe('logging in', () => {
     ]);
   });
 
+  it('says a field given as another type than a string must be one, rather than that it is missing', async () => {
+    const res = await consoleClient(server).call('/api/console/login', { body: { project_id: [PROJECT_ID], api_token: { token: API_TOKEN } } });
+    expect(res.status).toBe(422);
+    expect(res.body.errors.map((e: any) => [e.attribute, e.message])).toEqual([
+      ['project_id', 'project_id must be a string: the ID of your project (got an array).'],
+      ['api_token', 'api_token must be a string: an API token of that project (got an object).'],
+    ]);
+  });
+
   it('refuses a wrong token with 401 and no Basic challenge (no browser login box)', async () => {
     const res = await consoleClient(server).call('/api/console/login', { body: { project_id: PROJECT_ID, api_token: 'PTwrong' } });
     expect(res.status).toBe(401);

@@ -119,9 +119,18 @@ export function consoleSurface(deps: ConsoleDeps) {
       api.post('/api/console/login', { schema: { body: { type: 'object' } } }, async (request, reply) => {
         checkOrigin(request);
         const b = request.body as Record<string, unknown>;
-        const errors = [];
-        if (typeof b.project_id !== 'string' || b.project_id.trim() === '') errors.push(detail('INVALID_PARAMETER', { attribute: 'project_id', message: 'project_id is required: the ID of your project.' }));
-        if (typeof b.api_token !== 'string' || b.api_token.trim() === '') errors.push(detail('INVALID_PARAMETER', { attribute: 'api_token', message: 'api_token is required: an API token of that project.' }));
+        // A field given as another type is not missing: the answer says what it must be.
+        const problem = (name: string, what: string) => {
+          const v = b[name];
+          if (typeof v === 'string') return v.trim() === '' ? `${name} is required: ${what}.` : undefined;
+          if (v === undefined || v === null) return `${name} is required: ${what}.`;
+          const kind = Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+          return `${name} must be a string: ${what} (got ${kind}).`;
+        };
+        const errors = [['project_id', 'the ID of your project'], ['api_token', 'an API token of that project']].flatMap(([name, what]) => {
+          const message = problem(name!, what!);
+          return message ? [detail('INVALID_PARAMETER', { attribute: name!, message })] : [];
+        });
         if (errors.length) throw new AppError(errors);
         const principal = await verifyCredentials(http.verifier, request, (b.project_id as string).trim(), (b.api_token as string).trim());
         if (!principal) throw AppError.of('UNAUTHORIZED', { message: 'That project ID and API token do not match.' });
