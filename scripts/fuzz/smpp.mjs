@@ -7,7 +7,8 @@
  * bytes. (2) As an SMSC that the server's own SMPP connector binds to (configured to this script's
  * listener): deliver_sm and data_sm MOs and receipts built the same odd ways. Every request PDU with
  * a readable header must be answered with its sequence number (or the connection closed after a
- * framing error), never ESME_RSYSERR; the server must stay healthy (/health, /api/simulator/smsc,
+ * framing error), never ESME_RSYSERR, by its own response where that side takes the command (generic_nack
+ * only for one it does not); the server must stay healthy (/health, /api/simulator/smsc,
  * /api/ops/carriers, the message list) with its RSS bounded. Loopback; bounded in connections and
  * time. `npm run build && node scripts/fuzz/smpp.mjs [seed] [connections]`. Not part of the test suite.
  */
@@ -118,6 +119,20 @@ function oddPduOf(seq, kind) {
   return { bytes: bytes(Math.floor(random() * 64)), expect: false, framing: true };
 }
 
+/**
+ * Whether `answerCmd` is the right kind of answer to the request `sent` at `side`: its own response
+ * for a command that side takes (even when a field is bad), generic_nack only for one it does not
+ * (v3.4 §4.3 keeps generic_nack for a header it cannot read; an ESME takes no bind or query_sm).
+ */
+const TAKEN = {
+  smsc: new Set([ID.bind_receiver, ID.bind_transmitter, ID.bind_transceiver, ID.query_sm, ID.submit_sm, ID.deliver_sm, ID.unbind, ID.enquire_link, ID.data_sm]),
+  connector: new Set([ID.deliver_sm, ID.unbind, ID.enquire_link, ID.data_sm]),
+};
+function answerShapeOk(side, sent, answerCmd) {
+  const cmd = sent.readUInt32BE(4);
+  return TAKEN[side].has(cmd) ? answerCmd === (cmd | 0x80000000) >>> 0 : answerCmd === ID.generic_nack;
+}
+
 /** Reads PDUs off a socket: calls `onPdu({cmd, status, seq, body})`. */
 function reader(socket, onPdu) {
   let buf = Buffer.alloc(0);
@@ -154,6 +169,7 @@ const fake = createServer((socket) => {
         moPending.delete(p.seq);
         tally.moAnswered++;
         if (p.status === 0x08) failures.push({ side: 'connector', note: 'ESME_RSYSERR', sent: sent.toString('hex').slice(0, 200) });
+        if (!answerShapeOk('connector', sent, p.cmd)) failures.push({ side: 'connector', note: `answered with 0x${p.cmd.toString(16)}`, sent: sent.toString('hex').slice(0, 200) });
       }
     }
   });
@@ -222,6 +238,7 @@ async function esmeConnection(k) {
     }
     tally.answered++;
     if (a.status === 0x08) failures.push({ side: 'smsc', k, note: 'ESME_RSYSERR', sent: p.bytes.toString('hex').slice(0, 160) });
+    if (!answerShapeOk('smsc', p.bytes, a.cmd)) failures.push({ side: 'smsc', k, note: `answered with 0x${a.cmd.toString(16)}`, sent: p.bytes.toString('hex').slice(0, 160) });
   }
   socket.destroy();
 }

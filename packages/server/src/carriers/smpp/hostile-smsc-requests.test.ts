@@ -115,11 +115,13 @@ describe('an SMSC that sends a deliver_sm with a field longer than its maximum',
         reply(bindResp(pdu));
         // deliver_sm: a source_addr of 30 digits (at most 20 and its NUL), then a good one.
         const body = (source: string) => Buffer.concat([Buffer.from('\0'), Buffer.from([1, 1]), Buffer.from(`${source}\0`), Buffer.from([1, 1]), Buffer.from('15551230001\0'), Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]), Buffer.from('hi')]);
-        for (const [sequence, source] of [[7, '4'.repeat(30)]] as const) {
-          const b = body(source);
+        // Then a query_sm (which only an SMSC takes) with a message_id of 70 octets: refused as a
+        // readable one is, generic_nack ESME_RINVCMDID, not answered as if we took it.
+        const query = Buffer.concat([Buffer.from(`${'x'.repeat(70)}\0`), Buffer.from([1, 1]), Buffer.from('15551230001\0')]);
+        for (const [sequence, commandId, b] of [[7, 0x00000005, body('4'.repeat(30))], [6, 0x00000003, query]] as const) {
           const header = Buffer.alloc(16);
           header.writeUInt32BE(16 + b.length, 0);
-          header.writeUInt32BE(0x00000005, 4);
+          header.writeUInt32BE(commandId, 4);
           header.writeUInt32BE(sequence, 12);
           socket.write(Buffer.concat([header, b]));
         }
@@ -131,7 +133,7 @@ describe('an SMSC that sends a deliver_sm with a field longer than its maximum',
     pool.start();
     try {
       await until(() => answers.includes('enquire_link_resp 8 0'));
-      expect(answers).toEqual([`deliver_sm_resp 7 ${STATUS.ESME_RINVSRCADR}`, 'enquire_link_resp 8 0']);
+      expect(answers).toEqual([`deliver_sm_resp 7 ${STATUS.ESME_RINVSRCADR}`, `generic_nack 6 ${STATUS.ESME_RINVCMDID}`, 'enquire_link_resp 8 0']);
     } finally {
       await pool.stop(0);
     }

@@ -8,8 +8,11 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { decodePdu, encodePdu, EncodeError, refusalOf, type Address, type DataSmPdu, type MessageIdRespPdu, type Pdu, type ShortMessagePdu } from './pdu/codec.js';
-import { COMMAND_IDS, INTERFACE_VERSION_34, STATUS, statusName } from './pdu/constants.js';
+import { COMMAND_IDS, INTERFACE_VERSION_34, STATUS, statusName, type CommandName } from './pdu/constants.js';
 import { PduFramer } from './pdu/framer.js';
+
+/** The requests an ESME takes (a bind, submit_sm or query_sm from an SMSC gets generic_nack ESME_RINVCMDID). */
+const ESME_TAKES: ReadonlySet<CommandName> = new Set(['deliver_sm', 'data_sm', 'enquire_link', 'unbind']);
 
 /** How a bind is made. */
 export type BindMode = 'transceiver' | 'transmitter' | 'receiver';
@@ -329,7 +332,7 @@ export class SmppSession<T> {
         } else if (o) this.answer(decoded.sequence, { command: 'generic_nack', sequence: decoded.sequence, status: decoded.commandStatus ?? decoded.status });
       } else {
         // A deliver_sm or data_sm with a field we cannot read gets its own response with that field's status.
-        this.reply(refusalOf(decoded)!);
+        this.reply(refusalOf(decoded, ESME_TAKES)!);
       }
       return;
     }

@@ -8,9 +8,12 @@ import type { Socket } from 'node:net';
 import type { SmscStats } from '../../../domain/ports/simulator.js';
 import { clientAddressKey } from '../../../util/client-address.js';
 import { encodePdu, decodePdu, intTlv, refusalOf, type BindPdu, type Pdu, type QuerySmPdu, type ShortMessagePdu } from '../../smpp/pdu/codec.js';
-import { INTERFACE_VERSION_34, STATUS, TLV } from '../../smpp/pdu/constants.js';
+import { INTERFACE_VERSION_34, STATUS, TLV, type CommandName } from '../../smpp/pdu/constants.js';
 import { PduFramer } from '../../smpp/pdu/framer.js';
 import type { DeliverTarget, PendingDeliver } from './deliveries.js';
+
+/** The requests an SMSC takes (a deliver_sm from an ESME gets generic_nack ESME_RINVCMDID). */
+const SMSC_TAKES: ReadonlySet<CommandName> = new Set(['bind_transmitter', 'bind_receiver', 'bind_transceiver', 'enquire_link', 'unbind', 'submit_sm', 'data_sm', 'query_sm']);
 
 /** How an ESME is bound. */
 export type EsmeMode = 'transmitter' | 'receiver' | 'transceiver';
@@ -241,7 +244,7 @@ export class SmscConnection implements DeliverTarget {
         return;
       }
       // A known request with a field it cannot read gets its own response with that field's status.
-      this.send(refusalOf(decoded)!);
+      this.send(refusalOf(decoded, SMSC_TAKES)!);
       return;
     }
     const pdu = decoded.pdu;

@@ -311,8 +311,8 @@ describe('requests with a field the simulator SMSC cannot read', () => {
     await expect.poll(() => seen.length).toBe(2);
     s.write(encodePdu(bindPdu(3)));
     await expect.poll(() => seen.length).toBe(3);
-    s.write(Buffer.concat([raw(4, 4, smBody('', '1'.repeat(30))), raw(4, 5, smBody('x'.repeat(9), '15557650001')), raw(4, 6, smBody('', '15557650001').subarray(0, 20)), raw(0x15, 7, Buffer.from([1]))]));
-    await expect.poll(() => seen.length).toBe(7);
+    s.write(Buffer.concat([raw(4, 4, smBody('', '1'.repeat(30))), raw(4, 5, smBody('x'.repeat(9), '15557650001')), raw(4, 6, smBody('', '15557650001').subarray(0, 20)), raw(0x15, 7, Buffer.from([1])), raw(5, 8, smBody('', '1'.repeat(30)))]));
+    await expect.poll(() => seen.length).toBe(8);
     expect(seen.map((p) => [p.command, p.sequence, p.status])).toEqual([
       ['bind_transceiver_resp', 1, STATUS.ESME_RINVSYSID],
       ['bind_transceiver_resp', 2, STATUS.ESME_RINVPASWD],
@@ -322,6 +322,8 @@ describe('requests with a field the simulator SMSC cannot read', () => {
       // A body cut short, and octets after a body that has none: the length is what is wrong.
       ['submit_sm_resp', 6, STATUS.ESME_RINVCMDLEN],
       ['enquire_link_resp', 7, STATUS.ESME_RINVCMDLEN],
+      // A deliver_sm, which an SMSC does not take, is refused as a readable one is.
+      ['generic_nack', 8, STATUS.ESME_RINVCMDID],
     ]);
     expect(s.destroyed).toBe(false);
   });

@@ -275,15 +275,17 @@ function decodeBody(command: CommandName, frame: Buffer, sequence: number, statu
 
 /**
  * The answer to a request that could not be decoded: its own response with the failure's status
- * when the command is known (SMPP v3.4 §4.3 keeps generic_nack for a header it cannot read: an
- * unknown command_id or a bad command_length), otherwise generic_nack. Undefined for a response,
- * which is never answered.
+ * when it is one of the commands this side `takes` (SMPP v3.4 §4.3 keeps generic_nack for a header
+ * it cannot read: an unknown command_id or a bad command_length); generic_nack ESME_RINVCMDID for
+ * a command this side does not take (as when it can be read); generic_nack with the failure's
+ * status otherwise. Undefined for a response, which is never answered.
  */
-export function refusalOf(failure: DecodeFailure): Pdu | undefined {
+export function refusalOf(failure: DecodeFailure, takes: ReadonlySet<CommandName>): Pdu | undefined {
   const sequence = failure.sequence ?? 0;
   const status = failure.status;
   if (failure.commandId !== undefined && isResponseId(failure.commandId)) return undefined;
   const command = failure.commandId === undefined ? undefined : COMMAND_NAMES.get(failure.commandId);
+  if (command && !takes.has(command)) return { command: 'generic_nack', sequence, status: STATUS.ESME_RINVCMDID };
   switch (command) {
     case 'bind_receiver':
     case 'bind_transmitter':
