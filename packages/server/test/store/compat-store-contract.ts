@@ -70,8 +70,8 @@ export function describeCompatStoreContract(dialectName: string, openStore: () =
       await numberGroups.create(g);
       const m1 = membership(P1, g.id, n1.id, T0);
       const m2 = membership(P1, g.id, n2.id, T0 + 1);
-      expect(await numberGroups.addMember(m1, 10)).toBe(true);
-      expect(await numberGroups.addMember(m2, 10)).toBe(true);
+      expect(await numberGroups.addMember(m1, 10)).toBe('added');
+      expect(await numberGroups.addMember(m2, 10)).toBe('added');
       let dup: unknown;
       try {
         await numberGroups.addMember(membership(P1, g.id, n1.id), 10);
@@ -102,8 +102,30 @@ export function describeCompatStoreContract(dialectName: string, openStore: () =
       const phones = Array.from({ length: 6 }, (_, i) => phone(P1, `+1555000010${i}`));
       for (const n of phones) await numbers.create(n);
       const added = await Promise.all(phones.map((n, i) => sut.store.transaction((tx) => tx.numberGroups.addMember(membership(P1, g.id, n.id, T0 + i), 3))));
-      expect(added.filter(Boolean)).toHaveLength(3);
+      expect(added.filter((a) => a === 'added')).toHaveLength(3);
+      expect(added.filter((a) => a === 'full')).toHaveLength(3);
       expect((await numberGroups.countMembers(P1, [g.id])).get(g.id)).toBe(3);
+    });
+
+    // A group or number deleted after the engine looked it up (a DELETE racing the add): the add
+    // says so instead of failing on the foreign key (PostgreSQL answered the request 500).
+    it('adds no member to a group or of a number deleted meanwhile, and says so', async () => {
+      const { numberGroups, numbers } = sut.store;
+      const n = phone(P1, '+15550000201');
+      await numbers.create(n);
+      const g = group(P1);
+      await numberGroups.create(g);
+      const gone = group(P1);
+      await numberGroups.create(gone);
+      await numberGroups.delete(P1, gone.id);
+      expect(await sut.store.transaction((tx) => tx.numberGroups.addMember(membership(P1, gone.id, n.id), 10))).toBe('gone');
+      const released = phone(P1, '+15550000202');
+      await numbers.create(released);
+      await numbers.delete(P1, released.id);
+      expect(await sut.store.transaction((tx) => tx.numberGroups.addMember(membership(P1, g.id, released.id), 10))).toBe('gone');
+      // Another project's group or number is as good as gone.
+      expect(await sut.store.transaction((tx) => tx.numberGroups.addMember(membership(P2, g.id, n.id), 10))).toBe('gone');
+      expect(await numberGroups.countMembers(P1, [g.id, gone.id])).toEqual(new Map());
     });
 
     it('remembers one sticky sender per group and destination, replaceable, gone with the group', async () => {

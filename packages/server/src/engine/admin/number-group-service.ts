@@ -75,14 +75,19 @@ export class NumberGroupService {
     if (!number) throw invalid('phone_number_id', `phone_number_id ${preview(phoneNumberId)} is not a phone number of your project`);
     const now = this.deps.clock.now();
     const membership = { id: this.deps.ids.uuid(), projectId, groupId, phoneNumberId: number.id, createdAt: now, updatedAt: now };
-    let added: boolean;
+    let added: 'added' | 'full' | 'gone';
     try {
       added = await this.deps.store.transaction((tx) => tx.numberGroups.addMember(membership, MAX_GROUP_MEMBERS));
     } catch (err) {
       if (this.deps.isUniqueViolation(err)) throw new AppError(detail('NUMBER_ALREADY_IN_GROUP', { message: `${number.number} is already a member of this number group.` }));
       throw err;
     }
-    if (!added) throw new AppError(detail('NUMBER_GROUP_FULL', { message: `This number group already has ${MAX_GROUP_MEMBERS} members, the most a group may have; remove one first.` }));
+    // The group or the number was deleted since it was looked up above: answered as if it had been gone then.
+    if (added === 'gone') {
+      await this.get(projectId, groupId);
+      throw invalid('phone_number_id', `phone_number_id ${preview(phoneNumberId)} is not a phone number of your project`);
+    }
+    if (added === 'full') throw new AppError(detail('NUMBER_GROUP_FULL', { message: `This number group already has ${MAX_GROUP_MEMBERS} members, the most a group may have; remove one first.` }));
     return { membership, number };
   }
 

@@ -108,21 +108,26 @@ export class KyselyNumberGroupRepository implements NumberGroupRepository {
     return out;
   }
 
-  async addMember(m: NumberGroupMembershipRecord, maxMembers: number): Promise<boolean> {
-    // The group's row is held until commit, so concurrent adds count one after the other.
-    await this.traits.lockForUpdate(this.db.selectFrom('number_groups').select('id').where('project_id', '=', m.projectId).where('id', '=', m.groupId)).execute();
+  async addMember(m: NumberGroupMembershipRecord, maxMembers: number): Promise<'added' | 'full' | 'gone'> {
+    // The group's row is held until commit, so concurrent adds count one after the other, and
+    // neither it nor the number can be deleted under the insert: one deleted since the engine
+    // looked it up is 'gone' (the insert failed on its foreign key: a 500 on PostgreSQL).
+    const held = await this.traits.lockForUpdate(this.db.selectFrom('number_groups').select('id').where('project_id', '=', m.projectId).where('id', '=', m.groupId)).executeTakeFirst();
+    if (!held) return 'gone';
+    const number = await this.traits.lockReferenced(this.db.selectFrom('phone_numbers').select('id').where('project_id', '=', m.projectId).where('id', '=', m.phoneNumberId)).executeTakeFirst();
+    if (!number) return 'gone';
     const members = await this.db
       .selectFrom('number_group_memberships')
       .select((eb) => eb.fn.countAll().as('n'))
       .where('project_id', '=', m.projectId)
       .where('group_id', '=', m.groupId)
       .executeTakeFirst();
-    if (num((members?.n ?? 0) as number | string | bigint) >= maxMembers) return false;
+    if (num((members?.n ?? 0) as number | string | bigint) >= maxMembers) return 'full';
     await this.db
       .insertInto('number_group_memberships')
       .values({ id: m.id, project_id: m.projectId, group_id: m.groupId, phone_number_id: m.phoneNumberId, created_at: m.createdAt, updated_at: m.updatedAt })
       .execute();
-    return true;
+    return 'added';
   }
 
   private members(projectId: string) {

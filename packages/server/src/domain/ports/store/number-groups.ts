@@ -20,10 +20,12 @@ export interface NumberGroupRepository {
   /** Members per group id (groups without members are absent). */
   countMembers(projectId: string, groupIds: readonly string[]): Promise<Map<string, number>>;
   /**
-   * Adds a member unless the group already has `maxMembers` (false); call inside a transaction,
-   * which holds the group until commit. Throws a unique-constraint error when the number is already a member.
+   * Adds a member unless the group already has `maxMembers` ('full'), or the group or the number is
+   * no longer one of the project's ('gone': deleted since it was looked up); call inside a
+   * transaction, which holds the group and the number until commit. Throws a unique-constraint
+   * error when the number is already a member.
    */
-  addMember(membership: NumberGroupMembershipRecord, maxMembers: number): Promise<boolean>;
+  addMember(membership: NumberGroupMembershipRecord, maxMembers: number): Promise<'added' | 'full' | 'gone'>;
   getMembership(projectId: string, id: string): Promise<GroupMember | undefined>;
   listMembers(projectId: string, groupId: string, page: SeqPage): Promise<Array<GroupMember & { seq: number }>>;
   membershipSeqOf(projectId: string, id: string): Promise<number | undefined>;
