@@ -209,6 +209,23 @@ describe('opt-outs', () => {
   });
 });
 
+describe('an opt-out added through the API', () => {
+  // A DELETE of the same entry landing between the add and its read-back: the answer was a 500
+  // (the read-back found nothing). The add did happen; it is answered with the entry it made.
+  it('is answered with its entry also when a removal lands right after the add', async () => {
+    const sender = TEST_NUMBERS[0];
+    let removal: Promise<number> | undefined;
+    const stop = t.bus.subscribe('opt_outs.changed', () => {
+      removal ??= t.engine.optOuts.remove(t.project.id, '+15557650077', [sender]);
+    });
+    const added = await t.engine.optOuts.addOne(t.project.id, sender, '+15557650077');
+    stop();
+    expect(await removal).toBe(1);
+    expect(added).toMatchObject({ projectId: t.project.id, sender, handset: '+15557650077', keyword: null });
+    expect(await t.engine.optOuts.get(t.project.id, added.id)).toBeUndefined();
+  });
+});
+
 describe('smart encoding', () => {
   const curly = `It\u2019s \u201cready\u201d \u2014 ${'x'.repeat(60)}\u2026`;
 

@@ -219,7 +219,10 @@ export class OptOutService {
     }
     this.added(projectId);
     const [row] = await this.deps.repository.list(projectId, { sender, handset }, { limit: 1 });
-    const { seq: _seq, ...record } = row!;
+    // Removed by another request since the add (a DELETE racing it): the add happened, so it is
+    // answered with the entry it made, as if the removal had come just after the answer.
+    if (!row) return entry;
+    const { seq: _seq, ...record } = row;
     return record;
   }
 
