@@ -182,6 +182,10 @@ export const ERRORS = {
   // message_fallback_url) that is not a URL a webhook could be sent to. Twilio's code for a phone
   // number's URL handler that is not a valid URL ("Invalid Url"): https://www.twilio.com/docs/api/errors/21402
   WEBHOOK_URL_INVALID: def('invalid_attribute', 21402, 'A webhook URL must be an absolute http or https URL of at most 2048 characters, its host name at most 253 characters in labels of at most 63.', TWILIO),
+  // An AvailablePhoneNumbers search whose AreaCode is not a three-digit area code: Twilio's 21451,
+  // "the AreaCode parameter you specified was not a valid North American area code"
+  // (https://www.twilio.com/docs/errors/21451).
+  AREA_CODE_INVALID: def('invalid_parameter', 21451, 'AreaCode must be a three-digit North American area code, such as 510.', { attribute: 'AreaCode', twilioMeaning: true }),
   // Twilio and SignalWire document no limit on an account's numbers, so no code of theirs: the generic one.
   NUMBER_LIMIT_REACHED: def('phone_number_limit_reached', 10000, 'The project already has the most phone numbers a project may have.', { attribute: 'base', nativeType: 'account_error' }),
   // A number's application must be one of the project's own: another project's answers as an unknown

@@ -164,6 +164,17 @@ describe('IncomingPhoneNumbers through the twilio client', () => {
     expect((await server.api(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/AvailablePhoneNumbers/USA/Local.json`)).status).toBe(404);
   });
 
+  it("refuses an AreaCode that is not three digits with Twilio's 21451 (invalid area code), not an empty list that reads as 'none left'", async () => {
+    const client = twilioClient(server.url);
+    await expect(client.availablePhoneNumbers('US').local.list({ areaCode: 'abc' as unknown as number })).rejects.toMatchObject({ status: 400, code: 21451, moreInfo: 'https://www.twilio.com/docs/errors/21451' });
+    for (const bad of ['abc', '51', '5100', '51a', '%20510']) {
+      const raw = await server.api(`/2010-04-01/Accounts/${PROJECT_ID}/AvailablePhoneNumbers/US/Local.json?AreaCode=${bad}`);
+      expect(raw, bad).toMatchObject({ status: 400, body: { code: 21451, message: expect.stringContaining('AreaCode') } });
+    }
+    // Three digits is a search like any other: an empty list (there is no inventory).
+    expect(await client.availablePhoneNumbers('US').tollFree.list({ areaCode: 800 })).toEqual([]);
+  });
+
   it("lists and registers numbers of one type through Twilio's Local and TollFree subresources", async () => {
     const client = twilioClient(server.url);
     const local = await client.incomingPhoneNumbers.local.create({ phoneNumber: '+15551233001', friendlyName: 'local one', smsUrl: `${receiver.url}/local` });

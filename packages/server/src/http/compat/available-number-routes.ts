@@ -5,10 +5,13 @@
  * either official client is a search (Twilio's `availablePhoneNumbers('US').local.list({ areaCode })`,
  * SignalWire's "Search for available phone numbers"), and a 404 there ends a ported program before
  * it reaches the create. The search parameters both providers document are accepted and not
- * applied; any other is refused as on the other lists. Needs the `numbers` scope.
+ * applied; any other is refused as on the other lists. An `AreaCode` that is not three digits is
+ * refused as Twilio refuses it (21451), so a typo does not read as "no numbers left there". Needs
+ * the `numbers` scope.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { principalOf } from '../auth.js';
+import { AppError } from '../../domain/app-error.js';
 import { resourceNotFound } from './error-format.js';
 import { sidOf } from './params.js';
 import { filterParams, parseCompatPage } from './paging.js';
@@ -53,6 +56,10 @@ export async function availableNumberRoutes(app: FastifyInstance): Promise<void>
     const type = sidOf(request.params.Type);
     const country = request.params.CountryCode.toUpperCase();
     if (!TYPES.has(type) || !/^[A-Z]{2}$/.test(country)) throw resourceNotFound(request.url);
+    const areaCode = (request.query as Record<string, unknown>).AreaCode;
+    if (areaCode !== undefined && !(typeof areaCode === 'string' && /^[0-9]{3}$/.test(areaCode))) {
+      throw AppError.of('AREA_CODE_INVALID', { message: `AreaCode ${JSON.stringify(areaCode)} is not a valid area code: give three digits, such as 510.` });
+    }
     return emptyPage(request, `${accountUri(projectId)}/AvailablePhoneNumbers/${country}/${type}.json`, 'available_phone_numbers', SEARCH_PARAMS);
   });
 }
