@@ -382,6 +382,15 @@ describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, { ti
       expect(sent.status).toBe(201);
     });
 
+    it('accepts a token the CLI creates while it runs at once, though a request of the project has just been authenticated', async () => {
+      // The project's tokens were read within the last 5 s, as they are while a client sends;
+      // the token just made is the one a developer tries next, and must not answer 401 meanwhile.
+      expect((await call('/api/messaging/logs', senderToken)).status).toBe(200);
+      const made = await admin(['token', 'create', '--project', projectId, '--name', 'fresh', '--scopes', 'messaging']);
+      expect(made.code, made.stderr).toBe(0);
+      expect((await call('/api/messaging/logs', made.stdout.trim())).status).toBe(200);
+    });
+
     it('send sends through the running server with the given credentials, and --wait prints the final state', async () => {
       const run = await cli(['send', '--url', url, '--project', projectId, '--token', senderToken, '--from', number, '--to', '+17775550124', '--body', 'from the terminal', '--wait']);
       // It ends undelivered: printed, and told to a script by the exit code.

@@ -6,6 +6,10 @@
  * a client, within `ttlMs`) skip hashing; it goes with the entry, so revocation works as before. Test tokens
  * authenticate only where the caller asks for them (`allowTest`): anywhere else they are no
  * credentials at all, so a surface that never heard of them (RELAY, the console login) refuses them.
+ * A token found in no entry older than `MISS_RELOAD_AFTER_MS` reads the project's tokens again once:
+ * a token just made by another process (`switchboard token create`, which cannot tell the server)
+ * works at once instead of answering 401 until the entry expires; failed logins are throttled, and
+ * this reads at most once per `MISS_RELOAD_AFTER_MS` per project.
  */
 import type { Clock } from '../../domain/clock.js';
 import { hashToken, tokenDigestMatches, type TokenScope } from '../../domain/credentials.js';
@@ -30,6 +34,8 @@ export interface Principal {
 }
 
 interface Entry {
+  /** When the tokens were read (the clock's ms). */
+  loadedAt: number;
   tokens: Array<{ id: string; hash: Buffer; scopes: readonly TokenScope[]; test: boolean }>;
   /**
    * Tokens presented and found among `tokens`, with their principal: lives and dies with the entry
@@ -40,6 +46,8 @@ interface Entry {
 
 /** Matched tokens remembered per project (a project has a handful of tokens; clients reuse theirs). */
 const MAX_MATCHED = 64;
+/** A token no entry matched reads the tokens again when the entry is at least this old. */
+const MISS_RELOAD_AFTER_MS = 250;
 
 export class CredentialVerifier {
   /**
@@ -49,12 +57,13 @@ export class CredentialVerifier {
    */
   private readonly cache: GuardedCache<Entry>;
 
-  constructor(projects: ProjectRepository, tokens: TokenRepository, clock: Clock, bus: Bus, ttlMs = 5_000) {
+  constructor(projects: ProjectRepository, tokens: TokenRepository, private readonly clock: Clock, bus: Bus, ttlMs = 5_000) {
     this.cache = new GuardedCache({
       load: async (projectId) => {
+        const loadedAt = clock.now();
         const project = await projects.get(projectId);
         const active = project ? await tokens.listActive(projectId) : [];
-        return { tokens: active.map((t) => ({ id: t.id, hash: t.tokenHash, scopes: t.scopes, test: t.test })), matched: new Map() };
+        return { loadedAt, tokens: active.map((t) => ({ id: t.id, hash: t.tokenHash, scopes: t.scopes, test: t.test })), matched: new Map() };
       },
       now: () => clock.now(),
       ttlMs,
@@ -70,14 +79,16 @@ export class CredentialVerifier {
   async verify(presentedProjectId: string, token: string, opts: { readonly allowTest?: boolean } = {}): Promise<Principal | null> {
     if (!presentedProjectId || !token || presentedProjectId.length > 64 || token.length > 256) return null;
     const projectId = canonicalId(presentedProjectId);
-    const entry = await this.cache.get(projectId);
+    let entry = await this.cache.get(projectId);
     // Only a token that matched before is found here; any other is checked against all digests below.
     const known = entry.matched.get(token);
     if (known) return known.test && !opts.allowTest ? null : known;
     const digest = hashToken(token);
-    let match: Entry['tokens'][number] | null = null;
-    for (const t of entry.tokens) {
-      if (tokenDigestMatches(digest, t.hash) && match === null) match = t;
+    let match = matchOf(entry, digest);
+    if (match === null && this.clock.now() - entry.loadedAt >= MISS_RELOAD_AFTER_MS) {
+      this.cache.invalidate(projectId);
+      entry = await this.cache.get(projectId);
+      match = matchOf(entry, digest);
     }
     if (match === null) return null;
     const principal: Principal = { projectId, scopes: new Set(match.scopes), tokenId: match.id, tokenDigest: digest, ...(match.test ? { test: true } : {}) };
@@ -89,4 +100,13 @@ export class CredentialVerifier {
   async isActive(projectId: string, tokenId: string): Promise<boolean> {
     return (await this.cache.get(projectId)).tokens.some((t) => t.id === tokenId);
   }
+}
+
+/** The entry's token whose digest is `digest`, comparing every one (constant time over the project's tokens). */
+function matchOf(entry: Entry, digest: Buffer): Entry['tokens'][number] | null {
+  let match: Entry['tokens'][number] | null = null;
+  for (const t of entry.tokens) {
+    if (tokenDigestMatches(digest, t.hash) && match === null) match = t;
+  }
+  return match;
 }
