@@ -211,6 +211,26 @@ describe.skipIf(!BUILT)(`a refused start ${BUILT ? '' : NOT_BUILT}`, { timeout: 
     expectRefused(await cli(['start', '--https', 'false']), /^switchboard: option '--https' is a switch and takes no value \(got "--https false"\): give --https or --no-https$/m);
   });
 
+  // Every command took every server flag: `send --smsc` or `token list --https-port 9443` did
+  // nothing, silently, and `send --help` offered "--smsc  Start the simulator's SMSC".
+  it('a server flag given to a command that does not use it is refused, and its --help lists only the flags it reads', async () => {
+    expectRefused(
+      await cli(['send', '--smsc', '--from', '+15551230001', '--to', '+15557654321', '--body', 'hi']),
+      /^switchboard: --smsc is a setting of the server \(switchboard start --smsc\); switchboard send does not use it: drop it$/m,
+    );
+    expectRefused(await cli(['token', 'list', '--https-port=9443']), /^switchboard: --https-port is a setting of the server .*; switchboard token list does not use it: drop it$/m);
+    expectRefused(await cli(['number', 'add', '+15551230009', '--no-https']), /^switchboard: --no-https is a setting of the server .*; switchboard number add does not use it/m);
+    // A value that looks like a flag is a value: the body "--smsc" is sent as text, not refused as a flag.
+    const asBody = await cli(['send', '--url', 'http://127.0.0.1:9', '--project', 'p', '--token', 't', '--from', '+15551230001', '--to', '+15557654321', '--body', '--smsc']);
+    expect(asBody.stderr).not.toMatch(/setting of the server/);
+    const send = await cli(['send', '--help']);
+    expect(send.stdout).toMatch(/--port <port>/);
+    expect(send.stdout).not.toMatch(/--smsc|--roles|--tls-cert|--log-format/);
+    const tokens = await cli(['token', 'list', '--help']);
+    expect(tokens.stdout).toMatch(/--data-dir <folder>[\s\S]*--database-url <url>/);
+    expect(tokens.stdout).not.toMatch(/--https|--simulator-delay-ms|--public-url/);
+  });
+
   it('send refuses a --url that is no http(s) address', async () => {
     expectRefused(
       await cli(['send', '--url', 'localhost8080', '--project', 'p', '--token', 't', '--from', '+15551230001', '--to', '+15557654321', '--body', 'hi']),

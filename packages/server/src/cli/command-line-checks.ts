@@ -148,3 +148,25 @@ export function refuseOptionsOfDisabled(program: Command, args: readonly string[
     if (setting) refuse(`${setting} is given with ${option.long}, which turns that off; drop one of them`);
   }
 }
+
+/**
+ * A flag of `start` given to a command that does not read it (`send --smsc`, `token list
+ * --https-port 9443`): commander would call it unknown and suggest the nearest of the command's
+ * own. Say whose it is instead. The value of one of the command's options is skipped (`--body --smsc`).
+ */
+export function refuseServerFlags(program: Command, args: readonly string[], refuse: Refuse): void {
+  const start = program.commands.find((c) => c.name() === 'start');
+  let cmd: Command = program;
+  let depth = 0;
+  for (let sub; (sub = cmd.commands.find((c) => c.name() === args[depth])); depth++) cmd = sub;
+  if (!start || cmd === program || cmd === start) return;
+  const own = cmd.options as readonly Option[];
+  const valued = new Set(own.filter((o) => (o.required || o.optional) && o.long).map((o) => o.long!));
+  const words = args.slice(0, args.includes('--') ? args.indexOf('--') : undefined);
+  for (const [i, arg] of words.entries()) {
+    if (i < depth || !arg.startsWith('--') || (i > 0 && valued.has(words[i - 1]!))) continue;
+    const name = arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
+    if (own.some((o) => o.long === name) || !(start.options as readonly Option[]).some((o) => o.long === name)) continue;
+    refuse(`${name} is a setting of the server (switchboard start ${name}); switchboard ${args.slice(0, depth).join(' ')} does not use it: drop it`);
+  }
+}

@@ -1,7 +1,8 @@
 /**
  * The `switchboard` command, on commander: `start` runs the server; `send` sends a message through a
  * running server; `project`, `token` and `number` manage the data folder's database directly (a
- * running server sees changes within a few seconds). Every command takes the setting flags.
+ * running server sees changes within a few seconds). `start` takes every setting flag; the other
+ * commands the few they read (a server flag given to one of them is refused, not ignored).
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -23,7 +24,7 @@ import { startupBanner } from './banner.js';
 import { handleClosedOutput } from './closed-output.js';
 import { bannerCredentials } from './local-credentials.js';
 import { SendError, sendFromTerminal } from './send.js';
-import { oneLineError, refuseCommandAfterOptions, refuseFlagsNpmKept, refuseHttpListenerAliases, refuseOptionsOfDisabled, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
+import { oneLineError, refuseCommandAfterOptions, refuseFlagsNpmKept, refuseHttpListenerAliases, refuseOptionsOfDisabled, refuseServerFlags, refuseSwitchValues, refuseUnknownCommand } from './command-line-checks.js';
 import { refuseRepeatedOptions } from './once-options.js';
 import { guardedStart } from './start-guard.js';
 import { startupFailureLine } from './startup-errors.js';
@@ -51,10 +52,19 @@ function metavar(flag: string): string {
   return '<value>';
 }
 
-/** Add `--config` and every setting's flag; boolean settings are switches (`--smsc`, `--no-https`). */
-function withSettingOptions(cmd: Command): Command {
+/** The setting flags `send` reads: where the server is (its default URL) and where its credentials are kept. */
+const SEND_FLAGS = ['host', 'port', 'data-dir', 'database-url'];
+/** The setting flags the management commands read: the database, and the default project. */
+const ADMIN_FLAGS = ['data-dir', 'database-url', 'project-id'];
+
+/**
+ * Add `--config` and the settings' flags — every one (`start`), or those in `only`; boolean settings
+ * are switches (`--smsc`, `--no-https`).
+ */
+function withSettingOptions(cmd: Command, only?: readonly string[]): Command {
   cmd.addOption(new Option('--config <file>', 'JSON config file; default ./switchboard.json when it exists').env('SWITCHBOARD_CONFIG'));
   for (const s of FLAGGED) {
+    if (only && !only.includes(s.flag)) continue;
     const describe = `${s.description} (${s.env})`;
     if (s.parse === parsers.bool) {
       cmd.addOption(new Option(`--${s.flag}`, describe));
@@ -65,6 +75,9 @@ function withSettingOptions(cmd: Command): Command {
   }
   return cmd;
 }
+
+/** A management command's setting flags (`ADMIN_FLAGS`). */
+const adminOptions = (cmd: Command): Command => withSettingOptions(cmd, ADMIN_FLAGS);
 
 /** Resolve settings from the command's flags, the environment and the config file. */
 function settingsOf(cmd: Command): ResolvedSettings {
@@ -207,6 +220,7 @@ function buildProgram(): Command {
       .option('--url <url>', 'server base URL (default: http://<host>:<port> of the settings)')
       .option('--project <id>', 'project ID (default: SIGNALWIRE_PROJECT_ID, then the data folder credentials)')
       .option('--token <token>', 'API token (default: SIGNALWIRE_API_TOKEN, then the data folder credentials)'),
+    SEND_FLAGS,
   ).action(async (opts: { from?: string; to?: string; body?: string; media?: string[]; wait?: boolean; url?: string; project?: string; token?: string }, cmd: Command) => {
     try {
       const sent = await sendFromTerminal(opts, settingsOf(cmd), process.env, (line) => out(`${line}\n`), (line) => void process.stderr.write(`${line}\n`));
@@ -217,18 +231,18 @@ function buildProgram(): Command {
     }
   });
 
-  withSettingOptions(program.command('migrate').description('create or upgrade the database schema')).action(async (_opts, cmd: Command) => {
+  adminOptions(program.command('migrate').description('create or upgrade the database schema')).action(async (_opts, cmd: Command) => {
     await withAdmin(settingsOf(cmd), async () => undefined, { mayCreate: true });
     out('database schema is up to date\n');
   });
 
   const project = program.command('project').description('manage projects');
-  withSettingOptions(project.command('list').description('list projects')).action((_o, cmd: Command) =>
+  adminOptions(project.command('list').description('list projects')).action((_o, cmd: Command) =>
     withAdmin(settingsOf(cmd), async ({ store }) => {
       for (const p of await store.projects.list()) out(`${p.id}  ${p.name}\n`);
     }, { reads: true }),
   );
-  withSettingOptions(project.command('create').description('create a project and print its ID, an API token and its signing key (once)').argument('[name]', 'project name', 'Project')).action(
+  adminOptions(project.command('create').description('create a project and print its ID, an API token and its signing key (once)').argument('[name]', 'project name', 'Project')).action(
     (name: string, _o, cmd: Command) => {
       if (!name.trim()) fail('the project name must not be empty');
       return withAdmin(settingsOf(cmd), async ({ store, projects }) => {
@@ -244,14 +258,14 @@ function buildProgram(): Command {
 
   const token = program.command('token').description('manage API tokens');
   const projectOption = () => new Option('--project <id>', 'project ID (default: bootstrap.projectId when set, else the first project)');
-  withSettingOptions(token.command('list').description('list API tokens (prefixes only, never secrets)').addOption(projectOption())).action((o: { project?: string }, cmd: Command) =>
+  adminOptions(token.command('list').description('list API tokens (prefixes only, never secrets)').addOption(projectOption())).action((o: { project?: string }, cmd: Command) =>
     withAdmin(settingsOf(cmd), async ({ store, projectId }) => {
       for (const t of await store.tokens.list(await projectId(o.project))) {
         out(`${t.id}  ${t.tokenPrefix}…  ${t.name}  [${t.scopes.join(',')}]${t.test ? '  test' : ''}${t.revokedAt ? '  revoked' : ''}\n`);
       }
     }, { reads: true }),
   );
-  withSettingOptions(
+  adminOptions(
     token
       .command('create')
       .description('create an API token and print it once (it is stored hashed)')
@@ -270,7 +284,7 @@ function buildProgram(): Command {
       out(`${t.token}\n`);
     });
   });
-  withSettingOptions(token.command('revoke').description('revoke a token by its id (see token list)').argument('<token-id>').addOption(projectOption())).action(
+  adminOptions(token.command('revoke').description('revoke a token by its id (see token list)').argument('<token-id>').addOption(projectOption())).action(
     (id: string, o: { project?: string }, cmd: Command) =>
       withAdmin(settingsOf(cmd), async ({ projects, projectId: projectOf }) => {
         const projectId = await projectOf(o.project);
@@ -284,14 +298,14 @@ function buildProgram(): Command {
   );
 
   const number = program.command('number').description('manage phone numbers');
-  withSettingOptions(number.command('list').description('list phone numbers').addOption(projectOption())).action((o: { project?: string }, cmd: Command) =>
+  adminOptions(number.command('list').description('list phone numbers').addOption(projectOption())).action((o: { project?: string }, cmd: Command) =>
     withAdmin(settingsOf(cmd), async ({ store, projectId }) => {
       for (const n of await store.numbers.list(await projectId(o.project), {}, { limit: 1000 })) {
         out(`${n.number}  ${n.numberType}  [${n.capabilities.join(',')}]  ${n.messageHandler ?? '-'} ${n.messageRelayContext ?? n.messageRequestUrl ?? ''}\n`);
       }
     }, { reads: true }),
   );
-  withSettingOptions(
+  adminOptions(
     number
       .command('add')
       .description('register a number; its inbound messages go to a RELAY context')
@@ -312,7 +326,7 @@ function buildProgram(): Command {
       }
     });
   });
-  withSettingOptions(number.command('remove').description('release a number').argument('<number>').addOption(projectOption())).action((arg: string, o: { project?: string }, cmd: Command) =>
+  adminOptions(number.command('remove').description('release a number').argument('<number>').addOption(projectOption())).action((arg: string, o: { project?: string }, cmd: Command) =>
     withAdmin(settingsOf(cmd), async ({ store, numbers, projectId: projectOf }) => {
       const projectId = await projectOf(o.project);
       const n = await store.numbers.getByNumber(projectId, arg);
@@ -333,6 +347,7 @@ refuseCommandAfterOptions(program, process.argv.slice(2), fail);
 refuseHttpListenerAliases(process.argv.slice(2), fail);
 refuseSwitchValues(program, process.argv.slice(2), fail);
 refuseOptionsOfDisabled(program, process.argv.slice(2), fail);
+refuseServerFlags(program, process.argv.slice(2), fail);
 program
   .parseAsync(process.argv.slice(2), { from: 'user' })
   .catch((err: unknown) => {
