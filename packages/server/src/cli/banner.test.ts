@@ -17,9 +17,9 @@ describe('shellWord (the paths in the banner\'s commands)', () => {
 });
 
 describe('startupBanner', () => {
-  const banner = (env: Record<string, string>) => {
+  const banner = (env: Record<string, string>, numbers = ['+15551230001']) => {
     const settings = loadSettings({ env: { SWITCHBOARD_HTTPS: 'false', ...env }, flags: {} });
-    const handle = { url: 'http://127.0.0.1:8080', settings, bootstrap: { project: { id: 'p1', signingKey: 'PSK_x' }, numbers: ['+15551230001'] }, smsc: null, httpsUrl: null, caFile: null };
+    const handle = { url: 'http://127.0.0.1:8080', settings, bootstrap: { project: { id: 'p1', signingKey: 'PSK_x' }, numbers }, smsc: null, httpsUrl: null, caFile: null };
     return startupBanner(handle as unknown as SwitchboardHandle, settings.databaseUrl ? { kind: 'not-shown' } : { kind: 'local', apiToken: 'PTtoken', file: 'data/credentials.json' });
   };
 
@@ -44,5 +44,14 @@ describe('startupBanner', () => {
     expect(text).toContain('--body "Hello from Switchboard"\n');
     expect(text).not.toContain('--wait');
     expect(text).toContain(`curl -s -u 'p1:PTtoken' -H 'Content-Type: application/json' -d '{"ms":60000}' http://127.0.0.1:8080/api/simulator/clock/advance`);
+  });
+
+  // A project without numbers (a second project on a used data folder: SWITCHBOARD_PROJECT_ID changed)
+  // was told `number add +15551230001`: that number is the first project's ("already registered"),
+  // and without --project and --data-dir the command went to another project or folder.
+  it('for a project without numbers, gives a number add for that project and data folder, naming no number another may hold', () => {
+    const text = banner({ SWITCHBOARD_DATA_DIR: 'elsewhere' }, []);
+    expect(text).toMatch(/Numbers +\(none; add one with: npx switchboard number add <E\.164 number> --project p1 --data-dir elsewhere\)\n/);
+    expect(banner({ SWITCHBOARD_DATABASE_URL: 'postgres://u@db/sb' }, [])).toContain('(none; add one with: npx switchboard number add <E.164 number> --project p1 --database-url …)\n');
   });
 });

@@ -48,7 +48,8 @@ export function startupBanner(h: SwitchboardHandle, creds: BannerCredentials): s
     `  Project ID     ${project.id}`,
     `  API token      ${tokenLine}`,
     `  Signing key    ${creds.kind === 'local' ? project.signingKey : '(not printed; the console shows it)'}`,
-    `  Numbers        ${numbers.join(', ') || '(none; add one with: npx switchboard number add +15551230001)'}`,
+    // No built-in number here: it may be another project's on this folder (SWITCHBOARD_PROJECT_ID changed).
+    `  Numbers        ${numbers.join(', ') || `(none; add one with: npx switchboard number add <E.164 number> --project ${project.id}${s.databaseUrl ? ' --database-url …' : dataDirFlag(h)})`}`,
     `  Config file    ${s.configFile ? shortPath(s.configFile) : '(none: defaults, environment and flags)'}`,
     `  Store          ${s.databaseUrl ? `PostgreSQL ${withoutPassword(s.databaseUrl)}` : `SQLite ${shortPath(resolve(sqliteFile(s.dataDir)))}`}`,
     `  Bus            ${s.natsUrl ? `NATS ${s.natsUrl}` : 'in-process (one node)'}   simulator delay ${s.simulatorDelayMs} ms${manualClock ? ', manual clock' : ''}`,
@@ -90,8 +91,13 @@ export function shellWord(word: string): string {
 
 /** The flags `switchboard send` needs to find this server and its kept credentials when they differ from the defaults. */
 function sendTarget(h: SwitchboardHandle): string {
-  const defaults = { url: `http://${SETTINGS.host.default}:${SETTINGS.port.default}`, dataDir: SETTINGS.dataDir.default };
-  return `${h.url === defaults.url ? '' : ` --url ${h.url}`}${resolve(h.settings.dataDir) === resolve(defaults.dataDir) ? '' : ` --data-dir ${shellWord(h.settings.dataDir)}`}`;
+  const defaults = { url: `http://${SETTINGS.host.default}:${SETTINGS.port.default}` };
+  return `${h.url === defaults.url ? '' : ` --url ${h.url}`}${dataDirFlag(h)}`;
+}
+
+/** `--data-dir` for a command to find this server's folder, when it is not the default. */
+function dataDirFlag(h: SwitchboardHandle): string {
+  return resolve(h.settings.dataDir) === resolve(SETTINGS.dataDir.default) ? '' : ` --data-dir ${shellWord(h.settings.dataDir)}`;
 }
 
 /** Where HTTPS listens and, for the generated local CA, how to make Node clients trust it. */
