@@ -296,6 +296,18 @@ describe.skipIf(!BUILT)(`managing a data folder ${BUILT ? '' : NOT_BUILT}`, { ti
     expect(bad.stderr).toMatch(/E\.164/);
   });
 
+  // It said "already registered on this server" and no more: not which project holds it (the
+  // operator's CLI may say), nor how to move it.
+  it("number add names the project that holds a number another project asks for, and how to release it there", async () => {
+    const folder = freshDataDir();
+    const idOf = async (name: string) => /^project (\S+)\n/.exec((await cli(['project', 'create', name, '--data-dir', folder])).stdout)![1]!;
+    const [first, second] = [await idOf('First'), await idOf('Second')];
+    expect((await cli(['number', 'add', '+15551230007', '--project', first, '--data-dir', folder])).code).toBe(0);
+    const taken = await cli(['number', 'add', '+15551230007', '--project', second, '--data-dir', folder]);
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toBe(`switchboard: +15551230007 is already registered, to project ${first}: release it there first (switchboard number remove +15551230007 --project ${first}), or add another number\n`);
+  });
+
   it('number remove releases a number, and refuses one the project does not have', async () => {
     const run = await admin(['number', 'remove', '24680']);
     expect(run.code, run.stderr).toBe(0);

@@ -316,11 +316,15 @@ function buildProgram(): Command {
     // An empty context registered the number with none: its inbound messages reached no client.
     if (o.context !== undefined && !o.context.trim()) fail('--context must not be empty: name the RELAY context inbound messages go to, or leave it out for the default');
     const settings = settingsOf(cmd);
-    return withAdmin(settings, async ({ numbers, projectId }) => {
+    return withAdmin(settings, async ({ store, numbers, projectId }) => {
+      const target = await projectId(o.project);
       try {
-        const n = await numbers.register(await projectId(o.project), { number: arg, message_handler: 'relay_context', message_relay_context: o.context ?? settings.defaultRelayContext });
+        const n = await numbers.register(target, { number: arg, message_handler: 'relay_context', message_relay_context: o.context ?? settings.defaultRelayContext });
         out(`registered ${n.number} (${n.id})\n`);
       } catch (err) {
+        // The API may not say who holds a number (another tenant); the operator's CLI says, and how to move it.
+        const owner = err instanceof AppError && err.details[0]?.key === 'NUMBER_TAKEN' ? await store.numbers.resolveOwner(arg) : undefined;
+        if (owner && owner.projectId !== target) fail(`${owner.number} is already registered, to project ${owner.projectId}: release it there first (switchboard number remove ${owner.number} --project ${owner.projectId}), or add another number`);
         if (err instanceof AppError) fail(err.details.map((d) => d.message).join('; '));
         throw err;
       }
