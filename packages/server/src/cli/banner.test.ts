@@ -53,5 +53,9 @@ describe('startupBanner', () => {
     const text = banner({ SWITCHBOARD_DATA_DIR: 'elsewhere' }, []);
     expect(text).toMatch(/Numbers +\(none; add one with: npx switchboard number add <E\.164 number> --project p1 --data-dir elsewhere\)\n/);
     expect(banner({ SWITCHBOARD_DATABASE_URL: 'postgres://u@db/sb' }, [])).toContain('(none; add one with: npx switchboard number add <E.164 number> --project p1 --database-url …)\n');
+    // The send examples name the number to add, not a built-in one that may be another project's.
+    expect(text).not.toContain('+15551230001');
+    expect(text).toContain('--from <the number you add>');
+    expect(text).toContain('"from":"<the number you add>"');
   });
 });

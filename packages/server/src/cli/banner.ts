@@ -31,7 +31,8 @@ export function startupBanner(h: SwitchboardHandle, creds: BannerCredentials): s
   // Commands below use the token itself where it may be shown, a variable the reader sets otherwise.
   const token = creds.kind === 'local' ? creds.apiToken : '$SIGNALWIRE_API_TOKEN';
   const quote = creds.kind === 'local' ? "'" : '"';
-  const from = numbers[0] ?? '+15551230001';
+  // Without numbers, the examples name the one to add: a built-in number may be another project's on this folder.
+  const from = numbers[0] ?? '<the number you add>';
   const wsUrl = h.url.replace(/^http/, 'ws');
   // On the manual clock nothing moves until a test advances it: `send --wait` would wait its minute for nothing.
   const manualClock = s.simulatorClock === 'manual';
