@@ -148,12 +148,14 @@ describe.skipIf('missing' in setup)("SignalWire's TypeScript SDK REST client", (
     expect(await outcome(client.shortCodes.list({ filter_numbr: '1' }))).toMatchObject({ status: 422, body: { errors: [{ code: 'invalid_filter' }] } });
   });
 
-  it('compat.messages media: listMedia and deleteMedia on a sent MMS (JSON MediaUrl array)', async () => {
+  it('compat.messages media: listMedia, getMedia and deleteMedia on a sent MMS (JSON MediaUrl array)', async () => {
     const mms = await client.compat.messages.create({ To: '+15557650702', From: NUMBERS[0], Body: 'a picture', MediaUrl: ['https://example.com/a.png'] });
     expect(mms).toMatchObject({ num_media: 1 });
     await eventually(async () => ((await client.compat.messages.get(mms.sid)).status === 'delivered' ? true : undefined), 10_000, 'the MMS delivered');
     const media = (await client.compat.messages.listMedia(mms.sid)).media_list;
     expect(media).toEqual([expect.objectContaining({ parent_sid: mms.sid, content_type: 'image/png' })]);
+    // getMedia GETs Media/{sid} without .json, asking for JSON (Accept: application/json): the record, not a redirect to the file.
+    expect(await outcome(client.compat.messages.getMedia(mms.sid, media[0].sid))).toEqual({ ok: media[0] });
     expect(await outcome(client.compat.messages.deleteMedia(mms.sid, media[0].sid))).toEqual({ ok: {} });
     expect((await client.compat.messages.listMedia(mms.sid)).media_list).toEqual([]);
   });

@@ -34,6 +34,16 @@ function mediaLocation(url: string): string | undefined {
 }
 
 /**
+ * Whether the request comes from SignalWire's TypeScript SDK, whose `compat.messages.getMedia`
+ * GETs `Media/{Sid}` without `.json` and parses the answer as the media record. Its Accept header
+ * (application/json) cannot tell it apart: twilio-node sends the same one when a user downloads the
+ * media with `client.request`, and that must get the redirect.
+ */
+function isSignalWireTsSdk(userAgent: string | undefined): boolean {
+  return userAgent?.startsWith('@signalwire/sdk-ts/') === true;
+}
+
+/**
  * The parameter each error of a message create is about. Any of them but MediaUrl given more than
  * once is refused with its own code (never half-read), and the message says so.
  */
@@ -235,8 +245,10 @@ export async function messageRoutes(app: FastifyInstance, deps: CompatDeps): Pro
     const { media } = await namedMedia(request);
     // Without an extension the media itself, with `.json` its record (SignalWire's "Retrieve a media
     // object", compatibility-api/client-sdks/methods/media/retrieve; Twilio's Media resource, which
-    // redirects to its storage). Switchboard keeps URLs, not files: it redirects to the URL.
-    const location = request.params.Sid.endsWith('.json') ? undefined : mediaLocation(media.url);
+    // redirects to its storage). Switchboard keeps URLs, not files: it redirects to the URL. SignalWire's
+    // TypeScript SDK gets the record without `.json`, as its getMedia expects.
+    const wantsRecord = request.params.Sid.endsWith('.json') || isSignalWireTsSdk(request.headers['user-agent']);
+    const location = wantsRecord ? undefined : mediaLocation(media.url);
     if (location !== undefined) return reply.redirect(location, 302);
     return toCompatMedia(media);
   }));
