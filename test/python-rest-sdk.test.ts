@@ -59,6 +59,12 @@ describe.skipIf('missing' in setup)("SignalWire's Python SDK REST client", () =>
     expect(results.short_code_of_long_code).toMatchObject({ status: 404 });
   });
 
+  it('lists the logs with status given as a Python list (the key repeated), as with a comma list; a bad one is still named', () => {
+    expect(results.logs_status_comma.ok).toHaveLength(4);
+    expect(results.logs_status_list).toEqual(results.logs_status_comma);
+    expect(results.logs_status_list_bad).toMatchObject({ status: 422, body: { errors: [{ code: 'invalid_filter', attribute: 'status', message: expect.stringContaining('"bogus" is not a message status') }] } });
+  });
+
   it('sends a message, lists the logs with include_deleted=True, and raises SignalWireRestError with the native 422 shape for a refused one', () => {
     expect(results.send).toEqual({ ok: 'queued' });
     expect(results.logs_with_deleted).toEqual({ ok: 1 });

@@ -39,11 +39,19 @@ function includeDeletedOf(q: Record<string, unknown>): boolean {
   return deleted;
 }
 
+/**
+ * The statuses asked for: a comma list, or the key repeated (`status=delivered&status=failed`, as
+ * SignalWire's Python SDK writes a list through requests), each value a comma list too.
+ */
+function statusesOf(raw: unknown): string[] | undefined {
+  const given = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string' && v !== '');
+  return given.length === 0 ? undefined : given.flatMap((v) => v.split(',').map((s) => s.trim()));
+}
+
 /** The log filters of the query, each checked: a bad value is an error naming the valid ones, never ignored. */
 function logFilters(q: Record<string, unknown>): MessageListFilter {
   const deleted = includeDeletedOf(q);
-  const status = singleParam(q, 'status');
-  const statuses = status?.split(',').map((v) => v.trim());
+  const statuses = statusesOf(q.status);
   const bad = statuses?.find((v) => !isMessageStatus(v));
   if (bad !== undefined) throw AppError.of('FILTER_INVALID', { attribute: 'status', message: `status ${preview(bad)} is not a message status; use one or more of ${MESSAGE_STATUSES.join(', ')}, separated by commas.` });
   const given = singleParam(q, 'direction');
