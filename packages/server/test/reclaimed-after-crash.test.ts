@@ -40,7 +40,7 @@ for (const [dialect, open] of storeBackends(afterAll)) {
      * Send a message from a node whose carrier never answers (`took`: it had taken the message),
      * have the handset reply STOP, then start another node on the store and let it claim the job.
      */
-    async function diedMidDispatch(took: boolean, stop = true, through: 'scripted' | 'simulator' | 'smpp' = 'scripted') {
+    async function diedMidDispatch(took: boolean, stop = true, through: 'scripted' | 'simulator' | 'smpp' = 'scripted', partsTaken?: number) {
       const { store, close } = await open();
       const clock = new ManualClock();
       const carrier = new ScriptedCarrier(clock);
@@ -53,7 +53,8 @@ for (const [dialect, open] of storeBackends(afterAll)) {
       let next: TestEngine | undefined;
       try {
         await dead.engine.start();
-        const m = await dead.send();
+        // A message of two parts when the SMSC is to have taken only some of them.
+        const m = await dead.send(partsTaken === undefined ? {} : { body: 'p'.repeat(200) });
         await carrier.submitted(1);
         await carrier.inbound({ from: HANDSET, to: TEST_NUMBERS[0], body: stop ? 'STOP' : 'hello' });
         // The node is gone: another starts on the same store (its own clock and bus), with the same
@@ -63,7 +64,11 @@ for (const [dialect, open] of storeBackends(afterAll)) {
         const other = through === 'simulator' ? new SimulatorCarrier({ delayMs: 0, delayedReceiptMs: 0, mmsReceipts: false, rules: [], inboxLimit: 100 }, { inbox: store.handsets, settings: store.simulatorSettings, bus, logger: dead.logger, now: () => nextClock.now(), clock: nextClock }) : through === 'smpp' ? await smppConnector(store) : undefined;
         // What the dead node's carrier left: the handset's copy (simulator), the SMSC's part, delivered since (SMPP).
         if (through === 'simulator' && took) await store.handsets.insertMany([{ projectId: m.projectId, messageId: m.id, from: m.from, to: m.to, body: m.body, media: [], segments: m.segments, receivedAt: clock.now() }]);
-        if (through === 'smpp' && took) await store.transaction((tx) => tx.carrierParts.insertMany([{ carrier: 'smsc', carrierMessageId: 'P1', projectId: m.projectId, messageId: m.id, partIndex: 1, partCount: 1, status: 'delivered', error: null, errorDetail: null, createdAt: clock.now(), updatedAt: clock.now() }]));
+        if (through === 'smpp' && took) {
+          const count = partsTaken === undefined ? 1 : 2;
+          const parts = Array.from({ length: partsTaken ?? 1 }, (_, i) => ({ carrier: 'smsc', carrierMessageId: `P${i + 1}`, projectId: m.projectId, messageId: m.id, partIndex: i + 1, partCount: count, status: 'delivered' as const, error: null, errorDetail: null, createdAt: clock.now(), updatedAt: clock.now() }));
+          await store.transaction((tx) => tx.carrierParts.insertMany(parts));
+        }
         next = await buildTestEngine({ store, bus }, { clock: nextClock, ids: dead.ids, carrier, ...(other ? { carriers: [other], options: { defaultCarrier: other.descriptor.id } } : {}) });
         await next.engine.start();
         const first = await Promise.race([next.statuses.reached(m.id, 'sent'), next.statuses.reached(m.id, 'failed')]).catch(() => undefined);
@@ -116,6 +121,17 @@ for (const [dialect, open] of storeBackends(afterAll)) {
       expect(smscAccepted()).toBe(0);
       const never = await diedMidDispatch(false, true, 'smpp');
       expect(never.stored).toMatchObject({ status: 'failed', errorCode: '21610' });
+      expect(smscAccepted()).toBe(0);
+    });
+
+    it('through an SMPP connector that had taken only some parts: fails with 21610 saying so, the rest not sent, the whole not sent again', async () => {
+      // The STOP came between the parts: the rest cannot join the parts sent (a new concatenation
+      // reference), so completing it means the whole message again after the STOP. It is not sent;
+      // its record says what the handset may have, not "nothing was sent".
+      const r = await diedMidDispatch(true, true, 'smpp', 1);
+      expect(r.stored).toMatchObject({ status: 'failed', errorCode: '21610', reason: 'recipient_opted_out' });
+      expect(r.stored?.errorMessage).toMatch(/1 of its 2 parts had reached the carrier before/);
+      expect(r.timeline).toEqual(['queued', 'initiated', 'failed']);
       expect(smscAccepted()).toBe(0);
     });
 

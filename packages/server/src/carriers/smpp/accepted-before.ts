@@ -7,7 +7,8 @@
  * on the handset. A retry (attempt 2 or more) whose every part is recorded is answered accepted
  * with the first part's id instead, and a final state the parts' receipts already decide is
  * reported with it. A message with only some parts recorded is sent again whole (a new part could
- * not join the old ones on the handset: its concatenation reference would differ).
+ * not join the old ones on the handset: its concatenation reference would differ); `partly` is told
+ * how many it has (a message not to be sent again says so when it fails).
  */
 import type { CarrierSubmission, StatusReport } from '../../domain/ports/carrier.js';
 import type { CarrierPartRecord } from '../../domain/ports/store.js';
@@ -32,6 +33,7 @@ export async function acceptedBefore(
   subs: readonly CarrierSubmission[],
   reportsFor: (parts: readonly CarrierPartRecord[]) => StatusReport[],
   failures: 'send again' | 'throw' = 'send again',
+  partly?: Map<string, { readonly taken: number; readonly parts: number }>,
 ): Promise<Map<string, AcceptedBefore>> {
   const { config, deps } = ctx;
   const found = new Map<string, AcceptedBefore>();
@@ -58,7 +60,10 @@ export async function acceptedBefore(
     }
     const byIndex = new Map<number, CarrierPartRecord>();
     for (const p of own) if (p.partCount === count && !byIndex.has(p.partIndex)) byIndex.set(p.partIndex, p);
-    if (byIndex.size !== count) continue;
+    if (byIndex.size !== count) {
+      if (byIndex.size) partly?.set(s.messageId, { taken: byIndex.size, parts: count });
+      continue;
+    }
     found.set(s.messageId, { carrierMessageId: idAsWritten(byIndex.get(1)!.carrierMessageId, config.idFormat.submit), parts: count });
     decided.push(...own.filter((p) => p.partCount === count));
   }

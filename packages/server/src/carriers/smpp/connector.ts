@@ -10,7 +10,7 @@
  * - `mo-assembler.ts`: mobile-originated messages, reassembled when multipart.
  * Receipts that never came are asked for with `query_sm` (`query.ts`) by the engine's reconciler.
  */
-import type { AwaitingReceipt, Carrier, CarrierDescriptor, CarrierQuery, CarrierSink, CarrierStatus, CarrierSubmission, CarrierView, SubmitResult } from '../../domain/ports/carrier.js';
+import type { AwaitingReceipt, Carrier, CarrierDescriptor, CarrierQuery, CarrierSink, CarrierStatus, CarrierSubmission, CarrierView, PartlyTaken, SubmitResult } from '../../domain/ports/carrier.js';
 import { acceptedBefore, type AcceptedBefore } from './accepted-before.js';
 import { BindPool } from './bind-pool.js';
 import type { SmppConnectorConfig } from './config.js';
@@ -150,16 +150,19 @@ export class SmppConnector implements Carrier {
   /**
    * Retries not to be sent again (`Carrier.takenBefore`): accepted when the SMSC took every part
    * before (`acceptedBefore`, with the final state the parts' receipts decide), `transient` while
-   * parts of an earlier try still wait for its answer in a window, else null. Nothing is sent.
+   * parts of an earlier try still wait for its answer in a window, `partly taken` when it took some
+   * parts only, else null. Nothing is sent.
    */
-  async takenBefore(batch: readonly CarrierSubmission[]): Promise<Array<SubmitResult | null>> {
+  async takenBefore(batch: readonly CarrierSubmission[]): Promise<Array<SubmitResult | PartlyTaken | null>> {
     if (this.stopping || !this.started) return batch.map(() => ({ outcome: 'transient', detail: 'SMPP connector not running' }));
     const asked = batch.filter((s) => s.kind === 'sms' && !this.parts.isInDoubt(s));
-    const found = asked.length ? await acceptedBefore(this.ctx, asked, (parts) => this.receipts.reportsFor(parts), 'throw') : new Map<string, AcceptedBefore>();
-    return batch.map((s): SubmitResult | null => {
+    const partly = new Map<string, { taken: number; parts: number }>();
+    const found = asked.length ? await acceptedBefore(this.ctx, asked, (parts) => this.receipts.reportsFor(parts), 'throw', partly) : new Map<string, AcceptedBefore>();
+    return batch.map((s): SubmitResult | PartlyTaken | null => {
       if (this.parts.isInDoubt(s)) return { outcome: 'transient', detail: 'parts of an earlier try still wait for the SMSC' };
       const before = found.get(s.messageId);
-      if (!before) return null;
+      const some = partly.get(s.messageId);
+      if (!before) return some ? { outcome: 'partly taken', ...some } : null;
       this.counters.already_accepted++;
       return { outcome: 'accepted', ...before };
     });

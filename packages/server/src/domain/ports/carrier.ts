@@ -42,6 +42,18 @@ export type SubmitResult =
   | { readonly outcome: 'throttled'; readonly retryAfterMs: number }
   | { readonly outcome: 'transient'; readonly detail: string };
 
+/**
+ * `Carrier.takenBefore`'s answer for a message of several parts of which the carrier took some
+ * before (the node that sent them died, or the bind dropped, before the others went): the handset
+ * may show those. The rest are not sent: they could not join the parts sent (a new concatenation
+ * reference), and the whole message again would reach a handset that opted out.
+ */
+export interface PartlyTaken {
+  readonly outcome: 'partly taken';
+  readonly taken: number;
+  readonly parts: number;
+}
+
 /** A later report about a submitted message (delivery receipt). */
 export interface StatusReport {
   /** Our message id when the carrier knows it; otherwise correlate by carrier message id. */
@@ -173,10 +185,11 @@ export interface Carrier {
    * Retries (attempt 2 or more) that must not be sent now (their handset replied STOP, or their
    * sender left the project, while they waited) but that an earlier attempt may have handed over:
    * for each, in order, the answer `submit` gave or would give for what this carrier already has
-   * (`accepted`: it took the message before; `transient`/`throttled`: it cannot tell yet), or null
-   * when it never had it. Nothing is sent. A carrier without it has every such message failed.
+   * (`accepted`: it took the message before; `transient`/`throttled`: it cannot tell yet),
+   * `PartlyTaken` when it took some of its parts only, or null when it never had it. Nothing is
+   * sent. A carrier without it has every such message failed.
    */
-  takenBefore?(batch: readonly CarrierSubmission[]): Promise<Array<SubmitResult | null>>;
+  takenBefore?(batch: readonly CarrierSubmission[]): Promise<Array<SubmitResult | PartlyTaken | null>>;
   /** After a restart: messages this carrier accepted before that still await a receipt. */
   recover?(awaiting: readonly AwaitingReceipt[]): void;
   /**

@@ -5,7 +5,7 @@
  */
 import type { JobRecord } from '../../domain/jobs.js';
 import type { MessageRecord } from '../../domain/message.js';
-import type { Carrier, CarrierSubmission, SubmitResult } from '../../domain/ports/carrier.js';
+import type { Carrier, CarrierSubmission, PartlyTaken, SubmitResult } from '../../domain/ports/carrier.js';
 import type { ChangeRequest } from './journal.js';
 import type { WaitedFailure } from './waited-checks.js';
 
@@ -40,7 +40,8 @@ export async function submitSafely(carrier: Carrier, batch: CarrierSubmission[])
 /**
  * `submitSafely` for a batch some of whose messages are held back (`heldBack[i]`, `Ready.heldBack`):
  * those are not sent, only looked up (`Carrier.takenBefore`), one the carrier never had answering
- * `rejected` with the reason it is held back. A lookup that throws or answers the wrong number of
+ * `rejected` with the reason it is held back, and one it took some parts of the same, saying how
+ * many (its record must not read "nothing was sent"). A lookup that throws or answers the wrong number of
  * results answers them `transient` (asked again at their retry).
  */
 export async function submitOrAsk(carrier: Carrier, batch: CarrierSubmission[], heldBack: ReadonlyArray<WaitedFailure | undefined>): Promise<SubmitResult[]> {
@@ -53,11 +54,14 @@ export async function submitOrAsk(carrier: Carrier, batch: CarrierSubmission[], 
   return batch.map((_, i) => {
     const why = heldBack[i];
     if (!why) return answers[a++]!;
-    return found[f++] ?? { outcome: 'rejected', error: why };
+    const had = found[f++];
+    if (!had) return { outcome: 'rejected', error: why };
+    if (had.outcome !== 'partly taken') return had;
+    return { outcome: 'rejected', error: why, detail: `but ${had.taken} of its ${had.parts} parts had reached the carrier before: the rest were not sent` };
   });
 }
 
-async function lookUp(carrier: Carrier, batch: CarrierSubmission[]): Promise<Array<SubmitResult | null>> {
+async function lookUp(carrier: Carrier, batch: CarrierSubmission[]): Promise<Array<SubmitResult | PartlyTaken | null>> {
   try {
     const found = carrier.takenBefore ? await carrier.takenBefore(batch) : batch.map(() => null);
     if (found.length === batch.length) return found;

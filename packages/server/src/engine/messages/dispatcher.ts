@@ -441,7 +441,10 @@ export class Dispatcher implements LocalDispatch {
       results.forEach((res, idx) => {
         const { job, message, price, heldBack } = items[idx]!;
         // Held back and not taken before (or no longer worth asking about): it fails as the claim would have failed it.
-        if (heldBack && res.outcome !== 'accepted' && (res.outcome === 'rejected' || at >= message.expiresAt)) return void outcomes.push({ projectId: message.projectId, messageId: message.id, to: 'failed', error: heldBack, completesJob: job.id });
+        if (heldBack && res.outcome !== 'accepted' && (res.outcome === 'rejected' || at >= message.expiresAt)) {
+          const partly = res.outcome === 'rejected' && res.detail ? { errorDetail: res.detail } : {};
+          return void outcomes.push({ projectId: message.projectId, messageId: message.id, to: 'failed', error: heldBack, ...partly, completesJob: job.id });
+        }
         counts[res.outcome]++;
         switch (res.outcome) {
           case 'accepted':
