@@ -177,6 +177,28 @@ describe('WebhookRunner', () => {
     expect(h.requests).toHaveLength(1);
   });
 
+  it('does not send a callback again that a claim took back while its request was under way (the node froze past its lease)', async () => {
+    // A node frozen (SIGSTOP, a paused VM) past a request's lease claims that delivery again when it
+    // wakes, before the answer is read; the destination being full, the copy waited in memory and
+    // went out right after the first request settled it: a second copy of the callback, from one node.
+    const clock = new ManualClock();
+    let answer: ((code: number) => void) | undefined;
+    const h = await start((req) => (req.url.startsWith('http://receiver.test/') && !answer ? new Promise<number>((r) => (answer = r)) : Promise.resolve(200)), { perDestination: 1 }, clock);
+    await h.enqueue({});
+    await until(async () => h.requests.length === 1);
+    clock.advance(31_000);
+    // The row is taken again: its lease ran out under the request.
+    const first = async () => (await h.deliveries()).find((d) => d.url.startsWith('http://receiver.test/'))!;
+    const before = (await first()).nextAttemptAt;
+    await h.enqueue({ url: 'http://other.test/status' });
+    await until(async () => h.requests.length === 2);
+    await until(async () => ((await first()).nextAttemptAt !== before ? true : undefined));
+    answer!(200);
+    const done = await settled(h, 2);
+    expect(done.every((d) => d.status === 'delivered' && d.attempts === 1)).toBe(true);
+    expect(h.requests.filter((r) => r.url.startsWith('http://receiver.test/'))).toHaveLength(1);
+  });
+
   it('sends a callback whose key reads storage refused once storage is back, instead of when its lease ends', async () => {
     // The pool is starved (a lock held elsewhere) as a callback is claimed: reading the key of its
     // idempotency token fails. It used to be dropped ("retries when its lease expires"): sent 30 s

@@ -1,12 +1,11 @@
 /**
  * Delivers the webhook outbox. Claims due deliveries in batches (one message's webhooks strictly in
  * order) into a local queue per destination, signs and sends them with bounded concurrency — per
- * destination too (`DestinationGate`: a cap per project and `host:port`, and a circuit breaker) — records every
- * attempt, and retries with capped
- * exponential backoff: status callbacks until their retry window closes (`nextRetryAt`), cXML
- * document fetches as often as their `max_attempts` says (a fallback URL gets the last attempt).
- * It never blocks the message pipeline: deliveries are rows, not promises, so a restart continues
- * every schedule where it was.
+ * destination too (`DestinationGate`: a cap per project and `host:port`, and a circuit breaker) —
+ * records every attempt, and retries with capped exponential backoff: status callbacks until their
+ * retry window closes (`nextRetryAt`), cXML document fetches as often as their `max_attempts` says
+ * (a fallback URL gets the last attempt). It never blocks the message pipeline: deliveries are
+ * rows, not promises, so a restart continues every schedule where it was.
  */
 import { backoffDelay, ERRORS } from '@switchboard/protocol';
 import type { Clock } from '../domain/clock.js';
@@ -303,13 +302,16 @@ export class WebhookRunner {
     const sendBy = leasedAt + Math.max(this.opts.leaseMs - this.opts.timeouts.totalMs - LEASE_MARGIN_MS, this.opts.leaseMs / 2);
     const leaseEnds = leasedAt + this.opts.leaseMs;
     for (const d of deliveries) {
+      // Claimed again while this node sends it (its lease ran out under the request: the node froze):
+      // that request settles it. Held, the copy went out as it ended: the callback twice from one node.
+      if (this.sending.has(d.id)) continue;
       // The row keeps the destination of its next attempt, the key the claim counted it under.
       const queue = this.buffer.get(d.destination);
       if (queue) queue.push({ delivery: d, sendBy, leaseEnds });
       else this.buffer.set(d.destination, [{ delivery: d, sendBy, leaseEnds }]);
       this.gate.addWaiting(d.destination, 1);
+      this.buffered++;
     }
-    this.buffered += deliveries.length;
   }
 
   /** Nothing to claim now: wake at the next due delivery (outside full or closed destinations) or breaker reopening. */
@@ -365,9 +367,7 @@ export class WebhookRunner {
         this.gate.addWaiting(destination, -1);
         // Too close to its lease's end: another claim (here or on another node) sends it.
         if (now > sendBy) continue;
-        // Claimed again while this node still sends it (its lease ran out under the request: the
-        // manual simulator clock moved past it): the request under way settles it, once.
-        if (this.sending.has(delivery.id)) continue;
+        if (this.sending.has(delivery.id)) continue; // claimed again as it was being sent (`hold`)
         this.sending.add(delivery.id);
         this.gate.begin(destination);
         const sent = this.deliver(delivery, leaseEnds - LEASE_MARGIN_MS, sendBy).finally(() => this.sending.delete(delivery.id));
