@@ -8,10 +8,11 @@
  * no other client's connection for seconds. Another project's requests in the same burst are
  * served. Nothing here is timed: the requests are written together, then their answers read.
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FETCHES_PER_LIST_SLOT } from '../src/http/fetch-slots.js';
 import { WAITING_PER_SLOT } from '../src/http/project-slot-route.js';
+import { openKeptConnection, type KeptAnswer } from './helpers/kept-connection.js';
 import { createProject, type TestProject } from './helpers/projects.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -42,42 +43,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-interface Answer {
-  status: number;
-  retryAfter: string | undefined;
-  body: any;
-}
 
-/** A keep-alive connection that has been answered once (so the server has accepted it), and a reader of its next answer. */
-async function openConnection(localAddress: string): Promise<{ socket: Socket; next: () => Promise<Answer> }> {
-  const socket = netConnect({ host: '127.0.0.1', port: server.port, localAddress });
-  sockets.push(socket);
-  socket.on('error', () => {});
-  let data = '';
-  let waiting: (() => void) | undefined;
-  socket.on('data', (d) => {
-    data += d.toString('latin1');
-    waiting?.();
-  });
-  const next = async (): Promise<Answer> => {
-    for (;;) {
-      const head = data.indexOf('\r\n\r\n');
-      if (head >= 0) {
-        const headers = data.slice(0, head);
-        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(headers)?.[1] ?? 0);
-        if (data.length >= head + 4 + length) {
-          const body = data.slice(head + 4, head + 4 + length);
-          data = data.slice(head + 4 + length);
-          return { status: Number(headers.split(' ')[1]), retryAfter: /\r\nretry-after: *(\S+)/i.exec(headers)?.[1], body: JSON.parse(Buffer.from(body, 'latin1').toString()) };
-        }
-      }
-      await new Promise<void>((resolve) => (waiting = resolve));
-    }
-  };
-  socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
-  expect((await next()).status).toBe(200);
-  return { socket, next };
-}
 
 function request(method: string, path: string, auth: string, body?: unknown): string {
   const text = body === undefined ? '' : JSON.stringify(body);
@@ -86,8 +52,8 @@ function request(method: string, path: string, auth: string, body?: unknown): st
 }
 
 /** Write each connection's request in one go (the same turn of the server's loop), then read every answer. */
-async function burst(requests: Array<{ from: string; text: string }>): Promise<Answer[]> {
-  const connections = await Promise.all(requests.map((r) => openConnection(r.from)));
+async function burst(requests: Array<{ from: string; text: string }>): Promise<KeptAnswer[]> {
+  const connections = await Promise.all(requests.map((r) => openKeptConnection(server.port, r.from, sockets)));
   connections.forEach((c, i) => c.socket.write(requests[i]!.text));
   return Promise.all(connections.map((c) => c.next()));
 }

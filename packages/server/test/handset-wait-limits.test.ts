@@ -8,11 +8,12 @@
  * every handset message of every project is offered to, for up to 120 s. Another project's wait
  * is served throughout. Nothing here is timed: requests are written together, then their answers read.
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { WAITING_PER_SLOT } from '../src/http/project-slot-route.js';
 import { MAX_WAITS_PER_PROJECT } from '../src/http/simulator/waits.js';
 import { sendMessage } from './helpers/messages.js';
+import { openKeptConnection, type KeptAnswer } from './helpers/kept-connection.js';
 import { createProject, type TestProject } from './helpers/projects.js';
 import { eventually, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -28,48 +29,13 @@ afterAll(async () => {
   for (const s of servers) await s.stop();
 });
 
-interface Answer {
-  status: number;
-  retryAfter: string | undefined;
-  body: any;
-}
 
-/** A connection to `server` from `localAddress` with a reader of its answers, once the server has answered it once (accepted it). */
-async function openConnection(server: TestServer, localAddress: string): Promise<{ socket: Socket; next: () => Promise<Answer> }> {
-  const socket = netConnect({ host: '127.0.0.1', port: server.port, localAddress });
-  sockets.push(socket);
-  socket.on('error', () => {});
-  let data = '';
-  let waiting: (() => void) | undefined;
-  socket.on('data', (d) => {
-    data += d.toString('latin1');
-    waiting?.();
-  });
-  const next = async (): Promise<Answer> => {
-    for (;;) {
-      const head = data.indexOf('\r\n\r\n');
-      if (head >= 0) {
-        const headers = data.slice(0, head);
-        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(headers)?.[1] ?? 0);
-        if (data.length >= head + 4 + length) {
-          const body = data.slice(head + 4, head + 4 + length);
-          data = data.slice(head + 4 + length);
-          return { status: Number(headers.split(' ')[1]), retryAfter: /\r\nretry-after: *(\S+)/i.exec(headers)?.[1], body: JSON.parse(Buffer.from(body, 'latin1').toString()) };
-        }
-      }
-      await new Promise<void>((resolve) => (waiting = resolve));
-    }
-  };
-  socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
-  expect((await next()).status).toBe(200);
-  return { socket, next };
-}
 
 const get = (path: string, auth: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\n\r\n`;
 
 /** Write each connection's request in one go (the same turn of the server's loop), then read every answer. */
-async function burst(server: TestServer, requests: Array<{ from: string; text: string }>): Promise<Answer[]> {
-  const connections = await Promise.all(requests.map((r) => openConnection(server, r.from)));
+async function burst(server: TestServer, requests: Array<{ from: string; text: string }>): Promise<KeptAnswer[]> {
+  const connections = await Promise.all(requests.map((r) => openKeptConnection(server.port, r.from, sockets)));
   connections.forEach((c, i) => c.socket.write(requests[i]!.text));
   return Promise.all(connections.map((c) => c.next()));
 }
@@ -109,7 +75,7 @@ describe("one project's open waits", () => {
     const { server, a, b } = await twoTenants({ maxListRequestsPerProject: 64 });
     const handset = '+15557008801';
     const wait = `/api/simulator/messages/wait?to=${encodeURIComponent(handset)}&timeout=60`;
-    const held = await Promise.all(Array.from({ length: MAX_WAITS_PER_PROJECT }, (_, i) => openConnection(server, i < 128 ? '127.0.0.2' : '127.0.0.4')));
+    const held = await Promise.all(Array.from({ length: MAX_WAITS_PER_PROJECT }, (_, i) => openKeptConnection(server.port, i < 128 ? '127.0.0.2' : '127.0.0.4', sockets)));
     held.forEach((c) => c.socket.write(get(wait, a.auth)));
     const probe = `/api/simulator/messages/wait?to=${encodeURIComponent(handset)}&timeout=0`;
     const refusal = await eventually(async () => {
