@@ -162,6 +162,18 @@ describe('the session on the public APIs', () => {
     expect(after.status).toBe(401);
   });
 
+  it('ends the session a browser held when it logs in again, so the logout that follows leaves none open', async () => {
+    const s = await loginAs(server, PROJECT_ID, API_TOKEN);
+    const first = s.cookie!;
+    // Logging in again (here into another project) sends the first session's cookie with it.
+    expect((await s.call('/api/console/login', { body: { project_id: other.projectId, api_token: other.token } })).status).toBe(200);
+    expect(s.cookie).not.toBe(first);
+    expect((await fetch(`${server.url}/api/console/messages`, { headers: { cookie: first } })).status).toBe(401);
+    expect((await s.call('/api/console/logout', { method: 'POST' })).status).toBe(200);
+    const second = await fetch(`${server.url}/api/console/session`, { headers: { cookie: first } });
+    expect(((await second.json()) as { authenticated: boolean }).authenticated).toBe(false);
+  });
+
   it('keeps a token’s scopes: a messaging-only token cannot change simulator settings through the console', async () => {
     const limited = await createProject(server, { name: 'Limited', scopes: ['messaging'] });
     const s = await loginAs(server, limited.projectId, limited.token);

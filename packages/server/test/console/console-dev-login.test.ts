@@ -54,6 +54,15 @@ describe('dev login on a zero-config server', () => {
     expect((await withHost('POST', '/api/console/dev-login', `localhost:${port}`)).status).toBe(200);
   });
 
+  it('ends the session the browser held when it is used again', async () => {
+    const c = consoleClient(server);
+    expect((await c.call('/api/console/dev-login', { method: 'POST', headers: { origin: server.url } })).status).toBe(200);
+    const first = c.cookie!;
+    expect((await c.call('/api/console/dev-login', { method: 'POST', headers: { origin: server.url } })).status).toBe(200);
+    expect(c.cookie).not.toBe(first);
+    expect((await fetch(`${server.url}/api/console/messages`, { headers: { cookie: first } })).status).toBe(401);
+  });
+
   it('is refused from another origin', async () => {
     const res = await consoleClient(server).call('/api/console/dev-login', { method: 'POST', headers: { origin: 'http://evil.example' } });
     expect(res.status).toBe(403);

@@ -95,6 +95,17 @@ export function consoleSurface(deps: ConsoleDeps) {
     reply.header('Set-Cookie', sessionCookie(live.id, sessions.secondsLeft(live.record), secure(request, http.publicUrl)));
   }
 
+  /**
+   * A login replaces the session the browser held: that one is ended, not left open on the server
+   * until it expires with nothing in the browser to end it (a logout ends only the new one).
+   */
+  async function endHeldSession(request: FastifyRequest): Promise<void> {
+    const held = await sessions.resolve(request);
+    if (!held) return;
+    await sessions.close(held.id);
+    feed.recheck(held.record.projectId);
+  }
+
   return async (app: FastifyInstance): Promise<void> => {
     registerStaticFiles(app, deps.staticDir);
     // End live streams before the server waits for its connections to close.
@@ -134,6 +145,7 @@ export function consoleSurface(deps: ConsoleDeps) {
         if (errors.length) throw new AppError(errors);
         const principal = await verifyCredentials(http.verifier, request, (b.project_id as string).trim(), (b.api_token as string).trim());
         if (!principal) throw AppError.of('UNAUTHORIZED', { message: 'That project ID and API token do not match.' });
+        await endHeldSession(request);
         const live = await sessions.open(principal.projectId, { tokenId: principal.tokenId ?? null, scopes: principal.scopes, dev: false });
         setCookie(request, reply, live);
         return sessionBody(live);
@@ -147,6 +159,7 @@ export function consoleSurface(deps: ConsoleDeps) {
         // here (loopback is not refused by default) opened the startup project's session, and its
         // attempt log showed the answer: that project's id, name and numbers.
         if (request.headers.origin === undefined) throw AppError.of('DEV_LOGIN_UNAVAILABLE', { message: 'The dev login is the console’s: open the console in a browser (this request named no Origin).' });
+        await endHeldSession(request);
         const live = await sessions.open(deps.devLogin.projectId!, { tokenId: null, scopes: TOKEN_SCOPES, dev: true });
         setCookie(request, reply, live);
         return sessionBody(live);
