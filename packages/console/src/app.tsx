@@ -56,9 +56,27 @@ export function App() {
     };
   }, [refresh, accept]);
 
+  /**
+   * Log out. Refused (403) when another tab logged in again since this one read its session: the
+   * browser's cookie is then that session's, with another CSRF token. The session is read again and
+   * the one the browser holds is ended, so "Log out" never leaves the browser logged in.
+   */
+  const logout = useCallback(async () => {
+    const out = () => api<ConsoleNoSession>('/api/console/logout', { method: 'POST' });
+    try {
+      accept(await out());
+    } catch (err) {
+      // The server cannot be reached: the view stays, as the session may still be open.
+      const now = await api<ConsoleSession | ConsoleNoSession>('/api/console/session', { quiet401: true }).catch(() => null);
+      if (!now) throw err;
+      if (now.authenticated) setCsrfToken(now.csrf_token);
+      accept(now.authenticated ? await out() : now);
+    }
+  }, [accept]);
+
   if (!session) return <div class="splash">Loading…</div>;
   if (!session.authenticated) return <Login devLogin={session.dev_login} onLogin={accept} />;
-  return <Shell session={session} feedState={feedState} onLogout={async () => accept(await api<ConsoleNoSession>('/api/console/logout', { method: 'POST' }))} onNumbersChanged={refresh} />;
+  return <Shell session={session} feedState={feedState} onLogout={() => void logout()} onNumbersChanged={refresh} />;
 }
 
 function Shell({ session, feedState, onLogout, onNumbersChanged }: { session: ConsoleSession; feedState: FeedState; onLogout: () => void; onNumbersChanged: () => void }) {

@@ -2,7 +2,9 @@
  * The live feed after the server answered it with something other than the stream. An
  * EventSource that gets such an answer (a proxy's 502 while the server restarts, 429, 401) closes
  * for good: the tab said "Offline" until reloaded, and after a logout in another tab it kept
- * showing the project. The console now checks its session and opens the feed again.
+ * showing the project. The console now checks its session and opens the feed again. And "Log out"
+ * in a tab whose session another tab replaced by logging in again (its CSRF token no longer the
+ * cookie's) was refused with 403 and did nothing, leaving the browser logged in.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,5 +54,20 @@ describe.skipIf(skipReason !== null)('the console when its live feed is refused'
     const out = await fetch(`${server.url}/api/console/logout`, { method: 'POST', headers: { ...headers, 'x-switchboard-csrf': session.csrf_token } });
     expect(out.status).toBe(200);
     await page.waitForSelector('[data-action="dev-login"]', { timeout: 15_000 });
+  }, 60_000);
+
+  it('logs out when another tab logged in again meanwhile, ending the session the browser now holds', async () => {
+    await page.goto(`${server.url}/console/#/messages`);
+    await page.click('[data-action="dev-login"]');
+    await page.waitForSelector('[data-feed-state="live"]');
+    // Another tab logs in again: the browser's cookie is a new session's, with another CSRF token.
+    const other = await browser.context.newPage();
+    await other.goto(`${server.url}/console/`);
+    await other.waitForSelector('[data-action="logout"]');
+    expect(await other.evaluate(async () => (await fetch('/api/console/dev-login', { method: 'POST' })).status)).toBe(200);
+    await page.click('[data-action="logout"]');
+    await page.waitForSelector('[data-action="dev-login"]', { timeout: 15_000 });
+    expect(await other.evaluate(async () => (await (await fetch('/api/console/session')).json()).authenticated)).toBe(false);
+    await other.close();
   }, 60_000);
 });
