@@ -26,8 +26,12 @@ export function App() {
   const [session, setSession] = useState<ConsoleSession | ConsoleNoSession | null>(null);
   const [feedState, setFeedState] = useState<FeedState>(feed.state);
 
+  /** The CSRF token of the session shown: another means the browser's cookie is another session's. */
+  const shown = useRef<string | null>(null);
+
   const accept = useCallback((s: ConsoleSession | ConsoleNoSession) => {
-    setCsrfToken(s.authenticated ? s.csrf_token : null);
+    shown.current = s.authenticated ? s.csrf_token : null;
+    setCsrfToken(shown.current);
     if (s.authenticated) feed.start();
     else feed.stop();
     setSession(s);
@@ -49,9 +53,16 @@ export function App() {
     const offLost = feed.onLost(() => {
       api<ConsoleSession | ConsoleNoSession>('/api/console/session', { quiet401: true }).then((s) => !s.authenticated && accept(s), () => undefined);
     });
+    // The feed opened again (the server ended it: this tab's session was replaced by a login in
+    // another tab, or logged out): the browser's cookie may be another session's, of another
+    // project, whose data the views would show under this one's name. Show that session instead.
+    const offReload = feed.onReload(() => {
+      api<ConsoleSession | ConsoleNoSession>('/api/console/session', { quiet401: true }).then((s) => (s.authenticated ? s.csrf_token : null) !== shown.current && accept(s), () => undefined);
+    });
     const offState = feed.onState(setFeedState);
     return () => {
       offLost();
+      offReload();
       offState();
     };
   }, [refresh, accept]);

@@ -4,10 +4,12 @@
  * for good: the tab said "Offline" until reloaded, and after a logout in another tab it kept
  * showing the project. The console now checks its session and opens the feed again. And "Log out"
  * in a tab whose session another tab replaced by logging in again (its CSRF token no longer the
- * cookie's) was refused with 403 and did nothing, leaving the browser logged in.
+ * cookie's) was refused with 403 and did nothing, leaving the browser logged in; and such a tab
+ * kept the old project's name over what the new session's cookie now read.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProject } from '../../server/test/helpers/projects.js';
 import { startTestServer, type TestServer } from '../../server/test/helpers/server.js';
 import { browserUnavailable, ensureConsoleBuilt, launchBrowser } from './browser.js';
 
@@ -68,6 +70,21 @@ describe.skipIf(skipReason !== null)('the console when its live feed is refused'
     await page.click('[data-action="logout"]');
     await page.waitForSelector('[data-action="dev-login"]', { timeout: 15_000 });
     expect(await other.evaluate(async () => (await (await fetch('/api/console/session')).json()).authenticated)).toBe(false);
+    await other.close();
+  }, 60_000);
+
+  it('shows the project another tab logged into, not the old one over the new session’s data', async () => {
+    const b = await createProject(server, { name: 'Project logged into elsewhere', number: '+15551239977' });
+    await page.goto(`${server.url}/console/#/messages`);
+    await page.click('[data-action="dev-login"]');
+    await page.waitForSelector('[data-feed-state="live"]');
+    expect(await page.textContent('.sidebar .project')).toContain(server.bootstrap.project.id);
+    // Another tab logs into project B: every call of this tab now goes with B's cookie.
+    const other = await browser.context.newPage();
+    await other.goto(`${server.url}/console/`);
+    const login = { project_id: b.projectId, api_token: b.token };
+    expect(await other.evaluate(async (body) => (await fetch('/api/console/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status, login)).toBe(200);
+    await page.waitForSelector(`.sidebar .project >> text=${b.projectId}`, { timeout: 15_000 });
     await other.close();
   }, 60_000);
 });
