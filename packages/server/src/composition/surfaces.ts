@@ -80,7 +80,8 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
   // Console sessions and failed-login limits are the people and clients at the door, on wall time
   // like other network timers: on the simulator clock, a test's advance logged the developer out,
   // and a lockout (its Retry-After in real seconds) lasted until someone moved the clock.
-  const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(p.consoleSessionRepository, systemClock, { ttlMs: settings.consoleSessionTtlMs, publicUrl: settings.publicUrl, maxPerCredential: settings.consoleMaxSessionsPerToken }, engine.bus) : null;
+  const devLogin = devLoginPolicy(settings, p.defaultProjectId);
+  const consoleSessions = settings.consoleEnabled ? new ConsoleSessions(p.consoleSessionRepository, systemClock, { ttlMs: settings.consoleSessionTtlMs, publicUrl: settings.publicUrl, maxPerCredential: settings.consoleMaxSessionsPerToken, devSessions: devLogin.enabled }, engine.bus) : null;
   const consoleFeed = settings.consoleEnabled ? new ConsoleFeed(engine.bus) : null;
   const sendSlots = new ProjectSlots(settings.maxSendRequestsPerProject);
   const lists = settings.maxListRequestsPerProject;
@@ -111,7 +112,7 @@ export async function buildSurfaces(p: SurfaceParts): Promise<Surfaces> {
               http: deps,
               sessions: consoleSessions,
               feed: consoleFeed,
-              devLogin: devLoginPolicy(settings, p.defaultProjectId),
+              devLogin,
               staticDir: existsSync(CONSOLE_DIR) ? CONSOLE_DIR : null,
               relaySessions: p.relaySessions,
             }),

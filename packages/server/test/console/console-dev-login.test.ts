@@ -4,8 +4,12 @@
  * another origin or none (a program on the machine: another project's status callback pointed at
  * it), and giving a session that works like any other, with every scope, for the startup project.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, serversOnPostgres } from '../helpers/postgres.js';
 import { createProject } from '../helpers/projects.js';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 import { consoleClient } from './console-client.js';
@@ -96,6 +100,37 @@ describe('dev login on a zero-config server', () => {
     expect(res.status).toBe(200);
     expect(res.body.dev).toBe(false);
   });
+});
+
+describe('dev login turned off', () => {
+  it('ends the dev-login sessions opened before a restart that turned it off, and keeps the others', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-devlogin-'));
+    const database = serversOnPostgres ? await createTestDatabase() : null;
+    const shared = database ? { databaseUrl: database.url } : {};
+    try {
+      const before = await startTestServer({ apiToken: null, ...shared }, { dataDir });
+      const token = before.bootstrap.apiToken!;
+      const dev = consoleClient(before);
+      expect((await dev.call('/api/console/dev-login', { method: 'POST', headers: { origin: before.url } })).status).toBe(200);
+      const normal = consoleClient(before);
+      expect((await normal.call('/api/console/login', { body: { project_id: before.bootstrap.project.id, api_token: token } })).status).toBe(200);
+      await before.stop();
+
+      const after = await startTestServer({ apiToken: null, consoleDevLogin: false, ...shared }, { dataDir });
+      try {
+        const session = (cookie: string) => fetch(`${after.url}/api/console/session`, { headers: { cookie } }).then(async (r) => ((await r.json()) as { authenticated: boolean }).authenticated);
+        expect(await session(normal.cookie!)).toBe(true);
+        // Everything a dev login opens (every scope, no token to revoke) ends with the dev login.
+        expect(await session(dev.cookie!)).toBe(false);
+        expect((await fetch(`${after.url}/api/console/messages`, { headers: { cookie: dev.cookie! } })).status).toBe(401);
+      } finally {
+        await after.stop();
+      }
+    } finally {
+      await database?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 describe('dev login on a configured server', () => {

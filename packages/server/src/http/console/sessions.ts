@@ -70,6 +70,12 @@ export class ConsoleSessions implements SessionAuthenticator {
       readonly publicUrl?: string | null;
       /** Sessions one API token (or a project's dev logins) keeps open; a login past it ends the oldest. */
       readonly maxPerCredential?: number;
+      /**
+       * Whether dev-login sessions count (the dev login is on; default true). Off, one opened before
+       * a restart that turned the dev login off (an API token configured, a public bind) is refused:
+       * it has every scope and no token whose revocation would end it.
+       */
+      readonly devSessions?: boolean;
     },
     bus?: Bus,
   ) {
@@ -139,7 +145,8 @@ export class ConsoleSessions implements SessionAuthenticator {
     const now = this.clock.now();
     const cached = this.cache.peek(id);
     if (cached !== undefined) return cached !== null && cached.expiresAt > now;
-    return (await this.repo.find(digest(id), now)) !== undefined;
+    const found = await this.repo.find(digest(id), now);
+    return found !== undefined && this.counts(found);
   }
 
   /** End a session. */
@@ -159,6 +166,11 @@ export class ConsoleSessions implements SessionAuthenticator {
     const { record } = live;
     if (!SAFE_METHODS.has(request.method) && !csrfMatches(request.headers[CSRF_HEADER], live.csrfToken)) throw AppError.of('CONSOLE_CSRF');
     return { projectId: record.projectId, scopes: new Set(record.scopes.filter((s) => (TOKEN_SCOPES as readonly string[]).includes(s))), via: 'console', ...(record.tokenId ? { tokenId: record.tokenId } : {}) };
+  }
+
+  /** Whether a stored session may be used: a dev login's only while the dev login is on. */
+  private counts(session: ConsoleSessionRecord): boolean {
+    return !session.dev || this.opts.devSessions !== false;
   }
 
   /** Whether the browser reaches us over TLS (the cookie is then Secure and `__Host-` named). */
@@ -181,6 +193,7 @@ export class ConsoleSessions implements SessionAuthenticator {
   private async read(id: string): Promise<ConsoleSessionRecord | null> {
     const now = this.clock.now();
     let session = (await this.repo.find(digest(id), now)) ?? null;
+    if (session && !this.counts(session)) return null;
     // Slide the expiry, writing at most once per half lifetime, never past the session's maximum age.
     if (session && session.expiresAt - now < this.opts.ttlMs / 2) {
       const expiresAt = Math.min(now + this.opts.ttlMs, session.createdAt + Math.max(MAX_SESSION_AGE_MS, this.opts.ttlMs));
