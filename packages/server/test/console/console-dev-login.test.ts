@@ -67,6 +67,16 @@ describe('dev login on a zero-config server', () => {
     expect((await fetch(`${server.url}/api/console/messages`, { headers: { cookie: first } })).status).toBe(401);
   });
 
+  it('is refused to a request a proxy forwarded (a tunnel such as ngrok rewriting Host to localhost), as from anyone on the Internet', async () => {
+    for (const header of ['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-forwarded-host', 'x-original-host']) {
+      const c = consoleClient(server);
+      const value = header === 'forwarded' ? 'for=203.0.113.9' : '203.0.113.9';
+      expect((await c.call('/api/console/session', { headers: { [header]: value } })).body).toEqual({ authenticated: false, dev_login: false });
+      const res = await c.call('/api/console/dev-login', { method: 'POST', headers: { origin: server.url, [header]: value } });
+      expect([header, res.status, c.setCookie]).toEqual([header, 403, null]);
+    }
+  });
+
   it('is refused from another origin', async () => {
     const res = await consoleClient(server).call('/api/console/dev-login', { method: 'POST', headers: { origin: 'http://evil.example' } });
     expect(res.status).toBe(403);

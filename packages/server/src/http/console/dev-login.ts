@@ -8,7 +8,8 @@
  *
  * Each request must then also reach the server at a loopback host name (the Host header is
  * `localhost`, `127.x.x.x` or `[::1]`, which defeats DNS rebinding: a web page whose own name
- * resolves to 127.0.0.1 sends its own name) from a loopback address. It opens a session for the
+ * resolves to 127.0.0.1 sends its own name) from a loopback address, and not through a proxy (no
+ * `Forwarded` / `X-Forwarded-*` / `X-Real-IP`: a local tunnel). It opens a session for the
  * project created at start, with every scope. It can never be on for a non-loopback bind.
  */
 import type { FastifyRequest } from 'fastify';
@@ -40,9 +41,18 @@ function hostName(header: string | undefined): string | null {
   return m ? m[1]! : null;
 }
 
+/**
+ * Headers a proxy adds to what it forwards. A tunnel on this machine that publishes the server (ngrok,
+ * cloudflared, often run to receive a carrier's webhooks) connects from loopback, and some rewrite
+ * Host to `localhost` (ngrok's `--host-header=rewrite`): without this check anyone on the Internet
+ * got the dev login's session. A browser on this machine talking to the server sends none of them.
+ */
+const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-original-host', 'x-real-ip'];
+
 /** True when this request may use the dev login under the policy. */
 export function devLoginAllowed(policy: DevLoginPolicy, request: FastifyRequest): boolean {
   if (!policy.enabled) return false;
+  if (PROXY_HEADERS.some((h) => request.headers[h] !== undefined)) return false;
   const name = hostName(request.headers.host);
   const remote = request.socket.remoteAddress ?? '';
   return name !== null && isLoopbackHost(name) && isLoopbackHost(remote);
