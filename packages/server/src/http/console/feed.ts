@@ -11,6 +11,8 @@
  * session, or its Basic credentials) runs every `recheckMs`, and at once for a project whose
  * credentials changed or whose session logged out; a stream whose check fails is ended (the
  * browser reconnects and is refused).
+ * Events of other nodes come over NATS; after a time away from it (`Bus.onMissed`) some may be lost,
+ * so every client gets `reset: true` and reloads from the store.
  */
 import type { ServerResponse } from 'node:http';
 import type { ConsoleFeedBatch } from '@switchboard/protocol';
@@ -89,6 +91,8 @@ export class ConsoleFeed {
       bus.subscribe('credentials.changed', ({ projectId }) => {
         if (this.byProject.has(projectId)) setImmediate(() => this.recheck(projectId));
       }),
+      // Other nodes' changes made while NATS was away never arrive: every client reloads.
+      bus.onMissed(() => this.resetAll()),
     );
   }
 
@@ -176,12 +180,19 @@ export class ConsoleFeed {
     // Deleted through the Compatibility API (while `sent`, a receipt still changes it): not shown, as in the lists.
     if (m.deletedAt !== null) return;
     c.pending.set(m.id, m);
-    if (c.pending.size > this.limits.maxPendingMessages) {
-      c.pending.clear();
-      c.handset = [];
-      c.reset = true;
-      this.stats.resets++;
-    }
+    if (c.pending.size > this.limits.maxPendingMessages) this.resetClient(c);
+  }
+
+  /** Tell every client to reload: updates were lost (NATS was away). */
+  private resetAll(): void {
+    for (const set of this.byProject.values()) for (const c of set) this.resetClient(c);
+  }
+
+  private resetClient(c: FeedClient): void {
+    c.pending.clear();
+    c.handset = [];
+    c.reset = true;
+    this.stats.resets++;
   }
 
   private addHandset(c: FeedClient, h: HandsetMessageRecord): void {
