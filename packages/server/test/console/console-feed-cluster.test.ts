@@ -90,6 +90,10 @@ describe.runIf(serversOnPostgres && serversOnNats)("the console's live feed on a
         ids.push(res.body.sid as string);
       }
       await eventually(() => (ids.every((id) => shown(feed.batches, id).includes('delivered')) ? true : undefined), 15_000, 'every message shown delivered on node a');
+      // The simulated handsets' copies, which node b's simulator recorded, each shown once.
+      await eventually(() => (ids.every((id) => feed.batches.some((x) => x.handset.some((h) => h.message_id === id))) ? true : undefined), 10_000, 'every handset copy shown on node a');
+      const copies = feed.batches.flatMap((x) => x.handset.map((h) => h.message_id));
+      expect(copies.filter((m, i) => copies.indexOf(m) !== i), 'handset copies shown twice').toEqual([]);
       for (const id of ids) {
         const states = shown(feed.batches, id).map((s) => ORDER.indexOf(s));
         expect(states, `${id}: ${shown(feed.batches, id).join(' → ')}`).toEqual([...states].sort((x, y) => x - y));
