@@ -7,7 +7,8 @@
  * sends through b, on a context a RELAY session on a follows, reach a over NATS: those b committed
  * while a was away were lost for that session for good, though it stayed connected; a now reads
  * back the last state of each message its live sessions follow since it lost NATS, as when a node
- * dies (relay/lost-events.ts), and the session hears it, once. PostgreSQL-and-NATS pass only.
+ * dies (relay/lost-events.ts), and the session hears it, once; so too an inbound message b received
+ * meanwhile. PostgreSQL-and-NATS pass only.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,5 +95,21 @@ describe.runIf(serversOnPostgres && serversOnNats)('an API node cut off from NAT
     expect(heard.filter((k, i) => heard.indexOf(k) !== i), 'states heard twice').toEqual([]);
     await relay.close();
     await other.relay.close();
+  });
+
+  it('hears, once it is back, an inbound message the other node received meanwhile, once', async () => {
+    const [a, b] = nodes as [TestServer, TestServer];
+    const { relay } = await RawRelay.connected(a.url, PROJECT_ID, API_TOKEN, { contexts: ['default'] });
+    await cutOff(a);
+    const res = await b.api('/api/simulator/inbound', { body: { from: '+15557120101', to: NUMBERS[0], body: 'while away' } });
+    expect(res.status, res.text).toBe(201);
+    expect((await b.api(`/api/messaging/logs/${res.body.id as string}`)).body.status).toBe('received');
+    await backOn(a);
+    await relay.waitForEvents('messaging.receive', (p) => p.body === 'while away', 1, 10_000);
+    // Something after, so a repeat would have had time to arrive.
+    await b.api('/api/simulator/inbound', { body: { from: '+15557120101', to: NUMBERS[0], body: 'after' } });
+    await relay.waitForEvents('messaging.receive', (p) => p.body === 'after', 1, 10_000);
+    expect(relay.events('messaging.receive').filter((p) => p.body === 'while away')).toHaveLength(1);
+    await relay.close();
   });
 });
