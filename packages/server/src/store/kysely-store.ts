@@ -27,6 +27,7 @@ import { KyselyServerKeyRepository } from './repositories/server-keys.js';
 import { KyselySimulatorClockRepository } from './repositories/simulator-clock.js';
 import { KyselySimulatorSettingsRepository } from './repositories/simulator-settings.js';
 import { KyselySmscReceiptRepository } from './repositories/smsc-receipts.js';
+import { KyselyMoPartRepository } from './repositories/mo-parts.js';
 import type { Database } from './schema.js';
 
 function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotInserts): Repositories {
@@ -53,6 +54,7 @@ function repositories(db: Kysely<Database>, traits: DialectTraits, inserts: HotI
     simulatorClock: new KyselySimulatorClockRepository(db),
     relayParked: new KyselyRelayParkedRepository(db, traits),
     smscReceipts: new KyselySmscReceiptRepository(db, traits),
+    moParts: new KyselyMoPartRepository(db, traits),
   };
 }
 
@@ -80,6 +82,7 @@ export class KyselyStore implements Store {
   readonly simulatorClock;
   readonly relayParked;
   readonly smscReceipts;
+  readonly moParts;
   /** Batch inserts of the hot tables, compiled once per chunk size and shared by every transaction. */
   private readonly inserts: HotInserts;
 
@@ -115,6 +118,7 @@ export class KyselyStore implements Store {
     this.simulatorClock = repos.simulatorClock;
     this.relayParked = repos.relayParked;
     this.smscReceipts = repos.smscReceipts;
+    this.moParts = repos.moParts;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

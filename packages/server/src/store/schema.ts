@@ -372,6 +372,19 @@ export interface SmscReceiptsTable {
   created_at: number;
 }
 
+/** Parts of multipart MOs acknowledged to the SMSC and not yet stored as a message (migration 0027). */
+export interface MoPartsTable {
+  carrier: string;
+  from_number: string;
+  to_number: string;
+  reference: number;
+  total: number;
+  first_at: number;
+  seq: number;
+  text: string;
+  received_at: number;
+}
+
 /** The whole schema. */
 export interface Database {
   projects: ProjectsTable;
@@ -403,4 +416,5 @@ export interface Database {
   server_keys: ServerKeysTable;
   simulator_clock: SimulatorClockTable;
   smsc_receipts: SmscReceiptsTable;
+  mo_parts: MoPartsTable;
 }

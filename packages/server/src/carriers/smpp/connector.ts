@@ -96,6 +96,8 @@ export class SmppConnector implements Carrier {
     this.sweepTimer = setInterval(() => this.onSweep(), 1000);
     this.sweepTimer.unref();
     this.receipts.start();
+    // Parts of multipart MOs kept before a restart; a failure is retried by the next part.
+    this.mo.recover().catch((err: unknown) => this.deps.logger.warn({ err, carrier: this.config.id }, 'reading back kept multipart MO parts failed; tried again at the next part'));
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { InboundMessage } from '../../domain/ports/carrier.js';
-import { StoreUnavailableError, type Store } from '../../domain/ports/store.js';
+import { StoreUnavailableError } from '../../domain/ports/store.js';
+import { openSqliteStore } from '../../store/dialects/sqlite.js';
+import type { KyselyStore } from '../../store/kysely-store.js';
 import { parseSmppSection } from './config.js';
 import { newCounters, type SmppContext } from './context.js';
 import { DEFER_PARTS_AFTER_STORAGE_FAILURE_MS, inboundAddress, MAX_MO_CHARS, MoAssembler } from './mo-assembler.js';
@@ -51,12 +53,18 @@ describe('inboundAddress: one key per handset whatever TON the SMSC writes', () 
 });
 
 describe('MoAssembler: multipart MOs from an SMSC that resends, reuses references, or meets a failing database', () => {
+  // Parts are kept in storage before they are acknowledged (mo_parts).
+  let store: KyselyStore;
+  beforeEach(async () => {
+    await store?.close();
+    store = await openSqliteStore({ file: ':memory:' });
+  });
   function assembler(inbound: (m: InboundMessage) => void | Promise<void>, warnings: string[] = []) {
     const config = parseSmppSection({ connectors: [{ id: 'mo', host: '127.0.0.1', port: 1, systemId: 'sw', password: 'pw' }], routes: [] }).connectors[0]!;
     let now = 1_000_000;
     const ctx: SmppContext = {
       config,
-      deps: { store: {} as Store, logger: { info() {}, warn: (_f: unknown, m: string) => void warnings.push(m), error() {} }, now: () => now },
+      deps: { store, logger: { info() {}, warn: (_f: unknown, m: string) => void warnings.push(m), error() {} }, now: () => now },
       counters: newCounters(),
       sink: () => ({ report() {}, inbound: async (ms: readonly InboundMessage[]) => (await inbound(ms[0]!), [{ routed: true }]) }) as never,
     };
@@ -131,9 +139,11 @@ describe('MoAssembler: multipart MOs from an SMSC that resends, reuses reference
   it('takes a last part sent again while its message is being stored as the part it has, not the start of a fragment', async () => {
     const got: string[] = [];
     let release!: () => void;
+    let entered!: () => void;
+    const storing = new Promise<void>((r) => (entered = r));
     let fail = false;
     const { mo, ctx, advance, now } = assembler(async (m) => {
-      if (got.length === 0 && !fail) await new Promise<void>((r) => (release = r));
+      if (got.length === 0 && !fail) await new Promise<void>((r) => ((release = r), entered()));
       if (fail) throw new Error('database down');
       got.push(m.body);
     });
@@ -141,6 +151,7 @@ describe('MoAssembler: multipart MOs from an SMSC that resends, reuses reference
     const first = mo.onMo(part(9, 2, 2, 'two'));
     // The SMSC's deliver_sm_resp timer ran out while the message was stored: it sends the last part again.
     const again = mo.onMo(part(9, 2, 2, 'two'));
+    await storing;
     release();
     expect(await first).toBe(STATUS.ESME_ROK);
     expect(await again).toBe(STATUS.ESME_ROK);

@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { InboundMessage } from '../../domain/ports/carrier.js';
-import { isStoreUnavailable } from '../../domain/ports/store.js';
+import { isStoreUnavailable, type MoPartGroup, type MoPartRecord } from '../../domain/ports/store.js';
+import { Batcher } from '../../util/batcher.js';
 import type { SmppContext } from './context.js';
 import type { Address, DataSmPdu, ShortMessagePdu } from './pdu/codec.js';
 import { STATUS } from './pdu/constants.js';
@@ -18,7 +19,10 @@ interface MoGroup {
   readonly first: number;
   readonly from: string;
   readonly to: string;
+  readonly reference: number;
   readonly total: number;
+  /** Read back from storage at start: a node that died after storing it may have stored its message. */
+  readonly recovered?: true;
   texts: Array<string | undefined>;
   received: number;
   /** Characters of the parts held. */
@@ -81,8 +85,84 @@ export class MoAssembler {
   private readonly lost = new Map<string, { at: number; taken: Promise<boolean> }>();
   /** When storing an MO last failed for want of storage; null once one was stored since. */
   private storageFailedAt: number | null = null;
+  /**
+   * Parts kept in `mo_parts` before they are acknowledged, and messages whose parts are forgotten
+   * once stored: parts that come together are written together, in order, one transaction a batch.
+   */
+  private readonly partWrites: Batcher<{ put: MoPartRecord } | { drop: MoPartGroup }, void>;
+  /** Incomplete MOs being delivered in the background (`flushInBackground`). */
+  private readonly background = new Set<Promise<void>>();
+  /** The parts kept before this start, once read back (`recover`). */
+  private loaded: Promise<void> | null = null;
 
-  constructor(private readonly ctx: SmppContext) {}
+  constructor(private readonly ctx: SmppContext) {
+    this.partWrites = new Batcher((items) => this.writeParts(items).then(() => items.map(() => undefined)));
+  }
+
+  /**
+   * Read back the parts kept before a restart (a kill -9 included): their messages are reassembled
+   * with the parts the SMSC sends after it, or delivered with what came after `moReassemblyMs` from
+   * their first part, as before. Retried by the next part while it fails.
+   */
+  recover(): Promise<void> {
+    this.loaded ??= Promise.resolve()
+      .then(() => this.ctx.deps.store.moParts.listForCarrier(this.ctx.config.id))
+      .then(
+      (rows) => this.restore(rows),
+      (err: unknown) => {
+        this.loaded = null;
+        throw err;
+      },
+    );
+    return this.loaded;
+  }
+
+  private restore(rows: readonly MoPartRecord[]): void {
+    for (const r of rows) {
+      const key = `${r.from}\u0000${r.to}\u0000${r.reference}\u0000${r.total}`;
+      let g = this.groups.get(key);
+      if (g && g.first !== r.firstAt) {
+        // Two messages with one reference, both kept: the older goes out with what it has.
+        this.flushInBackground(key);
+        g = undefined;
+      }
+      if (!g) {
+        g = { first: r.firstAt, from: r.from, to: r.to, reference: r.reference, total: r.total, recovered: true, texts: new Array<string | undefined>(r.total).fill(undefined), received: 0, chars: 0 };
+        this.groups.set(key, g);
+      }
+      if (r.seq < 1 || r.seq > g.total || g.texts[r.seq - 1] !== undefined) continue;
+      g.texts[r.seq - 1] = r.text;
+      g.received++;
+      g.chars += r.text.length;
+      this.parts++;
+      this.chars += r.text.length;
+    }
+    if (rows.length) this.ctx.deps.logger.info({ carrier: this.ctx.config.id, parts: rows.length }, 'multipart MO parts kept before the restart read back');
+  }
+
+  private async writeParts(items: ReadonlyArray<{ put: MoPartRecord } | { drop: MoPartGroup }>): Promise<void> {
+    const moParts = this.ctx.deps.store.moParts;
+    const puts: MoPartRecord[] = [];
+    const drops: MoPartGroup[] = [];
+    // In order: a part kept and its message dropped in one batch leave nothing behind.
+    for (const item of items) {
+      if ('put' in item) {
+        if (drops.length) await moParts.deleteGroups(drops.splice(0));
+        puts.push(item.put);
+      } else {
+        if (puts.length) await moParts.insertMany(puts.splice(0));
+        drops.push(item.drop);
+      }
+    }
+    if (puts.length) await moParts.insertMany(puts);
+    if (drops.length) await moParts.deleteGroups(drops);
+  }
+
+  /** Forget the parts kept for `g` (stored, or dropped); a failure leaves them for the next start, where the dedupe below finds the message. */
+  private forget(g: MoGroup): void {
+    const group: MoPartGroup = { carrier: this.ctx.config.id, from: g.from, to: g.to, reference: g.reference, total: g.total, firstAt: g.first };
+    this.partWrites.add({ drop: group }).catch((err: unknown) => this.ctx.deps.logger.warn({ err, carrier: this.ctx.config.id }, 'forgetting the kept parts of a multipart MO failed; read back at the next start'));
+  }
 
   /** An MO deliver_sm or data_sm arrived; resolves with the command_status to answer. */
   async onMo(pdu: ShortMessagePdu | DataSmPdu): Promise<number> {
@@ -98,6 +178,16 @@ export class MoAssembler {
       this.ctx.deps.logger.warn({ carrier: this.ctx.config.id, from, to }, 'MO with a national number (TON 2) and no nationalCountryCode: kept as it came; set nationalCountryCode to write it as E.164');
     }
     const c = decoded.concat;
+    if (c) {
+      try {
+        await this.recover();
+      } catch (err) {
+        // The parts kept before the restart cannot be read: this one is not taken yet (the SMSC sends it again).
+        if (isStoreUnavailable(err)) this.storageFailedAt = this.ctx.deps.now();
+        this.ctx.counters.mo_deferred++;
+        return STATUS.ESME_RX_T_APPN;
+      }
+    }
     const key = `${from}\u0000${to}\u0000${c ? `${c.reference}/${c.total}/${c.seq}` : ''}\u0000${digest(decoded.text)}`;
     const answer = this.receiveOnce(key, decoded, from, to);
     this.handling.set(pdu, { key, taken: answer.then((status) => status === STATUS.ESME_ROK, () => false) });
@@ -176,7 +266,7 @@ export class MoAssembler {
       return STATUS.ESME_RX_T_APPN;
     }
     if (!group) {
-      group = { first: this.ctx.deps.now(), from, to, total, texts: new Array<string | undefined>(total).fill(undefined), received: 0, chars: 0 };
+      group = { first: this.ctx.deps.now(), from, to, reference, total, texts: new Array<string | undefined>(total).fill(undefined), received: 0, chars: 0 };
       this.groups.set(key, group);
     }
     if (group.texts[seq - 1] === undefined) {
@@ -189,8 +279,14 @@ export class MoAssembler {
       group.chars += decoded.text.length;
       this.parts++;
       this.chars += decoded.text.length;
+      // Kept in storage before it is acknowledged (the last part is stored with its whole message):
+      // the SMSC does not send an acknowledged part again, and a crash would lose it from memory.
+      if (group.received < group.total && !(await this.keep(key, group, seq, decoded.text))) {
+        this.ctx.counters.mo_deferred++;
+        return STATUS.ESME_RX_T_APPN;
+      }
     }
-    if (group.received === group.total) await this.flush(key, false);
+    if (group.received === group.total && this.groups.get(key) === group) await this.flush(key, false);
     else {
       // Bounded memory: the oldest incomplete messages go out with what they have.
       for (const oldest of this.groups.keys()) {
@@ -199,6 +295,27 @@ export class MoAssembler {
       }
     }
     return STATUS.ESME_ROK;
+  }
+
+  /** Write part `seq` of `g` to `mo_parts`; false, and the part taken back out of `g`, when that fails. */
+  private async keep(key: string, g: MoGroup, seq: number, text: string): Promise<boolean> {
+    const now = this.ctx.deps.now();
+    try {
+      await this.partWrites.add({ put: { carrier: this.ctx.config.id, from: g.from, to: g.to, reference: g.reference, total: g.total, firstAt: g.first, seq, text, receivedAt: now } });
+      return true;
+    } catch (err) {
+      if (isStoreUnavailable(err)) this.storageFailedAt = this.ctx.deps.now();
+      this.ctx.deps.logger.warn({ err, carrier: this.ctx.config.id }, 'keeping a multipart MO part failed; answered ESME_RX_T_APPN');
+      if (this.groups.get(key) === g && g.texts[seq - 1] === text) {
+        g.texts[seq - 1] = undefined;
+        g.received--;
+        g.chars -= text.length;
+        this.parts--;
+        this.chars -= text.length;
+        if (g.received === 0) this.groups.delete(key);
+      }
+      return false;
+    }
   }
 
   /** Deliver the messages incomplete for longer than `moReassemblyMs` (called once a second). */
@@ -218,6 +335,8 @@ export class MoAssembler {
   /** Deliver every buffered message as it is rather than drop it (at stop). */
   async flushAll(): Promise<void> {
     for (const key of [...this.groups.keys()]) await this.flush(key, true).catch(() => undefined);
+    await Promise.all(this.background);
+    await this.partWrites.drain();
   }
 
   /**
@@ -230,6 +349,7 @@ export class MoAssembler {
     warnLimited(this.ctx, { carrier: this.ctx.config.id, from: g.from, to: g.to, total: g.total, seq, chars: g.chars, max: MAX_MO_MESSAGE_CHARS }, 'multipart MO longer than any a handset sends; dropped');
     this.parts -= g.received;
     this.chars -= g.chars;
+    this.forget(g);
     g.tooLong = true;
     g.texts = [];
     g.chars = 0;
@@ -237,7 +357,10 @@ export class MoAssembler {
   }
 
   private flushInBackground(key: string): void {
-    void this.flush(key, true).catch((err) => this.ctx.deps.logger.error({ err }, 'delivering an incomplete MO failed'));
+    const flushing = this.flush(key, true)
+      .catch((err) => this.ctx.deps.logger.error({ err }, 'delivering an incomplete MO failed'))
+      .finally(() => this.background.delete(flushing));
+    this.background.add(flushing);
   }
 
   private async flush(key: string, incomplete: boolean): Promise<void> {
@@ -259,7 +382,10 @@ export class MoAssembler {
     let stored: (ok: boolean) => void = () => undefined;
     if (!incomplete) this.storing.set(key, { digests, stored: new Promise<boolean>((resolve) => (stored = resolve)) });
     try {
-      await this.deliver({ from: g.from, to: g.to, body: g.texts.map((t) => t ?? '').join(''), segments: g.total });
+      // Its id (the reference, count and first part's time) lets a copy read back after a restart
+      // find the message a node stored before it died, and not store it again.
+      await this.deliver({ from: g.from, to: g.to, body: g.texts.map((t) => t ?? '').join(''), segments: g.total, carrierMessageId: `concat:${g.reference}/${g.total}@${g.first}`, redelivery: g.recovered });
+      this.forget(g);
     } catch (err) {
       // Not stored: the earlier parts were acknowledged, so they are kept for the SMSC's resend of
       // the last part, which was answered ESME_RX_T_APPN (an incomplete one is not resent: logged).
@@ -288,10 +414,20 @@ export class MoAssembler {
     return this.storageFailedAt !== null && this.ctx.deps.now() - this.storageFailedAt < DEFER_PARTS_AFTER_STORAGE_FAILURE_MS;
   }
 
-  private async deliver(m: { from: string; to: string; body: string; segments: number }): Promise<void> {
+  private async deliver(m: { from: string; to: string; body: string; segments: number; carrierMessageId?: string; redelivery?: boolean }): Promise<void> {
     const sink = this.ctx.sink();
     if (!sink) throw new Error('not started');
-    const message: InboundMessage = { from: m.from, to: m.to, body: m.body, media: [], segments: m.segments, carrier: this.ctx.config.id, receivedAt: this.ctx.deps.now() };
+    const message: InboundMessage = {
+      from: m.from,
+      to: m.to,
+      body: m.body,
+      media: [],
+      segments: m.segments,
+      carrier: this.ctx.config.id,
+      receivedAt: this.ctx.deps.now(),
+      ...(m.carrierMessageId === undefined ? {} : { carrierMessageId: m.carrierMessageId }),
+      ...(m.redelivery ? { redelivery: true } : {}),
+    };
     let result: { readonly routed: boolean } | undefined;
     try {
       [result] = await sink.inbound([message]);

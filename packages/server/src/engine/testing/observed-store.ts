@@ -38,6 +38,7 @@ export class ObservedStore implements Store {
   readonly optOuts: Repositories['optOuts'];
   readonly serverKeys: Repositories['serverKeys'];
   readonly smscReceipts: Repositories['smscReceipts'];
+  readonly moParts: Repositories['moParts'];
   readonly simulatorClock: Repositories['simulatorClock'];
   readonly relayParked: Repositories['relayParked'];
   /** Transactions begun through this store. */
@@ -68,6 +69,7 @@ export class ObservedStore implements Store {
     this.optOuts = this.observe('optOuts');
     this.serverKeys = this.observe('serverKeys');
     this.smscReceipts = this.observe('smscReceipts');
+    this.moParts = this.observe('moParts');
     this.simulatorClock = this.observe('simulatorClock');
     this.relayParked = this.observe('relayParked');
   }

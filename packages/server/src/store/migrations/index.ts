@@ -27,6 +27,7 @@ import { consoleSessionCredentialsSchema } from './0022-console-session-credenti
 import { relaySendersSchema } from './0023-relay-senders.js';
 import { trimmedUrlsSchema } from './0024-trimmed-urls.js';
 import { reusedCarrierIdsSchema } from './0026-reused-carrier-ids.js';
+import { moPartsSchema } from './0027-mo-parts.js';
 
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
@@ -53,6 +54,7 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
     '0023-relay-senders': relaySendersSchema(dialect),
     '0024-trimmed-urls': trimmedUrlsSchema(dialect),
     '0026-reused-carrier-ids': reusedCarrierIdsSchema(dialect),
+    '0027-mo-parts': moPartsSchema(dialect),
   };
 }
 

@@ -14,6 +14,7 @@ import type { IdempotencyRepository } from './idempotency.js';
 import type { JobRepository } from './jobs.js';
 import type { MessageMediaRepository } from './media.js';
 import type { MessageRepository } from './messages.js';
+import type { MoPartRepository } from './mo-parts.js';
 import type { NumberGroupRepository } from './number-groups.js';
 import type { PhoneNumberRepository } from './numbers.js';
 import type { OptOutRepository } from './opt-outs.js';
@@ -37,6 +38,7 @@ export * from './idempotency.js';
 export * from './jobs.js';
 export * from './media.js';
 export * from './messages.js';
+export * from './mo-parts.js';
 export * from './number-groups.js';
 export * from './numbers.js';
 export * from './opt-outs.js';
@@ -77,6 +79,7 @@ export interface Repositories {
   readonly simulatorClock: SimulatorClockRepository;
   readonly relayParked: RelayParkedRepository;
   readonly smscReceipts: SmscReceiptRepository;
+  readonly moParts: MoPartRepository;
 }
 
 /** The store: repositories plus transactions and lifecycle. */
