@@ -19,6 +19,7 @@ import { openPostgresStore } from '../src/store/dialects/postgres.js';
 import { openSqliteStore } from '../src/store/dialects/sqlite.js';
 import type { KyselyStore } from '../src/store/kysely-store.js';
 import { createTestDatabase, serversOnPostgres, type TestDatabase } from './helpers/postgres.js';
+import { postgresOutage, sqliteOutage, type StoreOutage } from './helpers/store-outage.js';
 
 let store: KyselyStore;
 let database: TestDatabase | undefined;
@@ -42,10 +43,10 @@ const config = parseSmppSection({ connectors: [{ id: 'smsc', host: '127.0.0.1', 
 let now = 1_700_000_000_000;
 
 /** A node's MO assembler on the test's database; what it hands to the engine goes to `got`. */
-function node(got: InboundMessage[]) {
+function node(got: InboundMessage[], on: KyselyStore = store) {
   const ctx: SmppContext = {
     config,
-    deps: { store, logger: { info() {}, warn() {}, error() {} }, now: () => now },
+    deps: { store: on, logger: { info() {}, warn() {}, error() {} }, now: () => now },
     counters: newCounters(),
     sink: () => ({ report() {}, inbound: async (ms: readonly InboundMessage[]) => (got.push(...ms), ms.map(() => ({ routed: true, messageId: 'm', projectId: 'p' }))) }),
   };
@@ -59,8 +60,8 @@ const part = (ref: number, total: number, seq: number, text: string): ShortMessa
   shortMessage: Buffer.concat([Buffer.from([0x05, 0x00, 0x03, ref, total, seq]), Buffer.from(text, 'latin1')]), tlvs: [],
 });
 
-async function keptParts(): Promise<number> {
-  return (await store.moParts.listForCarrier(config.id)).length;
+async function keptParts(on: KyselyStore = store): Promise<number> {
+  return (await on.moParts.listForCarrier(config.id)).length;
 }
 
 describe('multipart MO parts acknowledged before a kill', () => {
@@ -78,7 +79,9 @@ describe('multipart MO parts acknowledged before a kill', () => {
     now += 1000;
     expect(await second.mo.onMo(part(9, 3, 3, 'world'))).toBe(STATUS.ESME_ROK);
     expect(after.map((m) => m.body)).toEqual(['Hello long world']);
-    expect(after[0]).toMatchObject({ from: '+447700900001', to: '+15551230001', segments: 3, redelivery: true });
+    // Marked a redelivery with an id of its message (reference, count, first part's time): had the
+    // first node stored it before the kill, the engine finds that copy and does not store it again.
+    expect(after[0]).toMatchObject({ from: '+447700900001', to: '+15551230001', segments: 3, redelivery: true, carrierMessageId: `concat:9/3@${now - 1000}` });
     expect(second.ctx.counters.mo_incomplete).toBe(0);
     await second.mo.flushAll();
     expect(await keptParts()).toBe(0);
@@ -110,5 +113,34 @@ describe('multipart MO parts acknowledged before a kill', () => {
     await one.mo.flushAll();
     expect(got.map((m) => m.body)).toEqual(['ab']);
     expect(await keptParts()).toBe(0);
+  });
+});
+
+describe('a multipart MO part that cannot be kept', () => {
+  let outage: StoreOutage;
+  beforeEach(async () => {
+    outage = serversOnPostgres ? await postgresOutage() : await sqliteOutage(join(dir, 'outage.db'));
+  });
+  afterEach(async () => {
+    await outage?.restore();
+    await outage?.close();
+  });
+
+  it('is answered ESME_RX_T_APPN (the SMSC sends it again), and taken once storage is back', async () => {
+    const got: InboundMessage[] = [];
+    const one = node(got, outage.store);
+    await one.mo.recover();
+    await outage.fail();
+    // Before, it was acknowledged and held in memory only: a kill before the message completed lost it.
+    expect(await one.mo.onMo(part(6, 2, 1, 'kept '))).toBe(STATUS.ESME_RX_T_APPN);
+    expect(one.ctx.counters.mo_deferred).toBe(1);
+    await outage.restore();
+    now += 10_000;
+    expect(await one.mo.onMo(part(6, 2, 1, 'kept '))).toBe(STATUS.ESME_ROK);
+    expect(await keptParts(outage.store)).toBe(1);
+    expect(await one.mo.onMo(part(6, 2, 2, 'once'))).toBe(STATUS.ESME_ROK);
+    await one.mo.flushAll();
+    expect(got.map((m) => m.body)).toEqual(['kept once']);
+    expect(await keptParts(outage.store)).toBe(0);
   });
 });

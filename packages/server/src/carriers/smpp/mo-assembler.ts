@@ -138,6 +138,11 @@ export class MoAssembler {
       this.chars += r.text.length;
     }
     if (rows.length) this.ctx.deps.logger.info({ carrier: this.ctx.config.id, parts: rows.length }, 'multipart MO parts kept before the restart read back');
+    // The same bounds as parts received now: the oldest messages go out with what they have.
+    for (const oldest of [...this.groups.keys()]) {
+      if (this.parts <= MAX_MO_PARTS && this.chars <= MAX_MO_CHARS) break;
+      this.flushInBackground(oldest);
+    }
   }
 
   private async writeParts(items: ReadonlyArray<{ put: MoPartRecord } | { drop: MoPartGroup }>): Promise<void> {
