@@ -10,44 +10,23 @@
  * dies (relay/lost-events.ts), and the session hears it, once; so too an inbound message b received
  * meanwhile. PostgreSQL-and-NATS pass only.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, NATS_TEST_URL, serversOnNats, serversOnPostgres, type TestDatabase } from './helpers/postgres.js';
+import { serversOnNats, serversOnPostgres } from './helpers/postgres.js';
 import { RawRelay } from './helpers/raw-relay.js';
-import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, startTestServer, type TestServer } from './helpers/server.js';
-import { TcpLink } from './helpers/tcp-link.js';
+import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, type TestServer } from './helpers/server.js';
+import { startNatsGapPair, type NatsGapPair } from './helpers/nats-gap.js';
 
 describe.runIf(serversOnPostgres && serversOnNats)('an API node cut off from NATS', () => {
-  let db: TestDatabase;
-  /** Node a's way to NATS. */
-  let link: TcpLink;
-  const nodes: TestServer[] = [];
+  let pair: NatsGapPair;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    link = TcpLink.to(NATS_TEST_URL);
-    await link.up();
-    const prefix = `sbrelaygap-${randomBytes(4).toString('hex')}`;
-    nodes.push(await startTestServer({ databaseUrl: db.url, databasePoolSize: 4, nodeId: 'relay-gap-a', roles: ['api', 'relay'], natsUrl: link.via(NATS_TEST_URL), natsSubjectPrefix: prefix }));
-    nodes.push(await startTestServer({ databaseUrl: db.url, databasePoolSize: 4, nodeId: 'relay-gap-b', natsUrl: NATS_TEST_URL, natsSubjectPrefix: prefix }));
+    pair = await startNatsGapPair('relaygap', 'a', ['api', 'relay']);
   });
   afterAll(async () => {
-    await link?.up();
-    for (const n of nodes) await n.stop();
-    await link?.down();
-    await db?.drop();
+    await pair?.stop();
   });
 
-  const natsUp = async (node: TestServer) => ((await node.api('/ready', { auth: null })).body as { checks: { nats?: { ok: boolean } } }).checks.nats?.ok;
-
-  const cutOff = async (a: TestServer) => {
-    await link.down();
-    await eventually(async () => ((await natsUp(a)) === false ? true : undefined), 10_000, 'node a to see NATS gone');
-  };
-  const backOn = async (a: TestServer) => {
-    await link.up();
-    await eventually(async () => ((await natsUp(a)) === true ? true : undefined), 10_000, 'node a back on NATS');
-  };
   const relaySession = async (node: TestServer, context: string) => {
     const { relay } = await RawRelay.connected(node.url, PROJECT_ID, API_TOKEN, { contexts: [context] });
     const send = async (to: string): Promise<string> => {
@@ -66,11 +45,11 @@ describe.runIf(serversOnPostgres && serversOnNats)('an API node cut off from NAT
     }, 10_000, `${ids.join(', ')} to be delivered`);
 
   it('sends, once it is back, what it accepted while away (its wake-up to the dispatching node was lost)', async () => {
-    const [a] = nodes as [TestServer, TestServer];
+    const [a] = pair.nodes;
     const { relay, send, delivered } = await relaySession(a, 'wake');
-    await cutOff(a);
+    await pair.cutOff();
     const id = await send('+15557120011');
-    await backOn(a);
+    await pair.backOn();
     // Nothing else happens in the cluster: node b hears of the job only if node a tells it again.
     await deliveredOn(a, [id]);
     await eventually(() => (delivered().includes(id) ? true : undefined), 10_000, `'delivered' heard for ${id}`);
@@ -78,15 +57,15 @@ describe.runIf(serversOnPostgres && serversOnNats)('an API node cut off from NAT
   });
 
   it('hears, once it is back, each state the other node committed meanwhile, once', async () => {
-    const [a, b] = nodes as [TestServer, TestServer];
+    const [a, b] = pair.nodes;
     const { relay, send, delivered } = await relaySession(a, 'gap');
     // Another client sends through node b, on the context a's session follows; b sends and records every state.
     const other = await relaySession(b, 'gap');
-    await cutOff(a);
+    await pair.cutOff();
     const during = [await other.send('+15557120002'), await other.send('+15557120003')];
     await deliveredOn(b, during);
     expect(delivered()).toEqual([]);
-    await backOn(a);
+    await pair.backOn();
 
     await eventually(() => (during.every((id) => delivered().includes(id)) ? true : undefined), 10_000, `'delivered' heard for ${during.join(', ')}`);
     const after = await send('+15557120004');
@@ -98,13 +77,13 @@ describe.runIf(serversOnPostgres && serversOnNats)('an API node cut off from NAT
   });
 
   it('hears, once it is back, an inbound message the other node received meanwhile, once', async () => {
-    const [a, b] = nodes as [TestServer, TestServer];
+    const [a, b] = pair.nodes;
     const { relay } = await RawRelay.connected(a.url, PROJECT_ID, API_TOKEN, { contexts: ['default'] });
-    await cutOff(a);
+    await pair.cutOff();
     const res = await b.api('/api/simulator/inbound', { body: { from: '+15557120101', to: NUMBERS[0], body: 'while away' } });
     expect(res.status, res.text).toBe(201);
     expect((await b.api(`/api/messaging/logs/${res.body.id as string}`)).body.status).toBe('received');
-    await backOn(a);
+    await pair.backOn();
     await relay.waitForEvents('messaging.receive', (p) => p.body === 'while away', 1, 10_000);
     // Something after, so a repeat would have had time to arrive.
     await b.api('/api/simulator/inbound', { body: { from: '+15557120101', to: NUMBERS[0], body: 'after' } });

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, NATS_TEST_URL, serversOnNats, serversOnPostgres, type TestDatabase } from './helpers/postgres.js';
 import { eventually, NUMBERS, startTestServer, type TestServer } from './helpers/server.js';
-import { TcpLink } from './helpers/tcp-link.js';
+import { startNatsGapPair, type NatsGapPair } from './helpers/nats-gap.js';
 
 describe.runIf(serversOnPostgres && serversOnNats)('opt-outs on two nodes', () => {
   let db: TestDatabase;
@@ -52,41 +52,27 @@ describe.runIf(serversOnPostgres && serversOnNats)('opt-outs on two nodes', () =
 });
 
 describe.runIf(serversOnPostgres && serversOnNats)('opt-outs on two nodes, one of them cut off from NATS', () => {
-  let db: TestDatabase;
-  /** Node b's way to NATS. */
-  let link: TcpLink;
-  const nodes: TestServer[] = [];
+  let pair: NatsGapPair;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    link = TcpLink.to(NATS_TEST_URL);
-    await link.up();
-    const prefix = `sboptout-${randomBytes(4).toString('hex')}`;
-    nodes.push(await startTestServer({ databaseUrl: db.url, databasePoolSize: 4, nodeId: 'optout-gap-a', natsUrl: NATS_TEST_URL, natsSubjectPrefix: prefix }));
-    nodes.push(await startTestServer({ databaseUrl: db.url, databasePoolSize: 4, nodeId: 'optout-gap-b', natsUrl: link.via(NATS_TEST_URL), natsSubjectPrefix: prefix }));
+    pair = await startNatsGapPair('optoutgap', 'b');
   });
   afterAll(async () => {
-    await link?.up();
-    for (const n of nodes) await n.stop();
-    await link?.down();
-    await db?.drop();
+    await pair?.stop();
   });
 
   const send = (node: TestServer, to: string) => node.api('/api/messaging/messages', { body: { from: NUMBERS[0], to, body: 'hello' } });
-  const natsUp = async (node: TestServer) => ((await (await fetch(`${node.url}/ready`)).json()) as { checks: { nats?: { ok: boolean } } }).checks.nats?.ok;
 
   it('a STOP recorded while a node was away from NATS is honoured by it once it is back', async () => {
-    const [a, b] = nodes as [TestServer, TestServer];
+    const [a, b] = pair.nodes;
     const handset = '+15557100101';
     // Node b reads (and remembers, for 30 s) that the project has no opt-outs.
     expect((await send(b, handset)).status).toBe(201);
-    await link.down();
-    await eventually(async () => ((await natsUp(b)) === false ? true : undefined), 10_000, 'node b to see NATS gone');
+    await pair.cutOff();
     // The STOP goes through node a; the bus message announcing it never reaches b.
     expect((await a.api('/api/simulator/inbound', { body: { from: handset, to: NUMBERS[0], body: 'STOP' } })).status).toBe(201);
     await eventually(async () => ((await a.api('/api/messaging/opt_outs')).body.data?.length ? true : undefined), 5_000, 'the opt-out recorded');
-    await link.up();
-    await eventually(async () => ((await natsUp(b)) === true ? true : undefined), 10_000, 'node b back on NATS');
+    await pair.backOn();
     // Events may have been missed: b no longer trusts what it cached.
     const res = await send(b, handset);
     expect(res.status).toBe(422);

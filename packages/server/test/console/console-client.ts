@@ -53,6 +53,23 @@ export async function loginAs(server: TestServer, projectId: string, token: stri
   return c;
 }
 
+/** Append the feed's `batch` events (SSE) of `res` to `batches` until the stream ends or `until` returns true. */
+export async function collectBatches(res: Response, batches: ConsoleFeedBatch[], until: (batches: ConsoleFeedBatch[]) => boolean = () => false): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffered.indexOf('\n\n')) >= 0) {
+      const frame = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      const data = frame.split('\n').find((l) => l.startsWith('data: '));
+      if (frame.includes('event: batch') && data) batches.push(JSON.parse(data.slice(6)) as ConsoleFeedBatch);
+    }
+    if (until(batches)) return;
+  }
+}
+
 /** Read the live feed (SSE) of a session until `until` returns true for the batches so far. */
 export async function readFeed(server: { url: string }, cookie: string, until: (batches: ConsoleFeedBatch[]) => boolean, timeoutMs = 5000): Promise<ConsoleFeedBatch[]> {
   const ac = new AbortController();
@@ -61,19 +78,7 @@ export async function readFeed(server: { url: string }, cookie: string, until: (
   try {
     const res = await fetch(`${server.url}/api/console/events`, { headers: { cookie, accept: 'text/event-stream' }, signal: ac.signal });
     if (res.status !== 200) throw new Error(`feed answered ${res.status}: ${await res.text()}`);
-    const decoder = new TextDecoder();
-    let buffered = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffered += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffered.indexOf('\n\n')) >= 0) {
-        const frame = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        const data = frame.split('\n').find((l) => l.startsWith('data: '));
-        if (frame.includes('event: batch') && data) batches.push(JSON.parse(data.slice(6)) as ConsoleFeedBatch);
-      }
-      if (until(batches)) return batches;
-    }
+    await collectBatches(res, batches, until);
     return batches;
   } catch (err) {
     if (ac.signal.aborted) throw new Error(`feed timed out after ${timeoutMs} ms with ${batches.length} batches: ${JSON.stringify(batches).slice(0, 500)}`);

@@ -7,14 +7,13 @@
  * to reload (`reset`) once it is back, as its RELAY sessions read back what they missed.
  * PostgreSQL-and-NATS pass only.
  */
-import { randomBytes } from 'node:crypto';
 import type { ConsoleFeedBatch } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, NATS_TEST_URL, serversOnNats, serversOnPostgres, type TestDatabase } from '../helpers/postgres.js';
+import { serversOnNats, serversOnPostgres } from '../helpers/postgres.js';
 import { sendMessage, waitForStatus } from '../helpers/messages.js';
-import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, type TestServer, startTestServer } from '../helpers/server.js';
-import { TcpLink } from '../helpers/tcp-link.js';
-import { loginAs } from './console-client.js';
+import { API_TOKEN, eventually, NUMBERS, PROJECT_ID, type TestServer } from '../helpers/server.js';
+import { startNatsGapPair, type NatsGapPair } from '../helpers/nats-gap.js';
+import { collectBatches, loginAs } from './console-client.js';
 
 const ORDER = ['queued', 'initiated', 'sent', 'delivered'];
 
@@ -25,20 +24,7 @@ async function openFeed(server: TestServer, cookie: string): Promise<{ batches: 
   const res = await fetch(`${server.url}/api/console/events`, { headers: { cookie, accept: 'text/event-stream' }, signal: ac.signal });
   expect(res.status).toBe(200);
   const batches: ConsoleFeedBatch[] = [];
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffered = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffered += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffered.indexOf('\n\n')) >= 0) {
-        const frame = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        const data = frame.split('\n').find((l) => l.startsWith('data: '));
-        if (frame.includes('event: batch') && data) batches.push(JSON.parse(data.slice(6)) as ConsoleFeedBatch);
-      }
-    }
-  })().catch(() => {});
+  void collectBatches(res, batches).catch(() => {});
   return {
     batches,
     close: () => {
@@ -52,30 +38,17 @@ async function openFeed(server: TestServer, cookie: string): Promise<{ batches: 
 const shown = (batches: ConsoleFeedBatch[], id: string) => batches.flatMap((b) => b.messages.filter((m) => m.id === id).map((m) => m.status as string));
 
 describe.runIf(serversOnPostgres && serversOnNats)("the console's live feed on a node of two", () => {
-  let db: TestDatabase;
-  /** Node a's way to NATS. */
-  let link: TcpLink;
-  const nodes: TestServer[] = [];
+  let pair: NatsGapPair;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    link = TcpLink.to(NATS_TEST_URL);
-    await link.up();
-    const prefix = `sbfeed-${randomBytes(4).toString('hex')}`;
-    nodes.push(await startTestServer({ databaseUrl: db.url, databasePoolSize: 4, nodeId: 'feed-a', roles: ['api', 'relay'], natsUrl: link.via(NATS_TEST_URL), natsSubjectPrefix: prefix }));
-    nodes.push(await startTestServer({ databaseUrl: db.url, databasePoolSize: 4, nodeId: 'feed-b', natsUrl: NATS_TEST_URL, natsSubjectPrefix: prefix }));
+    pair = await startNatsGapPair('feed', 'a', ['api', 'relay']);
   });
   afterAll(async () => {
-    await link?.up();
-    for (const n of nodes) await n.stop();
-    await link?.down();
-    await db?.drop();
+    await pair?.stop();
   });
 
-  const natsUp = async (node: TestServer) => ((await node.api('/ready', { auth: null })).body as { checks: { nats?: { ok: boolean } } }).checks.nats?.ok;
-
   it('shows what is sent through the other node, through either API, in lifecycle order', async () => {
-    const [a, b] = nodes as [TestServer, TestServer];
+    const [a, b] = pair.nodes;
     const c = await loginAs(a, PROJECT_ID, API_TOKEN);
     const feed = await openFeed(a, c.cookie!);
     try {
@@ -104,17 +77,15 @@ describe.runIf(serversOnPostgres && serversOnNats)("the console's live feed on a
   });
 
   it('tells its feeds to reload once it is back on NATS, so what the other node did meanwhile is not lost', async () => {
-    const [a, b] = nodes as [TestServer, TestServer];
+    const [a, b] = pair.nodes;
     const c = await loginAs(a, PROJECT_ID, API_TOKEN);
     const feed = await openFeed(a, c.cookie!);
     try {
-      await link.down();
-      await eventually(async () => ((await natsUp(a)) === false ? true : undefined), 10_000, 'node a to see NATS gone');
+      await pair.cutOff();
       const id = (await sendMessage(b, { to: '+15557130099' })).id as string;
       await waitForStatus(b, id);
       expect(shown(feed.batches, id)).toEqual([]);
-      await link.up();
-      await eventually(async () => ((await natsUp(a)) === true ? true : undefined), 10_000, 'node a back on NATS');
+      await pair.backOn();
       // The feed shows the message's last state, or tells the console to reload its lists (which read the store).
       await eventually(() => (shown(feed.batches, id).includes('delivered') || feed.batches.some((x) => x.reset) ? true : undefined), 10_000, `the feed to show ${id} delivered or to reset`);
     } finally {
