@@ -221,8 +221,7 @@ export class Dispatcher implements LocalDispatch {
       if (batch.claimed === 0) {
         if (!fromQueue) continue;
         // Only jobs this node may claim: one due for a carrier another node holds would arm a timer already due, again and again.
-        const carriers = (this.deps.availability ?? ALL_CARRIERS_LOCAL).claimable();
-        const next = await this.deps.store.jobs.nextRunAt('dispatch', carriers ? { carriers } : {});
+        const next = await this.deps.store.jobs.nextRunAt('dispatch', { carriers: this.claimableCarriers() });
         if (next !== undefined) this.loop.armAt(next);
         continue;
       }
@@ -240,7 +239,7 @@ export class Dispatcher implements LocalDispatch {
 
   /** In one transaction: lease due jobs, load their messages, decide what each needs (`plan`) and write it. */
   private async claim(): Promise<Claimed> {
-    const carriers = (this.deps.availability ?? ALL_CARRIERS_LOCAL).claimable();
+    const carriers = this.claimableCarriers();
     const out = await this.deps.journal.withinTransaction(async (tx, now) => {
       const jobs = await tx.jobs.claim('dispatch', now, this.opts.batchSize, this.opts.leaseMs, this.opts.nodeId, carriers ? { carriers, after: this.claimCursor } : { after: this.claimCursor });
       this.claimCursor = lastServed(jobs, this.claimCursor);
@@ -398,12 +397,17 @@ export class Dispatcher implements LocalDispatch {
     await this.deps.store.jobs.reschedule(items.map((r) => ({ id: r.job.id, runAt: Math.min(at, r.message.expiresAt), carrier: pin })));
   }
 
+  /** The carriers this node's claims filter by (undefined: every one; see `CarrierAvailability`). */
+  private claimableCarriers(): readonly string[] | undefined {
+    return (this.deps.availability ?? ALL_CARRIERS_LOCAL).claimable();
+  }
+
   /**
    * The pin for a job given back by `carrier`: its id where claims filter by it (one node, or a
    * connection this node holds); none for a carrier every node sends through (claims never name it).
    */
   private pin(carrier: Carrier): string | undefined {
-    const claimable = (this.deps.availability ?? ALL_CARRIERS_LOCAL).claimable();
+    const claimable = this.claimableCarriers();
     return claimable === undefined || claimable.includes(carrier.descriptor.id) ? carrier.descriptor.id : undefined;
   }
 
