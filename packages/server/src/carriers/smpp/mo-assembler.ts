@@ -105,9 +105,8 @@ export class MoAssembler {
    * their first part, as before. Retried by the next part while it fails.
    */
   recover(): Promise<void> {
-    this.loaded ??= Promise.resolve()
-      .then(() => this.ctx.deps.store.moParts.listForCarrier(this.ctx.config.id))
-      .then(
+    // Read in an async function, so a store that throws at once fails the promise instead.
+    this.loaded ??= (async () => this.ctx.deps.store.moParts.listForCarrier(this.ctx.config.id))().then(
       (rows) => this.restore(rows),
       (err: unknown) => {
         this.loaded = null;
@@ -145,22 +144,23 @@ export class MoAssembler {
     }
   }
 
-  private async writeParts(items: ReadonlyArray<{ put: MoPartRecord } | { drop: MoPartGroup }>): Promise<void> {
-    const moParts = this.ctx.deps.store.moParts;
-    const puts: MoPartRecord[] = [];
-    const drops: MoPartGroup[] = [];
-    // In order: a part kept and its message dropped in one batch leave nothing behind.
-    for (const item of items) {
-      if ('put' in item) {
-        if (drops.length) await moParts.deleteGroups(drops.splice(0));
-        puts.push(item.put);
-      } else {
-        if (puts.length) await moParts.insertMany(puts.splice(0));
-        drops.push(item.drop);
+  private writeParts(items: ReadonlyArray<{ put: MoPartRecord } | { drop: MoPartGroup }>): Promise<void> {
+    return this.ctx.deps.store.transaction(async ({ moParts }) => {
+      const puts: MoPartRecord[] = [];
+      const drops: MoPartGroup[] = [];
+      // In order: a part kept and its message dropped in one batch leave nothing behind.
+      for (const item of items) {
+        if ('put' in item) {
+          if (drops.length) await moParts.deleteGroups(drops.splice(0));
+          puts.push(item.put);
+        } else {
+          if (puts.length) await moParts.insertMany(puts.splice(0));
+          drops.push(item.drop);
+        }
       }
-    }
-    if (puts.length) await moParts.insertMany(puts);
-    if (drops.length) await moParts.deleteGroups(drops);
+      if (puts.length) await moParts.insertMany(puts);
+      if (drops.length) await moParts.deleteGroups(drops);
+    });
   }
 
   /** Forget the parts kept for `g` (stored, or dropped); a failure leaves them for the next start, where the dedupe below finds the message. */

@@ -35,15 +35,17 @@ export class KyselyMoPartRepository implements MoPartRepository {
   }
 
   async deleteGroups(groups: readonly MoPartGroup[]): Promise<void> {
-    for (const g of groups) {
+    // One statement per 100 groups (an OR of each message's key): SQLite bounds an expression's depth at 1,000.
+    for (const chunk of chunkRows(groups, 1, 100)) {
       await this.db
         .deleteFrom('mo_parts')
-        .where('carrier', '=', g.carrier)
-        .where('from_number', '=', g.from)
-        .where('to_number', '=', g.to)
-        .where('reference', '=', g.reference)
-        .where('total', '=', g.total)
-        .where('first_at', '=', g.firstAt)
+        .where((eb) =>
+          eb.or(
+            chunk.map((g) =>
+              eb.and([eb('carrier', '=', g.carrier), eb('from_number', '=', g.from), eb('to_number', '=', g.to), eb('reference', '=', g.reference), eb('total', '=', g.total), eb('first_at', '=', g.firstAt)]),
+            ),
+          ),
+        )
         .execute();
     }
   }
